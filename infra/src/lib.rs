@@ -38,6 +38,8 @@ pub mod constructs;
 pub mod diff;
 pub mod fns;
 mod for_each;
+#[cfg(feature = "from-json")]
+mod from_json;
 mod json;
 mod mapping;
 #[cfg(feature = "cloudformation")]
@@ -73,6 +75,14 @@ pub mod aws;
 
 pub use conditions::{Condition, ConditionRef};
 pub use for_each::{ForEachSection, FOR_EACH};
+#[cfg(feature = "from-json")]
+#[doc(hidden)]
+pub use from_json::{
+    object as from_json_object, optional as from_json_optional, required as from_json_required,
+    variant as from_json_variant,
+};
+#[cfg(feature = "from-json")]
+pub use from_json::{FromJson, FromJsonError};
 pub use json::{canonicalize, json_object, Json, JsonMap, ToJson};
 #[doc(hidden)]
 pub use json::{put, put_opt};

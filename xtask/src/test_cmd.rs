@@ -28,9 +28,10 @@ pub enum Step {
     Clippy,
     /// `cargo test --workspace`: unit, integration (against moto), compile-fail and doc tests.
     Unit,
-    /// Every generated resource type of every service built and checked
-    /// against its schema (`cargo test -p infra --features all-services
-    /// --test every_type`; infra's one build with every service).
+    /// Every generated resource type of every service built, checked
+    /// against its schema and read back from its own JSON (`cargo test -p
+    /// infra --features all-services,from-json --test every_type`; infra's
+    /// one build with every service).
     EveryType,
     /// The edge recorder's pytest suite (with moto), under the managed Python.
     Python,
@@ -156,7 +157,7 @@ fn describe(step: Step) -> &'static str {
         Step::Deny => "dependency policy: cargo deny check (licenses, bans, sources, advisories)",
         Step::Clippy => "clippy, warnings denied",
         Step::Unit => "cargo test --workspace (integration tests against a real moto server)",
-        Step::EveryType => "every generated resource type built with --features all-services and checked against its schema",
+        Step::EveryType => "every generated resource type built with --features all-services,from-json, checked against its schema and read back from its JSON",
         Step::Python => "edge recorder tests (pytest + moto)",
         Step::Import => "import round trip inputs: the examples' renders and the SAM expansions (aws-sam-translator) are fresh",
         Step::Lint => "cfn-lint on every synthesized template",
@@ -218,9 +219,11 @@ fn run_step(step: Step) -> Result<()> {
             "--package",
             "infra",
             "--features",
-            "all-services",
+            "all-services,from-json",
             "--test",
             "every_type",
+            "--test",
+            "from_json",
         ]),
         Step::Python => {
             let env = PyEnv::ensure()?;

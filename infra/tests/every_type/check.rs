@@ -23,6 +23,25 @@ pub fn input<T>() -> Value<T> {
 }
 
 /// An empty template with the `Input` parameter.
+/// Adds `resource` to `t` after checking that it reads back from its own
+/// JSON (`FromJson`) as the same value.
+#[cfg(feature = "from-json")]
+pub fn add<R>(t: &mut Template, id: &str, resource: R)
+where
+    R: infra::Resource + infra::FromJson + infra::ToJson + PartialEq + std::fmt::Debug,
+{
+    let json = resource.to_json();
+    let back = R::from_json(&json, id).unwrap_or_else(|e| panic!("{id} does not read back: {e}"));
+    assert_eq!(back, resource, "{id} reads back as another value");
+    t.add(id, resource);
+}
+
+/// Adds `resource` to `t` (without `from-json`, nothing to read back).
+#[cfg(not(feature = "from-json"))]
+pub fn add<R: infra::Resource>(t: &mut Template, id: &str, resource: R) {
+    t.add(id, resource);
+}
+
 pub fn template() -> Template {
     let mut t = Template::new();
     t.parameter("Input", Parameter::<String>::string());

@@ -20,11 +20,13 @@ use check::input;
 
 fn accessanalyzer() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAccessAnalyzerAnalyzer",
         infra::aws::accessanalyzer::analyzer::Analyzer::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAccessAnalyzerArchiveRule",
         infra::aws::accessanalyzer::archive_rule::ArchiveRule::new(
             input::<String>(),
@@ -38,13 +40,15 @@ fn accessanalyzer() -> Template {
 
 fn accountaccess() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAccountAccessApplication",
         infra::aws::accountaccess::application::Application::new(input::<
             infra::aws::accountaccess::application::IdentitySource,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAccountAccessEntitlement",
         infra::aws::accountaccess::entitlement::Entitlement::new(
             input::<String>(),
@@ -56,7 +60,8 @@ fn accountaccess() -> Template {
 
 fn acmpca() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSACMPCACertificate",
         infra::aws::acmpca::certificate::Certificate::new(
             input::<String>(),
@@ -65,7 +70,8 @@ fn acmpca() -> Template {
             input::<infra::aws::acmpca::certificate::Validity>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSACMPCACertificateAuthority",
         infra::aws::acmpca::certificate_authority::CertificateAuthority::new(
             input::<String>(),
@@ -74,14 +80,16 @@ fn acmpca() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSACMPCACertificateAuthorityActivation",
         infra::aws::acmpca::certificate_authority_activation::CertificateAuthorityActivation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSACMPCAPermission",
         infra::aws::acmpca::permission::Permission::new(
             input::<Vec<Value<infra::aws::acmpca::permission::Action>>>(),
@@ -94,11 +102,13 @@ fn acmpca() -> Template {
 
 fn agentregistry() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAgentRegistryRegistry",
         infra::aws::agentregistry::registry::Registry::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAgentRegistryRegistryRecord",
         infra::aws::agentregistry::registry_record::RegistryRecord::new(
             input::<infra::aws::agentregistry::registry_record::Descriptors>(),
@@ -111,7 +121,8 @@ fn agentregistry() -> Template {
 
 fn aiops() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAIOpsInvestigationGroup",
         infra::aws::aiops::investigation_group::InvestigationGroup::new(input::<String>()),
     );
@@ -120,7 +131,8 @@ fn aiops() -> Template {
 
 fn alexa_ask() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AlexaASKSkill",
         infra::aws::alexa_ask::skill::Skill::new(
             input::<infra::aws::alexa_ask::skill::AuthenticationConfiguration>(),
@@ -133,7 +145,8 @@ fn alexa_ask() -> Template {
 
 fn amazonmq() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAmazonMQBroker",
         infra::aws::amazonmq::broker::Broker::new(
             input::<String>(),
@@ -143,14 +156,16 @@ fn amazonmq() -> Template {
             input::<bool>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAmazonMQConfiguration",
         infra::aws::amazonmq::configuration::Configuration::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAmazonMQConfigurationAssociation",
         infra::aws::amazonmq::configuration_association::ConfigurationAssociation::new(
             input::<String>(),
@@ -162,15 +177,18 @@ fn amazonmq() -> Template {
 
 fn amplify() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAmplifyApp",
         infra::aws::amplify::app::App::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAmplifyBranch",
         infra::aws::amplify::branch::Branch::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAmplifyDomain",
         infra::aws::amplify::domain::Domain::new(
             input::<String>(),
@@ -178,7 +196,8 @@ fn amplify() -> Template {
             input::<Vec<Value<infra::aws::amplify::domain::SubDomainSetting>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAmplifyWebhook",
         infra::aws::amplify::webhook::Webhook::new(input::<String>()),
     );
@@ -187,15 +206,18 @@ fn amplify() -> Template {
 
 fn amplifyuibuilder() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAmplifyUIBuilderComponent",
         infra::aws::amplifyuibuilder::component::Component::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAmplifyUIBuilderForm",
         infra::aws::amplifyuibuilder::form::Form::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAmplifyUIBuilderTheme",
         infra::aws::amplifyuibuilder::theme::Theme::new(),
     );
@@ -204,15 +226,18 @@ fn amplifyuibuilder() -> Template {
 
 fn apigateway() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayAccount",
         infra::aws::apigateway::account::Account::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayApiKey",
         infra::aws::apigateway::api_key::ApiKey::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayAuthorizer",
         infra::aws::apigateway::authorizer::Authorizer::new(
             input::<String>(),
@@ -220,26 +245,31 @@ fn apigateway() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayBasePathMapping",
         infra::aws::apigateway::base_path_mapping::BasePathMapping::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayBasePathMappingV2",
         infra::aws::apigateway::base_path_mapping_v2::BasePathMappingV2::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayClientCertificate",
         infra::aws::apigateway::client_certificate::ClientCertificate::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayDeployment",
         infra::aws::apigateway::deployment::Deployment::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayDocumentationPart",
         infra::aws::apigateway::documentation_part::DocumentationPart::new(
             input::<infra::aws::apigateway::documentation_part::Location>(),
@@ -247,18 +277,21 @@ fn apigateway() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayDocumentationVersion",
         infra::aws::apigateway::documentation_version::DocumentationVersion::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayDomainName",
         infra::aws::apigateway::domain_name::DomainName::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayDomainNameAccessAssociation",
         infra::aws::apigateway::domain_name_access_association::DomainNameAccessAssociation::new(
             input::<String>(),
@@ -268,18 +301,21 @@ fn apigateway() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayDomainNameV2",
         infra::aws::apigateway::domain_name_v2::DomainNameV2::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayGatewayResponse",
         infra::aws::apigateway::gateway_response::GatewayResponse::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayMethod",
         infra::aws::apigateway::method::Method::new(
             input::<String>(),
@@ -287,15 +323,18 @@ fn apigateway() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayModel",
         infra::aws::apigateway::model::Model::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayRequestValidator",
         infra::aws::apigateway::request_validator::RequestValidator::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayResource",
         infra::aws::apigateway::resource::Resource::new(
             input::<String>(),
@@ -303,19 +342,23 @@ fn apigateway() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayRestApi",
         infra::aws::apigateway::rest_api::RestApi::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayStage",
         infra::aws::apigateway::stage::Stage::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayUsagePlan",
         infra::aws::apigateway::usage_plan::UsagePlan::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayUsagePlanKey",
         infra::aws::apigateway::usage_plan_key::UsagePlanKey::new(
             input::<String>(),
@@ -323,7 +366,8 @@ fn apigateway() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayVpcLink",
         infra::aws::apigateway::vpc_link::VpcLink::new(
             input::<String>(),
@@ -335,17 +379,20 @@ fn apigateway() -> Template {
 
 fn apigatewayv2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2Api",
         infra::aws::apigatewayv2::api::Api::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2ApiGatewayManagedOverrides",
         infra::aws::apigatewayv2::api_gateway_managed_overrides::ApiGatewayManagedOverrides::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2ApiMapping",
         infra::aws::apigatewayv2::api_mapping::ApiMapping::new(
             input::<String>(),
@@ -353,7 +400,8 @@ fn apigatewayv2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2Authorizer",
         infra::aws::apigatewayv2::authorizer::Authorizer::new(
             input::<String>(),
@@ -361,22 +409,26 @@ fn apigatewayv2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2Deployment",
         infra::aws::apigatewayv2::deployment::Deployment::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2DomainName",
         infra::aws::apigatewayv2::domain_name::DomainName::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2Integration",
         infra::aws::apigatewayv2::integration::Integration::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2IntegrationResponse",
         infra::aws::apigatewayv2::integration_response::IntegrationResponse::new(
             input::<String>(),
@@ -384,7 +436,8 @@ fn apigatewayv2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2Model",
         infra::aws::apigatewayv2::model::Model::new(
             input::<String>(),
@@ -392,15 +445,18 @@ fn apigatewayv2() -> Template {
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2PortalProduct",
         infra::aws::apigatewayv2::portal_product::PortalProduct::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2Route",
         infra::aws::apigatewayv2::route::Route::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2RouteResponse",
         infra::aws::apigatewayv2::route_response::RouteResponse::new(
             input::<String>(),
@@ -408,7 +464,8 @@ fn apigatewayv2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2RoutingRule",
         infra::aws::apigatewayv2::routing_rule::RoutingRule::new(
             input::<Vec<Value<infra::aws::apigatewayv2::routing_rule::Action>>>(),
@@ -417,11 +474,13 @@ fn apigatewayv2() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2Stage",
         infra::aws::apigatewayv2::stage::Stage::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApiGatewayV2VpcLink",
         infra::aws::apigatewayv2::vpc_link::VpcLink::new(
             input::<String>(),
@@ -433,11 +492,13 @@ fn apigatewayv2() -> Template {
 
 fn appconfig() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppConfigApplication",
         infra::aws::appconfig::application::Application::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppConfigConfigurationProfile",
         infra::aws::appconfig::configuration_profile::ConfigurationProfile::new(
             input::<String>(),
@@ -445,7 +506,8 @@ fn appconfig() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppConfigDeployment",
         infra::aws::appconfig::deployment::Deployment::new(
             input::<String>(),
@@ -455,7 +517,8 @@ fn appconfig() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppConfigDeploymentStrategy",
         infra::aws::appconfig::deployment_strategy::DeploymentStrategy::new(
             input::<f64>(),
@@ -464,11 +527,13 @@ fn appconfig() -> Template {
             input::<infra::aws::appconfig::deployment_strategy::ReplicateTo>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppConfigEnvironment",
         infra::aws::appconfig::environment::Environment::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppConfigExperimentDefinition",
         infra::aws::appconfig::experiment_definition::ExperimentDefinition::new(
             input::<String>(),
@@ -481,7 +546,8 @@ fn appconfig() -> Template {
             input::<Vec<Value<infra::aws::appconfig::experiment_definition::Treatment>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppConfigExperimentRun",
         infra::aws::appconfig::experiment_run::ExperimentRun::new(
             input::<String>(),
@@ -489,7 +555,8 @@ fn appconfig() -> Template {
             input::<f64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppConfigExtension",
         infra::aws::appconfig::extension::Extension::new(
             input::<BTreeMap<String, Value<Vec<Value<infra::aws::appconfig::extension::Action>>>>>(
@@ -497,11 +564,13 @@ fn appconfig() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppConfigExtensionAssociation",
         infra::aws::appconfig::extension_association::ExtensionAssociation::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppConfigHostedConfigurationVersion",
         infra::aws::appconfig::hosted_configuration_version::HostedConfigurationVersion::new(
             input::<String>(),
@@ -515,7 +584,8 @@ fn appconfig() -> Template {
 
 fn appfabric() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppFabricAppAuthorization",
         infra::aws::appfabric::app_authorization::AppAuthorization::new(
             input::<String>(),
@@ -524,7 +594,8 @@ fn appfabric() -> Template {
             input::<infra::aws::appfabric::app_authorization::Tenant>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppFabricIngestionDestination",
         infra::aws::appfabric::ingestion_destination::IngestionDestination::new(
             input::<String>(),
@@ -538,14 +609,16 @@ fn appfabric() -> Template {
 
 fn appflow() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppFlowConnector",
         infra::aws::appflow::connector::Connector::new(
             input::<infra::aws::appflow::connector::ConnectorProvisioningConfig>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppFlowConnectorProfile",
         infra::aws::appflow::connector_profile::ConnectorProfile::new(
             input::<infra::aws::appflow::connector_profile::ConnectionMode>(),
@@ -553,7 +626,8 @@ fn appflow() -> Template {
             input::<infra::aws::appflow::connector_profile::ConnectorType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppFlowFlow",
         infra::aws::appflow::flow::Flow::new(
             input::<Vec<Value<infra::aws::appflow::flow::DestinationFlowConfig>>>(),
@@ -568,7 +642,8 @@ fn appflow() -> Template {
 
 fn appintegrations() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppIntegrationsApplication",
         infra::aws::appintegrations::application::Application::new(
             input::<infra::aws::appintegrations::application::ApplicationSourceConfig>(),
@@ -576,7 +651,8 @@ fn appintegrations() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppIntegrationsDataIntegration",
         infra::aws::appintegrations::data_integration::DataIntegration::new(
             input::<String>(),
@@ -584,7 +660,8 @@ fn appintegrations() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppIntegrationsEventIntegration",
         infra::aws::appintegrations::event_integration::EventIntegration::new(
             input::<String>(),
@@ -597,7 +674,8 @@ fn appintegrations() -> Template {
 
 fn applicationautoscaling() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSApplicationAutoScalingScalableTarget",
         infra::aws::applicationautoscaling::scalable_target::ScalableTarget::new(
             input::<i64>(),
@@ -607,7 +685,8 @@ fn applicationautoscaling() -> Template {
             input::<infra::aws::applicationautoscaling::scalable_target::ServiceNamespace>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApplicationAutoScalingScalingPolicy",
         infra::aws::applicationautoscaling::scaling_policy::ScalingPolicy::new(
             input::<String>(),
@@ -619,7 +698,8 @@ fn applicationautoscaling() -> Template {
 
 fn applicationinsights() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSApplicationInsightsApplication",
         infra::aws::applicationinsights::application::Application::new(input::<String>()),
     );
@@ -628,12 +708,14 @@ fn applicationinsights() -> Template {
 
 fn applicationsignals() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSApplicationSignalsDiscovery",
         infra::aws::applicationsignals::discovery::Discovery::new(),
     );
-    t.add("AWSApplicationSignalsGroupingConfiguration", infra::aws::applicationsignals::grouping_configuration::GroupingConfiguration::new(input::<Vec<Value<infra::aws::applicationsignals::grouping_configuration::GroupingAttributeDefinition>>>()));
-    t.add(
+    check::add(&mut t, "AWSApplicationSignalsGroupingConfiguration", infra::aws::applicationsignals::grouping_configuration::GroupingConfiguration::new(input::<Vec<Value<infra::aws::applicationsignals::grouping_configuration::GroupingAttributeDefinition>>>()));
+    check::add(
+        &mut t,
         "AWSApplicationSignalsInstrumentationConfig",
         infra::aws::applicationsignals::instrumentation_config::InstrumentationConfig::new(
             input::<infra::aws::applicationsignals::instrumentation_config::CaptureConfiguration>(),
@@ -644,7 +726,8 @@ fn applicationsignals() -> Template {
             input::<infra::aws::applicationsignals::instrumentation_config::SignalType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSApplicationSignalsServiceLevelObjective",
         infra::aws::applicationsignals::service_level_objective::ServiceLevelObjective::new(
             input::<String>(),
@@ -655,7 +738,8 @@ fn applicationsignals() -> Template {
 
 fn appmesh() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppMeshGatewayRoute",
         infra::aws::appmesh::gateway_route::GatewayRoute::new(
             input::<String>(),
@@ -663,8 +747,13 @@ fn appmesh() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSAppMeshMesh", infra::aws::appmesh::mesh::Mesh::new());
-    t.add(
+    check::add(
+        &mut t,
+        "AWSAppMeshMesh",
+        infra::aws::appmesh::mesh::Mesh::new(),
+    );
+    check::add(
+        &mut t,
         "AWSAppMeshRoute",
         infra::aws::appmesh::route::Route::new(
             input::<String>(),
@@ -672,28 +761,32 @@ fn appmesh() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppMeshVirtualGateway",
         infra::aws::appmesh::virtual_gateway::VirtualGateway::new(
             input::<String>(),
             input::<infra::aws::appmesh::virtual_gateway::VirtualGatewaySpec>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppMeshVirtualNode",
         infra::aws::appmesh::virtual_node::VirtualNode::new(
             input::<String>(),
             input::<infra::aws::appmesh::virtual_node::VirtualNodeSpec>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppMeshVirtualRouter",
         infra::aws::appmesh::virtual_router::VirtualRouter::new(
             input::<String>(),
             input::<infra::aws::appmesh::virtual_router::VirtualRouterSpec>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppMeshVirtualService",
         infra::aws::appmesh::virtual_service::VirtualService::new(
             input::<String>(),
@@ -706,25 +799,30 @@ fn appmesh() -> Template {
 
 fn apprunner() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppRunnerAutoScalingConfiguration",
         infra::aws::apprunner::auto_scaling_configuration::AutoScalingConfiguration::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppRunnerObservabilityConfiguration",
         infra::aws::apprunner::observability_configuration::ObservabilityConfiguration::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppRunnerService",
         infra::aws::apprunner::service::Service::new(input::<
             infra::aws::apprunner::service::SourceConfiguration,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppRunnerVpcConnector",
         infra::aws::apprunner::vpc_connector::VpcConnector::new(input::<Vec<Value<String>>>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppRunnerVpcIngressConnection",
         infra::aws::apprunner::vpc_ingress_connection::VpcIngressConnection::new(
             input::<infra::aws::apprunner::vpc_ingress_connection::IngressVpcConfiguration>(),
@@ -736,14 +834,16 @@ fn apprunner() -> Template {
 
 fn appstream() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppStreamAppBlock",
         infra::aws::appstream::app_block::AppBlock::new(
             input::<String>(),
             input::<infra::aws::appstream::app_block::S3Location>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppStreamAppBlockBuilder",
         infra::aws::appstream::app_block_builder::AppBlockBuilder::new(
             input::<String>(),
@@ -752,7 +852,8 @@ fn appstream() -> Template {
             input::<infra::aws::appstream::app_block_builder::VpcConfig>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppStreamApplication",
         infra::aws::appstream::application::Application::new(
             input::<String>(),
@@ -763,15 +864,17 @@ fn appstream() -> Template {
             input::<Vec<Value<infra::aws::appstream::application::PlatformType>>>(),
         ),
     );
-    t.add("AWSAppStreamApplicationEntitlementAssociation", infra::aws::appstream::application_entitlement_association::ApplicationEntitlementAssociation::new(input::<String>(), input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSAppStreamApplicationEntitlementAssociation", infra::aws::appstream::application_entitlement_association::ApplicationEntitlementAssociation::new(input::<String>(), input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSAppStreamApplicationFleetAssociation",
         infra::aws::appstream::application_fleet_association::ApplicationFleetAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppStreamDirectoryConfig",
         infra::aws::appstream::directory_config::DirectoryConfig::new(
             input::<String>(),
@@ -779,7 +882,8 @@ fn appstream() -> Template {
             input::<infra::aws::appstream::directory_config::ServiceAccountCredentials>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppStreamEntitlement",
         infra::aws::appstream::entitlement::Entitlement::new(
             input::<infra::aws::appstream::entitlement::AppVisibility>(),
@@ -788,29 +892,34 @@ fn appstream() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppStreamFleet",
         infra::aws::appstream::fleet::Fleet::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppStreamImageBuilder",
         infra::aws::appstream::image_builder::ImageBuilder::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppStreamStack",
         infra::aws::appstream::stack::Stack::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppStreamStackFleetAssociation",
         infra::aws::appstream::stack_fleet_association::StackFleetAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppStreamStackUserAssociation",
         infra::aws::appstream::stack_user_association::StackUserAssociation::new(
             input::<String>(),
@@ -818,7 +927,8 @@ fn appstream() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppStreamUser",
         infra::aws::appstream::user::User::new(
             input::<infra::aws::appstream::user::AuthenticationType>(),
@@ -830,11 +940,13 @@ fn appstream() -> Template {
 
 fn appsync() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncApi",
         infra::aws::appsync::api::Api::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncApiCache",
         infra::aws::appsync::api_cache::ApiCache::new(
             input::<infra::aws::appsync::api_cache::ApiCachingBehavior>(),
@@ -843,18 +955,21 @@ fn appsync() -> Template {
             input::<infra::aws::appsync::api_cache::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncApiKey",
         infra::aws::appsync::api_key::ApiKey::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncChannelNamespace",
         infra::aws::appsync::channel_namespace::ChannelNamespace::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncDataSource",
         infra::aws::appsync::data_source::DataSource::new(
             input::<String>(),
@@ -862,18 +977,21 @@ fn appsync() -> Template {
             input::<infra::aws::appsync::data_source::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncDomainName",
         infra::aws::appsync::domain_name::DomainName::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncDomainNameApiAssociation",
         infra::aws::appsync::domain_name_api_association::DomainNameApiAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncFunctionConfiguration",
         infra::aws::appsync::function_configuration::FunctionConfiguration::new(
             input::<String>(),
@@ -881,18 +999,21 @@ fn appsync() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncGraphQLApi",
         infra::aws::appsync::graph_ql_api::GraphQlApi::new(
             input::<infra::aws::appsync::graph_ql_api::GraphQlApiAuthenticationType>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncGraphQLSchema",
         infra::aws::appsync::graph_ql_schema::GraphQlSchema::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncResolver",
         infra::aws::appsync::resolver::Resolver::new(
             input::<String>(),
@@ -900,11 +1021,13 @@ fn appsync() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncSourceApiAssociation",
         infra::aws::appsync::source_api_association::SourceApiAssociation::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppSyncType",
         infra::aws::appsync::r#type::Type::new(
             input::<String>(),
@@ -917,7 +1040,8 @@ fn appsync() -> Template {
 
 fn apptest() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAppTestTestCase",
         infra::aws::apptest::test_case::TestCase::new(
             input::<String>(),
@@ -929,7 +1053,8 @@ fn apptest() -> Template {
 
 fn aps() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAPSAnomalyDetector",
         infra::aws::aps::anomaly_detector::AnomalyDetector::new(
             input::<String>(),
@@ -937,11 +1062,13 @@ fn aps() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAPSResourcePolicy",
         infra::aws::aps::resource_policy::ResourcePolicy::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAPSRuleGroupsNamespace",
         infra::aws::aps::rule_groups_namespace::RuleGroupsNamespace::new(
             input::<String>(),
@@ -949,7 +1076,8 @@ fn aps() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAPSScraper",
         infra::aws::aps::scraper::Scraper::new(
             input::<infra::aws::aps::scraper::Destination>(),
@@ -957,7 +1085,8 @@ fn aps() -> Template {
             input::<infra::aws::aps::scraper::Source>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAPSWorkspace",
         infra::aws::aps::workspace::Workspace::new(),
     );
@@ -966,7 +1095,8 @@ fn aps() -> Template {
 
 fn arcregionswitch() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSARCRegionSwitchPlan",
         infra::aws::arcregionswitch::plan::Plan::new(
             input::<String>(),
@@ -981,8 +1111,9 @@ fn arcregionswitch() -> Template {
 
 fn arczonalshift() -> Template {
     let mut t = check::template();
-    t.add("AWSARCZonalShiftAutoshiftObserverNotificationStatus", infra::aws::arczonalshift::autoshift_observer_notification_status::AutoshiftObserverNotificationStatus::new(input::<infra::aws::arczonalshift::autoshift_observer_notification_status::AutoshiftObserverNotificationStatusAutoshiftObserverNotificationStatus>()));
-    t.add(
+    check::add(&mut t, "AWSARCZonalShiftAutoshiftObserverNotificationStatus", infra::aws::arczonalshift::autoshift_observer_notification_status::AutoshiftObserverNotificationStatus::new(input::<infra::aws::arczonalshift::autoshift_observer_notification_status::AutoshiftObserverNotificationStatusAutoshiftObserverNotificationStatus>()));
+    check::add(
+        &mut t,
         "AWSARCZonalShiftZonalAutoshiftConfiguration",
         infra::aws::arczonalshift::zonal_autoshift_configuration::ZonalAutoshiftConfiguration::new(
         ),
@@ -992,25 +1123,29 @@ fn arczonalshift() -> Template {
 
 fn athena() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAthenaCapacityReservation",
         infra::aws::athena::capacity_reservation::CapacityReservation::new(
             input::<String>(),
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAthenaDataCatalog",
         infra::aws::athena::data_catalog::DataCatalog::new(
             input::<String>(),
             input::<infra::aws::athena::data_catalog::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAthenaNamedQuery",
         infra::aws::athena::named_query::NamedQuery::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAthenaPreparedStatement",
         infra::aws::athena::prepared_statement::PreparedStatement::new(
             input::<String>(),
@@ -1018,7 +1153,8 @@ fn athena() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAthenaWorkGroup",
         infra::aws::athena::work_group::WorkGroup::new(input::<String>()),
     );
@@ -1027,11 +1163,13 @@ fn athena() -> Template {
 
 fn auditmanager() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAuditManagerAssessment",
         infra::aws::auditmanager::assessment::Assessment::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAuditManagerAssessmentFramework",
         infra::aws::auditmanager::assessment_framework::AssessmentFramework::new(
             input::<Vec<Value<infra::aws::auditmanager::assessment_framework::ControlSet>>>(),
@@ -1043,36 +1181,42 @@ fn auditmanager() -> Template {
 
 fn autoscaling() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAutoScalingAutoScalingGroup",
         infra::aws::autoscaling::auto_scaling_group::AutoScalingGroup::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAutoScalingLaunchConfiguration",
         infra::aws::autoscaling::launch_configuration::LaunchConfiguration::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAutoScalingLifecycleHook",
         infra::aws::autoscaling::lifecycle_hook::LifecycleHook::new(
             input::<String>(),
             input::<infra::aws::autoscaling::lifecycle_hook::LifecycleTransition>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAutoScalingScalingPolicy",
         infra::aws::autoscaling::scaling_policy::ScalingPolicy::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAutoScalingScheduledAction",
         infra::aws::autoscaling::scheduled_action::ScheduledAction::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSAutoScalingWarmPool",
         infra::aws::autoscaling::warm_pool::WarmPool::new(input::<String>()),
     );
@@ -1081,7 +1225,8 @@ fn autoscaling() -> Template {
 
 fn autoscalingplans() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAutoScalingPlansScalingPlan",
         infra::aws::autoscalingplans::scaling_plan::ScalingPlan::new(
             input::<infra::aws::autoscalingplans::scaling_plan::ApplicationSource>(),
@@ -1093,7 +1238,8 @@ fn autoscalingplans() -> Template {
 
 fn awsexternalanthropic() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSAWSExternalAnthropicWorkspace",
         infra::aws::awsexternalanthropic::workspace::Workspace::new(input::<String>()),
     );
@@ -1102,7 +1248,8 @@ fn awsexternalanthropic() -> Template {
 
 fn b2bi() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSB2BICapability",
         infra::aws::b2bi::capability::Capability::new(
             input::<Json>(),
@@ -1110,7 +1257,8 @@ fn b2bi() -> Template {
             input::<infra::aws::b2bi::capability::CapabilityType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSB2BIPartnership",
         infra::aws::b2bi::partnership::Partnership::new(
             input::<Vec<Value<String>>>(),
@@ -1119,7 +1267,8 @@ fn b2bi() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSB2BIProfile",
         infra::aws::b2bi::profile::Profile::new(
             input::<String>(),
@@ -1128,7 +1277,8 @@ fn b2bi() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSB2BITransformer",
         infra::aws::b2bi::transformer::Transformer::new(
             input::<String>(),
@@ -1140,30 +1290,35 @@ fn b2bi() -> Template {
 
 fn backup() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBackupBackupPlan",
         infra::aws::backup::backup_plan::BackupPlan::new(input::<
             infra::aws::backup::backup_plan::BackupPlanResourceType,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBackupBackupSelection",
         infra::aws::backup::backup_selection::BackupSelection::new(
             input::<String>(),
             input::<infra::aws::backup::backup_selection::BackupSelectionResourceType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBackupBackupVault",
         infra::aws::backup::backup_vault::BackupVault::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBackupFramework",
         infra::aws::backup::framework::Framework::new(input::<
             Vec<Value<infra::aws::backup::framework::FrameworkControl>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBackupLegalHold",
         infra::aws::backup::legal_hold::LegalHold::new(
             input::<String>(),
@@ -1171,7 +1326,8 @@ fn backup() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBackupLogicallyAirGappedBackupVault",
         infra::aws::backup::logically_air_gapped_backup_vault::LogicallyAirGappedBackupVault::new(
             input::<String>(),
@@ -1179,14 +1335,16 @@ fn backup() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBackupReportPlan",
         infra::aws::backup::report_plan::ReportPlan::new(
             input::<infra::aws::backup::report_plan::ReportDeliveryChannel>(),
             input::<infra::aws::backup::report_plan::ReportSetting>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBackupRestoreTestingPlan",
         infra::aws::backup::restore_testing_plan::RestoreTestingPlan::new(
             input::<infra::aws::backup::restore_testing_plan::RestoreTestingRecoveryPointSelection>(
@@ -1195,7 +1353,8 @@ fn backup() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBackupRestoreTestingSelection",
         infra::aws::backup::restore_testing_selection::RestoreTestingSelection::new(
             input::<String>(),
@@ -1204,7 +1363,8 @@ fn backup() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBackupTieringConfiguration",
         infra::aws::backup::tiering_configuration::TieringConfiguration::new(
             input::<String>(),
@@ -1217,7 +1377,8 @@ fn backup() -> Template {
 
 fn backupgateway() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBackupGatewayHypervisor",
         infra::aws::backupgateway::hypervisor::Hypervisor::new(),
     );
@@ -1226,26 +1387,31 @@ fn backupgateway() -> Template {
 
 fn batch() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBatchComputeEnvironment",
         infra::aws::batch::compute_environment::ComputeEnvironment::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBatchConsumableResource",
         infra::aws::batch::consumable_resource::ConsumableResource::new(
             input::<infra::aws::batch::consumable_resource::ResourceType>(),
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBatchJobDefinition",
         infra::aws::batch::job_definition::JobDefinition::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBatchJobQueue",
         infra::aws::batch::job_queue::JobQueue::new(input::<i64>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBatchQuotaShare",
         infra::aws::batch::quota_share::QuotaShare::new(
             input::<Vec<Value<infra::aws::batch::quota_share::QuotaShareCapacityLimit>>>(),
@@ -1255,11 +1421,13 @@ fn batch() -> Template {
             input::<infra::aws::batch::quota_share::QuotaShareResourceSharingConfiguration>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBatchSchedulingPolicy",
         infra::aws::batch::scheduling_policy::SchedulingPolicy::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBatchServiceEnvironment",
         infra::aws::batch::service_environment::ServiceEnvironment::new(
             input::<Vec<Value<infra::aws::batch::service_environment::CapacityLimit>>>(),
@@ -1271,14 +1439,16 @@ fn batch() -> Template {
 
 fn bcm() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBCMDashboard",
         infra::aws::bcm::dashboard::Dashboard::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::bcm::dashboard::Widget>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBCMScheduledReport",
         infra::aws::bcm::scheduled_report::ScheduledReport::new(
             input::<String>(),
@@ -1292,7 +1462,8 @@ fn bcm() -> Template {
 
 fn bcmdataexports() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBCMDataExportsExport",
         infra::aws::bcmdataexports::export::Export::new(input::<
             infra::aws::bcmdataexports::export::ExportExport,
@@ -1303,15 +1474,18 @@ fn bcmdataexports() -> Template {
 
 fn bcmpricingcalculator() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBcmPricingCalculatorBillEstimate",
         infra::aws::bcmpricingcalculator::bill_estimate::BillEstimate::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBcmPricingCalculatorBillScenario",
         infra::aws::bcmpricingcalculator::bill_scenario::BillScenario::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBcmPricingCalculatorWorkloadEstimate",
         infra::aws::bcmpricingcalculator::workload_estimate::WorkloadEstimate::new(
             input::<String>(),
@@ -1322,28 +1496,33 @@ fn bcmpricingcalculator() -> Template {
 
 fn bedrock() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgent",
         infra::aws::bedrock::agent::Agent::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentAlias",
         infra::aws::bedrock::agent_alias::AgentAlias::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockApplicationInferenceProfile",
         infra::aws::bedrock::application_inference_profile::ApplicationInferenceProfile::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAutomatedReasoningPolicy",
         infra::aws::bedrock::automated_reasoning_policy::AutomatedReasoningPolicy::new(input::<
             String,
         >()),
     );
-    t.add("AWSBedrockAutomatedReasoningPolicyVersion", infra::aws::bedrock::automated_reasoning_policy_version::AutomatedReasoningPolicyVersion::new(input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSBedrockAutomatedReasoningPolicyVersion", infra::aws::bedrock::automated_reasoning_policy_version::AutomatedReasoningPolicyVersion::new(input::<String>()));
+    check::add(
+        &mut t,
         "AWSBedrockBlueprint",
         infra::aws::bedrock::blueprint::Blueprint::new(
             input::<String>(),
@@ -1351,15 +1530,18 @@ fn bedrock() -> Template {
             input::<infra::aws::bedrock::blueprint::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockDataAutomationLibrary",
         infra::aws::bedrock::data_automation_library::DataAutomationLibrary::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockDataAutomationProject",
         infra::aws::bedrock::data_automation_project::DataAutomationProject::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockDataSource",
         infra::aws::bedrock::data_source::DataSource::new(
             input::<infra::aws::bedrock::data_source::DataSourceConfiguration>(),
@@ -1367,18 +1549,21 @@ fn bedrock() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockEnforcedGuardrailConfiguration",
         infra::aws::bedrock::enforced_guardrail_configuration::EnforcedGuardrailConfiguration::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockFlow",
         infra::aws::bedrock::flow::Flow::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockFlowAlias",
         infra::aws::bedrock::flow_alias::FlowAlias::new(
             input::<String>(),
@@ -1388,11 +1573,13 @@ fn bedrock() -> Template {
             >(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockFlowVersion",
         infra::aws::bedrock::flow_version::FlowVersion::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockGuardrail",
         infra::aws::bedrock::guardrail::Guardrail::new(
             input::<String>(),
@@ -1400,11 +1587,13 @@ fn bedrock() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockGuardrailVersion",
         infra::aws::bedrock::guardrail_version::GuardrailVersion::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockIntelligentPromptRouter",
         infra::aws::bedrock::intelligent_prompt_router::IntelligentPromptRouter::new(
             input::<infra::aws::bedrock::intelligent_prompt_router::PromptRouterTargetModel>(),
@@ -1415,7 +1604,8 @@ fn bedrock() -> Template {
             input::<infra::aws::bedrock::intelligent_prompt_router::RoutingCriteria>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockKnowledgeBase",
         infra::aws::bedrock::knowledge_base::KnowledgeBase::new(
             input::<infra::aws::bedrock::knowledge_base::KnowledgeBaseConfiguration>(),
@@ -1423,36 +1613,42 @@ fn bedrock() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockKnowledgeBasePolicy",
         infra::aws::bedrock::knowledge_base_policy::KnowledgeBasePolicy::new(
             input::<String>(),
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockPrompt",
         infra::aws::bedrock::prompt::Prompt::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockPromptVersion",
         infra::aws::bedrock::prompt_version::PromptVersion::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockResourcePolicy",
         infra::aws::bedrock::resource_policy::ResourcePolicy::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockRetrievalInstruction",
         infra::aws::bedrock::retrieval_instruction::RetrievalInstruction::new(
             input::<infra::aws::bedrock::retrieval_instruction::Instruction>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockSession",
         infra::aws::bedrock::session::Session::new(),
     );
@@ -1461,24 +1657,28 @@ fn bedrock() -> Template {
 
 fn bedrockagentcore() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreApiKeyCredentialProvider",
         infra::aws::bedrockagentcore::api_key_credential_provider::ApiKeyCredentialProvider::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreBrowserCustom",
         infra::aws::bedrockagentcore::browser_custom::BrowserCustom::new(
             input::<String>(),
             input::<infra::aws::bedrockagentcore::browser_custom::BrowserNetworkConfiguration>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreBrowserProfile",
         infra::aws::bedrockagentcore::browser_profile::BrowserProfile::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreCapacityProvider",
         infra::aws::bedrockagentcore::capacity_provider::CapacityProvider::new(
             input::<infra::aws::bedrockagentcore::capacity_provider::ComputeConfiguration>(),
@@ -1486,8 +1686,9 @@ fn bedrockagentcore() -> Template {
             input::<infra::aws::bedrockagentcore::capacity_provider::PermissionsConfiguration>(),
         ),
     );
-    t.add("AWSBedrockAgentCoreCodeInterpreterCustom", infra::aws::bedrockagentcore::code_interpreter_custom::CodeInterpreterCustom::new(input::<String>(), input::<infra::aws::bedrockagentcore::code_interpreter_custom::CodeInterpreterNetworkConfiguration>()));
-    t.add(
+    check::add(&mut t, "AWSBedrockAgentCoreCodeInterpreterCustom", infra::aws::bedrockagentcore::code_interpreter_custom::CodeInterpreterCustom::new(input::<String>(), input::<infra::aws::bedrockagentcore::code_interpreter_custom::CodeInterpreterNetworkConfiguration>()));
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreConfigurationBundle",
         infra::aws::bedrockagentcore::configuration_bundle::ConfigurationBundle::new(
             input::<String>(),
@@ -1501,7 +1702,8 @@ fn bedrockagentcore() -> Template {
             >(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreConsentPortal",
         infra::aws::bedrockagentcore::consent_portal::ConsentPortal::new(
             input::<String>(),
@@ -1511,14 +1713,16 @@ fn bedrockagentcore() -> Template {
             ),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreDataset",
         infra::aws::bedrockagentcore::dataset::Dataset::new(
             input::<String>(),
             input::<infra::aws::bedrockagentcore::dataset::SchemaType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreEvaluator",
         infra::aws::bedrockagentcore::evaluator::Evaluator::new(
             input::<infra::aws::bedrockagentcore::evaluator::EvaluatorConfig>(),
@@ -1526,7 +1730,8 @@ fn bedrockagentcore() -> Template {
             input::<infra::aws::bedrockagentcore::evaluator::EvaluatorLevel>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreGateway",
         infra::aws::bedrockagentcore::gateway::Gateway::new(
             input::<infra::aws::bedrockagentcore::gateway::AuthorizerType>(),
@@ -1534,25 +1739,29 @@ fn bedrockagentcore() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreGatewayRateLimit",
         infra::aws::bedrockagentcore::gateway_rate_limit::GatewayRateLimit::new(
             input::<Vec<Value<String>>>(),
             input::<Vec<Value<infra::aws::bedrockagentcore::gateway_rate_limit::LimitEntry>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreGatewayRule",
         infra::aws::bedrockagentcore::gateway_rule::GatewayRule::new(
             input::<Vec<Value<Json>>>(),
             input::<f64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreGatewayTarget",
         infra::aws::bedrockagentcore::gateway_target::GatewayTarget::new(input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreHarness",
         infra::aws::bedrockagentcore::harness::Harness::new(
             input::<String>(),
@@ -1560,18 +1769,21 @@ fn bedrockagentcore() -> Template {
             input::<infra::aws::bedrockagentcore::harness::HarnessModelConfiguration>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreHarnessEndpoint",
         infra::aws::bedrockagentcore::harness_endpoint::HarnessEndpoint::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreMemory",
         infra::aws::bedrockagentcore::memory::Memory::new(input::<i64>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreOAuth2CredentialProvider",
         infra::aws::bedrockagentcore::o_auth2_credential_provider::OAuth2CredentialProvider::new(
             input::<
@@ -1580,7 +1792,8 @@ fn bedrockagentcore() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreOnlineEvaluationConfig",
         infra::aws::bedrockagentcore::online_evaluation_config::OnlineEvaluationConfig::new(
             input::<infra::aws::bedrockagentcore::online_evaluation_config::DataSourceConfig>(),
@@ -1589,7 +1802,8 @@ fn bedrockagentcore() -> Template {
             input::<infra::aws::bedrockagentcore::online_evaluation_config::Rule>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCorePaymentConnector",
         infra::aws::bedrockagentcore::payment_connector::PaymentConnector::new(
             input::<String>(),
@@ -1597,8 +1811,9 @@ fn bedrockagentcore() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSBedrockAgentCorePaymentCredentialProvider", infra::aws::bedrockagentcore::payment_credential_provider::PaymentCredentialProvider::new(input::<infra::aws::bedrockagentcore::payment_credential_provider::PaymentCredentialProviderVendorType>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSBedrockAgentCorePaymentCredentialProvider", infra::aws::bedrockagentcore::payment_credential_provider::PaymentCredentialProvider::new(input::<infra::aws::bedrockagentcore::payment_credential_provider::PaymentCredentialProviderVendorType>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSBedrockAgentCorePaymentManager",
         infra::aws::bedrockagentcore::payment_manager::PaymentManager::new(
             input::<infra::aws::bedrockagentcore::payment_manager::PaymentsAuthorizerType>(),
@@ -1606,7 +1821,8 @@ fn bedrockagentcore() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCorePolicy",
         infra::aws::bedrockagentcore::policy::Policy::new(
             input::<infra::aws::bedrockagentcore::policy::PolicyDefinition>(),
@@ -1614,18 +1830,21 @@ fn bedrockagentcore() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCorePolicyEngine",
         infra::aws::bedrockagentcore::policy_engine::PolicyEngine::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreResourcePolicy",
         infra::aws::bedrockagentcore::resource_policy::ResourcePolicy::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreRuntime",
         infra::aws::bedrockagentcore::runtime::Runtime::new(
             input::<infra::aws::bedrockagentcore::runtime::AgentRuntimeArtifact>(),
@@ -1633,14 +1852,16 @@ fn bedrockagentcore() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreRuntimeEndpoint",
         infra::aws::bedrockagentcore::runtime_endpoint::RuntimeEndpoint::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockAgentCoreWorkloadIdentity",
         infra::aws::bedrockagentcore::workload_identity::WorkloadIdentity::new(input::<String>()),
     );
@@ -1649,7 +1870,8 @@ fn bedrockagentcore() -> Template {
 
 fn bedrockmantle() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBedrockMantleProject",
         infra::aws::bedrockmantle::project::Project::new(input::<String>()),
     );
@@ -1658,7 +1880,8 @@ fn bedrockmantle() -> Template {
 
 fn billing() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBillingBillingView",
         infra::aws::billing::billing_view::BillingView::new(
             input::<String>(),
@@ -1670,7 +1893,8 @@ fn billing() -> Template {
 
 fn billingconductor() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBillingConductorBillingGroup",
         infra::aws::billingconductor::billing_group::BillingGroup::new(
             input::<infra::aws::billingconductor::billing_group::AccountGrouping>(),
@@ -1678,18 +1902,21 @@ fn billingconductor() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBillingConductorCustomLineItem",
         infra::aws::billingconductor::custom_line_item::CustomLineItem::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBillingConductorPricingPlan",
         infra::aws::billingconductor::pricing_plan::PricingPlan::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSBillingConductorPricingRule",
         infra::aws::billingconductor::pricing_rule::PricingRule::new(
             input::<String>(),
@@ -1702,7 +1929,8 @@ fn billingconductor() -> Template {
 
 fn braket() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSBraketSpendingLimit",
         infra::aws::braket::spending_limit::SpendingLimit::new(
             input::<String>(),
@@ -1714,8 +1942,13 @@ fn braket() -> Template {
 
 fn budgets() -> Template {
     let mut t = check::template();
-    t.add("AWSBudgetsBudget", infra::aws::budgets::budget::Budget::new(input::<infra::aws::budgets::budget::BudgetData>()));
-    t.add(
+    check::add(
+        &mut t,
+        "AWSBudgetsBudget",
+        infra::aws::budgets::budget::Budget::new(input::<infra::aws::budgets::budget::BudgetData>()),
+    );
+    check::add(
+        &mut t,
         "AWSBudgetsBudgetsAction",
         infra::aws::budgets::budgets_action::BudgetsAction::new(
             input::<infra::aws::budgets::budgets_action::ActionThreshold>(),
@@ -1732,7 +1965,8 @@ fn budgets() -> Template {
 
 fn cases() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCasesCase",
         infra::aws::cases::case::Case::new(
             input::<String>(),
@@ -1741,26 +1975,31 @@ fn cases() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCasesCaseRule",
         infra::aws::cases::case_rule::CaseRule::new(input::<String>(), input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCasesDomain",
         infra::aws::cases::domain::Domain::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCasesField",
         infra::aws::cases::field::Field::new(
             input::<String>(),
             input::<infra::aws::cases::field::FieldType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCasesLayout",
         infra::aws::cases::layout::Layout::new(input::<Json>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCasesRelatedItem",
         infra::aws::cases::related_item::RelatedItem::new(
             input::<String>(),
@@ -1769,7 +2008,8 @@ fn cases() -> Template {
             input::<infra::aws::cases::related_item::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCasesTemplate",
         infra::aws::cases::template::Template::new(input::<String>()),
     );
@@ -1778,18 +2018,21 @@ fn cases() -> Template {
 
 fn cassandra() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCassandraKeyspace",
         infra::aws::cassandra::keyspace::Keyspace::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCassandraTable",
         infra::aws::cassandra::table::Table::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::cassandra::table::Column>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCassandraType",
         infra::aws::cassandra::r#type::Type::new(
             input::<Vec<Value<infra::aws::cassandra::r#type::Field>>>(),
@@ -1802,20 +2045,26 @@ fn cassandra() -> Template {
 
 fn cdk() -> Template {
     let mut t = check::template();
-    t.add("AWSCDKMetadata", infra::aws::cdk::metadata::Metadata::new());
+    check::add(
+        &mut t,
+        "AWSCDKMetadata",
+        infra::aws::cdk::metadata::Metadata::new(),
+    );
     t
 }
 
 fn ce() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCEAnomalyMonitor",
         infra::aws::ce::anomaly_monitor::AnomalyMonitor::new(
             input::<String>(),
             input::<infra::aws::ce::anomaly_monitor::MonitorType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCEAnomalySubscription",
         infra::aws::ce::anomaly_subscription::AnomalySubscription::new(
             input::<infra::aws::ce::anomaly_subscription::Frequency>(),
@@ -1824,7 +2073,8 @@ fn ce() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCECostCategory",
         infra::aws::ce::cost_category::CostCategory::new(
             input::<String>(),
@@ -1837,13 +2087,15 @@ fn ce() -> Template {
 
 fn certificatemanager() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCertificateManagerAccount",
         infra::aws::certificatemanager::account::Account::new(input::<
             infra::aws::certificatemanager::account::ExpiryEventsConfiguration,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCertificateManagerAcmeDomainValidation",
         infra::aws::certificatemanager::acme_domain_validation::AcmeDomainValidation::new(
             input::<String>(),
@@ -1851,15 +2103,17 @@ fn certificatemanager() -> Template {
             input::<infra::aws::certificatemanager::acme_domain_validation::PrevalidationOptions>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCertificateManagerAcmeEndpoint",
         infra::aws::certificatemanager::acme_endpoint::AcmeEndpoint::new(
             input::<infra::aws::certificatemanager::acme_endpoint::AuthorizationBehavior>(),
             input::<infra::aws::certificatemanager::acme_endpoint::CertificateAuthority>(),
         ),
     );
-    t.add("AWSCertificateManagerAcmeExternalAccountBinding", infra::aws::certificatemanager::acme_external_account_binding::AcmeExternalAccountBinding::new(input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSCertificateManagerAcmeExternalAccountBinding", infra::aws::certificatemanager::acme_external_account_binding::AcmeExternalAccountBinding::new(input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSCertificateManagerCertificate",
         infra::aws::certificatemanager::certificate::Certificate::new(input::<String>()),
     );
@@ -1868,15 +2122,17 @@ fn certificatemanager() -> Template {
 
 fn chatbot() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSChatbotCustomAction",
         infra::aws::chatbot::custom_action::CustomAction::new(
             input::<String>(),
             input::<infra::aws::chatbot::custom_action::CustomActionDefinition>(),
         ),
     );
-    t.add("AWSChatbotMicrosoftTeamsChannelConfiguration", infra::aws::chatbot::microsoft_teams_channel_configuration::MicrosoftTeamsChannelConfiguration::new(input::<String>(), input::<String>(), input::<String>(), input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSChatbotMicrosoftTeamsChannelConfiguration", infra::aws::chatbot::microsoft_teams_channel_configuration::MicrosoftTeamsChannelConfiguration::new(input::<String>(), input::<String>(), input::<String>(), input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSChatbotSlackChannelConfiguration",
         infra::aws::chatbot::slack_channel_configuration::SlackChannelConfiguration::new(
             input::<String>(),
@@ -1890,25 +2146,29 @@ fn chatbot() -> Template {
 
 fn chime() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSChimeAppInstance",
         infra::aws::chime::app_instance::AppInstance::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSChimeAppInstanceBot",
         infra::aws::chime::app_instance_bot::AppInstanceBot::new(
             input::<String>(),
             input::<infra::aws::chime::app_instance_bot::Configuration>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSChimeAppInstanceUser",
         infra::aws::chime::app_instance_user::AppInstanceUser::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSChimeChannel",
         infra::aws::chime::channel::Channel::new(
             input::<String>(),
@@ -1916,7 +2176,8 @@ fn chime() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSChimeChannelFlow",
         infra::aws::chime::channel_flow::ChannelFlow::new(
             input::<String>(),
@@ -1924,9 +2185,10 @@ fn chime() -> Template {
             input::<Vec<Value<infra::aws::chime::channel_flow::Processor>>>(),
         ),
     );
-    t.add("AWSChimeMediaInsightsPipelineConfiguration", infra::aws::chime::media_insights_pipeline_configuration::MediaInsightsPipelineConfiguration::new(input::<Vec<Value<infra::aws::chime::media_insights_pipeline_configuration::MediaInsightsPipelineConfigurationElement>>>(), input::<String>(), input::<String>()));
-    t.add("AWSChimeMediaPipelineKinesisVideoStreamPool", infra::aws::chime::media_pipeline_kinesis_video_stream_pool::MediaPipelineKinesisVideoStreamPool::new(input::<String>(), input::<infra::aws::chime::media_pipeline_kinesis_video_stream_pool::StreamConfiguration>()));
-    t.add(
+    check::add(&mut t, "AWSChimeMediaInsightsPipelineConfiguration", infra::aws::chime::media_insights_pipeline_configuration::MediaInsightsPipelineConfiguration::new(input::<Vec<Value<infra::aws::chime::media_insights_pipeline_configuration::MediaInsightsPipelineConfigurationElement>>>(), input::<String>(), input::<String>()));
+    check::add(&mut t, "AWSChimeMediaPipelineKinesisVideoStreamPool", infra::aws::chime::media_pipeline_kinesis_video_stream_pool::MediaPipelineKinesisVideoStreamPool::new(input::<String>(), input::<infra::aws::chime::media_pipeline_kinesis_video_stream_pool::StreamConfiguration>()));
+    check::add(
+        &mut t,
         "AWSChimeSipMediaApplication",
         infra::aws::chime::sip_media_application::SipMediaApplication::new(
             input::<String>(),
@@ -1936,7 +2198,8 @@ fn chime() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSChimeVoiceConnector",
         infra::aws::chime::voice_connector::VoiceConnector::new(input::<String>(), input::<bool>()),
     );
@@ -1945,7 +2208,8 @@ fn chime() -> Template {
 
 fn cleanrooms() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCleanRoomsAnalysisTemplate",
         infra::aws::cleanrooms::analysis_template::AnalysisTemplate::new(
             input::<infra::aws::cleanrooms::analysis_template::Format>(),
@@ -1954,7 +2218,8 @@ fn cleanrooms() -> Template {
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCleanRoomsCollaboration",
         infra::aws::cleanrooms::collaboration::Collaboration::new(
             input::<String>(),
@@ -1963,7 +2228,8 @@ fn cleanrooms() -> Template {
             input::<infra::aws::cleanrooms::collaboration::CollaborationQueryLogStatus>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCleanRoomsConfiguredTable",
         infra::aws::cleanrooms::configured_table::ConfiguredTable::new(
             input::<Vec<Value<String>>>(),
@@ -1972,7 +2238,8 @@ fn cleanrooms() -> Template {
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCleanRoomsConfiguredTableAssociation",
         infra::aws::cleanrooms::configured_table_association::ConfiguredTableAssociation::new(
             input::<String>(),
@@ -1981,7 +2248,8 @@ fn cleanrooms() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCleanRoomsIdMappingTable",
         infra::aws::cleanrooms::id_mapping_table::IdMappingTable::new(
             input::<infra::aws::cleanrooms::id_mapping_table::IdMappingTableInputReferenceConfig>(),
@@ -1989,8 +2257,9 @@ fn cleanrooms() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSCleanRoomsIdNamespaceAssociation", infra::aws::cleanrooms::id_namespace_association::IdNamespaceAssociation::new(input::<infra::aws::cleanrooms::id_namespace_association::IdNamespaceAssociationInputReferenceConfig>(), input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSCleanRoomsIdNamespaceAssociation", infra::aws::cleanrooms::id_namespace_association::IdNamespaceAssociation::new(input::<infra::aws::cleanrooms::id_namespace_association::IdNamespaceAssociationInputReferenceConfig>(), input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSCleanRoomsIntermediateTable",
         infra::aws::cleanrooms::intermediate_table::IntermediateTable::new(
             input::<String>(),
@@ -1998,14 +2267,16 @@ fn cleanrooms() -> Template {
             input::<infra::aws::cleanrooms::intermediate_table::PopulationAnalysisConfiguration>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCleanRoomsMembership",
         infra::aws::cleanrooms::membership::Membership::new(
             input::<String>(),
             input::<infra::aws::cleanrooms::membership::MembershipQueryLogStatus>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCleanRoomsPrivacyBudgetTemplate",
         infra::aws::cleanrooms::privacy_budget_template::PrivacyBudgetTemplate::new(
             input::<infra::aws::cleanrooms::privacy_budget_template::AutoRefresh>(),
@@ -2019,15 +2290,17 @@ fn cleanrooms() -> Template {
 
 fn cleanroomsml() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCleanRoomsMLConfiguredModelAlgorithm",
         infra::aws::cleanroomsml::configured_model_algorithm::ConfiguredModelAlgorithm::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add("AWSCleanRoomsMLConfiguredModelAlgorithmAssociation", infra::aws::cleanroomsml::configured_model_algorithm_association::ConfiguredModelAlgorithmAssociation::new(input::<String>(), input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSCleanRoomsMLConfiguredModelAlgorithmAssociation", infra::aws::cleanroomsml::configured_model_algorithm_association::ConfiguredModelAlgorithmAssociation::new(input::<String>(), input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSCleanRoomsMLTrainingDataset",
         infra::aws::cleanroomsml::training_dataset::TrainingDataset::new(
             input::<String>(),
@@ -2040,7 +2313,8 @@ fn cleanroomsml() -> Template {
 
 fn cloud9() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloud9EnvironmentEC2",
         infra::aws::cloud9::environment_ec2::EnvironmentEc2::new(),
     );
@@ -2049,22 +2323,26 @@ fn cloud9() -> Template {
 
 fn cloudformation() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationChangeSet",
         infra::aws::cloudformation::change_set::ChangeSet::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationCustomResource",
         infra::aws::cloudformation::custom_resource::CustomResource::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationGeneratedTemplate",
         infra::aws::cloudformation::generated_template::GeneratedTemplate::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationGuardHook",
         infra::aws::cloudformation::guard_hook::GuardHook::new(
             input::<String>(),
@@ -2075,22 +2353,26 @@ fn cloudformation() -> Template {
             input::<Vec<Value<infra::aws::cloudformation::guard_hook::TargetOperation>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationHookDefaultVersion",
         infra::aws::cloudformation::hook_default_version::HookDefaultVersion::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationHookTypeConfig",
         infra::aws::cloudformation::hook_type_config::HookTypeConfig::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationHookVersion",
         infra::aws::cloudformation::hook_version::HookVersion::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationLambdaHook",
         infra::aws::cloudformation::lambda_hook::LambdaHook::new(
             input::<String>(),
@@ -2101,60 +2383,72 @@ fn cloudformation() -> Template {
             input::<Vec<Value<infra::aws::cloudformation::lambda_hook::TargetOperation>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationMacro",
         infra::aws::cloudformation::r#macro::Macro::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationModuleDefaultVersion",
         infra::aws::cloudformation::module_default_version::ModuleDefaultVersion::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationModuleVersion",
         infra::aws::cloudformation::module_version::ModuleVersion::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationPublicTypeVersion",
         infra::aws::cloudformation::public_type_version::PublicTypeVersion::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationPublisher",
         infra::aws::cloudformation::publisher::Publisher::new(input::<bool>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationResourceDefaultVersion",
         infra::aws::cloudformation::resource_default_version::ResourceDefaultVersion::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationResourceVersion",
         infra::aws::cloudformation::resource_version::ResourceVersion::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationStack",
         infra::aws::cloudformation::stack::Stack::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationStackSet",
         infra::aws::cloudformation::stack_set::StackSet::new(
             input::<infra::aws::cloudformation::stack_set::PermissionModel>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationTypeActivation",
         infra::aws::cloudformation::type_activation::TypeActivation::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationWaitCondition",
         infra::aws::cloudformation::wait_condition::WaitCondition::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFormationWaitConditionHandle",
         infra::aws::cloudformation::wait_condition_handle::WaitConditionHandle::new(),
     );
@@ -2163,21 +2457,24 @@ fn cloudformation() -> Template {
 
 fn cloudfront() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontAnycastIpList",
         infra::aws::cloudfront::anycast_ip_list::AnycastIpList::new(
             input::<i64>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontCachePolicy",
         infra::aws::cloudfront::cache_policy::CachePolicy::new(input::<
             infra::aws::cloudfront::cache_policy::CachePolicyConfig,
         >()),
     );
-    t.add("AWSCloudFrontCloudFrontOriginAccessIdentity", infra::aws::cloudfront::cloud_front_origin_access_identity::CloudFrontOriginAccessIdentity::new(input::<infra::aws::cloudfront::cloud_front_origin_access_identity::CloudFrontOriginAccessIdentityConfig>()));
-    t.add(
+    check::add(&mut t, "AWSCloudFrontCloudFrontOriginAccessIdentity", infra::aws::cloudfront::cloud_front_origin_access_identity::CloudFrontOriginAccessIdentity::new(input::<infra::aws::cloudfront::cloud_front_origin_access_identity::CloudFrontOriginAccessIdentityConfig>()));
+    check::add(
+        &mut t,
         "AWSCloudFrontConnectionFunction",
         infra::aws::cloudfront::connection_function::ConnectionFunction::new(
             input::<String>(),
@@ -2185,18 +2482,21 @@ fn cloudfront() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontConnectionGroup",
         infra::aws::cloudfront::connection_group::ConnectionGroup::new(input::<String>()),
     );
-    t.add("AWSCloudFrontContinuousDeploymentPolicy", infra::aws::cloudfront::continuous_deployment_policy::ContinuousDeploymentPolicy::new(input::<infra::aws::cloudfront::continuous_deployment_policy::ContinuousDeploymentPolicyConfig>()));
-    t.add(
+    check::add(&mut t, "AWSCloudFrontContinuousDeploymentPolicy", infra::aws::cloudfront::continuous_deployment_policy::ContinuousDeploymentPolicy::new(input::<infra::aws::cloudfront::continuous_deployment_policy::ContinuousDeploymentPolicyConfig>()));
+    check::add(
+        &mut t,
         "AWSCloudFrontDistribution",
         infra::aws::cloudfront::distribution::Distribution::new(input::<
             infra::aws::cloudfront::distribution::DistributionConfig,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontDistributionTenant",
         infra::aws::cloudfront::distribution_tenant::DistributionTenant::new(
             input::<String>(),
@@ -2204,9 +2504,19 @@ fn cloudfront() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSCloudFrontFieldLevelEncryptionConfig", infra::aws::cloudfront::field_level_encryption_config::FieldLevelEncryptionConfig::new(input::<String>(), input::<infra::aws::cloudfront::field_level_encryption_config::ContentTypeProfileConfig>(), input::<infra::aws::cloudfront::field_level_encryption_config::QueryArgProfileConfig>()));
-    t.add("AWSCloudFrontFieldLevelEncryptionProfile", infra::aws::cloudfront::field_level_encryption_profile::FieldLevelEncryptionProfile::new(input::<infra::aws::cloudfront::field_level_encryption_profile::FieldLevelEncryptionProfileConfig>()));
-    t.add(
+    check::add(
+        &mut t,
+        "AWSCloudFrontFieldLevelEncryptionConfig",
+        infra::aws::cloudfront::field_level_encryption_config::FieldLevelEncryptionConfig::new(
+            input::<String>(),
+            input::<infra::aws::cloudfront::field_level_encryption_config::ContentTypeProfileConfig>(
+            ),
+            input::<infra::aws::cloudfront::field_level_encryption_config::QueryArgProfileConfig>(),
+        ),
+    );
+    check::add(&mut t, "AWSCloudFrontFieldLevelEncryptionProfile", infra::aws::cloudfront::field_level_encryption_profile::FieldLevelEncryptionProfile::new(input::<infra::aws::cloudfront::field_level_encryption_profile::FieldLevelEncryptionProfileConfig>()));
+    check::add(
+        &mut t,
         "AWSCloudFrontFunction",
         infra::aws::cloudfront::function::Function::new(
             input::<String>(),
@@ -2214,36 +2524,42 @@ fn cloudfront() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontKeyGroup",
         infra::aws::cloudfront::key_group::KeyGroup::new(input::<
             infra::aws::cloudfront::key_group::KeyGroupConfig,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontKeyValueStore",
         infra::aws::cloudfront::key_value_store::KeyValueStore::new(input::<String>()),
     );
-    t.add("AWSCloudFrontMonitoringSubscription", infra::aws::cloudfront::monitoring_subscription::MonitoringSubscription::new(input::<String>(), input::<infra::aws::cloudfront::monitoring_subscription::MonitoringSubscriptionMonitoringSubscription>()));
-    t.add(
+    check::add(&mut t, "AWSCloudFrontMonitoringSubscription", infra::aws::cloudfront::monitoring_subscription::MonitoringSubscription::new(input::<String>(), input::<infra::aws::cloudfront::monitoring_subscription::MonitoringSubscriptionMonitoringSubscription>()));
+    check::add(
+        &mut t,
         "AWSCloudFrontOriginAccessControl",
         infra::aws::cloudfront::origin_access_control::OriginAccessControl::new(input::<
             infra::aws::cloudfront::origin_access_control::OriginAccessControlConfig,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontOriginRequestPolicy",
         infra::aws::cloudfront::origin_request_policy::OriginRequestPolicy::new(input::<
             infra::aws::cloudfront::origin_request_policy::OriginRequestPolicyConfig,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontPublicKey",
         infra::aws::cloudfront::public_key::PublicKey::new(input::<
             infra::aws::cloudfront::public_key::PublicKeyConfig,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontRealtimeLogConfig",
         infra::aws::cloudfront::realtime_log_config::RealtimeLogConfig::new(
             input::<Vec<Value<infra::aws::cloudfront::realtime_log_config::EndPoint>>>(),
@@ -2252,24 +2568,28 @@ fn cloudfront() -> Template {
             input::<f64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontResponseHeadersPolicy",
         infra::aws::cloudfront::response_headers_policy::ResponseHeadersPolicy::new(input::<
             infra::aws::cloudfront::response_headers_policy::ResponseHeadersPolicyConfig,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontStreamingDistribution",
         infra::aws::cloudfront::streaming_distribution::StreamingDistribution::new(
             input::<infra::aws::cloudfront::streaming_distribution::StreamingDistributionConfig>(),
             input::<Vec<Value<infra::Tag>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontTrustStore",
         infra::aws::cloudfront::trust_store::TrustStore::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudFrontVpcOrigin",
         infra::aws::cloudfront::vpc_origin::VpcOrigin::new(input::<
             infra::aws::cloudfront::vpc_origin::VpcOriginEndpointConfig,
@@ -2280,7 +2600,8 @@ fn cloudfront() -> Template {
 
 fn cloudhsm() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudHSMCluster",
         infra::aws::cloudhsm::cluster::Cluster::new(input::<String>()),
     );
@@ -2289,26 +2610,31 @@ fn cloudhsm() -> Template {
 
 fn cloudtrail() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudTrailChannel",
         infra::aws::cloudtrail::channel::Channel::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudTrailDashboard",
         infra::aws::cloudtrail::dashboard::Dashboard::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudTrailEventDataStore",
         infra::aws::cloudtrail::event_data_store::EventDataStore::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudTrailResourcePolicy",
         infra::aws::cloudtrail::resource_policy::ResourcePolicy::new(
             input::<String>(),
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudTrailTrail",
         infra::aws::cloudtrail::trail::Trail::new(input::<bool>(), input::<String>()),
     );
@@ -2317,29 +2643,35 @@ fn cloudtrail() -> Template {
 
 fn cloudwatch() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchAlarm",
         infra::aws::cloudwatch::alarm::Alarm::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchAlarmMuteRule",
         infra::aws::cloudwatch::alarm_mute_rule::AlarmMuteRule::new(input::<
             infra::aws::cloudwatch::alarm_mute_rule::Rule,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchAnomalyDetector",
         infra::aws::cloudwatch::anomaly_detector::AnomalyDetector::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchCompositeAlarm",
         infra::aws::cloudwatch::composite_alarm::CompositeAlarm::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchDashboard",
         infra::aws::cloudwatch::dashboard::Dashboard::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchInsightRule",
         infra::aws::cloudwatch::insight_rule::InsightRule::new(
             input::<String>(),
@@ -2347,14 +2679,16 @@ fn cloudwatch() -> Template {
             input::<infra::aws::cloudwatch::insight_rule::RuleState>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchIntegration",
         infra::aws::cloudwatch::integration::Integration::new(
             input::<infra::aws::cloudwatch::integration::IntegrationType>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchLogAlarm",
         infra::aws::cloudwatch::log_alarm::LogAlarm::new(
             input::<infra::aws::cloudwatch::log_alarm::ComparisonOperator>(),
@@ -2364,21 +2698,25 @@ fn cloudwatch() -> Template {
             input::<f64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchMetricStream",
         infra::aws::cloudwatch::metric_stream::MetricStream::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchOTelEnrichment",
         infra::aws::cloudwatch::o_tel_enrichment::OTelEnrichment::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchResourceMetricsConfiguration",
         infra::aws::cloudwatch::resource_metrics_configuration::ResourceMetricsConfiguration::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCloudWatchView",
         infra::aws::cloudwatch::view::View::new(input::<String>()),
     );
@@ -2387,18 +2725,21 @@ fn cloudwatch() -> Template {
 
 fn codeartifact() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeArtifactDomain",
         infra::aws::codeartifact::domain::Domain::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeArtifactPackageGroup",
         infra::aws::codeartifact::package_group::PackageGroup::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeArtifactRepository",
         infra::aws::codeartifact::repository::Repository::new(input::<String>(), input::<String>()),
     );
@@ -2407,11 +2748,13 @@ fn codeartifact() -> Template {
 
 fn codebuild() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeBuildFleet",
         infra::aws::codebuild::fleet::Fleet::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeBuildProject",
         infra::aws::codebuild::project::Project::new(
             input::<infra::aws::codebuild::project::Artifacts>(),
@@ -2420,14 +2763,16 @@ fn codebuild() -> Template {
             input::<infra::aws::codebuild::project::Source>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeBuildReportGroup",
         infra::aws::codebuild::report_group::ReportGroup::new(
             input::<infra::aws::codebuild::report_group::ReportExportConfig>(),
             input::<infra::aws::codebuild::report_group::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeBuildSourceCredential",
         infra::aws::codebuild::source_credential::SourceCredential::new(
             input::<String>(),
@@ -2440,7 +2785,8 @@ fn codebuild() -> Template {
 
 fn codecommit() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeCommitRepository",
         infra::aws::codecommit::repository::Repository::new(input::<String>()),
     );
@@ -2449,11 +2795,13 @@ fn codecommit() -> Template {
 
 fn codeconnections() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeConnectionsConnection",
         infra::aws::codeconnections::connection::Connection::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeConnectionsHost",
         infra::aws::codeconnections::host::Host::new(
             input::<String>(),
@@ -2466,15 +2814,18 @@ fn codeconnections() -> Template {
 
 fn codedeploy() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeDeployApplication",
         infra::aws::codedeploy::application::Application::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeDeployDeploymentConfig",
         infra::aws::codedeploy::deployment_config::DeploymentConfig::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeDeployDeploymentGroup",
         infra::aws::codedeploy::deployment_group::DeploymentGroup::new(
             input::<String>(),
@@ -2486,7 +2837,8 @@ fn codedeploy() -> Template {
 
 fn codeguruprofiler() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeGuruProfilerProfilingGroup",
         infra::aws::codeguruprofiler::profiling_group::ProfilingGroup::new(input::<String>()),
     );
@@ -2495,7 +2847,8 @@ fn codeguruprofiler() -> Template {
 
 fn codegurureviewer() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeGuruReviewerRepositoryAssociation",
         infra::aws::codegurureviewer::repository_association::RepositoryAssociation::new(
             input::<String>(),
@@ -2507,7 +2860,8 @@ fn codegurureviewer() -> Template {
 
 fn codepipeline() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodePipelineCustomActionType",
         infra::aws::codepipeline::custom_action_type::CustomActionType::new(
             input::<infra::aws::codepipeline::custom_action_type::Category>(),
@@ -2517,14 +2871,16 @@ fn codepipeline() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodePipelinePipeline",
         infra::aws::codepipeline::pipeline::Pipeline::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::codepipeline::pipeline::StageDeclaration>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodePipelineWebhook",
         infra::aws::codepipeline::webhook::Webhook::new(
             input::<infra::aws::codepipeline::webhook::Authentication>(),
@@ -2539,7 +2895,8 @@ fn codepipeline() -> Template {
 
 fn codestar() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeStarGitHubRepository",
         infra::aws::codestar::git_hub_repository::GitHubRepository::new(
             input::<String>(),
@@ -2551,11 +2908,13 @@ fn codestar() -> Template {
 
 fn codestarconnections() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeStarConnectionsConnection",
         infra::aws::codestarconnections::connection::Connection::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeStarConnectionsRepositoryLink",
         infra::aws::codestarconnections::repository_link::RepositoryLink::new(
             input::<String>(),
@@ -2563,7 +2922,8 @@ fn codestarconnections() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeStarConnectionsSyncConfiguration",
         infra::aws::codestarconnections::sync_configuration::SyncConfiguration::new(
             input::<String>(),
@@ -2579,7 +2939,8 @@ fn codestarconnections() -> Template {
 
 fn codestarnotifications() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCodeStarNotificationsNotificationRule",
         infra::aws::codestarnotifications::notification_rule::NotificationRule::new(
             input::<infra::aws::codestarnotifications::notification_rule::DetailType>(),
@@ -2594,34 +2955,40 @@ fn codestarnotifications() -> Template {
 
 fn cognito() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoIdentityPool",
         infra::aws::cognito::identity_pool::IdentityPool::new(input::<bool>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoIdentityPoolPrincipalTag",
         infra::aws::cognito::identity_pool_principal_tag::IdentityPoolPrincipalTag::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoIdentityPoolRoleAttachment",
         infra::aws::cognito::identity_pool_role_attachment::IdentityPoolRoleAttachment::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoLogDeliveryConfiguration",
         infra::aws::cognito::log_delivery_configuration::LogDeliveryConfiguration::new(input::<
             String,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoManagedLoginBranding",
         infra::aws::cognito::managed_login_branding::ManagedLoginBranding::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoTerms",
         infra::aws::cognito::terms::Terms::new(
             input::<infra::aws::cognito::terms::TermsEnforcementType>(),
@@ -2631,26 +2998,31 @@ fn cognito() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoUserPool",
         infra::aws::cognito::user_pool::UserPool::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoUserPoolClient",
         infra::aws::cognito::user_pool_client::UserPoolClient::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoUserPoolDomain",
         infra::aws::cognito::user_pool_domain::UserPoolDomain::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoUserPoolGroup",
         infra::aws::cognito::user_pool_group::UserPoolGroup::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoUserPoolIdentityProvider",
         infra::aws::cognito::user_pool_identity_provider::UserPoolIdentityProvider::new(
             input::<BTreeMap<String, Value<String>>>(),
@@ -2659,15 +3031,17 @@ fn cognito() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSCognitoUserPoolRegionalConfigurationAttachment", infra::aws::cognito::user_pool_regional_configuration_attachment::UserPoolRegionalConfigurationAttachment::new(input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSCognitoUserPoolRegionalConfigurationAttachment", infra::aws::cognito::user_pool_regional_configuration_attachment::UserPoolRegionalConfigurationAttachment::new(input::<String>()));
+    check::add(
+        &mut t,
         "AWSCognitoUserPoolReplica",
         infra::aws::cognito::user_pool_replica::UserPoolReplica::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoUserPoolResourceServer",
         infra::aws::cognito::user_pool_resource_server::UserPoolResourceServer::new(
             input::<String>(),
@@ -2675,13 +3049,15 @@ fn cognito() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSCognitoUserPoolRiskConfigurationAttachment", infra::aws::cognito::user_pool_risk_configuration_attachment::UserPoolRiskConfigurationAttachment::new(input::<String>(), input::<String>()));
-    t.add("AWSCognitoUserPoolUICustomizationAttachment", infra::aws::cognito::user_pool_ui_customization_attachment::UserPoolUiCustomizationAttachment::new(input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSCognitoUserPoolRiskConfigurationAttachment", infra::aws::cognito::user_pool_risk_configuration_attachment::UserPoolRiskConfigurationAttachment::new(input::<String>(), input::<String>()));
+    check::add(&mut t, "AWSCognitoUserPoolUICustomizationAttachment", infra::aws::cognito::user_pool_ui_customization_attachment::UserPoolUiCustomizationAttachment::new(input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSCognitoUserPoolUser",
         infra::aws::cognito::user_pool_user::UserPoolUser::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCognitoUserPoolUserToGroupAttachment",
         infra::aws::cognito::user_pool_user_to_group_attachment::UserPoolUserToGroupAttachment::new(
             input::<String>(),
@@ -2694,7 +3070,8 @@ fn cognito() -> Template {
 
 fn comprehend() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSComprehendDocumentClassifier",
         infra::aws::comprehend::document_classifier::DocumentClassifier::new(
             input::<String>(),
@@ -2704,7 +3081,8 @@ fn comprehend() -> Template {
             input::<infra::aws::comprehend::document_classifier::LanguageCode>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSComprehendDocumentClassifierEndpoint",
         infra::aws::comprehend::document_classifier_endpoint::DocumentClassifierEndpoint::new(
             input::<i64>(),
@@ -2712,7 +3090,8 @@ fn comprehend() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSComprehendEntityRecognizer",
         infra::aws::comprehend::entity_recognizer::EntityRecognizer::new(
             input::<String>(),
@@ -2721,14 +3100,16 @@ fn comprehend() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSComprehendEntityRecognizerEndpoint",
         infra::aws::comprehend::entity_recognizer_endpoint::EntityRecognizerEndpoint::new(
             input::<i64>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSComprehendFlywheel",
         infra::aws::comprehend::flywheel::Flywheel::new(
             input::<String>(),
@@ -2741,55 +3122,79 @@ fn comprehend() -> Template {
 
 fn computeoptimizer() -> Template {
     let mut t = check::template();
-    t.add("AWSComputeOptimizerAutomationRule", infra::aws::computeoptimizer::automation_rule::AutomationRule::new(input::<String>(), input::<Vec<Value<infra::aws::computeoptimizer::automation_rule::RecommendedActionType>>>(), input::<infra::aws::computeoptimizer::automation_rule::RuleType>(), input::<infra::aws::computeoptimizer::automation_rule::Schedule>(), input::<infra::aws::computeoptimizer::automation_rule::Status>()));
+    check::add(
+        &mut t,
+        "AWSComputeOptimizerAutomationRule",
+        infra::aws::computeoptimizer::automation_rule::AutomationRule::new(
+            input::<String>(),
+            input::<Vec<Value<infra::aws::computeoptimizer::automation_rule::RecommendedActionType>>>(
+            ),
+            input::<infra::aws::computeoptimizer::automation_rule::RuleType>(),
+            input::<infra::aws::computeoptimizer::automation_rule::Schedule>(),
+            input::<infra::aws::computeoptimizer::automation_rule::Status>(),
+        ),
+    );
     t
 }
 
 fn config() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSConfigAggregationAuthorization",
         infra::aws::config::aggregation_authorization::AggregationAuthorization::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConfigConfigRule",
         infra::aws::config::config_rule::ConfigRule::new(input::<
             infra::aws::config::config_rule::Source,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConfigConfigurationAggregator",
         infra::aws::config::configuration_aggregator::ConfigurationAggregator::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConfigConfigurationRecorder",
         infra::aws::config::configuration_recorder::ConfigurationRecorder::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConfigConformancePack",
         infra::aws::config::conformance_pack::ConformancePack::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConfigConnector",
         infra::aws::config::connector::Connector::new(input::<
             infra::aws::config::connector::ConnectorConfiguration,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConfigDeliveryChannel",
         infra::aws::config::delivery_channel::DeliveryChannel::new(input::<String>()),
     );
-    t.add("AWSConfigOrganizationConfigRule", infra::aws::config::organization_config_rule::OrganizationConfigRule::new(input::<String>()));
-    t.add(
+    check::add(
+        &mut t,
+        "AWSConfigOrganizationConfigRule",
+        infra::aws::config::organization_config_rule::OrganizationConfigRule::new(input::<String>()),
+    );
+    check::add(
+        &mut t,
         "AWSConfigOrganizationConformancePack",
         infra::aws::config::organization_conformance_pack::OrganizationConformancePack::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConfigRemediationConfiguration",
         infra::aws::config::remediation_configuration::RemediationConfiguration::new(
             input::<String>(),
@@ -2797,7 +3202,8 @@ fn config() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConfigStoredQuery",
         infra::aws::config::stored_query::StoredQuery::new(input::<String>(), input::<String>()),
     );
@@ -2806,7 +3212,8 @@ fn config() -> Template {
 
 fn connect() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectAgentStatus",
         infra::aws::connect::agent_status::AgentStatus::new(
             input::<String>(),
@@ -2814,14 +3221,16 @@ fn connect() -> Template {
             input::<infra::aws::connect::agent_status::State>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectApprovedOrigin",
         infra::aws::connect::approved_origin::ApprovedOrigin::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectContactFlow",
         infra::aws::connect::contact_flow::ContactFlow::new(
             input::<String>(),
@@ -2830,7 +3239,8 @@ fn connect() -> Template {
             input::<infra::aws::connect::contact_flow::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectContactFlowModule",
         infra::aws::connect::contact_flow_module::ContactFlowModule::new(
             input::<String>(),
@@ -2838,7 +3248,8 @@ fn connect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectContactFlowModuleAlias",
         infra::aws::connect::contact_flow_module_alias::ContactFlowModuleAlias::new(
             input::<String>(),
@@ -2846,25 +3257,29 @@ fn connect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectContactFlowModuleVersion",
         infra::aws::connect::contact_flow_module_version::ContactFlowModuleVersion::new(input::<
             String,
         >(
         )),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectContactFlowVersion",
         infra::aws::connect::contact_flow_version::ContactFlowVersion::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectDataLakeAssociation",
         infra::aws::connect::data_lake_association::DataLakeAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectDataTable",
         infra::aws::connect::data_table::DataTable::new(
             input::<String>(),
@@ -2874,7 +3289,8 @@ fn connect() -> Template {
             input::<infra::aws::connect::data_table::ValueLockLevel>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectDataTableAttribute",
         infra::aws::connect::data_table_attribute::DataTableAttribute::new(
             input::<String>(),
@@ -2883,7 +3299,8 @@ fn connect() -> Template {
             input::<infra::aws::connect::data_table_attribute::ValueType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectDataTableRecord",
         infra::aws::connect::data_table_record::DataTableRecord::new(
             input::<String>(),
@@ -2891,11 +3308,13 @@ fn connect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectEmailAddress",
         infra::aws::connect::email_address::EmailAddress::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectEvaluationForm",
         infra::aws::connect::evaluation_form::EvaluationForm::new(
             input::<String>(),
@@ -2904,7 +3323,8 @@ fn connect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectHoursOfOperation",
         infra::aws::connect::hours_of_operation::HoursOfOperation::new(
             input::<Vec<Value<infra::aws::connect::hours_of_operation::HoursOfOperationConfig>>>(),
@@ -2913,14 +3333,16 @@ fn connect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectInstance",
         infra::aws::connect::instance::Instance::new(
             input::<infra::aws::connect::instance::Attributes>(),
             input::<infra::aws::connect::instance::IdentityManagementType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectInstanceStorageConfig",
         infra::aws::connect::instance_storage_config::InstanceStorageConfig::new(
             input::<String>(),
@@ -2928,7 +3350,8 @@ fn connect() -> Template {
             input::<infra::aws::connect::instance_storage_config::StorageType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectIntegrationAssociation",
         infra::aws::connect::integration_association::IntegrationAssociation::new(
             input::<String>(),
@@ -2936,7 +3359,8 @@ fn connect() -> Template {
             input::<infra::aws::connect::integration_association::IntegrationType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectMetric",
         infra::aws::connect::metric::Metric::new(
             input::<String>(),
@@ -2946,29 +3370,34 @@ fn connect() -> Template {
             input::<infra::aws::connect::metric::Unit>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectNotification",
         infra::aws::connect::notification::Notification::new(
             input::<infra::aws::connect::notification::NotificationContent>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectPhoneNumber",
         infra::aws::connect::phone_number::PhoneNumber::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectPredefinedAttribute",
         infra::aws::connect::predefined_attribute::PredefinedAttribute::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectPrompt",
         infra::aws::connect::prompt::Prompt::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectQueue",
         infra::aws::connect::queue::Queue::new(
             input::<String>(),
@@ -2976,7 +3405,8 @@ fn connect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectQuickConnect",
         infra::aws::connect::quick_connect::QuickConnect::new(
             input::<String>(),
@@ -2984,7 +3414,8 @@ fn connect() -> Template {
             input::<infra::aws::connect::quick_connect::QuickConnectConfig>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectRoutingProfile",
         infra::aws::connect::routing_profile::RoutingProfile::new(
             input::<String>(),
@@ -2994,7 +3425,8 @@ fn connect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectRule",
         infra::aws::connect::rule::Rule::new(
             input::<infra::aws::connect::rule::Actions>(),
@@ -3005,22 +3437,26 @@ fn connect() -> Template {
             input::<infra::aws::connect::rule::RuleTriggerEventSource>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectSecurityKey",
         infra::aws::connect::security_key::SecurityKey::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectSecurityProfile",
         infra::aws::connect::security_profile::SecurityProfile::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectTaskTemplate",
         infra::aws::connect::task_template::TaskTemplate::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectTestCase",
         infra::aws::connect::test_case::TestCase::new(
             input::<String>(),
@@ -3028,14 +3464,16 @@ fn connect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectTrafficDistributionGroup",
         infra::aws::connect::traffic_distribution_group::TrafficDistributionGroup::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectUseCase",
         infra::aws::connect::use_case::UseCase::new(
             input::<String>(),
@@ -3043,7 +3481,8 @@ fn connect() -> Template {
             input::<infra::aws::connect::use_case::UseCaseType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectUser",
         infra::aws::connect::user::User::new(
             input::<String>(),
@@ -3052,20 +3491,23 @@ fn connect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectUserHierarchyGroup",
         infra::aws::connect::user_hierarchy_group::UserHierarchyGroup::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectUserHierarchyStructure",
         infra::aws::connect::user_hierarchy_structure::UserHierarchyStructure::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectView",
         infra::aws::connect::view::View::new(
             input::<Vec<Value<String>>>(),
@@ -3074,11 +3516,13 @@ fn connect() -> Template {
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectViewVersion",
         infra::aws::connect::view_version::ViewVersion::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectVocabulary",
         infra::aws::connect::vocabulary::Vocabulary::new(
             input::<String>(),
@@ -3087,7 +3531,8 @@ fn connect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectWorkspace",
         infra::aws::connect::workspace::Workspace::new(input::<String>(), input::<String>()),
     );
@@ -3096,7 +3541,8 @@ fn connect() -> Template {
 
 fn connectcampaigns() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectCampaignsCampaign",
         infra::aws::connectcampaigns::campaign::Campaign::new(
             input::<String>(),
@@ -3110,7 +3556,8 @@ fn connectcampaigns() -> Template {
 
 fn connectcampaignsv2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSConnectCampaignsV2Campaign",
         infra::aws::connectcampaignsv2::campaign::Campaign::new(
             input::<String>(),
@@ -3122,7 +3569,8 @@ fn connectcampaignsv2() -> Template {
 
 fn controltower() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSControlTowerEnabledBaseline",
         infra::aws::controltower::enabled_baseline::EnabledBaseline::new(
             input::<String>(),
@@ -3130,14 +3578,16 @@ fn controltower() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSControlTowerEnabledControl",
         infra::aws::controltower::enabled_control::EnabledControl::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSControlTowerLandingZone",
         infra::aws::controltower::landing_zone::LandingZone::new(
             input::<Json>(),
@@ -3149,7 +3599,8 @@ fn controltower() -> Template {
 
 fn cur() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSCURReportDefinition",
         infra::aws::cur::report_definition::ReportDefinition::new(
             input::<infra::aws::cur::report_definition::Compression>(),
@@ -3168,12 +3619,14 @@ fn cur() -> Template {
 
 fn customerprofiles() -> Template {
     let mut t = check::template();
-    t.add("AWSCustomerProfilesCalculatedAttributeDefinition", infra::aws::customerprofiles::calculated_attribute_definition::CalculatedAttributeDefinition::new(input::<infra::aws::customerprofiles::calculated_attribute_definition::AttributeDetails>(), input::<String>(), input::<String>(), input::<infra::aws::customerprofiles::calculated_attribute_definition::Statistic>()));
-    t.add(
+    check::add(&mut t, "AWSCustomerProfilesCalculatedAttributeDefinition", infra::aws::customerprofiles::calculated_attribute_definition::CalculatedAttributeDefinition::new(input::<infra::aws::customerprofiles::calculated_attribute_definition::AttributeDetails>(), input::<String>(), input::<String>(), input::<infra::aws::customerprofiles::calculated_attribute_definition::Statistic>()));
+    check::add(
+        &mut t,
         "AWSCustomerProfilesDomain",
         infra::aws::customerprofiles::domain::Domain::new(input::<i64>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCustomerProfilesDomainObjectType",
         infra::aws::customerprofiles::domain_object_type::DomainObjectType::new(
             input::<String>(),
@@ -3186,7 +3639,8 @@ fn customerprofiles() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCustomerProfilesEventStream",
         infra::aws::customerprofiles::event_stream::EventStream::new(
             input::<String>(),
@@ -3194,7 +3648,8 @@ fn customerprofiles() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCustomerProfilesEventTrigger",
         infra::aws::customerprofiles::event_trigger::EventTrigger::new(
             input::<String>(),
@@ -3204,11 +3659,13 @@ fn customerprofiles() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCustomerProfilesIntegration",
         infra::aws::customerprofiles::integration::Integration::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCustomerProfilesObjectType",
         infra::aws::customerprofiles::object_type::ObjectType::new(
             input::<String>(),
@@ -3216,7 +3673,8 @@ fn customerprofiles() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCustomerProfilesRecommender",
         infra::aws::customerprofiles::recommender::Recommender::new(
             input::<String>(),
@@ -3224,7 +3682,8 @@ fn customerprofiles() -> Template {
             input::<infra::aws::customerprofiles::recommender::RecommenderRecipeName>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSCustomerProfilesRecommenderFilter",
         infra::aws::customerprofiles::recommender_filter::RecommenderFilter::new(
             input::<String>(),
@@ -3232,8 +3691,9 @@ fn customerprofiles() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSCustomerProfilesRecommenderSchema", infra::aws::customerprofiles::recommender_schema::RecommenderSchema::new(input::<String>(), input::<BTreeMap<String, Value<Vec<Value<infra::aws::customerprofiles::recommender_schema::RecommenderSchemaField>>>>>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSCustomerProfilesRecommenderSchema", infra::aws::customerprofiles::recommender_schema::RecommenderSchema::new(input::<String>(), input::<BTreeMap<String, Value<Vec<Value<infra::aws::customerprofiles::recommender_schema::RecommenderSchemaField>>>>>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSCustomerProfilesSegmentDefinition",
         infra::aws::customerprofiles::segment_definition::SegmentDefinition::new(
             input::<String>(),
@@ -3246,14 +3706,16 @@ fn customerprofiles() -> Template {
 
 fn databrew() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataBrewDataset",
         infra::aws::databrew::dataset::Dataset::new(
             input::<infra::aws::databrew::dataset::Input>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataBrewJob",
         infra::aws::databrew::job::Job::new(
             input::<String>(),
@@ -3261,7 +3723,8 @@ fn databrew() -> Template {
             input::<infra::aws::databrew::job::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataBrewProject",
         infra::aws::databrew::project::Project::new(
             input::<String>(),
@@ -3270,14 +3733,16 @@ fn databrew() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataBrewRecipe",
         infra::aws::databrew::recipe::Recipe::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::databrew::recipe::RecipeStep>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataBrewRuleset",
         infra::aws::databrew::ruleset::Ruleset::new(
             input::<String>(),
@@ -3285,7 +3750,8 @@ fn databrew() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataBrewSchedule",
         infra::aws::databrew::schedule::Schedule::new(input::<String>(), input::<String>()),
     );
@@ -3294,7 +3760,8 @@ fn databrew() -> Template {
 
 fn dataexchange() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataExchangeDataSet",
         infra::aws::dataexchange::data_set::DataSet::new(
             input::<infra::aws::dataexchange::data_set::AssetType>(),
@@ -3302,7 +3769,8 @@ fn dataexchange() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataExchangeEventAction",
         infra::aws::dataexchange::event_action::EventAction::new(
             input::<infra::aws::dataexchange::event_action::Action>(),
@@ -3314,7 +3782,8 @@ fn dataexchange() -> Template {
 
 fn datapipeline() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataPipelinePipeline",
         infra::aws::datapipeline::pipeline::Pipeline::new(input::<String>()),
     );
@@ -3323,50 +3792,58 @@ fn datapipeline() -> Template {
 
 fn datasync() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncAgent",
         infra::aws::datasync::agent::Agent::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncLocationAzureBlob",
         infra::aws::datasync::location_azure_blob::LocationAzureBlob::new(input::<
             infra::aws::datasync::location_azure_blob::AzureBlobAuthenticationType,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncLocationEFS",
         infra::aws::datasync::location_efs::LocationEfs::new(input::<
             infra::aws::datasync::location_efs::Ec2Config,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncLocationFSxLustre",
         infra::aws::datasync::location_f_sx_lustre::LocationFSxLustre::new(input::<
             Vec<Value<String>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncLocationFSxONTAP",
         infra::aws::datasync::location_f_sx_ontap::LocationFSxOntap::new(
             input::<Vec<Value<String>>>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncLocationFSxOpenZFS",
         infra::aws::datasync::location_f_sx_open_zfs::LocationFSxOpenZfs::new(
             input::<infra::aws::datasync::location_f_sx_open_zfs::Protocol>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncLocationFSxWindows",
         infra::aws::datasync::location_f_sx_windows::LocationFSxWindows::new(
             input::<Vec<Value<String>>>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncLocationHDFS",
         infra::aws::datasync::location_hdfs::LocationHdfs::new(
             input::<Vec<Value<String>>>(),
@@ -3374,27 +3851,32 @@ fn datasync() -> Template {
             input::<Vec<Value<infra::aws::datasync::location_hdfs::NameNode>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncLocationNFS",
         infra::aws::datasync::location_nfs::LocationNfs::new(input::<
             infra::aws::datasync::location_nfs::OnPremConfig,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncLocationObjectStorage",
         infra::aws::datasync::location_object_storage::LocationObjectStorage::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncLocationS3",
         infra::aws::datasync::location_s3::LocationS3::new(input::<
             infra::aws::datasync::location_s3::S3Config,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncLocationSMB",
         infra::aws::datasync::location_smb::LocationSmb::new(input::<Vec<Value<String>>>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataSyncTask",
         infra::aws::datasync::task::Task::new(input::<String>(), input::<String>()),
     );
@@ -3403,11 +3885,13 @@ fn datasync() -> Template {
 
 fn datazone() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneConnection",
         infra::aws::datazone::connection::Connection::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneDataSource",
         infra::aws::datazone::data_source::DataSource::new(
             input::<String>(),
@@ -3416,11 +3900,13 @@ fn datazone() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneDomain",
         infra::aws::datazone::domain::Domain::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneDomainUnit",
         infra::aws::datazone::domain_unit::DomainUnit::new(
             input::<String>(),
@@ -3428,7 +3914,8 @@ fn datazone() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneEnvironment",
         infra::aws::datazone::environment::Environment::new(
             input::<String>(),
@@ -3436,12 +3923,14 @@ fn datazone() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneEnvironmentActions",
         infra::aws::datazone::environment_actions::EnvironmentActions::new(input::<String>()),
     );
-    t.add("AWSDataZoneEnvironmentBlueprintConfiguration", infra::aws::datazone::environment_blueprint_configuration::EnvironmentBlueprintConfiguration::new(input::<String>(), input::<Vec<Value<String>>>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSDataZoneEnvironmentBlueprintConfiguration", infra::aws::datazone::environment_blueprint_configuration::EnvironmentBlueprintConfiguration::new(input::<String>(), input::<Vec<Value<String>>>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSDataZoneEnvironmentProfile",
         infra::aws::datazone::environment_profile::EnvironmentProfile::new(
             input::<String>(),
@@ -3452,7 +3941,8 @@ fn datazone() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneFormType",
         infra::aws::datazone::form_type::FormType::new(
             input::<String>(),
@@ -3461,11 +3951,13 @@ fn datazone() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneGroupProfile",
         infra::aws::datazone::group_profile::GroupProfile::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneOwner",
         infra::aws::datazone::owner::Owner::new(
             input::<String>(),
@@ -3474,7 +3966,8 @@ fn datazone() -> Template {
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZonePolicyGrant",
         infra::aws::datazone::policy_grant::PolicyGrant::new(
             input::<Json>(),
@@ -3485,11 +3978,13 @@ fn datazone() -> Template {
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneProject",
         infra::aws::datazone::project::Project::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneProjectMembership",
         infra::aws::datazone::project_membership::ProjectMembership::new(
             input::<String>(),
@@ -3498,11 +3993,13 @@ fn datazone() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneProjectProfile",
         infra::aws::datazone::project_profile::ProjectProfile::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneSubscriptionTarget",
         infra::aws::datazone::subscription_target::SubscriptionTarget::new(
             input::<Vec<Value<String>>>(),
@@ -3515,7 +4012,8 @@ fn datazone() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDataZoneUserProfile",
         infra::aws::datazone::user_profile::UserProfile::new(input::<String>(), input::<String>()),
     );
@@ -3524,7 +4022,8 @@ fn datazone() -> Template {
 
 fn dax() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDAXCluster",
         infra::aws::dax::cluster::Cluster::new(
             input::<String>(),
@@ -3532,11 +4031,13 @@ fn dax() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDAXParameterGroup",
         infra::aws::dax::parameter_group::ParameterGroup::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDAXSubnetGroup",
         infra::aws::dax::subnet_group::SubnetGroup::new(input::<Vec<Value<String>>>()),
     );
@@ -3545,7 +4046,8 @@ fn dax() -> Template {
 
 fn deadline() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineBudget",
         infra::aws::deadline::budget::Budget::new(
             input::<Vec<Value<infra::aws::deadline::budget::BudgetActionToAdd>>>(),
@@ -3556,11 +4058,13 @@ fn deadline() -> Template {
             input::<infra::aws::deadline::budget::UsageTrackingResource>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineFarm",
         infra::aws::deadline::farm::Farm::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineFleet",
         infra::aws::deadline::fleet::Fleet::new(
             input::<Json>(),
@@ -3570,7 +4074,8 @@ fn deadline() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineLicenseEndpoint",
         infra::aws::deadline::license_endpoint::LicenseEndpoint::new(
             input::<Vec<Value<String>>>(),
@@ -3578,7 +4083,8 @@ fn deadline() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineLimit",
         infra::aws::deadline::limit::Limit::new(
             input::<String>(),
@@ -3587,11 +4093,13 @@ fn deadline() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineMeteredProduct",
         infra::aws::deadline::metered_product::MeteredProduct::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineMonitor",
         infra::aws::deadline::monitor::Monitor::new(
             input::<String>(),
@@ -3600,11 +4108,13 @@ fn deadline() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineQueue",
         infra::aws::deadline::queue::Queue::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineQueueEnvironment",
         infra::aws::deadline::queue_environment::QueueEnvironment::new(
             input::<String>(),
@@ -3614,7 +4124,8 @@ fn deadline() -> Template {
             input::<infra::aws::deadline::queue_environment::EnvironmentTemplateType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineQueueFleetAssociation",
         infra::aws::deadline::queue_fleet_association::QueueFleetAssociation::new(
             input::<String>(),
@@ -3622,7 +4133,8 @@ fn deadline() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineQueueLimitAssociation",
         infra::aws::deadline::queue_limit_association::QueueLimitAssociation::new(
             input::<String>(),
@@ -3630,7 +4142,8 @@ fn deadline() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineStorageProfile",
         infra::aws::deadline::storage_profile::StorageProfile::new(
             input::<String>(),
@@ -3638,7 +4151,8 @@ fn deadline() -> Template {
             input::<infra::aws::deadline::storage_profile::StorageProfileOperatingSystemFamily>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDeadlineWorker",
         infra::aws::deadline::worker::Worker::new(input::<String>(), input::<String>()),
     );
@@ -3647,11 +4161,13 @@ fn deadline() -> Template {
 
 fn detective() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDetectiveGraph",
         infra::aws::detective::graph::Graph::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDetectiveMemberInvitation",
         infra::aws::detective::member_invitation::MemberInvitation::new(
             input::<String>(),
@@ -3659,7 +4175,8 @@ fn detective() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDetectiveOrganizationAdmin",
         infra::aws::detective::organization_admin::OrganizationAdmin::new(input::<String>()),
     );
@@ -3668,15 +4185,18 @@ fn detective() -> Template {
 
 fn devopsagent() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDevOpsAgentAgentSpace",
         infra::aws::devopsagent::agent_space::AgentSpace::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDevOpsAgentAsset",
         infra::aws::devopsagent::asset::Asset::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDevOpsAgentAssociation",
         infra::aws::devopsagent::association::Association::new(
             input::<String>(),
@@ -3684,20 +4204,23 @@ fn devopsagent() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDevOpsAgentPrivateConnection",
         infra::aws::devopsagent::private_connection::PrivateConnection::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDevOpsAgentService",
         infra::aws::devopsagent::service::Service::new(input::<
             infra::aws::devopsagent::service::ServiceType,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDevOpsAgentTrigger",
         infra::aws::devopsagent::trigger::Trigger::new(
             input::<Json>(),
@@ -3711,14 +4234,16 @@ fn devopsagent() -> Template {
 
 fn devopsguru() -> Template {
     let mut t = check::template();
-    t.add("AWSDevOpsGuruLogAnomalyDetectionIntegration", infra::aws::devopsguru::log_anomaly_detection_integration::LogAnomalyDetectionIntegration::new());
-    t.add(
+    check::add(&mut t, "AWSDevOpsGuruLogAnomalyDetectionIntegration", infra::aws::devopsguru::log_anomaly_detection_integration::LogAnomalyDetectionIntegration::new());
+    check::add(
+        &mut t,
         "AWSDevOpsGuruNotificationChannel",
         infra::aws::devopsguru::notification_channel::NotificationChannel::new(input::<
             infra::aws::devopsguru::notification_channel::NotificationChannelConfig,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDevOpsGuruResourceCollection",
         infra::aws::devopsguru::resource_collection::ResourceCollection::new(input::<
             infra::aws::devopsguru::resource_collection::ResourceCollectionFilter,
@@ -3729,7 +4254,8 @@ fn devopsguru() -> Template {
 
 fn directconnect() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDirectConnectConnection",
         infra::aws::directconnect::connection::Connection::new(
             input::<String>(),
@@ -3737,14 +4263,16 @@ fn directconnect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDirectConnectDirectConnectGateway",
         infra::aws::directconnect::direct_connect_gateway::DirectConnectGateway::new(
             input::<String>(),
         ),
     );
-    t.add("AWSDirectConnectDirectConnectGatewayAssociation", infra::aws::directconnect::direct_connect_gateway_association::DirectConnectGatewayAssociation::new(input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSDirectConnectDirectConnectGatewayAssociation", infra::aws::directconnect::direct_connect_gateway_association::DirectConnectGatewayAssociation::new(input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSDirectConnectLag",
         infra::aws::directconnect::lag::Lag::new(
             input::<String>(),
@@ -3752,7 +4280,8 @@ fn directconnect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDirectConnectPrivateVirtualInterface",
         infra::aws::directconnect::private_virtual_interface::PrivateVirtualInterface::new(
             input::<Vec<Value<infra::aws::directconnect::private_virtual_interface::BgpPeer>>>(),
@@ -3761,7 +4290,8 @@ fn directconnect() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDirectConnectPublicVirtualInterface",
         infra::aws::directconnect::public_virtual_interface::PublicVirtualInterface::new(
             input::<Vec<Value<infra::aws::directconnect::public_virtual_interface::BgpPeer>>>(),
@@ -3770,7 +4300,8 @@ fn directconnect() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDirectConnectTransitVirtualInterface",
         infra::aws::directconnect::transit_virtual_interface::TransitVirtualInterface::new(
             input::<Vec<Value<infra::aws::directconnect::transit_virtual_interface::BgpPeer>>>(),
@@ -3785,14 +4316,16 @@ fn directconnect() -> Template {
 
 fn directoryservice() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDirectoryServiceMicrosoftAD",
         infra::aws::directoryservice::microsoft_ad::MicrosoftAd::new(
             input::<String>(),
             input::<infra::aws::directoryservice::microsoft_ad::VpcSettings>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDirectoryServiceSimpleAD",
         infra::aws::directoryservice::simple_ad::SimpleAd::new(
             input::<String>(),
@@ -3805,7 +4338,8 @@ fn directoryservice() -> Template {
 
 fn dlm() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDLMLifecyclePolicy",
         infra::aws::dlm::lifecycle_policy::LifecyclePolicy::new(),
     );
@@ -3814,11 +4348,13 @@ fn dlm() -> Template {
 
 fn dms() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDMSCertificate",
         infra::aws::dms::certificate::Certificate::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDMSDataMigration",
         infra::aws::dms::data_migration::DataMigration::new(
             input::<infra::aws::dms::data_migration::DataMigrationType>(),
@@ -3826,29 +4362,35 @@ fn dms() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDMSDataProvider",
         infra::aws::dms::data_provider::DataProvider::new(input::<
             infra::aws::dms::data_provider::Engine,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDMSEndpoint",
         infra::aws::dms::endpoint::Endpoint::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDMSEventSubscription",
         infra::aws::dms::event_subscription::EventSubscription::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDMSInstanceProfile",
         infra::aws::dms::instance_profile::InstanceProfile::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDMSMigrationProject",
         infra::aws::dms::migration_project::MigrationProject::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDMSReplicationConfig",
         infra::aws::dms::replication_config::ReplicationConfig::new(
             input::<infra::aws::dms::replication_config::ComputeConfig>(),
@@ -3859,18 +4401,21 @@ fn dms() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDMSReplicationInstance",
         infra::aws::dms::replication_instance::ReplicationInstance::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDMSReplicationSubnetGroup",
         infra::aws::dms::replication_subnet_group::ReplicationSubnetGroup::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDMSReplicationTask",
         infra::aws::dms::replication_task::ReplicationTask::new(
             input::<infra::aws::dms::replication_task::MigrationType>(),
@@ -3885,11 +4430,13 @@ fn dms() -> Template {
 
 fn docdb() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDocDBDBCluster",
         infra::aws::docdb::db_cluster::DbCluster::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDocDBDBClusterParameterGroup",
         infra::aws::docdb::db_cluster_parameter_group::DbClusterParameterGroup::new(
             input::<String>(),
@@ -3897,22 +4444,26 @@ fn docdb() -> Template {
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDocDBDBInstance",
         infra::aws::docdb::db_instance::DbInstance::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDocDBDBSubnetGroup",
         infra::aws::docdb::db_subnet_group::DbSubnetGroup::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDocDBEventSubscription",
         infra::aws::docdb::event_subscription::EventSubscription::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDocDBGlobalCluster",
         infra::aws::docdb::global_cluster::GlobalCluster::new(input::<String>()),
     );
@@ -3921,7 +4472,8 @@ fn docdb() -> Template {
 
 fn docdbelastic() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDocDBElasticCluster",
         infra::aws::docdbelastic::cluster::Cluster::new(
             input::<String>(),
@@ -3931,7 +4483,8 @@ fn docdbelastic() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDocDBElasticClusterSnapshot",
         infra::aws::docdbelastic::cluster_snapshot::ClusterSnapshot::new(
             input::<String>(),
@@ -3943,15 +4496,18 @@ fn docdbelastic() -> Template {
 
 fn drs() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDRSLaunchConfigurationTemplate",
         infra::aws::drs::launch_configuration_template::LaunchConfigurationTemplate::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDRSRecoveryPlan",
         infra::aws::drs::recovery_plan::RecoveryPlan::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDRSReplicationConfigurationTemplate",
         infra::aws::drs::replication_configuration_template::ReplicationConfigurationTemplate::new(
             input::<i64>(),
@@ -3963,7 +4519,8 @@ fn drs() -> Template {
             input::<BTreeMap<String, Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDRSSourceNetwork",
         infra::aws::drs::source_network::SourceNetwork::new(
             input::<String>(),
@@ -3976,19 +4533,25 @@ fn drs() -> Template {
 
 fn dsql() -> Template {
     let mut t = check::template();
-    t.add("AWSDSQLCluster", infra::aws::dsql::cluster::Cluster::new());
+    check::add(
+        &mut t,
+        "AWSDSQLCluster",
+        infra::aws::dsql::cluster::Cluster::new(),
+    );
     t
 }
 
 fn dynamodb() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSDynamoDBGlobalTable",
         infra::aws::dynamodb::global_table::GlobalTable::new(input::<
             Vec<Value<infra::aws::dynamodb::global_table::ReplicaSpecification>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSDynamoDBTable",
         infra::aws::dynamodb::table::Table::new(input::<
             Vec<Value<infra::aws::dynamodb::table::KeySchema>>,
@@ -3999,14 +4562,16 @@ fn dynamodb() -> Template {
 
 fn ec2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2ApplicationStatusCheck",
         infra::aws::ec2::application_status_check::ApplicationStatusCheck::new(
             input::<i64>(),
             input::<infra::aws::ec2::application_status_check::Protocol>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2CapacityManagerDataExport",
         infra::aws::ec2::capacity_manager_data_export::CapacityManagerDataExport::new(
             input::<infra::aws::ec2::capacity_manager_data_export::OutputFormat>(),
@@ -4014,7 +4579,8 @@ fn ec2() -> Template {
             input::<infra::aws::ec2::capacity_manager_data_export::Schedule>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2CapacityReservation",
         infra::aws::ec2::capacity_reservation::CapacityReservation::new(
             input::<i64>(),
@@ -4022,22 +4588,26 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2CapacityReservationFleet",
         infra::aws::ec2::capacity_reservation_fleet::CapacityReservationFleet::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2CarrierGateway",
         infra::aws::ec2::carrier_gateway::CarrierGateway::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2ClientVpnAuthorizationRule",
         infra::aws::ec2::client_vpn_authorization_rule::ClientVpnAuthorizationRule::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2ClientVpnEndpoint",
         infra::aws::ec2::client_vpn_endpoint::ClientVpnEndpoint::new(
             input::<Vec<Value<infra::aws::ec2::client_vpn_endpoint::ClientAuthenticationRequest>>>(
@@ -4046,97 +4616,118 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2ClientVpnRoute",
         infra::aws::ec2::client_vpn_route::ClientVpnRoute::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add("AWSEC2ClientVpnTargetNetworkAssociation", infra::aws::ec2::client_vpn_target_network_association::ClientVpnTargetNetworkAssociation::new(input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2ClientVpnTargetNetworkAssociation", infra::aws::ec2::client_vpn_target_network_association::ClientVpnTargetNetworkAssociation::new(input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2CustomerGateway",
         infra::aws::ec2::customer_gateway::CustomerGateway::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2DHCPOptions",
         infra::aws::ec2::dhcp_options::DhcpOptions::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2EC2Fleet",
         infra::aws::ec2::ec2_fleet::Ec2Fleet::new(
             input::<Vec<Value<infra::aws::ec2::ec2_fleet::FleetLaunchTemplateConfigRequest>>>(),
             input::<infra::aws::ec2::ec2_fleet::TargetCapacitySpecificationRequest>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2EgressOnlyInternetGateway",
         infra::aws::ec2::egress_only_internet_gateway::EgressOnlyInternetGateway::new(input::<
             String,
         >()),
     );
-    t.add("AWSEC2EIP", infra::aws::ec2::eip::Eip::new());
-    t.add(
+    check::add(&mut t, "AWSEC2EIP", infra::aws::ec2::eip::Eip::new());
+    check::add(
+        &mut t,
         "AWSEC2EIPAssociation",
         infra::aws::ec2::eip_association::EipAssociation::new(),
     );
-    t.add("AWSEC2EnclaveCertificateIamRoleAssociation", infra::aws::ec2::enclave_certificate_iam_role_association::EnclaveCertificateIamRoleAssociation::new(input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2EnclaveCertificateIamRoleAssociation", infra::aws::ec2::enclave_certificate_iam_role_association::EnclaveCertificateIamRoleAssociation::new(input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2FlowLog",
         infra::aws::ec2::flow_log::FlowLog::new(
             input::<String>(),
             input::<infra::aws::ec2::flow_log::ResourceType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2FpgaImage",
         infra::aws::ec2::fpga_image::FpgaImage::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2GatewayRouteTableAssociation",
         infra::aws::ec2::gateway_route_table_association::GatewayRouteTableAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2Host",
         infra::aws::ec2::host::Host::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2IPv4Pool",
         infra::aws::ec2::i_pv4_pool::IPv4Pool::new(),
     );
-    t.add("AWSEC2Instance", infra::aws::ec2::instance::Instance::new());
-    t.add(
+    check::add(
+        &mut t,
+        "AWSEC2Instance",
+        infra::aws::ec2::instance::Instance::new(),
+    );
+    check::add(
+        &mut t,
         "AWSEC2InstanceConnectEndpoint",
         infra::aws::ec2::instance_connect_endpoint::InstanceConnectEndpoint::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2InstanceEventWindow",
         infra::aws::ec2::instance_event_window::InstanceEventWindow::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2InternetGateway",
         infra::aws::ec2::internet_gateway::InternetGateway::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2IpPoolRouteTableAssociation",
         infra::aws::ec2::ip_pool_route_table_association::IpPoolRouteTableAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add("AWSEC2IPAM", infra::aws::ec2::ipam::Ipam::new());
-    t.add(
+    check::add(&mut t, "AWSEC2IPAM", infra::aws::ec2::ipam::Ipam::new());
+    check::add(
+        &mut t,
         "AWSEC2IPAMAllocation",
         infra::aws::ec2::ipam_allocation::IpamAllocation::new(input::<String>()),
     );
-    t.add("AWSEC2IpamExternalResourceVerificationToken", infra::aws::ec2::ipam_external_resource_verification_token::IpamExternalResourceVerificationToken::new(input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2IpamExternalResourceVerificationToken", infra::aws::ec2::ipam_external_resource_verification_token::IpamExternalResourceVerificationToken::new(input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2IpamInternetRegistryAssociation",
         infra::aws::ec2::ipam_internet_registry_association::IpamInternetRegistryAssociation::new(
             input::<String>(),
@@ -4144,21 +4735,25 @@ fn ec2() -> Template {
             input::<infra::aws::ec2::ipam_internet_registry_association::Rir>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2IPAMPool",
         infra::aws::ec2::ipam_pool::IpamPool::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2IPAMPoolCidr",
         infra::aws::ec2::ipam_pool_cidr::IpamPoolCidr::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2IPAMPrefixListResolver",
         infra::aws::ec2::ipam_prefix_list_resolver::IpamPrefixListResolver::new(input::<
             infra::aws::ec2::ipam_prefix_list_resolver::AddressFamily,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2IPAMPrefixListResolverTarget",
         infra::aws::ec2::ipam_prefix_list_resolver_target::IpamPrefixListResolverTarget::new(
             input::<String>(),
@@ -4167,42 +4762,50 @@ fn ec2() -> Template {
             input::<bool>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2IPAMResourceDiscovery",
         infra::aws::ec2::ipam_resource_discovery::IpamResourceDiscovery::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2IPAMResourceDiscoveryAssociation",
         infra::aws::ec2::ipam_resource_discovery_association::IpamResourceDiscoveryAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2IPAMScope",
         infra::aws::ec2::ipam_scope::IpamScope::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2KeyPair",
         infra::aws::ec2::key_pair::KeyPair::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2LaunchTemplate",
         infra::aws::ec2::launch_template::LaunchTemplate::new(input::<
             infra::aws::ec2::launch_template::LaunchTemplateData,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2LocalGatewayRoute",
         infra::aws::ec2::local_gateway_route::LocalGatewayRoute::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2LocalGatewayRouteTable",
         infra::aws::ec2::local_gateway_route_table::LocalGatewayRouteTable::new(input::<String>()),
     );
-    t.add("AWSEC2LocalGatewayRouteTableVirtualInterfaceGroupAssociation", infra::aws::ec2::local_gateway_route_table_virtual_interface_group_association::LocalGatewayRouteTableVirtualInterfaceGroupAssociation::new(input::<String>(), input::<String>()));
-    t.add("AWSEC2LocalGatewayRouteTableVPCAssociation", infra::aws::ec2::local_gateway_route_table_vpc_association::LocalGatewayRouteTableVpcAssociation::new(input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2LocalGatewayRouteTableVirtualInterfaceGroupAssociation", infra::aws::ec2::local_gateway_route_table_virtual_interface_group_association::LocalGatewayRouteTableVirtualInterfaceGroupAssociation::new(input::<String>(), input::<String>()));
+    check::add(&mut t, "AWSEC2LocalGatewayRouteTableVPCAssociation", infra::aws::ec2::local_gateway_route_table_vpc_association::LocalGatewayRouteTableVpcAssociation::new(input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2LocalGatewayVirtualInterface",
         infra::aws::ec2::local_gateway_virtual_interface::LocalGatewayVirtualInterface::new(
             input::<String>(),
@@ -4212,16 +4815,19 @@ fn ec2() -> Template {
             input::<i64>(),
         ),
     );
-    t.add("AWSEC2LocalGatewayVirtualInterfaceGroup", infra::aws::ec2::local_gateway_virtual_interface_group::LocalGatewayVirtualInterfaceGroup::new(input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2LocalGatewayVirtualInterfaceGroup", infra::aws::ec2::local_gateway_virtual_interface_group::LocalGatewayVirtualInterfaceGroup::new(input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2NatGateway",
         infra::aws::ec2::nat_gateway::NatGateway::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2NetworkAcl",
         infra::aws::ec2::network_acl::NetworkAcl::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2NetworkAclEntry",
         infra::aws::ec2::network_acl_entry::NetworkAclEntry::new(
             input::<String>(),
@@ -4230,27 +4836,32 @@ fn ec2() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2NetworkInsightsAccessScope",
         infra::aws::ec2::network_insights_access_scope::NetworkInsightsAccessScope::new(),
     );
-    t.add("AWSEC2NetworkInsightsAccessScopeAnalysis", infra::aws::ec2::network_insights_access_scope_analysis::NetworkInsightsAccessScopeAnalysis::new(input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2NetworkInsightsAccessScopeAnalysis", infra::aws::ec2::network_insights_access_scope_analysis::NetworkInsightsAccessScopeAnalysis::new(input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2NetworkInsightsAnalysis",
         infra::aws::ec2::network_insights_analysis::NetworkInsightsAnalysis::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2NetworkInsightsPath",
         infra::aws::ec2::network_insights_path::NetworkInsightsPath::new(
             input::<infra::aws::ec2::network_insights_path::Protocol>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2NetworkInterface",
         infra::aws::ec2::network_interface::NetworkInterface::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2NetworkInterfaceAttachment",
         infra::aws::ec2::network_interface_attachment::NetworkInterfaceAttachment::new(
             input::<String>(),
@@ -4258,7 +4869,8 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2NetworkInterfacePermission",
         infra::aws::ec2::network_interface_permission::NetworkInterfacePermission::new(
             input::<String>(),
@@ -4266,41 +4878,48 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSEC2NetworkPerformanceMetricSubscription", infra::aws::ec2::network_performance_metric_subscription::NetworkPerformanceMetricSubscription::new(input::<String>(), input::<String>(), input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2NetworkPerformanceMetricSubscription", infra::aws::ec2::network_performance_metric_subscription::NetworkPerformanceMetricSubscription::new(input::<String>(), input::<String>(), input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2PlacementGroup",
         infra::aws::ec2::placement_group::PlacementGroup::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2PrefixList",
         infra::aws::ec2::prefix_list::PrefixList::new(
             input::<infra::aws::ec2::prefix_list::AddressFamily>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2Route",
         infra::aws::ec2::route::Route::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2RouteServer",
         infra::aws::ec2::route_server::RouteServer::new(input::<i64>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2RouteServerAssociation",
         infra::aws::ec2::route_server_association::RouteServerAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2RouteServerEndpoint",
         infra::aws::ec2::route_server_endpoint::RouteServerEndpoint::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2RouteServerPeer",
         infra::aws::ec2::route_server_peer::RouteServerPeer::new(
             input::<infra::aws::ec2::route_server_peer::BgpOptions>(),
@@ -4308,73 +4927,86 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2RouteServerPropagation",
         infra::aws::ec2::route_server_propagation::RouteServerPropagation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2RouteTable",
         infra::aws::ec2::route_table::RouteTable::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SecondaryNetwork",
         infra::aws::ec2::secondary_network::SecondaryNetwork::new(
             input::<String>(),
             input::<infra::aws::ec2::secondary_network::NetworkType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SecurityGroup",
         infra::aws::ec2::security_group::SecurityGroup::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SecurityGroupEgress",
         infra::aws::ec2::security_group_egress::SecurityGroupEgress::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SecurityGroupIngress",
         infra::aws::ec2::security_group_ingress::SecurityGroupIngress::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SecurityGroupVpcAssociation",
         infra::aws::ec2::security_group_vpc_association::SecurityGroupVpcAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SnapshotBlockPublicAccess",
         infra::aws::ec2::snapshot_block_public_access::SnapshotBlockPublicAccess::new(input::<
             infra::aws::ec2::snapshot_block_public_access::State,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SpotFleet",
         infra::aws::ec2::spot_fleet::SpotFleet::new(input::<
             infra::aws::ec2::spot_fleet::SpotFleetRequestConfigData,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SqlHaStandbyDetectedInstance",
         infra::aws::ec2::sql_ha_standby_detected_instance::SqlHaStandbyDetectedInstance::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2Subnet",
         infra::aws::ec2::subnet::Subnet::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SubnetCidrBlock",
         infra::aws::ec2::subnet_cidr_block::SubnetCidrBlock::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SubnetCidrReservation",
         infra::aws::ec2::subnet_cidr_reservation::SubnetCidrReservation::new(
             input::<String>(),
@@ -4382,25 +5014,29 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SubnetNetworkAclAssociation",
         infra::aws::ec2::subnet_network_acl_association::SubnetNetworkAclAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2SubnetRouteTableAssociation",
         infra::aws::ec2::subnet_route_table_association::SubnetRouteTableAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2TrafficMirrorFilter",
         infra::aws::ec2::traffic_mirror_filter::TrafficMirrorFilter::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2TrafficMirrorFilterRule",
         infra::aws::ec2::traffic_mirror_filter_rule::TrafficMirrorFilterRule::new(
             input::<String>(),
@@ -4411,7 +5047,8 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2TrafficMirrorSession",
         infra::aws::ec2::traffic_mirror_session::TrafficMirrorSession::new(
             input::<String>(),
@@ -4420,15 +5057,18 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2TrafficMirrorTarget",
         infra::aws::ec2::traffic_mirror_target::TrafficMirrorTarget::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2TransitGateway",
         infra::aws::ec2::transit_gateway::TransitGateway::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2TransitGatewayAttachment",
         infra::aws::ec2::transit_gateway_attachment::TransitGatewayAttachment::new(
             input::<Vec<Value<String>>>(),
@@ -4436,31 +5076,35 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2TransitGatewayConnect",
         infra::aws::ec2::transit_gateway_connect::TransitGatewayConnect::new(
             input::<infra::aws::ec2::transit_gateway_connect::TransitGatewayConnectOptions>(),
             input::<String>(),
         ),
     );
-    t.add("AWSEC2TransitGatewayConnectPeer", infra::aws::ec2::transit_gateway_connect_peer::TransitGatewayConnectPeer::new(input::<infra::aws::ec2::transit_gateway_connect_peer::TransitGatewayConnectPeerConfiguration>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2TransitGatewayConnectPeer", infra::aws::ec2::transit_gateway_connect_peer::TransitGatewayConnectPeer::new(input::<infra::aws::ec2::transit_gateway_connect_peer::TransitGatewayConnectPeerConfiguration>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2TransitGatewayMeteringPolicy",
         infra::aws::ec2::transit_gateway_metering_policy::TransitGatewayMeteringPolicy::new(
             input::<String>(),
         ),
     );
-    t.add("AWSEC2TransitGatewayMeteringPolicyEntry", infra::aws::ec2::transit_gateway_metering_policy_entry::TransitGatewayMeteringPolicyEntry::new(input::<infra::aws::ec2::transit_gateway_metering_policy_entry::TransitGatewayMeteringPayerType>(), input::<i64>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2TransitGatewayMeteringPolicyEntry", infra::aws::ec2::transit_gateway_metering_policy_entry::TransitGatewayMeteringPolicyEntry::new(input::<infra::aws::ec2::transit_gateway_metering_policy_entry::TransitGatewayMeteringPayerType>(), input::<i64>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2TransitGatewayMulticastDomain",
         infra::aws::ec2::transit_gateway_multicast_domain::TransitGatewayMulticastDomain::new(
             input::<String>(),
         ),
     );
-    t.add("AWSEC2TransitGatewayMulticastDomainAssociation", infra::aws::ec2::transit_gateway_multicast_domain_association::TransitGatewayMulticastDomainAssociation::new(input::<String>(), input::<String>(), input::<String>()));
-    t.add("AWSEC2TransitGatewayMulticastGroupMember", infra::aws::ec2::transit_gateway_multicast_group_member::TransitGatewayMulticastGroupMember::new(input::<String>(), input::<String>(), input::<String>()));
-    t.add("AWSEC2TransitGatewayMulticastGroupSource", infra::aws::ec2::transit_gateway_multicast_group_source::TransitGatewayMulticastGroupSource::new(input::<String>(), input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2TransitGatewayMulticastDomainAssociation", infra::aws::ec2::transit_gateway_multicast_domain_association::TransitGatewayMulticastDomainAssociation::new(input::<String>(), input::<String>(), input::<String>()));
+    check::add(&mut t, "AWSEC2TransitGatewayMulticastGroupMember", infra::aws::ec2::transit_gateway_multicast_group_member::TransitGatewayMulticastGroupMember::new(input::<String>(), input::<String>(), input::<String>()));
+    check::add(&mut t, "AWSEC2TransitGatewayMulticastGroupSource", infra::aws::ec2::transit_gateway_multicast_group_source::TransitGatewayMulticastGroupSource::new(input::<String>(), input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2TransitGatewayPeeringAttachment",
         infra::aws::ec2::transit_gateway_peering_attachment::TransitGatewayPeeringAttachment::new(
             input::<String>(),
@@ -4469,14 +5113,16 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2TransitGatewayPolicyTable",
         infra::aws::ec2::transit_gateway_policy_table::TransitGatewayPolicyTable::new(input::<
             String,
         >()),
     );
-    t.add("AWSEC2TransitGatewayPolicyTableAssociation", infra::aws::ec2::transit_gateway_policy_table_association::TransitGatewayPolicyTableAssociation::new(input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2TransitGatewayPolicyTableAssociation", infra::aws::ec2::transit_gateway_policy_table_association::TransitGatewayPolicyTableAssociation::new(input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2TransitGatewayPolicyTableEntry",
         infra::aws::ec2::transit_gateway_policy_table_entry::TransitGatewayPolicyTableEntry::new(
             input::<infra::aws::ec2::transit_gateway_policy_table_entry::TransitGatewayPolicyRule>(
@@ -4486,22 +5132,25 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2TransitGatewayRoute",
         infra::aws::ec2::transit_gateway_route::TransitGatewayRoute::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2TransitGatewayRouteTable",
         infra::aws::ec2::transit_gateway_route_table::TransitGatewayRouteTable::new(
             input::<String>(),
         ),
     );
-    t.add("AWSEC2TransitGatewayRouteTableAssociation", infra::aws::ec2::transit_gateway_route_table_association::TransitGatewayRouteTableAssociation::new(input::<String>(), input::<String>()));
-    t.add("AWSEC2TransitGatewayRouteTablePropagation", infra::aws::ec2::transit_gateway_route_table_propagation::TransitGatewayRouteTablePropagation::new(input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2TransitGatewayRouteTableAssociation", infra::aws::ec2::transit_gateway_route_table_association::TransitGatewayRouteTableAssociation::new(input::<String>(), input::<String>()));
+    check::add(&mut t, "AWSEC2TransitGatewayRouteTablePropagation", infra::aws::ec2::transit_gateway_route_table_propagation::TransitGatewayRouteTablePropagation::new(input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2TransitGatewayVpcAttachment",
         infra::aws::ec2::transit_gateway_vpc_attachment::TransitGatewayVpcAttachment::new(
             input::<Vec<Value<String>>>(),
@@ -4509,7 +5158,8 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VerifiedAccessEndpoint",
         infra::aws::ec2::verified_access_endpoint::VerifiedAccessEndpoint::new(
             input::<infra::aws::ec2::verified_access_endpoint::AttachmentType>(),
@@ -4517,98 +5167,127 @@ fn ec2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VerifiedAccessGroup",
         infra::aws::ec2::verified_access_group::VerifiedAccessGroup::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VerifiedAccessInstance",
         infra::aws::ec2::verified_access_instance::VerifiedAccessInstance::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VerifiedAccessTrustProvider",
         infra::aws::ec2::verified_access_trust_provider::VerifiedAccessTrustProvider::new(
             input::<String>(),
             input::<infra::aws::ec2::verified_access_trust_provider::TrustProviderType>(),
         ),
     );
-    t.add("AWSEC2Volume", infra::aws::ec2::volume::Volume::new());
-    t.add(
+    check::add(
+        &mut t,
+        "AWSEC2Volume",
+        infra::aws::ec2::volume::Volume::new(),
+    );
+    check::add(
+        &mut t,
         "AWSEC2VolumeAttachment",
         infra::aws::ec2::volume_attachment::VolumeAttachment::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add("AWSEC2VPC", infra::aws::ec2::vpc::Vpc::new());
-    t.add("AWSEC2VPCBlockPublicAccessExclusion", infra::aws::ec2::vpc_block_public_access_exclusion::VpcBlockPublicAccessExclusion::new(input::<infra::aws::ec2::vpc_block_public_access_exclusion::InternetGatewayExclusionMode>()));
-    t.add(
+    check::add(&mut t, "AWSEC2VPC", infra::aws::ec2::vpc::Vpc::new());
+    check::add(
+        &mut t,
+        "AWSEC2VPCBlockPublicAccessExclusion",
+        infra::aws::ec2::vpc_block_public_access_exclusion::VpcBlockPublicAccessExclusion::new(
+            input::<infra::aws::ec2::vpc_block_public_access_exclusion::InternetGatewayExclusionMode>(
+            ),
+        ),
+    );
+    check::add(
+        &mut t,
         "AWSEC2VPCBlockPublicAccessOptions",
         infra::aws::ec2::vpc_block_public_access_options::VpcBlockPublicAccessOptions::new(
             input::<infra::aws::ec2::vpc_block_public_access_options::InternetGatewayBlockMode>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPCCidrBlock",
         infra::aws::ec2::vpc_cidr_block::VpcCidrBlock::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPCEncryptionControl",
         infra::aws::ec2::vpc_encryption_control::VpcEncryptionControl::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPCEndpoint",
         infra::aws::ec2::vpc_endpoint::VpcEndpoint::new(input::<String>()),
     );
-    t.add("AWSEC2VPCEndpointConnectionNotification", infra::aws::ec2::vpc_endpoint_connection_notification::VpcEndpointConnectionNotification::new(input::<Vec<Value<String>>>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEC2VPCEndpointConnectionNotification", infra::aws::ec2::vpc_endpoint_connection_notification::VpcEndpointConnectionNotification::new(input::<Vec<Value<String>>>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSEC2VPCEndpointService",
         infra::aws::ec2::vpc_endpoint_service::VpcEndpointService::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPCEndpointServicePermissions",
         infra::aws::ec2::vpc_endpoint_service_permissions::VpcEndpointServicePermissions::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPCGatewayAttachment",
         infra::aws::ec2::vpc_gateway_attachment::VpcGatewayAttachment::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPCPeeringConnection",
         infra::aws::ec2::vpc_peering_connection::VpcPeeringConnection::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPCDHCPOptionsAssociation",
         infra::aws::ec2::vpcdhcp_options_association::VpcdhcpOptionsAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPNConcentrator",
         infra::aws::ec2::vpn_concentrator::VpnConcentrator::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPNConnection",
         infra::aws::ec2::vpn_connection::VpnConnection::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPNConnectionRoute",
         infra::aws::ec2::vpn_connection_route::VpnConnectionRoute::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPNGateway",
         infra::aws::ec2::vpn_gateway::VpnGateway::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEC2VPNGatewayRoutePropagation",
         infra::aws::ec2::vpn_gateway_route_propagation::VpnGatewayRoutePropagation::new(
             input::<Vec<Value<String>>>(),
@@ -4620,39 +5299,50 @@ fn ec2() -> Template {
 
 fn ecr() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSECRPublicRepository",
         infra::aws::ecr::public_repository::PublicRepository::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSECRPullThroughCacheRule",
         infra::aws::ecr::pull_through_cache_rule::PullThroughCacheRule::new(),
     );
-    t.add("AWSECRPullTimeUpdateExclusion", infra::aws::ecr::pull_time_update_exclusion::PullTimeUpdateExclusion::new(input::<String>()));
-    t.add(
+    check::add(
+        &mut t,
+        "AWSECRPullTimeUpdateExclusion",
+        infra::aws::ecr::pull_time_update_exclusion::PullTimeUpdateExclusion::new(input::<String>()),
+    );
+    check::add(
+        &mut t,
         "AWSECRRegistryPolicy",
         infra::aws::ecr::registry_policy::RegistryPolicy::new(input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSECRRegistryScanningConfiguration",
         infra::aws::ecr::registry_scanning_configuration::RegistryScanningConfiguration::new(
             input::<Vec<Value<infra::aws::ecr::registry_scanning_configuration::ScanningRule>>>(),
             input::<infra::aws::ecr::registry_scanning_configuration::ScanType>(),
         ),
     );
-    t.add("AWSECRReplicationConfiguration", infra::aws::ecr::replication_configuration::ReplicationConfiguration::new(input::<infra::aws::ecr::replication_configuration::ReplicationConfigurationReplicationConfiguration>()));
-    t.add(
+    check::add(&mut t, "AWSECRReplicationConfiguration", infra::aws::ecr::replication_configuration::ReplicationConfiguration::new(input::<infra::aws::ecr::replication_configuration::ReplicationConfigurationReplicationConfiguration>()));
+    check::add(
+        &mut t,
         "AWSECRRepository",
         infra::aws::ecr::repository::Repository::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSECRRepositoryCreationTemplate",
         infra::aws::ecr::repository_creation_template::RepositoryCreationTemplate::new(
             input::<Vec<Value<infra::aws::ecr::repository_creation_template::AppliedForItem>>>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSECRSigningConfiguration",
         infra::aws::ecr::signing_configuration::SigningConfiguration::new(input::<
             Vec<Value<infra::aws::ecr::signing_configuration::Rule>>,
@@ -4663,22 +5353,34 @@ fn ecr() -> Template {
 
 fn ecs() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSECSCapacityProvider",
         infra::aws::ecs::capacity_provider::CapacityProvider::new(),
     );
-    t.add("AWSECSCluster", infra::aws::ecs::cluster::Cluster::new());
-    t.add("AWSECSClusterCapacityProviderAssociations", infra::aws::ecs::cluster_capacity_provider_associations::ClusterCapacityProviderAssociations::new(input::<String>(), input::<Vec<Value<infra::aws::ecs::cluster_capacity_provider_associations::CapacityProviderStrategy>>>()));
-    t.add("AWSECSDaemon", infra::aws::ecs::daemon::Daemon::new());
-    t.add(
+    check::add(
+        &mut t,
+        "AWSECSCluster",
+        infra::aws::ecs::cluster::Cluster::new(),
+    );
+    check::add(&mut t, "AWSECSClusterCapacityProviderAssociations", infra::aws::ecs::cluster_capacity_provider_associations::ClusterCapacityProviderAssociations::new(input::<String>(), input::<Vec<Value<infra::aws::ecs::cluster_capacity_provider_associations::CapacityProviderStrategy>>>()));
+    check::add(
+        &mut t,
+        "AWSECSDaemon",
+        infra::aws::ecs::daemon::Daemon::new(),
+    );
+    check::add(
+        &mut t,
         "AWSECSDaemonTaskDefinition",
         infra::aws::ecs::daemon_task_definition::DaemonTaskDefinition::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSECSExpressGatewayService",
         infra::aws::ecs::express_gateway_service::ExpressGatewayService::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSECSGateway",
         infra::aws::ecs::gateway::Gateway::new(
             input::<infra::aws::ecs::gateway::GatewayConfiguration>(),
@@ -4686,14 +5388,16 @@ fn ecs() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSECSGatewayClusterAssociations",
         infra::aws::ecs::gateway_cluster_associations::GatewayClusterAssociations::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSECSPrimaryTaskSet",
         infra::aws::ecs::primary_task_set::PrimaryTaskSet::new(
             input::<String>(),
@@ -4701,12 +5405,18 @@ fn ecs() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSECSService", infra::aws::ecs::service::Service::new());
-    t.add(
+    check::add(
+        &mut t,
+        "AWSECSService",
+        infra::aws::ecs::service::Service::new(),
+    );
+    check::add(
+        &mut t,
         "AWSECSTaskDefinition",
         infra::aws::ecs::task_definition::TaskDefinition::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSECSTaskSet",
         infra::aws::ecs::task_set::TaskSet::new(
             input::<String>(),
@@ -4719,15 +5429,18 @@ fn ecs() -> Template {
 
 fn efs() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSEFSAccessPoint",
         infra::aws::efs::access_point::AccessPoint::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEFSFileSystem",
         infra::aws::efs::file_system::FileSystem::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEFSMountTarget",
         infra::aws::efs::mount_target::MountTarget::new(
             input::<String>(),
@@ -4740,15 +5453,18 @@ fn efs() -> Template {
 
 fn eks() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSEKSAccessEntry",
         infra::aws::eks::access_entry::AccessEntry::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEKSAddon",
         infra::aws::eks::addon::Addon::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEKSCapability",
         infra::aws::eks::capability::Capability::new(
             input::<String>(),
@@ -4758,18 +5474,21 @@ fn eks() -> Template {
             input::<infra::aws::eks::capability::CapabilityType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEKSCertificateAuthority",
         infra::aws::eks::certificate_authority::CertificateAuthority::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEKSCluster",
         infra::aws::eks::cluster::Cluster::new(
             input::<infra::aws::eks::cluster::ResourcesVpcConfig>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEKSFargateProfile",
         infra::aws::eks::fargate_profile::FargateProfile::new(
             input::<String>(),
@@ -4777,14 +5496,16 @@ fn eks() -> Template {
             input::<Vec<Value<infra::aws::eks::fargate_profile::Selector>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEKSIdentityProviderConfig",
         infra::aws::eks::identity_provider_config::IdentityProviderConfig::new(
             input::<String>(),
             input::<infra::aws::eks::identity_provider_config::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEKSNodegroup",
         infra::aws::eks::nodegroup::Nodegroup::new(
             input::<String>(),
@@ -4792,7 +5513,8 @@ fn eks() -> Template {
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEKSPodIdentityAssociation",
         infra::aws::eks::pod_identity_association::PodIdentityAssociation::new(
             input::<String>(),
@@ -4806,7 +5528,8 @@ fn eks() -> Template {
 
 fn elasticache() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheCacheCluster",
         infra::aws::elasticache::cache_cluster::CacheCluster::new(
             input::<String>(),
@@ -4814,7 +5537,8 @@ fn elasticache() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheGlobalReplicationGroup",
         infra::aws::elasticache::global_replication_group::GlobalReplicationGroup::new(input::<
             Vec<
@@ -4824,54 +5548,63 @@ fn elasticache() -> Template {
             >,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheParameterGroup",
         infra::aws::elasticache::parameter_group::ParameterGroup::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheReplicationGroup",
         infra::aws::elasticache::replication_group::ReplicationGroup::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheSecurityGroup",
         infra::aws::elasticache::security_group::SecurityGroup::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheSecurityGroupIngress",
         infra::aws::elasticache::security_group_ingress::SecurityGroupIngress::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheServerlessCache",
         infra::aws::elasticache::serverless_cache::ServerlessCache::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheServerlessCacheSnapshot",
         infra::aws::elasticache::serverless_cache_snapshot::ServerlessCacheSnapshot::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheSnapshot",
         infra::aws::elasticache::snapshot::Snapshot::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheSubnetGroup",
         infra::aws::elasticache::subnet_group::SubnetGroup::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheUser",
         infra::aws::elasticache::user::User::new(
             input::<infra::aws::elasticache::user::Engine>(),
@@ -4879,7 +5612,8 @@ fn elasticache() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElastiCacheUserGroup",
         infra::aws::elasticache::user_group::UserGroup::new(
             input::<infra::aws::elasticache::user_group::Engine>(),
@@ -4892,24 +5626,28 @@ fn elasticache() -> Template {
 
 fn elasticbeanstalk() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticBeanstalkApplication",
         infra::aws::elasticbeanstalk::application::Application::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticBeanstalkApplicationVersion",
         infra::aws::elasticbeanstalk::application_version::ApplicationVersion::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticBeanstalkConfigurationTemplate",
         infra::aws::elasticbeanstalk::configuration_template::ConfigurationTemplate::new(input::<
             String,
         >(
         )),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticBeanstalkEnvironment",
         infra::aws::elasticbeanstalk::environment::Environment::new(input::<String>()),
     );
@@ -4918,7 +5656,8 @@ fn elasticbeanstalk() -> Template {
 
 fn elasticloadbalancing() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticLoadBalancingLoadBalancer",
         infra::aws::elasticloadbalancing::load_balancer::LoadBalancer::new(input::<
             Vec<Value<infra::aws::elasticloadbalancing::load_balancer::Listeners>>,
@@ -4929,14 +5668,16 @@ fn elasticloadbalancing() -> Template {
 
 fn elasticloadbalancingv2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticLoadBalancingV2Listener",
         infra::aws::elasticloadbalancingv2::listener::Listener::new(
             input::<Vec<Value<infra::aws::elasticloadbalancingv2::listener::Action>>>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticLoadBalancingV2ListenerCertificate",
         infra::aws::elasticloadbalancingv2::listener_certificate::ListenerCertificate::new(
             input::<
@@ -4945,7 +5686,8 @@ fn elasticloadbalancingv2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticLoadBalancingV2ListenerRule",
         infra::aws::elasticloadbalancingv2::listener_rule::ListenerRule::new(
             input::<Vec<Value<infra::aws::elasticloadbalancingv2::listener_rule::Action>>>(),
@@ -4953,19 +5695,23 @@ fn elasticloadbalancingv2() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticLoadBalancingV2LoadBalancer",
         infra::aws::elasticloadbalancingv2::load_balancer::LoadBalancer::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticLoadBalancingV2TargetGroup",
         infra::aws::elasticloadbalancingv2::target_group::TargetGroup::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticLoadBalancingV2TrustStore",
         infra::aws::elasticloadbalancingv2::trust_store::TrustStore::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticLoadBalancingV2TrustStoreRevocation",
         infra::aws::elasticloadbalancingv2::trust_store_revocation::TrustStoreRevocation::new(),
     );
@@ -4974,7 +5720,8 @@ fn elasticloadbalancingv2() -> Template {
 
 fn elasticsearch() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSElasticsearchDomain",
         infra::aws::elasticsearch::domain::Domain::new(),
     );
@@ -4983,14 +5730,16 @@ fn elasticsearch() -> Template {
 
 fn elementalinference() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSElementalInferenceDictionary",
         infra::aws::elementalinference::dictionary::Dictionary::new(
             input::<infra::aws::elementalinference::dictionary::DictionaryLanguage>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSElementalInferenceFeed",
         infra::aws::elementalinference::feed::Feed::new(
             input::<String>(),
@@ -5002,7 +5751,8 @@ fn elementalinference() -> Template {
 
 fn emr() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRCluster",
         infra::aws::emr::cluster::Cluster::new(
             input::<infra::aws::emr::cluster::JobFlowInstancesConfig>(),
@@ -5011,14 +5761,16 @@ fn emr() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRInstanceFleetConfig",
         infra::aws::emr::instance_fleet_config::InstanceFleetConfig::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRInstanceGroupConfig",
         infra::aws::emr::instance_group_config::InstanceGroupConfig::new(
             input::<i64>(),
@@ -5027,11 +5779,13 @@ fn emr() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRSecurityConfiguration",
         infra::aws::emr::security_configuration::SecurityConfiguration::new(input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRStep",
         infra::aws::emr::step::Step::new(
             input::<String>(),
@@ -5040,7 +5794,8 @@ fn emr() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRStudio",
         infra::aws::emr::studio::Studio::new(
             input::<infra::aws::emr::studio::AuthMode>(),
@@ -5053,7 +5808,8 @@ fn emr() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRStudioSessionMapping",
         infra::aws::emr::studio_session_mapping::StudioSessionMapping::new(
             input::<String>(),
@@ -5062,7 +5818,8 @@ fn emr() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRWALWorkspace",
         infra::aws::emr::wal_workspace::WalWorkspace::new(),
     );
@@ -5071,7 +5828,8 @@ fn emr() -> Template {
 
 fn emrcontainers() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRContainersEndpoint",
         infra::aws::emrcontainers::endpoint::Endpoint::new(
             input::<String>(),
@@ -5080,20 +5838,23 @@ fn emrcontainers() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRContainersJobTemplate",
         infra::aws::emrcontainers::job_template::JobTemplate::new(
             input::<infra::aws::emrcontainers::job_template::JobTemplateData>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRContainersSecurityConfiguration",
         infra::aws::emrcontainers::security_configuration::SecurityConfiguration::new(input::<
             infra::aws::emrcontainers::security_configuration::SecurityConfigurationData,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRContainersVirtualCluster",
         infra::aws::emrcontainers::virtual_cluster::VirtualCluster::new(
             input::<infra::aws::emrcontainers::virtual_cluster::ContainerProvider>(),
@@ -5105,7 +5866,8 @@ fn emrcontainers() -> Template {
 
 fn emrserverless() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSEMRServerlessApplication",
         infra::aws::emrserverless::application::Application::new(
             input::<String>(),
@@ -5117,15 +5879,17 @@ fn emrserverless() -> Template {
 
 fn entityresolution() -> Template {
     let mut t = check::template();
-    t.add("AWSEntityResolutionIdMappingWorkflow", infra::aws::entityresolution::id_mapping_workflow::IdMappingWorkflow::new(input::<infra::aws::entityresolution::id_mapping_workflow::IdMappingTechniques>(), input::<Vec<Value<infra::aws::entityresolution::id_mapping_workflow::IdMappingWorkflowInputSource>>>(), input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSEntityResolutionIdMappingWorkflow", infra::aws::entityresolution::id_mapping_workflow::IdMappingWorkflow::new(input::<infra::aws::entityresolution::id_mapping_workflow::IdMappingTechniques>(), input::<Vec<Value<infra::aws::entityresolution::id_mapping_workflow::IdMappingWorkflowInputSource>>>(), input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSEntityResolutionIdNamespace",
         infra::aws::entityresolution::id_namespace::IdNamespace::new(
             input::<String>(),
             input::<infra::aws::entityresolution::id_namespace::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEntityResolutionMatchingWorkflow",
         infra::aws::entityresolution::matching_workflow::MatchingWorkflow::new(
             input::<Vec<Value<infra::aws::entityresolution::matching_workflow::InputSource>>>(),
@@ -5135,14 +5899,16 @@ fn entityresolution() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEntityResolutionPolicyStatement",
         infra::aws::entityresolution::policy_statement::PolicyStatement::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEntityResolutionSchemaMapping",
         infra::aws::entityresolution::schema_mapping::SchemaMapping::new(
             input::<Vec<Value<infra::aws::entityresolution::schema_mapping::SchemaInputAttribute>>>(
@@ -5155,7 +5921,8 @@ fn entityresolution() -> Template {
 
 fn events() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventsApiDestination",
         infra::aws::events::api_destination::ApiDestination::new(
             input::<String>(),
@@ -5163,51 +5930,64 @@ fn events() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventsArchive",
         infra::aws::events::archive::Archive::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventsConnection",
         infra::aws::events::connection::Connection::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventsEndpoint",
         infra::aws::events::endpoint::Endpoint::new(
             input::<Vec<Value<infra::aws::events::endpoint::EndpointEventBus>>>(),
             input::<infra::aws::events::endpoint::RoutingConfig>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventsEventBus",
         infra::aws::events::event_bus::EventBus::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventsEventBusPolicy",
         infra::aws::events::event_bus_policy::EventBusPolicy::new(input::<String>()),
     );
-    t.add("AWSEventsRule", infra::aws::events::rule::Rule::new());
+    check::add(
+        &mut t,
+        "AWSEventsRule",
+        infra::aws::events::rule::Rule::new(),
+    );
     t
 }
 
 fn eventschemas() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventSchemasDiscoverer",
         infra::aws::eventschemas::discoverer::Discoverer::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventSchemasRegistry",
         infra::aws::eventschemas::registry::Registry::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventSchemasRegistryPolicy",
         infra::aws::eventschemas::registry_policy::RegistryPolicy::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventSchemasSchema",
         infra::aws::eventschemas::schema::Schema::new(
             input::<String>(),
@@ -5220,11 +6000,13 @@ fn eventschemas() -> Template {
 
 fn eventsv2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventsV2EventBus",
         infra::aws::eventsv2::event_bus::EventBus::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventsV2EventSource",
         infra::aws::eventsv2::event_source::EventSource::new(
             input::<infra::aws::eventsv2::event_source::EventSourceConfiguration>(),
@@ -5232,14 +6014,16 @@ fn eventsv2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventsV2ResourcePolicy",
         infra::aws::eventsv2::resource_policy::ResourcePolicy::new(
             input::<String>(),
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEventsV2Subscriber",
         infra::aws::eventsv2::subscriber::Subscriber::new(
             input::<String>(),
@@ -5252,7 +6036,8 @@ fn eventsv2() -> Template {
 
 fn evidently() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSEvidentlyExperiment",
         infra::aws::evidently::experiment::Experiment::new(
             input::<Vec<Value<infra::aws::evidently::experiment::MetricGoalObject>>>(),
@@ -5262,7 +6047,8 @@ fn evidently() -> Template {
             input::<Vec<Value<infra::aws::evidently::experiment::TreatmentObject>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEvidentlyFeature",
         infra::aws::evidently::feature::Feature::new(
             input::<String>(),
@@ -5270,7 +6056,8 @@ fn evidently() -> Template {
             input::<Vec<Value<infra::aws::evidently::feature::VariationObject>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEvidentlyLaunch",
         infra::aws::evidently::launch::Launch::new(
             input::<Vec<Value<infra::aws::evidently::launch::LaunchGroupObject>>>(),
@@ -5279,11 +6066,13 @@ fn evidently() -> Template {
             input::<Vec<Value<infra::aws::evidently::launch::StepConfig>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEvidentlyProject",
         infra::aws::evidently::project::Project::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSEvidentlySegment",
         infra::aws::evidently::segment::Segment::new(input::<String>()),
     );
@@ -5292,7 +6081,8 @@ fn evidently() -> Template {
 
 fn evs() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSEVSEnvironment",
         infra::aws::evs::environment::Environment::new(
             input::<String>(),
@@ -5306,7 +6096,8 @@ fn evs() -> Template {
 
 fn finspace() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSFinSpaceEnvironment",
         infra::aws::finspace::environment::Environment::new(input::<String>()),
     );
@@ -5315,7 +6106,8 @@ fn finspace() -> Template {
 
 fn fis() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSFISExperimentTemplate",
         infra::aws::fis::experiment_template::ExperimentTemplate::new(
             input::<String>(),
@@ -5331,7 +6123,8 @@ fn fis() -> Template {
             >(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFISTargetAccountConfiguration",
         infra::aws::fis::target_account_configuration::TargetAccountConfiguration::new(
             input::<String>(),
@@ -5344,21 +6137,24 @@ fn fis() -> Template {
 
 fn fms() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSFMSApplicationsList",
         infra::aws::fms::applications_list::ApplicationsList::new(
             input::<Vec<Value<infra::aws::fms::applications_list::App>>>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFMSNotificationChannel",
         infra::aws::fms::notification_channel::NotificationChannel::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFMSPolicy",
         infra::aws::fms::policy::Policy::new(
             input::<bool>(),
@@ -5367,14 +6163,16 @@ fn fms() -> Template {
             input::<infra::aws::fms::policy::SecurityServicePolicyData>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFMSProtocolsList",
         infra::aws::fms::protocols_list::ProtocolsList::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFMSResourceSet",
         infra::aws::fms::resource_set::ResourceSet::new(
             input::<String>(),
@@ -5386,7 +6184,8 @@ fn fms() -> Template {
 
 fn forecast() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSForecastDataset",
         infra::aws::forecast::dataset::Dataset::new(
             input::<String>(),
@@ -5395,7 +6194,8 @@ fn forecast() -> Template {
             input::<infra::aws::forecast::dataset::Schema>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSForecastDatasetGroup",
         infra::aws::forecast::dataset_group::DatasetGroup::new(
             input::<String>(),
@@ -5407,7 +6207,8 @@ fn forecast() -> Template {
 
 fn frauddetector() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSFraudDetectorDetector",
         infra::aws::frauddetector::detector::Detector::new(
             input::<String>(),
@@ -5415,11 +6216,13 @@ fn frauddetector() -> Template {
             input::<Vec<Value<infra::aws::frauddetector::detector::Rule>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFraudDetectorEntityType",
         infra::aws::frauddetector::entity_type::EntityType::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFraudDetectorEventType",
         infra::aws::frauddetector::event_type::EventType::new(
             input::<Vec<Value<infra::aws::frauddetector::event_type::EntityType>>>(),
@@ -5428,19 +6231,23 @@ fn frauddetector() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFraudDetectorLabel",
         infra::aws::frauddetector::label::Label::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFraudDetectorList",
         infra::aws::frauddetector::list::List::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFraudDetectorOutcome",
         infra::aws::frauddetector::outcome::Outcome::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFraudDetectorVariable",
         infra::aws::frauddetector::variable::Variable::new(
             input::<infra::aws::frauddetector::variable::DataSource>(),
@@ -5454,11 +6261,13 @@ fn frauddetector() -> Template {
 
 fn fsx() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSFSxBackup",
         infra::aws::fsx::backup::Backup::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFSxDataRepositoryAssociation",
         infra::aws::fsx::data_repository_association::DataRepositoryAssociation::new(
             input::<String>(),
@@ -5466,7 +6275,8 @@ fn fsx() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFSxFileCache",
         infra::aws::fsx::file_cache::FileCache::new(
             input::<infra::aws::fsx::file_cache::FileCacheType>(),
@@ -5475,32 +6285,37 @@ fn fsx() -> Template {
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFSxFileSystem",
         infra::aws::fsx::file_system::FileSystem::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFSxS3AccessPointAttachment",
         infra::aws::fsx::s3_access_point_attachment::S3AccessPointAttachment::new(
             input::<String>(),
             input::<infra::aws::fsx::s3_access_point_attachment::S3AccessPointAttachmentType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFSxSnapshot",
         infra::aws::fsx::snapshot::Snapshot::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFSxStorageVirtualMachine",
         infra::aws::fsx::storage_virtual_machine::StorageVirtualMachine::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSFSxVolume",
         infra::aws::fsx::volume::Volume::new(input::<String>()),
     );
@@ -5509,22 +6324,26 @@ fn fsx() -> Template {
 
 fn gamelift() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSGameLiftAlias",
         infra::aws::gamelift::alias::Alias::new(
             input::<String>(),
             input::<infra::aws::gamelift::alias::RoutingStrategy>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGameLiftBuild",
         infra::aws::gamelift::build::Build::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGameLiftContainerFleet",
         infra::aws::gamelift::container_fleet::ContainerFleet::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGameLiftContainerGroupDefinition",
         infra::aws::gamelift::container_group_definition::ContainerGroupDefinition::new(
             input::<String>(),
@@ -5532,11 +6351,13 @@ fn gamelift() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGameLiftFleet",
         infra::aws::gamelift::fleet::Fleet::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGameLiftGameServerGroup",
         infra::aws::gamelift::game_server_group::GameServerGroup::new(
             input::<String>(),
@@ -5544,15 +6365,18 @@ fn gamelift() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGameLiftGameSessionQueue",
         infra::aws::gamelift::game_session_queue::GameSessionQueue::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGameLiftLocation",
         infra::aws::gamelift::location::Location::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGameLiftMatchmakingConfiguration",
         infra::aws::gamelift::matchmaking_configuration::MatchmakingConfiguration::new(
             input::<bool>(),
@@ -5561,14 +6385,16 @@ fn gamelift() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGameLiftMatchmakingRuleSet",
         infra::aws::gamelift::matchmaking_rule_set::MatchmakingRuleSet::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGameLiftScript",
         infra::aws::gamelift::script::Script::new(
             input::<infra::aws::gamelift::script::S3Location>(),
@@ -5579,24 +6405,28 @@ fn gamelift() -> Template {
 
 fn globalaccelerator() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlobalAcceleratorAccelerator",
         infra::aws::globalaccelerator::accelerator::Accelerator::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlobalAcceleratorCrossAccountAttachment",
         infra::aws::globalaccelerator::cross_account_attachment::CrossAccountAttachment::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlobalAcceleratorEndpointGroup",
         infra::aws::globalaccelerator::endpoint_group::EndpointGroup::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlobalAcceleratorListener",
         infra::aws::globalaccelerator::listener::Listener::new(
             input::<String>(),
@@ -5609,67 +6439,79 @@ fn globalaccelerator() -> Template {
 
 fn glue() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueBlueprint",
         infra::aws::glue::blueprint::Blueprint::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueCatalog",
         infra::aws::glue::catalog::Catalog::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueClassifier",
         infra::aws::glue::classifier::Classifier::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueConnection",
         infra::aws::glue::connection::Connection::new(
             input::<String>(),
             input::<infra::aws::glue::connection::ConnectionInput>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueConnectionType",
         infra::aws::glue::connection_type::ConnectionType::new(
             input::<String>(),
             input::<infra::aws::glue::connection_type::RestConfiguration>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueCrawler",
         infra::aws::glue::crawler::Crawler::new(
             input::<String>(),
             input::<infra::aws::glue::crawler::Targets>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueCustomEntityType",
         infra::aws::glue::custom_entity_type::CustomEntityType::new(),
     );
-    t.add("AWSGlueDataCatalogEncryptionSettings", infra::aws::glue::data_catalog_encryption_settings::DataCatalogEncryptionSettings::new(input::<String>(), input::<infra::aws::glue::data_catalog_encryption_settings::DataCatalogEncryptionSettingsDataCatalogEncryptionSettings>()));
-    t.add(
+    check::add(&mut t, "AWSGlueDataCatalogEncryptionSettings", infra::aws::glue::data_catalog_encryption_settings::DataCatalogEncryptionSettings::new(input::<String>(), input::<infra::aws::glue::data_catalog_encryption_settings::DataCatalogEncryptionSettingsDataCatalogEncryptionSettings>()));
+    check::add(
+        &mut t,
         "AWSGlueDataQualityRuleset",
         infra::aws::glue::data_quality_ruleset::DataQualityRuleset::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueDatabase",
         infra::aws::glue::database::Database::new(
             input::<String>(),
             input::<infra::aws::glue::database::DatabaseInput>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueDevEndpoint",
         infra::aws::glue::dev_endpoint::DevEndpoint::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueIdentityCenterConfiguration",
         infra::aws::glue::identity_center_configuration::IdentityCenterConfiguration::new(input::<
             String,
         >(
         )),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueIntegration",
         infra::aws::glue::integration::Integration::new(
             input::<String>(),
@@ -5677,21 +6519,24 @@ fn glue() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueIntegrationResourceProperty",
         infra::aws::glue::integration_resource_property::IntegrationResourceProperty::new(input::<
             String,
         >(
         )),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueJob",
         infra::aws::glue::job::Job::new(
             input::<infra::aws::glue::job::JobCommand>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueMLTransform",
         infra::aws::glue::ml_transform::MlTransform::new(
             input::<infra::aws::glue::ml_transform::InputRecordTables>(),
@@ -5699,7 +6544,8 @@ fn glue() -> Template {
             input::<infra::aws::glue::ml_transform::TransformParameters>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGluePartition",
         infra::aws::glue::partition::Partition::new(
             input::<String>(),
@@ -5708,11 +6554,13 @@ fn glue() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueRegistry",
         infra::aws::glue::registry::Registry::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueSchema",
         infra::aws::glue::schema::Schema::new(
             input::<infra::aws::glue::schema::Compatibility>(),
@@ -5720,14 +6568,16 @@ fn glue() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueSchemaVersion",
         infra::aws::glue::schema_version::SchemaVersion::new(
             input::<infra::aws::glue::schema_version::Schema>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueSchemaVersionMetadata",
         infra::aws::glue::schema_version_metadata::SchemaVersionMetadata::new(
             input::<String>(),
@@ -5735,14 +6585,16 @@ fn glue() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueSecurityConfiguration",
         infra::aws::glue::security_configuration::SecurityConfiguration::new(
             input::<infra::aws::glue::security_configuration::EncryptionConfiguration>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueSession",
         infra::aws::glue::session::Session::new(
             input::<infra::aws::glue::session::SessionCommand>(),
@@ -5750,11 +6602,13 @@ fn glue() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueTable",
         infra::aws::glue::table::Table::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueTableOptimizer",
         infra::aws::glue::table_optimizer::TableOptimizer::new(
             input::<String>(),
@@ -5764,25 +6618,29 @@ fn glue() -> Template {
             input::<infra::aws::glue::table_optimizer::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueTrigger",
         infra::aws::glue::trigger::Trigger::new(
             input::<Vec<Value<infra::aws::glue::trigger::Action>>>(),
             input::<infra::aws::glue::trigger::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueUsageProfile",
         infra::aws::glue::usage_profile::UsageProfile::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueUserDefinedFunction",
         infra::aws::glue::user_defined_function::UserDefinedFunction::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGlueWorkflow",
         infra::aws::glue::workflow::Workflow::new(),
     );
@@ -5791,7 +6649,8 @@ fn glue() -> Template {
 
 fn grafana() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSGrafanaWorkspace",
         infra::aws::grafana::workspace::Workspace::new(
             input::<infra::aws::grafana::workspace::AccountAccessType>(),
@@ -5804,74 +6663,88 @@ fn grafana() -> Template {
 
 fn greengrass() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassConnectorDefinition",
         infra::aws::greengrass::connector_definition::ConnectorDefinition::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassConnectorDefinitionVersion",
         infra::aws::greengrass::connector_definition_version::ConnectorDefinitionVersion::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::greengrass::connector_definition_version::Connector>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassCoreDefinition",
         infra::aws::greengrass::core_definition::CoreDefinition::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassCoreDefinitionVersion",
         infra::aws::greengrass::core_definition_version::CoreDefinitionVersion::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::greengrass::core_definition_version::Core>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassDeviceDefinition",
         infra::aws::greengrass::device_definition::DeviceDefinition::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassDeviceDefinitionVersion",
         infra::aws::greengrass::device_definition_version::DeviceDefinitionVersion::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::greengrass::device_definition_version::Device>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassFunctionDefinition",
         infra::aws::greengrass::function_definition::FunctionDefinition::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassFunctionDefinitionVersion",
         infra::aws::greengrass::function_definition_version::FunctionDefinitionVersion::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::greengrass::function_definition_version::Function>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassGroup",
         infra::aws::greengrass::group::Group::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassGroupVersion",
         infra::aws::greengrass::group_version::GroupVersion::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassLoggerDefinition",
         infra::aws::greengrass::logger_definition::LoggerDefinition::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassLoggerDefinitionVersion",
         infra::aws::greengrass::logger_definition_version::LoggerDefinitionVersion::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::greengrass::logger_definition_version::Logger>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassResourceDefinition",
         infra::aws::greengrass::resource_definition::ResourceDefinition::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassResourceDefinitionVersion",
         infra::aws::greengrass::resource_definition_version::ResourceDefinitionVersion::new(
             input::<String>(),
@@ -5880,13 +6753,15 @@ fn greengrass() -> Template {
             >(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassSubscriptionDefinition",
         infra::aws::greengrass::subscription_definition::SubscriptionDefinition::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassSubscriptionDefinitionVersion",
         infra::aws::greengrass::subscription_definition_version::SubscriptionDefinitionVersion::new(
             input::<String>(),
@@ -5900,11 +6775,13 @@ fn greengrass() -> Template {
 
 fn greengrassv2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassV2ComponentVersion",
         infra::aws::greengrassv2::component_version::ComponentVersion::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGreengrassV2Deployment",
         infra::aws::greengrassv2::deployment::Deployment::new(input::<String>()),
     );
@@ -5913,24 +6790,28 @@ fn greengrassv2() -> Template {
 
 fn groundstation() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSGroundStationConfig",
         infra::aws::groundstation::config::Config::new(
             input::<infra::aws::groundstation::config::ConfigData>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGroundStationDataflowEndpointGroup",
         infra::aws::groundstation::dataflow_endpoint_group::DataflowEndpointGroup::new(input::<
             Vec<Value<infra::aws::groundstation::dataflow_endpoint_group::EndpointDetails>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGroundStationDataflowEndpointGroupV2",
         infra::aws::groundstation::dataflow_endpoint_group_v2::DataflowEndpointGroupV2::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGroundStationMissionProfile",
         infra::aws::groundstation::mission_profile::MissionProfile::new(
             input::<Vec<Value<infra::aws::groundstation::mission_profile::DataflowEdge>>>(),
@@ -5944,12 +6825,14 @@ fn groundstation() -> Template {
 
 fn guardduty() -> Template {
     let mut t = check::template();
-    t.add("AWSGuardDutyCustomDetectionRuleAssociation", infra::aws::guardduty::custom_detection_rule_association::CustomDetectionRuleAssociation::new(input::<infra::aws::guardduty::custom_detection_rule_association::Mode>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSGuardDutyCustomDetectionRuleAssociation", infra::aws::guardduty::custom_detection_rule_association::CustomDetectionRuleAssociation::new(input::<infra::aws::guardduty::custom_detection_rule_association::Mode>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSGuardDutyDetector",
         infra::aws::guardduty::detector::Detector::new(input::<bool>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGuardDutyFilter",
         infra::aws::guardduty::filter::Filter::new(
             input::<String>(),
@@ -5957,29 +6840,34 @@ fn guardduty() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGuardDutyIPSet",
         infra::aws::guardduty::ip_set::IpSet::new(
             input::<infra::aws::guardduty::ip_set::Format>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGuardDutyMalwareProtectionPlan",
         infra::aws::guardduty::malware_protection_plan::MalwareProtectionPlan::new(
             input::<infra::aws::guardduty::malware_protection_plan::CfnProtectedResource>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGuardDutyMaster",
         infra::aws::guardduty::master::Master::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGuardDutyMember",
         infra::aws::guardduty::member::Member::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGuardDutyPublishingDestination",
         infra::aws::guardduty::publishing_destination::PublishingDestination::new(
             input::<infra::aws::guardduty::publishing_destination::CfnDestinationProperties>(),
@@ -5987,21 +6875,24 @@ fn guardduty() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGuardDutyThreatEntitySet",
         infra::aws::guardduty::threat_entity_set::ThreatEntitySet::new(
             input::<infra::aws::guardduty::threat_entity_set::Format>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGuardDutyThreatIntelSet",
         infra::aws::guardduty::threat_intel_set::ThreatIntelSet::new(
             input::<infra::aws::guardduty::threat_intel_set::Format>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSGuardDutyTrustedEntitySet",
         infra::aws::guardduty::trusted_entity_set::TrustedEntitySet::new(
             input::<infra::aws::guardduty::trusted_entity_set::Format>(),
@@ -6013,7 +6904,8 @@ fn guardduty() -> Template {
 
 fn healthagent() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSHealthAgentDomain",
         infra::aws::healthagent::domain::Domain::new(input::<String>()),
     );
@@ -6022,7 +6914,8 @@ fn healthagent() -> Template {
 
 fn healthimaging() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSHealthImagingDatastore",
         infra::aws::healthimaging::datastore::Datastore::new(),
     );
@@ -6031,14 +6924,16 @@ fn healthimaging() -> Template {
 
 fn healthlake() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSHealthLakeDataTransformationProfile",
         infra::aws::healthlake::data_transformation_profile::DataTransformationProfile::new(
             input::<String>(),
             input::<infra::aws::healthlake::data_transformation_profile::SourceFormat>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSHealthLakeFHIRDatastore",
         infra::aws::healthlake::fhir_datastore::FhirDatastore::new(input::<
             infra::aws::healthlake::fhir_datastore::DatastoreTypeVersion,
@@ -6049,64 +6944,78 @@ fn healthlake() -> Template {
 
 fn iam() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMAccessKey",
         infra::aws::iam::access_key::AccessKey::new(input::<String>()),
     );
-    t.add("AWSIAMGroup", infra::aws::iam::group::Group::new());
-    t.add(
+    check::add(&mut t, "AWSIAMGroup", infra::aws::iam::group::Group::new());
+    check::add(
+        &mut t,
         "AWSIAMGroupPolicy",
         infra::aws::iam::group_policy::GroupPolicy::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMInstanceProfile",
         infra::aws::iam::instance_profile::InstanceProfile::new(input::<Vec<Value<String>>>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMManagedPolicy",
         infra::aws::iam::managed_policy::ManagedPolicy::new(input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMOIDCProvider",
         infra::aws::iam::oidc_provider::OidcProvider::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMPolicy",
         infra::aws::iam::policy::Policy::new(input::<Json>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMRole",
         infra::aws::iam::role::Role::new(input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMRolePolicy",
         infra::aws::iam::role_policy::RolePolicy::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMSAMLProvider",
         infra::aws::iam::saml_provider::SamlProvider::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMServerCertificate",
         infra::aws::iam::server_certificate::ServerCertificate::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMServiceLinkedRole",
         infra::aws::iam::service_linked_role::ServiceLinkedRole::new(),
     );
-    t.add("AWSIAMUser", infra::aws::iam::user::User::new());
-    t.add(
+    check::add(&mut t, "AWSIAMUser", infra::aws::iam::user::User::new());
+    check::add(
+        &mut t,
         "AWSIAMUserPolicy",
         infra::aws::iam::user_policy::UserPolicy::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMUserToGroupAddition",
         infra::aws::iam::user_to_group_addition::UserToGroupAddition::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIAMVirtualMFADevice",
         infra::aws::iam::virtual_mfa_device::VirtualMfaDevice::new(input::<Vec<Value<String>>>()),
     );
@@ -6115,11 +7024,13 @@ fn iam() -> Template {
 
 fn identitystore() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIdentityStoreGroup",
         infra::aws::identitystore::group::Group::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIdentityStoreGroupMembership",
         infra::aws::identitystore::group_membership::GroupMembership::new(
             input::<String>(),
@@ -6127,7 +7038,8 @@ fn identitystore() -> Template {
             input::<infra::aws::identitystore::group_membership::MemberId>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIdentityStoreUser",
         infra::aws::identitystore::user::User::new(input::<String>()),
     );
@@ -6136,7 +7048,8 @@ fn identitystore() -> Template {
 
 fn imagebuilder() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSImageBuilderComponent",
         infra::aws::imagebuilder::component::Component::new(
             input::<String>(),
@@ -6144,11 +7057,13 @@ fn imagebuilder() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSImageBuilderContainerRecipe",
         infra::aws::imagebuilder::container_recipe::ContainerRecipe::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSImageBuilderDistributionConfiguration",
         infra::aws::imagebuilder::distribution_configuration::DistributionConfiguration::new(
             input::<Vec<Value<infra::aws::imagebuilder::distribution_configuration::Distribution>>>(
@@ -6156,15 +7071,18 @@ fn imagebuilder() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSImageBuilderImage",
         infra::aws::imagebuilder::image::Image::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSImageBuilderImagePipeline",
         infra::aws::imagebuilder::image_pipeline::ImagePipeline::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSImageBuilderImageRecipe",
         infra::aws::imagebuilder::image_recipe::ImageRecipe::new(
             input::<String>(),
@@ -6172,14 +7090,16 @@ fn imagebuilder() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSImageBuilderInfrastructureConfiguration",
         infra::aws::imagebuilder::infrastructure_configuration::InfrastructureConfiguration::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSImageBuilderLifecyclePolicy",
         infra::aws::imagebuilder::lifecycle_policy::LifecyclePolicy::new(
             input::<String>(),
@@ -6189,7 +7109,8 @@ fn imagebuilder() -> Template {
             input::<infra::aws::imagebuilder::lifecycle_policy::ResourceType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSImageBuilderWorkflow",
         infra::aws::imagebuilder::workflow::Workflow::new(
             input::<String>(),
@@ -6202,11 +7123,13 @@ fn imagebuilder() -> Template {
 
 fn inspector() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSInspectorAssessmentTarget",
         infra::aws::inspector::assessment_target::AssessmentTarget::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSInspectorAssessmentTemplate",
         infra::aws::inspector::assessment_template::AssessmentTemplate::new(
             input::<String>(),
@@ -6214,13 +7137,18 @@ fn inspector() -> Template {
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add("AWSInspectorResourceGroup", infra::aws::inspector::resource_group::ResourceGroup::new(input::<Vec<Value<infra::Tag>>>()));
+    check::add(
+        &mut t,
+        "AWSInspectorResourceGroup",
+        infra::aws::inspector::resource_group::ResourceGroup::new(input::<Vec<Value<infra::Tag>>>()),
+    );
     t
 }
 
 fn inspectorv2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSInspectorV2CisScanConfiguration",
         infra::aws::inspectorv2::cis_scan_configuration::CisScanConfiguration::new(
             input::<String>(),
@@ -6229,12 +7157,14 @@ fn inspectorv2() -> Template {
             input::<infra::aws::inspectorv2::cis_scan_configuration::CisTargets>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSInspectorV2CodeSecurityIntegration",
         infra::aws::inspectorv2::code_security_integration::CodeSecurityIntegration::new(),
     );
-    t.add("AWSInspectorV2CodeSecurityScanConfiguration", infra::aws::inspectorv2::code_security_scan_configuration::CodeSecurityScanConfiguration::new());
-    t.add(
+    check::add(&mut t, "AWSInspectorV2CodeSecurityScanConfiguration", infra::aws::inspectorv2::code_security_scan_configuration::CodeSecurityScanConfiguration::new());
+    check::add(
+        &mut t,
         "AWSInspectorV2Connector",
         infra::aws::inspectorv2::connector::Connector::new(
             input::<String>(),
@@ -6242,7 +7172,8 @@ fn inspectorv2() -> Template {
             input::<infra::aws::inspectorv2::connector::ProviderConfiguration>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSInspectorV2Filter",
         infra::aws::inspectorv2::filter::Filter::new(
             input::<infra::aws::inspectorv2::filter::FilterAction>(),
@@ -6255,7 +7186,8 @@ fn inspectorv2() -> Template {
 
 fn interconnect() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSInterconnectConnection",
         infra::aws::interconnect::connection::Connection::new(input::<
             infra::aws::interconnect::connection::AttachPoint,
@@ -6266,7 +7198,8 @@ fn interconnect() -> Template {
 
 fn internetmonitor() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSInternetMonitorMonitor",
         infra::aws::internetmonitor::monitor::Monitor::new(input::<String>()),
     );
@@ -6275,7 +7208,8 @@ fn internetmonitor() -> Template {
 
 fn invoicing() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSInvoicingInvoiceUnit",
         infra::aws::invoicing::invoice_unit::InvoiceUnit::new(
             input::<String>(),
@@ -6283,7 +7217,8 @@ fn invoicing() -> Template {
             input::<infra::aws::invoicing::invoice_unit::Rule>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSInvoicingProcurementPortalPreference",
         infra::aws::invoicing::procurement_portal_preference::ProcurementPortalPreference::new(
             input::<infra::aws::invoicing::procurement_portal_preference::BuyerDomain>(),
@@ -6301,7 +7236,8 @@ fn invoicing() -> Template {
 
 fn iot() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTAccountAuditConfiguration",
         infra::aws::iot::account_audit_configuration::AccountAuditConfiguration::new(
             input::<String>(),
@@ -6309,68 +7245,89 @@ fn iot() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTAuthorizer",
         infra::aws::iot::authorizer::Authorizer::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTBillingGroup",
         infra::aws::iot::billing_group::BillingGroup::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTCACertificate",
         infra::aws::iot::ca_certificate::CaCertificate::new(
             input::<String>(),
             input::<infra::aws::iot::ca_certificate::Status>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTCertificate",
         infra::aws::iot::certificate::Certificate::new(
             input::<infra::aws::iot::certificate::Status>(),
         ),
     );
-    t.add("AWSIoTCertificateProvider", infra::aws::iot::certificate_provider::CertificateProvider::new(input::<Vec<Value<infra::aws::iot::certificate_provider::CertificateProviderOperation>>>(), input::<String>()));
-    t.add(
+    check::add(
+        &mut t,
+        "AWSIoTCertificateProvider",
+        infra::aws::iot::certificate_provider::CertificateProvider::new(
+            input::<Vec<Value<infra::aws::iot::certificate_provider::CertificateProviderOperation>>>(
+            ),
+            input::<String>(),
+        ),
+    );
+    check::add(
+        &mut t,
         "AWSIoTCommand",
         infra::aws::iot::command::Command::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTCustomMetric",
         infra::aws::iot::custom_metric::CustomMetric::new(input::<
             infra::aws::iot::custom_metric::MetricType,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTDimension",
         infra::aws::iot::dimension::Dimension::new(
             input::<Vec<Value<String>>>(),
             input::<infra::aws::iot::dimension::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTDomainConfiguration",
         infra::aws::iot::domain_configuration::DomainConfiguration::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTEncryptionConfiguration",
         infra::aws::iot::encryption_configuration::EncryptionConfiguration::new(input::<
             infra::aws::iot::encryption_configuration::EncryptionType,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTFleetMetric",
         infra::aws::iot::fleet_metric::FleetMetric::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTJob",
         infra::aws::iot::job::Job::new(input::<String>(), input::<Vec<Value<String>>>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTJobTemplate",
         infra::aws::iot::job_template::JobTemplate::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTLogging",
         infra::aws::iot::logging::Logging::new(
             input::<String>(),
@@ -6378,32 +7335,37 @@ fn iot() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTMitigationAction",
         infra::aws::iot::mitigation_action::MitigationAction::new(
             input::<infra::aws::iot::mitigation_action::ActionParams>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTPolicy",
         infra::aws::iot::policy::Policy::new(input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTPolicyPrincipalAttachment",
         infra::aws::iot::policy_principal_attachment::PolicyPrincipalAttachment::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTProvisioningTemplate",
         infra::aws::iot::provisioning_template::ProvisioningTemplate::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTResourceSpecificLogging",
         infra::aws::iot::resource_specific_logging::ResourceSpecificLogging::new(
             input::<infra::aws::iot::resource_specific_logging::LogLevel>(),
@@ -6411,30 +7373,36 @@ fn iot() -> Template {
             input::<infra::aws::iot::resource_specific_logging::TargetType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTRoleAlias",
         infra::aws::iot::role_alias::RoleAlias::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTScheduledAudit",
         infra::aws::iot::scheduled_audit::ScheduledAudit::new(
             input::<infra::aws::iot::scheduled_audit::Frequency>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSecurityProfile",
         infra::aws::iot::security_profile::SecurityProfile::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSoftwarePackage",
         infra::aws::iot::software_package::SoftwarePackage::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSoftwarePackageVersion",
         infra::aws::iot::software_package_version::SoftwarePackageVersion::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTStream",
         infra::aws::iot::stream::Stream::new(
             input::<Vec<Value<infra::aws::iot::stream::StreamFile>>>(),
@@ -6442,29 +7410,34 @@ fn iot() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSIoTThing", infra::aws::iot::thing::Thing::new());
-    t.add(
+    check::add(&mut t, "AWSIoTThing", infra::aws::iot::thing::Thing::new());
+    check::add(
+        &mut t,
         "AWSIoTThingGroup",
         infra::aws::iot::thing_group::ThingGroup::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTThingPrincipalAttachment",
         infra::aws::iot::thing_principal_attachment::ThingPrincipalAttachment::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTThingType",
         infra::aws::iot::thing_type::ThingType::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTTopicRule",
         infra::aws::iot::topic_rule::TopicRule::new(input::<
             infra::aws::iot::topic_rule::TopicRulePayload,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTTopicRuleDestination",
         infra::aws::iot::topic_rule_destination::TopicRuleDestination::new(),
     );
@@ -6473,21 +7446,25 @@ fn iot() -> Template {
 
 fn iotanalytics() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTAnalyticsChannel",
         infra::aws::iotanalytics::channel::Channel::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTAnalyticsDataset",
         infra::aws::iotanalytics::dataset::Dataset::new(input::<
             Vec<Value<infra::aws::iotanalytics::dataset::Action>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTAnalyticsDatastore",
         infra::aws::iotanalytics::datastore::Datastore::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTAnalyticsPipeline",
         infra::aws::iotanalytics::pipeline::Pipeline::new(input::<
             Vec<Value<infra::aws::iotanalytics::pipeline::Activity>>,
@@ -6498,7 +7475,8 @@ fn iotanalytics() -> Template {
 
 fn iotcoredeviceadvisor() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTCoreDeviceAdvisorSuiteDefinition",
         infra::aws::iotcoredeviceadvisor::suite_definition::SuiteDefinition::new(input::<
             infra::aws::iotcoredeviceadvisor::suite_definition::SuiteDefinitionConfiguration,
@@ -6509,7 +7487,8 @@ fn iotcoredeviceadvisor() -> Template {
 
 fn iotfleetwise() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTFleetWiseCampaign",
         infra::aws::iotfleetwise::campaign::Campaign::new(
             input::<Json>(),
@@ -6518,29 +7497,34 @@ fn iotfleetwise() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTFleetWiseDecoderManifest",
         infra::aws::iotfleetwise::decoder_manifest::DecoderManifest::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTFleetWiseFleet",
         infra::aws::iotfleetwise::fleet::Fleet::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTFleetWiseModelManifest",
         infra::aws::iotfleetwise::model_manifest::ModelManifest::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTFleetWiseSignalCatalog",
         infra::aws::iotfleetwise::signal_catalog::SignalCatalog::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTFleetWiseStateTemplate",
         infra::aws::iotfleetwise::state_template::StateTemplate::new(
             input::<String>(),
@@ -6548,7 +7532,8 @@ fn iotfleetwise() -> Template {
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTFleetWiseVehicle",
         infra::aws::iotfleetwise::vehicle::Vehicle::new(
             input::<String>(),
@@ -6561,7 +7546,8 @@ fn iotfleetwise() -> Template {
 
 fn iotsecuretunneling() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSecureTunnelingTunnel",
         infra::aws::iotsecuretunneling::tunnel::Tunnel::new(),
     );
@@ -6570,7 +7556,8 @@ fn iotsecuretunneling() -> Template {
 
 fn iotsitewise() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSiteWiseAccessPolicy",
         infra::aws::iotsitewise::access_policy::AccessPolicy::new(
             input::<infra::aws::iotsitewise::access_policy::AccessPolicyIdentity>(),
@@ -6578,23 +7565,27 @@ fn iotsitewise() -> Template {
             input::<infra::aws::iotsitewise::access_policy::AccessPolicyResource>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSiteWiseApplication",
         infra::aws::iotsitewise::application::Application::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSiteWiseAsset",
         infra::aws::iotsitewise::asset::Asset::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSiteWiseAssetModel",
         infra::aws::iotsitewise::asset_model::AssetModel::new(input::<String>()),
     );
-    t.add("AWSIoTSiteWiseComputationModel", infra::aws::iotsitewise::computation_model::ComputationModel::new(input::<infra::aws::iotsitewise::computation_model::ComputationModelConfiguration>(), input::<BTreeMap<String, Value<infra::aws::iotsitewise::computation_model::ComputationModelDataBindingValue>>>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSIoTSiteWiseComputationModel", infra::aws::iotsitewise::computation_model::ComputationModel::new(input::<infra::aws::iotsitewise::computation_model::ComputationModelConfiguration>(), input::<BTreeMap<String, Value<infra::aws::iotsitewise::computation_model::ComputationModelDataBindingValue>>>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSIoTSiteWiseDashboard",
         infra::aws::iotsitewise::dashboard::Dashboard::new(
             input::<String>(),
@@ -6602,18 +7593,21 @@ fn iotsitewise() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSiteWiseDataset",
         infra::aws::iotsitewise::dataset::Dataset::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSiteWiseGateway",
         infra::aws::iotsitewise::gateway::Gateway::new(
             input::<String>(),
             input::<infra::aws::iotsitewise::gateway::GatewayPlatform>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSiteWisePipeline",
         infra::aws::iotsitewise::pipeline::Pipeline::new(
             input::<Vec<Value<infra::aws::iotsitewise::pipeline::ComputeNode>>>(),
@@ -6621,7 +7615,8 @@ fn iotsitewise() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSiteWisePortal",
         infra::aws::iotsitewise::portal::Portal::new(
             input::<String>(),
@@ -6629,11 +7624,13 @@ fn iotsitewise() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSiteWiseProject",
         infra::aws::iotsitewise::project::Project::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSiteWiseTask",
         infra::aws::iotsitewise::task::Task::new(
             input::<infra::aws::iotsitewise::task::TaskConfiguration>(),
@@ -6641,7 +7638,8 @@ fn iotsitewise() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTSiteWiseWorkspace",
         infra::aws::iotsitewise::workspace::Workspace::new(
             input::<infra::aws::iotsitewise::workspace::EncryptionConfiguration>(),
@@ -6653,7 +7651,8 @@ fn iotsitewise() -> Template {
 
 fn iotthingsgraph() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTThingsGraphFlowTemplate",
         infra::aws::iotthingsgraph::flow_template::FlowTemplate::new(input::<
             infra::aws::iotthingsgraph::flow_template::DefinitionDocument,
@@ -6664,18 +7663,21 @@ fn iotthingsgraph() -> Template {
 
 fn iottwinmaker() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTTwinMakerComponentType",
         infra::aws::iottwinmaker::component_type::ComponentType::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTTwinMakerEntity",
         infra::aws::iottwinmaker::entity::Entity::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTTwinMakerScene",
         infra::aws::iottwinmaker::scene::Scene::new(
             input::<String>(),
@@ -6683,7 +7685,8 @@ fn iottwinmaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTTwinMakerSyncJob",
         infra::aws::iottwinmaker::sync_job::SyncJob::new(
             input::<String>(),
@@ -6691,7 +7694,8 @@ fn iottwinmaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTTwinMakerWorkspace",
         infra::aws::iottwinmaker::workspace::Workspace::new(
             input::<String>(),
@@ -6704,7 +7708,8 @@ fn iottwinmaker() -> Template {
 
 fn iotwireless() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTWirelessDestination",
         infra::aws::iotwireless::destination::Destination::new(
             input::<String>(),
@@ -6712,11 +7717,13 @@ fn iotwireless() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTWirelessDeviceProfile",
         infra::aws::iotwireless::device_profile::DeviceProfile::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTWirelessFuotaTask",
         infra::aws::iotwireless::fuota_task::FuotaTask::new(
             input::<String>(),
@@ -6724,45 +7731,53 @@ fn iotwireless() -> Template {
             input::<infra::aws::iotwireless::fuota_task::LoRaWan>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTWirelessMulticastGroup",
         infra::aws::iotwireless::multicast_group::MulticastGroup::new(input::<
             infra::aws::iotwireless::multicast_group::LoRaWan,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTWirelessNetworkAnalyzerConfiguration",
         infra::aws::iotwireless::network_analyzer_configuration::NetworkAnalyzerConfiguration::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTWirelessPartnerAccount",
         infra::aws::iotwireless::partner_account::PartnerAccount::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTWirelessServiceProfile",
         infra::aws::iotwireless::service_profile::ServiceProfile::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTWirelessTaskDefinition",
         infra::aws::iotwireless::task_definition::TaskDefinition::new(input::<bool>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTWirelessWirelessDevice",
         infra::aws::iotwireless::wireless_device::WirelessDevice::new(
             input::<String>(),
             input::<infra::aws::iotwireless::wireless_device::WirelessDeviceType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTWirelessWirelessDeviceImportTask",
         infra::aws::iotwireless::wireless_device_import_task::WirelessDeviceImportTask::new(
             input::<String>(),
             input::<infra::aws::iotwireless::wireless_device_import_task::Sidewalk>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIoTWirelessWirelessGateway",
         infra::aws::iotwireless::wireless_gateway::WirelessGateway::new(input::<
             infra::aws::iotwireless::wireless_gateway::LoRaWanGateway,
@@ -6773,47 +7788,60 @@ fn iotwireless() -> Template {
 
 fn ivs() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIVSAdConfiguration",
         infra::aws::ivs::ad_configuration::AdConfiguration::new(input::<
             Vec<Value<infra::aws::ivs::ad_configuration::MediaTailorPlaybackConfiguration>>,
         >()),
     );
-    t.add("AWSIVSChannel", infra::aws::ivs::channel::Channel::new());
-    t.add(
+    check::add(
+        &mut t,
+        "AWSIVSChannel",
+        infra::aws::ivs::channel::Channel::new(),
+    );
+    check::add(
+        &mut t,
         "AWSIVSEncoderConfiguration",
         infra::aws::ivs::encoder_configuration::EncoderConfiguration::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIVSIngestConfiguration",
         infra::aws::ivs::ingest_configuration::IngestConfiguration::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIVSPlaybackKeyPair",
         infra::aws::ivs::playback_key_pair::PlaybackKeyPair::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIVSPlaybackRestrictionPolicy",
         infra::aws::ivs::playback_restriction_policy::PlaybackRestrictionPolicy::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIVSPublicKey",
         infra::aws::ivs::public_key::PublicKey::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIVSRecordingConfiguration",
         infra::aws::ivs::recording_configuration::RecordingConfiguration::new(input::<
             infra::aws::ivs::recording_configuration::DestinationConfiguration,
         >()),
     );
-    t.add("AWSIVSStage", infra::aws::ivs::stage::Stage::new());
-    t.add(
+    check::add(&mut t, "AWSIVSStage", infra::aws::ivs::stage::Stage::new());
+    check::add(
+        &mut t,
         "AWSIVSStorageConfiguration",
         infra::aws::ivs::storage_configuration::StorageConfiguration::new(input::<
             infra::aws::ivs::storage_configuration::S3StorageConfiguration,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSIVSStreamKey",
         infra::aws::ivs::stream_key::StreamKey::new(input::<String>()),
     );
@@ -6822,19 +7850,25 @@ fn ivs() -> Template {
 
 fn ivschat() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSIVSChatLoggingConfiguration",
         infra::aws::ivschat::logging_configuration::LoggingConfiguration::new(input::<
             infra::aws::ivschat::logging_configuration::DestinationConfiguration,
         >()),
     );
-    t.add("AWSIVSChatRoom", infra::aws::ivschat::room::Room::new());
+    check::add(
+        &mut t,
+        "AWSIVSChatRoom",
+        infra::aws::ivschat::room::Room::new(),
+    );
     t
 }
 
 fn kafkaconnect() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSKafkaConnectConnector",
         infra::aws::kafkaconnect::connector::Connector::new(
             input::<infra::aws::kafkaconnect::connector::Capacity>(),
@@ -6848,7 +7882,8 @@ fn kafkaconnect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKafkaConnectCustomPlugin",
         infra::aws::kafkaconnect::custom_plugin::CustomPlugin::new(
             input::<infra::aws::kafkaconnect::custom_plugin::ContentType>(),
@@ -6856,7 +7891,8 @@ fn kafkaconnect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKafkaConnectWorkerConfiguration",
         infra::aws::kafkaconnect::worker_configuration::WorkerConfiguration::new(
             input::<String>(),
@@ -6868,7 +7904,8 @@ fn kafkaconnect() -> Template {
 
 fn kendra() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSKendraDataSource",
         infra::aws::kendra::data_source::DataSource::new(
             input::<String>(),
@@ -6876,7 +7913,8 @@ fn kendra() -> Template {
             input::<infra::aws::kendra::data_source::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKendraFaq",
         infra::aws::kendra::faq::Faq::new(
             input::<String>(),
@@ -6885,14 +7923,16 @@ fn kendra() -> Template {
             input::<infra::aws::kendra::faq::S3Path>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKendraFeaturedResultsSet",
         infra::aws::kendra::featured_results_set::FeaturedResultsSet::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKendraIndex",
         infra::aws::kendra::index::Index::new(
             input::<infra::aws::kendra::index::Edition>(),
@@ -6900,7 +7940,8 @@ fn kendra() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKendraQuerySuggestionsBlockList",
         infra::aws::kendra::query_suggestions_block_list::QuerySuggestionsBlockList::new(
             input::<String>(),
@@ -6909,7 +7950,8 @@ fn kendra() -> Template {
             input::<infra::aws::kendra::query_suggestions_block_list::S3Path>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKendraThesaurus",
         infra::aws::kendra::thesaurus::Thesaurus::new(
             input::<String>(),
@@ -6923,7 +7965,8 @@ fn kendra() -> Template {
 
 fn kendraranking() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSKendraRankingExecutionPlan",
         infra::aws::kendraranking::execution_plan::ExecutionPlan::new(input::<String>()),
     );
@@ -6932,7 +7975,8 @@ fn kendraranking() -> Template {
 
 fn kinesis() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSKinesisChannel",
         infra::aws::kinesis::channel::Channel::new(
             input::<String>(),
@@ -6940,18 +7984,21 @@ fn kinesis() -> Template {
             input::<Vec<Value<infra::aws::kinesis::channel::StreamConfiguration>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKinesisResourcePolicy",
         infra::aws::kinesis::resource_policy::ResourcePolicy::new(
             input::<String>(),
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKinesisStream",
         infra::aws::kinesis::stream::Stream::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKinesisStreamConsumer",
         infra::aws::kinesis::stream_consumer::StreamConsumer::new(
             input::<String>(),
@@ -6963,47 +8010,52 @@ fn kinesis() -> Template {
 
 fn kinesisanalytics() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSKinesisAnalyticsApplication",
         infra::aws::kinesisanalytics::application::Application::new(input::<
             Vec<Value<infra::aws::kinesisanalytics::application::Input>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKinesisAnalyticsApplicationOutput",
         infra::aws::kinesisanalytics::application_output::ApplicationOutput::new(
             input::<String>(),
             input::<infra::aws::kinesisanalytics::application_output::Output>(),
         ),
     );
-    t.add("AWSKinesisAnalyticsApplicationReferenceDataSource", infra::aws::kinesisanalytics::application_reference_data_source::ApplicationReferenceDataSource::new(input::<String>(), input::<infra::aws::kinesisanalytics::application_reference_data_source::ReferenceDataSource>()));
+    check::add(&mut t, "AWSKinesisAnalyticsApplicationReferenceDataSource", infra::aws::kinesisanalytics::application_reference_data_source::ApplicationReferenceDataSource::new(input::<String>(), input::<infra::aws::kinesisanalytics::application_reference_data_source::ReferenceDataSource>()));
     t
 }
 
 fn kinesisanalyticsv2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSKinesisAnalyticsV2Application",
         infra::aws::kinesisanalyticsv2::application::Application::new(
             input::<infra::aws::kinesisanalyticsv2::application::RuntimeEnvironment>(),
             input::<String>(),
         ),
     );
-    t.add("AWSKinesisAnalyticsV2ApplicationCloudWatchLoggingOption", infra::aws::kinesisanalyticsv2::application_cloud_watch_logging_option::ApplicationCloudWatchLoggingOption::new(input::<String>(), input::<infra::aws::kinesisanalyticsv2::application_cloud_watch_logging_option::CloudWatchLoggingOption>()));
-    t.add(
+    check::add(&mut t, "AWSKinesisAnalyticsV2ApplicationCloudWatchLoggingOption", infra::aws::kinesisanalyticsv2::application_cloud_watch_logging_option::ApplicationCloudWatchLoggingOption::new(input::<String>(), input::<infra::aws::kinesisanalyticsv2::application_cloud_watch_logging_option::CloudWatchLoggingOption>()));
+    check::add(
+        &mut t,
         "AWSKinesisAnalyticsV2ApplicationOutput",
         infra::aws::kinesisanalyticsv2::application_output::ApplicationOutput::new(
             input::<String>(),
             input::<infra::aws::kinesisanalyticsv2::application_output::Output>(),
         ),
     );
-    t.add("AWSKinesisAnalyticsV2ApplicationReferenceDataSource", infra::aws::kinesisanalyticsv2::application_reference_data_source::ApplicationReferenceDataSource::new(input::<String>(), input::<infra::aws::kinesisanalyticsv2::application_reference_data_source::ReferenceDataSource>()));
+    check::add(&mut t, "AWSKinesisAnalyticsV2ApplicationReferenceDataSource", infra::aws::kinesisanalyticsv2::application_reference_data_source::ApplicationReferenceDataSource::new(input::<String>(), input::<infra::aws::kinesisanalyticsv2::application_reference_data_source::ReferenceDataSource>()));
     t
 }
 
 fn kinesisfirehose() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSKinesisFirehoseDeliveryStream",
         infra::aws::kinesisfirehose::delivery_stream::DeliveryStream::new(),
     );
@@ -7012,11 +8064,13 @@ fn kinesisfirehose() -> Template {
 
 fn kinesisvideo() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSKinesisVideoSignalingChannel",
         infra::aws::kinesisvideo::signaling_channel::SignalingChannel::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSKinesisVideoStream",
         infra::aws::kinesisvideo::stream::Stream::new(),
     );
@@ -7025,12 +8079,14 @@ fn kinesisvideo() -> Template {
 
 fn kms() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSKMSAlias",
         infra::aws::kms::alias::Alias::new(input::<String>(), input::<String>()),
     );
-    t.add("AWSKMSKey", infra::aws::kms::key::Key::new());
-    t.add(
+    check::add(&mut t, "AWSKMSKey", infra::aws::kms::key::Key::new());
+    check::add(
+        &mut t,
         "AWSKMSReplicaKey",
         infra::aws::kms::replica_key::ReplicaKey::new(input::<Json>(), input::<String>()),
     );
@@ -7039,7 +8095,8 @@ fn kms() -> Template {
 
 fn lakeformation() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSLakeFormationDataCellsFilter",
         infra::aws::lakeformation::data_cells_filter::DataCellsFilter::new(
             input::<String>(),
@@ -7048,18 +8105,21 @@ fn lakeformation() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLakeFormationDataLakeSettings",
         infra::aws::lakeformation::data_lake_settings::DataLakeSettings::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLakeFormationPermissions",
         infra::aws::lakeformation::permissions::Permissions::new(
             input::<infra::aws::lakeformation::permissions::DataLakePrincipal>(),
             input::<infra::aws::lakeformation::permissions::Resource>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLakeFormationPrincipalPermissions",
         infra::aws::lakeformation::principal_permissions::PrincipalPermissions::new(
             input::<Vec<Value<infra::aws::lakeformation::principal_permissions::Permission>>>(),
@@ -7068,15 +8128,18 @@ fn lakeformation() -> Template {
             input::<infra::aws::lakeformation::principal_permissions::Resource>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLakeFormationResource",
         infra::aws::lakeformation::resource::Resource::new(input::<String>(), input::<bool>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLakeFormationTag",
         infra::aws::lakeformation::tag::Tag::new(input::<String>(), input::<Vec<Value<String>>>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLakeFormationTagAssociation",
         infra::aws::lakeformation::tag_association::TagAssociation::new(
             input::<Vec<Value<infra::aws::lakeformation::tag_association::LfTagPair>>>(),
@@ -7088,7 +8151,8 @@ fn lakeformation() -> Template {
 
 fn lambda() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaAlias",
         infra::aws::lambda::alias::Alias::new(
             input::<String>(),
@@ -7096,44 +8160,51 @@ fn lambda() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaCapacityProvider",
         infra::aws::lambda::capacity_provider::CapacityProvider::new(
             input::<infra::aws::lambda::capacity_provider::CapacityProviderPermissionsConfig>(),
             input::<infra::aws::lambda::capacity_provider::CapacityProviderVpcConfig>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaCodeSigningConfig",
         infra::aws::lambda::code_signing_config::CodeSigningConfig::new(input::<
             infra::aws::lambda::code_signing_config::AllowedPublishers,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaEventInvokeConfig",
         infra::aws::lambda::event_invoke_config::EventInvokeConfig::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaEventSourceMapping",
         infra::aws::lambda::event_source_mapping::EventSourceMapping::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaFunction",
         infra::aws::lambda::function::Function::new(
             input::<infra::aws::lambda::function::Code>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaLayerVersion",
         infra::aws::lambda::layer_version::LayerVersion::new(input::<
             infra::aws::lambda::layer_version::Content,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaLayerVersionPermission",
         infra::aws::lambda::layer_version_permission::LayerVersionPermission::new(
             input::<String>(),
@@ -7141,7 +8212,8 @@ fn lambda() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaMicrovmImage",
         infra::aws::lambda::microvm_image::MicrovmImage::new(
             input::<Vec<Value<infra::aws::lambda::microvm_image::AdditionalOsCapability>>>(),
@@ -7159,13 +8231,15 @@ fn lambda() -> Template {
             input::<Vec<Value<infra::aws::lambda::microvm_image::Resources>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaNetworkConnector",
         infra::aws::lambda::network_connector::NetworkConnector::new(input::<
             infra::aws::lambda::network_connector::Config,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaPermission",
         infra::aws::lambda::permission::Permission::new(
             input::<String>(),
@@ -7173,29 +8247,34 @@ fn lambda() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaResourcePolicy",
         infra::aws::lambda::resource_policy::ResourcePolicy::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaUrl",
         infra::aws::lambda::url::Url::new(
             input::<infra::aws::lambda::url::AuthType>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaVersion",
         infra::aws::lambda::version::Version::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaWebFunction",
         infra::aws::lambda::web_function::WebFunction::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaWebFunctionEndpoint",
         infra::aws::lambda::web_function_endpoint::WebFunctionEndpoint::new(
             input::<infra::aws::lambda::web_function_endpoint::AuthType>(),
@@ -7204,7 +8283,8 @@ fn lambda() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLambdaWebFunctionRevision",
         infra::aws::lambda::web_function_revision::WebFunctionRevision::new(
             input::<infra::aws::lambda::web_function_revision::BuildConfig>(),
@@ -7217,7 +8297,8 @@ fn lambda() -> Template {
 
 fn launchwizard() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSLaunchWizardDeployment",
         infra::aws::launchwizard::deployment::Deployment::new(
             input::<String>(),
@@ -7230,7 +8311,8 @@ fn launchwizard() -> Template {
 
 fn lex() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSLexBot",
         infra::aws::lex::bot::Bot::new(
             input::<infra::aws::lex::bot::BotDataPrivacy>(),
@@ -7239,18 +8321,21 @@ fn lex() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLexBotAlias",
         infra::aws::lex::bot_alias::BotAlias::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLexBotVersion",
         infra::aws::lex::bot_version::BotVersion::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::lex::bot_version::BotVersionLocaleSpecification>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLexResourcePolicy",
         infra::aws::lex::resource_policy::ResourcePolicy::new(input::<Json>(), input::<String>()),
     );
@@ -7259,11 +8344,13 @@ fn lex() -> Template {
 
 fn licensemanager() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSLicenseManagerGrant",
         infra::aws::licensemanager::grant::Grant::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLicenseManagerLicense",
         infra::aws::licensemanager::license::License::new(
             input::<String>(),
@@ -7277,16 +8364,26 @@ fn licensemanager() -> Template {
             input::<infra::aws::licensemanager::license::ValidityDateFormat>(),
         ),
     );
-    t.add("AWSLicenseManagerLicenseAssetGroup", infra::aws::licensemanager::license_asset_group::LicenseAssetGroup::new(input::<Vec<Value<String>>>(), input::<Vec<Value<infra::aws::licensemanager::license_asset_group::LicenseAssetGroupConfiguration>>>(), input::<String>()));
-    t.add("AWSLicenseManagerLicenseAssetRuleSet", infra::aws::licensemanager::license_asset_rule_set::LicenseAssetRuleSet::new(input::<String>(), input::<Vec<Value<infra::aws::licensemanager::license_asset_rule_set::LicenseAssetRule>>>()));
-    t.add(
+    check::add(&mut t, "AWSLicenseManagerLicenseAssetGroup", infra::aws::licensemanager::license_asset_group::LicenseAssetGroup::new(input::<Vec<Value<String>>>(), input::<Vec<Value<infra::aws::licensemanager::license_asset_group::LicenseAssetGroupConfiguration>>>(), input::<String>()));
+    check::add(
+        &mut t,
+        "AWSLicenseManagerLicenseAssetRuleSet",
+        infra::aws::licensemanager::license_asset_rule_set::LicenseAssetRuleSet::new(
+            input::<String>(),
+            input::<Vec<Value<infra::aws::licensemanager::license_asset_rule_set::LicenseAssetRule>>>(
+            ),
+        ),
+    );
+    check::add(
+        &mut t,
         "AWSLicenseManagerLicenseConfiguration",
         infra::aws::licensemanager::license_configuration::LicenseConfiguration::new(
             input::<infra::aws::licensemanager::license_configuration::LicenseCountingType>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLicenseManagerReportGenerator",
         infra::aws::licensemanager::report_generator::ReportGenerator::new(
             input::<infra::aws::licensemanager::report_generator::ReportContext>(),
@@ -7300,19 +8397,20 @@ fn licensemanager() -> Template {
 
 fn licensemanagerlinuxsubscriptions() -> Template {
     let mut t = check::template();
-    t.add("AWSLicenseManagerLinuxSubscriptionsSubscriptionProvider", infra::aws::licensemanagerlinuxsubscriptions::subscription_provider::SubscriptionProvider::new(input::<String>(), input::<infra::aws::licensemanagerlinuxsubscriptions::subscription_provider::SubscriptionProviderSource>()));
+    check::add(&mut t, "AWSLicenseManagerLinuxSubscriptionsSubscriptionProvider", infra::aws::licensemanagerlinuxsubscriptions::subscription_provider::SubscriptionProvider::new(input::<String>(), input::<infra::aws::licensemanagerlinuxsubscriptions::subscription_provider::SubscriptionProviderSource>()));
     t
 }
 
 fn licensemanagerusersubscriptions() -> Template {
     let mut t = check::template();
-    t.add("AWSLicenseManagerUserSubscriptionsLicenseServerEndpoint", infra::aws::licensemanagerusersubscriptions::license_server_endpoint::LicenseServerEndpoint::new(input::<String>()));
+    check::add(&mut t, "AWSLicenseManagerUserSubscriptionsLicenseServerEndpoint", infra::aws::licensemanagerusersubscriptions::license_server_endpoint::LicenseServerEndpoint::new(input::<String>()));
     t
 }
 
 fn lightsail() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailAlarm",
         infra::aws::lightsail::alarm::Alarm::new(
             input::<String>(),
@@ -7323,22 +8421,26 @@ fn lightsail() -> Template {
             input::<f64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailBucket",
         infra::aws::lightsail::bucket::Bucket::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailCertificate",
         infra::aws::lightsail::certificate::Certificate::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailContactMethod",
         infra::aws::lightsail::contact_method::ContactMethod::new(
             input::<String>(),
             input::<infra::aws::lightsail::contact_method::Protocol>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailContainer",
         infra::aws::lightsail::container::Container::new(
             input::<infra::aws::lightsail::container::Power>(),
@@ -7346,7 +8448,8 @@ fn lightsail() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailDatabase",
         infra::aws::lightsail::database::Database::new(
             input::<String>(),
@@ -7356,25 +8459,29 @@ fn lightsail() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailDatabaseSnapshot",
         infra::aws::lightsail::database_snapshot::DatabaseSnapshot::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailDisk",
         infra::aws::lightsail::disk::Disk::new(input::<String>(), input::<i64>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailDiskSnapshot",
         infra::aws::lightsail::disk_snapshot::DiskSnapshot::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailDistribution",
         infra::aws::lightsail::distribution::Distribution::new(
             input::<String>(),
@@ -7383,11 +8490,13 @@ fn lightsail() -> Template {
             input::<infra::aws::lightsail::distribution::InputOrigin>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailDomain",
         infra::aws::lightsail::domain::Domain::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailInstance",
         infra::aws::lightsail::instance::Instance::new(
             input::<String>(),
@@ -7395,22 +8504,26 @@ fn lightsail() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailInstanceSnapshot",
         infra::aws::lightsail::instance_snapshot::InstanceSnapshot::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailKeyPair",
         infra::aws::lightsail::key_pair::KeyPair::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailLoadBalancer",
         infra::aws::lightsail::load_balancer::LoadBalancer::new(input::<i64>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailLoadBalancerTlsCertificate",
         infra::aws::lightsail::load_balancer_tls_certificate::LoadBalancerTlsCertificate::new(
             input::<String>(),
@@ -7418,7 +8531,8 @@ fn lightsail() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLightsailStaticIp",
         infra::aws::lightsail::static_ip::StaticIp::new(input::<String>()),
     );
@@ -7427,40 +8541,47 @@ fn lightsail() -> Template {
 
 fn location() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSLocationAPIKey",
         infra::aws::location::api_key::ApiKey::new(
             input::<String>(),
             input::<infra::aws::location::api_key::ApiKeyRestrictions>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLocationGeofenceCollection",
         infra::aws::location::geofence_collection::GeofenceCollection::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLocationMap",
         infra::aws::location::map::Map::new(
             input::<infra::aws::location::map::MapConfiguration>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLocationPlaceIndex",
         infra::aws::location::place_index::PlaceIndex::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLocationRouteCalculator",
         infra::aws::location::route_calculator::RouteCalculator::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLocationTracker",
         infra::aws::location::tracker::Tracker::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLocationTrackerConsumer",
         infra::aws::location::tracker_consumer::TrackerConsumer::new(
             input::<String>(),
@@ -7472,7 +8593,8 @@ fn location() -> Template {
 
 fn logs() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsAccountPolicy",
         infra::aws::logs::account_policy::AccountPolicy::new(
             input::<String>(),
@@ -7480,19 +8602,23 @@ fn logs() -> Template {
             input::<infra::aws::logs::account_policy::PolicyType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsDelivery",
         infra::aws::logs::delivery::Delivery::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsDeliveryDestination",
         infra::aws::logs::delivery_destination::DeliveryDestination::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsDeliverySource",
         infra::aws::logs::delivery_source::DeliverySource::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsDestination",
         infra::aws::logs::destination::Destination::new(
             input::<String>(),
@@ -7500,7 +8626,8 @@ fn logs() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsIntegration",
         infra::aws::logs::integration::Integration::new(
             input::<String>(),
@@ -7508,19 +8635,23 @@ fn logs() -> Template {
             input::<infra::aws::logs::integration::ResourceConfig>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsLogAnomalyDetector",
         infra::aws::logs::log_anomaly_detector::LogAnomalyDetector::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsLogGroup",
         infra::aws::logs::log_group::LogGroup::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsLogStream",
         infra::aws::logs::log_stream::LogStream::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsMetricFilter",
         infra::aws::logs::metric_filter::MetricFilter::new(
             input::<String>(),
@@ -7528,18 +8659,21 @@ fn logs() -> Template {
             input::<Vec<Value<infra::aws::logs::metric_filter::MetricTransformation>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsQueryDefinition",
         infra::aws::logs::query_definition::QueryDefinition::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsResourcePolicy",
         infra::aws::logs::resource_policy::ResourcePolicy::new(input::<Json>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsScheduledQuery",
         infra::aws::logs::scheduled_query::ScheduledQuery::new(
             input::<String>(),
@@ -7549,13 +8683,15 @@ fn logs() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsStorageTierPolicy",
         infra::aws::logs::storage_tier_policy::StorageTierPolicy::new(input::<
             infra::aws::logs::storage_tier_policy::StorageTier,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsSubscriptionFilter",
         infra::aws::logs::subscription_filter::SubscriptionFilter::new(
             input::<String>(),
@@ -7563,7 +8699,8 @@ fn logs() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSLogsTransformer",
         infra::aws::logs::transformer::Transformer::new(
             input::<String>(),
@@ -7575,7 +8712,8 @@ fn logs() -> Template {
 
 fn lookoutequipment() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSLookoutEquipmentInferenceScheduler",
         infra::aws::lookoutequipment::inference_scheduler::InferenceScheduler::new(
             input::<infra::aws::lookoutequipment::inference_scheduler::DataInputConfiguration>(),
@@ -7590,7 +8728,8 @@ fn lookoutequipment() -> Template {
 
 fn lookoutvision() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSLookoutVisionProject",
         infra::aws::lookoutvision::project::Project::new(input::<String>()),
     );
@@ -7599,14 +8738,16 @@ fn lookoutvision() -> Template {
 
 fn m2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSM2Application",
         infra::aws::m2::application::Application::new(
             input::<infra::aws::m2::application::EngineType>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSM2Deployment",
         infra::aws::m2::deployment::Deployment::new(
             input::<String>(),
@@ -7614,7 +8755,8 @@ fn m2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSM2Environment",
         infra::aws::m2::environment::Environment::new(
             input::<infra::aws::m2::environment::EngineType>(),
@@ -7627,29 +8769,34 @@ fn m2() -> Template {
 
 fn macie() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMacieAllowList",
         infra::aws::macie::allow_list::AllowList::new(input::<Json>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMacieCustomDataIdentifier",
         infra::aws::macie::custom_data_identifier::CustomDataIdentifier::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMacieFindingsFilter",
         infra::aws::macie::findings_filter::FindingsFilter::new(
             input::<infra::aws::macie::findings_filter::FindingCriteria>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMacieMember",
         infra::aws::macie::member::Member::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMacieSession",
         infra::aws::macie::session::Session::new(),
     );
@@ -7658,19 +8805,22 @@ fn macie() -> Template {
 
 fn managedblockchain() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSManagedBlockchainAccessor",
         infra::aws::managedblockchain::accessor::Accessor::new(input::<
             infra::aws::managedblockchain::accessor::AccessorType,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSManagedBlockchainMember",
         infra::aws::managedblockchain::member::Member::new(input::<
             infra::aws::managedblockchain::member::MemberConfiguration,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSManagedBlockchainNode",
         infra::aws::managedblockchain::node::Node::new(
             input::<String>(),
@@ -7682,7 +8832,8 @@ fn managedblockchain() -> Template {
 
 fn mediaconnect() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectBridge",
         infra::aws::mediaconnect::bridge::Bridge::new(
             input::<String>(),
@@ -7690,7 +8841,8 @@ fn mediaconnect() -> Template {
             input::<Vec<Value<infra::aws::mediaconnect::bridge::BridgeSource>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectBridgeOutput",
         infra::aws::mediaconnect::bridge_output::BridgeOutput::new(
             input::<String>(),
@@ -7698,21 +8850,24 @@ fn mediaconnect() -> Template {
             input::<infra::aws::mediaconnect::bridge_output::BridgeNetworkOutput>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectBridgeSource",
         infra::aws::mediaconnect::bridge_source::BridgeSource::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectFlow",
         infra::aws::mediaconnect::flow::Flow::new(
             input::<String>(),
             input::<infra::aws::mediaconnect::flow::Source>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectFlowEntitlement",
         infra::aws::mediaconnect::flow_entitlement::FlowEntitlement::new(
             input::<String>(),
@@ -7721,7 +8876,8 @@ fn mediaconnect() -> Template {
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectFlowMediaStream",
         infra::aws::mediaconnect::flow_media_stream::FlowMediaStream::new(
             input::<String>(),
@@ -7730,11 +8886,13 @@ fn mediaconnect() -> Template {
             input::<infra::aws::mediaconnect::flow_media_stream::MediaStreamType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectFlowOutput",
         infra::aws::mediaconnect::flow_output::FlowOutput::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectFlowSource",
         infra::aws::mediaconnect::flow_source::FlowSource::new(
             input::<String>(),
@@ -7742,7 +8900,8 @@ fn mediaconnect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectFlowVpcInterface",
         infra::aws::mediaconnect::flow_vpc_interface::FlowVpcInterface::new(
             input::<String>(),
@@ -7752,7 +8911,8 @@ fn mediaconnect() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectGateway",
         infra::aws::mediaconnect::gateway::Gateway::new(
             input::<Vec<Value<String>>>(),
@@ -7760,7 +8920,8 @@ fn mediaconnect() -> Template {
             input::<Vec<Value<infra::aws::mediaconnect::gateway::GatewayNetwork>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectRouterInput",
         infra::aws::mediaconnect::router_input::RouterInput::new(
             input::<Json>(),
@@ -7770,14 +8931,16 @@ fn mediaconnect() -> Template {
             input::<infra::aws::mediaconnect::router_input::RouterInputTier>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectRouterNetworkInterface",
         infra::aws::mediaconnect::router_network_interface::RouterNetworkInterface::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConnectRouterOutput",
         infra::aws::mediaconnect::router_output::RouterOutput::new(
             input::<Json>(),
@@ -7792,21 +8955,25 @@ fn mediaconnect() -> Template {
 
 fn mediaconvert() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConvertCertificateAssociation",
         infra::aws::mediaconvert::certificate_association::CertificateAssociation::new(input::<
             String,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConvertJobTemplate",
         infra::aws::mediaconvert::job_template::JobTemplate::new(input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConvertPreset",
         infra::aws::mediaconvert::preset::Preset::new(input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaConvertQueue",
         infra::aws::mediaconvert::queue::Queue::new(),
     );
@@ -7815,26 +8982,31 @@ fn mediaconvert() -> Template {
 
 fn medialive() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveChannel",
         infra::aws::medialive::channel::Channel::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveChannelPlacementGroup",
         infra::aws::medialive::channel_placement_group::ChannelPlacementGroup::new(),
     );
-    t.add("AWSMediaLiveCloudWatchAlarmTemplate", infra::aws::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplate::new(input::<infra::aws::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateComparisonOperator>(), input::<f64>(), input::<String>(), input::<String>(), input::<f64>(), input::<infra::aws::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateStatistic>(), input::<infra::aws::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateTargetResourceType>(), input::<f64>(), input::<infra::aws::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateTreatMissingData>()));
-    t.add(
+    check::add(&mut t, "AWSMediaLiveCloudWatchAlarmTemplate", infra::aws::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplate::new(input::<infra::aws::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateComparisonOperator>(), input::<f64>(), input::<String>(), input::<String>(), input::<f64>(), input::<infra::aws::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateStatistic>(), input::<infra::aws::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateTargetResourceType>(), input::<f64>(), input::<infra::aws::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateTreatMissingData>()));
+    check::add(
+        &mut t,
         "AWSMediaLiveCloudWatchAlarmTemplateGroup",
         infra::aws::medialive::cloud_watch_alarm_template_group::CloudWatchAlarmTemplateGroup::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveCluster",
         infra::aws::medialive::cluster::Cluster::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveEventBridgeRuleTemplate",
         infra::aws::medialive::event_bridge_rule_template::EventBridgeRuleTemplate::new(
             input::<
@@ -7843,21 +9015,25 @@ fn medialive() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveEventBridgeRuleTemplateGroup",
         infra::aws::medialive::event_bridge_rule_template_group::EventBridgeRuleTemplateGroup::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveInput",
         infra::aws::medialive::input::Input::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveInputSecurityGroup",
         infra::aws::medialive::input_security_group::InputSecurityGroup::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveMultiplex",
         infra::aws::medialive::multiplex::Multiplex::new(
             input::<Vec<Value<String>>>(),
@@ -7865,29 +9041,34 @@ fn medialive() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveMultiplexprogram",
         infra::aws::medialive::multiplexprogram::Multiplexprogram::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveNetwork",
         infra::aws::medialive::network::Network::new(
             input::<Vec<Value<infra::aws::medialive::network::IpPool>>>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveNode",
         infra::aws::medialive::node::Node::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveSdiSource",
         infra::aws::medialive::sdi_source::SdiSource::new(
             input::<String>(),
             input::<infra::aws::medialive::sdi_source::SdiSourceType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaLiveSignalMap",
         infra::aws::medialive::signal_map::SignalMap::new(input::<String>(), input::<String>()),
     );
@@ -7896,7 +9077,8 @@ fn medialive() -> Template {
 
 fn mediapackage() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaPackageAsset",
         infra::aws::mediapackage::asset::Asset::new(
             input::<String>(),
@@ -7905,25 +9087,29 @@ fn mediapackage() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaPackageChannel",
         infra::aws::mediapackage::channel::Channel::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaPackageOriginEndpoint",
         infra::aws::mediapackage::origin_endpoint::OriginEndpoint::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaPackagePackagingConfiguration",
         infra::aws::mediapackage::packaging_configuration::PackagingConfiguration::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaPackagePackagingGroup",
         infra::aws::mediapackage::packaging_group::PackagingGroup::new(input::<String>()),
     );
@@ -7932,15 +9118,18 @@ fn mediapackage() -> Template {
 
 fn mediapackagev2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaPackageV2Channel",
         infra::aws::mediapackagev2::channel::Channel::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaPackageV2ChannelGroup",
         infra::aws::mediapackagev2::channel_group::ChannelGroup::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaPackageV2ChannelPolicy",
         infra::aws::mediapackagev2::channel_policy::ChannelPolicy::new(
             input::<String>(),
@@ -7948,7 +9137,8 @@ fn mediapackagev2() -> Template {
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaPackageV2OriginEndpoint",
         infra::aws::mediapackagev2::origin_endpoint::OriginEndpoint::new(
             input::<String>(),
@@ -7957,7 +9147,8 @@ fn mediapackagev2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaPackageV2OriginEndpointPolicy",
         infra::aws::mediapackagev2::origin_endpoint_policy::OriginEndpointPolicy::new(
             input::<String>(),
@@ -7971,7 +9162,8 @@ fn mediapackagev2() -> Template {
 
 fn mediastore() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaStoreContainer",
         infra::aws::mediastore::container::Container::new(input::<String>()),
     );
@@ -7980,7 +9172,8 @@ fn mediastore() -> Template {
 
 fn mediatailor() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaTailorChannel",
         infra::aws::mediatailor::channel::Channel::new(
             input::<String>(),
@@ -7988,21 +9181,24 @@ fn mediatailor() -> Template {
             input::<infra::aws::mediatailor::channel::PlaybackMode>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaTailorChannelPolicy",
         infra::aws::mediatailor::channel_policy::ChannelPolicy::new(
             input::<String>(),
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaTailorFunction",
         infra::aws::mediatailor::function::Function::new(
             input::<String>(),
             input::<infra::aws::mediatailor::function::FunctionType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaTailorLiveSource",
         infra::aws::mediatailor::live_source::LiveSource::new(
             input::<Vec<Value<infra::aws::mediatailor::live_source::HttpPackageConfiguration>>>(),
@@ -8010,7 +9206,8 @@ fn mediatailor() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaTailorPlaybackConfiguration",
         infra::aws::mediatailor::playback_configuration::PlaybackConfiguration::new(
             input::<String>(),
@@ -8018,14 +9215,16 @@ fn mediatailor() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaTailorPrefetchSchedule",
         infra::aws::mediatailor::prefetch_schedule::PrefetchSchedule::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaTailorProgram",
         infra::aws::mediatailor::program::Program::new(
             input::<String>(),
@@ -8033,14 +9232,16 @@ fn mediatailor() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaTailorSourceLocation",
         infra::aws::mediatailor::source_location::SourceLocation::new(
             input::<infra::aws::mediatailor::source_location::HttpConfiguration>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMediaTailorVodSource",
         infra::aws::mediatailor::vod_source::VodSource::new(
             input::<Vec<Value<infra::aws::mediatailor::vod_source::HttpPackageConfiguration>>>(),
@@ -8053,11 +9254,13 @@ fn mediatailor() -> Template {
 
 fn memorydb() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMemoryDBACL",
         infra::aws::memorydb::acl::Acl::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMemoryDBCluster",
         infra::aws::memorydb::cluster::Cluster::new(
             input::<String>(),
@@ -8065,29 +9268,34 @@ fn memorydb() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMemoryDBMultiRegionCluster",
         infra::aws::memorydb::multi_region_cluster::MultiRegionCluster::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMemoryDBParameterGroup",
         infra::aws::memorydb::parameter_group::ParameterGroup::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMemoryDBSnapshot",
         infra::aws::memorydb::snapshot::Snapshot::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMemoryDBSubnetGroup",
         infra::aws::memorydb::subnet_group::SubnetGroup::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMemoryDBUser",
         infra::aws::memorydb::user::User::new(input::<String>()),
     );
@@ -8096,15 +9304,18 @@ fn memorydb() -> Template {
 
 fn mgn() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMGNConnector",
         infra::aws::mgn::connector::Connector::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMGNLaunchConfigurationTemplate",
         infra::aws::mgn::launch_configuration_template::LaunchConfigurationTemplate::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMGNNetworkMigrationDefinition",
         infra::aws::mgn::network_migration_definition::NetworkMigrationDefinition::new(
             input::<String>(),
@@ -8119,7 +9330,8 @@ fn mgn() -> Template {
 
 fn mpa() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMPAApprovalTeam",
         infra::aws::mpa::approval_team::ApprovalTeam::new(
             input::<infra::aws::mpa::approval_team::ApprovalStrategy>(),
@@ -8129,7 +9341,8 @@ fn mpa() -> Template {
             input::<Vec<Value<infra::aws::mpa::approval_team::Policy>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMPAIdentitySource",
         infra::aws::mpa::identity_source::IdentitySource::new(input::<
             infra::aws::mpa::identity_source::IdentitySourceParameters,
@@ -8140,18 +9353,21 @@ fn mpa() -> Template {
 
 fn msk() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMSKBatchScramSecret",
         infra::aws::msk::batch_scram_secret::BatchScramSecret::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMSKChannel",
         infra::aws::msk::channel::Channel::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::msk::channel::TopicConfiguration>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMSKCluster",
         infra::aws::msk::cluster::Cluster::new(
             input::<infra::aws::msk::cluster::BrokerNodeGroupInfo>(),
@@ -8160,15 +9376,18 @@ fn msk() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMSKClusterPolicy",
         infra::aws::msk::cluster_policy::ClusterPolicy::new(input::<String>(), input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMSKConfiguration",
         infra::aws::msk::configuration::Configuration::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMSKReplicator",
         infra::aws::msk::replicator::Replicator::new(
             input::<Vec<Value<infra::aws::msk::replicator::KafkaCluster>>>(),
@@ -8177,7 +9396,8 @@ fn msk() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMSKServerlessCluster",
         infra::aws::msk::serverless_cluster::ServerlessCluster::new(
             input::<infra::aws::msk::serverless_cluster::ClientAuthentication>(),
@@ -8185,7 +9405,8 @@ fn msk() -> Template {
             input::<Vec<Value<infra::aws::msk::serverless_cluster::VpcConfig>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMSKTopic",
         infra::aws::msk::topic::Topic::new(
             input::<String>(),
@@ -8194,7 +9415,8 @@ fn msk() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSMSKVpcConnection",
         infra::aws::msk::vpc_connection::VpcConnection::new(
             input::<infra::aws::msk::vpc_connection::Authentication>(),
@@ -8209,7 +9431,8 @@ fn msk() -> Template {
 
 fn mwaa() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMWAAEnvironment",
         infra::aws::mwaa::environment::Environment::new(input::<String>()),
     );
@@ -8218,7 +9441,8 @@ fn mwaa() -> Template {
 
 fn mwaaserverless() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSMWAAServerlessWorkflow",
         infra::aws::mwaaserverless::workflow::Workflow::new(
             input::<infra::aws::mwaaserverless::workflow::S3Location>(),
@@ -8230,11 +9454,13 @@ fn mwaaserverless() -> Template {
 
 fn neptune() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSNeptuneDBCluster",
         infra::aws::neptune::db_cluster::DbCluster::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNeptuneDBClusterParameterGroup",
         infra::aws::neptune::db_cluster_parameter_group::DbClusterParameterGroup::new(
             input::<String>(),
@@ -8242,11 +9468,13 @@ fn neptune() -> Template {
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNeptuneDBInstance",
         infra::aws::neptune::db_instance::DbInstance::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNeptuneDBParameterGroup",
         infra::aws::neptune::db_parameter_group::DbParameterGroup::new(
             input::<String>(),
@@ -8254,18 +9482,21 @@ fn neptune() -> Template {
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNeptuneDBSubnetGroup",
         infra::aws::neptune::db_subnet_group::DbSubnetGroup::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNeptuneEventSubscription",
         infra::aws::neptune::event_subscription::EventSubscription::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNeptuneGlobalCluster",
         infra::aws::neptune::global_cluster::GlobalCluster::new(),
     );
@@ -8274,18 +9505,21 @@ fn neptune() -> Template {
 
 fn neptunegraph() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSNeptuneGraphGraph",
         infra::aws::neptunegraph::graph::Graph::new(input::<i64>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNeptuneGraphGraphSnapshot",
         infra::aws::neptunegraph::graph_snapshot::GraphSnapshot::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNeptuneGraphPrivateGraphEndpoint",
         infra::aws::neptunegraph::private_graph_endpoint::PrivateGraphEndpoint::new(
             input::<String>(),
@@ -8297,20 +9531,23 @@ fn neptunegraph() -> Template {
 
 fn networkfirewall() -> Template {
     let mut t = check::template();
-    t.add("AWSNetworkFirewallContainerAssociation", infra::aws::networkfirewall::container_association::ContainerAssociation::new(input::<String>(), input::<Vec<Value<infra::aws::networkfirewall::container_association::ContainerMonitoringConfiguration>>>(), input::<infra::aws::networkfirewall::container_association::Type>()));
-    t.add(
+    check::add(&mut t, "AWSNetworkFirewallContainerAssociation", infra::aws::networkfirewall::container_association::ContainerAssociation::new(input::<String>(), input::<Vec<Value<infra::aws::networkfirewall::container_association::ContainerMonitoringConfiguration>>>(), input::<infra::aws::networkfirewall::container_association::Type>()));
+    check::add(
+        &mut t,
         "AWSNetworkFirewallFirewall",
         infra::aws::networkfirewall::firewall::Firewall::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkFirewallFirewallPolicy",
         infra::aws::networkfirewall::firewall_policy::FirewallPolicy::new(
             input::<infra::aws::networkfirewall::firewall_policy::FirewallPolicyFirewallPolicy>(),
             input::<String>(),
         ),
     );
-    t.add("AWSNetworkFirewallLoggingConfiguration", infra::aws::networkfirewall::logging_configuration::LoggingConfiguration::new(input::<String>(), input::<infra::aws::networkfirewall::logging_configuration::LoggingConfigurationLoggingConfiguration>()));
-    t.add(
+    check::add(&mut t, "AWSNetworkFirewallLoggingConfiguration", infra::aws::networkfirewall::logging_configuration::LoggingConfiguration::new(input::<String>(), input::<infra::aws::networkfirewall::logging_configuration::LoggingConfigurationLoggingConfiguration>()));
+    check::add(
+        &mut t,
         "AWSNetworkFirewallRuleGroup",
         infra::aws::networkfirewall::rule_group::RuleGroup::new(
             input::<i64>(),
@@ -8318,8 +9555,9 @@ fn networkfirewall() -> Template {
             input::<infra::aws::networkfirewall::rule_group::Type>(),
         ),
     );
-    t.add("AWSNetworkFirewallTLSInspectionConfiguration", infra::aws::networkfirewall::tls_inspection_configuration::TlsInspectionConfiguration::new(input::<infra::aws::networkfirewall::tls_inspection_configuration::TlsInspectionConfigurationTlsInspectionConfiguration>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSNetworkFirewallTLSInspectionConfiguration", infra::aws::networkfirewall::tls_inspection_configuration::TlsInspectionConfiguration::new(input::<infra::aws::networkfirewall::tls_inspection_configuration::TlsInspectionConfigurationTlsInspectionConfiguration>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSNetworkFirewallVpcEndpointAssociation",
         infra::aws::networkfirewall::vpc_endpoint_association::VpcEndpointAssociation::new(
             input::<String>(),
@@ -8332,14 +9570,16 @@ fn networkfirewall() -> Template {
 
 fn networkflowmonitor() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkFlowMonitorMonitor",
         infra::aws::networkflowmonitor::monitor::Monitor::new(
             input::<Vec<Value<infra::aws::networkflowmonitor::monitor::MonitorLocalResource>>>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkFlowMonitorScope",
         infra::aws::networkflowmonitor::scope::Scope::new(input::<
             Vec<Value<infra::aws::networkflowmonitor::scope::TargetResource>>,
@@ -8350,7 +9590,8 @@ fn networkflowmonitor() -> Template {
 
 fn networkmanager() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkManagerConnectAttachment",
         infra::aws::networkmanager::connect_attachment::ConnectAttachment::new(
             input::<String>(),
@@ -8359,19 +9600,22 @@ fn networkmanager() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkManagerConnectPeer",
         infra::aws::networkmanager::connect_peer::ConnectPeer::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkManagerCoreNetwork",
         infra::aws::networkmanager::core_network::CoreNetwork::new(input::<String>()),
     );
-    t.add("AWSNetworkManagerCoreNetworkPrefixListAssociation", infra::aws::networkmanager::core_network_prefix_list_association::CoreNetworkPrefixListAssociation::new(input::<String>(), input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSNetworkManagerCoreNetworkPrefixListAssociation", infra::aws::networkmanager::core_network_prefix_list_association::CoreNetworkPrefixListAssociation::new(input::<String>(), input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSNetworkManagerCustomerGatewayAssociation",
         infra::aws::networkmanager::customer_gateway_association::CustomerGatewayAssociation::new(
             input::<String>(),
@@ -8379,16 +9623,19 @@ fn networkmanager() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkManagerDevice",
         infra::aws::networkmanager::device::Device::new(input::<String>()),
     );
-    t.add("AWSNetworkManagerDirectConnectGatewayAttachment", infra::aws::networkmanager::direct_connect_gateway_attachment::DirectConnectGatewayAttachment::new(input::<String>(), input::<String>(), input::<Vec<Value<String>>>()));
-    t.add(
+    check::add(&mut t, "AWSNetworkManagerDirectConnectGatewayAttachment", infra::aws::networkmanager::direct_connect_gateway_attachment::DirectConnectGatewayAttachment::new(input::<String>(), input::<String>(), input::<Vec<Value<String>>>()));
+    check::add(
+        &mut t,
         "AWSNetworkManagerGlobalNetwork",
         infra::aws::networkmanager::global_network::GlobalNetwork::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkManagerLink",
         infra::aws::networkmanager::link::Link::new(
             input::<infra::aws::networkmanager::link::Bandwidth>(),
@@ -8396,7 +9643,8 @@ fn networkmanager() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkManagerLinkAssociation",
         infra::aws::networkmanager::link_association::LinkAssociation::new(
             input::<String>(),
@@ -8404,33 +9652,38 @@ fn networkmanager() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkManagerSite",
         infra::aws::networkmanager::site::Site::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkManagerSiteToSiteVpnAttachment",
         infra::aws::networkmanager::site_to_site_vpn_attachment::SiteToSiteVpnAttachment::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkManagerTransitGatewayPeering",
         infra::aws::networkmanager::transit_gateway_peering::TransitGatewayPeering::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkManagerTransitGatewayRegistration",
         infra::aws::networkmanager::transit_gateway_registration::TransitGatewayRegistration::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add("AWSNetworkManagerTransitGatewayRouteTableAttachment", infra::aws::networkmanager::transit_gateway_route_table_attachment::TransitGatewayRouteTableAttachment::new(input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSNetworkManagerTransitGatewayRouteTableAttachment", infra::aws::networkmanager::transit_gateway_route_table_attachment::TransitGatewayRouteTableAttachment::new(input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSNetworkManagerVpcAttachment",
         infra::aws::networkmanager::vpc_attachment::VpcAttachment::new(
             input::<String>(),
@@ -8443,7 +9696,8 @@ fn networkmanager() -> Template {
 
 fn networkmonitor() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkMonitorMonitor",
         infra::aws::networkmonitor::monitor::Monitor::new(input::<String>()),
     );
@@ -8452,11 +9706,13 @@ fn networkmonitor() -> Template {
 
 fn networksecuritymanager() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkSecurityManagerDeployment",
         infra::aws::networksecuritymanager::deployment::Deployment::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkSecurityManagerPolicy",
         infra::aws::networksecuritymanager::policy::Policy::new(
             input::<infra::aws::networksecuritymanager::policy::FirewallType>(),
@@ -8465,15 +9721,18 @@ fn networksecuritymanager() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkSecurityManagerRule",
         infra::aws::networksecuritymanager::rule::Rule::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkSecurityManagerScope",
         infra::aws::networksecuritymanager::scope::Scope::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNetworkSecurityManagerTemplate",
         infra::aws::networksecuritymanager::template::Template::new(input::<String>()),
     );
@@ -8482,14 +9741,16 @@ fn networksecuritymanager() -> Template {
 
 fn notifications() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSNotificationsChannelAssociation",
         infra::aws::notifications::channel_association::ChannelAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNotificationsEventRule",
         infra::aws::notifications::event_rule::EventRule::new(
             input::<String>(),
@@ -8498,26 +9759,29 @@ fn notifications() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSNotificationsManagedNotificationAccountContactAssociation", infra::aws::notifications::managed_notification_account_contact_association::ManagedNotificationAccountContactAssociation::new(input::<infra::aws::notifications::managed_notification_account_contact_association::ContactIdentifier>(), input::<String>()));
-    t.add("AWSNotificationsManagedNotificationAdditionalChannelAssociation", infra::aws::notifications::managed_notification_additional_channel_association::ManagedNotificationAdditionalChannelAssociation::new(input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSNotificationsManagedNotificationAccountContactAssociation", infra::aws::notifications::managed_notification_account_contact_association::ManagedNotificationAccountContactAssociation::new(input::<infra::aws::notifications::managed_notification_account_contact_association::ContactIdentifier>(), input::<String>()));
+    check::add(&mut t, "AWSNotificationsManagedNotificationAdditionalChannelAssociation", infra::aws::notifications::managed_notification_additional_channel_association::ManagedNotificationAdditionalChannelAssociation::new(input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSNotificationsNotificationConfiguration",
         infra::aws::notifications::notification_configuration::NotificationConfiguration::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSNotificationsNotificationHub",
         infra::aws::notifications::notification_hub::NotificationHub::new(input::<String>()),
     );
-    t.add("AWSNotificationsOrganizationalUnitAssociation", infra::aws::notifications::organizational_unit_association::OrganizationalUnitAssociation::new(input::<String>(), input::<String>()));
+    check::add(&mut t, "AWSNotificationsOrganizationalUnitAssociation", infra::aws::notifications::organizational_unit_association::OrganizationalUnitAssociation::new(input::<String>(), input::<String>()));
     t
 }
 
 fn notificationscontacts() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSNotificationsContactsEmailContact",
         infra::aws::notificationscontacts::email_contact::EmailContact::new(
             input::<String>(),
@@ -8529,7 +9793,8 @@ fn notificationscontacts() -> Template {
 
 fn novaact() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSNovaActWorkflowDefinition",
         infra::aws::novaact::workflow_definition::WorkflowDefinition::new(input::<String>()),
     );
@@ -8538,14 +9803,16 @@ fn novaact() -> Template {
 
 fn oam() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSOamLink",
         infra::aws::oam::link::Link::new(
             input::<Vec<Value<infra::aws::oam::link::ResourceType>>>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOamSink",
         infra::aws::oam::sink::Sink::new(input::<String>()),
     );
@@ -8554,40 +9821,46 @@ fn oam() -> Template {
 
 fn observabilityadmin() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSObservabilityAdminDatasetIntegration",
         infra::aws::observabilityadmin::dataset_integration::DatasetIntegration::new(
             input::<String>(),
         ),
     );
-    t.add("AWSObservabilityAdminOrganizationCentralizationRule", infra::aws::observabilityadmin::organization_centralization_rule::OrganizationCentralizationRule::new(input::<infra::aws::observabilityadmin::organization_centralization_rule::CentralizationRule>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSObservabilityAdminOrganizationCentralizationRule", infra::aws::observabilityadmin::organization_centralization_rule::OrganizationCentralizationRule::new(input::<infra::aws::observabilityadmin::organization_centralization_rule::CentralizationRule>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSObservabilityAdminOrganizationTelemetryRule",
         infra::aws::observabilityadmin::organization_telemetry_rule::OrganizationTelemetryRule::new(
             input::<infra::aws::observabilityadmin::organization_telemetry_rule::TelemetryRule>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSObservabilityAdminS3TableIntegration",
         infra::aws::observabilityadmin::s3_table_integration::S3TableIntegration::new(
             input::<infra::aws::observabilityadmin::s3_table_integration::EncryptionConfig>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSObservabilityAdminTelemetryEnrichment",
         infra::aws::observabilityadmin::telemetry_enrichment::TelemetryEnrichment::new(input::<
             infra::aws::observabilityadmin::telemetry_enrichment::Scope,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSObservabilityAdminTelemetryPipelines",
         infra::aws::observabilityadmin::telemetry_pipelines::TelemetryPipelines::new(input::<
             infra::aws::observabilityadmin::telemetry_pipelines::TelemetryPipelineConfiguration,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSObservabilityAdminTelemetryRule",
         infra::aws::observabilityadmin::telemetry_rule::TelemetryRule::new(
             input::<infra::aws::observabilityadmin::telemetry_rule::TelemetryRuleTelemetryRule>(),
@@ -8599,23 +9872,28 @@ fn observabilityadmin() -> Template {
 
 fn odb() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSODBCloudAutonomousVmCluster",
         infra::aws::odb::cloud_autonomous_vm_cluster::CloudAutonomousVmCluster::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSODBCloudExadataInfrastructure",
         infra::aws::odb::cloud_exadata_infrastructure::CloudExadataInfrastructure::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSODBCloudVmCluster",
         infra::aws::odb::cloud_vm_cluster::CloudVmCluster::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSODBOdbNetwork",
         infra::aws::odb::odb_network::OdbNetwork::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSODBOdbPeeringConnection",
         infra::aws::odb::odb_peering_connection::OdbPeeringConnection::new(),
     );
@@ -8624,48 +9902,57 @@ fn odb() -> Template {
 
 fn omics() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSOmicsAnnotationStore",
         infra::aws::omics::annotation_store::AnnotationStore::new(
             input::<String>(),
             input::<infra::aws::omics::annotation_store::StoreFormat>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOmicsConfiguration",
         infra::aws::omics::configuration::Configuration::new(
             input::<String>(),
             input::<infra::aws::omics::configuration::RunConfigurations>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOmicsReferenceStore",
         infra::aws::omics::reference_store::ReferenceStore::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOmicsRunCache",
         infra::aws::omics::run_cache::RunCache::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOmicsRunGroup",
         infra::aws::omics::run_group::RunGroup::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOmicsSequenceStore",
         infra::aws::omics::sequence_store::SequenceStore::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOmicsVariantStore",
         infra::aws::omics::variant_store::VariantStore::new(
             input::<String>(),
             input::<infra::aws::omics::variant_store::ReferenceItem>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOmicsWorkflow",
         infra::aws::omics::workflow::Workflow::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOmicsWorkflowVersion",
         infra::aws::omics::workflow_version::WorkflowVersion::new(
             input::<String>(),
@@ -8677,7 +9964,8 @@ fn omics() -> Template {
 
 fn opensearch() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchDataSource",
         infra::aws::opensearch::data_source::DataSource::new(
             input::<infra::aws::opensearch::data_source::DataSourceType>(),
@@ -8690,7 +9978,8 @@ fn opensearch() -> Template {
 
 fn opensearchserverless() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchServerlessAccessPolicy",
         infra::aws::opensearchserverless::access_policy::AccessPolicy::new(
             input::<String>(),
@@ -8698,29 +9987,34 @@ fn opensearchserverless() -> Template {
             input::<infra::aws::opensearchserverless::access_policy::AccessPolicyType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchServerlessCollection",
         infra::aws::opensearchserverless::collection::Collection::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchServerlessCollectionGroup",
         infra::aws::opensearchserverless::collection_group::CollectionGroup::new(
             input::<String>(),
             input::<infra::aws::opensearchserverless::collection_group::StandbyReplicas>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchServerlessCollectionIndex",
         infra::aws::opensearchserverless::collection_index::CollectionIndex::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchServerlessIndex",
         infra::aws::opensearchserverless::index::Index::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchServerlessLifecyclePolicy",
         infra::aws::opensearchserverless::lifecycle_policy::LifecyclePolicy::new(
             input::<String>(),
@@ -8728,11 +10022,13 @@ fn opensearchserverless() -> Template {
             input::<infra::aws::opensearchserverless::lifecycle_policy::LifecyclePolicyType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchServerlessSecurityConfig",
         infra::aws::opensearchserverless::security_config::SecurityConfig::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchServerlessSecurityPolicy",
         infra::aws::opensearchserverless::security_policy::SecurityPolicy::new(
             input::<String>(),
@@ -8740,7 +10036,8 @@ fn opensearchserverless() -> Template {
             input::<infra::aws::opensearchserverless::security_policy::SecurityPolicyType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchServerlessVpcEndpoint",
         infra::aws::opensearchserverless::vpc_endpoint::VpcEndpoint::new(
             input::<String>(),
@@ -8753,11 +10050,13 @@ fn opensearchserverless() -> Template {
 
 fn opensearchservice() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchServiceApplication",
         infra::aws::opensearchservice::application::Application::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOpenSearchServiceDomain",
         infra::aws::opensearchservice::domain::Domain::new(),
     );
@@ -8766,22 +10065,26 @@ fn opensearchservice() -> Template {
 
 fn organizations() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSOrganizationsAccount",
         infra::aws::organizations::account::Account::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOrganizationsOrganization",
         infra::aws::organizations::organization::Organization::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOrganizationsOrganizationalUnit",
         infra::aws::organizations::organizational_unit::OrganizationalUnit::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOrganizationsPolicy",
         infra::aws::organizations::policy::Policy::new(
             input::<Json>(),
@@ -8789,7 +10092,8 @@ fn organizations() -> Template {
             input::<infra::aws::organizations::policy::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOrganizationsResourcePolicy",
         infra::aws::organizations::resource_policy::ResourcePolicy::new(input::<Json>()),
     );
@@ -8798,7 +10102,8 @@ fn organizations() -> Template {
 
 fn osis() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSOSISPipeline",
         infra::aws::osis::pipeline::Pipeline::new(
             input::<i64>(),
@@ -8812,11 +10117,13 @@ fn osis() -> Template {
 
 fn outposts() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSOutpostsOutpost",
         infra::aws::outposts::outpost::Outpost::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSOutpostsSite",
         infra::aws::outposts::site::Site::new(input::<String>()),
     );
@@ -8825,18 +10132,21 @@ fn outposts() -> Template {
 
 fn panorama() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPanoramaApplicationInstance",
         infra::aws::panorama::application_instance::ApplicationInstance::new(
             input::<String>(),
             input::<infra::aws::panorama::application_instance::ManifestPayload>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPanoramaPackage",
         infra::aws::panorama::package::Package::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPanoramaPackageVersion",
         infra::aws::panorama::package_version::PackageVersion::new(
             input::<String>(),
@@ -8849,11 +10159,13 @@ fn panorama() -> Template {
 
 fn paymentcryptography() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPaymentCryptographyAlias",
         infra::aws::paymentcryptography::alias::Alias::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPaymentCryptographyKey",
         infra::aws::paymentcryptography::key::Key::new(
             input::<bool>(),
@@ -8865,7 +10177,8 @@ fn paymentcryptography() -> Template {
 
 fn pcaconnectorad() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPCAConnectorADConnector",
         infra::aws::pcaconnectorad::connector::Connector::new(
             input::<String>(),
@@ -8873,20 +10186,23 @@ fn pcaconnectorad() -> Template {
             input::<infra::aws::pcaconnectorad::connector::VpcInformation>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPCAConnectorADDirectoryRegistration",
         infra::aws::pcaconnectorad::directory_registration::DirectoryRegistration::new(input::<
             String,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPCAConnectorADServicePrincipalName",
         infra::aws::pcaconnectorad::service_principal_name::ServicePrincipalName::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPCAConnectorADTemplate",
         infra::aws::pcaconnectorad::template::Template::new(
             input::<String>(),
@@ -8894,17 +10210,19 @@ fn pcaconnectorad() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSPCAConnectorADTemplateGroupAccessControlEntry", infra::aws::pcaconnectorad::template_group_access_control_entry::TemplateGroupAccessControlEntry::new(input::<infra::aws::pcaconnectorad::template_group_access_control_entry::AccessRights>(), input::<String>(), input::<String>(), input::<String>()));
+    check::add(&mut t, "AWSPCAConnectorADTemplateGroupAccessControlEntry", infra::aws::pcaconnectorad::template_group_access_control_entry::TemplateGroupAccessControlEntry::new(input::<infra::aws::pcaconnectorad::template_group_access_control_entry::AccessRights>(), input::<String>(), input::<String>(), input::<String>()));
     t
 }
 
 fn pcaconnectorscep() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPCAConnectorSCEPChallenge",
         infra::aws::pcaconnectorscep::challenge::Challenge::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPCAConnectorSCEPConnector",
         infra::aws::pcaconnectorscep::connector::Connector::new(input::<String>()),
     );
@@ -8913,7 +10231,8 @@ fn pcaconnectorscep() -> Template {
 
 fn pcs() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPCSCluster",
         infra::aws::pcs::cluster::Cluster::new(
             input::<infra::aws::pcs::cluster::Networking>(),
@@ -8921,7 +10240,8 @@ fn pcs() -> Template {
             input::<infra::aws::pcs::cluster::Size>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPCSComputeNodeGroup",
         infra::aws::pcs::compute_node_group::ComputeNodeGroup::new(
             input::<String>(),
@@ -8931,7 +10251,8 @@ fn pcs() -> Template {
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPCSQueue",
         infra::aws::pcs::queue::Queue::new(input::<String>()),
     );
@@ -8940,11 +10261,13 @@ fn pcs() -> Template {
 
 fn personalize() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPersonalizeCampaign",
         infra::aws::personalize::campaign::Campaign::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPersonalizeDataset",
         infra::aws::personalize::dataset::Dataset::new(
             input::<String>(),
@@ -8953,18 +10276,21 @@ fn personalize() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPersonalizeDatasetGroup",
         infra::aws::personalize::dataset_group::DatasetGroup::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPersonalizeEventTracker",
         infra::aws::personalize::event_tracker::EventTracker::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPersonalizeFilter",
         infra::aws::personalize::filter::Filter::new(
             input::<String>(),
@@ -8972,7 +10298,8 @@ fn personalize() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPersonalizeMetricAttribution",
         infra::aws::personalize::metric_attribution::MetricAttribution::new(
             input::<String>(),
@@ -8981,11 +10308,13 @@ fn personalize() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPersonalizeSchema",
         infra::aws::personalize::schema::Schema::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPersonalizeSolution",
         infra::aws::personalize::solution::Solution::new(input::<String>(), input::<String>()),
     );
@@ -8994,7 +10323,8 @@ fn personalize() -> Template {
 
 fn pi() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPIPerfReports",
         infra::aws::pi::perf_reports::PerfReports::new(
             input::<String>(),
@@ -9008,7 +10338,8 @@ fn pi() -> Template {
 
 fn pinpoint() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointADMChannel",
         infra::aws::pinpoint::adm_channel::AdmChannel::new(
             input::<String>(),
@@ -9016,33 +10347,40 @@ fn pinpoint() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointAPNSChannel",
         infra::aws::pinpoint::apns_channel::ApnsChannel::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointAPNSSandboxChannel",
         infra::aws::pinpoint::apns_sandbox_channel::ApnsSandboxChannel::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointAPNSVoipChannel",
         infra::aws::pinpoint::apns_voip_channel::ApnsVoipChannel::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointAPNSVoipSandboxChannel",
         infra::aws::pinpoint::apns_voip_sandbox_channel::ApnsVoipSandboxChannel::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointApp",
         infra::aws::pinpoint::app::App::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointApplicationSettings",
         infra::aws::pinpoint::application_settings::ApplicationSettings::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointBaiduChannel",
         infra::aws::pinpoint::baidu_channel::BaiduChannel::new(
             input::<String>(),
@@ -9050,7 +10388,8 @@ fn pinpoint() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointCampaign",
         infra::aws::pinpoint::campaign::Campaign::new(
             input::<String>(),
@@ -9059,7 +10398,8 @@ fn pinpoint() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointEmailChannel",
         infra::aws::pinpoint::email_channel::EmailChannel::new(
             input::<String>(),
@@ -9067,14 +10407,16 @@ fn pinpoint() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointEmailTemplate",
         infra::aws::pinpoint::email_template::EmailTemplate::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointEventStream",
         infra::aws::pinpoint::event_stream::EventStream::new(
             input::<String>(),
@@ -9082,31 +10424,38 @@ fn pinpoint() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointGCMChannel",
         infra::aws::pinpoint::gcm_channel::GcmChannel::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointInAppTemplate",
         infra::aws::pinpoint::in_app_template::InAppTemplate::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointPushTemplate",
         infra::aws::pinpoint::push_template::PushTemplate::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointSegment",
         infra::aws::pinpoint::segment::Segment::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointSMSChannel",
         infra::aws::pinpoint::sms_channel::SmsChannel::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointSmsTemplate",
         infra::aws::pinpoint::sms_template::SmsTemplate::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointVoiceChannel",
         infra::aws::pinpoint::voice_channel::VoiceChannel::new(input::<String>()),
     );
@@ -9115,16 +10464,19 @@ fn pinpoint() -> Template {
 
 fn pinpointemail() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointEmailConfigurationSet",
         infra::aws::pinpointemail::configuration_set::ConfigurationSet::new(input::<String>()),
     );
-    t.add("AWSPinpointEmailConfigurationSetEventDestination", infra::aws::pinpointemail::configuration_set_event_destination::ConfigurationSetEventDestination::new(input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSPinpointEmailConfigurationSetEventDestination", infra::aws::pinpointemail::configuration_set_event_destination::ConfigurationSetEventDestination::new(input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSPinpointEmailDedicatedIpPool",
         infra::aws::pinpointemail::dedicated_ip_pool::DedicatedIpPool::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSPinpointEmailIdentity",
         infra::aws::pinpointemail::identity::Identity::new(input::<String>()),
     );
@@ -9133,7 +10485,8 @@ fn pinpointemail() -> Template {
 
 fn pipes() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPipesPipe",
         infra::aws::pipes::pipe::Pipe::new(input::<String>(), input::<String>(), input::<String>()),
     );
@@ -9142,7 +10495,8 @@ fn pipes() -> Template {
 
 fn polly() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPollyLexicon",
         infra::aws::polly::lexicon::Lexicon::new(input::<String>(), input::<String>()),
     );
@@ -9151,7 +10505,8 @@ fn polly() -> Template {
 
 fn pricingplanmanager() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSPricingPlanManagerSubscription",
         infra::aws::pricingplanmanager::subscription::Subscription::new(
             input::<infra::aws::pricingplanmanager::subscription::PlanFamily>(),
@@ -9164,15 +10519,18 @@ fn pricingplanmanager() -> Template {
 
 fn proton() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSProtonEnvironmentAccountConnection",
         infra::aws::proton::environment_account_connection::EnvironmentAccountConnection::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSProtonEnvironmentTemplate",
         infra::aws::proton::environment_template::EnvironmentTemplate::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSProtonServiceTemplate",
         infra::aws::proton::service_template::ServiceTemplate::new(),
     );
@@ -9181,11 +10539,13 @@ fn proton() -> Template {
 
 fn qbusiness() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSQBusinessApplication",
         infra::aws::qbusiness::application::Application::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQBusinessDataAccessor",
         infra::aws::qbusiness::data_accessor::DataAccessor::new(
             input::<Vec<Value<infra::aws::qbusiness::data_accessor::ActionConfiguration>>>(),
@@ -9194,7 +10554,8 @@ fn qbusiness() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQBusinessDataSource",
         infra::aws::qbusiness::data_source::DataSource::new(
             input::<String>(),
@@ -9203,11 +10564,13 @@ fn qbusiness() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQBusinessIndex",
         infra::aws::qbusiness::index::Index::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQBusinessPermission",
         infra::aws::qbusiness::permission::Permission::new(
             input::<Vec<Value<String>>>(),
@@ -9216,7 +10579,8 @@ fn qbusiness() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQBusinessPlugin",
         infra::aws::qbusiness::plugin::Plugin::new(
             input::<Json>(),
@@ -9224,7 +10588,8 @@ fn qbusiness() -> Template {
             input::<infra::aws::qbusiness::plugin::PluginType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQBusinessRetriever",
         infra::aws::qbusiness::retriever::Retriever::new(
             input::<String>(),
@@ -9233,7 +10598,8 @@ fn qbusiness() -> Template {
             input::<infra::aws::qbusiness::retriever::RetrieverType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQBusinessWebExperience",
         infra::aws::qbusiness::web_experience::WebExperience::new(input::<String>()),
     );
@@ -9242,11 +10608,13 @@ fn qbusiness() -> Template {
 
 fn qldb() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSQLDBLedger",
         infra::aws::qldb::ledger::Ledger::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQLDBStream",
         infra::aws::qldb::stream::Stream::new(
             input::<String>(),
@@ -9261,7 +10629,8 @@ fn qldb() -> Template {
 
 fn quicksight() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightActionConnector",
         infra::aws::quicksight::action_connector::ActionConnector::new(
             input::<String>(),
@@ -9271,7 +10640,8 @@ fn quicksight() -> Template {
             input::<infra::aws::quicksight::action_connector::ActionConnectorType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightAgent",
         infra::aws::quicksight::agent::Agent::new(
             input::<String>(),
@@ -9279,7 +10649,8 @@ fn quicksight() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightAnalysis",
         infra::aws::quicksight::analysis::Analysis::new(
             input::<String>(),
@@ -9287,7 +10658,8 @@ fn quicksight() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightApprovalPolicy",
         infra::aws::quicksight::approval_policy::ApprovalPolicy::new(
             input::<Vec<Value<infra::aws::quicksight::approval_policy::Action>>>(),
@@ -9298,7 +10670,8 @@ fn quicksight() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightAssignment",
         infra::aws::quicksight::assignment::Assignment::new(
             input::<String>(),
@@ -9306,25 +10679,29 @@ fn quicksight() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightBrand",
         infra::aws::quicksight::brand::Brand::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightCustomPermissions",
         infra::aws::quicksight::custom_permissions::CustomPermissions::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightCustomization",
         infra::aws::quicksight::customization::Customization::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightDashboard",
         infra::aws::quicksight::dashboard::Dashboard::new(
             input::<String>(),
@@ -9332,18 +10709,21 @@ fn quicksight() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightDataSet",
         infra::aws::quicksight::data_set::DataSet::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightDataSource",
         infra::aws::quicksight::data_source::DataSource::new(
             input::<String>(),
             input::<infra::aws::quicksight::data_source::DataSourceType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightDLPSetting",
         infra::aws::quicksight::dlp_setting::DlpSetting::new(
             input::<String>(),
@@ -9354,7 +10734,8 @@ fn quicksight() -> Template {
             input::<infra::aws::quicksight::dlp_setting::DlpProviderType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightFlow",
         infra::aws::quicksight::flow::Flow::new(
             input::<String>(),
@@ -9362,15 +10743,18 @@ fn quicksight() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightFolder",
         infra::aws::quicksight::folder::Folder::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightGroup",
         infra::aws::quicksight::group::Group::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightKnowledgeBase",
         infra::aws::quicksight::knowledge_base::KnowledgeBase::new(
             input::<String>(),
@@ -9380,7 +10764,8 @@ fn quicksight() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightLimitsProfile",
         infra::aws::quicksight::limits_profile::LimitsProfile::new(
             input::<String>(),
@@ -9390,12 +10775,24 @@ fn quicksight() -> Template {
             >(),
         ),
     );
-    t.add("AWSQuickSightOAuthClientApplication", infra::aws::quicksight::o_auth_client_application::OAuthClientApplication::new(input::<String>(), input::<String>(), input::<infra::aws::quicksight::o_auth_client_application::OAuthClientAuthenticationType>(), input::<String>()));
-    t.add(
+    check::add(
+        &mut t,
+        "AWSQuickSightOAuthClientApplication",
+        infra::aws::quicksight::o_auth_client_application::OAuthClientApplication::new(
+            input::<String>(),
+            input::<String>(),
+            input::<infra::aws::quicksight::o_auth_client_application::OAuthClientAuthenticationType>(
+            ),
+            input::<String>(),
+        ),
+    );
+    check::add(
+        &mut t,
         "AWSQuickSightRefreshSchedule",
         infra::aws::quicksight::refresh_schedule::RefreshSchedule::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightSpace",
         infra::aws::quicksight::space::Space::new(
             input::<String>(),
@@ -9403,11 +10800,13 @@ fn quicksight() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightTemplate",
         infra::aws::quicksight::template::Template::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightTheme",
         infra::aws::quicksight::theme::Theme::new(
             input::<String>(),
@@ -9417,15 +10816,18 @@ fn quicksight() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightTopic",
         infra::aws::quicksight::topic::Topic::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightTopicV2",
         infra::aws::quicksight::topic_v2::TopicV2::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSQuickSightVPCConnection",
         infra::aws::quicksight::vpc_connection::VpcConnection::new(),
     );
@@ -9434,7 +10836,8 @@ fn quicksight() -> Template {
 
 fn ram() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRAMPermission",
         infra::aws::ram::permission::Permission::new(
             input::<String>(),
@@ -9442,32 +10845,37 @@ fn ram() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRAMPermissionAssociation",
         infra::aws::ram::permission_association::PermissionAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRAMPrincipalAssociation",
         infra::aws::ram::principal_association::PrincipalAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRAMResourceAssociation",
         infra::aws::ram::resource_association::ResourceAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRAMResourceShare",
         infra::aws::ram::resource_share::ResourceShare::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRAMSourceAssociation",
         infra::aws::ram::source_association::SourceAssociation::new(
             input::<String>(),
@@ -9479,7 +10887,8 @@ fn ram() -> Template {
 
 fn rbin() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRbinRule",
         infra::aws::rbin::rule::Rule::new(
             input::<infra::aws::rbin::rule::ResourceType>(),
@@ -9491,25 +10900,29 @@ fn rbin() -> Template {
 
 fn rds() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSClusterSnapshot",
         infra::aws::rds::cluster_snapshot::ClusterSnapshot::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSCustomDBEngineVersion",
         infra::aws::rds::custom_db_engine_version::CustomDbEngineVersion::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBCluster",
         infra::aws::rds::db_cluster::DbCluster::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBClusterEndpoint",
         infra::aws::rds::db_cluster_endpoint::DbClusterEndpoint::new(
             input::<infra::aws::rds::db_cluster_endpoint::CustomEndpointType>(),
@@ -9517,7 +10930,8 @@ fn rds() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBClusterParameterGroup",
         infra::aws::rds::db_cluster_parameter_group::DbClusterParameterGroup::new(
             input::<String>(),
@@ -9525,18 +10939,21 @@ fn rds() -> Template {
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBInstance",
         infra::aws::rds::db_instance::DbInstance::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBParameterGroup",
         infra::aws::rds::db_parameter_group::DbParameterGroup::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBProxy",
         infra::aws::rds::db_proxy::DbProxy::new(
             input::<String>(),
@@ -9545,7 +10962,8 @@ fn rds() -> Template {
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBProxyEndpoint",
         infra::aws::rds::db_proxy_endpoint::DbProxyEndpoint::new(
             input::<String>(),
@@ -9553,56 +10971,67 @@ fn rds() -> Template {
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBProxyTargetGroup",
         infra::aws::rds::db_proxy_target_group::DbProxyTargetGroup::new(
             input::<String>(),
             input::<infra::aws::rds::db_proxy_target_group::TargetGroupName>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBSecurityGroup",
         infra::aws::rds::db_security_group::DbSecurityGroup::new(
             input::<Vec<Value<infra::aws::rds::db_security_group::Ingress>>>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBSecurityGroupIngress",
         infra::aws::rds::db_security_group_ingress::DbSecurityGroupIngress::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBShardGroup",
         infra::aws::rds::db_shard_group::DbShardGroup::new(input::<String>(), input::<f64>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBSnapshot",
         infra::aws::rds::db_snapshot::DbSnapshot::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDBSubnetGroup",
         infra::aws::rds::db_subnet_group::DbSubnetGroup::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSDeployment",
         infra::aws::rds::deployment::Deployment::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSEventSubscription",
         infra::aws::rds::event_subscription::EventSubscription::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSGlobalCluster",
         infra::aws::rds::global_cluster::GlobalCluster::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSIntegration",
         infra::aws::rds::integration::Integration::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRDSOptionGroup",
         infra::aws::rds::option_group::OptionGroup::new(
             input::<String>(),
@@ -9615,7 +11044,8 @@ fn rds() -> Template {
 
 fn redshift() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftCluster",
         infra::aws::redshift::cluster::Cluster::new(
             input::<String>(),
@@ -9624,31 +11054,36 @@ fn redshift() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftClusterParameterGroup",
         infra::aws::redshift::cluster_parameter_group::ClusterParameterGroup::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftClusterSecurityGroup",
         infra::aws::redshift::cluster_security_group::ClusterSecurityGroup::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftClusterSecurityGroupIngress",
         infra::aws::redshift::cluster_security_group_ingress::ClusterSecurityGroupIngress::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftClusterSubnetGroup",
         infra::aws::redshift::cluster_subnet_group::ClusterSubnetGroup::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftEndpointAccess",
         infra::aws::redshift::endpoint_access::EndpointAccess::new(
             input::<String>(),
@@ -9657,22 +11092,26 @@ fn redshift() -> Template {
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftEndpointAuthorization",
         infra::aws::redshift::endpoint_authorization::EndpointAuthorization::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftEventSubscription",
         infra::aws::redshift::event_subscription::EventSubscription::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftIntegration",
         infra::aws::redshift::integration::Integration::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftQEV2IdcApplication",
         infra::aws::redshift::qev2_idc_application::Qev2IdcApplication::new(
             input::<String>(),
@@ -9680,7 +11119,8 @@ fn redshift() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftRedshiftIdcApplication",
         infra::aws::redshift::redshift_idc_application::RedshiftIdcApplication::new(
             input::<String>(),
@@ -9689,26 +11129,31 @@ fn redshift() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftScheduledAction",
         infra::aws::redshift::scheduled_action::ScheduledAction::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftSnapshot",
         infra::aws::redshift::snapshot::Snapshot::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftSnapshotCopyGrant",
         infra::aws::redshift::snapshot_copy_grant::SnapshotCopyGrant::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftSnapshotSchedule",
         infra::aws::redshift::snapshot_schedule::SnapshotSchedule::new(
             input::<Vec<Value<String>>>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftUsageLimit",
         infra::aws::redshift::usage_limit::UsageLimit::new(
             input::<f64>(),
@@ -9722,15 +11167,18 @@ fn redshift() -> Template {
 
 fn redshiftserverless() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftServerlessNamespace",
         infra::aws::redshiftserverless::namespace::Namespace::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftServerlessSnapshot",
         infra::aws::redshiftserverless::snapshot::Snapshot::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRedshiftServerlessWorkgroup",
         infra::aws::redshiftserverless::workgroup::Workgroup::new(input::<String>()),
     );
@@ -9739,7 +11187,8 @@ fn redshiftserverless() -> Template {
 
 fn refactorspaces() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRefactorSpacesApplication",
         infra::aws::refactorspaces::application::Application::new(
             input::<String>(),
@@ -9748,11 +11197,13 @@ fn refactorspaces() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRefactorSpacesEnvironment",
         infra::aws::refactorspaces::environment::Environment::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRefactorSpacesRoute",
         infra::aws::refactorspaces::route::Route::new(
             input::<String>(),
@@ -9761,7 +11212,8 @@ fn refactorspaces() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRefactorSpacesService",
         infra::aws::refactorspaces::service::Service::new(
             input::<String>(),
@@ -9775,21 +11227,25 @@ fn refactorspaces() -> Template {
 
 fn rekognition() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRekognitionCollection",
         infra::aws::rekognition::collection::Collection::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRekognitionDataset",
         infra::aws::rekognition::dataset::Dataset::new(input::<
             infra::aws::rekognition::dataset::DatasetType,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRekognitionProject",
         infra::aws::rekognition::project::Project::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRekognitionStreamProcessor",
         infra::aws::rekognition::stream_processor::StreamProcessor::new(
             input::<infra::aws::rekognition::stream_processor::KinesisVideoStream>(),
@@ -9801,7 +11257,8 @@ fn rekognition() -> Template {
 
 fn resiliencehub() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSResilienceHubApp",
         infra::aws::resiliencehub::app::App::new(
             input::<String>(),
@@ -9809,7 +11266,8 @@ fn resiliencehub() -> Template {
             input::<Vec<Value<infra::aws::resiliencehub::app::ResourceMapping>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSResilienceHubResiliencyPolicy",
         infra::aws::resiliencehub::resiliency_policy::ResiliencyPolicy::new(
             input::<infra::aws::resiliencehub::resiliency_policy::PolicyMap>(),
@@ -9822,18 +11280,21 @@ fn resiliencehub() -> Template {
 
 fn resiliencehubv2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSResilienceHubV2Policy",
         infra::aws::resiliencehubv2::policy::Policy::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSResilienceHubV2Service",
         infra::aws::resiliencehubv2::service::Service::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSResilienceHubV2ServiceFunction",
         infra::aws::resiliencehubv2::service_function::ServiceFunction::new(
             input::<infra::aws::resiliencehubv2::service_function::Criticality>(),
@@ -9841,11 +11302,13 @@ fn resiliencehubv2() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSResilienceHubV2System",
         infra::aws::resiliencehubv2::system::System::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSResilienceHubV2UserJourney",
         infra::aws::resiliencehubv2::user_journey::UserJourney::new(
             input::<String>(),
@@ -9857,19 +11320,22 @@ fn resiliencehubv2() -> Template {
 
 fn resourceexplorer2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSResourceExplorer2DefaultViewAssociation",
         infra::aws::resourceexplorer2::default_view_association::DefaultViewAssociation::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSResourceExplorer2Index",
         infra::aws::resourceexplorer2::index::Index::new(input::<
             infra::aws::resourceexplorer2::index::IndexType,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSResourceExplorer2View",
         infra::aws::resourceexplorer2::view::View::new(input::<String>()),
     );
@@ -9878,11 +11344,13 @@ fn resourceexplorer2() -> Template {
 
 fn resourcegroups() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSResourceGroupsGroup",
         infra::aws::resourcegroups::group::Group::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSResourceGroupsTagSyncTask",
         infra::aws::resourcegroups::tag_sync_task::TagSyncTask::new(
             input::<String>(),
@@ -9896,37 +11364,43 @@ fn resourcegroups() -> Template {
 
 fn robomaker() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoboMakerFleet",
         infra::aws::robomaker::fleet::Fleet::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoboMakerRobot",
         infra::aws::robomaker::robot::Robot::new(
             input::<infra::aws::robomaker::robot::Architecture>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoboMakerRobotApplication",
         infra::aws::robomaker::robot_application::RobotApplication::new(input::<
             infra::aws::robomaker::robot_application::RobotSoftwareSuite,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoboMakerRobotApplicationVersion",
         infra::aws::robomaker::robot_application_version::RobotApplicationVersion::new(input::<
             String,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoboMakerSimulationApplication",
         infra::aws::robomaker::simulation_application::SimulationApplication::new(
             input::<infra::aws::robomaker::simulation_application::RobotSoftwareSuite>(),
             input::<infra::aws::robomaker::simulation_application::SimulationSoftwareSuite>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoboMakerSimulationApplicationVersion",
         infra::aws::robomaker::simulation_application_version::SimulationApplicationVersion::new(
             input::<String>(),
@@ -9937,18 +11411,21 @@ fn robomaker() -> Template {
 
 fn rolesanywhere() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRolesAnywhereCRL",
         infra::aws::rolesanywhere::crl::Crl::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRolesAnywhereProfile",
         infra::aws::rolesanywhere::profile::Profile::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRolesAnywhereTrustAnchor",
         infra::aws::rolesanywhere::trust_anchor::TrustAnchor::new(
             input::<String>(),
@@ -9960,29 +11437,35 @@ fn rolesanywhere() -> Template {
 
 fn route53() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53CidrCollection",
         infra::aws::route53::cidr_collection::CidrCollection::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53DelegationSet",
         infra::aws::route53::delegation_set::DelegationSet::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53DNSSEC",
         infra::aws::route53::dnssec::Dnssec::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53HealthCheck",
         infra::aws::route53::health_check::HealthCheck::new(input::<
             infra::aws::route53::health_check::HealthCheckConfig,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53HostedZone",
         infra::aws::route53::hosted_zone::HostedZone::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53KeySigningKey",
         infra::aws::route53::key_signing_key::KeySigningKey::new(
             input::<String>(),
@@ -9991,29 +11474,34 @@ fn route53() -> Template {
             input::<infra::aws::route53::key_signing_key::Status>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53QueryLoggingConfig",
         infra::aws::route53::query_logging_config::QueryLoggingConfig::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53RecordSet",
         infra::aws::route53::record_set::RecordSet::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53RecordSetGroup",
         infra::aws::route53::record_set_group::RecordSetGroup::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53TrafficPolicy",
         infra::aws::route53::traffic_policy::TrafficPolicy::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53TrafficPolicyInstance",
         infra::aws::route53::traffic_policy_instance::TrafficPolicyInstance::new(
             input::<String>(),
@@ -10028,7 +11516,8 @@ fn route53() -> Template {
 
 fn route53globalresolver() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53GlobalResolverAccessSource",
         infra::aws::route53globalresolver::access_source::AccessSource::new(
             input::<String>(),
@@ -10036,25 +11525,29 @@ fn route53globalresolver() -> Template {
             input::<infra::aws::route53globalresolver::access_source::DnsProtocol>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53GlobalResolverAccessToken",
         infra::aws::route53globalresolver::access_token::AccessToken::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53GlobalResolverDnsView",
         infra::aws::route53globalresolver::dns_view::DnsView::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53GlobalResolverFirewallDomainList",
         infra::aws::route53globalresolver::firewall_domain_list::FirewallDomainList::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53GlobalResolverFirewallRule",
         infra::aws::route53globalresolver::firewall_rule::FirewallRule::new(
             input::<infra::aws::route53globalresolver::firewall_rule::FirewallRuleAction>(),
@@ -10062,14 +11555,16 @@ fn route53globalresolver() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53GlobalResolverGlobalResolver",
         infra::aws::route53globalresolver::global_resolver::GlobalResolver::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53GlobalResolverHostedZoneAssociation",
         infra::aws::route53globalresolver::hosted_zone_association::HostedZoneAssociation::new(
             input::<String>(),
@@ -10082,11 +11577,13 @@ fn route53globalresolver() -> Template {
 
 fn route53profiles() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53ProfilesProfile",
         infra::aws::route53profiles::profile::Profile::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53ProfilesProfileAssociation",
         infra::aws::route53profiles::profile_association::ProfileAssociation::new(
             input::<String>(),
@@ -10094,7 +11591,8 @@ fn route53profiles() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53ProfilesProfileResourceAssociation",
         infra::aws::route53profiles::profile_resource_association::ProfileResourceAssociation::new(
             input::<String>(),
@@ -10107,19 +11605,23 @@ fn route53profiles() -> Template {
 
 fn route53recoverycontrol() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53RecoveryControlCluster",
         infra::aws::route53recoverycontrol::cluster::Cluster::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53RecoveryControlControlPanel",
         infra::aws::route53recoverycontrol::control_panel::ControlPanel::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53RecoveryControlRoutingControl",
         infra::aws::route53recoverycontrol::routing_control::RoutingControl::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53RecoveryControlSafetyRule",
         infra::aws::route53recoverycontrol::safety_rule::SafetyRule::new(),
     );
@@ -10128,19 +11630,23 @@ fn route53recoverycontrol() -> Template {
 
 fn route53recoveryreadiness() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53RecoveryReadinessCell",
         infra::aws::route53recoveryreadiness::cell::Cell::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53RecoveryReadinessReadinessCheck",
         infra::aws::route53recoveryreadiness::readiness_check::ReadinessCheck::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53RecoveryReadinessRecoveryGroup",
         infra::aws::route53recoveryreadiness::recovery_group::RecoveryGroup::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53RecoveryReadinessResourceSet",
         infra::aws::route53recoveryreadiness::resource_set::ResourceSet::new(
             input::<String>(),
@@ -10152,16 +11658,19 @@ fn route53recoveryreadiness() -> Template {
 
 fn route53resolver() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53ResolverFirewallDomainList",
         infra::aws::route53resolver::firewall_domain_list::FirewallDomainList::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53ResolverFirewallRuleGroup",
         infra::aws::route53resolver::firewall_rule_group::FirewallRuleGroup::new(),
     );
-    t.add("AWSRoute53ResolverFirewallRuleGroupAssociation", infra::aws::route53resolver::firewall_rule_group_association::FirewallRuleGroupAssociation::new(input::<String>(), input::<i64>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSRoute53ResolverFirewallRuleGroupAssociation", infra::aws::route53resolver::firewall_rule_group_association::FirewallRuleGroupAssociation::new(input::<String>(), input::<i64>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSRoute53ResolverOutpostResolver",
         infra::aws::route53resolver::outpost_resolver::OutpostResolver::new(
             input::<String>(),
@@ -10169,18 +11678,21 @@ fn route53resolver() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53ResolverResolverConfig",
         infra::aws::route53resolver::resolver_config::ResolverConfig::new(
             input::<infra::aws::route53resolver::resolver_config::AutodefinedReverseFlag>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53ResolverResolverDNSSECConfig",
         infra::aws::route53resolver::resolver_dnssec_config::ResolverDnssecConfig::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53ResolverResolverEndpoint",
         infra::aws::route53resolver::resolver_endpoint::ResolverEndpoint::new(
             input::<String>(),
@@ -10188,17 +11700,20 @@ fn route53resolver() -> Template {
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53ResolverResolverQueryLoggingConfig",
         infra::aws::route53resolver::resolver_query_logging_config::ResolverQueryLoggingConfig::new(
         ),
     );
-    t.add("AWSRoute53ResolverResolverQueryLoggingConfigAssociation", infra::aws::route53resolver::resolver_query_logging_config_association::ResolverQueryLoggingConfigAssociation::new());
-    t.add(
+    check::add(&mut t, "AWSRoute53ResolverResolverQueryLoggingConfigAssociation", infra::aws::route53resolver::resolver_query_logging_config_association::ResolverQueryLoggingConfigAssociation::new());
+    check::add(
+        &mut t,
         "AWSRoute53ResolverResolverRule",
         infra::aws::route53resolver::resolver_rule::ResolverRule::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRoute53ResolverResolverRuleAssociation",
         infra::aws::route53resolver::resolver_rule_association::ResolverRuleAssociation::new(
             input::<String>(),
@@ -10210,14 +11725,16 @@ fn route53resolver() -> Template {
 
 fn rtbfabric() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRTBFabricInboundExternalLink",
         infra::aws::rtbfabric::inbound_external_link::InboundExternalLink::new(
             input::<String>(),
             input::<infra::aws::rtbfabric::inbound_external_link::LinkLogSettings>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRTBFabricLink",
         infra::aws::rtbfabric::link::Link::new(
             input::<String>(),
@@ -10225,7 +11742,8 @@ fn rtbfabric() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRTBFabricLinkRoutingRule",
         infra::aws::rtbfabric::link_routing_rule::LinkRoutingRule::new(
             input::<infra::aws::rtbfabric::link_routing_rule::RuleCondition>(),
@@ -10234,7 +11752,8 @@ fn rtbfabric() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRTBFabricOutboundExternalLink",
         infra::aws::rtbfabric::outbound_external_link::OutboundExternalLink::new(
             input::<String>(),
@@ -10242,7 +11761,8 @@ fn rtbfabric() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRTBFabricRequesterGateway",
         infra::aws::rtbfabric::requester_gateway::RequesterGateway::new(
             input::<Vec<Value<String>>>(),
@@ -10250,7 +11770,8 @@ fn rtbfabric() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSRTBFabricResponderGateway",
         infra::aws::rtbfabric::responder_gateway::ResponderGateway::new(
             input::<i64>(),
@@ -10265,7 +11786,8 @@ fn rtbfabric() -> Template {
 
 fn rum() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSRUMAppMonitor",
         infra::aws::rum::app_monitor::AppMonitor::new(input::<String>()),
     );
@@ -10274,7 +11796,8 @@ fn rum() -> Template {
 
 fn s3() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3AccessGrant",
         infra::aws::s3::access_grant::AccessGrant::new(
             input::<String>(),
@@ -10282,46 +11805,54 @@ fn s3() -> Template {
             input::<infra::aws::s3::access_grant::Permission>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3AccessGrantsInstance",
         infra::aws::s3::access_grants_instance::AccessGrantsInstance::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3AccessGrantsLocation",
         infra::aws::s3::access_grants_location::AccessGrantsLocation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3AccessPoint",
         infra::aws::s3::access_point::AccessPoint::new(input::<String>()),
     );
-    t.add("AWSS3Bucket", infra::aws::s3::bucket::Bucket::new());
-    t.add(
+    check::add(&mut t, "AWSS3Bucket", infra::aws::s3::bucket::Bucket::new());
+    check::add(
+        &mut t,
         "AWSS3BucketPolicy",
         infra::aws::s3::bucket_policy::BucketPolicy::new(input::<String>(), input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3MultiRegionAccessPoint",
         infra::aws::s3::multi_region_access_point::MultiRegionAccessPoint::new(input::<
             Vec<Value<infra::aws::s3::multi_region_access_point::Region>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3MultiRegionAccessPointPolicy",
         infra::aws::s3::multi_region_access_point_policy::MultiRegionAccessPointPolicy::new(
             input::<String>(),
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3StorageLens",
         infra::aws::s3::storage_lens::StorageLens::new(input::<
             infra::aws::s3::storage_lens::StorageLensConfiguration,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3StorageLensGroup",
         infra::aws::s3::storage_lens_group::StorageLensGroup::new(
             input::<infra::aws::s3::storage_lens_group::Filter>(),
@@ -10333,15 +11864,18 @@ fn s3() -> Template {
 
 fn s3express() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3ExpressAccessPoint",
         infra::aws::s3express::access_point::AccessPoint::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3ExpressBucketPolicy",
         infra::aws::s3express::bucket_policy::BucketPolicy::new(input::<String>(), input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3ExpressDirectoryBucket",
         infra::aws::s3express::directory_bucket::DirectoryBucket::new(
             input::<infra::aws::s3express::directory_bucket::DataRedundancy>(),
@@ -10353,22 +11887,26 @@ fn s3express() -> Template {
 
 fn s3files() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3FilesAccessPoint",
         infra::aws::s3files::access_point::AccessPoint::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3FilesFileSystem",
         infra::aws::s3files::file_system::FileSystem::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3FilesFileSystemPolicy",
         infra::aws::s3files::file_system_policy::FileSystemPolicy::new(
             input::<String>(),
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3FilesMountTarget",
         infra::aws::s3files::mount_target::MountTarget::new(input::<String>(), input::<String>()),
     );
@@ -10377,13 +11915,15 @@ fn s3files() -> Template {
 
 fn s3objectlambda() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3ObjectLambdaAccessPoint",
         infra::aws::s3objectlambda::access_point::AccessPoint::new(input::<
             infra::aws::s3objectlambda::access_point::ObjectLambdaConfiguration,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3ObjectLambdaAccessPointPolicy",
         infra::aws::s3objectlambda::access_point_policy::AccessPointPolicy::new(
             input::<String>(),
@@ -10395,7 +11935,8 @@ fn s3objectlambda() -> Template {
 
 fn s3outposts() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3OutpostsAccessPoint",
         infra::aws::s3outposts::access_point::AccessPoint::new(
             input::<String>(),
@@ -10403,18 +11944,21 @@ fn s3outposts() -> Template {
             input::<infra::aws::s3outposts::access_point::VpcConfiguration>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3OutpostsBucket",
         infra::aws::s3outposts::bucket::Bucket::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3OutpostsBucketPolicy",
         infra::aws::s3outposts::bucket_policy::BucketPolicy::new(
             input::<String>(),
             input::<Json>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3OutpostsEndpoint",
         infra::aws::s3outposts::endpoint::Endpoint::new(
             input::<String>(),
@@ -10427,11 +11971,13 @@ fn s3outposts() -> Template {
 
 fn s3tables() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3TablesNamespace",
         infra::aws::s3tables::namespace::Namespace::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3TablesTable",
         infra::aws::s3tables::table::Table::new(
             input::<String>(),
@@ -10440,18 +11986,21 @@ fn s3tables() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3TablesTableBucket",
         infra::aws::s3tables::table_bucket::TableBucket::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3TablesTableBucketPolicy",
         infra::aws::s3tables::table_bucket_policy::TableBucketPolicy::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3TablesTablePolicy",
         infra::aws::s3tables::table_policy::TablePolicy::new(input::<Json>(), input::<String>()),
     );
@@ -10460,7 +12009,8 @@ fn s3tables() -> Template {
 
 fn s3vectors() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3VectorsIndex",
         infra::aws::s3vectors::index::Index::new(
             input::<infra::aws::s3vectors::index::DataType>(),
@@ -10468,11 +12018,13 @@ fn s3vectors() -> Template {
             input::<infra::aws::s3vectors::index::DistanceMetric>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3VectorsVectorBucket",
         infra::aws::s3vectors::vector_bucket::VectorBucket::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSS3VectorsVectorBucketPolicy",
         infra::aws::s3vectors::vector_bucket_policy::VectorBucketPolicy::new(input::<Json>()),
     );
@@ -10481,7 +12033,8 @@ fn s3vectors() -> Template {
 
 fn sagemaker() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerAction",
         infra::aws::sagemaker::action::Action::new(
             input::<String>(),
@@ -10489,18 +12042,21 @@ fn sagemaker() -> Template {
             input::<infra::aws::sagemaker::action::ActionSource>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerAIWorkloadConfig",
         infra::aws::sagemaker::ai_workload_config::AiWorkloadConfig::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerAlgorithm",
         infra::aws::sagemaker::algorithm::Algorithm::new(
             input::<String>(),
             input::<infra::aws::sagemaker::algorithm::TrainingSpecification>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerApp",
         infra::aws::sagemaker::app::App::new(
             input::<String>(),
@@ -10509,22 +12065,26 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerAppImageConfig",
         infra::aws::sagemaker::app_image_config::AppImageConfig::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerArtifact",
         infra::aws::sagemaker::artifact::Artifact::new(
             input::<String>(),
             input::<infra::aws::sagemaker::artifact::ArtifactSource>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerCluster",
         infra::aws::sagemaker::cluster::Cluster::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerClusterSchedulerConfig",
         infra::aws::sagemaker::cluster_scheduler_config::ClusterSchedulerConfig::new(
             input::<String>(),
@@ -10532,13 +12092,15 @@ fn sagemaker() -> Template {
             input::<infra::aws::sagemaker::cluster_scheduler_config::SchedulerConfig>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerCodeRepository",
         infra::aws::sagemaker::code_repository::CodeRepository::new(input::<
             infra::aws::sagemaker::code_repository::GitConfig,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerComputeQuota",
         infra::aws::sagemaker::compute_quota::ComputeQuota::new(
             input::<String>(),
@@ -10547,7 +12109,8 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerContext",
         infra::aws::sagemaker::context::Context::new(
             input::<String>(),
@@ -10555,12 +12118,25 @@ fn sagemaker() -> Template {
             input::<infra::aws::sagemaker::context::Source>(),
         ),
     );
-    t.add("AWSSageMakerDataQualityJobDefinition", infra::aws::sagemaker::data_quality_job_definition::DataQualityJobDefinition::new(input::<infra::aws::sagemaker::data_quality_job_definition::DataQualityAppSpecification>(), input::<infra::aws::sagemaker::data_quality_job_definition::DataQualityJobInput>(), input::<infra::aws::sagemaker::data_quality_job_definition::MonitoringOutputConfig>(), input::<infra::aws::sagemaker::data_quality_job_definition::MonitoringResources>(), input::<String>()));
-    t.add(
+    check::add(
+        &mut t,
+        "AWSSageMakerDataQualityJobDefinition",
+        infra::aws::sagemaker::data_quality_job_definition::DataQualityJobDefinition::new(
+            input::<infra::aws::sagemaker::data_quality_job_definition::DataQualityAppSpecification>(
+            ),
+            input::<infra::aws::sagemaker::data_quality_job_definition::DataQualityJobInput>(),
+            input::<infra::aws::sagemaker::data_quality_job_definition::MonitoringOutputConfig>(),
+            input::<infra::aws::sagemaker::data_quality_job_definition::MonitoringResources>(),
+            input::<String>(),
+        ),
+    );
+    check::add(
+        &mut t,
         "AWSSageMakerDevice",
         infra::aws::sagemaker::device::Device::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerDeviceFleet",
         infra::aws::sagemaker::device_fleet::DeviceFleet::new(
             input::<String>(),
@@ -10568,7 +12144,8 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerDomain",
         infra::aws::sagemaker::domain::Domain::new(
             input::<infra::aws::sagemaker::domain::AuthMode>(),
@@ -10576,28 +12153,33 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerEndpoint",
         infra::aws::sagemaker::endpoint::Endpoint::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerEndpointConfig",
         infra::aws::sagemaker::endpoint_config::EndpointConfig::new(input::<
             Vec<Value<infra::aws::sagemaker::endpoint_config::ProductionVariant>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerExperiment",
         infra::aws::sagemaker::experiment::Experiment::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerExperimentTrialComponent",
         infra::aws::sagemaker::experiment_trial_component::ExperimentTrialComponent::new(input::<
             String,
         >(
         )),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerFeatureGroup",
         infra::aws::sagemaker::feature_group::FeatureGroup::new(
             input::<String>(),
@@ -10606,30 +12188,36 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerHub",
         infra::aws::sagemaker::hub::Hub::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerHumanTaskUi",
         infra::aws::sagemaker::human_task_ui::HumanTaskUi::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerImage",
         infra::aws::sagemaker::image::Image::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerImageVersion",
         infra::aws::sagemaker::image_version::ImageVersion::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerInferenceComponent",
         infra::aws::sagemaker::inference_component::InferenceComponent::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerInferenceExperiment",
         infra::aws::sagemaker::inference_experiment::InferenceExperiment::new(
             input::<String>(),
@@ -10639,7 +12227,8 @@ fn sagemaker() -> Template {
             input::<infra::aws::sagemaker::inference_experiment::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerMlflowApp",
         infra::aws::sagemaker::mlflow_app::MlflowApp::new(
             input::<String>(),
@@ -10647,7 +12236,8 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerMlflowTrackingServer",
         infra::aws::sagemaker::mlflow_tracking_server::MlflowTrackingServer::new(
             input::<String>(),
@@ -10655,11 +12245,13 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerModel",
         infra::aws::sagemaker::model::Model::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerModelBiasJobDefinition",
         infra::aws::sagemaker::model_bias_job_definition::ModelBiasJobDefinition::new(
             input::<infra::aws::sagemaker::model_bias_job_definition::MonitoringResources>(),
@@ -10669,7 +12261,8 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerModelCard",
         infra::aws::sagemaker::model_card::ModelCard::new(
             input::<infra::aws::sagemaker::model_card::Content>(),
@@ -10677,16 +12270,19 @@ fn sagemaker() -> Template {
             input::<infra::aws::sagemaker::model_card::ModelCardStatus>(),
         ),
     );
-    t.add("AWSSageMakerModelExplainabilityJobDefinition", infra::aws::sagemaker::model_explainability_job_definition::ModelExplainabilityJobDefinition::new(input::<infra::aws::sagemaker::model_explainability_job_definition::MonitoringResources>(), input::<infra::aws::sagemaker::model_explainability_job_definition::ModelExplainabilityAppSpecification>(), input::<infra::aws::sagemaker::model_explainability_job_definition::ModelExplainabilityJobInput>(), input::<infra::aws::sagemaker::model_explainability_job_definition::MonitoringOutputConfig>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSSageMakerModelExplainabilityJobDefinition", infra::aws::sagemaker::model_explainability_job_definition::ModelExplainabilityJobDefinition::new(input::<infra::aws::sagemaker::model_explainability_job_definition::MonitoringResources>(), input::<infra::aws::sagemaker::model_explainability_job_definition::ModelExplainabilityAppSpecification>(), input::<infra::aws::sagemaker::model_explainability_job_definition::ModelExplainabilityJobInput>(), input::<infra::aws::sagemaker::model_explainability_job_definition::MonitoringOutputConfig>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSSageMakerModelPackage",
         infra::aws::sagemaker::model_package::ModelPackage::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerModelPackageGroup",
         infra::aws::sagemaker::model_package_group::ModelPackageGroup::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerModelQualityJobDefinition",
         infra::aws::sagemaker::model_quality_job_definition::ModelQualityJobDefinition::new(
             input::<infra::aws::sagemaker::model_quality_job_definition::MonitoringResources>(),
@@ -10698,22 +12294,25 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerMonitoringSchedule",
         infra::aws::sagemaker::monitoring_schedule::MonitoringSchedule::new(
             input::<infra::aws::sagemaker::monitoring_schedule::MonitoringScheduleConfig>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerNotebookInstance",
         infra::aws::sagemaker::notebook_instance::NotebookInstance::new(
             input::<infra::aws::sagemaker::notebook_instance::InstanceType>(),
             input::<String>(),
         ),
     );
-    t.add("AWSSageMakerNotebookInstanceLifecycleConfig", infra::aws::sagemaker::notebook_instance_lifecycle_config::NotebookInstanceLifecycleConfig::new());
-    t.add(
+    check::add(&mut t, "AWSSageMakerNotebookInstanceLifecycleConfig", infra::aws::sagemaker::notebook_instance_lifecycle_config::NotebookInstanceLifecycleConfig::new());
+    check::add(
+        &mut t,
         "AWSSageMakerPartnerApp",
         infra::aws::sagemaker::partner_app::PartnerApp::new(
             input::<infra::aws::sagemaker::partner_app::AuthType>(),
@@ -10723,7 +12322,8 @@ fn sagemaker() -> Template {
             input::<infra::aws::sagemaker::partner_app::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerPipeline",
         infra::aws::sagemaker::pipeline::Pipeline::new(
             input::<Json>(),
@@ -10731,7 +12331,8 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerProcessingJob",
         infra::aws::sagemaker::processing_job::ProcessingJob::new(
             input::<infra::aws::sagemaker::processing_job::AppSpecification>(),
@@ -10739,15 +12340,18 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerProject",
         infra::aws::sagemaker::project::Project::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerSpace",
         infra::aws::sagemaker::space::Space::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerStudioLifecycleConfig",
         infra::aws::sagemaker::studio_lifecycle_config::StudioLifecycleConfig::new(
             input::<infra::aws::sagemaker::studio_lifecycle_config::StudioLifecycleConfigAppType>(),
@@ -10755,19 +12359,23 @@ fn sagemaker() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerTrialComponent",
         infra::aws::sagemaker::trial_component::TrialComponent::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerUserProfile",
         infra::aws::sagemaker::user_profile::UserProfile::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerWorkforce",
         infra::aws::sagemaker::workforce::Workforce::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSageMakerWorkteam",
         infra::aws::sagemaker::workteam::Workteam::new(
             input::<String>(),
@@ -10779,7 +12387,8 @@ fn sagemaker() -> Template {
 
 fn scheduler() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSchedulerSchedule",
         infra::aws::scheduler::schedule::Schedule::new(
             input::<infra::aws::scheduler::schedule::FlexibleTimeWindow>(),
@@ -10787,7 +12396,8 @@ fn scheduler() -> Template {
             input::<infra::aws::scheduler::schedule::Target>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSchedulerScheduleGroup",
         infra::aws::scheduler::schedule_group::ScheduleGroup::new(),
     );
@@ -10796,7 +12406,8 @@ fn scheduler() -> Template {
 
 fn scn() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSCNDataIntegrationFlow",
         infra::aws::scn::data_integration_flow::DataIntegrationFlow::new(
             input::<String>(),
@@ -10807,7 +12418,8 @@ fn scn() -> Template {
             input::<infra::aws::scn::data_integration_flow::DataIntegrationFlowTransformation>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSCNDataset",
         infra::aws::scn::dataset::Dataset::new(
             input::<String>(),
@@ -10815,8 +12427,13 @@ fn scn() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSSCNInstance", infra::aws::scn::instance::Instance::new());
-    t.add(
+    check::add(
+        &mut t,
+        "AWSSCNInstance",
+        infra::aws::scn::instance::Instance::new(),
+    );
+    check::add(
+        &mut t,
         "AWSSCNNamespace",
         infra::aws::scn::namespace::Namespace::new(input::<String>(), input::<String>()),
     );
@@ -10825,28 +12442,36 @@ fn scn() -> Template {
 
 fn sdb() -> Template {
     let mut t = check::template();
-    t.add("AWSSDBDomain", infra::aws::sdb::domain::Domain::new());
+    check::add(
+        &mut t,
+        "AWSSDBDomain",
+        infra::aws::sdb::domain::Domain::new(),
+    );
     t
 }
 
 fn secretsmanager() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecretsManagerResourcePolicy",
         infra::aws::secretsmanager::resource_policy::ResourcePolicy::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecretsManagerRotationSchedule",
         infra::aws::secretsmanager::rotation_schedule::RotationSchedule::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecretsManagerSecret",
         infra::aws::secretsmanager::secret::Secret::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecretsManagerSecretTargetAttachment",
         infra::aws::secretsmanager::secret_target_attachment::SecretTargetAttachment::new(
             input::<String>(),
@@ -10859,15 +12484,18 @@ fn secretsmanager() -> Template {
 
 fn securityagent() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityAgentAgentSpace",
         infra::aws::securityagent::agent_space::AgentSpace::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityAgentApplication",
         infra::aws::securityagent::application::Application::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityAgentArtifact",
         infra::aws::securityagent::artifact::Artifact::new(
             input::<String>(),
@@ -10875,14 +12503,16 @@ fn securityagent() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityAgentIntegration",
         infra::aws::securityagent::integration::Integration::new(
             input::<String>(),
             input::<infra::aws::securityagent::integration::Provider>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityAgentPentest",
         infra::aws::securityagent::pentest::Pentest::new(
             input::<String>(),
@@ -10890,13 +12520,15 @@ fn securityagent() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityAgentSecurityRequirementPack",
         infra::aws::securityagent::security_requirement_pack::SecurityRequirementPack::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityAgentTargetDomain",
         infra::aws::securityagent::target_domain::TargetDomain::new(
             input::<String>(),
@@ -10908,7 +12540,8 @@ fn securityagent() -> Template {
 
 fn securityhub() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubActionTarget",
         infra::aws::securityhub::action_target::ActionTarget::new(
             input::<String>(),
@@ -10916,14 +12549,16 @@ fn securityhub() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubAggregatorV2",
         infra::aws::securityhub::aggregator_v2::AggregatorV2::new(
             input::<Vec<Value<String>>>(),
             input::<infra::aws::securityhub::aggregator_v2::RegionLinkingMode>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubAutomationRule",
         infra::aws::securityhub::automation_rule::AutomationRule::new(
             input::<Vec<Value<infra::aws::securityhub::automation_rule::AutomationRulesAction>>>(),
@@ -10933,44 +12568,63 @@ fn securityhub() -> Template {
             input::<i64>(),
         ),
     );
-    t.add("AWSSecurityHubAutomationRuleV2", infra::aws::securityhub::automation_rule_v2::AutomationRuleV2::new(input::<Vec<Value<infra::aws::securityhub::automation_rule_v2::AutomationRulesActionV2>>>(), input::<infra::aws::securityhub::automation_rule_v2::Criteria>(), input::<String>(), input::<String>(), input::<f64>()));
-    t.add(
+    check::add(
+        &mut t,
+        "AWSSecurityHubAutomationRuleV2",
+        infra::aws::securityhub::automation_rule_v2::AutomationRuleV2::new(
+            input::<Vec<Value<infra::aws::securityhub::automation_rule_v2::AutomationRulesActionV2>>>(
+            ),
+            input::<infra::aws::securityhub::automation_rule_v2::Criteria>(),
+            input::<String>(),
+            input::<String>(),
+            input::<f64>(),
+        ),
+    );
+    check::add(
+        &mut t,
         "AWSSecurityHubConfigurationPolicy",
         infra::aws::securityhub::configuration_policy::ConfigurationPolicy::new(
             input::<infra::aws::securityhub::configuration_policy::Policy>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubConnector",
         infra::aws::securityhub::connector::Connector::new(
             input::<String>(),
             input::<infra::aws::securityhub::connector::Provider>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubConnectorV2",
         infra::aws::securityhub::connector_v2::ConnectorV2::new(input::<String>(), input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubDelegatedAdmin",
         infra::aws::securityhub::delegated_admin::DelegatedAdmin::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubFindingAggregator",
         infra::aws::securityhub::finding_aggregator::FindingAggregator::new(input::<
             infra::aws::securityhub::finding_aggregator::RegionLinkingMode,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubHub",
         infra::aws::securityhub::hub::Hub::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubHubV2",
         infra::aws::securityhub::hub_v2::HubV2::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubInsight",
         infra::aws::securityhub::insight::Insight::new(
             input::<infra::aws::securityhub::insight::AwsSecurityFindingFilters>(),
@@ -10978,13 +12632,15 @@ fn securityhub() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubOrganizationConfiguration",
         infra::aws::securityhub::organization_configuration::OrganizationConfiguration::new(
             input::<bool>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubPolicyAssociation",
         infra::aws::securityhub::policy_association::PolicyAssociation::new(
             input::<String>(),
@@ -10992,11 +12648,13 @@ fn securityhub() -> Template {
             input::<infra::aws::securityhub::policy_association::TargetType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubProductSubscription",
         infra::aws::securityhub::product_subscription::ProductSubscription::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubSecurityControl",
         infra::aws::securityhub::security_control::SecurityControl::new(input::<
             BTreeMap<
@@ -11005,7 +12663,8 @@ fn securityhub() -> Template {
             >,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityHubStandard",
         infra::aws::securityhub::standard::Standard::new(input::<String>()),
     );
@@ -11014,7 +12673,8 @@ fn securityhub() -> Template {
 
 fn securitylake() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityLakeAwsLogSource",
         infra::aws::securitylake::aws_log_source::AwsLogSource::new(
             input::<String>(),
@@ -11022,11 +12682,13 @@ fn securitylake() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityLakeDataLake",
         infra::aws::securitylake::data_lake::DataLake::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityLakeSubscriber",
         infra::aws::securitylake::subscriber::Subscriber::new(
             input::<Vec<Value<infra::aws::securitylake::subscriber::AccessTypes>>>(),
@@ -11036,7 +12698,8 @@ fn securitylake() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSecurityLakeSubscriberNotification",
         infra::aws::securitylake::subscriber_notification::SubscriberNotification::new(
             input::<infra::aws::securitylake::subscriber_notification::NotificationConfiguration>(),
@@ -11048,7 +12711,8 @@ fn securitylake() -> Template {
 
 fn serverlessrepo() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSServerlessRepoApplication",
         infra::aws::serverlessrepo::application::Application::new(
             input::<String>(),
@@ -11061,30 +12725,34 @@ fn serverlessrepo() -> Template {
 
 fn servicecatalog() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogAcceptedPortfolioShare",
         infra::aws::servicecatalog::accepted_portfolio_share::AcceptedPortfolioShare::new(input::<
             String,
         >(
         )),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogCloudFormationProduct",
         infra::aws::servicecatalog::cloud_formation_product::CloudFormationProduct::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add("AWSServiceCatalogCloudFormationProvisionedProduct", infra::aws::servicecatalog::cloud_formation_provisioned_product::CloudFormationProvisionedProduct::new());
-    t.add("AWSServiceCatalogLaunchNotificationConstraint", infra::aws::servicecatalog::launch_notification_constraint::LaunchNotificationConstraint::new(input::<Vec<Value<String>>>(), input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSServiceCatalogCloudFormationProvisionedProduct", infra::aws::servicecatalog::cloud_formation_provisioned_product::CloudFormationProvisionedProduct::new());
+    check::add(&mut t, "AWSServiceCatalogLaunchNotificationConstraint", infra::aws::servicecatalog::launch_notification_constraint::LaunchNotificationConstraint::new(input::<Vec<Value<String>>>(), input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSServiceCatalogLaunchRoleConstraint",
         infra::aws::servicecatalog::launch_role_constraint::LaunchRoleConstraint::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogLaunchTemplateConstraint",
         infra::aws::servicecatalog::launch_template_constraint::LaunchTemplateConstraint::new(
             input::<String>(),
@@ -11092,24 +12760,28 @@ fn servicecatalog() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogPortfolio",
         infra::aws::servicecatalog::portfolio::Portfolio::new(input::<String>(), input::<String>()),
     );
-    t.add("AWSServiceCatalogPortfolioPrincipalAssociation", infra::aws::servicecatalog::portfolio_principal_association::PortfolioPrincipalAssociation::new(input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSServiceCatalogPortfolioPrincipalAssociation", infra::aws::servicecatalog::portfolio_principal_association::PortfolioPrincipalAssociation::new(input::<String>()));
+    check::add(
+        &mut t,
         "AWSServiceCatalogPortfolioProductAssociation",
         infra::aws::servicecatalog::portfolio_product_association::PortfolioProductAssociation::new(
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogPortfolioShare",
         infra::aws::servicecatalog::portfolio_share::PortfolioShare::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogResourceUpdateConstraint",
         infra::aws::servicecatalog::resource_update_constraint::ResourceUpdateConstraint::new(
             input::<String>(),
@@ -11117,7 +12789,8 @@ fn servicecatalog() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogServiceAction",
         infra::aws::servicecatalog::service_action::ServiceAction::new(
             input::<Vec<Value<infra::Tag>>>(),
@@ -11125,7 +12798,8 @@ fn servicecatalog() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogServiceActionAssociation",
         infra::aws::servicecatalog::service_action_association::ServiceActionAssociation::new(
             input::<String>(),
@@ -11133,7 +12807,8 @@ fn servicecatalog() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogStackSetConstraint",
         infra::aws::servicecatalog::stack_set_constraint::StackSetConstraint::new(
             input::<Vec<Value<String>>>(),
@@ -11146,14 +12821,16 @@ fn servicecatalog() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogTagOption",
         infra::aws::servicecatalog::tag_option::TagOption::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogTagOptionAssociation",
         infra::aws::servicecatalog::tag_option_association::TagOptionAssociation::new(),
     );
@@ -11162,19 +12839,22 @@ fn servicecatalog() -> Template {
 
 fn servicecatalogappregistry() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogAppRegistryApplication",
         infra::aws::servicecatalogappregistry::application::Application::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceCatalogAppRegistryAttributeGroup",
         infra::aws::servicecatalogappregistry::attribute_group::AttributeGroup::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add("AWSServiceCatalogAppRegistryAttributeGroupAssociation", infra::aws::servicecatalogappregistry::attribute_group_association::AttributeGroupAssociation::new(input::<String>(), input::<String>()));
-    t.add(
+    check::add(&mut t, "AWSServiceCatalogAppRegistryAttributeGroupAssociation", infra::aws::servicecatalogappregistry::attribute_group_association::AttributeGroupAssociation::new(input::<String>(), input::<String>()));
+    check::add(
+        &mut t,
         "AWSServiceCatalogAppRegistryResourceAssociation",
         infra::aws::servicecatalogappregistry::resource_association::ResourceAssociation::new(
             input::<String>(),
@@ -11187,27 +12867,32 @@ fn servicecatalogappregistry() -> Template {
 
 fn servicediscovery() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceDiscoveryHttpNamespace",
         infra::aws::servicediscovery::http_namespace::HttpNamespace::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceDiscoveryInstance",
         infra::aws::servicediscovery::instance::Instance::new(input::<Json>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceDiscoveryPrivateDnsNamespace",
         infra::aws::servicediscovery::private_dns_namespace::PrivateDnsNamespace::new(input::<
             String,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceDiscoveryPublicDnsNamespace",
         infra::aws::servicediscovery::public_dns_namespace::PublicDnsNamespace::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSServiceDiscoveryService",
         infra::aws::servicediscovery::service::Service::new(),
     );
@@ -11216,22 +12901,26 @@ fn servicediscovery() -> Template {
 
 fn ses() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESConfigurationSet",
         infra::aws::ses::configuration_set::ConfigurationSet::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESConfigurationSetEventDestination",
         infra::aws::ses::configuration_set_event_destination::ConfigurationSetEventDestination::new(
             input::<String>(),
             input::<infra::aws::ses::configuration_set_event_destination::EventDestination>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESContactList",
         infra::aws::ses::contact_list::ContactList::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESCustomVerificationEmailTemplate",
         infra::aws::ses::custom_verification_email_template::CustomVerificationEmailTemplate::new(
             input::<String>(),
@@ -11242,15 +12931,18 @@ fn ses() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESDedicatedIpPool",
         infra::aws::ses::dedicated_ip_pool::DedicatedIpPool::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESEmailIdentity",
         infra::aws::ses::email_identity::EmailIdentity::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESEmailIdentityCertificate",
         infra::aws::ses::email_identity_certificate::EmailIdentityCertificate::new(
             input::<String>(),
@@ -11258,27 +12950,32 @@ fn ses() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESMailManagerAddonInstance",
         infra::aws::ses::mail_manager_addon_instance::MailManagerAddonInstance::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESMailManagerAddonSubscription",
         infra::aws::ses::mail_manager_addon_subscription::MailManagerAddonSubscription::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESMailManagerAddressList",
         infra::aws::ses::mail_manager_address_list::MailManagerAddressList::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESMailManagerArchive",
         infra::aws::ses::mail_manager_archive::MailManagerArchive::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESMailManagerIngressPoint",
         infra::aws::ses::mail_manager_ingress_point::MailManagerIngressPoint::new(
             input::<String>(),
@@ -11286,7 +12983,8 @@ fn ses() -> Template {
             input::<infra::aws::ses::mail_manager_ingress_point::IngressPointType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESMailManagerRelay",
         infra::aws::ses::mail_manager_relay::MailManagerRelay::new(
             input::<Json>(),
@@ -11294,49 +12992,61 @@ fn ses() -> Template {
             input::<f64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESMailManagerRuleSet",
         infra::aws::ses::mail_manager_rule_set::MailManagerRuleSet::new(input::<
             Vec<Value<infra::aws::ses::mail_manager_rule_set::Rule>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESMailManagerTrafficPolicy",
         infra::aws::ses::mail_manager_traffic_policy::MailManagerTrafficPolicy::new(
             input::<infra::aws::ses::mail_manager_traffic_policy::AcceptAction>(),
             input::<Vec<Value<infra::aws::ses::mail_manager_traffic_policy::PolicyStatement>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESMultiRegionEndpoint",
         infra::aws::ses::multi_region_endpoint::MultiRegionEndpoint::new(
             input::<infra::aws::ses::multi_region_endpoint::Details>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESReceiptFilter",
         infra::aws::ses::receipt_filter::ReceiptFilter::new(input::<
             infra::aws::ses::receipt_filter::Filter,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESReceiptRule",
         infra::aws::ses::receipt_rule::ReceiptRule::new(
             input::<infra::aws::ses::receipt_rule::Rule>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESReceiptRuleSet",
         infra::aws::ses::receipt_rule_set::ReceiptRuleSet::new(),
     );
-    t.add("AWSSESTemplate", infra::aws::ses::template::Template::new());
-    t.add(
+    check::add(
+        &mut t,
+        "AWSSESTemplate",
+        infra::aws::ses::template::Template::new(),
+    );
+    check::add(
+        &mut t,
         "AWSSESTenant",
         infra::aws::ses::tenant::Tenant::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSESVdmAttributes",
         infra::aws::ses::vdm_attributes::VdmAttributes::new(),
     );
@@ -11345,22 +13055,26 @@ fn ses() -> Template {
 
 fn shield() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSShieldDRTAccess",
         infra::aws::shield::drt_access::DrtAccess::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSShieldProactiveEngagement",
         infra::aws::shield::proactive_engagement::ProactiveEngagement::new(
             input::<Vec<Value<infra::aws::shield::proactive_engagement::EmergencyContact>>>(),
             input::<infra::aws::shield::proactive_engagement::ProactiveEngagementStatus>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSShieldProtection",
         infra::aws::shield::protection::Protection::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSShieldProtectionGroup",
         infra::aws::shield::protection_group::ProtectionGroup::new(
             input::<infra::aws::shield::protection_group::Aggregation>(),
@@ -11373,7 +13087,8 @@ fn shield() -> Template {
 
 fn signer() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSignerProfilePermission",
         infra::aws::signer::profile_permission::ProfilePermission::new(
             input::<String>(),
@@ -11382,7 +13097,8 @@ fn signer() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSignerSigningProfile",
         infra::aws::signer::signing_profile::SigningProfile::new(input::<
             infra::aws::signer::signing_profile::PlatformId,
@@ -11393,7 +13109,8 @@ fn signer() -> Template {
 
 fn simspaceweaver() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSimSpaceWeaverSimulation",
         infra::aws::simspaceweaver::simulation::Simulation::new(
             input::<String>(),
@@ -11405,11 +13122,13 @@ fn simspaceweaver() -> Template {
 
 fn smsvoice() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICEConfigurationSet",
         infra::aws::smsvoice::configuration_set::ConfigurationSet::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICENotifyConfiguration",
         infra::aws::smsvoice::notify_configuration::NotifyConfiguration::new(
             input::<String>(),
@@ -11417,11 +13136,13 @@ fn smsvoice() -> Template {
             input::<infra::aws::smsvoice::notify_configuration::UseCase>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICEOptOutList",
         infra::aws::smsvoice::opt_out_list::OptOutList::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICEPhoneNumber",
         infra::aws::smsvoice::phone_number::PhoneNumber::new(
             input::<String>(),
@@ -11430,41 +13151,49 @@ fn smsvoice() -> Template {
             input::<infra::aws::smsvoice::phone_number::NumberType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICEPool",
         infra::aws::smsvoice::pool::Pool::new(
             input::<infra::aws::smsvoice::pool::MandatoryKeywords>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICEProtectConfiguration",
         infra::aws::smsvoice::protect_configuration::ProtectConfiguration::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICERcsAgent",
         infra::aws::smsvoice::rcs_agent::RcsAgent::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICERegistration",
         infra::aws::smsvoice::registration::Registration::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICERegistrationAttachment",
         infra::aws::smsvoice::registration_attachment::RegistrationAttachment::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICEResourcePolicy",
         infra::aws::smsvoice::resource_policy::ResourcePolicy::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICESenderId",
         infra::aws::smsvoice::sender_id::SenderId::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSMSVOICEVerifiedDestinationNumber",
         infra::aws::smsvoice::verified_destination_number::VerifiedDestinationNumber::new(input::<
             String,
@@ -11476,19 +13205,22 @@ fn smsvoice() -> Template {
 
 fn sns() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSNSSubscription",
         infra::aws::sns::subscription::Subscription::new(input::<String>(), input::<String>()),
     );
-    t.add("AWSSNSTopic", infra::aws::sns::topic::Topic::new());
-    t.add(
+    check::add(&mut t, "AWSSNSTopic", infra::aws::sns::topic::Topic::new());
+    check::add(
+        &mut t,
         "AWSSNSTopicInlinePolicy",
         infra::aws::sns::topic_inline_policy::TopicInlinePolicy::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSNSTopicPolicy",
         infra::aws::sns::topic_policy::TopicPolicy::new(
             input::<Json>(),
@@ -11500,15 +13232,17 @@ fn sns() -> Template {
 
 fn sqs() -> Template {
     let mut t = check::template();
-    t.add("AWSSQSQueue", infra::aws::sqs::queue::Queue::new());
-    t.add(
+    check::add(&mut t, "AWSSQSQueue", infra::aws::sqs::queue::Queue::new());
+    check::add(
+        &mut t,
         "AWSSQSQueueInlinePolicy",
         infra::aws::sqs::queue_inline_policy::QueueInlinePolicy::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSQSQueuePolicy",
         infra::aws::sqs::queue_policy::QueuePolicy::new(
             input::<Json>(),
@@ -11520,11 +13254,13 @@ fn sqs() -> Template {
 
 fn ssm() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMAssociation",
         infra::aws::ssm::association::Association::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMCloudConnector",
         infra::aws::ssm::cloud_connector::CloudConnector::new(
             input::<String>(),
@@ -11533,11 +13269,13 @@ fn ssm() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMDocument",
         infra::aws::ssm::document::Document::new(input::<Json>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMMaintenanceWindow",
         infra::aws::ssm::maintenance_window::MaintenanceWindow::new(
             input::<bool>(),
@@ -11547,7 +13285,8 @@ fn ssm() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMMaintenanceWindowTarget",
         infra::aws::ssm::maintenance_window_target::MaintenanceWindowTarget::new(
             input::<infra::aws::ssm::maintenance_window_target::ResourceType>(),
@@ -11555,7 +13294,8 @@ fn ssm() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMMaintenanceWindowTask",
         infra::aws::ssm::maintenance_window_task::MaintenanceWindowTask::new(
             input::<i64>(),
@@ -11564,7 +13304,8 @@ fn ssm() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMOpsItem",
         infra::aws::ssm::ops_item::OpsItem::new(
             input::<String>(),
@@ -11572,26 +13313,31 @@ fn ssm() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMParameter",
         infra::aws::ssm::parameter::Parameter::new(
             input::<infra::aws::ssm::parameter::Type>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMPatchBaseline",
         infra::aws::ssm::patch_baseline::PatchBaseline::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMResourceDataSync",
         infra::aws::ssm::resource_data_sync::ResourceDataSync::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMResourcePolicy",
         infra::aws::ssm::resource_policy::ResourcePolicy::new(input::<Json>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMServiceSetting",
         infra::aws::ssm::service_setting::ServiceSetting::new(input::<String>(), input::<String>()),
     );
@@ -11600,7 +13346,8 @@ fn ssm() -> Template {
 
 fn ssmcontacts() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMContactsContact",
         infra::aws::ssmcontacts::contact::Contact::new(
             input::<String>(),
@@ -11608,15 +13355,18 @@ fn ssmcontacts() -> Template {
             input::<infra::aws::ssmcontacts::contact::Type>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMContactsContactChannel",
         infra::aws::ssmcontacts::contact_channel::ContactChannel::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMContactsPlan",
         infra::aws::ssmcontacts::plan::Plan::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMContactsRotation",
         infra::aws::ssmcontacts::rotation::Rotation::new(
             input::<Vec<Value<String>>>(),
@@ -11631,7 +13381,8 @@ fn ssmcontacts() -> Template {
 
 fn ssmguiconnect() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMGuiConnectPreferences",
         infra::aws::ssmguiconnect::preferences::Preferences::new(),
     );
@@ -11640,13 +13391,15 @@ fn ssmguiconnect() -> Template {
 
 fn ssmincidents() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMIncidentsReplicationSet",
         infra::aws::ssmincidents::replication_set::ReplicationSet::new(input::<
             Vec<Value<infra::aws::ssmincidents::replication_set::ReplicationRegion>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMIncidentsResponsePlan",
         infra::aws::ssmincidents::response_plan::ResponsePlan::new(
             input::<infra::aws::ssmincidents::response_plan::IncidentTemplate>(),
@@ -11658,13 +13411,15 @@ fn ssmincidents() -> Template {
 
 fn ssmquicksetup() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMQuickSetupConfigurationManager",
         infra::aws::ssmquicksetup::configuration_manager::ConfigurationManager::new(input::<
             Vec<Value<infra::aws::ssmquicksetup::configuration_manager::ConfigurationDefinition>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSMQuickSetupLifecycleAutomation",
         infra::aws::ssmquicksetup::lifecycle_automation::LifecycleAutomation::new(
             input::<String>(),
@@ -11677,7 +13432,8 @@ fn ssmquicksetup() -> Template {
 
 fn sso() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSOApplication",
         infra::aws::sso::application::Application::new(
             input::<String>(),
@@ -11685,7 +13441,8 @@ fn sso() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSOApplicationAssignment",
         infra::aws::sso::application_assignment::ApplicationAssignment::new(
             input::<String>(),
@@ -11693,7 +13450,8 @@ fn sso() -> Template {
             input::<infra::aws::sso::application_assignment::PrincipalType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSSOAssignment",
         infra::aws::sso::assignment::Assignment::new(
             input::<String>(),
@@ -11704,9 +13462,14 @@ fn sso() -> Template {
             input::<infra::aws::sso::assignment::TargetType>(),
         ),
     );
-    t.add("AWSSSOInstance", infra::aws::sso::instance::Instance::new());
-    t.add("AWSSSOInstanceAccessControlAttributeConfiguration", infra::aws::sso::instance_access_control_attribute_configuration::InstanceAccessControlAttributeConfiguration::new(input::<String>()));
-    t.add(
+    check::add(
+        &mut t,
+        "AWSSSOInstance",
+        infra::aws::sso::instance::Instance::new(),
+    );
+    check::add(&mut t, "AWSSSOInstanceAccessControlAttributeConfiguration", infra::aws::sso::instance_access_control_attribute_configuration::InstanceAccessControlAttributeConfiguration::new(input::<String>()));
+    check::add(
+        &mut t,
         "AWSSSOPermissionSet",
         infra::aws::sso::permission_set::PermissionSet::new(input::<String>(), input::<String>()),
     );
@@ -11715,19 +13478,23 @@ fn sso() -> Template {
 
 fn stepfunctions() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSStepFunctionsActivity",
         infra::aws::stepfunctions::activity::Activity::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSStepFunctionsStateMachine",
         infra::aws::stepfunctions::state_machine::StateMachine::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSStepFunctionsStateMachineAlias",
         infra::aws::stepfunctions::state_machine_alias::StateMachineAlias::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSStepFunctionsStateMachineVersion",
         infra::aws::stepfunctions::state_machine_version::StateMachineVersion::new(
             input::<String>(),
@@ -11738,7 +13505,8 @@ fn stepfunctions() -> Template {
 
 fn storagegateway() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSStorageGatewayNFSFileShare",
         infra::aws::storagegateway::nfs_file_share::NfsFileShare::new(
             input::<String>(),
@@ -11746,7 +13514,8 @@ fn storagegateway() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSStorageGatewaySMBFileShare",
         infra::aws::storagegateway::smb_file_share::SmbFileShare::new(
             input::<String>(),
@@ -11754,18 +13523,21 @@ fn storagegateway() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSStorageGatewayTape",
         infra::aws::storagegateway::tape::Tape::new(input::<String>(), input::<f64>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSStorageGatewayTapePool",
         infra::aws::storagegateway::tape_pool::TapePool::new(
             input::<String>(),
             input::<infra::aws::storagegateway::tape_pool::StorageClass>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSStorageGatewayVolume",
         infra::aws::storagegateway::volume::Volume::new(
             input::<String>(),
@@ -11779,11 +13551,13 @@ fn storagegateway() -> Template {
 
 fn supportapp() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSupportAppAccountAlias",
         infra::aws::supportapp::account_alias::AccountAlias::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSupportAppSlackChannelConfiguration",
         infra::aws::supportapp::slack_channel_configuration::SlackChannelConfiguration::new(
             input::<String>(),
@@ -11792,7 +13566,8 @@ fn supportapp() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSupportAppSlackWorkspaceConfiguration",
         infra::aws::supportapp::slack_workspace_configuration::SlackWorkspaceConfiguration::new(
             input::<String>(),
@@ -11803,7 +13578,8 @@ fn supportapp() -> Template {
 
 fn supportauthz() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSupportAuthZSupportPermit",
         infra::aws::supportauthz::support_permit::SupportPermit::new(
             input::<String>(),
@@ -11816,7 +13592,8 @@ fn supportauthz() -> Template {
 
 fn synthetics() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSyntheticsCanary",
         infra::aws::synthetics::canary::Canary::new(
             input::<String>(),
@@ -11827,7 +13604,8 @@ fn synthetics() -> Template {
             input::<infra::aws::synthetics::canary::Schedule>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSSyntheticsGroup",
         infra::aws::synthetics::group::Group::new(input::<String>()),
     );
@@ -11836,7 +13614,8 @@ fn synthetics() -> Template {
 
 fn systemsmanagersap() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSSystemsManagerSAPApplication",
         infra::aws::systemsmanagersap::application::Application::new(
             input::<String>(),
@@ -11848,7 +13627,8 @@ fn systemsmanagersap() -> Template {
 
 fn textract() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSTextractAdapter",
         infra::aws::textract::adapter::Adapter::new(
             input::<String>(),
@@ -11860,26 +13640,31 @@ fn textract() -> Template {
 
 fn timestream() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSTimestreamDatabase",
         infra::aws::timestream::database::Database::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTimestreamInfluxDBBackup",
         infra::aws::timestream::influx_db_backup::InfluxDbBackup::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTimestreamInfluxDBCluster",
         infra::aws::timestream::influx_db_cluster::InfluxDbCluster::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTimestreamInfluxDBInstance",
         infra::aws::timestream::influx_db_instance::InfluxDbInstance::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTimestreamScheduledQuery",
         infra::aws::timestream::scheduled_query::ScheduledQuery::new(
             input::<infra::aws::timestream::scheduled_query::ErrorReportConfiguration>(),
@@ -11889,7 +13674,8 @@ fn timestream() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTimestreamTable",
         infra::aws::timestream::table::Table::new(input::<String>()),
     );
@@ -11898,28 +13684,32 @@ fn timestream() -> Template {
 
 fn transcribe() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSTranscribeCallAnalyticsCategory",
         infra::aws::transcribe::call_analytics_category::CallAnalyticsCategory::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::transcribe::call_analytics_category::Rule>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTranscribeMedicalVocabulary",
         infra::aws::transcribe::medical_vocabulary::MedicalVocabulary::new(
             input::<infra::aws::transcribe::medical_vocabulary::LanguageCode>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTranscribeVocabulary",
         infra::aws::transcribe::vocabulary::Vocabulary::new(
             input::<infra::aws::transcribe::vocabulary::LanguageCode>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTranscribeVocabularyFilter",
         infra::aws::transcribe::vocabulary_filter::VocabularyFilter::new(
             input::<infra::aws::transcribe::vocabulary_filter::LanguageCode>(),
@@ -11931,7 +13721,8 @@ fn transcribe() -> Template {
 
 fn transfer() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSTransferAgreement",
         infra::aws::transfer::agreement::Agreement::new(
             input::<String>(),
@@ -11940,33 +13731,39 @@ fn transfer() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTransferCertificate",
         infra::aws::transfer::certificate::Certificate::new(
             input::<String>(),
             input::<infra::aws::transfer::certificate::Usage>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTransferConnector",
         infra::aws::transfer::connector::Connector::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTransferHostKey",
         infra::aws::transfer::host_key::HostKey::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTransferProfile",
         infra::aws::transfer::profile::Profile::new(
             input::<String>(),
             input::<infra::aws::transfer::profile::ProfileType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTransferServer",
         infra::aws::transfer::server::Server::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTransferUser",
         infra::aws::transfer::user::User::new(
             input::<String>(),
@@ -11974,13 +13771,15 @@ fn transfer() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTransferWebApp",
         infra::aws::transfer::web_app::WebApp::new(input::<
             infra::aws::transfer::web_app::IdentityProviderDetails,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTransferWorkflow",
         infra::aws::transfer::workflow::Workflow::new(input::<
             Vec<Value<infra::aws::transfer::workflow::WorkflowStep>>,
@@ -11991,14 +13790,16 @@ fn transfer() -> Template {
 
 fn translate() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSTranslateParallelData",
         infra::aws::translate::parallel_data::ParallelData::new(
             input::<String>(),
             input::<infra::aws::translate::parallel_data::ParallelDataConfig>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSTranslateTerminology",
         infra::aws::translate::terminology::Terminology::new(input::<String>()),
     );
@@ -12007,7 +13808,8 @@ fn translate() -> Template {
 
 fn uxc() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSUXCAccountCustomization",
         infra::aws::uxc::account_customization::AccountCustomization::new(),
     );
@@ -12016,31 +13818,36 @@ fn uxc() -> Template {
 
 fn verifiedpermissions() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSVerifiedPermissionsIdentitySource",
         infra::aws::verifiedpermissions::identity_source::IdentitySource::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVerifiedPermissionsPolicy",
         infra::aws::verifiedpermissions::policy::Policy::new(input::<Json>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVerifiedPermissionsPolicyStore",
         infra::aws::verifiedpermissions::policy_store::PolicyStore::new(input::<
             infra::aws::verifiedpermissions::policy_store::ValidationSettings,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVerifiedPermissionsPolicyStoreAlias",
         infra::aws::verifiedpermissions::policy_store_alias::PolicyStoreAlias::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVerifiedPermissionsPolicyTemplate",
         infra::aws::verifiedpermissions::policy_template::PolicyTemplate::new(
             input::<String>(),
@@ -12052,7 +13859,8 @@ fn verifiedpermissions() -> Template {
 
 fn voiceid() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSVoiceIDDomain",
         infra::aws::voiceid::domain::Domain::new(
             input::<String>(),
@@ -12064,35 +13872,41 @@ fn voiceid() -> Template {
 
 fn vpclattice() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSVpcLatticeAccessLogSubscription",
         infra::aws::vpclattice::access_log_subscription::AccessLogSubscription::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVpcLatticeAuthPolicy",
         infra::aws::vpclattice::auth_policy::AuthPolicy::new(input::<Json>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVpcLatticeDomainVerification",
         infra::aws::vpclattice::domain_verification::DomainVerification::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVpcLatticeListener",
         infra::aws::vpclattice::listener::Listener::new(
             input::<infra::aws::vpclattice::listener::DefaultAction>(),
             input::<infra::aws::vpclattice::listener::Protocol>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVpcLatticeResourceConfiguration",
         infra::aws::vpclattice::resource_configuration::ResourceConfiguration::new(
             input::<String>(),
             input::<infra::aws::vpclattice::resource_configuration::ResourceConfigurationType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVpcLatticeResourceGateway",
         infra::aws::vpclattice::resource_gateway::ResourceGateway::new(
             input::<String>(),
@@ -12100,14 +13914,16 @@ fn vpclattice() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVpcLatticeResourcePolicy",
         infra::aws::vpclattice::resource_policy::ResourcePolicy::new(
             input::<Json>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVpcLatticeRule",
         infra::aws::vpclattice::rule::Rule::new(
             input::<infra::aws::vpclattice::rule::Action>(),
@@ -12115,22 +13931,26 @@ fn vpclattice() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVpcLatticeService",
         infra::aws::vpclattice::service::Service::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVpcLatticeServiceNetwork",
         infra::aws::vpclattice::service_network::ServiceNetwork::new(),
     );
-    t.add("AWSVpcLatticeServiceNetworkResourceAssociation", infra::aws::vpclattice::service_network_resource_association::ServiceNetworkResourceAssociation::new());
-    t.add("AWSVpcLatticeServiceNetworkServiceAssociation", infra::aws::vpclattice::service_network_service_association::ServiceNetworkServiceAssociation::new());
-    t.add(
+    check::add(&mut t, "AWSVpcLatticeServiceNetworkResourceAssociation", infra::aws::vpclattice::service_network_resource_association::ServiceNetworkResourceAssociation::new());
+    check::add(&mut t, "AWSVpcLatticeServiceNetworkServiceAssociation", infra::aws::vpclattice::service_network_service_association::ServiceNetworkServiceAssociation::new());
+    check::add(
+        &mut t,
         "AWSVpcLatticeServiceNetworkVpcAssociation",
         infra::aws::vpclattice::service_network_vpc_association::ServiceNetworkVpcAssociation::new(
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSVpcLatticeTargetGroup",
         infra::aws::vpclattice::target_group::TargetGroup::new(input::<
             infra::aws::vpclattice::target_group::Type,
@@ -12141,30 +13961,36 @@ fn vpclattice() -> Template {
 
 fn waf() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFByteMatchSet",
         infra::aws::waf::byte_match_set::ByteMatchSet::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFIPSet",
         infra::aws::waf::ip_set::IpSet::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRule",
         infra::aws::waf::rule::Rule::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFSizeConstraintSet",
         infra::aws::waf::size_constraint_set::SizeConstraintSet::new(
             input::<String>(),
             input::<Vec<Value<infra::aws::waf::size_constraint_set::SizeConstraint>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFSqlInjectionMatchSet",
         infra::aws::waf::sql_injection_match_set::SqlInjectionMatchSet::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFWebACL",
         infra::aws::waf::web_acl::WebAcl::new(
             input::<infra::aws::waf::web_acl::WafAction>(),
@@ -12172,7 +13998,8 @@ fn waf() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFXssMatchSet",
         infra::aws::waf::xss_match_set::XssMatchSet::new(
             input::<String>(),
@@ -12184,19 +14011,23 @@ fn waf() -> Template {
 
 fn wafregional() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRegionalByteMatchSet",
         infra::aws::wafregional::byte_match_set::ByteMatchSet::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRegionalGeoMatchSet",
         infra::aws::wafregional::geo_match_set::GeoMatchSet::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRegionalIPSet",
         infra::aws::wafregional::ip_set::IpSet::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRegionalRateBasedRule",
         infra::aws::wafregional::rate_based_rule::RateBasedRule::new(
             input::<String>(),
@@ -12205,28 +14036,33 @@ fn wafregional() -> Template {
             input::<i64>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRegionalRegexPatternSet",
         infra::aws::wafregional::regex_pattern_set::RegexPatternSet::new(
             input::<String>(),
             input::<Vec<Value<String>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRegionalRule",
         infra::aws::wafregional::rule::Rule::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRegionalSizeConstraintSet",
         infra::aws::wafregional::size_constraint_set::SizeConstraintSet::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRegionalSqlInjectionMatchSet",
         infra::aws::wafregional::sql_injection_match_set::SqlInjectionMatchSet::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRegionalWebACL",
         infra::aws::wafregional::web_acl::WebAcl::new(
             input::<infra::aws::wafregional::web_acl::Action>(),
@@ -12234,14 +14070,16 @@ fn wafregional() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRegionalWebACLAssociation",
         infra::aws::wafregional::web_acl_association::WebAclAssociation::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFRegionalXssMatchSet",
         infra::aws::wafregional::xss_match_set::XssMatchSet::new(input::<String>()),
     );
@@ -12250,7 +14088,8 @@ fn wafregional() -> Template {
 
 fn wafv2() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFv2IPSet",
         infra::aws::wafv2::ip_set::IpSet::new(
             input::<Vec<Value<String>>>(),
@@ -12258,21 +14097,24 @@ fn wafv2() -> Template {
             input::<infra::aws::wafv2::ip_set::Scope>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFv2LoggingConfiguration",
         infra::aws::wafv2::logging_configuration::LoggingConfiguration::new(
             input::<Vec<Value<String>>>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFv2RegexPatternSet",
         infra::aws::wafv2::regex_pattern_set::RegexPatternSet::new(
             input::<Vec<Value<String>>>(),
             input::<infra::aws::wafv2::regex_pattern_set::Scope>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFv2RuleGroup",
         infra::aws::wafv2::rule_group::RuleGroup::new(
             input::<i64>(),
@@ -12280,7 +14122,8 @@ fn wafv2() -> Template {
             input::<infra::aws::wafv2::rule_group::VisibilityConfig>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFv2WebACL",
         infra::aws::wafv2::web_acl::WebAcl::new(
             input::<infra::aws::wafv2::web_acl::DefaultAction>(),
@@ -12288,7 +14131,8 @@ fn wafv2() -> Template {
             input::<infra::aws::wafv2::web_acl::VisibilityConfig>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWAFv2WebACLAssociation",
         infra::aws::wafv2::web_acl_association::WebAclAssociation::new(
             input::<String>(),
@@ -12300,7 +14144,8 @@ fn wafv2() -> Template {
 
 fn wellarchitected() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSWellArchitectedAgentContext",
         infra::aws::wellarchitected::agent_context::AgentContext::new(
             input::<Json>(),
@@ -12309,7 +14154,8 @@ fn wellarchitected() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWellArchitectedAgentGoal",
         infra::aws::wellarchitected::agent_goal::AgentGoal::new(
             input::<Vec<Value<infra::aws::wellarchitected::agent_goal::Pillar>>>(),
@@ -12317,12 +14163,24 @@ fn wellarchitected() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSWellArchitectedAgentProfile", infra::aws::wellarchitected::agent_profile::AgentProfile::new(input::<Vec<Value<infra::aws::wellarchitected::agent_profile::AggregationConfiguration>>>(), input::<String>(), input::<String>(), input::<Vec<Value<infra::aws::wellarchitected::agent_profile::Pillar>>>()));
-    t.add(
+    check::add(
+        &mut t,
+        "AWSWellArchitectedAgentProfile",
+        infra::aws::wellarchitected::agent_profile::AgentProfile::new(
+            input::<Vec<Value<infra::aws::wellarchitected::agent_profile::AggregationConfiguration>>>(
+            ),
+            input::<String>(),
+            input::<String>(),
+            input::<Vec<Value<infra::aws::wellarchitected::agent_profile::Pillar>>>(),
+        ),
+    );
+    check::add(
+        &mut t,
         "AWSWellArchitectedLens",
         infra::aws::wellarchitected::lens::Lens::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWellArchitectedProfile",
         infra::aws::wellarchitected::profile::Profile::new(
             input::<String>(),
@@ -12330,7 +14188,8 @@ fn wellarchitected() -> Template {
             input::<Vec<Value<infra::aws::wellarchitected::profile::ProfileQuestionUpdate>>>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWellArchitectedReviewTemplate",
         infra::aws::wellarchitected::review_template::ReviewTemplate::new(
             input::<String>(),
@@ -12338,7 +14197,8 @@ fn wellarchitected() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWellArchitectedWorkload",
         infra::aws::wellarchitected::workload::Workload::new(
             input::<String>(),
@@ -12352,7 +14212,8 @@ fn wellarchitected() -> Template {
 
 fn wickr() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSWickrNetwork",
         infra::aws::wickr::network::Network::new(
             input::<infra::aws::wickr::network::AccessLevel>(),
@@ -12364,7 +14225,8 @@ fn wickr() -> Template {
 
 fn wisdom() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomAIAgent",
         infra::aws::wisdom::ai_agent::AiAgent::new(
             input::<String>(),
@@ -12372,14 +14234,16 @@ fn wisdom() -> Template {
             input::<infra::aws::wisdom::ai_agent::AiAgentType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomAIAgentVersion",
         infra::aws::wisdom::ai_agent_version::AiAgentVersion::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomAIGuardrail",
         infra::aws::wisdom::ai_guardrail::AiGuardrail::new(
             input::<String>(),
@@ -12387,14 +14251,16 @@ fn wisdom() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomAIGuardrailVersion",
         infra::aws::wisdom::ai_guardrail_version::AiGuardrailVersion::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomAIPrompt",
         infra::aws::wisdom::ai_prompt::AiPrompt::new(
             input::<infra::aws::wisdom::ai_prompt::AiPromptApiFormat>(),
@@ -12404,21 +14270,24 @@ fn wisdom() -> Template {
             input::<infra::aws::wisdom::ai_prompt::AiPromptType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomAIPromptVersion",
         infra::aws::wisdom::ai_prompt_version::AiPromptVersion::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomAssistant",
         infra::aws::wisdom::assistant::Assistant::new(
             input::<String>(),
             input::<infra::aws::wisdom::assistant::AssistantType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomAssistantAssociation",
         infra::aws::wisdom::assistant_association::AssistantAssociation::new(
             input::<String>(),
@@ -12426,11 +14295,13 @@ fn wisdom() -> Template {
             input::<infra::aws::wisdom::assistant_association::AssociationType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomContent",
         infra::aws::wisdom::content::Content::new(input::<String>(), input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomContentAssociation",
         infra::aws::wisdom::content_association::ContentAssociation::new(
             input::<infra::aws::wisdom::content_association::ContentAssociationContents>(),
@@ -12439,14 +14310,16 @@ fn wisdom() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomKnowledgeBase",
         infra::aws::wisdom::knowledge_base::KnowledgeBase::new(
             input::<infra::aws::wisdom::knowledge_base::KnowledgeBaseType>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWisdomMessageTemplate",
         infra::aws::wisdom::message_template::MessageTemplate::new(
             input::<infra::aws::wisdom::message_template::ChannelSubtype>(),
@@ -12455,8 +14328,13 @@ fn wisdom() -> Template {
             input::<String>(),
         ),
     );
-    t.add("AWSWisdomMessageTemplateVersion", infra::aws::wisdom::message_template_version::MessageTemplateVersion::new(input::<String>()));
-    t.add(
+    check::add(
+        &mut t,
+        "AWSWisdomMessageTemplateVersion",
+        infra::aws::wisdom::message_template_version::MessageTemplateVersion::new(input::<String>()),
+    );
+    check::add(
+        &mut t,
         "AWSWisdomQuickResponse",
         infra::aws::wisdom::quick_response::QuickResponse::new(
             input::<infra::aws::wisdom::quick_response::QuickResponseContentProvider>(),
@@ -12469,15 +14347,18 @@ fn wisdom() -> Template {
 
 fn workspaces() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesConnectionAlias",
         infra::aws::workspaces::connection_alias::ConnectionAlias::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesDirectory",
         infra::aws::workspaces::directory::Directory::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWorkspace",
         infra::aws::workspaces::workspace::Workspace::new(
             input::<String>(),
@@ -12485,11 +14366,13 @@ fn workspaces() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWorkspaceIpGroup",
         infra::aws::workspaces::workspace_ip_group::WorkspaceIpGroup::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWorkspacesPool",
         infra::aws::workspaces::workspaces_pool::WorkspacesPool::new(
             input::<String>(),
@@ -12503,11 +14386,13 @@ fn workspaces() -> Template {
 
 fn workspacesinstances() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkspacesInstancesVolume",
         infra::aws::workspacesinstances::volume::Volume::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkspacesInstancesVolumeAssociation",
         infra::aws::workspacesinstances::volume_association::VolumeAssociation::new(
             input::<String>(),
@@ -12515,7 +14400,8 @@ fn workspacesinstances() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkspacesInstancesWorkspaceInstance",
         infra::aws::workspacesinstances::workspace_instance::WorkspaceInstance::new(),
     );
@@ -12524,7 +14410,8 @@ fn workspacesinstances() -> Template {
 
 fn workspacesthinclient() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesThinClientEnvironment",
         infra::aws::workspacesthinclient::environment::Environment::new(input::<String>()),
     );
@@ -12533,15 +14420,18 @@ fn workspacesthinclient() -> Template {
 
 fn workspacesweb() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWebBrowserSettings",
         infra::aws::workspacesweb::browser_settings::BrowserSettings::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWebDataProtectionSettings",
         infra::aws::workspacesweb::data_protection_settings::DataProtectionSettings::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWebIdentityProvider",
         infra::aws::workspacesweb::identity_provider::IdentityProvider::new(
             input::<BTreeMap<String, Value<String>>>(),
@@ -12549,13 +14439,15 @@ fn workspacesweb() -> Template {
             input::<infra::aws::workspacesweb::identity_provider::IdentityProviderType>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWebIpAccessSettings",
         infra::aws::workspacesweb::ip_access_settings::IpAccessSettings::new(input::<
             Vec<Value<infra::aws::workspacesweb::ip_access_settings::IpRule>>,
         >()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWebNetworkSettings",
         infra::aws::workspacesweb::network_settings::NetworkSettings::new(
             input::<Vec<Value<String>>>(),
@@ -12563,28 +14455,33 @@ fn workspacesweb() -> Template {
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWebPortal",
         infra::aws::workspacesweb::portal::Portal::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWebSessionLogger",
         infra::aws::workspacesweb::session_logger::SessionLogger::new(
             input::<Json>(),
             input::<infra::aws::workspacesweb::session_logger::LogConfiguration>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWebTrustStore",
         infra::aws::workspacesweb::trust_store::TrustStore::new(input::<Vec<Value<String>>>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWebUserAccessLoggingSettings",
         infra::aws::workspacesweb::user_access_logging_settings::UserAccessLoggingSettings::new(
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSWorkSpacesWebUserSettings",
         infra::aws::workspacesweb::user_settings::UserSettings::new(
             input::<infra::aws::workspacesweb::user_settings::EnabledType>(),
@@ -12599,22 +14496,26 @@ fn workspacesweb() -> Template {
 
 fn xray() -> Template {
     let mut t = check::template();
-    t.add(
+    check::add(
+        &mut t,
         "AWSXRayGroup",
         infra::aws::xray::group::Group::new(input::<String>()),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSXRayResourcePolicy",
         infra::aws::xray::resource_policy::ResourcePolicy::new(
             input::<String>(),
             input::<String>(),
         ),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSXRaySamplingRule",
         infra::aws::xray::sampling_rule::SamplingRule::new(),
     );
-    t.add(
+    check::add(
+        &mut t,
         "AWSXRayTransactionSearchConfig",
         infra::aws::xray::transaction_search_config::TransactionSearchConfig::new(),
     );

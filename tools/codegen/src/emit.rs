@@ -79,6 +79,7 @@ pub fn resource_file(model: &ResourceModel) -> String {
         name = r.name
     );
     to_json_impl(&mut out, r);
+    from_json_impl(&mut out, r);
 
     if !model.attributes.is_empty() {
         let _ = writeln!(
@@ -111,6 +112,7 @@ pub fn resource_file(model: &ResourceModel) -> String {
         constructor_and_setters(&mut out, s);
         out.push_str("}\n\n");
         to_json_impl(&mut out, s);
+        from_json_impl(&mut out, s);
         value_from(&mut out, &s.name, false);
         if model.boxed_structs.contains(&s.name) {
             value_from(&mut out, &s.name, true);
@@ -207,6 +209,51 @@ fn to_json_impl(out: &mut String, s: &StructDef) {
     out.push_str("        Json::Object(out)\n    }\n}\n\n");
 }
 
+/// `FromJson` for a struct (behind the `from-json` feature: it costs half
+/// again a default build): every key one of its fields, every required
+/// field there, each value read by its `Value`.
+fn from_json_impl(out: &mut String, s: &StructDef) {
+    let _ = writeln!(
+        out,
+        "#[cfg(feature = \"from-json\")]\nimpl crate::FromJson for {} {{",
+        s.name
+    );
+    out.push_str(
+        "    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+",
+    );
+    let keys: Vec<String> = s
+        .fields
+        .iter()
+        .map(|f| format!("{:?}", f.json_name))
+        .collect();
+    let map = if s.fields.is_empty() { "_map" } else { "map" };
+    let _ = writeln!(
+        out,
+        "        let {map} = crate::from_json_object(json, path, &[{}])?;",
+        keys.join(", ")
+    );
+    out.push_str(
+        "        Ok(Self {
+",
+    );
+    for f in &s.fields {
+        let read = if f.required { "required" } else { "optional" };
+        let _ = writeln!(
+            out,
+            "            {}: crate::from_json_{read}(map, {:?}, path)?,",
+            f.rust_name, f.json_name
+        );
+    }
+    out.push_str(
+        "        })
+    }
+}
+
+",
+    );
+}
+
 fn value_from(out: &mut String, name: &str, boxed: bool) {
     if boxed {
         let _ = writeln!(
@@ -248,6 +295,17 @@ fn enum_def(out: &mut String, e: &EnumDef) {
         out,
         "impl crate::ToJson for {0} {{\n    fn to_json(&self) -> Json {{\n        Json::String(self.as_str().to_owned())\n    }}\n}}\n",
         e.name
+    );
+    let variants: Vec<String> = e
+        .variants
+        .iter()
+        .map(|(variant, value)| format!("({value:?}, Self::{variant})"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "#[cfg(feature = \"from-json\")]\nimpl crate::FromJson for {} {{\n    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {{\n        crate::from_json_variant(json, path, &[{}])\n    }}\n}}\n",
+        e.name,
+        variants.join(", ")
     );
     value_from(out, &e.name, false);
 }
@@ -503,7 +561,7 @@ pub fn every_type_test(services: &[(String, Vec<ResourceModel>)]) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "    t.add({:?}, {path}::{}::new({}));",
+                "    check::add(&mut t, {:?}, {path}::{}::new({}));",
                 logical_id(&m.type_name),
                 m.resource.name,
                 args.join(", ")

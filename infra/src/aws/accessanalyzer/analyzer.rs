@@ -94,6 +94,30 @@ impl crate::ToJson for Analyzer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Analyzer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnalyzerConfiguration",
+                "AnalyzerName",
+                "ArchiveRules",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            analyzer_configuration: crate::from_json_optional(map, "AnalyzerConfiguration", path)?,
+            analyzer_name: crate::from_json_optional(map, "AnalyzerName", path)?,
+            archive_rules: crate::from_json_optional(map, "ArchiveRules", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AccessAnalyzer::Analyzer` (`Fn::GetAtt`).
 impl crate::Handle<Analyzer> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) of the analyzer
@@ -128,6 +152,16 @@ impl crate::ToJson for AnalysisRule {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Exclusions", &self.exclusions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalysisRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exclusions"])?;
+        Ok(Self {
+            exclusions: crate::from_json_optional(map, "Exclusions", path)?,
+        })
     }
 }
 
@@ -184,6 +218,17 @@ impl crate::ToJson for AnalysisRuleCriteria {
         crate::put_opt(&mut out, "AccountIds", &self.account_ids);
         crate::put_opt(&mut out, "ResourceTags", &self.resource_tags);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalysisRuleCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccountIds", "ResourceTags"])?;
+        Ok(Self {
+            account_ids: crate::from_json_optional(map, "AccountIds", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+        })
     }
 }
 
@@ -249,6 +294,29 @@ impl crate::ToJson for AnalyzerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalyzerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InternalAccessConfiguration", "UnusedAccessConfiguration"],
+        )?;
+        Ok(Self {
+            internal_access_configuration: crate::from_json_optional(
+                map,
+                "InternalAccessConfiguration",
+                path,
+            )?,
+            unused_access_configuration: crate::from_json_optional(
+                map,
+                "UnusedAccessConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AnalyzerConfiguration> for Value<AnalyzerConfiguration> {
     fn from(value: AnalyzerConfiguration) -> Self {
         Value::Lit(value)
@@ -284,6 +352,17 @@ impl crate::ToJson for ArchiveRule {
         crate::put(&mut out, "Filter", &self.filter);
         crate::put(&mut out, "RuleName", &self.rule_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArchiveRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filter", "RuleName"])?;
+        Ok(Self {
+            filter: crate::from_json_required(map, "Filter", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+        })
     }
 }
 
@@ -357,6 +436,21 @@ impl crate::ToJson for Filter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Contains", "Eq", "Exists", "Neq", "Property"])?;
+        Ok(Self {
+            contains: crate::from_json_optional(map, "Contains", path)?,
+            eq: crate::from_json_optional(map, "Eq", path)?,
+            exists: crate::from_json_optional(map, "Exists", path)?,
+            neq: crate::from_json_optional(map, "Neq", path)?,
+            property: crate::from_json_required(map, "Property", path)?,
+        })
+    }
+}
+
 impl From<Filter> for Value<Filter> {
     fn from(value: Filter) -> Self {
         Value::Lit(value)
@@ -394,6 +488,16 @@ impl crate::ToJson for InternalAccessAnalysisRule {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Inclusions", &self.inclusions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InternalAccessAnalysisRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Inclusions"])?;
+        Ok(Self {
+            inclusions: crate::from_json_optional(map, "Inclusions", path)?,
+        })
     }
 }
 
@@ -457,6 +561,19 @@ impl crate::ToJson for InternalAccessAnalysisRuleCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InternalAccessAnalysisRuleCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AccountIds", "ResourceArns", "ResourceTypes"])?;
+        Ok(Self {
+            account_ids: crate::from_json_optional(map, "AccountIds", path)?,
+            resource_arns: crate::from_json_optional(map, "ResourceArns", path)?,
+            resource_types: crate::from_json_optional(map, "ResourceTypes", path)?,
+        })
+    }
+}
+
 impl From<InternalAccessAnalysisRuleCriteria> for Value<InternalAccessAnalysisRuleCriteria> {
     fn from(value: InternalAccessAnalysisRuleCriteria) -> Self {
         Value::Lit(value)
@@ -501,6 +618,20 @@ impl crate::ToJson for InternalAccessConfiguration {
             &self.internal_access_analysis_rule,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InternalAccessConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InternalAccessAnalysisRule"])?;
+        Ok(Self {
+            internal_access_analysis_rule: crate::from_json_optional(
+                map,
+                "InternalAccessAnalysisRule",
+                path,
+            )?,
+        })
     }
 }
 
@@ -551,6 +682,17 @@ impl crate::ToJson for UnusedAccessConfiguration {
         crate::put_opt(&mut out, "AnalysisRule", &self.analysis_rule);
         crate::put_opt(&mut out, "UnusedAccessAge", &self.unused_access_age);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UnusedAccessConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AnalysisRule", "UnusedAccessAge"])?;
+        Ok(Self {
+            analysis_rule: crate::from_json_optional(map, "AnalysisRule", path)?,
+            unused_access_age: crate::from_json_optional(map, "UnusedAccessAge", path)?,
+        })
     }
 }
 

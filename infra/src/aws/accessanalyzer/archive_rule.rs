@@ -61,6 +61,18 @@ impl crate::ToJson for ArchiveRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArchiveRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AnalyzerName", "Filter", "RuleName"])?;
+        Ok(Self {
+            analyzer_name: crate::from_json_required(map, "AnalyzerName", path)?,
+            filter: crate::from_json_required(map, "Filter", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AccessAnalyzer::ArchiveRule` (`Fn::GetAtt`).
 impl crate::Handle<ArchiveRule> {
     /// `Fn::GetAtt` `Arn`. The ARN of the archive rule.
@@ -136,6 +148,19 @@ impl crate::ToJson for FilterValue {
         crate::put_opt(&mut out, "Exists", &self.exists);
         crate::put_opt(&mut out, "Neq", &self.neq);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Contains", "Eq", "Exists", "Neq"])?;
+        Ok(Self {
+            contains: crate::from_json_optional(map, "Contains", path)?,
+            eq: crate::from_json_optional(map, "Eq", path)?,
+            exists: crate::from_json_optional(map, "Exists", path)?,
+            neq: crate::from_json_optional(map, "Neq", path)?,
+        })
     }
 }
 

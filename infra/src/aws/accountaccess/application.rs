@@ -57,6 +57,17 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdentitySource", "Tags"])?;
+        Ok(Self {
+            identity_source: crate::from_json_required(map, "IdentitySource", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AccountAccess::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `ApplicationArn`. The ARN of the application
@@ -125,6 +136,17 @@ impl crate::ToJson for IdentityCenter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityCenter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationArn", "InstanceArn"])?;
+        Ok(Self {
+            application_arn: crate::from_json_optional(map, "ApplicationArn", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+        })
+    }
+}
+
 impl From<IdentityCenter> for Value<IdentityCenter> {
     fn from(value: IdentityCenter) -> Self {
         Value::Lit(value)
@@ -152,6 +174,16 @@ impl crate::ToJson for IdentitySource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IdentityCenter", &self.identity_center);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentitySource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdentityCenter"])?;
+        Ok(Self {
+            identity_center: crate::from_json_required(map, "IdentityCenter", path)?,
+        })
     }
 }
 

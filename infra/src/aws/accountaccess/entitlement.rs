@@ -53,6 +53,17 @@ impl crate::ToJson for Entitlement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Entitlement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationArn", "Entitlement"])?;
+        Ok(Self {
+            application_arn: crate::from_json_required(map, "ApplicationArn", path)?,
+            entitlement: crate::from_json_required(map, "Entitlement", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AccountAccess::Entitlement` (`Fn::GetAtt`).
 impl crate::Handle<Entitlement> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the entitlement was created
@@ -92,6 +103,16 @@ impl crate::ToJson for EntitlementEntitlement {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PrincipalRole", &self.principal_role);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntitlementEntitlement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PrincipalRole"])?;
+        Ok(Self {
+            principal_role: crate::from_json_required(map, "PrincipalRole", path)?,
+        })
     }
 }
 
@@ -141,6 +162,17 @@ impl crate::ToJson for IdentityCenterPrincipal {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityCenterPrincipal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupId", "UserId"])?;
+        Ok(Self {
+            group_id: crate::from_json_optional(map, "GroupId", path)?,
+            user_id: crate::from_json_optional(map, "UserId", path)?,
+        })
+    }
+}
+
 impl From<IdentityCenterPrincipal> for Value<IdentityCenterPrincipal> {
     fn from(value: IdentityCenterPrincipal) -> Self {
         Value::Lit(value)
@@ -168,6 +200,16 @@ impl crate::ToJson for Principal {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IdentityCenter", &self.identity_center);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Principal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdentityCenter"])?;
+        Ok(Self {
+            identity_center: crate::from_json_required(map, "IdentityCenter", path)?,
+        })
     }
 }
 
@@ -212,6 +254,18 @@ impl crate::ToJson for PrincipalRoleEntitlement {
         crate::put(&mut out, "Principal", &self.principal);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrincipalRoleEntitlement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Account", "Principal", "RoleArn"])?;
+        Ok(Self {
+            account: crate::from_json_optional(map, "Account", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 

@@ -126,6 +126,42 @@ impl crate::ToJson for Certificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Certificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiPassthrough",
+                "CertificateAuthorityArn",
+                "CertificateSigningRequest",
+                "SigningAlgorithm",
+                "TemplateArn",
+                "Validity",
+                "ValidityNotBefore",
+            ],
+        )?;
+        Ok(Self {
+            api_passthrough: crate::from_json_optional(map, "ApiPassthrough", path)?,
+            certificate_authority_arn: crate::from_json_required(
+                map,
+                "CertificateAuthorityArn",
+                path,
+            )?,
+            certificate_signing_request: crate::from_json_required(
+                map,
+                "CertificateSigningRequest",
+                path,
+            )?,
+            signing_algorithm: crate::from_json_required(map, "SigningAlgorithm", path)?,
+            template_arn: crate::from_json_optional(map, "TemplateArn", path)?,
+            validity: crate::from_json_required(map, "Validity", path)?,
+            validity_not_before: crate::from_json_optional(map, "ValidityNotBefore", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ACMPCA::Certificate` (`Fn::GetAtt`).
 impl crate::Handle<Certificate> {
     /// `Fn::GetAtt` `Arn`.
@@ -188,6 +224,17 @@ impl crate::ToJson for ApiPassthrough {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiPassthrough {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Extensions", "Subject"])?;
+        Ok(Self {
+            extensions: crate::from_json_optional(map, "Extensions", path)?,
+            subject: crate::from_json_optional(map, "Subject", path)?,
+        })
+    }
+}
+
 impl From<ApiPassthrough> for Value<ApiPassthrough> {
     fn from(value: ApiPassthrough) -> Self {
         Value::Lit(value)
@@ -223,6 +270,17 @@ impl crate::ToJson for CustomAttribute {
         crate::put(&mut out, "ObjectIdentifier", &self.object_identifier);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ObjectIdentifier", "Value"])?;
+        Ok(Self {
+            object_identifier: crate::from_json_required(map, "ObjectIdentifier", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -277,6 +335,18 @@ impl crate::ToJson for CustomExtension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomExtension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Critical", "ObjectIdentifier", "Value"])?;
+        Ok(Self {
+            critical: crate::from_json_optional(map, "Critical", path)?,
+            object_identifier: crate::from_json_required(map, "ObjectIdentifier", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<CustomExtension> for Value<CustomExtension> {
     fn from(value: CustomExtension) -> Self {
         Value::Lit(value)
@@ -314,6 +384,17 @@ impl crate::ToJson for EdiPartyName {
         crate::put(&mut out, "NameAssigner", &self.name_assigner);
         crate::put(&mut out, "PartyName", &self.party_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EdiPartyName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NameAssigner", "PartyName"])?;
+        Ok(Self {
+            name_assigner: crate::from_json_required(map, "NameAssigner", path)?,
+            party_name: crate::from_json_required(map, "PartyName", path)?,
+        })
     }
 }
 
@@ -371,6 +452,25 @@ impl crate::ToJson for ExtendedKeyUsage {
             &self.extended_key_usage_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExtendedKeyUsage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExtendedKeyUsageObjectIdentifier", "ExtendedKeyUsageType"],
+        )?;
+        Ok(Self {
+            extended_key_usage_object_identifier: crate::from_json_optional(
+                map,
+                "ExtendedKeyUsageObjectIdentifier",
+                path,
+            )?,
+            extended_key_usage_type: crate::from_json_optional(map, "ExtendedKeyUsageType", path)?,
+        })
     }
 }
 
@@ -476,6 +576,34 @@ impl crate::ToJson for Extensions {
             &self.subject_alternative_names,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Extensions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificatePolicies",
+                "CustomExtensions",
+                "ExtendedKeyUsage",
+                "KeyUsage",
+                "SubjectAlternativeNames",
+            ],
+        )?;
+        Ok(Self {
+            certificate_policies: crate::from_json_optional(map, "CertificatePolicies", path)?,
+            custom_extensions: crate::from_json_optional(map, "CustomExtensions", path)?,
+            extended_key_usage: crate::from_json_optional(map, "ExtendedKeyUsage", path)?,
+            key_usage: crate::from_json_optional(map, "KeyUsage", path)?,
+            subject_alternative_names: crate::from_json_optional(
+                map,
+                "SubjectAlternativeNames",
+                path,
+            )?,
+        })
     }
 }
 
@@ -601,6 +729,40 @@ impl crate::ToJson for GeneralName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeneralName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DirectoryName",
+                "DnsName",
+                "EdiPartyName",
+                "IpAddress",
+                "OtherName",
+                "RegisteredId",
+                "Rfc822Name",
+                "UniformResourceIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            directory_name: crate::from_json_optional(map, "DirectoryName", path)?,
+            dns_name: crate::from_json_optional(map, "DnsName", path)?,
+            edi_party_name: crate::from_json_optional(map, "EdiPartyName", path)?,
+            ip_address: crate::from_json_optional(map, "IpAddress", path)?,
+            other_name: crate::from_json_optional(map, "OtherName", path)?,
+            registered_id: crate::from_json_optional(map, "RegisteredId", path)?,
+            rfc822_name: crate::from_json_optional(map, "Rfc822Name", path)?,
+            uniform_resource_identifier: crate::from_json_optional(
+                map,
+                "UniformResourceIdentifier",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<GeneralName> for Value<GeneralName> {
     fn from(value: GeneralName) -> Self {
         Value::Lit(value)
@@ -718,6 +880,38 @@ impl crate::ToJson for KeyUsage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyUsage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CRLSign",
+                "DataEncipherment",
+                "DecipherOnly",
+                "DigitalSignature",
+                "EncipherOnly",
+                "KeyAgreement",
+                "KeyCertSign",
+                "KeyEncipherment",
+                "NonRepudiation",
+            ],
+        )?;
+        Ok(Self {
+            crl_sign: crate::from_json_optional(map, "CRLSign", path)?,
+            data_encipherment: crate::from_json_optional(map, "DataEncipherment", path)?,
+            decipher_only: crate::from_json_optional(map, "DecipherOnly", path)?,
+            digital_signature: crate::from_json_optional(map, "DigitalSignature", path)?,
+            encipher_only: crate::from_json_optional(map, "EncipherOnly", path)?,
+            key_agreement: crate::from_json_optional(map, "KeyAgreement", path)?,
+            key_cert_sign: crate::from_json_optional(map, "KeyCertSign", path)?,
+            key_encipherment: crate::from_json_optional(map, "KeyEncipherment", path)?,
+            non_repudiation: crate::from_json_optional(map, "NonRepudiation", path)?,
+        })
+    }
+}
+
 impl From<KeyUsage> for Value<KeyUsage> {
     fn from(value: KeyUsage) -> Self {
         Value::Lit(value)
@@ -752,6 +946,17 @@ impl crate::ToJson for OtherName {
         crate::put(&mut out, "TypeId", &self.type_id);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OtherName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TypeId", "Value"])?;
+        Ok(Self {
+            type_id: crate::from_json_required(map, "TypeId", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -802,6 +1007,17 @@ impl crate::ToJson for PolicyInformation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyInformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertPolicyId", "PolicyQualifiers"])?;
+        Ok(Self {
+            cert_policy_id: crate::from_json_required(map, "CertPolicyId", path)?,
+            policy_qualifiers: crate::from_json_optional(map, "PolicyQualifiers", path)?,
+        })
+    }
+}
+
 impl From<PolicyInformation> for Value<PolicyInformation> {
     fn from(value: PolicyInformation) -> Self {
         Value::Lit(value)
@@ -841,6 +1057,17 @@ impl crate::ToJson for PolicyQualifierInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyQualifierInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyQualifierId", "Qualifier"])?;
+        Ok(Self {
+            policy_qualifier_id: crate::from_json_required(map, "PolicyQualifierId", path)?,
+            qualifier: crate::from_json_required(map, "Qualifier", path)?,
+        })
+    }
+}
+
 impl From<PolicyQualifierInfo> for Value<PolicyQualifierInfo> {
     fn from(value: PolicyQualifierInfo) -> Self {
         Value::Lit(value)
@@ -872,6 +1099,16 @@ impl crate::ToJson for Qualifier {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CpsUri", &self.cps_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Qualifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CpsUri"])?;
+        Ok(Self {
+            cps_uri: crate::from_json_required(map, "CpsUri", path)?,
+        })
     }
 }
 
@@ -1078,6 +1315,54 @@ impl crate::ToJson for Subject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CommonName",
+                "Country",
+                "CustomAttributes",
+                "DistinguishedNameQualifier",
+                "GenerationQualifier",
+                "GivenName",
+                "Initials",
+                "Locality",
+                "Organization",
+                "OrganizationalUnit",
+                "Pseudonym",
+                "SerialNumber",
+                "State",
+                "Surname",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            common_name: crate::from_json_optional(map, "CommonName", path)?,
+            country: crate::from_json_optional(map, "Country", path)?,
+            custom_attributes: crate::from_json_optional(map, "CustomAttributes", path)?,
+            distinguished_name_qualifier: crate::from_json_optional(
+                map,
+                "DistinguishedNameQualifier",
+                path,
+            )?,
+            generation_qualifier: crate::from_json_optional(map, "GenerationQualifier", path)?,
+            given_name: crate::from_json_optional(map, "GivenName", path)?,
+            initials: crate::from_json_optional(map, "Initials", path)?,
+            locality: crate::from_json_optional(map, "Locality", path)?,
+            organization: crate::from_json_optional(map, "Organization", path)?,
+            organizational_unit: crate::from_json_optional(map, "OrganizationalUnit", path)?,
+            pseudonym: crate::from_json_optional(map, "Pseudonym", path)?,
+            serial_number: crate::from_json_optional(map, "SerialNumber", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            surname: crate::from_json_optional(map, "Surname", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<Subject> for Value<Subject> {
     fn from(value: Subject) -> Self {
         Value::Lit(value)
@@ -1112,6 +1397,17 @@ impl crate::ToJson for Validity {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Validity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 

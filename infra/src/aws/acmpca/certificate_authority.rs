@@ -133,6 +133,46 @@ impl crate::ToJson for CertificateAuthority {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateAuthority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CsrExtensions",
+                "KeyAlgorithm",
+                "KeyStorageSecurityStandard",
+                "RevocationConfiguration",
+                "SigningAlgorithm",
+                "Subject",
+                "Tags",
+                "Type",
+                "UsageMode",
+            ],
+        )?;
+        Ok(Self {
+            csr_extensions: crate::from_json_optional(map, "CsrExtensions", path)?,
+            key_algorithm: crate::from_json_required(map, "KeyAlgorithm", path)?,
+            key_storage_security_standard: crate::from_json_optional(
+                map,
+                "KeyStorageSecurityStandard",
+                path,
+            )?,
+            revocation_configuration: crate::from_json_optional(
+                map,
+                "RevocationConfiguration",
+                path,
+            )?,
+            signing_algorithm: crate::from_json_required(map, "SigningAlgorithm", path)?,
+            subject: crate::from_json_required(map, "Subject", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            usage_mode: crate::from_json_optional(map, "UsageMode", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ACMPCA::CertificateAuthority` (`Fn::GetAtt`).
 impl crate::Handle<CertificateAuthority> {
     /// `Fn::GetAtt` `Arn`.
@@ -177,6 +217,17 @@ impl crate::ToJson for AccessDescription {
         crate::put(&mut out, "AccessLocation", &self.access_location);
         crate::put(&mut out, "AccessMethod", &self.access_method);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessDescription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessLocation", "AccessMethod"])?;
+        Ok(Self {
+            access_location: crate::from_json_required(map, "AccessLocation", path)?,
+            access_method: crate::from_json_required(map, "AccessMethod", path)?,
+        })
     }
 }
 
@@ -227,6 +278,22 @@ impl crate::ToJson for AccessMethod {
             &self.custom_object_identifier,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AccessMethodType", "CustomObjectIdentifier"])?;
+        Ok(Self {
+            access_method_type: crate::from_json_optional(map, "AccessMethodType", path)?,
+            custom_object_identifier: crate::from_json_optional(
+                map,
+                "CustomObjectIdentifier",
+                path,
+            )?,
+        })
     }
 }
 
@@ -340,6 +407,40 @@ impl crate::ToJson for CrlConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CrlDistributionPointExtensionConfiguration",
+                "CrlType",
+                "CustomCname",
+                "CustomPath",
+                "Enabled",
+                "ExpirationInDays",
+                "S3BucketName",
+                "S3ObjectAcl",
+            ],
+        )?;
+        Ok(Self {
+            crl_distribution_point_extension_configuration: crate::from_json_optional(
+                map,
+                "CrlDistributionPointExtensionConfiguration",
+                path,
+            )?,
+            crl_type: crate::from_json_optional(map, "CrlType", path)?,
+            custom_cname: crate::from_json_optional(map, "CustomCname", path)?,
+            custom_path: crate::from_json_optional(map, "CustomPath", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            expiration_in_days: crate::from_json_optional(map, "ExpirationInDays", path)?,
+            s3_bucket_name: crate::from_json_optional(map, "S3BucketName", path)?,
+            s3_object_acl: crate::from_json_optional(map, "S3ObjectAcl", path)?,
+        })
+    }
+}
+
 impl From<CrlConfiguration> for Value<CrlConfiguration> {
     fn from(value: CrlConfiguration) -> Self {
         Value::Lit(value)
@@ -368,6 +469,16 @@ impl crate::ToJson for CrlDistributionPointExtensionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "OmitExtension", &self.omit_extension);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrlDistributionPointExtensionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OmitExtension"])?;
+        Ok(Self {
+            omit_extension: crate::from_json_required(map, "OmitExtension", path)?,
+        })
     }
 }
 
@@ -426,6 +537,21 @@ impl crate::ToJson for CsrExtensions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CsrExtensions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyUsage", "SubjectInformationAccess"])?;
+        Ok(Self {
+            key_usage: crate::from_json_optional(map, "KeyUsage", path)?,
+            subject_information_access: crate::from_json_optional(
+                map,
+                "SubjectInformationAccess",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CsrExtensions> for Value<CsrExtensions> {
     fn from(value: CsrExtensions) -> Self {
         Value::Lit(value)
@@ -460,6 +586,17 @@ impl crate::ToJson for CustomAttribute {
         crate::put(&mut out, "ObjectIdentifier", &self.object_identifier);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ObjectIdentifier", "Value"])?;
+        Ok(Self {
+            object_identifier: crate::from_json_required(map, "ObjectIdentifier", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -500,6 +637,17 @@ impl crate::ToJson for EdiPartyName {
         crate::put_opt(&mut out, "NameAssigner", &self.name_assigner);
         crate::put(&mut out, "PartyName", &self.party_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EdiPartyName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NameAssigner", "PartyName"])?;
+        Ok(Self {
+            name_assigner: crate::from_json_optional(map, "NameAssigner", path)?,
+            party_name: crate::from_json_required(map, "PartyName", path)?,
+        })
     }
 }
 
@@ -611,6 +759,40 @@ impl crate::ToJson for GeneralName {
             &self.uniform_resource_identifier,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeneralName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DirectoryName",
+                "DnsName",
+                "EdiPartyName",
+                "IpAddress",
+                "OtherName",
+                "RegisteredId",
+                "Rfc822Name",
+                "UniformResourceIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            directory_name: crate::from_json_optional(map, "DirectoryName", path)?,
+            dns_name: crate::from_json_optional(map, "DnsName", path)?,
+            edi_party_name: crate::from_json_optional(map, "EdiPartyName", path)?,
+            ip_address: crate::from_json_optional(map, "IpAddress", path)?,
+            other_name: crate::from_json_optional(map, "OtherName", path)?,
+            registered_id: crate::from_json_optional(map, "RegisteredId", path)?,
+            rfc822_name: crate::from_json_optional(map, "Rfc822Name", path)?,
+            uniform_resource_identifier: crate::from_json_optional(
+                map,
+                "UniformResourceIdentifier",
+                path,
+            )?,
+        })
     }
 }
 
@@ -730,6 +912,38 @@ impl crate::ToJson for KeyUsage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyUsage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CRLSign",
+                "DataEncipherment",
+                "DecipherOnly",
+                "DigitalSignature",
+                "EncipherOnly",
+                "KeyAgreement",
+                "KeyCertSign",
+                "KeyEncipherment",
+                "NonRepudiation",
+            ],
+        )?;
+        Ok(Self {
+            crl_sign: crate::from_json_optional(map, "CRLSign", path)?,
+            data_encipherment: crate::from_json_optional(map, "DataEncipherment", path)?,
+            decipher_only: crate::from_json_optional(map, "DecipherOnly", path)?,
+            digital_signature: crate::from_json_optional(map, "DigitalSignature", path)?,
+            encipher_only: crate::from_json_optional(map, "EncipherOnly", path)?,
+            key_agreement: crate::from_json_optional(map, "KeyAgreement", path)?,
+            key_cert_sign: crate::from_json_optional(map, "KeyCertSign", path)?,
+            key_encipherment: crate::from_json_optional(map, "KeyEncipherment", path)?,
+            non_repudiation: crate::from_json_optional(map, "NonRepudiation", path)?,
+        })
+    }
+}
+
 impl From<KeyUsage> for Value<KeyUsage> {
     fn from(value: KeyUsage) -> Self {
         Value::Lit(value)
@@ -771,6 +985,17 @@ impl crate::ToJson for OcspConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcspConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "OcspCustomCname"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            ocsp_custom_cname: crate::from_json_optional(map, "OcspCustomCname", path)?,
+        })
+    }
+}
+
 impl From<OcspConfiguration> for Value<OcspConfiguration> {
     fn from(value: OcspConfiguration) -> Self {
         Value::Lit(value)
@@ -802,6 +1027,17 @@ impl crate::ToJson for OtherName {
         crate::put(&mut out, "TypeId", &self.type_id);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OtherName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TypeId", "Value"])?;
+        Ok(Self {
+            type_id: crate::from_json_required(map, "TypeId", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -851,6 +1087,17 @@ impl crate::ToJson for RevocationConfiguration {
         crate::put_opt(&mut out, "CrlConfiguration", &self.crl_configuration);
         crate::put_opt(&mut out, "OcspConfiguration", &self.ocsp_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RevocationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CrlConfiguration", "OcspConfiguration"])?;
+        Ok(Self {
+            crl_configuration: crate::from_json_optional(map, "CrlConfiguration", path)?,
+            ocsp_configuration: crate::from_json_optional(map, "OcspConfiguration", path)?,
+        })
     }
 }
 
@@ -1038,6 +1285,54 @@ impl crate::ToJson for Subject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CommonName",
+                "Country",
+                "CustomAttributes",
+                "DistinguishedNameQualifier",
+                "GenerationQualifier",
+                "GivenName",
+                "Initials",
+                "Locality",
+                "Organization",
+                "OrganizationalUnit",
+                "Pseudonym",
+                "SerialNumber",
+                "State",
+                "Surname",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            common_name: crate::from_json_optional(map, "CommonName", path)?,
+            country: crate::from_json_optional(map, "Country", path)?,
+            custom_attributes: crate::from_json_optional(map, "CustomAttributes", path)?,
+            distinguished_name_qualifier: crate::from_json_optional(
+                map,
+                "DistinguishedNameQualifier",
+                path,
+            )?,
+            generation_qualifier: crate::from_json_optional(map, "GenerationQualifier", path)?,
+            given_name: crate::from_json_optional(map, "GivenName", path)?,
+            initials: crate::from_json_optional(map, "Initials", path)?,
+            locality: crate::from_json_optional(map, "Locality", path)?,
+            organization: crate::from_json_optional(map, "Organization", path)?,
+            organizational_unit: crate::from_json_optional(map, "OrganizationalUnit", path)?,
+            pseudonym: crate::from_json_optional(map, "Pseudonym", path)?,
+            serial_number: crate::from_json_optional(map, "SerialNumber", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            surname: crate::from_json_optional(map, "Surname", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<Subject> for Value<Subject> {
     fn from(value: Subject) -> Self {
         Value::Lit(value)
@@ -1066,6 +1361,20 @@ impl CrlType {
 impl crate::ToJson for CrlType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrlType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COMPLETE", Self::Complete),
+                ("PARTITIONED", Self::Partitioned),
+            ],
+        )
     }
 }
 
@@ -1104,6 +1413,21 @@ impl crate::ToJson for KeyStorageSecurityStandard {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyStorageSecurityStandard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CCPC_LEVEL_1_OR_HIGHER", Self::CcpcLevel1OrHigher),
+                ("FIPS_140_2_LEVEL_2_OR_HIGHER", Self::Fips1402Level2OrHigher),
+                ("FIPS_140_2_LEVEL_3_OR_HIGHER", Self::Fips1402Level3OrHigher),
+            ],
+        )
+    }
+}
+
 impl From<KeyStorageSecurityStandard> for Value<KeyStorageSecurityStandard> {
     fn from(value: KeyStorageSecurityStandard) -> Self {
         Value::Lit(value)
@@ -1135,6 +1459,20 @@ impl crate::ToJson for S3ObjectAcl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ObjectAcl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BUCKET_OWNER_FULL_CONTROL", Self::BucketOwnerFullControl),
+                ("PUBLIC_READ", Self::PublicRead),
+            ],
+        )
+    }
+}
+
 impl From<S3ObjectAcl> for Value<S3ObjectAcl> {
     fn from(value: S3ObjectAcl) -> Self {
         Value::Lit(value)
@@ -1163,6 +1501,20 @@ impl UsageMode {
 impl crate::ToJson for UsageMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UsageMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GENERAL_PURPOSE", Self::GeneralPurpose),
+                ("SHORT_LIVED_CERTIFICATE", Self::ShortLivedCertificate),
+            ],
+        )
     }
 }
 

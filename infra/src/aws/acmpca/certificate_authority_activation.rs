@@ -79,6 +79,32 @@ impl crate::ToJson for CertificateAuthorityActivation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateAuthorityActivation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Certificate",
+                "CertificateAuthorityArn",
+                "CertificateChain",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            certificate: crate::from_json_required(map, "Certificate", path)?,
+            certificate_authority_arn: crate::from_json_required(
+                map,
+                "CertificateAuthorityArn",
+                path,
+            )?,
+            certificate_chain: crate::from_json_optional(map, "CertificateChain", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ACMPCA::CertificateAuthorityActivation` (`Fn::GetAtt`).
 impl crate::Handle<CertificateAuthorityActivation> {
     /// `Fn::GetAtt` `CompleteCertificateChain`. The complete certificate chain, including the

@@ -74,6 +74,32 @@ impl crate::ToJson for Permission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "CertificateAuthorityArn",
+                "Principal",
+                "SourceAccount",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            certificate_authority_arn: crate::from_json_required(
+                map,
+                "CertificateAuthorityArn",
+                path,
+            )?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+            source_account: crate::from_json_optional(map, "SourceAccount", path)?,
+        })
+    }
+}
+
 /// The values `Action` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
@@ -99,6 +125,21 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GetCertificate", Self::GetCertificate),
+                ("IssueCertificate", Self::IssueCertificate),
+                ("ListPermissions", Self::ListPermissions),
+            ],
+        )
     }
 }
 

@@ -188,6 +188,52 @@ impl crate::ToJson for Registry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Registry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApprovalConfiguration",
+                "AuthorizerType",
+                "AutoDetectionEnabled",
+                "AutoDetectionScope",
+                "CustomMetadataSchemaConfiguration",
+                "Description",
+                "DiscoveryConfiguration",
+                "EncryptionConfiguration",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            approval_configuration: crate::from_json_optional(map, "ApprovalConfiguration", path)?,
+            authorizer_type: crate::from_json_optional(map, "AuthorizerType", path)?,
+            auto_detection_enabled: crate::from_json_optional(map, "AutoDetectionEnabled", path)?,
+            auto_detection_scope: crate::from_json_optional(map, "AutoDetectionScope", path)?,
+            custom_metadata_schema_configuration: crate::from_json_optional(
+                map,
+                "CustomMetadataSchemaConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            discovery_configuration: crate::from_json_optional(
+                map,
+                "DiscoveryConfiguration",
+                path,
+            )?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AgentRegistry::Registry` (`Fn::GetAtt`).
 impl crate::Handle<Registry> {
     /// `Fn::GetAtt` `AutoDetectionStatus`. The current auto-detection status. ACTIVE indicates
@@ -257,6 +303,16 @@ impl crate::ToJson for ApprovalConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApprovalConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoApprovalRules"])?;
+        Ok(Self {
+            auto_approval_rules: crate::from_json_optional(map, "AutoApprovalRules", path)?,
+        })
+    }
+}
+
 impl From<ApprovalConfiguration> for Value<ApprovalConfiguration> {
     fn from(value: ApprovalConfiguration) -> Self {
         Value::Lit(value)
@@ -286,6 +342,16 @@ impl crate::ToJson for AuthorizerConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CustomJWTAuthorizer", &self.custom_jwt_authorizer);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomJWTAuthorizer"])?;
+        Ok(Self {
+            custom_jwt_authorizer: crate::from_json_required(map, "CustomJWTAuthorizer", path)?,
+        })
     }
 }
 
@@ -324,6 +390,17 @@ impl crate::ToJson for AuthorizingClaimMatchValueType {
         crate::put(&mut out, "ClaimMatchOperator", &self.claim_match_operator);
         crate::put(&mut out, "ClaimMatchValue", &self.claim_match_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizingClaimMatchValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClaimMatchOperator", "ClaimMatchValue"])?;
+        Ok(Self {
+            claim_match_operator: crate::from_json_required(map, "ClaimMatchOperator", path)?,
+            claim_match_value: crate::from_json_required(map, "ClaimMatchValue", path)?,
+        })
     }
 }
 
@@ -374,6 +451,18 @@ impl crate::ToJson for ClaimMatchValueType {
             &self.match_value_string_list,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClaimMatchValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MatchValueString", "MatchValueStringList"])?;
+        Ok(Self {
+            match_value_string: crate::from_json_optional(map, "MatchValueString", path)?,
+            match_value_string_list: crate::from_json_optional(map, "MatchValueStringList", path)?,
+        })
     }
 }
 
@@ -429,6 +518,38 @@ impl crate::ToJson for CustomClaimValidationType {
             &self.inbound_token_claim_value_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomClaimValidationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizingClaimMatchValue",
+                "InboundTokenClaimName",
+                "InboundTokenClaimValueType",
+            ],
+        )?;
+        Ok(Self {
+            authorizing_claim_match_value: crate::from_json_required(
+                map,
+                "AuthorizingClaimMatchValue",
+                path,
+            )?,
+            inbound_token_claim_name: crate::from_json_required(
+                map,
+                "InboundTokenClaimName",
+                path,
+            )?,
+            inbound_token_claim_value_type: crate::from_json_required(
+                map,
+                "InboundTokenClaimValueType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -507,6 +628,30 @@ impl crate::ToJson for CustomJwtAuthorizerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomJwtAuthorizerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedAudience",
+                "AllowedClients",
+                "AllowedScopes",
+                "CustomClaims",
+                "DiscoveryUrl",
+            ],
+        )?;
+        Ok(Self {
+            allowed_audience: crate::from_json_optional(map, "AllowedAudience", path)?,
+            allowed_clients: crate::from_json_optional(map, "AllowedClients", path)?,
+            allowed_scopes: crate::from_json_optional(map, "AllowedScopes", path)?,
+            custom_claims: crate::from_json_optional(map, "CustomClaims", path)?,
+            discovery_url: crate::from_json_required(map, "DiscoveryUrl", path)?,
+        })
+    }
+}
+
 impl From<CustomJwtAuthorizerConfiguration> for Value<CustomJwtAuthorizerConfiguration> {
     fn from(value: CustomJwtAuthorizerConfiguration) -> Self {
         Value::Lit(value)
@@ -567,6 +712,22 @@ impl crate::ToJson for CustomMetadataSchemaConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomMetadataSchemaConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DefaultSchema", "RecordTypeSchemaOverrides"])?;
+        Ok(Self {
+            default_schema: crate::from_json_optional(map, "DefaultSchema", path)?,
+            record_type_schema_overrides: crate::from_json_optional(
+                map,
+                "RecordTypeSchemaOverrides",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CustomMetadataSchemaConfiguration> for Value<CustomMetadataSchemaConfiguration> {
     fn from(value: CustomMetadataSchemaConfiguration) -> Self {
         Value::Lit(value)
@@ -612,6 +773,20 @@ impl crate::ToJson for DiscoveryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DiscoveryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthorizerConfiguration"])?;
+        Ok(Self {
+            authorizer_configuration: crate::from_json_optional(
+                map,
+                "AuthorizerConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DiscoveryConfiguration> for Value<DiscoveryConfiguration> {
     fn from(value: DiscoveryConfiguration) -> Self {
         Value::Lit(value)
@@ -649,6 +824,16 @@ impl crate::ToJson for EncryptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KmsKeyArn", &self.kms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_required(map, "KmsKeyArn", path)?,
+        })
     }
 }
 
@@ -691,6 +876,17 @@ impl crate::ToJson for RecordTypeSchemaOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordTypeSchemaOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RecordType", "Schema"])?;
+        Ok(Self {
+            record_type: crate::from_json_required(map, "RecordType", path)?,
+            schema: crate::from_json_required(map, "Schema", path)?,
+        })
+    }
+}
+
 impl From<RecordTypeSchemaOverride> for Value<RecordTypeSchemaOverride> {
     fn from(value: RecordTypeSchemaOverride) -> Self {
         Value::Lit(value)
@@ -716,6 +912,13 @@ impl AutoApprovalRule {
 impl crate::ToJson for AutoApprovalRule {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoApprovalRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("APPROVE_ALL", Self::ApproveAll)])
     }
 }
 
@@ -745,6 +948,13 @@ impl AutoDetectionScope {
 impl crate::ToJson for AutoDetectionScope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoDetectionScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ORGANIZATION", Self::Organization)])
     }
 }
 
@@ -782,6 +992,21 @@ impl crate::ToJson for ClaimMatchOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClaimMatchOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("CONTAINS", Self::Contains),
+                ("CONTAINS_ANY", Self::ContainsAny),
+            ],
+        )
+    }
+}
+
 impl From<ClaimMatchOperator> for Value<ClaimMatchOperator> {
     fn from(value: ClaimMatchOperator) -> Self {
         Value::Lit(value)
@@ -810,6 +1035,20 @@ impl InboundTokenClaimValueType {
 impl crate::ToJson for InboundTokenClaimValueType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InboundTokenClaimValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("STRING_ARRAY", Self::StringArray),
+            ],
+        )
     }
 }
 
@@ -853,6 +1092,23 @@ impl crate::ToJson for RecordType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MCP", Self::Mcp),
+                ("AGENT", Self::Agent),
+                ("SKILL", Self::Skill),
+                ("GATEWAY", Self::Gateway),
+                ("CUSTOM", Self::Custom),
+            ],
+        )
+    }
+}
+
 impl From<RecordType> for Value<RecordType> {
     fn from(value: RecordType) -> Self {
         Value::Lit(value)
@@ -882,6 +1138,17 @@ impl RegistryAuthorizerType {
 impl crate::ToJson for RegistryAuthorizerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistryAuthorizerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CUSTOM_JWT", Self::CustomJwt), ("AWS_IAM", Self::AwsIam)],
+        )
     }
 }
 

@@ -124,6 +124,38 @@ impl crate::ToJson for RegistryRecord {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistryRecord {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomMetadata",
+                "Description",
+                "Descriptors",
+                "DisplayName",
+                "Name",
+                "RecordType",
+                "RecordVersion",
+                "RegistryId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            custom_metadata: crate::from_json_optional(map, "CustomMetadata", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            descriptors: crate::from_json_required(map, "Descriptors", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            record_type: crate::from_json_required(map, "RecordType", path)?,
+            record_version: crate::from_json_optional(map, "RecordVersion", path)?,
+            registry_id: crate::from_json_optional(map, "RegistryId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AgentRegistry::RegistryRecord` (`Fn::GetAtt`).
 impl crate::Handle<RegistryRecord> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the registry record was created.
@@ -215,6 +247,18 @@ impl crate::ToJson for A2aAgentCardDescriptor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for A2aAgentCardDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Data", "DataSchemaVersion", "Source"])?;
+        Ok(Self {
+            data: crate::from_json_optional(map, "Data", path)?,
+            data_schema_version: crate::from_json_optional(map, "DataSchemaVersion", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<A2aAgentCardDescriptor> for Value<A2aAgentCardDescriptor> {
     fn from(value: A2aAgentCardDescriptor) -> Self {
         Value::Lit(value)
@@ -252,6 +296,16 @@ impl crate::ToJson for AgUiDescriptor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgUiDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<AgUiDescriptor> for Value<AgUiDescriptor> {
     fn from(value: AgUiDescriptor) -> Self {
         Value::Lit(value)
@@ -283,6 +337,16 @@ impl crate::ToJson for AgentSkillsAdditionalData {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SkillMd", &self.skill_md);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentSkillsAdditionalData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SkillMd"])?;
+        Ok(Self {
+            skill_md: crate::from_json_optional(map, "SkillMd", path)?,
+        })
     }
 }
 
@@ -339,6 +403,19 @@ impl crate::ToJson for AgentSkillsDefinitionDescriptor {
         crate::put_opt(&mut out, "Data", &self.data);
         crate::put_opt(&mut out, "DataSchemaVersion", &self.data_schema_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentSkillsDefinitionDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AdditionalData", "Data", "DataSchemaVersion"])?;
+        Ok(Self {
+            additional_data: crate::from_json_optional(map, "AdditionalData", path)?,
+            data: crate::from_json_optional(map, "Data", path)?,
+            data_schema_version: crate::from_json_optional(map, "DataSchemaVersion", path)?,
+        })
     }
 }
 
@@ -399,6 +476,18 @@ impl crate::ToJson for AgentSkillsMdDescriptor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentSkillsMdDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Data", "DataSchemaVersion", "Source"])?;
+        Ok(Self {
+            data: crate::from_json_optional(map, "Data", path)?,
+            data_schema_version: crate::from_json_optional(map, "DataSchemaVersion", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<AgentSkillsMdDescriptor> for Value<AgentSkillsMdDescriptor> {
     fn from(value: AgentSkillsMdDescriptor) -> Self {
         Value::Lit(value)
@@ -430,6 +519,16 @@ impl crate::ToJson for CustomDescriptor {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Data", &self.data);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Data"])?;
+        Ok(Self {
+            data: crate::from_json_optional(map, "Data", path)?,
+        })
     }
 }
 
@@ -465,6 +564,16 @@ impl crate::ToJson for DescriptorSource {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FromUrl", &self.from_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DescriptorSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromUrl"])?;
+        Ok(Self {
+            from_url: crate::from_json_optional(map, "FromUrl", path)?,
+        })
     }
 }
 
@@ -515,6 +624,22 @@ impl crate::ToJson for DescriptorSourceFromUrl {
         );
         crate::put(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DescriptorSourceFromUrl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CredentialProviderConfigurations", "Url"])?;
+        Ok(Self {
+            credential_provider_configurations: crate::from_json_optional(
+                map,
+                "CredentialProviderConfigurations",
+                path,
+            )?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
     }
 }
 
@@ -617,6 +742,32 @@ impl crate::ToJson for Descriptors {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Descriptors {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "A2aAgentCard",
+                "AgentSkillsDefinition",
+                "Agui",
+                "Custom",
+                "Http",
+                "McpServer",
+            ],
+        )?;
+        Ok(Self {
+            a2a_agent_card: crate::from_json_optional(map, "A2aAgentCard", path)?,
+            agent_skills_definition: crate::from_json_optional(map, "AgentSkillsDefinition", path)?,
+            agui: crate::from_json_optional(map, "Agui", path)?,
+            custom: crate::from_json_optional(map, "Custom", path)?,
+            http: crate::from_json_optional(map, "Http", path)?,
+            mcp_server: crate::from_json_optional(map, "McpServer", path)?,
+        })
+    }
+}
+
 impl From<Descriptors> for Value<Descriptors> {
     fn from(value: Descriptors) -> Self {
         Value::Lit(value)
@@ -654,6 +805,16 @@ impl crate::ToJson for HttpDescriptor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<HttpDescriptor> for Value<HttpDescriptor> {
     fn from(value: HttpDescriptor) -> Self {
         Value::Lit(value)
@@ -685,6 +846,16 @@ impl crate::ToJson for McpServerAdditionalData {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Tools", &self.tools);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for McpServerAdditionalData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tools"])?;
+        Ok(Self {
+            tools: crate::from_json_optional(map, "Tools", path)?,
+        })
     }
 }
 
@@ -755,6 +926,23 @@ impl crate::ToJson for McpServerDescriptor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for McpServerDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AdditionalData", "Data", "DataSchemaVersion", "Source"],
+        )?;
+        Ok(Self {
+            additional_data: crate::from_json_optional(map, "AdditionalData", path)?,
+            data: crate::from_json_optional(map, "Data", path)?,
+            data_schema_version: crate::from_json_optional(map, "DataSchemaVersion", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<McpServerDescriptor> for Value<McpServerDescriptor> {
     fn from(value: McpServerDescriptor) -> Self {
         Value::Lit(value)
@@ -801,6 +989,17 @@ impl crate::ToJson for McpToolsDescriptor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for McpToolsDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Data", "DataSchemaVersion"])?;
+        Ok(Self {
+            data: crate::from_json_optional(map, "Data", path)?,
+            data_schema_version: crate::from_json_optional(map, "DataSchemaVersion", path)?,
+        })
+    }
+}
+
 impl From<McpToolsDescriptor> for Value<McpToolsDescriptor> {
     fn from(value: McpToolsDescriptor) -> Self {
         Value::Lit(value)
@@ -840,6 +1039,25 @@ impl crate::ToJson for RegistryRecordCredentialProviderConfiguration {
             &self.credential_provider_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistryRecordCredentialProviderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CredentialProvider", "CredentialProviderType"],
+        )?;
+        Ok(Self {
+            credential_provider: crate::from_json_required(map, "CredentialProvider", path)?,
+            credential_provider_type: crate::from_json_required(
+                map,
+                "CredentialProviderType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -905,6 +1123,25 @@ impl crate::ToJson for RegistryRecordCredentialProviderUnion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistryRecordCredentialProviderUnion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IamCredentialProvider", "OauthCredentialProvider"],
+        )?;
+        Ok(Self {
+            iam_credential_provider: crate::from_json_optional(map, "IamCredentialProvider", path)?,
+            oauth_credential_provider: crate::from_json_optional(
+                map,
+                "OauthCredentialProvider",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RegistryRecordCredentialProviderUnion> for Value<RegistryRecordCredentialProviderUnion> {
     fn from(value: RegistryRecordCredentialProviderUnion) -> Self {
         Value::Lit(value)
@@ -958,6 +1195,18 @@ impl crate::ToJson for RegistryRecordIamCredentialProvider {
         crate::put_opt(&mut out, "RoleArn", &self.role_arn);
         crate::put_opt(&mut out, "Service", &self.service);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistryRecordIamCredentialProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Region", "RoleArn", "Service"])?;
+        Ok(Self {
+            region: crate::from_json_optional(map, "Region", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            service: crate::from_json_optional(map, "Service", path)?,
+        })
     }
 }
 
@@ -1024,6 +1273,23 @@ impl crate::ToJson for RegistryRecordOAuthCredentialProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistryRecordOAuthCredentialProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomParameters", "GrantType", "ProviderArn", "Scopes"],
+        )?;
+        Ok(Self {
+            custom_parameters: crate::from_json_optional(map, "CustomParameters", path)?,
+            grant_type: crate::from_json_optional(map, "GrantType", path)?,
+            provider_arn: crate::from_json_required(map, "ProviderArn", path)?,
+            scopes: crate::from_json_optional(map, "Scopes", path)?,
+        })
+    }
+}
+
 impl From<RegistryRecordOAuthCredentialProvider> for Value<RegistryRecordOAuthCredentialProvider> {
     fn from(value: RegistryRecordOAuthCredentialProvider) -> Self {
         Value::Lit(value)
@@ -1060,6 +1326,16 @@ impl crate::ToJson for SkillMdSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SkillMdSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromUrl"])?;
+        Ok(Self {
+            from_url: crate::from_json_optional(map, "FromUrl", path)?,
+        })
+    }
+}
+
 impl From<SkillMdSource> for Value<SkillMdSource> {
     fn from(value: SkillMdSource) -> Self {
         Value::Lit(value)
@@ -1086,6 +1362,16 @@ impl crate::ToJson for SkillMdSourceFromUrl {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SkillMdSourceFromUrl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Url"])?;
+        Ok(Self {
+            url: crate::from_json_required(map, "Url", path)?,
+        })
     }
 }
 
@@ -1124,6 +1410,16 @@ impl crate::ToJson for SourceOnlyDescriptorSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceOnlyDescriptorSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromUrl"])?;
+        Ok(Self {
+            from_url: crate::from_json_optional(map, "FromUrl", path)?,
+        })
+    }
+}
+
 impl From<SourceOnlyDescriptorSource> for Value<SourceOnlyDescriptorSource> {
     fn from(value: SourceOnlyDescriptorSource) -> Self {
         Value::Lit(value)
@@ -1149,6 +1445,16 @@ impl crate::ToJson for SourceOnlyDescriptorSourceFromUrl {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceOnlyDescriptorSourceFromUrl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Url"])?;
+        Ok(Self {
+            url: crate::from_json_required(map, "Url", path)?,
+        })
     }
 }
 
@@ -1183,6 +1489,13 @@ impl crate::ToJson for CredentialProviderType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CredentialProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("OAUTH", Self::Oauth), ("IAM", Self::Iam)])
+    }
+}
+
 impl From<CredentialProviderType> for Value<CredentialProviderType> {
     fn from(value: CredentialProviderType) -> Self {
         Value::Lit(value)
@@ -1208,6 +1521,17 @@ impl GrantType {
 impl crate::ToJson for GrantType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrantType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CLIENT_CREDENTIALS", Self::ClientCredentials)],
+        )
     }
 }
 
@@ -1248,6 +1572,23 @@ impl RecordType {
 impl crate::ToJson for RecordType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MCP", Self::Mcp),
+                ("AGENT", Self::Agent),
+                ("SKILL", Self::Skill),
+                ("CUSTOM", Self::Custom),
+                ("GATEWAY", Self::Gateway),
+            ],
+        )
     }
 }
 

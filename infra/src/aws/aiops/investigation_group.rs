@@ -159,6 +159,56 @@ impl crate::ToJson for InvestigationGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InvestigationGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChatbotNotificationChannels",
+                "CrossAccountConfigurations",
+                "EncryptionConfig",
+                "InvestigationGroupPolicy",
+                "IsCloudTrailEventHistoryEnabled",
+                "Name",
+                "RetentionInDays",
+                "RoleArn",
+                "TagKeyBoundaries",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            chatbot_notification_channels: crate::from_json_optional(
+                map,
+                "ChatbotNotificationChannels",
+                path,
+            )?,
+            cross_account_configurations: crate::from_json_optional(
+                map,
+                "CrossAccountConfigurations",
+                path,
+            )?,
+            encryption_config: crate::from_json_optional(map, "EncryptionConfig", path)?,
+            investigation_group_policy: crate::from_json_optional(
+                map,
+                "InvestigationGroupPolicy",
+                path,
+            )?,
+            is_cloud_trail_event_history_enabled: crate::from_json_optional(
+                map,
+                "IsCloudTrailEventHistoryEnabled",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            retention_in_days: crate::from_json_optional(map, "RetentionInDays", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tag_key_boundaries: crate::from_json_optional(map, "TagKeyBoundaries", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AIOps::InvestigationGroup` (`Fn::GetAtt`).
 impl crate::Handle<InvestigationGroup> {
     /// `Fn::GetAtt` `Arn`. The Investigation Group's ARN.
@@ -231,6 +281,17 @@ impl crate::ToJson for ChatbotNotificationChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChatbotNotificationChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChatConfigurationArns", "SNSTopicArn"])?;
+        Ok(Self {
+            chat_configuration_arns: crate::from_json_optional(map, "ChatConfigurationArns", path)?,
+            sns_topic_arn: crate::from_json_optional(map, "SNSTopicArn", path)?,
+        })
+    }
+}
+
 impl From<ChatbotNotificationChannel> for Value<ChatbotNotificationChannel> {
     fn from(value: ChatbotNotificationChannel) -> Self {
         Value::Lit(value)
@@ -264,6 +325,16 @@ impl crate::ToJson for CrossAccountConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SourceRoleArn", &self.source_role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrossAccountConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceRoleArn"])?;
+        Ok(Self {
+            source_role_arn: crate::from_json_optional(map, "SourceRoleArn", path)?,
+        })
     }
 }
 
@@ -314,6 +385,22 @@ impl crate::ToJson for EncryptionConfigMap {
         );
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfigMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EncryptionConfigurationType", "KmsKeyId"])?;
+        Ok(Self {
+            encryption_configuration_type: crate::from_json_optional(
+                map,
+                "EncryptionConfigurationType",
+                path,
+            )?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
     }
 }
 

@@ -60,6 +60,26 @@ impl crate::ToJson for Skill {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Skill {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AuthenticationConfiguration", "SkillPackage", "VendorId"],
+        )?;
+        Ok(Self {
+            authentication_configuration: crate::from_json_required(
+                map,
+                "AuthenticationConfiguration",
+                path,
+            )?,
+            skill_package: crate::from_json_required(map, "SkillPackage", path)?,
+            vendor_id: crate::from_json_required(map, "VendorId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `Alexa::ASK::Skill` (`Fn::GetAtt`).
 impl crate::Handle<Skill> {
     /// `Fn::GetAtt` `Id`.
@@ -104,6 +124,19 @@ impl crate::ToJson for AuthenticationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ClientId", "ClientSecret", "RefreshToken"])?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_required(map, "ClientSecret", path)?,
+            refresh_token: crate::from_json_required(map, "RefreshToken", path)?,
+        })
+    }
+}
+
 impl From<AuthenticationConfiguration> for Value<AuthenticationConfiguration> {
     fn from(value: AuthenticationConfiguration) -> Self {
         Value::Lit(value)
@@ -135,6 +168,16 @@ impl crate::ToJson for Overrides {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Manifest", &self.manifest);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Overrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Manifest"])?;
+        Ok(Self {
+            manifest: crate::from_json_optional(map, "Manifest", path)?,
+        })
     }
 }
 
@@ -199,6 +242,30 @@ impl crate::ToJson for SkillPackage {
         crate::put(&mut out, "S3Key", &self.s3_key);
         crate::put_opt(&mut out, "S3ObjectVersion", &self.s3_object_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SkillPackage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Overrides",
+                "S3Bucket",
+                "S3BucketRole",
+                "S3Key",
+                "S3ObjectVersion",
+            ],
+        )?;
+        Ok(Self {
+            overrides: crate::from_json_optional(map, "Overrides", path)?,
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_bucket_role: crate::from_json_optional(map, "S3BucketRole", path)?,
+            s3_key: crate::from_json_required(map, "S3Key", path)?,
+            s3_object_version: crate::from_json_optional(map, "S3ObjectVersion", path)?,
+        })
     }
 }
 

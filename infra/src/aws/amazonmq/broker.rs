@@ -265,6 +265,80 @@ impl crate::ToJson for Broker {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Broker {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationStrategy",
+                "AutoMinorVersionUpgrade",
+                "BrokerName",
+                "Configuration",
+                "DataReplicationMode",
+                "DataReplicationPrimaryBrokerArn",
+                "DeploymentMode",
+                "EncryptionOptions",
+                "EngineType",
+                "EngineVersion",
+                "HostInstanceType",
+                "LdapServerMetadata",
+                "Logs",
+                "MaintenanceWindowStartTime",
+                "PubliclyAccessible",
+                "ResourceShareArns",
+                "SecurityGroups",
+                "StorageSize",
+                "StorageType",
+                "SubnetIds",
+                "Tags",
+                "Users",
+            ],
+        )?;
+        Ok(Self {
+            authentication_strategy: crate::from_json_optional(
+                map,
+                "AuthenticationStrategy",
+                path,
+            )?,
+            auto_minor_version_upgrade: crate::from_json_optional(
+                map,
+                "AutoMinorVersionUpgrade",
+                path,
+            )?,
+            broker_name: crate::from_json_required(map, "BrokerName", path)?,
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            data_replication_mode: crate::from_json_optional(map, "DataReplicationMode", path)?,
+            data_replication_primary_broker_arn: crate::from_json_optional(
+                map,
+                "DataReplicationPrimaryBrokerArn",
+                path,
+            )?,
+            deployment_mode: crate::from_json_required(map, "DeploymentMode", path)?,
+            encryption_options: crate::from_json_optional(map, "EncryptionOptions", path)?,
+            engine_type: crate::from_json_required(map, "EngineType", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            host_instance_type: crate::from_json_required(map, "HostInstanceType", path)?,
+            ldap_server_metadata: crate::from_json_optional(map, "LdapServerMetadata", path)?,
+            logs: crate::from_json_optional(map, "Logs", path)?,
+            maintenance_window_start_time: crate::from_json_optional(
+                map,
+                "MaintenanceWindowStartTime",
+                path,
+            )?,
+            publicly_accessible: crate::from_json_required(map, "PubliclyAccessible", path)?,
+            resource_share_arns: crate::from_json_optional(map, "ResourceShareArns", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            storage_size: crate::from_json_optional(map, "StorageSize", path)?,
+            storage_type: crate::from_json_optional(map, "StorageType", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            users: crate::from_json_optional(map, "Users", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AmazonMQ::Broker` (`Fn::GetAtt`).
 impl crate::Handle<Broker> {
     /// `Fn::GetAtt` `AmqpEndpoints`.
@@ -357,6 +431,17 @@ impl crate::ToJson for ConfigurationId {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Revision"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            revision: crate::from_json_required(map, "Revision", path)?,
+        })
+    }
+}
+
 impl From<ConfigurationId> for Value<ConfigurationId> {
     fn from(value: ConfigurationId) -> Self {
         Value::Lit(value)
@@ -397,6 +482,17 @@ impl crate::ToJson for EncryptionOptions {
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         crate::put(&mut out, "UseAwsOwnedKey", &self.use_aws_owned_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "UseAwsOwnedKey"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            use_aws_owned_key: crate::from_json_required(map, "UseAwsOwnedKey", path)?,
+        })
     }
 }
 
@@ -515,6 +611,50 @@ impl crate::ToJson for LdapServerMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LdapServerMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Hosts",
+                "RoleBase",
+                "RoleName",
+                "RoleSearchMatching",
+                "RoleSearchSubtree",
+                "ServiceAccountPassword",
+                "ServiceAccountUsername",
+                "UserBase",
+                "UserRoleName",
+                "UserSearchMatching",
+                "UserSearchSubtree",
+            ],
+        )?;
+        Ok(Self {
+            hosts: crate::from_json_required(map, "Hosts", path)?,
+            role_base: crate::from_json_required(map, "RoleBase", path)?,
+            role_name: crate::from_json_optional(map, "RoleName", path)?,
+            role_search_matching: crate::from_json_required(map, "RoleSearchMatching", path)?,
+            role_search_subtree: crate::from_json_optional(map, "RoleSearchSubtree", path)?,
+            service_account_password: crate::from_json_optional(
+                map,
+                "ServiceAccountPassword",
+                path,
+            )?,
+            service_account_username: crate::from_json_required(
+                map,
+                "ServiceAccountUsername",
+                path,
+            )?,
+            user_base: crate::from_json_required(map, "UserBase", path)?,
+            user_role_name: crate::from_json_optional(map, "UserRoleName", path)?,
+            user_search_matching: crate::from_json_required(map, "UserSearchMatching", path)?,
+            user_search_subtree: crate::from_json_optional(map, "UserSearchSubtree", path)?,
+        })
+    }
+}
+
 impl From<LdapServerMetadata> for Value<LdapServerMetadata> {
     fn from(value: LdapServerMetadata) -> Self {
         Value::Lit(value)
@@ -558,6 +698,17 @@ impl crate::ToJson for LogList {
         crate::put_opt(&mut out, "Audit", &self.audit);
         crate::put_opt(&mut out, "General", &self.general);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Audit", "General"])?;
+        Ok(Self {
+            audit: crate::from_json_optional(map, "Audit", path)?,
+            general: crate::from_json_optional(map, "General", path)?,
+        })
     }
 }
 
@@ -605,6 +756,18 @@ impl crate::ToJson for MaintenanceWindow {
         crate::put(&mut out, "TimeOfDay", &self.time_of_day);
         crate::put(&mut out, "TimeZone", &self.time_zone);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DayOfWeek", "TimeOfDay", "TimeZone"])?;
+        Ok(Self {
+            day_of_week: crate::from_json_required(map, "DayOfWeek", path)?,
+            time_of_day: crate::from_json_required(map, "TimeOfDay", path)?,
+            time_zone: crate::from_json_required(map, "TimeZone", path)?,
+        })
     }
 }
 
@@ -669,6 +832,30 @@ impl crate::ToJson for User {
         crate::put_opt(&mut out, "ReplicationUser", &self.replication_user);
         crate::put(&mut out, "Username", &self.username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for User {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConsoleAccess",
+                "Groups",
+                "Password",
+                "ReplicationUser",
+                "Username",
+            ],
+        )?;
+        Ok(Self {
+            console_access: crate::from_json_optional(map, "ConsoleAccess", path)?,
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            password: crate::from_json_required(map, "Password", path)?,
+            replication_user: crate::from_json_optional(map, "ReplicationUser", path)?,
+            username: crate::from_json_required(map, "Username", path)?,
+        })
     }
 }
 

@@ -105,6 +105,38 @@ impl crate::ToJson for Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationStrategy",
+                "Data",
+                "Description",
+                "EngineType",
+                "EngineVersion",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            authentication_strategy: crate::from_json_optional(
+                map,
+                "AuthenticationStrategy",
+                path,
+            )?,
+            data: crate::from_json_optional(map, "Data", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            engine_type: crate::from_json_required(map, "EngineType", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AmazonMQ::Configuration` (`Fn::GetAtt`).
 impl crate::Handle<Configuration> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the Amazon MQ configuration.

@@ -53,6 +53,17 @@ impl crate::ToJson for ConfigurationAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Broker", "Configuration"])?;
+        Ok(Self {
+            broker: crate::from_json_required(map, "Broker", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AmazonMQ::ConfigurationAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationAssociation> {
     /// `Fn::GetAtt` `Id`. The ID of the ConfigurationAssociation Resource
@@ -86,6 +97,17 @@ impl crate::ToJson for ConfigurationId {
         crate::put(&mut out, "Id", &self.id);
         crate::put(&mut out, "Revision", &self.revision);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Revision"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            revision: crate::from_json_required(map, "Revision", path)?,
+        })
     }
 }
 

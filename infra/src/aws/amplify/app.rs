@@ -234,6 +234,64 @@ impl crate::ToJson for App {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for App {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessToken",
+                "AutoBranchCreationConfig",
+                "BasicAuthConfig",
+                "BuildSpec",
+                "CacheConfig",
+                "ComputeRoleArn",
+                "CustomHeaders",
+                "CustomRules",
+                "Description",
+                "EnableBranchAutoDeletion",
+                "EnvironmentVariables",
+                "IAMServiceRole",
+                "JobConfig",
+                "Name",
+                "OauthToken",
+                "Platform",
+                "Repository",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_token: crate::from_json_optional(map, "AccessToken", path)?,
+            auto_branch_creation_config: crate::from_json_optional(
+                map,
+                "AutoBranchCreationConfig",
+                path,
+            )?,
+            basic_auth_config: crate::from_json_optional(map, "BasicAuthConfig", path)?,
+            build_spec: crate::from_json_optional(map, "BuildSpec", path)?,
+            cache_config: crate::from_json_optional(map, "CacheConfig", path)?,
+            compute_role_arn: crate::from_json_optional(map, "ComputeRoleArn", path)?,
+            custom_headers: crate::from_json_optional(map, "CustomHeaders", path)?,
+            custom_rules: crate::from_json_optional(map, "CustomRules", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enable_branch_auto_deletion: crate::from_json_optional(
+                map,
+                "EnableBranchAutoDeletion",
+                path,
+            )?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            iam_service_role: crate::from_json_optional(map, "IAMServiceRole", path)?,
+            job_config: crate::from_json_optional(map, "JobConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            oauth_token: crate::from_json_optional(map, "OauthToken", path)?,
+            platform: crate::from_json_optional(map, "Platform", path)?,
+            repository: crate::from_json_optional(map, "Repository", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Amplify::App` (`Fn::GetAtt`).
 impl crate::Handle<App> {
     /// `Fn::GetAtt` `AppId`.
@@ -417,6 +475,58 @@ impl crate::ToJson for AutoBranchCreationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoBranchCreationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoBranchCreationPatterns",
+                "BasicAuthConfig",
+                "BuildSpec",
+                "EnableAutoBranchCreation",
+                "EnableAutoBuild",
+                "EnablePerformanceMode",
+                "EnablePullRequestPreview",
+                "EnvironmentVariables",
+                "Framework",
+                "PullRequestEnvironmentName",
+                "Stage",
+            ],
+        )?;
+        Ok(Self {
+            auto_branch_creation_patterns: crate::from_json_optional(
+                map,
+                "AutoBranchCreationPatterns",
+                path,
+            )?,
+            basic_auth_config: crate::from_json_optional(map, "BasicAuthConfig", path)?,
+            build_spec: crate::from_json_optional(map, "BuildSpec", path)?,
+            enable_auto_branch_creation: crate::from_json_optional(
+                map,
+                "EnableAutoBranchCreation",
+                path,
+            )?,
+            enable_auto_build: crate::from_json_optional(map, "EnableAutoBuild", path)?,
+            enable_performance_mode: crate::from_json_optional(map, "EnablePerformanceMode", path)?,
+            enable_pull_request_preview: crate::from_json_optional(
+                map,
+                "EnablePullRequestPreview",
+                path,
+            )?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            framework: crate::from_json_optional(map, "Framework", path)?,
+            pull_request_environment_name: crate::from_json_optional(
+                map,
+                "PullRequestEnvironmentName",
+                path,
+            )?,
+            stage: crate::from_json_optional(map, "Stage", path)?,
+        })
+    }
+}
+
 impl From<AutoBranchCreationConfig> for Value<AutoBranchCreationConfig> {
     fn from(value: AutoBranchCreationConfig) -> Self {
         Value::Lit(value)
@@ -473,6 +583,19 @@ impl crate::ToJson for BasicAuthConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BasicAuthConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EnableBasicAuth", "Password", "Username"])?;
+        Ok(Self {
+            enable_basic_auth: crate::from_json_optional(map, "EnableBasicAuth", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 impl From<BasicAuthConfig> for Value<BasicAuthConfig> {
     fn from(value: BasicAuthConfig) -> Self {
         Value::Lit(value)
@@ -504,6 +627,16 @@ impl crate::ToJson for CacheConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -561,6 +694,20 @@ impl crate::ToJson for CustomRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Condition", "Source", "Status", "Target"])?;
+        Ok(Self {
+            condition: crate::from_json_optional(map, "Condition", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
+    }
+}
+
 impl From<CustomRule> for Value<CustomRule> {
     fn from(value: CustomRule) -> Self {
         Value::Lit(value)
@@ -595,6 +742,17 @@ impl crate::ToJson for EnvironmentVariable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<EnvironmentVariable> for Value<EnvironmentVariable> {
     fn from(value: EnvironmentVariable) -> Self {
         Value::Lit(value)
@@ -622,6 +780,16 @@ impl crate::ToJson for JobConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "BuildComputeType", &self.build_compute_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BuildComputeType"])?;
+        Ok(Self {
+            build_compute_type: crate::from_json_required(map, "BuildComputeType", path)?,
+        })
     }
 }
 
@@ -659,6 +827,21 @@ impl crate::ToJson for BuildComputeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BuildComputeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD_8GB", Self::Standard8gb),
+                ("LARGE_16GB", Self::Large16gb),
+                ("XLARGE_72GB", Self::Xlarge72gb),
+            ],
+        )
+    }
+}
+
 impl From<BuildComputeType> for Value<BuildComputeType> {
     fn from(value: BuildComputeType) -> Self {
         Value::Lit(value)
@@ -690,6 +873,21 @@ impl Platform {
 impl crate::ToJson for Platform {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Platform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WEB", Self::Web),
+                ("WEB_DYNAMIC", Self::WebDynamic),
+                ("WEB_COMPUTE", Self::WebCompute),
+            ],
+        )
     }
 }
 
@@ -733,6 +931,23 @@ impl crate::ToJson for Stage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EXPERIMENTAL", Self::Experimental),
+                ("BETA", Self::Beta),
+                ("PULL_REQUEST", Self::PullRequest),
+                ("PRODUCTION", Self::Production),
+                ("DEVELOPMENT", Self::Development),
+            ],
+        )
+    }
+}
+
 impl From<Stage> for Value<Stage> {
     fn from(value: Stage) -> Self {
         Value::Lit(value)
@@ -761,6 +976,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMPLIFY_MANAGED", Self::AmplifyManaged),
+                ("AMPLIFY_MANAGED_NO_COOKIES", Self::AmplifyManagedNoCookies),
+            ],
+        )
     }
 }
 

@@ -212,6 +212,60 @@ impl crate::ToJson for Branch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Branch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppId",
+                "Backend",
+                "BasicAuthConfig",
+                "BranchName",
+                "BuildSpec",
+                "ComputeRoleArn",
+                "Description",
+                "EnableAutoBuild",
+                "EnablePerformanceMode",
+                "EnablePullRequestPreview",
+                "EnableSkewProtection",
+                "EnvironmentVariables",
+                "Framework",
+                "PullRequestEnvironmentName",
+                "Stage",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_id: crate::from_json_required(map, "AppId", path)?,
+            backend: crate::from_json_optional(map, "Backend", path)?,
+            basic_auth_config: crate::from_json_optional(map, "BasicAuthConfig", path)?,
+            branch_name: crate::from_json_required(map, "BranchName", path)?,
+            build_spec: crate::from_json_optional(map, "BuildSpec", path)?,
+            compute_role_arn: crate::from_json_optional(map, "ComputeRoleArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enable_auto_build: crate::from_json_optional(map, "EnableAutoBuild", path)?,
+            enable_performance_mode: crate::from_json_optional(map, "EnablePerformanceMode", path)?,
+            enable_pull_request_preview: crate::from_json_optional(
+                map,
+                "EnablePullRequestPreview",
+                path,
+            )?,
+            enable_skew_protection: crate::from_json_optional(map, "EnableSkewProtection", path)?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            framework: crate::from_json_optional(map, "Framework", path)?,
+            pull_request_environment_name: crate::from_json_optional(
+                map,
+                "PullRequestEnvironmentName",
+                path,
+            )?,
+            stage: crate::from_json_optional(map, "Stage", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Amplify::Branch` (`Fn::GetAtt`).
 impl crate::Handle<Branch> {
     /// `Fn::GetAtt` `Arn`.
@@ -245,6 +299,16 @@ impl crate::ToJson for Backend {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StackArn", &self.stack_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Backend {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StackArn"])?;
+        Ok(Self {
+            stack_arn: crate::from_json_optional(map, "StackArn", path)?,
+        })
     }
 }
 
@@ -292,6 +356,19 @@ impl crate::ToJson for BasicAuthConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BasicAuthConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EnableBasicAuth", "Password", "Username"])?;
+        Ok(Self {
+            enable_basic_auth: crate::from_json_optional(map, "EnableBasicAuth", path)?,
+            password: crate::from_json_required(map, "Password", path)?,
+            username: crate::from_json_required(map, "Username", path)?,
+        })
+    }
+}
+
 impl From<BasicAuthConfig> for Value<BasicAuthConfig> {
     fn from(value: BasicAuthConfig) -> Self {
         Value::Lit(value)
@@ -323,6 +400,17 @@ impl crate::ToJson for EnvironmentVariable {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -363,6 +451,23 @@ impl Stage {
 impl crate::ToJson for Stage {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EXPERIMENTAL", Self::Experimental),
+                ("BETA", Self::Beta),
+                ("PULL_REQUEST", Self::PullRequest),
+                ("PRODUCTION", Self::Production),
+                ("DEVELOPMENT", Self::Development),
+            ],
+        )
     }
 }
 

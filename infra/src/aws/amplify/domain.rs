@@ -112,6 +112,38 @@ impl crate::ToJson for Domain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppId",
+                "AutoSubDomainCreationPatterns",
+                "AutoSubDomainIAMRole",
+                "CertificateSettings",
+                "DomainName",
+                "EnableAutoSubDomain",
+                "SubDomainSettings",
+            ],
+        )?;
+        Ok(Self {
+            app_id: crate::from_json_required(map, "AppId", path)?,
+            auto_sub_domain_creation_patterns: crate::from_json_optional(
+                map,
+                "AutoSubDomainCreationPatterns",
+                path,
+            )?,
+            auto_sub_domain_iam_role: crate::from_json_optional(map, "AutoSubDomainIAMRole", path)?,
+            certificate_settings: crate::from_json_optional(map, "CertificateSettings", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            enable_auto_sub_domain: crate::from_json_optional(map, "EnableAutoSubDomain", path)?,
+            sub_domain_settings: crate::from_json_required(map, "SubDomainSettings", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Amplify::Domain` (`Fn::GetAtt`).
 impl crate::Handle<Domain> {
     /// `Fn::GetAtt` `Arn`.
@@ -189,6 +221,18 @@ impl crate::ToJson for CertificateSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CertificateType", "CustomCertificateArn"])?;
+        Ok(Self {
+            certificate_type: crate::from_json_optional(map, "CertificateType", path)?,
+            custom_certificate_arn: crate::from_json_optional(map, "CustomCertificateArn", path)?,
+        })
+    }
+}
+
 impl From<CertificateSettings> for Value<CertificateSettings> {
     fn from(value: CertificateSettings) -> Self {
         Value::Lit(value)
@@ -223,6 +267,17 @@ impl crate::ToJson for SubDomainSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubDomainSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BranchName", "Prefix"])?;
+        Ok(Self {
+            branch_name: crate::from_json_required(map, "BranchName", path)?,
+            prefix: crate::from_json_required(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<SubDomainSetting> for Value<SubDomainSetting> {
     fn from(value: SubDomainSetting) -> Self {
         Value::Lit(value)
@@ -251,6 +306,20 @@ impl CertificateType {
 impl crate::ToJson for CertificateType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMPLIFY_MANAGED", Self::AmplifyManaged),
+                ("CUSTOM", Self::Custom),
+            ],
+        )
     }
 }
 

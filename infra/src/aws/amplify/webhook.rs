@@ -75,6 +75,20 @@ impl crate::ToJson for Webhook {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Webhook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AppId", "BranchName", "Description", "Tags"])?;
+        Ok(Self {
+            app_id: crate::from_json_optional(map, "AppId", path)?,
+            branch_name: crate::from_json_required(map, "BranchName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Amplify::Webhook` (`Fn::GetAtt`).
 impl crate::Handle<Webhook> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) for the webhook.

@@ -200,6 +200,48 @@ impl crate::ToJson for Component {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Component {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppId",
+                "BindingProperties",
+                "Children",
+                "CollectionProperties",
+                "ComponentType",
+                "EnvironmentName",
+                "Events",
+                "Name",
+                "Overrides",
+                "Properties",
+                "SchemaVersion",
+                "SourceId",
+                "Tags",
+                "Variants",
+            ],
+        )?;
+        Ok(Self {
+            app_id: crate::from_json_optional(map, "AppId", path)?,
+            binding_properties: crate::from_json_optional(map, "BindingProperties", path)?,
+            children: crate::from_json_optional(map, "Children", path)?,
+            collection_properties: crate::from_json_optional(map, "CollectionProperties", path)?,
+            component_type: crate::from_json_optional(map, "ComponentType", path)?,
+            environment_name: crate::from_json_optional(map, "EnvironmentName", path)?,
+            events: crate::from_json_optional(map, "Events", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            overrides: crate::from_json_optional(map, "Overrides", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            schema_version: crate::from_json_optional(map, "SchemaVersion", path)?,
+            source_id: crate::from_json_optional(map, "SourceId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            variants: crate::from_json_optional(map, "Variants", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AmplifyUIBuilder::Component` (`Fn::GetAtt`).
 impl crate::Handle<Component> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -331,6 +373,30 @@ impl crate::ToJson for ActionParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Anchor", "Fields", "Global", "Id", "Model", "State", "Target", "Type", "Url",
+            ],
+        )?;
+        Ok(Self {
+            anchor: crate::from_json_optional(map, "Anchor", path)?,
+            fields: crate::from_json_optional(map, "Fields", path)?,
+            global: crate::from_json_optional(map, "Global", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            model: crate::from_json_optional(map, "Model", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            target: crate::from_json_optional(map, "Target", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<ActionParameters> for Value<ActionParameters> {
     fn from(value: ActionParameters) -> Self {
         Value::Lit(value)
@@ -387,6 +453,19 @@ impl crate::ToJson for ComponentBindingPropertiesValue {
         crate::put_opt(&mut out, "DefaultValue", &self.default_value);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentBindingPropertiesValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BindingProperties", "DefaultValue", "Type"])?;
+        Ok(Self {
+            binding_properties: crate::from_json_optional(map, "BindingProperties", path)?,
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -496,6 +575,36 @@ impl crate::ToJson for ComponentBindingPropertiesValueProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentBindingPropertiesValueProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Bucket",
+                "DefaultValue",
+                "Field",
+                "Key",
+                "Model",
+                "Predicates",
+                "SlotName",
+                "UserAttribute",
+            ],
+        )?;
+        Ok(Self {
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            field: crate::from_json_optional(map, "Field", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+            model: crate::from_json_optional(map, "Model", path)?,
+            predicates: crate::from_json_optional(map, "Predicates", path)?,
+            slot_name: crate::from_json_optional(map, "SlotName", path)?,
+            user_attribute: crate::from_json_optional(map, "UserAttribute", path)?,
+        })
+    }
+}
+
 impl From<ComponentBindingPropertiesValueProperties>
     for Value<ComponentBindingPropertiesValueProperties>
 {
@@ -570,6 +679,32 @@ impl crate::ToJson for ComponentChild {
         crate::put(&mut out, "Properties", &self.properties);
         crate::put_opt(&mut out, "SourceId", &self.source_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentChild {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Children",
+                "ComponentType",
+                "Events",
+                "Name",
+                "Properties",
+                "SourceId",
+            ],
+        )?;
+        Ok(Self {
+            children: crate::from_json_optional(map, "Children", path)?,
+            component_type: crate::from_json_required(map, "ComponentType", path)?,
+            events: crate::from_json_optional(map, "Events", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            properties: crate::from_json_required(map, "Properties", path)?,
+            source_id: crate::from_json_optional(map, "SourceId", path)?,
+        })
     }
 }
 
@@ -669,6 +804,34 @@ impl crate::ToJson for ComponentConditionProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentConditionProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Else",
+                "Field",
+                "Operand",
+                "OperandType",
+                "Operator",
+                "Property",
+                "Then",
+            ],
+        )?;
+        Ok(Self {
+            r#else: crate::from_json_optional(map, "Else", path)?,
+            field: crate::from_json_optional(map, "Field", path)?,
+            operand: crate::from_json_optional(map, "Operand", path)?,
+            operand_type: crate::from_json_optional(map, "OperandType", path)?,
+            operator: crate::from_json_optional(map, "Operator", path)?,
+            property: crate::from_json_optional(map, "Property", path)?,
+            then: crate::from_json_optional(map, "Then", path)?,
+        })
+    }
+}
+
 impl From<ComponentConditionProperty> for Value<ComponentConditionProperty> {
     fn from(value: ComponentConditionProperty) -> Self {
         Value::Lit(value)
@@ -735,6 +898,20 @@ impl crate::ToJson for ComponentDataConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentDataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Identifiers", "Model", "Predicate", "Sort"])?;
+        Ok(Self {
+            identifiers: crate::from_json_optional(map, "Identifiers", path)?,
+            model: crate::from_json_required(map, "Model", path)?,
+            predicate: crate::from_json_optional(map, "Predicate", path)?,
+            sort: crate::from_json_optional(map, "Sort", path)?,
+        })
+    }
+}
+
 impl From<ComponentDataConfiguration> for Value<ComponentDataConfiguration> {
     fn from(value: ComponentDataConfiguration) -> Self {
         Value::Lit(value)
@@ -788,6 +965,18 @@ impl crate::ToJson for ComponentEvent {
         crate::put_opt(&mut out, "BindingEvent", &self.binding_event);
         crate::put_opt(&mut out, "Parameters", &self.parameters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentEvent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "BindingEvent", "Parameters"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            binding_event: crate::from_json_optional(map, "BindingEvent", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+        })
     }
 }
 
@@ -980,6 +1169,54 @@ impl crate::ToJson for ComponentProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BindingProperties",
+                "Bindings",
+                "CollectionBindingProperties",
+                "ComponentName",
+                "Concat",
+                "Condition",
+                "Configured",
+                "DefaultValue",
+                "Event",
+                "ImportedValue",
+                "Model",
+                "Property",
+                "Type",
+                "UserAttribute",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            binding_properties: crate::from_json_optional(map, "BindingProperties", path)?,
+            bindings: crate::from_json_optional(map, "Bindings", path)?,
+            collection_binding_properties: crate::from_json_optional(
+                map,
+                "CollectionBindingProperties",
+                path,
+            )?,
+            component_name: crate::from_json_optional(map, "ComponentName", path)?,
+            concat: crate::from_json_optional(map, "Concat", path)?,
+            condition: crate::from_json_optional(map, "Condition", path)?,
+            configured: crate::from_json_optional(map, "Configured", path)?,
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            event: crate::from_json_optional(map, "Event", path)?,
+            imported_value: crate::from_json_optional(map, "ImportedValue", path)?,
+            model: crate::from_json_optional(map, "Model", path)?,
+            property: crate::from_json_optional(map, "Property", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            user_attribute: crate::from_json_optional(map, "UserAttribute", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ComponentProperty> for Value<ComponentProperty> {
     fn from(value: ComponentProperty) -> Self {
         Value::Lit(value)
@@ -1023,6 +1260,17 @@ impl crate::ToJson for ComponentPropertyBindingProperties {
         crate::put_opt(&mut out, "Field", &self.field);
         crate::put(&mut out, "Property", &self.property);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentPropertyBindingProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Field", "Property"])?;
+        Ok(Self {
+            field: crate::from_json_optional(map, "Field", path)?,
+            property: crate::from_json_required(map, "Property", path)?,
+        })
     }
 }
 
@@ -1078,6 +1326,17 @@ impl crate::ToJson for ComponentVariant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentVariant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Overrides", "VariantValues"])?;
+        Ok(Self {
+            overrides: crate::from_json_optional(map, "Overrides", path)?,
+            variant_values: crate::from_json_optional(map, "VariantValues", path)?,
+        })
+    }
+}
+
 impl From<ComponentVariant> for Value<ComponentVariant> {
     fn from(value: ComponentVariant) -> Self {
         Value::Lit(value)
@@ -1109,6 +1368,17 @@ impl crate::ToJson for FormBindingElement {
         crate::put(&mut out, "Element", &self.element);
         crate::put(&mut out, "Property", &self.property);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormBindingElement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Element", "Property"])?;
+        Ok(Self {
+            element: crate::from_json_required(map, "Element", path)?,
+            property: crate::from_json_required(map, "Property", path)?,
+        })
     }
 }
 
@@ -1151,6 +1421,18 @@ impl crate::ToJson for MutationActionSetStateParameter {
         crate::put(&mut out, "Property", &self.property);
         crate::put(&mut out, "Set", &self.set);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MutationActionSetStateParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComponentName", "Property", "Set"])?;
+        Ok(Self {
+            component_name: crate::from_json_required(map, "ComponentName", path)?,
+            property: crate::from_json_required(map, "Property", path)?,
+            set: crate::from_json_required(map, "Set", path)?,
+        })
     }
 }
 
@@ -1240,6 +1522,25 @@ impl crate::ToJson for Predicate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Predicate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["And", "Field", "Operand", "OperandType", "Operator", "Or"],
+        )?;
+        Ok(Self {
+            and: crate::from_json_optional(map, "And", path)?,
+            field: crate::from_json_optional(map, "Field", path)?,
+            operand: crate::from_json_optional(map, "Operand", path)?,
+            operand_type: crate::from_json_optional(map, "OperandType", path)?,
+            operator: crate::from_json_optional(map, "Operator", path)?,
+            or: crate::from_json_optional(map, "Or", path)?,
+        })
+    }
+}
+
 impl From<Predicate> for Value<Predicate> {
     fn from(value: Predicate) -> Self {
         Value::Lit(value)
@@ -1277,6 +1578,17 @@ impl crate::ToJson for SortProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SortProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Direction", "Field"])?;
+        Ok(Self {
+            direction: crate::from_json_required(map, "Direction", path)?,
+            field: crate::from_json_required(map, "Field", path)?,
+        })
+    }
+}
+
 impl From<SortProperty> for Value<SortProperty> {
     fn from(value: SortProperty) -> Self {
         Value::Lit(value)
@@ -1305,6 +1617,13 @@ impl SortDirection {
 impl crate::ToJson for SortDirection {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SortDirection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ASC", Self::Asc), ("DESC", Self::Desc)])
     }
 }
 

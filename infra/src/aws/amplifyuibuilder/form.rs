@@ -163,6 +163,44 @@ impl crate::ToJson for Form {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Form {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppId",
+                "Cta",
+                "DataType",
+                "EnvironmentName",
+                "Fields",
+                "FormActionType",
+                "LabelDecorator",
+                "Name",
+                "SchemaVersion",
+                "SectionalElements",
+                "Style",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_id: crate::from_json_optional(map, "AppId", path)?,
+            cta: crate::from_json_optional(map, "Cta", path)?,
+            data_type: crate::from_json_optional(map, "DataType", path)?,
+            environment_name: crate::from_json_optional(map, "EnvironmentName", path)?,
+            fields: crate::from_json_optional(map, "Fields", path)?,
+            form_action_type: crate::from_json_optional(map, "FormActionType", path)?,
+            label_decorator: crate::from_json_optional(map, "LabelDecorator", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            schema_version: crate::from_json_optional(map, "SchemaVersion", path)?,
+            sectional_elements: crate::from_json_optional(map, "SectionalElements", path)?,
+            style: crate::from_json_optional(map, "Style", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AmplifyUIBuilder::Form` (`Fn::GetAtt`).
 impl crate::Handle<Form> {
     /// `Fn::GetAtt` `Id`.
@@ -241,6 +279,24 @@ impl crate::ToJson for FieldConfig {
         crate::put_opt(&mut out, "Position", &self.position);
         crate::put_opt(&mut out, "Validations", &self.validations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Excluded", "InputType", "Label", "Position", "Validations"],
+        )?;
+        Ok(Self {
+            excluded: crate::from_json_optional(map, "Excluded", path)?,
+            input_type: crate::from_json_optional(map, "InputType", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            position: crate::from_json_optional(map, "Position", path)?,
+            validations: crate::from_json_optional(map, "Validations", path)?,
+        })
     }
 }
 
@@ -427,6 +483,52 @@ impl crate::ToJson for FieldInputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldInputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultChecked",
+                "DefaultCountryCode",
+                "DefaultValue",
+                "DescriptiveText",
+                "FileUploaderConfig",
+                "IsArray",
+                "MaxValue",
+                "MinValue",
+                "Name",
+                "Placeholder",
+                "ReadOnly",
+                "Required",
+                "Step",
+                "Type",
+                "Value",
+                "ValueMappings",
+            ],
+        )?;
+        Ok(Self {
+            default_checked: crate::from_json_optional(map, "DefaultChecked", path)?,
+            default_country_code: crate::from_json_optional(map, "DefaultCountryCode", path)?,
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            descriptive_text: crate::from_json_optional(map, "DescriptiveText", path)?,
+            file_uploader_config: crate::from_json_optional(map, "FileUploaderConfig", path)?,
+            is_array: crate::from_json_optional(map, "IsArray", path)?,
+            max_value: crate::from_json_optional(map, "MaxValue", path)?,
+            min_value: crate::from_json_optional(map, "MinValue", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            placeholder: crate::from_json_optional(map, "Placeholder", path)?,
+            read_only: crate::from_json_optional(map, "ReadOnly", path)?,
+            required: crate::from_json_optional(map, "Required", path)?,
+            step: crate::from_json_optional(map, "Step", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+            value_mappings: crate::from_json_optional(map, "ValueMappings", path)?,
+        })
+    }
+}
+
 impl From<FieldInputConfig> for Value<FieldInputConfig> {
     fn from(value: FieldInputConfig) -> Self {
         Value::Lit(value)
@@ -484,6 +586,23 @@ impl crate::ToJson for FieldValidationConfiguration {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "ValidationMessage", &self.validation_message);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldValidationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NumValues", "StrValues", "Type", "ValidationMessage"],
+        )?;
+        Ok(Self {
+            num_values: crate::from_json_optional(map, "NumValues", path)?,
+            str_values: crate::from_json_optional(map, "StrValues", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            validation_message: crate::from_json_optional(map, "ValidationMessage", path)?,
+        })
     }
 }
 
@@ -564,6 +683,32 @@ impl crate::ToJson for FileUploaderFieldConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileUploaderFieldConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptedFileTypes",
+                "AccessLevel",
+                "IsResumable",
+                "MaxFileCount",
+                "MaxSize",
+                "ShowThumbnails",
+            ],
+        )?;
+        Ok(Self {
+            accepted_file_types: crate::from_json_required(map, "AcceptedFileTypes", path)?,
+            access_level: crate::from_json_required(map, "AccessLevel", path)?,
+            is_resumable: crate::from_json_optional(map, "IsResumable", path)?,
+            max_file_count: crate::from_json_optional(map, "MaxFileCount", path)?,
+            max_size: crate::from_json_optional(map, "MaxSize", path)?,
+            show_thumbnails: crate::from_json_optional(map, "ShowThumbnails", path)?,
+        })
+    }
+}
+
 impl From<FileUploaderFieldConfig> for Value<FileUploaderFieldConfig> {
     fn from(value: FileUploaderFieldConfig) -> Self {
         Value::Lit(value)
@@ -617,6 +762,18 @@ impl crate::ToJson for FormButton {
         crate::put_opt(&mut out, "Excluded", &self.excluded);
         crate::put_opt(&mut out, "Position", &self.position);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormButton {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Children", "Excluded", "Position"])?;
+        Ok(Self {
+            children: crate::from_json_optional(map, "Children", path)?,
+            excluded: crate::from_json_optional(map, "Excluded", path)?,
+            position: crate::from_json_optional(map, "Position", path)?,
+        })
     }
 }
 
@@ -686,6 +843,19 @@ impl crate::ToJson for FormCta {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormCta {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cancel", "Clear", "Position", "Submit"])?;
+        Ok(Self {
+            cancel: crate::from_json_optional(map, "Cancel", path)?,
+            clear: crate::from_json_optional(map, "Clear", path)?,
+            position: crate::from_json_optional(map, "Position", path)?,
+            submit: crate::from_json_optional(map, "Submit", path)?,
+        })
+    }
+}
+
 impl From<FormCta> for Value<FormCta> {
     fn from(value: FormCta) -> Self {
         Value::Lit(value)
@@ -720,6 +890,17 @@ impl crate::ToJson for FormDataTypeConfig {
         crate::put(&mut out, "DataSourceType", &self.data_source_type);
         crate::put(&mut out, "DataTypeName", &self.data_type_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormDataTypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataSourceType", "DataTypeName"])?;
+        Ok(Self {
+            data_source_type: crate::from_json_required(map, "DataSourceType", path)?,
+            data_type_name: crate::from_json_required(map, "DataTypeName", path)?,
+        })
     }
 }
 
@@ -772,6 +953,17 @@ impl crate::ToJson for FormInputBindingPropertiesValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormInputBindingPropertiesValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BindingProperties", "Type"])?;
+        Ok(Self {
+            binding_properties: crate::from_json_optional(map, "BindingProperties", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FormInputBindingPropertiesValue> for Value<FormInputBindingPropertiesValue> {
     fn from(value: FormInputBindingPropertiesValue) -> Self {
         Value::Lit(value)
@@ -803,6 +995,16 @@ impl crate::ToJson for FormInputBindingPropertiesValueProperties {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Model", &self.model);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormInputBindingPropertiesValueProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Model"])?;
+        Ok(Self {
+            model: crate::from_json_optional(map, "Model", path)?,
+        })
     }
 }
 
@@ -867,6 +1069,18 @@ impl crate::ToJson for FormInputValueProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormInputValueProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BindingProperties", "Concat", "Value"])?;
+        Ok(Self {
+            binding_properties: crate::from_json_optional(map, "BindingProperties", path)?,
+            concat: crate::from_json_optional(map, "Concat", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<FormInputValueProperty> for Value<FormInputValueProperty> {
     fn from(value: FormInputValueProperty) -> Self {
         Value::Lit(value)
@@ -904,6 +1118,17 @@ impl crate::ToJson for FormInputValuePropertyBindingProperties {
         crate::put_opt(&mut out, "Field", &self.field);
         crate::put(&mut out, "Property", &self.property);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormInputValuePropertyBindingProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Field", "Property"])?;
+        Ok(Self {
+            field: crate::from_json_optional(map, "Field", path)?,
+            property: crate::from_json_required(map, "Property", path)?,
+        })
     }
 }
 
@@ -962,6 +1187,22 @@ impl crate::ToJson for FormStyle {
         crate::put_opt(&mut out, "OuterPadding", &self.outer_padding);
         crate::put_opt(&mut out, "VerticalGap", &self.vertical_gap);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HorizontalGap", "OuterPadding", "VerticalGap"],
+        )?;
+        Ok(Self {
+            horizontal_gap: crate::from_json_optional(map, "HorizontalGap", path)?,
+            outer_padding: crate::from_json_optional(map, "OuterPadding", path)?,
+            vertical_gap: crate::from_json_optional(map, "VerticalGap", path)?,
+        })
     }
 }
 
@@ -1045,6 +1286,32 @@ impl crate::ToJson for SectionalElement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SectionalElement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Excluded",
+                "Level",
+                "Orientation",
+                "Position",
+                "Text",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            excluded: crate::from_json_optional(map, "Excluded", path)?,
+            level: crate::from_json_optional(map, "Level", path)?,
+            orientation: crate::from_json_optional(map, "Orientation", path)?,
+            position: crate::from_json_optional(map, "Position", path)?,
+            text: crate::from_json_optional(map, "Text", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<SectionalElement> for Value<SectionalElement> {
     fn from(value: SectionalElement) -> Self {
         Value::Lit(value)
@@ -1082,6 +1349,17 @@ impl crate::ToJson for ValueMapping {
         crate::put_opt(&mut out, "DisplayValue", &self.display_value);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValueMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DisplayValue", "Value"])?;
+        Ok(Self {
+            display_value: crate::from_json_optional(map, "DisplayValue", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1128,6 +1406,17 @@ impl crate::ToJson for ValueMappings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValueMappings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BindingProperties", "Values"])?;
+        Ok(Self {
+            binding_properties: crate::from_json_optional(map, "BindingProperties", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<ValueMappings> for Value<ValueMappings> {
     fn from(value: ValueMappings) -> Self {
         Value::Lit(value)
@@ -1156,6 +1445,17 @@ impl FormActionType {
 impl crate::ToJson for FormActionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormActionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("create", Self::Create), ("update", Self::Update)],
+        )
     }
 }
 
@@ -1193,6 +1493,21 @@ impl crate::ToJson for FormButtonsPosition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormButtonsPosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("top", Self::Top),
+                ("bottom", Self::Bottom),
+                ("top_and_bottom", Self::TopAndBottom),
+            ],
+        )
+    }
+}
+
 impl From<FormButtonsPosition> for Value<FormButtonsPosition> {
     fn from(value: FormButtonsPosition) -> Self {
         Value::Lit(value)
@@ -1221,6 +1536,17 @@ impl FormDataSourceType {
 impl crate::ToJson for FormDataSourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormDataSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DataStore", Self::DataStore), ("Custom", Self::Custom)],
+        )
     }
 }
 
@@ -1258,6 +1584,21 @@ impl crate::ToJson for LabelDecorator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LabelDecorator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("required", Self::Required),
+                ("optional", Self::Optional),
+                ("none", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<LabelDecorator> for Value<LabelDecorator> {
     fn from(value: LabelDecorator) -> Self {
         Value::Lit(value)
@@ -1289,6 +1630,21 @@ impl StorageAccessLevel {
 impl crate::ToJson for StorageAccessLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageAccessLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("public", Self::Public),
+                ("protected", Self::Protected),
+                ("private", Self::Private),
+            ],
+        )
     }
 }
 

@@ -100,6 +100,32 @@ impl crate::ToJson for Theme {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Theme {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppId",
+                "EnvironmentName",
+                "Name",
+                "Overrides",
+                "Tags",
+                "Values",
+            ],
+        )?;
+        Ok(Self {
+            app_id: crate::from_json_optional(map, "AppId", path)?,
+            environment_name: crate::from_json_optional(map, "EnvironmentName", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            overrides: crate::from_json_optional(map, "Overrides", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AmplifyUIBuilder::Theme` (`Fn::GetAtt`).
 impl crate::Handle<Theme> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -158,6 +184,17 @@ impl crate::ToJson for ThemeValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThemeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Children", "Value"])?;
+        Ok(Self {
+            children: crate::from_json_optional(map, "Children", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ThemeValue> for Value<ThemeValue> {
     fn from(value: ThemeValue) -> Self {
         Value::Lit(value)
@@ -201,6 +238,17 @@ impl crate::ToJson for ThemeValues {
         crate::put_opt(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThemeValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 

@@ -61,6 +61,16 @@ impl crate::ToJson for Account {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Account {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchRoleArn"])?;
+        Ok(Self {
+            cloud_watch_role_arn: crate::from_json_optional(map, "CloudWatchRoleArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::Account` (`Fn::GetAtt`).
 impl crate::Handle<Account> {
     /// `Fn::GetAtt` `Id`.

@@ -131,6 +131,36 @@ impl crate::ToJson for ApiKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomerId",
+                "Description",
+                "Enabled",
+                "GenerateDistinctId",
+                "Name",
+                "StageKeys",
+                "Tags",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            customer_id: crate::from_json_optional(map, "CustomerId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            generate_distinct_id: crate::from_json_optional(map, "GenerateDistinctId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            stage_keys: crate::from_json_optional(map, "StageKeys", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::ApiKey` (`Fn::GetAtt`).
 impl crate::Handle<ApiKey> {
     /// `Fn::GetAtt` `APIKeyId`.
@@ -179,6 +209,17 @@ impl crate::ToJson for StageKey {
         crate::put_opt(&mut out, "RestApiId", &self.rest_api_id);
         crate::put_opt(&mut out, "StageName", &self.stage_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StageKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RestApiId", "StageName"])?;
+        Ok(Self {
+            rest_api_id: crate::from_json_optional(map, "RestApiId", path)?,
+            stage_name: crate::from_json_optional(map, "StageName", path)?,
+        })
     }
 }
 

@@ -142,6 +142,48 @@ impl crate::ToJson for Authorizer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Authorizer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthType",
+                "AuthorizerCredentials",
+                "AuthorizerResultTtlInSeconds",
+                "AuthorizerUri",
+                "IdentitySource",
+                "IdentityValidationExpression",
+                "Name",
+                "ProviderARNs",
+                "RestApiId",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            auth_type: crate::from_json_optional(map, "AuthType", path)?,
+            authorizer_credentials: crate::from_json_optional(map, "AuthorizerCredentials", path)?,
+            authorizer_result_ttl_in_seconds: crate::from_json_optional(
+                map,
+                "AuthorizerResultTtlInSeconds",
+                path,
+            )?,
+            authorizer_uri: crate::from_json_optional(map, "AuthorizerUri", path)?,
+            identity_source: crate::from_json_optional(map, "IdentitySource", path)?,
+            identity_validation_expression: crate::from_json_optional(
+                map,
+                "IdentityValidationExpression",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            provider_ar_ns: crate::from_json_optional(map, "ProviderARNs", path)?,
+            rest_api_id: crate::from_json_required(map, "RestApiId", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::Authorizer` (`Fn::GetAtt`).
 impl crate::Handle<Authorizer> {
     /// `Fn::GetAtt` `AuthorizerId`.

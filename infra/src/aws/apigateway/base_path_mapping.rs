@@ -77,3 +77,20 @@ impl crate::ToJson for BasePathMapping {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BasePathMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BasePath", "DomainName", "RestApiId", "Stage"],
+        )?;
+        Ok(Self {
+            base_path: crate::from_json_optional(map, "BasePath", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            rest_api_id: crate::from_json_optional(map, "RestApiId", path)?,
+            stage: crate::from_json_optional(map, "Stage", path)?,
+        })
+    }
+}

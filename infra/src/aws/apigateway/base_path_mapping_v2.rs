@@ -74,6 +74,23 @@ impl crate::ToJson for BasePathMappingV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BasePathMappingV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BasePath", "DomainNameArn", "RestApiId", "Stage"],
+        )?;
+        Ok(Self {
+            base_path: crate::from_json_optional(map, "BasePath", path)?,
+            domain_name_arn: crate::from_json_required(map, "DomainNameArn", path)?,
+            rest_api_id: crate::from_json_required(map, "RestApiId", path)?,
+            stage: crate::from_json_optional(map, "Stage", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::BasePathMappingV2` (`Fn::GetAtt`).
 impl crate::Handle<BasePathMappingV2> {
     /// `Fn::GetAtt` `BasePathMappingArn`. Amazon Resource Name (ARN) of the resource.

@@ -64,6 +64,17 @@ impl crate::ToJson for ClientCertificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::ClientCertificate` (`Fn::GetAtt`).
 impl crate::Handle<ClientCertificate> {
     /// `Fn::GetAtt` `ClientCertificateId`.

@@ -96,6 +96,34 @@ impl crate::ToJson for Deployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeploymentCanarySettings",
+                "Description",
+                "RestApiId",
+                "StageDescription",
+                "StageName",
+            ],
+        )?;
+        Ok(Self {
+            deployment_canary_settings: crate::from_json_optional(
+                map,
+                "DeploymentCanarySettings",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            rest_api_id: crate::from_json_required(map, "RestApiId", path)?,
+            stage_description: crate::from_json_optional(map, "StageDescription", path)?,
+            stage_name: crate::from_json_optional(map, "StageName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::Deployment` (`Fn::GetAtt`).
 impl crate::Handle<Deployment> {
     /// `Fn::GetAtt` `DeploymentId`.
@@ -144,6 +172,17 @@ impl crate::ToJson for AccessLogSetting {
         crate::put_opt(&mut out, "DestinationArn", &self.destination_arn);
         crate::put_opt(&mut out, "Format", &self.format);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessLogSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationArn", "Format"])?;
+        Ok(Self {
+            destination_arn: crate::from_json_optional(map, "DestinationArn", path)?,
+            format: crate::from_json_optional(map, "Format", path)?,
+        })
     }
 }
 
@@ -213,6 +252,26 @@ impl crate::ToJson for CanarySetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CanarySetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PercentTraffic", "StageVariableOverrides", "UseStageCache"],
+        )?;
+        Ok(Self {
+            percent_traffic: crate::from_json_optional(map, "PercentTraffic", path)?,
+            stage_variable_overrides: crate::from_json_optional(
+                map,
+                "StageVariableOverrides",
+                path,
+            )?,
+            use_stage_cache: crate::from_json_optional(map, "UseStageCache", path)?,
+        })
+    }
+}
+
 impl From<CanarySetting> for Value<CanarySetting> {
     fn from(value: CanarySetting) -> Self {
         Value::Lit(value)
@@ -274,6 +333,26 @@ impl crate::ToJson for DeploymentCanarySettings {
         );
         crate::put_opt(&mut out, "UseStageCache", &self.use_stage_cache);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentCanarySettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PercentTraffic", "StageVariableOverrides", "UseStageCache"],
+        )?;
+        Ok(Self {
+            percent_traffic: crate::from_json_optional(map, "PercentTraffic", path)?,
+            stage_variable_overrides: crate::from_json_optional(
+                map,
+                "StageVariableOverrides",
+                path,
+            )?,
+            use_stage_cache: crate::from_json_optional(map, "UseStageCache", path)?,
+        })
     }
 }
 
@@ -410,6 +489,40 @@ impl crate::ToJson for MethodSetting {
         );
         crate::put_opt(&mut out, "ThrottlingRateLimit", &self.throttling_rate_limit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MethodSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CacheDataEncrypted",
+                "CacheTtlInSeconds",
+                "CachingEnabled",
+                "DataTraceEnabled",
+                "HttpMethod",
+                "LoggingLevel",
+                "MetricsEnabled",
+                "ResourcePath",
+                "ThrottlingBurstLimit",
+                "ThrottlingRateLimit",
+            ],
+        )?;
+        Ok(Self {
+            cache_data_encrypted: crate::from_json_optional(map, "CacheDataEncrypted", path)?,
+            cache_ttl_in_seconds: crate::from_json_optional(map, "CacheTtlInSeconds", path)?,
+            caching_enabled: crate::from_json_optional(map, "CachingEnabled", path)?,
+            data_trace_enabled: crate::from_json_optional(map, "DataTraceEnabled", path)?,
+            http_method: crate::from_json_optional(map, "HttpMethod", path)?,
+            logging_level: crate::from_json_optional(map, "LoggingLevel", path)?,
+            metrics_enabled: crate::from_json_optional(map, "MetricsEnabled", path)?,
+            resource_path: crate::from_json_optional(map, "ResourcePath", path)?,
+            throttling_burst_limit: crate::from_json_optional(map, "ThrottlingBurstLimit", path)?,
+            throttling_rate_limit: crate::from_json_optional(map, "ThrottlingRateLimit", path)?,
+        })
     }
 }
 
@@ -661,6 +774,58 @@ impl crate::ToJson for StageDescription {
         crate::put_opt(&mut out, "TracingEnabled", &self.tracing_enabled);
         crate::put_opt(&mut out, "Variables", &self.variables);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StageDescription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessLogSetting",
+                "CacheClusterEnabled",
+                "CacheClusterSize",
+                "CacheDataEncrypted",
+                "CacheTtlInSeconds",
+                "CachingEnabled",
+                "CanarySetting",
+                "ClientCertificateId",
+                "DataTraceEnabled",
+                "Description",
+                "DocumentationVersion",
+                "LoggingLevel",
+                "MethodSettings",
+                "MetricsEnabled",
+                "Tags",
+                "ThrottlingBurstLimit",
+                "ThrottlingRateLimit",
+                "TracingEnabled",
+                "Variables",
+            ],
+        )?;
+        Ok(Self {
+            access_log_setting: crate::from_json_optional(map, "AccessLogSetting", path)?,
+            cache_cluster_enabled: crate::from_json_optional(map, "CacheClusterEnabled", path)?,
+            cache_cluster_size: crate::from_json_optional(map, "CacheClusterSize", path)?,
+            cache_data_encrypted: crate::from_json_optional(map, "CacheDataEncrypted", path)?,
+            cache_ttl_in_seconds: crate::from_json_optional(map, "CacheTtlInSeconds", path)?,
+            caching_enabled: crate::from_json_optional(map, "CachingEnabled", path)?,
+            canary_setting: crate::from_json_optional(map, "CanarySetting", path)?,
+            client_certificate_id: crate::from_json_optional(map, "ClientCertificateId", path)?,
+            data_trace_enabled: crate::from_json_optional(map, "DataTraceEnabled", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            documentation_version: crate::from_json_optional(map, "DocumentationVersion", path)?,
+            logging_level: crate::from_json_optional(map, "LoggingLevel", path)?,
+            method_settings: crate::from_json_optional(map, "MethodSettings", path)?,
+            metrics_enabled: crate::from_json_optional(map, "MetricsEnabled", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            throttling_burst_limit: crate::from_json_optional(map, "ThrottlingBurstLimit", path)?,
+            throttling_rate_limit: crate::from_json_optional(map, "ThrottlingRateLimit", path)?,
+            tracing_enabled: crate::from_json_optional(map, "TracingEnabled", path)?,
+            variables: crate::from_json_optional(map, "Variables", path)?,
+        })
     }
 }
 

@@ -63,6 +63,18 @@ impl crate::ToJson for DocumentationPart {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentationPart {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Location", "Properties", "RestApiId"])?;
+        Ok(Self {
+            location: crate::from_json_required(map, "Location", path)?,
+            properties: crate::from_json_required(map, "Properties", path)?,
+            rest_api_id: crate::from_json_required(map, "RestApiId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::DocumentationPart` (`Fn::GetAtt`).
 impl crate::Handle<DocumentationPart> {
     /// `Fn::GetAtt` `DocumentationPartId`.
@@ -147,6 +159,24 @@ impl crate::ToJson for Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Method", "Name", "Path", "StatusCode", "Type"],
+        )?;
+        Ok(Self {
+            method: crate::from_json_optional(map, "Method", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            status_code: crate::from_json_optional(map, "StatusCode", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Location> for Value<Location> {
     fn from(value: Location) -> Self {
         Value::Lit(value)
@@ -204,6 +234,30 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("API", Self::Api),
+                ("AUTHORIZER", Self::Authorizer),
+                ("MODEL", Self::Model),
+                ("RESOURCE", Self::Resource),
+                ("METHOD", Self::Method),
+                ("PATH_PARAMETER", Self::PathParameter),
+                ("QUERY_PARAMETER", Self::QueryParameter),
+                ("REQUEST_HEADER", Self::RequestHeader),
+                ("REQUEST_BODY", Self::RequestBody),
+                ("RESPONSE", Self::Response),
+                ("RESPONSE_HEADER", Self::ResponseHeader),
+                ("RESPONSE_BODY", Self::ResponseBody),
+            ],
+        )
     }
 }
 

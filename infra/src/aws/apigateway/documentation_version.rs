@@ -72,3 +72,19 @@ impl crate::ToJson for DocumentationVersion {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentationVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "DocumentationVersion", "RestApiId"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            documentation_version: crate::from_json_required(map, "DocumentationVersion", path)?,
+            rest_api_id: crate::from_json_required(map, "RestApiId", path)?,
+        })
+    }
+}

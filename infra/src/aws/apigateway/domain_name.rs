@@ -183,6 +183,52 @@ impl crate::ToJson for DomainName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "DomainName",
+                "EndpointAccessMode",
+                "EndpointConfiguration",
+                "MutualTlsAuthentication",
+                "OwnershipVerificationCertificateArn",
+                "RegionalCertificateArn",
+                "RoutingMode",
+                "SecurityPolicy",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            endpoint_access_mode: crate::from_json_optional(map, "EndpointAccessMode", path)?,
+            endpoint_configuration: crate::from_json_optional(map, "EndpointConfiguration", path)?,
+            mutual_tls_authentication: crate::from_json_optional(
+                map,
+                "MutualTlsAuthentication",
+                path,
+            )?,
+            ownership_verification_certificate_arn: crate::from_json_optional(
+                map,
+                "OwnershipVerificationCertificateArn",
+                path,
+            )?,
+            regional_certificate_arn: crate::from_json_optional(
+                map,
+                "RegionalCertificateArn",
+                path,
+            )?,
+            routing_mode: crate::from_json_optional(map, "RoutingMode", path)?,
+            security_policy: crate::from_json_optional(map, "SecurityPolicy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::DomainName` (`Fn::GetAtt`).
 impl crate::Handle<DomainName> {
     /// `Fn::GetAtt` `DistributionDomainName`.
@@ -254,6 +300,17 @@ impl crate::ToJson for EndpointConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IpAddressType", "Types"])?;
+        Ok(Self {
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            types: crate::from_json_optional(map, "Types", path)?,
+        })
+    }
+}
+
 impl From<EndpointConfiguration> for Value<EndpointConfiguration> {
     fn from(value: EndpointConfiguration) -> Self {
         Value::Lit(value)
@@ -299,6 +356,17 @@ impl crate::ToJson for MutualTlsAuthentication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MutualTlsAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TruststoreUri", "TruststoreVersion"])?;
+        Ok(Self {
+            truststore_uri: crate::from_json_optional(map, "TruststoreUri", path)?,
+            truststore_version: crate::from_json_optional(map, "TruststoreVersion", path)?,
+        })
+    }
+}
+
 impl From<MutualTlsAuthentication> for Value<MutualTlsAuthentication> {
     fn from(value: MutualTlsAuthentication) -> Self {
         Value::Lit(value)
@@ -329,6 +397,24 @@ impl RoutingMode {
 impl crate::ToJson for RoutingMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BASE_PATH_MAPPING_ONLY", Self::BasePathMappingOnly),
+                (
+                    "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
+                    Self::RoutingRuleThenBasePathMapping,
+                ),
+                ("ROUTING_RULE_ONLY", Self::RoutingRuleOnly),
+            ],
+        )
     }
 }
 

@@ -79,6 +79,36 @@ impl crate::ToJson for DomainNameAccessAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainNameAccessAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessAssociationSource",
+                "AccessAssociationSourceType",
+                "DomainNameArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_association_source: crate::from_json_required(
+                map,
+                "AccessAssociationSource",
+                path,
+            )?,
+            access_association_source_type: crate::from_json_required(
+                map,
+                "AccessAssociationSourceType",
+                path,
+            )?,
+            domain_name_arn: crate::from_json_required(map, "DomainNameArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::DomainNameAccessAssociation` (`Fn::GetAtt`).
 impl crate::Handle<DomainNameAccessAssociation> {
     /// `Fn::GetAtt` `DomainNameAccessAssociationArn`. The amazon resource name (ARN) of the
@@ -107,6 +137,13 @@ impl AccessAssociationSourceType {
 impl crate::ToJson for AccessAssociationSourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessAssociationSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("VPCE", Self::Vpce)])
     }
 }
 

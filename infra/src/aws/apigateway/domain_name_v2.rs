@@ -130,6 +130,36 @@ impl crate::ToJson for DomainNameV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainNameV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "DomainName",
+                "EndpointAccessMode",
+                "EndpointConfiguration",
+                "Policy",
+                "RoutingMode",
+                "SecurityPolicy",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            endpoint_access_mode: crate::from_json_optional(map, "EndpointAccessMode", path)?,
+            endpoint_configuration: crate::from_json_optional(map, "EndpointConfiguration", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            routing_mode: crate::from_json_optional(map, "RoutingMode", path)?,
+            security_policy: crate::from_json_optional(map, "SecurityPolicy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::DomainNameV2` (`Fn::GetAtt`).
 impl crate::Handle<DomainNameV2> {
     /// `Fn::GetAtt` `DomainNameArn`. The amazon resource name (ARN) of the domain name resource.
@@ -183,6 +213,17 @@ impl crate::ToJson for EndpointConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IpAddressType", "Types"])?;
+        Ok(Self {
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            types: crate::from_json_optional(map, "Types", path)?,
+        })
+    }
+}
+
 impl From<EndpointConfiguration> for Value<EndpointConfiguration> {
     fn from(value: EndpointConfiguration) -> Self {
         Value::Lit(value)
@@ -216,6 +257,24 @@ impl RoutingMode {
 impl crate::ToJson for RoutingMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BASE_PATH_MAPPING_ONLY", Self::BasePathMappingOnly),
+                (
+                    "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
+                    Self::RoutingRuleThenBasePathMapping,
+                ),
+                ("ROUTING_RULE_ONLY", Self::RoutingRuleOnly),
+            ],
+        )
     }
 }
 

@@ -95,6 +95,30 @@ impl crate::ToJson for GatewayResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ResponseParameters",
+                "ResponseTemplates",
+                "ResponseType",
+                "RestApiId",
+                "StatusCode",
+            ],
+        )?;
+        Ok(Self {
+            response_parameters: crate::from_json_optional(map, "ResponseParameters", path)?,
+            response_templates: crate::from_json_optional(map, "ResponseTemplates", path)?,
+            response_type: crate::from_json_required(map, "ResponseType", path)?,
+            rest_api_id: crate::from_json_required(map, "RestApiId", path)?,
+            status_code: crate::from_json_optional(map, "StatusCode", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::GatewayResponse` (`Fn::GetAtt`).
 impl crate::Handle<GatewayResponse> {
     /// `Fn::GetAtt` `Id`.

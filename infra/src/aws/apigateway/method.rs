@@ -168,6 +168,46 @@ impl crate::ToJson for Method {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Method {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiKeyRequired",
+                "AuthorizationScopes",
+                "AuthorizationType",
+                "AuthorizerId",
+                "HttpMethod",
+                "Integration",
+                "MethodResponses",
+                "OperationName",
+                "RequestModels",
+                "RequestParameters",
+                "RequestValidatorId",
+                "ResourceId",
+                "RestApiId",
+            ],
+        )?;
+        Ok(Self {
+            api_key_required: crate::from_json_optional(map, "ApiKeyRequired", path)?,
+            authorization_scopes: crate::from_json_optional(map, "AuthorizationScopes", path)?,
+            authorization_type: crate::from_json_optional(map, "AuthorizationType", path)?,
+            authorizer_id: crate::from_json_optional(map, "AuthorizerId", path)?,
+            http_method: crate::from_json_required(map, "HttpMethod", path)?,
+            integration: crate::from_json_optional(map, "Integration", path)?,
+            method_responses: crate::from_json_optional(map, "MethodResponses", path)?,
+            operation_name: crate::from_json_optional(map, "OperationName", path)?,
+            request_models: crate::from_json_optional(map, "RequestModels", path)?,
+            request_parameters: crate::from_json_optional(map, "RequestParameters", path)?,
+            request_validator_id: crate::from_json_optional(map, "RequestValidatorId", path)?,
+            resource_id: crate::from_json_required(map, "ResourceId", path)?,
+            rest_api_id: crate::from_json_required(map, "RestApiId", path)?,
+        })
+    }
+}
+
 /// ``Integration`` is a property of the
 /// [AWS::ApiGateway::Method](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-method.html)
 /// resource that specifies information about the target backend that a method calls.
@@ -365,6 +405,52 @@ impl crate::ToJson for Integration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Integration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CacheKeyParameters",
+                "CacheNamespace",
+                "ConnectionId",
+                "ConnectionType",
+                "ContentHandling",
+                "Credentials",
+                "IntegrationHttpMethod",
+                "IntegrationResponses",
+                "IntegrationTarget",
+                "PassthroughBehavior",
+                "RequestParameters",
+                "RequestTemplates",
+                "ResponseTransferMode",
+                "TimeoutInMillis",
+                "Type",
+                "Uri",
+            ],
+        )?;
+        Ok(Self {
+            cache_key_parameters: crate::from_json_optional(map, "CacheKeyParameters", path)?,
+            cache_namespace: crate::from_json_optional(map, "CacheNamespace", path)?,
+            connection_id: crate::from_json_optional(map, "ConnectionId", path)?,
+            connection_type: crate::from_json_optional(map, "ConnectionType", path)?,
+            content_handling: crate::from_json_optional(map, "ContentHandling", path)?,
+            credentials: crate::from_json_optional(map, "Credentials", path)?,
+            integration_http_method: crate::from_json_optional(map, "IntegrationHttpMethod", path)?,
+            integration_responses: crate::from_json_optional(map, "IntegrationResponses", path)?,
+            integration_target: crate::from_json_optional(map, "IntegrationTarget", path)?,
+            passthrough_behavior: crate::from_json_optional(map, "PassthroughBehavior", path)?,
+            request_parameters: crate::from_json_optional(map, "RequestParameters", path)?,
+            request_templates: crate::from_json_optional(map, "RequestTemplates", path)?,
+            response_transfer_mode: crate::from_json_optional(map, "ResponseTransferMode", path)?,
+            timeout_in_millis: crate::from_json_optional(map, "TimeoutInMillis", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            uri: crate::from_json_optional(map, "Uri", path)?,
+        })
+    }
+}
+
 impl From<Integration> for Value<Integration> {
     fn from(value: Integration) -> Self {
         Value::Lit(value)
@@ -447,6 +533,30 @@ impl crate::ToJson for IntegrationResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContentHandling",
+                "ResponseParameters",
+                "ResponseTemplates",
+                "SelectionPattern",
+                "StatusCode",
+            ],
+        )?;
+        Ok(Self {
+            content_handling: crate::from_json_optional(map, "ContentHandling", path)?,
+            response_parameters: crate::from_json_optional(map, "ResponseParameters", path)?,
+            response_templates: crate::from_json_optional(map, "ResponseTemplates", path)?,
+            selection_pattern: crate::from_json_optional(map, "SelectionPattern", path)?,
+            status_code: crate::from_json_required(map, "StatusCode", path)?,
+        })
+    }
+}
+
 impl From<IntegrationResponse> for Value<IntegrationResponse> {
     fn from(value: IntegrationResponse) -> Self {
         Value::Lit(value)
@@ -502,6 +612,22 @@ impl crate::ToJson for MethodResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MethodResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ResponseModels", "ResponseParameters", "StatusCode"],
+        )?;
+        Ok(Self {
+            response_models: crate::from_json_optional(map, "ResponseModels", path)?,
+            response_parameters: crate::from_json_optional(map, "ResponseParameters", path)?,
+            status_code: crate::from_json_required(map, "StatusCode", path)?,
+        })
+    }
+}
+
 impl From<MethodResponse> for Value<MethodResponse> {
     fn from(value: MethodResponse) -> Self {
         Value::Lit(value)
@@ -529,6 +655,17 @@ impl ConnectionType {
 impl crate::ToJson for ConnectionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INTERNET", Self::Internet), ("VPC_LINK", Self::VpcLink)],
+        )
     }
 }
 
@@ -562,6 +699,20 @@ impl crate::ToJson for ContentHandling {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentHandling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONVERT_TO_BINARY", Self::ConvertToBinary),
+                ("CONVERT_TO_TEXT", Self::ConvertToText),
+            ],
+        )
+    }
+}
+
 impl From<ContentHandling> for Value<ContentHandling> {
     fn from(value: ContentHandling) -> Self {
         Value::Lit(value)
@@ -589,6 +740,20 @@ impl IntegrationResponseContentHandling {
 impl crate::ToJson for IntegrationResponseContentHandling {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationResponseContentHandling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONVERT_TO_BINARY", Self::ConvertToBinary),
+                ("CONVERT_TO_TEXT", Self::ConvertToText),
+            ],
+        )
     }
 }
 
@@ -625,6 +790,21 @@ impl crate::ToJson for PassthroughBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PassthroughBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WHEN_NO_MATCH", Self::WhenNoMatch),
+                ("WHEN_NO_TEMPLATES", Self::WhenNoTemplates),
+                ("NEVER", Self::Never),
+            ],
+        )
+    }
+}
+
 impl From<PassthroughBehavior> for Value<PassthroughBehavior> {
     fn from(value: PassthroughBehavior) -> Self {
         Value::Lit(value)
@@ -652,6 +832,17 @@ impl ResponseTransferMode {
 impl crate::ToJson for ResponseTransferMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseTransferMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BUFFERED", Self::Buffered), ("STREAM", Self::Stream)],
+        )
     }
 }
 
@@ -691,6 +882,23 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS", Self::Aws),
+                ("AWS_PROXY", Self::AwsProxy),
+                ("HTTP", Self::Http),
+                ("HTTP_PROXY", Self::HttpProxy),
+                ("MOCK", Self::Mock),
+            ],
+        )
     }
 }
 

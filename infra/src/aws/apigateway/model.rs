@@ -90,3 +90,21 @@ impl crate::ToJson for Model {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Model {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContentType", "Description", "Name", "RestApiId", "Schema"],
+        )?;
+        Ok(Self {
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            rest_api_id: crate::from_json_required(map, "RestApiId", path)?,
+            schema: crate::from_json_optional(map, "Schema", path)?,
+        })
+    }
+}

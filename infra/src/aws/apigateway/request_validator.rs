@@ -86,6 +86,32 @@ impl crate::ToJson for RequestValidator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequestValidator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Name",
+                "RestApiId",
+                "ValidateRequestBody",
+                "ValidateRequestParameters",
+            ],
+        )?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            rest_api_id: crate::from_json_required(map, "RestApiId", path)?,
+            validate_request_body: crate::from_json_optional(map, "ValidateRequestBody", path)?,
+            validate_request_parameters: crate::from_json_optional(
+                map,
+                "ValidateRequestParameters",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::RequestValidator` (`Fn::GetAtt`).
 impl crate::Handle<RequestValidator> {
     /// `Fn::GetAtt` `RequestValidatorId`.

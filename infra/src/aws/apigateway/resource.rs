@@ -57,6 +57,18 @@ impl crate::ToJson for Resource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Resource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParentId", "PathPart", "RestApiId"])?;
+        Ok(Self {
+            parent_id: crate::from_json_required(map, "ParentId", path)?,
+            path_part: crate::from_json_required(map, "PathPart", path)?,
+            rest_api_id: crate::from_json_required(map, "RestApiId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::Resource` (`Fn::GetAtt`).
 impl crate::Handle<Resource> {
     /// `Fn::GetAtt` `ResourceId`.

@@ -263,6 +263,64 @@ impl crate::ToJson for RestApi {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestApi {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiKeySourceType",
+                "BinaryMediaTypes",
+                "Body",
+                "BodyS3Location",
+                "CloneFrom",
+                "Description",
+                "DisableExecuteApiEndpoint",
+                "EndpointAccessMode",
+                "EndpointConfiguration",
+                "FailOnWarnings",
+                "MinimumCompressionSize",
+                "Mode",
+                "Name",
+                "Parameters",
+                "Policy",
+                "SecurityPolicy",
+                "Tags",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            api_key_source_type: crate::from_json_optional(map, "ApiKeySourceType", path)?,
+            binary_media_types: crate::from_json_optional(map, "BinaryMediaTypes", path)?,
+            body: crate::from_json_optional(map, "Body", path)?,
+            body_s3_location: crate::from_json_optional(map, "BodyS3Location", path)?,
+            clone_from: crate::from_json_optional(map, "CloneFrom", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            disable_execute_api_endpoint: crate::from_json_optional(
+                map,
+                "DisableExecuteApiEndpoint",
+                path,
+            )?,
+            endpoint_access_mode: crate::from_json_optional(map, "EndpointAccessMode", path)?,
+            endpoint_configuration: crate::from_json_optional(map, "EndpointConfiguration", path)?,
+            fail_on_warnings: crate::from_json_optional(map, "FailOnWarnings", path)?,
+            minimum_compression_size: crate::from_json_optional(
+                map,
+                "MinimumCompressionSize",
+                path,
+            )?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            security_policy: crate::from_json_optional(map, "SecurityPolicy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::RestApi` (`Fn::GetAtt`).
 impl crate::Handle<RestApi> {
     /// `Fn::GetAtt` `RestApiId`.
@@ -326,6 +384,19 @@ impl crate::ToJson for EndpointConfiguration {
         crate::put_opt(&mut out, "Types", &self.types);
         crate::put_opt(&mut out, "VpcEndpointIds", &self.vpc_endpoint_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["IpAddressType", "Types", "VpcEndpointIds"])?;
+        Ok(Self {
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            types: crate::from_json_optional(map, "Types", path)?,
+            vpc_endpoint_ids: crate::from_json_optional(map, "VpcEndpointIds", path)?,
+        })
     }
 }
 
@@ -399,6 +470,19 @@ impl crate::ToJson for S3Location {
         crate::put_opt(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "ETag", "Key", "Version"])?;
+        Ok(Self {
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            e_tag: crate::from_json_optional(map, "ETag", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 

@@ -182,6 +182,48 @@ impl crate::ToJson for Stage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessLogSetting",
+                "CacheClusterEnabled",
+                "CacheClusterSize",
+                "CanarySetting",
+                "ClientCertificateId",
+                "DeploymentId",
+                "Description",
+                "DocumentationVersion",
+                "MethodSettings",
+                "RestApiId",
+                "StageName",
+                "Tags",
+                "TracingEnabled",
+                "Variables",
+            ],
+        )?;
+        Ok(Self {
+            access_log_setting: crate::from_json_optional(map, "AccessLogSetting", path)?,
+            cache_cluster_enabled: crate::from_json_optional(map, "CacheClusterEnabled", path)?,
+            cache_cluster_size: crate::from_json_optional(map, "CacheClusterSize", path)?,
+            canary_setting: crate::from_json_optional(map, "CanarySetting", path)?,
+            client_certificate_id: crate::from_json_optional(map, "ClientCertificateId", path)?,
+            deployment_id: crate::from_json_optional(map, "DeploymentId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            documentation_version: crate::from_json_optional(map, "DocumentationVersion", path)?,
+            method_settings: crate::from_json_optional(map, "MethodSettings", path)?,
+            rest_api_id: crate::from_json_required(map, "RestApiId", path)?,
+            stage_name: crate::from_json_optional(map, "StageName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tracing_enabled: crate::from_json_optional(map, "TracingEnabled", path)?,
+            variables: crate::from_json_optional(map, "Variables", path)?,
+        })
+    }
+}
+
 /// The ``AccessLogSetting`` property type specifies settings for logging access in this
 /// stage. ``AccessLogSetting`` is a property of the
 /// [AWS::ApiGateway::Stage](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-stage.html)
@@ -229,6 +271,17 @@ impl crate::ToJson for AccessLogSetting {
         crate::put_opt(&mut out, "DestinationArn", &self.destination_arn);
         crate::put_opt(&mut out, "Format", &self.format);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessLogSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationArn", "Format"])?;
+        Ok(Self {
+            destination_arn: crate::from_json_optional(map, "DestinationArn", path)?,
+            format: crate::from_json_optional(map, "Format", path)?,
+        })
     }
 }
 
@@ -301,6 +354,32 @@ impl crate::ToJson for CanarySetting {
         );
         crate::put_opt(&mut out, "UseStageCache", &self.use_stage_cache);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CanarySetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeploymentId",
+                "PercentTraffic",
+                "StageVariableOverrides",
+                "UseStageCache",
+            ],
+        )?;
+        Ok(Self {
+            deployment_id: crate::from_json_optional(map, "DeploymentId", path)?,
+            percent_traffic: crate::from_json_optional(map, "PercentTraffic", path)?,
+            stage_variable_overrides: crate::from_json_optional(
+                map,
+                "StageVariableOverrides",
+                path,
+            )?,
+            use_stage_cache: crate::from_json_optional(map, "UseStageCache", path)?,
+        })
     }
 }
 
@@ -440,6 +519,40 @@ impl crate::ToJson for MethodSetting {
         );
         crate::put_opt(&mut out, "ThrottlingRateLimit", &self.throttling_rate_limit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MethodSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CacheDataEncrypted",
+                "CacheTtlInSeconds",
+                "CachingEnabled",
+                "DataTraceEnabled",
+                "HttpMethod",
+                "LoggingLevel",
+                "MetricsEnabled",
+                "ResourcePath",
+                "ThrottlingBurstLimit",
+                "ThrottlingRateLimit",
+            ],
+        )?;
+        Ok(Self {
+            cache_data_encrypted: crate::from_json_optional(map, "CacheDataEncrypted", path)?,
+            cache_ttl_in_seconds: crate::from_json_optional(map, "CacheTtlInSeconds", path)?,
+            caching_enabled: crate::from_json_optional(map, "CachingEnabled", path)?,
+            data_trace_enabled: crate::from_json_optional(map, "DataTraceEnabled", path)?,
+            http_method: crate::from_json_optional(map, "HttpMethod", path)?,
+            logging_level: crate::from_json_optional(map, "LoggingLevel", path)?,
+            metrics_enabled: crate::from_json_optional(map, "MetricsEnabled", path)?,
+            resource_path: crate::from_json_optional(map, "ResourcePath", path)?,
+            throttling_burst_limit: crate::from_json_optional(map, "ThrottlingBurstLimit", path)?,
+            throttling_rate_limit: crate::from_json_optional(map, "ThrottlingRateLimit", path)?,
+        })
     }
 }
 

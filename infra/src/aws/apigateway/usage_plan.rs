@@ -119,6 +119,32 @@ impl crate::ToJson for UsagePlan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UsagePlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiStages",
+                "Description",
+                "Quota",
+                "Tags",
+                "Throttle",
+                "UsagePlanName",
+            ],
+        )?;
+        Ok(Self {
+            api_stages: crate::from_json_optional(map, "ApiStages", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            quota: crate::from_json_optional(map, "Quota", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            throttle: crate::from_json_optional(map, "Throttle", path)?,
+            usage_plan_name: crate::from_json_optional(map, "UsagePlanName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::UsagePlan` (`Fn::GetAtt`).
 impl crate::Handle<UsagePlan> {
     /// `Fn::GetAtt` `Id`.
@@ -176,6 +202,18 @@ impl crate::ToJson for ApiStage {
         crate::put_opt(&mut out, "Stage", &self.stage);
         crate::put_opt(&mut out, "Throttle", &self.throttle);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiStage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiId", "Stage", "Throttle"])?;
+        Ok(Self {
+            api_id: crate::from_json_optional(map, "ApiId", path)?,
+            stage: crate::from_json_optional(map, "Stage", path)?,
+            throttle: crate::from_json_optional(map, "Throttle", path)?,
+        })
     }
 }
 
@@ -243,6 +281,18 @@ impl crate::ToJson for QuotaSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuotaSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Limit", "Offset", "Period"])?;
+        Ok(Self {
+            limit: crate::from_json_optional(map, "Limit", path)?,
+            offset: crate::from_json_optional(map, "Offset", path)?,
+            period: crate::from_json_optional(map, "Period", path)?,
+        })
+    }
+}
+
 impl From<QuotaSettings> for Value<QuotaSettings> {
     fn from(value: QuotaSettings) -> Self {
         Value::Lit(value)
@@ -289,6 +339,17 @@ impl crate::ToJson for ThrottleSettings {
         crate::put_opt(&mut out, "BurstLimit", &self.burst_limit);
         crate::put_opt(&mut out, "RateLimit", &self.rate_limit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThrottleSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BurstLimit", "RateLimit"])?;
+        Ok(Self {
+            burst_limit: crate::from_json_optional(map, "BurstLimit", path)?,
+            rate_limit: crate::from_json_optional(map, "RateLimit", path)?,
+        })
     }
 }
 

@@ -62,6 +62,18 @@ impl crate::ToJson for UsagePlanKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UsagePlanKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyId", "KeyType", "UsagePlanId"])?;
+        Ok(Self {
+            key_id: crate::from_json_required(map, "KeyId", path)?,
+            key_type: crate::from_json_required(map, "KeyType", path)?,
+            usage_plan_id: crate::from_json_required(map, "UsagePlanId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::UsagePlanKey` (`Fn::GetAtt`).
 impl crate::Handle<UsagePlanKey> {
     /// `Fn::GetAtt` `Id`.
@@ -88,6 +100,13 @@ impl KeyType {
 impl crate::ToJson for KeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("API_KEY", Self::ApiKey)])
     }
 }
 

@@ -78,6 +78,20 @@ impl crate::ToJson for VpcLink {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcLink {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Description", "Name", "Tags", "TargetArns"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_arns: crate::from_json_required(map, "TargetArns", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGateway::VpcLink` (`Fn::GetAtt`).
 impl crate::Handle<VpcLink> {
     /// `Fn::GetAtt` `VpcLinkId`.

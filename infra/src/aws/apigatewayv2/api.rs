@@ -287,6 +287,72 @@ impl crate::ToJson for Api {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Api {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiKeySelectionExpression",
+                "BasePath",
+                "Body",
+                "BodyS3Location",
+                "CorsConfiguration",
+                "CredentialsArn",
+                "Description",
+                "DisableExecuteApiEndpoint",
+                "DisableSchemaValidation",
+                "FailOnWarnings",
+                "IpAddressType",
+                "Name",
+                "ProtocolType",
+                "RouteKey",
+                "RouteSelectionExpression",
+                "Tags",
+                "Target",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            api_key_selection_expression: crate::from_json_optional(
+                map,
+                "ApiKeySelectionExpression",
+                path,
+            )?,
+            base_path: crate::from_json_optional(map, "BasePath", path)?,
+            body: crate::from_json_optional(map, "Body", path)?,
+            body_s3_location: crate::from_json_optional(map, "BodyS3Location", path)?,
+            cors_configuration: crate::from_json_optional(map, "CorsConfiguration", path)?,
+            credentials_arn: crate::from_json_optional(map, "CredentialsArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            disable_execute_api_endpoint: crate::from_json_optional(
+                map,
+                "DisableExecuteApiEndpoint",
+                path,
+            )?,
+            disable_schema_validation: crate::from_json_optional(
+                map,
+                "DisableSchemaValidation",
+                path,
+            )?,
+            fail_on_warnings: crate::from_json_optional(map, "FailOnWarnings", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            protocol_type: crate::from_json_optional(map, "ProtocolType", path)?,
+            route_key: crate::from_json_optional(map, "RouteKey", path)?,
+            route_selection_expression: crate::from_json_optional(
+                map,
+                "RouteSelectionExpression",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target: crate::from_json_optional(map, "Target", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::Api` (`Fn::GetAtt`).
 impl crate::Handle<Api> {
     /// `Fn::GetAtt` `ApiEndpoint`.
@@ -364,6 +430,19 @@ impl crate::ToJson for BodyS3Location {
         crate::put_opt(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BodyS3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Etag", "Key", "Version"])?;
+        Ok(Self {
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            etag: crate::from_json_optional(map, "Etag", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 
@@ -456,6 +535,32 @@ impl crate::ToJson for Cors {
         crate::put_opt(&mut out, "ExposeHeaders", &self.expose_headers);
         crate::put_opt(&mut out, "MaxAge", &self.max_age);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cors {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowCredentials",
+                "AllowHeaders",
+                "AllowMethods",
+                "AllowOrigins",
+                "ExposeHeaders",
+                "MaxAge",
+            ],
+        )?;
+        Ok(Self {
+            allow_credentials: crate::from_json_optional(map, "AllowCredentials", path)?,
+            allow_headers: crate::from_json_optional(map, "AllowHeaders", path)?,
+            allow_methods: crate::from_json_optional(map, "AllowMethods", path)?,
+            allow_origins: crate::from_json_optional(map, "AllowOrigins", path)?,
+            expose_headers: crate::from_json_optional(map, "ExposeHeaders", path)?,
+            max_age: crate::from_json_optional(map, "MaxAge", path)?,
+        })
     }
 }
 

@@ -77,6 +77,19 @@ impl crate::ToJson for ApiGatewayManagedOverrides {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiGatewayManagedOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiId", "Integration", "Route", "Stage"])?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            integration: crate::from_json_optional(map, "Integration", path)?,
+            route: crate::from_json_optional(map, "Route", path)?,
+            stage: crate::from_json_optional(map, "Stage", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::ApiGatewayManagedOverrides` (`Fn::GetAtt`).
 impl crate::Handle<ApiGatewayManagedOverrides> {
     /// `Fn::GetAtt` `Id`. A TPS Code is automatically generated on creation and assigned as the
@@ -124,6 +137,17 @@ impl crate::ToJson for AccessLogSettings {
         crate::put_opt(&mut out, "DestinationArn", &self.destination_arn);
         crate::put_opt(&mut out, "Format", &self.format);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessLogSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationArn", "Format"])?;
+        Ok(Self {
+            destination_arn: crate::from_json_optional(map, "DestinationArn", path)?,
+            format: crate::from_json_optional(map, "Format", path)?,
+        })
     }
 }
 
@@ -199,6 +223,28 @@ impl crate::ToJson for IntegrationOverrides {
         );
         crate::put_opt(&mut out, "TimeoutInMillis", &self.timeout_in_millis);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "IntegrationMethod",
+                "PayloadFormatVersion",
+                "TimeoutInMillis",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            integration_method: crate::from_json_optional(map, "IntegrationMethod", path)?,
+            payload_format_version: crate::from_json_optional(map, "PayloadFormatVersion", path)?,
+            timeout_in_millis: crate::from_json_optional(map, "TimeoutInMillis", path)?,
+        })
     }
 }
 
@@ -283,6 +329,30 @@ impl crate::ToJson for RouteOverrides {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationScopes",
+                "AuthorizationType",
+                "AuthorizerId",
+                "OperationName",
+                "Target",
+            ],
+        )?;
+        Ok(Self {
+            authorization_scopes: crate::from_json_optional(map, "AuthorizationScopes", path)?,
+            authorization_type: crate::from_json_optional(map, "AuthorizationType", path)?,
+            authorizer_id: crate::from_json_optional(map, "AuthorizerId", path)?,
+            operation_name: crate::from_json_optional(map, "OperationName", path)?,
+            target: crate::from_json_optional(map, "Target", path)?,
+        })
+    }
+}
+
 impl From<RouteOverrides> for Value<RouteOverrides> {
     fn from(value: RouteOverrides) -> Self {
         Value::Lit(value)
@@ -344,6 +414,30 @@ impl crate::ToJson for RouteSettings {
         );
         crate::put_opt(&mut out, "ThrottlingRateLimit", &self.throttling_rate_limit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DetailedMetricsEnabled",
+                "ThrottlingBurstLimit",
+                "ThrottlingRateLimit",
+            ],
+        )?;
+        Ok(Self {
+            detailed_metrics_enabled: crate::from_json_optional(
+                map,
+                "DetailedMetricsEnabled",
+                path,
+            )?,
+            throttling_burst_limit: crate::from_json_optional(map, "ThrottlingBurstLimit", path)?,
+            throttling_rate_limit: crate::from_json_optional(map, "ThrottlingRateLimit", path)?,
+        })
     }
 }
 
@@ -435,6 +529,32 @@ impl crate::ToJson for StageOverrides {
         crate::put_opt(&mut out, "RouteSettings", &self.route_settings);
         crate::put_opt(&mut out, "StageVariables", &self.stage_variables);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StageOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessLogSettings",
+                "AutoDeploy",
+                "DefaultRouteSettings",
+                "Description",
+                "RouteSettings",
+                "StageVariables",
+            ],
+        )?;
+        Ok(Self {
+            access_log_settings: crate::from_json_optional(map, "AccessLogSettings", path)?,
+            auto_deploy: crate::from_json_optional(map, "AutoDeploy", path)?,
+            default_route_settings: crate::from_json_optional(map, "DefaultRouteSettings", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            route_settings: crate::from_json_optional(map, "RouteSettings", path)?,
+            stage_variables: crate::from_json_optional(map, "StageVariables", path)?,
+        })
     }
 }
 

@@ -77,6 +77,23 @@ impl crate::ToJson for ApiMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApiId", "ApiMappingKey", "DomainName", "Stage"],
+        )?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            api_mapping_key: crate::from_json_optional(map, "ApiMappingKey", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            stage: crate::from_json_required(map, "Stage", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::ApiMapping` (`Fn::GetAtt`).
 impl crate::Handle<ApiMapping> {
     /// `Fn::GetAtt` `ApiMappingId`.

@@ -209,6 +209,58 @@ impl crate::ToJson for Authorizer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Authorizer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiId",
+                "AuthorizerCredentialsArn",
+                "AuthorizerPayloadFormatVersion",
+                "AuthorizerResultTtlInSeconds",
+                "AuthorizerType",
+                "AuthorizerUri",
+                "EnableSimpleResponses",
+                "IdentitySource",
+                "IdentityValidationExpression",
+                "JwtConfiguration",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            authorizer_credentials_arn: crate::from_json_optional(
+                map,
+                "AuthorizerCredentialsArn",
+                path,
+            )?,
+            authorizer_payload_format_version: crate::from_json_optional(
+                map,
+                "AuthorizerPayloadFormatVersion",
+                path,
+            )?,
+            authorizer_result_ttl_in_seconds: crate::from_json_optional(
+                map,
+                "AuthorizerResultTtlInSeconds",
+                path,
+            )?,
+            authorizer_type: crate::from_json_required(map, "AuthorizerType", path)?,
+            authorizer_uri: crate::from_json_optional(map, "AuthorizerUri", path)?,
+            enable_simple_responses: crate::from_json_optional(map, "EnableSimpleResponses", path)?,
+            identity_source: crate::from_json_optional(map, "IdentitySource", path)?,
+            identity_validation_expression: crate::from_json_optional(
+                map,
+                "IdentityValidationExpression",
+                path,
+            )?,
+            jwt_configuration: crate::from_json_optional(map, "JwtConfiguration", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::Authorizer` (`Fn::GetAtt`).
 impl crate::Handle<Authorizer> {
     /// `Fn::GetAtt` `AuthorizerId`.
@@ -261,6 +313,17 @@ impl crate::ToJson for JwtConfiguration {
         crate::put_opt(&mut out, "Audience", &self.audience);
         crate::put_opt(&mut out, "Issuer", &self.issuer);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Audience", "Issuer"])?;
+        Ok(Self {
+            audience: crate::from_json_optional(map, "Audience", path)?,
+            issuer: crate::from_json_optional(map, "Issuer", path)?,
+        })
     }
 }
 

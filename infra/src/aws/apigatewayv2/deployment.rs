@@ -65,6 +65,18 @@ impl crate::ToJson for Deployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiId", "Description", "StageName"])?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            stage_name: crate::from_json_optional(map, "StageName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::Deployment` (`Fn::GetAtt`).
 impl crate::Handle<Deployment> {
     /// `Fn::GetAtt` `DeploymentId`.

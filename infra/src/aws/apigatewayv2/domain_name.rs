@@ -112,6 +112,38 @@ impl crate::ToJson for DomainName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainName",
+                "DomainNameConfigurations",
+                "MutualTlsAuthentication",
+                "RoutingMode",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            domain_name_configurations: crate::from_json_optional(
+                map,
+                "DomainNameConfigurations",
+                path,
+            )?,
+            mutual_tls_authentication: crate::from_json_optional(
+                map,
+                "MutualTlsAuthentication",
+                path,
+            )?,
+            routing_mode: crate::from_json_optional(map, "RoutingMode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::DomainName` (`Fn::GetAtt`).
 impl crate::Handle<DomainName> {
     /// `Fn::GetAtt` `DomainNameArn`.
@@ -228,6 +260,36 @@ impl crate::ToJson for DomainNameConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainNameConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "CertificateName",
+                "EndpointType",
+                "IpAddressType",
+                "OwnershipVerificationCertificateArn",
+                "SecurityPolicy",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            certificate_name: crate::from_json_optional(map, "CertificateName", path)?,
+            endpoint_type: crate::from_json_optional(map, "EndpointType", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            ownership_verification_certificate_arn: crate::from_json_optional(
+                map,
+                "OwnershipVerificationCertificateArn",
+                path,
+            )?,
+            security_policy: crate::from_json_optional(map, "SecurityPolicy", path)?,
+        })
+    }
+}
+
 impl From<DomainNameConfiguration> for Value<DomainNameConfiguration> {
     fn from(value: DomainNameConfiguration) -> Self {
         Value::Lit(value)
@@ -280,6 +342,17 @@ impl crate::ToJson for MutualTlsAuthentication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MutualTlsAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TruststoreUri", "TruststoreVersion"])?;
+        Ok(Self {
+            truststore_uri: crate::from_json_optional(map, "TruststoreUri", path)?,
+            truststore_version: crate::from_json_optional(map, "TruststoreVersion", path)?,
+        })
+    }
+}
+
 impl From<MutualTlsAuthentication> for Value<MutualTlsAuthentication> {
     fn from(value: MutualTlsAuthentication) -> Self {
         Value::Lit(value)
@@ -311,6 +384,24 @@ impl RoutingMode {
 impl crate::ToJson for RoutingMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("API_MAPPING_ONLY", Self::ApiMappingOnly),
+                (
+                    "ROUTING_RULE_THEN_API_MAPPING",
+                    Self::RoutingRuleThenApiMapping,
+                ),
+                ("ROUTING_RULE_ONLY", Self::RoutingRuleOnly),
+            ],
+        )
     }
 }
 

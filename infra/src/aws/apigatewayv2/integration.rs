@@ -258,6 +258,64 @@ impl crate::ToJson for Integration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Integration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiId",
+                "ConnectionId",
+                "ConnectionType",
+                "ContentHandlingStrategy",
+                "CredentialsArn",
+                "Description",
+                "IntegrationMethod",
+                "IntegrationSubtype",
+                "IntegrationType",
+                "IntegrationUri",
+                "PassthroughBehavior",
+                "PayloadFormatVersion",
+                "RequestParameters",
+                "RequestTemplates",
+                "ResponseParameters",
+                "TemplateSelectionExpression",
+                "TimeoutInMillis",
+                "TlsConfig",
+            ],
+        )?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            connection_id: crate::from_json_optional(map, "ConnectionId", path)?,
+            connection_type: crate::from_json_optional(map, "ConnectionType", path)?,
+            content_handling_strategy: crate::from_json_optional(
+                map,
+                "ContentHandlingStrategy",
+                path,
+            )?,
+            credentials_arn: crate::from_json_optional(map, "CredentialsArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            integration_method: crate::from_json_optional(map, "IntegrationMethod", path)?,
+            integration_subtype: crate::from_json_optional(map, "IntegrationSubtype", path)?,
+            integration_type: crate::from_json_required(map, "IntegrationType", path)?,
+            integration_uri: crate::from_json_optional(map, "IntegrationUri", path)?,
+            passthrough_behavior: crate::from_json_optional(map, "PassthroughBehavior", path)?,
+            payload_format_version: crate::from_json_optional(map, "PayloadFormatVersion", path)?,
+            request_parameters: crate::from_json_optional(map, "RequestParameters", path)?,
+            request_templates: crate::from_json_optional(map, "RequestTemplates", path)?,
+            response_parameters: crate::from_json_optional(map, "ResponseParameters", path)?,
+            template_selection_expression: crate::from_json_optional(
+                map,
+                "TemplateSelectionExpression",
+                path,
+            )?,
+            timeout_in_millis: crate::from_json_optional(map, "TimeoutInMillis", path)?,
+            tls_config: crate::from_json_optional(map, "TlsConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::Integration` (`Fn::GetAtt`).
 impl crate::Handle<Integration> {
     /// `Fn::GetAtt` `IntegrationId`. The integration ID.
@@ -306,6 +364,17 @@ impl crate::ToJson for ResponseParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "Source"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<ResponseParameter> for Value<ResponseParameter> {
     fn from(value: ResponseParameter) -> Self {
         Value::Lit(value)
@@ -345,6 +414,16 @@ impl crate::ToJson for ResponseParameterMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseParameterMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResponseParameters"])?;
+        Ok(Self {
+            response_parameters: crate::from_json_optional(map, "ResponseParameters", path)?,
+        })
+    }
+}
+
 impl From<ResponseParameterMap> for Value<ResponseParameterMap> {
     fn from(value: ResponseParameterMap) -> Self {
         Value::Lit(value)
@@ -379,6 +458,16 @@ impl crate::ToJson for TlsConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ServerNameToVerify", &self.server_name_to_verify);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServerNameToVerify"])?;
+        Ok(Self {
+            server_name_to_verify: crate::from_json_optional(map, "ServerNameToVerify", path)?,
+        })
     }
 }
 

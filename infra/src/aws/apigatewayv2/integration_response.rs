@@ -123,6 +123,46 @@ impl crate::ToJson for IntegrationResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiId",
+                "ContentHandlingStrategy",
+                "IntegrationId",
+                "IntegrationResponseKey",
+                "ResponseParameters",
+                "ResponseTemplates",
+                "TemplateSelectionExpression",
+            ],
+        )?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            content_handling_strategy: crate::from_json_optional(
+                map,
+                "ContentHandlingStrategy",
+                path,
+            )?,
+            integration_id: crate::from_json_required(map, "IntegrationId", path)?,
+            integration_response_key: crate::from_json_required(
+                map,
+                "IntegrationResponseKey",
+                path,
+            )?,
+            response_parameters: crate::from_json_optional(map, "ResponseParameters", path)?,
+            response_templates: crate::from_json_optional(map, "ResponseTemplates", path)?,
+            template_selection_expression: crate::from_json_optional(
+                map,
+                "TemplateSelectionExpression",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::IntegrationResponse` (`Fn::GetAtt`).
 impl crate::Handle<IntegrationResponse> {
     /// `Fn::GetAtt` `IntegrationResponseId`.

@@ -82,6 +82,24 @@ impl crate::ToJson for Model {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Model {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApiId", "ContentType", "Description", "Name", "Schema"],
+        )?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            schema: crate::from_json_required(map, "Schema", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::Model` (`Fn::GetAtt`).
 impl crate::Handle<Model> {
     /// `Fn::GetAtt` `ModelId`.

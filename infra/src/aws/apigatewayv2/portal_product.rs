@@ -67,6 +67,18 @@ impl crate::ToJson for PortalProduct {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortalProduct {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "DisplayName", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::PortalProduct` (`Fn::GetAtt`).
 impl crate::Handle<PortalProduct> {
     /// `Fn::GetAtt` `LastModified`. The timestamp when the portal product was last modified.

@@ -169,6 +169,52 @@ impl crate::ToJson for Route {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Route {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiId",
+                "ApiKeyRequired",
+                "AuthorizationScopes",
+                "AuthorizationType",
+                "AuthorizerId",
+                "ModelSelectionExpression",
+                "OperationName",
+                "RequestModels",
+                "RequestParameters",
+                "RouteKey",
+                "RouteResponseSelectionExpression",
+                "Target",
+            ],
+        )?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            api_key_required: crate::from_json_optional(map, "ApiKeyRequired", path)?,
+            authorization_scopes: crate::from_json_optional(map, "AuthorizationScopes", path)?,
+            authorization_type: crate::from_json_optional(map, "AuthorizationType", path)?,
+            authorizer_id: crate::from_json_optional(map, "AuthorizerId", path)?,
+            model_selection_expression: crate::from_json_optional(
+                map,
+                "ModelSelectionExpression",
+                path,
+            )?,
+            operation_name: crate::from_json_optional(map, "OperationName", path)?,
+            request_models: crate::from_json_optional(map, "RequestModels", path)?,
+            request_parameters: crate::from_json_optional(map, "RequestParameters", path)?,
+            route_key: crate::from_json_required(map, "RouteKey", path)?,
+            route_response_selection_expression: crate::from_json_optional(
+                map,
+                "RouteResponseSelectionExpression",
+                path,
+            )?,
+            target: crate::from_json_optional(map, "Target", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::Route` (`Fn::GetAtt`).
 impl crate::Handle<Route> {
     /// `Fn::GetAtt` `RouteId`.

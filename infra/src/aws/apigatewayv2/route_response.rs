@@ -98,6 +98,36 @@ impl crate::ToJson for RouteResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiId",
+                "ModelSelectionExpression",
+                "ResponseModels",
+                "ResponseParameters",
+                "RouteId",
+                "RouteResponseKey",
+            ],
+        )?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            model_selection_expression: crate::from_json_optional(
+                map,
+                "ModelSelectionExpression",
+                path,
+            )?,
+            response_models: crate::from_json_optional(map, "ResponseModels", path)?,
+            response_parameters: crate::from_json_optional(map, "ResponseParameters", path)?,
+            route_id: crate::from_json_required(map, "RouteId", path)?,
+            route_response_key: crate::from_json_required(map, "RouteResponseKey", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::RouteResponse` (`Fn::GetAtt`).
 impl crate::Handle<RouteResponse> {
     /// `Fn::GetAtt` `RouteResponseId`.

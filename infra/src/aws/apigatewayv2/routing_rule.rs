@@ -68,6 +68,23 @@ impl crate::ToJson for RoutingRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Actions", "Conditions", "DomainNameArn", "Priority"],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            conditions: crate::from_json_required(map, "Conditions", path)?,
+            domain_name_arn: crate::from_json_required(map, "DomainNameArn", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::RoutingRule` (`Fn::GetAtt`).
 impl crate::Handle<RoutingRule> {
     /// `Fn::GetAtt` `RoutingRuleArn`.
@@ -102,6 +119,16 @@ impl crate::ToJson for Action {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InvokeApi", &self.invoke_api);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InvokeApi"])?;
+        Ok(Self {
+            invoke_api: crate::from_json_required(map, "InvokeApi", path)?,
+        })
     }
 }
 
@@ -147,6 +174,18 @@ impl crate::ToJson for ActionInvokeApi {
         crate::put(&mut out, "Stage", &self.stage);
         crate::put_opt(&mut out, "StripBasePath", &self.strip_base_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionInvokeApi {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiId", "Stage", "StripBasePath"])?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            stage: crate::from_json_required(map, "Stage", path)?,
+            strip_base_path: crate::from_json_optional(map, "StripBasePath", path)?,
+        })
     }
 }
 
@@ -198,6 +237,17 @@ impl crate::ToJson for Condition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MatchBasePaths", "MatchHeaders"])?;
+        Ok(Self {
+            match_base_paths: crate::from_json_optional(map, "MatchBasePaths", path)?,
+            match_headers: crate::from_json_optional(map, "MatchHeaders", path)?,
+        })
+    }
+}
+
 impl From<Condition> for Value<Condition> {
     fn from(value: Condition) -> Self {
         Value::Lit(value)
@@ -225,6 +275,16 @@ impl crate::ToJson for MatchBasePaths {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AnyOf", &self.any_of);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchBasePaths {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AnyOf"])?;
+        Ok(Self {
+            any_of: crate::from_json_required(map, "AnyOf", path)?,
+        })
     }
 }
 
@@ -268,6 +328,17 @@ impl crate::ToJson for MatchHeaderValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchHeaderValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header", "ValueGlob"])?;
+        Ok(Self {
+            header: crate::from_json_required(map, "Header", path)?,
+            value_glob: crate::from_json_required(map, "ValueGlob", path)?,
+        })
+    }
+}
+
 impl From<MatchHeaderValue> for Value<MatchHeaderValue> {
     fn from(value: MatchHeaderValue) -> Self {
         Value::Lit(value)
@@ -296,6 +367,16 @@ impl crate::ToJson for MatchHeaders {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AnyOf", &self.any_of);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchHeaders {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AnyOf"])?;
+        Ok(Self {
+            any_of: crate::from_json_required(map, "AnyOf", path)?,
+        })
     }
 }
 

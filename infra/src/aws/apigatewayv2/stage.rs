@@ -147,6 +147,42 @@ impl crate::ToJson for Stage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessLogSettings",
+                "ApiId",
+                "AutoDeploy",
+                "ClientCertificateId",
+                "DefaultRouteSettings",
+                "DeploymentId",
+                "Description",
+                "RouteSettings",
+                "StageName",
+                "StageVariables",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_log_settings: crate::from_json_optional(map, "AccessLogSettings", path)?,
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            auto_deploy: crate::from_json_optional(map, "AutoDeploy", path)?,
+            client_certificate_id: crate::from_json_optional(map, "ClientCertificateId", path)?,
+            default_route_settings: crate::from_json_optional(map, "DefaultRouteSettings", path)?,
+            deployment_id: crate::from_json_optional(map, "DeploymentId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            route_settings: crate::from_json_optional(map, "RouteSettings", path)?,
+            stage_name: crate::from_json_required(map, "StageName", path)?,
+            stage_variables: crate::from_json_optional(map, "StageVariables", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// A `AccessLogSettings` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccessLogSettings {
@@ -184,6 +220,17 @@ impl crate::ToJson for AccessLogSettings {
         crate::put_opt(&mut out, "DestinationArn", &self.destination_arn);
         crate::put_opt(&mut out, "Format", &self.format);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessLogSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationArn", "Format"])?;
+        Ok(Self {
+            destination_arn: crate::from_json_optional(map, "DestinationArn", path)?,
+            format: crate::from_json_optional(map, "Format", path)?,
+        })
     }
 }
 
@@ -268,6 +315,34 @@ impl crate::ToJson for RouteSettings {
         );
         crate::put_opt(&mut out, "ThrottlingRateLimit", &self.throttling_rate_limit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataTraceEnabled",
+                "DetailedMetricsEnabled",
+                "LoggingLevel",
+                "ThrottlingBurstLimit",
+                "ThrottlingRateLimit",
+            ],
+        )?;
+        Ok(Self {
+            data_trace_enabled: crate::from_json_optional(map, "DataTraceEnabled", path)?,
+            detailed_metrics_enabled: crate::from_json_optional(
+                map,
+                "DetailedMetricsEnabled",
+                path,
+            )?,
+            logging_level: crate::from_json_optional(map, "LoggingLevel", path)?,
+            throttling_burst_limit: crate::from_json_optional(map, "ThrottlingBurstLimit", path)?,
+            throttling_rate_limit: crate::from_json_optional(map, "ThrottlingRateLimit", path)?,
+        })
     }
 }
 

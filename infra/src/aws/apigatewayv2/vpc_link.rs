@@ -83,6 +83,23 @@ impl crate::ToJson for VpcLink {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcLink {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Name", "SecurityGroupIds", "SubnetIds", "Tags"],
+        )?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApiGatewayV2::VpcLink` (`Fn::GetAtt`).
 impl crate::Handle<VpcLink> {
     /// `Fn::GetAtt` `VpcLinkId`.

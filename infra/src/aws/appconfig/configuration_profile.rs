@@ -145,6 +145,44 @@ impl crate::ToJson for ConfigurationProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "DeletionProtectionCheck",
+                "Description",
+                "KmsKeyIdentifier",
+                "LocationUri",
+                "Name",
+                "RetrievalRoleArn",
+                "Tags",
+                "Type",
+                "Validators",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            deletion_protection_check: crate::from_json_optional(
+                map,
+                "DeletionProtectionCheck",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_identifier: crate::from_json_optional(map, "KmsKeyIdentifier", path)?,
+            location_uri: crate::from_json_required(map, "LocationUri", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            retrieval_role_arn: crate::from_json_optional(map, "RetrievalRoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            validators: crate::from_json_optional(map, "Validators", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppConfig::ConfigurationProfile` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationProfile> {
     /// `Fn::GetAtt` `ConfigurationProfileId`. The configuration profile ID
@@ -203,6 +241,17 @@ impl crate::ToJson for Validators {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Validators {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content", "Type"])?;
+        Ok(Self {
+            content: crate::from_json_optional(map, "Content", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Validators> for Value<Validators> {
     fn from(value: Validators) -> Self {
         Value::Lit(value)
@@ -240,6 +289,21 @@ impl crate::ToJson for DeletionProtectionCheck {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeletionProtectionCheck {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACCOUNT_DEFAULT", Self::AccountDefault),
+                ("APPLY", Self::Apply),
+                ("BYPASS", Self::Bypass),
+            ],
+        )
+    }
+}
+
 impl From<DeletionProtectionCheck> for Value<DeletionProtectionCheck> {
     fn from(value: DeletionProtectionCheck) -> Self {
         Value::Lit(value)
@@ -268,6 +332,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("JSON_SCHEMA", Self::JsonSchema), ("LAMBDA", Self::Lambda)],
+        )
     }
 }
 

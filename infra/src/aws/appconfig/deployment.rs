@@ -133,6 +133,46 @@ impl crate::ToJson for Deployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "ConfigurationProfileId",
+                "ConfigurationVersion",
+                "DeploymentStrategyId",
+                "Description",
+                "DynamicExtensionParameters",
+                "EnvironmentId",
+                "KmsKeyIdentifier",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            configuration_profile_id: crate::from_json_required(
+                map,
+                "ConfigurationProfileId",
+                path,
+            )?,
+            configuration_version: crate::from_json_required(map, "ConfigurationVersion", path)?,
+            deployment_strategy_id: crate::from_json_required(map, "DeploymentStrategyId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            dynamic_extension_parameters: crate::from_json_optional(
+                map,
+                "DynamicExtensionParameters",
+                path,
+            )?,
+            environment_id: crate::from_json_required(map, "EnvironmentId", path)?,
+            kms_key_identifier: crate::from_json_optional(map, "KmsKeyIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppConfig::Deployment` (`Fn::GetAtt`).
 impl crate::Handle<Deployment> {
     /// `Fn::GetAtt` `DeploymentNumber`. The sequence number of the deployment.
@@ -193,6 +233,22 @@ impl crate::ToJson for DynamicExtensionParameters {
         crate::put_opt(&mut out, "ParameterName", &self.parameter_name);
         crate::put_opt(&mut out, "ParameterValue", &self.parameter_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynamicExtensionParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExtensionReference", "ParameterName", "ParameterValue"],
+        )?;
+        Ok(Self {
+            extension_reference: crate::from_json_optional(map, "ExtensionReference", path)?,
+            parameter_name: crate::from_json_optional(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_optional(map, "ParameterValue", path)?,
+        })
     }
 }
 

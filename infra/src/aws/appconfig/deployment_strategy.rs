@@ -132,6 +132,44 @@ impl crate::ToJson for DeploymentStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeploymentDurationInMinutes",
+                "Description",
+                "FinalBakeTimeInMinutes",
+                "GrowthFactor",
+                "GrowthType",
+                "Name",
+                "ReplicateTo",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            deployment_duration_in_minutes: crate::from_json_required(
+                map,
+                "DeploymentDurationInMinutes",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            final_bake_time_in_minutes: crate::from_json_optional(
+                map,
+                "FinalBakeTimeInMinutes",
+                path,
+            )?,
+            growth_factor: crate::from_json_required(map, "GrowthFactor", path)?,
+            growth_type: crate::from_json_optional(map, "GrowthType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            replicate_to: crate::from_json_required(map, "ReplicateTo", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppConfig::DeploymentStrategy` (`Fn::GetAtt`).
 impl crate::Handle<DeploymentStrategy> {
     /// `Fn::GetAtt` `Id`. The deployment strategy ID.
@@ -178,6 +216,17 @@ impl crate::ToJson for GrowthType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrowthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("EXPONENTIAL", Self::Exponential), ("LINEAR", Self::Linear)],
+        )
+    }
+}
+
 impl From<GrowthType> for Value<GrowthType> {
     fn from(value: GrowthType) -> Self {
         Value::Lit(value)
@@ -206,6 +255,17 @@ impl ReplicateTo {
 impl crate::ToJson for ReplicateTo {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicateTo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("SSM_DOCUMENT", Self::SsmDocument)],
+        )
     }
 }
 

@@ -100,6 +100,36 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "DeletionProtectionCheck",
+                "Description",
+                "Monitors",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            deletion_protection_check: crate::from_json_optional(
+                map,
+                "DeletionProtectionCheck",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            monitors: crate::from_json_optional(map, "Monitors", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppConfig::Environment` (`Fn::GetAtt`).
 impl crate::Handle<Environment> {
     /// `Fn::GetAtt` `EnvironmentId`. The environment ID.
@@ -143,6 +173,17 @@ impl crate::ToJson for Monitor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Monitor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmArn", "AlarmRoleArn"])?;
+        Ok(Self {
+            alarm_arn: crate::from_json_required(map, "AlarmArn", path)?,
+            alarm_role_arn: crate::from_json_optional(map, "AlarmRoleArn", path)?,
+        })
+    }
+}
+
 impl From<Monitor> for Value<Monitor> {
     fn from(value: Monitor) -> Self {
         Value::Lit(value)
@@ -177,6 +218,21 @@ impl DeletionProtectionCheck {
 impl crate::ToJson for DeletionProtectionCheck {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeletionProtectionCheck {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACCOUNT_DEFAULT", Self::AccountDefault),
+                ("APPLY", Self::Apply),
+                ("BYPASS", Self::Bypass),
+            ],
+        )
     }
 }
 

@@ -139,6 +139,48 @@ impl crate::ToJson for ExperimentDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationIdentifier",
+                "AudienceDescription",
+                "AudienceRule",
+                "ConfigurationProfileIdentifier",
+                "Control",
+                "EnvironmentIdentifier",
+                "FlagKey",
+                "Hypothesis",
+                "LaunchCriteria",
+                "Name",
+                "Tags",
+                "Treatments",
+            ],
+        )?;
+        Ok(Self {
+            application_identifier: crate::from_json_required(map, "ApplicationIdentifier", path)?,
+            audience_description: crate::from_json_optional(map, "AudienceDescription", path)?,
+            audience_rule: crate::from_json_required(map, "AudienceRule", path)?,
+            configuration_profile_identifier: crate::from_json_required(
+                map,
+                "ConfigurationProfileIdentifier",
+                path,
+            )?,
+            control: crate::from_json_required(map, "Control", path)?,
+            environment_identifier: crate::from_json_required(map, "EnvironmentIdentifier", path)?,
+            flag_key: crate::from_json_required(map, "FlagKey", path)?,
+            hypothesis: crate::from_json_optional(map, "Hypothesis", path)?,
+            launch_criteria: crate::from_json_optional(map, "LaunchCriteria", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            treatments: crate::from_json_required(map, "Treatments", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppConfig::ExperimentDefinition` (`Fn::GetAtt`).
 impl crate::Handle<ExperimentDefinition> {
     /// `Fn::GetAtt` `ApplicationId`. The resolved application ID (read-only, assigned by
@@ -243,6 +285,30 @@ impl crate::ToJson for AttributeValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BooleanValue",
+                "NumberArray",
+                "NumberValue",
+                "StringArray",
+                "StringValue",
+            ],
+        )?;
+        Ok(Self {
+            boolean_value: crate::from_json_optional(map, "BooleanValue", path)?,
+            number_array: crate::from_json_optional(map, "NumberArray", path)?,
+            number_value: crate::from_json_optional(map, "NumberValue", path)?,
+            string_array: crate::from_json_optional(map, "StringArray", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+        })
+    }
+}
+
 impl From<AttributeValue> for Value<AttributeValue> {
     fn from(value: AttributeValue) -> Self {
         Value::Lit(value)
@@ -307,6 +373,24 @@ impl crate::ToJson for Treatment {
         crate::put_opt(&mut out, "Key", &self.key);
         crate::put(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Treatment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AttributeValues", "Description", "Enabled", "Key", "Weight"],
+        )?;
+        Ok(Self {
+            attribute_values: crate::from_json_optional(map, "AttributeValues", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+            weight: crate::from_json_required(map, "Weight", path)?,
+        })
     }
 }
 

@@ -97,6 +97,36 @@ impl crate::ToJson for ExperimentRun {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentRun {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationIdentifier",
+                "Description",
+                "ExperimentDefinitionIdentifier",
+                "ExposurePercentage",
+                "Tags",
+                "TreatmentOverrides",
+            ],
+        )?;
+        Ok(Self {
+            application_identifier: crate::from_json_required(map, "ApplicationIdentifier", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            experiment_definition_identifier: crate::from_json_required(
+                map,
+                "ExperimentDefinitionIdentifier",
+                path,
+            )?,
+            exposure_percentage: crate::from_json_required(map, "ExposurePercentage", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            treatment_overrides: crate::from_json_optional(map, "TreatmentOverrides", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppConfig::ExperimentRun` (`Fn::GetAtt`).
 impl crate::Handle<ExperimentRun> {
     /// `Fn::GetAtt` `ApplicationId`. The resolved application ID.
@@ -155,6 +185,16 @@ impl crate::ToJson for TreatmentOverrides {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Inline", &self.inline);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TreatmentOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Inline"])?;
+        Ok(Self {
+            inline: crate::from_json_optional(map, "Inline", path)?,
+        })
     }
 }
 

@@ -94,6 +94,32 @@ impl crate::ToJson for Extension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Extension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "Description",
+                "LatestVersionNumber",
+                "Name",
+                "Parameters",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            latest_version_number: crate::from_json_optional(map, "LatestVersionNumber", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppConfig::Extension` (`Fn::GetAtt`).
 impl crate::Handle<Extension> {
     /// `Fn::GetAtt` `Arn`.
@@ -160,6 +186,19 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "RoleArn", "Uri"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            uri: crate::from_json_required(map, "Uri", path)?,
+        })
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -207,6 +246,18 @@ impl crate::ToJson for Parameter {
         crate::put_opt(&mut out, "Dynamic", &self.dynamic);
         crate::put(&mut out, "Required", &self.required);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Parameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Dynamic", "Required"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            dynamic: crate::from_json_optional(map, "Dynamic", path)?,
+            required: crate::from_json_required(map, "Required", path)?,
+        })
     }
 }
 

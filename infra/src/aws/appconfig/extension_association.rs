@@ -95,6 +95,34 @@ impl crate::ToJson for ExtensionAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExtensionAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExtensionIdentifier",
+                "ExtensionVersionNumber",
+                "Parameters",
+                "ResourceIdentifier",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            extension_identifier: crate::from_json_optional(map, "ExtensionIdentifier", path)?,
+            extension_version_number: crate::from_json_optional(
+                map,
+                "ExtensionVersionNumber",
+                path,
+            )?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            resource_identifier: crate::from_json_optional(map, "ResourceIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppConfig::ExtensionAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ExtensionAssociation> {
     /// `Fn::GetAtt` `Arn`.

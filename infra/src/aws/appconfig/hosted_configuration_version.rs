@@ -105,6 +105,38 @@ impl crate::ToJson for HostedConfigurationVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostedConfigurationVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "ConfigurationProfileId",
+                "Content",
+                "ContentType",
+                "Description",
+                "LatestVersionNumber",
+                "VersionLabel",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            configuration_profile_id: crate::from_json_required(
+                map,
+                "ConfigurationProfileId",
+                path,
+            )?,
+            content: crate::from_json_required(map, "Content", path)?,
+            content_type: crate::from_json_required(map, "ContentType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            latest_version_number: crate::from_json_optional(map, "LatestVersionNumber", path)?,
+            version_label: crate::from_json_optional(map, "VersionLabel", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppConfig::HostedConfigurationVersion` (`Fn::GetAtt`).
 impl crate::Handle<HostedConfigurationVersion> {
     /// `Fn::GetAtt` `VersionNumber`. Current version number of hosted configuration version.

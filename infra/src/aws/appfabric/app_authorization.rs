@@ -85,6 +85,32 @@ impl crate::ToJson for AppAuthorization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppAuthorization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "App",
+                "AppBundleIdentifier",
+                "AuthType",
+                "Credential",
+                "Tags",
+                "Tenant",
+            ],
+        )?;
+        Ok(Self {
+            app: crate::from_json_required(map, "App", path)?,
+            app_bundle_identifier: crate::from_json_required(map, "AppBundleIdentifier", path)?,
+            auth_type: crate::from_json_required(map, "AuthType", path)?,
+            credential: crate::from_json_optional(map, "Credential", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tenant: crate::from_json_required(map, "Tenant", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppFabric::AppAuthorization` (`Fn::GetAtt`).
 impl crate::Handle<AppAuthorization> {
     /// `Fn::GetAtt` `AppAuthorizationArn`. The Amazon Resource Name (ARN) of the app
@@ -149,6 +175,16 @@ impl crate::ToJson for ApiKeyCredential {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiKeyCredential {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiKey"])?;
+        Ok(Self {
+            api_key: crate::from_json_required(map, "ApiKey", path)?,
+        })
+    }
+}
+
 impl From<ApiKeyCredential> for Value<ApiKeyCredential> {
     fn from(value: ApiKeyCredential) -> Self {
         Value::Lit(value)
@@ -195,6 +231,17 @@ impl crate::ToJson for Credential {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Credential {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiKeyCredential", "Oauth2Credential"])?;
+        Ok(Self {
+            api_key_credential: crate::from_json_optional(map, "ApiKeyCredential", path)?,
+            oauth2_credential: crate::from_json_optional(map, "Oauth2Credential", path)?,
+        })
+    }
+}
+
 impl From<Credential> for Value<Credential> {
     fn from(value: Credential) -> Self {
         Value::Lit(value)
@@ -229,6 +276,17 @@ impl crate::ToJson for Oauth2Credential {
         crate::put(&mut out, "ClientId", &self.client_id);
         crate::put(&mut out, "ClientSecret", &self.client_secret);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Oauth2Credential {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientId", "ClientSecret"])?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_required(map, "ClientSecret", path)?,
+        })
     }
 }
 
@@ -269,6 +327,17 @@ impl crate::ToJson for Tenant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tenant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TenantDisplayName", "TenantIdentifier"])?;
+        Ok(Self {
+            tenant_display_name: crate::from_json_required(map, "TenantDisplayName", path)?,
+            tenant_identifier: crate::from_json_required(map, "TenantIdentifier", path)?,
+        })
+    }
+}
+
 impl From<Tenant> for Value<Tenant> {
     fn from(value: Tenant) -> Self {
         Value::Lit(value)
@@ -297,6 +366,17 @@ impl AuthType {
 impl crate::ToJson for AuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("oauth2", Self::Oauth2), ("apiKey", Self::ApiKey)],
+        )
     }
 }
 

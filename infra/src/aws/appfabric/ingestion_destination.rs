@@ -86,6 +86,38 @@ impl crate::ToJson for IngestionDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IngestionDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppBundleArn",
+                "DestinationConfiguration",
+                "IngestionArn",
+                "ProcessingConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_bundle_arn: crate::from_json_required(map, "AppBundleArn", path)?,
+            destination_configuration: crate::from_json_required(
+                map,
+                "DestinationConfiguration",
+                path,
+            )?,
+            ingestion_arn: crate::from_json_required(map, "IngestionArn", path)?,
+            processing_configuration: crate::from_json_required(
+                map,
+                "ProcessingConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppFabric::IngestionDestination` (`Fn::GetAtt`).
 impl crate::Handle<IngestionDestination> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the ingestion destination.
@@ -134,6 +166,16 @@ impl crate::ToJson for AuditLogDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuditLogDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination"])?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+        })
+    }
+}
+
 impl From<AuditLogDestinationConfiguration> for Value<AuditLogDestinationConfiguration> {
     fn from(value: AuditLogDestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -165,6 +207,17 @@ impl crate::ToJson for AuditLogProcessingConfiguration {
         crate::put(&mut out, "Format", &self.format);
         crate::put(&mut out, "Schema", &self.schema);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuditLogProcessingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Format", "Schema"])?;
+        Ok(Self {
+            format: crate::from_json_required(map, "Format", path)?,
+            schema: crate::from_json_required(map, "Schema", path)?,
+        })
     }
 }
 
@@ -215,6 +268,17 @@ impl crate::ToJson for Destination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FirehoseStream", "S3Bucket"])?;
+        Ok(Self {
+            firehose_stream: crate::from_json_optional(map, "FirehoseStream", path)?,
+            s3_bucket: crate::from_json_optional(map, "S3Bucket", path)?,
+        })
+    }
+}
+
 impl From<Destination> for Value<Destination> {
     fn from(value: Destination) -> Self {
         Value::Lit(value)
@@ -242,6 +306,16 @@ impl crate::ToJson for DestinationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AuditLog", &self.audit_log);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuditLog"])?;
+        Ok(Self {
+            audit_log: crate::from_json_required(map, "AuditLog", path)?,
+        })
     }
 }
 
@@ -275,6 +349,16 @@ impl crate::ToJson for FirehoseStream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirehoseStream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StreamName"])?;
+        Ok(Self {
+            stream_name: crate::from_json_required(map, "StreamName", path)?,
+        })
+    }
+}
+
 impl From<FirehoseStream> for Value<FirehoseStream> {
     fn from(value: FirehoseStream) -> Self {
         Value::Lit(value)
@@ -302,6 +386,16 @@ impl crate::ToJson for ProcessingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AuditLog", &self.audit_log);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuditLog"])?;
+        Ok(Self {
+            audit_log: crate::from_json_required(map, "AuditLog", path)?,
+        })
     }
 }
 
@@ -345,6 +439,17 @@ impl crate::ToJson for S3Bucket {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Bucket {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "Prefix"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<S3Bucket> for Value<S3Bucket> {
     fn from(value: S3Bucket) -> Self {
         Value::Lit(value)
@@ -376,6 +481,17 @@ impl crate::ToJson for Format {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("json", Self::Json), ("parquet", Self::Parquet)],
+        )
+    }
+}
+
 impl From<Format> for Value<Format> {
     fn from(value: Format) -> Self {
         Value::Lit(value)
@@ -404,6 +520,13 @@ impl Schema {
 impl crate::ToJson for Schema {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ocsf", Self::Ocsf), ("raw", Self::Raw)])
     }
 }
 

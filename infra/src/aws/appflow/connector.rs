@@ -82,6 +82,36 @@ impl crate::ToJson for Connector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectorLabel",
+                "ConnectorProvisioningConfig",
+                "ConnectorProvisioningType",
+                "Description",
+            ],
+        )?;
+        Ok(Self {
+            connector_label: crate::from_json_optional(map, "ConnectorLabel", path)?,
+            connector_provisioning_config: crate::from_json_required(
+                map,
+                "ConnectorProvisioningConfig",
+                path,
+            )?,
+            connector_provisioning_type: crate::from_json_required(
+                map,
+                "ConnectorProvisioningType",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppFlow::Connector` (`Fn::GetAtt`).
 impl crate::Handle<Connector> {
     /// `Fn::GetAtt` `ConnectorArn`. The arn of the connector. The arn is unique for each
@@ -120,6 +150,16 @@ impl crate::ToJson for ConnectorProvisioningConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorProvisioningConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Lambda"])?;
+        Ok(Self {
+            lambda: crate::from_json_optional(map, "Lambda", path)?,
+        })
+    }
+}
+
 impl From<ConnectorProvisioningConfig> for Value<ConnectorProvisioningConfig> {
     fn from(value: ConnectorProvisioningConfig) -> Self {
         Value::Lit(value)
@@ -148,6 +188,16 @@ impl crate::ToJson for LambdaConnectorProvisioningConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LambdaArn", &self.lambda_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaConnectorProvisioningConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_required(map, "LambdaArn", path)?,
+        })
     }
 }
 

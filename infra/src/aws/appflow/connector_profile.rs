@@ -106,6 +106,36 @@ impl crate::ToJson for ConnectorProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionMode",
+                "ConnectorLabel",
+                "ConnectorProfileConfig",
+                "ConnectorProfileName",
+                "ConnectorType",
+                "KMSArn",
+            ],
+        )?;
+        Ok(Self {
+            connection_mode: crate::from_json_required(map, "ConnectionMode", path)?,
+            connector_label: crate::from_json_optional(map, "ConnectorLabel", path)?,
+            connector_profile_config: crate::from_json_optional(
+                map,
+                "ConnectorProfileConfig",
+                path,
+            )?,
+            connector_profile_name: crate::from_json_required(map, "ConnectorProfileName", path)?,
+            connector_type: crate::from_json_required(map, "ConnectorType", path)?,
+            kms_arn: crate::from_json_optional(map, "KMSArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppFlow::ConnectorProfile` (`Fn::GetAtt`).
 impl crate::Handle<ConnectorProfile> {
     /// `Fn::GetAtt` `ConnectorProfileArn`. Unique identifier for connector profile resources
@@ -145,6 +175,17 @@ impl crate::ToJson for AmplitudeConnectorProfileCredentials {
         crate::put(&mut out, "ApiKey", &self.api_key);
         crate::put(&mut out, "SecretKey", &self.secret_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmplitudeConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiKey", "SecretKey"])?;
+        Ok(Self {
+            api_key: crate::from_json_required(map, "ApiKey", path)?,
+            secret_key: crate::from_json_required(map, "SecretKey", path)?,
+        })
     }
 }
 
@@ -188,6 +229,17 @@ impl crate::ToJson for ApiKeyCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiKeyCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiKey", "ApiSecretKey"])?;
+        Ok(Self {
+            api_key: crate::from_json_required(map, "ApiKey", path)?,
+            api_secret_key: crate::from_json_optional(map, "ApiSecretKey", path)?,
+        })
+    }
+}
+
 impl From<ApiKeyCredentials> for Value<ApiKeyCredentials> {
     fn from(value: ApiKeyCredentials) -> Self {
         Value::Lit(value)
@@ -219,6 +271,17 @@ impl crate::ToJson for BasicAuthCredentials {
         crate::put(&mut out, "Password", &self.password);
         crate::put(&mut out, "Username", &self.username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BasicAuthCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Password", "Username"])?;
+        Ok(Self {
+            password: crate::from_json_required(map, "Password", path)?,
+            username: crate::from_json_required(map, "Username", path)?,
+        })
     }
 }
 
@@ -267,6 +330,17 @@ impl crate::ToJson for ConnectorOAuthRequest {
         crate::put_opt(&mut out, "AuthCode", &self.auth_code);
         crate::put_opt(&mut out, "RedirectUri", &self.redirect_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorOAuthRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthCode", "RedirectUri"])?;
+        Ok(Self {
+            auth_code: crate::from_json_optional(map, "AuthCode", path)?,
+            redirect_uri: crate::from_json_optional(map, "RedirectUri", path)?,
+        })
     }
 }
 
@@ -329,6 +403,29 @@ impl crate::ToJson for ConnectorProfileConfig {
             &self.connector_profile_properties,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorProfileConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConnectorProfileCredentials", "ConnectorProfileProperties"],
+        )?;
+        Ok(Self {
+            connector_profile_credentials: crate::from_json_optional(
+                map,
+                "ConnectorProfileCredentials",
+                path,
+            )?,
+            connector_profile_properties: crate::from_json_optional(
+                map,
+                "ConnectorProfileProperties",
+                path,
+            )?,
+        })
     }
 }
 
@@ -575,6 +672,56 @@ impl crate::ToJson for ConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Amplitude",
+                "CustomConnector",
+                "Datadog",
+                "Dynatrace",
+                "GoogleAnalytics",
+                "InforNexus",
+                "Marketo",
+                "Pardot",
+                "Redshift",
+                "SAPOData",
+                "Salesforce",
+                "ServiceNow",
+                "Singular",
+                "Slack",
+                "Snowflake",
+                "Trendmicro",
+                "Veeva",
+                "Zendesk",
+            ],
+        )?;
+        Ok(Self {
+            amplitude: crate::from_json_optional(map, "Amplitude", path)?,
+            custom_connector: crate::from_json_optional(map, "CustomConnector", path)?,
+            datadog: crate::from_json_optional(map, "Datadog", path)?,
+            dynatrace: crate::from_json_optional(map, "Dynatrace", path)?,
+            google_analytics: crate::from_json_optional(map, "GoogleAnalytics", path)?,
+            infor_nexus: crate::from_json_optional(map, "InforNexus", path)?,
+            marketo: crate::from_json_optional(map, "Marketo", path)?,
+            pardot: crate::from_json_optional(map, "Pardot", path)?,
+            redshift: crate::from_json_optional(map, "Redshift", path)?,
+            sapo_data: crate::from_json_optional(map, "SAPOData", path)?,
+            salesforce: crate::from_json_optional(map, "Salesforce", path)?,
+            service_now: crate::from_json_optional(map, "ServiceNow", path)?,
+            singular: crate::from_json_optional(map, "Singular", path)?,
+            slack: crate::from_json_optional(map, "Slack", path)?,
+            snowflake: crate::from_json_optional(map, "Snowflake", path)?,
+            trendmicro: crate::from_json_optional(map, "Trendmicro", path)?,
+            veeva: crate::from_json_optional(map, "Veeva", path)?,
+            zendesk: crate::from_json_optional(map, "Zendesk", path)?,
+        })
+    }
+}
+
 impl From<ConnectorProfileCredentials> for Value<ConnectorProfileCredentials> {
     fn from(value: ConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -763,6 +910,48 @@ impl crate::ToJson for ConnectorProfileProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomConnector",
+                "Datadog",
+                "Dynatrace",
+                "InforNexus",
+                "Marketo",
+                "Pardot",
+                "Redshift",
+                "SAPOData",
+                "Salesforce",
+                "ServiceNow",
+                "Slack",
+                "Snowflake",
+                "Veeva",
+                "Zendesk",
+            ],
+        )?;
+        Ok(Self {
+            custom_connector: crate::from_json_optional(map, "CustomConnector", path)?,
+            datadog: crate::from_json_optional(map, "Datadog", path)?,
+            dynatrace: crate::from_json_optional(map, "Dynatrace", path)?,
+            infor_nexus: crate::from_json_optional(map, "InforNexus", path)?,
+            marketo: crate::from_json_optional(map, "Marketo", path)?,
+            pardot: crate::from_json_optional(map, "Pardot", path)?,
+            redshift: crate::from_json_optional(map, "Redshift", path)?,
+            sapo_data: crate::from_json_optional(map, "SAPOData", path)?,
+            salesforce: crate::from_json_optional(map, "Salesforce", path)?,
+            service_now: crate::from_json_optional(map, "ServiceNow", path)?,
+            slack: crate::from_json_optional(map, "Slack", path)?,
+            snowflake: crate::from_json_optional(map, "Snowflake", path)?,
+            veeva: crate::from_json_optional(map, "Veeva", path)?,
+            zendesk: crate::from_json_optional(map, "Zendesk", path)?,
+        })
+    }
+}
+
 impl From<ConnectorProfileProperties> for Value<ConnectorProfileProperties> {
     fn from(value: ConnectorProfileProperties) -> Self {
         Value::Lit(value)
@@ -807,6 +996,22 @@ impl crate::ToJson for CustomAuthCredentials {
             &self.custom_authentication_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomAuthCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CredentialsMap", "CustomAuthenticationType"])?;
+        Ok(Self {
+            credentials_map: crate::from_json_optional(map, "CredentialsMap", path)?,
+            custom_authentication_type: crate::from_json_required(
+                map,
+                "CustomAuthenticationType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -880,6 +1085,24 @@ impl crate::ToJson for CustomConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApiKey", "AuthenticationType", "Basic", "Custom", "Oauth2"],
+        )?;
+        Ok(Self {
+            api_key: crate::from_json_optional(map, "ApiKey", path)?,
+            authentication_type: crate::from_json_required(map, "AuthenticationType", path)?,
+            basic: crate::from_json_optional(map, "Basic", path)?,
+            custom: crate::from_json_optional(map, "Custom", path)?,
+            oauth2: crate::from_json_optional(map, "Oauth2", path)?,
+        })
+    }
+}
+
 impl From<CustomConnectorProfileCredentials> for Value<CustomConnectorProfileCredentials> {
     fn from(value: CustomConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -929,6 +1152,17 @@ impl crate::ToJson for CustomConnectorProfileProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OAuth2Properties", "ProfileProperties"])?;
+        Ok(Self {
+            o_auth2_properties: crate::from_json_optional(map, "OAuth2Properties", path)?,
+            profile_properties: crate::from_json_optional(map, "ProfileProperties", path)?,
+        })
+    }
+}
+
 impl From<CustomConnectorProfileProperties> for Value<CustomConnectorProfileProperties> {
     fn from(value: CustomConnectorProfileProperties) -> Self {
         Value::Lit(value)
@@ -970,6 +1204,17 @@ impl crate::ToJson for DatadogConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatadogConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiKey", "ApplicationKey"])?;
+        Ok(Self {
+            api_key: crate::from_json_required(map, "ApiKey", path)?,
+            application_key: crate::from_json_required(map, "ApplicationKey", path)?,
+        })
+    }
+}
+
 impl From<DatadogConnectorProfileCredentials> for Value<DatadogConnectorProfileCredentials> {
     fn from(value: DatadogConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -997,6 +1242,16 @@ impl crate::ToJson for DatadogConnectorProfileProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InstanceUrl", &self.instance_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatadogConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceUrl"])?;
+        Ok(Self {
+            instance_url: crate::from_json_required(map, "InstanceUrl", path)?,
+        })
     }
 }
 
@@ -1031,6 +1286,16 @@ impl crate::ToJson for DynatraceConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynatraceConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiToken"])?;
+        Ok(Self {
+            api_token: crate::from_json_required(map, "ApiToken", path)?,
+        })
+    }
+}
+
 impl From<DynatraceConnectorProfileCredentials> for Value<DynatraceConnectorProfileCredentials> {
     fn from(value: DynatraceConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -1058,6 +1323,16 @@ impl crate::ToJson for DynatraceConnectorProfileProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InstanceUrl", &self.instance_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynatraceConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceUrl"])?;
+        Ok(Self {
+            instance_url: crate::from_json_required(map, "InstanceUrl", path)?,
+        })
     }
 }
 
@@ -1137,6 +1412,34 @@ impl crate::ToJson for GoogleAnalyticsConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GoogleAnalyticsConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessToken",
+                "ClientId",
+                "ClientSecret",
+                "ConnectorOAuthRequest",
+                "RefreshToken",
+            ],
+        )?;
+        Ok(Self {
+            access_token: crate::from_json_optional(map, "AccessToken", path)?,
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_required(map, "ClientSecret", path)?,
+            connector_o_auth_request: crate::from_json_optional(
+                map,
+                "ConnectorOAuthRequest",
+                path,
+            )?,
+            refresh_token: crate::from_json_optional(map, "RefreshToken", path)?,
+        })
+    }
+}
+
 impl From<GoogleAnalyticsConnectorProfileCredentials>
     for Value<GoogleAnalyticsConnectorProfileCredentials>
 {
@@ -1186,6 +1489,23 @@ impl crate::ToJson for InforNexusConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InforNexusConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccessKeyId", "Datakey", "SecretAccessKey", "UserId"],
+        )?;
+        Ok(Self {
+            access_key_id: crate::from_json_required(map, "AccessKeyId", path)?,
+            datakey: crate::from_json_required(map, "Datakey", path)?,
+            secret_access_key: crate::from_json_required(map, "SecretAccessKey", path)?,
+            user_id: crate::from_json_required(map, "UserId", path)?,
+        })
+    }
+}
+
 impl From<InforNexusConnectorProfileCredentials> for Value<InforNexusConnectorProfileCredentials> {
     fn from(value: InforNexusConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -1213,6 +1533,16 @@ impl crate::ToJson for InforNexusConnectorProfileProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InstanceUrl", &self.instance_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InforNexusConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceUrl"])?;
+        Ok(Self {
+            instance_url: crate::from_json_required(map, "InstanceUrl", path)?,
+        })
     }
 }
 
@@ -1282,6 +1612,32 @@ impl crate::ToJson for MarketoConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MarketoConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessToken",
+                "ClientId",
+                "ClientSecret",
+                "ConnectorOAuthRequest",
+            ],
+        )?;
+        Ok(Self {
+            access_token: crate::from_json_optional(map, "AccessToken", path)?,
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_required(map, "ClientSecret", path)?,
+            connector_o_auth_request: crate::from_json_optional(
+                map,
+                "ConnectorOAuthRequest",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MarketoConnectorProfileCredentials> for Value<MarketoConnectorProfileCredentials> {
     fn from(value: MarketoConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -1309,6 +1665,16 @@ impl crate::ToJson for MarketoConnectorProfileProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InstanceUrl", &self.instance_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MarketoConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceUrl"])?;
+        Ok(Self {
+            instance_url: crate::from_json_required(map, "InstanceUrl", path)?,
+        })
     }
 }
 
@@ -1388,6 +1754,30 @@ impl crate::ToJson for OAuth2Credentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuth2Credentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessToken",
+                "ClientId",
+                "ClientSecret",
+                "OAuthRequest",
+                "RefreshToken",
+            ],
+        )?;
+        Ok(Self {
+            access_token: crate::from_json_optional(map, "AccessToken", path)?,
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            o_auth_request: crate::from_json_optional(map, "OAuthRequest", path)?,
+            refresh_token: crate::from_json_optional(map, "RefreshToken", path)?,
+        })
+    }
+}
+
 impl From<OAuth2Credentials> for Value<OAuth2Credentials> {
     fn from(value: OAuth2Credentials) -> Self {
         Value::Lit(value)
@@ -1448,6 +1838,26 @@ impl crate::ToJson for OAuth2Properties {
             &self.token_url_custom_properties,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuth2Properties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["OAuth2GrantType", "TokenUrl", "TokenUrlCustomProperties"],
+        )?;
+        Ok(Self {
+            o_auth2_grant_type: crate::from_json_optional(map, "OAuth2GrantType", path)?,
+            token_url: crate::from_json_optional(map, "TokenUrl", path)?,
+            token_url_custom_properties: crate::from_json_optional(
+                map,
+                "TokenUrlCustomProperties",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1534,6 +1944,34 @@ impl crate::ToJson for OAuthCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuthCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessToken",
+                "ClientId",
+                "ClientSecret",
+                "ConnectorOAuthRequest",
+                "RefreshToken",
+            ],
+        )?;
+        Ok(Self {
+            access_token: crate::from_json_optional(map, "AccessToken", path)?,
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            connector_o_auth_request: crate::from_json_optional(
+                map,
+                "ConnectorOAuthRequest",
+                path,
+            )?,
+            refresh_token: crate::from_json_optional(map, "RefreshToken", path)?,
+        })
+    }
+}
+
 impl From<OAuthCredentials> for Value<OAuthCredentials> {
     fn from(value: OAuthCredentials) -> Self {
         Value::Lit(value)
@@ -1587,6 +2025,18 @@ impl crate::ToJson for OAuthProperties {
         crate::put_opt(&mut out, "OAuthScopes", &self.o_auth_scopes);
         crate::put_opt(&mut out, "TokenUrl", &self.token_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuthProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthCodeUrl", "OAuthScopes", "TokenUrl"])?;
+        Ok(Self {
+            auth_code_url: crate::from_json_optional(map, "AuthCodeUrl", path)?,
+            o_auth_scopes: crate::from_json_optional(map, "OAuthScopes", path)?,
+            token_url: crate::from_json_optional(map, "TokenUrl", path)?,
+        })
     }
 }
 
@@ -1668,6 +2118,32 @@ impl crate::ToJson for PardotConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PardotConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessToken",
+                "ClientCredentialsArn",
+                "ConnectorOAuthRequest",
+                "RefreshToken",
+            ],
+        )?;
+        Ok(Self {
+            access_token: crate::from_json_optional(map, "AccessToken", path)?,
+            client_credentials_arn: crate::from_json_optional(map, "ClientCredentialsArn", path)?,
+            connector_o_auth_request: crate::from_json_optional(
+                map,
+                "ConnectorOAuthRequest",
+                path,
+            )?,
+            refresh_token: crate::from_json_optional(map, "RefreshToken", path)?,
+        })
+    }
+}
+
 impl From<PardotConnectorProfileCredentials> for Value<PardotConnectorProfileCredentials> {
     fn from(value: PardotConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -1724,6 +2200,22 @@ impl crate::ToJson for PardotConnectorProfileProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PardotConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BusinessUnitId", "InstanceUrl", "IsSandboxEnvironment"],
+        )?;
+        Ok(Self {
+            business_unit_id: crate::from_json_required(map, "BusinessUnitId", path)?,
+            instance_url: crate::from_json_optional(map, "InstanceUrl", path)?,
+            is_sandbox_environment: crate::from_json_optional(map, "IsSandboxEnvironment", path)?,
+        })
+    }
+}
+
 impl From<PardotConnectorProfileProperties> for Value<PardotConnectorProfileProperties> {
     fn from(value: PardotConnectorProfileProperties) -> Self {
         Value::Lit(value)
@@ -1767,6 +2259,17 @@ impl crate::ToJson for RedshiftConnectorProfileCredentials {
         crate::put_opt(&mut out, "Password", &self.password);
         crate::put_opt(&mut out, "Username", &self.username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Password", "Username"])?;
+        Ok(Self {
+            password: crate::from_json_optional(map, "Password", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
     }
 }
 
@@ -1882,6 +2385,38 @@ impl crate::ToJson for RedshiftConnectorProfileProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketName",
+                "BucketPrefix",
+                "ClusterIdentifier",
+                "DataApiRoleArn",
+                "DatabaseName",
+                "DatabaseUrl",
+                "IsRedshiftServerless",
+                "RoleArn",
+                "WorkgroupName",
+            ],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+            cluster_identifier: crate::from_json_optional(map, "ClusterIdentifier", path)?,
+            data_api_role_arn: crate::from_json_optional(map, "DataApiRoleArn", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            database_url: crate::from_json_optional(map, "DatabaseUrl", path)?,
+            is_redshift_serverless: crate::from_json_optional(map, "IsRedshiftServerless", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            workgroup_name: crate::from_json_optional(map, "WorkgroupName", path)?,
+        })
+    }
+}
+
 impl From<RedshiftConnectorProfileProperties> for Value<RedshiftConnectorProfileProperties> {
     fn from(value: RedshiftConnectorProfileProperties) -> Self {
         Value::Lit(value)
@@ -1980,6 +2515,36 @@ impl crate::ToJson for SalesforceConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessToken",
+                "ClientCredentialsArn",
+                "ConnectorOAuthRequest",
+                "JwtToken",
+                "OAuth2GrantType",
+                "RefreshToken",
+            ],
+        )?;
+        Ok(Self {
+            access_token: crate::from_json_optional(map, "AccessToken", path)?,
+            client_credentials_arn: crate::from_json_optional(map, "ClientCredentialsArn", path)?,
+            connector_o_auth_request: crate::from_json_optional(
+                map,
+                "ConnectorOAuthRequest",
+                path,
+            )?,
+            jwt_token: crate::from_json_optional(map, "JwtToken", path)?,
+            o_auth2_grant_type: crate::from_json_optional(map, "OAuth2GrantType", path)?,
+            refresh_token: crate::from_json_optional(map, "RefreshToken", path)?,
+        })
+    }
+}
+
 impl From<SalesforceConnectorProfileCredentials> for Value<SalesforceConnectorProfileCredentials> {
     fn from(value: SalesforceConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -2049,6 +2614,30 @@ impl crate::ToJson for SalesforceConnectorProfileProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceUrl",
+                "isSandboxEnvironment",
+                "usePrivateLinkForMetadataAndAuthorization",
+            ],
+        )?;
+        Ok(Self {
+            instance_url: crate::from_json_optional(map, "InstanceUrl", path)?,
+            is_sandbox_environment: crate::from_json_optional(map, "isSandboxEnvironment", path)?,
+            use_private_link_for_metadata_and_authorization: crate::from_json_optional(
+                map,
+                "usePrivateLinkForMetadataAndAuthorization",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SalesforceConnectorProfileProperties> for Value<SalesforceConnectorProfileProperties> {
     fn from(value: SalesforceConnectorProfileProperties) -> Self {
         Value::Lit(value)
@@ -2096,6 +2685,18 @@ impl crate::ToJson for SapoDataConnectorProfileCredentials {
         );
         crate::put_opt(&mut out, "OAuthCredentials", &self.o_auth_credentials);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SapoDataConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BasicAuthCredentials", "OAuthCredentials"])?;
+        Ok(Self {
+            basic_auth_credentials: crate::from_json_optional(map, "BasicAuthCredentials", path)?,
+            o_auth_credentials: crate::from_json_optional(map, "OAuthCredentials", path)?,
+        })
     }
 }
 
@@ -2214,6 +2815,44 @@ impl crate::ToJson for SapoDataConnectorProfileProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SapoDataConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationHostUrl",
+                "ApplicationServicePath",
+                "ClientNumber",
+                "DisableSSO",
+                "LogonLanguage",
+                "OAuthProperties",
+                "PortNumber",
+                "PrivateLinkServiceName",
+            ],
+        )?;
+        Ok(Self {
+            application_host_url: crate::from_json_optional(map, "ApplicationHostUrl", path)?,
+            application_service_path: crate::from_json_optional(
+                map,
+                "ApplicationServicePath",
+                path,
+            )?,
+            client_number: crate::from_json_optional(map, "ClientNumber", path)?,
+            disable_sso: crate::from_json_optional(map, "DisableSSO", path)?,
+            logon_language: crate::from_json_optional(map, "LogonLanguage", path)?,
+            o_auth_properties: crate::from_json_optional(map, "OAuthProperties", path)?,
+            port_number: crate::from_json_optional(map, "PortNumber", path)?,
+            private_link_service_name: crate::from_json_optional(
+                map,
+                "PrivateLinkServiceName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SapoDataConnectorProfileProperties> for Value<SapoDataConnectorProfileProperties> {
     fn from(value: SapoDataConnectorProfileProperties) -> Self {
         Value::Lit(value)
@@ -2270,6 +2909,19 @@ impl crate::ToJson for ServiceNowConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNowConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["OAuth2Credentials", "Password", "Username"])?;
+        Ok(Self {
+            o_auth2_credentials: crate::from_json_optional(map, "OAuth2Credentials", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 impl From<ServiceNowConnectorProfileCredentials> for Value<ServiceNowConnectorProfileCredentials> {
     fn from(value: ServiceNowConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -2297,6 +2949,16 @@ impl crate::ToJson for ServiceNowConnectorProfileProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InstanceUrl", &self.instance_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNowConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceUrl"])?;
+        Ok(Self {
+            instance_url: crate::from_json_required(map, "InstanceUrl", path)?,
+        })
     }
 }
 
@@ -2328,6 +2990,16 @@ impl crate::ToJson for SingularConnectorProfileCredentials {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ApiKey", &self.api_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingularConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiKey"])?;
+        Ok(Self {
+            api_key: crate::from_json_required(map, "ApiKey", path)?,
+        })
     }
 }
 
@@ -2397,6 +3069,32 @@ impl crate::ToJson for SlackConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlackConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessToken",
+                "ClientId",
+                "ClientSecret",
+                "ConnectorOAuthRequest",
+            ],
+        )?;
+        Ok(Self {
+            access_token: crate::from_json_optional(map, "AccessToken", path)?,
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_required(map, "ClientSecret", path)?,
+            connector_o_auth_request: crate::from_json_optional(
+                map,
+                "ConnectorOAuthRequest",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SlackConnectorProfileCredentials> for Value<SlackConnectorProfileCredentials> {
     fn from(value: SlackConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -2424,6 +3122,16 @@ impl crate::ToJson for SlackConnectorProfileProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InstanceUrl", &self.instance_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlackConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceUrl"])?;
+        Ok(Self {
+            instance_url: crate::from_json_required(map, "InstanceUrl", path)?,
+        })
     }
 }
 
@@ -2458,6 +3166,17 @@ impl crate::ToJson for SnowflakeConnectorProfileCredentials {
         crate::put(&mut out, "Password", &self.password);
         crate::put(&mut out, "Username", &self.username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnowflakeConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Password", "Username"])?;
+        Ok(Self {
+            password: crate::from_json_required(map, "Password", path)?,
+            username: crate::from_json_required(map, "Username", path)?,
+        })
     }
 }
 
@@ -2551,6 +3270,38 @@ impl crate::ToJson for SnowflakeConnectorProfileProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnowflakeConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountName",
+                "BucketName",
+                "BucketPrefix",
+                "PrivateLinkServiceName",
+                "Region",
+                "Stage",
+                "Warehouse",
+            ],
+        )?;
+        Ok(Self {
+            account_name: crate::from_json_optional(map, "AccountName", path)?,
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+            private_link_service_name: crate::from_json_optional(
+                map,
+                "PrivateLinkServiceName",
+                path,
+            )?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            stage: crate::from_json_required(map, "Stage", path)?,
+            warehouse: crate::from_json_required(map, "Warehouse", path)?,
+        })
+    }
+}
+
 impl From<SnowflakeConnectorProfileProperties> for Value<SnowflakeConnectorProfileProperties> {
     fn from(value: SnowflakeConnectorProfileProperties) -> Self {
         Value::Lit(value)
@@ -2578,6 +3329,16 @@ impl crate::ToJson for TrendmicroConnectorProfileCredentials {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ApiSecretKey", &self.api_secret_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrendmicroConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiSecretKey"])?;
+        Ok(Self {
+            api_secret_key: crate::from_json_required(map, "ApiSecretKey", path)?,
+        })
     }
 }
 
@@ -2615,6 +3376,17 @@ impl crate::ToJson for VeevaConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VeevaConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Password", "Username"])?;
+        Ok(Self {
+            password: crate::from_json_required(map, "Password", path)?,
+            username: crate::from_json_required(map, "Username", path)?,
+        })
+    }
+}
+
 impl From<VeevaConnectorProfileCredentials> for Value<VeevaConnectorProfileCredentials> {
     fn from(value: VeevaConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -2642,6 +3414,16 @@ impl crate::ToJson for VeevaConnectorProfileProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InstanceUrl", &self.instance_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VeevaConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceUrl"])?;
+        Ok(Self {
+            instance_url: crate::from_json_required(map, "InstanceUrl", path)?,
+        })
     }
 }
 
@@ -2711,6 +3493,32 @@ impl crate::ToJson for ZendeskConnectorProfileCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZendeskConnectorProfileCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessToken",
+                "ClientId",
+                "ClientSecret",
+                "ConnectorOAuthRequest",
+            ],
+        )?;
+        Ok(Self {
+            access_token: crate::from_json_optional(map, "AccessToken", path)?,
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_required(map, "ClientSecret", path)?,
+            connector_o_auth_request: crate::from_json_optional(
+                map,
+                "ConnectorOAuthRequest",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ZendeskConnectorProfileCredentials> for Value<ZendeskConnectorProfileCredentials> {
     fn from(value: ZendeskConnectorProfileCredentials) -> Self {
         Value::Lit(value)
@@ -2738,6 +3546,16 @@ impl crate::ToJson for ZendeskConnectorProfileProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InstanceUrl", &self.instance_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZendeskConnectorProfileProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceUrl"])?;
+        Ok(Self {
+            instance_url: crate::from_json_required(map, "InstanceUrl", path)?,
+        })
     }
 }
 
@@ -2778,6 +3596,22 @@ impl crate::ToJson for AuthenticationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OAUTH2", Self::Oauth2),
+                ("APIKEY", Self::Apikey),
+                ("BASIC", Self::Basic),
+                ("CUSTOM", Self::Custom),
+            ],
+        )
+    }
+}
+
 impl From<AuthenticationType> for Value<AuthenticationType> {
     fn from(value: AuthenticationType) -> Self {
         Value::Lit(value)
@@ -2807,6 +3641,17 @@ impl ConnectionMode {
 impl crate::ToJson for ConnectionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Public", Self::Public), ("Private", Self::Private)],
+        )
     }
 }
 
@@ -2889,6 +3734,36 @@ impl crate::ToJson for ConnectorType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Salesforce", Self::Salesforce),
+                ("Pardot", Self::Pardot),
+                ("Singular", Self::Singular),
+                ("Slack", Self::Slack),
+                ("Redshift", Self::Redshift),
+                ("Marketo", Self::Marketo),
+                ("Googleanalytics", Self::Googleanalytics),
+                ("Zendesk", Self::Zendesk),
+                ("Servicenow", Self::Servicenow),
+                ("SAPOData", Self::SapoData),
+                ("Datadog", Self::Datadog),
+                ("Trendmicro", Self::Trendmicro),
+                ("Snowflake", Self::Snowflake),
+                ("Dynatrace", Self::Dynatrace),
+                ("Infornexus", Self::Infornexus),
+                ("Amplitude", Self::Amplitude),
+                ("Veeva", Self::Veeva),
+                ("CustomConnector", Self::CustomConnector),
+            ],
+        )
+    }
+}
+
 impl From<ConnectorType> for Value<ConnectorType> {
     fn from(value: ConnectorType) -> Self {
         Value::Lit(value)
@@ -2920,6 +3795,21 @@ impl OAuth2GrantType {
 impl crate::ToJson for OAuth2GrantType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuth2GrantType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLIENT_CREDENTIALS", Self::ClientCredentials),
+                ("AUTHORIZATION_CODE", Self::AuthorizationCode),
+                ("JWT_BEARER", Self::JwtBearer),
+            ],
+        )
     }
 }
 

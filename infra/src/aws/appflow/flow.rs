@@ -129,6 +129,44 @@ impl crate::ToJson for Flow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Flow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DestinationFlowConfigList",
+                "FlowName",
+                "FlowStatus",
+                "KMSArn",
+                "MetadataCatalogConfig",
+                "SourceFlowConfig",
+                "Tags",
+                "Tasks",
+                "TriggerConfig",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            destination_flow_config_list: crate::from_json_required(
+                map,
+                "DestinationFlowConfigList",
+                path,
+            )?,
+            flow_name: crate::from_json_required(map, "FlowName", path)?,
+            flow_status: crate::from_json_optional(map, "FlowStatus", path)?,
+            kms_arn: crate::from_json_optional(map, "KMSArn", path)?,
+            metadata_catalog_config: crate::from_json_optional(map, "MetadataCatalogConfig", path)?,
+            source_flow_config: crate::from_json_required(map, "SourceFlowConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tasks: crate::from_json_required(map, "Tasks", path)?,
+            trigger_config: crate::from_json_required(map, "TriggerConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppFlow::Flow` (`Fn::GetAtt`).
 impl crate::Handle<Flow> {
     /// `Fn::GetAtt` `FlowArn`. ARN identifier of the flow.
@@ -177,6 +215,17 @@ impl crate::ToJson for AggregationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AggregationType", "TargetFileSize"])?;
+        Ok(Self {
+            aggregation_type: crate::from_json_optional(map, "AggregationType", path)?,
+            target_file_size: crate::from_json_optional(map, "TargetFileSize", path)?,
+        })
+    }
+}
+
 impl From<AggregationConfig> for Value<AggregationConfig> {
     fn from(value: AggregationConfig) -> Self {
         Value::Lit(value)
@@ -204,6 +253,16 @@ impl crate::ToJson for AmplitudeSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmplitudeSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -406,6 +465,54 @@ impl crate::ToJson for ConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Amplitude",
+                "CustomConnector",
+                "Datadog",
+                "Dynatrace",
+                "GoogleAnalytics",
+                "InforNexus",
+                "Marketo",
+                "Pardot",
+                "S3",
+                "SAPOData",
+                "Salesforce",
+                "ServiceNow",
+                "Singular",
+                "Slack",
+                "Trendmicro",
+                "Veeva",
+                "Zendesk",
+            ],
+        )?;
+        Ok(Self {
+            amplitude: crate::from_json_optional(map, "Amplitude", path)?,
+            custom_connector: crate::from_json_optional(map, "CustomConnector", path)?,
+            datadog: crate::from_json_optional(map, "Datadog", path)?,
+            dynatrace: crate::from_json_optional(map, "Dynatrace", path)?,
+            google_analytics: crate::from_json_optional(map, "GoogleAnalytics", path)?,
+            infor_nexus: crate::from_json_optional(map, "InforNexus", path)?,
+            marketo: crate::from_json_optional(map, "Marketo", path)?,
+            pardot: crate::from_json_optional(map, "Pardot", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+            sapo_data: crate::from_json_optional(map, "SAPOData", path)?,
+            salesforce: crate::from_json_optional(map, "Salesforce", path)?,
+            service_now: crate::from_json_optional(map, "ServiceNow", path)?,
+            singular: crate::from_json_optional(map, "Singular", path)?,
+            slack: crate::from_json_optional(map, "Slack", path)?,
+            trendmicro: crate::from_json_optional(map, "Trendmicro", path)?,
+            veeva: crate::from_json_optional(map, "Veeva", path)?,
+            zendesk: crate::from_json_optional(map, "Zendesk", path)?,
+        })
+    }
+}
+
 impl From<ConnectorOperator> for Value<ConnectorOperator> {
     fn from(value: ConnectorOperator) -> Self {
         Value::Lit(value)
@@ -479,6 +586,30 @@ impl crate::ToJson for CustomConnectorDestinationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomConnectorDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomProperties",
+                "EntityName",
+                "ErrorHandlingConfig",
+                "IdFieldNames",
+                "WriteOperationType",
+            ],
+        )?;
+        Ok(Self {
+            custom_properties: crate::from_json_optional(map, "CustomProperties", path)?,
+            entity_name: crate::from_json_required(map, "EntityName", path)?,
+            error_handling_config: crate::from_json_optional(map, "ErrorHandlingConfig", path)?,
+            id_field_names: crate::from_json_optional(map, "IdFieldNames", path)?,
+            write_operation_type: crate::from_json_optional(map, "WriteOperationType", path)?,
+        })
+    }
+}
+
 impl From<CustomConnectorDestinationProperties> for Value<CustomConnectorDestinationProperties> {
     fn from(value: CustomConnectorDestinationProperties) -> Self {
         Value::Lit(value)
@@ -535,6 +666,22 @@ impl crate::ToJson for CustomConnectorSourceProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomConnectorSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomProperties", "DataTransferApi", "EntityName"],
+        )?;
+        Ok(Self {
+            custom_properties: crate::from_json_optional(map, "CustomProperties", path)?,
+            data_transfer_api: crate::from_json_optional(map, "DataTransferApi", path)?,
+            entity_name: crate::from_json_required(map, "EntityName", path)?,
+        })
+    }
+}
+
 impl From<CustomConnectorSourceProperties> for Value<CustomConnectorSourceProperties> {
     fn from(value: CustomConnectorSourceProperties) -> Self {
         Value::Lit(value)
@@ -569,6 +716,17 @@ impl crate::ToJson for CustomConnectorSourcePropertiesDataTransferApi {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomConnectorSourcePropertiesDataTransferApi {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Type"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<CustomConnectorSourcePropertiesDataTransferApi>
     for Value<CustomConnectorSourcePropertiesDataTransferApi>
 {
@@ -598,6 +756,16 @@ impl crate::ToJson for DatadogSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatadogSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -746,6 +914,42 @@ impl crate::ToJson for DestinationConnectorProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationConnectorProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomConnector",
+                "EventBridge",
+                "LookoutMetrics",
+                "Marketo",
+                "Redshift",
+                "S3",
+                "SAPOData",
+                "Salesforce",
+                "Snowflake",
+                "Upsolver",
+                "Zendesk",
+            ],
+        )?;
+        Ok(Self {
+            custom_connector: crate::from_json_optional(map, "CustomConnector", path)?,
+            event_bridge: crate::from_json_optional(map, "EventBridge", path)?,
+            lookout_metrics: crate::from_json_optional(map, "LookoutMetrics", path)?,
+            marketo: crate::from_json_optional(map, "Marketo", path)?,
+            redshift: crate::from_json_optional(map, "Redshift", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+            sapo_data: crate::from_json_optional(map, "SAPOData", path)?,
+            salesforce: crate::from_json_optional(map, "Salesforce", path)?,
+            snowflake: crate::from_json_optional(map, "Snowflake", path)?,
+            upsolver: crate::from_json_optional(map, "Upsolver", path)?,
+            zendesk: crate::from_json_optional(map, "Zendesk", path)?,
+        })
+    }
+}
+
 impl From<DestinationConnectorProperties> for Value<DestinationConnectorProperties> {
     fn from(value: DestinationConnectorProperties) -> Self {
         Value::Lit(value)
@@ -811,6 +1015,32 @@ impl crate::ToJson for DestinationFlowConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationFlowConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiVersion",
+                "ConnectorProfileName",
+                "ConnectorType",
+                "DestinationConnectorProperties",
+            ],
+        )?;
+        Ok(Self {
+            api_version: crate::from_json_optional(map, "ApiVersion", path)?,
+            connector_profile_name: crate::from_json_optional(map, "ConnectorProfileName", path)?,
+            connector_type: crate::from_json_required(map, "ConnectorType", path)?,
+            destination_connector_properties: crate::from_json_required(
+                map,
+                "DestinationConnectorProperties",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DestinationFlowConfig> for Value<DestinationFlowConfig> {
     fn from(value: DestinationFlowConfig) -> Self {
         Value::Lit(value)
@@ -838,6 +1068,16 @@ impl crate::ToJson for DynatraceSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynatraceSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -897,6 +1137,22 @@ impl crate::ToJson for ErrorHandlingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ErrorHandlingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketName", "BucketPrefix", "FailOnFirstError"],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+            fail_on_first_error: crate::from_json_optional(map, "FailOnFirstError", path)?,
+        })
+    }
+}
+
 impl From<ErrorHandlingConfig> for Value<ErrorHandlingConfig> {
     fn from(value: ErrorHandlingConfig) -> Self {
         Value::Lit(value)
@@ -934,6 +1190,17 @@ impl crate::ToJson for EventBridgeDestinationProperties {
         crate::put_opt(&mut out, "ErrorHandlingConfig", &self.error_handling_config);
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBridgeDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ErrorHandlingConfig", "Object"])?;
+        Ok(Self {
+            error_handling_config: crate::from_json_optional(map, "ErrorHandlingConfig", path)?,
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -979,6 +1246,18 @@ impl crate::ToJson for GlueDataCatalog {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlueDataCatalog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatabaseName", "RoleArn", "TablePrefix"])?;
+        Ok(Self {
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            table_prefix: crate::from_json_required(map, "TablePrefix", path)?,
+        })
+    }
+}
+
 impl From<GlueDataCatalog> for Value<GlueDataCatalog> {
     fn from(value: GlueDataCatalog) -> Self {
         Value::Lit(value)
@@ -1006,6 +1285,16 @@ impl crate::ToJson for GoogleAnalyticsSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GoogleAnalyticsSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -1050,6 +1339,20 @@ impl crate::ToJson for IncrementalPullConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncrementalPullConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatetimeTypeFieldName"])?;
+        Ok(Self {
+            datetime_type_field_name: crate::from_json_optional(
+                map,
+                "DatetimeTypeFieldName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IncrementalPullConfig> for Value<IncrementalPullConfig> {
     fn from(value: IncrementalPullConfig) -> Self {
         Value::Lit(value)
@@ -1077,6 +1380,16 @@ impl crate::ToJson for InforNexusSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InforNexusSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -1111,6 +1424,16 @@ impl crate::ToJson for LookoutMetricsDestinationProperties {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LookoutMetricsDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_optional(map, "Object", path)?,
+        })
     }
 }
 
@@ -1154,6 +1477,17 @@ impl crate::ToJson for MarketoDestinationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MarketoDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ErrorHandlingConfig", "Object"])?;
+        Ok(Self {
+            error_handling_config: crate::from_json_optional(map, "ErrorHandlingConfig", path)?,
+            object: crate::from_json_required(map, "Object", path)?,
+        })
+    }
+}
+
 impl From<MarketoDestinationProperties> for Value<MarketoDestinationProperties> {
     fn from(value: MarketoDestinationProperties) -> Self {
         Value::Lit(value)
@@ -1181,6 +1515,16 @@ impl crate::ToJson for MarketoSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MarketoSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -1220,6 +1564,16 @@ impl crate::ToJson for MetadataCatalogConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataCatalogConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GlueDataCatalog"])?;
+        Ok(Self {
+            glue_data_catalog: crate::from_json_optional(map, "GlueDataCatalog", path)?,
+        })
+    }
+}
+
 impl From<MetadataCatalogConfig> for Value<MetadataCatalogConfig> {
     fn from(value: MetadataCatalogConfig) -> Self {
         Value::Lit(value)
@@ -1247,6 +1601,16 @@ impl crate::ToJson for PardotSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PardotSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -1306,6 +1670,22 @@ impl crate::ToJson for PrefixConfig {
         crate::put_opt(&mut out, "PrefixFormat", &self.prefix_format);
         crate::put_opt(&mut out, "PrefixType", &self.prefix_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrefixConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PathPrefixHierarchy", "PrefixFormat", "PrefixType"],
+        )?;
+        Ok(Self {
+            path_prefix_hierarchy: crate::from_json_optional(map, "PathPrefixHierarchy", path)?,
+            prefix_format: crate::from_json_optional(map, "PrefixFormat", path)?,
+            prefix_type: crate::from_json_optional(map, "PrefixType", path)?,
+        })
     }
 }
 
@@ -1370,6 +1750,32 @@ impl crate::ToJson for RedshiftDestinationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketPrefix",
+                "ErrorHandlingConfig",
+                "IntermediateBucketName",
+                "Object",
+            ],
+        )?;
+        Ok(Self {
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+            error_handling_config: crate::from_json_optional(map, "ErrorHandlingConfig", path)?,
+            intermediate_bucket_name: crate::from_json_required(
+                map,
+                "IntermediateBucketName",
+                path,
+            )?,
+            object: crate::from_json_required(map, "Object", path)?,
+        })
+    }
+}
+
 impl From<RedshiftDestinationProperties> for Value<RedshiftDestinationProperties> {
     fn from(value: RedshiftDestinationProperties) -> Self {
         Value::Lit(value)
@@ -1427,6 +1833,22 @@ impl crate::ToJson for S3DestinationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketName", "BucketPrefix", "S3OutputFormatConfig"],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+            s3_output_format_config: crate::from_json_optional(map, "S3OutputFormatConfig", path)?,
+        })
+    }
+}
+
 impl From<S3DestinationProperties> for Value<S3DestinationProperties> {
     fn from(value: S3DestinationProperties) -> Self {
         Value::Lit(value)
@@ -1460,6 +1882,16 @@ impl crate::ToJson for S3InputFormatConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3InputFileType", &self.s3_input_file_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3InputFormatConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3InputFileType"])?;
+        Ok(Self {
+            s3_input_file_type: crate::from_json_optional(map, "S3InputFileType", path)?,
+        })
     }
 }
 
@@ -1533,6 +1965,32 @@ impl crate::ToJson for S3OutputFormatConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3OutputFormatConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregationConfig",
+                "FileType",
+                "PrefixConfig",
+                "PreserveSourceDataTyping",
+            ],
+        )?;
+        Ok(Self {
+            aggregation_config: crate::from_json_optional(map, "AggregationConfig", path)?,
+            file_type: crate::from_json_optional(map, "FileType", path)?,
+            prefix_config: crate::from_json_optional(map, "PrefixConfig", path)?,
+            preserve_source_data_typing: crate::from_json_optional(
+                map,
+                "PreserveSourceDataTyping",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<S3OutputFormatConfig> for Value<S3OutputFormatConfig> {
     fn from(value: S3OutputFormatConfig) -> Self {
         Value::Lit(value)
@@ -1581,6 +2039,22 @@ impl crate::ToJson for S3SourceProperties {
             &self.s3_input_format_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3SourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketName", "BucketPrefix", "S3InputFormatConfig"],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_required(map, "BucketPrefix", path)?,
+            s3_input_format_config: crate::from_json_optional(map, "S3InputFormatConfig", path)?,
+        })
     }
 }
 
@@ -1654,6 +2128,30 @@ impl crate::ToJson for SalesforceDestinationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataTransferApi",
+                "ErrorHandlingConfig",
+                "IdFieldNames",
+                "Object",
+                "WriteOperationType",
+            ],
+        )?;
+        Ok(Self {
+            data_transfer_api: crate::from_json_optional(map, "DataTransferApi", path)?,
+            error_handling_config: crate::from_json_optional(map, "ErrorHandlingConfig", path)?,
+            id_field_names: crate::from_json_optional(map, "IdFieldNames", path)?,
+            object: crate::from_json_required(map, "Object", path)?,
+            write_operation_type: crate::from_json_optional(map, "WriteOperationType", path)?,
+        })
+    }
+}
+
 impl From<SalesforceDestinationProperties> for Value<SalesforceDestinationProperties> {
     fn from(value: SalesforceDestinationProperties) -> Self {
         Value::Lit(value)
@@ -1719,6 +2217,32 @@ impl crate::ToJson for SalesforceSourceProperties {
         );
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataTransferApi",
+                "EnableDynamicFieldUpdate",
+                "IncludeDeletedRecords",
+                "Object",
+            ],
+        )?;
+        Ok(Self {
+            data_transfer_api: crate::from_json_optional(map, "DataTransferApi", path)?,
+            enable_dynamic_field_update: crate::from_json_optional(
+                map,
+                "EnableDynamicFieldUpdate",
+                path,
+            )?,
+            include_deleted_records: crate::from_json_optional(map, "IncludeDeletedRecords", path)?,
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -1799,6 +2323,34 @@ impl crate::ToJson for SapoDataDestinationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SapoDataDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ErrorHandlingConfig",
+                "IdFieldNames",
+                "ObjectPath",
+                "SuccessResponseHandlingConfig",
+                "WriteOperationType",
+            ],
+        )?;
+        Ok(Self {
+            error_handling_config: crate::from_json_optional(map, "ErrorHandlingConfig", path)?,
+            id_field_names: crate::from_json_optional(map, "IdFieldNames", path)?,
+            object_path: crate::from_json_required(map, "ObjectPath", path)?,
+            success_response_handling_config: crate::from_json_optional(
+                map,
+                "SuccessResponseHandlingConfig",
+                path,
+            )?,
+            write_operation_type: crate::from_json_optional(map, "WriteOperationType", path)?,
+        })
+    }
+}
+
 impl From<SapoDataDestinationProperties> for Value<SapoDataDestinationProperties> {
     fn from(value: SapoDataDestinationProperties) -> Self {
         Value::Lit(value)
@@ -1829,6 +2381,16 @@ impl crate::ToJson for SapoDataPaginationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SapoDataPaginationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["maxPageSize"])?;
+        Ok(Self {
+            max_page_size: crate::from_json_required(map, "maxPageSize", path)?,
+        })
+    }
+}
+
 impl From<SapoDataPaginationConfig> for Value<SapoDataPaginationConfig> {
     fn from(value: SapoDataPaginationConfig) -> Self {
         Value::Lit(value)
@@ -1856,6 +2418,16 @@ impl crate::ToJson for SapoDataParallelismConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "maxParallelism", &self.max_parallelism);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SapoDataParallelismConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["maxParallelism"])?;
+        Ok(Self {
+            max_parallelism: crate::from_json_required(map, "maxParallelism", path)?,
+        })
     }
 }
 
@@ -1909,6 +2481,22 @@ impl crate::ToJson for SapoDataSourceProperties {
         crate::put_opt(&mut out, "paginationConfig", &self.pagination_config);
         crate::put_opt(&mut out, "parallelismConfig", &self.parallelism_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SapoDataSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ObjectPath", "paginationConfig", "parallelismConfig"],
+        )?;
+        Ok(Self {
+            object_path: crate::from_json_required(map, "ObjectPath", path)?,
+            pagination_config: crate::from_json_optional(map, "paginationConfig", path)?,
+            parallelism_config: crate::from_json_optional(map, "parallelismConfig", path)?,
+        })
     }
 }
 
@@ -2016,6 +2604,40 @@ impl crate::ToJson for ScheduledTriggerProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledTriggerProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataPullMode",
+                "FirstExecutionFrom",
+                "FlowErrorDeactivationThreshold",
+                "ScheduleEndTime",
+                "ScheduleExpression",
+                "ScheduleOffset",
+                "ScheduleStartTime",
+                "TimeZone",
+            ],
+        )?;
+        Ok(Self {
+            data_pull_mode: crate::from_json_optional(map, "DataPullMode", path)?,
+            first_execution_from: crate::from_json_optional(map, "FirstExecutionFrom", path)?,
+            flow_error_deactivation_threshold: crate::from_json_optional(
+                map,
+                "FlowErrorDeactivationThreshold",
+                path,
+            )?,
+            schedule_end_time: crate::from_json_optional(map, "ScheduleEndTime", path)?,
+            schedule_expression: crate::from_json_required(map, "ScheduleExpression", path)?,
+            schedule_offset: crate::from_json_optional(map, "ScheduleOffset", path)?,
+            schedule_start_time: crate::from_json_optional(map, "ScheduleStartTime", path)?,
+            time_zone: crate::from_json_optional(map, "TimeZone", path)?,
+        })
+    }
+}
+
 impl From<ScheduledTriggerProperties> for Value<ScheduledTriggerProperties> {
     fn from(value: ScheduledTriggerProperties) -> Self {
         Value::Lit(value)
@@ -2043,6 +2665,16 @@ impl crate::ToJson for ServiceNowSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNowSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -2076,6 +2708,16 @@ impl crate::ToJson for SingularSourceProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingularSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
+    }
+}
+
 impl From<SingularSourceProperties> for Value<SingularSourceProperties> {
     fn from(value: SingularSourceProperties) -> Self {
         Value::Lit(value)
@@ -2103,6 +2745,16 @@ impl crate::ToJson for SlackSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlackSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -2164,6 +2816,32 @@ impl crate::ToJson for SnowflakeDestinationProperties {
         );
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnowflakeDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketPrefix",
+                "ErrorHandlingConfig",
+                "IntermediateBucketName",
+                "Object",
+            ],
+        )?;
+        Ok(Self {
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+            error_handling_config: crate::from_json_optional(map, "ErrorHandlingConfig", path)?,
+            intermediate_bucket_name: crate::from_json_required(
+                map,
+                "IntermediateBucketName",
+                path,
+            )?,
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -2369,6 +3047,54 @@ impl crate::ToJson for SourceConnectorProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConnectorProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Amplitude",
+                "CustomConnector",
+                "Datadog",
+                "Dynatrace",
+                "GoogleAnalytics",
+                "InforNexus",
+                "Marketo",
+                "Pardot",
+                "S3",
+                "SAPOData",
+                "Salesforce",
+                "ServiceNow",
+                "Singular",
+                "Slack",
+                "Trendmicro",
+                "Veeva",
+                "Zendesk",
+            ],
+        )?;
+        Ok(Self {
+            amplitude: crate::from_json_optional(map, "Amplitude", path)?,
+            custom_connector: crate::from_json_optional(map, "CustomConnector", path)?,
+            datadog: crate::from_json_optional(map, "Datadog", path)?,
+            dynatrace: crate::from_json_optional(map, "Dynatrace", path)?,
+            google_analytics: crate::from_json_optional(map, "GoogleAnalytics", path)?,
+            infor_nexus: crate::from_json_optional(map, "InforNexus", path)?,
+            marketo: crate::from_json_optional(map, "Marketo", path)?,
+            pardot: crate::from_json_optional(map, "Pardot", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+            sapo_data: crate::from_json_optional(map, "SAPOData", path)?,
+            salesforce: crate::from_json_optional(map, "Salesforce", path)?,
+            service_now: crate::from_json_optional(map, "ServiceNow", path)?,
+            singular: crate::from_json_optional(map, "Singular", path)?,
+            slack: crate::from_json_optional(map, "Slack", path)?,
+            trendmicro: crate::from_json_optional(map, "Trendmicro", path)?,
+            veeva: crate::from_json_optional(map, "Veeva", path)?,
+            zendesk: crate::from_json_optional(map, "Zendesk", path)?,
+        })
+    }
+}
+
 impl From<SourceConnectorProperties> for Value<SourceConnectorProperties> {
     fn from(value: SourceConnectorProperties) -> Self {
         Value::Lit(value)
@@ -2452,6 +3178,34 @@ impl crate::ToJson for SourceFlowConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceFlowConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiVersion",
+                "ConnectorProfileName",
+                "ConnectorType",
+                "IncrementalPullConfig",
+                "SourceConnectorProperties",
+            ],
+        )?;
+        Ok(Self {
+            api_version: crate::from_json_optional(map, "ApiVersion", path)?,
+            connector_profile_name: crate::from_json_optional(map, "ConnectorProfileName", path)?,
+            connector_type: crate::from_json_required(map, "ConnectorType", path)?,
+            incremental_pull_config: crate::from_json_optional(map, "IncrementalPullConfig", path)?,
+            source_connector_properties: crate::from_json_required(
+                map,
+                "SourceConnectorProperties",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SourceFlowConfig> for Value<SourceFlowConfig> {
     fn from(value: SourceFlowConfig) -> Self {
         Value::Lit(value)
@@ -2495,6 +3249,17 @@ impl crate::ToJson for SuccessResponseHandlingConfig {
         crate::put_opt(&mut out, "BucketName", &self.bucket_name);
         crate::put_opt(&mut out, "BucketPrefix", &self.bucket_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SuccessResponseHandlingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "BucketPrefix"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+        })
     }
 }
 
@@ -2568,6 +3333,30 @@ impl crate::ToJson for Task {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Task {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectorOperator",
+                "DestinationField",
+                "SourceFields",
+                "TaskProperties",
+                "TaskType",
+            ],
+        )?;
+        Ok(Self {
+            connector_operator: crate::from_json_optional(map, "ConnectorOperator", path)?,
+            destination_field: crate::from_json_optional(map, "DestinationField", path)?,
+            source_fields: crate::from_json_required(map, "SourceFields", path)?,
+            task_properties: crate::from_json_optional(map, "TaskProperties", path)?,
+            task_type: crate::from_json_required(map, "TaskType", path)?,
+        })
+    }
+}
+
 impl From<Task> for Value<Task> {
     fn from(value: Task) -> Self {
         Value::Lit(value)
@@ -2605,6 +3394,17 @@ impl crate::ToJson for TaskPropertiesObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskPropertiesObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<TaskPropertiesObject> for Value<TaskPropertiesObject> {
     fn from(value: TaskPropertiesObject) -> Self {
         Value::Lit(value)
@@ -2632,6 +3432,16 @@ impl crate::ToJson for TrendmicroSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrendmicroSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -2675,6 +3485,17 @@ impl crate::ToJson for TriggerConfig {
         crate::put_opt(&mut out, "TriggerProperties", &self.trigger_properties);
         crate::put(&mut out, "TriggerType", &self.trigger_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TriggerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TriggerProperties", "TriggerType"])?;
+        Ok(Self {
+            trigger_properties: crate::from_json_optional(map, "TriggerProperties", path)?,
+            trigger_type: crate::from_json_required(map, "TriggerType", path)?,
+        })
     }
 }
 
@@ -2729,6 +3550,22 @@ impl crate::ToJson for UpsolverDestinationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpsolverDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketName", "BucketPrefix", "S3OutputFormatConfig"],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+            s3_output_format_config: crate::from_json_required(map, "S3OutputFormatConfig", path)?,
+        })
+    }
+}
+
 impl From<UpsolverDestinationProperties> for Value<UpsolverDestinationProperties> {
     fn from(value: UpsolverDestinationProperties) -> Self {
         Value::Lit(value)
@@ -2776,6 +3613,22 @@ impl crate::ToJson for UpsolverS3OutputFormatConfig {
         crate::put_opt(&mut out, "FileType", &self.file_type);
         crate::put(&mut out, "PrefixConfig", &self.prefix_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpsolverS3OutputFormatConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AggregationConfig", "FileType", "PrefixConfig"],
+        )?;
+        Ok(Self {
+            aggregation_config: crate::from_json_optional(map, "AggregationConfig", path)?,
+            file_type: crate::from_json_optional(map, "FileType", path)?,
+            prefix_config: crate::from_json_required(map, "PrefixConfig", path)?,
+        })
     }
 }
 
@@ -2849,6 +3702,30 @@ impl crate::ToJson for VeevaSourceProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VeevaSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DocumentType",
+                "IncludeAllVersions",
+                "IncludeRenditions",
+                "IncludeSourceFiles",
+                "Object",
+            ],
+        )?;
+        Ok(Self {
+            document_type: crate::from_json_optional(map, "DocumentType", path)?,
+            include_all_versions: crate::from_json_optional(map, "IncludeAllVersions", path)?,
+            include_renditions: crate::from_json_optional(map, "IncludeRenditions", path)?,
+            include_source_files: crate::from_json_optional(map, "IncludeSourceFiles", path)?,
+            object: crate::from_json_required(map, "Object", path)?,
+        })
+    }
+}
+
 impl From<VeevaSourceProperties> for Value<VeevaSourceProperties> {
     fn from(value: VeevaSourceProperties) -> Self {
         Value::Lit(value)
@@ -2909,6 +3786,28 @@ impl crate::ToJson for ZendeskDestinationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZendeskDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ErrorHandlingConfig",
+                "IdFieldNames",
+                "Object",
+                "WriteOperationType",
+            ],
+        )?;
+        Ok(Self {
+            error_handling_config: crate::from_json_optional(map, "ErrorHandlingConfig", path)?,
+            id_field_names: crate::from_json_optional(map, "IdFieldNames", path)?,
+            object: crate::from_json_required(map, "Object", path)?,
+            write_operation_type: crate::from_json_optional(map, "WriteOperationType", path)?,
+        })
+    }
+}
+
 impl From<ZendeskDestinationProperties> for Value<ZendeskDestinationProperties> {
     fn from(value: ZendeskDestinationProperties) -> Self {
         Value::Lit(value)
@@ -2936,6 +3835,16 @@ impl crate::ToJson for ZendeskSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZendeskSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -2970,6 +3879,17 @@ impl crate::ToJson for AggregationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("None", Self::None), ("SingleFile", Self::SingleFile)],
+        )
+    }
+}
+
 impl From<AggregationType> for Value<AggregationType> {
     fn from(value: AggregationType) -> Self {
         Value::Lit(value)
@@ -2995,6 +3915,13 @@ impl AmplitudeConnectorOperator {
 impl crate::ToJson for AmplitudeConnectorOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmplitudeConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BETWEEN", Self::Between)])
     }
 }
 
@@ -3089,6 +4016,40 @@ impl crate::ToJson for ConnectorType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SAPOData", Self::SapoData),
+                ("Salesforce", Self::Salesforce),
+                ("Pardot", Self::Pardot),
+                ("Singular", Self::Singular),
+                ("Slack", Self::Slack),
+                ("Redshift", Self::Redshift),
+                ("S3", Self::S3),
+                ("Marketo", Self::Marketo),
+                ("Googleanalytics", Self::Googleanalytics),
+                ("Zendesk", Self::Zendesk),
+                ("Servicenow", Self::Servicenow),
+                ("Datadog", Self::Datadog),
+                ("Trendmicro", Self::Trendmicro),
+                ("Snowflake", Self::Snowflake),
+                ("Dynatrace", Self::Dynatrace),
+                ("Infornexus", Self::Infornexus),
+                ("Amplitude", Self::Amplitude),
+                ("Veeva", Self::Veeva),
+                ("CustomConnector", Self::CustomConnector),
+                ("EventBridge", Self::EventBridge),
+                ("Upsolver", Self::Upsolver),
+                ("LookoutMetrics", Self::LookoutMetrics),
+            ],
+        )
+    }
+}
+
 impl From<ConnectorType> for Value<ConnectorType> {
     fn from(value: ConnectorType) -> Self {
         Value::Lit(value)
@@ -3117,6 +4078,20 @@ impl DataPullMode {
 impl crate::ToJson for DataPullMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPullMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Incremental", Self::Incremental),
+                ("Complete", Self::Complete),
+            ],
+        )
     }
 }
 
@@ -3151,6 +4126,21 @@ impl DataTransferApi {
 impl crate::ToJson for DataTransferApi {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataTransferApi {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTOMATIC", Self::Automatic),
+                ("BULKV2", Self::Bulkv2),
+                ("REST_SYNC", Self::RestSync),
+            ],
+        )
     }
 }
 
@@ -3224,6 +4214,33 @@ impl crate::ToJson for DatadogConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatadogConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("BETWEEN", Self::Between),
+                ("EQUAL_TO", Self::EqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<DatadogConnectorOperator> for Value<DatadogConnectorOperator> {
     fn from(value: DatadogConnectorOperator) -> Self {
         Value::Lit(value)
@@ -3294,6 +4311,33 @@ impl crate::ToJson for DynatraceConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynatraceConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("BETWEEN", Self::Between),
+                ("EQUAL_TO", Self::EqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<DynatraceConnectorOperator> for Value<DynatraceConnectorOperator> {
     fn from(value: DynatraceConnectorOperator) -> Self {
         Value::Lit(value)
@@ -3325,6 +4369,21 @@ impl FileType {
 impl crate::ToJson for FileType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CSV", Self::Csv),
+                ("JSON", Self::Json),
+                ("PARQUET", Self::Parquet),
+            ],
+        )
     }
 }
 
@@ -3362,6 +4421,21 @@ impl crate::ToJson for FlowStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Active", Self::Active),
+                ("Suspended", Self::Suspended),
+                ("Draft", Self::Draft),
+            ],
+        )
+    }
+}
+
 impl From<FlowStatus> for Value<FlowStatus> {
     fn from(value: FlowStatus) -> Self {
         Value::Lit(value)
@@ -3390,6 +4464,17 @@ impl GoogleAnalyticsConnectorOperator {
 impl crate::ToJson for GoogleAnalyticsConnectorOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GoogleAnalyticsConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PROJECTION", Self::Projection), ("BETWEEN", Self::Between)],
+        )
     }
 }
 
@@ -3463,6 +4548,33 @@ impl crate::ToJson for InforNexusConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InforNexusConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("BETWEEN", Self::Between),
+                ("EQUAL_TO", Self::EqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<InforNexusConnectorOperator> for Value<InforNexusConnectorOperator> {
     fn from(value: InforNexusConnectorOperator) -> Self {
         Value::Lit(value)
@@ -3533,6 +4645,34 @@ impl MarketoConnectorOperator {
 impl crate::ToJson for MarketoConnectorOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MarketoConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("LESS_THAN", Self::LessThan),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("BETWEEN", Self::Between),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
     }
 }
 
@@ -3624,6 +4764,39 @@ impl crate::ToJson for Operator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Operator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("LESS_THAN", Self::LessThan),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("CONTAINS", Self::Contains),
+                ("BETWEEN", Self::Between),
+                ("LESS_THAN_OR_EQUAL_TO", Self::LessThanOrEqualTo),
+                ("GREATER_THAN_OR_EQUAL_TO", Self::GreaterThanOrEqualTo),
+                ("EQUAL_TO", Self::EqualTo),
+                ("NOT_EQUAL_TO", Self::NotEqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<Operator> for Value<Operator> {
     fn from(value: Operator) -> Self {
         Value::Lit(value)
@@ -3700,6 +4873,41 @@ impl crate::ToJson for OperatorPropertiesKeys {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OperatorPropertiesKeys {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VALUE", Self::Value),
+                ("VALUES", Self::Values),
+                ("DATA_TYPE", Self::DataType),
+                ("UPPER_BOUND", Self::UpperBound),
+                ("LOWER_BOUND", Self::LowerBound),
+                ("SOURCE_DATA_TYPE", Self::SourceDataType),
+                ("DESTINATION_DATA_TYPE", Self::DestinationDataType),
+                ("VALIDATION_ACTION", Self::ValidationAction),
+                ("MASK_VALUE", Self::MaskValue),
+                ("MASK_LENGTH", Self::MaskLength),
+                ("TRUNCATE_LENGTH", Self::TruncateLength),
+                (
+                    "MATH_OPERATION_FIELDS_ORDER",
+                    Self::MathOperationFieldsOrder,
+                ),
+                ("CONCAT_FORMAT", Self::ConcatFormat),
+                ("SUBFIELD_CATEGORY_MAP", Self::SubfieldCategoryMap),
+                ("EXCLUDE_SOURCE_FIELDS_LIST", Self::ExcludeSourceFieldsList),
+                ("INCLUDE_NEW_FIELDS", Self::IncludeNewFields),
+                (
+                    "ORDERED_PARTITION_KEYS_LIST",
+                    Self::OrderedPartitionKeysList,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<OperatorPropertiesKeys> for Value<OperatorPropertiesKeys> {
     fn from(value: OperatorPropertiesKeys) -> Self {
         Value::Lit(value)
@@ -3767,6 +4975,32 @@ impl crate::ToJson for PardotConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PardotConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("EQUAL_TO", Self::EqualTo),
+                ("NO_OP", Self::NoOp),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+            ],
+        )
+    }
+}
+
 impl From<PardotConnectorOperator> for Value<PardotConnectorOperator> {
     fn from(value: PardotConnectorOperator) -> Self {
         Value::Lit(value)
@@ -3795,6 +5029,20 @@ impl PathPrefix {
 impl crate::ToJson for PathPrefix {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PathPrefix {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EXECUTION_ID", Self::ExecutionId),
+                ("SCHEMA_VERSION", Self::SchemaVersion),
+            ],
+        )
     }
 }
 
@@ -3838,6 +5086,23 @@ impl crate::ToJson for PrefixFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrefixFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("YEAR", Self::Year),
+                ("MONTH", Self::Month),
+                ("DAY", Self::Day),
+                ("HOUR", Self::Hour),
+                ("MINUTE", Self::Minute),
+            ],
+        )
+    }
+}
+
 impl From<PrefixFormat> for Value<PrefixFormat> {
     fn from(value: PrefixFormat) -> Self {
         Value::Lit(value)
@@ -3869,6 +5134,21 @@ impl PrefixType {
 impl crate::ToJson for PrefixType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrefixType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FILENAME", Self::Filename),
+                ("PATH", Self::Path),
+                ("PATH_AND_FILENAME", Self::PathAndFilename),
+            ],
+        )
     }
 }
 
@@ -3957,6 +5237,38 @@ impl crate::ToJson for S3ConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("LESS_THAN", Self::LessThan),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("BETWEEN", Self::Between),
+                ("LESS_THAN_OR_EQUAL_TO", Self::LessThanOrEqualTo),
+                ("GREATER_THAN_OR_EQUAL_TO", Self::GreaterThanOrEqualTo),
+                ("EQUAL_TO", Self::EqualTo),
+                ("NOT_EQUAL_TO", Self::NotEqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<S3ConnectorOperator> for Value<S3ConnectorOperator> {
     fn from(value: S3ConnectorOperator) -> Self {
         Value::Lit(value)
@@ -3985,6 +5297,13 @@ impl S3InputFileType {
 impl crate::ToJson for S3InputFileType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3InputFileType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CSV", Self::Csv), ("JSON", Self::Json)])
     }
 }
 
@@ -4076,6 +5395,39 @@ impl crate::ToJson for SalesforceConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("LESS_THAN", Self::LessThan),
+                ("CONTAINS", Self::Contains),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("BETWEEN", Self::Between),
+                ("LESS_THAN_OR_EQUAL_TO", Self::LessThanOrEqualTo),
+                ("GREATER_THAN_OR_EQUAL_TO", Self::GreaterThanOrEqualTo),
+                ("EQUAL_TO", Self::EqualTo),
+                ("NOT_EQUAL_TO", Self::NotEqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<SalesforceConnectorOperator> for Value<SalesforceConnectorOperator> {
     fn from(value: SalesforceConnectorOperator) -> Self {
         Value::Lit(value)
@@ -4161,6 +5513,39 @@ impl SapoDataConnectorOperator {
 impl crate::ToJson for SapoDataConnectorOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SapoDataConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("LESS_THAN", Self::LessThan),
+                ("CONTAINS", Self::Contains),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("BETWEEN", Self::Between),
+                ("LESS_THAN_OR_EQUAL_TO", Self::LessThanOrEqualTo),
+                ("GREATER_THAN_OR_EQUAL_TO", Self::GreaterThanOrEqualTo),
+                ("EQUAL_TO", Self::EqualTo),
+                ("NOT_EQUAL_TO", Self::NotEqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
     }
 }
 
@@ -4252,6 +5637,39 @@ impl crate::ToJson for ServiceNowConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNowConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("LESS_THAN", Self::LessThan),
+                ("CONTAINS", Self::Contains),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("BETWEEN", Self::Between),
+                ("LESS_THAN_OR_EQUAL_TO", Self::LessThanOrEqualTo),
+                ("GREATER_THAN_OR_EQUAL_TO", Self::GreaterThanOrEqualTo),
+                ("EQUAL_TO", Self::EqualTo),
+                ("NOT_EQUAL_TO", Self::NotEqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<ServiceNowConnectorOperator> for Value<ServiceNowConnectorOperator> {
     fn from(value: ServiceNowConnectorOperator) -> Self {
         Value::Lit(value)
@@ -4316,6 +5734,32 @@ impl SingularConnectorOperator {
 impl crate::ToJson for SingularConnectorOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingularConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("EQUAL_TO", Self::EqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
     }
 }
 
@@ -4389,6 +5833,33 @@ impl crate::ToJson for SlackConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlackConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("BETWEEN", Self::Between),
+                ("EQUAL_TO", Self::EqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<SlackConnectorOperator> for Value<SlackConnectorOperator> {
     fn from(value: SlackConnectorOperator) -> Self {
         Value::Lit(value)
@@ -4441,6 +5912,28 @@ impl TaskType {
 impl crate::ToJson for TaskType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Arithmetic", Self::Arithmetic),
+                ("Filter", Self::Filter),
+                ("Map", Self::Map),
+                ("Map_all", Self::MapAll),
+                ("Mask", Self::Mask),
+                ("Merge", Self::Merge),
+                ("Passthrough", Self::Passthrough),
+                ("Truncate", Self::Truncate),
+                ("Validate", Self::Validate),
+                ("Partition", Self::Partition),
+            ],
+        )
     }
 }
 
@@ -4511,6 +6004,32 @@ impl crate::ToJson for TrendmicroConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrendmicroConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("EQUAL_TO", Self::EqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<TrendmicroConnectorOperator> for Value<TrendmicroConnectorOperator> {
     fn from(value: TrendmicroConnectorOperator) -> Self {
         Value::Lit(value)
@@ -4545,6 +6064,21 @@ impl crate::ToJson for TriggerType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TriggerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Scheduled", Self::Scheduled),
+                ("Event", Self::Event),
+                ("OnDemand", Self::OnDemand),
+            ],
+        )
+    }
+}
+
 impl From<TriggerType> for Value<TriggerType> {
     fn from(value: TriggerType) -> Self {
         Value::Lit(value)
@@ -4576,6 +6110,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SYNC", Self::Sync),
+                ("ASYNC", Self::Async),
+                ("AUTOMATIC", Self::Automatic),
+            ],
+        )
     }
 }
 
@@ -4664,6 +6213,38 @@ impl crate::ToJson for VeevaConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VeevaConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("LESS_THAN", Self::LessThan),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("BETWEEN", Self::Between),
+                ("LESS_THAN_OR_EQUAL_TO", Self::LessThanOrEqualTo),
+                ("GREATER_THAN_OR_EQUAL_TO", Self::GreaterThanOrEqualTo),
+                ("EQUAL_TO", Self::EqualTo),
+                ("NOT_EQUAL_TO", Self::NotEqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<VeevaConnectorOperator> for Value<VeevaConnectorOperator> {
     fn from(value: VeevaConnectorOperator) -> Self {
         Value::Lit(value)
@@ -4698,6 +6279,22 @@ impl WriteOperationType {
 impl crate::ToJson for WriteOperationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WriteOperationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INSERT", Self::Insert),
+                ("UPSERT", Self::Upsert),
+                ("UPDATE", Self::Update),
+                ("DELETE", Self::Delete),
+            ],
+        )
     }
 }
 
@@ -4765,6 +6362,32 @@ impl ZendeskConnectorOperator {
 impl crate::ToJson for ZendeskConnectorOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZendeskConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
     }
 }
 

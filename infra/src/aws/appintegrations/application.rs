@@ -146,6 +146,46 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationConfig",
+                "ApplicationSourceConfig",
+                "ApplicationType",
+                "Description",
+                "IframeConfig",
+                "InitializationTimeout",
+                "IsService",
+                "Name",
+                "Namespace",
+                "Permissions",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            application_config: crate::from_json_optional(map, "ApplicationConfig", path)?,
+            application_source_config: crate::from_json_required(
+                map,
+                "ApplicationSourceConfig",
+                path,
+            )?,
+            application_type: crate::from_json_optional(map, "ApplicationType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            iframe_config: crate::from_json_optional(map, "IframeConfig", path)?,
+            initialization_timeout: crate::from_json_optional(map, "InitializationTimeout", path)?,
+            is_service: crate::from_json_optional(map, "IsService", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppIntegrations::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `ApplicationArn`. The Amazon Resource Name (ARN) of the application.
@@ -189,6 +229,16 @@ impl crate::ToJson for ApplicationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContactHandling"])?;
+        Ok(Self {
+            contact_handling: crate::from_json_optional(map, "ContactHandling", path)?,
+        })
+    }
+}
+
 impl From<ApplicationConfig> for Value<ApplicationConfig> {
     fn from(value: ApplicationConfig) -> Self {
         Value::Lit(value)
@@ -219,6 +269,16 @@ impl crate::ToJson for ApplicationSourceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationSourceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExternalUrlConfig"])?;
+        Ok(Self {
+            external_url_config: crate::from_json_required(map, "ExternalUrlConfig", path)?,
+        })
+    }
+}
+
 impl From<ApplicationSourceConfig> for Value<ApplicationSourceConfig> {
     fn from(value: ApplicationSourceConfig) -> Self {
         Value::Lit(value)
@@ -246,6 +306,16 @@ impl crate::ToJson for ContactHandling {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Scope", &self.scope);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactHandling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Scope"])?;
+        Ok(Self {
+            scope: crate::from_json_required(map, "Scope", path)?,
+        })
     }
 }
 
@@ -286,6 +356,17 @@ impl crate::ToJson for ExternalUrlConfig {
         crate::put(&mut out, "AccessUrl", &self.access_url);
         crate::put_opt(&mut out, "ApprovedOrigins", &self.approved_origins);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExternalUrlConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessUrl", "ApprovedOrigins"])?;
+        Ok(Self {
+            access_url: crate::from_json_required(map, "AccessUrl", path)?,
+            approved_origins: crate::from_json_optional(map, "ApprovedOrigins", path)?,
+        })
     }
 }
 
@@ -335,6 +416,17 @@ impl crate::ToJson for IframeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IframeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Allow", "Sandbox"])?;
+        Ok(Self {
+            allow: crate::from_json_optional(map, "Allow", path)?,
+            sandbox: crate::from_json_optional(map, "Sandbox", path)?,
+        })
+    }
+}
+
 impl From<IframeConfig> for Value<IframeConfig> {
     fn from(value: IframeConfig) -> Self {
         Value::Lit(value)
@@ -369,6 +461,21 @@ impl crate::ToJson for ApplicationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD", Self::Standard),
+                ("SERVICE", Self::Service),
+                ("MCP_SERVER", Self::McpServer),
+            ],
+        )
+    }
+}
+
 impl From<ApplicationType> for Value<ApplicationType> {
     fn from(value: ApplicationType) -> Self {
         Value::Lit(value)
@@ -397,6 +504,20 @@ impl Scope {
 impl crate::ToJson for Scope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CROSS_CONTACTS", Self::CrossContacts),
+                ("PER_CONTACT", Self::PerContact),
+            ],
+        )
     }
 }
 

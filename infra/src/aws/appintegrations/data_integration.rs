@@ -113,6 +113,36 @@ impl crate::ToJson for DataIntegration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataIntegration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "FileConfiguration",
+                "KmsKey",
+                "Name",
+                "ObjectConfiguration",
+                "ScheduleConfig",
+                "SourceURI",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            file_configuration: crate::from_json_optional(map, "FileConfiguration", path)?,
+            kms_key: crate::from_json_required(map, "KmsKey", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            object_configuration: crate::from_json_optional(map, "ObjectConfiguration", path)?,
+            schedule_config: crate::from_json_optional(map, "ScheduleConfig", path)?,
+            source_uri: crate::from_json_required(map, "SourceURI", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppIntegrations::DataIntegration` (`Fn::GetAtt`).
 impl crate::Handle<DataIntegration> {
     /// `Fn::GetAtt` `DataIntegrationArn`. The Amazon Resource Name (ARN) of the data integration.
@@ -164,6 +194,17 @@ impl crate::ToJson for FileConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filters", "Folders"])?;
+        Ok(Self {
+            filters: crate::from_json_optional(map, "Filters", path)?,
+            folders: crate::from_json_required(map, "Folders", path)?,
+        })
+    }
+}
+
 impl From<FileConfiguration> for Value<FileConfiguration> {
     fn from(value: FileConfiguration) -> Self {
         Value::Lit(value)
@@ -212,6 +253,22 @@ impl crate::ToJson for ScheduleConfig {
         crate::put_opt(&mut out, "Object", &self.object);
         crate::put(&mut out, "ScheduleExpression", &self.schedule_expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FirstExecutionFrom", "Object", "ScheduleExpression"],
+        )?;
+        Ok(Self {
+            first_execution_from: crate::from_json_optional(map, "FirstExecutionFrom", path)?,
+            object: crate::from_json_optional(map, "Object", path)?,
+            schedule_expression: crate::from_json_required(map, "ScheduleExpression", path)?,
+        })
     }
 }
 

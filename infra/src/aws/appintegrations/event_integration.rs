@@ -79,6 +79,30 @@ impl crate::ToJson for EventIntegration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventIntegration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EventBridgeBus",
+                "EventFilter",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_bridge_bus: crate::from_json_required(map, "EventBridgeBus", path)?,
+            event_filter: crate::from_json_required(map, "EventFilter", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppIntegrations::EventIntegration` (`Fn::GetAtt`).
 impl crate::Handle<EventIntegration> {
     /// `Fn::GetAtt` `EventIntegrationArn`. The Amazon Resource Name (ARN) of the event
@@ -109,6 +133,16 @@ impl crate::ToJson for EventFilter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source"])?;
+        Ok(Self {
+            source: crate::from_json_required(map, "Source", path)?,
+        })
     }
 }
 

@@ -233,6 +233,38 @@ impl crate::ToJson for ScalableTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalableTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxCapacity",
+                "MinCapacity",
+                "ResourceId",
+                "RoleARN",
+                "ScalableDimension",
+                "ScheduledActions",
+                "ServiceNamespace",
+                "SuspendedState",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            max_capacity: crate::from_json_required(map, "MaxCapacity", path)?,
+            min_capacity: crate::from_json_required(map, "MinCapacity", path)?,
+            resource_id: crate::from_json_required(map, "ResourceId", path)?,
+            role_arn: crate::from_json_optional(map, "RoleARN", path)?,
+            scalable_dimension: crate::from_json_required(map, "ScalableDimension", path)?,
+            scheduled_actions: crate::from_json_optional(map, "ScheduledActions", path)?,
+            service_namespace: crate::from_json_required(map, "ServiceNamespace", path)?,
+            suspended_state: crate::from_json_optional(map, "SuspendedState", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApplicationAutoScaling::ScalableTarget` (`Fn::GetAtt`).
 impl crate::Handle<ScalableTarget> {
     /// `Fn::GetAtt` `Id`.
@@ -281,6 +313,17 @@ impl crate::ToJson for ScalableTargetAction {
         crate::put_opt(&mut out, "MaxCapacity", &self.max_capacity);
         crate::put_opt(&mut out, "MinCapacity", &self.min_capacity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalableTargetAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxCapacity", "MinCapacity"])?;
+        Ok(Self {
+            max_capacity: crate::from_json_optional(map, "MaxCapacity", path)?,
+            min_capacity: crate::from_json_optional(map, "MinCapacity", path)?,
+        })
     }
 }
 
@@ -384,6 +427,32 @@ impl crate::ToJson for ScheduledAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndTime",
+                "ScalableTargetAction",
+                "Schedule",
+                "ScheduledActionName",
+                "StartTime",
+                "Timezone",
+            ],
+        )?;
+        Ok(Self {
+            end_time: crate::from_json_optional(map, "EndTime", path)?,
+            scalable_target_action: crate::from_json_optional(map, "ScalableTargetAction", path)?,
+            schedule: crate::from_json_required(map, "Schedule", path)?,
+            scheduled_action_name: crate::from_json_required(map, "ScheduledActionName", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+            timezone: crate::from_json_optional(map, "Timezone", path)?,
+        })
+    }
+}
+
 impl From<ScheduledAction> for Value<ScheduledAction> {
     fn from(value: ScheduledAction) -> Self {
         Value::Lit(value)
@@ -461,6 +530,38 @@ impl crate::ToJson for SuspendedState {
             &self.scheduled_scaling_suspended,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SuspendedState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DynamicScalingInSuspended",
+                "DynamicScalingOutSuspended",
+                "ScheduledScalingSuspended",
+            ],
+        )?;
+        Ok(Self {
+            dynamic_scaling_in_suspended: crate::from_json_optional(
+                map,
+                "DynamicScalingInSuspended",
+                path,
+            )?,
+            dynamic_scaling_out_suspended: crate::from_json_optional(
+                map,
+                "DynamicScalingOutSuspended",
+                path,
+            )?,
+            scheduled_scaling_suspended: crate::from_json_optional(
+                map,
+                "ScheduledScalingSuspended",
+                path,
+            )?,
+        })
     }
 }
 
@@ -615,6 +716,115 @@ impl crate::ToJson for ScalableDimension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalableDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "appstream:fleet:DesiredCapacity",
+                    Self::AppstreamFleetDesiredCapacity,
+                ),
+                (
+                    "cassandra:table:ReadCapacityUnits",
+                    Self::CassandraTableReadCapacityUnits,
+                ),
+                (
+                    "cassandra:table:WriteCapacityUnits",
+                    Self::CassandraTableWriteCapacityUnits,
+                ),
+                (
+                    "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
+                    Self::ComprehendDocumentClassifierEndpointDesiredInferenceUnits,
+                ),
+                (
+                    "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
+                    Self::ComprehendEntityRecognizerEndpointDesiredInferenceUnits,
+                ),
+                (
+                    "custom-resource:ResourceType:Property",
+                    Self::CustomResourceResourceTypeProperty,
+                ),
+                (
+                    "dynamodb:index:ReadCapacityUnits",
+                    Self::DynamodbIndexReadCapacityUnits,
+                ),
+                (
+                    "dynamodb:index:WriteCapacityUnits",
+                    Self::DynamodbIndexWriteCapacityUnits,
+                ),
+                (
+                    "dynamodb:table:ReadCapacityUnits",
+                    Self::DynamodbTableReadCapacityUnits,
+                ),
+                (
+                    "dynamodb:table:WriteCapacityUnits",
+                    Self::DynamodbTableWriteCapacityUnits,
+                ),
+                (
+                    "ec2:capacity-reservation:AvailableInstances",
+                    Self::Ec2CapacityReservationAvailableInstances,
+                ),
+                (
+                    "ec2:spot-fleet-request:TargetCapacity",
+                    Self::Ec2SpotFleetRequestTargetCapacity,
+                ),
+                ("ecs:service:DesiredCount", Self::EcsServiceDesiredCount),
+                (
+                    "elasticache:cache-cluster:Nodes",
+                    Self::ElasticacheCacheClusterNodes,
+                ),
+                (
+                    "elasticache:replication-group:NodeGroups",
+                    Self::ElasticacheReplicationGroupNodeGroups,
+                ),
+                (
+                    "elasticache:replication-group:Replicas",
+                    Self::ElasticacheReplicationGroupReplicas,
+                ),
+                (
+                    "elasticmapreduce:instancegroup:InstanceCount",
+                    Self::ElasticmapreduceInstancegroupInstanceCount,
+                ),
+                (
+                    "kafka:broker-storage:VolumeSize",
+                    Self::KafkaBrokerStorageVolumeSize,
+                ),
+                (
+                    "lambda:function:ProvisionedConcurrency",
+                    Self::LambdaFunctionProvisionedConcurrency,
+                ),
+                (
+                    "neptune:cluster:ReadReplicaCount",
+                    Self::NeptuneClusterReadReplicaCount,
+                ),
+                (
+                    "rds:cluster:ReadReplicaCount",
+                    Self::RdsClusterReadReplicaCount,
+                ),
+                (
+                    "sagemaker:inference-component:DesiredCopyCount",
+                    Self::SagemakerInferenceComponentDesiredCopyCount,
+                ),
+                (
+                    "sagemaker:variant:DesiredInstanceCount",
+                    Self::SagemakerVariantDesiredInstanceCount,
+                ),
+                (
+                    "sagemaker:variant:DesiredProvisionedConcurrency",
+                    Self::SagemakerVariantDesiredProvisionedConcurrency,
+                ),
+                (
+                    "workspaces:workspacespool:DesiredUserSessions",
+                    Self::WorkspacesWorkspacespoolDesiredUserSessions,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<ScalableDimension> for Value<ScalableDimension> {
     fn from(value: ScalableDimension) -> Self {
         Value::Lit(value)
@@ -682,6 +892,33 @@ impl ServiceNamespace {
 impl crate::ToJson for ServiceNamespace {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNamespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("appstream", Self::Appstream),
+                ("cassandra", Self::Cassandra),
+                ("comprehend", Self::Comprehend),
+                ("custom-resource", Self::CustomResource),
+                ("dynamodb", Self::Dynamodb),
+                ("ec2", Self::Ec2),
+                ("ecs", Self::Ecs),
+                ("elasticache", Self::Elasticache),
+                ("elasticmapreduce", Self::Elasticmapreduce),
+                ("kafka", Self::Kafka),
+                ("lambda", Self::Lambda),
+                ("neptune", Self::Neptune),
+                ("rds", Self::Rds),
+                ("sagemaker", Self::Sagemaker),
+                ("workspaces", Self::Workspaces),
+            ],
+        )
     }
 }
 

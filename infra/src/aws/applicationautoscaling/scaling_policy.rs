@@ -250,6 +250,50 @@ impl crate::ToJson for ScalingPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PolicyName",
+                "PolicyType",
+                "PredictiveScalingPolicyConfiguration",
+                "ResourceId",
+                "ScalableDimension",
+                "ScalingTargetId",
+                "ServiceNamespace",
+                "StepScalingPolicyConfiguration",
+                "TargetTrackingScalingPolicyConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+            policy_type: crate::from_json_required(map, "PolicyType", path)?,
+            predictive_scaling_policy_configuration: crate::from_json_optional(
+                map,
+                "PredictiveScalingPolicyConfiguration",
+                path,
+            )?,
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+            scalable_dimension: crate::from_json_optional(map, "ScalableDimension", path)?,
+            scaling_target_id: crate::from_json_optional(map, "ScalingTargetId", path)?,
+            service_namespace: crate::from_json_optional(map, "ServiceNamespace", path)?,
+            step_scaling_policy_configuration: crate::from_json_optional(
+                map,
+                "StepScalingPolicyConfiguration",
+                path,
+            )?,
+            target_tracking_scaling_policy_configuration: crate::from_json_optional(
+                map,
+                "TargetTrackingScalingPolicyConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApplicationAutoScaling::ScalingPolicy` (`Fn::GetAtt`).
 impl crate::Handle<ScalingPolicy> {
     /// `Fn::GetAtt` `Arn`.
@@ -373,6 +417,32 @@ impl crate::ToJson for CustomizedMetricSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomizedMetricSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Dimensions",
+                "MetricName",
+                "Metrics",
+                "Namespace",
+                "Statistic",
+                "Unit",
+            ],
+        )?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            metrics: crate::from_json_optional(map, "Metrics", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            statistic: crate::from_json_optional(map, "Statistic", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<CustomizedMetricSpecification> for Value<CustomizedMetricSpecification> {
     fn from(value: CustomizedMetricSpecification) -> Self {
         Value::Lit(value)
@@ -408,6 +478,17 @@ impl crate::ToJson for MetricDimension {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -475,6 +556,17 @@ impl crate::ToJson for PredefinedMetricSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedMetricSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PredefinedMetricType", "ResourceLabel"])?;
+        Ok(Self {
+            predefined_metric_type: crate::from_json_required(map, "PredefinedMetricType", path)?,
+            resource_label: crate::from_json_optional(map, "ResourceLabel", path)?,
+        })
+    }
+}
+
 impl From<PredefinedMetricSpecification> for Value<PredefinedMetricSpecification> {
     fn from(value: PredefinedMetricSpecification) -> Self {
         Value::Lit(value)
@@ -505,6 +597,16 @@ impl crate::ToJson for PredictiveScalingCustomizedCapacityMetric {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MetricDataQueries", &self.metric_data_queries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingCustomizedCapacityMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricDataQueries"])?;
+        Ok(Self {
+            metric_data_queries: crate::from_json_required(map, "MetricDataQueries", path)?,
+        })
     }
 }
 
@@ -542,6 +644,16 @@ impl crate::ToJson for PredictiveScalingCustomizedLoadMetric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingCustomizedLoadMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricDataQueries"])?;
+        Ok(Self {
+            metric_data_queries: crate::from_json_required(map, "MetricDataQueries", path)?,
+        })
+    }
+}
+
 impl From<PredictiveScalingCustomizedLoadMetric> for Value<PredictiveScalingCustomizedLoadMetric> {
     fn from(value: PredictiveScalingCustomizedLoadMetric) -> Self {
         Value::Lit(value)
@@ -572,6 +684,16 @@ impl crate::ToJson for PredictiveScalingCustomizedScalingMetric {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MetricDataQueries", &self.metric_data_queries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingCustomizedScalingMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricDataQueries"])?;
+        Ok(Self {
+            metric_data_queries: crate::from_json_required(map, "MetricDataQueries", path)?,
+        })
     }
 }
 
@@ -633,6 +755,18 @@ impl crate::ToJson for PredictiveScalingMetric {
         crate::put_opt(&mut out, "MetricName", &self.metric_name);
         crate::put_opt(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Dimensions", "MetricName", "Namespace"])?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+        })
     }
 }
 
@@ -731,6 +865,24 @@ impl crate::ToJson for PredictiveScalingMetricDataQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingMetricDataQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Expression", "Id", "Label", "MetricStat", "ReturnData"],
+        )?;
+        Ok(Self {
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            metric_stat: crate::from_json_optional(map, "MetricStat", path)?,
+            return_data: crate::from_json_optional(map, "ReturnData", path)?,
+        })
+    }
+}
+
 impl From<PredictiveScalingMetricDataQuery> for Value<PredictiveScalingMetricDataQuery> {
     fn from(value: PredictiveScalingMetricDataQuery) -> Self {
         Value::Lit(value)
@@ -774,6 +926,17 @@ impl crate::ToJson for PredictiveScalingMetricDimension {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingMetricDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -918,6 +1081,58 @@ impl crate::ToJson for PredictiveScalingMetricSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingMetricSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomizedCapacityMetricSpecification",
+                "CustomizedLoadMetricSpecification",
+                "CustomizedScalingMetricSpecification",
+                "PredefinedLoadMetricSpecification",
+                "PredefinedMetricPairSpecification",
+                "PredefinedScalingMetricSpecification",
+                "TargetValue",
+            ],
+        )?;
+        Ok(Self {
+            customized_capacity_metric_specification: crate::from_json_optional(
+                map,
+                "CustomizedCapacityMetricSpecification",
+                path,
+            )?,
+            customized_load_metric_specification: crate::from_json_optional(
+                map,
+                "CustomizedLoadMetricSpecification",
+                path,
+            )?,
+            customized_scaling_metric_specification: crate::from_json_optional(
+                map,
+                "CustomizedScalingMetricSpecification",
+                path,
+            )?,
+            predefined_load_metric_specification: crate::from_json_optional(
+                map,
+                "PredefinedLoadMetricSpecification",
+                path,
+            )?,
+            predefined_metric_pair_specification: crate::from_json_optional(
+                map,
+                "PredefinedMetricPairSpecification",
+                path,
+            )?,
+            predefined_scaling_metric_specification: crate::from_json_optional(
+                map,
+                "PredefinedScalingMetricSpecification",
+                path,
+            )?,
+            target_value: crate::from_json_required(map, "TargetValue", path)?,
+        })
+    }
+}
+
 impl From<PredictiveScalingMetricSpecification> for Value<PredictiveScalingMetricSpecification> {
     fn from(value: PredictiveScalingMetricSpecification) -> Self {
         Value::Lit(value)
@@ -982,6 +1197,18 @@ impl crate::ToJson for PredictiveScalingMetricStat {
         crate::put_opt(&mut out, "Stat", &self.stat);
         crate::put_opt(&mut out, "Unit", &self.unit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingMetricStat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Metric", "Stat", "Unit"])?;
+        Ok(Self {
+            metric: crate::from_json_optional(map, "Metric", path)?,
+            stat: crate::from_json_optional(map, "Stat", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
     }
 }
 
@@ -1085,6 +1312,34 @@ impl crate::ToJson for PredictiveScalingPolicyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingPolicyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxCapacityBreachBehavior",
+                "MaxCapacityBuffer",
+                "MetricSpecifications",
+                "Mode",
+                "SchedulingBufferTime",
+            ],
+        )?;
+        Ok(Self {
+            max_capacity_breach_behavior: crate::from_json_optional(
+                map,
+                "MaxCapacityBreachBehavior",
+                path,
+            )?,
+            max_capacity_buffer: crate::from_json_optional(map, "MaxCapacityBuffer", path)?,
+            metric_specifications: crate::from_json_required(map, "MetricSpecifications", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            scheduling_buffer_time: crate::from_json_optional(map, "SchedulingBufferTime", path)?,
+        })
+    }
+}
+
 impl From<PredictiveScalingPolicyConfiguration> for Value<PredictiveScalingPolicyConfiguration> {
     fn from(value: PredictiveScalingPolicyConfiguration) -> Self {
         Value::Lit(value)
@@ -1133,6 +1388,17 @@ impl crate::ToJson for PredictiveScalingPredefinedLoadMetric {
         );
         crate::put_opt(&mut out, "ResourceLabel", &self.resource_label);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingPredefinedLoadMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PredefinedMetricType", "ResourceLabel"])?;
+        Ok(Self {
+            predefined_metric_type: crate::from_json_required(map, "PredefinedMetricType", path)?,
+            resource_label: crate::from_json_optional(map, "ResourceLabel", path)?,
+        })
     }
 }
 
@@ -1191,6 +1457,17 @@ impl crate::ToJson for PredictiveScalingPredefinedMetricPair {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingPredefinedMetricPair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PredefinedMetricType", "ResourceLabel"])?;
+        Ok(Self {
+            predefined_metric_type: crate::from_json_required(map, "PredefinedMetricType", path)?,
+            resource_label: crate::from_json_optional(map, "ResourceLabel", path)?,
+        })
+    }
+}
+
 impl From<PredictiveScalingPredefinedMetricPair> for Value<PredictiveScalingPredefinedMetricPair> {
     fn from(value: PredictiveScalingPredefinedMetricPair) -> Self {
         Value::Lit(value)
@@ -1244,6 +1521,17 @@ impl crate::ToJson for PredictiveScalingPredefinedScalingMetric {
         );
         crate::put_opt(&mut out, "ResourceLabel", &self.resource_label);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingPredefinedScalingMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PredefinedMetricType", "ResourceLabel"])?;
+        Ok(Self {
+            predefined_metric_type: crate::from_json_required(map, "PredefinedMetricType", path)?,
+            resource_label: crate::from_json_optional(map, "ResourceLabel", path)?,
+        })
     }
 }
 
@@ -1329,6 +1617,34 @@ impl crate::ToJson for StepAdjustment {
         );
         crate::put(&mut out, "ScalingAdjustment", &self.scaling_adjustment);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StepAdjustment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MetricIntervalLowerBound",
+                "MetricIntervalUpperBound",
+                "ScalingAdjustment",
+            ],
+        )?;
+        Ok(Self {
+            metric_interval_lower_bound: crate::from_json_optional(
+                map,
+                "MetricIntervalLowerBound",
+                path,
+            )?,
+            metric_interval_upper_bound: crate::from_json_optional(
+                map,
+                "MetricIntervalUpperBound",
+                path,
+            )?,
+            scaling_adjustment: crate::from_json_required(map, "ScalingAdjustment", path)?,
+        })
     }
 }
 
@@ -1438,6 +1754,34 @@ impl crate::ToJson for StepScalingPolicyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StepScalingPolicyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdjustmentType",
+                "Cooldown",
+                "MetricAggregationType",
+                "MinAdjustmentMagnitude",
+                "StepAdjustments",
+            ],
+        )?;
+        Ok(Self {
+            adjustment_type: crate::from_json_optional(map, "AdjustmentType", path)?,
+            cooldown: crate::from_json_optional(map, "Cooldown", path)?,
+            metric_aggregation_type: crate::from_json_optional(map, "MetricAggregationType", path)?,
+            min_adjustment_magnitude: crate::from_json_optional(
+                map,
+                "MinAdjustmentMagnitude",
+                path,
+            )?,
+            step_adjustments: crate::from_json_optional(map, "StepAdjustments", path)?,
+        })
+    }
+}
+
 impl From<StepScalingPolicyConfiguration> for Value<StepScalingPolicyConfiguration> {
     fn from(value: StepScalingPolicyConfiguration) -> Self {
         Value::Lit(value)
@@ -1504,6 +1848,18 @@ impl crate::ToJson for TargetTrackingMetric {
         crate::put_opt(&mut out, "MetricName", &self.metric_name);
         crate::put_opt(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Dimensions", "MetricName", "Namespace"])?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+        })
     }
 }
 
@@ -1610,6 +1966,24 @@ impl crate::ToJson for TargetTrackingMetricDataQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingMetricDataQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Expression", "Id", "Label", "MetricStat", "ReturnData"],
+        )?;
+        Ok(Self {
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            metric_stat: crate::from_json_optional(map, "MetricStat", path)?,
+            return_data: crate::from_json_optional(map, "ReturnData", path)?,
+        })
+    }
+}
+
 impl From<TargetTrackingMetricDataQuery> for Value<TargetTrackingMetricDataQuery> {
     fn from(value: TargetTrackingMetricDataQuery) -> Self {
         Value::Lit(value)
@@ -1657,6 +2031,17 @@ impl crate::ToJson for TargetTrackingMetricDimension {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingMetricDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -1731,6 +2116,18 @@ impl crate::ToJson for TargetTrackingMetricStat {
         crate::put_opt(&mut out, "Stat", &self.stat);
         crate::put_opt(&mut out, "Unit", &self.unit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingMetricStat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Metric", "Stat", "Unit"])?;
+        Ok(Self {
+            metric: crate::from_json_optional(map, "Metric", path)?,
+            stat: crate::from_json_optional(map, "Stat", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
     }
 }
 
@@ -1852,6 +2249,40 @@ impl crate::ToJson for TargetTrackingScalingPolicyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingScalingPolicyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomizedMetricSpecification",
+                "DisableScaleIn",
+                "PredefinedMetricSpecification",
+                "ScaleInCooldown",
+                "ScaleOutCooldown",
+                "TargetValue",
+            ],
+        )?;
+        Ok(Self {
+            customized_metric_specification: crate::from_json_optional(
+                map,
+                "CustomizedMetricSpecification",
+                path,
+            )?,
+            disable_scale_in: crate::from_json_optional(map, "DisableScaleIn", path)?,
+            predefined_metric_specification: crate::from_json_optional(
+                map,
+                "PredefinedMetricSpecification",
+                path,
+            )?,
+            scale_in_cooldown: crate::from_json_optional(map, "ScaleInCooldown", path)?,
+            scale_out_cooldown: crate::from_json_optional(map, "ScaleOutCooldown", path)?,
+            target_value: crate::from_json_required(map, "TargetValue", path)?,
+        })
+    }
+}
+
 impl From<TargetTrackingScalingPolicyConfiguration>
     for Value<TargetTrackingScalingPolicyConfiguration>
 {
@@ -1889,6 +2320,21 @@ impl crate::ToJson for AdjustmentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdjustmentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ChangeInCapacity", Self::ChangeInCapacity),
+                ("ExactCapacity", Self::ExactCapacity),
+                ("PercentChangeInCapacity", Self::PercentChangeInCapacity),
+            ],
+        )
+    }
+}
+
 impl From<AdjustmentType> for Value<AdjustmentType> {
     fn from(value: AdjustmentType) -> Self {
         Value::Lit(value)
@@ -1918,6 +2364,20 @@ impl MaxCapacityBreachBehavior {
 impl crate::ToJson for MaxCapacityBreachBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaxCapacityBreachBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HonorMaxCapacity", Self::HonorMaxCapacity),
+                ("IncreaseMaxCapacity", Self::IncreaseMaxCapacity),
+            ],
+        )
     }
 }
 
@@ -1957,6 +2417,21 @@ impl crate::ToJson for MetricAggregationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricAggregationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Average", Self::Average),
+                ("Maximum", Self::Maximum),
+                ("Minimum", Self::Minimum),
+            ],
+        )
+    }
+}
+
 impl From<MetricAggregationType> for Value<MetricAggregationType> {
     fn from(value: MetricAggregationType) -> Self {
         Value::Lit(value)
@@ -1985,6 +2460,20 @@ impl Mode {
 impl crate::ToJson for Mode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ForecastAndScale", Self::ForecastAndScale),
+                ("ForecastOnly", Self::ForecastOnly),
+            ],
+        )
     }
 }
 
@@ -2022,6 +2511,21 @@ impl PolicyType {
 impl crate::ToJson for PolicyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PredictiveScaling", Self::PredictiveScaling),
+                ("StepScaling", Self::StepScaling),
+                ("TargetTrackingScaling", Self::TargetTrackingScaling),
+            ],
+        )
     }
 }
 
@@ -2174,6 +2678,139 @@ impl crate::ToJson for PredefinedMetricSpecificationPredefinedMetricType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedMetricSpecificationPredefinedMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALBRequestCountPerTarget", Self::AlbRequestCountPerTarget),
+                (
+                    "AppStreamAverageCapacityUtilization",
+                    Self::AppStreamAverageCapacityUtilization,
+                ),
+                (
+                    "CassandraReadCapacityUtilization",
+                    Self::CassandraReadCapacityUtilization,
+                ),
+                (
+                    "CassandraWriteCapacityUtilization",
+                    Self::CassandraWriteCapacityUtilization,
+                ),
+                (
+                    "ComprehendInferenceUtilization",
+                    Self::ComprehendInferenceUtilization,
+                ),
+                (
+                    "DynamoDBReadCapacityUtilization",
+                    Self::DynamoDbReadCapacityUtilization,
+                ),
+                (
+                    "DynamoDBWriteCapacityUtilization",
+                    Self::DynamoDbWriteCapacityUtilization,
+                ),
+                (
+                    "EC2SpotFleetRequestAverageCPUUtilization",
+                    Self::Ec2SpotFleetRequestAverageCpuUtilization,
+                ),
+                (
+                    "EC2SpotFleetRequestAverageNetworkIn",
+                    Self::Ec2SpotFleetRequestAverageNetworkIn,
+                ),
+                (
+                    "EC2SpotFleetRequestAverageNetworkOut",
+                    Self::Ec2SpotFleetRequestAverageNetworkOut,
+                ),
+                (
+                    "ECSServiceAverageCPUUtilization",
+                    Self::EcsServiceAverageCpuUtilization,
+                ),
+                (
+                    "ECSServiceAverageCPUUtilizationHighResolution",
+                    Self::EcsServiceAverageCpuUtilizationHighResolution,
+                ),
+                (
+                    "ECSServiceAverageMemoryUtilization",
+                    Self::EcsServiceAverageMemoryUtilization,
+                ),
+                (
+                    "ECSServiceAverageMemoryUtilizationHighResolution",
+                    Self::EcsServiceAverageMemoryUtilizationHighResolution,
+                ),
+                (
+                    "ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage",
+                    Self::ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage,
+                ),
+                (
+                    "ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage",
+                    Self::ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage,
+                ),
+                (
+                    "ElastiCacheDatabaseMemoryUsagePercentage",
+                    Self::ElastiCacheDatabaseMemoryUsagePercentage,
+                ),
+                (
+                    "ElastiCacheEngineCPUUtilization",
+                    Self::ElastiCacheEngineCpuUtilization,
+                ),
+                (
+                    "ElastiCachePrimaryEngineCPUUtilization",
+                    Self::ElastiCachePrimaryEngineCpuUtilization,
+                ),
+                (
+                    "ElastiCacheReplicaEngineCPUUtilization",
+                    Self::ElastiCacheReplicaEngineCpuUtilization,
+                ),
+                (
+                    "KafkaBrokerStorageUtilization",
+                    Self::KafkaBrokerStorageUtilization,
+                ),
+                (
+                    "LambdaProvisionedConcurrencyUtilization",
+                    Self::LambdaProvisionedConcurrencyUtilization,
+                ),
+                (
+                    "NeptuneReaderAverageCPUUtilization",
+                    Self::NeptuneReaderAverageCpuUtilization,
+                ),
+                (
+                    "RDSReaderAverageCPUUtilization",
+                    Self::RdsReaderAverageCpuUtilization,
+                ),
+                (
+                    "RDSReaderAverageDatabaseConnections",
+                    Self::RdsReaderAverageDatabaseConnections,
+                ),
+                (
+                    "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
+                    Self::SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution,
+                ),
+                (
+                    "SageMakerInferenceComponentInvocationsPerCopy",
+                    Self::SageMakerInferenceComponentInvocationsPerCopy,
+                ),
+                (
+                    "SageMakerVariantConcurrentRequestsPerModelHighResolution",
+                    Self::SageMakerVariantConcurrentRequestsPerModelHighResolution,
+                ),
+                (
+                    "SageMakerVariantInvocationsPerInstance",
+                    Self::SageMakerVariantInvocationsPerInstance,
+                ),
+                (
+                    "SageMakerVariantProvisionedConcurrencyUtilization",
+                    Self::SageMakerVariantProvisionedConcurrencyUtilization,
+                ),
+                (
+                    "WorkSpacesAverageUserSessionsCapacityUtilization",
+                    Self::WorkSpacesAverageUserSessionsCapacityUtilization,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<PredefinedMetricSpecificationPredefinedMetricType>
     for Value<PredefinedMetricSpecificationPredefinedMetricType>
 {
@@ -2225,6 +2862,42 @@ impl PredefinedMetricType {
 impl crate::ToJson for PredefinedMetricType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALBRequestCount", Self::AlbRequestCount),
+                ("ALBRequestCountPerTarget", Self::AlbRequestCountPerTarget),
+                (
+                    "ECSServiceAverageCPUUtilization",
+                    Self::EcsServiceAverageCpuUtilization,
+                ),
+                (
+                    "ECSServiceAverageMemoryUtilization",
+                    Self::EcsServiceAverageMemoryUtilization,
+                ),
+                ("ECSServiceCPUUtilization", Self::EcsServiceCpuUtilization),
+                (
+                    "ECSServiceMemoryUtilization",
+                    Self::EcsServiceMemoryUtilization,
+                ),
+                (
+                    "ECSServiceTotalCPUUtilization",
+                    Self::EcsServiceTotalCpuUtilization,
+                ),
+                (
+                    "ECSServiceTotalMemoryUtilization",
+                    Self::EcsServiceTotalMemoryUtilization,
+                ),
+                ("TotalALBRequestCount", Self::TotalAlbRequestCount),
+            ],
+        )
     }
 }
 
@@ -2281,6 +2954,42 @@ impl crate::ToJson for PredictiveScalingPredefinedMetricPairPredefinedMetricType
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingPredefinedMetricPairPredefinedMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALBRequestCount", Self::AlbRequestCount),
+                ("ALBRequestCountPerTarget", Self::AlbRequestCountPerTarget),
+                (
+                    "ECSServiceAverageCPUUtilization",
+                    Self::EcsServiceAverageCpuUtilization,
+                ),
+                (
+                    "ECSServiceAverageMemoryUtilization",
+                    Self::EcsServiceAverageMemoryUtilization,
+                ),
+                ("ECSServiceCPUUtilization", Self::EcsServiceCpuUtilization),
+                (
+                    "ECSServiceMemoryUtilization",
+                    Self::EcsServiceMemoryUtilization,
+                ),
+                (
+                    "ECSServiceTotalCPUUtilization",
+                    Self::EcsServiceTotalCpuUtilization,
+                ),
+                (
+                    "ECSServiceTotalMemoryUtilization",
+                    Self::EcsServiceTotalMemoryUtilization,
+                ),
+                ("TotalALBRequestCount", Self::TotalAlbRequestCount),
+            ],
+        )
+    }
+}
+
 impl From<PredictiveScalingPredefinedMetricPairPredefinedMetricType>
     for Value<PredictiveScalingPredefinedMetricPairPredefinedMetricType>
 {
@@ -2332,6 +3041,42 @@ impl PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
 impl crate::ToJson for PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALBRequestCount", Self::AlbRequestCount),
+                ("ALBRequestCountPerTarget", Self::AlbRequestCountPerTarget),
+                (
+                    "ECSServiceAverageCPUUtilization",
+                    Self::EcsServiceAverageCpuUtilization,
+                ),
+                (
+                    "ECSServiceAverageMemoryUtilization",
+                    Self::EcsServiceAverageMemoryUtilization,
+                ),
+                ("ECSServiceCPUUtilization", Self::EcsServiceCpuUtilization),
+                (
+                    "ECSServiceMemoryUtilization",
+                    Self::EcsServiceMemoryUtilization,
+                ),
+                (
+                    "ECSServiceTotalCPUUtilization",
+                    Self::EcsServiceTotalCpuUtilization,
+                ),
+                (
+                    "ECSServiceTotalMemoryUtilization",
+                    Self::EcsServiceTotalMemoryUtilization,
+                ),
+                ("TotalALBRequestCount", Self::TotalAlbRequestCount),
+            ],
+        )
     }
 }
 
@@ -2482,6 +3227,111 @@ impl crate::ToJson for ScalableDimension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalableDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "appstream:fleet:DesiredCapacity",
+                    Self::AppstreamFleetDesiredCapacity,
+                ),
+                (
+                    "cassandra:table:ReadCapacityUnits",
+                    Self::CassandraTableReadCapacityUnits,
+                ),
+                (
+                    "cassandra:table:WriteCapacityUnits",
+                    Self::CassandraTableWriteCapacityUnits,
+                ),
+                (
+                    "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
+                    Self::ComprehendDocumentClassifierEndpointDesiredInferenceUnits,
+                ),
+                (
+                    "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
+                    Self::ComprehendEntityRecognizerEndpointDesiredInferenceUnits,
+                ),
+                (
+                    "custom-resource:ResourceType:Property",
+                    Self::CustomResourceResourceTypeProperty,
+                ),
+                (
+                    "dynamodb:index:ReadCapacityUnits",
+                    Self::DynamodbIndexReadCapacityUnits,
+                ),
+                (
+                    "dynamodb:index:WriteCapacityUnits",
+                    Self::DynamodbIndexWriteCapacityUnits,
+                ),
+                (
+                    "dynamodb:table:ReadCapacityUnits",
+                    Self::DynamodbTableReadCapacityUnits,
+                ),
+                (
+                    "dynamodb:table:WriteCapacityUnits",
+                    Self::DynamodbTableWriteCapacityUnits,
+                ),
+                (
+                    "ec2:spot-fleet-request:TargetCapacity",
+                    Self::Ec2SpotFleetRequestTargetCapacity,
+                ),
+                ("ecs:service:DesiredCount", Self::EcsServiceDesiredCount),
+                (
+                    "elasticache:cache-cluster:Nodes",
+                    Self::ElasticacheCacheClusterNodes,
+                ),
+                (
+                    "elasticache:replication-group:NodeGroups",
+                    Self::ElasticacheReplicationGroupNodeGroups,
+                ),
+                (
+                    "elasticache:replication-group:Replicas",
+                    Self::ElasticacheReplicationGroupReplicas,
+                ),
+                (
+                    "elasticmapreduce:instancegroup:InstanceCount",
+                    Self::ElasticmapreduceInstancegroupInstanceCount,
+                ),
+                (
+                    "kafka:broker-storage:VolumeSize",
+                    Self::KafkaBrokerStorageVolumeSize,
+                ),
+                (
+                    "lambda:function:ProvisionedConcurrency",
+                    Self::LambdaFunctionProvisionedConcurrency,
+                ),
+                (
+                    "neptune:cluster:ReadReplicaCount",
+                    Self::NeptuneClusterReadReplicaCount,
+                ),
+                (
+                    "rds:cluster:ReadReplicaCount",
+                    Self::RdsClusterReadReplicaCount,
+                ),
+                (
+                    "sagemaker:inference-component:DesiredCopyCount",
+                    Self::SagemakerInferenceComponentDesiredCopyCount,
+                ),
+                (
+                    "sagemaker:variant:DesiredInstanceCount",
+                    Self::SagemakerVariantDesiredInstanceCount,
+                ),
+                (
+                    "sagemaker:variant:DesiredProvisionedConcurrency",
+                    Self::SagemakerVariantDesiredProvisionedConcurrency,
+                ),
+                (
+                    "workspaces:workspacespool:DesiredUserSessions",
+                    Self::WorkspacesWorkspacespoolDesiredUserSessions,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<ScalableDimension> for Value<ScalableDimension> {
     fn from(value: ScalableDimension) -> Self {
         Value::Lit(value)
@@ -2552,6 +3402,33 @@ impl crate::ToJson for ServiceNamespace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNamespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("appstream", Self::Appstream),
+                ("cassandra", Self::Cassandra),
+                ("comprehend", Self::Comprehend),
+                ("custom-resource", Self::CustomResource),
+                ("dynamodb", Self::Dynamodb),
+                ("ec2", Self::Ec2),
+                ("ecs", Self::Ecs),
+                ("elasticache", Self::Elasticache),
+                ("elasticmapreduce", Self::Elasticmapreduce),
+                ("kafka", Self::Kafka),
+                ("lambda", Self::Lambda),
+                ("neptune", Self::Neptune),
+                ("rds", Self::Rds),
+                ("sagemaker", Self::Sagemaker),
+                ("workspaces", Self::Workspaces),
+            ],
+        )
+    }
+}
+
 impl From<ServiceNamespace> for Value<ServiceNamespace> {
     fn from(value: ServiceNamespace) -> Self {
         Value::Lit(value)
@@ -2589,6 +3466,23 @@ impl Statistic {
 impl crate::ToJson for Statistic {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Statistic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Average", Self::Average),
+                ("Maximum", Self::Maximum),
+                ("Minimum", Self::Minimum),
+                ("SampleCount", Self::SampleCount),
+                ("Sum", Self::Sum),
+            ],
+        )
     }
 }
 

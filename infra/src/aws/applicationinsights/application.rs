@@ -180,6 +180,56 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttachMissingPermission",
+                "AutoConfigurationEnabled",
+                "CWEMonitorEnabled",
+                "ComponentMonitoringSettings",
+                "CustomComponents",
+                "GroupingType",
+                "LogPatternSets",
+                "OpsCenterEnabled",
+                "OpsItemSNSTopicArn",
+                "ResourceGroupName",
+                "SNSNotificationArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            attach_missing_permission: crate::from_json_optional(
+                map,
+                "AttachMissingPermission",
+                path,
+            )?,
+            auto_configuration_enabled: crate::from_json_optional(
+                map,
+                "AutoConfigurationEnabled",
+                path,
+            )?,
+            cwe_monitor_enabled: crate::from_json_optional(map, "CWEMonitorEnabled", path)?,
+            component_monitoring_settings: crate::from_json_optional(
+                map,
+                "ComponentMonitoringSettings",
+                path,
+            )?,
+            custom_components: crate::from_json_optional(map, "CustomComponents", path)?,
+            grouping_type: crate::from_json_optional(map, "GroupingType", path)?,
+            log_pattern_sets: crate::from_json_optional(map, "LogPatternSets", path)?,
+            ops_center_enabled: crate::from_json_optional(map, "OpsCenterEnabled", path)?,
+            ops_item_sns_topic_arn: crate::from_json_optional(map, "OpsItemSNSTopicArn", path)?,
+            resource_group_name: crate::from_json_required(map, "ResourceGroupName", path)?,
+            sns_notification_arn: crate::from_json_optional(map, "SNSNotificationArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApplicationInsights::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `ApplicationARN`. The ARN of the ApplicationInsights application.
@@ -223,6 +273,17 @@ impl crate::ToJson for Alarm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Alarm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmName", "Severity"])?;
+        Ok(Self {
+            alarm_name: crate::from_json_required(map, "AlarmName", path)?,
+            severity: crate::from_json_optional(map, "Severity", path)?,
+        })
+    }
+}
+
 impl From<Alarm> for Value<Alarm> {
     fn from(value: Alarm) -> Self {
         Value::Lit(value)
@@ -250,6 +311,16 @@ impl crate::ToJson for AlarmMetric {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AlarmMetricName", &self.alarm_metric_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmMetricName"])?;
+        Ok(Self {
+            alarm_metric_name: crate::from_json_required(map, "AlarmMetricName", path)?,
+        })
     }
 }
 
@@ -307,6 +378,25 @@ impl crate::ToJson for ComponentConfiguration {
             &self.sub_component_type_configurations,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConfigurationDetails", "SubComponentTypeConfigurations"],
+        )?;
+        Ok(Self {
+            configuration_details: crate::from_json_optional(map, "ConfigurationDetails", path)?,
+            sub_component_type_configurations: crate::from_json_optional(
+                map,
+                "SubComponentTypeConfigurations",
+                path,
+            )?,
+        })
     }
 }
 
@@ -403,6 +493,44 @@ impl crate::ToJson for ComponentMonitoringSetting {
         );
         crate::put(&mut out, "Tier", &self.tier);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentMonitoringSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComponentARN",
+                "ComponentConfigurationMode",
+                "ComponentName",
+                "CustomComponentConfiguration",
+                "DefaultOverwriteComponentConfiguration",
+                "Tier",
+            ],
+        )?;
+        Ok(Self {
+            component_arn: crate::from_json_optional(map, "ComponentARN", path)?,
+            component_configuration_mode: crate::from_json_required(
+                map,
+                "ComponentConfigurationMode",
+                path,
+            )?,
+            component_name: crate::from_json_optional(map, "ComponentName", path)?,
+            custom_component_configuration: crate::from_json_optional(
+                map,
+                "CustomComponentConfiguration",
+                path,
+            )?,
+            default_overwrite_component_configuration: crate::from_json_optional(
+                map,
+                "DefaultOverwriteComponentConfiguration",
+                path,
+            )?,
+            tier: crate::from_json_required(map, "Tier", path)?,
+        })
     }
 }
 
@@ -568,6 +696,56 @@ impl crate::ToJson for ConfigurationDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlarmMetrics",
+                "Alarms",
+                "HAClusterPrometheusExporter",
+                "HANAPrometheusExporter",
+                "JMXPrometheusExporter",
+                "Logs",
+                "NetWeaverPrometheusExporter",
+                "Processes",
+                "SQLServerPrometheusExporter",
+                "WindowsEvents",
+            ],
+        )?;
+        Ok(Self {
+            alarm_metrics: crate::from_json_optional(map, "AlarmMetrics", path)?,
+            alarms: crate::from_json_optional(map, "Alarms", path)?,
+            ha_cluster_prometheus_exporter: crate::from_json_optional(
+                map,
+                "HAClusterPrometheusExporter",
+                path,
+            )?,
+            hana_prometheus_exporter: crate::from_json_optional(
+                map,
+                "HANAPrometheusExporter",
+                path,
+            )?,
+            jmx_prometheus_exporter: crate::from_json_optional(map, "JMXPrometheusExporter", path)?,
+            logs: crate::from_json_optional(map, "Logs", path)?,
+            net_weaver_prometheus_exporter: crate::from_json_optional(
+                map,
+                "NetWeaverPrometheusExporter",
+                path,
+            )?,
+            processes: crate::from_json_optional(map, "Processes", path)?,
+            sql_server_prometheus_exporter: crate::from_json_optional(
+                map,
+                "SQLServerPrometheusExporter",
+                path,
+            )?,
+            windows_events: crate::from_json_optional(map, "WindowsEvents", path)?,
+        })
+    }
+}
+
 impl From<ConfigurationDetails> for Value<ConfigurationDetails> {
     fn from(value: ConfigurationDetails) -> Self {
         Value::Lit(value)
@@ -605,6 +783,17 @@ impl crate::ToJson for CustomComponent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomComponent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComponentName", "ResourceList"])?;
+        Ok(Self {
+            component_name: crate::from_json_required(map, "ComponentName", path)?,
+            resource_list: crate::from_json_required(map, "ResourceList", path)?,
+        })
+    }
+}
+
 impl From<CustomComponent> for Value<CustomComponent> {
     fn from(value: CustomComponent) -> Self {
         Value::Lit(value)
@@ -638,6 +827,16 @@ impl crate::ToJson for HaClusterPrometheusExporter {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PrometheusPort", &self.prometheus_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HaClusterPrometheusExporter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PrometheusPort"])?;
+        Ok(Self {
+            prometheus_port: crate::from_json_optional(map, "PrometheusPort", path)?,
+        })
     }
 }
 
@@ -704,6 +903,34 @@ impl crate::ToJson for HanaPrometheusExporter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HanaPrometheusExporter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgreeToInstallHANADBClient",
+                "HANAPort",
+                "HANASID",
+                "HANASecretName",
+                "PrometheusPort",
+            ],
+        )?;
+        Ok(Self {
+            agree_to_install_hanadb_client: crate::from_json_required(
+                map,
+                "AgreeToInstallHANADBClient",
+                path,
+            )?,
+            hana_port: crate::from_json_required(map, "HANAPort", path)?,
+            hanasid: crate::from_json_required(map, "HANASID", path)?,
+            hana_secret_name: crate::from_json_required(map, "HANASecretName", path)?,
+            prometheus_port: crate::from_json_optional(map, "PrometheusPort", path)?,
+        })
+    }
+}
+
 impl From<HanaPrometheusExporter> for Value<HanaPrometheusExporter> {
     fn from(value: HanaPrometheusExporter) -> Self {
         Value::Lit(value)
@@ -757,6 +984,18 @@ impl crate::ToJson for JmxPrometheusExporter {
         crate::put_opt(&mut out, "JMXURL", &self.jmxurl);
         crate::put_opt(&mut out, "PrometheusPort", &self.prometheus_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JmxPrometheusExporter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HostPort", "JMXURL", "PrometheusPort"])?;
+        Ok(Self {
+            host_port: crate::from_json_optional(map, "HostPort", path)?,
+            jmxurl: crate::from_json_optional(map, "JMXURL", path)?,
+            prometheus_port: crate::from_json_optional(map, "PrometheusPort", path)?,
+        })
     }
 }
 
@@ -831,6 +1070,30 @@ impl crate::ToJson for Log {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Log {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Encoding",
+                "LogGroupName",
+                "LogPath",
+                "LogType",
+                "PatternSet",
+            ],
+        )?;
+        Ok(Self {
+            encoding: crate::from_json_optional(map, "Encoding", path)?,
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+            log_path: crate::from_json_optional(map, "LogPath", path)?,
+            log_type: crate::from_json_required(map, "LogType", path)?,
+            pattern_set: crate::from_json_optional(map, "PatternSet", path)?,
+        })
+    }
+}
+
 impl From<Log> for Value<Log> {
     fn from(value: Log) -> Self {
         Value::Lit(value)
@@ -873,6 +1136,18 @@ impl crate::ToJson for LogPattern {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogPattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Pattern", "PatternName", "Rank"])?;
+        Ok(Self {
+            pattern: crate::from_json_required(map, "Pattern", path)?,
+            pattern_name: crate::from_json_required(map, "PatternName", path)?,
+            rank: crate::from_json_required(map, "Rank", path)?,
+        })
+    }
+}
+
 impl From<LogPattern> for Value<LogPattern> {
     fn from(value: LogPattern) -> Self {
         Value::Lit(value)
@@ -907,6 +1182,17 @@ impl crate::ToJson for LogPatternSet {
         crate::put(&mut out, "LogPatterns", &self.log_patterns);
         crate::put(&mut out, "PatternSetName", &self.pattern_set_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogPatternSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogPatterns", "PatternSetName"])?;
+        Ok(Self {
+            log_patterns: crate::from_json_required(map, "LogPatterns", path)?,
+            pattern_set_name: crate::from_json_required(map, "PatternSetName", path)?,
+        })
     }
 }
 
@@ -957,6 +1243,19 @@ impl crate::ToJson for NetWeaverPrometheusExporter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetWeaverPrometheusExporter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InstanceNumbers", "PrometheusPort", "SAPSID"])?;
+        Ok(Self {
+            instance_numbers: crate::from_json_required(map, "InstanceNumbers", path)?,
+            prometheus_port: crate::from_json_optional(map, "PrometheusPort", path)?,
+            sapsid: crate::from_json_required(map, "SAPSID", path)?,
+        })
+    }
+}
+
 impl From<NetWeaverPrometheusExporter> for Value<NetWeaverPrometheusExporter> {
     fn from(value: NetWeaverPrometheusExporter) -> Self {
         Value::Lit(value)
@@ -991,6 +1290,17 @@ impl crate::ToJson for Process {
         crate::put(&mut out, "AlarmMetrics", &self.alarm_metrics);
         crate::put(&mut out, "ProcessName", &self.process_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Process {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmMetrics", "ProcessName"])?;
+        Ok(Self {
+            alarm_metrics: crate::from_json_required(map, "AlarmMetrics", path)?,
+            process_name: crate::from_json_required(map, "ProcessName", path)?,
+        })
     }
 }
 
@@ -1029,6 +1339,17 @@ impl crate::ToJson for SqlServerPrometheusExporter {
         crate::put(&mut out, "PrometheusPort", &self.prometheus_port);
         crate::put(&mut out, "SQLSecretName", &self.sql_secret_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqlServerPrometheusExporter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PrometheusPort", "SQLSecretName"])?;
+        Ok(Self {
+            prometheus_port: crate::from_json_required(map, "PrometheusPort", path)?,
+            sql_secret_name: crate::from_json_required(map, "SQLSecretName", path)?,
+        })
     }
 }
 
@@ -1099,6 +1420,23 @@ impl crate::ToJson for SubComponentConfigurationDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubComponentConfigurationDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AlarmMetrics", "Logs", "Processes", "WindowsEvents"],
+        )?;
+        Ok(Self {
+            alarm_metrics: crate::from_json_optional(map, "AlarmMetrics", path)?,
+            logs: crate::from_json_optional(map, "Logs", path)?,
+            processes: crate::from_json_optional(map, "Processes", path)?,
+            windows_events: crate::from_json_optional(map, "WindowsEvents", path)?,
+        })
+    }
+}
+
 impl From<SubComponentConfigurationDetails> for Value<SubComponentConfigurationDetails> {
     fn from(value: SubComponentConfigurationDetails) -> Self {
         Value::Lit(value)
@@ -1138,6 +1476,25 @@ impl crate::ToJson for SubComponentTypeConfiguration {
         );
         crate::put(&mut out, "SubComponentType", &self.sub_component_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubComponentTypeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SubComponentConfigurationDetails", "SubComponentType"],
+        )?;
+        Ok(Self {
+            sub_component_configuration_details: crate::from_json_required(
+                map,
+                "SubComponentConfigurationDetails",
+                path,
+            )?,
+            sub_component_type: crate::from_json_required(map, "SubComponentType", path)?,
+        })
     }
 }
 
@@ -1194,6 +1551,23 @@ impl crate::ToJson for WindowsEvent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WindowsEvent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EventLevels", "EventName", "LogGroupName", "PatternSet"],
+        )?;
+        Ok(Self {
+            event_levels: crate::from_json_required(map, "EventLevels", path)?,
+            event_name: crate::from_json_required(map, "EventName", path)?,
+            log_group_name: crate::from_json_required(map, "LogGroupName", path)?,
+            pattern_set: crate::from_json_optional(map, "PatternSet", path)?,
+        })
+    }
+}
+
 impl From<WindowsEvent> for Value<WindowsEvent> {
     fn from(value: WindowsEvent) -> Self {
         Value::Lit(value)
@@ -1228,6 +1602,21 @@ impl crate::ToJson for ComponentConfigurationMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentConfigurationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEFAULT", Self::Default),
+                ("DEFAULT_WITH_OVERWRITE", Self::DefaultWithOverwrite),
+                ("CUSTOM", Self::Custom),
+            ],
+        )
+    }
+}
+
 impl From<ComponentConfigurationMode> for Value<ComponentConfigurationMode> {
     fn from(value: ComponentConfigurationMode) -> Self {
         Value::Lit(value)
@@ -1259,6 +1648,21 @@ impl Encoding {
 impl crate::ToJson for Encoding {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Encoding {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("utf-8", Self::Utf8),
+                ("utf-16", Self::Utf16),
+                ("ascii", Self::Ascii),
+            ],
+        )
     }
 }
 
@@ -1302,6 +1706,23 @@ impl crate::ToJson for EventLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INFORMATION", Self::Information),
+                ("WARNING", Self::Warning),
+                ("ERROR", Self::Error),
+                ("CRITICAL", Self::Critical),
+                ("VERBOSE", Self::Verbose),
+            ],
+        )
+    }
+}
+
 impl From<EventLevel> for Value<EventLevel> {
     fn from(value: EventLevel) -> Self {
         Value::Lit(value)
@@ -1327,6 +1748,13 @@ impl GroupingType {
 impl crate::ToJson for GroupingType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ACCOUNT_BASED", Self::AccountBased)])
     }
 }
 
@@ -1364,6 +1792,21 @@ impl crate::ToJson for Severity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Severity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HIGH", Self::High),
+                ("MEDIUM", Self::Medium),
+                ("LOW", Self::Low),
+            ],
+        )
+    }
+}
+
 impl From<Severity> for Value<Severity> {
     fn from(value: Severity) -> Self {
         Value::Lit(value)
@@ -1392,6 +1835,20 @@ impl SubComponentType {
 impl crate::ToJson for SubComponentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubComponentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS::EC2::Instance", Self::AwsEc2Instance),
+                ("AWS::EC2::Volume", Self::AwsEc2Volume),
+            ],
+        )
     }
 }
 

@@ -38,6 +38,14 @@ impl crate::ToJson for Discovery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Discovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let _map = crate::from_json_object(json, path, &[])?;
+        Ok(Self {})
+    }
+}
+
 /// The attributes of a `AWS::ApplicationSignals::Discovery` (`Fn::GetAtt`).
 impl crate::Handle<Discovery> {
     /// `Fn::GetAtt` `AccountId`. The identifier for the specified AWS account.

@@ -51,6 +51,20 @@ impl crate::ToJson for GroupingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupingAttributeDefinitions"])?;
+        Ok(Self {
+            grouping_attribute_definitions: crate::from_json_required(
+                map,
+                "GroupingAttributeDefinitions",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApplicationSignals::GroupingConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<GroupingConfiguration> {
     /// `Fn::GetAtt` `AccountId`. The identifier for the specified AWS account.
@@ -106,6 +120,22 @@ impl crate::ToJson for GroupingAttributeDefinition {
         crate::put(&mut out, "GroupingName", &self.grouping_name);
         crate::put(&mut out, "GroupingSourceKeys", &self.grouping_source_keys);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupingAttributeDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DefaultGroupingValue", "GroupingName", "GroupingSourceKeys"],
+        )?;
+        Ok(Self {
+            default_grouping_value: crate::from_json_optional(map, "DefaultGroupingValue", path)?,
+            grouping_name: crate::from_json_required(map, "GroupingName", path)?,
+            grouping_source_keys: crate::from_json_required(map, "GroupingSourceKeys", path)?,
+        })
     }
 }
 

@@ -132,6 +132,40 @@ impl crate::ToJson for InstrumentationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstrumentationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributeFilters",
+                "CaptureConfiguration",
+                "Description",
+                "Environment",
+                "ExpiresAt",
+                "InstrumentationType",
+                "Location",
+                "Service",
+                "SignalType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            attribute_filters: crate::from_json_optional(map, "AttributeFilters", path)?,
+            capture_configuration: crate::from_json_required(map, "CaptureConfiguration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            environment: crate::from_json_required(map, "Environment", path)?,
+            expires_at: crate::from_json_optional(map, "ExpiresAt", path)?,
+            instrumentation_type: crate::from_json_required(map, "InstrumentationType", path)?,
+            location: crate::from_json_required(map, "Location", path)?,
+            service: crate::from_json_required(map, "Service", path)?,
+            signal_type: crate::from_json_required(map, "SignalType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApplicationSignals::InstrumentationConfig` (`Fn::GetAtt`).
 impl crate::Handle<InstrumentationConfig> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the instrumentation configuration.
@@ -173,6 +207,16 @@ impl crate::ToJson for CaptureConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CodeCapture", &self.code_capture);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptureConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CodeCapture"])?;
+        Ok(Self {
+            code_capture: crate::from_json_required(map, "CodeCapture", path)?,
+        })
     }
 }
 
@@ -282,6 +326,36 @@ impl crate::ToJson for CaptureLimitsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptureLimitsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxCollectionDepth",
+                "MaxCollectionWidth",
+                "MaxFieldsPerObject",
+                "MaxHits",
+                "MaxObjectDepth",
+                "MaxStackFrames",
+                "MaxStackTraceSize",
+                "MaxStringLength",
+            ],
+        )?;
+        Ok(Self {
+            max_collection_depth: crate::from_json_optional(map, "MaxCollectionDepth", path)?,
+            max_collection_width: crate::from_json_optional(map, "MaxCollectionWidth", path)?,
+            max_fields_per_object: crate::from_json_optional(map, "MaxFieldsPerObject", path)?,
+            max_hits: crate::from_json_optional(map, "MaxHits", path)?,
+            max_object_depth: crate::from_json_optional(map, "MaxObjectDepth", path)?,
+            max_stack_frames: crate::from_json_optional(map, "MaxStackFrames", path)?,
+            max_stack_trace_size: crate::from_json_optional(map, "MaxStackTraceSize", path)?,
+            max_string_length: crate::from_json_optional(map, "MaxStringLength", path)?,
+        })
+    }
+}
+
 impl From<CaptureLimitsConfig> for Value<CaptureLimitsConfig> {
     fn from(value: CaptureLimitsConfig) -> Self {
         Value::Lit(value)
@@ -349,6 +423,30 @@ impl crate::ToJson for CodeCaptureConfiguration {
         crate::put_opt(&mut out, "CaptureReturn", &self.capture_return);
         crate::put_opt(&mut out, "CaptureStackTrace", &self.capture_stack_trace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeCaptureConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CaptureArguments",
+                "CaptureLimits",
+                "CaptureLocals",
+                "CaptureReturn",
+                "CaptureStackTrace",
+            ],
+        )?;
+        Ok(Self {
+            capture_arguments: crate::from_json_optional(map, "CaptureArguments", path)?,
+            capture_limits: crate::from_json_required(map, "CaptureLimits", path)?,
+            capture_locals: crate::from_json_optional(map, "CaptureLocals", path)?,
+            capture_return: crate::from_json_optional(map, "CaptureReturn", path)?,
+            capture_stack_trace: crate::from_json_optional(map, "CaptureStackTrace", path)?,
+        })
     }
 }
 
@@ -426,6 +524,32 @@ impl crate::ToJson for CodeLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClassName",
+                "CodeUnit",
+                "FilePath",
+                "Language",
+                "LineNumber",
+                "MethodName",
+            ],
+        )?;
+        Ok(Self {
+            class_name: crate::from_json_optional(map, "ClassName", path)?,
+            code_unit: crate::from_json_optional(map, "CodeUnit", path)?,
+            file_path: crate::from_json_required(map, "FilePath", path)?,
+            language: crate::from_json_required(map, "Language", path)?,
+            line_number: crate::from_json_optional(map, "LineNumber", path)?,
+            method_name: crate::from_json_optional(map, "MethodName", path)?,
+        })
+    }
+}
+
 impl From<CodeLocation> for Value<CodeLocation> {
     fn from(value: CodeLocation) -> Self {
         Value::Lit(value)
@@ -453,6 +577,16 @@ impl crate::ToJson for Location {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CodeLocation", &self.code_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CodeLocation"])?;
+        Ok(Self {
+            code_location: crate::from_json_required(map, "CodeLocation", path)?,
+        })
     }
 }
 
@@ -485,6 +619,17 @@ impl InstrumentationType {
 impl crate::ToJson for InstrumentationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstrumentationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BREAKPOINT", Self::Breakpoint), ("PROBE", Self::Probe)],
+        )
     }
 }
 
@@ -522,6 +667,21 @@ impl crate::ToJson for Language {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Language {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Java", Self::Java),
+                ("Python", Self::Python),
+                ("Javascript", Self::Javascript),
+            ],
+        )
+    }
+}
+
 impl From<Language> for Value<Language> {
     fn from(value: Language) -> Self {
         Value::Lit(value)
@@ -548,6 +708,13 @@ impl SignalType {
 impl crate::ToJson for SignalType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SignalType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SNAPSHOT", Self::Snapshot)])
     }
 }
 

@@ -133,6 +133,40 @@ impl crate::ToJson for ServiceLevelObjective {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceLevelObjective {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BurnRateConfigurations",
+                "Description",
+                "ExclusionWindows",
+                "Goal",
+                "Name",
+                "RequestBasedSli",
+                "Sli",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            burn_rate_configurations: crate::from_json_optional(
+                map,
+                "BurnRateConfigurations",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            exclusion_windows: crate::from_json_optional(map, "ExclusionWindows", path)?,
+            goal: crate::from_json_optional(map, "Goal", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            request_based_sli: crate::from_json_optional(map, "RequestBasedSli", path)?,
+            sli: crate::from_json_optional(map, "Sli", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ApplicationSignals::ServiceLevelObjective` (`Fn::GetAtt`).
 impl crate::Handle<ServiceLevelObjective> {
     /// `Fn::GetAtt` `Arn`. The ARN of this SLO.
@@ -191,6 +225,20 @@ impl crate::ToJson for BurnRateConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BurnRateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LookBackWindowMinutes"])?;
+        Ok(Self {
+            look_back_window_minutes: crate::from_json_required(
+                map,
+                "LookBackWindowMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BurnRateConfiguration> for Value<BurnRateConfiguration> {
     fn from(value: BurnRateConfiguration) -> Self {
         Value::Lit(value)
@@ -239,6 +287,18 @@ impl crate::ToJson for CalendarInterval {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CalendarInterval {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Duration", "DurationUnit", "StartTime"])?;
+        Ok(Self {
+            duration: crate::from_json_required(map, "Duration", path)?,
+            duration_unit: crate::from_json_required(map, "DurationUnit", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
+    }
+}
+
 impl From<CalendarInterval> for Value<CalendarInterval> {
     fn from(value: CalendarInterval) -> Self {
         Value::Lit(value)
@@ -266,6 +326,16 @@ impl crate::ToJson for CompositeSliComponent {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "OperationName", &self.operation_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompositeSliComponent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OperationName"])?;
+        Ok(Self {
+            operation_name: crate::from_json_required(map, "OperationName", path)?,
+        })
     }
 }
 
@@ -313,6 +383,22 @@ impl crate::ToJson for CompositeSliConfig {
         );
         crate::put(&mut out, "SelectionConfig", &self.selection_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompositeSliConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CompositeSliComponents", "SelectionConfig"])?;
+        Ok(Self {
+            composite_sli_components: crate::from_json_optional(
+                map,
+                "CompositeSliComponents",
+                path,
+            )?,
+            selection_config: crate::from_json_required(map, "SelectionConfig", path)?,
+        })
     }
 }
 
@@ -364,6 +450,29 @@ impl crate::ToJson for DependencyConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DependencyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DependencyKeyAttributes", "DependencyOperationName"],
+        )?;
+        Ok(Self {
+            dependency_key_attributes: crate::from_json_required(
+                map,
+                "DependencyKeyAttributes",
+                path,
+            )?,
+            dependency_operation_name: crate::from_json_required(
+                map,
+                "DependencyOperationName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DependencyConfig> for Value<DependencyConfig> {
     fn from(value: DependencyConfig) -> Self {
         Value::Lit(value)
@@ -404,6 +513,17 @@ impl crate::ToJson for Dimension {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -472,6 +592,23 @@ impl crate::ToJson for ExclusionWindow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExclusionWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Reason", "RecurrenceRule", "StartTime", "Window"],
+        )?;
+        Ok(Self {
+            reason: crate::from_json_optional(map, "Reason", path)?,
+            recurrence_rule: crate::from_json_optional(map, "RecurrenceRule", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+            window: crate::from_json_required(map, "Window", path)?,
+        })
+    }
+}
+
 impl From<ExclusionWindow> for Value<ExclusionWindow> {
     fn from(value: ExclusionWindow) -> Self {
         Value::Lit(value)
@@ -535,6 +672,22 @@ impl crate::ToJson for Goal {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Goal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AttainmentGoal", "Interval", "WarningThreshold"],
+        )?;
+        Ok(Self {
+            attainment_goal: crate::from_json_optional(map, "AttainmentGoal", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            warning_threshold: crate::from_json_optional(map, "WarningThreshold", path)?,
+        })
+    }
+}
+
 impl From<Goal> for Value<Goal> {
     fn from(value: Goal) -> Self {
         Value::Lit(value)
@@ -581,6 +734,17 @@ impl crate::ToJson for Interval {
         crate::put_opt(&mut out, "CalendarInterval", &self.calendar_interval);
         crate::put_opt(&mut out, "RollingInterval", &self.rolling_interval);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Interval {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CalendarInterval", "RollingInterval"])?;
+        Ok(Self {
+            calendar_interval: crate::from_json_optional(map, "CalendarInterval", path)?,
+            rolling_interval: crate::from_json_optional(map, "RollingInterval", path)?,
+        })
     }
 }
 
@@ -639,6 +803,18 @@ impl crate::ToJson for Metric {
         crate::put_opt(&mut out, "MetricName", &self.metric_name);
         crate::put_opt(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Metric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Dimensions", "MetricName", "Namespace"])?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+        })
     }
 }
 
@@ -724,6 +900,24 @@ impl crate::ToJson for MetricDataQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDataQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccountId", "Expression", "Id", "MetricStat", "ReturnData"],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_optional(map, "AccountId", path)?,
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            metric_stat: crate::from_json_optional(map, "MetricStat", path)?,
+            return_data: crate::from_json_optional(map, "ReturnData", path)?,
+        })
+    }
+}
+
 impl From<MetricDataQuery> for Value<MetricDataQuery> {
     fn from(value: MetricDataQuery) -> Self {
         Value::Lit(value)
@@ -770,6 +964,29 @@ impl crate::ToJson for MetricSource {
             &self.metric_source_key_attributes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MetricSourceAttributes", "MetricSourceKeyAttributes"],
+        )?;
+        Ok(Self {
+            metric_source_attributes: crate::from_json_optional(
+                map,
+                "MetricSourceAttributes",
+                path,
+            )?,
+            metric_source_key_attributes: crate::from_json_required(
+                map,
+                "MetricSourceKeyAttributes",
+                path,
+            )?,
+        })
     }
 }
 
@@ -833,6 +1050,19 @@ impl crate::ToJson for MetricStat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricStat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Metric", "Period", "Stat", "Unit"])?;
+        Ok(Self {
+            metric: crate::from_json_required(map, "Metric", path)?,
+            period: crate::from_json_required(map, "Period", path)?,
+            stat: crate::from_json_required(map, "Stat", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<MetricStat> for Value<MetricStat> {
     fn from(value: MetricStat) -> Self {
         Value::Lit(value)
@@ -892,6 +1122,17 @@ impl crate::ToJson for MonitoredRequestCountMetric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoredRequestCountMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BadCountMetric", "GoodCountMetric"])?;
+        Ok(Self {
+            bad_count_metric: crate::from_json_optional(map, "BadCountMetric", path)?,
+            good_count_metric: crate::from_json_optional(map, "GoodCountMetric", path)?,
+        })
+    }
+}
+
 impl From<MonitoredRequestCountMetric> for Value<MonitoredRequestCountMetric> {
     fn from(value: MonitoredRequestCountMetric) -> Self {
         Value::Lit(value)
@@ -920,6 +1161,16 @@ impl crate::ToJson for RecurrenceRule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Expression", &self.expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecurrenceRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression"])?;
+        Ok(Self {
+            expression: crate::from_json_required(map, "Expression", path)?,
+        })
     }
 }
 
@@ -977,6 +1228,30 @@ impl crate::ToJson for RequestBasedSli {
             &self.request_based_sli_metric,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequestBasedSli {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComparisonOperator",
+                "MetricThreshold",
+                "RequestBasedSliMetric",
+            ],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_optional(map, "ComparisonOperator", path)?,
+            metric_threshold: crate::from_json_optional(map, "MetricThreshold", path)?,
+            request_based_sli_metric: crate::from_json_required(
+                map,
+                "RequestBasedSliMetric",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1122,6 +1397,46 @@ impl crate::ToJson for RequestBasedSliMetric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequestBasedSliMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CompositeSliConfig",
+                "DependencyConfig",
+                "KeyAttributes",
+                "MetricName",
+                "MetricSource",
+                "MetricType",
+                "MonitoredRequestCountMetric",
+                "OperationName",
+                "TotalRequestCountMetric",
+            ],
+        )?;
+        Ok(Self {
+            composite_sli_config: crate::from_json_optional(map, "CompositeSliConfig", path)?,
+            dependency_config: crate::from_json_optional(map, "DependencyConfig", path)?,
+            key_attributes: crate::from_json_optional(map, "KeyAttributes", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            metric_source: crate::from_json_optional(map, "MetricSource", path)?,
+            metric_type: crate::from_json_optional(map, "MetricType", path)?,
+            monitored_request_count_metric: crate::from_json_optional(
+                map,
+                "MonitoredRequestCountMetric",
+                path,
+            )?,
+            operation_name: crate::from_json_optional(map, "OperationName", path)?,
+            total_request_count_metric: crate::from_json_optional(
+                map,
+                "TotalRequestCountMetric",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RequestBasedSliMetric> for Value<RequestBasedSliMetric> {
     fn from(value: RequestBasedSliMetric) -> Self {
         Value::Lit(value)
@@ -1158,6 +1473,17 @@ impl crate::ToJson for RollingInterval {
         crate::put(&mut out, "Duration", &self.duration);
         crate::put(&mut out, "DurationUnit", &self.duration_unit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RollingInterval {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Duration", "DurationUnit"])?;
+        Ok(Self {
+            duration: crate::from_json_required(map, "Duration", path)?,
+            duration_unit: crate::from_json_required(map, "DurationUnit", path)?,
+        })
     }
 }
 
@@ -1198,6 +1524,17 @@ impl crate::ToJson for SelectionConfig {
         crate::put_opt(&mut out, "Pattern", &self.pattern);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelectionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Pattern", "Type"])?;
+        Ok(Self {
+            pattern: crate::from_json_optional(map, "Pattern", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -1242,6 +1579,22 @@ impl crate::ToJson for Sli {
         crate::put(&mut out, "MetricThreshold", &self.metric_threshold);
         crate::put(&mut out, "SliMetric", &self.sli_metric);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Sli {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ComparisonOperator", "MetricThreshold", "SliMetric"],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            metric_threshold: crate::from_json_required(map, "MetricThreshold", path)?,
+            sli_metric: crate::from_json_required(map, "SliMetric", path)?,
+        })
     }
 }
 
@@ -1384,6 +1737,40 @@ impl crate::ToJson for SliMetric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SliMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CompositeSliConfig",
+                "DependencyConfig",
+                "KeyAttributes",
+                "MetricDataQueries",
+                "MetricName",
+                "MetricSource",
+                "MetricType",
+                "OperationName",
+                "PeriodSeconds",
+                "Statistic",
+            ],
+        )?;
+        Ok(Self {
+            composite_sli_config: crate::from_json_optional(map, "CompositeSliConfig", path)?,
+            dependency_config: crate::from_json_optional(map, "DependencyConfig", path)?,
+            key_attributes: crate::from_json_optional(map, "KeyAttributes", path)?,
+            metric_data_queries: crate::from_json_optional(map, "MetricDataQueries", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            metric_source: crate::from_json_optional(map, "MetricSource", path)?,
+            metric_type: crate::from_json_optional(map, "MetricType", path)?,
+            operation_name: crate::from_json_optional(map, "OperationName", path)?,
+            period_seconds: crate::from_json_optional(map, "PeriodSeconds", path)?,
+            statistic: crate::from_json_optional(map, "Statistic", path)?,
+        })
+    }
+}
+
 impl From<SliMetric> for Value<SliMetric> {
     fn from(value: SliMetric) -> Self {
         Value::Lit(value)
@@ -1419,6 +1806,17 @@ impl crate::ToJson for Window {
         crate::put(&mut out, "Duration", &self.duration);
         crate::put(&mut out, "DurationUnit", &self.duration_unit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Window {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Duration", "DurationUnit"])?;
+        Ok(Self {
+            duration: crate::from_json_required(map, "Duration", path)?,
+            duration_unit: crate::from_json_required(map, "DurationUnit", path)?,
+        })
     }
 }
 
@@ -1459,6 +1857,22 @@ impl crate::ToJson for ComparisonOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GreaterThanOrEqualTo", Self::GreaterThanOrEqualTo),
+                ("LessThanOrEqualTo", Self::LessThanOrEqualTo),
+                ("LessThan", Self::LessThan),
+                ("GreaterThan", Self::GreaterThan),
+            ],
+        )
+    }
+}
+
 impl From<ComparisonOperator> for Value<ComparisonOperator> {
     fn from(value: ComparisonOperator) -> Self {
         Value::Lit(value)
@@ -1496,6 +1910,22 @@ impl crate::ToJson for DurationUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DurationUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MINUTE", Self::Minute),
+                ("HOUR", Self::Hour),
+                ("DAY", Self::Day),
+                ("MONTH", Self::Month),
+            ],
+        )
+    }
+}
+
 impl From<DurationUnit> for Value<DurationUnit> {
     fn from(value: DurationUnit) -> Self {
         Value::Lit(value)
@@ -1525,6 +1955,20 @@ impl MetricType {
 impl crate::ToJson for MetricType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LATENCY", Self::Latency),
+                ("AVAILABILITY", Self::Availability),
+            ],
+        )
     }
 }
 
@@ -1559,6 +2003,21 @@ impl SelectionType {
 impl crate::ToJson for SelectionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelectionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EXPLICIT", Self::Explicit),
+                ("PREFIX", Self::Prefix),
+                ("REGEX", Self::Regex),
+            ],
+        )
     }
 }
 
@@ -1599,6 +2058,22 @@ impl crate::ToJson for SliComparisonOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SliComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GreaterThanOrEqualTo", Self::GreaterThanOrEqualTo),
+                ("LessThanOrEqualTo", Self::LessThanOrEqualTo),
+                ("LessThan", Self::LessThan),
+                ("GreaterThan", Self::GreaterThan),
+            ],
+        )
+    }
+}
+
 impl From<SliComparisonOperator> for Value<SliComparisonOperator> {
     fn from(value: SliComparisonOperator) -> Self {
         Value::Lit(value)
@@ -1628,6 +2103,20 @@ impl SliMetricMetricType {
 impl crate::ToJson for SliMetricMetricType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SliMetricMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LATENCY", Self::Latency),
+                ("AVAILABILITY", Self::Availability),
+            ],
+        )
     }
 }
 

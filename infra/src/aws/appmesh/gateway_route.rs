@@ -86,6 +86,32 @@ impl crate::ToJson for GatewayRoute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GatewayRouteName",
+                "MeshName",
+                "MeshOwner",
+                "Spec",
+                "Tags",
+                "VirtualGatewayName",
+            ],
+        )?;
+        Ok(Self {
+            gateway_route_name: crate::from_json_optional(map, "GatewayRouteName", path)?,
+            mesh_name: crate::from_json_required(map, "MeshName", path)?,
+            mesh_owner: crate::from_json_optional(map, "MeshOwner", path)?,
+            spec: crate::from_json_required(map, "Spec", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            virtual_gateway_name: crate::from_json_required(map, "VirtualGatewayName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppMesh::GatewayRoute` (`Fn::GetAtt`).
 impl crate::Handle<GatewayRoute> {
     /// `Fn::GetAtt` `Arn`.
@@ -149,6 +175,17 @@ impl crate::ToJson for GatewayRouteHostnameMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayRouteHostnameMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exact", "Suffix"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+            suffix: crate::from_json_optional(map, "Suffix", path)?,
+        })
+    }
+}
+
 impl From<GatewayRouteHostnameMatch> for Value<GatewayRouteHostnameMatch> {
     fn from(value: GatewayRouteHostnameMatch) -> Self {
         Value::Lit(value)
@@ -186,6 +223,16 @@ impl crate::ToJson for GatewayRouteHostnameRewrite {
             &self.default_target_hostname,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayRouteHostnameRewrite {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultTargetHostname"])?;
+        Ok(Self {
+            default_target_hostname: crate::from_json_optional(map, "DefaultTargetHostname", path)?,
+        })
     }
 }
 
@@ -265,6 +312,21 @@ impl crate::ToJson for GatewayRouteMetadataMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayRouteMetadataMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Exact", "Prefix", "Range", "Regex", "Suffix"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            range: crate::from_json_optional(map, "Range", path)?,
+            regex: crate::from_json_optional(map, "Regex", path)?,
+            suffix: crate::from_json_optional(map, "Suffix", path)?,
+        })
+    }
+}
+
 impl From<GatewayRouteMetadataMatch> for Value<GatewayRouteMetadataMatch> {
     fn from(value: GatewayRouteMetadataMatch) -> Self {
         Value::Lit(value)
@@ -296,6 +358,17 @@ impl crate::ToJson for GatewayRouteRangeMatch {
         crate::put(&mut out, "End", &self.end);
         crate::put(&mut out, "Start", &self.start);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayRouteRangeMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["End", "Start"])?;
+        Ok(Self {
+            end: crate::from_json_required(map, "End", path)?,
+            start: crate::from_json_required(map, "Start", path)?,
+        })
     }
 }
 
@@ -365,6 +438,23 @@ impl crate::ToJson for GatewayRouteSpec {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayRouteSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["GrpcRoute", "Http2Route", "HttpRoute", "Priority"],
+        )?;
+        Ok(Self {
+            grpc_route: crate::from_json_optional(map, "GrpcRoute", path)?,
+            http2_route: crate::from_json_optional(map, "Http2Route", path)?,
+            http_route: crate::from_json_optional(map, "HttpRoute", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+        })
+    }
+}
+
 impl From<GatewayRouteSpec> for Value<GatewayRouteSpec> {
     fn from(value: GatewayRouteSpec) -> Self {
         Value::Lit(value)
@@ -405,6 +495,17 @@ impl crate::ToJson for GatewayRouteTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayRouteTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Port", "VirtualService"])?;
+        Ok(Self {
+            port: crate::from_json_optional(map, "Port", path)?,
+            virtual_service: crate::from_json_required(map, "VirtualService", path)?,
+        })
+    }
+}
+
 impl From<GatewayRouteTarget> for Value<GatewayRouteTarget> {
     fn from(value: GatewayRouteTarget) -> Self {
         Value::Lit(value)
@@ -432,6 +533,16 @@ impl crate::ToJson for GatewayRouteVirtualService {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "VirtualServiceName", &self.virtual_service_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayRouteVirtualService {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VirtualServiceName"])?;
+        Ok(Self {
+            virtual_service_name: crate::from_json_required(map, "VirtualServiceName", path)?,
+        })
     }
 }
 
@@ -472,6 +583,17 @@ impl crate::ToJson for GrpcGatewayRoute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcGatewayRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Match"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            r#match: crate::from_json_required(map, "Match", path)?,
+        })
+    }
+}
+
 impl From<GrpcGatewayRoute> for Value<GrpcGatewayRoute> {
     fn from(value: GrpcGatewayRoute) -> Self {
         Value::Lit(value)
@@ -509,6 +631,17 @@ impl crate::ToJson for GrpcGatewayRouteAction {
         crate::put_opt(&mut out, "Rewrite", &self.rewrite);
         crate::put(&mut out, "Target", &self.target);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcGatewayRouteAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rewrite", "Target"])?;
+        Ok(Self {
+            rewrite: crate::from_json_optional(map, "Rewrite", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
     }
 }
 
@@ -581,6 +714,20 @@ impl crate::ToJson for GrpcGatewayRouteMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcGatewayRouteMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Hostname", "Metadata", "Port", "ServiceName"])?;
+        Ok(Self {
+            hostname: crate::from_json_optional(map, "Hostname", path)?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            service_name: crate::from_json_optional(map, "ServiceName", path)?,
+        })
+    }
+}
+
 impl From<GrpcGatewayRouteMatch> for Value<GrpcGatewayRouteMatch> {
     fn from(value: GrpcGatewayRouteMatch) -> Self {
         Value::Lit(value)
@@ -631,6 +778,18 @@ impl crate::ToJson for GrpcGatewayRouteMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcGatewayRouteMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Invert", "Match", "Name"])?;
+        Ok(Self {
+            invert: crate::from_json_optional(map, "Invert", path)?,
+            r#match: crate::from_json_optional(map, "Match", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<GrpcGatewayRouteMetadata> for Value<GrpcGatewayRouteMetadata> {
     fn from(value: GrpcGatewayRouteMetadata) -> Self {
         Value::Lit(value)
@@ -662,6 +821,16 @@ impl crate::ToJson for GrpcGatewayRouteRewrite {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Hostname", &self.hostname);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcGatewayRouteRewrite {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Hostname"])?;
+        Ok(Self {
+            hostname: crate::from_json_optional(map, "Hostname", path)?,
+        })
     }
 }
 
@@ -702,6 +871,17 @@ impl crate::ToJson for HttpGatewayRoute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpGatewayRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Match"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            r#match: crate::from_json_required(map, "Match", path)?,
+        })
+    }
+}
+
 impl From<HttpGatewayRoute> for Value<HttpGatewayRoute> {
     fn from(value: HttpGatewayRoute) -> Self {
         Value::Lit(value)
@@ -739,6 +919,17 @@ impl crate::ToJson for HttpGatewayRouteAction {
         crate::put_opt(&mut out, "Rewrite", &self.rewrite);
         crate::put(&mut out, "Target", &self.target);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpGatewayRouteAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rewrite", "Target"])?;
+        Ok(Self {
+            rewrite: crate::from_json_optional(map, "Rewrite", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
     }
 }
 
@@ -789,6 +980,18 @@ impl crate::ToJson for HttpGatewayRouteHeader {
         crate::put_opt(&mut out, "Match", &self.r#match);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpGatewayRouteHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Invert", "Match", "Name"])?;
+        Ok(Self {
+            invert: crate::from_json_optional(map, "Invert", path)?,
+            r#match: crate::from_json_optional(map, "Match", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -865,6 +1068,21 @@ impl crate::ToJson for HttpGatewayRouteHeaderMatch {
         crate::put_opt(&mut out, "Regex", &self.regex);
         crate::put_opt(&mut out, "Suffix", &self.suffix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpGatewayRouteHeaderMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Exact", "Prefix", "Range", "Regex", "Suffix"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            range: crate::from_json_optional(map, "Range", path)?,
+            regex: crate::from_json_optional(map, "Regex", path)?,
+            suffix: crate::from_json_optional(map, "Suffix", path)?,
+        })
     }
 }
 
@@ -964,6 +1182,34 @@ impl crate::ToJson for HttpGatewayRouteMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpGatewayRouteMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Headers",
+                "Hostname",
+                "Method",
+                "Path",
+                "Port",
+                "Prefix",
+                "QueryParameters",
+            ],
+        )?;
+        Ok(Self {
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            hostname: crate::from_json_optional(map, "Hostname", path)?,
+            method: crate::from_json_optional(map, "Method", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            query_parameters: crate::from_json_optional(map, "QueryParameters", path)?,
+        })
+    }
+}
+
 impl From<HttpGatewayRouteMatch> for Value<HttpGatewayRouteMatch> {
     fn from(value: HttpGatewayRouteMatch) -> Self {
         Value::Lit(value)
@@ -995,6 +1241,16 @@ impl crate::ToJson for HttpGatewayRoutePathRewrite {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Exact", &self.exact);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpGatewayRoutePathRewrite {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exact"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+        })
     }
 }
 
@@ -1041,6 +1297,17 @@ impl crate::ToJson for HttpGatewayRoutePrefixRewrite {
         crate::put_opt(&mut out, "DefaultPrefix", &self.default_prefix);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpGatewayRoutePrefixRewrite {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultPrefix", "Value"])?;
+        Ok(Self {
+            default_prefix: crate::from_json_optional(map, "DefaultPrefix", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -1100,6 +1367,18 @@ impl crate::ToJson for HttpGatewayRouteRewrite {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpGatewayRouteRewrite {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Hostname", "Path", "Prefix"])?;
+        Ok(Self {
+            hostname: crate::from_json_optional(map, "Hostname", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<HttpGatewayRouteRewrite> for Value<HttpGatewayRouteRewrite> {
     fn from(value: HttpGatewayRouteRewrite) -> Self {
         Value::Lit(value)
@@ -1146,6 +1425,17 @@ impl crate::ToJson for HttpPathMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpPathMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exact", "Regex"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+            regex: crate::from_json_optional(map, "Regex", path)?,
+        })
+    }
+}
+
 impl From<HttpPathMatch> for Value<HttpPathMatch> {
     fn from(value: HttpPathMatch) -> Self {
         Value::Lit(value)
@@ -1177,6 +1467,16 @@ impl crate::ToJson for HttpQueryParameterMatch {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Exact", &self.exact);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpQueryParameterMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exact"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+        })
     }
 }
 
@@ -1217,6 +1517,17 @@ impl crate::ToJson for QueryParameter {
         crate::put_opt(&mut out, "Match", &self.r#match);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Match", "Name"])?;
+        Ok(Self {
+            r#match: crate::from_json_optional(map, "Match", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 

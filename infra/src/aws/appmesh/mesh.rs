@@ -70,6 +70,18 @@ impl crate::ToJson for Mesh {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mesh {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MeshName", "Spec", "Tags"])?;
+        Ok(Self {
+            mesh_name: crate::from_json_optional(map, "MeshName", path)?,
+            spec: crate::from_json_optional(map, "Spec", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppMesh::Mesh` (`Fn::GetAtt`).
 impl crate::Handle<Mesh> {
     /// `Fn::GetAtt` `Arn`.
@@ -122,6 +134,16 @@ impl crate::ToJson for EgressFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EgressFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<EgressFilter> for Value<EgressFilter> {
     fn from(value: EgressFilter) -> Self {
         Value::Lit(value)
@@ -155,6 +177,16 @@ impl crate::ToJson for MeshServiceDiscovery {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "IpPreference", &self.ip_preference);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MeshServiceDiscovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IpPreference"])?;
+        Ok(Self {
+            ip_preference: crate::from_json_optional(map, "IpPreference", path)?,
+        })
     }
 }
 
@@ -201,6 +233,17 @@ impl crate::ToJson for MeshSpec {
         crate::put_opt(&mut out, "EgressFilter", &self.egress_filter);
         crate::put_opt(&mut out, "ServiceDiscovery", &self.service_discovery);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MeshSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EgressFilter", "ServiceDiscovery"])?;
+        Ok(Self {
+            egress_filter: crate::from_json_optional(map, "EgressFilter", path)?,
+            service_discovery: crate::from_json_optional(map, "ServiceDiscovery", path)?,
+        })
     }
 }
 

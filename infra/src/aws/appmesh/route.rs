@@ -86,6 +86,32 @@ impl crate::ToJson for Route {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Route {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MeshName",
+                "MeshOwner",
+                "RouteName",
+                "Spec",
+                "Tags",
+                "VirtualRouterName",
+            ],
+        )?;
+        Ok(Self {
+            mesh_name: crate::from_json_required(map, "MeshName", path)?,
+            mesh_owner: crate::from_json_optional(map, "MeshOwner", path)?,
+            route_name: crate::from_json_optional(map, "RouteName", path)?,
+            spec: crate::from_json_required(map, "Spec", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            virtual_router_name: crate::from_json_required(map, "VirtualRouterName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppMesh::Route` (`Fn::GetAtt`).
 impl crate::Handle<Route> {
     /// `Fn::GetAtt` `Arn`.
@@ -134,6 +160,17 @@ impl crate::ToJson for Duration {
         crate::put(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Duration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -204,6 +241,30 @@ impl crate::ToJson for GrpcRetryPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcRetryPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GrpcRetryEvents",
+                "HttpRetryEvents",
+                "MaxRetries",
+                "PerRetryTimeout",
+                "TcpRetryEvents",
+            ],
+        )?;
+        Ok(Self {
+            grpc_retry_events: crate::from_json_optional(map, "GrpcRetryEvents", path)?,
+            http_retry_events: crate::from_json_optional(map, "HttpRetryEvents", path)?,
+            max_retries: crate::from_json_required(map, "MaxRetries", path)?,
+            per_retry_timeout: crate::from_json_required(map, "PerRetryTimeout", path)?,
+            tcp_retry_events: crate::from_json_optional(map, "TcpRetryEvents", path)?,
+        })
+    }
+}
+
 impl From<GrpcRetryPolicy> for Value<GrpcRetryPolicy> {
     fn from(value: GrpcRetryPolicy) -> Self {
         Value::Lit(value)
@@ -261,6 +322,20 @@ impl crate::ToJson for GrpcRoute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Action", "Match", "RetryPolicy", "Timeout"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            r#match: crate::from_json_required(map, "Match", path)?,
+            retry_policy: crate::from_json_optional(map, "RetryPolicy", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 impl From<GrpcRoute> for Value<GrpcRoute> {
     fn from(value: GrpcRoute) -> Self {
         Value::Lit(value)
@@ -288,6 +363,16 @@ impl crate::ToJson for GrpcRouteAction {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "WeightedTargets", &self.weighted_targets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcRouteAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WeightedTargets"])?;
+        Ok(Self {
+            weighted_targets: crate::from_json_required(map, "WeightedTargets", path)?,
+        })
     }
 }
 
@@ -357,6 +442,23 @@ impl crate::ToJson for GrpcRouteMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcRouteMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Metadata", "MethodName", "Port", "ServiceName"],
+        )?;
+        Ok(Self {
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            method_name: crate::from_json_optional(map, "MethodName", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            service_name: crate::from_json_optional(map, "ServiceName", path)?,
+        })
+    }
+}
+
 impl From<GrpcRouteMatch> for Value<GrpcRouteMatch> {
     fn from(value: GrpcRouteMatch) -> Self {
         Value::Lit(value)
@@ -404,6 +506,18 @@ impl crate::ToJson for GrpcRouteMetadata {
         crate::put_opt(&mut out, "Match", &self.r#match);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcRouteMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Invert", "Match", "Name"])?;
+        Ok(Self {
+            invert: crate::from_json_optional(map, "Invert", path)?,
+            r#match: crate::from_json_optional(map, "Match", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -483,6 +597,21 @@ impl crate::ToJson for GrpcRouteMetadataMatchMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcRouteMetadataMatchMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Exact", "Prefix", "Range", "Regex", "Suffix"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            range: crate::from_json_optional(map, "Range", path)?,
+            regex: crate::from_json_optional(map, "Regex", path)?,
+            suffix: crate::from_json_optional(map, "Suffix", path)?,
+        })
+    }
+}
+
 impl From<GrpcRouteMetadataMatchMethod> for Value<GrpcRouteMetadataMatchMethod> {
     fn from(value: GrpcRouteMetadataMatchMethod) -> Self {
         Value::Lit(value)
@@ -526,6 +655,17 @@ impl crate::ToJson for GrpcTimeout {
         crate::put_opt(&mut out, "Idle", &self.idle);
         crate::put_opt(&mut out, "PerRequest", &self.per_request);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcTimeout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Idle", "PerRequest"])?;
+        Ok(Self {
+            idle: crate::from_json_optional(map, "Idle", path)?,
+            per_request: crate::from_json_optional(map, "PerRequest", path)?,
+        })
     }
 }
 
@@ -605,6 +745,21 @@ impl crate::ToJson for HeaderMatchMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeaderMatchMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Exact", "Prefix", "Range", "Regex", "Suffix"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            range: crate::from_json_optional(map, "Range", path)?,
+            regex: crate::from_json_optional(map, "Regex", path)?,
+            suffix: crate::from_json_optional(map, "Suffix", path)?,
+        })
+    }
+}
+
 impl From<HeaderMatchMethod> for Value<HeaderMatchMethod> {
     fn from(value: HeaderMatchMethod) -> Self {
         Value::Lit(value)
@@ -651,6 +806,17 @@ impl crate::ToJson for HttpPathMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpPathMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exact", "Regex"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+            regex: crate::from_json_optional(map, "Regex", path)?,
+        })
+    }
+}
+
 impl From<HttpPathMatch> for Value<HttpPathMatch> {
     fn from(value: HttpPathMatch) -> Self {
         Value::Lit(value)
@@ -682,6 +848,16 @@ impl crate::ToJson for HttpQueryParameterMatch {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Exact", &self.exact);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpQueryParameterMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exact"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+        })
     }
 }
 
@@ -742,6 +918,28 @@ impl crate::ToJson for HttpRetryPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpRetryPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HttpRetryEvents",
+                "MaxRetries",
+                "PerRetryTimeout",
+                "TcpRetryEvents",
+            ],
+        )?;
+        Ok(Self {
+            http_retry_events: crate::from_json_optional(map, "HttpRetryEvents", path)?,
+            max_retries: crate::from_json_required(map, "MaxRetries", path)?,
+            per_retry_timeout: crate::from_json_required(map, "PerRetryTimeout", path)?,
+            tcp_retry_events: crate::from_json_optional(map, "TcpRetryEvents", path)?,
+        })
+    }
+}
+
 impl From<HttpRetryPolicy> for Value<HttpRetryPolicy> {
     fn from(value: HttpRetryPolicy) -> Self {
         Value::Lit(value)
@@ -799,6 +997,20 @@ impl crate::ToJson for HttpRoute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Action", "Match", "RetryPolicy", "Timeout"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            r#match: crate::from_json_required(map, "Match", path)?,
+            retry_policy: crate::from_json_optional(map, "RetryPolicy", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 impl From<HttpRoute> for Value<HttpRoute> {
     fn from(value: HttpRoute) -> Self {
         Value::Lit(value)
@@ -826,6 +1038,16 @@ impl crate::ToJson for HttpRouteAction {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "WeightedTargets", &self.weighted_targets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpRouteAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WeightedTargets"])?;
+        Ok(Self {
+            weighted_targets: crate::from_json_required(map, "WeightedTargets", path)?,
+        })
     }
 }
 
@@ -876,6 +1098,18 @@ impl crate::ToJson for HttpRouteHeader {
         crate::put_opt(&mut out, "Match", &self.r#match);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpRouteHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Invert", "Match", "Name"])?;
+        Ok(Self {
+            invert: crate::from_json_optional(map, "Invert", path)?,
+            r#match: crate::from_json_optional(map, "Match", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -975,6 +1209,34 @@ impl crate::ToJson for HttpRouteMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpRouteMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Headers",
+                "Method",
+                "Path",
+                "Port",
+                "Prefix",
+                "QueryParameters",
+                "Scheme",
+            ],
+        )?;
+        Ok(Self {
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            method: crate::from_json_optional(map, "Method", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            query_parameters: crate::from_json_optional(map, "QueryParameters", path)?,
+            scheme: crate::from_json_optional(map, "Scheme", path)?,
+        })
+    }
+}
+
 impl From<HttpRouteMatch> for Value<HttpRouteMatch> {
     fn from(value: HttpRouteMatch) -> Self {
         Value::Lit(value)
@@ -1021,6 +1283,17 @@ impl crate::ToJson for HttpTimeout {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpTimeout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Idle", "PerRequest"])?;
+        Ok(Self {
+            idle: crate::from_json_optional(map, "Idle", path)?,
+            per_request: crate::from_json_optional(map, "PerRequest", path)?,
+        })
+    }
+}
+
 impl From<HttpTimeout> for Value<HttpTimeout> {
     fn from(value: HttpTimeout) -> Self {
         Value::Lit(value)
@@ -1052,6 +1325,17 @@ impl crate::ToJson for MatchRange {
         crate::put(&mut out, "End", &self.end);
         crate::put(&mut out, "Start", &self.start);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["End", "Start"])?;
+        Ok(Self {
+            end: crate::from_json_required(map, "End", path)?,
+            start: crate::from_json_required(map, "Start", path)?,
+        })
     }
 }
 
@@ -1092,6 +1376,17 @@ impl crate::ToJson for QueryParameter {
         crate::put_opt(&mut out, "Match", &self.r#match);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Match", "Name"])?;
+        Ok(Self {
+            r#match: crate::from_json_optional(map, "Match", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -1171,6 +1466,30 @@ impl crate::ToJson for RouteSpec {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GrpcRoute",
+                "Http2Route",
+                "HttpRoute",
+                "Priority",
+                "TcpRoute",
+            ],
+        )?;
+        Ok(Self {
+            grpc_route: crate::from_json_optional(map, "GrpcRoute", path)?,
+            http2_route: crate::from_json_optional(map, "Http2Route", path)?,
+            http_route: crate::from_json_optional(map, "HttpRoute", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            tcp_route: crate::from_json_optional(map, "TcpRoute", path)?,
+        })
+    }
+}
+
 impl From<RouteSpec> for Value<RouteSpec> {
     fn from(value: RouteSpec) -> Self {
         Value::Lit(value)
@@ -1221,6 +1540,18 @@ impl crate::ToJson for TcpRoute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TcpRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Match", "Timeout"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            r#match: crate::from_json_optional(map, "Match", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 impl From<TcpRoute> for Value<TcpRoute> {
     fn from(value: TcpRoute) -> Self {
         Value::Lit(value)
@@ -1248,6 +1579,16 @@ impl crate::ToJson for TcpRouteAction {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "WeightedTargets", &self.weighted_targets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TcpRouteAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WeightedTargets"])?;
+        Ok(Self {
+            weighted_targets: crate::from_json_required(map, "WeightedTargets", path)?,
+        })
     }
 }
 
@@ -1285,6 +1626,16 @@ impl crate::ToJson for TcpRouteMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TcpRouteMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Port"])?;
+        Ok(Self {
+            port: crate::from_json_optional(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<TcpRouteMatch> for Value<TcpRouteMatch> {
     fn from(value: TcpRouteMatch) -> Self {
         Value::Lit(value)
@@ -1316,6 +1667,16 @@ impl crate::ToJson for TcpTimeout {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Idle", &self.idle);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TcpTimeout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Idle"])?;
+        Ok(Self {
+            idle: crate::from_json_optional(map, "Idle", path)?,
+        })
     }
 }
 
@@ -1360,6 +1721,18 @@ impl crate::ToJson for WeightedTarget {
         crate::put(&mut out, "VirtualNode", &self.virtual_node);
         crate::put(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WeightedTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Port", "VirtualNode", "Weight"])?;
+        Ok(Self {
+            port: crate::from_json_optional(map, "Port", path)?,
+            virtual_node: crate::from_json_required(map, "VirtualNode", path)?,
+            weight: crate::from_json_required(map, "Weight", path)?,
+        })
     }
 }
 

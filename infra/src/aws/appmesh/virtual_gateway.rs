@@ -81,6 +81,30 @@ impl crate::ToJson for VirtualGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MeshName",
+                "MeshOwner",
+                "Spec",
+                "Tags",
+                "VirtualGatewayName",
+            ],
+        )?;
+        Ok(Self {
+            mesh_name: crate::from_json_required(map, "MeshName", path)?,
+            mesh_owner: crate::from_json_optional(map, "MeshOwner", path)?,
+            spec: crate::from_json_required(map, "Spec", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            virtual_gateway_name: crate::from_json_optional(map, "VirtualGatewayName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppMesh::VirtualGateway` (`Fn::GetAtt`).
 impl crate::Handle<VirtualGateway> {
     /// `Fn::GetAtt` `Arn`.
@@ -144,6 +168,17 @@ impl crate::ToJson for LoggingFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Json", "Text"])?;
+        Ok(Self {
+            json: crate::from_json_optional(map, "Json", path)?,
+            text: crate::from_json_optional(map, "Text", path)?,
+        })
+    }
+}
+
 impl From<LoggingFormat> for Value<LoggingFormat> {
     fn from(value: LoggingFormat) -> Self {
         Value::Lit(value)
@@ -178,6 +213,16 @@ impl crate::ToJson for SubjectAlternativeNameMatchers {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubjectAlternativeNameMatchers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exact"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+        })
+    }
+}
+
 impl From<SubjectAlternativeNameMatchers> for Value<SubjectAlternativeNameMatchers> {
     fn from(value: SubjectAlternativeNameMatchers) -> Self {
         Value::Lit(value)
@@ -205,6 +250,16 @@ impl crate::ToJson for SubjectAlternativeNames {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Match", &self.r#match);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubjectAlternativeNames {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Match"])?;
+        Ok(Self {
+            r#match: crate::from_json_required(map, "Match", path)?,
+        })
     }
 }
 
@@ -239,6 +294,16 @@ impl crate::ToJson for VirtualGatewayAccessLog {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "File", &self.file);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayAccessLog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["File"])?;
+        Ok(Self {
+            file: crate::from_json_optional(map, "File", path)?,
+        })
     }
 }
 
@@ -278,6 +343,16 @@ impl crate::ToJson for VirtualGatewayBackendDefaults {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayBackendDefaults {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientPolicy"])?;
+        Ok(Self {
+            client_policy: crate::from_json_optional(map, "ClientPolicy", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayBackendDefaults> for Value<VirtualGatewayBackendDefaults> {
     fn from(value: VirtualGatewayBackendDefaults) -> Self {
         Value::Lit(value)
@@ -309,6 +384,16 @@ impl crate::ToJson for VirtualGatewayClientPolicy {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TLS", &self.tls);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayClientPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TLS"])?;
+        Ok(Self {
+            tls: crate::from_json_optional(map, "TLS", path)?,
+        })
     }
 }
 
@@ -375,6 +460,23 @@ impl crate::ToJson for VirtualGatewayClientPolicyTls {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayClientPolicyTls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Certificate", "Enforce", "Ports", "Validation"],
+        )?;
+        Ok(Self {
+            certificate: crate::from_json_optional(map, "Certificate", path)?,
+            enforce: crate::from_json_optional(map, "Enforce", path)?,
+            ports: crate::from_json_optional(map, "Ports", path)?,
+            validation: crate::from_json_required(map, "Validation", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayClientPolicyTls> for Value<VirtualGatewayClientPolicyTls> {
     fn from(value: VirtualGatewayClientPolicyTls) -> Self {
         Value::Lit(value)
@@ -421,6 +523,17 @@ impl crate::ToJson for VirtualGatewayClientTlsCertificate {
         crate::put_opt(&mut out, "File", &self.file);
         crate::put_opt(&mut out, "SDS", &self.sds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayClientTlsCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["File", "SDS"])?;
+        Ok(Self {
+            file: crate::from_json_optional(map, "File", path)?,
+            sds: crate::from_json_optional(map, "SDS", path)?,
+        })
     }
 }
 
@@ -480,6 +593,18 @@ impl crate::ToJson for VirtualGatewayConnectionPool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayConnectionPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GRPC", "HTTP", "HTTP2"])?;
+        Ok(Self {
+            grpc: crate::from_json_optional(map, "GRPC", path)?,
+            http: crate::from_json_optional(map, "HTTP", path)?,
+            http2: crate::from_json_optional(map, "HTTP2", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayConnectionPool> for Value<VirtualGatewayConnectionPool> {
     fn from(value: VirtualGatewayConnectionPool) -> Self {
         Value::Lit(value)
@@ -520,6 +645,17 @@ impl crate::ToJson for VirtualGatewayFileAccessLog {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayFileAccessLog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Format", "Path"])?;
+        Ok(Self {
+            format: crate::from_json_optional(map, "Format", path)?,
+            path: crate::from_json_required(map, "Path", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayFileAccessLog> for Value<VirtualGatewayFileAccessLog> {
     fn from(value: VirtualGatewayFileAccessLog) -> Self {
         Value::Lit(value)
@@ -547,6 +683,16 @@ impl crate::ToJson for VirtualGatewayGrpcConnectionPool {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MaxRequests", &self.max_requests);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayGrpcConnectionPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRequests"])?;
+        Ok(Self {
+            max_requests: crate::from_json_required(map, "MaxRequests", path)?,
+        })
     }
 }
 
@@ -622,6 +768,34 @@ impl crate::ToJson for VirtualGatewayHealthCheckPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayHealthCheckPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HealthyThreshold",
+                "IntervalMillis",
+                "Path",
+                "Port",
+                "Protocol",
+                "TimeoutMillis",
+                "UnhealthyThreshold",
+            ],
+        )?;
+        Ok(Self {
+            healthy_threshold: crate::from_json_required(map, "HealthyThreshold", path)?,
+            interval_millis: crate::from_json_required(map, "IntervalMillis", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            timeout_millis: crate::from_json_required(map, "TimeoutMillis", path)?,
+            unhealthy_threshold: crate::from_json_required(map, "UnhealthyThreshold", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayHealthCheckPolicy> for Value<VirtualGatewayHealthCheckPolicy> {
     fn from(value: VirtualGatewayHealthCheckPolicy) -> Self {
         Value::Lit(value)
@@ -649,6 +823,16 @@ impl crate::ToJson for VirtualGatewayHttp2ConnectionPool {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MaxRequests", &self.max_requests);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayHttp2ConnectionPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRequests"])?;
+        Ok(Self {
+            max_requests: crate::from_json_required(map, "MaxRequests", path)?,
+        })
     }
 }
 
@@ -689,6 +873,17 @@ impl crate::ToJson for VirtualGatewayHttpConnectionPool {
         crate::put(&mut out, "MaxConnections", &self.max_connections);
         crate::put_opt(&mut out, "MaxPendingRequests", &self.max_pending_requests);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayHttpConnectionPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxConnections", "MaxPendingRequests"])?;
+        Ok(Self {
+            max_connections: crate::from_json_required(map, "MaxConnections", path)?,
+            max_pending_requests: crate::from_json_optional(map, "MaxPendingRequests", path)?,
+        })
     }
 }
 
@@ -758,6 +953,23 @@ impl crate::ToJson for VirtualGatewayListener {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayListener {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConnectionPool", "HealthCheck", "PortMapping", "TLS"],
+        )?;
+        Ok(Self {
+            connection_pool: crate::from_json_optional(map, "ConnectionPool", path)?,
+            health_check: crate::from_json_optional(map, "HealthCheck", path)?,
+            port_mapping: crate::from_json_required(map, "PortMapping", path)?,
+            tls: crate::from_json_optional(map, "TLS", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayListener> for Value<VirtualGatewayListener> {
     fn from(value: VirtualGatewayListener) -> Self {
         Value::Lit(value)
@@ -808,6 +1020,18 @@ impl crate::ToJson for VirtualGatewayListenerTls {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayListenerTls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Certificate", "Mode", "Validation"])?;
+        Ok(Self {
+            certificate: crate::from_json_required(map, "Certificate", path)?,
+            mode: crate::from_json_required(map, "Mode", path)?,
+            validation: crate::from_json_optional(map, "Validation", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayListenerTls> for Value<VirtualGatewayListenerTls> {
     fn from(value: VirtualGatewayListenerTls) -> Self {
         Value::Lit(value)
@@ -835,6 +1059,16 @@ impl crate::ToJson for VirtualGatewayListenerTlsAcmCertificate {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CertificateArn", &self.certificate_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayListenerTlsAcmCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateArn"])?;
+        Ok(Self {
+            certificate_arn: crate::from_json_required(map, "CertificateArn", path)?,
+        })
     }
 }
 
@@ -899,6 +1133,18 @@ impl crate::ToJson for VirtualGatewayListenerTlsCertificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayListenerTlsCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ACM", "File", "SDS"])?;
+        Ok(Self {
+            acm: crate::from_json_optional(map, "ACM", path)?,
+            file: crate::from_json_optional(map, "File", path)?,
+            sds: crate::from_json_optional(map, "SDS", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayListenerTlsCertificate> for Value<VirtualGatewayListenerTlsCertificate> {
     fn from(value: VirtualGatewayListenerTlsCertificate) -> Self {
         Value::Lit(value)
@@ -936,6 +1182,17 @@ impl crate::ToJson for VirtualGatewayListenerTlsFileCertificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayListenerTlsFileCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateChain", "PrivateKey"])?;
+        Ok(Self {
+            certificate_chain: crate::from_json_required(map, "CertificateChain", path)?,
+            private_key: crate::from_json_required(map, "PrivateKey", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayListenerTlsFileCertificate>
     for Value<VirtualGatewayListenerTlsFileCertificate>
 {
@@ -965,6 +1222,16 @@ impl crate::ToJson for VirtualGatewayListenerTlsSdsCertificate {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SecretName", &self.secret_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayListenerTlsSdsCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretName"])?;
+        Ok(Self {
+            secret_name: crate::from_json_required(map, "SecretName", path)?,
+        })
     }
 }
 
@@ -1014,6 +1281,21 @@ impl crate::ToJson for VirtualGatewayListenerTlsValidationContext {
         );
         crate::put(&mut out, "Trust", &self.trust);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayListenerTlsValidationContext {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SubjectAlternativeNames", "Trust"])?;
+        Ok(Self {
+            subject_alternative_names: crate::from_json_optional(
+                map,
+                "SubjectAlternativeNames",
+                path,
+            )?,
+            trust: crate::from_json_required(map, "Trust", path)?,
+        })
     }
 }
 
@@ -1071,6 +1353,17 @@ impl crate::ToJson for VirtualGatewayListenerTlsValidationContextTrust {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayListenerTlsValidationContextTrust {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["File", "SDS"])?;
+        Ok(Self {
+            file: crate::from_json_optional(map, "File", path)?,
+            sds: crate::from_json_optional(map, "SDS", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayListenerTlsValidationContextTrust>
     for Value<VirtualGatewayListenerTlsValidationContextTrust>
 {
@@ -1107,6 +1400,16 @@ impl crate::ToJson for VirtualGatewayLogging {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayLogging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessLog"])?;
+        Ok(Self {
+            access_log: crate::from_json_optional(map, "AccessLog", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayLogging> for Value<VirtualGatewayLogging> {
     fn from(value: VirtualGatewayLogging) -> Self {
         Value::Lit(value)
@@ -1138,6 +1441,17 @@ impl crate::ToJson for VirtualGatewayPortMapping {
         crate::put(&mut out, "Port", &self.port);
         crate::put(&mut out, "Protocol", &self.protocol);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayPortMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Port", "Protocol"])?;
+        Ok(Self {
+            port: crate::from_json_required(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+        })
     }
 }
 
@@ -1194,6 +1508,19 @@ impl crate::ToJson for VirtualGatewaySpec {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewaySpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BackendDefaults", "Listeners", "Logging"])?;
+        Ok(Self {
+            backend_defaults: crate::from_json_optional(map, "BackendDefaults", path)?,
+            listeners: crate::from_json_required(map, "Listeners", path)?,
+            logging: crate::from_json_optional(map, "Logging", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewaySpec> for Value<VirtualGatewaySpec> {
     fn from(value: VirtualGatewaySpec) -> Self {
         Value::Lit(value)
@@ -1241,6 +1568,21 @@ impl crate::ToJson for VirtualGatewayTlsValidationContext {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayTlsValidationContext {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SubjectAlternativeNames", "Trust"])?;
+        Ok(Self {
+            subject_alternative_names: crate::from_json_optional(
+                map,
+                "SubjectAlternativeNames",
+                path,
+            )?,
+            trust: crate::from_json_required(map, "Trust", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayTlsValidationContext> for Value<VirtualGatewayTlsValidationContext> {
     fn from(value: VirtualGatewayTlsValidationContext) -> Self {
         Value::Lit(value)
@@ -1272,6 +1614,20 @@ impl crate::ToJson for VirtualGatewayTlsValidationContextAcmTrust {
             &self.certificate_authority_arns,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayTlsValidationContextAcmTrust {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateAuthorityArns"])?;
+        Ok(Self {
+            certificate_authority_arns: crate::from_json_required(
+                map,
+                "CertificateAuthorityArns",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1307,6 +1663,16 @@ impl crate::ToJson for VirtualGatewayTlsValidationContextFileTrust {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayTlsValidationContextFileTrust {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateChain"])?;
+        Ok(Self {
+            certificate_chain: crate::from_json_required(map, "CertificateChain", path)?,
+        })
+    }
+}
+
 impl From<VirtualGatewayTlsValidationContextFileTrust>
     for Value<VirtualGatewayTlsValidationContextFileTrust>
 {
@@ -1336,6 +1702,16 @@ impl crate::ToJson for VirtualGatewayTlsValidationContextSdsTrust {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SecretName", &self.secret_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayTlsValidationContextSdsTrust {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretName"])?;
+        Ok(Self {
+            secret_name: crate::from_json_required(map, "SecretName", path)?,
+        })
     }
 }
 
@@ -1403,6 +1779,18 @@ impl crate::ToJson for VirtualGatewayTlsValidationContextTrust {
         crate::put_opt(&mut out, "File", &self.file);
         crate::put_opt(&mut out, "SDS", &self.sds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualGatewayTlsValidationContextTrust {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ACM", "File", "SDS"])?;
+        Ok(Self {
+            acm: crate::from_json_optional(map, "ACM", path)?,
+            file: crate::from_json_optional(map, "File", path)?,
+            sds: crate::from_json_optional(map, "SDS", path)?,
+        })
     }
 }
 

@@ -81,6 +81,24 @@ impl crate::ToJson for VirtualNode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualNode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MeshName", "MeshOwner", "Spec", "Tags", "VirtualNodeName"],
+        )?;
+        Ok(Self {
+            mesh_name: crate::from_json_required(map, "MeshName", path)?,
+            mesh_owner: crate::from_json_optional(map, "MeshOwner", path)?,
+            spec: crate::from_json_required(map, "Spec", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            virtual_node_name: crate::from_json_optional(map, "VirtualNodeName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppMesh::VirtualNode` (`Fn::GetAtt`).
 impl crate::Handle<VirtualNode> {
     /// `Fn::GetAtt` `Arn`.
@@ -129,6 +147,16 @@ impl crate::ToJson for AccessLog {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "File", &self.file);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessLog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["File"])?;
+        Ok(Self {
+            file: crate::from_json_optional(map, "File", path)?,
+        })
     }
 }
 
@@ -189,6 +217,23 @@ impl crate::ToJson for AwsCloudMapServiceDiscovery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsCloudMapServiceDiscovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Attributes", "IpPreference", "NamespaceName", "ServiceName"],
+        )?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+            ip_preference: crate::from_json_optional(map, "IpPreference", path)?,
+            namespace_name: crate::from_json_required(map, "NamespaceName", path)?,
+            service_name: crate::from_json_required(map, "ServiceName", path)?,
+        })
+    }
+}
+
 impl From<AwsCloudMapServiceDiscovery> for Value<AwsCloudMapServiceDiscovery> {
     fn from(value: AwsCloudMapServiceDiscovery) -> Self {
         Value::Lit(value)
@@ -222,6 +267,16 @@ impl crate::ToJson for Backend {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "VirtualService", &self.virtual_service);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Backend {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VirtualService"])?;
+        Ok(Self {
+            virtual_service: crate::from_json_optional(map, "VirtualService", path)?,
+        })
     }
 }
 
@@ -261,6 +316,16 @@ impl crate::ToJson for BackendDefaults {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BackendDefaults {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientPolicy"])?;
+        Ok(Self {
+            client_policy: crate::from_json_optional(map, "ClientPolicy", path)?,
+        })
+    }
+}
+
 impl From<BackendDefaults> for Value<BackendDefaults> {
     fn from(value: BackendDefaults) -> Self {
         Value::Lit(value)
@@ -292,6 +357,16 @@ impl crate::ToJson for ClientPolicy {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TLS", &self.tls);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TLS"])?;
+        Ok(Self {
+            tls: crate::from_json_optional(map, "TLS", path)?,
+        })
     }
 }
 
@@ -355,6 +430,23 @@ impl crate::ToJson for ClientPolicyTls {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientPolicyTls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Certificate", "Enforce", "Ports", "Validation"],
+        )?;
+        Ok(Self {
+            certificate: crate::from_json_optional(map, "Certificate", path)?,
+            enforce: crate::from_json_optional(map, "Enforce", path)?,
+            ports: crate::from_json_optional(map, "Ports", path)?,
+            validation: crate::from_json_required(map, "Validation", path)?,
+        })
+    }
+}
+
 impl From<ClientPolicyTls> for Value<ClientPolicyTls> {
     fn from(value: ClientPolicyTls) -> Self {
         Value::Lit(value)
@@ -398,6 +490,17 @@ impl crate::ToJson for ClientTlsCertificate {
         crate::put_opt(&mut out, "File", &self.file);
         crate::put_opt(&mut out, "SDS", &self.sds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientTlsCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["File", "SDS"])?;
+        Ok(Self {
+            file: crate::from_json_optional(map, "File", path)?,
+            sds: crate::from_json_optional(map, "SDS", path)?,
+        })
     }
 }
 
@@ -451,6 +554,19 @@ impl crate::ToJson for DnsServiceDiscovery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsServiceDiscovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Hostname", "IpPreference", "ResponseType"])?;
+        Ok(Self {
+            hostname: crate::from_json_required(map, "Hostname", path)?,
+            ip_preference: crate::from_json_optional(map, "IpPreference", path)?,
+            response_type: crate::from_json_optional(map, "ResponseType", path)?,
+        })
+    }
+}
+
 impl From<DnsServiceDiscovery> for Value<DnsServiceDiscovery> {
     fn from(value: DnsServiceDiscovery) -> Self {
         Value::Lit(value)
@@ -482,6 +598,17 @@ impl crate::ToJson for Duration {
         crate::put(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Duration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -522,6 +649,17 @@ impl crate::ToJson for FileAccessLog {
         crate::put_opt(&mut out, "Format", &self.format);
         crate::put(&mut out, "Path", &self.path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileAccessLog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Format", "Path"])?;
+        Ok(Self {
+            format: crate::from_json_optional(map, "Format", path)?,
+            path: crate::from_json_required(map, "Path", path)?,
+        })
     }
 }
 
@@ -568,6 +706,17 @@ impl crate::ToJson for GrpcTimeout {
         crate::put_opt(&mut out, "Idle", &self.idle);
         crate::put_opt(&mut out, "PerRequest", &self.per_request);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcTimeout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Idle", "PerRequest"])?;
+        Ok(Self {
+            idle: crate::from_json_optional(map, "Idle", path)?,
+            per_request: crate::from_json_optional(map, "PerRequest", path)?,
+        })
     }
 }
 
@@ -643,6 +792,34 @@ impl crate::ToJson for HealthCheck {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheck {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HealthyThreshold",
+                "IntervalMillis",
+                "Path",
+                "Port",
+                "Protocol",
+                "TimeoutMillis",
+                "UnhealthyThreshold",
+            ],
+        )?;
+        Ok(Self {
+            healthy_threshold: crate::from_json_required(map, "HealthyThreshold", path)?,
+            interval_millis: crate::from_json_required(map, "IntervalMillis", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            timeout_millis: crate::from_json_required(map, "TimeoutMillis", path)?,
+            unhealthy_threshold: crate::from_json_required(map, "UnhealthyThreshold", path)?,
+        })
+    }
+}
+
 impl From<HealthCheck> for Value<HealthCheck> {
     fn from(value: HealthCheck) -> Self {
         Value::Lit(value)
@@ -686,6 +863,17 @@ impl crate::ToJson for HttpTimeout {
         crate::put_opt(&mut out, "Idle", &self.idle);
         crate::put_opt(&mut out, "PerRequest", &self.per_request);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpTimeout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Idle", "PerRequest"])?;
+        Ok(Self {
+            idle: crate::from_json_optional(map, "Idle", path)?,
+            per_request: crate::from_json_optional(map, "PerRequest", path)?,
+        })
     }
 }
 
@@ -769,6 +957,32 @@ impl crate::ToJson for Listener {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Listener {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionPool",
+                "HealthCheck",
+                "OutlierDetection",
+                "PortMapping",
+                "TLS",
+                "Timeout",
+            ],
+        )?;
+        Ok(Self {
+            connection_pool: crate::from_json_optional(map, "ConnectionPool", path)?,
+            health_check: crate::from_json_optional(map, "HealthCheck", path)?,
+            outlier_detection: crate::from_json_optional(map, "OutlierDetection", path)?,
+            port_mapping: crate::from_json_required(map, "PortMapping", path)?,
+            tls: crate::from_json_optional(map, "TLS", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 impl From<Listener> for Value<Listener> {
     fn from(value: Listener) -> Self {
         Value::Lit(value)
@@ -835,6 +1049,19 @@ impl crate::ToJson for ListenerTimeout {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerTimeout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GRPC", "HTTP", "HTTP2", "TCP"])?;
+        Ok(Self {
+            grpc: crate::from_json_optional(map, "GRPC", path)?,
+            http: crate::from_json_optional(map, "HTTP", path)?,
+            http2: crate::from_json_optional(map, "HTTP2", path)?,
+            tcp: crate::from_json_optional(map, "TCP", path)?,
+        })
+    }
+}
+
 impl From<ListenerTimeout> for Value<ListenerTimeout> {
     fn from(value: ListenerTimeout) -> Self {
         Value::Lit(value)
@@ -882,6 +1109,18 @@ impl crate::ToJson for ListenerTls {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerTls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Certificate", "Mode", "Validation"])?;
+        Ok(Self {
+            certificate: crate::from_json_required(map, "Certificate", path)?,
+            mode: crate::from_json_required(map, "Mode", path)?,
+            validation: crate::from_json_optional(map, "Validation", path)?,
+        })
+    }
+}
+
 impl From<ListenerTls> for Value<ListenerTls> {
     fn from(value: ListenerTls) -> Self {
         Value::Lit(value)
@@ -909,6 +1148,16 @@ impl crate::ToJson for ListenerTlsAcmCertificate {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CertificateArn", &self.certificate_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerTlsAcmCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateArn"])?;
+        Ok(Self {
+            certificate_arn: crate::from_json_required(map, "CertificateArn", path)?,
+        })
     }
 }
 
@@ -968,6 +1217,18 @@ impl crate::ToJson for ListenerTlsCertificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerTlsCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ACM", "File", "SDS"])?;
+        Ok(Self {
+            acm: crate::from_json_optional(map, "ACM", path)?,
+            file: crate::from_json_optional(map, "File", path)?,
+            sds: crate::from_json_optional(map, "SDS", path)?,
+        })
+    }
+}
+
 impl From<ListenerTlsCertificate> for Value<ListenerTlsCertificate> {
     fn from(value: ListenerTlsCertificate) -> Self {
         Value::Lit(value)
@@ -1005,6 +1266,17 @@ impl crate::ToJson for ListenerTlsFileCertificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerTlsFileCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateChain", "PrivateKey"])?;
+        Ok(Self {
+            certificate_chain: crate::from_json_required(map, "CertificateChain", path)?,
+            private_key: crate::from_json_required(map, "PrivateKey", path)?,
+        })
+    }
+}
+
 impl From<ListenerTlsFileCertificate> for Value<ListenerTlsFileCertificate> {
     fn from(value: ListenerTlsFileCertificate) -> Self {
         Value::Lit(value)
@@ -1032,6 +1304,16 @@ impl crate::ToJson for ListenerTlsSdsCertificate {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SecretName", &self.secret_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerTlsSdsCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretName"])?;
+        Ok(Self {
+            secret_name: crate::from_json_required(map, "SecretName", path)?,
+        })
     }
 }
 
@@ -1082,6 +1364,21 @@ impl crate::ToJson for ListenerTlsValidationContext {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerTlsValidationContext {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SubjectAlternativeNames", "Trust"])?;
+        Ok(Self {
+            subject_alternative_names: crate::from_json_optional(
+                map,
+                "SubjectAlternativeNames",
+                path,
+            )?,
+            trust: crate::from_json_required(map, "Trust", path)?,
+        })
+    }
+}
+
 impl From<ListenerTlsValidationContext> for Value<ListenerTlsValidationContext> {
     fn from(value: ListenerTlsValidationContext) -> Self {
         Value::Lit(value)
@@ -1128,6 +1425,17 @@ impl crate::ToJson for ListenerTlsValidationContextTrust {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerTlsValidationContextTrust {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["File", "SDS"])?;
+        Ok(Self {
+            file: crate::from_json_optional(map, "File", path)?,
+            sds: crate::from_json_optional(map, "SDS", path)?,
+        })
+    }
+}
+
 impl From<ListenerTlsValidationContextTrust> for Value<ListenerTlsValidationContextTrust> {
     fn from(value: ListenerTlsValidationContextTrust) -> Self {
         Value::Lit(value)
@@ -1159,6 +1467,16 @@ impl crate::ToJson for Logging {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AccessLog", &self.access_log);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessLog"])?;
+        Ok(Self {
+            access_log: crate::from_json_optional(map, "AccessLog", path)?,
+        })
     }
 }
 
@@ -1205,6 +1523,17 @@ impl crate::ToJson for LoggingFormat {
         crate::put_opt(&mut out, "Json", &self.json);
         crate::put_opt(&mut out, "Text", &self.text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Json", "Text"])?;
+        Ok(Self {
+            json: crate::from_json_optional(map, "Json", path)?,
+            text: crate::from_json_optional(map, "Text", path)?,
+        })
     }
 }
 
@@ -1259,6 +1588,28 @@ impl crate::ToJson for OutlierDetection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutlierDetection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BaseEjectionDuration",
+                "Interval",
+                "MaxEjectionPercent",
+                "MaxServerErrors",
+            ],
+        )?;
+        Ok(Self {
+            base_ejection_duration: crate::from_json_required(map, "BaseEjectionDuration", path)?,
+            interval: crate::from_json_required(map, "Interval", path)?,
+            max_ejection_percent: crate::from_json_required(map, "MaxEjectionPercent", path)?,
+            max_server_errors: crate::from_json_required(map, "MaxServerErrors", path)?,
+        })
+    }
+}
+
 impl From<OutlierDetection> for Value<OutlierDetection> {
     fn from(value: OutlierDetection) -> Self {
         Value::Lit(value)
@@ -1290,6 +1641,17 @@ impl crate::ToJson for PortMapping {
         crate::put(&mut out, "Port", &self.port);
         crate::put(&mut out, "Protocol", &self.protocol);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Port", "Protocol"])?;
+        Ok(Self {
+            port: crate::from_json_required(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+        })
     }
 }
 
@@ -1339,6 +1701,17 @@ impl crate::ToJson for ServiceDiscovery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceDiscovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AWSCloudMap", "DNS"])?;
+        Ok(Self {
+            aws_cloud_map: crate::from_json_optional(map, "AWSCloudMap", path)?,
+            dns: crate::from_json_optional(map, "DNS", path)?,
+        })
+    }
+}
+
 impl From<ServiceDiscovery> for Value<ServiceDiscovery> {
     fn from(value: ServiceDiscovery) -> Self {
         Value::Lit(value)
@@ -1373,6 +1746,16 @@ impl crate::ToJson for SubjectAlternativeNameMatchers {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubjectAlternativeNameMatchers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exact"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+        })
+    }
+}
+
 impl From<SubjectAlternativeNameMatchers> for Value<SubjectAlternativeNameMatchers> {
     fn from(value: SubjectAlternativeNameMatchers) -> Self {
         Value::Lit(value)
@@ -1400,6 +1783,16 @@ impl crate::ToJson for SubjectAlternativeNames {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Match", &self.r#match);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubjectAlternativeNames {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Match"])?;
+        Ok(Self {
+            r#match: crate::from_json_required(map, "Match", path)?,
+        })
     }
 }
 
@@ -1434,6 +1827,16 @@ impl crate::ToJson for TcpTimeout {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Idle", &self.idle);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TcpTimeout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Idle"])?;
+        Ok(Self {
+            idle: crate::from_json_optional(map, "Idle", path)?,
+        })
     }
 }
 
@@ -1484,6 +1887,21 @@ impl crate::ToJson for TlsValidationContext {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsValidationContext {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SubjectAlternativeNames", "Trust"])?;
+        Ok(Self {
+            subject_alternative_names: crate::from_json_optional(
+                map,
+                "SubjectAlternativeNames",
+                path,
+            )?,
+            trust: crate::from_json_required(map, "Trust", path)?,
+        })
+    }
+}
+
 impl From<TlsValidationContext> for Value<TlsValidationContext> {
     fn from(value: TlsValidationContext) -> Self {
         Value::Lit(value)
@@ -1518,6 +1936,20 @@ impl crate::ToJson for TlsValidationContextAcmTrust {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsValidationContextAcmTrust {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateAuthorityArns"])?;
+        Ok(Self {
+            certificate_authority_arns: crate::from_json_required(
+                map,
+                "CertificateAuthorityArns",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TlsValidationContextAcmTrust> for Value<TlsValidationContextAcmTrust> {
     fn from(value: TlsValidationContextAcmTrust) -> Self {
         Value::Lit(value)
@@ -1548,6 +1980,16 @@ impl crate::ToJson for TlsValidationContextFileTrust {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsValidationContextFileTrust {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateChain"])?;
+        Ok(Self {
+            certificate_chain: crate::from_json_required(map, "CertificateChain", path)?,
+        })
+    }
+}
+
 impl From<TlsValidationContextFileTrust> for Value<TlsValidationContextFileTrust> {
     fn from(value: TlsValidationContextFileTrust) -> Self {
         Value::Lit(value)
@@ -1575,6 +2017,16 @@ impl crate::ToJson for TlsValidationContextSdsTrust {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SecretName", &self.secret_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsValidationContextSdsTrust {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretName"])?;
+        Ok(Self {
+            secret_name: crate::from_json_required(map, "SecretName", path)?,
+        })
     }
 }
 
@@ -1631,6 +2083,18 @@ impl crate::ToJson for TlsValidationContextTrust {
         crate::put_opt(&mut out, "File", &self.file);
         crate::put_opt(&mut out, "SDS", &self.sds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsValidationContextTrust {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ACM", "File", "SDS"])?;
+        Ok(Self {
+            acm: crate::from_json_optional(map, "ACM", path)?,
+            file: crate::from_json_optional(map, "File", path)?,
+            sds: crate::from_json_optional(map, "SDS", path)?,
+        })
     }
 }
 
@@ -1700,6 +2164,19 @@ impl crate::ToJson for VirtualNodeConnectionPool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualNodeConnectionPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GRPC", "HTTP", "HTTP2", "TCP"])?;
+        Ok(Self {
+            grpc: crate::from_json_optional(map, "GRPC", path)?,
+            http: crate::from_json_optional(map, "HTTP", path)?,
+            http2: crate::from_json_optional(map, "HTTP2", path)?,
+            tcp: crate::from_json_optional(map, "TCP", path)?,
+        })
+    }
+}
+
 impl From<VirtualNodeConnectionPool> for Value<VirtualNodeConnectionPool> {
     fn from(value: VirtualNodeConnectionPool) -> Self {
         Value::Lit(value)
@@ -1730,6 +2207,16 @@ impl crate::ToJson for VirtualNodeGrpcConnectionPool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualNodeGrpcConnectionPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRequests"])?;
+        Ok(Self {
+            max_requests: crate::from_json_required(map, "MaxRequests", path)?,
+        })
+    }
+}
+
 impl From<VirtualNodeGrpcConnectionPool> for Value<VirtualNodeGrpcConnectionPool> {
     fn from(value: VirtualNodeGrpcConnectionPool) -> Self {
         Value::Lit(value)
@@ -1757,6 +2244,16 @@ impl crate::ToJson for VirtualNodeHttp2ConnectionPool {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MaxRequests", &self.max_requests);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualNodeHttp2ConnectionPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRequests"])?;
+        Ok(Self {
+            max_requests: crate::from_json_required(map, "MaxRequests", path)?,
+        })
     }
 }
 
@@ -1797,6 +2294,17 @@ impl crate::ToJson for VirtualNodeHttpConnectionPool {
         crate::put(&mut out, "MaxConnections", &self.max_connections);
         crate::put_opt(&mut out, "MaxPendingRequests", &self.max_pending_requests);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualNodeHttpConnectionPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxConnections", "MaxPendingRequests"])?;
+        Ok(Self {
+            max_connections: crate::from_json_required(map, "MaxConnections", path)?,
+            max_pending_requests: crate::from_json_optional(map, "MaxPendingRequests", path)?,
+        })
     }
 }
 
@@ -1876,6 +2384,30 @@ impl crate::ToJson for VirtualNodeSpec {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualNodeSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackendDefaults",
+                "Backends",
+                "Listeners",
+                "Logging",
+                "ServiceDiscovery",
+            ],
+        )?;
+        Ok(Self {
+            backend_defaults: crate::from_json_optional(map, "BackendDefaults", path)?,
+            backends: crate::from_json_optional(map, "Backends", path)?,
+            listeners: crate::from_json_optional(map, "Listeners", path)?,
+            logging: crate::from_json_optional(map, "Logging", path)?,
+            service_discovery: crate::from_json_optional(map, "ServiceDiscovery", path)?,
+        })
+    }
+}
+
 impl From<VirtualNodeSpec> for Value<VirtualNodeSpec> {
     fn from(value: VirtualNodeSpec) -> Self {
         Value::Lit(value)
@@ -1903,6 +2435,16 @@ impl crate::ToJson for VirtualNodeTcpConnectionPool {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MaxConnections", &self.max_connections);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualNodeTcpConnectionPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxConnections"])?;
+        Ok(Self {
+            max_connections: crate::from_json_required(map, "MaxConnections", path)?,
+        })
     }
 }
 
@@ -1943,6 +2485,17 @@ impl crate::ToJson for VirtualServiceBackend {
         crate::put_opt(&mut out, "ClientPolicy", &self.client_policy);
         crate::put(&mut out, "VirtualServiceName", &self.virtual_service_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualServiceBackend {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientPolicy", "VirtualServiceName"])?;
+        Ok(Self {
+            client_policy: crate::from_json_optional(map, "ClientPolicy", path)?,
+            virtual_service_name: crate::from_json_required(map, "VirtualServiceName", path)?,
+        })
     }
 }
 

@@ -81,6 +81,24 @@ impl crate::ToJson for VirtualRouter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualRouter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MeshName", "MeshOwner", "Spec", "Tags", "VirtualRouterName"],
+        )?;
+        Ok(Self {
+            mesh_name: crate::from_json_required(map, "MeshName", path)?,
+            mesh_owner: crate::from_json_optional(map, "MeshOwner", path)?,
+            spec: crate::from_json_required(map, "Spec", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            virtual_router_name: crate::from_json_optional(map, "VirtualRouterName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppMesh::VirtualRouter` (`Fn::GetAtt`).
 impl crate::Handle<VirtualRouter> {
     /// `Fn::GetAtt` `Arn`.
@@ -132,6 +150,17 @@ impl crate::ToJson for PortMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Port", "Protocol"])?;
+        Ok(Self {
+            port: crate::from_json_required(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+        })
+    }
+}
+
 impl From<PortMapping> for Value<PortMapping> {
     fn from(value: PortMapping) -> Self {
         Value::Lit(value)
@@ -162,6 +191,16 @@ impl crate::ToJson for VirtualRouterListener {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualRouterListener {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PortMapping"])?;
+        Ok(Self {
+            port_mapping: crate::from_json_required(map, "PortMapping", path)?,
+        })
+    }
+}
+
 impl From<VirtualRouterListener> for Value<VirtualRouterListener> {
     fn from(value: VirtualRouterListener) -> Self {
         Value::Lit(value)
@@ -189,6 +228,16 @@ impl crate::ToJson for VirtualRouterSpec {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Listeners", &self.listeners);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualRouterSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Listeners"])?;
+        Ok(Self {
+            listeners: crate::from_json_required(map, "Listeners", path)?,
+        })
     }
 }
 

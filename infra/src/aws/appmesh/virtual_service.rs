@@ -76,6 +76,30 @@ impl crate::ToJson for VirtualService {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualService {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MeshName",
+                "MeshOwner",
+                "Spec",
+                "Tags",
+                "VirtualServiceName",
+            ],
+        )?;
+        Ok(Self {
+            mesh_name: crate::from_json_required(map, "MeshName", path)?,
+            mesh_owner: crate::from_json_optional(map, "MeshOwner", path)?,
+            spec: crate::from_json_required(map, "Spec", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            virtual_service_name: crate::from_json_required(map, "VirtualServiceName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppMesh::VirtualService` (`Fn::GetAtt`).
 impl crate::Handle<VirtualService> {
     /// `Fn::GetAtt` `Arn`.
@@ -123,6 +147,16 @@ impl crate::ToJson for VirtualNodeServiceProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualNodeServiceProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VirtualNodeName"])?;
+        Ok(Self {
+            virtual_node_name: crate::from_json_required(map, "VirtualNodeName", path)?,
+        })
+    }
+}
+
 impl From<VirtualNodeServiceProvider> for Value<VirtualNodeServiceProvider> {
     fn from(value: VirtualNodeServiceProvider) -> Self {
         Value::Lit(value)
@@ -150,6 +184,16 @@ impl crate::ToJson for VirtualRouterServiceProvider {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "VirtualRouterName", &self.virtual_router_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualRouterServiceProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VirtualRouterName"])?;
+        Ok(Self {
+            virtual_router_name: crate::from_json_required(map, "VirtualRouterName", path)?,
+        })
     }
 }
 
@@ -199,6 +243,17 @@ impl crate::ToJson for VirtualServiceProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualServiceProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VirtualNode", "VirtualRouter"])?;
+        Ok(Self {
+            virtual_node: crate::from_json_optional(map, "VirtualNode", path)?,
+            virtual_router: crate::from_json_optional(map, "VirtualRouter", path)?,
+        })
+    }
+}
+
 impl From<VirtualServiceProvider> for Value<VirtualServiceProvider> {
     fn from(value: VirtualServiceProvider) -> Self {
         Value::Lit(value)
@@ -230,6 +285,16 @@ impl crate::ToJson for VirtualServiceSpec {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Provider", &self.provider);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualServiceSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Provider"])?;
+        Ok(Self {
+            provider: crate::from_json_optional(map, "Provider", path)?,
+        })
     }
 }
 

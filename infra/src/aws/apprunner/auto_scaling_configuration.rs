@@ -112,6 +112,34 @@ impl crate::ToJson for AutoScalingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoScalingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingConfigurationName",
+                "MaxConcurrency",
+                "MaxSize",
+                "MinSize",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_configuration_name: crate::from_json_optional(
+                map,
+                "AutoScalingConfigurationName",
+                path,
+            )?,
+            max_concurrency: crate::from_json_optional(map, "MaxConcurrency", path)?,
+            max_size: crate::from_json_optional(map, "MaxSize", path)?,
+            min_size: crate::from_json_optional(map, "MinSize", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppRunner::AutoScalingConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<AutoScalingConfiguration> {
     /// `Fn::GetAtt` `AutoScalingConfigurationArn`. The Amazon Resource Name (ARN) of this auto

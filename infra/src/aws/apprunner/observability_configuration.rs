@@ -83,6 +83,30 @@ impl crate::ToJson for ObservabilityConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObservabilityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ObservabilityConfigurationName",
+                "Tags",
+                "TraceConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            observability_configuration_name: crate::from_json_optional(
+                map,
+                "ObservabilityConfigurationName",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trace_configuration: crate::from_json_optional(map, "TraceConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppRunner::ObservabilityConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<ObservabilityConfiguration> {
     /// `Fn::GetAtt` `Latest`. It's set to true for the configuration with the highest Revision
@@ -130,6 +154,16 @@ impl crate::ToJson for TraceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TraceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Vendor"])?;
+        Ok(Self {
+            vendor: crate::from_json_required(map, "Vendor", path)?,
+        })
+    }
+}
+
 impl From<TraceConfiguration> for Value<TraceConfiguration> {
     fn from(value: TraceConfiguration) -> Self {
         Value::Lit(value)
@@ -155,6 +189,13 @@ impl Vendor {
 impl crate::ToJson for Vendor {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Vendor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AWSXRAY", Self::Awsxray)])
     }
 }
 

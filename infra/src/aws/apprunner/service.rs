@@ -162,6 +162,54 @@ impl crate::ToJson for Service {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Service {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingConfigurationArn",
+                "EncryptionConfiguration",
+                "HealthCheckConfiguration",
+                "InstanceConfiguration",
+                "NetworkConfiguration",
+                "ObservabilityConfiguration",
+                "ServiceName",
+                "SourceConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_configuration_arn: crate::from_json_optional(
+                map,
+                "AutoScalingConfigurationArn",
+                path,
+            )?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            health_check_configuration: crate::from_json_optional(
+                map,
+                "HealthCheckConfiguration",
+                path,
+            )?,
+            instance_configuration: crate::from_json_optional(map, "InstanceConfiguration", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            observability_configuration: crate::from_json_optional(
+                map,
+                "ObservabilityConfiguration",
+                path,
+            )?,
+            service_name: crate::from_json_optional(map, "ServiceName", path)?,
+            source_configuration: crate::from_json_required(map, "SourceConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppRunner::Service` (`Fn::GetAtt`).
 impl crate::Handle<Service> {
     /// `Fn::GetAtt` `ServiceArn`. The Amazon Resource Name (ARN) of the AppRunner Service.
@@ -225,6 +273,17 @@ impl crate::ToJson for AuthenticationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessRoleArn", "ConnectionArn"])?;
+        Ok(Self {
+            access_role_arn: crate::from_json_optional(map, "AccessRoleArn", path)?,
+            connection_arn: crate::from_json_optional(map, "ConnectionArn", path)?,
+        })
+    }
+}
+
 impl From<AuthenticationConfiguration> for Value<AuthenticationConfiguration> {
     fn from(value: AuthenticationConfiguration) -> Self {
         Value::Lit(value)
@@ -269,6 +328,25 @@ impl crate::ToJson for CodeConfiguration {
         );
         crate::put(&mut out, "ConfigurationSource", &self.configuration_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CodeConfigurationValues", "ConfigurationSource"],
+        )?;
+        Ok(Self {
+            code_configuration_values: crate::from_json_optional(
+                map,
+                "CodeConfigurationValues",
+                path,
+            )?,
+            configuration_source: crate::from_json_required(map, "ConfigurationSource", path)?,
+        })
     }
 }
 
@@ -367,6 +445,40 @@ impl crate::ToJson for CodeConfigurationValues {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeConfigurationValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BuildCommand",
+                "Port",
+                "Runtime",
+                "RuntimeEnvironmentSecrets",
+                "RuntimeEnvironmentVariables",
+                "StartCommand",
+            ],
+        )?;
+        Ok(Self {
+            build_command: crate::from_json_optional(map, "BuildCommand", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+            runtime_environment_secrets: crate::from_json_optional(
+                map,
+                "RuntimeEnvironmentSecrets",
+                path,
+            )?,
+            runtime_environment_variables: crate::from_json_optional(
+                map,
+                "RuntimeEnvironmentVariables",
+                path,
+            )?,
+            start_command: crate::from_json_optional(map, "StartCommand", path)?,
+        })
+    }
+}
+
 impl From<CodeConfigurationValues> for Value<CodeConfigurationValues> {
     fn from(value: CodeConfigurationValues) -> Self {
         Value::Lit(value)
@@ -424,6 +536,28 @@ impl crate::ToJson for CodeRepository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeRepository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CodeConfiguration",
+                "RepositoryUrl",
+                "SourceCodeVersion",
+                "SourceDirectory",
+            ],
+        )?;
+        Ok(Self {
+            code_configuration: crate::from_json_optional(map, "CodeConfiguration", path)?,
+            repository_url: crate::from_json_required(map, "RepositoryUrl", path)?,
+            source_code_version: crate::from_json_required(map, "SourceCodeVersion", path)?,
+            source_directory: crate::from_json_optional(map, "SourceDirectory", path)?,
+        })
+    }
+}
+
 impl From<CodeRepository> for Value<CodeRepository> {
     fn from(value: CodeRepository) -> Self {
         Value::Lit(value)
@@ -464,6 +598,17 @@ impl crate::ToJson for EgressConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EgressConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EgressType", "VpcConnectorArn"])?;
+        Ok(Self {
+            egress_type: crate::from_json_required(map, "EgressType", path)?,
+            vpc_connector_arn: crate::from_json_optional(map, "VpcConnectorArn", path)?,
+        })
+    }
+}
+
 impl From<EgressConfiguration> for Value<EgressConfiguration> {
     fn from(value: EgressConfiguration) -> Self {
         Value::Lit(value)
@@ -491,6 +636,16 @@ impl crate::ToJson for EncryptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KmsKey", &self.kms_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKey"])?;
+        Ok(Self {
+            kms_key: crate::from_json_required(map, "KmsKey", path)?,
+        })
     }
 }
 
@@ -580,6 +735,32 @@ impl crate::ToJson for HealthCheckConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HealthyThreshold",
+                "Interval",
+                "Path",
+                "Protocol",
+                "Timeout",
+                "UnhealthyThreshold",
+            ],
+        )?;
+        Ok(Self {
+            healthy_threshold: crate::from_json_optional(map, "HealthyThreshold", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+            unhealthy_threshold: crate::from_json_optional(map, "UnhealthyThreshold", path)?,
+        })
+    }
+}
+
 impl From<HealthCheckConfiguration> for Value<HealthCheckConfiguration> {
     fn from(value: HealthCheckConfiguration) -> Self {
         Value::Lit(value)
@@ -661,6 +842,36 @@ impl crate::ToJson for ImageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Port",
+                "RuntimeEnvironmentSecrets",
+                "RuntimeEnvironmentVariables",
+                "StartCommand",
+            ],
+        )?;
+        Ok(Self {
+            port: crate::from_json_optional(map, "Port", path)?,
+            runtime_environment_secrets: crate::from_json_optional(
+                map,
+                "RuntimeEnvironmentSecrets",
+                path,
+            )?,
+            runtime_environment_variables: crate::from_json_optional(
+                map,
+                "RuntimeEnvironmentVariables",
+                path,
+            )?,
+            start_command: crate::from_json_optional(map, "StartCommand", path)?,
+        })
+    }
+}
+
 impl From<ImageConfiguration> for Value<ImageConfiguration> {
     fn from(value: ImageConfiguration) -> Self {
         Value::Lit(value)
@@ -708,6 +919,26 @@ impl crate::ToJson for ImageRepository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageRepository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ImageConfiguration",
+                "ImageIdentifier",
+                "ImageRepositoryType",
+            ],
+        )?;
+        Ok(Self {
+            image_configuration: crate::from_json_optional(map, "ImageConfiguration", path)?,
+            image_identifier: crate::from_json_required(map, "ImageIdentifier", path)?,
+            image_repository_type: crate::from_json_required(map, "ImageRepositoryType", path)?,
+        })
+    }
+}
+
 impl From<ImageRepository> for Value<ImageRepository> {
     fn from(value: ImageRepository) -> Self {
         Value::Lit(value)
@@ -740,6 +971,16 @@ impl crate::ToJson for IngressConfiguration {
             &self.is_publicly_accessible,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IngressConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsPubliclyAccessible"])?;
+        Ok(Self {
+            is_publicly_accessible: crate::from_json_required(map, "IsPubliclyAccessible", path)?,
+        })
     }
 }
 
@@ -799,6 +1040,18 @@ impl crate::ToJson for InstanceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cpu", "InstanceRoleArn", "Memory"])?;
+        Ok(Self {
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+            instance_role_arn: crate::from_json_optional(map, "InstanceRoleArn", path)?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+        })
+    }
+}
+
 impl From<InstanceConfiguration> for Value<InstanceConfiguration> {
     fn from(value: InstanceConfiguration) -> Self {
         Value::Lit(value)
@@ -842,6 +1095,17 @@ impl crate::ToJson for KeyValuePair {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyValuePair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -905,6 +1169,26 @@ impl crate::ToJson for NetworkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EgressConfiguration",
+                "IngressConfiguration",
+                "IpAddressType",
+            ],
+        )?;
+        Ok(Self {
+            egress_configuration: crate::from_json_optional(map, "EgressConfiguration", path)?,
+            ingress_configuration: crate::from_json_optional(map, "IngressConfiguration", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfiguration> for Value<NetworkConfiguration> {
     fn from(value: NetworkConfiguration) -> Self {
         Value::Lit(value)
@@ -954,6 +1238,25 @@ impl crate::ToJson for ServiceObservabilityConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceObservabilityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ObservabilityConfigurationArn", "ObservabilityEnabled"],
+        )?;
+        Ok(Self {
+            observability_configuration_arn: crate::from_json_optional(
+                map,
+                "ObservabilityConfigurationArn",
+                path,
+            )?,
+            observability_enabled: crate::from_json_required(map, "ObservabilityEnabled", path)?,
+        })
+    }
+}
+
 impl From<ServiceObservabilityConfiguration> for Value<ServiceObservabilityConfiguration> {
     fn from(value: ServiceObservabilityConfiguration) -> Self {
         Value::Lit(value)
@@ -985,6 +1288,17 @@ impl crate::ToJson for SourceCodeVersion {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceCodeVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1065,6 +1379,36 @@ impl crate::ToJson for SourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationConfiguration",
+                "AutoDeploymentsEnabled",
+                "CodeRepository",
+                "ImageRepository",
+            ],
+        )?;
+        Ok(Self {
+            authentication_configuration: crate::from_json_optional(
+                map,
+                "AuthenticationConfiguration",
+                path,
+            )?,
+            auto_deployments_enabled: crate::from_json_optional(
+                map,
+                "AutoDeploymentsEnabled",
+                path,
+            )?,
+            code_repository: crate::from_json_optional(map, "CodeRepository", path)?,
+            image_repository: crate::from_json_optional(map, "ImageRepository", path)?,
+        })
+    }
+}
+
 impl From<SourceConfiguration> for Value<SourceConfiguration> {
     fn from(value: SourceConfiguration) -> Self {
         Value::Lit(value)
@@ -1093,6 +1437,17 @@ impl ConfigurationSource {
 impl crate::ToJson for ConfigurationSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("REPOSITORY", Self::Repository), ("API", Self::Api)],
+        )
     }
 }
 
@@ -1127,6 +1482,17 @@ impl crate::ToJson for EgressType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EgressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("VPC", Self::Vpc)],
+        )
+    }
+}
+
 impl From<EgressType> for Value<EgressType> {
     fn from(value: EgressType) -> Self {
         Value::Lit(value)
@@ -1155,6 +1521,17 @@ impl ImageRepositoryType {
 impl crate::ToJson for ImageRepositoryType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageRepositoryType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ECR", Self::Ecr), ("ECR_PUBLIC", Self::EcrPublic)],
+        )
     }
 }
 
@@ -1189,6 +1566,17 @@ impl crate::ToJson for IpAddressType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPV4", Self::Ipv4), ("DUAL_STACK", Self::DualStack)],
+        )
+    }
+}
+
 impl From<IpAddressType> for Value<IpAddressType> {
     fn from(value: IpAddressType) -> Self {
         Value::Lit(value)
@@ -1217,6 +1605,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TCP", Self::Tcp), ("HTTP", Self::Http)])
     }
 }
 
@@ -1284,6 +1679,31 @@ impl crate::ToJson for Runtime {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Runtime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PYTHON_3", Self::Python3),
+                ("NODEJS_12", Self::Nodejs12),
+                ("NODEJS_14", Self::Nodejs14),
+                ("CORRETTO_8", Self::Corretto8),
+                ("CORRETTO_11", Self::Corretto11),
+                ("NODEJS_16", Self::Nodejs16),
+                ("GO_1", Self::Go1),
+                ("DOTNET_6", Self::Dotnet6),
+                ("PHP_81", Self::Php81),
+                ("RUBY_31", Self::Ruby31),
+                ("PYTHON_311", Self::Python311),
+                ("NODEJS_18", Self::Nodejs18),
+                ("NODEJS_22", Self::Nodejs22),
+            ],
+        )
+    }
+}
+
 impl From<Runtime> for Value<Runtime> {
     fn from(value: Runtime) -> Self {
         Value::Lit(value)
@@ -1309,6 +1729,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BRANCH", Self::Branch)])
     }
 }
 

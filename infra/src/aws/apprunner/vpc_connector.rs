@@ -83,6 +83,23 @@ impl crate::ToJson for VpcConnector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConnector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SecurityGroups", "Subnets", "Tags", "VpcConnectorName"],
+        )?;
+        Ok(Self {
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_connector_name: crate::from_json_optional(map, "VpcConnectorName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppRunner::VpcConnector` (`Fn::GetAtt`).
 impl crate::Handle<VpcConnector> {
     /// `Fn::GetAtt` `VpcConnectorArn`. The Amazon Resource Name (ARN) of this VPC connector.

@@ -84,6 +84,36 @@ impl crate::ToJson for VpcIngressConnection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcIngressConnection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IngressVpcConfiguration",
+                "ServiceArn",
+                "Tags",
+                "VpcIngressConnectionName",
+            ],
+        )?;
+        Ok(Self {
+            ingress_vpc_configuration: crate::from_json_required(
+                map,
+                "IngressVpcConfiguration",
+                path,
+            )?,
+            service_arn: crate::from_json_required(map, "ServiceArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_ingress_connection_name: crate::from_json_optional(
+                map,
+                "VpcIngressConnectionName",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppRunner::VpcIngressConnection` (`Fn::GetAtt`).
 impl crate::Handle<VpcIngressConnection> {
     /// `Fn::GetAtt` `DomainName`. The Domain name associated with the VPC Ingress Connection.
@@ -132,6 +162,17 @@ impl crate::ToJson for IngressVpcConfiguration {
         crate::put(&mut out, "VpcEndpointId", &self.vpc_endpoint_id);
         crate::put(&mut out, "VpcId", &self.vpc_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IngressVpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcEndpointId", "VpcId"])?;
+        Ok(Self {
+            vpc_endpoint_id: crate::from_json_required(map, "VpcEndpointId", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
     }
 }
 

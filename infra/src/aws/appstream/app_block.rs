@@ -115,6 +115,40 @@ impl crate::ToJson for AppBlock {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppBlock {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DisplayName",
+                "Name",
+                "PackagingType",
+                "PostSetupScriptDetails",
+                "SetupScriptDetails",
+                "SourceS3Location",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            packaging_type: crate::from_json_optional(map, "PackagingType", path)?,
+            post_setup_script_details: crate::from_json_optional(
+                map,
+                "PostSetupScriptDetails",
+                path,
+            )?,
+            setup_script_details: crate::from_json_optional(map, "SetupScriptDetails", path)?,
+            source_s3_location: crate::from_json_required(map, "SourceS3Location", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppStream::AppBlock` (`Fn::GetAtt`).
 impl crate::Handle<AppBlock> {
     /// `Fn::GetAtt` `Arn`.
@@ -159,6 +193,17 @@ impl crate::ToJson for S3Location {
         crate::put(&mut out, "S3Bucket", &self.s3_bucket);
         crate::put_opt(&mut out, "S3Key", &self.s3_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Bucket", "S3Key"])?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_key: crate::from_json_optional(map, "S3Key", path)?,
+        })
     }
 }
 
@@ -218,6 +263,28 @@ impl crate::ToJson for ScriptDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScriptDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExecutableParameters",
+                "ExecutablePath",
+                "ScriptS3Location",
+                "TimeoutInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            executable_parameters: crate::from_json_optional(map, "ExecutableParameters", path)?,
+            executable_path: crate::from_json_required(map, "ExecutablePath", path)?,
+            script_s3_location: crate::from_json_required(map, "ScriptS3Location", path)?,
+            timeout_in_seconds: crate::from_json_required(map, "TimeoutInSeconds", path)?,
+        })
+    }
+}
+
 impl From<ScriptDetails> for Value<ScriptDetails> {
     fn from(value: ScriptDetails) -> Self {
         Value::Lit(value)
@@ -246,6 +313,17 @@ impl PackagingType {
 impl crate::ToJson for PackagingType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PackagingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("APPSTREAM2", Self::Appstream2), ("CUSTOM", Self::Custom)],
+        )
     }
 }
 

@@ -146,6 +146,48 @@ impl crate::ToJson for AppBlockBuilder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppBlockBuilder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessEndpoints",
+                "AppBlockArns",
+                "Description",
+                "DisableIMDSV1",
+                "DisplayName",
+                "EnableDefaultInternetAccess",
+                "IamRoleArn",
+                "InstanceType",
+                "Name",
+                "Platform",
+                "Tags",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            access_endpoints: crate::from_json_optional(map, "AccessEndpoints", path)?,
+            app_block_arns: crate::from_json_optional(map, "AppBlockArns", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            disable_imdsv1: crate::from_json_optional(map, "DisableIMDSV1", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            enable_default_internet_access: crate::from_json_optional(
+                map,
+                "EnableDefaultInternetAccess",
+                path,
+            )?,
+            iam_role_arn: crate::from_json_optional(map, "IamRoleArn", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            platform: crate::from_json_required(map, "Platform", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_config: crate::from_json_required(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppStream::AppBlockBuilder` (`Fn::GetAtt`).
 impl crate::Handle<AppBlockBuilder> {
     /// `Fn::GetAtt` `Arn`.
@@ -187,6 +229,17 @@ impl crate::ToJson for AccessEndpoint {
         crate::put(&mut out, "EndpointType", &self.endpoint_type);
         crate::put(&mut out, "VpceId", &self.vpce_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndpointType", "VpceId"])?;
+        Ok(Self {
+            endpoint_type: crate::from_json_required(map, "EndpointType", path)?,
+            vpce_id: crate::from_json_required(map, "VpceId", path)?,
+        })
     }
 }
 
@@ -236,6 +289,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -264,6 +328,13 @@ impl crate::ToJson for EndpointType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("STREAMING", Self::Streaming)])
+    }
+}
+
 impl From<EndpointType> for Value<EndpointType> {
     fn from(value: EndpointType) -> Self {
         Value::Lit(value)
@@ -289,6 +360,17 @@ impl PlatformType {
 impl crate::ToJson for PlatformType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlatformType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("WINDOWS_SERVER_2019", Self::WindowsServer2019)],
+        )
     }
 }
 

@@ -131,6 +131,44 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppBlockArn",
+                "AttributesToDelete",
+                "Description",
+                "DisplayName",
+                "IconS3Location",
+                "InstanceFamilies",
+                "LaunchParameters",
+                "LaunchPath",
+                "Name",
+                "Platforms",
+                "Tags",
+                "WorkingDirectory",
+            ],
+        )?;
+        Ok(Self {
+            app_block_arn: crate::from_json_required(map, "AppBlockArn", path)?,
+            attributes_to_delete: crate::from_json_optional(map, "AttributesToDelete", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            icon_s3_location: crate::from_json_required(map, "IconS3Location", path)?,
+            instance_families: crate::from_json_required(map, "InstanceFamilies", path)?,
+            launch_parameters: crate::from_json_optional(map, "LaunchParameters", path)?,
+            launch_path: crate::from_json_required(map, "LaunchPath", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            platforms: crate::from_json_required(map, "Platforms", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            working_directory: crate::from_json_optional(map, "WorkingDirectory", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppStream::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `Arn`.
@@ -169,6 +207,17 @@ impl crate::ToJson for S3Location {
         crate::put(&mut out, "S3Bucket", &self.s3_bucket);
         crate::put(&mut out, "S3Key", &self.s3_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Bucket", "S3Key"])?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_key: crate::from_json_required(map, "S3Key", path)?,
+        })
     }
 }
 
@@ -221,6 +270,27 @@ impl PlatformType {
 impl crate::ToJson for PlatformType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlatformType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMAZON_LINUX2", Self::AmazonLinux2),
+                ("RHEL8", Self::Rhel8),
+                ("ROCKY_LINUX8", Self::RockyLinux8),
+                ("UBUNTU_PRO_2404", Self::UbuntuPro2404),
+                ("WINDOWS", Self::Windows),
+                ("WINDOWS_SERVER_2016", Self::WindowsServer2016),
+                ("WINDOWS_SERVER_2019", Self::WindowsServer2019),
+                ("WINDOWS_SERVER_2022", Self::WindowsServer2022),
+                ("WINDOWS_SERVER_2025", Self::WindowsServer2025),
+            ],
+        )
     }
 }
 

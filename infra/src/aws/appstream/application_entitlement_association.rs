@@ -60,3 +60,19 @@ impl crate::ToJson for ApplicationEntitlementAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationEntitlementAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationIdentifier", "EntitlementName", "StackName"],
+        )?;
+        Ok(Self {
+            application_identifier: crate::from_json_required(map, "ApplicationIdentifier", path)?,
+            entitlement_name: crate::from_json_required(map, "EntitlementName", path)?,
+            stack_name: crate::from_json_required(map, "StackName", path)?,
+        })
+    }
+}

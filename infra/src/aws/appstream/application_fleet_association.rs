@@ -51,3 +51,14 @@ impl crate::ToJson for ApplicationFleetAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationFleetAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationArn", "FleetName"])?;
+        Ok(Self {
+            application_arn: crate::from_json_required(map, "ApplicationArn", path)?,
+            fleet_name: crate::from_json_required(map, "FleetName", path)?,
+        })
+    }
+}

@@ -82,6 +82,40 @@ impl crate::ToJson for DirectoryConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DirectoryConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateBasedAuthProperties",
+                "DirectoryName",
+                "OrganizationalUnitDistinguishedNames",
+                "ServiceAccountCredentials",
+            ],
+        )?;
+        Ok(Self {
+            certificate_based_auth_properties: crate::from_json_optional(
+                map,
+                "CertificateBasedAuthProperties",
+                path,
+            )?,
+            directory_name: crate::from_json_required(map, "DirectoryName", path)?,
+            organizational_unit_distinguished_names: crate::from_json_required(
+                map,
+                "OrganizationalUnitDistinguishedNames",
+                path,
+            )?,
+            service_account_credentials: crate::from_json_required(
+                map,
+                "ServiceAccountCredentials",
+                path,
+            )?,
+        })
+    }
+}
+
 /// A `CertificateBasedAuthProperties` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CertificateBasedAuthProperties {
@@ -126,6 +160,21 @@ impl crate::ToJson for CertificateBasedAuthProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateBasedAuthProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateAuthorityArn", "Status"])?;
+        Ok(Self {
+            certificate_authority_arn: crate::from_json_optional(
+                map,
+                "CertificateAuthorityArn",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<CertificateBasedAuthProperties> for Value<CertificateBasedAuthProperties> {
     fn from(value: CertificateBasedAuthProperties) -> Self {
         Value::Lit(value)
@@ -163,6 +212,17 @@ impl crate::ToJson for ServiceAccountCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceAccountCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccountName", "AccountPassword"])?;
+        Ok(Self {
+            account_name: crate::from_json_required(map, "AccountName", path)?,
+            account_password: crate::from_json_required(map, "AccountPassword", path)?,
+        })
+    }
+}
+
 impl From<ServiceAccountCredentials> for Value<ServiceAccountCredentials> {
     fn from(value: ServiceAccountCredentials) -> Self {
         Value::Lit(value)
@@ -194,6 +254,24 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("ENABLED", Self::Enabled),
+                (
+                    "ENABLED_NO_DIRECTORY_LOGIN_FALLBACK",
+                    Self::EnabledNoDirectoryLoginFallback,
+                ),
+            ],
+        )
     }
 }
 

@@ -71,6 +71,30 @@ impl crate::ToJson for Entitlement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Entitlement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppVisibility",
+                "Attributes",
+                "Description",
+                "Name",
+                "StackName",
+            ],
+        )?;
+        Ok(Self {
+            app_visibility: crate::from_json_required(map, "AppVisibility", path)?,
+            attributes: crate::from_json_required(map, "Attributes", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            stack_name: crate::from_json_required(map, "StackName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppStream::Entitlement` (`Fn::GetAtt`).
 impl crate::Handle<Entitlement> {
     /// `Fn::GetAtt` `CreatedTime`.
@@ -112,6 +136,17 @@ impl crate::ToJson for Attribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Attribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Attribute> for Value<Attribute> {
     fn from(value: Attribute) -> Self {
         Value::Lit(value)
@@ -140,6 +175,17 @@ impl AppVisibility {
 impl crate::ToJson for AppVisibility {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppVisibility {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ALL", Self::All), ("ASSOCIATED", Self::Associated)],
+        )
     }
 }
 

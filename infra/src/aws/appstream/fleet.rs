@@ -316,6 +316,98 @@ impl crate::ToJson for Fleet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Fleet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributesToDelete",
+                "ComputeCapacity",
+                "Description",
+                "DisableIMDSV1",
+                "DisconnectTimeoutInSeconds",
+                "DisplayName",
+                "DomainJoinInfo",
+                "EnableDefaultInternetAccess",
+                "FleetType",
+                "IamRoleArn",
+                "IdleDisconnectTimeoutInSeconds",
+                "ImageArn",
+                "ImageName",
+                "InstanceType",
+                "MaxConcurrentSessions",
+                "MaxSessionsPerInstance",
+                "MaxUserDurationInSeconds",
+                "Name",
+                "Platform",
+                "RootVolumeConfig",
+                "SessionScriptS3Location",
+                "StreamView",
+                "Tags",
+                "UsbDeviceFilterStrings",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            attributes_to_delete: crate::from_json_optional(map, "AttributesToDelete", path)?,
+            compute_capacity: crate::from_json_optional(map, "ComputeCapacity", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            disable_imdsv1: crate::from_json_optional(map, "DisableIMDSV1", path)?,
+            disconnect_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "DisconnectTimeoutInSeconds",
+                path,
+            )?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            domain_join_info: crate::from_json_optional(map, "DomainJoinInfo", path)?,
+            enable_default_internet_access: crate::from_json_optional(
+                map,
+                "EnableDefaultInternetAccess",
+                path,
+            )?,
+            fleet_type: crate::from_json_optional(map, "FleetType", path)?,
+            iam_role_arn: crate::from_json_optional(map, "IamRoleArn", path)?,
+            idle_disconnect_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "IdleDisconnectTimeoutInSeconds",
+                path,
+            )?,
+            image_arn: crate::from_json_optional(map, "ImageArn", path)?,
+            image_name: crate::from_json_optional(map, "ImageName", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            max_concurrent_sessions: crate::from_json_optional(map, "MaxConcurrentSessions", path)?,
+            max_sessions_per_instance: crate::from_json_optional(
+                map,
+                "MaxSessionsPerInstance",
+                path,
+            )?,
+            max_user_duration_in_seconds: crate::from_json_optional(
+                map,
+                "MaxUserDurationInSeconds",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            platform: crate::from_json_optional(map, "Platform", path)?,
+            root_volume_config: crate::from_json_optional(map, "RootVolumeConfig", path)?,
+            session_script_s3_location: crate::from_json_optional(
+                map,
+                "SessionScriptS3Location",
+                path,
+            )?,
+            stream_view: crate::from_json_optional(map, "StreamView", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            usb_device_filter_strings: crate::from_json_optional(
+                map,
+                "UsbDeviceFilterStrings",
+                path,
+            )?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppStream::Fleet` (`Fn::GetAtt`).
 impl crate::Handle<Fleet> {
     /// `Fn::GetAtt` `Arn`.
@@ -361,6 +453,17 @@ impl crate::ToJson for ComputeCapacity {
         crate::put_opt(&mut out, "DesiredInstances", &self.desired_instances);
         crate::put_opt(&mut out, "DesiredSessions", &self.desired_sessions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeCapacity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DesiredInstances", "DesiredSessions"])?;
+        Ok(Self {
+            desired_instances: crate::from_json_optional(map, "DesiredInstances", path)?,
+            desired_sessions: crate::from_json_optional(map, "DesiredSessions", path)?,
+        })
     }
 }
 
@@ -417,6 +520,25 @@ impl crate::ToJson for DomainJoinInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainJoinInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DirectoryName", "OrganizationalUnitDistinguishedName"],
+        )?;
+        Ok(Self {
+            directory_name: crate::from_json_optional(map, "DirectoryName", path)?,
+            organizational_unit_distinguished_name: crate::from_json_optional(
+                map,
+                "OrganizationalUnitDistinguishedName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DomainJoinInfo> for Value<DomainJoinInfo> {
     fn from(value: DomainJoinInfo) -> Self {
         Value::Lit(value)
@@ -448,6 +570,17 @@ impl crate::ToJson for S3Location {
         crate::put(&mut out, "S3Bucket", &self.s3_bucket);
         crate::put(&mut out, "S3Key", &self.s3_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Bucket", "S3Key"])?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_key: crate::from_json_required(map, "S3Key", path)?,
+        })
     }
 }
 
@@ -484,6 +617,16 @@ impl crate::ToJson for VolumeConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "VolumeSizeInGb", &self.volume_size_in_gb);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VolumeSizeInGb"])?;
+        Ok(Self {
+            volume_size_in_gb: crate::from_json_optional(map, "VolumeSizeInGb", path)?,
+        })
     }
 }
 
@@ -533,6 +676,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -576,6 +730,28 @@ impl AttributesToDeleteItem {
 impl crate::ToJson for AttributesToDeleteItem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributesToDeleteItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VPC_CONFIGURATION", Self::VpcConfiguration),
+                (
+                    "VPC_CONFIGURATION_SECURITY_GROUP_IDS",
+                    Self::VpcConfigurationSecurityGroupIds,
+                ),
+                ("DOMAIN_JOIN_INFO", Self::DomainJoinInfo),
+                ("IAM_ROLE_ARN", Self::IamRoleArn),
+                ("USB_DEVICE_FILTER_STRINGS", Self::UsbDeviceFilterStrings),
+                ("SESSION_SCRIPT_S3_LOCATION", Self::SessionScriptS3Location),
+                ("MAX_SESSIONS_PER_INSTANCE", Self::MaxSessionsPerInstance),
+            ],
+        )
     }
 }
 
@@ -631,6 +807,27 @@ impl crate::ToJson for Platform {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Platform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMAZON_LINUX2", Self::AmazonLinux2),
+                ("RHEL8", Self::Rhel8),
+                ("ROCKY_LINUX8", Self::RockyLinux8),
+                ("UBUNTU_PRO_2404", Self::UbuntuPro2404),
+                ("WINDOWS", Self::Windows),
+                ("WINDOWS_SERVER_2016", Self::WindowsServer2016),
+                ("WINDOWS_SERVER_2019", Self::WindowsServer2019),
+                ("WINDOWS_SERVER_2022", Self::WindowsServer2022),
+                ("WINDOWS_SERVER_2025", Self::WindowsServer2025),
+            ],
+        )
+    }
+}
+
 impl From<Platform> for Value<Platform> {
     fn from(value: Platform) -> Self {
         Value::Lit(value)
@@ -659,6 +856,17 @@ impl StreamView {
 impl crate::ToJson for StreamView {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamView {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("APP", Self::App), ("DESKTOP", Self::Desktop)],
+        )
     }
 }
 

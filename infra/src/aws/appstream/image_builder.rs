@@ -210,6 +210,58 @@ impl crate::ToJson for ImageBuilder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageBuilder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessEndpoints",
+                "AppstreamAgentVersion",
+                "Description",
+                "DisableIMDSV1",
+                "DisplayName",
+                "DomainJoinInfo",
+                "EnableDefaultInternetAccess",
+                "IamRoleArn",
+                "ImageArn",
+                "ImageName",
+                "InstanceType",
+                "Name",
+                "RootVolumeConfig",
+                "SoftwaresToInstall",
+                "SoftwaresToUninstall",
+                "Tags",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            access_endpoints: crate::from_json_optional(map, "AccessEndpoints", path)?,
+            appstream_agent_version: crate::from_json_optional(map, "AppstreamAgentVersion", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            disable_imdsv1: crate::from_json_optional(map, "DisableIMDSV1", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            domain_join_info: crate::from_json_optional(map, "DomainJoinInfo", path)?,
+            enable_default_internet_access: crate::from_json_optional(
+                map,
+                "EnableDefaultInternetAccess",
+                path,
+            )?,
+            iam_role_arn: crate::from_json_optional(map, "IamRoleArn", path)?,
+            image_arn: crate::from_json_optional(map, "ImageArn", path)?,
+            image_name: crate::from_json_optional(map, "ImageName", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            root_volume_config: crate::from_json_optional(map, "RootVolumeConfig", path)?,
+            softwares_to_install: crate::from_json_optional(map, "SoftwaresToInstall", path)?,
+            softwares_to_uninstall: crate::from_json_optional(map, "SoftwaresToUninstall", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppStream::ImageBuilder` (`Fn::GetAtt`).
 impl crate::Handle<ImageBuilder> {
     /// `Fn::GetAtt` `StreamingUrl`.
@@ -246,6 +298,17 @@ impl crate::ToJson for AccessEndpoint {
         crate::put(&mut out, "EndpointType", &self.endpoint_type);
         crate::put(&mut out, "VpceId", &self.vpce_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndpointType", "VpceId"])?;
+        Ok(Self {
+            endpoint_type: crate::from_json_required(map, "EndpointType", path)?,
+            vpce_id: crate::from_json_required(map, "VpceId", path)?,
+        })
     }
 }
 
@@ -302,6 +365,25 @@ impl crate::ToJson for DomainJoinInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainJoinInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DirectoryName", "OrganizationalUnitDistinguishedName"],
+        )?;
+        Ok(Self {
+            directory_name: crate::from_json_optional(map, "DirectoryName", path)?,
+            organizational_unit_distinguished_name: crate::from_json_optional(
+                map,
+                "OrganizationalUnitDistinguishedName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DomainJoinInfo> for Value<DomainJoinInfo> {
     fn from(value: DomainJoinInfo) -> Self {
         Value::Lit(value)
@@ -335,6 +417,16 @@ impl crate::ToJson for VolumeConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "VolumeSizeInGb", &self.volume_size_in_gb);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VolumeSizeInGb"])?;
+        Ok(Self {
+            volume_size_in_gb: crate::from_json_optional(map, "VolumeSizeInGb", path)?,
+        })
     }
 }
 
@@ -384,6 +476,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -409,6 +512,13 @@ impl EndpointType {
 impl crate::ToJson for EndpointType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("STREAMING", Self::Streaming)])
     }
 }
 

@@ -225,6 +225,60 @@ impl crate::ToJson for Stack {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stack {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessEndpoints",
+                "AgentAccessConfig",
+                "ApplicationSettings",
+                "AttributesToDelete",
+                "ContentRedirection",
+                "DeleteStorageConnectors",
+                "Description",
+                "DisplayName",
+                "EmbedHostDomains",
+                "FeedbackURL",
+                "Name",
+                "RedirectURL",
+                "StorageConnectors",
+                "StreamingExperienceSettings",
+                "Tags",
+                "UserSettings",
+            ],
+        )?;
+        Ok(Self {
+            access_endpoints: crate::from_json_optional(map, "AccessEndpoints", path)?,
+            agent_access_config: crate::from_json_optional(map, "AgentAccessConfig", path)?,
+            application_settings: crate::from_json_optional(map, "ApplicationSettings", path)?,
+            attributes_to_delete: crate::from_json_optional(map, "AttributesToDelete", path)?,
+            content_redirection: crate::from_json_optional(map, "ContentRedirection", path)?,
+            delete_storage_connectors: crate::from_json_optional(
+                map,
+                "DeleteStorageConnectors",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            embed_host_domains: crate::from_json_optional(map, "EmbedHostDomains", path)?,
+            feedback_url: crate::from_json_optional(map, "FeedbackURL", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            redirect_url: crate::from_json_optional(map, "RedirectURL", path)?,
+            storage_connectors: crate::from_json_optional(map, "StorageConnectors", path)?,
+            streaming_experience_settings: crate::from_json_optional(
+                map,
+                "StreamingExperienceSettings",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_settings: crate::from_json_optional(map, "UserSettings", path)?,
+        })
+    }
+}
+
 /// Describes an interface VPC endpoint (interface endpoint) that lets you create a private
 /// connection between the virtual private cloud (VPC) that you specify and AppStream 2.0.
 /// When you specify an interface endpoint for a stack, users of the stack can connect to
@@ -258,6 +312,17 @@ impl crate::ToJson for AccessEndpoint {
         crate::put(&mut out, "EndpointType", &self.endpoint_type);
         crate::put(&mut out, "VpceId", &self.vpce_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndpointType", "VpceId"])?;
+        Ok(Self {
+            endpoint_type: crate::from_json_required(map, "EndpointType", path)?,
+            vpce_id: crate::from_json_required(map, "VpceId", path)?,
+        })
     }
 }
 
@@ -343,6 +408,36 @@ impl crate::ToJson for AgentAccessConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentAccessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "S3BucketArn",
+                "ScreenImageFormat",
+                "ScreenResolution",
+                "ScreenshotsUploadEnabled",
+                "Settings",
+                "UserControlMode",
+            ],
+        )?;
+        Ok(Self {
+            s3_bucket_arn: crate::from_json_optional(map, "S3BucketArn", path)?,
+            screen_image_format: crate::from_json_required(map, "ScreenImageFormat", path)?,
+            screen_resolution: crate::from_json_required(map, "ScreenResolution", path)?,
+            screenshots_upload_enabled: crate::from_json_optional(
+                map,
+                "ScreenshotsUploadEnabled",
+                path,
+            )?,
+            settings: crate::from_json_required(map, "Settings", path)?,
+            user_control_mode: crate::from_json_optional(map, "UserControlMode", path)?,
+        })
+    }
+}
+
 impl From<AgentAccessConfig> for Value<AgentAccessConfig> {
     fn from(value: AgentAccessConfig) -> Self {
         Value::Lit(value)
@@ -384,6 +479,17 @@ impl crate::ToJson for AgentAccessSetting {
         crate::put(&mut out, "AgentAction", &self.agent_action);
         crate::put(&mut out, "Permission", &self.permission);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentAccessSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AgentAction", "Permission"])?;
+        Ok(Self {
+            agent_action: crate::from_json_required(map, "AgentAction", path)?,
+            permission: crate::from_json_required(map, "Permission", path)?,
+        })
     }
 }
 
@@ -430,6 +536,17 @@ impl crate::ToJson for ApplicationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "SettingsGroup"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            settings_group: crate::from_json_optional(map, "SettingsGroup", path)?,
+        })
+    }
+}
+
 impl From<ApplicationSettings> for Value<ApplicationSettings> {
     fn from(value: ApplicationSettings) -> Self {
         Value::Lit(value)
@@ -464,6 +581,16 @@ impl crate::ToJson for ContentRedirection {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "HostToClient", &self.host_to_client);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentRedirection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HostToClient"])?;
+        Ok(Self {
+            host_to_client: crate::from_json_optional(map, "HostToClient", path)?,
+        })
     }
 }
 
@@ -517,6 +644,22 @@ impl crate::ToJson for StorageConnector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageConnector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConnectorType", "Domains", "ResourceIdentifier"],
+        )?;
+        Ok(Self {
+            connector_type: crate::from_json_required(map, "ConnectorType", path)?,
+            domains: crate::from_json_optional(map, "Domains", path)?,
+            resource_identifier: crate::from_json_optional(map, "ResourceIdentifier", path)?,
+        })
+    }
+}
+
 impl From<StorageConnector> for Value<StorageConnector> {
     fn from(value: StorageConnector) -> Self {
         Value::Lit(value)
@@ -552,6 +695,16 @@ impl crate::ToJson for StreamingExperienceSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PreferredProtocol", &self.preferred_protocol);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamingExperienceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PreferredProtocol"])?;
+        Ok(Self {
+            preferred_protocol: crate::from_json_optional(map, "PreferredProtocol", path)?,
+        })
     }
 }
 
@@ -602,6 +755,18 @@ impl crate::ToJson for UrlRedirectionConfig {
         crate::put_opt(&mut out, "DeniedUrls", &self.denied_urls);
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UrlRedirectionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedUrls", "DeniedUrls", "Enabled"])?;
+        Ok(Self {
+            allowed_urls: crate::from_json_optional(map, "AllowedUrls", path)?,
+            denied_urls: crate::from_json_optional(map, "DeniedUrls", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -658,6 +823,18 @@ impl crate::ToJson for UserSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "MaximumLength", "Permission"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            maximum_length: crate::from_json_optional(map, "MaximumLength", path)?,
+            permission: crate::from_json_required(map, "Permission", path)?,
+        })
+    }
+}
+
 impl From<UserSetting> for Value<UserSetting> {
     fn from(value: UserSetting) -> Self {
         Value::Lit(value)
@@ -707,6 +884,32 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTO_TIME_ZONE_REDIRECTION", Self::AutoTimeZoneRedirection),
+                (
+                    "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
+                    Self::ClipboardCopyFromLocalDevice,
+                ),
+                (
+                    "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
+                    Self::ClipboardCopyToLocalDevice,
+                ),
+                ("DOMAIN_PASSWORD_SIGNIN", Self::DomainPasswordSignin),
+                ("DOMAIN_SMART_CARD_SIGNIN", Self::DomainSmartCardSignin),
+                ("FILE_DOWNLOAD", Self::FileDownload),
+                ("FILE_UPLOAD", Self::FileUpload),
+                ("PRINTING_TO_LOCAL_DEVICE", Self::PrintingToLocalDevice),
+            ],
+        )
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -747,6 +950,21 @@ impl crate::ToJson for AgentAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COMPUTER_INPUT", Self::ComputerInput),
+                ("COMPUTER_VISION", Self::ComputerVision),
+                ("FORWARD_MCP_TOOLS", Self::ForwardMcpTools),
+            ],
+        )
+    }
+}
+
 impl From<AgentAction> for Value<AgentAction> {
     fn from(value: AgentAction) -> Self {
         Value::Lit(value)
@@ -781,6 +999,21 @@ impl crate::ToJson for ConnectorType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GOOGLE_DRIVE", Self::GoogleDrive),
+                ("HOMEFOLDERS", Self::Homefolders),
+                ("ONE_DRIVE", Self::OneDrive),
+            ],
+        )
+    }
+}
+
 impl From<ConnectorType> for Value<ConnectorType> {
     fn from(value: ConnectorType) -> Self {
         Value::Lit(value)
@@ -806,6 +1039,13 @@ impl EndpointType {
 impl crate::ToJson for EndpointType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("STREAMING", Self::Streaming)])
     }
 }
 
@@ -840,6 +1080,17 @@ impl crate::ToJson for Permission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
+    }
+}
+
 impl From<Permission> for Value<Permission> {
     fn from(value: Permission) -> Self {
         Value::Lit(value)
@@ -868,6 +1119,13 @@ impl PreferredProtocol {
 impl crate::ToJson for PreferredProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreferredProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TCP", Self::Tcp), ("UDP", Self::Udp)])
     }
 }
 
@@ -902,6 +1160,13 @@ impl crate::ToJson for ScreenImageFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScreenImageFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("JPEG", Self::Jpeg), ("PNG", Self::Png)])
+    }
+}
+
 impl From<ScreenImageFormat> for Value<ScreenImageFormat> {
     fn from(value: ScreenImageFormat) -> Self {
         Value::Lit(value)
@@ -927,6 +1192,13 @@ impl ScreenResolution {
 impl crate::ToJson for ScreenResolution {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScreenResolution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("W_1280xH_720", Self::W1280xH720)])
     }
 }
 
@@ -965,6 +1237,21 @@ impl crate::ToJson for UserControlMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserControlMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("VIEW_ONLY", Self::ViewOnly),
+                ("VIEW_STOP", Self::ViewStop),
+            ],
+        )
+    }
+}
+
 impl From<UserControlMode> for Value<UserControlMode> {
     fn from(value: UserControlMode) -> Self {
         Value::Lit(value)
@@ -993,6 +1280,17 @@ impl UserSettingPermission {
 impl crate::ToJson for UserSettingPermission {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserSettingPermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 

@@ -50,3 +50,14 @@ impl crate::ToJson for StackFleetAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackFleetAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FleetName", "StackName"])?;
+        Ok(Self {
+            fleet_name: crate::from_json_required(map, "FleetName", path)?,
+            stack_name: crate::from_json_required(map, "StackName", path)?,
+        })
+    }
+}

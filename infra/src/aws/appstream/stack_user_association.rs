@@ -74,3 +74,25 @@ impl crate::ToJson for StackUserAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackUserAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationType",
+                "SendEmailNotification",
+                "StackName",
+                "UserName",
+            ],
+        )?;
+        Ok(Self {
+            authentication_type: crate::from_json_required(map, "AuthenticationType", path)?,
+            send_email_notification: crate::from_json_optional(map, "SendEmailNotification", path)?,
+            stack_name: crate::from_json_required(map, "StackName", path)?,
+            user_name: crate::from_json_required(map, "UserName", path)?,
+        })
+    }
+}

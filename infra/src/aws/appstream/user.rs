@@ -86,6 +86,30 @@ impl crate::ToJson for User {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for User {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationType",
+                "FirstName",
+                "LastName",
+                "MessageAction",
+                "UserName",
+            ],
+        )?;
+        Ok(Self {
+            authentication_type: crate::from_json_required(map, "AuthenticationType", path)?,
+            first_name: crate::from_json_optional(map, "FirstName", path)?,
+            last_name: crate::from_json_optional(map, "LastName", path)?,
+            message_action: crate::from_json_optional(map, "MessageAction", path)?,
+            user_name: crate::from_json_required(map, "UserName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppStream::User` (`Fn::GetAtt`).
 impl crate::Handle<User> {
     /// `Fn::GetAtt` `Arn`. Returns the Amazon Resource Name (ARN) for the Amazon AppStream User
@@ -126,6 +150,22 @@ impl crate::ToJson for AuthenticationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("API", Self::Api),
+                ("AWS_AD", Self::AwsAd),
+                ("SAML", Self::Saml),
+                ("USERPOOL", Self::Userpool),
+            ],
+        )
+    }
+}
+
 impl From<AuthenticationType> for Value<AuthenticationType> {
     fn from(value: AuthenticationType) -> Self {
         Value::Lit(value)
@@ -156,6 +196,17 @@ impl MessageAction {
 impl crate::ToJson for MessageAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RESEND", Self::Resend), ("SUPPRESS", Self::Suppress)],
+        )
     }
 }
 

@@ -74,6 +74,20 @@ impl crate::ToJson for Api {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Api {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EventConfig", "Name", "OwnerContact", "Tags"])?;
+        Ok(Self {
+            event_config: crate::from_json_optional(map, "EventConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            owner_contact: crate::from_json_optional(map, "OwnerContact", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::Api` (`Fn::GetAtt`).
 impl crate::Handle<Api> {
     /// `Fn::GetAtt` `ApiArn`. The Amazon Resource Name (ARN) of the AppSync Api
@@ -127,6 +141,16 @@ impl crate::ToJson for AuthMode {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AuthType", &self.auth_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthType"])?;
+        Ok(Self {
+            auth_type: crate::from_json_optional(map, "AuthType", path)?,
+        })
     }
 }
 
@@ -204,6 +228,32 @@ impl crate::ToJson for AuthProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthType",
+                "CognitoConfig",
+                "LambdaAuthorizerConfig",
+                "OpenIDConnectConfig",
+            ],
+        )?;
+        Ok(Self {
+            auth_type: crate::from_json_required(map, "AuthType", path)?,
+            cognito_config: crate::from_json_optional(map, "CognitoConfig", path)?,
+            lambda_authorizer_config: crate::from_json_optional(
+                map,
+                "LambdaAuthorizerConfig",
+                path,
+            )?,
+            open_id_connect_config: crate::from_json_optional(map, "OpenIDConnectConfig", path)?,
+        })
+    }
+}
+
 impl From<AuthProvider> for Value<AuthProvider> {
     fn from(value: AuthProvider) -> Self {
         Value::Lit(value)
@@ -249,6 +299,19 @@ impl crate::ToJson for CognitoConfig {
         crate::put(&mut out, "AwsRegion", &self.aws_region);
         crate::put(&mut out, "UserPoolId", &self.user_pool_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CognitoConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AppIdClientRegex", "AwsRegion", "UserPoolId"])?;
+        Ok(Self {
+            app_id_client_regex: crate::from_json_optional(map, "AppIdClientRegex", path)?,
+            aws_region: crate::from_json_required(map, "AwsRegion", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+        })
     }
 }
 
@@ -317,6 +380,38 @@ impl crate::ToJson for EventConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthProviders",
+                "ConnectionAuthModes",
+                "DefaultPublishAuthModes",
+                "DefaultSubscribeAuthModes",
+                "LogConfig",
+            ],
+        )?;
+        Ok(Self {
+            auth_providers: crate::from_json_required(map, "AuthProviders", path)?,
+            connection_auth_modes: crate::from_json_required(map, "ConnectionAuthModes", path)?,
+            default_publish_auth_modes: crate::from_json_required(
+                map,
+                "DefaultPublishAuthModes",
+                path,
+            )?,
+            default_subscribe_auth_modes: crate::from_json_required(
+                map,
+                "DefaultSubscribeAuthModes",
+                path,
+            )?,
+            log_config: crate::from_json_optional(map, "LogConfig", path)?,
+        })
+    }
+}
+
 impl From<EventConfig> for Value<EventConfig> {
     fn from(value: EventConfig) -> Self {
         Value::Lit(value)
@@ -355,6 +450,21 @@ impl crate::ToJson for EventLogConfig {
         );
         crate::put(&mut out, "LogLevel", &self.log_level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventLogConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogsRoleArn", "LogLevel"])?;
+        Ok(Self {
+            cloud_watch_logs_role_arn: crate::from_json_required(
+                map,
+                "CloudWatchLogsRoleArn",
+                path,
+            )?,
+            log_level: crate::from_json_required(map, "LogLevel", path)?,
+        })
     }
 }
 
@@ -418,6 +528,34 @@ impl crate::ToJson for LambdaAuthorizerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaAuthorizerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizerResultTtlInSeconds",
+                "AuthorizerUri",
+                "IdentityValidationExpression",
+            ],
+        )?;
+        Ok(Self {
+            authorizer_result_ttl_in_seconds: crate::from_json_optional(
+                map,
+                "AuthorizerResultTtlInSeconds",
+                path,
+            )?,
+            authorizer_uri: crate::from_json_required(map, "AuthorizerUri", path)?,
+            identity_validation_expression: crate::from_json_optional(
+                map,
+                "IdentityValidationExpression",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LambdaAuthorizerConfig> for Value<LambdaAuthorizerConfig> {
     fn from(value: LambdaAuthorizerConfig) -> Self {
         Value::Lit(value)
@@ -478,6 +616,20 @@ impl crate::ToJson for OpenIdConnectConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenIdConnectConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AuthTTL", "ClientId", "IatTTL", "Issuer"])?;
+        Ok(Self {
+            auth_ttl: crate::from_json_optional(map, "AuthTTL", path)?,
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            iat_ttl: crate::from_json_optional(map, "IatTTL", path)?,
+            issuer: crate::from_json_required(map, "Issuer", path)?,
+        })
+    }
+}
+
 impl From<OpenIdConnectConfig> for Value<OpenIdConnectConfig> {
     fn from(value: OpenIdConnectConfig) -> Self {
         Value::Lit(value)
@@ -518,6 +670,23 @@ impl crate::ToJson for AuthenticationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMAZON_COGNITO_USER_POOLS", Self::AmazonCognitoUserPools),
+                ("AWS_IAM", Self::AwsIam),
+                ("API_KEY", Self::ApiKey),
+                ("OPENID_CONNECT", Self::OpenidConnect),
+                ("AWS_LAMBDA", Self::AwsLambda),
+            ],
+        )
+    }
+}
+
 impl From<AuthenticationType> for Value<AuthenticationType> {
     fn from(value: AuthenticationType) -> Self {
         Value::Lit(value)
@@ -555,6 +724,23 @@ impl EventLogLevel {
 impl crate::ToJson for EventLogLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventLogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("ERROR", Self::Error),
+                ("ALL", Self::All),
+                ("INFO", Self::Info),
+                ("DEBUG", Self::Debug),
+            ],
+        )
     }
 }
 

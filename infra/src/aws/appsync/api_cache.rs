@@ -104,6 +104,42 @@ impl crate::ToJson for ApiCache {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiCache {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiCachingBehavior",
+                "ApiId",
+                "AtRestEncryptionEnabled",
+                "HealthMetricsConfig",
+                "TransitEncryptionEnabled",
+                "Ttl",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            api_caching_behavior: crate::from_json_required(map, "ApiCachingBehavior", path)?,
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            at_rest_encryption_enabled: crate::from_json_optional(
+                map,
+                "AtRestEncryptionEnabled",
+                path,
+            )?,
+            health_metrics_config: crate::from_json_optional(map, "HealthMetricsConfig", path)?,
+            transit_encryption_enabled: crate::from_json_optional(
+                map,
+                "TransitEncryptionEnabled",
+                path,
+            )?,
+            ttl: crate::from_json_required(map, "Ttl", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::ApiCache` (`Fn::GetAtt`).
 impl crate::Handle<ApiCache> {
     /// `Fn::GetAtt` `Id`. The CloudFormation primary identifier for an ApiCache. Mirrors ApiId
@@ -143,6 +179,21 @@ impl crate::ToJson for ApiCachingBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiCachingBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FULL_REQUEST_CACHING", Self::FullRequestCaching),
+                ("OPERATION_LEVEL_CACHING", Self::OperationLevelCaching),
+                ("PER_RESOLVER_CACHING", Self::PerResolverCaching),
+            ],
+        )
+    }
+}
+
 impl From<ApiCachingBehavior> for Value<ApiCachingBehavior> {
     fn from(value: ApiCachingBehavior) -> Self {
         Value::Lit(value)
@@ -172,6 +223,17 @@ impl HealthMetricsConfig {
 impl crate::ToJson for HealthMetricsConfig {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthMetricsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 
@@ -242,6 +304,33 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LARGE", Self::Large),
+                ("LARGE_12X", Self::Large12x),
+                ("LARGE_2X", Self::Large2x),
+                ("LARGE_4X", Self::Large4x),
+                ("LARGE_8X", Self::Large8x),
+                ("MEDIUM", Self::Medium),
+                ("R4_2XLARGE", Self::R42xlarge),
+                ("R4_4XLARGE", Self::R44xlarge),
+                ("R4_8XLARGE", Self::R48xlarge),
+                ("R4_LARGE", Self::R4Large),
+                ("R4_XLARGE", Self::R4Xlarge),
+                ("SMALL", Self::Small),
+                ("T2_MEDIUM", Self::T2Medium),
+                ("T2_SMALL", Self::T2Small),
+                ("XLARGE", Self::Xlarge),
+            ],
+        )
     }
 }
 

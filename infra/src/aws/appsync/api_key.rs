@@ -66,6 +66,18 @@ impl crate::ToJson for ApiKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiId", "Description", "Expires"])?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            expires: crate::from_json_optional(map, "Expires", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::ApiKey` (`Fn::GetAtt`).
 impl crate::Handle<ApiKey> {
     /// `Fn::GetAtt` `ApiKey`. The API key.

@@ -109,6 +109,36 @@ impl crate::ToJson for ChannelNamespace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelNamespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiId",
+                "CodeHandlers",
+                "CodeS3Location",
+                "HandlerConfigs",
+                "Name",
+                "PublishAuthModes",
+                "SubscribeAuthModes",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            code_handlers: crate::from_json_optional(map, "CodeHandlers", path)?,
+            code_s3_location: crate::from_json_optional(map, "CodeS3Location", path)?,
+            handler_configs: crate::from_json_optional(map, "HandlerConfigs", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            publish_auth_modes: crate::from_json_optional(map, "PublishAuthModes", path)?,
+            subscribe_auth_modes: crate::from_json_optional(map, "SubscribeAuthModes", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::ChannelNamespace` (`Fn::GetAtt`).
 impl crate::Handle<ChannelNamespace> {
     /// `Fn::GetAtt` `ChannelNamespaceArn`. The Amazon Resource Name (ARN) for the Channel
@@ -146,6 +176,16 @@ impl crate::ToJson for AuthMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthType"])?;
+        Ok(Self {
+            auth_type: crate::from_json_optional(map, "AuthType", path)?,
+        })
+    }
+}
+
 impl From<AuthMode> for Value<AuthMode> {
     fn from(value: AuthMode) -> Self {
         Value::Lit(value)
@@ -180,6 +220,17 @@ impl crate::ToJson for HandlerConfig {
         crate::put(&mut out, "Behavior", &self.behavior);
         crate::put(&mut out, "Integration", &self.integration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HandlerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Behavior", "Integration"])?;
+        Ok(Self {
+            behavior: crate::from_json_required(map, "Behavior", path)?,
+            integration: crate::from_json_required(map, "Integration", path)?,
+        })
     }
 }
 
@@ -229,6 +280,17 @@ impl crate::ToJson for HandlerConfigs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HandlerConfigs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OnPublish", "OnSubscribe"])?;
+        Ok(Self {
+            on_publish: crate::from_json_optional(map, "OnPublish", path)?,
+            on_subscribe: crate::from_json_optional(map, "OnSubscribe", path)?,
+        })
+    }
+}
+
 impl From<HandlerConfigs> for Value<HandlerConfigs> {
     fn from(value: HandlerConfigs) -> Self {
         Value::Lit(value)
@@ -269,6 +331,17 @@ impl crate::ToJson for Integration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Integration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataSourceName", "LambdaConfig"])?;
+        Ok(Self {
+            data_source_name: crate::from_json_required(map, "DataSourceName", path)?,
+            lambda_config: crate::from_json_optional(map, "LambdaConfig", path)?,
+        })
+    }
+}
+
 impl From<Integration> for Value<Integration> {
     fn from(value: Integration) -> Self {
         Value::Lit(value)
@@ -296,6 +369,16 @@ impl crate::ToJson for LambdaConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InvokeType", &self.invoke_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InvokeType"])?;
+        Ok(Self {
+            invoke_type: crate::from_json_required(map, "InvokeType", path)?,
+        })
     }
 }
 
@@ -339,6 +422,23 @@ impl crate::ToJson for AuthenticationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMAZON_COGNITO_USER_POOLS", Self::AmazonCognitoUserPools),
+                ("AWS_IAM", Self::AwsIam),
+                ("API_KEY", Self::ApiKey),
+                ("OPENID_CONNECT", Self::OpenidConnect),
+                ("AWS_LAMBDA", Self::AwsLambda),
+            ],
+        )
+    }
+}
+
 impl From<AuthenticationType> for Value<AuthenticationType> {
     fn from(value: AuthenticationType) -> Self {
         Value::Lit(value)
@@ -370,6 +470,17 @@ impl crate::ToJson for HandlerBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HandlerBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CODE", Self::Code), ("DIRECT", Self::Direct)],
+        )
+    }
+}
+
 impl From<HandlerBehavior> for Value<HandlerBehavior> {
     fn from(value: HandlerBehavior) -> Self {
         Value::Lit(value)
@@ -398,6 +509,20 @@ impl InvokeType {
 impl crate::ToJson for InvokeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InvokeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("REQUEST_RESPONSE", Self::RequestResponse),
+                ("EVENT", Self::Event),
+            ],
+        )
     }
 }
 

@@ -179,6 +179,54 @@ impl crate::ToJson for DataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiId",
+                "Description",
+                "DynamoDBConfig",
+                "ElasticsearchConfig",
+                "EventBridgeConfig",
+                "HttpConfig",
+                "LambdaConfig",
+                "MetricsConfig",
+                "Name",
+                "OpenSearchServiceConfig",
+                "RelationalDatabaseConfig",
+                "ServiceRoleArn",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            dynamo_db_config: crate::from_json_optional(map, "DynamoDBConfig", path)?,
+            elasticsearch_config: crate::from_json_optional(map, "ElasticsearchConfig", path)?,
+            event_bridge_config: crate::from_json_optional(map, "EventBridgeConfig", path)?,
+            http_config: crate::from_json_optional(map, "HttpConfig", path)?,
+            lambda_config: crate::from_json_optional(map, "LambdaConfig", path)?,
+            metrics_config: crate::from_json_optional(map, "MetricsConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            open_search_service_config: crate::from_json_optional(
+                map,
+                "OpenSearchServiceConfig",
+                path,
+            )?,
+            relational_database_config: crate::from_json_optional(
+                map,
+                "RelationalDatabaseConfig",
+                path,
+            )?,
+            service_role_arn: crate::from_json_optional(map, "ServiceRoleArn", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::DataSource` (`Fn::GetAtt`).
 impl crate::Handle<DataSource> {
     /// `Fn::GetAtt` `DataSourceArn`. The Amazon Resource Name (ARN) of the API key, such as
@@ -219,6 +267,17 @@ impl crate::ToJson for AuthorizationConfig {
         crate::put(&mut out, "AuthorizationType", &self.authorization_type);
         crate::put_opt(&mut out, "AwsIamConfig", &self.aws_iam_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthorizationType", "AwsIamConfig"])?;
+        Ok(Self {
+            authorization_type: crate::from_json_required(map, "AuthorizationType", path)?,
+            aws_iam_config: crate::from_json_optional(map, "AwsIamConfig", path)?,
+        })
     }
 }
 
@@ -269,6 +328,17 @@ impl crate::ToJson for AwsIamConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsIamConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SigningRegion", "SigningServiceName"])?;
+        Ok(Self {
+            signing_region: crate::from_json_optional(map, "SigningRegion", path)?,
+            signing_service_name: crate::from_json_optional(map, "SigningServiceName", path)?,
+        })
+    }
+}
+
 impl From<AwsIamConfig> for Value<AwsIamConfig> {
     fn from(value: AwsIamConfig) -> Self {
         Value::Lit(value)
@@ -310,6 +380,22 @@ impl crate::ToJson for DeltaSyncConfig {
         crate::put(&mut out, "DeltaSyncTableName", &self.delta_sync_table_name);
         crate::put(&mut out, "DeltaSyncTableTTL", &self.delta_sync_table_ttl);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeltaSyncConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BaseTableTTL", "DeltaSyncTableName", "DeltaSyncTableTTL"],
+        )?;
+        Ok(Self {
+            base_table_ttl: crate::from_json_required(map, "BaseTableTTL", path)?,
+            delta_sync_table_name: crate::from_json_required(map, "DeltaSyncTableName", path)?,
+            delta_sync_table_ttl: crate::from_json_required(map, "DeltaSyncTableTTL", path)?,
+        })
     }
 }
 
@@ -382,6 +468,30 @@ impl crate::ToJson for DynamoDbConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynamoDbConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsRegion",
+                "DeltaSyncConfig",
+                "TableName",
+                "UseCallerCredentials",
+                "Versioned",
+            ],
+        )?;
+        Ok(Self {
+            aws_region: crate::from_json_required(map, "AwsRegion", path)?,
+            delta_sync_config: crate::from_json_optional(map, "DeltaSyncConfig", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+            use_caller_credentials: crate::from_json_optional(map, "UseCallerCredentials", path)?,
+            versioned: crate::from_json_optional(map, "Versioned", path)?,
+        })
+    }
+}
+
 impl From<DynamoDbConfig> for Value<DynamoDbConfig> {
     fn from(value: DynamoDbConfig) -> Self {
         Value::Lit(value)
@@ -416,6 +526,17 @@ impl crate::ToJson for ElasticsearchConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticsearchConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsRegion", "Endpoint"])?;
+        Ok(Self {
+            aws_region: crate::from_json_required(map, "AwsRegion", path)?,
+            endpoint: crate::from_json_required(map, "Endpoint", path)?,
+        })
+    }
+}
+
 impl From<ElasticsearchConfig> for Value<ElasticsearchConfig> {
     fn from(value: ElasticsearchConfig) -> Self {
         Value::Lit(value)
@@ -443,6 +564,16 @@ impl crate::ToJson for EventBridgeConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EventBusArn", &self.event_bus_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBridgeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventBusArn"])?;
+        Ok(Self {
+            event_bus_arn: crate::from_json_required(map, "EventBusArn", path)?,
+        })
     }
 }
 
@@ -486,6 +617,17 @@ impl crate::ToJson for HttpConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthorizationConfig", "Endpoint"])?;
+        Ok(Self {
+            authorization_config: crate::from_json_optional(map, "AuthorizationConfig", path)?,
+            endpoint: crate::from_json_required(map, "Endpoint", path)?,
+        })
+    }
+}
+
 impl From<HttpConfig> for Value<HttpConfig> {
     fn from(value: HttpConfig) -> Self {
         Value::Lit(value)
@@ -513,6 +655,16 @@ impl crate::ToJson for LambdaConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LambdaFunctionArn", &self.lambda_function_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaFunctionArn"])?;
+        Ok(Self {
+            lambda_function_arn: crate::from_json_required(map, "LambdaFunctionArn", path)?,
+        })
     }
 }
 
@@ -547,6 +699,17 @@ impl crate::ToJson for OpenSearchServiceConfig {
         crate::put(&mut out, "AwsRegion", &self.aws_region);
         crate::put(&mut out, "Endpoint", &self.endpoint);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenSearchServiceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsRegion", "Endpoint"])?;
+        Ok(Self {
+            aws_region: crate::from_json_required(map, "AwsRegion", path)?,
+            endpoint: crate::from_json_required(map, "Endpoint", path)?,
+        })
     }
 }
 
@@ -613,6 +776,30 @@ impl crate::ToJson for RdsHttpEndpointConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RdsHttpEndpointConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsRegion",
+                "AwsSecretStoreArn",
+                "DatabaseName",
+                "DbClusterIdentifier",
+                "Schema",
+            ],
+        )?;
+        Ok(Self {
+            aws_region: crate::from_json_required(map, "AwsRegion", path)?,
+            aws_secret_store_arn: crate::from_json_required(map, "AwsSecretStoreArn", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            db_cluster_identifier: crate::from_json_required(map, "DbClusterIdentifier", path)?,
+            schema: crate::from_json_optional(map, "Schema", path)?,
+        })
+    }
+}
+
 impl From<RdsHttpEndpointConfig> for Value<RdsHttpEndpointConfig> {
     fn from(value: RdsHttpEndpointConfig) -> Self {
         Value::Lit(value)
@@ -666,6 +853,29 @@ impl crate::ToJson for RelationalDatabaseConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelationalDatabaseConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RdsHttpEndpointConfig", "RelationalDatabaseSourceType"],
+        )?;
+        Ok(Self {
+            rds_http_endpoint_config: crate::from_json_optional(
+                map,
+                "RdsHttpEndpointConfig",
+                path,
+            )?,
+            relational_database_source_type: crate::from_json_required(
+                map,
+                "RelationalDatabaseSourceType",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RelationalDatabaseConfig> for Value<RelationalDatabaseConfig> {
     fn from(value: RelationalDatabaseConfig) -> Self {
         Value::Lit(value)
@@ -691,6 +901,13 @@ impl AuthorizationType {
 impl crate::ToJson for AuthorizationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AWS_IAM", Self::AwsIam)])
     }
 }
 
@@ -724,6 +941,17 @@ impl crate::ToJson for MetricsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
+    }
+}
+
 impl From<MetricsConfig> for Value<MetricsConfig> {
     fn from(value: MetricsConfig) -> Self {
         Value::Lit(value)
@@ -749,6 +977,13 @@ impl RelationalDatabaseSourceType {
 impl crate::ToJson for RelationalDatabaseSourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelationalDatabaseSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("RDS_HTTP_ENDPOINT", Self::RdsHttpEndpoint)])
     }
 }
 
@@ -801,6 +1036,27 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMAZON_BEDROCK_RUNTIME", Self::AmazonBedrockRuntime),
+                ("AMAZON_DYNAMODB", Self::AmazonDynamodb),
+                ("AMAZON_ELASTICSEARCH", Self::AmazonElasticsearch),
+                ("AMAZON_EVENTBRIDGE", Self::AmazonEventbridge),
+                ("AMAZON_OPENSEARCH_SERVICE", Self::AmazonOpensearchService),
+                ("AWS_LAMBDA", Self::AwsLambda),
+                ("HTTP", Self::Http),
+                ("NONE", Self::None),
+                ("RELATIONAL_DATABASE", Self::RelationalDatabase),
+            ],
+        )
     }
 }
 

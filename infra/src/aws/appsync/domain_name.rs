@@ -71,6 +71,23 @@ impl crate::ToJson for DomainName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CertificateArn", "Description", "DomainName", "Tags"],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_required(map, "CertificateArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::DomainName` (`Fn::GetAtt`).
 impl crate::Handle<DomainName> {
     /// `Fn::GetAtt` `AppSyncDomainName`.

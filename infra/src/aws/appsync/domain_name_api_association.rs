@@ -49,6 +49,17 @@ impl crate::ToJson for DomainNameApiAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainNameApiAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiId", "DomainName"])?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::DomainNameApiAssociation` (`Fn::GetAtt`).
 impl crate::Handle<DomainNameApiAssociation> {
     /// `Fn::GetAtt` `ApiAssociationIdentifier`.

@@ -264,6 +264,68 @@ impl crate::ToJson for GraphQlApi {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GraphQlApi {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalAuthenticationProviders",
+                "ApiType",
+                "AuthenticationType",
+                "EnhancedMetricsConfig",
+                "EnvironmentVariables",
+                "IntrospectionConfig",
+                "LambdaAuthorizerConfig",
+                "LogConfig",
+                "MergedApiExecutionRoleArn",
+                "Name",
+                "OpenIDConnectConfig",
+                "OwnerContact",
+                "QueryDepthLimit",
+                "ResolverCountLimit",
+                "Tags",
+                "UserPoolConfig",
+                "Visibility",
+                "XrayEnabled",
+            ],
+        )?;
+        Ok(Self {
+            additional_authentication_providers: crate::from_json_optional(
+                map,
+                "AdditionalAuthenticationProviders",
+                path,
+            )?,
+            api_type: crate::from_json_optional(map, "ApiType", path)?,
+            authentication_type: crate::from_json_required(map, "AuthenticationType", path)?,
+            enhanced_metrics_config: crate::from_json_optional(map, "EnhancedMetricsConfig", path)?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            introspection_config: crate::from_json_optional(map, "IntrospectionConfig", path)?,
+            lambda_authorizer_config: crate::from_json_optional(
+                map,
+                "LambdaAuthorizerConfig",
+                path,
+            )?,
+            log_config: crate::from_json_optional(map, "LogConfig", path)?,
+            merged_api_execution_role_arn: crate::from_json_optional(
+                map,
+                "MergedApiExecutionRoleArn",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            open_id_connect_config: crate::from_json_optional(map, "OpenIDConnectConfig", path)?,
+            owner_contact: crate::from_json_optional(map, "OwnerContact", path)?,
+            query_depth_limit: crate::from_json_optional(map, "QueryDepthLimit", path)?,
+            resolver_count_limit: crate::from_json_optional(map, "ResolverCountLimit", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_pool_config: crate::from_json_optional(map, "UserPoolConfig", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+            xray_enabled: crate::from_json_optional(map, "XrayEnabled", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::GraphQLApi` (`Fn::GetAtt`).
 impl crate::Handle<GraphQlApi> {
     /// `Fn::GetAtt` `ApiId`. Unique AWS AppSync GraphQL API identifier.
@@ -370,6 +432,32 @@ impl crate::ToJson for AdditionalAuthenticationProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdditionalAuthenticationProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationType",
+                "LambdaAuthorizerConfig",
+                "OpenIDConnectConfig",
+                "UserPoolConfig",
+            ],
+        )?;
+        Ok(Self {
+            authentication_type: crate::from_json_required(map, "AuthenticationType", path)?,
+            lambda_authorizer_config: crate::from_json_optional(
+                map,
+                "LambdaAuthorizerConfig",
+                path,
+            )?,
+            open_id_connect_config: crate::from_json_optional(map, "OpenIDConnectConfig", path)?,
+            user_pool_config: crate::from_json_optional(map, "UserPoolConfig", path)?,
+        })
+    }
+}
+
 impl From<AdditionalAuthenticationProvider> for Value<AdditionalAuthenticationProvider> {
     fn from(value: AdditionalAuthenticationProvider) -> Self {
         Value::Lit(value)
@@ -427,6 +515,19 @@ impl crate::ToJson for CognitoUserPoolConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CognitoUserPoolConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AppIdClientRegex", "AwsRegion", "UserPoolId"])?;
+        Ok(Self {
+            app_id_client_regex: crate::from_json_optional(map, "AppIdClientRegex", path)?,
+            aws_region: crate::from_json_optional(map, "AwsRegion", path)?,
+            user_pool_id: crate::from_json_optional(map, "UserPoolId", path)?,
+        })
+    }
+}
+
 impl From<CognitoUserPoolConfig> for Value<CognitoUserPoolConfig> {
     fn from(value: CognitoUserPoolConfig) -> Self {
         Value::Lit(value)
@@ -481,6 +582,38 @@ impl crate::ToJson for EnhancedMetricsConfig {
             &self.resolver_level_metrics_behavior,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnhancedMetricsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataSourceLevelMetricsBehavior",
+                "OperationLevelMetricsConfig",
+                "ResolverLevelMetricsBehavior",
+            ],
+        )?;
+        Ok(Self {
+            data_source_level_metrics_behavior: crate::from_json_required(
+                map,
+                "DataSourceLevelMetricsBehavior",
+                path,
+            )?,
+            operation_level_metrics_config: crate::from_json_required(
+                map,
+                "OperationLevelMetricsConfig",
+                path,
+            )?,
+            resolver_level_metrics_behavior: crate::from_json_required(
+                map,
+                "ResolverLevelMetricsBehavior",
+                path,
+            )?,
+        })
     }
 }
 
@@ -549,6 +682,34 @@ impl crate::ToJson for LambdaAuthorizerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaAuthorizerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizerResultTtlInSeconds",
+                "AuthorizerUri",
+                "IdentityValidationExpression",
+            ],
+        )?;
+        Ok(Self {
+            authorizer_result_ttl_in_seconds: crate::from_json_optional(
+                map,
+                "AuthorizerResultTtlInSeconds",
+                path,
+            )?,
+            authorizer_uri: crate::from_json_optional(map, "AuthorizerUri", path)?,
+            identity_validation_expression: crate::from_json_optional(
+                map,
+                "IdentityValidationExpression",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LambdaAuthorizerConfig> for Value<LambdaAuthorizerConfig> {
     fn from(value: LambdaAuthorizerConfig) -> Self {
         Value::Lit(value)
@@ -604,6 +765,30 @@ impl crate::ToJson for LogConfig {
         );
         crate::put(&mut out, "FieldLogLevel", &self.field_log_level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchLogsRoleArn",
+                "ExcludeVerboseContent",
+                "FieldLogLevel",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_logs_role_arn: crate::from_json_required(
+                map,
+                "CloudWatchLogsRoleArn",
+                path,
+            )?,
+            exclude_verbose_content: crate::from_json_optional(map, "ExcludeVerboseContent", path)?,
+            field_log_level: crate::from_json_required(map, "FieldLogLevel", path)?,
+        })
     }
 }
 
@@ -670,6 +855,20 @@ impl crate::ToJson for OpenIdConnectConfig {
         crate::put_opt(&mut out, "IatTTL", &self.iat_ttl);
         crate::put_opt(&mut out, "Issuer", &self.issuer);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenIdConnectConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AuthTTL", "ClientId", "IatTTL", "Issuer"])?;
+        Ok(Self {
+            auth_ttl: crate::from_json_optional(map, "AuthTTL", path)?,
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            iat_ttl: crate::from_json_optional(map, "IatTTL", path)?,
+            issuer: crate::from_json_optional(map, "Issuer", path)?,
+        })
     }
 }
 
@@ -742,6 +941,28 @@ impl crate::ToJson for UserPoolConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppIdClientRegex",
+                "AwsRegion",
+                "DefaultAction",
+                "UserPoolId",
+            ],
+        )?;
+        Ok(Self {
+            app_id_client_regex: crate::from_json_optional(map, "AppIdClientRegex", path)?,
+            aws_region: crate::from_json_optional(map, "AwsRegion", path)?,
+            default_action: crate::from_json_optional(map, "DefaultAction", path)?,
+            user_pool_id: crate::from_json_optional(map, "UserPoolId", path)?,
+        })
+    }
+}
+
 impl From<UserPoolConfig> for Value<UserPoolConfig> {
     fn from(value: UserPoolConfig) -> Self {
         Value::Lit(value)
@@ -771,6 +992,17 @@ impl ApiType {
 impl crate::ToJson for ApiType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GRAPHQL", Self::Graphql), ("MERGED", Self::Merged)],
+        )
     }
 }
 
@@ -815,6 +1047,23 @@ impl crate::ToJson for AuthenticationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMAZON_COGNITO_USER_POOLS", Self::AmazonCognitoUserPools),
+                ("API_KEY", Self::ApiKey),
+                ("AWS_IAM", Self::AwsIam),
+                ("AWS_LAMBDA", Self::AwsLambda),
+                ("OPENID_CONNECT", Self::OpenidConnect),
+            ],
+        )
+    }
+}
+
 impl From<AuthenticationType> for Value<AuthenticationType> {
     fn from(value: AuthenticationType) -> Self {
         Value::Lit(value)
@@ -847,6 +1096,23 @@ impl crate::ToJson for DataSourceLevelMetricsBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceLevelMetricsBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "FULL_REQUEST_DATA_SOURCE_METRICS",
+                    Self::FullRequestDataSourceMetrics,
+                ),
+                ("PER_DATA_SOURCE_METRICS", Self::PerDataSourceMetrics),
+            ],
+        )
+    }
+}
+
 impl From<DataSourceLevelMetricsBehavior> for Value<DataSourceLevelMetricsBehavior> {
     fn from(value: DataSourceLevelMetricsBehavior) -> Self {
         Value::Lit(value)
@@ -876,6 +1142,13 @@ impl DefaultAction {
 impl crate::ToJson for DefaultAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
     }
 }
 
@@ -919,6 +1192,23 @@ impl crate::ToJson for FieldLogLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldLogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("DEBUG", Self::Debug),
+                ("ERROR", Self::Error),
+                ("INFO", Self::Info),
+                ("NONE", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<FieldLogLevel> for Value<FieldLogLevel> {
     fn from(value: FieldLogLevel) -> Self {
         Value::Lit(value)
@@ -959,6 +1249,23 @@ impl crate::ToJson for GraphQlApiAuthenticationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GraphQlApiAuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMAZON_COGNITO_USER_POOLS", Self::AmazonCognitoUserPools),
+                ("API_KEY", Self::ApiKey),
+                ("AWS_IAM", Self::AwsIam),
+                ("AWS_LAMBDA", Self::AwsLambda),
+                ("OPENID_CONNECT", Self::OpenidConnect),
+            ],
+        )
+    }
+}
+
 impl From<GraphQlApiAuthenticationType> for Value<GraphQlApiAuthenticationType> {
     fn from(value: GraphQlApiAuthenticationType) -> Self {
         Value::Lit(value)
@@ -993,6 +1300,17 @@ impl crate::ToJson for IntrospectionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntrospectionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
+    }
+}
+
 impl From<IntrospectionConfig> for Value<IntrospectionConfig> {
     fn from(value: IntrospectionConfig) -> Self {
         Value::Lit(value)
@@ -1021,6 +1339,17 @@ impl OperationLevelMetricsConfig {
 impl crate::ToJson for OperationLevelMetricsConfig {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OperationLevelMetricsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 
@@ -1055,6 +1384,23 @@ impl crate::ToJson for ResolverLevelMetricsBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResolverLevelMetricsBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "FULL_REQUEST_RESOLVER_METRICS",
+                    Self::FullRequestResolverMetrics,
+                ),
+                ("PER_RESOLVER_METRICS", Self::PerResolverMetrics),
+            ],
+        )
+    }
+}
+
 impl From<ResolverLevelMetricsBehavior> for Value<ResolverLevelMetricsBehavior> {
     fn from(value: ResolverLevelMetricsBehavior) -> Self {
         Value::Lit(value)
@@ -1084,6 +1430,17 @@ impl Visibility {
 impl crate::ToJson for Visibility {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Visibility {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GLOBAL", Self::Global), ("PRIVATE", Self::Private)],
+        )
     }
 }
 

@@ -68,6 +68,19 @@ impl crate::ToJson for GraphQlSchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GraphQlSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ApiId", "Definition", "DefinitionS3Location"])?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            definition: crate::from_json_optional(map, "Definition", path)?,
+            definition_s3_location: crate::from_json_optional(map, "DefinitionS3Location", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::GraphQLSchema` (`Fn::GetAtt`).
 impl crate::Handle<GraphQlSchema> {
     /// `Fn::GetAtt` `Id`.

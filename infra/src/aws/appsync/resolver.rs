@@ -258,6 +258,70 @@ impl crate::ToJson for Resolver {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Resolver {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiId",
+                "CachingConfig",
+                "Code",
+                "CodeS3Location",
+                "DataSourceName",
+                "FieldName",
+                "Kind",
+                "MaxBatchSize",
+                "MetricsConfig",
+                "PipelineConfig",
+                "RequestMappingTemplate",
+                "RequestMappingTemplateS3Location",
+                "ResponseMappingTemplate",
+                "ResponseMappingTemplateS3Location",
+                "Runtime",
+                "SyncConfig",
+                "TypeName",
+            ],
+        )?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            caching_config: crate::from_json_optional(map, "CachingConfig", path)?,
+            code: crate::from_json_optional(map, "Code", path)?,
+            code_s3_location: crate::from_json_optional(map, "CodeS3Location", path)?,
+            data_source_name: crate::from_json_optional(map, "DataSourceName", path)?,
+            field_name: crate::from_json_required(map, "FieldName", path)?,
+            kind: crate::from_json_optional(map, "Kind", path)?,
+            max_batch_size: crate::from_json_optional(map, "MaxBatchSize", path)?,
+            metrics_config: crate::from_json_optional(map, "MetricsConfig", path)?,
+            pipeline_config: crate::from_json_optional(map, "PipelineConfig", path)?,
+            request_mapping_template: crate::from_json_optional(
+                map,
+                "RequestMappingTemplate",
+                path,
+            )?,
+            request_mapping_template_s3_location: crate::from_json_optional(
+                map,
+                "RequestMappingTemplateS3Location",
+                path,
+            )?,
+            response_mapping_template: crate::from_json_optional(
+                map,
+                "ResponseMappingTemplate",
+                path,
+            )?,
+            response_mapping_template_s3_location: crate::from_json_optional(
+                map,
+                "ResponseMappingTemplateS3Location",
+                path,
+            )?,
+            runtime: crate::from_json_optional(map, "Runtime", path)?,
+            sync_config: crate::from_json_optional(map, "SyncConfig", path)?,
+            type_name: crate::from_json_required(map, "TypeName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::Resolver` (`Fn::GetAtt`).
 impl crate::Handle<Resolver> {
     /// `Fn::GetAtt` `ResolverArn`.
@@ -295,6 +359,17 @@ impl crate::ToJson for AppSyncRuntime {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "RuntimeVersion", &self.runtime_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppSyncRuntime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "RuntimeVersion"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            runtime_version: crate::from_json_required(map, "RuntimeVersion", path)?,
+        })
     }
 }
 
@@ -341,6 +416,17 @@ impl crate::ToJson for CachingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CachingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CachingKeys", "Ttl"])?;
+        Ok(Self {
+            caching_keys: crate::from_json_optional(map, "CachingKeys", path)?,
+            ttl: crate::from_json_required(map, "Ttl", path)?,
+        })
+    }
+}
+
 impl From<CachingConfig> for Value<CachingConfig> {
     fn from(value: CachingConfig) -> Self {
         Value::Lit(value)
@@ -382,6 +468,20 @@ impl crate::ToJson for LambdaConflictHandlerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaConflictHandlerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaConflictHandlerArn"])?;
+        Ok(Self {
+            lambda_conflict_handler_arn: crate::from_json_optional(
+                map,
+                "LambdaConflictHandlerArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LambdaConflictHandlerConfig> for Value<LambdaConflictHandlerConfig> {
     fn from(value: LambdaConflictHandlerConfig) -> Self {
         Value::Lit(value)
@@ -416,6 +516,16 @@ impl crate::ToJson for PipelineConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Functions", &self.functions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipelineConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Functions"])?;
+        Ok(Self {
+            functions: crate::from_json_optional(map, "Functions", path)?,
+        })
     }
 }
 
@@ -484,6 +594,30 @@ impl crate::ToJson for SyncConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SyncConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConflictDetection",
+                "ConflictHandler",
+                "LambdaConflictHandlerConfig",
+            ],
+        )?;
+        Ok(Self {
+            conflict_detection: crate::from_json_required(map, "ConflictDetection", path)?,
+            conflict_handler: crate::from_json_optional(map, "ConflictHandler", path)?,
+            lambda_conflict_handler_config: crate::from_json_optional(
+                map,
+                "LambdaConflictHandlerConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SyncConfig> for Value<SyncConfig> {
     fn from(value: SyncConfig) -> Self {
         Value::Lit(value)
@@ -513,6 +647,17 @@ impl ConflictDetection {
 impl crate::ToJson for ConflictDetection {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConflictDetection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("VERSION", Self::Version)],
+        )
     }
 }
 
@@ -557,6 +702,22 @@ impl crate::ToJson for ConflictHandler {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConflictHandler {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTOMERGE", Self::Automerge),
+                ("LAMBDA", Self::Lambda),
+                ("NONE", Self::None),
+                ("OPTIMISTIC_CONCURRENCY", Self::OptimisticConcurrency),
+            ],
+        )
+    }
+}
+
 impl From<ConflictHandler> for Value<ConflictHandler> {
     fn from(value: ConflictHandler) -> Self {
         Value::Lit(value)
@@ -589,6 +750,17 @@ impl Kind {
 impl crate::ToJson for Kind {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Kind {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PIPELINE", Self::Pipeline), ("UNIT", Self::Unit)],
+        )
     }
 }
 
@@ -627,6 +799,17 @@ impl crate::ToJson for MetricsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<MetricsConfig> for Value<MetricsConfig> {
     fn from(value: MetricsConfig) -> Self {
         Value::Lit(value)
@@ -652,6 +835,13 @@ impl Name {
 impl crate::ToJson for Name {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("APPSYNC_JS", Self::AppsyncJs)])
     }
 }
 

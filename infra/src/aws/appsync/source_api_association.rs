@@ -90,6 +90,32 @@ impl crate::ToJson for SourceApiAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceApiAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "MergedApiIdentifier",
+                "SourceApiAssociationConfig",
+                "SourceApiIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            merged_api_identifier: crate::from_json_optional(map, "MergedApiIdentifier", path)?,
+            source_api_association_config: crate::from_json_optional(
+                map,
+                "SourceApiAssociationConfig",
+                path,
+            )?,
+            source_api_identifier: crate::from_json_optional(map, "SourceApiIdentifier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::SourceApiAssociation` (`Fn::GetAtt`).
 impl crate::Handle<SourceApiAssociation> {
     /// `Fn::GetAtt` `AssociationArn`. ARN of the SourceApiAssociation.
@@ -168,6 +194,16 @@ impl crate::ToJson for SourceApiAssociationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceApiAssociationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MergeType"])?;
+        Ok(Self {
+            merge_type: crate::from_json_optional(map, "MergeType", path)?,
+        })
+    }
+}
+
 impl From<SourceApiAssociationConfig> for Value<SourceApiAssociationConfig> {
     fn from(value: SourceApiAssociationConfig) -> Self {
         Value::Lit(value)
@@ -197,6 +233,20 @@ impl MergeType {
 impl crate::ToJson for MergeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MergeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTO_MERGE", Self::AutoMerge),
+                ("MANUAL_MERGE", Self::ManualMerge),
+            ],
+        )
     }
 }
 

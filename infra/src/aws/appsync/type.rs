@@ -57,6 +57,18 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiId", "Definition", "Format"])?;
+        Ok(Self {
+            api_id: crate::from_json_required(map, "ApiId", path)?,
+            definition: crate::from_json_required(map, "Definition", path)?,
+            format: crate::from_json_required(map, "Format", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppSync::Type` (`Fn::GetAtt`).
 impl crate::Handle<Type> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the type.
@@ -92,6 +104,13 @@ impl Format {
 impl crate::ToJson for Format {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SDL", Self::Sdl), ("JSON", Self::Json)])
     }
 }
 

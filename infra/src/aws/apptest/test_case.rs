@@ -68,6 +68,19 @@ impl crate::ToJson for TestCase {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TestCase {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Steps", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            steps: crate::from_json_required(map, "Steps", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AppTest::TestCase` (`Fn::GetAtt`).
 impl crate::Handle<TestCase> {
     /// `Fn::GetAtt` `CreationTime`.
@@ -141,6 +154,18 @@ impl crate::ToJson for Step {
         crate::put_opt(&mut out, "Description", &self.description);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Step {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Description", "Name"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 

@@ -103,6 +103,38 @@ impl crate::ToJson for AnomalyDetector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnomalyDetector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alias",
+                "Configuration",
+                "EvaluationIntervalInSeconds",
+                "Labels",
+                "MissingDataAction",
+                "Tags",
+                "Workspace",
+            ],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            evaluation_interval_in_seconds: crate::from_json_optional(
+                map,
+                "EvaluationIntervalInSeconds",
+                path,
+            )?,
+            labels: crate::from_json_optional(map, "Labels", path)?,
+            missing_data_action: crate::from_json_optional(map, "MissingDataAction", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace: crate::from_json_required(map, "Workspace", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::APS::AnomalyDetector` (`Fn::GetAtt`).
 impl crate::Handle<AnomalyDetector> {
     /// `Fn::GetAtt` `Arn`. The AnomalyDetector ARN.
@@ -132,6 +164,16 @@ impl crate::ToJson for AnomalyDetectorConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RandomCutForest", &self.random_cut_forest);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnomalyDetectorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RandomCutForest"])?;
+        Ok(Self {
+            random_cut_forest: crate::from_json_required(map, "RandomCutForest", path)?,
+        })
     }
 }
 
@@ -181,6 +223,17 @@ impl crate::ToJson for IgnoreNearExpected {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IgnoreNearExpected {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Amount", "Ratio"])?;
+        Ok(Self {
+            amount: crate::from_json_optional(map, "Amount", path)?,
+            ratio: crate::from_json_optional(map, "Ratio", path)?,
+        })
+    }
+}
+
 impl From<IgnoreNearExpected> for Value<IgnoreNearExpected> {
     fn from(value: IgnoreNearExpected) -> Self {
         Value::Lit(value)
@@ -224,6 +277,17 @@ impl crate::ToJson for MissingDataAction {
         crate::put_opt(&mut out, "MarkAsAnomaly", &self.mark_as_anomaly);
         crate::put_opt(&mut out, "Skip", &self.skip);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MissingDataAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MarkAsAnomaly", "Skip"])?;
+        Ok(Self {
+            mark_as_anomaly: crate::from_json_optional(map, "MarkAsAnomaly", path)?,
+            skip: crate::from_json_optional(map, "Skip", path)?,
+        })
     }
 }
 
@@ -308,6 +372,38 @@ impl crate::ToJson for RandomCutForestConfiguration {
         crate::put_opt(&mut out, "SampleSize", &self.sample_size);
         crate::put_opt(&mut out, "ShingleSize", &self.shingle_size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RandomCutForestConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IgnoreNearExpectedFromAbove",
+                "IgnoreNearExpectedFromBelow",
+                "Query",
+                "SampleSize",
+                "ShingleSize",
+            ],
+        )?;
+        Ok(Self {
+            ignore_near_expected_from_above: crate::from_json_optional(
+                map,
+                "IgnoreNearExpectedFromAbove",
+                path,
+            )?,
+            ignore_near_expected_from_below: crate::from_json_optional(
+                map,
+                "IgnoreNearExpectedFromBelow",
+                path,
+            )?,
+            query: crate::from_json_required(map, "Query", path)?,
+            sample_size: crate::from_json_optional(map, "SampleSize", path)?,
+            shingle_size: crate::from_json_optional(map, "ShingleSize", path)?,
+        })
     }
 }
 

@@ -67,6 +67,19 @@ impl crate::ToJson for RuleGroupsNamespace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleGroupsNamespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Data", "Name", "Tags", "Workspace"])?;
+        Ok(Self {
+            data: crate::from_json_required(map, "Data", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace: crate::from_json_required(map, "Workspace", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::APS::RuleGroupsNamespace` (`Fn::GetAtt`).
 impl crate::Handle<RuleGroupsNamespace> {
     /// `Fn::GetAtt` `Arn`. The RuleGroupsNamespace ARN.

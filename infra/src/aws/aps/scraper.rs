@@ -103,6 +103,38 @@ impl crate::ToJson for Scraper {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scraper {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alias",
+                "Destination",
+                "RoleConfiguration",
+                "ScrapeConfiguration",
+                "ScraperLoggingConfiguration",
+                "Source",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_optional(map, "Alias", path)?,
+            destination: crate::from_json_required(map, "Destination", path)?,
+            role_configuration: crate::from_json_optional(map, "RoleConfiguration", path)?,
+            scrape_configuration: crate::from_json_required(map, "ScrapeConfiguration", path)?,
+            scraper_logging_configuration: crate::from_json_optional(
+                map,
+                "ScraperLoggingConfiguration",
+                path,
+            )?,
+            source: crate::from_json_required(map, "Source", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::APS::Scraper` (`Fn::GetAtt`).
 impl crate::Handle<Scraper> {
     /// `Fn::GetAtt` `Arn`. Scraper ARN.
@@ -145,6 +177,16 @@ impl crate::ToJson for AmpConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmpConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WorkspaceArn"])?;
+        Ok(Self {
+            workspace_arn: crate::from_json_required(map, "WorkspaceArn", path)?,
+        })
+    }
+}
+
 impl From<AmpConfiguration> for Value<AmpConfiguration> {
     fn from(value: AmpConfiguration) -> Self {
         Value::Lit(value)
@@ -172,6 +214,16 @@ impl crate::ToJson for CloudWatchConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DatasetArn", &self.dataset_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatasetArn"])?;
+        Ok(Self {
+            dataset_arn: crate::from_json_required(map, "DatasetArn", path)?,
+        })
     }
 }
 
@@ -211,6 +263,16 @@ impl crate::ToJson for CloudWatchLogDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupArn"])?;
+        Ok(Self {
+            log_group_arn: crate::from_json_optional(map, "LogGroupArn", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogDestination> for Value<CloudWatchLogDestination> {
     fn from(value: CloudWatchLogDestination) -> Self {
         Value::Lit(value)
@@ -242,6 +304,16 @@ impl crate::ToJson for ComponentConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Options", &self.options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Options"])?;
+        Ok(Self {
+            options: crate::from_json_optional(map, "Options", path)?,
+        })
     }
 }
 
@@ -298,6 +370,22 @@ impl crate::ToJson for Destination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AmpConfiguration", "CloudWatchConfiguration"])?;
+        Ok(Self {
+            amp_configuration: crate::from_json_optional(map, "AmpConfiguration", path)?,
+            cloud_watch_configuration: crate::from_json_optional(
+                map,
+                "CloudWatchConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Destination> for Value<Destination> {
     fn from(value: Destination) -> Self {
         Value::Lit(value)
@@ -342,6 +430,19 @@ impl crate::ToJson for EksConfiguration {
         crate::put_opt(&mut out, "SecurityGroupIds", &self.security_group_ids);
         crate::put(&mut out, "SubnetIds", &self.subnet_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ClusterArn", "SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            cluster_arn: crate::from_json_required(map, "ClusterArn", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
     }
 }
 
@@ -391,6 +492,17 @@ impl crate::ToJson for RoleConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceRoleArn", "TargetRoleArn"])?;
+        Ok(Self {
+            source_role_arn: crate::from_json_optional(map, "SourceRoleArn", path)?,
+            target_role_arn: crate::from_json_optional(map, "TargetRoleArn", path)?,
+        })
+    }
+}
+
 impl From<RoleConfiguration> for Value<RoleConfiguration> {
     fn from(value: RoleConfiguration) -> Self {
         Value::Lit(value)
@@ -425,6 +537,16 @@ impl crate::ToJson for ScrapeConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ConfigurationBlob", &self.configuration_blob);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScrapeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConfigurationBlob"])?;
+        Ok(Self {
+            configuration_blob: crate::from_json_optional(map, "ConfigurationBlob", path)?,
+        })
     }
 }
 
@@ -468,6 +590,17 @@ impl crate::ToJson for ScraperComponent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScraperComponent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Config", "Type"])?;
+        Ok(Self {
+            config: crate::from_json_optional(map, "Config", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ScraperComponent> for Value<ScraperComponent> {
     fn from(value: ScraperComponent) -> Self {
         Value::Lit(value)
@@ -505,6 +638,18 @@ impl crate::ToJson for ScraperLoggingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScraperLoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LoggingDestination", "ScraperComponents"])?;
+        Ok(Self {
+            logging_destination: crate::from_json_required(map, "LoggingDestination", path)?,
+            scraper_components: crate::from_json_required(map, "ScraperComponents", path)?,
+        })
+    }
+}
+
 impl From<ScraperLoggingConfiguration> for Value<ScraperLoggingConfiguration> {
     fn from(value: ScraperLoggingConfiguration) -> Self {
         Value::Lit(value)
@@ -538,6 +683,16 @@ impl crate::ToJson for ScraperLoggingDestination {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CloudWatchLogs", &self.cloud_watch_logs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScraperLoggingDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogs"])?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_optional(map, "CloudWatchLogs", path)?,
+        })
     }
 }
 
@@ -587,6 +742,17 @@ impl crate::ToJson for Source {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EksConfiguration", "VpcConfiguration"])?;
+        Ok(Self {
+            eks_configuration: crate::from_json_optional(map, "EksConfiguration", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 impl From<Source> for Value<Source> {
     fn from(value: Source) -> Self {
         Value::Lit(value)
@@ -624,6 +790,17 @@ impl crate::ToJson for VpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<VpcConfiguration> for Value<VpcConfiguration> {
     fn from(value: VpcConfiguration) -> Self {
         Value::Lit(value)
@@ -655,6 +832,21 @@ impl ScraperComponentType {
 impl crate::ToJson for ScraperComponentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScraperComponentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SERVICE_DISCOVERY", Self::ServiceDiscovery),
+                ("COLLECTOR", Self::Collector),
+                ("EXPORTER", Self::Exporter),
+            ],
+        )
     }
 }
 

@@ -133,6 +133,46 @@ impl crate::ToJson for Workspace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workspace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlertManagerDefinition",
+                "Alias",
+                "KmsKeyArn",
+                "LoggingConfiguration",
+                "QueryLoggingConfiguration",
+                "Tags",
+                "WorkspaceConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            alert_manager_definition: crate::from_json_optional(
+                map,
+                "AlertManagerDefinition",
+                path,
+            )?,
+            alias: crate::from_json_optional(map, "Alias", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            logging_configuration: crate::from_json_optional(map, "LoggingConfiguration", path)?,
+            query_logging_configuration: crate::from_json_optional(
+                map,
+                "QueryLoggingConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace_configuration: crate::from_json_optional(
+                map,
+                "WorkspaceConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::APS::Workspace` (`Fn::GetAtt`).
 impl crate::Handle<Workspace> {
     /// `Fn::GetAtt` `Arn`. Workspace arn.
@@ -175,6 +215,16 @@ impl crate::ToJson for CloudWatchLogDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupArn"])?;
+        Ok(Self {
+            log_group_arn: crate::from_json_required(map, "LogGroupArn", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogDestination> for Value<CloudWatchLogDestination> {
     fn from(value: CloudWatchLogDestination) -> Self {
         Value::Lit(value)
@@ -206,6 +256,17 @@ impl crate::ToJson for Label {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Label {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -246,6 +307,17 @@ impl crate::ToJson for LimitsPerLabelSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LimitsPerLabelSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LabelSet", "Limits"])?;
+        Ok(Self {
+            label_set: crate::from_json_required(map, "LabelSet", path)?,
+            limits: crate::from_json_required(map, "Limits", path)?,
+        })
+    }
+}
+
 impl From<LimitsPerLabelSet> for Value<LimitsPerLabelSet> {
     fn from(value: LimitsPerLabelSet) -> Self {
         Value::Lit(value)
@@ -277,6 +349,16 @@ impl crate::ToJson for LimitsPerLabelSetEntry {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MaxSeries", &self.max_series);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LimitsPerLabelSetEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxSeries"])?;
+        Ok(Self {
+            max_series: crate::from_json_optional(map, "MaxSeries", path)?,
+        })
     }
 }
 
@@ -313,6 +395,16 @@ impl crate::ToJson for LoggingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LogGroupArn", &self.log_group_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupArn"])?;
+        Ok(Self {
+            log_group_arn: crate::from_json_optional(map, "LogGroupArn", path)?,
+        })
     }
 }
 
@@ -353,6 +445,17 @@ impl crate::ToJson for LoggingDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogs", "Filters"])?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_required(map, "CloudWatchLogs", path)?,
+            filters: crate::from_json_required(map, "Filters", path)?,
+        })
+    }
+}
+
 impl From<LoggingDestination> for Value<LoggingDestination> {
     fn from(value: LoggingDestination) -> Self {
         Value::Lit(value)
@@ -383,6 +486,16 @@ impl crate::ToJson for LoggingFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QspThreshold"])?;
+        Ok(Self {
+            qsp_threshold: crate::from_json_required(map, "QspThreshold", path)?,
+        })
+    }
+}
+
 impl From<LoggingFilter> for Value<LoggingFilter> {
     fn from(value: LoggingFilter) -> Self {
         Value::Lit(value)
@@ -410,6 +523,16 @@ impl crate::ToJson for QueryLoggingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Destinations", &self.destinations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryLoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destinations"])?;
+        Ok(Self {
+            destinations: crate::from_json_required(map, "Destinations", path)?,
+        })
     }
 }
 
@@ -493,6 +616,40 @@ impl crate::ToJson for WorkspaceConfiguration {
             &self.rule_query_offset_in_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspaceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LimitsPerLabelSets",
+                "OutOfOrderTimeWindowInSeconds",
+                "RetentionPeriodInDays",
+                "RuleQueryOffsetInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            limits_per_label_sets: crate::from_json_optional(map, "LimitsPerLabelSets", path)?,
+            out_of_order_time_window_in_seconds: crate::from_json_optional(
+                map,
+                "OutOfOrderTimeWindowInSeconds",
+                path,
+            )?,
+            retention_period_in_days: crate::from_json_optional(
+                map,
+                "RetentionPeriodInDays",
+                path,
+            )?,
+            rule_query_offset_in_seconds: crate::from_json_optional(
+                map,
+                "RuleQueryOffsetInSeconds",
+                path,
+            )?,
+        })
     }
 }
 

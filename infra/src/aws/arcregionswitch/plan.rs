@@ -159,6 +159,54 @@ impl crate::ToJson for Plan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Plan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatedAlarms",
+                "Description",
+                "ExecutionRole",
+                "Name",
+                "PrimaryRegion",
+                "RecoveryApproach",
+                "RecoveryTimeObjectiveMinutes",
+                "Regions",
+                "ReportConfiguration",
+                "ServiceQuotaChecksEnabled",
+                "Tags",
+                "Triggers",
+                "Workflows",
+            ],
+        )?;
+        Ok(Self {
+            associated_alarms: crate::from_json_optional(map, "AssociatedAlarms", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            execution_role: crate::from_json_required(map, "ExecutionRole", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            primary_region: crate::from_json_optional(map, "PrimaryRegion", path)?,
+            recovery_approach: crate::from_json_required(map, "RecoveryApproach", path)?,
+            recovery_time_objective_minutes: crate::from_json_optional(
+                map,
+                "RecoveryTimeObjectiveMinutes",
+                path,
+            )?,
+            regions: crate::from_json_required(map, "Regions", path)?,
+            report_configuration: crate::from_json_optional(map, "ReportConfiguration", path)?,
+            service_quota_checks_enabled: crate::from_json_optional(
+                map,
+                "ServiceQuotaChecksEnabled",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            triggers: crate::from_json_optional(map, "Triggers", path)?,
+            workflows: crate::from_json_required(map, "Workflows", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ARCRegionSwitch::Plan` (`Fn::GetAtt`).
 impl crate::Handle<Plan> {
     /// `Fn::GetAtt` `Arn`.
@@ -243,6 +291,28 @@ impl crate::ToJson for AssociatedAlarm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssociatedAlarm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlarmType",
+                "CrossAccountRole",
+                "ExternalId",
+                "ResourceIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            alarm_type: crate::from_json_required(map, "AlarmType", path)?,
+            cross_account_role: crate::from_json_optional(map, "CrossAccountRole", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            resource_identifier: crate::from_json_required(map, "ResourceIdentifier", path)?,
+        })
+    }
+}
+
 impl From<AssociatedAlarm> for Value<AssociatedAlarm> {
     fn from(value: AssociatedAlarm) -> Self {
         Value::Lit(value)
@@ -276,6 +346,16 @@ impl crate::ToJson for ReportConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ReportOutput", &self.report_output);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReportOutput"])?;
+        Ok(Self {
+            report_output: crate::from_json_optional(map, "ReportOutput", path)?,
+        })
     }
 }
 
@@ -332,6 +412,32 @@ impl crate::ToJson for Step {
         crate::put(&mut out, "ExecutionBlockType", &self.execution_block_type);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Step {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "ExecutionBlockConfiguration",
+                "ExecutionBlockType",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            execution_block_configuration: crate::from_json_required(
+                map,
+                "ExecutionBlockConfiguration",
+                path,
+            )?,
+            execution_block_type: crate::from_json_required(map, "ExecutionBlockType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -396,6 +502,34 @@ impl crate::ToJson for Trigger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Trigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "Conditions",
+                "Description",
+                "MinDelayMinutesBetweenExecutions",
+                "TargetRegion",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            conditions: crate::from_json_required(map, "Conditions", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            min_delay_minutes_between_executions: crate::from_json_required(
+                map,
+                "MinDelayMinutesBetweenExecutions",
+                path,
+            )?,
+            target_region: crate::from_json_required(map, "TargetRegion", path)?,
+        })
+    }
+}
+
 impl From<Trigger> for Value<Trigger> {
     fn from(value: Trigger) -> Self {
         Value::Lit(value)
@@ -430,6 +564,17 @@ impl crate::ToJson for TriggerCondition {
         crate::put(&mut out, "AssociatedAlarmName", &self.associated_alarm_name);
         crate::put(&mut out, "Condition", &self.condition);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TriggerCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AssociatedAlarmName", "Condition"])?;
+        Ok(Self {
+            associated_alarm_name: crate::from_json_required(map, "AssociatedAlarmName", path)?,
+            condition: crate::from_json_required(map, "Condition", path)?,
+        })
     }
 }
 
@@ -501,6 +646,28 @@ impl crate::ToJson for Workflow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workflow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Steps",
+                "WorkflowDescription",
+                "WorkflowTargetAction",
+                "WorkflowTargetRegion",
+            ],
+        )?;
+        Ok(Self {
+            steps: crate::from_json_optional(map, "Steps", path)?,
+            workflow_description: crate::from_json_optional(map, "WorkflowDescription", path)?,
+            workflow_target_action: crate::from_json_required(map, "WorkflowTargetAction", path)?,
+            workflow_target_region: crate::from_json_optional(map, "WorkflowTargetRegion", path)?,
+        })
+    }
+}
+
 impl From<Workflow> for Value<Workflow> {
     fn from(value: Workflow) -> Self {
         Value::Lit(value)
@@ -532,6 +699,13 @@ impl crate::ToJson for AlarmCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("red", Self::Red), ("green", Self::Green)])
+    }
+}
+
 impl From<AlarmCondition> for Value<AlarmCondition> {
     fn from(value: AlarmCondition) -> Self {
         Value::Lit(value)
@@ -560,6 +734,20 @@ impl AlarmType {
 impl crate::ToJson for AlarmType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("applicationHealth", Self::ApplicationHealth),
+                ("trigger", Self::Trigger),
+            ],
+        )
     }
 }
 
@@ -645,6 +833,40 @@ impl crate::ToJson for ExecutionBlockType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutionBlockType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ARCRegionSwitchPlan", Self::ArcRegionSwitchPlan),
+                ("ARCRoutingControl", Self::ArcRoutingControl),
+                ("AuroraGlobalDatabase", Self::AuroraGlobalDatabase),
+                ("AuroraProvisionedScaling", Self::AuroraProvisionedScaling),
+                ("AuroraServerlessScaling", Self::AuroraServerlessScaling),
+                ("CustomActionLambda", Self::CustomActionLambda),
+                ("DocumentDb", Self::DocumentDb),
+                ("EC2AutoScaling", Self::Ec2AutoScaling),
+                ("ECSServiceScaling", Self::EcsServiceScaling),
+                ("EKSResourceScaling", Self::EksResourceScaling),
+                ("LambdaEventSourceMapping", Self::LambdaEventSourceMapping),
+                ("ManualApproval", Self::ManualApproval),
+                ("NeptuneGlobalDatabase", Self::NeptuneGlobalDatabase),
+                ("Parallel", Self::Parallel),
+                (
+                    "RdsCreateCrossRegionReplica",
+                    Self::RdsCreateCrossRegionReplica,
+                ),
+                ("RdsPromoteReadReplica", Self::RdsPromoteReadReplica),
+                ("RdsSwitchoverReadReplica", Self::RdsSwitchoverReadReplica),
+                ("Route53HealthCheck", Self::Route53HealthCheck),
+                ("SSMSendCommand", Self::SsmSendCommand),
+            ],
+        )
+    }
+}
+
 impl From<ExecutionBlockType> for Value<ExecutionBlockType> {
     fn from(value: ExecutionBlockType) -> Self {
         Value::Lit(value)
@@ -673,6 +895,20 @@ impl RecoveryApproach {
 impl crate::ToJson for RecoveryApproach {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecoveryApproach {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("activeActive", Self::ActiveActive),
+                ("activePassive", Self::ActivePassive),
+            ],
+        )
     }
 }
 
@@ -707,6 +943,21 @@ impl WorkflowTargetAction {
 impl crate::ToJson for WorkflowTargetAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowTargetAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("activate", Self::Activate),
+                ("deactivate", Self::Deactivate),
+                ("postRecovery", Self::PostRecovery),
+            ],
+        )
     }
 }
 

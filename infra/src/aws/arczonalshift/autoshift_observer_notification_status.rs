@@ -47,6 +47,16 @@ impl crate::ToJson for AutoshiftObserverNotificationStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoshiftObserverNotificationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ARCZonalShift::AutoshiftObserverNotificationStatus` (`Fn::GetAtt`).
 impl crate::Handle<AutoshiftObserverNotificationStatus> {
     /// `Fn::GetAtt` `AccountId`. User account id, used as part of the primary identifier for the
@@ -80,6 +90,13 @@ impl AutoshiftObserverNotificationStatusAutoshiftObserverNotificationStatus {
 impl crate::ToJson for AutoshiftObserverNotificationStatusAutoshiftObserverNotificationStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoshiftObserverNotificationStatusAutoshiftObserverNotificationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ENABLED", Self::Enabled)])
     }
 }
 

@@ -82,6 +82,30 @@ impl crate::ToJson for ZonalAutoshiftConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZonalAutoshiftConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PracticeRunConfiguration",
+                "ResourceIdentifier",
+                "ZonalAutoshiftStatus",
+            ],
+        )?;
+        Ok(Self {
+            practice_run_configuration: crate::from_json_optional(
+                map,
+                "PracticeRunConfiguration",
+                path,
+            )?,
+            resource_identifier: crate::from_json_optional(map, "ResourceIdentifier", path)?,
+            zonal_autoshift_status: crate::from_json_optional(map, "ZonalAutoshiftStatus", path)?,
+        })
+    }
+}
+
 /// A `ControlCondition` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ControlCondition {
@@ -110,6 +134,17 @@ impl crate::ToJson for ControlCondition {
         crate::put(&mut out, "AlarmIdentifier", &self.alarm_identifier);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ControlCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmIdentifier", "Type"])?;
+        Ok(Self {
+            alarm_identifier: crate::from_json_required(map, "AlarmIdentifier", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -176,6 +211,28 @@ impl crate::ToJson for PracticeRunConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PracticeRunConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockedDates",
+                "BlockedWindows",
+                "BlockingAlarms",
+                "OutcomeAlarms",
+            ],
+        )?;
+        Ok(Self {
+            blocked_dates: crate::from_json_optional(map, "BlockedDates", path)?,
+            blocked_windows: crate::from_json_optional(map, "BlockedWindows", path)?,
+            blocking_alarms: crate::from_json_optional(map, "BlockingAlarms", path)?,
+            outcome_alarms: crate::from_json_required(map, "OutcomeAlarms", path)?,
+        })
+    }
+}
+
 impl From<PracticeRunConfiguration> for Value<PracticeRunConfiguration> {
     fn from(value: PracticeRunConfiguration) -> Self {
         Value::Lit(value)
@@ -201,6 +258,13 @@ impl ZonalAutoshiftStatus {
 impl crate::ToJson for ZonalAutoshiftStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZonalAutoshiftStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ENABLED", Self::Enabled)])
     }
 }
 

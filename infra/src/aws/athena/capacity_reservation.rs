@@ -76,6 +76,32 @@ impl crate::ToJson for CapacityReservation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityAssignmentConfiguration",
+                "Name",
+                "Tags",
+                "TargetDpus",
+            ],
+        )?;
+        Ok(Self {
+            capacity_assignment_configuration: crate::from_json_optional(
+                map,
+                "CapacityAssignmentConfiguration",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_dpus: crate::from_json_required(map, "TargetDpus", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Athena::CapacityReservation` (`Fn::GetAtt`).
 impl crate::Handle<CapacityReservation> {
     /// `Fn::GetAtt` `AllocatedDpus`. The number of DPUs Athena has provisioned and allocated for
@@ -130,6 +156,16 @@ impl crate::ToJson for CapacityAssignment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityAssignment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WorkgroupNames"])?;
+        Ok(Self {
+            workgroup_names: crate::from_json_required(map, "WorkgroupNames", path)?,
+        })
+    }
+}
+
 impl From<CapacityAssignment> for Value<CapacityAssignment> {
     fn from(value: CapacityAssignment) -> Self {
         Value::Lit(value)
@@ -157,6 +193,16 @@ impl crate::ToJson for CapacityAssignmentConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CapacityAssignments", &self.capacity_assignments);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityAssignmentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CapacityAssignments"])?;
+        Ok(Self {
+            capacity_assignments: crate::from_json_required(map, "CapacityAssignments", path)?,
+        })
     }
 }
 

@@ -116,6 +116,36 @@ impl crate::ToJson for DataCatalog {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataCatalog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionType",
+                "Description",
+                "Error",
+                "Name",
+                "Parameters",
+                "Status",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            connection_type: crate::from_json_optional(map, "ConnectionType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            error: crate::from_json_optional(map, "Error", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The status of the creation or deletion of the data catalog. LAMBDA, GLUE, and HIVE data
 /// catalog types are created synchronously. Their status is either CREATE_COMPLETE or
 /// CREATE_FAILED. The FEDERATED data catalog type is created asynchronously.
@@ -164,6 +194,36 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATE_IN_PROGRESS", Self::CreateInProgress),
+                ("CREATE_COMPLETE", Self::CreateComplete),
+                ("CREATE_FAILED", Self::CreateFailed),
+                (
+                    "CREATE_FAILED_CLEANUP_IN_PROGRESS",
+                    Self::CreateFailedCleanupInProgress,
+                ),
+                (
+                    "CREATE_FAILED_CLEANUP_COMPLETE",
+                    Self::CreateFailedCleanupComplete,
+                ),
+                (
+                    "CREATE_FAILED_CLEANUP_FAILED",
+                    Self::CreateFailedCleanupFailed,
+                ),
+                ("DELETE_IN_PROGRESS", Self::DeleteInProgress),
+                ("DELETE_COMPLETE", Self::DeleteComplete),
+                ("DELETE_FAILED", Self::DeleteFailed),
+            ],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -201,6 +261,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LAMBDA", Self::Lambda),
+                ("GLUE", Self::Glue),
+                ("HIVE", Self::Hive),
+                ("FEDERATED", Self::Federated),
+            ],
+        )
     }
 }
 

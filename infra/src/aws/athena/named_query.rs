@@ -81,6 +81,30 @@ impl crate::ToJson for NamedQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NamedQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Database",
+                "Description",
+                "Name",
+                "QueryString",
+                "WorkGroup",
+            ],
+        )?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            query_string: crate::from_json_required(map, "QueryString", path)?,
+            work_group: crate::from_json_optional(map, "WorkGroup", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Athena::NamedQuery` (`Fn::GetAtt`).
 impl crate::Handle<NamedQuery> {
     /// `Fn::GetAtt` `NamedQueryId`. The unique ID of the query.

@@ -67,3 +67,25 @@ impl crate::ToJson for PreparedStatement {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreparedStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "QueryStatement",
+                "StatementName",
+                "WorkGroup",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            query_statement: crate::from_json_required(map, "QueryStatement", path)?,
+            statement_name: crate::from_json_required(map, "StatementName", path)?,
+            work_group: crate::from_json_required(map, "WorkGroup", path)?,
+        })
+    }
+}

@@ -124,6 +124,42 @@ impl crate::ToJson for WorkGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "RecursiveDeleteOption",
+                "State",
+                "Tags",
+                "WorkGroupConfiguration",
+                "WorkGroupConfigurationUpdates",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            recursive_delete_option: crate::from_json_optional(map, "RecursiveDeleteOption", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            work_group_configuration: crate::from_json_optional(
+                map,
+                "WorkGroupConfiguration",
+                path,
+            )?,
+            work_group_configuration_updates: crate::from_json_optional(
+                map,
+                "WorkGroupConfigurationUpdates",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Athena::WorkGroup` (`Fn::GetAtt`).
 impl crate::Handle<WorkGroup> {
     /// `Fn::GetAtt` `CreationTime`. The date and time the workgroup was created.
@@ -182,6 +218,16 @@ impl crate::ToJson for AclConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AclConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3AclOption"])?;
+        Ok(Self {
+            s3_acl_option: crate::from_json_required(map, "S3AclOption", path)?,
+        })
+    }
+}
+
 impl From<AclConfiguration> for Value<AclConfiguration> {
     fn from(value: AclConfiguration) -> Self {
         Value::Lit(value)
@@ -225,6 +271,17 @@ impl crate::ToJson for Classification {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Properties", &self.properties);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Classification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Properties"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+        })
     }
 }
 
@@ -302,6 +359,23 @@ impl crate::ToJson for CloudWatchLoggingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Enabled", "LogGroup", "LogStreamNamePrefix", "LogTypes"],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            log_group: crate::from_json_optional(map, "LogGroup", path)?,
+            log_stream_name_prefix: crate::from_json_optional(map, "LogStreamNamePrefix", path)?,
+            log_types: crate::from_json_optional(map, "LogTypes", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLoggingConfiguration> for Value<CloudWatchLoggingConfiguration> {
     fn from(value: CloudWatchLoggingConfiguration) -> Self {
         Value::Lit(value)
@@ -329,6 +403,16 @@ impl crate::ToJson for CustomerContentEncryptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KmsKey", &self.kms_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomerContentEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKey"])?;
+        Ok(Self {
+            kms_key: crate::from_json_required(map, "KmsKey", path)?,
+        })
     }
 }
 
@@ -374,6 +458,17 @@ impl crate::ToJson for EncryptionConfiguration {
         crate::put(&mut out, "EncryptionOption", &self.encryption_option);
         crate::put_opt(&mut out, "KmsKey", &self.kms_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionOption", "KmsKey"])?;
+        Ok(Self {
+            encryption_option: crate::from_json_required(map, "EncryptionOption", path)?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+        })
     }
 }
 
@@ -482,6 +577,36 @@ impl crate::ToJson for EngineConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EngineConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalConfigs",
+                "Classifications",
+                "CoordinatorDpuSize",
+                "DefaultExecutorDpuSize",
+                "MaxConcurrentDpus",
+                "SparkProperties",
+            ],
+        )?;
+        Ok(Self {
+            additional_configs: crate::from_json_optional(map, "AdditionalConfigs", path)?,
+            classifications: crate::from_json_optional(map, "Classifications", path)?,
+            coordinator_dpu_size: crate::from_json_optional(map, "CoordinatorDpuSize", path)?,
+            default_executor_dpu_size: crate::from_json_optional(
+                map,
+                "DefaultExecutorDpuSize",
+                path,
+            )?,
+            max_concurrent_dpus: crate::from_json_optional(map, "MaxConcurrentDpus", path)?,
+            spark_properties: crate::from_json_optional(map, "SparkProperties", path)?,
+        })
+    }
+}
+
 impl From<EngineConfiguration> for Value<EngineConfiguration> {
     fn from(value: EngineConfiguration) -> Self {
         Value::Lit(value)
@@ -542,6 +667,25 @@ impl crate::ToJson for EngineVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EngineVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EffectiveEngineVersion", "SelectedEngineVersion"],
+        )?;
+        Ok(Self {
+            effective_engine_version: crate::from_json_optional(
+                map,
+                "EffectiveEngineVersion",
+                path,
+            )?,
+            selected_engine_version: crate::from_json_optional(map, "SelectedEngineVersion", path)?,
+        })
+    }
+}
+
 impl From<EngineVersion> for Value<EngineVersion> {
     fn from(value: EngineVersion) -> Self {
         Value::Lit(value)
@@ -585,6 +729,17 @@ impl crate::ToJson for ManagedLoggingConfiguration {
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "KmsKey", &self.kms_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedLoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "KmsKey"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+        })
     }
 }
 
@@ -644,6 +799,21 @@ impl crate::ToJson for ManagedQueryResultsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedQueryResultsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "EncryptionConfiguration"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ManagedQueryResultsConfiguration> for Value<ManagedQueryResultsConfiguration> {
     fn from(value: ManagedQueryResultsConfiguration) -> Self {
         Value::Lit(value)
@@ -676,6 +846,16 @@ impl crate::ToJson for ManagedStorageEncryptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "KmsKey", &self.kms_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedStorageEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKey"])?;
+        Ok(Self {
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+        })
     }
 }
 
@@ -758,6 +938,38 @@ impl crate::ToJson for MonitoringConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchLoggingConfiguration",
+                "ManagedLoggingConfiguration",
+                "S3LoggingConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_logging_configuration: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingConfiguration",
+                path,
+            )?,
+            managed_logging_configuration: crate::from_json_optional(
+                map,
+                "ManagedLoggingConfiguration",
+                path,
+            )?,
+            s3_logging_configuration: crate::from_json_optional(
+                map,
+                "S3LoggingConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MonitoringConfiguration> for Value<MonitoringConfiguration> {
     fn from(value: MonitoringConfiguration) -> Self {
         Value::Lit(value)
@@ -836,6 +1048,32 @@ impl crate::ToJson for ResultConfiguration {
         crate::put_opt(&mut out, "ExpectedBucketOwner", &self.expected_bucket_owner);
         crate::put_opt(&mut out, "OutputLocation", &self.output_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResultConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AclConfiguration",
+                "EncryptionConfiguration",
+                "ExpectedBucketOwner",
+                "OutputLocation",
+            ],
+        )?;
+        Ok(Self {
+            acl_configuration: crate::from_json_optional(map, "AclConfiguration", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            expected_bucket_owner: crate::from_json_optional(map, "ExpectedBucketOwner", path)?,
+            output_location: crate::from_json_optional(map, "OutputLocation", path)?,
+        })
     }
 }
 
@@ -976,6 +1214,52 @@ impl crate::ToJson for ResultConfigurationUpdates {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResultConfigurationUpdates {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AclConfiguration",
+                "EncryptionConfiguration",
+                "ExpectedBucketOwner",
+                "OutputLocation",
+                "RemoveAclConfiguration",
+                "RemoveEncryptionConfiguration",
+                "RemoveExpectedBucketOwner",
+                "RemoveOutputLocation",
+            ],
+        )?;
+        Ok(Self {
+            acl_configuration: crate::from_json_optional(map, "AclConfiguration", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            expected_bucket_owner: crate::from_json_optional(map, "ExpectedBucketOwner", path)?,
+            output_location: crate::from_json_optional(map, "OutputLocation", path)?,
+            remove_acl_configuration: crate::from_json_optional(
+                map,
+                "RemoveAclConfiguration",
+                path,
+            )?,
+            remove_encryption_configuration: crate::from_json_optional(
+                map,
+                "RemoveEncryptionConfiguration",
+                path,
+            )?,
+            remove_expected_bucket_owner: crate::from_json_optional(
+                map,
+                "RemoveExpectedBucketOwner",
+                path,
+            )?,
+            remove_output_location: crate::from_json_optional(map, "RemoveOutputLocation", path)?,
+        })
+    }
+}
+
 impl From<ResultConfigurationUpdates> for Value<ResultConfigurationUpdates> {
     fn from(value: ResultConfigurationUpdates) -> Self {
         Value::Lit(value)
@@ -1030,6 +1314,18 @@ impl crate::ToJson for S3LoggingConfiguration {
         crate::put_opt(&mut out, "KmsKey", &self.kms_key);
         crate::put_opt(&mut out, "LogLocation", &self.log_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3LoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "KmsKey", "LogLocation"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+            log_location: crate::from_json_optional(map, "LogLocation", path)?,
+        })
     }
 }
 
@@ -1234,6 +1530,72 @@ impl crate::ToJson for WorkGroupConfiguration {
         );
         crate::put_opt(&mut out, "ResultConfiguration", &self.result_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkGroupConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalConfiguration",
+                "BytesScannedCutoffPerQuery",
+                "CustomerContentEncryptionConfiguration",
+                "EnforceWorkGroupConfiguration",
+                "EngineConfiguration",
+                "EngineVersion",
+                "ExecutionRole",
+                "ManagedQueryResultsConfiguration",
+                "MonitoringConfiguration",
+                "PublishCloudWatchMetricsEnabled",
+                "RequesterPaysEnabled",
+                "ResultConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            additional_configuration: crate::from_json_optional(
+                map,
+                "AdditionalConfiguration",
+                path,
+            )?,
+            bytes_scanned_cutoff_per_query: crate::from_json_optional(
+                map,
+                "BytesScannedCutoffPerQuery",
+                path,
+            )?,
+            customer_content_encryption_configuration: crate::from_json_optional(
+                map,
+                "CustomerContentEncryptionConfiguration",
+                path,
+            )?,
+            enforce_work_group_configuration: crate::from_json_optional(
+                map,
+                "EnforceWorkGroupConfiguration",
+                path,
+            )?,
+            engine_configuration: crate::from_json_optional(map, "EngineConfiguration", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            execution_role: crate::from_json_optional(map, "ExecutionRole", path)?,
+            managed_query_results_configuration: crate::from_json_optional(
+                map,
+                "ManagedQueryResultsConfiguration",
+                path,
+            )?,
+            monitoring_configuration: crate::from_json_optional(
+                map,
+                "MonitoringConfiguration",
+                path,
+            )?,
+            publish_cloud_watch_metrics_enabled: crate::from_json_optional(
+                map,
+                "PublishCloudWatchMetricsEnabled",
+                path,
+            )?,
+            requester_pays_enabled: crate::from_json_optional(map, "RequesterPaysEnabled", path)?,
+            result_configuration: crate::from_json_optional(map, "ResultConfiguration", path)?,
+        })
     }
 }
 
@@ -1483,6 +1845,88 @@ impl crate::ToJson for WorkGroupConfigurationUpdates {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkGroupConfigurationUpdates {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalConfiguration",
+                "BytesScannedCutoffPerQuery",
+                "CustomerContentEncryptionConfiguration",
+                "EnforceWorkGroupConfiguration",
+                "EngineConfiguration",
+                "EngineVersion",
+                "ExecutionRole",
+                "ManagedQueryResultsConfiguration",
+                "MonitoringConfiguration",
+                "PublishCloudWatchMetricsEnabled",
+                "RemoveBytesScannedCutoffPerQuery",
+                "RemoveCustomerContentEncryptionConfiguration",
+                "RequesterPaysEnabled",
+                "ResultConfigurationUpdates",
+            ],
+        )?;
+        Ok(Self {
+            additional_configuration: crate::from_json_optional(
+                map,
+                "AdditionalConfiguration",
+                path,
+            )?,
+            bytes_scanned_cutoff_per_query: crate::from_json_optional(
+                map,
+                "BytesScannedCutoffPerQuery",
+                path,
+            )?,
+            customer_content_encryption_configuration: crate::from_json_optional(
+                map,
+                "CustomerContentEncryptionConfiguration",
+                path,
+            )?,
+            enforce_work_group_configuration: crate::from_json_optional(
+                map,
+                "EnforceWorkGroupConfiguration",
+                path,
+            )?,
+            engine_configuration: crate::from_json_optional(map, "EngineConfiguration", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            execution_role: crate::from_json_optional(map, "ExecutionRole", path)?,
+            managed_query_results_configuration: crate::from_json_optional(
+                map,
+                "ManagedQueryResultsConfiguration",
+                path,
+            )?,
+            monitoring_configuration: crate::from_json_optional(
+                map,
+                "MonitoringConfiguration",
+                path,
+            )?,
+            publish_cloud_watch_metrics_enabled: crate::from_json_optional(
+                map,
+                "PublishCloudWatchMetricsEnabled",
+                path,
+            )?,
+            remove_bytes_scanned_cutoff_per_query: crate::from_json_optional(
+                map,
+                "RemoveBytesScannedCutoffPerQuery",
+                path,
+            )?,
+            remove_customer_content_encryption_configuration: crate::from_json_optional(
+                map,
+                "RemoveCustomerContentEncryptionConfiguration",
+                path,
+            )?,
+            requester_pays_enabled: crate::from_json_optional(map, "RequesterPaysEnabled", path)?,
+            result_configuration_updates: crate::from_json_optional(
+                map,
+                "ResultConfigurationUpdates",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<WorkGroupConfigurationUpdates> for Value<WorkGroupConfigurationUpdates> {
     fn from(value: WorkGroupConfigurationUpdates) -> Self {
         Value::Lit(value)
@@ -1519,6 +1963,21 @@ impl crate::ToJson for EncryptionOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SSE_S3", Self::SseS3),
+                ("SSE_KMS", Self::SseKms),
+                ("CSE_KMS", Self::CseKms),
+            ],
+        )
+    }
+}
+
 impl From<EncryptionOption> for Value<EncryptionOption> {
     fn from(value: EncryptionOption) -> Self {
         Value::Lit(value)
@@ -1545,6 +2004,17 @@ impl S3AclOption {
 impl crate::ToJson for S3AclOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3AclOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BUCKET_OWNER_FULL_CONTROL", Self::BucketOwnerFullControl)],
+        )
     }
 }
 
@@ -1576,6 +2046,17 @@ impl State {
 impl crate::ToJson for State {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -152,6 +152,44 @@ impl crate::ToJson for Assessment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Assessment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssessmentReportsDestination",
+                "AwsAccount",
+                "Delegations",
+                "Description",
+                "FrameworkId",
+                "Name",
+                "Roles",
+                "Scope",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            assessment_reports_destination: crate::from_json_optional(
+                map,
+                "AssessmentReportsDestination",
+                path,
+            )?,
+            aws_account: crate::from_json_optional(map, "AwsAccount", path)?,
+            delegations: crate::from_json_optional(map, "Delegations", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            framework_id: crate::from_json_optional(map, "FrameworkId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            roles: crate::from_json_optional(map, "Roles", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AuditManager::Assessment` (`Fn::GetAtt`).
 impl crate::Handle<Assessment> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the assessment.
@@ -214,6 +252,17 @@ impl crate::ToJson for AssessmentReportsDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssessmentReportsDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "DestinationType"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            destination_type: crate::from_json_optional(map, "DestinationType", path)?,
+        })
+    }
+}
+
 impl From<AssessmentReportsDestination> for Value<AssessmentReportsDestination> {
     fn from(value: AssessmentReportsDestination) -> Self {
         Value::Lit(value)
@@ -270,6 +319,18 @@ impl crate::ToJson for AwsAccount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsAccount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EmailAddress", "Id", "Name"])?;
+        Ok(Self {
+            email_address: crate::from_json_optional(map, "EmailAddress", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<AwsAccount> for Value<AwsAccount> {
     fn from(value: AwsAccount) -> Self {
         Value::Lit(value)
@@ -301,6 +362,16 @@ impl crate::ToJson for AwsService {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ServiceName", &self.service_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsService {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServiceName"])?;
+        Ok(Self {
+            service_name: crate::from_json_optional(map, "ServiceName", path)?,
+        })
     }
 }
 
@@ -440,6 +511,42 @@ impl crate::ToJson for Delegation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Delegation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssessmentId",
+                "AssessmentName",
+                "Comment",
+                "ControlSetId",
+                "CreatedBy",
+                "CreationTime",
+                "Id",
+                "LastUpdated",
+                "RoleArn",
+                "RoleType",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            assessment_id: crate::from_json_optional(map, "AssessmentId", path)?,
+            assessment_name: crate::from_json_optional(map, "AssessmentName", path)?,
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            control_set_id: crate::from_json_optional(map, "ControlSetId", path)?,
+            created_by: crate::from_json_optional(map, "CreatedBy", path)?,
+            creation_time: crate::from_json_optional(map, "CreationTime", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            last_updated: crate::from_json_optional(map, "LastUpdated", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            role_type: crate::from_json_optional(map, "RoleType", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<Delegation> for Value<Delegation> {
     fn from(value: Delegation) -> Self {
         Value::Lit(value)
@@ -484,6 +591,17 @@ impl crate::ToJson for Role {
         crate::put_opt(&mut out, "RoleArn", &self.role_arn);
         crate::put_opt(&mut out, "RoleType", &self.role_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Role {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RoleArn", "RoleType"])?;
+        Ok(Self {
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            role_type: crate::from_json_optional(map, "RoleType", path)?,
+        })
     }
 }
 
@@ -533,6 +651,17 @@ impl crate::ToJson for Scope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsAccounts", "AwsServices"])?;
+        Ok(Self {
+            aws_accounts: crate::from_json_optional(map, "AwsAccounts", path)?,
+            aws_services: crate::from_json_optional(map, "AwsServices", path)?,
+        })
+    }
+}
+
 impl From<Scope> for Value<Scope> {
     fn from(value: Scope) -> Self {
         Value::Lit(value)
@@ -558,6 +687,13 @@ impl AssessmentReportDestinationType {
 impl crate::ToJson for AssessmentReportDestinationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssessmentReportDestinationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("S3", Self::S3)])
     }
 }
 
@@ -589,6 +725,17 @@ impl AssessmentStatus {
 impl crate::ToJson for AssessmentStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssessmentStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("INACTIVE", Self::Inactive)],
+        )
     }
 }
 
@@ -626,6 +773,21 @@ impl crate::ToJson for DelegationStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DelegationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IN_PROGRESS", Self::InProgress),
+                ("UNDER_REVIEW", Self::UnderReview),
+                ("COMPLETE", Self::Complete),
+            ],
+        )
+    }
+}
+
 impl From<DelegationStatus> for Value<DelegationStatus> {
     fn from(value: DelegationStatus) -> Self {
         Value::Lit(value)
@@ -654,6 +816,20 @@ impl RoleType {
 impl crate::ToJson for RoleType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROCESS_OWNER", Self::ProcessOwner),
+                ("RESOURCE_OWNER", Self::ResourceOwner),
+            ],
+        )
     }
 }
 

@@ -81,6 +81,30 @@ impl crate::ToJson for AssessmentFramework {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssessmentFramework {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComplianceType",
+                "ControlSets",
+                "Description",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            compliance_type: crate::from_json_optional(map, "ComplianceType", path)?,
+            control_sets: crate::from_json_required(map, "ControlSets", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AuditManager::AssessmentFramework` (`Fn::GetAtt`).
 impl crate::Handle<AssessmentFramework> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the framework.
@@ -151,6 +175,17 @@ impl crate::ToJson for ControlSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ControlSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Controls", "Name"])?;
+        Ok(Self {
+            controls: crate::from_json_required(map, "Controls", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<ControlSet> for Value<ControlSet> {
     fn from(value: ControlSet) -> Self {
         Value::Lit(value)
@@ -176,6 +211,16 @@ impl crate::ToJson for ControlSetControl {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Id", &self.id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ControlSetControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+        })
     }
 }
 

@@ -686,6 +686,144 @@ impl crate::ToJson for AutoScalingGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoScalingGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingGroupName",
+                "AvailabilityZoneDistribution",
+                "AvailabilityZoneIds",
+                "AvailabilityZoneImpairmentPolicy",
+                "AvailabilityZones",
+                "CapacityRebalance",
+                "CapacityReservationSpecification",
+                "Context",
+                "Cooldown",
+                "DefaultInstanceWarmup",
+                "DeletionProtection",
+                "DesiredCapacity",
+                "DesiredCapacityType",
+                "HealthCheckGracePeriod",
+                "HealthCheckType",
+                "InstanceId",
+                "InstanceLifecyclePolicy",
+                "InstanceMaintenancePolicy",
+                "LaunchConfigurationName",
+                "LaunchTemplate",
+                "LifecycleHookSpecificationList",
+                "LoadBalancerNames",
+                "MaxInstanceLifetime",
+                "MaxSize",
+                "MetricsCollection",
+                "MinSize",
+                "MixedInstancesPolicy",
+                "NewInstancesProtectedFromScaleIn",
+                "NotificationConfiguration",
+                "NotificationConfigurations",
+                "PlacementGroup",
+                "ServiceLinkedRoleARN",
+                "SkipZonalShiftValidation",
+                "Tags",
+                "TargetGroupARNs",
+                "TerminationPolicies",
+                "TrafficSources",
+                "VPCZoneIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_group_name: crate::from_json_optional(map, "AutoScalingGroupName", path)?,
+            availability_zone_distribution: crate::from_json_optional(
+                map,
+                "AvailabilityZoneDistribution",
+                path,
+            )?,
+            availability_zone_ids: crate::from_json_optional(map, "AvailabilityZoneIds", path)?,
+            availability_zone_impairment_policy: crate::from_json_optional(
+                map,
+                "AvailabilityZoneImpairmentPolicy",
+                path,
+            )?,
+            availability_zones: crate::from_json_optional(map, "AvailabilityZones", path)?,
+            capacity_rebalance: crate::from_json_optional(map, "CapacityRebalance", path)?,
+            capacity_reservation_specification: crate::from_json_optional(
+                map,
+                "CapacityReservationSpecification",
+                path,
+            )?,
+            context: crate::from_json_optional(map, "Context", path)?,
+            cooldown: crate::from_json_optional(map, "Cooldown", path)?,
+            default_instance_warmup: crate::from_json_optional(map, "DefaultInstanceWarmup", path)?,
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            desired_capacity: crate::from_json_optional(map, "DesiredCapacity", path)?,
+            desired_capacity_type: crate::from_json_optional(map, "DesiredCapacityType", path)?,
+            health_check_grace_period: crate::from_json_optional(
+                map,
+                "HealthCheckGracePeriod",
+                path,
+            )?,
+            health_check_type: crate::from_json_optional(map, "HealthCheckType", path)?,
+            instance_id: crate::from_json_optional(map, "InstanceId", path)?,
+            instance_lifecycle_policy: crate::from_json_optional(
+                map,
+                "InstanceLifecyclePolicy",
+                path,
+            )?,
+            instance_maintenance_policy: crate::from_json_optional(
+                map,
+                "InstanceMaintenancePolicy",
+                path,
+            )?,
+            launch_configuration_name: crate::from_json_optional(
+                map,
+                "LaunchConfigurationName",
+                path,
+            )?,
+            launch_template: crate::from_json_optional(map, "LaunchTemplate", path)?,
+            lifecycle_hook_specification_list: crate::from_json_optional(
+                map,
+                "LifecycleHookSpecificationList",
+                path,
+            )?,
+            load_balancer_names: crate::from_json_optional(map, "LoadBalancerNames", path)?,
+            max_instance_lifetime: crate::from_json_optional(map, "MaxInstanceLifetime", path)?,
+            max_size: crate::from_json_required(map, "MaxSize", path)?,
+            metrics_collection: crate::from_json_optional(map, "MetricsCollection", path)?,
+            min_size: crate::from_json_required(map, "MinSize", path)?,
+            mixed_instances_policy: crate::from_json_optional(map, "MixedInstancesPolicy", path)?,
+            new_instances_protected_from_scale_in: crate::from_json_optional(
+                map,
+                "NewInstancesProtectedFromScaleIn",
+                path,
+            )?,
+            notification_configuration: crate::from_json_optional(
+                map,
+                "NotificationConfiguration",
+                path,
+            )?,
+            notification_configurations: crate::from_json_optional(
+                map,
+                "NotificationConfigurations",
+                path,
+            )?,
+            placement_group: crate::from_json_optional(map, "PlacementGroup", path)?,
+            service_linked_role_arn: crate::from_json_optional(map, "ServiceLinkedRoleARN", path)?,
+            skip_zonal_shift_validation: crate::from_json_optional(
+                map,
+                "SkipZonalShiftValidation",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_group_ar_ns: crate::from_json_optional(map, "TargetGroupARNs", path)?,
+            termination_policies: crate::from_json_optional(map, "TerminationPolicies", path)?,
+            traffic_sources: crate::from_json_optional(map, "TrafficSources", path)?,
+            vpc_zone_identifier: crate::from_json_optional(map, "VPCZoneIdentifier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AutoScaling::AutoScalingGroup` (`Fn::GetAtt`).
 impl crate::Handle<AutoScalingGroup> {
     /// `Fn::GetAtt` `AutoScalingGroupARN`.
@@ -738,6 +876,17 @@ impl crate::ToJson for AcceleratorCountRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorCountRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<AcceleratorCountRequest> for Value<AcceleratorCountRequest> {
     fn from(value: AcceleratorCountRequest) -> Self {
         Value::Lit(value)
@@ -785,6 +934,17 @@ impl crate::ToJson for AcceleratorTotalMemoryMiBRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorTotalMemoryMiBRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -840,6 +1000,20 @@ impl crate::ToJson for AvailabilityZoneDistribution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailabilityZoneDistribution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CapacityDistributionStrategy"])?;
+        Ok(Self {
+            capacity_distribution_strategy: crate::from_json_optional(
+                map,
+                "CapacityDistributionStrategy",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AvailabilityZoneDistribution> for Value<AvailabilityZoneDistribution> {
     fn from(value: AvailabilityZoneDistribution) -> Self {
         Value::Lit(value)
@@ -885,6 +1059,25 @@ impl crate::ToJson for AvailabilityZoneImpairmentPolicy {
         );
         crate::put(&mut out, "ZonalShiftEnabled", &self.zonal_shift_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailabilityZoneImpairmentPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ImpairedZoneHealthCheckBehavior", "ZonalShiftEnabled"],
+        )?;
+        Ok(Self {
+            impaired_zone_health_check_behavior: crate::from_json_required(
+                map,
+                "ImpairedZoneHealthCheckBehavior",
+                path,
+            )?,
+            zonal_shift_enabled: crate::from_json_required(map, "ZonalShiftEnabled", path)?,
+        })
     }
 }
 
@@ -938,6 +1131,17 @@ impl crate::ToJson for BaselineEbsBandwidthMbpsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaselineEbsBandwidthMbpsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<BaselineEbsBandwidthMbpsRequest> for Value<BaselineEbsBandwidthMbpsRequest> {
     fn from(value: BaselineEbsBandwidthMbpsRequest) -> Self {
         Value::Lit(value)
@@ -976,6 +1180,16 @@ impl crate::ToJson for BaselinePerformanceFactorsRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Cpu", &self.cpu);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaselinePerformanceFactorsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cpu"])?;
+        Ok(Self {
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+        })
     }
 }
 
@@ -1044,6 +1258,29 @@ impl crate::ToJson for CapacityReservationSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CapacityReservationPreference", "CapacityReservationTarget"],
+        )?;
+        Ok(Self {
+            capacity_reservation_preference: crate::from_json_required(
+                map,
+                "CapacityReservationPreference",
+                path,
+            )?,
+            capacity_reservation_target: crate::from_json_optional(
+                map,
+                "CapacityReservationTarget",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CapacityReservationSpecification> for Value<CapacityReservationSpecification> {
     fn from(value: CapacityReservationSpecification) -> Self {
         Value::Lit(value)
@@ -1103,6 +1340,32 @@ impl crate::ToJson for CapacityReservationTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityReservationIds",
+                "CapacityReservationResourceGroupArns",
+            ],
+        )?;
+        Ok(Self {
+            capacity_reservation_ids: crate::from_json_optional(
+                map,
+                "CapacityReservationIds",
+                path,
+            )?,
+            capacity_reservation_resource_group_arns: crate::from_json_optional(
+                map,
+                "CapacityReservationResourceGroupArns",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CapacityReservationTarget> for Value<CapacityReservationTarget> {
     fn from(value: CapacityReservationTarget) -> Self {
         Value::Lit(value)
@@ -1144,6 +1407,16 @@ impl crate::ToJson for CpuPerformanceFactorRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuPerformanceFactorRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["References"])?;
+        Ok(Self {
+            references: crate::from_json_optional(map, "References", path)?,
+        })
+    }
+}
+
 impl From<CpuPerformanceFactorRequest> for Value<CpuPerformanceFactorRequest> {
     fn from(value: CpuPerformanceFactorRequest) -> Self {
         Value::Lit(value)
@@ -1179,6 +1452,16 @@ impl crate::ToJson for DistributionSegment {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TargetCapacityTypes", &self.target_capacity_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DistributionSegment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetCapacityTypes"])?;
+        Ok(Self {
+            target_capacity_types: crate::from_json_required(map, "TargetCapacityTypes", path)?,
+        })
     }
 }
 
@@ -1224,6 +1507,16 @@ impl crate::ToJson for InstanceLifecyclePolicy {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RetentionTriggers", &self.retention_triggers);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceLifecyclePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RetentionTriggers"])?;
+        Ok(Self {
+            retention_triggers: crate::from_json_optional(map, "RetentionTriggers", path)?,
+        })
     }
 }
 
@@ -1292,6 +1585,21 @@ impl crate::ToJson for InstanceMaintenancePolicy {
             &self.min_healthy_percentage,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceMaintenancePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxHealthyPercentage", "MinHealthyPercentage"],
+        )?;
+        Ok(Self {
+            max_healthy_percentage: crate::from_json_optional(map, "MaxHealthyPercentage", path)?,
+            min_healthy_percentage: crate::from_json_optional(map, "MinHealthyPercentage", path)?,
+        })
     }
 }
 
@@ -1801,6 +2109,102 @@ impl crate::ToJson for InstanceRequirements {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceRequirements {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceleratorCount",
+                "AcceleratorManufacturers",
+                "AcceleratorNames",
+                "AcceleratorTotalMemoryMiB",
+                "AcceleratorTypes",
+                "AllowedInstanceTypes",
+                "BareMetal",
+                "BaselineEbsBandwidthMbps",
+                "BaselinePerformanceFactors",
+                "BurstablePerformance",
+                "CpuManufacturers",
+                "ExcludedInstanceTypes",
+                "InstanceGenerations",
+                "LocalStorage",
+                "LocalStorageTypes",
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+                "MemoryGiBPerVCpu",
+                "MemoryMiB",
+                "NetworkBandwidthGbps",
+                "NetworkInterfaceCount",
+                "OnDemandMaxPricePercentageOverLowestPrice",
+                "RequireHibernateSupport",
+                "SpotMaxPricePercentageOverLowestPrice",
+                "TotalLocalStorageGB",
+                "VCpuCount",
+            ],
+        )?;
+        Ok(Self {
+            accelerator_count: crate::from_json_optional(map, "AcceleratorCount", path)?,
+            accelerator_manufacturers: crate::from_json_optional(
+                map,
+                "AcceleratorManufacturers",
+                path,
+            )?,
+            accelerator_names: crate::from_json_optional(map, "AcceleratorNames", path)?,
+            accelerator_total_memory_mi_b: crate::from_json_optional(
+                map,
+                "AcceleratorTotalMemoryMiB",
+                path,
+            )?,
+            accelerator_types: crate::from_json_optional(map, "AcceleratorTypes", path)?,
+            allowed_instance_types: crate::from_json_optional(map, "AllowedInstanceTypes", path)?,
+            bare_metal: crate::from_json_optional(map, "BareMetal", path)?,
+            baseline_ebs_bandwidth_mbps: crate::from_json_optional(
+                map,
+                "BaselineEbsBandwidthMbps",
+                path,
+            )?,
+            baseline_performance_factors: crate::from_json_optional(
+                map,
+                "BaselinePerformanceFactors",
+                path,
+            )?,
+            burstable_performance: crate::from_json_optional(map, "BurstablePerformance", path)?,
+            cpu_manufacturers: crate::from_json_optional(map, "CpuManufacturers", path)?,
+            excluded_instance_types: crate::from_json_optional(map, "ExcludedInstanceTypes", path)?,
+            instance_generations: crate::from_json_optional(map, "InstanceGenerations", path)?,
+            local_storage: crate::from_json_optional(map, "LocalStorage", path)?,
+            local_storage_types: crate::from_json_optional(map, "LocalStorageTypes", path)?,
+            max_spot_price_as_percentage_of_optimal_on_demand_price: crate::from_json_optional(
+                map,
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+                path,
+            )?,
+            memory_gi_b_per_v_cpu: crate::from_json_optional(map, "MemoryGiBPerVCpu", path)?,
+            memory_mi_b: crate::from_json_required(map, "MemoryMiB", path)?,
+            network_bandwidth_gbps: crate::from_json_optional(map, "NetworkBandwidthGbps", path)?,
+            network_interface_count: crate::from_json_optional(map, "NetworkInterfaceCount", path)?,
+            on_demand_max_price_percentage_over_lowest_price: crate::from_json_optional(
+                map,
+                "OnDemandMaxPricePercentageOverLowestPrice",
+                path,
+            )?,
+            require_hibernate_support: crate::from_json_optional(
+                map,
+                "RequireHibernateSupport",
+                path,
+            )?,
+            spot_max_price_percentage_over_lowest_price: crate::from_json_optional(
+                map,
+                "SpotMaxPricePercentageOverLowestPrice",
+                path,
+            )?,
+            total_local_storage_gb: crate::from_json_optional(map, "TotalLocalStorageGB", path)?,
+            v_cpu_count: crate::from_json_required(map, "VCpuCount", path)?,
+        })
+    }
+}
+
 impl From<InstanceRequirements> for Value<InstanceRequirements> {
     fn from(value: InstanceRequirements) -> Self {
         Value::Lit(value)
@@ -1990,6 +2394,46 @@ impl crate::ToJson for InstancesDistribution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstancesDistribution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DistributionSegments",
+                "OnDemandAllocationStrategy",
+                "OnDemandBaseCapacity",
+                "OnDemandPercentageAboveBaseCapacity",
+                "SpotAllocationStrategy",
+                "SpotInstancePools",
+                "SpotMaxPrice",
+            ],
+        )?;
+        Ok(Self {
+            distribution_segments: crate::from_json_optional(map, "DistributionSegments", path)?,
+            on_demand_allocation_strategy: crate::from_json_optional(
+                map,
+                "OnDemandAllocationStrategy",
+                path,
+            )?,
+            on_demand_base_capacity: crate::from_json_optional(map, "OnDemandBaseCapacity", path)?,
+            on_demand_percentage_above_base_capacity: crate::from_json_optional(
+                map,
+                "OnDemandPercentageAboveBaseCapacity",
+                path,
+            )?,
+            spot_allocation_strategy: crate::from_json_optional(
+                map,
+                "SpotAllocationStrategy",
+                path,
+            )?,
+            spot_instance_pools: crate::from_json_optional(map, "SpotInstancePools", path)?,
+            spot_max_price: crate::from_json_optional(map, "SpotMaxPrice", path)?,
+        })
+    }
+}
+
 impl From<InstancesDistribution> for Value<InstancesDistribution> {
     fn from(value: InstancesDistribution) -> Self {
         Value::Lit(value)
@@ -2041,6 +2485,22 @@ impl crate::ToJson for LaunchTemplate {
         );
         crate::put_opt(&mut out, "Overrides", &self.overrides);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LaunchTemplateSpecification", "Overrides"])?;
+        Ok(Self {
+            launch_template_specification: crate::from_json_required(
+                map,
+                "LaunchTemplateSpecification",
+                path,
+            )?,
+            overrides: crate::from_json_optional(map, "Overrides", path)?,
+        })
     }
 }
 
@@ -2185,6 +2645,34 @@ impl crate::ToJson for LaunchTemplateOverrides {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ImageId",
+                "InstanceRequirements",
+                "InstanceType",
+                "LaunchTemplateSpecification",
+                "WeightedCapacity",
+            ],
+        )?;
+        Ok(Self {
+            image_id: crate::from_json_optional(map, "ImageId", path)?,
+            instance_requirements: crate::from_json_optional(map, "InstanceRequirements", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            launch_template_specification: crate::from_json_optional(
+                map,
+                "LaunchTemplateSpecification",
+                path,
+            )?,
+            weighted_capacity: crate::from_json_optional(map, "WeightedCapacity", path)?,
+        })
+    }
+}
+
 impl From<LaunchTemplateOverrides> for Value<LaunchTemplateOverrides> {
     fn from(value: LaunchTemplateOverrides) -> Self {
         Value::Lit(value)
@@ -2256,6 +2744,22 @@ impl crate::ToJson for LaunchTemplateSpecification {
         crate::put_opt(&mut out, "LaunchTemplateName", &self.launch_template_name);
         crate::put(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LaunchTemplateId", "LaunchTemplateName", "Version"],
+        )?;
+        Ok(Self {
+            launch_template_id: crate::from_json_optional(map, "LaunchTemplateId", path)?,
+            launch_template_name: crate::from_json_optional(map, "LaunchTemplateName", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
     }
 }
 
@@ -2378,6 +2882,34 @@ impl crate::ToJson for LifecycleHookSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleHookSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultResult",
+                "HeartbeatTimeout",
+                "LifecycleHookName",
+                "LifecycleTransition",
+                "NotificationMetadata",
+                "NotificationTargetARN",
+                "RoleARN",
+            ],
+        )?;
+        Ok(Self {
+            default_result: crate::from_json_optional(map, "DefaultResult", path)?,
+            heartbeat_timeout: crate::from_json_optional(map, "HeartbeatTimeout", path)?,
+            lifecycle_hook_name: crate::from_json_required(map, "LifecycleHookName", path)?,
+            lifecycle_transition: crate::from_json_required(map, "LifecycleTransition", path)?,
+            notification_metadata: crate::from_json_optional(map, "NotificationMetadata", path)?,
+            notification_target_arn: crate::from_json_optional(map, "NotificationTargetARN", path)?,
+            role_arn: crate::from_json_optional(map, "RoleARN", path)?,
+        })
+    }
+}
+
 impl From<LifecycleHookSpecification> for Value<LifecycleHookSpecification> {
     fn from(value: LifecycleHookSpecification) -> Self {
         Value::Lit(value)
@@ -2428,6 +2960,17 @@ impl crate::ToJson for MemoryGiBPerVCpuRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryGiBPerVCpuRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<MemoryGiBPerVCpuRequest> for Value<MemoryGiBPerVCpuRequest> {
     fn from(value: MemoryGiBPerVCpuRequest) -> Self {
         Value::Lit(value)
@@ -2475,6 +3018,17 @@ impl crate::ToJson for MemoryMiBRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryMiBRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -2535,6 +3089,17 @@ impl crate::ToJson for MetricsCollection {
         crate::put(&mut out, "Granularity", &self.granularity);
         crate::put_opt(&mut out, "Metrics", &self.metrics);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsCollection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Granularity", "Metrics"])?;
+        Ok(Self {
+            granularity: crate::from_json_required(map, "Granularity", path)?,
+            metrics: crate::from_json_optional(map, "Metrics", path)?,
+        })
     }
 }
 
@@ -2601,6 +3166,18 @@ impl crate::ToJson for MixedInstancesPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MixedInstancesPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InstancesDistribution", "LaunchTemplate"])?;
+        Ok(Self {
+            instances_distribution: crate::from_json_optional(map, "InstancesDistribution", path)?,
+            launch_template: crate::from_json_required(map, "LaunchTemplate", path)?,
+        })
+    }
+}
+
 impl From<MixedInstancesPolicy> for Value<MixedInstancesPolicy> {
     fn from(value: MixedInstancesPolicy) -> Self {
         Value::Lit(value)
@@ -2656,6 +3233,17 @@ impl crate::ToJson for NetworkBandwidthGbpsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkBandwidthGbpsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<NetworkBandwidthGbpsRequest> for Value<NetworkBandwidthGbpsRequest> {
     fn from(value: NetworkBandwidthGbpsRequest) -> Self {
         Value::Lit(value)
@@ -2703,6 +3291,17 @@ impl crate::ToJson for NetworkInterfaceCountRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfaceCountRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -2754,6 +3353,17 @@ impl crate::ToJson for NotificationConfiguration {
         crate::put_opt(&mut out, "NotificationTypes", &self.notification_types);
         crate::put(&mut out, "TopicARN", &self.topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NotificationTypes", "TopicARN"])?;
+        Ok(Self {
+            notification_types: crate::from_json_optional(map, "NotificationTypes", path)?,
+            topic_arn: crate::from_json_required(map, "TopicARN", path)?,
+        })
     }
 }
 
@@ -2810,6 +3420,16 @@ impl crate::ToJson for PerformanceFactorReferenceRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PerformanceFactorReferenceRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceFamily"])?;
+        Ok(Self {
+            instance_family: crate::from_json_optional(map, "InstanceFamily", path)?,
+        })
+    }
+}
+
 impl From<PerformanceFactorReferenceRequest> for Value<PerformanceFactorReferenceRequest> {
     fn from(value: PerformanceFactorReferenceRequest) -> Self {
         Value::Lit(value)
@@ -2854,6 +3474,16 @@ impl crate::ToJson for RetentionTriggers {
             &self.terminate_hook_abandon,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionTriggers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TerminateHookAbandon"])?;
+        Ok(Self {
+            terminate_hook_abandon: crate::from_json_optional(map, "TerminateHookAbandon", path)?,
+        })
     }
 }
 
@@ -2911,6 +3541,18 @@ impl crate::ToJson for TagProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "PropagateAtLaunch", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            propagate_at_launch: crate::from_json_required(map, "PropagateAtLaunch", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<TagProperty> for Value<TagProperty> {
     fn from(value: TagProperty) -> Self {
         Value::Lit(value)
@@ -2958,6 +3600,17 @@ impl crate::ToJson for TotalLocalStorageGbRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TotalLocalStorageGbRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -3015,6 +3668,17 @@ impl crate::ToJson for TrafficSourceIdentifier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficSourceIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Identifier", "Type"])?;
+        Ok(Self {
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<TrafficSourceIdentifier> for Value<TrafficSourceIdentifier> {
     fn from(value: TrafficSourceIdentifier) -> Self {
         Value::Lit(value)
@@ -3064,6 +3728,17 @@ impl crate::ToJson for VCpuCountRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VCpuCountRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<VCpuCountRequest> for Value<VCpuCountRequest> {
     fn from(value: VCpuCountRequest) -> Self {
         Value::Lit(value)
@@ -3098,6 +3773,22 @@ impl AcceleratorManufacturer {
 impl crate::ToJson for AcceleratorManufacturer {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorManufacturer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("amazon-web-services", Self::AmazonWebServices),
+                ("amd", Self::Amd),
+                ("nvidia", Self::Nvidia),
+                ("xilinx", Self::Xilinx),
+            ],
+        )
     }
 }
 
@@ -3147,6 +3838,25 @@ impl crate::ToJson for AcceleratorName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("a100", Self::A100),
+                ("k80", Self::K80),
+                ("m60", Self::M60),
+                ("radeon-pro-v520", Self::RadeonProV520),
+                ("t4", Self::T4),
+                ("v100", Self::V100),
+                ("vu9p", Self::Vu9p),
+            ],
+        )
+    }
+}
+
 impl From<AcceleratorName> for Value<AcceleratorName> {
     fn from(value: AcceleratorName) -> Self {
         Value::Lit(value)
@@ -3178,6 +3888,21 @@ impl AcceleratorType {
 impl crate::ToJson for AcceleratorType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("fpga", Self::Fpga),
+                ("gpu", Self::Gpu),
+                ("inference", Self::Inference),
+            ],
+        )
     }
 }
 
@@ -3216,6 +3941,21 @@ impl crate::ToJson for BareMetal {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BareMetal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("excluded", Self::Excluded),
+                ("included", Self::Included),
+                ("required", Self::Required),
+            ],
+        )
+    }
+}
+
 impl From<BareMetal> for Value<BareMetal> {
     fn from(value: BareMetal) -> Self {
         Value::Lit(value)
@@ -3250,6 +3990,21 @@ impl BurstablePerformance {
 impl crate::ToJson for BurstablePerformance {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BurstablePerformance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("excluded", Self::Excluded),
+                ("included", Self::Included),
+                ("required", Self::Required),
+            ],
+        )
     }
 }
 
@@ -3291,6 +4046,21 @@ impl CapacityDistributionStrategy {
 impl crate::ToJson for CapacityDistributionStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityDistributionStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("balanced-best-effort", Self::BalancedBestEffort),
+                ("balanced-only", Self::BalancedOnly),
+                ("reservations-then-balanced", Self::ReservationsThenBalanced),
+            ],
+        )
     }
 }
 
@@ -3339,6 +4109,25 @@ impl crate::ToJson for CapacityReservationPreference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "capacity-reservations-first",
+                    Self::CapacityReservationsFirst,
+                ),
+                ("capacity-reservations-only", Self::CapacityReservationsOnly),
+                ("default", Self::Default),
+                ("none", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<CapacityReservationPreference> for Value<CapacityReservationPreference> {
     fn from(value: CapacityReservationPreference) -> Self {
         Value::Lit(value)
@@ -3376,6 +4165,22 @@ impl crate::ToJson for CpuManufacturer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuManufacturer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("amazon-web-services", Self::AmazonWebServices),
+                ("amd", Self::Amd),
+                ("apple", Self::Apple),
+                ("intel", Self::Intel),
+            ],
+        )
+    }
+}
+
 impl From<CpuManufacturer> for Value<CpuManufacturer> {
     fn from(value: CpuManufacturer) -> Self {
         Value::Lit(value)
@@ -3407,6 +4212,21 @@ impl DeletionProtection {
 impl crate::ToJson for DeletionProtection {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeletionProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("none", Self::None),
+                ("prevent-all-deletion", Self::PreventAllDeletion),
+                ("prevent-force-deletion", Self::PreventForceDeletion),
+            ],
+        )
     }
 }
 
@@ -3447,6 +4267,20 @@ impl crate::ToJson for ImpairedZoneHealthCheckBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImpairedZoneHealthCheckBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IgnoreUnhealthy", Self::IgnoreUnhealthy),
+                ("ReplaceUnhealthy", Self::ReplaceUnhealthy),
+            ],
+        )
+    }
+}
+
 impl From<ImpairedZoneHealthCheckBehavior> for Value<ImpairedZoneHealthCheckBehavior> {
     fn from(value: ImpairedZoneHealthCheckBehavior) -> Self {
         Value::Lit(value)
@@ -3475,6 +4309,17 @@ impl InstanceGeneration {
 impl crate::ToJson for InstanceGeneration {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceGeneration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("current", Self::Current), ("previous", Self::Previous)],
+        )
     }
 }
 
@@ -3515,6 +4360,21 @@ impl crate::ToJson for LocalStorage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("excluded", Self::Excluded),
+                ("included", Self::Included),
+                ("required", Self::Required),
+            ],
+        )
+    }
+}
+
 impl From<LocalStorage> for Value<LocalStorage> {
     fn from(value: LocalStorage) -> Self {
         Value::Lit(value)
@@ -3543,6 +4403,13 @@ impl LocalStorageType {
 impl crate::ToJson for LocalStorageType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalStorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("hdd", Self::Hdd), ("ssd", Self::Ssd)])
     }
 }
 
@@ -3583,6 +4450,28 @@ impl crate::ToJson for TargetCapacityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetCapacityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "on-demand-capacity-reservation",
+                    Self::OnDemandCapacityReservation,
+                ),
+                ("capacity-block", Self::CapacityBlock),
+                (
+                    "interruptible-capacity-reservation",
+                    Self::InterruptibleCapacityReservation,
+                ),
+                ("on-demand", Self::OnDemand),
+            ],
+        )
+    }
+}
+
 impl From<TargetCapacityType> for Value<TargetCapacityType> {
     fn from(value: TargetCapacityType) -> Self {
         Value::Lit(value)
@@ -3615,6 +4504,17 @@ impl TerminateHookAbandon {
 impl crate::ToJson for TerminateHookAbandon {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TerminateHookAbandon {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("retain", Self::Retain), ("terminate", Self::Terminate)],
+        )
     }
 }
 

@@ -261,6 +261,70 @@ impl crate::ToJson for LaunchConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatePublicIpAddress",
+                "BlockDeviceMappings",
+                "ClassicLinkVPCId",
+                "ClassicLinkVPCSecurityGroups",
+                "EbsOptimized",
+                "IamInstanceProfile",
+                "ImageId",
+                "InstanceId",
+                "InstanceMonitoring",
+                "InstanceType",
+                "KernelId",
+                "KeyName",
+                "LaunchConfigurationName",
+                "MetadataOptions",
+                "PlacementTenancy",
+                "RamDiskId",
+                "SecurityGroups",
+                "SpotPrice",
+                "UserData",
+            ],
+        )?;
+        Ok(Self {
+            associate_public_ip_address: crate::from_json_optional(
+                map,
+                "AssociatePublicIpAddress",
+                path,
+            )?,
+            block_device_mappings: crate::from_json_optional(map, "BlockDeviceMappings", path)?,
+            classic_link_vpc_id: crate::from_json_optional(map, "ClassicLinkVPCId", path)?,
+            classic_link_vpc_security_groups: crate::from_json_optional(
+                map,
+                "ClassicLinkVPCSecurityGroups",
+                path,
+            )?,
+            ebs_optimized: crate::from_json_optional(map, "EbsOptimized", path)?,
+            iam_instance_profile: crate::from_json_optional(map, "IamInstanceProfile", path)?,
+            image_id: crate::from_json_required(map, "ImageId", path)?,
+            instance_id: crate::from_json_optional(map, "InstanceId", path)?,
+            instance_monitoring: crate::from_json_optional(map, "InstanceMonitoring", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            kernel_id: crate::from_json_optional(map, "KernelId", path)?,
+            key_name: crate::from_json_optional(map, "KeyName", path)?,
+            launch_configuration_name: crate::from_json_optional(
+                map,
+                "LaunchConfigurationName",
+                path,
+            )?,
+            metadata_options: crate::from_json_optional(map, "MetadataOptions", path)?,
+            placement_tenancy: crate::from_json_optional(map, "PlacementTenancy", path)?,
+            ram_disk_id: crate::from_json_optional(map, "RamDiskId", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            spot_price: crate::from_json_optional(map, "SpotPrice", path)?,
+            user_data: crate::from_json_optional(map, "UserData", path)?,
+        })
+    }
+}
+
 /// BlockDevice is a subproperty of BlockDeviceMapping that describes an Amazon EBS volume.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BlockDevice {
@@ -352,6 +416,34 @@ impl crate::ToJson for BlockDevice {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockDevice {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeleteOnTermination",
+                "Encrypted",
+                "Iops",
+                "SnapshotId",
+                "Throughput",
+                "VolumeSize",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<BlockDevice> for Value<BlockDevice> {
     fn from(value: BlockDevice) -> Self {
         Value::Lit(value)
@@ -412,6 +504,23 @@ impl crate::ToJson for BlockDeviceMapping {
         crate::put_opt(&mut out, "NoDevice", &self.no_device);
         crate::put_opt(&mut out, "VirtualName", &self.virtual_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockDeviceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeviceName", "Ebs", "NoDevice", "VirtualName"],
+        )?;
+        Ok(Self {
+            device_name: crate::from_json_required(map, "DeviceName", path)?,
+            ebs: crate::from_json_optional(map, "Ebs", path)?,
+            no_device: crate::from_json_optional(map, "NoDevice", path)?,
+            virtual_name: crate::from_json_optional(map, "VirtualName", path)?,
+        })
     }
 }
 
@@ -478,6 +587,26 @@ impl crate::ToJson for MetadataOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HttpEndpoint", "HttpPutResponseHopLimit", "HttpTokens"],
+        )?;
+        Ok(Self {
+            http_endpoint: crate::from_json_optional(map, "HttpEndpoint", path)?,
+            http_put_response_hop_limit: crate::from_json_optional(
+                map,
+                "HttpPutResponseHopLimit",
+                path,
+            )?,
+            http_tokens: crate::from_json_optional(map, "HttpTokens", path)?,
+        })
+    }
+}
+
 impl From<MetadataOptions> for Value<MetadataOptions> {
     fn from(value: MetadataOptions) -> Self {
         Value::Lit(value)
@@ -509,6 +638,17 @@ impl crate::ToJson for HttpEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disabled", Self::Disabled), ("enabled", Self::Enabled)],
+        )
+    }
+}
+
 impl From<HttpEndpoint> for Value<HttpEndpoint> {
     fn from(value: HttpEndpoint) -> Self {
         Value::Lit(value)
@@ -537,6 +677,17 @@ impl HttpTokens {
 impl crate::ToJson for HttpTokens {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpTokens {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("optional", Self::Optional), ("required", Self::Required)],
+        )
     }
 }
 

@@ -138,6 +138,36 @@ impl crate::ToJson for LifecycleHook {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingGroupName",
+                "DefaultResult",
+                "HeartbeatTimeout",
+                "LifecycleHookName",
+                "LifecycleTransition",
+                "NotificationMetadata",
+                "NotificationTargetARN",
+                "RoleARN",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_group_name: crate::from_json_required(map, "AutoScalingGroupName", path)?,
+            default_result: crate::from_json_optional(map, "DefaultResult", path)?,
+            heartbeat_timeout: crate::from_json_optional(map, "HeartbeatTimeout", path)?,
+            lifecycle_hook_name: crate::from_json_optional(map, "LifecycleHookName", path)?,
+            lifecycle_transition: crate::from_json_required(map, "LifecycleTransition", path)?,
+            notification_metadata: crate::from_json_optional(map, "NotificationMetadata", path)?,
+            notification_target_arn: crate::from_json_optional(map, "NotificationTargetARN", path)?,
+            role_arn: crate::from_json_optional(map, "RoleARN", path)?,
+        })
+    }
+}
+
 /// The action the Auto Scaling group takes when the lifecycle hook timeout elapses or if an
 /// unexpected failure occurs. The valid values are CONTINUE and ABANDON (default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -161,6 +191,17 @@ impl DefaultResult {
 impl crate::ToJson for DefaultResult {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultResult {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ABANDON", Self::Abandon), ("CONTINUE", Self::Continue)],
+        )
     }
 }
 
@@ -192,6 +233,26 @@ impl LifecycleTransition {
 impl crate::ToJson for LifecycleTransition {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleTransition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "autoscaling:EC2_INSTANCE_LAUNCHING",
+                    Self::AutoscalingEc2InstanceLaunching,
+                ),
+                (
+                    "autoscaling:EC2_INSTANCE_TERMINATING",
+                    Self::AutoscalingEc2InstanceTerminating,
+                ),
+            ],
+        )
     }
 }
 

@@ -203,6 +203,58 @@ impl crate::ToJson for ScalingPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdjustmentType",
+                "AutoScalingGroupName",
+                "Cooldown",
+                "EstimatedInstanceWarmup",
+                "MetricAggregationType",
+                "MinAdjustmentMagnitude",
+                "PolicyType",
+                "PredictiveScalingConfiguration",
+                "ScalingAdjustment",
+                "StepAdjustments",
+                "TargetTrackingConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            adjustment_type: crate::from_json_optional(map, "AdjustmentType", path)?,
+            auto_scaling_group_name: crate::from_json_required(map, "AutoScalingGroupName", path)?,
+            cooldown: crate::from_json_optional(map, "Cooldown", path)?,
+            estimated_instance_warmup: crate::from_json_optional(
+                map,
+                "EstimatedInstanceWarmup",
+                path,
+            )?,
+            metric_aggregation_type: crate::from_json_optional(map, "MetricAggregationType", path)?,
+            min_adjustment_magnitude: crate::from_json_optional(
+                map,
+                "MinAdjustmentMagnitude",
+                path,
+            )?,
+            policy_type: crate::from_json_optional(map, "PolicyType", path)?,
+            predictive_scaling_configuration: crate::from_json_optional(
+                map,
+                "PredictiveScalingConfiguration",
+                path,
+            )?,
+            scaling_adjustment: crate::from_json_optional(map, "ScalingAdjustment", path)?,
+            step_adjustments: crate::from_json_optional(map, "StepAdjustments", path)?,
+            target_tracking_configuration: crate::from_json_optional(
+                map,
+                "TargetTrackingConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AutoScaling::ScalingPolicy` (`Fn::GetAtt`).
 impl crate::Handle<ScalingPolicy> {
     /// `Fn::GetAtt` `Arn`. The ARN of the AutoScaling scaling policy
@@ -309,6 +361,34 @@ impl crate::ToJson for CustomizedMetricSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomizedMetricSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Dimensions",
+                "MetricName",
+                "Metrics",
+                "Namespace",
+                "Period",
+                "Statistic",
+                "Unit",
+            ],
+        )?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            metrics: crate::from_json_optional(map, "Metrics", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            period: crate::from_json_optional(map, "Period", path)?,
+            statistic: crate::from_json_optional(map, "Statistic", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<CustomizedMetricSpecification> for Value<CustomizedMetricSpecification> {
     fn from(value: CustomizedMetricSpecification) -> Self {
         Value::Lit(value)
@@ -350,6 +430,18 @@ impl crate::ToJson for Metric {
         crate::put(&mut out, "MetricName", &self.metric_name);
         crate::put(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Metric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Dimensions", "MetricName", "Namespace"])?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
     }
 }
 
@@ -423,6 +515,24 @@ impl crate::ToJson for MetricDataQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDataQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Expression", "Id", "Label", "MetricStat", "ReturnData"],
+        )?;
+        Ok(Self {
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            metric_stat: crate::from_json_optional(map, "MetricStat", path)?,
+            return_data: crate::from_json_optional(map, "ReturnData", path)?,
+        })
+    }
+}
+
 impl From<MetricDataQuery> for Value<MetricDataQuery> {
     fn from(value: MetricDataQuery) -> Self {
         Value::Lit(value)
@@ -454,6 +564,17 @@ impl crate::ToJson for MetricDimension {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -501,6 +622,18 @@ impl crate::ToJson for MetricStat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricStat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Metric", "Stat", "Unit"])?;
+        Ok(Self {
+            metric: crate::from_json_required(map, "Metric", path)?,
+            stat: crate::from_json_required(map, "Stat", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<MetricStat> for Value<MetricStat> {
     fn from(value: MetricStat) -> Self {
         Value::Lit(value)
@@ -544,6 +677,17 @@ impl crate::ToJson for PredefinedMetricSpecification {
         );
         crate::put_opt(&mut out, "ResourceLabel", &self.resource_label);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedMetricSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PredefinedMetricType", "ResourceLabel"])?;
+        Ok(Self {
+            predefined_metric_type: crate::from_json_required(map, "PredefinedMetricType", path)?,
+            resource_label: crate::from_json_optional(map, "ResourceLabel", path)?,
+        })
     }
 }
 
@@ -634,6 +778,34 @@ impl crate::ToJson for PredictiveScalingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxCapacityBreachBehavior",
+                "MaxCapacityBuffer",
+                "MetricSpecifications",
+                "Mode",
+                "SchedulingBufferTime",
+            ],
+        )?;
+        Ok(Self {
+            max_capacity_breach_behavior: crate::from_json_optional(
+                map,
+                "MaxCapacityBreachBehavior",
+                path,
+            )?,
+            max_capacity_buffer: crate::from_json_optional(map, "MaxCapacityBuffer", path)?,
+            metric_specifications: crate::from_json_required(map, "MetricSpecifications", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            scheduling_buffer_time: crate::from_json_optional(map, "SchedulingBufferTime", path)?,
+        })
+    }
+}
+
 impl From<PredictiveScalingConfiguration> for Value<PredictiveScalingConfiguration> {
     fn from(value: PredictiveScalingConfiguration) -> Self {
         Value::Lit(value)
@@ -661,6 +833,16 @@ impl crate::ToJson for PredictiveScalingCustomizedCapacityMetric {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MetricDataQueries", &self.metric_data_queries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingCustomizedCapacityMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricDataQueries"])?;
+        Ok(Self {
+            metric_data_queries: crate::from_json_required(map, "MetricDataQueries", path)?,
+        })
     }
 }
 
@@ -696,6 +878,16 @@ impl crate::ToJson for PredictiveScalingCustomizedLoadMetric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingCustomizedLoadMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricDataQueries"])?;
+        Ok(Self {
+            metric_data_queries: crate::from_json_required(map, "MetricDataQueries", path)?,
+        })
+    }
+}
+
 impl From<PredictiveScalingCustomizedLoadMetric> for Value<PredictiveScalingCustomizedLoadMetric> {
     fn from(value: PredictiveScalingCustomizedLoadMetric) -> Self {
         Value::Lit(value)
@@ -723,6 +915,16 @@ impl crate::ToJson for PredictiveScalingCustomizedScalingMetric {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MetricDataQueries", &self.metric_data_queries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingCustomizedScalingMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricDataQueries"])?;
+        Ok(Self {
+            metric_data_queries: crate::from_json_required(map, "MetricDataQueries", path)?,
+        })
     }
 }
 
@@ -863,6 +1065,58 @@ impl crate::ToJson for PredictiveScalingMetricSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingMetricSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomizedCapacityMetricSpecification",
+                "CustomizedLoadMetricSpecification",
+                "CustomizedScalingMetricSpecification",
+                "PredefinedLoadMetricSpecification",
+                "PredefinedMetricPairSpecification",
+                "PredefinedScalingMetricSpecification",
+                "TargetValue",
+            ],
+        )?;
+        Ok(Self {
+            customized_capacity_metric_specification: crate::from_json_optional(
+                map,
+                "CustomizedCapacityMetricSpecification",
+                path,
+            )?,
+            customized_load_metric_specification: crate::from_json_optional(
+                map,
+                "CustomizedLoadMetricSpecification",
+                path,
+            )?,
+            customized_scaling_metric_specification: crate::from_json_optional(
+                map,
+                "CustomizedScalingMetricSpecification",
+                path,
+            )?,
+            predefined_load_metric_specification: crate::from_json_optional(
+                map,
+                "PredefinedLoadMetricSpecification",
+                path,
+            )?,
+            predefined_metric_pair_specification: crate::from_json_optional(
+                map,
+                "PredefinedMetricPairSpecification",
+                path,
+            )?,
+            predefined_scaling_metric_specification: crate::from_json_optional(
+                map,
+                "PredefinedScalingMetricSpecification",
+                path,
+            )?,
+            target_value: crate::from_json_required(map, "TargetValue", path)?,
+        })
+    }
+}
+
 impl From<PredictiveScalingMetricSpecification> for Value<PredictiveScalingMetricSpecification> {
     fn from(value: PredictiveScalingMetricSpecification) -> Self {
         Value::Lit(value)
@@ -904,6 +1158,17 @@ impl crate::ToJson for PredictiveScalingPredefinedLoadMetric {
         );
         crate::put_opt(&mut out, "ResourceLabel", &self.resource_label);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingPredefinedLoadMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PredefinedMetricType", "ResourceLabel"])?;
+        Ok(Self {
+            predefined_metric_type: crate::from_json_required(map, "PredefinedMetricType", path)?,
+            resource_label: crate::from_json_optional(map, "ResourceLabel", path)?,
+        })
     }
 }
 
@@ -955,6 +1220,17 @@ impl crate::ToJson for PredictiveScalingPredefinedMetricPair {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingPredefinedMetricPair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PredefinedMetricType", "ResourceLabel"])?;
+        Ok(Self {
+            predefined_metric_type: crate::from_json_required(map, "PredefinedMetricType", path)?,
+            resource_label: crate::from_json_optional(map, "ResourceLabel", path)?,
+        })
+    }
+}
+
 impl From<PredictiveScalingPredefinedMetricPair> for Value<PredictiveScalingPredefinedMetricPair> {
     fn from(value: PredictiveScalingPredefinedMetricPair) -> Self {
         Value::Lit(value)
@@ -1000,6 +1276,17 @@ impl crate::ToJson for PredictiveScalingPredefinedScalingMetric {
         );
         crate::put_opt(&mut out, "ResourceLabel", &self.resource_label);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingPredefinedScalingMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PredefinedMetricType", "ResourceLabel"])?;
+        Ok(Self {
+            predefined_metric_type: crate::from_json_required(map, "PredefinedMetricType", path)?,
+            resource_label: crate::from_json_optional(map, "ResourceLabel", path)?,
+        })
     }
 }
 
@@ -1060,6 +1347,34 @@ impl crate::ToJson for StepAdjustment {
         );
         crate::put(&mut out, "ScalingAdjustment", &self.scaling_adjustment);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StepAdjustment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MetricIntervalLowerBound",
+                "MetricIntervalUpperBound",
+                "ScalingAdjustment",
+            ],
+        )?;
+        Ok(Self {
+            metric_interval_lower_bound: crate::from_json_optional(
+                map,
+                "MetricIntervalLowerBound",
+                path,
+            )?,
+            metric_interval_upper_bound: crate::from_json_optional(
+                map,
+                "MetricIntervalUpperBound",
+                path,
+            )?,
+            scaling_adjustment: crate::from_json_required(map, "ScalingAdjustment", path)?,
+        })
     }
 }
 
@@ -1134,6 +1449,36 @@ impl crate::ToJson for TargetTrackingConfiguration {
         );
         crate::put(&mut out, "TargetValue", &self.target_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomizedMetricSpecification",
+                "DisableScaleIn",
+                "PredefinedMetricSpecification",
+                "TargetValue",
+            ],
+        )?;
+        Ok(Self {
+            customized_metric_specification: crate::from_json_optional(
+                map,
+                "CustomizedMetricSpecification",
+                path,
+            )?,
+            disable_scale_in: crate::from_json_optional(map, "DisableScaleIn", path)?,
+            predefined_metric_specification: crate::from_json_optional(
+                map,
+                "PredefinedMetricSpecification",
+                path,
+            )?,
+            target_value: crate::from_json_required(map, "TargetValue", path)?,
+        })
     }
 }
 
@@ -1217,6 +1562,32 @@ impl crate::ToJson for TargetTrackingMetricDataQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingMetricDataQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Expression",
+                "Id",
+                "Label",
+                "MetricStat",
+                "Period",
+                "ReturnData",
+            ],
+        )?;
+        Ok(Self {
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            metric_stat: crate::from_json_optional(map, "MetricStat", path)?,
+            period: crate::from_json_optional(map, "Period", path)?,
+            return_data: crate::from_json_optional(map, "ReturnData", path)?,
+        })
+    }
+}
+
 impl From<TargetTrackingMetricDataQuery> for Value<TargetTrackingMetricDataQuery> {
     fn from(value: TargetTrackingMetricDataQuery) -> Self {
         Value::Lit(value)
@@ -1271,6 +1642,19 @@ impl crate::ToJson for TargetTrackingMetricStat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingMetricStat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Metric", "Period", "Stat", "Unit"])?;
+        Ok(Self {
+            metric: crate::from_json_required(map, "Metric", path)?,
+            period: crate::from_json_optional(map, "Period", path)?,
+            stat: crate::from_json_required(map, "Stat", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<TargetTrackingMetricStat> for Value<TargetTrackingMetricStat> {
     fn from(value: TargetTrackingMetricStat) -> Self {
         Value::Lit(value)
@@ -1306,6 +1690,21 @@ impl crate::ToJson for AdjustmentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdjustmentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ChangeInCapacity", Self::ChangeInCapacity),
+                ("ExactCapacity", Self::ExactCapacity),
+                ("PercentChangeInCapacity", Self::PercentChangeInCapacity),
+            ],
+        )
+    }
+}
+
 impl From<AdjustmentType> for Value<AdjustmentType> {
     fn from(value: AdjustmentType) -> Self {
         Value::Lit(value)
@@ -1334,6 +1733,20 @@ impl MaxCapacityBreachBehavior {
 impl crate::ToJson for MaxCapacityBreachBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaxCapacityBreachBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HonorMaxCapacity", Self::HonorMaxCapacity),
+                ("IncreaseMaxCapacity", Self::IncreaseMaxCapacity),
+            ],
+        )
     }
 }
 
@@ -1373,6 +1786,21 @@ impl crate::ToJson for MetricAggregationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricAggregationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Average", Self::Average),
+                ("Maximum", Self::Maximum),
+                ("Minimum", Self::Minimum),
+            ],
+        )
+    }
+}
+
 impl From<MetricAggregationType> for Value<MetricAggregationType> {
     fn from(value: MetricAggregationType) -> Self {
         Value::Lit(value)
@@ -1401,6 +1829,20 @@ impl Mode {
 impl crate::ToJson for Mode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ForecastAndScale", Self::ForecastAndScale),
+                ("ForecastOnly", Self::ForecastOnly),
+            ],
+        )
     }
 }
 
@@ -1442,6 +1884,22 @@ impl crate::ToJson for PolicyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PredictiveScaling", Self::PredictiveScaling),
+                ("SimpleScaling", Self::SimpleScaling),
+                ("StepScaling", Self::StepScaling),
+                ("TargetTrackingScaling", Self::TargetTrackingScaling),
+            ],
+        )
+    }
+}
+
 impl From<PolicyType> for Value<PolicyType> {
     fn from(value: PolicyType) -> Self {
         Value::Lit(value)
@@ -1476,6 +1934,22 @@ impl PredefinedMetricSpecificationPredefinedMetricType {
 impl crate::ToJson for PredefinedMetricSpecificationPredefinedMetricType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedMetricSpecificationPredefinedMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALBRequestCountPerTarget", Self::AlbRequestCountPerTarget),
+                ("ASGAverageCPUUtilization", Self::AsgAverageCpuUtilization),
+                ("ASGAverageNetworkIn", Self::AsgAverageNetworkIn),
+                ("ASGAverageNetworkOut", Self::AsgAverageNetworkOut),
+            ],
+        )
     }
 }
 
@@ -1518,6 +1992,25 @@ impl crate::ToJson for PredefinedMetricType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "ALBTargetGroupRequestCount",
+                    Self::AlbTargetGroupRequestCount,
+                ),
+                ("ASGTotalCPUUtilization", Self::AsgTotalCpuUtilization),
+                ("ASGTotalNetworkIn", Self::AsgTotalNetworkIn),
+                ("ASGTotalNetworkOut", Self::AsgTotalNetworkOut),
+            ],
+        )
+    }
+}
+
 impl From<PredefinedMetricType> for Value<PredefinedMetricType> {
     fn from(value: PredefinedMetricType) -> Self {
         Value::Lit(value)
@@ -1552,6 +2045,22 @@ impl PredictiveScalingPredefinedMetricPairPredefinedMetricType {
 impl crate::ToJson for PredictiveScalingPredefinedMetricPairPredefinedMetricType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingPredefinedMetricPairPredefinedMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALBRequestCount", Self::AlbRequestCount),
+                ("ASGCPUUtilization", Self::AsgcpuUtilization),
+                ("ASGNetworkIn", Self::AsgNetworkIn),
+                ("ASGNetworkOut", Self::AsgNetworkOut),
+            ],
+        )
     }
 }
 
@@ -1594,6 +2103,22 @@ impl crate::ToJson for PredictiveScalingPredefinedScalingMetricPredefinedMetricT
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALBRequestCountPerTarget", Self::AlbRequestCountPerTarget),
+                ("ASGAverageCPUUtilization", Self::AsgAverageCpuUtilization),
+                ("ASGAverageNetworkIn", Self::AsgAverageNetworkIn),
+                ("ASGAverageNetworkOut", Self::AsgAverageNetworkOut),
+            ],
+        )
+    }
+}
+
 impl From<PredictiveScalingPredefinedScalingMetricPredefinedMetricType>
     for Value<PredictiveScalingPredefinedScalingMetricPredefinedMetricType>
 {
@@ -1633,6 +2158,23 @@ impl Statistic {
 impl crate::ToJson for Statistic {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Statistic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Average", Self::Average),
+                ("Maximum", Self::Maximum),
+                ("Minimum", Self::Minimum),
+                ("SampleCount", Self::SampleCount),
+                ("Sum", Self::Sum),
+            ],
+        )
     }
 }
 

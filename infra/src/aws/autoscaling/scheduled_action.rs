@@ -129,6 +129,36 @@ impl crate::ToJson for ScheduledAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingGroupName",
+                "DesiredCapacity",
+                "EndTime",
+                "MaxSize",
+                "MinSize",
+                "Recurrence",
+                "StartTime",
+                "TimeZone",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_group_name: crate::from_json_required(map, "AutoScalingGroupName", path)?,
+            desired_capacity: crate::from_json_optional(map, "DesiredCapacity", path)?,
+            end_time: crate::from_json_optional(map, "EndTime", path)?,
+            max_size: crate::from_json_optional(map, "MaxSize", path)?,
+            min_size: crate::from_json_optional(map, "MinSize", path)?,
+            recurrence: crate::from_json_optional(map, "Recurrence", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+            time_zone: crate::from_json_optional(map, "TimeZone", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AutoScaling::ScheduledAction` (`Fn::GetAtt`).
 impl crate::Handle<ScheduledAction> {
     /// `Fn::GetAtt` `ScheduledActionName`. Auto-generated unique identifier

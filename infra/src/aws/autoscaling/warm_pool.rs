@@ -92,6 +92,34 @@ impl crate::ToJson for WarmPool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WarmPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingGroupName",
+                "InstanceReusePolicy",
+                "MaxGroupPreparedCapacity",
+                "MinSize",
+                "PoolState",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_group_name: crate::from_json_required(map, "AutoScalingGroupName", path)?,
+            instance_reuse_policy: crate::from_json_optional(map, "InstanceReusePolicy", path)?,
+            max_group_prepared_capacity: crate::from_json_optional(
+                map,
+                "MaxGroupPreparedCapacity",
+                path,
+            )?,
+            min_size: crate::from_json_optional(map, "MinSize", path)?,
+            pool_state: crate::from_json_optional(map, "PoolState", path)?,
+        })
+    }
+}
+
 /// A `InstanceReusePolicy` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstanceReusePolicy {
@@ -119,6 +147,16 @@ impl crate::ToJson for InstanceReusePolicy {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ReuseOnScaleIn", &self.reuse_on_scale_in);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceReusePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReuseOnScaleIn"])?;
+        Ok(Self {
+            reuse_on_scale_in: crate::from_json_optional(map, "ReuseOnScaleIn", path)?,
+        })
     }
 }
 
@@ -153,6 +191,21 @@ impl PoolState {
 impl crate::ToJson for PoolState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PoolState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Hibernated", Self::Hibernated),
+                ("Running", Self::Running),
+                ("Stopped", Self::Stopped),
+            ],
+        )
     }
 }
 

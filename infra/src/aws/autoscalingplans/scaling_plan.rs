@@ -54,6 +54,18 @@ impl crate::ToJson for ScalingPlan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ApplicationSource", "ScalingInstructions"])?;
+        Ok(Self {
+            application_source: crate::from_json_required(map, "ApplicationSource", path)?,
+            scaling_instructions: crate::from_json_required(map, "ScalingInstructions", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AutoScalingPlans::ScalingPlan` (`Fn::GetAtt`).
 impl crate::Handle<ScalingPlan> {
     /// `Fn::GetAtt` `ScalingPlanArn`. The Amazon Resource Name (ARN) of the scaling plan.
@@ -121,6 +133,21 @@ impl crate::ToJson for ApplicationSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudFormationStackARN", "TagFilters"])?;
+        Ok(Self {
+            cloud_formation_stack_arn: crate::from_json_optional(
+                map,
+                "CloudFormationStackARN",
+                path,
+            )?,
+            tag_filters: crate::from_json_optional(map, "TagFilters", path)?,
+        })
+    }
+}
+
 impl From<ApplicationSource> for Value<ApplicationSource> {
     fn from(value: ApplicationSource) -> Self {
         Value::Lit(value)
@@ -180,6 +207,24 @@ impl crate::ToJson for CustomizedLoadMetricSpecification {
         crate::put(&mut out, "Statistic", &self.statistic);
         crate::put_opt(&mut out, "Unit", &self.unit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomizedLoadMetricSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Dimensions", "MetricName", "Namespace", "Statistic", "Unit"],
+        )?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            statistic: crate::from_json_required(map, "Statistic", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
     }
 }
 
@@ -245,6 +290,24 @@ impl crate::ToJson for CustomizedScalingMetricSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomizedScalingMetricSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Dimensions", "MetricName", "Namespace", "Statistic", "Unit"],
+        )?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            statistic: crate::from_json_required(map, "Statistic", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<CustomizedScalingMetricSpecification> for Value<CustomizedScalingMetricSpecification> {
     fn from(value: CustomizedScalingMetricSpecification) -> Self {
         Value::Lit(value)
@@ -276,6 +339,17 @@ impl crate::ToJson for MetricDimension {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -322,6 +396,22 @@ impl crate::ToJson for PredefinedLoadMetricSpecification {
         );
         crate::put_opt(&mut out, "ResourceLabel", &self.resource_label);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedLoadMetricSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PredefinedLoadMetricType", "ResourceLabel"])?;
+        Ok(Self {
+            predefined_load_metric_type: crate::from_json_required(
+                map,
+                "PredefinedLoadMetricType",
+                path,
+            )?,
+            resource_label: crate::from_json_optional(map, "ResourceLabel", path)?,
+        })
     }
 }
 
@@ -372,6 +462,25 @@ impl crate::ToJson for PredefinedScalingMetricSpecification {
         );
         crate::put_opt(&mut out, "ResourceLabel", &self.resource_label);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedScalingMetricSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PredefinedScalingMetricType", "ResourceLabel"],
+        )?;
+        Ok(Self {
+            predefined_scaling_metric_type: crate::from_json_required(
+                map,
+                "PredefinedScalingMetricType",
+                path,
+            )?,
+            resource_label: crate::from_json_optional(map, "ResourceLabel", path)?,
+        })
     }
 }
 
@@ -588,6 +697,76 @@ impl crate::ToJson for ScalingInstruction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingInstruction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomizedLoadMetricSpecification",
+                "DisableDynamicScaling",
+                "MaxCapacity",
+                "MinCapacity",
+                "PredefinedLoadMetricSpecification",
+                "PredictiveScalingMaxCapacityBehavior",
+                "PredictiveScalingMaxCapacityBuffer",
+                "PredictiveScalingMode",
+                "ResourceId",
+                "ScalableDimension",
+                "ScalingPolicyUpdateBehavior",
+                "ScheduledActionBufferTime",
+                "ServiceNamespace",
+                "TargetTrackingConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            customized_load_metric_specification: crate::from_json_optional(
+                map,
+                "CustomizedLoadMetricSpecification",
+                path,
+            )?,
+            disable_dynamic_scaling: crate::from_json_optional(map, "DisableDynamicScaling", path)?,
+            max_capacity: crate::from_json_required(map, "MaxCapacity", path)?,
+            min_capacity: crate::from_json_required(map, "MinCapacity", path)?,
+            predefined_load_metric_specification: crate::from_json_optional(
+                map,
+                "PredefinedLoadMetricSpecification",
+                path,
+            )?,
+            predictive_scaling_max_capacity_behavior: crate::from_json_optional(
+                map,
+                "PredictiveScalingMaxCapacityBehavior",
+                path,
+            )?,
+            predictive_scaling_max_capacity_buffer: crate::from_json_optional(
+                map,
+                "PredictiveScalingMaxCapacityBuffer",
+                path,
+            )?,
+            predictive_scaling_mode: crate::from_json_optional(map, "PredictiveScalingMode", path)?,
+            resource_id: crate::from_json_required(map, "ResourceId", path)?,
+            scalable_dimension: crate::from_json_required(map, "ScalableDimension", path)?,
+            scaling_policy_update_behavior: crate::from_json_optional(
+                map,
+                "ScalingPolicyUpdateBehavior",
+                path,
+            )?,
+            scheduled_action_buffer_time: crate::from_json_optional(
+                map,
+                "ScheduledActionBufferTime",
+                path,
+            )?,
+            service_namespace: crate::from_json_required(map, "ServiceNamespace", path)?,
+            target_tracking_configurations: crate::from_json_required(
+                map,
+                "TargetTrackingConfigurations",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ScalingInstruction> for Value<ScalingInstruction> {
     fn from(value: ScalingInstruction) -> Self {
         Value::Lit(value)
@@ -625,6 +804,17 @@ impl crate::ToJson for TagFilter {
         crate::put(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -750,6 +940,46 @@ impl crate::ToJson for TargetTrackingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomizedScalingMetricSpecification",
+                "DisableScaleIn",
+                "EstimatedInstanceWarmup",
+                "PredefinedScalingMetricSpecification",
+                "ScaleInCooldown",
+                "ScaleOutCooldown",
+                "TargetValue",
+            ],
+        )?;
+        Ok(Self {
+            customized_scaling_metric_specification: crate::from_json_optional(
+                map,
+                "CustomizedScalingMetricSpecification",
+                path,
+            )?,
+            disable_scale_in: crate::from_json_optional(map, "DisableScaleIn", path)?,
+            estimated_instance_warmup: crate::from_json_optional(
+                map,
+                "EstimatedInstanceWarmup",
+                path,
+            )?,
+            predefined_scaling_metric_specification: crate::from_json_optional(
+                map,
+                "PredefinedScalingMetricSpecification",
+                path,
+            )?,
+            scale_in_cooldown: crate::from_json_optional(map, "ScaleInCooldown", path)?,
+            scale_out_cooldown: crate::from_json_optional(map, "ScaleOutCooldown", path)?,
+            target_value: crate::from_json_required(map, "TargetValue", path)?,
+        })
+    }
+}
+
 impl From<TargetTrackingConfiguration> for Value<TargetTrackingConfiguration> {
     fn from(value: TargetTrackingConfiguration) -> Self {
         Value::Lit(value)
@@ -790,6 +1020,23 @@ impl crate::ToJson for CustomizedScalingMetricSpecificationStatistic {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomizedScalingMetricSpecificationStatistic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Average", Self::Average),
+                ("Maximum", Self::Maximum),
+                ("Minimum", Self::Minimum),
+                ("SampleCount", Self::SampleCount),
+                ("Sum", Self::Sum),
+            ],
+        )
+    }
+}
+
 impl From<CustomizedScalingMetricSpecificationStatistic>
     for Value<CustomizedScalingMetricSpecificationStatistic>
 {
@@ -826,6 +1073,25 @@ impl PredefinedLoadMetricType {
 impl crate::ToJson for PredefinedLoadMetricType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedLoadMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "ALBTargetGroupRequestCount",
+                    Self::AlbTargetGroupRequestCount,
+                ),
+                ("ASGTotalCPUUtilization", Self::AsgTotalCpuUtilization),
+                ("ASGTotalNetworkIn", Self::AsgTotalNetworkIn),
+                ("ASGTotalNetworkOut", Self::AsgTotalNetworkOut),
+            ],
+        )
     }
 }
 
@@ -896,6 +1162,58 @@ impl crate::ToJson for PredefinedScalingMetricType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedScalingMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALBRequestCountPerTarget", Self::AlbRequestCountPerTarget),
+                ("ASGAverageCPUUtilization", Self::AsgAverageCpuUtilization),
+                ("ASGAverageNetworkIn", Self::AsgAverageNetworkIn),
+                ("ASGAverageNetworkOut", Self::AsgAverageNetworkOut),
+                (
+                    "DynamoDBReadCapacityUtilization",
+                    Self::DynamoDbReadCapacityUtilization,
+                ),
+                (
+                    "DynamoDBWriteCapacityUtilization",
+                    Self::DynamoDbWriteCapacityUtilization,
+                ),
+                (
+                    "EC2SpotFleetRequestAverageCPUUtilization",
+                    Self::Ec2SpotFleetRequestAverageCpuUtilization,
+                ),
+                (
+                    "EC2SpotFleetRequestAverageNetworkIn",
+                    Self::Ec2SpotFleetRequestAverageNetworkIn,
+                ),
+                (
+                    "EC2SpotFleetRequestAverageNetworkOut",
+                    Self::Ec2SpotFleetRequestAverageNetworkOut,
+                ),
+                (
+                    "ECSServiceAverageCPUUtilization",
+                    Self::EcsServiceAverageCpuUtilization,
+                ),
+                (
+                    "ECSServiceAverageMemoryUtilization",
+                    Self::EcsServiceAverageMemoryUtilization,
+                ),
+                (
+                    "RDSReaderAverageCPUUtilization",
+                    Self::RdsReaderAverageCpuUtilization,
+                ),
+                (
+                    "RDSReaderAverageDatabaseConnections",
+                    Self::RdsReaderAverageDatabaseConnections,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<PredefinedScalingMetricType> for Value<PredefinedScalingMetricType> {
     fn from(value: PredefinedScalingMetricType) -> Self {
         Value::Lit(value)
@@ -932,6 +1250,30 @@ impl crate::ToJson for PredictiveScalingMaxCapacityBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingMaxCapacityBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "SetForecastCapacityToMaxCapacity",
+                    Self::SetForecastCapacityToMaxCapacity,
+                ),
+                (
+                    "SetMaxCapacityAboveForecastCapacity",
+                    Self::SetMaxCapacityAboveForecastCapacity,
+                ),
+                (
+                    "SetMaxCapacityToForecastCapacity",
+                    Self::SetMaxCapacityToForecastCapacity,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<PredictiveScalingMaxCapacityBehavior> for Value<PredictiveScalingMaxCapacityBehavior> {
     fn from(value: PredictiveScalingMaxCapacityBehavior) -> Self {
         Value::Lit(value)
@@ -962,6 +1304,20 @@ impl PredictiveScalingMode {
 impl crate::ToJson for PredictiveScalingMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveScalingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ForecastAndScale", Self::ForecastAndScale),
+                ("ForecastOnly", Self::ForecastOnly),
+            ],
+        )
     }
 }
 
@@ -1016,6 +1372,47 @@ impl crate::ToJson for ScalableDimension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalableDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "autoscaling:autoScalingGroup:DesiredCapacity",
+                    Self::AutoscalingAutoScalingGroupDesiredCapacity,
+                ),
+                (
+                    "dynamodb:index:ReadCapacityUnits",
+                    Self::DynamodbIndexReadCapacityUnits,
+                ),
+                (
+                    "dynamodb:index:WriteCapacityUnits",
+                    Self::DynamodbIndexWriteCapacityUnits,
+                ),
+                (
+                    "dynamodb:table:ReadCapacityUnits",
+                    Self::DynamodbTableReadCapacityUnits,
+                ),
+                (
+                    "dynamodb:table:WriteCapacityUnits",
+                    Self::DynamodbTableWriteCapacityUnits,
+                ),
+                (
+                    "ec2:spot-fleet-request:TargetCapacity",
+                    Self::Ec2SpotFleetRequestTargetCapacity,
+                ),
+                ("ecs:service:DesiredCount", Self::EcsServiceDesiredCount),
+                (
+                    "rds:cluster:ReadReplicaCount",
+                    Self::RdsClusterReadReplicaCount,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<ScalableDimension> for Value<ScalableDimension> {
     fn from(value: ScalableDimension) -> Self {
         Value::Lit(value)
@@ -1046,6 +1443,20 @@ impl ScalingPolicyUpdateBehavior {
 impl crate::ToJson for ScalingPolicyUpdateBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingPolicyUpdateBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("KeepExternalPolicies", Self::KeepExternalPolicies),
+                ("ReplaceExternalPolicies", Self::ReplaceExternalPolicies),
+            ],
+        )
     }
 }
 
@@ -1089,6 +1500,23 @@ impl crate::ToJson for ServiceNamespace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNamespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("autoscaling", Self::Autoscaling),
+                ("dynamodb", Self::Dynamodb),
+                ("ec2", Self::Ec2),
+                ("ecs", Self::Ecs),
+                ("rds", Self::Rds),
+            ],
+        )
+    }
+}
+
 impl From<ServiceNamespace> for Value<ServiceNamespace> {
     fn from(value: ServiceNamespace) -> Self {
         Value::Lit(value)
@@ -1126,6 +1554,23 @@ impl Statistic {
 impl crate::ToJson for Statistic {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Statistic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Average", Self::Average),
+                ("Maximum", Self::Maximum),
+                ("Minimum", Self::Minimum),
+                ("SampleCount", Self::SampleCount),
+                ("Sum", Self::Sum),
+            ],
+        )
     }
 }
 

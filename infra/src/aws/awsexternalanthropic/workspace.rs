@@ -66,6 +66,18 @@ impl crate::ToJson for Workspace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workspace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataResidency", "Name", "Tags"])?;
+        Ok(Self {
+            data_residency: crate::from_json_optional(map, "DataResidency", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::AWSExternalAnthropic::Workspace` (`Fn::GetAtt`).
 impl crate::Handle<Workspace> {
     /// `Fn::GetAtt` `Arn`. The ARN of the workspace.
@@ -139,6 +151,26 @@ impl crate::ToJson for DataResidency {
         crate::put_opt(&mut out, "DefaultInferenceGeo", &self.default_inference_geo);
         crate::put_opt(&mut out, "WorkspaceGeo", &self.workspace_geo);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataResidency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedInferenceGeos",
+                "DefaultInferenceGeo",
+                "WorkspaceGeo",
+            ],
+        )?;
+        Ok(Self {
+            allowed_inference_geos: crate::from_json_optional(map, "AllowedInferenceGeos", path)?,
+            default_inference_geo: crate::from_json_optional(map, "DefaultInferenceGeo", path)?,
+            workspace_geo: crate::from_json_optional(map, "WorkspaceGeo", path)?,
+        })
     }
 }
 

@@ -83,6 +83,30 @@ impl crate::ToJson for Capability {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Capability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configuration",
+                "InstructionsDocuments",
+                "Name",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            instructions_documents: crate::from_json_optional(map, "InstructionsDocuments", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::B2BI::Capability` (`Fn::GetAtt`).
 impl crate::Handle<Capability> {
     /// `Fn::GetAtt` `CapabilityArn`.
@@ -146,6 +170,17 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "Key"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -171,6 +206,13 @@ impl CapabilityType {
 impl crate::ToJson for CapabilityType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapabilityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("edi", Self::Edi)])
     }
 }
 

@@ -91,6 +91,34 @@ impl crate::ToJson for Partnership {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Partnership {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Capabilities",
+                "CapabilityOptions",
+                "Email",
+                "Name",
+                "Phone",
+                "ProfileId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            capabilities: crate::from_json_required(map, "Capabilities", path)?,
+            capability_options: crate::from_json_optional(map, "CapabilityOptions", path)?,
+            email: crate::from_json_required(map, "Email", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            phone: crate::from_json_optional(map, "Phone", path)?,
+            profile_id: crate::from_json_required(map, "ProfileId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::B2BI::Partnership` (`Fn::GetAtt`).
 impl crate::Handle<Partnership> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -159,6 +187,17 @@ impl crate::ToJson for CapabilityOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapabilityOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InboundEdi", "OutboundEdi"])?;
+        Ok(Self {
+            inbound_edi: crate::from_json_optional(map, "InboundEdi", path)?,
+            outbound_edi: crate::from_json_optional(map, "OutboundEdi", path)?,
+        })
+    }
+}
+
 impl From<CapabilityOptions> for Value<CapabilityOptions> {
     fn from(value: CapabilityOptions) -> Self {
         Value::Lit(value)
@@ -190,6 +229,16 @@ impl crate::ToJson for InboundEdiOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "X12", &self.x12);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InboundEdiOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["X12"])?;
+        Ok(Self {
+            x12: crate::from_json_optional(map, "X12", path)?,
+        })
     }
 }
 
@@ -238,6 +287,29 @@ impl crate::ToJson for X12AcknowledgmentOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for X12AcknowledgmentOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FunctionalAcknowledgment", "TechnicalAcknowledgment"],
+        )?;
+        Ok(Self {
+            functional_acknowledgment: crate::from_json_required(
+                map,
+                "FunctionalAcknowledgment",
+                path,
+            )?,
+            technical_acknowledgment: crate::from_json_required(
+                map,
+                "TechnicalAcknowledgment",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<X12AcknowledgmentOptions> for Value<X12AcknowledgmentOptions> {
     fn from(value: X12AcknowledgmentOptions) -> Self {
         Value::Lit(value)
@@ -281,6 +353,16 @@ impl crate::ToJson for X12InboundEdiOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for X12InboundEdiOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AcknowledgmentOptions"])?;
+        Ok(Self {
+            acknowledgment_options: crate::from_json_optional(map, "AcknowledgmentOptions", path)?,
+        })
+    }
+}
+
 impl From<X12InboundEdiOptions> for Value<X12InboundEdiOptions> {
     fn from(value: X12InboundEdiOptions) -> Self {
         Value::Lit(value)
@@ -317,6 +399,24 @@ impl crate::ToJson for X12FunctionalAcknowledgment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for X12FunctionalAcknowledgment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DO_NOT_GENERATE", Self::DoNotGenerate),
+                ("GENERATE_ALL_SEGMENTS", Self::GenerateAllSegments),
+                (
+                    "GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP",
+                    Self::GenerateWithoutTransactionSetResponseLoop,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<X12FunctionalAcknowledgment> for Value<X12FunctionalAcknowledgment> {
     fn from(value: X12FunctionalAcknowledgment) -> Self {
         Value::Lit(value)
@@ -345,6 +445,20 @@ impl X12TechnicalAcknowledgment {
 impl crate::ToJson for X12TechnicalAcknowledgment {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for X12TechnicalAcknowledgment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DO_NOT_GENERATE", Self::DoNotGenerate),
+                ("GENERATE_ALL_SEGMENTS", Self::GenerateAllSegments),
+            ],
+        )
     }
 }
 

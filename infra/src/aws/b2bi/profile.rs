@@ -81,6 +81,25 @@ impl crate::ToJson for Profile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Profile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BusinessName", "Email", "Logging", "Name", "Phone", "Tags"],
+        )?;
+        Ok(Self {
+            business_name: crate::from_json_required(map, "BusinessName", path)?,
+            email: crate::from_json_optional(map, "Email", path)?,
+            logging: crate::from_json_required(map, "Logging", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            phone: crate::from_json_required(map, "Phone", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::B2BI::Profile` (`Fn::GetAtt`).
 impl crate::Handle<Profile> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -131,6 +150,17 @@ impl Logging {
 impl crate::ToJson for Logging {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -143,6 +143,42 @@ impl crate::ToJson for Transformer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transformer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EdiType",
+                "FileFormat",
+                "InputConversion",
+                "Mapping",
+                "MappingTemplate",
+                "Name",
+                "OutputConversion",
+                "SampleDocument",
+                "SampleDocuments",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            edi_type: crate::from_json_optional(map, "EdiType", path)?,
+            file_format: crate::from_json_optional(map, "FileFormat", path)?,
+            input_conversion: crate::from_json_optional(map, "InputConversion", path)?,
+            mapping: crate::from_json_optional(map, "Mapping", path)?,
+            mapping_template: crate::from_json_optional(map, "MappingTemplate", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            output_conversion: crate::from_json_optional(map, "OutputConversion", path)?,
+            sample_document: crate::from_json_optional(map, "SampleDocument", path)?,
+            sample_documents: crate::from_json_optional(map, "SampleDocuments", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::B2BI::Transformer` (`Fn::GetAtt`).
 impl crate::Handle<Transformer> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -191,6 +227,16 @@ impl crate::ToJson for AdvancedOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "X12", &self.x12);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["X12"])?;
+        Ok(Self {
+            x12: crate::from_json_optional(map, "X12", path)?,
+        })
     }
 }
 
@@ -244,6 +290,22 @@ impl crate::ToJson for InputConversion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputConversion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AdvancedOptions", "FormatOptions", "FromFormat"],
+        )?;
+        Ok(Self {
+            advanced_options: crate::from_json_optional(map, "AdvancedOptions", path)?,
+            format_options: crate::from_json_optional(map, "FormatOptions", path)?,
+            from_format: crate::from_json_required(map, "FromFormat", path)?,
+        })
+    }
+}
+
 impl From<InputConversion> for Value<InputConversion> {
     fn from(value: InputConversion) -> Self {
         Value::Lit(value)
@@ -281,6 +343,17 @@ impl crate::ToJson for Mapping {
         crate::put_opt(&mut out, "Template", &self.template);
         crate::put(&mut out, "TemplateLanguage", &self.template_language);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Template", "TemplateLanguage"])?;
+        Ok(Self {
+            template: crate::from_json_optional(map, "Template", path)?,
+            template_language: crate::from_json_required(map, "TemplateLanguage", path)?,
+        })
     }
 }
 
@@ -334,6 +407,22 @@ impl crate::ToJson for OutputConversion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputConversion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AdvancedOptions", "FormatOptions", "ToFormat"],
+        )?;
+        Ok(Self {
+            advanced_options: crate::from_json_optional(map, "AdvancedOptions", path)?,
+            format_options: crate::from_json_optional(map, "FormatOptions", path)?,
+            to_format: crate::from_json_required(map, "ToFormat", path)?,
+        })
+    }
+}
+
 impl From<OutputConversion> for Value<OutputConversion> {
     fn from(value: OutputConversion) -> Self {
         Value::Lit(value)
@@ -380,6 +469,17 @@ impl crate::ToJson for SampleDocumentKeys {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SampleDocumentKeys {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Input", "Output"])?;
+        Ok(Self {
+            input: crate::from_json_optional(map, "Input", path)?,
+            output: crate::from_json_optional(map, "Output", path)?,
+        })
+    }
+}
+
 impl From<SampleDocumentKeys> for Value<SampleDocumentKeys> {
     fn from(value: SampleDocumentKeys) -> Self {
         Value::Lit(value)
@@ -414,6 +514,17 @@ impl crate::ToJson for SampleDocuments {
         crate::put(&mut out, "BucketName", &self.bucket_name);
         crate::put(&mut out, "Keys", &self.keys);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SampleDocuments {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "Keys"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            keys: crate::from_json_required(map, "Keys", path)?,
+        })
     }
 }
 
@@ -463,6 +574,17 @@ impl crate::ToJson for X12AdvancedOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for X12AdvancedOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SplitOptions", "ValidationOptions"])?;
+        Ok(Self {
+            split_options: crate::from_json_optional(map, "SplitOptions", path)?,
+            validation_options: crate::from_json_optional(map, "ValidationOptions", path)?,
+        })
+    }
+}
+
 impl From<X12AdvancedOptions> for Value<X12AdvancedOptions> {
     fn from(value: X12AdvancedOptions) -> Self {
         Value::Lit(value)
@@ -494,6 +616,16 @@ impl crate::ToJson for X12SplitOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SplitBy", &self.split_by);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for X12SplitOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SplitBy"])?;
+        Ok(Self {
+            split_by: crate::from_json_optional(map, "SplitBy", path)?,
+        })
     }
 }
 
@@ -533,6 +665,16 @@ impl crate::ToJson for X12ValidationOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for X12ValidationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ValidationRules"])?;
+        Ok(Self {
+            validation_rules: crate::from_json_optional(map, "ValidationRules", path)?,
+        })
+    }
+}
+
 impl From<X12ValidationOptions> for Value<X12ValidationOptions> {
     fn from(value: X12ValidationOptions) -> Self {
         Value::Lit(value)
@@ -567,6 +709,21 @@ impl crate::ToJson for FileFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("XML", Self::Xml),
+                ("JSON", Self::Json),
+                ("NOT_USED", Self::NotUsed),
+            ],
+        )
+    }
+}
+
 impl From<FileFormat> for Value<FileFormat> {
     fn from(value: FileFormat) -> Self {
         Value::Lit(value)
@@ -592,6 +749,13 @@ impl FromFormat {
 impl crate::ToJson for FromFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FromFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("X12", Self::X12)])
     }
 }
 
@@ -626,6 +790,17 @@ impl crate::ToJson for MappingTemplateLanguage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MappingTemplateLanguage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("XSLT", Self::Xslt), ("JSONATA", Self::Jsonata)],
+        )
+    }
+}
+
 impl From<MappingTemplateLanguage> for Value<MappingTemplateLanguage> {
     fn from(value: MappingTemplateLanguage) -> Self {
         Value::Lit(value)
@@ -651,6 +826,13 @@ impl ToFormat {
 impl crate::ToJson for ToFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ToFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("X12", Self::X12)])
     }
 }
 
@@ -685,6 +867,17 @@ impl crate::ToJson for TransformerStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformerStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("active", Self::Active), ("inactive", Self::Inactive)],
+        )
+    }
+}
+
 impl From<TransformerStatus> for Value<TransformerStatus> {
     fn from(value: TransformerStatus) -> Self {
         Value::Lit(value)
@@ -713,6 +906,17 @@ impl X12SplitBy {
 impl crate::ToJson for X12SplitBy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for X12SplitBy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("TRANSACTION", Self::Transaction)],
+        )
     }
 }
 

@@ -57,6 +57,17 @@ impl crate::ToJson for BackupPlan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BackupPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BackupPlan", "BackupPlanTags"])?;
+        Ok(Self {
+            backup_plan: crate::from_json_required(map, "BackupPlan", path)?,
+            backup_plan_tags: crate::from_json_optional(map, "BackupPlanTags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Backup::BackupPlan` (`Fn::GetAtt`).
 impl crate::Handle<BackupPlan> {
     /// `Fn::GetAtt` `BackupPlanArn`.
@@ -103,6 +114,17 @@ impl crate::ToJson for AdvancedBackupSettingResourceType {
         crate::put(&mut out, "BackupOptions", &self.backup_options);
         crate::put(&mut out, "ResourceType", &self.resource_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedBackupSettingResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BackupOptions", "ResourceType"])?;
+        Ok(Self {
+            backup_options: crate::from_json_required(map, "BackupOptions", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+        })
     }
 }
 
@@ -170,6 +192,32 @@ impl crate::ToJson for BackupPlanResourceType {
         crate::put(&mut out, "BackupPlanRule", &self.backup_plan_rule);
         crate::put_opt(&mut out, "ScanSettings", &self.scan_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BackupPlanResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdvancedBackupSettings",
+                "BackupPlanName",
+                "BackupPlanRule",
+                "ScanSettings",
+            ],
+        )?;
+        Ok(Self {
+            advanced_backup_settings: crate::from_json_optional(
+                map,
+                "AdvancedBackupSettings",
+                path,
+            )?,
+            backup_plan_name: crate::from_json_required(map, "BackupPlanName", path)?,
+            backup_plan_rule: crate::from_json_required(map, "BackupPlanRule", path)?,
+            scan_settings: crate::from_json_optional(map, "ScanSettings", path)?,
+        })
     }
 }
 
@@ -351,6 +399,62 @@ impl crate::ToJson for BackupRuleResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BackupRuleResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CompletionWindowMinutes",
+                "CopyActions",
+                "EnableContinuousBackup",
+                "IndexActions",
+                "Lifecycle",
+                "RecoveryPointTags",
+                "RuleName",
+                "ScanActions",
+                "ScheduleExpression",
+                "ScheduleExpressionTimezone",
+                "StartWindowMinutes",
+                "TargetBackupVault",
+                "TargetLogicallyAirGappedBackupVaultArn",
+            ],
+        )?;
+        Ok(Self {
+            completion_window_minutes: crate::from_json_optional(
+                map,
+                "CompletionWindowMinutes",
+                path,
+            )?,
+            copy_actions: crate::from_json_optional(map, "CopyActions", path)?,
+            enable_continuous_backup: crate::from_json_optional(
+                map,
+                "EnableContinuousBackup",
+                path,
+            )?,
+            index_actions: crate::from_json_optional(map, "IndexActions", path)?,
+            lifecycle: crate::from_json_optional(map, "Lifecycle", path)?,
+            recovery_point_tags: crate::from_json_optional(map, "RecoveryPointTags", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+            scan_actions: crate::from_json_optional(map, "ScanActions", path)?,
+            schedule_expression: crate::from_json_optional(map, "ScheduleExpression", path)?,
+            schedule_expression_timezone: crate::from_json_optional(
+                map,
+                "ScheduleExpressionTimezone",
+                path,
+            )?,
+            start_window_minutes: crate::from_json_optional(map, "StartWindowMinutes", path)?,
+            target_backup_vault: crate::from_json_required(map, "TargetBackupVault", path)?,
+            target_logically_air_gapped_backup_vault_arn: crate::from_json_optional(
+                map,
+                "TargetLogicallyAirGappedBackupVaultArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BackupRuleResourceType> for Value<BackupRuleResourceType> {
     fn from(value: BackupRuleResourceType) -> Self {
         Value::Lit(value)
@@ -395,6 +499,21 @@ impl crate::ToJson for CopyActionResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CopyActionResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationBackupVaultArn", "Lifecycle"])?;
+        Ok(Self {
+            destination_backup_vault_arn: crate::from_json_required(
+                map,
+                "DestinationBackupVaultArn",
+                path,
+            )?,
+            lifecycle: crate::from_json_optional(map, "Lifecycle", path)?,
+        })
+    }
+}
+
 impl From<CopyActionResourceType> for Value<CopyActionResourceType> {
     fn from(value: CopyActionResourceType) -> Self {
         Value::Lit(value)
@@ -428,6 +547,16 @@ impl crate::ToJson for IndexActionsResourceType {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ResourceTypes", &self.resource_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IndexActionsResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceTypes"])?;
+        Ok(Self {
+            resource_types: crate::from_json_optional(map, "ResourceTypes", path)?,
+        })
     }
 }
 
@@ -498,6 +627,34 @@ impl crate::ToJson for LifecycleResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeleteAfterDays",
+                "MoveToColdStorageAfterDays",
+                "OptInToArchiveForSupportedResources",
+            ],
+        )?;
+        Ok(Self {
+            delete_after_days: crate::from_json_optional(map, "DeleteAfterDays", path)?,
+            move_to_cold_storage_after_days: crate::from_json_optional(
+                map,
+                "MoveToColdStorageAfterDays",
+                path,
+            )?,
+            opt_in_to_archive_for_supported_resources: crate::from_json_optional(
+                map,
+                "OptInToArchiveForSupportedResources",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LifecycleResourceType> for Value<LifecycleResourceType> {
     fn from(value: LifecycleResourceType) -> Self {
         Value::Lit(value)
@@ -541,6 +698,17 @@ impl crate::ToJson for ScanActionResourceType {
         crate::put_opt(&mut out, "MalwareScanner", &self.malware_scanner);
         crate::put_opt(&mut out, "ScanMode", &self.scan_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScanActionResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MalwareScanner", "ScanMode"])?;
+        Ok(Self {
+            malware_scanner: crate::from_json_optional(map, "MalwareScanner", path)?,
+            scan_mode: crate::from_json_optional(map, "ScanMode", path)?,
+        })
     }
 }
 
@@ -600,6 +768,22 @@ impl crate::ToJson for ScanSettingResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScanSettingResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MalwareScanner", "ResourceTypes", "ScannerRoleArn"],
+        )?;
+        Ok(Self {
+            malware_scanner: crate::from_json_optional(map, "MalwareScanner", path)?,
+            resource_types: crate::from_json_optional(map, "ResourceTypes", path)?,
+            scanner_role_arn: crate::from_json_optional(map, "ScannerRoleArn", path)?,
+        })
+    }
+}
+
 impl From<ScanSettingResourceType> for Value<ScanSettingResourceType> {
     fn from(value: ScanSettingResourceType) -> Self {
         Value::Lit(value)
@@ -625,6 +809,13 @@ impl MalwareScanner {
 impl crate::ToJson for MalwareScanner {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MalwareScanner {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GUARDDUTY", Self::Guardduty)])
     }
 }
 
@@ -656,6 +847,20 @@ impl ScanMode {
 impl crate::ToJson for ScanMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScanMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FULL_SCAN", Self::FullScan),
+                ("INCREMENTAL_SCAN", Self::IncrementalScan),
+            ],
+        )
     }
 }
 

@@ -51,6 +51,17 @@ impl crate::ToJson for BackupSelection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BackupSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BackupPlanId", "BackupSelection"])?;
+        Ok(Self {
+            backup_plan_id: crate::from_json_required(map, "BackupPlanId", path)?,
+            backup_selection: crate::from_json_required(map, "BackupSelection", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Backup::BackupSelection` (`Fn::GetAtt`).
 impl crate::Handle<BackupSelection> {
     /// `Fn::GetAtt` `Id`.
@@ -138,6 +149,32 @@ impl crate::ToJson for BackupSelectionResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BackupSelectionResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Conditions",
+                "IamRoleArn",
+                "ListOfTags",
+                "NotResources",
+                "Resources",
+                "SelectionName",
+            ],
+        )?;
+        Ok(Self {
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+            iam_role_arn: crate::from_json_required(map, "IamRoleArn", path)?,
+            list_of_tags: crate::from_json_optional(map, "ListOfTags", path)?,
+            not_resources: crate::from_json_optional(map, "NotResources", path)?,
+            resources: crate::from_json_optional(map, "Resources", path)?,
+            selection_name: crate::from_json_required(map, "SelectionName", path)?,
+        })
+    }
+}
+
 impl From<BackupSelectionResourceType> for Value<BackupSelectionResourceType> {
     fn from(value: BackupSelectionResourceType) -> Self {
         Value::Lit(value)
@@ -184,6 +221,17 @@ impl crate::ToJson for ConditionParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConditionKey", "ConditionValue"])?;
+        Ok(Self {
+            condition_key: crate::from_json_optional(map, "ConditionKey", path)?,
+            condition_value: crate::from_json_optional(map, "ConditionValue", path)?,
+        })
+    }
+}
+
 impl From<ConditionParameter> for Value<ConditionParameter> {
     fn from(value: ConditionParameter) -> Self {
         Value::Lit(value)
@@ -223,6 +271,22 @@ impl crate::ToJson for ConditionResourceType {
         crate::put(&mut out, "ConditionType", &self.condition_type);
         crate::put(&mut out, "ConditionValue", &self.condition_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConditionKey", "ConditionType", "ConditionValue"],
+        )?;
+        Ok(Self {
+            condition_key: crate::from_json_required(map, "ConditionKey", path)?,
+            condition_type: crate::from_json_required(map, "ConditionType", path)?,
+            condition_value: crate::from_json_required(map, "ConditionValue", path)?,
+        })
     }
 }
 
@@ -298,6 +362,28 @@ impl crate::ToJson for Conditions {
         crate::put_opt(&mut out, "StringNotEquals", &self.string_not_equals);
         crate::put_opt(&mut out, "StringNotLike", &self.string_not_like);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Conditions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "StringEquals",
+                "StringLike",
+                "StringNotEquals",
+                "StringNotLike",
+            ],
+        )?;
+        Ok(Self {
+            string_equals: crate::from_json_optional(map, "StringEquals", path)?,
+            string_like: crate::from_json_optional(map, "StringLike", path)?,
+            string_not_equals: crate::from_json_optional(map, "StringNotEquals", path)?,
+            string_not_like: crate::from_json_optional(map, "StringNotLike", path)?,
+        })
     }
 }
 

@@ -97,6 +97,32 @@ impl crate::ToJson for BackupVault {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BackupVault {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessPolicy",
+                "BackupVaultName",
+                "BackupVaultTags",
+                "EncryptionKeyArn",
+                "LockConfiguration",
+                "Notifications",
+            ],
+        )?;
+        Ok(Self {
+            access_policy: crate::from_json_optional(map, "AccessPolicy", path)?,
+            backup_vault_name: crate::from_json_required(map, "BackupVaultName", path)?,
+            backup_vault_tags: crate::from_json_optional(map, "BackupVaultTags", path)?,
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+            lock_configuration: crate::from_json_optional(map, "LockConfiguration", path)?,
+            notifications: crate::from_json_optional(map, "Notifications", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Backup::BackupVault` (`Fn::GetAtt`).
 impl crate::Handle<BackupVault> {
     /// `Fn::GetAtt` `BackupVaultArn`.
@@ -149,6 +175,22 @@ impl crate::ToJson for LockConfigurationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LockConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ChangeableForDays", "MaxRetentionDays", "MinRetentionDays"],
+        )?;
+        Ok(Self {
+            changeable_for_days: crate::from_json_optional(map, "ChangeableForDays", path)?,
+            max_retention_days: crate::from_json_optional(map, "MaxRetentionDays", path)?,
+            min_retention_days: crate::from_json_required(map, "MinRetentionDays", path)?,
+        })
+    }
+}
+
 impl From<LockConfigurationType> for Value<LockConfigurationType> {
     fn from(value: LockConfigurationType) -> Self {
         Value::Lit(value)
@@ -183,6 +225,17 @@ impl crate::ToJson for NotificationObjectType {
         crate::put(&mut out, "BackupVaultEvents", &self.backup_vault_events);
         crate::put(&mut out, "SNSTopicArn", &self.sns_topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationObjectType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BackupVaultEvents", "SNSTopicArn"])?;
+        Ok(Self {
+            backup_vault_events: crate::from_json_required(map, "BackupVaultEvents", path)?,
+            sns_topic_arn: crate::from_json_required(map, "SNSTopicArn", path)?,
+        })
     }
 }
 

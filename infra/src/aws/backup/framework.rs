@@ -87,6 +87,28 @@ impl crate::ToJson for Framework {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Framework {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FrameworkControls",
+                "FrameworkDescription",
+                "FrameworkName",
+                "FrameworkTags",
+            ],
+        )?;
+        Ok(Self {
+            framework_controls: crate::from_json_required(map, "FrameworkControls", path)?,
+            framework_description: crate::from_json_optional(map, "FrameworkDescription", path)?,
+            framework_name: crate::from_json_optional(map, "FrameworkName", path)?,
+            framework_tags: crate::from_json_optional(map, "FrameworkTags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Backup::Framework` (`Fn::GetAtt`).
 impl crate::Handle<Framework> {
     /// `Fn::GetAtt` `CreationTime`. The date and time that a framework is created, in ISO 8601
@@ -150,6 +172,17 @@ impl crate::ToJson for ControlInputParameter {
         crate::put(&mut out, "ParameterName", &self.parameter_name);
         crate::put(&mut out, "ParameterValue", &self.parameter_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ControlInputParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterName", "ParameterValue"])?;
+        Ok(Self {
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_required(map, "ParameterValue", path)?,
+        })
     }
 }
 
@@ -225,6 +258,26 @@ impl crate::ToJson for ControlScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ControlScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ComplianceResourceIds", "ComplianceResourceTypes", "Tags"],
+        )?;
+        Ok(Self {
+            compliance_resource_ids: crate::from_json_optional(map, "ComplianceResourceIds", path)?,
+            compliance_resource_types: crate::from_json_optional(
+                map,
+                "ComplianceResourceTypes",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<ControlScope> for Value<ControlScope> {
     fn from(value: ControlScope) -> Self {
         Value::Lit(value)
@@ -282,6 +335,26 @@ impl crate::ToJson for FrameworkControl {
         crate::put(&mut out, "ControlName", &self.control_name);
         crate::put_opt(&mut out, "ControlScope", &self.control_scope);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FrameworkControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ControlInputParameters", "ControlName", "ControlScope"],
+        )?;
+        Ok(Self {
+            control_input_parameters: crate::from_json_optional(
+                map,
+                "ControlInputParameters",
+                path,
+            )?,
+            control_name: crate::from_json_required(map, "ControlName", path)?,
+            control_scope: crate::from_json_optional(map, "ControlScope", path)?,
+        })
     }
 }
 

@@ -74,6 +74,27 @@ impl crate::ToJson for LegalHold {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LegalHold {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "RecoveryPointSelection", "Tags", "Title"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            recovery_point_selection: crate::from_json_required(
+                map,
+                "RecoveryPointSelection",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Backup::LegalHold` (`Fn::GetAtt`).
 impl crate::Handle<LegalHold> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the legal hold.
@@ -122,6 +143,17 @@ impl crate::ToJson for DateRange {
         crate::put(&mut out, "FromDate", &self.from_date);
         crate::put(&mut out, "ToDate", &self.to_date);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromDate", "ToDate"])?;
+        Ok(Self {
+            from_date: crate::from_json_required(map, "FromDate", path)?,
+            to_date: crate::from_json_required(map, "ToDate", path)?,
+        })
     }
 }
 
@@ -178,6 +210,22 @@ impl crate::ToJson for RecoveryPointSelection {
         crate::put_opt(&mut out, "ResourceIdentifiers", &self.resource_identifiers);
         crate::put_opt(&mut out, "VaultNames", &self.vault_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecoveryPointSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DateRange", "ResourceIdentifiers", "VaultNames"],
+        )?;
+        Ok(Self {
+            date_range: crate::from_json_optional(map, "DateRange", path)?,
+            resource_identifiers: crate::from_json_optional(map, "ResourceIdentifiers", path)?,
+            vault_names: crate::from_json_optional(map, "VaultNames", path)?,
+        })
     }
 }
 

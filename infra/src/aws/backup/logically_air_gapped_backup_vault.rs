@@ -110,6 +110,36 @@ impl crate::ToJson for LogicallyAirGappedBackupVault {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogicallyAirGappedBackupVault {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessPolicy",
+                "BackupVaultName",
+                "BackupVaultTags",
+                "EncryptionKeyArn",
+                "MaxRetentionDays",
+                "MinRetentionDays",
+                "MpaApprovalTeamArn",
+                "Notifications",
+            ],
+        )?;
+        Ok(Self {
+            access_policy: crate::from_json_optional(map, "AccessPolicy", path)?,
+            backup_vault_name: crate::from_json_required(map, "BackupVaultName", path)?,
+            backup_vault_tags: crate::from_json_optional(map, "BackupVaultTags", path)?,
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+            max_retention_days: crate::from_json_required(map, "MaxRetentionDays", path)?,
+            min_retention_days: crate::from_json_required(map, "MinRetentionDays", path)?,
+            mpa_approval_team_arn: crate::from_json_optional(map, "MpaApprovalTeamArn", path)?,
+            notifications: crate::from_json_optional(map, "Notifications", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Backup::LogicallyAirGappedBackupVault` (`Fn::GetAtt`).
 impl crate::Handle<LogicallyAirGappedBackupVault> {
     /// `Fn::GetAtt` `BackupVaultArn`.
@@ -156,6 +186,17 @@ impl crate::ToJson for NotificationObjectType {
         crate::put(&mut out, "BackupVaultEvents", &self.backup_vault_events);
         crate::put(&mut out, "SNSTopicArn", &self.sns_topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationObjectType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BackupVaultEvents", "SNSTopicArn"])?;
+        Ok(Self {
+            backup_vault_events: crate::from_json_required(map, "BackupVaultEvents", path)?,
+            sns_topic_arn: crate::from_json_required(map, "SNSTopicArn", path)?,
+        })
     }
 }
 

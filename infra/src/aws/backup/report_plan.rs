@@ -97,6 +97,30 @@ impl crate::ToJson for ReportPlan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ReportDeliveryChannel",
+                "ReportPlanDescription",
+                "ReportPlanName",
+                "ReportPlanTags",
+                "ReportSetting",
+            ],
+        )?;
+        Ok(Self {
+            report_delivery_channel: crate::from_json_required(map, "ReportDeliveryChannel", path)?,
+            report_plan_description: crate::from_json_optional(map, "ReportPlanDescription", path)?,
+            report_plan_name: crate::from_json_optional(map, "ReportPlanName", path)?,
+            report_plan_tags: crate::from_json_optional(map, "ReportPlanTags", path)?,
+            report_setting: crate::from_json_required(map, "ReportSetting", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Backup::ReportPlan` (`Fn::GetAtt`).
 impl crate::Handle<ReportPlan> {
     /// `Fn::GetAtt` `ReportPlanArn`. An Amazon Resource Name (ARN) that uniquely identifies a
@@ -152,6 +176,18 @@ impl crate::ToJson for ReportDeliveryChannel {
         crate::put(&mut out, "S3BucketName", &self.s3_bucket_name);
         crate::put_opt(&mut out, "S3KeyPrefix", &self.s3_key_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportDeliveryChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Formats", "S3BucketName", "S3KeyPrefix"])?;
+        Ok(Self {
+            formats: crate::from_json_optional(map, "Formats", path)?,
+            s3_bucket_name: crate::from_json_required(map, "S3BucketName", path)?,
+            s3_key_prefix: crate::from_json_optional(map, "S3KeyPrefix", path)?,
+        })
     }
 }
 
@@ -224,6 +260,30 @@ impl crate::ToJson for ReportSetting {
         crate::put_opt(&mut out, "Regions", &self.regions);
         crate::put(&mut out, "ReportTemplate", &self.report_template);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Accounts",
+                "FrameworkArns",
+                "OrganizationUnits",
+                "Regions",
+                "ReportTemplate",
+            ],
+        )?;
+        Ok(Self {
+            accounts: crate::from_json_optional(map, "Accounts", path)?,
+            framework_arns: crate::from_json_optional(map, "FrameworkArns", path)?,
+            organization_units: crate::from_json_optional(map, "OrganizationUnits", path)?,
+            regions: crate::from_json_optional(map, "Regions", path)?,
+            report_template: crate::from_json_required(map, "ReportTemplate", path)?,
+        })
     }
 }
 

@@ -99,6 +99,44 @@ impl crate::ToJson for RestoreTestingPlan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestoreTestingPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "RecoveryPointSelection",
+                "RestoreTestingPlanName",
+                "ScheduleExpression",
+                "ScheduleExpressionTimezone",
+                "StartWindowHours",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            recovery_point_selection: crate::from_json_required(
+                map,
+                "RecoveryPointSelection",
+                path,
+            )?,
+            restore_testing_plan_name: crate::from_json_required(
+                map,
+                "RestoreTestingPlanName",
+                path,
+            )?,
+            schedule_expression: crate::from_json_required(map, "ScheduleExpression", path)?,
+            schedule_expression_timezone: crate::from_json_optional(
+                map,
+                "ScheduleExpressionTimezone",
+                path,
+            )?,
+            start_window_hours: crate::from_json_optional(map, "StartWindowHours", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Backup::RestoreTestingPlan` (`Fn::GetAtt`).
 impl crate::Handle<RestoreTestingPlan> {
     /// `Fn::GetAtt` `RestoreTestingPlanArn`.
@@ -163,6 +201,30 @@ impl crate::ToJson for RestoreTestingRecoveryPointSelection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestoreTestingRecoveryPointSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Algorithm",
+                "ExcludeVaults",
+                "IncludeVaults",
+                "RecoveryPointTypes",
+                "SelectionWindowDays",
+            ],
+        )?;
+        Ok(Self {
+            algorithm: crate::from_json_required(map, "Algorithm", path)?,
+            exclude_vaults: crate::from_json_optional(map, "ExcludeVaults", path)?,
+            include_vaults: crate::from_json_required(map, "IncludeVaults", path)?,
+            recovery_point_types: crate::from_json_required(map, "RecoveryPointTypes", path)?,
+            selection_window_days: crate::from_json_optional(map, "SelectionWindowDays", path)?,
+        })
+    }
+}
+
 impl From<RestoreTestingRecoveryPointSelection> for Value<RestoreTestingRecoveryPointSelection> {
     fn from(value: RestoreTestingRecoveryPointSelection) -> Self {
         Value::Lit(value)
@@ -191,6 +253,20 @@ impl RestoreTestingRecoveryPointSelectionAlgorithm {
 impl crate::ToJson for RestoreTestingRecoveryPointSelectionAlgorithm {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestoreTestingRecoveryPointSelectionAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LATEST_WITHIN_WINDOW", Self::LatestWithinWindow),
+                ("RANDOM_WITHIN_WINDOW", Self::RandomWithinWindow),
+            ],
+        )
     }
 }
 
@@ -224,6 +300,20 @@ impl RestoreTestingRecoveryPointType {
 impl crate::ToJson for RestoreTestingRecoveryPointType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestoreTestingRecoveryPointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SNAPSHOT", Self::Snapshot),
+                ("CONTINUOUS", Self::Continuous),
+            ],
+        )
     }
 }
 

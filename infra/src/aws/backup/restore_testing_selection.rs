@@ -136,6 +136,52 @@ impl crate::ToJson for RestoreTestingSelection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestoreTestingSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IamRoleArn",
+                "ProtectedResourceArns",
+                "ProtectedResourceConditions",
+                "ProtectedResourceType",
+                "RestoreMetadataOverrides",
+                "RestoreTestingPlanName",
+                "RestoreTestingSelectionName",
+                "ValidationWindowHours",
+            ],
+        )?;
+        Ok(Self {
+            iam_role_arn: crate::from_json_required(map, "IamRoleArn", path)?,
+            protected_resource_arns: crate::from_json_optional(map, "ProtectedResourceArns", path)?,
+            protected_resource_conditions: crate::from_json_optional(
+                map,
+                "ProtectedResourceConditions",
+                path,
+            )?,
+            protected_resource_type: crate::from_json_required(map, "ProtectedResourceType", path)?,
+            restore_metadata_overrides: crate::from_json_optional(
+                map,
+                "RestoreMetadataOverrides",
+                path,
+            )?,
+            restore_testing_plan_name: crate::from_json_required(
+                map,
+                "RestoreTestingPlanName",
+                path,
+            )?,
+            restore_testing_selection_name: crate::from_json_required(
+                map,
+                "RestoreTestingSelectionName",
+                path,
+            )?,
+            validation_window_hours: crate::from_json_optional(map, "ValidationWindowHours", path)?,
+        })
+    }
+}
+
 /// A `ProtectedResourceConditions` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProtectedResourceConditions {
@@ -173,6 +219,17 @@ impl crate::ToJson for ProtectedResourceConditions {
         crate::put_opt(&mut out, "StringEquals", &self.string_equals);
         crate::put_opt(&mut out, "StringNotEquals", &self.string_not_equals);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtectedResourceConditions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StringEquals", "StringNotEquals"])?;
+        Ok(Self {
+            string_equals: crate::from_json_optional(map, "StringEquals", path)?,
+            string_not_equals: crate::from_json_optional(map, "StringNotEquals", path)?,
+        })
     }
 }
 

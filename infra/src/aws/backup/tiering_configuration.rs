@@ -78,6 +78,36 @@ impl crate::ToJson for TieringConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TieringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackupVaultName",
+                "ResourceSelection",
+                "TieringConfigurationName",
+                "TieringConfigurationTags",
+            ],
+        )?;
+        Ok(Self {
+            backup_vault_name: crate::from_json_required(map, "BackupVaultName", path)?,
+            resource_selection: crate::from_json_required(map, "ResourceSelection", path)?,
+            tiering_configuration_name: crate::from_json_required(
+                map,
+                "TieringConfigurationName",
+                path,
+            )?,
+            tiering_configuration_tags: crate::from_json_optional(
+                map,
+                "TieringConfigurationTags",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Backup::TieringConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<TieringConfiguration> {
     /// `Fn::GetAtt` `CreationTime`.
@@ -133,6 +163,26 @@ impl crate::ToJson for ResourceSelection {
             &self.tiering_down_settings_in_days,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ResourceType", "Resources", "TieringDownSettingsInDays"],
+        )?;
+        Ok(Self {
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            resources: crate::from_json_required(map, "Resources", path)?,
+            tiering_down_settings_in_days: crate::from_json_required(
+                map,
+                "TieringDownSettingsInDays",
+                path,
+            )?,
+        })
     }
 }
 

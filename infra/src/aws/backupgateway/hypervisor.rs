@@ -111,6 +111,34 @@ impl crate::ToJson for Hypervisor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Hypervisor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Host",
+                "KmsKeyArn",
+                "LogGroupArn",
+                "Name",
+                "Password",
+                "Tags",
+                "Username",
+            ],
+        )?;
+        Ok(Self {
+            host: crate::from_json_optional(map, "Host", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            log_group_arn: crate::from_json_optional(map, "LogGroupArn", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BackupGateway::Hypervisor` (`Fn::GetAtt`).
 impl crate::Handle<Hypervisor> {
     /// `Fn::GetAtt` `HypervisorArn`.

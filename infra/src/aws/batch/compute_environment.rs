@@ -163,6 +163,52 @@ impl crate::ToJson for ComputeEnvironment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeEnvironment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputeEnvironmentName",
+                "ComputeResources",
+                "Context",
+                "EcsSettings",
+                "EksConfiguration",
+                "ReplaceComputeEnvironment",
+                "ServiceRole",
+                "State",
+                "Tags",
+                "Type",
+                "UnmanagedvCpus",
+                "UpdatePolicy",
+            ],
+        )?;
+        Ok(Self {
+            compute_environment_name: crate::from_json_optional(
+                map,
+                "ComputeEnvironmentName",
+                path,
+            )?,
+            compute_resources: crate::from_json_optional(map, "ComputeResources", path)?,
+            context: crate::from_json_optional(map, "Context", path)?,
+            ecs_settings: crate::from_json_optional(map, "EcsSettings", path)?,
+            eks_configuration: crate::from_json_optional(map, "EksConfiguration", path)?,
+            replace_compute_environment: crate::from_json_optional(
+                map,
+                "ReplaceComputeEnvironment",
+                path,
+            )?,
+            service_role: crate::from_json_optional(map, "ServiceRole", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            unmanagedv_cpus: crate::from_json_optional(map, "UnmanagedvCpus", path)?,
+            update_policy: crate::from_json_optional(map, "UpdatePolicy", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Batch::ComputeEnvironment` (`Fn::GetAtt`).
 impl crate::Handle<ComputeEnvironment> {
     /// `Fn::GetAtt` `ComputeEnvironmentArn`.
@@ -218,6 +264,21 @@ impl crate::ToJson for CapacityReservations {
             &self.reservation_preference,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ReservationGroupArn", "ReservationPreference"],
+        )?;
+        Ok(Self {
+            reservation_group_arn: crate::from_json_optional(map, "ReservationGroupArn", path)?,
+            reservation_preference: crate::from_json_optional(map, "ReservationPreference", path)?,
+        })
     }
 }
 
@@ -462,6 +523,70 @@ impl crate::ToJson for ComputeResources {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationStrategy",
+                "BidPercentage",
+                "CapacityTags",
+                "DesiredvCpus",
+                "Ec2Configuration",
+                "Ec2KeyPair",
+                "ImageId",
+                "InstanceRole",
+                "InstanceTypes",
+                "LaunchTemplate",
+                "ManagedInstancesProvider",
+                "MaxvCpus",
+                "MinvCpus",
+                "PlacementGroup",
+                "ScalingPolicy",
+                "SecurityGroupIds",
+                "SpotIamFleetRole",
+                "Subnets",
+                "Tags",
+                "Type",
+                "UpdateToLatestImageVersion",
+            ],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            bid_percentage: crate::from_json_optional(map, "BidPercentage", path)?,
+            capacity_tags: crate::from_json_optional(map, "CapacityTags", path)?,
+            desiredv_cpus: crate::from_json_optional(map, "DesiredvCpus", path)?,
+            ec2_configuration: crate::from_json_optional(map, "Ec2Configuration", path)?,
+            ec2_key_pair: crate::from_json_optional(map, "Ec2KeyPair", path)?,
+            image_id: crate::from_json_optional(map, "ImageId", path)?,
+            instance_role: crate::from_json_optional(map, "InstanceRole", path)?,
+            instance_types: crate::from_json_optional(map, "InstanceTypes", path)?,
+            launch_template: crate::from_json_optional(map, "LaunchTemplate", path)?,
+            managed_instances_provider: crate::from_json_optional(
+                map,
+                "ManagedInstancesProvider",
+                path,
+            )?,
+            maxv_cpus: crate::from_json_required(map, "MaxvCpus", path)?,
+            minv_cpus: crate::from_json_optional(map, "MinvCpus", path)?,
+            placement_group: crate::from_json_optional(map, "PlacementGroup", path)?,
+            scaling_policy: crate::from_json_optional(map, "ScalingPolicy", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            spot_iam_fleet_role: crate::from_json_optional(map, "SpotIamFleetRole", path)?,
+            subnets: crate::from_json_optional(map, "Subnets", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            update_to_latest_image_version: crate::from_json_optional(
+                map,
+                "UpdateToLatestImageVersion",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ComputeResources> for Value<ComputeResources> {
     fn from(value: ComputeResources) -> Self {
         Value::Lit(value)
@@ -499,6 +624,20 @@ impl crate::ToJson for ComputeScalingPolicy {
             &self.min_scale_down_delay_minutes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeScalingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MinScaleDownDelayMinutes"])?;
+        Ok(Self {
+            min_scale_down_delay_minutes: crate::from_json_optional(
+                map,
+                "MinScaleDownDelayMinutes",
+                path,
+            )?,
+        })
     }
 }
 
@@ -566,6 +705,32 @@ impl crate::ToJson for Ec2ConfigurationObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ec2ConfigurationObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchImageStatus",
+                "ImageIdOverride",
+                "ImageKubernetesVersion",
+                "ImageType",
+            ],
+        )?;
+        Ok(Self {
+            batch_image_status: crate::from_json_optional(map, "BatchImageStatus", path)?,
+            image_id_override: crate::from_json_optional(map, "ImageIdOverride", path)?,
+            image_kubernetes_version: crate::from_json_optional(
+                map,
+                "ImageKubernetesVersion",
+                path,
+            )?,
+            image_type: crate::from_json_required(map, "ImageType", path)?,
+        })
+    }
+}
+
 impl From<Ec2ConfigurationObject> for Value<Ec2ConfigurationObject> {
     fn from(value: Ec2ConfigurationObject) -> Self {
         Value::Lit(value)
@@ -605,6 +770,16 @@ impl crate::ToJson for EcsSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ContainerInsights", &self.container_insights);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerInsights"])?;
+        Ok(Self {
+            container_insights: crate::from_json_optional(map, "ContainerInsights", path)?,
+        })
     }
 }
 
@@ -658,6 +833,17 @@ impl crate::ToJson for EksAccessEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksAccessEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DesiredState", "Status"])?;
+        Ok(Self {
+            desired_state: crate::from_json_optional(map, "DesiredState", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<EksAccessEntry> for Value<EksAccessEntry> {
     fn from(value: EksAccessEntry) -> Self {
         Value::Lit(value)
@@ -707,6 +893,22 @@ impl crate::ToJson for EksConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccessEntry", "EksClusterArn", "KubernetesNamespace"],
+        )?;
+        Ok(Self {
+            access_entry: crate::from_json_optional(map, "AccessEntry", path)?,
+            eks_cluster_arn: crate::from_json_required(map, "EksClusterArn", path)?,
+            kubernetes_namespace: crate::from_json_required(map, "KubernetesNamespace", path)?,
+        })
+    }
+}
+
 impl From<EksConfiguration> for Value<EksConfiguration> {
     fn from(value: EksConfiguration) -> Self {
         Value::Lit(value)
@@ -740,6 +942,16 @@ impl crate::ToJson for InfrastructureOptimization {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ScaleInAfter", &self.scale_in_after);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InfrastructureOptimization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScaleInAfter"])?;
+        Ok(Self {
+            scale_in_after: crate::from_json_optional(map, "ScaleInAfter", path)?,
+        })
     }
 }
 
@@ -894,6 +1106,52 @@ impl crate::ToJson for InstanceLaunchTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceLaunchTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityOptionType",
+                "CapacityReservations",
+                "Ec2InstanceProfileArn",
+                "FipsEnabled",
+                "InstanceMetadataTagsPropagation",
+                "InstanceRequirements",
+                "LocalStorageConfiguration",
+                "Monitoring",
+                "NetworkConfiguration",
+                "StorageConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            capacity_option_type: crate::from_json_optional(map, "CapacityOptionType", path)?,
+            capacity_reservations: crate::from_json_optional(map, "CapacityReservations", path)?,
+            ec2_instance_profile_arn: crate::from_json_required(
+                map,
+                "Ec2InstanceProfileArn",
+                path,
+            )?,
+            fips_enabled: crate::from_json_optional(map, "FipsEnabled", path)?,
+            instance_metadata_tags_propagation: crate::from_json_optional(
+                map,
+                "InstanceMetadataTagsPropagation",
+                path,
+            )?,
+            instance_requirements: crate::from_json_optional(map, "InstanceRequirements", path)?,
+            local_storage_configuration: crate::from_json_optional(
+                map,
+                "LocalStorageConfiguration",
+                path,
+            )?,
+            monitoring: crate::from_json_optional(map, "Monitoring", path)?,
+            network_configuration: crate::from_json_required(map, "NetworkConfiguration", path)?,
+            storage_configuration: crate::from_json_optional(map, "StorageConfiguration", path)?,
+        })
+    }
+}
+
 impl From<InstanceLaunchTemplate> for Value<InstanceLaunchTemplate> {
     fn from(value: InstanceLaunchTemplate) -> Self {
         Value::Lit(value)
@@ -931,6 +1189,16 @@ impl crate::ToJson for InstanceRequirements {
             &self.allowed_instance_types,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceRequirements {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedInstanceTypes"])?;
+        Ok(Self {
+            allowed_instance_types: crate::from_json_optional(map, "AllowedInstanceTypes", path)?,
+        })
     }
 }
 
@@ -1013,6 +1281,30 @@ impl crate::ToJson for LaunchTemplateSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LaunchTemplateId",
+                "LaunchTemplateName",
+                "Overrides",
+                "UserdataType",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            launch_template_id: crate::from_json_optional(map, "LaunchTemplateId", path)?,
+            launch_template_name: crate::from_json_optional(map, "LaunchTemplateName", path)?,
+            overrides: crate::from_json_optional(map, "Overrides", path)?,
+            userdata_type: crate::from_json_optional(map, "UserdataType", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<LaunchTemplateSpecification> for Value<LaunchTemplateSpecification> {
     fn from(value: LaunchTemplateSpecification) -> Self {
         Value::Lit(value)
@@ -1089,6 +1381,30 @@ impl crate::ToJson for LaunchTemplateSpecificationOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateSpecificationOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LaunchTemplateId",
+                "LaunchTemplateName",
+                "TargetInstanceTypes",
+                "UserdataType",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            launch_template_id: crate::from_json_optional(map, "LaunchTemplateId", path)?,
+            launch_template_name: crate::from_json_optional(map, "LaunchTemplateName", path)?,
+            target_instance_types: crate::from_json_optional(map, "TargetInstanceTypes", path)?,
+            userdata_type: crate::from_json_optional(map, "UserdataType", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<LaunchTemplateSpecificationOverride> for Value<LaunchTemplateSpecificationOverride> {
     fn from(value: LaunchTemplateSpecificationOverride) -> Self {
         Value::Lit(value)
@@ -1122,6 +1438,16 @@ impl crate::ToJson for ManagedInstancesLocalStorageConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "UseLocalStorage", &self.use_local_storage);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedInstancesLocalStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UseLocalStorage"])?;
+        Ok(Self {
+            use_local_storage: crate::from_json_optional(map, "UseLocalStorage", path)?,
+        })
     }
 }
 
@@ -1161,6 +1487,17 @@ impl crate::ToJson for ManagedInstancesNetworkConfiguration {
         crate::put(&mut out, "SecurityGroups", &self.security_groups);
         crate::put(&mut out, "Subnets", &self.subnets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedInstancesNetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            security_groups: crate::from_json_required(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
     }
 }
 
@@ -1236,6 +1573,36 @@ impl crate::ToJson for ManagedInstancesProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedInstancesProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InfrastructureOptimization",
+                "InfrastructureRoleArn",
+                "InstanceLaunchTemplate",
+                "PropagateTags",
+            ],
+        )?;
+        Ok(Self {
+            infrastructure_optimization: crate::from_json_optional(
+                map,
+                "InfrastructureOptimization",
+                path,
+            )?,
+            infrastructure_role_arn: crate::from_json_required(map, "InfrastructureRoleArn", path)?,
+            instance_launch_template: crate::from_json_required(
+                map,
+                "InstanceLaunchTemplate",
+                path,
+            )?,
+            propagate_tags: crate::from_json_optional(map, "PropagateTags", path)?,
+        })
+    }
+}
+
 impl From<ManagedInstancesProvider> for Value<ManagedInstancesProvider> {
     fn from(value: ManagedInstancesProvider) -> Self {
         Value::Lit(value)
@@ -1269,6 +1636,16 @@ impl crate::ToJson for ManagedInstancesStorageConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StorageSizeGiB", &self.storage_size_gi_b);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedInstancesStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StorageSizeGiB"])?;
+        Ok(Self {
+            storage_size_gi_b: crate::from_json_optional(map, "StorageSizeGiB", path)?,
+        })
     }
 }
 
@@ -1326,6 +1703,29 @@ impl crate::ToJson for UpdatePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdatePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["JobExecutionTimeoutMinutes", "TerminateJobsOnUpdate"],
+        )?;
+        Ok(Self {
+            job_execution_timeout_minutes: crate::from_json_optional(
+                map,
+                "JobExecutionTimeoutMinutes",
+                path,
+            )?,
+            terminate_jobs_on_update: crate::from_json_optional(
+                map,
+                "TerminateJobsOnUpdate",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<UpdatePolicy> for Value<UpdatePolicy> {
     fn from(value: UpdatePolicy) -> Self {
         Value::Lit(value)
@@ -1360,6 +1760,21 @@ impl crate::ToJson for CapacityOptionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityOptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ON_DEMAND", Self::OnDemand),
+                ("SPOT", Self::Spot),
+                ("RESERVED", Self::Reserved),
+            ],
+        )
+    }
+}
+
 impl From<CapacityOptionType> for Value<CapacityOptionType> {
     fn from(value: CapacityOptionType) -> Self {
         Value::Lit(value)
@@ -1388,6 +1803,20 @@ impl PropagateTags {
 impl crate::ToJson for PropagateTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropagateTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CAPACITY_PROVIDER", Self::CapacityProvider),
+                ("NONE", Self::None),
+            ],
+        )
     }
 }
 

@@ -76,6 +76,32 @@ impl crate::ToJson for ConsumableResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConsumableResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConsumableResourceName",
+                "ResourceType",
+                "Tags",
+                "TotalQuantity",
+            ],
+        )?;
+        Ok(Self {
+            consumable_resource_name: crate::from_json_optional(
+                map,
+                "ConsumableResourceName",
+                path,
+            )?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            total_quantity: crate::from_json_required(map, "TotalQuantity", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Batch::ConsumableResource` (`Fn::GetAtt`).
 impl crate::Handle<ConsumableResource> {
     /// `Fn::GetAtt` `AvailableQuantity`. Available Quantity of ConsumableResource.
@@ -121,6 +147,20 @@ impl ResourceType {
 impl crate::ToJson for ResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("REPLENISHABLE", Self::Replenishable),
+                ("NON_REPLENISHABLE", Self::NonReplenishable),
+            ],
+        )
     }
 }
 

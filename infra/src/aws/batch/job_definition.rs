@@ -202,6 +202,58 @@ impl crate::ToJson for JobDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConsumableResourceProperties",
+                "ContainerProperties",
+                "EcsProperties",
+                "EksProperties",
+                "JobDefinitionName",
+                "NodeProperties",
+                "Parameters",
+                "PlatformCapabilities",
+                "PropagateTags",
+                "ResourceRetentionPolicy",
+                "RetryStrategy",
+                "SchedulingPriority",
+                "Tags",
+                "Timeout",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            consumable_resource_properties: crate::from_json_optional(
+                map,
+                "ConsumableResourceProperties",
+                path,
+            )?,
+            container_properties: crate::from_json_optional(map, "ContainerProperties", path)?,
+            ecs_properties: crate::from_json_optional(map, "EcsProperties", path)?,
+            eks_properties: crate::from_json_optional(map, "EksProperties", path)?,
+            job_definition_name: crate::from_json_optional(map, "JobDefinitionName", path)?,
+            node_properties: crate::from_json_optional(map, "NodeProperties", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            platform_capabilities: crate::from_json_optional(map, "PlatformCapabilities", path)?,
+            propagate_tags: crate::from_json_optional(map, "PropagateTags", path)?,
+            resource_retention_policy: crate::from_json_optional(
+                map,
+                "ResourceRetentionPolicy",
+                path,
+            )?,
+            retry_strategy: crate::from_json_optional(map, "RetryStrategy", path)?,
+            scheduling_priority: crate::from_json_optional(map, "SchedulingPriority", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Batch::JobDefinition` (`Fn::GetAtt`).
 impl crate::Handle<JobDefinition> {
     /// `Fn::GetAtt` `JobDefinitionArn`.
@@ -240,6 +292,20 @@ impl crate::ToJson for ConsumableResourceProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConsumableResourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConsumableResourceList"])?;
+        Ok(Self {
+            consumable_resource_list: crate::from_json_required(
+                map,
+                "ConsumableResourceList",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ConsumableResourceProperties> for Value<ConsumableResourceProperties> {
     fn from(value: ConsumableResourceProperties) -> Self {
         Value::Lit(value)
@@ -275,6 +341,17 @@ impl crate::ToJson for ConsumableResourceRequirement {
         crate::put(&mut out, "ConsumableResource", &self.consumable_resource);
         crate::put(&mut out, "Quantity", &self.quantity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConsumableResourceRequirement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConsumableResource", "Quantity"])?;
+        Ok(Self {
+            consumable_resource: crate::from_json_required(map, "ConsumableResource", path)?,
+            quantity: crate::from_json_required(map, "Quantity", path)?,
+        })
     }
 }
 
@@ -561,6 +638,74 @@ impl crate::ToJson for ContainerProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Command",
+                "EnableExecuteCommand",
+                "Environment",
+                "EphemeralStorage",
+                "ExecutionRoleArn",
+                "FargatePlatformConfiguration",
+                "Image",
+                "JobRoleArn",
+                "LinuxParameters",
+                "LogConfiguration",
+                "Memory",
+                "MountPoints",
+                "NetworkConfiguration",
+                "Privileged",
+                "ReadonlyRootFilesystem",
+                "RepositoryCredentials",
+                "ResourceRequirements",
+                "RuntimePlatform",
+                "Secrets",
+                "Ulimits",
+                "User",
+                "Vcpus",
+                "Volumes",
+            ],
+        )?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            enable_execute_command: crate::from_json_optional(map, "EnableExecuteCommand", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            ephemeral_storage: crate::from_json_optional(map, "EphemeralStorage", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            fargate_platform_configuration: crate::from_json_optional(
+                map,
+                "FargatePlatformConfiguration",
+                path,
+            )?,
+            image: crate::from_json_required(map, "Image", path)?,
+            job_role_arn: crate::from_json_optional(map, "JobRoleArn", path)?,
+            linux_parameters: crate::from_json_optional(map, "LinuxParameters", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+            mount_points: crate::from_json_optional(map, "MountPoints", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            privileged: crate::from_json_optional(map, "Privileged", path)?,
+            readonly_root_filesystem: crate::from_json_optional(
+                map,
+                "ReadonlyRootFilesystem",
+                path,
+            )?,
+            repository_credentials: crate::from_json_optional(map, "RepositoryCredentials", path)?,
+            resource_requirements: crate::from_json_optional(map, "ResourceRequirements", path)?,
+            runtime_platform: crate::from_json_optional(map, "RuntimePlatform", path)?,
+            secrets: crate::from_json_optional(map, "Secrets", path)?,
+            ulimits: crate::from_json_optional(map, "Ulimits", path)?,
+            user: crate::from_json_optional(map, "User", path)?,
+            vcpus: crate::from_json_optional(map, "Vcpus", path)?,
+            volumes: crate::from_json_optional(map, "Volumes", path)?,
+        })
+    }
+}
+
 impl From<ContainerProperties> for Value<ContainerProperties> {
     fn from(value: ContainerProperties) -> Self {
         Value::Lit(value)
@@ -617,6 +762,19 @@ impl crate::ToJson for Device {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Device {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContainerPath", "HostPath", "Permissions"])?;
+        Ok(Self {
+            container_path: crate::from_json_optional(map, "ContainerPath", path)?,
+            host_path: crate::from_json_optional(map, "HostPath", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+        })
+    }
+}
+
 impl From<Device> for Value<Device> {
     fn from(value: Device) -> Self {
         Value::Lit(value)
@@ -644,6 +802,16 @@ impl crate::ToJson for EcsProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TaskProperties", &self.task_properties);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TaskProperties"])?;
+        Ok(Self {
+            task_properties: crate::from_json_required(map, "TaskProperties", path)?,
+        })
     }
 }
 
@@ -804,6 +972,44 @@ impl crate::ToJson for EcsTaskProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsTaskProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Containers",
+                "EnableExecuteCommand",
+                "EphemeralStorage",
+                "ExecutionRoleArn",
+                "IpcMode",
+                "NetworkConfiguration",
+                "NetworkMode",
+                "PidMode",
+                "PlatformVersion",
+                "RuntimePlatform",
+                "TaskRoleArn",
+                "Volumes",
+            ],
+        )?;
+        Ok(Self {
+            containers: crate::from_json_optional(map, "Containers", path)?,
+            enable_execute_command: crate::from_json_optional(map, "EnableExecuteCommand", path)?,
+            ephemeral_storage: crate::from_json_optional(map, "EphemeralStorage", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            ipc_mode: crate::from_json_optional(map, "IpcMode", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            network_mode: crate::from_json_optional(map, "NetworkMode", path)?,
+            pid_mode: crate::from_json_optional(map, "PidMode", path)?,
+            platform_version: crate::from_json_optional(map, "PlatformVersion", path)?,
+            runtime_platform: crate::from_json_optional(map, "RuntimePlatform", path)?,
+            task_role_arn: crate::from_json_optional(map, "TaskRoleArn", path)?,
+            volumes: crate::from_json_optional(map, "Volumes", path)?,
+        })
+    }
+}
+
 impl From<EcsTaskProperties> for Value<EcsTaskProperties> {
     fn from(value: EcsTaskProperties) -> Self {
         Value::Lit(value)
@@ -847,6 +1053,17 @@ impl crate::ToJson for EfsAuthorizationConfig {
         crate::put_opt(&mut out, "AccessPointId", &self.access_point_id);
         crate::put_opt(&mut out, "Iam", &self.iam);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EfsAuthorizationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessPointId", "Iam"])?;
+        Ok(Self {
+            access_point_id: crate::from_json_optional(map, "AccessPointId", path)?,
+            iam: crate::from_json_optional(map, "Iam", path)?,
+        })
     }
 }
 
@@ -921,6 +1138,30 @@ impl crate::ToJson for EfsVolumeConfiguration {
             &self.transit_encryption_port,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EfsVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationConfig",
+                "FileSystemId",
+                "RootDirectory",
+                "TransitEncryption",
+                "TransitEncryptionPort",
+            ],
+        )?;
+        Ok(Self {
+            authorization_config: crate::from_json_optional(map, "AuthorizationConfig", path)?,
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            root_directory: crate::from_json_optional(map, "RootDirectory", path)?,
+            transit_encryption: crate::from_json_optional(map, "TransitEncryption", path)?,
+            transit_encryption_port: crate::from_json_optional(map, "TransitEncryptionPort", path)?,
+        })
     }
 }
 
@@ -1043,6 +1284,38 @@ impl crate::ToJson for EksContainer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksContainer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Args",
+                "Command",
+                "Env",
+                "Image",
+                "ImagePullPolicy",
+                "Name",
+                "Resources",
+                "SecurityContext",
+                "VolumeMounts",
+            ],
+        )?;
+        Ok(Self {
+            args: crate::from_json_optional(map, "Args", path)?,
+            command: crate::from_json_optional(map, "Command", path)?,
+            env: crate::from_json_optional(map, "Env", path)?,
+            image: crate::from_json_required(map, "Image", path)?,
+            image_pull_policy: crate::from_json_optional(map, "ImagePullPolicy", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            resources: crate::from_json_optional(map, "Resources", path)?,
+            security_context: crate::from_json_optional(map, "SecurityContext", path)?,
+            volume_mounts: crate::from_json_optional(map, "VolumeMounts", path)?,
+        })
+    }
+}
+
 impl From<EksContainer> for Value<EksContainer> {
     fn from(value: EksContainer) -> Self {
         Value::Lit(value)
@@ -1080,6 +1353,17 @@ impl crate::ToJson for EksContainerEnvironmentVariable {
         crate::put(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksContainerEnvironmentVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -1126,6 +1410,17 @@ impl crate::ToJson for EksContainerResourceRequirements {
         crate::put_opt(&mut out, "Limits", &self.limits);
         crate::put_opt(&mut out, "Requests", &self.requests);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksContainerResourceRequirements {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Limits", "Requests"])?;
+        Ok(Self {
+            limits: crate::from_json_optional(map, "Limits", path)?,
+            requests: crate::from_json_optional(map, "Requests", path)?,
+        })
     }
 }
 
@@ -1223,6 +1518,40 @@ impl crate::ToJson for EksContainerSecurityContext {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksContainerSecurityContext {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowPrivilegeEscalation",
+                "Privileged",
+                "ReadOnlyRootFilesystem",
+                "RunAsGroup",
+                "RunAsNonRoot",
+                "RunAsUser",
+            ],
+        )?;
+        Ok(Self {
+            allow_privilege_escalation: crate::from_json_optional(
+                map,
+                "AllowPrivilegeEscalation",
+                path,
+            )?,
+            privileged: crate::from_json_optional(map, "Privileged", path)?,
+            read_only_root_filesystem: crate::from_json_optional(
+                map,
+                "ReadOnlyRootFilesystem",
+                path,
+            )?,
+            run_as_group: crate::from_json_optional(map, "RunAsGroup", path)?,
+            run_as_non_root: crate::from_json_optional(map, "RunAsNonRoot", path)?,
+            run_as_user: crate::from_json_optional(map, "RunAsUser", path)?,
+        })
+    }
+}
+
 impl From<EksContainerSecurityContext> for Value<EksContainerSecurityContext> {
     fn from(value: EksContainerSecurityContext) -> Self {
         Value::Lit(value)
@@ -1289,6 +1618,20 @@ impl crate::ToJson for EksContainerVolumeMount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksContainerVolumeMount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MountPath", "Name", "ReadOnly", "SubPath"])?;
+        Ok(Self {
+            mount_path: crate::from_json_optional(map, "MountPath", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            read_only: crate::from_json_optional(map, "ReadOnly", path)?,
+            sub_path: crate::from_json_optional(map, "SubPath", path)?,
+        })
+    }
+}
+
 impl From<EksContainerVolumeMount> for Value<EksContainerVolumeMount> {
     fn from(value: EksContainerVolumeMount) -> Self {
         Value::Lit(value)
@@ -1335,6 +1678,17 @@ impl crate::ToJson for EksEmptyDir {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksEmptyDir {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Medium", "SizeLimit"])?;
+        Ok(Self {
+            medium: crate::from_json_optional(map, "Medium", path)?,
+            size_limit: crate::from_json_optional(map, "SizeLimit", path)?,
+        })
+    }
+}
+
 impl From<EksEmptyDir> for Value<EksEmptyDir> {
     fn from(value: EksEmptyDir) -> Self {
         Value::Lit(value)
@@ -1366,6 +1720,16 @@ impl crate::ToJson for EksHostPath {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Path", &self.path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksHostPath {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Path"])?;
+        Ok(Self {
+            path: crate::from_json_optional(map, "Path", path)?,
+        })
     }
 }
 
@@ -1425,6 +1789,18 @@ impl crate::ToJson for EksMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Annotations", "Labels", "Namespace"])?;
+        Ok(Self {
+            annotations: crate::from_json_optional(map, "Annotations", path)?,
+            labels: crate::from_json_optional(map, "Labels", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+        })
+    }
+}
+
 impl From<EksMetadata> for Value<EksMetadata> {
     fn from(value: EksMetadata) -> Self {
         Value::Lit(value)
@@ -1462,6 +1838,17 @@ impl crate::ToJson for EksPersistentVolumeClaim {
         crate::put(&mut out, "ClaimName", &self.claim_name);
         crate::put_opt(&mut out, "ReadOnly", &self.read_only);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksPersistentVolumeClaim {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClaimName", "ReadOnly"])?;
+        Ok(Self {
+            claim_name: crate::from_json_required(map, "ClaimName", path)?,
+            read_only: crate::from_json_optional(map, "ReadOnly", path)?,
+        })
     }
 }
 
@@ -1588,6 +1975,38 @@ impl crate::ToJson for EksPodProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksPodProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Containers",
+                "DnsPolicy",
+                "HostNetwork",
+                "ImagePullSecrets",
+                "InitContainers",
+                "Metadata",
+                "ServiceAccountName",
+                "ShareProcessNamespace",
+                "Volumes",
+            ],
+        )?;
+        Ok(Self {
+            containers: crate::from_json_optional(map, "Containers", path)?,
+            dns_policy: crate::from_json_optional(map, "DnsPolicy", path)?,
+            host_network: crate::from_json_optional(map, "HostNetwork", path)?,
+            image_pull_secrets: crate::from_json_optional(map, "ImagePullSecrets", path)?,
+            init_containers: crate::from_json_optional(map, "InitContainers", path)?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            service_account_name: crate::from_json_optional(map, "ServiceAccountName", path)?,
+            share_process_namespace: crate::from_json_optional(map, "ShareProcessNamespace", path)?,
+            volumes: crate::from_json_optional(map, "Volumes", path)?,
+        })
+    }
+}
+
 impl From<EksPodProperties> for Value<EksPodProperties> {
     fn from(value: EksPodProperties) -> Self {
         Value::Lit(value)
@@ -1621,6 +2040,16 @@ impl crate::ToJson for EksProperties {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PodProperties", &self.pod_properties);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PodProperties"])?;
+        Ok(Self {
+            pod_properties: crate::from_json_optional(map, "PodProperties", path)?,
+        })
     }
 }
 
@@ -1661,6 +2090,17 @@ impl crate::ToJson for EksSecret {
         crate::put_opt(&mut out, "Optional", &self.optional);
         crate::put(&mut out, "SecretName", &self.secret_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksSecret {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Optional", "SecretName"])?;
+        Ok(Self {
+            optional: crate::from_json_optional(map, "Optional", path)?,
+            secret_name: crate::from_json_required(map, "SecretName", path)?,
+        })
     }
 }
 
@@ -1741,6 +2181,30 @@ impl crate::ToJson for EksVolume {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksVolume {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EmptyDir",
+                "HostPath",
+                "Name",
+                "PersistentVolumeClaim",
+                "Secret",
+            ],
+        )?;
+        Ok(Self {
+            empty_dir: crate::from_json_optional(map, "EmptyDir", path)?,
+            host_path: crate::from_json_optional(map, "HostPath", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            persistent_volume_claim: crate::from_json_optional(map, "PersistentVolumeClaim", path)?,
+            secret: crate::from_json_optional(map, "Secret", path)?,
+        })
+    }
+}
+
 impl From<EksVolume> for Value<EksVolume> {
     fn from(value: EksVolume) -> Self {
         Value::Lit(value)
@@ -1787,6 +2251,17 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Environment> for Value<Environment> {
     fn from(value: Environment) -> Self {
         Value::Lit(value)
@@ -1814,6 +2289,16 @@ impl crate::ToJson for EphemeralStorage {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SizeInGiB", &self.size_in_gi_b);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EphemeralStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SizeInGiB"])?;
+        Ok(Self {
+            size_in_gi_b: crate::from_json_required(map, "SizeInGiB", path)?,
+        })
     }
 }
 
@@ -1877,6 +2362,23 @@ impl crate::ToJson for EvaluateOnExit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluateOnExit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Action", "OnExitCode", "OnReason", "OnStatusReason"],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            on_exit_code: crate::from_json_optional(map, "OnExitCode", path)?,
+            on_reason: crate::from_json_optional(map, "OnReason", path)?,
+            on_status_reason: crate::from_json_optional(map, "OnStatusReason", path)?,
+        })
+    }
+}
+
 impl From<EvaluateOnExit> for Value<EvaluateOnExit> {
     fn from(value: EvaluateOnExit) -> Self {
         Value::Lit(value)
@@ -1910,6 +2412,16 @@ impl crate::ToJson for FargatePlatformConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PlatformVersion", &self.platform_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FargatePlatformConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PlatformVersion"])?;
+        Ok(Self {
+            platform_version: crate::from_json_optional(map, "PlatformVersion", path)?,
+        })
     }
 }
 
@@ -1953,6 +2465,17 @@ impl crate::ToJson for FirelensConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirelensConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Options", "Type"])?;
+        Ok(Self {
+            options: crate::from_json_optional(map, "Options", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FirelensConfiguration> for Value<FirelensConfiguration> {
     fn from(value: FirelensConfiguration) -> Self {
         Value::Lit(value)
@@ -1987,6 +2510,16 @@ impl crate::ToJson for Host {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Host {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourcePath"])?;
+        Ok(Self {
+            source_path: crate::from_json_optional(map, "SourcePath", path)?,
+        })
+    }
+}
+
 impl From<Host> for Value<Host> {
     fn from(value: Host) -> Self {
         Value::Lit(value)
@@ -2018,6 +2551,16 @@ impl crate::ToJson for ImagePullSecret {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImagePullSecret {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -2058,6 +2601,20 @@ impl crate::ToJson for JobTimeout {
             &self.attempt_duration_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobTimeout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttemptDurationSeconds"])?;
+        Ok(Self {
+            attempt_duration_seconds: crate::from_json_optional(
+                map,
+                "AttemptDurationSeconds",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2147,6 +2704,32 @@ impl crate::ToJson for LinuxParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinuxParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Devices",
+                "InitProcessEnabled",
+                "MaxSwap",
+                "SharedMemorySize",
+                "Swappiness",
+                "Tmpfs",
+            ],
+        )?;
+        Ok(Self {
+            devices: crate::from_json_optional(map, "Devices", path)?,
+            init_process_enabled: crate::from_json_optional(map, "InitProcessEnabled", path)?,
+            max_swap: crate::from_json_optional(map, "MaxSwap", path)?,
+            shared_memory_size: crate::from_json_optional(map, "SharedMemorySize", path)?,
+            swappiness: crate::from_json_optional(map, "Swappiness", path)?,
+            tmpfs: crate::from_json_optional(map, "Tmpfs", path)?,
+        })
+    }
+}
+
 impl From<LinuxParameters> for Value<LinuxParameters> {
     fn from(value: LinuxParameters) -> Self {
         Value::Lit(value)
@@ -2194,6 +2777,18 @@ impl crate::ToJson for LogConfiguration {
         crate::put_opt(&mut out, "Options", &self.options);
         crate::put_opt(&mut out, "SecretOptions", &self.secret_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogDriver", "Options", "SecretOptions"])?;
+        Ok(Self {
+            log_driver: crate::from_json_required(map, "LogDriver", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+            secret_options: crate::from_json_optional(map, "SecretOptions", path)?,
+        })
     }
 }
 
@@ -2250,6 +2845,19 @@ impl crate::ToJson for MountPoint {
         crate::put_opt(&mut out, "ReadOnly", &self.read_only);
         crate::put_opt(&mut out, "SourceVolume", &self.source_volume);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MountPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContainerPath", "ReadOnly", "SourceVolume"])?;
+        Ok(Self {
+            container_path: crate::from_json_optional(map, "ContainerPath", path)?,
+            read_only: crate::from_json_optional(map, "ReadOnly", path)?,
+            source_volume: crate::from_json_optional(map, "SourceVolume", path)?,
+        })
     }
 }
 
@@ -2515,6 +3123,68 @@ impl crate::ToJson for MultiNodeContainerProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiNodeContainerProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Command",
+                "EnableExecuteCommand",
+                "Environment",
+                "EphemeralStorage",
+                "ExecutionRoleArn",
+                "Image",
+                "InstanceType",
+                "JobRoleArn",
+                "LinuxParameters",
+                "LogConfiguration",
+                "Memory",
+                "MountPoints",
+                "Privileged",
+                "ReadonlyRootFilesystem",
+                "RepositoryCredentials",
+                "ResourceRequirements",
+                "RuntimePlatform",
+                "Secrets",
+                "Ulimits",
+                "User",
+                "Vcpus",
+                "Volumes",
+            ],
+        )?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            enable_execute_command: crate::from_json_optional(map, "EnableExecuteCommand", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            ephemeral_storage: crate::from_json_optional(map, "EphemeralStorage", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            image: crate::from_json_required(map, "Image", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            job_role_arn: crate::from_json_optional(map, "JobRoleArn", path)?,
+            linux_parameters: crate::from_json_optional(map, "LinuxParameters", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+            mount_points: crate::from_json_optional(map, "MountPoints", path)?,
+            privileged: crate::from_json_optional(map, "Privileged", path)?,
+            readonly_root_filesystem: crate::from_json_optional(
+                map,
+                "ReadonlyRootFilesystem",
+                path,
+            )?,
+            repository_credentials: crate::from_json_optional(map, "RepositoryCredentials", path)?,
+            resource_requirements: crate::from_json_optional(map, "ResourceRequirements", path)?,
+            runtime_platform: crate::from_json_optional(map, "RuntimePlatform", path)?,
+            secrets: crate::from_json_optional(map, "Secrets", path)?,
+            ulimits: crate::from_json_optional(map, "Ulimits", path)?,
+            user: crate::from_json_optional(map, "User", path)?,
+            vcpus: crate::from_json_optional(map, "Vcpus", path)?,
+            volumes: crate::from_json_optional(map, "Volumes", path)?,
+        })
+    }
+}
+
 impl From<MultiNodeContainerProperties> for Value<MultiNodeContainerProperties> {
     fn from(value: MultiNodeContainerProperties) -> Self {
         Value::Lit(value)
@@ -2542,6 +3212,16 @@ impl crate::ToJson for MultiNodeEcsProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TaskProperties", &self.task_properties);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiNodeEcsProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TaskProperties"])?;
+        Ok(Self {
+            task_properties: crate::from_json_required(map, "TaskProperties", path)?,
+        })
     }
 }
 
@@ -2648,6 +3328,34 @@ impl crate::ToJson for MultiNodeEcsTaskProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiNodeEcsTaskProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Containers",
+                "EnableExecuteCommand",
+                "ExecutionRoleArn",
+                "IpcMode",
+                "PidMode",
+                "TaskRoleArn",
+                "Volumes",
+            ],
+        )?;
+        Ok(Self {
+            containers: crate::from_json_optional(map, "Containers", path)?,
+            enable_execute_command: crate::from_json_optional(map, "EnableExecuteCommand", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            ipc_mode: crate::from_json_optional(map, "IpcMode", path)?,
+            pid_mode: crate::from_json_optional(map, "PidMode", path)?,
+            task_role_arn: crate::from_json_optional(map, "TaskRoleArn", path)?,
+            volumes: crate::from_json_optional(map, "Volumes", path)?,
+        })
+    }
+}
+
 impl From<MultiNodeEcsTaskProperties> for Value<MultiNodeEcsTaskProperties> {
     fn from(value: MultiNodeEcsTaskProperties) -> Self {
         Value::Lit(value)
@@ -2681,6 +3389,16 @@ impl crate::ToJson for NetworkConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AssignPublicIp", &self.assign_public_ip);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AssignPublicIp"])?;
+        Ok(Self {
+            assign_public_ip: crate::from_json_optional(map, "AssignPublicIp", path)?,
+        })
     }
 }
 
@@ -2723,6 +3441,19 @@ impl crate::ToJson for NodeProperties {
         crate::put(&mut out, "NodeRangeProperties", &self.node_range_properties);
         crate::put(&mut out, "NumNodes", &self.num_nodes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MainNode", "NodeRangeProperties", "NumNodes"])?;
+        Ok(Self {
+            main_node: crate::from_json_required(map, "MainNode", path)?,
+            node_range_properties: crate::from_json_required(map, "NodeRangeProperties", path)?,
+            num_nodes: crate::from_json_required(map, "NumNodes", path)?,
+        })
     }
 }
 
@@ -2813,6 +3544,36 @@ impl crate::ToJson for NodeRangeProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeRangeProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConsumableResourceProperties",
+                "Container",
+                "EcsProperties",
+                "EksProperties",
+                "InstanceTypes",
+                "TargetNodes",
+            ],
+        )?;
+        Ok(Self {
+            consumable_resource_properties: crate::from_json_optional(
+                map,
+                "ConsumableResourceProperties",
+                path,
+            )?,
+            container: crate::from_json_optional(map, "Container", path)?,
+            ecs_properties: crate::from_json_optional(map, "EcsProperties", path)?,
+            eks_properties: crate::from_json_optional(map, "EksProperties", path)?,
+            instance_types: crate::from_json_optional(map, "InstanceTypes", path)?,
+            target_nodes: crate::from_json_required(map, "TargetNodes", path)?,
+        })
+    }
+}
+
 impl From<NodeRangeProperty> for Value<NodeRangeProperty> {
     fn from(value: NodeRangeProperty) -> Self {
         Value::Lit(value)
@@ -2844,6 +3605,16 @@ impl crate::ToJson for RepositoryCredentials {
             &self.credentials_parameter,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CredentialsParameter"])?;
+        Ok(Self {
+            credentials_parameter: crate::from_json_required(map, "CredentialsParameter", path)?,
+        })
     }
 }
 
@@ -2893,6 +3664,17 @@ impl crate::ToJson for ResourceRequirement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceRequirement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ResourceRequirement> for Value<ResourceRequirement> {
     fn from(value: ResourceRequirement) -> Self {
         Value::Lit(value)
@@ -2930,6 +3712,20 @@ impl crate::ToJson for ResourceRetentionPolicy {
             &self.skip_deregister_on_update,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceRetentionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SkipDeregisterOnUpdate"])?;
+        Ok(Self {
+            skip_deregister_on_update: crate::from_json_optional(
+                map,
+                "SkipDeregisterOnUpdate",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2976,6 +3772,17 @@ impl crate::ToJson for RetryStrategy {
         crate::put_opt(&mut out, "Attempts", &self.attempts);
         crate::put_opt(&mut out, "EvaluateOnExit", &self.evaluate_on_exit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attempts", "EvaluateOnExit"])?;
+        Ok(Self {
+            attempts: crate::from_json_optional(map, "Attempts", path)?,
+            evaluate_on_exit: crate::from_json_optional(map, "EvaluateOnExit", path)?,
+        })
     }
 }
 
@@ -3026,6 +3833,18 @@ impl crate::ToJson for RuntimePlatform {
             &self.operating_system_family,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuntimePlatform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CpuArchitecture", "OperatingSystemFamily"])?;
+        Ok(Self {
+            cpu_architecture: crate::from_json_optional(map, "CpuArchitecture", path)?,
+            operating_system_family: crate::from_json_optional(map, "OperatingSystemFamily", path)?,
+        })
     }
 }
 
@@ -3093,6 +3912,28 @@ impl crate::ToJson for S3FilesVolumeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3FilesVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessPointArn",
+                "FileSystemArn",
+                "RootDirectory",
+                "TransitEncryptionPort",
+            ],
+        )?;
+        Ok(Self {
+            access_point_arn: crate::from_json_optional(map, "AccessPointArn", path)?,
+            file_system_arn: crate::from_json_required(map, "FileSystemArn", path)?,
+            root_directory: crate::from_json_optional(map, "RootDirectory", path)?,
+            transit_encryption_port: crate::from_json_optional(map, "TransitEncryptionPort", path)?,
+        })
+    }
+}
+
 impl From<S3FilesVolumeConfiguration> for Value<S3FilesVolumeConfiguration> {
     fn from(value: S3FilesVolumeConfiguration) -> Self {
         Value::Lit(value)
@@ -3124,6 +3965,17 @@ impl crate::ToJson for Secret {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "ValueFrom", &self.value_from);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Secret {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ValueFrom"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value_from: crate::from_json_required(map, "ValueFrom", path)?,
+        })
     }
 }
 
@@ -3161,6 +4013,17 @@ impl crate::ToJson for TaskContainerDependency {
         crate::put(&mut out, "Condition", &self.condition);
         crate::put(&mut out, "ContainerName", &self.container_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskContainerDependency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Condition", "ContainerName"])?;
+        Ok(Self {
+            condition: crate::from_json_required(map, "Condition", path)?,
+            container_name: crate::from_json_required(map, "ContainerName", path)?,
+        })
     }
 }
 
@@ -3402,6 +4265,62 @@ impl crate::ToJson for TaskContainerProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskContainerProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Command",
+                "DependsOn",
+                "Environment",
+                "Essential",
+                "FirelensConfiguration",
+                "Image",
+                "LinuxParameters",
+                "LogConfiguration",
+                "MountPoints",
+                "Name",
+                "Privileged",
+                "ReadonlyRootFilesystem",
+                "RepositoryCredentials",
+                "ResourceRequirements",
+                "Secrets",
+                "StartTimeout",
+                "StopTimeout",
+                "Ulimits",
+                "User",
+            ],
+        )?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            depends_on: crate::from_json_optional(map, "DependsOn", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            essential: crate::from_json_optional(map, "Essential", path)?,
+            firelens_configuration: crate::from_json_optional(map, "FirelensConfiguration", path)?,
+            image: crate::from_json_required(map, "Image", path)?,
+            linux_parameters: crate::from_json_optional(map, "LinuxParameters", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            mount_points: crate::from_json_optional(map, "MountPoints", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            privileged: crate::from_json_optional(map, "Privileged", path)?,
+            readonly_root_filesystem: crate::from_json_optional(
+                map,
+                "ReadonlyRootFilesystem",
+                path,
+            )?,
+            repository_credentials: crate::from_json_optional(map, "RepositoryCredentials", path)?,
+            resource_requirements: crate::from_json_optional(map, "ResourceRequirements", path)?,
+            secrets: crate::from_json_optional(map, "Secrets", path)?,
+            start_timeout: crate::from_json_optional(map, "StartTimeout", path)?,
+            stop_timeout: crate::from_json_optional(map, "StopTimeout", path)?,
+            ulimits: crate::from_json_optional(map, "Ulimits", path)?,
+            user: crate::from_json_optional(map, "User", path)?,
+        })
+    }
+}
+
 impl From<TaskContainerProperties> for Value<TaskContainerProperties> {
     fn from(value: TaskContainerProperties) -> Self {
         Value::Lit(value)
@@ -3446,6 +4365,18 @@ impl crate::ToJson for Tmpfs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tmpfs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerPath", "MountOptions", "Size"])?;
+        Ok(Self {
+            container_path: crate::from_json_required(map, "ContainerPath", path)?,
+            mount_options: crate::from_json_optional(map, "MountOptions", path)?,
+            size: crate::from_json_required(map, "Size", path)?,
+        })
+    }
+}
+
 impl From<Tmpfs> for Value<Tmpfs> {
     fn from(value: Tmpfs) -> Self {
         Value::Lit(value)
@@ -3485,6 +4416,18 @@ impl crate::ToJson for Ulimit {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "SoftLimit", &self.soft_limit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ulimit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HardLimit", "Name", "SoftLimit"])?;
+        Ok(Self {
+            hard_limit: crate::from_json_required(map, "HardLimit", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            soft_limit: crate::from_json_required(map, "SoftLimit", path)?,
+        })
     }
 }
 
@@ -3565,6 +4508,36 @@ impl crate::ToJson for Volume {
             &self.s3_files_volume_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Volume {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EfsVolumeConfiguration",
+                "Host",
+                "Name",
+                "S3FilesVolumeConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            efs_volume_configuration: crate::from_json_optional(
+                map,
+                "EfsVolumeConfiguration",
+                path,
+            )?,
+            host: crate::from_json_optional(map, "Host", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            s3_files_volume_configuration: crate::from_json_optional(
+                map,
+                "S3FilesVolumeConfiguration",
+                path,
+            )?,
+        })
     }
 }
 

@@ -145,6 +145,50 @@ impl crate::ToJson for JobQueue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobQueue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputeEnvironmentOrder",
+                "JobQueueName",
+                "JobQueueType",
+                "JobStateTimeLimitActions",
+                "Priority",
+                "SchedulingPolicyArn",
+                "ServiceEnvironmentOrder",
+                "State",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            compute_environment_order: crate::from_json_optional(
+                map,
+                "ComputeEnvironmentOrder",
+                path,
+            )?,
+            job_queue_name: crate::from_json_optional(map, "JobQueueName", path)?,
+            job_queue_type: crate::from_json_optional(map, "JobQueueType", path)?,
+            job_state_time_limit_actions: crate::from_json_optional(
+                map,
+                "JobStateTimeLimitActions",
+                path,
+            )?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            scheduling_policy_arn: crate::from_json_optional(map, "SchedulingPolicyArn", path)?,
+            service_environment_order: crate::from_json_optional(
+                map,
+                "ServiceEnvironmentOrder",
+                path,
+            )?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Batch::JobQueue` (`Fn::GetAtt`).
 impl crate::Handle<JobQueue> {
     /// `Fn::GetAtt` `JobQueueArn`.
@@ -181,6 +225,17 @@ impl crate::ToJson for ComputeEnvironmentOrder {
         crate::put(&mut out, "ComputeEnvironment", &self.compute_environment);
         crate::put(&mut out, "Order", &self.order);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeEnvironmentOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComputeEnvironment", "Order"])?;
+        Ok(Self {
+            compute_environment: crate::from_json_required(map, "ComputeEnvironment", path)?,
+            order: crate::from_json_required(map, "Order", path)?,
+        })
     }
 }
 
@@ -231,6 +286,20 @@ impl crate::ToJson for JobStateTimeLimitAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobStateTimeLimitAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Action", "MaxTimeSeconds", "Reason", "State"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            max_time_seconds: crate::from_json_required(map, "MaxTimeSeconds", path)?,
+            reason: crate::from_json_required(map, "Reason", path)?,
+            state: crate::from_json_required(map, "State", path)?,
+        })
+    }
+}
+
 impl From<JobStateTimeLimitAction> for Value<JobStateTimeLimitAction> {
     fn from(value: JobStateTimeLimitAction) -> Self {
         Value::Lit(value)
@@ -268,6 +337,17 @@ impl crate::ToJson for ServiceEnvironmentOrder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceEnvironmentOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Order", "ServiceEnvironment"])?;
+        Ok(Self {
+            order: crate::from_json_required(map, "Order", path)?,
+            service_environment: crate::from_json_required(map, "ServiceEnvironment", path)?,
+        })
+    }
+}
+
 impl From<ServiceEnvironmentOrder> for Value<ServiceEnvironmentOrder> {
     fn from(value: ServiceEnvironmentOrder) -> Self {
         Value::Lit(value)
@@ -299,6 +379,17 @@ impl crate::ToJson for JobQueueState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobQueueState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
+    }
+}
+
 impl From<JobQueueState> for Value<JobQueueState> {
     fn from(value: JobQueueState) -> Self {
         Value::Lit(value)
@@ -324,6 +415,13 @@ impl State {
 impl crate::ToJson for State {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("RUNNABLE", Self::Runnable)])
     }
 }
 

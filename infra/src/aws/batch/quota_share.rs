@@ -107,6 +107,42 @@ impl crate::ToJson for QuotaShare {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuotaShare {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityLimits",
+                "JobQueue",
+                "PreemptionConfiguration",
+                "QuotaShareName",
+                "ResourceSharingConfiguration",
+                "State",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            capacity_limits: crate::from_json_required(map, "CapacityLimits", path)?,
+            job_queue: crate::from_json_required(map, "JobQueue", path)?,
+            preemption_configuration: crate::from_json_required(
+                map,
+                "PreemptionConfiguration",
+                path,
+            )?,
+            quota_share_name: crate::from_json_required(map, "QuotaShareName", path)?,
+            resource_sharing_configuration: crate::from_json_required(
+                map,
+                "ResourceSharingConfiguration",
+                path,
+            )?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Batch::QuotaShare` (`Fn::GetAtt`).
 impl crate::Handle<QuotaShare> {
     /// `Fn::GetAtt` `QuotaShareArn`.
@@ -149,6 +185,17 @@ impl crate::ToJson for QuotaShareCapacityLimit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuotaShareCapacityLimit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CapacityUnit", "MaxCapacity"])?;
+        Ok(Self {
+            capacity_unit: crate::from_json_required(map, "CapacityUnit", path)?,
+            max_capacity: crate::from_json_required(map, "MaxCapacity", path)?,
+        })
+    }
+}
+
 impl From<QuotaShareCapacityLimit> for Value<QuotaShareCapacityLimit> {
     fn from(value: QuotaShareCapacityLimit) -> Self {
         Value::Lit(value)
@@ -177,6 +224,16 @@ impl crate::ToJson for QuotaSharePreemptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InSharePreemption", &self.in_share_preemption);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuotaSharePreemptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InSharePreemption"])?;
+        Ok(Self {
+            in_share_preemption: crate::from_json_required(map, "InSharePreemption", path)?,
+        })
     }
 }
 
@@ -230,6 +287,17 @@ impl crate::ToJson for QuotaShareResourceSharingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuotaShareResourceSharingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BorrowLimit", "Strategy"])?;
+        Ok(Self {
+            borrow_limit: crate::from_json_optional(map, "BorrowLimit", path)?,
+            strategy: crate::from_json_required(map, "Strategy", path)?,
+        })
+    }
+}
+
 impl From<QuotaShareResourceSharingConfiguration>
     for Value<QuotaShareResourceSharingConfiguration>
 {
@@ -262,6 +330,17 @@ impl State {
 impl crate::ToJson for State {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

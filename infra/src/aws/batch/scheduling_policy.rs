@@ -80,6 +80,23 @@ impl crate::ToJson for SchedulingPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchedulingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FairsharePolicy", "Name", "QuotaSharePolicy", "Tags"],
+        )?;
+        Ok(Self {
+            fairshare_policy: crate::from_json_optional(map, "FairsharePolicy", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            quota_share_policy: crate::from_json_optional(map, "QuotaSharePolicy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Batch::SchedulingPolicy` (`Fn::GetAtt`).
 impl crate::Handle<SchedulingPolicy> {
     /// `Fn::GetAtt` `Arn`. ARN of the Scheduling Policy.
@@ -141,6 +158,26 @@ impl crate::ToJson for FairsharePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FairsharePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputeReservation",
+                "ShareDecaySeconds",
+                "ShareDistribution",
+            ],
+        )?;
+        Ok(Self {
+            compute_reservation: crate::from_json_optional(map, "ComputeReservation", path)?,
+            share_decay_seconds: crate::from_json_optional(map, "ShareDecaySeconds", path)?,
+            share_distribution: crate::from_json_optional(map, "ShareDistribution", path)?,
+        })
+    }
+}
+
 impl From<FairsharePolicy> for Value<FairsharePolicy> {
     fn from(value: FairsharePolicy) -> Self {
         Value::Lit(value)
@@ -178,6 +215,20 @@ impl crate::ToJson for QuotaSharePolicy {
             &self.idle_resource_assignment_strategy,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuotaSharePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdleResourceAssignmentStrategy"])?;
+        Ok(Self {
+            idle_resource_assignment_strategy: crate::from_json_optional(
+                map,
+                "IdleResourceAssignmentStrategy",
+                path,
+            )?,
+        })
     }
 }
 
@@ -224,6 +275,17 @@ impl crate::ToJson for ShareAttributes {
         crate::put_opt(&mut out, "ShareIdentifier", &self.share_identifier);
         crate::put_opt(&mut out, "WeightFactor", &self.weight_factor);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ShareAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ShareIdentifier", "WeightFactor"])?;
+        Ok(Self {
+            share_identifier: crate::from_json_optional(map, "ShareIdentifier", path)?,
+            weight_factor: crate::from_json_optional(map, "WeightFactor", path)?,
+        })
     }
 }
 

@@ -90,6 +90,38 @@ impl crate::ToJson for ServiceEnvironment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceEnvironment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityLimits",
+                "ServiceEnvironmentName",
+                "ServiceEnvironmentType",
+                "State",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            capacity_limits: crate::from_json_required(map, "CapacityLimits", path)?,
+            service_environment_name: crate::from_json_optional(
+                map,
+                "ServiceEnvironmentName",
+                path,
+            )?,
+            service_environment_type: crate::from_json_required(
+                map,
+                "ServiceEnvironmentType",
+                path,
+            )?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Batch::ServiceEnvironment` (`Fn::GetAtt`).
 impl crate::Handle<ServiceEnvironment> {
     /// `Fn::GetAtt` `ServiceEnvironmentArn`.
@@ -135,6 +167,17 @@ impl crate::ToJson for CapacityLimit {
         crate::put_opt(&mut out, "CapacityUnit", &self.capacity_unit);
         crate::put_opt(&mut out, "MaxCapacity", &self.max_capacity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityLimit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CapacityUnit", "MaxCapacity"])?;
+        Ok(Self {
+            capacity_unit: crate::from_json_optional(map, "CapacityUnit", path)?,
+            max_capacity: crate::from_json_optional(map, "MaxCapacity", path)?,
+        })
     }
 }
 

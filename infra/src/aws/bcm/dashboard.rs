@@ -71,6 +71,19 @@ impl crate::ToJson for Dashboard {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dashboard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Tags", "Widgets"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            widgets: crate::from_json_required(map, "Widgets", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BCM::Dashboard` (`Fn::GetAtt`).
 impl crate::Handle<Dashboard> {
     /// `Fn::GetAtt` `Arn`.
@@ -174,6 +187,25 @@ impl crate::ToJson for CostAndUsageExpression {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CostAndUsageExpression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["And", "CostCategories", "Dimensions", "Not", "Or", "Tags"],
+        )?;
+        Ok(Self {
+            and: crate::from_json_optional(map, "And", path)?,
+            cost_categories: crate::from_json_optional(map, "CostCategories", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            not: crate::from_json_optional(map, "Not", path)?,
+            or: crate::from_json_optional(map, "Or", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<CostAndUsageExpression> for Value<CostAndUsageExpression> {
     fn from(value: CostAndUsageExpression) -> Self {
         Value::Lit(value)
@@ -242,6 +274,24 @@ impl crate::ToJson for CostAndUsageQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CostAndUsageQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Filter", "Granularity", "GroupBy", "Metrics", "TimeRange"],
+        )?;
+        Ok(Self {
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            granularity: crate::from_json_required(map, "Granularity", path)?,
+            group_by: crate::from_json_optional(map, "GroupBy", path)?,
+            metrics: crate::from_json_required(map, "Metrics", path)?,
+            time_range: crate::from_json_required(map, "TimeRange", path)?,
+        })
+    }
+}
+
 impl From<CostAndUsageQuery> for Value<CostAndUsageQuery> {
     fn from(value: CostAndUsageQuery) -> Self {
         Value::Lit(value)
@@ -289,6 +339,18 @@ impl crate::ToJson for CostCategoryValues {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CostCategoryValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "MatchOptions", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            match_options: crate::from_json_optional(map, "MatchOptions", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<CostCategoryValues> for Value<CostCategoryValues> {
     fn from(value: CostCategoryValues) -> Self {
         Value::Lit(value)
@@ -326,6 +388,17 @@ impl crate::ToJson for DateTimeRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndTime", "StartTime"])?;
+        Ok(Self {
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
+    }
+}
+
 impl From<DateTimeRange> for Value<DateTimeRange> {
     fn from(value: DateTimeRange) -> Self {
         Value::Lit(value)
@@ -357,6 +430,17 @@ impl crate::ToJson for DateTimeValue {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -407,6 +491,18 @@ impl crate::ToJson for DimensionValues {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DimensionValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "MatchOptions", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            match_options: crate::from_json_optional(map, "MatchOptions", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<DimensionValues> for Value<DimensionValues> {
     fn from(value: DimensionValues) -> Self {
         Value::Lit(value)
@@ -453,6 +549,17 @@ impl crate::ToJson for DisplayConfig {
         crate::put_opt(&mut out, "Graph", &self.graph);
         crate::put_opt(&mut out, "Table", &self.table);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DisplayConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Graph", "Table"])?;
+        Ok(Self {
+            graph: crate::from_json_optional(map, "Graph", path)?,
+            table: crate::from_json_optional(map, "Table", path)?,
+        })
     }
 }
 
@@ -532,6 +639,24 @@ impl crate::ToJson for Expression {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Expression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["And", "CostCategories", "Dimensions", "Not", "Tags"],
+        )?;
+        Ok(Self {
+            and: crate::from_json_optional(map, "And", path)?,
+            cost_categories: crate::from_json_optional(map, "CostCategories", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            not: crate::from_json_optional(map, "Not", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<Expression> for Value<Expression> {
     fn from(value: Expression) -> Self {
         Value::Lit(value)
@@ -565,6 +690,16 @@ impl crate::ToJson for GraphDisplayConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "VisualType", &self.visual_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GraphDisplayConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VisualType"])?;
+        Ok(Self {
+            visual_type: crate::from_json_required(map, "VisualType", path)?,
+        })
     }
 }
 
@@ -605,6 +740,17 @@ impl crate::ToJson for GroupDefinition {
         crate::put(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Type"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -708,6 +854,38 @@ impl crate::ToJson for QueryParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CostAndUsage",
+                "ReservationCoverage",
+                "ReservationUtilization",
+                "SavingsPlansCoverage",
+                "SavingsPlansUtilization",
+            ],
+        )?;
+        Ok(Self {
+            cost_and_usage: crate::from_json_optional(map, "CostAndUsage", path)?,
+            reservation_coverage: crate::from_json_optional(map, "ReservationCoverage", path)?,
+            reservation_utilization: crate::from_json_optional(
+                map,
+                "ReservationUtilization",
+                path,
+            )?,
+            savings_plans_coverage: crate::from_json_optional(map, "SavingsPlansCoverage", path)?,
+            savings_plans_utilization: crate::from_json_optional(
+                map,
+                "SavingsPlansUtilization",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<QueryParameters> for Value<QueryParameters> {
     fn from(value: QueryParameters) -> Self {
         Value::Lit(value)
@@ -778,6 +956,24 @@ impl crate::ToJson for ReservationCoverageQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReservationCoverageQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Filter", "Granularity", "GroupBy", "Metrics", "TimeRange"],
+        )?;
+        Ok(Self {
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            granularity: crate::from_json_optional(map, "Granularity", path)?,
+            group_by: crate::from_json_optional(map, "GroupBy", path)?,
+            metrics: crate::from_json_optional(map, "Metrics", path)?,
+            time_range: crate::from_json_required(map, "TimeRange", path)?,
+        })
+    }
+}
+
 impl From<ReservationCoverageQuery> for Value<ReservationCoverageQuery> {
     fn from(value: ReservationCoverageQuery) -> Self {
         Value::Lit(value)
@@ -835,6 +1031,23 @@ impl crate::ToJson for ReservationUtilizationQuery {
         crate::put_opt(&mut out, "GroupBy", &self.group_by);
         crate::put(&mut out, "TimeRange", &self.time_range);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReservationUtilizationQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Filter", "Granularity", "GroupBy", "TimeRange"],
+        )?;
+        Ok(Self {
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            granularity: crate::from_json_optional(map, "Granularity", path)?,
+            group_by: crate::from_json_optional(map, "GroupBy", path)?,
+            time_range: crate::from_json_required(map, "TimeRange", path)?,
+        })
     }
 }
 
@@ -908,6 +1121,24 @@ impl crate::ToJson for SavingsPlansCoverageQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SavingsPlansCoverageQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Filter", "Granularity", "GroupBy", "Metrics", "TimeRange"],
+        )?;
+        Ok(Self {
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            granularity: crate::from_json_optional(map, "Granularity", path)?,
+            group_by: crate::from_json_optional(map, "GroupBy", path)?,
+            metrics: crate::from_json_optional(map, "Metrics", path)?,
+            time_range: crate::from_json_required(map, "TimeRange", path)?,
+        })
+    }
+}
+
 impl From<SavingsPlansCoverageQuery> for Value<SavingsPlansCoverageQuery> {
     fn from(value: SavingsPlansCoverageQuery) -> Self {
         Value::Lit(value)
@@ -958,6 +1189,18 @@ impl crate::ToJson for SavingsPlansUtilizationQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SavingsPlansUtilizationQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filter", "Granularity", "TimeRange"])?;
+        Ok(Self {
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            granularity: crate::from_json_optional(map, "Granularity", path)?,
+            time_range: crate::from_json_required(map, "TimeRange", path)?,
+        })
+    }
+}
+
 impl From<SavingsPlansUtilizationQuery> for Value<SavingsPlansUtilizationQuery> {
     fn from(value: SavingsPlansUtilizationQuery) -> Self {
         Value::Lit(value)
@@ -1002,6 +1245,18 @@ impl crate::ToJson for TagValues {
         crate::put_opt(&mut out, "MatchOptions", &self.match_options);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "MatchOptions", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            match_options: crate::from_json_optional(map, "MatchOptions", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -1082,6 +1337,32 @@ impl crate::ToJson for Widget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Widget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configs",
+                "Description",
+                "Height",
+                "HorizontalOffset",
+                "Title",
+                "Width",
+            ],
+        )?;
+        Ok(Self {
+            configs: crate::from_json_required(map, "Configs", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            height: crate::from_json_optional(map, "Height", path)?,
+            horizontal_offset: crate::from_json_optional(map, "HorizontalOffset", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+            width: crate::from_json_optional(map, "Width", path)?,
+        })
+    }
+}
+
 impl From<Widget> for Value<Widget> {
     fn from(value: Widget) -> Self {
         Value::Lit(value)
@@ -1119,6 +1400,17 @@ impl crate::ToJson for WidgetConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WidgetConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DisplayConfig", "QueryParameters"])?;
+        Ok(Self {
+            display_config: crate::from_json_required(map, "DisplayConfig", path)?,
+            query_parameters: crate::from_json_required(map, "QueryParameters", path)?,
+        })
+    }
+}
+
 impl From<WidgetConfig> for Value<WidgetConfig> {
     fn from(value: WidgetConfig) -> Self {
         Value::Lit(value)
@@ -1147,6 +1439,17 @@ impl DateTimeType {
 impl crate::ToJson for DateTimeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ABSOLUTE", Self::Absolute), ("RELATIVE", Self::Relative)],
+        )
     }
 }
 
@@ -1253,6 +1556,44 @@ impl crate::ToJson for Dimension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AZ", Self::Az),
+                ("INSTANCE_TYPE", Self::InstanceType),
+                ("LINKED_ACCOUNT", Self::LinkedAccount),
+                ("OPERATION", Self::Operation),
+                ("PURCHASE_TYPE", Self::PurchaseType),
+                ("REGION", Self::Region),
+                ("SERVICE", Self::Service),
+                ("USAGE_TYPE", Self::UsageType),
+                ("USAGE_TYPE_GROUP", Self::UsageTypeGroup),
+                ("RECORD_TYPE", Self::RecordType),
+                ("OPERATING_SYSTEM", Self::OperatingSystem),
+                ("TENANCY", Self::Tenancy),
+                ("SCOPE", Self::Scope),
+                ("PLATFORM", Self::Platform),
+                ("SUBSCRIPTION_ID", Self::SubscriptionId),
+                ("LEGAL_ENTITY_NAME", Self::LegalEntityName),
+                ("DEPLOYMENT_OPTION", Self::DeploymentOption),
+                ("DATABASE_ENGINE", Self::DatabaseEngine),
+                ("CACHE_ENGINE", Self::CacheEngine),
+                ("INSTANCE_TYPE_FAMILY", Self::InstanceTypeFamily),
+                ("BILLING_ENTITY", Self::BillingEntity),
+                ("RESERVATION_ID", Self::ReservationId),
+                ("RESOURCE_ID", Self::ResourceId),
+                ("SAVINGS_PLANS_TYPE", Self::SavingsPlansType),
+                ("TAG_KEY", Self::TagKey),
+                ("COST_CATEGORY_NAME", Self::CostCategoryName),
+            ],
+        )
+    }
+}
+
 impl From<Dimension> for Value<Dimension> {
     fn from(value: Dimension) -> Self {
         Value::Lit(value)
@@ -1287,6 +1628,21 @@ impl crate::ToJson for Granularity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Granularity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HOURLY", Self::Hourly),
+                ("DAILY", Self::Daily),
+                ("MONTHLY", Self::Monthly),
+            ],
+        )
+    }
+}
+
 impl From<Granularity> for Value<Granularity> {
     fn from(value: Granularity) -> Self {
         Value::Lit(value)
@@ -1318,6 +1674,21 @@ impl GroupDefinitionType {
 impl crate::ToJson for GroupDefinitionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupDefinitionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DIMENSION", Self::Dimension),
+                ("TAG", Self::Tag),
+                ("COST_CATEGORY", Self::CostCategory),
+            ],
+        )
     }
 }
 
@@ -1367,6 +1738,26 @@ impl MatchOption {
 impl crate::ToJson for MatchOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("ABSENT", Self::Absent),
+                ("STARTS_WITH", Self::StartsWith),
+                ("ENDS_WITH", Self::EndsWith),
+                ("CONTAINS", Self::Contains),
+                ("GREATER_THAN_OR_EQUAL", Self::GreaterThanOrEqual),
+                ("CASE_SENSITIVE", Self::CaseSensitive),
+                ("CASE_INSENSITIVE", Self::CaseInsensitive),
+            ],
+        )
     }
 }
 
@@ -1428,6 +1819,32 @@ impl crate::ToJson for MetricName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AmortizedCost", Self::AmortizedCost),
+                ("BlendedCost", Self::BlendedCost),
+                ("NetAmortizedCost", Self::NetAmortizedCost),
+                ("NetUnblendedCost", Self::NetUnblendedCost),
+                ("NormalizedUsageAmount", Self::NormalizedUsageAmount),
+                ("UnblendedCost", Self::UnblendedCost),
+                ("UsageQuantity", Self::UsageQuantity),
+                (
+                    "SpendCoveredBySavingsPlans",
+                    Self::SpendCoveredBySavingsPlans,
+                ),
+                ("Hour", Self::Hour),
+                ("Unit", Self::Unit),
+                ("Cost", Self::Cost),
+            ],
+        )
+    }
+}
+
 impl From<MetricName> for Value<MetricName> {
     fn from(value: MetricName) -> Self {
         Value::Lit(value)
@@ -1459,6 +1876,21 @@ impl VisualType {
 impl crate::ToJson for VisualType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LINE", Self::Line),
+                ("BAR", Self::Bar),
+                ("STACK", Self::Stack),
+            ],
+        )
     }
 }
 

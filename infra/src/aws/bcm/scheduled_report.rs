@@ -120,6 +120,44 @@ impl crate::ToJson for ScheduledReport {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledReport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DashboardArn",
+                "Description",
+                "Name",
+                "ScheduleConfig",
+                "ScheduledReportExecutionRoleArn",
+                "Tags",
+                "WidgetDateRangeOverride",
+                "WidgetIds",
+            ],
+        )?;
+        Ok(Self {
+            dashboard_arn: crate::from_json_required(map, "DashboardArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            schedule_config: crate::from_json_required(map, "ScheduleConfig", path)?,
+            scheduled_report_execution_role_arn: crate::from_json_required(
+                map,
+                "ScheduledReportExecutionRoleArn",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            widget_date_range_override: crate::from_json_optional(
+                map,
+                "WidgetDateRangeOverride",
+                path,
+            )?,
+            widget_ids: crate::from_json_optional(map, "WidgetIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BCM::ScheduledReport` (`Fn::GetAtt`).
 impl crate::Handle<ScheduledReport> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the scheduled report.
@@ -174,6 +212,17 @@ impl crate::ToJson for DateTimeRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndTime", "StartTime"])?;
+        Ok(Self {
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
+    }
+}
+
 impl From<DateTimeRange> for Value<DateTimeRange> {
     fn from(value: DateTimeRange) -> Self {
         Value::Lit(value)
@@ -205,6 +254,17 @@ impl crate::ToJson for DateTimeValue {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -282,6 +342,32 @@ impl crate::ToJson for ScheduleConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ScheduleExpression",
+                "ScheduleExpressionTimeZone",
+                "SchedulePeriod",
+                "State",
+            ],
+        )?;
+        Ok(Self {
+            schedule_expression: crate::from_json_optional(map, "ScheduleExpression", path)?,
+            schedule_expression_time_zone: crate::from_json_optional(
+                map,
+                "ScheduleExpressionTimeZone",
+                path,
+            )?,
+            schedule_period: crate::from_json_optional(map, "SchedulePeriod", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+        })
+    }
+}
+
 impl From<ScheduleConfig> for Value<ScheduleConfig> {
     fn from(value: ScheduleConfig) -> Self {
         Value::Lit(value)
@@ -329,6 +415,17 @@ impl crate::ToJson for SchedulePeriod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchedulePeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndTime", "StartTime"])?;
+        Ok(Self {
+            end_time: crate::from_json_optional(map, "EndTime", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+        })
+    }
+}
+
 impl From<SchedulePeriod> for Value<SchedulePeriod> {
     fn from(value: SchedulePeriod) -> Self {
         Value::Lit(value)
@@ -360,6 +457,17 @@ impl crate::ToJson for DateTimeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ABSOLUTE", Self::Absolute), ("RELATIVE", Self::Relative)],
+        )
+    }
+}
+
 impl From<DateTimeType> for Value<DateTimeType> {
     fn from(value: DateTimeType) -> Self {
         Value::Lit(value)
@@ -388,6 +496,17 @@ impl ScheduleState {
 impl crate::ToJson for ScheduleState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

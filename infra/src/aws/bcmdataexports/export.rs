@@ -54,6 +54,17 @@ impl crate::ToJson for Export {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Export {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Export", "Tags"])?;
+        Ok(Self {
+            export: crate::from_json_required(map, "Export", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BCMDataExports::Export` (`Fn::GetAtt`).
 impl crate::Handle<Export> {
     /// `Fn::GetAtt` `Export.ExportArn`.
@@ -105,6 +116,17 @@ impl crate::ToJson for DataQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QueryStatement", "TableConfigurations"])?;
+        Ok(Self {
+            query_statement: crate::from_json_required(map, "QueryStatement", path)?,
+            table_configurations: crate::from_json_optional(map, "TableConfigurations", path)?,
+        })
+    }
+}
+
 impl From<DataQuery> for Value<DataQuery> {
     fn from(value: DataQuery) -> Self {
         Value::Lit(value)
@@ -132,6 +154,16 @@ impl crate::ToJson for DestinationConfigurations {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Destination", &self.s3_destination);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationConfigurations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Destination"])?;
+        Ok(Self {
+            s3_destination: crate::from_json_required(map, "S3Destination", path)?,
+        })
     }
 }
 
@@ -206,6 +238,36 @@ impl crate::ToJson for ExportExport {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExportExport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataQuery",
+                "Description",
+                "DestinationConfigurations",
+                "ExportArn",
+                "Name",
+                "RefreshCadence",
+            ],
+        )?;
+        Ok(Self {
+            data_query: crate::from_json_required(map, "DataQuery", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            destination_configurations: crate::from_json_required(
+                map,
+                "DestinationConfigurations",
+                path,
+            )?,
+            export_arn: crate::from_json_optional(map, "ExportArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            refresh_cadence: crate::from_json_required(map, "RefreshCadence", path)?,
+        })
+    }
+}
+
 impl From<ExportExport> for Value<ExportExport> {
     fn from(value: ExportExport) -> Self {
         Value::Lit(value)
@@ -233,6 +295,16 @@ impl crate::ToJson for RefreshCadence {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Frequency", &self.frequency);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshCadence {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Frequency"])?;
+        Ok(Self {
+            frequency: crate::from_json_required(map, "Frequency", path)?,
+        })
     }
 }
 
@@ -297,6 +369,34 @@ impl crate::ToJson for S3Destination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "S3Bucket",
+                "S3BucketOwner",
+                "S3OutputConfigurations",
+                "S3Prefix",
+                "S3Region",
+            ],
+        )?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_bucket_owner: crate::from_json_optional(map, "S3BucketOwner", path)?,
+            s3_output_configurations: crate::from_json_required(
+                map,
+                "S3OutputConfigurations",
+                path,
+            )?,
+            s3_prefix: crate::from_json_required(map, "S3Prefix", path)?,
+            s3_region: crate::from_json_required(map, "S3Region", path)?,
+        })
+    }
+}
+
 impl From<S3Destination> for Value<S3Destination> {
     fn from(value: S3Destination) -> Self {
         Value::Lit(value)
@@ -344,6 +444,23 @@ impl crate::ToJson for S3OutputConfigurations {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3OutputConfigurations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Compression", "Format", "OutputType", "Overwrite"],
+        )?;
+        Ok(Self {
+            compression: crate::from_json_required(map, "Compression", path)?,
+            format: crate::from_json_required(map, "Format", path)?,
+            output_type: crate::from_json_required(map, "OutputType", path)?,
+            overwrite: crate::from_json_required(map, "Overwrite", path)?,
+        })
+    }
+}
+
 impl From<S3OutputConfigurations> for Value<S3OutputConfigurations> {
     fn from(value: S3OutputConfigurations) -> Self {
         Value::Lit(value)
@@ -378,6 +495,21 @@ impl crate::ToJson for CompressionOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompressionOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GZIP", Self::Gzip),
+                ("PARQUET", Self::Parquet),
+                ("ZIP", Self::Zip),
+            ],
+        )
+    }
+}
+
 impl From<CompressionOption> for Value<CompressionOption> {
     fn from(value: CompressionOption) -> Self {
         Value::Lit(value)
@@ -409,6 +541,17 @@ impl crate::ToJson for FormatOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormatOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("TEXT_OR_CSV", Self::TextOrCsv), ("PARQUET", Self::Parquet)],
+        )
+    }
+}
+
 impl From<FormatOption> for Value<FormatOption> {
     fn from(value: FormatOption) -> Self {
         Value::Lit(value)
@@ -434,6 +577,13 @@ impl FrequencyOption {
 impl crate::ToJson for FrequencyOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FrequencyOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SYNCHRONOUS", Self::Synchronous)])
     }
 }
 
@@ -468,6 +618,20 @@ impl crate::ToJson for OverwriteOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverwriteOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATE_NEW_REPORT", Self::CreateNewReport),
+                ("OVERWRITE_REPORT", Self::OverwriteReport),
+            ],
+        )
+    }
+}
+
 impl From<OverwriteOption> for Value<OverwriteOption> {
     fn from(value: OverwriteOption) -> Self {
         Value::Lit(value)
@@ -499,6 +663,21 @@ impl S3OutputType {
 impl crate::ToJson for S3OutputType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3OutputType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CUSTOM", Self::Custom),
+                ("ATHENA", Self::Athena),
+                ("REDSHIFT", Self::Redshift),
+            ],
+        )
     }
 }
 

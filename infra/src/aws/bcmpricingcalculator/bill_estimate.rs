@@ -76,6 +76,20 @@ impl crate::ToJson for BillEstimate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillEstimate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BillScenarioId", "ExpiresAt", "Name", "Tags"])?;
+        Ok(Self {
+            bill_scenario_id: crate::from_json_optional(map, "BillScenarioId", path)?,
+            expires_at: crate::from_json_optional(map, "ExpiresAt", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BcmPricingCalculator::BillEstimate` (`Fn::GetAtt`).
 impl crate::Handle<BillEstimate> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the bill estimate.

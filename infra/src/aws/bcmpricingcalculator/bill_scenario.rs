@@ -106,6 +106,38 @@ impl crate::ToJson for BillScenario {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillScenario {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CostCategoryGroupSharingPreferenceArn",
+                "ExpiresAt",
+                "GroupSharingPreference",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cost_category_group_sharing_preference_arn: crate::from_json_optional(
+                map,
+                "CostCategoryGroupSharingPreferenceArn",
+                path,
+            )?,
+            expires_at: crate::from_json_optional(map, "ExpiresAt", path)?,
+            group_sharing_preference: crate::from_json_optional(
+                map,
+                "GroupSharingPreference",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BcmPricingCalculator::BillScenario` (`Fn::GetAtt`).
 impl crate::Handle<BillScenario> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the bill scenario.
@@ -164,6 +196,21 @@ impl GroupSharingPreference {
 impl crate::ToJson for GroupSharingPreference {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupSharingPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OPEN", Self::Open),
+                ("PRIORITIZED", Self::Prioritized),
+                ("RESTRICTED", Self::Restricted),
+            ],
+        )
     }
 }
 

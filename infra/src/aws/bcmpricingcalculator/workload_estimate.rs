@@ -76,6 +76,19 @@ impl crate::ToJson for WorkloadEstimate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkloadEstimate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExpiresAt", "Name", "RateType", "Tags"])?;
+        Ok(Self {
+            expires_at: crate::from_json_optional(map, "ExpiresAt", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            rate_type: crate::from_json_optional(map, "RateType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BcmPricingCalculator::WorkloadEstimate` (`Fn::GetAtt`).
 impl crate::Handle<WorkloadEstimate> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the workload estimate.
@@ -144,6 +157,24 @@ impl WorkloadEstimateRateType {
 impl crate::ToJson for WorkloadEstimateRateType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkloadEstimateRateType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BEFORE_DISCOUNTS", Self::BeforeDiscounts),
+                ("AFTER_DISCOUNTS", Self::AfterDiscounts),
+                (
+                    "AFTER_DISCOUNTS_AND_COMMITMENTS",
+                    Self::AfterDiscountsAndCommitments,
+                ),
+            ],
+        )
     }
 }
 

@@ -275,6 +275,80 @@ impl crate::ToJson for Agent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Agent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionGroups",
+                "AgentCollaboration",
+                "AgentCollaborators",
+                "AgentName",
+                "AgentResourceRoleArn",
+                "AutoPrepare",
+                "CustomOrchestration",
+                "CustomerEncryptionKeyArn",
+                "Description",
+                "FoundationModel",
+                "GuardrailConfiguration",
+                "IdleSessionTTLInSeconds",
+                "Instruction",
+                "KnowledgeBases",
+                "MemoryConfiguration",
+                "OrchestrationType",
+                "PromptOverrideConfiguration",
+                "SkipResourceInUseCheckOnDelete",
+                "Tags",
+                "TestAliasTags",
+            ],
+        )?;
+        Ok(Self {
+            action_groups: crate::from_json_optional(map, "ActionGroups", path)?,
+            agent_collaboration: crate::from_json_optional(map, "AgentCollaboration", path)?,
+            agent_collaborators: crate::from_json_optional(map, "AgentCollaborators", path)?,
+            agent_name: crate::from_json_required(map, "AgentName", path)?,
+            agent_resource_role_arn: crate::from_json_optional(map, "AgentResourceRoleArn", path)?,
+            auto_prepare: crate::from_json_optional(map, "AutoPrepare", path)?,
+            custom_orchestration: crate::from_json_optional(map, "CustomOrchestration", path)?,
+            customer_encryption_key_arn: crate::from_json_optional(
+                map,
+                "CustomerEncryptionKeyArn",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            foundation_model: crate::from_json_optional(map, "FoundationModel", path)?,
+            guardrail_configuration: crate::from_json_optional(
+                map,
+                "GuardrailConfiguration",
+                path,
+            )?,
+            idle_session_ttl_in_seconds: crate::from_json_optional(
+                map,
+                "IdleSessionTTLInSeconds",
+                path,
+            )?,
+            instruction: crate::from_json_optional(map, "Instruction", path)?,
+            knowledge_bases: crate::from_json_optional(map, "KnowledgeBases", path)?,
+            memory_configuration: crate::from_json_optional(map, "MemoryConfiguration", path)?,
+            orchestration_type: crate::from_json_optional(map, "OrchestrationType", path)?,
+            prompt_override_configuration: crate::from_json_optional(
+                map,
+                "PromptOverrideConfiguration",
+                path,
+            )?,
+            skip_resource_in_use_check_on_delete: crate::from_json_optional(
+                map,
+                "SkipResourceInUseCheckOnDelete",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            test_alias_tags: crate::from_json_optional(map, "TestAliasTags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::Agent` (`Fn::GetAtt`).
 impl crate::Handle<Agent> {
     /// `Fn::GetAtt` `AgentArn`. Arn representation of the Agent.
@@ -430,6 +504,44 @@ impl crate::ToJson for AgentActionGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentActionGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionGroupExecutor",
+                "ActionGroupName",
+                "ActionGroupState",
+                "ApiSchema",
+                "Description",
+                "FunctionSchema",
+                "ParentActionGroupSignature",
+                "SkipResourceInUseCheckOnDelete",
+            ],
+        )?;
+        Ok(Self {
+            action_group_executor: crate::from_json_optional(map, "ActionGroupExecutor", path)?,
+            action_group_name: crate::from_json_required(map, "ActionGroupName", path)?,
+            action_group_state: crate::from_json_optional(map, "ActionGroupState", path)?,
+            api_schema: crate::from_json_optional(map, "ApiSchema", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            function_schema: crate::from_json_optional(map, "FunctionSchema", path)?,
+            parent_action_group_signature: crate::from_json_optional(
+                map,
+                "ParentActionGroupSignature",
+                path,
+            )?,
+            skip_resource_in_use_check_on_delete: crate::from_json_optional(
+                map,
+                "SkipResourceInUseCheckOnDelete",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AgentActionGroup> for Value<AgentActionGroup> {
     fn from(value: AgentActionGroup) -> Self {
         Value::Lit(value)
@@ -493,6 +605,36 @@ impl crate::ToJson for AgentCollaborator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentCollaborator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentDescriptor",
+                "CollaborationInstruction",
+                "CollaboratorName",
+                "RelayConversationHistory",
+            ],
+        )?;
+        Ok(Self {
+            agent_descriptor: crate::from_json_required(map, "AgentDescriptor", path)?,
+            collaboration_instruction: crate::from_json_required(
+                map,
+                "CollaborationInstruction",
+                path,
+            )?,
+            collaborator_name: crate::from_json_required(map, "CollaboratorName", path)?,
+            relay_conversation_history: crate::from_json_optional(
+                map,
+                "RelayConversationHistory",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AgentCollaborator> for Value<AgentCollaborator> {
     fn from(value: AgentCollaborator) -> Self {
         Value::Lit(value)
@@ -524,6 +666,16 @@ impl crate::ToJson for AgentDescriptor {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AliasArn", &self.alias_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AliasArn"])?;
+        Ok(Self {
+            alias_arn: crate::from_json_optional(map, "AliasArn", path)?,
+        })
     }
 }
 
@@ -574,6 +726,22 @@ impl crate::ToJson for AgentKnowledgeBase {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentKnowledgeBase {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "KnowledgeBaseId", "KnowledgeBaseState"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            knowledge_base_id: crate::from_json_required(map, "KnowledgeBaseId", path)?,
+            knowledge_base_state: crate::from_json_optional(map, "KnowledgeBaseState", path)?,
+        })
+    }
+}
+
 impl From<AgentKnowledgeBase> for Value<AgentKnowledgeBase> {
     fn from(value: AgentKnowledgeBase) -> Self {
         Value::Lit(value)
@@ -605,6 +773,16 @@ impl crate::ToJson for CustomOrchestration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Executor", &self.executor);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomOrchestration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Executor"])?;
+        Ok(Self {
+            executor: crate::from_json_optional(map, "Executor", path)?,
+        })
     }
 }
 
@@ -671,6 +849,23 @@ impl crate::ToJson for Function {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Function {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "Parameters", "RequireConfirmation"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            require_confirmation: crate::from_json_optional(map, "RequireConfirmation", path)?,
+        })
+    }
+}
+
 impl From<Function> for Value<Function> {
     fn from(value: Function) -> Self {
         Value::Lit(value)
@@ -698,6 +893,16 @@ impl crate::ToJson for FunctionSchema {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Functions", &self.functions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Functions"])?;
+        Ok(Self {
+            functions: crate::from_json_required(map, "Functions", path)?,
+        })
     }
 }
 
@@ -744,6 +949,18 @@ impl crate::ToJson for GuardrailConfiguration {
         crate::put_opt(&mut out, "GuardrailIdentifier", &self.guardrail_identifier);
         crate::put_opt(&mut out, "GuardrailVersion", &self.guardrail_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["GuardrailIdentifier", "GuardrailVersion"])?;
+        Ok(Self {
+            guardrail_identifier: crate::from_json_optional(map, "GuardrailIdentifier", path)?,
+            guardrail_version: crate::from_json_optional(map, "GuardrailVersion", path)?,
+        })
     }
 }
 
@@ -823,6 +1040,30 @@ impl crate::ToJson for InferenceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaximumLength",
+                "StopSequences",
+                "Temperature",
+                "TopK",
+                "TopP",
+            ],
+        )?;
+        Ok(Self {
+            maximum_length: crate::from_json_optional(map, "MaximumLength", path)?,
+            stop_sequences: crate::from_json_optional(map, "StopSequences", path)?,
+            temperature: crate::from_json_optional(map, "Temperature", path)?,
+            top_k: crate::from_json_optional(map, "TopK", path)?,
+            top_p: crate::from_json_optional(map, "TopP", path)?,
+        })
+    }
+}
+
 impl From<InferenceConfiguration> for Value<InferenceConfiguration> {
     fn from(value: InferenceConfiguration) -> Self {
         Value::Lit(value)
@@ -886,6 +1127,30 @@ impl crate::ToJson for MemoryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnabledMemoryTypes",
+                "SessionSummaryConfiguration",
+                "StorageDays",
+            ],
+        )?;
+        Ok(Self {
+            enabled_memory_types: crate::from_json_optional(map, "EnabledMemoryTypes", path)?,
+            session_summary_configuration: crate::from_json_optional(
+                map,
+                "SessionSummaryConfiguration",
+                path,
+            )?,
+            storage_days: crate::from_json_optional(map, "StorageDays", path)?,
+        })
+    }
+}
+
 impl From<MemoryConfiguration> for Value<MemoryConfiguration> {
     fn from(value: MemoryConfiguration) -> Self {
         Value::Lit(value)
@@ -913,6 +1178,16 @@ impl crate::ToJson for OrchestrationExecutor {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Lambda", &self.lambda);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrchestrationExecutor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Lambda"])?;
+        Ok(Self {
+            lambda: crate::from_json_required(map, "Lambda", path)?,
+        })
     }
 }
 
@@ -964,6 +1239,18 @@ impl crate::ToJson for ParameterDetail {
         crate::put_opt(&mut out, "Required", &self.required);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Required", "Type"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            required: crate::from_json_optional(map, "Required", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -1084,6 +1371,44 @@ impl crate::ToJson for PromptConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PromptConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalModelRequestFields",
+                "BasePromptTemplate",
+                "FoundationModel",
+                "InferenceConfiguration",
+                "ParserMode",
+                "PromptCreationMode",
+                "PromptState",
+                "PromptType",
+            ],
+        )?;
+        Ok(Self {
+            additional_model_request_fields: crate::from_json_optional(
+                map,
+                "AdditionalModelRequestFields",
+                path,
+            )?,
+            base_prompt_template: crate::from_json_optional(map, "BasePromptTemplate", path)?,
+            foundation_model: crate::from_json_optional(map, "FoundationModel", path)?,
+            inference_configuration: crate::from_json_optional(
+                map,
+                "InferenceConfiguration",
+                path,
+            )?,
+            parser_mode: crate::from_json_optional(map, "ParserMode", path)?,
+            prompt_creation_mode: crate::from_json_optional(map, "PromptCreationMode", path)?,
+            prompt_state: crate::from_json_optional(map, "PromptState", path)?,
+            prompt_type: crate::from_json_optional(map, "PromptType", path)?,
+        })
+    }
+}
+
 impl From<PromptConfiguration> for Value<PromptConfiguration> {
     fn from(value: PromptConfiguration) -> Self {
         Value::Lit(value)
@@ -1128,6 +1453,17 @@ impl crate::ToJson for PromptOverrideConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PromptOverrideConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OverrideLambda", "PromptConfigurations"])?;
+        Ok(Self {
+            override_lambda: crate::from_json_optional(map, "OverrideLambda", path)?,
+            prompt_configurations: crate::from_json_required(map, "PromptConfigurations", path)?,
+        })
+    }
+}
+
 impl From<PromptOverrideConfiguration> for Value<PromptOverrideConfiguration> {
     fn from(value: PromptOverrideConfiguration) -> Self {
         Value::Lit(value)
@@ -1164,6 +1500,16 @@ impl crate::ToJson for SessionSummaryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SessionSummaryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRecentSessions"])?;
+        Ok(Self {
+            max_recent_sessions: crate::from_json_optional(map, "MaxRecentSessions", path)?,
+        })
+    }
+}
+
 impl From<SessionSummaryConfiguration> for Value<SessionSummaryConfiguration> {
     fn from(value: SessionSummaryConfiguration) -> Self {
         Value::Lit(value)
@@ -1195,6 +1541,20 @@ impl crate::ToJson for ActionGroupSignature {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionGroupSignature {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMAZON.UserInput", Self::AmazonUserInput),
+                ("AMAZON.CodeInterpreter", Self::AmazonCodeInterpreter),
+            ],
+        )
+    }
+}
+
 impl From<ActionGroupSignature> for Value<ActionGroupSignature> {
     fn from(value: ActionGroupSignature) -> Self {
         Value::Lit(value)
@@ -1223,6 +1583,17 @@ impl ActionGroupState {
 impl crate::ToJson for ActionGroupState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionGroupState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -1260,6 +1631,21 @@ impl crate::ToJson for AgentCollaboration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentCollaboration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("SUPERVISOR", Self::Supervisor),
+                ("SUPERVISOR_ROUTER", Self::SupervisorRouter),
+            ],
+        )
+    }
+}
+
 impl From<AgentCollaboration> for Value<AgentCollaboration> {
     fn from(value: AgentCollaboration) -> Self {
         Value::Lit(value)
@@ -1288,6 +1674,17 @@ impl CreationMode {
 impl crate::ToJson for CreationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("OVERRIDDEN", Self::Overridden)],
+        )
     }
 }
 
@@ -1322,6 +1719,17 @@ impl crate::ToJson for KnowledgeBaseState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KnowledgeBaseState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<KnowledgeBaseState> for Value<KnowledgeBaseState> {
     fn from(value: KnowledgeBaseState) -> Self {
         Value::Lit(value)
@@ -1347,6 +1755,13 @@ impl MemoryType {
 impl crate::ToJson for MemoryType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SESSION_SUMMARY", Self::SessionSummary)])
     }
 }
 
@@ -1381,6 +1796,20 @@ impl crate::ToJson for OrchestrationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrchestrationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEFAULT", Self::Default),
+                ("CUSTOM_ORCHESTRATION", Self::CustomOrchestration),
+            ],
+        )
+    }
+}
+
 impl From<OrchestrationType> for Value<OrchestrationType> {
     fn from(value: OrchestrationType) -> Self {
         Value::Lit(value)
@@ -1409,6 +1838,17 @@ impl PromptState {
 impl crate::ToJson for PromptState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PromptState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -1455,6 +1895,27 @@ impl crate::ToJson for PromptType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PromptType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRE_PROCESSING", Self::PreProcessing),
+                ("ORCHESTRATION", Self::Orchestration),
+                ("POST_PROCESSING", Self::PostProcessing),
+                ("ROUTING_CLASSIFIER", Self::RoutingClassifier),
+                ("MEMORY_SUMMARIZATION", Self::MemorySummarization),
+                (
+                    "KNOWLEDGE_BASE_RESPONSE_GENERATION",
+                    Self::KnowledgeBaseResponseGeneration,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<PromptType> for Value<PromptType> {
     fn from(value: PromptType) -> Self {
         Value::Lit(value)
@@ -1486,6 +1947,20 @@ impl crate::ToJson for RelayConversationHistory {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelayConversationHistory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TO_COLLABORATOR", Self::ToCollaborator),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
+    }
+}
+
 impl From<RelayConversationHistory> for Value<RelayConversationHistory> {
     fn from(value: RelayConversationHistory) -> Self {
         Value::Lit(value)
@@ -1514,6 +1989,17 @@ impl RequireConfirmation {
 impl crate::ToJson for RequireConfirmation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequireConfirmation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -1554,6 +2040,23 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("string", Self::String),
+                ("number", Self::Number),
+                ("integer", Self::Integer),
+                ("boolean", Self::Boolean),
+                ("array", Self::Array),
+            ],
+        )
     }
 }
 

@@ -88,6 +88,30 @@ impl crate::ToJson for AgentAlias {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentAlias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentAliasName",
+                "AgentId",
+                "Description",
+                "RoutingConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            agent_alias_name: crate::from_json_required(map, "AgentAliasName", path)?,
+            agent_id: crate::from_json_required(map, "AgentId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            routing_configuration: crate::from_json_optional(map, "RoutingConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::AgentAlias` (`Fn::GetAtt`).
 impl crate::Handle<AgentAlias> {
     /// `Fn::GetAtt` `AgentAliasArn`. Arn representation of the Agent Alias.
@@ -143,6 +167,16 @@ impl crate::ToJson for AgentAliasRoutingConfigurationListItem {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AgentVersion", &self.agent_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentAliasRoutingConfigurationListItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AgentVersion"])?;
+        Ok(Self {
+            agent_version: crate::from_json_required(map, "AgentVersion", path)?,
+        })
     }
 }
 

@@ -80,6 +80,23 @@ impl crate::ToJson for ApplicationInferenceProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationInferenceProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "InferenceProfileName", "ModelSource", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            inference_profile_name: crate::from_json_required(map, "InferenceProfileName", path)?,
+            model_source: crate::from_json_optional(map, "ModelSource", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::ApplicationInferenceProfile` (`Fn::GetAtt`).
 impl crate::Handle<ApplicationInferenceProfile> {
     /// `Fn::GetAtt` `CreatedAt`. Time Stamp

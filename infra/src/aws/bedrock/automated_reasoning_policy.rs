@@ -100,6 +100,32 @@ impl crate::ToJson for AutomatedReasoningPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomatedReasoningPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "ForceDelete",
+                "KmsKeyId",
+                "Name",
+                "PolicyDefinition",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            force_delete: crate::from_json_optional(map, "ForceDelete", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy_definition: crate::from_json_optional(map, "PolicyDefinition", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::AutomatedReasoningPolicy` (`Fn::GetAtt`).
 impl crate::Handle<AutomatedReasoningPolicy> {
     /// `Fn::GetAtt` `CreatedAt`. Time this policy was created
@@ -203,6 +229,19 @@ impl crate::ToJson for PolicyDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rules", "Types", "Variables", "Version"])?;
+        Ok(Self {
+            rules: crate::from_json_optional(map, "Rules", path)?,
+            types: crate::from_json_optional(map, "Types", path)?,
+            variables: crate::from_json_optional(map, "Variables", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<PolicyDefinition> for Value<PolicyDefinition> {
     fn from(value: PolicyDefinition) -> Self {
         Value::Lit(value)
@@ -244,6 +283,19 @@ impl crate::ToJson for PolicyDefinitionRule {
         crate::put(&mut out, "Expression", &self.expression);
         crate::put(&mut out, "Id", &self.id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyDefinitionRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AlternateExpression", "Expression", "Id"])?;
+        Ok(Self {
+            alternate_expression: crate::from_json_optional(map, "AlternateExpression", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+        })
     }
 }
 
@@ -294,6 +346,18 @@ impl crate::ToJson for PolicyDefinitionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyDefinitionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Values"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<PolicyDefinitionType> for Value<PolicyDefinitionType> {
     fn from(value: PolicyDefinitionType) -> Self {
         Value::Lit(value)
@@ -331,6 +395,17 @@ impl crate::ToJson for PolicyDefinitionTypeValue {
         crate::put_opt(&mut out, "Description", &self.description);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyDefinitionTypeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Value"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -373,6 +448,18 @@ impl crate::ToJson for PolicyDefinitionVariable {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyDefinitionVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Type"])?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 

@@ -69,6 +69,26 @@ impl crate::ToJson for AutomatedReasoningPolicyVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomatedReasoningPolicyVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LastUpdatedDefinitionHash", "PolicyArn", "Tags"],
+        )?;
+        Ok(Self {
+            last_updated_definition_hash: crate::from_json_optional(
+                map,
+                "LastUpdatedDefinitionHash",
+                path,
+            )?,
+            policy_arn: crate::from_json_required(map, "PolicyArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::AutomatedReasoningPolicyVersion` (`Fn::GetAtt`).
 impl crate::Handle<AutomatedReasoningPolicyVersion> {
     /// `Fn::GetAtt` `CreatedAt`. Time this policy version was created

@@ -93,6 +93,32 @@ impl crate::ToJson for Blueprint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Blueprint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlueprintName",
+                "KmsEncryptionContext",
+                "KmsKeyId",
+                "Schema",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            blueprint_name: crate::from_json_required(map, "BlueprintName", path)?,
+            kms_encryption_context: crate::from_json_optional(map, "KmsEncryptionContext", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            schema: crate::from_json_required(map, "Schema", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::Blueprint` (`Fn::GetAtt`).
 impl crate::Handle<Blueprint> {
     /// `Fn::GetAtt` `BlueprintArn`. ARN of a Blueprint
@@ -144,6 +170,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DOCUMENT", Self::Document),
+                ("IMAGE", Self::Image),
+                ("AUDIO", Self::Audio),
+                ("VIDEO", Self::Video),
+            ],
+        )
     }
 }
 

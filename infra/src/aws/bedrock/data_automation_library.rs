@@ -83,6 +83,32 @@ impl crate::ToJson for DataAutomationLibrary {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataAutomationLibrary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EncryptionConfiguration",
+                "LibraryDescription",
+                "LibraryName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            library_description: crate::from_json_optional(map, "LibraryDescription", path)?,
+            library_name: crate::from_json_required(map, "LibraryName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::DataAutomationLibrary` (`Fn::GetAtt`).
 impl crate::Handle<DataAutomationLibrary> {
     /// `Fn::GetAtt` `CreationTime`. Time Stamp
@@ -145,6 +171,17 @@ impl crate::ToJson for EncryptionConfiguration {
         );
         crate::put(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsEncryptionContext", "KmsKeyId"])?;
+        Ok(Self {
+            kms_encryption_context: crate::from_json_optional(map, "KmsEncryptionContext", path)?,
+            kms_key_id: crate::from_json_required(map, "KmsKeyId", path)?,
+        })
     }
 }
 

@@ -155,6 +155,46 @@ impl crate::ToJson for DataAutomationProject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataAutomationProject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomOutputConfiguration",
+                "KmsEncryptionContext",
+                "KmsKeyId",
+                "OverrideConfiguration",
+                "ProjectDescription",
+                "ProjectName",
+                "ProjectType",
+                "StandardOutputConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            custom_output_configuration: crate::from_json_optional(
+                map,
+                "CustomOutputConfiguration",
+                path,
+            )?,
+            kms_encryption_context: crate::from_json_optional(map, "KmsEncryptionContext", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            override_configuration: crate::from_json_optional(map, "OverrideConfiguration", path)?,
+            project_description: crate::from_json_optional(map, "ProjectDescription", path)?,
+            project_name: crate::from_json_required(map, "ProjectName", path)?,
+            project_type: crate::from_json_optional(map, "ProjectType", path)?,
+            standard_output_configuration: crate::from_json_optional(
+                map,
+                "StandardOutputConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::DataAutomationProject` (`Fn::GetAtt`).
 impl crate::Handle<DataAutomationProject> {
     /// `Fn::GetAtt` `CreationTime`. Time Stamp
@@ -233,6 +273,18 @@ impl crate::ToJson for AudioExtractionCategory {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioExtractionCategory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State", "TypeConfiguration", "Types"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+            type_configuration: crate::from_json_optional(map, "TypeConfiguration", path)?,
+            types: crate::from_json_optional(map, "Types", path)?,
+        })
+    }
+}
+
 impl From<AudioExtractionCategory> for Value<AudioExtractionCategory> {
     fn from(value: AudioExtractionCategory) -> Self {
         Value::Lit(value)
@@ -264,6 +316,16 @@ impl crate::ToJson for AudioExtractionCategoryTypeConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Transcript", &self.transcript);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioExtractionCategoryTypeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Transcript"])?;
+        Ok(Self {
+            transcript: crate::from_json_optional(map, "Transcript", path)?,
+        })
     }
 }
 
@@ -333,6 +395,34 @@ impl crate::ToJson for AudioLanguageConfiguration {
         );
         crate::put_opt(&mut out, "InputLanguages", &self.input_languages);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioLanguageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GenerativeOutputLanguage",
+                "IdentifyMultipleLanguages",
+                "InputLanguages",
+            ],
+        )?;
+        Ok(Self {
+            generative_output_language: crate::from_json_optional(
+                map,
+                "GenerativeOutputLanguage",
+                path,
+            )?,
+            identify_multiple_languages: crate::from_json_optional(
+                map,
+                "IdentifyMultipleLanguages",
+                path,
+            )?,
+            input_languages: crate::from_json_optional(map, "InputLanguages", path)?,
+        })
     }
 }
 
@@ -409,6 +499,30 @@ impl crate::ToJson for AudioOverrideConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioOverrideConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LanguageConfiguration",
+                "ModalityProcessing",
+                "SensitiveDataConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            language_configuration: crate::from_json_optional(map, "LanguageConfiguration", path)?,
+            modality_processing: crate::from_json_optional(map, "ModalityProcessing", path)?,
+            sensitive_data_configuration: crate::from_json_optional(
+                map,
+                "SensitiveDataConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AudioOverrideConfiguration> for Value<AudioOverrideConfiguration> {
     fn from(value: AudioOverrideConfiguration) -> Self {
         Value::Lit(value)
@@ -436,6 +550,16 @@ impl crate::ToJson for AudioStandardExtraction {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Category", &self.category);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioStandardExtraction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Category"])?;
+        Ok(Self {
+            category: crate::from_json_required(map, "Category", path)?,
+        })
     }
 }
 
@@ -479,6 +603,17 @@ impl crate::ToJson for AudioStandardGenerativeField {
         crate::put(&mut out, "State", &self.state);
         crate::put_opt(&mut out, "Types", &self.types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioStandardGenerativeField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State", "Types"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+            types: crate::from_json_optional(map, "Types", path)?,
+        })
     }
 }
 
@@ -528,6 +663,17 @@ impl crate::ToJson for AudioStandardOutputConfiguration {
         crate::put_opt(&mut out, "Extraction", &self.extraction);
         crate::put_opt(&mut out, "GenerativeField", &self.generative_field);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioStandardOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Extraction", "GenerativeField"])?;
+        Ok(Self {
+            extraction: crate::from_json_optional(map, "Extraction", path)?,
+            generative_field: crate::from_json_optional(map, "GenerativeField", path)?,
+        })
     }
 }
 
@@ -581,6 +727,22 @@ impl crate::ToJson for BlueprintItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlueprintItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BlueprintArn", "BlueprintStage", "BlueprintVersion"],
+        )?;
+        Ok(Self {
+            blueprint_arn: crate::from_json_required(map, "BlueprintArn", path)?,
+            blueprint_stage: crate::from_json_optional(map, "BlueprintStage", path)?,
+            blueprint_version: crate::from_json_optional(map, "BlueprintVersion", path)?,
+        })
+    }
+}
+
 impl From<BlueprintItem> for Value<BlueprintItem> {
     fn from(value: BlueprintItem) -> Self {
         Value::Lit(value)
@@ -608,6 +770,16 @@ impl crate::ToJson for ChannelLabelingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelLabelingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+        })
     }
 }
 
@@ -645,6 +817,16 @@ impl crate::ToJson for CustomOutputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Blueprints"])?;
+        Ok(Self {
+            blueprints: crate::from_json_optional(map, "Blueprints", path)?,
+        })
+    }
+}
+
 impl From<CustomOutputConfiguration> for Value<CustomOutputConfiguration> {
     fn from(value: CustomOutputConfiguration) -> Self {
         Value::Lit(value)
@@ -672,6 +854,16 @@ impl crate::ToJson for DocumentBoundingBox {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentBoundingBox {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+        })
     }
 }
 
@@ -712,6 +904,16 @@ impl crate::ToJson for DocumentExtractionGranularity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentExtractionGranularity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Types"])?;
+        Ok(Self {
+            types: crate::from_json_optional(map, "Types", path)?,
+        })
+    }
+}
+
 impl From<DocumentExtractionGranularity> for Value<DocumentExtractionGranularity> {
     fn from(value: DocumentExtractionGranularity) -> Self {
         Value::Lit(value)
@@ -739,6 +941,16 @@ impl crate::ToJson for DocumentOutputAdditionalFileFormat {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentOutputAdditionalFileFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+        })
     }
 }
 
@@ -783,6 +995,17 @@ impl crate::ToJson for DocumentOutputFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentOutputFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AdditionalFileFormat", "TextFormat"])?;
+        Ok(Self {
+            additional_file_format: crate::from_json_required(map, "AdditionalFileFormat", path)?,
+            text_format: crate::from_json_required(map, "TextFormat", path)?,
+        })
+    }
+}
+
 impl From<DocumentOutputFormat> for Value<DocumentOutputFormat> {
     fn from(value: DocumentOutputFormat) -> Self {
         Value::Lit(value)
@@ -817,6 +1040,16 @@ impl crate::ToJson for DocumentOutputTextFormat {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Types", &self.types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentOutputTextFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Types"])?;
+        Ok(Self {
+            types: crate::from_json_optional(map, "Types", path)?,
+        })
     }
 }
 
@@ -886,6 +1119,30 @@ impl crate::ToJson for DocumentOverrideConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentOverrideConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ModalityProcessing",
+                "SensitiveDataConfiguration",
+                "Splitter",
+            ],
+        )?;
+        Ok(Self {
+            modality_processing: crate::from_json_optional(map, "ModalityProcessing", path)?,
+            sensitive_data_configuration: crate::from_json_optional(
+                map,
+                "SensitiveDataConfiguration",
+                path,
+            )?,
+            splitter: crate::from_json_optional(map, "Splitter", path)?,
+        })
+    }
+}
+
 impl From<DocumentOverrideConfiguration> for Value<DocumentOverrideConfiguration> {
     fn from(value: DocumentOverrideConfiguration) -> Self {
         Value::Lit(value)
@@ -923,6 +1180,17 @@ impl crate::ToJson for DocumentStandardExtraction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentStandardExtraction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BoundingBox", "Granularity"])?;
+        Ok(Self {
+            bounding_box: crate::from_json_required(map, "BoundingBox", path)?,
+            granularity: crate::from_json_required(map, "Granularity", path)?,
+        })
+    }
+}
+
 impl From<DocumentStandardExtraction> for Value<DocumentStandardExtraction> {
     fn from(value: DocumentStandardExtraction) -> Self {
         Value::Lit(value)
@@ -950,6 +1218,16 @@ impl crate::ToJson for DocumentStandardGenerativeField {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentStandardGenerativeField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+        })
     }
 }
 
@@ -1012,6 +1290,22 @@ impl crate::ToJson for DocumentStandardOutputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentStandardOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Extraction", "GenerativeField", "OutputFormat"],
+        )?;
+        Ok(Self {
+            extraction: crate::from_json_optional(map, "Extraction", path)?,
+            generative_field: crate::from_json_optional(map, "GenerativeField", path)?,
+            output_format: crate::from_json_optional(map, "OutputFormat", path)?,
+        })
+    }
+}
+
 impl From<DocumentStandardOutputConfiguration> for Value<DocumentStandardOutputConfiguration> {
     fn from(value: DocumentStandardOutputConfiguration) -> Self {
         Value::Lit(value)
@@ -1039,6 +1333,16 @@ impl crate::ToJson for ImageBoundingBox {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageBoundingBox {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+        })
     }
 }
 
@@ -1082,6 +1386,17 @@ impl crate::ToJson for ImageExtractionCategory {
         crate::put(&mut out, "State", &self.state);
         crate::put_opt(&mut out, "Types", &self.types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageExtractionCategory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State", "Types"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+            types: crate::from_json_optional(map, "Types", path)?,
+        })
     }
 }
 
@@ -1141,6 +1456,25 @@ impl crate::ToJson for ImageOverrideConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageOverrideConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ModalityProcessing", "SensitiveDataConfiguration"],
+        )?;
+        Ok(Self {
+            modality_processing: crate::from_json_optional(map, "ModalityProcessing", path)?,
+            sensitive_data_configuration: crate::from_json_optional(
+                map,
+                "SensitiveDataConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ImageOverrideConfiguration> for Value<ImageOverrideConfiguration> {
     fn from(value: ImageOverrideConfiguration) -> Self {
         Value::Lit(value)
@@ -1175,6 +1509,17 @@ impl crate::ToJson for ImageStandardExtraction {
         crate::put(&mut out, "BoundingBox", &self.bounding_box);
         crate::put(&mut out, "Category", &self.category);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageStandardExtraction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BoundingBox", "Category"])?;
+        Ok(Self {
+            bounding_box: crate::from_json_required(map, "BoundingBox", path)?,
+            category: crate::from_json_required(map, "Category", path)?,
+        })
     }
 }
 
@@ -1218,6 +1563,17 @@ impl crate::ToJson for ImageStandardGenerativeField {
         crate::put(&mut out, "State", &self.state);
         crate::put_opt(&mut out, "Types", &self.types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageStandardGenerativeField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State", "Types"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+            types: crate::from_json_optional(map, "Types", path)?,
+        })
     }
 }
 
@@ -1270,6 +1626,17 @@ impl crate::ToJson for ImageStandardOutputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageStandardOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Extraction", "GenerativeField"])?;
+        Ok(Self {
+            extraction: crate::from_json_optional(map, "Extraction", path)?,
+            generative_field: crate::from_json_optional(map, "GenerativeField", path)?,
+        })
+    }
+}
+
 impl From<ImageStandardOutputConfiguration> for Value<ImageStandardOutputConfiguration> {
     fn from(value: ImageStandardOutputConfiguration) -> Self {
         Value::Lit(value)
@@ -1301,6 +1668,16 @@ impl crate::ToJson for ModalityProcessingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModalityProcessingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_optional(map, "State", path)?,
+        })
     }
 }
 
@@ -1367,6 +1744,19 @@ impl crate::ToJson for ModalityRoutingConfiguration {
         crate::put_opt(&mut out, "mp4", &self.mp4);
         crate::put_opt(&mut out, "png", &self.png);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModalityRoutingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["jpeg", "mov", "mp4", "png"])?;
+        Ok(Self {
+            jpeg: crate::from_json_optional(map, "jpeg", path)?,
+            mov: crate::from_json_optional(map, "mov", path)?,
+            mp4: crate::from_json_optional(map, "mp4", path)?,
+            png: crate::from_json_optional(map, "png", path)?,
+        })
     }
 }
 
@@ -1449,6 +1839,24 @@ impl crate::ToJson for OverrideConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverrideConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Audio", "Document", "Image", "ModalityRouting", "Video"],
+        )?;
+        Ok(Self {
+            audio: crate::from_json_optional(map, "Audio", path)?,
+            document: crate::from_json_optional(map, "Document", path)?,
+            image: crate::from_json_optional(map, "Image", path)?,
+            modality_routing: crate::from_json_optional(map, "ModalityRouting", path)?,
+            video: crate::from_json_optional(map, "Video", path)?,
+        })
+    }
+}
+
 impl From<OverrideConfiguration> for Value<OverrideConfiguration> {
     fn from(value: OverrideConfiguration) -> Self {
         Value::Lit(value)
@@ -1492,6 +1900,17 @@ impl crate::ToJson for PiiEntitiesConfiguration {
         crate::put_opt(&mut out, "PiiEntityTypes", &self.pii_entity_types);
         crate::put_opt(&mut out, "RedactionMaskMode", &self.redaction_mask_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PiiEntitiesConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PiiEntityTypes", "RedactionMaskMode"])?;
+        Ok(Self {
+            pii_entity_types: crate::from_json_optional(map, "PiiEntityTypes", path)?,
+            redaction_mask_mode: crate::from_json_optional(map, "RedactionMaskMode", path)?,
+        })
     }
 }
 
@@ -1561,6 +1980,30 @@ impl crate::ToJson for SensitiveDataConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SensitiveDataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DetectionMode",
+                "DetectionScope",
+                "PiiEntitiesConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            detection_mode: crate::from_json_optional(map, "DetectionMode", path)?,
+            detection_scope: crate::from_json_optional(map, "DetectionScope", path)?,
+            pii_entities_configuration: crate::from_json_optional(
+                map,
+                "PiiEntitiesConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SensitiveDataConfiguration> for Value<SensitiveDataConfiguration> {
     fn from(value: SensitiveDataConfiguration) -> Self {
         Value::Lit(value)
@@ -1588,6 +2031,16 @@ impl crate::ToJson for SpeakerLabelingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpeakerLabelingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+        })
     }
 }
 
@@ -1622,6 +2075,16 @@ impl crate::ToJson for SplitterConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SplitterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_optional(map, "State", path)?,
+        })
     }
 }
 
@@ -1694,6 +2157,19 @@ impl crate::ToJson for StandardOutputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StandardOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Audio", "Document", "Image", "Video"])?;
+        Ok(Self {
+            audio: crate::from_json_optional(map, "Audio", path)?,
+            document: crate::from_json_optional(map, "Document", path)?,
+            image: crate::from_json_optional(map, "Image", path)?,
+            video: crate::from_json_optional(map, "Video", path)?,
+        })
+    }
+}
+
 impl From<StandardOutputConfiguration> for Value<StandardOutputConfiguration> {
     fn from(value: StandardOutputConfiguration) -> Self {
         Value::Lit(value)
@@ -1746,6 +2222,17 @@ impl crate::ToJson for TranscriptConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TranscriptConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChannelLabeling", "SpeakerLabeling"])?;
+        Ok(Self {
+            channel_labeling: crate::from_json_optional(map, "ChannelLabeling", path)?,
+            speaker_labeling: crate::from_json_optional(map, "SpeakerLabeling", path)?,
+        })
+    }
+}
+
 impl From<TranscriptConfiguration> for Value<TranscriptConfiguration> {
     fn from(value: TranscriptConfiguration) -> Self {
         Value::Lit(value)
@@ -1773,6 +2260,16 @@ impl crate::ToJson for VideoBoundingBox {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoBoundingBox {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+        })
     }
 }
 
@@ -1816,6 +2313,17 @@ impl crate::ToJson for VideoExtractionCategory {
         crate::put(&mut out, "State", &self.state);
         crate::put_opt(&mut out, "Types", &self.types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoExtractionCategory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State", "Types"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+            types: crate::from_json_optional(map, "Types", path)?,
+        })
     }
 }
 
@@ -1875,6 +2383,25 @@ impl crate::ToJson for VideoOverrideConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoOverrideConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ModalityProcessing", "SensitiveDataConfiguration"],
+        )?;
+        Ok(Self {
+            modality_processing: crate::from_json_optional(map, "ModalityProcessing", path)?,
+            sensitive_data_configuration: crate::from_json_optional(
+                map,
+                "SensitiveDataConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<VideoOverrideConfiguration> for Value<VideoOverrideConfiguration> {
     fn from(value: VideoOverrideConfiguration) -> Self {
         Value::Lit(value)
@@ -1909,6 +2436,17 @@ impl crate::ToJson for VideoStandardExtraction {
         crate::put(&mut out, "BoundingBox", &self.bounding_box);
         crate::put(&mut out, "Category", &self.category);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoStandardExtraction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BoundingBox", "Category"])?;
+        Ok(Self {
+            bounding_box: crate::from_json_required(map, "BoundingBox", path)?,
+            category: crate::from_json_required(map, "Category", path)?,
+        })
     }
 }
 
@@ -1952,6 +2490,17 @@ impl crate::ToJson for VideoStandardGenerativeField {
         crate::put(&mut out, "State", &self.state);
         crate::put_opt(&mut out, "Types", &self.types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoStandardGenerativeField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State", "Types"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+            types: crate::from_json_optional(map, "Types", path)?,
+        })
     }
 }
 
@@ -2004,6 +2553,17 @@ impl crate::ToJson for VideoStandardOutputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoStandardOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Extraction", "GenerativeField"])?;
+        Ok(Self {
+            extraction: crate::from_json_optional(map, "Extraction", path)?,
+            generative_field: crate::from_json_optional(map, "GenerativeField", path)?,
+        })
+    }
+}
+
 impl From<VideoStandardOutputConfiguration> for Value<VideoStandardOutputConfiguration> {
     fn from(value: VideoStandardOutputConfiguration) -> Self {
         Value::Lit(value)
@@ -2038,6 +2598,21 @@ impl crate::ToJson for AudioExtractionCategoryType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioExtractionCategoryType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUDIO_CONTENT_MODERATION", Self::AudioContentModeration),
+                ("TRANSCRIPT", Self::Transcript),
+                ("TOPIC_CONTENT_MODERATION", Self::TopicContentModeration),
+            ],
+        )
+    }
+}
+
 impl From<AudioExtractionCategoryType> for Value<AudioExtractionCategoryType> {
     fn from(value: AudioExtractionCategoryType) -> Self {
         Value::Lit(value)
@@ -2066,6 +2641,13 @@ impl AudioGenerativeOutputLanguage {
 impl crate::ToJson for AudioGenerativeOutputLanguage {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioGenerativeOutputLanguage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DEFAULT", Self::Default), ("EN", Self::En)])
     }
 }
 
@@ -2103,6 +2685,21 @@ impl crate::ToJson for AudioStandardGenerativeFieldType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioStandardGenerativeFieldType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUDIO_SUMMARY", Self::AudioSummary),
+                ("IAB", Self::Iab),
+                ("TOPIC_SUMMARY", Self::TopicSummary),
+            ],
+        )
+    }
+}
+
 impl From<AudioStandardGenerativeFieldType> for Value<AudioStandardGenerativeFieldType> {
     fn from(value: AudioStandardGenerativeFieldType) -> Self {
         Value::Lit(value)
@@ -2131,6 +2728,17 @@ impl BlueprintStage {
 impl crate::ToJson for BlueprintStage {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlueprintStage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEVELOPMENT", Self::Development), ("LIVE", Self::Live)],
+        )
     }
 }
 
@@ -2168,6 +2776,22 @@ impl DesiredModality {
 impl crate::ToJson for DesiredModality {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DesiredModality {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DOCUMENT", Self::Document),
+                ("IMAGE", Self::Image),
+                ("VIDEO", Self::Video),
+                ("AUDIO", Self::Audio),
+            ],
+        )
     }
 }
 
@@ -2211,6 +2835,23 @@ impl crate::ToJson for DocumentExtractionGranularityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentExtractionGranularityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DOCUMENT", Self::Document),
+                ("PAGE", Self::Page),
+                ("ELEMENT", Self::Element),
+                ("WORD", Self::Word),
+                ("LINE", Self::Line),
+            ],
+        )
+    }
+}
+
 impl From<DocumentExtractionGranularityType> for Value<DocumentExtractionGranularityType> {
     fn from(value: DocumentExtractionGranularityType) -> Self {
         Value::Lit(value)
@@ -2248,6 +2889,22 @@ impl crate::ToJson for DocumentOutputTextFormatType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentOutputTextFormatType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PLAIN_TEXT", Self::PlainText),
+                ("MARKDOWN", Self::Markdown),
+                ("HTML", Self::Html),
+                ("CSV", Self::Csv),
+            ],
+        )
+    }
+}
+
 impl From<DocumentOutputTextFormatType> for Value<DocumentOutputTextFormatType> {
     fn from(value: DocumentOutputTextFormatType) -> Self {
         Value::Lit(value)
@@ -2282,6 +2939,21 @@ impl crate::ToJson for ImageExtractionCategoryType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageExtractionCategoryType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONTENT_MODERATION", Self::ContentModeration),
+                ("TEXT_DETECTION", Self::TextDetection),
+                ("LOGOS", Self::Logos),
+            ],
+        )
+    }
+}
+
 impl From<ImageExtractionCategoryType> for Value<ImageExtractionCategoryType> {
     fn from(value: ImageExtractionCategoryType) -> Self {
         Value::Lit(value)
@@ -2310,6 +2982,17 @@ impl ImageStandardGenerativeFieldType {
 impl crate::ToJson for ImageStandardGenerativeFieldType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageStandardGenerativeFieldType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IMAGE_SUMMARY", Self::ImageSummary), ("IAB", Self::Iab)],
+        )
     }
 }
 
@@ -2368,6 +3051,29 @@ impl Language {
 impl crate::ToJson for Language {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Language {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EN", Self::En),
+                ("DE", Self::De),
+                ("ES", Self::Es),
+                ("FR", Self::Fr),
+                ("IT", Self::It),
+                ("PT", Self::Pt),
+                ("JA", Self::Ja),
+                ("KO", Self::Ko),
+                ("CN", Self::Cn),
+                ("TW", Self::Tw),
+                ("HK", Self::Hk),
+            ],
+        )
     }
 }
 
@@ -2492,6 +3198,68 @@ impl crate::ToJson for PiiEntityTypes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PiiEntityTypes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("ADDRESS", Self::Address),
+                ("AGE", Self::Age),
+                ("NAME", Self::Name),
+                ("EMAIL", Self::Email),
+                ("PHONE", Self::Phone),
+                ("USERNAME", Self::Username),
+                ("PASSWORD", Self::Password),
+                ("DRIVER_ID", Self::DriverId),
+                ("LICENSE_PLATE", Self::LicensePlate),
+                (
+                    "VEHICLE_IDENTIFICATION_NUMBER",
+                    Self::VehicleIdentificationNumber,
+                ),
+                ("CREDIT_DEBIT_CARD_CVV", Self::CreditDebitCardCvv),
+                ("CREDIT_DEBIT_CARD_EXPIRY", Self::CreditDebitCardExpiry),
+                ("CREDIT_DEBIT_CARD_NUMBER", Self::CreditDebitCardNumber),
+                ("PIN", Self::Pin),
+                (
+                    "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+                    Self::InternationalBankAccountNumber,
+                ),
+                ("SWIFT_CODE", Self::SwiftCode),
+                ("IP_ADDRESS", Self::IpAddress),
+                ("MAC_ADDRESS", Self::MacAddress),
+                ("URL", Self::Url),
+                ("AWS_ACCESS_KEY", Self::AwsAccessKey),
+                ("AWS_SECRET_KEY", Self::AwsSecretKey),
+                ("US_BANK_ACCOUNT_NUMBER", Self::UsBankAccountNumber),
+                ("US_BANK_ROUTING_NUMBER", Self::UsBankRoutingNumber),
+                (
+                    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+                    Self::UsIndividualTaxIdentificationNumber,
+                ),
+                ("US_PASSPORT_NUMBER", Self::UsPassportNumber),
+                ("US_SOCIAL_SECURITY_NUMBER", Self::UsSocialSecurityNumber),
+                ("CA_HEALTH_NUMBER", Self::CaHealthNumber),
+                ("CA_SOCIAL_INSURANCE_NUMBER", Self::CaSocialInsuranceNumber),
+                (
+                    "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+                    Self::UkNationalHealthServiceNumber,
+                ),
+                (
+                    "UK_NATIONAL_INSURANCE_NUMBER",
+                    Self::UkNationalInsuranceNumber,
+                ),
+                (
+                    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+                    Self::UkUniqueTaxpayerReferenceNumber,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<PiiEntityTypes> for Value<PiiEntityTypes> {
     fn from(value: PiiEntityTypes) -> Self {
         Value::Lit(value)
@@ -2520,6 +3288,17 @@ impl PiiRedactionMaskMode {
 impl crate::ToJson for PiiRedactionMaskMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PiiRedactionMaskMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PII", Self::Pii), ("ENTITY_TYPE", Self::EntityType)],
+        )
     }
 }
 
@@ -2554,6 +3333,13 @@ impl crate::ToJson for ProjectType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ASYNC", Self::Async), ("SYNC", Self::Sync)])
+    }
+}
+
 impl From<ProjectType> for Value<ProjectType> {
     fn from(value: ProjectType) -> Self {
         Value::Lit(value)
@@ -2582,6 +3368,20 @@ impl SensitiveDataDetectionMode {
 impl crate::ToJson for SensitiveDataDetectionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SensitiveDataDetectionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DETECTION", Self::Detection),
+                ("DETECTION_AND_REDACTION", Self::DetectionAndRedaction),
+            ],
+        )
     }
 }
 
@@ -2616,6 +3416,17 @@ impl crate::ToJson for SensitiveDataDetectionScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SensitiveDataDetectionScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STANDARD", Self::Standard), ("CUSTOM", Self::Custom)],
+        )
+    }
+}
+
 impl From<SensitiveDataDetectionScope> for Value<SensitiveDataDetectionScope> {
     fn from(value: SensitiveDataDetectionScope) -> Self {
         Value::Lit(value)
@@ -2644,6 +3455,17 @@ impl State {
 impl crate::ToJson for State {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -2684,6 +3506,22 @@ impl crate::ToJson for VideoExtractionCategoryType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoExtractionCategoryType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONTENT_MODERATION", Self::ContentModeration),
+                ("TEXT_DETECTION", Self::TextDetection),
+                ("TRANSCRIPT", Self::Transcript),
+                ("LOGOS", Self::Logos),
+            ],
+        )
+    }
+}
+
 impl From<VideoExtractionCategoryType> for Value<VideoExtractionCategoryType> {
     fn from(value: VideoExtractionCategoryType) -> Self {
         Value::Lit(value)
@@ -2715,6 +3553,21 @@ impl VideoStandardGenerativeFieldType {
 impl crate::ToJson for VideoStandardGenerativeFieldType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoStandardGenerativeFieldType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VIDEO_SUMMARY", Self::VideoSummary),
+                ("IAB", Self::Iab),
+                ("CHAPTER_SUMMARY", Self::ChapterSummary),
+            ],
+        )
     }
 }
 

@@ -118,6 +118,46 @@ impl crate::ToJson for DataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataDeletionPolicy",
+                "DataSourceConfiguration",
+                "Description",
+                "KnowledgeBaseId",
+                "Name",
+                "ServerSideEncryptionConfiguration",
+                "VectorIngestionConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            data_deletion_policy: crate::from_json_optional(map, "DataDeletionPolicy", path)?,
+            data_source_configuration: crate::from_json_required(
+                map,
+                "DataSourceConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            knowledge_base_id: crate::from_json_required(map, "KnowledgeBaseId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            server_side_encryption_configuration: crate::from_json_optional(
+                map,
+                "ServerSideEncryptionConfiguration",
+                path,
+            )?,
+            vector_ingestion_configuration: crate::from_json_optional(
+                map,
+                "VectorIngestionConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::DataSource` (`Fn::GetAtt`).
 impl crate::Handle<DataSource> {
     /// `Fn::GetAtt` `CreatedAt`. The time at which the data source was created.
@@ -186,6 +226,16 @@ impl crate::ToJson for AudioExtractionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AudioExtractionStatus"])?;
+        Ok(Self {
+            audio_extraction_status: crate::from_json_required(map, "AudioExtractionStatus", path)?,
+        })
+    }
+}
+
 impl From<AudioExtractionConfiguration> for Value<AudioExtractionConfiguration> {
     fn from(value: AudioExtractionConfiguration) -> Self {
         Value::Lit(value)
@@ -219,6 +269,16 @@ impl crate::ToJson for BedrockDataAutomationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ParsingModality", &self.parsing_modality);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockDataAutomationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParsingModality"])?;
+        Ok(Self {
+            parsing_modality: crate::from_json_optional(map, "ParsingModality", path)?,
+        })
     }
 }
 
@@ -272,6 +332,22 @@ impl crate::ToJson for BedrockFoundationModelConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockFoundationModelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ModelArn", "ParsingModality", "ParsingPrompt"],
+        )?;
+        Ok(Self {
+            model_arn: crate::from_json_required(map, "ModelArn", path)?,
+            parsing_modality: crate::from_json_optional(map, "ParsingModality", path)?,
+            parsing_prompt: crate::from_json_optional(map, "ParsingPrompt", path)?,
+        })
+    }
+}
+
 impl From<BedrockFoundationModelConfiguration> for Value<BedrockFoundationModelConfiguration> {
     fn from(value: BedrockFoundationModelConfiguration) -> Self {
         Value::Lit(value)
@@ -311,6 +387,22 @@ impl crate::ToJson for BedrockFoundationModelContextEnrichmentConfiguration {
         );
         crate::put(&mut out, "ModelArn", &self.model_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockFoundationModelContextEnrichmentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EnrichmentStrategyConfiguration", "ModelArn"])?;
+        Ok(Self {
+            enrichment_strategy_configuration: crate::from_json_required(
+                map,
+                "EnrichmentStrategyConfiguration",
+                path,
+            )?,
+            model_arn: crate::from_json_required(map, "ModelArn", path)?,
+        })
     }
 }
 
@@ -405,6 +497,40 @@ impl crate::ToJson for ChunkingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChunkingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChunkingStrategy",
+                "FixedSizeChunkingConfiguration",
+                "HierarchicalChunkingConfiguration",
+                "SemanticChunkingConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            chunking_strategy: crate::from_json_required(map, "ChunkingStrategy", path)?,
+            fixed_size_chunking_configuration: crate::from_json_optional(
+                map,
+                "FixedSizeChunkingConfiguration",
+                path,
+            )?,
+            hierarchical_chunking_configuration: crate::from_json_optional(
+                map,
+                "HierarchicalChunkingConfiguration",
+                path,
+            )?,
+            semantic_chunking_configuration: crate::from_json_optional(
+                map,
+                "SemanticChunkingConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ChunkingConfiguration> for Value<ChunkingConfiguration> {
     fn from(value: ChunkingConfiguration) -> Self {
         Value::Lit(value)
@@ -444,6 +570,16 @@ impl crate::ToJson for ConfluenceCrawlerConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FilterConfiguration", &self.filter_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceCrawlerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FilterConfiguration"])?;
+        Ok(Self {
+            filter_configuration: crate::from_json_optional(map, "FilterConfiguration", path)?,
+        })
     }
 }
 
@@ -493,6 +629,18 @@ impl crate::ToJson for ConfluenceDataSourceConfiguration {
         );
         crate::put(&mut out, "SourceConfiguration", &self.source_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceDataSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CrawlerConfiguration", "SourceConfiguration"])?;
+        Ok(Self {
+            crawler_configuration: crate::from_json_optional(map, "CrawlerConfiguration", path)?,
+            source_configuration: crate::from_json_required(map, "SourceConfiguration", path)?,
+        })
     }
 }
 
@@ -552,6 +700,23 @@ impl crate::ToJson for ConfluenceSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AuthType", "CredentialsSecretArn", "HostType", "HostUrl"],
+        )?;
+        Ok(Self {
+            auth_type: crate::from_json_required(map, "AuthType", path)?,
+            credentials_secret_arn: crate::from_json_required(map, "CredentialsSecretArn", path)?,
+            host_type: crate::from_json_required(map, "HostType", path)?,
+            host_url: crate::from_json_required(map, "HostUrl", path)?,
+        })
+    }
+}
+
 impl From<ConfluenceSourceConfiguration> for Value<ConfluenceSourceConfiguration> {
     fn from(value: ConfluenceSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -601,6 +766,22 @@ impl crate::ToJson for ContextEnrichmentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContextEnrichmentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BedrockFoundationModelConfiguration", "Type"])?;
+        Ok(Self {
+            bedrock_foundation_model_configuration: crate::from_json_optional(
+                map,
+                "BedrockFoundationModelConfiguration",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ContextEnrichmentConfiguration> for Value<ContextEnrichmentConfiguration> {
     fn from(value: ContextEnrichmentConfiguration) -> Self {
         Value::Lit(value)
@@ -647,6 +828,17 @@ impl crate::ToJson for CrawlFilterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrawlFilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PatternObjectFilter", "Type"])?;
+        Ok(Self {
+            pattern_object_filter: crate::from_json_optional(map, "PatternObjectFilter", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<CrawlFilterConfiguration> for Value<CrawlFilterConfiguration> {
     fn from(value: CrawlFilterConfiguration) -> Self {
         Value::Lit(value)
@@ -682,6 +874,17 @@ impl crate::ToJson for CustomTransformationConfiguration {
         crate::put(&mut out, "IntermediateStorage", &self.intermediate_storage);
         crate::put(&mut out, "Transformations", &self.transformations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomTransformationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IntermediateStorage", "Transformations"])?;
+        Ok(Self {
+            intermediate_storage: crate::from_json_required(map, "IntermediateStorage", path)?,
+            transformations: crate::from_json_required(map, "Transformations", path)?,
+        })
     }
 }
 
@@ -812,6 +1015,50 @@ impl crate::ToJson for DataSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfluenceConfiguration",
+                "ManagedKnowledgeBaseConnectorConfiguration",
+                "S3Configuration",
+                "SalesforceConfiguration",
+                "SharePointConfiguration",
+                "Type",
+                "WebConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            confluence_configuration: crate::from_json_optional(
+                map,
+                "ConfluenceConfiguration",
+                path,
+            )?,
+            managed_knowledge_base_connector_configuration: crate::from_json_optional(
+                map,
+                "ManagedKnowledgeBaseConnectorConfiguration",
+                path,
+            )?,
+            s3_configuration: crate::from_json_optional(map, "S3Configuration", path)?,
+            salesforce_configuration: crate::from_json_optional(
+                map,
+                "SalesforceConfiguration",
+                path,
+            )?,
+            share_point_configuration: crate::from_json_optional(
+                map,
+                "SharePointConfiguration",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            web_configuration: crate::from_json_optional(map, "WebConfiguration", path)?,
+        })
+    }
+}
+
 impl From<DataSourceConfiguration> for Value<DataSourceConfiguration> {
     fn from(value: DataSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -857,6 +1104,17 @@ impl crate::ToJson for DayOfMonth {
         crate::put_opt(&mut out, "DayNumber", &self.day_number);
         crate::put_opt(&mut out, "LastDayOfMonth", &self.last_day_of_month);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DayOfMonth {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DayNumber", "LastDayOfMonth"])?;
+        Ok(Self {
+            day_number: crate::from_json_optional(map, "DayNumber", path)?,
+            last_day_of_month: crate::from_json_optional(map, "LastDayOfMonth", path)?,
+        })
     }
 }
 
@@ -908,6 +1166,29 @@ impl crate::ToJson for DeletionProtectionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeletionProtectionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeletionProtectionStatus", "DeletionProtectionThreshold"],
+        )?;
+        Ok(Self {
+            deletion_protection_status: crate::from_json_required(
+                map,
+                "DeletionProtectionStatus",
+                path,
+            )?,
+            deletion_protection_threshold: crate::from_json_optional(
+                map,
+                "DeletionProtectionThreshold",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DeletionProtectionConfiguration> for Value<DeletionProtectionConfiguration> {
     fn from(value: DeletionProtectionConfiguration) -> Self {
         Value::Lit(value)
@@ -935,6 +1216,16 @@ impl crate::ToJson for EnrichmentStrategyConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Method", &self.method);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnrichmentStrategyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Method"])?;
+        Ok(Self {
+            method: crate::from_json_required(map, "Method", path)?,
+        })
     }
 }
 
@@ -977,6 +1268,17 @@ impl crate::ToJson for FixedSizeChunkingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FixedSizeChunkingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxTokens", "OverlapPercentage"])?;
+        Ok(Self {
+            max_tokens: crate::from_json_required(map, "MaxTokens", path)?,
+            overlap_percentage: crate::from_json_required(map, "OverlapPercentage", path)?,
+        })
+    }
+}
+
 impl From<FixedSizeChunkingConfiguration> for Value<FixedSizeChunkingConfiguration> {
     fn from(value: FixedSizeChunkingConfiguration) -> Self {
         Value::Lit(value)
@@ -1016,6 +1318,17 @@ impl crate::ToJson for HierarchicalChunkingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HierarchicalChunkingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LevelConfigurations", "OverlapTokens"])?;
+        Ok(Self {
+            level_configurations: crate::from_json_required(map, "LevelConfigurations", path)?,
+            overlap_tokens: crate::from_json_required(map, "OverlapTokens", path)?,
+        })
+    }
+}
+
 impl From<HierarchicalChunkingConfiguration> for Value<HierarchicalChunkingConfiguration> {
     fn from(value: HierarchicalChunkingConfiguration) -> Self {
         Value::Lit(value)
@@ -1044,6 +1357,16 @@ impl crate::ToJson for HierarchicalChunkingLevelConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MaxTokens", &self.max_tokens);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HierarchicalChunkingLevelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxTokens"])?;
+        Ok(Self {
+            max_tokens: crate::from_json_required(map, "MaxTokens", path)?,
+        })
     }
 }
 
@@ -1083,6 +1406,16 @@ impl crate::ToJson for ImageExtractionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImageExtractionStatus"])?;
+        Ok(Self {
+            image_extraction_status: crate::from_json_required(map, "ImageExtractionStatus", path)?,
+        })
+    }
+}
+
 impl From<ImageExtractionConfiguration> for Value<ImageExtractionConfiguration> {
     fn from(value: ImageExtractionConfiguration) -> Self {
         Value::Lit(value)
@@ -1111,6 +1444,16 @@ impl crate::ToJson for IntermediateStorage {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Location", &self.s3_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntermediateStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Location"])?;
+        Ok(Self {
+            s3_location: crate::from_json_required(map, "S3Location", path)?,
+        })
     }
 }
 
@@ -1195,6 +1538,36 @@ impl crate::ToJson for ManagedKnowledgeBaseConnectorConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedKnowledgeBaseConnectorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectorParameters",
+                "DeletionProtectionConfiguration",
+                "MediaExtractionConfiguration",
+                "SyncSchedule",
+            ],
+        )?;
+        Ok(Self {
+            connector_parameters: crate::from_json_optional(map, "ConnectorParameters", path)?,
+            deletion_protection_configuration: crate::from_json_optional(
+                map,
+                "DeletionProtectionConfiguration",
+                path,
+            )?,
+            media_extraction_configuration: crate::from_json_optional(
+                map,
+                "MediaExtractionConfiguration",
+                path,
+            )?,
+            sync_schedule: crate::from_json_optional(map, "SyncSchedule", path)?,
+        })
+    }
+}
+
 impl From<ManagedKnowledgeBaseConnectorConfiguration>
     for Value<ManagedKnowledgeBaseConnectorConfiguration>
 {
@@ -1274,6 +1647,38 @@ impl crate::ToJson for MediaExtractionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioExtractionConfiguration",
+                "ImageExtractionConfiguration",
+                "VideoExtractionConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            audio_extraction_configuration: crate::from_json_optional(
+                map,
+                "AudioExtractionConfiguration",
+                path,
+            )?,
+            image_extraction_configuration: crate::from_json_optional(
+                map,
+                "ImageExtractionConfiguration",
+                path,
+            )?,
+            video_extraction_configuration: crate::from_json_optional(
+                map,
+                "VideoExtractionConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MediaExtractionConfiguration> for Value<MediaExtractionConfiguration> {
     fn from(value: MediaExtractionConfiguration) -> Self {
         Value::Lit(value)
@@ -1302,6 +1707,16 @@ impl crate::ToJson for MonthlySchedule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DayOfMonth", &self.day_of_month);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonthlySchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DayOfMonth"])?;
+        Ok(Self {
+            day_of_month: crate::from_json_required(map, "DayOfMonth", path)?,
+        })
     }
 }
 
@@ -1371,6 +1786,34 @@ impl crate::ToJson for ParsingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParsingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BedrockDataAutomationConfiguration",
+                "BedrockFoundationModelConfiguration",
+                "ParsingStrategy",
+            ],
+        )?;
+        Ok(Self {
+            bedrock_data_automation_configuration: crate::from_json_optional(
+                map,
+                "BedrockDataAutomationConfiguration",
+                path,
+            )?,
+            bedrock_foundation_model_configuration: crate::from_json_optional(
+                map,
+                "BedrockFoundationModelConfiguration",
+                path,
+            )?,
+            parsing_strategy: crate::from_json_required(map, "ParsingStrategy", path)?,
+        })
+    }
+}
+
 impl From<ParsingConfiguration> for Value<ParsingConfiguration> {
     fn from(value: ParsingConfiguration) -> Self {
         Value::Lit(value)
@@ -1398,6 +1841,16 @@ impl crate::ToJson for ParsingPrompt {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ParsingPromptText", &self.parsing_prompt_text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParsingPrompt {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParsingPromptText"])?;
+        Ok(Self {
+            parsing_prompt_text: crate::from_json_required(map, "ParsingPromptText", path)?,
+        })
     }
 }
 
@@ -1452,6 +1905,22 @@ impl crate::ToJson for PatternObjectFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PatternObjectFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExclusionFilters", "InclusionFilters", "ObjectType"],
+        )?;
+        Ok(Self {
+            exclusion_filters: crate::from_json_optional(map, "ExclusionFilters", path)?,
+            inclusion_filters: crate::from_json_optional(map, "InclusionFilters", path)?,
+            object_type: crate::from_json_required(map, "ObjectType", path)?,
+        })
+    }
+}
+
 impl From<PatternObjectFilter> for Value<PatternObjectFilter> {
     fn from(value: PatternObjectFilter) -> Self {
         Value::Lit(value)
@@ -1480,6 +1949,16 @@ impl crate::ToJson for PatternObjectFilterConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Filters", &self.filters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PatternObjectFilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filters"])?;
+        Ok(Self {
+            filters: crate::from_json_required(map, "Filters", path)?,
+        })
     }
 }
 
@@ -1538,6 +2017,22 @@ impl crate::ToJson for S3DataSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketArn", "BucketOwnerAccountId", "InclusionPrefixes"],
+        )?;
+        Ok(Self {
+            bucket_arn: crate::from_json_required(map, "BucketArn", path)?,
+            bucket_owner_account_id: crate::from_json_optional(map, "BucketOwnerAccountId", path)?,
+            inclusion_prefixes: crate::from_json_optional(map, "InclusionPrefixes", path)?,
+        })
+    }
+}
+
 impl From<S3DataSourceConfiguration> for Value<S3DataSourceConfiguration> {
     fn from(value: S3DataSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -1563,6 +2058,16 @@ impl crate::ToJson for S3Location {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "URI", &self.uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["URI"])?;
+        Ok(Self {
+            uri: crate::from_json_required(map, "URI", path)?,
+        })
     }
 }
 
@@ -1605,6 +2110,16 @@ impl crate::ToJson for SalesforceCrawlerConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FilterConfiguration", &self.filter_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceCrawlerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FilterConfiguration"])?;
+        Ok(Self {
+            filter_configuration: crate::from_json_optional(map, "FilterConfiguration", path)?,
+        })
     }
 }
 
@@ -1654,6 +2169,18 @@ impl crate::ToJson for SalesforceDataSourceConfiguration {
         );
         crate::put(&mut out, "SourceConfiguration", &self.source_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceDataSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CrawlerConfiguration", "SourceConfiguration"])?;
+        Ok(Self {
+            crawler_configuration: crate::from_json_optional(map, "CrawlerConfiguration", path)?,
+            source_configuration: crate::from_json_required(map, "SourceConfiguration", path)?,
+        })
     }
 }
 
@@ -1707,6 +2234,19 @@ impl crate::ToJson for SalesforceSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AuthType", "CredentialsSecretArn", "HostUrl"])?;
+        Ok(Self {
+            auth_type: crate::from_json_required(map, "AuthType", path)?,
+            credentials_secret_arn: crate::from_json_required(map, "CredentialsSecretArn", path)?,
+            host_url: crate::from_json_required(map, "HostUrl", path)?,
+        })
+    }
+}
+
 impl From<SalesforceSourceConfiguration> for Value<SalesforceSourceConfiguration> {
     fn from(value: SalesforceSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -1732,6 +2272,16 @@ impl crate::ToJson for SeedUrl {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SeedUrl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Url"])?;
+        Ok(Self {
+            url: crate::from_json_required(map, "Url", path)?,
+        })
     }
 }
 
@@ -1783,6 +2333,26 @@ impl crate::ToJson for SemanticChunkingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticChunkingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BreakpointPercentileThreshold", "BufferSize", "MaxTokens"],
+        )?;
+        Ok(Self {
+            breakpoint_percentile_threshold: crate::from_json_required(
+                map,
+                "BreakpointPercentileThreshold",
+                path,
+            )?,
+            buffer_size: crate::from_json_required(map, "BufferSize", path)?,
+            max_tokens: crate::from_json_required(map, "MaxTokens", path)?,
+        })
+    }
+}
+
 impl From<SemanticChunkingConfiguration> for Value<SemanticChunkingConfiguration> {
     fn from(value: SemanticChunkingConfiguration) -> Self {
         Value::Lit(value)
@@ -1814,6 +2384,16 @@ impl crate::ToJson for ServerSideEncryptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "KmsKeyArn", &self.kms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerSideEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
     }
 }
 
@@ -1856,6 +2436,16 @@ impl crate::ToJson for SharePointCrawlerConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FilterConfiguration", &self.filter_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharePointCrawlerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FilterConfiguration"])?;
+        Ok(Self {
+            filter_configuration: crate::from_json_optional(map, "FilterConfiguration", path)?,
+        })
     }
 }
 
@@ -1905,6 +2495,18 @@ impl crate::ToJson for SharePointDataSourceConfiguration {
         );
         crate::put(&mut out, "SourceConfiguration", &self.source_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharePointDataSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CrawlerConfiguration", "SourceConfiguration"])?;
+        Ok(Self {
+            crawler_configuration: crate::from_json_optional(map, "CrawlerConfiguration", path)?,
+            source_configuration: crate::from_json_required(map, "SourceConfiguration", path)?,
+        })
     }
 }
 
@@ -1979,6 +2581,32 @@ impl crate::ToJson for SharePointSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharePointSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthType",
+                "CredentialsSecretArn",
+                "Domain",
+                "HostType",
+                "SiteUrls",
+                "TenantId",
+            ],
+        )?;
+        Ok(Self {
+            auth_type: crate::from_json_required(map, "AuthType", path)?,
+            credentials_secret_arn: crate::from_json_required(map, "CredentialsSecretArn", path)?,
+            domain: crate::from_json_required(map, "Domain", path)?,
+            host_type: crate::from_json_required(map, "HostType", path)?,
+            site_urls: crate::from_json_required(map, "SiteUrls", path)?,
+            tenant_id: crate::from_json_optional(map, "TenantId", path)?,
+        })
+    }
+}
+
 impl From<SharePointSourceConfiguration> for Value<SharePointSourceConfiguration> {
     fn from(value: SharePointSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -2037,6 +2665,18 @@ impl crate::ToJson for SyncSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SyncSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Daily", "Monthly", "Weekly"])?;
+        Ok(Self {
+            daily: crate::from_json_optional(map, "Daily", path)?,
+            monthly: crate::from_json_optional(map, "Monthly", path)?,
+            weekly: crate::from_json_optional(map, "Weekly", path)?,
+        })
+    }
+}
+
 impl From<SyncSchedule> for Value<SyncSchedule> {
     fn from(value: SyncSchedule) -> Self {
         Value::Lit(value)
@@ -2078,6 +2718,21 @@ impl crate::ToJson for Transformation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StepToApply", "TransformationFunction"])?;
+        Ok(Self {
+            step_to_apply: crate::from_json_required(map, "StepToApply", path)?,
+            transformation_function: crate::from_json_required(
+                map,
+                "TransformationFunction",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Transformation> for Value<Transformation> {
     fn from(value: Transformation) -> Self {
         Value::Lit(value)
@@ -2115,6 +2770,20 @@ impl crate::ToJson for TransformationFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TransformationLambdaConfiguration"])?;
+        Ok(Self {
+            transformation_lambda_configuration: crate::from_json_required(
+                map,
+                "TransformationLambdaConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TransformationFunction> for Value<TransformationFunction> {
     fn from(value: TransformationFunction) -> Self {
         Value::Lit(value)
@@ -2145,6 +2814,16 @@ impl crate::ToJson for TransformationLambdaConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformationLambdaConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_required(map, "LambdaArn", path)?,
+        })
+    }
+}
+
 impl From<TransformationLambdaConfiguration> for Value<TransformationLambdaConfiguration> {
     fn from(value: TransformationLambdaConfiguration) -> Self {
         Value::Lit(value)
@@ -2172,6 +2851,16 @@ impl crate::ToJson for UrlConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SeedUrls", &self.seed_urls);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UrlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SeedUrls"])?;
+        Ok(Self {
+            seed_urls: crate::from_json_required(map, "SeedUrls", path)?,
+        })
     }
 }
 
@@ -2271,6 +2960,36 @@ impl crate::ToJson for VectorIngestionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VectorIngestionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChunkingConfiguration",
+                "ContextEnrichmentConfiguration",
+                "CustomTransformationConfiguration",
+                "ParsingConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            chunking_configuration: crate::from_json_optional(map, "ChunkingConfiguration", path)?,
+            context_enrichment_configuration: crate::from_json_optional(
+                map,
+                "ContextEnrichmentConfiguration",
+                path,
+            )?,
+            custom_transformation_configuration: crate::from_json_optional(
+                map,
+                "CustomTransformationConfiguration",
+                path,
+            )?,
+            parsing_configuration: crate::from_json_optional(map, "ParsingConfiguration", path)?,
+        })
+    }
+}
+
 impl From<VectorIngestionConfiguration> for Value<VectorIngestionConfiguration> {
     fn from(value: VectorIngestionConfiguration) -> Self {
         Value::Lit(value)
@@ -2302,6 +3021,16 @@ impl crate::ToJson for VideoExtractionConfiguration {
             &self.video_extraction_status,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VideoExtractionStatus"])?;
+        Ok(Self {
+            video_extraction_status: crate::from_json_required(map, "VideoExtractionStatus", path)?,
+        })
     }
 }
 
@@ -2391,6 +3120,32 @@ impl crate::ToJson for WebCrawlerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebCrawlerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CrawlerLimits",
+                "ExclusionFilters",
+                "InclusionFilters",
+                "Scope",
+                "UserAgent",
+                "UserAgentHeader",
+            ],
+        )?;
+        Ok(Self {
+            crawler_limits: crate::from_json_optional(map, "CrawlerLimits", path)?,
+            exclusion_filters: crate::from_json_optional(map, "ExclusionFilters", path)?,
+            inclusion_filters: crate::from_json_optional(map, "InclusionFilters", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            user_agent: crate::from_json_optional(map, "UserAgent", path)?,
+            user_agent_header: crate::from_json_optional(map, "UserAgentHeader", path)?,
+        })
+    }
+}
+
 impl From<WebCrawlerConfiguration> for Value<WebCrawlerConfiguration> {
     fn from(value: WebCrawlerConfiguration) -> Self {
         Value::Lit(value)
@@ -2434,6 +3189,17 @@ impl crate::ToJson for WebCrawlerLimits {
         crate::put_opt(&mut out, "MaxPages", &self.max_pages);
         crate::put_opt(&mut out, "RateLimit", &self.rate_limit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebCrawlerLimits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxPages", "RateLimit"])?;
+        Ok(Self {
+            max_pages: crate::from_json_optional(map, "MaxPages", path)?,
+            rate_limit: crate::from_json_optional(map, "RateLimit", path)?,
+        })
     }
 }
 
@@ -2484,6 +3250,18 @@ impl crate::ToJson for WebDataSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebDataSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CrawlerConfiguration", "SourceConfiguration"])?;
+        Ok(Self {
+            crawler_configuration: crate::from_json_optional(map, "CrawlerConfiguration", path)?,
+            source_configuration: crate::from_json_required(map, "SourceConfiguration", path)?,
+        })
+    }
+}
+
 impl From<WebDataSourceConfiguration> for Value<WebDataSourceConfiguration> {
     fn from(value: WebDataSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -2511,6 +3289,16 @@ impl crate::ToJson for WebSourceConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "UrlConfiguration", &self.url_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UrlConfiguration"])?;
+        Ok(Self {
+            url_configuration: crate::from_json_required(map, "UrlConfiguration", path)?,
+        })
     }
 }
 
@@ -2544,6 +3332,16 @@ impl crate::ToJson for WeeklySchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WeeklySchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DayOfWeek"])?;
+        Ok(Self {
+            day_of_week: crate::from_json_required(map, "DayOfWeek", path)?,
+        })
+    }
+}
+
 impl From<WeeklySchedule> for Value<WeeklySchedule> {
     fn from(value: WeeklySchedule) -> Self {
         Value::Lit(value)
@@ -2572,6 +3370,20 @@ impl AuthType {
 impl crate::ToJson for AuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BASIC", Self::Basic),
+                ("OAUTH2_CLIENT_CREDENTIALS", Self::Oauth2ClientCredentials),
+            ],
+        )
     }
 }
 
@@ -2615,6 +3427,22 @@ impl crate::ToJson for ChunkingStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChunkingStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIXED_SIZE", Self::FixedSize),
+                ("NONE", Self::None),
+                ("HIERARCHICAL", Self::Hierarchical),
+                ("SEMANTIC", Self::Semantic),
+            ],
+        )
+    }
+}
+
 impl From<ChunkingStrategy> for Value<ChunkingStrategy> {
     fn from(value: ChunkingStrategy) -> Self {
         Value::Lit(value)
@@ -2640,6 +3468,17 @@ impl ContextEnrichmentType {
 impl crate::ToJson for ContextEnrichmentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContextEnrichmentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BEDROCK_FOUNDATION_MODEL", Self::BedrockFoundationModel)],
+        )
     }
 }
 
@@ -2671,6 +3510,17 @@ impl DataDeletionPolicy {
 impl crate::ToJson for DataDeletionPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataDeletionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RETAIN", Self::Retain), ("DELETE", Self::Delete)],
+        )
     }
 }
 
@@ -2723,6 +3573,29 @@ impl crate::ToJson for DataSourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("S3", Self::S3),
+                ("CONFLUENCE", Self::Confluence),
+                ("SALESFORCE", Self::Salesforce),
+                ("SHAREPOINT", Self::Sharepoint),
+                ("WEB", Self::Web),
+                ("CUSTOM", Self::Custom),
+                ("REDSHIFT_METADATA", Self::RedshiftMetadata),
+                (
+                    "MANAGED_KNOWLEDGE_BASE_CONNECTOR",
+                    Self::ManagedKnowledgeBaseConnector,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<DataSourceType> for Value<DataSourceType> {
     fn from(value: DataSourceType) -> Self {
         Value::Lit(value)
@@ -2769,6 +3642,25 @@ impl crate::ToJson for DayOfWeek {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DayOfWeek {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUNDAY", Self::Sunday),
+                ("MONDAY", Self::Monday),
+                ("TUESDAY", Self::Tuesday),
+                ("WEDNESDAY", Self::Wednesday),
+                ("THURSDAY", Self::Thursday),
+                ("FRIDAY", Self::Friday),
+                ("SATURDAY", Self::Saturday),
+            ],
+        )
+    }
+}
+
 impl From<DayOfWeek> for Value<DayOfWeek> {
     fn from(value: DayOfWeek) -> Self {
         Value::Lit(value)
@@ -2800,6 +3692,17 @@ impl crate::ToJson for EnabledOrDisabledState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnabledOrDisabledState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<EnabledOrDisabledState> for Value<EnabledOrDisabledState> {
     fn from(value: EnabledOrDisabledState) -> Self {
         Value::Lit(value)
@@ -2825,6 +3728,17 @@ impl EnrichmentStrategyMethod {
 impl crate::ToJson for EnrichmentStrategyMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnrichmentStrategyMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CHUNK_ENTITY_EXTRACTION", Self::ChunkEntityExtraction)],
+        )
     }
 }
 
@@ -2856,6 +3770,13 @@ impl crate::ToJson for HostType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SAAS", Self::Saas)])
+    }
+}
+
 impl From<HostType> for Value<HostType> {
     fn from(value: HostType) -> Self {
         Value::Lit(value)
@@ -2881,6 +3802,13 @@ impl ParsingModality {
 impl crate::ToJson for ParsingModality {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParsingModality {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("MULTIMODAL", Self::Multimodal)])
     }
 }
 
@@ -2921,6 +3849,22 @@ impl crate::ToJson for ParsingStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParsingStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BEDROCK_FOUNDATION_MODEL", Self::BedrockFoundationModel),
+                ("BEDROCK_DATA_AUTOMATION", Self::BedrockDataAutomation),
+                ("SMART_PARSING", Self::SmartParsing),
+                ("MULTI_MODAL_EMBEDDINGS", Self::MultiModalEmbeddings),
+            ],
+        )
+    }
+}
+
 impl From<ParsingStrategy> for Value<ParsingStrategy> {
     fn from(value: ParsingStrategy) -> Self {
         Value::Lit(value)
@@ -2946,6 +3890,17 @@ impl SalesforceSourceConfigurationAuthType {
 impl crate::ToJson for SalesforceSourceConfigurationAuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceSourceConfigurationAuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("OAUTH2_CLIENT_CREDENTIALS", Self::Oauth2ClientCredentials)],
+        )
     }
 }
 
@@ -2983,6 +3938,23 @@ impl crate::ToJson for SharePointSourceConfigurationAuthType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharePointSourceConfigurationAuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OAUTH2_CLIENT_CREDENTIALS", Self::Oauth2ClientCredentials),
+                (
+                    "OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS",
+                    Self::Oauth2SharepointAppOnlyClientCredentials,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<SharePointSourceConfigurationAuthType> for Value<SharePointSourceConfigurationAuthType> {
     fn from(value: SharePointSourceConfigurationAuthType) -> Self {
         Value::Lit(value)
@@ -3008,6 +3980,13 @@ impl SharePointSourceConfigurationHostType {
 impl crate::ToJson for SharePointSourceConfigurationHostType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharePointSourceConfigurationHostType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ONLINE", Self::Online)])
     }
 }
 
@@ -3039,6 +4018,13 @@ impl crate::ToJson for StepToApply {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StepToApply {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("POST_CHUNKING", Self::PostChunking)])
+    }
+}
+
 impl From<StepToApply> for Value<StepToApply> {
     fn from(value: StepToApply) -> Self {
         Value::Lit(value)
@@ -3064,6 +4050,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PATTERN", Self::Pattern)])
     }
 }
 
@@ -3095,6 +4088,20 @@ impl WebScopeType {
 impl crate::ToJson for WebScopeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebScopeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HOST_ONLY", Self::HostOnly),
+                ("SUBDOMAINS", Self::Subdomains),
+            ],
+        )
     }
 }
 

@@ -80,6 +80,32 @@ impl crate::ToJson for EnforcedGuardrailConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnforcedGuardrailConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GuardrailIdentifier",
+                "GuardrailVersion",
+                "ModelEnforcement",
+                "SelectiveContentGuarding",
+            ],
+        )?;
+        Ok(Self {
+            guardrail_identifier: crate::from_json_required(map, "GuardrailIdentifier", path)?,
+            guardrail_version: crate::from_json_required(map, "GuardrailVersion", path)?,
+            model_enforcement: crate::from_json_optional(map, "ModelEnforcement", path)?,
+            selective_content_guarding: crate::from_json_optional(
+                map,
+                "SelectiveContentGuarding",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::EnforcedGuardrailConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<EnforcedGuardrailConfiguration> {
     /// `Fn::GetAtt` `ConfigId`. Unique ID for the account enforced configuration
@@ -156,6 +182,17 @@ impl crate::ToJson for ModelEnforcement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelEnforcement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExcludedModels", "IncludedModels"])?;
+        Ok(Self {
+            excluded_models: crate::from_json_required(map, "ExcludedModels", path)?,
+            included_models: crate::from_json_required(map, "IncludedModels", path)?,
+        })
+    }
+}
+
 impl From<ModelEnforcement> for Value<ModelEnforcement> {
     fn from(value: ModelEnforcement) -> Self {
         Value::Lit(value)
@@ -202,6 +239,17 @@ impl crate::ToJson for SelectiveContentGuarding {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelectiveContentGuarding {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Messages", "System"])?;
+        Ok(Self {
+            messages: crate::from_json_optional(map, "Messages", path)?,
+            system: crate::from_json_optional(map, "System", path)?,
+        })
+    }
+}
+
 impl From<SelectiveContentGuarding> for Value<SelectiveContentGuarding> {
     fn from(value: SelectiveContentGuarding) -> Self {
         Value::Lit(value)
@@ -233,6 +281,20 @@ impl crate::ToJson for Messages {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Messages {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SELECTIVE", Self::Selective),
+                ("COMPREHENSIVE", Self::Comprehensive),
+            ],
+        )
+    }
+}
+
 impl From<Messages> for Value<Messages> {
     fn from(value: Messages) -> Self {
         Value::Lit(value)
@@ -261,6 +323,20 @@ impl System {
 impl crate::ToJson for System {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for System {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SELECTIVE", Self::Selective),
+                ("COMPREHENSIVE", Self::Comprehensive),
+            ],
+        )
     }
 }
 

@@ -154,6 +154,48 @@ impl crate::ToJson for Flow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Flow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomerEncryptionKeyArn",
+                "Definition",
+                "DefinitionS3Location",
+                "DefinitionString",
+                "DefinitionSubstitutions",
+                "Description",
+                "ExecutionRoleArn",
+                "Name",
+                "Tags",
+                "TestAliasTags",
+            ],
+        )?;
+        Ok(Self {
+            customer_encryption_key_arn: crate::from_json_optional(
+                map,
+                "CustomerEncryptionKeyArn",
+                path,
+            )?,
+            definition: crate::from_json_optional(map, "Definition", path)?,
+            definition_s3_location: crate::from_json_optional(map, "DefinitionS3Location", path)?,
+            definition_string: crate::from_json_optional(map, "DefinitionString", path)?,
+            definition_substitutions: crate::from_json_optional(
+                map,
+                "DefinitionSubstitutions",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            test_alias_tags: crate::from_json_optional(map, "TestAliasTags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::Flow` (`Fn::GetAtt`).
 impl crate::Handle<Flow> {
     /// `Fn::GetAtt` `Arn`. Arn representation of the Flow
@@ -243,6 +285,24 @@ impl crate::ToJson for FlowConnection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowConnection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Configuration", "Name", "Source", "Target", "Type"],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FlowConnection> for Value<FlowConnection> {
     fn from(value: FlowConnection) -> Self {
         Value::Lit(value)
@@ -286,6 +346,17 @@ impl crate::ToJson for FlowDefinition {
         crate::put_opt(&mut out, "Connections", &self.connections);
         crate::put_opt(&mut out, "Nodes", &self.nodes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Connections", "Nodes"])?;
+        Ok(Self {
+            connections: crate::from_json_optional(map, "Connections", path)?,
+            nodes: crate::from_json_optional(map, "Nodes", path)?,
+        })
     }
 }
 
@@ -353,6 +424,24 @@ impl crate::ToJson for FlowNode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowNode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Configuration", "Inputs", "Name", "Outputs", "Type"],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            inputs: crate::from_json_optional(map, "Inputs", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            outputs: crate::from_json_optional(map, "Outputs", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FlowNode> for Value<FlowNode> {
     fn from(value: FlowNode) -> Self {
         Value::Lit(value)
@@ -405,6 +494,19 @@ impl crate::ToJson for FlowNodeInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowNodeInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Category", "Expression", "Name", "Type"])?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FlowNodeInput> for Value<FlowNodeInput> {
     fn from(value: FlowNodeInput) -> Self {
         Value::Lit(value)
@@ -439,6 +541,17 @@ impl crate::ToJson for FlowNodeOutput {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowNodeOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Type"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -487,6 +600,18 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key", "Version"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -515,6 +640,17 @@ impl FlowConnectionType {
 impl crate::ToJson for FlowConnectionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowConnectionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Data", Self::Data), ("Conditional", Self::Conditional)],
+        )
     }
 }
 
@@ -549,6 +685,21 @@ impl FlowNodeInputCategory {
 impl crate::ToJson for FlowNodeInputCategory {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowNodeInputCategory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LoopCondition", Self::LoopCondition),
+                ("ReturnValueToLoopStart", Self::ReturnValueToLoopStart),
+                ("ExitLoop", Self::ExitLoop),
+            ],
+        )
     }
 }
 
@@ -589,6 +740,23 @@ impl FlowNodeIoDataType {
 impl crate::ToJson for FlowNodeIoDataType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowNodeIoDataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("String", Self::String),
+                ("Number", Self::Number),
+                ("Boolean", Self::Boolean),
+                ("Object", Self::Object),
+                ("Array", Self::Array),
+            ],
+        )
     }
 }
 
@@ -662,6 +830,34 @@ impl FlowNodeType {
 impl crate::ToJson for FlowNodeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowNodeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Input", Self::Input),
+                ("Output", Self::Output),
+                ("KnowledgeBase", Self::KnowledgeBase),
+                ("Condition", Self::Condition),
+                ("Lex", Self::Lex),
+                ("Prompt", Self::Prompt),
+                ("LambdaFunction", Self::LambdaFunction),
+                ("Agent", Self::Agent),
+                ("Storage", Self::Storage),
+                ("Retrieval", Self::Retrieval),
+                ("Iterator", Self::Iterator),
+                ("Collector", Self::Collector),
+                ("InlineCode", Self::InlineCode),
+                ("Loop", Self::Loop),
+                ("LoopInput", Self::LoopInput),
+                ("LoopController", Self::LoopController),
+            ],
+        )
     }
 }
 

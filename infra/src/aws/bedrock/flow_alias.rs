@@ -97,6 +97,36 @@ impl crate::ToJson for FlowAlias {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowAlias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConcurrencyConfiguration",
+                "Description",
+                "FlowArn",
+                "Name",
+                "RoutingConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            concurrency_configuration: crate::from_json_optional(
+                map,
+                "ConcurrencyConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            flow_arn: crate::from_json_required(map, "FlowArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            routing_configuration: crate::from_json_required(map, "RoutingConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::FlowAlias` (`Fn::GetAtt`).
 impl crate::Handle<FlowAlias> {
     /// `Fn::GetAtt` `Arn`. Arn of the Flow Alias
@@ -159,6 +189,17 @@ impl crate::ToJson for FlowAliasConcurrencyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowAliasConcurrencyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxConcurrency", "Type"])?;
+        Ok(Self {
+            max_concurrency: crate::from_json_optional(map, "MaxConcurrency", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FlowAliasConcurrencyConfiguration> for Value<FlowAliasConcurrencyConfiguration> {
     fn from(value: FlowAliasConcurrencyConfiguration) -> Self {
         Value::Lit(value)
@@ -193,6 +234,16 @@ impl crate::ToJson for FlowAliasRoutingConfigurationListItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowAliasRoutingConfigurationListItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FlowVersion"])?;
+        Ok(Self {
+            flow_version: crate::from_json_optional(map, "FlowVersion", path)?,
+        })
+    }
+}
+
 impl From<FlowAliasRoutingConfigurationListItem> for Value<FlowAliasRoutingConfigurationListItem> {
     fn from(value: FlowAliasRoutingConfigurationListItem) -> Self {
         Value::Lit(value)
@@ -221,6 +272,17 @@ impl ConcurrencyType {
 impl crate::ToJson for ConcurrencyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConcurrencyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Automatic", Self::Automatic), ("Manual", Self::Manual)],
+        )
     }
 }
 

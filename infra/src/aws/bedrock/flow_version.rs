@@ -54,6 +54,17 @@ impl crate::ToJson for FlowVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "FlowArn"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            flow_arn: crate::from_json_required(map, "FlowArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::FlowVersion` (`Fn::GetAtt`).
 impl crate::Handle<FlowVersion> {
     /// `Fn::GetAtt` `CreatedAt`. Time Stamp.

@@ -190,6 +190,62 @@ impl crate::ToJson for Guardrail {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Guardrail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutomatedReasoningPolicyConfig",
+                "BlockedInputMessaging",
+                "BlockedOutputsMessaging",
+                "ContentPolicyConfig",
+                "ContextualGroundingPolicyConfig",
+                "CrossRegionConfig",
+                "Description",
+                "KmsKeyArn",
+                "Name",
+                "SensitiveInformationPolicyConfig",
+                "Tags",
+                "TopicPolicyConfig",
+                "WordPolicyConfig",
+            ],
+        )?;
+        Ok(Self {
+            automated_reasoning_policy_config: crate::from_json_optional(
+                map,
+                "AutomatedReasoningPolicyConfig",
+                path,
+            )?,
+            blocked_input_messaging: crate::from_json_required(map, "BlockedInputMessaging", path)?,
+            blocked_outputs_messaging: crate::from_json_required(
+                map,
+                "BlockedOutputsMessaging",
+                path,
+            )?,
+            content_policy_config: crate::from_json_optional(map, "ContentPolicyConfig", path)?,
+            contextual_grounding_policy_config: crate::from_json_optional(
+                map,
+                "ContextualGroundingPolicyConfig",
+                path,
+            )?,
+            cross_region_config: crate::from_json_optional(map, "CrossRegionConfig", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sensitive_information_policy_config: crate::from_json_optional(
+                map,
+                "SensitiveInformationPolicyConfig",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            topic_policy_config: crate::from_json_optional(map, "TopicPolicyConfig", path)?,
+            word_policy_config: crate::from_json_optional(map, "WordPolicyConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::Guardrail` (`Fn::GetAtt`).
 impl crate::Handle<Guardrail> {
     /// `Fn::GetAtt` `CreatedAt`. Time Stamp
@@ -266,6 +322,17 @@ impl crate::ToJson for AutomatedReasoningPolicyConfig {
         crate::put_opt(&mut out, "ConfidenceThreshold", &self.confidence_threshold);
         crate::put(&mut out, "Policies", &self.policies);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomatedReasoningPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConfidenceThreshold", "Policies"])?;
+        Ok(Self {
+            confidence_threshold: crate::from_json_optional(map, "ConfidenceThreshold", path)?,
+            policies: crate::from_json_required(map, "Policies", path)?,
+        })
     }
 }
 
@@ -371,6 +438,38 @@ impl crate::ToJson for ContentFilterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentFilterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InputAction",
+                "InputEnabled",
+                "InputModalities",
+                "InputStrength",
+                "OutputAction",
+                "OutputEnabled",
+                "OutputModalities",
+                "OutputStrength",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            input_action: crate::from_json_optional(map, "InputAction", path)?,
+            input_enabled: crate::from_json_optional(map, "InputEnabled", path)?,
+            input_modalities: crate::from_json_optional(map, "InputModalities", path)?,
+            input_strength: crate::from_json_required(map, "InputStrength", path)?,
+            output_action: crate::from_json_optional(map, "OutputAction", path)?,
+            output_enabled: crate::from_json_optional(map, "OutputEnabled", path)?,
+            output_modalities: crate::from_json_optional(map, "OutputModalities", path)?,
+            output_strength: crate::from_json_required(map, "OutputStrength", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ContentFilterConfig> for Value<ContentFilterConfig> {
     fn from(value: ContentFilterConfig) -> Self {
         Value::Lit(value)
@@ -398,6 +497,16 @@ impl crate::ToJson for ContentFiltersTierConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TierName", &self.tier_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentFiltersTierConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TierName"])?;
+        Ok(Self {
+            tier_name: crate::from_json_required(map, "TierName", path)?,
+        })
     }
 }
 
@@ -445,6 +554,22 @@ impl crate::ToJson for ContentPolicyConfig {
         );
         crate::put(&mut out, "FiltersConfig", &self.filters_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContentFiltersTierConfig", "FiltersConfig"])?;
+        Ok(Self {
+            content_filters_tier_config: crate::from_json_optional(
+                map,
+                "ContentFiltersTierConfig",
+                path,
+            )?,
+            filters_config: crate::from_json_required(map, "FiltersConfig", path)?,
+        })
     }
 }
 
@@ -505,6 +630,19 @@ impl crate::ToJson for ContextualGroundingFilterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContextualGroundingFilterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Enabled", "Threshold", "Type"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            threshold: crate::from_json_required(map, "Threshold", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ContextualGroundingFilterConfig> for Value<ContextualGroundingFilterConfig> {
     fn from(value: ContextualGroundingFilterConfig) -> Self {
         Value::Lit(value)
@@ -537,6 +675,16 @@ impl crate::ToJson for ContextualGroundingPolicyConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContextualGroundingPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FiltersConfig"])?;
+        Ok(Self {
+            filters_config: crate::from_json_required(map, "FiltersConfig", path)?,
+        })
+    }
+}
+
 impl From<ContextualGroundingPolicyConfig> for Value<ContextualGroundingPolicyConfig> {
     fn from(value: ContextualGroundingPolicyConfig) -> Self {
         Value::Lit(value)
@@ -564,6 +712,16 @@ impl crate::ToJson for GuardrailCrossRegionConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "GuardrailProfileArn", &self.guardrail_profile_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailCrossRegionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GuardrailProfileArn"])?;
+        Ok(Self {
+            guardrail_profile_arn: crate::from_json_required(map, "GuardrailProfileArn", path)?,
+        })
     }
 }
 
@@ -634,6 +792,30 @@ impl crate::ToJson for ManagedWordsConfig {
         crate::put_opt(&mut out, "OutputEnabled", &self.output_enabled);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedWordsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InputAction",
+                "InputEnabled",
+                "OutputAction",
+                "OutputEnabled",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            input_action: crate::from_json_optional(map, "InputAction", path)?,
+            input_enabled: crate::from_json_optional(map, "InputEnabled", path)?,
+            output_action: crate::from_json_optional(map, "OutputAction", path)?,
+            output_enabled: crate::from_json_optional(map, "OutputEnabled", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -711,6 +893,32 @@ impl crate::ToJson for PiiEntityConfig {
         crate::put_opt(&mut out, "OutputEnabled", &self.output_enabled);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PiiEntityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "InputAction",
+                "InputEnabled",
+                "OutputAction",
+                "OutputEnabled",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            input_action: crate::from_json_optional(map, "InputAction", path)?,
+            input_enabled: crate::from_json_optional(map, "InputEnabled", path)?,
+            output_action: crate::from_json_optional(map, "OutputAction", path)?,
+            output_enabled: crate::from_json_optional(map, "OutputEnabled", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -806,6 +1014,36 @@ impl crate::ToJson for RegexConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegexConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "Description",
+                "InputAction",
+                "InputEnabled",
+                "Name",
+                "OutputAction",
+                "OutputEnabled",
+                "Pattern",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            input_action: crate::from_json_optional(map, "InputAction", path)?,
+            input_enabled: crate::from_json_optional(map, "InputEnabled", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            output_action: crate::from_json_optional(map, "OutputAction", path)?,
+            output_enabled: crate::from_json_optional(map, "OutputEnabled", path)?,
+            pattern: crate::from_json_required(map, "Pattern", path)?,
+        })
+    }
+}
+
 impl From<RegexConfig> for Value<RegexConfig> {
     fn from(value: RegexConfig) -> Self {
         Value::Lit(value)
@@ -852,6 +1090,17 @@ impl crate::ToJson for SensitiveInformationPolicyConfig {
         crate::put_opt(&mut out, "PiiEntitiesConfig", &self.pii_entities_config);
         crate::put_opt(&mut out, "RegexesConfig", &self.regexes_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SensitiveInformationPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PiiEntitiesConfig", "RegexesConfig"])?;
+        Ok(Self {
+            pii_entities_config: crate::from_json_optional(map, "PiiEntitiesConfig", path)?,
+            regexes_config: crate::from_json_optional(map, "RegexesConfig", path)?,
+        })
     }
 }
 
@@ -947,6 +1196,36 @@ impl crate::ToJson for TopicConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Definition",
+                "Examples",
+                "InputAction",
+                "InputEnabled",
+                "Name",
+                "OutputAction",
+                "OutputEnabled",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            definition: crate::from_json_required(map, "Definition", path)?,
+            examples: crate::from_json_optional(map, "Examples", path)?,
+            input_action: crate::from_json_optional(map, "InputAction", path)?,
+            input_enabled: crate::from_json_optional(map, "InputEnabled", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            output_action: crate::from_json_optional(map, "OutputAction", path)?,
+            output_enabled: crate::from_json_optional(map, "OutputEnabled", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<TopicConfig> for Value<TopicConfig> {
     fn from(value: TopicConfig) -> Self {
         Value::Lit(value)
@@ -987,6 +1266,17 @@ impl crate::ToJson for TopicPolicyConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TopicsConfig", "TopicsTierConfig"])?;
+        Ok(Self {
+            topics_config: crate::from_json_required(map, "TopicsConfig", path)?,
+            topics_tier_config: crate::from_json_optional(map, "TopicsTierConfig", path)?,
+        })
+    }
+}
+
 impl From<TopicPolicyConfig> for Value<TopicPolicyConfig> {
     fn from(value: TopicPolicyConfig) -> Self {
         Value::Lit(value)
@@ -1014,6 +1304,16 @@ impl crate::ToJson for TopicsTierConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TierName", &self.tier_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicsTierConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TierName"])?;
+        Ok(Self {
+            tier_name: crate::from_json_required(map, "TierName", path)?,
+        })
     }
 }
 
@@ -1087,6 +1387,30 @@ impl crate::ToJson for WordConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InputAction",
+                "InputEnabled",
+                "OutputAction",
+                "OutputEnabled",
+                "Text",
+            ],
+        )?;
+        Ok(Self {
+            input_action: crate::from_json_optional(map, "InputAction", path)?,
+            input_enabled: crate::from_json_optional(map, "InputEnabled", path)?,
+            output_action: crate::from_json_optional(map, "OutputAction", path)?,
+            output_enabled: crate::from_json_optional(map, "OutputEnabled", path)?,
+            text: crate::from_json_required(map, "Text", path)?,
+        })
+    }
+}
+
 impl From<WordConfig> for Value<WordConfig> {
     fn from(value: WordConfig) -> Self {
         Value::Lit(value)
@@ -1140,6 +1464,21 @@ impl crate::ToJson for WordPolicyConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ManagedWordListsConfig", "WordsConfig"])?;
+        Ok(Self {
+            managed_word_lists_config: crate::from_json_optional(
+                map,
+                "ManagedWordListsConfig",
+                path,
+            )?,
+            words_config: crate::from_json_optional(map, "WordsConfig", path)?,
+        })
+    }
+}
+
 impl From<WordPolicyConfig> for Value<WordPolicyConfig> {
     fn from(value: WordPolicyConfig) -> Self {
         Value::Lit(value)
@@ -1168,6 +1507,13 @@ impl ContentFilterAction {
 impl crate::ToJson for ContentFilterAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentFilterAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BLOCK", Self::Block), ("NONE", Self::None)])
     }
 }
 
@@ -1214,6 +1560,24 @@ impl crate::ToJson for ContentFilterType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SEXUAL", Self::Sexual),
+                ("VIOLENCE", Self::Violence),
+                ("HATE", Self::Hate),
+                ("INSULTS", Self::Insults),
+                ("MISCONDUCT", Self::Misconduct),
+                ("PROMPT_ATTACK", Self::PromptAttack),
+            ],
+        )
+    }
+}
+
 impl From<ContentFilterType> for Value<ContentFilterType> {
     fn from(value: ContentFilterType) -> Self {
         Value::Lit(value)
@@ -1242,6 +1606,17 @@ impl ContentFiltersTierName {
 impl crate::ToJson for ContentFiltersTierName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentFiltersTierName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CLASSIC", Self::Classic), ("STANDARD", Self::Standard)],
+        )
     }
 }
 
@@ -1276,6 +1651,13 @@ impl crate::ToJson for ContextualGroundingAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContextualGroundingAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BLOCK", Self::Block), ("NONE", Self::None)])
+    }
+}
+
 impl From<ContextualGroundingAction> for Value<ContextualGroundingAction> {
     fn from(value: ContextualGroundingAction) -> Self {
         Value::Lit(value)
@@ -1304,6 +1686,20 @@ impl ContextualGroundingFilterType {
 impl crate::ToJson for ContextualGroundingFilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContextualGroundingFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GROUNDING", Self::Grounding),
+                ("RELEVANCE", Self::Relevance),
+            ],
+        )
     }
 }
 
@@ -1344,6 +1740,22 @@ impl crate::ToJson for FilterStrength {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterStrength {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("LOW", Self::Low),
+                ("MEDIUM", Self::Medium),
+                ("HIGH", Self::High),
+            ],
+        )
+    }
+}
+
 impl From<FilterStrength> for Value<FilterStrength> {
     fn from(value: FilterStrength) -> Self {
         Value::Lit(value)
@@ -1369,6 +1781,13 @@ impl ManagedWordsType {
 impl crate::ToJson for ManagedWordsType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedWordsType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PROFANITY", Self::Profanity)])
     }
 }
 
@@ -1400,6 +1819,13 @@ impl Modality {
 impl crate::ToJson for Modality {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Modality {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TEXT", Self::Text), ("IMAGE", Self::Image)])
     }
 }
 
@@ -1521,6 +1947,67 @@ impl crate::ToJson for PiiEntityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PiiEntityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ADDRESS", Self::Address),
+                ("AGE", Self::Age),
+                ("AWS_ACCESS_KEY", Self::AwsAccessKey),
+                ("AWS_SECRET_KEY", Self::AwsSecretKey),
+                ("CA_HEALTH_NUMBER", Self::CaHealthNumber),
+                ("CA_SOCIAL_INSURANCE_NUMBER", Self::CaSocialInsuranceNumber),
+                ("CREDIT_DEBIT_CARD_CVV", Self::CreditDebitCardCvv),
+                ("CREDIT_DEBIT_CARD_EXPIRY", Self::CreditDebitCardExpiry),
+                ("CREDIT_DEBIT_CARD_NUMBER", Self::CreditDebitCardNumber),
+                ("DRIVER_ID", Self::DriverId),
+                ("EMAIL", Self::Email),
+                (
+                    "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+                    Self::InternationalBankAccountNumber,
+                ),
+                ("IP_ADDRESS", Self::IpAddress),
+                ("LICENSE_PLATE", Self::LicensePlate),
+                ("MAC_ADDRESS", Self::MacAddress),
+                ("NAME", Self::Name),
+                ("PASSWORD", Self::Password),
+                ("PHONE", Self::Phone),
+                ("PIN", Self::Pin),
+                ("SWIFT_CODE", Self::SwiftCode),
+                (
+                    "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+                    Self::UkNationalHealthServiceNumber,
+                ),
+                (
+                    "UK_NATIONAL_INSURANCE_NUMBER",
+                    Self::UkNationalInsuranceNumber,
+                ),
+                (
+                    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+                    Self::UkUniqueTaxpayerReferenceNumber,
+                ),
+                ("URL", Self::Url),
+                ("USERNAME", Self::Username),
+                ("US_BANK_ACCOUNT_NUMBER", Self::UsBankAccountNumber),
+                ("US_BANK_ROUTING_NUMBER", Self::UsBankRoutingNumber),
+                (
+                    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+                    Self::UsIndividualTaxIdentificationNumber,
+                ),
+                ("US_PASSPORT_NUMBER", Self::UsPassportNumber),
+                ("US_SOCIAL_SECURITY_NUMBER", Self::UsSocialSecurityNumber),
+                (
+                    "VEHICLE_IDENTIFICATION_NUMBER",
+                    Self::VehicleIdentificationNumber,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<PiiEntityType> for Value<PiiEntityType> {
     fn from(value: PiiEntityType) -> Self {
         Value::Lit(value)
@@ -1555,6 +2042,21 @@ impl crate::ToJson for SensitiveInformationAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SensitiveInformationAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BLOCK", Self::Block),
+                ("ANONYMIZE", Self::Anonymize),
+                ("NONE", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<SensitiveInformationAction> for Value<SensitiveInformationAction> {
     fn from(value: SensitiveInformationAction) -> Self {
         Value::Lit(value)
@@ -1586,6 +2088,13 @@ impl crate::ToJson for TopicAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BLOCK", Self::Block), ("NONE", Self::None)])
+    }
+}
+
 impl From<TopicAction> for Value<TopicAction> {
     fn from(value: TopicAction) -> Self {
         Value::Lit(value)
@@ -1611,6 +2120,13 @@ impl TopicType {
 impl crate::ToJson for TopicType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DENY", Self::Deny)])
     }
 }
 
@@ -1645,6 +2161,17 @@ impl crate::ToJson for TopicsTierName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicsTierName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CLASSIC", Self::Classic), ("STANDARD", Self::Standard)],
+        )
+    }
+}
+
 impl From<TopicsTierName> for Value<TopicsTierName> {
     fn from(value: TopicsTierName) -> Self {
         Value::Lit(value)
@@ -1673,6 +2200,13 @@ impl WordAction {
 impl crate::ToJson for WordAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BLOCK", Self::Block), ("NONE", Self::None)])
     }
 }
 

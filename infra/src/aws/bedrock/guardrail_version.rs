@@ -56,6 +56,17 @@ impl crate::ToJson for GuardrailVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "GuardrailIdentifier"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            guardrail_identifier: crate::from_json_required(map, "GuardrailIdentifier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::GuardrailVersion` (`Fn::GetAtt`).
 impl crate::Handle<GuardrailVersion> {
     /// `Fn::GetAtt` `GuardrailArn`. Arn representation for the guardrail

@@ -84,6 +84,32 @@ impl crate::ToJson for IntelligentPromptRouter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntelligentPromptRouter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "FallbackModel",
+                "Models",
+                "PromptRouterName",
+                "RoutingCriteria",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            fallback_model: crate::from_json_required(map, "FallbackModel", path)?,
+            models: crate::from_json_required(map, "Models", path)?,
+            prompt_router_name: crate::from_json_required(map, "PromptRouterName", path)?,
+            routing_criteria: crate::from_json_required(map, "RoutingCriteria", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::IntelligentPromptRouter` (`Fn::GetAtt`).
 impl crate::Handle<IntelligentPromptRouter> {
     /// `Fn::GetAtt` `CreatedAt`. Time Stamp
@@ -136,6 +162,16 @@ impl crate::ToJson for PromptRouterTargetModel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PromptRouterTargetModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ModelArn"])?;
+        Ok(Self {
+            model_arn: crate::from_json_required(map, "ModelArn", path)?,
+        })
+    }
+}
+
 impl From<PromptRouterTargetModel> for Value<PromptRouterTargetModel> {
     fn from(value: PromptRouterTargetModel) -> Self {
         Value::Lit(value)
@@ -167,6 +203,20 @@ impl crate::ToJson for RoutingCriteria {
             &self.response_quality_difference,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResponseQualityDifference"])?;
+        Ok(Self {
+            response_quality_difference: crate::from_json_required(
+                map,
+                "ResponseQualityDifference",
+                path,
+            )?,
+        })
     }
 }
 

@@ -97,6 +97,36 @@ impl crate::ToJson for KnowledgeBase {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KnowledgeBase {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "KnowledgeBaseConfiguration",
+                "Name",
+                "RoleArn",
+                "StorageConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            knowledge_base_configuration: crate::from_json_required(
+                map,
+                "KnowledgeBaseConfiguration",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            storage_configuration: crate::from_json_optional(map, "StorageConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::KnowledgeBase` (`Fn::GetAtt`).
 impl crate::Handle<KnowledgeBase> {
     /// `Fn::GetAtt` `CreatedAt`. The time at which the knowledge base was created.
@@ -162,6 +192,20 @@ impl crate::ToJson for AudioConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SegmentationConfiguration"])?;
+        Ok(Self {
+            segmentation_configuration: crate::from_json_required(
+                map,
+                "SegmentationConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AudioConfiguration> for Value<AudioConfiguration> {
     fn from(value: AudioConfiguration) -> Self {
         Value::Lit(value)
@@ -189,6 +233,16 @@ impl crate::ToJson for AudioSegmentationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FixedLengthDuration", &self.fixed_length_duration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioSegmentationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FixedLengthDuration"])?;
+        Ok(Self {
+            fixed_length_duration: crate::from_json_required(map, "FixedLengthDuration", path)?,
+        })
     }
 }
 
@@ -270,6 +324,30 @@ impl crate::ToJson for BedrockEmbeddingModelConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockEmbeddingModelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Audio",
+                "Dimensions",
+                "EmbeddingDataType",
+                "ModelConfiguration",
+                "Video",
+            ],
+        )?;
+        Ok(Self {
+            audio: crate::from_json_optional(map, "Audio", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            embedding_data_type: crate::from_json_optional(map, "EmbeddingDataType", path)?,
+            model_configuration: crate::from_json_optional(map, "ModelConfiguration", path)?,
+            video: crate::from_json_optional(map, "Video", path)?,
+        })
+    }
+}
+
 impl From<BedrockEmbeddingModelConfiguration> for Value<BedrockEmbeddingModelConfiguration> {
     fn from(value: BedrockEmbeddingModelConfiguration) -> Self {
         Value::Lit(value)
@@ -301,6 +379,17 @@ impl crate::ToJson for CuratedQuery {
         crate::put(&mut out, "NaturalLanguage", &self.natural_language);
         crate::put(&mut out, "Sql", &self.sql);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CuratedQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NaturalLanguage", "Sql"])?;
+        Ok(Self {
+            natural_language: crate::from_json_required(map, "NaturalLanguage", path)?,
+            sql: crate::from_json_required(map, "Sql", path)?,
+        })
     }
 }
 
@@ -348,6 +437,20 @@ impl crate::ToJson for EmbeddingModelConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmbeddingModelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BedrockEmbeddingModelConfiguration"])?;
+        Ok(Self {
+            bedrock_embedding_model_configuration: crate::from_json_optional(
+                map,
+                "BedrockEmbeddingModelConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<EmbeddingModelConfiguration> for Value<EmbeddingModelConfiguration> {
     fn from(value: EmbeddingModelConfiguration) -> Self {
         Value::Lit(value)
@@ -375,6 +478,16 @@ impl crate::ToJson for KendraKnowledgeBaseConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KendraIndexArn", &self.kendra_index_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KendraKnowledgeBaseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KendraIndexArn"])?;
+        Ok(Self {
+            kendra_index_arn: crate::from_json_required(map, "KendraIndexArn", path)?,
+        })
     }
 }
 
@@ -475,6 +588,46 @@ impl crate::ToJson for KnowledgeBaseConfiguration {
             &self.vector_knowledge_base_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KnowledgeBaseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "KendraKnowledgeBaseConfiguration",
+                "ManagedKnowledgeBaseConfiguration",
+                "SqlKnowledgeBaseConfiguration",
+                "Type",
+                "VectorKnowledgeBaseConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            kendra_knowledge_base_configuration: crate::from_json_optional(
+                map,
+                "KendraKnowledgeBaseConfiguration",
+                path,
+            )?,
+            managed_knowledge_base_configuration: crate::from_json_optional(
+                map,
+                "ManagedKnowledgeBaseConfiguration",
+                path,
+            )?,
+            sql_knowledge_base_configuration: crate::from_json_optional(
+                map,
+                "SqlKnowledgeBaseConfiguration",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            vector_knowledge_base_configuration: crate::from_json_optional(
+                map,
+                "VectorKnowledgeBaseConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -581,6 +734,42 @@ impl crate::ToJson for ManagedKnowledgeBaseConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedKnowledgeBaseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EmbeddingModelArn",
+                "EmbeddingModelConfiguration",
+                "EmbeddingModelType",
+                "ServerSideEncryptionConfiguration",
+                "SupplementalDataStorageConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            embedding_model_arn: crate::from_json_optional(map, "EmbeddingModelArn", path)?,
+            embedding_model_configuration: crate::from_json_optional(
+                map,
+                "EmbeddingModelConfiguration",
+                path,
+            )?,
+            embedding_model_type: crate::from_json_optional(map, "EmbeddingModelType", path)?,
+            server_side_encryption_configuration: crate::from_json_optional(
+                map,
+                "ServerSideEncryptionConfiguration",
+                path,
+            )?,
+            supplemental_data_storage_configuration: crate::from_json_optional(
+                map,
+                "SupplementalDataStorageConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ManagedKnowledgeBaseConfiguration> for Value<ManagedKnowledgeBaseConfiguration> {
     fn from(value: ManagedKnowledgeBaseConfiguration) -> Self {
         Value::Lit(value)
@@ -612,6 +801,16 @@ impl crate::ToJson for ManagedKnowledgeBaseServerSideEncryptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "KmsKeyArn", &self.kms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedKnowledgeBaseServerSideEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
     }
 }
 
@@ -700,6 +899,36 @@ impl crate::ToJson for MongoDbAtlasConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MongoDbAtlasConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CollectionName",
+                "CredentialsSecretArn",
+                "DatabaseName",
+                "Endpoint",
+                "EndpointServiceName",
+                "FieldMapping",
+                "TextIndexName",
+                "VectorIndexName",
+            ],
+        )?;
+        Ok(Self {
+            collection_name: crate::from_json_required(map, "CollectionName", path)?,
+            credentials_secret_arn: crate::from_json_required(map, "CredentialsSecretArn", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            endpoint: crate::from_json_required(map, "Endpoint", path)?,
+            endpoint_service_name: crate::from_json_optional(map, "EndpointServiceName", path)?,
+            field_mapping: crate::from_json_required(map, "FieldMapping", path)?,
+            text_index_name: crate::from_json_optional(map, "TextIndexName", path)?,
+            vector_index_name: crate::from_json_required(map, "VectorIndexName", path)?,
+        })
+    }
+}
+
 impl From<MongoDbAtlasConfiguration> for Value<MongoDbAtlasConfiguration> {
     fn from(value: MongoDbAtlasConfiguration) -> Self {
         Value::Lit(value)
@@ -745,6 +974,19 @@ impl crate::ToJson for MongoDbAtlasFieldMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MongoDbAtlasFieldMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MetadataField", "TextField", "VectorField"])?;
+        Ok(Self {
+            metadata_field: crate::from_json_required(map, "MetadataField", path)?,
+            text_field: crate::from_json_required(map, "TextField", path)?,
+            vector_field: crate::from_json_required(map, "VectorField", path)?,
+        })
+    }
+}
+
 impl From<MongoDbAtlasFieldMapping> for Value<MongoDbAtlasFieldMapping> {
     fn from(value: MongoDbAtlasFieldMapping) -> Self {
         Value::Lit(value)
@@ -780,6 +1022,17 @@ impl crate::ToJson for NeptuneAnalyticsConfiguration {
         crate::put(&mut out, "FieldMapping", &self.field_mapping);
         crate::put(&mut out, "GraphArn", &self.graph_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NeptuneAnalyticsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldMapping", "GraphArn"])?;
+        Ok(Self {
+            field_mapping: crate::from_json_required(map, "FieldMapping", path)?,
+            graph_arn: crate::from_json_required(map, "GraphArn", path)?,
+        })
     }
 }
 
@@ -819,6 +1072,17 @@ impl crate::ToJson for NeptuneAnalyticsFieldMapping {
         crate::put(&mut out, "MetadataField", &self.metadata_field);
         crate::put(&mut out, "TextField", &self.text_field);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NeptuneAnalyticsFieldMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetadataField", "TextField"])?;
+        Ok(Self {
+            metadata_field: crate::from_json_required(map, "MetadataField", path)?,
+            text_field: crate::from_json_required(map, "TextField", path)?,
+        })
     }
 }
 
@@ -870,6 +1134,28 @@ impl crate::ToJson for OpenSearchManagedClusterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenSearchManagedClusterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainArn",
+                "DomainEndpoint",
+                "FieldMapping",
+                "VectorIndexName",
+            ],
+        )?;
+        Ok(Self {
+            domain_arn: crate::from_json_required(map, "DomainArn", path)?,
+            domain_endpoint: crate::from_json_required(map, "DomainEndpoint", path)?,
+            field_mapping: crate::from_json_required(map, "FieldMapping", path)?,
+            vector_index_name: crate::from_json_required(map, "VectorIndexName", path)?,
+        })
+    }
+}
+
 impl From<OpenSearchManagedClusterConfiguration> for Value<OpenSearchManagedClusterConfiguration> {
     fn from(value: OpenSearchManagedClusterConfiguration) -> Self {
         Value::Lit(value)
@@ -912,6 +1198,19 @@ impl crate::ToJson for OpenSearchManagedClusterFieldMapping {
         crate::put(&mut out, "TextField", &self.text_field);
         crate::put(&mut out, "VectorField", &self.vector_field);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenSearchManagedClusterFieldMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MetadataField", "TextField", "VectorField"])?;
+        Ok(Self {
+            metadata_field: crate::from_json_required(map, "MetadataField", path)?,
+            text_field: crate::from_json_required(map, "TextField", path)?,
+            vector_field: crate::from_json_required(map, "VectorField", path)?,
+        })
     }
 }
 
@@ -958,6 +1257,22 @@ impl crate::ToJson for OpenSearchServerlessConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenSearchServerlessConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CollectionArn", "FieldMapping", "VectorIndexName"],
+        )?;
+        Ok(Self {
+            collection_arn: crate::from_json_required(map, "CollectionArn", path)?,
+            field_mapping: crate::from_json_required(map, "FieldMapping", path)?,
+            vector_index_name: crate::from_json_required(map, "VectorIndexName", path)?,
+        })
+    }
+}
+
 impl From<OpenSearchServerlessConfiguration> for Value<OpenSearchServerlessConfiguration> {
     fn from(value: OpenSearchServerlessConfiguration) -> Self {
         Value::Lit(value)
@@ -1000,6 +1315,19 @@ impl crate::ToJson for OpenSearchServerlessFieldMapping {
         crate::put(&mut out, "TextField", &self.text_field);
         crate::put(&mut out, "VectorField", &self.vector_field);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenSearchServerlessFieldMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MetadataField", "TextField", "VectorField"])?;
+        Ok(Self {
+            metadata_field: crate::from_json_required(map, "MetadataField", path)?,
+            text_field: crate::from_json_required(map, "TextField", path)?,
+            vector_field: crate::from_json_required(map, "VectorField", path)?,
+        })
     }
 }
 
@@ -1061,6 +1389,28 @@ impl crate::ToJson for PineconeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PineconeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionString",
+                "CredentialsSecretArn",
+                "FieldMapping",
+                "Namespace",
+            ],
+        )?;
+        Ok(Self {
+            connection_string: crate::from_json_required(map, "ConnectionString", path)?,
+            credentials_secret_arn: crate::from_json_required(map, "CredentialsSecretArn", path)?,
+            field_mapping: crate::from_json_required(map, "FieldMapping", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+        })
+    }
+}
+
 impl From<PineconeConfiguration> for Value<PineconeConfiguration> {
     fn from(value: PineconeConfiguration) -> Self {
         Value::Lit(value)
@@ -1097,6 +1447,17 @@ impl crate::ToJson for PineconeFieldMapping {
         crate::put(&mut out, "MetadataField", &self.metadata_field);
         crate::put(&mut out, "TextField", &self.text_field);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PineconeFieldMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetadataField", "TextField"])?;
+        Ok(Self {
+            metadata_field: crate::from_json_required(map, "MetadataField", path)?,
+            text_field: crate::from_json_required(map, "TextField", path)?,
+        })
     }
 }
 
@@ -1156,6 +1517,18 @@ impl crate::ToJson for QueryGenerationColumn {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryGenerationColumn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Inclusion", "Name"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            inclusion: crate::from_json_optional(map, "Inclusion", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<QueryGenerationColumn> for Value<QueryGenerationColumn> {
     fn from(value: QueryGenerationColumn) -> Self {
         Value::Lit(value)
@@ -1206,6 +1579,25 @@ impl crate::ToJson for QueryGenerationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryGenerationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExecutionTimeoutSeconds", "GenerationContext"],
+        )?;
+        Ok(Self {
+            execution_timeout_seconds: crate::from_json_optional(
+                map,
+                "ExecutionTimeoutSeconds",
+                path,
+            )?,
+            generation_context: crate::from_json_optional(map, "GenerationContext", path)?,
+        })
+    }
+}
+
 impl From<QueryGenerationConfiguration> for Value<QueryGenerationConfiguration> {
     fn from(value: QueryGenerationConfiguration) -> Self {
         Value::Lit(value)
@@ -1249,6 +1641,17 @@ impl crate::ToJson for QueryGenerationContext {
         crate::put_opt(&mut out, "CuratedQueries", &self.curated_queries);
         crate::put_opt(&mut out, "Tables", &self.tables);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryGenerationContext {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CuratedQueries", "Tables"])?;
+        Ok(Self {
+            curated_queries: crate::from_json_optional(map, "CuratedQueries", path)?,
+            tables: crate::from_json_optional(map, "Tables", path)?,
+        })
     }
 }
 
@@ -1312,6 +1715,20 @@ impl crate::ToJson for QueryGenerationTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryGenerationTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Columns", "Description", "Inclusion", "Name"])?;
+        Ok(Self {
+            columns: crate::from_json_optional(map, "Columns", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            inclusion: crate::from_json_optional(map, "Inclusion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<QueryGenerationTable> for Value<QueryGenerationTable> {
     fn from(value: QueryGenerationTable) -> Self {
         Value::Lit(value)
@@ -1368,6 +1785,30 @@ impl crate::ToJson for RdsConfiguration {
         crate::put(&mut out, "ResourceArn", &self.resource_arn);
         crate::put(&mut out, "TableName", &self.table_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RdsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CredentialsSecretArn",
+                "DatabaseName",
+                "FieldMapping",
+                "ResourceArn",
+                "TableName",
+            ],
+        )?;
+        Ok(Self {
+            credentials_secret_arn: crate::from_json_required(map, "CredentialsSecretArn", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            field_mapping: crate::from_json_required(map, "FieldMapping", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
     }
 }
 
@@ -1430,6 +1871,30 @@ impl crate::ToJson for RdsFieldMapping {
         crate::put(&mut out, "TextField", &self.text_field);
         crate::put(&mut out, "VectorField", &self.vector_field);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RdsFieldMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomMetadataField",
+                "MetadataField",
+                "PrimaryKeyField",
+                "TextField",
+                "VectorField",
+            ],
+        )?;
+        Ok(Self {
+            custom_metadata_field: crate::from_json_optional(map, "CustomMetadataField", path)?,
+            metadata_field: crate::from_json_required(map, "MetadataField", path)?,
+            primary_key_field: crate::from_json_required(map, "PrimaryKeyField", path)?,
+            text_field: crate::from_json_required(map, "TextField", path)?,
+            vector_field: crate::from_json_required(map, "VectorField", path)?,
+        })
     }
 }
 
@@ -1496,6 +1961,34 @@ impl crate::ToJson for RedshiftConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "QueryEngineConfiguration",
+                "QueryGenerationConfiguration",
+                "StorageConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            query_engine_configuration: crate::from_json_required(
+                map,
+                "QueryEngineConfiguration",
+                path,
+            )?,
+            query_generation_configuration: crate::from_json_optional(
+                map,
+                "QueryGenerationConfiguration",
+                path,
+            )?,
+            storage_configurations: crate::from_json_required(map, "StorageConfigurations", path)?,
+        })
+    }
+}
+
 impl From<RedshiftConfiguration> for Value<RedshiftConfiguration> {
     fn from(value: RedshiftConfiguration) -> Self {
         Value::Lit(value)
@@ -1550,6 +2043,26 @@ impl crate::ToJson for RedshiftProvisionedAuthConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftProvisionedAuthConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DatabaseUser", "Type", "UsernamePasswordSecretArn"],
+        )?;
+        Ok(Self {
+            database_user: crate::from_json_optional(map, "DatabaseUser", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            username_password_secret_arn: crate::from_json_optional(
+                map,
+                "UsernamePasswordSecretArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RedshiftProvisionedAuthConfiguration> for Value<RedshiftProvisionedAuthConfiguration> {
     fn from(value: RedshiftProvisionedAuthConfiguration) -> Self {
         Value::Lit(value)
@@ -1588,6 +2101,17 @@ impl crate::ToJson for RedshiftProvisionedConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftProvisionedConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthConfiguration", "ClusterIdentifier"])?;
+        Ok(Self {
+            auth_configuration: crate::from_json_required(map, "AuthConfiguration", path)?,
+            cluster_identifier: crate::from_json_required(map, "ClusterIdentifier", path)?,
+        })
+    }
+}
+
 impl From<RedshiftProvisionedConfiguration> for Value<RedshiftProvisionedConfiguration> {
     fn from(value: RedshiftProvisionedConfiguration) -> Self {
         Value::Lit(value)
@@ -1616,6 +2140,16 @@ impl crate::ToJson for RedshiftQueryEngineAwsDataCatalogStorageConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TableNames", &self.table_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftQueryEngineAwsDataCatalogStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TableNames"])?;
+        Ok(Self {
+            table_names: crate::from_json_required(map, "TableNames", path)?,
+        })
     }
 }
 
@@ -1685,6 +2219,34 @@ impl crate::ToJson for RedshiftQueryEngineConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftQueryEngineConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ProvisionedConfiguration",
+                "ServerlessConfiguration",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            provisioned_configuration: crate::from_json_optional(
+                map,
+                "ProvisionedConfiguration",
+                path,
+            )?,
+            serverless_configuration: crate::from_json_optional(
+                map,
+                "ServerlessConfiguration",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<RedshiftQueryEngineConfiguration> for Value<RedshiftQueryEngineConfiguration> {
     fn from(value: RedshiftQueryEngineConfiguration) -> Self {
         Value::Lit(value)
@@ -1712,6 +2274,16 @@ impl crate::ToJson for RedshiftQueryEngineRedshiftStorageConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DatabaseName", &self.database_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftQueryEngineRedshiftStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatabaseName"])?;
+        Ok(Self {
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+        })
     }
 }
 
@@ -1783,6 +2355,30 @@ impl crate::ToJson for RedshiftQueryEngineStorageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftQueryEngineStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsDataCatalogConfiguration",
+                "RedshiftConfiguration",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            aws_data_catalog_configuration: crate::from_json_optional(
+                map,
+                "AwsDataCatalogConfiguration",
+                path,
+            )?,
+            redshift_configuration: crate::from_json_optional(map, "RedshiftConfiguration", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<RedshiftQueryEngineStorageConfiguration>
     for Value<RedshiftQueryEngineStorageConfiguration>
 {
@@ -1829,6 +2425,21 @@ impl crate::ToJson for RedshiftServerlessAuthConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftServerlessAuthConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "UsernamePasswordSecretArn"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            username_password_secret_arn: crate::from_json_optional(
+                map,
+                "UsernamePasswordSecretArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RedshiftServerlessAuthConfiguration> for Value<RedshiftServerlessAuthConfiguration> {
     fn from(value: RedshiftServerlessAuthConfiguration) -> Self {
         Value::Lit(value)
@@ -1867,6 +2478,17 @@ impl crate::ToJson for RedshiftServerlessConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftServerlessConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthConfiguration", "WorkgroupArn"])?;
+        Ok(Self {
+            auth_configuration: crate::from_json_required(map, "AuthConfiguration", path)?,
+            workgroup_arn: crate::from_json_required(map, "WorkgroupArn", path)?,
+        })
+    }
+}
+
 impl From<RedshiftServerlessConfiguration> for Value<RedshiftServerlessConfiguration> {
     fn from(value: RedshiftServerlessConfiguration) -> Self {
         Value::Lit(value)
@@ -1892,6 +2514,16 @@ impl crate::ToJson for S3Location {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "URI", &self.uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["URI"])?;
+        Ok(Self {
+            uri: crate::from_json_required(map, "URI", path)?,
+        })
     }
 }
 
@@ -1954,6 +2586,19 @@ impl crate::ToJson for S3VectorsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3VectorsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["IndexArn", "IndexName", "VectorBucketArn"])?;
+        Ok(Self {
+            index_arn: crate::from_json_optional(map, "IndexArn", path)?,
+            index_name: crate::from_json_optional(map, "IndexName", path)?,
+            vector_bucket_arn: crate::from_json_optional(map, "VectorBucketArn", path)?,
+        })
+    }
+}
+
 impl From<S3VectorsConfiguration> for Value<S3VectorsConfiguration> {
     fn from(value: S3VectorsConfiguration) -> Self {
         Value::Lit(value)
@@ -1998,6 +2643,17 @@ impl crate::ToJson for SqlKnowledgeBaseConfiguration {
         );
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqlKnowledgeBaseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RedshiftConfiguration", "Type"])?;
+        Ok(Self {
+            redshift_configuration: crate::from_json_optional(map, "RedshiftConfiguration", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -2151,6 +2807,56 @@ impl crate::ToJson for StorageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MongoDbAtlasConfiguration",
+                "NeptuneAnalyticsConfiguration",
+                "OpensearchManagedClusterConfiguration",
+                "OpensearchServerlessConfiguration",
+                "PineconeConfiguration",
+                "RdsConfiguration",
+                "S3VectorsConfiguration",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            mongo_db_atlas_configuration: crate::from_json_optional(
+                map,
+                "MongoDbAtlasConfiguration",
+                path,
+            )?,
+            neptune_analytics_configuration: crate::from_json_optional(
+                map,
+                "NeptuneAnalyticsConfiguration",
+                path,
+            )?,
+            opensearch_managed_cluster_configuration: crate::from_json_optional(
+                map,
+                "OpensearchManagedClusterConfiguration",
+                path,
+            )?,
+            opensearch_serverless_configuration: crate::from_json_optional(
+                map,
+                "OpensearchServerlessConfiguration",
+                path,
+            )?,
+            pinecone_configuration: crate::from_json_optional(map, "PineconeConfiguration", path)?,
+            rds_configuration: crate::from_json_optional(map, "RdsConfiguration", path)?,
+            s3_vectors_configuration: crate::from_json_optional(
+                map,
+                "S3VectorsConfiguration",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<StorageConfiguration> for Value<StorageConfiguration> {
     fn from(value: StorageConfiguration) -> Self {
         Value::Lit(value)
@@ -2187,6 +2893,20 @@ impl crate::ToJson for SupplementalDataStorageConfiguration {
             &self.supplemental_data_storage_locations,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupplementalDataStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SupplementalDataStorageLocations"])?;
+        Ok(Self {
+            supplemental_data_storage_locations: crate::from_json_required(
+                map,
+                "SupplementalDataStorageLocations",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2233,6 +2953,25 @@ impl crate::ToJson for SupplementalDataStorageLocation {
             &self.supplemental_data_storage_location_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupplementalDataStorageLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["S3Location", "SupplementalDataStorageLocationType"],
+        )?;
+        Ok(Self {
+            s3_location: crate::from_json_optional(map, "S3Location", path)?,
+            supplemental_data_storage_location_type: crate::from_json_required(
+                map,
+                "SupplementalDataStorageLocationType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2303,6 +3042,34 @@ impl crate::ToJson for VectorKnowledgeBaseConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VectorKnowledgeBaseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EmbeddingModelArn",
+                "EmbeddingModelConfiguration",
+                "SupplementalDataStorageConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            embedding_model_arn: crate::from_json_required(map, "EmbeddingModelArn", path)?,
+            embedding_model_configuration: crate::from_json_optional(
+                map,
+                "EmbeddingModelConfiguration",
+                path,
+            )?,
+            supplemental_data_storage_configuration: crate::from_json_optional(
+                map,
+                "SupplementalDataStorageConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<VectorKnowledgeBaseConfiguration> for Value<VectorKnowledgeBaseConfiguration> {
     fn from(value: VectorKnowledgeBaseConfiguration) -> Self {
         Value::Lit(value)
@@ -2340,6 +3107,20 @@ impl crate::ToJson for VideoConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SegmentationConfiguration"])?;
+        Ok(Self {
+            segmentation_configuration: crate::from_json_required(
+                map,
+                "SegmentationConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<VideoConfiguration> for Value<VideoConfiguration> {
     fn from(value: VideoConfiguration) -> Self {
         Value::Lit(value)
@@ -2367,6 +3148,16 @@ impl crate::ToJson for VideoSegmentationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FixedLengthDuration", &self.fixed_length_duration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoSegmentationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FixedLengthDuration"])?;
+        Ok(Self {
+            fixed_length_duration: crate::from_json_required(map, "FixedLengthDuration", path)?,
+        })
     }
 }
 
@@ -2401,6 +3192,17 @@ impl crate::ToJson for EmbeddingDataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmbeddingDataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FLOAT32", Self::Float32), ("BINARY", Self::Binary)],
+        )
+    }
+}
+
 impl From<EmbeddingDataType> for Value<EmbeddingDataType> {
     fn from(value: EmbeddingDataType) -> Self {
         Value::Lit(value)
@@ -2432,6 +3234,17 @@ impl crate::ToJson for EmbeddingModelType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmbeddingModelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CUSTOM", Self::Custom), ("MANAGED", Self::Managed)],
+        )
+    }
+}
+
 impl From<EmbeddingModelType> for Value<EmbeddingModelType> {
     fn from(value: EmbeddingModelType) -> Self {
         Value::Lit(value)
@@ -2460,6 +3273,17 @@ impl InclusionType {
 impl crate::ToJson for InclusionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InclusionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INCLUDE", Self::Include), ("EXCLUDE", Self::Exclude)],
+        )
     }
 }
 
@@ -2509,6 +3333,25 @@ impl crate::ToJson for KnowledgeBaseStorageType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KnowledgeBaseStorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OPENSEARCH_SERVERLESS", Self::OpensearchServerless),
+                ("PINECONE", Self::Pinecone),
+                ("RDS", Self::Rds),
+                ("MONGO_DB_ATLAS", Self::MongoDbAtlas),
+                ("NEPTUNE_ANALYTICS", Self::NeptuneAnalytics),
+                ("S3_VECTORS", Self::S3Vectors),
+                ("OPENSEARCH_MANAGED_CLUSTER", Self::OpensearchManagedCluster),
+            ],
+        )
+    }
+}
+
 impl From<KnowledgeBaseStorageType> for Value<KnowledgeBaseStorageType> {
     fn from(value: KnowledgeBaseStorageType) -> Self {
         Value::Lit(value)
@@ -2546,6 +3389,22 @@ impl crate::ToJson for KnowledgeBaseType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KnowledgeBaseType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VECTOR", Self::Vector),
+                ("KENDRA", Self::Kendra),
+                ("SQL", Self::Sql),
+                ("MANAGED", Self::Managed),
+            ],
+        )
+    }
+}
+
 impl From<KnowledgeBaseType> for Value<KnowledgeBaseType> {
     fn from(value: KnowledgeBaseType) -> Self {
         Value::Lit(value)
@@ -2571,6 +3430,13 @@ impl QueryEngineType {
 impl crate::ToJson for QueryEngineType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryEngineType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("REDSHIFT", Self::Redshift)])
     }
 }
 
@@ -2608,6 +3474,21 @@ impl crate::ToJson for RedshiftProvisionedAuthType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftProvisionedAuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IAM", Self::Iam),
+                ("USERNAME_PASSWORD", Self::UsernamePassword),
+                ("USERNAME", Self::Username),
+            ],
+        )
+    }
+}
+
 impl From<RedshiftProvisionedAuthType> for Value<RedshiftProvisionedAuthType> {
     fn from(value: RedshiftProvisionedAuthType) -> Self {
         Value::Lit(value)
@@ -2636,6 +3517,20 @@ impl RedshiftQueryEngineStorageType {
 impl crate::ToJson for RedshiftQueryEngineStorageType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftQueryEngineStorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("REDSHIFT", Self::Redshift),
+                ("AWS_DATA_CATALOG", Self::AwsDataCatalog),
+            ],
+        )
     }
 }
 
@@ -2670,6 +3565,20 @@ impl crate::ToJson for RedshiftQueryEngineType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftQueryEngineType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SERVERLESS", Self::Serverless),
+                ("PROVISIONED", Self::Provisioned),
+            ],
+        )
+    }
+}
+
 impl From<RedshiftQueryEngineType> for Value<RedshiftQueryEngineType> {
     fn from(value: RedshiftQueryEngineType) -> Self {
         Value::Lit(value)
@@ -2701,6 +3610,20 @@ impl crate::ToJson for RedshiftServerlessAuthType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftServerlessAuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IAM", Self::Iam),
+                ("USERNAME_PASSWORD", Self::UsernamePassword),
+            ],
+        )
+    }
+}
+
 impl From<RedshiftServerlessAuthType> for Value<RedshiftServerlessAuthType> {
     fn from(value: RedshiftServerlessAuthType) -> Self {
         Value::Lit(value)
@@ -2726,6 +3649,13 @@ impl SupplementalDataStorageLocationType {
 impl crate::ToJson for SupplementalDataStorageLocationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupplementalDataStorageLocationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("S3", Self::S3)])
     }
 }
 

@@ -54,6 +54,17 @@ impl crate::ToJson for KnowledgeBasePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KnowledgeBasePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KnowledgeBaseId", "PolicyDocument"])?;
+        Ok(Self {
+            knowledge_base_id: crate::from_json_required(map, "KnowledgeBaseId", path)?,
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::KnowledgeBasePolicy` (`Fn::GetAtt`).
 impl crate::Handle<KnowledgeBasePolicy> {
     /// `Fn::GetAtt` `RevisionId`. The revision identifier for the policy, used for optimistic

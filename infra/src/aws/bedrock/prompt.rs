@@ -98,6 +98,36 @@ impl crate::ToJson for Prompt {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Prompt {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomerEncryptionKeyArn",
+                "DefaultVariant",
+                "Description",
+                "Name",
+                "Tags",
+                "Variants",
+            ],
+        )?;
+        Ok(Self {
+            customer_encryption_key_arn: crate::from_json_optional(
+                map,
+                "CustomerEncryptionKeyArn",
+                path,
+            )?,
+            default_variant: crate::from_json_optional(map, "DefaultVariant", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            variants: crate::from_json_optional(map, "Variants", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::Prompt` (`Fn::GetAtt`).
 impl crate::Handle<Prompt> {
     /// `Fn::GetAtt` `Arn`. ARN of a prompt resource possibly with a version
@@ -152,6 +182,17 @@ impl crate::ToJson for PromptMetadataEntry {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PromptMetadataEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -260,6 +301,44 @@ impl crate::ToJson for PromptVariant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PromptVariant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalModelRequestFields",
+                "GenAiResource",
+                "InferenceConfiguration",
+                "Metadata",
+                "ModelId",
+                "Name",
+                "TemplateConfiguration",
+                "TemplateType",
+            ],
+        )?;
+        Ok(Self {
+            additional_model_request_fields: crate::from_json_optional(
+                map,
+                "AdditionalModelRequestFields",
+                path,
+            )?,
+            gen_ai_resource: crate::from_json_optional(map, "GenAiResource", path)?,
+            inference_configuration: crate::from_json_optional(
+                map,
+                "InferenceConfiguration",
+                path,
+            )?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            model_id: crate::from_json_optional(map, "ModelId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            template_configuration: crate::from_json_required(map, "TemplateConfiguration", path)?,
+            template_type: crate::from_json_required(map, "TemplateType", path)?,
+        })
+    }
+}
+
 impl From<PromptVariant> for Value<PromptVariant> {
     fn from(value: PromptVariant) -> Self {
         Value::Lit(value)
@@ -288,6 +367,13 @@ impl PromptTemplateType {
 impl crate::ToJson for PromptTemplateType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PromptTemplateType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TEXT", Self::Text), ("CHAT", Self::Chat)])
     }
 }
 

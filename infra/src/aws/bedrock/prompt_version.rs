@@ -66,6 +66,18 @@ impl crate::ToJson for PromptVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PromptVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "PromptArn", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            prompt_arn: crate::from_json_required(map, "PromptArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::PromptVersion` (`Fn::GetAtt`).
 impl crate::Handle<PromptVersion> {
     /// `Fn::GetAtt` `Arn`. ARN of a prompt version resource

@@ -52,3 +52,14 @@ impl crate::ToJson for ResourcePolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyDocument", "ResourceArn"])?;
+        Ok(Self {
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+        })
+    }
+}

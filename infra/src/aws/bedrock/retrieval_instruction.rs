@@ -88,6 +88,34 @@ impl crate::ToJson for RetrievalInstruction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetrievalInstruction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomerEncryptionKeyArn",
+                "Description",
+                "Instruction",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            customer_encryption_key_arn: crate::from_json_optional(
+                map,
+                "CustomerEncryptionKeyArn",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            instruction: crate::from_json_required(map, "Instruction", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::RetrievalInstruction` (`Fn::GetAtt`).
 impl crate::Handle<RetrievalInstruction> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the resource.
@@ -190,6 +218,28 @@ impl crate::ToJson for Instruction {
         crate::put_opt(&mut out, "Persona", &self.persona);
         crate::put_opt(&mut out, "RetrievalGuidance", &self.retrieval_guidance);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Instruction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnswerFormat",
+                "AnswerPolicy",
+                "Persona",
+                "RetrievalGuidance",
+            ],
+        )?;
+        Ok(Self {
+            answer_format: crate::from_json_optional(map, "AnswerFormat", path)?,
+            answer_policy: crate::from_json_optional(map, "AnswerPolicy", path)?,
+            persona: crate::from_json_optional(map, "Persona", path)?,
+            retrieval_guidance: crate::from_json_optional(map, "RetrievalGuidance", path)?,
+        })
     }
 }
 

@@ -75,6 +75,19 @@ impl crate::ToJson for Session {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Session {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EncryptionKeyArn", "SessionMetadata", "Tags"])?;
+        Ok(Self {
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+            session_metadata: crate::from_json_optional(map, "SessionMetadata", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Bedrock::Session` (`Fn::GetAtt`).
 impl crate::Handle<Session> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp for when the session was created.

@@ -87,6 +87,30 @@ impl crate::ToJson for ApiKeyCredentialProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiKeyCredentialProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiKey",
+                "ApiKeySecretConfig",
+                "ApiKeySecretSource",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            api_key: crate::from_json_optional(map, "ApiKey", path)?,
+            api_key_secret_config: crate::from_json_optional(map, "ApiKeySecretConfig", path)?,
+            api_key_secret_source: crate::from_json_optional(map, "ApiKeySecretSource", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::ApiKeyCredentialProvider` (`Fn::GetAtt`).
 impl crate::Handle<ApiKeyCredentialProvider> {
     /// `Fn::GetAtt` `ApiKeySecretArn`. Contains information about the API key secret in AWS
@@ -147,6 +171,17 @@ impl crate::ToJson for SecretReference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JsonKey", "SecretId"])?;
+        Ok(Self {
+            json_key: crate::from_json_required(map, "JsonKey", path)?,
+            secret_id: crate::from_json_required(map, "SecretId", path)?,
+        })
+    }
+}
+
 impl From<SecretReference> for Value<SecretReference> {
     fn from(value: SecretReference) -> Self {
         Value::Lit(value)
@@ -176,6 +211,17 @@ impl ApiKeySecretSource {
 impl crate::ToJson for ApiKeySecretSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiKeySecretSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("EXTERNAL", Self::External)],
+        )
     }
 }
 

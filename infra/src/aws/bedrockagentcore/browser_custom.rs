@@ -133,6 +133,38 @@ impl crate::ToJson for BrowserCustom {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrowserCustom {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BrowserSigning",
+                "Certificates",
+                "Description",
+                "EnterprisePolicies",
+                "ExecutionRoleArn",
+                "Name",
+                "NetworkConfiguration",
+                "RecordingConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            browser_signing: crate::from_json_optional(map, "BrowserSigning", path)?,
+            certificates: crate::from_json_optional(map, "Certificates", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enterprise_policies: crate::from_json_optional(map, "EnterprisePolicies", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            network_configuration: crate::from_json_required(map, "NetworkConfiguration", path)?,
+            recording_config: crate::from_json_optional(map, "RecordingConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::BrowserCustom` (`Fn::GetAtt`).
 impl crate::Handle<BrowserCustom> {
     /// `Fn::GetAtt` `BrowserArn`. The ARN of a Browser resource.
@@ -198,6 +230,17 @@ impl crate::ToJson for BrowserEnterprisePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrowserEnterprisePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Location", "Type"])?;
+        Ok(Self {
+            location: crate::from_json_required(map, "Location", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<BrowserEnterprisePolicy> for Value<BrowserEnterprisePolicy> {
     fn from(value: BrowserEnterprisePolicy) -> Self {
         Value::Lit(value)
@@ -238,6 +281,17 @@ impl crate::ToJson for BrowserNetworkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrowserNetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NetworkMode", "VpcConfig"])?;
+        Ok(Self {
+            network_mode: crate::from_json_required(map, "NetworkMode", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<BrowserNetworkConfiguration> for Value<BrowserNetworkConfiguration> {
     fn from(value: BrowserNetworkConfiguration) -> Self {
         Value::Lit(value)
@@ -272,6 +326,16 @@ impl crate::ToJson for BrowserSigning {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrowserSigning {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<BrowserSigning> for Value<BrowserSigning> {
     fn from(value: BrowserSigning) -> Self {
         Value::Lit(value)
@@ -302,6 +366,16 @@ impl crate::ToJson for Certificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Certificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateLocation"])?;
+        Ok(Self {
+            certificate_location: crate::from_json_required(map, "CertificateLocation", path)?,
+        })
+    }
+}
+
 impl From<Certificate> for Value<Certificate> {
     fn from(value: Certificate) -> Self {
         Value::Lit(value)
@@ -329,6 +403,16 @@ impl crate::ToJson for CertificateLocation {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SecretArn", &self.secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretArn"])?;
+        Ok(Self {
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
     }
 }
 
@@ -378,6 +462,17 @@ impl crate::ToJson for RecordingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "S3Location"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            s3_location: crate::from_json_optional(map, "S3Location", path)?,
+        })
+    }
+}
+
 impl From<RecordingConfig> for Value<RecordingConfig> {
     fn from(value: RecordingConfig) -> Self {
         Value::Lit(value)
@@ -409,6 +504,17 @@ impl crate::ToJson for S3Location {
         crate::put(&mut out, "Bucket", &self.bucket);
         crate::put(&mut out, "Prefix", &self.prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Prefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            prefix: crate::from_json_required(map, "Prefix", path)?,
+        })
     }
 }
 
@@ -449,6 +555,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            security_groups: crate::from_json_required(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -480,6 +597,20 @@ impl crate::ToJson for BrowserEnterprisePolicyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrowserEnterprisePolicyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MANAGED", Self::Managed),
+                ("RECOMMENDED", Self::Recommended),
+            ],
+        )
+    }
+}
+
 impl From<BrowserEnterprisePolicyType> for Value<BrowserEnterprisePolicyType> {
     fn from(value: BrowserEnterprisePolicyType) -> Self {
         Value::Lit(value)
@@ -508,6 +639,13 @@ impl BrowserNetworkMode {
 impl crate::ToJson for BrowserNetworkMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrowserNetworkMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PUBLIC", Self::Public), ("VPC", Self::Vpc)])
     }
 }
 

@@ -90,6 +90,34 @@ impl crate::ToJson for CapacityProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputeConfiguration",
+                "Description",
+                "Name",
+                "PermissionsConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            compute_configuration: crate::from_json_required(map, "ComputeConfiguration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permissions_configuration: crate::from_json_required(
+                map,
+                "PermissionsConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::CapacityProvider` (`Fn::GetAtt`).
 impl crate::Handle<CapacityProvider> {
     /// `Fn::GetAtt` `Arn`. The ARN of the capacity provider.
@@ -174,6 +202,29 @@ impl crate::ToJson for CapacityReservationSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CapacityReservationPreference", "CapacityReservationTarget"],
+        )?;
+        Ok(Self {
+            capacity_reservation_preference: crate::from_json_optional(
+                map,
+                "CapacityReservationPreference",
+                path,
+            )?,
+            capacity_reservation_target: crate::from_json_optional(
+                map,
+                "CapacityReservationTarget",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CapacityReservationSpecification> for Value<CapacityReservationSpecification> {
     fn from(value: CapacityReservationSpecification) -> Self {
         Value::Lit(value)
@@ -232,6 +283,28 @@ impl crate::ToJson for CapacityReservationTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityReservationId",
+                "CapacityReservationResourceGroupArn",
+            ],
+        )?;
+        Ok(Self {
+            capacity_reservation_id: crate::from_json_optional(map, "CapacityReservationId", path)?,
+            capacity_reservation_resource_group_arn: crate::from_json_optional(
+                map,
+                "CapacityReservationResourceGroupArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CapacityReservationTarget> for Value<CapacityReservationTarget> {
     fn from(value: CapacityReservationTarget) -> Self {
         Value::Lit(value)
@@ -260,6 +333,16 @@ impl crate::ToJson for ComputeConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Ec2Configuration", &self.ec2_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ec2Configuration"])?;
+        Ok(Self {
+            ec2_configuration: crate::from_json_required(map, "Ec2Configuration", path)?,
+        })
     }
 }
 
@@ -360,6 +443,36 @@ impl crate::ToJson for EbsVolumeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Encrypted",
+                "Iops",
+                "KmsKeyId",
+                "Name",
+                "SizeGiB",
+                "SnapshotId",
+                "Throughput",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            size_gi_b: crate::from_json_required(map, "SizeGiB", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<EbsVolumeConfiguration> for Value<EbsVolumeConfiguration> {
     fn from(value: EbsVolumeConfiguration) -> Self {
         Value::Lit(value)
@@ -443,6 +556,34 @@ impl crate::ToJson for Ec2Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ec2Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LaunchTemplateSource",
+                "LifecycleConfiguration",
+                "RootVolume",
+                "Volumes",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            launch_template_source: crate::from_json_required(map, "LaunchTemplateSource", path)?,
+            lifecycle_configuration: crate::from_json_optional(
+                map,
+                "LifecycleConfiguration",
+                path,
+            )?,
+            root_volume: crate::from_json_optional(map, "RootVolume", path)?,
+            volumes: crate::from_json_optional(map, "Volumes", path)?,
+            vpc_configuration: crate::from_json_required(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 impl From<Ec2Configuration> for Value<Ec2Configuration> {
     fn from(value: Ec2Configuration) -> Self {
         Value::Lit(value)
@@ -496,6 +637,18 @@ impl crate::ToJson for EphemeralBlockDeviceMapping {
         crate::put_opt(&mut out, "Ebs", &self.ebs);
         crate::put_opt(&mut out, "VirtualName", &self.virtual_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EphemeralBlockDeviceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeviceName", "Ebs", "VirtualName"])?;
+        Ok(Self {
+            device_name: crate::from_json_optional(map, "DeviceName", path)?,
+            ebs: crate::from_json_optional(map, "Ebs", path)?,
+            virtual_name: crate::from_json_optional(map, "VirtualName", path)?,
+        })
     }
 }
 
@@ -623,6 +776,42 @@ impl crate::ToJson for EphemeralEbsVolumeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EphemeralEbsVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EbsCardIndex",
+                "Encrypted",
+                "Iops",
+                "KmsKeyId",
+                "SnapshotId",
+                "Throughput",
+                "VolumeInitializationRate",
+                "VolumeSize",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            ebs_card_index: crate::from_json_optional(map, "EbsCardIndex", path)?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_initialization_rate: crate::from_json_optional(
+                map,
+                "VolumeInitializationRate",
+                path,
+            )?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<EphemeralEbsVolumeConfiguration> for Value<EphemeralEbsVolumeConfiguration> {
     fn from(value: EphemeralEbsVolumeConfiguration) -> Self {
         Value::Lit(value)
@@ -672,6 +861,17 @@ impl crate::ToJson for InstanceLifecycleConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceLifecycleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdleInstanceTimeout", "MaxLifetime"])?;
+        Ok(Self {
+            idle_instance_timeout: crate::from_json_optional(map, "IdleInstanceTimeout", path)?,
+            max_lifetime: crate::from_json_optional(map, "MaxLifetime", path)?,
+        })
+    }
+}
+
 impl From<InstanceLifecycleConfiguration> for Value<InstanceLifecycleConfiguration> {
     fn from(value: InstanceLifecycleConfiguration) -> Self {
         Value::Lit(value)
@@ -703,6 +903,16 @@ impl crate::ToJson for InstanceRequirements {
             &self.allowed_instance_types,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceRequirements {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedInstanceTypes"])?;
+        Ok(Self {
+            allowed_instance_types: crate::from_json_required(map, "AllowedInstanceTypes", path)?,
+        })
     }
 }
 
@@ -839,6 +1049,42 @@ impl crate::ToJson for LaunchParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityReservationSpecification",
+                "EphemeralVolumes",
+                "InstanceProfileArn",
+                "InstanceRequirements",
+                "LicenseSpecifications",
+                "Monitoring",
+                "OperatingSystem",
+                "PropagatedTags",
+                "SshKeyName",
+            ],
+        )?;
+        Ok(Self {
+            capacity_reservation_specification: crate::from_json_optional(
+                map,
+                "CapacityReservationSpecification",
+                path,
+            )?,
+            ephemeral_volumes: crate::from_json_optional(map, "EphemeralVolumes", path)?,
+            instance_profile_arn: crate::from_json_optional(map, "InstanceProfileArn", path)?,
+            instance_requirements: crate::from_json_required(map, "InstanceRequirements", path)?,
+            license_specifications: crate::from_json_optional(map, "LicenseSpecifications", path)?,
+            monitoring: crate::from_json_optional(map, "Monitoring", path)?,
+            operating_system: crate::from_json_required(map, "OperatingSystem", path)?,
+            propagated_tags: crate::from_json_optional(map, "PropagatedTags", path)?,
+            ssh_key_name: crate::from_json_optional(map, "SshKeyName", path)?,
+        })
+    }
+}
+
 impl From<LaunchParameters> for Value<LaunchParameters> {
     fn from(value: LaunchParameters) -> Self {
         Value::Lit(value)
@@ -866,6 +1112,16 @@ impl crate::ToJson for LaunchTemplateSource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LaunchParameters", &self.launch_parameters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LaunchParameters"])?;
+        Ok(Self {
+            launch_parameters: crate::from_json_required(map, "LaunchParameters", path)?,
+        })
     }
 }
 
@@ -903,6 +1159,20 @@ impl crate::ToJson for LicenseSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LicenseConfigurationArn"])?;
+        Ok(Self {
+            license_configuration_arn: crate::from_json_required(
+                map,
+                "LicenseConfigurationArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LicenseSpecification> for Value<LicenseSpecification> {
     fn from(value: LicenseSpecification) -> Self {
         Value::Lit(value)
@@ -935,6 +1205,20 @@ impl crate::ToJson for PermissionsConfiguration {
             &self.capacity_provider_operator_role_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PermissionsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CapacityProviderOperatorRoleArn"])?;
+        Ok(Self {
+            capacity_provider_operator_role_arn: crate::from_json_required(
+                map,
+                "CapacityProviderOperatorRoleArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1037,6 +1321,32 @@ impl crate::ToJson for RootVolumeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RootVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Encrypted",
+                "FreeSpaceGiB",
+                "Iops",
+                "KmsKeyId",
+                "Throughput",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            free_space_gi_b: crate::from_json_optional(map, "FreeSpaceGiB", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<RootVolumeConfiguration> for Value<RootVolumeConfiguration> {
     fn from(value: RootVolumeConfiguration) -> Self {
         Value::Lit(value)
@@ -1064,6 +1374,16 @@ impl crate::ToJson for VolumeConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EbsConfiguration", &self.ebs_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EbsConfiguration"])?;
+        Ok(Self {
+            ebs_configuration: crate::from_json_required(map, "EbsConfiguration", path)?,
+        })
     }
 }
 
@@ -1105,6 +1425,17 @@ impl crate::ToJson for VpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            security_groups: crate::from_json_required(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfiguration> for Value<VpcConfiguration> {
     fn from(value: VpcConfiguration) -> Self {
         Value::Lit(value)
@@ -1136,6 +1467,21 @@ impl CapacityReservationPreference {
 impl crate::ToJson for CapacityReservationPreference {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("capacity-reservations-only", Self::CapacityReservationsOnly),
+                ("open", Self::Open),
+                ("none", Self::None),
+            ],
+        )
     }
 }
 
@@ -1185,6 +1531,25 @@ impl crate::ToJson for EbsVolumeConfigurationVolumeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsVolumeConfigurationVolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("standard", Self::Standard),
+                ("io1", Self::Io1),
+                ("io2", Self::Io2),
+                ("gp2", Self::Gp2),
+                ("sc1", Self::Sc1),
+                ("st1", Self::St1),
+                ("gp3", Self::Gp3),
+            ],
+        )
+    }
+}
+
 impl From<EbsVolumeConfigurationVolumeType> for Value<EbsVolumeConfigurationVolumeType> {
     fn from(value: EbsVolumeConfigurationVolumeType) -> Self {
         Value::Lit(value)
@@ -1216,6 +1581,17 @@ impl crate::ToJson for Monitoring {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Monitoring {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BASIC", Self::Basic), ("DETAILED", Self::Detailed)],
+        )
+    }
+}
+
 impl From<Monitoring> for Value<Monitoring> {
     fn from(value: Monitoring) -> Self {
         Value::Lit(value)
@@ -1244,6 +1620,20 @@ impl OperatingSystem {
 impl crate::ToJson for OperatingSystem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OperatingSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LINUX_X86_64", Self::LinuxX8664),
+                ("LINUX_ARM64", Self::LinuxArm64),
+            ],
+        )
     }
 }
 
@@ -1293,6 +1683,25 @@ impl crate::ToJson for RootVolumeConfigurationVolumeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RootVolumeConfigurationVolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("standard", Self::Standard),
+                ("io1", Self::Io1),
+                ("io2", Self::Io2),
+                ("gp2", Self::Gp2),
+                ("sc1", Self::Sc1),
+                ("st1", Self::St1),
+                ("gp3", Self::Gp3),
+            ],
+        )
+    }
+}
+
 impl From<RootVolumeConfigurationVolumeType> for Value<RootVolumeConfigurationVolumeType> {
     fn from(value: RootVolumeConfigurationVolumeType) -> Self {
         Value::Lit(value)
@@ -1336,6 +1745,25 @@ impl VolumeType {
 impl crate::ToJson for VolumeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("standard", Self::Standard),
+                ("io1", Self::Io1),
+                ("io2", Self::Io2),
+                ("gp2", Self::Gp2),
+                ("sc1", Self::Sc1),
+                ("st1", Self::St1),
+                ("gp3", Self::Gp3),
+            ],
+        )
     }
 }
 

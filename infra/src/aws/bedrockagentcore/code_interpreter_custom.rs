@@ -99,6 +99,32 @@ impl crate::ToJson for CodeInterpreterCustom {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeInterpreterCustom {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Certificates",
+                "Description",
+                "ExecutionRoleArn",
+                "Name",
+                "NetworkConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            certificates: crate::from_json_optional(map, "Certificates", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            network_configuration: crate::from_json_required(map, "NetworkConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::CodeInterpreterCustom` (`Fn::GetAtt`).
 impl crate::Handle<CodeInterpreterCustom> {
     /// `Fn::GetAtt` `CodeInterpreterArn`. The ARN of a CodeInterpreter resource.
@@ -157,6 +183,16 @@ impl crate::ToJson for Certificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Certificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateLocation"])?;
+        Ok(Self {
+            certificate_location: crate::from_json_required(map, "CertificateLocation", path)?,
+        })
+    }
+}
+
 impl From<Certificate> for Value<Certificate> {
     fn from(value: Certificate) -> Self {
         Value::Lit(value)
@@ -184,6 +220,16 @@ impl crate::ToJson for CertificateLocation {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SecretArn", &self.secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretArn"])?;
+        Ok(Self {
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
     }
 }
 
@@ -227,6 +273,17 @@ impl crate::ToJson for CodeInterpreterNetworkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeInterpreterNetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NetworkMode", "VpcConfig"])?;
+        Ok(Self {
+            network_mode: crate::from_json_required(map, "NetworkMode", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<CodeInterpreterNetworkConfiguration> for Value<CodeInterpreterNetworkConfiguration> {
     fn from(value: CodeInterpreterNetworkConfiguration) -> Self {
         Value::Lit(value)
@@ -264,6 +321,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            security_groups: crate::from_json_required(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -295,6 +363,21 @@ impl CodeInterpreterNetworkMode {
 impl crate::ToJson for CodeInterpreterNetworkMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeInterpreterNetworkMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PUBLIC", Self::Public),
+                ("SANDBOX", Self::Sandbox),
+                ("VPC", Self::Vpc),
+            ],
+        )
     }
 }
 

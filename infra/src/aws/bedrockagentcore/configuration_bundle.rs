@@ -113,6 +113,36 @@ impl crate::ToJson for ConfigurationBundle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationBundle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BranchName",
+                "BundleName",
+                "CommitMessage",
+                "Components",
+                "CreatedBy",
+                "Description",
+                "KmsKeyArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            branch_name: crate::from_json_optional(map, "BranchName", path)?,
+            bundle_name: crate::from_json_required(map, "BundleName", path)?,
+            commit_message: crate::from_json_optional(map, "CommitMessage", path)?,
+            components: crate::from_json_required(map, "Components", path)?,
+            created_by: crate::from_json_optional(map, "CreatedBy", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::ConfigurationBundle` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationBundle> {
     /// `Fn::GetAtt` `BundleArn`. The Amazon Resource Name (ARN) of the configuration bundle.
@@ -171,6 +201,16 @@ impl crate::ToJson for ComponentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Configuration"])?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+        })
+    }
+}
+
 impl From<ComponentConfiguration> for Value<ComponentConfiguration> {
     fn from(value: ComponentConfiguration) -> Self {
         Value::Lit(value)
@@ -209,6 +249,17 @@ impl crate::ToJson for VersionCreatedBySource {
         crate::put_opt(&mut out, "Arn", &self.arn);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VersionCreatedBySource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "Name"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 

@@ -82,6 +82,32 @@ impl crate::ToJson for ConsentPortal {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConsentPortal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "ExecutionRoleArn",
+                "IdpConfig",
+                "Name",
+                "Sources",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            idp_config: crate::from_json_required(map, "IdpConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sources: crate::from_json_required(map, "Sources", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::ConsentPortal` (`Fn::GetAtt`).
 impl crate::Handle<ConsentPortal> {
     /// `Fn::GetAtt` `ConsentPortalArn`. The Amazon Resource Name (ARN) of the resource.
@@ -143,6 +169,17 @@ impl crate::ToJson for ConsentPortalSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConsentPortalSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Identifier", "Type"])?;
+        Ok(Self {
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ConsentPortalSource> for Value<ConsentPortalSource> {
     fn from(value: ConsentPortalSource) -> Self {
         Value::Lit(value)
@@ -195,6 +232,19 @@ impl crate::ToJson for IdpConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdpConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Audience", "CredentialProviderArn", "Scopes"])?;
+        Ok(Self {
+            audience: crate::from_json_optional(map, "Audience", path)?,
+            credential_provider_arn: crate::from_json_required(map, "CredentialProviderArn", path)?,
+            scopes: crate::from_json_required(map, "Scopes", path)?,
+        })
+    }
+}
+
 impl From<IdpConfig> for Value<IdpConfig> {
     fn from(value: IdpConfig) -> Self {
         Value::Lit(value)
@@ -220,6 +270,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("agentcore-gateway", Self::AgentcoreGateway)])
     }
 }
 

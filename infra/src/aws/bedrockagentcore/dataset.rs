@@ -96,6 +96,32 @@ impl crate::ToJson for Dataset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dataset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatasetName",
+                "Description",
+                "KmsKeyArn",
+                "SchemaType",
+                "Source",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            dataset_name: crate::from_json_required(map, "DatasetName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            schema_type: crate::from_json_required(map, "SchemaType", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::Dataset` (`Fn::GetAtt`).
 impl crate::Handle<Dataset> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the dataset was created.
@@ -170,6 +196,17 @@ impl crate::ToJson for DataSourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InlineExamples", "S3Source"])?;
+        Ok(Self {
+            inline_examples: crate::from_json_optional(map, "InlineExamples", path)?,
+            s3_source: crate::from_json_optional(map, "S3Source", path)?,
+        })
+    }
+}
+
 impl From<DataSourceType> for Value<DataSourceType> {
     fn from(value: DataSourceType) -> Self {
         Value::Lit(value)
@@ -201,6 +238,16 @@ impl crate::ToJson for InlineExamplesSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InlineExamplesSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Examples"])?;
+        Ok(Self {
+            examples: crate::from_json_required(map, "Examples", path)?,
+        })
+    }
+}
+
 impl From<InlineExamplesSource> for Value<InlineExamplesSource> {
     fn from(value: InlineExamplesSource) -> Self {
         Value::Lit(value)
@@ -228,6 +275,16 @@ impl crate::ToJson for S3Source {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -265,6 +322,31 @@ impl SchemaType {
 impl crate::ToJson for SchemaType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "AGENTCORE_EVALUATION_PREDEFINED_V1",
+                    Self::AgentcoreEvaluationPredefinedV1,
+                ),
+                (
+                    "AGENTCORE_EVALUATION_SIMULATED_V1",
+                    Self::AgentcoreEvaluationSimulatedV1,
+                ),
+                (
+                    "GENERIC_EVALUATION_PREDEFINED_V1",
+                    Self::GenericEvaluationPredefinedV1,
+                ),
+                ("THIRD_PARTY_EVALUATION_V1", Self::ThirdPartyEvaluationV1),
+            ],
+        )
     }
 }
 

@@ -96,6 +96,32 @@ impl crate::ToJson for Evaluator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Evaluator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EvaluatorConfig",
+                "EvaluatorName",
+                "KmsKeyArn",
+                "Level",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            evaluator_config: crate::from_json_required(map, "EvaluatorConfig", path)?,
+            evaluator_name: crate::from_json_required(map, "EvaluatorName", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            level: crate::from_json_required(map, "Level", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::Evaluator` (`Fn::GetAtt`).
 impl crate::Handle<Evaluator> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the evaluator was created.
@@ -187,6 +213,26 @@ impl crate::ToJson for BedrockEvaluatorModelConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockEvaluatorModelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AdditionalModelRequestFields", "InferenceConfig", "ModelId"],
+        )?;
+        Ok(Self {
+            additional_model_request_fields: crate::from_json_optional(
+                map,
+                "AdditionalModelRequestFields",
+                path,
+            )?,
+            inference_config: crate::from_json_optional(map, "InferenceConfig", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+        })
+    }
+}
+
 impl From<BedrockEvaluatorModelConfig> for Value<BedrockEvaluatorModelConfig> {
     fn from(value: BedrockEvaluatorModelConfig) -> Self {
         Value::Lit(value)
@@ -222,6 +268,17 @@ impl crate::ToJson for CategoricalScaleDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoricalScaleDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Definition", "Label"])?;
+        Ok(Self {
+            definition: crate::from_json_required(map, "Definition", path)?,
+            label: crate::from_json_required(map, "Label", path)?,
+        })
+    }
+}
+
 impl From<CategoricalScaleDefinition> for Value<CategoricalScaleDefinition> {
     fn from(value: CategoricalScaleDefinition) -> Self {
         Value::Lit(value)
@@ -249,6 +306,16 @@ impl crate::ToJson for CodeBasedEvaluatorConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LambdaConfig", &self.lambda_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeBasedEvaluatorConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaConfig"])?;
+        Ok(Self {
+            lambda_config: crate::from_json_required(map, "LambdaConfig", path)?,
+        })
     }
 }
 
@@ -290,6 +357,17 @@ impl crate::ToJson for DerivedEvaluatorConfig {
         crate::put(&mut out, "BaseEvaluatorId", &self.base_evaluator_id);
         crate::put(&mut out, "ModelConfig", &self.model_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DerivedEvaluatorConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BaseEvaluatorId", "ModelConfig"])?;
+        Ok(Self {
+            base_evaluator_id: crate::from_json_required(map, "BaseEvaluatorId", path)?,
+            model_config: crate::from_json_required(map, "ModelConfig", path)?,
+        })
     }
 }
 
@@ -345,6 +423,17 @@ impl crate::ToJson for DimensionRatingScale {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DimensionRatingScale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Categorical", "Numerical"])?;
+        Ok(Self {
+            categorical: crate::from_json_optional(map, "Categorical", path)?,
+            numerical: crate::from_json_optional(map, "Numerical", path)?,
+        })
+    }
+}
+
 impl From<DimensionRatingScale> for Value<DimensionRatingScale> {
     fn from(value: DimensionRatingScale) -> Self {
         Value::Lit(value)
@@ -395,6 +484,26 @@ impl crate::ToJson for EvaluationDimension {
             &self.dimension_rating_scale,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DimensionInstruction",
+                "DimensionName",
+                "DimensionRatingScale",
+            ],
+        )?;
+        Ok(Self {
+            dimension_instruction: crate::from_json_required(map, "DimensionInstruction", path)?,
+            dimension_name: crate::from_json_required(map, "DimensionName", path)?,
+            dimension_rating_scale: crate::from_json_required(map, "DimensionRatingScale", path)?,
+        })
     }
 }
 
@@ -453,6 +562,18 @@ impl crate::ToJson for EvaluatorConfig {
         crate::put_opt(&mut out, "Derived", &self.derived);
         crate::put_opt(&mut out, "LlmAsAJudge", &self.llm_as_a_judge);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluatorConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CodeBased", "Derived", "LlmAsAJudge"])?;
+        Ok(Self {
+            code_based: crate::from_json_optional(map, "CodeBased", path)?,
+            derived: crate::from_json_optional(map, "Derived", path)?,
+            llm_as_a_judge: crate::from_json_optional(map, "LlmAsAJudge", path)?,
+        })
     }
 }
 
@@ -515,6 +636,32 @@ impl crate::ToJson for EvaluatorModelConfig {
             &self.responses_evaluator_model_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluatorModelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BedrockEvaluatorModelConfig",
+                "ResponsesEvaluatorModelConfig",
+            ],
+        )?;
+        Ok(Self {
+            bedrock_evaluator_model_config: crate::from_json_optional(
+                map,
+                "BedrockEvaluatorModelConfig",
+                path,
+            )?,
+            responses_evaluator_model_config: crate::from_json_optional(
+                map,
+                "ResponsesEvaluatorModelConfig",
+                path,
+            )?,
+        })
     }
 }
 
@@ -584,6 +731,23 @@ impl crate::ToJson for InferenceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxTokens", "StopSequences", "Temperature", "TopP"],
+        )?;
+        Ok(Self {
+            max_tokens: crate::from_json_optional(map, "MaxTokens", path)?,
+            stop_sequences: crate::from_json_optional(map, "StopSequences", path)?,
+            temperature: crate::from_json_optional(map, "Temperature", path)?,
+            top_p: crate::from_json_optional(map, "TopP", path)?,
+        })
+    }
+}
+
 impl From<InferenceConfiguration> for Value<InferenceConfiguration> {
     fn from(value: InferenceConfiguration) -> Self {
         Value::Lit(value)
@@ -625,6 +789,21 @@ impl crate::ToJson for LambdaEvaluatorConfig {
             &self.lambda_timeout_in_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaEvaluatorConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn", "LambdaTimeoutInSeconds"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_required(map, "LambdaArn", path)?,
+            lambda_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "LambdaTimeoutInSeconds",
+                path,
+            )?,
+        })
     }
 }
 
@@ -673,6 +852,19 @@ impl crate::ToJson for LlmAsAJudgeEvaluatorConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LlmAsAJudgeEvaluatorConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Instructions", "ModelConfig", "RatingScale"])?;
+        Ok(Self {
+            instructions: crate::from_json_required(map, "Instructions", path)?,
+            model_config: crate::from_json_required(map, "ModelConfig", path)?,
+            rating_scale: crate::from_json_required(map, "RatingScale", path)?,
+        })
+    }
+}
+
 impl From<LlmAsAJudgeEvaluatorConfig> for Value<LlmAsAJudgeEvaluatorConfig> {
     fn from(value: LlmAsAJudgeEvaluatorConfig) -> Self {
         Value::Lit(value)
@@ -713,6 +905,18 @@ impl crate::ToJson for NumericalScaleDefinition {
         crate::put(&mut out, "Label", &self.label);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericalScaleDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Definition", "Label", "Value"])?;
+        Ok(Self {
+            definition: crate::from_json_required(map, "Definition", path)?,
+            label: crate::from_json_required(map, "Label", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -787,6 +991,30 @@ impl crate::ToJson for OpenResponsesEvaluatorModelConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenResponsesEvaluatorModelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxOutputTokens",
+                "ModelId",
+                "Reasoning",
+                "Temperature",
+                "TopP",
+            ],
+        )?;
+        Ok(Self {
+            max_output_tokens: crate::from_json_optional(map, "MaxOutputTokens", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+            reasoning: crate::from_json_optional(map, "Reasoning", path)?,
+            temperature: crate::from_json_optional(map, "Temperature", path)?,
+            top_p: crate::from_json_optional(map, "TopP", path)?,
+        })
+    }
+}
+
 impl From<OpenResponsesEvaluatorModelConfig> for Value<OpenResponsesEvaluatorModelConfig> {
     fn from(value: OpenResponsesEvaluatorModelConfig) -> Self {
         Value::Lit(value)
@@ -853,6 +1081,22 @@ impl crate::ToJson for RatingScale {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RatingScale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Categorical", "MultiDimensional", "Numerical"],
+        )?;
+        Ok(Self {
+            categorical: crate::from_json_optional(map, "Categorical", path)?,
+            multi_dimensional: crate::from_json_optional(map, "MultiDimensional", path)?,
+            numerical: crate::from_json_optional(map, "Numerical", path)?,
+        })
+    }
+}
+
 impl From<RatingScale> for Value<RatingScale> {
     fn from(value: RatingScale) -> Self {
         Value::Lit(value)
@@ -887,6 +1131,16 @@ impl crate::ToJson for ReasoningConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReasoningConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Effort"])?;
+        Ok(Self {
+            effort: crate::from_json_optional(map, "Effort", path)?,
+        })
+    }
+}
+
 impl From<ReasoningConfiguration> for Value<ReasoningConfiguration> {
     fn from(value: ReasoningConfiguration) -> Self {
         Value::Lit(value)
@@ -918,6 +1172,21 @@ impl EvaluatorLevel {
 impl crate::ToJson for EvaluatorLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluatorLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TOOL_CALL", Self::ToolCall),
+                ("TRACE", Self::Trace),
+                ("SESSION", Self::Session),
+            ],
+        )
     }
 }
 

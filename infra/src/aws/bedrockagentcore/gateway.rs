@@ -179,6 +179,58 @@ impl crate::ToJson for Gateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Gateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizerConfiguration",
+                "AuthorizerType",
+                "Description",
+                "ExceptionLevel",
+                "InterceptorConfigurations",
+                "KmsKeyArn",
+                "Name",
+                "PolicyEngineConfiguration",
+                "ProtocolConfiguration",
+                "ProtocolType",
+                "RoleArn",
+                "Tags",
+                "WafConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            authorizer_configuration: crate::from_json_optional(
+                map,
+                "AuthorizerConfiguration",
+                path,
+            )?,
+            authorizer_type: crate::from_json_required(map, "AuthorizerType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            exception_level: crate::from_json_optional(map, "ExceptionLevel", path)?,
+            interceptor_configurations: crate::from_json_optional(
+                map,
+                "InterceptorConfigurations",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy_engine_configuration: crate::from_json_optional(
+                map,
+                "PolicyEngineConfiguration",
+                path,
+            )?,
+            protocol_configuration: crate::from_json_optional(map, "ProtocolConfiguration", path)?,
+            protocol_type: crate::from_json_optional(map, "ProtocolType", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            waf_configuration: crate::from_json_optional(map, "WafConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::Gateway` (`Fn::GetAtt`).
 impl crate::Handle<Gateway> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -271,6 +323,22 @@ impl crate::ToJson for GatewayInterceptorConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayInterceptorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InputConfiguration", "InterceptionPoints", "Interceptor"],
+        )?;
+        Ok(Self {
+            input_configuration: crate::from_json_optional(map, "InputConfiguration", path)?,
+            interception_points: crate::from_json_required(map, "InterceptionPoints", path)?,
+            interceptor: crate::from_json_required(map, "Interceptor", path)?,
+        })
+    }
+}
+
 impl From<GatewayInterceptorConfiguration> for Value<GatewayInterceptorConfiguration> {
     fn from(value: GatewayInterceptorConfiguration) -> Self {
         Value::Lit(value)
@@ -305,6 +373,17 @@ impl crate::ToJson for GatewayPolicyEngineConfiguration {
         crate::put(&mut out, "Arn", &self.arn);
         crate::put(&mut out, "Mode", &self.mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayPolicyEngineConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "Mode"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
     }
 }
 
@@ -348,6 +427,17 @@ impl crate::ToJson for InterceptorInputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InterceptorInputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PassRequestHeaders", "PayloadFilter"])?;
+        Ok(Self {
+            pass_request_headers: crate::from_json_required(map, "PassRequestHeaders", path)?,
+            payload_filter: crate::from_json_optional(map, "PayloadFilter", path)?,
+        })
+    }
+}
+
 impl From<InterceptorInputConfiguration> for Value<InterceptorInputConfiguration> {
     fn from(value: InterceptorInputConfiguration) -> Self {
         Value::Lit(value)
@@ -375,6 +465,16 @@ impl crate::ToJson for InterceptorPayloadFilter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Exclude", &self.exclude);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InterceptorPayloadFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exclude"])?;
+        Ok(Self {
+            exclude: crate::from_json_required(map, "Exclude", path)?,
+        })
     }
 }
 
@@ -409,6 +509,16 @@ impl crate::ToJson for WafConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FailureMode", &self.failure_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WafConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FailureMode"])?;
+        Ok(Self {
+            failure_mode: crate::from_json_optional(map, "FailureMode", path)?,
+        })
     }
 }
 
@@ -449,6 +559,22 @@ impl crate::ToJson for AuthorizerType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CUSTOM_JWT", Self::CustomJwt),
+                ("AWS_IAM", Self::AwsIam),
+                ("NONE", Self::None),
+                ("AUTHENTICATE_ONLY", Self::AuthenticateOnly),
+            ],
+        )
+    }
+}
+
 impl From<AuthorizerType> for Value<AuthorizerType> {
     fn from(value: AuthorizerType) -> Self {
         Value::Lit(value)
@@ -474,6 +600,13 @@ impl ExceptionLevel {
 impl crate::ToJson for ExceptionLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExceptionLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DEBUG", Self::Debug)])
     }
 }
 
@@ -508,6 +641,17 @@ impl crate::ToJson for GatewayInterceptionPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayInterceptionPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("REQUEST", Self::Request), ("RESPONSE", Self::Response)],
+        )
+    }
+}
+
 impl From<GatewayInterceptionPoint> for Value<GatewayInterceptionPoint> {
     fn from(value: GatewayInterceptionPoint) -> Self {
         Value::Lit(value)
@@ -539,6 +683,17 @@ impl crate::ToJson for GatewayPolicyEngineMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayPolicyEngineMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LOG_ONLY", Self::LogOnly), ("ENFORCE", Self::Enforce)],
+        )
+    }
+}
+
 impl From<GatewayPolicyEngineMode> for Value<GatewayPolicyEngineMode> {
     fn from(value: GatewayPolicyEngineMode) -> Self {
         Value::Lit(value)
@@ -567,6 +722,20 @@ impl WafFailureMode {
 impl crate::ToJson for WafFailureMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WafFailureMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FAIL_CLOSE", Self::FailClose),
+                ("FAIL_OPEN", Self::FailOpen),
+            ],
+        )
     }
 }
 

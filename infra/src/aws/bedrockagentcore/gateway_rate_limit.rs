@@ -85,6 +85,30 @@ impl crate::ToJson for GatewayRateLimit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayRateLimit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DimensionKeys",
+                "Entries",
+                "GatewayIdentifier",
+                "RateLimitId",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            dimension_keys: crate::from_json_required(map, "DimensionKeys", path)?,
+            entries: crate::from_json_required(map, "Entries", path)?,
+            gateway_identifier: crate::from_json_optional(map, "GatewayIdentifier", path)?,
+            rate_limit_id: crate::from_json_optional(map, "RateLimitId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::GatewayRateLimit` (`Fn::GetAtt`).
 impl crate::Handle<GatewayRateLimit> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -158,6 +182,23 @@ impl crate::ToJson for LimitEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LimitEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Connections", "Dimensions", "Requests", "Tokens"],
+        )?;
+        Ok(Self {
+            connections: crate::from_json_optional(map, "Connections", path)?,
+            dimensions: crate::from_json_required(map, "Dimensions", path)?,
+            requests: crate::from_json_optional(map, "Requests", path)?,
+            tokens: crate::from_json_optional(map, "Tokens", path)?,
+        })
+    }
+}
+
 impl From<LimitEntry> for Value<LimitEntry> {
     fn from(value: LimitEntry) -> Self {
         Value::Lit(value)
@@ -192,6 +233,17 @@ impl crate::ToJson for RateConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Period", "Rate"])?;
+        Ok(Self {
+            period: crate::from_json_required(map, "Period", path)?,
+            rate: crate::from_json_required(map, "Rate", path)?,
+        })
+    }
+}
+
 impl From<RateConfig> for Value<RateConfig> {
     fn from(value: RateConfig) -> Self {
         Value::Lit(value)
@@ -220,6 +272,17 @@ impl Period {
 impl crate::ToJson for Period {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Period {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("second", Self::Second), ("minute", Self::Minute)],
+        )
     }
 }
 

@@ -82,6 +82,30 @@ impl crate::ToJson for GatewayRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "Conditions",
+                "Description",
+                "GatewayIdentifier",
+                "Priority",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            gateway_identifier: crate::from_json_optional(map, "GatewayIdentifier", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::GatewayRule` (`Fn::GetAtt`).
 impl crate::Handle<GatewayRule> {
     /// `Fn::GetAtt` `CreatedAt`.

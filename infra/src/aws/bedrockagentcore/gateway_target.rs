@@ -120,6 +120,38 @@ impl crate::ToJson for GatewayTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CredentialProviderConfigurations",
+                "Description",
+                "GatewayIdentifier",
+                "MetadataConfiguration",
+                "Name",
+                "PrivateEndpoint",
+                "TargetConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            credential_provider_configurations: crate::from_json_optional(
+                map,
+                "CredentialProviderConfigurations",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            gateway_identifier: crate::from_json_optional(map, "GatewayIdentifier", path)?,
+            metadata_configuration: crate::from_json_optional(map, "MetadataConfiguration", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            private_endpoint: crate::from_json_optional(map, "PrivateEndpoint", path)?,
+            target_configuration: crate::from_json_required(map, "TargetConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::GatewayTarget` (`Fn::GetAtt`).
 impl crate::Handle<GatewayTarget> {
     /// `Fn::GetAtt` `AuthorizationData`.
@@ -211,6 +243,25 @@ impl crate::ToJson for CredentialProviderConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CredentialProviderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CredentialProvider", "CredentialProviderType"],
+        )?;
+        Ok(Self {
+            credential_provider: crate::from_json_optional(map, "CredentialProvider", path)?,
+            credential_provider_type: crate::from_json_required(
+                map,
+                "CredentialProviderType",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CredentialProviderConfiguration> for Value<CredentialProviderConfiguration> {
     fn from(value: CredentialProviderConfiguration) -> Self {
         Value::Lit(value)
@@ -279,6 +330,34 @@ impl crate::ToJson for MetadataConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedQueryParameters",
+                "AllowedRequestHeaders",
+                "AllowedResponseHeaders",
+            ],
+        )?;
+        Ok(Self {
+            allowed_query_parameters: crate::from_json_optional(
+                map,
+                "AllowedQueryParameters",
+                path,
+            )?,
+            allowed_request_headers: crate::from_json_optional(map, "AllowedRequestHeaders", path)?,
+            allowed_response_headers: crate::from_json_optional(
+                map,
+                "AllowedResponseHeaders",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MetadataConfiguration> for Value<MetadataConfiguration> {
     fn from(value: MetadataConfiguration) -> Self {
         Value::Lit(value)
@@ -316,6 +395,23 @@ impl CredentialProviderType {
 impl crate::ToJson for CredentialProviderType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CredentialProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GATEWAY_IAM_ROLE", Self::GatewayIamRole),
+                ("OAUTH", Self::Oauth),
+                ("API_KEY", Self::ApiKey),
+                ("CALLER_IAM_CREDENTIALS", Self::CallerIamCredentials),
+                ("JWT_PASSTHROUGH", Self::JwtPassthrough),
+            ],
+        )
     }
 }
 

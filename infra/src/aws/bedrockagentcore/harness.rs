@@ -236,6 +236,60 @@ impl crate::ToJson for Harness {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Harness {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedTools",
+                "AuthorizerConfiguration",
+                "Environment",
+                "EnvironmentArtifact",
+                "EnvironmentVariables",
+                "ExecutionRoleArn",
+                "HarnessName",
+                "Hooks",
+                "MaxIterations",
+                "MaxTokens",
+                "Memory",
+                "Model",
+                "Skills",
+                "SystemPrompt",
+                "Tags",
+                "TimeoutSeconds",
+                "Tools",
+                "Truncation",
+            ],
+        )?;
+        Ok(Self {
+            allowed_tools: crate::from_json_optional(map, "AllowedTools", path)?,
+            authorizer_configuration: crate::from_json_optional(
+                map,
+                "AuthorizerConfiguration",
+                path,
+            )?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            environment_artifact: crate::from_json_optional(map, "EnvironmentArtifact", path)?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            harness_name: crate::from_json_required(map, "HarnessName", path)?,
+            hooks: crate::from_json_optional(map, "Hooks", path)?,
+            max_iterations: crate::from_json_optional(map, "MaxIterations", path)?,
+            max_tokens: crate::from_json_optional(map, "MaxTokens", path)?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+            model: crate::from_json_required(map, "Model", path)?,
+            skills: crate::from_json_optional(map, "Skills", path)?,
+            system_prompt: crate::from_json_optional(map, "SystemPrompt", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout_seconds: crate::from_json_optional(map, "TimeoutSeconds", path)?,
+            tools: crate::from_json_optional(map, "Tools", path)?,
+            truncation: crate::from_json_optional(map, "Truncation", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::Harness` (`Fn::GetAtt`).
 impl crate::Handle<Harness> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the harness.
@@ -327,6 +381,16 @@ impl crate::ToJson for AuthorizerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomJWTAuthorizer"])?;
+        Ok(Self {
+            custom_jwt_authorizer: crate::from_json_optional(map, "CustomJWTAuthorizer", path)?,
+        })
+    }
+}
+
 impl From<AuthorizerConfiguration> for Value<AuthorizerConfiguration> {
     fn from(value: AuthorizerConfiguration) -> Self {
         Value::Lit(value)
@@ -361,6 +425,17 @@ impl crate::ToJson for AuthorizingClaimMatchValueType {
         crate::put(&mut out, "ClaimMatchOperator", &self.claim_match_operator);
         crate::put(&mut out, "ClaimMatchValue", &self.claim_match_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizingClaimMatchValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClaimMatchOperator", "ClaimMatchValue"])?;
+        Ok(Self {
+            claim_match_operator: crate::from_json_required(map, "ClaimMatchOperator", path)?,
+            claim_match_value: crate::from_json_required(map, "ClaimMatchValue", path)?,
+        })
     }
 }
 
@@ -414,6 +489,18 @@ impl crate::ToJson for ClaimMatchValueType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClaimMatchValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MatchValueString", "MatchValueStringList"])?;
+        Ok(Self {
+            match_value_string: crate::from_json_optional(map, "MatchValueString", path)?,
+            match_value_string_list: crate::from_json_optional(map, "MatchValueStringList", path)?,
+        })
+    }
+}
+
 impl From<ClaimMatchValueType> for Value<ClaimMatchValueType> {
     fn from(value: ClaimMatchValueType) -> Self {
         Value::Lit(value)
@@ -441,6 +528,16 @@ impl crate::ToJson for ContainerConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ContainerUri", &self.container_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerUri"])?;
+        Ok(Self {
+            container_uri: crate::from_json_required(map, "ContainerUri", path)?,
+        })
     }
 }
 
@@ -495,6 +592,38 @@ impl crate::ToJson for CustomClaimValidationType {
             &self.inbound_token_claim_value_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomClaimValidationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizingClaimMatchValue",
+                "InboundTokenClaimName",
+                "InboundTokenClaimValueType",
+            ],
+        )?;
+        Ok(Self {
+            authorizing_claim_match_value: crate::from_json_required(
+                map,
+                "AuthorizingClaimMatchValue",
+                path,
+            )?,
+            inbound_token_claim_name: crate::from_json_required(
+                map,
+                "InboundTokenClaimName",
+                path,
+            )?,
+            inbound_token_claim_value_type: crate::from_json_required(
+                map,
+                "InboundTokenClaimValueType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -618,6 +747,44 @@ impl crate::ToJson for CustomJwtAuthorizerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomJwtAuthorizerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdvertisedScopeMapping",
+                "AllowedAudience",
+                "AllowedClients",
+                "AllowedScopes",
+                "CustomClaims",
+                "DiscoveryUrl",
+                "PrivateEndpoint",
+                "PrivateEndpointOverrides",
+            ],
+        )?;
+        Ok(Self {
+            advertised_scope_mapping: crate::from_json_optional(
+                map,
+                "AdvertisedScopeMapping",
+                path,
+            )?,
+            allowed_audience: crate::from_json_optional(map, "AllowedAudience", path)?,
+            allowed_clients: crate::from_json_optional(map, "AllowedClients", path)?,
+            allowed_scopes: crate::from_json_optional(map, "AllowedScopes", path)?,
+            custom_claims: crate::from_json_optional(map, "CustomClaims", path)?,
+            discovery_url: crate::from_json_required(map, "DiscoveryUrl", path)?,
+            private_endpoint: crate::from_json_optional(map, "PrivateEndpoint", path)?,
+            private_endpoint_overrides: crate::from_json_optional(
+                map,
+                "PrivateEndpointOverrides",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CustomJwtAuthorizerConfiguration> for Value<CustomJwtAuthorizerConfiguration> {
     fn from(value: CustomJwtAuthorizerConfiguration) -> Self {
         Value::Lit(value)
@@ -652,6 +819,17 @@ impl crate::ToJson for EfsAccessPointConfiguration {
         crate::put(&mut out, "AccessPointArn", &self.access_point_arn);
         crate::put(&mut out, "MountPath", &self.mount_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EfsAccessPointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessPointArn", "MountPath"])?;
+        Ok(Self {
+            access_point_arn: crate::from_json_required(map, "AccessPointArn", path)?,
+            mount_path: crate::from_json_required(map, "MountPath", path)?,
+        })
     }
 }
 
@@ -719,6 +897,22 @@ impl crate::ToJson for FilesystemConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilesystemConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EfsAccessPoint", "S3FilesAccessPoint", "SessionStorage"],
+        )?;
+        Ok(Self {
+            efs_access_point: crate::from_json_optional(map, "EfsAccessPoint", path)?,
+            s3_files_access_point: crate::from_json_optional(map, "S3FilesAccessPoint", path)?,
+            session_storage: crate::from_json_optional(map, "SessionStorage", path)?,
+        })
+    }
+}
+
 impl From<FilesystemConfiguration> for Value<FilesystemConfiguration> {
     fn from(value: FilesystemConfiguration) -> Self {
         Value::Lit(value)
@@ -753,6 +947,17 @@ impl crate::ToJson for HarnessAfterInvocationHook {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Target", &self.target);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessAfterInvocationHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Target"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
     }
 }
 
@@ -793,6 +998,17 @@ impl crate::ToJson for HarnessAfterToolCallHook {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessAfterToolCallHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Target"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
+    }
+}
+
 impl From<HarnessAfterToolCallHook> for Value<HarnessAfterToolCallHook> {
     fn from(value: HarnessAfterToolCallHook) -> Self {
         Value::Lit(value)
@@ -824,6 +1040,16 @@ impl crate::ToJson for HarnessAgentCoreBrowserConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "BrowserArn", &self.browser_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessAgentCoreBrowserConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BrowserArn"])?;
+        Ok(Self {
+            browser_arn: crate::from_json_optional(map, "BrowserArn", path)?,
+        })
     }
 }
 
@@ -860,6 +1086,16 @@ impl crate::ToJson for HarnessAgentCoreCodeInterpreterConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CodeInterpreterArn", &self.code_interpreter_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessAgentCoreCodeInterpreterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CodeInterpreterArn"])?;
+        Ok(Self {
+            code_interpreter_arn: crate::from_json_optional(map, "CodeInterpreterArn", path)?,
+        })
     }
 }
 
@@ -900,6 +1136,17 @@ impl crate::ToJson for HarnessAgentCoreGatewayConfig {
         crate::put(&mut out, "GatewayArn", &self.gateway_arn);
         crate::put_opt(&mut out, "OutboundAuth", &self.outbound_auth);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessAgentCoreGatewayConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GatewayArn", "OutboundAuth"])?;
+        Ok(Self {
+            gateway_arn: crate::from_json_required(map, "GatewayArn", path)?,
+            outbound_auth: crate::from_json_optional(map, "OutboundAuth", path)?,
+        })
     }
 }
 
@@ -967,6 +1214,23 @@ impl crate::ToJson for HarnessAgentCoreMemoryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessAgentCoreMemoryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ActorId", "Arn", "MessagesCount", "RetrievalConfig"],
+        )?;
+        Ok(Self {
+            actor_id: crate::from_json_optional(map, "ActorId", path)?,
+            arn: crate::from_json_required(map, "Arn", path)?,
+            messages_count: crate::from_json_optional(map, "MessagesCount", path)?,
+            retrieval_config: crate::from_json_optional(map, "RetrievalConfig", path)?,
+        })
+    }
+}
+
 impl From<HarnessAgentCoreMemoryConfiguration> for Value<HarnessAgentCoreMemoryConfiguration> {
     fn from(value: HarnessAgentCoreMemoryConfiguration) -> Self {
         Value::Lit(value)
@@ -1020,6 +1284,18 @@ impl crate::ToJson for HarnessAgentCoreMemoryRetrievalConfig {
         crate::put_opt(&mut out, "StrategyId", &self.strategy_id);
         crate::put_opt(&mut out, "TopK", &self.top_k);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessAgentCoreMemoryRetrievalConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RelevanceScore", "StrategyId", "TopK"])?;
+        Ok(Self {
+            relevance_score: crate::from_json_optional(map, "RelevanceScore", path)?,
+            strategy_id: crate::from_json_optional(map, "StrategyId", path)?,
+            top_k: crate::from_json_optional(map, "TopK", path)?,
+        })
     }
 }
 
@@ -1127,6 +1403,40 @@ impl crate::ToJson for HarnessAgentCoreRuntimeEnvironment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessAgentCoreRuntimeEnvironment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentRuntimeArn",
+                "AgentRuntimeId",
+                "AgentRuntimeName",
+                "FilesystemConfigurations",
+                "LifecycleConfiguration",
+                "NetworkConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            agent_runtime_arn: crate::from_json_optional(map, "AgentRuntimeArn", path)?,
+            agent_runtime_id: crate::from_json_optional(map, "AgentRuntimeId", path)?,
+            agent_runtime_name: crate::from_json_optional(map, "AgentRuntimeName", path)?,
+            filesystem_configurations: crate::from_json_optional(
+                map,
+                "FilesystemConfigurations",
+                path,
+            )?,
+            lifecycle_configuration: crate::from_json_optional(
+                map,
+                "LifecycleConfiguration",
+                path,
+            )?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+        })
+    }
+}
+
 impl From<HarnessAgentCoreRuntimeEnvironment> for Value<HarnessAgentCoreRuntimeEnvironment> {
     fn from(value: HarnessAgentCoreRuntimeEnvironment) -> Self {
         Value::Lit(value)
@@ -1208,6 +1518,32 @@ impl crate::ToJson for HarnessBedrockModelConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessBedrockModelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalParams",
+                "ApiFormat",
+                "MaxTokens",
+                "ModelId",
+                "Temperature",
+                "TopP",
+            ],
+        )?;
+        Ok(Self {
+            additional_params: crate::from_json_optional(map, "AdditionalParams", path)?,
+            api_format: crate::from_json_optional(map, "ApiFormat", path)?,
+            max_tokens: crate::from_json_optional(map, "MaxTokens", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+            temperature: crate::from_json_optional(map, "Temperature", path)?,
+            top_p: crate::from_json_optional(map, "TopP", path)?,
+        })
+    }
+}
+
 impl From<HarnessBedrockModelConfig> for Value<HarnessBedrockModelConfig> {
     fn from(value: HarnessBedrockModelConfig) -> Self {
         Value::Lit(value)
@@ -1245,6 +1581,17 @@ impl crate::ToJson for HarnessBeforeInvocationHook {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessBeforeInvocationHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Target"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
+    }
+}
+
 impl From<HarnessBeforeInvocationHook> for Value<HarnessBeforeInvocationHook> {
     fn from(value: HarnessBeforeInvocationHook) -> Self {
         Value::Lit(value)
@@ -1279,6 +1626,17 @@ impl crate::ToJson for HarnessBeforeToolCallHook {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Target", &self.target);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessBeforeToolCallHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Target"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
     }
 }
 
@@ -1325,6 +1683,20 @@ impl crate::ToJson for HarnessEnvironmentArtifact {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessEnvironmentArtifact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerConfiguration"])?;
+        Ok(Self {
+            container_configuration: crate::from_json_optional(
+                map,
+                "ContainerConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<HarnessEnvironmentArtifact> for Value<HarnessEnvironmentArtifact> {
     fn from(value: HarnessEnvironmentArtifact) -> Self {
         Value::Lit(value)
@@ -1365,6 +1737,20 @@ impl crate::ToJson for HarnessEnvironmentProvider {
             &self.agent_core_runtime_environment,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessEnvironmentProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AgentCoreRuntimeEnvironment"])?;
+        Ok(Self {
+            agent_core_runtime_environment: crate::from_json_optional(
+                map,
+                "AgentCoreRuntimeEnvironment",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1421,6 +1807,18 @@ impl crate::ToJson for HarnessGatewayOutboundAuth {
         crate::put_opt(&mut out, "None", &self.none);
         crate::put_opt(&mut out, "Oauth", &self.oauth);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessGatewayOutboundAuth {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsIam", "None", "Oauth"])?;
+        Ok(Self {
+            aws_iam: crate::from_json_optional(map, "AwsIam", path)?,
+            none: crate::from_json_optional(map, "None", path)?,
+            oauth: crate::from_json_optional(map, "Oauth", path)?,
+        })
     }
 }
 
@@ -1509,6 +1907,34 @@ impl crate::ToJson for HarnessGeminiModelConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessGeminiModelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalParams",
+                "ApiKeyArn",
+                "MaxTokens",
+                "ModelId",
+                "Temperature",
+                "TopK",
+                "TopP",
+            ],
+        )?;
+        Ok(Self {
+            additional_params: crate::from_json_optional(map, "AdditionalParams", path)?,
+            api_key_arn: crate::from_json_required(map, "ApiKeyArn", path)?,
+            max_tokens: crate::from_json_optional(map, "MaxTokens", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+            temperature: crate::from_json_optional(map, "Temperature", path)?,
+            top_k: crate::from_json_optional(map, "TopK", path)?,
+            top_p: crate::from_json_optional(map, "TopP", path)?,
+        })
+    }
+}
+
 impl From<HarnessGeminiModelConfig> for Value<HarnessGeminiModelConfig> {
     fn from(value: HarnessGeminiModelConfig) -> Self {
         Value::Lit(value)
@@ -1578,6 +2004,28 @@ impl crate::ToJson for HarnessHook {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AfterInvocation",
+                "AfterToolCall",
+                "BeforeInvocation",
+                "BeforeToolCall",
+            ],
+        )?;
+        Ok(Self {
+            after_invocation: crate::from_json_optional(map, "AfterInvocation", path)?,
+            after_tool_call: crate::from_json_optional(map, "AfterToolCall", path)?,
+            before_invocation: crate::from_json_optional(map, "BeforeInvocation", path)?,
+            before_tool_call: crate::from_json_optional(map, "BeforeToolCall", path)?,
+        })
+    }
+}
+
 impl From<HarnessHook> for Value<HarnessHook> {
     fn from(value: HarnessHook) -> Self {
         Value::Lit(value)
@@ -1603,6 +2051,16 @@ impl crate::ToJson for HarnessHookEventBridgeTarget {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessHookEventBridgeTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+        })
     }
 }
 
@@ -1658,6 +2116,18 @@ impl crate::ToJson for HarnessHookLambdaTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessHookLambdaTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "FailureMode", "TimeoutSeconds"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            failure_mode: crate::from_json_optional(map, "FailureMode", path)?,
+            timeout_seconds: crate::from_json_optional(map, "TimeoutSeconds", path)?,
+        })
+    }
+}
+
 impl From<HarnessHookLambdaTarget> for Value<HarnessHookLambdaTarget> {
     fn from(value: HarnessHookLambdaTarget) -> Self {
         Value::Lit(value)
@@ -1683,6 +2153,16 @@ impl crate::ToJson for HarnessHookSnsTarget {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessHookSnsTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+        })
     }
 }
 
@@ -1743,6 +2223,18 @@ impl crate::ToJson for HarnessHookTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessHookTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventBridge", "Lambda", "Sns"])?;
+        Ok(Self {
+            event_bridge: crate::from_json_optional(map, "EventBridge", path)?,
+            lambda: crate::from_json_optional(map, "Lambda", path)?,
+            sns: crate::from_json_optional(map, "Sns", path)?,
+        })
+    }
+}
+
 impl From<HarnessHookTarget> for Value<HarnessHookTarget> {
     fn from(value: HarnessHookTarget) -> Self {
         Value::Lit(value)
@@ -1777,6 +2269,17 @@ impl crate::ToJson for HarnessInlineFunctionConfig {
         crate::put(&mut out, "Description", &self.description);
         crate::put(&mut out, "InputSchema", &self.input_schema);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessInlineFunctionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "InputSchema"])?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            input_schema: crate::from_json_required(map, "InputSchema", path)?,
+        })
     }
 }
 
@@ -1870,6 +2373,34 @@ impl crate::ToJson for HarnessLiteLlmModelConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessLiteLlmModelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalParams",
+                "ApiBase",
+                "ApiKeyArn",
+                "MaxTokens",
+                "ModelId",
+                "Temperature",
+                "TopP",
+            ],
+        )?;
+        Ok(Self {
+            additional_params: crate::from_json_optional(map, "AdditionalParams", path)?,
+            api_base: crate::from_json_optional(map, "ApiBase", path)?,
+            api_key_arn: crate::from_json_optional(map, "ApiKeyArn", path)?,
+            max_tokens: crate::from_json_optional(map, "MaxTokens", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+            temperature: crate::from_json_optional(map, "Temperature", path)?,
+            top_p: crate::from_json_optional(map, "TopP", path)?,
+        })
+    }
+}
+
 impl From<HarnessLiteLlmModelConfig> for Value<HarnessLiteLlmModelConfig> {
     fn from(value: HarnessLiteLlmModelConfig) -> Self {
         Value::Lit(value)
@@ -1935,6 +2466,28 @@ impl crate::ToJson for HarnessManagedMemoryConfiguration {
         crate::put_opt(&mut out, "EventExpiryDuration", &self.event_expiry_duration);
         crate::put_opt(&mut out, "Strategies", &self.strategies);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessManagedMemoryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "EncryptionKeyArn",
+                "EventExpiryDuration",
+                "Strategies",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+            event_expiry_duration: crate::from_json_optional(map, "EventExpiryDuration", path)?,
+            strategies: crate::from_json_optional(map, "Strategies", path)?,
+        })
     }
 }
 
@@ -2006,6 +2559,34 @@ impl crate::ToJson for HarnessMemoryConfiguration {
             &self.managed_memory_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessMemoryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentCoreMemoryConfiguration",
+                "Disabled",
+                "ManagedMemoryConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            agent_core_memory_configuration: crate::from_json_optional(
+                map,
+                "AgentCoreMemoryConfiguration",
+                path,
+            )?,
+            disabled: crate::from_json_optional(map, "Disabled", path)?,
+            managed_memory_configuration: crate::from_json_optional(
+                map,
+                "ManagedMemoryConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2084,6 +2665,28 @@ impl crate::ToJson for HarnessModelConfiguration {
         crate::put_opt(&mut out, "LiteLlmModelConfig", &self.lite_llm_model_config);
         crate::put_opt(&mut out, "OpenAiModelConfig", &self.open_ai_model_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessModelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BedrockModelConfig",
+                "GeminiModelConfig",
+                "LiteLlmModelConfig",
+                "OpenAiModelConfig",
+            ],
+        )?;
+        Ok(Self {
+            bedrock_model_config: crate::from_json_optional(map, "BedrockModelConfig", path)?,
+            gemini_model_config: crate::from_json_optional(map, "GeminiModelConfig", path)?,
+            lite_llm_model_config: crate::from_json_optional(map, "LiteLlmModelConfig", path)?,
+            open_ai_model_config: crate::from_json_optional(map, "OpenAiModelConfig", path)?,
+        })
     }
 }
 
@@ -2185,6 +2788,36 @@ impl crate::ToJson for HarnessOpenAiModelConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessOpenAiModelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalParams",
+                "ApiBase",
+                "ApiFormat",
+                "ApiKeyArn",
+                "MaxTokens",
+                "ModelId",
+                "Temperature",
+                "TopP",
+            ],
+        )?;
+        Ok(Self {
+            additional_params: crate::from_json_optional(map, "AdditionalParams", path)?,
+            api_base: crate::from_json_optional(map, "ApiBase", path)?,
+            api_format: crate::from_json_optional(map, "ApiFormat", path)?,
+            api_key_arn: crate::from_json_required(map, "ApiKeyArn", path)?,
+            max_tokens: crate::from_json_optional(map, "MaxTokens", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+            temperature: crate::from_json_optional(map, "Temperature", path)?,
+            top_p: crate::from_json_optional(map, "TopP", path)?,
+        })
+    }
+}
+
 impl From<HarnessOpenAiModelConfig> for Value<HarnessOpenAiModelConfig> {
     fn from(value: HarnessOpenAiModelConfig) -> Self {
         Value::Lit(value)
@@ -2222,6 +2855,17 @@ impl crate::ToJson for HarnessRemoteMcpConfig {
         crate::put_opt(&mut out, "Headers", &self.headers);
         crate::put(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessRemoteMcpConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Headers", "Url"])?;
+        Ok(Self {
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
     }
 }
 
@@ -2291,6 +2935,19 @@ impl crate::ToJson for HarnessSkill {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessSkill {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsSkills", "Git", "Path", "S3"])?;
+        Ok(Self {
+            aws_skills: crate::from_json_optional(map, "AwsSkills", path)?,
+            git: crate::from_json_optional(map, "Git", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
+    }
+}
+
 impl From<HarnessSkill> for Value<HarnessSkill> {
     fn from(value: HarnessSkill) -> Self {
         Value::Lit(value)
@@ -2322,6 +2979,16 @@ impl crate::ToJson for HarnessSkillAwsSkillsSource {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Paths", &self.paths);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessSkillAwsSkillsSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Paths"])?;
+        Ok(Self {
+            paths: crate::from_json_optional(map, "Paths", path)?,
+        })
     }
 }
 
@@ -2363,6 +3030,17 @@ impl crate::ToJson for HarnessSkillGitAuth {
         crate::put(&mut out, "CredentialArn", &self.credential_arn);
         crate::put_opt(&mut out, "Username", &self.username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessSkillGitAuth {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CredentialArn", "Username"])?;
+        Ok(Self {
+            credential_arn: crate::from_json_required(map, "CredentialArn", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
     }
 }
 
@@ -2416,6 +3094,18 @@ impl crate::ToJson for HarnessSkillGitSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessSkillGitSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Auth", "Path", "Url"])?;
+        Ok(Self {
+            auth: crate::from_json_optional(map, "Auth", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<HarnessSkillGitSource> for Value<HarnessSkillGitSource> {
     fn from(value: HarnessSkillGitSource) -> Self {
         Value::Lit(value)
@@ -2442,6 +3132,16 @@ impl crate::ToJson for HarnessSkillS3Source {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Uri", &self.uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessSkillS3Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Uri"])?;
+        Ok(Self {
+            uri: crate::from_json_required(map, "Uri", path)?,
+        })
     }
 }
 
@@ -2478,6 +3178,16 @@ impl crate::ToJson for HarnessSlidingWindowConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MessagesCount", &self.messages_count);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessSlidingWindowConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MessagesCount"])?;
+        Ok(Self {
+            messages_count: crate::from_json_optional(map, "MessagesCount", path)?,
+        })
     }
 }
 
@@ -2545,6 +3255,34 @@ impl crate::ToJson for HarnessSummarizationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessSummarizationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PreserveRecentMessages",
+                "SummarizationSystemPrompt",
+                "SummaryRatio",
+            ],
+        )?;
+        Ok(Self {
+            preserve_recent_messages: crate::from_json_optional(
+                map,
+                "PreserveRecentMessages",
+                path,
+            )?,
+            summarization_system_prompt: crate::from_json_optional(
+                map,
+                "SummarizationSystemPrompt",
+                path,
+            )?,
+            summary_ratio: crate::from_json_optional(map, "SummaryRatio", path)?,
+        })
+    }
+}
+
 impl From<HarnessSummarizationConfiguration> for Value<HarnessSummarizationConfiguration> {
     fn from(value: HarnessSummarizationConfiguration) -> Self {
         Value::Lit(value)
@@ -2570,6 +3308,16 @@ impl crate::ToJson for HarnessSystemContentBlock {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Text", &self.text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessSystemContentBlock {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Text"])?;
+        Ok(Self {
+            text: crate::from_json_required(map, "Text", path)?,
+        })
     }
 }
 
@@ -2620,6 +3368,18 @@ impl crate::ToJson for HarnessTool {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessTool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Config", "Name", "Type"])?;
+        Ok(Self {
+            config: crate::from_json_optional(map, "Config", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -2712,6 +3472,34 @@ impl crate::ToJson for HarnessToolConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessToolConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentCoreBrowser",
+                "AgentCoreCodeInterpreter",
+                "AgentCoreGateway",
+                "InlineFunction",
+                "RemoteMcp",
+            ],
+        )?;
+        Ok(Self {
+            agent_core_browser: crate::from_json_optional(map, "AgentCoreBrowser", path)?,
+            agent_core_code_interpreter: crate::from_json_optional(
+                map,
+                "AgentCoreCodeInterpreter",
+                path,
+            )?,
+            agent_core_gateway: crate::from_json_optional(map, "AgentCoreGateway", path)?,
+            inline_function: crate::from_json_optional(map, "InlineFunction", path)?,
+            remote_mcp: crate::from_json_optional(map, "RemoteMcp", path)?,
+        })
+    }
+}
+
 impl From<HarnessToolConfiguration> for Value<HarnessToolConfiguration> {
     fn from(value: HarnessToolConfiguration) -> Self {
         Value::Lit(value)
@@ -2752,6 +3540,17 @@ impl crate::ToJson for HarnessTruncationConfiguration {
         crate::put_opt(&mut out, "Config", &self.config);
         crate::put(&mut out, "Strategy", &self.strategy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessTruncationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Config", "Strategy"])?;
+        Ok(Self {
+            config: crate::from_json_optional(map, "Config", path)?,
+            strategy: crate::from_json_required(map, "Strategy", path)?,
+        })
     }
 }
 
@@ -2807,6 +3606,17 @@ impl crate::ToJson for HarnessTruncationStrategyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessTruncationStrategyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SlidingWindow", "Summarization"])?;
+        Ok(Self {
+            sliding_window: crate::from_json_optional(map, "SlidingWindow", path)?,
+            summarization: crate::from_json_optional(map, "Summarization", path)?,
+        })
+    }
+}
+
 impl From<HarnessTruncationStrategyConfiguration>
     for Value<HarnessTruncationStrategyConfiguration>
 {
@@ -2856,6 +3666,22 @@ impl crate::ToJson for LifecycleConfiguration {
         );
         crate::put_opt(&mut out, "MaxLifetime", &self.max_lifetime);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["IdleRuntimeSessionTimeout", "MaxLifetime"])?;
+        Ok(Self {
+            idle_runtime_session_timeout: crate::from_json_optional(
+                map,
+                "IdleRuntimeSessionTimeout",
+                path,
+            )?,
+            max_lifetime: crate::from_json_optional(map, "MaxLifetime", path)?,
+        })
     }
 }
 
@@ -2935,6 +3761,36 @@ impl crate::ToJson for ManagedVpcResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedVpcResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndpointIpAddressType",
+                "RoutingDomain",
+                "SecurityGroupIds",
+                "SubnetIds",
+                "Tags",
+                "VpcIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            endpoint_ip_address_type: crate::from_json_required(
+                map,
+                "EndpointIpAddressType",
+                path,
+            )?,
+            routing_domain: crate::from_json_optional(map, "RoutingDomain", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_identifier: crate::from_json_required(map, "VpcIdentifier", path)?,
+        })
+    }
+}
+
 impl From<ManagedVpcResource> for Value<ManagedVpcResource> {
     fn from(value: ManagedVpcResource) -> Self {
         Value::Lit(value)
@@ -2972,6 +3828,17 @@ impl crate::ToJson for NetworkConfiguration {
         crate::put(&mut out, "NetworkMode", &self.network_mode);
         crate::put_opt(&mut out, "NetworkModeConfig", &self.network_mode_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NetworkMode", "NetworkModeConfig"])?;
+        Ok(Self {
+            network_mode: crate::from_json_required(map, "NetworkMode", path)?,
+            network_mode_config: crate::from_json_optional(map, "NetworkModeConfig", path)?,
+        })
     }
 }
 
@@ -3045,6 +3912,30 @@ impl crate::ToJson for OAuthCredentialProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuthCredentialProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomParameters",
+                "DefaultReturnUrl",
+                "GrantType",
+                "ProviderArn",
+                "Scopes",
+            ],
+        )?;
+        Ok(Self {
+            custom_parameters: crate::from_json_optional(map, "CustomParameters", path)?,
+            default_return_url: crate::from_json_optional(map, "DefaultReturnUrl", path)?,
+            grant_type: crate::from_json_optional(map, "GrantType", path)?,
+            provider_arn: crate::from_json_required(map, "ProviderArn", path)?,
+            scopes: crate::from_json_required(map, "Scopes", path)?,
+        })
+    }
+}
+
 impl From<OAuthCredentialProvider> for Value<OAuthCredentialProvider> {
     fn from(value: OAuthCredentialProvider) -> Self {
         Value::Lit(value)
@@ -3100,6 +3991,25 @@ impl crate::ToJson for PrivateEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ManagedVpcResource", "SelfManagedLatticeResource"],
+        )?;
+        Ok(Self {
+            managed_vpc_resource: crate::from_json_optional(map, "ManagedVpcResource", path)?,
+            self_managed_lattice_resource: crate::from_json_optional(
+                map,
+                "SelfManagedLatticeResource",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PrivateEndpoint> for Value<PrivateEndpoint> {
     fn from(value: PrivateEndpoint) -> Self {
         Value::Lit(value)
@@ -3135,6 +4045,17 @@ impl crate::ToJson for PrivateEndpointOverride {
         crate::put(&mut out, "Domain", &self.domain);
         crate::put(&mut out, "PrivateEndpoint", &self.private_endpoint);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateEndpointOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Domain", "PrivateEndpoint"])?;
+        Ok(Self {
+            domain: crate::from_json_required(map, "Domain", path)?,
+            private_endpoint: crate::from_json_required(map, "PrivateEndpoint", path)?,
+        })
     }
 }
 
@@ -3175,6 +4096,17 @@ impl crate::ToJson for S3FilesAccessPointConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3FilesAccessPointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessPointArn", "MountPath"])?;
+        Ok(Self {
+            access_point_arn: crate::from_json_required(map, "AccessPointArn", path)?,
+            mount_path: crate::from_json_required(map, "MountPath", path)?,
+        })
+    }
+}
+
 impl From<S3FilesAccessPointConfiguration> for Value<S3FilesAccessPointConfiguration> {
     fn from(value: S3FilesAccessPointConfiguration) -> Self {
         Value::Lit(value)
@@ -3210,6 +4142,20 @@ impl crate::ToJson for SelfManagedLatticeResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelfManagedLatticeResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceConfigurationIdentifier"])?;
+        Ok(Self {
+            resource_configuration_identifier: crate::from_json_required(
+                map,
+                "ResourceConfigurationIdentifier",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SelfManagedLatticeResource> for Value<SelfManagedLatticeResource> {
     fn from(value: SelfManagedLatticeResource) -> Self {
         Value::Lit(value)
@@ -3237,6 +4183,16 @@ impl crate::ToJson for SessionStorageConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MountPath", &self.mount_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SessionStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MountPath"])?;
+        Ok(Self {
+            mount_path: crate::from_json_required(map, "MountPath", path)?,
+        })
     }
 }
 
@@ -3277,6 +4233,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            security_groups: crate::from_json_required(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -3308,6 +4275,21 @@ impl ApiFormat {
 impl crate::ToJson for ApiFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("converse_stream", Self::ConverseStream),
+                ("responses", Self::Responses),
+                ("chat_completions", Self::ChatCompletions),
+            ],
+        )
     }
 }
 
@@ -3345,6 +4327,21 @@ impl crate::ToJson for ClaimMatchOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClaimMatchOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("CONTAINS", Self::Contains),
+                ("CONTAINS_ANY", Self::ContainsAny),
+            ],
+        )
+    }
+}
+
 impl From<ClaimMatchOperator> for Value<ClaimMatchOperator> {
     fn from(value: ClaimMatchOperator) -> Self {
         Value::Lit(value)
@@ -3373,6 +4370,13 @@ impl EndpointIpAddressType {
 impl crate::ToJson for EndpointIpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointIpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("IPV6", Self::Ipv6)])
     }
 }
 
@@ -3408,6 +4412,13 @@ impl crate::ToJson for FailureMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailureMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("allow", Self::Allow), ("deny", Self::Deny)])
+    }
+}
+
 impl From<FailureMode> for Value<FailureMode> {
     fn from(value: FailureMode) -> Self {
         Value::Lit(value)
@@ -3439,6 +4450,20 @@ impl crate::ToJson for GrantType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrantType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLIENT_CREDENTIALS", Self::ClientCredentials),
+                ("AUTHORIZATION_CODE", Self::AuthorizationCode),
+            ],
+        )
+    }
+}
+
 impl From<GrantType> for Value<GrantType> {
     fn from(value: GrantType) -> Self {
         Value::Lit(value)
@@ -3467,6 +4492,20 @@ impl HarnessOpenAiModelConfigApiFormat {
 impl crate::ToJson for HarnessOpenAiModelConfigApiFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessOpenAiModelConfigApiFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("chat_completions", Self::ChatCompletions),
+                ("responses", Self::Responses),
+            ],
+        )
     }
 }
 
@@ -3504,6 +4543,21 @@ impl crate::ToJson for HarnessTruncationConfigurationStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessTruncationConfigurationStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("sliding_window", Self::SlidingWindow),
+                ("summarization", Self::Summarization),
+                ("none", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<HarnessTruncationConfigurationStrategy>
     for Value<HarnessTruncationConfigurationStrategy>
 {
@@ -3537,6 +4591,20 @@ impl crate::ToJson for InboundTokenClaimValueType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InboundTokenClaimValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("STRING_ARRAY", Self::StringArray),
+            ],
+        )
+    }
+}
+
 impl From<InboundTokenClaimValueType> for Value<InboundTokenClaimValueType> {
     fn from(value: InboundTokenClaimValueType) -> Self {
         Value::Lit(value)
@@ -3565,6 +4633,13 @@ impl NetworkMode {
 impl crate::ToJson for NetworkMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PUBLIC", Self::Public), ("VPC", Self::Vpc)])
     }
 }
 
@@ -3605,6 +4680,22 @@ impl crate::ToJson for Strategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Strategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SEMANTIC", Self::Semantic),
+                ("SUMMARIZATION", Self::Summarization),
+                ("USER_PREFERENCE", Self::UserPreference),
+                ("EPISODIC", Self::Episodic),
+            ],
+        )
+    }
+}
+
 impl From<Strategy> for Value<Strategy> {
     fn from(value: Strategy) -> Self {
         Value::Lit(value)
@@ -3642,6 +4733,23 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("remote_mcp", Self::RemoteMcp),
+                ("agentcore_browser", Self::AgentcoreBrowser),
+                ("agentcore_gateway", Self::AgentcoreGateway),
+                ("inline_function", Self::InlineFunction),
+                ("agentcore_code_interpreter", Self::AgentcoreCodeInterpreter),
+            ],
+        )
     }
 }
 

@@ -89,6 +89,30 @@ impl crate::ToJson for HarnessEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HarnessEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EndpointName",
+                "HarnessId",
+                "Tags",
+                "TargetVersion",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            harness_id: crate::from_json_required(map, "HarnessId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_version: crate::from_json_optional(map, "TargetVersion", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::HarnessEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<HarnessEndpoint> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the endpoint.

@@ -149,6 +149,48 @@ impl crate::ToJson for Memory {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Memory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EncryptionKeyArn",
+                "EventExpiryDuration",
+                "IndexedKeys",
+                "MemoryExecutionRoleArn",
+                "MemoryStrategies",
+                "Name",
+                "NamespaceKeys",
+                "StreamDeliveryResources",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+            event_expiry_duration: crate::from_json_required(map, "EventExpiryDuration", path)?,
+            indexed_keys: crate::from_json_optional(map, "IndexedKeys", path)?,
+            memory_execution_role_arn: crate::from_json_optional(
+                map,
+                "MemoryExecutionRoleArn",
+                path,
+            )?,
+            memory_strategies: crate::from_json_optional(map, "MemoryStrategies", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            namespace_keys: crate::from_json_optional(map, "NamespaceKeys", path)?,
+            stream_delivery_resources: crate::from_json_optional(
+                map,
+                "StreamDeliveryResources",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::Memory` (`Fn::GetAtt`).
 impl crate::Handle<Memory> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -213,6 +255,17 @@ impl crate::ToJson for ContentConfiguration {
         crate::put_opt(&mut out, "Level", &self.level);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Level", "Type"])?;
+        Ok(Self {
+            level: crate::from_json_optional(map, "Level", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -303,6 +356,38 @@ impl crate::ToJson for CustomConfigurationInput {
             &self.user_preference_override,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EpisodicOverride",
+                "SelfManagedConfiguration",
+                "SemanticOverride",
+                "SummaryOverride",
+                "UserPreferenceOverride",
+            ],
+        )?;
+        Ok(Self {
+            episodic_override: crate::from_json_optional(map, "EpisodicOverride", path)?,
+            self_managed_configuration: crate::from_json_optional(
+                map,
+                "SelfManagedConfiguration",
+                path,
+            )?,
+            semantic_override: crate::from_json_optional(map, "SemanticOverride", path)?,
+            summary_override: crate::from_json_optional(map, "SummaryOverride", path)?,
+            user_preference_override: crate::from_json_optional(
+                map,
+                "UserPreferenceOverride",
+                path,
+            )?,
+        })
     }
 }
 
@@ -466,6 +551,54 @@ impl crate::ToJson for CustomMemoryStrategy {
         crate::put_opt(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "UpdatedAt", &self.updated_at);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomMemoryStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configuration",
+                "CreatedAt",
+                "Description",
+                "MemoryRecordSchema",
+                "Name",
+                "NamespaceTemplates",
+                "Namespaces",
+                "RecordExpiryDurationDays",
+                "RecordExpirySpecification",
+                "Status",
+                "StrategyId",
+                "Type",
+                "UpdatedAt",
+            ],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            memory_record_schema: crate::from_json_optional(map, "MemoryRecordSchema", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            namespace_templates: crate::from_json_optional(map, "NamespaceTemplates", path)?,
+            namespaces: crate::from_json_optional(map, "Namespaces", path)?,
+            record_expiry_duration_days: crate::from_json_optional(
+                map,
+                "RecordExpiryDurationDays",
+                path,
+            )?,
+            record_expiry_specification: crate::from_json_optional(
+                map,
+                "RecordExpirySpecification",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            strategy_id: crate::from_json_optional(map, "StrategyId", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            updated_at: crate::from_json_optional(map, "UpdatedAt", path)?,
+        })
     }
 }
 
@@ -639,6 +772,58 @@ impl crate::ToJson for EpisodicMemoryStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EpisodicMemoryStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreatedAt",
+                "Description",
+                "MemoryRecordSchema",
+                "Name",
+                "NamespaceTemplates",
+                "Namespaces",
+                "RecordExpiryDurationDays",
+                "RecordExpirySpecification",
+                "ReflectionConfiguration",
+                "Status",
+                "StrategyId",
+                "Type",
+                "UpdatedAt",
+            ],
+        )?;
+        Ok(Self {
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            memory_record_schema: crate::from_json_optional(map, "MemoryRecordSchema", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            namespace_templates: crate::from_json_optional(map, "NamespaceTemplates", path)?,
+            namespaces: crate::from_json_optional(map, "Namespaces", path)?,
+            record_expiry_duration_days: crate::from_json_optional(
+                map,
+                "RecordExpiryDurationDays",
+                path,
+            )?,
+            record_expiry_specification: crate::from_json_optional(
+                map,
+                "RecordExpirySpecification",
+                path,
+            )?,
+            reflection_configuration: crate::from_json_optional(
+                map,
+                "ReflectionConfiguration",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            strategy_id: crate::from_json_optional(map, "StrategyId", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            updated_at: crate::from_json_optional(map, "UpdatedAt", path)?,
+        })
+    }
+}
+
 impl From<EpisodicMemoryStrategy> for Value<EpisodicMemoryStrategy> {
     fn from(value: EpisodicMemoryStrategy) -> Self {
         Value::Lit(value)
@@ -704,6 +889,19 @@ impl crate::ToJson for EpisodicOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EpisodicOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Consolidation", "Extraction", "Reflection"])?;
+        Ok(Self {
+            consolidation: crate::from_json_optional(map, "Consolidation", path)?,
+            extraction: crate::from_json_optional(map, "Extraction", path)?,
+            reflection: crate::from_json_optional(map, "Reflection", path)?,
+        })
+    }
+}
+
 impl From<EpisodicOverride> for Value<EpisodicOverride> {
     fn from(value: EpisodicOverride) -> Self {
         Value::Lit(value)
@@ -738,6 +936,17 @@ impl crate::ToJson for EpisodicOverrideConsolidationConfigurationInput {
         crate::put(&mut out, "AppendToPrompt", &self.append_to_prompt);
         crate::put(&mut out, "ModelId", &self.model_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EpisodicOverrideConsolidationConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppendToPrompt", "ModelId"])?;
+        Ok(Self {
+            append_to_prompt: crate::from_json_required(map, "AppendToPrompt", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+        })
     }
 }
 
@@ -777,6 +986,17 @@ impl crate::ToJson for EpisodicOverrideExtractionConfigurationInput {
         crate::put(&mut out, "AppendToPrompt", &self.append_to_prompt);
         crate::put(&mut out, "ModelId", &self.model_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EpisodicOverrideExtractionConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppendToPrompt", "ModelId"])?;
+        Ok(Self {
+            append_to_prompt: crate::from_json_required(map, "AppendToPrompt", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+        })
     }
 }
 
@@ -849,6 +1069,30 @@ impl crate::ToJson for EpisodicOverrideReflectionConfigurationInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EpisodicOverrideReflectionConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppendToPrompt",
+                "MemoryRecordSchema",
+                "ModelId",
+                "NamespaceTemplates",
+                "Namespaces",
+            ],
+        )?;
+        Ok(Self {
+            append_to_prompt: crate::from_json_required(map, "AppendToPrompt", path)?,
+            memory_record_schema: crate::from_json_optional(map, "MemoryRecordSchema", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+            namespace_templates: crate::from_json_optional(map, "NamespaceTemplates", path)?,
+            namespaces: crate::from_json_optional(map, "Namespaces", path)?,
+        })
+    }
+}
+
 impl From<EpisodicOverrideReflectionConfigurationInput>
     for Value<EpisodicOverrideReflectionConfigurationInput>
 {
@@ -907,6 +1151,22 @@ impl crate::ToJson for EpisodicReflectionConfigurationInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EpisodicReflectionConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MemoryRecordSchema", "NamespaceTemplates", "Namespaces"],
+        )?;
+        Ok(Self {
+            memory_record_schema: crate::from_json_optional(map, "MemoryRecordSchema", path)?,
+            namespace_templates: crate::from_json_optional(map, "NamespaceTemplates", path)?,
+            namespaces: crate::from_json_optional(map, "Namespaces", path)?,
+        })
+    }
+}
+
 impl From<EpisodicReflectionConfigurationInput> for Value<EpisodicReflectionConfigurationInput> {
     fn from(value: EpisodicReflectionConfigurationInput) -> Self {
         Value::Lit(value)
@@ -943,6 +1203,16 @@ impl crate::ToJson for ExtractionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExtractionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LlmExtractionConfig"])?;
+        Ok(Self {
+            llm_extraction_config: crate::from_json_optional(map, "LlmExtractionConfig", path)?,
+        })
+    }
+}
+
 impl From<ExtractionConfig> for Value<ExtractionConfig> {
     fn from(value: ExtractionConfig) -> Self {
         Value::Lit(value)
@@ -974,6 +1244,17 @@ impl crate::ToJson for IndexedKey {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IndexedKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Type"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -1027,6 +1308,21 @@ impl crate::ToJson for InvocationConfigurationInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InvocationConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PayloadDeliveryBucketName", "TopicArn"])?;
+        Ok(Self {
+            payload_delivery_bucket_name: crate::from_json_optional(
+                map,
+                "PayloadDeliveryBucketName",
+                path,
+            )?,
+            topic_arn: crate::from_json_optional(map, "TopicArn", path)?,
+        })
+    }
+}
+
 impl From<InvocationConfigurationInput> for Value<InvocationConfigurationInput> {
     fn from(value: InvocationConfigurationInput) -> Self {
         Value::Lit(value)
@@ -1065,6 +1361,17 @@ impl crate::ToJson for KinesisResource {
         );
         crate::put(&mut out, "DataStreamArn", &self.data_stream_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContentConfigurations", "DataStreamArn"])?;
+        Ok(Self {
+            content_configurations: crate::from_json_required(map, "ContentConfigurations", path)?,
+            data_stream_arn: crate::from_json_required(map, "DataStreamArn", path)?,
+        })
     }
 }
 
@@ -1122,6 +1429,26 @@ impl crate::ToJson for LlmExtractionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LlmExtractionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Definition", "LlmExtractionInstruction", "Validation"],
+        )?;
+        Ok(Self {
+            definition: crate::from_json_required(map, "Definition", path)?,
+            llm_extraction_instruction: crate::from_json_optional(
+                map,
+                "LlmExtractionInstruction",
+                path,
+            )?,
+            validation: crate::from_json_optional(map, "Validation", path)?,
+        })
+    }
+}
+
 impl From<LlmExtractionConfig> for Value<LlmExtractionConfig> {
     fn from(value: LlmExtractionConfig) -> Self {
         Value::Lit(value)
@@ -1158,6 +1485,16 @@ impl crate::ToJson for MemoryRecordSchema {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MetadataSchema", &self.metadata_schema);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryRecordSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetadataSchema"])?;
+        Ok(Self {
+            metadata_schema: crate::from_json_optional(map, "MetadataSchema", path)?,
+        })
     }
 }
 
@@ -1269,6 +1606,42 @@ impl crate::ToJson for MemoryStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomMemoryStrategy",
+                "EpisodicMemoryStrategy",
+                "SemanticMemoryStrategy",
+                "SummaryMemoryStrategy",
+                "UserPreferenceMemoryStrategy",
+            ],
+        )?;
+        Ok(Self {
+            custom_memory_strategy: crate::from_json_optional(map, "CustomMemoryStrategy", path)?,
+            episodic_memory_strategy: crate::from_json_optional(
+                map,
+                "EpisodicMemoryStrategy",
+                path,
+            )?,
+            semantic_memory_strategy: crate::from_json_optional(
+                map,
+                "SemanticMemoryStrategy",
+                path,
+            )?,
+            summary_memory_strategy: crate::from_json_optional(map, "SummaryMemoryStrategy", path)?,
+            user_preference_memory_strategy: crate::from_json_optional(
+                map,
+                "UserPreferenceMemoryStrategy",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MemoryStrategy> for Value<MemoryStrategy> {
     fn from(value: MemoryStrategy) -> Self {
         Value::Lit(value)
@@ -1302,6 +1675,16 @@ impl crate::ToJson for MessageBasedTriggerInput {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MessageCount", &self.message_count);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageBasedTriggerInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MessageCount"])?;
+        Ok(Self {
+            message_count: crate::from_json_optional(map, "MessageCount", path)?,
+        })
     }
 }
 
@@ -1366,6 +1749,23 @@ impl crate::ToJson for MetadataSchemaEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataSchemaEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExtractionConfig", "ExtractionType", "Key", "Type"],
+        )?;
+        Ok(Self {
+            extraction_config: crate::from_json_optional(map, "ExtractionConfig", path)?,
+            extraction_type: crate::from_json_optional(map, "ExtractionType", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<MetadataSchemaEntry> for Value<MetadataSchemaEntry> {
     fn from(value: MetadataSchemaEntry) -> Self {
         Value::Lit(value)
@@ -1406,6 +1806,17 @@ impl crate::ToJson for NamespaceKeyEntry {
         crate::put(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Validation", &self.validation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NamespaceKeyEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Validation"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            validation: crate::from_json_optional(map, "Validation", path)?,
+        })
     }
 }
 
@@ -1456,6 +1867,17 @@ impl crate::ToJson for NamespaceKeyValidation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NamespaceKeyValidation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedValues", "RegexPattern"])?;
+        Ok(Self {
+            allowed_values: crate::from_json_optional(map, "AllowedValues", path)?,
+            regex_pattern: crate::from_json_optional(map, "RegexPattern", path)?,
+        })
+    }
+}
+
 impl From<NamespaceKeyValidation> for Value<NamespaceKeyValidation> {
     fn from(value: NamespaceKeyValidation) -> Self {
         Value::Lit(value)
@@ -1499,6 +1921,17 @@ impl crate::ToJson for NumberValidation {
         crate::put_opt(&mut out, "MaxValue", &self.max_value);
         crate::put_opt(&mut out, "MinValue", &self.min_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberValidation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxValue", "MinValue"])?;
+        Ok(Self {
+            max_value: crate::from_json_optional(map, "MaxValue", path)?,
+            min_value: crate::from_json_optional(map, "MinValue", path)?,
+        })
     }
 }
 
@@ -1569,6 +2002,34 @@ impl crate::ToJson for SelfManagedConfiguration {
         );
         crate::put_opt(&mut out, "TriggerConditions", &self.trigger_conditions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelfManagedConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HistoricalContextWindowSize",
+                "InvocationConfiguration",
+                "TriggerConditions",
+            ],
+        )?;
+        Ok(Self {
+            historical_context_window_size: crate::from_json_optional(
+                map,
+                "HistoricalContextWindowSize",
+                path,
+            )?,
+            invocation_configuration: crate::from_json_optional(
+                map,
+                "InvocationConfiguration",
+                path,
+            )?,
+            trigger_conditions: crate::from_json_optional(map, "TriggerConditions", path)?,
+        })
     }
 }
 
@@ -1725,6 +2186,52 @@ impl crate::ToJson for SemanticMemoryStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticMemoryStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreatedAt",
+                "Description",
+                "MemoryRecordSchema",
+                "Name",
+                "NamespaceTemplates",
+                "Namespaces",
+                "RecordExpiryDurationDays",
+                "RecordExpirySpecification",
+                "Status",
+                "StrategyId",
+                "Type",
+                "UpdatedAt",
+            ],
+        )?;
+        Ok(Self {
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            memory_record_schema: crate::from_json_optional(map, "MemoryRecordSchema", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            namespace_templates: crate::from_json_optional(map, "NamespaceTemplates", path)?,
+            namespaces: crate::from_json_optional(map, "Namespaces", path)?,
+            record_expiry_duration_days: crate::from_json_optional(
+                map,
+                "RecordExpiryDurationDays",
+                path,
+            )?,
+            record_expiry_specification: crate::from_json_optional(
+                map,
+                "RecordExpirySpecification",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            strategy_id: crate::from_json_optional(map, "StrategyId", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            updated_at: crate::from_json_optional(map, "UpdatedAt", path)?,
+        })
+    }
+}
+
 impl From<SemanticMemoryStrategy> for Value<SemanticMemoryStrategy> {
     fn from(value: SemanticMemoryStrategy) -> Self {
         Value::Lit(value)
@@ -1777,6 +2284,17 @@ impl crate::ToJson for SemanticOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Consolidation", "Extraction"])?;
+        Ok(Self {
+            consolidation: crate::from_json_optional(map, "Consolidation", path)?,
+            extraction: crate::from_json_optional(map, "Extraction", path)?,
+        })
+    }
+}
+
 impl From<SemanticOverride> for Value<SemanticOverride> {
     fn from(value: SemanticOverride) -> Self {
         Value::Lit(value)
@@ -1811,6 +2329,17 @@ impl crate::ToJson for SemanticOverrideConsolidationConfigurationInput {
         crate::put(&mut out, "AppendToPrompt", &self.append_to_prompt);
         crate::put(&mut out, "ModelId", &self.model_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticOverrideConsolidationConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppendToPrompt", "ModelId"])?;
+        Ok(Self {
+            append_to_prompt: crate::from_json_required(map, "AppendToPrompt", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+        })
     }
 }
 
@@ -1853,6 +2382,17 @@ impl crate::ToJson for SemanticOverrideExtractionConfigurationInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticOverrideExtractionConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppendToPrompt", "ModelId"])?;
+        Ok(Self {
+            append_to_prompt: crate::from_json_required(map, "AppendToPrompt", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+        })
+    }
+}
+
 impl From<SemanticOverrideExtractionConfigurationInput>
     for Value<SemanticOverrideExtractionConfigurationInput>
 {
@@ -1889,6 +2429,16 @@ impl crate::ToJson for StreamDeliveryResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamDeliveryResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Kinesis"])?;
+        Ok(Self {
+            kinesis: crate::from_json_optional(map, "Kinesis", path)?,
+        })
+    }
+}
+
 impl From<StreamDeliveryResource> for Value<StreamDeliveryResource> {
     fn from(value: StreamDeliveryResource) -> Self {
         Value::Lit(value)
@@ -1916,6 +2466,16 @@ impl crate::ToJson for StreamDeliveryResources {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Resources", &self.resources);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamDeliveryResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Resources"])?;
+        Ok(Self {
+            resources: crate::from_json_required(map, "Resources", path)?,
+        })
     }
 }
 
@@ -1965,6 +2525,17 @@ impl crate::ToJson for StringListValidation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringListValidation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedValues", "MaxItems"])?;
+        Ok(Self {
+            allowed_values: crate::from_json_optional(map, "AllowedValues", path)?,
+            max_items: crate::from_json_optional(map, "MaxItems", path)?,
+        })
+    }
+}
+
 impl From<StringListValidation> for Value<StringListValidation> {
     fn from(value: StringListValidation) -> Self {
         Value::Lit(value)
@@ -1992,6 +2563,16 @@ impl crate::ToJson for StringValidation {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AllowedValues", &self.allowed_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringValidation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedValues"])?;
+        Ok(Self {
+            allowed_values: crate::from_json_required(map, "AllowedValues", path)?,
+        })
     }
 }
 
@@ -2148,6 +2729,52 @@ impl crate::ToJson for SummaryMemoryStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SummaryMemoryStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreatedAt",
+                "Description",
+                "MemoryRecordSchema",
+                "Name",
+                "NamespaceTemplates",
+                "Namespaces",
+                "RecordExpiryDurationDays",
+                "RecordExpirySpecification",
+                "Status",
+                "StrategyId",
+                "Type",
+                "UpdatedAt",
+            ],
+        )?;
+        Ok(Self {
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            memory_record_schema: crate::from_json_optional(map, "MemoryRecordSchema", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            namespace_templates: crate::from_json_optional(map, "NamespaceTemplates", path)?,
+            namespaces: crate::from_json_optional(map, "Namespaces", path)?,
+            record_expiry_duration_days: crate::from_json_optional(
+                map,
+                "RecordExpiryDurationDays",
+                path,
+            )?,
+            record_expiry_specification: crate::from_json_optional(
+                map,
+                "RecordExpirySpecification",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            strategy_id: crate::from_json_optional(map, "StrategyId", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            updated_at: crate::from_json_optional(map, "UpdatedAt", path)?,
+        })
+    }
+}
+
 impl From<SummaryMemoryStrategy> for Value<SummaryMemoryStrategy> {
     fn from(value: SummaryMemoryStrategy) -> Self {
         Value::Lit(value)
@@ -2187,6 +2814,16 @@ impl crate::ToJson for SummaryOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SummaryOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Consolidation"])?;
+        Ok(Self {
+            consolidation: crate::from_json_optional(map, "Consolidation", path)?,
+        })
+    }
+}
+
 impl From<SummaryOverride> for Value<SummaryOverride> {
     fn from(value: SummaryOverride) -> Self {
         Value::Lit(value)
@@ -2221,6 +2858,17 @@ impl crate::ToJson for SummaryOverrideConsolidationConfigurationInput {
         crate::put(&mut out, "AppendToPrompt", &self.append_to_prompt);
         crate::put(&mut out, "ModelId", &self.model_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SummaryOverrideConsolidationConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppendToPrompt", "ModelId"])?;
+        Ok(Self {
+            append_to_prompt: crate::from_json_required(map, "AppendToPrompt", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+        })
     }
 }
 
@@ -2262,6 +2910,16 @@ impl crate::ToJson for TimeBasedTriggerInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeBasedTriggerInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdleSessionTimeout"])?;
+        Ok(Self {
+            idle_session_timeout: crate::from_json_optional(map, "IdleSessionTimeout", path)?,
+        })
+    }
+}
+
 impl From<TimeBasedTriggerInput> for Value<TimeBasedTriggerInput> {
     fn from(value: TimeBasedTriggerInput) -> Self {
         Value::Lit(value)
@@ -2293,6 +2951,16 @@ impl crate::ToJson for TokenBasedTriggerInput {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TokenCount", &self.token_count);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TokenBasedTriggerInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TokenCount"])?;
+        Ok(Self {
+            token_count: crate::from_json_optional(map, "TokenCount", path)?,
+        })
     }
 }
 
@@ -2352,6 +3020,26 @@ impl crate::ToJson for TriggerConditionInput {
         crate::put_opt(&mut out, "TimeBasedTrigger", &self.time_based_trigger);
         crate::put_opt(&mut out, "TokenBasedTrigger", &self.token_based_trigger);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TriggerConditionInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MessageBasedTrigger",
+                "TimeBasedTrigger",
+                "TokenBasedTrigger",
+            ],
+        )?;
+        Ok(Self {
+            message_based_trigger: crate::from_json_optional(map, "MessageBasedTrigger", path)?,
+            time_based_trigger: crate::from_json_optional(map, "TimeBasedTrigger", path)?,
+            token_based_trigger: crate::from_json_optional(map, "TokenBasedTrigger", path)?,
+        })
     }
 }
 
@@ -2508,6 +3196,52 @@ impl crate::ToJson for UserPreferenceMemoryStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPreferenceMemoryStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreatedAt",
+                "Description",
+                "MemoryRecordSchema",
+                "Name",
+                "NamespaceTemplates",
+                "Namespaces",
+                "RecordExpiryDurationDays",
+                "RecordExpirySpecification",
+                "Status",
+                "StrategyId",
+                "Type",
+                "UpdatedAt",
+            ],
+        )?;
+        Ok(Self {
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            memory_record_schema: crate::from_json_optional(map, "MemoryRecordSchema", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            namespace_templates: crate::from_json_optional(map, "NamespaceTemplates", path)?,
+            namespaces: crate::from_json_optional(map, "Namespaces", path)?,
+            record_expiry_duration_days: crate::from_json_optional(
+                map,
+                "RecordExpiryDurationDays",
+                path,
+            )?,
+            record_expiry_specification: crate::from_json_optional(
+                map,
+                "RecordExpirySpecification",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            strategy_id: crate::from_json_optional(map, "StrategyId", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            updated_at: crate::from_json_optional(map, "UpdatedAt", path)?,
+        })
+    }
+}
+
 impl From<UserPreferenceMemoryStrategy> for Value<UserPreferenceMemoryStrategy> {
     fn from(value: UserPreferenceMemoryStrategy) -> Self {
         Value::Lit(value)
@@ -2560,6 +3294,17 @@ impl crate::ToJson for UserPreferenceOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPreferenceOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Consolidation", "Extraction"])?;
+        Ok(Self {
+            consolidation: crate::from_json_optional(map, "Consolidation", path)?,
+            extraction: crate::from_json_optional(map, "Extraction", path)?,
+        })
+    }
+}
+
 impl From<UserPreferenceOverride> for Value<UserPreferenceOverride> {
     fn from(value: UserPreferenceOverride) -> Self {
         Value::Lit(value)
@@ -2594,6 +3339,17 @@ impl crate::ToJson for UserPreferenceOverrideConsolidationConfigurationInput {
         crate::put(&mut out, "AppendToPrompt", &self.append_to_prompt);
         crate::put(&mut out, "ModelId", &self.model_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPreferenceOverrideConsolidationConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppendToPrompt", "ModelId"])?;
+        Ok(Self {
+            append_to_prompt: crate::from_json_required(map, "AppendToPrompt", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+        })
     }
 }
 
@@ -2633,6 +3389,17 @@ impl crate::ToJson for UserPreferenceOverrideExtractionConfigurationInput {
         crate::put(&mut out, "AppendToPrompt", &self.append_to_prompt);
         crate::put(&mut out, "ModelId", &self.model_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPreferenceOverrideExtractionConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppendToPrompt", "ModelId"])?;
+        Ok(Self {
+            append_to_prompt: crate::from_json_required(map, "AppendToPrompt", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+        })
     }
 }
 
@@ -2698,6 +3465,26 @@ impl crate::ToJson for Validation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Validation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NumberValidation",
+                "StringListValidation",
+                "StringValidation",
+            ],
+        )?;
+        Ok(Self {
+            number_validation: crate::from_json_optional(map, "NumberValidation", path)?,
+            string_list_validation: crate::from_json_optional(map, "StringListValidation", path)?,
+            string_validation: crate::from_json_optional(map, "StringValidation", path)?,
+        })
+    }
+}
+
 impl From<Validation> for Value<Validation> {
     fn from(value: Validation) -> Self {
         Value::Lit(value)
@@ -2723,6 +3510,13 @@ impl ContentConfigurationType {
 impl crate::ToJson for ContentConfigurationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("MEMORY_RECORDS", Self::MemoryRecords)])
     }
 }
 
@@ -2760,6 +3554,22 @@ impl EpisodicMemoryStrategyStatus {
 impl crate::ToJson for EpisodicMemoryStrategyStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EpisodicMemoryStrategyStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATING", Self::Creating),
+                ("ACTIVE", Self::Active),
+                ("DELETING", Self::Deleting),
+                ("FAILED", Self::Failed),
+            ],
+        )
     }
 }
 
@@ -2803,6 +3613,23 @@ impl crate::ToJson for EpisodicMemoryStrategyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EpisodicMemoryStrategyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SEMANTIC", Self::Semantic),
+                ("SUMMARIZATION", Self::Summarization),
+                ("USER_PREFERENCE", Self::UserPreference),
+                ("CUSTOM", Self::Custom),
+                ("EPISODIC", Self::Episodic),
+            ],
+        )
+    }
+}
+
 impl From<EpisodicMemoryStrategyType> for Value<EpisodicMemoryStrategyType> {
     fn from(value: EpisodicMemoryStrategyType) -> Self {
         Value::Lit(value)
@@ -2835,6 +3662,20 @@ impl crate::ToJson for ExtractionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExtractionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LLM_INFERRED", Self::LlmInferred),
+                ("STRICTLY_CONSISTENT", Self::StrictlyConsistent),
+            ],
+        )
+    }
+}
+
 impl From<ExtractionType> for Value<ExtractionType> {
     fn from(value: ExtractionType) -> Self {
         Value::Lit(value)
@@ -2863,6 +3704,20 @@ impl Level {
 impl crate::ToJson for Level {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Level {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("METADATA_ONLY", Self::MetadataOnly),
+                ("FULL_CONTENT", Self::FullContent),
+            ],
+        )
     }
 }
 
@@ -2900,6 +3755,21 @@ impl crate::ToJson for MetadataValueType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("STRINGLIST", Self::Stringlist),
+                ("NUMBER", Self::Number),
+            ],
+        )
+    }
+}
+
 impl From<MetadataValueType> for Value<MetadataValueType> {
     fn from(value: MetadataValueType) -> Self {
         Value::Lit(value)
@@ -2934,6 +3804,22 @@ impl SemanticMemoryStrategyStatus {
 impl crate::ToJson for SemanticMemoryStrategyStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticMemoryStrategyStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATING", Self::Creating),
+                ("ACTIVE", Self::Active),
+                ("DELETING", Self::Deleting),
+                ("FAILED", Self::Failed),
+            ],
+        )
     }
 }
 
@@ -2977,6 +3863,23 @@ impl crate::ToJson for SemanticMemoryStrategyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticMemoryStrategyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SEMANTIC", Self::Semantic),
+                ("SUMMARIZATION", Self::Summarization),
+                ("USER_PREFERENCE", Self::UserPreference),
+                ("CUSTOM", Self::Custom),
+                ("EPISODIC", Self::Episodic),
+            ],
+        )
+    }
+}
+
 impl From<SemanticMemoryStrategyType> for Value<SemanticMemoryStrategyType> {
     fn from(value: SemanticMemoryStrategyType) -> Self {
         Value::Lit(value)
@@ -3014,6 +3917,22 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATING", Self::Creating),
+                ("ACTIVE", Self::Active),
+                ("DELETING", Self::Deleting),
+                ("FAILED", Self::Failed),
+            ],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -3048,6 +3967,22 @@ impl SummaryMemoryStrategyStatus {
 impl crate::ToJson for SummaryMemoryStrategyStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SummaryMemoryStrategyStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATING", Self::Creating),
+                ("ACTIVE", Self::Active),
+                ("DELETING", Self::Deleting),
+                ("FAILED", Self::Failed),
+            ],
+        )
     }
 }
 
@@ -3091,6 +4026,23 @@ impl crate::ToJson for SummaryMemoryStrategyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SummaryMemoryStrategyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SEMANTIC", Self::Semantic),
+                ("SUMMARIZATION", Self::Summarization),
+                ("USER_PREFERENCE", Self::UserPreference),
+                ("CUSTOM", Self::Custom),
+                ("EPISODIC", Self::Episodic),
+            ],
+        )
+    }
+}
+
 impl From<SummaryMemoryStrategyType> for Value<SummaryMemoryStrategyType> {
     fn from(value: SummaryMemoryStrategyType) -> Self {
         Value::Lit(value)
@@ -3131,6 +4083,23 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SEMANTIC", Self::Semantic),
+                ("SUMMARIZATION", Self::Summarization),
+                ("USER_PREFERENCE", Self::UserPreference),
+                ("CUSTOM", Self::Custom),
+                ("EPISODIC", Self::Episodic),
+            ],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -3165,6 +4134,22 @@ impl UserPreferenceMemoryStrategyStatus {
 impl crate::ToJson for UserPreferenceMemoryStrategyStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPreferenceMemoryStrategyStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATING", Self::Creating),
+                ("ACTIVE", Self::Active),
+                ("DELETING", Self::Deleting),
+                ("FAILED", Self::Failed),
+            ],
+        )
     }
 }
 
@@ -3205,6 +4190,23 @@ impl UserPreferenceMemoryStrategyType {
 impl crate::ToJson for UserPreferenceMemoryStrategyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPreferenceMemoryStrategyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SEMANTIC", Self::Semantic),
+                ("SUMMARIZATION", Self::Summarization),
+                ("USER_PREFERENCE", Self::UserPreference),
+                ("CUSTOM", Self::Custom),
+                ("EPISODIC", Self::Episodic),
+            ],
+        )
     }
 }
 

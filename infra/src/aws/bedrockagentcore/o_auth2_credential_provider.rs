@@ -85,6 +85,36 @@ impl crate::ToJson for OAuth2CredentialProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuth2CredentialProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CredentialProviderVendor",
+                "Name",
+                "Oauth2ProviderConfigInput",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            credential_provider_vendor: crate::from_json_required(
+                map,
+                "CredentialProviderVendor",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            oauth2_provider_config_input: crate::from_json_optional(
+                map,
+                "Oauth2ProviderConfigInput",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::OAuth2CredentialProvider` (`Fn::GetAtt`).
 impl crate::Handle<OAuth2CredentialProvider> {
     /// `Fn::GetAtt` `CallbackUrl`. The callback URL for the OAuth2 authorization flow
@@ -188,6 +218,28 @@ impl crate::ToJson for AtlassianOauth2ProviderConfigInput {
         crate::put_opt(&mut out, "ClientSecretConfig", &self.client_secret_config);
         crate::put_opt(&mut out, "ClientSecretSource", &self.client_secret_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AtlassianOauth2ProviderConfigInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "ClientSecret",
+                "ClientSecretConfig",
+                "ClientSecretSource",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            client_secret_config: crate::from_json_optional(map, "ClientSecretConfig", path)?,
+            client_secret_source: crate::from_json_optional(map, "ClientSecretSource", path)?,
+        })
     }
 }
 
@@ -344,6 +396,52 @@ impl crate::ToJson for CustomOauth2ProviderConfigInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomOauth2ProviderConfigInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientAuthenticationMethod",
+                "ClientId",
+                "ClientSecret",
+                "ClientSecretConfig",
+                "ClientSecretSource",
+                "OauthDiscovery",
+                "OnBehalfOfTokenExchangeConfig",
+                "PrivateEndpoint",
+                "PrivateEndpointOverrides",
+                "PrivateKeyJwtConfig",
+            ],
+        )?;
+        Ok(Self {
+            client_authentication_method: crate::from_json_optional(
+                map,
+                "ClientAuthenticationMethod",
+                path,
+            )?,
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            client_secret_config: crate::from_json_optional(map, "ClientSecretConfig", path)?,
+            client_secret_source: crate::from_json_optional(map, "ClientSecretSource", path)?,
+            oauth_discovery: crate::from_json_required(map, "OauthDiscovery", path)?,
+            on_behalf_of_token_exchange_config: crate::from_json_optional(
+                map,
+                "OnBehalfOfTokenExchangeConfig",
+                path,
+            )?,
+            private_endpoint: crate::from_json_optional(map, "PrivateEndpoint", path)?,
+            private_endpoint_overrides: crate::from_json_optional(
+                map,
+                "PrivateEndpointOverrides",
+                path,
+            )?,
+            private_key_jwt_config: crate::from_json_optional(map, "PrivateKeyJwtConfig", path)?,
+        })
+    }
+}
+
 impl From<CustomOauth2ProviderConfigInput> for Value<CustomOauth2ProviderConfigInput> {
     fn from(value: CustomOauth2ProviderConfigInput) -> Self {
         Value::Lit(value)
@@ -408,6 +506,28 @@ impl crate::ToJson for GithubOauth2ProviderConfigInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GithubOauth2ProviderConfigInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "ClientSecret",
+                "ClientSecretConfig",
+                "ClientSecretSource",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            client_secret_config: crate::from_json_optional(map, "ClientSecretConfig", path)?,
+            client_secret_source: crate::from_json_optional(map, "ClientSecretSource", path)?,
+        })
+    }
+}
+
 impl From<GithubOauth2ProviderConfigInput> for Value<GithubOauth2ProviderConfigInput> {
     fn from(value: GithubOauth2ProviderConfigInput) -> Self {
         Value::Lit(value)
@@ -469,6 +589,28 @@ impl crate::ToJson for GoogleOauth2ProviderConfigInput {
         crate::put_opt(&mut out, "ClientSecretConfig", &self.client_secret_config);
         crate::put_opt(&mut out, "ClientSecretSource", &self.client_secret_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GoogleOauth2ProviderConfigInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "ClientSecret",
+                "ClientSecretConfig",
+                "ClientSecretSource",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            client_secret_config: crate::from_json_optional(map, "ClientSecretConfig", path)?,
+            client_secret_source: crate::from_json_optional(map, "ClientSecretSource", path)?,
+        })
     }
 }
 
@@ -571,6 +713,34 @@ impl crate::ToJson for IncludedOauth2ProviderConfigInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludedOauth2ProviderConfigInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationEndpoint",
+                "ClientId",
+                "ClientSecret",
+                "ClientSecretConfig",
+                "ClientSecretSource",
+                "Issuer",
+                "TokenEndpoint",
+            ],
+        )?;
+        Ok(Self {
+            authorization_endpoint: crate::from_json_optional(map, "AuthorizationEndpoint", path)?,
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            client_secret_config: crate::from_json_optional(map, "ClientSecretConfig", path)?,
+            client_secret_source: crate::from_json_optional(map, "ClientSecretSource", path)?,
+            issuer: crate::from_json_optional(map, "Issuer", path)?,
+            token_endpoint: crate::from_json_optional(map, "TokenEndpoint", path)?,
+        })
+    }
+}
+
 impl From<IncludedOauth2ProviderConfigInput> for Value<IncludedOauth2ProviderConfigInput> {
     fn from(value: IncludedOauth2ProviderConfigInput) -> Self {
         Value::Lit(value)
@@ -599,6 +769,16 @@ impl crate::ToJson for KmsKeySourceType {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KmsKeyArn", &self.kms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KmsKeySourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_required(map, "KmsKeyArn", path)?,
+        })
     }
 }
 
@@ -663,6 +843,28 @@ impl crate::ToJson for LinkedinOauth2ProviderConfigInput {
         crate::put_opt(&mut out, "ClientSecretConfig", &self.client_secret_config);
         crate::put_opt(&mut out, "ClientSecretSource", &self.client_secret_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkedinOauth2ProviderConfigInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "ClientSecret",
+                "ClientSecretConfig",
+                "ClientSecretSource",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            client_secret_config: crate::from_json_optional(map, "ClientSecretConfig", path)?,
+            client_secret_source: crate::from_json_optional(map, "ClientSecretSource", path)?,
+        })
     }
 }
 
@@ -747,6 +949,36 @@ impl crate::ToJson for ManagedVpcResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedVpcResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndpointIpAddressType",
+                "RoutingDomain",
+                "SecurityGroupIds",
+                "SubnetIds",
+                "Tags",
+                "VpcIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            endpoint_ip_address_type: crate::from_json_required(
+                map,
+                "EndpointIpAddressType",
+                path,
+            )?,
+            routing_domain: crate::from_json_optional(map, "RoutingDomain", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_identifier: crate::from_json_required(map, "VpcIdentifier", path)?,
+        })
+    }
+}
+
 impl From<ManagedVpcResource> for Value<ManagedVpcResource> {
     fn from(value: ManagedVpcResource) -> Self {
         Value::Lit(value)
@@ -821,6 +1053,30 @@ impl crate::ToJson for MicrosoftOauth2ProviderConfigInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MicrosoftOauth2ProviderConfigInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "ClientSecret",
+                "ClientSecretConfig",
+                "ClientSecretSource",
+                "TenantId",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            client_secret_config: crate::from_json_optional(map, "ClientSecretConfig", path)?,
+            client_secret_source: crate::from_json_optional(map, "ClientSecretSource", path)?,
+            tenant_id: crate::from_json_optional(map, "TenantId", path)?,
+        })
+    }
+}
+
 impl From<MicrosoftOauth2ProviderConfigInput> for Value<MicrosoftOauth2ProviderConfigInput> {
     fn from(value: MicrosoftOauth2ProviderConfigInput) -> Self {
         Value::Lit(value)
@@ -877,6 +1133,28 @@ impl crate::ToJson for Oauth2AuthorizationServerMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Oauth2AuthorizationServerMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationEndpoint",
+                "Issuer",
+                "ResponseTypes",
+                "TokenEndpoint",
+            ],
+        )?;
+        Ok(Self {
+            authorization_endpoint: crate::from_json_required(map, "AuthorizationEndpoint", path)?,
+            issuer: crate::from_json_required(map, "Issuer", path)?,
+            response_types: crate::from_json_optional(map, "ResponseTypes", path)?,
+            token_endpoint: crate::from_json_required(map, "TokenEndpoint", path)?,
+        })
+    }
+}
+
 impl From<Oauth2AuthorizationServerMetadata> for Value<Oauth2AuthorizationServerMetadata> {
     fn from(value: Oauth2AuthorizationServerMetadata) -> Self {
         Value::Lit(value)
@@ -927,6 +1205,22 @@ impl crate::ToJson for Oauth2Discovery {
         );
         crate::put_opt(&mut out, "DiscoveryUrl", &self.discovery_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Oauth2Discovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AuthorizationServerMetadata", "DiscoveryUrl"])?;
+        Ok(Self {
+            authorization_server_metadata: crate::from_json_optional(
+                map,
+                "AuthorizationServerMetadata",
+                path,
+            )?,
+            discovery_url: crate::from_json_optional(map, "DiscoveryUrl", path)?,
+        })
     }
 }
 
@@ -1110,6 +1404,74 @@ impl crate::ToJson for Oauth2ProviderConfigInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Oauth2ProviderConfigInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AtlassianOauth2ProviderConfig",
+                "CustomOauth2ProviderConfig",
+                "GithubOauth2ProviderConfig",
+                "GoogleOauth2ProviderConfig",
+                "IncludedOauth2ProviderConfig",
+                "LinkedinOauth2ProviderConfig",
+                "MicrosoftOauth2ProviderConfig",
+                "SalesforceOauth2ProviderConfig",
+                "SlackOauth2ProviderConfig",
+            ],
+        )?;
+        Ok(Self {
+            atlassian_oauth2_provider_config: crate::from_json_optional(
+                map,
+                "AtlassianOauth2ProviderConfig",
+                path,
+            )?,
+            custom_oauth2_provider_config: crate::from_json_optional(
+                map,
+                "CustomOauth2ProviderConfig",
+                path,
+            )?,
+            github_oauth2_provider_config: crate::from_json_optional(
+                map,
+                "GithubOauth2ProviderConfig",
+                path,
+            )?,
+            google_oauth2_provider_config: crate::from_json_optional(
+                map,
+                "GoogleOauth2ProviderConfig",
+                path,
+            )?,
+            included_oauth2_provider_config: crate::from_json_optional(
+                map,
+                "IncludedOauth2ProviderConfig",
+                path,
+            )?,
+            linkedin_oauth2_provider_config: crate::from_json_optional(
+                map,
+                "LinkedinOauth2ProviderConfig",
+                path,
+            )?,
+            microsoft_oauth2_provider_config: crate::from_json_optional(
+                map,
+                "MicrosoftOauth2ProviderConfig",
+                path,
+            )?,
+            salesforce_oauth2_provider_config: crate::from_json_optional(
+                map,
+                "SalesforceOauth2ProviderConfig",
+                path,
+            )?,
+            slack_oauth2_provider_config: crate::from_json_optional(
+                map,
+                "SlackOauth2ProviderConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Oauth2ProviderConfigInput> for Value<Oauth2ProviderConfigInput> {
     fn from(value: Oauth2ProviderConfigInput) -> Self {
         Value::Lit(value)
@@ -1154,6 +1516,22 @@ impl crate::ToJson for OnBehalfOfTokenExchangeConfig {
             &self.token_exchange_grant_type_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnBehalfOfTokenExchangeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["GrantType", "TokenExchangeGrantTypeConfig"])?;
+        Ok(Self {
+            grant_type: crate::from_json_required(map, "GrantType", path)?,
+            token_exchange_grant_type_config: crate::from_json_optional(
+                map,
+                "TokenExchangeGrantTypeConfig",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1213,6 +1591,25 @@ impl crate::ToJson for PrivateEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ManagedVpcResource", "SelfManagedLatticeResource"],
+        )?;
+        Ok(Self {
+            managed_vpc_resource: crate::from_json_optional(map, "ManagedVpcResource", path)?,
+            self_managed_lattice_resource: crate::from_json_optional(
+                map,
+                "SelfManagedLatticeResource",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PrivateEndpoint> for Value<PrivateEndpoint> {
     fn from(value: PrivateEndpoint) -> Self {
         Value::Lit(value)
@@ -1249,6 +1646,17 @@ impl crate::ToJson for PrivateEndpointOverride {
         crate::put(&mut out, "Domain", &self.domain);
         crate::put(&mut out, "PrivateEndpoint", &self.private_endpoint);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateEndpointOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Domain", "PrivateEndpoint"])?;
+        Ok(Self {
+            domain: crate::from_json_required(map, "Domain", path)?,
+            private_endpoint: crate::from_json_required(map, "PrivateEndpoint", path)?,
+        })
     }
 }
 
@@ -1335,6 +1743,36 @@ impl crate::ToJson for PrivateKeyJwtConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateKeyJwtConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalHeaderClaims",
+                "AdditionalPayloadClaims",
+                "PrivateKeySource",
+                "SigningAlgorithm",
+            ],
+        )?;
+        Ok(Self {
+            additional_header_claims: crate::from_json_optional(
+                map,
+                "AdditionalHeaderClaims",
+                path,
+            )?,
+            additional_payload_claims: crate::from_json_optional(
+                map,
+                "AdditionalPayloadClaims",
+                path,
+            )?,
+            private_key_source: crate::from_json_optional(map, "PrivateKeySource", path)?,
+            signing_algorithm: crate::from_json_optional(map, "SigningAlgorithm", path)?,
+        })
+    }
+}
+
 impl From<PrivateKeyJwtConfig> for Value<PrivateKeyJwtConfig> {
     fn from(value: PrivateKeyJwtConfig) -> Self {
         Value::Lit(value)
@@ -1368,6 +1806,16 @@ impl crate::ToJson for PrivateKeySource {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "KmsKeySource", &self.kms_key_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateKeySource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeySource"])?;
+        Ok(Self {
+            kms_key_source: crate::from_json_optional(map, "KmsKeySource", path)?,
+        })
     }
 }
 
@@ -1435,6 +1883,28 @@ impl crate::ToJson for SalesforceOauth2ProviderConfigInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceOauth2ProviderConfigInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "ClientSecret",
+                "ClientSecretConfig",
+                "ClientSecretSource",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            client_secret_config: crate::from_json_optional(map, "ClientSecretConfig", path)?,
+            client_secret_source: crate::from_json_optional(map, "ClientSecretSource", path)?,
+        })
+    }
+}
+
 impl From<SalesforceOauth2ProviderConfigInput> for Value<SalesforceOauth2ProviderConfigInput> {
     fn from(value: SalesforceOauth2ProviderConfigInput) -> Self {
         Value::Lit(value)
@@ -1466,6 +1936,17 @@ impl crate::ToJson for SecretReference {
         crate::put(&mut out, "JsonKey", &self.json_key);
         crate::put(&mut out, "SecretId", &self.secret_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JsonKey", "SecretId"])?;
+        Ok(Self {
+            json_key: crate::from_json_required(map, "JsonKey", path)?,
+            secret_id: crate::from_json_required(map, "SecretId", path)?,
+        })
     }
 }
 
@@ -1503,6 +1984,20 @@ impl crate::ToJson for SelfManagedLatticeResource {
             &self.resource_configuration_identifier,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelfManagedLatticeResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceConfigurationIdentifier"])?;
+        Ok(Self {
+            resource_configuration_identifier: crate::from_json_required(
+                map,
+                "ResourceConfigurationIdentifier",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1570,6 +2065,28 @@ impl crate::ToJson for SlackOauth2ProviderConfigInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlackOauth2ProviderConfigInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "ClientSecret",
+                "ClientSecretConfig",
+                "ClientSecretSource",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            client_secret_config: crate::from_json_optional(map, "ClientSecretConfig", path)?,
+            client_secret_source: crate::from_json_optional(map, "ClientSecretSource", path)?,
+        })
+    }
+}
+
 impl From<SlackOauth2ProviderConfigInput> for Value<SlackOauth2ProviderConfigInput> {
     fn from(value: SlackOauth2ProviderConfigInput) -> Self {
         Value::Lit(value)
@@ -1610,6 +2127,17 @@ impl crate::ToJson for TokenExchangeGrantTypeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TokenExchangeGrantTypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ActorTokenContent", "ActorTokenScopes"])?;
+        Ok(Self {
+            actor_token_content: crate::from_json_required(map, "ActorTokenContent", path)?,
+            actor_token_scopes: crate::from_json_optional(map, "ActorTokenScopes", path)?,
+        })
+    }
+}
+
 impl From<TokenExchangeGrantTypeConfig> for Value<TokenExchangeGrantTypeConfig> {
     fn from(value: TokenExchangeGrantTypeConfig) -> Self {
         Value::Lit(value)
@@ -1641,6 +2169,21 @@ impl ActorTokenContent {
 impl crate::ToJson for ActorTokenContent {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActorTokenContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("M2M", Self::M2m),
+                ("AWS_IAM_ID_TOKEN_JWT", Self::AwsIamIdTokenJwt),
+            ],
+        )
     }
 }
 
@@ -1681,6 +2224,22 @@ impl crate::ToJson for ClientAuthenticationMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientAuthenticationMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLIENT_SECRET_BASIC", Self::ClientSecretBasic),
+                ("CLIENT_SECRET_POST", Self::ClientSecretPost),
+                ("AWS_IAM_ID_TOKEN_JWT", Self::AwsIamIdTokenJwt),
+                ("PRIVATE_KEY_JWT", Self::PrivateKeyJwt),
+            ],
+        )
+    }
+}
+
 impl From<ClientAuthenticationMethod> for Value<ClientAuthenticationMethod> {
     fn from(value: ClientAuthenticationMethod) -> Self {
         Value::Lit(value)
@@ -1709,6 +2268,17 @@ impl ClientSecretSource {
 impl crate::ToJson for ClientSecretSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientSecretSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("EXTERNAL", Self::External)],
+        )
     }
 }
 
@@ -1812,6 +2382,43 @@ impl crate::ToJson for CredentialProviderVendor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CredentialProviderVendor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GoogleOauth2", Self::GoogleOauth2),
+                ("GithubOauth2", Self::GithubOauth2),
+                ("SlackOauth2", Self::SlackOauth2),
+                ("SalesforceOauth2", Self::SalesforceOauth2),
+                ("MicrosoftOauth2", Self::MicrosoftOauth2),
+                ("CustomOauth2", Self::CustomOauth2),
+                ("AtlassianOauth2", Self::AtlassianOauth2),
+                ("LinkedinOauth2", Self::LinkedinOauth2),
+                ("XOauth2", Self::XOauth2),
+                ("OktaOauth2", Self::OktaOauth2),
+                ("OneLoginOauth2", Self::OneLoginOauth2),
+                ("PingOneOauth2", Self::PingOneOauth2),
+                ("FacebookOauth2", Self::FacebookOauth2),
+                ("YandexOauth2", Self::YandexOauth2),
+                ("RedditOauth2", Self::RedditOauth2),
+                ("ZoomOauth2", Self::ZoomOauth2),
+                ("TwitchOauth2", Self::TwitchOauth2),
+                ("SpotifyOauth2", Self::SpotifyOauth2),
+                ("DropboxOauth2", Self::DropboxOauth2),
+                ("NotionOauth2", Self::NotionOauth2),
+                ("HubspotOauth2", Self::HubspotOauth2),
+                ("CyberArkOauth2", Self::CyberArkOauth2),
+                ("FusionAuthOauth2", Self::FusionAuthOauth2),
+                ("Auth0Oauth2", Self::Auth0Oauth2),
+                ("CognitoOauth2", Self::CognitoOauth2),
+            ],
+        )
+    }
+}
+
 impl From<CredentialProviderVendor> for Value<CredentialProviderVendor> {
     fn from(value: CredentialProviderVendor) -> Self {
         Value::Lit(value)
@@ -1840,6 +2447,17 @@ impl CustomOauth2ProviderConfigInputClientSecretSource {
 impl crate::ToJson for CustomOauth2ProviderConfigInputClientSecretSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomOauth2ProviderConfigInputClientSecretSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("EXTERNAL", Self::External)],
+        )
     }
 }
 
@@ -1876,6 +2494,13 @@ impl crate::ToJson for EndpointIpAddressType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointIpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("IPV6", Self::Ipv6)])
+    }
+}
+
 impl From<EndpointIpAddressType> for Value<EndpointIpAddressType> {
     fn from(value: EndpointIpAddressType) -> Self {
         Value::Lit(value)
@@ -1904,6 +2529,17 @@ impl GithubOauth2ProviderConfigInputClientSecretSource {
 impl crate::ToJson for GithubOauth2ProviderConfigInputClientSecretSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GithubOauth2ProviderConfigInputClientSecretSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("EXTERNAL", Self::External)],
+        )
     }
 }
 
@@ -1940,6 +2576,17 @@ impl crate::ToJson for GoogleOauth2ProviderConfigInputClientSecretSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GoogleOauth2ProviderConfigInputClientSecretSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("EXTERNAL", Self::External)],
+        )
+    }
+}
+
 impl From<GoogleOauth2ProviderConfigInputClientSecretSource>
     for Value<GoogleOauth2ProviderConfigInputClientSecretSource>
 {
@@ -1973,6 +2620,20 @@ impl crate::ToJson for GrantType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrantType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TOKEN_EXCHANGE", Self::TokenExchange),
+                ("JWT_AUTHORIZATION_GRANT", Self::JwtAuthorizationGrant),
+            ],
+        )
+    }
+}
+
 impl From<GrantType> for Value<GrantType> {
     fn from(value: GrantType) -> Self {
         Value::Lit(value)
@@ -2001,6 +2662,17 @@ impl IncludedOauth2ProviderConfigInputClientSecretSource {
 impl crate::ToJson for IncludedOauth2ProviderConfigInputClientSecretSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludedOauth2ProviderConfigInputClientSecretSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("EXTERNAL", Self::External)],
+        )
     }
 }
 
@@ -2037,6 +2709,17 @@ impl crate::ToJson for LinkedinOauth2ProviderConfigInputClientSecretSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkedinOauth2ProviderConfigInputClientSecretSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("EXTERNAL", Self::External)],
+        )
+    }
+}
+
 impl From<LinkedinOauth2ProviderConfigInputClientSecretSource>
     for Value<LinkedinOauth2ProviderConfigInputClientSecretSource>
 {
@@ -2070,6 +2753,17 @@ impl crate::ToJson for MicrosoftOauth2ProviderConfigInputClientSecretSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MicrosoftOauth2ProviderConfigInputClientSecretSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("EXTERNAL", Self::External)],
+        )
+    }
+}
+
 impl From<MicrosoftOauth2ProviderConfigInputClientSecretSource>
     for Value<MicrosoftOauth2ProviderConfigInputClientSecretSource>
 {
@@ -2100,6 +2794,17 @@ impl SalesforceOauth2ProviderConfigInputClientSecretSource {
 impl crate::ToJson for SalesforceOauth2ProviderConfigInputClientSecretSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceOauth2ProviderConfigInputClientSecretSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("EXTERNAL", Self::External)],
+        )
     }
 }
 
@@ -2139,6 +2844,21 @@ impl crate::ToJson for SigningAlgorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SigningAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RS256", Self::Rs256),
+                ("PS256", Self::Ps256),
+                ("ES256", Self::Es256),
+            ],
+        )
+    }
+}
+
 impl From<SigningAlgorithm> for Value<SigningAlgorithm> {
     fn from(value: SigningAlgorithm) -> Self {
         Value::Lit(value)
@@ -2167,6 +2887,17 @@ impl SlackOauth2ProviderConfigInputClientSecretSource {
 impl crate::ToJson for SlackOauth2ProviderConfigInputClientSecretSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlackOauth2ProviderConfigInputClientSecretSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("EXTERNAL", Self::External)],
+        )
     }
 }
 

@@ -148,6 +148,50 @@ impl crate::ToJson for OnlineEvaluationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnlineEvaluationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusteringConfig",
+                "DataSourceConfig",
+                "Description",
+                "EvaluationExecutionRoleArn",
+                "Evaluators",
+                "ExecutionStatus",
+                "Insights",
+                "OnlineEvaluationConfigName",
+                "OutputConfig",
+                "Rule",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            clustering_config: crate::from_json_optional(map, "ClusteringConfig", path)?,
+            data_source_config: crate::from_json_required(map, "DataSourceConfig", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            evaluation_execution_role_arn: crate::from_json_required(
+                map,
+                "EvaluationExecutionRoleArn",
+                path,
+            )?,
+            evaluators: crate::from_json_optional(map, "Evaluators", path)?,
+            execution_status: crate::from_json_optional(map, "ExecutionStatus", path)?,
+            insights: crate::from_json_optional(map, "Insights", path)?,
+            online_evaluation_config_name: crate::from_json_required(
+                map,
+                "OnlineEvaluationConfigName",
+                path,
+            )?,
+            output_config: crate::from_json_optional(map, "OutputConfig", path)?,
+            rule: crate::from_json_required(map, "Rule", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::OnlineEvaluationConfig` (`Fn::GetAtt`).
 impl crate::Handle<OnlineEvaluationConfig> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the online evaluation configuration was
@@ -231,6 +275,22 @@ impl crate::ToJson for CloudWatchLogsInputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsInputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LogGroupNamePrefixes", "LogGroupNames", "ServiceNames"],
+        )?;
+        Ok(Self {
+            log_group_name_prefixes: crate::from_json_optional(map, "LogGroupNamePrefixes", path)?,
+            log_group_names: crate::from_json_optional(map, "LogGroupNames", path)?,
+            service_names: crate::from_json_required(map, "ServiceNames", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogsInputConfig> for Value<CloudWatchLogsInputConfig> {
     fn from(value: CloudWatchLogsInputConfig) -> Self {
         Value::Lit(value)
@@ -292,6 +352,22 @@ impl crate::ToJson for CloudWatchOutputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchOutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LogGroupName", "MetricsNamespace", "ResultDestination"],
+        )?;
+        Ok(Self {
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+            metrics_namespace: crate::from_json_optional(map, "MetricsNamespace", path)?,
+            result_destination: crate::from_json_optional(map, "ResultDestination", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchOutputConfig> for Value<CloudWatchOutputConfig> {
     fn from(value: CloudWatchOutputConfig) -> Self {
         Value::Lit(value)
@@ -320,6 +396,16 @@ impl crate::ToJson for ClusteringConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Frequencies", &self.frequencies);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusteringConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Frequencies"])?;
+        Ok(Self {
+            frequencies: crate::from_json_required(map, "Frequencies", path)?,
+        })
     }
 }
 
@@ -354,6 +440,16 @@ impl crate::ToJson for DataSourceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogs"])?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_required(map, "CloudWatchLogs", path)?,
+        })
+    }
+}
+
 impl From<DataSourceConfig> for Value<DataSourceConfig> {
     fn from(value: DataSourceConfig) -> Self {
         Value::Lit(value)
@@ -384,6 +480,16 @@ impl crate::ToJson for EvaluatorReference {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EvaluatorId", &self.evaluator_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluatorReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EvaluatorId"])?;
+        Ok(Self {
+            evaluator_id: crate::from_json_required(map, "EvaluatorId", path)?,
+        })
     }
 }
 
@@ -426,6 +532,18 @@ impl crate::ToJson for Filter {
         crate::put(&mut out, "Operator", &self.operator);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Operator", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            operator: crate::from_json_required(map, "Operator", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -485,6 +603,19 @@ impl crate::ToJson for FilterValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BooleanValue", "DoubleValue", "StringValue"])?;
+        Ok(Self {
+            boolean_value: crate::from_json_optional(map, "BooleanValue", path)?,
+            double_value: crate::from_json_optional(map, "DoubleValue", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+        })
+    }
+}
+
 impl From<FilterValue> for Value<FilterValue> {
     fn from(value: FilterValue) -> Self {
         Value::Lit(value)
@@ -512,6 +643,16 @@ impl crate::ToJson for Insight {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InsightId", &self.insight_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Insight {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InsightId"])?;
+        Ok(Self {
+            insight_id: crate::from_json_required(map, "InsightId", path)?,
+        })
     }
 }
 
@@ -548,6 +689,16 @@ impl crate::ToJson for OutputConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CloudWatchConfig", &self.cloud_watch_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchConfig"])?;
+        Ok(Self {
+            cloud_watch_config: crate::from_json_optional(map, "CloudWatchConfig", path)?,
+        })
     }
 }
 
@@ -604,6 +755,19 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Filters", "SamplingConfig", "SessionConfig"])?;
+        Ok(Self {
+            filters: crate::from_json_optional(map, "Filters", path)?,
+            sampling_config: crate::from_json_required(map, "SamplingConfig", path)?,
+            session_config: crate::from_json_optional(map, "SessionConfig", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -632,6 +796,16 @@ impl crate::ToJson for SamplingConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SamplingPercentage", &self.sampling_percentage);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamplingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SamplingPercentage"])?;
+        Ok(Self {
+            sampling_percentage: crate::from_json_required(map, "SamplingPercentage", path)?,
+        })
     }
 }
 
@@ -670,6 +844,16 @@ impl crate::ToJson for SessionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SessionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SessionTimeoutMinutes"])?;
+        Ok(Self {
+            session_timeout_minutes: crate::from_json_required(map, "SessionTimeoutMinutes", path)?,
+        })
+    }
+}
+
 impl From<SessionConfig> for Value<SessionConfig> {
     fn from(value: SessionConfig) -> Self {
         Value::Lit(value)
@@ -704,6 +888,21 @@ impl crate::ToJson for ClusteringFrequency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusteringFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAILY", Self::Daily),
+                ("WEEKLY", Self::Weekly),
+                ("MONTHLY", Self::Monthly),
+            ],
+        )
+    }
+}
+
 impl From<ClusteringFrequency> for Value<ClusteringFrequency> {
     fn from(value: ClusteringFrequency) -> Self {
         Value::Lit(value)
@@ -732,6 +931,17 @@ impl ExecutionStatus {
 impl crate::ToJson for ExecutionStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutionStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -784,6 +994,26 @@ impl crate::ToJson for Operator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Operator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Equals", Self::Equals),
+                ("NotEquals", Self::NotEquals),
+                ("GreaterThan", Self::GreaterThan),
+                ("LessThan", Self::LessThan),
+                ("GreaterThanOrEqual", Self::GreaterThanOrEqual),
+                ("LessThanOrEqual", Self::LessThanOrEqual),
+                ("Contains", Self::Contains),
+                ("NotContains", Self::NotContains),
+            ],
+        )
+    }
+}
+
 impl From<Operator> for Value<Operator> {
     fn from(value: Operator) -> Self {
         Value::Lit(value)
@@ -814,6 +1044,20 @@ impl ResultDestination {
 impl crate::ToJson for ResultDestination {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResultDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEDICATED_LOG_GROUP", Self::DedicatedLogGroup),
+                ("SOURCE_LOG_GROUP", Self::SourceLogGroup),
+            ],
+        )
     }
 }
 

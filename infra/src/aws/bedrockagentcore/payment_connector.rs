@@ -104,6 +104,36 @@ impl crate::ToJson for PaymentConnector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentConnector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectorName",
+                "ConnectorType",
+                "CredentialProviderConfigurations",
+                "Description",
+                "PaymentManagerId",
+                "ProvisionMode",
+            ],
+        )?;
+        Ok(Self {
+            connector_name: crate::from_json_required(map, "ConnectorName", path)?,
+            connector_type: crate::from_json_required(map, "ConnectorType", path)?,
+            credential_provider_configurations: crate::from_json_optional(
+                map,
+                "CredentialProviderConfigurations",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            payment_manager_id: crate::from_json_required(map, "PaymentManagerId", path)?,
+            provision_mode: crate::from_json_optional(map, "ProvisionMode", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::PaymentConnector` (`Fn::GetAtt`).
 impl crate::Handle<PaymentConnector> {
     /// `Fn::GetAtt` `AuthorizationUrl`. The URL the user must open to complete OAuth consent.
@@ -185,6 +215,17 @@ impl crate::ToJson for CredentialsProviderConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CredentialsProviderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CoinbaseCDP", "StripePrivy"])?;
+        Ok(Self {
+            coinbase_cdp: crate::from_json_optional(map, "CoinbaseCDP", path)?,
+            stripe_privy: crate::from_json_optional(map, "StripePrivy", path)?,
+        })
+    }
+}
+
 impl From<CredentialsProviderConfiguration> for Value<CredentialsProviderConfiguration> {
     fn from(value: CredentialsProviderConfiguration) -> Self {
         Value::Lit(value)
@@ -216,6 +257,16 @@ impl crate::ToJson for PaymentCredentialProviderConfiguration {
             &self.credential_provider_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentCredentialProviderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CredentialProviderArn"])?;
+        Ok(Self {
+            credential_provider_arn: crate::from_json_required(map, "CredentialProviderArn", path)?,
+        })
     }
 }
 
@@ -252,6 +303,20 @@ impl crate::ToJson for PaymentConnectorProvisionMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentConnectorProvisionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MANUAL", Self::Manual),
+                ("QUICK_CREATE", Self::QuickCreate),
+            ],
+        )
+    }
+}
+
 impl From<PaymentConnectorProvisionMode> for Value<PaymentConnectorProvisionMode> {
     fn from(value: PaymentConnectorProvisionMode) -> Self {
         Value::Lit(value)
@@ -280,6 +345,20 @@ impl PaymentConnectorType {
 impl crate::ToJson for PaymentConnectorType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentConnectorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CoinbaseCDP", Self::CoinbaseCdp),
+                ("StripePrivy", Self::StripePrivy),
+            ],
+        )
     }
 }
 

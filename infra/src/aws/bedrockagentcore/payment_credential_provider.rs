@@ -86,6 +86,36 @@ impl crate::ToJson for PaymentCredentialProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentCredentialProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CredentialProviderVendor",
+                "Name",
+                "ProviderConfigurationInput",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            credential_provider_vendor: crate::from_json_required(
+                map,
+                "CredentialProviderVendor",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            provider_configuration_input: crate::from_json_optional(
+                map,
+                "ProviderConfigurationInput",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::PaymentCredentialProvider` (`Fn::GetAtt`).
 impl crate::Handle<PaymentCredentialProvider> {
     /// `Fn::GetAtt` `CreatedTime`. The timestamp when the credential provider was created
@@ -200,6 +230,34 @@ impl crate::ToJson for CoinbaseCdpConfigurationInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CoinbaseCdpConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiKeyId",
+                "ApiKeySecret",
+                "ApiKeySecretConfig",
+                "ApiKeySecretSource",
+                "WalletSecret",
+                "WalletSecretConfig",
+                "WalletSecretSource",
+            ],
+        )?;
+        Ok(Self {
+            api_key_id: crate::from_json_required(map, "ApiKeyId", path)?,
+            api_key_secret: crate::from_json_optional(map, "ApiKeySecret", path)?,
+            api_key_secret_config: crate::from_json_optional(map, "ApiKeySecretConfig", path)?,
+            api_key_secret_source: crate::from_json_optional(map, "ApiKeySecretSource", path)?,
+            wallet_secret: crate::from_json_optional(map, "WalletSecret", path)?,
+            wallet_secret_config: crate::from_json_optional(map, "WalletSecretConfig", path)?,
+            wallet_secret_source: crate::from_json_optional(map, "WalletSecretSource", path)?,
+        })
+    }
+}
+
 impl From<CoinbaseCdpConfigurationInput> for Value<CoinbaseCdpConfigurationInput> {
     fn from(value: CoinbaseCdpConfigurationInput) -> Self {
         Value::Lit(value)
@@ -260,6 +318,29 @@ impl crate::ToJson for PaymentProviderConfigurationInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentProviderConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CoinbaseCdpConfiguration", "StripePrivyConfiguration"],
+        )?;
+        Ok(Self {
+            coinbase_cdp_configuration: crate::from_json_optional(
+                map,
+                "CoinbaseCdpConfiguration",
+                path,
+            )?,
+            stripe_privy_configuration: crate::from_json_optional(
+                map,
+                "StripePrivyConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PaymentProviderConfigurationInput> for Value<PaymentProviderConfigurationInput> {
     fn from(value: PaymentProviderConfigurationInput) -> Self {
         Value::Lit(value)
@@ -291,6 +372,17 @@ impl crate::ToJson for SecretReference {
         crate::put(&mut out, "JsonKey", &self.json_key);
         crate::put(&mut out, "SecretId", &self.secret_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JsonKey", "SecretId"])?;
+        Ok(Self {
+            json_key: crate::from_json_required(map, "JsonKey", path)?,
+            secret_id: crate::from_json_required(map, "SecretId", path)?,
+        })
     }
 }
 
@@ -412,6 +504,48 @@ impl crate::ToJson for StripePrivyConfigurationInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StripePrivyConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppId",
+                "AppSecret",
+                "AppSecretConfig",
+                "AppSecretSource",
+                "AuthorizationId",
+                "AuthorizationPrivateKey",
+                "AuthorizationPrivateKeyConfig",
+                "AuthorizationPrivateKeySource",
+            ],
+        )?;
+        Ok(Self {
+            app_id: crate::from_json_required(map, "AppId", path)?,
+            app_secret: crate::from_json_optional(map, "AppSecret", path)?,
+            app_secret_config: crate::from_json_optional(map, "AppSecretConfig", path)?,
+            app_secret_source: crate::from_json_optional(map, "AppSecretSource", path)?,
+            authorization_id: crate::from_json_required(map, "AuthorizationId", path)?,
+            authorization_private_key: crate::from_json_optional(
+                map,
+                "AuthorizationPrivateKey",
+                path,
+            )?,
+            authorization_private_key_config: crate::from_json_optional(
+                map,
+                "AuthorizationPrivateKeyConfig",
+                path,
+            )?,
+            authorization_private_key_source: crate::from_json_optional(
+                map,
+                "AuthorizationPrivateKeySource",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<StripePrivyConfigurationInput> for Value<StripePrivyConfigurationInput> {
     fn from(value: StripePrivyConfigurationInput) -> Self {
         Value::Lit(value)
@@ -440,6 +574,20 @@ impl PaymentCredentialProviderVendorType {
 impl crate::ToJson for PaymentCredentialProviderVendorType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentCredentialProviderVendorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CoinbaseCDP", Self::CoinbaseCdp),
+                ("StripePrivy", Self::StripePrivy),
+            ],
+        )
     }
 }
 
@@ -472,6 +620,17 @@ impl SecretSourceType {
 impl crate::ToJson for SecretSourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("EXTERNAL", Self::External)],
+        )
     }
 }
 

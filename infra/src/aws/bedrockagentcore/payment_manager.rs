@@ -94,6 +94,36 @@ impl crate::ToJson for PaymentManager {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentManager {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizerConfiguration",
+                "AuthorizerType",
+                "Description",
+                "Name",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            authorizer_configuration: crate::from_json_optional(
+                map,
+                "AuthorizerConfiguration",
+                path,
+            )?,
+            authorizer_type: crate::from_json_required(map, "AuthorizerType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::PaymentManager` (`Fn::GetAtt`).
 impl crate::Handle<PaymentManager> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the payment manager was created
@@ -151,6 +181,16 @@ impl crate::ToJson for AuthorizerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomJWTAuthorizer"])?;
+        Ok(Self {
+            custom_jwt_authorizer: crate::from_json_required(map, "CustomJWTAuthorizer", path)?,
+        })
+    }
+}
+
 impl From<AuthorizerConfiguration> for Value<AuthorizerConfiguration> {
     fn from(value: AuthorizerConfiguration) -> Self {
         Value::Lit(value)
@@ -185,6 +225,17 @@ impl crate::ToJson for AuthorizingClaimMatchValueType {
         crate::put(&mut out, "ClaimMatchOperator", &self.claim_match_operator);
         crate::put(&mut out, "ClaimMatchValue", &self.claim_match_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizingClaimMatchValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClaimMatchOperator", "ClaimMatchValue"])?;
+        Ok(Self {
+            claim_match_operator: crate::from_json_required(map, "ClaimMatchOperator", path)?,
+            claim_match_value: crate::from_json_required(map, "ClaimMatchValue", path)?,
+        })
     }
 }
 
@@ -235,6 +286,18 @@ impl crate::ToJson for ClaimMatchValueType {
             &self.match_value_string_list,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClaimMatchValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MatchValueString", "MatchValueStringList"])?;
+        Ok(Self {
+            match_value_string: crate::from_json_optional(map, "MatchValueString", path)?,
+            match_value_string_list: crate::from_json_optional(map, "MatchValueStringList", path)?,
+        })
     }
 }
 
@@ -289,6 +352,38 @@ impl crate::ToJson for CustomClaimValidationType {
             &self.inbound_token_claim_value_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomClaimValidationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizingClaimMatchValue",
+                "InboundTokenClaimName",
+                "InboundTokenClaimValueType",
+            ],
+        )?;
+        Ok(Self {
+            authorizing_claim_match_value: crate::from_json_required(
+                map,
+                "AuthorizingClaimMatchValue",
+                path,
+            )?,
+            inbound_token_claim_name: crate::from_json_required(
+                map,
+                "InboundTokenClaimName",
+                path,
+            )?,
+            inbound_token_claim_value_type: crate::from_json_required(
+                map,
+                "InboundTokenClaimValueType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -365,6 +460,30 @@ impl crate::ToJson for CustomJwtAuthorizerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomJwtAuthorizerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedAudience",
+                "AllowedClients",
+                "AllowedScopes",
+                "CustomClaims",
+                "DiscoveryUrl",
+            ],
+        )?;
+        Ok(Self {
+            allowed_audience: crate::from_json_optional(map, "AllowedAudience", path)?,
+            allowed_clients: crate::from_json_optional(map, "AllowedClients", path)?,
+            allowed_scopes: crate::from_json_optional(map, "AllowedScopes", path)?,
+            custom_claims: crate::from_json_optional(map, "CustomClaims", path)?,
+            discovery_url: crate::from_json_required(map, "DiscoveryUrl", path)?,
+        })
+    }
+}
+
 impl From<CustomJwtAuthorizerConfiguration> for Value<CustomJwtAuthorizerConfiguration> {
     fn from(value: CustomJwtAuthorizerConfiguration) -> Self {
         Value::Lit(value)
@@ -399,6 +518,21 @@ impl crate::ToJson for ClaimMatchOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClaimMatchOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("CONTAINS", Self::Contains),
+                ("CONTAINS_ANY", Self::ContainsAny),
+            ],
+        )
+    }
+}
+
 impl From<ClaimMatchOperator> for Value<ClaimMatchOperator> {
     fn from(value: ClaimMatchOperator) -> Self {
         Value::Lit(value)
@@ -430,6 +564,20 @@ impl crate::ToJson for InboundTokenClaimValueType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InboundTokenClaimValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("STRING_ARRAY", Self::StringArray),
+            ],
+        )
+    }
+}
+
 impl From<InboundTokenClaimValueType> for Value<InboundTokenClaimValueType> {
     fn from(value: InboundTokenClaimValueType) -> Self {
         Value::Lit(value)
@@ -458,6 +606,17 @@ impl PaymentsAuthorizerType {
 impl crate::ToJson for PaymentsAuthorizerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentsAuthorizerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CUSTOM_JWT", Self::CustomJwt), ("AWS_IAM", Self::AwsIam)],
+        )
     }
 }
 

@@ -93,6 +93,32 @@ impl crate::ToJson for Policy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Definition",
+                "Description",
+                "EnforcementMode",
+                "Name",
+                "PolicyEngineId",
+                "ValidationMode",
+            ],
+        )?;
+        Ok(Self {
+            definition: crate::from_json_required(map, "Definition", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enforcement_mode: crate::from_json_optional(map, "EnforcementMode", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy_engine_id: crate::from_json_required(map, "PolicyEngineId", path)?,
+            validation_mode: crate::from_json_optional(map, "ValidationMode", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::Policy` (`Fn::GetAtt`).
 impl crate::Handle<Policy> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the policy was created.
@@ -150,6 +176,16 @@ impl crate::ToJson for CedarPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CedarPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Statement"])?;
+        Ok(Self {
+            statement: crate::from_json_required(map, "Statement", path)?,
+        })
+    }
+}
+
 impl From<CedarPolicy> for Value<CedarPolicy> {
     fn from(value: CedarPolicy) -> Self {
         Value::Lit(value)
@@ -196,6 +232,17 @@ impl crate::ToJson for PolicyDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cedar", "Policy"])?;
+        Ok(Self {
+            cedar: crate::from_json_optional(map, "Cedar", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+        })
+    }
+}
+
 impl From<PolicyDefinition> for Value<PolicyDefinition> {
     fn from(value: PolicyDefinition) -> Self {
         Value::Lit(value)
@@ -223,6 +270,16 @@ impl crate::ToJson for PolicyStatement {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Statement", &self.statement);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Statement"])?;
+        Ok(Self {
+            statement: crate::from_json_required(map, "Statement", path)?,
+        })
     }
 }
 
@@ -259,6 +316,17 @@ impl crate::ToJson for EnforcementMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnforcementMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("LOG_ONLY", Self::LogOnly)],
+        )
+    }
+}
+
 impl From<EnforcementMode> for Value<EnforcementMode> {
     fn from(value: EnforcementMode) -> Self {
         Value::Lit(value)
@@ -288,6 +356,20 @@ impl PolicyValidationMode {
 impl crate::ToJson for PolicyValidationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyValidationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FAIL_ON_ANY_FINDINGS", Self::FailOnAnyFindings),
+                ("IGNORE_ALL_FINDINGS", Self::IgnoreAllFindings),
+            ],
+        )
     }
 }
 

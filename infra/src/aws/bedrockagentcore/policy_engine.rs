@@ -77,6 +77,23 @@ impl crate::ToJson for PolicyEngine {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyEngine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "EncryptionKeyArn", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::PolicyEngine` (`Fn::GetAtt`).
 impl crate::Handle<PolicyEngine> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the policy engine was created

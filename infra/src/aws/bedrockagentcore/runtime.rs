@@ -224,6 +224,68 @@ impl crate::ToJson for Runtime {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Runtime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentRuntimeArtifact",
+                "AgentRuntimeName",
+                "AuthorizerConfiguration",
+                "CapacityProviderConfiguration",
+                "Description",
+                "EnvironmentVariables",
+                "FilesystemConfigurations",
+                "LifecycleConfiguration",
+                "NetworkConfiguration",
+                "PlatformVersion",
+                "ProtocolConfiguration",
+                "RequestHeaderConfiguration",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            agent_runtime_artifact: crate::from_json_required(map, "AgentRuntimeArtifact", path)?,
+            agent_runtime_name: crate::from_json_required(map, "AgentRuntimeName", path)?,
+            authorizer_configuration: crate::from_json_optional(
+                map,
+                "AuthorizerConfiguration",
+                path,
+            )?,
+            capacity_provider_configuration: crate::from_json_optional(
+                map,
+                "CapacityProviderConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            filesystem_configurations: crate::from_json_optional(
+                map,
+                "FilesystemConfigurations",
+                path,
+            )?,
+            lifecycle_configuration: crate::from_json_optional(
+                map,
+                "LifecycleConfiguration",
+                path,
+            )?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            platform_version: crate::from_json_optional(map, "PlatformVersion", path)?,
+            protocol_configuration: crate::from_json_optional(map, "ProtocolConfiguration", path)?,
+            request_header_configuration: crate::from_json_optional(
+                map,
+                "RequestHeaderConfiguration",
+                path,
+            )?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::Runtime` (`Fn::GetAtt`).
 impl crate::Handle<Runtime> {
     /// `Fn::GetAtt` `AgentRuntimeArn`.
@@ -314,6 +376,22 @@ impl crate::ToJson for AgentRuntimeArtifact {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentRuntimeArtifact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CodeConfiguration", "ContainerConfiguration"])?;
+        Ok(Self {
+            code_configuration: crate::from_json_optional(map, "CodeConfiguration", path)?,
+            container_configuration: crate::from_json_optional(
+                map,
+                "ContainerConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AgentRuntimeArtifact> for Value<AgentRuntimeArtifact> {
     fn from(value: AgentRuntimeArtifact) -> Self {
         Value::Lit(value)
@@ -366,6 +444,18 @@ impl crate::ToJson for AllowedWorkloadConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowedWorkloadConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["HostingEnvironments", "WorkloadIdentities"])?;
+        Ok(Self {
+            hosting_environments: crate::from_json_optional(map, "HostingEnvironments", path)?,
+            workload_identities: crate::from_json_optional(map, "WorkloadIdentities", path)?,
+        })
+    }
+}
+
 impl From<AllowedWorkloadConfiguration> for Value<AllowedWorkloadConfiguration> {
     fn from(value: AllowedWorkloadConfiguration) -> Self {
         Value::Lit(value)
@@ -402,6 +492,16 @@ impl crate::ToJson for AuthorizerConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CustomJWTAuthorizer", &self.custom_jwt_authorizer);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomJWTAuthorizer"])?;
+        Ok(Self {
+            custom_jwt_authorizer: crate::from_json_optional(map, "CustomJWTAuthorizer", path)?,
+        })
     }
 }
 
@@ -443,6 +543,17 @@ impl crate::ToJson for AuthorizingClaimMatchValueType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizingClaimMatchValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClaimMatchOperator", "ClaimMatchValue"])?;
+        Ok(Self {
+            claim_match_operator: crate::from_json_required(map, "ClaimMatchOperator", path)?,
+            claim_match_value: crate::from_json_required(map, "ClaimMatchValue", path)?,
+        })
+    }
+}
+
 impl From<AuthorizingClaimMatchValueType> for Value<AuthorizingClaimMatchValueType> {
     fn from(value: AuthorizingClaimMatchValueType) -> Self {
         Value::Lit(value)
@@ -470,6 +581,16 @@ impl crate::ToJson for CapacityProviderConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CapacityProviderArn", &self.capacity_provider_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CapacityProviderArn"])?;
+        Ok(Self {
+            capacity_provider_arn: crate::from_json_required(map, "CapacityProviderArn", path)?,
+        })
     }
 }
 
@@ -507,6 +628,17 @@ impl crate::ToJson for CapacityProviderVolumeConfiguration {
         crate::put(&mut out, "MountPath", &self.mount_path);
         crate::put(&mut out, "VolumeName", &self.volume_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MountPath", "VolumeName"])?;
+        Ok(Self {
+            mount_path: crate::from_json_required(map, "MountPath", path)?,
+            volume_name: crate::from_json_required(map, "VolumeName", path)?,
+        })
     }
 }
 
@@ -560,6 +692,18 @@ impl crate::ToJson for ClaimMatchValueType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClaimMatchValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MatchValueString", "MatchValueStringList"])?;
+        Ok(Self {
+            match_value_string: crate::from_json_optional(map, "MatchValueString", path)?,
+            match_value_string_list: crate::from_json_optional(map, "MatchValueStringList", path)?,
+        })
+    }
+}
+
 impl From<ClaimMatchValueType> for Value<ClaimMatchValueType> {
     fn from(value: ClaimMatchValueType) -> Self {
         Value::Lit(value)
@@ -591,6 +735,16 @@ impl crate::ToJson for Code {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Code {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3"])?;
+        Ok(Self {
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
     }
 }
 
@@ -636,6 +790,18 @@ impl crate::ToJson for CodeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Code", "EntryPoint", "Runtime"])?;
+        Ok(Self {
+            code: crate::from_json_required(map, "Code", path)?,
+            entry_point: crate::from_json_required(map, "EntryPoint", path)?,
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+        })
+    }
+}
+
 impl From<CodeConfiguration> for Value<CodeConfiguration> {
     fn from(value: CodeConfiguration) -> Self {
         Value::Lit(value)
@@ -663,6 +829,16 @@ impl crate::ToJson for ContainerConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ContainerUri", &self.container_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerUri"])?;
+        Ok(Self {
+            container_uri: crate::from_json_required(map, "ContainerUri", path)?,
+        })
     }
 }
 
@@ -718,6 +894,38 @@ impl crate::ToJson for CustomClaimValidationType {
             &self.inbound_token_claim_value_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomClaimValidationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizingClaimMatchValue",
+                "InboundTokenClaimName",
+                "InboundTokenClaimValueType",
+            ],
+        )?;
+        Ok(Self {
+            authorizing_claim_match_value: crate::from_json_required(
+                map,
+                "AuthorizingClaimMatchValue",
+                path,
+            )?,
+            inbound_token_claim_name: crate::from_json_required(
+                map,
+                "InboundTokenClaimName",
+                path,
+            )?,
+            inbound_token_claim_value_type: crate::from_json_required(
+                map,
+                "InboundTokenClaimValueType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -842,6 +1050,44 @@ impl crate::ToJson for CustomJwtAuthorizerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomJwtAuthorizerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedAudience",
+                "AllowedClients",
+                "AllowedScopes",
+                "AllowedWorkloadConfiguration",
+                "CustomClaims",
+                "DiscoveryUrl",
+                "PrivateEndpoint",
+                "PrivateEndpointOverrides",
+            ],
+        )?;
+        Ok(Self {
+            allowed_audience: crate::from_json_optional(map, "AllowedAudience", path)?,
+            allowed_clients: crate::from_json_optional(map, "AllowedClients", path)?,
+            allowed_scopes: crate::from_json_optional(map, "AllowedScopes", path)?,
+            allowed_workload_configuration: crate::from_json_optional(
+                map,
+                "AllowedWorkloadConfiguration",
+                path,
+            )?,
+            custom_claims: crate::from_json_optional(map, "CustomClaims", path)?,
+            discovery_url: crate::from_json_required(map, "DiscoveryUrl", path)?,
+            private_endpoint: crate::from_json_optional(map, "PrivateEndpoint", path)?,
+            private_endpoint_overrides: crate::from_json_optional(
+                map,
+                "PrivateEndpointOverrides",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CustomJwtAuthorizerConfiguration> for Value<CustomJwtAuthorizerConfiguration> {
     fn from(value: CustomJwtAuthorizerConfiguration) -> Self {
         Value::Lit(value)
@@ -876,6 +1122,17 @@ impl crate::ToJson for EfsAccessPointConfiguration {
         crate::put(&mut out, "AccessPointArn", &self.access_point_arn);
         crate::put(&mut out, "MountPath", &self.mount_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EfsAccessPointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessPointArn", "MountPath"])?;
+        Ok(Self {
+            access_point_arn: crate::from_json_required(map, "AccessPointArn", path)?,
+            mount_path: crate::from_json_required(map, "MountPath", path)?,
+        })
     }
 }
 
@@ -959,6 +1216,32 @@ impl crate::ToJson for FilesystemConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilesystemConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityProviderVolume",
+                "EfsAccessPoint",
+                "S3FilesAccessPoint",
+                "SessionStorage",
+            ],
+        )?;
+        Ok(Self {
+            capacity_provider_volume: crate::from_json_optional(
+                map,
+                "CapacityProviderVolume",
+                path,
+            )?,
+            efs_access_point: crate::from_json_optional(map, "EfsAccessPoint", path)?,
+            s3_files_access_point: crate::from_json_optional(map, "S3FilesAccessPoint", path)?,
+            session_storage: crate::from_json_optional(map, "SessionStorage", path)?,
+        })
+    }
+}
+
 impl From<FilesystemConfiguration> for Value<FilesystemConfiguration> {
     fn from(value: FilesystemConfiguration) -> Self {
         Value::Lit(value)
@@ -985,6 +1268,16 @@ impl crate::ToJson for HostingEnvironment {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostingEnvironment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+        })
     }
 }
 
@@ -1038,6 +1331,22 @@ impl crate::ToJson for LifecycleConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["IdleRuntimeSessionTimeout", "MaxLifetime"])?;
+        Ok(Self {
+            idle_runtime_session_timeout: crate::from_json_optional(
+                map,
+                "IdleRuntimeSessionTimeout",
+                path,
+            )?,
+            max_lifetime: crate::from_json_optional(map, "MaxLifetime", path)?,
+        })
+    }
+}
+
 impl From<LifecycleConfiguration> for Value<LifecycleConfiguration> {
     fn from(value: LifecycleConfiguration) -> Self {
         Value::Lit(value)
@@ -1078,6 +1387,17 @@ impl crate::ToJson for NetworkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NetworkMode", "NetworkModeConfig"])?;
+        Ok(Self {
+            network_mode: crate::from_json_required(map, "NetworkMode", path)?,
+            network_mode_config: crate::from_json_optional(map, "NetworkModeConfig", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfiguration> for Value<NetworkConfiguration> {
     fn from(value: NetworkConfiguration) -> Self {
         Value::Lit(value)
@@ -1110,6 +1430,17 @@ impl crate::ToJson for PrivateEndpointOverride {
         crate::put(&mut out, "Domain", &self.domain);
         crate::put(&mut out, "PrivateEndpoint", &self.private_endpoint);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateEndpointOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Domain", "PrivateEndpoint"])?;
+        Ok(Self {
+            domain: crate::from_json_required(map, "Domain", path)?,
+            private_endpoint: crate::from_json_required(map, "PrivateEndpoint", path)?,
+        })
     }
 }
 
@@ -1153,6 +1484,20 @@ impl crate::ToJson for RequestHeaderConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequestHeaderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RequestHeaderAllowlist"])?;
+        Ok(Self {
+            request_header_allowlist: crate::from_json_optional(
+                map,
+                "RequestHeaderAllowlist",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RequestHeaderConfiguration> for Value<RequestHeaderConfiguration> {
     fn from(value: RequestHeaderConfiguration) -> Self {
         Value::Lit(value)
@@ -1187,6 +1532,17 @@ impl crate::ToJson for S3FilesAccessPointConfiguration {
         crate::put(&mut out, "AccessPointArn", &self.access_point_arn);
         crate::put(&mut out, "MountPath", &self.mount_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3FilesAccessPointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessPointArn", "MountPath"])?;
+        Ok(Self {
+            access_point_arn: crate::from_json_required(map, "AccessPointArn", path)?,
+            mount_path: crate::from_json_required(map, "MountPath", path)?,
+        })
     }
 }
 
@@ -1234,6 +1590,18 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Prefix", "VersionId"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            prefix: crate::from_json_required(map, "Prefix", path)?,
+            version_id: crate::from_json_optional(map, "VersionId", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -1261,6 +1629,16 @@ impl crate::ToJson for SessionStorageConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MountPath", &self.mount_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SessionStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MountPath"])?;
+        Ok(Self {
+            mount_path: crate::from_json_required(map, "MountPath", path)?,
+        })
     }
 }
 
@@ -1298,6 +1676,17 @@ impl crate::ToJson for VpcConfig {
         crate::put(&mut out, "SecurityGroups", &self.security_groups);
         crate::put(&mut out, "Subnets", &self.subnets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            security_groups: crate::from_json_required(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
     }
 }
 
@@ -1344,6 +1733,24 @@ impl crate::ToJson for AgentManagedRuntimeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentManagedRuntimeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PYTHON_3_10", Self::Python310),
+                ("PYTHON_3_11", Self::Python311),
+                ("PYTHON_3_12", Self::Python312),
+                ("PYTHON_3_13", Self::Python313),
+                ("PYTHON_3_14", Self::Python314),
+                ("NODE_22", Self::Node22),
+            ],
+        )
+    }
+}
+
 impl From<AgentManagedRuntimeType> for Value<AgentManagedRuntimeType> {
     fn from(value: AgentManagedRuntimeType) -> Self {
         Value::Lit(value)
@@ -1378,6 +1785,21 @@ impl crate::ToJson for ClaimMatchOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClaimMatchOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("CONTAINS", Self::Contains),
+                ("CONTAINS_ANY", Self::ContainsAny),
+            ],
+        )
+    }
+}
+
 impl From<ClaimMatchOperator> for Value<ClaimMatchOperator> {
     fn from(value: ClaimMatchOperator) -> Self {
         Value::Lit(value)
@@ -1409,6 +1831,20 @@ impl crate::ToJson for InboundTokenClaimValueType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InboundTokenClaimValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("STRING_ARRAY", Self::StringArray),
+            ],
+        )
+    }
+}
+
 impl From<InboundTokenClaimValueType> for Value<InboundTokenClaimValueType> {
     fn from(value: InboundTokenClaimValueType) -> Self {
         Value::Lit(value)
@@ -1437,6 +1873,13 @@ impl NetworkMode {
 impl crate::ToJson for NetworkMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PUBLIC", Self::Public), ("VPC", Self::Vpc)])
     }
 }
 
@@ -1474,6 +1917,22 @@ impl ProtocolConfiguration {
 impl crate::ToJson for ProtocolConfiguration {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtocolConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MCP", Self::Mcp),
+                ("HTTP", Self::Http),
+                ("A2A", Self::A2a),
+                ("AGUI", Self::Agui),
+            ],
+        )
     }
 }
 

@@ -81,6 +81,30 @@ impl crate::ToJson for RuntimeEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuntimeEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentRuntimeId",
+                "AgentRuntimeVersion",
+                "Description",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            agent_runtime_id: crate::from_json_required(map, "AgentRuntimeId", path)?,
+            agent_runtime_version: crate::from_json_optional(map, "AgentRuntimeVersion", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::RuntimeEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<RuntimeEndpoint> {
     /// `Fn::GetAtt` `AgentRuntimeArn`.

@@ -74,6 +74,26 @@ impl crate::ToJson for WorkloadIdentity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkloadIdentity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AllowedResourceOauth2ReturnUrls", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            allowed_resource_oauth2_return_urls: crate::from_json_optional(
+                map,
+                "AllowedResourceOauth2ReturnUrls",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BedrockAgentCore::WorkloadIdentity` (`Fn::GetAtt`).
 impl crate::Handle<WorkloadIdentity> {
     /// `Fn::GetAtt` `CreatedTime`. The timestamp when the workload identity was created.

@@ -85,6 +85,30 @@ impl crate::ToJson for BillingView {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillingView {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataFilterExpression",
+                "Description",
+                "Name",
+                "SourceViews",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_filter_expression: crate::from_json_optional(map, "DataFilterExpression", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            source_views: crate::from_json_required(map, "SourceViews", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Billing::BillingView` (`Fn::GetAtt`).
 impl crate::Handle<BillingView> {
     /// `Fn::GetAtt` `Arn`.
@@ -163,6 +187,18 @@ impl crate::ToJson for DataFilterExpression {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataFilterExpression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Dimensions", "Tags", "TimeRange"])?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            time_range: crate::from_json_optional(map, "TimeRange", path)?,
+        })
+    }
+}
+
 impl From<DataFilterExpression> for Value<DataFilterExpression> {
     fn from(value: DataFilterExpression) -> Self {
         Value::Lit(value)
@@ -206,6 +242,17 @@ impl crate::ToJson for Dimensions {
         crate::put_opt(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dimensions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -255,6 +302,17 @@ impl crate::ToJson for Tags {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<Tags> for Value<Tags> {
     fn from(value: Tags) -> Self {
         Value::Lit(value)
@@ -301,6 +359,17 @@ impl crate::ToJson for TimeRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BeginDateInclusive", "EndDateInclusive"])?;
+        Ok(Self {
+            begin_date_inclusive: crate::from_json_optional(map, "BeginDateInclusive", path)?,
+            end_date_inclusive: crate::from_json_optional(map, "EndDateInclusive", path)?,
+        })
+    }
+}
+
 impl From<TimeRange> for Value<TimeRange> {
     fn from(value: TimeRange) -> Self {
         Value::Lit(value)
@@ -326,6 +395,13 @@ impl DimensionKey {
 impl crate::ToJson for DimensionKey {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DimensionKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("LINKED_ACCOUNT", Self::LinkedAccount)])
     }
 }
 

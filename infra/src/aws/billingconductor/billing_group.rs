@@ -93,6 +93,32 @@ impl crate::ToJson for BillingGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillingGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountGrouping",
+                "ComputationPreference",
+                "Description",
+                "Name",
+                "PrimaryAccountId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            account_grouping: crate::from_json_required(map, "AccountGrouping", path)?,
+            computation_preference: crate::from_json_required(map, "ComputationPreference", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            primary_account_id: crate::from_json_optional(map, "PrimaryAccountId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BillingConductor::BillingGroup` (`Fn::GetAtt`).
 impl crate::Handle<BillingGroup> {
     /// `Fn::GetAtt` `Arn`. Billing Group ARN
@@ -180,6 +206,30 @@ impl crate::ToJson for AccountGrouping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountGrouping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoAssociate",
+                "LinkedAccountIds",
+                "ResponsibilityTransferArn",
+            ],
+        )?;
+        Ok(Self {
+            auto_associate: crate::from_json_optional(map, "AutoAssociate", path)?,
+            linked_account_ids: crate::from_json_optional(map, "LinkedAccountIds", path)?,
+            responsibility_transfer_arn: crate::from_json_optional(
+                map,
+                "ResponsibilityTransferArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AccountGrouping> for Value<AccountGrouping> {
     fn from(value: AccountGrouping) -> Self {
         Value::Lit(value)
@@ -207,6 +257,16 @@ impl crate::ToJson for ComputationPreference {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PricingPlanArn", &self.pricing_plan_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputationPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PricingPlanArn"])?;
+        Ok(Self {
+            pricing_plan_arn: crate::from_json_required(map, "PricingPlanArn", path)?,
+        })
     }
 }
 

@@ -132,6 +132,42 @@ impl crate::ToJson for CustomLineItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomLineItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountId",
+                "BillingGroupArn",
+                "BillingPeriodRange",
+                "ComputationRule",
+                "CustomLineItemChargeDetails",
+                "Description",
+                "Name",
+                "PresentationDetails",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_optional(map, "AccountId", path)?,
+            billing_group_arn: crate::from_json_required(map, "BillingGroupArn", path)?,
+            billing_period_range: crate::from_json_optional(map, "BillingPeriodRange", path)?,
+            computation_rule: crate::from_json_optional(map, "ComputationRule", path)?,
+            custom_line_item_charge_details: crate::from_json_optional(
+                map,
+                "CustomLineItemChargeDetails",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            presentation_details: crate::from_json_optional(map, "PresentationDetails", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BillingConductor::CustomLineItem` (`Fn::GetAtt`).
 impl crate::Handle<CustomLineItem> {
     /// `Fn::GetAtt` `Arn`. ARN
@@ -214,6 +250,29 @@ impl crate::ToJson for BillingPeriodRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillingPeriodRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExclusiveEndBillingPeriod", "InclusiveStartBillingPeriod"],
+        )?;
+        Ok(Self {
+            exclusive_end_billing_period: crate::from_json_optional(
+                map,
+                "ExclusiveEndBillingPeriod",
+                path,
+            )?,
+            inclusive_start_billing_period: crate::from_json_optional(
+                map,
+                "InclusiveStartBillingPeriod",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BillingPeriodRange> for Value<BillingPeriodRange> {
     fn from(value: BillingPeriodRange) -> Self {
         Value::Lit(value)
@@ -280,6 +339,23 @@ impl crate::ToJson for CustomLineItemChargeDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomLineItemChargeDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Flat", "LineItemFilters", "Percentage", "Type"],
+        )?;
+        Ok(Self {
+            flat: crate::from_json_optional(map, "Flat", path)?,
+            line_item_filters: crate::from_json_optional(map, "LineItemFilters", path)?,
+            percentage: crate::from_json_optional(map, "Percentage", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<CustomLineItemChargeDetails> for Value<CustomLineItemChargeDetails> {
     fn from(value: CustomLineItemChargeDetails) -> Self {
         Value::Lit(value)
@@ -307,6 +383,16 @@ impl crate::ToJson for CustomLineItemFlatChargeDetails {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ChargeValue", &self.charge_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomLineItemFlatChargeDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChargeValue"])?;
+        Ok(Self {
+            charge_value: crate::from_json_required(map, "ChargeValue", path)?,
+        })
     }
 }
 
@@ -354,6 +440,22 @@ impl crate::ToJson for CustomLineItemPercentageChargeDetails {
         );
         crate::put(&mut out, "PercentageValue", &self.percentage_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomLineItemPercentageChargeDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ChildAssociatedResources", "PercentageValue"])?;
+        Ok(Self {
+            child_associated_resources: crate::from_json_optional(
+                map,
+                "ChildAssociatedResources",
+                path,
+            )?,
+            percentage_value: crate::from_json_required(map, "PercentageValue", path)?,
+        })
     }
 }
 
@@ -414,6 +516,23 @@ impl crate::ToJson for LineItemFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineItemFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Attribute", "AttributeValues", "MatchOption", "Values"],
+        )?;
+        Ok(Self {
+            attribute: crate::from_json_required(map, "Attribute", path)?,
+            attribute_values: crate::from_json_optional(map, "AttributeValues", path)?,
+            match_option: crate::from_json_required(map, "MatchOption", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<LineItemFilter> for Value<LineItemFilter> {
     fn from(value: LineItemFilter) -> Self {
         Value::Lit(value)
@@ -441,6 +560,16 @@ impl crate::ToJson for PresentationDetails {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Service", &self.service);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PresentationDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Service"])?;
+        Ok(Self {
+            service: crate::from_json_required(map, "Service", path)?,
+        })
     }
 }
 
@@ -475,6 +604,20 @@ impl crate::ToJson for Attribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Attribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LINE_ITEM_TYPE", Self::LineItemType),
+                ("SERVICE", Self::Service),
+            ],
+        )
+    }
+}
+
 impl From<Attribute> for Value<Attribute> {
     fn from(value: Attribute) -> Self {
         Value::Lit(value)
@@ -506,6 +649,20 @@ impl crate::ToJson for ComputationRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputationRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONSOLIDATED", Self::Consolidated),
+                ("ITEMIZED", Self::Itemized),
+            ],
+        )
+    }
+}
+
 impl From<ComputationRule> for Value<ComputationRule> {
     fn from(value: ComputationRule) -> Self {
         Value::Lit(value)
@@ -531,6 +688,17 @@ impl LineItemFilterValue {
 impl crate::ToJson for LineItemFilterValue {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineItemFilterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SAVINGS_PLAN_NEGATION", Self::SavingsPlanNegation)],
+        )
     }
 }
 
@@ -565,6 +733,17 @@ impl crate::ToJson for MatchOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NOT_EQUAL", Self::NotEqual), ("EQUAL", Self::Equal)],
+        )
+    }
+}
+
 impl From<MatchOption> for Value<MatchOption> {
     fn from(value: MatchOption) -> Self {
         Value::Lit(value)
@@ -593,6 +772,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("FEE", Self::Fee), ("CREDIT", Self::Credit)])
     }
 }
 

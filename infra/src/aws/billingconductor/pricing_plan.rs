@@ -76,6 +76,23 @@ impl crate::ToJson for PricingPlan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PricingPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "PricingRuleArns", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            pricing_rule_arns: crate::from_json_optional(map, "PricingRuleArns", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BillingConductor::PricingPlan` (`Fn::GetAtt`).
 impl crate::Handle<PricingPlan> {
     /// `Fn::GetAtt` `Arn`. Pricing Plan ARN

@@ -145,6 +145,42 @@ impl crate::ToJson for PricingRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PricingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BillingEntity",
+                "Description",
+                "ModifierPercentage",
+                "Name",
+                "Operation",
+                "Scope",
+                "Service",
+                "Tags",
+                "Tiering",
+                "Type",
+                "UsageType",
+            ],
+        )?;
+        Ok(Self {
+            billing_entity: crate::from_json_optional(map, "BillingEntity", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            modifier_percentage: crate::from_json_optional(map, "ModifierPercentage", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            operation: crate::from_json_optional(map, "Operation", path)?,
+            scope: crate::from_json_required(map, "Scope", path)?,
+            service: crate::from_json_optional(map, "Service", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tiering: crate::from_json_optional(map, "Tiering", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            usage_type: crate::from_json_optional(map, "UsageType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::BillingConductor::PricingRule` (`Fn::GetAtt`).
 impl crate::Handle<PricingRule> {
     /// `Fn::GetAtt` `Arn`. Pricing rule ARN
@@ -211,6 +247,22 @@ impl crate::ToJson for CustomTier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomTier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BeginRangeInclusive", "EndRangeExclusive", "RateValue"],
+        )?;
+        Ok(Self {
+            begin_range_inclusive: crate::from_json_required(map, "BeginRangeInclusive", path)?,
+            end_range_exclusive: crate::from_json_optional(map, "EndRangeExclusive", path)?,
+            rate_value: crate::from_json_required(map, "RateValue", path)?,
+        })
+    }
+}
+
 impl From<CustomTier> for Value<CustomTier> {
     fn from(value: CustomTier) -> Self {
         Value::Lit(value)
@@ -238,6 +290,16 @@ impl crate::ToJson for FreeTier {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Activated", &self.activated);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FreeTier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Activated"])?;
+        Ok(Self {
+            activated: crate::from_json_required(map, "Activated", path)?,
+        })
     }
 }
 
@@ -288,6 +350,17 @@ impl crate::ToJson for Tiering {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tiering {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomTiers", "FreeTier"])?;
+        Ok(Self {
+            custom_tiers: crate::from_json_optional(map, "CustomTiers", path)?,
+            free_tier: crate::from_json_optional(map, "FreeTier", path)?,
+        })
+    }
+}
+
 impl From<Tiering> for Value<Tiering> {
     fn from(value: Tiering) -> Self {
         Value::Lit(value)
@@ -321,6 +394,21 @@ impl BillingEntity {
 impl crate::ToJson for BillingEntity {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillingEntity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS", Self::Aws),
+                ("AWS Marketplace", Self::AwsMarketplace),
+                ("AISPL", Self::Aispl),
+            ],
+        )
     }
 }
 
@@ -361,6 +449,22 @@ impl crate::ToJson for Scope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GLOBAL", Self::Global),
+                ("SERVICE", Self::Service),
+                ("BILLING_ENTITY", Self::BillingEntity),
+                ("SKU", Self::Sku),
+            ],
+        )
+    }
+}
+
 impl From<Scope> for Value<Scope> {
     fn from(value: Scope) -> Self {
         Value::Lit(value)
@@ -392,6 +496,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MARKUP", Self::Markup),
+                ("DISCOUNT", Self::Discount),
+                ("TIERING", Self::Tiering),
+            ],
+        )
     }
 }
 

@@ -78,6 +78,23 @@ impl crate::ToJson for SpendingLimit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpendingLimit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeviceArn", "SpendingLimit", "Tags", "TimePeriod"],
+        )?;
+        Ok(Self {
+            device_arn: crate::from_json_required(map, "DeviceArn", path)?,
+            spending_limit: crate::from_json_required(map, "SpendingLimit", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            time_period: crate::from_json_optional(map, "TimePeriod", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Braket::SpendingLimit` (`Fn::GetAtt`).
 impl crate::Handle<SpendingLimit> {
     /// `Fn::GetAtt` `CreatedAt`. The date and time when the spending limit was created, in ISO
@@ -138,6 +155,17 @@ impl crate::ToJson for TimePeriod {
         crate::put(&mut out, "EndAt", &self.end_at);
         crate::put(&mut out, "StartAt", &self.start_at);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimePeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndAt", "StartAt"])?;
+        Ok(Self {
+            end_at: crate::from_json_required(map, "EndAt", path)?,
+            start_at: crate::from_json_required(map, "StartAt", path)?,
+        })
     }
 }
 

@@ -71,6 +71,26 @@ impl crate::ToJson for Budget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Budget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Budget", "NotificationsWithSubscribers", "ResourceTags"],
+        )?;
+        Ok(Self {
+            budget: crate::from_json_required(map, "Budget", path)?,
+            notifications_with_subscribers: crate::from_json_optional(
+                map,
+                "NotificationsWithSubscribers",
+                path,
+            )?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Budgets::Budget` (`Fn::GetAtt`).
 impl crate::Handle<Budget> {
     /// `Fn::GetAtt` `Id`.
@@ -110,6 +130,17 @@ impl crate::ToJson for AutoAdjustData {
         crate::put(&mut out, "AutoAdjustType", &self.auto_adjust_type);
         crate::put_opt(&mut out, "HistoricalOptions", &self.historical_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoAdjustData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoAdjustType", "HistoricalOptions"])?;
+        Ok(Self {
+            auto_adjust_type: crate::from_json_required(map, "AutoAdjustType", path)?,
+            historical_options: crate::from_json_optional(map, "HistoricalOptions", path)?,
+        })
     }
 }
 
@@ -247,6 +278,44 @@ impl crate::ToJson for BudgetData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BudgetData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoAdjustData",
+                "BillingViewArn",
+                "BudgetLimit",
+                "BudgetName",
+                "BudgetType",
+                "CostFilters",
+                "CostTypes",
+                "FilterExpression",
+                "Metrics",
+                "PlannedBudgetLimits",
+                "TimePeriod",
+                "TimeUnit",
+            ],
+        )?;
+        Ok(Self {
+            auto_adjust_data: crate::from_json_optional(map, "AutoAdjustData", path)?,
+            billing_view_arn: crate::from_json_optional(map, "BillingViewArn", path)?,
+            budget_limit: crate::from_json_optional(map, "BudgetLimit", path)?,
+            budget_name: crate::from_json_optional(map, "BudgetName", path)?,
+            budget_type: crate::from_json_required(map, "BudgetType", path)?,
+            cost_filters: crate::from_json_optional(map, "CostFilters", path)?,
+            cost_types: crate::from_json_optional(map, "CostTypes", path)?,
+            filter_expression: crate::from_json_optional(map, "FilterExpression", path)?,
+            metrics: crate::from_json_optional(map, "Metrics", path)?,
+            planned_budget_limits: crate::from_json_optional(map, "PlannedBudgetLimits", path)?,
+            time_period: crate::from_json_optional(map, "TimePeriod", path)?,
+            time_unit: crate::from_json_required(map, "TimeUnit", path)?,
+        })
+    }
+}
+
 impl From<BudgetData> for Value<BudgetData> {
     fn from(value: BudgetData) -> Self {
         Value::Lit(value)
@@ -300,6 +369,18 @@ impl crate::ToJson for CostCategoryValues {
         crate::put_opt(&mut out, "MatchOptions", &self.match_options);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CostCategoryValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "MatchOptions", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            match_options: crate::from_json_optional(map, "MatchOptions", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -443,6 +524,46 @@ impl crate::ToJson for CostTypes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CostTypes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IncludeCredit",
+                "IncludeDiscount",
+                "IncludeOtherSubscription",
+                "IncludeRecurring",
+                "IncludeRefund",
+                "IncludeSubscription",
+                "IncludeSupport",
+                "IncludeTax",
+                "IncludeUpfront",
+                "UseAmortized",
+                "UseBlended",
+            ],
+        )?;
+        Ok(Self {
+            include_credit: crate::from_json_optional(map, "IncludeCredit", path)?,
+            include_discount: crate::from_json_optional(map, "IncludeDiscount", path)?,
+            include_other_subscription: crate::from_json_optional(
+                map,
+                "IncludeOtherSubscription",
+                path,
+            )?,
+            include_recurring: crate::from_json_optional(map, "IncludeRecurring", path)?,
+            include_refund: crate::from_json_optional(map, "IncludeRefund", path)?,
+            include_subscription: crate::from_json_optional(map, "IncludeSubscription", path)?,
+            include_support: crate::from_json_optional(map, "IncludeSupport", path)?,
+            include_tax: crate::from_json_optional(map, "IncludeTax", path)?,
+            include_upfront: crate::from_json_optional(map, "IncludeUpfront", path)?,
+            use_amortized: crate::from_json_optional(map, "UseAmortized", path)?,
+            use_blended: crate::from_json_optional(map, "UseBlended", path)?,
+        })
+    }
+}
+
 impl From<CostTypes> for Value<CostTypes> {
     fn from(value: CostTypes) -> Self {
         Value::Lit(value)
@@ -529,6 +650,25 @@ impl crate::ToJson for Expression {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Expression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["And", "CostCategories", "Dimensions", "Not", "Or", "Tags"],
+        )?;
+        Ok(Self {
+            and: crate::from_json_optional(map, "And", path)?,
+            cost_categories: crate::from_json_optional(map, "CostCategories", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            not: crate::from_json_optional(map, "Not", path)?,
+            or: crate::from_json_optional(map, "Or", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<Expression> for Value<Expression> {
     fn from(value: Expression) -> Self {
         Value::Lit(value)
@@ -591,6 +731,18 @@ impl crate::ToJson for ExpressionDimensionValues {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpressionDimensionValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "MatchOptions", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            match_options: crate::from_json_optional(map, "MatchOptions", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<ExpressionDimensionValues> for Value<ExpressionDimensionValues> {
     fn from(value: ExpressionDimensionValues) -> Self {
         Value::Lit(value)
@@ -622,6 +774,20 @@ impl crate::ToJson for HistoricalOptions {
             &self.budget_adjustment_period,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HistoricalOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BudgetAdjustmentPeriod"])?;
+        Ok(Self {
+            budget_adjustment_period: crate::from_json_required(
+                map,
+                "BudgetAdjustmentPeriod",
+                path,
+            )?,
+        })
     }
 }
 
@@ -677,6 +843,28 @@ impl crate::ToJson for Notification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Notification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComparisonOperator",
+                "NotificationType",
+                "Threshold",
+                "ThresholdType",
+            ],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            notification_type: crate::from_json_required(map, "NotificationType", path)?,
+            threshold: crate::from_json_required(map, "Threshold", path)?,
+            threshold_type: crate::from_json_optional(map, "ThresholdType", path)?,
+        })
+    }
+}
+
 impl From<Notification> for Value<Notification> {
     fn from(value: Notification) -> Self {
         Value::Lit(value)
@@ -714,6 +902,17 @@ impl crate::ToJson for NotificationWithSubscribers {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationWithSubscribers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Notification", "Subscribers"])?;
+        Ok(Self {
+            notification: crate::from_json_required(map, "Notification", path)?,
+            subscribers: crate::from_json_required(map, "Subscribers", path)?,
+        })
+    }
+}
+
 impl From<NotificationWithSubscribers> for Value<NotificationWithSubscribers> {
     fn from(value: NotificationWithSubscribers) -> Self {
         Value::Lit(value)
@@ -745,6 +944,17 @@ impl crate::ToJson for Spend {
         crate::put(&mut out, "Amount", &self.amount);
         crate::put(&mut out, "Unit", &self.unit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Spend {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Amount", "Unit"])?;
+        Ok(Self {
+            amount: crate::from_json_required(map, "Amount", path)?,
+            unit: crate::from_json_required(map, "Unit", path)?,
+        })
     }
 }
 
@@ -782,6 +992,17 @@ impl crate::ToJson for Subscriber {
         crate::put(&mut out, "Address", &self.address);
         crate::put(&mut out, "SubscriptionType", &self.subscription_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subscriber {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Address", "SubscriptionType"])?;
+        Ok(Self {
+            address: crate::from_json_required(map, "Address", path)?,
+            subscription_type: crate::from_json_required(map, "SubscriptionType", path)?,
+        })
     }
 }
 
@@ -841,6 +1062,18 @@ impl crate::ToJson for TagValues {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "MatchOptions", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            match_options: crate::from_json_optional(map, "MatchOptions", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<TagValues> for Value<TagValues> {
     fn from(value: TagValues) -> Self {
         Value::Lit(value)
@@ -884,6 +1117,17 @@ impl crate::ToJson for TimePeriod {
         crate::put_opt(&mut out, "End", &self.end);
         crate::put_opt(&mut out, "Start", &self.start);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimePeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["End", "Start"])?;
+        Ok(Self {
+            end: crate::from_json_optional(map, "End", path)?,
+            start: crate::from_json_optional(map, "Start", path)?,
+        })
     }
 }
 

@@ -97,6 +97,38 @@ impl crate::ToJson for BudgetsAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BudgetsAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionThreshold",
+                "ActionType",
+                "ApprovalModel",
+                "BudgetName",
+                "Definition",
+                "ExecutionRoleArn",
+                "NotificationType",
+                "ResourceTags",
+                "Subscribers",
+            ],
+        )?;
+        Ok(Self {
+            action_threshold: crate::from_json_required(map, "ActionThreshold", path)?,
+            action_type: crate::from_json_required(map, "ActionType", path)?,
+            approval_model: crate::from_json_optional(map, "ApprovalModel", path)?,
+            budget_name: crate::from_json_required(map, "BudgetName", path)?,
+            definition: crate::from_json_required(map, "Definition", path)?,
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            notification_type: crate::from_json_required(map, "NotificationType", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            subscribers: crate::from_json_required(map, "Subscribers", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Budgets::BudgetsAction` (`Fn::GetAtt`).
 impl crate::Handle<BudgetsAction> {
     /// `Fn::GetAtt` `ActionId`.
@@ -130,6 +162,17 @@ impl crate::ToJson for ActionThreshold {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionThreshold {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -186,6 +229,26 @@ impl crate::ToJson for Definition {
         crate::put_opt(&mut out, "ScpActionDefinition", &self.scp_action_definition);
         crate::put_opt(&mut out, "SsmActionDefinition", &self.ssm_action_definition);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Definition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IamActionDefinition",
+                "ScpActionDefinition",
+                "SsmActionDefinition",
+            ],
+        )?;
+        Ok(Self {
+            iam_action_definition: crate::from_json_optional(map, "IamActionDefinition", path)?,
+            scp_action_definition: crate::from_json_optional(map, "ScpActionDefinition", path)?,
+            ssm_action_definition: crate::from_json_optional(map, "SsmActionDefinition", path)?,
+        })
     }
 }
 
@@ -249,6 +312,19 @@ impl crate::ToJson for IamActionDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamActionDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Groups", "PolicyArn", "Roles", "Users"])?;
+        Ok(Self {
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            policy_arn: crate::from_json_required(map, "PolicyArn", path)?,
+            roles: crate::from_json_optional(map, "Roles", path)?,
+            users: crate::from_json_optional(map, "Users", path)?,
+        })
+    }
+}
+
 impl From<IamActionDefinition> for Value<IamActionDefinition> {
     fn from(value: IamActionDefinition) -> Self {
         Value::Lit(value)
@@ -283,6 +359,17 @@ impl crate::ToJson for ScpActionDefinition {
         crate::put(&mut out, "PolicyId", &self.policy_id);
         crate::put(&mut out, "TargetIds", &self.target_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScpActionDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyId", "TargetIds"])?;
+        Ok(Self {
+            policy_id: crate::from_json_required(map, "PolicyId", path)?,
+            target_ids: crate::from_json_required(map, "TargetIds", path)?,
+        })
     }
 }
 
@@ -328,6 +415,18 @@ impl crate::ToJson for SsmActionDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SsmActionDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceIds", "Region", "Subtype"])?;
+        Ok(Self {
+            instance_ids: crate::from_json_required(map, "InstanceIds", path)?,
+            region: crate::from_json_required(map, "Region", path)?,
+            subtype: crate::from_json_required(map, "Subtype", path)?,
+        })
+    }
+}
+
 impl From<SsmActionDefinition> for Value<SsmActionDefinition> {
     fn from(value: SsmActionDefinition) -> Self {
         Value::Lit(value)
@@ -365,6 +464,17 @@ impl crate::ToJson for Subscriber {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subscriber {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Address", "Type"])?;
+        Ok(Self {
+            address: crate::from_json_required(map, "Address", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Subscriber> for Value<Subscriber> {
     fn from(value: Subscriber) -> Self {
         Value::Lit(value)
@@ -399,6 +509,21 @@ impl crate::ToJson for ActionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("APPLY_IAM_POLICY", Self::ApplyIamPolicy),
+                ("APPLY_SCP_POLICY", Self::ApplyScpPolicy),
+                ("RUN_SSM_DOCUMENTS", Self::RunSsmDocuments),
+            ],
+        )
+    }
+}
+
 impl From<ActionType> for Value<ActionType> {
     fn from(value: ActionType) -> Self {
         Value::Lit(value)
@@ -427,6 +552,17 @@ impl ApprovalModel {
 impl crate::ToJson for ApprovalModel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApprovalModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AUTOMATIC", Self::Automatic), ("MANUAL", Self::Manual)],
+        )
     }
 }
 
@@ -461,6 +597,17 @@ impl crate::ToJson for NotificationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTUAL", Self::Actual), ("FORECASTED", Self::Forecasted)],
+        )
+    }
+}
+
 impl From<NotificationType> for Value<NotificationType> {
     fn from(value: NotificationType) -> Self {
         Value::Lit(value)
@@ -489,6 +636,13 @@ impl SubscriberType {
 impl crate::ToJson for SubscriberType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriberType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SNS", Self::Sns), ("EMAIL", Self::Email)])
     }
 }
 
@@ -523,6 +677,20 @@ impl crate::ToJson for Subtype {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subtype {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STOP_EC2_INSTANCES", Self::StopEc2Instances),
+                ("STOP_RDS_INSTANCES", Self::StopRdsInstances),
+            ],
+        )
+    }
+}
+
 impl From<Subtype> for Value<Subtype> {
     fn from(value: Subtype) -> Self {
         Value::Lit(value)
@@ -551,6 +719,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PERCENTAGE", Self::Percentage),
+                ("ABSOLUTE_VALUE", Self::AbsoluteValue),
+            ],
+        )
     }
 }
 

@@ -74,6 +74,24 @@ impl crate::ToJson for Case {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Case {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomerId", "DomainId", "Tags", "TemplateId", "Title"],
+        )?;
+        Ok(Self {
+            customer_id: crate::from_json_required(map, "CustomerId", path)?,
+            domain_id: crate::from_json_required(map, "DomainId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_id: crate::from_json_required(map, "TemplateId", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cases::Case` (`Fn::GetAtt`).
 impl crate::Handle<Case> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the case.

@@ -87,6 +87,24 @@ impl crate::ToJson for CaseRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaseRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "DomainId", "Name", "Rule", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_id: crate::from_json_optional(map, "DomainId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            rule: crate::from_json_required(map, "Rule", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cases::CaseRule` (`Fn::GetAtt`).
 impl crate::Handle<CaseRule> {
     /// `Fn::GetAtt` `CaseRuleArn`. The Amazon Resource Name (ARN) of a case rule.

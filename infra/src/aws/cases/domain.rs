@@ -58,6 +58,17 @@ impl crate::ToJson for Domain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cases::Domain` (`Fn::GetAtt`).
 impl crate::Handle<Domain> {
     /// `Fn::GetAtt` `CreatedTime`. The time at which the domain was created.

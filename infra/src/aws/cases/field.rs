@@ -99,6 +99,32 @@ impl crate::ToJson for Field {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Field {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Attributes",
+                "Description",
+                "DomainId",
+                "Name",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_id: crate::from_json_optional(map, "DomainId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cases::Field` (`Fn::GetAtt`).
 impl crate::Handle<Field> {
     /// `Fn::GetAtt` `CreatedTime`. The time at which the field was created.
@@ -157,6 +183,16 @@ impl crate::ToJson for FieldAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Text"])?;
+        Ok(Self {
+            text: crate::from_json_optional(map, "Text", path)?,
+        })
+    }
+}
+
 impl From<FieldAttributes> for Value<FieldAttributes> {
     fn from(value: FieldAttributes) -> Self {
         Value::Lit(value)
@@ -184,6 +220,16 @@ impl crate::ToJson for TextAttributes {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IsMultiline", &self.is_multiline);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsMultiline"])?;
+        Ok(Self {
+            is_multiline: crate::from_json_required(map, "IsMultiline", path)?,
+        })
     }
 }
 
@@ -233,6 +279,25 @@ impl FieldType {
 impl crate::ToJson for FieldType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Text", Self::Text),
+                ("Number", Self::Number),
+                ("Boolean", Self::Boolean),
+                ("DateTime", Self::DateTime),
+                ("SingleSelect", Self::SingleSelect),
+                ("Url", Self::Url),
+                ("User", Self::User),
+            ],
+        )
     }
 }
 

@@ -75,6 +75,19 @@ impl crate::ToJson for Layout {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Layout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content", "DomainId", "Name", "Tags"])?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            domain_id: crate::from_json_optional(map, "DomainId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cases::Layout` (`Fn::GetAtt`).
 impl crate::Handle<Layout> {
     /// `Fn::GetAtt` `CreatedTime`. The time at which the layout was created.

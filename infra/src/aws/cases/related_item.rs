@@ -75,6 +75,24 @@ impl crate::ToJson for RelatedItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelatedItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CaseId", "Content", "DomainId", "Tags", "Type"],
+        )?;
+        Ok(Self {
+            case_id: crate::from_json_required(map, "CaseId", path)?,
+            content: crate::from_json_required(map, "Content", path)?,
+            domain_id: crate::from_json_required(map, "DomainId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cases::RelatedItem` (`Fn::GetAtt`).
 impl crate::Handle<RelatedItem> {
     /// `Fn::GetAtt` `RelatedItemArn`. The Amazon Resource Name (ARN) of the related item.
@@ -119,6 +137,17 @@ impl crate::ToJson for CommentContent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommentContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Body", "ContentType"])?;
+        Ok(Self {
+            body: crate::from_json_required(map, "Body", path)?,
+            content_type: crate::from_json_required(map, "ContentType", path)?,
+        })
+    }
+}
+
 impl From<CommentContent> for Value<CommentContent> {
     fn from(value: CommentContent) -> Self {
         Value::Lit(value)
@@ -153,6 +182,16 @@ impl crate::ToJson for RelatedItemContent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelatedItemContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comment"])?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+        })
+    }
+}
+
 impl From<RelatedItemContent> for Value<RelatedItemContent> {
     fn from(value: RelatedItemContent) -> Self {
         Value::Lit(value)
@@ -178,6 +217,13 @@ impl ContentType {
 impl crate::ToJson for ContentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Text/Plain", Self::TextPlain)])
     }
 }
 
@@ -221,6 +267,24 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Contact", Self::Contact),
+                ("Comment", Self::Comment),
+                ("File", Self::File),
+                ("Sla", Self::Sla),
+                ("ConnectCase", Self::ConnectCase),
+                ("Custom", Self::Custom),
+            ],
+        )
     }
 }
 

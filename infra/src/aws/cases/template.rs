@@ -126,6 +126,36 @@ impl crate::ToJson for Template {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Template {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DomainId",
+                "LayoutConfiguration",
+                "Name",
+                "RequiredFields",
+                "Rules",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_id: crate::from_json_optional(map, "DomainId", path)?,
+            layout_configuration: crate::from_json_optional(map, "LayoutConfiguration", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            required_fields: crate::from_json_optional(map, "RequiredFields", path)?,
+            rules: crate::from_json_optional(map, "Rules", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cases::Template` (`Fn::GetAtt`).
 impl crate::Handle<Template> {
     /// `Fn::GetAtt` `CreatedTime`. The time at which the template was created.
@@ -181,6 +211,16 @@ impl crate::ToJson for LayoutConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultLayout"])?;
+        Ok(Self {
+            default_layout: crate::from_json_optional(map, "DefaultLayout", path)?,
+        })
+    }
+}
+
 impl From<LayoutConfiguration> for Value<LayoutConfiguration> {
     fn from(value: LayoutConfiguration) -> Self {
         Value::Lit(value)
@@ -208,6 +248,16 @@ impl crate::ToJson for RequiredField {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FieldId", &self.field_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequiredField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId"])?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+        })
     }
 }
 
@@ -253,6 +303,17 @@ impl crate::ToJson for TemplateRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CaseRuleId", "FieldId"])?;
+        Ok(Self {
+            case_rule_id: crate::from_json_required(map, "CaseRuleId", path)?,
+            field_id: crate::from_json_optional(map, "FieldId", path)?,
+        })
+    }
+}
+
 impl From<TemplateRule> for Value<TemplateRule> {
     fn from(value: TemplateRule) -> Self {
         Value::Lit(value)
@@ -282,6 +343,17 @@ impl TemplateStatus {
 impl crate::ToJson for TemplateStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Active", Self::Active), ("Inactive", Self::Inactive)],
+        )
     }
 }
 

@@ -94,6 +94,36 @@ impl crate::ToJson for Keyspace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Keyspace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientSideTimestampsEnabled",
+                "KeyspaceName",
+                "ReplicationSpecification",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            client_side_timestamps_enabled: crate::from_json_optional(
+                map,
+                "ClientSideTimestampsEnabled",
+                path,
+            )?,
+            keyspace_name: crate::from_json_optional(map, "KeyspaceName", path)?,
+            replication_specification: crate::from_json_optional(
+                map,
+                "ReplicationSpecification",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// A `ReplicationSpecification` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReplicationSpecification {
@@ -134,6 +164,17 @@ impl crate::ToJson for ReplicationSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RegionList", "ReplicationStrategy"])?;
+        Ok(Self {
+            region_list: crate::from_json_optional(map, "RegionList", path)?,
+            replication_strategy: crate::from_json_optional(map, "ReplicationStrategy", path)?,
+        })
+    }
+}
+
 impl From<ReplicationSpecification> for Value<ReplicationSpecification> {
     fn from(value: ReplicationSpecification) -> Self {
         Value::Lit(value)
@@ -162,6 +203,20 @@ impl ReplicationStrategy {
 impl crate::ToJson for ReplicationStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SINGLE_REGION", Self::SingleRegion),
+                ("MULTI_REGION", Self::MultiRegion),
+            ],
+        )
     }
 }
 

@@ -224,6 +224,66 @@ impl crate::ToJson for Table {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Table {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingSpecifications",
+                "BillingMode",
+                "CdcSpecification",
+                "ClientSideTimestampsEnabled",
+                "ClusteringKeyColumns",
+                "DefaultTimeToLive",
+                "EncryptionSpecification",
+                "KeyspaceName",
+                "PartitionKeyColumns",
+                "PointInTimeRecoveryEnabled",
+                "RegularColumns",
+                "ReplicaSpecifications",
+                "TableName",
+                "Tags",
+                "WarmThroughput",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_specifications: crate::from_json_optional(
+                map,
+                "AutoScalingSpecifications",
+                path,
+            )?,
+            billing_mode: crate::from_json_optional(map, "BillingMode", path)?,
+            cdc_specification: crate::from_json_optional(map, "CdcSpecification", path)?,
+            client_side_timestamps_enabled: crate::from_json_optional(
+                map,
+                "ClientSideTimestampsEnabled",
+                path,
+            )?,
+            clustering_key_columns: crate::from_json_optional(map, "ClusteringKeyColumns", path)?,
+            default_time_to_live: crate::from_json_optional(map, "DefaultTimeToLive", path)?,
+            encryption_specification: crate::from_json_optional(
+                map,
+                "EncryptionSpecification",
+                path,
+            )?,
+            keyspace_name: crate::from_json_required(map, "KeyspaceName", path)?,
+            partition_key_columns: crate::from_json_required(map, "PartitionKeyColumns", path)?,
+            point_in_time_recovery_enabled: crate::from_json_optional(
+                map,
+                "PointInTimeRecoveryEnabled",
+                path,
+            )?,
+            regular_columns: crate::from_json_optional(map, "RegularColumns", path)?,
+            replica_specifications: crate::from_json_optional(map, "ReplicaSpecifications", path)?,
+            table_name: crate::from_json_optional(map, "TableName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            warm_throughput: crate::from_json_optional(map, "WarmThroughput", path)?,
+        })
+    }
+}
+
 /// Represents configuration for auto scaling.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AutoScalingSetting {
@@ -281,6 +341,28 @@ impl crate::ToJson for AutoScalingSetting {
         crate::put_opt(&mut out, "MinimumUnits", &self.minimum_units);
         crate::put_opt(&mut out, "ScalingPolicy", &self.scaling_policy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoScalingSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingDisabled",
+                "MaximumUnits",
+                "MinimumUnits",
+                "ScalingPolicy",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_disabled: crate::from_json_optional(map, "AutoScalingDisabled", path)?,
+            maximum_units: crate::from_json_optional(map, "MaximumUnits", path)?,
+            minimum_units: crate::from_json_optional(map, "MinimumUnits", path)?,
+            scaling_policy: crate::from_json_optional(map, "ScalingPolicy", path)?,
+        })
     }
 }
 
@@ -344,6 +426,29 @@ impl crate::ToJson for AutoScalingSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoScalingSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ReadCapacityAutoScaling", "WriteCapacityAutoScaling"],
+        )?;
+        Ok(Self {
+            read_capacity_auto_scaling: crate::from_json_optional(
+                map,
+                "ReadCapacityAutoScaling",
+                path,
+            )?,
+            write_capacity_auto_scaling: crate::from_json_optional(
+                map,
+                "WriteCapacityAutoScaling",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AutoScalingSpecification> for Value<AutoScalingSpecification> {
     fn from(value: AutoScalingSpecification) -> Self {
         Value::Lit(value)
@@ -389,6 +494,17 @@ impl crate::ToJson for BillingMode {
             &self.provisioned_throughput,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode", "ProvisionedThroughput"])?;
+        Ok(Self {
+            mode: crate::from_json_required(map, "Mode", path)?,
+            provisioned_throughput: crate::from_json_optional(map, "ProvisionedThroughput", path)?,
+        })
     }
 }
 
@@ -442,6 +558,18 @@ impl crate::ToJson for CdcSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CdcSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status", "Tags", "ViewType"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            view_type: crate::from_json_optional(map, "ViewType", path)?,
+        })
+    }
+}
+
 impl From<CdcSpecification> for Value<CdcSpecification> {
     fn from(value: CdcSpecification) -> Self {
         Value::Lit(value)
@@ -482,6 +610,17 @@ impl crate::ToJson for ClusteringKeyColumn {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusteringKeyColumn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Column", "OrderBy"])?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            order_by: crate::from_json_optional(map, "OrderBy", path)?,
+        })
+    }
+}
+
 impl From<ClusteringKeyColumn> for Value<ClusteringKeyColumn> {
     fn from(value: ClusteringKeyColumn) -> Self {
         Value::Lit(value)
@@ -516,6 +655,17 @@ impl crate::ToJson for Column {
         crate::put(&mut out, "ColumnName", &self.column_name);
         crate::put(&mut out, "ColumnType", &self.column_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Column {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnName", "ColumnType"])?;
+        Ok(Self {
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            column_type: crate::from_json_required(map, "ColumnType", path)?,
+        })
     }
 }
 
@@ -561,6 +711,17 @@ impl crate::ToJson for EncryptionSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionType", "KmsKeyIdentifier"])?;
+        Ok(Self {
+            encryption_type: crate::from_json_required(map, "EncryptionType", path)?,
+            kms_key_identifier: crate::from_json_optional(map, "KmsKeyIdentifier", path)?,
+        })
+    }
+}
+
 impl From<EncryptionSpecification> for Value<EncryptionSpecification> {
     fn from(value: EncryptionSpecification) -> Self {
         Value::Lit(value)
@@ -596,6 +757,18 @@ impl crate::ToJson for ProvisionedThroughput {
         crate::put(&mut out, "ReadCapacityUnits", &self.read_capacity_units);
         crate::put(&mut out, "WriteCapacityUnits", &self.write_capacity_units);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisionedThroughput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ReadCapacityUnits", "WriteCapacityUnits"])?;
+        Ok(Self {
+            read_capacity_units: crate::from_json_required(map, "ReadCapacityUnits", path)?,
+            write_capacity_units: crate::from_json_required(map, "WriteCapacityUnits", path)?,
+        })
     }
 }
 
@@ -656,6 +829,26 @@ impl crate::ToJson for ReplicaSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicaSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ReadCapacityAutoScaling", "ReadCapacityUnits", "Region"],
+        )?;
+        Ok(Self {
+            read_capacity_auto_scaling: crate::from_json_optional(
+                map,
+                "ReadCapacityAutoScaling",
+                path,
+            )?,
+            read_capacity_units: crate::from_json_optional(map, "ReadCapacityUnits", path)?,
+            region: crate::from_json_required(map, "Region", path)?,
+        })
+    }
+}
+
 impl From<ReplicaSpecification> for Value<ReplicaSpecification> {
     fn from(value: ReplicaSpecification) -> Self {
         Value::Lit(value)
@@ -698,6 +891,21 @@ impl crate::ToJson for ScalingPolicy {
             &self.target_tracking_scaling_policy_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["TargetTrackingScalingPolicyConfiguration"])?;
+        Ok(Self {
+            target_tracking_scaling_policy_configuration: crate::from_json_optional(
+                map,
+                "TargetTrackingScalingPolicyConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -761,6 +969,28 @@ impl crate::ToJson for TargetTrackingScalingPolicyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingScalingPolicyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisableScaleIn",
+                "ScaleInCooldown",
+                "ScaleOutCooldown",
+                "TargetValue",
+            ],
+        )?;
+        Ok(Self {
+            disable_scale_in: crate::from_json_optional(map, "DisableScaleIn", path)?,
+            scale_in_cooldown: crate::from_json_optional(map, "ScaleInCooldown", path)?,
+            scale_out_cooldown: crate::from_json_optional(map, "ScaleOutCooldown", path)?,
+            target_value: crate::from_json_required(map, "TargetValue", path)?,
+        })
+    }
+}
+
 impl From<TargetTrackingScalingPolicyConfiguration>
     for Value<TargetTrackingScalingPolicyConfiguration>
 {
@@ -813,6 +1043,18 @@ impl crate::ToJson for WarmThroughput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WarmThroughput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ReadUnitsPerSecond", "WriteUnitsPerSecond"])?;
+        Ok(Self {
+            read_units_per_second: crate::from_json_optional(map, "ReadUnitsPerSecond", path)?,
+            write_units_per_second: crate::from_json_optional(map, "WriteUnitsPerSecond", path)?,
+        })
+    }
+}
+
 impl From<WarmThroughput> for Value<WarmThroughput> {
     fn from(value: WarmThroughput) -> Self {
         Value::Lit(value)
@@ -841,6 +1083,17 @@ impl CdcStatus {
 impl crate::ToJson for CdcStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CdcStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -881,6 +1134,22 @@ impl crate::ToJson for CdcViewType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CdcViewType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NEW_IMAGE", Self::NewImage),
+                ("OLD_IMAGE", Self::OldImage),
+                ("KEYS_ONLY", Self::KeysOnly),
+                ("NEW_AND_OLD_IMAGES", Self::NewAndOldImages),
+            ],
+        )
+    }
+}
+
 impl From<CdcViewType> for Value<CdcViewType> {
     fn from(value: CdcViewType) -> Self {
         Value::Lit(value)
@@ -909,6 +1178,20 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_OWNED_KMS_KEY", Self::AwsOwnedKmsKey),
+                ("CUSTOMER_MANAGED_KMS_KEY", Self::CustomerManagedKmsKey),
+            ],
+        )
     }
 }
 
@@ -943,6 +1226,20 @@ impl crate::ToJson for Mode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROVISIONED", Self::Provisioned),
+                ("ON_DEMAND", Self::OnDemand),
+            ],
+        )
+    }
+}
+
 impl From<Mode> for Value<Mode> {
     fn from(value: Mode) -> Self {
         Value::Lit(value)
@@ -971,6 +1268,13 @@ impl OrderBy {
 impl crate::ToJson for OrderBy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrderBy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ASC", Self::Asc), ("DESC", Self::Desc)])
     }
 }
 

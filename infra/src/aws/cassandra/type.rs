@@ -58,6 +58,18 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fields", "KeyspaceName", "TypeName"])?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+            keyspace_name: crate::from_json_required(map, "KeyspaceName", path)?,
+            type_name: crate::from_json_required(map, "TypeName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cassandra::Type` (`Fn::GetAtt`).
 impl crate::Handle<Type> {
     /// `Fn::GetAtt` `DirectParentTypes`. List of parent User-Defined Types that directly
@@ -115,6 +127,17 @@ impl crate::ToJson for Field {
         crate::put(&mut out, "FieldName", &self.field_name);
         crate::put(&mut out, "FieldType", &self.field_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Field {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldName", "FieldType"])?;
+        Ok(Self {
+            field_name: crate::from_json_required(map, "FieldName", path)?,
+            field_type: crate::from_json_required(map, "FieldType", path)?,
+        })
     }
 }
 

@@ -62,6 +62,17 @@ impl crate::ToJson for Metadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Metadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Analytics", "Modules"])?;
+        Ok(Self {
+            analytics: crate::from_json_optional(map, "Analytics", path)?,
+            modules: crate::from_json_optional(map, "Modules", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CDK::Metadata` (`Fn::GetAtt`).
 impl crate::Handle<Metadata> {
     /// `Fn::GetAtt` `Id`.

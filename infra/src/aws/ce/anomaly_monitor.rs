@@ -89,6 +89,30 @@ impl crate::ToJson for AnomalyMonitor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnomalyMonitor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MonitorDimension",
+                "MonitorName",
+                "MonitorSpecification",
+                "MonitorType",
+                "ResourceTags",
+            ],
+        )?;
+        Ok(Self {
+            monitor_dimension: crate::from_json_optional(map, "MonitorDimension", path)?,
+            monitor_name: crate::from_json_required(map, "MonitorName", path)?,
+            monitor_specification: crate::from_json_optional(map, "MonitorSpecification", path)?,
+            monitor_type: crate::from_json_required(map, "MonitorType", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CE::AnomalyMonitor` (`Fn::GetAtt`).
 impl crate::Handle<AnomalyMonitor> {
     /// `Fn::GetAtt` `CreationDate`. The date when the monitor was created.
@@ -148,6 +172,22 @@ impl crate::ToJson for MonitorDimension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitorDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SERVICE", Self::Service),
+                ("LINKED_ACCOUNT", Self::LinkedAccount),
+                ("TAG", Self::Tag),
+                ("COST_CATEGORY", Self::CostCategory),
+            ],
+        )
+    }
+}
+
 impl From<MonitorDimension> for Value<MonitorDimension> {
     fn from(value: MonitorDimension) -> Self {
         Value::Lit(value)
@@ -176,6 +216,17 @@ impl MonitorType {
 impl crate::ToJson for MonitorType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DIMENSIONAL", Self::Dimensional), ("CUSTOM", Self::Custom)],
+        )
     }
 }
 

@@ -96,6 +96,34 @@ impl crate::ToJson for AnomalySubscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnomalySubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Frequency",
+                "MonitorArnList",
+                "ResourceTags",
+                "Subscribers",
+                "SubscriptionName",
+                "Threshold",
+                "ThresholdExpression",
+            ],
+        )?;
+        Ok(Self {
+            frequency: crate::from_json_required(map, "Frequency", path)?,
+            monitor_arn_list: crate::from_json_required(map, "MonitorArnList", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            subscribers: crate::from_json_required(map, "Subscribers", path)?,
+            subscription_name: crate::from_json_required(map, "SubscriptionName", path)?,
+            threshold: crate::from_json_optional(map, "Threshold", path)?,
+            threshold_expression: crate::from_json_optional(map, "ThresholdExpression", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CE::AnomalySubscription` (`Fn::GetAtt`).
 impl crate::Handle<AnomalySubscription> {
     /// `Fn::GetAtt` `AccountId`. The accountId
@@ -147,6 +175,18 @@ impl crate::ToJson for Subscriber {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subscriber {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Address", "Status", "Type"])?;
+        Ok(Self {
+            address: crate::from_json_required(map, "Address", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Subscriber> for Value<Subscriber> {
     fn from(value: Subscriber) -> Self {
         Value::Lit(value)
@@ -181,6 +221,21 @@ impl crate::ToJson for Frequency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Frequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAILY", Self::Daily),
+                ("IMMEDIATE", Self::Immediate),
+                ("WEEKLY", Self::Weekly),
+            ],
+        )
+    }
+}
+
 impl From<Frequency> for Value<Frequency> {
     fn from(value: Frequency) -> Self {
         Value::Lit(value)
@@ -212,6 +267,17 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CONFIRMED", Self::Confirmed), ("DECLINED", Self::Declined)],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -240,6 +306,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EMAIL", Self::Email), ("SNS", Self::Sns)])
     }
 }
 

@@ -91,6 +91,32 @@ impl crate::ToJson for CostCategory {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CostCategory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultValue",
+                "Name",
+                "RuleVersion",
+                "Rules",
+                "SplitChargeRules",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            rule_version: crate::from_json_required(map, "RuleVersion", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+            split_charge_rules: crate::from_json_optional(map, "SplitChargeRules", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CE::CostCategory` (`Fn::GetAtt`).
 impl crate::Handle<CostCategory> {
     /// `Fn::GetAtt` `Arn`. Cost category ARN
@@ -123,6 +149,17 @@ impl RuleVersion {
 impl crate::ToJson for RuleVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CostCategoryExpression.v1", Self::CostCategoryExpressionV1)],
+        )
     }
 }
 

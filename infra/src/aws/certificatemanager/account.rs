@@ -48,6 +48,20 @@ impl crate::ToJson for Account {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Account {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExpiryEventsConfiguration"])?;
+        Ok(Self {
+            expiry_events_configuration: crate::from_json_required(
+                map,
+                "ExpiryEventsConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CertificateManager::Account` (`Fn::GetAtt`).
 impl crate::Handle<Account> {
     /// `Fn::GetAtt` `AccountId`.
@@ -83,6 +97,16 @@ impl crate::ToJson for ExpiryEventsConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DaysBeforeExpiry", &self.days_before_expiry);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpiryEventsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DaysBeforeExpiry"])?;
+        Ok(Self {
+            days_before_expiry: crate::from_json_optional(map, "DaysBeforeExpiry", path)?,
+        })
     }
 }
 

@@ -73,6 +73,28 @@ impl crate::ToJson for AcmeDomainValidation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcmeDomainValidation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcmeEndpointArn",
+                "DomainName",
+                "PrevalidationOptions",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            acme_endpoint_arn: crate::from_json_required(map, "AcmeEndpointArn", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            prevalidation_options: crate::from_json_required(map, "PrevalidationOptions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CertificateManager::AcmeDomainValidation` (`Fn::GetAtt`).
 impl crate::Handle<AcmeDomainValidation> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the domain validation.
@@ -120,6 +142,17 @@ impl crate::ToJson for DnsPrevalidationOptions {
         crate::put_opt(&mut out, "DomainScope", &self.domain_scope);
         crate::put_opt(&mut out, "HostedZoneId", &self.hosted_zone_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsPrevalidationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DomainScope", "HostedZoneId"])?;
+        Ok(Self {
+            domain_scope: crate::from_json_optional(map, "DomainScope", path)?,
+            hosted_zone_id: crate::from_json_optional(map, "HostedZoneId", path)?,
+        })
     }
 }
 
@@ -180,6 +213,18 @@ impl crate::ToJson for DomainScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExactDomain", "Subdomains", "Wildcards"])?;
+        Ok(Self {
+            exact_domain: crate::from_json_optional(map, "ExactDomain", path)?,
+            subdomains: crate::from_json_optional(map, "Subdomains", path)?,
+            wildcards: crate::from_json_optional(map, "Wildcards", path)?,
+        })
+    }
+}
+
 impl From<DomainScope> for Value<DomainScope> {
     fn from(value: DomainScope) -> Self {
         Value::Lit(value)
@@ -207,6 +252,16 @@ impl crate::ToJson for PrevalidationOptions {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DnsPrevalidation", &self.dns_prevalidation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrevalidationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DnsPrevalidation"])?;
+        Ok(Self {
+            dns_prevalidation: crate::from_json_required(map, "DnsPrevalidation", path)?,
+        })
     }
 }
 

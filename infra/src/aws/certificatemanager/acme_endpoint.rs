@@ -93,6 +93,30 @@ impl crate::ToJson for AcmeEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcmeEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationBehavior",
+                "CertificateAuthority",
+                "CertificateTags",
+                "Contact",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            authorization_behavior: crate::from_json_required(map, "AuthorizationBehavior", path)?,
+            certificate_authority: crate::from_json_required(map, "CertificateAuthority", path)?,
+            certificate_tags: crate::from_json_optional(map, "CertificateTags", path)?,
+            contact: crate::from_json_optional(map, "Contact", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CertificateManager::AcmeEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<AcmeEndpoint> {
     /// `Fn::GetAtt` `AcmeEndpointArn`. The Amazon Resource Name (ARN) of the ACME endpoint.
@@ -132,6 +156,20 @@ impl crate::ToJson for CertificateAuthority {
             &self.public_certificate_authority,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateAuthority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PublicCertificateAuthority"])?;
+        Ok(Self {
+            public_certificate_authority: crate::from_json_required(
+                map,
+                "PublicCertificateAuthority",
+                path,
+            )?,
+        })
     }
 }
 
@@ -176,6 +214,16 @@ impl crate::ToJson for PublicCertificateAuthority {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicCertificateAuthority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedKeyAlgorithms"])?;
+        Ok(Self {
+            allowed_key_algorithms: crate::from_json_optional(map, "AllowedKeyAlgorithms", path)?,
+        })
+    }
+}
+
 impl From<PublicCertificateAuthority> for Value<PublicCertificateAuthority> {
     fn from(value: PublicCertificateAuthority) -> Self {
         Value::Lit(value)
@@ -201,6 +249,13 @@ impl AuthorizationBehavior {
 impl crate::ToJson for AuthorizationBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizationBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PRE_APPROVED", Self::PreApproved)])
     }
 }
 
@@ -232,6 +287,20 @@ impl Contact {
 impl crate::ToJson for Contact {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Contact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NOT_REQUIRED", Self::NotRequired),
+                ("REQUIRED", Self::Required),
+            ],
+        )
     }
 }
 

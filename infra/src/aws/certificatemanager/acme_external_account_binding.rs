@@ -75,6 +75,23 @@ impl crate::ToJson for AcmeExternalAccountBinding {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcmeExternalAccountBinding {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AcmeEndpointArn", "Expiration", "RoleArn", "Tags"],
+        )?;
+        Ok(Self {
+            acme_endpoint_arn: crate::from_json_required(map, "AcmeEndpointArn", path)?,
+            expiration: crate::from_json_optional(map, "Expiration", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CertificateManager::AcmeExternalAccountBinding` (`Fn::GetAtt`).
 impl crate::Handle<AcmeExternalAccountBinding> {
     /// `Fn::GetAtt` `AcmeExternalAccountBindingArn`. The Amazon Resource Name (ARN) of the
@@ -112,6 +129,17 @@ impl crate::ToJson for Expiration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Expiration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Expiration> for Value<Expiration> {
     fn from(value: Expiration) -> Self {
         Value::Lit(value)
@@ -143,6 +171,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("HOURS", Self::Hours),
+                ("MINUTES", Self::Minutes),
+            ],
+        )
     }
 }
 

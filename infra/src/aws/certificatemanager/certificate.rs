@@ -170,6 +170,56 @@ impl crate::ToJson for Certificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Certificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateAuthorityArn",
+                "CertificateExport",
+                "CertificateTransparencyLoggingPreference",
+                "DomainName",
+                "DomainValidationOptions",
+                "Id",
+                "KeyAlgorithm",
+                "SubjectAlternativeNames",
+                "Tags",
+                "ValidationMethod",
+            ],
+        )?;
+        Ok(Self {
+            certificate_authority_arn: crate::from_json_optional(
+                map,
+                "CertificateAuthorityArn",
+                path,
+            )?,
+            certificate_export: crate::from_json_optional(map, "CertificateExport", path)?,
+            certificate_transparency_logging_preference: crate::from_json_optional(
+                map,
+                "CertificateTransparencyLoggingPreference",
+                path,
+            )?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            domain_validation_options: crate::from_json_optional(
+                map,
+                "DomainValidationOptions",
+                path,
+            )?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            key_algorithm: crate::from_json_optional(map, "KeyAlgorithm", path)?,
+            subject_alternative_names: crate::from_json_optional(
+                map,
+                "SubjectAlternativeNames",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            validation_method: crate::from_json_optional(map, "ValidationMethod", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CertificateManager::Certificate` (`Fn::GetAtt`).
 impl crate::Handle<Certificate> {
     /// `Fn::GetAtt` `CertificateArn`. The Amazon Resource Name (ARN) of the private certificate
@@ -229,6 +279,22 @@ impl crate::ToJson for DomainValidationOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainValidationOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DomainName", "HostedZoneId", "ValidationDomain"],
+        )?;
+        Ok(Self {
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            hosted_zone_id: crate::from_json_optional(map, "HostedZoneId", path)?,
+            validation_domain: crate::from_json_optional(map, "ValidationDomain", path)?,
+        })
+    }
+}
+
 impl From<DomainValidationOption> for Value<DomainValidationOption> {
     fn from(value: DomainValidationOption) -> Self {
         Value::Lit(value)
@@ -261,6 +327,17 @@ impl crate::ToJson for CertificateExport {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateExport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<CertificateExport> for Value<CertificateExport> {
     fn from(value: CertificateExport) -> Self {
         Value::Lit(value)
@@ -290,6 +367,17 @@ impl CertificateTransparencyLoggingPreference {
 impl crate::ToJson for CertificateTransparencyLoggingPreference {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateTransparencyLoggingPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

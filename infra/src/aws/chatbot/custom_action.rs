@@ -84,6 +84,30 @@ impl crate::ToJson for CustomAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionName",
+                "AliasName",
+                "Attachments",
+                "Definition",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            action_name: crate::from_json_required(map, "ActionName", path)?,
+            alias_name: crate::from_json_optional(map, "AliasName", path)?,
+            attachments: crate::from_json_optional(map, "Attachments", path)?,
+            definition: crate::from_json_required(map, "Definition", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chatbot::CustomAction` (`Fn::GetAtt`).
 impl crate::Handle<CustomAction> {
     /// `Fn::GetAtt` `CustomActionArn`.
@@ -155,6 +179,23 @@ impl crate::ToJson for CustomActionAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomActionAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ButtonText", "Criteria", "NotificationType", "Variables"],
+        )?;
+        Ok(Self {
+            button_text: crate::from_json_optional(map, "ButtonText", path)?,
+            criteria: crate::from_json_optional(map, "Criteria", path)?,
+            notification_type: crate::from_json_optional(map, "NotificationType", path)?,
+            variables: crate::from_json_optional(map, "Variables", path)?,
+        })
+    }
+}
+
 impl From<CustomActionAttachment> for Value<CustomActionAttachment> {
     fn from(value: CustomActionAttachment) -> Self {
         Value::Lit(value)
@@ -202,6 +243,18 @@ impl crate::ToJson for CustomActionAttachmentCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomActionAttachmentCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Operator", "Value", "VariableName"])?;
+        Ok(Self {
+            operator: crate::from_json_required(map, "Operator", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+            variable_name: crate::from_json_required(map, "VariableName", path)?,
+        })
+    }
+}
+
 impl From<CustomActionAttachmentCriteria> for Value<CustomActionAttachmentCriteria> {
     fn from(value: CustomActionAttachmentCriteria) -> Self {
         Value::Lit(value)
@@ -229,6 +282,16 @@ impl crate::ToJson for CustomActionDefinition {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CommandText", &self.command_text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomActionDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CommandText"])?;
+        Ok(Self {
+            command_text: crate::from_json_required(map, "CommandText", path)?,
+        })
     }
 }
 
@@ -260,6 +323,17 @@ impl CustomActionAttachmentCriteriaOperator {
 impl crate::ToJson for CustomActionAttachmentCriteriaOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomActionAttachmentCriteriaOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("HAS_VALUE", Self::HasValue), ("EQUALS", Self::Equals)],
+        )
     }
 }
 

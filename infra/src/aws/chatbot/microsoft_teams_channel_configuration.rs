@@ -151,6 +151,48 @@ impl crate::ToJson for MicrosoftTeamsChannelConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MicrosoftTeamsChannelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigurationName",
+                "CustomizationResourceArns",
+                "GuardrailPolicies",
+                "IamRoleArn",
+                "LoggingLevel",
+                "SnsTopicArns",
+                "Tags",
+                "TeamId",
+                "TeamsChannelId",
+                "TeamsChannelName",
+                "TeamsTenantId",
+                "UserRoleRequired",
+            ],
+        )?;
+        Ok(Self {
+            configuration_name: crate::from_json_required(map, "ConfigurationName", path)?,
+            customization_resource_arns: crate::from_json_optional(
+                map,
+                "CustomizationResourceArns",
+                path,
+            )?,
+            guardrail_policies: crate::from_json_optional(map, "GuardrailPolicies", path)?,
+            iam_role_arn: crate::from_json_required(map, "IamRoleArn", path)?,
+            logging_level: crate::from_json_optional(map, "LoggingLevel", path)?,
+            sns_topic_arns: crate::from_json_optional(map, "SnsTopicArns", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            team_id: crate::from_json_required(map, "TeamId", path)?,
+            teams_channel_id: crate::from_json_required(map, "TeamsChannelId", path)?,
+            teams_channel_name: crate::from_json_optional(map, "TeamsChannelName", path)?,
+            teams_tenant_id: crate::from_json_required(map, "TeamsTenantId", path)?,
+            user_role_required: crate::from_json_optional(map, "UserRoleRequired", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chatbot::MicrosoftTeamsChannelConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<MicrosoftTeamsChannelConfiguration> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) of the configuration

@@ -136,6 +136,44 @@ impl crate::ToJson for SlackChannelConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlackChannelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigurationName",
+                "CustomizationResourceArns",
+                "GuardrailPolicies",
+                "IamRoleArn",
+                "LoggingLevel",
+                "SlackChannelId",
+                "SlackWorkspaceId",
+                "SnsTopicArns",
+                "Tags",
+                "UserRoleRequired",
+            ],
+        )?;
+        Ok(Self {
+            configuration_name: crate::from_json_required(map, "ConfigurationName", path)?,
+            customization_resource_arns: crate::from_json_optional(
+                map,
+                "CustomizationResourceArns",
+                path,
+            )?,
+            guardrail_policies: crate::from_json_optional(map, "GuardrailPolicies", path)?,
+            iam_role_arn: crate::from_json_required(map, "IamRoleArn", path)?,
+            logging_level: crate::from_json_optional(map, "LoggingLevel", path)?,
+            slack_channel_id: crate::from_json_required(map, "SlackChannelId", path)?,
+            slack_workspace_id: crate::from_json_required(map, "SlackWorkspaceId", path)?,
+            sns_topic_arns: crate::from_json_optional(map, "SnsTopicArns", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_role_required: crate::from_json_optional(map, "UserRoleRequired", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chatbot::SlackChannelConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<SlackChannelConfiguration> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) of the configuration

@@ -64,6 +64,18 @@ impl crate::ToJson for AppInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Metadata", "Name", "Tags"])?;
+        Ok(Self {
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chime::AppInstance` (`Fn::GetAtt`).
 impl crate::Handle<AppInstance> {
     /// `Fn::GetAtt` `AppInstanceArn`. The Amazon Resource Number (ARN) of the AppInstance.

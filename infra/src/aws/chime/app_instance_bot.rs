@@ -82,6 +82,30 @@ impl crate::ToJson for AppInstanceBot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppInstanceBot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppInstanceArn",
+                "Configuration",
+                "Metadata",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_instance_arn: crate::from_json_required(map, "AppInstanceArn", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chime::AppInstanceBot` (`Fn::GetAtt`).
 impl crate::Handle<AppInstanceBot> {
     /// `Fn::GetAtt` `AppInstanceBotArn`. The ARN of the AppInstanceBot.
@@ -124,6 +148,16 @@ impl crate::ToJson for Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Lex"])?;
+        Ok(Self {
+            lex: crate::from_json_required(map, "Lex", path)?,
+        })
+    }
+}
+
 impl From<Configuration> for Value<Configuration> {
     fn from(value: Configuration) -> Self {
         Value::Lit(value)
@@ -158,6 +192,17 @@ impl crate::ToJson for InvokedBy {
         crate::put(&mut out, "StandardMessages", &self.standard_messages);
         crate::put(&mut out, "TargetedMessages", &self.targeted_messages);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InvokedBy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StandardMessages", "TargetedMessages"])?;
+        Ok(Self {
+            standard_messages: crate::from_json_required(map, "StandardMessages", path)?,
+            targeted_messages: crate::from_json_required(map, "TargetedMessages", path)?,
+        })
     }
 }
 
@@ -229,6 +274,30 @@ impl crate::ToJson for LexConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LexConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InvokedBy",
+                "LexBotAliasArn",
+                "LocaleId",
+                "RespondsTo",
+                "WelcomeIntent",
+            ],
+        )?;
+        Ok(Self {
+            invoked_by: crate::from_json_optional(map, "InvokedBy", path)?,
+            lex_bot_alias_arn: crate::from_json_required(map, "LexBotAliasArn", path)?,
+            locale_id: crate::from_json_required(map, "LocaleId", path)?,
+            responds_to: crate::from_json_optional(map, "RespondsTo", path)?,
+            welcome_intent: crate::from_json_optional(map, "WelcomeIntent", path)?,
+        })
+    }
+}
+
 impl From<LexConfiguration> for Value<LexConfiguration> {
     fn from(value: LexConfiguration) -> Self {
         Value::Lit(value)
@@ -255,6 +324,13 @@ impl RespondsTo {
 impl crate::ToJson for RespondsTo {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RespondsTo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("STANDARD_MESSAGES", Self::StandardMessages)])
     }
 }
 
@@ -295,6 +371,22 @@ impl crate::ToJson for StandardMessages {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StandardMessages {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTO", Self::Auto),
+                ("ALL", Self::All),
+                ("MENTIONS", Self::Mentions),
+                ("NONE", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<StandardMessages> for Value<StandardMessages> {
     fn from(value: StandardMessages) -> Self {
         Value::Lit(value)
@@ -323,6 +415,13 @@ impl TargetedMessages {
 impl crate::ToJson for TargetedMessages {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetedMessages {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL", Self::All), ("NONE", Self::None)])
     }
 }
 

@@ -91,6 +91,32 @@ impl crate::ToJson for AppInstanceUser {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppInstanceUser {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppInstanceArn",
+                "AppInstanceUserId",
+                "ExpirationSettings",
+                "Metadata",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_instance_arn: crate::from_json_required(map, "AppInstanceArn", path)?,
+            app_instance_user_id: crate::from_json_required(map, "AppInstanceUserId", path)?,
+            expiration_settings: crate::from_json_optional(map, "ExpirationSettings", path)?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chime::AppInstanceUser` (`Fn::GetAtt`).
 impl crate::Handle<AppInstanceUser> {
     /// `Fn::GetAtt` `AppInstanceUserArn`.
@@ -130,6 +156,17 @@ impl crate::ToJson for ExpirationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpirationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExpirationCriterion", "ExpirationDays"])?;
+        Ok(Self {
+            expiration_criterion: crate::from_json_required(map, "ExpirationCriterion", path)?,
+            expiration_days: crate::from_json_required(map, "ExpirationDays", path)?,
+        })
+    }
+}
+
 impl From<ExpirationSettings> for Value<ExpirationSettings> {
     fn from(value: ExpirationSettings) -> Self {
         Value::Lit(value)
@@ -155,6 +192,13 @@ impl ExpirationCriterion {
 impl crate::ToJson for ExpirationCriterion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpirationCriterion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CREATED_TIMESTAMP", Self::CreatedTimestamp)])
     }
 }
 

@@ -174,6 +174,48 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppInstanceArn",
+                "ChannelId",
+                "ChimeBearer",
+                "ElasticChannelConfiguration",
+                "ExpirationSettings",
+                "MemberArns",
+                "Metadata",
+                "Mode",
+                "ModeratorArns",
+                "Name",
+                "Privacy",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_instance_arn: crate::from_json_required(map, "AppInstanceArn", path)?,
+            channel_id: crate::from_json_optional(map, "ChannelId", path)?,
+            chime_bearer: crate::from_json_required(map, "ChimeBearer", path)?,
+            elastic_channel_configuration: crate::from_json_optional(
+                map,
+                "ElasticChannelConfiguration",
+                path,
+            )?,
+            expiration_settings: crate::from_json_optional(map, "ExpirationSettings", path)?,
+            member_arns: crate::from_json_optional(map, "MemberArns", path)?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            moderator_arns: crate::from_json_optional(map, "ModeratorArns", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            privacy: crate::from_json_optional(map, "Privacy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chime::Channel` (`Fn::GetAtt`).
 impl crate::Handle<Channel> {
     /// `Fn::GetAtt` `Arn`. The ARN of the channel.
@@ -257,6 +299,34 @@ impl crate::ToJson for ElasticChannelConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticChannelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaximumSubChannels",
+                "MinimumMembershipPercentage",
+                "TargetMembershipsPerSubChannel",
+            ],
+        )?;
+        Ok(Self {
+            maximum_sub_channels: crate::from_json_required(map, "MaximumSubChannels", path)?,
+            minimum_membership_percentage: crate::from_json_required(
+                map,
+                "MinimumMembershipPercentage",
+                path,
+            )?,
+            target_memberships_per_sub_channel: crate::from_json_required(
+                map,
+                "TargetMembershipsPerSubChannel",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ElasticChannelConfiguration> for Value<ElasticChannelConfiguration> {
     fn from(value: ElasticChannelConfiguration) -> Self {
         Value::Lit(value)
@@ -295,6 +365,17 @@ impl crate::ToJson for ExpirationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpirationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExpirationCriterion", "ExpirationDays"])?;
+        Ok(Self {
+            expiration_criterion: crate::from_json_required(map, "ExpirationCriterion", path)?,
+            expiration_days: crate::from_json_required(map, "ExpirationDays", path)?,
+        })
+    }
+}
+
 impl From<ExpirationSettings> for Value<ExpirationSettings> {
     fn from(value: ExpirationSettings) -> Self {
         Value::Lit(value)
@@ -323,6 +404,20 @@ impl ExpirationCriterion {
 impl crate::ToJson for ExpirationCriterion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpirationCriterion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATED_TIMESTAMP", Self::CreatedTimestamp),
+                ("LAST_MESSAGE_TIMESTAMP", Self::LastMessageTimestamp),
+            ],
+        )
     }
 }
 
@@ -359,6 +454,20 @@ impl crate::ToJson for Mode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("UNRESTRICTED", Self::Unrestricted),
+                ("RESTRICTED", Self::Restricted),
+            ],
+        )
+    }
+}
+
 impl From<Mode> for Value<Mode> {
     fn from(value: Mode) -> Self {
         Value::Lit(value)
@@ -388,6 +497,17 @@ impl Privacy {
 impl crate::ToJson for Privacy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Privacy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PUBLIC", Self::Public), ("PRIVATE", Self::Private)],
+        )
     }
 }
 

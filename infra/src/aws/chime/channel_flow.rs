@@ -70,6 +70,23 @@ impl crate::ToJson for ChannelFlow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelFlow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AppInstanceArn", "Name", "Processors", "Tags"],
+        )?;
+        Ok(Self {
+            app_instance_arn: crate::from_json_required(map, "AppInstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            processors: crate::from_json_required(map, "Processors", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chime::ChannelFlow` (`Fn::GetAtt`).
 impl crate::Handle<ChannelFlow> {
     /// `Fn::GetAtt` `AppInstanceId`. The ID of the app instance, extracted from the channel flow
@@ -131,6 +148,17 @@ impl crate::ToJson for LambdaConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InvocationType", "ResourceArn"])?;
+        Ok(Self {
+            invocation_type: crate::from_json_required(map, "InvocationType", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+        })
+    }
+}
+
 impl From<LambdaConfiguration> for Value<LambdaConfiguration> {
     fn from(value: LambdaConfiguration) -> Self {
         Value::Lit(value)
@@ -179,6 +207,23 @@ impl crate::ToJson for Processor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Processor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Configuration", "ExecutionOrder", "FallbackAction", "Name"],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            execution_order: crate::from_json_required(map, "ExecutionOrder", path)?,
+            fallback_action: crate::from_json_required(map, "FallbackAction", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<Processor> for Value<Processor> {
     fn from(value: Processor) -> Self {
         Value::Lit(value)
@@ -206,6 +251,16 @@ impl crate::ToJson for ProcessorConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Lambda", &self.lambda);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Lambda"])?;
+        Ok(Self {
+            lambda: crate::from_json_required(map, "Lambda", path)?,
+        })
     }
 }
 
@@ -241,6 +296,17 @@ impl crate::ToJson for FallbackAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FallbackAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CONTINUE", Self::Continue), ("ABORT", Self::Abort)],
+        )
+    }
+}
+
 impl From<FallbackAction> for Value<FallbackAction> {
     fn from(value: FallbackAction) -> Self {
         Value::Lit(value)
@@ -266,6 +332,13 @@ impl InvocationType {
 impl crate::ToJson for InvocationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InvocationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ASYNC", Self::Async)])
     }
 }
 

@@ -95,6 +95,42 @@ impl crate::ToJson for MediaInsightsPipelineConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaInsightsPipelineConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Elements",
+                "MediaInsightsPipelineConfigurationName",
+                "RealTimeAlertConfiguration",
+                "ResourceAccessRoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            elements: crate::from_json_required(map, "Elements", path)?,
+            media_insights_pipeline_configuration_name: crate::from_json_required(
+                map,
+                "MediaInsightsPipelineConfigurationName",
+                path,
+            )?,
+            real_time_alert_configuration: crate::from_json_optional(
+                map,
+                "RealTimeAlertConfiguration",
+                path,
+            )?,
+            resource_access_role_arn: crate::from_json_required(
+                map,
+                "ResourceAccessRoleArn",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chime::MediaInsightsPipelineConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<MediaInsightsPipelineConfiguration> {
     /// `Fn::GetAtt` `CreatedTimestamp`. The time at which the configuration was created.
@@ -311,6 +347,70 @@ impl crate::ToJson for AmazonTranscribeCallAnalyticsProcessorConfiguration {
         );
         crate::put_opt(&mut out, "VocabularyName", &self.vocabulary_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonTranscribeCallAnalyticsProcessorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CallAnalyticsStreamCategories",
+                "ContentIdentificationType",
+                "ContentRedactionType",
+                "EnablePartialResultsStabilization",
+                "FilterPartialResults",
+                "LanguageCode",
+                "LanguageModelName",
+                "PartialResultsStability",
+                "PiiEntityTypes",
+                "PostCallAnalyticsSettings",
+                "VocabularyFilterMethod",
+                "VocabularyFilterName",
+                "VocabularyName",
+            ],
+        )?;
+        Ok(Self {
+            call_analytics_stream_categories: crate::from_json_optional(
+                map,
+                "CallAnalyticsStreamCategories",
+                path,
+            )?,
+            content_identification_type: crate::from_json_optional(
+                map,
+                "ContentIdentificationType",
+                path,
+            )?,
+            content_redaction_type: crate::from_json_optional(map, "ContentRedactionType", path)?,
+            enable_partial_results_stabilization: crate::from_json_optional(
+                map,
+                "EnablePartialResultsStabilization",
+                path,
+            )?,
+            filter_partial_results: crate::from_json_optional(map, "FilterPartialResults", path)?,
+            language_code: crate::from_json_required(map, "LanguageCode", path)?,
+            language_model_name: crate::from_json_optional(map, "LanguageModelName", path)?,
+            partial_results_stability: crate::from_json_optional(
+                map,
+                "PartialResultsStability",
+                path,
+            )?,
+            pii_entity_types: crate::from_json_optional(map, "PiiEntityTypes", path)?,
+            post_call_analytics_settings: crate::from_json_optional(
+                map,
+                "PostCallAnalyticsSettings",
+                path,
+            )?,
+            vocabulary_filter_method: crate::from_json_optional(
+                map,
+                "VocabularyFilterMethod",
+                path,
+            )?,
+            vocabulary_filter_name: crate::from_json_optional(map, "VocabularyFilterName", path)?,
+            vocabulary_name: crate::from_json_optional(map, "VocabularyName", path)?,
+        })
     }
 }
 
@@ -577,6 +677,76 @@ impl crate::ToJson for AmazonTranscribeProcessorConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonTranscribeProcessorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContentIdentificationType",
+                "ContentRedactionType",
+                "EnablePartialResultsStabilization",
+                "FilterPartialResults",
+                "IdentifyLanguage",
+                "IdentifyMultipleLanguages",
+                "LanguageCode",
+                "LanguageModelName",
+                "LanguageOptions",
+                "PartialResultsStability",
+                "PiiEntityTypes",
+                "PreferredLanguage",
+                "ShowSpeakerLabel",
+                "VocabularyFilterMethod",
+                "VocabularyFilterName",
+                "VocabularyFilterNames",
+                "VocabularyName",
+                "VocabularyNames",
+            ],
+        )?;
+        Ok(Self {
+            content_identification_type: crate::from_json_optional(
+                map,
+                "ContentIdentificationType",
+                path,
+            )?,
+            content_redaction_type: crate::from_json_optional(map, "ContentRedactionType", path)?,
+            enable_partial_results_stabilization: crate::from_json_optional(
+                map,
+                "EnablePartialResultsStabilization",
+                path,
+            )?,
+            filter_partial_results: crate::from_json_optional(map, "FilterPartialResults", path)?,
+            identify_language: crate::from_json_optional(map, "IdentifyLanguage", path)?,
+            identify_multiple_languages: crate::from_json_optional(
+                map,
+                "IdentifyMultipleLanguages",
+                path,
+            )?,
+            language_code: crate::from_json_optional(map, "LanguageCode", path)?,
+            language_model_name: crate::from_json_optional(map, "LanguageModelName", path)?,
+            language_options: crate::from_json_optional(map, "LanguageOptions", path)?,
+            partial_results_stability: crate::from_json_optional(
+                map,
+                "PartialResultsStability",
+                path,
+            )?,
+            pii_entity_types: crate::from_json_optional(map, "PiiEntityTypes", path)?,
+            preferred_language: crate::from_json_optional(map, "PreferredLanguage", path)?,
+            show_speaker_label: crate::from_json_optional(map, "ShowSpeakerLabel", path)?,
+            vocabulary_filter_method: crate::from_json_optional(
+                map,
+                "VocabularyFilterMethod",
+                path,
+            )?,
+            vocabulary_filter_name: crate::from_json_optional(map, "VocabularyFilterName", path)?,
+            vocabulary_filter_names: crate::from_json_optional(map, "VocabularyFilterNames", path)?,
+            vocabulary_name: crate::from_json_optional(map, "VocabularyName", path)?,
+            vocabulary_names: crate::from_json_optional(map, "VocabularyNames", path)?,
+        })
+    }
+}
+
 impl From<AmazonTranscribeProcessorConfiguration>
     for Value<AmazonTranscribeProcessorConfiguration>
 {
@@ -606,6 +776,16 @@ impl crate::ToJson for IssueDetectionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RuleName", &self.rule_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IssueDetectionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleName"])?;
+        Ok(Self {
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+        })
     }
 }
 
@@ -656,6 +836,18 @@ impl crate::ToJson for KeywordMatchConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeywordMatchConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Keywords", "Negate", "RuleName"])?;
+        Ok(Self {
+            keywords: crate::from_json_required(map, "Keywords", path)?,
+            negate: crate::from_json_optional(map, "Negate", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+        })
+    }
+}
+
 impl From<KeywordMatchConfiguration> for Value<KeywordMatchConfiguration> {
     fn from(value: KeywordMatchConfiguration) -> Self {
         Value::Lit(value)
@@ -689,6 +881,16 @@ impl crate::ToJson for KinesisDataStreamSinkConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "InsightsTarget", &self.insights_target);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisDataStreamSinkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InsightsTarget"])?;
+        Ok(Self {
+            insights_target: crate::from_json_optional(map, "InsightsTarget", path)?,
+        })
     }
 }
 
@@ -792,6 +994,46 @@ impl crate::ToJson for MediaInsightsPipelineConfigurationElement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaInsightsPipelineConfigurationElement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmazonTranscribeCallAnalyticsProcessorConfiguration",
+                "AmazonTranscribeProcessorConfiguration",
+                "KinesisDataStreamSinkConfiguration",
+                "S3RecordingSinkConfiguration",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            amazon_transcribe_call_analytics_processor_configuration: crate::from_json_optional(
+                map,
+                "AmazonTranscribeCallAnalyticsProcessorConfiguration",
+                path,
+            )?,
+            amazon_transcribe_processor_configuration: crate::from_json_optional(
+                map,
+                "AmazonTranscribeProcessorConfiguration",
+                path,
+            )?,
+            kinesis_data_stream_sink_configuration: crate::from_json_optional(
+                map,
+                "KinesisDataStreamSinkConfiguration",
+                path,
+            )?,
+            s3_recording_sink_configuration: crate::from_json_optional(
+                map,
+                "S3RecordingSinkConfiguration",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<MediaInsightsPipelineConfigurationElement>
     for Value<MediaInsightsPipelineConfigurationElement>
 {
@@ -863,6 +1105,36 @@ impl crate::ToJson for PostCallAnalyticsSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PostCallAnalyticsSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContentRedactionOutput",
+                "DataAccessRoleArn",
+                "OutputEncryptionKMSKeyId",
+                "OutputLocation",
+            ],
+        )?;
+        Ok(Self {
+            content_redaction_output: crate::from_json_optional(
+                map,
+                "ContentRedactionOutput",
+                path,
+            )?,
+            data_access_role_arn: crate::from_json_required(map, "DataAccessRoleArn", path)?,
+            output_encryption_kms_key_id: crate::from_json_optional(
+                map,
+                "OutputEncryptionKMSKeyId",
+                path,
+            )?,
+            output_location: crate::from_json_required(map, "OutputLocation", path)?,
+        })
+    }
+}
+
 impl From<PostCallAnalyticsSettings> for Value<PostCallAnalyticsSettings> {
     fn from(value: PostCallAnalyticsSettings) -> Self {
         Value::Lit(value)
@@ -906,6 +1178,17 @@ impl crate::ToJson for RealTimeAlertConfiguration {
         crate::put_opt(&mut out, "Disabled", &self.disabled);
         crate::put_opt(&mut out, "Rules", &self.rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RealTimeAlertConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Disabled", "Rules"])?;
+        Ok(Self {
+            disabled: crate::from_json_optional(map, "Disabled", path)?,
+            rules: crate::from_json_optional(map, "Rules", path)?,
+        })
     }
 }
 
@@ -990,6 +1273,40 @@ impl crate::ToJson for RealTimeAlertRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RealTimeAlertRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IssueDetectionConfiguration",
+                "KeywordMatchConfiguration",
+                "SentimentConfiguration",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            issue_detection_configuration: crate::from_json_optional(
+                map,
+                "IssueDetectionConfiguration",
+                path,
+            )?,
+            keyword_match_configuration: crate::from_json_optional(
+                map,
+                "KeywordMatchConfiguration",
+                path,
+            )?,
+            sentiment_configuration: crate::from_json_optional(
+                map,
+                "SentimentConfiguration",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<RealTimeAlertRule> for Value<RealTimeAlertRule> {
     fn from(value: RealTimeAlertRule) -> Self {
         Value::Lit(value)
@@ -1036,6 +1353,17 @@ impl crate::ToJson for S3RecordingSinkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3RecordingSinkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "RecordingFileFormat"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            recording_file_format: crate::from_json_optional(map, "RecordingFileFormat", path)?,
+        })
+    }
+}
+
 impl From<S3RecordingSinkConfiguration> for Value<S3RecordingSinkConfiguration> {
     fn from(value: S3RecordingSinkConfiguration) -> Self {
         Value::Lit(value)
@@ -1078,6 +1406,19 @@ impl crate::ToJson for SentimentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SentimentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RuleName", "SentimentType", "TimePeriod"])?;
+        Ok(Self {
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+            sentiment_type: crate::from_json_required(map, "SentimentType", path)?,
+            time_period: crate::from_json_required(map, "TimePeriod", path)?,
+        })
+    }
+}
+
 impl From<SentimentConfiguration> for Value<SentimentConfiguration> {
     fn from(value: SentimentConfiguration) -> Self {
         Value::Lit(value)
@@ -1103,6 +1444,13 @@ impl AmazonTranscribeProcessorConfigurationContentIdentificationType {
 impl crate::ToJson for AmazonTranscribeProcessorConfigurationContentIdentificationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonTranscribeProcessorConfigurationContentIdentificationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PII", Self::Pii)])
     }
 }
 
@@ -1133,6 +1481,13 @@ impl AmazonTranscribeProcessorConfigurationContentRedactionType {
 impl crate::ToJson for AmazonTranscribeProcessorConfigurationContentRedactionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonTranscribeProcessorConfigurationContentRedactionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PII", Self::Pii)])
     }
 }
 
@@ -1190,6 +1545,27 @@ impl crate::ToJson for AmazonTranscribeProcessorConfigurationLanguageCode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonTranscribeProcessorConfigurationLanguageCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("en-US", Self::EnUs),
+                ("en-GB", Self::EnGb),
+                ("es-US", Self::EsUs),
+                ("fr-CA", Self::FrCa),
+                ("fr-FR", Self::FrFr),
+                ("en-AU", Self::EnAu),
+                ("it-IT", Self::ItIt),
+                ("de-DE", Self::DeDe),
+                ("pt-BR", Self::PtBr),
+            ],
+        )
+    }
+}
+
 impl From<AmazonTranscribeProcessorConfigurationLanguageCode>
     for Value<AmazonTranscribeProcessorConfigurationLanguageCode>
 {
@@ -1223,6 +1599,21 @@ impl AmazonTranscribeProcessorConfigurationPartialResultsStability {
 impl crate::ToJson for AmazonTranscribeProcessorConfigurationPartialResultsStability {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonTranscribeProcessorConfigurationPartialResultsStability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("high", Self::High),
+                ("medium", Self::Medium),
+                ("low", Self::Low),
+            ],
+        )
     }
 }
 
@@ -1262,6 +1653,21 @@ impl crate::ToJson for AmazonTranscribeProcessorConfigurationVocabularyFilterMet
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonTranscribeProcessorConfigurationVocabularyFilterMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("remove", Self::Remove),
+                ("mask", Self::Mask),
+                ("tag", Self::Tag),
+            ],
+        )
+    }
+}
+
 impl From<AmazonTranscribeProcessorConfigurationVocabularyFilterMethod>
     for Value<AmazonTranscribeProcessorConfigurationVocabularyFilterMethod>
 {
@@ -1289,6 +1695,13 @@ impl ContentIdentificationType {
 impl crate::ToJson for ContentIdentificationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentIdentificationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PII", Self::Pii)])
     }
 }
 
@@ -1323,6 +1736,20 @@ impl crate::ToJson for ContentRedactionOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentRedactionOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("redacted", Self::Redacted),
+                ("redacted_and_unredacted", Self::RedactedAndUnredacted),
+            ],
+        )
+    }
+}
+
 impl From<ContentRedactionOutput> for Value<ContentRedactionOutput> {
     fn from(value: ContentRedactionOutput) -> Self {
         Value::Lit(value)
@@ -1348,6 +1775,13 @@ impl ContentRedactionType {
 impl crate::ToJson for ContentRedactionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentRedactionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PII", Self::Pii)])
     }
 }
 
@@ -1403,6 +1837,27 @@ impl crate::ToJson for LanguageCode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LanguageCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("en-US", Self::EnUs),
+                ("en-GB", Self::EnGb),
+                ("es-US", Self::EsUs),
+                ("fr-CA", Self::FrCa),
+                ("fr-FR", Self::FrFr),
+                ("en-AU", Self::EnAu),
+                ("it-IT", Self::ItIt),
+                ("de-DE", Self::DeDe),
+                ("pt-BR", Self::PtBr),
+            ],
+        )
+    }
+}
+
 impl From<LanguageCode> for Value<LanguageCode> {
     fn from(value: LanguageCode) -> Self {
         Value::Lit(value)
@@ -1434,6 +1889,21 @@ impl PartialResultsStability {
 impl crate::ToJson for PartialResultsStability {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartialResultsStability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("high", Self::High),
+                ("medium", Self::Medium),
+                ("low", Self::Low),
+            ],
+        )
     }
 }
 
@@ -1489,6 +1959,27 @@ impl crate::ToJson for PreferredLanguage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreferredLanguage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("en-US", Self::EnUs),
+                ("en-GB", Self::EnGb),
+                ("es-US", Self::EsUs),
+                ("fr-CA", Self::FrCa),
+                ("fr-FR", Self::FrFr),
+                ("en-AU", Self::EnAu),
+                ("it-IT", Self::ItIt),
+                ("de-DE", Self::DeDe),
+                ("pt-BR", Self::PtBr),
+            ],
+        )
+    }
+}
+
 impl From<PreferredLanguage> for Value<PreferredLanguage> {
     fn from(value: PreferredLanguage) -> Self {
         Value::Lit(value)
@@ -1523,6 +2014,21 @@ impl crate::ToJson for RealTimeAlertRuleType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RealTimeAlertRuleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("KeywordMatch", Self::KeywordMatch),
+                ("Sentiment", Self::Sentiment),
+                ("IssueDetection", Self::IssueDetection),
+            ],
+        )
+    }
+}
+
 impl From<RealTimeAlertRuleType> for Value<RealTimeAlertRuleType> {
     fn from(value: RealTimeAlertRuleType) -> Self {
         Value::Lit(value)
@@ -1554,6 +2060,13 @@ impl crate::ToJson for RecordingFileFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordingFileFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Wav", Self::Wav), ("Opus", Self::Opus)])
+    }
+}
+
 impl From<RecordingFileFormat> for Value<RecordingFileFormat> {
     fn from(value: RecordingFileFormat) -> Self {
         Value::Lit(value)
@@ -1579,6 +2092,13 @@ impl SentimentType {
 impl crate::ToJson for SentimentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SentimentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NEGATIVE", Self::Negative)])
     }
 }
 
@@ -1621,6 +2141,25 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "AmazonTranscribeCallAnalyticsProcessor",
+                    Self::AmazonTranscribeCallAnalyticsProcessor,
+                ),
+                ("AmazonTranscribeProcessor", Self::AmazonTranscribeProcessor),
+                ("KinesisDataStreamSink", Self::KinesisDataStreamSink),
+                ("S3RecordingSink", Self::S3RecordingSink),
+            ],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -1652,6 +2191,21 @@ impl VocabularyFilterMethod {
 impl crate::ToJson for VocabularyFilterMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VocabularyFilterMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("remove", Self::Remove),
+                ("mask", Self::Mask),
+                ("tag", Self::Tag),
+            ],
+        )
     }
 }
 

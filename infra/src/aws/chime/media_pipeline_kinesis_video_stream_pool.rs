@@ -63,6 +63,19 @@ impl crate::ToJson for MediaPipelineKinesisVideoStreamPool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaPipelineKinesisVideoStreamPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PoolName", "StreamConfiguration", "Tags"])?;
+        Ok(Self {
+            pool_name: crate::from_json_required(map, "PoolName", path)?,
+            stream_configuration: crate::from_json_required(map, "StreamConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chime::MediaPipelineKinesisVideoStreamPool` (`Fn::GetAtt`).
 impl crate::Handle<MediaPipelineKinesisVideoStreamPool> {
     /// `Fn::GetAtt` `Arn`. The ARN of the Kinesis Video Stream Pool.
@@ -128,6 +141,17 @@ impl crate::ToJson for StreamConfiguration {
         );
         crate::put(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataRetentionInHours", "Region"])?;
+        Ok(Self {
+            data_retention_in_hours: crate::from_json_optional(map, "DataRetentionInHours", path)?,
+            region: crate::from_json_required(map, "Region", path)?,
+        })
     }
 }
 

@@ -69,6 +69,19 @@ impl crate::ToJson for SipMediaApplication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SipMediaApplication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsRegion", "Endpoints", "Name", "Tags"])?;
+        Ok(Self {
+            aws_region: crate::from_json_required(map, "AwsRegion", path)?,
+            endpoints: crate::from_json_required(map, "Endpoints", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chime::SipMediaApplication` (`Fn::GetAtt`).
 impl crate::Handle<SipMediaApplication> {
     /// `Fn::GetAtt` `CreatedTimestamp`. The SIP media application creation timestamp, in ISO 8601
@@ -114,6 +127,16 @@ impl crate::ToJson for SipMediaApplicationEndpoint {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LambdaArn", &self.lambda_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SipMediaApplicationEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_required(map, "LambdaArn", path)?,
+        })
     }
 }
 

@@ -82,6 +82,30 @@ impl crate::ToJson for VoiceConnector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VoiceConnector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsRegion",
+                "Name",
+                "NetworkType",
+                "RequireEncryption",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            aws_region: crate::from_json_optional(map, "AwsRegion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            require_encryption: crate::from_json_required(map, "RequireEncryption", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Chime::VoiceConnector` (`Fn::GetAtt`).
 impl crate::Handle<VoiceConnector> {
     /// `Fn::GetAtt` `CreatedTimestamp`. The Voice Connector creation timestamp, in ISO 8601
@@ -161,6 +185,28 @@ impl crate::ToJson for AwsRegion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsRegion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("us-east-1", Self::UsEast1),
+                ("us-west-2", Self::UsWest2),
+                ("ca-central-1", Self::CaCentral1),
+                ("eu-central-1", Self::EuCentral1),
+                ("eu-west-1", Self::EuWest1),
+                ("eu-west-2", Self::EuWest2),
+                ("ap-northeast-2", Self::ApNortheast2),
+                ("ap-northeast-1", Self::ApNortheast1),
+                ("ap-southeast-1", Self::ApSoutheast1),
+                ("ap-southeast-2", Self::ApSoutheast2),
+            ],
+        )
+    }
+}
+
 impl From<AwsRegion> for Value<AwsRegion> {
     fn from(value: AwsRegion) -> Self {
         Value::Lit(value)
@@ -189,6 +235,20 @@ impl NetworkType {
 impl crate::ToJson for NetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IPV4_ONLY", Self::Ipv4Only),
+                ("DUAL_STACK", Self::DualStack),
+            ],
+        )
     }
 }
 

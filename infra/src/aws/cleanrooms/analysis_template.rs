@@ -150,6 +150,50 @@ impl crate::ToJson for AnalysisTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalysisTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnalysisParameters",
+                "Description",
+                "ErrorMessageConfiguration",
+                "Format",
+                "MembershipIdentifier",
+                "Name",
+                "Schema",
+                "Source",
+                "SourceMetadata",
+                "SyntheticDataParameters",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            analysis_parameters: crate::from_json_optional(map, "AnalysisParameters", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            error_message_configuration: crate::from_json_optional(
+                map,
+                "ErrorMessageConfiguration",
+                path,
+            )?,
+            format: crate::from_json_required(map, "Format", path)?,
+            membership_identifier: crate::from_json_required(map, "MembershipIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            schema: crate::from_json_optional(map, "Schema", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            source_metadata: crate::from_json_optional(map, "SourceMetadata", path)?,
+            synthetic_data_parameters: crate::from_json_optional(
+                map,
+                "SyntheticDataParameters",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRooms::AnalysisTemplate` (`Fn::GetAtt`).
 impl crate::Handle<AnalysisTemplate> {
     /// `Fn::GetAtt` `AnalysisTemplateIdentifier`.
@@ -216,6 +260,18 @@ impl crate::ToJson for AnalysisParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalysisParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultValue", "Name", "Type"])?;
+        Ok(Self {
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<AnalysisParameter> for Value<AnalysisParameter> {
     fn from(value: AnalysisParameter) -> Self {
         Value::Lit(value)
@@ -243,6 +299,16 @@ impl crate::ToJson for AnalysisSchema {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ReferencedTables", &self.referenced_tables);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalysisSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReferencedTables"])?;
+        Ok(Self {
+            referenced_tables: crate::from_json_required(map, "ReferencedTables", path)?,
+        })
     }
 }
 
@@ -276,6 +342,16 @@ impl crate::ToJson for ErrorMessageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ErrorMessageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ErrorMessageConfiguration> for Value<ErrorMessageConfiguration> {
     fn from(value: ErrorMessageConfiguration) -> Self {
         Value::Lit(value)
@@ -301,6 +377,13 @@ impl ErrorMessageConfigurationType {
 impl crate::ToJson for ErrorMessageConfigurationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ErrorMessageConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DETAILED", Self::Detailed)])
     }
 }
 
@@ -332,6 +415,17 @@ impl Format {
 impl crate::ToJson for Format {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SQL", Self::Sql), ("PYSPARK_1_0", Self::Pyspark10)],
+        )
     }
 }
 
@@ -441,6 +535,46 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SMALLINT", Self::Smallint),
+                ("INTEGER", Self::Integer),
+                ("BIGINT", Self::Bigint),
+                ("DECIMAL", Self::Decimal),
+                ("REAL", Self::Real),
+                ("DOUBLE_PRECISION", Self::DoublePrecision),
+                ("BOOLEAN", Self::Boolean),
+                ("CHAR", Self::Char),
+                ("VARCHAR", Self::Varchar),
+                ("DATE", Self::Date),
+                ("TIMESTAMP", Self::Timestamp),
+                ("TIMESTAMPTZ", Self::Timestamptz),
+                ("TIME", Self::Time),
+                ("TIMETZ", Self::Timetz),
+                ("VARBYTE", Self::Varbyte),
+                ("BINARY", Self::Binary),
+                ("BYTE", Self::Byte),
+                ("CHARACTER", Self::Character),
+                ("DOUBLE", Self::Double),
+                ("FLOAT", Self::Float),
+                ("INT", Self::Int),
+                ("LONG", Self::Long),
+                ("NUMERIC", Self::Numeric),
+                ("SHORT", Self::Short),
+                ("STRING", Self::String),
+                ("TIMESTAMP_LTZ", Self::TimestampLtz),
+                ("TIMESTAMP_NTZ", Self::TimestampNtz),
+                ("TINYINT", Self::Tinyint),
+            ],
+        )
     }
 }
 

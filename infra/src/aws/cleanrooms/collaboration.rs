@@ -214,6 +214,70 @@ impl crate::ToJson for Collaboration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Collaboration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedResultRegions",
+                "AnalyticsEngine",
+                "AutoApprovedChangeTypes",
+                "CreatorDisplayName",
+                "CreatorMLMemberAbilities",
+                "CreatorMemberAbilities",
+                "CreatorPaymentConfiguration",
+                "DataEncryptionMetadata",
+                "Description",
+                "IsMetricsEnabled",
+                "JobLogStatus",
+                "Members",
+                "Name",
+                "QueryLogStatus",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            allowed_result_regions: crate::from_json_optional(map, "AllowedResultRegions", path)?,
+            analytics_engine: crate::from_json_optional(map, "AnalyticsEngine", path)?,
+            auto_approved_change_types: crate::from_json_optional(
+                map,
+                "AutoApprovedChangeTypes",
+                path,
+            )?,
+            creator_display_name: crate::from_json_required(map, "CreatorDisplayName", path)?,
+            creator_ml_member_abilities: crate::from_json_optional(
+                map,
+                "CreatorMLMemberAbilities",
+                path,
+            )?,
+            creator_member_abilities: crate::from_json_optional(
+                map,
+                "CreatorMemberAbilities",
+                path,
+            )?,
+            creator_payment_configuration: crate::from_json_optional(
+                map,
+                "CreatorPaymentConfiguration",
+                path,
+            )?,
+            data_encryption_metadata: crate::from_json_optional(
+                map,
+                "DataEncryptionMetadata",
+                path,
+            )?,
+            description: crate::from_json_required(map, "Description", path)?,
+            is_metrics_enabled: crate::from_json_optional(map, "IsMetricsEnabled", path)?,
+            job_log_status: crate::from_json_optional(map, "JobLogStatus", path)?,
+            members: crate::from_json_optional(map, "Members", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            query_log_status: crate::from_json_required(map, "QueryLogStatus", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRooms::Collaboration` (`Fn::GetAtt`).
 impl crate::Handle<Collaboration> {
     /// `Fn::GetAtt` `Arn`.
@@ -273,6 +337,32 @@ impl crate::ToJson for DataEncryptionMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataEncryptionMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowCleartext",
+                "AllowDuplicates",
+                "AllowJoinsOnColumnsWithDifferentNames",
+                "PreserveNulls",
+            ],
+        )?;
+        Ok(Self {
+            allow_cleartext: crate::from_json_required(map, "AllowCleartext", path)?,
+            allow_duplicates: crate::from_json_required(map, "AllowDuplicates", path)?,
+            allow_joins_on_columns_with_different_names: crate::from_json_required(
+                map,
+                "AllowJoinsOnColumnsWithDifferentNames",
+                path,
+            )?,
+            preserve_nulls: crate::from_json_required(map, "PreserveNulls", path)?,
+        })
+    }
+}
+
 impl From<DataEncryptionMetadata> for Value<DataEncryptionMetadata> {
     fn from(value: DataEncryptionMetadata) -> Self {
         Value::Lit(value)
@@ -300,6 +390,16 @@ impl crate::ToJson for JobComputePaymentConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IsResponsible", &self.is_responsible);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobComputePaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsResponsible"])?;
+        Ok(Self {
+            is_responsible: crate::from_json_required(map, "IsResponsible", path)?,
+        })
     }
 }
 
@@ -374,6 +474,30 @@ impl crate::ToJson for MemberSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemberSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountId",
+                "DisplayName",
+                "MLMemberAbilities",
+                "MemberAbilities",
+                "PaymentConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_required(map, "AccountId", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            ml_member_abilities: crate::from_json_optional(map, "MLMemberAbilities", path)?,
+            member_abilities: crate::from_json_optional(map, "MemberAbilities", path)?,
+            payment_configuration: crate::from_json_optional(map, "PaymentConfiguration", path)?,
+        })
+    }
+}
+
 impl From<MemberSpecification> for Value<MemberSpecification> {
     fn from(value: MemberSpecification) -> Self {
         Value::Lit(value)
@@ -407,6 +531,20 @@ impl crate::ToJson for MlMemberAbilities {
             &self.custom_ml_member_abilities,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MlMemberAbilities {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomMLMemberAbilities"])?;
+        Ok(Self {
+            custom_ml_member_abilities: crate::from_json_required(
+                map,
+                "CustomMLMemberAbilities",
+                path,
+            )?,
+        })
     }
 }
 
@@ -473,6 +611,26 @@ impl crate::ToJson for MlPaymentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MlPaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ModelInference", "ModelTraining", "SyntheticDataGeneration"],
+        )?;
+        Ok(Self {
+            model_inference: crate::from_json_optional(map, "ModelInference", path)?,
+            model_training: crate::from_json_optional(map, "ModelTraining", path)?,
+            synthetic_data_generation: crate::from_json_optional(
+                map,
+                "SyntheticDataGeneration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MlPaymentConfig> for Value<MlPaymentConfig> {
     fn from(value: MlPaymentConfig) -> Self {
         Value::Lit(value)
@@ -503,6 +661,16 @@ impl crate::ToJson for ModelInferencePaymentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelInferencePaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsResponsible"])?;
+        Ok(Self {
+            is_responsible: crate::from_json_required(map, "IsResponsible", path)?,
+        })
+    }
+}
+
 impl From<ModelInferencePaymentConfig> for Value<ModelInferencePaymentConfig> {
     fn from(value: ModelInferencePaymentConfig) -> Self {
         Value::Lit(value)
@@ -530,6 +698,16 @@ impl crate::ToJson for ModelTrainingPaymentConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IsResponsible", &self.is_responsible);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelTrainingPaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsResponsible"])?;
+        Ok(Self {
+            is_responsible: crate::from_json_required(map, "IsResponsible", path)?,
+        })
     }
 }
 
@@ -583,6 +761,22 @@ impl crate::ToJson for PaymentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["JobCompute", "MachineLearning", "QueryCompute"],
+        )?;
+        Ok(Self {
+            job_compute: crate::from_json_optional(map, "JobCompute", path)?,
+            machine_learning: crate::from_json_optional(map, "MachineLearning", path)?,
+            query_compute: crate::from_json_required(map, "QueryCompute", path)?,
+        })
+    }
+}
+
 impl From<PaymentConfiguration> for Value<PaymentConfiguration> {
     fn from(value: PaymentConfiguration) -> Self {
         Value::Lit(value)
@@ -610,6 +804,16 @@ impl crate::ToJson for QueryComputePaymentConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IsResponsible", &self.is_responsible);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryComputePaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsResponsible"])?;
+        Ok(Self {
+            is_responsible: crate::from_json_required(map, "IsResponsible", path)?,
+        })
     }
 }
 
@@ -643,6 +847,16 @@ impl crate::ToJson for SyntheticDataGenerationPaymentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SyntheticDataGenerationPaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsResponsible"])?;
+        Ok(Self {
+            is_responsible: crate::from_json_required(map, "IsResponsible", path)?,
+        })
+    }
+}
+
 impl From<SyntheticDataGenerationPaymentConfig> for Value<SyntheticDataGenerationPaymentConfig> {
     fn from(value: SyntheticDataGenerationPaymentConfig) -> Self {
         Value::Lit(value)
@@ -671,6 +885,20 @@ impl AnalyticsEngine {
 impl crate::ToJson for AnalyticsEngine {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalyticsEngine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLEAN_ROOMS_SQL", Self::CleanRoomsSql),
+                ("SPARK", Self::Spark),
+            ],
+        )
     }
 }
 
@@ -708,6 +936,27 @@ impl crate::ToJson for AutoApprovedChangeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoApprovedChangeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ADD_MEMBER", Self::AddMember),
+                (
+                    "GRANT_RECEIVE_RESULTS_ABILITY",
+                    Self::GrantReceiveResultsAbility,
+                ),
+                (
+                    "REVOKE_RECEIVE_RESULTS_ABILITY",
+                    Self::RevokeReceiveResultsAbility,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<AutoApprovedChangeType> for Value<AutoApprovedChangeType> {
     fn from(value: AutoApprovedChangeType) -> Self {
         Value::Lit(value)
@@ -736,6 +985,17 @@ impl CollaborationJobLogStatus {
 impl crate::ToJson for CollaborationJobLogStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CollaborationJobLogStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -770,6 +1030,17 @@ impl crate::ToJson for CollaborationQueryLogStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CollaborationQueryLogStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<CollaborationQueryLogStatus> for Value<CollaborationQueryLogStatus> {
     fn from(value: CollaborationQueryLogStatus) -> Self {
         Value::Lit(value)
@@ -798,6 +1069,23 @@ impl CustomMlMemberAbility {
 impl crate::ToJson for CustomMlMemberAbility {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomMlMemberAbility {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CAN_RECEIVE_MODEL_OUTPUT", Self::CanReceiveModelOutput),
+                (
+                    "CAN_RECEIVE_INFERENCE_OUTPUT",
+                    Self::CanReceiveInferenceOutput,
+                ),
+            ],
+        )
     }
 }
 
@@ -832,6 +1120,21 @@ impl MemberAbility {
 impl crate::ToJson for MemberAbility {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemberAbility {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CAN_QUERY", Self::CanQuery),
+                ("CAN_RUN_JOB", Self::CanRunJob),
+                ("CAN_RECEIVE_RESULTS", Self::CanReceiveResults),
+            ],
+        )
     }
 }
 
@@ -956,6 +1259,51 @@ impl SupportedS3Region {
 impl crate::ToJson for SupportedS3Region {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportedS3Region {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("us-west-1", Self::UsWest1),
+                ("us-west-2", Self::UsWest2),
+                ("us-east-1", Self::UsEast1),
+                ("us-east-2", Self::UsEast2),
+                ("af-south-1", Self::AfSouth1),
+                ("ap-east-1", Self::ApEast1),
+                ("ap-east-2", Self::ApEast2),
+                ("ap-south-2", Self::ApSouth2),
+                ("ap-southeast-1", Self::ApSoutheast1),
+                ("ap-southeast-2", Self::ApSoutheast2),
+                ("ap-southeast-3", Self::ApSoutheast3),
+                ("ap-southeast-5", Self::ApSoutheast5),
+                ("ap-southeast-4", Self::ApSoutheast4),
+                ("ap-southeast-7", Self::ApSoutheast7),
+                ("ap-south-1", Self::ApSouth1),
+                ("ap-northeast-3", Self::ApNortheast3),
+                ("ap-northeast-1", Self::ApNortheast1),
+                ("ap-northeast-2", Self::ApNortheast2),
+                ("ca-central-1", Self::CaCentral1),
+                ("ca-west-1", Self::CaWest1),
+                ("eu-south-1", Self::EuSouth1),
+                ("eu-west-3", Self::EuWest3),
+                ("eu-south-2", Self::EuSouth2),
+                ("eu-central-2", Self::EuCentral2),
+                ("eu-central-1", Self::EuCentral1),
+                ("eu-north-1", Self::EuNorth1),
+                ("eu-west-1", Self::EuWest1),
+                ("eu-west-2", Self::EuWest2),
+                ("me-south-1", Self::MeSouth1),
+                ("me-central-1", Self::MeCentral1),
+                ("il-central-1", Self::IlCentral1),
+                ("sa-east-1", Self::SaEast1),
+                ("mx-central-1", Self::MxCentral1),
+            ],
+        )
     }
 }
 

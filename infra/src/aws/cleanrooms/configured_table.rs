@@ -109,6 +109,40 @@ impl crate::ToJson for ConfiguredTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfiguredTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedColumns",
+                "AnalysisMethod",
+                "AnalysisRules",
+                "Description",
+                "Name",
+                "SelectedAnalysisMethods",
+                "TableReference",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            allowed_columns: crate::from_json_required(map, "AllowedColumns", path)?,
+            analysis_method: crate::from_json_required(map, "AnalysisMethod", path)?,
+            analysis_rules: crate::from_json_optional(map, "AnalysisRules", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            selected_analysis_methods: crate::from_json_optional(
+                map,
+                "SelectedAnalysisMethods",
+                path,
+            )?,
+            table_reference: crate::from_json_required(map, "TableReference", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRooms::ConfiguredTable` (`Fn::GetAtt`).
 impl crate::Handle<ConfiguredTable> {
     /// `Fn::GetAtt` `Arn`.
@@ -153,6 +187,17 @@ impl crate::ToJson for AnalysisRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalysisRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Policy", "Type"])?;
+        Ok(Self {
+            policy: crate::from_json_required(map, "Policy", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<AnalysisRule> for Value<AnalysisRule> {
     fn from(value: AnalysisRule) -> Self {
         Value::Lit(value)
@@ -178,6 +223,16 @@ impl crate::ToJson for ConfiguredTableAnalysisRulePolicy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "V1", &self.v1);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfiguredTableAnalysisRulePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["V1"])?;
+        Ok(Self {
+            v1: crate::from_json_required(map, "V1", path)?,
+        })
     }
 }
 
@@ -215,6 +270,21 @@ impl crate::ToJson for AnalysisMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalysisMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DIRECT_QUERY", Self::DirectQuery),
+                ("DIRECT_JOB", Self::DirectJob),
+                ("MULTIPLE", Self::Multiple),
+            ],
+        )
+    }
+}
+
 impl From<AnalysisMethod> for Value<AnalysisMethod> {
     fn from(value: AnalysisMethod) -> Self {
         Value::Lit(value)
@@ -249,6 +319,21 @@ impl crate::ToJson for ConfiguredTableAnalysisRuleType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfiguredTableAnalysisRuleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AGGREGATION", Self::Aggregation),
+                ("LIST", Self::List),
+                ("CUSTOM", Self::Custom),
+            ],
+        )
+    }
+}
+
 impl From<ConfiguredTableAnalysisRuleType> for Value<ConfiguredTableAnalysisRuleType> {
     fn from(value: ConfiguredTableAnalysisRuleType) -> Self {
         Value::Lit(value)
@@ -277,6 +362,20 @@ impl SelectedAnalysisMethod {
 impl crate::ToJson for SelectedAnalysisMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelectedAnalysisMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DIRECT_QUERY", Self::DirectQuery),
+                ("DIRECT_JOB", Self::DirectJob),
+            ],
+        )
     }
 }
 

@@ -108,6 +108,42 @@ impl crate::ToJson for ConfiguredTableAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfiguredTableAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfiguredTableAssociationAnalysisRules",
+                "ConfiguredTableIdentifier",
+                "Description",
+                "MembershipIdentifier",
+                "Name",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            configured_table_association_analysis_rules: crate::from_json_optional(
+                map,
+                "ConfiguredTableAssociationAnalysisRules",
+                path,
+            )?,
+            configured_table_identifier: crate::from_json_required(
+                map,
+                "ConfiguredTableIdentifier",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            membership_identifier: crate::from_json_required(map, "MembershipIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRooms::ConfiguredTableAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ConfiguredTableAssociation> {
     /// `Fn::GetAtt` `Arn`.
@@ -152,6 +188,17 @@ impl crate::ToJson for ConfiguredTableAssociationAnalysisRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfiguredTableAssociationAnalysisRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Policy", "Type"])?;
+        Ok(Self {
+            policy: crate::from_json_required(map, "Policy", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ConfiguredTableAssociationAnalysisRule>
     for Value<ConfiguredTableAssociationAnalysisRule>
 {
@@ -179,6 +226,16 @@ impl crate::ToJson for ConfiguredTableAssociationAnalysisRulePolicy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "V1", &self.v1);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfiguredTableAssociationAnalysisRulePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["V1"])?;
+        Ok(Self {
+            v1: crate::from_json_required(map, "V1", path)?,
+        })
     }
 }
 
@@ -215,6 +272,21 @@ impl ConfiguredTableAssociationAnalysisRuleType {
 impl crate::ToJson for ConfiguredTableAssociationAnalysisRuleType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfiguredTableAssociationAnalysisRuleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AGGREGATION", Self::Aggregation),
+                ("LIST", Self::List),
+                ("CUSTOM", Self::Custom),
+            ],
+        )
     }
 }
 

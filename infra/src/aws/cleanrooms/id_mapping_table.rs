@@ -95,6 +95,32 @@ impl crate::ToJson for IdMappingTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdMappingTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InputReferenceConfig",
+                "KmsKeyArn",
+                "MembershipIdentifier",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            input_reference_config: crate::from_json_required(map, "InputReferenceConfig", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            membership_identifier: crate::from_json_required(map, "MembershipIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRooms::IdMappingTable` (`Fn::GetAtt`).
 impl crate::Handle<IdMappingTable> {
     /// `Fn::GetAtt` `Arn`.
@@ -160,6 +186,22 @@ impl crate::ToJson for IdMappingTableInputReferenceConfig {
             &self.manage_resource_policies,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdMappingTableInputReferenceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InputReferenceArn", "ManageResourcePolicies"])?;
+        Ok(Self {
+            input_reference_arn: crate::from_json_required(map, "InputReferenceArn", path)?,
+            manage_resource_policies: crate::from_json_required(
+                map,
+                "ManageResourcePolicies",
+                path,
+            )?,
+        })
     }
 }
 

@@ -95,6 +95,32 @@ impl crate::ToJson for IdNamespaceAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdNamespaceAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "IdMappingConfig",
+                "InputReferenceConfig",
+                "MembershipIdentifier",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            id_mapping_config: crate::from_json_optional(map, "IdMappingConfig", path)?,
+            input_reference_config: crate::from_json_required(map, "InputReferenceConfig", path)?,
+            membership_identifier: crate::from_json_required(map, "MembershipIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRooms::IdNamespaceAssociation` (`Fn::GetAtt`).
 impl crate::Handle<IdNamespaceAssociation> {
     /// `Fn::GetAtt` `Arn`.
@@ -156,6 +182,20 @@ impl crate::ToJson for IdMappingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdMappingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowUseAsDimensionColumn"])?;
+        Ok(Self {
+            allow_use_as_dimension_column: crate::from_json_required(
+                map,
+                "AllowUseAsDimensionColumn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IdMappingConfig> for Value<IdMappingConfig> {
     fn from(value: IdMappingConfig) -> Self {
         Value::Lit(value)
@@ -194,6 +234,22 @@ impl crate::ToJson for IdNamespaceAssociationInputReferenceConfig {
             &self.manage_resource_policies,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdNamespaceAssociationInputReferenceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InputReferenceArn", "ManageResourcePolicies"])?;
+        Ok(Self {
+            input_reference_arn: crate::from_json_required(map, "InputReferenceArn", path)?,
+            manage_resource_policies: crate::from_json_required(
+                map,
+                "ManageResourcePolicies",
+                path,
+            )?,
+        })
     }
 }
 

@@ -108,6 +108,38 @@ impl crate::ToJson for IntermediateTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntermediateTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnalysisRules",
+                "Description",
+                "KmsKeyArn",
+                "MembershipIdentifier",
+                "Name",
+                "PopulationAnalysisConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            analysis_rules: crate::from_json_optional(map, "AnalysisRules", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            membership_identifier: crate::from_json_required(map, "MembershipIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            population_analysis_configuration: crate::from_json_required(
+                map,
+                "PopulationAnalysisConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRooms::IntermediateTable` (`Fn::GetAtt`).
 impl crate::Handle<IntermediateTable> {
     /// `Fn::GetAtt` `Arn`.
@@ -172,6 +204,17 @@ impl crate::ToJson for IntermediateTableAnalysisRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntermediateTableAnalysisRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Policy", "Type"])?;
+        Ok(Self {
+            policy: crate::from_json_required(map, "Policy", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<IntermediateTableAnalysisRule> for Value<IntermediateTableAnalysisRule> {
     fn from(value: IntermediateTableAnalysisRule) -> Self {
         Value::Lit(value)
@@ -197,6 +240,16 @@ impl crate::ToJson for IntermediateTableAnalysisRulePolicy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "V1", &self.v1);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntermediateTableAnalysisRulePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["V1"])?;
+        Ok(Self {
+            v1: crate::from_json_required(map, "V1", path)?,
+        })
     }
 }
 
@@ -236,6 +289,16 @@ impl crate::ToJson for PopulationAnalysisConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SqlParameters", &self.sql_parameters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PopulationAnalysisConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SqlParameters"])?;
+        Ok(Self {
+            sql_parameters: crate::from_json_optional(map, "SqlParameters", path)?,
+        })
     }
 }
 
@@ -285,6 +348,17 @@ impl crate::ToJson for PopulationAnalysisSqlParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PopulationAnalysisSqlParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AnalysisTemplateArn", "QueryString"])?;
+        Ok(Self {
+            analysis_template_arn: crate::from_json_optional(map, "AnalysisTemplateArn", path)?,
+            query_string: crate::from_json_optional(map, "QueryString", path)?,
+        })
+    }
+}
+
 impl From<PopulationAnalysisSqlParameters> for Value<PopulationAnalysisSqlParameters> {
     fn from(value: PopulationAnalysisSqlParameters) -> Self {
         Value::Lit(value)
@@ -310,6 +384,13 @@ impl IntermediateTableAnalysisRuleType {
 impl crate::ToJson for IntermediateTableAnalysisRuleType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntermediateTableAnalysisRuleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CUSTOM", Self::Custom)])
     }
 }
 

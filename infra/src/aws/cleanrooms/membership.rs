@@ -136,6 +136,48 @@ impl crate::ToJson for Membership {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Membership {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CollaborationIdentifier",
+                "DefaultJobResultConfiguration",
+                "DefaultResultConfiguration",
+                "IsMetricsEnabled",
+                "JobLogStatus",
+                "PaymentConfiguration",
+                "QueryLogStatus",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            collaboration_identifier: crate::from_json_required(
+                map,
+                "CollaborationIdentifier",
+                path,
+            )?,
+            default_job_result_configuration: crate::from_json_optional(
+                map,
+                "DefaultJobResultConfiguration",
+                path,
+            )?,
+            default_result_configuration: crate::from_json_optional(
+                map,
+                "DefaultResultConfiguration",
+                path,
+            )?,
+            is_metrics_enabled: crate::from_json_optional(map, "IsMetricsEnabled", path)?,
+            job_log_status: crate::from_json_optional(map, "JobLogStatus", path)?,
+            payment_configuration: crate::from_json_optional(map, "PaymentConfiguration", path)?,
+            query_log_status: crate::from_json_required(map, "QueryLogStatus", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRooms::Membership` (`Fn::GetAtt`).
 impl crate::Handle<Membership> {
     /// `Fn::GetAtt` `Arn`.
@@ -180,6 +222,16 @@ impl crate::ToJson for MembershipJobComputePaymentConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IsResponsible", &self.is_responsible);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipJobComputePaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsResponsible"])?;
+        Ok(Self {
+            is_responsible: crate::from_json_required(map, "IsResponsible", path)?,
+        })
     }
 }
 
@@ -252,6 +304,26 @@ impl crate::ToJson for MembershipMlPaymentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipMlPaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ModelInference", "ModelTraining", "SyntheticDataGeneration"],
+        )?;
+        Ok(Self {
+            model_inference: crate::from_json_optional(map, "ModelInference", path)?,
+            model_training: crate::from_json_optional(map, "ModelTraining", path)?,
+            synthetic_data_generation: crate::from_json_optional(
+                map,
+                "SyntheticDataGeneration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MembershipMlPaymentConfig> for Value<MembershipMlPaymentConfig> {
     fn from(value: MembershipMlPaymentConfig) -> Self {
         Value::Lit(value)
@@ -282,6 +354,16 @@ impl crate::ToJson for MembershipModelInferencePaymentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipModelInferencePaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsResponsible"])?;
+        Ok(Self {
+            is_responsible: crate::from_json_required(map, "IsResponsible", path)?,
+        })
+    }
+}
+
 impl From<MembershipModelInferencePaymentConfig> for Value<MembershipModelInferencePaymentConfig> {
     fn from(value: MembershipModelInferencePaymentConfig) -> Self {
         Value::Lit(value)
@@ -309,6 +391,16 @@ impl crate::ToJson for MembershipModelTrainingPaymentConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IsResponsible", &self.is_responsible);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipModelTrainingPaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsResponsible"])?;
+        Ok(Self {
+            is_responsible: crate::from_json_required(map, "IsResponsible", path)?,
+        })
     }
 }
 
@@ -365,6 +457,22 @@ impl crate::ToJson for MembershipPaymentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipPaymentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["JobCompute", "MachineLearning", "QueryCompute"],
+        )?;
+        Ok(Self {
+            job_compute: crate::from_json_optional(map, "JobCompute", path)?,
+            machine_learning: crate::from_json_optional(map, "MachineLearning", path)?,
+            query_compute: crate::from_json_required(map, "QueryCompute", path)?,
+        })
+    }
+}
+
 impl From<MembershipPaymentConfiguration> for Value<MembershipPaymentConfiguration> {
     fn from(value: MembershipPaymentConfiguration) -> Self {
         Value::Lit(value)
@@ -390,6 +498,16 @@ impl crate::ToJson for MembershipProtectedJobOutputConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipProtectedJobOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3"])?;
+        Ok(Self {
+            s3: crate::from_json_required(map, "S3", path)?,
+        })
     }
 }
 
@@ -432,6 +550,17 @@ impl crate::ToJson for MembershipProtectedJobResultConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipProtectedJobResultConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OutputConfiguration", "RoleArn"])?;
+        Ok(Self {
+            output_configuration: crate::from_json_required(map, "OutputConfiguration", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<MembershipProtectedJobResultConfiguration>
     for Value<MembershipProtectedJobResultConfiguration>
 {
@@ -459,6 +588,16 @@ impl crate::ToJson for MembershipProtectedQueryOutputConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipProtectedQueryOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3"])?;
+        Ok(Self {
+            s3: crate::from_json_required(map, "S3", path)?,
+        })
     }
 }
 
@@ -506,6 +645,17 @@ impl crate::ToJson for MembershipProtectedQueryResultConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipProtectedQueryResultConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OutputConfiguration", "RoleArn"])?;
+        Ok(Self {
+            output_configuration: crate::from_json_required(map, "OutputConfiguration", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<MembershipProtectedQueryResultConfiguration>
     for Value<MembershipProtectedQueryResultConfiguration>
 {
@@ -538,6 +688,16 @@ impl crate::ToJson for MembershipQueryComputePaymentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipQueryComputePaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsResponsible"])?;
+        Ok(Self {
+            is_responsible: crate::from_json_required(map, "IsResponsible", path)?,
+        })
+    }
+}
+
 impl From<MembershipQueryComputePaymentConfig> for Value<MembershipQueryComputePaymentConfig> {
     fn from(value: MembershipQueryComputePaymentConfig) -> Self {
         Value::Lit(value)
@@ -565,6 +725,16 @@ impl crate::ToJson for MembershipSyntheticDataGenerationPaymentConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IsResponsible", &self.is_responsible);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipSyntheticDataGenerationPaymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsResponsible"])?;
+        Ok(Self {
+            is_responsible: crate::from_json_required(map, "IsResponsible", path)?,
+        })
     }
 }
 
@@ -607,6 +777,17 @@ impl crate::ToJson for ProtectedJobS3OutputConfigurationInput {
         crate::put(&mut out, "Bucket", &self.bucket);
         crate::put_opt(&mut out, "KeyPrefix", &self.key_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtectedJobS3OutputConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "KeyPrefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key_prefix: crate::from_json_optional(map, "KeyPrefix", path)?,
+        })
     }
 }
 
@@ -669,6 +850,23 @@ impl crate::ToJson for ProtectedQueryS3OutputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtectedQueryS3OutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Bucket", "KeyPrefix", "ResultFormat", "SingleFileOutput"],
+        )?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key_prefix: crate::from_json_optional(map, "KeyPrefix", path)?,
+            result_format: crate::from_json_required(map, "ResultFormat", path)?,
+            single_file_output: crate::from_json_optional(map, "SingleFileOutput", path)?,
+        })
+    }
+}
+
 impl From<ProtectedQueryS3OutputConfiguration> for Value<ProtectedQueryS3OutputConfiguration> {
     fn from(value: ProtectedQueryS3OutputConfiguration) -> Self {
         Value::Lit(value)
@@ -697,6 +895,17 @@ impl MembershipJobLogStatus {
 impl crate::ToJson for MembershipJobLogStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipJobLogStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -731,6 +940,17 @@ impl crate::ToJson for MembershipQueryLogStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MembershipQueryLogStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<MembershipQueryLogStatus> for Value<MembershipQueryLogStatus> {
     fn from(value: MembershipQueryLogStatus) -> Self {
         Value::Lit(value)
@@ -759,6 +979,17 @@ impl ResultFormat {
 impl crate::ToJson for ResultFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResultFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CSV", Self::Csv), ("PARQUET", Self::Parquet)],
+        )
     }
 }
 

@@ -77,6 +77,30 @@ impl crate::ToJson for PrivacyBudgetTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivacyBudgetTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoRefresh",
+                "MembershipIdentifier",
+                "Parameters",
+                "PrivacyBudgetType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            auto_refresh: crate::from_json_required(map, "AutoRefresh", path)?,
+            membership_identifier: crate::from_json_required(map, "MembershipIdentifier", path)?,
+            parameters: crate::from_json_required(map, "Parameters", path)?,
+            privacy_budget_type: crate::from_json_required(map, "PrivacyBudgetType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRooms::PrivacyBudgetTemplate` (`Fn::GetAtt`).
 impl crate::Handle<PrivacyBudgetTemplate> {
     /// `Fn::GetAtt` `Arn`.
@@ -140,6 +164,18 @@ impl crate::ToJson for BudgetParameter {
         crate::put(&mut out, "Budget", &self.budget);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BudgetParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoRefresh", "Budget", "Type"])?;
+        Ok(Self {
+            auto_refresh: crate::from_json_optional(map, "AutoRefresh", path)?,
+            budget: crate::from_json_required(map, "Budget", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -212,6 +248,28 @@ impl crate::ToJson for Parameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Parameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BudgetParameters",
+                "Epsilon",
+                "ResourceArn",
+                "UsersNoisePerQuery",
+            ],
+        )?;
+        Ok(Self {
+            budget_parameters: crate::from_json_optional(map, "BudgetParameters", path)?,
+            epsilon: crate::from_json_optional(map, "Epsilon", path)?,
+            resource_arn: crate::from_json_optional(map, "ResourceArn", path)?,
+            users_noise_per_query: crate::from_json_optional(map, "UsersNoisePerQuery", path)?,
+        })
+    }
+}
+
 impl From<Parameters> for Value<Parameters> {
     fn from(value: Parameters) -> Self {
         Value::Lit(value)
@@ -240,6 +298,20 @@ impl AutoRefresh {
 impl crate::ToJson for AutoRefresh {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoRefresh {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CALENDAR_MONTH", Self::CalendarMonth),
+                ("NONE", Self::None),
+            ],
+        )
     }
 }
 
@@ -274,6 +346,17 @@ impl crate::ToJson for BudgetParameterAutoRefresh {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BudgetParameterAutoRefresh {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<BudgetParameterAutoRefresh> for Value<BudgetParameterAutoRefresh> {
     fn from(value: BudgetParameterAutoRefresh) -> Self {
         Value::Lit(value)
@@ -302,6 +385,20 @@ impl PrivacyBudgetType {
 impl crate::ToJson for PrivacyBudgetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivacyBudgetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DIFFERENTIAL_PRIVACY", Self::DifferentialPrivacy),
+                ("ACCESS_BUDGET", Self::AccessBudget),
+            ],
+        )
     }
 }
 
@@ -339,6 +436,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CALENDAR_DAY", Self::CalendarDay),
+                ("CALENDAR_MONTH", Self::CalendarMonth),
+                ("CALENDAR_WEEK", Self::CalendarWeek),
+                ("LIFETIME", Self::Lifetime),
+            ],
+        )
     }
 }
 

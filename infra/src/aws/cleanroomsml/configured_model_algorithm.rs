@@ -111,6 +111,42 @@ impl crate::ToJson for ConfiguredModelAlgorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfiguredModelAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InferenceContainerConfig",
+                "KmsKeyArn",
+                "Name",
+                "RoleArn",
+                "Tags",
+                "TrainingContainerConfig",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            inference_container_config: crate::from_json_optional(
+                map,
+                "InferenceContainerConfig",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            training_container_config: crate::from_json_optional(
+                map,
+                "TrainingContainerConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRoomsML::ConfiguredModelAlgorithm` (`Fn::GetAtt`).
 impl crate::Handle<ConfiguredModelAlgorithm> {
     /// `Fn::GetAtt` `ConfiguredModelAlgorithmArn`.
@@ -176,6 +212,23 @@ impl crate::ToJson for ContainerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Arguments", "Entrypoint", "ImageUri", "MetricDefinitions"],
+        )?;
+        Ok(Self {
+            arguments: crate::from_json_optional(map, "Arguments", path)?,
+            entrypoint: crate::from_json_optional(map, "Entrypoint", path)?,
+            image_uri: crate::from_json_required(map, "ImageUri", path)?,
+            metric_definitions: crate::from_json_optional(map, "MetricDefinitions", path)?,
+        })
+    }
+}
+
 impl From<ContainerConfig> for Value<ContainerConfig> {
     fn from(value: ContainerConfig) -> Self {
         Value::Lit(value)
@@ -203,6 +256,16 @@ impl crate::ToJson for InferenceContainerConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ImageUri", &self.image_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceContainerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImageUri"])?;
+        Ok(Self {
+            image_uri: crate::from_json_required(map, "ImageUri", path)?,
+        })
     }
 }
 
@@ -237,6 +300,17 @@ impl crate::ToJson for MetricDefinition {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Regex", &self.regex);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Regex"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            regex: crate::from_json_required(map, "Regex", path)?,
+        })
     }
 }
 

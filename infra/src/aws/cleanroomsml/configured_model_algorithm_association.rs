@@ -100,6 +100,36 @@ impl crate::ToJson for ConfiguredModelAlgorithmAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfiguredModelAlgorithmAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfiguredModelAlgorithmArn",
+                "Description",
+                "MembershipIdentifier",
+                "Name",
+                "PrivacyConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            configured_model_algorithm_arn: crate::from_json_required(
+                map,
+                "ConfiguredModelAlgorithmArn",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            membership_identifier: crate::from_json_required(map, "MembershipIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            privacy_configuration: crate::from_json_optional(map, "PrivacyConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ConfiguredModelAlgorithmAssociation> {
     /// `Fn::GetAtt` `CollaborationIdentifier`.
@@ -141,6 +171,16 @@ impl crate::ToJson for CustomEntityConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomEntityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomDataIdentifiers"])?;
+        Ok(Self {
+            custom_data_identifiers: crate::from_json_required(map, "CustomDataIdentifiers", path)?,
+        })
+    }
+}
+
 impl From<CustomEntityConfig> for Value<CustomEntityConfig> {
     fn from(value: CustomEntityConfig) -> Self {
         Value::Lit(value)
@@ -178,6 +218,17 @@ impl crate::ToJson for LogRedactionConfiguration {
         crate::put_opt(&mut out, "CustomEntityConfig", &self.custom_entity_config);
         crate::put(&mut out, "EntitiesToRedact", &self.entities_to_redact);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogRedactionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomEntityConfig", "EntitiesToRedact"])?;
+        Ok(Self {
+            custom_entity_config: crate::from_json_optional(map, "CustomEntityConfig", path)?,
+            entities_to_redact: crate::from_json_required(map, "EntitiesToRedact", path)?,
+        })
     }
 }
 
@@ -248,6 +299,32 @@ impl crate::ToJson for LogsConfigurationPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogsConfigurationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedAccountIds",
+                "FilterPattern",
+                "LogRedactionConfiguration",
+                "LogType",
+            ],
+        )?;
+        Ok(Self {
+            allowed_account_ids: crate::from_json_required(map, "AllowedAccountIds", path)?,
+            filter_pattern: crate::from_json_optional(map, "FilterPattern", path)?,
+            log_redaction_configuration: crate::from_json_optional(
+                map,
+                "LogRedactionConfiguration",
+                path,
+            )?,
+            log_type: crate::from_json_optional(map, "LogType", path)?,
+        })
+    }
+}
+
 impl From<LogsConfigurationPolicy> for Value<LogsConfigurationPolicy> {
     fn from(value: LogsConfigurationPolicy) -> Self {
         Value::Lit(value)
@@ -278,6 +355,16 @@ impl crate::ToJson for MetricsConfigurationPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsConfigurationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NoiseLevel"])?;
+        Ok(Self {
+            noise_level: crate::from_json_required(map, "NoiseLevel", path)?,
+        })
+    }
+}
+
 impl From<MetricsConfigurationPolicy> for Value<MetricsConfigurationPolicy> {
     fn from(value: MetricsConfigurationPolicy) -> Self {
         Value::Lit(value)
@@ -305,6 +392,16 @@ impl crate::ToJson for PrivacyConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Policies", &self.policies);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivacyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Policies"])?;
+        Ok(Self {
+            policies: crate::from_json_required(map, "Policies", path)?,
+        })
     }
 }
 
@@ -377,6 +474,30 @@ impl crate::ToJson for PrivacyConfigurationPolicies {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivacyConfigurationPolicies {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "TrainedModelExports",
+                "TrainedModelInferenceJobs",
+                "TrainedModels",
+            ],
+        )?;
+        Ok(Self {
+            trained_model_exports: crate::from_json_optional(map, "TrainedModelExports", path)?,
+            trained_model_inference_jobs: crate::from_json_optional(
+                map,
+                "TrainedModelInferenceJobs",
+                path,
+            )?,
+            trained_models: crate::from_json_optional(map, "TrainedModels", path)?,
+        })
+    }
+}
+
 impl From<PrivacyConfigurationPolicies> for Value<PrivacyConfigurationPolicies> {
     fn from(value: PrivacyConfigurationPolicies) -> Self {
         Value::Lit(value)
@@ -411,6 +532,17 @@ impl crate::ToJson for TrainedModelArtifactMaxSize {
         crate::put(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainedModelArtifactMaxSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -451,6 +583,17 @@ impl crate::ToJson for TrainedModelExportsConfigurationPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainedModelExportsConfigurationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FilesToExport", "MaxSize"])?;
+        Ok(Self {
+            files_to_export: crate::from_json_required(map, "FilesToExport", path)?,
+            max_size: crate::from_json_required(map, "MaxSize", path)?,
+        })
+    }
+}
+
 impl From<TrainedModelExportsConfigurationPolicy>
     for Value<TrainedModelExportsConfigurationPolicy>
 {
@@ -487,6 +630,17 @@ impl crate::ToJson for TrainedModelExportsMaxSize {
         crate::put(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainedModelExportsMaxSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -542,6 +696,17 @@ impl crate::ToJson for TrainedModelInferenceJobsConfigurationPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainedModelInferenceJobsConfigurationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerLogs", "MaxOutputSize"])?;
+        Ok(Self {
+            container_logs: crate::from_json_optional(map, "ContainerLogs", path)?,
+            max_output_size: crate::from_json_optional(map, "MaxOutputSize", path)?,
+        })
+    }
+}
+
 impl From<TrainedModelInferenceJobsConfigurationPolicy>
     for Value<TrainedModelInferenceJobsConfigurationPolicy>
 {
@@ -578,6 +743,17 @@ impl crate::ToJson for TrainedModelInferenceMaxOutputSize {
         crate::put(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainedModelInferenceMaxOutputSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -646,6 +822,22 @@ impl crate::ToJson for TrainedModelsConfigurationPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainedModelsConfigurationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContainerLogs", "ContainerMetrics", "MaxArtifactSize"],
+        )?;
+        Ok(Self {
+            container_logs: crate::from_json_optional(map, "ContainerLogs", path)?,
+            container_metrics: crate::from_json_optional(map, "ContainerMetrics", path)?,
+            max_artifact_size: crate::from_json_optional(map, "MaxArtifactSize", path)?,
+        })
+    }
+}
+
 impl From<TrainedModelsConfigurationPolicy> for Value<TrainedModelsConfigurationPolicy> {
     fn from(value: TrainedModelsConfigurationPolicy) -> Self {
         Value::Lit(value)
@@ -680,6 +872,24 @@ impl crate::ToJson for EntityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "ALL_PERSONALLY_IDENTIFIABLE_INFORMATION",
+                    Self::AllPersonallyIdentifiableInformation,
+                ),
+                ("NUMBERS", Self::Numbers),
+                ("CUSTOM", Self::Custom),
+            ],
+        )
+    }
+}
+
 impl From<EntityType> for Value<EntityType> {
     fn from(value: EntityType) -> Self {
         Value::Lit(value)
@@ -708,6 +918,17 @@ impl LogType {
 impl crate::ToJson for LogType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ALL", Self::All), ("ERROR_SUMMARY", Self::ErrorSummary)],
+        )
     }
 }
 
@@ -748,6 +969,22 @@ impl crate::ToJson for NoiseLevelType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NoiseLevelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HIGH", Self::High),
+                ("MEDIUM", Self::Medium),
+                ("LOW", Self::Low),
+                ("NONE", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<NoiseLevelType> for Value<NoiseLevelType> {
     fn from(value: NoiseLevelType) -> Self {
         Value::Lit(value)
@@ -773,6 +1010,13 @@ impl TrainedModelArtifactMaxSizeUnitType {
 impl crate::ToJson for TrainedModelArtifactMaxSizeUnitType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainedModelArtifactMaxSizeUnitType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GB", Self::Gb)])
     }
 }
 
@@ -807,6 +1051,17 @@ impl crate::ToJson for TrainedModelExportFileType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainedModelExportFileType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MODEL", Self::Model), ("OUTPUT", Self::Output)],
+        )
+    }
+}
+
 impl From<TrainedModelExportFileType> for Value<TrainedModelExportFileType> {
     fn from(value: TrainedModelExportFileType) -> Self {
         Value::Lit(value)
@@ -835,6 +1090,13 @@ impl crate::ToJson for TrainedModelExportsMaxSizeUnitType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainedModelExportsMaxSizeUnitType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GB", Self::Gb)])
+    }
+}
+
 impl From<TrainedModelExportsMaxSizeUnitType> for Value<TrainedModelExportsMaxSizeUnitType> {
     fn from(value: TrainedModelExportsMaxSizeUnitType) -> Self {
         Value::Lit(value)
@@ -860,6 +1122,13 @@ impl TrainedModelInferenceMaxOutputSizeUnitType {
 impl crate::ToJson for TrainedModelInferenceMaxOutputSizeUnitType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainedModelInferenceMaxOutputSizeUnitType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GB", Self::Gb)])
     }
 }
 

@@ -78,6 +78,24 @@ impl crate::ToJson for TrainingDataset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainingDataset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "RoleArn", "Tags", "TrainingData"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            training_data: crate::from_json_required(map, "TrainingData", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CleanRoomsML::TrainingDataset` (`Fn::GetAtt`).
 impl crate::Handle<TrainingDataset> {
     /// `Fn::GetAtt` `Status`.
@@ -122,6 +140,17 @@ impl crate::ToJson for ColumnSchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnName", "ColumnTypes"])?;
+        Ok(Self {
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            column_types: crate::from_json_required(map, "ColumnTypes", path)?,
+        })
+    }
+}
+
 impl From<ColumnSchema> for Value<ColumnSchema> {
     fn from(value: ColumnSchema) -> Self {
         Value::Lit(value)
@@ -149,6 +178,16 @@ impl crate::ToJson for DataSource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "GlueDataSource", &self.glue_data_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GlueDataSource"])?;
+        Ok(Self {
+            glue_data_source: crate::from_json_required(map, "GlueDataSource", path)?,
+        })
     }
 }
 
@@ -189,6 +228,17 @@ impl crate::ToJson for Dataset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dataset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputConfig", "Type"])?;
+        Ok(Self {
+            input_config: crate::from_json_required(map, "InputConfig", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Dataset> for Value<Dataset> {
     fn from(value: Dataset) -> Self {
         Value::Lit(value)
@@ -223,6 +273,17 @@ impl crate::ToJson for DatasetInputConfig {
         crate::put(&mut out, "DataSource", &self.data_source);
         crate::put(&mut out, "Schema", &self.schema);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetInputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataSource", "Schema"])?;
+        Ok(Self {
+            data_source: crate::from_json_required(map, "DataSource", path)?,
+            schema: crate::from_json_required(map, "Schema", path)?,
+        })
     }
 }
 
@@ -273,6 +334,18 @@ impl crate::ToJson for GlueDataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlueDataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogId", "DatabaseName", "TableName"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
+    }
+}
+
 impl From<GlueDataSource> for Value<GlueDataSource> {
     fn from(value: GlueDataSource) -> Self {
         Value::Lit(value)
@@ -313,6 +386,23 @@ impl crate::ToJson for ColumnType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("USER_ID", Self::UserId),
+                ("ITEM_ID", Self::ItemId),
+                ("TIMESTAMP", Self::Timestamp),
+                ("CATEGORICAL_FEATURE", Self::CategoricalFeature),
+                ("NUMERICAL_FEATURE", Self::NumericalFeature),
+            ],
+        )
+    }
+}
+
 impl From<ColumnType> for Value<ColumnType> {
     fn from(value: ColumnType) -> Self {
         Value::Lit(value)
@@ -338,6 +428,13 @@ impl DatasetType {
 impl crate::ToJson for DatasetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("INTERACTIONS", Self::Interactions)])
     }
 }
 

@@ -152,6 +152,44 @@ impl crate::ToJson for EnvironmentEc2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentEc2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutomaticStopTimeMinutes",
+                "ConnectionType",
+                "Description",
+                "ImageId",
+                "InstanceType",
+                "Name",
+                "OwnerArn",
+                "Repositories",
+                "SubnetId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            automatic_stop_time_minutes: crate::from_json_optional(
+                map,
+                "AutomaticStopTimeMinutes",
+                path,
+            )?,
+            connection_type: crate::from_json_optional(map, "ConnectionType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            image_id: crate::from_json_optional(map, "ImageId", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            owner_arn: crate::from_json_optional(map, "OwnerArn", path)?,
+            repositories: crate::from_json_optional(map, "Repositories", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cloud9::EnvironmentEC2` (`Fn::GetAtt`).
 impl crate::Handle<EnvironmentEc2> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the development environment.
@@ -197,6 +235,17 @@ impl crate::ToJson for Repository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Repository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PathComponent", "RepositoryUrl"])?;
+        Ok(Self {
+            path_component: crate::from_json_required(map, "PathComponent", path)?,
+            repository_url: crate::from_json_required(map, "RepositoryUrl", path)?,
+        })
+    }
+}
+
 impl From<Repository> for Value<Repository> {
     fn from(value: Repository) -> Self {
         Value::Lit(value)
@@ -225,6 +274,20 @@ impl ConnectionType {
 impl crate::ToJson for ConnectionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONNECT_SSH", Self::ConnectSsh),
+                ("CONNECT_SSM", Self::ConnectSsm),
+            ],
+        )
     }
 }
 

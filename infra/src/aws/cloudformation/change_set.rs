@@ -200,6 +200,54 @@ impl crate::ToJson for ChangeSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChangeSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Capabilities",
+                "ChangeSetName",
+                "ChangeSetType",
+                "DeploymentMode",
+                "Description",
+                "ImportExistingResources",
+                "IncludeNestedStacks",
+                "NotificationARNs",
+                "OnStackFailure",
+                "RoleARN",
+                "StackName",
+                "Tags",
+                "TemplateBody",
+                "TemplateURL",
+                "UsePreviousTemplate",
+            ],
+        )?;
+        Ok(Self {
+            capabilities: crate::from_json_optional(map, "Capabilities", path)?,
+            change_set_name: crate::from_json_required(map, "ChangeSetName", path)?,
+            change_set_type: crate::from_json_optional(map, "ChangeSetType", path)?,
+            deployment_mode: crate::from_json_optional(map, "DeploymentMode", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            import_existing_resources: crate::from_json_optional(
+                map,
+                "ImportExistingResources",
+                path,
+            )?,
+            include_nested_stacks: crate::from_json_optional(map, "IncludeNestedStacks", path)?,
+            notification_ar_ns: crate::from_json_optional(map, "NotificationARNs", path)?,
+            on_stack_failure: crate::from_json_optional(map, "OnStackFailure", path)?,
+            role_arn: crate::from_json_optional(map, "RoleARN", path)?,
+            stack_name: crate::from_json_required(map, "StackName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_body: crate::from_json_optional(map, "TemplateBody", path)?,
+            template_url: crate::from_json_optional(map, "TemplateURL", path)?,
+            use_previous_template: crate::from_json_optional(map, "UsePreviousTemplate", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::ChangeSet` (`Fn::GetAtt`).
 impl crate::Handle<ChangeSet> {
     /// `Fn::GetAtt` `ChangeSetId`. The ARN of the change set.
@@ -246,6 +294,21 @@ impl crate::ToJson for Capability {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Capability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CAPABILITY_IAM", Self::CapabilityIam),
+                ("CAPABILITY_NAMED_IAM", Self::CapabilityNamedIam),
+                ("CAPABILITY_AUTO_EXPAND", Self::CapabilityAutoExpand),
+            ],
+        )
+    }
+}
+
 impl From<Capability> for Value<Capability> {
     fn from(value: Capability) -> Self {
         Value::Lit(value)
@@ -280,6 +343,21 @@ impl crate::ToJson for ChangeSetType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChangeSetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATE", Self::Create),
+                ("UPDATE", Self::Update),
+                ("IMPORT", Self::Import),
+            ],
+        )
+    }
+}
+
 impl From<ChangeSetType> for Value<ChangeSetType> {
     fn from(value: ChangeSetType) -> Self {
         Value::Lit(value)
@@ -305,6 +383,13 @@ impl DeploymentMode {
 impl crate::ToJson for DeploymentMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("REVERT_DRIFT", Self::RevertDrift)])
     }
 }
 
@@ -339,6 +424,21 @@ impl OnStackFailure {
 impl crate::ToJson for OnStackFailure {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnStackFailure {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DO_NOTHING", Self::DoNothing),
+                ("ROLLBACK", Self::Rollback),
+                ("DELETE", Self::Delete),
+            ],
+        )
     }
 }
 

@@ -55,6 +55,17 @@ impl crate::ToJson for CustomResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServiceTimeout", "ServiceToken"])?;
+        Ok(Self {
+            service_timeout: crate::from_json_optional(map, "ServiceTimeout", path)?,
+            service_token: crate::from_json_required(map, "ServiceToken", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::CustomResource` (`Fn::GetAtt`).
 impl crate::Handle<CustomResource> {
     /// `Fn::GetAtt` `Id`.

@@ -67,6 +67,21 @@ impl crate::ToJson for GeneratedTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeneratedTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["GeneratedTemplateName", "TemplateConfiguration"],
+        )?;
+        Ok(Self {
+            generated_template_name: crate::from_json_required(map, "GeneratedTemplateName", path)?,
+            template_configuration: crate::from_json_optional(map, "TemplateConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::GeneratedTemplate` (`Fn::GetAtt`).
 impl crate::Handle<GeneratedTemplate> {
     /// `Fn::GetAtt` `CreationTime`. The time the generated template was created.
@@ -142,6 +157,17 @@ impl crate::ToJson for TemplateConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeletionPolicy", "UpdateReplacePolicy"])?;
+        Ok(Self {
+            deletion_policy: crate::from_json_optional(map, "DeletionPolicy", path)?,
+            update_replace_policy: crate::from_json_optional(map, "UpdateReplacePolicy", path)?,
+        })
+    }
+}
+
 impl From<TemplateConfiguration> for Value<TemplateConfiguration> {
     fn from(value: TemplateConfiguration) -> Self {
         Value::Lit(value)
@@ -173,6 +199,17 @@ impl crate::ToJson for DeletionPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeletionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DELETE", Self::Delete), ("RETAIN", Self::Retain)],
+        )
+    }
+}
+
 impl From<DeletionPolicy> for Value<DeletionPolicy> {
     fn from(value: DeletionPolicy) -> Self {
         Value::Lit(value)
@@ -201,6 +238,17 @@ impl UpdateReplacePolicy {
 impl crate::ToJson for UpdateReplacePolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateReplacePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DELETE", Self::Delete), ("RETAIN", Self::Retain)],
+        )
     }
 }
 

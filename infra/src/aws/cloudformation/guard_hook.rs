@@ -115,6 +115,40 @@ impl crate::ToJson for GuardHook {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alias",
+                "ExecutionRole",
+                "FailureMode",
+                "HookStatus",
+                "LogBucket",
+                "Options",
+                "RuleLocation",
+                "StackFilters",
+                "TargetFilters",
+                "TargetOperations",
+            ],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            execution_role: crate::from_json_required(map, "ExecutionRole", path)?,
+            failure_mode: crate::from_json_required(map, "FailureMode", path)?,
+            hook_status: crate::from_json_required(map, "HookStatus", path)?,
+            log_bucket: crate::from_json_optional(map, "LogBucket", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+            rule_location: crate::from_json_required(map, "RuleLocation", path)?,
+            stack_filters: crate::from_json_optional(map, "StackFilters", path)?,
+            target_filters: crate::from_json_optional(map, "TargetFilters", path)?,
+            target_operations: crate::from_json_required(map, "TargetOperations", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::GuardHook` (`Fn::GetAtt`).
 impl crate::Handle<GuardHook> {
     /// `Fn::GetAtt` `HookArn`. The Amazon Resource Name (ARN) of the activated hook
@@ -149,6 +183,16 @@ impl crate::ToJson for Options {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "InputParams", &self.input_params);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Options {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputParams"])?;
+        Ok(Self {
+            input_params: crate::from_json_optional(map, "InputParams", path)?,
+        })
     }
 }
 
@@ -189,6 +233,17 @@ impl crate::ToJson for S3Location {
         crate::put(&mut out, "Uri", &self.uri);
         crate::put_opt(&mut out, "VersionId", &self.version_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Uri", "VersionId"])?;
+        Ok(Self {
+            uri: crate::from_json_required(map, "Uri", path)?,
+            version_id: crate::from_json_optional(map, "VersionId", path)?,
+        })
     }
 }
 
@@ -243,6 +298,22 @@ impl crate::ToJson for StackFilters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackFilters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FilteringCriteria", "StackNames", "StackRoles"],
+        )?;
+        Ok(Self {
+            filtering_criteria: crate::from_json_required(map, "FilteringCriteria", path)?,
+            stack_names: crate::from_json_optional(map, "StackNames", path)?,
+            stack_roles: crate::from_json_optional(map, "StackRoles", path)?,
+        })
+    }
+}
+
 impl From<StackFilters> for Value<StackFilters> {
     fn from(value: StackFilters) -> Self {
         Value::Lit(value)
@@ -286,6 +357,17 @@ impl crate::ToJson for StackNames {
         crate::put_opt(&mut out, "Exclude", &self.exclude);
         crate::put_opt(&mut out, "Include", &self.include);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackNames {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exclude", "Include"])?;
+        Ok(Self {
+            exclude: crate::from_json_optional(map, "Exclude", path)?,
+            include: crate::from_json_optional(map, "Include", path)?,
+        })
     }
 }
 
@@ -335,6 +417,17 @@ impl crate::ToJson for StackRoles {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackRoles {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exclude", "Include"])?;
+        Ok(Self {
+            exclude: crate::from_json_optional(map, "Exclude", path)?,
+            include: crate::from_json_optional(map, "Include", path)?,
+        })
+    }
+}
+
 impl From<StackRoles> for Value<StackRoles> {
     fn from(value: StackRoles) -> Self {
         Value::Lit(value)
@@ -363,6 +456,13 @@ impl FailureMode {
 impl crate::ToJson for FailureMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailureMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("FAIL", Self::Fail), ("WARN", Self::Warn)])
     }
 }
 
@@ -398,6 +498,13 @@ impl crate::ToJson for FilteringCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilteringCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL", Self::All), ("ANY", Self::Any)])
+    }
+}
+
 impl From<FilteringCriteria> for Value<FilteringCriteria> {
     fn from(value: FilteringCriteria) -> Self {
         Value::Lit(value)
@@ -426,6 +533,17 @@ impl HookStatus {
 impl crate::ToJson for HookStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HookStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -463,6 +581,22 @@ impl TargetOperation {
 impl crate::ToJson for TargetOperation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RESOURCE", Self::Resource),
+                ("STACK", Self::Stack),
+                ("CHANGE_SET", Self::ChangeSet),
+                ("CLOUD_CONTROL", Self::CloudControl),
+            ],
+        )
     }
 }
 

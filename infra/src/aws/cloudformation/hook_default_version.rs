@@ -72,6 +72,19 @@ impl crate::ToJson for HookDefaultVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HookDefaultVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["TypeName", "TypeVersionArn", "VersionId"])?;
+        Ok(Self {
+            type_name: crate::from_json_optional(map, "TypeName", path)?,
+            type_version_arn: crate::from_json_optional(map, "TypeVersionArn", path)?,
+            version_id: crate::from_json_optional(map, "VersionId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::HookDefaultVersion` (`Fn::GetAtt`).
 impl crate::Handle<HookDefaultVersion> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the type. This is used to uniquely

@@ -83,6 +83,23 @@ impl crate::ToJson for HookTypeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HookTypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Configuration", "ConfigurationAlias", "TypeArn", "TypeName"],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            configuration_alias: crate::from_json_optional(map, "ConfigurationAlias", path)?,
+            type_arn: crate::from_json_optional(map, "TypeArn", path)?,
+            type_name: crate::from_json_optional(map, "TypeName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::HookTypeConfig` (`Fn::GetAtt`).
 impl crate::Handle<HookTypeConfig> {
     /// `Fn::GetAtt` `ConfigurationArn`. The Amazon Resource Name (ARN) for the configuration
@@ -111,6 +128,13 @@ impl ConfigurationAlias {
 impl crate::ToJson for ConfigurationAlias {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationAlias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("default", Self::Default)])
     }
 }
 

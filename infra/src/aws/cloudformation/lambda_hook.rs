@@ -118,6 +118,40 @@ impl crate::ToJson for LambdaHook {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alias",
+                "AutoUpdate",
+                "ExecutionRole",
+                "FailureMode",
+                "HookStatus",
+                "LambdaFunction",
+                "LoggingConfig",
+                "StackFilters",
+                "TargetFilters",
+                "TargetOperations",
+            ],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            auto_update: crate::from_json_optional(map, "AutoUpdate", path)?,
+            execution_role: crate::from_json_required(map, "ExecutionRole", path)?,
+            failure_mode: crate::from_json_required(map, "FailureMode", path)?,
+            hook_status: crate::from_json_required(map, "HookStatus", path)?,
+            lambda_function: crate::from_json_required(map, "LambdaFunction", path)?,
+            logging_config: crate::from_json_optional(map, "LoggingConfig", path)?,
+            stack_filters: crate::from_json_optional(map, "StackFilters", path)?,
+            target_filters: crate::from_json_optional(map, "TargetFilters", path)?,
+            target_operations: crate::from_json_required(map, "TargetOperations", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::LambdaHook` (`Fn::GetAtt`).
 impl crate::Handle<LambdaHook> {
     /// `Fn::GetAtt` `HookArn`. The Amazon Resource Name (ARN) of the activated hook
@@ -156,6 +190,17 @@ impl crate::ToJson for LoggingConfig {
         crate::put(&mut out, "LogGroupName", &self.log_group_name);
         crate::put(&mut out, "LogRoleArn", &self.log_role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupName", "LogRoleArn"])?;
+        Ok(Self {
+            log_group_name: crate::from_json_required(map, "LogGroupName", path)?,
+            log_role_arn: crate::from_json_required(map, "LogRoleArn", path)?,
+        })
     }
 }
 
@@ -210,6 +255,22 @@ impl crate::ToJson for StackFilters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackFilters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FilteringCriteria", "StackNames", "StackRoles"],
+        )?;
+        Ok(Self {
+            filtering_criteria: crate::from_json_required(map, "FilteringCriteria", path)?,
+            stack_names: crate::from_json_optional(map, "StackNames", path)?,
+            stack_roles: crate::from_json_optional(map, "StackRoles", path)?,
+        })
+    }
+}
+
 impl From<StackFilters> for Value<StackFilters> {
     fn from(value: StackFilters) -> Self {
         Value::Lit(value)
@@ -253,6 +314,17 @@ impl crate::ToJson for StackNames {
         crate::put_opt(&mut out, "Exclude", &self.exclude);
         crate::put_opt(&mut out, "Include", &self.include);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackNames {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exclude", "Include"])?;
+        Ok(Self {
+            exclude: crate::from_json_optional(map, "Exclude", path)?,
+            include: crate::from_json_optional(map, "Include", path)?,
+        })
     }
 }
 
@@ -302,6 +374,17 @@ impl crate::ToJson for StackRoles {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackRoles {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exclude", "Include"])?;
+        Ok(Self {
+            exclude: crate::from_json_optional(map, "Exclude", path)?,
+            include: crate::from_json_optional(map, "Include", path)?,
+        })
+    }
+}
+
 impl From<StackRoles> for Value<StackRoles> {
     fn from(value: StackRoles) -> Self {
         Value::Lit(value)
@@ -330,6 +413,13 @@ impl FailureMode {
 impl crate::ToJson for FailureMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailureMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("FAIL", Self::Fail), ("WARN", Self::Warn)])
     }
 }
 
@@ -365,6 +455,13 @@ impl crate::ToJson for FilteringCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilteringCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL", Self::All), ("ANY", Self::Any)])
+    }
+}
+
 impl From<FilteringCriteria> for Value<FilteringCriteria> {
     fn from(value: FilteringCriteria) -> Self {
         Value::Lit(value)
@@ -393,6 +490,17 @@ impl HookStatus {
 impl crate::ToJson for HookStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HookStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -430,6 +538,22 @@ impl TargetOperation {
 impl crate::ToJson for TargetOperation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RESOURCE", Self::Resource),
+                ("STACK", Self::Stack),
+                ("CHANGE_SET", Self::ChangeSet),
+                ("CLOUD_CONTROL", Self::CloudControl),
+            ],
+        )
     }
 }
 

@@ -78,6 +78,30 @@ impl crate::ToJson for Macro {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Macro {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "FunctionName",
+                "LogGroupName",
+                "LogRoleARN",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            function_name: crate::from_json_required(map, "FunctionName", path)?,
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+            log_role_arn: crate::from_json_optional(map, "LogRoleARN", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::Macro` (`Fn::GetAtt`).
 impl crate::Handle<Macro> {
     /// `Fn::GetAtt` `Id`.

@@ -73,3 +73,15 @@ impl crate::ToJson for ModuleDefaultVersion {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModuleDefaultVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "ModuleName", "VersionId"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            module_name: crate::from_json_optional(map, "ModuleName", path)?,
+            version_id: crate::from_json_optional(map, "VersionId", path)?,
+        })
+    }
+}

@@ -55,6 +55,17 @@ impl crate::ToJson for ModuleVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModuleVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ModuleName", "ModulePackage"])?;
+        Ok(Self {
+            module_name: crate::from_json_required(map, "ModuleName", path)?,
+            module_package: crate::from_json_required(map, "ModulePackage", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::ModuleVersion` (`Fn::GetAtt`).
 impl crate::Handle<ModuleVersion> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the module.

@@ -96,6 +96,30 @@ impl crate::ToJson for PublicTypeVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicTypeVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "LogDeliveryBucket",
+                "PublicVersionNumber",
+                "Type",
+                "TypeName",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            log_delivery_bucket: crate::from_json_optional(map, "LogDeliveryBucket", path)?,
+            public_version_number: crate::from_json_optional(map, "PublicVersionNumber", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            type_name: crate::from_json_optional(map, "TypeName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::PublicTypeVersion` (`Fn::GetAtt`).
 impl crate::Handle<PublicTypeVersion> {
     /// `Fn::GetAtt` `PublicTypeArn`. The Amazon Resource Number (ARN) assigned to the public
@@ -142,6 +166,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RESOURCE", Self::Resource),
+                ("MODULE", Self::Module),
+                ("HOOK", Self::Hook),
+            ],
+        )
     }
 }
 

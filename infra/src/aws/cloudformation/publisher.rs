@@ -65,6 +65,22 @@ impl crate::ToJson for Publisher {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Publisher {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AcceptTermsAndConditions", "ConnectionArn"])?;
+        Ok(Self {
+            accept_terms_and_conditions: crate::from_json_required(
+                map,
+                "AcceptTermsAndConditions",
+                path,
+            )?,
+            connection_arn: crate::from_json_optional(map, "ConnectionArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::Publisher` (`Fn::GetAtt`).
 impl crate::Handle<Publisher> {
     /// `Fn::GetAtt` `IdentityProvider`. The type of account used as the identity provider when

@@ -88,6 +88,28 @@ impl crate::ToJson for ResourceVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExecutionRoleArn",
+                "LoggingConfig",
+                "SchemaHandlerPackage",
+                "TypeName",
+            ],
+        )?;
+        Ok(Self {
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            logging_config: crate::from_json_optional(map, "LoggingConfig", path)?,
+            schema_handler_package: crate::from_json_required(map, "SchemaHandlerPackage", path)?,
+            type_name: crate::from_json_required(map, "TypeName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::ResourceVersion` (`Fn::GetAtt`).
 impl crate::Handle<ResourceVersion> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the type, here the ResourceVersion.
@@ -169,6 +191,17 @@ impl crate::ToJson for LoggingConfig {
         crate::put_opt(&mut out, "LogGroupName", &self.log_group_name);
         crate::put_opt(&mut out, "LogRoleArn", &self.log_role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupName", "LogRoleArn"])?;
+        Ok(Self {
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+            log_role_arn: crate::from_json_optional(map, "LogRoleArn", path)?,
+        })
     }
 }
 

@@ -86,6 +86,30 @@ impl crate::ToJson for Stack {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stack {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NotificationARNs",
+                "Parameters",
+                "Tags",
+                "TemplateURL",
+                "TimeoutInMinutes",
+            ],
+        )?;
+        Ok(Self {
+            notification_ar_ns: crate::from_json_optional(map, "NotificationARNs", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_url: crate::from_json_required(map, "TemplateURL", path)?,
+            timeout_in_minutes: crate::from_json_optional(map, "TimeoutInMinutes", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::Stack` (`Fn::GetAtt`).
 impl crate::Handle<Stack> {
     /// `Fn::GetAtt` `StackId`.

@@ -217,6 +217,50 @@ impl crate::ToJson for StackSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdministrationRoleARN",
+                "AutoDeployment",
+                "CallAs",
+                "Capabilities",
+                "Description",
+                "ExecutionRoleName",
+                "ManagedExecution",
+                "OperationPreferences",
+                "Parameters",
+                "PermissionModel",
+                "StackInstancesGroup",
+                "StackSetName",
+                "Tags",
+                "TemplateBody",
+                "TemplateURL",
+            ],
+        )?;
+        Ok(Self {
+            administration_role_arn: crate::from_json_optional(map, "AdministrationRoleARN", path)?,
+            auto_deployment: crate::from_json_optional(map, "AutoDeployment", path)?,
+            call_as: crate::from_json_optional(map, "CallAs", path)?,
+            capabilities: crate::from_json_optional(map, "Capabilities", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            execution_role_name: crate::from_json_optional(map, "ExecutionRoleName", path)?,
+            managed_execution: crate::from_json_optional(map, "ManagedExecution", path)?,
+            operation_preferences: crate::from_json_optional(map, "OperationPreferences", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            permission_model: crate::from_json_required(map, "PermissionModel", path)?,
+            stack_instances_group: crate::from_json_optional(map, "StackInstancesGroup", path)?,
+            stack_set_name: crate::from_json_required(map, "StackSetName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_body: crate::from_json_optional(map, "TemplateBody", path)?,
+            template_url: crate::from_json_optional(map, "TemplateURL", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::StackSet` (`Fn::GetAtt`).
 impl crate::Handle<StackSet> {
     /// `Fn::GetAtt` `StackSetId`. The ID of the stack set that you're creating.
@@ -283,6 +327,26 @@ impl crate::ToJson for AutoDeployment {
             &self.retain_stacks_on_account_removal,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoDeployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DependsOn", "Enabled", "RetainStacksOnAccountRemoval"],
+        )?;
+        Ok(Self {
+            depends_on: crate::from_json_optional(map, "DependsOn", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            retain_stacks_on_account_removal: crate::from_json_optional(
+                map,
+                "RetainStacksOnAccountRemoval",
+                path,
+            )?,
+        })
     }
 }
 
@@ -361,6 +425,28 @@ impl crate::ToJson for DeploymentTargets {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentTargets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountFilterType",
+                "Accounts",
+                "AccountsUrl",
+                "OrganizationalUnitIds",
+            ],
+        )?;
+        Ok(Self {
+            account_filter_type: crate::from_json_optional(map, "AccountFilterType", path)?,
+            accounts: crate::from_json_optional(map, "Accounts", path)?,
+            accounts_url: crate::from_json_optional(map, "AccountsUrl", path)?,
+            organizational_unit_ids: crate::from_json_optional(map, "OrganizationalUnitIds", path)?,
+        })
+    }
+}
+
 impl From<DeploymentTargets> for Value<DeploymentTargets> {
     fn from(value: DeploymentTargets) -> Self {
         Value::Lit(value)
@@ -395,6 +481,16 @@ impl crate::ToJson for ManagedExecution {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Active", &self.active);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedExecution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Active"])?;
+        Ok(Self {
+            active: crate::from_json_optional(map, "Active", path)?,
+        })
     }
 }
 
@@ -515,6 +611,42 @@ impl crate::ToJson for OperationPreferences {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OperationPreferences {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConcurrencyMode",
+                "FailureToleranceCount",
+                "FailureTolerancePercentage",
+                "MaxConcurrentCount",
+                "MaxConcurrentPercentage",
+                "RegionConcurrencyType",
+                "RegionOrder",
+            ],
+        )?;
+        Ok(Self {
+            concurrency_mode: crate::from_json_optional(map, "ConcurrencyMode", path)?,
+            failure_tolerance_count: crate::from_json_optional(map, "FailureToleranceCount", path)?,
+            failure_tolerance_percentage: crate::from_json_optional(
+                map,
+                "FailureTolerancePercentage",
+                path,
+            )?,
+            max_concurrent_count: crate::from_json_optional(map, "MaxConcurrentCount", path)?,
+            max_concurrent_percentage: crate::from_json_optional(
+                map,
+                "MaxConcurrentPercentage",
+                path,
+            )?,
+            region_concurrency_type: crate::from_json_optional(map, "RegionConcurrencyType", path)?,
+            region_order: crate::from_json_optional(map, "RegionOrder", path)?,
+        })
+    }
+}
+
 impl From<OperationPreferences> for Value<OperationPreferences> {
     fn from(value: OperationPreferences) -> Self {
         Value::Lit(value)
@@ -551,6 +683,17 @@ impl crate::ToJson for Parameter {
         crate::put(&mut out, "ParameterKey", &self.parameter_key);
         crate::put(&mut out, "ParameterValue", &self.parameter_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Parameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterKey", "ParameterValue"])?;
+        Ok(Self {
+            parameter_key: crate::from_json_required(map, "ParameterKey", path)?,
+            parameter_value: crate::from_json_required(map, "ParameterValue", path)?,
+        })
     }
 }
 
@@ -604,6 +747,22 @@ impl crate::ToJson for StackInstances {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackInstances {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeploymentTargets", "ParameterOverrides", "Regions"],
+        )?;
+        Ok(Self {
+            deployment_targets: crate::from_json_required(map, "DeploymentTargets", path)?,
+            parameter_overrides: crate::from_json_optional(map, "ParameterOverrides", path)?,
+            regions: crate::from_json_required(map, "Regions", path)?,
+        })
+    }
+}
+
 impl From<StackInstances> for Value<StackInstances> {
     fn from(value: StackInstances) -> Self {
         Value::Lit(value)
@@ -641,6 +800,22 @@ impl crate::ToJson for AccountFilterType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("UNION", Self::Union),
+                ("INTERSECTION", Self::Intersection),
+                ("DIFFERENCE", Self::Difference),
+            ],
+        )
+    }
+}
+
 impl From<AccountFilterType> for Value<AccountFilterType> {
     fn from(value: AccountFilterType) -> Self {
         Value::Lit(value)
@@ -672,6 +847,20 @@ impl CallAs {
 impl crate::ToJson for CallAs {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CallAs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SELF", Self::SelfValue),
+                ("DELEGATED_ADMIN", Self::DelegatedAdmin),
+            ],
+        )
     }
 }
 
@@ -709,6 +898,21 @@ impl crate::ToJson for Capability {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Capability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CAPABILITY_IAM", Self::CapabilityIam),
+                ("CAPABILITY_NAMED_IAM", Self::CapabilityNamedIam),
+                ("CAPABILITY_AUTO_EXPAND", Self::CapabilityAutoExpand),
+            ],
+        )
+    }
+}
+
 impl From<Capability> for Value<Capability> {
     fn from(value: Capability) -> Self {
         Value::Lit(value)
@@ -737,6 +941,20 @@ impl ConcurrencyMode {
 impl crate::ToJson for ConcurrencyMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConcurrencyMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRICT_FAILURE_TOLERANCE", Self::StrictFailureTolerance),
+                ("SOFT_FAILURE_TOLERANCE", Self::SoftFailureTolerance),
+            ],
+        )
     }
 }
 
@@ -772,6 +990,20 @@ impl crate::ToJson for PermissionModel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PermissionModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SERVICE_MANAGED", Self::ServiceManaged),
+                ("SELF_MANAGED", Self::SelfManaged),
+            ],
+        )
+    }
+}
+
 impl From<PermissionModel> for Value<PermissionModel> {
     fn from(value: PermissionModel) -> Self {
         Value::Lit(value)
@@ -801,6 +1033,20 @@ impl RegionConcurrencyType {
 impl crate::ToJson for RegionConcurrencyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegionConcurrencyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SEQUENTIAL", Self::Sequential),
+                ("PARALLEL", Self::Parallel),
+            ],
+        )
     }
 }
 

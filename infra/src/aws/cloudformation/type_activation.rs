@@ -154,6 +154,40 @@ impl crate::ToJson for TypeActivation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TypeActivation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoUpdate",
+                "ExecutionRoleArn",
+                "LoggingConfig",
+                "MajorVersion",
+                "PublicTypeArn",
+                "PublisherId",
+                "Type",
+                "TypeName",
+                "TypeNameAlias",
+                "VersionBump",
+            ],
+        )?;
+        Ok(Self {
+            auto_update: crate::from_json_optional(map, "AutoUpdate", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            logging_config: crate::from_json_optional(map, "LoggingConfig", path)?,
+            major_version: crate::from_json_optional(map, "MajorVersion", path)?,
+            public_type_arn: crate::from_json_optional(map, "PublicTypeArn", path)?,
+            publisher_id: crate::from_json_optional(map, "PublisherId", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            type_name: crate::from_json_optional(map, "TypeName", path)?,
+            type_name_alias: crate::from_json_optional(map, "TypeNameAlias", path)?,
+            version_bump: crate::from_json_optional(map, "VersionBump", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::TypeActivation` (`Fn::GetAtt`).
 impl crate::Handle<TypeActivation> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the extension.
@@ -204,6 +238,17 @@ impl crate::ToJson for LoggingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupName", "LogRoleArn"])?;
+        Ok(Self {
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+            log_role_arn: crate::from_json_optional(map, "LogRoleArn", path)?,
+        })
+    }
+}
+
 impl From<LoggingConfig> for Value<LoggingConfig> {
     fn from(value: LoggingConfig) -> Self {
         Value::Lit(value)
@@ -238,6 +283,21 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RESOURCE", Self::Resource),
+                ("MODULE", Self::Module),
+                ("HOOK", Self::Hook),
+            ],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -267,6 +327,17 @@ impl VersionBump {
 impl crate::ToJson for VersionBump {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VersionBump {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MAJOR", Self::Major), ("MINOR", Self::Minor)],
+        )
     }
 }
 

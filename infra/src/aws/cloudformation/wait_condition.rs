@@ -71,6 +71,18 @@ impl crate::ToJson for WaitCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WaitCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Count", "Handle", "Timeout"])?;
+        Ok(Self {
+            count: crate::from_json_optional(map, "Count", path)?,
+            handle: crate::from_json_optional(map, "Handle", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::WaitCondition` (`Fn::GetAtt`).
 impl crate::Handle<WaitCondition> {
     /// `Fn::GetAtt` `Data`.

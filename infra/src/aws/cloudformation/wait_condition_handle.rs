@@ -38,6 +38,14 @@ impl crate::ToJson for WaitConditionHandle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WaitConditionHandle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let _map = crate::from_json_object(json, path, &[])?;
+        Ok(Self {})
+    }
+}
+
 /// The attributes of a `AWS::CloudFormation::WaitConditionHandle` (`Fn::GetAtt`).
 impl crate::Handle<WaitConditionHandle> {
     /// `Fn::GetAtt` `Id`.

@@ -91,6 +91,30 @@ impl crate::ToJson for AnycastIpList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnycastIpList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IpAddressType",
+                "IpCount",
+                "IpamCidrConfigs",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            ip_count: crate::from_json_required(map, "IpCount", path)?,
+            ipam_cidr_configs: crate::from_json_optional(map, "IpamCidrConfigs", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::AnycastIpList` (`Fn::GetAtt`).
 impl crate::Handle<AnycastIpList> {
     /// `Fn::GetAtt` `AnycastIpList`. An Anycast static IP list. For more information, see
@@ -148,6 +172,17 @@ impl crate::ToJson for IpamCidrConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamCidrConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr", "IpamPoolArn"])?;
+        Ok(Self {
+            cidr: crate::from_json_required(map, "Cidr", path)?,
+            ipam_pool_arn: crate::from_json_required(map, "IpamPoolArn", path)?,
+        })
+    }
+}
+
 impl From<IpamCidrConfig> for Value<IpamCidrConfig> {
     fn from(value: IpamCidrConfig) -> Self {
         Value::Lit(value)
@@ -182,6 +217,16 @@ impl crate::ToJson for Tags {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Items"])?;
+        Ok(Self {
+            items: crate::from_json_optional(map, "Items", path)?,
+        })
+    }
+}
+
 impl From<Tags> for Value<Tags> {
     fn from(value: Tags) -> Self {
         Value::Lit(value)
@@ -210,6 +255,17 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ipv4", Self::Ipv4), ("dualstack", Self::Dualstack)],
+        )
     }
 }
 

@@ -62,6 +62,16 @@ impl crate::ToJson for CachePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CachePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CachePolicyConfig"])?;
+        Ok(Self {
+            cache_policy_config: crate::from_json_required(map, "CachePolicyConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::CachePolicy` (`Fn::GetAtt`).
 impl crate::Handle<CachePolicy> {
     /// `Fn::GetAtt` `Id`.
@@ -174,6 +184,36 @@ impl crate::ToJson for CachePolicyConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CachePolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Comment",
+                "DefaultTTL",
+                "MaxTTL",
+                "MinTTL",
+                "Name",
+                "ParametersInCacheKeyAndForwardedToOrigin",
+            ],
+        )?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            default_ttl: crate::from_json_required(map, "DefaultTTL", path)?,
+            max_ttl: crate::from_json_required(map, "MaxTTL", path)?,
+            min_ttl: crate::from_json_required(map, "MinTTL", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameters_in_cache_key_and_forwarded_to_origin: crate::from_json_required(
+                map,
+                "ParametersInCacheKeyAndForwardedToOrigin",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CachePolicyConfig> for Value<CachePolicyConfig> {
     fn from(value: CachePolicyConfig) -> Self {
         Value::Lit(value)
@@ -227,6 +267,17 @@ impl crate::ToJson for CookiesConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CookiesConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CookieBehavior", "Cookies"])?;
+        Ok(Self {
+            cookie_behavior: crate::from_json_required(map, "CookieBehavior", path)?,
+            cookies: crate::from_json_optional(map, "Cookies", path)?,
+        })
+    }
+}
+
 impl From<CookiesConfig> for Value<CookiesConfig> {
     fn from(value: CookiesConfig) -> Self {
         Value::Lit(value)
@@ -271,6 +322,17 @@ impl crate::ToJson for HeadersConfig {
         crate::put(&mut out, "HeaderBehavior", &self.header_behavior);
         crate::put_opt(&mut out, "Headers", &self.headers);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeadersConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HeaderBehavior", "Headers"])?;
+        Ok(Self {
+            header_behavior: crate::from_json_required(map, "HeaderBehavior", path)?,
+            headers: crate::from_json_optional(map, "Headers", path)?,
+        })
     }
 }
 
@@ -385,6 +447,38 @@ impl crate::ToJson for ParametersInCacheKeyAndForwardedToOrigin {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParametersInCacheKeyAndForwardedToOrigin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CookiesConfig",
+                "EnableAcceptEncodingBrotli",
+                "EnableAcceptEncodingGzip",
+                "HeadersConfig",
+                "QueryStringsConfig",
+            ],
+        )?;
+        Ok(Self {
+            cookies_config: crate::from_json_required(map, "CookiesConfig", path)?,
+            enable_accept_encoding_brotli: crate::from_json_optional(
+                map,
+                "EnableAcceptEncodingBrotli",
+                path,
+            )?,
+            enable_accept_encoding_gzip: crate::from_json_required(
+                map,
+                "EnableAcceptEncodingGzip",
+                path,
+            )?,
+            headers_config: crate::from_json_required(map, "HeadersConfig", path)?,
+            query_strings_config: crate::from_json_required(map, "QueryStringsConfig", path)?,
+        })
+    }
+}
+
 impl From<ParametersInCacheKeyAndForwardedToOrigin>
     for Value<ParametersInCacheKeyAndForwardedToOrigin>
 {
@@ -437,6 +531,17 @@ impl crate::ToJson for QueryStringsConfig {
         crate::put(&mut out, "QueryStringBehavior", &self.query_string_behavior);
         crate::put_opt(&mut out, "QueryStrings", &self.query_strings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryStringsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QueryStringBehavior", "QueryStrings"])?;
+        Ok(Self {
+            query_string_behavior: crate::from_json_required(map, "QueryStringBehavior", path)?,
+            query_strings: crate::from_json_optional(map, "QueryStrings", path)?,
+        })
     }
 }
 

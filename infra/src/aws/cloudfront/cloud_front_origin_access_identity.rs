@@ -65,6 +65,20 @@ impl crate::ToJson for CloudFrontOriginAccessIdentity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudFrontOriginAccessIdentity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudFrontOriginAccessIdentityConfig"])?;
+        Ok(Self {
+            cloud_front_origin_access_identity_config: crate::from_json_required(
+                map,
+                "CloudFrontOriginAccessIdentityConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::CloudFrontOriginAccessIdentity` (`Fn::GetAtt`).
 impl crate::Handle<CloudFrontOriginAccessIdentity> {
     /// `Fn::GetAtt` `Id`.
@@ -101,6 +115,16 @@ impl crate::ToJson for CloudFrontOriginAccessIdentityConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Comment", &self.comment);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudFrontOriginAccessIdentityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comment"])?;
+        Ok(Self {
+            comment: crate::from_json_required(map, "Comment", path)?,
+        })
     }
 }
 

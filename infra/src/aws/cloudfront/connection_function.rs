@@ -87,6 +87,38 @@ impl crate::ToJson for ConnectionFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoPublish",
+                "ConnectionFunctionCode",
+                "ConnectionFunctionConfig",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            auto_publish: crate::from_json_optional(map, "AutoPublish", path)?,
+            connection_function_code: crate::from_json_required(
+                map,
+                "ConnectionFunctionCode",
+                path,
+            )?,
+            connection_function_config: crate::from_json_required(
+                map,
+                "ConnectionFunctionConfig",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::ConnectionFunction` (`Fn::GetAtt`).
 impl crate::Handle<ConnectionFunction> {
     /// `Fn::GetAtt` `ConnectionFunctionArn`.
@@ -171,6 +203,26 @@ impl crate::ToJson for ConnectionFunctionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionFunctionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Comment", "KeyValueStoreAssociations", "Runtime"],
+        )?;
+        Ok(Self {
+            comment: crate::from_json_required(map, "Comment", path)?,
+            key_value_store_associations: crate::from_json_optional(
+                map,
+                "KeyValueStoreAssociations",
+                path,
+            )?,
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+        })
+    }
+}
+
 impl From<ConnectionFunctionConfig> for Value<ConnectionFunctionConfig> {
     fn from(value: ConnectionFunctionConfig) -> Self {
         Value::Lit(value)
@@ -202,6 +254,16 @@ impl crate::ToJson for KeyValueStoreAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyValueStoreAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyValueStoreARN"])?;
+        Ok(Self {
+            key_value_store_arn: crate::from_json_required(map, "KeyValueStoreARN", path)?,
+        })
+    }
+}
+
 impl From<KeyValueStoreAssociation> for Value<KeyValueStoreAssociation> {
     fn from(value: KeyValueStoreAssociation) -> Self {
         Value::Lit(value)
@@ -227,6 +289,13 @@ impl Runtime {
 impl crate::ToJson for Runtime {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Runtime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("cloudfront-js-2.0", Self::CloudfrontJs20)])
     }
 }
 

@@ -92,6 +92,24 @@ impl crate::ToJson for ConnectionGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AnycastIpListId", "Enabled", "Ipv6Enabled", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            anycast_ip_list_id: crate::from_json_optional(map, "AnycastIpListId", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            ipv6_enabled: crate::from_json_optional(map, "Ipv6Enabled", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::ConnectionGroup` (`Fn::GetAtt`).
 impl crate::Handle<ConnectionGroup> {
     /// `Fn::GetAtt` `Arn`.

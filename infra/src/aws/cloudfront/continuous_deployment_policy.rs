@@ -67,6 +67,20 @@ impl crate::ToJson for ContinuousDeploymentPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContinuousDeploymentPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContinuousDeploymentPolicyConfig"])?;
+        Ok(Self {
+            continuous_deployment_policy_config: crate::from_json_required(
+                map,
+                "ContinuousDeploymentPolicyConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::ContinuousDeploymentPolicy` (`Fn::GetAtt`).
 impl crate::Handle<ContinuousDeploymentPolicy> {
     /// `Fn::GetAtt` `Id`.
@@ -177,6 +191,44 @@ impl crate::ToJson for ContinuousDeploymentPolicyConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContinuousDeploymentPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "SingleHeaderPolicyConfig",
+                "SingleWeightPolicyConfig",
+                "StagingDistributionDnsNames",
+                "TrafficConfig",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            single_header_policy_config: crate::from_json_optional(
+                map,
+                "SingleHeaderPolicyConfig",
+                path,
+            )?,
+            single_weight_policy_config: crate::from_json_optional(
+                map,
+                "SingleWeightPolicyConfig",
+                path,
+            )?,
+            staging_distribution_dns_names: crate::from_json_required(
+                map,
+                "StagingDistributionDnsNames",
+                path,
+            )?,
+            traffic_config: crate::from_json_optional(map, "TrafficConfig", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ContinuousDeploymentPolicyConfig> for Value<ContinuousDeploymentPolicyConfig> {
     fn from(value: ContinuousDeploymentPolicyConfig) -> Self {
         Value::Lit(value)
@@ -216,6 +268,17 @@ impl crate::ToJson for SessionStickinessConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SessionStickinessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdleTTL", "MaximumTTL"])?;
+        Ok(Self {
+            idle_ttl: crate::from_json_required(map, "IdleTTL", path)?,
+            maximum_ttl: crate::from_json_required(map, "MaximumTTL", path)?,
+        })
+    }
+}
+
 impl From<SessionStickinessConfig> for Value<SessionStickinessConfig> {
     fn from(value: SessionStickinessConfig) -> Self {
         Value::Lit(value)
@@ -248,6 +311,17 @@ impl crate::ToJson for SingleHeaderConfig {
         crate::put(&mut out, "Header", &self.header);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleHeaderConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header", "Value"])?;
+        Ok(Self {
+            header: crate::from_json_required(map, "Header", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -285,6 +359,17 @@ impl crate::ToJson for SingleHeaderPolicyConfig {
         crate::put(&mut out, "Header", &self.header);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleHeaderPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header", "Value"])?;
+        Ok(Self {
+            header: crate::from_json_required(map, "Header", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -342,6 +427,21 @@ impl crate::ToJson for SingleWeightConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleWeightConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SessionStickinessConfig", "Weight"])?;
+        Ok(Self {
+            session_stickiness_config: crate::from_json_optional(
+                map,
+                "SessionStickinessConfig",
+                path,
+            )?,
+            weight: crate::from_json_required(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<SingleWeightConfig> for Value<SingleWeightConfig> {
     fn from(value: SingleWeightConfig) -> Self {
         Value::Lit(value)
@@ -391,6 +491,21 @@ impl crate::ToJson for SingleWeightPolicyConfig {
         );
         crate::put(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleWeightPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SessionStickinessConfig", "Weight"])?;
+        Ok(Self {
+            session_stickiness_config: crate::from_json_optional(
+                map,
+                "SessionStickinessConfig",
+                path,
+            )?,
+            weight: crate::from_json_required(map, "Weight", path)?,
+        })
     }
 }
 
@@ -445,6 +560,22 @@ impl crate::ToJson for TrafficConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SingleHeaderConfig", "SingleWeightConfig", "Type"],
+        )?;
+        Ok(Self {
+            single_header_config: crate::from_json_optional(map, "SingleHeaderConfig", path)?,
+            single_weight_config: crate::from_json_optional(map, "SingleWeightConfig", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<TrafficConfig> for Value<TrafficConfig> {
     fn from(value: TrafficConfig) -> Self {
         Value::Lit(value)
@@ -476,6 +607,20 @@ impl crate::ToJson for ContinuousDeploymentPolicyConfigType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContinuousDeploymentPolicyConfigType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SingleWeight", Self::SingleWeight),
+                ("SingleHeader", Self::SingleHeader),
+            ],
+        )
+    }
+}
+
 impl From<ContinuousDeploymentPolicyConfigType> for Value<ContinuousDeploymentPolicyConfigType> {
     fn from(value: ContinuousDeploymentPolicyConfigType) -> Self {
         Value::Lit(value)
@@ -504,6 +649,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SingleWeight", Self::SingleWeight),
+                ("SingleHeader", Self::SingleHeader),
+            ],
+        )
     }
 }
 

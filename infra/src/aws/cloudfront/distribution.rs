@@ -56,6 +56,17 @@ impl crate::ToJson for Distribution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Distribution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DistributionConfig", "Tags"])?;
+        Ok(Self {
+            distribution_config: crate::from_json_required(map, "DistributionConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::Distribution` (`Fn::GetAtt`).
 impl crate::Handle<Distribution> {
     /// `Fn::GetAtt` `DomainName`.
@@ -502,6 +513,78 @@ impl crate::ToJson for CacheBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedMethods",
+                "CachePolicyId",
+                "CachedMethods",
+                "Compress",
+                "DefaultTTL",
+                "FieldLevelEncryptionId",
+                "ForwardedValues",
+                "FunctionAssociations",
+                "GrpcConfig",
+                "LambdaFunctionAssociations",
+                "MaxTTL",
+                "MinTTL",
+                "OriginRequestPolicyId",
+                "PathPattern",
+                "RealtimeLogConfigArn",
+                "ResponseHeadersPolicyId",
+                "SmoothStreaming",
+                "TargetOriginId",
+                "TrustedKeyGroups",
+                "TrustedSigners",
+                "ViewerProtocolPolicy",
+            ],
+        )?;
+        Ok(Self {
+            allowed_methods: crate::from_json_optional(map, "AllowedMethods", path)?,
+            cache_policy_id: crate::from_json_optional(map, "CachePolicyId", path)?,
+            cached_methods: crate::from_json_optional(map, "CachedMethods", path)?,
+            compress: crate::from_json_optional(map, "Compress", path)?,
+            default_ttl: crate::from_json_optional(map, "DefaultTTL", path)?,
+            field_level_encryption_id: crate::from_json_optional(
+                map,
+                "FieldLevelEncryptionId",
+                path,
+            )?,
+            forwarded_values: crate::from_json_optional(map, "ForwardedValues", path)?,
+            function_associations: crate::from_json_optional(map, "FunctionAssociations", path)?,
+            grpc_config: crate::from_json_optional(map, "GrpcConfig", path)?,
+            lambda_function_associations: crate::from_json_optional(
+                map,
+                "LambdaFunctionAssociations",
+                path,
+            )?,
+            max_ttl: crate::from_json_optional(map, "MaxTTL", path)?,
+            min_ttl: crate::from_json_optional(map, "MinTTL", path)?,
+            origin_request_policy_id: crate::from_json_optional(
+                map,
+                "OriginRequestPolicyId",
+                path,
+            )?,
+            path_pattern: crate::from_json_required(map, "PathPattern", path)?,
+            realtime_log_config_arn: crate::from_json_optional(map, "RealtimeLogConfigArn", path)?,
+            response_headers_policy_id: crate::from_json_optional(
+                map,
+                "ResponseHeadersPolicyId",
+                path,
+            )?,
+            smooth_streaming: crate::from_json_optional(map, "SmoothStreaming", path)?,
+            target_origin_id: crate::from_json_required(map, "TargetOriginId", path)?,
+            trusted_key_groups: crate::from_json_optional(map, "TrustedKeyGroups", path)?,
+            trusted_signers: crate::from_json_optional(map, "TrustedSigners", path)?,
+            viewer_protocol_policy: crate::from_json_required(map, "ViewerProtocolPolicy", path)?,
+        })
+    }
+}
+
 impl From<CacheBehavior> for Value<CacheBehavior> {
     fn from(value: CacheBehavior) -> Self {
         Value::Lit(value)
@@ -539,6 +622,16 @@ impl crate::ToJson for CacheTagConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheTagConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HeaderName"])?;
+        Ok(Self {
+            header_name: crate::from_json_required(map, "HeaderName", path)?,
+        })
+    }
+}
+
 impl From<CacheTagConfig> for Value<CacheTagConfig> {
     fn from(value: CacheTagConfig) -> Self {
         Value::Lit(value)
@@ -564,6 +657,16 @@ impl crate::ToJson for ConnectionFunctionAssociation {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Id", &self.id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionFunctionAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+        })
     }
 }
 
@@ -646,6 +749,17 @@ impl crate::ToJson for Cookies {
         crate::put(&mut out, "Forward", &self.forward);
         crate::put_opt(&mut out, "WhitelistedNames", &self.whitelisted_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cookies {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Forward", "WhitelistedNames"])?;
+        Ok(Self {
+            forward: crate::from_json_required(map, "Forward", path)?,
+            whitelisted_names: crate::from_json_optional(map, "WhitelistedNames", path)?,
+        })
     }
 }
 
@@ -742,6 +856,28 @@ impl crate::ToJson for CustomErrorResponse {
         crate::put_opt(&mut out, "ResponseCode", &self.response_code);
         crate::put_opt(&mut out, "ResponsePagePath", &self.response_page_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomErrorResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ErrorCachingMinTTL",
+                "ErrorCode",
+                "ResponseCode",
+                "ResponsePagePath",
+            ],
+        )?;
+        Ok(Self {
+            error_caching_min_ttl: crate::from_json_optional(map, "ErrorCachingMinTTL", path)?,
+            error_code: crate::from_json_required(map, "ErrorCode", path)?,
+            response_code: crate::from_json_optional(map, "ResponseCode", path)?,
+            response_page_path: crate::from_json_optional(map, "ResponsePagePath", path)?,
+        })
     }
 }
 
@@ -876,6 +1012,40 @@ impl crate::ToJson for CustomOriginConfig {
         crate::put_opt(&mut out, "OriginReadTimeout", &self.origin_read_timeout);
         crate::put_opt(&mut out, "OriginSSLProtocols", &self.origin_ssl_protocols);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomOriginConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HTTPPort",
+                "HTTPSPort",
+                "IpAddressType",
+                "OriginKeepaliveTimeout",
+                "OriginMtlsConfig",
+                "OriginProtocolPolicy",
+                "OriginReadTimeout",
+                "OriginSSLProtocols",
+            ],
+        )?;
+        Ok(Self {
+            http_port: crate::from_json_optional(map, "HTTPPort", path)?,
+            https_port: crate::from_json_optional(map, "HTTPSPort", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            origin_keepalive_timeout: crate::from_json_optional(
+                map,
+                "OriginKeepaliveTimeout",
+                path,
+            )?,
+            origin_mtls_config: crate::from_json_optional(map, "OriginMtlsConfig", path)?,
+            origin_protocol_policy: crate::from_json_required(map, "OriginProtocolPolicy", path)?,
+            origin_read_timeout: crate::from_json_optional(map, "OriginReadTimeout", path)?,
+            origin_ssl_protocols: crate::from_json_optional(map, "OriginSSLProtocols", path)?,
+        })
     }
 }
 
@@ -1287,6 +1457,76 @@ impl crate::ToJson for DefaultCacheBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultCacheBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedMethods",
+                "CachePolicyId",
+                "CachedMethods",
+                "Compress",
+                "DefaultTTL",
+                "FieldLevelEncryptionId",
+                "ForwardedValues",
+                "FunctionAssociations",
+                "GrpcConfig",
+                "LambdaFunctionAssociations",
+                "MaxTTL",
+                "MinTTL",
+                "OriginRequestPolicyId",
+                "RealtimeLogConfigArn",
+                "ResponseHeadersPolicyId",
+                "SmoothStreaming",
+                "TargetOriginId",
+                "TrustedKeyGroups",
+                "TrustedSigners",
+                "ViewerProtocolPolicy",
+            ],
+        )?;
+        Ok(Self {
+            allowed_methods: crate::from_json_optional(map, "AllowedMethods", path)?,
+            cache_policy_id: crate::from_json_optional(map, "CachePolicyId", path)?,
+            cached_methods: crate::from_json_optional(map, "CachedMethods", path)?,
+            compress: crate::from_json_optional(map, "Compress", path)?,
+            default_ttl: crate::from_json_optional(map, "DefaultTTL", path)?,
+            field_level_encryption_id: crate::from_json_optional(
+                map,
+                "FieldLevelEncryptionId",
+                path,
+            )?,
+            forwarded_values: crate::from_json_optional(map, "ForwardedValues", path)?,
+            function_associations: crate::from_json_optional(map, "FunctionAssociations", path)?,
+            grpc_config: crate::from_json_optional(map, "GrpcConfig", path)?,
+            lambda_function_associations: crate::from_json_optional(
+                map,
+                "LambdaFunctionAssociations",
+                path,
+            )?,
+            max_ttl: crate::from_json_optional(map, "MaxTTL", path)?,
+            min_ttl: crate::from_json_optional(map, "MinTTL", path)?,
+            origin_request_policy_id: crate::from_json_optional(
+                map,
+                "OriginRequestPolicyId",
+                path,
+            )?,
+            realtime_log_config_arn: crate::from_json_optional(map, "RealtimeLogConfigArn", path)?,
+            response_headers_policy_id: crate::from_json_optional(
+                map,
+                "ResponseHeadersPolicyId",
+                path,
+            )?,
+            smooth_streaming: crate::from_json_optional(map, "SmoothStreaming", path)?,
+            target_origin_id: crate::from_json_required(map, "TargetOriginId", path)?,
+            trusted_key_groups: crate::from_json_optional(map, "TrustedKeyGroups", path)?,
+            trusted_signers: crate::from_json_optional(map, "TrustedSigners", path)?,
+            viewer_protocol_policy: crate::from_json_required(map, "ViewerProtocolPolicy", path)?,
+        })
+    }
+}
+
 impl From<DefaultCacheBehavior> for Value<DefaultCacheBehavior> {
     fn from(value: DefaultCacheBehavior) -> Self {
         Value::Lit(value)
@@ -1320,6 +1560,16 @@ impl crate::ToJson for Definition {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StringSchema", &self.string_schema);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Definition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StringSchema"])?;
+        Ok(Self {
+            string_schema: crate::from_json_optional(map, "StringSchema", path)?,
+        })
     }
 }
 
@@ -1770,6 +2020,82 @@ impl crate::ToJson for DistributionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DistributionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Aliases",
+                "AnycastIpListId",
+                "CNAMEs",
+                "CacheBehaviors",
+                "CacheTagConfig",
+                "Comment",
+                "ConnectionFunctionAssociation",
+                "ConnectionMode",
+                "ContinuousDeploymentPolicyId",
+                "CustomErrorResponses",
+                "CustomOrigin",
+                "DefaultCacheBehavior",
+                "DefaultRootObject",
+                "Enabled",
+                "HttpVersion",
+                "IPV6Enabled",
+                "Logging",
+                "OriginGroups",
+                "Origins",
+                "PriceClass",
+                "Restrictions",
+                "S3Origin",
+                "Staging",
+                "TenantConfig",
+                "ViewerCertificate",
+                "ViewerMtlsConfig",
+                "WebACLId",
+            ],
+        )?;
+        Ok(Self {
+            aliases: crate::from_json_optional(map, "Aliases", path)?,
+            anycast_ip_list_id: crate::from_json_optional(map, "AnycastIpListId", path)?,
+            cnam_es: crate::from_json_optional(map, "CNAMEs", path)?,
+            cache_behaviors: crate::from_json_optional(map, "CacheBehaviors", path)?,
+            cache_tag_config: crate::from_json_optional(map, "CacheTagConfig", path)?,
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            connection_function_association: crate::from_json_optional(
+                map,
+                "ConnectionFunctionAssociation",
+                path,
+            )?,
+            connection_mode: crate::from_json_optional(map, "ConnectionMode", path)?,
+            continuous_deployment_policy_id: crate::from_json_optional(
+                map,
+                "ContinuousDeploymentPolicyId",
+                path,
+            )?,
+            custom_error_responses: crate::from_json_optional(map, "CustomErrorResponses", path)?,
+            custom_origin: crate::from_json_optional(map, "CustomOrigin", path)?,
+            default_cache_behavior: crate::from_json_required(map, "DefaultCacheBehavior", path)?,
+            default_root_object: crate::from_json_optional(map, "DefaultRootObject", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            http_version: crate::from_json_optional(map, "HttpVersion", path)?,
+            ipv6_enabled: crate::from_json_optional(map, "IPV6Enabled", path)?,
+            logging: crate::from_json_optional(map, "Logging", path)?,
+            origin_groups: crate::from_json_optional(map, "OriginGroups", path)?,
+            origins: crate::from_json_optional(map, "Origins", path)?,
+            price_class: crate::from_json_optional(map, "PriceClass", path)?,
+            restrictions: crate::from_json_optional(map, "Restrictions", path)?,
+            s3_origin: crate::from_json_optional(map, "S3Origin", path)?,
+            staging: crate::from_json_optional(map, "Staging", path)?,
+            tenant_config: crate::from_json_optional(map, "TenantConfig", path)?,
+            viewer_certificate: crate::from_json_optional(map, "ViewerCertificate", path)?,
+            viewer_mtls_config: crate::from_json_optional(map, "ViewerMtlsConfig", path)?,
+            web_acl_id: crate::from_json_optional(map, "WebACLId", path)?,
+        })
+    }
+}
+
 impl From<DistributionConfig> for Value<DistributionConfig> {
     fn from(value: DistributionConfig) -> Self {
         Value::Lit(value)
@@ -1907,6 +2233,23 @@ impl crate::ToJson for ForwardedValues {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ForwardedValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Cookies", "Headers", "QueryString", "QueryStringCacheKeys"],
+        )?;
+        Ok(Self {
+            cookies: crate::from_json_optional(map, "Cookies", path)?,
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            query_string: crate::from_json_required(map, "QueryString", path)?,
+            query_string_cache_keys: crate::from_json_optional(map, "QueryStringCacheKeys", path)?,
+        })
+    }
+}
+
 impl From<ForwardedValues> for Value<ForwardedValues> {
     fn from(value: ForwardedValues) -> Self {
         Value::Lit(value)
@@ -1953,6 +2296,17 @@ impl crate::ToJson for FunctionAssociation {
         crate::put_opt(&mut out, "EventType", &self.event_type);
         crate::put_opt(&mut out, "FunctionARN", &self.function_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventType", "FunctionARN"])?;
+        Ok(Self {
+            event_type: crate::from_json_optional(map, "EventType", path)?,
+            function_arn: crate::from_json_optional(map, "FunctionARN", path)?,
+        })
     }
 }
 
@@ -2013,6 +2367,17 @@ impl crate::ToJson for GeoRestriction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoRestriction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Locations", "RestrictionType"])?;
+        Ok(Self {
+            locations: crate::from_json_optional(map, "Locations", path)?,
+            restriction_type: crate::from_json_required(map, "RestrictionType", path)?,
+        })
+    }
+}
+
 impl From<GeoRestriction> for Value<GeoRestriction> {
     fn from(value: GeoRestriction) -> Self {
         Value::Lit(value)
@@ -2048,6 +2413,16 @@ impl crate::ToJson for GrpcConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -2120,6 +2495,22 @@ impl crate::ToJson for LambdaFunctionAssociation {
         crate::put_opt(&mut out, "IncludeBody", &self.include_body);
         crate::put_opt(&mut out, "LambdaFunctionARN", &self.lambda_function_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaFunctionAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EventType", "IncludeBody", "LambdaFunctionARN"],
+        )?;
+        Ok(Self {
+            event_type: crate::from_json_optional(map, "EventType", path)?,
+            include_body: crate::from_json_optional(map, "IncludeBody", path)?,
+            lambda_function_arn: crate::from_json_optional(map, "LambdaFunctionARN", path)?,
+        })
     }
 }
 
@@ -2201,6 +2592,30 @@ impl crate::ToJson for LegacyCustomOrigin {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LegacyCustomOrigin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DNSName",
+                "HTTPPort",
+                "HTTPSPort",
+                "OriginProtocolPolicy",
+                "OriginSSLProtocols",
+            ],
+        )?;
+        Ok(Self {
+            dns_name: crate::from_json_required(map, "DNSName", path)?,
+            http_port: crate::from_json_optional(map, "HTTPPort", path)?,
+            https_port: crate::from_json_optional(map, "HTTPSPort", path)?,
+            origin_protocol_policy: crate::from_json_required(map, "OriginProtocolPolicy", path)?,
+            origin_ssl_protocols: crate::from_json_required(map, "OriginSSLProtocols", path)?,
+        })
+    }
+}
+
 impl From<LegacyCustomOrigin> for Value<LegacyCustomOrigin> {
     fn from(value: LegacyCustomOrigin) -> Self {
         Value::Lit(value)
@@ -2248,6 +2663,17 @@ impl crate::ToJson for LegacyS3Origin {
             &self.origin_access_identity,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LegacyS3Origin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DNSName", "OriginAccessIdentity"])?;
+        Ok(Self {
+            dns_name: crate::from_json_required(map, "DNSName", path)?,
+            origin_access_identity: crate::from_json_optional(map, "OriginAccessIdentity", path)?,
+        })
     }
 }
 
@@ -2321,6 +2747,18 @@ impl crate::ToJson for Logging {
         crate::put_opt(&mut out, "IncludeCookies", &self.include_cookies);
         crate::put_opt(&mut out, "Prefix", &self.prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "IncludeCookies", "Prefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            include_cookies: crate::from_json_optional(map, "IncludeCookies", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
     }
 }
 
@@ -2523,6 +2961,52 @@ impl crate::ToJson for Origin {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Origin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionAttempts",
+                "ConnectionTimeout",
+                "CustomOriginConfig",
+                "DomainName",
+                "Id",
+                "OriginAccessControlId",
+                "OriginCustomHeaders",
+                "OriginPath",
+                "OriginShield",
+                "ResponseCompletionTimeout",
+                "S3OriginConfig",
+                "VpcOriginConfig",
+            ],
+        )?;
+        Ok(Self {
+            connection_attempts: crate::from_json_optional(map, "ConnectionAttempts", path)?,
+            connection_timeout: crate::from_json_optional(map, "ConnectionTimeout", path)?,
+            custom_origin_config: crate::from_json_optional(map, "CustomOriginConfig", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            origin_access_control_id: crate::from_json_optional(
+                map,
+                "OriginAccessControlId",
+                path,
+            )?,
+            origin_custom_headers: crate::from_json_optional(map, "OriginCustomHeaders", path)?,
+            origin_path: crate::from_json_optional(map, "OriginPath", path)?,
+            origin_shield: crate::from_json_optional(map, "OriginShield", path)?,
+            response_completion_timeout: crate::from_json_optional(
+                map,
+                "ResponseCompletionTimeout",
+                path,
+            )?,
+            s3_origin_config: crate::from_json_optional(map, "S3OriginConfig", path)?,
+            vpc_origin_config: crate::from_json_optional(map, "VpcOriginConfig", path)?,
+        })
+    }
+}
+
 impl From<Origin> for Value<Origin> {
     fn from(value: Origin) -> Self {
         Value::Lit(value)
@@ -2562,6 +3046,17 @@ impl crate::ToJson for OriginCustomHeader {
         crate::put(&mut out, "HeaderName", &self.header_name);
         crate::put(&mut out, "HeaderValue", &self.header_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginCustomHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HeaderName", "HeaderValue"])?;
+        Ok(Self {
+            header_name: crate::from_json_required(map, "HeaderName", path)?,
+            header_value: crate::from_json_required(map, "HeaderValue", path)?,
+        })
     }
 }
 
@@ -2631,6 +3126,23 @@ impl crate::ToJson for OriginGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FailoverCriteria", "Id", "Members", "SelectionCriteria"],
+        )?;
+        Ok(Self {
+            failover_criteria: crate::from_json_required(map, "FailoverCriteria", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            members: crate::from_json_required(map, "Members", path)?,
+            selection_criteria: crate::from_json_optional(map, "SelectionCriteria", path)?,
+        })
+    }
+}
+
 impl From<OriginGroup> for Value<OriginGroup> {
     fn from(value: OriginGroup) -> Self {
         Value::Lit(value)
@@ -2664,6 +3176,16 @@ impl crate::ToJson for OriginGroupFailoverCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginGroupFailoverCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StatusCodes"])?;
+        Ok(Self {
+            status_codes: crate::from_json_required(map, "StatusCodes", path)?,
+        })
+    }
+}
+
 impl From<OriginGroupFailoverCriteria> for Value<OriginGroupFailoverCriteria> {
     fn from(value: OriginGroupFailoverCriteria) -> Self {
         Value::Lit(value)
@@ -2691,6 +3213,16 @@ impl crate::ToJson for OriginGroupMember {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "OriginId", &self.origin_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginGroupMember {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OriginId"])?;
+        Ok(Self {
+            origin_id: crate::from_json_required(map, "OriginId", path)?,
+        })
     }
 }
 
@@ -2728,6 +3260,17 @@ impl crate::ToJson for OriginGroupMembers {
         crate::put(&mut out, "Items", &self.items);
         crate::put(&mut out, "Quantity", &self.quantity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginGroupMembers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Items", "Quantity"])?;
+        Ok(Self {
+            items: crate::from_json_required(map, "Items", path)?,
+            quantity: crate::from_json_required(map, "Quantity", path)?,
+        })
     }
 }
 
@@ -2771,6 +3314,17 @@ impl crate::ToJson for OriginGroups {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginGroups {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Items", "Quantity"])?;
+        Ok(Self {
+            items: crate::from_json_optional(map, "Items", path)?,
+            quantity: crate::from_json_required(map, "Quantity", path)?,
+        })
+    }
+}
+
 impl From<OriginGroups> for Value<OriginGroups> {
     fn from(value: OriginGroups) -> Self {
         Value::Lit(value)
@@ -2804,6 +3358,16 @@ impl crate::ToJson for OriginMtlsConfig {
             &self.client_certificate_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginMtlsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientCertificateArn"])?;
+        Ok(Self {
+            client_certificate_arn: crate::from_json_required(map, "ClientCertificateArn", path)?,
+        })
     }
 }
 
@@ -2866,6 +3430,17 @@ impl crate::ToJson for OriginShield {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginShield {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "OriginShieldRegion"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            origin_shield_region: crate::from_json_optional(map, "OriginShieldRegion", path)?,
+        })
+    }
+}
+
 impl From<OriginShield> for Value<OriginShield> {
     fn from(value: OriginShield) -> Self {
         Value::Lit(value)
@@ -2902,6 +3477,17 @@ impl crate::ToJson for ParameterDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Definition", "Name"])?;
+        Ok(Self {
+            definition: crate::from_json_required(map, "Definition", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<ParameterDefinition> for Value<ParameterDefinition> {
     fn from(value: ParameterDefinition) -> Self {
         Value::Lit(value)
@@ -2934,6 +3520,16 @@ impl crate::ToJson for Restrictions {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "GeoRestriction", &self.geo_restriction);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Restrictions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GeoRestriction"])?;
+        Ok(Self {
+            geo_restriction: crate::from_json_required(map, "GeoRestriction", path)?,
+        })
     }
 }
 
@@ -3011,6 +3607,18 @@ impl crate::ToJson for S3OriginConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3OriginConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["OriginAccessIdentity", "OriginReadTimeout"])?;
+        Ok(Self {
+            origin_access_identity: crate::from_json_optional(map, "OriginAccessIdentity", path)?,
+            origin_read_timeout: crate::from_json_optional(map, "OriginReadTimeout", path)?,
+        })
+    }
+}
+
 impl From<S3OriginConfig> for Value<S3OriginConfig> {
     fn from(value: S3OriginConfig) -> Self {
         Value::Lit(value)
@@ -3043,6 +3651,17 @@ impl crate::ToJson for StatusCodes {
         crate::put(&mut out, "Items", &self.items);
         crate::put(&mut out, "Quantity", &self.quantity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatusCodes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Items", "Quantity"])?;
+        Ok(Self {
+            items: crate::from_json_required(map, "Items", path)?,
+            quantity: crate::from_json_required(map, "Quantity", path)?,
+        })
     }
 }
 
@@ -3096,6 +3715,18 @@ impl crate::ToJson for StringSchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comment", "DefaultValue", "Required"])?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            required: crate::from_json_required(map, "Required", path)?,
+        })
+    }
+}
+
 impl From<StringSchema> for Value<StringSchema> {
     fn from(value: StringSchema) -> Self {
         Value::Lit(value)
@@ -3140,6 +3771,16 @@ impl crate::ToJson for TenantConfig {
             &self.parameter_definitions,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TenantConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterDefinitions"])?;
+        Ok(Self {
+            parameter_definitions: crate::from_json_optional(map, "ParameterDefinitions", path)?,
+        })
     }
 }
 
@@ -3198,6 +3839,34 @@ impl crate::ToJson for TrustStoreConfig {
         );
         crate::put(&mut out, "TrustStoreId", &self.trust_store_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrustStoreConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdvertiseTrustStoreCaNames",
+                "IgnoreCertificateExpiry",
+                "TrustStoreId",
+            ],
+        )?;
+        Ok(Self {
+            advertise_trust_store_ca_names: crate::from_json_optional(
+                map,
+                "AdvertiseTrustStoreCaNames",
+                path,
+            )?,
+            ignore_certificate_expiry: crate::from_json_optional(
+                map,
+                "IgnoreCertificateExpiry",
+                path,
+            )?,
+            trust_store_id: crate::from_json_required(map, "TrustStoreId", path)?,
+        })
     }
 }
 
@@ -3376,6 +4045,38 @@ impl crate::ToJson for ViewerCertificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ViewerCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcmCertificateArn",
+                "CloudFrontDefaultCertificate",
+                "IamCertificateId",
+                "MinimumProtocolVersion",
+                "SslSupportMethod",
+            ],
+        )?;
+        Ok(Self {
+            acm_certificate_arn: crate::from_json_optional(map, "AcmCertificateArn", path)?,
+            cloud_front_default_certificate: crate::from_json_optional(
+                map,
+                "CloudFrontDefaultCertificate",
+                path,
+            )?,
+            iam_certificate_id: crate::from_json_optional(map, "IamCertificateId", path)?,
+            minimum_protocol_version: crate::from_json_optional(
+                map,
+                "MinimumProtocolVersion",
+                path,
+            )?,
+            ssl_support_method: crate::from_json_optional(map, "SslSupportMethod", path)?,
+        })
+    }
+}
+
 impl From<ViewerCertificate> for Value<ViewerCertificate> {
     fn from(value: ViewerCertificate) -> Self {
         Value::Lit(value)
@@ -3420,6 +4121,17 @@ impl crate::ToJson for ViewerMtlsConfig {
         crate::put_opt(&mut out, "Mode", &self.mode);
         crate::put_opt(&mut out, "TrustStoreConfig", &self.trust_store_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ViewerMtlsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode", "TrustStoreConfig"])?;
+        Ok(Self {
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            trust_store_config: crate::from_json_optional(map, "TrustStoreConfig", path)?,
+        })
     }
 }
 
@@ -3497,6 +4209,32 @@ impl crate::ToJson for VpcOriginConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcOriginConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "OriginKeepaliveTimeout",
+                "OriginReadTimeout",
+                "OwnerAccountId",
+                "VpcOriginId",
+            ],
+        )?;
+        Ok(Self {
+            origin_keepalive_timeout: crate::from_json_optional(
+                map,
+                "OriginKeepaliveTimeout",
+                path,
+            )?,
+            origin_read_timeout: crate::from_json_optional(map, "OriginReadTimeout", path)?,
+            owner_account_id: crate::from_json_optional(map, "OwnerAccountId", path)?,
+            vpc_origin_id: crate::from_json_required(map, "VpcOriginId", path)?,
+        })
+    }
+}
+
 impl From<VpcOriginConfig> for Value<VpcOriginConfig> {
     fn from(value: VpcOriginConfig) -> Self {
         Value::Lit(value)
@@ -3525,6 +4263,17 @@ impl ConnectionMode {
 impl crate::ToJson for ConnectionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("direct", Self::Direct), ("tenant-only", Self::TenantOnly)],
+        )
     }
 }
 
@@ -3575,6 +4324,22 @@ impl crate::ToJson for HttpVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("http1.1", Self::Http11),
+                ("http2", Self::Http2),
+                ("http2and3", Self::Http2and3),
+                ("http3", Self::Http3),
+            ],
+        )
+    }
+}
+
 impl From<HttpVersion> for Value<HttpVersion> {
     fn from(value: HttpVersion) -> Self {
         Value::Lit(value)
@@ -3608,6 +4373,21 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ipv4", Self::Ipv4),
+                ("ipv6", Self::Ipv6),
+                ("dualstack", Self::Dualstack),
+            ],
+        )
     }
 }
 
@@ -4383,6 +5163,267 @@ impl crate::ToJson for Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AD", Self::Ad),
+                ("AE", Self::Ae),
+                ("AF", Self::Af),
+                ("AG", Self::Ag),
+                ("AI", Self::Ai),
+                ("AL", Self::Al),
+                ("AM", Self::Am),
+                ("AO", Self::Ao),
+                ("AQ", Self::Aq),
+                ("AR", Self::Ar),
+                ("AS", Self::As),
+                ("AT", Self::At),
+                ("AU", Self::Au),
+                ("AW", Self::Aw),
+                ("AX", Self::Ax),
+                ("AZ", Self::Az),
+                ("BA", Self::Ba),
+                ("BB", Self::Bb),
+                ("BD", Self::Bd),
+                ("BE", Self::Be),
+                ("BF", Self::Bf),
+                ("BG", Self::Bg),
+                ("BH", Self::Bh),
+                ("BI", Self::Bi),
+                ("BJ", Self::Bj),
+                ("BL", Self::Bl),
+                ("BM", Self::Bm),
+                ("BN", Self::Bn),
+                ("BO", Self::Bo),
+                ("BQ", Self::Bq),
+                ("BR", Self::Br),
+                ("BS", Self::Bs),
+                ("BT", Self::Bt),
+                ("BV", Self::Bv),
+                ("BW", Self::Bw),
+                ("BY", Self::By),
+                ("BZ", Self::Bz),
+                ("CA", Self::Ca),
+                ("CC", Self::Cc),
+                ("CD", Self::Cd),
+                ("CF", Self::Cf),
+                ("CG", Self::Cg),
+                ("CH", Self::Ch),
+                ("CI", Self::Ci),
+                ("CK", Self::Ck),
+                ("CL", Self::Cl),
+                ("CM", Self::Cm),
+                ("CN", Self::Cn),
+                ("CO", Self::Co),
+                ("CR", Self::Cr),
+                ("CU", Self::Cu),
+                ("CV", Self::Cv),
+                ("CW", Self::Cw),
+                ("CX", Self::Cx),
+                ("CY", Self::Cy),
+                ("CZ", Self::Cz),
+                ("DE", Self::De),
+                ("DJ", Self::Dj),
+                ("DK", Self::Dk),
+                ("DM", Self::Dm),
+                ("DO", Self::Do),
+                ("DZ", Self::Dz),
+                ("EC", Self::Ec),
+                ("EE", Self::Ee),
+                ("EG", Self::Eg),
+                ("EH", Self::Eh),
+                ("ER", Self::Er),
+                ("ES", Self::Es),
+                ("ET", Self::Et),
+                ("FI", Self::Fi),
+                ("FJ", Self::Fj),
+                ("FK", Self::Fk),
+                ("FM", Self::Fm),
+                ("FO", Self::Fo),
+                ("FR", Self::Fr),
+                ("GA", Self::Ga),
+                ("GB", Self::Gb),
+                ("GD", Self::Gd),
+                ("GE", Self::Ge),
+                ("GF", Self::Gf),
+                ("GG", Self::Gg),
+                ("GH", Self::Gh),
+                ("GI", Self::Gi),
+                ("GL", Self::Gl),
+                ("GM", Self::Gm),
+                ("GN", Self::Gn),
+                ("GP", Self::Gp),
+                ("GQ", Self::Gq),
+                ("GR", Self::Gr),
+                ("GS", Self::Gs),
+                ("GT", Self::Gt),
+                ("GU", Self::Gu),
+                ("GW", Self::Gw),
+                ("GY", Self::Gy),
+                ("HK", Self::Hk),
+                ("HM", Self::Hm),
+                ("HN", Self::Hn),
+                ("HR", Self::Hr),
+                ("HT", Self::Ht),
+                ("HU", Self::Hu),
+                ("ID", Self::Id),
+                ("IE", Self::Ie),
+                ("IL", Self::Il),
+                ("IM", Self::Im),
+                ("IN", Self::In),
+                ("IO", Self::Io),
+                ("IQ", Self::Iq),
+                ("IR", Self::Ir),
+                ("IS", Self::Is),
+                ("IT", Self::It),
+                ("JE", Self::Je),
+                ("JM", Self::Jm),
+                ("JO", Self::Jo),
+                ("JP", Self::Jp),
+                ("KE", Self::Ke),
+                ("KG", Self::Kg),
+                ("KH", Self::Kh),
+                ("KI", Self::Ki),
+                ("KM", Self::Km),
+                ("KN", Self::Kn),
+                ("KP", Self::Kp),
+                ("KR", Self::Kr),
+                ("KW", Self::Kw),
+                ("KY", Self::Ky),
+                ("KZ", Self::Kz),
+                ("LA", Self::La),
+                ("LB", Self::Lb),
+                ("LC", Self::Lc),
+                ("LI", Self::Li),
+                ("LK", Self::Lk),
+                ("LR", Self::Lr),
+                ("LS", Self::Ls),
+                ("LT", Self::Lt),
+                ("LU", Self::Lu),
+                ("LV", Self::Lv),
+                ("LY", Self::Ly),
+                ("MA", Self::Ma),
+                ("MC", Self::Mc),
+                ("MD", Self::Md),
+                ("ME", Self::Me),
+                ("MF", Self::Mf),
+                ("MG", Self::Mg),
+                ("MH", Self::Mh),
+                ("MK", Self::Mk),
+                ("ML", Self::Ml),
+                ("MM", Self::Mm),
+                ("MN", Self::Mn),
+                ("MO", Self::Mo),
+                ("MP", Self::Mp),
+                ("MQ", Self::Mq),
+                ("MR", Self::Mr),
+                ("MS", Self::Ms),
+                ("MT", Self::Mt),
+                ("MU", Self::Mu),
+                ("MV", Self::Mv),
+                ("MW", Self::Mw),
+                ("MX", Self::Mx),
+                ("MY", Self::My),
+                ("MZ", Self::Mz),
+                ("NA", Self::Na),
+                ("NC", Self::Nc),
+                ("NE", Self::Ne),
+                ("NF", Self::Nf),
+                ("NG", Self::Ng),
+                ("NI", Self::Ni),
+                ("NL", Self::Nl),
+                ("NO", Self::No),
+                ("NP", Self::Np),
+                ("NR", Self::Nr),
+                ("NU", Self::Nu),
+                ("NZ", Self::Nz),
+                ("OM", Self::Om),
+                ("PA", Self::Pa),
+                ("PE", Self::Pe),
+                ("PF", Self::Pf),
+                ("PG", Self::Pg),
+                ("PH", Self::Ph),
+                ("PK", Self::Pk),
+                ("PL", Self::Pl),
+                ("PM", Self::Pm),
+                ("PN", Self::Pn),
+                ("PR", Self::Pr),
+                ("PS", Self::Ps),
+                ("PT", Self::Pt),
+                ("PW", Self::Pw),
+                ("PY", Self::Py),
+                ("QA", Self::Qa),
+                ("RE", Self::Re),
+                ("RO", Self::Ro),
+                ("RS", Self::Rs),
+                ("RU", Self::Ru),
+                ("RW", Self::Rw),
+                ("SA", Self::Sa),
+                ("SB", Self::Sb),
+                ("SC", Self::Sc),
+                ("SD", Self::Sd),
+                ("SE", Self::Se),
+                ("SG", Self::Sg),
+                ("SH", Self::Sh),
+                ("SI", Self::Si),
+                ("SJ", Self::Sj),
+                ("SK", Self::Sk),
+                ("SL", Self::Sl),
+                ("SM", Self::Sm),
+                ("SN", Self::Sn),
+                ("SO", Self::So),
+                ("SR", Self::Sr),
+                ("SS", Self::Ss),
+                ("ST", Self::St),
+                ("SV", Self::Sv),
+                ("SX", Self::Sx),
+                ("SY", Self::Sy),
+                ("SZ", Self::Sz),
+                ("TC", Self::Tc),
+                ("TD", Self::Td),
+                ("TF", Self::Tf),
+                ("TG", Self::Tg),
+                ("TH", Self::Th),
+                ("TJ", Self::Tj),
+                ("TK", Self::Tk),
+                ("TL", Self::Tl),
+                ("TM", Self::Tm),
+                ("TN", Self::Tn),
+                ("TO", Self::To),
+                ("TR", Self::Tr),
+                ("TT", Self::Tt),
+                ("TV", Self::Tv),
+                ("TW", Self::Tw),
+                ("TZ", Self::Tz),
+                ("UA", Self::Ua),
+                ("UG", Self::Ug),
+                ("UM", Self::Um),
+                ("US", Self::Us),
+                ("UY", Self::Uy),
+                ("UZ", Self::Uz),
+                ("VA", Self::Va),
+                ("VC", Self::Vc),
+                ("VE", Self::Ve),
+                ("VG", Self::Vg),
+                ("VI", Self::Vi),
+                ("VN", Self::Vn),
+                ("VU", Self::Vu),
+                ("WF", Self::Wf),
+                ("WS", Self::Ws),
+                ("YE", Self::Ye),
+                ("YT", Self::Yt),
+                ("ZA", Self::Za),
+                ("ZM", Self::Zm),
+                ("ZW", Self::Zw),
+            ],
+        )
+    }
+}
+
 impl From<Location> for Value<Location> {
     fn from(value: Location) -> Self {
         Value::Lit(value)
@@ -4449,6 +5490,27 @@ impl crate::ToJson for MinimumProtocolVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MinimumProtocolVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SSLv3", Self::SsLv3),
+                ("TLSv1", Self::TlSv1),
+                ("TLSv1.1_2016", Self::TlSv112016),
+                ("TLSv1.2_2018", Self::TlSv122018),
+                ("TLSv1.2_2019", Self::TlSv122019),
+                ("TLSv1.2_2021", Self::TlSv122021),
+                ("TLSv1.2_2025", Self::TlSv122025),
+                ("TLSv1.3_2025", Self::TlSv132025),
+                ("TLSv1_2016", Self::TlSv12016),
+            ],
+        )
+    }
+}
+
 impl From<MinimumProtocolVersion> for Value<MinimumProtocolVersion> {
     fn from(value: MinimumProtocolVersion) -> Self {
         Value::Lit(value)
@@ -4477,6 +5539,20 @@ impl OriginGroupSelectionCriteria {
 impl crate::ToJson for OriginGroupSelectionCriteria {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginGroupSelectionCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("default", Self::Default),
+                ("media-quality-based", Self::MediaQualityBased),
+            ],
+        )
     }
 }
 
@@ -4532,6 +5608,22 @@ impl crate::ToJson for PriceClass {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PriceClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("None", Self::None),
+                ("PriceClass_100", Self::PriceClass100),
+                ("PriceClass_200", Self::PriceClass200),
+                ("PriceClass_All", Self::PriceClassAll),
+            ],
+        )
+    }
+}
+
 impl From<PriceClass> for Value<PriceClass> {
     fn from(value: PriceClass) -> Self {
         Value::Lit(value)
@@ -4568,6 +5660,21 @@ impl RestrictionType {
 impl crate::ToJson for RestrictionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestrictionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("blacklist", Self::Blacklist),
+                ("none", Self::None),
+                ("whitelist", Self::Whitelist),
+            ],
+        )
     }
 }
 
@@ -4619,6 +5726,21 @@ impl crate::ToJson for SslSupportMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SslSupportMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("sni-only", Self::SniOnly),
+                ("static-ip", Self::StaticIp),
+                ("vip", Self::Vip),
+            ],
+        )
+    }
+}
+
 impl From<SslSupportMethod> for Value<SslSupportMethod> {
     fn from(value: SslSupportMethod) -> Self {
         Value::Lit(value)
@@ -4650,6 +5772,21 @@ impl ViewerMtlsMode {
 impl crate::ToJson for ViewerMtlsMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ViewerMtlsMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("required", Self::Required),
+                ("optional", Self::Optional),
+                ("passthrough", Self::Passthrough),
+            ],
+        )
     }
 }
 
@@ -4701,6 +5838,21 @@ impl ViewerProtocolPolicy {
 impl crate::ToJson for ViewerProtocolPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ViewerProtocolPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("allow-all", Self::AllowAll),
+                ("https-only", Self::HttpsOnly),
+                ("redirect-to-https", Self::RedirectToHttps),
+            ],
+        )
     }
 }
 

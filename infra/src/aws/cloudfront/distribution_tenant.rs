@@ -132,6 +132,42 @@ impl crate::ToJson for DistributionTenant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DistributionTenant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionGroupId",
+                "Customizations",
+                "DistributionId",
+                "Domains",
+                "Enabled",
+                "ManagedCertificateRequest",
+                "Name",
+                "Parameters",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            connection_group_id: crate::from_json_optional(map, "ConnectionGroupId", path)?,
+            customizations: crate::from_json_optional(map, "Customizations", path)?,
+            distribution_id: crate::from_json_required(map, "DistributionId", path)?,
+            domains: crate::from_json_required(map, "Domains", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            managed_certificate_request: crate::from_json_optional(
+                map,
+                "ManagedCertificateRequest",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::DistributionTenant` (`Fn::GetAtt`).
 impl crate::Handle<DistributionTenant> {
     /// `Fn::GetAtt` `Arn`.
@@ -198,6 +234,16 @@ impl crate::ToJson for Certificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Certificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+        })
+    }
+}
+
 impl From<Certificate> for Value<Certificate> {
     fn from(value: Certificate) -> Self {
         Value::Lit(value)
@@ -260,6 +306,19 @@ impl crate::ToJson for Customizations {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Customizations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Certificate", "GeoRestrictions", "WebAcl"])?;
+        Ok(Self {
+            certificate: crate::from_json_optional(map, "Certificate", path)?,
+            geo_restrictions: crate::from_json_optional(map, "GeoRestrictions", path)?,
+            web_acl: crate::from_json_optional(map, "WebAcl", path)?,
+        })
+    }
+}
+
 impl From<Customizations> for Value<Customizations> {
     fn from(value: Customizations) -> Self {
         Value::Lit(value)
@@ -309,6 +368,17 @@ impl crate::ToJson for GeoRestrictionCustomization {
         crate::put_opt(&mut out, "Locations", &self.locations);
         crate::put_opt(&mut out, "RestrictionType", &self.restriction_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoRestrictionCustomization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Locations", "RestrictionType"])?;
+        Ok(Self {
+            locations: crate::from_json_optional(map, "Locations", path)?,
+            restriction_type: crate::from_json_optional(map, "RestrictionType", path)?,
+        })
     }
 }
 
@@ -388,6 +458,30 @@ impl crate::ToJson for ManagedCertificateRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedCertificateRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateTransparencyLoggingPreference",
+                "PrimaryDomainName",
+                "ValidationTokenHost",
+            ],
+        )?;
+        Ok(Self {
+            certificate_transparency_logging_preference: crate::from_json_optional(
+                map,
+                "CertificateTransparencyLoggingPreference",
+                path,
+            )?,
+            primary_domain_name: crate::from_json_optional(map, "PrimaryDomainName", path)?,
+            validation_token_host: crate::from_json_optional(map, "ValidationTokenHost", path)?,
+        })
+    }
+}
+
 impl From<ManagedCertificateRequest> for Value<ManagedCertificateRequest> {
     fn from(value: ManagedCertificateRequest) -> Self {
         Value::Lit(value)
@@ -433,6 +527,17 @@ impl crate::ToJson for Parameter {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Parameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -485,6 +590,17 @@ impl crate::ToJson for WebAclCustomization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebAclCustomization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Arn"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            arn: crate::from_json_optional(map, "Arn", path)?,
+        })
+    }
+}
+
 impl From<WebAclCustomization> for Value<WebAclCustomization> {
     fn from(value: WebAclCustomization) -> Self {
         Value::Lit(value)
@@ -519,6 +635,17 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("override", Self::Override), ("disable", Self::Disable)],
+        )
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -550,6 +677,17 @@ impl CertificateTransparencyLoggingPreference {
 impl crate::ToJson for CertificateTransparencyLoggingPreference {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateTransparencyLoggingPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enabled", Self::Enabled), ("disabled", Self::Disabled)],
+        )
     }
 }
 
@@ -594,6 +732,21 @@ impl crate::ToJson for RestrictionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestrictionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("blacklist", Self::Blacklist),
+                ("whitelist", Self::Whitelist),
+                ("none", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<RestrictionType> for Value<RestrictionType> {
     fn from(value: RestrictionType) -> Self {
         Value::Lit(value)
@@ -629,6 +782,20 @@ impl ValidationTokenHost {
 impl crate::ToJson for ValidationTokenHost {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationTokenHost {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("cloudfront", Self::Cloudfront),
+                ("self-hosted", Self::SelfHosted),
+            ],
+        )
     }
 }
 

@@ -91,6 +91,36 @@ impl crate::ToJson for FieldLevelEncryptionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldLevelEncryptionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CallerReference",
+                "Comment",
+                "ContentTypeProfileConfig",
+                "QueryArgProfileConfig",
+            ],
+        )?;
+        Ok(Self {
+            caller_reference: crate::from_json_required(map, "CallerReference", path)?,
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            content_type_profile_config: crate::from_json_required(
+                map,
+                "ContentTypeProfileConfig",
+                path,
+            )?,
+            query_arg_profile_config: crate::from_json_required(
+                map,
+                "QueryArgProfileConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::FieldLevelEncryptionConfig` (`Fn::GetAtt`).
 impl crate::Handle<FieldLevelEncryptionConfig> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the field-level encryption
@@ -159,6 +189,18 @@ impl crate::ToJson for ContentTypeProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentTypeProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContentType", "Format", "ProfileId"])?;
+        Ok(Self {
+            content_type: crate::from_json_required(map, "ContentType", path)?,
+            format: crate::from_json_required(map, "Format", path)?,
+            profile_id: crate::from_json_required(map, "ProfileId", path)?,
+        })
+    }
+}
+
 impl From<ContentTypeProfile> for Value<ContentTypeProfile> {
     fn from(value: ContentTypeProfile) -> Self {
         Value::Lit(value)
@@ -203,6 +245,25 @@ impl crate::ToJson for ContentTypeProfileConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentTypeProfileConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContentTypeProfiles", "ForwardWhenContentTypeIsUnknown"],
+        )?;
+        Ok(Self {
+            content_type_profiles: crate::from_json_required(map, "ContentTypeProfiles", path)?,
+            forward_when_content_type_is_unknown: crate::from_json_required(
+                map,
+                "ForwardWhenContentTypeIsUnknown",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ContentTypeProfileConfig> for Value<ContentTypeProfileConfig> {
     fn from(value: ContentTypeProfileConfig) -> Self {
         Value::Lit(value)
@@ -236,6 +297,17 @@ impl crate::ToJson for QueryArgProfile {
         crate::put(&mut out, "ProfileId", &self.profile_id);
         crate::put(&mut out, "QueryArg", &self.query_arg);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryArgProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProfileId", "QueryArg"])?;
+        Ok(Self {
+            profile_id: crate::from_json_required(map, "ProfileId", path)?,
+            query_arg: crate::from_json_required(map, "QueryArg", path)?,
+        })
     }
 }
 
@@ -284,6 +356,25 @@ impl crate::ToJson for QueryArgProfileConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryArgProfileConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ForwardWhenQueryArgProfileIsUnknown", "QueryArgProfiles"],
+        )?;
+        Ok(Self {
+            forward_when_query_arg_profile_is_unknown: crate::from_json_required(
+                map,
+                "ForwardWhenQueryArgProfileIsUnknown",
+                path,
+            )?,
+            query_arg_profiles: crate::from_json_required(map, "QueryArgProfiles", path)?,
+        })
+    }
+}
+
 impl From<QueryArgProfileConfig> for Value<QueryArgProfileConfig> {
     fn from(value: QueryArgProfileConfig) -> Self {
         Value::Lit(value)
@@ -309,6 +400,13 @@ impl Format {
 impl crate::ToJson for Format {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("URLEncoded", Self::UrlEncoded)])
     }
 }
 

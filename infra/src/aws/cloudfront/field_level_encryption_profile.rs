@@ -56,6 +56,20 @@ impl crate::ToJson for FieldLevelEncryptionProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldLevelEncryptionProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldLevelEncryptionProfileConfig"])?;
+        Ok(Self {
+            field_level_encryption_profile_config: crate::from_json_required(
+                map,
+                "FieldLevelEncryptionProfileConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::FieldLevelEncryptionProfile` (`Fn::GetAtt`).
 impl crate::Handle<FieldLevelEncryptionProfile> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the field-level encryption profile.
@@ -117,6 +131,19 @@ impl crate::ToJson for EncryptionEntity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionEntity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FieldPatterns", "ProviderId", "PublicKeyId"])?;
+        Ok(Self {
+            field_patterns: crate::from_json_required(map, "FieldPatterns", path)?,
+            provider_id: crate::from_json_required(map, "ProviderId", path)?,
+            public_key_id: crate::from_json_required(map, "PublicKeyId", path)?,
+        })
+    }
+}
+
 impl From<EncryptionEntity> for Value<EncryptionEntity> {
     fn from(value: EncryptionEntity) -> Self {
         Value::Lit(value)
@@ -169,6 +196,23 @@ impl crate::ToJson for FieldLevelEncryptionProfileConfig {
         crate::put(&mut out, "EncryptionEntities", &self.encryption_entities);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldLevelEncryptionProfileConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CallerReference", "Comment", "EncryptionEntities", "Name"],
+        )?;
+        Ok(Self {
+            caller_reference: crate::from_json_required(map, "CallerReference", path)?,
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            encryption_entities: crate::from_json_required(map, "EncryptionEntities", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 

@@ -118,6 +118,32 @@ impl crate::ToJson for Function {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Function {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoPublish",
+                "FunctionCode",
+                "FunctionConfig",
+                "FunctionMetadata",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            auto_publish: crate::from_json_optional(map, "AutoPublish", path)?,
+            function_code: crate::from_json_required(map, "FunctionCode", path)?,
+            function_config: crate::from_json_required(map, "FunctionConfig", path)?,
+            function_metadata: crate::from_json_optional(map, "FunctionMetadata", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::Function` (`Fn::GetAtt`).
 impl crate::Handle<Function> {
     /// `Fn::GetAtt` `FunctionARN`.
@@ -183,6 +209,26 @@ impl crate::ToJson for FunctionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Comment", "KeyValueStoreAssociations", "Runtime"],
+        )?;
+        Ok(Self {
+            comment: crate::from_json_required(map, "Comment", path)?,
+            key_value_store_associations: crate::from_json_optional(
+                map,
+                "KeyValueStoreAssociations",
+                path,
+            )?,
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+        })
+    }
+}
+
 impl From<FunctionConfig> for Value<FunctionConfig> {
     fn from(value: FunctionConfig) -> Self {
         Value::Lit(value)
@@ -218,6 +264,16 @@ impl crate::ToJson for FunctionMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FunctionARN"])?;
+        Ok(Self {
+            function_arn: crate::from_json_optional(map, "FunctionARN", path)?,
+        })
+    }
+}
+
 impl From<FunctionMetadata> for Value<FunctionMetadata> {
     fn from(value: FunctionMetadata) -> Self {
         Value::Lit(value)
@@ -249,6 +305,16 @@ impl crate::ToJson for KeyValueStoreAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyValueStoreAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyValueStoreARN"])?;
+        Ok(Self {
+            key_value_store_arn: crate::from_json_required(map, "KeyValueStoreARN", path)?,
+        })
+    }
+}
+
 impl From<KeyValueStoreAssociation> for Value<KeyValueStoreAssociation> {
     fn from(value: KeyValueStoreAssociation) -> Self {
         Value::Lit(value)
@@ -277,6 +343,20 @@ impl Runtime {
 impl crate::ToJson for Runtime {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Runtime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("cloudfront-js-1.0", Self::CloudfrontJs10),
+                ("cloudfront-js-2.0", Self::CloudfrontJs20),
+            ],
+        )
     }
 }
 

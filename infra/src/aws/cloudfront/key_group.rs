@@ -48,6 +48,16 @@ impl crate::ToJson for KeyGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyGroupConfig"])?;
+        Ok(Self {
+            key_group_config: crate::from_json_required(map, "KeyGroupConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::KeyGroup` (`Fn::GetAtt`).
 impl crate::Handle<KeyGroup> {
     /// `Fn::GetAtt` `Id`.
@@ -102,6 +112,18 @@ impl crate::ToJson for KeyGroupConfig {
         crate::put(&mut out, "Items", &self.items);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyGroupConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comment", "Items", "Name"])?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            items: crate::from_json_required(map, "Items", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 

@@ -80,6 +80,20 @@ impl crate::ToJson for KeyValueStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyValueStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Comment", "ImportSource", "Name", "Tags"])?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            import_source: crate::from_json_optional(map, "ImportSource", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::KeyValueStore` (`Fn::GetAtt`).
 impl crate::Handle<KeyValueStore> {
     /// `Fn::GetAtt` `Arn`.
@@ -130,6 +144,17 @@ impl crate::ToJson for ImportSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImportSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceArn", "SourceType"])?;
+        Ok(Self {
+            source_arn: crate::from_json_required(map, "SourceArn", path)?,
+            source_type: crate::from_json_required(map, "SourceType", path)?,
+        })
+    }
+}
+
 impl From<ImportSource> for Value<ImportSource> {
     fn from(value: ImportSource) -> Self {
         Value::Lit(value)
@@ -155,6 +180,13 @@ impl SourceType {
 impl crate::ToJson for SourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("S3", Self::S3)])
     }
 }
 

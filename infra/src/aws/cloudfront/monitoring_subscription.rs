@@ -60,6 +60,22 @@ impl crate::ToJson for MonitoringSubscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DistributionId", "MonitoringSubscription"])?;
+        Ok(Self {
+            distribution_id: crate::from_json_required(map, "DistributionId", path)?,
+            monitoring_subscription: crate::from_json_required(
+                map,
+                "MonitoringSubscription",
+                path,
+            )?,
+        })
+    }
+}
+
 /// A monitoring subscription. This structure contains information about whether additional
 /// CloudWatch metrics are enabled for a given CloudFront distribution.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -96,6 +112,20 @@ impl crate::ToJson for MonitoringSubscriptionMonitoringSubscription {
             &self.realtime_metrics_subscription_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringSubscriptionMonitoringSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RealtimeMetricsSubscriptionConfig"])?;
+        Ok(Self {
+            realtime_metrics_subscription_config: crate::from_json_optional(
+                map,
+                "RealtimeMetricsSubscriptionConfig",
+                path,
+            )?,
+        })
     }
 }
 
@@ -138,6 +168,20 @@ impl crate::ToJson for RealtimeMetricsSubscriptionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RealtimeMetricsSubscriptionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RealtimeMetricsSubscriptionStatus"])?;
+        Ok(Self {
+            realtime_metrics_subscription_status: crate::from_json_required(
+                map,
+                "RealtimeMetricsSubscriptionStatus",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RealtimeMetricsSubscriptionConfig> for Value<RealtimeMetricsSubscriptionConfig> {
     fn from(value: RealtimeMetricsSubscriptionConfig) -> Self {
         Value::Lit(value)
@@ -167,6 +211,17 @@ impl RealtimeMetricsSubscriptionStatus {
 impl crate::ToJson for RealtimeMetricsSubscriptionStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RealtimeMetricsSubscriptionStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
     }
 }
 

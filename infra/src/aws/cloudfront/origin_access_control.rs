@@ -62,6 +62,20 @@ impl crate::ToJson for OriginAccessControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginAccessControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OriginAccessControlConfig"])?;
+        Ok(Self {
+            origin_access_control_config: crate::from_json_required(
+                map,
+                "OriginAccessControlConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::OriginAccessControl` (`Fn::GetAtt`).
 impl crate::Handle<OriginAccessControl> {
     /// `Fn::GetAtt` `Id`.
@@ -147,6 +161,34 @@ impl crate::ToJson for OriginAccessControlConfig {
         crate::put(&mut out, "SigningBehavior", &self.signing_behavior);
         crate::put(&mut out, "SigningProtocol", &self.signing_protocol);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginAccessControlConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "OriginAccessControlOriginType",
+                "SigningBehavior",
+                "SigningProtocol",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            origin_access_control_origin_type: crate::from_json_required(
+                map,
+                "OriginAccessControlOriginType",
+                path,
+            )?,
+            signing_behavior: crate::from_json_required(map, "SigningBehavior", path)?,
+            signing_protocol: crate::from_json_required(map, "SigningProtocol", path)?,
+        })
     }
 }
 

@@ -68,6 +68,20 @@ impl crate::ToJson for OriginRequestPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginRequestPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OriginRequestPolicyConfig"])?;
+        Ok(Self {
+            origin_request_policy_config: crate::from_json_required(
+                map,
+                "OriginRequestPolicyConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::OriginRequestPolicy` (`Fn::GetAtt`).
 impl crate::Handle<OriginRequestPolicy> {
     /// `Fn::GetAtt` `Id`.
@@ -125,6 +139,17 @@ impl crate::ToJson for CookiesConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CookiesConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CookieBehavior", "Cookies"])?;
+        Ok(Self {
+            cookie_behavior: crate::from_json_required(map, "CookieBehavior", path)?,
+            cookies: crate::from_json_optional(map, "Cookies", path)?,
+        })
+    }
+}
+
 impl From<CookiesConfig> for Value<CookiesConfig> {
     fn from(value: CookiesConfig) -> Self {
         Value::Lit(value)
@@ -175,6 +200,17 @@ impl crate::ToJson for HeadersConfig {
         crate::put(&mut out, "HeaderBehavior", &self.header_behavior);
         crate::put_opt(&mut out, "Headers", &self.headers);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeadersConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HeaderBehavior", "Headers"])?;
+        Ok(Self {
+            header_behavior: crate::from_json_required(map, "HeaderBehavior", path)?,
+            headers: crate::from_json_optional(map, "Headers", path)?,
+        })
     }
 }
 
@@ -248,6 +284,30 @@ impl crate::ToJson for OriginRequestPolicyConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginRequestPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Comment",
+                "CookiesConfig",
+                "HeadersConfig",
+                "Name",
+                "QueryStringsConfig",
+            ],
+        )?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            cookies_config: crate::from_json_required(map, "CookiesConfig", path)?,
+            headers_config: crate::from_json_required(map, "HeadersConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            query_strings_config: crate::from_json_required(map, "QueryStringsConfig", path)?,
+        })
+    }
+}
+
 impl From<OriginRequestPolicyConfig> for Value<OriginRequestPolicyConfig> {
     fn from(value: OriginRequestPolicyConfig) -> Self {
         Value::Lit(value)
@@ -296,6 +356,17 @@ impl crate::ToJson for QueryStringsConfig {
         crate::put(&mut out, "QueryStringBehavior", &self.query_string_behavior);
         crate::put_opt(&mut out, "QueryStrings", &self.query_strings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryStringsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QueryStringBehavior", "QueryStrings"])?;
+        Ok(Self {
+            query_string_behavior: crate::from_json_required(map, "QueryStringBehavior", path)?,
+            query_strings: crate::from_json_optional(map, "QueryStrings", path)?,
+        })
     }
 }
 

@@ -58,6 +58,16 @@ impl crate::ToJson for PublicKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PublicKeyConfig"])?;
+        Ok(Self {
+            public_key_config: crate::from_json_required(map, "PublicKeyConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::PublicKey` (`Fn::GetAtt`).
 impl crate::Handle<PublicKey> {
     /// `Fn::GetAtt` `CreatedTime`.
@@ -124,6 +134,23 @@ impl crate::ToJson for PublicKeyConfig {
         crate::put(&mut out, "EncodedKey", &self.encoded_key);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicKeyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CallerReference", "Comment", "EncodedKey", "Name"],
+        )?;
+        Ok(Self {
+            caller_reference: crate::from_json_required(map, "CallerReference", path)?,
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            encoded_key: crate::from_json_required(map, "EncodedKey", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 

@@ -70,6 +70,20 @@ impl crate::ToJson for RealtimeLogConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RealtimeLogConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EndPoints", "Fields", "Name", "SamplingRate"])?;
+        Ok(Self {
+            end_points: crate::from_json_required(map, "EndPoints", path)?,
+            fields: crate::from_json_required(map, "Fields", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sampling_rate: crate::from_json_required(map, "SamplingRate", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::RealtimeLogConfig` (`Fn::GetAtt`).
 impl crate::Handle<RealtimeLogConfig> {
     /// `Fn::GetAtt` `Arn`.
@@ -112,6 +126,17 @@ impl crate::ToJson for EndPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KinesisStreamConfig", "StreamType"])?;
+        Ok(Self {
+            kinesis_stream_config: crate::from_json_required(map, "KinesisStreamConfig", path)?,
+            stream_type: crate::from_json_required(map, "StreamType", path)?,
+        })
+    }
+}
+
 impl From<EndPoint> for Value<EndPoint> {
     fn from(value: EndPoint) -> Self {
         Value::Lit(value)
@@ -149,6 +174,17 @@ impl crate::ToJson for KinesisStreamConfig {
         crate::put(&mut out, "RoleArn", &self.role_arn);
         crate::put(&mut out, "StreamArn", &self.stream_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisStreamConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RoleArn", "StreamArn"])?;
+        Ok(Self {
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stream_arn: crate::from_json_required(map, "StreamArn", path)?,
+        })
     }
 }
 

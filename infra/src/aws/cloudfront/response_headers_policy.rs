@@ -67,6 +67,20 @@ impl crate::ToJson for ResponseHeadersPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseHeadersPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResponseHeadersPolicyConfig"])?;
+        Ok(Self {
+            response_headers_policy_config: crate::from_json_required(
+                map,
+                "ResponseHeadersPolicyConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::ResponseHeadersPolicy` (`Fn::GetAtt`).
 impl crate::Handle<ResponseHeadersPolicy> {
     /// `Fn::GetAtt` `Id`.
@@ -109,6 +123,16 @@ impl crate::ToJson for AccessControlAllowHeaders {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessControlAllowHeaders {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Items"])?;
+        Ok(Self {
+            items: crate::from_json_required(map, "Items", path)?,
+        })
+    }
+}
+
 impl From<AccessControlAllowHeaders> for Value<AccessControlAllowHeaders> {
     fn from(value: AccessControlAllowHeaders) -> Self {
         Value::Lit(value)
@@ -142,6 +166,16 @@ impl crate::ToJson for AccessControlAllowMethods {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Items", &self.items);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessControlAllowMethods {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Items"])?;
+        Ok(Self {
+            items: crate::from_json_required(map, "Items", path)?,
+        })
     }
 }
 
@@ -180,6 +214,16 @@ impl crate::ToJson for AccessControlAllowOrigins {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessControlAllowOrigins {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Items"])?;
+        Ok(Self {
+            items: crate::from_json_required(map, "Items", path)?,
+        })
+    }
+}
+
 impl From<AccessControlAllowOrigins> for Value<AccessControlAllowOrigins> {
     fn from(value: AccessControlAllowOrigins) -> Self {
         Value::Lit(value)
@@ -211,6 +255,16 @@ impl crate::ToJson for AccessControlExposeHeaders {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Items", &self.items);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessControlExposeHeaders {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Items"])?;
+        Ok(Self {
+            items: crate::from_json_required(map, "Items", path)?,
+        })
     }
 }
 
@@ -265,6 +319,17 @@ impl crate::ToJson for ContentSecurityPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentSecurityPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContentSecurityPolicy", "Override"])?;
+        Ok(Self {
+            content_security_policy: crate::from_json_required(map, "ContentSecurityPolicy", path)?,
+            r#override: crate::from_json_required(map, "Override", path)?,
+        })
+    }
+}
+
 impl From<ContentSecurityPolicy> for Value<ContentSecurityPolicy> {
     fn from(value: ContentSecurityPolicy) -> Self {
         Value::Lit(value)
@@ -298,6 +363,16 @@ impl crate::ToJson for ContentTypeOptions {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Override", &self.r#override);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentTypeOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Override"])?;
+        Ok(Self {
+            r#override: crate::from_json_required(map, "Override", path)?,
+        })
     }
 }
 
@@ -431,6 +506,58 @@ impl crate::ToJson for CorsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CorsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessControlAllowCredentials",
+                "AccessControlAllowHeaders",
+                "AccessControlAllowMethods",
+                "AccessControlAllowOrigins",
+                "AccessControlExposeHeaders",
+                "AccessControlMaxAgeSec",
+                "OriginOverride",
+            ],
+        )?;
+        Ok(Self {
+            access_control_allow_credentials: crate::from_json_required(
+                map,
+                "AccessControlAllowCredentials",
+                path,
+            )?,
+            access_control_allow_headers: crate::from_json_required(
+                map,
+                "AccessControlAllowHeaders",
+                path,
+            )?,
+            access_control_allow_methods: crate::from_json_required(
+                map,
+                "AccessControlAllowMethods",
+                path,
+            )?,
+            access_control_allow_origins: crate::from_json_required(
+                map,
+                "AccessControlAllowOrigins",
+                path,
+            )?,
+            access_control_expose_headers: crate::from_json_optional(
+                map,
+                "AccessControlExposeHeaders",
+                path,
+            )?,
+            access_control_max_age_sec: crate::from_json_optional(
+                map,
+                "AccessControlMaxAgeSec",
+                path,
+            )?,
+            origin_override: crate::from_json_required(map, "OriginOverride", path)?,
+        })
+    }
+}
+
 impl From<CorsConfig> for Value<CorsConfig> {
     fn from(value: CorsConfig) -> Self {
         Value::Lit(value)
@@ -476,6 +603,18 @@ impl crate::ToJson for CustomHeader {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header", "Override", "Value"])?;
+        Ok(Self {
+            header: crate::from_json_required(map, "Header", path)?,
+            r#override: crate::from_json_required(map, "Override", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<CustomHeader> for Value<CustomHeader> {
     fn from(value: CustomHeader) -> Self {
         Value::Lit(value)
@@ -505,6 +644,16 @@ impl crate::ToJson for CustomHeadersConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Items", &self.items);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomHeadersConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Items"])?;
+        Ok(Self {
+            items: crate::from_json_required(map, "Items", path)?,
+        })
     }
 }
 
@@ -548,6 +697,17 @@ impl crate::ToJson for FrameOptions {
         crate::put(&mut out, "FrameOption", &self.frame_option);
         crate::put(&mut out, "Override", &self.r#override);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FrameOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FrameOption", "Override"])?;
+        Ok(Self {
+            frame_option: crate::from_json_required(map, "FrameOption", path)?,
+            r#override: crate::from_json_required(map, "Override", path)?,
+        })
     }
 }
 
@@ -598,6 +758,17 @@ impl crate::ToJson for ReferrerPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferrerPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Override", "ReferrerPolicy"])?;
+        Ok(Self {
+            r#override: crate::from_json_required(map, "Override", path)?,
+            referrer_policy: crate::from_json_required(map, "ReferrerPolicy", path)?,
+        })
+    }
+}
+
 impl From<ReferrerPolicy> for Value<ReferrerPolicy> {
     fn from(value: ReferrerPolicy) -> Self {
         Value::Lit(value)
@@ -629,6 +800,16 @@ impl crate::ToJson for RemoveHeader {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemoveHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header"])?;
+        Ok(Self {
+            header: crate::from_json_required(map, "Header", path)?,
+        })
+    }
+}
+
 impl From<RemoveHeader> for Value<RemoveHeader> {
     fn from(value: RemoveHeader) -> Self {
         Value::Lit(value)
@@ -657,6 +838,16 @@ impl crate::ToJson for RemoveHeadersConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Items", &self.items);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemoveHeadersConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Items"])?;
+        Ok(Self {
+            items: crate::from_json_required(map, "Items", path)?,
+        })
     }
 }
 
@@ -769,6 +960,38 @@ impl crate::ToJson for ResponseHeadersPolicyConfig {
             &self.server_timing_headers_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseHeadersPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Comment",
+                "CorsConfig",
+                "CustomHeadersConfig",
+                "Name",
+                "RemoveHeadersConfig",
+                "SecurityHeadersConfig",
+                "ServerTimingHeadersConfig",
+            ],
+        )?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            cors_config: crate::from_json_optional(map, "CorsConfig", path)?,
+            custom_headers_config: crate::from_json_optional(map, "CustomHeadersConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            remove_headers_config: crate::from_json_optional(map, "RemoveHeadersConfig", path)?,
+            security_headers_config: crate::from_json_optional(map, "SecurityHeadersConfig", path)?,
+            server_timing_headers_config: crate::from_json_optional(
+                map,
+                "ServerTimingHeadersConfig",
+                path,
+            )?,
+        })
     }
 }
 
@@ -900,6 +1123,36 @@ impl crate::ToJson for SecurityHeadersConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityHeadersConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContentSecurityPolicy",
+                "ContentTypeOptions",
+                "FrameOptions",
+                "ReferrerPolicy",
+                "StrictTransportSecurity",
+                "XSSProtection",
+            ],
+        )?;
+        Ok(Self {
+            content_security_policy: crate::from_json_optional(map, "ContentSecurityPolicy", path)?,
+            content_type_options: crate::from_json_optional(map, "ContentTypeOptions", path)?,
+            frame_options: crate::from_json_optional(map, "FrameOptions", path)?,
+            referrer_policy: crate::from_json_optional(map, "ReferrerPolicy", path)?,
+            strict_transport_security: crate::from_json_optional(
+                map,
+                "StrictTransportSecurity",
+                path,
+            )?,
+            xss_protection: crate::from_json_optional(map, "XSSProtection", path)?,
+        })
+    }
+}
+
 impl From<SecurityHeadersConfig> for Value<SecurityHeadersConfig> {
     fn from(value: SecurityHeadersConfig) -> Self {
         Value::Lit(value)
@@ -946,6 +1199,17 @@ impl crate::ToJson for ServerTimingHeadersConfig {
         crate::put(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "SamplingRate", &self.sampling_rate);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerTimingHeadersConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "SamplingRate"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            sampling_rate: crate::from_json_optional(map, "SamplingRate", path)?,
+        })
     }
 }
 
@@ -1016,6 +1280,32 @@ impl crate::ToJson for StrictTransportSecurity {
         crate::put(&mut out, "Override", &self.r#override);
         crate::put_opt(&mut out, "Preload", &self.preload);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StrictTransportSecurity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessControlMaxAgeSec",
+                "IncludeSubdomains",
+                "Override",
+                "Preload",
+            ],
+        )?;
+        Ok(Self {
+            access_control_max_age_sec: crate::from_json_required(
+                map,
+                "AccessControlMaxAgeSec",
+                path,
+            )?,
+            include_subdomains: crate::from_json_optional(map, "IncludeSubdomains", path)?,
+            r#override: crate::from_json_required(map, "Override", path)?,
+            preload: crate::from_json_optional(map, "Preload", path)?,
+        })
     }
 }
 
@@ -1092,6 +1382,23 @@ impl crate::ToJson for XssProtection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for XssProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ModeBlock", "Override", "Protection", "ReportUri"],
+        )?;
+        Ok(Self {
+            mode_block: crate::from_json_optional(map, "ModeBlock", path)?,
+            r#override: crate::from_json_required(map, "Override", path)?,
+            protection: crate::from_json_required(map, "Protection", path)?,
+            report_uri: crate::from_json_optional(map, "ReportUri", path)?,
+        })
+    }
+}
+
 impl From<XssProtection> for Value<XssProtection> {
     fn from(value: XssProtection) -> Self {
         Value::Lit(value)
@@ -1138,6 +1445,26 @@ impl Item {
 impl crate::ToJson for Item {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Item {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("DELETE", Self::Delete),
+                ("GET", Self::Get),
+                ("HEAD", Self::Head),
+                ("OPTIONS", Self::Options),
+                ("PATCH", Self::Patch),
+                ("POST", Self::Post),
+                ("PUT", Self::Put),
+            ],
+        )
     }
 }
 

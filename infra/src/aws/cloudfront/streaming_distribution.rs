@@ -56,6 +56,21 @@ impl crate::ToJson for StreamingDistribution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamingDistribution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StreamingDistributionConfig", "Tags"])?;
+        Ok(Self {
+            streaming_distribution_config: crate::from_json_required(
+                map,
+                "StreamingDistributionConfig",
+                path,
+            )?,
+            tags: crate::from_json_required(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::StreamingDistribution` (`Fn::GetAtt`).
 impl crate::Handle<StreamingDistribution> {
     /// `Fn::GetAtt` `DomainName`.
@@ -105,6 +120,18 @@ impl crate::ToJson for Logging {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Enabled", "Prefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            prefix: crate::from_json_required(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<Logging> for Value<Logging> {
     fn from(value: Logging) -> Self {
         Value::Lit(value)
@@ -143,6 +170,17 @@ impl crate::ToJson for S3Origin {
             &self.origin_access_identity,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Origin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DomainName", "OriginAccessIdentity"])?;
+        Ok(Self {
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            origin_access_identity: crate::from_json_required(map, "OriginAccessIdentity", path)?,
+        })
     }
 }
 
@@ -223,6 +261,34 @@ impl crate::ToJson for StreamingDistributionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamingDistributionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Aliases",
+                "Comment",
+                "Enabled",
+                "Logging",
+                "PriceClass",
+                "S3Origin",
+                "TrustedSigners",
+            ],
+        )?;
+        Ok(Self {
+            aliases: crate::from_json_optional(map, "Aliases", path)?,
+            comment: crate::from_json_required(map, "Comment", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            logging: crate::from_json_optional(map, "Logging", path)?,
+            price_class: crate::from_json_optional(map, "PriceClass", path)?,
+            s3_origin: crate::from_json_required(map, "S3Origin", path)?,
+            trusted_signers: crate::from_json_required(map, "TrustedSigners", path)?,
+        })
+    }
+}
+
 impl From<StreamingDistributionConfig> for Value<StreamingDistributionConfig> {
     fn from(value: StreamingDistributionConfig) -> Self {
         Value::Lit(value)
@@ -260,6 +326,17 @@ impl crate::ToJson for TrustedSigners {
         crate::put_opt(&mut out, "AwsAccountNumbers", &self.aws_account_numbers);
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrustedSigners {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsAccountNumbers", "Enabled"])?;
+        Ok(Self {
+            aws_account_numbers: crate::from_json_optional(map, "AwsAccountNumbers", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 

@@ -86,6 +86,36 @@ impl crate::ToJson for TrustStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrustStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CaCertificatesBundleSource",
+                "Name",
+                "Tags",
+                "UseClientCertificateOCSPEndpoint",
+            ],
+        )?;
+        Ok(Self {
+            ca_certificates_bundle_source: crate::from_json_optional(
+                map,
+                "CaCertificatesBundleSource",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            use_client_certificate_ocsp_endpoint: crate::from_json_optional(
+                map,
+                "UseClientCertificateOCSPEndpoint",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::TrustStore` (`Fn::GetAtt`).
 impl crate::Handle<TrustStore> {
     /// `Fn::GetAtt` `Arn`.
@@ -165,6 +195,19 @@ impl crate::ToJson for CaCertificatesBundleS3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaCertificatesBundleS3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key", "Region", "Version"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            region: crate::from_json_required(map, "Region", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<CaCertificatesBundleS3Location> for Value<CaCertificatesBundleS3Location> {
     fn from(value: CaCertificatesBundleS3Location) -> Self {
         Value::Lit(value)
@@ -199,6 +242,20 @@ impl crate::ToJson for CaCertificatesBundleSource {
             &self.ca_certificates_bundle_s3_location,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaCertificatesBundleSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CaCertificatesBundleS3Location"])?;
+        Ok(Self {
+            ca_certificates_bundle_s3_location: crate::from_json_required(
+                map,
+                "CaCertificatesBundleS3Location",
+                path,
+            )?,
+        })
     }
 }
 

@@ -58,6 +58,21 @@ impl crate::ToJson for VpcOrigin {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcOrigin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "VpcOriginEndpointConfig"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_origin_endpoint_config: crate::from_json_required(
+                map,
+                "VpcOriginEndpointConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudFront::VpcOrigin` (`Fn::GetAtt`).
 impl crate::Handle<VpcOrigin> {
     /// `Fn::GetAtt` `AccountId`.
@@ -180,6 +195,34 @@ impl crate::ToJson for VpcOriginEndpointConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcOriginEndpointConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "HTTPPort",
+                "HTTPSPort",
+                "IpAddressType",
+                "Name",
+                "OriginProtocolPolicy",
+                "OriginSSLProtocols",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            http_port: crate::from_json_optional(map, "HTTPPort", path)?,
+            https_port: crate::from_json_optional(map, "HTTPSPort", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            origin_protocol_policy: crate::from_json_optional(map, "OriginProtocolPolicy", path)?,
+            origin_ssl_protocols: crate::from_json_optional(map, "OriginSSLProtocols", path)?,
+        })
+    }
+}
+
 impl From<VpcOriginEndpointConfig> for Value<VpcOriginEndpointConfig> {
     fn from(value: VpcOriginEndpointConfig) -> Self {
         Value::Lit(value)
@@ -207,6 +250,17 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ipv4", Self::Ipv4), ("dualstack", Self::Dualstack)],
+        )
     }
 }
 
@@ -241,6 +295,21 @@ impl OriginProtocolPolicy {
 impl crate::ToJson for OriginProtocolPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginProtocolPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("http-only", Self::HttpOnly),
+                ("https-only", Self::HttpsOnly),
+                ("match-viewer", Self::MatchViewer),
+            ],
+        )
     }
 }
 

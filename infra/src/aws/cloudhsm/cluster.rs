@@ -104,6 +104,32 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackupRetentionPolicy",
+                "HsmType",
+                "Mode",
+                "NetworkType",
+                "SubnetIds",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            backup_retention_policy: crate::from_json_optional(map, "BackupRetentionPolicy", path)?,
+            hsm_type: crate::from_json_required(map, "HsmType", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudHSM::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the cluster.
@@ -184,6 +210,17 @@ impl crate::ToJson for BackupRetentionPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BackupRetentionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<BackupRetentionPolicy> for Value<BackupRetentionPolicy> {
     fn from(value: BackupRetentionPolicy) -> Self {
         Value::Lit(value)
@@ -212,6 +249,17 @@ impl Mode {
 impl crate::ToJson for Mode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FIPS", Self::Fips), ("NON_FIPS", Self::NonFips)],
+        )
     }
 }
 
@@ -246,6 +294,17 @@ impl crate::ToJson for NetworkType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPV4", Self::Ipv4), ("DUALSTACK", Self::Dualstack)],
+        )
+    }
+}
+
 impl From<NetworkType> for Value<NetworkType> {
     fn from(value: NetworkType) -> Self {
         Value::Lit(value)
@@ -271,6 +330,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DAYS", Self::Days)])
     }
 }
 

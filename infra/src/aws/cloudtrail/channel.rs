@@ -88,6 +88,19 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destinations", "Name", "Source", "Tags"])?;
+        Ok(Self {
+            destinations: crate::from_json_optional(map, "Destinations", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudTrail::Channel` (`Fn::GetAtt`).
 impl crate::Handle<Channel> {
     /// `Fn::GetAtt` `ChannelArn`. The Amazon Resource Name (ARN) of a channel.
@@ -124,6 +137,17 @@ impl crate::ToJson for Destination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Location", "Type"])?;
+        Ok(Self {
+            location: crate::from_json_required(map, "Location", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Destination> for Value<Destination> {
     fn from(value: Destination) -> Self {
         Value::Lit(value)
@@ -149,6 +173,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EVENT_DATA_STORE", Self::EventDataStore)])
     }
 }
 

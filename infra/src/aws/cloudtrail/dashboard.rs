@@ -103,6 +103,34 @@ impl crate::ToJson for Dashboard {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dashboard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Name",
+                "RefreshSchedule",
+                "Tags",
+                "TerminationProtectionEnabled",
+                "Widgets",
+            ],
+        )?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            refresh_schedule: crate::from_json_optional(map, "RefreshSchedule", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            termination_protection_enabled: crate::from_json_optional(
+                map,
+                "TerminationProtectionEnabled",
+                path,
+            )?,
+            widgets: crate::from_json_optional(map, "Widgets", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudTrail::Dashboard` (`Fn::GetAtt`).
 impl crate::Handle<Dashboard> {
     /// `Fn::GetAtt` `CreatedTimestamp`.
@@ -157,6 +185,17 @@ impl crate::ToJson for Frequency {
         crate::put(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Frequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -218,6 +257,18 @@ impl crate::ToJson for RefreshSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Frequency", "Status", "TimeOfDay"])?;
+        Ok(Self {
+            frequency: crate::from_json_optional(map, "Frequency", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            time_of_day: crate::from_json_optional(map, "TimeOfDay", path)?,
+        })
+    }
+}
+
 impl From<RefreshSchedule> for Value<RefreshSchedule> {
     fn from(value: RefreshSchedule) -> Self {
         Value::Lit(value)
@@ -272,6 +323,22 @@ impl crate::ToJson for Widget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Widget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["QueryParameters", "QueryStatement", "ViewProperties"],
+        )?;
+        Ok(Self {
+            query_parameters: crate::from_json_optional(map, "QueryParameters", path)?,
+            query_statement: crate::from_json_required(map, "QueryStatement", path)?,
+            view_properties: crate::from_json_optional(map, "ViewProperties", path)?,
+        })
+    }
+}
+
 impl From<Widget> for Value<Widget> {
     fn from(value: Widget) -> Self {
         Value::Lit(value)
@@ -303,6 +370,17 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -331,6 +409,13 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HOURS", Self::Hours), ("DAYS", Self::Days)])
     }
 }
 

@@ -236,6 +236,60 @@ impl crate::ToJson for EventDataStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventDataStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdvancedEventSelectors",
+                "BillingMode",
+                "ContextKeySelectors",
+                "FederationEnabled",
+                "FederationRoleArn",
+                "IngestionEnabled",
+                "InsightSelectors",
+                "InsightsDestination",
+                "KmsKeyId",
+                "MaxEventSize",
+                "MultiRegionEnabled",
+                "Name",
+                "OrganizationEnabled",
+                "RetentionPeriod",
+                "Tags",
+                "TerminationProtectionEnabled",
+            ],
+        )?;
+        Ok(Self {
+            advanced_event_selectors: crate::from_json_optional(
+                map,
+                "AdvancedEventSelectors",
+                path,
+            )?,
+            billing_mode: crate::from_json_optional(map, "BillingMode", path)?,
+            context_key_selectors: crate::from_json_optional(map, "ContextKeySelectors", path)?,
+            federation_enabled: crate::from_json_optional(map, "FederationEnabled", path)?,
+            federation_role_arn: crate::from_json_optional(map, "FederationRoleArn", path)?,
+            ingestion_enabled: crate::from_json_optional(map, "IngestionEnabled", path)?,
+            insight_selectors: crate::from_json_optional(map, "InsightSelectors", path)?,
+            insights_destination: crate::from_json_optional(map, "InsightsDestination", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            max_event_size: crate::from_json_optional(map, "MaxEventSize", path)?,
+            multi_region_enabled: crate::from_json_optional(map, "MultiRegionEnabled", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            organization_enabled: crate::from_json_optional(map, "OrganizationEnabled", path)?,
+            retention_period: crate::from_json_optional(map, "RetentionPeriod", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            termination_protection_enabled: crate::from_json_optional(
+                map,
+                "TerminationProtectionEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudTrail::EventDataStore` (`Fn::GetAtt`).
 impl crate::Handle<EventDataStore> {
     /// `Fn::GetAtt` `CreatedTimestamp`.
@@ -295,6 +349,17 @@ impl crate::ToJson for AdvancedEventSelector {
         crate::put(&mut out, "FieldSelectors", &self.field_selectors);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedEventSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldSelectors", "Name"])?;
+        Ok(Self {
+            field_selectors: crate::from_json_required(map, "FieldSelectors", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -397,6 +462,34 @@ impl crate::ToJson for AdvancedFieldSelector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedFieldSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndsWith",
+                "Equals",
+                "Field",
+                "NotEndsWith",
+                "NotEquals",
+                "NotStartsWith",
+                "StartsWith",
+            ],
+        )?;
+        Ok(Self {
+            ends_with: crate::from_json_optional(map, "EndsWith", path)?,
+            equals: crate::from_json_optional(map, "Equals", path)?,
+            field: crate::from_json_required(map, "Field", path)?,
+            not_ends_with: crate::from_json_optional(map, "NotEndsWith", path)?,
+            not_equals: crate::from_json_optional(map, "NotEquals", path)?,
+            not_starts_with: crate::from_json_optional(map, "NotStartsWith", path)?,
+            starts_with: crate::from_json_optional(map, "StartsWith", path)?,
+        })
+    }
+}
+
 impl From<AdvancedFieldSelector> for Value<AdvancedFieldSelector> {
     fn from(value: AdvancedFieldSelector) -> Self {
         Value::Lit(value)
@@ -436,6 +529,17 @@ impl crate::ToJson for ContextKeySelector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContextKeySelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Equals", "Type"])?;
+        Ok(Self {
+            equals: crate::from_json_required(map, "Equals", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ContextKeySelector> for Value<ContextKeySelector> {
     fn from(value: ContextKeySelector) -> Self {
         Value::Lit(value)
@@ -470,6 +574,16 @@ impl crate::ToJson for InsightSelector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InsightSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InsightType"])?;
+        Ok(Self {
+            insight_type: crate::from_json_optional(map, "InsightType", path)?,
+        })
+    }
+}
+
 impl From<InsightSelector> for Value<InsightSelector> {
     fn from(value: InsightSelector) -> Self {
         Value::Lit(value)
@@ -501,6 +615,23 @@ impl crate::ToJson for BillingMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "EXTENDABLE_RETENTION_PRICING",
+                    Self::ExtendableRetentionPricing,
+                ),
+                ("FIXED_RETENTION_PRICING", Self::FixedRetentionPricing),
+            ],
+        )
+    }
+}
+
 impl From<BillingMode> for Value<BillingMode> {
     fn from(value: BillingMode) -> Self {
         Value::Lit(value)
@@ -529,6 +660,20 @@ impl InsightType {
 impl crate::ToJson for InsightType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InsightType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ApiCallRateInsight", Self::ApiCallRateInsight),
+                ("ApiErrorRateInsight", Self::ApiErrorRateInsight),
+            ],
+        )
     }
 }
 
@@ -564,6 +709,17 @@ impl crate::ToJson for MaxEventSize {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaxEventSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Standard", Self::Standard), ("Large", Self::Large)],
+        )
+    }
+}
+
 impl From<MaxEventSize> for Value<MaxEventSize> {
     fn from(value: MaxEventSize) -> Self {
         Value::Lit(value)
@@ -593,6 +749,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RequestContext", Self::RequestContext),
+                ("TagContext", Self::TagContext),
+            ],
+        )
     }
 }
 

@@ -55,3 +55,14 @@ impl crate::ToJson for ResourcePolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceArn", "ResourcePolicy"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+            resource_policy: crate::from_json_required(map, "ResourcePolicy", path)?,
+        })
+    }
+}

@@ -267,6 +267,78 @@ impl crate::ToJson for Trail {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Trail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdvancedEventSelectors",
+                "AggregationConfigurations",
+                "CloudWatchLogsLogGroupArn",
+                "CloudWatchLogsRoleArn",
+                "EnableLogFileValidation",
+                "EventSelectors",
+                "IncludeGlobalServiceEvents",
+                "InsightSelectors",
+                "IsLogging",
+                "IsMultiRegionTrail",
+                "IsOrganizationTrail",
+                "KMSKeyId",
+                "S3BucketName",
+                "S3KeyPrefix",
+                "SnsTopicName",
+                "Tags",
+                "TrailName",
+            ],
+        )?;
+        Ok(Self {
+            advanced_event_selectors: crate::from_json_optional(
+                map,
+                "AdvancedEventSelectors",
+                path,
+            )?,
+            aggregation_configurations: crate::from_json_optional(
+                map,
+                "AggregationConfigurations",
+                path,
+            )?,
+            cloud_watch_logs_log_group_arn: crate::from_json_optional(
+                map,
+                "CloudWatchLogsLogGroupArn",
+                path,
+            )?,
+            cloud_watch_logs_role_arn: crate::from_json_optional(
+                map,
+                "CloudWatchLogsRoleArn",
+                path,
+            )?,
+            enable_log_file_validation: crate::from_json_optional(
+                map,
+                "EnableLogFileValidation",
+                path,
+            )?,
+            event_selectors: crate::from_json_optional(map, "EventSelectors", path)?,
+            include_global_service_events: crate::from_json_optional(
+                map,
+                "IncludeGlobalServiceEvents",
+                path,
+            )?,
+            insight_selectors: crate::from_json_optional(map, "InsightSelectors", path)?,
+            is_logging: crate::from_json_required(map, "IsLogging", path)?,
+            is_multi_region_trail: crate::from_json_optional(map, "IsMultiRegionTrail", path)?,
+            is_organization_trail: crate::from_json_optional(map, "IsOrganizationTrail", path)?,
+            kms_key_id: crate::from_json_optional(map, "KMSKeyId", path)?,
+            s3_bucket_name: crate::from_json_required(map, "S3BucketName", path)?,
+            s3_key_prefix: crate::from_json_optional(map, "S3KeyPrefix", path)?,
+            sns_topic_name: crate::from_json_optional(map, "SnsTopicName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trail_name: crate::from_json_optional(map, "TrailName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudTrail::Trail` (`Fn::GetAtt`).
 impl crate::Handle<Trail> {
     /// `Fn::GetAtt` `Arn`.
@@ -315,6 +387,17 @@ impl crate::ToJson for AdvancedEventSelector {
         crate::put(&mut out, "FieldSelectors", &self.field_selectors);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedEventSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldSelectors", "Name"])?;
+        Ok(Self {
+            field_selectors: crate::from_json_required(map, "FieldSelectors", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -417,6 +500,34 @@ impl crate::ToJson for AdvancedFieldSelector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedFieldSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndsWith",
+                "Equals",
+                "Field",
+                "NotEndsWith",
+                "NotEquals",
+                "NotStartsWith",
+                "StartsWith",
+            ],
+        )?;
+        Ok(Self {
+            ends_with: crate::from_json_optional(map, "EndsWith", path)?,
+            equals: crate::from_json_optional(map, "Equals", path)?,
+            field: crate::from_json_required(map, "Field", path)?,
+            not_ends_with: crate::from_json_optional(map, "NotEndsWith", path)?,
+            not_equals: crate::from_json_optional(map, "NotEquals", path)?,
+            not_starts_with: crate::from_json_optional(map, "NotStartsWith", path)?,
+            starts_with: crate::from_json_optional(map, "StartsWith", path)?,
+        })
+    }
+}
+
 impl From<AdvancedFieldSelector> for Value<AdvancedFieldSelector> {
     fn from(value: AdvancedFieldSelector) -> Self {
         Value::Lit(value)
@@ -451,6 +562,17 @@ impl crate::ToJson for AggregationConfiguration {
         crate::put(&mut out, "EventCategory", &self.event_category);
         crate::put(&mut out, "Templates", &self.templates);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventCategory", "Templates"])?;
+        Ok(Self {
+            event_category: crate::from_json_required(map, "EventCategory", path)?,
+            templates: crate::from_json_required(map, "Templates", path)?,
+        })
     }
 }
 
@@ -496,6 +618,17 @@ impl crate::ToJson for DataResource {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Values"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -583,6 +716,36 @@ impl crate::ToJson for EventSelector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataResources",
+                "ExcludeManagementEventSources",
+                "IncludeManagementEvents",
+                "ReadWriteType",
+            ],
+        )?;
+        Ok(Self {
+            data_resources: crate::from_json_optional(map, "DataResources", path)?,
+            exclude_management_event_sources: crate::from_json_optional(
+                map,
+                "ExcludeManagementEventSources",
+                path,
+            )?,
+            include_management_events: crate::from_json_optional(
+                map,
+                "IncludeManagementEvents",
+                path,
+            )?,
+            read_write_type: crate::from_json_optional(map, "ReadWriteType", path)?,
+        })
+    }
+}
+
 impl From<EventSelector> for Value<EventSelector> {
     fn from(value: EventSelector) -> Self {
         Value::Lit(value)
@@ -633,6 +796,17 @@ impl crate::ToJson for InsightSelector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InsightSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventCategories", "InsightType"])?;
+        Ok(Self {
+            event_categories: crate::from_json_optional(map, "EventCategories", path)?,
+            insight_type: crate::from_json_optional(map, "InsightType", path)?,
+        })
+    }
+}
+
 impl From<InsightSelector> for Value<InsightSelector> {
     fn from(value: InsightSelector) -> Self {
         Value::Lit(value)
@@ -658,6 +832,13 @@ impl EventCategory {
 impl crate::ToJson for EventCategory {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventCategory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Data", Self::Data)])
     }
 }
 
@@ -689,6 +870,20 @@ impl InsightType {
 impl crate::ToJson for InsightType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InsightType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ApiCallRateInsight", Self::ApiCallRateInsight),
+                ("ApiErrorRateInsight", Self::ApiErrorRateInsight),
+            ],
+        )
     }
 }
 
@@ -728,6 +923,21 @@ impl crate::ToJson for ReadWriteType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReadWriteType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("All", Self::All),
+                ("ReadOnly", Self::ReadOnly),
+                ("WriteOnly", Self::WriteOnly),
+            ],
+        )
+    }
+}
+
 impl From<ReadWriteType> for Value<ReadWriteType> {
     fn from(value: ReadWriteType) -> Self {
         Value::Lit(value)
@@ -756,6 +966,17 @@ impl SourceEventCategory {
 impl crate::ToJson for SourceEventCategory {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceEventCategory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Management", Self::Management), ("Data", Self::Data)],
+        )
     }
 }
 
@@ -790,6 +1011,21 @@ impl Template {
 impl crate::ToJson for Template {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Template {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("API_ACTIVITY", Self::ApiActivity),
+                ("RESOURCE_ACCESS", Self::ResourceAccess),
+                ("USER_ACTIONS", Self::UserActions),
+            ],
+        )
     }
 }
 
@@ -843,6 +1079,33 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS::Lambda::Function", Self::AwsLambdaFunction),
+                ("AWS::S3::Object", Self::AwsS3Object),
+                ("AWS::DynamoDB::Table", Self::AwsDynamoDbTable),
+                ("AWS::S3Outposts::Object", Self::AwsS3OutpostsObject),
+                (
+                    "AWS::ManagedBlockchain::Node",
+                    Self::AwsManagedBlockchainNode,
+                ),
+                (
+                    "AWS::S3ObjectLambda::AccessPoint",
+                    Self::AwsS3ObjectLambdaAccessPoint,
+                ),
+                ("AWS::EC2::Snapshot", Self::AwsEc2Snapshot),
+                ("AWS::S3::AccessPoint", Self::AwsS3AccessPoint),
+                ("AWS::DynamoDB::Stream", Self::AwsDynamoDbStream),
+            ],
+        )
     }
 }
 

@@ -406,6 +406,82 @@ impl crate::ToJson for Alarm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Alarm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionConfiguration",
+                "ActionsEnabled",
+                "AlarmActions",
+                "AlarmDescription",
+                "AlarmName",
+                "ComparisonOperator",
+                "DatapointsToAlarm",
+                "Dimensions",
+                "EvaluateLowSampleCountPercentile",
+                "EvaluationCriteria",
+                "EvaluationInterval",
+                "EvaluationPeriods",
+                "EvaluationWindow",
+                "ExtendedStatistic",
+                "InsufficientDataActions",
+                "MetricName",
+                "Metrics",
+                "Namespace",
+                "OKActions",
+                "Period",
+                "Statistic",
+                "Tags",
+                "Threshold",
+                "ThresholdMetricId",
+                "TreatMissingData",
+                "Unit",
+                "WarmUpConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            action_configuration: crate::from_json_optional(map, "ActionConfiguration", path)?,
+            actions_enabled: crate::from_json_optional(map, "ActionsEnabled", path)?,
+            alarm_actions: crate::from_json_optional(map, "AlarmActions", path)?,
+            alarm_description: crate::from_json_optional(map, "AlarmDescription", path)?,
+            alarm_name: crate::from_json_optional(map, "AlarmName", path)?,
+            comparison_operator: crate::from_json_optional(map, "ComparisonOperator", path)?,
+            datapoints_to_alarm: crate::from_json_optional(map, "DatapointsToAlarm", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            evaluate_low_sample_count_percentile: crate::from_json_optional(
+                map,
+                "EvaluateLowSampleCountPercentile",
+                path,
+            )?,
+            evaluation_criteria: crate::from_json_optional(map, "EvaluationCriteria", path)?,
+            evaluation_interval: crate::from_json_optional(map, "EvaluationInterval", path)?,
+            evaluation_periods: crate::from_json_optional(map, "EvaluationPeriods", path)?,
+            evaluation_window: crate::from_json_optional(map, "EvaluationWindow", path)?,
+            extended_statistic: crate::from_json_optional(map, "ExtendedStatistic", path)?,
+            insufficient_data_actions: crate::from_json_optional(
+                map,
+                "InsufficientDataActions",
+                path,
+            )?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            metrics: crate::from_json_optional(map, "Metrics", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            ok_actions: crate::from_json_optional(map, "OKActions", path)?,
+            period: crate::from_json_optional(map, "Period", path)?,
+            statistic: crate::from_json_optional(map, "Statistic", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            threshold: crate::from_json_optional(map, "Threshold", path)?,
+            threshold_metric_id: crate::from_json_optional(map, "ThresholdMetricId", path)?,
+            treat_missing_data: crate::from_json_optional(map, "TreatMissingData", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+            warm_up_configuration: crate::from_json_optional(map, "WarmUpConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudWatch::Alarm` (`Fn::GetAtt`).
 impl crate::Handle<Alarm> {
     /// `Fn::GetAtt` `Arn`.
@@ -445,6 +521,16 @@ impl crate::ToJson for ActionConfiguration {
             &self.alarm_tags_propagation,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmTagsPropagation"])?;
+        Ok(Self {
+            alarm_tags_propagation: crate::from_json_optional(map, "AlarmTagsPropagation", path)?,
+        })
     }
 }
 
@@ -509,6 +595,19 @@ impl crate::ToJson for AlarmPromQlCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmPromQlCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PendingPeriod", "Query", "RecoveryPeriod"])?;
+        Ok(Self {
+            pending_period: crate::from_json_optional(map, "PendingPeriod", path)?,
+            query: crate::from_json_optional(map, "Query", path)?,
+            recovery_period: crate::from_json_optional(map, "RecoveryPeriod", path)?,
+        })
+    }
+}
+
 impl From<AlarmPromQlCriteria> for Value<AlarmPromQlCriteria> {
     fn from(value: AlarmPromQlCriteria) -> Self {
         Value::Lit(value)
@@ -561,6 +660,22 @@ impl crate::ToJson for AlarmTagsPropagation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmTagsPropagation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Enabled", "ExcludedTagKeys", "IncludedTagKeys"],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            excluded_tag_keys: crate::from_json_optional(map, "ExcludedTagKeys", path)?,
+            included_tag_keys: crate::from_json_optional(map, "IncludedTagKeys", path)?,
+        })
+    }
+}
+
 impl From<AlarmTagsPropagation> for Value<AlarmTagsPropagation> {
     fn from(value: AlarmTagsPropagation) -> Self {
         Value::Lit(value)
@@ -598,6 +713,17 @@ impl crate::ToJson for Dimension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Dimension> for Value<Dimension> {
     fn from(value: Dimension) -> Self {
         Value::Lit(value)
@@ -632,6 +758,16 @@ impl crate::ToJson for EvaluationCriteria {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PromQLCriteria", &self.prom_ql_criteria);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PromQLCriteria"])?;
+        Ok(Self {
+            prom_ql_criteria: crate::from_json_optional(map, "PromQLCriteria", path)?,
+        })
     }
 }
 
@@ -686,6 +822,17 @@ impl crate::ToJson for EvaluationWindow {
         crate::put_opt(&mut out, "SlidingWindow", &self.sliding_window);
         crate::put_opt(&mut out, "WallClockWindow", &self.wall_clock_window);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SlidingWindow", "WallClockWindow"])?;
+        Ok(Self {
+            sliding_window: crate::from_json_optional(map, "SlidingWindow", path)?,
+            wall_clock_window: crate::from_json_optional(map, "WallClockWindow", path)?,
+        })
     }
 }
 
@@ -746,6 +893,18 @@ impl crate::ToJson for Metric {
         crate::put_opt(&mut out, "MetricName", &self.metric_name);
         crate::put_opt(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Metric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Dimensions", "MetricName", "Namespace"])?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+        })
     }
 }
 
@@ -871,6 +1030,34 @@ impl crate::ToJson for MetricDataQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDataQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountId",
+                "Expression",
+                "Id",
+                "Label",
+                "MetricStat",
+                "Period",
+                "ReturnData",
+            ],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_optional(map, "AccountId", path)?,
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            metric_stat: crate::from_json_optional(map, "MetricStat", path)?,
+            period: crate::from_json_optional(map, "Period", path)?,
+            return_data: crate::from_json_optional(map, "ReturnData", path)?,
+        })
+    }
+}
+
 impl From<MetricDataQuery> for Value<MetricDataQuery> {
     fn from(value: MetricDataQuery) -> Self {
         Value::Lit(value)
@@ -944,6 +1131,19 @@ impl crate::ToJson for MetricStat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricStat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Metric", "Period", "Stat", "Unit"])?;
+        Ok(Self {
+            metric: crate::from_json_required(map, "Metric", path)?,
+            period: crate::from_json_required(map, "Period", path)?,
+            stat: crate::from_json_required(map, "Stat", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<MetricStat> for Value<MetricStat> {
     fn from(value: MetricStat) -> Self {
         Value::Lit(value)
@@ -987,6 +1187,16 @@ impl crate::ToJson for WallClockWindow {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Timezone", &self.timezone);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WallClockWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Timezone"])?;
+        Ok(Self {
+            timezone: crate::from_json_optional(map, "Timezone", path)?,
+        })
     }
 }
 
@@ -1056,6 +1266,32 @@ impl crate::ToJson for WarmUpConfiguration {
             &self.warm_up_period_duration_in_minutes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WarmUpConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "OnlyStartEvaluatingAfterWarmUpPeriodEnds",
+                "WarmUpPeriodDurationInMinutes",
+            ],
+        )?;
+        Ok(Self {
+            only_start_evaluating_after_warm_up_period_ends: crate::from_json_optional(
+                map,
+                "OnlyStartEvaluatingAfterWarmUpPeriodEnds",
+                path,
+            )?,
+            warm_up_period_duration_in_minutes: crate::from_json_optional(
+                map,
+                "WarmUpPeriodDurationInMinutes",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1171,6 +1407,45 @@ impl crate::ToJson for AlarmUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Bits", Self::Bits),
+                ("Bits/Second", Self::BitsSecond),
+                ("Bytes", Self::Bytes),
+                ("Bytes/Second", Self::BytesSecond),
+                ("Count", Self::Count),
+                ("Count/Second", Self::CountSecond),
+                ("Gigabits", Self::Gigabits),
+                ("Gigabits/Second", Self::GigabitsSecond),
+                ("Gigabytes", Self::Gigabytes),
+                ("Gigabytes/Second", Self::GigabytesSecond),
+                ("Kilobits", Self::Kilobits),
+                ("Kilobits/Second", Self::KilobitsSecond),
+                ("Kilobytes", Self::Kilobytes),
+                ("Kilobytes/Second", Self::KilobytesSecond),
+                ("Megabits", Self::Megabits),
+                ("Megabits/Second", Self::MegabitsSecond),
+                ("Megabytes", Self::Megabytes),
+                ("Megabytes/Second", Self::MegabytesSecond),
+                ("Microseconds", Self::Microseconds),
+                ("Milliseconds", Self::Milliseconds),
+                ("None", Self::None),
+                ("Percent", Self::Percent),
+                ("Seconds", Self::Seconds),
+                ("Terabits", Self::Terabits),
+                ("Terabits/Second", Self::TerabitsSecond),
+                ("Terabytes", Self::Terabytes),
+                ("Terabytes/Second", Self::TerabytesSecond),
+            ],
+        )
+    }
+}
+
 impl From<AlarmUnit> for Value<AlarmUnit> {
     fn from(value: AlarmUnit) -> Self {
         Value::Lit(value)
@@ -1220,6 +1495,34 @@ impl crate::ToJson for ComparisonOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "GreaterThanOrEqualToThreshold",
+                    Self::GreaterThanOrEqualToThreshold,
+                ),
+                ("GreaterThanThreshold", Self::GreaterThanThreshold),
+                ("GreaterThanUpperThreshold", Self::GreaterThanUpperThreshold),
+                (
+                    "LessThanLowerOrGreaterThanUpperThreshold",
+                    Self::LessThanLowerOrGreaterThanUpperThreshold,
+                ),
+                ("LessThanLowerThreshold", Self::LessThanLowerThreshold),
+                (
+                    "LessThanOrEqualToThreshold",
+                    Self::LessThanOrEqualToThreshold,
+                ),
+                ("LessThanThreshold", Self::LessThanThreshold),
+            ],
+        )
+    }
+}
+
 impl From<ComparisonOperator> for Value<ComparisonOperator> {
     fn from(value: ComparisonOperator) -> Self {
         Value::Lit(value)
@@ -1263,6 +1566,23 @@ impl crate::ToJson for Statistic {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Statistic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Average", Self::Average),
+                ("Maximum", Self::Maximum),
+                ("Minimum", Self::Minimum),
+                ("SampleCount", Self::SampleCount),
+                ("Sum", Self::Sum),
+            ],
+        )
+    }
+}
+
 impl From<Statistic> for Value<Statistic> {
     fn from(value: Statistic) -> Self {
         Value::Lit(value)
@@ -1302,6 +1622,22 @@ impl TreatMissingData {
 impl crate::ToJson for TreatMissingData {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TreatMissingData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("breaching", Self::Breaching),
+                ("ignore", Self::Ignore),
+                ("missing", Self::Missing),
+                ("notBreaching", Self::NotBreaching),
+            ],
+        )
     }
 }
 
@@ -1412,6 +1748,45 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Bits", Self::Bits),
+                ("Bits/Second", Self::BitsSecond),
+                ("Bytes", Self::Bytes),
+                ("Bytes/Second", Self::BytesSecond),
+                ("Count", Self::Count),
+                ("Count/Second", Self::CountSecond),
+                ("Gigabits", Self::Gigabits),
+                ("Gigabits/Second", Self::GigabitsSecond),
+                ("Gigabytes", Self::Gigabytes),
+                ("Gigabytes/Second", Self::GigabytesSecond),
+                ("Kilobits", Self::Kilobits),
+                ("Kilobits/Second", Self::KilobitsSecond),
+                ("Kilobytes", Self::Kilobytes),
+                ("Kilobytes/Second", Self::KilobytesSecond),
+                ("Megabits", Self::Megabits),
+                ("Megabits/Second", Self::MegabitsSecond),
+                ("Megabytes", Self::Megabytes),
+                ("Megabytes/Second", Self::MegabytesSecond),
+                ("Microseconds", Self::Microseconds),
+                ("Milliseconds", Self::Milliseconds),
+                ("None", Self::None),
+                ("Percent", Self::Percent),
+                ("Seconds", Self::Seconds),
+                ("Terabits", Self::Terabits),
+                ("Terabits/Second", Self::TerabitsSecond),
+                ("Terabytes", Self::Terabytes),
+                ("Terabytes/Second", Self::TerabytesSecond),
+            ],
+        )
     }
 }
 

@@ -109,6 +109,34 @@ impl crate::ToJson for AlarmMuteRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmMuteRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "ExpireDate",
+                "MuteTargets",
+                "Name",
+                "Rule",
+                "StartDate",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            expire_date: crate::from_json_optional(map, "ExpireDate", path)?,
+            mute_targets: crate::from_json_optional(map, "MuteTargets", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            rule: crate::from_json_required(map, "Rule", path)?,
+            start_date: crate::from_json_optional(map, "StartDate", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudWatch::AlarmMuteRule` (`Fn::GetAtt`).
 impl crate::Handle<AlarmMuteRule> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) of the AlarmMuteRule
@@ -156,6 +184,16 @@ impl crate::ToJson for MuteTargets {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MuteTargets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmNames"])?;
+        Ok(Self {
+            alarm_names: crate::from_json_required(map, "AlarmNames", path)?,
+        })
+    }
+}
+
 impl From<MuteTargets> for Value<MuteTargets> {
     fn from(value: MuteTargets) -> Self {
         Value::Lit(value)
@@ -183,6 +221,16 @@ impl crate::ToJson for Rule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Schedule", &self.schedule);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Schedule"])?;
+        Ok(Self {
+            schedule: crate::from_json_required(map, "Schedule", path)?,
+        })
     }
 }
 
@@ -227,6 +275,18 @@ impl crate::ToJson for Schedule {
         crate::put(&mut out, "Expression", &self.expression);
         crate::put_opt(&mut out, "Timezone", &self.timezone);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Duration", "Expression", "Timezone"])?;
+        Ok(Self {
+            duration: crate::from_json_required(map, "Duration", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+            timezone: crate::from_json_optional(map, "Timezone", path)?,
+        })
     }
 }
 

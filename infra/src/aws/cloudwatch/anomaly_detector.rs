@@ -142,6 +142,44 @@ impl crate::ToJson for AnomalyDetector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnomalyDetector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configuration",
+                "Dimensions",
+                "MetricCharacteristics",
+                "MetricMathAnomalyDetector",
+                "MetricName",
+                "Namespace",
+                "SingleMetricAnomalyDetector",
+                "Stat",
+            ],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_characteristics: crate::from_json_optional(map, "MetricCharacteristics", path)?,
+            metric_math_anomaly_detector: crate::from_json_optional(
+                map,
+                "MetricMathAnomalyDetector",
+                path,
+            )?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            single_metric_anomaly_detector: crate::from_json_optional(
+                map,
+                "SingleMetricAnomalyDetector",
+                path,
+            )?,
+            stat: crate::from_json_optional(map, "Stat", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudWatch::AnomalyDetector` (`Fn::GetAtt`).
 impl crate::Handle<AnomalyDetector> {
     /// `Fn::GetAtt` `Id`.
@@ -190,6 +228,17 @@ impl crate::ToJson for Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExcludedTimeRanges", "MetricTimeZone"])?;
+        Ok(Self {
+            excluded_time_ranges: crate::from_json_optional(map, "ExcludedTimeRanges", path)?,
+            metric_time_zone: crate::from_json_optional(map, "MetricTimeZone", path)?,
+        })
+    }
+}
+
 impl From<Configuration> for Value<Configuration> {
     fn from(value: Configuration) -> Self {
         Value::Lit(value)
@@ -221,6 +270,17 @@ impl crate::ToJson for Dimension {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -268,6 +328,18 @@ impl crate::ToJson for Metric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Metric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Dimensions", "MetricName", "Namespace"])?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
+    }
+}
+
 impl From<Metric> for Value<Metric> {
     fn from(value: Metric) -> Self {
         Value::Lit(value)
@@ -301,6 +373,16 @@ impl crate::ToJson for MetricCharacteristics {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PeriodicSpikes", &self.periodic_spikes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricCharacteristics {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PeriodicSpikes"])?;
+        Ok(Self {
+            periodic_spikes: crate::from_json_optional(map, "PeriodicSpikes", path)?,
+        })
     }
 }
 
@@ -394,6 +476,34 @@ impl crate::ToJson for MetricDataQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDataQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountId",
+                "Expression",
+                "Id",
+                "Label",
+                "MetricStat",
+                "Period",
+                "ReturnData",
+            ],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_optional(map, "AccountId", path)?,
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            metric_stat: crate::from_json_optional(map, "MetricStat", path)?,
+            period: crate::from_json_optional(map, "Period", path)?,
+            return_data: crate::from_json_optional(map, "ReturnData", path)?,
+        })
+    }
+}
+
 impl From<MetricDataQuery> for Value<MetricDataQuery> {
     fn from(value: MetricDataQuery) -> Self {
         Value::Lit(value)
@@ -430,6 +540,16 @@ impl crate::ToJson for MetricMathAnomalyDetector {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MetricDataQueries", &self.metric_data_queries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricMathAnomalyDetector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricDataQueries"])?;
+        Ok(Self {
+            metric_data_queries: crate::from_json_optional(map, "MetricDataQueries", path)?,
+        })
     }
 }
 
@@ -485,6 +605,19 @@ impl crate::ToJson for MetricStat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricStat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Metric", "Period", "Stat", "Unit"])?;
+        Ok(Self {
+            metric: crate::from_json_required(map, "Metric", path)?,
+            period: crate::from_json_required(map, "Period", path)?,
+            stat: crate::from_json_required(map, "Stat", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<MetricStat> for Value<MetricStat> {
     fn from(value: MetricStat) -> Self {
         Value::Lit(value)
@@ -516,6 +649,17 @@ impl crate::ToJson for Range {
         crate::put(&mut out, "EndTime", &self.end_time);
         crate::put(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Range {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndTime", "StartTime"])?;
+        Ok(Self {
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -592,6 +736,24 @@ impl crate::ToJson for SingleMetricAnomalyDetector {
         crate::put_opt(&mut out, "Namespace", &self.namespace);
         crate::put_opt(&mut out, "Stat", &self.stat);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleMetricAnomalyDetector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccountId", "Dimensions", "MetricName", "Namespace", "Stat"],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_optional(map, "AccountId", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            stat: crate::from_json_optional(map, "Stat", path)?,
+        })
     }
 }
 

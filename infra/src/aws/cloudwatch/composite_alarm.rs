@@ -184,6 +184,56 @@ impl crate::ToJson for CompositeAlarm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompositeAlarm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionConfiguration",
+                "ActionsEnabled",
+                "ActionsSuppressor",
+                "ActionsSuppressorExtensionPeriod",
+                "ActionsSuppressorWaitPeriod",
+                "AlarmActions",
+                "AlarmDescription",
+                "AlarmName",
+                "AlarmRule",
+                "InsufficientDataActions",
+                "OKActions",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            action_configuration: crate::from_json_optional(map, "ActionConfiguration", path)?,
+            actions_enabled: crate::from_json_optional(map, "ActionsEnabled", path)?,
+            actions_suppressor: crate::from_json_optional(map, "ActionsSuppressor", path)?,
+            actions_suppressor_extension_period: crate::from_json_optional(
+                map,
+                "ActionsSuppressorExtensionPeriod",
+                path,
+            )?,
+            actions_suppressor_wait_period: crate::from_json_optional(
+                map,
+                "ActionsSuppressorWaitPeriod",
+                path,
+            )?,
+            alarm_actions: crate::from_json_optional(map, "AlarmActions", path)?,
+            alarm_description: crate::from_json_optional(map, "AlarmDescription", path)?,
+            alarm_name: crate::from_json_optional(map, "AlarmName", path)?,
+            alarm_rule: crate::from_json_required(map, "AlarmRule", path)?,
+            insufficient_data_actions: crate::from_json_optional(
+                map,
+                "InsufficientDataActions",
+                path,
+            )?,
+            ok_actions: crate::from_json_optional(map, "OKActions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudWatch::CompositeAlarm` (`Fn::GetAtt`).
 impl crate::Handle<CompositeAlarm> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) of the alarm
@@ -225,6 +275,16 @@ impl crate::ToJson for ActionConfiguration {
             &self.alarm_tags_propagation,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmTagsPropagation"])?;
+        Ok(Self {
+            alarm_tags_propagation: crate::from_json_optional(map, "AlarmTagsPropagation", path)?,
+        })
     }
 }
 
@@ -280,6 +340,22 @@ impl crate::ToJson for AlarmTagsPropagation {
         crate::put_opt(&mut out, "ExcludedTagKeys", &self.excluded_tag_keys);
         crate::put_opt(&mut out, "IncludedTagKeys", &self.included_tag_keys);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmTagsPropagation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Enabled", "ExcludedTagKeys", "IncludedTagKeys"],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            excluded_tag_keys: crate::from_json_optional(map, "ExcludedTagKeys", path)?,
+            included_tag_keys: crate::from_json_optional(map, "IncludedTagKeys", path)?,
+        })
     }
 }
 

@@ -67,3 +67,15 @@ impl crate::ToJson for Dashboard {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dashboard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DashboardBody", "DashboardName", "Tags"])?;
+        Ok(Self {
+            dashboard_body: crate::from_json_required(map, "DashboardBody", path)?,
+            dashboard_name: crate::from_json_optional(map, "DashboardName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}

@@ -83,6 +83,34 @@ impl crate::ToJson for InsightRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InsightRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplyOnTransformedLogs",
+                "RuleBody",
+                "RuleName",
+                "RuleState",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            apply_on_transformed_logs: crate::from_json_optional(
+                map,
+                "ApplyOnTransformedLogs",
+                path,
+            )?,
+            rule_body: crate::from_json_required(map, "RuleBody", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+            rule_state: crate::from_json_required(map, "RuleState", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudWatch::InsightRule` (`Fn::GetAtt`).
 impl crate::Handle<InsightRule> {
     /// `Fn::GetAtt` `Arn`.
@@ -113,6 +141,17 @@ impl RuleState {
 impl crate::ToJson for RuleState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

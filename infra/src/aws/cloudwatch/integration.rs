@@ -108,6 +108,32 @@ impl crate::ToJson for Integration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Integration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Credential",
+                "IntegrationAttributes",
+                "IntegrationType",
+                "Name",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            credential: crate::from_json_optional(map, "Credential", path)?,
+            integration_attributes: crate::from_json_optional(map, "IntegrationAttributes", path)?,
+            integration_type: crate::from_json_required(map, "IntegrationType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudWatch::Integration` (`Fn::GetAtt`).
 impl crate::Handle<Integration> {
     /// `Fn::GetAtt` `CreatedAt`. The time at which the integration was created.
@@ -162,6 +188,16 @@ impl crate::ToJson for ApiKeyCredential {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiKeyCredential {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiKeyValue"])?;
+        Ok(Self {
+            api_key_value: crate::from_json_required(map, "ApiKeyValue", path)?,
+        })
+    }
+}
+
 impl From<ApiKeyCredential> for Value<ApiKeyCredential> {
     fn from(value: ApiKeyCredential) -> Self {
         Value::Lit(value)
@@ -191,6 +227,16 @@ impl crate::ToJson for IntegrationCredential {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ApiKeyCredential", &self.api_key_credential);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationCredential {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiKeyCredential"])?;
+        Ok(Self {
+            api_key_credential: crate::from_json_required(map, "ApiKeyCredential", path)?,
+        })
     }
 }
 
@@ -225,6 +271,21 @@ impl IntegrationType {
 impl crate::ToJson for IntegrationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_CONFIG_SLREC", Self::AwsConfigSlrec),
+                ("AWS_INTEGRATION", Self::AwsIntegration),
+                ("EXTERNAL_AGENT", Self::ExternalAgent),
+            ],
+        )
     }
 }
 

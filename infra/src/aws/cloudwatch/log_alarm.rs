@@ -229,6 +229,66 @@ impl crate::ToJson for LogAlarm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogAlarm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionConfiguration",
+                "ActionLogLineCount",
+                "ActionLogLineRoleArn",
+                "ActionsEnabled",
+                "AlarmActions",
+                "AlarmDescription",
+                "AlarmName",
+                "ComparisonOperator",
+                "InsufficientDataActions",
+                "OKActions",
+                "QueryResultsToAlarm",
+                "QueryResultsToEvaluate",
+                "ScheduledQueryConfiguration",
+                "Tags",
+                "Threshold",
+                "TreatMissingData",
+                "WarmUpConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            action_configuration: crate::from_json_optional(map, "ActionConfiguration", path)?,
+            action_log_line_count: crate::from_json_optional(map, "ActionLogLineCount", path)?,
+            action_log_line_role_arn: crate::from_json_optional(map, "ActionLogLineRoleArn", path)?,
+            actions_enabled: crate::from_json_optional(map, "ActionsEnabled", path)?,
+            alarm_actions: crate::from_json_optional(map, "AlarmActions", path)?,
+            alarm_description: crate::from_json_optional(map, "AlarmDescription", path)?,
+            alarm_name: crate::from_json_optional(map, "AlarmName", path)?,
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            insufficient_data_actions: crate::from_json_optional(
+                map,
+                "InsufficientDataActions",
+                path,
+            )?,
+            ok_actions: crate::from_json_optional(map, "OKActions", path)?,
+            query_results_to_alarm: crate::from_json_required(map, "QueryResultsToAlarm", path)?,
+            query_results_to_evaluate: crate::from_json_required(
+                map,
+                "QueryResultsToEvaluate",
+                path,
+            )?,
+            scheduled_query_configuration: crate::from_json_required(
+                map,
+                "ScheduledQueryConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            threshold: crate::from_json_required(map, "Threshold", path)?,
+            treat_missing_data: crate::from_json_optional(map, "TreatMissingData", path)?,
+            warm_up_configuration: crate::from_json_optional(map, "WarmUpConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudWatch::LogAlarm` (`Fn::GetAtt`).
 impl crate::Handle<LogAlarm> {
     /// `Fn::GetAtt` `Arn`. The ARN of the log alarm.
@@ -270,6 +330,16 @@ impl crate::ToJson for ActionConfiguration {
             &self.alarm_tags_propagation,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmTagsPropagation"])?;
+        Ok(Self {
+            alarm_tags_propagation: crate::from_json_optional(map, "AlarmTagsPropagation", path)?,
+        })
     }
 }
 
@@ -328,6 +398,22 @@ impl crate::ToJson for AlarmTagsPropagation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmTagsPropagation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Enabled", "ExcludedTagKeys", "IncludedTagKeys"],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            excluded_tag_keys: crate::from_json_optional(map, "ExcludedTagKeys", path)?,
+            included_tag_keys: crate::from_json_optional(map, "IncludedTagKeys", path)?,
+        })
+    }
+}
+
 impl From<AlarmTagsPropagation> for Value<AlarmTagsPropagation> {
     fn from(value: AlarmTagsPropagation) -> Self {
         Value::Lit(value)
@@ -375,6 +461,22 @@ impl crate::ToJson for ScheduleConfiguration {
         crate::put(&mut out, "ScheduleExpression", &self.schedule_expression);
         crate::put(&mut out, "StartTimeOffset", &self.start_time_offset);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EndTimeOffset", "ScheduleExpression", "StartTimeOffset"],
+        )?;
+        Ok(Self {
+            end_time_offset: crate::from_json_optional(map, "EndTimeOffset", path)?,
+            schedule_expression: crate::from_json_required(map, "ScheduleExpression", path)?,
+            start_time_offset: crate::from_json_required(map, "StartTimeOffset", path)?,
+        })
     }
 }
 
@@ -460,6 +562,36 @@ impl crate::ToJson for ScheduledQueryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledQueryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregationExpression",
+                "LogGroupIdentifiers",
+                "QueryString",
+                "ScheduleConfiguration",
+                "ScheduledQueryRoleARN",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            aggregation_expression: crate::from_json_required(map, "AggregationExpression", path)?,
+            log_group_identifiers: crate::from_json_optional(map, "LogGroupIdentifiers", path)?,
+            query_string: crate::from_json_required(map, "QueryString", path)?,
+            schedule_configuration: crate::from_json_required(map, "ScheduleConfiguration", path)?,
+            scheduled_query_role_arn: crate::from_json_required(
+                map,
+                "ScheduledQueryRoleARN",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<ScheduledQueryConfiguration> for Value<ScheduledQueryConfiguration> {
     fn from(value: ScheduledQueryConfiguration) -> Self {
         Value::Lit(value)
@@ -528,6 +660,32 @@ impl crate::ToJson for WarmUpConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WarmUpConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "OnlyStartEvaluatingAfterWarmUpPeriodEnds",
+                "WarmUpPeriodDurationInMinutes",
+            ],
+        )?;
+        Ok(Self {
+            only_start_evaluating_after_warm_up_period_ends: crate::from_json_optional(
+                map,
+                "OnlyStartEvaluatingAfterWarmUpPeriodEnds",
+                path,
+            )?,
+            warm_up_period_duration_in_minutes: crate::from_json_optional(
+                map,
+                "WarmUpPeriodDurationInMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<WarmUpConfiguration> for Value<WarmUpConfiguration> {
     fn from(value: WarmUpConfiguration) -> Self {
         Value::Lit(value)
@@ -575,6 +733,34 @@ impl ComparisonOperator {
 impl crate::ToJson for ComparisonOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "GreaterThanOrEqualToThreshold",
+                    Self::GreaterThanOrEqualToThreshold,
+                ),
+                ("GreaterThanThreshold", Self::GreaterThanThreshold),
+                ("GreaterThanUpperThreshold", Self::GreaterThanUpperThreshold),
+                (
+                    "LessThanLowerOrGreaterThanUpperThreshold",
+                    Self::LessThanLowerOrGreaterThanUpperThreshold,
+                ),
+                ("LessThanLowerThreshold", Self::LessThanLowerThreshold),
+                (
+                    "LessThanOrEqualToThreshold",
+                    Self::LessThanOrEqualToThreshold,
+                ),
+                ("LessThanThreshold", Self::LessThanThreshold),
+            ],
+        )
     }
 }
 

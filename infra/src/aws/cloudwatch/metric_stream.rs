@@ -158,6 +158,46 @@ impl crate::ToJson for MetricStream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricStream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExcludeFilters",
+                "FirehoseArn",
+                "IncludeFilters",
+                "IncludeLinkedAccountsMetrics",
+                "Name",
+                "OutputFormat",
+                "RoleArn",
+                "StatisticsConfigurations",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            exclude_filters: crate::from_json_optional(map, "ExcludeFilters", path)?,
+            firehose_arn: crate::from_json_optional(map, "FirehoseArn", path)?,
+            include_filters: crate::from_json_optional(map, "IncludeFilters", path)?,
+            include_linked_accounts_metrics: crate::from_json_optional(
+                map,
+                "IncludeLinkedAccountsMetrics",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            output_format: crate::from_json_optional(map, "OutputFormat", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            statistics_configurations: crate::from_json_optional(
+                map,
+                "StatisticsConfigurations",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudWatch::MetricStream` (`Fn::GetAtt`).
 impl crate::Handle<MetricStream> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name of the metric stream.
@@ -216,6 +256,17 @@ impl crate::ToJson for MetricStreamFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricStreamFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricNames", "Namespace"])?;
+        Ok(Self {
+            metric_names: crate::from_json_optional(map, "MetricNames", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
+    }
+}
+
 impl From<MetricStreamFilter> for Value<MetricStreamFilter> {
     fn from(value: MetricStreamFilter) -> Self {
         Value::Lit(value)
@@ -262,6 +313,17 @@ impl crate::ToJson for MetricStreamStatisticsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricStreamStatisticsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AdditionalStatistics", "IncludeMetrics"])?;
+        Ok(Self {
+            additional_statistics: crate::from_json_required(map, "AdditionalStatistics", path)?,
+            include_metrics: crate::from_json_required(map, "IncludeMetrics", path)?,
+        })
+    }
+}
+
 impl From<MetricStreamStatisticsConfiguration> for Value<MetricStreamStatisticsConfiguration> {
     fn from(value: MetricStreamStatisticsConfiguration) -> Self {
         Value::Lit(value)
@@ -297,6 +359,17 @@ impl crate::ToJson for MetricStreamStatisticsMetric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricStreamStatisticsMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricName", "Namespace"])?;
+        Ok(Self {
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
+    }
+}
+
 impl From<MetricStreamStatisticsMetric> for Value<MetricStreamStatisticsMetric> {
     fn from(value: MetricStreamStatisticsMetric) -> Self {
         Value::Lit(value)
@@ -328,6 +401,21 @@ impl OutputFormat {
 impl crate::ToJson for OutputFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("json", Self::Json),
+                ("opentelemetry0.7", Self::Opentelemetry07),
+                ("opentelemetry1.0", Self::Opentelemetry10),
+            ],
+        )
     }
 }
 

@@ -74,6 +74,17 @@ impl crate::ToJson for OTelEnrichment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OTelEnrichment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExcludeFilters", "IncludeFilters"])?;
+        Ok(Self {
+            exclude_filters: crate::from_json_optional(map, "ExcludeFilters", path)?,
+            include_filters: crate::from_json_optional(map, "IncludeFilters", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudWatch::OTelEnrichment` (`Fn::GetAtt`).
 impl crate::Handle<OTelEnrichment> {
     /// `Fn::GetAtt` `AccountId`. The AWS account ID. This is the primary identifier for this
@@ -122,6 +133,17 @@ impl crate::ToJson for OTelEnrichmentMetricSelector {
         crate::put_opt(&mut out, "MetricNames", &self.metric_names);
         crate::put(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OTelEnrichmentMetricSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricNames", "Namespace"])?;
+        Ok(Self {
+            metric_names: crate::from_json_optional(map, "MetricNames", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
     }
 }
 

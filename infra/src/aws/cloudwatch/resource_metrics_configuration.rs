@@ -63,6 +63,17 @@ impl crate::ToJson for ResourceMetricsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceMetricsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricSelections", "ResourceArn"])?;
+        Ok(Self {
+            metric_selections: crate::from_json_optional(map, "MetricSelections", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudWatch::ResourceMetricsConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<ResourceMetricsConfiguration> {
     /// `Fn::GetAtt` `CreatedAt`. The time at which the resource metrics configuration was
@@ -100,6 +111,16 @@ impl crate::ToJson for ResourceMetricSelection {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IncludeMetrics", &self.include_metrics);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceMetricSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IncludeMetrics"])?;
+        Ok(Self {
+            include_metrics: crate::from_json_required(map, "IncludeMetrics", path)?,
+        })
     }
 }
 

@@ -81,6 +81,20 @@ impl crate::ToJson for View {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for View {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Definition", "Description", "Name", "Tags"])?;
+        Ok(Self {
+            definition: crate::from_json_required(map, "Definition", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CloudWatch::View` (`Fn::GetAtt`).
 impl crate::Handle<View> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the view.

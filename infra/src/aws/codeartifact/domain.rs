@@ -68,6 +68,26 @@ impl crate::ToJson for Domain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DomainName", "PermissionsPolicyDocument", "Tags"],
+        )?;
+        Ok(Self {
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            permissions_policy_document: crate::from_json_optional(
+                map,
+                "PermissionsPolicyDocument",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeArtifact::Domain` (`Fn::GetAtt`).
 impl crate::Handle<Domain> {
     /// `Fn::GetAtt` `Arn`. The ARN of the domain.

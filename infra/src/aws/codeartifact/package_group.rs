@@ -101,6 +101,34 @@ impl crate::ToJson for PackageGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PackageGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContactInfo",
+                "Description",
+                "DomainName",
+                "DomainOwner",
+                "OriginConfiguration",
+                "Pattern",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            contact_info: crate::from_json_optional(map, "ContactInfo", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            domain_owner: crate::from_json_optional(map, "DomainOwner", path)?,
+            origin_configuration: crate::from_json_optional(map, "OriginConfiguration", path)?,
+            pattern: crate::from_json_required(map, "Pattern", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeArtifact::PackageGroup` (`Fn::GetAtt`).
 impl crate::Handle<PackageGroup> {
     /// `Fn::GetAtt` `Arn`. The ARN of the package group.
@@ -130,6 +158,16 @@ impl crate::ToJson for OriginConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Restrictions", &self.restrictions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Restrictions"])?;
+        Ok(Self {
+            restrictions: crate::from_json_required(map, "Restrictions", path)?,
+        })
     }
 }
 
@@ -170,6 +208,17 @@ impl crate::ToJson for RestrictionType {
         crate::put_opt(&mut out, "Repositories", &self.repositories);
         crate::put(&mut out, "RestrictionMode", &self.restriction_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestrictionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Repositories", "RestrictionMode"])?;
+        Ok(Self {
+            repositories: crate::from_json_optional(map, "Repositories", path)?,
+            restriction_mode: crate::from_json_required(map, "RestrictionMode", path)?,
+        })
     }
 }
 
@@ -231,6 +280,22 @@ impl crate::ToJson for Restrictions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Restrictions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExternalUpstream", "InternalUpstream", "Publish"],
+        )?;
+        Ok(Self {
+            external_upstream: crate::from_json_optional(map, "ExternalUpstream", path)?,
+            internal_upstream: crate::from_json_optional(map, "InternalUpstream", path)?,
+            publish: crate::from_json_optional(map, "Publish", path)?,
+        })
+    }
+}
+
 impl From<Restrictions> for Value<Restrictions> {
     fn from(value: Restrictions) -> Self {
         Value::Lit(value)
@@ -265,6 +330,25 @@ impl RestrictionMode {
 impl crate::ToJson for RestrictionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestrictionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALLOW", Self::Allow),
+                ("BLOCK", Self::Block),
+                (
+                    "ALLOW_SPECIFIC_REPOSITORIES",
+                    Self::AllowSpecificRepositories,
+                ),
+                ("INHERIT", Self::Inherit),
+            ],
+        )
     }
 }
 

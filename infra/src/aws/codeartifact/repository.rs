@@ -108,6 +108,38 @@ impl crate::ToJson for Repository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Repository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DomainName",
+                "ExternalConnections",
+                "PermissionsPolicyDocument",
+                "RepositoryName",
+                "Tags",
+                "Upstreams",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            external_connections: crate::from_json_optional(map, "ExternalConnections", path)?,
+            permissions_policy_document: crate::from_json_optional(
+                map,
+                "PermissionsPolicyDocument",
+                path,
+            )?,
+            repository_name: crate::from_json_required(map, "RepositoryName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            upstreams: crate::from_json_optional(map, "Upstreams", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeArtifact::Repository` (`Fn::GetAtt`).
 impl crate::Handle<Repository> {
     /// `Fn::GetAtt` `Arn`. The ARN of the repository.

@@ -178,6 +178,48 @@ impl crate::ToJson for Fleet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Fleet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BaseCapacity",
+                "ComputeConfiguration",
+                "ComputeType",
+                "EnvironmentType",
+                "FleetProxyConfiguration",
+                "FleetServiceRole",
+                "FleetVpcConfig",
+                "ImageId",
+                "Name",
+                "OverflowBehavior",
+                "ScalingConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            base_capacity: crate::from_json_optional(map, "BaseCapacity", path)?,
+            compute_configuration: crate::from_json_optional(map, "ComputeConfiguration", path)?,
+            compute_type: crate::from_json_optional(map, "ComputeType", path)?,
+            environment_type: crate::from_json_optional(map, "EnvironmentType", path)?,
+            fleet_proxy_configuration: crate::from_json_optional(
+                map,
+                "FleetProxyConfiguration",
+                path,
+            )?,
+            fleet_service_role: crate::from_json_optional(map, "FleetServiceRole", path)?,
+            fleet_vpc_config: crate::from_json_optional(map, "FleetVpcConfig", path)?,
+            image_id: crate::from_json_optional(map, "ImageId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            overflow_behavior: crate::from_json_optional(map, "OverflowBehavior", path)?,
+            scaling_configuration: crate::from_json_optional(map, "ScalingConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeBuild::Fleet` (`Fn::GetAtt`).
 impl crate::Handle<Fleet> {
     /// `Fn::GetAtt` `Arn`.
@@ -256,6 +298,24 @@ impl crate::ToJson for ComputeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["disk", "instanceType", "machineType", "memory", "vCpu"],
+        )?;
+        Ok(Self {
+            disk: crate::from_json_optional(map, "disk", path)?,
+            instance_type: crate::from_json_optional(map, "instanceType", path)?,
+            machine_type: crate::from_json_optional(map, "machineType", path)?,
+            memory: crate::from_json_optional(map, "memory", path)?,
+            v_cpu: crate::from_json_optional(map, "vCpu", path)?,
+        })
+    }
+}
+
 impl From<ComputeConfiguration> for Value<ComputeConfiguration> {
     fn from(value: ComputeConfiguration) -> Self {
         Value::Lit(value)
@@ -312,6 +372,18 @@ impl crate::ToJson for FleetProxyRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FleetProxyRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Effect", "Entities", "Type"])?;
+        Ok(Self {
+            effect: crate::from_json_optional(map, "Effect", path)?,
+            entities: crate::from_json_optional(map, "Entities", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FleetProxyRule> for Value<FleetProxyRule> {
     fn from(value: FleetProxyRule) -> Self {
         Value::Lit(value)
@@ -358,6 +430,17 @@ impl crate::ToJson for ProxyConfiguration {
         crate::put_opt(&mut out, "DefaultBehavior", &self.default_behavior);
         crate::put_opt(&mut out, "OrderedProxyRules", &self.ordered_proxy_rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProxyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultBehavior", "OrderedProxyRules"])?;
+        Ok(Self {
+            default_behavior: crate::from_json_optional(map, "DefaultBehavior", path)?,
+            ordered_proxy_rules: crate::from_json_optional(map, "OrderedProxyRules", path)?,
+        })
     }
 }
 
@@ -425,6 +508,26 @@ impl crate::ToJson for ScalingConfigurationInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxCapacity", "ScalingType", "TargetTrackingScalingConfigs"],
+        )?;
+        Ok(Self {
+            max_capacity: crate::from_json_optional(map, "MaxCapacity", path)?,
+            scaling_type: crate::from_json_optional(map, "ScalingType", path)?,
+            target_tracking_scaling_configs: crate::from_json_optional(
+                map,
+                "TargetTrackingScalingConfigs",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ScalingConfigurationInput> for Value<ScalingConfigurationInput> {
     fn from(value: ScalingConfigurationInput) -> Self {
         Value::Lit(value)
@@ -468,6 +571,17 @@ impl crate::ToJson for TargetTrackingScalingConfiguration {
         crate::put_opt(&mut out, "MetricType", &self.metric_type);
         crate::put_opt(&mut out, "TargetValue", &self.target_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingScalingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricType", "TargetValue"])?;
+        Ok(Self {
+            metric_type: crate::from_json_optional(map, "MetricType", path)?,
+            target_value: crate::from_json_optional(map, "TargetValue", path)?,
+        })
     }
 }
 
@@ -527,6 +641,18 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets", "VpcId"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_optional(map, "Subnets", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -573,6 +699,25 @@ impl crate::ToJson for ComputeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BUILD_GENERAL1_SMALL", Self::BuildGeneral1Small),
+                ("BUILD_GENERAL1_MEDIUM", Self::BuildGeneral1Medium),
+                ("BUILD_GENERAL1_LARGE", Self::BuildGeneral1Large),
+                ("BUILD_GENERAL1_XLARGE", Self::BuildGeneral1Xlarge),
+                ("BUILD_GENERAL1_2XLARGE", Self::BuildGeneral12xlarge),
+                ("ATTRIBUTE_BASED_COMPUTE", Self::AttributeBasedCompute),
+                ("CUSTOM_INSTANCE_TYPE", Self::CustomInstanceType),
+            ],
+        )
+    }
+}
+
 impl From<ComputeType> for Value<ComputeType> {
     fn from(value: ComputeType) -> Self {
         Value::Lit(value)
@@ -604,6 +749,17 @@ impl crate::ToJson for DefaultBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ALLOW_ALL", Self::AllowAll), ("DENY_ALL", Self::DenyAll)],
+        )
+    }
+}
+
 impl From<DefaultBehavior> for Value<DefaultBehavior> {
     fn from(value: DefaultBehavior) -> Self {
         Value::Lit(value)
@@ -632,6 +788,13 @@ impl Effect {
 impl crate::ToJson for Effect {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Effect {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
     }
 }
 
@@ -687,6 +850,33 @@ impl crate::ToJson for EnvironmentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "WINDOWS_SERVER_2019_CONTAINER",
+                    Self::WindowsServer2019Container,
+                ),
+                (
+                    "WINDOWS_SERVER_2022_CONTAINER",
+                    Self::WindowsServer2022Container,
+                ),
+                ("LINUX_CONTAINER", Self::LinuxContainer),
+                ("LINUX_GPU_CONTAINER", Self::LinuxGpuContainer),
+                ("ARM_CONTAINER", Self::ArmContainer),
+                ("MAC_ARM", Self::MacArm),
+                ("LINUX_EC2", Self::LinuxEc2),
+                ("ARM_EC2", Self::ArmEc2),
+                ("WINDOWS_EC2", Self::WindowsEc2),
+            ],
+        )
+    }
+}
+
 impl From<EnvironmentType> for Value<EnvironmentType> {
     fn from(value: EnvironmentType) -> Self {
         Value::Lit(value)
@@ -718,6 +908,17 @@ impl crate::ToJson for MachineType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MachineType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GENERAL", Self::General), ("NVME", Self::Nvme)],
+        )
+    }
+}
+
 impl From<MachineType> for Value<MachineType> {
     fn from(value: MachineType) -> Self {
         Value::Lit(value)
@@ -743,6 +944,17 @@ impl MetricType {
 impl crate::ToJson for MetricType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FLEET_UTILIZATION_RATE", Self::FleetUtilizationRate)],
+        )
     }
 }
 
@@ -777,6 +989,17 @@ impl crate::ToJson for OverflowBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverflowBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("QUEUE", Self::Queue), ("ON_DEMAND", Self::OnDemand)],
+        )
+    }
+}
+
 impl From<OverflowBehavior> for Value<OverflowBehavior> {
     fn from(value: OverflowBehavior) -> Self {
         Value::Lit(value)
@@ -802,6 +1025,17 @@ impl ScalingType {
 impl crate::ToJson for ScalingType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("TARGET_TRACKING_SCALING", Self::TargetTrackingScaling)],
+        )
     }
 }
 
@@ -833,6 +1067,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DOMAIN", Self::Domain), ("IP", Self::Ip)])
     }
 }
 

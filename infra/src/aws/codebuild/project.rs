@@ -289,6 +289,78 @@ impl crate::ToJson for Project {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Project {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Artifacts",
+                "AutoRetryLimit",
+                "BadgeEnabled",
+                "BuildBatchConfig",
+                "Cache",
+                "ConcurrentBuildLimit",
+                "Description",
+                "EncryptionKey",
+                "Environment",
+                "FileSystemLocations",
+                "LogsConfig",
+                "Name",
+                "QueuedTimeoutInMinutes",
+                "ResourceAccessRole",
+                "SecondaryArtifacts",
+                "SecondarySourceVersions",
+                "SecondarySources",
+                "ServiceRole",
+                "Source",
+                "SourceVersion",
+                "Tags",
+                "TimeoutInMinutes",
+                "Triggers",
+                "Visibility",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            artifacts: crate::from_json_required(map, "Artifacts", path)?,
+            auto_retry_limit: crate::from_json_optional(map, "AutoRetryLimit", path)?,
+            badge_enabled: crate::from_json_optional(map, "BadgeEnabled", path)?,
+            build_batch_config: crate::from_json_optional(map, "BuildBatchConfig", path)?,
+            cache: crate::from_json_optional(map, "Cache", path)?,
+            concurrent_build_limit: crate::from_json_optional(map, "ConcurrentBuildLimit", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            encryption_key: crate::from_json_optional(map, "EncryptionKey", path)?,
+            environment: crate::from_json_required(map, "Environment", path)?,
+            file_system_locations: crate::from_json_optional(map, "FileSystemLocations", path)?,
+            logs_config: crate::from_json_optional(map, "LogsConfig", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            queued_timeout_in_minutes: crate::from_json_optional(
+                map,
+                "QueuedTimeoutInMinutes",
+                path,
+            )?,
+            resource_access_role: crate::from_json_optional(map, "ResourceAccessRole", path)?,
+            secondary_artifacts: crate::from_json_optional(map, "SecondaryArtifacts", path)?,
+            secondary_source_versions: crate::from_json_optional(
+                map,
+                "SecondarySourceVersions",
+                path,
+            )?,
+            secondary_sources: crate::from_json_optional(map, "SecondarySources", path)?,
+            service_role: crate::from_json_required(map, "ServiceRole", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            source_version: crate::from_json_optional(map, "SourceVersion", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout_in_minutes: crate::from_json_optional(map, "TimeoutInMinutes", path)?,
+            triggers: crate::from_json_optional(map, "Triggers", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeBuild::Project` (`Fn::GetAtt`).
 impl crate::Handle<Project> {
     /// `Fn::GetAtt` `Arn`.
@@ -410,6 +482,38 @@ impl crate::ToJson for Artifacts {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Artifacts {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArtifactIdentifier",
+                "EncryptionDisabled",
+                "Location",
+                "Name",
+                "NamespaceType",
+                "OverrideArtifactName",
+                "Packaging",
+                "Path",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            artifact_identifier: crate::from_json_optional(map, "ArtifactIdentifier", path)?,
+            encryption_disabled: crate::from_json_optional(map, "EncryptionDisabled", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            namespace_type: crate::from_json_optional(map, "NamespaceType", path)?,
+            override_artifact_name: crate::from_json_optional(map, "OverrideArtifactName", path)?,
+            packaging: crate::from_json_optional(map, "Packaging", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Artifacts> for Value<Artifacts> {
     fn from(value: Artifacts) -> Self {
         Value::Lit(value)
@@ -460,6 +564,18 @@ impl crate::ToJson for BatchRestrictions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchRestrictions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ComputeTypesAllowed", "MaximumBuildsAllowed"])?;
+        Ok(Self {
+            compute_types_allowed: crate::from_json_optional(map, "ComputeTypesAllowed", path)?,
+            maximum_builds_allowed: crate::from_json_optional(map, "MaximumBuildsAllowed", path)?,
+        })
+    }
+}
+
 impl From<BatchRestrictions> for Value<BatchRestrictions> {
     fn from(value: BatchRestrictions) -> Self {
         Value::Lit(value)
@@ -503,6 +619,17 @@ impl crate::ToJson for BuildStatusConfig {
         crate::put_opt(&mut out, "Context", &self.context);
         crate::put_opt(&mut out, "TargetUrl", &self.target_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BuildStatusConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Context", "TargetUrl"])?;
+        Ok(Self {
+            context: crate::from_json_optional(map, "Context", path)?,
+            target_url: crate::from_json_optional(map, "TargetUrl", path)?,
+        })
     }
 }
 
@@ -556,6 +683,18 @@ impl crate::ToJson for CloudWatchLogsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupName", "Status", "StreamName"])?;
+        Ok(Self {
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+            stream_name: crate::from_json_optional(map, "StreamName", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogsConfig> for Value<CloudWatchLogsConfig> {
     fn from(value: CloudWatchLogsConfig) -> Self {
         Value::Lit(value)
@@ -593,6 +732,17 @@ impl crate::ToJson for DockerServer {
         crate::put(&mut out, "ComputeType", &self.compute_type);
         crate::put_opt(&mut out, "SecurityGroupIds", &self.security_group_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DockerServer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComputeType", "SecurityGroupIds"])?;
+        Ok(Self {
+            compute_type: crate::from_json_required(map, "ComputeType", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+        })
     }
 }
 
@@ -729,6 +879,46 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Certificate",
+                "ComputeType",
+                "DockerServer",
+                "EnvironmentVariables",
+                "Fleet",
+                "HostKernel",
+                "Image",
+                "ImagePullCredentialsType",
+                "PrivilegedMode",
+                "RegistryCredential",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            certificate: crate::from_json_optional(map, "Certificate", path)?,
+            compute_type: crate::from_json_required(map, "ComputeType", path)?,
+            docker_server: crate::from_json_optional(map, "DockerServer", path)?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            fleet: crate::from_json_optional(map, "Fleet", path)?,
+            host_kernel: crate::from_json_optional(map, "HostKernel", path)?,
+            image: crate::from_json_required(map, "Image", path)?,
+            image_pull_credentials_type: crate::from_json_optional(
+                map,
+                "ImagePullCredentialsType",
+                path,
+            )?,
+            privileged_mode: crate::from_json_optional(map, "PrivilegedMode", path)?,
+            registry_credential: crate::from_json_optional(map, "RegistryCredential", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Environment> for Value<Environment> {
     fn from(value: Environment) -> Self {
         Value::Lit(value)
@@ -773,6 +963,18 @@ impl crate::ToJson for EnvironmentVariable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Type", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<EnvironmentVariable> for Value<EnvironmentVariable> {
     fn from(value: EnvironmentVariable) -> Self {
         Value::Lit(value)
@@ -800,6 +1002,16 @@ impl crate::ToJson for GitSubmodulesConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FetchSubmodules", &self.fetch_submodules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitSubmodulesConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FetchSubmodules"])?;
+        Ok(Self {
+            fetch_submodules: crate::from_json_required(map, "FetchSubmodules", path)?,
+        })
     }
 }
 
@@ -846,6 +1058,17 @@ impl crate::ToJson for LogsConfig {
         crate::put_opt(&mut out, "CloudWatchLogs", &self.cloud_watch_logs);
         crate::put_opt(&mut out, "S3Logs", &self.s3_logs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogs", "S3Logs"])?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_optional(map, "CloudWatchLogs", path)?,
+            s3_logs: crate::from_json_optional(map, "S3Logs", path)?,
+        })
     }
 }
 
@@ -925,6 +1148,30 @@ impl crate::ToJson for ProjectBuildBatchConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectBuildBatchConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchReportMode",
+                "CombineArtifacts",
+                "Restrictions",
+                "ServiceRole",
+                "TimeoutInMins",
+            ],
+        )?;
+        Ok(Self {
+            batch_report_mode: crate::from_json_optional(map, "BatchReportMode", path)?,
+            combine_artifacts: crate::from_json_optional(map, "CombineArtifacts", path)?,
+            restrictions: crate::from_json_optional(map, "Restrictions", path)?,
+            service_role: crate::from_json_optional(map, "ServiceRole", path)?,
+            timeout_in_mins: crate::from_json_optional(map, "TimeoutInMins", path)?,
+        })
+    }
+}
+
 impl From<ProjectBuildBatchConfig> for Value<ProjectBuildBatchConfig> {
     fn from(value: ProjectBuildBatchConfig) -> Self {
         Value::Lit(value)
@@ -985,6 +1232,20 @@ impl crate::ToJson for ProjectCache {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectCache {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CacheNamespace", "Location", "Modes", "Type"])?;
+        Ok(Self {
+            cache_namespace: crate::from_json_optional(map, "CacheNamespace", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            modes: crate::from_json_optional(map, "Modes", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ProjectCache> for Value<ProjectCache> {
     fn from(value: ProjectCache) -> Self {
         Value::Lit(value)
@@ -1042,6 +1303,30 @@ impl crate::ToJson for ProjectFileSystemLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectFileSystemLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Identifier",
+                "Location",
+                "MountOptions",
+                "MountPoint",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+            location: crate::from_json_required(map, "Location", path)?,
+            mount_options: crate::from_json_optional(map, "MountOptions", path)?,
+            mount_point: crate::from_json_required(map, "MountPoint", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ProjectFileSystemLocation> for Value<ProjectFileSystemLocation> {
     fn from(value: ProjectFileSystemLocation) -> Self {
         Value::Lit(value)
@@ -1073,6 +1358,16 @@ impl crate::ToJson for ProjectFleet {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FleetArn", &self.fleet_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectFleet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FleetArn"])?;
+        Ok(Self {
+            fleet_arn: crate::from_json_optional(map, "FleetArn", path)?,
+        })
     }
 }
 
@@ -1113,6 +1408,17 @@ impl crate::ToJson for ProjectSourceVersion {
         crate::put(&mut out, "SourceIdentifier", &self.source_identifier);
         crate::put_opt(&mut out, "SourceVersion", &self.source_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectSourceVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceIdentifier", "SourceVersion"])?;
+        Ok(Self {
+            source_identifier: crate::from_json_required(map, "SourceIdentifier", path)?,
+            source_version: crate::from_json_optional(map, "SourceVersion", path)?,
+        })
     }
 }
 
@@ -1199,6 +1505,34 @@ impl crate::ToJson for ProjectTriggers {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectTriggers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BuildType",
+                "FilterGroups",
+                "PullRequestBuildPolicy",
+                "ScopeConfiguration",
+                "Webhook",
+            ],
+        )?;
+        Ok(Self {
+            build_type: crate::from_json_optional(map, "BuildType", path)?,
+            filter_groups: crate::from_json_optional(map, "FilterGroups", path)?,
+            pull_request_build_policy: crate::from_json_optional(
+                map,
+                "PullRequestBuildPolicy",
+                path,
+            )?,
+            scope_configuration: crate::from_json_optional(map, "ScopeConfiguration", path)?,
+            webhook: crate::from_json_optional(map, "Webhook", path)?,
+        })
+    }
+}
+
 impl From<ProjectTriggers> for Value<ProjectTriggers> {
     fn from(value: ProjectTriggers) -> Self {
         Value::Lit(value)
@@ -1243,6 +1577,22 @@ impl crate::ToJson for PullRequestBuildPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PullRequestBuildPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ApproverRoles", "RequiresCommentApproval"])?;
+        Ok(Self {
+            approver_roles: crate::from_json_optional(map, "ApproverRoles", path)?,
+            requires_comment_approval: crate::from_json_required(
+                map,
+                "RequiresCommentApproval",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PullRequestBuildPolicy> for Value<PullRequestBuildPolicy> {
     fn from(value: PullRequestBuildPolicy) -> Self {
         Value::Lit(value)
@@ -1277,6 +1627,17 @@ impl crate::ToJson for RegistryCredential {
         crate::put(&mut out, "Credential", &self.credential);
         crate::put(&mut out, "CredentialProvider", &self.credential_provider);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistryCredential {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Credential", "CredentialProvider"])?;
+        Ok(Self {
+            credential: crate::from_json_required(map, "Credential", path)?,
+            credential_provider: crate::from_json_required(map, "CredentialProvider", path)?,
+        })
     }
 }
 
@@ -1330,6 +1691,19 @@ impl crate::ToJson for S3LogsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3LogsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EncryptionDisabled", "Location", "Status"])?;
+        Ok(Self {
+            encryption_disabled: crate::from_json_optional(map, "EncryptionDisabled", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<S3LogsConfig> for Value<S3LogsConfig> {
     fn from(value: S3LogsConfig) -> Self {
         Value::Lit(value)
@@ -1377,6 +1751,18 @@ impl crate::ToJson for ScopeConfiguration {
         crate::put(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Scope", &self.scope);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScopeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Domain", "Name", "Scope"])?;
+        Ok(Self {
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+        })
     }
 }
 
@@ -1500,6 +1886,40 @@ impl crate::ToJson for Source {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Auth",
+                "BuildSpec",
+                "BuildStatusConfig",
+                "GitCloneDepth",
+                "GitSubmodulesConfig",
+                "InsecureSsl",
+                "Location",
+                "ReportBuildStatus",
+                "SourceIdentifier",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            auth: crate::from_json_optional(map, "Auth", path)?,
+            build_spec: crate::from_json_optional(map, "BuildSpec", path)?,
+            build_status_config: crate::from_json_optional(map, "BuildStatusConfig", path)?,
+            git_clone_depth: crate::from_json_optional(map, "GitCloneDepth", path)?,
+            git_submodules_config: crate::from_json_optional(map, "GitSubmodulesConfig", path)?,
+            insecure_ssl: crate::from_json_optional(map, "InsecureSsl", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            report_build_status: crate::from_json_optional(map, "ReportBuildStatus", path)?,
+            source_identifier: crate::from_json_optional(map, "SourceIdentifier", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Source> for Value<Source> {
     fn from(value: Source) -> Self {
         Value::Lit(value)
@@ -1537,6 +1957,17 @@ impl crate::ToJson for SourceAuth {
         crate::put_opt(&mut out, "Resource", &self.resource);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceAuth {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Resource", "Type"])?;
+        Ok(Self {
+            resource: crate::from_json_optional(map, "Resource", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -1593,6 +2024,18 @@ impl crate::ToJson for VpcConfig {
         crate::put_opt(&mut out, "Subnets", &self.subnets);
         crate::put_opt(&mut out, "VpcId", &self.vpc_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets", "VpcId"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_optional(map, "Subnets", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
     }
 }
 

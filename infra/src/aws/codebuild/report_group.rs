@@ -81,6 +81,24 @@ impl crate::ToJson for ReportGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeleteReports", "ExportConfig", "Name", "Tags", "Type"],
+        )?;
+        Ok(Self {
+            delete_reports: crate::from_json_optional(map, "DeleteReports", path)?,
+            export_config: crate::from_json_required(map, "ExportConfig", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeBuild::ReportGroup` (`Fn::GetAtt`).
 impl crate::Handle<ReportGroup> {
     /// `Fn::GetAtt` `Arn`.
@@ -120,6 +138,17 @@ impl crate::ToJson for ReportExportConfig {
         crate::put(&mut out, "ExportConfigType", &self.export_config_type);
         crate::put_opt(&mut out, "S3Destination", &self.s3_destination);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportExportConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExportConfigType", "S3Destination"])?;
+        Ok(Self {
+            export_config_type: crate::from_json_required(map, "ExportConfigType", path)?,
+            s3_destination: crate::from_json_optional(map, "S3Destination", path)?,
+        })
     }
 }
 
@@ -203,6 +232,32 @@ impl crate::ToJson for S3ReportExportConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ReportExportConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Bucket",
+                "BucketOwner",
+                "EncryptionDisabled",
+                "EncryptionKey",
+                "Packaging",
+                "Path",
+            ],
+        )?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            bucket_owner: crate::from_json_optional(map, "BucketOwner", path)?,
+            encryption_disabled: crate::from_json_optional(map, "EncryptionDisabled", path)?,
+            encryption_key: crate::from_json_optional(map, "EncryptionKey", path)?,
+            packaging: crate::from_json_optional(map, "Packaging", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+        })
+    }
+}
+
 impl From<S3ReportExportConfig> for Value<S3ReportExportConfig> {
     fn from(value: S3ReportExportConfig) -> Self {
         Value::Lit(value)
@@ -231,6 +286,17 @@ impl ExportConfigType {
 impl crate::ToJson for ExportConfigType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExportConfigType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("S3", Self::S3), ("NO_EXPORT", Self::NoExport)],
+        )
     }
 }
 
@@ -265,6 +331,13 @@ impl crate::ToJson for Packaging {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Packaging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NONE", Self::None), ("ZIP", Self::Zip)])
+    }
+}
+
 impl From<Packaging> for Value<Packaging> {
     fn from(value: Packaging) -> Self {
         Value::Lit(value)
@@ -293,6 +366,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("TEST", Self::Test), ("CODE_COVERAGE", Self::CodeCoverage)],
+        )
     }
 }
 

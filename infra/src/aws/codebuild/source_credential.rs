@@ -74,6 +74,20 @@ impl crate::ToJson for SourceCredential {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceCredential {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AuthType", "ServerType", "Token", "Username"])?;
+        Ok(Self {
+            auth_type: crate::from_json_required(map, "AuthType", path)?,
+            server_type: crate::from_json_required(map, "ServerType", path)?,
+            token: crate::from_json_required(map, "Token", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeBuild::SourceCredential` (`Fn::GetAtt`).
 impl crate::Handle<SourceCredential> {
     /// `Fn::GetAtt` `Arn`. The ARN of the SourceCredential resource.

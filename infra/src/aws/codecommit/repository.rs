@@ -102,6 +102,32 @@ impl crate::ToJson for Repository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Repository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Code",
+                "KmsKeyId",
+                "RepositoryDescription",
+                "RepositoryName",
+                "Tags",
+                "Triggers",
+            ],
+        )?;
+        Ok(Self {
+            code: crate::from_json_optional(map, "Code", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            repository_description: crate::from_json_optional(map, "RepositoryDescription", path)?,
+            repository_name: crate::from_json_required(map, "RepositoryName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            triggers: crate::from_json_optional(map, "Triggers", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeCommit::Repository` (`Fn::GetAtt`).
 impl crate::Handle<Repository> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the repository.
@@ -173,6 +199,17 @@ impl crate::ToJson for Code {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Code {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BranchName", "S3"])?;
+        Ok(Self {
+            branch_name: crate::from_json_optional(map, "BranchName", path)?,
+            s3: crate::from_json_required(map, "S3", path)?,
+        })
+    }
+}
+
 impl From<Code> for Value<Code> {
     fn from(value: Code) -> Self {
         Value::Lit(value)
@@ -239,6 +276,24 @@ impl crate::ToJson for RepositoryTrigger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Branches", "CustomData", "DestinationArn", "Events", "Name"],
+        )?;
+        Ok(Self {
+            branches: crate::from_json_optional(map, "Branches", path)?,
+            custom_data: crate::from_json_optional(map, "CustomData", path)?,
+            destination_arn: crate::from_json_required(map, "DestinationArn", path)?,
+            events: crate::from_json_required(map, "Events", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<RepositoryTrigger> for Value<RepositoryTrigger> {
     fn from(value: RepositoryTrigger) -> Self {
         Value::Lit(value)
@@ -289,6 +344,18 @@ impl crate::ToJson for S3 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key", "ObjectVersion"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            object_version: crate::from_json_optional(map, "ObjectVersion", path)?,
+        })
+    }
+}
+
 impl From<S3> for Value<S3> {
     fn from(value: S3) -> Self {
         Value::Lit(value)
@@ -323,6 +390,22 @@ impl Event {
 impl crate::ToJson for Event {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Event {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("all", Self::All),
+                ("createReference", Self::CreateReference),
+                ("deleteReference", Self::DeleteReference),
+                ("updateReference", Self::UpdateReference),
+            ],
+        )
     }
 }
 

@@ -81,6 +81,30 @@ impl crate::ToJson for Host {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Host {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Name",
+                "ProviderEndpoint",
+                "ProviderType",
+                "Tags",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            provider_endpoint: crate::from_json_required(map, "ProviderEndpoint", path)?,
+            provider_type: crate::from_json_required(map, "ProviderType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeConnections::Host` (`Fn::GetAtt`).
 impl crate::Handle<Host> {
     /// `Fn::GetAtt` `HostArn`. The Amazon Resource Name (ARN) of the host.
@@ -148,6 +172,23 @@ impl crate::ToJson for VpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SecurityGroupIds", "SubnetIds", "TlsCertificate", "VpcId"],
+        )?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tls_certificate: crate::from_json_optional(map, "TlsCertificate", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 impl From<VpcConfiguration> for Value<VpcConfiguration> {
     fn from(value: VpcConfiguration) -> Self {
         Value::Lit(value)
@@ -188,6 +229,24 @@ impl ProviderType {
 impl crate::ToJson for ProviderType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Bitbucket", Self::Bitbucket),
+                ("GitHub", Self::GitHub),
+                ("GitHubEnterpriseServer", Self::GitHubEnterpriseServer),
+                ("GitLab", Self::GitLab),
+                ("GitLabSelfManaged", Self::GitLabSelfManaged),
+                ("AzureDevOps", Self::AzureDevOps),
+            ],
+        )
     }
 }
 

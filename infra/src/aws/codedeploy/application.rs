@@ -76,6 +76,19 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ApplicationName", "ComputePlatform", "Tags"])?;
+        Ok(Self {
+            application_name: crate::from_json_optional(map, "ApplicationName", path)?,
+            compute_platform: crate::from_json_optional(map, "ComputePlatform", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The compute platform that CodeDeploy deploys the application to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ComputePlatform {
@@ -101,6 +114,21 @@ impl ComputePlatform {
 impl crate::ToJson for ComputePlatform {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputePlatform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ECS", Self::Ecs),
+                ("Lambda", Self::Lambda),
+                ("Server", Self::Server),
+            ],
+        )
     }
 }
 

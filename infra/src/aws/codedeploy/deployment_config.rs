@@ -107,6 +107,30 @@ impl crate::ToJson for DeploymentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputePlatform",
+                "DeploymentConfigName",
+                "MinimumHealthyHosts",
+                "TrafficRoutingConfig",
+                "ZonalConfig",
+            ],
+        )?;
+        Ok(Self {
+            compute_platform: crate::from_json_optional(map, "ComputePlatform", path)?,
+            deployment_config_name: crate::from_json_optional(map, "DeploymentConfigName", path)?,
+            minimum_healthy_hosts: crate::from_json_optional(map, "MinimumHealthyHosts", path)?,
+            traffic_routing_config: crate::from_json_optional(map, "TrafficRoutingConfig", path)?,
+            zonal_config: crate::from_json_optional(map, "ZonalConfig", path)?,
+        })
+    }
+}
+
 /// A `MinimumHealthyHosts` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MinimumHealthyHosts {
@@ -132,6 +156,17 @@ impl crate::ToJson for MinimumHealthyHosts {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MinimumHealthyHosts {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -172,6 +207,17 @@ impl crate::ToJson for MinimumHealthyHostsPerZone {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MinimumHealthyHostsPerZone {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<MinimumHealthyHostsPerZone> for Value<MinimumHealthyHostsPerZone> {
     fn from(value: MinimumHealthyHostsPerZone) -> Self {
         Value::Lit(value)
@@ -209,6 +255,17 @@ impl crate::ToJson for TimeBasedCanary {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeBasedCanary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CanaryInterval", "CanaryPercentage"])?;
+        Ok(Self {
+            canary_interval: crate::from_json_required(map, "CanaryInterval", path)?,
+            canary_percentage: crate::from_json_required(map, "CanaryPercentage", path)?,
+        })
+    }
+}
+
 impl From<TimeBasedCanary> for Value<TimeBasedCanary> {
     fn from(value: TimeBasedCanary) -> Self {
         Value::Lit(value)
@@ -243,6 +300,17 @@ impl crate::ToJson for TimeBasedLinear {
         crate::put(&mut out, "LinearInterval", &self.linear_interval);
         crate::put(&mut out, "LinearPercentage", &self.linear_percentage);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeBasedLinear {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LinearInterval", "LinearPercentage"])?;
+        Ok(Self {
+            linear_interval: crate::from_json_required(map, "LinearInterval", path)?,
+            linear_percentage: crate::from_json_required(map, "LinearPercentage", path)?,
+        })
     }
 }
 
@@ -293,6 +361,19 @@ impl crate::ToJson for TrafficRoutingConfig {
         crate::put_opt(&mut out, "TimeBasedLinear", &self.time_based_linear);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficRoutingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["TimeBasedCanary", "TimeBasedLinear", "Type"])?;
+        Ok(Self {
+            time_based_canary: crate::from_json_optional(map, "TimeBasedCanary", path)?,
+            time_based_linear: crate::from_json_optional(map, "TimeBasedLinear", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -367,6 +448,38 @@ impl crate::ToJson for ZonalConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZonalConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FirstZoneMonitorDurationInSeconds",
+                "MinimumHealthyHostsPerZone",
+                "MonitorDurationInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            first_zone_monitor_duration_in_seconds: crate::from_json_optional(
+                map,
+                "FirstZoneMonitorDurationInSeconds",
+                path,
+            )?,
+            minimum_healthy_hosts_per_zone: crate::from_json_optional(
+                map,
+                "MinimumHealthyHostsPerZone",
+                path,
+            )?,
+            monitor_duration_in_seconds: crate::from_json_optional(
+                map,
+                "MonitorDurationInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ZonalConfig> for Value<ZonalConfig> {
     fn from(value: ZonalConfig) -> Self {
         Value::Lit(value)
@@ -401,6 +514,21 @@ impl crate::ToJson for ComputePlatform {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputePlatform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ECS", Self::Ecs),
+                ("Lambda", Self::Lambda),
+                ("Server", Self::Server),
+            ],
+        )
+    }
+}
+
 impl From<ComputePlatform> for Value<ComputePlatform> {
     fn from(value: ComputePlatform) -> Self {
         Value::Lit(value)
@@ -429,6 +557,20 @@ impl MinimumHealthyHostsPerZoneType {
 impl crate::ToJson for MinimumHealthyHostsPerZoneType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MinimumHealthyHostsPerZoneType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FLEET_PERCENT", Self::FleetPercent),
+                ("HOST_COUNT", Self::HostCount),
+            ],
+        )
     }
 }
 
@@ -466,6 +608,21 @@ impl crate::ToJson for TrafficRoutingConfigType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficRoutingConfigType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AllAtOnce", Self::AllAtOnce),
+                ("TimeBasedCanary", Self::TimeBasedCanary),
+                ("TimeBasedLinear", Self::TimeBasedLinear),
+            ],
+        )
+    }
+}
+
 impl From<TrafficRoutingConfigType> for Value<TrafficRoutingConfigType> {
     fn from(value: TrafficRoutingConfigType) -> Self {
         Value::Lit(value)
@@ -494,6 +651,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FLEET_PERCENT", Self::FleetPercent),
+                ("HOST_COUNT", Self::HostCount),
+            ],
+        )
     }
 }
 

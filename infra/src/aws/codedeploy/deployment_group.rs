@@ -320,6 +320,80 @@ impl crate::ToJson for DeploymentGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlarmConfiguration",
+                "ApplicationName",
+                "AutoRollbackConfiguration",
+                "AutoScalingGroups",
+                "BlueGreenDeploymentConfiguration",
+                "Deployment",
+                "DeploymentConfigName",
+                "DeploymentGroupName",
+                "DeploymentStyle",
+                "ECSServices",
+                "Ec2TagFilters",
+                "Ec2TagSet",
+                "LoadBalancerInfo",
+                "OnPremisesInstanceTagFilters",
+                "OnPremisesTagSet",
+                "OutdatedInstancesStrategy",
+                "ServiceRoleArn",
+                "Tags",
+                "TerminationHookEnabled",
+                "TriggerConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            alarm_configuration: crate::from_json_optional(map, "AlarmConfiguration", path)?,
+            application_name: crate::from_json_required(map, "ApplicationName", path)?,
+            auto_rollback_configuration: crate::from_json_optional(
+                map,
+                "AutoRollbackConfiguration",
+                path,
+            )?,
+            auto_scaling_groups: crate::from_json_optional(map, "AutoScalingGroups", path)?,
+            blue_green_deployment_configuration: crate::from_json_optional(
+                map,
+                "BlueGreenDeploymentConfiguration",
+                path,
+            )?,
+            deployment: crate::from_json_optional(map, "Deployment", path)?,
+            deployment_config_name: crate::from_json_optional(map, "DeploymentConfigName", path)?,
+            deployment_group_name: crate::from_json_optional(map, "DeploymentGroupName", path)?,
+            deployment_style: crate::from_json_optional(map, "DeploymentStyle", path)?,
+            ecs_services: crate::from_json_optional(map, "ECSServices", path)?,
+            ec2_tag_filters: crate::from_json_optional(map, "Ec2TagFilters", path)?,
+            ec2_tag_set: crate::from_json_optional(map, "Ec2TagSet", path)?,
+            load_balancer_info: crate::from_json_optional(map, "LoadBalancerInfo", path)?,
+            on_premises_instance_tag_filters: crate::from_json_optional(
+                map,
+                "OnPremisesInstanceTagFilters",
+                path,
+            )?,
+            on_premises_tag_set: crate::from_json_optional(map, "OnPremisesTagSet", path)?,
+            outdated_instances_strategy: crate::from_json_optional(
+                map,
+                "OutdatedInstancesStrategy",
+                path,
+            )?,
+            service_role_arn: crate::from_json_required(map, "ServiceRoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            termination_hook_enabled: crate::from_json_optional(
+                map,
+                "TerminationHookEnabled",
+                path,
+            )?,
+            trigger_configurations: crate::from_json_optional(map, "TriggerConfigurations", path)?,
+        })
+    }
+}
+
 /// Specifies a CloudWatch alarm to use for an AWS CodeDeploy deployment group.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Alarm {
@@ -346,6 +420,16 @@ impl crate::ToJson for Alarm {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Alarm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -412,6 +496,23 @@ impl crate::ToJson for AlarmConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Alarms", "Enabled", "IgnorePollAlarmFailure"])?;
+        Ok(Self {
+            alarms: crate::from_json_optional(map, "Alarms", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            ignore_poll_alarm_failure: crate::from_json_optional(
+                map,
+                "IgnorePollAlarmFailure",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AlarmConfiguration> for Value<AlarmConfiguration> {
     fn from(value: AlarmConfiguration) -> Self {
         Value::Lit(value)
@@ -457,6 +558,17 @@ impl crate::ToJson for AutoRollbackConfiguration {
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "Events", &self.events);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoRollbackConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "Events"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            events: crate::from_json_optional(map, "Events", path)?,
+        })
     }
 }
 
@@ -541,6 +653,34 @@ impl crate::ToJson for BlueGreenDeploymentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlueGreenDeploymentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeploymentReadyOption",
+                "GreenFleetProvisioningOption",
+                "TerminateBlueInstancesOnDeploymentSuccess",
+            ],
+        )?;
+        Ok(Self {
+            deployment_ready_option: crate::from_json_optional(map, "DeploymentReadyOption", path)?,
+            green_fleet_provisioning_option: crate::from_json_optional(
+                map,
+                "GreenFleetProvisioningOption",
+                path,
+            )?,
+            terminate_blue_instances_on_deployment_success: crate::from_json_optional(
+                map,
+                "TerminateBlueInstancesOnDeploymentSuccess",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BlueGreenDeploymentConfiguration> for Value<BlueGreenDeploymentConfiguration> {
     fn from(value: BlueGreenDeploymentConfiguration) -> Self {
         Value::Lit(value)
@@ -596,6 +736,21 @@ impl crate::ToJson for BlueInstanceTerminationOption {
             &self.termination_wait_time_in_minutes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlueInstanceTerminationOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "TerminationWaitTimeInMinutes"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            termination_wait_time_in_minutes: crate::from_json_optional(
+                map,
+                "TerminationWaitTimeInMinutes",
+                path,
+            )?,
+        })
     }
 }
 
@@ -662,6 +817,26 @@ impl crate::ToJson for Deployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "IgnoreApplicationStopFailures", "Revision"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            ignore_application_stop_failures: crate::from_json_optional(
+                map,
+                "IgnoreApplicationStopFailures",
+                path,
+            )?,
+            revision: crate::from_json_required(map, "Revision", path)?,
+        })
+    }
+}
+
 impl From<Deployment> for Value<Deployment> {
     fn from(value: Deployment) -> Self {
         Value::Lit(value)
@@ -717,6 +892,17 @@ impl crate::ToJson for DeploymentReadyOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentReadyOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ActionOnTimeout", "WaitTimeInMinutes"])?;
+        Ok(Self {
+            action_on_timeout: crate::from_json_optional(map, "ActionOnTimeout", path)?,
+            wait_time_in_minutes: crate::from_json_optional(map, "WaitTimeInMinutes", path)?,
+        })
+    }
+}
+
 impl From<DeploymentReadyOption> for Value<DeploymentReadyOption> {
     fn from(value: DeploymentReadyOption) -> Self {
         Value::Lit(value)
@@ -761,6 +947,17 @@ impl crate::ToJson for DeploymentStyle {
         crate::put_opt(&mut out, "DeploymentOption", &self.deployment_option);
         crate::put_opt(&mut out, "DeploymentType", &self.deployment_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeploymentOption", "DeploymentType"])?;
+        Ok(Self {
+            deployment_option: crate::from_json_optional(map, "DeploymentOption", path)?,
+            deployment_type: crate::from_json_optional(map, "DeploymentType", path)?,
+        })
     }
 }
 
@@ -820,6 +1017,18 @@ impl crate::ToJson for Ec2TagFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ec2TagFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Type", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Ec2TagFilter> for Value<Ec2TagFilter> {
     fn from(value: Ec2TagFilter) -> Self {
         Value::Lit(value)
@@ -863,6 +1072,16 @@ impl crate::ToJson for Ec2TagSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ec2TagSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ec2TagSetList"])?;
+        Ok(Self {
+            ec2_tag_set_list: crate::from_json_optional(map, "Ec2TagSetList", path)?,
+        })
+    }
+}
+
 impl From<Ec2TagSet> for Value<Ec2TagSet> {
     fn from(value: Ec2TagSet) -> Self {
         Value::Lit(value)
@@ -903,6 +1122,16 @@ impl crate::ToJson for Ec2TagSetListObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ec2TagSetListObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ec2TagGroup"])?;
+        Ok(Self {
+            ec2_tag_group: crate::from_json_optional(map, "Ec2TagGroup", path)?,
+        })
+    }
+}
+
 impl From<Ec2TagSetListObject> for Value<Ec2TagSetListObject> {
     fn from(value: Ec2TagSetListObject) -> Self {
         Value::Lit(value)
@@ -938,6 +1167,17 @@ impl crate::ToJson for EcsService {
         crate::put(&mut out, "ClusterName", &self.cluster_name);
         crate::put(&mut out, "ServiceName", &self.service_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsService {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterName", "ServiceName"])?;
+        Ok(Self {
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            service_name: crate::from_json_required(map, "ServiceName", path)?,
+        })
     }
 }
 
@@ -982,6 +1222,16 @@ impl crate::ToJson for ElbInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElbInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<ElbInfo> for Value<ElbInfo> {
     fn from(value: ElbInfo) -> Self {
         Value::Lit(value)
@@ -1018,6 +1268,17 @@ impl crate::ToJson for GitHubLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitHubLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CommitId", "Repository"])?;
+        Ok(Self {
+            commit_id: crate::from_json_required(map, "CommitId", path)?,
+            repository: crate::from_json_required(map, "Repository", path)?,
+        })
+    }
+}
+
 impl From<GitHubLocation> for Value<GitHubLocation> {
     fn from(value: GitHubLocation) -> Self {
         Value::Lit(value)
@@ -1050,6 +1311,16 @@ impl crate::ToJson for GreenFleetProvisioningOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Action", &self.action);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GreenFleetProvisioningOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+        })
     }
 }
 
@@ -1131,6 +1402,30 @@ impl crate::ToJson for LoadBalancerInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadBalancerInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ElbInfoList",
+                "TargetGroupInfoList",
+                "TargetGroupPairInfoList",
+            ],
+        )?;
+        Ok(Self {
+            elb_info_list: crate::from_json_optional(map, "ElbInfoList", path)?,
+            target_group_info_list: crate::from_json_optional(map, "TargetGroupInfoList", path)?,
+            target_group_pair_info_list: crate::from_json_optional(
+                map,
+                "TargetGroupPairInfoList",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LoadBalancerInfo> for Value<LoadBalancerInfo> {
     fn from(value: LoadBalancerInfo) -> Self {
         Value::Lit(value)
@@ -1178,6 +1473,16 @@ impl crate::ToJson for OnPremisesTagSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnPremisesTagSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OnPremisesTagSetList"])?;
+        Ok(Self {
+            on_premises_tag_set_list: crate::from_json_optional(map, "OnPremisesTagSetList", path)?,
+        })
+    }
+}
+
 impl From<OnPremisesTagSet> for Value<OnPremisesTagSet> {
     fn from(value: OnPremisesTagSet) -> Self {
         Value::Lit(value)
@@ -1212,6 +1517,16 @@ impl crate::ToJson for OnPremisesTagSetListObject {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "OnPremisesTagGroup", &self.on_premises_tag_group);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnPremisesTagSetListObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OnPremisesTagGroup"])?;
+        Ok(Self {
+            on_premises_tag_group: crate::from_json_optional(map, "OnPremisesTagGroup", path)?,
+        })
     }
 }
 
@@ -1269,6 +1584,22 @@ impl crate::ToJson for RevisionLocation {
         crate::put_opt(&mut out, "RevisionType", &self.revision_type);
         crate::put_opt(&mut out, "S3Location", &self.s3_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RevisionLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["GitHubLocation", "RevisionType", "S3Location"],
+        )?;
+        Ok(Self {
+            git_hub_location: crate::from_json_optional(map, "GitHubLocation", path)?,
+            revision_type: crate::from_json_optional(map, "RevisionType", path)?,
+            s3_location: crate::from_json_optional(map, "S3Location", path)?,
+        })
     }
 }
 
@@ -1342,6 +1673,24 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Bucket", "BundleType", "ETag", "Key", "Version"],
+        )?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            bundle_type: crate::from_json_optional(map, "BundleType", path)?,
+            e_tag: crate::from_json_optional(map, "ETag", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -1398,6 +1747,18 @@ impl crate::ToJson for TagFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Type", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<TagFilter> for Value<TagFilter> {
     fn from(value: TagFilter) -> Self {
         Value::Lit(value)
@@ -1437,6 +1798,16 @@ impl crate::ToJson for TargetGroupInfo {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroupInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -1505,6 +1876,22 @@ impl crate::ToJson for TargetGroupPairInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroupPairInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ProdTrafficRoute", "TargetGroups", "TestTrafficRoute"],
+        )?;
+        Ok(Self {
+            prod_traffic_route: crate::from_json_optional(map, "ProdTrafficRoute", path)?,
+            target_groups: crate::from_json_optional(map, "TargetGroups", path)?,
+            test_traffic_route: crate::from_json_optional(map, "TestTrafficRoute", path)?,
+        })
+    }
+}
+
 impl From<TargetGroupPairInfo> for Value<TargetGroupPairInfo> {
     fn from(value: TargetGroupPairInfo) -> Self {
         Value::Lit(value)
@@ -1541,6 +1928,16 @@ impl crate::ToJson for TrafficRoute {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ListenerArns", &self.listener_arns);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ListenerArns"])?;
+        Ok(Self {
+            listener_arns: crate::from_json_optional(map, "ListenerArns", path)?,
+        })
     }
 }
 
@@ -1601,6 +1998,22 @@ impl crate::ToJson for TriggerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TriggerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["TriggerEvents", "TriggerName", "TriggerTargetArn"],
+        )?;
+        Ok(Self {
+            trigger_events: crate::from_json_optional(map, "TriggerEvents", path)?,
+            trigger_name: crate::from_json_optional(map, "TriggerName", path)?,
+            trigger_target_arn: crate::from_json_optional(map, "TriggerTargetArn", path)?,
+        })
+    }
+}
+
 impl From<TriggerConfig> for Value<TriggerConfig> {
     fn from(value: TriggerConfig) -> Self {
         Value::Lit(value)
@@ -1629,6 +2042,20 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COPY_AUTO_SCALING_GROUP", Self::CopyAutoScalingGroup),
+                ("DISCOVER_EXISTING", Self::DiscoverExisting),
+            ],
+        )
     }
 }
 
@@ -1669,6 +2096,20 @@ impl crate::ToJson for ActionOnTimeout {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionOnTimeout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONTINUE_DEPLOYMENT", Self::ContinueDeployment),
+                ("STOP_DEPLOYMENT", Self::StopDeployment),
+            ],
+        )
+    }
+}
+
 impl From<ActionOnTimeout> for Value<ActionOnTimeout> {
     fn from(value: ActionOnTimeout) -> Self {
         Value::Lit(value)
@@ -1698,6 +2139,20 @@ impl BlueInstanceTerminationOptionAction {
 impl crate::ToJson for BlueInstanceTerminationOptionAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlueInstanceTerminationOptionAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("KEEP_ALIVE", Self::KeepAlive),
+                ("TERMINATE", Self::Terminate),
+            ],
+        )
     }
 }
 
@@ -1732,6 +2187,20 @@ impl crate::ToJson for DeploymentOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WITHOUT_TRAFFIC_CONTROL", Self::WithoutTrafficControl),
+                ("WITH_TRAFFIC_CONTROL", Self::WithTrafficControl),
+            ],
+        )
+    }
+}
+
 impl From<DeploymentOption> for Value<DeploymentOption> {
     fn from(value: DeploymentOption) -> Self {
         Value::Lit(value)
@@ -1760,6 +2229,17 @@ impl DeploymentType {
 impl crate::ToJson for DeploymentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BLUE_GREEN", Self::BlueGreen), ("IN_PLACE", Self::InPlace)],
+        )
     }
 }
 
@@ -1794,6 +2274,21 @@ impl Event {
 impl crate::ToJson for Event {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Event {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEPLOYMENT_FAILURE", Self::DeploymentFailure),
+                ("DEPLOYMENT_STOP_ON_ALARM", Self::DeploymentStopOnAlarm),
+                ("DEPLOYMENT_STOP_ON_REQUEST", Self::DeploymentStopOnRequest),
+            ],
+        )
     }
 }
 
@@ -1833,6 +2328,17 @@ impl crate::ToJson for OutdatedInstancesStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutdatedInstancesStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IGNORE", Self::Ignore), ("UPDATE", Self::Update)],
+        )
+    }
+}
+
 impl From<OutdatedInstancesStrategy> for Value<OutdatedInstancesStrategy> {
     fn from(value: OutdatedInstancesStrategy) -> Self {
         Value::Lit(value)
@@ -1864,6 +2370,21 @@ impl TagFilterType {
 impl crate::ToJson for TagFilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("KEY_AND_VALUE", Self::KeyAndValue),
+                ("KEY_ONLY", Self::KeyOnly),
+                ("VALUE_ONLY", Self::ValueOnly),
+            ],
+        )
     }
 }
 
@@ -1922,6 +2443,28 @@ impl crate::ToJson for TriggerEvent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TriggerEvent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DeploymentFailure", Self::DeploymentFailure),
+                ("DeploymentReady", Self::DeploymentReady),
+                ("DeploymentRollback", Self::DeploymentRollback),
+                ("DeploymentStart", Self::DeploymentStart),
+                ("DeploymentStop", Self::DeploymentStop),
+                ("DeploymentSuccess", Self::DeploymentSuccess),
+                ("InstanceFailure", Self::InstanceFailure),
+                ("InstanceReady", Self::InstanceReady),
+                ("InstanceStart", Self::InstanceStart),
+                ("InstanceSuccess", Self::InstanceSuccess),
+            ],
+        )
+    }
+}
+
 impl From<TriggerEvent> for Value<TriggerEvent> {
     fn from(value: TriggerEvent) -> Self {
         Value::Lit(value)
@@ -1953,6 +2496,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("KEY_AND_VALUE", Self::KeyAndValue),
+                ("KEY_ONLY", Self::KeyOnly),
+                ("VALUE_ONLY", Self::ValueOnly),
+            ],
+        )
     }
 }
 

@@ -98,6 +98,34 @@ impl crate::ToJson for ProfilingGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProfilingGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentPermissions",
+                "AnomalyDetectionNotificationConfiguration",
+                "ComputePlatform",
+                "ProfilingGroupName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            agent_permissions: crate::from_json_optional(map, "AgentPermissions", path)?,
+            anomaly_detection_notification_configuration: crate::from_json_optional(
+                map,
+                "AnomalyDetectionNotificationConfiguration",
+                path,
+            )?,
+            compute_platform: crate::from_json_optional(map, "ComputePlatform", path)?,
+            profiling_group_name: crate::from_json_required(map, "ProfilingGroupName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeGuruProfiler::ProfilingGroup` (`Fn::GetAtt`).
 impl crate::Handle<ProfilingGroup> {
     /// `Fn::GetAtt` `Arn`.
@@ -127,6 +155,16 @@ impl crate::ToJson for AgentPermissions {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Principals", &self.principals);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentPermissions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Principals"])?;
+        Ok(Self {
+            principals: crate::from_json_required(map, "Principals", path)?,
+        })
     }
 }
 
@@ -173,6 +211,17 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["channelId", "channelUri"])?;
+        Ok(Self {
+            channel_id: crate::from_json_optional(map, "channelId", path)?,
+            channel_uri: crate::from_json_required(map, "channelUri", path)?,
+        })
+    }
+}
+
 impl From<Channel> for Value<Channel> {
     fn from(value: Channel) -> Self {
         Value::Lit(value)
@@ -201,6 +250,17 @@ impl ComputePlatform {
 impl crate::ToJson for ComputePlatform {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputePlatform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Default", Self::Default), ("AWSLambda", Self::AwsLambda)],
+        )
     }
 }
 

@@ -96,6 +96,32 @@ impl crate::ToJson for RepositoryAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketName",
+                "ConnectionArn",
+                "Name",
+                "Owner",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            connection_arn: crate::from_json_optional(map, "ConnectionArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            owner: crate::from_json_optional(map, "Owner", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeGuruReviewer::RepositoryAssociation` (`Fn::GetAtt`).
 impl crate::Handle<RepositoryAssociation> {
     /// `Fn::GetAtt` `AssociationArn`. The Amazon Resource Name (ARN) of the repository
@@ -133,6 +159,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CodeCommit", Self::CodeCommit),
+                ("Bitbucket", Self::Bitbucket),
+                ("GitHubEnterpriseServer", Self::GitHubEnterpriseServer),
+                ("S3Bucket", Self::S3Bucket),
+            ],
+        )
     }
 }
 

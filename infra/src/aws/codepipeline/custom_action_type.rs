@@ -124,6 +124,40 @@ impl crate::ToJson for CustomActionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomActionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Category",
+                "ConfigurationProperties",
+                "InputArtifactDetails",
+                "OutputArtifactDetails",
+                "Provider",
+                "Settings",
+                "Tags",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            category: crate::from_json_required(map, "Category", path)?,
+            configuration_properties: crate::from_json_optional(
+                map,
+                "ConfigurationProperties",
+                path,
+            )?,
+            input_artifact_details: crate::from_json_required(map, "InputArtifactDetails", path)?,
+            output_artifact_details: crate::from_json_required(map, "OutputArtifactDetails", path)?,
+            provider: crate::from_json_required(map, "Provider", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodePipeline::CustomActionType` (`Fn::GetAtt`).
 impl crate::Handle<CustomActionType> {
     /// `Fn::GetAtt` `Id`.
@@ -157,6 +191,17 @@ impl crate::ToJson for ArtifactDetails {
         crate::put(&mut out, "MaximumCount", &self.maximum_count);
         crate::put(&mut out, "MinimumCount", &self.minimum_count);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArtifactDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaximumCount", "MinimumCount"])?;
+        Ok(Self {
+            maximum_count: crate::from_json_required(map, "MaximumCount", path)?,
+            minimum_count: crate::from_json_required(map, "MinimumCount", path)?,
+        })
     }
 }
 
@@ -246,6 +291,34 @@ impl crate::ToJson for ConfigurationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Key",
+                "Name",
+                "Queryable",
+                "Required",
+                "Secret",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            queryable: crate::from_json_optional(map, "Queryable", path)?,
+            required: crate::from_json_required(map, "Required", path)?,
+            secret: crate::from_json_required(map, "Secret", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ConfigurationProperties> for Value<ConfigurationProperties> {
     fn from(value: ConfigurationProperties) -> Self {
         Value::Lit(value)
@@ -330,6 +403,32 @@ impl crate::ToJson for Settings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EntityUrlTemplate",
+                "ExecutionUrlTemplate",
+                "RevisionUrlTemplate",
+                "ThirdPartyConfigurationUrl",
+            ],
+        )?;
+        Ok(Self {
+            entity_url_template: crate::from_json_optional(map, "EntityUrlTemplate", path)?,
+            execution_url_template: crate::from_json_optional(map, "ExecutionUrlTemplate", path)?,
+            revision_url_template: crate::from_json_optional(map, "RevisionUrlTemplate", path)?,
+            third_party_configuration_url: crate::from_json_optional(
+                map,
+                "ThirdPartyConfigurationUrl",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Settings> for Value<Settings> {
     fn from(value: Settings) -> Self {
         Value::Lit(value)
@@ -376,6 +475,25 @@ impl crate::ToJson for Category {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Category {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Approval", Self::Approval),
+                ("Build", Self::Build),
+                ("Compute", Self::Compute),
+                ("Deploy", Self::Deploy),
+                ("Invoke", Self::Invoke),
+                ("Source", Self::Source),
+                ("Test", Self::Test),
+            ],
+        )
+    }
+}
+
 impl From<Category> for Value<Category> {
     fn from(value: Category) -> Self {
         Value::Lit(value)
@@ -407,6 +525,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Boolean", Self::Boolean),
+                ("Number", Self::Number),
+                ("String", Self::String),
+            ],
+        )
     }
 }
 

@@ -181,6 +181,52 @@ impl crate::ToJson for Pipeline {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Pipeline {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArtifactStore",
+                "ArtifactStores",
+                "DisableInboundStageTransitions",
+                "ExecutionMode",
+                "Name",
+                "PipelineType",
+                "RestartExecutionOnUpdate",
+                "RoleArn",
+                "Stages",
+                "Tags",
+                "Triggers",
+                "Variables",
+            ],
+        )?;
+        Ok(Self {
+            artifact_store: crate::from_json_optional(map, "ArtifactStore", path)?,
+            artifact_stores: crate::from_json_optional(map, "ArtifactStores", path)?,
+            disable_inbound_stage_transitions: crate::from_json_optional(
+                map,
+                "DisableInboundStageTransitions",
+                path,
+            )?,
+            execution_mode: crate::from_json_optional(map, "ExecutionMode", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            pipeline_type: crate::from_json_optional(map, "PipelineType", path)?,
+            restart_execution_on_update: crate::from_json_optional(
+                map,
+                "RestartExecutionOnUpdate",
+                path,
+            )?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stages: crate::from_json_required(map, "Stages", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            triggers: crate::from_json_optional(map, "Triggers", path)?,
+            variables: crate::from_json_optional(map, "Variables", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodePipeline::Pipeline` (`Fn::GetAtt`).
 impl crate::Handle<Pipeline> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the pipeline.
@@ -347,6 +393,46 @@ impl crate::ToJson for ActionDeclaration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionTypeId",
+                "Commands",
+                "Configuration",
+                "EnvironmentVariables",
+                "InputArtifacts",
+                "Name",
+                "Namespace",
+                "OutputArtifacts",
+                "OutputVariables",
+                "Region",
+                "RoleArn",
+                "RunOrder",
+                "TimeoutInMinutes",
+            ],
+        )?;
+        Ok(Self {
+            action_type_id: crate::from_json_required(map, "ActionTypeId", path)?,
+            commands: crate::from_json_optional(map, "Commands", path)?,
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            input_artifacts: crate::from_json_optional(map, "InputArtifacts", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            output_artifacts: crate::from_json_optional(map, "OutputArtifacts", path)?,
+            output_variables: crate::from_json_optional(map, "OutputVariables", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            run_order: crate::from_json_optional(map, "RunOrder", path)?,
+            timeout_in_minutes: crate::from_json_optional(map, "TimeoutInMinutes", path)?,
+        })
+    }
+}
+
 impl From<ActionDeclaration> for Value<ActionDeclaration> {
     fn from(value: ActionDeclaration) -> Self {
         Value::Lit(value)
@@ -400,6 +486,20 @@ impl crate::ToJson for ActionTypeId {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionTypeId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Category", "Owner", "Provider", "Version"])?;
+        Ok(Self {
+            category: crate::from_json_required(map, "Category", path)?,
+            owner: crate::from_json_required(map, "Owner", path)?,
+            provider: crate::from_json_required(map, "Provider", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<ActionTypeId> for Value<ActionTypeId> {
     fn from(value: ActionTypeId) -> Self {
         Value::Lit(value)
@@ -448,6 +548,18 @@ impl crate::ToJson for ArtifactStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArtifactStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionKey", "Location", "Type"])?;
+        Ok(Self {
+            encryption_key: crate::from_json_optional(map, "EncryptionKey", path)?,
+            location: crate::from_json_required(map, "Location", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ArtifactStore> for Value<ArtifactStore> {
     fn from(value: ArtifactStore) -> Self {
         Value::Lit(value)
@@ -486,6 +598,17 @@ impl crate::ToJson for ArtifactStoreMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArtifactStoreMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ArtifactStore", "Region"])?;
+        Ok(Self {
+            artifact_store: crate::from_json_required(map, "ArtifactStore", path)?,
+            region: crate::from_json_required(map, "Region", path)?,
+        })
+    }
+}
+
 impl From<ArtifactStoreMap> for Value<ArtifactStoreMap> {
     fn from(value: ArtifactStoreMap) -> Self {
         Value::Lit(value)
@@ -517,6 +640,16 @@ impl crate::ToJson for BeforeEntryConditions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Conditions", &self.conditions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BeforeEntryConditions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Conditions"])?;
+        Ok(Self {
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+        })
     }
 }
 
@@ -554,6 +687,17 @@ impl crate::ToJson for BlockerDeclaration {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockerDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Type"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -604,6 +748,17 @@ impl crate::ToJson for Condition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Result", "Rules"])?;
+        Ok(Self {
+            result: crate::from_json_optional(map, "Result", path)?,
+            rules: crate::from_json_optional(map, "Rules", path)?,
+        })
+    }
+}
+
 impl From<Condition> for Value<Condition> {
     fn from(value: Condition) -> Self {
         Value::Lit(value)
@@ -638,6 +793,17 @@ impl crate::ToJson for EncryptionKey {
         crate::put(&mut out, "Id", &self.id);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -682,6 +848,18 @@ impl crate::ToJson for EnvironmentVariable {
         crate::put_opt(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Type", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -742,6 +920,19 @@ impl crate::ToJson for FailureConditions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailureConditions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Conditions", "Result", "RetryConfiguration"])?;
+        Ok(Self {
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+            result: crate::from_json_optional(map, "Result", path)?,
+            retry_configuration: crate::from_json_optional(map, "RetryConfiguration", path)?,
+        })
+    }
+}
+
 impl From<FailureConditions> for Value<FailureConditions> {
     fn from(value: FailureConditions) -> Self {
         Value::Lit(value)
@@ -787,6 +978,17 @@ impl crate::ToJson for GitBranchFilterCriteria {
         crate::put_opt(&mut out, "Excludes", &self.excludes);
         crate::put_opt(&mut out, "Includes", &self.includes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitBranchFilterCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Excludes", "Includes"])?;
+        Ok(Self {
+            excludes: crate::from_json_optional(map, "Excludes", path)?,
+            includes: crate::from_json_optional(map, "Includes", path)?,
+        })
     }
 }
 
@@ -847,6 +1049,19 @@ impl crate::ToJson for GitConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PullRequest", "Push", "SourceActionName"])?;
+        Ok(Self {
+            pull_request: crate::from_json_optional(map, "PullRequest", path)?,
+            push: crate::from_json_optional(map, "Push", path)?,
+            source_action_name: crate::from_json_required(map, "SourceActionName", path)?,
+        })
+    }
+}
+
 impl From<GitConfiguration> for Value<GitConfiguration> {
     fn from(value: GitConfiguration) -> Self {
         Value::Lit(value)
@@ -892,6 +1107,17 @@ impl crate::ToJson for GitFilePathFilterCriteria {
         crate::put_opt(&mut out, "Excludes", &self.excludes);
         crate::put_opt(&mut out, "Includes", &self.includes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitFilePathFilterCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Excludes", "Includes"])?;
+        Ok(Self {
+            excludes: crate::from_json_optional(map, "Excludes", path)?,
+            includes: crate::from_json_optional(map, "Includes", path)?,
+        })
     }
 }
 
@@ -952,6 +1178,18 @@ impl crate::ToJson for GitPullRequestFilter {
         crate::put_opt(&mut out, "Events", &self.events);
         crate::put_opt(&mut out, "FilePaths", &self.file_paths);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitPullRequestFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Branches", "Events", "FilePaths"])?;
+        Ok(Self {
+            branches: crate::from_json_optional(map, "Branches", path)?,
+            events: crate::from_json_optional(map, "Events", path)?,
+            file_paths: crate::from_json_optional(map, "FilePaths", path)?,
+        })
     }
 }
 
@@ -1016,6 +1254,18 @@ impl crate::ToJson for GitPushFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitPushFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Branches", "FilePaths", "Tags"])?;
+        Ok(Self {
+            branches: crate::from_json_optional(map, "Branches", path)?,
+            file_paths: crate::from_json_optional(map, "FilePaths", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<GitPushFilter> for Value<GitPushFilter> {
     fn from(value: GitPushFilter) -> Self {
         Value::Lit(value)
@@ -1065,6 +1315,17 @@ impl crate::ToJson for GitTagFilterCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitTagFilterCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Excludes", "Includes"])?;
+        Ok(Self {
+            excludes: crate::from_json_optional(map, "Excludes", path)?,
+            includes: crate::from_json_optional(map, "Includes", path)?,
+        })
+    }
+}
+
 impl From<GitTagFilterCriteria> for Value<GitTagFilterCriteria> {
     fn from(value: GitTagFilterCriteria) -> Self {
         Value::Lit(value)
@@ -1091,6 +1352,16 @@ impl crate::ToJson for InputArtifact {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputArtifact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -1132,6 +1403,17 @@ impl crate::ToJson for OutputArtifact {
         crate::put_opt(&mut out, "Files", &self.files);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputArtifact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Files", "Name"])?;
+        Ok(Self {
+            files: crate::from_json_optional(map, "Files", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -1177,6 +1459,17 @@ impl crate::ToJson for PipelineTriggerDeclaration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipelineTriggerDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GitConfiguration", "ProviderType"])?;
+        Ok(Self {
+            git_configuration: crate::from_json_optional(map, "GitConfiguration", path)?,
+            provider_type: crate::from_json_required(map, "ProviderType", path)?,
+        })
+    }
+}
+
 impl From<PipelineTriggerDeclaration> for Value<PipelineTriggerDeclaration> {
     fn from(value: PipelineTriggerDeclaration) -> Self {
         Value::Lit(value)
@@ -1209,6 +1502,16 @@ impl crate::ToJson for RetryConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RetryMode", &self.retry_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RetryMode"])?;
+        Ok(Self {
+            retry_mode: crate::from_json_optional(map, "RetryMode", path)?,
+        })
     }
 }
 
@@ -1310,6 +1613,34 @@ impl crate::ToJson for RuleDeclaration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Commands",
+                "Configuration",
+                "InputArtifacts",
+                "Name",
+                "Region",
+                "RoleArn",
+                "RuleTypeId",
+            ],
+        )?;
+        Ok(Self {
+            commands: crate::from_json_optional(map, "Commands", path)?,
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            input_artifacts: crate::from_json_optional(map, "InputArtifacts", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            rule_type_id: crate::from_json_optional(map, "RuleTypeId", path)?,
+        })
+    }
+}
+
 impl From<RuleDeclaration> for Value<RuleDeclaration> {
     fn from(value: RuleDeclaration) -> Self {
         Value::Lit(value)
@@ -1373,6 +1704,20 @@ impl crate::ToJson for RuleTypeId {
         crate::put_opt(&mut out, "Provider", &self.provider);
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleTypeId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Category", "Owner", "Provider", "Version"])?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            owner: crate::from_json_optional(map, "Owner", path)?,
+            provider: crate::from_json_optional(map, "Provider", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 
@@ -1453,6 +1798,32 @@ impl crate::ToJson for StageDeclaration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StageDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "BeforeEntry",
+                "Blockers",
+                "Name",
+                "OnFailure",
+                "OnSuccess",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            before_entry: crate::from_json_optional(map, "BeforeEntry", path)?,
+            blockers: crate::from_json_optional(map, "Blockers", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            on_failure: crate::from_json_optional(map, "OnFailure", path)?,
+            on_success: crate::from_json_optional(map, "OnSuccess", path)?,
+        })
+    }
+}
+
 impl From<StageDeclaration> for Value<StageDeclaration> {
     fn from(value: StageDeclaration) -> Self {
         Value::Lit(value)
@@ -1491,6 +1862,17 @@ impl crate::ToJson for StageTransition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StageTransition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Reason", "StageName"])?;
+        Ok(Self {
+            reason: crate::from_json_required(map, "Reason", path)?,
+            stage_name: crate::from_json_required(map, "StageName", path)?,
+        })
+    }
+}
+
 impl From<StageTransition> for Value<StageTransition> {
     fn from(value: StageTransition) -> Self {
         Value::Lit(value)
@@ -1522,6 +1904,16 @@ impl crate::ToJson for SuccessConditions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Conditions", &self.conditions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SuccessConditions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Conditions"])?;
+        Ok(Self {
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+        })
     }
 }
 
@@ -1576,6 +1968,18 @@ impl crate::ToJson for VariableDeclaration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VariableDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultValue", "Description", "Name"])?;
+        Ok(Self {
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<VariableDeclaration> for Value<VariableDeclaration> {
     fn from(value: VariableDeclaration) -> Self {
         Value::Lit(value)
@@ -1601,6 +2005,13 @@ impl BlockerDeclarationType {
 impl crate::ToJson for BlockerDeclarationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockerDeclarationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Schedule", Self::Schedule)])
     }
 }
 
@@ -1651,6 +2062,25 @@ impl crate::ToJson for Category {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Category {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Source", Self::Source),
+                ("Build", Self::Build),
+                ("Test", Self::Test),
+                ("Deploy", Self::Deploy),
+                ("Invoke", Self::Invoke),
+                ("Approval", Self::Approval),
+                ("Compute", Self::Compute),
+            ],
+        )
+    }
+}
+
 impl From<Category> for Value<Category> {
     fn from(value: Category) -> Self {
         Value::Lit(value)
@@ -1679,6 +2109,20 @@ impl EnvironmentVariableType {
 impl crate::ToJson for EnvironmentVariableType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentVariableType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PLAINTEXT", Self::Plaintext),
+                ("SECRETS_MANAGER", Self::SecretsManager),
+            ],
+        )
     }
 }
 
@@ -1717,6 +2161,21 @@ impl crate::ToJson for ExecutionMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("QUEUED", Self::Queued),
+                ("SUPERSEDED", Self::Superseded),
+                ("PARALLEL", Self::Parallel),
+            ],
+        )
+    }
+}
+
 impl From<ExecutionMode> for Value<ExecutionMode> {
     fn from(value: ExecutionMode) -> Self {
         Value::Lit(value)
@@ -1750,6 +2209,13 @@ impl crate::ToJson for PipelineType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipelineType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("V1", Self::V1), ("V2", Self::V2)])
+    }
+}
+
 impl From<PipelineType> for Value<PipelineType> {
     fn from(value: PipelineType) -> Self {
         Value::Lit(value)
@@ -1776,6 +2242,17 @@ impl ProviderType {
 impl crate::ToJson for ProviderType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CodeStarSourceConnection", Self::CodeStarSourceConnection)],
+        )
     }
 }
 
@@ -1811,6 +2288,17 @@ impl crate::ToJson for Result {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Result {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ROLLBACK", Self::Rollback), ("RETRY", Self::Retry)],
+        )
+    }
+}
+
 impl From<Result> for Value<Result> {
     fn from(value: Result) -> Self {
         Value::Lit(value)
@@ -1843,6 +2331,20 @@ impl crate::ToJson for RetryMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL_ACTIONS", Self::AllActions),
+                ("FAILED_ACTIONS", Self::FailedActions),
+            ],
+        )
+    }
+}
+
 impl From<RetryMode> for Value<RetryMode> {
     fn from(value: RetryMode) -> Self {
         Value::Lit(value)
@@ -1868,6 +2370,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("S3", Self::S3)])
     }
 }
 

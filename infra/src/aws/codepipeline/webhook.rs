@@ -123,6 +123,46 @@ impl crate::ToJson for Webhook {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Webhook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Authentication",
+                "AuthenticationConfiguration",
+                "Filters",
+                "Name",
+                "RegisterWithThirdParty",
+                "Tags",
+                "TargetAction",
+                "TargetPipeline",
+                "TargetPipelineVersion",
+            ],
+        )?;
+        Ok(Self {
+            authentication: crate::from_json_required(map, "Authentication", path)?,
+            authentication_configuration: crate::from_json_required(
+                map,
+                "AuthenticationConfiguration",
+                path,
+            )?,
+            filters: crate::from_json_required(map, "Filters", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            register_with_third_party: crate::from_json_optional(
+                map,
+                "RegisterWithThirdParty",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_action: crate::from_json_required(map, "TargetAction", path)?,
+            target_pipeline: crate::from_json_required(map, "TargetPipeline", path)?,
+            target_pipeline_version: crate::from_json_optional(map, "TargetPipelineVersion", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodePipeline::Webhook` (`Fn::GetAtt`).
 impl crate::Handle<Webhook> {
     /// `Fn::GetAtt` `Id`. logical id of the webhook
@@ -179,6 +219,17 @@ impl crate::ToJson for WebhookAuthConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebhookAuthConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedIPRange", "SecretToken"])?;
+        Ok(Self {
+            allowed_ip_range: crate::from_json_optional(map, "AllowedIPRange", path)?,
+            secret_token: crate::from_json_optional(map, "SecretToken", path)?,
+        })
+    }
+}
+
 impl From<WebhookAuthConfiguration> for Value<WebhookAuthConfiguration> {
     fn from(value: WebhookAuthConfiguration) -> Self {
         Value::Lit(value)
@@ -223,6 +274,17 @@ impl crate::ToJson for WebhookFilterRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebhookFilterRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JsonPath", "MatchEquals"])?;
+        Ok(Self {
+            json_path: crate::from_json_required(map, "JsonPath", path)?,
+            match_equals: crate::from_json_optional(map, "MatchEquals", path)?,
+        })
+    }
+}
+
 impl From<WebhookFilterRule> for Value<WebhookFilterRule> {
     fn from(value: WebhookFilterRule) -> Self {
         Value::Lit(value)
@@ -254,6 +316,21 @@ impl Authentication {
 impl crate::ToJson for Authentication {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Authentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GITHUB_HMAC", Self::GithubHmac),
+                ("IP", Self::Ip),
+                ("UNAUTHENTICATED", Self::Unauthenticated),
+            ],
+        )
     }
 }
 

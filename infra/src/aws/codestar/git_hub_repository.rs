@@ -120,6 +120,36 @@ impl crate::ToJson for GitHubRepository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitHubRepository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Code",
+                "ConnectionArn",
+                "EnableIssues",
+                "IsPrivate",
+                "RepositoryAccessToken",
+                "RepositoryDescription",
+                "RepositoryName",
+                "RepositoryOwner",
+            ],
+        )?;
+        Ok(Self {
+            code: crate::from_json_optional(map, "Code", path)?,
+            connection_arn: crate::from_json_optional(map, "ConnectionArn", path)?,
+            enable_issues: crate::from_json_optional(map, "EnableIssues", path)?,
+            is_private: crate::from_json_optional(map, "IsPrivate", path)?,
+            repository_access_token: crate::from_json_optional(map, "RepositoryAccessToken", path)?,
+            repository_description: crate::from_json_optional(map, "RepositoryDescription", path)?,
+            repository_name: crate::from_json_required(map, "RepositoryName", path)?,
+            repository_owner: crate::from_json_required(map, "RepositoryOwner", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeStar::GitHubRepository` (`Fn::GetAtt`).
 impl crate::Handle<GitHubRepository> {
     /// `Fn::GetAtt` `Id`.
@@ -147,6 +177,16 @@ impl crate::ToJson for Code {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Code {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3"])?;
+        Ok(Self {
+            s3: crate::from_json_required(map, "S3", path)?,
+        })
     }
 }
 
@@ -191,6 +231,18 @@ impl crate::ToJson for S3 {
         crate::put(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "ObjectVersion", &self.object_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key", "ObjectVersion"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            object_version: crate::from_json_optional(map, "ObjectVersion", path)?,
+        })
     }
 }
 

@@ -81,6 +81,23 @@ impl crate::ToJson for Connection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConnectionName", "HostArn", "ProviderType", "Tags"],
+        )?;
+        Ok(Self {
+            connection_name: crate::from_json_required(map, "ConnectionName", path)?,
+            host_arn: crate::from_json_optional(map, "HostArn", path)?,
+            provider_type: crate::from_json_optional(map, "ProviderType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeStarConnections::Connection` (`Fn::GetAtt`).
 impl crate::Handle<Connection> {
     /// `Fn::GetAtt` `ConnectionArn`. The Amazon Resource Name (ARN) of the connection. The ARN is
@@ -134,6 +151,23 @@ impl ProviderType {
 impl crate::ToJson for ProviderType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Bitbucket", Self::Bitbucket),
+                ("GitHub", Self::GitHub),
+                ("GitHubEnterpriseServer", Self::GitHubEnterpriseServer),
+                ("GitLab", Self::GitLab),
+                ("GitLabSelfManaged", Self::GitLabSelfManaged),
+            ],
+        )
     }
 }
 

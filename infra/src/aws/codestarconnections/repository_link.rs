@@ -84,6 +84,30 @@ impl crate::ToJson for RepositoryLink {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryLink {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionArn",
+                "EncryptionKeyArn",
+                "OwnerId",
+                "RepositoryName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            connection_arn: crate::from_json_required(map, "ConnectionArn", path)?,
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+            owner_id: crate::from_json_required(map, "OwnerId", path)?,
+            repository_name: crate::from_json_required(map, "RepositoryName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeStarConnections::RepositoryLink` (`Fn::GetAtt`).
 impl crate::Handle<RepositoryLink> {
     /// `Fn::GetAtt` `ProviderType`. The name of the external provider where your third-party code

@@ -115,6 +115,44 @@ impl crate::ToJson for SyncConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SyncConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Branch",
+                "ConfigFile",
+                "PublishDeploymentStatus",
+                "RepositoryLinkId",
+                "ResourceName",
+                "RoleArn",
+                "SyncType",
+                "TriggerResourceUpdateOn",
+            ],
+        )?;
+        Ok(Self {
+            branch: crate::from_json_required(map, "Branch", path)?,
+            config_file: crate::from_json_required(map, "ConfigFile", path)?,
+            publish_deployment_status: crate::from_json_optional(
+                map,
+                "PublishDeploymentStatus",
+                path,
+            )?,
+            repository_link_id: crate::from_json_required(map, "RepositoryLinkId", path)?,
+            resource_name: crate::from_json_required(map, "ResourceName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            sync_type: crate::from_json_required(map, "SyncType", path)?,
+            trigger_resource_update_on: crate::from_json_optional(
+                map,
+                "TriggerResourceUpdateOn",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeStarConnections::SyncConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<SyncConfiguration> {
     /// `Fn::GetAtt` `OwnerId`. the ID of the entity that owns the repository.
@@ -159,6 +197,17 @@ impl crate::ToJson for PublishDeploymentStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublishDeploymentStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<PublishDeploymentStatus> for Value<PublishDeploymentStatus> {
     fn from(value: PublishDeploymentStatus) -> Self {
         Value::Lit(value)
@@ -185,6 +234,13 @@ impl SyncType {
 impl crate::ToJson for SyncType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SyncType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CFN_STACK_SYNC", Self::CfnStackSync)])
     }
 }
 
@@ -216,6 +272,20 @@ impl TriggerResourceUpdateOn {
 impl crate::ToJson for TriggerResourceUpdateOn {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TriggerResourceUpdateOn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ANY_CHANGE", Self::AnyChange),
+                ("FILE_CHANGE", Self::FileChange),
+            ],
+        )
     }
 }
 

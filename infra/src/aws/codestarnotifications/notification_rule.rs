@@ -117,6 +117,40 @@ impl crate::ToJson for NotificationRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreatedBy",
+                "DetailType",
+                "EventTypeId",
+                "EventTypeIds",
+                "Name",
+                "Resource",
+                "Status",
+                "Tags",
+                "TargetAddress",
+                "Targets",
+            ],
+        )?;
+        Ok(Self {
+            created_by: crate::from_json_optional(map, "CreatedBy", path)?,
+            detail_type: crate::from_json_required(map, "DetailType", path)?,
+            event_type_id: crate::from_json_optional(map, "EventTypeId", path)?,
+            event_type_ids: crate::from_json_required(map, "EventTypeIds", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            resource: crate::from_json_required(map, "Resource", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_address: crate::from_json_optional(map, "TargetAddress", path)?,
+            targets: crate::from_json_required(map, "Targets", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CodeStarNotifications::NotificationRule` (`Fn::GetAtt`).
 impl crate::Handle<NotificationRule> {
     /// `Fn::GetAtt` `Arn`.
@@ -156,6 +190,17 @@ impl crate::ToJson for Target {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Target {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetAddress", "TargetType"])?;
+        Ok(Self {
+            target_address: crate::from_json_required(map, "TargetAddress", path)?,
+            target_type: crate::from_json_required(map, "TargetType", path)?,
+        })
+    }
+}
+
 impl From<Target> for Value<Target> {
     fn from(value: Target) -> Self {
         Value::Lit(value)
@@ -187,6 +232,13 @@ impl crate::ToJson for DetailType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DetailType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BASIC", Self::Basic), ("FULL", Self::Full)])
+    }
+}
+
 impl From<DetailType> for Value<DetailType> {
     fn from(value: DetailType) -> Self {
         Value::Lit(value)
@@ -215,6 +267,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

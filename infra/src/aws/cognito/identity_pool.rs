@@ -180,6 +180,60 @@ impl crate::ToJson for IdentityPool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowClassicFlow",
+                "AllowUnauthenticatedIdentities",
+                "CognitoEvents",
+                "CognitoIdentityProviders",
+                "CognitoStreams",
+                "DeveloperProviderName",
+                "IdentityPoolName",
+                "IdentityPoolTags",
+                "OpenIdConnectProviderARNs",
+                "PushSync",
+                "SamlProviderARNs",
+                "SupportedLoginProviders",
+            ],
+        )?;
+        Ok(Self {
+            allow_classic_flow: crate::from_json_optional(map, "AllowClassicFlow", path)?,
+            allow_unauthenticated_identities: crate::from_json_required(
+                map,
+                "AllowUnauthenticatedIdentities",
+                path,
+            )?,
+            cognito_events: crate::from_json_optional(map, "CognitoEvents", path)?,
+            cognito_identity_providers: crate::from_json_optional(
+                map,
+                "CognitoIdentityProviders",
+                path,
+            )?,
+            cognito_streams: crate::from_json_optional(map, "CognitoStreams", path)?,
+            developer_provider_name: crate::from_json_optional(map, "DeveloperProviderName", path)?,
+            identity_pool_name: crate::from_json_optional(map, "IdentityPoolName", path)?,
+            identity_pool_tags: crate::from_json_optional(map, "IdentityPoolTags", path)?,
+            open_id_connect_provider_ar_ns: crate::from_json_optional(
+                map,
+                "OpenIdConnectProviderARNs",
+                path,
+            )?,
+            push_sync: crate::from_json_optional(map, "PushSync", path)?,
+            saml_provider_ar_ns: crate::from_json_optional(map, "SamlProviderARNs", path)?,
+            supported_login_providers: crate::from_json_optional(
+                map,
+                "SupportedLoginProviders",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cognito::IdentityPool` (`Fn::GetAtt`).
 impl crate::Handle<IdentityPool> {
     /// `Fn::GetAtt` `Id`.
@@ -235,6 +289,22 @@ impl crate::ToJson for CognitoIdentityProvider {
             &self.server_side_token_check,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CognitoIdentityProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ClientId", "ProviderName", "ServerSideTokenCheck"],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            provider_name: crate::from_json_required(map, "ProviderName", path)?,
+            server_side_token_check: crate::from_json_optional(map, "ServerSideTokenCheck", path)?,
+        })
     }
 }
 
@@ -294,6 +364,19 @@ impl crate::ToJson for CognitoStreams {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CognitoStreams {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RoleArn", "StreamName", "StreamingStatus"])?;
+        Ok(Self {
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            stream_name: crate::from_json_optional(map, "StreamName", path)?,
+            streaming_status: crate::from_json_optional(map, "StreamingStatus", path)?,
+        })
+    }
+}
+
 impl From<CognitoStreams> for Value<CognitoStreams> {
     fn from(value: CognitoStreams) -> Self {
         Value::Lit(value)
@@ -337,6 +420,17 @@ impl crate::ToJson for PushSync {
         crate::put_opt(&mut out, "ApplicationArns", &self.application_arns);
         crate::put_opt(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PushSync {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationArns", "RoleArn"])?;
+        Ok(Self {
+            application_arns: crate::from_json_optional(map, "ApplicationArns", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
     }
 }
 

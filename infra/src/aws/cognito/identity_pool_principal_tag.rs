@@ -75,3 +75,25 @@ impl crate::ToJson for IdentityPoolPrincipalTag {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityPoolPrincipalTag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IdentityPoolId",
+                "IdentityProviderName",
+                "PrincipalTags",
+                "UseDefaults",
+            ],
+        )?;
+        Ok(Self {
+            identity_pool_id: crate::from_json_required(map, "IdentityPoolId", path)?,
+            identity_provider_name: crate::from_json_required(map, "IdentityProviderName", path)?,
+            principal_tags: crate::from_json_optional(map, "PrincipalTags", path)?,
+            use_defaults: crate::from_json_optional(map, "UseDefaults", path)?,
+        })
+    }
+}

@@ -65,6 +65,19 @@ impl crate::ToJson for IdentityPoolRoleAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityPoolRoleAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["IdentityPoolId", "RoleMappings", "Roles"])?;
+        Ok(Self {
+            identity_pool_id: crate::from_json_required(map, "IdentityPoolId", path)?,
+            role_mappings: crate::from_json_optional(map, "RoleMappings", path)?,
+            roles: crate::from_json_optional(map, "Roles", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cognito::IdentityPoolRoleAttachment` (`Fn::GetAtt`).
 impl crate::Handle<IdentityPoolRoleAttachment> {
     /// `Fn::GetAtt` `Id`.

@@ -58,6 +58,17 @@ impl crate::ToJson for LogDeliveryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDeliveryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogConfigurations", "UserPoolId"])?;
+        Ok(Self {
+            log_configurations: crate::from_json_optional(map, "LogConfigurations", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cognito::LogDeliveryConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<LogDeliveryConfiguration> {
     /// `Fn::GetAtt` `Id`.
@@ -96,6 +107,16 @@ impl crate::ToJson for CloudWatchLogsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupArn"])?;
+        Ok(Self {
+            log_group_arn: crate::from_json_optional(map, "LogGroupArn", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogsConfiguration> for Value<CloudWatchLogsConfiguration> {
     fn from(value: CloudWatchLogsConfiguration) -> Self {
         Value::Lit(value)
@@ -127,6 +148,16 @@ impl crate::ToJson for FirehoseConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StreamArn", &self.stream_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirehoseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StreamArn"])?;
+        Ok(Self {
+            stream_arn: crate::from_json_optional(map, "StreamArn", path)?,
+        })
     }
 }
 
@@ -220,6 +251,34 @@ impl crate::ToJson for LogConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchLogsConfiguration",
+                "EventSource",
+                "FirehoseConfiguration",
+                "LogLevel",
+                "S3Configuration",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_logs_configuration: crate::from_json_optional(
+                map,
+                "CloudWatchLogsConfiguration",
+                path,
+            )?,
+            event_source: crate::from_json_optional(map, "EventSource", path)?,
+            firehose_configuration: crate::from_json_optional(map, "FirehoseConfiguration", path)?,
+            log_level: crate::from_json_optional(map, "LogLevel", path)?,
+            s3_configuration: crate::from_json_optional(map, "S3Configuration", path)?,
+        })
+    }
+}
+
 impl From<LogConfiguration> for Value<LogConfiguration> {
     fn from(value: LogConfiguration) -> Self {
         Value::Lit(value)
@@ -251,6 +310,16 @@ impl crate::ToJson for S3Configuration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "BucketArn", &self.bucket_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketArn"])?;
+        Ok(Self {
+            bucket_arn: crate::from_json_optional(map, "BucketArn", path)?,
+        })
     }
 }
 

@@ -103,6 +103,36 @@ impl crate::ToJson for ManagedLoginBranding {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedLoginBranding {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Assets",
+                "ClientId",
+                "ReturnMergedResources",
+                "Settings",
+                "UseCognitoProvidedValues",
+                "UserPoolId",
+            ],
+        )?;
+        Ok(Self {
+            assets: crate::from_json_optional(map, "Assets", path)?,
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            return_merged_resources: crate::from_json_optional(map, "ReturnMergedResources", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+            use_cognito_provided_values: crate::from_json_optional(
+                map,
+                "UseCognitoProvidedValues",
+                path,
+            )?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cognito::ManagedLoginBranding` (`Fn::GetAtt`).
 impl crate::Handle<ManagedLoginBranding> {
     /// `Fn::GetAtt` `ManagedLoginBrandingId`.
@@ -164,6 +194,24 @@ impl crate::ToJson for AssetType {
         crate::put(&mut out, "Extension", &self.extension);
         crate::put_opt(&mut out, "ResourceId", &self.resource_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Bytes", "Category", "ColorMode", "Extension", "ResourceId"],
+        )?;
+        Ok(Self {
+            bytes: crate::from_json_optional(map, "Bytes", path)?,
+            category: crate::from_json_required(map, "Category", path)?,
+            color_mode: crate::from_json_required(map, "ColorMode", path)?,
+            extension: crate::from_json_required(map, "Extension", path)?,
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+        })
     }
 }
 
@@ -237,6 +285,33 @@ impl crate::ToJson for CategoryType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoryType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FAVICON_ICO", Self::FaviconIco),
+                ("FAVICON_SVG", Self::FaviconSvg),
+                ("EMAIL_GRAPHIC", Self::EmailGraphic),
+                ("SMS_GRAPHIC", Self::SmsGraphic),
+                ("AUTH_APP_GRAPHIC", Self::AuthAppGraphic),
+                ("PASSWORD_GRAPHIC", Self::PasswordGraphic),
+                ("PASSKEY_GRAPHIC", Self::PasskeyGraphic),
+                ("PAGE_HEADER_LOGO", Self::PageHeaderLogo),
+                ("PAGE_HEADER_BACKGROUND", Self::PageHeaderBackground),
+                ("PAGE_FOOTER_LOGO", Self::PageFooterLogo),
+                ("PAGE_FOOTER_BACKGROUND", Self::PageFooterBackground),
+                ("PAGE_BACKGROUND", Self::PageBackground),
+                ("FORM_BACKGROUND", Self::FormBackground),
+                ("FORM_LOGO", Self::FormLogo),
+                ("IDP_BUTTON_ICON", Self::IdpButtonIcon),
+            ],
+        )
+    }
+}
+
 impl From<CategoryType> for Value<CategoryType> {
     fn from(value: CategoryType) -> Self {
         Value::Lit(value)
@@ -268,6 +343,21 @@ impl ColorModeType {
 impl crate::ToJson for ColorModeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColorModeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LIGHT", Self::Light),
+                ("DARK", Self::Dark),
+                ("DYNAMIC", Self::Dynamic),
+            ],
+        )
     }
 }
 
@@ -308,6 +398,23 @@ impl ExtensionType {
 impl crate::ToJson for ExtensionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExtensionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ICO", Self::Ico),
+                ("JPEG", Self::Jpeg),
+                ("PNG", Self::Png),
+                ("SVG", Self::Svg),
+                ("WEBP", Self::Webp),
+            ],
+        )
     }
 }
 

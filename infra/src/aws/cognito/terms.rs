@@ -76,6 +76,32 @@ impl crate::ToJson for Terms {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Terms {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "Enforcement",
+                "Links",
+                "TermsName",
+                "TermsSource",
+                "UserPoolId",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            enforcement: crate::from_json_required(map, "Enforcement", path)?,
+            links: crate::from_json_required(map, "Links", path)?,
+            terms_name: crate::from_json_required(map, "TermsName", path)?,
+            terms_source: crate::from_json_required(map, "TermsSource", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cognito::Terms` (`Fn::GetAtt`).
 impl crate::Handle<Terms> {
     /// `Fn::GetAtt` `TermsId`.
@@ -106,6 +132,13 @@ impl crate::ToJson for TermsEnforcementType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TermsEnforcementType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NONE", Self::None)])
+    }
+}
+
 impl From<TermsEnforcementType> for Value<TermsEnforcementType> {
     fn from(value: TermsEnforcementType) -> Self {
         Value::Lit(value)
@@ -131,6 +164,13 @@ impl TermsSourceType {
 impl crate::ToJson for TermsSourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TermsSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("LINK", Self::Link)])
     }
 }
 

@@ -447,6 +447,140 @@ impl crate::ToJson for UserPool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountRecoverySetting",
+                "AdminCreateUserConfig",
+                "AliasAttributes",
+                "AutoVerifiedAttributes",
+                "DeletionProtection",
+                "DeviceConfiguration",
+                "EmailAuthenticationMessage",
+                "EmailAuthenticationSubject",
+                "EmailConfiguration",
+                "EmailVerificationMessage",
+                "EmailVerificationSubject",
+                "EnabledMfas",
+                "IssuerConfiguration",
+                "KeyConfiguration",
+                "LambdaConfig",
+                "MfaConfiguration",
+                "Policies",
+                "Schema",
+                "SmsAuthenticationMessage",
+                "SmsConfiguration",
+                "SmsVerificationMessage",
+                "UserAttributeUpdateSettings",
+                "UserPoolAddOns",
+                "UserPoolName",
+                "UserPoolTags",
+                "UserPoolTier",
+                "UsernameAttributes",
+                "UsernameConfiguration",
+                "VerificationMessageTemplate",
+                "WebAuthnFactorConfiguration",
+                "WebAuthnRelyingPartyID",
+                "WebAuthnUserVerification",
+            ],
+        )?;
+        Ok(Self {
+            account_recovery_setting: crate::from_json_optional(
+                map,
+                "AccountRecoverySetting",
+                path,
+            )?,
+            admin_create_user_config: crate::from_json_optional(
+                map,
+                "AdminCreateUserConfig",
+                path,
+            )?,
+            alias_attributes: crate::from_json_optional(map, "AliasAttributes", path)?,
+            auto_verified_attributes: crate::from_json_optional(
+                map,
+                "AutoVerifiedAttributes",
+                path,
+            )?,
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            device_configuration: crate::from_json_optional(map, "DeviceConfiguration", path)?,
+            email_authentication_message: crate::from_json_optional(
+                map,
+                "EmailAuthenticationMessage",
+                path,
+            )?,
+            email_authentication_subject: crate::from_json_optional(
+                map,
+                "EmailAuthenticationSubject",
+                path,
+            )?,
+            email_configuration: crate::from_json_optional(map, "EmailConfiguration", path)?,
+            email_verification_message: crate::from_json_optional(
+                map,
+                "EmailVerificationMessage",
+                path,
+            )?,
+            email_verification_subject: crate::from_json_optional(
+                map,
+                "EmailVerificationSubject",
+                path,
+            )?,
+            enabled_mfas: crate::from_json_optional(map, "EnabledMfas", path)?,
+            issuer_configuration: crate::from_json_optional(map, "IssuerConfiguration", path)?,
+            key_configuration: crate::from_json_optional(map, "KeyConfiguration", path)?,
+            lambda_config: crate::from_json_optional(map, "LambdaConfig", path)?,
+            mfa_configuration: crate::from_json_optional(map, "MfaConfiguration", path)?,
+            policies: crate::from_json_optional(map, "Policies", path)?,
+            schema: crate::from_json_optional(map, "Schema", path)?,
+            sms_authentication_message: crate::from_json_optional(
+                map,
+                "SmsAuthenticationMessage",
+                path,
+            )?,
+            sms_configuration: crate::from_json_optional(map, "SmsConfiguration", path)?,
+            sms_verification_message: crate::from_json_optional(
+                map,
+                "SmsVerificationMessage",
+                path,
+            )?,
+            user_attribute_update_settings: crate::from_json_optional(
+                map,
+                "UserAttributeUpdateSettings",
+                path,
+            )?,
+            user_pool_add_ons: crate::from_json_optional(map, "UserPoolAddOns", path)?,
+            user_pool_name: crate::from_json_optional(map, "UserPoolName", path)?,
+            user_pool_tags: crate::from_json_optional(map, "UserPoolTags", path)?,
+            user_pool_tier: crate::from_json_optional(map, "UserPoolTier", path)?,
+            username_attributes: crate::from_json_optional(map, "UsernameAttributes", path)?,
+            username_configuration: crate::from_json_optional(map, "UsernameConfiguration", path)?,
+            verification_message_template: crate::from_json_optional(
+                map,
+                "VerificationMessageTemplate",
+                path,
+            )?,
+            web_authn_factor_configuration: crate::from_json_optional(
+                map,
+                "WebAuthnFactorConfiguration",
+                path,
+            )?,
+            web_authn_relying_party_id: crate::from_json_optional(
+                map,
+                "WebAuthnRelyingPartyID",
+                path,
+            )?,
+            web_authn_user_verification: crate::from_json_optional(
+                map,
+                "WebAuthnUserVerification",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cognito::UserPool` (`Fn::GetAtt`).
 impl crate::Handle<UserPool> {
     /// `Fn::GetAtt` `Arn`.
@@ -500,6 +634,16 @@ impl crate::ToJson for AccountRecoverySetting {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RecoveryMechanisms", &self.recovery_mechanisms);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountRecoverySetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RecoveryMechanisms"])?;
+        Ok(Self {
+            recovery_mechanisms: crate::from_json_optional(map, "RecoveryMechanisms", path)?,
+        })
     }
 }
 
@@ -574,6 +718,34 @@ impl crate::ToJson for AdminCreateUserConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdminCreateUserConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowAdminCreateUserOnly",
+                "InviteMessageTemplate",
+                "UnusedAccountValidityDays",
+            ],
+        )?;
+        Ok(Self {
+            allow_admin_create_user_only: crate::from_json_optional(
+                map,
+                "AllowAdminCreateUserOnly",
+                path,
+            )?,
+            invite_message_template: crate::from_json_optional(map, "InviteMessageTemplate", path)?,
+            unused_account_validity_days: crate::from_json_optional(
+                map,
+                "UnusedAccountValidityDays",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AdminCreateUserConfig> for Value<AdminCreateUserConfig> {
     fn from(value: AdminCreateUserConfig) -> Self {
         Value::Lit(value)
@@ -607,6 +779,16 @@ impl crate::ToJson for AdvancedSecurityAdditionalFlows {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CustomAuthMode", &self.custom_auth_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedSecurityAdditionalFlows {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomAuthMode"])?;
+        Ok(Self {
+            custom_auth_mode: crate::from_json_optional(map, "CustomAuthMode", path)?,
+        })
     }
 }
 
@@ -656,6 +838,17 @@ impl crate::ToJson for CustomEmailSender {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomEmailSender {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn", "LambdaVersion"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_optional(map, "LambdaArn", path)?,
+            lambda_version: crate::from_json_optional(map, "LambdaVersion", path)?,
+        })
+    }
+}
+
 impl From<CustomEmailSender> for Value<CustomEmailSender> {
     fn from(value: CustomEmailSender) -> Self {
         Value::Lit(value)
@@ -699,6 +892,17 @@ impl crate::ToJson for CustomSmsSender {
         crate::put_opt(&mut out, "LambdaArn", &self.lambda_arn);
         crate::put_opt(&mut out, "LambdaVersion", &self.lambda_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomSmsSender {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn", "LambdaVersion"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_optional(map, "LambdaArn", path)?,
+            lambda_version: crate::from_json_optional(map, "LambdaVersion", path)?,
+        })
     }
 }
 
@@ -753,6 +957,32 @@ impl crate::ToJson for DeviceConfiguration {
             &self.device_only_remembered_on_user_prompt,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChallengeRequiredOnNewDevice",
+                "DeviceOnlyRememberedOnUserPrompt",
+            ],
+        )?;
+        Ok(Self {
+            challenge_required_on_new_device: crate::from_json_optional(
+                map,
+                "ChallengeRequiredOnNewDevice",
+                path,
+            )?,
+            device_only_remembered_on_user_prompt: crate::from_json_optional(
+                map,
+                "DeviceOnlyRememberedOnUserPrompt",
+                path,
+            )?,
+        })
     }
 }
 
@@ -833,6 +1063,30 @@ impl crate::ToJson for EmailConfiguration {
         );
         crate::put_opt(&mut out, "SourceArn", &self.source_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigurationSet",
+                "EmailSendingAccount",
+                "From",
+                "ReplyToEmailAddress",
+                "SourceArn",
+            ],
+        )?;
+        Ok(Self {
+            configuration_set: crate::from_json_optional(map, "ConfigurationSet", path)?,
+            email_sending_account: crate::from_json_optional(map, "EmailSendingAccount", path)?,
+            from: crate::from_json_optional(map, "From", path)?,
+            reply_to_email_address: crate::from_json_optional(map, "ReplyToEmailAddress", path)?,
+            source_arn: crate::from_json_optional(map, "SourceArn", path)?,
+        })
     }
 }
 
@@ -930,6 +1184,34 @@ impl crate::ToJson for EumsSmsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EumsSmsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CallerArn",
+                "ConfigurationSetName",
+                "ExternalId",
+                "InEntityId",
+                "InTemplateId",
+                "OriginationIdentity",
+                "Region",
+            ],
+        )?;
+        Ok(Self {
+            caller_arn: crate::from_json_required(map, "CallerArn", path)?,
+            configuration_set_name: crate::from_json_optional(map, "ConfigurationSetName", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            in_entity_id: crate::from_json_optional(map, "InEntityId", path)?,
+            in_template_id: crate::from_json_optional(map, "InTemplateId", path)?,
+            origination_identity: crate::from_json_optional(map, "OriginationIdentity", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+        })
+    }
+}
+
 impl From<EumsSmsConfiguration> for Value<EumsSmsConfiguration> {
     fn from(value: EumsSmsConfiguration) -> Self {
         Value::Lit(value)
@@ -976,6 +1258,17 @@ impl crate::ToJson for InboundFederation {
         crate::put_opt(&mut out, "LambdaArn", &self.lambda_arn);
         crate::put_opt(&mut out, "LambdaVersion", &self.lambda_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InboundFederation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn", "LambdaVersion"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_optional(map, "LambdaArn", path)?,
+            lambda_version: crate::from_json_optional(map, "LambdaVersion", path)?,
+        })
     }
 }
 
@@ -1035,6 +1328,19 @@ impl crate::ToJson for InviteMessageTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InviteMessageTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EmailMessage", "EmailSubject", "SMSMessage"])?;
+        Ok(Self {
+            email_message: crate::from_json_optional(map, "EmailMessage", path)?,
+            email_subject: crate::from_json_optional(map, "EmailSubject", path)?,
+            sms_message: crate::from_json_optional(map, "SMSMessage", path)?,
+        })
+    }
+}
+
 impl From<InviteMessageTemplate> for Value<InviteMessageTemplate> {
     fn from(value: InviteMessageTemplate) -> Self {
         Value::Lit(value)
@@ -1066,6 +1372,16 @@ impl crate::ToJson for IssuerConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IssuerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -1112,6 +1428,17 @@ impl crate::ToJson for KeyConfiguration {
         crate::put_opt(&mut out, "KeyType", &self.key_type);
         crate::put_opt(&mut out, "KmsKeyArn", &self.kms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyType", "KmsKeyArn"])?;
+        Ok(Self {
+            key_type: crate::from_json_optional(map, "KeyType", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
     }
 }
 
@@ -1302,6 +1629,58 @@ impl crate::ToJson for LambdaConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreateAuthChallenge",
+                "CustomEmailSender",
+                "CustomMessage",
+                "CustomSMSSender",
+                "DefineAuthChallenge",
+                "InboundFederation",
+                "KMSKeyID",
+                "PostAuthentication",
+                "PostConfirmation",
+                "PreAuthentication",
+                "PreSignUp",
+                "PreTokenGeneration",
+                "PreTokenGenerationConfig",
+                "UserMigration",
+                "VerifyAuthChallengeResponse",
+            ],
+        )?;
+        Ok(Self {
+            create_auth_challenge: crate::from_json_optional(map, "CreateAuthChallenge", path)?,
+            custom_email_sender: crate::from_json_optional(map, "CustomEmailSender", path)?,
+            custom_message: crate::from_json_optional(map, "CustomMessage", path)?,
+            custom_sms_sender: crate::from_json_optional(map, "CustomSMSSender", path)?,
+            define_auth_challenge: crate::from_json_optional(map, "DefineAuthChallenge", path)?,
+            inbound_federation: crate::from_json_optional(map, "InboundFederation", path)?,
+            kms_key_id: crate::from_json_optional(map, "KMSKeyID", path)?,
+            post_authentication: crate::from_json_optional(map, "PostAuthentication", path)?,
+            post_confirmation: crate::from_json_optional(map, "PostConfirmation", path)?,
+            pre_authentication: crate::from_json_optional(map, "PreAuthentication", path)?,
+            pre_sign_up: crate::from_json_optional(map, "PreSignUp", path)?,
+            pre_token_generation: crate::from_json_optional(map, "PreTokenGeneration", path)?,
+            pre_token_generation_config: crate::from_json_optional(
+                map,
+                "PreTokenGenerationConfig",
+                path,
+            )?,
+            user_migration: crate::from_json_optional(map, "UserMigration", path)?,
+            verify_auth_challenge_response: crate::from_json_optional(
+                map,
+                "VerifyAuthChallengeResponse",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LambdaConfig> for Value<LambdaConfig> {
     fn from(value: LambdaConfig) -> Self {
         Value::Lit(value)
@@ -1345,6 +1724,17 @@ impl crate::ToJson for NumberAttributeConstraints {
         crate::put_opt(&mut out, "MaxValue", &self.max_value);
         crate::put_opt(&mut out, "MinValue", &self.min_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberAttributeConstraints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxValue", "MinValue"])?;
+        Ok(Self {
+            max_value: crate::from_json_optional(map, "MaxValue", path)?,
+            min_value: crate::from_json_optional(map, "MinValue", path)?,
+        })
     }
 }
 
@@ -1448,6 +1838,38 @@ impl crate::ToJson for PasswordPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PasswordPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MinimumLength",
+                "PasswordHistorySize",
+                "RequireLowercase",
+                "RequireNumbers",
+                "RequireSymbols",
+                "RequireUppercase",
+                "TemporaryPasswordValidityDays",
+            ],
+        )?;
+        Ok(Self {
+            minimum_length: crate::from_json_optional(map, "MinimumLength", path)?,
+            password_history_size: crate::from_json_optional(map, "PasswordHistorySize", path)?,
+            require_lowercase: crate::from_json_optional(map, "RequireLowercase", path)?,
+            require_numbers: crate::from_json_optional(map, "RequireNumbers", path)?,
+            require_symbols: crate::from_json_optional(map, "RequireSymbols", path)?,
+            require_uppercase: crate::from_json_optional(map, "RequireUppercase", path)?,
+            temporary_password_validity_days: crate::from_json_optional(
+                map,
+                "TemporaryPasswordValidityDays",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PasswordPolicy> for Value<PasswordPolicy> {
     fn from(value: PasswordPolicy) -> Self {
         Value::Lit(value)
@@ -1491,6 +1913,17 @@ impl crate::ToJson for Policies {
         crate::put_opt(&mut out, "PasswordPolicy", &self.password_policy);
         crate::put_opt(&mut out, "SignInPolicy", &self.sign_in_policy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policies {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PasswordPolicy", "SignInPolicy"])?;
+        Ok(Self {
+            password_policy: crate::from_json_optional(map, "PasswordPolicy", path)?,
+            sign_in_policy: crate::from_json_optional(map, "SignInPolicy", path)?,
+        })
     }
 }
 
@@ -1543,6 +1976,17 @@ impl crate::ToJson for PreTokenGenerationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreTokenGenerationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn", "LambdaVersion"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_optional(map, "LambdaArn", path)?,
+            lambda_version: crate::from_json_optional(map, "LambdaVersion", path)?,
+        })
+    }
+}
+
 impl From<PreTokenGenerationConfig> for Value<PreTokenGenerationConfig> {
     fn from(value: PreTokenGenerationConfig) -> Self {
         Value::Lit(value)
@@ -1586,6 +2030,17 @@ impl crate::ToJson for RecoveryOption {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Priority", &self.priority);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecoveryOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Priority"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+        })
     }
 }
 
@@ -1703,6 +2158,46 @@ impl crate::ToJson for SchemaAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributeDataType",
+                "DeveloperOnlyAttribute",
+                "Mutable",
+                "Name",
+                "NumberAttributeConstraints",
+                "Required",
+                "StringAttributeConstraints",
+            ],
+        )?;
+        Ok(Self {
+            attribute_data_type: crate::from_json_optional(map, "AttributeDataType", path)?,
+            developer_only_attribute: crate::from_json_optional(
+                map,
+                "DeveloperOnlyAttribute",
+                path,
+            )?,
+            mutable: crate::from_json_optional(map, "Mutable", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            number_attribute_constraints: crate::from_json_optional(
+                map,
+                "NumberAttributeConstraints",
+                path,
+            )?,
+            required: crate::from_json_optional(map, "Required", path)?,
+            string_attribute_constraints: crate::from_json_optional(
+                map,
+                "StringAttributeConstraints",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SchemaAttribute> for Value<SchemaAttribute> {
     fn from(value: SchemaAttribute) -> Self {
         Value::Lit(value)
@@ -1743,6 +2238,20 @@ impl crate::ToJson for SignInPolicy {
             &self.allowed_first_auth_factors,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SignInPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedFirstAuthFactors"])?;
+        Ok(Self {
+            allowed_first_auth_factors: crate::from_json_optional(
+                map,
+                "AllowedFirstAuthFactors",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1812,6 +2321,23 @@ impl crate::ToJson for SmsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EumsSms", "ExternalId", "SnsCallerArn", "SnsRegion"],
+        )?;
+        Ok(Self {
+            eums_sms: crate::from_json_optional(map, "EumsSms", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            sns_caller_arn: crate::from_json_optional(map, "SnsCallerArn", path)?,
+            sns_region: crate::from_json_optional(map, "SnsRegion", path)?,
+        })
+    }
+}
+
 impl From<SmsConfiguration> for Value<SmsConfiguration> {
     fn from(value: SmsConfiguration) -> Self {
         Value::Lit(value)
@@ -1858,6 +2384,17 @@ impl crate::ToJson for StringAttributeConstraints {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringAttributeConstraints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxLength", "MinLength"])?;
+        Ok(Self {
+            max_length: crate::from_json_optional(map, "MaxLength", path)?,
+            min_length: crate::from_json_optional(map, "MinLength", path)?,
+        })
+    }
+}
+
 impl From<StringAttributeConstraints> for Value<StringAttributeConstraints> {
     fn from(value: StringAttributeConstraints) -> Self {
         Value::Lit(value)
@@ -1895,6 +2432,21 @@ impl crate::ToJson for UserAttributeUpdateSettings {
             &self.attributes_require_verification_before_update,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserAttributeUpdateSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AttributesRequireVerificationBeforeUpdate"])?;
+        Ok(Self {
+            attributes_require_verification_before_update: crate::from_json_required(
+                map,
+                "AttributesRequireVerificationBeforeUpdate",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1955,6 +2507,25 @@ impl crate::ToJson for UserPoolAddOns {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolAddOns {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AdvancedSecurityAdditionalFlows", "AdvancedSecurityMode"],
+        )?;
+        Ok(Self {
+            advanced_security_additional_flows: crate::from_json_optional(
+                map,
+                "AdvancedSecurityAdditionalFlows",
+                path,
+            )?,
+            advanced_security_mode: crate::from_json_optional(map, "AdvancedSecurityMode", path)?,
+        })
+    }
+}
+
 impl From<UserPoolAddOns> for Value<UserPoolAddOns> {
     fn from(value: UserPoolAddOns) -> Self {
         Value::Lit(value)
@@ -1988,6 +2559,16 @@ impl crate::ToJson for UsernameConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CaseSensitive", &self.case_sensitive);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UsernameConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CaseSensitive"])?;
+        Ok(Self {
+            case_sensitive: crate::from_json_optional(map, "CaseSensitive", path)?,
+        })
     }
 }
 
@@ -2077,6 +2658,32 @@ impl crate::ToJson for VerificationMessageTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerificationMessageTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultEmailOption",
+                "EmailMessage",
+                "EmailMessageByLink",
+                "EmailSubject",
+                "EmailSubjectByLink",
+                "SmsMessage",
+            ],
+        )?;
+        Ok(Self {
+            default_email_option: crate::from_json_optional(map, "DefaultEmailOption", path)?,
+            email_message: crate::from_json_optional(map, "EmailMessage", path)?,
+            email_message_by_link: crate::from_json_optional(map, "EmailMessageByLink", path)?,
+            email_subject: crate::from_json_optional(map, "EmailSubject", path)?,
+            email_subject_by_link: crate::from_json_optional(map, "EmailSubjectByLink", path)?,
+            sms_message: crate::from_json_optional(map, "SmsMessage", path)?,
+        })
+    }
+}
+
 impl From<VerificationMessageTemplate> for Value<VerificationMessageTemplate> {
     fn from(value: VerificationMessageTemplate) -> Self {
         Value::Lit(value)
@@ -2111,6 +2718,21 @@ impl crate::ToJson for AdvancedSecurityMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedSecurityMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUDIT", Self::Audit),
+                ("ENFORCED", Self::Enforced),
+                ("OFF", Self::Off),
+            ],
+        )
+    }
+}
+
 impl From<AdvancedSecurityMode> for Value<AdvancedSecurityMode> {
     fn from(value: AdvancedSecurityMode) -> Self {
         Value::Lit(value)
@@ -2142,6 +2764,21 @@ impl AliasAttribute {
 impl crate::ToJson for AliasAttribute {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AliasAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("email", Self::Email),
+                ("phone_number", Self::PhoneNumber),
+                ("preferred_username", Self::PreferredUsername),
+            ],
+        )
     }
 }
 
@@ -2185,6 +2822,23 @@ impl crate::ToJson for AllowedFirstAuthFactor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowedFirstAuthFactor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EMAIL_OTP", Self::EmailOtp),
+                ("PASSWORD", Self::Password),
+                ("SMS_OTP", Self::SmsOtp),
+                ("SOFTWARE_TOKEN", Self::SoftwareToken),
+                ("WEB_AUTHN", Self::WebAuthn),
+            ],
+        )
+    }
+}
+
 impl From<AllowedFirstAuthFactor> for Value<AllowedFirstAuthFactor> {
     fn from(value: AllowedFirstAuthFactor) -> Self {
         Value::Lit(value)
@@ -2222,6 +2876,22 @@ impl crate::ToJson for AttributeDataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeDataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Boolean", Self::Boolean),
+                ("DateTime", Self::DateTime),
+                ("Number", Self::Number),
+                ("String", Self::String),
+            ],
+        )
+    }
+}
+
 impl From<AttributeDataType> for Value<AttributeDataType> {
     fn from(value: AttributeDataType) -> Self {
         Value::Lit(value)
@@ -2250,6 +2920,17 @@ impl AttributesRequireVerificationBeforeUpdateItem {
 impl crate::ToJson for AttributesRequireVerificationBeforeUpdateItem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributesRequireVerificationBeforeUpdateItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("email", Self::Email), ("phone_number", Self::PhoneNumber)],
+        )
     }
 }
 
@@ -2286,6 +2967,17 @@ impl crate::ToJson for AutoVerifiedAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoVerifiedAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("email", Self::Email), ("phone_number", Self::PhoneNumber)],
+        )
+    }
+}
+
 impl From<AutoVerifiedAttribute> for Value<AutoVerifiedAttribute> {
     fn from(value: AutoVerifiedAttribute) -> Self {
         Value::Lit(value)
@@ -2317,6 +3009,17 @@ impl crate::ToJson for CustomAuthMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomAuthMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AUDIT", Self::Audit), ("ENFORCED", Self::Enforced)],
+        )
+    }
+}
+
 impl From<CustomAuthMode> for Value<CustomAuthMode> {
     fn from(value: CustomAuthMode) -> Self {
         Value::Lit(value)
@@ -2342,6 +3045,13 @@ impl CustomSmsSenderLambdaVersion {
 impl crate::ToJson for CustomSmsSenderLambdaVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomSmsSenderLambdaVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("V1_0", Self::V10)])
     }
 }
 
@@ -2376,6 +3086,20 @@ impl crate::ToJson for DefaultEmailOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultEmailOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONFIRM_WITH_CODE", Self::ConfirmWithCode),
+                ("CONFIRM_WITH_LINK", Self::ConfirmWithLink),
+            ],
+        )
+    }
+}
+
 impl From<DefaultEmailOption> for Value<DefaultEmailOption> {
     fn from(value: DefaultEmailOption) -> Self {
         Value::Lit(value)
@@ -2404,6 +3128,17 @@ impl DeletionProtection {
 impl crate::ToJson for DeletionProtection {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeletionProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("INACTIVE", Self::Inactive)],
+        )
     }
 }
 
@@ -2438,6 +3173,20 @@ impl crate::ToJson for EmailSendingAccount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailSendingAccount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COGNITO_DEFAULT", Self::CognitoDefault),
+                ("DEVELOPER", Self::Developer),
+            ],
+        )
+    }
+}
+
 impl From<EmailSendingAccount> for Value<EmailSendingAccount> {
     fn from(value: EmailSendingAccount) -> Self {
         Value::Lit(value)
@@ -2469,6 +3218,20 @@ impl crate::ToJson for EncryptionKeyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionKeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_OWNED_KEY", Self::AwsOwnedKey),
+                ("CUSTOMER_MANAGED_KEY", Self::CustomerManagedKey),
+            ],
+        )
+    }
+}
+
 impl From<EncryptionKeyType> for Value<EncryptionKeyType> {
     fn from(value: EncryptionKeyType) -> Self {
         Value::Lit(value)
@@ -2497,6 +3260,13 @@ impl crate::ToJson for InboundFederationLambdaVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InboundFederationLambdaVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("V1_0", Self::V10)])
+    }
+}
+
 impl From<InboundFederationLambdaVersion> for Value<InboundFederationLambdaVersion> {
     fn from(value: InboundFederationLambdaVersion) -> Self {
         Value::Lit(value)
@@ -2522,6 +3292,13 @@ impl LambdaVersion {
 impl crate::ToJson for LambdaVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("V1_0", Self::V10)])
     }
 }
 
@@ -2559,6 +3336,21 @@ impl crate::ToJson for MfaConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MfaConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OFF", Self::Off),
+                ("ON", Self::On),
+                ("OPTIONAL", Self::Optional),
+            ],
+        )
+    }
+}
+
 impl From<MfaConfiguration> for Value<MfaConfiguration> {
     fn from(value: MfaConfiguration) -> Self {
         Value::Lit(value)
@@ -2590,6 +3382,21 @@ impl Name {
 impl crate::ToJson for Name {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("admin_only", Self::AdminOnly),
+                ("verified_email", Self::VerifiedEmail),
+                ("verified_phone_number", Self::VerifiedPhoneNumber),
+            ],
+        )
     }
 }
 
@@ -2627,6 +3434,21 @@ impl crate::ToJson for PreTokenGenerationConfigLambdaVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreTokenGenerationConfigLambdaVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("V1_0", Self::V10),
+                ("V2_0", Self::V20),
+                ("V3_0", Self::V30),
+            ],
+        )
+    }
+}
+
 impl From<PreTokenGenerationConfigLambdaVersion> for Value<PreTokenGenerationConfigLambdaVersion> {
     fn from(value: PreTokenGenerationConfigLambdaVersion) -> Self {
         Value::Lit(value)
@@ -2655,6 +3477,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ORIGINAL", Self::Original), ("UPDATED", Self::Updated)],
+        )
     }
 }
 
@@ -2692,6 +3525,21 @@ impl crate::ToJson for UserPoolTier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolTier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LITE", Self::Lite),
+                ("ESSENTIALS", Self::Essentials),
+                ("PLUS", Self::Plus),
+            ],
+        )
+    }
+}
+
 impl From<UserPoolTier> for Value<UserPoolTier> {
     fn from(value: UserPoolTier) -> Self {
         Value::Lit(value)
@@ -2723,6 +3571,17 @@ impl crate::ToJson for UsernameAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UsernameAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("email", Self::Email), ("phone_number", Self::PhoneNumber)],
+        )
+    }
+}
+
 impl From<UsernameAttribute> for Value<UsernameAttribute> {
     fn from(value: UsernameAttribute) -> Self {
         Value::Lit(value)
@@ -2751,6 +3610,23 @@ impl WebAuthnFactorConfiguration {
 impl crate::ToJson for WebAuthnFactorConfiguration {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebAuthnFactorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SINGLE_FACTOR", Self::SingleFactor),
+                (
+                    "MULTI_FACTOR_WITH_USER_VERIFICATION",
+                    Self::MultiFactorWithUserVerification,
+                ),
+            ],
+        )
     }
 }
 

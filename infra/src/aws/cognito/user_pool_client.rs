@@ -314,6 +314,86 @@ impl crate::ToJson for UserPoolClient {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolClient {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessTokenValidity",
+                "AllowedOAuthFlows",
+                "AllowedOAuthFlowsUserPoolClient",
+                "AllowedOAuthScopes",
+                "AnalyticsConfiguration",
+                "AuthSessionValidity",
+                "CallbackURLs",
+                "ClientName",
+                "DefaultRedirectURI",
+                "EnablePropagateAdditionalUserContextData",
+                "EnableTokenRevocation",
+                "ExplicitAuthFlows",
+                "GenerateSecret",
+                "IdTokenValidity",
+                "LogoutURLs",
+                "PreventUserExistenceErrors",
+                "ReadAttributes",
+                "RefreshTokenRotation",
+                "RefreshTokenValidity",
+                "SupportedIdentityProviders",
+                "TokenValidityUnits",
+                "UserPoolId",
+                "WriteAttributes",
+            ],
+        )?;
+        Ok(Self {
+            access_token_validity: crate::from_json_optional(map, "AccessTokenValidity", path)?,
+            allowed_o_auth_flows: crate::from_json_optional(map, "AllowedOAuthFlows", path)?,
+            allowed_o_auth_flows_user_pool_client: crate::from_json_optional(
+                map,
+                "AllowedOAuthFlowsUserPoolClient",
+                path,
+            )?,
+            allowed_o_auth_scopes: crate::from_json_optional(map, "AllowedOAuthScopes", path)?,
+            analytics_configuration: crate::from_json_optional(
+                map,
+                "AnalyticsConfiguration",
+                path,
+            )?,
+            auth_session_validity: crate::from_json_optional(map, "AuthSessionValidity", path)?,
+            callback_ur_ls: crate::from_json_optional(map, "CallbackURLs", path)?,
+            client_name: crate::from_json_optional(map, "ClientName", path)?,
+            default_redirect_uri: crate::from_json_optional(map, "DefaultRedirectURI", path)?,
+            enable_propagate_additional_user_context_data: crate::from_json_optional(
+                map,
+                "EnablePropagateAdditionalUserContextData",
+                path,
+            )?,
+            enable_token_revocation: crate::from_json_optional(map, "EnableTokenRevocation", path)?,
+            explicit_auth_flows: crate::from_json_optional(map, "ExplicitAuthFlows", path)?,
+            generate_secret: crate::from_json_optional(map, "GenerateSecret", path)?,
+            id_token_validity: crate::from_json_optional(map, "IdTokenValidity", path)?,
+            logout_ur_ls: crate::from_json_optional(map, "LogoutURLs", path)?,
+            prevent_user_existence_errors: crate::from_json_optional(
+                map,
+                "PreventUserExistenceErrors",
+                path,
+            )?,
+            read_attributes: crate::from_json_optional(map, "ReadAttributes", path)?,
+            refresh_token_rotation: crate::from_json_optional(map, "RefreshTokenRotation", path)?,
+            refresh_token_validity: crate::from_json_optional(map, "RefreshTokenValidity", path)?,
+            supported_identity_providers: crate::from_json_optional(
+                map,
+                "SupportedIdentityProviders",
+                path,
+            )?,
+            token_validity_units: crate::from_json_optional(map, "TokenValidityUnits", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+            write_attributes: crate::from_json_optional(map, "WriteAttributes", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cognito::UserPoolClient` (`Fn::GetAtt`).
 impl crate::Handle<UserPoolClient> {
     /// `Fn::GetAtt` `ClientId`.
@@ -402,6 +482,30 @@ impl crate::ToJson for AnalyticsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalyticsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationArn",
+                "ApplicationId",
+                "ExternalId",
+                "RoleArn",
+                "UserDataShared",
+            ],
+        )?;
+        Ok(Self {
+            application_arn: crate::from_json_optional(map, "ApplicationArn", path)?,
+            application_id: crate::from_json_optional(map, "ApplicationId", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            user_data_shared: crate::from_json_optional(map, "UserDataShared", path)?,
+        })
+    }
+}
+
 impl From<AnalyticsConfiguration> for Value<AnalyticsConfiguration> {
     fn from(value: AnalyticsConfiguration) -> Self {
         Value::Lit(value)
@@ -449,6 +553,21 @@ impl crate::ToJson for RefreshTokenRotation {
             &self.retry_grace_period_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshTokenRotation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Feature", "RetryGracePeriodSeconds"])?;
+        Ok(Self {
+            feature: crate::from_json_optional(map, "Feature", path)?,
+            retry_grace_period_seconds: crate::from_json_optional(
+                map,
+                "RetryGracePeriodSeconds",
+                path,
+            )?,
+        })
     }
 }
 
@@ -508,6 +627,18 @@ impl crate::ToJson for TokenValidityUnits {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TokenValidityUnits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessToken", "IdToken", "RefreshToken"])?;
+        Ok(Self {
+            access_token: crate::from_json_optional(map, "AccessToken", path)?,
+            id_token: crate::from_json_optional(map, "IdToken", path)?,
+            refresh_token: crate::from_json_optional(map, "RefreshToken", path)?,
+        })
+    }
+}
+
 impl From<TokenValidityUnits> for Value<TokenValidityUnits> {
     fn from(value: TokenValidityUnits) -> Self {
         Value::Lit(value)
@@ -545,6 +676,22 @@ impl crate::ToJson for AccessToken {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessToken {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("days", Self::Days),
+                ("hours", Self::Hours),
+                ("minutes", Self::Minutes),
+                ("seconds", Self::Seconds),
+            ],
+        )
+    }
+}
+
 impl From<AccessToken> for Value<AccessToken> {
     fn from(value: AccessToken) -> Self {
         Value::Lit(value)
@@ -576,6 +723,21 @@ impl AllowedOAuthFlow {
 impl crate::ToJson for AllowedOAuthFlow {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowedOAuthFlow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("client_credentials", Self::ClientCredentials),
+                ("code", Self::Code),
+                ("implicit", Self::Implicit),
+            ],
+        )
     }
 }
 
@@ -631,6 +793,30 @@ impl crate::ToJson for ExplicitAuthFlow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExplicitAuthFlow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ADMIN_NO_SRP_AUTH", Self::AdminNoSrpAuth),
+                (
+                    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                    Self::AllowAdminUserPasswordAuth,
+                ),
+                ("ALLOW_CUSTOM_AUTH", Self::AllowCustomAuth),
+                ("ALLOW_REFRESH_TOKEN_AUTH", Self::AllowRefreshTokenAuth),
+                ("ALLOW_USER_AUTH", Self::AllowUserAuth),
+                ("ALLOW_USER_PASSWORD_AUTH", Self::AllowUserPasswordAuth),
+                ("ALLOW_USER_SRP_AUTH", Self::AllowUserSrpAuth),
+                ("CUSTOM_AUTH_FLOW_ONLY", Self::CustomAuthFlowOnly),
+                ("USER_PASSWORD_AUTH", Self::UserPasswordAuth),
+            ],
+        )
+    }
+}
+
 impl From<ExplicitAuthFlow> for Value<ExplicitAuthFlow> {
     fn from(value: ExplicitAuthFlow) -> Self {
         Value::Lit(value)
@@ -659,6 +845,17 @@ impl Feature {
 impl crate::ToJson for Feature {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Feature {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -699,6 +896,22 @@ impl crate::ToJson for IdToken {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdToken {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("days", Self::Days),
+                ("hours", Self::Hours),
+                ("minutes", Self::Minutes),
+                ("seconds", Self::Seconds),
+            ],
+        )
+    }
+}
+
 impl From<IdToken> for Value<IdToken> {
     fn from(value: IdToken) -> Self {
         Value::Lit(value)
@@ -727,6 +940,17 @@ impl PreventUserExistenceErrors {
 impl crate::ToJson for PreventUserExistenceErrors {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreventUserExistenceErrors {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("LEGACY", Self::Legacy)],
+        )
     }
 }
 
@@ -764,6 +988,22 @@ impl RefreshToken {
 impl crate::ToJson for RefreshToken {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshToken {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("days", Self::Days),
+                ("hours", Self::Hours),
+                ("minutes", Self::Minutes),
+                ("seconds", Self::Seconds),
+            ],
+        )
     }
 }
 

@@ -78,6 +78,30 @@ impl crate::ToJson for UserPoolDomain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolDomain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomDomainConfig",
+                "Domain",
+                "ManagedLoginVersion",
+                "Routing",
+                "UserPoolId",
+            ],
+        )?;
+        Ok(Self {
+            custom_domain_config: crate::from_json_optional(map, "CustomDomainConfig", path)?,
+            domain: crate::from_json_required(map, "Domain", path)?,
+            managed_login_version: crate::from_json_optional(map, "ManagedLoginVersion", path)?,
+            routing: crate::from_json_optional(map, "Routing", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Cognito::UserPoolDomain` (`Fn::GetAtt`).
 impl crate::Handle<UserPoolDomain> {
     /// `Fn::GetAtt` `CloudFrontDistribution`.
@@ -126,6 +150,17 @@ impl crate::ToJson for CustomDomainConfigType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomDomainConfigType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateArn", "SecurityPolicy"])?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            security_policy: crate::from_json_optional(map, "SecurityPolicy", path)?,
+        })
+    }
+}
+
 impl From<CustomDomainConfigType> for Value<CustomDomainConfigType> {
     fn from(value: CustomDomainConfigType) -> Self {
         Value::Lit(value)
@@ -167,6 +202,25 @@ impl crate::ToJson for FailoverType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailoverType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PrimaryRoute53HealthCheckId", "SecondaryRegion"],
+        )?;
+        Ok(Self {
+            primary_route53_health_check_id: crate::from_json_required(
+                map,
+                "PrimaryRoute53HealthCheckId",
+                path,
+            )?,
+            secondary_region: crate::from_json_required(map, "SecondaryRegion", path)?,
+        })
+    }
+}
+
 impl From<FailoverType> for Value<FailoverType> {
     fn from(value: FailoverType) -> Self {
         Value::Lit(value)
@@ -201,6 +255,16 @@ impl crate::ToJson for RoutingType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Failover"])?;
+        Ok(Self {
+            failover: crate::from_json_optional(map, "Failover", path)?,
+        })
+    }
+}
+
 impl From<RoutingType> for Value<RoutingType> {
     fn from(value: RoutingType) -> Self {
         Value::Lit(value)
@@ -232,6 +296,21 @@ impl SecurityPolicy {
 impl crate::ToJson for SecurityPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TLS_V1", Self::TlsV1),
+                ("TLS_V1_2_2021", Self::TlsV122021),
+                ("TLS_V1_3_2025", Self::TlsV132025),
+            ],
+        )
     }
 }
 

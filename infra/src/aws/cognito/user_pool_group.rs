@@ -83,3 +83,27 @@ impl crate::ToJson for UserPoolGroup {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "GroupName",
+                "Precedence",
+                "RoleArn",
+                "UserPoolId",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            precedence: crate::from_json_optional(map, "Precedence", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+        })
+    }
+}

@@ -85,6 +85,32 @@ impl crate::ToJson for UserPoolIdentityProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolIdentityProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributeMapping",
+                "IdpIdentifiers",
+                "ProviderDetails",
+                "ProviderName",
+                "ProviderType",
+                "UserPoolId",
+            ],
+        )?;
+        Ok(Self {
+            attribute_mapping: crate::from_json_optional(map, "AttributeMapping", path)?,
+            idp_identifiers: crate::from_json_optional(map, "IdpIdentifiers", path)?,
+            provider_details: crate::from_json_required(map, "ProviderDetails", path)?,
+            provider_name: crate::from_json_required(map, "ProviderName", path)?,
+            provider_type: crate::from_json_required(map, "ProviderType", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+        })
+    }
+}
+
 /// The values `ProviderType` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProviderType {
@@ -119,6 +145,24 @@ impl ProviderType {
 impl crate::ToJson for ProviderType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Facebook", Self::Facebook),
+                ("Google", Self::Google),
+                ("LoginWithAmazon", Self::LoginWithAmazon),
+                ("OIDC", Self::Oidc),
+                ("SAML", Self::Saml),
+                ("SignInWithApple", Self::SignInWithApple),
+            ],
+        )
     }
 }
 

@@ -98,6 +98,32 @@ impl crate::ToJson for UserPoolRegionalConfigurationAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolRegionalConfigurationAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EmailConfiguration",
+                "LambdaConfig",
+                "SmsConfiguration",
+                "Status",
+                "UserPoolId",
+                "UserPoolTags",
+            ],
+        )?;
+        Ok(Self {
+            email_configuration: crate::from_json_optional(map, "EmailConfiguration", path)?,
+            lambda_config: crate::from_json_optional(map, "LambdaConfig", path)?,
+            sms_configuration: crate::from_json_optional(map, "SmsConfiguration", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+            user_pool_tags: crate::from_json_optional(map, "UserPoolTags", path)?,
+        })
+    }
+}
+
 /// A `CustomEmailSender` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomEmailSender {
@@ -135,6 +161,17 @@ impl crate::ToJson for CustomEmailSender {
         crate::put_opt(&mut out, "LambdaArn", &self.lambda_arn);
         crate::put_opt(&mut out, "LambdaVersion", &self.lambda_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomEmailSender {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn", "LambdaVersion"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_optional(map, "LambdaArn", path)?,
+            lambda_version: crate::from_json_optional(map, "LambdaVersion", path)?,
+        })
     }
 }
 
@@ -181,6 +218,17 @@ impl crate::ToJson for CustomSmsSender {
         crate::put_opt(&mut out, "LambdaArn", &self.lambda_arn);
         crate::put_opt(&mut out, "LambdaVersion", &self.lambda_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomSmsSender {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn", "LambdaVersion"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_optional(map, "LambdaArn", path)?,
+            lambda_version: crate::from_json_optional(map, "LambdaVersion", path)?,
+        })
     }
 }
 
@@ -261,6 +309,30 @@ impl crate::ToJson for EmailConfiguration {
         );
         crate::put_opt(&mut out, "SourceArn", &self.source_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigurationSet",
+                "EmailSendingAccount",
+                "From",
+                "ReplyToEmailAddress",
+                "SourceArn",
+            ],
+        )?;
+        Ok(Self {
+            configuration_set: crate::from_json_optional(map, "ConfigurationSet", path)?,
+            email_sending_account: crate::from_json_optional(map, "EmailSendingAccount", path)?,
+            from: crate::from_json_optional(map, "From", path)?,
+            reply_to_email_address: crate::from_json_optional(map, "ReplyToEmailAddress", path)?,
+            source_arn: crate::from_json_optional(map, "SourceArn", path)?,
+        })
     }
 }
 
@@ -358,6 +430,34 @@ impl crate::ToJson for EumsSmsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EumsSmsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CallerArn",
+                "ConfigurationSetName",
+                "ExternalId",
+                "InEntityId",
+                "InTemplateId",
+                "OriginationIdentity",
+                "Region",
+            ],
+        )?;
+        Ok(Self {
+            caller_arn: crate::from_json_required(map, "CallerArn", path)?,
+            configuration_set_name: crate::from_json_optional(map, "ConfigurationSetName", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            in_entity_id: crate::from_json_optional(map, "InEntityId", path)?,
+            in_template_id: crate::from_json_optional(map, "InTemplateId", path)?,
+            origination_identity: crate::from_json_optional(map, "OriginationIdentity", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+        })
+    }
+}
+
 impl From<EumsSmsConfiguration> for Value<EumsSmsConfiguration> {
     fn from(value: EumsSmsConfiguration) -> Self {
         Value::Lit(value)
@@ -401,6 +501,17 @@ impl crate::ToJson for InboundFederation {
         crate::put_opt(&mut out, "LambdaArn", &self.lambda_arn);
         crate::put_opt(&mut out, "LambdaVersion", &self.lambda_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InboundFederation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn", "LambdaVersion"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_optional(map, "LambdaArn", path)?,
+            lambda_version: crate::from_json_optional(map, "LambdaVersion", path)?,
+        })
     }
 }
 
@@ -591,6 +702,58 @@ impl crate::ToJson for LambdaConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreateAuthChallenge",
+                "CustomEmailSender",
+                "CustomMessage",
+                "CustomSMSSender",
+                "DefineAuthChallenge",
+                "InboundFederation",
+                "KMSKeyID",
+                "PostAuthentication",
+                "PostConfirmation",
+                "PreAuthentication",
+                "PreSignUp",
+                "PreTokenGeneration",
+                "PreTokenGenerationConfig",
+                "UserMigration",
+                "VerifyAuthChallengeResponse",
+            ],
+        )?;
+        Ok(Self {
+            create_auth_challenge: crate::from_json_optional(map, "CreateAuthChallenge", path)?,
+            custom_email_sender: crate::from_json_optional(map, "CustomEmailSender", path)?,
+            custom_message: crate::from_json_optional(map, "CustomMessage", path)?,
+            custom_sms_sender: crate::from_json_optional(map, "CustomSMSSender", path)?,
+            define_auth_challenge: crate::from_json_optional(map, "DefineAuthChallenge", path)?,
+            inbound_federation: crate::from_json_optional(map, "InboundFederation", path)?,
+            kms_key_id: crate::from_json_optional(map, "KMSKeyID", path)?,
+            post_authentication: crate::from_json_optional(map, "PostAuthentication", path)?,
+            post_confirmation: crate::from_json_optional(map, "PostConfirmation", path)?,
+            pre_authentication: crate::from_json_optional(map, "PreAuthentication", path)?,
+            pre_sign_up: crate::from_json_optional(map, "PreSignUp", path)?,
+            pre_token_generation: crate::from_json_optional(map, "PreTokenGeneration", path)?,
+            pre_token_generation_config: crate::from_json_optional(
+                map,
+                "PreTokenGenerationConfig",
+                path,
+            )?,
+            user_migration: crate::from_json_optional(map, "UserMigration", path)?,
+            verify_auth_challenge_response: crate::from_json_optional(
+                map,
+                "VerifyAuthChallengeResponse",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LambdaConfig> for Value<LambdaConfig> {
     fn from(value: LambdaConfig) -> Self {
         Value::Lit(value)
@@ -634,6 +797,17 @@ impl crate::ToJson for PreTokenGenerationConfig {
         crate::put_opt(&mut out, "LambdaArn", &self.lambda_arn);
         crate::put_opt(&mut out, "LambdaVersion", &self.lambda_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreTokenGenerationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaArn", "LambdaVersion"])?;
+        Ok(Self {
+            lambda_arn: crate::from_json_optional(map, "LambdaArn", path)?,
+            lambda_version: crate::from_json_optional(map, "LambdaVersion", path)?,
+        })
     }
 }
 
@@ -700,6 +874,23 @@ impl crate::ToJson for SmsConfiguration {
         crate::put_opt(&mut out, "SnsCallerArn", &self.sns_caller_arn);
         crate::put_opt(&mut out, "SnsRegion", &self.sns_region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EumsSms", "ExternalId", "SnsCallerArn", "SnsRegion"],
+        )?;
+        Ok(Self {
+            eums_sms: crate::from_json_optional(map, "EumsSms", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            sns_caller_arn: crate::from_json_optional(map, "SnsCallerArn", path)?,
+            sns_region: crate::from_json_optional(map, "SnsRegion", path)?,
+        })
     }
 }
 

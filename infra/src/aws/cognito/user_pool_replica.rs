@@ -68,3 +68,19 @@ impl crate::ToJson for UserPoolReplica {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolReplica {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RegionName", "UserPoolId", "UserPoolTagsAtCreate"],
+        )?;
+        Ok(Self {
+            region_name: crate::from_json_required(map, "RegionName", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+            user_pool_tags_at_create: crate::from_json_optional(map, "UserPoolTagsAtCreate", path)?,
+        })
+    }
+}

@@ -67,6 +67,20 @@ impl crate::ToJson for UserPoolResourceServer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolResourceServer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Identifier", "Name", "Scopes", "UserPoolId"])?;
+        Ok(Self {
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            scopes: crate::from_json_optional(map, "Scopes", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+        })
+    }
+}
+
 /// A `ResourceServerScopeType` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceServerScopeType {
@@ -95,6 +109,17 @@ impl crate::ToJson for ResourceServerScopeType {
         crate::put(&mut out, "ScopeDescription", &self.scope_description);
         crate::put(&mut out, "ScopeName", &self.scope_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceServerScopeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScopeDescription", "ScopeName"])?;
+        Ok(Self {
+            scope_description: crate::from_json_required(map, "ScopeDescription", path)?,
+            scope_name: crate::from_json_required(map, "ScopeName", path)?,
+        })
     }
 }
 

@@ -104,6 +104,42 @@ impl crate::ToJson for UserPoolRiskConfigurationAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolRiskConfigurationAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountTakeoverRiskConfiguration",
+                "ClientId",
+                "CompromisedCredentialsRiskConfiguration",
+                "RiskExceptionConfiguration",
+                "UserPoolId",
+            ],
+        )?;
+        Ok(Self {
+            account_takeover_risk_configuration: crate::from_json_optional(
+                map,
+                "AccountTakeoverRiskConfiguration",
+                path,
+            )?,
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            compromised_credentials_risk_configuration: crate::from_json_optional(
+                map,
+                "CompromisedCredentialsRiskConfiguration",
+                path,
+            )?,
+            risk_exception_configuration: crate::from_json_optional(
+                map,
+                "RiskExceptionConfiguration",
+                path,
+            )?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+        })
+    }
+}
+
 /// A `AccountTakeoverActionType` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountTakeoverActionType {
@@ -129,6 +165,17 @@ impl crate::ToJson for AccountTakeoverActionType {
         crate::put(&mut out, "EventAction", &self.event_action);
         crate::put(&mut out, "Notify", &self.notify);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountTakeoverActionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventAction", "Notify"])?;
+        Ok(Self {
+            event_action: crate::from_json_required(map, "EventAction", path)?,
+            notify: crate::from_json_required(map, "Notify", path)?,
+        })
     }
 }
 
@@ -188,6 +235,19 @@ impl crate::ToJson for AccountTakeoverActionsType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountTakeoverActionsType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["HighAction", "LowAction", "MediumAction"])?;
+        Ok(Self {
+            high_action: crate::from_json_optional(map, "HighAction", path)?,
+            low_action: crate::from_json_optional(map, "LowAction", path)?,
+            medium_action: crate::from_json_optional(map, "MediumAction", path)?,
+        })
+    }
+}
+
 impl From<AccountTakeoverActionsType> for Value<AccountTakeoverActionsType> {
     fn from(value: AccountTakeoverActionsType) -> Self {
         Value::Lit(value)
@@ -231,6 +291,17 @@ impl crate::ToJson for AccountTakeoverRiskConfigurationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountTakeoverRiskConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "NotifyConfiguration"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            notify_configuration: crate::from_json_optional(map, "NotifyConfiguration", path)?,
+        })
+    }
+}
+
 impl From<AccountTakeoverRiskConfigurationType> for Value<AccountTakeoverRiskConfigurationType> {
     fn from(value: AccountTakeoverRiskConfigurationType) -> Self {
         Value::Lit(value)
@@ -258,6 +329,16 @@ impl crate::ToJson for CompromisedCredentialsActionsType {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EventAction", &self.event_action);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompromisedCredentialsActionsType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventAction"])?;
+        Ok(Self {
+            event_action: crate::from_json_required(map, "EventAction", path)?,
+        })
     }
 }
 
@@ -298,6 +379,17 @@ impl crate::ToJson for CompromisedCredentialsRiskConfigurationType {
         crate::put(&mut out, "Actions", &self.actions);
         crate::put_opt(&mut out, "EventFilter", &self.event_filter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompromisedCredentialsRiskConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "EventFilter"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            event_filter: crate::from_json_optional(map, "EventFilter", path)?,
+        })
     }
 }
 
@@ -383,6 +475,32 @@ impl crate::ToJson for NotifyConfigurationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotifyConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockEmail",
+                "From",
+                "MfaEmail",
+                "NoActionEmail",
+                "ReplyTo",
+                "SourceArn",
+            ],
+        )?;
+        Ok(Self {
+            block_email: crate::from_json_optional(map, "BlockEmail", path)?,
+            from: crate::from_json_optional(map, "From", path)?,
+            mfa_email: crate::from_json_optional(map, "MfaEmail", path)?,
+            no_action_email: crate::from_json_optional(map, "NoActionEmail", path)?,
+            reply_to: crate::from_json_optional(map, "ReplyTo", path)?,
+            source_arn: crate::from_json_required(map, "SourceArn", path)?,
+        })
+    }
+}
+
 impl From<NotifyConfigurationType> for Value<NotifyConfigurationType> {
     fn from(value: NotifyConfigurationType) -> Self {
         Value::Lit(value)
@@ -433,6 +551,18 @@ impl crate::ToJson for NotifyEmailType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotifyEmailType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HtmlBody", "Subject", "TextBody"])?;
+        Ok(Self {
+            html_body: crate::from_json_optional(map, "HtmlBody", path)?,
+            subject: crate::from_json_required(map, "Subject", path)?,
+            text_body: crate::from_json_optional(map, "TextBody", path)?,
+        })
+    }
+}
+
 impl From<NotifyEmailType> for Value<NotifyEmailType> {
     fn from(value: NotifyEmailType) -> Self {
         Value::Lit(value)
@@ -476,6 +606,18 @@ impl crate::ToJson for RiskExceptionConfigurationType {
         crate::put_opt(&mut out, "BlockedIPRangeList", &self.blocked_ip_range_list);
         crate::put_opt(&mut out, "SkippedIPRangeList", &self.skipped_ip_range_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RiskExceptionConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BlockedIPRangeList", "SkippedIPRangeList"])?;
+        Ok(Self {
+            blocked_ip_range_list: crate::from_json_optional(map, "BlockedIPRangeList", path)?,
+            skipped_ip_range_list: crate::from_json_optional(map, "SkippedIPRangeList", path)?,
+        })
     }
 }
 

@@ -61,3 +61,15 @@ impl crate::ToJson for UserPoolUiCustomizationAttachment {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolUiCustomizationAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CSS", "ClientId", "UserPoolId"])?;
+        Ok(Self {
+            css: crate::from_json_optional(map, "CSS", path)?,
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+        })
+    }
+}

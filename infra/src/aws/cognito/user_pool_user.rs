@@ -121,6 +121,40 @@ impl crate::ToJson for UserPoolUser {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolUser {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientMetadata",
+                "DesiredDeliveryMediums",
+                "ForceAliasCreation",
+                "MessageAction",
+                "UserAttributes",
+                "UserPoolId",
+                "Username",
+                "ValidationData",
+            ],
+        )?;
+        Ok(Self {
+            client_metadata: crate::from_json_optional(map, "ClientMetadata", path)?,
+            desired_delivery_mediums: crate::from_json_optional(
+                map,
+                "DesiredDeliveryMediums",
+                path,
+            )?,
+            force_alias_creation: crate::from_json_optional(map, "ForceAliasCreation", path)?,
+            message_action: crate::from_json_optional(map, "MessageAction", path)?,
+            user_attributes: crate::from_json_optional(map, "UserAttributes", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+            validation_data: crate::from_json_optional(map, "ValidationData", path)?,
+        })
+    }
+}
+
 /// A `AttributeType` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttributeType {
@@ -158,6 +192,17 @@ impl crate::ToJson for AttributeType {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 

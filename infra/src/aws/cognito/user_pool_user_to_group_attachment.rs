@@ -56,3 +56,15 @@ impl crate::ToJson for UserPoolUserToGroupAttachment {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPoolUserToGroupAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupName", "UserPoolId", "Username"])?;
+        Ok(Self {
+            group_name: crate::from_json_required(map, "GroupName", path)?,
+            user_pool_id: crate::from_json_required(map, "UserPoolId", path)?,
+            username: crate::from_json_required(map, "Username", path)?,
+        })
+    }
+}

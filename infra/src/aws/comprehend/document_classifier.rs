@@ -149,6 +149,48 @@ impl crate::ToJson for DocumentClassifier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentClassifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataAccessRoleArn",
+                "DocumentClassifierName",
+                "InputDataConfig",
+                "LanguageCode",
+                "Mode",
+                "ModelKmsKeyId",
+                "ModelPolicy",
+                "OutputDataConfig",
+                "Tags",
+                "VersionName",
+                "VolumeKmsKeyId",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            data_access_role_arn: crate::from_json_required(map, "DataAccessRoleArn", path)?,
+            document_classifier_name: crate::from_json_required(
+                map,
+                "DocumentClassifierName",
+                path,
+            )?,
+            input_data_config: crate::from_json_required(map, "InputDataConfig", path)?,
+            language_code: crate::from_json_required(map, "LanguageCode", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            model_kms_key_id: crate::from_json_optional(map, "ModelKmsKeyId", path)?,
+            model_policy: crate::from_json_optional(map, "ModelPolicy", path)?,
+            output_data_config: crate::from_json_optional(map, "OutputDataConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            version_name: crate::from_json_optional(map, "VersionName", path)?,
+            volume_kms_key_id: crate::from_json_optional(map, "VolumeKmsKeyId", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Comprehend::DocumentClassifier` (`Fn::GetAtt`).
 impl crate::Handle<DocumentClassifier> {
     /// `Fn::GetAtt` `Arn`.
@@ -198,6 +240,18 @@ impl crate::ToJson for AugmentedManifestsListItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AugmentedManifestsListItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeNames", "S3Uri", "Split"])?;
+        Ok(Self {
+            attribute_names: crate::from_json_required(map, "AttributeNames", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+            split: crate::from_json_optional(map, "Split", path)?,
+        })
+    }
+}
+
 impl From<AugmentedManifestsListItem> for Value<AugmentedManifestsListItem> {
     fn from(value: AugmentedManifestsListItem) -> Self {
         Value::Lit(value)
@@ -235,6 +289,17 @@ impl crate::ToJson for DocumentClassifierDocuments {
         crate::put(&mut out, "S3Uri", &self.s3_uri);
         crate::put_opt(&mut out, "TestS3Uri", &self.test_s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentClassifierDocuments {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri", "TestS3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+            test_s3_uri: crate::from_json_optional(map, "TestS3Uri", path)?,
+        })
     }
 }
 
@@ -351,6 +416,36 @@ impl crate::ToJson for DocumentClassifierInputDataConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentClassifierInputDataConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AugmentedManifests",
+                "DataFormat",
+                "DocumentReaderConfig",
+                "DocumentType",
+                "Documents",
+                "LabelDelimiter",
+                "S3Uri",
+                "TestS3Uri",
+            ],
+        )?;
+        Ok(Self {
+            augmented_manifests: crate::from_json_optional(map, "AugmentedManifests", path)?,
+            data_format: crate::from_json_optional(map, "DataFormat", path)?,
+            document_reader_config: crate::from_json_optional(map, "DocumentReaderConfig", path)?,
+            document_type: crate::from_json_optional(map, "DocumentType", path)?,
+            documents: crate::from_json_optional(map, "Documents", path)?,
+            label_delimiter: crate::from_json_optional(map, "LabelDelimiter", path)?,
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+            test_s3_uri: crate::from_json_optional(map, "TestS3Uri", path)?,
+        })
+    }
+}
+
 impl From<DocumentClassifierInputDataConfig> for Value<DocumentClassifierInputDataConfig> {
     fn from(value: DocumentClassifierInputDataConfig) -> Self {
         Value::Lit(value)
@@ -394,6 +489,17 @@ impl crate::ToJson for DocumentClassifierOutputDataConfig {
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         crate::put_opt(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentClassifierOutputDataConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "S3Uri"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -447,6 +553,22 @@ impl crate::ToJson for DocumentReaderConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentReaderConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DocumentReadAction", "DocumentReadMode", "FeatureTypes"],
+        )?;
+        Ok(Self {
+            document_read_action: crate::from_json_required(map, "DocumentReadAction", path)?,
+            document_read_mode: crate::from_json_optional(map, "DocumentReadMode", path)?,
+            feature_types: crate::from_json_optional(map, "FeatureTypes", path)?,
+        })
+    }
+}
+
 impl From<DocumentReaderConfig> for Value<DocumentReaderConfig> {
     fn from(value: DocumentReaderConfig) -> Self {
         Value::Lit(value)
@@ -484,6 +606,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -512,6 +645,20 @@ impl DataFormat {
 impl crate::ToJson for DataFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COMPREHEND_CSV", Self::ComprehendCsv),
+                ("AUGMENTED_MANIFEST", Self::AugmentedManifest),
+            ],
+        )
     }
 }
 
@@ -546,6 +693,23 @@ impl crate::ToJson for DocumentReadAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentReadAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "TEXTRACT_DETECT_DOCUMENT_TEXT",
+                    Self::TextractDetectDocumentText,
+                ),
+                ("TEXTRACT_ANALYZE_DOCUMENT", Self::TextractAnalyzeDocument),
+            ],
+        )
+    }
+}
+
 impl From<DocumentReadAction> for Value<DocumentReadAction> {
     fn from(value: DocumentReadAction) -> Self {
         Value::Lit(value)
@@ -574,6 +738,20 @@ impl DocumentReadMode {
 impl crate::ToJson for DocumentReadMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentReadMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SERVICE_DEFAULT", Self::ServiceDefault),
+                ("FORCE_DOCUMENT_READ_ACTION", Self::ForceDocumentReadAction),
+            ],
+        )
     }
 }
 
@@ -608,6 +786,20 @@ impl crate::ToJson for DocumentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PLAIN_TEXT_DOCUMENT", Self::PlainTextDocument),
+                ("SEMI_STRUCTURED_DOCUMENT", Self::SemiStructuredDocument),
+            ],
+        )
+    }
+}
+
 impl From<DocumentType> for Value<DocumentType> {
     fn from(value: DocumentType) -> Self {
         Value::Lit(value)
@@ -636,6 +828,17 @@ impl FeatureType {
 impl crate::ToJson for FeatureType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeatureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("TABLES", Self::Tables), ("FORMS", Self::Forms)],
+        )
     }
 }
 
@@ -682,6 +885,24 @@ impl crate::ToJson for LanguageCode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LanguageCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("en", Self::En),
+                ("es", Self::Es),
+                ("fr", Self::Fr),
+                ("it", Self::It),
+                ("de", Self::De),
+                ("pt", Self::Pt),
+            ],
+        )
+    }
+}
+
 impl From<LanguageCode> for Value<LanguageCode> {
     fn from(value: LanguageCode) -> Self {
         Value::Lit(value)
@@ -713,6 +934,20 @@ impl crate::ToJson for Mode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MULTI_CLASS", Self::MultiClass),
+                ("MULTI_LABEL", Self::MultiLabel),
+            ],
+        )
+    }
+}
+
 impl From<Mode> for Value<Mode> {
     fn from(value: Mode) -> Self {
         Value::Lit(value)
@@ -741,6 +976,13 @@ impl Split {
 impl crate::ToJson for Split {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Split {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TRAIN", Self::Train), ("TEST", Self::Test)])
     }
 }
 

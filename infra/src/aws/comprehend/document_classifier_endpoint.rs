@@ -75,6 +75,23 @@ impl crate::ToJson for DocumentClassifierEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentClassifierEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DesiredInferenceUnits", "EndpointName", "ModelArn", "Tags"],
+        )?;
+        Ok(Self {
+            desired_inference_units: crate::from_json_required(map, "DesiredInferenceUnits", path)?,
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            model_arn: crate::from_json_required(map, "ModelArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Comprehend::DocumentClassifierEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<DocumentClassifierEndpoint> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the document classifier endpoint.

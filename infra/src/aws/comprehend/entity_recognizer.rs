@@ -135,6 +135,40 @@ impl crate::ToJson for EntityRecognizer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityRecognizer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataAccessRoleArn",
+                "InputDataConfig",
+                "LanguageCode",
+                "ModelKmsKeyId",
+                "ModelPolicy",
+                "RecognizerName",
+                "Tags",
+                "VersionName",
+                "VolumeKmsKeyId",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            data_access_role_arn: crate::from_json_required(map, "DataAccessRoleArn", path)?,
+            input_data_config: crate::from_json_required(map, "InputDataConfig", path)?,
+            language_code: crate::from_json_required(map, "LanguageCode", path)?,
+            model_kms_key_id: crate::from_json_optional(map, "ModelKmsKeyId", path)?,
+            model_policy: crate::from_json_optional(map, "ModelPolicy", path)?,
+            recognizer_name: crate::from_json_required(map, "RecognizerName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            version_name: crate::from_json_optional(map, "VersionName", path)?,
+            volume_kms_key_id: crate::from_json_optional(map, "VolumeKmsKeyId", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Comprehend::EntityRecognizer` (`Fn::GetAtt`).
 impl crate::Handle<EntityRecognizer> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) that identifies the entity recognizer.
@@ -225,6 +259,32 @@ impl crate::ToJson for AugmentedManifestsListItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AugmentedManifestsListItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnnotationDataS3Uri",
+                "AttributeNames",
+                "DocumentType",
+                "S3Uri",
+                "SourceDocumentsS3Uri",
+                "Split",
+            ],
+        )?;
+        Ok(Self {
+            annotation_data_s3_uri: crate::from_json_optional(map, "AnnotationDataS3Uri", path)?,
+            attribute_names: crate::from_json_required(map, "AttributeNames", path)?,
+            document_type: crate::from_json_optional(map, "DocumentType", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+            source_documents_s3_uri: crate::from_json_optional(map, "SourceDocumentsS3Uri", path)?,
+            split: crate::from_json_optional(map, "Split", path)?,
+        })
+    }
+}
+
 impl From<AugmentedManifestsListItem> for Value<AugmentedManifestsListItem> {
     fn from(value: AugmentedManifestsListItem) -> Self {
         Value::Lit(value)
@@ -262,6 +322,17 @@ impl crate::ToJson for EntityRecognizerAnnotations {
         crate::put(&mut out, "S3Uri", &self.s3_uri);
         crate::put_opt(&mut out, "TestS3Uri", &self.test_s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityRecognizerAnnotations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri", "TestS3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+            test_s3_uri: crate::from_json_optional(map, "TestS3Uri", path)?,
+        })
     }
 }
 
@@ -316,6 +387,18 @@ impl crate::ToJson for EntityRecognizerDocuments {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityRecognizerDocuments {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputFormat", "S3Uri", "TestS3Uri"])?;
+        Ok(Self {
+            input_format: crate::from_json_optional(map, "InputFormat", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+            test_s3_uri: crate::from_json_optional(map, "TestS3Uri", path)?,
+        })
+    }
+}
+
 impl From<EntityRecognizerDocuments> for Value<EntityRecognizerDocuments> {
     fn from(value: EntityRecognizerDocuments) -> Self {
         Value::Lit(value)
@@ -343,6 +426,16 @@ impl crate::ToJson for EntityRecognizerEntityList {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityRecognizerEntityList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -430,6 +523,32 @@ impl crate::ToJson for EntityRecognizerInputDataConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityRecognizerInputDataConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Annotations",
+                "AugmentedManifests",
+                "DataFormat",
+                "Documents",
+                "EntityList",
+                "EntityTypes",
+            ],
+        )?;
+        Ok(Self {
+            annotations: crate::from_json_optional(map, "Annotations", path)?,
+            augmented_manifests: crate::from_json_optional(map, "AugmentedManifests", path)?,
+            data_format: crate::from_json_optional(map, "DataFormat", path)?,
+            documents: crate::from_json_optional(map, "Documents", path)?,
+            entity_list: crate::from_json_optional(map, "EntityList", path)?,
+            entity_types: crate::from_json_required(map, "EntityTypes", path)?,
+        })
+    }
+}
+
 impl From<EntityRecognizerInputDataConfig> for Value<EntityRecognizerInputDataConfig> {
     fn from(value: EntityRecognizerInputDataConfig) -> Self {
         Value::Lit(value)
@@ -458,6 +577,16 @@ impl crate::ToJson for EntityTypesListItem {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityTypesListItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -500,6 +629,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -528,6 +668,20 @@ impl DataFormat {
 impl crate::ToJson for DataFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COMPREHEND_CSV", Self::ComprehendCsv),
+                ("AUGMENTED_MANIFEST", Self::AugmentedManifest),
+            ],
+        )
     }
 }
 
@@ -562,6 +716,20 @@ impl crate::ToJson for DocumentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PLAIN_TEXT_DOCUMENT", Self::PlainTextDocument),
+                ("SEMI_STRUCTURED_DOCUMENT", Self::SemiStructuredDocument),
+            ],
+        )
+    }
+}
+
 impl From<DocumentType> for Value<DocumentType> {
     fn from(value: DocumentType) -> Self {
         Value::Lit(value)
@@ -590,6 +758,20 @@ impl InputFormat {
 impl crate::ToJson for InputFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ONE_DOC_PER_FILE", Self::OneDocPerFile),
+                ("ONE_DOC_PER_LINE", Self::OneDocPerLine),
+            ],
+        )
     }
 }
 
@@ -654,6 +836,30 @@ impl crate::ToJson for LanguageCode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LanguageCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("en", Self::En),
+                ("es", Self::Es),
+                ("fr", Self::Fr),
+                ("de", Self::De),
+                ("it", Self::It),
+                ("pt", Self::Pt),
+                ("ar", Self::Ar),
+                ("hi", Self::Hi),
+                ("ja", Self::Ja),
+                ("ko", Self::Ko),
+                ("zh", Self::Zh),
+                ("zh-TW", Self::ZhTw),
+            ],
+        )
+    }
+}
+
 impl From<LanguageCode> for Value<LanguageCode> {
     fn from(value: LanguageCode) -> Self {
         Value::Lit(value)
@@ -682,6 +888,13 @@ impl Split {
 impl crate::ToJson for Split {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Split {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TRAIN", Self::Train), ("TEST", Self::Test)])
     }
 }
 

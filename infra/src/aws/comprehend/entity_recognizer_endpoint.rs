@@ -103,6 +103,32 @@ impl crate::ToJson for EntityRecognizerEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityRecognizerEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataAccessRoleArn",
+                "DesiredInferenceUnits",
+                "EndpointName",
+                "FlywheelArn",
+                "ModelArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_access_role_arn: crate::from_json_optional(map, "DataAccessRoleArn", path)?,
+            desired_inference_units: crate::from_json_required(map, "DesiredInferenceUnits", path)?,
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            flywheel_arn: crate::from_json_optional(map, "FlywheelArn", path)?,
+            model_arn: crate::from_json_optional(map, "ModelArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Comprehend::EntityRecognizerEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<EntityRecognizerEndpoint> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the entity recognizer endpoint.

@@ -108,6 +108,36 @@ impl crate::ToJson for Flywheel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Flywheel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActiveModelArn",
+                "DataAccessRoleArn",
+                "DataLakeS3Uri",
+                "DataSecurityConfig",
+                "FlywheelName",
+                "ModelType",
+                "Tags",
+                "TaskConfig",
+            ],
+        )?;
+        Ok(Self {
+            active_model_arn: crate::from_json_optional(map, "ActiveModelArn", path)?,
+            data_access_role_arn: crate::from_json_required(map, "DataAccessRoleArn", path)?,
+            data_lake_s3_uri: crate::from_json_required(map, "DataLakeS3Uri", path)?,
+            data_security_config: crate::from_json_optional(map, "DataSecurityConfig", path)?,
+            flywheel_name: crate::from_json_required(map, "FlywheelName", path)?,
+            model_type: crate::from_json_optional(map, "ModelType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task_config: crate::from_json_optional(map, "TaskConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Comprehend::Flywheel` (`Fn::GetAtt`).
 impl crate::Handle<Flywheel> {
     /// `Fn::GetAtt` `Arn`.
@@ -176,6 +206,28 @@ impl crate::ToJson for DataSecurityConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSecurityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataLakeKmsKeyId",
+                "ModelKmsKeyId",
+                "VolumeKmsKeyId",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            data_lake_kms_key_id: crate::from_json_optional(map, "DataLakeKmsKeyId", path)?,
+            model_kms_key_id: crate::from_json_optional(map, "ModelKmsKeyId", path)?,
+            volume_kms_key_id: crate::from_json_optional(map, "VolumeKmsKeyId", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<DataSecurityConfig> for Value<DataSecurityConfig> {
     fn from(value: DataSecurityConfig) -> Self {
         Value::Lit(value)
@@ -216,6 +268,17 @@ impl crate::ToJson for DocumentClassificationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentClassificationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Labels", "Mode"])?;
+        Ok(Self {
+            labels: crate::from_json_optional(map, "Labels", path)?,
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
+    }
+}
+
 impl From<DocumentClassificationConfig> for Value<DocumentClassificationConfig> {
     fn from(value: DocumentClassificationConfig) -> Self {
         Value::Lit(value)
@@ -253,6 +316,16 @@ impl crate::ToJson for EntityRecognitionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityRecognitionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EntityTypes"])?;
+        Ok(Self {
+            entity_types: crate::from_json_optional(map, "EntityTypes", path)?,
+        })
+    }
+}
+
 impl From<EntityRecognitionConfig> for Value<EntityRecognitionConfig> {
     fn from(value: EntityRecognitionConfig) -> Self {
         Value::Lit(value)
@@ -280,6 +353,16 @@ impl crate::ToJson for EntityTypesListItem {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityTypesListItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -347,6 +430,34 @@ impl crate::ToJson for TaskConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DocumentClassificationConfig",
+                "EntityRecognitionConfig",
+                "LanguageCode",
+            ],
+        )?;
+        Ok(Self {
+            document_classification_config: crate::from_json_optional(
+                map,
+                "DocumentClassificationConfig",
+                path,
+            )?,
+            entity_recognition_config: crate::from_json_optional(
+                map,
+                "EntityRecognitionConfig",
+                path,
+            )?,
+            language_code: crate::from_json_required(map, "LanguageCode", path)?,
+        })
+    }
+}
+
 impl From<TaskConfig> for Value<TaskConfig> {
     fn from(value: TaskConfig) -> Self {
         Value::Lit(value)
@@ -381,6 +492,17 @@ impl crate::ToJson for VpcConfig {
         crate::put(&mut out, "SecurityGroupIds", &self.security_group_ids);
         crate::put(&mut out, "Subnets", &self.subnets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
     }
 }
 
@@ -427,6 +549,24 @@ impl crate::ToJson for LanguageCode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LanguageCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("en", Self::En),
+                ("es", Self::Es),
+                ("fr", Self::Fr),
+                ("it", Self::It),
+                ("de", Self::De),
+                ("pt", Self::Pt),
+            ],
+        )
+    }
+}
+
 impl From<LanguageCode> for Value<LanguageCode> {
     fn from(value: LanguageCode) -> Self {
         Value::Lit(value)
@@ -458,6 +598,20 @@ impl crate::ToJson for Mode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MULTI_CLASS", Self::MultiClass),
+                ("MULTI_LABEL", Self::MultiLabel),
+            ],
+        )
+    }
+}
+
 impl From<Mode> for Value<Mode> {
     fn from(value: Mode) -> Self {
         Value::Lit(value)
@@ -486,6 +640,20 @@ impl ModelType {
 impl crate::ToJson for ModelType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DOCUMENT_CLASSIFIER", Self::DocumentClassifier),
+                ("ENTITY_RECOGNIZER", Self::EntityRecognizer),
+            ],
+        )
     }
 }
 

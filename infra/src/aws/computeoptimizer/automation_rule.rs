@@ -138,6 +138,48 @@ impl crate::ToJson for AutomationRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomationRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Criteria",
+                "Description",
+                "Name",
+                "OrganizationConfiguration",
+                "Priority",
+                "RecommendedActionTypes",
+                "RuleType",
+                "Schedule",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            criteria: crate::from_json_optional(map, "Criteria", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            organization_configuration: crate::from_json_optional(
+                map,
+                "OrganizationConfiguration",
+                path,
+            )?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            recommended_action_types: crate::from_json_required(
+                map,
+                "RecommendedActionTypes",
+                path,
+            )?,
+            rule_type: crate::from_json_required(map, "RuleType", path)?,
+            schedule: crate::from_json_required(map, "Schedule", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ComputeOptimizer::AutomationRule` (`Fn::GetAtt`).
 impl crate::Handle<AutomationRule> {
     /// `Fn::GetAtt` `AccountId`. The AWS account ID that owns the automation rule.
@@ -301,6 +343,40 @@ impl crate::ToJson for Criteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Criteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EbsVolumeSizeInGib",
+                "EbsVolumeType",
+                "EstimatedMonthlySavings",
+                "LookBackPeriodInDays",
+                "Region",
+                "ResourceArn",
+                "ResourceTag",
+                "RestartNeeded",
+            ],
+        )?;
+        Ok(Self {
+            ebs_volume_size_in_gib: crate::from_json_optional(map, "EbsVolumeSizeInGib", path)?,
+            ebs_volume_type: crate::from_json_optional(map, "EbsVolumeType", path)?,
+            estimated_monthly_savings: crate::from_json_optional(
+                map,
+                "EstimatedMonthlySavings",
+                path,
+            )?,
+            look_back_period_in_days: crate::from_json_optional(map, "LookBackPeriodInDays", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            resource_arn: crate::from_json_optional(map, "ResourceArn", path)?,
+            resource_tag: crate::from_json_optional(map, "ResourceTag", path)?,
+            restart_needed: crate::from_json_optional(map, "RestartNeeded", path)?,
+        })
+    }
+}
+
 impl From<Criteria> for Value<Criteria> {
     fn from(value: Criteria) -> Self {
         Value::Lit(value)
@@ -350,6 +426,17 @@ impl crate::ToJson for DoubleCriteriaCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DoubleCriteriaCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Values"])?;
+        Ok(Self {
+            comparison: crate::from_json_optional(map, "Comparison", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<DoubleCriteriaCondition> for Value<DoubleCriteriaCondition> {
     fn from(value: DoubleCriteriaCondition) -> Self {
         Value::Lit(value)
@@ -396,6 +483,17 @@ impl crate::ToJson for IntegerCriteriaCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegerCriteriaCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Values"])?;
+        Ok(Self {
+            comparison: crate::from_json_optional(map, "Comparison", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<IntegerCriteriaCondition> for Value<IntegerCriteriaCondition> {
     fn from(value: IntegerCriteriaCondition) -> Self {
         Value::Lit(value)
@@ -439,6 +537,17 @@ impl crate::ToJson for OrganizationConfiguration {
         crate::put_opt(&mut out, "AccountIds", &self.account_ids);
         crate::put_opt(&mut out, "RuleApplyOrder", &self.rule_apply_order);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccountIds", "RuleApplyOrder"])?;
+        Ok(Self {
+            account_ids: crate::from_json_optional(map, "AccountIds", path)?,
+            rule_apply_order: crate::from_json_optional(map, "RuleApplyOrder", path)?,
+        })
     }
 }
 
@@ -498,6 +607,18 @@ impl crate::ToJson for ResourceTagsCriteriaCondition {
         crate::put_opt(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceTagsCriteriaCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Key", "Values"])?;
+        Ok(Self {
+            comparison: crate::from_json_optional(map, "Comparison", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -565,6 +686,34 @@ impl crate::ToJson for Schedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExecutionWindowInMinutes",
+                "ScheduleExpression",
+                "ScheduleExpressionTimezone",
+            ],
+        )?;
+        Ok(Self {
+            execution_window_in_minutes: crate::from_json_optional(
+                map,
+                "ExecutionWindowInMinutes",
+                path,
+            )?,
+            schedule_expression: crate::from_json_optional(map, "ScheduleExpression", path)?,
+            schedule_expression_timezone: crate::from_json_optional(
+                map,
+                "ScheduleExpressionTimezone",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Schedule> for Value<Schedule> {
     fn from(value: Schedule) -> Self {
         Value::Lit(value)
@@ -611,6 +760,17 @@ impl crate::ToJson for StringCriteriaCondition {
         crate::put_opt(&mut out, "Comparison", &self.comparison);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringCriteriaCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Values"])?;
+        Ok(Self {
+            comparison: crate::from_json_optional(map, "Comparison", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -675,6 +835,30 @@ impl crate::ToJson for Comparison {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Comparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("StringEquals", Self::StringEquals),
+                ("StringNotEquals", Self::StringNotEquals),
+                ("StringEqualsIgnoreCase", Self::StringEqualsIgnoreCase),
+                ("StringNotEqualsIgnoreCase", Self::StringNotEqualsIgnoreCase),
+                ("StringLike", Self::StringLike),
+                ("StringNotLike", Self::StringNotLike),
+                ("NumericEquals", Self::NumericEquals),
+                ("NumericNotEquals", Self::NumericNotEquals),
+                ("NumericLessThan", Self::NumericLessThan),
+                ("NumericLessThanEquals", Self::NumericLessThanEquals),
+                ("NumericGreaterThan", Self::NumericGreaterThan),
+                ("NumericGreaterThanEquals", Self::NumericGreaterThanEquals),
+            ],
+        )
+    }
+}
+
 impl From<Comparison> for Value<Comparison> {
     fn from(value: Comparison) -> Self {
         Value::Lit(value)
@@ -736,6 +920,30 @@ impl crate::ToJson for DoubleCriteriaConditionComparison {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DoubleCriteriaConditionComparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("StringEquals", Self::StringEquals),
+                ("StringNotEquals", Self::StringNotEquals),
+                ("StringEqualsIgnoreCase", Self::StringEqualsIgnoreCase),
+                ("StringNotEqualsIgnoreCase", Self::StringNotEqualsIgnoreCase),
+                ("StringLike", Self::StringLike),
+                ("StringNotLike", Self::StringNotLike),
+                ("NumericEquals", Self::NumericEquals),
+                ("NumericNotEquals", Self::NumericNotEquals),
+                ("NumericLessThan", Self::NumericLessThan),
+                ("NumericLessThanEquals", Self::NumericLessThanEquals),
+                ("NumericGreaterThan", Self::NumericGreaterThan),
+                ("NumericGreaterThanEquals", Self::NumericGreaterThanEquals),
+            ],
+        )
+    }
+}
+
 impl From<DoubleCriteriaConditionComparison> for Value<DoubleCriteriaConditionComparison> {
     fn from(value: DoubleCriteriaConditionComparison) -> Self {
         Value::Lit(value)
@@ -764,6 +972,23 @@ impl RecommendedActionType {
 impl crate::ToJson for RecommendedActionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecommendedActionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "SnapshotAndDeleteUnattachedEbsVolume",
+                    Self::SnapshotAndDeleteUnattachedEbsVolume,
+                ),
+                ("UpgradeEbsVolumeType", Self::UpgradeEbsVolumeType),
+            ],
+        )
     }
 }
 
@@ -828,6 +1053,30 @@ impl crate::ToJson for ResourceTagsCriteriaConditionComparison {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceTagsCriteriaConditionComparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("StringEquals", Self::StringEquals),
+                ("StringNotEquals", Self::StringNotEquals),
+                ("StringEqualsIgnoreCase", Self::StringEqualsIgnoreCase),
+                ("StringNotEqualsIgnoreCase", Self::StringNotEqualsIgnoreCase),
+                ("StringLike", Self::StringLike),
+                ("StringNotLike", Self::StringNotLike),
+                ("NumericEquals", Self::NumericEquals),
+                ("NumericNotEquals", Self::NumericNotEquals),
+                ("NumericLessThan", Self::NumericLessThan),
+                ("NumericLessThanEquals", Self::NumericLessThanEquals),
+                ("NumericGreaterThan", Self::NumericGreaterThan),
+                ("NumericGreaterThanEquals", Self::NumericGreaterThanEquals),
+            ],
+        )
+    }
+}
+
 impl From<ResourceTagsCriteriaConditionComparison>
     for Value<ResourceTagsCriteriaConditionComparison>
 {
@@ -858,6 +1107,20 @@ impl RuleApplyOrder {
 impl crate::ToJson for RuleApplyOrder {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleApplyOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BeforeAccountRules", Self::BeforeAccountRules),
+                ("AfterAccountRules", Self::AfterAccountRules),
+            ],
+        )
     }
 }
 
@@ -892,6 +1155,20 @@ impl crate::ToJson for RuleType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AccountRule", Self::AccountRule),
+                ("OrganizationRule", Self::OrganizationRule),
+            ],
+        )
+    }
+}
+
 impl From<RuleType> for Value<RuleType> {
     fn from(value: RuleType) -> Self {
         Value::Lit(value)
@@ -920,6 +1197,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Active", Self::Active), ("Inactive", Self::Inactive)],
+        )
     }
 }
 
@@ -981,6 +1269,30 @@ impl StringCriteriaConditionComparison {
 impl crate::ToJson for StringCriteriaConditionComparison {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringCriteriaConditionComparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("StringEquals", Self::StringEquals),
+                ("StringNotEquals", Self::StringNotEquals),
+                ("StringEqualsIgnoreCase", Self::StringEqualsIgnoreCase),
+                ("StringNotEqualsIgnoreCase", Self::StringNotEqualsIgnoreCase),
+                ("StringLike", Self::StringLike),
+                ("StringNotLike", Self::StringNotLike),
+                ("NumericEquals", Self::NumericEquals),
+                ("NumericNotEquals", Self::NumericNotEquals),
+                ("NumericLessThan", Self::NumericLessThan),
+                ("NumericLessThanEquals", Self::NumericLessThanEquals),
+                ("NumericGreaterThan", Self::NumericGreaterThan),
+                ("NumericGreaterThanEquals", Self::NumericGreaterThanEquals),
+            ],
+        )
     }
 }
 

@@ -64,6 +64,22 @@ impl crate::ToJson for AggregationAuthorization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregationAuthorization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AuthorizedAccountId", "AuthorizedAwsRegion", "Tags"],
+        )?;
+        Ok(Self {
+            authorized_account_id: crate::from_json_required(map, "AuthorizedAccountId", path)?,
+            authorized_aws_region: crate::from_json_required(map, "AuthorizedAwsRegion", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Config::AggregationAuthorization` (`Fn::GetAtt`).
 impl crate::Handle<AggregationAuthorization> {
     /// `Fn::GetAtt` `AggregationAuthorizationArn`. The ARN of the AggregationAuthorization.

@@ -204,6 +204,40 @@ impl crate::ToJson for ConfigRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Compliance",
+                "ConfigRuleName",
+                "Description",
+                "EvaluationModes",
+                "InputParameters",
+                "MaximumExecutionFrequency",
+                "Scope",
+                "Source",
+            ],
+        )?;
+        Ok(Self {
+            compliance: crate::from_json_optional(map, "Compliance", path)?,
+            config_rule_name: crate::from_json_optional(map, "ConfigRuleName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            evaluation_modes: crate::from_json_optional(map, "EvaluationModes", path)?,
+            input_parameters: crate::from_json_optional(map, "InputParameters", path)?,
+            maximum_execution_frequency: crate::from_json_optional(
+                map,
+                "MaximumExecutionFrequency",
+                path,
+            )?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Config::ConfigRule` (`Fn::GetAtt`).
 impl crate::Handle<ConfigRule> {
     /// `Fn::GetAtt` `Arn`.
@@ -248,6 +282,16 @@ impl crate::ToJson for Compliance {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Compliance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -317,6 +361,26 @@ impl crate::ToJson for CustomPolicyDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPolicyDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EnableDebugLogDelivery", "PolicyRuntime", "PolicyText"],
+        )?;
+        Ok(Self {
+            enable_debug_log_delivery: crate::from_json_optional(
+                map,
+                "EnableDebugLogDelivery",
+                path,
+            )?,
+            policy_runtime: crate::from_json_optional(map, "PolicyRuntime", path)?,
+            policy_text: crate::from_json_optional(map, "PolicyText", path)?,
+        })
+    }
+}
+
 impl From<CustomPolicyDetails> for Value<CustomPolicyDetails> {
     fn from(value: CustomPolicyDetails) -> Self {
         Value::Lit(value)
@@ -349,6 +413,16 @@ impl crate::ToJson for EvaluationModeConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Mode", &self.mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationModeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode"])?;
+        Ok(Self {
+            mode: crate::from_json_optional(map, "Mode", path)?,
+        })
     }
 }
 
@@ -440,6 +514,32 @@ impl crate::ToJson for Scope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComplianceResourceId",
+                "ComplianceResourceTypes",
+                "TagKey",
+                "TagValue",
+            ],
+        )?;
+        Ok(Self {
+            compliance_resource_id: crate::from_json_optional(map, "ComplianceResourceId", path)?,
+            compliance_resource_types: crate::from_json_optional(
+                map,
+                "ComplianceResourceTypes",
+                path,
+            )?,
+            tag_key: crate::from_json_optional(map, "TagKey", path)?,
+            tag_value: crate::from_json_optional(map, "TagValue", path)?,
+        })
+    }
+}
+
 impl From<Scope> for Value<Scope> {
     fn from(value: Scope) -> Self {
         Value::Lit(value)
@@ -521,6 +621,28 @@ impl crate::ToJson for Source {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomPolicyDetails",
+                "Owner",
+                "SourceDetails",
+                "SourceIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            custom_policy_details: crate::from_json_optional(map, "CustomPolicyDetails", path)?,
+            owner: crate::from_json_required(map, "Owner", path)?,
+            source_details: crate::from_json_optional(map, "SourceDetails", path)?,
+            source_identifier: crate::from_json_optional(map, "SourceIdentifier", path)?,
+        })
+    }
+}
+
 impl From<Source> for Value<Source> {
     fn from(value: Source) -> Self {
         Value::Lit(value)
@@ -592,6 +714,26 @@ impl crate::ToJson for SourceDetail {
         );
         crate::put(&mut out, "MessageType", &self.message_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EventSource", "MaximumExecutionFrequency", "MessageType"],
+        )?;
+        Ok(Self {
+            event_source: crate::from_json_required(map, "EventSource", path)?,
+            maximum_execution_frequency: crate::from_json_optional(
+                map,
+                "MaximumExecutionFrequency",
+                path,
+            )?,
+            message_type: crate::from_json_required(map, "MessageType", path)?,
+        })
     }
 }
 

@@ -100,6 +100,40 @@ impl crate::ToJson for ConfigurationAggregator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationAggregator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountAggregationSources",
+                "ConfigurationAggregatorName",
+                "OrganizationAggregationSource",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            account_aggregation_sources: crate::from_json_optional(
+                map,
+                "AccountAggregationSources",
+                path,
+            )?,
+            configuration_aggregator_name: crate::from_json_optional(
+                map,
+                "ConfigurationAggregatorName",
+                path,
+            )?,
+            organization_aggregation_source: crate::from_json_optional(
+                map,
+                "OrganizationAggregationSource",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Config::ConfigurationAggregator` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationAggregator> {
     /// `Fn::GetAtt` `ConfigurationAggregatorArn`. The Amazon Resource Name (ARN) of the
@@ -153,6 +187,19 @@ impl crate::ToJson for AccountAggregationSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountAggregationSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AccountIds", "AllAwsRegions", "AwsRegions"])?;
+        Ok(Self {
+            account_ids: crate::from_json_required(map, "AccountIds", path)?,
+            all_aws_regions: crate::from_json_optional(map, "AllAwsRegions", path)?,
+            aws_regions: crate::from_json_optional(map, "AwsRegions", path)?,
+        })
+    }
+}
+
 impl From<AccountAggregationSource> for Value<AccountAggregationSource> {
     fn from(value: AccountAggregationSource) -> Self {
         Value::Lit(value)
@@ -200,6 +247,18 @@ impl crate::ToJson for OrganizationAggregationSource {
         crate::put_opt(&mut out, "AwsRegions", &self.aws_regions);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationAggregationSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllAwsRegions", "AwsRegions", "RoleArn"])?;
+        Ok(Self {
+            all_aws_regions: crate::from_json_optional(map, "AllAwsRegions", path)?,
+            aws_regions: crate::from_json_optional(map, "AwsRegions", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 

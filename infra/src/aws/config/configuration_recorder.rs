@@ -94,6 +94,30 @@ impl crate::ToJson for ConfigurationRecorder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationRecorder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Name",
+                "RecordingGroup",
+                "RecordingMode",
+                "RoleARN",
+                "StartedOnCreate",
+            ],
+        )?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            recording_group: crate::from_json_optional(map, "RecordingGroup", path)?,
+            recording_mode: crate::from_json_optional(map, "RecordingMode", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+            started_on_create: crate::from_json_optional(map, "StartedOnCreate", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Config::ConfigurationRecorder` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationRecorder> {
     /// `Fn::GetAtt` `ResourceARN`. Returns the Amazon Resource Name (ARN) for the Configuration
@@ -126,6 +150,16 @@ impl crate::ToJson for ExclusionByResourceTypes {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ResourceTypes", &self.resource_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExclusionByResourceTypes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceTypes"])?;
+        Ok(Self {
+            resource_types: crate::from_json_required(map, "ResourceTypes", path)?,
+        })
     }
 }
 
@@ -221,6 +255,38 @@ impl crate::ToJson for RecordingGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordingGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllSupported",
+                "ExclusionByResourceTypes",
+                "IncludeGlobalResourceTypes",
+                "RecordingStrategy",
+                "ResourceTypes",
+            ],
+        )?;
+        Ok(Self {
+            all_supported: crate::from_json_optional(map, "AllSupported", path)?,
+            exclusion_by_resource_types: crate::from_json_optional(
+                map,
+                "ExclusionByResourceTypes",
+                path,
+            )?,
+            include_global_resource_types: crate::from_json_optional(
+                map,
+                "IncludeGlobalResourceTypes",
+                path,
+            )?,
+            recording_strategy: crate::from_json_optional(map, "RecordingStrategy", path)?,
+            resource_types: crate::from_json_optional(map, "ResourceTypes", path)?,
+        })
+    }
+}
+
 impl From<RecordingGroup> for Value<RecordingGroup> {
     fn from(value: RecordingGroup) -> Self {
         Value::Lit(value)
@@ -267,6 +333,25 @@ impl crate::ToJson for RecordingMode {
             &self.recording_mode_overrides,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RecordingFrequency", "RecordingModeOverrides"],
+        )?;
+        Ok(Self {
+            recording_frequency: crate::from_json_required(map, "RecordingFrequency", path)?,
+            recording_mode_overrides: crate::from_json_optional(
+                map,
+                "RecordingModeOverrides",
+                path,
+            )?,
+        })
     }
 }
 
@@ -319,6 +404,22 @@ impl crate::ToJson for RecordingModeOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordingModeOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "RecordingFrequency", "ResourceTypes"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            recording_frequency: crate::from_json_required(map, "RecordingFrequency", path)?,
+            resource_types: crate::from_json_required(map, "ResourceTypes", path)?,
+        })
+    }
+}
+
 impl From<RecordingModeOverride> for Value<RecordingModeOverride> {
     fn from(value: RecordingModeOverride) -> Self {
         Value::Lit(value)
@@ -346,6 +447,16 @@ impl crate::ToJson for RecordingStrategy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "UseOnly", &self.use_only);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordingStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UseOnly"])?;
+        Ok(Self {
+            use_only: crate::from_json_required(map, "UseOnly", path)?,
+        })
     }
 }
 

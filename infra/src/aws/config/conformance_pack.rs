@@ -142,6 +142,44 @@ impl crate::ToJson for ConformancePack {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConformancePack {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConformancePackInputParameters",
+                "ConformancePackName",
+                "DeliveryS3Bucket",
+                "DeliveryS3KeyPrefix",
+                "Tags",
+                "TemplateBody",
+                "TemplateS3Uri",
+                "TemplateSSMDocumentDetails",
+            ],
+        )?;
+        Ok(Self {
+            conformance_pack_input_parameters: crate::from_json_optional(
+                map,
+                "ConformancePackInputParameters",
+                path,
+            )?,
+            conformance_pack_name: crate::from_json_required(map, "ConformancePackName", path)?,
+            delivery_s3_bucket: crate::from_json_optional(map, "DeliveryS3Bucket", path)?,
+            delivery_s3_key_prefix: crate::from_json_optional(map, "DeliveryS3KeyPrefix", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_body: crate::from_json_optional(map, "TemplateBody", path)?,
+            template_s3_uri: crate::from_json_optional(map, "TemplateS3Uri", path)?,
+            template_ssm_document_details: crate::from_json_optional(
+                map,
+                "TemplateSSMDocumentDetails",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Config::ConformancePack` (`Fn::GetAtt`).
 impl crate::Handle<ConformancePack> {
     /// `Fn::GetAtt` `ConformancePackArn`. Amazon Resource Name (ARN) of the conformance pack.
@@ -178,6 +216,17 @@ impl crate::ToJson for ConformancePackInputParameter {
         crate::put(&mut out, "ParameterName", &self.parameter_name);
         crate::put(&mut out, "ParameterValue", &self.parameter_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConformancePackInputParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterName", "ParameterValue"])?;
+        Ok(Self {
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_required(map, "ParameterValue", path)?,
+        })
     }
 }
 
@@ -225,6 +274,17 @@ impl crate::ToJson for TemplateSsmDocumentDetails {
         crate::put_opt(&mut out, "DocumentName", &self.document_name);
         crate::put_opt(&mut out, "DocumentVersion", &self.document_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateSsmDocumentDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DocumentName", "DocumentVersion"])?;
+        Ok(Self {
+            document_name: crate::from_json_optional(map, "DocumentName", path)?,
+            document_version: crate::from_json_optional(map, "DocumentVersion", path)?,
+        })
     }
 }
 

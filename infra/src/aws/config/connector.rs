@@ -59,6 +59,21 @@ impl crate::ToJson for Connector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectorConfiguration", "Tags"])?;
+        Ok(Self {
+            connector_configuration: crate::from_json_required(
+                map,
+                "ConnectorConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Config::Connector` (`Fn::GetAtt`).
 impl crate::Handle<Connector> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the connector.
@@ -109,6 +124,17 @@ impl crate::ToJson for AzureConnectorConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureConnectorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientIdentifier", "TenantIdentifier"])?;
+        Ok(Self {
+            client_identifier: crate::from_json_required(map, "ClientIdentifier", path)?,
+            tenant_identifier: crate::from_json_required(map, "TenantIdentifier", path)?,
+        })
+    }
+}
+
 impl From<AzureConnectorConfiguration> for Value<AzureConnectorConfiguration> {
     fn from(value: AzureConnectorConfiguration) -> Self {
         Value::Lit(value)
@@ -140,6 +166,16 @@ impl crate::ToJson for ConnectorConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Azure", &self.azure);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Azure"])?;
+        Ok(Self {
+            azure: crate::from_json_optional(map, "Azure", path)?,
+        })
     }
 }
 

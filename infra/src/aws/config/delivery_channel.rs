@@ -110,6 +110,36 @@ impl crate::ToJson for DeliveryChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeliveryChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigSnapshotDeliveryProperties",
+                "Name",
+                "S3BucketName",
+                "S3KeyPrefix",
+                "S3KmsKeyArn",
+                "SnsTopicARN",
+            ],
+        )?;
+        Ok(Self {
+            config_snapshot_delivery_properties: crate::from_json_optional(
+                map,
+                "ConfigSnapshotDeliveryProperties",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            s3_bucket_name: crate::from_json_required(map, "S3BucketName", path)?,
+            s3_key_prefix: crate::from_json_optional(map, "S3KeyPrefix", path)?,
+            s3_kms_key_arn: crate::from_json_optional(map, "S3KmsKeyArn", path)?,
+            sns_topic_arn: crate::from_json_optional(map, "SnsTopicARN", path)?,
+        })
+    }
+}
+
 /// A `ConfigSnapshotDeliveryProperties` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfigSnapshotDeliveryProperties {
@@ -137,6 +167,16 @@ impl crate::ToJson for ConfigSnapshotDeliveryProperties {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DeliveryFrequency", &self.delivery_frequency);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigSnapshotDeliveryProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryFrequency"])?;
+        Ok(Self {
+            delivery_frequency: crate::from_json_optional(map, "DeliveryFrequency", path)?,
+        })
     }
 }
 
@@ -177,6 +217,23 @@ impl DeliveryFrequency {
 impl crate::ToJson for DeliveryFrequency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeliveryFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("One_Hour", Self::OneHour),
+                ("Three_Hours", Self::ThreeHours),
+                ("Six_Hours", Self::SixHours),
+                ("Twelve_Hours", Self::TwelveHours),
+                ("TwentyFour_Hours", Self::TwentyFourHours),
+            ],
+        )
     }
 }
 

@@ -117,6 +117,46 @@ impl crate::ToJson for OrganizationConfigRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationConfigRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExcludedAccounts",
+                "OrganizationConfigRuleName",
+                "OrganizationCustomPolicyRuleMetadata",
+                "OrganizationCustomRuleMetadata",
+                "OrganizationManagedRuleMetadata",
+            ],
+        )?;
+        Ok(Self {
+            excluded_accounts: crate::from_json_optional(map, "ExcludedAccounts", path)?,
+            organization_config_rule_name: crate::from_json_required(
+                map,
+                "OrganizationConfigRuleName",
+                path,
+            )?,
+            organization_custom_policy_rule_metadata: crate::from_json_optional(
+                map,
+                "OrganizationCustomPolicyRuleMetadata",
+                path,
+            )?,
+            organization_custom_rule_metadata: crate::from_json_optional(
+                map,
+                "OrganizationCustomRuleMetadata",
+                path,
+            )?,
+            organization_managed_rule_metadata: crate::from_json_optional(
+                map,
+                "OrganizationManagedRuleMetadata",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Config::OrganizationConfigRule` (`Fn::GetAtt`).
 impl crate::Handle<OrganizationConfigRule> {
     /// `Fn::GetAtt` `OrganizationConfigRuleArn`. The Amazon Resource Name (ARN) of an
@@ -256,6 +296,48 @@ impl crate::ToJson for OrganizationCustomPolicyRuleMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationCustomPolicyRuleMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DebugLogDeliveryAccounts",
+                "Description",
+                "InputParameters",
+                "OrganizationConfigRuleTriggerTypes",
+                "PolicyText",
+                "ResourceIdScope",
+                "ResourceTypesScope",
+                "Runtime",
+                "TagKeyScope",
+                "TagValueScope",
+            ],
+        )?;
+        Ok(Self {
+            debug_log_delivery_accounts: crate::from_json_optional(
+                map,
+                "DebugLogDeliveryAccounts",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            input_parameters: crate::from_json_optional(map, "InputParameters", path)?,
+            organization_config_rule_trigger_types: crate::from_json_optional(
+                map,
+                "OrganizationConfigRuleTriggerTypes",
+                path,
+            )?,
+            policy_text: crate::from_json_required(map, "PolicyText", path)?,
+            resource_id_scope: crate::from_json_optional(map, "ResourceIdScope", path)?,
+            resource_types_scope: crate::from_json_optional(map, "ResourceTypesScope", path)?,
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+            tag_key_scope: crate::from_json_optional(map, "TagKeyScope", path)?,
+            tag_value_scope: crate::from_json_optional(map, "TagValueScope", path)?,
+        })
+    }
+}
+
 impl From<OrganizationCustomPolicyRuleMetadata> for Value<OrganizationCustomPolicyRuleMetadata> {
     fn from(value: OrganizationCustomPolicyRuleMetadata) -> Self {
         Value::Lit(value)
@@ -384,6 +466,46 @@ impl crate::ToJson for OrganizationCustomRuleMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationCustomRuleMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InputParameters",
+                "LambdaFunctionArn",
+                "MaximumExecutionFrequency",
+                "OrganizationConfigRuleTriggerTypes",
+                "ResourceIdScope",
+                "ResourceTypesScope",
+                "TagKeyScope",
+                "TagValueScope",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            input_parameters: crate::from_json_optional(map, "InputParameters", path)?,
+            lambda_function_arn: crate::from_json_required(map, "LambdaFunctionArn", path)?,
+            maximum_execution_frequency: crate::from_json_optional(
+                map,
+                "MaximumExecutionFrequency",
+                path,
+            )?,
+            organization_config_rule_trigger_types: crate::from_json_required(
+                map,
+                "OrganizationConfigRuleTriggerTypes",
+                path,
+            )?,
+            resource_id_scope: crate::from_json_optional(map, "ResourceIdScope", path)?,
+            resource_types_scope: crate::from_json_optional(map, "ResourceTypesScope", path)?,
+            tag_key_scope: crate::from_json_optional(map, "TagKeyScope", path)?,
+            tag_value_scope: crate::from_json_optional(map, "TagValueScope", path)?,
+        })
+    }
+}
+
 impl From<OrganizationCustomRuleMetadata> for Value<OrganizationCustomRuleMetadata> {
     fn from(value: OrganizationCustomRuleMetadata) -> Self {
         Value::Lit(value)
@@ -498,6 +620,40 @@ impl crate::ToJson for OrganizationManagedRuleMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationManagedRuleMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InputParameters",
+                "MaximumExecutionFrequency",
+                "ResourceIdScope",
+                "ResourceTypesScope",
+                "RuleIdentifier",
+                "TagKeyScope",
+                "TagValueScope",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            input_parameters: crate::from_json_optional(map, "InputParameters", path)?,
+            maximum_execution_frequency: crate::from_json_optional(
+                map,
+                "MaximumExecutionFrequency",
+                path,
+            )?,
+            resource_id_scope: crate::from_json_optional(map, "ResourceIdScope", path)?,
+            resource_types_scope: crate::from_json_optional(map, "ResourceTypesScope", path)?,
+            rule_identifier: crate::from_json_required(map, "RuleIdentifier", path)?,
+            tag_key_scope: crate::from_json_optional(map, "TagKeyScope", path)?,
+            tag_value_scope: crate::from_json_optional(map, "TagValueScope", path)?,
+        })
+    }
+}
+
 impl From<OrganizationManagedRuleMetadata> for Value<OrganizationManagedRuleMetadata> {
     fn from(value: OrganizationManagedRuleMetadata) -> Self {
         Value::Lit(value)
@@ -539,6 +695,23 @@ impl crate::ToJson for MaximumExecutionFrequency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaximumExecutionFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("One_Hour", Self::OneHour),
+                ("Six_Hours", Self::SixHours),
+                ("Three_Hours", Self::ThreeHours),
+                ("Twelve_Hours", Self::TwelveHours),
+                ("TwentyFour_Hours", Self::TwentyFourHours),
+            ],
+        )
+    }
+}
+
 impl From<MaximumExecutionFrequency> for Value<MaximumExecutionFrequency> {
     fn from(value: MaximumExecutionFrequency) -> Self {
         Value::Lit(value)
@@ -569,6 +742,26 @@ impl OrganizationConfigRuleTriggerType {
 impl crate::ToJson for OrganizationConfigRuleTriggerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationConfigRuleTriggerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "ConfigurationItemChangeNotification",
+                    Self::ConfigurationItemChangeNotification,
+                ),
+                (
+                    "OversizedConfigurationItemChangeNotification",
+                    Self::OversizedConfigurationItemChangeNotification,
+                ),
+            ],
+        )
     }
 }
 
@@ -605,6 +798,27 @@ impl OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerType {
 impl crate::ToJson for OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "ConfigurationItemChangeNotification",
+                    Self::ConfigurationItemChangeNotification,
+                ),
+                (
+                    "OversizedConfigurationItemChangeNotification",
+                    Self::OversizedConfigurationItemChangeNotification,
+                ),
+                ("ScheduledNotification", Self::ScheduledNotification),
+            ],
+        )
     }
 }
 
@@ -648,6 +862,23 @@ impl OrganizationManagedRuleMetadataMaximumExecutionFrequency {
 impl crate::ToJson for OrganizationManagedRuleMetadataMaximumExecutionFrequency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationManagedRuleMetadataMaximumExecutionFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("One_Hour", Self::OneHour),
+                ("Six_Hours", Self::SixHours),
+                ("Three_Hours", Self::ThreeHours),
+                ("Twelve_Hours", Self::TwelveHours),
+                ("TwentyFour_Hours", Self::TwentyFourHours),
+            ],
+        )
     }
 }
 

@@ -133,6 +133,44 @@ impl crate::ToJson for OrganizationConformancePack {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationConformancePack {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConformancePackInputParameters",
+                "DeliveryS3Bucket",
+                "DeliveryS3KeyPrefix",
+                "ExcludedAccounts",
+                "OrganizationConformancePackName",
+                "Tags",
+                "TemplateBody",
+                "TemplateS3Uri",
+            ],
+        )?;
+        Ok(Self {
+            conformance_pack_input_parameters: crate::from_json_optional(
+                map,
+                "ConformancePackInputParameters",
+                path,
+            )?,
+            delivery_s3_bucket: crate::from_json_optional(map, "DeliveryS3Bucket", path)?,
+            delivery_s3_key_prefix: crate::from_json_optional(map, "DeliveryS3KeyPrefix", path)?,
+            excluded_accounts: crate::from_json_optional(map, "ExcludedAccounts", path)?,
+            organization_conformance_pack_name: crate::from_json_required(
+                map,
+                "OrganizationConformancePackName",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_body: crate::from_json_optional(map, "TemplateBody", path)?,
+            template_s3_uri: crate::from_json_optional(map, "TemplateS3Uri", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Config::OrganizationConformancePack` (`Fn::GetAtt`).
 impl crate::Handle<OrganizationConformancePack> {
     /// `Fn::GetAtt` `OrganizationConformancePackArn`. Amazon Resource Name (ARN) of the
@@ -170,6 +208,17 @@ impl crate::ToJson for ConformancePackInputParameter {
         crate::put(&mut out, "ParameterName", &self.parameter_name);
         crate::put(&mut out, "ParameterValue", &self.parameter_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConformancePackInputParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterName", "ParameterValue"])?;
+        Ok(Self {
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_required(map, "ParameterValue", path)?,
+        })
     }
 }
 

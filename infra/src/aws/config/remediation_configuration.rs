@@ -131,6 +131,44 @@ impl crate::ToJson for RemediationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemediationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Automatic",
+                "ConfigRuleName",
+                "ExecutionControls",
+                "MaximumAutomaticAttempts",
+                "Parameters",
+                "ResourceType",
+                "RetryAttemptSeconds",
+                "TargetId",
+                "TargetType",
+                "TargetVersion",
+            ],
+        )?;
+        Ok(Self {
+            automatic: crate::from_json_optional(map, "Automatic", path)?,
+            config_rule_name: crate::from_json_required(map, "ConfigRuleName", path)?,
+            execution_controls: crate::from_json_optional(map, "ExecutionControls", path)?,
+            maximum_automatic_attempts: crate::from_json_optional(
+                map,
+                "MaximumAutomaticAttempts",
+                path,
+            )?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            retry_attempt_seconds: crate::from_json_optional(map, "RetryAttemptSeconds", path)?,
+            target_id: crate::from_json_required(map, "TargetId", path)?,
+            target_type: crate::from_json_required(map, "TargetType", path)?,
+            target_version: crate::from_json_optional(map, "TargetVersion", path)?,
+        })
+    }
+}
+
 /// A `ExecutionControls` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionControls {
@@ -156,6 +194,16 @@ impl crate::ToJson for ExecutionControls {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SsmControls", &self.ssm_controls);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutionControls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SsmControls"])?;
+        Ok(Self {
+            ssm_controls: crate::from_json_optional(map, "SsmControls", path)?,
+        })
     }
 }
 
@@ -206,6 +254,25 @@ impl crate::ToJson for SsmControls {
         );
         crate::put_opt(&mut out, "ErrorPercentage", &self.error_percentage);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SsmControls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConcurrentExecutionRatePercentage", "ErrorPercentage"],
+        )?;
+        Ok(Self {
+            concurrent_execution_rate_percentage: crate::from_json_optional(
+                map,
+                "ConcurrentExecutionRatePercentage",
+                path,
+            )?,
+            error_percentage: crate::from_json_optional(map, "ErrorPercentage", path)?,
+        })
     }
 }
 

@@ -71,6 +71,23 @@ impl crate::ToJson for StoredQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StoredQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["QueryDescription", "QueryExpression", "QueryName", "Tags"],
+        )?;
+        Ok(Self {
+            query_description: crate::from_json_optional(map, "QueryDescription", path)?,
+            query_expression: crate::from_json_required(map, "QueryExpression", path)?,
+            query_name: crate::from_json_required(map, "QueryName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Config::StoredQuery` (`Fn::GetAtt`).
 impl crate::Handle<StoredQuery> {
     /// `Fn::GetAtt` `QueryArn`.

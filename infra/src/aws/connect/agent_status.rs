@@ -106,6 +106,36 @@ impl crate::ToJson for AgentStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DisplayOrder",
+                "InstanceArn",
+                "Name",
+                "ResetOrderNumber",
+                "State",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_order: crate::from_json_optional(map, "DisplayOrder", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            reset_order_number: crate::from_json_optional(map, "ResetOrderNumber", path)?,
+            state: crate::from_json_required(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::AgentStatus` (`Fn::GetAtt`).
 impl crate::Handle<AgentStatus> {
     /// `Fn::GetAtt` `AgentStatusArn`. The Amazon Resource Name (ARN) of the agent status.
@@ -149,6 +179,17 @@ impl crate::ToJson for State {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<State> for Value<State> {
     fn from(value: State) -> Self {
         Value::Lit(value)
@@ -180,6 +221,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ROUTABLE", Self::Routable),
+                ("CUSTOM", Self::Custom),
+                ("OFFLINE", Self::Offline),
+            ],
+        )
     }
 }
 

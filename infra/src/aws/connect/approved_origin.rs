@@ -49,3 +49,14 @@ impl crate::ToJson for ApprovedOrigin {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApprovedOrigin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceId", "Origin"])?;
+        Ok(Self {
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            origin: crate::from_json_required(map, "Origin", path)?,
+        })
+    }
+}

@@ -91,6 +91,34 @@ impl crate::ToJson for ContactFlow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactFlow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Content",
+                "Description",
+                "InstanceArn",
+                "Name",
+                "State",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::ContactFlow` (`Fn::GetAtt`).
 impl crate::Handle<ContactFlow> {
     /// `Fn::GetAtt` `ContactFlowArn`. The identifier of the contact flow (ARN).
@@ -121,6 +149,17 @@ impl State {
 impl crate::ToJson for State {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("ARCHIVED", Self::Archived)],
+        )
     }
 }
 
@@ -176,6 +215,28 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONTACT_FLOW", Self::ContactFlow),
+                ("CUSTOMER_QUEUE", Self::CustomerQueue),
+                ("CUSTOMER_HOLD", Self::CustomerHold),
+                ("CUSTOMER_WHISPER", Self::CustomerWhisper),
+                ("AGENT_HOLD", Self::AgentHold),
+                ("AGENT_WHISPER", Self::AgentWhisper),
+                ("OUTBOUND_WHISPER", Self::OutboundWhisper),
+                ("AGENT_TRANSFER", Self::AgentTransfer),
+                ("QUEUE_TRANSFER", Self::QueueTransfer),
+                ("CAMPAIGN", Self::Campaign),
+            ],
+        )
     }
 }
 

@@ -115,6 +115,40 @@ impl crate::ToJson for ContactFlowModule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactFlowModule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Content",
+                "Description",
+                "ExternalInvocationConfiguration",
+                "InstanceArn",
+                "Name",
+                "Settings",
+                "State",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            external_invocation_configuration: crate::from_json_optional(
+                map,
+                "ExternalInvocationConfiguration",
+                path,
+            )?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::ContactFlowModule` (`Fn::GetAtt`).
 impl crate::Handle<ContactFlowModule> {
     /// `Fn::GetAtt` `ContactFlowModuleArn`. The identifier of the contact flow module (ARN).
@@ -153,6 +187,16 @@ impl crate::ToJson for ExternalInvocationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExternalInvocationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 

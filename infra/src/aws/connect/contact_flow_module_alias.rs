@@ -77,6 +77,32 @@ impl crate::ToJson for ContactFlowModuleAlias {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactFlowModuleAlias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContactFlowModuleId",
+                "ContactFlowModuleVersion",
+                "Description",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            contact_flow_module_id: crate::from_json_required(map, "ContactFlowModuleId", path)?,
+            contact_flow_module_version: crate::from_json_required(
+                map,
+                "ContactFlowModuleVersion",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::ContactFlowModuleAlias` (`Fn::GetAtt`).
 impl crate::Handle<ContactFlowModuleAlias> {
     /// `Fn::GetAtt` `AliasId`. The unique identifier of the alias.

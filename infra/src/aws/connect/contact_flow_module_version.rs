@@ -60,6 +60,17 @@ impl crate::ToJson for ContactFlowModuleVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactFlowModuleVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContactFlowModuleId", "Description"])?;
+        Ok(Self {
+            contact_flow_module_id: crate::from_json_required(map, "ContactFlowModuleId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::ContactFlowModuleVersion` (`Fn::GetAtt`).
 impl crate::Handle<ContactFlowModuleVersion> {
     /// `Fn::GetAtt` `ContactFlowModuleVersionARN`. The identifier of the contact flow module

@@ -55,6 +55,17 @@ impl crate::ToJson for ContactFlowVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactFlowVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContactFlowId", "Description"])?;
+        Ok(Self {
+            contact_flow_id: crate::from_json_required(map, "ContactFlowId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::ContactFlowVersion` (`Fn::GetAtt`).
 impl crate::Handle<ContactFlowVersion> {
     /// `Fn::GetAtt` `ContactFlowVersionARN`. The identifier of the contact flow version (ARN).

@@ -63,6 +63,19 @@ impl crate::ToJson for DataLakeAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakeAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DataSetId", "InstanceId", "TargetAccountId"])?;
+        Ok(Self {
+            data_set_id: crate::from_json_required(map, "DataSetId", path)?,
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            target_account_id: crate::from_json_optional(map, "TargetAccountId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::DataLakeAssociation` (`Fn::GetAtt`).
 impl crate::Handle<DataLakeAssociation> {
     /// `Fn::GetAtt` `ResourceShareArn`. The Amazon Resource Name (ARN) of the AWS Resource Access

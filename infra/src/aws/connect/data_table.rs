@@ -87,6 +87,34 @@ impl crate::ToJson for DataTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InstanceArn",
+                "Name",
+                "Status",
+                "Tags",
+                "TimeZone",
+                "ValueLockLevel",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            time_zone: crate::from_json_required(map, "TimeZone", path)?,
+            value_lock_level: crate::from_json_required(map, "ValueLockLevel", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::DataTable` (`Fn::GetAtt`).
 impl crate::Handle<DataTable> {
     /// `Fn::GetAtt` `Arn`. The arn of the Data Table
@@ -137,6 +165,13 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PUBLISHED", Self::Published)])
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -174,6 +209,23 @@ impl ValueLockLevel {
 impl crate::ToJson for ValueLockLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValueLockLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("DATA_TABLE", Self::DataTable),
+                ("PRIMARY_VALUE", Self::PrimaryValue),
+                ("ATTRIBUTE", Self::Attribute),
+                ("VALUE", Self::Value),
+            ],
+        )
     }
 }
 

@@ -92,6 +92,34 @@ impl crate::ToJson for DataTableAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataTableAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataTableArn",
+                "Description",
+                "InstanceArn",
+                "Name",
+                "Primary",
+                "Validation",
+                "ValueType",
+            ],
+        )?;
+        Ok(Self {
+            data_table_arn: crate::from_json_required(map, "DataTableArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            primary: crate::from_json_optional(map, "Primary", path)?,
+            validation: crate::from_json_optional(map, "Validation", path)?,
+            value_type: crate::from_json_required(map, "ValueType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::DataTableAttribute` (`Fn::GetAtt`).
 impl crate::Handle<DataTableAttribute> {
     /// `Fn::GetAtt` `AttributeId`.
@@ -151,6 +179,17 @@ impl crate::ToJson for Enum {
         crate::put_opt(&mut out, "Strict", &self.strict);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Enum {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Strict", "Values"])?;
+        Ok(Self {
+            strict: crate::from_json_optional(map, "Strict", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -279,6 +318,40 @@ impl crate::ToJson for Validation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Validation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enum",
+                "ExclusiveMaximum",
+                "ExclusiveMinimum",
+                "MaxLength",
+                "MaxValues",
+                "Maximum",
+                "MinLength",
+                "MinValues",
+                "Minimum",
+                "MultipleOf",
+            ],
+        )?;
+        Ok(Self {
+            r#enum: crate::from_json_optional(map, "Enum", path)?,
+            exclusive_maximum: crate::from_json_optional(map, "ExclusiveMaximum", path)?,
+            exclusive_minimum: crate::from_json_optional(map, "ExclusiveMinimum", path)?,
+            max_length: crate::from_json_optional(map, "MaxLength", path)?,
+            max_values: crate::from_json_optional(map, "MaxValues", path)?,
+            maximum: crate::from_json_optional(map, "Maximum", path)?,
+            min_length: crate::from_json_optional(map, "MinLength", path)?,
+            min_values: crate::from_json_optional(map, "MinValues", path)?,
+            minimum: crate::from_json_optional(map, "Minimum", path)?,
+            multiple_of: crate::from_json_optional(map, "MultipleOf", path)?,
+        })
+    }
+}
+
 impl From<Validation> for Value<Validation> {
     fn from(value: Validation) -> Self {
         Value::Lit(value)
@@ -315,6 +388,23 @@ impl ValueType {
 impl crate::ToJson for ValueType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TEXT", Self::Text),
+                ("NUMBER", Self::Number),
+                ("BOOLEAN", Self::Boolean),
+                ("TEXT_LIST", Self::TextList),
+                ("NUMBER_LIST", Self::NumberList),
+            ],
+        )
     }
 }
 

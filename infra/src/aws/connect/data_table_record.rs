@@ -57,6 +57,22 @@ impl crate::ToJson for DataTableRecord {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataTableRecord {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataTableArn", "DataTableRecord", "InstanceArn"],
+        )?;
+        Ok(Self {
+            data_table_arn: crate::from_json_required(map, "DataTableArn", path)?,
+            data_table_record: crate::from_json_required(map, "DataTableRecord", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::DataTableRecord` (`Fn::GetAtt`).
 impl crate::Handle<DataTableRecord> {
     /// `Fn::GetAtt` `RecordId`.
@@ -98,6 +114,17 @@ impl crate::ToJson for DataTableRecordDataTableRecord {
         crate::put_opt(&mut out, "PrimaryValues", &self.primary_values);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataTableRecordDataTableRecord {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PrimaryValues", "Values"])?;
+        Ok(Self {
+            primary_values: crate::from_json_optional(map, "PrimaryValues", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -143,6 +170,17 @@ impl crate::ToJson for DataTableRecordValue {
         crate::put_opt(&mut out, "AttributeId", &self.attribute_id);
         crate::put_opt(&mut out, "AttributeValue", &self.attribute_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataTableRecordValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeId", "AttributeValue"])?;
+        Ok(Self {
+            attribute_id: crate::from_json_optional(map, "AttributeId", path)?,
+            attribute_value: crate::from_json_optional(map, "AttributeValue", path)?,
+        })
     }
 }
 

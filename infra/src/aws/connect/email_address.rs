@@ -95,6 +95,32 @@ impl crate::ToJson for EmailAddress {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailAddress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AliasConfigurations",
+                "Description",
+                "DisplayName",
+                "EmailAddress",
+                "InstanceArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            alias_configurations: crate::from_json_optional(map, "AliasConfigurations", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            email_address: crate::from_json_required(map, "EmailAddress", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::EmailAddress` (`Fn::GetAtt`).
 impl crate::Handle<EmailAddress> {
     /// `Fn::GetAtt` `EmailAddressArn`. The identifier of the email address.
@@ -124,6 +150,16 @@ impl crate::ToJson for AliasConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EmailAddressArn", &self.email_address_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AliasConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EmailAddressArn"])?;
+        Ok(Self {
+            email_address_arn: crate::from_json_required(map, "EmailAddressArn", path)?,
+        })
     }
 }
 

@@ -169,6 +169,48 @@ impl crate::ToJson for EvaluationForm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationForm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AIVersion",
+                "AutoEvaluationConfiguration",
+                "Description",
+                "InstanceArn",
+                "Items",
+                "LanguageConfiguration",
+                "ReviewConfiguration",
+                "ScoringStrategy",
+                "Status",
+                "Tags",
+                "TargetConfiguration",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            ai_version: crate::from_json_optional(map, "AIVersion", path)?,
+            auto_evaluation_configuration: crate::from_json_optional(
+                map,
+                "AutoEvaluationConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            items: crate::from_json_required(map, "Items", path)?,
+            language_configuration: crate::from_json_optional(map, "LanguageConfiguration", path)?,
+            review_configuration: crate::from_json_optional(map, "ReviewConfiguration", path)?,
+            scoring_strategy: crate::from_json_optional(map, "ScoringStrategy", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_configuration: crate::from_json_optional(map, "TargetConfiguration", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::EvaluationForm` (`Fn::GetAtt`).
 impl crate::Handle<EvaluationForm> {
     /// `Fn::GetAtt` `EvaluationFormArn`.
@@ -202,6 +244,16 @@ impl crate::ToJson for AutoEvaluationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoEvaluationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -241,6 +293,16 @@ impl crate::ToJson for AutomaticFailConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomaticFailConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetSection"])?;
+        Ok(Self {
+            target_section: crate::from_json_optional(map, "TargetSection", path)?,
+        })
+    }
+}
+
 impl From<AutomaticFailConfiguration> for Value<AutomaticFailConfiguration> {
     fn from(value: AutomaticFailConfiguration) -> Self {
         Value::Lit(value)
@@ -268,6 +330,16 @@ impl crate::ToJson for EvaluationFormBaseItem {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Section", &self.section);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormBaseItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Section"])?;
+        Ok(Self {
+            section: crate::from_json_required(map, "Section", path)?,
+        })
     }
 }
 
@@ -318,6 +390,17 @@ impl crate::ToJson for EvaluationFormItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Question", "Section"])?;
+        Ok(Self {
+            question: crate::from_json_optional(map, "Question", path)?,
+            section: crate::from_json_optional(map, "Section", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormItem> for Value<EvaluationFormItem> {
     fn from(value: EvaluationFormItem) -> Self {
         Value::Lit(value)
@@ -360,6 +443,17 @@ impl crate::ToJson for EvaluationFormItemEnablementCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormItemEnablementCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Operands", "Operator"])?;
+        Ok(Self {
+            operands: crate::from_json_required(map, "Operands", path)?,
+            operator: crate::from_json_optional(map, "Operator", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormItemEnablementCondition> for Value<EvaluationFormItemEnablementCondition> {
     fn from(value: EvaluationFormItemEnablementCondition) -> Self {
         Value::Lit(value)
@@ -394,6 +488,16 @@ impl crate::ToJson for EvaluationFormItemEnablementConditionOperand {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Expression", &self.expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormItemEnablementConditionOperand {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression"])?;
+        Ok(Self {
+            expression: crate::from_json_optional(map, "Expression", path)?,
+        })
     }
 }
 
@@ -446,6 +550,18 @@ impl crate::ToJson for EvaluationFormItemEnablementConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormItemEnablementConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Condition", "DefaultAction"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            condition: crate::from_json_required(map, "Condition", path)?,
+            default_action: crate::from_json_optional(map, "DefaultAction", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormItemEnablementConfiguration>
     for Value<EvaluationFormItemEnablementConfiguration>
 {
@@ -490,6 +606,18 @@ impl crate::ToJson for EvaluationFormItemEnablementExpression {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormItemEnablementExpression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparator", "Source", "Values"])?;
+        Ok(Self {
+            comparator: crate::from_json_required(map, "Comparator", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormItemEnablementExpression>
     for Value<EvaluationFormItemEnablementExpression>
 {
@@ -529,6 +657,17 @@ impl crate::ToJson for EvaluationFormItemEnablementSource {
         crate::put_opt(&mut out, "RefId", &self.ref_id);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormItemEnablementSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RefId", "Type"])?;
+        Ok(Self {
+            ref_id: crate::from_json_optional(map, "RefId", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -581,6 +720,17 @@ impl crate::ToJson for EvaluationFormItemEnablementSourceValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormItemEnablementSourceValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RefId", "Type"])?;
+        Ok(Self {
+            ref_id: crate::from_json_optional(map, "RefId", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormItemEnablementSourceValue>
     for Value<EvaluationFormItemEnablementSourceValue>
 {
@@ -616,6 +766,16 @@ impl crate::ToJson for EvaluationFormLanguageConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FormLanguage", &self.form_language);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormLanguageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FormLanguage"])?;
+        Ok(Self {
+            form_language: crate::from_json_optional(map, "FormLanguage", path)?,
+        })
     }
 }
 
@@ -658,6 +818,17 @@ impl crate::ToJson for EvaluationFormMetricConfiguration {
         crate::put(&mut out, "MetricName", &self.metric_name);
         crate::put(&mut out, "MetricType", &self.metric_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormMetricConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricName", "MetricType"])?;
+        Ok(Self {
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            metric_type: crate::from_json_required(map, "MetricType", path)?,
+        })
     }
 }
 
@@ -727,6 +898,22 @@ impl crate::ToJson for EvaluationFormMultiSelectQuestionAutomation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormMultiSelectQuestionAutomation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AnswerSource", "DefaultOptionRefIds", "Options"],
+        )?;
+        Ok(Self {
+            answer_source: crate::from_json_optional(map, "AnswerSource", path)?,
+            default_option_ref_ids: crate::from_json_optional(map, "DefaultOptionRefIds", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormMultiSelectQuestionAutomation>
     for Value<EvaluationFormMultiSelectQuestionAutomation>
 {
@@ -756,6 +943,16 @@ impl crate::ToJson for EvaluationFormMultiSelectQuestionAutomationOption {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RuleCategory", &self.rule_category);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormMultiSelectQuestionAutomationOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleCategory"])?;
+        Ok(Self {
+            rule_category: crate::from_json_required(map, "RuleCategory", path)?,
+        })
     }
 }
 
@@ -846,6 +1043,36 @@ impl crate::ToJson for EvaluationFormMultiSelectQuestionOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormMultiSelectQuestionOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutomaticFail",
+                "AutomaticFailConfiguration",
+                "PointsConfiguration",
+                "RefId",
+                "Score",
+                "Text",
+            ],
+        )?;
+        Ok(Self {
+            automatic_fail: crate::from_json_optional(map, "AutomaticFail", path)?,
+            automatic_fail_configuration: crate::from_json_optional(
+                map,
+                "AutomaticFailConfiguration",
+                path,
+            )?,
+            points_configuration: crate::from_json_optional(map, "PointsConfiguration", path)?,
+            ref_id: crate::from_json_required(map, "RefId", path)?,
+            score: crate::from_json_optional(map, "Score", path)?,
+            text: crate::from_json_required(map, "Text", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormMultiSelectQuestionOption>
     for Value<EvaluationFormMultiSelectQuestionOption>
 {
@@ -903,6 +1130,18 @@ impl crate::ToJson for EvaluationFormMultiSelectQuestionProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormMultiSelectQuestionProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Automation", "DisplayAs", "Options"])?;
+        Ok(Self {
+            automation: crate::from_json_optional(map, "Automation", path)?,
+            display_as: crate::from_json_optional(map, "DisplayAs", path)?,
+            options: crate::from_json_required(map, "Options", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormMultiSelectQuestionProperties>
     for Value<EvaluationFormMultiSelectQuestionProperties>
 {
@@ -954,6 +1193,17 @@ impl crate::ToJson for EvaluationFormNumericQuestionAutomation {
         crate::put_opt(&mut out, "AnswerSource", &self.answer_source);
         crate::put_opt(&mut out, "PropertyValue", &self.property_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormNumericQuestionAutomation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AnswerSource", "PropertyValue"])?;
+        Ok(Self {
+            answer_source: crate::from_json_optional(map, "AnswerSource", path)?,
+            property_value: crate::from_json_optional(map, "PropertyValue", path)?,
+        })
     }
 }
 
@@ -1045,6 +1295,36 @@ impl crate::ToJson for EvaluationFormNumericQuestionOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormNumericQuestionOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutomaticFail",
+                "AutomaticFailConfiguration",
+                "MaxValue",
+                "MinValue",
+                "PointsConfiguration",
+                "Score",
+            ],
+        )?;
+        Ok(Self {
+            automatic_fail: crate::from_json_optional(map, "AutomaticFail", path)?,
+            automatic_fail_configuration: crate::from_json_optional(
+                map,
+                "AutomaticFailConfiguration",
+                path,
+            )?,
+            max_value: crate::from_json_required(map, "MaxValue", path)?,
+            min_value: crate::from_json_required(map, "MinValue", path)?,
+            points_configuration: crate::from_json_optional(map, "PointsConfiguration", path)?,
+            score: crate::from_json_optional(map, "Score", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormNumericQuestionOption> for Value<EvaluationFormNumericQuestionOption> {
     fn from(value: EvaluationFormNumericQuestionOption) -> Self {
         Value::Lit(value)
@@ -1102,6 +1382,23 @@ impl crate::ToJson for EvaluationFormNumericQuestionProperties {
         crate::put(&mut out, "MinValue", &self.min_value);
         crate::put_opt(&mut out, "Options", &self.options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormNumericQuestionProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Automation", "MaxValue", "MinValue", "Options"],
+        )?;
+        Ok(Self {
+            automation: crate::from_json_optional(map, "Automation", path)?,
+            max_value: crate::from_json_required(map, "MaxValue", path)?,
+            min_value: crate::from_json_required(map, "MinValue", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+        })
     }
 }
 
@@ -1249,6 +1546,44 @@ impl crate::ToJson for EvaluationFormQuestion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormQuestion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enablement",
+                "Instructions",
+                "MetricConfiguration",
+                "NotApplicableEnabled",
+                "QuestionType",
+                "QuestionTypeProperties",
+                "RefId",
+                "ScoringConfiguration",
+                "Title",
+                "Weight",
+            ],
+        )?;
+        Ok(Self {
+            enablement: crate::from_json_optional(map, "Enablement", path)?,
+            instructions: crate::from_json_optional(map, "Instructions", path)?,
+            metric_configuration: crate::from_json_optional(map, "MetricConfiguration", path)?,
+            not_applicable_enabled: crate::from_json_optional(map, "NotApplicableEnabled", path)?,
+            question_type: crate::from_json_required(map, "QuestionType", path)?,
+            question_type_properties: crate::from_json_optional(
+                map,
+                "QuestionTypeProperties",
+                path,
+            )?,
+            ref_id: crate::from_json_required(map, "RefId", path)?,
+            scoring_configuration: crate::from_json_optional(map, "ScoringConfiguration", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormQuestion> for Value<EvaluationFormQuestion> {
     fn from(value: EvaluationFormQuestion) -> Self {
         Value::Lit(value)
@@ -1276,6 +1611,16 @@ impl crate::ToJson for EvaluationFormQuestionAutomationAnswerSource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SourceType", &self.source_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormQuestionAutomationAnswerSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceType"])?;
+        Ok(Self {
+            source_type: crate::from_json_required(map, "SourceType", path)?,
+        })
     }
 }
 
@@ -1344,6 +1689,30 @@ impl crate::ToJson for EvaluationFormQuestionScoringConfiguration {
         crate::put_opt(&mut out, "PointsConfiguration", &self.points_configuration);
         crate::put_opt(&mut out, "ScoreThresholds", &self.score_thresholds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormQuestionScoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IsExcludedFromScoring",
+                "PointsConfiguration",
+                "ScoreThresholds",
+            ],
+        )?;
+        Ok(Self {
+            is_excluded_from_scoring: crate::from_json_optional(
+                map,
+                "IsExcludedFromScoring",
+                path,
+            )?,
+            points_configuration: crate::from_json_optional(map, "PointsConfiguration", path)?,
+            score_thresholds: crate::from_json_optional(map, "ScoreThresholds", path)?,
+        })
     }
 }
 
@@ -1425,6 +1794,23 @@ impl crate::ToJson for EvaluationFormQuestionTypeProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormQuestionTypeProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MultiSelect", "Numeric", "SingleSelect", "Text"],
+        )?;
+        Ok(Self {
+            multi_select: crate::from_json_optional(map, "MultiSelect", path)?,
+            numeric: crate::from_json_optional(map, "Numeric", path)?,
+            single_select: crate::from_json_optional(map, "SingleSelect", path)?,
+            text: crate::from_json_optional(map, "Text", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormQuestionTypeProperties> for Value<EvaluationFormQuestionTypeProperties> {
     fn from(value: EvaluationFormQuestionTypeProperties) -> Self {
         Value::Lit(value)
@@ -1472,6 +1858,26 @@ impl crate::ToJson for EvaluationFormScoreThreshold {
         crate::put_opt(&mut out, "MinScorePercentage", &self.min_score_percentage);
         crate::put(&mut out, "PerformanceCategory", &self.performance_category);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormScoreThreshold {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxScorePercentage",
+                "MinScorePercentage",
+                "PerformanceCategory",
+            ],
+        )?;
+        Ok(Self {
+            max_score_percentage: crate::from_json_optional(map, "MaxScorePercentage", path)?,
+            min_score_percentage: crate::from_json_optional(map, "MinScorePercentage", path)?,
+            performance_category: crate::from_json_required(map, "PerformanceCategory", path)?,
+        })
     }
 }
 
@@ -1569,6 +1975,38 @@ impl crate::ToJson for EvaluationFormSection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormSection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Instructions",
+                "IsExcludedFromScoring",
+                "Items",
+                "RefId",
+                "ScoreThresholds",
+                "Title",
+                "Weight",
+            ],
+        )?;
+        Ok(Self {
+            instructions: crate::from_json_optional(map, "Instructions", path)?,
+            is_excluded_from_scoring: crate::from_json_optional(
+                map,
+                "IsExcludedFromScoring",
+                path,
+            )?,
+            items: crate::from_json_optional(map, "Items", path)?,
+            ref_id: crate::from_json_required(map, "RefId", path)?,
+            score_thresholds: crate::from_json_optional(map, "ScoreThresholds", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormSection> for Value<EvaluationFormSection> {
     fn from(value: EvaluationFormSection) -> Self {
         Value::Lit(value)
@@ -1636,6 +2074,22 @@ impl crate::ToJson for EvaluationFormSingleSelectQuestionAutomation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormSingleSelectQuestionAutomation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AnswerSource", "DefaultOptionRefId", "Options"],
+        )?;
+        Ok(Self {
+            answer_source: crate::from_json_optional(map, "AnswerSource", path)?,
+            default_option_ref_id: crate::from_json_optional(map, "DefaultOptionRefId", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormSingleSelectQuestionAutomation>
     for Value<EvaluationFormSingleSelectQuestionAutomation>
 {
@@ -1668,6 +2122,16 @@ impl crate::ToJson for EvaluationFormSingleSelectQuestionAutomationOption {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RuleCategory", &self.rule_category);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormSingleSelectQuestionAutomationOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleCategory"])?;
+        Ok(Self {
+            rule_category: crate::from_json_required(map, "RuleCategory", path)?,
+        })
     }
 }
 
@@ -1761,6 +2225,36 @@ impl crate::ToJson for EvaluationFormSingleSelectQuestionOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormSingleSelectQuestionOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutomaticFail",
+                "AutomaticFailConfiguration",
+                "PointsConfiguration",
+                "RefId",
+                "Score",
+                "Text",
+            ],
+        )?;
+        Ok(Self {
+            automatic_fail: crate::from_json_optional(map, "AutomaticFail", path)?,
+            automatic_fail_configuration: crate::from_json_optional(
+                map,
+                "AutomaticFailConfiguration",
+                path,
+            )?,
+            points_configuration: crate::from_json_optional(map, "PointsConfiguration", path)?,
+            ref_id: crate::from_json_required(map, "RefId", path)?,
+            score: crate::from_json_optional(map, "Score", path)?,
+            text: crate::from_json_required(map, "Text", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormSingleSelectQuestionOption>
     for Value<EvaluationFormSingleSelectQuestionOption>
 {
@@ -1823,6 +2317,18 @@ impl crate::ToJson for EvaluationFormSingleSelectQuestionProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormSingleSelectQuestionProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Automation", "DisplayAs", "Options"])?;
+        Ok(Self {
+            automation: crate::from_json_optional(map, "Automation", path)?,
+            display_as: crate::from_json_optional(map, "DisplayAs", path)?,
+            options: crate::from_json_required(map, "Options", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormSingleSelectQuestionProperties>
     for Value<EvaluationFormSingleSelectQuestionProperties>
 {
@@ -1857,6 +2363,20 @@ impl crate::ToJson for EvaluationFormTargetConfiguration {
             &self.contact_interaction_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormTargetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContactInteractionType"])?;
+        Ok(Self {
+            contact_interaction_type: crate::from_json_required(
+                map,
+                "ContactInteractionType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1899,6 +2419,16 @@ impl crate::ToJson for EvaluationFormTextQuestionAutomation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormTextQuestionAutomation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AnswerSource"])?;
+        Ok(Self {
+            answer_source: crate::from_json_optional(map, "AnswerSource", path)?,
+        })
+    }
+}
+
 impl From<EvaluationFormTextQuestionAutomation> for Value<EvaluationFormTextQuestionAutomation> {
     fn from(value: EvaluationFormTextQuestionAutomation) -> Self {
         Value::Lit(value)
@@ -1933,6 +2463,16 @@ impl crate::ToJson for EvaluationFormTextQuestionProperties {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Automation", &self.automation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormTextQuestionProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Automation"])?;
+        Ok(Self {
+            automation: crate::from_json_optional(map, "Automation", path)?,
+        })
     }
 }
 
@@ -1986,6 +2526,25 @@ impl crate::ToJson for EvaluationReviewConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationReviewConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EligibilityDays", "ReviewNotificationRecipients"],
+        )?;
+        Ok(Self {
+            eligibility_days: crate::from_json_optional(map, "EligibilityDays", path)?,
+            review_notification_recipients: crate::from_json_required(
+                map,
+                "ReviewNotificationRecipients",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<EvaluationReviewConfiguration> for Value<EvaluationReviewConfiguration> {
     fn from(value: EvaluationReviewConfiguration) -> Self {
         Value::Lit(value)
@@ -2024,6 +2583,17 @@ impl crate::ToJson for EvaluationReviewNotificationRecipient {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationReviewNotificationRecipient {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<EvaluationReviewNotificationRecipient> for Value<EvaluationReviewNotificationRecipient> {
     fn from(value: EvaluationReviewNotificationRecipient) -> Self {
         Value::Lit(value)
@@ -2055,6 +2625,16 @@ impl crate::ToJson for EvaluationReviewNotificationRecipientValue {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "UserId", &self.user_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationReviewNotificationRecipientValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UserId"])?;
+        Ok(Self {
+            user_id: crate::from_json_optional(map, "UserId", path)?,
+        })
     }
 }
 
@@ -2102,6 +2682,18 @@ impl crate::ToJson for MultiSelectQuestionRuleCategoryAutomation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiSelectQuestionRuleCategoryAutomation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Category", "Condition", "OptionRefIds"])?;
+        Ok(Self {
+            category: crate::from_json_required(map, "Category", path)?,
+            condition: crate::from_json_required(map, "Condition", path)?,
+            option_ref_ids: crate::from_json_required(map, "OptionRefIds", path)?,
+        })
+    }
+}
+
 impl From<MultiSelectQuestionRuleCategoryAutomation>
     for Value<MultiSelectQuestionRuleCategoryAutomation>
 {
@@ -2131,6 +2723,16 @@ impl crate::ToJson for NumericQuestionPropertyValueAutomation {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Label", &self.label);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericQuestionPropertyValueAutomation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Label"])?;
+        Ok(Self {
+            label: crate::from_json_required(map, "Label", path)?,
+        })
     }
 }
 
@@ -2173,6 +2775,17 @@ impl crate::ToJson for QuestionOptionPointsConfiguration {
         crate::put_opt(&mut out, "IsBonus", &self.is_bonus);
         crate::put(&mut out, "PointValue", &self.point_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuestionOptionPointsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsBonus", "PointValue"])?;
+        Ok(Self {
+            is_bonus: crate::from_json_optional(map, "IsBonus", path)?,
+            point_value: crate::from_json_required(map, "PointValue", path)?,
+        })
     }
 }
 
@@ -2232,6 +2845,19 @@ impl crate::ToJson for QuestionPointsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuestionPointsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["IsBonus", "MaxPointValue", "MinPointValue"])?;
+        Ok(Self {
+            is_bonus: crate::from_json_optional(map, "IsBonus", path)?,
+            max_point_value: crate::from_json_optional(map, "MaxPointValue", path)?,
+            min_point_value: crate::from_json_optional(map, "MinPointValue", path)?,
+        })
+    }
+}
+
 impl From<QuestionPointsConfiguration> for Value<QuestionPointsConfiguration> {
     fn from(value: QuestionPointsConfiguration) -> Self {
         Value::Lit(value)
@@ -2278,6 +2904,18 @@ impl crate::ToJson for ScoringStrategy {
         crate::put_opt(&mut out, "ScoreThresholds", &self.score_thresholds);
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScoringStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode", "ScoreThresholds", "Status"])?;
+        Ok(Self {
+            mode: crate::from_json_required(map, "Mode", path)?,
+            score_thresholds: crate::from_json_optional(map, "ScoreThresholds", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -2330,6 +2968,18 @@ impl crate::ToJson for SingleSelectQuestionRuleCategoryAutomation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleSelectQuestionRuleCategoryAutomation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Category", "Condition", "OptionRefId"])?;
+        Ok(Self {
+            category: crate::from_json_required(map, "Category", path)?,
+            condition: crate::from_json_required(map, "Condition", path)?,
+            option_ref_id: crate::from_json_required(map, "OptionRefId", path)?,
+        })
+    }
+}
+
 impl From<SingleSelectQuestionRuleCategoryAutomation>
     for Value<SingleSelectQuestionRuleCategoryAutomation>
 {
@@ -2360,6 +3010,17 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLE", Self::Disable), ("ENABLE", Self::Enable)],
+        )
     }
 }
 
@@ -2400,6 +3061,22 @@ impl crate::ToJson for Comparator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Comparator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IN", Self::In),
+                ("NOT_IN", Self::NotIn),
+                ("ALL_IN", Self::AllIn),
+                ("EXACT", Self::Exact),
+            ],
+        )
+    }
+}
+
 impl From<Comparator> for Value<Comparator> {
     fn from(value: Comparator) -> Self {
         Value::Lit(value)
@@ -2428,6 +3105,20 @@ impl Condition {
 impl crate::ToJson for Condition {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRESENT", Self::Present),
+                ("NOT_PRESENT", Self::NotPresent),
+            ],
+        )
     }
 }
 
@@ -2465,6 +3156,21 @@ impl crate::ToJson for ContactInteractionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactInteractionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AGENT", Self::Agent),
+                ("AUTOMATED", Self::Automated),
+                ("CUSTOMER", Self::Customer),
+            ],
+        )
+    }
+}
+
 impl From<ContactInteractionType> for Value<ContactInteractionType> {
     fn from(value: ContactInteractionType) -> Self {
         Value::Lit(value)
@@ -2493,6 +3199,17 @@ impl DefaultAction {
 impl crate::ToJson for DefaultAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLE", Self::Disable), ("ENABLE", Self::Enable)],
+        )
     }
 }
 
@@ -2527,6 +3244,17 @@ impl crate::ToJson for DisplayAs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DisplayAs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DROPDOWN", Self::Dropdown), ("CHECKBOX", Self::Checkbox)],
+        )
+    }
+}
+
 impl From<DisplayAs> for Value<DisplayAs> {
     fn from(value: DisplayAs) -> Self {
         Value::Lit(value)
@@ -2552,6 +3280,13 @@ impl EvaluationFormItemEnablementSourceValueType {
 impl crate::ToJson for EvaluationFormItemEnablementSourceValueType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormItemEnablementSourceValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("OPTION_REF_ID", Self::OptionRefId)])
     }
 }
 
@@ -2588,6 +3323,17 @@ impl crate::ToJson for EvaluationFormSingleSelectQuestionPropertiesDisplayAs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormSingleSelectQuestionPropertiesDisplayAs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DROPDOWN", Self::Dropdown), ("RADIO", Self::Radio)],
+        )
+    }
+}
+
 impl From<EvaluationFormSingleSelectQuestionPropertiesDisplayAs>
     for Value<EvaluationFormSingleSelectQuestionPropertiesDisplayAs>
 {
@@ -2621,6 +3367,17 @@ impl crate::ToJson for EvaluationFormStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFormStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DRAFT", Self::Draft), ("ACTIVE", Self::Active)],
+        )
+    }
+}
+
 impl From<EvaluationFormStatus> for Value<EvaluationFormStatus> {
     fn from(value: EvaluationFormStatus) -> Self {
         Value::Lit(value)
@@ -2646,6 +3403,13 @@ impl EvaluationReviewNotificationRecipientType {
 impl crate::ToJson for EvaluationReviewNotificationRecipientType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationReviewNotificationRecipientType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("USER_ID", Self::UserId)])
     }
 }
 
@@ -2703,6 +3467,28 @@ impl FormLanguage {
 impl crate::ToJson for FormLanguage {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormLanguage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("de-DE", Self::DeDe),
+                ("en-US", Self::EnUs),
+                ("es-ES", Self::EsEs),
+                ("fr-FR", Self::FrFr),
+                ("it-IT", Self::ItIt),
+                ("pt-BR", Self::PtBr),
+                ("ja-JP", Self::JaJp),
+                ("ko-KR", Self::KoKr),
+                ("zh-CN", Self::ZhCn),
+                ("ms-MY", Self::MsMy),
+            ],
+        )
     }
 }
 
@@ -2770,6 +3556,46 @@ impl crate::ToJson for Label {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Label {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "OVERALL_CUSTOMER_SENTIMENT_SCORE",
+                    Self::OverallCustomerSentimentScore,
+                ),
+                (
+                    "OVERALL_AGENT_SENTIMENT_SCORE",
+                    Self::OverallAgentSentimentScore,
+                ),
+                ("NON_TALK_TIME", Self::NonTalkTime),
+                ("NON_TALK_TIME_PERCENTAGE", Self::NonTalkTimePercentage),
+                ("NUMBER_OF_INTERRUPTIONS", Self::NumberOfInterruptions),
+                ("CONTACT_DURATION", Self::ContactDuration),
+                ("AGENT_INTERACTION_DURATION", Self::AgentInteractionDuration),
+                ("CUSTOMER_HOLD_TIME", Self::CustomerHoldTime),
+                ("LONGEST_HOLD_DURATION", Self::LongestHoldDuration),
+                ("NUMBER_OF_HOLDS", Self::NumberOfHolds),
+                (
+                    "AGENT_INTERACTION_AND_HOLD_DURATION",
+                    Self::AgentInteractionAndHoldDuration,
+                ),
+                (
+                    "CUSTOMER_SENTIMENT_SCORE_WITHOUT_AGENT",
+                    Self::CustomerSentimentScoreWithoutAgent,
+                ),
+                (
+                    "CUSTOMER_SENTIMENT_SCORE_WITH_AGENT",
+                    Self::CustomerSentimentScoreWithAgent,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<Label> for Value<Label> {
     fn from(value: Label) -> Self {
         Value::Lit(value)
@@ -2795,6 +3621,13 @@ impl MetricType {
 impl crate::ToJson for MetricType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BUSINESS_OUTCOME", Self::BusinessOutcome)])
     }
 }
 
@@ -2833,6 +3666,21 @@ impl crate::ToJson for Mode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("QUESTION_ONLY", Self::QuestionOnly),
+                ("SECTION_ONLY", Self::SectionOnly),
+                ("POINTS_BASED", Self::PointsBased),
+            ],
+        )
+    }
+}
+
 impl From<Mode> for Value<Mode> {
     fn from(value: Mode) -> Self {
         Value::Lit(value)
@@ -2864,6 +3712,13 @@ impl crate::ToJson for Operator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Operator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("OR", Self::Or), ("AND", Self::And)])
+    }
+}
+
 impl From<Operator> for Value<Operator> {
     fn from(value: Operator) -> Self {
         Value::Lit(value)
@@ -2892,6 +3747,20 @@ impl PerformanceCategory {
 impl crate::ToJson for PerformanceCategory {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PerformanceCategory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NEEDS_IMPROVEMENT", Self::NeedsImprovement),
+                ("EXCEEDS_EXPECTATIONS", Self::ExceedsExpectations),
+            ],
+        )
     }
 }
 
@@ -2935,6 +3804,23 @@ impl crate::ToJson for QuestionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuestionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NUMERIC", Self::Numeric),
+                ("SINGLESELECT", Self::Singleselect),
+                ("TEXT", Self::Text),
+                ("MULTISELECT", Self::Multiselect),
+                ("DATETIME", Self::Datetime),
+            ],
+        )
+    }
+}
+
 impl From<QuestionType> for Value<QuestionType> {
     fn from(value: QuestionType) -> Self {
         Value::Lit(value)
@@ -2966,6 +3852,20 @@ impl SingleSelectQuestionRuleCategoryAutomationCondition {
 impl crate::ToJson for SingleSelectQuestionRuleCategoryAutomationCondition {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleSelectQuestionRuleCategoryAutomationCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRESENT", Self::Present),
+                ("NOT_PRESENT", Self::NotPresent),
+            ],
+        )
     }
 }
 
@@ -3002,6 +3902,20 @@ impl crate::ToJson for SourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONTACT_LENS_DATA", Self::ContactLensData),
+                ("GEN_AI", Self::GenAi),
+            ],
+        )
+    }
+}
+
 impl From<SourceType> for Value<SourceType> {
     fn from(value: SourceType) -> Self {
         Value::Lit(value)
@@ -3033,6 +3947,17 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -3058,6 +3983,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("QUESTION_REF_ID", Self::QuestionRefId)])
     }
 }
 

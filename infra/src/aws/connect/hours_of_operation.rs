@@ -135,6 +135,50 @@ impl crate::ToJson for HoursOfOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HoursOfOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChildHoursOfOperations",
+                "Config",
+                "Description",
+                "HoursOfOperationOverrides",
+                "InstanceArn",
+                "Name",
+                "ParentHoursOfOperations",
+                "Tags",
+                "TimeZone",
+            ],
+        )?;
+        Ok(Self {
+            child_hours_of_operations: crate::from_json_optional(
+                map,
+                "ChildHoursOfOperations",
+                path,
+            )?,
+            config: crate::from_json_required(map, "Config", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            hours_of_operation_overrides: crate::from_json_optional(
+                map,
+                "HoursOfOperationOverrides",
+                path,
+            )?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parent_hours_of_operations: crate::from_json_optional(
+                map,
+                "ParentHoursOfOperations",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            time_zone: crate::from_json_required(map, "TimeZone", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::HoursOfOperation` (`Fn::GetAtt`).
 impl crate::Handle<HoursOfOperation> {
     /// `Fn::GetAtt` `HoursOfOperationArn`. The Amazon Resource Name (ARN) for the hours of
@@ -177,6 +221,18 @@ impl crate::ToJson for HoursOfOperationConfig {
         crate::put(&mut out, "EndTime", &self.end_time);
         crate::put(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HoursOfOperationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Day", "EndTime", "StartTime"])?;
+        Ok(Self {
+            day: crate::from_json_required(map, "Day", path)?,
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -274,6 +330,40 @@ impl crate::ToJson for HoursOfOperationOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HoursOfOperationOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EffectiveFrom",
+                "EffectiveTill",
+                "HoursOfOperationOverrideId",
+                "OverrideConfig",
+                "OverrideDescription",
+                "OverrideName",
+                "OverrideType",
+                "RecurrenceConfig",
+            ],
+        )?;
+        Ok(Self {
+            effective_from: crate::from_json_required(map, "EffectiveFrom", path)?,
+            effective_till: crate::from_json_required(map, "EffectiveTill", path)?,
+            hours_of_operation_override_id: crate::from_json_optional(
+                map,
+                "HoursOfOperationOverrideId",
+                path,
+            )?,
+            override_config: crate::from_json_required(map, "OverrideConfig", path)?,
+            override_description: crate::from_json_optional(map, "OverrideDescription", path)?,
+            override_name: crate::from_json_required(map, "OverrideName", path)?,
+            override_type: crate::from_json_optional(map, "OverrideType", path)?,
+            recurrence_config: crate::from_json_optional(map, "RecurrenceConfig", path)?,
+        })
+    }
+}
+
 impl From<HoursOfOperationOverride> for Value<HoursOfOperationOverride> {
     fn from(value: HoursOfOperationOverride) -> Self {
         Value::Lit(value)
@@ -318,6 +408,18 @@ impl crate::ToJson for HoursOfOperationOverrideConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HoursOfOperationOverrideConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Day", "EndTime", "StartTime"])?;
+        Ok(Self {
+            day: crate::from_json_required(map, "Day", path)?,
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
+    }
+}
+
 impl From<HoursOfOperationOverrideConfig> for Value<HoursOfOperationOverrideConfig> {
     fn from(value: HoursOfOperationOverrideConfig) -> Self {
         Value::Lit(value)
@@ -349,6 +451,17 @@ impl crate::ToJson for HoursOfOperationTimeSlice {
         crate::put(&mut out, "Hours", &self.hours);
         crate::put(&mut out, "Minutes", &self.minutes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HoursOfOperationTimeSlice {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Hours", "Minutes"])?;
+        Ok(Self {
+            hours: crate::from_json_required(map, "Hours", path)?,
+            minutes: crate::from_json_required(map, "Minutes", path)?,
+        })
     }
 }
 
@@ -392,6 +505,17 @@ impl crate::ToJson for HoursOfOperationsIdentifier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HoursOfOperationsIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Name"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<HoursOfOperationsIdentifier> for Value<HoursOfOperationsIdentifier> {
     fn from(value: HoursOfOperationsIdentifier) -> Self {
         Value::Lit(value)
@@ -426,6 +550,17 @@ impl crate::ToJson for OverrideTimeSlice {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverrideTimeSlice {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Hours", "Minutes"])?;
+        Ok(Self {
+            hours: crate::from_json_required(map, "Hours", path)?,
+            minutes: crate::from_json_required(map, "Minutes", path)?,
+        })
+    }
+}
+
 impl From<OverrideTimeSlice> for Value<OverrideTimeSlice> {
     fn from(value: OverrideTimeSlice) -> Self {
         Value::Lit(value)
@@ -453,6 +588,16 @@ impl crate::ToJson for RecurrenceConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RecurrencePattern", &self.recurrence_pattern);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecurrenceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RecurrencePattern"])?;
+        Ok(Self {
+            recurrence_pattern: crate::from_json_required(map, "RecurrencePattern", path)?,
+        })
     }
 }
 
@@ -532,6 +677,30 @@ impl crate::ToJson for RecurrencePattern {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecurrencePattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ByMonth",
+                "ByMonthDay",
+                "ByWeekdayOccurrence",
+                "Frequency",
+                "Interval",
+            ],
+        )?;
+        Ok(Self {
+            by_month: crate::from_json_optional(map, "ByMonth", path)?,
+            by_month_day: crate::from_json_optional(map, "ByMonthDay", path)?,
+            by_weekday_occurrence: crate::from_json_optional(map, "ByWeekdayOccurrence", path)?,
+            frequency: crate::from_json_optional(map, "Frequency", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+        })
+    }
+}
+
 impl From<RecurrencePattern> for Value<RecurrencePattern> {
     fn from(value: RecurrencePattern) -> Self {
         Value::Lit(value)
@@ -575,6 +744,25 @@ impl Day {
 impl crate::ToJson for Day {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Day {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUNDAY", Self::Sunday),
+                ("MONDAY", Self::Monday),
+                ("TUESDAY", Self::Tuesday),
+                ("WEDNESDAY", Self::Wednesday),
+                ("THURSDAY", Self::Thursday),
+                ("FRIDAY", Self::Friday),
+                ("SATURDAY", Self::Saturday),
+            ],
+        )
     }
 }
 
@@ -624,6 +812,25 @@ impl crate::ToJson for HoursOfOperationOverrideConfigDay {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HoursOfOperationOverrideConfigDay {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUNDAY", Self::Sunday),
+                ("MONDAY", Self::Monday),
+                ("TUESDAY", Self::Tuesday),
+                ("WEDNESDAY", Self::Wednesday),
+                ("THURSDAY", Self::Thursday),
+                ("FRIDAY", Self::Friday),
+                ("SATURDAY", Self::Saturday),
+            ],
+        )
+    }
+}
+
 impl From<HoursOfOperationOverrideConfigDay> for Value<HoursOfOperationOverrideConfigDay> {
     fn from(value: HoursOfOperationOverrideConfigDay) -> Self {
         Value::Lit(value)
@@ -658,6 +865,21 @@ impl crate::ToJson for OverrideType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverrideType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD", Self::Standard),
+                ("OPEN", Self::Open),
+                ("CLOSED", Self::Closed),
+            ],
+        )
+    }
+}
+
 impl From<OverrideType> for Value<OverrideType> {
     fn from(value: OverrideType) -> Self {
         Value::Lit(value)
@@ -689,6 +911,21 @@ impl RecurrenceFrequency {
 impl crate::ToJson for RecurrenceFrequency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecurrenceFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WEEKLY", Self::Weekly),
+                ("MONTHLY", Self::Monthly),
+                ("YEARLY", Self::Yearly),
+            ],
+        )
     }
 }
 

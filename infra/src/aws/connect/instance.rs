@@ -88,6 +88,34 @@ impl crate::ToJson for Instance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Instance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Attributes",
+                "DirectoryId",
+                "IdentityManagementType",
+                "InstanceAlias",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            attributes: crate::from_json_required(map, "Attributes", path)?,
+            directory_id: crate::from_json_optional(map, "DirectoryId", path)?,
+            identity_management_type: crate::from_json_required(
+                map,
+                "IdentityManagementType",
+                path,
+            )?,
+            instance_alias: crate::from_json_optional(map, "InstanceAlias", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::Instance` (`Fn::GetAtt`).
 impl crate::Handle<Instance> {
     /// `Fn::GetAtt` `Arn`. An instanceArn is automatically generated on creation based on
@@ -299,6 +327,64 @@ impl crate::ToJson for Attributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Attributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoMuteAgentOnHold",
+                "AutoResolveBestVoices",
+                "ContactLens",
+                "ContactflowLogs",
+                "EarlyMedia",
+                "EnhancedChatMonitoring",
+                "EnhancedContactMonitoring",
+                "HighVolumeOutBound",
+                "InboundCalls",
+                "MessageStreaming",
+                "MultiPartyChatConference",
+                "MultiPartyConference",
+                "OutboundCalls",
+                "UseCustomTTSVoices",
+            ],
+        )?;
+        Ok(Self {
+            auto_mute_agent_on_hold: crate::from_json_optional(map, "AutoMuteAgentOnHold", path)?,
+            auto_resolve_best_voices: crate::from_json_optional(
+                map,
+                "AutoResolveBestVoices",
+                path,
+            )?,
+            contact_lens: crate::from_json_optional(map, "ContactLens", path)?,
+            contactflow_logs: crate::from_json_optional(map, "ContactflowLogs", path)?,
+            early_media: crate::from_json_optional(map, "EarlyMedia", path)?,
+            enhanced_chat_monitoring: crate::from_json_optional(
+                map,
+                "EnhancedChatMonitoring",
+                path,
+            )?,
+            enhanced_contact_monitoring: crate::from_json_optional(
+                map,
+                "EnhancedContactMonitoring",
+                path,
+            )?,
+            high_volume_out_bound: crate::from_json_optional(map, "HighVolumeOutBound", path)?,
+            inbound_calls: crate::from_json_required(map, "InboundCalls", path)?,
+            message_streaming: crate::from_json_optional(map, "MessageStreaming", path)?,
+            multi_party_chat_conference: crate::from_json_optional(
+                map,
+                "MultiPartyChatConference",
+                path,
+            )?,
+            multi_party_conference: crate::from_json_optional(map, "MultiPartyConference", path)?,
+            outbound_calls: crate::from_json_required(map, "OutboundCalls", path)?,
+            use_custom_tts_voices: crate::from_json_optional(map, "UseCustomTTSVoices", path)?,
+        })
+    }
+}
+
 impl From<Attributes> for Value<Attributes> {
     fn from(value: Attributes) -> Self {
         Value::Lit(value)
@@ -330,6 +416,21 @@ impl IdentityManagementType {
 impl crate::ToJson for IdentityManagementType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityManagementType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SAML", Self::Saml),
+                ("CONNECT_MANAGED", Self::ConnectManaged),
+                ("EXISTING_DIRECTORY", Self::ExistingDirectory),
+            ],
+        )
     }
 }
 

@@ -113,6 +113,38 @@ impl crate::ToJson for InstanceStorageConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceStorageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceArn",
+                "KinesisFirehoseConfig",
+                "KinesisStreamConfig",
+                "KinesisVideoStreamConfig",
+                "ResourceType",
+                "S3Config",
+                "StorageType",
+            ],
+        )?;
+        Ok(Self {
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            kinesis_firehose_config: crate::from_json_optional(map, "KinesisFirehoseConfig", path)?,
+            kinesis_stream_config: crate::from_json_optional(map, "KinesisStreamConfig", path)?,
+            kinesis_video_stream_config: crate::from_json_optional(
+                map,
+                "KinesisVideoStreamConfig",
+                path,
+            )?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            s3_config: crate::from_json_optional(map, "S3Config", path)?,
+            storage_type: crate::from_json_required(map, "StorageType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::InstanceStorageConfig` (`Fn::GetAtt`).
 impl crate::Handle<InstanceStorageConfig> {
     /// `Fn::GetAtt` `AssociationId`. An associationID is automatically generated when a storage
@@ -153,6 +185,17 @@ impl crate::ToJson for EncryptionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionType", "KeyId"])?;
+        Ok(Self {
+            encryption_type: crate::from_json_required(map, "EncryptionType", path)?,
+            key_id: crate::from_json_required(map, "KeyId", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfig> for Value<EncryptionConfig> {
     fn from(value: EncryptionConfig) -> Self {
         Value::Lit(value)
@@ -183,6 +226,16 @@ impl crate::ToJson for KinesisFirehoseConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisFirehoseConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FirehoseArn"])?;
+        Ok(Self {
+            firehose_arn: crate::from_json_required(map, "FirehoseArn", path)?,
+        })
+    }
+}
+
 impl From<KinesisFirehoseConfig> for Value<KinesisFirehoseConfig> {
     fn from(value: KinesisFirehoseConfig) -> Self {
         Value::Lit(value)
@@ -210,6 +263,16 @@ impl crate::ToJson for KinesisStreamConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "StreamArn", &self.stream_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisStreamConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StreamArn"])?;
+        Ok(Self {
+            stream_arn: crate::from_json_required(map, "StreamArn", path)?,
+        })
     }
 }
 
@@ -256,6 +319,22 @@ impl crate::ToJson for KinesisVideoStreamConfig {
             &self.retention_period_hours,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisVideoStreamConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EncryptionConfig", "Prefix", "RetentionPeriodHours"],
+        )?;
+        Ok(Self {
+            encryption_config: crate::from_json_required(map, "EncryptionConfig", path)?,
+            prefix: crate::from_json_required(map, "Prefix", path)?,
+            retention_period_hours: crate::from_json_required(map, "RetentionPeriodHours", path)?,
+        })
     }
 }
 
@@ -306,6 +385,22 @@ impl crate::ToJson for S3Config {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Config {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketName", "BucketPrefix", "EncryptionConfig"],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_required(map, "BucketPrefix", path)?,
+            encryption_config: crate::from_json_optional(map, "EncryptionConfig", path)?,
+        })
+    }
+}
+
 impl From<S3Config> for Value<S3Config> {
     fn from(value: S3Config) -> Self {
         Value::Lit(value)
@@ -331,6 +426,13 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KMS", Self::Kms)])
     }
 }
 
@@ -400,6 +502,40 @@ impl crate::ToJson for InstanceStorageResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceStorageResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CHAT_TRANSCRIPTS", Self::ChatTranscripts),
+                ("CALL_RECORDINGS", Self::CallRecordings),
+                ("SCHEDULED_REPORTS", Self::ScheduledReports),
+                ("MEDIA_STREAMS", Self::MediaStreams),
+                ("CONTACT_TRACE_RECORDS", Self::ContactTraceRecords),
+                ("AGENT_EVENTS", Self::AgentEvents),
+                (
+                    "REAL_TIME_CONTACT_ANALYSIS_SEGMENTS",
+                    Self::RealTimeContactAnalysisSegments,
+                ),
+                ("ATTACHMENTS", Self::Attachments),
+                ("CONTACT_EVALUATIONS", Self::ContactEvaluations),
+                ("SCREEN_RECORDINGS", Self::ScreenRecordings),
+                (
+                    "REAL_TIME_CONTACT_ANALYSIS_CHAT_SEGMENTS",
+                    Self::RealTimeContactAnalysisChatSegments,
+                ),
+                (
+                    "REAL_TIME_CONTACT_ANALYSIS_VOICE_SEGMENTS",
+                    Self::RealTimeContactAnalysisVoiceSegments,
+                ),
+                ("EMAIL_MESSAGES", Self::EmailMessages),
+            ],
+        )
+    }
+}
+
 impl From<InstanceStorageResourceType> for Value<InstanceStorageResourceType> {
     fn from(value: InstanceStorageResourceType) -> Self {
         Value::Lit(value)
@@ -434,6 +570,22 @@ impl StorageType {
 impl crate::ToJson for StorageType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("S3", Self::S3),
+                ("KINESIS_VIDEO_STREAM", Self::KinesisVideoStream),
+                ("KINESIS_STREAM", Self::KinesisStream),
+                ("KINESIS_FIREHOSE", Self::KinesisFirehose),
+            ],
+        )
     }
 }
 

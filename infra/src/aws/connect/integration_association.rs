@@ -111,6 +111,34 @@ impl crate::ToJson for IntegrationAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceId",
+                "IntegrationArn",
+                "IntegrationType",
+                "SourceApplicationName",
+                "SourceApplicationUrl",
+                "SourceType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            integration_arn: crate::from_json_required(map, "IntegrationArn", path)?,
+            integration_type: crate::from_json_required(map, "IntegrationType", path)?,
+            source_application_name: crate::from_json_optional(map, "SourceApplicationName", path)?,
+            source_application_url: crate::from_json_optional(map, "SourceApplicationUrl", path)?,
+            source_type: crate::from_json_optional(map, "SourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::IntegrationAssociation` (`Fn::GetAtt`).
 impl crate::Handle<IntegrationAssociation> {
     /// `Fn::GetAtt` `IntegrationAssociationId`. Identifier of the association with Connect
@@ -175,6 +203,30 @@ impl crate::ToJson for IntegrationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LEX_BOT", Self::LexBot),
+                ("LAMBDA_FUNCTION", Self::LambdaFunction),
+                ("APPLICATION", Self::Application),
+                ("CASES_DOMAIN", Self::CasesDomain),
+                ("WISDOM_ASSISTANT", Self::WisdomAssistant),
+                ("WISDOM_KNOWLEDGE_BASE", Self::WisdomKnowledgeBase),
+                ("WISDOM_QUICK_RESPONSES", Self::WisdomQuickResponses),
+                ("FILE_SCANNER", Self::FileScanner),
+                ("MESSAGE_PROCESSOR", Self::MessageProcessor),
+                ("Q_MESSAGE_TEMPLATES", Self::QMessageTemplates),
+                ("SES_IDENTITY", Self::SesIdentity),
+                ("EVENT", Self::Event),
+            ],
+        )
+    }
+}
+
 impl From<IntegrationType> for Value<IntegrationType> {
     fn from(value: IntegrationType) -> Self {
         Value::Lit(value)
@@ -206,6 +258,21 @@ impl SourceType {
 impl crate::ToJson for SourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SALESFORCE", Self::Salesforce),
+                ("ZENDESK", Self::Zendesk),
+                ("CASES", Self::Cases),
+            ],
+        )
     }
 }
 

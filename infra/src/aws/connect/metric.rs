@@ -107,6 +107,40 @@ impl crate::ToJson for Metric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Metric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InstanceArn",
+                "MetricCalculation",
+                "Name",
+                "PositiveTrendIndicator",
+                "Status",
+                "Tags",
+                "Unit",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            metric_calculation: crate::from_json_required(map, "MetricCalculation", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            positive_trend_indicator: crate::from_json_optional(
+                map,
+                "PositiveTrendIndicator",
+                path,
+            )?,
+            status: crate::from_json_required(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            unit: crate::from_json_required(map, "Unit", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::Metric` (`Fn::GetAtt`).
 impl crate::Handle<Metric> {
     /// `Fn::GetAtt` `Category`. The category of the custom metric
@@ -261,6 +295,23 @@ impl crate::ToJson for CalculationComponent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CalculationComponent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Alias", "MetricFilters", "MetricId", "MetricName"],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            metric_filters: crate::from_json_optional(map, "MetricFilters", path)?,
+            metric_id: crate::from_json_optional(map, "MetricId", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+        })
+    }
+}
+
 impl From<CalculationComponent> for Value<CalculationComponent> {
     fn from(value: CalculationComponent) -> Self {
         Value::Lit(value)
@@ -299,6 +350,17 @@ impl crate::ToJson for MetricCalculation {
             &self.calculation_components,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricCalculation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Calculation", "CalculationComponents"])?;
+        Ok(Self {
+            calculation: crate::from_json_required(map, "Calculation", path)?,
+            calculation_components: crate::from_json_required(map, "CalculationComponents", path)?,
+        })
     }
 }
 
@@ -381,6 +443,30 @@ impl crate::ToJson for MetricFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BooleanCondition",
+                "MetricFilterKey",
+                "Negate",
+                "NumberCondition",
+                "StringCondition",
+            ],
+        )?;
+        Ok(Self {
+            boolean_condition: crate::from_json_optional(map, "BooleanCondition", path)?,
+            metric_filter_key: crate::from_json_required(map, "MetricFilterKey", path)?,
+            negate: crate::from_json_optional(map, "Negate", path)?,
+            number_condition: crate::from_json_optional(map, "NumberCondition", path)?,
+            string_condition: crate::from_json_optional(map, "StringCondition", path)?,
+        })
+    }
+}
+
 impl From<MetricFilter> for Value<MetricFilter> {
     fn from(value: MetricFilter) -> Self {
         Value::Lit(value)
@@ -408,6 +494,16 @@ impl crate::ToJson for MetricFilterBooleanCondition {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Comparison", &self.comparison);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricFilterBooleanCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison"])?;
+        Ok(Self {
+            comparison: crate::from_json_required(map, "Comparison", path)?,
+        })
     }
 }
 
@@ -448,6 +544,17 @@ impl crate::ToJson for MetricFilterNumberCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricFilterNumberCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Values"])?;
+        Ok(Self {
+            comparison: crate::from_json_required(map, "Comparison", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<MetricFilterNumberCondition> for Value<MetricFilterNumberCondition> {
     fn from(value: MetricFilterNumberCondition) -> Self {
         Value::Lit(value)
@@ -485,6 +592,17 @@ impl crate::ToJson for MetricFilterStringCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricFilterStringCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Values"])?;
+        Ok(Self {
+            comparison: crate::from_json_required(map, "Comparison", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<MetricFilterStringCondition> for Value<MetricFilterStringCondition> {
     fn from(value: MetricFilterStringCondition) -> Self {
         Value::Lit(value)
@@ -513,6 +631,17 @@ impl Comparison {
 impl crate::ToJson for Comparison {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Comparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IS_TRUE", Self::IsTrue), ("IS_FALSE", Self::IsFalse)],
+        )
     }
 }
 
@@ -553,6 +682,22 @@ impl crate::ToJson for MetricFilterNumberConditionComparison {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricFilterNumberConditionComparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LESSER", Self::Lesser),
+                ("LESSER_OR_EQUAL", Self::LesserOrEqual),
+                ("GREATER", Self::Greater),
+                ("GREATER_OR_EQUAL", Self::GreaterOrEqual),
+            ],
+        )
+    }
+}
+
 impl From<MetricFilterNumberConditionComparison> for Value<MetricFilterNumberConditionComparison> {
     fn from(value: MetricFilterNumberConditionComparison) -> Self {
         Value::Lit(value)
@@ -581,6 +726,20 @@ impl MetricFilterStringConditionComparison {
 impl crate::ToJson for MetricFilterStringConditionComparison {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricFilterStringConditionComparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MATCHES_ANY", Self::MatchesAny),
+                ("MATCHES_NONE", Self::MatchesNone),
+            ],
+        )
     }
 }
 
@@ -618,6 +777,21 @@ impl crate::ToJson for PositiveTrendIndicator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PositiveTrendIndicator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("POSITIVE", Self::Positive),
+                ("NEGATIVE", Self::Negative),
+                ("NEUTRAL", Self::Neutral),
+            ],
+        )
+    }
+}
+
 impl From<PositiveTrendIndicator> for Value<PositiveTrendIndicator> {
     fn from(value: PositiveTrendIndicator) -> Self {
         Value::Lit(value)
@@ -646,6 +820,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SAVED", Self::Saved), ("PUBLISHED", Self::Published)],
+        )
     }
 }
 
@@ -683,6 +868,22 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INTEGER", Self::Integer),
+                ("DOUBLE", Self::Double),
+                ("PERCENT", Self::Percent),
+                ("SECONDS", Self::Seconds),
+            ],
+        )
     }
 }
 

@@ -92,6 +92,32 @@ impl crate::ToJson for Notification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Notification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Content",
+                "ExpiresAt",
+                "InstanceArn",
+                "Priority",
+                "Recipients",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            expires_at: crate::from_json_optional(map, "ExpiresAt", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            recipients: crate::from_json_optional(map, "Recipients", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::Notification` (`Fn::GetAtt`).
 impl crate::Handle<Notification> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) for the notification.
@@ -240,6 +266,33 @@ impl crate::ToJson for NotificationContent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeDE", "EnUS", "EsES", "FrFR", "IdID", "ItIT", "JaJP", "KoKR", "PtBR", "ZhCN",
+                "ZhTW",
+            ],
+        )?;
+        Ok(Self {
+            de_de: crate::from_json_optional(map, "DeDE", path)?,
+            en_us: crate::from_json_optional(map, "EnUS", path)?,
+            es_es: crate::from_json_optional(map, "EsES", path)?,
+            fr_fr: crate::from_json_optional(map, "FrFR", path)?,
+            id_id: crate::from_json_optional(map, "IdID", path)?,
+            it_it: crate::from_json_optional(map, "ItIT", path)?,
+            ja_jp: crate::from_json_optional(map, "JaJP", path)?,
+            ko_kr: crate::from_json_optional(map, "KoKR", path)?,
+            pt_br: crate::from_json_optional(map, "PtBR", path)?,
+            zh_cn: crate::from_json_optional(map, "ZhCN", path)?,
+            zh_tw: crate::from_json_optional(map, "ZhTW", path)?,
+        })
+    }
+}
+
 impl From<NotificationContent> for Value<NotificationContent> {
     fn from(value: NotificationContent) -> Self {
         Value::Lit(value)
@@ -270,6 +323,13 @@ impl Priority {
 impl crate::ToJson for Priority {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Priority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HIGH", Self::High), ("LOW", Self::Low)])
     }
 }
 

@@ -108,6 +108,34 @@ impl crate::ToJson for PhoneNumber {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PhoneNumber {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CountryCode",
+                "Description",
+                "Prefix",
+                "SourcePhoneNumberArn",
+                "Tags",
+                "TargetArn",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            country_code: crate::from_json_optional(map, "CountryCode", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            source_phone_number_arn: crate::from_json_optional(map, "SourcePhoneNumberArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_arn: crate::from_json_required(map, "TargetArn", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::PhoneNumber` (`Fn::GetAtt`).
 impl crate::Handle<PhoneNumber> {
     /// `Fn::GetAtt` `Address`. The phone number e164 address.

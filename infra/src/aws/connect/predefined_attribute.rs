@@ -89,6 +89,34 @@ impl crate::ToJson for PredefinedAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributeConfiguration",
+                "InstanceArn",
+                "Name",
+                "Purposes",
+                "Values",
+            ],
+        )?;
+        Ok(Self {
+            attribute_configuration: crate::from_json_optional(
+                map,
+                "AttributeConfiguration",
+                path,
+            )?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            purposes: crate::from_json_optional(map, "Purposes", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::PredefinedAttribute` (`Fn::GetAtt`).
 impl crate::Handle<PredefinedAttribute> {
     /// `Fn::GetAtt` `LastModifiedRegion`. Last modified region.
@@ -149,6 +177,25 @@ impl crate::ToJson for AttributeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EnableValueValidationOnAssociation", "IsReadOnly"],
+        )?;
+        Ok(Self {
+            enable_value_validation_on_association: crate::from_json_optional(
+                map,
+                "EnableValueValidationOnAssociation",
+                path,
+            )?,
+            is_read_only: crate::from_json_optional(map, "IsReadOnly", path)?,
+        })
+    }
+}
+
 impl From<AttributeConfiguration> for Value<AttributeConfiguration> {
     fn from(value: AttributeConfiguration) -> Self {
         Value::Lit(value)
@@ -180,6 +227,16 @@ impl crate::ToJson for Values {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StringList", &self.string_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Values {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StringList"])?;
+        Ok(Self {
+            string_list: crate::from_json_optional(map, "StringList", path)?,
+        })
     }
 }
 

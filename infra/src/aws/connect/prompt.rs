@@ -78,6 +78,24 @@ impl crate::ToJson for Prompt {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Prompt {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "InstanceArn", "Name", "S3Uri", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::Prompt` (`Fn::GetAtt`).
 impl crate::Handle<Prompt> {
     /// `Fn::GetAtt` `PromptArn`. The Amazon Resource Name (ARN) for the prompt.

@@ -153,6 +153,46 @@ impl crate::ToJson for Queue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Queue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalEmailAddresses",
+                "Description",
+                "HoursOfOperationArn",
+                "InstanceArn",
+                "MaxContacts",
+                "Name",
+                "OutboundCallerConfig",
+                "OutboundEmailConfig",
+                "QuickConnectArns",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            additional_email_addresses: crate::from_json_optional(
+                map,
+                "AdditionalEmailAddresses",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            hours_of_operation_arn: crate::from_json_required(map, "HoursOfOperationArn", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            max_contacts: crate::from_json_optional(map, "MaxContacts", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            outbound_caller_config: crate::from_json_optional(map, "OutboundCallerConfig", path)?,
+            outbound_email_config: crate::from_json_optional(map, "OutboundEmailConfig", path)?,
+            quick_connect_arns: crate::from_json_optional(map, "QuickConnectArns", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::Queue` (`Fn::GetAtt`).
 impl crate::Handle<Queue> {
     /// `Fn::GetAtt` `LastModifiedRegion`. The AWS Region where this resource was last modified.
@@ -197,6 +237,16 @@ impl crate::ToJson for EmailAddress {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EmailAddressArn", &self.email_address_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailAddress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EmailAddressArn"])?;
+        Ok(Self {
+            email_address_arn: crate::from_json_required(map, "EmailAddressArn", path)?,
+        })
     }
 }
 
@@ -264,6 +314,30 @@ impl crate::ToJson for OutboundCallerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutboundCallerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "OutboundCallerIdName",
+                "OutboundCallerIdNumberArn",
+                "OutboundFlowArn",
+            ],
+        )?;
+        Ok(Self {
+            outbound_caller_id_name: crate::from_json_optional(map, "OutboundCallerIdName", path)?,
+            outbound_caller_id_number_arn: crate::from_json_optional(
+                map,
+                "OutboundCallerIdNumberArn",
+                path,
+            )?,
+            outbound_flow_arn: crate::from_json_optional(map, "OutboundFlowArn", path)?,
+        })
+    }
+}
+
 impl From<OutboundCallerConfig> for Value<OutboundCallerConfig> {
     fn from(value: OutboundCallerConfig) -> Self {
         Value::Lit(value)
@@ -301,6 +375,20 @@ impl crate::ToJson for OutboundEmailConfig {
             &self.outbound_email_address_id,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutboundEmailConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OutboundEmailAddressId"])?;
+        Ok(Self {
+            outbound_email_address_id: crate::from_json_optional(
+                map,
+                "OutboundEmailAddressId",
+                path,
+            )?,
+        })
     }
 }
 
@@ -344,6 +432,17 @@ impl crate::ToJson for QueueTag {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueueTag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<QueueTag> for Value<QueueTag> {
     fn from(value: QueueTag) -> Self {
         Value::Lit(value)
@@ -372,6 +471,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -76,6 +76,30 @@ impl crate::ToJson for QuickConnect {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuickConnect {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InstanceArn",
+                "Name",
+                "QuickConnectConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            quick_connect_config: crate::from_json_required(map, "QuickConnectConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::QuickConnect` (`Fn::GetAtt`).
 impl crate::Handle<QuickConnect> {
     /// `Fn::GetAtt` `QuickConnectArn`. The Amazon Resource Name (ARN) for the quick connect.
@@ -115,6 +139,16 @@ impl crate::ToJson for FlowQuickConnectConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowQuickConnectConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContactFlowArn"])?;
+        Ok(Self {
+            contact_flow_arn: crate::from_json_required(map, "ContactFlowArn", path)?,
+        })
+    }
+}
+
 impl From<FlowQuickConnectConfig> for Value<FlowQuickConnectConfig> {
     fn from(value: FlowQuickConnectConfig) -> Self {
         Value::Lit(value)
@@ -142,6 +176,16 @@ impl crate::ToJson for PhoneNumberQuickConnectConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PhoneNumber", &self.phone_number);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PhoneNumberQuickConnectConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PhoneNumber"])?;
+        Ok(Self {
+            phone_number: crate::from_json_required(map, "PhoneNumber", path)?,
+        })
     }
 }
 
@@ -179,6 +223,17 @@ impl crate::ToJson for QueueQuickConnectConfig {
         crate::put(&mut out, "ContactFlowArn", &self.contact_flow_arn);
         crate::put(&mut out, "QueueArn", &self.queue_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueueQuickConnectConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContactFlowArn", "QueueArn"])?;
+        Ok(Self {
+            contact_flow_arn: crate::from_json_required(map, "ContactFlowArn", path)?,
+            queue_arn: crate::from_json_required(map, "QueueArn", path)?,
+        })
     }
 }
 
@@ -256,6 +311,30 @@ impl crate::ToJson for QuickConnectConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuickConnectConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FlowConfig",
+                "PhoneConfig",
+                "QueueConfig",
+                "QuickConnectType",
+                "UserConfig",
+            ],
+        )?;
+        Ok(Self {
+            flow_config: crate::from_json_optional(map, "FlowConfig", path)?,
+            phone_config: crate::from_json_optional(map, "PhoneConfig", path)?,
+            queue_config: crate::from_json_optional(map, "QueueConfig", path)?,
+            quick_connect_type: crate::from_json_required(map, "QuickConnectType", path)?,
+            user_config: crate::from_json_optional(map, "UserConfig", path)?,
+        })
+    }
+}
+
 impl From<QuickConnectConfig> for Value<QuickConnectConfig> {
     fn from(value: QuickConnectConfig) -> Self {
         Value::Lit(value)
@@ -290,6 +369,17 @@ impl crate::ToJson for UserQuickConnectConfig {
         crate::put(&mut out, "ContactFlowArn", &self.contact_flow_arn);
         crate::put(&mut out, "UserArn", &self.user_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserQuickConnectConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContactFlowArn", "UserArn"])?;
+        Ok(Self {
+            contact_flow_arn: crate::from_json_required(map, "ContactFlowArn", path)?,
+            user_arn: crate::from_json_required(map, "UserArn", path)?,
+        })
     }
 }
 
@@ -329,6 +419,22 @@ impl QuickConnectType {
 impl crate::ToJson for QuickConnectType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuickConnectType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PHONE_NUMBER", Self::PhoneNumber),
+                ("QUEUE", Self::Queue),
+                ("USER", Self::User),
+                ("FLOW", Self::Flow),
+            ],
+        )
     }
 }
 

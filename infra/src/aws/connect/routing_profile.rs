@@ -132,6 +132,50 @@ impl crate::ToJson for RoutingProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentAvailabilityTimer",
+                "DefaultOutboundQueueArn",
+                "Description",
+                "InstanceArn",
+                "ManualAssignmentQueueConfigs",
+                "MediaConcurrencies",
+                "Name",
+                "QueueConfigs",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            agent_availability_timer: crate::from_json_optional(
+                map,
+                "AgentAvailabilityTimer",
+                path,
+            )?,
+            default_outbound_queue_arn: crate::from_json_required(
+                map,
+                "DefaultOutboundQueueArn",
+                path,
+            )?,
+            description: crate::from_json_required(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            manual_assignment_queue_configs: crate::from_json_optional(
+                map,
+                "ManualAssignmentQueueConfigs",
+                path,
+            )?,
+            media_concurrencies: crate::from_json_required(map, "MediaConcurrencies", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            queue_configs: crate::from_json_optional(map, "QueueConfigs", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::RoutingProfile` (`Fn::GetAtt`).
 impl crate::Handle<RoutingProfile> {
     /// `Fn::GetAtt` `RoutingProfileArn`. The Amazon Resource Name (ARN) of the routing profile.
@@ -163,6 +207,16 @@ impl crate::ToJson for CrossChannelBehavior {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "BehaviorType", &self.behavior_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrossChannelBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BehaviorType"])?;
+        Ok(Self {
+            behavior_type: crate::from_json_required(map, "BehaviorType", path)?,
+        })
     }
 }
 
@@ -218,6 +272,22 @@ impl crate::ToJson for MediaConcurrency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaConcurrency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Channel", "Concurrency", "CrossChannelBehavior"],
+        )?;
+        Ok(Self {
+            channel: crate::from_json_required(map, "Channel", path)?,
+            concurrency: crate::from_json_required(map, "Concurrency", path)?,
+            cross_channel_behavior: crate::from_json_optional(map, "CrossChannelBehavior", path)?,
+        })
+    }
+}
+
 impl From<MediaConcurrency> for Value<MediaConcurrency> {
     fn from(value: MediaConcurrency) -> Self {
         Value::Lit(value)
@@ -246,6 +316,16 @@ impl crate::ToJson for RoutingProfileManualAssignmentQueueConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "QueueReference", &self.queue_reference);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingProfileManualAssignmentQueueConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QueueReference"])?;
+        Ok(Self {
+            queue_reference: crate::from_json_required(map, "QueueReference", path)?,
+        })
     }
 }
 
@@ -295,6 +375,18 @@ impl crate::ToJson for RoutingProfileQueueConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingProfileQueueConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Delay", "Priority", "QueueReference"])?;
+        Ok(Self {
+            delay: crate::from_json_required(map, "Delay", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            queue_reference: crate::from_json_required(map, "QueueReference", path)?,
+        })
+    }
+}
+
 impl From<RoutingProfileQueueConfig> for Value<RoutingProfileQueueConfig> {
     fn from(value: RoutingProfileQueueConfig) -> Self {
         Value::Lit(value)
@@ -330,6 +422,17 @@ impl crate::ToJson for RoutingProfileQueueReference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingProfileQueueReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Channel", "QueueArn"])?;
+        Ok(Self {
+            channel: crate::from_json_required(map, "Channel", path)?,
+            queue_arn: crate::from_json_required(map, "QueueArn", path)?,
+        })
+    }
+}
+
 impl From<RoutingProfileQueueReference> for Value<RoutingProfileQueueReference> {
     fn from(value: RoutingProfileQueueReference) -> Self {
         Value::Lit(value)
@@ -362,6 +465,20 @@ impl crate::ToJson for AgentAvailabilityTimer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentAvailabilityTimer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TIME_SINCE_LAST_ACTIVITY", Self::TimeSinceLastActivity),
+                ("TIME_SINCE_LAST_INBOUND", Self::TimeSinceLastInbound),
+            ],
+        )
+    }
+}
+
 impl From<AgentAvailabilityTimer> for Value<AgentAvailabilityTimer> {
     fn from(value: AgentAvailabilityTimer) -> Self {
         Value::Lit(value)
@@ -391,6 +508,20 @@ impl BehaviorType {
 impl crate::ToJson for BehaviorType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BehaviorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ROUTE_CURRENT_CHANNEL_ONLY", Self::RouteCurrentChannelOnly),
+                ("ROUTE_ANY_CHANNEL", Self::RouteAnyChannel),
+            ],
+        )
     }
 }
 
@@ -428,6 +559,22 @@ impl Channel {
 impl crate::ToJson for Channel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VOICE", Self::Voice),
+                ("CHAT", Self::Chat),
+                ("TASK", Self::Task),
+                ("EMAIL", Self::Email),
+            ],
+        )
     }
 }
 

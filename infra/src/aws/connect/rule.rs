@@ -85,6 +85,34 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "Function",
+                "InstanceArn",
+                "Name",
+                "PublishStatus",
+                "Tags",
+                "TriggerEventSource",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            function: crate::from_json_required(map, "Function", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            publish_status: crate::from_json_required(map, "PublishStatus", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trigger_event_source: crate::from_json_required(map, "TriggerEventSource", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::Rule` (`Fn::GetAtt`).
 impl crate::Handle<Rule> {
     /// `Fn::GetAtt` `RuleArn`.
@@ -263,6 +291,60 @@ impl crate::ToJson for Actions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Actions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssignContactCategoryActions",
+                "AssignSlaActions",
+                "CreateCaseActions",
+                "EndAssociatedTasksActions",
+                "EventBridgeActions",
+                "SendInAppNotificationActions",
+                "SendNotificationActions",
+                "SubmitAutoEvaluationActions",
+                "TaskActions",
+                "UpdateCaseActions",
+            ],
+        )?;
+        Ok(Self {
+            assign_contact_category_actions: crate::from_json_optional(
+                map,
+                "AssignContactCategoryActions",
+                path,
+            )?,
+            assign_sla_actions: crate::from_json_optional(map, "AssignSlaActions", path)?,
+            create_case_actions: crate::from_json_optional(map, "CreateCaseActions", path)?,
+            end_associated_tasks_actions: crate::from_json_optional(
+                map,
+                "EndAssociatedTasksActions",
+                path,
+            )?,
+            event_bridge_actions: crate::from_json_optional(map, "EventBridgeActions", path)?,
+            send_in_app_notification_actions: crate::from_json_optional(
+                map,
+                "SendInAppNotificationActions",
+                path,
+            )?,
+            send_notification_actions: crate::from_json_optional(
+                map,
+                "SendNotificationActions",
+                path,
+            )?,
+            submit_auto_evaluation_actions: crate::from_json_optional(
+                map,
+                "SubmitAutoEvaluationActions",
+                path,
+            )?,
+            task_actions: crate::from_json_optional(map, "TaskActions", path)?,
+            update_case_actions: crate::from_json_optional(map, "UpdateCaseActions", path)?,
+        })
+    }
+}
+
 impl From<Actions> for Value<Actions> {
     fn from(value: Actions) -> Self {
         Value::Lit(value)
@@ -300,6 +382,18 @@ impl crate::ToJson for AssignSlaAction {
         );
         crate::put(&mut out, "SlaAssignmentType", &self.sla_assignment_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssignSlaAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CaseSlaConfiguration", "SlaAssignmentType"])?;
+        Ok(Self {
+            case_sla_configuration: crate::from_json_required(map, "CaseSlaConfiguration", path)?,
+            sla_assignment_type: crate::from_json_required(map, "SlaAssignmentType", path)?,
+        })
     }
 }
 
@@ -367,6 +461,30 @@ impl crate::ToJson for CaseSlaConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaseSlaConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldId",
+                "Name",
+                "TargetFieldValues",
+                "TargetSlaMinutes",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            field_id: crate::from_json_optional(map, "FieldId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            target_field_values: crate::from_json_optional(map, "TargetFieldValues", path)?,
+            target_sla_minutes: crate::from_json_required(map, "TargetSlaMinutes", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<CaseSlaConfiguration> for Value<CaseSlaConfiguration> {
     fn from(value: CaseSlaConfiguration) -> Self {
         Value::Lit(value)
@@ -403,6 +521,17 @@ impl crate::ToJson for CreateCaseAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreateCaseAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fields", "TemplateId"])?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+            template_id: crate::from_json_required(map, "TemplateId", path)?,
+        })
+    }
+}
+
 impl From<CreateCaseAction> for Value<CreateCaseAction> {
     fn from(value: CreateCaseAction) -> Self {
         Value::Lit(value)
@@ -428,6 +557,16 @@ impl crate::ToJson for EventBridgeAction {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBridgeAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -461,6 +600,17 @@ impl crate::ToJson for Field {
         crate::put(&mut out, "Id", &self.id);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Field {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Value"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -530,6 +680,23 @@ impl crate::ToJson for FieldValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BooleanValue", "DoubleValue", "EmptyValue", "StringValue"],
+        )?;
+        Ok(Self {
+            boolean_value: crate::from_json_optional(map, "BooleanValue", path)?,
+            double_value: crate::from_json_optional(map, "DoubleValue", path)?,
+            empty_value: crate::from_json_optional(map, "EmptyValue", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+        })
+    }
+}
+
 impl From<FieldValue> for Value<FieldValue> {
     fn from(value: FieldValue) -> Self {
         Value::Lit(value)
@@ -572,6 +739,17 @@ impl crate::ToJson for InAppNotificationRecipientType {
         crate::put_opt(&mut out, "UserArns", &self.user_arns);
         crate::put_opt(&mut out, "UserTags", &self.user_tags);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InAppNotificationRecipientType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UserArns", "UserTags"])?;
+        Ok(Self {
+            user_arns: crate::from_json_optional(map, "UserArns", path)?,
+            user_tags: crate::from_json_optional(map, "UserTags", path)?,
+        })
     }
 }
 
@@ -710,6 +888,33 @@ impl crate::ToJson for NotificationContent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeDE", "EnUS", "EsES", "FrFR", "IdID", "ItIT", "JaJP", "KoKR", "PtBR", "ZhCN",
+                "ZhTW",
+            ],
+        )?;
+        Ok(Self {
+            de_de: crate::from_json_optional(map, "DeDE", path)?,
+            en_us: crate::from_json_optional(map, "EnUS", path)?,
+            es_es: crate::from_json_optional(map, "EsES", path)?,
+            fr_fr: crate::from_json_optional(map, "FrFR", path)?,
+            id_id: crate::from_json_optional(map, "IdID", path)?,
+            it_it: crate::from_json_optional(map, "ItIT", path)?,
+            ja_jp: crate::from_json_optional(map, "JaJP", path)?,
+            ko_kr: crate::from_json_optional(map, "KoKR", path)?,
+            pt_br: crate::from_json_optional(map, "PtBR", path)?,
+            zh_cn: crate::from_json_optional(map, "ZhCN", path)?,
+            zh_tw: crate::from_json_optional(map, "ZhTW", path)?,
+        })
+    }
+}
+
 impl From<NotificationContent> for Value<NotificationContent> {
     fn from(value: NotificationContent) -> Self {
         Value::Lit(value)
@@ -758,6 +963,17 @@ impl crate::ToJson for NotificationRecipientType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationRecipientType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UserArns", "UserTags"])?;
+        Ok(Self {
+            user_arns: crate::from_json_optional(map, "UserArns", path)?,
+            user_tags: crate::from_json_optional(map, "UserTags", path)?,
+        })
+    }
+}
+
 impl From<NotificationRecipientType> for Value<NotificationRecipientType> {
     fn from(value: NotificationRecipientType) -> Self {
         Value::Lit(value)
@@ -802,6 +1018,25 @@ impl crate::ToJson for RuleTriggerEventSource {
             &self.integration_association_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleTriggerEventSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EventSourceName", "IntegrationAssociationArn"],
+        )?;
+        Ok(Self {
+            event_source_name: crate::from_json_required(map, "EventSourceName", path)?,
+            integration_association_arn: crate::from_json_optional(
+                map,
+                "IntegrationAssociationArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -858,6 +1093,23 @@ impl crate::ToJson for SendInAppNotificationAction {
         crate::put_opt(&mut out, "Priority", &self.priority);
         crate::put(&mut out, "Recipient", &self.recipient);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SendInAppNotificationAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Content", "Exclusion", "Priority", "Recipient"],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            exclusion: crate::from_json_optional(map, "Exclusion", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            recipient: crate::from_json_required(map, "Recipient", path)?,
+        })
     }
 }
 
@@ -934,6 +1186,32 @@ impl crate::ToJson for SendNotificationAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SendNotificationAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Content",
+                "ContentType",
+                "DeliveryMethod",
+                "Exclusion",
+                "Recipient",
+                "Subject",
+            ],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            content_type: crate::from_json_required(map, "ContentType", path)?,
+            delivery_method: crate::from_json_required(map, "DeliveryMethod", path)?,
+            exclusion: crate::from_json_optional(map, "Exclusion", path)?,
+            recipient: crate::from_json_required(map, "Recipient", path)?,
+            subject: crate::from_json_optional(map, "Subject", path)?,
+        })
+    }
+}
+
 impl From<SendNotificationAction> for Value<SendNotificationAction> {
     fn from(value: SendNotificationAction) -> Self {
         Value::Lit(value)
@@ -967,6 +1245,16 @@ impl crate::ToJson for SlaTargetFieldValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlaTargetFieldValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StringValue"])?;
+        Ok(Self {
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+        })
+    }
+}
+
 impl From<SlaTargetFieldValue> for Value<SlaTargetFieldValue> {
     fn from(value: SlaTargetFieldValue) -> Self {
         Value::Lit(value)
@@ -993,6 +1281,16 @@ impl crate::ToJson for SubmitAutoEvaluationAction {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EvaluationFormArn", &self.evaluation_form_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubmitAutoEvaluationAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EvaluationFormArn"])?;
+        Ok(Self {
+            evaluation_form_arn: crate::from_json_required(map, "EvaluationFormArn", path)?,
+        })
     }
 }
 
@@ -1060,6 +1358,23 @@ impl crate::ToJson for TaskAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContactFlowArn", "Description", "Name", "References"],
+        )?;
+        Ok(Self {
+            contact_flow_arn: crate::from_json_required(map, "ContactFlowArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            references: crate::from_json_optional(map, "References", path)?,
+        })
+    }
+}
+
 impl From<TaskAction> for Value<TaskAction> {
     fn from(value: TaskAction) -> Self {
         Value::Lit(value)
@@ -1086,6 +1401,16 @@ impl crate::ToJson for UpdateCaseAction {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Fields", &self.fields);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateCaseAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fields"])?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+        })
     }
 }
 
@@ -1117,6 +1442,13 @@ impl crate::ToJson for ContentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PLAIN_TEXT", Self::PlainText)])
+    }
+}
+
 impl From<ContentType> for Value<ContentType> {
     fn from(value: ContentType) -> Self {
         Value::Lit(value)
@@ -1142,6 +1474,13 @@ impl DeliveryMethod {
 impl crate::ToJson for DeliveryMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeliveryMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EMAIL", Self::Email)])
     }
 }
 
@@ -1218,6 +1557,52 @@ impl crate::ToJson for EventSourceName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventSourceName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OnEmailAnalysisAvailable", Self::OnEmailAnalysisAvailable),
+                ("OnContactEvaluationSubmit", Self::OnContactEvaluationSubmit),
+                (
+                    "OnPostCallAnalysisAvailable",
+                    Self::OnPostCallAnalysisAvailable,
+                ),
+                (
+                    "OnRealTimeCallAnalysisAvailable",
+                    Self::OnRealTimeCallAnalysisAvailable,
+                ),
+                (
+                    "OnRealTimeChatAnalysisAvailable",
+                    Self::OnRealTimeChatAnalysisAvailable,
+                ),
+                (
+                    "OnPostChatAnalysisAvailable",
+                    Self::OnPostChatAnalysisAvailable,
+                ),
+                ("OnZendeskTicketCreate", Self::OnZendeskTicketCreate),
+                (
+                    "OnZendeskTicketStatusUpdate",
+                    Self::OnZendeskTicketStatusUpdate,
+                ),
+                ("OnSalesforceCaseCreate", Self::OnSalesforceCaseCreate),
+                ("OnMetricDataUpdate", Self::OnMetricDataUpdate),
+                ("OnCaseCreate", Self::OnCaseCreate),
+                ("OnCaseUpdate", Self::OnCaseUpdate),
+                ("OnSlaBreach", Self::OnSlaBreach),
+                ("OnSchedulePublish", Self::OnSchedulePublish),
+                ("OnScheduleUpdate", Self::OnScheduleUpdate),
+                (
+                    "OnScheduleTimeOffRequestActivity",
+                    Self::OnScheduleTimeOffRequestActivity,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<EventSourceName> for Value<EventSourceName> {
     fn from(value: EventSourceName) -> Self {
         Value::Lit(value)
@@ -1246,6 +1631,13 @@ impl Priority {
 impl crate::ToJson for Priority {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Priority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HIGH", Self::High), ("LOW", Self::Low)])
     }
 }
 
@@ -1280,6 +1672,17 @@ impl crate::ToJson for PublishStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublishStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DRAFT", Self::Draft), ("PUBLISHED", Self::Published)],
+        )
+    }
+}
+
 impl From<PublishStatus> for Value<PublishStatus> {
     fn from(value: PublishStatus) -> Self {
         Value::Lit(value)
@@ -1304,6 +1707,13 @@ impl SlaAssignmentType {
 impl crate::ToJson for SlaAssignmentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlaAssignmentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CASES", Self::Cases)])
     }
 }
 
@@ -1332,6 +1742,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CaseField", Self::CaseField)])
     }
 }
 

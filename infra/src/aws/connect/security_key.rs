@@ -49,6 +49,17 @@ impl crate::ToJson for SecurityKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceId", "Key"])?;
+        Ok(Self {
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::SecurityKey` (`Fn::GetAtt`).
 impl crate::Handle<SecurityKey> {
     /// `Fn::GetAtt` `AssociationId`. An associationID is automatically generated when a storage

@@ -192,6 +192,64 @@ impl crate::ToJson for SecurityProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedAccessControlHierarchyGroupId",
+                "AllowedAccessControlTags",
+                "AllowedFlowModules",
+                "Applications",
+                "Description",
+                "GranularAccessControlConfiguration",
+                "HierarchyRestrictedResources",
+                "InstanceArn",
+                "Permissions",
+                "SecurityProfileName",
+                "TagRestrictedResources",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            allowed_access_control_hierarchy_group_id: crate::from_json_optional(
+                map,
+                "AllowedAccessControlHierarchyGroupId",
+                path,
+            )?,
+            allowed_access_control_tags: crate::from_json_optional(
+                map,
+                "AllowedAccessControlTags",
+                path,
+            )?,
+            allowed_flow_modules: crate::from_json_optional(map, "AllowedFlowModules", path)?,
+            applications: crate::from_json_optional(map, "Applications", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            granular_access_control_configuration: crate::from_json_optional(
+                map,
+                "GranularAccessControlConfiguration",
+                path,
+            )?,
+            hierarchy_restricted_resources: crate::from_json_optional(
+                map,
+                "HierarchyRestrictedResources",
+                path,
+            )?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            security_profile_name: crate::from_json_required(map, "SecurityProfileName", path)?,
+            tag_restricted_resources: crate::from_json_optional(
+                map,
+                "TagRestrictedResources",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::SecurityProfile` (`Fn::GetAtt`).
 impl crate::Handle<SecurityProfile> {
     /// `Fn::GetAtt` `LastModifiedRegion`. The AWS Region where this resource was last modified.
@@ -265,6 +323,23 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ApplicationPermissions", "Namespace", "Type"])?;
+        Ok(Self {
+            application_permissions: crate::from_json_optional(
+                map,
+                "ApplicationPermissions",
+                path,
+            )?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Application> for Value<Application> {
     fn from(value: Application) -> Self {
         Value::Lit(value)
@@ -307,6 +382,21 @@ impl crate::ToJson for DataTableAccessControlConfiguration {
             &self.primary_attribute_access_control_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataTableAccessControlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PrimaryAttributeAccessControlConfiguration"])?;
+        Ok(Self {
+            primary_attribute_access_control_configuration: crate::from_json_optional(
+                map,
+                "PrimaryAttributeAccessControlConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -356,6 +446,17 @@ impl crate::ToJson for FlowModule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowModule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FlowModuleId", "Type"])?;
+        Ok(Self {
+            flow_module_id: crate::from_json_optional(map, "FlowModuleId", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FlowModule> for Value<FlowModule> {
     fn from(value: FlowModule) -> Self {
         Value::Lit(value)
@@ -400,6 +501,20 @@ impl crate::ToJson for GranularAccessControlConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GranularAccessControlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataTableAccessControlConfiguration"])?;
+        Ok(Self {
+            data_table_access_control_configuration: crate::from_json_optional(
+                map,
+                "DataTableAccessControlConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<GranularAccessControlConfiguration> for Value<GranularAccessControlConfiguration> {
     fn from(value: GranularAccessControlConfiguration) -> Self {
         Value::Lit(value)
@@ -440,6 +555,20 @@ impl crate::ToJson for PrimaryAttributeAccessControlConfigurationItem {
             &self.primary_attribute_values,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrimaryAttributeAccessControlConfigurationItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PrimaryAttributeValues"])?;
+        Ok(Self {
+            primary_attribute_values: crate::from_json_optional(
+                map,
+                "PrimaryAttributeValues",
+                path,
+            )?,
+        })
     }
 }
 
@@ -501,6 +630,18 @@ impl crate::ToJson for PrimaryAttributeValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrimaryAttributeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessType", "AttributeName", "Values"])?;
+        Ok(Self {
+            access_type: crate::from_json_optional(map, "AccessType", path)?,
+            attribute_name: crate::from_json_optional(map, "AttributeName", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<PrimaryAttributeValue> for Value<PrimaryAttributeValue> {
     fn from(value: PrimaryAttributeValue) -> Self {
         Value::Lit(value)
@@ -526,6 +667,13 @@ impl AccessType {
 impl crate::ToJson for AccessType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow)])
     }
 }
 
@@ -560,6 +708,20 @@ impl crate::ToJson for ApplicationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MCP", Self::Mcp),
+                ("THIRD_PARTY_APPLICATION", Self::ThirdPartyApplication),
+            ],
+        )
+    }
+}
+
 impl From<ApplicationType> for Value<ApplicationType> {
     fn from(value: ApplicationType) -> Self {
         Value::Lit(value)
@@ -585,6 +747,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("MCP", Self::Mcp)])
     }
 }
 

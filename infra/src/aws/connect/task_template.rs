@@ -148,6 +148,46 @@ impl crate::ToJson for TaskTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientToken",
+                "Constraints",
+                "ContactFlowArn",
+                "Defaults",
+                "Description",
+                "Fields",
+                "InstanceArn",
+                "Name",
+                "SelfAssignContactFlowArn",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            constraints: crate::from_json_optional(map, "Constraints", path)?,
+            contact_flow_arn: crate::from_json_optional(map, "ContactFlowArn", path)?,
+            defaults: crate::from_json_optional(map, "Defaults", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            fields: crate::from_json_optional(map, "Fields", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            self_assign_contact_flow_arn: crate::from_json_optional(
+                map,
+                "SelfAssignContactFlowArn",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::TaskTemplate` (`Fn::GetAtt`).
 impl crate::Handle<TaskTemplate> {
     /// `Fn::GetAtt` `Arn`. The identifier (arn) of the task template.
@@ -215,6 +255,22 @@ impl crate::ToJson for Constraints {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Constraints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InvisibleFields", "ReadOnlyFields", "RequiredFields"],
+        )?;
+        Ok(Self {
+            invisible_fields: crate::from_json_optional(map, "InvisibleFields", path)?,
+            read_only_fields: crate::from_json_optional(map, "ReadOnlyFields", path)?,
+            required_fields: crate::from_json_optional(map, "RequiredFields", path)?,
+        })
+    }
+}
+
 impl From<Constraints> for Value<Constraints> {
     fn from(value: Constraints) -> Self {
         Value::Lit(value)
@@ -249,6 +305,17 @@ impl crate::ToJson for DefaultFieldValue {
         crate::put(&mut out, "DefaultValue", &self.default_value);
         crate::put(&mut out, "Id", &self.id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultFieldValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultValue", "Id"])?;
+        Ok(Self {
+            default_value: crate::from_json_required(map, "DefaultValue", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+        })
     }
 }
 
@@ -306,6 +373,23 @@ impl crate::ToJson for Field {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Field {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Id", "SingleSelectOptions", "Type"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            single_select_options: crate::from_json_optional(map, "SingleSelectOptions", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Field> for Value<Field> {
     fn from(value: Field) -> Self {
         Value::Lit(value)
@@ -331,6 +415,16 @@ impl crate::ToJson for FieldIdentifier {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -362,6 +456,16 @@ impl crate::ToJson for InvisibleFieldInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InvisibleFieldInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+        })
+    }
+}
+
 impl From<InvisibleFieldInfo> for Value<InvisibleFieldInfo> {
     fn from(value: InvisibleFieldInfo) -> Self {
         Value::Lit(value)
@@ -390,6 +494,16 @@ impl crate::ToJson for ReadOnlyFieldInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReadOnlyFieldInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+        })
+    }
+}
+
 impl From<ReadOnlyFieldInfo> for Value<ReadOnlyFieldInfo> {
     fn from(value: ReadOnlyFieldInfo) -> Self {
         Value::Lit(value)
@@ -415,6 +529,16 @@ impl crate::ToJson for RequiredFieldInfo {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Id", &self.id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequiredFieldInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+        })
     }
 }
 
@@ -485,6 +609,32 @@ impl crate::ToJson for FieldType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NAME", Self::Name),
+                ("DESCRIPTION", Self::Description),
+                ("SCHEDULED_TIME", Self::ScheduledTime),
+                ("QUICK_CONNECT", Self::QuickConnect),
+                ("URL", Self::Url),
+                ("NUMBER", Self::Number),
+                ("TEXT", Self::Text),
+                ("TEXT_AREA", Self::TextArea),
+                ("DATE_TIME", Self::DateTime),
+                ("BOOLEAN", Self::Boolean),
+                ("SINGLE_SELECT", Self::SingleSelect),
+                ("EMAIL", Self::Email),
+                ("EXPIRY_DURATION", Self::ExpiryDuration),
+                ("SELF_ASSIGN", Self::SelfAssign),
+            ],
+        )
+    }
+}
+
 impl From<FieldType> for Value<FieldType> {
     fn from(value: FieldType) -> Self {
         Value::Lit(value)
@@ -513,6 +663,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("INACTIVE", Self::Inactive)],
+        )
     }
 }
 

@@ -106,6 +106,36 @@ impl crate::ToJson for TestCase {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TestCase {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Content",
+                "Description",
+                "EntryPoint",
+                "InitializationData",
+                "InstanceArn",
+                "Name",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            entry_point: crate::from_json_optional(map, "EntryPoint", path)?,
+            initialization_data: crate::from_json_optional(map, "InitializationData", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::TestCase` (`Fn::GetAtt`).
 impl crate::Handle<TestCase> {
     /// `Fn::GetAtt` `LastModifiedRegion`. Last modified region.
@@ -149,6 +179,16 @@ impl crate::ToJson for ChatEntryPointParameters {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FlowId", &self.flow_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChatEntryPointParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FlowId"])?;
+        Ok(Self {
+            flow_id: crate::from_json_optional(map, "FlowId", path)?,
+        })
     }
 }
 
@@ -222,6 +262,34 @@ impl crate::ToJson for EntryPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntryPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChatEntryPointParameters",
+                "Type",
+                "VoiceCallEntryPointParameters",
+            ],
+        )?;
+        Ok(Self {
+            chat_entry_point_parameters: crate::from_json_optional(
+                map,
+                "ChatEntryPointParameters",
+                path,
+            )?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            voice_call_entry_point_parameters: crate::from_json_optional(
+                map,
+                "VoiceCallEntryPointParameters",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<EntryPoint> for Value<EntryPoint> {
     fn from(value: EntryPoint) -> Self {
         Value::Lit(value)
@@ -282,6 +350,26 @@ impl crate::ToJson for VoiceCallEntryPointParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VoiceCallEntryPointParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DestinationPhoneNumber", "FlowId", "SourcePhoneNumber"],
+        )?;
+        Ok(Self {
+            destination_phone_number: crate::from_json_optional(
+                map,
+                "DestinationPhoneNumber",
+                path,
+            )?,
+            flow_id: crate::from_json_optional(map, "FlowId", path)?,
+            source_phone_number: crate::from_json_optional(map, "SourcePhoneNumber", path)?,
+        })
+    }
+}
+
 impl From<VoiceCallEntryPointParameters> for Value<VoiceCallEntryPointParameters> {
     fn from(value: VoiceCallEntryPointParameters) -> Self {
         Value::Lit(value)
@@ -313,6 +401,17 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SAVED", Self::Saved), ("PUBLISHED", Self::Published)],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -341,6 +440,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("VOICE_CALL", Self::VoiceCall), ("CHAT", Self::Chat)],
+        )
     }
 }
 

@@ -72,6 +72,20 @@ impl crate::ToJson for TrafficDistributionGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficDistributionGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Description", "InstanceArn", "Name", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::TrafficDistributionGroup` (`Fn::GetAtt`).
 impl crate::Handle<TrafficDistributionGroup> {
     /// `Fn::GetAtt` `IsDefault`. If this is the default traffic distribution group.

@@ -75,6 +75,32 @@ impl crate::ToJson for UseCase {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UseCase {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceId",
+                "IntegrationAssociationId",
+                "Tags",
+                "UseCaseType",
+            ],
+        )?;
+        Ok(Self {
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            integration_association_id: crate::from_json_required(
+                map,
+                "IntegrationAssociationId",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            use_case_type: crate::from_json_required(map, "UseCaseType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::UseCase` (`Fn::GetAtt`).
 impl crate::Handle<UseCase> {
     /// `Fn::GetAtt` `UseCaseArn`. The Amazon Resource Name (ARN) of the use case.
@@ -110,6 +136,20 @@ impl UseCaseType {
 impl crate::ToJson for UseCaseType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UseCaseType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RULES_EVALUATION", Self::RulesEvaluation),
+                ("CONNECT_CAMPAIGNS", Self::ConnectCampaigns),
+            ],
+        )
     }
 }
 

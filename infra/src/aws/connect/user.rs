@@ -214,6 +214,64 @@ impl crate::ToJson for User {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for User {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AfterContactWorkConfigs",
+                "AutoAcceptConfigs",
+                "DirectoryUserId",
+                "HierarchyGroupArn",
+                "IdentityInfo",
+                "InstanceArn",
+                "Password",
+                "PersistentConnectionConfigs",
+                "PhoneConfig",
+                "PhoneNumberConfigs",
+                "RoutingProfileArn",
+                "SecurityProfileArns",
+                "Tags",
+                "UserProficiencies",
+                "Username",
+                "VoiceEnhancementConfigs",
+            ],
+        )?;
+        Ok(Self {
+            after_contact_work_configs: crate::from_json_optional(
+                map,
+                "AfterContactWorkConfigs",
+                path,
+            )?,
+            auto_accept_configs: crate::from_json_optional(map, "AutoAcceptConfigs", path)?,
+            directory_user_id: crate::from_json_optional(map, "DirectoryUserId", path)?,
+            hierarchy_group_arn: crate::from_json_optional(map, "HierarchyGroupArn", path)?,
+            identity_info: crate::from_json_optional(map, "IdentityInfo", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            persistent_connection_configs: crate::from_json_optional(
+                map,
+                "PersistentConnectionConfigs",
+                path,
+            )?,
+            phone_config: crate::from_json_optional(map, "PhoneConfig", path)?,
+            phone_number_configs: crate::from_json_optional(map, "PhoneNumberConfigs", path)?,
+            routing_profile_arn: crate::from_json_required(map, "RoutingProfileArn", path)?,
+            security_profile_arns: crate::from_json_required(map, "SecurityProfileArns", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_proficiencies: crate::from_json_optional(map, "UserProficiencies", path)?,
+            username: crate::from_json_required(map, "Username", path)?,
+            voice_enhancement_configs: crate::from_json_optional(
+                map,
+                "VoiceEnhancementConfigs",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::User` (`Fn::GetAtt`).
 impl crate::Handle<User> {
     /// `Fn::GetAtt` `UserArn`. The Amazon Resource Name (ARN) for the user.
@@ -270,6 +328,25 @@ impl crate::ToJson for AfterContactWorkConfig {
             &self.after_contact_work_time_limit,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AfterContactWorkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AfterContactWorkMode", "AfterContactWorkTimeLimit"],
+        )?;
+        Ok(Self {
+            after_contact_work_mode: crate::from_json_optional(map, "AfterContactWorkMode", path)?,
+            after_contact_work_time_limit: crate::from_json_optional(
+                map,
+                "AfterContactWorkTimeLimit",
+                path,
+            )?,
+        })
     }
 }
 
@@ -332,6 +409,34 @@ impl crate::ToJson for AfterContactWorkConfigPerChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AfterContactWorkConfigPerChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AfterContactWorkConfig",
+                "AgentFirstCallbackAfterContactWorkConfig",
+                "Channel",
+            ],
+        )?;
+        Ok(Self {
+            after_contact_work_config: crate::from_json_required(
+                map,
+                "AfterContactWorkConfig",
+                path,
+            )?,
+            agent_first_callback_after_contact_work_config: crate::from_json_optional(
+                map,
+                "AgentFirstCallbackAfterContactWorkConfig",
+                path,
+            )?,
+            channel: crate::from_json_required(map, "Channel", path)?,
+        })
+    }
+}
+
 impl From<AfterContactWorkConfigPerChannel> for Value<AfterContactWorkConfigPerChannel> {
     fn from(value: AfterContactWorkConfigPerChannel) -> Self {
         Value::Lit(value)
@@ -381,6 +486,26 @@ impl crate::ToJson for AutoAcceptConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoAcceptConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AgentFirstCallbackAutoAccept", "AutoAccept", "Channel"],
+        )?;
+        Ok(Self {
+            agent_first_callback_auto_accept: crate::from_json_optional(
+                map,
+                "AgentFirstCallbackAutoAccept",
+                path,
+            )?,
+            auto_accept: crate::from_json_required(map, "AutoAccept", path)?,
+            channel: crate::from_json_required(map, "Channel", path)?,
+        })
+    }
+}
+
 impl From<AutoAcceptConfig> for Value<AutoAcceptConfig> {
     fn from(value: AutoAcceptConfig) -> Self {
         Value::Lit(value)
@@ -420,6 +545,17 @@ impl crate::ToJson for PersistentConnectionConfig {
             &self.persistent_connection,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PersistentConnectionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Channel", "PersistentConnection"])?;
+        Ok(Self {
+            channel: crate::from_json_required(map, "Channel", path)?,
+            persistent_connection: crate::from_json_required(map, "PersistentConnection", path)?,
+        })
     }
 }
 
@@ -468,6 +604,18 @@ impl crate::ToJson for PhoneNumberConfig {
         crate::put_opt(&mut out, "PhoneNumber", &self.phone_number);
         crate::put(&mut out, "PhoneType", &self.phone_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PhoneNumberConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Channel", "PhoneNumber", "PhoneType"])?;
+        Ok(Self {
+            channel: crate::from_json_required(map, "Channel", path)?,
+            phone_number: crate::from_json_optional(map, "PhoneNumber", path)?,
+            phone_type: crate::from_json_required(map, "PhoneType", path)?,
+        })
     }
 }
 
@@ -549,6 +697,24 @@ impl crate::ToJson for UserIdentityInfo {
         crate::put_opt(&mut out, "Mobile", &self.mobile);
         crate::put_opt(&mut out, "SecondaryEmail", &self.secondary_email);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserIdentityInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Email", "FirstName", "LastName", "Mobile", "SecondaryEmail"],
+        )?;
+        Ok(Self {
+            email: crate::from_json_optional(map, "Email", path)?,
+            first_name: crate::from_json_optional(map, "FirstName", path)?,
+            last_name: crate::from_json_optional(map, "LastName", path)?,
+            mobile: crate::from_json_optional(map, "Mobile", path)?,
+            secondary_email: crate::from_json_optional(map, "SecondaryEmail", path)?,
+        })
     }
 }
 
@@ -636,6 +802,34 @@ impl crate::ToJson for UserPhoneConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPhoneConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AfterContactWorkTimeLimit",
+                "AutoAccept",
+                "DeskPhoneNumber",
+                "PersistentConnection",
+                "PhoneType",
+            ],
+        )?;
+        Ok(Self {
+            after_contact_work_time_limit: crate::from_json_optional(
+                map,
+                "AfterContactWorkTimeLimit",
+                path,
+            )?,
+            auto_accept: crate::from_json_optional(map, "AutoAccept", path)?,
+            desk_phone_number: crate::from_json_optional(map, "DeskPhoneNumber", path)?,
+            persistent_connection: crate::from_json_optional(map, "PersistentConnection", path)?,
+            phone_type: crate::from_json_optional(map, "PhoneType", path)?,
+        })
+    }
+}
+
 impl From<UserPhoneConfig> for Value<UserPhoneConfig> {
     fn from(value: UserPhoneConfig) -> Self {
         Value::Lit(value)
@@ -677,6 +871,19 @@ impl crate::ToJson for UserProficiency {
         crate::put(&mut out, "AttributeValue", &self.attribute_value);
         crate::put(&mut out, "Level", &self.level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserProficiency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AttributeName", "AttributeValue", "Level"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+            attribute_value: crate::from_json_required(map, "AttributeValue", path)?,
+            level: crate::from_json_required(map, "Level", path)?,
+        })
     }
 }
 
@@ -722,6 +929,17 @@ impl crate::ToJson for VoiceEnhancementConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VoiceEnhancementConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Channel", "VoiceEnhancementMode"])?;
+        Ok(Self {
+            channel: crate::from_json_required(map, "Channel", path)?,
+            voice_enhancement_mode: crate::from_json_required(map, "VoiceEnhancementMode", path)?,
+        })
+    }
+}
+
 impl From<VoiceEnhancementConfig> for Value<VoiceEnhancementConfig> {
     fn from(value: VoiceEnhancementConfig) -> Self {
         Value::Lit(value)
@@ -753,6 +971,21 @@ impl AfterContactWorkMode {
 impl crate::ToJson for AfterContactWorkMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AfterContactWorkMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ON", Self::On),
+                ("OFF", Self::Off),
+                ("ON_DEMAND", Self::OnDemand),
+            ],
+        )
     }
 }
 
@@ -793,6 +1026,22 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VOICE", Self::Voice),
+                ("CHAT", Self::Chat),
+                ("TASK", Self::Task),
+                ("EMAIL", Self::Email),
+            ],
+        )
+    }
+}
+
 impl From<Channel> for Value<Channel> {
     fn from(value: Channel) -> Self {
         Value::Lit(value)
@@ -821,6 +1070,20 @@ impl PhoneType {
 impl crate::ToJson for PhoneType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PhoneType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SOFT_PHONE", Self::SoftPhone),
+                ("DESK_PHONE", Self::DeskPhone),
+            ],
+        )
     }
 }
 
@@ -855,6 +1118,21 @@ impl VoiceEnhancementMode {
 impl crate::ToJson for VoiceEnhancementMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VoiceEnhancementMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("VOICE_ISOLATION", Self::VoiceIsolation),
+                ("NOISE_SUPPRESSION", Self::NoiseSuppression),
+            ],
+        )
     }
 }
 

@@ -70,6 +70,23 @@ impl crate::ToJson for UserHierarchyGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserHierarchyGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InstanceArn", "Name", "ParentGroupArn", "Tags"],
+        )?;
+        Ok(Self {
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parent_group_arn: crate::from_json_optional(map, "ParentGroupArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::UserHierarchyGroup` (`Fn::GetAtt`).
 impl crate::Handle<UserHierarchyGroup> {
     /// `Fn::GetAtt` `UserHierarchyGroupArn`. The Amazon Resource Name (ARN) for the User

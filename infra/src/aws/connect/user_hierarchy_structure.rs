@@ -63,6 +63,21 @@ impl crate::ToJson for UserHierarchyStructure {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserHierarchyStructure {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceArn", "UserHierarchyStructure"])?;
+        Ok(Self {
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            user_hierarchy_structure: crate::from_json_optional(
+                map,
+                "UserHierarchyStructure",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::UserHierarchyStructure` (`Fn::GetAtt`).
 impl crate::Handle<UserHierarchyStructure> {
     /// `Fn::GetAtt` `UserHierarchyStructureArn`. The identifier of the User Hierarchy Structure.
@@ -112,6 +127,22 @@ impl crate::ToJson for LevelFive {
         crate::put_opt(&mut out, "HierarchyLevelId", &self.hierarchy_level_id);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LevelFive {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HierarchyLevelArn", "HierarchyLevelId", "Name"],
+        )?;
+        Ok(Self {
+            hierarchy_level_arn: crate::from_json_optional(map, "HierarchyLevelArn", path)?,
+            hierarchy_level_id: crate::from_json_optional(map, "HierarchyLevelId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -165,6 +196,22 @@ impl crate::ToJson for LevelFour {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LevelFour {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HierarchyLevelArn", "HierarchyLevelId", "Name"],
+        )?;
+        Ok(Self {
+            hierarchy_level_arn: crate::from_json_optional(map, "HierarchyLevelArn", path)?,
+            hierarchy_level_id: crate::from_json_optional(map, "HierarchyLevelId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<LevelFour> for Value<LevelFour> {
     fn from(value: LevelFour) -> Self {
         Value::Lit(value)
@@ -212,6 +259,22 @@ impl crate::ToJson for LevelOne {
         crate::put_opt(&mut out, "HierarchyLevelId", &self.hierarchy_level_id);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LevelOne {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HierarchyLevelArn", "HierarchyLevelId", "Name"],
+        )?;
+        Ok(Self {
+            hierarchy_level_arn: crate::from_json_optional(map, "HierarchyLevelArn", path)?,
+            hierarchy_level_id: crate::from_json_optional(map, "HierarchyLevelId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -265,6 +328,22 @@ impl crate::ToJson for LevelThree {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LevelThree {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HierarchyLevelArn", "HierarchyLevelId", "Name"],
+        )?;
+        Ok(Self {
+            hierarchy_level_arn: crate::from_json_optional(map, "HierarchyLevelArn", path)?,
+            hierarchy_level_id: crate::from_json_optional(map, "HierarchyLevelId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<LevelThree> for Value<LevelThree> {
     fn from(value: LevelThree) -> Self {
         Value::Lit(value)
@@ -312,6 +391,22 @@ impl crate::ToJson for LevelTwo {
         crate::put_opt(&mut out, "HierarchyLevelId", &self.hierarchy_level_id);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LevelTwo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HierarchyLevelArn", "HierarchyLevelId", "Name"],
+        )?;
+        Ok(Self {
+            hierarchy_level_arn: crate::from_json_optional(map, "HierarchyLevelArn", path)?,
+            hierarchy_level_id: crate::from_json_optional(map, "HierarchyLevelId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -388,6 +483,30 @@ impl crate::ToJson for UserHierarchyStructureUserHierarchyStructure {
         crate::put_opt(&mut out, "LevelThree", &self.level_three);
         crate::put_opt(&mut out, "LevelTwo", &self.level_two);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserHierarchyStructureUserHierarchyStructure {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LevelFive",
+                "LevelFour",
+                "LevelOne",
+                "LevelThree",
+                "LevelTwo",
+            ],
+        )?;
+        Ok(Self {
+            level_five: crate::from_json_optional(map, "LevelFive", path)?,
+            level_four: crate::from_json_optional(map, "LevelFour", path)?,
+            level_one: crate::from_json_optional(map, "LevelOne", path)?,
+            level_three: crate::from_json_optional(map, "LevelThree", path)?,
+            level_two: crate::from_json_optional(map, "LevelTwo", path)?,
+        })
     }
 }
 

@@ -81,6 +81,32 @@ impl crate::ToJson for View {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for View {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "Description",
+                "InstanceArn",
+                "Name",
+                "Tags",
+                "Template",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template: crate::from_json_required(map, "Template", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::View` (`Fn::GetAtt`).
 impl crate::Handle<View> {
     /// `Fn::GetAtt` `ViewArn`. The Amazon Resource Name (ARN) of the view.

@@ -66,6 +66,22 @@ impl crate::ToJson for ViewVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ViewVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["VersionDescription", "ViewArn", "ViewContentSha256"],
+        )?;
+        Ok(Self {
+            version_description: crate::from_json_optional(map, "VersionDescription", path)?,
+            view_arn: crate::from_json_required(map, "ViewArn", path)?,
+            view_content_sha256: crate::from_json_optional(map, "ViewContentSha256", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::ViewVersion` (`Fn::GetAtt`).
 impl crate::Handle<ViewVersion> {
     /// `Fn::GetAtt` `Version`. The version of the view.

@@ -75,6 +75,30 @@ impl crate::ToJson for Vocabulary {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Vocabulary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Content",
+                "InstanceId",
+                "LanguageCode",
+                "Tags",
+                "VocabularyName",
+            ],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            language_code: crate::from_json_required(map, "LanguageCode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vocabulary_name: crate::from_json_required(map, "VocabularyName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::Vocabulary` (`Fn::GetAtt`).
 impl crate::Handle<Vocabulary> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the custom vocabulary.
@@ -214,6 +238,51 @@ impl LanguageCode {
 impl crate::ToJson for LanguageCode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LanguageCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ar-AE", Self::ArAe),
+                ("de-CH", Self::DeCh),
+                ("de-DE", Self::DeDe),
+                ("en-AB", Self::EnAb),
+                ("en-AU", Self::EnAu),
+                ("en-GB", Self::EnGb),
+                ("en-IE", Self::EnIe),
+                ("en-IN", Self::EnIn),
+                ("en-US", Self::EnUs),
+                ("en-WL", Self::EnWl),
+                ("es-ES", Self::EsEs),
+                ("es-US", Self::EsUs),
+                ("fr-CA", Self::FrCa),
+                ("fr-FR", Self::FrFr),
+                ("hi-IN", Self::HiIn),
+                ("it-IT", Self::ItIt),
+                ("ja-JP", Self::JaJp),
+                ("ko-KR", Self::KoKr),
+                ("pt-BR", Self::PtBr),
+                ("pt-PT", Self::PtPt),
+                ("zh-CN", Self::ZhCn),
+                ("en-NZ", Self::EnNz),
+                ("en-ZA", Self::EnZa),
+                ("ca-ES", Self::CaEs),
+                ("da-DK", Self::DaDk),
+                ("fi-FI", Self::FiFi),
+                ("id-ID", Self::IdId),
+                ("ms-MY", Self::MsMy),
+                ("nl-NL", Self::NlNl),
+                ("no-NO", Self::NoNo),
+                ("pl-PL", Self::PlPl),
+                ("sv-SE", Self::SvSe),
+                ("tl-PH", Self::TlPh),
+            ],
+        )
     }
 }
 

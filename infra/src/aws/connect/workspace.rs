@@ -130,6 +130,40 @@ impl crate::ToJson for Workspace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workspace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Associations",
+                "Description",
+                "InstanceArn",
+                "Media",
+                "Name",
+                "Pages",
+                "Tags",
+                "Theme",
+                "Title",
+                "Visibility",
+            ],
+        )?;
+        Ok(Self {
+            associations: crate::from_json_optional(map, "Associations", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            media: crate::from_json_optional(map, "Media", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            pages: crate::from_json_optional(map, "Pages", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            theme: crate::from_json_optional(map, "Theme", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Connect::Workspace` (`Fn::GetAtt`).
 impl crate::Handle<Workspace> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) for the workspace.
@@ -171,6 +205,16 @@ impl crate::ToJson for FontFamily {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontFamily {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Default"])?;
+        Ok(Self {
+            default: crate::from_json_optional(map, "Default", path)?,
+        })
+    }
+}
+
 impl From<FontFamily> for Value<FontFamily> {
     fn from(value: FontFamily) -> Self {
         Value::Lit(value)
@@ -208,6 +252,17 @@ impl crate::ToJson for MediaItem {
         crate::put_opt(&mut out, "Source", &self.source);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source", "Type"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -264,6 +319,22 @@ impl crate::ToJson for PaletteCanvas {
         crate::put_opt(&mut out, "ContainerBackground", &self.container_background);
         crate::put_opt(&mut out, "PageBackground", &self.page_background);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaletteCanvas {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ActiveBackground", "ContainerBackground", "PageBackground"],
+        )?;
+        Ok(Self {
+            active_background: crate::from_json_optional(map, "ActiveBackground", path)?,
+            container_background: crate::from_json_optional(map, "ContainerBackground", path)?,
+            page_background: crate::from_json_optional(map, "PageBackground", path)?,
+        })
     }
 }
 
@@ -330,6 +401,23 @@ impl crate::ToJson for PaletteHeader {
         crate::put_opt(&mut out, "Text", &self.text);
         crate::put_opt(&mut out, "TextHover", &self.text_hover);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaletteHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Background", "InvertActionsColors", "Text", "TextHover"],
+        )?;
+        Ok(Self {
+            background: crate::from_json_optional(map, "Background", path)?,
+            invert_actions_colors: crate::from_json_optional(map, "InvertActionsColors", path)?,
+            text: crate::from_json_optional(map, "Text", path)?,
+            text_hover: crate::from_json_optional(map, "TextHover", path)?,
+        })
     }
 }
 
@@ -433,6 +521,34 @@ impl crate::ToJson for PaletteNavigation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaletteNavigation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Background",
+                "InvertActionsColors",
+                "Text",
+                "TextActive",
+                "TextBackgroundActive",
+                "TextBackgroundHover",
+                "TextHover",
+            ],
+        )?;
+        Ok(Self {
+            background: crate::from_json_optional(map, "Background", path)?,
+            invert_actions_colors: crate::from_json_optional(map, "InvertActionsColors", path)?,
+            text: crate::from_json_optional(map, "Text", path)?,
+            text_active: crate::from_json_optional(map, "TextActive", path)?,
+            text_background_active: crate::from_json_optional(map, "TextBackgroundActive", path)?,
+            text_background_hover: crate::from_json_optional(map, "TextBackgroundHover", path)?,
+            text_hover: crate::from_json_optional(map, "TextHover", path)?,
+        })
+    }
+}
+
 impl From<PaletteNavigation> for Value<PaletteNavigation> {
     fn from(value: PaletteNavigation) -> Self {
         Value::Lit(value)
@@ -486,6 +602,18 @@ impl crate::ToJson for PalettePrimary {
         crate::put_opt(&mut out, "ContrastText", &self.contrast_text);
         crate::put_opt(&mut out, "Default", &self.default);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PalettePrimary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Active", "ContrastText", "Default"])?;
+        Ok(Self {
+            active: crate::from_json_optional(map, "Active", path)?,
+            contrast_text: crate::from_json_optional(map, "ContrastText", path)?,
+            default: crate::from_json_optional(map, "Default", path)?,
+        })
     }
 }
 
@@ -544,6 +672,20 @@ impl crate::ToJson for WorkspacePage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspacePage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InputData", "Page", "ResourceArn", "Slug"])?;
+        Ok(Self {
+            input_data: crate::from_json_optional(map, "InputData", path)?,
+            page: crate::from_json_required(map, "Page", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+            slug: crate::from_json_optional(map, "Slug", path)?,
+        })
+    }
+}
+
 impl From<WorkspacePage> for Value<WorkspacePage> {
     fn from(value: WorkspacePage) -> Self {
         Value::Lit(value)
@@ -590,6 +732,17 @@ impl crate::ToJson for WorkspaceTheme {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspaceTheme {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Dark", "Light"])?;
+        Ok(Self {
+            dark: crate::from_json_optional(map, "Dark", path)?,
+            light: crate::from_json_optional(map, "Light", path)?,
+        })
+    }
+}
+
 impl From<WorkspaceTheme> for Value<WorkspaceTheme> {
     fn from(value: WorkspaceTheme) -> Self {
         Value::Lit(value)
@@ -633,6 +786,17 @@ impl crate::ToJson for WorkspaceThemeConfig {
         crate::put_opt(&mut out, "Palette", &self.palette);
         crate::put_opt(&mut out, "Typography", &self.typography);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspaceThemeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Palette", "Typography"])?;
+        Ok(Self {
+            palette: crate::from_json_optional(map, "Palette", path)?,
+            typography: crate::from_json_optional(map, "Typography", path)?,
+        })
     }
 }
 
@@ -702,6 +866,20 @@ impl crate::ToJson for WorkspaceThemePalette {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspaceThemePalette {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Canvas", "Header", "Navigation", "Primary"])?;
+        Ok(Self {
+            canvas: crate::from_json_optional(map, "Canvas", path)?,
+            header: crate::from_json_optional(map, "Header", path)?,
+            navigation: crate::from_json_optional(map, "Navigation", path)?,
+            primary: crate::from_json_optional(map, "Primary", path)?,
+        })
+    }
+}
+
 impl From<WorkspaceThemePalette> for Value<WorkspaceThemePalette> {
     fn from(value: WorkspaceThemePalette) -> Self {
         Value::Lit(value)
@@ -733,6 +911,16 @@ impl crate::ToJson for WorkspaceThemeTypography {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FontFamily", &self.font_family);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspaceThemeTypography {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FontFamily"])?;
+        Ok(Self {
+            font_family: crate::from_json_optional(map, "FontFamily", path)?,
+        })
     }
 }
 
@@ -773,6 +961,25 @@ impl crate::ToJson for MediaType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IMAGE_LOGO_LIGHT_FAVICON", Self::ImageLogoLightFavicon),
+                ("IMAGE_LOGO_DARK_FAVICON", Self::ImageLogoDarkFavicon),
+                (
+                    "IMAGE_LOGO_LIGHT_HORIZONTAL",
+                    Self::ImageLogoLightHorizontal,
+                ),
+                ("IMAGE_LOGO_DARK_HORIZONTAL", Self::ImageLogoDarkHorizontal),
+            ],
+        )
+    }
+}
+
 impl From<MediaType> for Value<MediaType> {
     fn from(value: MediaType) -> Self {
         Value::Lit(value)
@@ -804,6 +1011,21 @@ impl Visibility {
 impl crate::ToJson for Visibility {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Visibility {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("ASSIGNED", Self::Assigned),
+                ("NONE", Self::None),
+            ],
+        )
     }
 }
 
@@ -847,6 +1069,24 @@ impl WorkspaceFontFamily {
 impl crate::ToJson for WorkspaceFontFamily {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspaceFontFamily {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ARIAL", Self::Arial),
+                ("COURIER_NEW", Self::CourierNew),
+                ("GEORGIA", Self::Georgia),
+                ("TIMES_NEW_ROMAN", Self::TimesNewRoman),
+                ("TREBUCHET", Self::Trebuchet),
+                ("VERDANA", Self::Verdana),
+            ],
+        )
     }
 }
 

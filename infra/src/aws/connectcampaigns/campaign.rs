@@ -73,6 +73,30 @@ impl crate::ToJson for Campaign {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Campaign {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectInstanceArn",
+                "DialerConfig",
+                "Name",
+                "OutboundCallConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            connect_instance_arn: crate::from_json_required(map, "ConnectInstanceArn", path)?,
+            dialer_config: crate::from_json_required(map, "DialerConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            outbound_call_config: crate::from_json_required(map, "OutboundCallConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ConnectCampaigns::Campaign` (`Fn::GetAtt`).
 impl crate::Handle<Campaign> {
     /// `Fn::GetAtt` `Arn`. Amazon Connect Campaign Arn
@@ -109,6 +133,16 @@ impl crate::ToJson for AgentlessDialerConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DialingCapacity", &self.dialing_capacity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentlessDialerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DialingCapacity"])?;
+        Ok(Self {
+            dialing_capacity: crate::from_json_optional(map, "DialingCapacity", path)?,
+        })
     }
 }
 
@@ -159,6 +193,29 @@ impl crate::ToJson for AnswerMachineDetectionConfig {
             &self.enable_answer_machine_detection,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnswerMachineDetectionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AwaitAnswerMachinePrompt", "EnableAnswerMachineDetection"],
+        )?;
+        Ok(Self {
+            await_answer_machine_prompt: crate::from_json_optional(
+                map,
+                "AwaitAnswerMachinePrompt",
+                path,
+            )?,
+            enable_answer_machine_detection: crate::from_json_required(
+                map,
+                "EnableAnswerMachineDetection",
+                path,
+            )?,
+        })
     }
 }
 
@@ -236,6 +293,34 @@ impl crate::ToJson for DialerConfig {
             &self.progressive_dialer_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DialerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentlessDialerConfig",
+                "PredictiveDialerConfig",
+                "ProgressiveDialerConfig",
+            ],
+        )?;
+        Ok(Self {
+            agentless_dialer_config: crate::from_json_optional(map, "AgentlessDialerConfig", path)?,
+            predictive_dialer_config: crate::from_json_optional(
+                map,
+                "PredictiveDialerConfig",
+                path,
+            )?,
+            progressive_dialer_config: crate::from_json_optional(
+                map,
+                "ProgressiveDialerConfig",
+                path,
+            )?,
+        })
     }
 }
 
@@ -320,6 +405,40 @@ impl crate::ToJson for OutboundCallConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutboundCallConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnswerMachineDetectionConfig",
+                "ConnectContactFlowArn",
+                "ConnectQueueArn",
+                "ConnectSourcePhoneNumber",
+            ],
+        )?;
+        Ok(Self {
+            answer_machine_detection_config: crate::from_json_optional(
+                map,
+                "AnswerMachineDetectionConfig",
+                path,
+            )?,
+            connect_contact_flow_arn: crate::from_json_required(
+                map,
+                "ConnectContactFlowArn",
+                path,
+            )?,
+            connect_queue_arn: crate::from_json_optional(map, "ConnectQueueArn", path)?,
+            connect_source_phone_number: crate::from_json_optional(
+                map,
+                "ConnectSourcePhoneNumber",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<OutboundCallConfig> for Value<OutboundCallConfig> {
     fn from(value: OutboundCallConfig) -> Self {
         Value::Lit(value)
@@ -361,6 +480,17 @@ impl crate::ToJson for PredictiveDialerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveDialerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BandwidthAllocation", "DialingCapacity"])?;
+        Ok(Self {
+            bandwidth_allocation: crate::from_json_required(map, "BandwidthAllocation", path)?,
+            dialing_capacity: crate::from_json_optional(map, "DialingCapacity", path)?,
+        })
+    }
+}
+
 impl From<PredictiveDialerConfig> for Value<PredictiveDialerConfig> {
     fn from(value: PredictiveDialerConfig) -> Self {
         Value::Lit(value)
@@ -399,6 +529,17 @@ impl crate::ToJson for ProgressiveDialerConfig {
         crate::put(&mut out, "BandwidthAllocation", &self.bandwidth_allocation);
         crate::put_opt(&mut out, "DialingCapacity", &self.dialing_capacity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProgressiveDialerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BandwidthAllocation", "DialingCapacity"])?;
+        Ok(Self {
+            bandwidth_allocation: crate::from_json_required(map, "BandwidthAllocation", path)?,
+            dialing_capacity: crate::from_json_optional(map, "DialingCapacity", path)?,
+        })
     }
 }
 

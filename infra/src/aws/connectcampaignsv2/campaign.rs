@@ -165,6 +165,54 @@ impl crate::ToJson for Campaign {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Campaign {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelSubtypeConfig",
+                "CommunicationLimitsOverride",
+                "CommunicationTimeConfig",
+                "ConnectCampaignFlowArn",
+                "ConnectInstanceId",
+                "EntryLimitsConfig",
+                "Name",
+                "Schedule",
+                "Source",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            channel_subtype_config: crate::from_json_optional(map, "ChannelSubtypeConfig", path)?,
+            communication_limits_override: crate::from_json_optional(
+                map,
+                "CommunicationLimitsOverride",
+                path,
+            )?,
+            communication_time_config: crate::from_json_optional(
+                map,
+                "CommunicationTimeConfig",
+                path,
+            )?,
+            connect_campaign_flow_arn: crate::from_json_optional(
+                map,
+                "ConnectCampaignFlowArn",
+                path,
+            )?,
+            connect_instance_id: crate::from_json_required(map, "ConnectInstanceId", path)?,
+            entry_limits_config: crate::from_json_optional(map, "EntryLimitsConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ConnectCampaignsV2::Campaign` (`Fn::GetAtt`).
 impl crate::Handle<Campaign> {
     /// `Fn::GetAtt` `Arn`. Amazon Connect Campaign Arn
@@ -214,6 +262,29 @@ impl crate::ToJson for AnswerMachineDetectionConfig {
             &self.enable_answer_machine_detection,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnswerMachineDetectionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AwaitAnswerMachinePrompt", "EnableAnswerMachineDetection"],
+        )?;
+        Ok(Self {
+            await_answer_machine_prompt: crate::from_json_optional(
+                map,
+                "AwaitAnswerMachinePrompt",
+                path,
+            )?,
+            enable_answer_machine_detection: crate::from_json_required(
+                map,
+                "EnableAnswerMachineDetection",
+                path,
+            )?,
+        })
     }
 }
 
@@ -283,6 +354,19 @@ impl crate::ToJson for ChannelSubtypeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelSubtypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Email", "Sms", "Telephony", "WhatsApp"])?;
+        Ok(Self {
+            email: crate::from_json_optional(map, "Email", path)?,
+            sms: crate::from_json_optional(map, "Sms", path)?,
+            telephony: crate::from_json_optional(map, "Telephony", path)?,
+            whats_app: crate::from_json_optional(map, "WhatsApp", path)?,
+        })
+    }
+}
+
 impl From<ChannelSubtypeConfig> for Value<ChannelSubtypeConfig> {
     fn from(value: ChannelSubtypeConfig) -> Self {
         Value::Lit(value)
@@ -329,6 +413,19 @@ impl crate::ToJson for CommunicationLimit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommunicationLimit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Frequency", "MaxCountPerRecipient", "Unit"])?;
+        Ok(Self {
+            frequency: crate::from_json_required(map, "Frequency", path)?,
+            max_count_per_recipient: crate::from_json_required(map, "MaxCountPerRecipient", path)?,
+            unit: crate::from_json_required(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<CommunicationLimit> for Value<CommunicationLimit> {
     fn from(value: CommunicationLimit) -> Self {
         Value::Lit(value)
@@ -369,6 +466,20 @@ impl crate::ToJson for CommunicationLimits {
             &self.communication_limit_list,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommunicationLimits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CommunicationLimitList"])?;
+        Ok(Self {
+            communication_limit_list: crate::from_json_optional(
+                map,
+                "CommunicationLimitList",
+                path,
+            )?,
+        })
     }
 }
 
@@ -422,6 +533,25 @@ impl crate::ToJson for CommunicationLimitsConfig {
             &self.instance_limits_handling,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommunicationLimitsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AllChannelsSubtypes", "InstanceLimitsHandling"],
+        )?;
+        Ok(Self {
+            all_channels_subtypes: crate::from_json_optional(map, "AllChannelsSubtypes", path)?,
+            instance_limits_handling: crate::from_json_optional(
+                map,
+                "InstanceLimitsHandling",
+                path,
+            )?,
+        })
     }
 }
 
@@ -499,6 +629,30 @@ impl crate::ToJson for CommunicationTimeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommunicationTimeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Email",
+                "LocalTimeZoneConfig",
+                "Sms",
+                "Telephony",
+                "WhatsApp",
+            ],
+        )?;
+        Ok(Self {
+            email: crate::from_json_optional(map, "Email", path)?,
+            local_time_zone_config: crate::from_json_required(map, "LocalTimeZoneConfig", path)?,
+            sms: crate::from_json_optional(map, "Sms", path)?,
+            telephony: crate::from_json_optional(map, "Telephony", path)?,
+            whats_app: crate::from_json_optional(map, "WhatsApp", path)?,
+        })
+    }
+}
+
 impl From<CommunicationTimeConfig> for Value<CommunicationTimeConfig> {
     fn from(value: CommunicationTimeConfig) -> Self {
         Value::Lit(value)
@@ -542,6 +696,17 @@ impl crate::ToJson for DailyHour {
         crate::put_opt(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DailyHour {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -594,6 +759,22 @@ impl crate::ToJson for EmailChannelSubtypeConfig {
         );
         crate::put(&mut out, "OutboundMode", &self.outbound_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailChannelSubtypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Capacity", "DefaultOutboundConfig", "OutboundMode"],
+        )?;
+        Ok(Self {
+            capacity: crate::from_json_optional(map, "Capacity", path)?,
+            default_outbound_config: crate::from_json_required(map, "DefaultOutboundConfig", path)?,
+            outbound_mode: crate::from_json_required(map, "OutboundMode", path)?,
+        })
     }
 }
 
@@ -652,6 +833,34 @@ impl crate::ToJson for EmailOutboundConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailOutboundConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectSourceEmailAddress",
+                "SourceEmailAddressDisplayName",
+                "WisdomTemplateArn",
+            ],
+        )?;
+        Ok(Self {
+            connect_source_email_address: crate::from_json_required(
+                map,
+                "ConnectSourceEmailAddress",
+                path,
+            )?,
+            source_email_address_display_name: crate::from_json_optional(
+                map,
+                "SourceEmailAddressDisplayName",
+                path,
+            )?,
+            wisdom_template_arn: crate::from_json_required(map, "WisdomTemplateArn", path)?,
+        })
+    }
+}
+
 impl From<EmailOutboundConfig> for Value<EmailOutboundConfig> {
     fn from(value: EmailOutboundConfig) -> Self {
         Value::Lit(value)
@@ -685,6 +894,16 @@ impl crate::ToJson for EmailOutboundMode {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AgentlessConfig", &self.agentless_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailOutboundMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AgentlessConfig"])?;
+        Ok(Self {
+            agentless_config: crate::from_json_optional(map, "AgentlessConfig", path)?,
+        })
     }
 }
 
@@ -727,6 +946,17 @@ impl crate::ToJson for EntryLimitsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntryLimitsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxEntryCount", "MinEntryInterval"])?;
+        Ok(Self {
+            max_entry_count: crate::from_json_required(map, "MaxEntryCount", path)?,
+            min_entry_interval: crate::from_json_required(map, "MinEntryInterval", path)?,
+        })
+    }
+}
+
 impl From<EntryLimitsConfig> for Value<EntryLimitsConfig> {
     fn from(value: EntryLimitsConfig) -> Self {
         Value::Lit(value)
@@ -764,6 +994,20 @@ impl crate::ToJson for EventTrigger {
             &self.customer_profiles_domain_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomerProfilesDomainArn"])?;
+        Ok(Self {
+            customer_profiles_domain_arn: crate::from_json_optional(
+                map,
+                "CustomerProfilesDomainArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -837,6 +1081,34 @@ impl crate::ToJson for LocalTimeZoneConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalTimeZoneConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultTimeZone",
+                "LocalTimeZoneDetection",
+                "LocalTimeZoneDetectionScope",
+            ],
+        )?;
+        Ok(Self {
+            default_time_zone: crate::from_json_optional(map, "DefaultTimeZone", path)?,
+            local_time_zone_detection: crate::from_json_optional(
+                map,
+                "LocalTimeZoneDetection",
+                path,
+            )?,
+            local_time_zone_detection_scope: crate::from_json_optional(
+                map,
+                "LocalTimeZoneDetectionScope",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LocalTimeZoneConfig> for Value<LocalTimeZoneConfig> {
     fn from(value: LocalTimeZoneConfig) -> Self {
         Value::Lit(value)
@@ -867,6 +1139,16 @@ impl crate::ToJson for OpenHours {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenHours {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DailyHours"])?;
+        Ok(Self {
+            daily_hours: crate::from_json_required(map, "DailyHours", path)?,
+        })
+    }
+}
+
 impl From<OpenHours> for Value<OpenHours> {
     fn from(value: OpenHours) -> Self {
         Value::Lit(value)
@@ -894,6 +1176,16 @@ impl crate::ToJson for PredictiveConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "BandwidthAllocation", &self.bandwidth_allocation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredictiveConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BandwidthAllocation"])?;
+        Ok(Self {
+            bandwidth_allocation: crate::from_json_required(map, "BandwidthAllocation", path)?,
+        })
     }
 }
 
@@ -944,6 +1236,22 @@ impl crate::ToJson for PreviewConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreviewConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AgentActions", "BandwidthAllocation", "TimeoutConfig"],
+        )?;
+        Ok(Self {
+            agent_actions: crate::from_json_optional(map, "AgentActions", path)?,
+            bandwidth_allocation: crate::from_json_required(map, "BandwidthAllocation", path)?,
+            timeout_config: crate::from_json_required(map, "TimeoutConfig", path)?,
+        })
+    }
+}
+
 impl From<PreviewConfig> for Value<PreviewConfig> {
     fn from(value: PreviewConfig) -> Self {
         Value::Lit(value)
@@ -971,6 +1279,16 @@ impl crate::ToJson for ProgressiveConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "BandwidthAllocation", &self.bandwidth_allocation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProgressiveConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BandwidthAllocation"])?;
+        Ok(Self {
+            bandwidth_allocation: crate::from_json_required(map, "BandwidthAllocation", path)?,
+        })
     }
 }
 
@@ -1018,6 +1336,18 @@ impl crate::ToJson for RestrictedPeriod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestrictedPeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndDate", "Name", "StartDate"])?;
+        Ok(Self {
+            end_date: crate::from_json_required(map, "EndDate", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            start_date: crate::from_json_required(map, "StartDate", path)?,
+        })
+    }
+}
+
 impl From<RestrictedPeriod> for Value<RestrictedPeriod> {
     fn from(value: RestrictedPeriod) -> Self {
         Value::Lit(value)
@@ -1058,6 +1388,16 @@ impl crate::ToJson for RestrictedPeriods {
             &self.restricted_period_list,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestrictedPeriods {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RestrictedPeriodList"])?;
+        Ok(Self {
+            restricted_period_list: crate::from_json_optional(map, "RestrictedPeriodList", path)?,
+        })
     }
 }
 
@@ -1102,6 +1442,19 @@ impl crate::ToJson for Schedule {
         crate::put_opt(&mut out, "RefreshFrequency", &self.refresh_frequency);
         crate::put(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EndTime", "RefreshFrequency", "StartTime"])?;
+        Ok(Self {
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            refresh_frequency: crate::from_json_optional(map, "RefreshFrequency", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -1157,6 +1510,22 @@ impl crate::ToJson for SmsChannelSubtypeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmsChannelSubtypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Capacity", "DefaultOutboundConfig", "OutboundMode"],
+        )?;
+        Ok(Self {
+            capacity: crate::from_json_optional(map, "Capacity", path)?,
+            default_outbound_config: crate::from_json_required(map, "DefaultOutboundConfig", path)?,
+            outbound_mode: crate::from_json_required(map, "OutboundMode", path)?,
+        })
+    }
+}
+
 impl From<SmsChannelSubtypeConfig> for Value<SmsChannelSubtypeConfig> {
     fn from(value: SmsChannelSubtypeConfig) -> Self {
         Value::Lit(value)
@@ -1198,6 +1567,25 @@ impl crate::ToJson for SmsOutboundConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmsOutboundConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConnectSourcePhoneNumberArn", "WisdomTemplateArn"],
+        )?;
+        Ok(Self {
+            connect_source_phone_number_arn: crate::from_json_required(
+                map,
+                "ConnectSourcePhoneNumberArn",
+                path,
+            )?,
+            wisdom_template_arn: crate::from_json_required(map, "WisdomTemplateArn", path)?,
+        })
+    }
+}
+
 impl From<SmsOutboundConfig> for Value<SmsOutboundConfig> {
     fn from(value: SmsOutboundConfig) -> Self {
         Value::Lit(value)
@@ -1231,6 +1619,16 @@ impl crate::ToJson for SmsOutboundMode {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AgentlessConfig", &self.agentless_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmsOutboundMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AgentlessConfig"])?;
+        Ok(Self {
+            agentless_config: crate::from_json_optional(map, "AgentlessConfig", path)?,
+        })
     }
 }
 
@@ -1281,6 +1679,22 @@ impl crate::ToJson for Source {
         );
         crate::put_opt(&mut out, "EventTrigger", &self.event_trigger);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CustomerProfilesSegmentArn", "EventTrigger"])?;
+        Ok(Self {
+            customer_profiles_segment_arn: crate::from_json_optional(
+                map,
+                "CustomerProfilesSegmentArn",
+                path,
+            )?,
+            event_trigger: crate::from_json_optional(map, "EventTrigger", path)?,
+        })
     }
 }
 
@@ -1343,6 +1757,28 @@ impl crate::ToJson for TelephonyChannelSubtypeConfig {
         );
         crate::put(&mut out, "OutboundMode", &self.outbound_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelephonyChannelSubtypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Capacity",
+                "ConnectQueueId",
+                "DefaultOutboundConfig",
+                "OutboundMode",
+            ],
+        )?;
+        Ok(Self {
+            capacity: crate::from_json_optional(map, "Capacity", path)?,
+            connect_queue_id: crate::from_json_optional(map, "ConnectQueueId", path)?,
+            default_outbound_config: crate::from_json_required(map, "DefaultOutboundConfig", path)?,
+            outbound_mode: crate::from_json_required(map, "OutboundMode", path)?,
+        })
     }
 }
 
@@ -1424,6 +1860,36 @@ impl crate::ToJson for TelephonyOutboundConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelephonyOutboundConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnswerMachineDetectionConfig",
+                "ConnectContactFlowId",
+                "ConnectSourcePhoneNumber",
+                "RingTimeout",
+            ],
+        )?;
+        Ok(Self {
+            answer_machine_detection_config: crate::from_json_optional(
+                map,
+                "AnswerMachineDetectionConfig",
+                path,
+            )?,
+            connect_contact_flow_id: crate::from_json_required(map, "ConnectContactFlowId", path)?,
+            connect_source_phone_number: crate::from_json_optional(
+                map,
+                "ConnectSourcePhoneNumber",
+                path,
+            )?,
+            ring_timeout: crate::from_json_optional(map, "RingTimeout", path)?,
+        })
+    }
+}
+
 impl From<TelephonyOutboundConfig> for Value<TelephonyOutboundConfig> {
     fn from(value: TelephonyOutboundConfig) -> Self {
         Value::Lit(value)
@@ -1490,6 +1956,28 @@ impl crate::ToJson for TelephonyOutboundMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelephonyOutboundMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentlessConfig",
+                "PredictiveConfig",
+                "PreviewConfig",
+                "ProgressiveConfig",
+            ],
+        )?;
+        Ok(Self {
+            agentless_config: crate::from_json_optional(map, "AgentlessConfig", path)?,
+            predictive_config: crate::from_json_optional(map, "PredictiveConfig", path)?,
+            preview_config: crate::from_json_optional(map, "PreviewConfig", path)?,
+            progressive_config: crate::from_json_optional(map, "ProgressiveConfig", path)?,
+        })
+    }
+}
+
 impl From<TelephonyOutboundMode> for Value<TelephonyOutboundMode> {
     fn from(value: TelephonyOutboundMode) -> Self {
         Value::Lit(value)
@@ -1521,6 +2009,17 @@ impl crate::ToJson for TimeRange {
         crate::put(&mut out, "EndTime", &self.end_time);
         crate::put(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndTime", "StartTime"])?;
+        Ok(Self {
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -1564,6 +2063,17 @@ impl crate::ToJson for TimeWindow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OpenHours", "RestrictedPeriods"])?;
+        Ok(Self {
+            open_hours: crate::from_json_required(map, "OpenHours", path)?,
+            restricted_periods: crate::from_json_optional(map, "RestrictedPeriods", path)?,
+        })
+    }
+}
+
 impl From<TimeWindow> for Value<TimeWindow> {
     fn from(value: TimeWindow) -> Self {
         Value::Lit(value)
@@ -1597,6 +2107,16 @@ impl crate::ToJson for TimeoutConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DurationInSeconds", &self.duration_in_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeoutConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationInSeconds"])?;
+        Ok(Self {
+            duration_in_seconds: crate::from_json_optional(map, "DurationInSeconds", path)?,
+        })
     }
 }
 
@@ -1652,6 +2172,22 @@ impl crate::ToJson for WhatsAppChannelSubtypeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WhatsAppChannelSubtypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Capacity", "DefaultOutboundConfig", "OutboundMode"],
+        )?;
+        Ok(Self {
+            capacity: crate::from_json_optional(map, "Capacity", path)?,
+            default_outbound_config: crate::from_json_required(map, "DefaultOutboundConfig", path)?,
+            outbound_mode: crate::from_json_required(map, "OutboundMode", path)?,
+        })
+    }
+}
+
 impl From<WhatsAppChannelSubtypeConfig> for Value<WhatsAppChannelSubtypeConfig> {
     fn from(value: WhatsAppChannelSubtypeConfig) -> Self {
         Value::Lit(value)
@@ -1693,6 +2229,25 @@ impl crate::ToJson for WhatsAppOutboundConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WhatsAppOutboundConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConnectSourcePhoneNumberArn", "WisdomTemplateArn"],
+        )?;
+        Ok(Self {
+            connect_source_phone_number_arn: crate::from_json_required(
+                map,
+                "ConnectSourcePhoneNumberArn",
+                path,
+            )?,
+            wisdom_template_arn: crate::from_json_required(map, "WisdomTemplateArn", path)?,
+        })
+    }
+}
+
 impl From<WhatsAppOutboundConfig> for Value<WhatsAppOutboundConfig> {
     fn from(value: WhatsAppOutboundConfig) -> Self {
         Value::Lit(value)
@@ -1729,6 +2284,16 @@ impl crate::ToJson for WhatsAppOutboundMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WhatsAppOutboundMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AgentlessConfig"])?;
+        Ok(Self {
+            agentless_config: crate::from_json_optional(map, "AgentlessConfig", path)?,
+        })
+    }
+}
+
 impl From<WhatsAppOutboundMode> for Value<WhatsAppOutboundMode> {
     fn from(value: WhatsAppOutboundMode) -> Self {
         Value::Lit(value)
@@ -1754,6 +2319,13 @@ impl AgentAction {
 impl crate::ToJson for AgentAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DISCARD", Self::Discard)])
     }
 }
 
@@ -1788,6 +2360,17 @@ impl crate::ToJson for CampaignType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CampaignType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MANAGED", Self::Managed), ("JOURNEY", Self::Journey)],
+        )
+    }
+}
+
 impl From<CampaignType> for Value<CampaignType> {
     fn from(value: CampaignType) -> Self {
         Value::Lit(value)
@@ -1813,6 +2396,13 @@ impl CommunicationLimitTimeUnit {
 impl crate::ToJson for CommunicationLimitTimeUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommunicationLimitTimeUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DAY", Self::Day)])
     }
 }
 
@@ -1862,6 +2452,25 @@ impl crate::ToJson for DayOfWeek {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DayOfWeek {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MONDAY", Self::Monday),
+                ("TUESDAY", Self::Tuesday),
+                ("WEDNESDAY", Self::Wednesday),
+                ("THURSDAY", Self::Thursday),
+                ("FRIDAY", Self::Friday),
+                ("SATURDAY", Self::Saturday),
+                ("SUNDAY", Self::Sunday),
+            ],
+        )
+    }
+}
+
 impl From<DayOfWeek> for Value<DayOfWeek> {
     fn from(value: DayOfWeek) -> Self {
         Value::Lit(value)
@@ -1890,6 +2499,17 @@ impl InstanceLimitsHandling {
 impl crate::ToJson for InstanceLimitsHandling {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceLimitsHandling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("OPT_IN", Self::OptIn), ("OPT_OUT", Self::OptOut)],
+        )
     }
 }
 
@@ -1924,6 +2544,20 @@ impl crate::ToJson for LocalTimeZoneDetectionScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalTimeZoneDetectionScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRIMARY_ONLY", Self::PrimaryOnly),
+                ("ALL_AVAILABLE", Self::AllAvailable),
+            ],
+        )
+    }
+}
+
 impl From<LocalTimeZoneDetectionScope> for Value<LocalTimeZoneDetectionScope> {
     fn from(value: LocalTimeZoneDetectionScope) -> Self {
         Value::Lit(value)
@@ -1952,6 +2586,17 @@ impl LocalTimeZoneDetectionType {
 impl crate::ToJson for LocalTimeZoneDetectionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalTimeZoneDetectionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ZIP_CODE", Self::ZipCode), ("AREA_CODE", Self::AreaCode)],
+        )
     }
 }
 

@@ -77,6 +77,30 @@ impl crate::ToJson for EnabledBaseline {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnabledBaseline {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BaselineIdentifier",
+                "BaselineVersion",
+                "Parameters",
+                "Tags",
+                "TargetIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            baseline_identifier: crate::from_json_required(map, "BaselineIdentifier", path)?,
+            baseline_version: crate::from_json_required(map, "BaselineVersion", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_identifier: crate::from_json_required(map, "TargetIdentifier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ControlTower::EnabledBaseline` (`Fn::GetAtt`).
 impl crate::Handle<EnabledBaseline> {
     /// `Fn::GetAtt` `EnabledBaselineIdentifier`.
@@ -122,6 +146,17 @@ impl crate::ToJson for Parameter {
         crate::put_opt(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Parameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 

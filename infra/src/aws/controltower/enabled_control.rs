@@ -75,6 +75,28 @@ impl crate::ToJson for EnabledControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnabledControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ControlIdentifier",
+                "Parameters",
+                "Tags",
+                "TargetIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            control_identifier: crate::from_json_required(map, "ControlIdentifier", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_identifier: crate::from_json_required(map, "TargetIdentifier", path)?,
+        })
+    }
+}
+
 /// A `EnabledControlParameter` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnabledControlParameter {
@@ -100,6 +122,17 @@ impl crate::ToJson for EnabledControlParameter {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnabledControlParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 

@@ -72,6 +72,23 @@ impl crate::ToJson for LandingZone {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LandingZone {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Manifest", "RemediationTypes", "Tags", "Version"],
+        )?;
+        Ok(Self {
+            manifest: crate::from_json_required(map, "Manifest", path)?,
+            remediation_types: crate::from_json_optional(map, "RemediationTypes", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ControlTower::LandingZone` (`Fn::GetAtt`).
 impl crate::Handle<LandingZone> {
     /// `Fn::GetAtt` `Arn`.
@@ -119,6 +136,13 @@ impl RemediationTypes {
 impl crate::ToJson for RemediationTypes {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemediationTypes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("INHERITANCE_DRIFT", Self::InheritanceDrift)])
     }
 }
 

@@ -156,6 +156,50 @@ impl crate::ToJson for ReportDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalArtifacts",
+                "AdditionalSchemaElements",
+                "BillingViewArn",
+                "Compression",
+                "Format",
+                "RefreshClosedReports",
+                "ReportName",
+                "ReportVersioning",
+                "S3Bucket",
+                "S3Prefix",
+                "S3Region",
+                "Tags",
+                "TimeUnit",
+            ],
+        )?;
+        Ok(Self {
+            additional_artifacts: crate::from_json_optional(map, "AdditionalArtifacts", path)?,
+            additional_schema_elements: crate::from_json_optional(
+                map,
+                "AdditionalSchemaElements",
+                path,
+            )?,
+            billing_view_arn: crate::from_json_optional(map, "BillingViewArn", path)?,
+            compression: crate::from_json_required(map, "Compression", path)?,
+            format: crate::from_json_required(map, "Format", path)?,
+            refresh_closed_reports: crate::from_json_required(map, "RefreshClosedReports", path)?,
+            report_name: crate::from_json_required(map, "ReportName", path)?,
+            report_versioning: crate::from_json_required(map, "ReportVersioning", path)?,
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_prefix: crate::from_json_required(map, "S3Prefix", path)?,
+            s3_region: crate::from_json_required(map, "S3Region", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            time_unit: crate::from_json_required(map, "TimeUnit", path)?,
+        })
+    }
+}
+
 /// The types of manifest that you want AWS to create for this report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AdditionalArtifact {
@@ -181,6 +225,21 @@ impl AdditionalArtifact {
 impl crate::ToJson for AdditionalArtifact {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdditionalArtifact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("REDSHIFT", Self::Redshift),
+                ("QUICKSIGHT", Self::Quicksight),
+                ("ATHENA", Self::Athena),
+            ],
+        )
     }
 }
 
@@ -218,6 +277,24 @@ impl crate::ToJson for AdditionalSchemaElement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdditionalSchemaElement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RESOURCES", Self::Resources),
+                ("SPLIT_COST_ALLOCATION_DATA", Self::SplitCostAllocationData),
+                (
+                    "MANUAL_DISCOUNT_COMPATIBILITY",
+                    Self::ManualDiscountCompatibility,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<AdditionalSchemaElement> for Value<AdditionalSchemaElement> {
     fn from(value: AdditionalSchemaElement) -> Self {
         Value::Lit(value)
@@ -252,6 +329,21 @@ impl crate::ToJson for Compression {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Compression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ZIP", Self::Zip),
+                ("GZIP", Self::Gzip),
+                ("Parquet", Self::Parquet),
+            ],
+        )
+    }
+}
+
 impl From<Compression> for Value<Compression> {
     fn from(value: Compression) -> Self {
         Value::Lit(value)
@@ -280,6 +372,17 @@ impl Format {
 impl crate::ToJson for Format {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("textORcsv", Self::TextORcsv), ("Parquet", Self::Parquet)],
+        )
     }
 }
 
@@ -315,6 +418,20 @@ impl crate::ToJson for ReportVersioning {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportVersioning {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATE_NEW_REPORT", Self::CreateNewReport),
+                ("OVERWRITE_REPORT", Self::OverwriteReport),
+            ],
+        )
+    }
+}
+
 impl From<ReportVersioning> for Value<ReportVersioning> {
     fn from(value: ReportVersioning) -> Self {
         Value::Lit(value)
@@ -346,6 +463,21 @@ impl TimeUnit {
 impl crate::ToJson for TimeUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HOURLY", Self::Hourly),
+                ("DAILY", Self::Daily),
+                ("MONTHLY", Self::Monthly),
+            ],
+        )
     }
 }
 

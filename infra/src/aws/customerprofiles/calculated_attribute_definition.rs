@@ -120,6 +120,42 @@ impl crate::ToJson for CalculatedAttributeDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CalculatedAttributeDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributeDetails",
+                "CalculatedAttributeName",
+                "Conditions",
+                "Description",
+                "DisplayName",
+                "DomainName",
+                "Statistic",
+                "Tags",
+                "UseHistoricalData",
+            ],
+        )?;
+        Ok(Self {
+            attribute_details: crate::from_json_required(map, "AttributeDetails", path)?,
+            calculated_attribute_name: crate::from_json_required(
+                map,
+                "CalculatedAttributeName",
+                path,
+            )?,
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            statistic: crate::from_json_required(map, "Statistic", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            use_historical_data: crate::from_json_optional(map, "UseHistoricalData", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CustomerProfiles::CalculatedAttributeDefinition` (`Fn::GetAtt`).
 impl crate::Handle<CalculatedAttributeDefinition> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp of when the calculated attribute definition was
@@ -179,6 +215,17 @@ impl crate::ToJson for AttributeDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes", "Expression"])?;
+        Ok(Self {
+            attributes: crate::from_json_required(map, "Attributes", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+        })
+    }
+}
+
 impl From<AttributeDetails> for Value<AttributeDetails> {
     fn from(value: AttributeDetails) -> Self {
         Value::Lit(value)
@@ -204,6 +251,16 @@ impl crate::ToJson for AttributeItem {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -260,6 +317,18 @@ impl crate::ToJson for Conditions {
         crate::put_opt(&mut out, "Range", &self.range);
         crate::put_opt(&mut out, "Threshold", &self.threshold);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Conditions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ObjectCount", "Range", "Threshold"])?;
+        Ok(Self {
+            object_count: crate::from_json_optional(map, "ObjectCount", path)?,
+            range: crate::from_json_optional(map, "Range", path)?,
+            threshold: crate::from_json_optional(map, "Threshold", path)?,
+        })
     }
 }
 
@@ -341,6 +410,30 @@ impl crate::ToJson for Range {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Range {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "TimestampFormat",
+                "TimestampSource",
+                "Unit",
+                "Value",
+                "ValueRange",
+            ],
+        )?;
+        Ok(Self {
+            timestamp_format: crate::from_json_optional(map, "TimestampFormat", path)?,
+            timestamp_source: crate::from_json_optional(map, "TimestampSource", path)?,
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+            value_range: crate::from_json_optional(map, "ValueRange", path)?,
+        })
+    }
+}
+
 impl From<Range> for Value<Range> {
     fn from(value: Range) -> Self {
         Value::Lit(value)
@@ -375,6 +468,17 @@ impl crate::ToJson for Threshold {
         crate::put(&mut out, "Operator", &self.operator);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Threshold {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Operator", "Value"])?;
+        Ok(Self {
+            operator: crate::from_json_required(map, "Operator", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -417,6 +521,17 @@ impl crate::ToJson for ValueRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValueRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["End", "Start"])?;
+        Ok(Self {
+            end: crate::from_json_required(map, "End", path)?,
+            start: crate::from_json_required(map, "Start", path)?,
+        })
+    }
+}
+
 impl From<ValueRange> for Value<ValueRange> {
     fn from(value: ValueRange) -> Self {
         Value::Lit(value)
@@ -442,6 +557,13 @@ impl RangeUnit {
 impl crate::ToJson for RangeUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RangeUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DAYS", Self::Days)])
     }
 }
 
@@ -494,6 +616,26 @@ impl crate::ToJson for Statistic {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Statistic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIRST_OCCURRENCE", Self::FirstOccurrence),
+                ("LAST_OCCURRENCE", Self::LastOccurrence),
+                ("COUNT", Self::Count),
+                ("SUM", Self::Sum),
+                ("MINIMUM", Self::Minimum),
+                ("MAXIMUM", Self::Maximum),
+                ("AVERAGE", Self::Average),
+                ("MAX_OCCURRENCE", Self::MaxOccurrence),
+            ],
+        )
+    }
+}
+
 impl From<Statistic> for Value<Statistic> {
     fn from(value: Statistic) -> Self {
         Value::Lit(value)
@@ -528,6 +670,22 @@ impl ThresholdOperator {
 impl crate::ToJson for ThresholdOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThresholdOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUAL_TO", Self::EqualTo),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("LESS_THAN", Self::LessThan),
+                ("NOT_EQUAL_TO", Self::NotEqualTo),
+            ],
+        )
     }
 }
 

@@ -132,6 +132,36 @@ impl crate::ToJson for Domain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataStore",
+                "DeadLetterQueueUrl",
+                "DefaultEncryptionKey",
+                "DefaultExpirationDays",
+                "DomainName",
+                "Matching",
+                "RuleBasedMatching",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_store: crate::from_json_optional(map, "DataStore", path)?,
+            dead_letter_queue_url: crate::from_json_optional(map, "DeadLetterQueueUrl", path)?,
+            default_encryption_key: crate::from_json_optional(map, "DefaultEncryptionKey", path)?,
+            default_expiration_days: crate::from_json_required(map, "DefaultExpirationDays", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            matching: crate::from_json_optional(map, "Matching", path)?,
+            rule_based_matching: crate::from_json_optional(map, "RuleBasedMatching", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CustomerProfiles::Domain` (`Fn::GetAtt`).
 impl crate::Handle<Domain> {
     /// `Fn::GetAtt` `CreatedAt`. The time of this integration got created
@@ -233,6 +263,32 @@ impl crate::ToJson for AttributeTypesSelector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeTypesSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Address",
+                "AttributeMatchingModel",
+                "EmailAddress",
+                "PhoneNumber",
+            ],
+        )?;
+        Ok(Self {
+            address: crate::from_json_optional(map, "Address", path)?,
+            attribute_matching_model: crate::from_json_required(
+                map,
+                "AttributeMatchingModel",
+                path,
+            )?,
+            email_address: crate::from_json_optional(map, "EmailAddress", path)?,
+            phone_number: crate::from_json_optional(map, "PhoneNumber", path)?,
+        })
+    }
+}
+
 impl From<AttributeTypesSelector> for Value<AttributeTypesSelector> {
     fn from(value: AttributeTypesSelector) -> Self {
         Value::Lit(value)
@@ -306,6 +362,32 @@ impl crate::ToJson for AutoMerging {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoMerging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConflictResolution",
+                "Consolidation",
+                "Enabled",
+                "MinAllowedConfidenceScoreForMerging",
+            ],
+        )?;
+        Ok(Self {
+            conflict_resolution: crate::from_json_optional(map, "ConflictResolution", path)?,
+            consolidation: crate::from_json_optional(map, "Consolidation", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            min_allowed_confidence_score_for_merging: crate::from_json_optional(
+                map,
+                "MinAllowedConfidenceScoreForMerging",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AutoMerging> for Value<AutoMerging> {
     fn from(value: AutoMerging) -> Self {
         Value::Lit(value)
@@ -354,6 +436,21 @@ impl crate::ToJson for ConflictResolution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConflictResolution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConflictResolvingModel", "SourceName"])?;
+        Ok(Self {
+            conflict_resolving_model: crate::from_json_required(
+                map,
+                "ConflictResolvingModel",
+                path,
+            )?,
+            source_name: crate::from_json_optional(map, "SourceName", path)?,
+        })
+    }
+}
+
 impl From<ConflictResolution> for Value<ConflictResolution> {
     fn from(value: ConflictResolution) -> Self {
         Value::Lit(value)
@@ -386,6 +483,20 @@ impl crate::ToJson for Consolidation {
             &self.matching_attributes_list,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Consolidation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MatchingAttributesList"])?;
+        Ok(Self {
+            matching_attributes_list: crate::from_json_required(
+                map,
+                "MatchingAttributesList",
+                path,
+            )?,
+        })
     }
 }
 
@@ -435,6 +546,17 @@ impl crate::ToJson for DataStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "Readiness"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            readiness: crate::from_json_optional(map, "Readiness", path)?,
+        })
+    }
+}
+
 impl From<DataStore> for Value<DataStore> {
     fn from(value: DataStore) -> Self {
         Value::Lit(value)
@@ -467,6 +589,16 @@ impl crate::ToJson for ExportingConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3Exporting", &self.s3_exporting);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExportingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Exporting"])?;
+        Ok(Self {
+            s3_exporting: crate::from_json_optional(map, "S3Exporting", path)?,
+        })
     }
 }
 
@@ -504,6 +636,17 @@ impl crate::ToJson for JobSchedule {
         crate::put(&mut out, "DayOfTheWeek", &self.day_of_the_week);
         crate::put(&mut out, "Time", &self.time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DayOfTheWeek", "Time"])?;
+        Ok(Self {
+            day_of_the_week: crate::from_json_required(map, "DayOfTheWeek", path)?,
+            time: crate::from_json_required(map, "Time", path)?,
+        })
     }
 }
 
@@ -575,6 +718,23 @@ impl crate::ToJson for Matching {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Matching {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AutoMerging", "Enabled", "ExportingConfig", "JobSchedule"],
+        )?;
+        Ok(Self {
+            auto_merging: crate::from_json_optional(map, "AutoMerging", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            exporting_config: crate::from_json_optional(map, "ExportingConfig", path)?,
+            job_schedule: crate::from_json_optional(map, "JobSchedule", path)?,
+        })
+    }
+}
+
 impl From<Matching> for Value<Matching> {
     fn from(value: Matching) -> Self {
         Value::Lit(value)
@@ -601,6 +761,16 @@ impl crate::ToJson for MatchingRule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Rule", &self.rule);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rule"])?;
+        Ok(Self {
+            rule: crate::from_json_required(map, "Rule", path)?,
+        })
     }
 }
 
@@ -647,6 +817,17 @@ impl crate::ToJson for Readiness {
         crate::put_opt(&mut out, "Message", &self.message);
         crate::put_opt(&mut out, "ProgressPercentage", &self.progress_percentage);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Readiness {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Message", "ProgressPercentage"])?;
+        Ok(Self {
+            message: crate::from_json_optional(map, "Message", path)?,
+            progress_percentage: crate::from_json_optional(map, "ProgressPercentage", path)?,
+        })
     }
 }
 
@@ -776,6 +957,48 @@ impl crate::ToJson for RuleBasedMatching {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleBasedMatching {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributeTypesSelector",
+                "ConflictResolution",
+                "Enabled",
+                "ExportingConfig",
+                "MatchingRules",
+                "MaxAllowedRuleLevelForMatching",
+                "MaxAllowedRuleLevelForMerging",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            attribute_types_selector: crate::from_json_optional(
+                map,
+                "AttributeTypesSelector",
+                path,
+            )?,
+            conflict_resolution: crate::from_json_optional(map, "ConflictResolution", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            exporting_config: crate::from_json_optional(map, "ExportingConfig", path)?,
+            matching_rules: crate::from_json_optional(map, "MatchingRules", path)?,
+            max_allowed_rule_level_for_matching: crate::from_json_optional(
+                map,
+                "MaxAllowedRuleLevelForMatching",
+                path,
+            )?,
+            max_allowed_rule_level_for_merging: crate::from_json_optional(
+                map,
+                "MaxAllowedRuleLevelForMerging",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<RuleBasedMatching> for Value<RuleBasedMatching> {
     fn from(value: RuleBasedMatching) -> Self {
         Value::Lit(value)
@@ -818,6 +1041,17 @@ impl crate::ToJson for S3ExportingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ExportingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3BucketName", "S3KeyName"])?;
+        Ok(Self {
+            s3_bucket_name: crate::from_json_required(map, "S3BucketName", path)?,
+            s3_key_name: crate::from_json_optional(map, "S3KeyName", path)?,
+        })
+    }
+}
+
 impl From<S3ExportingConfig> for Value<S3ExportingConfig> {
     fn from(value: S3ExportingConfig) -> Self {
         Value::Lit(value)
@@ -849,6 +1083,20 @@ impl crate::ToJson for AttributeMatchingModel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeMatchingModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ONE_TO_ONE", Self::OneToOne),
+                ("MANY_TO_MANY", Self::ManyToMany),
+            ],
+        )
+    }
+}
+
 impl From<AttributeMatchingModel> for Value<AttributeMatchingModel> {
     fn from(value: AttributeMatchingModel) -> Self {
         Value::Lit(value)
@@ -877,6 +1125,17 @@ impl ConflictResolvingModel {
 impl crate::ToJson for ConflictResolvingModel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConflictResolvingModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RECENCY", Self::Recency), ("SOURCE", Self::Source)],
+        )
     }
 }
 
@@ -926,6 +1185,25 @@ impl crate::ToJson for DayOfTheWeek {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DayOfTheWeek {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUNDAY", Self::Sunday),
+                ("MONDAY", Self::Monday),
+                ("TUESDAY", Self::Tuesday),
+                ("WEDNESDAY", Self::Wednesday),
+                ("THURSDAY", Self::Thursday),
+                ("FRIDAY", Self::Friday),
+                ("SATURDAY", Self::Saturday),
+            ],
+        )
+    }
+}
+
 impl From<DayOfTheWeek> for Value<DayOfTheWeek> {
     fn from(value: DayOfTheWeek) -> Self {
         Value::Lit(value)
@@ -957,6 +1235,21 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PENDING", Self::Pending),
+                ("IN_PROGRESS", Self::InProgress),
+                ("ACTIVE", Self::Active),
+            ],
+        )
     }
 }
 

@@ -89,6 +89,32 @@ impl crate::ToJson for DomainObjectType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainObjectType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DomainName",
+                "EncryptionKey",
+                "Fields",
+                "ObjectTypeName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            encryption_key: crate::from_json_optional(map, "EncryptionKey", path)?,
+            fields: crate::from_json_required(map, "Fields", path)?,
+            object_type_name: crate::from_json_required(map, "ObjectTypeName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CustomerProfiles::DomainObjectType` (`Fn::GetAtt`).
 impl crate::Handle<DomainObjectType> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp of when the domain object type was created.
@@ -151,6 +177,23 @@ impl crate::ToJson for DomainObjectTypeField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainObjectTypeField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContentType", "FeatureType", "Source", "Target"],
+        )?;
+        Ok(Self {
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            feature_type: crate::from_json_optional(map, "FeatureType", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
+    }
+}
+
 impl From<DomainObjectTypeField> for Value<DomainObjectTypeField> {
     fn from(value: DomainObjectTypeField) -> Self {
         Value::Lit(value)
@@ -182,6 +225,17 @@ impl crate::ToJson for ContentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STRING", Self::String), ("NUMBER", Self::Number)],
+        )
+    }
+}
+
 impl From<ContentType> for Value<ContentType> {
     fn from(value: ContentType) -> Self {
         Value::Lit(value)
@@ -210,6 +264,20 @@ impl FeatureType {
 impl crate::ToJson for FeatureType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeatureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TEXTUAL", Self::Textual),
+                ("CATEGORICAL", Self::Categorical),
+            ],
+        )
     }
 }
 

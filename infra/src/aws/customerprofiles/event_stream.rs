@@ -70,6 +70,23 @@ impl crate::ToJson for EventStream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventStream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DomainName", "EventStreamName", "Tags", "Uri"],
+        )?;
+        Ok(Self {
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            event_stream_name: crate::from_json_required(map, "EventStreamName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            uri: crate::from_json_required(map, "Uri", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CustomerProfiles::EventStream` (`Fn::GetAtt`).
 impl crate::Handle<EventStream> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp of when the export was created.

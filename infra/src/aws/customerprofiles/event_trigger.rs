@@ -111,6 +111,40 @@ impl crate::ToJson for EventTrigger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DomainName",
+                "EventTriggerConditions",
+                "EventTriggerLimits",
+                "EventTriggerName",
+                "ObjectTypeName",
+                "SegmentFilter",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            event_trigger_conditions: crate::from_json_required(
+                map,
+                "EventTriggerConditions",
+                path,
+            )?,
+            event_trigger_limits: crate::from_json_optional(map, "EventTriggerLimits", path)?,
+            event_trigger_name: crate::from_json_required(map, "EventTriggerName", path)?,
+            object_type_name: crate::from_json_required(map, "ObjectTypeName", path)?,
+            segment_filter: crate::from_json_optional(map, "SegmentFilter", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CustomerProfiles::EventTrigger` (`Fn::GetAtt`).
 impl crate::Handle<EventTrigger> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp of when the event trigger was created.
@@ -160,6 +194,22 @@ impl crate::ToJson for EventTriggerCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventTriggerCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EventTriggerDimensions", "LogicalOperator"])?;
+        Ok(Self {
+            event_trigger_dimensions: crate::from_json_required(
+                map,
+                "EventTriggerDimensions",
+                path,
+            )?,
+            logical_operator: crate::from_json_required(map, "LogicalOperator", path)?,
+        })
+    }
+}
+
 impl From<EventTriggerCondition> for Value<EventTriggerCondition> {
     fn from(value: EventTriggerCondition) -> Self {
         Value::Lit(value)
@@ -187,6 +237,16 @@ impl crate::ToJson for EventTriggerDimension {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ObjectAttributes", &self.object_attributes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventTriggerDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ObjectAttributes"])?;
+        Ok(Self {
+            object_attributes: crate::from_json_required(map, "ObjectAttributes", path)?,
+        })
     }
 }
 
@@ -235,6 +295,17 @@ impl crate::ToJson for EventTriggerLimits {
         crate::put_opt(&mut out, "EventExpiration", &self.event_expiration);
         crate::put_opt(&mut out, "Periods", &self.periods);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventTriggerLimits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventExpiration", "Periods"])?;
+        Ok(Self {
+            event_expiration: crate::from_json_optional(map, "EventExpiration", path)?,
+            periods: crate::from_json_optional(map, "Periods", path)?,
+        })
     }
 }
 
@@ -296,6 +367,23 @@ impl crate::ToJson for ObjectAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ComparisonOperator", "FieldName", "Source", "Values"],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            field_name: crate::from_json_optional(map, "FieldName", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<ObjectAttribute> for Value<ObjectAttribute> {
     fn from(value: ObjectAttribute) -> Self {
         Value::Lit(value)
@@ -353,6 +441,27 @@ impl crate::ToJson for Period {
         crate::put_opt(&mut out, "Unlimited", &self.unlimited);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Period {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxInvocationsPerProfile", "Unit", "Unlimited", "Value"],
+        )?;
+        Ok(Self {
+            max_invocations_per_profile: crate::from_json_optional(
+                map,
+                "MaxInvocationsPerProfile",
+                path,
+            )?,
+            unit: crate::from_json_required(map, "Unit", path)?,
+            unlimited: crate::from_json_optional(map, "Unlimited", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -426,6 +535,33 @@ impl crate::ToJson for ComparisonOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INCLUSIVE", Self::Inclusive),
+                ("EXCLUSIVE", Self::Exclusive),
+                ("CONTAINS", Self::Contains),
+                ("BEGINS_WITH", Self::BeginsWith),
+                ("ENDS_WITH", Self::EndsWith),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("LESS_THAN", Self::LessThan),
+                ("GREATER_THAN_OR_EQUAL", Self::GreaterThanOrEqual),
+                ("LESS_THAN_OR_EQUAL", Self::LessThanOrEqual),
+                ("EQUAL", Self::Equal),
+                ("BEFORE", Self::Before),
+                ("AFTER", Self::After),
+                ("ON", Self::On),
+                ("BETWEEN", Self::Between),
+                ("NOT_BETWEEN", Self::NotBetween),
+            ],
+        )
+    }
+}
+
 impl From<ComparisonOperator> for Value<ComparisonOperator> {
     fn from(value: ComparisonOperator) -> Self {
         Value::Lit(value)
@@ -457,6 +593,17 @@ impl EventTriggerLogicalOperator {
 impl crate::ToJson for EventTriggerLogicalOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventTriggerLogicalOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ANY", Self::Any), ("ALL", Self::All), ("NONE", Self::None)],
+        )
     }
 }
 
@@ -497,6 +644,23 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MINUTES", Self::Minutes),
+                ("HOURS", Self::Hours),
+                ("DAYS", Self::Days),
+                ("WEEKS", Self::Weeks),
+                ("MONTHS", Self::Months),
+            ],
+        )
     }
 }
 

@@ -118,6 +118,36 @@ impl crate::ToJson for Integration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Integration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainName",
+                "EventTriggerNames",
+                "FlowDefinition",
+                "ObjectTypeName",
+                "ObjectTypeNames",
+                "Scope",
+                "Tags",
+                "Uri",
+            ],
+        )?;
+        Ok(Self {
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            event_trigger_names: crate::from_json_optional(map, "EventTriggerNames", path)?,
+            flow_definition: crate::from_json_optional(map, "FlowDefinition", path)?,
+            object_type_name: crate::from_json_optional(map, "ObjectTypeName", path)?,
+            object_type_names: crate::from_json_optional(map, "ObjectTypeNames", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            uri: crate::from_json_optional(map, "Uri", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CustomerProfiles::Integration` (`Fn::GetAtt`).
 impl crate::Handle<Integration> {
     /// `Fn::GetAtt` `CreatedAt`. The time of this integration got created
@@ -201,6 +231,24 @@ impl crate::ToJson for ConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Marketo", "S3", "Salesforce", "ServiceNow", "Zendesk"],
+        )?;
+        Ok(Self {
+            marketo: crate::from_json_optional(map, "Marketo", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+            salesforce: crate::from_json_optional(map, "Salesforce", path)?,
+            service_now: crate::from_json_optional(map, "ServiceNow", path)?,
+            zendesk: crate::from_json_optional(map, "Zendesk", path)?,
+        })
+    }
+}
+
 impl From<ConnectorOperator> for Value<ConnectorOperator> {
     fn from(value: ConnectorOperator) -> Self {
         Value::Lit(value)
@@ -263,6 +311,32 @@ impl crate::ToJson for FlowDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "FlowName",
+                "KmsArn",
+                "SourceFlowConfig",
+                "Tasks",
+                "TriggerConfig",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            flow_name: crate::from_json_required(map, "FlowName", path)?,
+            kms_arn: crate::from_json_required(map, "KmsArn", path)?,
+            source_flow_config: crate::from_json_required(map, "SourceFlowConfig", path)?,
+            tasks: crate::from_json_required(map, "Tasks", path)?,
+            trigger_config: crate::from_json_required(map, "TriggerConfig", path)?,
+        })
+    }
+}
+
 impl From<FlowDefinition> for Value<FlowDefinition> {
     fn from(value: FlowDefinition) -> Self {
         Value::Lit(value)
@@ -303,6 +377,20 @@ impl crate::ToJson for IncrementalPullConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncrementalPullConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatetimeTypeFieldName"])?;
+        Ok(Self {
+            datetime_type_field_name: crate::from_json_optional(
+                map,
+                "DatetimeTypeFieldName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IncrementalPullConfig> for Value<IncrementalPullConfig> {
     fn from(value: IncrementalPullConfig) -> Self {
         Value::Lit(value)
@@ -330,6 +418,16 @@ impl crate::ToJson for MarketoSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MarketoSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -370,6 +468,17 @@ impl crate::ToJson for S3SourceProperties {
         crate::put(&mut out, "BucketName", &self.bucket_name);
         crate::put_opt(&mut out, "BucketPrefix", &self.bucket_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3SourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "BucketPrefix"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+        })
     }
 }
 
@@ -428,6 +537,30 @@ impl crate::ToJson for SalesforceSourceProperties {
         );
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableDynamicFieldUpdate",
+                "IncludeDeletedRecords",
+                "Object",
+            ],
+        )?;
+        Ok(Self {
+            enable_dynamic_field_update: crate::from_json_optional(
+                map,
+                "EnableDynamicFieldUpdate",
+                path,
+            )?,
+            include_deleted_records: crate::from_json_optional(map, "IncludeDeletedRecords", path)?,
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -521,6 +654,34 @@ impl crate::ToJson for ScheduledTriggerProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledTriggerProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataPullMode",
+                "FirstExecutionFrom",
+                "ScheduleEndTime",
+                "ScheduleExpression",
+                "ScheduleOffset",
+                "ScheduleStartTime",
+                "Timezone",
+            ],
+        )?;
+        Ok(Self {
+            data_pull_mode: crate::from_json_optional(map, "DataPullMode", path)?,
+            first_execution_from: crate::from_json_optional(map, "FirstExecutionFrom", path)?,
+            schedule_end_time: crate::from_json_optional(map, "ScheduleEndTime", path)?,
+            schedule_expression: crate::from_json_required(map, "ScheduleExpression", path)?,
+            schedule_offset: crate::from_json_optional(map, "ScheduleOffset", path)?,
+            schedule_start_time: crate::from_json_optional(map, "ScheduleStartTime", path)?,
+            timezone: crate::from_json_optional(map, "Timezone", path)?,
+        })
+    }
+}
+
 impl From<ScheduledTriggerProperties> for Value<ScheduledTriggerProperties> {
     fn from(value: ScheduledTriggerProperties) -> Self {
         Value::Lit(value)
@@ -548,6 +709,16 @@ impl crate::ToJson for ServiceNowSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNowSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -627,6 +798,24 @@ impl crate::ToJson for SourceConnectorProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConnectorProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Marketo", "S3", "Salesforce", "ServiceNow", "Zendesk"],
+        )?;
+        Ok(Self {
+            marketo: crate::from_json_optional(map, "Marketo", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+            salesforce: crate::from_json_optional(map, "Salesforce", path)?,
+            service_now: crate::from_json_optional(map, "ServiceNow", path)?,
+            zendesk: crate::from_json_optional(map, "Zendesk", path)?,
+        })
+    }
+}
+
 impl From<SourceConnectorProperties> for Value<SourceConnectorProperties> {
     fn from(value: SourceConnectorProperties) -> Self {
         Value::Lit(value)
@@ -696,6 +885,32 @@ impl crate::ToJson for SourceFlowConfig {
             &self.source_connector_properties,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceFlowConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectorProfileName",
+                "ConnectorType",
+                "IncrementalPullConfig",
+                "SourceConnectorProperties",
+            ],
+        )?;
+        Ok(Self {
+            connector_profile_name: crate::from_json_optional(map, "ConnectorProfileName", path)?,
+            connector_type: crate::from_json_required(map, "ConnectorType", path)?,
+            incremental_pull_config: crate::from_json_optional(map, "IncrementalPullConfig", path)?,
+            source_connector_properties: crate::from_json_required(
+                map,
+                "SourceConnectorProperties",
+                path,
+            )?,
+        })
     }
 }
 
@@ -769,6 +984,30 @@ impl crate::ToJson for Task {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Task {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectorOperator",
+                "DestinationField",
+                "SourceFields",
+                "TaskProperties",
+                "TaskType",
+            ],
+        )?;
+        Ok(Self {
+            connector_operator: crate::from_json_optional(map, "ConnectorOperator", path)?,
+            destination_field: crate::from_json_optional(map, "DestinationField", path)?,
+            source_fields: crate::from_json_required(map, "SourceFields", path)?,
+            task_properties: crate::from_json_optional(map, "TaskProperties", path)?,
+            task_type: crate::from_json_required(map, "TaskType", path)?,
+        })
+    }
+}
+
 impl From<Task> for Value<Task> {
     fn from(value: Task) -> Self {
         Value::Lit(value)
@@ -803,6 +1042,17 @@ impl crate::ToJson for TaskPropertiesMap {
         crate::put(&mut out, "OperatorPropertyKey", &self.operator_property_key);
         crate::put(&mut out, "Property", &self.property);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskPropertiesMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OperatorPropertyKey", "Property"])?;
+        Ok(Self {
+            operator_property_key: crate::from_json_required(map, "OperatorPropertyKey", path)?,
+            property: crate::from_json_required(map, "Property", path)?,
+        })
     }
 }
 
@@ -846,6 +1096,17 @@ impl crate::ToJson for TriggerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TriggerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TriggerProperties", "TriggerType"])?;
+        Ok(Self {
+            trigger_properties: crate::from_json_optional(map, "TriggerProperties", path)?,
+            trigger_type: crate::from_json_required(map, "TriggerType", path)?,
+        })
+    }
+}
+
 impl From<TriggerConfig> for Value<TriggerConfig> {
     fn from(value: TriggerConfig) -> Self {
         Value::Lit(value)
@@ -880,6 +1141,16 @@ impl crate::ToJson for TriggerProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TriggerProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Scheduled"])?;
+        Ok(Self {
+            scheduled: crate::from_json_optional(map, "Scheduled", path)?,
+        })
+    }
+}
+
 impl From<TriggerProperties> for Value<TriggerProperties> {
     fn from(value: TriggerProperties) -> Self {
         Value::Lit(value)
@@ -907,6 +1178,16 @@ impl crate::ToJson for ZendeskSourceProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Object", &self.object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZendeskSourceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Object"])?;
+        Ok(Self {
+            object: crate::from_json_required(map, "Object", path)?,
+        })
     }
 }
 
@@ -950,6 +1231,23 @@ impl crate::ToJson for ConnectorType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Salesforce", Self::Salesforce),
+                ("Marketo", Self::Marketo),
+                ("ServiceNow", Self::ServiceNow),
+                ("Zendesk", Self::Zendesk),
+                ("S3", Self::S3),
+            ],
+        )
+    }
+}
+
 impl From<ConnectorType> for Value<ConnectorType> {
     fn from(value: ConnectorType) -> Self {
         Value::Lit(value)
@@ -978,6 +1276,20 @@ impl DataPullMode {
 impl crate::ToJson for DataPullMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPullMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Incremental", Self::Incremental),
+                ("Complete", Self::Complete),
+            ],
+        )
     }
 }
 
@@ -1054,6 +1366,34 @@ impl crate::ToJson for MarketoConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MarketoConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("LESS_THAN", Self::LessThan),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("BETWEEN", Self::Between),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<MarketoConnectorOperator> for Value<MarketoConnectorOperator> {
     fn from(value: MarketoConnectorOperator) -> Self {
         Value::Lit(value)
@@ -1118,6 +1458,35 @@ impl OperatorPropertiesKeys {
 impl crate::ToJson for OperatorPropertiesKeys {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OperatorPropertiesKeys {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VALUE", Self::Value),
+                ("VALUES", Self::Values),
+                ("DATA_TYPE", Self::DataType),
+                ("UPPER_BOUND", Self::UpperBound),
+                ("LOWER_BOUND", Self::LowerBound),
+                ("SOURCE_DATA_TYPE", Self::SourceDataType),
+                ("DESTINATION_DATA_TYPE", Self::DestinationDataType),
+                ("VALIDATION_ACTION", Self::ValidationAction),
+                ("MASK_VALUE", Self::MaskValue),
+                ("MASK_LENGTH", Self::MaskLength),
+                ("TRUNCATE_LENGTH", Self::TruncateLength),
+                (
+                    "MATH_OPERATION_FIELDS_ORDER",
+                    Self::MathOperationFieldsOrder,
+                ),
+                ("CONCAT_FORMAT", Self::ConcatFormat),
+                ("SUBFIELD_CATEGORY_MAP", Self::SubfieldCategoryMap),
+            ],
+        )
     }
 }
 
@@ -1203,6 +1572,38 @@ impl S3ConnectorOperator {
 impl crate::ToJson for S3ConnectorOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("LESS_THAN", Self::LessThan),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("BETWEEN", Self::Between),
+                ("LESS_THAN_OR_EQUAL_TO", Self::LessThanOrEqualTo),
+                ("GREATER_THAN_OR_EQUAL_TO", Self::GreaterThanOrEqualTo),
+                ("EQUAL_TO", Self::EqualTo),
+                ("NOT_EQUAL_TO", Self::NotEqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
     }
 }
 
@@ -1294,6 +1695,39 @@ impl crate::ToJson for SalesforceConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("LESS_THAN", Self::LessThan),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("CONTAINS", Self::Contains),
+                ("BETWEEN", Self::Between),
+                ("LESS_THAN_OR_EQUAL_TO", Self::LessThanOrEqualTo),
+                ("GREATER_THAN_OR_EQUAL_TO", Self::GreaterThanOrEqualTo),
+                ("EQUAL_TO", Self::EqualTo),
+                ("NOT_EQUAL_TO", Self::NotEqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<SalesforceConnectorOperator> for Value<SalesforceConnectorOperator> {
     fn from(value: SalesforceConnectorOperator) -> Self {
         Value::Lit(value)
@@ -1322,6 +1756,17 @@ impl Scope {
 impl crate::ToJson for Scope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PROFILE", Self::Profile), ("DOMAIN", Self::Domain)],
+        )
     }
 }
 
@@ -1413,6 +1858,39 @@ impl crate::ToJson for ServiceNowConnectorOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNowConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("LESS_THAN", Self::LessThan),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("CONTAINS", Self::Contains),
+                ("BETWEEN", Self::Between),
+                ("LESS_THAN_OR_EQUAL_TO", Self::LessThanOrEqualTo),
+                ("GREATER_THAN_OR_EQUAL_TO", Self::GreaterThanOrEqualTo),
+                ("EQUAL_TO", Self::EqualTo),
+                ("NOT_EQUAL_TO", Self::NotEqualTo),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
+    }
+}
+
 impl From<ServiceNowConnectorOperator> for Value<ServiceNowConnectorOperator> {
     fn from(value: ServiceNowConnectorOperator) -> Self {
         Value::Lit(value)
@@ -1459,6 +1937,25 @@ impl crate::ToJson for TaskType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Arithmetic", Self::Arithmetic),
+                ("Filter", Self::Filter),
+                ("Map", Self::Map),
+                ("Mask", Self::Mask),
+                ("Merge", Self::Merge),
+                ("Truncate", Self::Truncate),
+                ("Validate", Self::Validate),
+            ],
+        )
+    }
+}
+
 impl From<TaskType> for Value<TaskType> {
     fn from(value: TaskType) -> Self {
         Value::Lit(value)
@@ -1490,6 +1987,21 @@ impl TriggerType {
 impl crate::ToJson for TriggerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TriggerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Scheduled", Self::Scheduled),
+                ("Event", Self::Event),
+                ("OnDemand", Self::OnDemand),
+            ],
+        )
     }
 }
 
@@ -1557,6 +2069,32 @@ impl ZendeskConnectorOperator {
 impl crate::ToJson for ZendeskConnectorOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZendeskConnectorOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROJECTION", Self::Projection),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("ADDITION", Self::Addition),
+                ("MULTIPLICATION", Self::Multiplication),
+                ("DIVISION", Self::Division),
+                ("SUBTRACTION", Self::Subtraction),
+                ("MASK_ALL", Self::MaskAll),
+                ("MASK_FIRST_N", Self::MaskFirstN),
+                ("MASK_LAST_N", Self::MaskLastN),
+                ("VALIDATE_NON_NULL", Self::ValidateNonNull),
+                ("VALIDATE_NON_ZERO", Self::ValidateNonZero),
+                ("VALIDATE_NON_NEGATIVE", Self::ValidateNonNegative),
+                ("VALIDATE_NUMERIC", Self::ValidateNumeric),
+                ("NO_OP", Self::NoOp),
+            ],
+        )
     }
 }
 

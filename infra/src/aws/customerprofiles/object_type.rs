@@ -173,6 +173,54 @@ impl crate::ToJson for ObjectType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowProfileCreation",
+                "Description",
+                "DomainName",
+                "EncryptionKey",
+                "ExpirationDays",
+                "Fields",
+                "Keys",
+                "MaxProfileObjectCount",
+                "ObjectTypeName",
+                "SourceLastUpdatedTimestampFormat",
+                "SourcePriority",
+                "Tags",
+                "TemplateId",
+            ],
+        )?;
+        Ok(Self {
+            allow_profile_creation: crate::from_json_optional(map, "AllowProfileCreation", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            encryption_key: crate::from_json_optional(map, "EncryptionKey", path)?,
+            expiration_days: crate::from_json_optional(map, "ExpirationDays", path)?,
+            fields: crate::from_json_optional(map, "Fields", path)?,
+            keys: crate::from_json_optional(map, "Keys", path)?,
+            max_profile_object_count: crate::from_json_optional(
+                map,
+                "MaxProfileObjectCount",
+                path,
+            )?,
+            object_type_name: crate::from_json_required(map, "ObjectTypeName", path)?,
+            source_last_updated_timestamp_format: crate::from_json_optional(
+                map,
+                "SourceLastUpdatedTimestampFormat",
+                path,
+            )?,
+            source_priority: crate::from_json_optional(map, "SourcePriority", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_id: crate::from_json_optional(map, "TemplateId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CustomerProfiles::ObjectType` (`Fn::GetAtt`).
 impl crate::Handle<ObjectType> {
     /// `Fn::GetAtt` `CreatedAt`. The time of this integration got created.
@@ -232,6 +280,17 @@ impl crate::ToJson for FieldMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ObjectTypeField"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            object_type_field: crate::from_json_optional(map, "ObjectTypeField", path)?,
+        })
+    }
+}
+
 impl From<FieldMap> for Value<FieldMap> {
     fn from(value: FieldMap) -> Self {
         Value::Lit(value)
@@ -278,6 +337,17 @@ impl crate::ToJson for KeyMap {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "ObjectTypeKeyList", &self.object_type_key_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ObjectTypeKeyList"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            object_type_key_list: crate::from_json_optional(map, "ObjectTypeKeyList", path)?,
+        })
     }
 }
 
@@ -340,6 +410,18 @@ impl crate::ToJson for ObjectTypeField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectTypeField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContentType", "Source", "Target"])?;
+        Ok(Self {
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+            target: crate::from_json_optional(map, "Target", path)?,
+        })
+    }
+}
+
 impl From<ObjectTypeField> for Value<ObjectTypeField> {
     fn from(value: ObjectTypeField) -> Self {
         Value::Lit(value)
@@ -397,6 +479,17 @@ impl crate::ToJson for ObjectTypeKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectTypeKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldNames", "StandardIdentifiers"])?;
+        Ok(Self {
+            field_names: crate::from_json_optional(map, "FieldNames", path)?,
+            standard_identifiers: crate::from_json_optional(map, "StandardIdentifiers", path)?,
+        })
+    }
+}
+
 impl From<ObjectTypeKey> for Value<ObjectTypeKey> {
     fn from(value: ObjectTypeKey) -> Self {
         Value::Lit(value)
@@ -434,6 +527,23 @@ impl ContentType {
 impl crate::ToJson for ContentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("NUMBER", Self::Number),
+                ("PHONE_NUMBER", Self::PhoneNumber),
+                ("EMAIL_ADDRESS", Self::EmailAddress),
+                ("NAME", Self::Name),
+            ],
+        )
     }
 }
 
@@ -519,6 +629,38 @@ impl StandardIdentifier {
 impl crate::ToJson for StandardIdentifier {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StandardIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROFILE", Self::Profile),
+                ("UNIQUE", Self::Unique),
+                ("SECONDARY", Self::Secondary),
+                ("LOOKUP_ONLY", Self::LookupOnly),
+                ("NEW_ONLY", Self::NewOnly),
+                ("ASSET", Self::Asset),
+                ("CASE", Self::Case),
+                ("ORDER", Self::Order),
+                ("AIR_PREFERENCE", Self::AirPreference),
+                ("AIR_BOOKING", Self::AirBooking),
+                ("AIR_SEGMENT", Self::AirSegment),
+                ("HOTEL_PREFERENCE", Self::HotelPreference),
+                ("HOTEL_STAY_REVENUE", Self::HotelStayRevenue),
+                ("HOTEL_RESERVATION", Self::HotelReservation),
+                ("LOYALTY", Self::Loyalty),
+                ("LOYALTY_TRANSACTION", Self::LoyaltyTransaction),
+                ("LOYALTY_PROMOTION", Self::LoyaltyPromotion),
+                ("WEB_ANALYTICS", Self::WebAnalytics),
+                ("DEVICE", Self::Device),
+                ("COMMUNICATION_RECORD", Self::CommunicationRecord),
+            ],
+        )
     }
 }
 

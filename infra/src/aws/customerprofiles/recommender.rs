@@ -94,6 +94,32 @@ impl crate::ToJson for Recommender {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Recommender {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DomainName",
+                "RecommenderConfig",
+                "RecommenderName",
+                "RecommenderRecipeName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            recommender_config: crate::from_json_optional(map, "RecommenderConfig", path)?,
+            recommender_name: crate::from_json_required(map, "RecommenderName", path)?,
+            recommender_recipe_name: crate::from_json_required(map, "RecommenderRecipeName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CustomerProfiles::Recommender` (`Fn::GetAtt`).
 impl crate::Handle<Recommender> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp of when the recommender was created.
@@ -167,6 +193,17 @@ impl crate::ToJson for EventParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventType", "EventValueThreshold"])?;
+        Ok(Self {
+            event_type: crate::from_json_required(map, "EventType", path)?,
+            event_value_threshold: crate::from_json_optional(map, "EventValueThreshold", path)?,
+        })
+    }
+}
+
 impl From<EventParameters> for Value<EventParameters> {
     fn from(value: EventParameters) -> Self {
         Value::Lit(value)
@@ -194,6 +231,16 @@ impl crate::ToJson for EventsConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EventParametersList", &self.event_parameters_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventParametersList"])?;
+        Ok(Self {
+            event_parameters_list: crate::from_json_required(map, "EventParametersList", path)?,
+        })
     }
 }
 
@@ -230,6 +277,16 @@ impl crate::ToJson for RecommenderConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "EventsConfig", &self.events_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecommenderConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventsConfig"])?;
+        Ok(Self {
+            events_config: crate::from_json_optional(map, "EventsConfig", path)?,
+        })
     }
 }
 
@@ -273,6 +330,24 @@ impl RecommenderRecipeName {
 impl crate::ToJson for RecommenderRecipeName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecommenderRecipeName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("frequently-paired-items", Self::FrequentlyPairedItems),
+                ("personalized-ranking", Self::PersonalizedRanking),
+                ("popular-items", Self::PopularItems),
+                ("recommended-for-you", Self::RecommendedForYou),
+                ("similar-items", Self::SimilarItems),
+                ("trending-now", Self::TrendingNow),
+            ],
+        )
     }
 }
 

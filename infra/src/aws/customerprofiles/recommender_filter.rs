@@ -105,6 +105,36 @@ impl crate::ToJson for RecommenderFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecommenderFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DomainName",
+                "RecommenderFilterExpression",
+                "RecommenderFilterName",
+                "RecommenderSchemaName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            recommender_filter_expression: crate::from_json_required(
+                map,
+                "RecommenderFilterExpression",
+                path,
+            )?,
+            recommender_filter_name: crate::from_json_required(map, "RecommenderFilterName", path)?,
+            recommender_schema_name: crate::from_json_optional(map, "RecommenderSchemaName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CustomerProfiles::RecommenderFilter` (`Fn::GetAtt`).
 impl crate::Handle<RecommenderFilter> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp of when the recommender filter was created.

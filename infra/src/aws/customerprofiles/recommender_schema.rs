@@ -73,6 +73,23 @@ impl crate::ToJson for RecommenderSchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecommenderSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DomainName", "Fields", "RecommenderSchemaName", "Tags"],
+        )?;
+        Ok(Self {
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            fields: crate::from_json_required(map, "Fields", path)?,
+            recommender_schema_name: crate::from_json_required(map, "RecommenderSchemaName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CustomerProfiles::RecommenderSchema` (`Fn::GetAtt`).
 impl crate::Handle<RecommenderSchema> {
     /// `Fn::GetAtt` `Arn`.
@@ -135,6 +152,22 @@ impl crate::ToJson for RecommenderSchemaField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecommenderSchemaField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContentType", "FeatureType", "TargetFieldName"],
+        )?;
+        Ok(Self {
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            feature_type: crate::from_json_optional(map, "FeatureType", path)?,
+            target_field_name: crate::from_json_required(map, "TargetFieldName", path)?,
+        })
+    }
+}
+
 impl From<RecommenderSchemaField> for Value<RecommenderSchemaField> {
     fn from(value: RecommenderSchemaField) -> Self {
         Value::Lit(value)
@@ -166,6 +199,17 @@ impl crate::ToJson for ContentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STRING", Self::String), ("NUMBER", Self::Number)],
+        )
+    }
+}
+
 impl From<ContentType> for Value<ContentType> {
     fn from(value: ContentType) -> Self {
         Value::Lit(value)
@@ -194,6 +238,20 @@ impl FeatureType {
 impl crate::ToJson for FeatureType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeatureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TEXTUAL", Self::Textual),
+                ("CATEGORICAL", Self::Categorical),
+            ],
+        )
     }
 }
 

@@ -115,6 +115,36 @@ impl crate::ToJson for SegmentDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DisplayName",
+                "DomainName",
+                "SegmentDefinitionName",
+                "SegmentGroups",
+                "SegmentSort",
+                "SegmentSqlQuery",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            segment_definition_name: crate::from_json_required(map, "SegmentDefinitionName", path)?,
+            segment_groups: crate::from_json_optional(map, "SegmentGroups", path)?,
+            segment_sort: crate::from_json_optional(map, "SegmentSort", path)?,
+            segment_sql_query: crate::from_json_optional(map, "SegmentSqlQuery", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::CustomerProfiles::SegmentDefinition` (`Fn::GetAtt`).
 impl crate::Handle<SegmentDefinition> {
     /// `Fn::GetAtt` `CreatedAt`. The time of this segment definition got created.
@@ -196,6 +226,23 @@ impl crate::ToJson for Group {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Group {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Dimensions", "SourceSegments", "SourceType", "Type"],
+        )?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            source_segments: crate::from_json_optional(map, "SourceSegments", path)?,
+            source_type: crate::from_json_optional(map, "SourceType", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Group> for Value<Group> {
     fn from(value: Group) -> Self {
         Value::Lit(value)
@@ -243,6 +290,17 @@ impl crate::ToJson for SegmentGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Groups", "Include"])?;
+        Ok(Self {
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            include: crate::from_json_optional(map, "Include", path)?,
+        })
+    }
+}
+
 impl From<SegmentGroup> for Value<SegmentGroup> {
     fn from(value: SegmentGroup) -> Self {
         Value::Lit(value)
@@ -271,6 +329,16 @@ impl crate::ToJson for SegmentSort {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Attributes", &self.attributes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentSort {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes"])?;
+        Ok(Self {
+            attributes: crate::from_json_required(map, "Attributes", path)?,
+        })
     }
 }
 
@@ -328,6 +396,19 @@ impl crate::ToJson for SortAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SortAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataType", "Name", "Order", "Type"])?;
+        Ok(Self {
+            data_type: crate::from_json_optional(map, "DataType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            order: crate::from_json_required(map, "Order", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<SortAttribute> for Value<SortAttribute> {
     fn from(value: SortAttribute) -> Self {
         Value::Lit(value)
@@ -368,6 +449,16 @@ impl crate::ToJson for SourceSegment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceSegment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SegmentDefinitionName"])?;
+        Ok(Self {
+            segment_definition_name: crate::from_json_optional(map, "SegmentDefinitionName", path)?,
+        })
+    }
+}
+
 impl From<SourceSegment> for Value<SourceSegment> {
     fn from(value: SourceSegment) -> Self {
         Value::Lit(value)
@@ -399,6 +490,17 @@ impl IncludeOptions {
 impl crate::ToJson for IncludeOptions {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludeOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ALL", Self::All), ("ANY", Self::Any), ("NONE", Self::None)],
+        )
     }
 }
 
@@ -436,6 +538,21 @@ impl crate::ToJson for SegmentSortDataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentSortDataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("NUMBER", Self::Number),
+                ("DATE", Self::Date),
+            ],
+        )
+    }
+}
+
 impl From<SegmentSortDataType> for Value<SegmentSortDataType> {
     fn from(value: SegmentSortDataType) -> Self {
         Value::Lit(value)
@@ -467,6 +584,13 @@ impl crate::ToJson for SegmentSortOrder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentSortOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ASC", Self::Asc), ("DESC", Self::Desc)])
+    }
+}
+
 impl From<SegmentSortOrder> for Value<SegmentSortOrder> {
     fn from(value: SegmentSortOrder) -> Self {
         Value::Lit(value)
@@ -495,6 +619,17 @@ impl SortAttributeType {
 impl crate::ToJson for SortAttributeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SortAttributeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PROFILE", Self::Profile), ("CALCULATED", Self::Calculated)],
+        )
     }
 }
 

@@ -98,6 +98,34 @@ impl crate::ToJson for Dataset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dataset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Format",
+                "FormatOptions",
+                "Input",
+                "Name",
+                "PathOptions",
+                "Source",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            format: crate::from_json_optional(map, "Format", path)?,
+            format_options: crate::from_json_optional(map, "FormatOptions", path)?,
+            input: crate::from_json_required(map, "Input", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            path_options: crate::from_json_optional(map, "PathOptions", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// Csv options
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CsvOptions {
@@ -135,6 +163,17 @@ impl crate::ToJson for CsvOptions {
         crate::put_opt(&mut out, "Delimiter", &self.delimiter);
         crate::put_opt(&mut out, "HeaderRow", &self.header_row);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CsvOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Delimiter", "HeaderRow"])?;
+        Ok(Self {
+            delimiter: crate::from_json_optional(map, "Delimiter", path)?,
+            header_row: crate::from_json_optional(map, "HeaderRow", path)?,
+        })
     }
 }
 
@@ -204,6 +243,23 @@ impl crate::ToJson for DataCatalogInputDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataCatalogInputDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CatalogId", "DatabaseName", "TableName", "TempDirectory"],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            table_name: crate::from_json_optional(map, "TableName", path)?,
+            temp_directory: crate::from_json_optional(map, "TempDirectory", path)?,
+        })
+    }
+}
+
 impl From<DataCatalogInputDefinition> for Value<DataCatalogInputDefinition> {
     fn from(value: DataCatalogInputDefinition) -> Self {
         Value::Lit(value)
@@ -262,6 +318,28 @@ impl crate::ToJson for DatabaseInputDefinition {
         crate::put_opt(&mut out, "QueryString", &self.query_string);
         crate::put_opt(&mut out, "TempDirectory", &self.temp_directory);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseInputDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatabaseTableName",
+                "GlueConnectionName",
+                "QueryString",
+                "TempDirectory",
+            ],
+        )?;
+        Ok(Self {
+            database_table_name: crate::from_json_optional(map, "DatabaseTableName", path)?,
+            glue_connection_name: crate::from_json_required(map, "GlueConnectionName", path)?,
+            query_string: crate::from_json_optional(map, "QueryString", path)?,
+            temp_directory: crate::from_json_optional(map, "TempDirectory", path)?,
+        })
     }
 }
 
@@ -329,6 +407,24 @@ impl crate::ToJson for DatasetParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CreateColumn", "DatetimeOptions", "Filter", "Name", "Type"],
+        )?;
+        Ok(Self {
+            create_column: crate::from_json_optional(map, "CreateColumn", path)?,
+            datetime_options: crate::from_json_optional(map, "DatetimeOptions", path)?,
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DatasetParameter> for Value<DatasetParameter> {
     fn from(value: DatasetParameter) -> Self {
         Value::Lit(value)
@@ -376,6 +472,18 @@ impl crate::ToJson for DatetimeOptions {
         crate::put_opt(&mut out, "LocaleCode", &self.locale_code);
         crate::put_opt(&mut out, "TimezoneOffset", &self.timezone_offset);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatetimeOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Format", "LocaleCode", "TimezoneOffset"])?;
+        Ok(Self {
+            format: crate::from_json_required(map, "Format", path)?,
+            locale_code: crate::from_json_optional(map, "LocaleCode", path)?,
+            timezone_offset: crate::from_json_optional(map, "TimezoneOffset", path)?,
+        })
     }
 }
 
@@ -435,6 +543,19 @@ impl crate::ToJson for ExcelOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExcelOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["HeaderRow", "SheetIndexes", "SheetNames"])?;
+        Ok(Self {
+            header_row: crate::from_json_optional(map, "HeaderRow", path)?,
+            sheet_indexes: crate::from_json_optional(map, "SheetIndexes", path)?,
+            sheet_names: crate::from_json_optional(map, "SheetNames", path)?,
+        })
+    }
+}
+
 impl From<ExcelOptions> for Value<ExcelOptions> {
     fn from(value: ExcelOptions) -> Self {
         Value::Lit(value)
@@ -485,6 +606,18 @@ impl crate::ToJson for FilesLimit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilesLimit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxFiles", "Order", "OrderedBy"])?;
+        Ok(Self {
+            max_files: crate::from_json_required(map, "MaxFiles", path)?,
+            order: crate::from_json_optional(map, "Order", path)?,
+            ordered_by: crate::from_json_optional(map, "OrderedBy", path)?,
+        })
+    }
+}
+
 impl From<FilesLimit> for Value<FilesLimit> {
     fn from(value: FilesLimit) -> Self {
         Value::Lit(value)
@@ -522,6 +655,17 @@ impl crate::ToJson for FilterExpression {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterExpression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression", "ValuesMap"])?;
+        Ok(Self {
+            expression: crate::from_json_required(map, "Expression", path)?,
+            values_map: crate::from_json_required(map, "ValuesMap", path)?,
+        })
+    }
+}
+
 impl From<FilterExpression> for Value<FilterExpression> {
     fn from(value: FilterExpression) -> Self {
         Value::Lit(value)
@@ -553,6 +697,17 @@ impl crate::ToJson for FilterValue {
         crate::put(&mut out, "Value", &self.value);
         crate::put(&mut out, "ValueReference", &self.value_reference);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value", "ValueReference"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+            value_reference: crate::from_json_required(map, "ValueReference", path)?,
+        })
     }
 }
 
@@ -609,6 +764,18 @@ impl crate::ToJson for FormatOptions {
         crate::put_opt(&mut out, "Excel", &self.excel);
         crate::put_opt(&mut out, "Json", &self.json);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormatOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Csv", "Excel", "Json"])?;
+        Ok(Self {
+            csv: crate::from_json_optional(map, "Csv", path)?,
+            excel: crate::from_json_optional(map, "Excel", path)?,
+            json: crate::from_json_optional(map, "Json", path)?,
+        })
     }
 }
 
@@ -692,6 +859,36 @@ impl crate::ToJson for Input {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Input {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataCatalogInputDefinition",
+                "DatabaseInputDefinition",
+                "Metadata",
+                "S3InputDefinition",
+            ],
+        )?;
+        Ok(Self {
+            data_catalog_input_definition: crate::from_json_optional(
+                map,
+                "DataCatalogInputDefinition",
+                path,
+            )?,
+            database_input_definition: crate::from_json_optional(
+                map,
+                "DatabaseInputDefinition",
+                path,
+            )?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            s3_input_definition: crate::from_json_optional(map, "S3InputDefinition", path)?,
+        })
+    }
+}
+
 impl From<Input> for Value<Input> {
     fn from(value: Input) -> Self {
         Value::Lit(value)
@@ -726,6 +923,16 @@ impl crate::ToJson for JsonOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MultiLine"])?;
+        Ok(Self {
+            multi_line: crate::from_json_optional(map, "MultiLine", path)?,
+        })
+    }
+}
+
 impl From<JsonOptions> for Value<JsonOptions> {
     fn from(value: JsonOptions) -> Self {
         Value::Lit(value)
@@ -757,6 +964,16 @@ impl crate::ToJson for Metadata {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SourceArn", &self.source_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Metadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceArn"])?;
+        Ok(Self {
+            source_arn: crate::from_json_optional(map, "SourceArn", path)?,
+        })
     }
 }
 
@@ -823,6 +1040,26 @@ impl crate::ToJson for PathOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PathOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FilesLimit", "LastModifiedDateCondition", "Parameters"],
+        )?;
+        Ok(Self {
+            files_limit: crate::from_json_optional(map, "FilesLimit", path)?,
+            last_modified_date_condition: crate::from_json_optional(
+                map,
+                "LastModifiedDateCondition",
+                path,
+            )?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+        })
+    }
+}
+
 impl From<PathOptions> for Value<PathOptions> {
     fn from(value: PathOptions) -> Self {
         Value::Lit(value)
@@ -857,6 +1094,17 @@ impl crate::ToJson for PathParameter {
         crate::put(&mut out, "DatasetParameter", &self.dataset_parameter);
         crate::put(&mut out, "PathParameterName", &self.path_parameter_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PathParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatasetParameter", "PathParameterName"])?;
+        Ok(Self {
+            dataset_parameter: crate::from_json_required(map, "DatasetParameter", path)?,
+            path_parameter_name: crate::from_json_required(map, "PathParameterName", path)?,
+        })
     }
 }
 
@@ -910,6 +1158,18 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "BucketOwner", "Key"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            bucket_owner: crate::from_json_optional(map, "BucketOwner", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -950,6 +1210,23 @@ impl crate::ToJson for Format {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CSV", Self::Csv),
+                ("JSON", Self::Json),
+                ("PARQUET", Self::Parquet),
+                ("EXCEL", Self::Excel),
+                ("ORC", Self::Orc),
+            ],
+        )
+    }
+}
+
 impl From<Format> for Value<Format> {
     fn from(value: Format) -> Self {
         Value::Lit(value)
@@ -981,6 +1258,20 @@ impl crate::ToJson for Order {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Order {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ASCENDING", Self::Ascending),
+                ("DESCENDING", Self::Descending),
+            ],
+        )
+    }
+}
+
 impl From<Order> for Value<Order> {
     fn from(value: Order) -> Self {
         Value::Lit(value)
@@ -1006,6 +1297,17 @@ impl OrderedBy {
 impl crate::ToJson for OrderedBy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrderedBy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LAST_MODIFIED_DATE", Self::LastModifiedDate)],
+        )
     }
 }
 
@@ -1043,6 +1345,21 @@ impl crate::ToJson for Source {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("S3", Self::S3),
+                ("DATA-CATALOG", Self::DataCatalog),
+                ("DATABASE", Self::Database),
+            ],
+        )
+    }
+}
+
 impl From<Source> for Value<Source> {
     fn from(value: Source) -> Self {
         Value::Lit(value)
@@ -1074,6 +1391,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("String", Self::String),
+                ("Number", Self::Number),
+                ("Datetime", Self::Datetime),
+            ],
+        )
     }
 }
 

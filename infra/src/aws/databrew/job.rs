@@ -240,6 +240,64 @@ impl crate::ToJson for Job {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Job {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataCatalogOutputs",
+                "DatabaseOutputs",
+                "DatasetName",
+                "EncryptionKeyArn",
+                "EncryptionMode",
+                "JobSample",
+                "LogSubscription",
+                "MaxCapacity",
+                "MaxRetries",
+                "Name",
+                "OutputLocation",
+                "Outputs",
+                "ProfileConfiguration",
+                "ProjectName",
+                "Recipe",
+                "RoleArn",
+                "Tags",
+                "Timeout",
+                "Type",
+                "ValidationConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            data_catalog_outputs: crate::from_json_optional(map, "DataCatalogOutputs", path)?,
+            database_outputs: crate::from_json_optional(map, "DatabaseOutputs", path)?,
+            dataset_name: crate::from_json_optional(map, "DatasetName", path)?,
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+            encryption_mode: crate::from_json_optional(map, "EncryptionMode", path)?,
+            job_sample: crate::from_json_optional(map, "JobSample", path)?,
+            log_subscription: crate::from_json_optional(map, "LogSubscription", path)?,
+            max_capacity: crate::from_json_optional(map, "MaxCapacity", path)?,
+            max_retries: crate::from_json_optional(map, "MaxRetries", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            output_location: crate::from_json_optional(map, "OutputLocation", path)?,
+            outputs: crate::from_json_optional(map, "Outputs", path)?,
+            profile_configuration: crate::from_json_optional(map, "ProfileConfiguration", path)?,
+            project_name: crate::from_json_optional(map, "ProjectName", path)?,
+            recipe: crate::from_json_optional(map, "Recipe", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            validation_configurations: crate::from_json_optional(
+                map,
+                "ValidationConfigurations",
+                path,
+            )?,
+        })
+    }
+}
+
 /// A `AllowedStatistics` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AllowedStatistics {
@@ -261,6 +319,16 @@ impl crate::ToJson for AllowedStatistics {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Statistics", &self.statistics);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowedStatistics {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Statistics"])?;
+        Ok(Self {
+            statistics: crate::from_json_required(map, "Statistics", path)?,
+        })
     }
 }
 
@@ -310,6 +378,17 @@ impl crate::ToJson for ColumnSelector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Regex"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            regex: crate::from_json_optional(map, "Regex", path)?,
+        })
+    }
+}
+
 impl From<ColumnSelector> for Value<ColumnSelector> {
     fn from(value: ColumnSelector) -> Self {
         Value::Lit(value)
@@ -350,6 +429,17 @@ impl crate::ToJson for ColumnStatisticsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnStatisticsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Selectors", "Statistics"])?;
+        Ok(Self {
+            selectors: crate::from_json_optional(map, "Selectors", path)?,
+            statistics: crate::from_json_required(map, "Statistics", path)?,
+        })
+    }
+}
+
 impl From<ColumnStatisticsConfiguration> for Value<ColumnStatisticsConfiguration> {
     fn from(value: ColumnStatisticsConfiguration) -> Self {
         Value::Lit(value)
@@ -381,6 +471,16 @@ impl crate::ToJson for CsvOutputOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Delimiter", &self.delimiter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CsvOutputOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Delimiter"])?;
+        Ok(Self {
+            delimiter: crate::from_json_optional(map, "Delimiter", path)?,
+        })
     }
 }
 
@@ -461,6 +561,32 @@ impl crate::ToJson for DataCatalogOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataCatalogOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CatalogId",
+                "DatabaseName",
+                "DatabaseOptions",
+                "Overwrite",
+                "S3Options",
+                "TableName",
+            ],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            database_options: crate::from_json_optional(map, "DatabaseOptions", path)?,
+            overwrite: crate::from_json_optional(map, "Overwrite", path)?,
+            s3_options: crate::from_json_optional(map, "S3Options", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
+    }
+}
+
 impl From<DataCatalogOutput> for Value<DataCatalogOutput> {
     fn from(value: DataCatalogOutput) -> Self {
         Value::Lit(value)
@@ -508,6 +634,26 @@ impl crate::ToJson for DatabaseOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatabaseOptions",
+                "DatabaseOutputMode",
+                "GlueConnectionName",
+            ],
+        )?;
+        Ok(Self {
+            database_options: crate::from_json_required(map, "DatabaseOptions", path)?,
+            database_output_mode: crate::from_json_optional(map, "DatabaseOutputMode", path)?,
+            glue_connection_name: crate::from_json_required(map, "GlueConnectionName", path)?,
+        })
+    }
+}
+
 impl From<DatabaseOutput> for Value<DatabaseOutput> {
     fn from(value: DatabaseOutput) -> Self {
         Value::Lit(value)
@@ -548,6 +694,17 @@ impl crate::ToJson for DatabaseTableOutputOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseTableOutputOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TableName", "TempDirectory"])?;
+        Ok(Self {
+            table_name: crate::from_json_required(map, "TableName", path)?,
+            temp_directory: crate::from_json_optional(map, "TempDirectory", path)?,
+        })
+    }
+}
+
 impl From<DatabaseTableOutputOptions> for Value<DatabaseTableOutputOptions> {
     fn from(value: DatabaseTableOutputOptions) -> Self {
         Value::Lit(value)
@@ -585,6 +742,17 @@ impl crate::ToJson for EntityDetectorConfiguration {
         crate::put_opt(&mut out, "AllowedStatistics", &self.allowed_statistics);
         crate::put(&mut out, "EntityTypes", &self.entity_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityDetectorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedStatistics", "EntityTypes"])?;
+        Ok(Self {
+            allowed_statistics: crate::from_json_optional(map, "AllowedStatistics", path)?,
+            entity_types: crate::from_json_required(map, "EntityTypes", path)?,
+        })
     }
 }
 
@@ -631,6 +799,17 @@ impl crate::ToJson for JobSample {
         crate::put_opt(&mut out, "Mode", &self.mode);
         crate::put_opt(&mut out, "Size", &self.size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobSample {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode", "Size"])?;
+        Ok(Self {
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            size: crate::from_json_optional(map, "Size", path)?,
+        })
     }
 }
 
@@ -724,6 +903,34 @@ impl crate::ToJson for Output {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Output {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CompressionFormat",
+                "Format",
+                "FormatOptions",
+                "Location",
+                "MaxOutputFiles",
+                "Overwrite",
+                "PartitionColumns",
+            ],
+        )?;
+        Ok(Self {
+            compression_format: crate::from_json_optional(map, "CompressionFormat", path)?,
+            format: crate::from_json_optional(map, "Format", path)?,
+            format_options: crate::from_json_optional(map, "FormatOptions", path)?,
+            location: crate::from_json_required(map, "Location", path)?,
+            max_output_files: crate::from_json_optional(map, "MaxOutputFiles", path)?,
+            overwrite: crate::from_json_optional(map, "Overwrite", path)?,
+            partition_columns: crate::from_json_optional(map, "PartitionColumns", path)?,
+        })
+    }
+}
+
 impl From<Output> for Value<Output> {
     fn from(value: Output) -> Self {
         Value::Lit(value)
@@ -755,6 +962,16 @@ impl crate::ToJson for OutputFormatOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Csv", &self.csv);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputFormatOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Csv"])?;
+        Ok(Self {
+            csv: crate::from_json_optional(map, "Csv", path)?,
+        })
     }
 }
 
@@ -805,6 +1022,18 @@ impl crate::ToJson for OutputLocation {
         crate::put_opt(&mut out, "BucketOwner", &self.bucket_owner);
         crate::put_opt(&mut out, "Key", &self.key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "BucketOwner", "Key"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            bucket_owner: crate::from_json_optional(map, "BucketOwner", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+        })
     }
 }
 
@@ -895,6 +1124,40 @@ impl crate::ToJson for ProfileConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProfileConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColumnStatisticsConfigurations",
+                "DatasetStatisticsConfiguration",
+                "EntityDetectorConfiguration",
+                "ProfileColumns",
+            ],
+        )?;
+        Ok(Self {
+            column_statistics_configurations: crate::from_json_optional(
+                map,
+                "ColumnStatisticsConfigurations",
+                path,
+            )?,
+            dataset_statistics_configuration: crate::from_json_optional(
+                map,
+                "DatasetStatisticsConfiguration",
+                path,
+            )?,
+            entity_detector_configuration: crate::from_json_optional(
+                map,
+                "EntityDetectorConfiguration",
+                path,
+            )?,
+            profile_columns: crate::from_json_optional(map, "ProfileColumns", path)?,
+        })
+    }
+}
+
 impl From<ProfileConfiguration> for Value<ProfileConfiguration> {
     fn from(value: ProfileConfiguration) -> Self {
         Value::Lit(value)
@@ -932,6 +1195,17 @@ impl crate::ToJson for Recipe {
         crate::put(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Recipe {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Version"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 
@@ -985,6 +1259,18 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "BucketOwner", "Key"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            bucket_owner: crate::from_json_optional(map, "BucketOwner", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -1012,6 +1298,16 @@ impl crate::ToJson for S3TableOutputOptions {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Location", &self.location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3TableOutputOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Location"])?;
+        Ok(Self {
+            location: crate::from_json_required(map, "Location", path)?,
+        })
     }
 }
 
@@ -1049,6 +1345,17 @@ impl crate::ToJson for StatisticOverride {
         crate::put(&mut out, "Parameters", &self.parameters);
         crate::put(&mut out, "Statistic", &self.statistic);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatisticOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Parameters", "Statistic"])?;
+        Ok(Self {
+            parameters: crate::from_json_required(map, "Parameters", path)?,
+            statistic: crate::from_json_required(map, "Statistic", path)?,
+        })
     }
 }
 
@@ -1098,6 +1405,17 @@ impl crate::ToJson for StatisticsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatisticsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IncludedStatistics", "Overrides"])?;
+        Ok(Self {
+            included_statistics: crate::from_json_optional(map, "IncludedStatistics", path)?,
+            overrides: crate::from_json_optional(map, "Overrides", path)?,
+        })
+    }
+}
+
 impl From<StatisticsConfiguration> for Value<StatisticsConfiguration> {
     fn from(value: StatisticsConfiguration) -> Self {
         Value::Lit(value)
@@ -1135,6 +1453,17 @@ impl crate::ToJson for ValidationConfiguration {
         crate::put(&mut out, "RulesetArn", &self.ruleset_arn);
         crate::put_opt(&mut out, "ValidationMode", &self.validation_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RulesetArn", "ValidationMode"])?;
+        Ok(Self {
+            ruleset_arn: crate::from_json_required(map, "RulesetArn", path)?,
+            validation_mode: crate::from_json_optional(map, "ValidationMode", path)?,
+        })
     }
 }
 
@@ -1190,6 +1519,27 @@ impl crate::ToJson for CompressionFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompressionFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GZIP", Self::Gzip),
+                ("LZ4", Self::Lz4),
+                ("SNAPPY", Self::Snappy),
+                ("BZIP2", Self::Bzip2),
+                ("DEFLATE", Self::Deflate),
+                ("LZO", Self::Lzo),
+                ("BROTLI", Self::Brotli),
+                ("ZSTD", Self::Zstd),
+                ("ZLIB", Self::Zlib),
+            ],
+        )
+    }
+}
+
 impl From<CompressionFormat> for Value<CompressionFormat> {
     fn from(value: CompressionFormat) -> Self {
         Value::Lit(value)
@@ -1215,6 +1565,13 @@ impl DatabaseOutputMode {
 impl crate::ToJson for DatabaseOutputMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseOutputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NEW_TABLE", Self::NewTable)])
     }
 }
 
@@ -1246,6 +1603,17 @@ impl EncryptionMode {
 impl crate::ToJson for EncryptionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SSE-KMS", Self::SseKms), ("SSE-S3", Self::SseS3)],
+        )
     }
 }
 
@@ -1298,6 +1666,26 @@ impl crate::ToJson for Format {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CSV", Self::Csv),
+                ("JSON", Self::Json),
+                ("PARQUET", Self::Parquet),
+                ("GLUEPARQUET", Self::Glueparquet),
+                ("AVRO", Self::Avro),
+                ("ORC", Self::Orc),
+                ("XML", Self::Xml),
+                ("TABLEAUHYPER", Self::Tableauhyper),
+            ],
+        )
+    }
+}
+
 impl From<Format> for Value<Format> {
     fn from(value: Format) -> Self {
         Value::Lit(value)
@@ -1326,6 +1714,17 @@ impl LogSubscription {
 impl crate::ToJson for LogSubscription {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLE", Self::Enable), ("DISABLE", Self::Disable)],
+        )
     }
 }
 
@@ -1360,6 +1759,20 @@ impl crate::ToJson for SampleMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SampleMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FULL_DATASET", Self::FullDataset),
+                ("CUSTOM_ROWS", Self::CustomRows),
+            ],
+        )
+    }
+}
+
 impl From<SampleMode> for Value<SampleMode> {
     fn from(value: SampleMode) -> Self {
         Value::Lit(value)
@@ -1391,6 +1804,17 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PROFILE", Self::Profile), ("RECIPE", Self::Recipe)],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -1416,6 +1840,13 @@ impl ValidationMode {
 impl crate::ToJson for ValidationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CHECK_ALL", Self::CheckAll)])
     }
 }
 

@@ -81,6 +81,32 @@ impl crate::ToJson for Project {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Project {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatasetName",
+                "Name",
+                "RecipeName",
+                "RoleArn",
+                "Sample",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            dataset_name: crate::from_json_required(map, "DatasetName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            recipe_name: crate::from_json_required(map, "RecipeName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            sample: crate::from_json_optional(map, "Sample", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// A `Sample` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -115,6 +141,17 @@ impl crate::ToJson for Sample {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Sample {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Size", "Type"])?;
+        Ok(Self {
+            size: crate::from_json_optional(map, "Size", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Sample> for Value<Sample> {
     fn from(value: Sample) -> Self {
         Value::Lit(value)
@@ -146,6 +183,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIRST_N", Self::FirstN),
+                ("LAST_N", Self::LastN),
+                ("RANDOM", Self::Random),
+            ],
+        )
     }
 }
 

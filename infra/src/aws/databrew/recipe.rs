@@ -71,6 +71,19 @@ impl crate::ToJson for Recipe {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Recipe {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Steps", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            steps: crate::from_json_required(map, "Steps", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// A `Action` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
@@ -102,6 +115,17 @@ impl crate::ToJson for Action {
         crate::put(&mut out, "Operation", &self.operation);
         crate::put_opt(&mut out, "Parameters", &self.parameters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Operation", "Parameters"])?;
+        Ok(Self {
+            operation: crate::from_json_required(map, "Operation", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+        })
     }
 }
 
@@ -152,6 +176,18 @@ impl crate::ToJson for ConditionExpression {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionExpression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Condition", "TargetColumn", "Value"])?;
+        Ok(Self {
+            condition: crate::from_json_required(map, "Condition", path)?,
+            target_column: crate::from_json_required(map, "TargetColumn", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ConditionExpression> for Value<ConditionExpression> {
     fn from(value: ConditionExpression) -> Self {
         Value::Lit(value)
@@ -196,6 +232,17 @@ impl crate::ToJson for RecipeStep {
             &self.condition_expressions,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecipeStep {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "ConditionExpressions"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            condition_expressions: crate::from_json_optional(map, "ConditionExpressions", path)?,
+        })
     }
 }
 

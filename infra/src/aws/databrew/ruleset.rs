@@ -77,6 +77,24 @@ impl crate::ToJson for Ruleset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ruleset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "Rules", "Tags", "TargetArn"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_arn: crate::from_json_required(map, "TargetArn", path)?,
+        })
+    }
+}
+
 /// Selector of a column from a dataset for profile job configuration. One selector includes
 /// either a column name or a regular expression
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -115,6 +133,17 @@ impl crate::ToJson for ColumnSelector {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Regex", &self.regex);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Regex"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            regex: crate::from_json_optional(map, "Regex", path)?,
+        })
     }
 }
 
@@ -195,6 +224,32 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CheckExpression",
+                "ColumnSelectors",
+                "Disabled",
+                "Name",
+                "SubstitutionMap",
+                "Threshold",
+            ],
+        )?;
+        Ok(Self {
+            check_expression: crate::from_json_required(map, "CheckExpression", path)?,
+            column_selectors: crate::from_json_optional(map, "ColumnSelectors", path)?,
+            disabled: crate::from_json_optional(map, "Disabled", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            substitution_map: crate::from_json_optional(map, "SubstitutionMap", path)?,
+            threshold: crate::from_json_optional(map, "Threshold", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -226,6 +281,17 @@ impl crate::ToJson for SubstitutionValue {
         crate::put(&mut out, "Value", &self.value);
         crate::put(&mut out, "ValueReference", &self.value_reference);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubstitutionValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value", "ValueReference"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+            value_reference: crate::from_json_required(map, "ValueReference", path)?,
+        })
     }
 }
 
@@ -279,6 +345,18 @@ impl crate::ToJson for Threshold {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Threshold {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Unit", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Threshold> for Value<Threshold> {
     fn from(value: Threshold) -> Self {
         Value::Lit(value)
@@ -316,6 +394,22 @@ impl crate::ToJson for ThresholdType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThresholdType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GREATER_THAN_OR_EQUAL", Self::GreaterThanOrEqual),
+                ("LESS_THAN_OR_EQUAL", Self::LessThanOrEqual),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("LESS_THAN", Self::LessThan),
+            ],
+        )
+    }
+}
+
 impl From<ThresholdType> for Value<ThresholdType> {
     fn from(value: ThresholdType) -> Self {
         Value::Lit(value)
@@ -344,6 +438,17 @@ impl ThresholdUnit {
 impl crate::ToJson for ThresholdUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThresholdUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("COUNT", Self::Count), ("PERCENTAGE", Self::Percentage)],
+        )
     }
 }
 

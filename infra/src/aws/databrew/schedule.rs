@@ -67,3 +67,17 @@ impl crate::ToJson for Schedule {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CronExpression", "JobNames", "Name", "Tags"])?;
+        Ok(Self {
+            cron_expression: crate::from_json_required(map, "CronExpression", path)?,
+            job_names: crate::from_json_optional(map, "JobNames", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}

@@ -67,6 +67,20 @@ impl crate::ToJson for DataSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AssetType", "Description", "Name", "Tags"])?;
+        Ok(Self {
+            asset_type: crate::from_json_required(map, "AssetType", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataExchange::DataSet` (`Fn::GetAtt`).
 impl crate::Handle<DataSet> {
     /// `Fn::GetAtt` `Arn`. The ARN for the data set.
@@ -129,6 +143,26 @@ impl AssetType {
 impl crate::ToJson for AssetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("S3_SNAPSHOT", Self::S3Snapshot),
+                ("REDSHIFT_DATA_SHARE", Self::RedshiftDataShare),
+                ("API_GATEWAY_API", Self::ApiGatewayApi),
+                ("S3_DATA_ACCESS", Self::S3DataAccess),
+                (
+                    "LAKE_FORMATION_DATA_PERMISSION",
+                    Self::LakeFormationDataPermission,
+                ),
+            ],
+        )
     }
 }
 

@@ -60,6 +60,18 @@ impl crate::ToJson for EventAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Event", "Tags"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            event: crate::from_json_required(map, "Event", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataExchange::EventAction` (`Fn::GetAtt`).
 impl crate::Handle<EventAction> {
     /// `Fn::GetAtt` `Arn`. The ARN for the event action.
@@ -118,6 +130,16 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExportRevisionToS3"])?;
+        Ok(Self {
+            export_revision_to_s3: crate::from_json_optional(map, "ExportRevisionToS3", path)?,
+        })
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -157,6 +179,17 @@ impl crate::ToJson for AutoExportRevisionDestinationEntry {
         crate::put(&mut out, "Bucket", &self.bucket);
         crate::put_opt(&mut out, "KeyPattern", &self.key_pattern);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoExportRevisionDestinationEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "KeyPattern"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key_pattern: crate::from_json_optional(map, "KeyPattern", path)?,
+        })
     }
 }
 
@@ -201,6 +234,17 @@ impl crate::ToJson for AutoExportRevisionToS3RequestDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoExportRevisionToS3RequestDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Encryption", "RevisionDestination"])?;
+        Ok(Self {
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            revision_destination: crate::from_json_required(map, "RevisionDestination", path)?,
+        })
+    }
+}
+
 impl From<AutoExportRevisionToS3RequestDetails> for Value<AutoExportRevisionToS3RequestDetails> {
     fn from(value: AutoExportRevisionToS3RequestDetails) -> Self {
         Value::Lit(value)
@@ -234,6 +278,16 @@ impl crate::ToJson for Event {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RevisionPublished", &self.revision_published);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Event {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RevisionPublished"])?;
+        Ok(Self {
+            revision_published: crate::from_json_optional(map, "RevisionPublished", path)?,
+        })
     }
 }
 
@@ -279,6 +333,17 @@ impl crate::ToJson for ExportServerSideEncryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExportServerSideEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "Type"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ExportServerSideEncryption> for Value<ExportServerSideEncryption> {
     fn from(value: ExportServerSideEncryption) -> Self {
         Value::Lit(value)
@@ -306,6 +371,16 @@ impl crate::ToJson for RevisionPublished {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DataSetId", &self.data_set_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RevisionPublished {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataSetId"])?;
+        Ok(Self {
+            data_set_id: crate::from_json_required(map, "DataSetId", path)?,
+        })
     }
 }
 
@@ -337,6 +412,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("aws:kms", Self::AwsKms), ("AES256", Self::Aes256)],
+        )
     }
 }
 

@@ -114,6 +114,34 @@ impl crate::ToJson for Pipeline {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Pipeline {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Activate",
+                "Description",
+                "Name",
+                "ParameterObjects",
+                "ParameterValues",
+                "PipelineObjects",
+                "PipelineTags",
+            ],
+        )?;
+        Ok(Self {
+            activate: crate::from_json_optional(map, "Activate", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameter_objects: crate::from_json_optional(map, "ParameterObjects", path)?,
+            parameter_values: crate::from_json_optional(map, "ParameterValues", path)?,
+            pipeline_objects: crate::from_json_optional(map, "PipelineObjects", path)?,
+            pipeline_tags: crate::from_json_optional(map, "PipelineTags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataPipeline::Pipeline` (`Fn::GetAtt`).
 impl crate::Handle<Pipeline> {
     /// `Fn::GetAtt` `PipelineId`.
@@ -170,6 +198,18 @@ impl crate::ToJson for Field {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Field {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "RefValue", "StringValue"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            ref_value: crate::from_json_optional(map, "RefValue", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+        })
+    }
+}
+
 impl From<Field> for Value<Field> {
     fn from(value: Field) -> Self {
         Value::Lit(value)
@@ -201,6 +241,17 @@ impl crate::ToJson for ParameterAttribute {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "StringValue", &self.string_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "StringValue"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            string_value: crate::from_json_required(map, "StringValue", path)?,
+        })
     }
 }
 
@@ -241,6 +292,17 @@ impl crate::ToJson for ParameterObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes", "Id"])?;
+        Ok(Self {
+            attributes: crate::from_json_required(map, "Attributes", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+        })
+    }
+}
+
 impl From<ParameterObject> for Value<ParameterObject> {
     fn from(value: ParameterObject) -> Self {
         Value::Lit(value)
@@ -272,6 +334,17 @@ impl crate::ToJson for ParameterValue {
         crate::put(&mut out, "Id", &self.id);
         crate::put(&mut out, "StringValue", &self.string_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "StringValue"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            string_value: crate::from_json_required(map, "StringValue", path)?,
+        })
     }
 }
 
@@ -314,6 +387,18 @@ impl crate::ToJson for PipelineObject {
         crate::put(&mut out, "Id", &self.id);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipelineObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fields", "Id", "Name"])?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 

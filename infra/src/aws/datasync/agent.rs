@@ -104,6 +104,32 @@ impl crate::ToJson for Agent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Agent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActivationKey",
+                "AgentName",
+                "SecurityGroupArns",
+                "SubnetArns",
+                "Tags",
+                "VpcEndpointId",
+            ],
+        )?;
+        Ok(Self {
+            activation_key: crate::from_json_optional(map, "ActivationKey", path)?,
+            agent_name: crate::from_json_optional(map, "AgentName", path)?,
+            security_group_arns: crate::from_json_optional(map, "SecurityGroupArns", path)?,
+            subnet_arns: crate::from_json_optional(map, "SubnetArns", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_endpoint_id: crate::from_json_optional(map, "VpcEndpointId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::Agent` (`Fn::GetAtt`).
 impl crate::Handle<Agent> {
     /// `Fn::GetAtt` `AgentArn`. The DataSync Agent ARN.

@@ -179,6 +179,54 @@ impl crate::ToJson for LocationAzureBlob {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationAzureBlob {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentArns",
+                "AzureAccessTier",
+                "AzureBlobAuthenticationType",
+                "AzureBlobContainerUrl",
+                "AzureBlobSasConfiguration",
+                "AzureBlobType",
+                "CmkSecretConfig",
+                "CustomSecretConfig",
+                "FederatedIdentity",
+                "Subdirectory",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            agent_arns: crate::from_json_optional(map, "AgentArns", path)?,
+            azure_access_tier: crate::from_json_optional(map, "AzureAccessTier", path)?,
+            azure_blob_authentication_type: crate::from_json_required(
+                map,
+                "AzureBlobAuthenticationType",
+                path,
+            )?,
+            azure_blob_container_url: crate::from_json_optional(
+                map,
+                "AzureBlobContainerUrl",
+                path,
+            )?,
+            azure_blob_sas_configuration: crate::from_json_optional(
+                map,
+                "AzureBlobSasConfiguration",
+                path,
+            )?,
+            azure_blob_type: crate::from_json_optional(map, "AzureBlobType", path)?,
+            cmk_secret_config: crate::from_json_optional(map, "CmkSecretConfig", path)?,
+            custom_secret_config: crate::from_json_optional(map, "CustomSecretConfig", path)?,
+            federated_identity: crate::from_json_optional(map, "FederatedIdentity", path)?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::LocationAzureBlob` (`Fn::GetAtt`).
 impl crate::Handle<LocationAzureBlob> {
     /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`. Specifies the ARN for an AWS Secrets Manager
@@ -233,6 +281,16 @@ impl crate::ToJson for AzureBlobSasConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureBlobSasConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AzureBlobSasToken"])?;
+        Ok(Self {
+            azure_blob_sas_token: crate::from_json_required(map, "AzureBlobSasToken", path)?,
+        })
+    }
+}
+
 impl From<AzureBlobSasConfiguration> for Value<AzureBlobSasConfiguration> {
     fn from(value: AzureBlobSasConfiguration) -> Self {
         Value::Lit(value)
@@ -282,6 +340,17 @@ impl crate::ToJson for AzureFederatedIdentityConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureFederatedIdentityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsIamRole", "AzureOidc"])?;
+        Ok(Self {
+            aws_iam_role: crate::from_json_optional(map, "AwsIamRole", path)?,
+            azure_oidc: crate::from_json_optional(map, "AzureOidc", path)?,
+        })
+    }
+}
+
 impl From<AzureFederatedIdentityConfig> for Value<AzureFederatedIdentityConfig> {
     fn from(value: AzureFederatedIdentityConfig) -> Self {
         Value::Lit(value)
@@ -316,6 +385,17 @@ impl crate::ToJson for AzureOidcConfig {
         crate::put(&mut out, "ClientId", &self.client_id);
         crate::put(&mut out, "TenantId", &self.tenant_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureOidcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientId", "TenantId"])?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            tenant_id: crate::from_json_required(map, "TenantId", path)?,
+        })
     }
 }
 
@@ -368,6 +448,17 @@ impl crate::ToJson for CmkSecretConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmkSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "SecretArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<CmkSecretConfig> for Value<CmkSecretConfig> {
     fn from(value: CmkSecretConfig) -> Self {
         Value::Lit(value)
@@ -414,6 +505,17 @@ impl crate::ToJson for CustomSecretConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretAccessRoleArn", "SecretArn"])?;
+        Ok(Self {
+            secret_access_role_arn: crate::from_json_required(map, "SecretAccessRoleArn", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<CustomSecretConfig> for Value<CustomSecretConfig> {
     fn from(value: CustomSecretConfig) -> Self {
         Value::Lit(value)
@@ -446,6 +548,21 @@ impl AzureAccessTier {
 impl crate::ToJson for AzureAccessTier {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureAccessTier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HOT", Self::Hot),
+                ("COOL", Self::Cool),
+                ("ARCHIVE", Self::Archive),
+            ],
+        )
     }
 }
 
@@ -484,6 +601,21 @@ impl crate::ToJson for AzureBlobAuthenticationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureBlobAuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SAS", Self::Sas),
+                ("NONE", Self::None),
+                ("OIDC", Self::Oidc),
+            ],
+        )
+    }
+}
+
 impl From<AzureBlobAuthenticationType> for Value<AzureBlobAuthenticationType> {
     fn from(value: AzureBlobAuthenticationType) -> Self {
         Value::Lit(value)
@@ -510,6 +642,13 @@ impl AzureBlobType {
 impl crate::ToJson for AzureBlobType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureBlobType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BLOCK", Self::Block)])
     }
 }
 

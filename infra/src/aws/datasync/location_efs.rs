@@ -115,6 +115,38 @@ impl crate::ToJson for LocationEfs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationEfs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessPointArn",
+                "Ec2Config",
+                "EfsFilesystemArn",
+                "FileSystemAccessRoleArn",
+                "InTransitEncryption",
+                "Subdirectory",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_point_arn: crate::from_json_optional(map, "AccessPointArn", path)?,
+            ec2_config: crate::from_json_required(map, "Ec2Config", path)?,
+            efs_filesystem_arn: crate::from_json_optional(map, "EfsFilesystemArn", path)?,
+            file_system_access_role_arn: crate::from_json_optional(
+                map,
+                "FileSystemAccessRoleArn",
+                path,
+            )?,
+            in_transit_encryption: crate::from_json_optional(map, "InTransitEncryption", path)?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::LocationEFS` (`Fn::GetAtt`).
 impl crate::Handle<LocationEfs> {
     /// `Fn::GetAtt` `LocationArn`. The Amazon Resource Name (ARN) of the Amazon EFS file system
@@ -162,6 +194,17 @@ impl crate::ToJson for Ec2Config {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ec2Config {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupArns", "SubnetArn"])?;
+        Ok(Self {
+            security_group_arns: crate::from_json_required(map, "SecurityGroupArns", path)?,
+            subnet_arn: crate::from_json_required(map, "SubnetArn", path)?,
+        })
+    }
+}
+
 impl From<Ec2Config> for Value<Ec2Config> {
     fn from(value: Ec2Config) -> Self {
         Value::Lit(value)
@@ -191,6 +234,13 @@ impl InTransitEncryption {
 impl crate::ToJson for InTransitEncryption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InTransitEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NONE", Self::None), ("TLS1_2", Self::Tls12)])
     }
 }
 

@@ -76,6 +76,28 @@ impl crate::ToJson for LocationFSxLustre {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationFSxLustre {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FsxFilesystemArn",
+                "SecurityGroupArns",
+                "Subdirectory",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            fsx_filesystem_arn: crate::from_json_optional(map, "FsxFilesystemArn", path)?,
+            security_group_arns: crate::from_json_required(map, "SecurityGroupArns", path)?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::LocationFSxLustre` (`Fn::GetAtt`).
 impl crate::Handle<LocationFSxLustre> {
     /// `Fn::GetAtt` `LocationArn`. The Amazon Resource Name (ARN) of the Amazon FSx for Lustre

@@ -88,6 +88,34 @@ impl crate::ToJson for LocationFSxOntap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationFSxOntap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Protocol",
+                "SecurityGroupArns",
+                "StorageVirtualMachineArn",
+                "Subdirectory",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            security_group_arns: crate::from_json_required(map, "SecurityGroupArns", path)?,
+            storage_virtual_machine_arn: crate::from_json_required(
+                map,
+                "StorageVirtualMachineArn",
+                path,
+            )?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::LocationFSxONTAP` (`Fn::GetAtt`).
 impl crate::Handle<LocationFSxOntap> {
     /// `Fn::GetAtt` `FsxFilesystemArn`. The Amazon Resource Name (ARN) for the FSx ONAP file
@@ -165,6 +193,17 @@ impl crate::ToJson for CmkSecretConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmkSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "SecretArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<CmkSecretConfig> for Value<CmkSecretConfig> {
     fn from(value: CmkSecretConfig) -> Self {
         Value::Lit(value)
@@ -211,6 +250,17 @@ impl crate::ToJson for CustomSecretConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretAccessRoleArn", "SecretArn"])?;
+        Ok(Self {
+            secret_access_role_arn: crate::from_json_required(map, "SecretAccessRoleArn", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<CustomSecretConfig> for Value<CustomSecretConfig> {
     fn from(value: CustomSecretConfig) -> Self {
         Value::Lit(value)
@@ -241,6 +291,16 @@ impl crate::ToJson for ManagedSecretConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SecretArn", &self.secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretArn"])?;
+        Ok(Self {
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
     }
 }
 
@@ -275,6 +335,16 @@ impl crate::ToJson for Nfs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Nfs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MountOptions"])?;
+        Ok(Self {
+            mount_options: crate::from_json_required(map, "MountOptions", path)?,
+        })
+    }
+}
+
 impl From<Nfs> for Value<Nfs> {
     fn from(value: Nfs) -> Self {
         Value::Lit(value)
@@ -306,6 +376,16 @@ impl crate::ToJson for NfsMountOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NfsMountOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Version"])?;
+        Ok(Self {
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 
@@ -352,6 +432,17 @@ impl crate::ToJson for Protocol {
         crate::put_opt(&mut out, "NFS", &self.nfs);
         crate::put_opt(&mut out, "SMB", &self.smb);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NFS", "SMB"])?;
+        Ok(Self {
+            nfs: crate::from_json_optional(map, "NFS", path)?,
+            smb: crate::from_json_optional(map, "SMB", path)?,
+        })
     }
 }
 
@@ -452,6 +543,34 @@ impl crate::ToJson for Smb {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Smb {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CmkSecretConfig",
+                "CustomSecretConfig",
+                "Domain",
+                "ManagedSecretConfig",
+                "MountOptions",
+                "Password",
+                "User",
+            ],
+        )?;
+        Ok(Self {
+            cmk_secret_config: crate::from_json_optional(map, "CmkSecretConfig", path)?,
+            custom_secret_config: crate::from_json_optional(map, "CustomSecretConfig", path)?,
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            managed_secret_config: crate::from_json_optional(map, "ManagedSecretConfig", path)?,
+            mount_options: crate::from_json_required(map, "MountOptions", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            user: crate::from_json_required(map, "User", path)?,
+        })
+    }
+}
+
 impl From<Smb> for Value<Smb> {
     fn from(value: Smb) -> Self {
         Value::Lit(value)
@@ -483,6 +602,16 @@ impl crate::ToJson for SmbMountOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmbMountOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Version"])?;
+        Ok(Self {
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 
@@ -520,6 +649,21 @@ impl crate::ToJson for SmbMountOptionsVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmbMountOptionsVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTOMATIC", Self::Automatic),
+                ("SMB2", Self::Smb2),
+                ("SMB3", Self::Smb3),
+            ],
+        )
+    }
+}
+
 impl From<SmbMountOptionsVersion> for Value<SmbMountOptionsVersion> {
     fn from(value: SmbMountOptionsVersion) -> Self {
         Value::Lit(value)
@@ -554,6 +698,22 @@ impl Version {
 impl crate::ToJson for Version {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Version {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTOMATIC", Self::Automatic),
+                ("NFS3", Self::Nfs3),
+                ("NFS4_0", Self::Nfs40),
+                ("NFS4_1", Self::Nfs41),
+            ],
+        )
     }
 }
 

@@ -85,6 +85,30 @@ impl crate::ToJson for LocationFSxOpenZfs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationFSxOpenZfs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FsxFilesystemArn",
+                "Protocol",
+                "SecurityGroupArns",
+                "Subdirectory",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            fsx_filesystem_arn: crate::from_json_optional(map, "FsxFilesystemArn", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            security_group_arns: crate::from_json_required(map, "SecurityGroupArns", path)?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::LocationFSxOpenZFS` (`Fn::GetAtt`).
 impl crate::Handle<LocationFSxOpenZfs> {
     /// `Fn::GetAtt` `LocationArn`. The Amazon Resource Name (ARN) of the Amazon FSx OpenZFS file
@@ -127,6 +151,16 @@ impl crate::ToJson for MountOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MountOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Version"])?;
+        Ok(Self {
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<MountOptions> for Value<MountOptions> {
     fn from(value: MountOptions) -> Self {
         Value::Lit(value)
@@ -155,6 +189,16 @@ impl crate::ToJson for Nfs {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MountOptions", &self.mount_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Nfs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MountOptions"])?;
+        Ok(Self {
+            mount_options: crate::from_json_required(map, "MountOptions", path)?,
+        })
     }
 }
 
@@ -189,6 +233,16 @@ impl crate::ToJson for Protocol {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "NFS", &self.nfs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NFS"])?;
+        Ok(Self {
+            nfs: crate::from_json_optional(map, "NFS", path)?,
+        })
     }
 }
 
@@ -229,6 +283,23 @@ impl Version {
 impl crate::ToJson for Version {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Version {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTOMATIC", Self::Automatic),
+                ("NFS3", Self::Nfs3),
+                ("NFS4_0", Self::Nfs40),
+                ("NFS4_1", Self::Nfs41),
+                ("NFS4_2", Self::Nfs42),
+            ],
+        )
     }
 }
 

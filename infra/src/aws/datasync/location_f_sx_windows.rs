@@ -131,6 +131,38 @@ impl crate::ToJson for LocationFSxWindows {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationFSxWindows {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CmkSecretConfig",
+                "CustomSecretConfig",
+                "Domain",
+                "FsxFilesystemArn",
+                "Password",
+                "SecurityGroupArns",
+                "Subdirectory",
+                "Tags",
+                "User",
+            ],
+        )?;
+        Ok(Self {
+            cmk_secret_config: crate::from_json_optional(map, "CmkSecretConfig", path)?,
+            custom_secret_config: crate::from_json_optional(map, "CustomSecretConfig", path)?,
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            fsx_filesystem_arn: crate::from_json_optional(map, "FsxFilesystemArn", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            security_group_arns: crate::from_json_required(map, "SecurityGroupArns", path)?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user: crate::from_json_required(map, "User", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::LocationFSxWindows` (`Fn::GetAtt`).
 impl crate::Handle<LocationFSxWindows> {
     /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`. Specifies the ARN for an AWS Secrets Manager
@@ -202,6 +234,17 @@ impl crate::ToJson for CmkSecretConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmkSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "SecretArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<CmkSecretConfig> for Value<CmkSecretConfig> {
     fn from(value: CmkSecretConfig) -> Self {
         Value::Lit(value)
@@ -245,6 +288,17 @@ impl crate::ToJson for CustomSecretConfig {
         );
         crate::put(&mut out, "SecretArn", &self.secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretAccessRoleArn", "SecretArn"])?;
+        Ok(Self {
+            secret_access_role_arn: crate::from_json_required(map, "SecretAccessRoleArn", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
     }
 }
 

@@ -190,6 +190,50 @@ impl crate::ToJson for LocationHdfs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationHdfs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentArns",
+                "AuthenticationType",
+                "BlockSize",
+                "CmkSecretConfig",
+                "CustomSecretConfig",
+                "KerberosKeytab",
+                "KerberosKrb5Conf",
+                "KerberosPrincipal",
+                "KmsKeyProviderUri",
+                "NameNodes",
+                "QopConfiguration",
+                "ReplicationFactor",
+                "SimpleUser",
+                "Subdirectory",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            agent_arns: crate::from_json_required(map, "AgentArns", path)?,
+            authentication_type: crate::from_json_required(map, "AuthenticationType", path)?,
+            block_size: crate::from_json_optional(map, "BlockSize", path)?,
+            cmk_secret_config: crate::from_json_optional(map, "CmkSecretConfig", path)?,
+            custom_secret_config: crate::from_json_optional(map, "CustomSecretConfig", path)?,
+            kerberos_keytab: crate::from_json_optional(map, "KerberosKeytab", path)?,
+            kerberos_krb5_conf: crate::from_json_optional(map, "KerberosKrb5Conf", path)?,
+            kerberos_principal: crate::from_json_optional(map, "KerberosPrincipal", path)?,
+            kms_key_provider_uri: crate::from_json_optional(map, "KmsKeyProviderUri", path)?,
+            name_nodes: crate::from_json_required(map, "NameNodes", path)?,
+            qop_configuration: crate::from_json_optional(map, "QopConfiguration", path)?,
+            replication_factor: crate::from_json_optional(map, "ReplicationFactor", path)?,
+            simple_user: crate::from_json_optional(map, "SimpleUser", path)?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::LocationHDFS` (`Fn::GetAtt`).
 impl crate::Handle<LocationHdfs> {
     /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`. Specifies the ARN for an AWS Secrets Manager
@@ -260,6 +304,17 @@ impl crate::ToJson for CmkSecretConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmkSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "SecretArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<CmkSecretConfig> for Value<CmkSecretConfig> {
     fn from(value: CmkSecretConfig) -> Self {
         Value::Lit(value)
@@ -306,6 +361,17 @@ impl crate::ToJson for CustomSecretConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretAccessRoleArn", "SecretArn"])?;
+        Ok(Self {
+            secret_access_role_arn: crate::from_json_required(map, "SecretAccessRoleArn", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<CustomSecretConfig> for Value<CustomSecretConfig> {
     fn from(value: CustomSecretConfig) -> Self {
         Value::Lit(value)
@@ -338,6 +404,17 @@ impl crate::ToJson for NameNode {
         crate::put(&mut out, "Hostname", &self.hostname);
         crate::put(&mut out, "Port", &self.port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NameNode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Hostname", "Port"])?;
+        Ok(Self {
+            hostname: crate::from_json_required(map, "Hostname", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
     }
 }
 
@@ -396,6 +473,22 @@ impl crate::ToJson for QopConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QopConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DataTransferProtection", "RpcProtection"])?;
+        Ok(Self {
+            data_transfer_protection: crate::from_json_optional(
+                map,
+                "DataTransferProtection",
+                path,
+            )?,
+            rpc_protection: crate::from_json_optional(map, "RpcProtection", path)?,
+        })
+    }
+}
+
 impl From<QopConfiguration> for Value<QopConfiguration> {
     fn from(value: QopConfiguration) -> Self {
         Value::Lit(value)
@@ -424,6 +517,17 @@ impl AuthenticationType {
 impl crate::ToJson for AuthenticationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SIMPLE", Self::Simple), ("KERBEROS", Self::Kerberos)],
+        )
     }
 }
 
@@ -464,6 +568,22 @@ impl crate::ToJson for DataTransferProtection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataTransferProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTHENTICATION", Self::Authentication),
+                ("INTEGRITY", Self::Integrity),
+                ("PRIVACY", Self::Privacy),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
+    }
+}
+
 impl From<DataTransferProtection> for Value<DataTransferProtection> {
     fn from(value: DataTransferProtection) -> Self {
         Value::Lit(value)
@@ -498,6 +618,22 @@ impl RpcProtection {
 impl crate::ToJson for RpcProtection {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RpcProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTHENTICATION", Self::Authentication),
+                ("INTEGRITY", Self::Integrity),
+                ("PRIVACY", Self::Privacy),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
     }
 }
 

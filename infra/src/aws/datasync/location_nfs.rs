@@ -87,6 +87,30 @@ impl crate::ToJson for LocationNfs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationNfs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MountOptions",
+                "OnPremConfig",
+                "ServerHostname",
+                "Subdirectory",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            mount_options: crate::from_json_optional(map, "MountOptions", path)?,
+            on_prem_config: crate::from_json_required(map, "OnPremConfig", path)?,
+            server_hostname: crate::from_json_optional(map, "ServerHostname", path)?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::LocationNFS` (`Fn::GetAtt`).
 impl crate::Handle<LocationNfs> {
     /// `Fn::GetAtt` `LocationArn`. The Amazon Resource Name (ARN) of the NFS location.
@@ -128,6 +152,16 @@ impl crate::ToJson for MountOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MountOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Version"])?;
+        Ok(Self {
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<MountOptions> for Value<MountOptions> {
     fn from(value: MountOptions) -> Self {
         Value::Lit(value)
@@ -156,6 +190,16 @@ impl crate::ToJson for OnPremConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AgentArns", &self.agent_arns);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnPremConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AgentArns"])?;
+        Ok(Self {
+            agent_arns: crate::from_json_required(map, "AgentArns", path)?,
+        })
     }
 }
 
@@ -196,6 +240,23 @@ impl Version {
 impl crate::ToJson for Version {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Version {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTOMATIC", Self::Automatic),
+                ("NFS3", Self::Nfs3),
+                ("NFS4_0", Self::Nfs40),
+                ("NFS4_1", Self::Nfs41),
+                ("NFS4_2", Self::Nfs42),
+            ],
+        )
     }
 }
 

@@ -188,6 +188,46 @@ impl crate::ToJson for LocationObjectStorage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationObjectStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessKey",
+                "AgentArns",
+                "BucketName",
+                "CmkSecretConfig",
+                "CustomSecretConfig",
+                "FederatedIdentity",
+                "SecretKey",
+                "ServerCertificate",
+                "ServerHostname",
+                "ServerPort",
+                "ServerProtocol",
+                "Subdirectory",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_key: crate::from_json_optional(map, "AccessKey", path)?,
+            agent_arns: crate::from_json_optional(map, "AgentArns", path)?,
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            cmk_secret_config: crate::from_json_optional(map, "CmkSecretConfig", path)?,
+            custom_secret_config: crate::from_json_optional(map, "CustomSecretConfig", path)?,
+            federated_identity: crate::from_json_optional(map, "FederatedIdentity", path)?,
+            secret_key: crate::from_json_optional(map, "SecretKey", path)?,
+            server_certificate: crate::from_json_optional(map, "ServerCertificate", path)?,
+            server_hostname: crate::from_json_optional(map, "ServerHostname", path)?,
+            server_port: crate::from_json_optional(map, "ServerPort", path)?,
+            server_protocol: crate::from_json_optional(map, "ServerProtocol", path)?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::LocationObjectStorage` (`Fn::GetAtt`).
 impl crate::Handle<LocationObjectStorage> {
     /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`. Specifies the ARN for an AWS Secrets Manager
@@ -259,6 +299,17 @@ impl crate::ToJson for CmkSecretConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmkSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "SecretArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<CmkSecretConfig> for Value<CmkSecretConfig> {
     fn from(value: CmkSecretConfig) -> Self {
         Value::Lit(value)
@@ -302,6 +353,17 @@ impl crate::ToJson for CustomSecretConfig {
         );
         crate::put(&mut out, "SecretArn", &self.secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretAccessRoleArn", "SecretArn"])?;
+        Ok(Self {
+            secret_access_role_arn: crate::from_json_required(map, "SecretAccessRoleArn", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
     }
 }
 
@@ -359,6 +421,28 @@ impl crate::ToJson for GoogleOidcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GoogleOidcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IdentityPoolName",
+                "IdentityProviderName",
+                "ProjectName",
+                "ProjectNumber",
+            ],
+        )?;
+        Ok(Self {
+            identity_pool_name: crate::from_json_required(map, "IdentityPoolName", path)?,
+            identity_provider_name: crate::from_json_required(map, "IdentityProviderName", path)?,
+            project_name: crate::from_json_required(map, "ProjectName", path)?,
+            project_number: crate::from_json_required(map, "ProjectNumber", path)?,
+        })
+    }
+}
+
 impl From<GoogleOidcConfig> for Value<GoogleOidcConfig> {
     fn from(value: GoogleOidcConfig) -> Self {
         Value::Lit(value)
@@ -392,6 +476,16 @@ impl crate::ToJson for ObjectStorageExternalIdentityConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "GoogleOidc", &self.google_oidc);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectStorageExternalIdentityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GoogleOidc"])?;
+        Ok(Self {
+            google_oidc: crate::from_json_optional(map, "GoogleOidc", path)?,
+        })
     }
 }
 
@@ -447,6 +541,17 @@ impl crate::ToJson for ObjectStorageFederatedIdentityConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectStorageFederatedIdentityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsIamRole", "ExternalIdentity"])?;
+        Ok(Self {
+            aws_iam_role: crate::from_json_optional(map, "AwsIamRole", path)?,
+            external_identity: crate::from_json_optional(map, "ExternalIdentity", path)?,
+        })
+    }
+}
+
 impl From<ObjectStorageFederatedIdentityConfig> for Value<ObjectStorageFederatedIdentityConfig> {
     fn from(value: ObjectStorageFederatedIdentityConfig) -> Self {
         Value::Lit(value)
@@ -475,6 +580,13 @@ impl ServerProtocol {
 impl crate::ToJson for ServerProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HTTPS", Self::Https), ("HTTP", Self::Http)])
     }
 }
 

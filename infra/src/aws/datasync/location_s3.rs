@@ -88,6 +88,30 @@ impl crate::ToJson for LocationS3 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationS3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "S3BucketArn",
+                "S3Config",
+                "S3StorageClass",
+                "Subdirectory",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            s3_bucket_arn: crate::from_json_optional(map, "S3BucketArn", path)?,
+            s3_config: crate::from_json_required(map, "S3Config", path)?,
+            s3_storage_class: crate::from_json_optional(map, "S3StorageClass", path)?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::LocationS3` (`Fn::GetAtt`).
 impl crate::Handle<LocationS3> {
     /// `Fn::GetAtt` `LocationArn`. The Amazon Resource Name (ARN) of the Amazon S3 bucket
@@ -128,6 +152,16 @@ impl crate::ToJson for S3Config {
             &self.bucket_access_role_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Config {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketAccessRoleArn"])?;
+        Ok(Self {
+            bucket_access_role_arn: crate::from_json_required(map, "BucketAccessRoleArn", path)?,
+        })
     }
 }
 
@@ -175,6 +209,25 @@ impl S3StorageClass {
 impl crate::ToJson for S3StorageClass {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3StorageClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD", Self::Standard),
+                ("STANDARD_IA", Self::StandardIa),
+                ("ONEZONE_IA", Self::OnezoneIa),
+                ("INTELLIGENT_TIERING", Self::IntelligentTiering),
+                ("GLACIER", Self::Glacier),
+                ("GLACIER_INSTANT_RETRIEVAL", Self::GlacierInstantRetrieval),
+                ("DEEP_ARCHIVE", Self::DeepArchive),
+            ],
+        )
     }
 }
 

@@ -209,6 +209,50 @@ impl crate::ToJson for LocationSmb {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationSmb {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentArns",
+                "AuthenticationType",
+                "CmkSecretConfig",
+                "CustomSecretConfig",
+                "DnsIpAddresses",
+                "Domain",
+                "KerberosKeytab",
+                "KerberosKrb5Conf",
+                "KerberosPrincipal",
+                "MountOptions",
+                "Password",
+                "ServerHostname",
+                "Subdirectory",
+                "Tags",
+                "User",
+            ],
+        )?;
+        Ok(Self {
+            agent_arns: crate::from_json_required(map, "AgentArns", path)?,
+            authentication_type: crate::from_json_optional(map, "AuthenticationType", path)?,
+            cmk_secret_config: crate::from_json_optional(map, "CmkSecretConfig", path)?,
+            custom_secret_config: crate::from_json_optional(map, "CustomSecretConfig", path)?,
+            dns_ip_addresses: crate::from_json_optional(map, "DnsIpAddresses", path)?,
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            kerberos_keytab: crate::from_json_optional(map, "KerberosKeytab", path)?,
+            kerberos_krb5_conf: crate::from_json_optional(map, "KerberosKrb5Conf", path)?,
+            kerberos_principal: crate::from_json_optional(map, "KerberosPrincipal", path)?,
+            mount_options: crate::from_json_optional(map, "MountOptions", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            server_hostname: crate::from_json_optional(map, "ServerHostname", path)?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user: crate::from_json_optional(map, "User", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::LocationSMB` (`Fn::GetAtt`).
 impl crate::Handle<LocationSmb> {
     /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`. Specifies the ARN for an AWS Secrets Manager
@@ -280,6 +324,17 @@ impl crate::ToJson for CmkSecretConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmkSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "SecretArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<CmkSecretConfig> for Value<CmkSecretConfig> {
     fn from(value: CmkSecretConfig) -> Self {
         Value::Lit(value)
@@ -325,6 +380,17 @@ impl crate::ToJson for CustomSecretConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomSecretConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretAccessRoleArn", "SecretArn"])?;
+        Ok(Self {
+            secret_access_role_arn: crate::from_json_required(map, "SecretAccessRoleArn", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<CustomSecretConfig> for Value<CustomSecretConfig> {
     fn from(value: CustomSecretConfig) -> Self {
         Value::Lit(value)
@@ -359,6 +425,16 @@ impl crate::ToJson for MountOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MountOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Version"])?;
+        Ok(Self {
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<MountOptions> for Value<MountOptions> {
     fn from(value: MountOptions) -> Self {
         Value::Lit(value)
@@ -387,6 +463,17 @@ impl AuthenticationType {
 impl crate::ToJson for AuthenticationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NTLM", Self::Ntlm), ("KERBEROS", Self::Kerberos)],
+        )
     }
 }
 
@@ -427,6 +514,23 @@ impl Version {
 impl crate::ToJson for Version {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Version {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTOMATIC", Self::Automatic),
+                ("SMB1", Self::Smb1),
+                ("SMB2_0", Self::Smb20),
+                ("SMB2", Self::Smb2),
+                ("SMB3", Self::Smb3),
+            ],
+        )
     }
 }
 

@@ -166,6 +166,52 @@ impl crate::ToJson for Task {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Task {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchLogGroupArn",
+                "DestinationLocationArn",
+                "Excludes",
+                "Includes",
+                "ManifestConfig",
+                "Name",
+                "Options",
+                "Schedule",
+                "SourceLocationArn",
+                "Tags",
+                "TaskMode",
+                "TaskReportConfig",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_log_group_arn: crate::from_json_optional(
+                map,
+                "CloudWatchLogGroupArn",
+                path,
+            )?,
+            destination_location_arn: crate::from_json_required(
+                map,
+                "DestinationLocationArn",
+                path,
+            )?,
+            excludes: crate::from_json_optional(map, "Excludes", path)?,
+            includes: crate::from_json_optional(map, "Includes", path)?,
+            manifest_config: crate::from_json_optional(map, "ManifestConfig", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            source_location_arn: crate::from_json_required(map, "SourceLocationArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task_mode: crate::from_json_optional(map, "TaskMode", path)?,
+            task_report_config: crate::from_json_optional(map, "TaskReportConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataSync::Task` (`Fn::GetAtt`).
 impl crate::Handle<Task> {
     /// `Fn::GetAtt` `DestinationNetworkInterfaceArns`. The Amazon Resource Names (ARNs) of the
@@ -222,6 +268,16 @@ impl crate::ToJson for Deleted {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deleted {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReportLevel"])?;
+        Ok(Self {
+            report_level: crate::from_json_optional(map, "ReportLevel", path)?,
+        })
+    }
+}
+
 impl From<Deleted> for Value<Deleted> {
     fn from(value: Deleted) -> Self {
         Value::Lit(value)
@@ -253,6 +309,16 @@ impl crate::ToJson for Destination {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3"])?;
+        Ok(Self {
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
     }
 }
 
@@ -305,6 +371,17 @@ impl crate::ToJson for FilterRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FilterType", "Value"])?;
+        Ok(Self {
+            filter_type: crate::from_json_optional(map, "FilterType", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<FilterRule> for Value<FilterRule> {
     fn from(value: FilterRule) -> Self {
         Value::Lit(value)
@@ -354,6 +431,18 @@ impl crate::ToJson for ManifestConfig {
         crate::put_opt(&mut out, "Format", &self.format);
         crate::put(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManifestConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Format", "Source"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            format: crate::from_json_optional(map, "Format", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
     }
 }
 
@@ -432,6 +521,32 @@ impl crate::ToJson for ManifestConfigSourceS3 {
         );
         crate::put_opt(&mut out, "S3BucketArn", &self.s3_bucket_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManifestConfigSourceS3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketAccessRoleArn",
+                "ManifestObjectPath",
+                "ManifestObjectVersionId",
+                "S3BucketArn",
+            ],
+        )?;
+        Ok(Self {
+            bucket_access_role_arn: crate::from_json_optional(map, "BucketAccessRoleArn", path)?,
+            manifest_object_path: crate::from_json_optional(map, "ManifestObjectPath", path)?,
+            manifest_object_version_id: crate::from_json_optional(
+                map,
+                "ManifestObjectVersionId",
+                path,
+            )?,
+            s3_bucket_arn: crate::from_json_optional(map, "S3BucketArn", path)?,
+        })
     }
 }
 
@@ -649,6 +764,56 @@ impl crate::ToJson for Options {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Options {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Atime",
+                "BytesPerSecond",
+                "Gid",
+                "LogLevel",
+                "Mtime",
+                "ObjectMetadata",
+                "ObjectTags",
+                "OverwriteMode",
+                "PosixPermissions",
+                "PreserveDeletedFiles",
+                "PreserveDevices",
+                "SecurityDescriptorCopyFlags",
+                "TaskQueueing",
+                "TransferMode",
+                "Uid",
+                "VerifyMode",
+            ],
+        )?;
+        Ok(Self {
+            atime: crate::from_json_optional(map, "Atime", path)?,
+            bytes_per_second: crate::from_json_optional(map, "BytesPerSecond", path)?,
+            gid: crate::from_json_optional(map, "Gid", path)?,
+            log_level: crate::from_json_optional(map, "LogLevel", path)?,
+            mtime: crate::from_json_optional(map, "Mtime", path)?,
+            object_metadata: crate::from_json_optional(map, "ObjectMetadata", path)?,
+            object_tags: crate::from_json_optional(map, "ObjectTags", path)?,
+            overwrite_mode: crate::from_json_optional(map, "OverwriteMode", path)?,
+            posix_permissions: crate::from_json_optional(map, "PosixPermissions", path)?,
+            preserve_deleted_files: crate::from_json_optional(map, "PreserveDeletedFiles", path)?,
+            preserve_devices: crate::from_json_optional(map, "PreserveDevices", path)?,
+            security_descriptor_copy_flags: crate::from_json_optional(
+                map,
+                "SecurityDescriptorCopyFlags",
+                path,
+            )?,
+            task_queueing: crate::from_json_optional(map, "TaskQueueing", path)?,
+            transfer_mode: crate::from_json_optional(map, "TransferMode", path)?,
+            uid: crate::from_json_optional(map, "Uid", path)?,
+            verify_mode: crate::from_json_optional(map, "VerifyMode", path)?,
+        })
+    }
+}
+
 impl From<Options> for Value<Options> {
     fn from(value: Options) -> Self {
         Value::Lit(value)
@@ -725,6 +890,23 @@ impl crate::ToJson for Overrides {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Overrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Deleted", "Skipped", "Transferred", "Verified"],
+        )?;
+        Ok(Self {
+            deleted: crate::from_json_optional(map, "Deleted", path)?,
+            skipped: crate::from_json_optional(map, "Skipped", path)?,
+            transferred: crate::from_json_optional(map, "Transferred", path)?,
+            verified: crate::from_json_optional(map, "Verified", path)?,
+        })
+    }
+}
+
 impl From<Overrides> for Value<Overrides> {
     fn from(value: Overrides) -> Self {
         Value::Lit(value)
@@ -761,6 +943,16 @@ impl crate::ToJson for Skipped {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Skipped {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReportLevel"])?;
+        Ok(Self {
+            report_level: crate::from_json_optional(map, "ReportLevel", path)?,
+        })
+    }
+}
+
 impl From<Skipped> for Value<Skipped> {
     fn from(value: Skipped) -> Self {
         Value::Lit(value)
@@ -793,6 +985,16 @@ impl crate::ToJson for Source {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3"])?;
+        Ok(Self {
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
     }
 }
 
@@ -870,6 +1072,30 @@ impl crate::ToJson for TaskReportConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskReportConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Destination",
+                "ObjectVersionIds",
+                "OutputType",
+                "Overrides",
+                "ReportLevel",
+            ],
+        )?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            object_version_ids: crate::from_json_optional(map, "ObjectVersionIds", path)?,
+            output_type: crate::from_json_required(map, "OutputType", path)?,
+            overrides: crate::from_json_optional(map, "Overrides", path)?,
+            report_level: crate::from_json_optional(map, "ReportLevel", path)?,
+        })
+    }
+}
+
 impl From<TaskReportConfig> for Value<TaskReportConfig> {
     fn from(value: TaskReportConfig) -> Self {
         Value::Lit(value)
@@ -931,6 +1157,22 @@ impl crate::ToJson for TaskReportConfigDestinationS3 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskReportConfigDestinationS3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketAccessRoleArn", "S3BucketArn", "Subdirectory"],
+        )?;
+        Ok(Self {
+            bucket_access_role_arn: crate::from_json_optional(map, "BucketAccessRoleArn", path)?,
+            s3_bucket_arn: crate::from_json_optional(map, "S3BucketArn", path)?,
+            subdirectory: crate::from_json_optional(map, "Subdirectory", path)?,
+        })
+    }
+}
+
 impl From<TaskReportConfigDestinationS3> for Value<TaskReportConfigDestinationS3> {
     fn from(value: TaskReportConfigDestinationS3) -> Self {
         Value::Lit(value)
@@ -978,6 +1220,17 @@ impl crate::ToJson for TaskSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScheduleExpression", "Status"])?;
+        Ok(Self {
+            schedule_expression: crate::from_json_optional(map, "ScheduleExpression", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<TaskSchedule> for Value<TaskSchedule> {
     fn from(value: TaskSchedule) -> Self {
         Value::Lit(value)
@@ -1011,6 +1264,16 @@ impl crate::ToJson for Transferred {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ReportLevel", &self.report_level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transferred {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReportLevel"])?;
+        Ok(Self {
+            report_level: crate::from_json_optional(map, "ReportLevel", path)?,
+        })
     }
 }
 
@@ -1051,6 +1314,16 @@ impl crate::ToJson for Verified {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Verified {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReportLevel"])?;
+        Ok(Self {
+            report_level: crate::from_json_optional(map, "ReportLevel", path)?,
+        })
+    }
+}
+
 impl From<Verified> for Value<Verified> {
     fn from(value: Verified) -> Self {
         Value::Lit(value)
@@ -1076,6 +1349,13 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TRANSFER", Self::Transfer)])
     }
 }
 
@@ -1111,6 +1391,17 @@ impl crate::ToJson for Atime {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Atime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("BEST_EFFORT", Self::BestEffort)],
+        )
+    }
+}
+
 impl From<Atime> for Value<Atime> {
     fn from(value: Atime) -> Self {
         Value::Lit(value)
@@ -1139,6 +1430,13 @@ impl crate::ToJson for FilterType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SIMPLE_PATTERN", Self::SimplePattern)])
+    }
+}
+
 impl From<FilterType> for Value<FilterType> {
     fn from(value: FilterType) -> Self {
         Value::Lit(value)
@@ -1164,6 +1462,13 @@ impl Format {
 impl crate::ToJson for Format {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CSV", Self::Csv)])
     }
 }
 
@@ -1204,6 +1509,22 @@ impl crate::ToJson for Gid {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Gid {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("INT_VALUE", Self::IntValue),
+                ("NAME", Self::Name),
+                ("BOTH", Self::Both),
+            ],
+        )
+    }
+}
+
 impl From<Gid> for Value<Gid> {
     fn from(value: Gid) -> Self {
         Value::Lit(value)
@@ -1239,6 +1560,21 @@ impl crate::ToJson for LogLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OFF", Self::Off),
+                ("BASIC", Self::Basic),
+                ("TRANSFER", Self::Transfer),
+            ],
+        )
+    }
+}
+
 impl From<LogLevel> for Value<LogLevel> {
     fn from(value: LogLevel) -> Self {
         Value::Lit(value)
@@ -1268,6 +1604,17 @@ impl Mtime {
 impl crate::ToJson for Mtime {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mtime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("PRESERVE", Self::Preserve)],
+        )
     }
 }
 
@@ -1303,6 +1650,17 @@ impl crate::ToJson for ObjectMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PRESERVE", Self::Preserve), ("NONE", Self::None)],
+        )
+    }
+}
+
 impl From<ObjectMetadata> for Value<ObjectMetadata> {
     fn from(value: ObjectMetadata) -> Self {
         Value::Lit(value)
@@ -1332,6 +1690,17 @@ impl ObjectTags {
 impl crate::ToJson for ObjectTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PRESERVE", Self::Preserve), ("NONE", Self::None)],
+        )
     }
 }
 
@@ -1367,6 +1736,17 @@ impl crate::ToJson for ObjectVersionIds {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectVersionIds {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INCLUDE", Self::Include), ("NONE", Self::None)],
+        )
+    }
+}
+
 impl From<ObjectVersionIds> for Value<ObjectVersionIds> {
     fn from(value: ObjectVersionIds) -> Self {
         Value::Lit(value)
@@ -1395,6 +1775,20 @@ impl OutputType {
 impl crate::ToJson for OutputType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUMMARY_ONLY", Self::SummaryOnly),
+                ("STANDARD", Self::Standard),
+            ],
+        )
     }
 }
 
@@ -1430,6 +1824,17 @@ impl crate::ToJson for OverwriteMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverwriteMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ALWAYS", Self::Always), ("NEVER", Self::Never)],
+        )
+    }
+}
+
 impl From<OverwriteMode> for Value<OverwriteMode> {
     fn from(value: OverwriteMode) -> Self {
         Value::Lit(value)
@@ -1462,6 +1867,17 @@ impl crate::ToJson for PosixPermissions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PosixPermissions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("PRESERVE", Self::Preserve)],
+        )
+    }
+}
+
 impl From<PosixPermissions> for Value<PosixPermissions> {
     fn from(value: PosixPermissions) -> Self {
         Value::Lit(value)
@@ -1491,6 +1907,17 @@ impl PreserveDeletedFiles {
 impl crate::ToJson for PreserveDeletedFiles {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreserveDeletedFiles {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PRESERVE", Self::Preserve), ("REMOVE", Self::Remove)],
+        )
     }
 }
 
@@ -1527,6 +1954,17 @@ impl crate::ToJson for PreserveDevices {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreserveDevices {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("PRESERVE", Self::Preserve)],
+        )
+    }
+}
+
 impl From<PreserveDevices> for Value<PreserveDevices> {
     fn from(value: PreserveDevices) -> Self {
         Value::Lit(value)
@@ -1556,6 +1994,20 @@ impl ReportLevel {
 impl crate::ToJson for ReportLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ERRORS_ONLY", Self::ErrorsOnly),
+                ("SUCCESSES_AND_ERRORS", Self::SuccessesAndErrors),
+            ],
+        )
     }
 }
 
@@ -1594,6 +2046,21 @@ impl crate::ToJson for SecurityDescriptorCopyFlags {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityDescriptorCopyFlags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("OWNER_DACL", Self::OwnerDacl),
+                ("OWNER_DACL_SACL", Self::OwnerDaclSacl),
+            ],
+        )
+    }
+}
+
 impl From<SecurityDescriptorCopyFlags> for Value<SecurityDescriptorCopyFlags> {
     fn from(value: SecurityDescriptorCopyFlags) -> Self {
         Value::Lit(value)
@@ -1623,6 +2090,20 @@ impl SkippedReportLevel {
 impl crate::ToJson for SkippedReportLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SkippedReportLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ERRORS_ONLY", Self::ErrorsOnly),
+                ("SUCCESSES_AND_ERRORS", Self::SuccessesAndErrors),
+            ],
+        )
     }
 }
 
@@ -1657,6 +2138,17 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -1685,6 +2177,17 @@ impl TaskMode {
 impl crate::ToJson for TaskMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BASIC", Self::Basic), ("ENHANCED", Self::Enhanced)],
+        )
     }
 }
 
@@ -1719,6 +2222,17 @@ impl crate::ToJson for TaskQueueing {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskQueueing {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<TaskQueueing> for Value<TaskQueueing> {
     fn from(value: TaskQueueing) -> Self {
         Value::Lit(value)
@@ -1748,6 +2262,20 @@ impl TaskReportConfigReportLevel {
 impl crate::ToJson for TaskReportConfigReportLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskReportConfigReportLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ERRORS_ONLY", Self::ErrorsOnly),
+                ("SUCCESSES_AND_ERRORS", Self::SuccessesAndErrors),
+            ],
+        )
     }
 }
 
@@ -1784,6 +2312,17 @@ impl crate::ToJson for TransferMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransferMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CHANGED", Self::Changed), ("ALL", Self::All)],
+        )
+    }
+}
+
 impl From<TransferMode> for Value<TransferMode> {
     fn from(value: TransferMode) -> Self {
         Value::Lit(value)
@@ -1813,6 +2352,20 @@ impl TransferredReportLevel {
 impl crate::ToJson for TransferredReportLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransferredReportLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ERRORS_ONLY", Self::ErrorsOnly),
+                ("SUCCESSES_AND_ERRORS", Self::SuccessesAndErrors),
+            ],
+        )
     }
 }
 
@@ -1853,6 +2406,22 @@ impl crate::ToJson for Uid {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Uid {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("INT_VALUE", Self::IntValue),
+                ("NAME", Self::Name),
+                ("BOTH", Self::Both),
+            ],
+        )
+    }
+}
+
 impl From<Uid> for Value<Uid> {
     fn from(value: Uid) -> Self {
         Value::Lit(value)
@@ -1882,6 +2451,20 @@ impl VerifiedReportLevel {
 impl crate::ToJson for VerifiedReportLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerifiedReportLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ERRORS_ONLY", Self::ErrorsOnly),
+                ("SUCCESSES_AND_ERRORS", Self::SuccessesAndErrors),
+            ],
+        )
     }
 }
 
@@ -1917,6 +2500,21 @@ impl VerifyMode {
 impl crate::ToJson for VerifyMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerifyMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("POINT_IN_TIME_CONSISTENT", Self::PointInTimeConsistent),
+                ("ONLY_FILES_TRANSFERRED", Self::OnlyFilesTransferred),
+                ("NONE", Self::None),
+            ],
+        )
     }
 }
 

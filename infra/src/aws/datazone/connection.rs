@@ -148,6 +148,44 @@ impl crate::ToJson for Connection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsLocation",
+                "Configurations",
+                "Description",
+                "DomainIdentifier",
+                "EnableTrustedIdentityPropagation",
+                "EnvironmentIdentifier",
+                "Name",
+                "ProjectIdentifier",
+                "Props",
+                "Scope",
+            ],
+        )?;
+        Ok(Self {
+            aws_location: crate::from_json_optional(map, "AwsLocation", path)?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            enable_trusted_identity_propagation: crate::from_json_optional(
+                map,
+                "EnableTrustedIdentityPropagation",
+                path,
+            )?,
+            environment_identifier: crate::from_json_optional(map, "EnvironmentIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            project_identifier: crate::from_json_optional(map, "ProjectIdentifier", path)?,
+            props: crate::from_json_optional(map, "Props", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::Connection` (`Fn::GetAtt`).
 impl crate::Handle<Connection> {
     /// `Fn::GetAtt` `ConnectionId`. The ID of the connection.
@@ -247,6 +285,23 @@ impl crate::ToJson for AwsLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccessRole", "AwsAccountId", "AwsRegion", "IamConnectionId"],
+        )?;
+        Ok(Self {
+            access_role: crate::from_json_optional(map, "AccessRole", path)?,
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            aws_region: crate::from_json_optional(map, "AwsRegion", path)?,
+            iam_connection_id: crate::from_json_optional(map, "IamConnectionId", path)?,
+        })
+    }
+}
+
 impl From<AwsLocation> for Value<AwsLocation> {
     fn from(value: AwsLocation) -> Self {
         Value::Lit(value)
@@ -293,6 +348,17 @@ impl crate::ToJson for ConnectionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Classification", "Properties"])?;
+        Ok(Self {
+            classification: crate::from_json_optional(map, "Classification", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+        })
+    }
+}
+
 impl From<ConnectionConfiguration> for Value<ConnectionConfiguration> {
     fn from(value: ConnectionConfiguration) -> Self {
         Value::Lit(value)
@@ -321,6 +387,17 @@ impl Scope {
 impl crate::ToJson for Scope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DOMAIN", Self::Domain), ("PROJECT", Self::Project)],
+        )
     }
 }
 

@@ -169,6 +169,46 @@ impl crate::ToJson for DataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssetFormsInput",
+                "Configuration",
+                "ConnectionIdentifier",
+                "Description",
+                "DomainIdentifier",
+                "EnableSetting",
+                "EnvironmentIdentifier",
+                "Name",
+                "ProjectIdentifier",
+                "PublishOnImport",
+                "Recommendation",
+                "Schedule",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            asset_forms_input: crate::from_json_optional(map, "AssetFormsInput", path)?,
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            connection_identifier: crate::from_json_optional(map, "ConnectionIdentifier", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            enable_setting: crate::from_json_optional(map, "EnableSetting", path)?,
+            environment_identifier: crate::from_json_optional(map, "EnvironmentIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            project_identifier: crate::from_json_required(map, "ProjectIdentifier", path)?,
+            publish_on_import: crate::from_json_optional(map, "PublishOnImport", path)?,
+            recommendation: crate::from_json_optional(map, "Recommendation", path)?,
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::DataSource` (`Fn::GetAtt`).
 impl crate::Handle<DataSource> {
     /// `Fn::GetAtt` `ConnectionId`. The unique identifier of a connection used to fetch relevant
@@ -286,6 +326,23 @@ impl crate::ToJson for FormInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Content", "FormName", "TypeIdentifier", "TypeRevision"],
+        )?;
+        Ok(Self {
+            content: crate::from_json_optional(map, "Content", path)?,
+            form_name: crate::from_json_required(map, "FormName", path)?,
+            type_identifier: crate::from_json_optional(map, "TypeIdentifier", path)?,
+            type_revision: crate::from_json_optional(map, "TypeRevision", path)?,
+        })
+    }
+}
+
 impl From<FormInput> for Value<FormInput> {
     fn from(value: FormInput) -> Self {
         Value::Lit(value)
@@ -324,6 +381,20 @@ impl crate::ToJson for RecommendationConfiguration {
             &self.enable_business_name_generation,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecommendationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnableBusinessNameGeneration"])?;
+        Ok(Self {
+            enable_business_name_generation: crate::from_json_optional(
+                map,
+                "EnableBusinessNameGeneration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -373,6 +444,17 @@ impl crate::ToJson for ScheduleConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Schedule", "Timezone"])?;
+        Ok(Self {
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            timezone: crate::from_json_optional(map, "Timezone", path)?,
+        })
+    }
+}
+
 impl From<ScheduleConfiguration> for Value<ScheduleConfiguration> {
     fn from(value: ScheduleConfiguration) -> Self {
         Value::Lit(value)
@@ -401,6 +483,17 @@ impl EnableSetting {
 impl crate::ToJson for EnableSetting {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnableSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -618,6 +711,82 @@ impl Timezone {
 impl crate::ToJson for Timezone {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Timezone {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AFRICA_JOHANNESBURG", Self::AfricaJohannesburg),
+                ("AMERICA_MONTREAL", Self::AmericaMontreal),
+                ("AMERICA_SAO_PAULO", Self::AmericaSaoPaulo),
+                ("ASIA_BAHRAIN", Self::AsiaBahrain),
+                ("ASIA_BANGKOK", Self::AsiaBangkok),
+                ("ASIA_CALCUTTA", Self::AsiaCalcutta),
+                ("ASIA_DUBAI", Self::AsiaDubai),
+                ("ASIA_HONG_KONG", Self::AsiaHongKong),
+                ("ASIA_JAKARTA", Self::AsiaJakarta),
+                ("ASIA_KUALA_LUMPUR", Self::AsiaKualaLumpur),
+                ("ASIA_SEOUL", Self::AsiaSeoul),
+                ("ASIA_SHANGHAI", Self::AsiaShanghai),
+                ("ASIA_SINGAPORE", Self::AsiaSingapore),
+                ("ASIA_TAIPEI", Self::AsiaTaipei),
+                ("ASIA_TOKYO", Self::AsiaTokyo),
+                ("AUSTRALIA_MELBOURNE", Self::AustraliaMelbourne),
+                ("AUSTRALIA_SYDNEY", Self::AustraliaSydney),
+                ("CANADA_CENTRAL", Self::CanadaCentral),
+                ("CET", Self::Cet),
+                ("CST6CDT", Self::Cst6cdt),
+                ("ETC_GMT", Self::EtcGmt),
+                ("ETC_GMT0", Self::EtcGmt0),
+                ("ETC_GMT_ADD_0", Self::EtcGmtAdd0),
+                ("ETC_GMT_ADD_1", Self::EtcGmtAdd1),
+                ("ETC_GMT_ADD_10", Self::EtcGmtAdd10),
+                ("ETC_GMT_ADD_11", Self::EtcGmtAdd11),
+                ("ETC_GMT_ADD_12", Self::EtcGmtAdd12),
+                ("ETC_GMT_ADD_2", Self::EtcGmtAdd2),
+                ("ETC_GMT_ADD_3", Self::EtcGmtAdd3),
+                ("ETC_GMT_ADD_4", Self::EtcGmtAdd4),
+                ("ETC_GMT_ADD_5", Self::EtcGmtAdd5),
+                ("ETC_GMT_ADD_6", Self::EtcGmtAdd6),
+                ("ETC_GMT_ADD_7", Self::EtcGmtAdd7),
+                ("ETC_GMT_ADD_8", Self::EtcGmtAdd8),
+                ("ETC_GMT_ADD_9", Self::EtcGmtAdd9),
+                ("ETC_GMT_NEG_0", Self::EtcGmtNeg0),
+                ("ETC_GMT_NEG_1", Self::EtcGmtNeg1),
+                ("ETC_GMT_NEG_10", Self::EtcGmtNeg10),
+                ("ETC_GMT_NEG_11", Self::EtcGmtNeg11),
+                ("ETC_GMT_NEG_12", Self::EtcGmtNeg12),
+                ("ETC_GMT_NEG_13", Self::EtcGmtNeg13),
+                ("ETC_GMT_NEG_14", Self::EtcGmtNeg14),
+                ("ETC_GMT_NEG_2", Self::EtcGmtNeg2),
+                ("ETC_GMT_NEG_3", Self::EtcGmtNeg3),
+                ("ETC_GMT_NEG_4", Self::EtcGmtNeg4),
+                ("ETC_GMT_NEG_5", Self::EtcGmtNeg5),
+                ("ETC_GMT_NEG_6", Self::EtcGmtNeg6),
+                ("ETC_GMT_NEG_7", Self::EtcGmtNeg7),
+                ("ETC_GMT_NEG_8", Self::EtcGmtNeg8),
+                ("ETC_GMT_NEG_9", Self::EtcGmtNeg9),
+                ("EUROPE_DUBLIN", Self::EuropeDublin),
+                ("EUROPE_LONDON", Self::EuropeLondon),
+                ("EUROPE_PARIS", Self::EuropeParis),
+                ("EUROPE_STOCKHOLM", Self::EuropeStockholm),
+                ("EUROPE_ZURICH", Self::EuropeZurich),
+                ("ISRAEL", Self::Israel),
+                ("MEXICO_GENERAL", Self::MexicoGeneral),
+                ("MST7MDT", Self::Mst7mdt),
+                ("PACIFIC_AUCKLAND", Self::PacificAuckland),
+                ("US_CENTRAL", Self::UsCentral),
+                ("US_EASTERN", Self::UsEastern),
+                ("US_MOUNTAIN", Self::UsMountain),
+                ("US_PACIFIC", Self::UsPacific),
+                ("UTC", Self::Utc),
+            ],
+        )
     }
 }
 

@@ -119,6 +119,36 @@ impl crate::ToJson for Domain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DomainExecutionRole",
+                "DomainVersion",
+                "KmsKeyIdentifier",
+                "Name",
+                "ServiceRole",
+                "SingleSignOn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_execution_role: crate::from_json_optional(map, "DomainExecutionRole", path)?,
+            domain_version: crate::from_json_optional(map, "DomainVersion", path)?,
+            kms_key_identifier: crate::from_json_optional(map, "KmsKeyIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            service_role: crate::from_json_optional(map, "ServiceRole", path)?,
+            single_sign_on: crate::from_json_optional(map, "SingleSignOn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::Domain` (`Fn::GetAtt`).
 impl crate::Handle<Domain> {
     /// `Fn::GetAtt` `Arn`. The ARN of the Amazon DataZone domain.
@@ -215,6 +245,19 @@ impl crate::ToJson for SingleSignOn {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleSignOn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["IdcInstanceArn", "Type", "UserAssignment"])?;
+        Ok(Self {
+            idc_instance_arn: crate::from_json_optional(map, "IdcInstanceArn", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            user_assignment: crate::from_json_optional(map, "UserAssignment", path)?,
+        })
+    }
+}
+
 impl From<SingleSignOn> for Value<SingleSignOn> {
     fn from(value: SingleSignOn) -> Self {
         Value::Lit(value)
@@ -243,6 +286,17 @@ impl AuthType {
 impl crate::ToJson for AuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IAM_IDC", Self::IamIdc), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -277,6 +331,13 @@ impl crate::ToJson for DomainVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("V1", Self::V1), ("V2", Self::V2)])
+    }
+}
+
 impl From<DomainVersion> for Value<DomainVersion> {
     fn from(value: DomainVersion) -> Self {
         Value::Lit(value)
@@ -305,6 +366,17 @@ impl UserAssignment {
 impl crate::ToJson for UserAssignment {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserAssignment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AUTOMATIC", Self::Automatic), ("MANUAL", Self::Manual)],
+        )
     }
 }
 

@@ -74,6 +74,32 @@ impl crate::ToJson for DomainUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DomainIdentifier",
+                "Name",
+                "ParentDomainUnitIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parent_domain_unit_identifier: crate::from_json_required(
+                map,
+                "ParentDomainUnitIdentifier",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::DomainUnit` (`Fn::GetAtt`).
 impl crate::Handle<DomainUnit> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp at which the domain unit was created.

@@ -188,6 +188,66 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeploymentOrder",
+                "Description",
+                "DomainIdentifier",
+                "EnvironmentAccountIdentifier",
+                "EnvironmentAccountRegion",
+                "EnvironmentBlueprintIdentifier",
+                "EnvironmentConfigurationId",
+                "EnvironmentProfileIdentifier",
+                "EnvironmentRoleArn",
+                "GlossaryTerms",
+                "Name",
+                "ProjectIdentifier",
+                "UserParameters",
+            ],
+        )?;
+        Ok(Self {
+            deployment_order: crate::from_json_optional(map, "DeploymentOrder", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            environment_account_identifier: crate::from_json_optional(
+                map,
+                "EnvironmentAccountIdentifier",
+                path,
+            )?,
+            environment_account_region: crate::from_json_optional(
+                map,
+                "EnvironmentAccountRegion",
+                path,
+            )?,
+            environment_blueprint_identifier: crate::from_json_optional(
+                map,
+                "EnvironmentBlueprintIdentifier",
+                path,
+            )?,
+            environment_configuration_id: crate::from_json_optional(
+                map,
+                "EnvironmentConfigurationId",
+                path,
+            )?,
+            environment_profile_identifier: crate::from_json_optional(
+                map,
+                "EnvironmentProfileIdentifier",
+                path,
+            )?,
+            environment_role_arn: crate::from_json_optional(map, "EnvironmentRoleArn", path)?,
+            glossary_terms: crate::from_json_optional(map, "GlossaryTerms", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            project_identifier: crate::from_json_required(map, "ProjectIdentifier", path)?,
+            user_parameters: crate::from_json_optional(map, "UserParameters", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::Environment` (`Fn::GetAtt`).
 impl crate::Handle<Environment> {
     /// `Fn::GetAtt` `AwsAccountId`. The AWS account in which the Amazon DataZone environment is
@@ -294,6 +354,17 @@ impl crate::ToJson for EnvironmentParameter {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 

@@ -101,6 +101,32 @@ impl crate::ToJson for EnvironmentActions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentActions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DomainIdentifier",
+                "EnvironmentIdentifier",
+                "Identifier",
+                "Name",
+                "Parameters",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_identifier: crate::from_json_optional(map, "DomainIdentifier", path)?,
+            environment_identifier: crate::from_json_optional(map, "EnvironmentIdentifier", path)?,
+            identifier: crate::from_json_optional(map, "Identifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::EnvironmentActions` (`Fn::GetAtt`).
 impl crate::Handle<EnvironmentActions> {
     /// `Fn::GetAtt` `DomainId`. The identifier of the Amazon DataZone domain in which the
@@ -146,6 +172,16 @@ impl crate::ToJson for AwsConsoleLinkParameters {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Uri", &self.uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsConsoleLinkParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Uri"])?;
+        Ok(Self {
+            uri: crate::from_json_optional(map, "Uri", path)?,
+        })
     }
 }
 

@@ -142,6 +142,50 @@ impl crate::ToJson for EnvironmentBlueprintConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentBlueprintConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainIdentifier",
+                "EnabledRegions",
+                "EnvironmentBlueprintIdentifier",
+                "EnvironmentRolePermissionBoundary",
+                "GlobalParameters",
+                "ManageAccessRoleArn",
+                "ProvisioningConfigurations",
+                "ProvisioningRoleArn",
+                "RegionalParameters",
+            ],
+        )?;
+        Ok(Self {
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            enabled_regions: crate::from_json_required(map, "EnabledRegions", path)?,
+            environment_blueprint_identifier: crate::from_json_required(
+                map,
+                "EnvironmentBlueprintIdentifier",
+                path,
+            )?,
+            environment_role_permission_boundary: crate::from_json_optional(
+                map,
+                "EnvironmentRolePermissionBoundary",
+                path,
+            )?,
+            global_parameters: crate::from_json_optional(map, "GlobalParameters", path)?,
+            manage_access_role_arn: crate::from_json_optional(map, "ManageAccessRoleArn", path)?,
+            provisioning_configurations: crate::from_json_optional(
+                map,
+                "ProvisioningConfigurations",
+                path,
+            )?,
+            provisioning_role_arn: crate::from_json_optional(map, "ProvisioningRoleArn", path)?,
+            regional_parameters: crate::from_json_optional(map, "RegionalParameters", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::EnvironmentBlueprintConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<EnvironmentBlueprintConfiguration> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -202,6 +246,17 @@ impl crate::ToJson for RegionalParameter {
         crate::put_opt(&mut out, "Parameters", &self.parameters);
         crate::put_opt(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegionalParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Parameters", "Region"])?;
+        Ok(Self {
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+        })
     }
 }
 

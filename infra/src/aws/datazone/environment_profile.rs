@@ -105,6 +105,40 @@ impl crate::ToJson for EnvironmentProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "AwsAccountRegion",
+                "Description",
+                "DomainIdentifier",
+                "EnvironmentBlueprintIdentifier",
+                "Name",
+                "ProjectIdentifier",
+                "UserParameters",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_required(map, "AwsAccountId", path)?,
+            aws_account_region: crate::from_json_required(map, "AwsAccountRegion", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            environment_blueprint_identifier: crate::from_json_required(
+                map,
+                "EnvironmentBlueprintIdentifier",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            project_identifier: crate::from_json_required(map, "ProjectIdentifier", path)?,
+            user_parameters: crate::from_json_optional(map, "UserParameters", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::EnvironmentProfile` (`Fn::GetAtt`).
 impl crate::Handle<EnvironmentProfile> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp of when this environment profile was created.
@@ -183,6 +217,17 @@ impl crate::ToJson for EnvironmentParameter {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 

@@ -88,6 +88,36 @@ impl crate::ToJson for FormType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DomainIdentifier",
+                "Model",
+                "Name",
+                "OwningProjectIdentifier",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            model: crate::from_json_required(map, "Model", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            owning_project_identifier: crate::from_json_required(
+                map,
+                "OwningProjectIdentifier",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::FormType` (`Fn::GetAtt`).
 impl crate::Handle<FormType> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp of when this Amazon DataZone metadata form type
@@ -152,6 +182,16 @@ impl crate::ToJson for Model {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Model {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Smithy"])?;
+        Ok(Self {
+            smithy: crate::from_json_optional(map, "Smithy", path)?,
+        })
+    }
+}
+
 impl From<Model> for Value<Model> {
     fn from(value: Model) -> Self {
         Value::Lit(value)
@@ -180,6 +220,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -100,6 +100,30 @@ impl crate::ToJson for GroupProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainIdentifier",
+                "GroupIdentifier",
+                "GroupType",
+                "RolePrincipalArn",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            group_identifier: crate::from_json_optional(map, "GroupIdentifier", path)?,
+            group_type: crate::from_json_optional(map, "GroupType", path)?,
+            role_principal_arn: crate::from_json_optional(map, "RolePrincipalArn", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::GroupProfile` (`Fn::GetAtt`).
 impl crate::Handle<GroupProfile> {
     /// `Fn::GetAtt` `DomainId`. The identifier of the Amazon DataZone domain in which the group
@@ -149,6 +173,20 @@ impl crate::ToJson for GroupProfileStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupProfileStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ASSIGNED", Self::Assigned),
+                ("NOT_ASSIGNED", Self::NotAssigned),
+            ],
+        )
+    }
+}
+
 impl From<GroupProfileStatus> for Value<GroupProfileStatus> {
     fn from(value: GroupProfileStatus) -> Self {
         Value::Lit(value)
@@ -177,6 +215,20 @@ impl GroupType {
 impl crate::ToJson for GroupType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DATAZONE_SSO_GROUP", Self::DatazoneSsoGroup),
+                ("IAM_ROLE_SESSION_GROUP", Self::IamRoleSessionGroup),
+            ],
+        )
     }
 }
 

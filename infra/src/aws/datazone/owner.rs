@@ -64,6 +64,28 @@ impl crate::ToJson for Owner {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Owner {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainIdentifier",
+                "EntityIdentifier",
+                "EntityType",
+                "Owner",
+            ],
+        )?;
+        Ok(Self {
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            entity_identifier: crate::from_json_required(map, "EntityIdentifier", path)?,
+            entity_type: crate::from_json_required(map, "EntityType", path)?,
+            owner: crate::from_json_required(map, "Owner", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::Owner` (`Fn::GetAtt`).
 impl crate::Handle<Owner> {
     /// `Fn::GetAtt` `OwnerIdentifier`.
@@ -96,6 +118,13 @@ impl EntityType {
 impl crate::ToJson for EntityType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DOMAIN_UNIT", Self::DomainUnit)])
     }
 }
 

@@ -81,6 +81,32 @@ impl crate::ToJson for PolicyGrant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyGrant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Detail",
+                "DomainIdentifier",
+                "EntityIdentifier",
+                "EntityType",
+                "PolicyType",
+                "Principal",
+            ],
+        )?;
+        Ok(Self {
+            detail: crate::from_json_required(map, "Detail", path)?,
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            entity_identifier: crate::from_json_required(map, "EntityIdentifier", path)?,
+            entity_type: crate::from_json_required(map, "EntityType", path)?,
+            policy_type: crate::from_json_required(map, "PolicyType", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::PolicyGrant` (`Fn::GetAtt`).
 impl crate::Handle<PolicyGrant> {
     /// `Fn::GetAtt` `CreatedAt`. Specifies the timestamp at which policy grant member was
@@ -159,6 +185,43 @@ impl crate::ToJson for ManagedPolicyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedPolicyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATE_DOMAIN_UNIT", Self::CreateDomainUnit),
+                (
+                    "OVERRIDE_DOMAIN_UNIT_OWNERS",
+                    Self::OverrideDomainUnitOwners,
+                ),
+                ("ADD_TO_PROJECT_MEMBER_POOL", Self::AddToProjectMemberPool),
+                ("OVERRIDE_PROJECT_OWNERS", Self::OverrideProjectOwners),
+                ("CREATE_GLOSSARY", Self::CreateGlossary),
+                ("CREATE_FORM_TYPE", Self::CreateFormType),
+                ("CREATE_ASSET_TYPE", Self::CreateAssetType),
+                ("CREATE_PROJECT", Self::CreateProject),
+                ("CREATE_ENVIRONMENT_PROFILE", Self::CreateEnvironmentProfile),
+                (
+                    "DELEGATE_CREATE_ENVIRONMENT_PROFILE",
+                    Self::DelegateCreateEnvironmentProfile,
+                ),
+                ("CREATE_ENVIRONMENT", Self::CreateEnvironment),
+                (
+                    "CREATE_ENVIRONMENT_FROM_BLUEPRINT",
+                    Self::CreateEnvironmentFromBlueprint,
+                ),
+                (
+                    "CREATE_PROJECT_FROM_PROJECT_PROFILE",
+                    Self::CreateProjectFromProjectProfile,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<ManagedPolicyType> for Value<ManagedPolicyType> {
     fn from(value: ManagedPolicyType) -> Self {
         Value::Lit(value)
@@ -193,6 +256,25 @@ impl TargetEntityType {
 impl crate::ToJson for TargetEntityType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetEntityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DOMAIN_UNIT", Self::DomainUnit),
+                (
+                    "ENVIRONMENT_BLUEPRINT_CONFIGURATION",
+                    Self::EnvironmentBlueprintConfiguration,
+                ),
+                ("ENVIRONMENT_PROFILE", Self::EnvironmentProfile),
+                ("ASSET_TYPE", Self::AssetType),
+            ],
+        )
     }
 }
 

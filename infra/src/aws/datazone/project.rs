@@ -174,6 +174,44 @@ impl crate::ToJson for Project {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Project {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DomainIdentifier",
+                "DomainUnitId",
+                "GlossaryTerms",
+                "MembershipAssignments",
+                "Name",
+                "ProjectCategory",
+                "ProjectExecutionRole",
+                "ProjectProfileId",
+                "ProjectProfileVersion",
+                "ResourceTags",
+                "UserParameters",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            domain_unit_id: crate::from_json_optional(map, "DomainUnitId", path)?,
+            glossary_terms: crate::from_json_optional(map, "GlossaryTerms", path)?,
+            membership_assignments: crate::from_json_optional(map, "MembershipAssignments", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            project_category: crate::from_json_optional(map, "ProjectCategory", path)?,
+            project_execution_role: crate::from_json_optional(map, "ProjectExecutionRole", path)?,
+            project_profile_id: crate::from_json_optional(map, "ProjectProfileId", path)?,
+            project_profile_version: crate::from_json_optional(map, "ProjectProfileVersion", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            user_parameters: crate::from_json_optional(map, "UserParameters", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::Project` (`Fn::GetAtt`).
 impl crate::Handle<Project> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp of when the project was created.
@@ -269,6 +307,30 @@ impl crate::ToJson for EnvironmentConfigurationUserParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentConfigurationUserParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnvironmentConfigurationName",
+                "EnvironmentId",
+                "EnvironmentParameters",
+            ],
+        )?;
+        Ok(Self {
+            environment_configuration_name: crate::from_json_optional(
+                map,
+                "EnvironmentConfigurationName",
+                path,
+            )?,
+            environment_id: crate::from_json_optional(map, "EnvironmentId", path)?,
+            environment_parameters: crate::from_json_optional(map, "EnvironmentParameters", path)?,
+        })
+    }
+}
+
 impl From<EnvironmentConfigurationUserParameter> for Value<EnvironmentConfigurationUserParameter> {
     fn from(value: EnvironmentConfigurationUserParameter) -> Self {
         Value::Lit(value)
@@ -312,6 +374,17 @@ impl crate::ToJson for EnvironmentParameter {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -361,6 +434,17 @@ impl crate::ToJson for Member {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Member {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupIdentifier", "UserIdentifier"])?;
+        Ok(Self {
+            group_identifier: crate::from_json_optional(map, "GroupIdentifier", path)?,
+            user_identifier: crate::from_json_optional(map, "UserIdentifier", path)?,
+        })
+    }
+}
+
 impl From<Member> for Value<Member> {
     fn from(value: Member) -> Self {
         Value::Lit(value)
@@ -392,6 +476,17 @@ impl crate::ToJson for ProjectMembershipAssignment {
         crate::put(&mut out, "Designation", &self.designation);
         crate::put(&mut out, "Member", &self.member);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectMembershipAssignment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Designation", "Member"])?;
+        Ok(Self {
+            designation: crate::from_json_required(map, "Designation", path)?,
+            member: crate::from_json_required(map, "Member", path)?,
+        })
     }
 }
 

@@ -62,6 +62,28 @@ impl crate::ToJson for ProjectMembership {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectMembership {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Designation",
+                "DomainIdentifier",
+                "Member",
+                "ProjectIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            designation: crate::from_json_required(map, "Designation", path)?,
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            member: crate::from_json_required(map, "Member", path)?,
+            project_identifier: crate::from_json_required(map, "ProjectIdentifier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::ProjectMembership` (`Fn::GetAtt`).
 impl crate::Handle<ProjectMembership> {
     /// `Fn::GetAtt` `MemberIdentifier`.

@@ -160,6 +160,56 @@ impl crate::ToJson for ProjectProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowCustomProjectResourceTags",
+                "Description",
+                "DomainIdentifier",
+                "DomainUnitIdentifier",
+                "EnvironmentConfigurations",
+                "Name",
+                "ProjectResourceTags",
+                "ProjectResourceTagsDescription",
+                "Status",
+                "UseDefaultConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            allow_custom_project_resource_tags: crate::from_json_optional(
+                map,
+                "AllowCustomProjectResourceTags",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_identifier: crate::from_json_optional(map, "DomainIdentifier", path)?,
+            domain_unit_identifier: crate::from_json_optional(map, "DomainUnitIdentifier", path)?,
+            environment_configurations: crate::from_json_optional(
+                map,
+                "EnvironmentConfigurations",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            project_resource_tags: crate::from_json_optional(map, "ProjectResourceTags", path)?,
+            project_resource_tags_description: crate::from_json_optional(
+                map,
+                "ProjectResourceTagsDescription",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            use_default_configurations: crate::from_json_optional(
+                map,
+                "UseDefaultConfigurations",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::ProjectProfile` (`Fn::GetAtt`).
 impl crate::Handle<ProjectProfile> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -219,6 +269,16 @@ impl crate::ToJson for AwsAccount {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AwsAccountId", &self.aws_account_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsAccount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsAccountId"])?;
+        Ok(Self {
+            aws_account_id: crate::from_json_required(map, "AwsAccountId", path)?,
+        })
     }
 }
 
@@ -339,6 +399,50 @@ impl crate::ToJson for EnvironmentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccount",
+                "AwsRegion",
+                "ConfigurationParameters",
+                "DeploymentMode",
+                "DeploymentOrder",
+                "Description",
+                "EnvironmentBlueprintId",
+                "EnvironmentConfigurationId",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            aws_account: crate::from_json_optional(map, "AwsAccount", path)?,
+            aws_region: crate::from_json_required(map, "AwsRegion", path)?,
+            configuration_parameters: crate::from_json_optional(
+                map,
+                "ConfigurationParameters",
+                path,
+            )?,
+            deployment_mode: crate::from_json_optional(map, "DeploymentMode", path)?,
+            deployment_order: crate::from_json_optional(map, "DeploymentOrder", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            environment_blueprint_id: crate::from_json_required(
+                map,
+                "EnvironmentBlueprintId",
+                path,
+            )?,
+            environment_configuration_id: crate::from_json_optional(
+                map,
+                "EnvironmentConfigurationId",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<EnvironmentConfiguration> for Value<EnvironmentConfiguration> {
     fn from(value: EnvironmentConfiguration) -> Self {
         Value::Lit(value)
@@ -392,6 +496,18 @@ impl crate::ToJson for EnvironmentConfigurationParameter {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentConfigurationParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsEditable", "Name", "Value"])?;
+        Ok(Self {
+            is_editable: crate::from_json_optional(map, "IsEditable", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -457,6 +573,22 @@ impl crate::ToJson for EnvironmentConfigurationParametersDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentConfigurationParametersDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ParameterOverrides", "ResolvedParameters", "SsmPath"],
+        )?;
+        Ok(Self {
+            parameter_overrides: crate::from_json_optional(map, "ParameterOverrides", path)?,
+            resolved_parameters: crate::from_json_optional(map, "ResolvedParameters", path)?,
+            ssm_path: crate::from_json_optional(map, "SsmPath", path)?,
+        })
+    }
+}
+
 impl From<EnvironmentConfigurationParametersDetails>
     for Value<EnvironmentConfigurationParametersDetails>
 {
@@ -486,6 +618,16 @@ impl crate::ToJson for Region {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RegionName", &self.region_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Region {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RegionName"])?;
+        Ok(Self {
+            region_name: crate::from_json_required(map, "RegionName", path)?,
+        })
     }
 }
 
@@ -531,6 +673,18 @@ impl crate::ToJson for ResourceTagParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceTagParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsValueEditable", "Key", "Value"])?;
+        Ok(Self {
+            is_value_editable: crate::from_json_required(map, "IsValueEditable", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ResourceTagParameter> for Value<ResourceTagParameter> {
     fn from(value: ResourceTagParameter) -> Self {
         Value::Lit(value)
@@ -562,6 +716,17 @@ impl crate::ToJson for DeploymentMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ON_CREATE", Self::OnCreate), ("ON_DEMAND", Self::OnDemand)],
+        )
+    }
+}
+
 impl From<DeploymentMode> for Value<DeploymentMode> {
     fn from(value: DeploymentMode) -> Self {
         Value::Lit(value)
@@ -590,6 +755,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -117,6 +117,42 @@ impl crate::ToJson for SubscriptionTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriptionTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicableAssetTypes",
+                "AuthorizedPrincipals",
+                "DomainIdentifier",
+                "EnvironmentIdentifier",
+                "ManageAccessRole",
+                "Name",
+                "Provider",
+                "SubscriptionTargetConfig",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            applicable_asset_types: crate::from_json_required(map, "ApplicableAssetTypes", path)?,
+            authorized_principals: crate::from_json_required(map, "AuthorizedPrincipals", path)?,
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            environment_identifier: crate::from_json_required(map, "EnvironmentIdentifier", path)?,
+            manage_access_role: crate::from_json_optional(map, "ManageAccessRole", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            provider: crate::from_json_optional(map, "Provider", path)?,
+            subscription_target_config: crate::from_json_required(
+                map,
+                "SubscriptionTargetConfig",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::SubscriptionTarget` (`Fn::GetAtt`).
 impl crate::Handle<SubscriptionTarget> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp of when the subscription target was created.
@@ -188,6 +224,17 @@ impl crate::ToJson for SubscriptionTargetForm {
         crate::put(&mut out, "Content", &self.content);
         crate::put(&mut out, "FormName", &self.form_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriptionTargetForm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content", "FormName"])?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            form_name: crate::from_json_required(map, "FormName", path)?,
+        })
     }
 }
 

@@ -95,6 +95,30 @@ impl crate::ToJson for UserProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainIdentifier",
+                "SessionName",
+                "Status",
+                "UserIdentifier",
+                "UserType",
+            ],
+        )?;
+        Ok(Self {
+            domain_identifier: crate::from_json_required(map, "DomainIdentifier", path)?,
+            session_name: crate::from_json_optional(map, "SessionName", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            user_identifier: crate::from_json_required(map, "UserIdentifier", path)?,
+            user_type: crate::from_json_optional(map, "UserType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DataZone::UserProfile` (`Fn::GetAtt`).
 impl crate::Handle<UserProfile> {
     /// `Fn::GetAtt` `Details`.
@@ -150,6 +174,22 @@ impl crate::ToJson for UserProfileStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserProfileStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ASSIGNED", Self::Assigned),
+                ("NOT_ASSIGNED", Self::NotAssigned),
+                ("ACTIVATED", Self::Activated),
+                ("DEACTIVATED", Self::Deactivated),
+            ],
+        )
+    }
+}
+
 impl From<UserProfileStatus> for Value<UserProfileStatus> {
     fn from(value: UserProfileStatus) -> Self {
         Value::Lit(value)
@@ -184,6 +224,22 @@ impl UserType {
 impl crate::ToJson for UserType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IAM_USER", Self::IamUser),
+                ("IAM_ROLE", Self::IamRole),
+                ("SSO_USER", Self::SsoUser),
+                ("IAM_ROLE_SESSION", Self::IamRoleSession),
+            ],
+        )
     }
 }
 

@@ -188,6 +188,58 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZones",
+                "ClusterEndpointEncryptionType",
+                "ClusterName",
+                "Description",
+                "IAMRoleARN",
+                "NetworkType",
+                "NodeType",
+                "NotificationTopicARN",
+                "ParameterGroupName",
+                "PreferredMaintenanceWindow",
+                "ReplicationFactor",
+                "SSESpecification",
+                "SecurityGroupIds",
+                "SubnetGroupName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            availability_zones: crate::from_json_optional(map, "AvailabilityZones", path)?,
+            cluster_endpoint_encryption_type: crate::from_json_optional(
+                map,
+                "ClusterEndpointEncryptionType",
+                path,
+            )?,
+            cluster_name: crate::from_json_optional(map, "ClusterName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            iam_role_arn: crate::from_json_required(map, "IAMRoleARN", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            node_type: crate::from_json_required(map, "NodeType", path)?,
+            notification_topic_arn: crate::from_json_optional(map, "NotificationTopicARN", path)?,
+            parameter_group_name: crate::from_json_optional(map, "ParameterGroupName", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            replication_factor: crate::from_json_required(map, "ReplicationFactor", path)?,
+            sse_specification: crate::from_json_optional(map, "SSESpecification", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_group_name: crate::from_json_optional(map, "SubnetGroupName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DAX::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `Arn`.
@@ -236,6 +288,16 @@ impl crate::ToJson for SseSpecification {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SSEEnabled", &self.sse_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SSEEnabled"])?;
+        Ok(Self {
+            sse_enabled: crate::from_json_optional(map, "SSEEnabled", path)?,
+        })
     }
 }
 

@@ -69,3 +69,19 @@ impl crate::ToJson for ParameterGroup {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "ParameterGroupName", "ParameterNameValues"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            parameter_group_name: crate::from_json_optional(map, "ParameterGroupName", path)?,
+            parameter_name_values: crate::from_json_optional(map, "ParameterNameValues", path)?,
+        })
+    }
+}

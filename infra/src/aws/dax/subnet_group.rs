@@ -63,3 +63,16 @@ impl crate::ToJson for SubnetGroup {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubnetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Description", "SubnetGroupName", "SubnetIds"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            subnet_group_name: crate::from_json_optional(map, "SubnetGroupName", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
+    }
+}

@@ -101,6 +101,40 @@ impl crate::ToJson for Budget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Budget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ApproximateDollarLimit",
+                "Description",
+                "DisplayName",
+                "FarmId",
+                "Schedule",
+                "Tags",
+                "UsageTrackingResource",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            approximate_dollar_limit: crate::from_json_required(
+                map,
+                "ApproximateDollarLimit",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            farm_id: crate::from_json_required(map, "FarmId", path)?,
+            schedule: crate::from_json_required(map, "Schedule", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            usage_tracking_resource: crate::from_json_required(map, "UsageTrackingResource", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Deadline::Budget` (`Fn::GetAtt`).
 impl crate::Handle<Budget> {
     /// `Fn::GetAtt` `Arn`. The ARN of the budget.
@@ -160,6 +194,19 @@ impl crate::ToJson for BudgetActionToAdd {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BudgetActionToAdd {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Description", "ThresholdPercentage", "Type"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            threshold_percentage: crate::from_json_required(map, "ThresholdPercentage", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<BudgetActionToAdd> for Value<BudgetActionToAdd> {
     fn from(value: BudgetActionToAdd) -> Self {
         Value::Lit(value)
@@ -187,6 +234,16 @@ impl crate::ToJson for BudgetSchedule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Fixed", &self.fixed);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BudgetSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fixed"])?;
+        Ok(Self {
+            fixed: crate::from_json_required(map, "Fixed", path)?,
+        })
     }
 }
 
@@ -224,6 +281,17 @@ impl crate::ToJson for FixedBudgetSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FixedBudgetSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndTime", "StartTime"])?;
+        Ok(Self {
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
+    }
+}
+
 impl From<FixedBudgetSchedule> for Value<FixedBudgetSchedule> {
     fn from(value: FixedBudgetSchedule) -> Self {
         Value::Lit(value)
@@ -251,6 +319,16 @@ impl crate::ToJson for UsageTrackingResource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "QueueId", &self.queue_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UsageTrackingResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QueueId"])?;
+        Ok(Self {
+            queue_id: crate::from_json_required(map, "QueueId", path)?,
+        })
     }
 }
 
@@ -282,6 +360,26 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "STOP_SCHEDULING_AND_COMPLETE_TASKS",
+                    Self::StopSchedulingAndCompleteTasks,
+                ),
+                (
+                    "STOP_SCHEDULING_AND_CANCEL_TASKS",
+                    Self::StopSchedulingAndCancelTasks,
+                ),
+            ],
+        )
     }
 }
 

@@ -84,6 +84,30 @@ impl crate::ToJson for Farm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Farm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CostScaleFactor",
+                "Description",
+                "DisplayName",
+                "KmsKeyArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cost_scale_factor: crate::from_json_optional(map, "CostScaleFactor", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Deadline::Farm` (`Fn::GetAtt`).
 impl crate::Handle<Farm> {
     /// `Fn::GetAtt` `Arn`.

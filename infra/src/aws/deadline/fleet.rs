@@ -106,6 +106,38 @@ impl crate::ToJson for Fleet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Fleet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configuration",
+                "Description",
+                "DisplayName",
+                "FarmId",
+                "HostConfiguration",
+                "MaxWorkerCount",
+                "MinWorkerCount",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            farm_id: crate::from_json_required(map, "FarmId", path)?,
+            host_configuration: crate::from_json_optional(map, "HostConfiguration", path)?,
+            max_worker_count: crate::from_json_required(map, "MaxWorkerCount", path)?,
+            min_worker_count: crate::from_json_optional(map, "MinWorkerCount", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Deadline::Fleet` (`Fn::GetAtt`).
 impl crate::Handle<Fleet> {
     /// `Fn::GetAtt` `Arn`.
@@ -174,6 +206,17 @@ impl crate::ToJson for HostConfiguration {
             &self.script_timeout_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScriptBody", "ScriptTimeoutSeconds"])?;
+        Ok(Self {
+            script_body: crate::from_json_required(map, "ScriptBody", path)?,
+            script_timeout_seconds: crate::from_json_optional(map, "ScriptTimeoutSeconds", path)?,
+        })
     }
 }
 

@@ -67,6 +67,23 @@ impl crate::ToJson for LicenseEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SecurityGroupIds", "SubnetIds", "Tags", "VpcId"],
+        )?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Deadline::LicenseEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<LicenseEndpoint> {
     /// `Fn::GetAtt` `Arn`.

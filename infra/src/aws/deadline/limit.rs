@@ -75,6 +75,30 @@ impl crate::ToJson for Limit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Limit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmountRequirementName",
+                "Description",
+                "DisplayName",
+                "FarmId",
+                "MaxCount",
+            ],
+        )?;
+        Ok(Self {
+            amount_requirement_name: crate::from_json_required(map, "AmountRequirementName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            farm_id: crate::from_json_required(map, "FarmId", path)?,
+            max_count: crate::from_json_required(map, "MaxCount", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Deadline::Limit` (`Fn::GetAtt`).
 impl crate::Handle<Limit> {
     /// `Fn::GetAtt` `CurrentCount`.

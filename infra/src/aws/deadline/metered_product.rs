@@ -61,6 +61,17 @@ impl crate::ToJson for MeteredProduct {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MeteredProduct {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LicenseEndpointId", "ProductId"])?;
+        Ok(Self {
+            license_endpoint_id: crate::from_json_optional(map, "LicenseEndpointId", path)?,
+            product_id: crate::from_json_optional(map, "ProductId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Deadline::MeteredProduct` (`Fn::GetAtt`).
 impl crate::Handle<MeteredProduct> {
     /// `Fn::GetAtt` `Arn`.

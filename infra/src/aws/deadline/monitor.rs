@@ -91,6 +91,36 @@ impl crate::ToJson for Monitor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Monitor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisplayName",
+                "IdentityCenterInstanceArn",
+                "IdentityCenterRegion",
+                "RoleArn",
+                "Subdomain",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            identity_center_instance_arn: crate::from_json_required(
+                map,
+                "IdentityCenterInstanceArn",
+                path,
+            )?,
+            identity_center_region: crate::from_json_optional(map, "IdentityCenterRegion", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            subdomain: crate::from_json_required(map, "Subdomain", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Deadline::Monitor` (`Fn::GetAtt`).
 impl crate::Handle<Monitor> {
     /// `Fn::GetAtt` `Arn`.

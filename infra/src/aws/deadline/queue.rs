@@ -166,6 +166,54 @@ impl crate::ToJson for Queue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Queue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedStorageProfileIds",
+                "DefaultBudgetAction",
+                "Description",
+                "DisplayName",
+                "FarmId",
+                "JobAttachmentSettings",
+                "JobRunAsUser",
+                "RequiredFileSystemLocationNames",
+                "RoleArn",
+                "SchedulingConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            allowed_storage_profile_ids: crate::from_json_optional(
+                map,
+                "AllowedStorageProfileIds",
+                path,
+            )?,
+            default_budget_action: crate::from_json_optional(map, "DefaultBudgetAction", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            farm_id: crate::from_json_required(map, "FarmId", path)?,
+            job_attachment_settings: crate::from_json_optional(map, "JobAttachmentSettings", path)?,
+            job_run_as_user: crate::from_json_optional(map, "JobRunAsUser", path)?,
+            required_file_system_location_names: crate::from_json_optional(
+                map,
+                "RequiredFileSystemLocationNames",
+                path,
+            )?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            scheduling_configuration: crate::from_json_optional(
+                map,
+                "SchedulingConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Deadline::Queue` (`Fn::GetAtt`).
 impl crate::Handle<Queue> {
     /// `Fn::GetAtt` `Arn`.
@@ -207,6 +255,17 @@ impl crate::ToJson for JobAttachmentSettings {
         crate::put(&mut out, "RootPrefix", &self.root_prefix);
         crate::put(&mut out, "S3BucketName", &self.s3_bucket_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobAttachmentSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RootPrefix", "S3BucketName"])?;
+        Ok(Self {
+            root_prefix: crate::from_json_required(map, "RootPrefix", path)?,
+            s3_bucket_name: crate::from_json_required(map, "S3BucketName", path)?,
+        })
     }
 }
 
@@ -260,6 +319,18 @@ impl crate::ToJson for JobRunAsUser {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobRunAsUser {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Posix", "RunAs", "Windows"])?;
+        Ok(Self {
+            posix: crate::from_json_optional(map, "Posix", path)?,
+            run_as: crate::from_json_required(map, "RunAs", path)?,
+            windows: crate::from_json_optional(map, "Windows", path)?,
+        })
+    }
+}
+
 impl From<JobRunAsUser> for Value<JobRunAsUser> {
     fn from(value: JobRunAsUser) -> Self {
         Value::Lit(value)
@@ -291,6 +362,17 @@ impl crate::ToJson for PosixUser {
         crate::put(&mut out, "Group", &self.group);
         crate::put(&mut out, "User", &self.user);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PosixUser {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Group", "User"])?;
+        Ok(Self {
+            group: crate::from_json_required(map, "Group", path)?,
+            user: crate::from_json_required(map, "User", path)?,
+        })
     }
 }
 
@@ -328,6 +410,17 @@ impl crate::ToJson for WindowsUser {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WindowsUser {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PasswordArn", "User"])?;
+        Ok(Self {
+            password_arn: crate::from_json_required(map, "PasswordArn", path)?,
+            user: crate::from_json_required(map, "User", path)?,
+        })
+    }
+}
+
 impl From<WindowsUser> for Value<WindowsUser> {
     fn from(value: WindowsUser) -> Self {
         Value::Lit(value)
@@ -362,6 +455,27 @@ impl crate::ToJson for DefaultQueueBudgetAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultQueueBudgetAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                (
+                    "STOP_SCHEDULING_AND_COMPLETE_TASKS",
+                    Self::StopSchedulingAndCompleteTasks,
+                ),
+                (
+                    "STOP_SCHEDULING_AND_CANCEL_TASKS",
+                    Self::StopSchedulingAndCancelTasks,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<DefaultQueueBudgetAction> for Value<DefaultQueueBudgetAction> {
     fn from(value: DefaultQueueBudgetAction) -> Self {
         Value::Lit(value)
@@ -390,6 +504,20 @@ impl RunAs {
 impl crate::ToJson for RunAs {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunAs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("QUEUE_CONFIGURED_USER", Self::QueueConfiguredUser),
+                ("WORKER_AGENT_USER", Self::WorkerAgentUser),
+            ],
+        )
     }
 }
 

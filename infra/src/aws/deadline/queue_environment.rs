@@ -67,6 +67,24 @@ impl crate::ToJson for QueueEnvironment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueueEnvironment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FarmId", "Priority", "QueueId", "Template", "TemplateType"],
+        )?;
+        Ok(Self {
+            farm_id: crate::from_json_required(map, "FarmId", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            queue_id: crate::from_json_required(map, "QueueId", path)?,
+            template: crate::from_json_required(map, "Template", path)?,
+            template_type: crate::from_json_required(map, "TemplateType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Deadline::QueueEnvironment` (`Fn::GetAtt`).
 impl crate::Handle<QueueEnvironment> {
     /// `Fn::GetAtt` `Name`.
@@ -102,6 +120,13 @@ impl EnvironmentTemplateType {
 impl crate::ToJson for EnvironmentTemplateType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentTemplateType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("JSON", Self::Json), ("YAML", Self::Yaml)])
     }
 }
 

@@ -56,3 +56,15 @@ impl crate::ToJson for QueueFleetAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueueFleetAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FarmId", "FleetId", "QueueId"])?;
+        Ok(Self {
+            farm_id: crate::from_json_required(map, "FarmId", path)?,
+            fleet_id: crate::from_json_required(map, "FleetId", path)?,
+            queue_id: crate::from_json_required(map, "QueueId", path)?,
+        })
+    }
+}

@@ -56,3 +56,15 @@ impl crate::ToJson for QueueLimitAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueueLimitAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FarmId", "LimitId", "QueueId"])?;
+        Ok(Self {
+            farm_id: crate::from_json_required(map, "FarmId", path)?,
+            limit_id: crate::from_json_required(map, "LimitId", path)?,
+            queue_id: crate::from_json_required(map, "QueueId", path)?,
+        })
+    }
+}

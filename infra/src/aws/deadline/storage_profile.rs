@@ -70,6 +70,23 @@ impl crate::ToJson for StorageProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DisplayName", "FarmId", "FileSystemLocations", "OsFamily"],
+        )?;
+        Ok(Self {
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            farm_id: crate::from_json_required(map, "FarmId", path)?,
+            file_system_locations: crate::from_json_optional(map, "FileSystemLocations", path)?,
+            os_family: crate::from_json_required(map, "OsFamily", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Deadline::StorageProfile` (`Fn::GetAtt`).
 impl crate::Handle<StorageProfile> {
     /// `Fn::GetAtt` `StorageProfileId`.
@@ -114,6 +131,18 @@ impl crate::ToJson for FileSystemLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileSystemLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Path", "Type"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            path: crate::from_json_required(map, "Path", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FileSystemLocation> for Value<FileSystemLocation> {
     fn from(value: FileSystemLocation) -> Self {
         Value::Lit(value)
@@ -142,6 +171,17 @@ impl FileSystemLocationType {
 impl crate::ToJson for FileSystemLocationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileSystemLocationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SHARED", Self::Shared), ("LOCAL", Self::Local)],
+        )
     }
 }
 
@@ -176,6 +216,21 @@ impl StorageProfileOperatingSystemFamily {
 impl crate::ToJson for StorageProfileOperatingSystemFamily {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageProfileOperatingSystemFamily {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WINDOWS", Self::Windows),
+                ("LINUX", Self::Linux),
+                ("MACOS", Self::Macos),
+            ],
+        )
     }
 }
 

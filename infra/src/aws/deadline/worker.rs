@@ -69,6 +69,20 @@ impl crate::ToJson for Worker {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Worker {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FarmId", "FleetId", "HostProperties", "Tags"])?;
+        Ok(Self {
+            farm_id: crate::from_json_required(map, "FarmId", path)?,
+            fleet_id: crate::from_json_required(map, "FleetId", path)?,
+            host_properties: crate::from_json_optional(map, "HostProperties", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Deadline::Worker` (`Fn::GetAtt`).
 impl crate::Handle<Worker> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the worker.
@@ -137,6 +151,17 @@ impl crate::ToJson for HostPropertiesRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostPropertiesRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HostName", "IpAddresses"])?;
+        Ok(Self {
+            host_name: crate::from_json_optional(map, "HostName", path)?,
+            ip_addresses: crate::from_json_optional(map, "IpAddresses", path)?,
+        })
+    }
+}
+
 impl From<HostPropertiesRequest> for Value<HostPropertiesRequest> {
     fn from(value: HostPropertiesRequest) -> Self {
         Value::Lit(value)
@@ -180,6 +205,17 @@ impl crate::ToJson for IpAddresses {
         crate::put_opt(&mut out, "IpV4Addresses", &self.ip_v4_addresses);
         crate::put_opt(&mut out, "IpV6Addresses", &self.ip_v6_addresses);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddresses {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IpV4Addresses", "IpV6Addresses"])?;
+        Ok(Self {
+            ip_v4_addresses: crate::from_json_optional(map, "IpV4Addresses", path)?,
+            ip_v6_addresses: crate::from_json_optional(map, "IpV6Addresses", path)?,
+        })
     }
 }
 

@@ -61,6 +61,17 @@ impl crate::ToJson for Graph {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Graph {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoEnableMembers", "Tags"])?;
+        Ok(Self {
+            auto_enable_members: crate::from_json_optional(map, "AutoEnableMembers", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Detective::Graph` (`Fn::GetAtt`).
 impl crate::Handle<Graph> {
     /// `Fn::GetAtt` `Arn`. The Detective graph ARN

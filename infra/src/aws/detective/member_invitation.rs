@@ -85,3 +85,31 @@ impl crate::ToJson for MemberInvitation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemberInvitation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisableEmailNotification",
+                "GraphArn",
+                "MemberEmailAddress",
+                "MemberId",
+                "Message",
+            ],
+        )?;
+        Ok(Self {
+            disable_email_notification: crate::from_json_optional(
+                map,
+                "DisableEmailNotification",
+                path,
+            )?,
+            graph_arn: crate::from_json_required(map, "GraphArn", path)?,
+            member_email_address: crate::from_json_required(map, "MemberEmailAddress", path)?,
+            member_id: crate::from_json_required(map, "MemberId", path)?,
+            message: crate::from_json_optional(map, "Message", path)?,
+        })
+    }
+}

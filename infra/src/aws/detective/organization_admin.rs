@@ -45,6 +45,16 @@ impl crate::ToJson for OrganizationAdmin {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationAdmin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccountId"])?;
+        Ok(Self {
+            account_id: crate::from_json_required(map, "AccountId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Detective::OrganizationAdmin` (`Fn::GetAtt`).
 impl crate::Handle<OrganizationAdmin> {
     /// `Fn::GetAtt` `GraphArn`. The Detective graph ARN

@@ -109,6 +109,34 @@ impl crate::ToJson for AgentSpace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentSpace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "KmsKeyArn",
+                "Locale",
+                "Name",
+                "OperatorApp",
+                "Preferences",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            locale: crate::from_json_optional(map, "Locale", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            operator_app: crate::from_json_optional(map, "OperatorApp", path)?,
+            preferences: crate::from_json_optional(map, "Preferences", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DevOpsAgent::AgentSpace` (`Fn::GetAtt`).
 impl crate::Handle<AgentSpace> {
     /// `Fn::GetAtt` `AgentSpaceId`. The unique identifier of the AgentSpace
@@ -217,6 +245,22 @@ impl crate::ToJson for IamAuthConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamAuthConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CreatedAt", "OperatorAppRoleArn", "UpdatedAt"],
+        )?;
+        Ok(Self {
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            operator_app_role_arn: crate::from_json_required(map, "OperatorAppRoleArn", path)?,
+            updated_at: crate::from_json_optional(map, "UpdatedAt", path)?,
+        })
+    }
+}
+
 impl From<IamAuthConfiguration> for Value<IamAuthConfiguration> {
     fn from(value: IamAuthConfiguration) -> Self {
         Value::Lit(value)
@@ -281,6 +325,30 @@ impl crate::ToJson for IdcAuthConfiguration {
         crate::put(&mut out, "OperatorAppRoleArn", &self.operator_app_role_arn);
         crate::put_opt(&mut out, "UpdatedAt", &self.updated_at);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdcAuthConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreatedAt",
+                "IdcApplicationArn",
+                "IdcInstanceArn",
+                "OperatorAppRoleArn",
+                "UpdatedAt",
+            ],
+        )?;
+        Ok(Self {
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            idc_application_arn: crate::from_json_optional(map, "IdcApplicationArn", path)?,
+            idc_instance_arn: crate::from_json_required(map, "IdcInstanceArn", path)?,
+            operator_app_role_arn: crate::from_json_required(map, "OperatorAppRoleArn", path)?,
+            updated_at: crate::from_json_optional(map, "UpdatedAt", path)?,
+        })
     }
 }
 
@@ -371,6 +439,36 @@ impl crate::ToJson for IdpAuthConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdpAuthConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "ClientSecret",
+                "CreatedAt",
+                "IssuerUrl",
+                "OperatorAppRoleArn",
+                "Provider",
+                "UpdatedAt",
+                "UserIdClaim",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_required(map, "ClientSecret", path)?,
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            issuer_url: crate::from_json_required(map, "IssuerUrl", path)?,
+            operator_app_role_arn: crate::from_json_required(map, "OperatorAppRoleArn", path)?,
+            provider: crate::from_json_required(map, "Provider", path)?,
+            updated_at: crate::from_json_optional(map, "UpdatedAt", path)?,
+            user_id_claim: crate::from_json_optional(map, "UserIdClaim", path)?,
+        })
+    }
+}
+
 impl From<IdpAuthConfiguration> for Value<IdpAuthConfiguration> {
     fn from(value: IdpAuthConfiguration) -> Self {
         Value::Lit(value)
@@ -427,6 +525,18 @@ impl crate::ToJson for OperatorApp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OperatorApp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Iam", "Idc", "Idp"])?;
+        Ok(Self {
+            iam: crate::from_json_optional(map, "Iam", path)?,
+            idc: crate::from_json_optional(map, "Idc", path)?,
+            idp: crate::from_json_optional(map, "Idp", path)?,
+        })
+    }
+}
+
 impl From<OperatorApp> for Value<OperatorApp> {
     fn from(value: OperatorApp) -> Self {
         Value::Lit(value)
@@ -471,6 +581,20 @@ impl crate::ToJson for Preferences {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Preferences {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ElevatedActionsEnabled"])?;
+        Ok(Self {
+            elevated_actions_enabled: crate::from_json_optional(
+                map,
+                "ElevatedActionsEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Preferences> for Value<Preferences> {
     fn from(value: Preferences) -> Self {
         Value::Lit(value)
@@ -499,6 +623,13 @@ impl Provider {
 impl crate::ToJson for Provider {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Provider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("okta", Self::Okta), ("entra", Self::Entra)])
     }
 }
 

@@ -94,6 +94,24 @@ impl crate::ToJson for Asset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Asset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AgentSpaceId", "AssetType", "Files", "Metadata", "Zip"],
+        )?;
+        Ok(Self {
+            agent_space_id: crate::from_json_required(map, "AgentSpaceId", path)?,
+            asset_type: crate::from_json_required(map, "AssetType", path)?,
+            files: crate::from_json_optional(map, "Files", path)?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            zip: crate::from_json_optional(map, "Zip", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DevOpsAgent::Asset` (`Fn::GetAtt`).
 impl crate::Handle<Asset> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the asset. Nested under the parent
@@ -182,6 +200,23 @@ impl crate::ToJson for AssetFile {
         crate::put_opt(&mut out, "Metadata", &self.metadata);
         crate::put(&mut out, "Path", &self.path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetFile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContentBytes", "ContentText", "Metadata", "Path"],
+        )?;
+        Ok(Self {
+            content_bytes: crate::from_json_optional(map, "ContentBytes", path)?,
+            content_text: crate::from_json_optional(map, "ContentText", path)?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            path: crate::from_json_required(map, "Path", path)?,
+        })
     }
 }
 

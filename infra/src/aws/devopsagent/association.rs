@@ -75,6 +75,28 @@ impl crate::ToJson for Association {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Association {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentSpaceId",
+                "Configuration",
+                "LinkedAssociationIds",
+                "ServiceId",
+            ],
+        )?;
+        Ok(Self {
+            agent_space_id: crate::from_json_required(map, "AgentSpaceId", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            linked_association_ids: crate::from_json_optional(map, "LinkedAssociationIds", path)?,
+            service_id: crate::from_json_required(map, "ServiceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DevOpsAgent::Association` (`Fn::GetAtt`).
 impl crate::Handle<Association> {
     /// `Fn::GetAtt` `AssociationId`. The unique identifier of the association

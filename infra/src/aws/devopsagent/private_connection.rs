@@ -78,6 +78,27 @@ impl crate::ToJson for PrivateConnection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateConnection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Certificate", "ConnectionConfiguration", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            certificate: crate::from_json_optional(map, "Certificate", path)?,
+            connection_configuration: crate::from_json_required(
+                map,
+                "ConnectionConfiguration",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DevOpsAgent::PrivateConnection` (`Fn::GetAtt`).
 impl crate::Handle<PrivateConnection> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the Private Connection.

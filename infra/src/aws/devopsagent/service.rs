@@ -135,6 +135,44 @@ impl crate::ToJson for Service {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Service {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExchangeUrlPrivateConnectionName",
+                "KmsKeyArn",
+                "Name",
+                "PrivateConnectionName",
+                "ServiceDetails",
+                "ServiceType",
+                "Tags",
+                "TargetUrlPrivateConnectionName",
+            ],
+        )?;
+        Ok(Self {
+            exchange_url_private_connection_name: crate::from_json_optional(
+                map,
+                "ExchangeUrlPrivateConnectionName",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            private_connection_name: crate::from_json_optional(map, "PrivateConnectionName", path)?,
+            service_details: crate::from_json_optional(map, "ServiceDetails", path)?,
+            service_type: crate::from_json_required(map, "ServiceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_url_private_connection_name: crate::from_json_optional(
+                map,
+                "TargetUrlPrivateConnectionName",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DevOpsAgent::Service` (`Fn::GetAtt`).
 impl crate::Handle<Service> {
     /// `Fn::GetAtt` `AccessibleResources`. List of accessible resources for this service
@@ -208,6 +246,29 @@ impl ServiceType {
 impl crate::ToJson for ServiceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("dynatrace", Self::Dynatrace),
+                ("mcpserver", Self::Mcpserver),
+                ("mcpserversplunk", Self::Mcpserversplunk),
+                ("mcpservernewrelic", Self::Mcpservernewrelic),
+                ("gitlab", Self::Gitlab),
+                ("github", Self::Github),
+                ("servicenow", Self::Servicenow),
+                ("pagerduty", Self::Pagerduty),
+                ("azureidentity", Self::Azureidentity),
+                ("mcpserversigv4", Self::Mcpserversigv4),
+                ("mcpservergrafana", Self::Mcpservergrafana),
+            ],
+        )
     }
 }
 

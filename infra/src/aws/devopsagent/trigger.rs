@@ -77,6 +77,24 @@ impl crate::ToJson for Trigger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Trigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Action", "AgentSpaceId", "Condition", "Status", "Type"],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            agent_space_id: crate::from_json_required(map, "AgentSpaceId", path)?,
+            condition: crate::from_json_required(map, "Condition", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DevOpsAgent::Trigger` (`Fn::GetAtt`).
 impl crate::Handle<Trigger> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the trigger. Nested under the parent
@@ -127,6 +145,16 @@ impl crate::ToJson for Condition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Schedule"])?;
+        Ok(Self {
+            schedule: crate::from_json_required(map, "Schedule", path)?,
+        })
+    }
+}
+
 impl From<Condition> for Value<Condition> {
     fn from(value: Condition) -> Self {
         Value::Lit(value)
@@ -154,6 +182,16 @@ impl crate::ToJson for Schedule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Expression", &self.expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression"])?;
+        Ok(Self {
+            expression: crate::from_json_required(map, "Expression", path)?,
+        })
     }
 }
 
@@ -188,6 +226,17 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Active", Self::Active), ("Inactive", Self::Inactive)],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -213,6 +262,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TIME_BASED", Self::TimeBased)])
     }
 }
 

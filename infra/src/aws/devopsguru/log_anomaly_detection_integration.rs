@@ -39,6 +39,14 @@ impl crate::ToJson for LogAnomalyDetectionIntegration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogAnomalyDetectionIntegration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let _map = crate::from_json_object(json, path, &[])?;
+        Ok(Self {})
+    }
+}
+
 /// The attributes of a `AWS::DevOpsGuru::LogAnomalyDetectionIntegration` (`Fn::GetAtt`).
 impl crate::Handle<LogAnomalyDetectionIntegration> {
     /// `Fn::GetAtt` `AccountId`. User account id, used as the primary identifier for the resource

@@ -47,6 +47,16 @@ impl crate::ToJson for NotificationChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Config"])?;
+        Ok(Self {
+            config: crate::from_json_required(map, "Config", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DevOpsGuru::NotificationChannel` (`Fn::GetAtt`).
 impl crate::Handle<NotificationChannel> {
     /// `Fn::GetAtt` `Id`. The ID of a notification channel.
@@ -94,6 +104,17 @@ impl crate::ToJson for NotificationChannelConfig {
         crate::put_opt(&mut out, "Filters", &self.filters);
         crate::put_opt(&mut out, "Sns", &self.sns);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationChannelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filters", "Sns"])?;
+        Ok(Self {
+            filters: crate::from_json_optional(map, "Filters", path)?,
+            sns: crate::from_json_optional(map, "Sns", path)?,
+        })
     }
 }
 
@@ -147,6 +168,17 @@ impl crate::ToJson for NotificationFilterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationFilterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MessageTypes", "Severities"])?;
+        Ok(Self {
+            message_types: crate::from_json_optional(map, "MessageTypes", path)?,
+            severities: crate::from_json_optional(map, "Severities", path)?,
+        })
+    }
+}
+
 impl From<NotificationFilterConfig> for Value<NotificationFilterConfig> {
     fn from(value: NotificationFilterConfig) -> Self {
         Value::Lit(value)
@@ -182,6 +214,16 @@ impl crate::ToJson for SnsChannelConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnsChannelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TopicArn"])?;
+        Ok(Self {
+            topic_arn: crate::from_json_optional(map, "TopicArn", path)?,
+        })
+    }
+}
+
 impl From<SnsChannelConfig> for Value<SnsChannelConfig> {
     fn from(value: SnsChannelConfig) -> Self {
         Value::Lit(value)
@@ -213,6 +255,21 @@ impl InsightSeverity {
 impl crate::ToJson for InsightSeverity {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InsightSeverity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LOW", Self::Low),
+                ("MEDIUM", Self::Medium),
+                ("HIGH", Self::High),
+            ],
+        )
     }
 }
 
@@ -253,6 +310,23 @@ impl NotificationMessageType {
 impl crate::ToJson for NotificationMessageType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationMessageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NEW_INSIGHT", Self::NewInsight),
+                ("CLOSED_INSIGHT", Self::ClosedInsight),
+                ("NEW_ASSOCIATION", Self::NewAssociation),
+                ("SEVERITY_UPGRADED", Self::SeverityUpgraded),
+                ("NEW_RECOMMENDATION", Self::NewRecommendation),
+            ],
+        )
     }
 }
 

@@ -50,6 +50,20 @@ impl crate::ToJson for ResourceCollection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceCollection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceCollectionFilter"])?;
+        Ok(Self {
+            resource_collection_filter: crate::from_json_required(
+                map,
+                "ResourceCollectionFilter",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DevOpsGuru::ResourceCollection` (`Fn::GetAtt`).
 impl crate::Handle<ResourceCollection> {
     /// `Fn::GetAtt` `ResourceCollectionType`. The type of ResourceCollection
@@ -83,6 +97,16 @@ impl crate::ToJson for CloudFormationCollectionFilter {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StackNames", &self.stack_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudFormationCollectionFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StackNames"])?;
+        Ok(Self {
+            stack_names: crate::from_json_optional(map, "StackNames", path)?,
+        })
     }
 }
 
@@ -136,6 +160,17 @@ impl crate::ToJson for ResourceCollectionFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceCollectionFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudFormation", "Tags"])?;
+        Ok(Self {
+            cloud_formation: crate::from_json_optional(map, "CloudFormation", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<ResourceCollectionFilter> for Value<ResourceCollectionFilter> {
     fn from(value: ResourceCollectionFilter) -> Self {
         Value::Lit(value)
@@ -179,6 +214,17 @@ impl crate::ToJson for TagCollection {
         crate::put_opt(&mut out, "AppBoundaryKey", &self.app_boundary_key);
         crate::put_opt(&mut out, "TagValues", &self.tag_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagCollection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppBoundaryKey", "TagValues"])?;
+        Ok(Self {
+            app_boundary_key: crate::from_json_optional(map, "AppBoundaryKey", path)?,
+            tag_values: crate::from_json_optional(map, "TagValues", path)?,
+        })
     }
 }
 

@@ -100,6 +100,34 @@ impl crate::ToJson for Connection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Bandwidth",
+                "ConnectionName",
+                "LagId",
+                "Location",
+                "ProviderName",
+                "RequestMACSec",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            bandwidth: crate::from_json_required(map, "Bandwidth", path)?,
+            connection_name: crate::from_json_required(map, "ConnectionName", path)?,
+            lag_id: crate::from_json_optional(map, "LagId", path)?,
+            location: crate::from_json_required(map, "Location", path)?,
+            provider_name: crate::from_json_optional(map, "ProviderName", path)?,
+            request_mac_sec: crate::from_json_optional(map, "RequestMACSec", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DirectConnect::Connection` (`Fn::GetAtt`).
 impl crate::Handle<Connection> {
     /// `Fn::GetAtt` `ConnectionArn`. The ARN of the connection.

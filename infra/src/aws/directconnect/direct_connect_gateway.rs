@@ -70,6 +70,26 @@ impl crate::ToJson for DirectConnectGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DirectConnectGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AmazonSideAsn", "DirectConnectGatewayName", "Tags"],
+        )?;
+        Ok(Self {
+            amazon_side_asn: crate::from_json_optional(map, "AmazonSideAsn", path)?,
+            direct_connect_gateway_name: crate::from_json_required(
+                map,
+                "DirectConnectGatewayName",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DirectConnect::DirectConnectGateway` (`Fn::GetAtt`).
 impl crate::Handle<DirectConnectGateway> {
     /// `Fn::GetAtt` `DirectConnectGatewayArn`. The ARN of the Direct Connect gateway.

@@ -97,6 +97,40 @@ impl crate::ToJson for DirectConnectGatewayAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DirectConnectGatewayAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptDirectConnectGatewayAssociationProposalRoleArn",
+                "AllowedPrefixesToDirectConnectGateway",
+                "AssociatedGatewayId",
+                "DirectConnectGatewayId",
+            ],
+        )?;
+        Ok(Self {
+            accept_direct_connect_gateway_association_proposal_role_arn: crate::from_json_optional(
+                map,
+                "AcceptDirectConnectGatewayAssociationProposalRoleArn",
+                path,
+            )?,
+            allowed_prefixes_to_direct_connect_gateway: crate::from_json_optional(
+                map,
+                "AllowedPrefixesToDirectConnectGateway",
+                path,
+            )?,
+            associated_gateway_id: crate::from_json_required(map, "AssociatedGatewayId", path)?,
+            direct_connect_gateway_id: crate::from_json_required(
+                map,
+                "DirectConnectGatewayId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DirectConnect::DirectConnectGatewayAssociation` (`Fn::GetAtt`).
 impl crate::Handle<DirectConnectGatewayAssociation> {
     /// `Fn::GetAtt` `AssociationId`. The ID of the Direct Connect gateway association.

@@ -104,6 +104,34 @@ impl crate::ToJson for Lag {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Lag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionsBandwidth",
+                "LagName",
+                "Location",
+                "MinimumLinks",
+                "ProviderName",
+                "RequestMACSec",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            connections_bandwidth: crate::from_json_required(map, "ConnectionsBandwidth", path)?,
+            lag_name: crate::from_json_required(map, "LagName", path)?,
+            location: crate::from_json_required(map, "Location", path)?,
+            minimum_links: crate::from_json_optional(map, "MinimumLinks", path)?,
+            provider_name: crate::from_json_optional(map, "ProviderName", path)?,
+            request_mac_sec: crate::from_json_optional(map, "RequestMACSec", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DirectConnect::Lag` (`Fn::GetAtt`).
 impl crate::Handle<Lag> {
     /// `Fn::GetAtt` `LagArn`. The ARN of the LAG.

@@ -140,6 +140,48 @@ impl crate::ToJson for TransitVirtualInterface {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitVirtualInterface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocateTransitVirtualInterfaceRoleArn",
+                "BgpPeers",
+                "ConnectionId",
+                "DirectConnectGatewayId",
+                "EnableSiteLink",
+                "Mtu",
+                "RateLimit",
+                "Tags",
+                "VirtualInterfaceName",
+                "Vlan",
+            ],
+        )?;
+        Ok(Self {
+            allocate_transit_virtual_interface_role_arn: crate::from_json_optional(
+                map,
+                "AllocateTransitVirtualInterfaceRoleArn",
+                path,
+            )?,
+            bgp_peers: crate::from_json_required(map, "BgpPeers", path)?,
+            connection_id: crate::from_json_required(map, "ConnectionId", path)?,
+            direct_connect_gateway_id: crate::from_json_required(
+                map,
+                "DirectConnectGatewayId",
+                path,
+            )?,
+            enable_site_link: crate::from_json_optional(map, "EnableSiteLink", path)?,
+            mtu: crate::from_json_optional(map, "Mtu", path)?,
+            rate_limit: crate::from_json_optional(map, "RateLimit", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            virtual_interface_name: crate::from_json_required(map, "VirtualInterfaceName", path)?,
+            vlan: crate::from_json_required(map, "Vlan", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DirectConnect::TransitVirtualInterface` (`Fn::GetAtt`).
 impl crate::Handle<TransitVirtualInterface> {
     /// `Fn::GetAtt` `VirtualInterfaceArn`. The ARN of the virtual interface.
@@ -220,6 +262,32 @@ impl crate::ToJson for BgpPeer {
         crate::put_opt(&mut out, "BgpPeerId", &self.bgp_peer_id);
         crate::put_opt(&mut out, "CustomerAddress", &self.customer_address);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BgpPeer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddressFamily",
+                "AmazonAddress",
+                "Asn",
+                "AuthKey",
+                "BgpPeerId",
+                "CustomerAddress",
+            ],
+        )?;
+        Ok(Self {
+            address_family: crate::from_json_required(map, "AddressFamily", path)?,
+            amazon_address: crate::from_json_optional(map, "AmazonAddress", path)?,
+            asn: crate::from_json_required(map, "Asn", path)?,
+            auth_key: crate::from_json_optional(map, "AuthKey", path)?,
+            bgp_peer_id: crate::from_json_optional(map, "BgpPeerId", path)?,
+            customer_address: crate::from_json_optional(map, "CustomerAddress", path)?,
+        })
     }
 }
 

@@ -116,6 +116,34 @@ impl crate::ToJson for MicrosoftAd {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MicrosoftAd {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreateAlias",
+                "Edition",
+                "EnableSso",
+                "Name",
+                "Password",
+                "ShortName",
+                "VpcSettings",
+            ],
+        )?;
+        Ok(Self {
+            create_alias: crate::from_json_optional(map, "CreateAlias", path)?,
+            edition: crate::from_json_optional(map, "Edition", path)?,
+            enable_sso: crate::from_json_optional(map, "EnableSso", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            short_name: crate::from_json_optional(map, "ShortName", path)?,
+            vpc_settings: crate::from_json_required(map, "VpcSettings", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DirectoryService::MicrosoftAD` (`Fn::GetAtt`).
 impl crate::Handle<MicrosoftAd> {
     /// `Fn::GetAtt` `Alias`. The alias for a directory
@@ -168,6 +196,17 @@ impl crate::ToJson for VpcSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SubnetIds", "VpcId"])?;
+        Ok(Self {
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 impl From<VpcSettings> for Value<VpcSettings> {
     fn from(value: VpcSettings) -> Self {
         Value::Lit(value)
@@ -196,6 +235,20 @@ impl Edition {
 impl crate::ToJson for Edition {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Edition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Enterprise", Self::Enterprise),
+                ("Standard", Self::Standard),
+            ],
+        )
     }
 }
 

@@ -120,6 +120,38 @@ impl crate::ToJson for SimpleAd {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimpleAd {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreateAlias",
+                "Description",
+                "EnableSso",
+                "Name",
+                "Password",
+                "ShortName",
+                "Size",
+                "Tags",
+                "VpcSettings",
+            ],
+        )?;
+        Ok(Self {
+            create_alias: crate::from_json_optional(map, "CreateAlias", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enable_sso: crate::from_json_optional(map, "EnableSso", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            short_name: crate::from_json_optional(map, "ShortName", path)?,
+            size: crate::from_json_required(map, "Size", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_settings: crate::from_json_required(map, "VpcSettings", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DirectoryService::SimpleAD` (`Fn::GetAtt`).
 impl crate::Handle<SimpleAd> {
     /// `Fn::GetAtt` `Alias`. The alias for a directory.
@@ -172,6 +204,17 @@ impl crate::ToJson for VpcSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SubnetIds", "VpcId"])?;
+        Ok(Self {
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 impl From<VpcSettings> for Value<VpcSettings> {
     fn from(value: VpcSettings) -> Self {
         Value::Lit(value)
@@ -200,6 +243,17 @@ impl Size {
 impl crate::ToJson for Size {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Size {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Large", Self::Large), ("Small", Self::Small)],
+        )
     }
 }
 

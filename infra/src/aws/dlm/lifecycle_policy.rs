@@ -182,6 +182,48 @@ impl crate::ToJson for LifecyclePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecyclePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CopyTags",
+                "CreateInterval",
+                "CrossRegionCopyTargets",
+                "DefaultPolicy",
+                "Description",
+                "Exclusions",
+                "ExecutionRoleArn",
+                "ExtendDeletion",
+                "PolicyDetails",
+                "RetainInterval",
+                "State",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            copy_tags: crate::from_json_optional(map, "CopyTags", path)?,
+            create_interval: crate::from_json_optional(map, "CreateInterval", path)?,
+            cross_region_copy_targets: crate::from_json_optional(
+                map,
+                "CrossRegionCopyTargets",
+                path,
+            )?,
+            default_policy: crate::from_json_optional(map, "DefaultPolicy", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            exclusions: crate::from_json_optional(map, "Exclusions", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            extend_deletion: crate::from_json_optional(map, "ExtendDeletion", path)?,
+            policy_details: crate::from_json_optional(map, "PolicyDetails", path)?,
+            retain_interval: crate::from_json_optional(map, "RetainInterval", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DLM::LifecyclePolicy` (`Fn::GetAtt`).
 impl crate::Handle<LifecyclePolicy> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the lifecycle policy.
@@ -226,6 +268,17 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CrossRegionCopy", "Name"])?;
+        Ok(Self {
+            cross_region_copy: crate::from_json_required(map, "CrossRegionCopy", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -261,6 +314,16 @@ impl crate::ToJson for ArchiveRetainRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArchiveRetainRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RetentionArchiveTier"])?;
+        Ok(Self {
+            retention_archive_tier: crate::from_json_required(map, "RetentionArchiveTier", path)?,
+        })
+    }
+}
+
 impl From<ArchiveRetainRule> for Value<ArchiveRetainRule> {
     fn from(value: ArchiveRetainRule) -> Self {
         Value::Lit(value)
@@ -293,6 +356,16 @@ impl crate::ToJson for ArchiveRule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RetainRule", &self.retain_rule);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArchiveRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RetainRule"])?;
+        Ok(Self {
+            retain_rule: crate::from_json_required(map, "RetainRule", path)?,
+        })
     }
 }
 
@@ -395,6 +468,32 @@ impl crate::ToJson for CreateRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreateRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CronExpression",
+                "Interval",
+                "IntervalUnit",
+                "Location",
+                "Scripts",
+                "Times",
+            ],
+        )?;
+        Ok(Self {
+            cron_expression: crate::from_json_optional(map, "CronExpression", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            interval_unit: crate::from_json_optional(map, "IntervalUnit", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            scripts: crate::from_json_optional(map, "Scripts", path)?,
+            times: crate::from_json_optional(map, "Times", path)?,
+        })
+    }
+}
+
 impl From<CreateRule> for Value<CreateRule> {
     fn from(value: CreateRule) -> Self {
         Value::Lit(value)
@@ -447,6 +546,26 @@ impl crate::ToJson for CrossRegionCopyAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrossRegionCopyAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EncryptionConfiguration", "RetainRule", "Target"],
+        )?;
+        Ok(Self {
+            encryption_configuration: crate::from_json_required(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            retain_rule: crate::from_json_optional(map, "RetainRule", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
+    }
+}
+
 impl From<CrossRegionCopyAction> for Value<CrossRegionCopyAction> {
     fn from(value: CrossRegionCopyAction) -> Self {
         Value::Lit(value)
@@ -490,6 +609,17 @@ impl crate::ToJson for CrossRegionCopyDeprecateRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrossRegionCopyDeprecateRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Interval", "IntervalUnit"])?;
+        Ok(Self {
+            interval: crate::from_json_required(map, "Interval", path)?,
+            interval_unit: crate::from_json_required(map, "IntervalUnit", path)?,
+        })
+    }
+}
+
 impl From<CrossRegionCopyDeprecateRule> for Value<CrossRegionCopyDeprecateRule> {
     fn from(value: CrossRegionCopyDeprecateRule) -> Self {
         Value::Lit(value)
@@ -527,6 +657,17 @@ impl crate::ToJson for CrossRegionCopyRetainRule {
         crate::put(&mut out, "Interval", &self.interval);
         crate::put(&mut out, "IntervalUnit", &self.interval_unit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrossRegionCopyRetainRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Interval", "IntervalUnit"])?;
+        Ok(Self {
+            interval: crate::from_json_required(map, "Interval", path)?,
+            interval_unit: crate::from_json_required(map, "IntervalUnit", path)?,
+        })
     }
 }
 
@@ -629,6 +770,34 @@ impl crate::ToJson for CrossRegionCopyRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrossRegionCopyRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CmkArn",
+                "CopyTags",
+                "DeprecateRule",
+                "Encrypted",
+                "RetainRule",
+                "Target",
+                "TargetRegion",
+            ],
+        )?;
+        Ok(Self {
+            cmk_arn: crate::from_json_optional(map, "CmkArn", path)?,
+            copy_tags: crate::from_json_optional(map, "CopyTags", path)?,
+            deprecate_rule: crate::from_json_optional(map, "DeprecateRule", path)?,
+            encrypted: crate::from_json_required(map, "Encrypted", path)?,
+            retain_rule: crate::from_json_optional(map, "RetainRule", path)?,
+            target: crate::from_json_optional(map, "Target", path)?,
+            target_region: crate::from_json_optional(map, "TargetRegion", path)?,
+        })
+    }
+}
+
 impl From<CrossRegionCopyRule> for Value<CrossRegionCopyRule> {
     fn from(value: CrossRegionCopyRule) -> Self {
         Value::Lit(value)
@@ -662,6 +831,16 @@ impl crate::ToJson for CrossRegionCopyTarget {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TargetRegion", &self.target_region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrossRegionCopyTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetRegion"])?;
+        Ok(Self {
+            target_region: crate::from_json_optional(map, "TargetRegion", path)?,
+        })
     }
 }
 
@@ -726,6 +905,18 @@ impl crate::ToJson for DeprecateRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeprecateRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Count", "Interval", "IntervalUnit"])?;
+        Ok(Self {
+            count: crate::from_json_optional(map, "Count", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            interval_unit: crate::from_json_optional(map, "IntervalUnit", path)?,
+        })
+    }
+}
+
 impl From<DeprecateRule> for Value<DeprecateRule> {
     fn from(value: DeprecateRule) -> Self {
         Value::Lit(value)
@@ -767,6 +958,17 @@ impl crate::ToJson for EncryptionConfiguration {
         crate::put_opt(&mut out, "CmkArn", &self.cmk_arn);
         crate::put(&mut out, "Encrypted", &self.encrypted);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CmkArn", "Encrypted"])?;
+        Ok(Self {
+            cmk_arn: crate::from_json_optional(map, "CmkArn", path)?,
+            encrypted: crate::from_json_required(map, "Encrypted", path)?,
+        })
     }
 }
 
@@ -822,6 +1024,22 @@ impl crate::ToJson for EventParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DescriptionRegex", "EventType", "SnapshotOwner"],
+        )?;
+        Ok(Self {
+            description_regex: crate::from_json_optional(map, "DescriptionRegex", path)?,
+            event_type: crate::from_json_required(map, "EventType", path)?,
+            snapshot_owner: crate::from_json_required(map, "SnapshotOwner", path)?,
+        })
+    }
+}
+
 impl From<EventParameters> for Value<EventParameters> {
     fn from(value: EventParameters) -> Self {
         Value::Lit(value)
@@ -860,6 +1078,17 @@ impl crate::ToJson for EventSource {
         crate::put_opt(&mut out, "Parameters", &self.parameters);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Parameters", "Type"])?;
+        Ok(Self {
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -923,6 +1152,22 @@ impl crate::ToJson for Exclusions {
         crate::put_opt(&mut out, "ExcludeTags", &self.exclude_tags);
         crate::put_opt(&mut out, "ExcludeVolumeTypes", &self.exclude_volume_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Exclusions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExcludeBootVolumes", "ExcludeTags", "ExcludeVolumeTypes"],
+        )?;
+        Ok(Self {
+            exclude_boot_volumes: crate::from_json_optional(map, "ExcludeBootVolumes", path)?,
+            exclude_tags: crate::from_json_optional(map, "ExcludeTags", path)?,
+            exclude_volume_types: crate::from_json_optional(map, "ExcludeVolumeTypes", path)?,
+        })
     }
 }
 
@@ -1003,6 +1248,30 @@ impl crate::ToJson for FastRestoreRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FastRestoreRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZoneIds",
+                "AvailabilityZones",
+                "Count",
+                "Interval",
+                "IntervalUnit",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone_ids: crate::from_json_optional(map, "AvailabilityZoneIds", path)?,
+            availability_zones: crate::from_json_optional(map, "AvailabilityZones", path)?,
+            count: crate::from_json_optional(map, "Count", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            interval_unit: crate::from_json_optional(map, "IntervalUnit", path)?,
+        })
+    }
+}
+
 impl From<FastRestoreRule> for Value<FastRestoreRule> {
     fn from(value: FastRestoreRule) -> Self {
         Value::Lit(value)
@@ -1074,6 +1343,26 @@ impl crate::ToJson for Parameters {
         );
         crate::put_opt(&mut out, "NoReboot", &self.no_reboot);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Parameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExcludeBootVolume", "ExcludeDataVolumeTags", "NoReboot"],
+        )?;
+        Ok(Self {
+            exclude_boot_volume: crate::from_json_optional(map, "ExcludeBootVolume", path)?,
+            exclude_data_volume_tags: crate::from_json_optional(
+                map,
+                "ExcludeDataVolumeTags",
+                path,
+            )?,
+            no_reboot: crate::from_json_optional(map, "NoReboot", path)?,
+        })
     }
 }
 
@@ -1309,6 +1598,56 @@ impl crate::ToJson for PolicyDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "CopyTags",
+                "CreateInterval",
+                "CrossRegionCopyTargets",
+                "EventSource",
+                "Exclusions",
+                "ExtendDeletion",
+                "Parameters",
+                "PolicyLanguage",
+                "PolicyType",
+                "ResourceLocations",
+                "ResourceType",
+                "ResourceTypes",
+                "RetainInterval",
+                "Schedules",
+                "TargetTags",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            copy_tags: crate::from_json_optional(map, "CopyTags", path)?,
+            create_interval: crate::from_json_optional(map, "CreateInterval", path)?,
+            cross_region_copy_targets: crate::from_json_optional(
+                map,
+                "CrossRegionCopyTargets",
+                path,
+            )?,
+            event_source: crate::from_json_optional(map, "EventSource", path)?,
+            exclusions: crate::from_json_optional(map, "Exclusions", path)?,
+            extend_deletion: crate::from_json_optional(map, "ExtendDeletion", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            policy_language: crate::from_json_optional(map, "PolicyLanguage", path)?,
+            policy_type: crate::from_json_optional(map, "PolicyType", path)?,
+            resource_locations: crate::from_json_optional(map, "ResourceLocations", path)?,
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            resource_types: crate::from_json_optional(map, "ResourceTypes", path)?,
+            retain_interval: crate::from_json_optional(map, "RetainInterval", path)?,
+            schedules: crate::from_json_optional(map, "Schedules", path)?,
+            target_tags: crate::from_json_optional(map, "TargetTags", path)?,
+        })
+    }
+}
+
 impl From<PolicyDetails> for Value<PolicyDetails> {
     fn from(value: PolicyDetails) -> Self {
         Value::Lit(value)
@@ -1369,6 +1708,18 @@ impl crate::ToJson for RetainRule {
         crate::put_opt(&mut out, "Interval", &self.interval);
         crate::put_opt(&mut out, "IntervalUnit", &self.interval_unit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetainRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Count", "Interval", "IntervalUnit"])?;
+        Ok(Self {
+            count: crate::from_json_optional(map, "Count", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            interval_unit: crate::from_json_optional(map, "IntervalUnit", path)?,
+        })
     }
 }
 
@@ -1433,6 +1784,18 @@ impl crate::ToJson for RetentionArchiveTier {
         crate::put_opt(&mut out, "Interval", &self.interval);
         crate::put_opt(&mut out, "IntervalUnit", &self.interval_unit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionArchiveTier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Count", "Interval", "IntervalUnit"])?;
+        Ok(Self {
+            count: crate::from_json_optional(map, "Count", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            interval_unit: crate::from_json_optional(map, "IntervalUnit", path)?,
+        })
     }
 }
 
@@ -1591,6 +1954,42 @@ impl crate::ToJson for Schedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArchiveRule",
+                "CopyTags",
+                "CreateRule",
+                "CrossRegionCopyRules",
+                "DeprecateRule",
+                "FastRestoreRule",
+                "Name",
+                "RetainRule",
+                "ShareRules",
+                "TagsToAdd",
+                "VariableTags",
+            ],
+        )?;
+        Ok(Self {
+            archive_rule: crate::from_json_optional(map, "ArchiveRule", path)?,
+            copy_tags: crate::from_json_optional(map, "CopyTags", path)?,
+            create_rule: crate::from_json_optional(map, "CreateRule", path)?,
+            cross_region_copy_rules: crate::from_json_optional(map, "CrossRegionCopyRules", path)?,
+            deprecate_rule: crate::from_json_optional(map, "DeprecateRule", path)?,
+            fast_restore_rule: crate::from_json_optional(map, "FastRestoreRule", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            retain_rule: crate::from_json_optional(map, "RetainRule", path)?,
+            share_rules: crate::from_json_optional(map, "ShareRules", path)?,
+            tags_to_add: crate::from_json_optional(map, "TagsToAdd", path)?,
+            variable_tags: crate::from_json_optional(map, "VariableTags", path)?,
+        })
+    }
+}
+
 impl From<Schedule> for Value<Schedule> {
     fn from(value: Schedule) -> Self {
         Value::Lit(value)
@@ -1712,6 +2111,40 @@ impl crate::ToJson for Script {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Script {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExecuteOperationOnScriptFailure",
+                "ExecutionHandler",
+                "ExecutionHandlerService",
+                "ExecutionTimeout",
+                "MaximumRetryCount",
+                "Stages",
+            ],
+        )?;
+        Ok(Self {
+            execute_operation_on_script_failure: crate::from_json_optional(
+                map,
+                "ExecuteOperationOnScriptFailure",
+                path,
+            )?,
+            execution_handler: crate::from_json_optional(map, "ExecutionHandler", path)?,
+            execution_handler_service: crate::from_json_optional(
+                map,
+                "ExecutionHandlerService",
+                path,
+            )?,
+            execution_timeout: crate::from_json_optional(map, "ExecutionTimeout", path)?,
+            maximum_retry_count: crate::from_json_optional(map, "MaximumRetryCount", path)?,
+            stages: crate::from_json_optional(map, "Stages", path)?,
+        })
+    }
+}
+
 impl From<Script> for Value<Script> {
     fn from(value: Script) -> Self {
         Value::Lit(value)
@@ -1769,6 +2202,22 @@ impl crate::ToJson for ShareRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ShareRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["TargetAccounts", "UnshareInterval", "UnshareIntervalUnit"],
+        )?;
+        Ok(Self {
+            target_accounts: crate::from_json_optional(map, "TargetAccounts", path)?,
+            unshare_interval: crate::from_json_optional(map, "UnshareInterval", path)?,
+            unshare_interval_unit: crate::from_json_optional(map, "UnshareIntervalUnit", path)?,
+        })
+    }
+}
+
 impl From<ShareRule> for Value<ShareRule> {
     fn from(value: ShareRule) -> Self {
         Value::Lit(value)
@@ -1794,6 +2243,13 @@ impl CreateRuleIntervalUnit {
 impl crate::ToJson for CreateRuleIntervalUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreateRuleIntervalUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HOURS", Self::Hours)])
     }
 }
 
@@ -1835,6 +2291,22 @@ impl crate::ToJson for CrossRegionCopyDeprecateRuleIntervalUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrossRegionCopyDeprecateRuleIntervalUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("MONTHS", Self::Months),
+                ("WEEKS", Self::Weeks),
+                ("YEARS", Self::Years),
+            ],
+        )
+    }
+}
+
 impl From<CrossRegionCopyDeprecateRuleIntervalUnit>
     for Value<CrossRegionCopyDeprecateRuleIntervalUnit>
 {
@@ -1865,6 +2337,17 @@ impl DefaultPolicy {
 impl crate::ToJson for DefaultPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INSTANCE", Self::Instance), ("VOLUME", Self::Volume)],
+        )
     }
 }
 
@@ -1905,6 +2388,22 @@ impl crate::ToJson for DeprecateRuleIntervalUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeprecateRuleIntervalUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("MONTHS", Self::Months),
+                ("WEEKS", Self::Weeks),
+                ("YEARS", Self::Years),
+            ],
+        )
+    }
+}
+
 impl From<DeprecateRuleIntervalUnit> for Value<DeprecateRuleIntervalUnit> {
     fn from(value: DeprecateRuleIntervalUnit) -> Self {
         Value::Lit(value)
@@ -1930,6 +2429,13 @@ impl EventType {
 impl crate::ToJson for EventType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("shareSnapshot", Self::ShareSnapshot)])
     }
 }
 
@@ -1959,6 +2465,17 @@ impl ExecutionHandlerService {
 impl crate::ToJson for ExecutionHandlerService {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutionHandlerService {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AWS_SYSTEMS_MANAGER", Self::AwsSystemsManager)],
+        )
     }
 }
 
@@ -1999,6 +2516,22 @@ impl crate::ToJson for FastRestoreRuleIntervalUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FastRestoreRuleIntervalUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("MONTHS", Self::Months),
+                ("WEEKS", Self::Weeks),
+                ("YEARS", Self::Years),
+            ],
+        )
+    }
+}
+
 impl From<FastRestoreRuleIntervalUnit> for Value<FastRestoreRuleIntervalUnit> {
     fn from(value: FastRestoreRuleIntervalUnit) -> Self {
         Value::Lit(value)
@@ -2034,6 +2567,22 @@ impl IntervalUnit {
 impl crate::ToJson for IntervalUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntervalUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("MONTHS", Self::Months),
+                ("WEEKS", Self::Weeks),
+                ("YEARS", Self::Years),
+            ],
+        )
     }
 }
 
@@ -2077,6 +2626,21 @@ impl crate::ToJson for Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLOUD", Self::Cloud),
+                ("LOCAL_ZONE", Self::LocalZone),
+                ("OUTPOST_LOCAL", Self::OutpostLocal),
+            ],
+        )
+    }
+}
+
 impl From<Location> for Value<Location> {
     fn from(value: Location) -> Self {
         Value::Lit(value)
@@ -2105,6 +2669,17 @@ impl PolicyDetailsResourceType {
 impl crate::ToJson for PolicyDetailsResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyDetailsResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INSTANCE", Self::Instance), ("VOLUME", Self::Volume)],
+        )
     }
 }
 
@@ -2137,6 +2712,20 @@ impl PolicyLanguage {
 impl crate::ToJson for PolicyLanguage {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyLanguage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SIMPLIFIED", Self::Simplified),
+                ("STANDARD", Self::Standard),
+            ],
+        )
     }
 }
 
@@ -2178,6 +2767,21 @@ impl crate::ToJson for PolicyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EBS_SNAPSHOT_MANAGEMENT", Self::EbsSnapshotManagement),
+                ("EVENT_BASED_POLICY", Self::EventBasedPolicy),
+                ("IMAGE_MANAGEMENT", Self::ImageManagement),
+            ],
+        )
+    }
+}
+
 impl From<PolicyType> for Value<PolicyType> {
     fn from(value: PolicyType) -> Self {
         Value::Lit(value)
@@ -2209,6 +2813,21 @@ impl ResourceLocation {
 impl crate::ToJson for ResourceLocation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLOUD", Self::Cloud),
+                ("LOCAL_ZONE", Self::LocalZone),
+                ("OUTPOST", Self::Outpost),
+            ],
+        )
     }
 }
 
@@ -2244,6 +2863,17 @@ impl ResourceType {
 impl crate::ToJson for ResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INSTANCE", Self::Instance), ("VOLUME", Self::Volume)],
+        )
     }
 }
 
@@ -2287,6 +2917,22 @@ impl crate::ToJson for RetainRuleIntervalUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetainRuleIntervalUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("MONTHS", Self::Months),
+                ("WEEKS", Self::Weeks),
+                ("YEARS", Self::Years),
+            ],
+        )
+    }
+}
+
 impl From<RetainRuleIntervalUnit> for Value<RetainRuleIntervalUnit> {
     fn from(value: RetainRuleIntervalUnit) -> Self {
         Value::Lit(value)
@@ -2325,6 +2971,22 @@ impl crate::ToJson for RetentionArchiveTierIntervalUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionArchiveTierIntervalUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("MONTHS", Self::Months),
+                ("WEEKS", Self::Weeks),
+                ("YEARS", Self::Years),
+            ],
+        )
+    }
+}
+
 impl From<RetentionArchiveTierIntervalUnit> for Value<RetentionArchiveTierIntervalUnit> {
     fn from(value: RetentionArchiveTierIntervalUnit) -> Self {
         Value::Lit(value)
@@ -2356,6 +3018,13 @@ impl crate::ToJson for Stage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("POST", Self::Post), ("PRE", Self::Pre)])
+    }
+}
+
 impl From<Stage> for Value<Stage> {
     fn from(value: Stage) -> Self {
         Value::Lit(value)
@@ -2381,6 +3050,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("MANAGED_CWE", Self::ManagedCwe)])
     }
 }
 
@@ -2418,6 +3094,22 @@ impl UnshareIntervalUnit {
 impl crate::ToJson for UnshareIntervalUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UnshareIntervalUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("MONTHS", Self::Months),
+                ("WEEKS", Self::Weeks),
+                ("YEARS", Self::Years),
+            ],
+        )
     }
 }
 

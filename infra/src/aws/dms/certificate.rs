@@ -74,6 +74,26 @@ impl crate::ToJson for Certificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Certificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateIdentifier",
+                "CertificatePem",
+                "CertificateWallet",
+            ],
+        )?;
+        Ok(Self {
+            certificate_identifier: crate::from_json_optional(map, "CertificateIdentifier", path)?,
+            certificate_pem: crate::from_json_optional(map, "CertificatePem", path)?,
+            certificate_wallet: crate::from_json_optional(map, "CertificateWallet", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DMS::Certificate` (`Fn::GetAtt`).
 impl crate::Handle<Certificate> {
     /// `Fn::GetAtt` `CertificateArn`. The certificate Arn

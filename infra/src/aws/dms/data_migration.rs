@@ -132,6 +132,44 @@ impl crate::ToJson for DataMigration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataMigration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataMigrationIdentifier",
+                "DataMigrationName",
+                "DataMigrationSettings",
+                "DataMigrationType",
+                "MigrationProjectIdentifier",
+                "ServiceAccessRoleArn",
+                "SourceDataSettings",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_migration_identifier: crate::from_json_optional(
+                map,
+                "DataMigrationIdentifier",
+                path,
+            )?,
+            data_migration_name: crate::from_json_optional(map, "DataMigrationName", path)?,
+            data_migration_settings: crate::from_json_optional(map, "DataMigrationSettings", path)?,
+            data_migration_type: crate::from_json_required(map, "DataMigrationType", path)?,
+            migration_project_identifier: crate::from_json_required(
+                map,
+                "MigrationProjectIdentifier",
+                path,
+            )?,
+            service_access_role_arn: crate::from_json_required(map, "ServiceAccessRoleArn", path)?,
+            source_data_settings: crate::from_json_optional(map, "SourceDataSettings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DMS::DataMigration` (`Fn::GetAtt`).
 impl crate::Handle<DataMigration> {
     /// `Fn::GetAtt` `DataMigrationArn`. The property describes an ARN of the data migration.
@@ -199,6 +237,22 @@ impl crate::ToJson for DataMigrationSettings {
         crate::put_opt(&mut out, "NumberOfJobs", &self.number_of_jobs);
         crate::put_opt(&mut out, "SelectionRules", &self.selection_rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataMigrationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CloudwatchLogsEnabled", "NumberOfJobs", "SelectionRules"],
+        )?;
+        Ok(Self {
+            cloudwatch_logs_enabled: crate::from_json_optional(map, "CloudwatchLogsEnabled", path)?,
+            number_of_jobs: crate::from_json_optional(map, "NumberOfJobs", path)?,
+            selection_rules: crate::from_json_optional(map, "SelectionRules", path)?,
+        })
     }
 }
 
@@ -272,6 +326,28 @@ impl crate::ToJson for SourceDataSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceDataSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CDCStartPosition",
+                "CDCStartTime",
+                "CDCStopTime",
+                "SlotName",
+            ],
+        )?;
+        Ok(Self {
+            cdc_start_position: crate::from_json_optional(map, "CDCStartPosition", path)?,
+            cdc_start_time: crate::from_json_optional(map, "CDCStartTime", path)?,
+            cdc_stop_time: crate::from_json_optional(map, "CDCStopTime", path)?,
+            slot_name: crate::from_json_optional(map, "SlotName", path)?,
+        })
+    }
+}
+
 impl From<SourceDataSettings> for Value<SourceDataSettings> {
     fn from(value: SourceDataSettings) -> Self {
         Value::Lit(value)
@@ -303,6 +379,21 @@ impl DataMigrationType {
 impl crate::ToJson for DataMigrationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataMigrationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("full-load", Self::FullLoad),
+                ("cdc", Self::Cdc),
+                ("full-load-and-cdc", Self::FullLoadAndCdc),
+            ],
+        )
     }
 }
 

@@ -120,6 +120,40 @@ impl crate::ToJson for DataProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataProviderIdentifier",
+                "DataProviderName",
+                "Description",
+                "Engine",
+                "ExactSettings",
+                "Settings",
+                "Tags",
+                "Virtual",
+            ],
+        )?;
+        Ok(Self {
+            data_provider_identifier: crate::from_json_optional(
+                map,
+                "DataProviderIdentifier",
+                path,
+            )?,
+            data_provider_name: crate::from_json_optional(map, "DataProviderName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            engine: crate::from_json_required(map, "Engine", path)?,
+            exact_settings: crate::from_json_optional(map, "ExactSettings", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#virtual: crate::from_json_optional(map, "Virtual", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DMS::DataProvider` (`Fn::GetAtt`).
 impl crate::Handle<DataProvider> {
     /// `Fn::GetAtt` `DataProviderArn`. The data provider ARN.
@@ -186,6 +220,30 @@ impl crate::ToJson for DocDbSettings {
         crate::put(&mut out, "ServerName", &self.server_name);
         crate::put_opt(&mut out, "SslMode", &self.ssl_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocDbSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "DatabaseName",
+                "Port",
+                "ServerName",
+                "SslMode",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+            ssl_mode: crate::from_json_optional(map, "SslMode", path)?,
+        })
     }
 }
 
@@ -266,6 +324,34 @@ impl crate::ToJson for IbmDb2LuwSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IbmDb2LuwSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "DatabaseName",
+                "EncryptionAlgorithm",
+                "Port",
+                "SecurityMechanism",
+                "ServerName",
+                "SslMode",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            encryption_algorithm: crate::from_json_optional(map, "EncryptionAlgorithm", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            security_mechanism: crate::from_json_optional(map, "SecurityMechanism", path)?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+            ssl_mode: crate::from_json_required(map, "SslMode", path)?,
+        })
+    }
+}
+
 impl From<IbmDb2LuwSettings> for Value<IbmDb2LuwSettings> {
     fn from(value: IbmDb2LuwSettings) -> Self {
         Value::Lit(value)
@@ -323,6 +409,30 @@ impl crate::ToJson for IbmDb2zOsSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IbmDb2zOsSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "DatabaseName",
+                "Port",
+                "ServerName",
+                "SslMode",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+            ssl_mode: crate::from_json_required(map, "SslMode", path)?,
+        })
+    }
+}
+
 impl From<IbmDb2zOsSettings> for Value<IbmDb2zOsSettings> {
     fn from(value: IbmDb2zOsSettings) -> Self {
         Value::Lit(value)
@@ -372,6 +482,23 @@ impl crate::ToJson for MariaDbSettings {
         crate::put(&mut out, "ServerName", &self.server_name);
         crate::put(&mut out, "SslMode", &self.ssl_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MariaDbSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CertificateArn", "Port", "ServerName", "SslMode"],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+            ssl_mode: crate::from_json_required(map, "SslMode", path)?,
+        })
     }
 }
 
@@ -451,6 +578,34 @@ impl crate::ToJson for MicrosoftSqlServerSettings {
         crate::put(&mut out, "ServerName", &self.server_name);
         crate::put(&mut out, "SslMode", &self.ssl_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MicrosoftSqlServerSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "DatabaseName",
+                "Port",
+                "S3AccessRoleArn",
+                "S3Path",
+                "ServerName",
+                "SslMode",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            s3_access_role_arn: crate::from_json_optional(map, "S3AccessRoleArn", path)?,
+            s3_path: crate::from_json_optional(map, "S3Path", path)?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+            ssl_mode: crate::from_json_required(map, "SslMode", path)?,
+        })
     }
 }
 
@@ -548,6 +703,36 @@ impl crate::ToJson for MongoDbSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MongoDbSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthMechanism",
+                "AuthSource",
+                "AuthType",
+                "CertificateArn",
+                "DatabaseName",
+                "Port",
+                "ServerName",
+                "SslMode",
+            ],
+        )?;
+        Ok(Self {
+            auth_mechanism: crate::from_json_optional(map, "AuthMechanism", path)?,
+            auth_source: crate::from_json_optional(map, "AuthSource", path)?,
+            auth_type: crate::from_json_optional(map, "AuthType", path)?,
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+            ssl_mode: crate::from_json_optional(map, "SslMode", path)?,
+        })
+    }
+}
+
 impl From<MongoDbSettings> for Value<MongoDbSettings> {
     fn from(value: MongoDbSettings) -> Self {
         Value::Lit(value)
@@ -597,6 +782,23 @@ impl crate::ToJson for MySqlSettings {
         crate::put(&mut out, "ServerName", &self.server_name);
         crate::put(&mut out, "SslMode", &self.ssl_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MySqlSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CertificateArn", "Port", "ServerName", "SslMode"],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+            ssl_mode: crate::from_json_required(map, "SslMode", path)?,
+        })
     }
 }
 
@@ -732,6 +934,56 @@ impl crate::ToJson for OracleSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OracleSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AsmServer",
+                "CertificateArn",
+                "DatabaseName",
+                "Port",
+                "SecretsManagerOracleAsmAccessRoleArn",
+                "SecretsManagerOracleAsmSecretId",
+                "SecretsManagerSecurityDbEncryptionAccessRoleArn",
+                "SecretsManagerSecurityDbEncryptionSecretId",
+                "ServerName",
+                "SslMode",
+            ],
+        )?;
+        Ok(Self {
+            asm_server: crate::from_json_optional(map, "AsmServer", path)?,
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            secrets_manager_oracle_asm_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerOracleAsmAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_oracle_asm_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerOracleAsmSecretId",
+                path,
+            )?,
+            secrets_manager_security_db_encryption_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerSecurityDbEncryptionAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_security_db_encryption_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecurityDbEncryptionSecretId",
+                path,
+            )?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+            ssl_mode: crate::from_json_required(map, "SslMode", path)?,
+        })
+    }
+}
+
 impl From<OracleSettings> for Value<OracleSettings> {
     fn from(value: OracleSettings) -> Self {
         Value::Lit(value)
@@ -789,6 +1041,30 @@ impl crate::ToJson for PostgreSqlSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PostgreSqlSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "DatabaseName",
+                "Port",
+                "ServerName",
+                "SslMode",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+            ssl_mode: crate::from_json_required(map, "SslMode", path)?,
+        })
+    }
+}
+
 impl From<PostgreSqlSettings> for Value<PostgreSqlSettings> {
     fn from(value: PostgreSqlSettings) -> Self {
         Value::Lit(value)
@@ -828,6 +1104,18 @@ impl crate::ToJson for RedshiftSettings {
         crate::put(&mut out, "Port", &self.port);
         crate::put(&mut out, "ServerName", &self.server_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatabaseName", "Port", "ServerName"])?;
+        Ok(Self {
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+        })
     }
 }
 
@@ -974,6 +1262,46 @@ impl crate::ToJson for Settings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DocDbSettings",
+                "IbmDb2LuwSettings",
+                "IbmDb2zOsSettings",
+                "MariaDbSettings",
+                "MicrosoftSqlServerSettings",
+                "MongoDbSettings",
+                "MySqlSettings",
+                "OracleSettings",
+                "PostgreSqlSettings",
+                "RedshiftSettings",
+                "SybaseAseSettings",
+            ],
+        )?;
+        Ok(Self {
+            doc_db_settings: crate::from_json_optional(map, "DocDbSettings", path)?,
+            ibm_db2_luw_settings: crate::from_json_optional(map, "IbmDb2LuwSettings", path)?,
+            ibm_db2z_os_settings: crate::from_json_optional(map, "IbmDb2zOsSettings", path)?,
+            maria_db_settings: crate::from_json_optional(map, "MariaDbSettings", path)?,
+            microsoft_sql_server_settings: crate::from_json_optional(
+                map,
+                "MicrosoftSqlServerSettings",
+                path,
+            )?,
+            mongo_db_settings: crate::from_json_optional(map, "MongoDbSettings", path)?,
+            my_sql_settings: crate::from_json_optional(map, "MySqlSettings", path)?,
+            oracle_settings: crate::from_json_optional(map, "OracleSettings", path)?,
+            postgre_sql_settings: crate::from_json_optional(map, "PostgreSqlSettings", path)?,
+            redshift_settings: crate::from_json_optional(map, "RedshiftSettings", path)?,
+            sybase_ase_settings: crate::from_json_optional(map, "SybaseAseSettings", path)?,
+        })
+    }
+}
+
 impl From<Settings> for Value<Settings> {
     fn from(value: Settings) -> Self {
         Value::Lit(value)
@@ -1046,6 +1374,32 @@ impl crate::ToJson for SybaseAseSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SybaseAseSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "DatabaseName",
+                "EncryptPassword",
+                "Port",
+                "ServerName",
+                "SslMode",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            encrypt_password: crate::from_json_optional(map, "EncryptPassword", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+            ssl_mode: crate::from_json_required(map, "SslMode", path)?,
+        })
+    }
+}
+
 impl From<SybaseAseSettings> for Value<SybaseAseSettings> {
     fn from(value: SybaseAseSettings) -> Self {
         Value::Lit(value)
@@ -1074,6 +1428,17 @@ impl Db2SslModeValue {
 impl crate::ToJson for Db2SslModeValue {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Db2SslModeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("none", Self::None), ("verify-ca", Self::VerifyCa)],
+        )
     }
 }
 
@@ -1111,6 +1476,22 @@ impl DmsSslModeValue {
 impl crate::ToJson for DmsSslModeValue {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DmsSslModeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("none", Self::None),
+                ("require", Self::Require),
+                ("verify-ca", Self::VerifyCa),
+                ("verify-full", Self::VerifyFull),
+            ],
+        )
     }
 }
 
@@ -1178,6 +1559,31 @@ impl crate::ToJson for Engine {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Engine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("aurora", Self::Aurora),
+                ("aurora_postgresql", Self::AuroraPostgresql),
+                ("mysql", Self::Mysql),
+                ("oracle", Self::Oracle),
+                ("postgres", Self::Postgres),
+                ("sqlserver", Self::Sqlserver),
+                ("redshift", Self::Redshift),
+                ("mariadb", Self::Mariadb),
+                ("mongodb", Self::Mongodb),
+                ("docdb", Self::Docdb),
+                ("db2", Self::Db2),
+                ("db2_zos", Self::Db2Zos),
+                ("sybase", Self::Sybase),
+            ],
+        )
+    }
+}
+
 impl From<Engine> for Value<Engine> {
     fn from(value: Engine) -> Self {
         Value::Lit(value)
@@ -1212,6 +1618,21 @@ impl crate::ToJson for MongoDbAuthMechanism {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MongoDbAuthMechanism {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("default", Self::Default),
+                ("mongodb_cr", Self::MongodbCr),
+                ("scram_sha_1", Self::ScramSha1),
+            ],
+        )
+    }
+}
+
 impl From<MongoDbAuthMechanism> for Value<MongoDbAuthMechanism> {
     fn from(value: MongoDbAuthMechanism) -> Self {
         Value::Lit(value)
@@ -1240,6 +1661,17 @@ impl MongoDbAuthType {
 impl crate::ToJson for MongoDbAuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MongoDbAuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("no", Self::No), ("password", Self::Password)],
+        )
     }
 }
 
@@ -1277,6 +1709,21 @@ impl crate::ToJson for MongoDbSslModeValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MongoDbSslModeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("none", Self::None),
+                ("require", Self::Require),
+                ("verify-full", Self::VerifyFull),
+            ],
+        )
+    }
+}
+
 impl From<MongoDbSslModeValue> for Value<MongoDbSslModeValue> {
     fn from(value: MongoDbSslModeValue) -> Self {
         Value::Lit(value)
@@ -1308,6 +1755,21 @@ impl SybaseSslModeValue {
 impl crate::ToJson for SybaseSslModeValue {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SybaseSslModeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("none", Self::None),
+                ("require", Self::Require),
+                ("verify-ca", Self::VerifyCa),
+            ],
+        )
     }
 }
 

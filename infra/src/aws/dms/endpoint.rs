@@ -372,6 +372,90 @@ impl crate::ToJson for Endpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Endpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "DatabaseName",
+                "DocDbSettings",
+                "DynamoDbSettings",
+                "ElasticsearchSettings",
+                "EndpointIdentifier",
+                "EndpointType",
+                "EngineName",
+                "ExtraConnectionAttributes",
+                "GcpMySQLSettings",
+                "IbmDb2Settings",
+                "KafkaSettings",
+                "KinesisSettings",
+                "KmsKeyId",
+                "MicrosoftSqlServerSettings",
+                "MongoDbSettings",
+                "MySqlSettings",
+                "NeptuneSettings",
+                "OracleSettings",
+                "Password",
+                "Port",
+                "PostgreSqlSettings",
+                "RedisSettings",
+                "RedshiftSettings",
+                "ResourceIdentifier",
+                "S3Settings",
+                "ServerName",
+                "SslMode",
+                "SybaseSettings",
+                "Tags",
+                "Username",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            doc_db_settings: crate::from_json_optional(map, "DocDbSettings", path)?,
+            dynamo_db_settings: crate::from_json_optional(map, "DynamoDbSettings", path)?,
+            elasticsearch_settings: crate::from_json_optional(map, "ElasticsearchSettings", path)?,
+            endpoint_identifier: crate::from_json_optional(map, "EndpointIdentifier", path)?,
+            endpoint_type: crate::from_json_required(map, "EndpointType", path)?,
+            engine_name: crate::from_json_required(map, "EngineName", path)?,
+            extra_connection_attributes: crate::from_json_optional(
+                map,
+                "ExtraConnectionAttributes",
+                path,
+            )?,
+            gcp_my_sql_settings: crate::from_json_optional(map, "GcpMySQLSettings", path)?,
+            ibm_db2_settings: crate::from_json_optional(map, "IbmDb2Settings", path)?,
+            kafka_settings: crate::from_json_optional(map, "KafkaSettings", path)?,
+            kinesis_settings: crate::from_json_optional(map, "KinesisSettings", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            microsoft_sql_server_settings: crate::from_json_optional(
+                map,
+                "MicrosoftSqlServerSettings",
+                path,
+            )?,
+            mongo_db_settings: crate::from_json_optional(map, "MongoDbSettings", path)?,
+            my_sql_settings: crate::from_json_optional(map, "MySqlSettings", path)?,
+            neptune_settings: crate::from_json_optional(map, "NeptuneSettings", path)?,
+            oracle_settings: crate::from_json_optional(map, "OracleSettings", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            postgre_sql_settings: crate::from_json_optional(map, "PostgreSqlSettings", path)?,
+            redis_settings: crate::from_json_optional(map, "RedisSettings", path)?,
+            redshift_settings: crate::from_json_optional(map, "RedshiftSettings", path)?,
+            resource_identifier: crate::from_json_optional(map, "ResourceIdentifier", path)?,
+            s3_settings: crate::from_json_optional(map, "S3Settings", path)?,
+            server_name: crate::from_json_optional(map, "ServerName", path)?,
+            ssl_mode: crate::from_json_optional(map, "SslMode", path)?,
+            sybase_settings: crate::from_json_optional(map, "SybaseSettings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DMS::Endpoint` (`Fn::GetAtt`).
 impl crate::Handle<Endpoint> {
     /// `Fn::GetAtt` `EndpointArn`. The endpoint ARN.
@@ -473,6 +557,38 @@ impl crate::ToJson for DocDbSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocDbSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DocsToInvestigate",
+                "ExtractDocId",
+                "NestingLevel",
+                "SecretsManagerAccessRoleArn",
+                "SecretsManagerSecretId",
+            ],
+        )?;
+        Ok(Self {
+            docs_to_investigate: crate::from_json_optional(map, "DocsToInvestigate", path)?,
+            extract_doc_id: crate::from_json_optional(map, "ExtractDocId", path)?,
+            nesting_level: crate::from_json_optional(map, "NestingLevel", path)?,
+            secrets_manager_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretId",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DocDbSettings> for Value<DocDbSettings> {
     fn from(value: DocDbSettings) -> Self {
         Value::Lit(value)
@@ -512,6 +628,16 @@ impl crate::ToJson for DynamoDbSettings {
             &self.service_access_role_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynamoDbSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServiceAccessRoleArn"])?;
+        Ok(Self {
+            service_access_role_arn: crate::from_json_optional(map, "ServiceAccessRoleArn", path)?,
+        })
     }
 }
 
@@ -590,6 +716,32 @@ impl crate::ToJson for ElasticsearchSettings {
             &self.service_access_role_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticsearchSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndpointUri",
+                "ErrorRetryDuration",
+                "FullLoadErrorPercentage",
+                "ServiceAccessRoleArn",
+            ],
+        )?;
+        Ok(Self {
+            endpoint_uri: crate::from_json_optional(map, "EndpointUri", path)?,
+            error_retry_duration: crate::from_json_optional(map, "ErrorRetryDuration", path)?,
+            full_load_error_percentage: crate::from_json_optional(
+                map,
+                "FullLoadErrorPercentage",
+                path,
+            )?,
+            service_access_role_arn: crate::from_json_optional(map, "ServiceAccessRoleArn", path)?,
+        })
     }
 }
 
@@ -784,6 +936,58 @@ impl crate::ToJson for GcpMySqlSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GcpMySqlSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AfterConnectScript",
+                "CleanSourceMetadataOnMismatch",
+                "DatabaseName",
+                "EventsPollInterval",
+                "MaxFileSize",
+                "ParallelLoadThreads",
+                "Password",
+                "Port",
+                "SecretsManagerAccessRoleArn",
+                "SecretsManagerSecretId",
+                "ServerName",
+                "ServerTimezone",
+                "Username",
+            ],
+        )?;
+        Ok(Self {
+            after_connect_script: crate::from_json_optional(map, "AfterConnectScript", path)?,
+            clean_source_metadata_on_mismatch: crate::from_json_optional(
+                map,
+                "CleanSourceMetadataOnMismatch",
+                path,
+            )?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            events_poll_interval: crate::from_json_optional(map, "EventsPollInterval", path)?,
+            max_file_size: crate::from_json_optional(map, "MaxFileSize", path)?,
+            parallel_load_threads: crate::from_json_optional(map, "ParallelLoadThreads", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            secrets_manager_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretId",
+                path,
+            )?,
+            server_name: crate::from_json_optional(map, "ServerName", path)?,
+            server_timezone: crate::from_json_optional(map, "ServerTimezone", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 impl From<GcpMySqlSettings> for Value<GcpMySqlSettings> {
     fn from(value: GcpMySqlSettings) -> Self {
         Value::Lit(value)
@@ -922,6 +1126,50 @@ impl crate::ToJson for IbmDb2Settings {
         );
         crate::put_opt(&mut out, "WriteBufferSize", &self.write_buffer_size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IbmDb2Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CurrentLsn",
+                "KeepCsvFiles",
+                "LoadTimeout",
+                "MaxFileSize",
+                "MaxKBytesPerRead",
+                "SecretsManagerAccessRoleArn",
+                "SecretsManagerSecretId",
+                "SetDataCaptureChanges",
+                "WriteBufferSize",
+            ],
+        )?;
+        Ok(Self {
+            current_lsn: crate::from_json_optional(map, "CurrentLsn", path)?,
+            keep_csv_files: crate::from_json_optional(map, "KeepCsvFiles", path)?,
+            load_timeout: crate::from_json_optional(map, "LoadTimeout", path)?,
+            max_file_size: crate::from_json_optional(map, "MaxFileSize", path)?,
+            max_k_bytes_per_read: crate::from_json_optional(map, "MaxKBytesPerRead", path)?,
+            secrets_manager_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretId",
+                path,
+            )?,
+            set_data_capture_changes: crate::from_json_optional(
+                map,
+                "SetDataCaptureChanges",
+                path,
+            )?,
+            write_buffer_size: crate::from_json_optional(map, "WriteBufferSize", path)?,
+        })
     }
 }
 
@@ -1196,6 +1444,72 @@ impl crate::ToJson for KafkaSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Broker",
+                "IncludeControlDetails",
+                "IncludeNullAndEmpty",
+                "IncludePartitionValue",
+                "IncludeTableAlterOperations",
+                "IncludeTransactionDetails",
+                "MessageFormat",
+                "MessageMaxBytes",
+                "NoHexPrefix",
+                "PartitionIncludeSchemaTable",
+                "SaslPassword",
+                "SaslUserName",
+                "SecurityProtocol",
+                "SslCaCertificateArn",
+                "SslClientCertificateArn",
+                "SslClientKeyArn",
+                "SslClientKeyPassword",
+                "Topic",
+            ],
+        )?;
+        Ok(Self {
+            broker: crate::from_json_optional(map, "Broker", path)?,
+            include_control_details: crate::from_json_optional(map, "IncludeControlDetails", path)?,
+            include_null_and_empty: crate::from_json_optional(map, "IncludeNullAndEmpty", path)?,
+            include_partition_value: crate::from_json_optional(map, "IncludePartitionValue", path)?,
+            include_table_alter_operations: crate::from_json_optional(
+                map,
+                "IncludeTableAlterOperations",
+                path,
+            )?,
+            include_transaction_details: crate::from_json_optional(
+                map,
+                "IncludeTransactionDetails",
+                path,
+            )?,
+            message_format: crate::from_json_optional(map, "MessageFormat", path)?,
+            message_max_bytes: crate::from_json_optional(map, "MessageMaxBytes", path)?,
+            no_hex_prefix: crate::from_json_optional(map, "NoHexPrefix", path)?,
+            partition_include_schema_table: crate::from_json_optional(
+                map,
+                "PartitionIncludeSchemaTable",
+                path,
+            )?,
+            sasl_password: crate::from_json_optional(map, "SaslPassword", path)?,
+            sasl_user_name: crate::from_json_optional(map, "SaslUserName", path)?,
+            security_protocol: crate::from_json_optional(map, "SecurityProtocol", path)?,
+            ssl_ca_certificate_arn: crate::from_json_optional(map, "SslCaCertificateArn", path)?,
+            ssl_client_certificate_arn: crate::from_json_optional(
+                map,
+                "SslClientCertificateArn",
+                path,
+            )?,
+            ssl_client_key_arn: crate::from_json_optional(map, "SslClientKeyArn", path)?,
+            ssl_client_key_password: crate::from_json_optional(map, "SslClientKeyPassword", path)?,
+            topic: crate::from_json_optional(map, "Topic", path)?,
+        })
+    }
+}
+
 impl From<KafkaSettings> for Value<KafkaSettings> {
     fn from(value: KafkaSettings) -> Self {
         Value::Lit(value)
@@ -1358,6 +1672,52 @@ impl crate::ToJson for KinesisSettings {
         );
         crate::put_opt(&mut out, "StreamArn", &self.stream_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IncludeControlDetails",
+                "IncludeNullAndEmpty",
+                "IncludePartitionValue",
+                "IncludeTableAlterOperations",
+                "IncludeTransactionDetails",
+                "MessageFormat",
+                "NoHexPrefix",
+                "PartitionIncludeSchemaTable",
+                "ServiceAccessRoleArn",
+                "StreamArn",
+            ],
+        )?;
+        Ok(Self {
+            include_control_details: crate::from_json_optional(map, "IncludeControlDetails", path)?,
+            include_null_and_empty: crate::from_json_optional(map, "IncludeNullAndEmpty", path)?,
+            include_partition_value: crate::from_json_optional(map, "IncludePartitionValue", path)?,
+            include_table_alter_operations: crate::from_json_optional(
+                map,
+                "IncludeTableAlterOperations",
+                path,
+            )?,
+            include_transaction_details: crate::from_json_optional(
+                map,
+                "IncludeTransactionDetails",
+                path,
+            )?,
+            message_format: crate::from_json_optional(map, "MessageFormat", path)?,
+            no_hex_prefix: crate::from_json_optional(map, "NoHexPrefix", path)?,
+            partition_include_schema_table: crate::from_json_optional(
+                map,
+                "PartitionIncludeSchemaTable",
+                path,
+            )?,
+            service_access_role_arn: crate::from_json_optional(map, "ServiceAccessRoleArn", path)?,
+            stream_arn: crate::from_json_optional(map, "StreamArn", path)?,
+        })
     }
 }
 
@@ -1595,6 +1955,74 @@ impl crate::ToJson for MicrosoftSqlServerSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MicrosoftSqlServerSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BcpPacketSize",
+                "ControlTablesFileGroup",
+                "DatabaseName",
+                "ForceLobLookup",
+                "Password",
+                "Port",
+                "QuerySingleAlwaysOnNode",
+                "ReadBackupOnly",
+                "SafeguardPolicy",
+                "SecretsManagerAccessRoleArn",
+                "SecretsManagerSecretId",
+                "ServerName",
+                "TlogAccessMode",
+                "TrimSpaceInChar",
+                "UseBcpFullLoad",
+                "UseThirdPartyBackupDevice",
+                "Username",
+            ],
+        )?;
+        Ok(Self {
+            bcp_packet_size: crate::from_json_optional(map, "BcpPacketSize", path)?,
+            control_tables_file_group: crate::from_json_optional(
+                map,
+                "ControlTablesFileGroup",
+                path,
+            )?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            force_lob_lookup: crate::from_json_optional(map, "ForceLobLookup", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            query_single_always_on_node: crate::from_json_optional(
+                map,
+                "QuerySingleAlwaysOnNode",
+                path,
+            )?,
+            read_backup_only: crate::from_json_optional(map, "ReadBackupOnly", path)?,
+            safeguard_policy: crate::from_json_optional(map, "SafeguardPolicy", path)?,
+            secrets_manager_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretId",
+                path,
+            )?,
+            server_name: crate::from_json_optional(map, "ServerName", path)?,
+            tlog_access_mode: crate::from_json_optional(map, "TlogAccessMode", path)?,
+            trim_space_in_char: crate::from_json_optional(map, "TrimSpaceInChar", path)?,
+            use_bcp_full_load: crate::from_json_optional(map, "UseBcpFullLoad", path)?,
+            use_third_party_backup_device: crate::from_json_optional(
+                map,
+                "UseThirdPartyBackupDevice",
+                path,
+            )?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 impl From<MicrosoftSqlServerSettings> for Value<MicrosoftSqlServerSettings> {
     fn from(value: MicrosoftSqlServerSettings) -> Self {
         Value::Lit(value)
@@ -1767,6 +2195,54 @@ impl crate::ToJson for MongoDbSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MongoDbSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthMechanism",
+                "AuthSource",
+                "AuthType",
+                "DatabaseName",
+                "DocsToInvestigate",
+                "ExtractDocId",
+                "NestingLevel",
+                "Password",
+                "Port",
+                "SecretsManagerAccessRoleArn",
+                "SecretsManagerSecretId",
+                "ServerName",
+                "Username",
+            ],
+        )?;
+        Ok(Self {
+            auth_mechanism: crate::from_json_optional(map, "AuthMechanism", path)?,
+            auth_source: crate::from_json_optional(map, "AuthSource", path)?,
+            auth_type: crate::from_json_optional(map, "AuthType", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            docs_to_investigate: crate::from_json_optional(map, "DocsToInvestigate", path)?,
+            extract_doc_id: crate::from_json_optional(map, "ExtractDocId", path)?,
+            nesting_level: crate::from_json_optional(map, "NestingLevel", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            secrets_manager_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretId",
+                path,
+            )?,
+            server_name: crate::from_json_optional(map, "ServerName", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 impl From<MongoDbSettings> for Value<MongoDbSettings> {
     fn from(value: MongoDbSettings) -> Self {
         Value::Lit(value)
@@ -1906,6 +2382,50 @@ impl crate::ToJson for MySqlSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MySqlSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AfterConnectScript",
+                "CleanSourceMetadataOnMismatch",
+                "EventsPollInterval",
+                "MaxFileSize",
+                "ParallelLoadThreads",
+                "SecretsManagerAccessRoleArn",
+                "SecretsManagerSecretId",
+                "ServerTimezone",
+                "TargetDbType",
+            ],
+        )?;
+        Ok(Self {
+            after_connect_script: crate::from_json_optional(map, "AfterConnectScript", path)?,
+            clean_source_metadata_on_mismatch: crate::from_json_optional(
+                map,
+                "CleanSourceMetadataOnMismatch",
+                path,
+            )?,
+            events_poll_interval: crate::from_json_optional(map, "EventsPollInterval", path)?,
+            max_file_size: crate::from_json_optional(map, "MaxFileSize", path)?,
+            parallel_load_threads: crate::from_json_optional(map, "ParallelLoadThreads", path)?,
+            secrets_manager_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretId",
+                path,
+            )?,
+            server_timezone: crate::from_json_optional(map, "ServerTimezone", path)?,
+            target_db_type: crate::from_json_optional(map, "TargetDbType", path)?,
+        })
+    }
+}
+
 impl From<MySqlSettings> for Value<MySqlSettings> {
     fn from(value: MySqlSettings) -> Self {
         Value::Lit(value)
@@ -2011,6 +2531,34 @@ impl crate::ToJson for NeptuneSettings {
             &self.service_access_role_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NeptuneSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ErrorRetryDuration",
+                "IamAuthEnabled",
+                "MaxFileSize",
+                "MaxRetryCount",
+                "S3BucketFolder",
+                "S3BucketName",
+                "ServiceAccessRoleArn",
+            ],
+        )?;
+        Ok(Self {
+            error_retry_duration: crate::from_json_optional(map, "ErrorRetryDuration", path)?,
+            iam_auth_enabled: crate::from_json_optional(map, "IamAuthEnabled", path)?,
+            max_file_size: crate::from_json_optional(map, "MaxFileSize", path)?,
+            max_retry_count: crate::from_json_optional(map, "MaxRetryCount", path)?,
+            s3_bucket_folder: crate::from_json_optional(map, "S3BucketFolder", path)?,
+            s3_bucket_name: crate::from_json_optional(map, "S3BucketName", path)?,
+            service_access_role_arn: crate::from_json_optional(map, "ServiceAccessRoleArn", path)?,
+        })
     }
 }
 
@@ -2508,6 +3056,158 @@ impl crate::ToJson for OracleSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OracleSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessAlternateDirectly",
+                "AddSupplementalLogging",
+                "AdditionalArchivedLogDestId",
+                "AllowSelectNestedTables",
+                "ArchivedLogDestId",
+                "ArchivedLogsOnly",
+                "AsmPassword",
+                "AsmServer",
+                "AsmUser",
+                "CharLengthSemantics",
+                "DirectPathNoLog",
+                "DirectPathParallelLoad",
+                "EnableHomogenousTablespace",
+                "ExtraArchivedLogDestIds",
+                "FailTasksOnLobTruncation",
+                "NumberDatatypeScale",
+                "OraclePathPrefix",
+                "ParallelAsmReadThreads",
+                "ReadAheadBlocks",
+                "ReadTableSpaceName",
+                "ReplacePathPrefix",
+                "RetryInterval",
+                "SecretsManagerAccessRoleArn",
+                "SecretsManagerOracleAsmAccessRoleArn",
+                "SecretsManagerOracleAsmSecretId",
+                "SecretsManagerSecretId",
+                "SecurityDbEncryption",
+                "SecurityDbEncryptionName",
+                "SpatialDataOptionToGeoJsonFunctionName",
+                "StandbyDelayTime",
+                "UseAlternateFolderForOnline",
+                "UseBFile",
+                "UseDirectPathFullLoad",
+                "UseLogminerReader",
+                "UsePathPrefix",
+            ],
+        )?;
+        Ok(Self {
+            access_alternate_directly: crate::from_json_optional(
+                map,
+                "AccessAlternateDirectly",
+                path,
+            )?,
+            add_supplemental_logging: crate::from_json_optional(
+                map,
+                "AddSupplementalLogging",
+                path,
+            )?,
+            additional_archived_log_dest_id: crate::from_json_optional(
+                map,
+                "AdditionalArchivedLogDestId",
+                path,
+            )?,
+            allow_select_nested_tables: crate::from_json_optional(
+                map,
+                "AllowSelectNestedTables",
+                path,
+            )?,
+            archived_log_dest_id: crate::from_json_optional(map, "ArchivedLogDestId", path)?,
+            archived_logs_only: crate::from_json_optional(map, "ArchivedLogsOnly", path)?,
+            asm_password: crate::from_json_optional(map, "AsmPassword", path)?,
+            asm_server: crate::from_json_optional(map, "AsmServer", path)?,
+            asm_user: crate::from_json_optional(map, "AsmUser", path)?,
+            char_length_semantics: crate::from_json_optional(map, "CharLengthSemantics", path)?,
+            direct_path_no_log: crate::from_json_optional(map, "DirectPathNoLog", path)?,
+            direct_path_parallel_load: crate::from_json_optional(
+                map,
+                "DirectPathParallelLoad",
+                path,
+            )?,
+            enable_homogenous_tablespace: crate::from_json_optional(
+                map,
+                "EnableHomogenousTablespace",
+                path,
+            )?,
+            extra_archived_log_dest_ids: crate::from_json_optional(
+                map,
+                "ExtraArchivedLogDestIds",
+                path,
+            )?,
+            fail_tasks_on_lob_truncation: crate::from_json_optional(
+                map,
+                "FailTasksOnLobTruncation",
+                path,
+            )?,
+            number_datatype_scale: crate::from_json_optional(map, "NumberDatatypeScale", path)?,
+            oracle_path_prefix: crate::from_json_optional(map, "OraclePathPrefix", path)?,
+            parallel_asm_read_threads: crate::from_json_optional(
+                map,
+                "ParallelAsmReadThreads",
+                path,
+            )?,
+            read_ahead_blocks: crate::from_json_optional(map, "ReadAheadBlocks", path)?,
+            read_table_space_name: crate::from_json_optional(map, "ReadTableSpaceName", path)?,
+            replace_path_prefix: crate::from_json_optional(map, "ReplacePathPrefix", path)?,
+            retry_interval: crate::from_json_optional(map, "RetryInterval", path)?,
+            secrets_manager_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_oracle_asm_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerOracleAsmAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_oracle_asm_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerOracleAsmSecretId",
+                path,
+            )?,
+            secrets_manager_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretId",
+                path,
+            )?,
+            security_db_encryption: crate::from_json_optional(map, "SecurityDbEncryption", path)?,
+            security_db_encryption_name: crate::from_json_optional(
+                map,
+                "SecurityDbEncryptionName",
+                path,
+            )?,
+            spatial_data_option_to_geo_json_function_name: crate::from_json_optional(
+                map,
+                "SpatialDataOptionToGeoJsonFunctionName",
+                path,
+            )?,
+            standby_delay_time: crate::from_json_optional(map, "StandbyDelayTime", path)?,
+            use_alternate_folder_for_online: crate::from_json_optional(
+                map,
+                "UseAlternateFolderForOnline",
+                path,
+            )?,
+            use_b_file: crate::from_json_optional(map, "UseBFile", path)?,
+            use_direct_path_full_load: crate::from_json_optional(
+                map,
+                "UseDirectPathFullLoad",
+                path,
+            )?,
+            use_logminer_reader: crate::from_json_optional(map, "UseLogminerReader", path)?,
+            use_path_prefix: crate::from_json_optional(map, "UsePathPrefix", path)?,
+        })
+    }
+}
+
 impl From<OracleSettings> for Value<OracleSettings> {
     fn from(value: OracleSettings) -> Self {
         Value::Lit(value)
@@ -2727,6 +3427,64 @@ impl crate::ToJson for PostgreSqlSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PostgreSqlSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AfterConnectScript",
+                "BabelfishDatabaseName",
+                "CaptureDdls",
+                "DatabaseMode",
+                "DdlArtifactsSchema",
+                "ExecuteTimeout",
+                "FailTasksOnLobTruncation",
+                "HeartbeatEnable",
+                "HeartbeatFrequency",
+                "HeartbeatSchema",
+                "MapBooleanAsBoolean",
+                "MaxFileSize",
+                "PluginName",
+                "SecretsManagerAccessRoleArn",
+                "SecretsManagerSecretId",
+                "SlotName",
+            ],
+        )?;
+        Ok(Self {
+            after_connect_script: crate::from_json_optional(map, "AfterConnectScript", path)?,
+            babelfish_database_name: crate::from_json_optional(map, "BabelfishDatabaseName", path)?,
+            capture_ddls: crate::from_json_optional(map, "CaptureDdls", path)?,
+            database_mode: crate::from_json_optional(map, "DatabaseMode", path)?,
+            ddl_artifacts_schema: crate::from_json_optional(map, "DdlArtifactsSchema", path)?,
+            execute_timeout: crate::from_json_optional(map, "ExecuteTimeout", path)?,
+            fail_tasks_on_lob_truncation: crate::from_json_optional(
+                map,
+                "FailTasksOnLobTruncation",
+                path,
+            )?,
+            heartbeat_enable: crate::from_json_optional(map, "HeartbeatEnable", path)?,
+            heartbeat_frequency: crate::from_json_optional(map, "HeartbeatFrequency", path)?,
+            heartbeat_schema: crate::from_json_optional(map, "HeartbeatSchema", path)?,
+            map_boolean_as_boolean: crate::from_json_optional(map, "MapBooleanAsBoolean", path)?,
+            max_file_size: crate::from_json_optional(map, "MaxFileSize", path)?,
+            plugin_name: crate::from_json_optional(map, "PluginName", path)?,
+            secrets_manager_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretId",
+                path,
+            )?,
+            slot_name: crate::from_json_optional(map, "SlotName", path)?,
+        })
+    }
+}
+
 impl From<PostgreSqlSettings> for Value<PostgreSqlSettings> {
     fn from(value: PostgreSqlSettings) -> Self {
         Value::Lit(value)
@@ -2828,6 +3586,34 @@ impl crate::ToJson for RedisSettings {
         );
         crate::put_opt(&mut out, "SslSecurityProtocol", &self.ssl_security_protocol);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedisSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthPassword",
+                "AuthType",
+                "AuthUserName",
+                "Port",
+                "ServerName",
+                "SslCaCertificateArn",
+                "SslSecurityProtocol",
+            ],
+        )?;
+        Ok(Self {
+            auth_password: crate::from_json_optional(map, "AuthPassword", path)?,
+            auth_type: crate::from_json_optional(map, "AuthType", path)?,
+            auth_user_name: crate::from_json_optional(map, "AuthUserName", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            server_name: crate::from_json_optional(map, "ServerName", path)?,
+            ssl_ca_certificate_arn: crate::from_json_optional(map, "SslCaCertificateArn", path)?,
+            ssl_security_protocol: crate::from_json_optional(map, "SslSecurityProtocol", path)?,
+        })
     }
 }
 
@@ -3170,6 +3956,88 @@ impl crate::ToJson for RedshiftSettings {
         crate::put_opt(&mut out, "TruncateColumns", &self.truncate_columns);
         crate::put_opt(&mut out, "WriteBufferSize", &self.write_buffer_size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptAnyDate",
+                "AfterConnectScript",
+                "BucketFolder",
+                "BucketName",
+                "CaseSensitiveNames",
+                "CompUpdate",
+                "ConnectionTimeout",
+                "DateFormat",
+                "EmptyAsNull",
+                "EncryptionMode",
+                "ExplicitIds",
+                "FileTransferUploadStreams",
+                "LoadTimeout",
+                "MapBooleanAsBoolean",
+                "MaxFileSize",
+                "RemoveQuotes",
+                "ReplaceChars",
+                "ReplaceInvalidChars",
+                "SecretsManagerAccessRoleArn",
+                "SecretsManagerSecretId",
+                "ServerSideEncryptionKmsKeyId",
+                "ServiceAccessRoleArn",
+                "TimeFormat",
+                "TrimBlanks",
+                "TruncateColumns",
+                "WriteBufferSize",
+            ],
+        )?;
+        Ok(Self {
+            accept_any_date: crate::from_json_optional(map, "AcceptAnyDate", path)?,
+            after_connect_script: crate::from_json_optional(map, "AfterConnectScript", path)?,
+            bucket_folder: crate::from_json_optional(map, "BucketFolder", path)?,
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            case_sensitive_names: crate::from_json_optional(map, "CaseSensitiveNames", path)?,
+            comp_update: crate::from_json_optional(map, "CompUpdate", path)?,
+            connection_timeout: crate::from_json_optional(map, "ConnectionTimeout", path)?,
+            date_format: crate::from_json_optional(map, "DateFormat", path)?,
+            empty_as_null: crate::from_json_optional(map, "EmptyAsNull", path)?,
+            encryption_mode: crate::from_json_optional(map, "EncryptionMode", path)?,
+            explicit_ids: crate::from_json_optional(map, "ExplicitIds", path)?,
+            file_transfer_upload_streams: crate::from_json_optional(
+                map,
+                "FileTransferUploadStreams",
+                path,
+            )?,
+            load_timeout: crate::from_json_optional(map, "LoadTimeout", path)?,
+            map_boolean_as_boolean: crate::from_json_optional(map, "MapBooleanAsBoolean", path)?,
+            max_file_size: crate::from_json_optional(map, "MaxFileSize", path)?,
+            remove_quotes: crate::from_json_optional(map, "RemoveQuotes", path)?,
+            replace_chars: crate::from_json_optional(map, "ReplaceChars", path)?,
+            replace_invalid_chars: crate::from_json_optional(map, "ReplaceInvalidChars", path)?,
+            secrets_manager_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretId",
+                path,
+            )?,
+            server_side_encryption_kms_key_id: crate::from_json_optional(
+                map,
+                "ServerSideEncryptionKmsKeyId",
+                path,
+            )?,
+            service_access_role_arn: crate::from_json_optional(map, "ServiceAccessRoleArn", path)?,
+            time_format: crate::from_json_optional(map, "TimeFormat", path)?,
+            trim_blanks: crate::from_json_optional(map, "TrimBlanks", path)?,
+            truncate_columns: crate::from_json_optional(map, "TruncateColumns", path)?,
+            write_buffer_size: crate::from_json_optional(map, "WriteBufferSize", path)?,
+        })
     }
 }
 
@@ -3718,6 +4586,126 @@ impl crate::ToJson for S3Settings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddColumnName",
+                "AddTrailingPaddingCharacter",
+                "BucketFolder",
+                "BucketName",
+                "CannedAclForObjects",
+                "CdcInsertsAndUpdates",
+                "CdcInsertsOnly",
+                "CdcMaxBatchInterval",
+                "CdcMinFileSize",
+                "CdcPath",
+                "CompressionType",
+                "CsvDelimiter",
+                "CsvNoSupValue",
+                "CsvNullValue",
+                "CsvRowDelimiter",
+                "DataFormat",
+                "DataPageSize",
+                "DatePartitionDelimiter",
+                "DatePartitionEnabled",
+                "DatePartitionSequence",
+                "DatePartitionTimezone",
+                "DictPageSizeLimit",
+                "EnableStatistics",
+                "EncodingType",
+                "EncryptionMode",
+                "ExpectedBucketOwner",
+                "ExternalTableDefinition",
+                "GlueCatalogGeneration",
+                "IgnoreHeaderRows",
+                "IncludeOpForFullLoad",
+                "MaxFileSize",
+                "ParquetTimestampInMillisecond",
+                "ParquetVersion",
+                "PreserveTransactions",
+                "Rfc4180",
+                "RowGroupLength",
+                "ServerSideEncryptionKmsKeyId",
+                "ServiceAccessRoleArn",
+                "TimestampColumnName",
+                "UseCsvNoSupValue",
+                "UseTaskStartTimeForFullLoadTimestamp",
+            ],
+        )?;
+        Ok(Self {
+            add_column_name: crate::from_json_optional(map, "AddColumnName", path)?,
+            add_trailing_padding_character: crate::from_json_optional(
+                map,
+                "AddTrailingPaddingCharacter",
+                path,
+            )?,
+            bucket_folder: crate::from_json_optional(map, "BucketFolder", path)?,
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            canned_acl_for_objects: crate::from_json_optional(map, "CannedAclForObjects", path)?,
+            cdc_inserts_and_updates: crate::from_json_optional(map, "CdcInsertsAndUpdates", path)?,
+            cdc_inserts_only: crate::from_json_optional(map, "CdcInsertsOnly", path)?,
+            cdc_max_batch_interval: crate::from_json_optional(map, "CdcMaxBatchInterval", path)?,
+            cdc_min_file_size: crate::from_json_optional(map, "CdcMinFileSize", path)?,
+            cdc_path: crate::from_json_optional(map, "CdcPath", path)?,
+            compression_type: crate::from_json_optional(map, "CompressionType", path)?,
+            csv_delimiter: crate::from_json_optional(map, "CsvDelimiter", path)?,
+            csv_no_sup_value: crate::from_json_optional(map, "CsvNoSupValue", path)?,
+            csv_null_value: crate::from_json_optional(map, "CsvNullValue", path)?,
+            csv_row_delimiter: crate::from_json_optional(map, "CsvRowDelimiter", path)?,
+            data_format: crate::from_json_optional(map, "DataFormat", path)?,
+            data_page_size: crate::from_json_optional(map, "DataPageSize", path)?,
+            date_partition_delimiter: crate::from_json_optional(
+                map,
+                "DatePartitionDelimiter",
+                path,
+            )?,
+            date_partition_enabled: crate::from_json_optional(map, "DatePartitionEnabled", path)?,
+            date_partition_sequence: crate::from_json_optional(map, "DatePartitionSequence", path)?,
+            date_partition_timezone: crate::from_json_optional(map, "DatePartitionTimezone", path)?,
+            dict_page_size_limit: crate::from_json_optional(map, "DictPageSizeLimit", path)?,
+            enable_statistics: crate::from_json_optional(map, "EnableStatistics", path)?,
+            encoding_type: crate::from_json_optional(map, "EncodingType", path)?,
+            encryption_mode: crate::from_json_optional(map, "EncryptionMode", path)?,
+            expected_bucket_owner: crate::from_json_optional(map, "ExpectedBucketOwner", path)?,
+            external_table_definition: crate::from_json_optional(
+                map,
+                "ExternalTableDefinition",
+                path,
+            )?,
+            glue_catalog_generation: crate::from_json_optional(map, "GlueCatalogGeneration", path)?,
+            ignore_header_rows: crate::from_json_optional(map, "IgnoreHeaderRows", path)?,
+            include_op_for_full_load: crate::from_json_optional(map, "IncludeOpForFullLoad", path)?,
+            max_file_size: crate::from_json_optional(map, "MaxFileSize", path)?,
+            parquet_timestamp_in_millisecond: crate::from_json_optional(
+                map,
+                "ParquetTimestampInMillisecond",
+                path,
+            )?,
+            parquet_version: crate::from_json_optional(map, "ParquetVersion", path)?,
+            preserve_transactions: crate::from_json_optional(map, "PreserveTransactions", path)?,
+            rfc4180: crate::from_json_optional(map, "Rfc4180", path)?,
+            row_group_length: crate::from_json_optional(map, "RowGroupLength", path)?,
+            server_side_encryption_kms_key_id: crate::from_json_optional(
+                map,
+                "ServerSideEncryptionKmsKeyId",
+                path,
+            )?,
+            service_access_role_arn: crate::from_json_optional(map, "ServiceAccessRoleArn", path)?,
+            timestamp_column_name: crate::from_json_optional(map, "TimestampColumnName", path)?,
+            use_csv_no_sup_value: crate::from_json_optional(map, "UseCsvNoSupValue", path)?,
+            use_task_start_time_for_full_load_timestamp: crate::from_json_optional(
+                map,
+                "UseTaskStartTimeForFullLoadTimestamp",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<S3Settings> for Value<S3Settings> {
     fn from(value: S3Settings) -> Self {
         Value::Lit(value)
@@ -3772,6 +4760,29 @@ impl crate::ToJson for SybaseSettings {
             &self.secrets_manager_secret_id,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SybaseSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SecretsManagerAccessRoleArn", "SecretsManagerSecretId"],
+        )?;
+        Ok(Self {
+            secrets_manager_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretId",
+                path,
+            )?,
+        })
     }
 }
 

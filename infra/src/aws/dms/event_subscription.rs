@@ -114,3 +114,31 @@ impl crate::ToJson for EventSubscription {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "EventCategories",
+                "SnsTopicArn",
+                "SourceIds",
+                "SourceType",
+                "SubscriptionName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            event_categories: crate::from_json_optional(map, "EventCategories", path)?,
+            sns_topic_arn: crate::from_json_required(map, "SnsTopicArn", path)?,
+            source_ids: crate::from_json_optional(map, "SourceIds", path)?,
+            source_type: crate::from_json_optional(map, "SourceType", path)?,
+            subscription_name: crate::from_json_optional(map, "SubscriptionName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}

@@ -152,6 +152,44 @@ impl crate::ToJson for InstanceProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "Description",
+                "InstanceProfileIdentifier",
+                "InstanceProfileName",
+                "KmsKeyArn",
+                "NetworkType",
+                "PubliclyAccessible",
+                "SubnetGroupIdentifier",
+                "Tags",
+                "VpcSecurityGroups",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_profile_identifier: crate::from_json_optional(
+                map,
+                "InstanceProfileIdentifier",
+                path,
+            )?,
+            instance_profile_name: crate::from_json_optional(map, "InstanceProfileName", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            subnet_group_identifier: crate::from_json_optional(map, "SubnetGroupIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_security_groups: crate::from_json_optional(map, "VpcSecurityGroups", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DMS::InstanceProfile` (`Fn::GetAtt`).
 impl crate::Handle<InstanceProfile> {
     /// `Fn::GetAtt` `InstanceProfileArn`. The property describes an ARN of the instance profile.
@@ -188,6 +226,13 @@ impl NetworkType {
 impl crate::ToJson for NetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("DUAL", Self::Dual)])
     }
 }
 

@@ -171,6 +171,58 @@ impl crate::ToJson for MigrationProject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MigrationProject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InstanceProfileIdentifier",
+                "MigrationProjectIdentifier",
+                "MigrationProjectName",
+                "SchemaConversionApplicationAttributes",
+                "SourceDataProviderDescriptors",
+                "Tags",
+                "TargetDataProviderDescriptors",
+                "TransformationRules",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_profile_identifier: crate::from_json_optional(
+                map,
+                "InstanceProfileIdentifier",
+                path,
+            )?,
+            migration_project_identifier: crate::from_json_optional(
+                map,
+                "MigrationProjectIdentifier",
+                path,
+            )?,
+            migration_project_name: crate::from_json_optional(map, "MigrationProjectName", path)?,
+            schema_conversion_application_attributes: crate::from_json_optional(
+                map,
+                "SchemaConversionApplicationAttributes",
+                path,
+            )?,
+            source_data_provider_descriptors: crate::from_json_optional(
+                map,
+                "SourceDataProviderDescriptors",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_data_provider_descriptors: crate::from_json_optional(
+                map,
+                "TargetDataProviderDescriptors",
+                path,
+            )?,
+            transformation_rules: crate::from_json_optional(map, "TransformationRules", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DMS::MigrationProject` (`Fn::GetAtt`).
 impl crate::Handle<MigrationProject> {
     /// `Fn::GetAtt` `InstanceProfileArn`. The property describes an instance profile arn for the
@@ -281,6 +333,42 @@ impl crate::ToJson for DataProviderDescriptor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataProviderDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataProviderArn",
+                "DataProviderIdentifier",
+                "DataProviderName",
+                "SecretsManagerAccessRoleArn",
+                "SecretsManagerSecretId",
+            ],
+        )?;
+        Ok(Self {
+            data_provider_arn: crate::from_json_optional(map, "DataProviderArn", path)?,
+            data_provider_identifier: crate::from_json_optional(
+                map,
+                "DataProviderIdentifier",
+                path,
+            )?,
+            data_provider_name: crate::from_json_optional(map, "DataProviderName", path)?,
+            secrets_manager_access_role_arn: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessRoleArn",
+                path,
+            )?,
+            secrets_manager_secret_id: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretId",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DataProviderDescriptor> for Value<DataProviderDescriptor> {
     fn from(value: DataProviderDescriptor) -> Self {
         Value::Lit(value)
@@ -324,6 +412,17 @@ impl crate::ToJson for SchemaConversionApplicationAttributes {
         crate::put_opt(&mut out, "S3BucketPath", &self.s3_bucket_path);
         crate::put_opt(&mut out, "S3BucketRoleArn", &self.s3_bucket_role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaConversionApplicationAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3BucketPath", "S3BucketRoleArn"])?;
+        Ok(Self {
+            s3_bucket_path: crate::from_json_optional(map, "S3BucketPath", path)?,
+            s3_bucket_role_arn: crate::from_json_optional(map, "S3BucketRoleArn", path)?,
+        })
     }
 }
 

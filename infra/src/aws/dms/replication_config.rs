@@ -128,6 +128,44 @@ impl crate::ToJson for ReplicationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputeConfig",
+                "ReplicationConfigIdentifier",
+                "ReplicationSettings",
+                "ReplicationType",
+                "ResourceIdentifier",
+                "SourceEndpointArn",
+                "SupplementalSettings",
+                "TableMappings",
+                "Tags",
+                "TargetEndpointArn",
+            ],
+        )?;
+        Ok(Self {
+            compute_config: crate::from_json_required(map, "ComputeConfig", path)?,
+            replication_config_identifier: crate::from_json_required(
+                map,
+                "ReplicationConfigIdentifier",
+                path,
+            )?,
+            replication_settings: crate::from_json_optional(map, "ReplicationSettings", path)?,
+            replication_type: crate::from_json_required(map, "ReplicationType", path)?,
+            resource_identifier: crate::from_json_optional(map, "ResourceIdentifier", path)?,
+            source_endpoint_arn: crate::from_json_required(map, "SourceEndpointArn", path)?,
+            supplemental_settings: crate::from_json_optional(map, "SupplementalSettings", path)?,
+            table_mappings: crate::from_json_required(map, "TableMappings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_endpoint_arn: crate::from_json_required(map, "TargetEndpointArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DMS::ReplicationConfig` (`Fn::GetAtt`).
 impl crate::Handle<ReplicationConfig> {
     /// `Fn::GetAtt` `ReplicationConfigArn`. The Amazon Resource Name (ARN) of the Replication
@@ -253,6 +291,46 @@ impl crate::ToJson for ComputeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "DnsNameServers",
+                "KmsKeyId",
+                "MaxCapacityUnits",
+                "MinCapacityUnits",
+                "MultiAZ",
+                "PreferredMaintenanceWindow",
+                "ReplicationSubnetGroupId",
+                "VpcSecurityGroupIds",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            dns_name_servers: crate::from_json_optional(map, "DnsNameServers", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            max_capacity_units: crate::from_json_required(map, "MaxCapacityUnits", path)?,
+            min_capacity_units: crate::from_json_optional(map, "MinCapacityUnits", path)?,
+            multi_az: crate::from_json_optional(map, "MultiAZ", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            replication_subnet_group_id: crate::from_json_optional(
+                map,
+                "ReplicationSubnetGroupId",
+                path,
+            )?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+        })
+    }
+}
+
 impl From<ComputeConfig> for Value<ComputeConfig> {
     fn from(value: ComputeConfig) -> Self {
         Value::Lit(value)
@@ -285,6 +363,21 @@ impl ReplicationType {
 impl crate::ToJson for ReplicationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("full-load", Self::FullLoad),
+                ("full-load-and-cdc", Self::FullLoadAndCdc),
+                ("cdc", Self::Cdc),
+            ],
+        )
     }
 }
 

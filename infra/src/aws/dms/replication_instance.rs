@@ -233,6 +233,78 @@ impl crate::ToJson for ReplicationInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocatedStorage",
+                "AllowMajorVersionUpgrade",
+                "AutoMinorVersionUpgrade",
+                "AvailabilityZone",
+                "DnsNameServers",
+                "EngineVersion",
+                "KmsKeyId",
+                "MultiAZ",
+                "NetworkType",
+                "PreferredMaintenanceWindow",
+                "PubliclyAccessible",
+                "ReplicationInstanceClass",
+                "ReplicationInstanceIdentifier",
+                "ReplicationSubnetGroupIdentifier",
+                "ResourceIdentifier",
+                "Tags",
+                "VpcSecurityGroupIds",
+            ],
+        )?;
+        Ok(Self {
+            allocated_storage: crate::from_json_optional(map, "AllocatedStorage", path)?,
+            allow_major_version_upgrade: crate::from_json_optional(
+                map,
+                "AllowMajorVersionUpgrade",
+                path,
+            )?,
+            auto_minor_version_upgrade: crate::from_json_optional(
+                map,
+                "AutoMinorVersionUpgrade",
+                path,
+            )?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            dns_name_servers: crate::from_json_optional(map, "DnsNameServers", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            multi_az: crate::from_json_optional(map, "MultiAZ", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            replication_instance_class: crate::from_json_required(
+                map,
+                "ReplicationInstanceClass",
+                path,
+            )?,
+            replication_instance_identifier: crate::from_json_optional(
+                map,
+                "ReplicationInstanceIdentifier",
+                path,
+            )?,
+            replication_subnet_group_identifier: crate::from_json_optional(
+                map,
+                "ReplicationSubnetGroupIdentifier",
+                path,
+            )?,
+            resource_identifier: crate::from_json_optional(map, "ResourceIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DMS::ReplicationInstance` (`Fn::GetAtt`).
 impl crate::Handle<ReplicationInstance> {
     /// `Fn::GetAtt` `Id`.

@@ -81,3 +81,33 @@ impl crate::ToJson for ReplicationSubnetGroup {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationSubnetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ReplicationSubnetGroupDescription",
+                "ReplicationSubnetGroupIdentifier",
+                "SubnetIds",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            replication_subnet_group_description: crate::from_json_required(
+                map,
+                "ReplicationSubnetGroupDescription",
+                path,
+            )?,
+            replication_subnet_group_identifier: crate::from_json_optional(
+                map,
+                "ReplicationSubnetGroupIdentifier",
+                path,
+            )?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}

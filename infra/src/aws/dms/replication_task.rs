@@ -169,6 +169,58 @@ impl crate::ToJson for ReplicationTask {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationTask {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CdcStartPosition",
+                "CdcStartTime",
+                "CdcStopPosition",
+                "MigrationType",
+                "ReplicationInstanceArn",
+                "ReplicationTaskIdentifier",
+                "ReplicationTaskSettings",
+                "ResourceIdentifier",
+                "SourceEndpointArn",
+                "TableMappings",
+                "Tags",
+                "TargetEndpointArn",
+                "TaskData",
+            ],
+        )?;
+        Ok(Self {
+            cdc_start_position: crate::from_json_optional(map, "CdcStartPosition", path)?,
+            cdc_start_time: crate::from_json_optional(map, "CdcStartTime", path)?,
+            cdc_stop_position: crate::from_json_optional(map, "CdcStopPosition", path)?,
+            migration_type: crate::from_json_required(map, "MigrationType", path)?,
+            replication_instance_arn: crate::from_json_required(
+                map,
+                "ReplicationInstanceArn",
+                path,
+            )?,
+            replication_task_identifier: crate::from_json_optional(
+                map,
+                "ReplicationTaskIdentifier",
+                path,
+            )?,
+            replication_task_settings: crate::from_json_optional(
+                map,
+                "ReplicationTaskSettings",
+                path,
+            )?,
+            resource_identifier: crate::from_json_optional(map, "ResourceIdentifier", path)?,
+            source_endpoint_arn: crate::from_json_required(map, "SourceEndpointArn", path)?,
+            table_mappings: crate::from_json_required(map, "TableMappings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_endpoint_arn: crate::from_json_required(map, "TargetEndpointArn", path)?,
+            task_data: crate::from_json_optional(map, "TaskData", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DMS::ReplicationTask` (`Fn::GetAtt`).
 impl crate::Handle<ReplicationTask> {
     /// `Fn::GetAtt` `ReplicationTaskArn`. The ARN of the ReplicationTask. Also serves the purpise
@@ -203,6 +255,21 @@ impl MigrationType {
 impl crate::ToJson for MigrationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MigrationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("full-load", Self::FullLoad),
+                ("cdc", Self::Cdc),
+                ("full-load-and-cdc", Self::FullLoadAndCdc),
+            ],
+        )
     }
 }
 

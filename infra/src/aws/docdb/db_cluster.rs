@@ -398,6 +398,120 @@ impl crate::ToJson for DbCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZones",
+                "BackupRetentionPeriod",
+                "CopyTagsToSnapshot",
+                "DBClusterIdentifier",
+                "DBClusterParameterGroupName",
+                "DBSubnetGroupName",
+                "DeletionProtection",
+                "EnableCloudwatchLogsExports",
+                "EngineVersion",
+                "GlobalClusterIdentifier",
+                "KmsKeyId",
+                "ManageMasterUserPassword",
+                "MasterUserPassword",
+                "MasterUserSecretKmsKeyId",
+                "MasterUsername",
+                "NetworkType",
+                "Port",
+                "PreferredBackupWindow",
+                "PreferredMaintenanceWindow",
+                "RestoreToTime",
+                "RestoreType",
+                "RotateMasterUserPassword",
+                "ServerlessV2ScalingConfiguration",
+                "SnapshotIdentifier",
+                "SourceDBClusterIdentifier",
+                "StorageEncrypted",
+                "StorageType",
+                "Tags",
+                "UseLatestRestorableTime",
+                "VpcSecurityGroupIds",
+            ],
+        )?;
+        Ok(Self {
+            availability_zones: crate::from_json_optional(map, "AvailabilityZones", path)?,
+            backup_retention_period: crate::from_json_optional(map, "BackupRetentionPeriod", path)?,
+            copy_tags_to_snapshot: crate::from_json_optional(map, "CopyTagsToSnapshot", path)?,
+            db_cluster_identifier: crate::from_json_optional(map, "DBClusterIdentifier", path)?,
+            db_cluster_parameter_group_name: crate::from_json_optional(
+                map,
+                "DBClusterParameterGroupName",
+                path,
+            )?,
+            db_subnet_group_name: crate::from_json_optional(map, "DBSubnetGroupName", path)?,
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            enable_cloudwatch_logs_exports: crate::from_json_optional(
+                map,
+                "EnableCloudwatchLogsExports",
+                path,
+            )?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            global_cluster_identifier: crate::from_json_optional(
+                map,
+                "GlobalClusterIdentifier",
+                path,
+            )?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            manage_master_user_password: crate::from_json_optional(
+                map,
+                "ManageMasterUserPassword",
+                path,
+            )?,
+            master_user_password: crate::from_json_optional(map, "MasterUserPassword", path)?,
+            master_user_secret_kms_key_id: crate::from_json_optional(
+                map,
+                "MasterUserSecretKmsKeyId",
+                path,
+            )?,
+            master_username: crate::from_json_optional(map, "MasterUsername", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            preferred_backup_window: crate::from_json_optional(map, "PreferredBackupWindow", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            restore_to_time: crate::from_json_optional(map, "RestoreToTime", path)?,
+            restore_type: crate::from_json_optional(map, "RestoreType", path)?,
+            rotate_master_user_password: crate::from_json_optional(
+                map,
+                "RotateMasterUserPassword",
+                path,
+            )?,
+            serverless_v2_scaling_configuration: crate::from_json_optional(
+                map,
+                "ServerlessV2ScalingConfiguration",
+                path,
+            )?,
+            snapshot_identifier: crate::from_json_optional(map, "SnapshotIdentifier", path)?,
+            source_db_cluster_identifier: crate::from_json_optional(
+                map,
+                "SourceDBClusterIdentifier",
+                path,
+            )?,
+            storage_encrypted: crate::from_json_optional(map, "StorageEncrypted", path)?,
+            storage_type: crate::from_json_optional(map, "StorageType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            use_latest_restorable_time: crate::from_json_optional(
+                map,
+                "UseLatestRestorableTime",
+                path,
+            )?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DocDB::DBCluster` (`Fn::GetAtt`).
 impl crate::Handle<DbCluster> {
     /// `Fn::GetAtt` `ClusterResourceId`.
@@ -449,6 +563,17 @@ impl crate::ToJson for ServerlessV2ScalingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerlessV2ScalingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxCapacity", "MinCapacity"])?;
+        Ok(Self {
+            max_capacity: crate::from_json_required(map, "MaxCapacity", path)?,
+            min_capacity: crate::from_json_required(map, "MinCapacity", path)?,
+        })
+    }
+}
+
 impl From<ServerlessV2ScalingConfiguration> for Value<ServerlessV2ScalingConfiguration> {
     fn from(value: ServerlessV2ScalingConfiguration) -> Self {
         Value::Lit(value)
@@ -492,6 +617,25 @@ impl EngineVersion {
 impl crate::ToJson for EngineVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EngineVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("3.6.0", Self::V360),
+                ("4.0", Self::V40),
+                ("4.0.0", Self::V400),
+                ("5.0.0", Self::V500),
+                ("5.0.1", Self::V501),
+                ("8.0.0", Self::V800),
+                ("8.0.1", Self::V801),
+            ],
+        )
     }
 }
 

@@ -155,6 +155,60 @@ impl crate::ToJson for DbInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoMinorVersionUpgrade",
+                "AvailabilityZone",
+                "CACertificateIdentifier",
+                "CertificateRotationRestart",
+                "DBClusterIdentifier",
+                "DBInstanceClass",
+                "DBInstanceIdentifier",
+                "EnablePerformanceInsights",
+                "PreferredMaintenanceWindow",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            auto_minor_version_upgrade: crate::from_json_optional(
+                map,
+                "AutoMinorVersionUpgrade",
+                path,
+            )?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            ca_certificate_identifier: crate::from_json_optional(
+                map,
+                "CACertificateIdentifier",
+                path,
+            )?,
+            certificate_rotation_restart: crate::from_json_optional(
+                map,
+                "CertificateRotationRestart",
+                path,
+            )?,
+            db_cluster_identifier: crate::from_json_required(map, "DBClusterIdentifier", path)?,
+            db_instance_class: crate::from_json_required(map, "DBInstanceClass", path)?,
+            db_instance_identifier: crate::from_json_optional(map, "DBInstanceIdentifier", path)?,
+            enable_performance_insights: crate::from_json_optional(
+                map,
+                "EnablePerformanceInsights",
+                path,
+            )?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DocDB::DBInstance` (`Fn::GetAtt`).
 impl crate::Handle<DbInstance> {
     /// `Fn::GetAtt` `Endpoint`.

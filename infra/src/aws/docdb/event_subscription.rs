@@ -99,6 +99,32 @@ impl crate::ToJson for EventSubscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "EventCategories",
+                "SnsTopicArn",
+                "SourceIds",
+                "SourceType",
+                "SubscriptionName",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            event_categories: crate::from_json_optional(map, "EventCategories", path)?,
+            sns_topic_arn: crate::from_json_required(map, "SnsTopicArn", path)?,
+            source_ids: crate::from_json_optional(map, "SourceIds", path)?,
+            source_type: crate::from_json_optional(map, "SourceType", path)?,
+            subscription_name: crate::from_json_optional(map, "SubscriptionName", path)?,
+        })
+    }
+}
+
 /// The type of source that is generating the events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SourceType {
@@ -130,6 +156,23 @@ impl SourceType {
 impl crate::ToJson for SourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("db-instance", Self::DbInstance),
+                ("db-cluster", Self::DbCluster),
+                ("db-parameter-group", Self::DbParameterGroup),
+                ("db-security-group", Self::DbSecurityGroup),
+                ("db-cluster-snapshot", Self::DbClusterSnapshot),
+            ],
+        )
     }
 }
 

@@ -174,6 +174,52 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdminUserName",
+                "AdminUserPassword",
+                "AuthType",
+                "BackupRetentionPeriod",
+                "ClusterName",
+                "KmsKeyId",
+                "PreferredBackupWindow",
+                "PreferredMaintenanceWindow",
+                "ShardCapacity",
+                "ShardCount",
+                "ShardInstanceCount",
+                "SubnetIds",
+                "Tags",
+                "VpcSecurityGroupIds",
+            ],
+        )?;
+        Ok(Self {
+            admin_user_name: crate::from_json_required(map, "AdminUserName", path)?,
+            admin_user_password: crate::from_json_optional(map, "AdminUserPassword", path)?,
+            auth_type: crate::from_json_required(map, "AuthType", path)?,
+            backup_retention_period: crate::from_json_optional(map, "BackupRetentionPeriod", path)?,
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            preferred_backup_window: crate::from_json_optional(map, "PreferredBackupWindow", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            shard_capacity: crate::from_json_required(map, "ShardCapacity", path)?,
+            shard_count: crate::from_json_required(map, "ShardCount", path)?,
+            shard_instance_count: crate::from_json_optional(map, "ShardInstanceCount", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DocDBElastic::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `ClusterArn`.

@@ -66,6 +66,18 @@ impl crate::ToJson for ClusterSnapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterSnapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterArn", "SnapshotName", "Tags"])?;
+        Ok(Self {
+            cluster_arn: crate::from_json_required(map, "ClusterArn", path)?,
+            snapshot_name: crate::from_json_required(map, "SnapshotName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DocDBElastic::ClusterSnapshot` (`Fn::GetAtt`).
 impl crate::Handle<ClusterSnapshot> {
     /// `Fn::GetAtt` `AdminUserName`. The name of the elastic cluster administrator.

@@ -146,6 +146,46 @@ impl crate::ToJson for LaunchConfigurationTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchConfigurationTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CopyPrivateIp",
+                "CopyTags",
+                "ExportBucketArn",
+                "LaunchDisposition",
+                "LaunchIntoSourceInstance",
+                "Licensing",
+                "PostLaunchEnabled",
+                "Tags",
+                "TargetInstanceTypeRightSizingMethod",
+            ],
+        )?;
+        Ok(Self {
+            copy_private_ip: crate::from_json_optional(map, "CopyPrivateIp", path)?,
+            copy_tags: crate::from_json_optional(map, "CopyTags", path)?,
+            export_bucket_arn: crate::from_json_optional(map, "ExportBucketArn", path)?,
+            launch_disposition: crate::from_json_optional(map, "LaunchDisposition", path)?,
+            launch_into_source_instance: crate::from_json_optional(
+                map,
+                "LaunchIntoSourceInstance",
+                path,
+            )?,
+            licensing: crate::from_json_optional(map, "Licensing", path)?,
+            post_launch_enabled: crate::from_json_optional(map, "PostLaunchEnabled", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_instance_type_right_sizing_method: crate::from_json_optional(
+                map,
+                "TargetInstanceTypeRightSizingMethod",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DRS::LaunchConfigurationTemplate` (`Fn::GetAtt`).
 impl crate::Handle<LaunchConfigurationTemplate> {
     /// `Fn::GetAtt` `Arn`. ARN of the Launch Configuration Template.
@@ -187,6 +227,16 @@ impl crate::ToJson for Licensing {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Licensing {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OsByol"])?;
+        Ok(Self {
+            os_byol: crate::from_json_optional(map, "OsByol", path)?,
+        })
+    }
+}
+
 impl From<Licensing> for Value<Licensing> {
     fn from(value: Licensing) -> Self {
         Value::Lit(value)
@@ -215,6 +265,17 @@ impl LaunchDisposition {
 impl crate::ToJson for LaunchDisposition {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchDisposition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STOPPED", Self::Stopped), ("STARTED", Self::Started)],
+        )
     }
 }
 
@@ -249,6 +310,21 @@ impl TargetInstanceTypeRightSizingMethod {
 impl crate::ToJson for TargetInstanceTypeRightSizingMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetInstanceTypeRightSizingMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("BASIC", Self::Basic),
+                ("IN_AWS", Self::InAws),
+            ],
+        )
     }
 }
 

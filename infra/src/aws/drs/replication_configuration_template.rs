@@ -217,6 +217,76 @@ impl crate::ToJson for ReplicationConfigurationTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationConfigurationTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociateDefaultSecurityGroup",
+                "AutoReplicateNewDisks",
+                "BandwidthThrottling",
+                "CreatePublicIP",
+                "DataPlaneRouting",
+                "DefaultLargeStagingDiskType",
+                "EbsEncryption",
+                "EbsEncryptionKeyArn",
+                "InternetProtocol",
+                "PitPolicy",
+                "ReplicationServerInstanceType",
+                "ReplicationServersSecurityGroupsIDs",
+                "StagingAreaSubnetId",
+                "StagingAreaTags",
+                "Tags",
+                "UseDedicatedReplicationServer",
+            ],
+        )?;
+        Ok(Self {
+            associate_default_security_group: crate::from_json_optional(
+                map,
+                "AssociateDefaultSecurityGroup",
+                path,
+            )?,
+            auto_replicate_new_disks: crate::from_json_optional(
+                map,
+                "AutoReplicateNewDisks",
+                path,
+            )?,
+            bandwidth_throttling: crate::from_json_required(map, "BandwidthThrottling", path)?,
+            create_public_ip: crate::from_json_optional(map, "CreatePublicIP", path)?,
+            data_plane_routing: crate::from_json_optional(map, "DataPlaneRouting", path)?,
+            default_large_staging_disk_type: crate::from_json_optional(
+                map,
+                "DefaultLargeStagingDiskType",
+                path,
+            )?,
+            ebs_encryption: crate::from_json_required(map, "EbsEncryption", path)?,
+            ebs_encryption_key_arn: crate::from_json_optional(map, "EbsEncryptionKeyArn", path)?,
+            internet_protocol: crate::from_json_optional(map, "InternetProtocol", path)?,
+            pit_policy: crate::from_json_required(map, "PitPolicy", path)?,
+            replication_server_instance_type: crate::from_json_optional(
+                map,
+                "ReplicationServerInstanceType",
+                path,
+            )?,
+            replication_servers_security_groups_i_ds: crate::from_json_required(
+                map,
+                "ReplicationServersSecurityGroupsIDs",
+                path,
+            )?,
+            staging_area_subnet_id: crate::from_json_required(map, "StagingAreaSubnetId", path)?,
+            staging_area_tags: crate::from_json_required(map, "StagingAreaTags", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            use_dedicated_replication_server: crate::from_json_optional(
+                map,
+                "UseDedicatedReplicationServer",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DRS::ReplicationConfigurationTemplate` (`Fn::GetAtt`).
 impl crate::Handle<ReplicationConfigurationTemplate> {
     /// `Fn::GetAtt` `Arn`. The Replication Configuration Template ARN.
@@ -288,6 +358,30 @@ impl crate::ToJson for PitPolicyRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PitPolicyRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "Interval",
+                "RetentionDuration",
+                "RuleID",
+                "Units",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            interval: crate::from_json_required(map, "Interval", path)?,
+            retention_duration: crate::from_json_required(map, "RetentionDuration", path)?,
+            rule_id: crate::from_json_optional(map, "RuleID", path)?,
+            units: crate::from_json_required(map, "Units", path)?,
+        })
+    }
+}
+
 impl From<PitPolicyRule> for Value<PitPolicyRule> {
     fn from(value: PitPolicyRule) -> Self {
         Value::Lit(value)
@@ -316,6 +410,20 @@ impl DataPlaneRouting {
 impl crate::ToJson for DataPlaneRouting {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPlaneRouting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRIVATE_IP", Self::PrivateIp),
+                ("PUBLIC_IP", Self::PublicIp),
+            ],
+        )
     }
 }
 
@@ -356,6 +464,22 @@ impl crate::ToJson for DefaultLargeStagingDiskType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultLargeStagingDiskType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GP2", Self::Gp2),
+                ("GP3", Self::Gp3),
+                ("ST1", Self::St1),
+                ("AUTO", Self::Auto),
+            ],
+        )
+    }
+}
+
 impl From<DefaultLargeStagingDiskType> for Value<DefaultLargeStagingDiskType> {
     fn from(value: DefaultLargeStagingDiskType) -> Self {
         Value::Lit(value)
@@ -390,6 +514,21 @@ impl crate::ToJson for EbsEncryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEFAULT", Self::Default),
+                ("CUSTOM", Self::Custom),
+                ("NONE", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<EbsEncryption> for Value<EbsEncryption> {
     fn from(value: EbsEncryption) -> Self {
         Value::Lit(value)
@@ -418,6 +557,13 @@ impl InternetProtocol {
 impl crate::ToJson for InternetProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InternetProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("IPV6", Self::Ipv6)])
     }
 }
 
@@ -452,6 +598,21 @@ impl Units {
 impl crate::ToJson for Units {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Units {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MINUTE", Self::Minute),
+                ("HOUR", Self::Hour),
+                ("DAY", Self::Day),
+            ],
+        )
     }
 }
 

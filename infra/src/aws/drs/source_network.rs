@@ -70,6 +70,23 @@ impl crate::ToJson for SourceNetwork {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["OriginAccountID", "OriginRegion", "Tags", "VpcID"],
+        )?;
+        Ok(Self {
+            origin_account_id: crate::from_json_required(map, "OriginAccountID", path)?,
+            origin_region: crate::from_json_required(map, "OriginRegion", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcID", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DRS::SourceNetwork` (`Fn::GetAtt`).
 impl crate::Handle<SourceNetwork> {
     /// `Fn::GetAtt` `Arn`. The ARN of the Source Network.

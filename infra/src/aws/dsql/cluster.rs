@@ -101,6 +101,34 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeletionProtectionEnabled",
+                "KmsEncryptionKey",
+                "MultiRegionProperties",
+                "PolicyDocument",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            deletion_protection_enabled: crate::from_json_optional(
+                map,
+                "DeletionProtectionEnabled",
+                path,
+            )?,
+            kms_encryption_key: crate::from_json_optional(map, "KmsEncryptionKey", path)?,
+            multi_region_properties: crate::from_json_optional(map, "MultiRegionProperties", path)?,
+            policy_document: crate::from_json_optional(map, "PolicyDocument", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DSQL::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `CreationTime`. The time of when the cluster was created in ISO-8601 format.
@@ -186,6 +214,17 @@ impl crate::ToJson for MultiRegionProperties {
         crate::put_opt(&mut out, "Clusters", &self.clusters);
         crate::put_opt(&mut out, "WitnessRegion", &self.witness_region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiRegionProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Clusters", "WitnessRegion"])?;
+        Ok(Self {
+            clusters: crate::from_json_optional(map, "Clusters", path)?,
+            witness_region: crate::from_json_optional(map, "WitnessRegion", path)?,
+        })
     }
 }
 

@@ -310,6 +310,88 @@ impl crate::ToJson for GlobalTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributeDefinitions",
+                "BillingMode",
+                "GlobalSecondaryIndexes",
+                "GlobalTableSourceArn",
+                "GlobalTableWitnesses",
+                "KeySchema",
+                "LocalSecondaryIndexes",
+                "MultiRegionConsistency",
+                "ReadOnDemandThroughputSettings",
+                "ReadProvisionedThroughputSettings",
+                "Replicas",
+                "SSESpecification",
+                "StreamSpecification",
+                "TableName",
+                "TableType",
+                "TimeToLiveSpecification",
+                "VectorIndexes",
+                "WarmThroughput",
+                "WriteOnDemandThroughputSettings",
+                "WriteProvisionedThroughputSettings",
+            ],
+        )?;
+        Ok(Self {
+            attribute_definitions: crate::from_json_optional(map, "AttributeDefinitions", path)?,
+            billing_mode: crate::from_json_optional(map, "BillingMode", path)?,
+            global_secondary_indexes: crate::from_json_optional(
+                map,
+                "GlobalSecondaryIndexes",
+                path,
+            )?,
+            global_table_source_arn: crate::from_json_optional(map, "GlobalTableSourceArn", path)?,
+            global_table_witnesses: crate::from_json_optional(map, "GlobalTableWitnesses", path)?,
+            key_schema: crate::from_json_optional(map, "KeySchema", path)?,
+            local_secondary_indexes: crate::from_json_optional(map, "LocalSecondaryIndexes", path)?,
+            multi_region_consistency: crate::from_json_optional(
+                map,
+                "MultiRegionConsistency",
+                path,
+            )?,
+            read_on_demand_throughput_settings: crate::from_json_optional(
+                map,
+                "ReadOnDemandThroughputSettings",
+                path,
+            )?,
+            read_provisioned_throughput_settings: crate::from_json_optional(
+                map,
+                "ReadProvisionedThroughputSettings",
+                path,
+            )?,
+            replicas: crate::from_json_required(map, "Replicas", path)?,
+            sse_specification: crate::from_json_optional(map, "SSESpecification", path)?,
+            stream_specification: crate::from_json_optional(map, "StreamSpecification", path)?,
+            table_name: crate::from_json_optional(map, "TableName", path)?,
+            table_type: crate::from_json_optional(map, "TableType", path)?,
+            time_to_live_specification: crate::from_json_optional(
+                map,
+                "TimeToLiveSpecification",
+                path,
+            )?,
+            vector_indexes: crate::from_json_optional(map, "VectorIndexes", path)?,
+            warm_throughput: crate::from_json_optional(map, "WarmThroughput", path)?,
+            write_on_demand_throughput_settings: crate::from_json_optional(
+                map,
+                "WriteOnDemandThroughputSettings",
+                path,
+            )?,
+            write_provisioned_throughput_settings: crate::from_json_optional(
+                map,
+                "WriteProvisionedThroughputSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DynamoDB::GlobalTable` (`Fn::GetAtt`).
 impl crate::Handle<GlobalTable> {
     /// `Fn::GetAtt` `Arn`.
@@ -356,6 +438,17 @@ impl crate::ToJson for AttributeDefinition {
         crate::put(&mut out, "AttributeName", &self.attribute_name);
         crate::put(&mut out, "AttributeType", &self.attribute_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName", "AttributeType"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+            attribute_type: crate::from_json_required(map, "AttributeType", path)?,
+        })
     }
 }
 
@@ -419,6 +512,32 @@ impl crate::ToJson for CapacityAutoScalingSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityAutoScalingSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxCapacity",
+                "MinCapacity",
+                "SeedCapacity",
+                "TargetTrackingScalingPolicyConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            max_capacity: crate::from_json_required(map, "MaxCapacity", path)?,
+            min_capacity: crate::from_json_required(map, "MinCapacity", path)?,
+            seed_capacity: crate::from_json_optional(map, "SeedCapacity", path)?,
+            target_tracking_scaling_policy_configuration: crate::from_json_required(
+                map,
+                "TargetTrackingScalingPolicyConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CapacityAutoScalingSettings> for Value<CapacityAutoScalingSettings> {
     fn from(value: CapacityAutoScalingSettings) -> Self {
         Value::Lit(value)
@@ -459,6 +578,17 @@ impl crate::ToJson for ContributorInsightsSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContributorInsightsSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "Mode"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+        })
+    }
+}
+
 impl From<ContributorInsightsSpecification> for Value<ContributorInsightsSpecification> {
     fn from(value: ContributorInsightsSpecification) -> Self {
         Value::Lit(value)
@@ -492,6 +622,16 @@ impl crate::ToJson for GlobalReadProvisionedThroughputSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ReadCapacityUnits", &self.read_capacity_units);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalReadProvisionedThroughputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReadCapacityUnits"])?;
+        Ok(Self {
+            read_capacity_units: crate::from_json_optional(map, "ReadCapacityUnits", path)?,
+        })
     }
 }
 
@@ -618,6 +758,52 @@ impl crate::ToJson for GlobalSecondaryIndex {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalSecondaryIndex {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IndexName",
+                "KeySchema",
+                "Projection",
+                "ReadOnDemandThroughputSettings",
+                "ReadProvisionedThroughputSettings",
+                "WarmThroughput",
+                "WriteOnDemandThroughputSettings",
+                "WriteProvisionedThroughputSettings",
+            ],
+        )?;
+        Ok(Self {
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            key_schema: crate::from_json_required(map, "KeySchema", path)?,
+            projection: crate::from_json_required(map, "Projection", path)?,
+            read_on_demand_throughput_settings: crate::from_json_optional(
+                map,
+                "ReadOnDemandThroughputSettings",
+                path,
+            )?,
+            read_provisioned_throughput_settings: crate::from_json_optional(
+                map,
+                "ReadProvisionedThroughputSettings",
+                path,
+            )?,
+            warm_throughput: crate::from_json_optional(map, "WarmThroughput", path)?,
+            write_on_demand_throughput_settings: crate::from_json_optional(
+                map,
+                "WriteOnDemandThroughputSettings",
+                path,
+            )?,
+            write_provisioned_throughput_settings: crate::from_json_optional(
+                map,
+                "WriteProvisionedThroughputSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<GlobalSecondaryIndex> for Value<GlobalSecondaryIndex> {
     fn from(value: GlobalSecondaryIndex) -> Self {
         Value::Lit(value)
@@ -649,6 +835,16 @@ impl crate::ToJson for GlobalTableWitness {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalTableWitness {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Region"])?;
+        Ok(Self {
+            region: crate::from_json_optional(map, "Region", path)?,
+        })
     }
 }
 
@@ -689,6 +885,17 @@ impl crate::ToJson for KeySchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeySchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName", "KeyType"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+            key_type: crate::from_json_required(map, "KeyType", path)?,
+        })
+    }
+}
+
 impl From<KeySchema> for Value<KeySchema> {
     fn from(value: KeySchema) -> Self {
         Value::Lit(value)
@@ -723,6 +930,17 @@ impl crate::ToJson for KeySchemaItem {
         crate::put(&mut out, "AttributeName", &self.attribute_name);
         crate::put(&mut out, "KeyType", &self.key_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeySchemaItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName", "KeyType"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+            key_type: crate::from_json_required(map, "KeyType", path)?,
+        })
     }
 }
 
@@ -774,6 +992,25 @@ impl crate::ToJson for KinesisStreamSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisStreamSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApproximateCreationDateTimePrecision", "StreamArn"],
+        )?;
+        Ok(Self {
+            approximate_creation_date_time_precision: crate::from_json_optional(
+                map,
+                "ApproximateCreationDateTimePrecision",
+                path,
+            )?,
+            stream_arn: crate::from_json_required(map, "StreamArn", path)?,
+        })
+    }
+}
+
 impl From<KinesisStreamSpecification> for Value<KinesisStreamSpecification> {
     fn from(value: KinesisStreamSpecification) -> Self {
         Value::Lit(value)
@@ -813,6 +1050,18 @@ impl crate::ToJson for LocalSecondaryIndex {
         crate::put(&mut out, "KeySchema", &self.key_schema);
         crate::put(&mut out, "Projection", &self.projection);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalSecondaryIndex {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IndexName", "KeySchema", "Projection"])?;
+        Ok(Self {
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            key_schema: crate::from_json_required(map, "KeySchema", path)?,
+            projection: crate::from_json_required(map, "Projection", path)?,
+        })
     }
 }
 
@@ -870,6 +1119,25 @@ impl crate::ToJson for PointInTimeRecoverySpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PointInTimeRecoverySpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PointInTimeRecoveryEnabled", "RecoveryPeriodInDays"],
+        )?;
+        Ok(Self {
+            point_in_time_recovery_enabled: crate::from_json_optional(
+                map,
+                "PointInTimeRecoveryEnabled",
+                path,
+            )?,
+            recovery_period_in_days: crate::from_json_optional(map, "RecoveryPeriodInDays", path)?,
+        })
+    }
+}
+
 impl From<PointInTimeRecoverySpecification> for Value<PointInTimeRecoverySpecification> {
     fn from(value: PointInTimeRecoverySpecification) -> Self {
         Value::Lit(value)
@@ -916,6 +1184,17 @@ impl crate::ToJson for Projection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Projection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NonKeyAttributes", "ProjectionType"])?;
+        Ok(Self {
+            non_key_attributes: crate::from_json_optional(map, "NonKeyAttributes", path)?,
+            projection_type: crate::from_json_optional(map, "ProjectionType", path)?,
+        })
+    }
+}
+
 impl From<Projection> for Value<Projection> {
     fn from(value: Projection) -> Self {
         Value::Lit(value)
@@ -953,6 +1232,16 @@ impl crate::ToJson for ReadOnDemandThroughputSettings {
             &self.max_read_request_units,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReadOnDemandThroughputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxReadRequestUnits"])?;
+        Ok(Self {
+            max_read_request_units: crate::from_json_optional(map, "MaxReadRequestUnits", path)?,
+        })
     }
 }
 
@@ -1006,6 +1295,25 @@ impl crate::ToJson for ReadProvisionedThroughputSettings {
         );
         crate::put_opt(&mut out, "ReadCapacityUnits", &self.read_capacity_units);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReadProvisionedThroughputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ReadCapacityAutoScalingSettings", "ReadCapacityUnits"],
+        )?;
+        Ok(Self {
+            read_capacity_auto_scaling_settings: crate::from_json_optional(
+                map,
+                "ReadCapacityAutoScalingSettings",
+                path,
+            )?,
+            read_capacity_units: crate::from_json_optional(map, "ReadCapacityUnits", path)?,
+        })
     }
 }
 
@@ -1087,6 +1395,40 @@ impl crate::ToJson for ReplicaGlobalSecondaryIndexSpecification {
             &self.read_provisioned_throughput_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicaGlobalSecondaryIndexSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContributorInsightsSpecification",
+                "IndexName",
+                "ReadOnDemandThroughputSettings",
+                "ReadProvisionedThroughputSettings",
+            ],
+        )?;
+        Ok(Self {
+            contributor_insights_specification: crate::from_json_optional(
+                map,
+                "ContributorInsightsSpecification",
+                path,
+            )?,
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            read_on_demand_throughput_settings: crate::from_json_optional(
+                map,
+                "ReadOnDemandThroughputSettings",
+                path,
+            )?,
+            read_provisioned_throughput_settings: crate::from_json_optional(
+                map,
+                "ReadProvisionedThroughputSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1327,6 +1669,90 @@ impl crate::ToJson for ReplicaSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicaSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContributorInsightsSpecification",
+                "DeletionProtectionEnabled",
+                "DisassociationProtectionEnabled",
+                "GlobalSecondaryIndexes",
+                "GlobalTableSettingsReplicationMode",
+                "KinesisStreamSpecification",
+                "PointInTimeRecoverySpecification",
+                "ReadOnDemandThroughputSettings",
+                "ReadProvisionedThroughputSettings",
+                "Region",
+                "ReplicaStreamSpecification",
+                "ResourcePolicy",
+                "SSESpecification",
+                "TableClass",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            contributor_insights_specification: crate::from_json_optional(
+                map,
+                "ContributorInsightsSpecification",
+                path,
+            )?,
+            deletion_protection_enabled: crate::from_json_optional(
+                map,
+                "DeletionProtectionEnabled",
+                path,
+            )?,
+            disassociation_protection_enabled: crate::from_json_optional(
+                map,
+                "DisassociationProtectionEnabled",
+                path,
+            )?,
+            global_secondary_indexes: crate::from_json_optional(
+                map,
+                "GlobalSecondaryIndexes",
+                path,
+            )?,
+            global_table_settings_replication_mode: crate::from_json_optional(
+                map,
+                "GlobalTableSettingsReplicationMode",
+                path,
+            )?,
+            kinesis_stream_specification: crate::from_json_optional(
+                map,
+                "KinesisStreamSpecification",
+                path,
+            )?,
+            point_in_time_recovery_specification: crate::from_json_optional(
+                map,
+                "PointInTimeRecoverySpecification",
+                path,
+            )?,
+            read_on_demand_throughput_settings: crate::from_json_optional(
+                map,
+                "ReadOnDemandThroughputSettings",
+                path,
+            )?,
+            read_provisioned_throughput_settings: crate::from_json_optional(
+                map,
+                "ReadProvisionedThroughputSettings",
+                path,
+            )?,
+            region: crate::from_json_required(map, "Region", path)?,
+            replica_stream_specification: crate::from_json_optional(
+                map,
+                "ReplicaStreamSpecification",
+                path,
+            )?,
+            resource_policy: crate::from_json_optional(map, "ResourcePolicy", path)?,
+            sse_specification: crate::from_json_optional(map, "SSESpecification", path)?,
+            table_class: crate::from_json_optional(map, "TableClass", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<ReplicaSpecification> for Value<ReplicaSpecification> {
     fn from(value: ReplicaSpecification) -> Self {
         Value::Lit(value)
@@ -1354,6 +1780,16 @@ impl crate::ToJson for ReplicaSseSpecification {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KMSMasterKeyId", &self.kms_master_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicaSseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KMSMasterKeyId"])?;
+        Ok(Self {
+            kms_master_key_id: crate::from_json_required(map, "KMSMasterKeyId", path)?,
+        })
     }
 }
 
@@ -1403,6 +1839,17 @@ impl crate::ToJson for ReplicaStreamSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicaStreamSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourcePolicy", "Tags"])?;
+        Ok(Self {
+            resource_policy: crate::from_json_optional(map, "ResourcePolicy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<ReplicaStreamSpecification> for Value<ReplicaStreamSpecification> {
     fn from(value: ReplicaStreamSpecification) -> Self {
         Value::Lit(value)
@@ -1430,6 +1877,16 @@ impl crate::ToJson for ResourcePolicy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PolicyDocument", &self.policy_document);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyDocument"])?;
+        Ok(Self {
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+        })
     }
 }
 
@@ -1474,6 +1931,22 @@ impl crate::ToJson for SearchSchemaElement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SearchSchemaElement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AttributeName", "SearchSchemaElementType"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+            search_schema_element_type: crate::from_json_required(
+                map,
+                "SearchSchemaElementType",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SearchSchemaElement> for Value<SearchSchemaElement> {
     fn from(value: SearchSchemaElement) -> Self {
         Value::Lit(value)
@@ -1514,6 +1987,17 @@ impl crate::ToJson for SseSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SSEEnabled", "SSEType"])?;
+        Ok(Self {
+            sse_enabled: crate::from_json_required(map, "SSEEnabled", path)?,
+            sse_type: crate::from_json_optional(map, "SSEType", path)?,
+        })
+    }
+}
+
 impl From<SseSpecification> for Value<SseSpecification> {
     fn from(value: SseSpecification) -> Self {
         Value::Lit(value)
@@ -1541,6 +2025,16 @@ impl crate::ToJson for StreamSpecification {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "StreamViewType", &self.stream_view_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StreamViewType"])?;
+        Ok(Self {
+            stream_view_type: crate::from_json_required(map, "StreamViewType", path)?,
+        })
     }
 }
 
@@ -1604,6 +2098,28 @@ impl crate::ToJson for TargetTrackingScalingPolicyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingScalingPolicyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisableScaleIn",
+                "ScaleInCooldown",
+                "ScaleOutCooldown",
+                "TargetValue",
+            ],
+        )?;
+        Ok(Self {
+            disable_scale_in: crate::from_json_optional(map, "DisableScaleIn", path)?,
+            scale_in_cooldown: crate::from_json_optional(map, "ScaleInCooldown", path)?,
+            scale_out_cooldown: crate::from_json_optional(map, "ScaleOutCooldown", path)?,
+            target_value: crate::from_json_required(map, "TargetValue", path)?,
+        })
+    }
+}
+
 impl From<TargetTrackingScalingPolicyConfiguration>
     for Value<TargetTrackingScalingPolicyConfiguration>
 {
@@ -1646,6 +2162,17 @@ impl crate::ToJson for TimeToLiveSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeToLiveSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName", "Enabled"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_optional(map, "AttributeName", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<TimeToLiveSpecification> for Value<TimeToLiveSpecification> {
     fn from(value: TimeToLiveSpecification) -> Self {
         Value::Lit(value)
@@ -1673,6 +2200,16 @@ impl crate::ToJson for VectorAttribute {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AttributeName", &self.attribute_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VectorAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+        })
     }
 }
 
@@ -1741,6 +2278,32 @@ impl crate::ToJson for VectorIndex {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VectorIndex {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Dimensions",
+                "DistanceFunction",
+                "IndexName",
+                "Projection",
+                "SearchSchema",
+                "VectorAttribute",
+            ],
+        )?;
+        Ok(Self {
+            dimensions: crate::from_json_required(map, "Dimensions", path)?,
+            distance_function: crate::from_json_required(map, "DistanceFunction", path)?,
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            projection: crate::from_json_required(map, "Projection", path)?,
+            search_schema: crate::from_json_optional(map, "SearchSchema", path)?,
+            vector_attribute: crate::from_json_required(map, "VectorAttribute", path)?,
+        })
+    }
+}
+
 impl From<VectorIndex> for Value<VectorIndex> {
     fn from(value: VectorIndex) -> Self {
         Value::Lit(value)
@@ -1791,6 +2354,18 @@ impl crate::ToJson for WarmThroughput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WarmThroughput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ReadUnitsPerSecond", "WriteUnitsPerSecond"])?;
+        Ok(Self {
+            read_units_per_second: crate::from_json_optional(map, "ReadUnitsPerSecond", path)?,
+            write_units_per_second: crate::from_json_optional(map, "WriteUnitsPerSecond", path)?,
+        })
+    }
+}
+
 impl From<WarmThroughput> for Value<WarmThroughput> {
     fn from(value: WarmThroughput) -> Self {
         Value::Lit(value)
@@ -1828,6 +2403,16 @@ impl crate::ToJson for WriteOnDemandThroughputSettings {
             &self.max_write_request_units,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WriteOnDemandThroughputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxWriteRequestUnits"])?;
+        Ok(Self {
+            max_write_request_units: crate::from_json_optional(map, "MaxWriteRequestUnits", path)?,
+        })
     }
 }
 
@@ -1874,6 +2459,20 @@ impl crate::ToJson for WriteProvisionedThroughputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WriteProvisionedThroughputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WriteCapacityAutoScalingSettings"])?;
+        Ok(Self {
+            write_capacity_auto_scaling_settings: crate::from_json_optional(
+                map,
+                "WriteCapacityAutoScalingSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<WriteProvisionedThroughputSettings> for Value<WriteProvisionedThroughputSettings> {
     fn from(value: WriteProvisionedThroughputSettings) -> Self {
         Value::Lit(value)
@@ -1902,6 +2501,20 @@ impl ApproximateCreationDateTimePrecision {
 impl crate::ToJson for ApproximateCreationDateTimePrecision {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApproximateCreationDateTimePrecision {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MICROSECOND", Self::Microsecond),
+                ("MILLISECOND", Self::Millisecond),
+            ],
+        )
     }
 }
 
@@ -1939,6 +2552,17 @@ impl crate::ToJson for AttributeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("B", Self::B), ("N", Self::N), ("S", Self::S)],
+        )
+    }
+}
+
 impl From<AttributeType> for Value<AttributeType> {
     fn from(value: AttributeType) -> Self {
         Value::Lit(value)
@@ -1967,6 +2591,20 @@ impl BillingMode {
 impl crate::ToJson for BillingMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PAY_PER_REQUEST", Self::PayPerRequest),
+                ("PROVISIONED", Self::Provisioned),
+            ],
+        )
     }
 }
 
@@ -2004,6 +2642,21 @@ impl crate::ToJson for DistanceFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DistanceFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COSINE", Self::Cosine),
+                ("DOT_PRODUCT", Self::DotProduct),
+                ("EUCLIDEAN", Self::Euclidean),
+            ],
+        )
+    }
+}
+
 impl From<DistanceFunction> for Value<DistanceFunction> {
     fn from(value: DistanceFunction) -> Self {
         Value::Lit(value)
@@ -2032,6 +2685,17 @@ impl GlobalTableSettingsReplicationMode {
 impl crate::ToJson for GlobalTableSettingsReplicationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalTableSettingsReplicationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -2066,6 +2730,13 @@ impl crate::ToJson for KeySchemaKeyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeySchemaKeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HASH", Self::Hash), ("RANGE", Self::Range)])
+    }
+}
+
 impl From<KeySchemaKeyType> for Value<KeySchemaKeyType> {
     fn from(value: KeySchemaKeyType) -> Self {
         Value::Lit(value)
@@ -2094,6 +2765,13 @@ impl KeyType {
 impl crate::ToJson for KeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HASH", Self::Hash), ("RANGE", Self::Range)])
     }
 }
 
@@ -2128,6 +2806,23 @@ impl crate::ToJson for Mode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "ACCESSED_AND_THROTTLED_KEYS",
+                    Self::AccessedAndThrottledKeys,
+                ),
+                ("THROTTLED_KEYS", Self::ThrottledKeys),
+            ],
+        )
+    }
+}
+
 impl From<Mode> for Value<Mode> {
     fn from(value: Mode) -> Self {
         Value::Lit(value)
@@ -2156,6 +2851,17 @@ impl MultiRegionConsistency {
 impl crate::ToJson for MultiRegionConsistency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiRegionConsistency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("EVENTUAL", Self::Eventual), ("STRONG", Self::Strong)],
+        )
     }
 }
 
@@ -2193,6 +2899,21 @@ impl crate::ToJson for ProjectionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("INCLUDE", Self::Include),
+                ("KEYS_ONLY", Self::KeysOnly),
+            ],
+        )
+    }
+}
+
 impl From<ProjectionType> for Value<ProjectionType> {
     fn from(value: ProjectionType) -> Self {
         Value::Lit(value)
@@ -2224,6 +2945,17 @@ impl crate::ToJson for SearchSchemaElementType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SearchSchemaElementType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("HASH", Self::Hash), ("INLINE_FILTER", Self::InlineFilter)],
+        )
+    }
+}
+
 impl From<SearchSchemaElementType> for Value<SearchSchemaElementType> {
     fn from(value: SearchSchemaElementType) -> Self {
         Value::Lit(value)
@@ -2249,6 +2981,13 @@ impl SseType {
 impl crate::ToJson for SseType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KMS", Self::Kms)])
     }
 }
 
@@ -2289,6 +3028,22 @@ impl crate::ToJson for StreamViewType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamViewType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("KEYS_ONLY", Self::KeysOnly),
+                ("NEW_AND_OLD_IMAGES", Self::NewAndOldImages),
+                ("NEW_IMAGE", Self::NewImage),
+                ("OLD_IMAGE", Self::OldImage),
+            ],
+        )
+    }
+}
+
 impl From<StreamViewType> for Value<StreamViewType> {
     fn from(value: StreamViewType) -> Self {
         Value::Lit(value)
@@ -2317,6 +3072,20 @@ impl TableType {
 impl crate::ToJson for TableType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GlobalTableReplica", Self::GlobalTableReplica),
+                ("Regional", Self::Regional),
+            ],
+        )
     }
 }
 

@@ -410,6 +410,90 @@ impl crate::ToJson for Table {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Table {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributeDefinitions",
+                "BillingMode",
+                "ContributorInsightsSpecification",
+                "DeletionProtectionEnabled",
+                "GlobalSecondaryIndexes",
+                "ImportSourceSpecification",
+                "KeySchema",
+                "KinesisStreamSpecification",
+                "LocalSecondaryIndexes",
+                "OnDemandThroughput",
+                "PointInTimeRecoverySpecification",
+                "ProvisionedThroughput",
+                "ResourcePolicy",
+                "SSESpecification",
+                "StreamSpecification",
+                "TableClass",
+                "TableName",
+                "Tags",
+                "TimeToLiveSpecification",
+                "VectorIndexes",
+                "WarmThroughput",
+            ],
+        )?;
+        Ok(Self {
+            attribute_definitions: crate::from_json_optional(map, "AttributeDefinitions", path)?,
+            billing_mode: crate::from_json_optional(map, "BillingMode", path)?,
+            contributor_insights_specification: crate::from_json_optional(
+                map,
+                "ContributorInsightsSpecification",
+                path,
+            )?,
+            deletion_protection_enabled: crate::from_json_optional(
+                map,
+                "DeletionProtectionEnabled",
+                path,
+            )?,
+            global_secondary_indexes: crate::from_json_optional(
+                map,
+                "GlobalSecondaryIndexes",
+                path,
+            )?,
+            import_source_specification: crate::from_json_optional(
+                map,
+                "ImportSourceSpecification",
+                path,
+            )?,
+            key_schema: crate::from_json_required(map, "KeySchema", path)?,
+            kinesis_stream_specification: crate::from_json_optional(
+                map,
+                "KinesisStreamSpecification",
+                path,
+            )?,
+            local_secondary_indexes: crate::from_json_optional(map, "LocalSecondaryIndexes", path)?,
+            on_demand_throughput: crate::from_json_optional(map, "OnDemandThroughput", path)?,
+            point_in_time_recovery_specification: crate::from_json_optional(
+                map,
+                "PointInTimeRecoverySpecification",
+                path,
+            )?,
+            provisioned_throughput: crate::from_json_optional(map, "ProvisionedThroughput", path)?,
+            resource_policy: crate::from_json_optional(map, "ResourcePolicy", path)?,
+            sse_specification: crate::from_json_optional(map, "SSESpecification", path)?,
+            stream_specification: crate::from_json_optional(map, "StreamSpecification", path)?,
+            table_class: crate::from_json_optional(map, "TableClass", path)?,
+            table_name: crate::from_json_optional(map, "TableName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            time_to_live_specification: crate::from_json_optional(
+                map,
+                "TimeToLiveSpecification",
+                path,
+            )?,
+            vector_indexes: crate::from_json_optional(map, "VectorIndexes", path)?,
+            warm_throughput: crate::from_json_optional(map, "WarmThroughput", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::DynamoDB::Table` (`Fn::GetAtt`).
 impl crate::Handle<Table> {
     /// `Fn::GetAtt` `Arn`.
@@ -456,6 +540,17 @@ impl crate::ToJson for AttributeDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName", "AttributeType"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+            attribute_type: crate::from_json_required(map, "AttributeType", path)?,
+        })
+    }
+}
+
 impl From<AttributeDefinition> for Value<AttributeDefinition> {
     fn from(value: AttributeDefinition) -> Self {
         Value::Lit(value)
@@ -497,6 +592,17 @@ impl crate::ToJson for ContributorInsightsSpecification {
         crate::put(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "Mode", &self.mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContributorInsightsSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "Mode"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+        })
     }
 }
 
@@ -547,6 +653,17 @@ impl crate::ToJson for Csv {
         crate::put_opt(&mut out, "Delimiter", &self.delimiter);
         crate::put_opt(&mut out, "HeaderList", &self.header_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Csv {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Delimiter", "HeaderList"])?;
+        Ok(Self {
+            delimiter: crate::from_json_optional(map, "Delimiter", path)?,
+            header_list: crate::from_json_optional(map, "HeaderList", path)?,
+        })
     }
 }
 
@@ -660,6 +777,38 @@ impl crate::ToJson for GlobalSecondaryIndex {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalSecondaryIndex {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContributorInsightsSpecification",
+                "IndexName",
+                "KeySchema",
+                "OnDemandThroughput",
+                "Projection",
+                "ProvisionedThroughput",
+                "WarmThroughput",
+            ],
+        )?;
+        Ok(Self {
+            contributor_insights_specification: crate::from_json_optional(
+                map,
+                "ContributorInsightsSpecification",
+                path,
+            )?,
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            key_schema: crate::from_json_required(map, "KeySchema", path)?,
+            on_demand_throughput: crate::from_json_optional(map, "OnDemandThroughput", path)?,
+            projection: crate::from_json_required(map, "Projection", path)?,
+            provisioned_throughput: crate::from_json_optional(map, "ProvisionedThroughput", path)?,
+            warm_throughput: crate::from_json_optional(map, "WarmThroughput", path)?,
+        })
+    }
+}
+
 impl From<GlobalSecondaryIndex> for Value<GlobalSecondaryIndex> {
     fn from(value: GlobalSecondaryIndex) -> Self {
         Value::Lit(value)
@@ -723,6 +872,28 @@ impl crate::ToJson for ImportSourceSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImportSourceSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InputCompressionType",
+                "InputFormat",
+                "InputFormatOptions",
+                "S3BucketSource",
+            ],
+        )?;
+        Ok(Self {
+            input_compression_type: crate::from_json_optional(map, "InputCompressionType", path)?,
+            input_format: crate::from_json_required(map, "InputFormat", path)?,
+            input_format_options: crate::from_json_optional(map, "InputFormatOptions", path)?,
+            s3_bucket_source: crate::from_json_required(map, "S3BucketSource", path)?,
+        })
+    }
+}
+
 impl From<ImportSourceSpecification> for Value<ImportSourceSpecification> {
     fn from(value: ImportSourceSpecification) -> Self {
         Value::Lit(value)
@@ -756,6 +927,16 @@ impl crate::ToJson for InputFormatOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Csv", &self.csv);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputFormatOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Csv"])?;
+        Ok(Self {
+            csv: crate::from_json_optional(map, "Csv", path)?,
+        })
     }
 }
 
@@ -796,6 +977,17 @@ impl crate::ToJson for KeySchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeySchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName", "KeyType"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+            key_type: crate::from_json_required(map, "KeyType", path)?,
+        })
+    }
+}
+
 impl From<KeySchema> for Value<KeySchema> {
     fn from(value: KeySchema) -> Self {
         Value::Lit(value)
@@ -830,6 +1022,17 @@ impl crate::ToJson for KeySchemaItem {
         crate::put(&mut out, "AttributeName", &self.attribute_name);
         crate::put(&mut out, "KeyType", &self.key_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeySchemaItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName", "KeyType"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+            key_type: crate::from_json_required(map, "KeyType", path)?,
+        })
     }
 }
 
@@ -883,6 +1086,25 @@ impl crate::ToJson for KinesisStreamSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisStreamSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApproximateCreationDateTimePrecision", "StreamArn"],
+        )?;
+        Ok(Self {
+            approximate_creation_date_time_precision: crate::from_json_optional(
+                map,
+                "ApproximateCreationDateTimePrecision",
+                path,
+            )?,
+            stream_arn: crate::from_json_required(map, "StreamArn", path)?,
+        })
+    }
+}
+
 impl From<KinesisStreamSpecification> for Value<KinesisStreamSpecification> {
     fn from(value: KinesisStreamSpecification) -> Self {
         Value::Lit(value)
@@ -926,6 +1148,18 @@ impl crate::ToJson for LocalSecondaryIndex {
         crate::put(&mut out, "KeySchema", &self.key_schema);
         crate::put(&mut out, "Projection", &self.projection);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalSecondaryIndex {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IndexName", "KeySchema", "Projection"])?;
+        Ok(Self {
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            key_schema: crate::from_json_required(map, "KeySchema", path)?,
+            projection: crate::from_json_required(map, "Projection", path)?,
+        })
     }
 }
 
@@ -993,6 +1227,18 @@ impl crate::ToJson for OnDemandThroughput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnDemandThroughput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MaxReadRequestUnits", "MaxWriteRequestUnits"])?;
+        Ok(Self {
+            max_read_request_units: crate::from_json_optional(map, "MaxReadRequestUnits", path)?,
+            max_write_request_units: crate::from_json_optional(map, "MaxWriteRequestUnits", path)?,
+        })
+    }
+}
+
 impl From<OnDemandThroughput> for Value<OnDemandThroughput> {
     fn from(value: OnDemandThroughput) -> Self {
         Value::Lit(value)
@@ -1048,6 +1294,25 @@ impl crate::ToJson for PointInTimeRecoverySpecification {
             &self.recovery_period_in_days,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PointInTimeRecoverySpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PointInTimeRecoveryEnabled", "RecoveryPeriodInDays"],
+        )?;
+        Ok(Self {
+            point_in_time_recovery_enabled: crate::from_json_optional(
+                map,
+                "PointInTimeRecoveryEnabled",
+                path,
+            )?,
+            recovery_period_in_days: crate::from_json_optional(map, "RecoveryPeriodInDays", path)?,
+        })
     }
 }
 
@@ -1111,6 +1376,17 @@ impl crate::ToJson for Projection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Projection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NonKeyAttributes", "ProjectionType"])?;
+        Ok(Self {
+            non_key_attributes: crate::from_json_optional(map, "NonKeyAttributes", path)?,
+            projection_type: crate::from_json_optional(map, "ProjectionType", path)?,
+        })
+    }
+}
+
 impl From<Projection> for Value<Projection> {
     fn from(value: Projection) -> Self {
         Value::Lit(value)
@@ -1158,6 +1434,18 @@ impl crate::ToJson for ProvisionedThroughput {
         crate::put(&mut out, "ReadCapacityUnits", &self.read_capacity_units);
         crate::put(&mut out, "WriteCapacityUnits", &self.write_capacity_units);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisionedThroughput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ReadCapacityUnits", "WriteCapacityUnits"])?;
+        Ok(Self {
+            read_capacity_units: crate::from_json_required(map, "ReadCapacityUnits", path)?,
+            write_capacity_units: crate::from_json_required(map, "WriteCapacityUnits", path)?,
+        })
     }
 }
 
@@ -1218,6 +1506,16 @@ impl crate::ToJson for ResourcePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyDocument"])?;
+        Ok(Self {
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+        })
+    }
+}
+
 impl From<ResourcePolicy> for Value<ResourcePolicy> {
     fn from(value: ResourcePolicy) -> Self {
         Value::Lit(value)
@@ -1269,6 +1567,19 @@ impl crate::ToJson for S3BucketSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3BucketSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["S3Bucket", "S3BucketOwner", "S3KeyPrefix"])?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_bucket_owner: crate::from_json_optional(map, "S3BucketOwner", path)?,
+            s3_key_prefix: crate::from_json_optional(map, "S3KeyPrefix", path)?,
+        })
+    }
+}
+
 impl From<S3BucketSource> for Value<S3BucketSource> {
     fn from(value: S3BucketSource) -> Self {
         Value::Lit(value)
@@ -1306,6 +1617,22 @@ impl crate::ToJson for SearchSchemaElement {
             &self.search_schema_element_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SearchSchemaElement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AttributeName", "SearchSchemaElementType"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+            search_schema_element_type: crate::from_json_required(
+                map,
+                "SearchSchemaElementType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1364,6 +1691,19 @@ impl crate::ToJson for SseSpecification {
         crate::put(&mut out, "SSEEnabled", &self.sse_enabled);
         crate::put_opt(&mut out, "SSEType", &self.sse_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["KMSMasterKeyId", "SSEEnabled", "SSEType"])?;
+        Ok(Self {
+            kms_master_key_id: crate::from_json_optional(map, "KMSMasterKeyId", path)?,
+            sse_enabled: crate::from_json_required(map, "SSEEnabled", path)?,
+            sse_type: crate::from_json_optional(map, "SSEType", path)?,
+        })
     }
 }
 
@@ -1439,6 +1779,19 @@ impl crate::ToJson for StreamSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ResourcePolicy", "StreamViewType", "Tags"])?;
+        Ok(Self {
+            resource_policy: crate::from_json_optional(map, "ResourcePolicy", path)?,
+            stream_view_type: crate::from_json_required(map, "StreamViewType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<StreamSpecification> for Value<StreamSpecification> {
     fn from(value: StreamSpecification) -> Self {
         Value::Lit(value)
@@ -1484,6 +1837,17 @@ impl crate::ToJson for TimeToLiveSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeToLiveSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName", "Enabled"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_optional(map, "AttributeName", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<TimeToLiveSpecification> for Value<TimeToLiveSpecification> {
     fn from(value: TimeToLiveSpecification) -> Self {
         Value::Lit(value)
@@ -1510,6 +1874,16 @@ impl crate::ToJson for VectorAttribute {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AttributeName", &self.attribute_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VectorAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+        })
     }
 }
 
@@ -1579,6 +1953,32 @@ impl crate::ToJson for VectorIndex {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VectorIndex {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Dimensions",
+                "DistanceFunction",
+                "IndexName",
+                "Projection",
+                "SearchSchema",
+                "VectorAttribute",
+            ],
+        )?;
+        Ok(Self {
+            dimensions: crate::from_json_required(map, "Dimensions", path)?,
+            distance_function: crate::from_json_required(map, "DistanceFunction", path)?,
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            projection: crate::from_json_required(map, "Projection", path)?,
+            search_schema: crate::from_json_optional(map, "SearchSchema", path)?,
+            vector_attribute: crate::from_json_required(map, "VectorAttribute", path)?,
+        })
+    }
+}
+
 impl From<VectorIndex> for Value<VectorIndex> {
     fn from(value: VectorIndex) -> Self {
         Value::Lit(value)
@@ -1633,6 +2033,18 @@ impl crate::ToJson for WarmThroughput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WarmThroughput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ReadUnitsPerSecond", "WriteUnitsPerSecond"])?;
+        Ok(Self {
+            read_units_per_second: crate::from_json_optional(map, "ReadUnitsPerSecond", path)?,
+            write_units_per_second: crate::from_json_optional(map, "WriteUnitsPerSecond", path)?,
+        })
+    }
+}
+
 impl From<WarmThroughput> for Value<WarmThroughput> {
     fn from(value: WarmThroughput) -> Self {
         Value::Lit(value)
@@ -1661,6 +2073,20 @@ impl ApproximateCreationDateTimePrecision {
 impl crate::ToJson for ApproximateCreationDateTimePrecision {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApproximateCreationDateTimePrecision {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MICROSECOND", Self::Microsecond),
+                ("MILLISECOND", Self::Millisecond),
+            ],
+        )
     }
 }
 
@@ -1696,6 +2122,17 @@ impl AttributeType {
 impl crate::ToJson for AttributeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("B", Self::B), ("N", Self::N), ("S", Self::S)],
+        )
     }
 }
 
@@ -1738,6 +2175,20 @@ impl crate::ToJson for BillingMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PAY_PER_REQUEST", Self::PayPerRequest),
+                ("PROVISIONED", Self::Provisioned),
+            ],
+        )
+    }
+}
+
 impl From<BillingMode> for Value<BillingMode> {
     fn from(value: BillingMode) -> Self {
         Value::Lit(value)
@@ -1772,6 +2223,21 @@ impl crate::ToJson for DistanceFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DistanceFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COSINE", Self::Cosine),
+                ("DOT_PRODUCT", Self::DotProduct),
+                ("EUCLIDEAN", Self::Euclidean),
+            ],
+        )
+    }
+}
+
 impl From<DistanceFunction> for Value<DistanceFunction> {
     fn from(value: DistanceFunction) -> Self {
         Value::Lit(value)
@@ -1800,6 +2266,13 @@ impl KeyType {
 impl crate::ToJson for KeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HASH", Self::Hash), ("RANGE", Self::Range)])
     }
 }
 
@@ -1834,6 +2307,23 @@ impl Mode {
 impl crate::ToJson for Mode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "ACCESSED_AND_THROTTLED_KEYS",
+                    Self::AccessedAndThrottledKeys,
+                ),
+                ("THROTTLED_KEYS", Self::ThrottledKeys),
+            ],
+        )
     }
 }
 
@@ -1877,6 +2367,21 @@ impl crate::ToJson for ProjectionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("INCLUDE", Self::Include),
+                ("KEYS_ONLY", Self::KeysOnly),
+            ],
+        )
+    }
+}
+
 impl From<ProjectionType> for Value<ProjectionType> {
     fn from(value: ProjectionType) -> Self {
         Value::Lit(value)
@@ -1908,6 +2413,17 @@ impl crate::ToJson for SearchSchemaElementType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SearchSchemaElementType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("HASH", Self::Hash), ("INLINE_FILTER", Self::InlineFilter)],
+        )
+    }
+}
+
 impl From<SearchSchemaElementType> for Value<SearchSchemaElementType> {
     fn from(value: SearchSchemaElementType) -> Self {
         Value::Lit(value)
@@ -1935,6 +2451,13 @@ impl SseType {
 impl crate::ToJson for SseType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KMS", Self::Kms)])
     }
 }
 
@@ -1981,6 +2504,22 @@ impl crate::ToJson for StreamViewType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamViewType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("KEYS_ONLY", Self::KeysOnly),
+                ("NEW_AND_OLD_IMAGES", Self::NewAndOldImages),
+                ("NEW_IMAGE", Self::NewImage),
+                ("OLD_IMAGE", Self::OldImage),
+            ],
+        )
+    }
+}
+
 impl From<StreamViewType> for Value<StreamViewType> {
     fn from(value: StreamViewType) -> Self {
         Value::Lit(value)
@@ -2010,6 +2549,20 @@ impl TableClass {
 impl crate::ToJson for TableClass {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD", Self::Standard),
+                ("STANDARD_INFREQUENT_ACCESS", Self::StandardInfrequentAccess),
+            ],
+        )
     }
 }
 

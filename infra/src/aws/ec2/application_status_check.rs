@@ -197,6 +197,54 @@ impl crate::ToJson for ApplicationStatusCheck {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationStatusCheck {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Aggregation",
+                "DeviceIndex",
+                "FailureThreshold",
+                "HealthCheckPaths",
+                "InitializationGracePeriodSeconds",
+                "Interval",
+                "IpScope",
+                "IpVersion",
+                "Path",
+                "Port",
+                "Protocol",
+                "StatusCodeMatcher",
+                "SuccessThreshold",
+                "Tags",
+                "Timeout",
+            ],
+        )?;
+        Ok(Self {
+            aggregation: crate::from_json_optional(map, "Aggregation", path)?,
+            device_index: crate::from_json_optional(map, "DeviceIndex", path)?,
+            failure_threshold: crate::from_json_optional(map, "FailureThreshold", path)?,
+            health_check_paths: crate::from_json_optional(map, "HealthCheckPaths", path)?,
+            initialization_grace_period_seconds: crate::from_json_optional(
+                map,
+                "InitializationGracePeriodSeconds",
+                path,
+            )?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            ip_scope: crate::from_json_optional(map, "IpScope", path)?,
+            ip_version: crate::from_json_optional(map, "IpVersion", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            status_code_matcher: crate::from_json_optional(map, "StatusCodeMatcher", path)?,
+            success_threshold: crate::from_json_optional(map, "SuccessThreshold", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::ApplicationStatusCheck` (`Fn::GetAtt`).
 impl crate::Handle<ApplicationStatusCheck> {
     /// `Fn::GetAtt` `ApplicationStatusCheckId`. The unique identifier of the application status
@@ -259,6 +307,17 @@ impl crate::ToJson for HealthCheckPath {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckPath {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destinations", "Source"])?;
+        Ok(Self {
+            destinations: crate::from_json_optional(map, "Destinations", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<HealthCheckPath> for Value<HealthCheckPath> {
     fn from(value: HealthCheckPath) -> Self {
         Value::Lit(value)
@@ -302,6 +361,17 @@ impl crate::ToJson for HealthCheckPathDestination {
         crate::put_opt(&mut out, "SecurityGroupId", &self.security_group_id);
         crate::put_opt(&mut out, "SubnetId", &self.subnet_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckPathDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupId", "SubnetId"])?;
+        Ok(Self {
+            security_group_id: crate::from_json_optional(map, "SecurityGroupId", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+        })
     }
 }
 
@@ -351,6 +421,17 @@ impl crate::ToJson for HealthCheckPathSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckPathSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupId", "SubnetId"])?;
+        Ok(Self {
+            security_group_id: crate::from_json_optional(map, "SecurityGroupId", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+        })
+    }
+}
+
 impl From<HealthCheckPathSource> for Value<HealthCheckPathSource> {
     fn from(value: HealthCheckPathSource) -> Self {
         Value::Lit(value)
@@ -382,6 +463,17 @@ impl crate::ToJson for Aggregation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Aggregation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("included", Self::Included), ("excluded", Self::Excluded)],
+        )
+    }
+}
+
 impl From<Aggregation> for Value<Aggregation> {
     fn from(value: Aggregation) -> Self {
         Value::Lit(value)
@@ -407,6 +499,13 @@ impl IpScope {
 impl crate::ToJson for IpScope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("private", Self::Private)])
     }
 }
 
@@ -441,6 +540,13 @@ impl crate::ToJson for IpVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ipv4", Self::Ipv4), ("ipv6", Self::Ipv6)])
+    }
+}
+
 impl From<IpVersion> for Value<IpVersion> {
     fn from(value: IpVersion) -> Self {
         Value::Lit(value)
@@ -469,6 +575,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("http", Self::Http), ("https", Self::Https)])
     }
 }
 

@@ -85,6 +85,30 @@ impl crate::ToJson for CapacityManagerDataExport {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityManagerDataExport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "OutputFormat",
+                "S3BucketName",
+                "S3BucketPrefix",
+                "Schedule",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            output_format: crate::from_json_required(map, "OutputFormat", path)?,
+            s3_bucket_name: crate::from_json_required(map, "S3BucketName", path)?,
+            s3_bucket_prefix: crate::from_json_optional(map, "S3BucketPrefix", path)?,
+            schedule: crate::from_json_required(map, "Schedule", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::CapacityManagerDataExport` (`Fn::GetAtt`).
 impl crate::Handle<CapacityManagerDataExport> {
     /// `Fn::GetAtt` `CapacityManagerDataExportId`. The unique identifier of the capacity manager
@@ -120,6 +144,17 @@ impl crate::ToJson for OutputFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("csv", Self::Csv), ("parquet", Self::Parquet)],
+        )
+    }
+}
+
 impl From<OutputFormat> for Value<OutputFormat> {
     fn from(value: OutputFormat) -> Self {
         Value::Lit(value)
@@ -146,6 +181,13 @@ impl Schedule {
 impl crate::ToJson for Schedule {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("hourly", Self::Hourly)])
     }
 }
 

@@ -148,6 +148,42 @@ impl crate::ToJson for CapacityReservationFleet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationFleet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationStrategy",
+                "EndDate",
+                "InstanceMatchCriteria",
+                "InstanceTypeSpecifications",
+                "NoRemoveEndDate",
+                "RemoveEndDate",
+                "TagSpecifications",
+                "Tenancy",
+                "TotalTargetCapacity",
+            ],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            end_date: crate::from_json_optional(map, "EndDate", path)?,
+            instance_match_criteria: crate::from_json_optional(map, "InstanceMatchCriteria", path)?,
+            instance_type_specifications: crate::from_json_optional(
+                map,
+                "InstanceTypeSpecifications",
+                path,
+            )?,
+            no_remove_end_date: crate::from_json_optional(map, "NoRemoveEndDate", path)?,
+            remove_end_date: crate::from_json_optional(map, "RemoveEndDate", path)?,
+            tag_specifications: crate::from_json_optional(map, "TagSpecifications", path)?,
+            tenancy: crate::from_json_optional(map, "Tenancy", path)?,
+            total_target_capacity: crate::from_json_optional(map, "TotalTargetCapacity", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::CapacityReservationFleet` (`Fn::GetAtt`).
 impl crate::Handle<CapacityReservationFleet> {
     /// `Fn::GetAtt` `CapacityReservationFleetId`.
@@ -246,6 +282,34 @@ impl crate::ToJson for InstanceTypeSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceTypeSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "AvailabilityZoneId",
+                "EbsOptimized",
+                "InstancePlatform",
+                "InstanceType",
+                "Priority",
+                "Weight",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+            ebs_optimized: crate::from_json_optional(map, "EbsOptimized", path)?,
+            instance_platform: crate::from_json_optional(map, "InstancePlatform", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<InstanceTypeSpecification> for Value<InstanceTypeSpecification> {
     fn from(value: InstanceTypeSpecification) -> Self {
         Value::Lit(value)
@@ -292,6 +356,17 @@ impl crate::ToJson for TagSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceType", "Tags"])?;
+        Ok(Self {
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<TagSpecification> for Value<TagSpecification> {
     fn from(value: TagSpecification) -> Self {
         Value::Lit(value)
@@ -317,6 +392,13 @@ impl InstanceMatchCriteria {
 impl crate::ToJson for InstanceMatchCriteria {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceMatchCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("open", Self::Open)])
     }
 }
 
@@ -396,6 +478,60 @@ impl InstancePlatform {
 impl crate::ToJson for InstancePlatform {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstancePlatform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "Linux with SQL Server Enterprise",
+                    Self::LinuxWithSqlServerEnterprise,
+                ),
+                (
+                    "Linux with SQL Server Standard",
+                    Self::LinuxWithSqlServerStandard,
+                ),
+                ("Linux with SQL Server Web", Self::LinuxWithSqlServerWeb),
+                ("Linux/UNIX", Self::LinuxUnix),
+                ("RHEL with HA", Self::RhelWithHa),
+                (
+                    "RHEL with HA and SQL Server Enterprise",
+                    Self::RhelWithHaAndSqlServerEnterprise,
+                ),
+                (
+                    "RHEL with HA and SQL Server Standard",
+                    Self::RhelWithHaAndSqlServerStandard,
+                ),
+                (
+                    "RHEL with SQL Server Enterprise",
+                    Self::RhelWithSqlServerEnterprise,
+                ),
+                (
+                    "RHEL with SQL Server Standard",
+                    Self::RhelWithSqlServerStandard,
+                ),
+                ("RHEL with SQL Server Web", Self::RhelWithSqlServerWeb),
+                ("Red Hat Enterprise Linux", Self::RedHatEnterpriseLinux),
+                ("SUSE Linux", Self::SuseLinux),
+                ("Ubuntu Pro", Self::UbuntuPro),
+                ("Windows", Self::Windows),
+                ("Windows with SQL Server", Self::WindowsWithSqlServer),
+                (
+                    "Windows with SQL Server Enterprise",
+                    Self::WindowsWithSqlServerEnterprise,
+                ),
+                (
+                    "Windows with SQL Server Standard",
+                    Self::WindowsWithSqlServerStandard,
+                ),
+                ("Windows with SQL Server Web", Self::WindowsWithSqlServerWeb),
+            ],
+        )
     }
 }
 
@@ -768,6 +904,211 @@ impl crate::ToJson for ResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("application-status-check", Self::ApplicationStatusCheck),
+                ("capacity-block", Self::CapacityBlock),
+                (
+                    "capacity-manager-data-export",
+                    Self::CapacityManagerDataExport,
+                ),
+                ("capacity-reservation", Self::CapacityReservation),
+                (
+                    "capacity-reservation-cancellation-quote",
+                    Self::CapacityReservationCancellationQuote,
+                ),
+                ("capacity-reservation-fleet", Self::CapacityReservationFleet),
+                (
+                    "capacity-reservation-modification-quote",
+                    Self::CapacityReservationModificationQuote,
+                ),
+                ("carrier-gateway", Self::CarrierGateway),
+                ("client-vpn-endpoint", Self::ClientVpnEndpoint),
+                ("coip-pool", Self::CoipPool),
+                ("customer-gateway", Self::CustomerGateway),
+                (
+                    "declarative-policies-report",
+                    Self::DeclarativePoliciesReport,
+                ),
+                ("dedicated-host", Self::DedicatedHost),
+                ("dhcp-options", Self::DhcpOptions),
+                (
+                    "egress-only-internet-gateway",
+                    Self::EgressOnlyInternetGateway,
+                ),
+                ("elastic-gpu", Self::ElasticGpu),
+                ("elastic-ip", Self::ElasticIp),
+                ("export-image-task", Self::ExportImageTask),
+                ("export-instance-task", Self::ExportInstanceTask),
+                ("fleet", Self::Fleet),
+                ("fpga-image", Self::FpgaImage),
+                ("host-reservation", Self::HostReservation),
+                ("image", Self::Image),
+                ("image-usage-report", Self::ImageUsageReport),
+                ("import-image-task", Self::ImportImageTask),
+                ("import-snapshot-task", Self::ImportSnapshotTask),
+                ("instance", Self::Instance),
+                ("instance-connect-endpoint", Self::InstanceConnectEndpoint),
+                ("instance-event-window", Self::InstanceEventWindow),
+                ("internet-gateway", Self::InternetGateway),
+                ("ipam", Self::Ipam),
+                (
+                    "ipam-external-resource-verification-token",
+                    Self::IpamExternalResourceVerificationToken,
+                ),
+                (
+                    "ipam-internet-registry-association",
+                    Self::IpamInternetRegistryAssociation,
+                ),
+                ("ipam-policy", Self::IpamPolicy),
+                ("ipam-pool", Self::IpamPool),
+                ("ipam-pool-allocation", Self::IpamPoolAllocation),
+                ("ipam-prefix-list-resolver", Self::IpamPrefixListResolver),
+                (
+                    "ipam-prefix-list-resolver-target",
+                    Self::IpamPrefixListResolverTarget,
+                ),
+                ("ipam-resource-discovery", Self::IpamResourceDiscovery),
+                (
+                    "ipam-resource-discovery-association",
+                    Self::IpamResourceDiscoveryAssociation,
+                ),
+                ("ipam-scope", Self::IpamScope),
+                ("ipv4pool-ec2", Self::Ipv4poolEc2),
+                ("ipv6pool-ec2", Self::Ipv6poolEc2),
+                ("key-pair", Self::KeyPair),
+                ("launch-template", Self::LaunchTemplate),
+                ("local-gateway", Self::LocalGateway),
+                ("local-gateway-route-table", Self::LocalGatewayRouteTable),
+                (
+                    "local-gateway-route-table-virtual-interface-group-association",
+                    Self::LocalGatewayRouteTableVirtualInterfaceGroupAssociation,
+                ),
+                (
+                    "local-gateway-route-table-vpc-association",
+                    Self::LocalGatewayRouteTableVpcAssociation,
+                ),
+                (
+                    "local-gateway-virtual-interface",
+                    Self::LocalGatewayVirtualInterface,
+                ),
+                (
+                    "local-gateway-virtual-interface-group",
+                    Self::LocalGatewayVirtualInterfaceGroup,
+                ),
+                ("mac-modification-task", Self::MacModificationTask),
+                ("natgateway", Self::Natgateway),
+                ("network-acl", Self::NetworkAcl),
+                (
+                    "network-insights-access-scope",
+                    Self::NetworkInsightsAccessScope,
+                ),
+                (
+                    "network-insights-access-scope-analysis",
+                    Self::NetworkInsightsAccessScopeAnalysis,
+                ),
+                ("network-insights-analysis", Self::NetworkInsightsAnalysis),
+                ("network-insights-path", Self::NetworkInsightsPath),
+                ("network-interface", Self::NetworkInterface),
+                ("outpost-lag", Self::OutpostLag),
+                ("placement-group", Self::PlacementGroup),
+                ("prefix-list", Self::PrefixList),
+                ("replace-root-volume-task", Self::ReplaceRootVolumeTask),
+                ("reserved-instances", Self::ReservedInstances),
+                ("route-server", Self::RouteServer),
+                ("route-server-endpoint", Self::RouteServerEndpoint),
+                ("route-server-peer", Self::RouteServerPeer),
+                ("route-table", Self::RouteTable),
+                ("secondary-interface", Self::SecondaryInterface),
+                ("secondary-network", Self::SecondaryNetwork),
+                ("secondary-subnet", Self::SecondarySubnet),
+                ("security-group", Self::SecurityGroup),
+                ("security-group-rule", Self::SecurityGroupRule),
+                (
+                    "service-link-virtual-interface",
+                    Self::ServiceLinkVirtualInterface,
+                ),
+                ("snapshot", Self::Snapshot),
+                ("spot-fleet-request", Self::SpotFleetRequest),
+                ("spot-instances-request", Self::SpotInstancesRequest),
+                ("subnet", Self::Subnet),
+                ("subnet-cidr-reservation", Self::SubnetCidrReservation),
+                ("traffic-mirror-filter", Self::TrafficMirrorFilter),
+                ("traffic-mirror-filter-rule", Self::TrafficMirrorFilterRule),
+                ("traffic-mirror-session", Self::TrafficMirrorSession),
+                ("traffic-mirror-target", Self::TrafficMirrorTarget),
+                ("transit-gateway", Self::TransitGateway),
+                ("transit-gateway-attachment", Self::TransitGatewayAttachment),
+                (
+                    "transit-gateway-connect-peer",
+                    Self::TransitGatewayConnectPeer,
+                ),
+                (
+                    "transit-gateway-metering-policy",
+                    Self::TransitGatewayMeteringPolicy,
+                ),
+                (
+                    "transit-gateway-multicast-domain",
+                    Self::TransitGatewayMulticastDomain,
+                ),
+                (
+                    "transit-gateway-policy-table",
+                    Self::TransitGatewayPolicyTable,
+                ),
+                (
+                    "transit-gateway-route-table",
+                    Self::TransitGatewayRouteTable,
+                ),
+                (
+                    "transit-gateway-route-table-announcement",
+                    Self::TransitGatewayRouteTableAnnouncement,
+                ),
+                ("verified-access-endpoint", Self::VerifiedAccessEndpoint),
+                (
+                    "verified-access-endpoint-target",
+                    Self::VerifiedAccessEndpointTarget,
+                ),
+                ("verified-access-group", Self::VerifiedAccessGroup),
+                ("verified-access-instance", Self::VerifiedAccessInstance),
+                ("verified-access-policy", Self::VerifiedAccessPolicy),
+                (
+                    "verified-access-trust-provider",
+                    Self::VerifiedAccessTrustProvider,
+                ),
+                ("volume", Self::Volume),
+                ("vpc", Self::Vpc),
+                (
+                    "vpc-block-public-access-exclusion",
+                    Self::VpcBlockPublicAccessExclusion,
+                ),
+                ("vpc-encryption-control", Self::VpcEncryptionControl),
+                ("vpc-endpoint", Self::VpcEndpoint),
+                ("vpc-endpoint-connection", Self::VpcEndpointConnection),
+                (
+                    "vpc-endpoint-connection-device-type",
+                    Self::VpcEndpointConnectionDeviceType,
+                ),
+                ("vpc-endpoint-service", Self::VpcEndpointService),
+                (
+                    "vpc-endpoint-service-permission",
+                    Self::VpcEndpointServicePermission,
+                ),
+                ("vpc-flow-log", Self::VpcFlowLog),
+                ("vpc-peering-connection", Self::VpcPeeringConnection),
+                ("vpn-concentrator", Self::VpnConcentrator),
+                ("vpn-connection", Self::VpnConnection),
+                ("vpn-connection-device-type", Self::VpnConnectionDeviceType),
+                ("vpn-gateway", Self::VpnGateway),
+            ],
+        )
+    }
+}
+
 impl From<ResourceType> for Value<ResourceType> {
     fn from(value: ResourceType) -> Self {
         Value::Lit(value)
@@ -793,6 +1134,13 @@ impl Tenancy {
 impl crate::ToJson for Tenancy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tenancy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("default", Self::Default)])
     }
 }
 

@@ -55,6 +55,17 @@ impl crate::ToJson for CarrierGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CarrierGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "VpcId"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::CarrierGateway` (`Fn::GetAtt`).
 impl crate::Handle<CarrierGateway> {
     /// `Fn::GetAtt` `CarrierGatewayId`. The ID of the carrier gateway.

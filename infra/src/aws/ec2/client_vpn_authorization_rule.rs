@@ -93,6 +93,30 @@ impl crate::ToJson for ClientVpnAuthorizationRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientVpnAuthorizationRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessGroupId",
+                "AuthorizeAllGroups",
+                "ClientVpnEndpointId",
+                "Description",
+                "TargetNetworkCidr",
+            ],
+        )?;
+        Ok(Self {
+            access_group_id: crate::from_json_optional(map, "AccessGroupId", path)?,
+            authorize_all_groups: crate::from_json_optional(map, "AuthorizeAllGroups", path)?,
+            client_vpn_endpoint_id: crate::from_json_required(map, "ClientVpnEndpointId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            target_network_cidr: crate::from_json_required(map, "TargetNetworkCidr", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::ClientVpnAuthorizationRule` (`Fn::GetAtt`).
 impl crate::Handle<ClientVpnAuthorizationRule> {
     /// `Fn::GetAtt` `Id`. The ID of the Client VPN Authorization Rule.

@@ -312,6 +312,86 @@ impl crate::ToJson for ClientVpnEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientVpnEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationOptions",
+                "AuthorizationPolicy",
+                "ClientCidrBlock",
+                "ClientConnectOptions",
+                "ClientLoginBannerOptions",
+                "ClientRouteEnforcementOptions",
+                "ConnectionLogOptions",
+                "Description",
+                "DevicePostureOptions",
+                "DisconnectOnSessionTimeout",
+                "DnsServers",
+                "EndpointIpAddressType",
+                "SecurityGroupIds",
+                "SelfServicePortal",
+                "ServerCertificateArn",
+                "SessionTimeoutHours",
+                "SplitTunnel",
+                "TagSpecifications",
+                "TrafficIpAddressType",
+                "TransitGatewayConfiguration",
+                "TransportProtocol",
+                "VpcId",
+                "VpnPort",
+            ],
+        )?;
+        Ok(Self {
+            authentication_options: crate::from_json_required(map, "AuthenticationOptions", path)?,
+            authorization_policy: crate::from_json_optional(map, "AuthorizationPolicy", path)?,
+            client_cidr_block: crate::from_json_optional(map, "ClientCidrBlock", path)?,
+            client_connect_options: crate::from_json_optional(map, "ClientConnectOptions", path)?,
+            client_login_banner_options: crate::from_json_optional(
+                map,
+                "ClientLoginBannerOptions",
+                path,
+            )?,
+            client_route_enforcement_options: crate::from_json_optional(
+                map,
+                "ClientRouteEnforcementOptions",
+                path,
+            )?,
+            connection_log_options: crate::from_json_required(map, "ConnectionLogOptions", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            device_posture_options: crate::from_json_optional(map, "DevicePostureOptions", path)?,
+            disconnect_on_session_timeout: crate::from_json_optional(
+                map,
+                "DisconnectOnSessionTimeout",
+                path,
+            )?,
+            dns_servers: crate::from_json_optional(map, "DnsServers", path)?,
+            endpoint_ip_address_type: crate::from_json_optional(
+                map,
+                "EndpointIpAddressType",
+                path,
+            )?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            self_service_portal: crate::from_json_optional(map, "SelfServicePortal", path)?,
+            server_certificate_arn: crate::from_json_required(map, "ServerCertificateArn", path)?,
+            session_timeout_hours: crate::from_json_optional(map, "SessionTimeoutHours", path)?,
+            split_tunnel: crate::from_json_optional(map, "SplitTunnel", path)?,
+            tag_specifications: crate::from_json_optional(map, "TagSpecifications", path)?,
+            traffic_ip_address_type: crate::from_json_optional(map, "TrafficIpAddressType", path)?,
+            transit_gateway_configuration: crate::from_json_optional(
+                map,
+                "TransitGatewayConfiguration",
+                path,
+            )?,
+            transport_protocol: crate::from_json_optional(map, "TransportProtocol", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+            vpn_port: crate::from_json_optional(map, "VpnPort", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::ClientVpnEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<ClientVpnEndpoint> {
     /// `Fn::GetAtt` `Id`.
@@ -364,6 +444,19 @@ impl crate::ToJson for AuthorizationPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Description", "PolicyDocument", "ShadowMode"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            shadow_mode: crate::from_json_optional(map, "ShadowMode", path)?,
+        })
+    }
+}
+
 impl From<AuthorizationPolicy> for Value<AuthorizationPolicy> {
     fn from(value: AuthorizationPolicy) -> Self {
         Value::Lit(value)
@@ -395,6 +488,20 @@ impl crate::ToJson for CertificateAuthenticationRequest {
             &self.client_root_certificate_chain_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateAuthenticationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientRootCertificateChainArn"])?;
+        Ok(Self {
+            client_root_certificate_chain_arn: crate::from_json_required(
+                map,
+                "ClientRootCertificateChainArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -475,6 +582,32 @@ impl crate::ToJson for ClientAuthenticationRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientAuthenticationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActiveDirectory",
+                "FederatedAuthentication",
+                "MutualAuthentication",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            active_directory: crate::from_json_optional(map, "ActiveDirectory", path)?,
+            federated_authentication: crate::from_json_optional(
+                map,
+                "FederatedAuthentication",
+                path,
+            )?,
+            mutual_authentication: crate::from_json_optional(map, "MutualAuthentication", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ClientAuthenticationRequest> for Value<ClientAuthenticationRequest> {
     fn from(value: ClientAuthenticationRequest) -> Self {
         Value::Lit(value)
@@ -512,6 +645,17 @@ impl crate::ToJson for ClientConnectOptions {
         crate::put(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "LambdaFunctionArn", &self.lambda_function_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientConnectOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "LambdaFunctionArn"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            lambda_function_arn: crate::from_json_optional(map, "LambdaFunctionArn", path)?,
+        })
     }
 }
 
@@ -555,6 +699,17 @@ impl crate::ToJson for ClientLoginBannerOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientLoginBannerOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BannerText", "Enabled"])?;
+        Ok(Self {
+            banner_text: crate::from_json_optional(map, "BannerText", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<ClientLoginBannerOptions> for Value<ClientLoginBannerOptions> {
     fn from(value: ClientLoginBannerOptions) -> Self {
         Value::Lit(value)
@@ -586,6 +741,16 @@ impl crate::ToJson for ClientRouteEnforcementOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enforced", &self.enforced);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientRouteEnforcementOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enforced"])?;
+        Ok(Self {
+            enforced: crate::from_json_optional(map, "Enforced", path)?,
+        })
     }
 }
 
@@ -653,6 +818,32 @@ impl crate::ToJson for ConnectionLogOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionLogOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudwatchLogGroup",
+                "CloudwatchLogStream",
+                "Enabled",
+                "IncludeAuthorizationPolicyContext",
+            ],
+        )?;
+        Ok(Self {
+            cloudwatch_log_group: crate::from_json_optional(map, "CloudwatchLogGroup", path)?,
+            cloudwatch_log_stream: crate::from_json_optional(map, "CloudwatchLogStream", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            include_authorization_policy_context: crate::from_json_optional(
+                map,
+                "IncludeAuthorizationPolicyContext",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ConnectionLogOptions> for Value<ConnectionLogOptions> {
     fn from(value: ConnectionLogOptions) -> Self {
         Value::Lit(value)
@@ -687,6 +878,17 @@ impl crate::ToJson for DevicePostureOptions {
         crate::put(&mut out, "Enabled", &self.enabled);
         crate::put(&mut out, "TrustProviders", &self.trust_providers);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DevicePostureOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "TrustProviders"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            trust_providers: crate::from_json_required(map, "TrustProviders", path)?,
+        })
     }
 }
 
@@ -741,6 +943,22 @@ impl crate::ToJson for DevicePostureTrustProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DevicePostureTrustProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PublicSigningKeyUrl", "TenantId", "TrustProviderType"],
+        )?;
+        Ok(Self {
+            public_signing_key_url: crate::from_json_optional(map, "PublicSigningKeyUrl", path)?,
+            tenant_id: crate::from_json_required(map, "TenantId", path)?,
+            trust_provider_type: crate::from_json_required(map, "TrustProviderType", path)?,
+        })
+    }
+}
+
 impl From<DevicePostureTrustProvider> for Value<DevicePostureTrustProvider> {
     fn from(value: DevicePostureTrustProvider) -> Self {
         Value::Lit(value)
@@ -768,6 +986,16 @@ impl crate::ToJson for DirectoryServiceAuthenticationRequest {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DirectoryId", &self.directory_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DirectoryServiceAuthenticationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DirectoryId"])?;
+        Ok(Self {
+            directory_id: crate::from_json_required(map, "DirectoryId", path)?,
+        })
     }
 }
 
@@ -815,6 +1043,25 @@ impl crate::ToJson for FederatedAuthenticationRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FederatedAuthenticationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SAMLProviderArn", "SelfServiceSAMLProviderArn"],
+        )?;
+        Ok(Self {
+            saml_provider_arn: crate::from_json_required(map, "SAMLProviderArn", path)?,
+            self_service_saml_provider_arn: crate::from_json_optional(
+                map,
+                "SelfServiceSAMLProviderArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FederatedAuthenticationRequest> for Value<FederatedAuthenticationRequest> {
     fn from(value: FederatedAuthenticationRequest) -> Self {
         Value::Lit(value)
@@ -849,6 +1096,17 @@ impl crate::ToJson for TagSpecification {
         crate::put(&mut out, "ResourceType", &self.resource_type);
         crate::put(&mut out, "Tags", &self.tags);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceType", "Tags"])?;
+        Ok(Self {
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            tags: crate::from_json_required(map, "Tags", path)?,
+        })
     }
 }
 
@@ -899,6 +1157,26 @@ impl crate::ToJson for TransitGatewayConfiguration {
         crate::put_opt(&mut out, "AvailabilityZones", &self.availability_zones);
         crate::put(&mut out, "TransitGatewayId", &self.transit_gateway_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZoneIds",
+                "AvailabilityZones",
+                "TransitGatewayId",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone_ids: crate::from_json_optional(map, "AvailabilityZoneIds", path)?,
+            availability_zones: crate::from_json_optional(map, "AvailabilityZones", path)?,
+            transit_gateway_id: crate::from_json_required(map, "TransitGatewayId", path)?,
+        })
     }
 }
 

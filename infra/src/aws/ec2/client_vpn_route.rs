@@ -94,6 +94,28 @@ impl crate::ToJson for ClientVpnRoute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientVpnRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientVpnEndpointId",
+                "Description",
+                "DestinationCidrBlock",
+                "TargetVpcSubnetId",
+            ],
+        )?;
+        Ok(Self {
+            client_vpn_endpoint_id: crate::from_json_required(map, "ClientVpnEndpointId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            destination_cidr_block: crate::from_json_required(map, "DestinationCidrBlock", path)?,
+            target_vpc_subnet_id: crate::from_json_optional(map, "TargetVpcSubnetId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::ClientVpnRoute` (`Fn::GetAtt`).
 impl crate::Handle<ClientVpnRoute> {
     /// `Fn::GetAtt` `Id`. The CloudFormation-generated identifier for this Client VPN route,

@@ -79,6 +79,28 @@ impl crate::ToJson for ClientVpnTargetNetworkAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientVpnTargetNetworkAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "AvailabilityZoneId",
+                "ClientVpnEndpointId",
+                "SubnetId",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+            client_vpn_endpoint_id: crate::from_json_required(map, "ClientVpnEndpointId", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::ClientVpnTargetNetworkAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ClientVpnTargetNetworkAssociation> {
     /// `Fn::GetAtt` `Id`.

@@ -110,6 +110,34 @@ impl crate::ToJson for CustomerGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomerGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BgpAsn",
+                "BgpAsnExtended",
+                "CertificateArn",
+                "DeviceName",
+                "IpAddress",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            bgp_asn: crate::from_json_optional(map, "BgpAsn", path)?,
+            bgp_asn_extended: crate::from_json_optional(map, "BgpAsnExtended", path)?,
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            device_name: crate::from_json_optional(map, "DeviceName", path)?,
+            ip_address: crate::from_json_required(map, "IpAddress", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::CustomerGateway` (`Fn::GetAtt`).
 impl crate::Handle<CustomerGateway> {
     /// `Fn::GetAtt` `CustomerGatewayId`.

@@ -120,6 +120,38 @@ impl crate::ToJson for DhcpOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DhcpOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainName",
+                "DomainNameServers",
+                "Ipv6AddressPreferredLeaseTime",
+                "NetbiosNameServers",
+                "NetbiosNodeType",
+                "NtpServers",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            domain_name_servers: crate::from_json_optional(map, "DomainNameServers", path)?,
+            ipv6_address_preferred_lease_time: crate::from_json_optional(
+                map,
+                "Ipv6AddressPreferredLeaseTime",
+                path,
+            )?,
+            netbios_name_servers: crate::from_json_optional(map, "NetbiosNameServers", path)?,
+            netbios_node_type: crate::from_json_optional(map, "NetbiosNodeType", path)?,
+            ntp_servers: crate::from_json_optional(map, "NtpServers", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::DHCPOptions` (`Fn::GetAtt`).
 impl crate::Handle<DhcpOptions> {
     /// `Fn::GetAtt` `DhcpOptionsId`.

@@ -194,6 +194,66 @@ impl crate::ToJson for Ec2Fleet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ec2Fleet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Context",
+                "ExcessCapacityTerminationPolicy",
+                "LaunchTemplateConfigs",
+                "OnDemandOptions",
+                "ReplaceUnhealthyInstances",
+                "ReservedCapacityOptions",
+                "SpotOptions",
+                "TagSpecifications",
+                "TargetCapacitySpecification",
+                "TerminateInstancesWithExpiration",
+                "Type",
+                "ValidFrom",
+                "ValidUntil",
+            ],
+        )?;
+        Ok(Self {
+            context: crate::from_json_optional(map, "Context", path)?,
+            excess_capacity_termination_policy: crate::from_json_optional(
+                map,
+                "ExcessCapacityTerminationPolicy",
+                path,
+            )?,
+            launch_template_configs: crate::from_json_required(map, "LaunchTemplateConfigs", path)?,
+            on_demand_options: crate::from_json_optional(map, "OnDemandOptions", path)?,
+            replace_unhealthy_instances: crate::from_json_optional(
+                map,
+                "ReplaceUnhealthyInstances",
+                path,
+            )?,
+            reserved_capacity_options: crate::from_json_optional(
+                map,
+                "ReservedCapacityOptions",
+                path,
+            )?,
+            spot_options: crate::from_json_optional(map, "SpotOptions", path)?,
+            tag_specifications: crate::from_json_optional(map, "TagSpecifications", path)?,
+            target_capacity_specification: crate::from_json_required(
+                map,
+                "TargetCapacitySpecification",
+                path,
+            )?,
+            terminate_instances_with_expiration: crate::from_json_optional(
+                map,
+                "TerminateInstancesWithExpiration",
+                path,
+            )?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            valid_from: crate::from_json_optional(map, "ValidFrom", path)?,
+            valid_until: crate::from_json_optional(map, "ValidUntil", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::EC2Fleet` (`Fn::GetAtt`).
 impl crate::Handle<Ec2Fleet> {
     /// `Fn::GetAtt` `FleetId`.
@@ -239,6 +299,17 @@ impl crate::ToJson for AcceleratorCountRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorCountRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -288,6 +359,17 @@ impl crate::ToJson for AcceleratorTotalMemoryMiBRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorTotalMemoryMiBRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<AcceleratorTotalMemoryMiBRequest> for Value<AcceleratorTotalMemoryMiBRequest> {
     fn from(value: AcceleratorTotalMemoryMiBRequest) -> Self {
         Value::Lit(value)
@@ -334,6 +416,17 @@ impl crate::ToJson for BaselineEbsBandwidthMbpsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaselineEbsBandwidthMbpsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<BaselineEbsBandwidthMbpsRequest> for Value<BaselineEbsBandwidthMbpsRequest> {
     fn from(value: BaselineEbsBandwidthMbpsRequest) -> Self {
         Value::Lit(value)
@@ -365,6 +458,16 @@ impl crate::ToJson for BaselinePerformanceFactorsRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Cpu", &self.cpu);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaselinePerformanceFactorsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cpu"])?;
+        Ok(Self {
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+        })
     }
 }
 
@@ -434,6 +537,23 @@ impl crate::ToJson for BlockDeviceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockDeviceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeviceName", "Ebs", "NoDevice", "VirtualName"],
+        )?;
+        Ok(Self {
+            device_name: crate::from_json_optional(map, "DeviceName", path)?,
+            ebs: crate::from_json_optional(map, "Ebs", path)?,
+            no_device: crate::from_json_optional(map, "NoDevice", path)?,
+            virtual_name: crate::from_json_optional(map, "VirtualName", path)?,
+        })
+    }
+}
+
 impl From<BlockDeviceMapping> for Value<BlockDeviceMapping> {
     fn from(value: BlockDeviceMapping) -> Self {
         Value::Lit(value)
@@ -480,6 +600,18 @@ impl crate::ToJson for CapacityRebalance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityRebalance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ReplacementStrategy", "TerminationDelay"])?;
+        Ok(Self {
+            replacement_strategy: crate::from_json_optional(map, "ReplacementStrategy", path)?,
+            termination_delay: crate::from_json_optional(map, "TerminationDelay", path)?,
+        })
+    }
+}
+
 impl From<CapacityRebalance> for Value<CapacityRebalance> {
     fn from(value: CapacityRebalance) -> Self {
         Value::Lit(value)
@@ -513,6 +645,16 @@ impl crate::ToJson for CapacityReservationOptionsRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "UsageStrategy", &self.usage_strategy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UsageStrategy"])?;
+        Ok(Self {
+            usage_strategy: crate::from_json_optional(map, "UsageStrategy", path)?,
+        })
     }
 }
 
@@ -573,6 +715,32 @@ impl crate::ToJson for CapacityReservationTargetRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationTargetRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityReservationIds",
+                "CapacityReservationResourceGroupArns",
+            ],
+        )?;
+        Ok(Self {
+            capacity_reservation_ids: crate::from_json_optional(
+                map,
+                "CapacityReservationIds",
+                path,
+            )?,
+            capacity_reservation_resource_group_arns: crate::from_json_optional(
+                map,
+                "CapacityReservationResourceGroupArns",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CapacityReservationTargetRequest> for Value<CapacityReservationTargetRequest> {
     fn from(value: CapacityReservationTargetRequest) -> Self {
         Value::Lit(value)
@@ -607,6 +775,16 @@ impl crate::ToJson for CpuPerformanceFactorRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "References", &self.references);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuPerformanceFactorRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["References"])?;
+        Ok(Self {
+            references: crate::from_json_optional(map, "References", path)?,
+        })
     }
 }
 
@@ -723,6 +901,40 @@ impl crate::ToJson for EbsBlockDevice {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsBlockDevice {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeleteOnTermination",
+                "Encrypted",
+                "Iops",
+                "KmsKeyId",
+                "MultiAvailabilityZoneConfiguration",
+                "SnapshotId",
+                "VolumeSize",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            multi_availability_zone_configuration: crate::from_json_optional(
+                map,
+                "MultiAvailabilityZoneConfiguration",
+                path,
+            )?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<EbsBlockDevice> for Value<EbsBlockDevice> {
     fn from(value: EbsBlockDevice) -> Self {
         Value::Lit(value)
@@ -776,6 +988,22 @@ impl crate::ToJson for FleetLaunchTemplateConfigRequest {
         );
         crate::put_opt(&mut out, "Overrides", &self.overrides);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FleetLaunchTemplateConfigRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LaunchTemplateSpecification", "Overrides"])?;
+        Ok(Self {
+            launch_template_specification: crate::from_json_optional(
+                map,
+                "LaunchTemplateSpecification",
+                path,
+            )?,
+            overrides: crate::from_json_optional(map, "Overrides", path)?,
+        })
     }
 }
 
@@ -964,6 +1192,48 @@ impl crate::ToJson for FleetLaunchTemplateOverridesRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FleetLaunchTemplateOverridesRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "AvailabilityZoneId",
+                "BlockDeviceMappings",
+                "IamInstanceProfile",
+                "InstanceRequirements",
+                "InstanceType",
+                "KeyName",
+                "MaxPrice",
+                "MetadataOptions",
+                "NetworkInterfaces",
+                "Placement",
+                "Priority",
+                "SubnetId",
+                "WeightedCapacity",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+            block_device_mappings: crate::from_json_optional(map, "BlockDeviceMappings", path)?,
+            iam_instance_profile: crate::from_json_optional(map, "IamInstanceProfile", path)?,
+            instance_requirements: crate::from_json_optional(map, "InstanceRequirements", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            key_name: crate::from_json_optional(map, "KeyName", path)?,
+            max_price: crate::from_json_optional(map, "MaxPrice", path)?,
+            metadata_options: crate::from_json_optional(map, "MetadataOptions", path)?,
+            network_interfaces: crate::from_json_optional(map, "NetworkInterfaces", path)?,
+            placement: crate::from_json_optional(map, "Placement", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+            weighted_capacity: crate::from_json_optional(map, "WeightedCapacity", path)?,
+        })
+    }
+}
+
 impl From<FleetLaunchTemplateOverridesRequest> for Value<FleetLaunchTemplateOverridesRequest> {
     fn from(value: FleetLaunchTemplateOverridesRequest) -> Self {
         Value::Lit(value)
@@ -1031,6 +1301,32 @@ impl crate::ToJson for FleetLaunchTemplateSpecificationRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FleetLaunchTemplateSpecificationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LaunchTemplateId",
+                "LaunchTemplateName",
+                "LaunchTemplateSpecificationUserData",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            launch_template_id: crate::from_json_optional(map, "LaunchTemplateId", path)?,
+            launch_template_name: crate::from_json_optional(map, "LaunchTemplateName", path)?,
+            launch_template_specification_user_data: crate::from_json_optional(
+                map,
+                "LaunchTemplateSpecificationUserData",
+                path,
+            )?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<FleetLaunchTemplateSpecificationRequest>
     for Value<FleetLaunchTemplateSpecificationRequest>
 {
@@ -1076,6 +1372,17 @@ impl crate::ToJson for IamInstanceProfileSpecification {
         crate::put_opt(&mut out, "Arn", &self.arn);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamInstanceProfileSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "Name"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -1136,6 +1443,26 @@ impl crate::ToJson for InstanceMetadataOptionsRequest {
         );
         crate::put_opt(&mut out, "HttpTokens", &self.http_tokens);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceMetadataOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HttpEndpoint", "HttpPutResponseHopLimit", "HttpTokens"],
+        )?;
+        Ok(Self {
+            http_endpoint: crate::from_json_optional(map, "HttpEndpoint", path)?,
+            http_put_response_hop_limit: crate::from_json_optional(
+                map,
+                "HttpPutResponseHopLimit",
+                path,
+            )?,
+            http_tokens: crate::from_json_optional(map, "HttpTokens", path)?,
+        })
     }
 }
 
@@ -1533,6 +1860,108 @@ impl crate::ToJson for InstanceRequirementsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceRequirementsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceleratorCount",
+                "AcceleratorManufacturers",
+                "AcceleratorNames",
+                "AcceleratorTotalMemoryMiB",
+                "AcceleratorTypes",
+                "AllowedInstanceTypes",
+                "BareMetal",
+                "BaselineEbsBandwidthMbps",
+                "BaselinePerformanceFactors",
+                "BurstablePerformance",
+                "CpuManufacturers",
+                "ExcludedInstanceTypes",
+                "InstanceGenerations",
+                "LocalStorage",
+                "LocalStorageTypes",
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+                "MemoryGiBPerVCpu",
+                "MemoryMiB",
+                "NetworkBandwidthGbps",
+                "NetworkInterfaceCount",
+                "OnDemandMaxPricePercentageOverLowestPrice",
+                "RequireEncryptionInTransit",
+                "RequireHibernateSupport",
+                "SpotMaxPricePercentageOverLowestPrice",
+                "TotalLocalStorageGB",
+                "VCpuCount",
+            ],
+        )?;
+        Ok(Self {
+            accelerator_count: crate::from_json_optional(map, "AcceleratorCount", path)?,
+            accelerator_manufacturers: crate::from_json_optional(
+                map,
+                "AcceleratorManufacturers",
+                path,
+            )?,
+            accelerator_names: crate::from_json_optional(map, "AcceleratorNames", path)?,
+            accelerator_total_memory_mi_b: crate::from_json_optional(
+                map,
+                "AcceleratorTotalMemoryMiB",
+                path,
+            )?,
+            accelerator_types: crate::from_json_optional(map, "AcceleratorTypes", path)?,
+            allowed_instance_types: crate::from_json_optional(map, "AllowedInstanceTypes", path)?,
+            bare_metal: crate::from_json_optional(map, "BareMetal", path)?,
+            baseline_ebs_bandwidth_mbps: crate::from_json_optional(
+                map,
+                "BaselineEbsBandwidthMbps",
+                path,
+            )?,
+            baseline_performance_factors: crate::from_json_optional(
+                map,
+                "BaselinePerformanceFactors",
+                path,
+            )?,
+            burstable_performance: crate::from_json_optional(map, "BurstablePerformance", path)?,
+            cpu_manufacturers: crate::from_json_optional(map, "CpuManufacturers", path)?,
+            excluded_instance_types: crate::from_json_optional(map, "ExcludedInstanceTypes", path)?,
+            instance_generations: crate::from_json_optional(map, "InstanceGenerations", path)?,
+            local_storage: crate::from_json_optional(map, "LocalStorage", path)?,
+            local_storage_types: crate::from_json_optional(map, "LocalStorageTypes", path)?,
+            max_spot_price_as_percentage_of_optimal_on_demand_price: crate::from_json_optional(
+                map,
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+                path,
+            )?,
+            memory_gi_b_per_v_cpu: crate::from_json_optional(map, "MemoryGiBPerVCpu", path)?,
+            memory_mi_b: crate::from_json_optional(map, "MemoryMiB", path)?,
+            network_bandwidth_gbps: crate::from_json_optional(map, "NetworkBandwidthGbps", path)?,
+            network_interface_count: crate::from_json_optional(map, "NetworkInterfaceCount", path)?,
+            on_demand_max_price_percentage_over_lowest_price: crate::from_json_optional(
+                map,
+                "OnDemandMaxPricePercentageOverLowestPrice",
+                path,
+            )?,
+            require_encryption_in_transit: crate::from_json_optional(
+                map,
+                "RequireEncryptionInTransit",
+                path,
+            )?,
+            require_hibernate_support: crate::from_json_optional(
+                map,
+                "RequireHibernateSupport",
+                path,
+            )?,
+            spot_max_price_percentage_over_lowest_price: crate::from_json_optional(
+                map,
+                "SpotMaxPricePercentageOverLowestPrice",
+                path,
+            )?,
+            total_local_storage_gb: crate::from_json_optional(map, "TotalLocalStorageGB", path)?,
+            v_cpu_count: crate::from_json_optional(map, "VCpuCount", path)?,
+        })
+    }
+}
+
 impl From<InstanceRequirementsRequest> for Value<InstanceRequirementsRequest> {
     fn from(value: InstanceRequirementsRequest) -> Self {
         Value::Lit(value)
@@ -1564,6 +1993,16 @@ impl crate::ToJson for Ipv6AddressRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Ipv6Address", &self.ipv6_address);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ipv6AddressRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ipv6Address"])?;
+        Ok(Self {
+            ipv6_address: crate::from_json_optional(map, "Ipv6Address", path)?,
+        })
     }
 }
 
@@ -1600,6 +2039,16 @@ impl crate::ToJson for MaintenanceStrategies {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CapacityRebalance", &self.capacity_rebalance);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceStrategies {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CapacityRebalance"])?;
+        Ok(Self {
+            capacity_rebalance: crate::from_json_optional(map, "CapacityRebalance", path)?,
+        })
     }
 }
 
@@ -1649,6 +2098,17 @@ impl crate::ToJson for MemoryGiBPerVCpuRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryGiBPerVCpuRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<MemoryGiBPerVCpuRequest> for Value<MemoryGiBPerVCpuRequest> {
     fn from(value: MemoryGiBPerVCpuRequest) -> Self {
         Value::Lit(value)
@@ -1692,6 +2152,17 @@ impl crate::ToJson for MemoryMiBRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryMiBRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -1748,6 +2219,25 @@ impl crate::ToJson for MultiAvailabilityZoneConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiAvailabilityZoneConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConfigurationType", "StandbyAvailabilityZones"],
+        )?;
+        Ok(Self {
+            configuration_type: crate::from_json_optional(map, "ConfigurationType", path)?,
+            standby_availability_zones: crate::from_json_optional(
+                map,
+                "StandbyAvailabilityZones",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MultiAvailabilityZoneConfiguration> for Value<MultiAvailabilityZoneConfiguration> {
     fn from(value: MultiAvailabilityZoneConfiguration) -> Self {
         Value::Lit(value)
@@ -1794,6 +2284,17 @@ impl crate::ToJson for NetworkBandwidthGbpsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkBandwidthGbpsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<NetworkBandwidthGbpsRequest> for Value<NetworkBandwidthGbpsRequest> {
     fn from(value: NetworkBandwidthGbpsRequest) -> Self {
         Value::Lit(value)
@@ -1837,6 +2338,17 @@ impl crate::ToJson for NetworkInterfaceCountRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfaceCountRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -2020,6 +2532,56 @@ impl crate::ToJson for NetworkInterfaceSpecificationRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfaceSpecificationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatePublicIpAddress",
+                "DeleteOnTermination",
+                "Description",
+                "DeviceIndex",
+                "Groups",
+                "InterfaceType",
+                "Ipv6AddressCount",
+                "Ipv6Addresses",
+                "NetworkCardIndex",
+                "NetworkInterfaceId",
+                "PrivateIpAddress",
+                "PrivateIpAddresses",
+                "SecondaryPrivateIpAddressCount",
+                "SubnetId",
+            ],
+        )?;
+        Ok(Self {
+            associate_public_ip_address: crate::from_json_optional(
+                map,
+                "AssociatePublicIpAddress",
+                path,
+            )?,
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            device_index: crate::from_json_optional(map, "DeviceIndex", path)?,
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            interface_type: crate::from_json_optional(map, "InterfaceType", path)?,
+            ipv6_address_count: crate::from_json_optional(map, "Ipv6AddressCount", path)?,
+            ipv6_addresses: crate::from_json_optional(map, "Ipv6Addresses", path)?,
+            network_card_index: crate::from_json_optional(map, "NetworkCardIndex", path)?,
+            network_interface_id: crate::from_json_optional(map, "NetworkInterfaceId", path)?,
+            private_ip_address: crate::from_json_optional(map, "PrivateIpAddress", path)?,
+            private_ip_addresses: crate::from_json_optional(map, "PrivateIpAddresses", path)?,
+            secondary_private_ip_address_count: crate::from_json_optional(
+                map,
+                "SecondaryPrivateIpAddressCount",
+                path,
+            )?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+        })
+    }
+}
+
 impl From<NetworkInterfaceSpecificationRequest> for Value<NetworkInterfaceSpecificationRequest> {
     fn from(value: NetworkInterfaceSpecificationRequest) -> Self {
         Value::Lit(value)
@@ -2117,6 +2679,40 @@ impl crate::ToJson for OnDemandOptionsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnDemandOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationStrategy",
+                "CapacityReservationOptions",
+                "MaxTotalPrice",
+                "MinTargetCapacity",
+                "SingleAvailabilityZone",
+                "SingleInstanceType",
+            ],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            capacity_reservation_options: crate::from_json_optional(
+                map,
+                "CapacityReservationOptions",
+                path,
+            )?,
+            max_total_price: crate::from_json_optional(map, "MaxTotalPrice", path)?,
+            min_target_capacity: crate::from_json_optional(map, "MinTargetCapacity", path)?,
+            single_availability_zone: crate::from_json_optional(
+                map,
+                "SingleAvailabilityZone",
+                path,
+            )?,
+            single_instance_type: crate::from_json_optional(map, "SingleInstanceType", path)?,
+        })
+    }
+}
+
 impl From<OnDemandOptionsRequest> for Value<OnDemandOptionsRequest> {
     fn from(value: OnDemandOptionsRequest) -> Self {
         Value::Lit(value)
@@ -2150,6 +2746,16 @@ impl crate::ToJson for PerformanceFactorReferenceRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "InstanceFamily", &self.instance_family);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PerformanceFactorReferenceRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceFamily"])?;
+        Ok(Self {
+            instance_family: crate::from_json_optional(map, "InstanceFamily", path)?,
+        })
     }
 }
 
@@ -2263,6 +2869,36 @@ impl crate::ToJson for Placement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Placement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Affinity",
+                "AvailabilityZone",
+                "GroupName",
+                "HostId",
+                "HostResourceGroupArn",
+                "PartitionNumber",
+                "SpreadDomain",
+                "Tenancy",
+            ],
+        )?;
+        Ok(Self {
+            affinity: crate::from_json_optional(map, "Affinity", path)?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            host_id: crate::from_json_optional(map, "HostId", path)?,
+            host_resource_group_arn: crate::from_json_optional(map, "HostResourceGroupArn", path)?,
+            partition_number: crate::from_json_optional(map, "PartitionNumber", path)?,
+            spread_domain: crate::from_json_optional(map, "SpreadDomain", path)?,
+            tenancy: crate::from_json_optional(map, "Tenancy", path)?,
+        })
+    }
+}
+
 impl From<Placement> for Value<Placement> {
     fn from(value: Placement) -> Self {
         Value::Lit(value)
@@ -2309,6 +2945,17 @@ impl crate::ToJson for PrivateIpAddressSpecificationRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateIpAddressSpecificationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Primary", "PrivateIpAddress"])?;
+        Ok(Self {
+            primary: crate::from_json_optional(map, "Primary", path)?,
+            private_ip_address: crate::from_json_optional(map, "PrivateIpAddress", path)?,
+        })
+    }
+}
+
 impl From<PrivateIpAddressSpecificationRequest> for Value<PrivateIpAddressSpecificationRequest> {
     fn from(value: PrivateIpAddressSpecificationRequest) -> Self {
         Value::Lit(value)
@@ -2340,6 +2987,16 @@ impl crate::ToJson for ReservedCapacityFallbackOptionsRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MarketTypes", &self.market_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReservedCapacityFallbackOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MarketTypes"])?;
+        Ok(Self {
+            market_types: crate::from_json_optional(map, "MarketTypes", path)?,
+        })
     }
 }
 
@@ -2428,6 +3085,36 @@ impl crate::ToJson for ReservedCapacityOptionsRequest {
             &self.reserved_capacity_fallback_options,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReservedCapacityOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationStrategy",
+                "CapacityReservationTarget",
+                "ReservationTypes",
+                "ReservedCapacityFallbackOptions",
+            ],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            capacity_reservation_target: crate::from_json_optional(
+                map,
+                "CapacityReservationTarget",
+                path,
+            )?,
+            reservation_types: crate::from_json_optional(map, "ReservationTypes", path)?,
+            reserved_capacity_fallback_options: crate::from_json_optional(
+                map,
+                "ReservedCapacityFallbackOptions",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2562,6 +3249,48 @@ impl crate::ToJson for SpotOptionsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationStrategy",
+                "InstanceInterruptionBehavior",
+                "InstancePoolsToUseCount",
+                "MaintenanceStrategies",
+                "MaxTotalPrice",
+                "MinTargetCapacity",
+                "SingleAvailabilityZone",
+                "SingleInstanceType",
+            ],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            instance_interruption_behavior: crate::from_json_optional(
+                map,
+                "InstanceInterruptionBehavior",
+                path,
+            )?,
+            instance_pools_to_use_count: crate::from_json_optional(
+                map,
+                "InstancePoolsToUseCount",
+                path,
+            )?,
+            maintenance_strategies: crate::from_json_optional(map, "MaintenanceStrategies", path)?,
+            max_total_price: crate::from_json_optional(map, "MaxTotalPrice", path)?,
+            min_target_capacity: crate::from_json_optional(map, "MinTargetCapacity", path)?,
+            single_availability_zone: crate::from_json_optional(
+                map,
+                "SingleAvailabilityZone",
+                path,
+            )?,
+            single_instance_type: crate::from_json_optional(map, "SingleInstanceType", path)?,
+        })
+    }
+}
+
 impl From<SpotOptionsRequest> for Value<SpotOptionsRequest> {
     fn from(value: SpotOptionsRequest) -> Self {
         Value::Lit(value)
@@ -2608,6 +3337,17 @@ impl crate::ToJson for StandbyAvailabilityZone {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StandbyAvailabilityZone {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityZone", "AvailabilityZoneId"])?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+        })
+    }
+}
+
 impl From<StandbyAvailabilityZone> for Value<StandbyAvailabilityZone> {
     fn from(value: StandbyAvailabilityZone) -> Self {
         Value::Lit(value)
@@ -2651,6 +3391,17 @@ impl crate::ToJson for TagSpecification {
         crate::put_opt(&mut out, "ResourceType", &self.resource_type);
         crate::put_opt(&mut out, "Tags", &self.tags);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceType", "Tags"])?;
+        Ok(Self {
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
     }
 }
 
@@ -2742,6 +3493,42 @@ impl crate::ToJson for TargetCapacitySpecificationRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetCapacitySpecificationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultTargetCapacityType",
+                "OnDemandTargetCapacity",
+                "SpotTargetCapacity",
+                "TargetCapacityUnitType",
+                "TotalTargetCapacity",
+            ],
+        )?;
+        Ok(Self {
+            default_target_capacity_type: crate::from_json_optional(
+                map,
+                "DefaultTargetCapacityType",
+                path,
+            )?,
+            on_demand_target_capacity: crate::from_json_optional(
+                map,
+                "OnDemandTargetCapacity",
+                path,
+            )?,
+            spot_target_capacity: crate::from_json_optional(map, "SpotTargetCapacity", path)?,
+            target_capacity_unit_type: crate::from_json_optional(
+                map,
+                "TargetCapacityUnitType",
+                path,
+            )?,
+            total_target_capacity: crate::from_json_required(map, "TotalTargetCapacity", path)?,
+        })
+    }
+}
+
 impl From<TargetCapacitySpecificationRequest> for Value<TargetCapacitySpecificationRequest> {
     fn from(value: TargetCapacitySpecificationRequest) -> Self {
         Value::Lit(value)
@@ -2785,6 +3572,17 @@ impl crate::ToJson for TotalLocalStorageGbRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TotalLocalStorageGbRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -2834,6 +3632,17 @@ impl crate::ToJson for VCpuCountRangeRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VCpuCountRangeRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<VCpuCountRangeRequest> for Value<VCpuCountRangeRequest> {
     fn from(value: VCpuCountRangeRequest) -> Self {
         Value::Lit(value)
@@ -2871,6 +3680,23 @@ impl AcceleratorManufacturer {
 impl crate::ToJson for AcceleratorManufacturer {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorManufacturer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("amazon-web-services", Self::AmazonWebServices),
+                ("amd", Self::Amd),
+                ("habana", Self::Habana),
+                ("nvidia", Self::Nvidia),
+                ("xilinx", Self::Xilinx),
+            ],
+        )
     }
 }
 
@@ -2956,6 +3782,37 @@ impl crate::ToJson for AcceleratorName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("a10g", Self::A10g),
+                ("a100", Self::A100),
+                ("h100", Self::H100),
+                ("inferentia", Self::Inferentia),
+                ("k520", Self::K520),
+                ("k80", Self::K80),
+                ("m60", Self::M60),
+                ("radeon-pro-v520", Self::RadeonProV520),
+                ("t4", Self::T4),
+                ("t4g", Self::T4g),
+                ("vu9p", Self::Vu9p),
+                ("v100", Self::V100),
+                ("l40s", Self::L40s),
+                ("l4", Self::L4),
+                ("gaudi-hl-205", Self::GaudiHl205),
+                ("inferentia2", Self::Inferentia2),
+                ("trainium", Self::Trainium),
+                ("trainium2", Self::Trainium2),
+                ("u30", Self::U30),
+            ],
+        )
+    }
+}
+
 impl From<AcceleratorName> for Value<AcceleratorName> {
     fn from(value: AcceleratorName) -> Self {
         Value::Lit(value)
@@ -2993,6 +3850,22 @@ impl crate::ToJson for AcceleratorType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("gpu", Self::Gpu),
+                ("fpga", Self::Fpga),
+                ("inference", Self::Inference),
+                ("media", Self::Media),
+            ],
+        )
+    }
+}
+
 impl From<AcceleratorType> for Value<AcceleratorType> {
     fn from(value: AcceleratorType) -> Self {
         Value::Lit(value)
@@ -3021,6 +3894,20 @@ impl AllocationStrategy {
 impl crate::ToJson for AllocationStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllocationStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("lowest-price", Self::LowestPrice),
+                ("prioritized", Self::Prioritized),
+            ],
+        )
     }
 }
 
@@ -3058,6 +3945,21 @@ impl crate::ToJson for BareMetal {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BareMetal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("included", Self::Included),
+                ("required", Self::Required),
+                ("excluded", Self::Excluded),
+            ],
+        )
+    }
+}
+
 impl From<BareMetal> for Value<BareMetal> {
     fn from(value: BareMetal) -> Self {
         Value::Lit(value)
@@ -3089,6 +3991,21 @@ impl BurstablePerformance {
 impl crate::ToJson for BurstablePerformance {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BurstablePerformance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("included", Self::Included),
+                ("required", Self::Required),
+                ("excluded", Self::Excluded),
+            ],
+        )
     }
 }
 
@@ -3129,6 +4046,22 @@ impl crate::ToJson for CpuManufacturer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuManufacturer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("intel", Self::Intel),
+                ("amd", Self::Amd),
+                ("amazon-web-services", Self::AmazonWebServices),
+                ("apple", Self::Apple),
+            ],
+        )
+    }
+}
+
 impl From<CpuManufacturer> for Value<CpuManufacturer> {
     fn from(value: CpuManufacturer) -> Self {
         Value::Lit(value)
@@ -3166,6 +4099,22 @@ impl crate::ToJson for DefaultTargetCapacityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultTargetCapacityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("on-demand", Self::OnDemand),
+                ("spot", Self::Spot),
+                ("capacity-block", Self::CapacityBlock),
+                ("reserved-capacity", Self::ReservedCapacity),
+            ],
+        )
+    }
+}
+
 impl From<DefaultTargetCapacityType> for Value<DefaultTargetCapacityType> {
     fn from(value: DefaultTargetCapacityType) -> Self {
         Value::Lit(value)
@@ -3194,6 +4143,20 @@ impl ExcessCapacityTerminationPolicy {
 impl crate::ToJson for ExcessCapacityTerminationPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExcessCapacityTerminationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("termination", Self::Termination),
+                ("no-termination", Self::NoTermination),
+            ],
+        )
     }
 }
 
@@ -3228,6 +4191,17 @@ impl crate::ToJson for HttpEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disabled", Self::Disabled), ("enabled", Self::Enabled)],
+        )
+    }
+}
+
 impl From<HttpEndpoint> for Value<HttpEndpoint> {
     fn from(value: HttpEndpoint) -> Self {
         Value::Lit(value)
@@ -3259,6 +4233,17 @@ impl crate::ToJson for HttpTokens {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpTokens {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("optional", Self::Optional), ("required", Self::Required)],
+        )
+    }
+}
+
 impl From<HttpTokens> for Value<HttpTokens> {
     fn from(value: HttpTokens) -> Self {
         Value::Lit(value)
@@ -3287,6 +4272,17 @@ impl InstanceGeneration {
 impl crate::ToJson for InstanceGeneration {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceGeneration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("current", Self::Current), ("previous", Self::Previous)],
+        )
     }
 }
 
@@ -3324,6 +4320,21 @@ impl crate::ToJson for InstanceInterruptionBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceInterruptionBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("hibernate", Self::Hibernate),
+                ("stop", Self::Stop),
+                ("terminate", Self::Terminate),
+            ],
+        )
+    }
+}
+
 impl From<InstanceInterruptionBehavior> for Value<InstanceInterruptionBehavior> {
     fn from(value: InstanceInterruptionBehavior) -> Self {
         Value::Lit(value)
@@ -3358,6 +4369,21 @@ impl crate::ToJson for LocalStorage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("included", Self::Included),
+                ("required", Self::Required),
+                ("excluded", Self::Excluded),
+            ],
+        )
+    }
+}
+
 impl From<LocalStorage> for Value<LocalStorage> {
     fn from(value: LocalStorage) -> Self {
         Value::Lit(value)
@@ -3389,6 +4415,13 @@ impl crate::ToJson for LocalStorageType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalStorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("hdd", Self::Hdd), ("ssd", Self::Ssd)])
+    }
+}
+
 impl From<LocalStorageType> for Value<LocalStorageType> {
     fn from(value: LocalStorageType) -> Self {
         Value::Lit(value)
@@ -3414,6 +4447,13 @@ impl MarketType {
 impl crate::ToJson for MarketType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MarketType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("on-demand", Self::OnDemand)])
     }
 }
 
@@ -3445,6 +4485,20 @@ impl ReplacementStrategy {
 impl crate::ToJson for ReplacementStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplacementStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("launch", Self::Launch),
+                ("launch-before-terminate", Self::LaunchBeforeTerminate),
+            ],
+        )
     }
 }
 
@@ -3482,6 +4536,27 @@ impl crate::ToJson for ReservationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReservationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "on-demand-capacity-reservation",
+                    Self::OnDemandCapacityReservation,
+                ),
+                ("capacity-block", Self::CapacityBlock),
+                (
+                    "interruptible-capacity-reservation",
+                    Self::InterruptibleCapacityReservation,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<ReservationType> for Value<ReservationType> {
     fn from(value: ReservationType) -> Self {
         Value::Lit(value)
@@ -3507,6 +4582,13 @@ impl ReservedCapacityOptionsRequestAllocationStrategy {
 impl crate::ToJson for ReservedCapacityOptionsRequestAllocationStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReservedCapacityOptionsRequestAllocationStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("prioritized", Self::Prioritized)])
     }
 }
 
@@ -3680,6 +4762,80 @@ impl crate::ToJson for ResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("client-vpn-endpoint", Self::ClientVpnEndpoint),
+                ("customer-gateway", Self::CustomerGateway),
+                ("dedicated-host", Self::DedicatedHost),
+                ("dhcp-options", Self::DhcpOptions),
+                (
+                    "egress-only-internet-gateway",
+                    Self::EgressOnlyInternetGateway,
+                ),
+                ("elastic-gpu", Self::ElasticGpu),
+                ("elastic-ip", Self::ElasticIp),
+                ("export-image-task", Self::ExportImageTask),
+                ("export-instance-task", Self::ExportInstanceTask),
+                ("fleet", Self::Fleet),
+                ("fpga-image", Self::FpgaImage),
+                ("host-reservation", Self::HostReservation),
+                ("image", Self::Image),
+                ("import-image-task", Self::ImportImageTask),
+                ("import-snapshot-task", Self::ImportSnapshotTask),
+                ("instance", Self::Instance),
+                ("internet-gateway", Self::InternetGateway),
+                ("key-pair", Self::KeyPair),
+                ("launch-template", Self::LaunchTemplate),
+                (
+                    "local-gateway-route-table-vpc-association",
+                    Self::LocalGatewayRouteTableVpcAssociation,
+                ),
+                ("natgateway", Self::Natgateway),
+                ("network-acl", Self::NetworkAcl),
+                ("network-insights-analysis", Self::NetworkInsightsAnalysis),
+                ("network-insights-path", Self::NetworkInsightsPath),
+                ("network-interface", Self::NetworkInterface),
+                ("placement-group", Self::PlacementGroup),
+                ("reserved-instances", Self::ReservedInstances),
+                ("route-table", Self::RouteTable),
+                ("security-group", Self::SecurityGroup),
+                ("snapshot", Self::Snapshot),
+                ("spot-fleet-request", Self::SpotFleetRequest),
+                ("spot-instances-request", Self::SpotInstancesRequest),
+                ("subnet", Self::Subnet),
+                ("traffic-mirror-filter", Self::TrafficMirrorFilter),
+                ("traffic-mirror-session", Self::TrafficMirrorSession),
+                ("traffic-mirror-target", Self::TrafficMirrorTarget),
+                ("transit-gateway", Self::TransitGateway),
+                ("transit-gateway-attachment", Self::TransitGatewayAttachment),
+                (
+                    "transit-gateway-connect-peer",
+                    Self::TransitGatewayConnectPeer,
+                ),
+                (
+                    "transit-gateway-multicast-domain",
+                    Self::TransitGatewayMulticastDomain,
+                ),
+                (
+                    "transit-gateway-route-table",
+                    Self::TransitGatewayRouteTable,
+                ),
+                ("volume", Self::Volume),
+                ("vpc", Self::Vpc),
+                ("vpc-flow-log", Self::VpcFlowLog),
+                ("vpc-peering-connection", Self::VpcPeeringConnection),
+                ("vpn-connection", Self::VpnConnection),
+                ("vpn-gateway", Self::VpnGateway),
+            ],
+        )
+    }
+}
+
 impl From<ResourceType> for Value<ResourceType> {
     fn from(value: ResourceType) -> Self {
         Value::Lit(value)
@@ -3732,6 +4888,33 @@ impl crate::ToJson for SpotOptionsRequestAllocationStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotOptionsRequestAllocationStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("lowest-price", Self::LowestPrice),
+                ("lowestPrice", Self::LowestPrice_),
+                ("diversified", Self::Diversified),
+                ("capacityOptimized", Self::CapacityOptimized),
+                ("capacity-optimized", Self::CapacityOptimized_),
+                (
+                    "capacityOptimizedPrioritized",
+                    Self::CapacityOptimizedPrioritized,
+                ),
+                (
+                    "capacity-optimized-prioritized",
+                    Self::CapacityOptimizedPrioritized_,
+                ),
+                ("priceCapacityOptimized", Self::PriceCapacityOptimized),
+                ("price-capacity-optimized", Self::PriceCapacityOptimized_),
+            ],
+        )
+    }
+}
+
 impl From<SpotOptionsRequestAllocationStrategy> for Value<SpotOptionsRequestAllocationStrategy> {
     fn from(value: SpotOptionsRequestAllocationStrategy) -> Self {
         Value::Lit(value)
@@ -3763,6 +4946,21 @@ impl TargetCapacityUnitType {
 impl crate::ToJson for TargetCapacityUnitType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetCapacityUnitType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("vcpu", Self::Vcpu),
+                ("memory-mib", Self::MemoryMib),
+                ("units", Self::Units),
+            ],
+        )
     }
 }
 
@@ -3800,6 +4998,21 @@ impl crate::ToJson for Tenancy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tenancy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("dedicated", Self::Dedicated),
+                ("default", Self::Default),
+                ("host", Self::Host),
+            ],
+        )
+    }
+}
+
 impl From<Tenancy> for Value<Tenancy> {
     fn from(value: Tenancy) -> Self {
         Value::Lit(value)
@@ -3834,6 +5047,21 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("maintain", Self::Maintain),
+                ("request", Self::Request),
+                ("instant", Self::Instant),
+            ],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -3859,6 +5087,20 @@ impl UsageStrategy {
 impl crate::ToJson for UsageStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UsageStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[(
+                "use-capacity-reservations-first",
+                Self::UseCapacityReservationsFirst,
+            )],
+        )
     }
 }
 
@@ -3905,6 +5147,25 @@ impl VolumeType {
 impl crate::ToJson for VolumeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("gp2", Self::Gp2),
+                ("gp3", Self::Gp3),
+                ("io1", Self::Io1),
+                ("io2", Self::Io2),
+                ("sc1", Self::Sc1),
+                ("st1", Self::St1),
+                ("standard", Self::Standard),
+            ],
+        )
     }
 }
 

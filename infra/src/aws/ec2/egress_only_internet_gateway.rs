@@ -56,6 +56,17 @@ impl crate::ToJson for EgressOnlyInternetGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EgressOnlyInternetGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "VpcId"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::EgressOnlyInternetGateway` (`Fn::GetAtt`).
 impl crate::Handle<EgressOnlyInternetGateway> {
     /// `Fn::GetAtt` `Id`. Service Generated ID of the EgressOnlyInternetGateway

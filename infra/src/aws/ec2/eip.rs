@@ -160,6 +160,36 @@ impl crate::ToJson for Eip {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Eip {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Address",
+                "Domain",
+                "InstanceId",
+                "IpamPoolId",
+                "NetworkBorderGroup",
+                "PublicIpv4Pool",
+                "Tags",
+                "TransferAddress",
+            ],
+        )?;
+        Ok(Self {
+            address: crate::from_json_optional(map, "Address", path)?,
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            instance_id: crate::from_json_optional(map, "InstanceId", path)?,
+            ipam_pool_id: crate::from_json_optional(map, "IpamPoolId", path)?,
+            network_border_group: crate::from_json_optional(map, "NetworkBorderGroup", path)?,
+            public_ipv4_pool: crate::from_json_optional(map, "PublicIpv4Pool", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transfer_address: crate::from_json_optional(map, "TransferAddress", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::EIP` (`Fn::GetAtt`).
 impl crate::Handle<Eip> {
     /// `Fn::GetAtt` `AllocationId`.

@@ -107,6 +107,30 @@ impl crate::ToJson for EipAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EipAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationId",
+                "EIP",
+                "InstanceId",
+                "NetworkInterfaceId",
+                "PrivateIpAddress",
+            ],
+        )?;
+        Ok(Self {
+            allocation_id: crate::from_json_optional(map, "AllocationId", path)?,
+            eip: crate::from_json_optional(map, "EIP", path)?,
+            instance_id: crate::from_json_optional(map, "InstanceId", path)?,
+            network_interface_id: crate::from_json_optional(map, "NetworkInterfaceId", path)?,
+            private_ip_address: crate::from_json_optional(map, "PrivateIpAddress", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::EIPAssociation` (`Fn::GetAtt`).
 impl crate::Handle<EipAssociation> {
     /// `Fn::GetAtt` `Id`.

@@ -60,6 +60,17 @@ impl crate::ToJson for EnclaveCertificateIamRoleAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnclaveCertificateIamRoleAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateArn", "RoleArn"])?;
+        Ok(Self {
+            certificate_arn: crate::from_json_required(map, "CertificateArn", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::EnclaveCertificateIamRoleAssociation` (`Fn::GetAtt`).
 impl crate::Handle<EnclaveCertificateIamRoleAssociation> {
     /// `Fn::GetAtt` `CertificateS3BucketName`. The name of the Amazon S3 bucket to which the

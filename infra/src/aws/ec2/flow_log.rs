@@ -203,6 +203,62 @@ impl crate::ToJson for FlowLog {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowLog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeliverCrossAccountRole",
+                "DeliverLogsPermissionArn",
+                "DestinationOptions",
+                "LogDestination",
+                "LogDestinationType",
+                "LogFormat",
+                "LogGroupName",
+                "MaxAggregationInterval",
+                "ResourceId",
+                "ResourceType",
+                "TagFieldSpecifications",
+                "Tags",
+                "TrafficType",
+            ],
+        )?;
+        Ok(Self {
+            deliver_cross_account_role: crate::from_json_optional(
+                map,
+                "DeliverCrossAccountRole",
+                path,
+            )?,
+            deliver_logs_permission_arn: crate::from_json_optional(
+                map,
+                "DeliverLogsPermissionArn",
+                path,
+            )?,
+            destination_options: crate::from_json_optional(map, "DestinationOptions", path)?,
+            log_destination: crate::from_json_optional(map, "LogDestination", path)?,
+            log_destination_type: crate::from_json_optional(map, "LogDestinationType", path)?,
+            log_format: crate::from_json_optional(map, "LogFormat", path)?,
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+            max_aggregation_interval: crate::from_json_optional(
+                map,
+                "MaxAggregationInterval",
+                path,
+            )?,
+            resource_id: crate::from_json_required(map, "ResourceId", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            tag_field_specifications: crate::from_json_optional(
+                map,
+                "TagFieldSpecifications",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            traffic_type: crate::from_json_optional(map, "TrafficType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::FlowLog` (`Fn::GetAtt`).
 impl crate::Handle<FlowLog> {
     /// `Fn::GetAtt` `Id`. The Flow Log ID
@@ -251,6 +307,26 @@ impl crate::ToJson for DestinationOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FileFormat", "HiveCompatiblePartitions", "PerHourPartition"],
+        )?;
+        Ok(Self {
+            file_format: crate::from_json_required(map, "FileFormat", path)?,
+            hive_compatible_partitions: crate::from_json_required(
+                map,
+                "HiveCompatiblePartitions",
+                path,
+            )?,
+            per_hour_partition: crate::from_json_required(map, "PerHourPartition", path)?,
+        })
+    }
+}
+
 impl From<DestinationOptions> for Value<DestinationOptions> {
     fn from(value: DestinationOptions) -> Self {
         Value::Lit(value)
@@ -288,6 +364,17 @@ impl crate::ToJson for TagFieldSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagFieldSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceType", "TagKeys"])?;
+        Ok(Self {
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            tag_keys: crate::from_json_required(map, "TagKeys", path)?,
+        })
+    }
+}
+
 impl From<TagFieldSpecification> for Value<TagFieldSpecification> {
     fn from(value: TagFieldSpecification) -> Self {
         Value::Lit(value)
@@ -316,6 +403,17 @@ impl FileFormat {
 impl crate::ToJson for FileFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("plain-text", Self::PlainText), ("parquet", Self::Parquet)],
+        )
     }
 }
 
@@ -351,6 +449,21 @@ impl LogDestinationType {
 impl crate::ToJson for LogDestinationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDestinationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("cloud-watch-logs", Self::CloudWatchLogs),
+                ("s3", Self::S3),
+                ("kinesis-data-firehose", Self::KinesisDataFirehose),
+            ],
+        )
     }
 }
 
@@ -398,6 +511,24 @@ impl crate::ToJson for ResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NetworkInterface", Self::NetworkInterface),
+                ("Subnet", Self::Subnet),
+                ("VPC", Self::Vpc),
+                ("TransitGateway", Self::TransitGateway),
+                ("TransitGatewayAttachment", Self::TransitGatewayAttachment),
+                ("RegionalNatGateway", Self::RegionalNatGateway),
+            ],
+        )
+    }
+}
+
 impl From<ResourceType> for Value<ResourceType> {
     fn from(value: ResourceType) -> Self {
         Value::Lit(value)
@@ -429,6 +560,21 @@ impl TagFieldSpecificationResourceType {
 impl crate::ToJson for TagFieldSpecificationResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagFieldSpecificationResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("auto-scaling-group", Self::AutoScalingGroup),
+                ("instance", Self::Instance),
+                ("network-interface", Self::NetworkInterface),
+            ],
+        )
     }
 }
 
@@ -464,6 +610,21 @@ impl TrafficType {
 impl crate::ToJson for TrafficType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACCEPT", Self::Accept),
+                ("ALL", Self::All),
+                ("REJECT", Self::Reject),
+            ],
+        )
     }
 }
 

@@ -97,6 +97,30 @@ impl crate::ToJson for FpgaImage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FpgaImage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InputStorageLocation",
+                "LogsStorageLocation",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            input_storage_location: crate::from_json_optional(map, "InputStorageLocation", path)?,
+            logs_storage_location: crate::from_json_optional(map, "LogsStorageLocation", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::FpgaImage` (`Fn::GetAtt`).
 impl crate::Handle<FpgaImage> {
     /// `Fn::GetAtt` `Arn`. The ARN of the FPGA image.
@@ -183,6 +207,17 @@ impl crate::ToJson for StorageLocation {
         crate::put_opt(&mut out, "Bucket", &self.bucket);
         crate::put_opt(&mut out, "Key", &self.key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key"])?;
+        Ok(Self {
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+        })
     }
 }
 

@@ -55,6 +55,17 @@ impl crate::ToJson for GatewayRouteTableAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayRouteTableAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GatewayId", "RouteTableId"])?;
+        Ok(Self {
+            gateway_id: crate::from_json_required(map, "GatewayId", path)?,
+            route_table_id: crate::from_json_required(map, "RouteTableId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::GatewayRouteTableAssociation` (`Fn::GetAtt`).
 impl crate::Handle<GatewayRouteTableAssociation> {
     /// `Fn::GetAtt` `AssociationId`. The route table association ID.

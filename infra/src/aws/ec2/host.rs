@@ -134,6 +134,38 @@ impl crate::ToJson for Host {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Host {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssetId",
+                "AutoPlacement",
+                "AvailabilityZone",
+                "HostMaintenance",
+                "HostRecovery",
+                "InstanceFamily",
+                "InstanceType",
+                "OutpostArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            asset_id: crate::from_json_optional(map, "AssetId", path)?,
+            auto_placement: crate::from_json_optional(map, "AutoPlacement", path)?,
+            availability_zone: crate::from_json_required(map, "AvailabilityZone", path)?,
+            host_maintenance: crate::from_json_optional(map, "HostMaintenance", path)?,
+            host_recovery: crate::from_json_optional(map, "HostRecovery", path)?,
+            instance_family: crate::from_json_optional(map, "InstanceFamily", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            outpost_arn: crate::from_json_optional(map, "OutpostArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::Host` (`Fn::GetAtt`).
 impl crate::Handle<Host> {
     /// `Fn::GetAtt` `HostId`. ID of the host created.
@@ -169,6 +201,13 @@ impl crate::ToJson for AutoPlacement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoPlacement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("on", Self::On), ("off", Self::Off)])
+    }
+}
+
 impl From<AutoPlacement> for Value<AutoPlacement> {
     fn from(value: AutoPlacement) -> Self {
         Value::Lit(value)
@@ -201,6 +240,13 @@ impl crate::ToJson for HostMaintenance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostMaintenance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("on", Self::On), ("off", Self::Off)])
+    }
+}
+
 impl From<HostMaintenance> for Value<HostMaintenance> {
     fn from(value: HostMaintenance) -> Self {
         Value::Lit(value)
@@ -230,6 +276,13 @@ impl HostRecovery {
 impl crate::ToJson for HostRecovery {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostRecovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("on", Self::On), ("off", Self::Off)])
     }
 }
 

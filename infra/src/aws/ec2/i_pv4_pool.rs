@@ -52,6 +52,16 @@ impl crate::ToJson for IPv4Pool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IPv4Pool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IPv4Pool` (`Fn::GetAtt`).
 impl crate::Handle<IPv4Pool> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the public IPv4 pool.

@@ -544,6 +544,122 @@ impl crate::ToJson for Instance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Instance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalInfo",
+                "Affinity",
+                "AvailabilityZone",
+                "BlockDeviceMappings",
+                "CpuOptions",
+                "CreditSpecification",
+                "DisableApiTermination",
+                "EbsOptimized",
+                "ElasticGpuSpecifications",
+                "ElasticInferenceAccelerators",
+                "EnclaveOptions",
+                "HibernationOptions",
+                "HostId",
+                "HostResourceGroupArn",
+                "IamInstanceProfile",
+                "ImageId",
+                "InstanceInitiatedShutdownBehavior",
+                "InstanceType",
+                "Ipv6AddressCount",
+                "Ipv6Addresses",
+                "KernelId",
+                "KeyName",
+                "LaunchTemplate",
+                "LicenseSpecifications",
+                "MetadataOptions",
+                "Monitoring",
+                "NetworkInterfaces",
+                "PlacementGroupName",
+                "PrivateDnsNameOptions",
+                "PrivateIpAddress",
+                "PropagateTagsToVolumeOnCreation",
+                "RamdiskId",
+                "SecurityGroupIds",
+                "SecurityGroups",
+                "SourceDestCheck",
+                "SsmAssociations",
+                "SubnetId",
+                "Tags",
+                "Tenancy",
+                "UserData",
+                "Volumes",
+            ],
+        )?;
+        Ok(Self {
+            additional_info: crate::from_json_optional(map, "AdditionalInfo", path)?,
+            affinity: crate::from_json_optional(map, "Affinity", path)?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            block_device_mappings: crate::from_json_optional(map, "BlockDeviceMappings", path)?,
+            cpu_options: crate::from_json_optional(map, "CpuOptions", path)?,
+            credit_specification: crate::from_json_optional(map, "CreditSpecification", path)?,
+            disable_api_termination: crate::from_json_optional(map, "DisableApiTermination", path)?,
+            ebs_optimized: crate::from_json_optional(map, "EbsOptimized", path)?,
+            elastic_gpu_specifications: crate::from_json_optional(
+                map,
+                "ElasticGpuSpecifications",
+                path,
+            )?,
+            elastic_inference_accelerators: crate::from_json_optional(
+                map,
+                "ElasticInferenceAccelerators",
+                path,
+            )?,
+            enclave_options: crate::from_json_optional(map, "EnclaveOptions", path)?,
+            hibernation_options: crate::from_json_optional(map, "HibernationOptions", path)?,
+            host_id: crate::from_json_optional(map, "HostId", path)?,
+            host_resource_group_arn: crate::from_json_optional(map, "HostResourceGroupArn", path)?,
+            iam_instance_profile: crate::from_json_optional(map, "IamInstanceProfile", path)?,
+            image_id: crate::from_json_optional(map, "ImageId", path)?,
+            instance_initiated_shutdown_behavior: crate::from_json_optional(
+                map,
+                "InstanceInitiatedShutdownBehavior",
+                path,
+            )?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            ipv6_address_count: crate::from_json_optional(map, "Ipv6AddressCount", path)?,
+            ipv6_addresses: crate::from_json_optional(map, "Ipv6Addresses", path)?,
+            kernel_id: crate::from_json_optional(map, "KernelId", path)?,
+            key_name: crate::from_json_optional(map, "KeyName", path)?,
+            launch_template: crate::from_json_optional(map, "LaunchTemplate", path)?,
+            license_specifications: crate::from_json_optional(map, "LicenseSpecifications", path)?,
+            metadata_options: crate::from_json_optional(map, "MetadataOptions", path)?,
+            monitoring: crate::from_json_optional(map, "Monitoring", path)?,
+            network_interfaces: crate::from_json_optional(map, "NetworkInterfaces", path)?,
+            placement_group_name: crate::from_json_optional(map, "PlacementGroupName", path)?,
+            private_dns_name_options: crate::from_json_optional(
+                map,
+                "PrivateDnsNameOptions",
+                path,
+            )?,
+            private_ip_address: crate::from_json_optional(map, "PrivateIpAddress", path)?,
+            propagate_tags_to_volume_on_creation: crate::from_json_optional(
+                map,
+                "PropagateTagsToVolumeOnCreation",
+                path,
+            )?,
+            ramdisk_id: crate::from_json_optional(map, "RamdiskId", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            source_dest_check: crate::from_json_optional(map, "SourceDestCheck", path)?,
+            ssm_associations: crate::from_json_optional(map, "SsmAssociations", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tenancy: crate::from_json_optional(map, "Tenancy", path)?,
+            user_data: crate::from_json_optional(map, "UserData", path)?,
+            volumes: crate::from_json_optional(map, "Volumes", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::Instance` (`Fn::GetAtt`).
 impl crate::Handle<Instance> {
     /// `Fn::GetAtt` `InstanceId`. The EC2 Instance ID.
@@ -614,6 +730,17 @@ impl crate::ToJson for AssociationParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssociationParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<AssociationParameter> for Value<AssociationParameter> {
     fn from(value: AssociationParameter) -> Self {
         Value::Lit(value)
@@ -674,6 +801,23 @@ impl crate::ToJson for BlockDeviceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockDeviceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeviceName", "Ebs", "NoDevice", "VirtualName"],
+        )?;
+        Ok(Self {
+            device_name: crate::from_json_required(map, "DeviceName", path)?,
+            ebs: crate::from_json_optional(map, "Ebs", path)?,
+            no_device: crate::from_json_optional(map, "NoDevice", path)?,
+            virtual_name: crate::from_json_optional(map, "VirtualName", path)?,
+        })
+    }
+}
+
 impl From<BlockDeviceMapping> for Value<BlockDeviceMapping> {
     fn from(value: BlockDeviceMapping) -> Self {
         Value::Lit(value)
@@ -720,6 +864,17 @@ impl crate::ToJson for CpuOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CoreCount", "ThreadsPerCore"])?;
+        Ok(Self {
+            core_count: crate::from_json_optional(map, "CoreCount", path)?,
+            threads_per_core: crate::from_json_optional(map, "ThreadsPerCore", path)?,
+        })
+    }
+}
+
 impl From<CpuOptions> for Value<CpuOptions> {
     fn from(value: CpuOptions) -> Self {
         Value::Lit(value)
@@ -752,6 +907,16 @@ impl crate::ToJson for CreditSpecification {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CPUCredits", &self.cpu_credits);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreditSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CPUCredits"])?;
+        Ok(Self {
+            cpu_credits: crate::from_json_optional(map, "CPUCredits", path)?,
+        })
     }
 }
 
@@ -860,6 +1025,34 @@ impl crate::ToJson for Ebs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ebs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeleteOnTermination",
+                "Encrypted",
+                "Iops",
+                "KmsKeyId",
+                "SnapshotId",
+                "VolumeSize",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<Ebs> for Value<Ebs> {
     fn from(value: Ebs) -> Self {
         Value::Lit(value)
@@ -888,6 +1081,16 @@ impl crate::ToJson for ElasticGpuSpecification {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticGpuSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -930,6 +1133,17 @@ impl crate::ToJson for ElasticInferenceAccelerator {
         crate::put_opt(&mut out, "Count", &self.count);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticInferenceAccelerator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Count", "Type"])?;
+        Ok(Self {
+            count: crate::from_json_optional(map, "Count", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -989,6 +1203,22 @@ impl crate::ToJson for EnaSrdSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnaSrdSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EnaSrdEnabled", "EnaSrdUdpSpecification"])?;
+        Ok(Self {
+            ena_srd_enabled: crate::from_json_optional(map, "EnaSrdEnabled", path)?,
+            ena_srd_udp_specification: crate::from_json_optional(
+                map,
+                "EnaSrdUdpSpecification",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<EnaSrdSpecification> for Value<EnaSrdSpecification> {
     fn from(value: EnaSrdSpecification) -> Self {
         Value::Lit(value)
@@ -1023,6 +1253,16 @@ impl crate::ToJson for EnaSrdUdpSpecification {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "EnaSrdUdpEnabled", &self.ena_srd_udp_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnaSrdUdpSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnaSrdUdpEnabled"])?;
+        Ok(Self {
+            ena_srd_udp_enabled: crate::from_json_optional(map, "EnaSrdUdpEnabled", path)?,
+        })
     }
 }
 
@@ -1061,6 +1301,16 @@ impl crate::ToJson for EnclaveOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnclaveOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<EnclaveOptions> for Value<EnclaveOptions> {
     fn from(value: EnclaveOptions) -> Self {
         Value::Lit(value)
@@ -1095,6 +1345,16 @@ impl crate::ToJson for HibernationOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HibernationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Configured"])?;
+        Ok(Self {
+            configured: crate::from_json_optional(map, "Configured", path)?,
+        })
+    }
+}
+
 impl From<HibernationOptions> for Value<HibernationOptions> {
     fn from(value: HibernationOptions) -> Self {
         Value::Lit(value)
@@ -1122,6 +1382,16 @@ impl crate::ToJson for InstanceIpv6Address {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Ipv6Address", &self.ipv6_address);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceIpv6Address {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ipv6Address"])?;
+        Ok(Self {
+            ipv6_address: crate::from_json_required(map, "Ipv6Address", path)?,
+        })
     }
 }
 
@@ -1183,6 +1453,22 @@ impl crate::ToJson for LaunchTemplateSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LaunchTemplateId", "LaunchTemplateName", "Version"],
+        )?;
+        Ok(Self {
+            launch_template_id: crate::from_json_optional(map, "LaunchTemplateId", path)?,
+            launch_template_name: crate::from_json_optional(map, "LaunchTemplateName", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<LaunchTemplateSpecification> for Value<LaunchTemplateSpecification> {
     fn from(value: LaunchTemplateSpecification) -> Self {
         Value::Lit(value)
@@ -1215,6 +1501,20 @@ impl crate::ToJson for LicenseSpecification {
             &self.license_configuration_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LicenseConfigurationArn"])?;
+        Ok(Self {
+            license_configuration_arn: crate::from_json_required(
+                map,
+                "LicenseConfigurationArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1304,6 +1604,34 @@ impl crate::ToJson for MetadataOptions {
             &self.instance_metadata_tags,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HttpEndpoint",
+                "HttpProtocolIpv6",
+                "HttpPutResponseHopLimit",
+                "HttpTokens",
+                "InstanceMetadataTags",
+            ],
+        )?;
+        Ok(Self {
+            http_endpoint: crate::from_json_optional(map, "HttpEndpoint", path)?,
+            http_protocol_ipv6: crate::from_json_optional(map, "HttpProtocolIpv6", path)?,
+            http_put_response_hop_limit: crate::from_json_optional(
+                map,
+                "HttpPutResponseHopLimit",
+                path,
+            )?,
+            http_tokens: crate::from_json_optional(map, "HttpTokens", path)?,
+            instance_metadata_tags: crate::from_json_optional(map, "InstanceMetadataTags", path)?,
+        })
     }
 }
 
@@ -1490,6 +1818,60 @@ impl crate::ToJson for NetworkInterface {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociateCarrierIpAddress",
+                "AssociatePublicIpAddress",
+                "DeleteOnTermination",
+                "Description",
+                "DeviceIndex",
+                "EnaSrdSpecification",
+                "GroupSet",
+                "Ipv6AddressCount",
+                "Ipv6Addresses",
+                "NetworkInterfaceId",
+                "PrivateIpAddress",
+                "PrivateIpAddresses",
+                "SecondaryPrivateIpAddressCount",
+                "SubnetId",
+            ],
+        )?;
+        Ok(Self {
+            associate_carrier_ip_address: crate::from_json_optional(
+                map,
+                "AssociateCarrierIpAddress",
+                path,
+            )?,
+            associate_public_ip_address: crate::from_json_optional(
+                map,
+                "AssociatePublicIpAddress",
+                path,
+            )?,
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            device_index: crate::from_json_required(map, "DeviceIndex", path)?,
+            ena_srd_specification: crate::from_json_optional(map, "EnaSrdSpecification", path)?,
+            group_set: crate::from_json_optional(map, "GroupSet", path)?,
+            ipv6_address_count: crate::from_json_optional(map, "Ipv6AddressCount", path)?,
+            ipv6_addresses: crate::from_json_optional(map, "Ipv6Addresses", path)?,
+            network_interface_id: crate::from_json_optional(map, "NetworkInterfaceId", path)?,
+            private_ip_address: crate::from_json_optional(map, "PrivateIpAddress", path)?,
+            private_ip_addresses: crate::from_json_optional(map, "PrivateIpAddresses", path)?,
+            secondary_private_ip_address_count: crate::from_json_optional(
+                map,
+                "SecondaryPrivateIpAddressCount",
+                path,
+            )?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+        })
+    }
+}
+
 impl From<NetworkInterface> for Value<NetworkInterface> {
     fn from(value: NetworkInterface) -> Self {
         Value::Lit(value)
@@ -1563,6 +1945,34 @@ impl crate::ToJson for PrivateDnsNameOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateDnsNameOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableResourceNameDnsAAAARecord",
+                "EnableResourceNameDnsARecord",
+                "HostnameType",
+            ],
+        )?;
+        Ok(Self {
+            enable_resource_name_dns_aaaa_record: crate::from_json_optional(
+                map,
+                "EnableResourceNameDnsAAAARecord",
+                path,
+            )?,
+            enable_resource_name_dns_a_record: crate::from_json_optional(
+                map,
+                "EnableResourceNameDnsARecord",
+                path,
+            )?,
+            hostname_type: crate::from_json_optional(map, "HostnameType", path)?,
+        })
+    }
+}
+
 impl From<PrivateDnsNameOptions> for Value<PrivateDnsNameOptions> {
     fn from(value: PrivateDnsNameOptions) -> Self {
         Value::Lit(value)
@@ -1598,6 +2008,17 @@ impl crate::ToJson for PrivateIpAddressSpecification {
         crate::put(&mut out, "Primary", &self.primary);
         crate::put(&mut out, "PrivateIpAddress", &self.private_ip_address);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateIpAddressSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Primary", "PrivateIpAddress"])?;
+        Ok(Self {
+            primary: crate::from_json_required(map, "Primary", path)?,
+            private_ip_address: crate::from_json_required(map, "PrivateIpAddress", path)?,
+        })
     }
 }
 
@@ -1649,6 +2070,17 @@ impl crate::ToJson for SsmAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SsmAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AssociationParameters", "DocumentName"])?;
+        Ok(Self {
+            association_parameters: crate::from_json_optional(map, "AssociationParameters", path)?,
+            document_name: crate::from_json_required(map, "DocumentName", path)?,
+        })
+    }
+}
+
 impl From<SsmAssociation> for Value<SsmAssociation> {
     fn from(value: SsmAssociation) -> Self {
         Value::Lit(value)
@@ -1684,6 +2116,17 @@ impl crate::ToJson for Volume {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Volume {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Device", "VolumeId"])?;
+        Ok(Self {
+            device: crate::from_json_required(map, "Device", path)?,
+            volume_id: crate::from_json_required(map, "VolumeId", path)?,
+        })
+    }
+}
+
 impl From<Volume> for Value<Volume> {
     fn from(value: Volume) -> Self {
         Value::Lit(value)
@@ -1715,6 +2158,17 @@ impl Affinity {
 impl crate::ToJson for Affinity {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Affinity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("default", Self::Default), ("host", Self::Host)],
+        )
     }
 }
 
@@ -1754,6 +2208,20 @@ impl crate::ToJson for HostnameType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostnameType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ip-name", Self::IpName),
+                ("resource-name", Self::ResourceName),
+            ],
+        )
+    }
+}
+
 impl From<HostnameType> for Value<HostnameType> {
     fn from(value: HostnameType) -> Self {
         Value::Lit(value)
@@ -1783,6 +2251,17 @@ impl HttpEndpoint {
 impl crate::ToJson for HttpEndpoint {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disabled", Self::Disabled), ("enabled", Self::Enabled)],
+        )
     }
 }
 
@@ -1819,6 +2298,17 @@ impl crate::ToJson for HttpProtocolIpv6 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpProtocolIpv6 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disabled", Self::Disabled), ("enabled", Self::Enabled)],
+        )
+    }
+}
+
 impl From<HttpProtocolIpv6> for Value<HttpProtocolIpv6> {
     fn from(value: HttpProtocolIpv6) -> Self {
         Value::Lit(value)
@@ -1847,6 +2337,17 @@ impl HttpTokens {
 impl crate::ToJson for HttpTokens {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpTokens {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("optional", Self::Optional), ("required", Self::Required)],
+        )
     }
 }
 
@@ -1882,6 +2383,17 @@ impl crate::ToJson for InstanceInitiatedShutdownBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceInitiatedShutdownBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("stop", Self::Stop), ("terminate", Self::Terminate)],
+        )
+    }
+}
+
 impl From<InstanceInitiatedShutdownBehavior> for Value<InstanceInitiatedShutdownBehavior> {
     fn from(value: InstanceInitiatedShutdownBehavior) -> Self {
         Value::Lit(value)
@@ -1910,6 +2422,17 @@ impl InstanceMetadataTags {
 impl crate::ToJson for InstanceMetadataTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceMetadataTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disabled", Self::Disabled), ("enabled", Self::Enabled)],
+        )
     }
 }
 
@@ -1956,6 +2479,25 @@ impl VolumeType {
 impl crate::ToJson for VolumeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("gp2", Self::Gp2),
+                ("gp3", Self::Gp3),
+                ("io1", Self::Io1),
+                ("io2", Self::Io2),
+                ("sc1", Self::Sc1),
+                ("st1", Self::St1),
+                ("standard", Self::Standard),
+            ],
+        )
     }
 }
 

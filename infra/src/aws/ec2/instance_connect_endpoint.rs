@@ -89,6 +89,30 @@ impl crate::ToJson for InstanceConnectEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceConnectEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientToken",
+                "PreserveClientIp",
+                "SecurityGroupIds",
+                "SubnetId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            preserve_client_ip: crate::from_json_optional(map, "PreserveClientIp", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::InstanceConnectEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<InstanceConnectEndpoint> {
     /// `Fn::GetAtt` `AvailabilityZone`. The Availability Zone of the EC2 Instance Connect

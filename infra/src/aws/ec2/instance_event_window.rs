@@ -87,6 +87,23 @@ impl crate::ToJson for InstanceEventWindow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceEventWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CronExpression", "Name", "Tags", "TimeRanges"],
+        )?;
+        Ok(Self {
+            cron_expression: crate::from_json_optional(map, "CronExpression", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            time_ranges: crate::from_json_optional(map, "TimeRanges", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::InstanceEventWindow` (`Fn::GetAtt`).
 impl crate::Handle<InstanceEventWindow> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the event window.
@@ -166,6 +183,23 @@ impl crate::ToJson for TimeRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EndHour", "EndWeekDay", "StartHour", "StartWeekDay"],
+        )?;
+        Ok(Self {
+            end_hour: crate::from_json_optional(map, "EndHour", path)?,
+            end_week_day: crate::from_json_optional(map, "EndWeekDay", path)?,
+            start_hour: crate::from_json_optional(map, "StartHour", path)?,
+            start_week_day: crate::from_json_optional(map, "StartWeekDay", path)?,
+        })
+    }
+}
+
 impl From<TimeRange> for Value<TimeRange> {
     fn from(value: TimeRange) -> Self {
         Value::Lit(value)
@@ -212,6 +246,25 @@ impl crate::ToJson for EndWeekDay {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndWeekDay {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("sunday", Self::Sunday),
+                ("monday", Self::Monday),
+                ("tuesday", Self::Tuesday),
+                ("wednesday", Self::Wednesday),
+                ("thursday", Self::Thursday),
+                ("friday", Self::Friday),
+                ("saturday", Self::Saturday),
+            ],
+        )
+    }
+}
+
 impl From<EndWeekDay> for Value<EndWeekDay> {
     fn from(value: EndWeekDay) -> Self {
         Value::Lit(value)
@@ -255,6 +308,25 @@ impl StartWeekDay {
 impl crate::ToJson for StartWeekDay {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StartWeekDay {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("sunday", Self::Sunday),
+                ("monday", Self::Monday),
+                ("tuesday", Self::Tuesday),
+                ("wednesday", Self::Wednesday),
+                ("thursday", Self::Thursday),
+                ("friday", Self::Friday),
+                ("saturday", Self::Saturday),
+            ],
+        )
     }
 }
 

@@ -50,6 +50,16 @@ impl crate::ToJson for InternetGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InternetGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::InternetGateway` (`Fn::GetAtt`).
 impl crate::Handle<InternetGateway> {
     /// `Fn::GetAtt` `InternetGatewayId`.

@@ -53,6 +53,17 @@ impl crate::ToJson for IpPoolRouteTableAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpPoolRouteTableAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PublicIpv4Pool", "RouteTableId"])?;
+        Ok(Self {
+            public_ipv4_pool: crate::from_json_required(map, "PublicIpv4Pool", path)?,
+            route_table_id: crate::from_json_required(map, "RouteTableId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IpPoolRouteTableAssociation` (`Fn::GetAtt`).
 impl crate::Handle<IpPoolRouteTableAssociation> {
     /// `Fn::GetAtt` `AssociationId`. The route table association ID.

@@ -124,6 +124,38 @@ impl crate::ToJson for Ipam {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ipam {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultResourceDiscoveryOrganizationalUnitExclusions",
+                "Description",
+                "EnablePrivateGua",
+                "MeteredAccount",
+                "OperatingRegions",
+                "Tags",
+                "Tier",
+            ],
+        )?;
+        Ok(Self {
+            default_resource_discovery_organizational_unit_exclusions: crate::from_json_optional(
+                map,
+                "DefaultResourceDiscoveryOrganizationalUnitExclusions",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enable_private_gua: crate::from_json_optional(map, "EnablePrivateGua", path)?,
+            metered_account: crate::from_json_optional(map, "MeteredAccount", path)?,
+            operating_regions: crate::from_json_optional(map, "OperatingRegions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tier: crate::from_json_optional(map, "Tier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IPAM` (`Fn::GetAtt`).
 impl crate::Handle<Ipam> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the IPAM.
@@ -197,6 +229,16 @@ impl crate::ToJson for IpamOperatingRegion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamOperatingRegion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RegionName"])?;
+        Ok(Self {
+            region_name: crate::from_json_required(map, "RegionName", path)?,
+        })
+    }
+}
+
 impl From<IpamOperatingRegion> for Value<IpamOperatingRegion> {
     fn from(value: IpamOperatingRegion) -> Self {
         Value::Lit(value)
@@ -234,6 +276,20 @@ impl crate::ToJson for IpamOrganizationalUnitExclusion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamOrganizationalUnitExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OrganizationsEntityPath"])?;
+        Ok(Self {
+            organizations_entity_path: crate::from_json_required(
+                map,
+                "OrganizationsEntityPath",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IpamOrganizationalUnitExclusion> for Value<IpamOrganizationalUnitExclusion> {
     fn from(value: IpamOrganizationalUnitExclusion) -> Self {
         Value::Lit(value)
@@ -265,6 +321,20 @@ impl crate::ToJson for MeteredAccount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MeteredAccount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ipam-owner", Self::IpamOwner),
+                ("resource-owner", Self::ResourceOwner),
+            ],
+        )
+    }
+}
+
 impl From<MeteredAccount> for Value<MeteredAccount> {
     fn from(value: MeteredAccount) -> Self {
         Value::Lit(value)
@@ -293,6 +363,17 @@ impl Tier {
 impl crate::ToJson for Tier {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("free", Self::Free), ("advanced", Self::Advanced)],
+        )
     }
 }
 

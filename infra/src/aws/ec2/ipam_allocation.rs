@@ -77,6 +77,23 @@ impl crate::ToJson for IpamAllocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamAllocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Cidr", "Description", "IpamPoolId", "NetmaskLength"],
+        )?;
+        Ok(Self {
+            cidr: crate::from_json_optional(map, "Cidr", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            ipam_pool_id: crate::from_json_required(map, "IpamPoolId", path)?,
+            netmask_length: crate::from_json_optional(map, "NetmaskLength", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IPAMAllocation` (`Fn::GetAtt`).
 impl crate::Handle<IpamAllocation> {
     /// `Fn::GetAtt` `IpamPoolAllocationId`. Id of the allocation.

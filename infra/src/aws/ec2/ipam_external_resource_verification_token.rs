@@ -60,6 +60,17 @@ impl crate::ToJson for IpamExternalResourceVerificationToken {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamExternalResourceVerificationToken {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IpamId", "Tags"])?;
+        Ok(Self {
+            ipam_id: crate::from_json_required(map, "IpamId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IpamExternalResourceVerificationToken` (`Fn::GetAtt`).
 impl crate::Handle<IpamExternalResourceVerificationToken> {
     /// `Fn::GetAtt` `IpamArn`. The ARN of the IPAM that created the token.

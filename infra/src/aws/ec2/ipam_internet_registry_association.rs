@@ -87,6 +87,24 @@ impl crate::ToJson for IpamInternetRegistryAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamInternetRegistryAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "IpamId", "OrganizationHandle", "Rir", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            ipam_id: crate::from_json_required(map, "IpamId", path)?,
+            organization_handle: crate::from_json_required(map, "OrganizationHandle", path)?,
+            rir: crate::from_json_required(map, "Rir", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IpamInternetRegistryAssociation` (`Fn::GetAtt`).
 impl crate::Handle<IpamInternetRegistryAssociation> {
     /// `Fn::GetAtt` `ChildRequestXml`. The XML content for the child request to be submitted to
@@ -153,6 +171,22 @@ impl Rir {
 impl crate::ToJson for Rir {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rir {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RIPE", Self::Ripe),
+                ("APNIC", Self::Apnic),
+                ("ARIN", Self::Arin),
+                ("LACNIC", Self::Lacnic),
+            ],
+        )
     }
 }
 

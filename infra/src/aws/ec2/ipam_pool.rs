@@ -235,6 +235,68 @@ impl crate::ToJson for IpamPool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddressFamily",
+                "AllocationDefaultNetmaskLength",
+                "AllocationMaxNetmaskLength",
+                "AllocationMinNetmaskLength",
+                "AllocationResourceTags",
+                "AutoImport",
+                "AwsService",
+                "Description",
+                "IpamScopeId",
+                "Locale",
+                "ProvisionedCidrs",
+                "PublicIpSource",
+                "PubliclyAdvertisable",
+                "SourceIpamPoolId",
+                "SourceResource",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            address_family: crate::from_json_required(map, "AddressFamily", path)?,
+            allocation_default_netmask_length: crate::from_json_optional(
+                map,
+                "AllocationDefaultNetmaskLength",
+                path,
+            )?,
+            allocation_max_netmask_length: crate::from_json_optional(
+                map,
+                "AllocationMaxNetmaskLength",
+                path,
+            )?,
+            allocation_min_netmask_length: crate::from_json_optional(
+                map,
+                "AllocationMinNetmaskLength",
+                path,
+            )?,
+            allocation_resource_tags: crate::from_json_optional(
+                map,
+                "AllocationResourceTags",
+                path,
+            )?,
+            auto_import: crate::from_json_optional(map, "AutoImport", path)?,
+            aws_service: crate::from_json_optional(map, "AwsService", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            ipam_scope_id: crate::from_json_required(map, "IpamScopeId", path)?,
+            locale: crate::from_json_optional(map, "Locale", path)?,
+            provisioned_cidrs: crate::from_json_optional(map, "ProvisionedCidrs", path)?,
+            public_ip_source: crate::from_json_optional(map, "PublicIpSource", path)?,
+            publicly_advertisable: crate::from_json_optional(map, "PubliclyAdvertisable", path)?,
+            source_ipam_pool_id: crate::from_json_optional(map, "SourceIpamPoolId", path)?,
+            source_resource: crate::from_json_optional(map, "SourceResource", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IPAMPool` (`Fn::GetAtt`).
 impl crate::Handle<IpamPool> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the IPAM Pool.
@@ -305,6 +367,16 @@ impl crate::ToJson for ProvisionedCidr {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisionedCidr {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr"])?;
+        Ok(Self {
+            cidr: crate::from_json_required(map, "Cidr", path)?,
+        })
+    }
+}
+
 impl From<ProvisionedCidr> for Value<ProvisionedCidr> {
     fn from(value: ProvisionedCidr) -> Self {
         Value::Lit(value)
@@ -351,6 +423,28 @@ impl crate::ToJson for SourceResource {
         crate::put(&mut out, "ResourceRegion", &self.resource_region);
         crate::put(&mut out, "ResourceType", &self.resource_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ResourceId",
+                "ResourceOwner",
+                "ResourceRegion",
+                "ResourceType",
+            ],
+        )?;
+        Ok(Self {
+            resource_id: crate::from_json_required(map, "ResourceId", path)?,
+            resource_owner: crate::from_json_required(map, "ResourceOwner", path)?,
+            resource_region: crate::from_json_required(map, "ResourceRegion", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+        })
     }
 }
 

@@ -66,6 +66,18 @@ impl crate::ToJson for IpamPoolCidr {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamPoolCidr {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr", "IpamPoolId", "NetmaskLength"])?;
+        Ok(Self {
+            cidr: crate::from_json_optional(map, "Cidr", path)?,
+            ipam_pool_id: crate::from_json_required(map, "IpamPoolId", path)?,
+            netmask_length: crate::from_json_optional(map, "NetmaskLength", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IPAMPoolCidr` (`Fn::GetAtt`).
 impl crate::Handle<IpamPoolCidr> {
     /// `Fn::GetAtt` `IpamPoolCidrId`. Id of the IPAM Pool Cidr.

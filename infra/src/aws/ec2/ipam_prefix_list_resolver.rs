@@ -90,6 +90,24 @@ impl crate::ToJson for IpamPrefixListResolver {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamPrefixListResolver {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AddressFamily", "Description", "IpamId", "Rules", "Tags"],
+        )?;
+        Ok(Self {
+            address_family: crate::from_json_required(map, "AddressFamily", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            ipam_id: crate::from_json_optional(map, "IpamId", path)?,
+            rules: crate::from_json_optional(map, "Rules", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IPAMPrefixListResolver` (`Fn::GetAtt`).
 impl crate::Handle<IpamPrefixListResolver> {
     /// `Fn::GetAtt` `IpamArn`. The Amazon Resource Name (ARN) of the IPAM this Prefix List
@@ -187,6 +205,30 @@ impl crate::ToJson for IpamPrefixListResolverRule {
         crate::put(&mut out, "RuleType", &self.rule_type);
         crate::put_opt(&mut out, "StaticCidr", &self.static_cidr);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamPrefixListResolverRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Conditions",
+                "IpamScopeId",
+                "ResourceType",
+                "RuleType",
+                "StaticCidr",
+            ],
+        )?;
+        Ok(Self {
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+            ipam_scope_id: crate::from_json_optional(map, "IpamScopeId", path)?,
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            rule_type: crate::from_json_required(map, "RuleType", path)?,
+            static_cidr: crate::from_json_optional(map, "StaticCidr", path)?,
+        })
     }
 }
 
@@ -295,6 +337,34 @@ impl crate::ToJson for IpamPrefixListResolverRuleCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamPrefixListResolverRuleCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Cidr",
+                "IpamPoolId",
+                "Operation",
+                "ResourceId",
+                "ResourceOwner",
+                "ResourceRegion",
+                "ResourceTag",
+            ],
+        )?;
+        Ok(Self {
+            cidr: crate::from_json_optional(map, "Cidr", path)?,
+            ipam_pool_id: crate::from_json_optional(map, "IpamPoolId", path)?,
+            operation: crate::from_json_optional(map, "Operation", path)?,
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+            resource_owner: crate::from_json_optional(map, "ResourceOwner", path)?,
+            resource_region: crate::from_json_optional(map, "ResourceRegion", path)?,
+            resource_tag: crate::from_json_optional(map, "ResourceTag", path)?,
+        })
+    }
+}
+
 impl From<IpamPrefixListResolverRuleCondition> for Value<IpamPrefixListResolverRuleCondition> {
     fn from(value: IpamPrefixListResolverRuleCondition) -> Self {
         Value::Lit(value)
@@ -323,6 +393,13 @@ impl AddressFamily {
 impl crate::ToJson for AddressFamily {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AddressFamily {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ipv4", Self::Ipv4), ("ipv6", Self::Ipv6)])
     }
 }
 
@@ -357,6 +434,21 @@ impl Operation {
 impl crate::ToJson for Operation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Operation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("equals", Self::Equals),
+                ("not-equals", Self::NotEquals),
+                ("subnet-of", Self::SubnetOf),
+            ],
+        )
     }
 }
 
@@ -398,6 +490,22 @@ impl crate::ToJson for ResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("vpc", Self::Vpc),
+                ("subnet", Self::Subnet),
+                ("eip", Self::Eip),
+                ("public-ipv4-pool", Self::PublicIpv4Pool),
+            ],
+        )
+    }
+}
+
 impl From<ResourceType> for Value<ResourceType> {
     fn from(value: ResourceType) -> Self {
         Value::Lit(value)
@@ -432,6 +540,21 @@ impl RuleType {
 impl crate::ToJson for RuleType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("static-cidr", Self::StaticCidr),
+                ("ipam-resource-cidr", Self::IpamResourceCidr),
+                ("ipam-pool-cidr", Self::IpamPoolCidr),
+            ],
+        )
     }
 }
 

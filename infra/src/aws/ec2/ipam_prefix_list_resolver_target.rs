@@ -91,6 +91,36 @@ impl crate::ToJson for IpamPrefixListResolverTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamPrefixListResolverTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DesiredVersion",
+                "IpamPrefixListResolverId",
+                "PrefixListId",
+                "PrefixListRegion",
+                "Tags",
+                "TrackLatestVersion",
+            ],
+        )?;
+        Ok(Self {
+            desired_version: crate::from_json_optional(map, "DesiredVersion", path)?,
+            ipam_prefix_list_resolver_id: crate::from_json_required(
+                map,
+                "IpamPrefixListResolverId",
+                path,
+            )?,
+            prefix_list_id: crate::from_json_required(map, "PrefixListId", path)?,
+            prefix_list_region: crate::from_json_required(map, "PrefixListRegion", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            track_latest_version: crate::from_json_required(map, "TrackLatestVersion", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IPAMPrefixListResolverTarget` (`Fn::GetAtt`).
 impl crate::Handle<IpamPrefixListResolverTarget> {
     /// `Fn::GetAtt` `IpamPrefixListResolverTargetArn`. Id of the IPAM Prefix List Resolver

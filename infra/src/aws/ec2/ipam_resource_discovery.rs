@@ -93,6 +93,32 @@ impl crate::ToJson for IpamResourceDiscovery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamResourceDiscovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "OperatingRegions",
+                "OrganizationalUnitExclusions",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            operating_regions: crate::from_json_optional(map, "OperatingRegions", path)?,
+            organizational_unit_exclusions: crate::from_json_optional(
+                map,
+                "OrganizationalUnitExclusions",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IPAMResourceDiscovery` (`Fn::GetAtt`).
 impl crate::Handle<IpamResourceDiscovery> {
     /// `Fn::GetAtt` `IpamResourceDiscoveryArn`. Amazon Resource Name (Arn) for the Resource
@@ -152,6 +178,16 @@ impl crate::ToJson for IpamOperatingRegion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamOperatingRegion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RegionName"])?;
+        Ok(Self {
+            region_name: crate::from_json_required(map, "RegionName", path)?,
+        })
+    }
+}
+
 impl From<IpamOperatingRegion> for Value<IpamOperatingRegion> {
     fn from(value: IpamOperatingRegion) -> Self {
         Value::Lit(value)
@@ -186,6 +222,20 @@ impl crate::ToJson for IpamResourceDiscoveryOrganizationalUnitExclusion {
             &self.organizations_entity_path,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamResourceDiscoveryOrganizationalUnitExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OrganizationsEntityPath"])?;
+        Ok(Self {
+            organizations_entity_path: crate::from_json_required(
+                map,
+                "OrganizationsEntityPath",
+                path,
+            )?,
+        })
     }
 }
 

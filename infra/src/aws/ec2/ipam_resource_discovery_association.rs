@@ -68,6 +68,23 @@ impl crate::ToJson for IpamResourceDiscoveryAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamResourceDiscoveryAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["IpamId", "IpamResourceDiscoveryId", "Tags"])?;
+        Ok(Self {
+            ipam_id: crate::from_json_required(map, "IpamId", path)?,
+            ipam_resource_discovery_id: crate::from_json_required(
+                map,
+                "IpamResourceDiscoveryId",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IPAMResourceDiscoveryAssociation` (`Fn::GetAtt`).
 impl crate::Handle<IpamResourceDiscoveryAssociation> {
     /// `Fn::GetAtt` `IpamArn`. Arn of the IPAM.

@@ -83,6 +83,32 @@ impl crate::ToJson for IpamScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "ExternalAuthorityConfiguration",
+                "IpamId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            external_authority_configuration: crate::from_json_optional(
+                map,
+                "ExternalAuthorityConfiguration",
+                path,
+            )?,
+            ipam_id: crate::from_json_required(map, "IpamId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::IPAMScope` (`Fn::GetAtt`).
 impl crate::Handle<IpamScope> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the IPAM scope.
@@ -159,6 +185,32 @@ impl crate::ToJson for IpamScopeExternalAuthorityConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamScopeExternalAuthorityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExternalResourceIdentifier",
+                "IpamScopeExternalAuthorityType",
+            ],
+        )?;
+        Ok(Self {
+            external_resource_identifier: crate::from_json_required(
+                map,
+                "ExternalResourceIdentifier",
+                path,
+            )?,
+            ipam_scope_external_authority_type: crate::from_json_required(
+                map,
+                "IpamScopeExternalAuthorityType",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IpamScopeExternalAuthorityConfiguration>
     for Value<IpamScopeExternalAuthorityConfiguration>
 {
@@ -186,6 +238,13 @@ impl IpamScopeExternalAuthorityType {
 impl crate::ToJson for IpamScopeExternalAuthorityType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpamScopeExternalAuthorityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("infoblox", Self::Infoblox)])
     }
 }
 

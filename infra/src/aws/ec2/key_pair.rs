@@ -115,6 +115,30 @@ impl crate::ToJson for KeyPair {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyPair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "KeyFormat",
+                "KeyName",
+                "KeyType",
+                "PublicKeyMaterial",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            key_format: crate::from_json_optional(map, "KeyFormat", path)?,
+            key_name: crate::from_json_required(map, "KeyName", path)?,
+            key_type: crate::from_json_optional(map, "KeyType", path)?,
+            public_key_material: crate::from_json_optional(map, "PublicKeyMaterial", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::KeyPair` (`Fn::GetAtt`).
 impl crate::Handle<KeyPair> {
     /// `Fn::GetAtt` `KeyFingerprint`.
@@ -153,6 +177,13 @@ impl crate::ToJson for KeyFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("pem", Self::Pem), ("ppk", Self::Ppk)])
+    }
+}
+
 impl From<KeyFormat> for Value<KeyFormat> {
     fn from(value: KeyFormat) -> Self {
         Value::Lit(value)
@@ -183,6 +214,17 @@ impl KeyType {
 impl crate::ToJson for KeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("rsa", Self::Rsa), ("ed25519", Self::Ed25519)],
+        )
     }
 }
 

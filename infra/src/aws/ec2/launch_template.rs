@@ -102,6 +102,28 @@ impl crate::ToJson for LaunchTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LaunchTemplateData",
+                "LaunchTemplateName",
+                "TagSpecifications",
+                "VersionDescription",
+            ],
+        )?;
+        Ok(Self {
+            launch_template_data: crate::from_json_required(map, "LaunchTemplateData", path)?,
+            launch_template_name: crate::from_json_optional(map, "LaunchTemplateName", path)?,
+            tag_specifications: crate::from_json_optional(map, "TagSpecifications", path)?,
+            version_description: crate::from_json_optional(map, "VersionDescription", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::LaunchTemplate` (`Fn::GetAtt`).
 impl crate::Handle<LaunchTemplate> {
     /// `Fn::GetAtt` `DefaultVersionNumber`.
@@ -163,6 +185,17 @@ impl crate::ToJson for AcceleratorCount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorCount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<AcceleratorCount> for Value<AcceleratorCount> {
     fn from(value: AcceleratorCount) -> Self {
         Value::Lit(value)
@@ -208,6 +241,17 @@ impl crate::ToJson for AcceleratorTotalMemoryMiB {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorTotalMemoryMiB {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -262,6 +306,17 @@ impl crate::ToJson for BaselineEbsBandwidthMbps {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaselineEbsBandwidthMbps {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<BaselineEbsBandwidthMbps> for Value<BaselineEbsBandwidthMbps> {
     fn from(value: BaselineEbsBandwidthMbps) -> Self {
         Value::Lit(value)
@@ -300,6 +355,16 @@ impl crate::ToJson for BaselinePerformanceFactors {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Cpu", &self.cpu);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaselinePerformanceFactors {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cpu"])?;
+        Ok(Self {
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+        })
     }
 }
 
@@ -376,6 +441,23 @@ impl crate::ToJson for BlockDeviceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockDeviceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeviceName", "Ebs", "NoDevice", "VirtualName"],
+        )?;
+        Ok(Self {
+            device_name: crate::from_json_optional(map, "DeviceName", path)?,
+            ebs: crate::from_json_optional(map, "Ebs", path)?,
+            no_device: crate::from_json_optional(map, "NoDevice", path)?,
+            virtual_name: crate::from_json_optional(map, "VirtualName", path)?,
+        })
+    }
+}
+
 impl From<BlockDeviceMapping> for Value<BlockDeviceMapping> {
     fn from(value: BlockDeviceMapping) -> Self {
         Value::Lit(value)
@@ -446,6 +528,29 @@ impl crate::ToJson for CapacityReservationSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CapacityReservationPreference", "CapacityReservationTarget"],
+        )?;
+        Ok(Self {
+            capacity_reservation_preference: crate::from_json_optional(
+                map,
+                "CapacityReservationPreference",
+                path,
+            )?,
+            capacity_reservation_target: crate::from_json_optional(
+                map,
+                "CapacityReservationTarget",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CapacityReservationSpecification> for Value<CapacityReservationSpecification> {
     fn from(value: CapacityReservationSpecification) -> Self {
         Value::Lit(value)
@@ -504,6 +609,28 @@ impl crate::ToJson for CapacityReservationTarget {
             &self.capacity_reservation_resource_group_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityReservationId",
+                "CapacityReservationResourceGroupArn",
+            ],
+        )?;
+        Ok(Self {
+            capacity_reservation_id: crate::from_json_optional(map, "CapacityReservationId", path)?,
+            capacity_reservation_resource_group_arn: crate::from_json_optional(
+                map,
+                "CapacityReservationResourceGroupArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -578,6 +705,22 @@ impl crate::ToJson for ConnectionTrackingSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionTrackingSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["TcpEstablishedTimeout", "UdpStreamTimeout", "UdpTimeout"],
+        )?;
+        Ok(Self {
+            tcp_established_timeout: crate::from_json_optional(map, "TcpEstablishedTimeout", path)?,
+            udp_stream_timeout: crate::from_json_optional(map, "UdpStreamTimeout", path)?,
+            udp_timeout: crate::from_json_optional(map, "UdpTimeout", path)?,
+        })
+    }
+}
+
 impl From<ConnectionTrackingSpecification> for Value<ConnectionTrackingSpecification> {
     fn from(value: ConnectionTrackingSpecification) -> Self {
         Value::Lit(value)
@@ -613,6 +756,16 @@ impl crate::ToJson for Cpu {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "References", &self.references);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cpu {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["References"])?;
+        Ok(Self {
+            references: crate::from_json_optional(map, "References", path)?,
+        })
     }
 }
 
@@ -694,6 +847,28 @@ impl crate::ToJson for CpuOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmdSevSnp",
+                "CoreCount",
+                "NestedVirtualization",
+                "ThreadsPerCore",
+            ],
+        )?;
+        Ok(Self {
+            amd_sev_snp: crate::from_json_optional(map, "AmdSevSnp", path)?,
+            core_count: crate::from_json_optional(map, "CoreCount", path)?,
+            nested_virtualization: crate::from_json_optional(map, "NestedVirtualization", path)?,
+            threads_per_core: crate::from_json_optional(map, "ThreadsPerCore", path)?,
+        })
+    }
+}
+
 impl From<CpuOptions> for Value<CpuOptions> {
     fn from(value: CpuOptions) -> Self {
         Value::Lit(value)
@@ -728,6 +903,16 @@ impl crate::ToJson for CreditSpecification {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CpuCredits", &self.cpu_credits);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreditSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CpuCredits"])?;
+        Ok(Self {
+            cpu_credits: crate::from_json_optional(map, "CpuCredits", path)?,
+        })
     }
 }
 
@@ -895,6 +1080,44 @@ impl crate::ToJson for Ebs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ebs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeleteOnTermination",
+                "EbsCardIndex",
+                "Encrypted",
+                "Iops",
+                "KmsKeyId",
+                "SnapshotId",
+                "Throughput",
+                "VolumeInitializationRate",
+                "VolumeSize",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            ebs_card_index: crate::from_json_optional(map, "EbsCardIndex", path)?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_initialization_rate: crate::from_json_optional(
+                map,
+                "VolumeInitializationRate",
+                path,
+            )?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<Ebs> for Value<Ebs> {
     fn from(value: Ebs) -> Self {
         Value::Lit(value)
@@ -956,6 +1179,22 @@ impl crate::ToJson for EnaSrdSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnaSrdSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EnaSrdEnabled", "EnaSrdUdpSpecification"])?;
+        Ok(Self {
+            ena_srd_enabled: crate::from_json_optional(map, "EnaSrdEnabled", path)?,
+            ena_srd_udp_specification: crate::from_json_optional(
+                map,
+                "EnaSrdUdpSpecification",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<EnaSrdSpecification> for Value<EnaSrdSpecification> {
     fn from(value: EnaSrdSpecification) -> Self {
         Value::Lit(value)
@@ -997,6 +1236,16 @@ impl crate::ToJson for EnaSrdUdpSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnaSrdUdpSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnaSrdUdpEnabled"])?;
+        Ok(Self {
+            ena_srd_udp_enabled: crate::from_json_optional(map, "EnaSrdUdpEnabled", path)?,
+        })
+    }
+}
+
 impl From<EnaSrdUdpSpecification> for Value<EnaSrdUdpSpecification> {
     fn from(value: EnaSrdUdpSpecification) -> Self {
         Value::Lit(value)
@@ -1029,6 +1278,16 @@ impl crate::ToJson for EnclaveOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnclaveOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1071,6 +1330,16 @@ impl crate::ToJson for HibernationOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Configured", &self.configured);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HibernationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Configured"])?;
+        Ok(Self {
+            configured: crate::from_json_optional(map, "Configured", path)?,
+        })
     }
 }
 
@@ -1125,6 +1394,17 @@ impl crate::ToJson for IamInstanceProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamInstanceProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "Name"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<IamInstanceProfile> for Value<IamInstanceProfile> {
     fn from(value: IamInstanceProfile) -> Self {
         Value::Lit(value)
@@ -1170,6 +1450,17 @@ impl crate::ToJson for InstanceMarketOptions {
         crate::put_opt(&mut out, "MarketType", &self.market_type);
         crate::put_opt(&mut out, "SpotOptions", &self.spot_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceMarketOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MarketType", "SpotOptions"])?;
+        Ok(Self {
+            market_type: crate::from_json_optional(map, "MarketType", path)?,
+            spot_options: crate::from_json_optional(map, "SpotOptions", path)?,
+        })
     }
 }
 
@@ -1706,6 +1997,102 @@ impl crate::ToJson for InstanceRequirements {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceRequirements {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceleratorCount",
+                "AcceleratorManufacturers",
+                "AcceleratorNames",
+                "AcceleratorTotalMemoryMiB",
+                "AcceleratorTypes",
+                "AllowedInstanceTypes",
+                "BareMetal",
+                "BaselineEbsBandwidthMbps",
+                "BaselinePerformanceFactors",
+                "BurstablePerformance",
+                "CpuManufacturers",
+                "ExcludedInstanceTypes",
+                "InstanceGenerations",
+                "LocalStorage",
+                "LocalStorageTypes",
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+                "MemoryGiBPerVCpu",
+                "MemoryMiB",
+                "NetworkBandwidthGbps",
+                "NetworkInterfaceCount",
+                "OnDemandMaxPricePercentageOverLowestPrice",
+                "RequireHibernateSupport",
+                "SpotMaxPricePercentageOverLowestPrice",
+                "TotalLocalStorageGB",
+                "VCpuCount",
+            ],
+        )?;
+        Ok(Self {
+            accelerator_count: crate::from_json_optional(map, "AcceleratorCount", path)?,
+            accelerator_manufacturers: crate::from_json_optional(
+                map,
+                "AcceleratorManufacturers",
+                path,
+            )?,
+            accelerator_names: crate::from_json_optional(map, "AcceleratorNames", path)?,
+            accelerator_total_memory_mi_b: crate::from_json_optional(
+                map,
+                "AcceleratorTotalMemoryMiB",
+                path,
+            )?,
+            accelerator_types: crate::from_json_optional(map, "AcceleratorTypes", path)?,
+            allowed_instance_types: crate::from_json_optional(map, "AllowedInstanceTypes", path)?,
+            bare_metal: crate::from_json_optional(map, "BareMetal", path)?,
+            baseline_ebs_bandwidth_mbps: crate::from_json_optional(
+                map,
+                "BaselineEbsBandwidthMbps",
+                path,
+            )?,
+            baseline_performance_factors: crate::from_json_optional(
+                map,
+                "BaselinePerformanceFactors",
+                path,
+            )?,
+            burstable_performance: crate::from_json_optional(map, "BurstablePerformance", path)?,
+            cpu_manufacturers: crate::from_json_optional(map, "CpuManufacturers", path)?,
+            excluded_instance_types: crate::from_json_optional(map, "ExcludedInstanceTypes", path)?,
+            instance_generations: crate::from_json_optional(map, "InstanceGenerations", path)?,
+            local_storage: crate::from_json_optional(map, "LocalStorage", path)?,
+            local_storage_types: crate::from_json_optional(map, "LocalStorageTypes", path)?,
+            max_spot_price_as_percentage_of_optimal_on_demand_price: crate::from_json_optional(
+                map,
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+                path,
+            )?,
+            memory_gi_b_per_v_cpu: crate::from_json_optional(map, "MemoryGiBPerVCpu", path)?,
+            memory_mi_b: crate::from_json_optional(map, "MemoryMiB", path)?,
+            network_bandwidth_gbps: crate::from_json_optional(map, "NetworkBandwidthGbps", path)?,
+            network_interface_count: crate::from_json_optional(map, "NetworkInterfaceCount", path)?,
+            on_demand_max_price_percentage_over_lowest_price: crate::from_json_optional(
+                map,
+                "OnDemandMaxPricePercentageOverLowestPrice",
+                path,
+            )?,
+            require_hibernate_support: crate::from_json_optional(
+                map,
+                "RequireHibernateSupport",
+                path,
+            )?,
+            spot_max_price_percentage_over_lowest_price: crate::from_json_optional(
+                map,
+                "SpotMaxPricePercentageOverLowestPrice",
+                path,
+            )?,
+            total_local_storage_gb: crate::from_json_optional(map, "TotalLocalStorageGB", path)?,
+            v_cpu_count: crate::from_json_optional(map, "VCpuCount", path)?,
+        })
+    }
+}
+
 impl From<InstanceRequirements> for Value<InstanceRequirements> {
     fn from(value: InstanceRequirements) -> Self {
         Value::Lit(value)
@@ -1741,6 +2128,16 @@ impl crate::ToJson for Ipv4PrefixSpecification {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Ipv4Prefix", &self.ipv4_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ipv4PrefixSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ipv4Prefix"])?;
+        Ok(Self {
+            ipv4_prefix: crate::from_json_optional(map, "Ipv4Prefix", path)?,
+        })
     }
 }
 
@@ -1781,6 +2178,16 @@ impl crate::ToJson for Ipv6Add {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ipv6Add {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ipv6Address"])?;
+        Ok(Self {
+            ipv6_address: crate::from_json_optional(map, "Ipv6Address", path)?,
+        })
+    }
+}
+
 impl From<Ipv6Add> for Value<Ipv6Add> {
     fn from(value: Ipv6Add) -> Self {
         Value::Lit(value)
@@ -1814,6 +2221,16 @@ impl crate::ToJson for Ipv6PrefixSpecification {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Ipv6Prefix", &self.ipv6_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ipv6PrefixSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ipv6Prefix"])?;
+        Ok(Self {
+            ipv6_prefix: crate::from_json_optional(map, "Ipv6Prefix", path)?,
+        })
     }
 }
 
@@ -2302,6 +2719,96 @@ impl crate::ToJson for LaunchTemplateData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockDeviceMappings",
+                "CapacityReservationSpecification",
+                "CpuOptions",
+                "CreditSpecification",
+                "DisableApiStop",
+                "DisableApiTermination",
+                "EbsOptimized",
+                "EnclaveOptions",
+                "HibernationOptions",
+                "IamInstanceProfile",
+                "ImageId",
+                "InstanceInitiatedShutdownBehavior",
+                "InstanceMarketOptions",
+                "InstanceRequirements",
+                "InstanceType",
+                "KernelId",
+                "KeyName",
+                "LicenseSpecifications",
+                "MaintenanceOptions",
+                "MetadataOptions",
+                "Monitoring",
+                "NetworkInterfaces",
+                "NetworkPerformanceOptions",
+                "Placement",
+                "PrivateDnsNameOptions",
+                "RamDiskId",
+                "SecurityGroupIds",
+                "SecurityGroups",
+                "TagSpecifications",
+                "UserData",
+            ],
+        )?;
+        Ok(Self {
+            block_device_mappings: crate::from_json_optional(map, "BlockDeviceMappings", path)?,
+            capacity_reservation_specification: crate::from_json_optional(
+                map,
+                "CapacityReservationSpecification",
+                path,
+            )?,
+            cpu_options: crate::from_json_optional(map, "CpuOptions", path)?,
+            credit_specification: crate::from_json_optional(map, "CreditSpecification", path)?,
+            disable_api_stop: crate::from_json_optional(map, "DisableApiStop", path)?,
+            disable_api_termination: crate::from_json_optional(map, "DisableApiTermination", path)?,
+            ebs_optimized: crate::from_json_optional(map, "EbsOptimized", path)?,
+            enclave_options: crate::from_json_optional(map, "EnclaveOptions", path)?,
+            hibernation_options: crate::from_json_optional(map, "HibernationOptions", path)?,
+            iam_instance_profile: crate::from_json_optional(map, "IamInstanceProfile", path)?,
+            image_id: crate::from_json_optional(map, "ImageId", path)?,
+            instance_initiated_shutdown_behavior: crate::from_json_optional(
+                map,
+                "InstanceInitiatedShutdownBehavior",
+                path,
+            )?,
+            instance_market_options: crate::from_json_optional(map, "InstanceMarketOptions", path)?,
+            instance_requirements: crate::from_json_optional(map, "InstanceRequirements", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            kernel_id: crate::from_json_optional(map, "KernelId", path)?,
+            key_name: crate::from_json_optional(map, "KeyName", path)?,
+            license_specifications: crate::from_json_optional(map, "LicenseSpecifications", path)?,
+            maintenance_options: crate::from_json_optional(map, "MaintenanceOptions", path)?,
+            metadata_options: crate::from_json_optional(map, "MetadataOptions", path)?,
+            monitoring: crate::from_json_optional(map, "Monitoring", path)?,
+            network_interfaces: crate::from_json_optional(map, "NetworkInterfaces", path)?,
+            network_performance_options: crate::from_json_optional(
+                map,
+                "NetworkPerformanceOptions",
+                path,
+            )?,
+            placement: crate::from_json_optional(map, "Placement", path)?,
+            private_dns_name_options: crate::from_json_optional(
+                map,
+                "PrivateDnsNameOptions",
+                path,
+            )?,
+            ram_disk_id: crate::from_json_optional(map, "RamDiskId", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            tag_specifications: crate::from_json_optional(map, "TagSpecifications", path)?,
+            user_data: crate::from_json_optional(map, "UserData", path)?,
+        })
+    }
+}
+
 impl From<LaunchTemplateData> for Value<LaunchTemplateData> {
     fn from(value: LaunchTemplateData) -> Self {
         Value::Lit(value)
@@ -2356,6 +2863,17 @@ impl crate::ToJson for LaunchTemplateTagSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateTagSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceType", "Tags"])?;
+        Ok(Self {
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<LaunchTemplateTagSpecification> for Value<LaunchTemplateTagSpecification> {
     fn from(value: LaunchTemplateTagSpecification) -> Self {
         Value::Lit(value)
@@ -2398,6 +2916,20 @@ impl crate::ToJson for LicenseSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LicenseConfigurationArn"])?;
+        Ok(Self {
+            license_configuration_arn: crate::from_json_optional(
+                map,
+                "LicenseConfigurationArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LicenseSpecification> for Value<LicenseSpecification> {
     fn from(value: LicenseSpecification) -> Self {
         Value::Lit(value)
@@ -2432,6 +2964,16 @@ impl crate::ToJson for MaintenanceOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AutoRecovery", &self.auto_recovery);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoRecovery"])?;
+        Ok(Self {
+            auto_recovery: crate::from_json_optional(map, "AutoRecovery", path)?,
+        })
     }
 }
 
@@ -2483,6 +3025,17 @@ impl crate::ToJson for MemoryGiBPerVCpu {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryGiBPerVCpu {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<MemoryGiBPerVCpu> for Value<MemoryGiBPerVCpu> {
     fn from(value: MemoryGiBPerVCpu) -> Self {
         Value::Lit(value)
@@ -2527,6 +3080,17 @@ impl crate::ToJson for MemoryMiB {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryMiB {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -2636,6 +3200,34 @@ impl crate::ToJson for MetadataOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HttpEndpoint",
+                "HttpProtocolIpv6",
+                "HttpPutResponseHopLimit",
+                "HttpTokens",
+                "InstanceMetadataTags",
+            ],
+        )?;
+        Ok(Self {
+            http_endpoint: crate::from_json_optional(map, "HttpEndpoint", path)?,
+            http_protocol_ipv6: crate::from_json_optional(map, "HttpProtocolIpv6", path)?,
+            http_put_response_hop_limit: crate::from_json_optional(
+                map,
+                "HttpPutResponseHopLimit",
+                path,
+            )?,
+            http_tokens: crate::from_json_optional(map, "HttpTokens", path)?,
+            instance_metadata_tags: crate::from_json_optional(map, "InstanceMetadataTags", path)?,
+        })
+    }
+}
+
 impl From<MetadataOptions> for Value<MetadataOptions> {
     fn from(value: MetadataOptions) -> Self {
         Value::Lit(value)
@@ -2672,6 +3264,16 @@ impl crate::ToJson for Monitoring {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Monitoring {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -2726,6 +3328,17 @@ impl crate::ToJson for NetworkBandwidthGbps {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkBandwidthGbps {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -3052,6 +3665,82 @@ impl crate::ToJson for NetworkInterface {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociateCarrierIpAddress",
+                "AssociatePublicIpAddress",
+                "ConnectionTrackingSpecification",
+                "DeleteOnTermination",
+                "Description",
+                "DeviceIndex",
+                "EnaQueueCount",
+                "EnaSrdSpecification",
+                "Groups",
+                "InterfaceType",
+                "Ipv4PrefixCount",
+                "Ipv4Prefixes",
+                "Ipv6AddressCount",
+                "Ipv6Addresses",
+                "Ipv6PrefixCount",
+                "Ipv6Prefixes",
+                "NetworkCardIndex",
+                "NetworkInterfaceId",
+                "PrimaryIpv6",
+                "PrivateIpAddress",
+                "PrivateIpAddresses",
+                "SecondaryPrivateIpAddressCount",
+                "SubnetId",
+            ],
+        )?;
+        Ok(Self {
+            associate_carrier_ip_address: crate::from_json_optional(
+                map,
+                "AssociateCarrierIpAddress",
+                path,
+            )?,
+            associate_public_ip_address: crate::from_json_optional(
+                map,
+                "AssociatePublicIpAddress",
+                path,
+            )?,
+            connection_tracking_specification: crate::from_json_optional(
+                map,
+                "ConnectionTrackingSpecification",
+                path,
+            )?,
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            device_index: crate::from_json_optional(map, "DeviceIndex", path)?,
+            ena_queue_count: crate::from_json_optional(map, "EnaQueueCount", path)?,
+            ena_srd_specification: crate::from_json_optional(map, "EnaSrdSpecification", path)?,
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            interface_type: crate::from_json_optional(map, "InterfaceType", path)?,
+            ipv4_prefix_count: crate::from_json_optional(map, "Ipv4PrefixCount", path)?,
+            ipv4_prefixes: crate::from_json_optional(map, "Ipv4Prefixes", path)?,
+            ipv6_address_count: crate::from_json_optional(map, "Ipv6AddressCount", path)?,
+            ipv6_addresses: crate::from_json_optional(map, "Ipv6Addresses", path)?,
+            ipv6_prefix_count: crate::from_json_optional(map, "Ipv6PrefixCount", path)?,
+            ipv6_prefixes: crate::from_json_optional(map, "Ipv6Prefixes", path)?,
+            network_card_index: crate::from_json_optional(map, "NetworkCardIndex", path)?,
+            network_interface_id: crate::from_json_optional(map, "NetworkInterfaceId", path)?,
+            primary_ipv6: crate::from_json_optional(map, "PrimaryIpv6", path)?,
+            private_ip_address: crate::from_json_optional(map, "PrivateIpAddress", path)?,
+            private_ip_addresses: crate::from_json_optional(map, "PrivateIpAddresses", path)?,
+            secondary_private_ip_address_count: crate::from_json_optional(
+                map,
+                "SecondaryPrivateIpAddressCount",
+                path,
+            )?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+        })
+    }
+}
+
 impl From<NetworkInterface> for Value<NetworkInterface> {
     fn from(value: NetworkInterface) -> Self {
         Value::Lit(value)
@@ -3100,6 +3789,17 @@ impl crate::ToJson for NetworkInterfaceCount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfaceCount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<NetworkInterfaceCount> for Value<NetworkInterfaceCount> {
     fn from(value: NetworkInterfaceCount) -> Self {
         Value::Lit(value)
@@ -3137,6 +3837,16 @@ impl crate::ToJson for NetworkPerformanceOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "BandwidthWeighting", &self.bandwidth_weighting);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkPerformanceOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BandwidthWeighting"])?;
+        Ok(Self {
+            bandwidth_weighting: crate::from_json_optional(map, "BandwidthWeighting", path)?,
+        })
     }
 }
 
@@ -3268,6 +3978,38 @@ impl crate::ToJson for Placement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Placement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Affinity",
+                "AvailabilityZone",
+                "GroupId",
+                "GroupName",
+                "HostId",
+                "HostResourceGroupArn",
+                "PartitionNumber",
+                "SpreadDomain",
+                "Tenancy",
+            ],
+        )?;
+        Ok(Self {
+            affinity: crate::from_json_optional(map, "Affinity", path)?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            group_id: crate::from_json_optional(map, "GroupId", path)?,
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            host_id: crate::from_json_optional(map, "HostId", path)?,
+            host_resource_group_arn: crate::from_json_optional(map, "HostResourceGroupArn", path)?,
+            partition_number: crate::from_json_optional(map, "PartitionNumber", path)?,
+            spread_domain: crate::from_json_optional(map, "SpreadDomain", path)?,
+            tenancy: crate::from_json_optional(map, "Tenancy", path)?,
+        })
+    }
+}
+
 impl From<Placement> for Value<Placement> {
     fn from(value: Placement) -> Self {
         Value::Lit(value)
@@ -3343,6 +4085,34 @@ impl crate::ToJson for PrivateDnsNameOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateDnsNameOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableResourceNameDnsAAAARecord",
+                "EnableResourceNameDnsARecord",
+                "HostnameType",
+            ],
+        )?;
+        Ok(Self {
+            enable_resource_name_dns_aaaa_record: crate::from_json_optional(
+                map,
+                "EnableResourceNameDnsAAAARecord",
+                path,
+            )?,
+            enable_resource_name_dns_a_record: crate::from_json_optional(
+                map,
+                "EnableResourceNameDnsARecord",
+                path,
+            )?,
+            hostname_type: crate::from_json_optional(map, "HostnameType", path)?,
+        })
+    }
+}
+
 impl From<PrivateDnsNameOptions> for Value<PrivateDnsNameOptions> {
     fn from(value: PrivateDnsNameOptions) -> Self {
         Value::Lit(value)
@@ -3392,6 +4162,17 @@ impl crate::ToJson for PrivateIpAdd {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateIpAdd {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Primary", "PrivateIpAddress"])?;
+        Ok(Self {
+            primary: crate::from_json_optional(map, "Primary", path)?,
+            private_ip_address: crate::from_json_optional(map, "PrivateIpAddress", path)?,
+        })
+    }
+}
+
 impl From<PrivateIpAdd> for Value<PrivateIpAdd> {
     fn from(value: PrivateIpAdd) -> Self {
         Value::Lit(value)
@@ -3437,6 +4218,16 @@ impl crate::ToJson for Reference {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "InstanceFamily", &self.instance_family);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Reference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceFamily"])?;
+        Ok(Self {
+            instance_family: crate::from_json_optional(map, "InstanceFamily", path)?,
+        })
     }
 }
 
@@ -3543,6 +4334,34 @@ impl crate::ToJson for SpotOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockDurationMinutes",
+                "InstanceInterruptionBehavior",
+                "MaxPrice",
+                "SpotInstanceType",
+                "ValidUntil",
+            ],
+        )?;
+        Ok(Self {
+            block_duration_minutes: crate::from_json_optional(map, "BlockDurationMinutes", path)?,
+            instance_interruption_behavior: crate::from_json_optional(
+                map,
+                "InstanceInterruptionBehavior",
+                path,
+            )?,
+            max_price: crate::from_json_optional(map, "MaxPrice", path)?,
+            spot_instance_type: crate::from_json_optional(map, "SpotInstanceType", path)?,
+            valid_until: crate::from_json_optional(map, "ValidUntil", path)?,
+        })
+    }
+}
+
 impl From<SpotOptions> for Value<SpotOptions> {
     fn from(value: SpotOptions) -> Self {
         Value::Lit(value)
@@ -3599,6 +4418,17 @@ impl crate::ToJson for TagSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceType", "Tags"])?;
+        Ok(Self {
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<TagSpecification> for Value<TagSpecification> {
     fn from(value: TagSpecification) -> Self {
         Value::Lit(value)
@@ -3644,6 +4474,17 @@ impl crate::ToJson for TotalLocalStorageGb {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TotalLocalStorageGb {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -3693,6 +4534,17 @@ impl crate::ToJson for VCpuCount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VCpuCount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<VCpuCount> for Value<VCpuCount> {
     fn from(value: VCpuCount) -> Self {
         Value::Lit(value)
@@ -3730,6 +4582,23 @@ impl AcceleratorManufacturer {
 impl crate::ToJson for AcceleratorManufacturer {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorManufacturer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("amazon-web-services", Self::AmazonWebServices),
+                ("amd", Self::Amd),
+                ("habana", Self::Habana),
+                ("nvidia", Self::Nvidia),
+                ("xilinx", Self::Xilinx),
+            ],
+        )
     }
 }
 
@@ -3815,6 +4684,37 @@ impl crate::ToJson for AcceleratorName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("a100", Self::A100),
+                ("a10g", Self::A10g),
+                ("gaudi-hl-205", Self::GaudiHl205),
+                ("h100", Self::H100),
+                ("inferentia", Self::Inferentia),
+                ("inferentia2", Self::Inferentia2),
+                ("k520", Self::K520),
+                ("k80", Self::K80),
+                ("l4", Self::L4),
+                ("l40s", Self::L40s),
+                ("m60", Self::M60),
+                ("radeon-pro-v520", Self::RadeonProV520),
+                ("t4", Self::T4),
+                ("t4g", Self::T4g),
+                ("trainium", Self::Trainium),
+                ("trainium2", Self::Trainium2),
+                ("u30", Self::U30),
+                ("v100", Self::V100),
+                ("vu9p", Self::Vu9p),
+            ],
+        )
+    }
+}
+
 impl From<AcceleratorName> for Value<AcceleratorName> {
     fn from(value: AcceleratorName) -> Self {
         Value::Lit(value)
@@ -3852,6 +4752,22 @@ impl crate::ToJson for AcceleratorType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("fpga", Self::Fpga),
+                ("gpu", Self::Gpu),
+                ("inference", Self::Inference),
+                ("media", Self::Media),
+            ],
+        )
+    }
+}
+
 impl From<AcceleratorType> for Value<AcceleratorType> {
     fn from(value: AcceleratorType) -> Self {
         Value::Lit(value)
@@ -3885,6 +4801,17 @@ impl crate::ToJson for AmdSevSnp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmdSevSnp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enabled", Self::Enabled), ("disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<AmdSevSnp> for Value<AmdSevSnp> {
     fn from(value: AmdSevSnp) -> Self {
         Value::Lit(value)
@@ -3913,6 +4840,17 @@ impl AutoRecovery {
 impl crate::ToJson for AutoRecovery {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoRecovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("default", Self::Default), ("disabled", Self::Disabled)],
+        )
     }
 }
 
@@ -3954,6 +4892,21 @@ impl crate::ToJson for BandwidthWeighting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BandwidthWeighting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("default", Self::Default),
+                ("ebs-1", Self::Ebs1),
+                ("vpc-1", Self::Vpc1),
+            ],
+        )
+    }
+}
+
 impl From<BandwidthWeighting> for Value<BandwidthWeighting> {
     fn from(value: BandwidthWeighting) -> Self {
         Value::Lit(value)
@@ -3988,6 +4941,21 @@ impl BareMetal {
 impl crate::ToJson for BareMetal {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BareMetal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("excluded", Self::Excluded),
+                ("included", Self::Included),
+                ("required", Self::Required),
+            ],
+        )
     }
 }
 
@@ -4027,6 +4995,21 @@ impl BurstablePerformance {
 impl crate::ToJson for BurstablePerformance {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BurstablePerformance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("excluded", Self::Excluded),
+                ("included", Self::Included),
+                ("required", Self::Required),
+            ],
+        )
     }
 }
 
@@ -4070,6 +5053,21 @@ impl crate::ToJson for CapacityReservationPreference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("capacity-reservations-only", Self::CapacityReservationsOnly),
+                ("none", Self::None),
+                ("open", Self::Open),
+            ],
+        )
+    }
+}
+
 impl From<CapacityReservationPreference> for Value<CapacityReservationPreference> {
     fn from(value: CapacityReservationPreference) -> Self {
         Value::Lit(value)
@@ -4104,6 +5102,22 @@ impl CpuManufacturer {
 impl crate::ToJson for CpuManufacturer {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuManufacturer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("amazon-web-services", Self::AmazonWebServices),
+                ("amd", Self::Amd),
+                ("apple", Self::Apple),
+                ("intel", Self::Intel),
+            ],
+        )
     }
 }
 
@@ -4144,6 +5158,20 @@ impl crate::ToJson for HostnameType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostnameType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ip-name", Self::IpName),
+                ("resource-name", Self::ResourceName),
+            ],
+        )
+    }
+}
+
 impl From<HostnameType> for Value<HostnameType> {
     fn from(value: HostnameType) -> Self {
         Value::Lit(value)
@@ -4177,6 +5205,17 @@ impl crate::ToJson for HttpEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disabled", Self::Disabled), ("enabled", Self::Enabled)],
+        )
+    }
+}
+
 impl From<HttpEndpoint> for Value<HttpEndpoint> {
     fn from(value: HttpEndpoint) -> Self {
         Value::Lit(value)
@@ -4206,6 +5245,17 @@ impl HttpProtocolIpv6 {
 impl crate::ToJson for HttpProtocolIpv6 {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpProtocolIpv6 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disabled", Self::Disabled), ("enabled", Self::Enabled)],
+        )
     }
 }
 
@@ -4248,6 +5298,17 @@ impl crate::ToJson for HttpTokens {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpTokens {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("optional", Self::Optional), ("required", Self::Required)],
+        )
+    }
+}
+
 impl From<HttpTokens> for Value<HttpTokens> {
     fn from(value: HttpTokens) -> Self {
         Value::Lit(value)
@@ -4276,6 +5337,17 @@ impl InstanceGeneration {
 impl crate::ToJson for InstanceGeneration {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceGeneration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("current", Self::Current), ("previous", Self::Previous)],
+        )
     }
 }
 
@@ -4308,6 +5380,17 @@ impl InstanceInitiatedShutdownBehavior {
 impl crate::ToJson for InstanceInitiatedShutdownBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceInitiatedShutdownBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("stop", Self::Stop), ("terminate", Self::Terminate)],
+        )
     }
 }
 
@@ -4345,6 +5428,21 @@ impl crate::ToJson for InstanceInterruptionBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceInterruptionBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("hibernate", Self::Hibernate),
+                ("stop", Self::Stop),
+                ("terminate", Self::Terminate),
+            ],
+        )
+    }
+}
+
 impl From<InstanceInterruptionBehavior> for Value<InstanceInterruptionBehavior> {
     fn from(value: InstanceInterruptionBehavior) -> Self {
         Value::Lit(value)
@@ -4377,6 +5475,17 @@ impl InstanceMetadataTags {
 impl crate::ToJson for InstanceMetadataTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceMetadataTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disabled", Self::Disabled), ("enabled", Self::Enabled)],
+        )
     }
 }
 
@@ -4750,6 +5859,211 @@ impl crate::ToJson for LaunchTemplateTagSpecificationResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateTagSpecificationResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("application-status-check", Self::ApplicationStatusCheck),
+                ("capacity-block", Self::CapacityBlock),
+                (
+                    "capacity-manager-data-export",
+                    Self::CapacityManagerDataExport,
+                ),
+                ("capacity-reservation", Self::CapacityReservation),
+                (
+                    "capacity-reservation-cancellation-quote",
+                    Self::CapacityReservationCancellationQuote,
+                ),
+                ("capacity-reservation-fleet", Self::CapacityReservationFleet),
+                (
+                    "capacity-reservation-modification-quote",
+                    Self::CapacityReservationModificationQuote,
+                ),
+                ("carrier-gateway", Self::CarrierGateway),
+                ("client-vpn-endpoint", Self::ClientVpnEndpoint),
+                ("coip-pool", Self::CoipPool),
+                ("customer-gateway", Self::CustomerGateway),
+                (
+                    "declarative-policies-report",
+                    Self::DeclarativePoliciesReport,
+                ),
+                ("dedicated-host", Self::DedicatedHost),
+                ("dhcp-options", Self::DhcpOptions),
+                (
+                    "egress-only-internet-gateway",
+                    Self::EgressOnlyInternetGateway,
+                ),
+                ("elastic-gpu", Self::ElasticGpu),
+                ("elastic-ip", Self::ElasticIp),
+                ("export-image-task", Self::ExportImageTask),
+                ("export-instance-task", Self::ExportInstanceTask),
+                ("fleet", Self::Fleet),
+                ("fpga-image", Self::FpgaImage),
+                ("host-reservation", Self::HostReservation),
+                ("image", Self::Image),
+                ("image-usage-report", Self::ImageUsageReport),
+                ("import-image-task", Self::ImportImageTask),
+                ("import-snapshot-task", Self::ImportSnapshotTask),
+                ("instance", Self::Instance),
+                ("instance-connect-endpoint", Self::InstanceConnectEndpoint),
+                ("instance-event-window", Self::InstanceEventWindow),
+                ("internet-gateway", Self::InternetGateway),
+                ("ipam", Self::Ipam),
+                (
+                    "ipam-external-resource-verification-token",
+                    Self::IpamExternalResourceVerificationToken,
+                ),
+                (
+                    "ipam-internet-registry-association",
+                    Self::IpamInternetRegistryAssociation,
+                ),
+                ("ipam-policy", Self::IpamPolicy),
+                ("ipam-pool", Self::IpamPool),
+                ("ipam-pool-allocation", Self::IpamPoolAllocation),
+                ("ipam-prefix-list-resolver", Self::IpamPrefixListResolver),
+                (
+                    "ipam-prefix-list-resolver-target",
+                    Self::IpamPrefixListResolverTarget,
+                ),
+                ("ipam-resource-discovery", Self::IpamResourceDiscovery),
+                (
+                    "ipam-resource-discovery-association",
+                    Self::IpamResourceDiscoveryAssociation,
+                ),
+                ("ipam-scope", Self::IpamScope),
+                ("ipv4pool-ec2", Self::Ipv4poolEc2),
+                ("ipv6pool-ec2", Self::Ipv6poolEc2),
+                ("key-pair", Self::KeyPair),
+                ("launch-template", Self::LaunchTemplate),
+                ("local-gateway", Self::LocalGateway),
+                ("local-gateway-route-table", Self::LocalGatewayRouteTable),
+                (
+                    "local-gateway-route-table-virtual-interface-group-association",
+                    Self::LocalGatewayRouteTableVirtualInterfaceGroupAssociation,
+                ),
+                (
+                    "local-gateway-route-table-vpc-association",
+                    Self::LocalGatewayRouteTableVpcAssociation,
+                ),
+                (
+                    "local-gateway-virtual-interface",
+                    Self::LocalGatewayVirtualInterface,
+                ),
+                (
+                    "local-gateway-virtual-interface-group",
+                    Self::LocalGatewayVirtualInterfaceGroup,
+                ),
+                ("mac-modification-task", Self::MacModificationTask),
+                ("natgateway", Self::Natgateway),
+                ("network-acl", Self::NetworkAcl),
+                (
+                    "network-insights-access-scope",
+                    Self::NetworkInsightsAccessScope,
+                ),
+                (
+                    "network-insights-access-scope-analysis",
+                    Self::NetworkInsightsAccessScopeAnalysis,
+                ),
+                ("network-insights-analysis", Self::NetworkInsightsAnalysis),
+                ("network-insights-path", Self::NetworkInsightsPath),
+                ("network-interface", Self::NetworkInterface),
+                ("outpost-lag", Self::OutpostLag),
+                ("placement-group", Self::PlacementGroup),
+                ("prefix-list", Self::PrefixList),
+                ("replace-root-volume-task", Self::ReplaceRootVolumeTask),
+                ("reserved-instances", Self::ReservedInstances),
+                ("route-server", Self::RouteServer),
+                ("route-server-endpoint", Self::RouteServerEndpoint),
+                ("route-server-peer", Self::RouteServerPeer),
+                ("route-table", Self::RouteTable),
+                ("secondary-interface", Self::SecondaryInterface),
+                ("secondary-network", Self::SecondaryNetwork),
+                ("secondary-subnet", Self::SecondarySubnet),
+                ("security-group", Self::SecurityGroup),
+                ("security-group-rule", Self::SecurityGroupRule),
+                (
+                    "service-link-virtual-interface",
+                    Self::ServiceLinkVirtualInterface,
+                ),
+                ("snapshot", Self::Snapshot),
+                ("spot-fleet-request", Self::SpotFleetRequest),
+                ("spot-instances-request", Self::SpotInstancesRequest),
+                ("subnet", Self::Subnet),
+                ("subnet-cidr-reservation", Self::SubnetCidrReservation),
+                ("traffic-mirror-filter", Self::TrafficMirrorFilter),
+                ("traffic-mirror-filter-rule", Self::TrafficMirrorFilterRule),
+                ("traffic-mirror-session", Self::TrafficMirrorSession),
+                ("traffic-mirror-target", Self::TrafficMirrorTarget),
+                ("transit-gateway", Self::TransitGateway),
+                ("transit-gateway-attachment", Self::TransitGatewayAttachment),
+                (
+                    "transit-gateway-connect-peer",
+                    Self::TransitGatewayConnectPeer,
+                ),
+                (
+                    "transit-gateway-metering-policy",
+                    Self::TransitGatewayMeteringPolicy,
+                ),
+                (
+                    "transit-gateway-multicast-domain",
+                    Self::TransitGatewayMulticastDomain,
+                ),
+                (
+                    "transit-gateway-policy-table",
+                    Self::TransitGatewayPolicyTable,
+                ),
+                (
+                    "transit-gateway-route-table",
+                    Self::TransitGatewayRouteTable,
+                ),
+                (
+                    "transit-gateway-route-table-announcement",
+                    Self::TransitGatewayRouteTableAnnouncement,
+                ),
+                ("verified-access-endpoint", Self::VerifiedAccessEndpoint),
+                (
+                    "verified-access-endpoint-target",
+                    Self::VerifiedAccessEndpointTarget,
+                ),
+                ("verified-access-group", Self::VerifiedAccessGroup),
+                ("verified-access-instance", Self::VerifiedAccessInstance),
+                ("verified-access-policy", Self::VerifiedAccessPolicy),
+                (
+                    "verified-access-trust-provider",
+                    Self::VerifiedAccessTrustProvider,
+                ),
+                ("volume", Self::Volume),
+                ("vpc", Self::Vpc),
+                (
+                    "vpc-block-public-access-exclusion",
+                    Self::VpcBlockPublicAccessExclusion,
+                ),
+                ("vpc-encryption-control", Self::VpcEncryptionControl),
+                ("vpc-endpoint", Self::VpcEndpoint),
+                ("vpc-endpoint-connection", Self::VpcEndpointConnection),
+                (
+                    "vpc-endpoint-connection-device-type",
+                    Self::VpcEndpointConnectionDeviceType,
+                ),
+                ("vpc-endpoint-service", Self::VpcEndpointService),
+                (
+                    "vpc-endpoint-service-permission",
+                    Self::VpcEndpointServicePermission,
+                ),
+                ("vpc-flow-log", Self::VpcFlowLog),
+                ("vpc-peering-connection", Self::VpcPeeringConnection),
+                ("vpn-concentrator", Self::VpnConcentrator),
+                ("vpn-connection", Self::VpnConnection),
+                ("vpn-connection-device-type", Self::VpnConnectionDeviceType),
+                ("vpn-gateway", Self::VpnGateway),
+            ],
+        )
+    }
+}
+
 impl From<LaunchTemplateTagSpecificationResourceType>
     for Value<LaunchTemplateTagSpecificationResourceType>
 {
@@ -4792,6 +6106,21 @@ impl crate::ToJson for LocalStorage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("excluded", Self::Excluded),
+                ("included", Self::Included),
+                ("required", Self::Required),
+            ],
+        )
+    }
+}
+
 impl From<LocalStorage> for Value<LocalStorage> {
     fn from(value: LocalStorage) -> Self {
         Value::Lit(value)
@@ -4820,6 +6149,13 @@ impl LocalStorageType {
 impl crate::ToJson for LocalStorageType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalStorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("hdd", Self::Hdd), ("ssd", Self::Ssd)])
     }
 }
 
@@ -4860,6 +6196,25 @@ impl crate::ToJson for MarketType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MarketType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("capacity-block", Self::CapacityBlock),
+                (
+                    "interruptible-capacity-reservation",
+                    Self::InterruptibleCapacityReservation,
+                ),
+                ("on-demand", Self::OnDemand),
+                ("spot", Self::Spot),
+            ],
+        )
+    }
+}
+
 impl From<MarketType> for Value<MarketType> {
     fn from(value: MarketType) -> Self {
         Value::Lit(value)
@@ -4888,6 +6243,17 @@ impl NestedVirtualization {
 impl crate::ToJson for NestedVirtualization {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NestedVirtualization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enabled", Self::Enabled), ("disabled", Self::Disabled)],
+        )
     }
 }
 
@@ -5265,6 +6631,211 @@ impl crate::ToJson for ResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("application-status-check", Self::ApplicationStatusCheck),
+                ("capacity-block", Self::CapacityBlock),
+                (
+                    "capacity-manager-data-export",
+                    Self::CapacityManagerDataExport,
+                ),
+                ("capacity-reservation", Self::CapacityReservation),
+                (
+                    "capacity-reservation-cancellation-quote",
+                    Self::CapacityReservationCancellationQuote,
+                ),
+                ("capacity-reservation-fleet", Self::CapacityReservationFleet),
+                (
+                    "capacity-reservation-modification-quote",
+                    Self::CapacityReservationModificationQuote,
+                ),
+                ("carrier-gateway", Self::CarrierGateway),
+                ("client-vpn-endpoint", Self::ClientVpnEndpoint),
+                ("coip-pool", Self::CoipPool),
+                ("customer-gateway", Self::CustomerGateway),
+                (
+                    "declarative-policies-report",
+                    Self::DeclarativePoliciesReport,
+                ),
+                ("dedicated-host", Self::DedicatedHost),
+                ("dhcp-options", Self::DhcpOptions),
+                (
+                    "egress-only-internet-gateway",
+                    Self::EgressOnlyInternetGateway,
+                ),
+                ("elastic-gpu", Self::ElasticGpu),
+                ("elastic-ip", Self::ElasticIp),
+                ("export-image-task", Self::ExportImageTask),
+                ("export-instance-task", Self::ExportInstanceTask),
+                ("fleet", Self::Fleet),
+                ("fpga-image", Self::FpgaImage),
+                ("host-reservation", Self::HostReservation),
+                ("image", Self::Image),
+                ("image-usage-report", Self::ImageUsageReport),
+                ("import-image-task", Self::ImportImageTask),
+                ("import-snapshot-task", Self::ImportSnapshotTask),
+                ("instance", Self::Instance),
+                ("instance-connect-endpoint", Self::InstanceConnectEndpoint),
+                ("instance-event-window", Self::InstanceEventWindow),
+                ("internet-gateway", Self::InternetGateway),
+                ("ipam", Self::Ipam),
+                (
+                    "ipam-external-resource-verification-token",
+                    Self::IpamExternalResourceVerificationToken,
+                ),
+                (
+                    "ipam-internet-registry-association",
+                    Self::IpamInternetRegistryAssociation,
+                ),
+                ("ipam-policy", Self::IpamPolicy),
+                ("ipam-pool", Self::IpamPool),
+                ("ipam-pool-allocation", Self::IpamPoolAllocation),
+                ("ipam-prefix-list-resolver", Self::IpamPrefixListResolver),
+                (
+                    "ipam-prefix-list-resolver-target",
+                    Self::IpamPrefixListResolverTarget,
+                ),
+                ("ipam-resource-discovery", Self::IpamResourceDiscovery),
+                (
+                    "ipam-resource-discovery-association",
+                    Self::IpamResourceDiscoveryAssociation,
+                ),
+                ("ipam-scope", Self::IpamScope),
+                ("ipv4pool-ec2", Self::Ipv4poolEc2),
+                ("ipv6pool-ec2", Self::Ipv6poolEc2),
+                ("key-pair", Self::KeyPair),
+                ("launch-template", Self::LaunchTemplate),
+                ("local-gateway", Self::LocalGateway),
+                ("local-gateway-route-table", Self::LocalGatewayRouteTable),
+                (
+                    "local-gateway-route-table-virtual-interface-group-association",
+                    Self::LocalGatewayRouteTableVirtualInterfaceGroupAssociation,
+                ),
+                (
+                    "local-gateway-route-table-vpc-association",
+                    Self::LocalGatewayRouteTableVpcAssociation,
+                ),
+                (
+                    "local-gateway-virtual-interface",
+                    Self::LocalGatewayVirtualInterface,
+                ),
+                (
+                    "local-gateway-virtual-interface-group",
+                    Self::LocalGatewayVirtualInterfaceGroup,
+                ),
+                ("mac-modification-task", Self::MacModificationTask),
+                ("natgateway", Self::Natgateway),
+                ("network-acl", Self::NetworkAcl),
+                (
+                    "network-insights-access-scope",
+                    Self::NetworkInsightsAccessScope,
+                ),
+                (
+                    "network-insights-access-scope-analysis",
+                    Self::NetworkInsightsAccessScopeAnalysis,
+                ),
+                ("network-insights-analysis", Self::NetworkInsightsAnalysis),
+                ("network-insights-path", Self::NetworkInsightsPath),
+                ("network-interface", Self::NetworkInterface),
+                ("outpost-lag", Self::OutpostLag),
+                ("placement-group", Self::PlacementGroup),
+                ("prefix-list", Self::PrefixList),
+                ("replace-root-volume-task", Self::ReplaceRootVolumeTask),
+                ("reserved-instances", Self::ReservedInstances),
+                ("route-server", Self::RouteServer),
+                ("route-server-endpoint", Self::RouteServerEndpoint),
+                ("route-server-peer", Self::RouteServerPeer),
+                ("route-table", Self::RouteTable),
+                ("secondary-interface", Self::SecondaryInterface),
+                ("secondary-network", Self::SecondaryNetwork),
+                ("secondary-subnet", Self::SecondarySubnet),
+                ("security-group", Self::SecurityGroup),
+                ("security-group-rule", Self::SecurityGroupRule),
+                (
+                    "service-link-virtual-interface",
+                    Self::ServiceLinkVirtualInterface,
+                ),
+                ("snapshot", Self::Snapshot),
+                ("spot-fleet-request", Self::SpotFleetRequest),
+                ("spot-instances-request", Self::SpotInstancesRequest),
+                ("subnet", Self::Subnet),
+                ("subnet-cidr-reservation", Self::SubnetCidrReservation),
+                ("traffic-mirror-filter", Self::TrafficMirrorFilter),
+                ("traffic-mirror-filter-rule", Self::TrafficMirrorFilterRule),
+                ("traffic-mirror-session", Self::TrafficMirrorSession),
+                ("traffic-mirror-target", Self::TrafficMirrorTarget),
+                ("transit-gateway", Self::TransitGateway),
+                ("transit-gateway-attachment", Self::TransitGatewayAttachment),
+                (
+                    "transit-gateway-connect-peer",
+                    Self::TransitGatewayConnectPeer,
+                ),
+                (
+                    "transit-gateway-metering-policy",
+                    Self::TransitGatewayMeteringPolicy,
+                ),
+                (
+                    "transit-gateway-multicast-domain",
+                    Self::TransitGatewayMulticastDomain,
+                ),
+                (
+                    "transit-gateway-policy-table",
+                    Self::TransitGatewayPolicyTable,
+                ),
+                (
+                    "transit-gateway-route-table",
+                    Self::TransitGatewayRouteTable,
+                ),
+                (
+                    "transit-gateway-route-table-announcement",
+                    Self::TransitGatewayRouteTableAnnouncement,
+                ),
+                ("verified-access-endpoint", Self::VerifiedAccessEndpoint),
+                (
+                    "verified-access-endpoint-target",
+                    Self::VerifiedAccessEndpointTarget,
+                ),
+                ("verified-access-group", Self::VerifiedAccessGroup),
+                ("verified-access-instance", Self::VerifiedAccessInstance),
+                ("verified-access-policy", Self::VerifiedAccessPolicy),
+                (
+                    "verified-access-trust-provider",
+                    Self::VerifiedAccessTrustProvider,
+                ),
+                ("volume", Self::Volume),
+                ("vpc", Self::Vpc),
+                (
+                    "vpc-block-public-access-exclusion",
+                    Self::VpcBlockPublicAccessExclusion,
+                ),
+                ("vpc-encryption-control", Self::VpcEncryptionControl),
+                ("vpc-endpoint", Self::VpcEndpoint),
+                ("vpc-endpoint-connection", Self::VpcEndpointConnection),
+                (
+                    "vpc-endpoint-connection-device-type",
+                    Self::VpcEndpointConnectionDeviceType,
+                ),
+                ("vpc-endpoint-service", Self::VpcEndpointService),
+                (
+                    "vpc-endpoint-service-permission",
+                    Self::VpcEndpointServicePermission,
+                ),
+                ("vpc-flow-log", Self::VpcFlowLog),
+                ("vpc-peering-connection", Self::VpcPeeringConnection),
+                ("vpn-concentrator", Self::VpnConcentrator),
+                ("vpn-connection", Self::VpnConnection),
+                ("vpn-connection-device-type", Self::VpnConnectionDeviceType),
+                ("vpn-gateway", Self::VpnGateway),
+            ],
+        )
+    }
+}
+
 impl From<ResourceType> for Value<ResourceType> {
     fn from(value: ResourceType) -> Self {
         Value::Lit(value)
@@ -5295,6 +6866,20 @@ impl SpotInstanceType {
 impl crate::ToJson for SpotInstanceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotInstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("one-time", Self::OneTime),
+                ("persistent", Self::Persistent),
+            ],
+        )
     }
 }
 
@@ -5330,6 +6915,21 @@ impl Tenancy {
 impl crate::ToJson for Tenancy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tenancy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("dedicated", Self::Dedicated),
+                ("default", Self::Default),
+                ("host", Self::Host),
+            ],
+        )
     }
 }
 
@@ -5378,6 +6978,25 @@ impl VolumeType {
 impl crate::ToJson for VolumeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("gp2", Self::Gp2),
+                ("gp3", Self::Gp3),
+                ("io1", Self::Io1),
+                ("io2", Self::Io2),
+                ("sc1", Self::Sc1),
+                ("st1", Self::St1),
+                ("standard", Self::Standard),
+            ],
+        )
     }
 }
 

@@ -99,6 +99,36 @@ impl crate::ToJson for LocalGatewayRoute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalGatewayRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationCidrBlock",
+                "LocalGatewayRouteTableId",
+                "LocalGatewayVirtualInterfaceGroupId",
+                "NetworkInterfaceId",
+            ],
+        )?;
+        Ok(Self {
+            destination_cidr_block: crate::from_json_optional(map, "DestinationCidrBlock", path)?,
+            local_gateway_route_table_id: crate::from_json_optional(
+                map,
+                "LocalGatewayRouteTableId",
+                path,
+            )?,
+            local_gateway_virtual_interface_group_id: crate::from_json_optional(
+                map,
+                "LocalGatewayVirtualInterfaceGroupId",
+                path,
+            )?,
+            network_interface_id: crate::from_json_optional(map, "NetworkInterfaceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::LocalGatewayRoute` (`Fn::GetAtt`).
 impl crate::Handle<LocalGatewayRoute> {
     /// `Fn::GetAtt` `State`. The state of the route.

@@ -67,6 +67,18 @@ impl crate::ToJson for LocalGatewayRouteTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalGatewayRouteTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LocalGatewayId", "Mode", "Tags"])?;
+        Ok(Self {
+            local_gateway_id: crate::from_json_required(map, "LocalGatewayId", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::LocalGatewayRouteTable` (`Fn::GetAtt`).
 impl crate::Handle<LocalGatewayRouteTable> {
     /// `Fn::GetAtt` `LocalGatewayRouteTableArn`. The ARN of the local gateway route table.
@@ -117,6 +129,20 @@ impl Mode {
 impl crate::ToJson for Mode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("coip", Self::Coip),
+                ("direct-vpc-routing", Self::DirectVpcRouting),
+            ],
+        )
     }
 }
 

@@ -78,6 +78,34 @@ impl crate::ToJson for LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LocalGatewayRouteTableId",
+                "LocalGatewayVirtualInterfaceGroupId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            local_gateway_route_table_id: crate::from_json_required(
+                map,
+                "LocalGatewayRouteTableId",
+                path,
+            )?,
+            local_gateway_virtual_interface_group_id: crate::from_json_required(
+                map,
+                "LocalGatewayVirtualInterfaceGroupId",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation` (`Fn::GetAtt`).
 impl crate::Handle<LocalGatewayRouteTableVirtualInterfaceGroupAssociation> {
     /// `Fn::GetAtt` `LocalGatewayId`. The ID of the local gateway.

@@ -69,6 +69,23 @@ impl crate::ToJson for LocalGatewayRouteTableVpcAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalGatewayRouteTableVpcAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LocalGatewayRouteTableId", "Tags", "VpcId"])?;
+        Ok(Self {
+            local_gateway_route_table_id: crate::from_json_required(
+                map,
+                "LocalGatewayRouteTableId",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::LocalGatewayRouteTableVPCAssociation` (`Fn::GetAtt`).
 impl crate::Handle<LocalGatewayRouteTableVpcAssociation> {
     /// `Fn::GetAtt` `LocalGatewayId`. The ID of the local gateway.

@@ -105,6 +105,40 @@ impl crate::ToJson for LocalGatewayVirtualInterface {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalGatewayVirtualInterface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LocalAddress",
+                "LocalGatewayVirtualInterfaceGroupId",
+                "OutpostLagId",
+                "PeerAddress",
+                "PeerBgpAsn",
+                "PeerBgpAsnExtended",
+                "Tags",
+                "Vlan",
+            ],
+        )?;
+        Ok(Self {
+            local_address: crate::from_json_required(map, "LocalAddress", path)?,
+            local_gateway_virtual_interface_group_id: crate::from_json_required(
+                map,
+                "LocalGatewayVirtualInterfaceGroupId",
+                path,
+            )?,
+            outpost_lag_id: crate::from_json_required(map, "OutpostLagId", path)?,
+            peer_address: crate::from_json_required(map, "PeerAddress", path)?,
+            peer_bgp_asn: crate::from_json_optional(map, "PeerBgpAsn", path)?,
+            peer_bgp_asn_extended: crate::from_json_optional(map, "PeerBgpAsnExtended", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vlan: crate::from_json_required(map, "Vlan", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::LocalGatewayVirtualInterface` (`Fn::GetAtt`).
 impl crate::Handle<LocalGatewayVirtualInterface> {
     /// `Fn::GetAtt` `ConfigurationState`. The current state of the local gateway virtual

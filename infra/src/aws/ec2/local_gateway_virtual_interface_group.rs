@@ -84,6 +84,28 @@ impl crate::ToJson for LocalGatewayVirtualInterfaceGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalGatewayVirtualInterfaceGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LocalBgpAsn",
+                "LocalBgpAsnExtended",
+                "LocalGatewayId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            local_bgp_asn: crate::from_json_optional(map, "LocalBgpAsn", path)?,
+            local_bgp_asn_extended: crate::from_json_optional(map, "LocalBgpAsnExtended", path)?,
+            local_gateway_id: crate::from_json_required(map, "LocalGatewayId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::LocalGatewayVirtualInterfaceGroup` (`Fn::GetAtt`).
 impl crate::Handle<LocalGatewayVirtualInterfaceGroup> {
     /// `Fn::GetAtt` `ConfigurationState`. The current state of the local gateway virtual

@@ -258,6 +258,64 @@ impl crate::ToJson for NatGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NatGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationId",
+                "AvailabilityMode",
+                "AvailabilityZoneAddresses",
+                "ConnectivityType",
+                "MaxDrainDurationSeconds",
+                "PrivateIpAddress",
+                "SecondaryAllocationIds",
+                "SecondaryPrivateIpAddressCount",
+                "SecondaryPrivateIpAddresses",
+                "SubnetId",
+                "Tags",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            allocation_id: crate::from_json_optional(map, "AllocationId", path)?,
+            availability_mode: crate::from_json_optional(map, "AvailabilityMode", path)?,
+            availability_zone_addresses: crate::from_json_optional(
+                map,
+                "AvailabilityZoneAddresses",
+                path,
+            )?,
+            connectivity_type: crate::from_json_optional(map, "ConnectivityType", path)?,
+            max_drain_duration_seconds: crate::from_json_optional(
+                map,
+                "MaxDrainDurationSeconds",
+                path,
+            )?,
+            private_ip_address: crate::from_json_optional(map, "PrivateIpAddress", path)?,
+            secondary_allocation_ids: crate::from_json_optional(
+                map,
+                "SecondaryAllocationIds",
+                path,
+            )?,
+            secondary_private_ip_address_count: crate::from_json_optional(
+                map,
+                "SecondaryPrivateIpAddressCount",
+                path,
+            )?,
+            secondary_private_ip_addresses: crate::from_json_optional(
+                map,
+                "SecondaryPrivateIpAddresses",
+                path,
+            )?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::NatGateway` (`Fn::GetAtt`).
 impl crate::Handle<NatGateway> {
     /// `Fn::GetAtt` `AutoProvisionZones`.
@@ -347,6 +405,22 @@ impl crate::ToJson for AvailabilityZoneAddress {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailabilityZoneAddress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AllocationIds", "AvailabilityZone", "AvailabilityZoneId"],
+        )?;
+        Ok(Self {
+            allocation_ids: crate::from_json_required(map, "AllocationIds", path)?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+        })
+    }
+}
+
 impl From<AvailabilityZoneAddress> for Value<AvailabilityZoneAddress> {
     fn from(value: AvailabilityZoneAddress) -> Self {
         Value::Lit(value)
@@ -385,6 +459,17 @@ impl crate::ToJson for AvailabilityMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailabilityMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("regional", Self::Regional), ("zonal", Self::Zonal)],
+        )
+    }
+}
+
 impl From<AvailabilityMode> for Value<AvailabilityMode> {
     fn from(value: AvailabilityMode) -> Self {
         Value::Lit(value)
@@ -414,6 +499,17 @@ impl ConnectivityType {
 impl crate::ToJson for ConnectivityType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectivityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("private", Self::Private), ("public", Self::Public)],
+        )
     }
 }
 

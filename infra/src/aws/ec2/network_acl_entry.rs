@@ -126,6 +126,38 @@ impl crate::ToJson for NetworkAclEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkAclEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CidrBlock",
+                "Egress",
+                "Icmp",
+                "Ipv6CidrBlock",
+                "NetworkAclId",
+                "PortRange",
+                "Protocol",
+                "RuleAction",
+                "RuleNumber",
+            ],
+        )?;
+        Ok(Self {
+            cidr_block: crate::from_json_optional(map, "CidrBlock", path)?,
+            egress: crate::from_json_optional(map, "Egress", path)?,
+            icmp: crate::from_json_optional(map, "Icmp", path)?,
+            ipv6_cidr_block: crate::from_json_optional(map, "Ipv6CidrBlock", path)?,
+            network_acl_id: crate::from_json_required(map, "NetworkAclId", path)?,
+            port_range: crate::from_json_optional(map, "PortRange", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            rule_action: crate::from_json_required(map, "RuleAction", path)?,
+            rule_number: crate::from_json_required(map, "RuleNumber", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::NetworkAclEntry` (`Fn::GetAtt`).
 impl crate::Handle<NetworkAclEntry> {
     /// `Fn::GetAtt` `Id`.
@@ -174,6 +206,17 @@ impl crate::ToJson for Icmp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Icmp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Code", "Type"])?;
+        Ok(Self {
+            code: crate::from_json_optional(map, "Code", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Icmp> for Value<Icmp> {
     fn from(value: Icmp) -> Self {
         Value::Lit(value)
@@ -217,6 +260,17 @@ impl crate::ToJson for PortRange {
         crate::put_opt(&mut out, "From", &self.from);
         crate::put_opt(&mut out, "To", &self.to);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["From", "To"])?;
+        Ok(Self {
+            from: crate::from_json_optional(map, "From", path)?,
+            to: crate::from_json_optional(map, "To", path)?,
+        })
     }
 }
 

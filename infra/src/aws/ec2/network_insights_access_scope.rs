@@ -77,6 +77,18 @@ impl crate::ToJson for NetworkInsightsAccessScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInsightsAccessScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExcludePaths", "MatchPaths", "Tags"])?;
+        Ok(Self {
+            exclude_paths: crate::from_json_optional(map, "ExcludePaths", path)?,
+            match_paths: crate::from_json_optional(map, "MatchPaths", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::NetworkInsightsAccessScope` (`Fn::GetAtt`).
 impl crate::Handle<NetworkInsightsAccessScope> {
     /// `Fn::GetAtt` `CreatedDate`.
@@ -150,6 +162,19 @@ impl crate::ToJson for AccessScopePathRequest {
         crate::put_opt(&mut out, "Source", &self.source);
         crate::put_opt(&mut out, "ThroughResources", &self.through_resources);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessScopePathRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Destination", "Source", "ThroughResources"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+            through_resources: crate::from_json_optional(map, "ThroughResources", path)?,
+        })
     }
 }
 
@@ -257,6 +282,38 @@ impl crate::ToJson for PacketHeaderStatementRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PacketHeaderStatementRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationAddresses",
+                "DestinationPorts",
+                "DestinationPrefixLists",
+                "Protocols",
+                "SourceAddresses",
+                "SourcePorts",
+                "SourcePrefixLists",
+            ],
+        )?;
+        Ok(Self {
+            destination_addresses: crate::from_json_optional(map, "DestinationAddresses", path)?,
+            destination_ports: crate::from_json_optional(map, "DestinationPorts", path)?,
+            destination_prefix_lists: crate::from_json_optional(
+                map,
+                "DestinationPrefixLists",
+                path,
+            )?,
+            protocols: crate::from_json_optional(map, "Protocols", path)?,
+            source_addresses: crate::from_json_optional(map, "SourceAddresses", path)?,
+            source_ports: crate::from_json_optional(map, "SourcePorts", path)?,
+            source_prefix_lists: crate::from_json_optional(map, "SourcePrefixLists", path)?,
+        })
+    }
+}
+
 impl From<PacketHeaderStatementRequest> for Value<PacketHeaderStatementRequest> {
     fn from(value: PacketHeaderStatementRequest) -> Self {
         Value::Lit(value)
@@ -310,6 +367,18 @@ impl crate::ToJson for PathStatementRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PathStatementRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PacketHeaderStatement", "ResourceStatement"])?;
+        Ok(Self {
+            packet_header_statement: crate::from_json_optional(map, "PacketHeaderStatement", path)?,
+            resource_statement: crate::from_json_optional(map, "ResourceStatement", path)?,
+        })
+    }
+}
+
 impl From<PathStatementRequest> for Value<PathStatementRequest> {
     fn from(value: PathStatementRequest) -> Self {
         Value::Lit(value)
@@ -356,6 +425,17 @@ impl crate::ToJson for ResourceStatementRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceStatementRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceTypes", "Resources"])?;
+        Ok(Self {
+            resource_types: crate::from_json_optional(map, "ResourceTypes", path)?,
+            resources: crate::from_json_optional(map, "Resources", path)?,
+        })
+    }
+}
+
 impl From<ResourceStatementRequest> for Value<ResourceStatementRequest> {
     fn from(value: ResourceStatementRequest) -> Self {
         Value::Lit(value)
@@ -392,6 +472,16 @@ impl crate::ToJson for ThroughResourcesStatementRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThroughResourcesStatementRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceStatement"])?;
+        Ok(Self {
+            resource_statement: crate::from_json_optional(map, "ResourceStatement", path)?,
+        })
+    }
+}
+
 impl From<ThroughResourcesStatementRequest> for Value<ThroughResourcesStatementRequest> {
     fn from(value: ThroughResourcesStatementRequest) -> Self {
         Value::Lit(value)
@@ -420,6 +510,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("tcp", Self::Tcp), ("udp", Self::Udp)])
     }
 }
 

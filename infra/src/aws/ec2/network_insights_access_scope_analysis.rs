@@ -59,6 +59,21 @@ impl crate::ToJson for NetworkInsightsAccessScopeAnalysis {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInsightsAccessScopeAnalysis {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NetworkInsightsAccessScopeId", "Tags"])?;
+        Ok(Self {
+            network_insights_access_scope_id: crate::from_json_required(
+                map,
+                "NetworkInsightsAccessScopeId",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::NetworkInsightsAccessScopeAnalysis` (`Fn::GetAtt`).
 impl crate::Handle<NetworkInsightsAccessScopeAnalysis> {
     /// `Fn::GetAtt` `AnalyzedEniCount`.

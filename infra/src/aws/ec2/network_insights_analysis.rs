@@ -88,6 +88,34 @@ impl crate::ToJson for NetworkInsightsAnalysis {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInsightsAnalysis {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalAccounts",
+                "FilterInArns",
+                "FilterOutArns",
+                "NetworkInsightsPathId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            additional_accounts: crate::from_json_optional(map, "AdditionalAccounts", path)?,
+            filter_in_arns: crate::from_json_optional(map, "FilterInArns", path)?,
+            filter_out_arns: crate::from_json_optional(map, "FilterOutArns", path)?,
+            network_insights_path_id: crate::from_json_required(
+                map,
+                "NetworkInsightsPathId",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::NetworkInsightsAnalysis` (`Fn::GetAtt`).
 impl crate::Handle<NetworkInsightsAnalysis> {
     /// `Fn::GetAtt` `AlternatePathHints`.

@@ -118,6 +118,38 @@ impl crate::ToJson for NetworkInsightsPath {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInsightsPath {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Destination",
+                "DestinationIp",
+                "DestinationPort",
+                "FilterAtDestination",
+                "FilterAtSource",
+                "Protocol",
+                "Source",
+                "SourceIp",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            destination_ip: crate::from_json_optional(map, "DestinationIp", path)?,
+            destination_port: crate::from_json_optional(map, "DestinationPort", path)?,
+            filter_at_destination: crate::from_json_optional(map, "FilterAtDestination", path)?,
+            filter_at_source: crate::from_json_optional(map, "FilterAtSource", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            source_ip: crate::from_json_optional(map, "SourceIp", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::NetworkInsightsPath` (`Fn::GetAtt`).
 impl crate::Handle<NetworkInsightsPath> {
     /// `Fn::GetAtt` `CreatedDate`.
@@ -183,6 +215,17 @@ impl crate::ToJson for FilterPortRange {
         crate::put_opt(&mut out, "FromPort", &self.from_port);
         crate::put_opt(&mut out, "ToPort", &self.to_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterPortRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromPort", "ToPort"])?;
+        Ok(Self {
+            from_port: crate::from_json_optional(map, "FromPort", path)?,
+            to_port: crate::from_json_optional(map, "ToPort", path)?,
+        })
     }
 }
 
@@ -256,6 +299,28 @@ impl crate::ToJson for PathFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PathFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationAddress",
+                "DestinationPortRange",
+                "SourceAddress",
+                "SourcePortRange",
+            ],
+        )?;
+        Ok(Self {
+            destination_address: crate::from_json_optional(map, "DestinationAddress", path)?,
+            destination_port_range: crate::from_json_optional(map, "DestinationPortRange", path)?,
+            source_address: crate::from_json_optional(map, "SourceAddress", path)?,
+            source_port_range: crate::from_json_optional(map, "SourcePortRange", path)?,
+        })
+    }
+}
+
 impl From<PathFilter> for Value<PathFilter> {
     fn from(value: PathFilter) -> Self {
         Value::Lit(value)
@@ -284,6 +349,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("tcp", Self::Tcp), ("udp", Self::Udp)])
     }
 }
 

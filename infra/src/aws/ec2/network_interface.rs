@@ -286,6 +286,68 @@ impl crate::ToJson for NetworkInterface {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionTrackingSpecification",
+                "Description",
+                "EnablePrimaryIpv6",
+                "GroupSet",
+                "InterfaceType",
+                "Ipv4PrefixCount",
+                "Ipv4Prefixes",
+                "Ipv6AddressCount",
+                "Ipv6Addresses",
+                "Ipv6PrefixCount",
+                "Ipv6Prefixes",
+                "PrivateIpAddress",
+                "PrivateIpAddresses",
+                "PublicIpDnsHostnameTypeSpecification",
+                "SecondaryPrivateIpAddressCount",
+                "SourceDestCheck",
+                "SubnetId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            connection_tracking_specification: crate::from_json_optional(
+                map,
+                "ConnectionTrackingSpecification",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enable_primary_ipv6: crate::from_json_optional(map, "EnablePrimaryIpv6", path)?,
+            group_set: crate::from_json_optional(map, "GroupSet", path)?,
+            interface_type: crate::from_json_optional(map, "InterfaceType", path)?,
+            ipv4_prefix_count: crate::from_json_optional(map, "Ipv4PrefixCount", path)?,
+            ipv4_prefixes: crate::from_json_optional(map, "Ipv4Prefixes", path)?,
+            ipv6_address_count: crate::from_json_optional(map, "Ipv6AddressCount", path)?,
+            ipv6_addresses: crate::from_json_optional(map, "Ipv6Addresses", path)?,
+            ipv6_prefix_count: crate::from_json_optional(map, "Ipv6PrefixCount", path)?,
+            ipv6_prefixes: crate::from_json_optional(map, "Ipv6Prefixes", path)?,
+            private_ip_address: crate::from_json_optional(map, "PrivateIpAddress", path)?,
+            private_ip_addresses: crate::from_json_optional(map, "PrivateIpAddresses", path)?,
+            public_ip_dns_hostname_type_specification: crate::from_json_optional(
+                map,
+                "PublicIpDnsHostnameTypeSpecification",
+                path,
+            )?,
+            secondary_private_ip_address_count: crate::from_json_optional(
+                map,
+                "SecondaryPrivateIpAddressCount",
+                path,
+            )?,
+            source_dest_check: crate::from_json_optional(map, "SourceDestCheck", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::NetworkInterface` (`Fn::GetAtt`).
 impl crate::Handle<NetworkInterface> {
     /// `Fn::GetAtt` `Id`. Network interface id.
@@ -377,6 +439,22 @@ impl crate::ToJson for ConnectionTrackingSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionTrackingSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["TcpEstablishedTimeout", "UdpStreamTimeout", "UdpTimeout"],
+        )?;
+        Ok(Self {
+            tcp_established_timeout: crate::from_json_optional(map, "TcpEstablishedTimeout", path)?,
+            udp_stream_timeout: crate::from_json_optional(map, "UdpStreamTimeout", path)?,
+            udp_timeout: crate::from_json_optional(map, "UdpTimeout", path)?,
+        })
+    }
+}
+
 impl From<ConnectionTrackingSpecification> for Value<ConnectionTrackingSpecification> {
     fn from(value: ConnectionTrackingSpecification) -> Self {
         Value::Lit(value)
@@ -404,6 +482,16 @@ impl crate::ToJson for InstanceIpv6Address {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Ipv6Address", &self.ipv6_address);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceIpv6Address {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ipv6Address"])?;
+        Ok(Self {
+            ipv6_address: crate::from_json_required(map, "Ipv6Address", path)?,
+        })
     }
 }
 
@@ -437,6 +525,16 @@ impl crate::ToJson for Ipv4PrefixSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ipv4PrefixSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ipv4Prefix"])?;
+        Ok(Self {
+            ipv4_prefix: crate::from_json_required(map, "Ipv4Prefix", path)?,
+        })
+    }
+}
+
 impl From<Ipv4PrefixSpecification> for Value<Ipv4PrefixSpecification> {
     fn from(value: Ipv4PrefixSpecification) -> Self {
         Value::Lit(value)
@@ -464,6 +562,16 @@ impl crate::ToJson for Ipv6PrefixSpecification {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Ipv6Prefix", &self.ipv6_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ipv6PrefixSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ipv6Prefix"])?;
+        Ok(Self {
+            ipv6_prefix: crate::from_json_required(map, "Ipv6Prefix", path)?,
+        })
     }
 }
 
@@ -504,6 +612,17 @@ impl crate::ToJson for PrivateIpAddressSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateIpAddressSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Primary", "PrivateIpAddress"])?;
+        Ok(Self {
+            primary: crate::from_json_required(map, "Primary", path)?,
+            private_ip_address: crate::from_json_required(map, "PrivateIpAddress", path)?,
+        })
+    }
+}
+
 impl From<PrivateIpAddressSpecification> for Value<PrivateIpAddressSpecification> {
     fn from(value: PrivateIpAddressSpecification) -> Self {
         Value::Lit(value)
@@ -535,6 +654,21 @@ impl PublicIpDnsHostnameTypeSpecification {
 impl crate::ToJson for PublicIpDnsHostnameTypeSpecification {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicIpDnsHostnameTypeSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("public-dual-stack-dns-name", Self::PublicDualStackDnsName),
+                ("public-ipv4-dns-name", Self::PublicIpv4DnsName),
+                ("public-ipv6-dns-name", Self::PublicIpv6DnsName),
+            ],
+        )
     }
 }
 

@@ -95,6 +95,32 @@ impl crate::ToJson for NetworkInterfaceAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfaceAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeleteOnTermination",
+                "DeviceIndex",
+                "EnaQueueCount",
+                "EnaSrdSpecification",
+                "InstanceId",
+                "NetworkInterfaceId",
+            ],
+        )?;
+        Ok(Self {
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            device_index: crate::from_json_required(map, "DeviceIndex", path)?,
+            ena_queue_count: crate::from_json_optional(map, "EnaQueueCount", path)?,
+            ena_srd_specification: crate::from_json_optional(map, "EnaSrdSpecification", path)?,
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            network_interface_id: crate::from_json_required(map, "NetworkInterfaceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::NetworkInterfaceAttachment` (`Fn::GetAtt`).
 impl crate::Handle<NetworkInterfaceAttachment> {
     /// `Fn::GetAtt` `AttachmentId`.
@@ -158,6 +184,22 @@ impl crate::ToJson for EnaSrdSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnaSrdSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EnaSrdEnabled", "EnaSrdUdpSpecification"])?;
+        Ok(Self {
+            ena_srd_enabled: crate::from_json_optional(map, "EnaSrdEnabled", path)?,
+            ena_srd_udp_specification: crate::from_json_optional(
+                map,
+                "EnaSrdUdpSpecification",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<EnaSrdSpecification> for Value<EnaSrdSpecification> {
     fn from(value: EnaSrdSpecification) -> Self {
         Value::Lit(value)
@@ -191,6 +233,16 @@ impl crate::ToJson for EnaSrdUdpSpecification {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "EnaSrdUdpEnabled", &self.ena_srd_udp_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnaSrdUdpSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnaSrdUdpEnabled"])?;
+        Ok(Self {
+            ena_srd_udp_enabled: crate::from_json_optional(map, "EnaSrdUdpEnabled", path)?,
+        })
     }
 }
 

@@ -57,6 +57,22 @@ impl crate::ToJson for NetworkInterfacePermission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfacePermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AwsAccountId", "NetworkInterfaceId", "Permission"],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_required(map, "AwsAccountId", path)?,
+            network_interface_id: crate::from_json_required(map, "NetworkInterfaceId", path)?,
+            permission: crate::from_json_required(map, "Permission", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::NetworkInterfacePermission` (`Fn::GetAtt`).
 impl crate::Handle<NetworkInterfacePermission> {
     /// `Fn::GetAtt` `Id`.

@@ -63,3 +63,20 @@ impl crate::ToJson for NetworkPerformanceMetricSubscription {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkPerformanceMetricSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Destination", "Metric", "Source", "Statistic"],
+        )?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            metric: crate::from_json_required(map, "Metric", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            statistic: crate::from_json_required(map, "Statistic", path)?,
+        })
+    }
+}

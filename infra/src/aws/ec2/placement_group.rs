@@ -94,6 +94,30 @@ impl crate::ToJson for PlacementGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ParentGroupId",
+                "PartitionCount",
+                "SpreadLevel",
+                "Strategy",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            parent_group_id: crate::from_json_optional(map, "ParentGroupId", path)?,
+            partition_count: crate::from_json_optional(map, "PartitionCount", path)?,
+            spread_level: crate::from_json_optional(map, "SpreadLevel", path)?,
+            strategy: crate::from_json_optional(map, "Strategy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::PlacementGroup` (`Fn::GetAtt`).
 impl crate::Handle<PlacementGroup> {
     /// `Fn::GetAtt` `GroupId`. The ID of the placement group.
@@ -133,6 +157,13 @@ impl crate::ToJson for SpreadLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpreadLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("host", Self::Host), ("rack", Self::Rack)])
+    }
+}
+
 impl From<SpreadLevel> for Value<SpreadLevel> {
     fn from(value: SpreadLevel) -> Self {
         Value::Lit(value)
@@ -167,6 +198,22 @@ impl Strategy {
 impl crate::ToJson for Strategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Strategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("cluster", Self::Cluster),
+                ("partition", Self::Partition),
+                ("precision-time", Self::PrecisionTime),
+                ("spread", Self::Spread),
+            ],
+        )
     }
 }
 

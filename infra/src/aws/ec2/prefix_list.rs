@@ -81,6 +81,30 @@ impl crate::ToJson for PrefixList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrefixList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddressFamily",
+                "Entries",
+                "MaxEntries",
+                "PrefixListName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            address_family: crate::from_json_required(map, "AddressFamily", path)?,
+            entries: crate::from_json_optional(map, "Entries", path)?,
+            max_entries: crate::from_json_optional(map, "MaxEntries", path)?,
+            prefix_list_name: crate::from_json_required(map, "PrefixListName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::PrefixList` (`Fn::GetAtt`).
 impl crate::Handle<PrefixList> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the Prefix List.
@@ -138,6 +162,17 @@ impl crate::ToJson for Entry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Entry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr", "Description"])?;
+        Ok(Self {
+            cidr: crate::from_json_required(map, "Cidr", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+        })
+    }
+}
+
 impl From<Entry> for Value<Entry> {
     fn from(value: Entry) -> Self {
         Value::Lit(value)
@@ -166,6 +201,13 @@ impl AddressFamily {
 impl crate::ToJson for AddressFamily {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AddressFamily {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPv4", Self::IPv4), ("IPv6", Self::IPv6)])
     }
 }
 

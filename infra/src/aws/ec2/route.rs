@@ -245,6 +245,68 @@ impl crate::ToJson for Route {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Route {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CarrierGatewayId",
+                "CoreNetworkArn",
+                "DestinationCidrBlock",
+                "DestinationIpv6CidrBlock",
+                "DestinationPrefixListId",
+                "EgressOnlyInternetGatewayId",
+                "GatewayId",
+                "InstanceId",
+                "LocalGatewayId",
+                "NatGatewayId",
+                "NetworkInterfaceId",
+                "OdbNetworkArn",
+                "RouteTableId",
+                "TransitGatewayId",
+                "VpcEndpointId",
+                "VpcPeeringConnectionId",
+            ],
+        )?;
+        Ok(Self {
+            carrier_gateway_id: crate::from_json_optional(map, "CarrierGatewayId", path)?,
+            core_network_arn: crate::from_json_optional(map, "CoreNetworkArn", path)?,
+            destination_cidr_block: crate::from_json_optional(map, "DestinationCidrBlock", path)?,
+            destination_ipv6_cidr_block: crate::from_json_optional(
+                map,
+                "DestinationIpv6CidrBlock",
+                path,
+            )?,
+            destination_prefix_list_id: crate::from_json_optional(
+                map,
+                "DestinationPrefixListId",
+                path,
+            )?,
+            egress_only_internet_gateway_id: crate::from_json_optional(
+                map,
+                "EgressOnlyInternetGatewayId",
+                path,
+            )?,
+            gateway_id: crate::from_json_optional(map, "GatewayId", path)?,
+            instance_id: crate::from_json_optional(map, "InstanceId", path)?,
+            local_gateway_id: crate::from_json_optional(map, "LocalGatewayId", path)?,
+            nat_gateway_id: crate::from_json_optional(map, "NatGatewayId", path)?,
+            network_interface_id: crate::from_json_optional(map, "NetworkInterfaceId", path)?,
+            odb_network_arn: crate::from_json_optional(map, "OdbNetworkArn", path)?,
+            route_table_id: crate::from_json_required(map, "RouteTableId", path)?,
+            transit_gateway_id: crate::from_json_optional(map, "TransitGatewayId", path)?,
+            vpc_endpoint_id: crate::from_json_optional(map, "VpcEndpointId", path)?,
+            vpc_peering_connection_id: crate::from_json_optional(
+                map,
+                "VpcPeeringConnectionId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::Route` (`Fn::GetAtt`).
 impl crate::Handle<Route> {
     /// `Fn::GetAtt` `CidrBlock`.

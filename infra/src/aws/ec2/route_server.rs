@@ -93,6 +93,34 @@ impl crate::ToJson for RouteServer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteServer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmazonSideAsn",
+                "PersistRoutes",
+                "PersistRoutesDuration",
+                "SnsNotificationsEnabled",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            amazon_side_asn: crate::from_json_required(map, "AmazonSideAsn", path)?,
+            persist_routes: crate::from_json_optional(map, "PersistRoutes", path)?,
+            persist_routes_duration: crate::from_json_optional(map, "PersistRoutesDuration", path)?,
+            sns_notifications_enabled: crate::from_json_optional(
+                map,
+                "SnsNotificationsEnabled",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::RouteServer` (`Fn::GetAtt`).
 impl crate::Handle<RouteServer> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the Route Server.
@@ -128,6 +156,17 @@ impl PersistRoutes {
 impl crate::ToJson for PersistRoutes {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PersistRoutes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
     }
 }
 

@@ -50,3 +50,14 @@ impl crate::ToJson for RouteServerAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteServerAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RouteServerId", "VpcId"])?;
+        Ok(Self {
+            route_server_id: crate::from_json_required(map, "RouteServerId", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}

@@ -61,6 +61,18 @@ impl crate::ToJson for RouteServerEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteServerEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RouteServerId", "SubnetId", "Tags"])?;
+        Ok(Self {
+            route_server_id: crate::from_json_required(map, "RouteServerId", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::RouteServerEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<RouteServerEndpoint> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the Route Server Endpoint.

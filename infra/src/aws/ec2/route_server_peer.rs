@@ -72,6 +72,27 @@ impl crate::ToJson for RouteServerPeer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteServerPeer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BgpOptions", "PeerAddress", "RouteServerEndpointId", "Tags"],
+        )?;
+        Ok(Self {
+            bgp_options: crate::from_json_required(map, "BgpOptions", path)?,
+            peer_address: crate::from_json_required(map, "PeerAddress", path)?,
+            route_server_endpoint_id: crate::from_json_required(
+                map,
+                "RouteServerEndpointId",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::RouteServerPeer` (`Fn::GetAtt`).
 impl crate::Handle<RouteServerPeer> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the Route Server Peer.
@@ -159,6 +180,17 @@ impl crate::ToJson for BgpOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BgpOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PeerAsn", "PeerLivenessDetection"])?;
+        Ok(Self {
+            peer_asn: crate::from_json_optional(map, "PeerAsn", path)?,
+            peer_liveness_detection: crate::from_json_optional(map, "PeerLivenessDetection", path)?,
+        })
+    }
+}
+
 impl From<BgpOptions> for Value<BgpOptions> {
     fn from(value: BgpOptions) -> Self {
         Value::Lit(value)
@@ -187,6 +219,17 @@ impl PeerLivenessDetection {
 impl crate::ToJson for PeerLivenessDetection {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PeerLivenessDetection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("bfd", Self::Bfd), ("bgp-keepalive", Self::BgpKeepalive)],
+        )
     }
 }
 

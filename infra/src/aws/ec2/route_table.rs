@@ -61,6 +61,17 @@ impl crate::ToJson for RouteTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "VpcId"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::RouteTable` (`Fn::GetAtt`).
 impl crate::Handle<RouteTable> {
     /// `Fn::GetAtt` `RouteTableId`.

@@ -65,6 +65,18 @@ impl crate::ToJson for SecondaryNetwork {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecondaryNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ipv4CidrBlock", "NetworkType", "Tags"])?;
+        Ok(Self {
+            ipv4_cidr_block: crate::from_json_required(map, "Ipv4CidrBlock", path)?,
+            network_type: crate::from_json_required(map, "NetworkType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SecondaryNetwork` (`Fn::GetAtt`).
 impl crate::Handle<SecondaryNetwork> {
     /// `Fn::GetAtt` `Ipv4CidrBlockAssociations`. Information about the IPv4 CIDR blocks
@@ -110,6 +122,13 @@ impl NetworkType {
 impl crate::ToJson for NetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("rdma", Self::Rdma)])
     }
 }
 

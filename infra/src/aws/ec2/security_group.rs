@@ -101,6 +101,32 @@ impl crate::ToJson for SecurityGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GroupDescription",
+                "GroupName",
+                "SecurityGroupEgress",
+                "SecurityGroupIngress",
+                "Tags",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            group_description: crate::from_json_required(map, "GroupDescription", path)?,
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            security_group_egress: crate::from_json_optional(map, "SecurityGroupEgress", path)?,
+            security_group_ingress: crate::from_json_optional(map, "SecurityGroupIngress", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SecurityGroup` (`Fn::GetAtt`).
 impl crate::Handle<SecurityGroup> {
     /// `Fn::GetAtt` `GroupId`. The group ID of the specified security group.
@@ -214,6 +240,44 @@ impl crate::ToJson for Egress {
         crate::put(&mut out, "IpProtocol", &self.ip_protocol);
         crate::put_opt(&mut out, "ToPort", &self.to_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Egress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CidrIp",
+                "CidrIpv6",
+                "Description",
+                "DestinationPrefixListId",
+                "DestinationSecurityGroupId",
+                "FromPort",
+                "IpProtocol",
+                "ToPort",
+            ],
+        )?;
+        Ok(Self {
+            cidr_ip: crate::from_json_optional(map, "CidrIp", path)?,
+            cidr_ipv6: crate::from_json_optional(map, "CidrIpv6", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            destination_prefix_list_id: crate::from_json_optional(
+                map,
+                "DestinationPrefixListId",
+                path,
+            )?,
+            destination_security_group_id: crate::from_json_optional(
+                map,
+                "DestinationSecurityGroupId",
+                path,
+            )?,
+            from_port: crate::from_json_optional(map, "FromPort", path)?,
+            ip_protocol: crate::from_json_required(map, "IpProtocol", path)?,
+            to_port: crate::from_json_optional(map, "ToPort", path)?,
+        })
     }
 }
 
@@ -346,6 +410,52 @@ impl crate::ToJson for Ingress {
         );
         crate::put_opt(&mut out, "ToPort", &self.to_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ingress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CidrIp",
+                "CidrIpv6",
+                "Description",
+                "FromPort",
+                "IpProtocol",
+                "SourcePrefixListId",
+                "SourceSecurityGroupId",
+                "SourceSecurityGroupName",
+                "SourceSecurityGroupOwnerId",
+                "ToPort",
+            ],
+        )?;
+        Ok(Self {
+            cidr_ip: crate::from_json_optional(map, "CidrIp", path)?,
+            cidr_ipv6: crate::from_json_optional(map, "CidrIpv6", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            from_port: crate::from_json_optional(map, "FromPort", path)?,
+            ip_protocol: crate::from_json_required(map, "IpProtocol", path)?,
+            source_prefix_list_id: crate::from_json_optional(map, "SourcePrefixListId", path)?,
+            source_security_group_id: crate::from_json_optional(
+                map,
+                "SourceSecurityGroupId",
+                path,
+            )?,
+            source_security_group_name: crate::from_json_optional(
+                map,
+                "SourceSecurityGroupName",
+                path,
+            )?,
+            source_security_group_owner_id: crate::from_json_optional(
+                map,
+                "SourceSecurityGroupOwnerId",
+                path,
+            )?,
+            to_port: crate::from_json_optional(map, "ToPort", path)?,
+        })
     }
 }
 

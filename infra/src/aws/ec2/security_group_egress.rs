@@ -181,6 +181,46 @@ impl crate::ToJson for SecurityGroupEgress {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityGroupEgress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CidrIp",
+                "CidrIpv6",
+                "Description",
+                "DestinationPrefixListId",
+                "DestinationSecurityGroupId",
+                "FromPort",
+                "GroupId",
+                "IpProtocol",
+                "ToPort",
+            ],
+        )?;
+        Ok(Self {
+            cidr_ip: crate::from_json_optional(map, "CidrIp", path)?,
+            cidr_ipv6: crate::from_json_optional(map, "CidrIpv6", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            destination_prefix_list_id: crate::from_json_optional(
+                map,
+                "DestinationPrefixListId",
+                path,
+            )?,
+            destination_security_group_id: crate::from_json_optional(
+                map,
+                "DestinationSecurityGroupId",
+                path,
+            )?,
+            from_port: crate::from_json_optional(map, "FromPort", path)?,
+            group_id: crate::from_json_required(map, "GroupId", path)?,
+            ip_protocol: crate::from_json_required(map, "IpProtocol", path)?,
+            to_port: crate::from_json_optional(map, "ToPort", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SecurityGroupEgress` (`Fn::GetAtt`).
 impl crate::Handle<SecurityGroupEgress> {
     /// `Fn::GetAtt` `Id`.

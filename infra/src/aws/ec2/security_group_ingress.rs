@@ -196,6 +196,56 @@ impl crate::ToJson for SecurityGroupIngress {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityGroupIngress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CidrIp",
+                "CidrIpv6",
+                "Description",
+                "FromPort",
+                "GroupId",
+                "GroupName",
+                "IpProtocol",
+                "SourcePrefixListId",
+                "SourceSecurityGroupId",
+                "SourceSecurityGroupName",
+                "SourceSecurityGroupOwnerId",
+                "ToPort",
+            ],
+        )?;
+        Ok(Self {
+            cidr_ip: crate::from_json_optional(map, "CidrIp", path)?,
+            cidr_ipv6: crate::from_json_optional(map, "CidrIpv6", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            from_port: crate::from_json_optional(map, "FromPort", path)?,
+            group_id: crate::from_json_optional(map, "GroupId", path)?,
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            ip_protocol: crate::from_json_required(map, "IpProtocol", path)?,
+            source_prefix_list_id: crate::from_json_optional(map, "SourcePrefixListId", path)?,
+            source_security_group_id: crate::from_json_optional(
+                map,
+                "SourceSecurityGroupId",
+                path,
+            )?,
+            source_security_group_name: crate::from_json_optional(
+                map,
+                "SourceSecurityGroupName",
+                path,
+            )?,
+            source_security_group_owner_id: crate::from_json_optional(
+                map,
+                "SourceSecurityGroupOwnerId",
+                path,
+            )?,
+            to_port: crate::from_json_optional(map, "ToPort", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SecurityGroupIngress` (`Fn::GetAtt`).
 impl crate::Handle<SecurityGroupIngress> {
     /// `Fn::GetAtt` `Id`. The Security Group Rule Id

@@ -51,6 +51,17 @@ impl crate::ToJson for SecurityGroupVpcAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityGroupVpcAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupId", "VpcId"])?;
+        Ok(Self {
+            group_id: crate::from_json_required(map, "GroupId", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SecurityGroupVpcAssociation` (`Fn::GetAtt`).
 impl crate::Handle<SecurityGroupVpcAssociation> {
     /// `Fn::GetAtt` `State`.

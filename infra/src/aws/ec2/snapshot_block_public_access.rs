@@ -45,6 +45,16 @@ impl crate::ToJson for SnapshotBlockPublicAccess {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnapshotBlockPublicAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SnapshotBlockPublicAccess` (`Fn::GetAtt`).
 impl crate::Handle<SnapshotBlockPublicAccess> {
     /// `Fn::GetAtt` `AccountId`. The identifier for the specified AWS account.
@@ -75,6 +85,20 @@ impl State {
 impl crate::ToJson for State {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("block-all-sharing", Self::BlockAllSharing),
+                ("block-new-sharing", Self::BlockNewSharing),
+            ],
+        )
     }
 }
 

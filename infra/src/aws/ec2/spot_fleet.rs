@@ -60,6 +60,21 @@ impl crate::ToJson for SpotFleet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotFleet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SpotFleetRequestConfigData", "Tags"])?;
+        Ok(Self {
+            spot_fleet_request_config_data: crate::from_json_required(
+                map,
+                "SpotFleetRequestConfigData",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SpotFleet` (`Fn::GetAtt`).
 impl crate::Handle<SpotFleet> {
     /// `Fn::GetAtt` `Id`.
@@ -105,6 +120,17 @@ impl crate::ToJson for AcceleratorCountRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorCountRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -154,6 +180,17 @@ impl crate::ToJson for AcceleratorTotalMemoryMiBRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorTotalMemoryMiBRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<AcceleratorTotalMemoryMiBRequest> for Value<AcceleratorTotalMemoryMiBRequest> {
     fn from(value: AcceleratorTotalMemoryMiBRequest) -> Self {
         Value::Lit(value)
@@ -200,6 +237,17 @@ impl crate::ToJson for BaselineEbsBandwidthMbpsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaselineEbsBandwidthMbpsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<BaselineEbsBandwidthMbpsRequest> for Value<BaselineEbsBandwidthMbpsRequest> {
     fn from(value: BaselineEbsBandwidthMbpsRequest) -> Self {
         Value::Lit(value)
@@ -231,6 +279,16 @@ impl crate::ToJson for BaselinePerformanceFactorsRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Cpu", &self.cpu);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaselinePerformanceFactorsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cpu"])?;
+        Ok(Self {
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+        })
     }
 }
 
@@ -294,6 +352,23 @@ impl crate::ToJson for BlockDeviceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockDeviceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeviceName", "Ebs", "NoDevice", "VirtualName"],
+        )?;
+        Ok(Self {
+            device_name: crate::from_json_required(map, "DeviceName", path)?,
+            ebs: crate::from_json_optional(map, "Ebs", path)?,
+            no_device: crate::from_json_optional(map, "NoDevice", path)?,
+            virtual_name: crate::from_json_optional(map, "VirtualName", path)?,
+        })
+    }
+}
+
 impl From<BlockDeviceMapping> for Value<BlockDeviceMapping> {
     fn from(value: BlockDeviceMapping) -> Self {
         Value::Lit(value)
@@ -319,6 +394,16 @@ impl crate::ToJson for ClassicLoadBalancer {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClassicLoadBalancer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -356,6 +441,16 @@ impl crate::ToJson for ClassicLoadBalancersConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClassicLoadBalancersConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClassicLoadBalancers"])?;
+        Ok(Self {
+            classic_load_balancers: crate::from_json_required(map, "ClassicLoadBalancers", path)?,
+        })
+    }
+}
+
 impl From<ClassicLoadBalancersConfig> for Value<ClassicLoadBalancersConfig> {
     fn from(value: ClassicLoadBalancersConfig) -> Self {
         Value::Lit(value)
@@ -390,6 +485,16 @@ impl crate::ToJson for CpuPerformanceFactorRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "References", &self.references);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuPerformanceFactorRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["References"])?;
+        Ok(Self {
+            references: crate::from_json_optional(map, "References", path)?,
+        })
     }
 }
 
@@ -479,6 +584,32 @@ impl crate::ToJson for EbsBlockDevice {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsBlockDevice {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeleteOnTermination",
+                "Encrypted",
+                "Iops",
+                "SnapshotId",
+                "VolumeSize",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<EbsBlockDevice> for Value<EbsBlockDevice> {
     fn from(value: EbsBlockDevice) -> Self {
         Value::Lit(value)
@@ -529,6 +660,22 @@ impl crate::ToJson for FleetLaunchTemplateSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FleetLaunchTemplateSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LaunchTemplateId", "LaunchTemplateName", "Version"],
+        )?;
+        Ok(Self {
+            launch_template_id: crate::from_json_optional(map, "LaunchTemplateId", path)?,
+            launch_template_name: crate::from_json_optional(map, "LaunchTemplateName", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<FleetLaunchTemplateSpecification> for Value<FleetLaunchTemplateSpecification> {
     fn from(value: FleetLaunchTemplateSpecification) -> Self {
         Value::Lit(value)
@@ -556,6 +703,16 @@ impl crate::ToJson for GroupIdentifier {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "GroupId", &self.group_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupId"])?;
+        Ok(Self {
+            group_id: crate::from_json_required(map, "GroupId", path)?,
+        })
     }
 }
 
@@ -593,6 +750,16 @@ impl crate::ToJson for IamInstanceProfileSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamInstanceProfileSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+        })
+    }
+}
+
 impl From<IamInstanceProfileSpecification> for Value<IamInstanceProfileSpecification> {
     fn from(value: IamInstanceProfileSpecification) -> Self {
         Value::Lit(value)
@@ -620,6 +787,16 @@ impl crate::ToJson for InstanceIpv6Address {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Ipv6Address", &self.ipv6_address);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceIpv6Address {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ipv6Address"])?;
+        Ok(Self {
+            ipv6_address: crate::from_json_required(map, "Ipv6Address", path)?,
+        })
     }
 }
 
@@ -770,6 +947,50 @@ impl crate::ToJson for InstanceNetworkInterfaceSpecification {
         );
         crate::put_opt(&mut out, "SubnetId", &self.subnet_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceNetworkInterfaceSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatePublicIpAddress",
+                "DeleteOnTermination",
+                "Description",
+                "DeviceIndex",
+                "Groups",
+                "Ipv6AddressCount",
+                "Ipv6Addresses",
+                "NetworkInterfaceId",
+                "PrivateIpAddresses",
+                "SecondaryPrivateIpAddressCount",
+                "SubnetId",
+            ],
+        )?;
+        Ok(Self {
+            associate_public_ip_address: crate::from_json_optional(
+                map,
+                "AssociatePublicIpAddress",
+                path,
+            )?,
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            device_index: crate::from_json_optional(map, "DeviceIndex", path)?,
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            ipv6_address_count: crate::from_json_optional(map, "Ipv6AddressCount", path)?,
+            ipv6_addresses: crate::from_json_optional(map, "Ipv6Addresses", path)?,
+            network_interface_id: crate::from_json_optional(map, "NetworkInterfaceId", path)?,
+            private_ip_addresses: crate::from_json_optional(map, "PrivateIpAddresses", path)?,
+            secondary_private_ip_address_count: crate::from_json_optional(
+                map,
+                "SecondaryPrivateIpAddressCount",
+                path,
+            )?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+        })
     }
 }
 
@@ -1167,6 +1388,108 @@ impl crate::ToJson for InstanceRequirementsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceRequirementsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceleratorCount",
+                "AcceleratorManufacturers",
+                "AcceleratorNames",
+                "AcceleratorTotalMemoryMiB",
+                "AcceleratorTypes",
+                "AllowedInstanceTypes",
+                "BareMetal",
+                "BaselineEbsBandwidthMbps",
+                "BaselinePerformanceFactors",
+                "BurstablePerformance",
+                "CpuManufacturers",
+                "ExcludedInstanceTypes",
+                "InstanceGenerations",
+                "LocalStorage",
+                "LocalStorageTypes",
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+                "MemoryGiBPerVCpu",
+                "MemoryMiB",
+                "NetworkBandwidthGbps",
+                "NetworkInterfaceCount",
+                "OnDemandMaxPricePercentageOverLowestPrice",
+                "RequireEncryptionInTransit",
+                "RequireHibernateSupport",
+                "SpotMaxPricePercentageOverLowestPrice",
+                "TotalLocalStorageGB",
+                "VCpuCount",
+            ],
+        )?;
+        Ok(Self {
+            accelerator_count: crate::from_json_optional(map, "AcceleratorCount", path)?,
+            accelerator_manufacturers: crate::from_json_optional(
+                map,
+                "AcceleratorManufacturers",
+                path,
+            )?,
+            accelerator_names: crate::from_json_optional(map, "AcceleratorNames", path)?,
+            accelerator_total_memory_mi_b: crate::from_json_optional(
+                map,
+                "AcceleratorTotalMemoryMiB",
+                path,
+            )?,
+            accelerator_types: crate::from_json_optional(map, "AcceleratorTypes", path)?,
+            allowed_instance_types: crate::from_json_optional(map, "AllowedInstanceTypes", path)?,
+            bare_metal: crate::from_json_optional(map, "BareMetal", path)?,
+            baseline_ebs_bandwidth_mbps: crate::from_json_optional(
+                map,
+                "BaselineEbsBandwidthMbps",
+                path,
+            )?,
+            baseline_performance_factors: crate::from_json_optional(
+                map,
+                "BaselinePerformanceFactors",
+                path,
+            )?,
+            burstable_performance: crate::from_json_optional(map, "BurstablePerformance", path)?,
+            cpu_manufacturers: crate::from_json_optional(map, "CpuManufacturers", path)?,
+            excluded_instance_types: crate::from_json_optional(map, "ExcludedInstanceTypes", path)?,
+            instance_generations: crate::from_json_optional(map, "InstanceGenerations", path)?,
+            local_storage: crate::from_json_optional(map, "LocalStorage", path)?,
+            local_storage_types: crate::from_json_optional(map, "LocalStorageTypes", path)?,
+            max_spot_price_as_percentage_of_optimal_on_demand_price: crate::from_json_optional(
+                map,
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+                path,
+            )?,
+            memory_gi_b_per_v_cpu: crate::from_json_optional(map, "MemoryGiBPerVCpu", path)?,
+            memory_mi_b: crate::from_json_optional(map, "MemoryMiB", path)?,
+            network_bandwidth_gbps: crate::from_json_optional(map, "NetworkBandwidthGbps", path)?,
+            network_interface_count: crate::from_json_optional(map, "NetworkInterfaceCount", path)?,
+            on_demand_max_price_percentage_over_lowest_price: crate::from_json_optional(
+                map,
+                "OnDemandMaxPricePercentageOverLowestPrice",
+                path,
+            )?,
+            require_encryption_in_transit: crate::from_json_optional(
+                map,
+                "RequireEncryptionInTransit",
+                path,
+            )?,
+            require_hibernate_support: crate::from_json_optional(
+                map,
+                "RequireHibernateSupport",
+                path,
+            )?,
+            spot_max_price_percentage_over_lowest_price: crate::from_json_optional(
+                map,
+                "SpotMaxPricePercentageOverLowestPrice",
+                path,
+            )?,
+            total_local_storage_gb: crate::from_json_optional(map, "TotalLocalStorageGB", path)?,
+            v_cpu_count: crate::from_json_optional(map, "VCpuCount", path)?,
+        })
+    }
+}
+
 impl From<InstanceRequirementsRequest> for Value<InstanceRequirementsRequest> {
     fn from(value: InstanceRequirementsRequest) -> Self {
         Value::Lit(value)
@@ -1220,6 +1543,22 @@ impl crate::ToJson for LaunchTemplateConfig {
         );
         crate::put_opt(&mut out, "Overrides", &self.overrides);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LaunchTemplateSpecification", "Overrides"])?;
+        Ok(Self {
+            launch_template_specification: crate::from_json_optional(
+                map,
+                "LaunchTemplateSpecification",
+                path,
+            )?,
+            overrides: crate::from_json_optional(map, "Overrides", path)?,
+        })
     }
 }
 
@@ -1336,6 +1675,36 @@ impl crate::ToJson for LaunchTemplateOverrides {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "AvailabilityZoneId",
+                "InstanceRequirements",
+                "InstanceType",
+                "Priority",
+                "SpotPrice",
+                "SubnetId",
+                "WeightedCapacity",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+            instance_requirements: crate::from_json_optional(map, "InstanceRequirements", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            spot_price: crate::from_json_optional(map, "SpotPrice", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+            weighted_capacity: crate::from_json_optional(map, "WeightedCapacity", path)?,
+        })
+    }
+}
+
 impl From<LaunchTemplateOverrides> for Value<LaunchTemplateOverrides> {
     fn from(value: LaunchTemplateOverrides) -> Self {
         Value::Lit(value)
@@ -1389,6 +1758,25 @@ impl crate::ToJson for LoadBalancersConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadBalancersConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ClassicLoadBalancersConfig", "TargetGroupsConfig"],
+        )?;
+        Ok(Self {
+            classic_load_balancers_config: crate::from_json_optional(
+                map,
+                "ClassicLoadBalancersConfig",
+                path,
+            )?,
+            target_groups_config: crate::from_json_optional(map, "TargetGroupsConfig", path)?,
+        })
+    }
+}
+
 impl From<LoadBalancersConfig> for Value<LoadBalancersConfig> {
     fn from(value: LoadBalancersConfig) -> Self {
         Value::Lit(value)
@@ -1432,6 +1820,17 @@ impl crate::ToJson for MemoryGiBPerVCpuRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryGiBPerVCpuRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -1481,6 +1880,17 @@ impl crate::ToJson for MemoryMiBRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryMiBRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<MemoryMiBRequest> for Value<MemoryMiBRequest> {
     fn from(value: MemoryMiBRequest) -> Self {
         Value::Lit(value)
@@ -1524,6 +1934,17 @@ impl crate::ToJson for NetworkBandwidthGbpsRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkBandwidthGbpsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -1573,6 +1994,17 @@ impl crate::ToJson for NetworkInterfaceCountRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfaceCountRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<NetworkInterfaceCountRequest> for Value<NetworkInterfaceCountRequest> {
     fn from(value: NetworkInterfaceCountRequest) -> Self {
         Value::Lit(value)
@@ -1606,6 +2038,16 @@ impl crate::ToJson for PerformanceFactorReferenceRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "InstanceFamily", &self.instance_family);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PerformanceFactorReferenceRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceFamily"])?;
+        Ok(Self {
+            instance_family: crate::from_json_optional(map, "InstanceFamily", path)?,
+        })
     }
 }
 
@@ -1646,6 +2088,17 @@ impl crate::ToJson for PrivateIpAddressSpecification {
         crate::put_opt(&mut out, "Primary", &self.primary);
         crate::put(&mut out, "PrivateIpAddress", &self.private_ip_address);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateIpAddressSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Primary", "PrivateIpAddress"])?;
+        Ok(Self {
+            primary: crate::from_json_optional(map, "Primary", path)?,
+            private_ip_address: crate::from_json_required(map, "PrivateIpAddress", path)?,
+        })
     }
 }
 
@@ -1692,6 +2145,18 @@ impl crate::ToJson for SpotCapacityRebalance {
         crate::put_opt(&mut out, "ReplacementStrategy", &self.replacement_strategy);
         crate::put_opt(&mut out, "TerminationDelay", &self.termination_delay);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotCapacityRebalance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ReplacementStrategy", "TerminationDelay"])?;
+        Ok(Self {
+            replacement_strategy: crate::from_json_optional(map, "ReplacementStrategy", path)?,
+            termination_delay: crate::from_json_optional(map, "TerminationDelay", path)?,
+        })
     }
 }
 
@@ -1914,6 +2379,56 @@ impl crate::ToJson for SpotFleetLaunchSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotFleetLaunchSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockDeviceMappings",
+                "EbsOptimized",
+                "IamInstanceProfile",
+                "ImageId",
+                "InstanceRequirements",
+                "InstanceType",
+                "KernelId",
+                "KeyName",
+                "Monitoring",
+                "NetworkInterfaces",
+                "Placement",
+                "RamdiskId",
+                "SecurityGroups",
+                "SpotPrice",
+                "SubnetId",
+                "TagSpecifications",
+                "UserData",
+                "WeightedCapacity",
+            ],
+        )?;
+        Ok(Self {
+            block_device_mappings: crate::from_json_optional(map, "BlockDeviceMappings", path)?,
+            ebs_optimized: crate::from_json_optional(map, "EbsOptimized", path)?,
+            iam_instance_profile: crate::from_json_optional(map, "IamInstanceProfile", path)?,
+            image_id: crate::from_json_required(map, "ImageId", path)?,
+            instance_requirements: crate::from_json_optional(map, "InstanceRequirements", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            kernel_id: crate::from_json_optional(map, "KernelId", path)?,
+            key_name: crate::from_json_optional(map, "KeyName", path)?,
+            monitoring: crate::from_json_optional(map, "Monitoring", path)?,
+            network_interfaces: crate::from_json_optional(map, "NetworkInterfaces", path)?,
+            placement: crate::from_json_optional(map, "Placement", path)?,
+            ramdisk_id: crate::from_json_optional(map, "RamdiskId", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            spot_price: crate::from_json_optional(map, "SpotPrice", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+            tag_specifications: crate::from_json_optional(map, "TagSpecifications", path)?,
+            user_data: crate::from_json_optional(map, "UserData", path)?,
+            weighted_capacity: crate::from_json_optional(map, "WeightedCapacity", path)?,
+        })
+    }
+}
+
 impl From<SpotFleetLaunchSpecification> for Value<SpotFleetLaunchSpecification> {
     fn from(value: SpotFleetLaunchSpecification) -> Self {
         Value::Lit(value)
@@ -1945,6 +2460,16 @@ impl crate::ToJson for SpotFleetMonitoring {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotFleetMonitoring {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -2264,6 +2789,106 @@ impl crate::ToJson for SpotFleetRequestConfigData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotFleetRequestConfigData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationStrategy",
+                "Context",
+                "ExcessCapacityTerminationPolicy",
+                "IamFleetRole",
+                "InstanceInterruptionBehavior",
+                "InstancePoolsToUseCount",
+                "LaunchSpecifications",
+                "LaunchTemplateConfigs",
+                "LoadBalancersConfig",
+                "OnDemandAllocationStrategy",
+                "OnDemandMaxTotalPrice",
+                "OnDemandTargetCapacity",
+                "ReplaceUnhealthyInstances",
+                "SpotMaintenanceStrategies",
+                "SpotMaxTotalPrice",
+                "SpotPrice",
+                "TagSpecifications",
+                "TargetCapacity",
+                "TargetCapacityUnitType",
+                "TerminateInstancesWithExpiration",
+                "Type",
+                "ValidFrom",
+                "ValidUntil",
+            ],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            context: crate::from_json_optional(map, "Context", path)?,
+            excess_capacity_termination_policy: crate::from_json_optional(
+                map,
+                "ExcessCapacityTerminationPolicy",
+                path,
+            )?,
+            iam_fleet_role: crate::from_json_required(map, "IamFleetRole", path)?,
+            instance_interruption_behavior: crate::from_json_optional(
+                map,
+                "InstanceInterruptionBehavior",
+                path,
+            )?,
+            instance_pools_to_use_count: crate::from_json_optional(
+                map,
+                "InstancePoolsToUseCount",
+                path,
+            )?,
+            launch_specifications: crate::from_json_optional(map, "LaunchSpecifications", path)?,
+            launch_template_configs: crate::from_json_optional(map, "LaunchTemplateConfigs", path)?,
+            load_balancers_config: crate::from_json_optional(map, "LoadBalancersConfig", path)?,
+            on_demand_allocation_strategy: crate::from_json_optional(
+                map,
+                "OnDemandAllocationStrategy",
+                path,
+            )?,
+            on_demand_max_total_price: crate::from_json_optional(
+                map,
+                "OnDemandMaxTotalPrice",
+                path,
+            )?,
+            on_demand_target_capacity: crate::from_json_optional(
+                map,
+                "OnDemandTargetCapacity",
+                path,
+            )?,
+            replace_unhealthy_instances: crate::from_json_optional(
+                map,
+                "ReplaceUnhealthyInstances",
+                path,
+            )?,
+            spot_maintenance_strategies: crate::from_json_optional(
+                map,
+                "SpotMaintenanceStrategies",
+                path,
+            )?,
+            spot_max_total_price: crate::from_json_optional(map, "SpotMaxTotalPrice", path)?,
+            spot_price: crate::from_json_optional(map, "SpotPrice", path)?,
+            tag_specifications: crate::from_json_optional(map, "TagSpecifications", path)?,
+            target_capacity: crate::from_json_required(map, "TargetCapacity", path)?,
+            target_capacity_unit_type: crate::from_json_optional(
+                map,
+                "TargetCapacityUnitType",
+                path,
+            )?,
+            terminate_instances_with_expiration: crate::from_json_optional(
+                map,
+                "TerminateInstancesWithExpiration",
+                path,
+            )?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            valid_from: crate::from_json_optional(map, "ValidFrom", path)?,
+            valid_until: crate::from_json_optional(map, "ValidUntil", path)?,
+        })
+    }
+}
+
 impl From<SpotFleetRequestConfigData> for Value<SpotFleetRequestConfigData> {
     fn from(value: SpotFleetRequestConfigData) -> Self {
         Value::Lit(value)
@@ -2310,6 +2935,17 @@ impl crate::ToJson for SpotFleetTagSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotFleetTagSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceType", "Tags"])?;
+        Ok(Self {
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<SpotFleetTagSpecification> for Value<SpotFleetTagSpecification> {
     fn from(value: SpotFleetTagSpecification) -> Self {
         Value::Lit(value)
@@ -2343,6 +2979,16 @@ impl crate::ToJson for SpotMaintenanceStrategies {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CapacityRebalance", &self.capacity_rebalance);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotMaintenanceStrategies {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CapacityRebalance"])?;
+        Ok(Self {
+            capacity_rebalance: crate::from_json_optional(map, "CapacityRebalance", path)?,
+        })
     }
 }
 
@@ -2412,6 +3058,28 @@ impl crate::ToJson for SpotPlacement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotPlacement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "AvailabilityZoneId",
+                "GroupName",
+                "Tenancy",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            tenancy: crate::from_json_optional(map, "Tenancy", path)?,
+        })
+    }
+}
+
 impl From<SpotPlacement> for Value<SpotPlacement> {
     fn from(value: SpotPlacement) -> Self {
         Value::Lit(value)
@@ -2437,6 +3105,16 @@ impl crate::ToJson for TargetGroup {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+        })
     }
 }
 
@@ -2467,6 +3145,16 @@ impl crate::ToJson for TargetGroupsConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TargetGroups", &self.target_groups);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroupsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetGroups"])?;
+        Ok(Self {
+            target_groups: crate::from_json_required(map, "TargetGroups", path)?,
+        })
     }
 }
 
@@ -2516,6 +3204,17 @@ impl crate::ToJson for TotalLocalStorageGbRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TotalLocalStorageGbRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<TotalLocalStorageGbRequest> for Value<TotalLocalStorageGbRequest> {
     fn from(value: TotalLocalStorageGbRequest) -> Self {
         Value::Lit(value)
@@ -2562,6 +3261,17 @@ impl crate::ToJson for VCpuCountRangeRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VCpuCountRangeRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<VCpuCountRangeRequest> for Value<VCpuCountRangeRequest> {
     fn from(value: VCpuCountRangeRequest) -> Self {
         Value::Lit(value)
@@ -2599,6 +3309,23 @@ impl AcceleratorManufacturer {
 impl crate::ToJson for AcceleratorManufacturer {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorManufacturer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("amazon-web-services", Self::AmazonWebServices),
+                ("amd", Self::Amd),
+                ("habana", Self::Habana),
+                ("nvidia", Self::Nvidia),
+                ("xilinx", Self::Xilinx),
+            ],
+        )
     }
 }
 
@@ -2684,6 +3411,37 @@ impl crate::ToJson for AcceleratorName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("a10g", Self::A10g),
+                ("a100", Self::A100),
+                ("h100", Self::H100),
+                ("inferentia", Self::Inferentia),
+                ("k520", Self::K520),
+                ("k80", Self::K80),
+                ("m60", Self::M60),
+                ("radeon-pro-v520", Self::RadeonProV520),
+                ("t4", Self::T4),
+                ("t4g", Self::T4g),
+                ("vu9p", Self::Vu9p),
+                ("v100", Self::V100),
+                ("l40s", Self::L40s),
+                ("l4", Self::L4),
+                ("gaudi-hl-205", Self::GaudiHl205),
+                ("inferentia2", Self::Inferentia2),
+                ("trainium", Self::Trainium),
+                ("trainium2", Self::Trainium2),
+                ("u30", Self::U30),
+            ],
+        )
+    }
+}
+
 impl From<AcceleratorName> for Value<AcceleratorName> {
     fn from(value: AcceleratorName) -> Self {
         Value::Lit(value)
@@ -2718,6 +3476,22 @@ impl AcceleratorType {
 impl crate::ToJson for AcceleratorType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("gpu", Self::Gpu),
+                ("fpga", Self::Fpga),
+                ("inference", Self::Inference),
+                ("media", Self::Media),
+            ],
+        )
     }
 }
 
@@ -2761,6 +3535,26 @@ impl crate::ToJson for AllocationStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllocationStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("capacityOptimized", Self::CapacityOptimized),
+                (
+                    "capacityOptimizedPrioritized",
+                    Self::CapacityOptimizedPrioritized,
+                ),
+                ("diversified", Self::Diversified),
+                ("lowestPrice", Self::LowestPrice),
+                ("priceCapacityOptimized", Self::PriceCapacityOptimized),
+            ],
+        )
+    }
+}
+
 impl From<AllocationStrategy> for Value<AllocationStrategy> {
     fn from(value: AllocationStrategy) -> Self {
         Value::Lit(value)
@@ -2795,6 +3589,21 @@ impl crate::ToJson for BareMetal {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BareMetal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("included", Self::Included),
+                ("required", Self::Required),
+                ("excluded", Self::Excluded),
+            ],
+        )
+    }
+}
+
 impl From<BareMetal> for Value<BareMetal> {
     fn from(value: BareMetal) -> Self {
         Value::Lit(value)
@@ -2826,6 +3635,21 @@ impl BurstablePerformance {
 impl crate::ToJson for BurstablePerformance {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BurstablePerformance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("included", Self::Included),
+                ("required", Self::Required),
+                ("excluded", Self::Excluded),
+            ],
+        )
     }
 }
 
@@ -2866,6 +3690,22 @@ impl crate::ToJson for CpuManufacturer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuManufacturer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("intel", Self::Intel),
+                ("amd", Self::Amd),
+                ("amazon-web-services", Self::AmazonWebServices),
+                ("apple", Self::Apple),
+            ],
+        )
+    }
+}
+
 impl From<CpuManufacturer> for Value<CpuManufacturer> {
     fn from(value: CpuManufacturer) -> Self {
         Value::Lit(value)
@@ -2903,6 +3743,22 @@ impl crate::ToJson for ExcessCapacityTerminationPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExcessCapacityTerminationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Default", Self::Default),
+                ("NoTermination", Self::NoTermination),
+                ("default", Self::Default_),
+                ("noTermination", Self::NoTermination_),
+            ],
+        )
+    }
+}
+
 impl From<ExcessCapacityTerminationPolicy> for Value<ExcessCapacityTerminationPolicy> {
     fn from(value: ExcessCapacityTerminationPolicy) -> Self {
         Value::Lit(value)
@@ -2931,6 +3787,17 @@ impl InstanceGeneration {
 impl crate::ToJson for InstanceGeneration {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceGeneration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("current", Self::Current), ("previous", Self::Previous)],
+        )
     }
 }
 
@@ -2968,6 +3835,21 @@ impl crate::ToJson for InstanceInterruptionBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceInterruptionBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("hibernate", Self::Hibernate),
+                ("stop", Self::Stop),
+                ("terminate", Self::Terminate),
+            ],
+        )
+    }
+}
+
 impl From<InstanceInterruptionBehavior> for Value<InstanceInterruptionBehavior> {
     fn from(value: InstanceInterruptionBehavior) -> Self {
         Value::Lit(value)
@@ -3002,6 +3884,21 @@ impl crate::ToJson for LocalStorage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("included", Self::Included),
+                ("required", Self::Required),
+                ("excluded", Self::Excluded),
+            ],
+        )
+    }
+}
+
 impl From<LocalStorage> for Value<LocalStorage> {
     fn from(value: LocalStorage) -> Self {
         Value::Lit(value)
@@ -3033,6 +3930,13 @@ impl crate::ToJson for LocalStorageType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalStorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("hdd", Self::Hdd), ("ssd", Self::Ssd)])
+    }
+}
+
 impl From<LocalStorageType> for Value<LocalStorageType> {
     fn from(value: LocalStorageType) -> Self {
         Value::Lit(value)
@@ -3061,6 +3965,20 @@ impl ReplacementStrategy {
 impl crate::ToJson for ReplacementStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplacementStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("launch", Self::Launch),
+                ("launch-before-terminate", Self::LaunchBeforeTerminate),
+            ],
+        )
     }
 }
 
@@ -3232,6 +4150,80 @@ impl crate::ToJson for ResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("client-vpn-endpoint", Self::ClientVpnEndpoint),
+                ("customer-gateway", Self::CustomerGateway),
+                ("dedicated-host", Self::DedicatedHost),
+                ("dhcp-options", Self::DhcpOptions),
+                (
+                    "egress-only-internet-gateway",
+                    Self::EgressOnlyInternetGateway,
+                ),
+                ("elastic-gpu", Self::ElasticGpu),
+                ("elastic-ip", Self::ElasticIp),
+                ("export-image-task", Self::ExportImageTask),
+                ("export-instance-task", Self::ExportInstanceTask),
+                ("fleet", Self::Fleet),
+                ("fpga-image", Self::FpgaImage),
+                ("host-reservation", Self::HostReservation),
+                ("image", Self::Image),
+                ("import-image-task", Self::ImportImageTask),
+                ("import-snapshot-task", Self::ImportSnapshotTask),
+                ("instance", Self::Instance),
+                ("internet-gateway", Self::InternetGateway),
+                ("key-pair", Self::KeyPair),
+                ("launch-template", Self::LaunchTemplate),
+                (
+                    "local-gateway-route-table-vpc-association",
+                    Self::LocalGatewayRouteTableVpcAssociation,
+                ),
+                ("natgateway", Self::Natgateway),
+                ("network-acl", Self::NetworkAcl),
+                ("network-insights-analysis", Self::NetworkInsightsAnalysis),
+                ("network-insights-path", Self::NetworkInsightsPath),
+                ("network-interface", Self::NetworkInterface),
+                ("placement-group", Self::PlacementGroup),
+                ("reserved-instances", Self::ReservedInstances),
+                ("route-table", Self::RouteTable),
+                ("security-group", Self::SecurityGroup),
+                ("snapshot", Self::Snapshot),
+                ("spot-fleet-request", Self::SpotFleetRequest),
+                ("spot-instances-request", Self::SpotInstancesRequest),
+                ("subnet", Self::Subnet),
+                ("traffic-mirror-filter", Self::TrafficMirrorFilter),
+                ("traffic-mirror-session", Self::TrafficMirrorSession),
+                ("traffic-mirror-target", Self::TrafficMirrorTarget),
+                ("transit-gateway", Self::TransitGateway),
+                ("transit-gateway-attachment", Self::TransitGatewayAttachment),
+                (
+                    "transit-gateway-connect-peer",
+                    Self::TransitGatewayConnectPeer,
+                ),
+                (
+                    "transit-gateway-multicast-domain",
+                    Self::TransitGatewayMulticastDomain,
+                ),
+                (
+                    "transit-gateway-route-table",
+                    Self::TransitGatewayRouteTable,
+                ),
+                ("volume", Self::Volume),
+                ("vpc", Self::Vpc),
+                ("vpc-flow-log", Self::VpcFlowLog),
+                ("vpc-peering-connection", Self::VpcPeeringConnection),
+                ("vpn-connection", Self::VpnConnection),
+                ("vpn-gateway", Self::VpnGateway),
+            ],
+        )
+    }
+}
+
 impl From<ResourceType> for Value<ResourceType> {
     fn from(value: ResourceType) -> Self {
         Value::Lit(value)
@@ -3263,6 +4255,21 @@ impl TargetCapacityUnitType {
 impl crate::ToJson for TargetCapacityUnitType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetCapacityUnitType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("vcpu", Self::Vcpu),
+                ("memory-mib", Self::MemoryMib),
+                ("units", Self::Units),
+            ],
+        )
     }
 }
 
@@ -3300,6 +4307,21 @@ impl crate::ToJson for Tenancy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tenancy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("dedicated", Self::Dedicated),
+                ("default", Self::Default),
+                ("host", Self::Host),
+            ],
+        )
+    }
+}
+
 impl From<Tenancy> for Value<Tenancy> {
     fn from(value: Tenancy) -> Self {
         Value::Lit(value)
@@ -3328,6 +4350,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("maintain", Self::Maintain), ("request", Self::Request)],
+        )
     }
 }
 

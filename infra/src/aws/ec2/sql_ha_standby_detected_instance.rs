@@ -62,6 +62,17 @@ impl crate::ToJson for SqlHaStandbyDetectedInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqlHaStandbyDetectedInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceId", "SqlServerCredentials"])?;
+        Ok(Self {
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            sql_server_credentials: crate::from_json_optional(map, "SqlServerCredentials", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SqlHaStandbyDetectedInstance` (`Fn::GetAtt`).
 impl crate::Handle<SqlHaStandbyDetectedInstance> {
     /// `Fn::GetAtt` `HaStatus`. The SQL Server high availability status of the EC2 instance.

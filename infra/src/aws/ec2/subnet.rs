@@ -265,6 +265,66 @@ impl crate::ToJson for Subnet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subnet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssignIpv6AddressOnCreation",
+                "AvailabilityZone",
+                "AvailabilityZoneId",
+                "CidrBlock",
+                "EnableDns64",
+                "EnableLniAtDeviceIndex",
+                "Ipv4IpamPoolId",
+                "Ipv4NetmaskLength",
+                "Ipv6CidrBlock",
+                "Ipv6IpamPoolId",
+                "Ipv6Native",
+                "Ipv6NetmaskLength",
+                "MapPublicIpOnLaunch",
+                "OutpostArn",
+                "PrivateDnsNameOptionsOnLaunch",
+                "Tags",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            assign_ipv6_address_on_creation: crate::from_json_optional(
+                map,
+                "AssignIpv6AddressOnCreation",
+                path,
+            )?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+            cidr_block: crate::from_json_optional(map, "CidrBlock", path)?,
+            enable_dns64: crate::from_json_optional(map, "EnableDns64", path)?,
+            enable_lni_at_device_index: crate::from_json_optional(
+                map,
+                "EnableLniAtDeviceIndex",
+                path,
+            )?,
+            ipv4_ipam_pool_id: crate::from_json_optional(map, "Ipv4IpamPoolId", path)?,
+            ipv4_netmask_length: crate::from_json_optional(map, "Ipv4NetmaskLength", path)?,
+            ipv6_cidr_block: crate::from_json_optional(map, "Ipv6CidrBlock", path)?,
+            ipv6_ipam_pool_id: crate::from_json_optional(map, "Ipv6IpamPoolId", path)?,
+            ipv6_native: crate::from_json_optional(map, "Ipv6Native", path)?,
+            ipv6_netmask_length: crate::from_json_optional(map, "Ipv6NetmaskLength", path)?,
+            map_public_ip_on_launch: crate::from_json_optional(map, "MapPublicIpOnLaunch", path)?,
+            outpost_arn: crate::from_json_optional(map, "OutpostArn", path)?,
+            private_dns_name_options_on_launch: crate::from_json_optional(
+                map,
+                "PrivateDnsNameOptionsOnLaunch",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::Subnet` (`Fn::GetAtt`).
 impl crate::Handle<Subnet> {
     /// `Fn::GetAtt` `BlockPublicAccessStates`.
@@ -348,6 +408,34 @@ impl crate::ToJson for PrivateDnsNameOptionsOnLaunch {
         );
         crate::put_opt(&mut out, "HostnameType", &self.hostname_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateDnsNameOptionsOnLaunch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableResourceNameDnsAAAARecord",
+                "EnableResourceNameDnsARecord",
+                "HostnameType",
+            ],
+        )?;
+        Ok(Self {
+            enable_resource_name_dns_aaaa_record: crate::from_json_optional(
+                map,
+                "EnableResourceNameDnsAAAARecord",
+                path,
+            )?,
+            enable_resource_name_dns_a_record: crate::from_json_optional(
+                map,
+                "EnableResourceNameDnsARecord",
+                path,
+            )?,
+            hostname_type: crate::from_json_optional(map, "HostnameType", path)?,
+        })
     }
 }
 

@@ -78,6 +78,28 @@ impl crate::ToJson for SubnetCidrBlock {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubnetCidrBlock {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Ipv6CidrBlock",
+                "Ipv6IpamPoolId",
+                "Ipv6NetmaskLength",
+                "SubnetId",
+            ],
+        )?;
+        Ok(Self {
+            ipv6_cidr_block: crate::from_json_optional(map, "Ipv6CidrBlock", path)?,
+            ipv6_ipam_pool_id: crate::from_json_optional(map, "Ipv6IpamPoolId", path)?,
+            ipv6_netmask_length: crate::from_json_optional(map, "Ipv6NetmaskLength", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SubnetCidrBlock` (`Fn::GetAtt`).
 impl crate::Handle<SubnetCidrBlock> {
     /// `Fn::GetAtt` `Id`. Information about the IPv6 association.

@@ -85,6 +85,24 @@ impl crate::ToJson for SubnetCidrReservation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubnetCidrReservation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Cidr", "Description", "ReservationType", "SubnetId", "Tags"],
+        )?;
+        Ok(Self {
+            cidr: crate::from_json_required(map, "Cidr", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            reservation_type: crate::from_json_required(map, "ReservationType", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SubnetCidrReservation` (`Fn::GetAtt`).
 impl crate::Handle<SubnetCidrReservation> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the subnet CIDR reservation.
@@ -128,6 +146,17 @@ impl ReservationType {
 impl crate::ToJson for ReservationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReservationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("prefix", Self::Prefix), ("explicit", Self::Explicit)],
+        )
     }
 }
 

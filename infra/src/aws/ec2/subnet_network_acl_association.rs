@@ -52,6 +52,17 @@ impl crate::ToJson for SubnetNetworkAclAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubnetNetworkAclAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NetworkAclId", "SubnetId"])?;
+        Ok(Self {
+            network_acl_id: crate::from_json_required(map, "NetworkAclId", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SubnetNetworkAclAssociation` (`Fn::GetAtt`).
 impl crate::Handle<SubnetNetworkAclAssociation> {
     /// `Fn::GetAtt` `AssociationId`.

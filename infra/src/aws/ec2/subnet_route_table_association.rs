@@ -60,6 +60,17 @@ impl crate::ToJson for SubnetRouteTableAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubnetRouteTableAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RouteTableId", "SubnetId"])?;
+        Ok(Self {
+            route_table_id: crate::from_json_required(map, "RouteTableId", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::SubnetRouteTableAssociation` (`Fn::GetAtt`).
 impl crate::Handle<SubnetRouteTableAssociation> {
     /// `Fn::GetAtt` `Id`.

@@ -74,6 +74,18 @@ impl crate::ToJson for TrafficMirrorFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficMirrorFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "NetworkServices", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            network_services: crate::from_json_optional(map, "NetworkServices", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TrafficMirrorFilter` (`Fn::GetAtt`).
 impl crate::Handle<TrafficMirrorFilter> {
     /// `Fn::GetAtt` `Id`. The ID of a traffic mirror filter.
@@ -101,6 +113,13 @@ impl TrafficMirrorNetworkService {
 impl crate::ToJson for TrafficMirrorNetworkService {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficMirrorNetworkService {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("amazon-dns", Self::AmazonDns)])
     }
 }
 

@@ -141,6 +141,46 @@ impl crate::ToJson for TrafficMirrorFilterRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficMirrorFilterRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DestinationCidrBlock",
+                "DestinationPortRange",
+                "Protocol",
+                "RuleAction",
+                "RuleNumber",
+                "SourceCidrBlock",
+                "SourcePortRange",
+                "Tags",
+                "TrafficDirection",
+                "TrafficMirrorFilterId",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            destination_cidr_block: crate::from_json_required(map, "DestinationCidrBlock", path)?,
+            destination_port_range: crate::from_json_optional(map, "DestinationPortRange", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            rule_action: crate::from_json_required(map, "RuleAction", path)?,
+            rule_number: crate::from_json_required(map, "RuleNumber", path)?,
+            source_cidr_block: crate::from_json_required(map, "SourceCidrBlock", path)?,
+            source_port_range: crate::from_json_optional(map, "SourcePortRange", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            traffic_direction: crate::from_json_required(map, "TrafficDirection", path)?,
+            traffic_mirror_filter_id: crate::from_json_required(
+                map,
+                "TrafficMirrorFilterId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TrafficMirrorFilterRule` (`Fn::GetAtt`).
 impl crate::Handle<TrafficMirrorFilterRule> {
     /// `Fn::GetAtt` `TrafficMirrorFilterRuleId`. The ID of the Traffic Mirror Filter rule.
@@ -174,6 +214,17 @@ impl crate::ToJson for TrafficMirrorPortRange {
         crate::put(&mut out, "FromPort", &self.from_port);
         crate::put(&mut out, "ToPort", &self.to_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficMirrorPortRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromPort", "ToPort"])?;
+        Ok(Self {
+            from_port: crate::from_json_required(map, "FromPort", path)?,
+            to_port: crate::from_json_required(map, "ToPort", path)?,
+        })
     }
 }
 

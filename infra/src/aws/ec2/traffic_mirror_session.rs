@@ -121,6 +121,46 @@ impl crate::ToJson for TrafficMirrorSession {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficMirrorSession {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "NetworkInterfaceId",
+                "OwnerId",
+                "PacketLength",
+                "SessionNumber",
+                "Tags",
+                "TrafficMirrorFilterId",
+                "TrafficMirrorTargetId",
+                "VirtualNetworkId",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            network_interface_id: crate::from_json_required(map, "NetworkInterfaceId", path)?,
+            owner_id: crate::from_json_optional(map, "OwnerId", path)?,
+            packet_length: crate::from_json_optional(map, "PacketLength", path)?,
+            session_number: crate::from_json_required(map, "SessionNumber", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            traffic_mirror_filter_id: crate::from_json_required(
+                map,
+                "TrafficMirrorFilterId",
+                path,
+            )?,
+            traffic_mirror_target_id: crate::from_json_required(
+                map,
+                "TrafficMirrorTargetId",
+                path,
+            )?,
+            virtual_network_id: crate::from_json_optional(map, "VirtualNetworkId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TrafficMirrorSession` (`Fn::GetAtt`).
 impl crate::Handle<TrafficMirrorSession> {
     /// `Fn::GetAtt` `Id`. The ID of a Traffic Mirror session.

@@ -102,6 +102,38 @@ impl crate::ToJson for TrafficMirrorTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficMirrorTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "GatewayLoadBalancerEndpointId",
+                "NetworkInterfaceId",
+                "NetworkLoadBalancerArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            gateway_load_balancer_endpoint_id: crate::from_json_optional(
+                map,
+                "GatewayLoadBalancerEndpointId",
+                path,
+            )?,
+            network_interface_id: crate::from_json_optional(map, "NetworkInterfaceId", path)?,
+            network_load_balancer_arn: crate::from_json_optional(
+                map,
+                "NetworkLoadBalancerArn",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TrafficMirrorTarget` (`Fn::GetAtt`).
 impl crate::Handle<TrafficMirrorTarget> {
     /// `Fn::GetAtt` `Id`.

@@ -211,6 +211,76 @@ impl crate::ToJson for TransitGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmazonSideAsn",
+                "AssociationDefaultRouteTableId",
+                "AutoAcceptSharedAttachments",
+                "DefaultRouteTableAssociation",
+                "DefaultRouteTablePropagation",
+                "Description",
+                "DnsSupport",
+                "EncryptionSupport",
+                "MulticastSupport",
+                "PropagationDefaultRouteTableId",
+                "SecurityGroupReferencingSupport",
+                "Tags",
+                "TransitGatewayCidrBlocks",
+                "VpnEcmpSupport",
+            ],
+        )?;
+        Ok(Self {
+            amazon_side_asn: crate::from_json_optional(map, "AmazonSideAsn", path)?,
+            association_default_route_table_id: crate::from_json_optional(
+                map,
+                "AssociationDefaultRouteTableId",
+                path,
+            )?,
+            auto_accept_shared_attachments: crate::from_json_optional(
+                map,
+                "AutoAcceptSharedAttachments",
+                path,
+            )?,
+            default_route_table_association: crate::from_json_optional(
+                map,
+                "DefaultRouteTableAssociation",
+                path,
+            )?,
+            default_route_table_propagation: crate::from_json_optional(
+                map,
+                "DefaultRouteTablePropagation",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            dns_support: crate::from_json_optional(map, "DnsSupport", path)?,
+            encryption_support: crate::from_json_optional(map, "EncryptionSupport", path)?,
+            multicast_support: crate::from_json_optional(map, "MulticastSupport", path)?,
+            propagation_default_route_table_id: crate::from_json_optional(
+                map,
+                "PropagationDefaultRouteTableId",
+                path,
+            )?,
+            security_group_referencing_support: crate::from_json_optional(
+                map,
+                "SecurityGroupReferencingSupport",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_cidr_blocks: crate::from_json_optional(
+                map,
+                "TransitGatewayCidrBlocks",
+                path,
+            )?,
+            vpn_ecmp_support: crate::from_json_optional(map, "VpnEcmpSupport", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGateway` (`Fn::GetAtt`).
 impl crate::Handle<TransitGateway> {
     /// `Fn::GetAtt` `EncryptionSupportState`.
@@ -251,6 +321,17 @@ impl EncryptionSupport {
 impl crate::ToJson for EncryptionSupport {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionSupport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disable", Self::Disable), ("enable", Self::Enable)],
+        )
     }
 }
 

@@ -77,6 +77,24 @@ impl crate::ToJson for TransitGatewayAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Options", "SubnetIds", "Tags", "TransitGatewayId", "VpcId"],
+        )?;
+        Ok(Self {
+            options: crate::from_json_optional(map, "Options", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_id: crate::from_json_required(map, "TransitGatewayId", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayAttachment` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayAttachment> {
     /// `Fn::GetAtt` `Id`.
@@ -160,6 +178,32 @@ impl crate::ToJson for Options {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Options {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplianceModeSupport",
+                "DnsSupport",
+                "Ipv6Support",
+                "SecurityGroupReferencingSupport",
+            ],
+        )?;
+        Ok(Self {
+            appliance_mode_support: crate::from_json_optional(map, "ApplianceModeSupport", path)?,
+            dns_support: crate::from_json_optional(map, "DnsSupport", path)?,
+            ipv6_support: crate::from_json_optional(map, "Ipv6Support", path)?,
+            security_group_referencing_support: crate::from_json_optional(
+                map,
+                "SecurityGroupReferencingSupport",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Options> for Value<Options> {
     fn from(value: Options) -> Self {
         Value::Lit(value)
@@ -192,6 +236,17 @@ impl crate::ToJson for ApplianceModeSupport {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplianceModeSupport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disable", Self::Disable), ("enable", Self::Enable)],
+        )
+    }
+}
+
 impl From<ApplianceModeSupport> for Value<ApplianceModeSupport> {
     fn from(value: ApplianceModeSupport) -> Self {
         Value::Lit(value)
@@ -220,6 +275,17 @@ impl DnsSupport {
 impl crate::ToJson for DnsSupport {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsSupport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disable", Self::Disable), ("enable", Self::Enable)],
+        )
     }
 }
 
@@ -255,6 +321,17 @@ impl crate::ToJson for Ipv6Support {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ipv6Support {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disable", Self::Disable), ("enable", Self::Enable)],
+        )
+    }
+}
+
 impl From<Ipv6Support> for Value<Ipv6Support> {
     fn from(value: Ipv6Support) -> Self {
         Value::Lit(value)
@@ -284,6 +361,17 @@ impl SecurityGroupReferencingSupport {
 impl crate::ToJson for SecurityGroupReferencingSupport {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityGroupReferencingSupport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disable", Self::Disable), ("enable", Self::Enable)],
+        )
     }
 }
 

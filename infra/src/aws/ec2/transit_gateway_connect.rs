@@ -66,6 +66,26 @@ impl crate::ToJson for TransitGatewayConnect {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayConnect {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Options", "Tags", "TransportTransitGatewayAttachmentId"],
+        )?;
+        Ok(Self {
+            options: crate::from_json_required(map, "Options", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transport_transit_gateway_attachment_id: crate::from_json_required(
+                map,
+                "TransportTransitGatewayAttachmentId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayConnect` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayConnect> {
     /// `Fn::GetAtt` `CreationTime`. The creation time.
@@ -117,6 +137,16 @@ impl crate::ToJson for TransitGatewayConnectOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayConnectOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Protocol"])?;
+        Ok(Self {
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+        })
+    }
+}
+
 impl From<TransitGatewayConnectOptions> for Value<TransitGatewayConnectOptions> {
     fn from(value: TransitGatewayConnectOptions) -> Self {
         Value::Lit(value)
@@ -142,6 +172,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("gre", Self::Gre)])
     }
 }
 

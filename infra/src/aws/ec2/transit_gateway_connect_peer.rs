@@ -72,6 +72,34 @@ impl crate::ToJson for TransitGatewayConnectPeer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayConnectPeer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectPeerConfiguration",
+                "Tags",
+                "TransitGatewayAttachmentId",
+            ],
+        )?;
+        Ok(Self {
+            connect_peer_configuration: crate::from_json_required(
+                map,
+                "ConnectPeerConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_attachment_id: crate::from_json_required(
+                map,
+                "TransitGatewayAttachmentId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayConnectPeer` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayConnectPeer> {
     /// `Fn::GetAtt` `ConnectPeerConfiguration.BgpConfigurations`. The BGP configuration details.
@@ -174,6 +202,30 @@ impl crate::ToJson for TransitGatewayAttachmentBgpConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayAttachmentBgpConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BgpStatus",
+                "PeerAddress",
+                "PeerAsn",
+                "TransitGatewayAddress",
+                "TransitGatewayAsn",
+            ],
+        )?;
+        Ok(Self {
+            bgp_status: crate::from_json_optional(map, "BgpStatus", path)?,
+            peer_address: crate::from_json_optional(map, "PeerAddress", path)?,
+            peer_asn: crate::from_json_optional(map, "PeerAsn", path)?,
+            transit_gateway_address: crate::from_json_optional(map, "TransitGatewayAddress", path)?,
+            transit_gateway_asn: crate::from_json_optional(map, "TransitGatewayAsn", path)?,
+        })
+    }
+}
+
 impl From<TransitGatewayAttachmentBgpConfiguration>
     for Value<TransitGatewayAttachmentBgpConfiguration>
 {
@@ -249,6 +301,30 @@ impl crate::ToJson for TransitGatewayConnectPeerConfiguration {
             &self.transit_gateway_address,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayConnectPeerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BgpConfigurations",
+                "InsideCidrBlocks",
+                "PeerAddress",
+                "Protocol",
+                "TransitGatewayAddress",
+            ],
+        )?;
+        Ok(Self {
+            bgp_configurations: crate::from_json_optional(map, "BgpConfigurations", path)?,
+            inside_cidr_blocks: crate::from_json_required(map, "InsideCidrBlocks", path)?,
+            peer_address: crate::from_json_required(map, "PeerAddress", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            transit_gateway_address: crate::from_json_optional(map, "TransitGatewayAddress", path)?,
+        })
     }
 }
 

@@ -70,6 +70,26 @@ impl crate::ToJson for TransitGatewayMeteringPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayMeteringPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MiddleboxAttachmentIds", "Tags", "TransitGatewayId"],
+        )?;
+        Ok(Self {
+            middlebox_attachment_ids: crate::from_json_optional(
+                map,
+                "MiddleboxAttachmentIds",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_id: crate::from_json_required(map, "TransitGatewayId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayMeteringPolicy` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayMeteringPolicy> {
     /// `Fn::GetAtt` `State`. State of the transit gateway metering policy

@@ -197,6 +197,64 @@ impl crate::ToJson for TransitGatewayMeteringPolicyEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayMeteringPolicyEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationCidrBlock",
+                "DestinationPortRange",
+                "DestinationTransitGatewayAttachmentId",
+                "DestinationTransitGatewayAttachmentType",
+                "MeteredAccount",
+                "PolicyRuleNumber",
+                "Protocol",
+                "SourceCidrBlock",
+                "SourcePortRange",
+                "SourceTransitGatewayAttachmentId",
+                "SourceTransitGatewayAttachmentType",
+                "TransitGatewayMeteringPolicyId",
+            ],
+        )?;
+        Ok(Self {
+            destination_cidr_block: crate::from_json_optional(map, "DestinationCidrBlock", path)?,
+            destination_port_range: crate::from_json_optional(map, "DestinationPortRange", path)?,
+            destination_transit_gateway_attachment_id: crate::from_json_optional(
+                map,
+                "DestinationTransitGatewayAttachmentId",
+                path,
+            )?,
+            destination_transit_gateway_attachment_type: crate::from_json_optional(
+                map,
+                "DestinationTransitGatewayAttachmentType",
+                path,
+            )?,
+            metered_account: crate::from_json_required(map, "MeteredAccount", path)?,
+            policy_rule_number: crate::from_json_required(map, "PolicyRuleNumber", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            source_cidr_block: crate::from_json_optional(map, "SourceCidrBlock", path)?,
+            source_port_range: crate::from_json_optional(map, "SourcePortRange", path)?,
+            source_transit_gateway_attachment_id: crate::from_json_optional(
+                map,
+                "SourceTransitGatewayAttachmentId",
+                path,
+            )?,
+            source_transit_gateway_attachment_type: crate::from_json_optional(
+                map,
+                "SourceTransitGatewayAttachmentType",
+                path,
+            )?,
+            transit_gateway_metering_policy_id: crate::from_json_required(
+                map,
+                "TransitGatewayMeteringPolicyId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayMeteringPolicyEntry` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayMeteringPolicyEntry> {
     /// `Fn::GetAtt` `State`. State of the transit gateway metering policy
@@ -251,6 +309,25 @@ impl crate::ToJson for TransitGatewayAttachmentResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayAttachmentResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("vpc", Self::Vpc),
+                ("vpn", Self::Vpn),
+                ("direct-connect-gateway", Self::DirectConnectGateway),
+                ("peering", Self::Peering),
+                ("network-function", Self::NetworkFunction),
+                ("vpn-concentrator", Self::VpnConcentrator),
+                ("client-vpn", Self::ClientVpn),
+            ],
+        )
+    }
+}
+
 impl From<TransitGatewayAttachmentResourceType> for Value<TransitGatewayAttachmentResourceType> {
     fn from(value: TransitGatewayAttachmentResourceType) -> Self {
         Value::Lit(value)
@@ -282,6 +359,24 @@ impl TransitGatewayMeteringPayerType {
 impl crate::ToJson for TransitGatewayMeteringPayerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayMeteringPayerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("source-attachment-owner", Self::SourceAttachmentOwner),
+                (
+                    "destination-attachment-owner",
+                    Self::DestinationAttachmentOwner,
+                ),
+                ("transit-gateway-owner", Self::TransitGatewayOwner),
+            ],
+        )
     }
 }
 

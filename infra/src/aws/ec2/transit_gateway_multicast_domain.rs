@@ -66,6 +66,18 @@ impl crate::ToJson for TransitGatewayMulticastDomain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayMulticastDomain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Options", "Tags", "TransitGatewayId"])?;
+        Ok(Self {
+            options: crate::from_json_optional(map, "Options", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_id: crate::from_json_required(map, "TransitGatewayId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayMulticastDomain` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayMulticastDomain> {
     /// `Fn::GetAtt` `CreationTime`. The time the transit gateway multicast domain was created.
@@ -156,6 +168,30 @@ impl crate::ToJson for Options {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Options {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoAcceptSharedAssociations",
+                "Igmpv2Support",
+                "StaticSourcesSupport",
+            ],
+        )?;
+        Ok(Self {
+            auto_accept_shared_associations: crate::from_json_optional(
+                map,
+                "AutoAcceptSharedAssociations",
+                path,
+            )?,
+            igmpv2_support: crate::from_json_optional(map, "Igmpv2Support", path)?,
+            static_sources_support: crate::from_json_optional(map, "StaticSourcesSupport", path)?,
+        })
+    }
+}
+
 impl From<Options> for Value<Options> {
     fn from(value: Options) -> Self {
         Value::Lit(value)
@@ -185,6 +221,17 @@ impl AutoAcceptSharedAssociations {
 impl crate::ToJson for AutoAcceptSharedAssociations {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoAcceptSharedAssociations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disable", Self::Disable), ("enable", Self::Enable)],
+        )
     }
 }
 
@@ -220,6 +267,17 @@ impl crate::ToJson for Igmpv2Support {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Igmpv2Support {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disable", Self::Disable), ("enable", Self::Enable)],
+        )
+    }
+}
+
 impl From<Igmpv2Support> for Value<Igmpv2Support> {
     fn from(value: Igmpv2Support) -> Self {
         Value::Lit(value)
@@ -249,6 +307,17 @@ impl StaticSourcesSupport {
 impl crate::ToJson for StaticSourcesSupport {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StaticSourcesSupport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disable", Self::Disable), ("enable", Self::Enable)],
+        )
     }
 }
 

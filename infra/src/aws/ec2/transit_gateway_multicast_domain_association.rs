@@ -68,6 +68,34 @@ impl crate::ToJson for TransitGatewayMulticastDomainAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayMulticastDomainAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "SubnetId",
+                "TransitGatewayAttachmentId",
+                "TransitGatewayMulticastDomainId",
+            ],
+        )?;
+        Ok(Self {
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+            transit_gateway_attachment_id: crate::from_json_required(
+                map,
+                "TransitGatewayAttachmentId",
+                path,
+            )?,
+            transit_gateway_multicast_domain_id: crate::from_json_required(
+                map,
+                "TransitGatewayMulticastDomainId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayMulticastDomainAssociation` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayMulticastDomainAssociation> {
     /// `Fn::GetAtt` `ResourceId`. The ID of the resource.

@@ -66,6 +66,30 @@ impl crate::ToJson for TransitGatewayMulticastGroupMember {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayMulticastGroupMember {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GroupIpAddress",
+                "NetworkInterfaceId",
+                "TransitGatewayMulticastDomainId",
+            ],
+        )?;
+        Ok(Self {
+            group_ip_address: crate::from_json_required(map, "GroupIpAddress", path)?,
+            network_interface_id: crate::from_json_required(map, "NetworkInterfaceId", path)?,
+            transit_gateway_multicast_domain_id: crate::from_json_required(
+                map,
+                "TransitGatewayMulticastDomainId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayMulticastGroupMember` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayMulticastGroupMember> {
     /// `Fn::GetAtt` `GroupMember`. Indicates that the resource is a transit gateway multicast

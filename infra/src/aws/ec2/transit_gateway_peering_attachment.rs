@@ -78,6 +78,30 @@ impl crate::ToJson for TransitGatewayPeeringAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayPeeringAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PeerAccountId",
+                "PeerRegion",
+                "PeerTransitGatewayId",
+                "Tags",
+                "TransitGatewayId",
+            ],
+        )?;
+        Ok(Self {
+            peer_account_id: crate::from_json_required(map, "PeerAccountId", path)?,
+            peer_region: crate::from_json_required(map, "PeerRegion", path)?,
+            peer_transit_gateway_id: crate::from_json_required(map, "PeerTransitGatewayId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_id: crate::from_json_required(map, "TransitGatewayId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayPeeringAttachment` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayPeeringAttachment> {
     /// `Fn::GetAtt` `CreationTime`. The time the transit gateway peering attachment was created.

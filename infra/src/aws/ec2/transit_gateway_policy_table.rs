@@ -56,6 +56,17 @@ impl crate::ToJson for TransitGatewayPolicyTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayPolicyTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "TransitGatewayId"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_id: crate::from_json_required(map, "TransitGatewayId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayPolicyTable` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayPolicyTable> {
     /// `Fn::GetAtt` `CreationTime`. Creation time of the transit gateway policy table

@@ -62,6 +62,29 @@ impl crate::ToJson for TransitGatewayPolicyTableAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayPolicyTableAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["TransitGatewayAttachmentId", "TransitGatewayPolicyTableId"],
+        )?;
+        Ok(Self {
+            transit_gateway_attachment_id: crate::from_json_required(
+                map,
+                "TransitGatewayAttachmentId",
+                path,
+            )?,
+            transit_gateway_policy_table_id: crate::from_json_required(
+                map,
+                "TransitGatewayPolicyTableId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayPolicyTableAssociation` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayPolicyTableAssociation> {
     /// `Fn::GetAtt` `State`. The state of the transit gateway policy table association.

@@ -68,6 +68,32 @@ impl crate::ToJson for TransitGatewayPolicyTableEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayPolicyTableEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PolicyRule",
+                "PolicyRuleNumber",
+                "TargetRouteTableId",
+                "TransitGatewayPolicyTableId",
+            ],
+        )?;
+        Ok(Self {
+            policy_rule: crate::from_json_required(map, "PolicyRule", path)?,
+            policy_rule_number: crate::from_json_required(map, "PolicyRuleNumber", path)?,
+            target_route_table_id: crate::from_json_required(map, "TargetRouteTableId", path)?,
+            transit_gateway_policy_table_id: crate::from_json_required(
+                map,
+                "TransitGatewayPolicyTableId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayPolicyTableEntry` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayPolicyTableEntry> {
     /// `Fn::GetAtt` `State`. The state of the policy table entry.
@@ -151,6 +177,30 @@ impl crate::ToJson for TransitGatewayPolicyRule {
         crate::put_opt(&mut out, "SourceCidrBlock", &self.source_cidr_block);
         crate::put_opt(&mut out, "SourcePortRange", &self.source_port_range);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayPolicyRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationCidrBlock",
+                "DestinationPortRange",
+                "Protocol",
+                "SourceCidrBlock",
+                "SourcePortRange",
+            ],
+        )?;
+        Ok(Self {
+            destination_cidr_block: crate::from_json_optional(map, "DestinationCidrBlock", path)?,
+            destination_port_range: crate::from_json_optional(map, "DestinationPortRange", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            source_cidr_block: crate::from_json_optional(map, "SourceCidrBlock", path)?,
+            source_port_range: crate::from_json_optional(map, "SourcePortRange", path)?,
+        })
     }
 }
 

@@ -87,3 +87,33 @@ impl crate::ToJson for TransitGatewayRoute {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Blackhole",
+                "DestinationCidrBlock",
+                "TransitGatewayAttachmentId",
+                "TransitGatewayRouteTableId",
+            ],
+        )?;
+        Ok(Self {
+            blackhole: crate::from_json_optional(map, "Blackhole", path)?,
+            destination_cidr_block: crate::from_json_required(map, "DestinationCidrBlock", path)?,
+            transit_gateway_attachment_id: crate::from_json_optional(
+                map,
+                "TransitGatewayAttachmentId",
+                path,
+            )?,
+            transit_gateway_route_table_id: crate::from_json_required(
+                map,
+                "TransitGatewayRouteTableId",
+                path,
+            )?,
+        })
+    }
+}

@@ -57,6 +57,17 @@ impl crate::ToJson for TransitGatewayRouteTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayRouteTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "TransitGatewayId"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_id: crate::from_json_required(map, "TransitGatewayId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::TransitGatewayRouteTable` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayRouteTable> {
     /// `Fn::GetAtt` `TransitGatewayRouteTableId`. Transit Gateway Route Table primary identifier

@@ -61,3 +61,26 @@ impl crate::ToJson for TransitGatewayRouteTableAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayRouteTableAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["TransitGatewayAttachmentId", "TransitGatewayRouteTableId"],
+        )?;
+        Ok(Self {
+            transit_gateway_attachment_id: crate::from_json_required(
+                map,
+                "TransitGatewayAttachmentId",
+                path,
+            )?,
+            transit_gateway_route_table_id: crate::from_json_required(
+                map,
+                "TransitGatewayRouteTableId",
+                path,
+            )?,
+        })
+    }
+}

@@ -216,6 +216,60 @@ impl crate::ToJson for VerifiedAccessEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerifiedAccessEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationDomain",
+                "AttachmentType",
+                "CidrOptions",
+                "Description",
+                "DomainCertificateArn",
+                "EndpointDomainPrefix",
+                "EndpointType",
+                "LoadBalancerOptions",
+                "NetworkInterfaceOptions",
+                "PolicyDocument",
+                "PolicyEnabled",
+                "RdsOptions",
+                "SecurityGroupIds",
+                "SseSpecification",
+                "Tags",
+                "VerifiedAccessGroupId",
+            ],
+        )?;
+        Ok(Self {
+            application_domain: crate::from_json_optional(map, "ApplicationDomain", path)?,
+            attachment_type: crate::from_json_required(map, "AttachmentType", path)?,
+            cidr_options: crate::from_json_optional(map, "CidrOptions", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_certificate_arn: crate::from_json_optional(map, "DomainCertificateArn", path)?,
+            endpoint_domain_prefix: crate::from_json_optional(map, "EndpointDomainPrefix", path)?,
+            endpoint_type: crate::from_json_required(map, "EndpointType", path)?,
+            load_balancer_options: crate::from_json_optional(map, "LoadBalancerOptions", path)?,
+            network_interface_options: crate::from_json_optional(
+                map,
+                "NetworkInterfaceOptions",
+                path,
+            )?,
+            policy_document: crate::from_json_optional(map, "PolicyDocument", path)?,
+            policy_enabled: crate::from_json_optional(map, "PolicyEnabled", path)?,
+            rds_options: crate::from_json_optional(map, "RdsOptions", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            sse_specification: crate::from_json_optional(map, "SseSpecification", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            verified_access_group_id: crate::from_json_required(
+                map,
+                "VerifiedAccessGroupId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VerifiedAccessEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<VerifiedAccessEndpoint> {
     /// `Fn::GetAtt` `CreationTime`. The creation time.
@@ -315,6 +369,20 @@ impl crate::ToJson for CidrOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CidrOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Cidr", "PortRanges", "Protocol", "SubnetIds"])?;
+        Ok(Self {
+            cidr: crate::from_json_optional(map, "Cidr", path)?,
+            port_ranges: crate::from_json_optional(map, "PortRanges", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<CidrOptions> for Value<CidrOptions> {
     fn from(value: CidrOptions) -> Self {
         Value::Lit(value)
@@ -392,6 +460,30 @@ impl crate::ToJson for LoadBalancerOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadBalancerOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LoadBalancerArn",
+                "Port",
+                "PortRanges",
+                "Protocol",
+                "SubnetIds",
+            ],
+        )?;
+        Ok(Self {
+            load_balancer_arn: crate::from_json_optional(map, "LoadBalancerArn", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            port_ranges: crate::from_json_optional(map, "PortRanges", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<LoadBalancerOptions> for Value<LoadBalancerOptions> {
     fn from(value: LoadBalancerOptions) -> Self {
         Value::Lit(value)
@@ -458,6 +550,23 @@ impl crate::ToJson for NetworkInterfaceOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfaceOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NetworkInterfaceId", "Port", "PortRanges", "Protocol"],
+        )?;
+        Ok(Self {
+            network_interface_id: crate::from_json_optional(map, "NetworkInterfaceId", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            port_ranges: crate::from_json_optional(map, "PortRanges", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+        })
+    }
+}
+
 impl From<NetworkInterfaceOptions> for Value<NetworkInterfaceOptions> {
     fn from(value: NetworkInterfaceOptions) -> Self {
         Value::Lit(value)
@@ -501,6 +610,17 @@ impl crate::ToJson for PortRange {
         crate::put_opt(&mut out, "FromPort", &self.from_port);
         crate::put_opt(&mut out, "ToPort", &self.to_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromPort", "ToPort"])?;
+        Ok(Self {
+            from_port: crate::from_json_optional(map, "FromPort", path)?,
+            to_port: crate::from_json_optional(map, "ToPort", path)?,
+        })
     }
 }
 
@@ -600,6 +720,34 @@ impl crate::ToJson for RdsOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RdsOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Port",
+                "Protocol",
+                "RdsDbClusterArn",
+                "RdsDbInstanceArn",
+                "RdsDbProxyArn",
+                "RdsEndpoint",
+                "SubnetIds",
+            ],
+        )?;
+        Ok(Self {
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            rds_db_cluster_arn: crate::from_json_optional(map, "RdsDbClusterArn", path)?,
+            rds_db_instance_arn: crate::from_json_optional(map, "RdsDbInstanceArn", path)?,
+            rds_db_proxy_arn: crate::from_json_optional(map, "RdsDbProxyArn", path)?,
+            rds_endpoint: crate::from_json_optional(map, "RdsEndpoint", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<RdsOptions> for Value<RdsOptions> {
     fn from(value: RdsOptions) -> Self {
         Value::Lit(value)
@@ -651,6 +799,21 @@ impl crate::ToJson for SseSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomerManagedKeyEnabled", "KmsKeyArn"])?;
+        Ok(Self {
+            customer_managed_key_enabled: crate::from_json_optional(
+                map,
+                "CustomerManagedKeyEnabled",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
+    }
+}
+
 impl From<SseSpecification> for Value<SseSpecification> {
     fn from(value: SseSpecification) -> Self {
         Value::Lit(value)
@@ -677,6 +840,13 @@ impl AttachmentType {
 impl crate::ToJson for AttachmentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttachmentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("vpc", Self::Vpc)])
     }
 }
 
@@ -721,6 +891,22 @@ impl crate::ToJson for EndpointType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("cidr", Self::Cidr),
+                ("load-balancer", Self::LoadBalancer),
+                ("network-interface", Self::NetworkInterface),
+                ("rds", Self::Rds),
+            ],
+        )
+    }
+}
+
 impl From<EndpointType> for Value<EndpointType> {
     fn from(value: EndpointType) -> Self {
         Value::Lit(value)
@@ -752,6 +938,21 @@ impl LoadBalancerOptionsProtocol {
 impl crate::ToJson for LoadBalancerOptionsProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadBalancerOptionsProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("http", Self::Http),
+                ("https", Self::Https),
+                ("tcp", Self::Tcp),
+            ],
+        )
     }
 }
 
@@ -789,6 +990,21 @@ impl crate::ToJson for NetworkInterfaceOptionsProtocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfaceOptionsProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("http", Self::Http),
+                ("https", Self::Https),
+                ("tcp", Self::Tcp),
+            ],
+        )
+    }
+}
+
 impl From<NetworkInterfaceOptionsProtocol> for Value<NetworkInterfaceOptionsProtocol> {
     fn from(value: NetworkInterfaceOptionsProtocol) -> Self {
         Value::Lit(value)
@@ -823,6 +1039,21 @@ impl crate::ToJson for Protocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("http", Self::Http),
+                ("https", Self::Https),
+                ("tcp", Self::Tcp),
+            ],
+        )
+    }
+}
+
 impl From<Protocol> for Value<Protocol> {
     fn from(value: Protocol) -> Self {
         Value::Lit(value)
@@ -854,6 +1085,21 @@ impl RdsOptionsProtocol {
 impl crate::ToJson for RdsOptionsProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RdsOptionsProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("http", Self::Http),
+                ("https", Self::Https),
+                ("tcp", Self::Tcp),
+            ],
+        )
     }
 }
 

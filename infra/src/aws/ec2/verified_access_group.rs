@@ -99,6 +99,36 @@ impl crate::ToJson for VerifiedAccessGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerifiedAccessGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "PolicyDocument",
+                "PolicyEnabled",
+                "SseSpecification",
+                "Tags",
+                "VerifiedAccessInstanceId",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            policy_document: crate::from_json_optional(map, "PolicyDocument", path)?,
+            policy_enabled: crate::from_json_optional(map, "PolicyEnabled", path)?,
+            sse_specification: crate::from_json_optional(map, "SseSpecification", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            verified_access_instance_id: crate::from_json_required(
+                map,
+                "VerifiedAccessInstanceId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VerifiedAccessGroup` (`Fn::GetAtt`).
 impl crate::Handle<VerifiedAccessGroup> {
     /// `Fn::GetAtt` `CreationTime`. Time this Verified Access Group was created.
@@ -169,6 +199,21 @@ impl crate::ToJson for SseSpecification {
         );
         crate::put_opt(&mut out, "KmsKeyArn", &self.kms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomerManagedKeyEnabled", "KmsKeyArn"])?;
+        Ok(Self {
+            customer_managed_key_enabled: crate::from_json_optional(
+                map,
+                "CustomerManagedKeyEnabled",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
     }
 }
 

@@ -134,6 +134,46 @@ impl crate::ToJson for VerifiedAccessInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerifiedAccessInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CidrEndpointsCustomSubDomain",
+                "Description",
+                "FipsEnabled",
+                "LoggingConfigurations",
+                "Tags",
+                "VerifiedAccessTrustProviderIds",
+                "VerifiedAccessTrustProviders",
+            ],
+        )?;
+        Ok(Self {
+            cidr_endpoints_custom_sub_domain: crate::from_json_optional(
+                map,
+                "CidrEndpointsCustomSubDomain",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            fips_enabled: crate::from_json_optional(map, "FipsEnabled", path)?,
+            logging_configurations: crate::from_json_optional(map, "LoggingConfigurations", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            verified_access_trust_provider_ids: crate::from_json_optional(
+                map,
+                "VerifiedAccessTrustProviderIds",
+                path,
+            )?,
+            verified_access_trust_providers: crate::from_json_optional(
+                map,
+                "VerifiedAccessTrustProviders",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VerifiedAccessInstance` (`Fn::GetAtt`).
 impl crate::Handle<VerifiedAccessInstance> {
     /// `Fn::GetAtt` `CidrEndpointsCustomSubDomainNameServers`. Property to represent the name
@@ -199,6 +239,17 @@ impl crate::ToJson for CloudWatchLogs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "LogGroup"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            log_group: crate::from_json_optional(map, "LogGroup", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogs> for Value<CloudWatchLogs> {
     fn from(value: CloudWatchLogs) -> Self {
         Value::Lit(value)
@@ -242,6 +293,17 @@ impl crate::ToJson for KinesisDataFirehose {
         crate::put_opt(&mut out, "DeliveryStream", &self.delivery_stream);
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisDataFirehose {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStream", "Enabled"])?;
+        Ok(Self {
+            delivery_stream: crate::from_json_optional(map, "DeliveryStream", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -308,6 +370,23 @@ impl crate::ToJson for S3 {
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "Prefix", &self.prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketName", "BucketOwner", "Enabled", "Prefix"],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            bucket_owner: crate::from_json_optional(map, "BucketOwner", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
     }
 }
 
@@ -384,6 +463,30 @@ impl crate::ToJson for VerifiedAccessLogs {
         crate::put_opt(&mut out, "LogVersion", &self.log_version);
         crate::put_opt(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerifiedAccessLogs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchLogs",
+                "IncludeTrustContext",
+                "KinesisDataFirehose",
+                "LogVersion",
+                "S3",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_optional(map, "CloudWatchLogs", path)?,
+            include_trust_context: crate::from_json_optional(map, "IncludeTrustContext", path)?,
+            kinesis_data_firehose: crate::from_json_optional(map, "KinesisDataFirehose", path)?,
+            log_version: crate::from_json_optional(map, "LogVersion", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
     }
 }
 
@@ -472,6 +575,42 @@ impl crate::ToJson for VerifiedAccessTrustProvider {
             &self.verified_access_trust_provider_id,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerifiedAccessTrustProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DeviceTrustProviderType",
+                "TrustProviderType",
+                "UserTrustProviderType",
+                "VerifiedAccessTrustProviderId",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            device_trust_provider_type: crate::from_json_optional(
+                map,
+                "DeviceTrustProviderType",
+                path,
+            )?,
+            trust_provider_type: crate::from_json_optional(map, "TrustProviderType", path)?,
+            user_trust_provider_type: crate::from_json_optional(
+                map,
+                "UserTrustProviderType",
+                path,
+            )?,
+            verified_access_trust_provider_id: crate::from_json_optional(
+                map,
+                "VerifiedAccessTrustProviderId",
+                path,
+            )?,
+        })
     }
 }
 

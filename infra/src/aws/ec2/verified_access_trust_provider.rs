@@ -163,6 +163,52 @@ impl crate::ToJson for VerifiedAccessTrustProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerifiedAccessTrustProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DeviceOptions",
+                "DeviceTrustProviderType",
+                "NativeApplicationOidcOptions",
+                "OidcOptions",
+                "PolicyReferenceName",
+                "SseSpecification",
+                "Tags",
+                "TrustProviderType",
+                "UserTrustProviderType",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            device_options: crate::from_json_optional(map, "DeviceOptions", path)?,
+            device_trust_provider_type: crate::from_json_optional(
+                map,
+                "DeviceTrustProviderType",
+                path,
+            )?,
+            native_application_oidc_options: crate::from_json_optional(
+                map,
+                "NativeApplicationOidcOptions",
+                path,
+            )?,
+            oidc_options: crate::from_json_optional(map, "OidcOptions", path)?,
+            policy_reference_name: crate::from_json_required(map, "PolicyReferenceName", path)?,
+            sse_specification: crate::from_json_optional(map, "SseSpecification", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trust_provider_type: crate::from_json_required(map, "TrustProviderType", path)?,
+            user_trust_provider_type: crate::from_json_optional(
+                map,
+                "UserTrustProviderType",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VerifiedAccessTrustProvider` (`Fn::GetAtt`).
 impl crate::Handle<VerifiedAccessTrustProvider> {
     /// `Fn::GetAtt` `CreationTime`. The creation time.
@@ -224,6 +270,17 @@ impl crate::ToJson for DeviceOptions {
         );
         crate::put_opt(&mut out, "TenantId", &self.tenant_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PublicSigningKeyUrl", "TenantId"])?;
+        Ok(Self {
+            public_signing_key_url: crate::from_json_optional(map, "PublicSigningKeyUrl", path)?,
+            tenant_id: crate::from_json_optional(map, "TenantId", path)?,
+        })
     }
 }
 
@@ -343,6 +400,40 @@ impl crate::ToJson for NativeApplicationOidcOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NativeApplicationOidcOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationEndpoint",
+                "ClientId",
+                "ClientSecret",
+                "Issuer",
+                "PublicSigningKeyEndpoint",
+                "Scope",
+                "TokenEndpoint",
+                "UserInfoEndpoint",
+            ],
+        )?;
+        Ok(Self {
+            authorization_endpoint: crate::from_json_optional(map, "AuthorizationEndpoint", path)?,
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            issuer: crate::from_json_optional(map, "Issuer", path)?,
+            public_signing_key_endpoint: crate::from_json_optional(
+                map,
+                "PublicSigningKeyEndpoint",
+                path,
+            )?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            token_endpoint: crate::from_json_optional(map, "TokenEndpoint", path)?,
+            user_info_endpoint: crate::from_json_optional(map, "UserInfoEndpoint", path)?,
+        })
+    }
+}
+
 impl From<NativeApplicationOidcOptions> for Value<NativeApplicationOidcOptions> {
     fn from(value: NativeApplicationOidcOptions) -> Self {
         Value::Lit(value)
@@ -445,6 +536,34 @@ impl crate::ToJson for OidcOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OidcOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationEndpoint",
+                "ClientId",
+                "ClientSecret",
+                "Issuer",
+                "Scope",
+                "TokenEndpoint",
+                "UserInfoEndpoint",
+            ],
+        )?;
+        Ok(Self {
+            authorization_endpoint: crate::from_json_optional(map, "AuthorizationEndpoint", path)?,
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            issuer: crate::from_json_optional(map, "Issuer", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            token_endpoint: crate::from_json_optional(map, "TokenEndpoint", path)?,
+            user_info_endpoint: crate::from_json_optional(map, "UserInfoEndpoint", path)?,
+        })
+    }
+}
+
 impl From<OidcOptions> for Value<OidcOptions> {
     fn from(value: OidcOptions) -> Self {
         Value::Lit(value)
@@ -496,6 +615,21 @@ impl crate::ToJson for VerifiedAccessTrustProviderSseSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerifiedAccessTrustProviderSseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomerManagedKeyEnabled", "KmsKeyArn"])?;
+        Ok(Self {
+            customer_managed_key_enabled: crate::from_json_optional(
+                map,
+                "CustomerManagedKeyEnabled",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
+    }
+}
+
 impl From<VerifiedAccessTrustProviderSseSpecification>
     for Value<VerifiedAccessTrustProviderSseSpecification>
 {
@@ -532,6 +666,21 @@ impl crate::ToJson for DeviceTrustProviderType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceTrustProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("crowdstrike", Self::Crowdstrike),
+                ("jamf", Self::Jamf),
+                ("jumpcloud", Self::Jumpcloud),
+            ],
+        )
+    }
+}
+
 impl From<DeviceTrustProviderType> for Value<DeviceTrustProviderType> {
     fn from(value: DeviceTrustProviderType) -> Self {
         Value::Lit(value)
@@ -563,6 +712,17 @@ impl crate::ToJson for TrustProviderType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrustProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("device", Self::Device), ("user", Self::User)],
+        )
+    }
+}
+
 impl From<TrustProviderType> for Value<TrustProviderType> {
     fn from(value: TrustProviderType) -> Self {
         Value::Lit(value)
@@ -591,6 +751,20 @@ impl UserTrustProviderType {
 impl crate::ToJson for UserTrustProviderType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserTrustProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("iam-identity-center", Self::IamIdentityCenter),
+                ("oidc", Self::Oidc),
+            ],
+        )
     }
 }
 

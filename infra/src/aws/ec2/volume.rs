@@ -308,6 +308,54 @@ impl crate::ToJson for Volume {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Volume {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoEnableIO",
+                "AvailabilityZone",
+                "AvailabilityZoneId",
+                "Encrypted",
+                "Iops",
+                "KmsKeyId",
+                "MultiAttachEnabled",
+                "OutpostArn",
+                "Size",
+                "SnapshotId",
+                "SourceVolumeId",
+                "Tags",
+                "Throughput",
+                "VolumeInitializationRate",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            auto_enable_io: crate::from_json_optional(map, "AutoEnableIO", path)?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            multi_attach_enabled: crate::from_json_optional(map, "MultiAttachEnabled", path)?,
+            outpost_arn: crate::from_json_optional(map, "OutpostArn", path)?,
+            size: crate::from_json_optional(map, "Size", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            source_volume_id: crate::from_json_optional(map, "SourceVolumeId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_initialization_rate: crate::from_json_optional(
+                map,
+                "VolumeInitializationRate",
+                path,
+            )?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::Volume` (`Fn::GetAtt`).
 impl crate::Handle<Volume> {
     /// `Fn::GetAtt` `VolumeId`.

@@ -93,3 +93,20 @@ impl crate::ToJson for VolumeAttachment {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Device", "EbsCardIndex", "InstanceId", "VolumeId"],
+        )?;
+        Ok(Self {
+            device: crate::from_json_optional(map, "Device", path)?,
+            ebs_card_index: crate::from_json_optional(map, "EbsCardIndex", path)?,
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            volume_id: crate::from_json_required(map, "VolumeId", path)?,
+        })
+    }
+}

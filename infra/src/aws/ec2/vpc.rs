@@ -166,6 +166,36 @@ impl crate::ToJson for Vpc {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Vpc {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CidrBlock",
+                "EnableDnsHostnames",
+                "EnableDnsSupport",
+                "InstanceTenancy",
+                "Ipv4IpamPoolId",
+                "Ipv4NetmaskLength",
+                "Tags",
+                "VpcEncryptionControl",
+            ],
+        )?;
+        Ok(Self {
+            cidr_block: crate::from_json_optional(map, "CidrBlock", path)?,
+            enable_dns_hostnames: crate::from_json_optional(map, "EnableDnsHostnames", path)?,
+            enable_dns_support: crate::from_json_optional(map, "EnableDnsSupport", path)?,
+            instance_tenancy: crate::from_json_optional(map, "InstanceTenancy", path)?,
+            ipv4_ipam_pool_id: crate::from_json_optional(map, "Ipv4IpamPoolId", path)?,
+            ipv4_netmask_length: crate::from_json_optional(map, "Ipv4NetmaskLength", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_encryption_control: crate::from_json_optional(map, "VpcEncryptionControl", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPC` (`Fn::GetAtt`).
 impl crate::Handle<Vpc> {
     /// `Fn::GetAtt` `CidrBlockAssociations`.
@@ -624,6 +654,68 @@ impl crate::ToJson for VpcEncryptionControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEncryptionControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EgressOnlyInternetGatewayExclusion",
+                "ElasticFileSystemExclusion",
+                "InternetGatewayExclusion",
+                "LambdaExclusion",
+                "Mode",
+                "NatGatewayExclusion",
+                "ResourceExclusions",
+                "State",
+                "StateMessage",
+                "VirtualPrivateGatewayExclusion",
+                "VpcEncryptionControlId",
+                "VpcId",
+                "VpcLatticeExclusion",
+                "VpcPeeringExclusion",
+            ],
+        )?;
+        Ok(Self {
+            egress_only_internet_gateway_exclusion: crate::from_json_optional(
+                map,
+                "EgressOnlyInternetGatewayExclusion",
+                path,
+            )?,
+            elastic_file_system_exclusion: crate::from_json_optional(
+                map,
+                "ElasticFileSystemExclusion",
+                path,
+            )?,
+            internet_gateway_exclusion: crate::from_json_optional(
+                map,
+                "InternetGatewayExclusion",
+                path,
+            )?,
+            lambda_exclusion: crate::from_json_optional(map, "LambdaExclusion", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            nat_gateway_exclusion: crate::from_json_optional(map, "NatGatewayExclusion", path)?,
+            resource_exclusions: crate::from_json_optional(map, "ResourceExclusions", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            state_message: crate::from_json_optional(map, "StateMessage", path)?,
+            virtual_private_gateway_exclusion: crate::from_json_optional(
+                map,
+                "VirtualPrivateGatewayExclusion",
+                path,
+            )?,
+            vpc_encryption_control_id: crate::from_json_optional(
+                map,
+                "VpcEncryptionControlId",
+                path,
+            )?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+            vpc_lattice_exclusion: crate::from_json_optional(map, "VpcLatticeExclusion", path)?,
+            vpc_peering_exclusion: crate::from_json_optional(map, "VpcPeeringExclusion", path)?,
+        })
+    }
+}
+
 impl From<VpcEncryptionControl> for Value<VpcEncryptionControl> {
     fn from(value: VpcEncryptionControl) -> Self {
         Value::Lit(value)
@@ -670,6 +762,17 @@ impl crate::ToJson for VpcEncryptionControlExclusion {
         crate::put_opt(&mut out, "State", &self.state);
         crate::put_opt(&mut out, "StateMessage", &self.state_message);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEncryptionControlExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State", "StateMessage"])?;
+        Ok(Self {
+            state: crate::from_json_optional(map, "State", path)?,
+            state_message: crate::from_json_optional(map, "StateMessage", path)?,
+        })
     }
 }
 
@@ -803,6 +906,40 @@ impl crate::ToJson for VpcEncryptionControlExclusions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEncryptionControlExclusions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EgressOnlyInternetGateway",
+                "ElasticFileSystem",
+                "InternetGateway",
+                "Lambda",
+                "NatGateway",
+                "VirtualPrivateGateway",
+                "VpcLattice",
+                "VpcPeering",
+            ],
+        )?;
+        Ok(Self {
+            egress_only_internet_gateway: crate::from_json_optional(
+                map,
+                "EgressOnlyInternetGateway",
+                path,
+            )?,
+            elastic_file_system: crate::from_json_optional(map, "ElasticFileSystem", path)?,
+            internet_gateway: crate::from_json_optional(map, "InternetGateway", path)?,
+            lambda: crate::from_json_optional(map, "Lambda", path)?,
+            nat_gateway: crate::from_json_optional(map, "NatGateway", path)?,
+            virtual_private_gateway: crate::from_json_optional(map, "VirtualPrivateGateway", path)?,
+            vpc_lattice: crate::from_json_optional(map, "VpcLattice", path)?,
+            vpc_peering: crate::from_json_optional(map, "VpcPeering", path)?,
+        })
+    }
+}
+
 impl From<VpcEncryptionControlExclusions> for Value<VpcEncryptionControlExclusions> {
     fn from(value: VpcEncryptionControlExclusions) -> Self {
         Value::Lit(value)
@@ -833,6 +970,17 @@ impl crate::ToJson for EgressOnlyInternetGatewayExclusion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EgressOnlyInternetGatewayExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
+    }
+}
+
 impl From<EgressOnlyInternetGatewayExclusion> for Value<EgressOnlyInternetGatewayExclusion> {
     fn from(value: EgressOnlyInternetGatewayExclusion) -> Self {
         Value::Lit(value)
@@ -860,6 +1008,17 @@ impl ElasticFileSystemExclusion {
 impl crate::ToJson for ElasticFileSystemExclusion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticFileSystemExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
     }
 }
 
@@ -904,6 +1063,21 @@ impl crate::ToJson for InstanceTenancy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceTenancy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("dedicated", Self::Dedicated),
+                ("default", Self::Default),
+                ("host", Self::Host),
+            ],
+        )
+    }
+}
+
 impl From<InstanceTenancy> for Value<InstanceTenancy> {
     fn from(value: InstanceTenancy) -> Self {
         Value::Lit(value)
@@ -934,6 +1108,17 @@ impl crate::ToJson for InternetGatewayExclusion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InternetGatewayExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
+    }
+}
+
 impl From<InternetGatewayExclusion> for Value<InternetGatewayExclusion> {
     fn from(value: InternetGatewayExclusion) -> Self {
         Value::Lit(value)
@@ -961,6 +1146,17 @@ impl LambdaExclusion {
 impl crate::ToJson for LambdaExclusion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
     }
 }
 
@@ -995,6 +1191,17 @@ impl crate::ToJson for Mode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("monitor", Self::Monitor), ("enforce", Self::Enforce)],
+        )
+    }
+}
+
 impl From<Mode> for Value<Mode> {
     fn from(value: Mode) -> Self {
         Value::Lit(value)
@@ -1022,6 +1229,17 @@ impl NatGatewayExclusion {
 impl crate::ToJson for NatGatewayExclusion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NatGatewayExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
     }
 }
 
@@ -1055,6 +1273,17 @@ impl crate::ToJson for VirtualPrivateGatewayExclusion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualPrivateGatewayExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
+    }
+}
+
 impl From<VirtualPrivateGatewayExclusion> for Value<VirtualPrivateGatewayExclusion> {
     fn from(value: VirtualPrivateGatewayExclusion) -> Self {
         Value::Lit(value)
@@ -1085,6 +1314,17 @@ impl crate::ToJson for VpcLatticeExclusion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcLatticeExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
+    }
+}
+
 impl From<VpcLatticeExclusion> for Value<VpcLatticeExclusion> {
     fn from(value: VpcLatticeExclusion) -> Self {
         Value::Lit(value)
@@ -1112,6 +1352,17 @@ impl VpcPeeringExclusion {
 impl crate::ToJson for VpcPeeringExclusion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcPeeringExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
     }
 }
 

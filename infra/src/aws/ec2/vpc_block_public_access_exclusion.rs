@@ -84,6 +84,27 @@ impl crate::ToJson for VpcBlockPublicAccessExclusion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcBlockPublicAccessExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InternetGatewayExclusionMode", "SubnetId", "Tags", "VpcId"],
+        )?;
+        Ok(Self {
+            internet_gateway_exclusion_mode: crate::from_json_required(
+                map,
+                "InternetGatewayExclusionMode",
+                path,
+            )?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPCBlockPublicAccessExclusion` (`Fn::GetAtt`).
 impl crate::Handle<VpcBlockPublicAccessExclusion> {
     /// `Fn::GetAtt` `ExclusionId`. The ID of the exclusion
@@ -114,6 +135,20 @@ impl InternetGatewayExclusionMode {
 impl crate::ToJson for InternetGatewayExclusionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InternetGatewayExclusionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("allow-bidirectional", Self::AllowBidirectional),
+                ("allow-egress", Self::AllowEgress),
+            ],
+        )
     }
 }
 

@@ -51,6 +51,20 @@ impl crate::ToJson for VpcBlockPublicAccessOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcBlockPublicAccessOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InternetGatewayBlockMode"])?;
+        Ok(Self {
+            internet_gateway_block_mode: crate::from_json_required(
+                map,
+                "InternetGatewayBlockMode",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPCBlockPublicAccessOptions` (`Fn::GetAtt`).
 impl crate::Handle<VpcBlockPublicAccessOptions> {
     /// `Fn::GetAtt` `AccountId`. The identifier for the specified AWS account.
@@ -89,6 +103,20 @@ impl InternetGatewayBlockMode {
 impl crate::ToJson for InternetGatewayBlockMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InternetGatewayBlockMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("block-bidirectional", Self::BlockBidirectional),
+                ("block-ingress", Self::BlockIngress),
+            ],
+        )
     }
 }
 

@@ -152,6 +152,48 @@ impl crate::ToJson for VpcCidrBlock {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcCidrBlock {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmazonProvidedIpv6CidrBlock",
+                "CidrBlock",
+                "Ipv4IpamPoolId",
+                "Ipv4NetmaskLength",
+                "Ipv6CidrBlock",
+                "Ipv6CidrBlockNetworkBorderGroup",
+                "Ipv6IpamPoolId",
+                "Ipv6NetmaskLength",
+                "Ipv6Pool",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            amazon_provided_ipv6_cidr_block: crate::from_json_optional(
+                map,
+                "AmazonProvidedIpv6CidrBlock",
+                path,
+            )?,
+            cidr_block: crate::from_json_optional(map, "CidrBlock", path)?,
+            ipv4_ipam_pool_id: crate::from_json_optional(map, "Ipv4IpamPoolId", path)?,
+            ipv4_netmask_length: crate::from_json_optional(map, "Ipv4NetmaskLength", path)?,
+            ipv6_cidr_block: crate::from_json_optional(map, "Ipv6CidrBlock", path)?,
+            ipv6_cidr_block_network_border_group: crate::from_json_optional(
+                map,
+                "Ipv6CidrBlockNetworkBorderGroup",
+                path,
+            )?,
+            ipv6_ipam_pool_id: crate::from_json_optional(map, "Ipv6IpamPoolId", path)?,
+            ipv6_netmask_length: crate::from_json_optional(map, "Ipv6NetmaskLength", path)?,
+            ipv6_pool: crate::from_json_optional(map, "Ipv6Pool", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPCCidrBlock` (`Fn::GetAtt`).
 impl crate::Handle<VpcCidrBlock> {
     /// `Fn::GetAtt` `Id`. The Id of the VPC associated CIDR Block.

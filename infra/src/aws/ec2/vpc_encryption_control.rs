@@ -206,6 +206,70 @@ impl crate::ToJson for VpcEncryptionControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEncryptionControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EgressOnlyInternetGatewayExclusionInput",
+                "ElasticFileSystemExclusionInput",
+                "InternetGatewayExclusionInput",
+                "LambdaExclusionInput",
+                "Mode",
+                "NatGatewayExclusionInput",
+                "Tags",
+                "VirtualPrivateGatewayExclusionInput",
+                "VpcId",
+                "VpcLatticeExclusionInput",
+                "VpcPeeringExclusionInput",
+            ],
+        )?;
+        Ok(Self {
+            egress_only_internet_gateway_exclusion_input: crate::from_json_optional(
+                map,
+                "EgressOnlyInternetGatewayExclusionInput",
+                path,
+            )?,
+            elastic_file_system_exclusion_input: crate::from_json_optional(
+                map,
+                "ElasticFileSystemExclusionInput",
+                path,
+            )?,
+            internet_gateway_exclusion_input: crate::from_json_optional(
+                map,
+                "InternetGatewayExclusionInput",
+                path,
+            )?,
+            lambda_exclusion_input: crate::from_json_optional(map, "LambdaExclusionInput", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            nat_gateway_exclusion_input: crate::from_json_optional(
+                map,
+                "NatGatewayExclusionInput",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            virtual_private_gateway_exclusion_input: crate::from_json_optional(
+                map,
+                "VirtualPrivateGatewayExclusionInput",
+                path,
+            )?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+            vpc_lattice_exclusion_input: crate::from_json_optional(
+                map,
+                "VpcLatticeExclusionInput",
+                path,
+            )?,
+            vpc_peering_exclusion_input: crate::from_json_optional(
+                map,
+                "VpcPeeringExclusionInput",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPCEncryptionControl` (`Fn::GetAtt`).
 impl crate::Handle<VpcEncryptionControl> {
     /// `Fn::GetAtt` `ResourceExclusions`.
@@ -375,6 +439,17 @@ impl crate::ToJson for EgressOnlyInternetGatewayExclusionInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EgressOnlyInternetGatewayExclusionInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
+    }
+}
+
 impl From<EgressOnlyInternetGatewayExclusionInput>
     for Value<EgressOnlyInternetGatewayExclusionInput>
 {
@@ -405,6 +480,17 @@ impl ElasticFileSystemExclusionInput {
 impl crate::ToJson for ElasticFileSystemExclusionInput {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticFileSystemExclusionInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
     }
 }
 
@@ -439,6 +525,17 @@ impl crate::ToJson for InternetGatewayExclusionInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InternetGatewayExclusionInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
+    }
+}
+
 impl From<InternetGatewayExclusionInput> for Value<InternetGatewayExclusionInput> {
     fn from(value: InternetGatewayExclusionInput) -> Self {
         Value::Lit(value)
@@ -467,6 +564,17 @@ impl LambdaExclusionInput {
 impl crate::ToJson for LambdaExclusionInput {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaExclusionInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
     }
 }
 
@@ -501,6 +609,17 @@ impl crate::ToJson for Mode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("monitor", Self::Monitor), ("enforce", Self::Enforce)],
+        )
+    }
+}
+
 impl From<Mode> for Value<Mode> {
     fn from(value: Mode) -> Self {
         Value::Lit(value)
@@ -529,6 +648,17 @@ impl NatGatewayExclusionInput {
 impl crate::ToJson for NatGatewayExclusionInput {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NatGatewayExclusionInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
     }
 }
 
@@ -563,6 +693,17 @@ impl crate::ToJson for VirtualPrivateGatewayExclusionInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualPrivateGatewayExclusionInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
+    }
+}
+
 impl From<VirtualPrivateGatewayExclusionInput> for Value<VirtualPrivateGatewayExclusionInput> {
     fn from(value: VirtualPrivateGatewayExclusionInput) -> Self {
         Value::Lit(value)
@@ -594,6 +735,17 @@ impl crate::ToJson for VpcLatticeExclusionInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcLatticeExclusionInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
+    }
+}
+
 impl From<VpcLatticeExclusionInput> for Value<VpcLatticeExclusionInput> {
     fn from(value: VpcLatticeExclusionInput) -> Self {
         Value::Lit(value)
@@ -622,6 +774,17 @@ impl VpcPeeringExclusionInput {
 impl crate::ToJson for VpcPeeringExclusionInput {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcPeeringExclusionInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enable", Self::Enable), ("disable", Self::Disable)],
+        )
     }
 }
 

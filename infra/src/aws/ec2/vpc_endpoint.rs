@@ -236,6 +236,52 @@ impl crate::ToJson for VpcEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DnsOptions",
+                "IpAddressType",
+                "PolicyDocument",
+                "PrivateDnsEnabled",
+                "ResourceConfigurationArn",
+                "RouteTableIds",
+                "SecurityGroupIds",
+                "ServiceName",
+                "ServiceNetworkArn",
+                "ServiceRegion",
+                "SubnetIds",
+                "Tags",
+                "VpcEndpointType",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            dns_options: crate::from_json_optional(map, "DnsOptions", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            policy_document: crate::from_json_optional(map, "PolicyDocument", path)?,
+            private_dns_enabled: crate::from_json_optional(map, "PrivateDnsEnabled", path)?,
+            resource_configuration_arn: crate::from_json_optional(
+                map,
+                "ResourceConfigurationArn",
+                path,
+            )?,
+            route_table_ids: crate::from_json_optional(map, "RouteTableIds", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            service_name: crate::from_json_optional(map, "ServiceName", path)?,
+            service_network_arn: crate::from_json_optional(map, "ServiceNetworkArn", path)?,
+            service_region: crate::from_json_optional(map, "ServiceRegion", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_endpoint_type: crate::from_json_optional(map, "VpcEndpointType", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPCEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<VpcEndpoint> {
     /// `Fn::GetAtt` `CreationTimestamp`.
@@ -346,6 +392,36 @@ impl crate::ToJson for DnsOptionsSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsOptionsSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DnsRecordIpType",
+                "PrivateDnsOnlyForInboundResolverEndpoint",
+                "PrivateDnsPreference",
+                "PrivateDnsSpecifiedDomains",
+            ],
+        )?;
+        Ok(Self {
+            dns_record_ip_type: crate::from_json_optional(map, "DnsRecordIpType", path)?,
+            private_dns_only_for_inbound_resolver_endpoint: crate::from_json_optional(
+                map,
+                "PrivateDnsOnlyForInboundResolverEndpoint",
+                path,
+            )?,
+            private_dns_preference: crate::from_json_optional(map, "PrivateDnsPreference", path)?,
+            private_dns_specified_domains: crate::from_json_optional(
+                map,
+                "PrivateDnsSpecifiedDomains",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DnsOptionsSpecification> for Value<DnsOptionsSpecification> {
     fn from(value: DnsOptionsSpecification) -> Self {
         Value::Lit(value)
@@ -386,6 +462,23 @@ impl crate::ToJson for DnsRecordIpType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsRecordIpType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ipv4", Self::Ipv4),
+                ("ipv6", Self::Ipv6),
+                ("dualstack", Self::Dualstack),
+                ("service-defined", Self::ServiceDefined),
+                ("not-specified", Self::NotSpecified),
+            ],
+        )
+    }
+}
+
 impl From<DnsRecordIpType> for Value<DnsRecordIpType> {
     fn from(value: DnsRecordIpType) -> Self {
         Value::Lit(value)
@@ -423,6 +516,22 @@ impl crate::ToJson for IpAddressType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ipv4", Self::Ipv4),
+                ("ipv6", Self::Ipv6),
+                ("dualstack", Self::Dualstack),
+                ("not-specified", Self::NotSpecified),
+            ],
+        )
+    }
+}
+
 impl From<IpAddressType> for Value<IpAddressType> {
     fn from(value: IpAddressType) -> Self {
         Value::Lit(value)
@@ -457,6 +566,21 @@ impl PrivateDnsOnlyForInboundResolverEndpoint {
 impl crate::ToJson for PrivateDnsOnlyForInboundResolverEndpoint {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateDnsOnlyForInboundResolverEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OnlyInboundResolver", Self::OnlyInboundResolver),
+                ("AllResolvers", Self::AllResolvers),
+                ("NotSpecified", Self::NotSpecified),
+            ],
+        )
     }
 }
 
@@ -501,6 +625,25 @@ impl crate::ToJson for PrivateDnsPreference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateDnsPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VERIFIED_DOMAINS_ONLY", Self::VerifiedDomainsOnly),
+                ("ALL_DOMAINS", Self::AllDomains),
+                (
+                    "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
+                    Self::VerifiedDomainsAndSpecifiedDomains,
+                ),
+                ("SPECIFIED_DOMAINS_ONLY", Self::SpecifiedDomainsOnly),
+            ],
+        )
+    }
+}
+
 impl From<PrivateDnsPreference> for Value<PrivateDnsPreference> {
     fn from(value: PrivateDnsPreference) -> Self {
         Value::Lit(value)
@@ -541,6 +684,24 @@ impl VpcEndpointType {
 impl crate::ToJson for VpcEndpointType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Interface", Self::Interface),
+                ("Gateway", Self::Gateway),
+                ("GatewayLoadBalancer", Self::GatewayLoadBalancer),
+                ("ServiceNetwork", Self::ServiceNetwork),
+                ("Resource", Self::Resource),
+                ("Tunnel", Self::Tunnel),
+            ],
+        )
     }
 }
 

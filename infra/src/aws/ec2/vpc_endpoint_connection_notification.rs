@@ -76,6 +76,32 @@ impl crate::ToJson for VpcEndpointConnectionNotification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEndpointConnectionNotification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionEvents",
+                "ConnectionNotificationArn",
+                "ServiceId",
+                "VPCEndpointId",
+            ],
+        )?;
+        Ok(Self {
+            connection_events: crate::from_json_required(map, "ConnectionEvents", path)?,
+            connection_notification_arn: crate::from_json_required(
+                map,
+                "ConnectionNotificationArn",
+                path,
+            )?,
+            service_id: crate::from_json_optional(map, "ServiceId", path)?,
+            vpc_endpoint_id: crate::from_json_optional(map, "VPCEndpointId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPCEndpointConnectionNotification` (`Fn::GetAtt`).
 impl crate::Handle<VpcEndpointConnectionNotification> {
     /// `Fn::GetAtt` `VPCEndpointConnectionNotificationId`. VPC Endpoint Connection ID generated

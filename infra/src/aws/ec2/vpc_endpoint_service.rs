@@ -173,6 +173,60 @@ impl crate::ToJson for VpcEndpointService {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEndpointService {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptanceRequired",
+                "ContributorInsightsEnabled",
+                "GatewayLoadBalancerArns",
+                "NetworkLoadBalancerArns",
+                "PayerResponsibility",
+                "PrivateDnsName",
+                "PrivateDnsNameConfiguration",
+                "SupportedIpAddressTypes",
+                "SupportedRegions",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            acceptance_required: crate::from_json_optional(map, "AcceptanceRequired", path)?,
+            contributor_insights_enabled: crate::from_json_optional(
+                map,
+                "ContributorInsightsEnabled",
+                path,
+            )?,
+            gateway_load_balancer_arns: crate::from_json_optional(
+                map,
+                "GatewayLoadBalancerArns",
+                path,
+            )?,
+            network_load_balancer_arns: crate::from_json_optional(
+                map,
+                "NetworkLoadBalancerArns",
+                path,
+            )?,
+            payer_responsibility: crate::from_json_optional(map, "PayerResponsibility", path)?,
+            private_dns_name: crate::from_json_optional(map, "PrivateDnsName", path)?,
+            private_dns_name_configuration: crate::from_json_optional(
+                map,
+                "PrivateDnsNameConfiguration",
+                path,
+            )?,
+            supported_ip_address_types: crate::from_json_optional(
+                map,
+                "SupportedIpAddressTypes",
+                path,
+            )?,
+            supported_regions: crate::from_json_optional(map, "SupportedRegions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPCEndpointService` (`Fn::GetAtt`).
 impl crate::Handle<VpcEndpointService> {
     /// `Fn::GetAtt` `PrivateDnsNameConfiguration.Name`.
@@ -261,6 +315,19 @@ impl crate::ToJson for PrivateDnsNameConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateDnsNameConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "State", "Type", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<PrivateDnsNameConfiguration> for Value<PrivateDnsNameConfiguration> {
     fn from(value: PrivateDnsNameConfiguration) -> Self {
         Value::Lit(value)
@@ -289,6 +356,13 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ipv4", Self::Ipv4), ("ipv6", Self::Ipv6)])
     }
 }
 

@@ -54,3 +54,14 @@ impl crate::ToJson for VpcEndpointServicePermissions {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEndpointServicePermissions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedPrincipals", "ServiceId"])?;
+        Ok(Self {
+            allowed_principals: crate::from_json_optional(map, "AllowedPrincipals", path)?,
+            service_id: crate::from_json_required(map, "ServiceId", path)?,
+        })
+    }
+}

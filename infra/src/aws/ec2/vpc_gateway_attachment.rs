@@ -67,6 +67,19 @@ impl crate::ToJson for VpcGatewayAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcGatewayAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InternetGatewayId", "VpcId", "VpnGatewayId"])?;
+        Ok(Self {
+            internet_gateway_id: crate::from_json_optional(map, "InternetGatewayId", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+            vpn_gateway_id: crate::from_json_optional(map, "VpnGatewayId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPCGatewayAttachment` (`Fn::GetAtt`).
 impl crate::Handle<VpcGatewayAttachment> {
     /// `Fn::GetAtt` `AttachmentType`. Used to identify if this resource is an Internet Gateway or

@@ -108,6 +108,34 @@ impl crate::ToJson for VpcPeeringConnection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcPeeringConnection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssumeRoleRegion",
+                "PeerOwnerId",
+                "PeerRegion",
+                "PeerRoleArn",
+                "PeerVpcId",
+                "Tags",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            assume_role_region: crate::from_json_optional(map, "AssumeRoleRegion", path)?,
+            peer_owner_id: crate::from_json_optional(map, "PeerOwnerId", path)?,
+            peer_region: crate::from_json_optional(map, "PeerRegion", path)?,
+            peer_role_arn: crate::from_json_optional(map, "PeerRoleArn", path)?,
+            peer_vpc_id: crate::from_json_required(map, "PeerVpcId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPCPeeringConnection` (`Fn::GetAtt`).
 impl crate::Handle<VpcPeeringConnection> {
     /// `Fn::GetAtt` `Id`.

@@ -52,3 +52,14 @@ impl crate::ToJson for VpcdhcpOptionsAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcdhcpOptionsAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DhcpOptionsId", "VpcId"])?;
+        Ok(Self {
+            dhcp_options_id: crate::from_json_required(map, "DhcpOptionsId", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}

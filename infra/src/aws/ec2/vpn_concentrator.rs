@@ -65,6 +65,18 @@ impl crate::ToJson for VpnConcentrator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpnConcentrator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "TransitGatewayId", "Type"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_id: crate::from_json_optional(map, "TransitGatewayId", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPNConcentrator` (`Fn::GetAtt`).
 impl crate::Handle<VpnConcentrator> {
     /// `Fn::GetAtt` `TransitGatewayAttachmentId`.

@@ -289,6 +289,76 @@ impl crate::ToJson for VpnConnection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpnConnection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomerGatewayId",
+                "EnableAcceleration",
+                "LocalIpv4NetworkCidr",
+                "LocalIpv6NetworkCidr",
+                "OutsideIpAddressType",
+                "PreSharedKeyStorage",
+                "RemoteIpv4NetworkCidr",
+                "RemoteIpv6NetworkCidr",
+                "StaticRoutesOnly",
+                "Tags",
+                "TransitGatewayId",
+                "TransportTransitGatewayAttachmentId",
+                "TunnelBandwidth",
+                "TunnelInsideIpVersion",
+                "Type",
+                "VpnConcentratorId",
+                "VpnGatewayId",
+                "VpnTunnelOptionsSpecifications",
+            ],
+        )?;
+        Ok(Self {
+            customer_gateway_id: crate::from_json_required(map, "CustomerGatewayId", path)?,
+            enable_acceleration: crate::from_json_optional(map, "EnableAcceleration", path)?,
+            local_ipv4_network_cidr: crate::from_json_optional(map, "LocalIpv4NetworkCidr", path)?,
+            local_ipv6_network_cidr: crate::from_json_optional(map, "LocalIpv6NetworkCidr", path)?,
+            outside_ip_address_type: crate::from_json_optional(map, "OutsideIpAddressType", path)?,
+            pre_shared_key_storage: crate::from_json_optional(map, "PreSharedKeyStorage", path)?,
+            remote_ipv4_network_cidr: crate::from_json_optional(
+                map,
+                "RemoteIpv4NetworkCidr",
+                path,
+            )?,
+            remote_ipv6_network_cidr: crate::from_json_optional(
+                map,
+                "RemoteIpv6NetworkCidr",
+                path,
+            )?,
+            static_routes_only: crate::from_json_optional(map, "StaticRoutesOnly", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_id: crate::from_json_optional(map, "TransitGatewayId", path)?,
+            transport_transit_gateway_attachment_id: crate::from_json_optional(
+                map,
+                "TransportTransitGatewayAttachmentId",
+                path,
+            )?,
+            tunnel_bandwidth: crate::from_json_optional(map, "TunnelBandwidth", path)?,
+            tunnel_inside_ip_version: crate::from_json_optional(
+                map,
+                "TunnelInsideIpVersion",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            vpn_concentrator_id: crate::from_json_optional(map, "VpnConcentratorId", path)?,
+            vpn_gateway_id: crate::from_json_optional(map, "VpnGatewayId", path)?,
+            vpn_tunnel_options_specifications: crate::from_json_optional(
+                map,
+                "VpnTunnelOptionsSpecifications",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPNConnection` (`Fn::GetAtt`).
 impl crate::Handle<VpnConnection> {
     /// `Fn::GetAtt` `VpnConnectionId`.
@@ -382,6 +452,32 @@ impl crate::ToJson for CloudwatchLogOptionsSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudwatchLogOptionsSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BgpLogEnabled",
+                "BgpLogGroupArn",
+                "BgpLogOutputFormat",
+                "LogEnabled",
+                "LogGroupArn",
+                "LogOutputFormat",
+            ],
+        )?;
+        Ok(Self {
+            bgp_log_enabled: crate::from_json_optional(map, "BgpLogEnabled", path)?,
+            bgp_log_group_arn: crate::from_json_optional(map, "BgpLogGroupArn", path)?,
+            bgp_log_output_format: crate::from_json_optional(map, "BgpLogOutputFormat", path)?,
+            log_enabled: crate::from_json_optional(map, "LogEnabled", path)?,
+            log_group_arn: crate::from_json_optional(map, "LogGroupArn", path)?,
+            log_output_format: crate::from_json_optional(map, "LogOutputFormat", path)?,
+        })
+    }
+}
+
 impl From<CloudwatchLogOptionsSpecification> for Value<CloudwatchLogOptionsSpecification> {
     fn from(value: CloudwatchLogOptionsSpecification) -> Self {
         Value::Lit(value)
@@ -413,6 +509,16 @@ impl crate::ToJson for IkeVersionsRequestListValue {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IkeVersionsRequestListValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -450,6 +556,16 @@ impl crate::ToJson for Phase1DhGroupNumbersRequestListValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Phase1DhGroupNumbersRequestListValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Phase1DhGroupNumbersRequestListValue> for Value<Phase1DhGroupNumbersRequestListValue> {
     fn from(value: Phase1DhGroupNumbersRequestListValue) -> Self {
         Value::Lit(value)
@@ -484,6 +600,16 @@ impl crate::ToJson for Phase1EncryptionAlgorithmsRequestListValue {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Phase1EncryptionAlgorithmsRequestListValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -526,6 +652,16 @@ impl crate::ToJson for Phase1IntegrityAlgorithmsRequestListValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Phase1IntegrityAlgorithmsRequestListValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Phase1IntegrityAlgorithmsRequestListValue>
     for Value<Phase1IntegrityAlgorithmsRequestListValue>
 {
@@ -559,6 +695,16 @@ impl crate::ToJson for Phase2DhGroupNumbersRequestListValue {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Phase2DhGroupNumbersRequestListValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -599,6 +745,16 @@ impl crate::ToJson for Phase2EncryptionAlgorithmsRequestListValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Phase2EncryptionAlgorithmsRequestListValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Phase2EncryptionAlgorithmsRequestListValue>
     for Value<Phase2EncryptionAlgorithmsRequestListValue>
 {
@@ -635,6 +791,16 @@ impl crate::ToJson for Phase2IntegrityAlgorithmsRequestListValue {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Phase2IntegrityAlgorithmsRequestListValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -680,6 +846,16 @@ impl crate::ToJson for VpnTunnelLogOptionsSpecification {
             &self.cloudwatch_log_options,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpnTunnelLogOptionsSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudwatchLogOptions"])?;
+        Ok(Self {
+            cloudwatch_log_options: crate::from_json_optional(map, "CloudwatchLogOptions", path)?,
+        })
     }
 }
 
@@ -1019,6 +1195,84 @@ impl crate::ToJson for VpnTunnelOptionsSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpnTunnelOptionsSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DPDTimeoutAction",
+                "DPDTimeoutSeconds",
+                "EnableTunnelLifecycleControl",
+                "IKEVersions",
+                "LogOptions",
+                "Phase1DHGroupNumbers",
+                "Phase1EncryptionAlgorithms",
+                "Phase1IntegrityAlgorithms",
+                "Phase1LifetimeSeconds",
+                "Phase2DHGroupNumbers",
+                "Phase2EncryptionAlgorithms",
+                "Phase2IntegrityAlgorithms",
+                "Phase2LifetimeSeconds",
+                "PreSharedKey",
+                "RekeyFuzzPercentage",
+                "RekeyMarginTimeSeconds",
+                "ReplayWindowSize",
+                "StartupAction",
+                "TunnelInsideCidr",
+                "TunnelInsideIpv6Cidr",
+            ],
+        )?;
+        Ok(Self {
+            dpd_timeout_action: crate::from_json_optional(map, "DPDTimeoutAction", path)?,
+            dpd_timeout_seconds: crate::from_json_optional(map, "DPDTimeoutSeconds", path)?,
+            enable_tunnel_lifecycle_control: crate::from_json_optional(
+                map,
+                "EnableTunnelLifecycleControl",
+                path,
+            )?,
+            ike_versions: crate::from_json_optional(map, "IKEVersions", path)?,
+            log_options: crate::from_json_optional(map, "LogOptions", path)?,
+            phase1_dh_group_numbers: crate::from_json_optional(map, "Phase1DHGroupNumbers", path)?,
+            phase1_encryption_algorithms: crate::from_json_optional(
+                map,
+                "Phase1EncryptionAlgorithms",
+                path,
+            )?,
+            phase1_integrity_algorithms: crate::from_json_optional(
+                map,
+                "Phase1IntegrityAlgorithms",
+                path,
+            )?,
+            phase1_lifetime_seconds: crate::from_json_optional(map, "Phase1LifetimeSeconds", path)?,
+            phase2_dh_group_numbers: crate::from_json_optional(map, "Phase2DHGroupNumbers", path)?,
+            phase2_encryption_algorithms: crate::from_json_optional(
+                map,
+                "Phase2EncryptionAlgorithms",
+                path,
+            )?,
+            phase2_integrity_algorithms: crate::from_json_optional(
+                map,
+                "Phase2IntegrityAlgorithms",
+                path,
+            )?,
+            phase2_lifetime_seconds: crate::from_json_optional(map, "Phase2LifetimeSeconds", path)?,
+            pre_shared_key: crate::from_json_optional(map, "PreSharedKey", path)?,
+            rekey_fuzz_percentage: crate::from_json_optional(map, "RekeyFuzzPercentage", path)?,
+            rekey_margin_time_seconds: crate::from_json_optional(
+                map,
+                "RekeyMarginTimeSeconds",
+                path,
+            )?,
+            replay_window_size: crate::from_json_optional(map, "ReplayWindowSize", path)?,
+            startup_action: crate::from_json_optional(map, "StartupAction", path)?,
+            tunnel_inside_cidr: crate::from_json_optional(map, "TunnelInsideCidr", path)?,
+            tunnel_inside_ipv6_cidr: crate::from_json_optional(map, "TunnelInsideIpv6Cidr", path)?,
+        })
+    }
+}
+
 impl From<VpnTunnelOptionsSpecification> for Value<VpnTunnelOptionsSpecification> {
     fn from(value: VpnTunnelOptionsSpecification) -> Self {
         Value::Lit(value)
@@ -1048,6 +1302,13 @@ impl BgpLogOutputFormat {
 impl crate::ToJson for BgpLogOutputFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BgpLogOutputFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("json", Self::Json), ("text", Self::Text)])
     }
 }
 
@@ -1087,6 +1348,21 @@ impl crate::ToJson for DpdTimeoutAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DpdTimeoutAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("clear", Self::Clear),
+                ("none", Self::None),
+                ("restart", Self::Restart),
+            ],
+        )
+    }
+}
+
 impl From<DpdTimeoutAction> for Value<DpdTimeoutAction> {
     fn from(value: DpdTimeoutAction) -> Self {
         Value::Lit(value)
@@ -1118,6 +1394,17 @@ impl crate::ToJson for IkeVersionsRequestListValueValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IkeVersionsRequestListValueValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ikev1", Self::Ikev1), ("ikev2", Self::Ikev2)],
+        )
+    }
+}
+
 impl From<IkeVersionsRequestListValueValue> for Value<IkeVersionsRequestListValueValue> {
     fn from(value: IkeVersionsRequestListValueValue) -> Self {
         Value::Lit(value)
@@ -1146,6 +1433,13 @@ impl LogOutputFormat {
 impl crate::ToJson for LogOutputFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogOutputFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("json", Self::Json), ("text", Self::Text)])
     }
 }
 
@@ -1183,6 +1477,22 @@ impl Phase1EncryptionAlgorithmsRequestListValueValue {
 impl crate::ToJson for Phase1EncryptionAlgorithmsRequestListValueValue {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Phase1EncryptionAlgorithmsRequestListValueValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AES128", Self::Aes128),
+                ("AES256", Self::Aes256),
+                ("AES128-GCM-16", Self::Aes128Gcm16),
+                ("AES256-GCM-16", Self::Aes256Gcm16),
+            ],
+        )
     }
 }
 
@@ -1225,6 +1535,22 @@ impl crate::ToJson for Phase1IntegrityAlgorithmsRequestListValueValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Phase1IntegrityAlgorithmsRequestListValueValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SHA1", Self::Sha1),
+                ("SHA2-256", Self::Sha2256),
+                ("SHA2-384", Self::Sha2384),
+                ("SHA2-512", Self::Sha2512),
+            ],
+        )
+    }
+}
+
 impl From<Phase1IntegrityAlgorithmsRequestListValueValue>
     for Value<Phase1IntegrityAlgorithmsRequestListValueValue>
 {
@@ -1261,6 +1587,22 @@ impl Phase2EncryptionAlgorithmsRequestListValueValue {
 impl crate::ToJson for Phase2EncryptionAlgorithmsRequestListValueValue {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Phase2EncryptionAlgorithmsRequestListValueValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AES128", Self::Aes128),
+                ("AES256", Self::Aes256),
+                ("AES128-GCM-16", Self::Aes128Gcm16),
+                ("AES256-GCM-16", Self::Aes256Gcm16),
+            ],
+        )
     }
 }
 
@@ -1303,6 +1645,22 @@ impl crate::ToJson for Phase2IntegrityAlgorithmsRequestListValueValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Phase2IntegrityAlgorithmsRequestListValueValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SHA1", Self::Sha1),
+                ("SHA2-256", Self::Sha2256),
+                ("SHA2-384", Self::Sha2384),
+                ("SHA2-512", Self::Sha2512),
+            ],
+        )
+    }
+}
+
 impl From<Phase2IntegrityAlgorithmsRequestListValueValue>
     for Value<Phase2IntegrityAlgorithmsRequestListValueValue>
 {
@@ -1334,6 +1692,20 @@ impl PreSharedKeyStorage {
 impl crate::ToJson for PreSharedKeyStorage {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreSharedKeyStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Standard", Self::Standard),
+                ("SecretsManager", Self::SecretsManager),
+            ],
+        )
     }
 }
 
@@ -1371,6 +1743,13 @@ impl crate::ToJson for StartupAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StartupAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("add", Self::Add), ("start", Self::Start)])
+    }
+}
+
 impl From<StartupAction> for Value<StartupAction> {
     fn from(value: StartupAction) -> Self {
         Value::Lit(value)
@@ -1403,6 +1782,17 @@ impl TunnelBandwidth {
 impl crate::ToJson for TunnelBandwidth {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TunnelBandwidth {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("standard", Self::Standard), ("large", Self::Large)],
+        )
     }
 }
 

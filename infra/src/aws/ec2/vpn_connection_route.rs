@@ -63,3 +63,15 @@ impl crate::ToJson for VpnConnectionRoute {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpnConnectionRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DestinationCidrBlock", "VpnConnectionId"])?;
+        Ok(Self {
+            destination_cidr_block: crate::from_json_required(map, "DestinationCidrBlock", path)?,
+            vpn_connection_id: crate::from_json_required(map, "VpnConnectionId", path)?,
+        })
+    }
+}

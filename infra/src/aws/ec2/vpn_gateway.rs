@@ -72,6 +72,18 @@ impl crate::ToJson for VpnGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpnGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AmazonSideAsn", "Tags", "Type"])?;
+        Ok(Self {
+            amazon_side_asn: crate::from_json_optional(map, "AmazonSideAsn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPNGateway` (`Fn::GetAtt`).
 impl crate::Handle<VpnGateway> {
     /// `Fn::GetAtt` `VPNGatewayId`.

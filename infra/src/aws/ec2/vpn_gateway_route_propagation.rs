@@ -55,6 +55,17 @@ impl crate::ToJson for VpnGatewayRoutePropagation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpnGatewayRoutePropagation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RouteTableIds", "VpnGatewayId"])?;
+        Ok(Self {
+            route_table_ids: crate::from_json_required(map, "RouteTableIds", path)?,
+            vpn_gateway_id: crate::from_json_required(map, "VpnGatewayId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EC2::VPNGatewayRoutePropagation` (`Fn::GetAtt`).
 impl crate::Handle<VpnGatewayRoutePropagation> {
     /// `Fn::GetAtt` `Id`.

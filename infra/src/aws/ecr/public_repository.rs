@@ -115,6 +115,28 @@ impl crate::ToJson for PublicRepository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicRepository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "RepositoryCatalogData",
+                "RepositoryName",
+                "RepositoryPolicyText",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            repository_catalog_data: crate::from_json_optional(map, "RepositoryCatalogData", path)?,
+            repository_name: crate::from_json_optional(map, "RepositoryName", path)?,
+            repository_policy_text: crate::from_json_optional(map, "RepositoryPolicyText", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECR::PublicRepository` (`Fn::GetAtt`).
 impl crate::Handle<PublicRepository> {
     /// `Fn::GetAtt` `Arn`.
@@ -202,6 +224,30 @@ impl crate::ToJson for RepositoryCatalogData {
         );
         crate::put_opt(&mut out, "UsageText", &self.usage_text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryCatalogData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AboutText",
+                "Architectures",
+                "OperatingSystems",
+                "RepositoryDescription",
+                "UsageText",
+            ],
+        )?;
+        Ok(Self {
+            about_text: crate::from_json_optional(map, "AboutText", path)?,
+            architectures: crate::from_json_optional(map, "Architectures", path)?,
+            operating_systems: crate::from_json_optional(map, "OperatingSystems", path)?,
+            repository_description: crate::from_json_optional(map, "RepositoryDescription", path)?,
+            usage_text: crate::from_json_optional(map, "UsageText", path)?,
+        })
     }
 }
 

@@ -114,6 +114,36 @@ impl crate::ToJson for PullThroughCacheRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PullThroughCacheRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CredentialArn",
+                "CustomRoleArn",
+                "EcrRepositoryPrefix",
+                "UpstreamRegistry",
+                "UpstreamRegistryUrl",
+                "UpstreamRepositoryPrefix",
+            ],
+        )?;
+        Ok(Self {
+            credential_arn: crate::from_json_optional(map, "CredentialArn", path)?,
+            custom_role_arn: crate::from_json_optional(map, "CustomRoleArn", path)?,
+            ecr_repository_prefix: crate::from_json_optional(map, "EcrRepositoryPrefix", path)?,
+            upstream_registry: crate::from_json_optional(map, "UpstreamRegistry", path)?,
+            upstream_registry_url: crate::from_json_optional(map, "UpstreamRegistryUrl", path)?,
+            upstream_repository_prefix: crate::from_json_optional(
+                map,
+                "UpstreamRepositoryPrefix",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The name of the upstream registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpstreamRegistry {
@@ -157,6 +187,27 @@ impl UpstreamRegistry {
 impl crate::ToJson for UpstreamRegistry {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpstreamRegistry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("azure-container-registry", Self::AzureContainerRegistry),
+                ("chainguard", Self::Chainguard),
+                ("docker-hub", Self::DockerHub),
+                ("ecr", Self::Ecr),
+                ("ecr-public", Self::EcrPublic),
+                ("github-container-registry", Self::GithubContainerRegistry),
+                ("gitlab-container-registry", Self::GitlabContainerRegistry),
+                ("k8s", Self::K8s),
+                ("quay", Self::Quay),
+            ],
+        )
     }
 }
 

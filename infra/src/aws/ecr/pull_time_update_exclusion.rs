@@ -45,3 +45,13 @@ impl crate::ToJson for PullTimeUpdateExclusion {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PullTimeUpdateExclusion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PrincipalArn"])?;
+        Ok(Self {
+            principal_arn: crate::from_json_required(map, "PrincipalArn", path)?,
+        })
+    }
+}

@@ -54,6 +54,16 @@ impl crate::ToJson for RegistryPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistryPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyText"])?;
+        Ok(Self {
+            policy_text: crate::from_json_required(map, "PolicyText", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECR::RegistryPolicy` (`Fn::GetAtt`).
 impl crate::Handle<RegistryPolicy> {
     /// `Fn::GetAtt` `RegistryId`. The registry id.

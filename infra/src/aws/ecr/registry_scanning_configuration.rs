@@ -52,6 +52,17 @@ impl crate::ToJson for RegistryScanningConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistryScanningConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rules", "ScanType"])?;
+        Ok(Self {
+            rules: crate::from_json_required(map, "Rules", path)?,
+            scan_type: crate::from_json_required(map, "ScanType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECR::RegistryScanningConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<RegistryScanningConfiguration> {
     /// `Fn::GetAtt` `RegistryId`. The registry id.
@@ -91,6 +102,17 @@ impl crate::ToJson for RepositoryFilter {
         crate::put(&mut out, "Filter", &self.filter);
         crate::put(&mut out, "FilterType", &self.filter_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filter", "FilterType"])?;
+        Ok(Self {
+            filter: crate::from_json_required(map, "Filter", path)?,
+            filter_type: crate::from_json_required(map, "FilterType", path)?,
+        })
     }
 }
 
@@ -138,6 +160,17 @@ impl crate::ToJson for ScanningRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScanningRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RepositoryFilters", "ScanFrequency"])?;
+        Ok(Self {
+            repository_filters: crate::from_json_required(map, "RepositoryFilters", path)?,
+            scan_frequency: crate::from_json_required(map, "ScanFrequency", path)?,
+        })
+    }
+}
+
 impl From<ScanningRule> for Value<ScanningRule> {
     fn from(value: ScanningRule) -> Self {
         Value::Lit(value)
@@ -163,6 +196,13 @@ impl FilterType {
 impl crate::ToJson for FilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("WILDCARD", Self::Wildcard)])
     }
 }
 
@@ -197,6 +237,20 @@ impl crate::ToJson for ScanFrequency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScanFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SCAN_ON_PUSH", Self::ScanOnPush),
+                ("CONTINUOUS_SCAN", Self::ContinuousScan),
+            ],
+        )
+    }
+}
+
 impl From<ScanFrequency> for Value<ScanFrequency> {
     fn from(value: ScanFrequency) -> Self {
         Value::Lit(value)
@@ -225,6 +279,17 @@ impl ScanType {
 impl crate::ToJson for ScanType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScanType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BASIC", Self::Basic), ("ENHANCED", Self::Enhanced)],
+        )
     }
 }
 

@@ -67,6 +67,20 @@ impl crate::ToJson for ReplicationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReplicationConfiguration"])?;
+        Ok(Self {
+            replication_configuration: crate::from_json_required(
+                map,
+                "ReplicationConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECR::ReplicationConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<ReplicationConfiguration> {
     /// `Fn::GetAtt` `RegistryId`.
@@ -97,6 +111,16 @@ impl crate::ToJson for ReplicationConfigurationReplicationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Rules", &self.rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationConfigurationReplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rules"])?;
+        Ok(Self {
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
     }
 }
 
@@ -135,6 +159,17 @@ impl crate::ToJson for ReplicationDestination {
         crate::put(&mut out, "Region", &self.region);
         crate::put(&mut out, "RegistryId", &self.registry_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Region", "RegistryId"])?;
+        Ok(Self {
+            region: crate::from_json_required(map, "Region", path)?,
+            registry_id: crate::from_json_required(map, "RegistryId", path)?,
+        })
     }
 }
 
@@ -185,6 +220,17 @@ impl crate::ToJson for ReplicationRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destinations", "RepositoryFilters"])?;
+        Ok(Self {
+            destinations: crate::from_json_required(map, "Destinations", path)?,
+            repository_filters: crate::from_json_optional(map, "RepositoryFilters", path)?,
+        })
+    }
+}
+
 impl From<ReplicationRule> for Value<ReplicationRule> {
     fn from(value: ReplicationRule) -> Self {
         Value::Lit(value)
@@ -229,6 +275,17 @@ impl crate::ToJson for RepositoryFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filter", "FilterType"])?;
+        Ok(Self {
+            filter: crate::from_json_required(map, "Filter", path)?,
+            filter_type: crate::from_json_required(map, "FilterType", path)?,
+        })
+    }
+}
+
 impl From<RepositoryFilter> for Value<RepositoryFilter> {
     fn from(value: RepositoryFilter) -> Self {
         Value::Lit(value)
@@ -254,6 +311,13 @@ impl FilterType {
 impl crate::ToJson for FilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PREFIX_MATCH", Self::PrefixMatch)])
     }
 }
 

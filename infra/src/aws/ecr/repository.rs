@@ -192,6 +192,50 @@ impl crate::ToJson for Repository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Repository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EmptyOnDelete",
+                "EncryptionConfiguration",
+                "ImageScanningConfiguration",
+                "ImageTagMutability",
+                "ImageTagMutabilityExclusionFilters",
+                "LifecyclePolicy",
+                "RepositoryName",
+                "RepositoryPolicyText",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            empty_on_delete: crate::from_json_optional(map, "EmptyOnDelete", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            image_scanning_configuration: crate::from_json_optional(
+                map,
+                "ImageScanningConfiguration",
+                path,
+            )?,
+            image_tag_mutability: crate::from_json_optional(map, "ImageTagMutability", path)?,
+            image_tag_mutability_exclusion_filters: crate::from_json_optional(
+                map,
+                "ImageTagMutabilityExclusionFilters",
+                path,
+            )?,
+            lifecycle_policy: crate::from_json_optional(map, "LifecyclePolicy", path)?,
+            repository_name: crate::from_json_optional(map, "RepositoryName", path)?,
+            repository_policy_text: crate::from_json_optional(map, "RepositoryPolicyText", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECR::Repository` (`Fn::GetAtt`).
 impl crate::Handle<Repository> {
     /// `Fn::GetAtt` `Arn`.
@@ -264,6 +308,17 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionType", "KmsKey"])?;
+        Ok(Self {
+            encryption_type: crate::from_json_required(map, "EncryptionType", path)?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -298,6 +353,16 @@ impl crate::ToJson for ImageScanningConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ScanOnPush", &self.scan_on_push);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageScanningConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScanOnPush"])?;
+        Ok(Self {
+            scan_on_push: crate::from_json_optional(map, "ScanOnPush", path)?,
+        })
     }
 }
 
@@ -351,6 +416,32 @@ impl crate::ToJson for ImageTagMutabilityExclusionFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageTagMutabilityExclusionFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ImageTagMutabilityExclusionFilterType",
+                "ImageTagMutabilityExclusionFilterValue",
+            ],
+        )?;
+        Ok(Self {
+            image_tag_mutability_exclusion_filter_type: crate::from_json_required(
+                map,
+                "ImageTagMutabilityExclusionFilterType",
+                path,
+            )?,
+            image_tag_mutability_exclusion_filter_value: crate::from_json_required(
+                map,
+                "ImageTagMutabilityExclusionFilterValue",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ImageTagMutabilityExclusionFilter> for Value<ImageTagMutabilityExclusionFilter> {
     fn from(value: ImageTagMutabilityExclusionFilter) -> Self {
         Value::Lit(value)
@@ -401,6 +492,17 @@ impl crate::ToJson for LifecyclePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecyclePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LifecyclePolicyText", "RegistryId"])?;
+        Ok(Self {
+            lifecycle_policy_text: crate::from_json_optional(map, "LifecyclePolicyText", path)?,
+            registry_id: crate::from_json_optional(map, "RegistryId", path)?,
+        })
+    }
+}
+
 impl From<LifecyclePolicy> for Value<LifecyclePolicy> {
     fn from(value: LifecyclePolicy) -> Self {
         Value::Lit(value)
@@ -432,6 +534,21 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AES256", Self::Aes256),
+                ("KMS", Self::Kms),
+                ("KMS_DSSE", Self::KmsDsse),
+            ],
+        )
     }
 }
 
@@ -475,6 +592,22 @@ impl crate::ToJson for ImageTagMutability {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageTagMutability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MUTABLE", Self::Mutable),
+                ("IMMUTABLE", Self::Immutable),
+                ("MUTABLE_WITH_EXCLUSION", Self::MutableWithExclusion),
+                ("IMMUTABLE_WITH_EXCLUSION", Self::ImmutableWithExclusion),
+            ],
+        )
+    }
+}
+
 impl From<ImageTagMutability> for Value<ImageTagMutability> {
     fn from(value: ImageTagMutability) -> Self {
         Value::Lit(value)
@@ -501,6 +634,13 @@ impl ImageTagMutabilityExclusionFilterType {
 impl crate::ToJson for ImageTagMutabilityExclusionFilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageTagMutabilityExclusionFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("WILDCARD", Self::Wildcard)])
     }
 }
 

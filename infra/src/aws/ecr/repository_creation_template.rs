@@ -163,6 +163,48 @@ impl crate::ToJson for RepositoryCreationTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryCreationTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppliedFor",
+                "CustomRoleArn",
+                "Description",
+                "EncryptionConfiguration",
+                "ImageTagMutability",
+                "ImageTagMutabilityExclusionFilters",
+                "LifecyclePolicy",
+                "Prefix",
+                "RepositoryPolicy",
+                "ResourceTags",
+            ],
+        )?;
+        Ok(Self {
+            applied_for: crate::from_json_required(map, "AppliedFor", path)?,
+            custom_role_arn: crate::from_json_optional(map, "CustomRoleArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            image_tag_mutability: crate::from_json_optional(map, "ImageTagMutability", path)?,
+            image_tag_mutability_exclusion_filters: crate::from_json_optional(
+                map,
+                "ImageTagMutabilityExclusionFilters",
+                path,
+            )?,
+            lifecycle_policy: crate::from_json_optional(map, "LifecyclePolicy", path)?,
+            prefix: crate::from_json_required(map, "Prefix", path)?,
+            repository_policy: crate::from_json_optional(map, "RepositoryPolicy", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECR::RepositoryCreationTemplate` (`Fn::GetAtt`).
 impl crate::Handle<RepositoryCreationTemplate> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -235,6 +277,17 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionType", "KmsKey"])?;
+        Ok(Self {
+            encryption_type: crate::from_json_required(map, "EncryptionType", path)?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -285,6 +338,32 @@ impl crate::ToJson for ImageTagMutabilityExclusionFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageTagMutabilityExclusionFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ImageTagMutabilityExclusionFilterType",
+                "ImageTagMutabilityExclusionFilterValue",
+            ],
+        )?;
+        Ok(Self {
+            image_tag_mutability_exclusion_filter_type: crate::from_json_required(
+                map,
+                "ImageTagMutabilityExclusionFilterType",
+                path,
+            )?,
+            image_tag_mutability_exclusion_filter_value: crate::from_json_required(
+                map,
+                "ImageTagMutabilityExclusionFilterValue",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ImageTagMutabilityExclusionFilter> for Value<ImageTagMutabilityExclusionFilter> {
     fn from(value: ImageTagMutabilityExclusionFilter) -> Self {
         Value::Lit(value)
@@ -320,6 +399,21 @@ impl crate::ToJson for AppliedForItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppliedForItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("REPLICATION", Self::Replication),
+                ("PULL_THROUGH_CACHE", Self::PullThroughCache),
+                ("CREATE_ON_PUSH", Self::CreateOnPush),
+            ],
+        )
+    }
+}
+
 impl From<AppliedForItem> for Value<AppliedForItem> {
     fn from(value: AppliedForItem) -> Self {
         Value::Lit(value)
@@ -351,6 +445,21 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AES256", Self::Aes256),
+                ("KMS", Self::Kms),
+                ("KMS_DSSE", Self::KmsDsse),
+            ],
+        )
     }
 }
 
@@ -394,6 +503,22 @@ impl crate::ToJson for ImageTagMutability {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageTagMutability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MUTABLE", Self::Mutable),
+                ("IMMUTABLE", Self::Immutable),
+                ("IMMUTABLE_WITH_EXCLUSION", Self::ImmutableWithExclusion),
+                ("MUTABLE_WITH_EXCLUSION", Self::MutableWithExclusion),
+            ],
+        )
+    }
+}
+
 impl From<ImageTagMutability> for Value<ImageTagMutability> {
     fn from(value: ImageTagMutability) -> Self {
         Value::Lit(value)
@@ -418,6 +543,13 @@ impl ImageTagMutabilityExclusionFilterType {
 impl crate::ToJson for ImageTagMutabilityExclusionFilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageTagMutabilityExclusionFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("WILDCARD", Self::Wildcard)])
     }
 }
 

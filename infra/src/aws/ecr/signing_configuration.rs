@@ -47,6 +47,16 @@ impl crate::ToJson for SigningConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SigningConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rules"])?;
+        Ok(Self {
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECR::SigningConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<SigningConfiguration> {
     /// `Fn::GetAtt` `RegistryId`. 12-digit AWS account ID of the ECR registry.
@@ -83,6 +93,17 @@ impl crate::ToJson for RepositoryFilter {
         crate::put(&mut out, "Filter", &self.filter);
         crate::put(&mut out, "FilterType", &self.filter_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filter", "FilterType"])?;
+        Ok(Self {
+            filter: crate::from_json_required(map, "Filter", path)?,
+            filter_type: crate::from_json_required(map, "FilterType", path)?,
+        })
     }
 }
 
@@ -132,6 +153,17 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RepositoryFilters", "SigningProfileArn"])?;
+        Ok(Self {
+            repository_filters: crate::from_json_optional(map, "RepositoryFilters", path)?,
+            signing_profile_arn: crate::from_json_required(map, "SigningProfileArn", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -157,6 +189,13 @@ impl FilterType {
 impl crate::ToJson for FilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("WILDCARD_MATCH", Self::WildcardMatch)])
     }
 }
 

@@ -104,6 +104,38 @@ impl crate::ToJson for CapacityProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingGroupProvider",
+                "ClusterName",
+                "ManagedInstancesProvider",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_group_provider: crate::from_json_optional(
+                map,
+                "AutoScalingGroupProvider",
+                path,
+            )?,
+            cluster_name: crate::from_json_optional(map, "ClusterName", path)?,
+            managed_instances_provider: crate::from_json_optional(
+                map,
+                "ManagedInstancesProvider",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// A `AcceleratorCountRequest` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AcceleratorCountRequest {
@@ -141,6 +173,17 @@ impl crate::ToJson for AcceleratorCountRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorCountRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -190,6 +233,17 @@ impl crate::ToJson for AcceleratorTotalMemoryMiBRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorTotalMemoryMiBRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<AcceleratorTotalMemoryMiBRequest> for Value<AcceleratorTotalMemoryMiBRequest> {
     fn from(value: AcceleratorTotalMemoryMiBRequest) -> Self {
         Value::Lit(value)
@@ -223,6 +277,16 @@ impl crate::ToJson for AutoRepairConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ActionsStatus", &self.actions_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoRepairConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ActionsStatus"])?;
+        Ok(Self {
+            actions_status: crate::from_json_optional(map, "ActionsStatus", path)?,
+        })
     }
 }
 
@@ -298,6 +362,32 @@ impl crate::ToJson for AutoScalingGroupProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoScalingGroupProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingGroupArn",
+                "ManagedDraining",
+                "ManagedScaling",
+                "ManagedTerminationProtection",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_group_arn: crate::from_json_required(map, "AutoScalingGroupArn", path)?,
+            managed_draining: crate::from_json_optional(map, "ManagedDraining", path)?,
+            managed_scaling: crate::from_json_optional(map, "ManagedScaling", path)?,
+            managed_termination_protection: crate::from_json_optional(
+                map,
+                "ManagedTerminationProtection",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AutoScalingGroupProvider> for Value<AutoScalingGroupProvider> {
     fn from(value: AutoScalingGroupProvider) -> Self {
         Value::Lit(value)
@@ -341,6 +431,17 @@ impl crate::ToJson for BaselineEbsBandwidthMbpsRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaselineEbsBandwidthMbpsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -397,6 +498,21 @@ impl crate::ToJson for CapacityReservationRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ReservationGroupArn", "ReservationPreference"],
+        )?;
+        Ok(Self {
+            reservation_group_arn: crate::from_json_optional(map, "ReservationGroupArn", path)?,
+            reservation_preference: crate::from_json_optional(map, "ReservationPreference", path)?,
+        })
+    }
+}
+
 impl From<CapacityReservationRequest> for Value<CapacityReservationRequest> {
     fn from(value: CapacityReservationRequest) -> Self {
         Value::Lit(value)
@@ -438,6 +554,16 @@ impl crate::ToJson for InfrastructureOptimization {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ScaleInAfter", &self.scale_in_after);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InfrastructureOptimization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScaleInAfter"])?;
+        Ok(Self {
+            scale_in_after: crate::from_json_optional(map, "ScaleInAfter", path)?,
+        })
     }
 }
 
@@ -598,6 +724,52 @@ impl crate::ToJson for InstanceLaunchTemplate {
             &self.storage_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceLaunchTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityOptionType",
+                "CapacityReservations",
+                "Ec2InstanceProfileArn",
+                "FipsEnabled",
+                "InstanceMetadataTagsPropagation",
+                "InstanceRequirements",
+                "LocalStorageConfiguration",
+                "Monitoring",
+                "NetworkConfiguration",
+                "StorageConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            capacity_option_type: crate::from_json_optional(map, "CapacityOptionType", path)?,
+            capacity_reservations: crate::from_json_optional(map, "CapacityReservations", path)?,
+            ec2_instance_profile_arn: crate::from_json_required(
+                map,
+                "Ec2InstanceProfileArn",
+                path,
+            )?,
+            fips_enabled: crate::from_json_optional(map, "FipsEnabled", path)?,
+            instance_metadata_tags_propagation: crate::from_json_optional(
+                map,
+                "InstanceMetadataTagsPropagation",
+                path,
+            )?,
+            instance_requirements: crate::from_json_optional(map, "InstanceRequirements", path)?,
+            local_storage_configuration: crate::from_json_optional(
+                map,
+                "LocalStorageConfiguration",
+                path,
+            )?,
+            monitoring: crate::from_json_optional(map, "Monitoring", path)?,
+            network_configuration: crate::from_json_required(map, "NetworkConfiguration", path)?,
+            storage_configuration: crate::from_json_optional(map, "StorageConfiguration", path)?,
+        })
     }
 }
 
@@ -955,6 +1127,96 @@ impl crate::ToJson for InstanceRequirementsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceRequirementsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceleratorCount",
+                "AcceleratorManufacturers",
+                "AcceleratorNames",
+                "AcceleratorTotalMemoryMiB",
+                "AcceleratorTypes",
+                "AllowedInstanceTypes",
+                "BareMetal",
+                "BaselineEbsBandwidthMbps",
+                "BurstablePerformance",
+                "CpuManufacturers",
+                "ExcludedInstanceTypes",
+                "InstanceGenerations",
+                "LocalStorage",
+                "LocalStorageTypes",
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+                "MemoryGiBPerVCpu",
+                "MemoryMiB",
+                "NetworkBandwidthGbps",
+                "NetworkInterfaceCount",
+                "OnDemandMaxPricePercentageOverLowestPrice",
+                "RequireHibernateSupport",
+                "SpotMaxPricePercentageOverLowestPrice",
+                "TotalLocalStorageGB",
+                "VCpuCount",
+            ],
+        )?;
+        Ok(Self {
+            accelerator_count: crate::from_json_optional(map, "AcceleratorCount", path)?,
+            accelerator_manufacturers: crate::from_json_optional(
+                map,
+                "AcceleratorManufacturers",
+                path,
+            )?,
+            accelerator_names: crate::from_json_optional(map, "AcceleratorNames", path)?,
+            accelerator_total_memory_mi_b: crate::from_json_optional(
+                map,
+                "AcceleratorTotalMemoryMiB",
+                path,
+            )?,
+            accelerator_types: crate::from_json_optional(map, "AcceleratorTypes", path)?,
+            allowed_instance_types: crate::from_json_optional(map, "AllowedInstanceTypes", path)?,
+            bare_metal: crate::from_json_optional(map, "BareMetal", path)?,
+            baseline_ebs_bandwidth_mbps: crate::from_json_optional(
+                map,
+                "BaselineEbsBandwidthMbps",
+                path,
+            )?,
+            burstable_performance: crate::from_json_optional(map, "BurstablePerformance", path)?,
+            cpu_manufacturers: crate::from_json_optional(map, "CpuManufacturers", path)?,
+            excluded_instance_types: crate::from_json_optional(map, "ExcludedInstanceTypes", path)?,
+            instance_generations: crate::from_json_optional(map, "InstanceGenerations", path)?,
+            local_storage: crate::from_json_optional(map, "LocalStorage", path)?,
+            local_storage_types: crate::from_json_optional(map, "LocalStorageTypes", path)?,
+            max_spot_price_as_percentage_of_optimal_on_demand_price: crate::from_json_optional(
+                map,
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+                path,
+            )?,
+            memory_gi_b_per_v_cpu: crate::from_json_optional(map, "MemoryGiBPerVCpu", path)?,
+            memory_mi_b: crate::from_json_required(map, "MemoryMiB", path)?,
+            network_bandwidth_gbps: crate::from_json_optional(map, "NetworkBandwidthGbps", path)?,
+            network_interface_count: crate::from_json_optional(map, "NetworkInterfaceCount", path)?,
+            on_demand_max_price_percentage_over_lowest_price: crate::from_json_optional(
+                map,
+                "OnDemandMaxPricePercentageOverLowestPrice",
+                path,
+            )?,
+            require_hibernate_support: crate::from_json_optional(
+                map,
+                "RequireHibernateSupport",
+                path,
+            )?,
+            spot_max_price_percentage_over_lowest_price: crate::from_json_optional(
+                map,
+                "SpotMaxPricePercentageOverLowestPrice",
+                path,
+            )?,
+            total_local_storage_gb: crate::from_json_optional(map, "TotalLocalStorageGB", path)?,
+            v_cpu_count: crate::from_json_required(map, "VCpuCount", path)?,
+        })
+    }
+}
+
 impl From<InstanceRequirementsRequest> for Value<InstanceRequirementsRequest> {
     fn from(value: InstanceRequirementsRequest) -> Self {
         Value::Lit(value)
@@ -988,6 +1250,16 @@ impl crate::ToJson for ManagedInstancesLocalStorageConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "UseLocalStorage", &self.use_local_storage);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedInstancesLocalStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UseLocalStorage"])?;
+        Ok(Self {
+            use_local_storage: crate::from_json_optional(map, "UseLocalStorage", path)?,
+        })
     }
 }
 
@@ -1027,6 +1299,17 @@ impl crate::ToJson for ManagedInstancesNetworkConfiguration {
         crate::put(&mut out, "SecurityGroups", &self.security_groups);
         crate::put(&mut out, "Subnets", &self.subnets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedInstancesNetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            security_groups: crate::from_json_required(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
     }
 }
 
@@ -1122,6 +1405,42 @@ impl crate::ToJson for ManagedInstancesProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedInstancesProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoRepairConfiguration",
+                "InfrastructureOptimization",
+                "InfrastructureRoleArn",
+                "InstanceLaunchTemplate",
+                "PropagateTags",
+            ],
+        )?;
+        Ok(Self {
+            auto_repair_configuration: crate::from_json_optional(
+                map,
+                "AutoRepairConfiguration",
+                path,
+            )?,
+            infrastructure_optimization: crate::from_json_optional(
+                map,
+                "InfrastructureOptimization",
+                path,
+            )?,
+            infrastructure_role_arn: crate::from_json_required(map, "InfrastructureRoleArn", path)?,
+            instance_launch_template: crate::from_json_required(
+                map,
+                "InstanceLaunchTemplate",
+                path,
+            )?,
+            propagate_tags: crate::from_json_optional(map, "PropagateTags", path)?,
+        })
+    }
+}
+
 impl From<ManagedInstancesProvider> for Value<ManagedInstancesProvider> {
     fn from(value: ManagedInstancesProvider) -> Self {
         Value::Lit(value)
@@ -1149,6 +1468,16 @@ impl crate::ToJson for ManagedInstancesStorageConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "StorageSizeGiB", &self.storage_size_gi_b);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedInstancesStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StorageSizeGiB"])?;
+        Ok(Self {
+            storage_size_gi_b: crate::from_json_required(map, "StorageSizeGiB", path)?,
+        })
     }
 }
 
@@ -1240,6 +1569,38 @@ impl crate::ToJson for ManagedScaling {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedScaling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceWarmupPeriod",
+                "MaximumScalingStepSize",
+                "MinimumScalingStepSize",
+                "Status",
+                "TargetCapacity",
+            ],
+        )?;
+        Ok(Self {
+            instance_warmup_period: crate::from_json_optional(map, "InstanceWarmupPeriod", path)?,
+            maximum_scaling_step_size: crate::from_json_optional(
+                map,
+                "MaximumScalingStepSize",
+                path,
+            )?,
+            minimum_scaling_step_size: crate::from_json_optional(
+                map,
+                "MinimumScalingStepSize",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            target_capacity: crate::from_json_optional(map, "TargetCapacity", path)?,
+        })
+    }
+}
+
 impl From<ManagedScaling> for Value<ManagedScaling> {
     fn from(value: ManagedScaling) -> Self {
         Value::Lit(value)
@@ -1286,6 +1647,17 @@ impl crate::ToJson for MemoryGiBPerVCpuRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryGiBPerVCpuRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<MemoryGiBPerVCpuRequest> for Value<MemoryGiBPerVCpuRequest> {
     fn from(value: MemoryGiBPerVCpuRequest) -> Self {
         Value::Lit(value)
@@ -1323,6 +1695,17 @@ impl crate::ToJson for MemoryMiBRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemoryMiBRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_required(map, "Min", path)?,
+        })
     }
 }
 
@@ -1372,6 +1755,17 @@ impl crate::ToJson for NetworkBandwidthGbpsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkBandwidthGbpsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<NetworkBandwidthGbpsRequest> for Value<NetworkBandwidthGbpsRequest> {
     fn from(value: NetworkBandwidthGbpsRequest) -> Self {
         Value::Lit(value)
@@ -1415,6 +1809,17 @@ impl crate::ToJson for NetworkInterfaceCountRequest {
         crate::put_opt(&mut out, "Max", &self.max);
         crate::put_opt(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfaceCountRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
     }
 }
 
@@ -1464,6 +1869,17 @@ impl crate::ToJson for TotalLocalStorageGbRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TotalLocalStorageGbRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<TotalLocalStorageGbRequest> for Value<TotalLocalStorageGbRequest> {
     fn from(value: TotalLocalStorageGbRequest) -> Self {
         Value::Lit(value)
@@ -1504,6 +1920,17 @@ impl crate::ToJson for VCpuCountRangeRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VCpuCountRangeRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_required(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<VCpuCountRangeRequest> for Value<VCpuCountRangeRequest> {
     fn from(value: VCpuCountRangeRequest) -> Self {
         Value::Lit(value)
@@ -1541,6 +1968,23 @@ impl AcceleratorManufacturer {
 impl crate::ToJson for AcceleratorManufacturer {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorManufacturer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("amazon-web-services", Self::AmazonWebServices),
+                ("amd", Self::Amd),
+                ("habana", Self::Habana),
+                ("nvidia", Self::Nvidia),
+                ("xilinx", Self::Xilinx),
+            ],
+        )
     }
 }
 
@@ -1626,6 +2070,37 @@ impl crate::ToJson for AcceleratorName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("a10g", Self::A10g),
+                ("a100", Self::A100),
+                ("h100", Self::H100),
+                ("inferentia", Self::Inferentia),
+                ("k520", Self::K520),
+                ("k80", Self::K80),
+                ("m60", Self::M60),
+                ("radeon-pro-v520", Self::RadeonProV520),
+                ("t4", Self::T4),
+                ("t4g", Self::T4g),
+                ("vu9p", Self::Vu9p),
+                ("v100", Self::V100),
+                ("l40s", Self::L40s),
+                ("l4", Self::L4),
+                ("gaudi-hl-205", Self::GaudiHl205),
+                ("inferentia2", Self::Inferentia2),
+                ("trainium", Self::Trainium),
+                ("trainium2", Self::Trainium2),
+                ("u30", Self::U30),
+            ],
+        )
+    }
+}
+
 impl From<AcceleratorName> for Value<AcceleratorName> {
     fn from(value: AcceleratorName) -> Self {
         Value::Lit(value)
@@ -1660,6 +2135,21 @@ impl crate::ToJson for AcceleratorType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("gpu", Self::Gpu),
+                ("fpga", Self::Fpga),
+                ("inference", Self::Inference),
+            ],
+        )
+    }
+}
+
 impl From<AcceleratorType> for Value<AcceleratorType> {
     fn from(value: AcceleratorType) -> Self {
         Value::Lit(value)
@@ -1688,6 +2178,17 @@ impl ActionsStatus {
 impl crate::ToJson for ActionsStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionsStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -1725,6 +2226,21 @@ impl crate::ToJson for BareMetal {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BareMetal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("included", Self::Included),
+                ("required", Self::Required),
+                ("excluded", Self::Excluded),
+            ],
+        )
+    }
+}
+
 impl From<BareMetal> for Value<BareMetal> {
     fn from(value: BareMetal) -> Self {
         Value::Lit(value)
@@ -1756,6 +2272,21 @@ impl BurstablePerformance {
 impl crate::ToJson for BurstablePerformance {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BurstablePerformance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("included", Self::Included),
+                ("required", Self::Required),
+                ("excluded", Self::Excluded),
+            ],
+        )
     }
 }
 
@@ -1793,6 +2324,21 @@ impl crate::ToJson for CapacityOptionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityOptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ON_DEMAND", Self::OnDemand),
+                ("SPOT", Self::Spot),
+                ("RESERVED", Self::Reserved),
+            ],
+        )
+    }
+}
+
 impl From<CapacityOptionType> for Value<CapacityOptionType> {
     fn from(value: CapacityOptionType) -> Self {
         Value::Lit(value)
@@ -1827,6 +2373,21 @@ impl crate::ToJson for CpuManufacturer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuManufacturer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("intel", Self::Intel),
+                ("amd", Self::Amd),
+                ("amazon-web-services", Self::AmazonWebServices),
+            ],
+        )
+    }
+}
+
 impl From<CpuManufacturer> for Value<CpuManufacturer> {
     fn from(value: CpuManufacturer) -> Self {
         Value::Lit(value)
@@ -1855,6 +2416,17 @@ impl InstanceGeneration {
 impl crate::ToJson for InstanceGeneration {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceGeneration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("current", Self::Current), ("previous", Self::Previous)],
+        )
     }
 }
 
@@ -1892,6 +2464,21 @@ impl crate::ToJson for LocalStorage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("included", Self::Included),
+                ("required", Self::Required),
+                ("excluded", Self::Excluded),
+            ],
+        )
+    }
+}
+
 impl From<LocalStorage> for Value<LocalStorage> {
     fn from(value: LocalStorage) -> Self {
         Value::Lit(value)
@@ -1920,6 +2507,13 @@ impl LocalStorageType {
 impl crate::ToJson for LocalStorageType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalStorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("hdd", Self::Hdd), ("ssd", Self::Ssd)])
     }
 }
 
@@ -1954,6 +2548,17 @@ impl crate::ToJson for ManagedDraining {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedDraining {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
+    }
+}
+
 impl From<ManagedDraining> for Value<ManagedDraining> {
     fn from(value: ManagedDraining) -> Self {
         Value::Lit(value)
@@ -1982,6 +2587,17 @@ impl ManagedInstancesMonitoringOptions {
 impl crate::ToJson for ManagedInstancesMonitoringOptions {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedInstancesMonitoringOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BASIC", Self::Basic), ("DETAILED", Self::Detailed)],
+        )
     }
 }
 
@@ -2016,6 +2632,17 @@ impl crate::ToJson for ManagedTerminationProtection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedTerminationProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
+    }
+}
+
 impl From<ManagedTerminationProtection> for Value<ManagedTerminationProtection> {
     fn from(value: ManagedTerminationProtection) -> Self {
         Value::Lit(value)
@@ -2044,6 +2671,20 @@ impl PropagateTags {
 impl crate::ToJson for PropagateTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropagateTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CAPACITY_PROVIDER", Self::CapacityProvider),
+                ("NONE", Self::None),
+            ],
+        )
     }
 }
 
@@ -2081,6 +2722,21 @@ impl crate::ToJson for ReservationPreference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReservationPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RESERVATIONS_ONLY", Self::ReservationsOnly),
+                ("RESERVATIONS_FIRST", Self::ReservationsFirst),
+                ("RESERVATIONS_EXCLUDED", Self::ReservationsExcluded),
+            ],
+        )
+    }
+}
+
 impl From<ReservationPreference> for Value<ReservationPreference> {
     fn from(value: ReservationPreference) -> Self {
         Value::Lit(value)
@@ -2109,6 +2765,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 

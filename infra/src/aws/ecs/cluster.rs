@@ -184,6 +184,42 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityProviders",
+                "ClusterName",
+                "ClusterSettings",
+                "Configuration",
+                "DefaultCapacityProviderStrategy",
+                "ServiceConnectDefaults",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            capacity_providers: crate::from_json_optional(map, "CapacityProviders", path)?,
+            cluster_name: crate::from_json_optional(map, "ClusterName", path)?,
+            cluster_settings: crate::from_json_optional(map, "ClusterSettings", path)?,
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            default_capacity_provider_strategy: crate::from_json_optional(
+                map,
+                "DefaultCapacityProviderStrategy",
+                path,
+            )?,
+            service_connect_defaults: crate::from_json_optional(
+                map,
+                "ServiceConnectDefaults",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECS::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `Arn`.
@@ -270,6 +306,18 @@ impl crate::ToJson for CapacityProviderStrategyItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderStrategyItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Base", "CapacityProvider", "Weight"])?;
+        Ok(Self {
+            base: crate::from_json_optional(map, "Base", path)?,
+            capacity_provider: crate::from_json_optional(map, "CapacityProvider", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<CapacityProviderStrategyItem> for Value<CapacityProviderStrategyItem> {
     fn from(value: CapacityProviderStrategyItem) -> Self {
         Value::Lit(value)
@@ -327,6 +375,29 @@ impl crate::ToJson for ClusterConfiguration {
             &self.managed_storage_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExecuteCommandConfiguration", "ManagedStorageConfiguration"],
+        )?;
+        Ok(Self {
+            execute_command_configuration: crate::from_json_optional(
+                map,
+                "ExecuteCommandConfiguration",
+                path,
+            )?,
+            managed_storage_configuration: crate::from_json_optional(
+                map,
+                "ManagedStorageConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -391,6 +462,17 @@ impl crate::ToJson for ClusterSettings {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -459,6 +541,19 @@ impl crate::ToJson for ExecuteCommandConfiguration {
         crate::put_opt(&mut out, "LogConfiguration", &self.log_configuration);
         crate::put_opt(&mut out, "Logging", &self.logging);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecuteCommandConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["KmsKeyId", "LogConfiguration", "Logging"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            logging: crate::from_json_optional(map, "Logging", path)?,
+        })
     }
 }
 
@@ -551,6 +646,38 @@ impl crate::ToJson for ExecuteCommandLogConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecuteCommandLogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchEncryptionEnabled",
+                "CloudWatchLogGroupName",
+                "S3BucketName",
+                "S3EncryptionEnabled",
+                "S3KeyPrefix",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_encryption_enabled: crate::from_json_optional(
+                map,
+                "CloudWatchEncryptionEnabled",
+                path,
+            )?,
+            cloud_watch_log_group_name: crate::from_json_optional(
+                map,
+                "CloudWatchLogGroupName",
+                path,
+            )?,
+            s3_bucket_name: crate::from_json_optional(map, "S3BucketName", path)?,
+            s3_encryption_enabled: crate::from_json_optional(map, "S3EncryptionEnabled", path)?,
+            s3_key_prefix: crate::from_json_optional(map, "S3KeyPrefix", path)?,
+        })
+    }
+}
+
 impl From<ExecuteCommandLogConfiguration> for Value<ExecuteCommandLogConfiguration> {
     fn from(value: ExecuteCommandLogConfiguration) -> Self {
         Value::Lit(value)
@@ -614,6 +741,22 @@ impl crate::ToJson for ManagedStorageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FargateEphemeralStorageKmsKeyId", "KmsKeyId"])?;
+        Ok(Self {
+            fargate_ephemeral_storage_kms_key_id: crate::from_json_optional(
+                map,
+                "FargateEphemeralStorageKmsKeyId",
+                path,
+            )?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
+    }
+}
+
 impl From<ManagedStorageConfiguration> for Value<ManagedStorageConfiguration> {
     fn from(value: ManagedStorageConfiguration) -> Self {
         Value::Lit(value)
@@ -674,6 +817,16 @@ impl crate::ToJson for ServiceConnectDefaults {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConnectDefaults {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Namespace"])?;
+        Ok(Self {
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+        })
+    }
+}
+
 impl From<ServiceConnectDefaults> for Value<ServiceConnectDefaults> {
     fn from(value: ServiceConnectDefaults) -> Self {
         Value::Lit(value)
@@ -711,6 +864,21 @@ impl Logging {
 impl crate::ToJson for Logging {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEFAULT", Self::Default),
+                ("NONE", Self::None),
+                ("OVERRIDE", Self::Override),
+            ],
+        )
     }
 }
 

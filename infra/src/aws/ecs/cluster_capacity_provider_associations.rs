@@ -67,6 +67,30 @@ impl crate::ToJson for ClusterCapacityProviderAssociations {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterCapacityProviderAssociations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityProviders",
+                "Cluster",
+                "DefaultCapacityProviderStrategy",
+            ],
+        )?;
+        Ok(Self {
+            capacity_providers: crate::from_json_optional(map, "CapacityProviders", path)?,
+            cluster: crate::from_json_required(map, "Cluster", path)?,
+            default_capacity_provider_strategy: crate::from_json_required(
+                map,
+                "DefaultCapacityProviderStrategy",
+                path,
+            )?,
+        })
+    }
+}
+
 /// A `CapacityProviderStrategy` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapacityProviderStrategy {
@@ -109,6 +133,18 @@ impl crate::ToJson for CapacityProviderStrategy {
         crate::put(&mut out, "CapacityProvider", &self.capacity_provider);
         crate::put_opt(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Base", "CapacityProvider", "Weight"])?;
+        Ok(Self {
+            base: crate::from_json_optional(map, "Base", path)?,
+            capacity_provider: crate::from_json_required(map, "CapacityProvider", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
     }
 }
 

@@ -169,6 +169,48 @@ impl crate::ToJson for Daemon {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Daemon {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityProviderArns",
+                "ClusterArn",
+                "Critical",
+                "DaemonName",
+                "DaemonTaskDefinitionArn",
+                "DeploymentConfiguration",
+                "EnableECSManagedTags",
+                "EnableExecuteCommand",
+                "PropagateTags",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            capacity_provider_arns: crate::from_json_optional(map, "CapacityProviderArns", path)?,
+            cluster_arn: crate::from_json_optional(map, "ClusterArn", path)?,
+            critical: crate::from_json_optional(map, "Critical", path)?,
+            daemon_name: crate::from_json_optional(map, "DaemonName", path)?,
+            daemon_task_definition_arn: crate::from_json_optional(
+                map,
+                "DaemonTaskDefinitionArn",
+                path,
+            )?,
+            deployment_configuration: crate::from_json_optional(
+                map,
+                "DeploymentConfiguration",
+                path,
+            )?,
+            enable_ecs_managed_tags: crate::from_json_optional(map, "EnableECSManagedTags", path)?,
+            enable_execute_command: crate::from_json_optional(map, "EnableExecuteCommand", path)?,
+            propagate_tags: crate::from_json_optional(map, "PropagateTags", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECS::Daemon` (`Fn::GetAtt`).
 impl crate::Handle<Daemon> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -239,6 +281,17 @@ impl crate::ToJson for DaemonAlarmConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DaemonAlarmConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmNames", "Enable"])?;
+        Ok(Self {
+            alarm_names: crate::from_json_optional(map, "AlarmNames", path)?,
+            enable: crate::from_json_optional(map, "Enable", path)?,
+        })
+    }
+}
+
 impl From<DaemonAlarmConfiguration> for Value<DaemonAlarmConfiguration> {
     fn from(value: DaemonAlarmConfiguration) -> Self {
         Value::Lit(value)
@@ -300,6 +353,19 @@ impl crate::ToJson for DaemonDeploymentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DaemonDeploymentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Alarms", "BakeTimeInMinutes", "DrainPercent"])?;
+        Ok(Self {
+            alarms: crate::from_json_optional(map, "Alarms", path)?,
+            bake_time_in_minutes: crate::from_json_optional(map, "BakeTimeInMinutes", path)?,
+            drain_percent: crate::from_json_optional(map, "DrainPercent", path)?,
+        })
+    }
+}
+
 impl From<DaemonDeploymentConfiguration> for Value<DaemonDeploymentConfiguration> {
     fn from(value: DaemonDeploymentConfiguration) -> Self {
         Value::Lit(value)
@@ -328,6 +394,17 @@ impl PropagateTags {
 impl crate::ToJson for PropagateTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropagateTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DAEMON", Self::Daemon), ("NONE", Self::None)],
+        )
     }
 }
 

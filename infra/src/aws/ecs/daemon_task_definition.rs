@@ -169,6 +169,40 @@ impl crate::ToJson for DaemonTaskDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DaemonTaskDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerDefinitions",
+                "Cpu",
+                "ExecutionRoleArn",
+                "Family",
+                "IpcMode",
+                "Memory",
+                "PidMode",
+                "Tags",
+                "TaskRoleArn",
+                "Volumes",
+            ],
+        )?;
+        Ok(Self {
+            container_definitions: crate::from_json_optional(map, "ContainerDefinitions", path)?,
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            family: crate::from_json_optional(map, "Family", path)?,
+            ipc_mode: crate::from_json_optional(map, "IpcMode", path)?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+            pid_mode: crate::from_json_optional(map, "PidMode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task_role_arn: crate::from_json_optional(map, "TaskRoleArn", path)?,
+            volumes: crate::from_json_optional(map, "Volumes", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECS::DaemonTaskDefinition` (`Fn::GetAtt`).
 impl crate::Handle<DaemonTaskDefinition> {
     /// `Fn::GetAtt` `DaemonTaskDefinitionArn`.
@@ -243,6 +277,17 @@ impl crate::ToJson for ContainerDependency {
         crate::put_opt(&mut out, "Condition", &self.condition);
         crate::put_opt(&mut out, "ContainerName", &self.container_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerDependency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Condition", "ContainerName"])?;
+        Ok(Self {
+            condition: crate::from_json_optional(map, "Condition", path)?,
+            container_name: crate::from_json_optional(map, "ContainerName", path)?,
+        })
     }
 }
 
@@ -591,6 +636,82 @@ impl crate::ToJson for DaemonContainerDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DaemonContainerDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Command",
+                "Cpu",
+                "DependsOn",
+                "EntryPoint",
+                "Environment",
+                "EnvironmentFiles",
+                "Essential",
+                "FirelensConfiguration",
+                "HealthCheck",
+                "Image",
+                "Interactive",
+                "LinuxParameters",
+                "LogConfiguration",
+                "Memory",
+                "MemoryReservation",
+                "MountPoints",
+                "Name",
+                "Privileged",
+                "PseudoTerminal",
+                "ReadonlyRootFilesystem",
+                "RepositoryCredentials",
+                "RestartPolicy",
+                "Secrets",
+                "StartTimeout",
+                "StopTimeout",
+                "SystemControls",
+                "Ulimits",
+                "User",
+                "WorkingDirectory",
+            ],
+        )?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+            depends_on: crate::from_json_optional(map, "DependsOn", path)?,
+            entry_point: crate::from_json_optional(map, "EntryPoint", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            environment_files: crate::from_json_optional(map, "EnvironmentFiles", path)?,
+            essential: crate::from_json_optional(map, "Essential", path)?,
+            firelens_configuration: crate::from_json_optional(map, "FirelensConfiguration", path)?,
+            health_check: crate::from_json_optional(map, "HealthCheck", path)?,
+            image: crate::from_json_required(map, "Image", path)?,
+            interactive: crate::from_json_optional(map, "Interactive", path)?,
+            linux_parameters: crate::from_json_optional(map, "LinuxParameters", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+            memory_reservation: crate::from_json_optional(map, "MemoryReservation", path)?,
+            mount_points: crate::from_json_optional(map, "MountPoints", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            privileged: crate::from_json_optional(map, "Privileged", path)?,
+            pseudo_terminal: crate::from_json_optional(map, "PseudoTerminal", path)?,
+            readonly_root_filesystem: crate::from_json_optional(
+                map,
+                "ReadonlyRootFilesystem",
+                path,
+            )?,
+            repository_credentials: crate::from_json_optional(map, "RepositoryCredentials", path)?,
+            restart_policy: crate::from_json_optional(map, "RestartPolicy", path)?,
+            secrets: crate::from_json_optional(map, "Secrets", path)?,
+            start_timeout: crate::from_json_optional(map, "StartTimeout", path)?,
+            stop_timeout: crate::from_json_optional(map, "StopTimeout", path)?,
+            system_controls: crate::from_json_optional(map, "SystemControls", path)?,
+            ulimits: crate::from_json_optional(map, "Ulimits", path)?,
+            user: crate::from_json_optional(map, "User", path)?,
+            working_directory: crate::from_json_optional(map, "WorkingDirectory", path)?,
+        })
+    }
+}
+
 impl From<DaemonContainerDefinition> for Value<DaemonContainerDefinition> {
     fn from(value: DaemonContainerDefinition) -> Self {
         Value::Lit(value)
@@ -646,6 +767,19 @@ impl crate::ToJson for Device {
         crate::put_opt(&mut out, "HostPath", &self.host_path);
         crate::put_opt(&mut out, "Permissions", &self.permissions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Device {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContainerPath", "HostPath", "Permissions"])?;
+        Ok(Self {
+            container_path: crate::from_json_optional(map, "ContainerPath", path)?,
+            host_path: crate::from_json_optional(map, "HostPath", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+        })
     }
 }
 
@@ -713,6 +847,17 @@ impl crate::ToJson for EnvironmentFile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentFile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<EnvironmentFile> for Value<EnvironmentFile> {
     fn from(value: EnvironmentFile) -> Self {
         Value::Lit(value)
@@ -767,6 +912,17 @@ impl crate::ToJson for FirelensConfiguration {
         crate::put_opt(&mut out, "Options", &self.options);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirelensConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Options", "Type"])?;
+        Ok(Self {
+            options: crate::from_json_optional(map, "Options", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -941,6 +1097,24 @@ impl crate::ToJson for HealthCheck {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheck {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Command", "Interval", "Retries", "StartPeriod", "Timeout"],
+        )?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            retries: crate::from_json_optional(map, "Retries", path)?,
+            start_period: crate::from_json_optional(map, "StartPeriod", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 impl From<HealthCheck> for Value<HealthCheck> {
     fn from(value: HealthCheck) -> Self {
         Value::Lit(value)
@@ -980,6 +1154,16 @@ impl crate::ToJson for HostVolumeProperties {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SourcePath", &self.source_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostVolumeProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourcePath"])?;
+        Ok(Self {
+            source_path: crate::from_json_optional(map, "SourcePath", path)?,
+        })
     }
 }
 
@@ -1066,6 +1250,17 @@ impl crate::ToJson for KernelCapabilities {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KernelCapabilities {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Add", "Drop"])?;
+        Ok(Self {
+            add: crate::from_json_optional(map, "Add", path)?,
+            drop: crate::from_json_optional(map, "Drop", path)?,
+        })
+    }
+}
+
 impl From<KernelCapabilities> for Value<KernelCapabilities> {
     fn from(value: KernelCapabilities) -> Self {
         Value::Lit(value)
@@ -1111,6 +1306,17 @@ impl crate::ToJson for KeyValuePair {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyValuePair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -1190,6 +1396,23 @@ impl crate::ToJson for LinuxParameters {
         crate::put_opt(&mut out, "InitProcessEnabled", &self.init_process_enabled);
         crate::put_opt(&mut out, "Tmpfs", &self.tmpfs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinuxParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Capabilities", "Devices", "InitProcessEnabled", "Tmpfs"],
+        )?;
+        Ok(Self {
+            capabilities: crate::from_json_optional(map, "Capabilities", path)?,
+            devices: crate::from_json_optional(map, "Devices", path)?,
+            init_process_enabled: crate::from_json_optional(map, "InitProcessEnabled", path)?,
+            tmpfs: crate::from_json_optional(map, "Tmpfs", path)?,
+        })
     }
 }
 
@@ -1369,6 +1592,18 @@ impl crate::ToJson for LogConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogDriver", "Options", "SecretOptions"])?;
+        Ok(Self {
+            log_driver: crate::from_json_required(map, "LogDriver", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+            secret_options: crate::from_json_optional(map, "SecretOptions", path)?,
+        })
+    }
+}
+
 impl From<LogConfiguration> for Value<LogConfiguration> {
     fn from(value: LogConfiguration) -> Self {
         Value::Lit(value)
@@ -1428,6 +1663,19 @@ impl crate::ToJson for MountPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MountPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContainerPath", "ReadOnly", "SourceVolume"])?;
+        Ok(Self {
+            container_path: crate::from_json_optional(map, "ContainerPath", path)?,
+            read_only: crate::from_json_optional(map, "ReadOnly", path)?,
+            source_volume: crate::from_json_optional(map, "SourceVolume", path)?,
+        })
+    }
+}
+
 impl From<MountPoint> for Value<MountPoint> {
     fn from(value: MountPoint) -> Self {
         Value::Lit(value)
@@ -1469,6 +1717,16 @@ impl crate::ToJson for RepositoryCredentials {
             &self.credentials_parameter,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CredentialsParameter"])?;
+        Ok(Self {
+            credentials_parameter: crate::from_json_optional(map, "CredentialsParameter", path)?,
+        })
     }
 }
 
@@ -1531,6 +1789,22 @@ impl crate::ToJson for RestartPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestartPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Enabled", "IgnoredExitCodes", "RestartAttemptPeriod"],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            ignored_exit_codes: crate::from_json_optional(map, "IgnoredExitCodes", path)?,
+            restart_attempt_period: crate::from_json_optional(map, "RestartAttemptPeriod", path)?,
+        })
+    }
+}
+
 impl From<RestartPolicy> for Value<RestartPolicy> {
     fn from(value: RestartPolicy) -> Self {
         Value::Lit(value)
@@ -1578,6 +1852,17 @@ impl crate::ToJson for Secret {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "ValueFrom", &self.value_from);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Secret {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ValueFrom"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value_from: crate::from_json_required(map, "ValueFrom", path)?,
+        })
     }
 }
 
@@ -1651,6 +1936,17 @@ impl crate::ToJson for SystemControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SystemControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Namespace", "Value"])?;
+        Ok(Self {
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<SystemControl> for Value<SystemControl> {
     fn from(value: SystemControl) -> Self {
         Value::Lit(value)
@@ -1706,6 +2002,18 @@ impl crate::ToJson for Tmpfs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tmpfs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerPath", "MountOptions", "Size"])?;
+        Ok(Self {
+            container_path: crate::from_json_optional(map, "ContainerPath", path)?,
+            mount_options: crate::from_json_optional(map, "MountOptions", path)?,
+            size: crate::from_json_required(map, "Size", path)?,
+        })
+    }
+}
+
 impl From<Tmpfs> for Value<Tmpfs> {
     fn from(value: Tmpfs) -> Self {
         Value::Lit(value)
@@ -1752,6 +2060,18 @@ impl crate::ToJson for Ulimit {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "SoftLimit", &self.soft_limit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ulimit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HardLimit", "Name", "SoftLimit"])?;
+        Ok(Self {
+            hard_limit: crate::from_json_required(map, "HardLimit", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            soft_limit: crate::from_json_required(map, "SoftLimit", path)?,
+        })
     }
 }
 
@@ -1824,6 +2144,17 @@ impl crate::ToJson for Volume {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Volume {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Host", "Name"])?;
+        Ok(Self {
+            host: crate::from_json_optional(map, "Host", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<Volume> for Value<Volume> {
     fn from(value: Volume) -> Self {
         Value::Lit(value)
@@ -1872,6 +2203,22 @@ impl crate::ToJson for Condition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COMPLETE", Self::Complete),
+                ("HEALTHY", Self::Healthy),
+                ("START", Self::Start),
+                ("SUCCESS", Self::Success),
+            ],
+        )
+    }
+}
+
 impl From<Condition> for Value<Condition> {
     fn from(value: Condition) -> Self {
         Value::Lit(value)
@@ -1900,6 +2247,17 @@ impl FirelensConfigurationType {
 impl crate::ToJson for FirelensConfigurationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirelensConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("fluentbit", Self::Fluentbit), ("fluentd", Self::Fluentd)],
+        )
     }
 }
 
@@ -1935,6 +2293,17 @@ impl IpcMode {
 impl crate::ToJson for IpcMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpcMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("none", Self::None), ("shared", Self::Shared)],
+        )
     }
 }
 
@@ -2008,6 +2377,33 @@ impl crate::ToJson for Name {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("core", Self::Core),
+                ("cpu", Self::Cpu),
+                ("data", Self::Data),
+                ("fsize", Self::Fsize),
+                ("locks", Self::Locks),
+                ("memlock", Self::Memlock),
+                ("msgqueue", Self::Msgqueue),
+                ("nice", Self::Nice),
+                ("nofile", Self::Nofile),
+                ("nproc", Self::Nproc),
+                ("rss", Self::Rss),
+                ("rtprio", Self::Rtprio),
+                ("rttime", Self::Rttime),
+                ("sigpending", Self::Sigpending),
+                ("stack", Self::Stack),
+            ],
+        )
+    }
+}
+
 impl From<Name> for Value<Name> {
     fn from(value: Name) -> Self {
         Value::Lit(value)
@@ -2039,6 +2435,21 @@ impl Permission {
 impl crate::ToJson for Permission {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("mknod", Self::Mknod),
+                ("read", Self::Read),
+                ("write", Self::Write),
+            ],
+        )
     }
 }
 
@@ -2077,6 +2488,17 @@ impl crate::ToJson for PidMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PidMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("none", Self::None), ("shared", Self::Shared)],
+        )
+    }
+}
+
 impl From<PidMode> for Value<PidMode> {
     fn from(value: PidMode) -> Self {
         Value::Lit(value)
@@ -2103,6 +2525,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("s3", Self::S3)])
     }
 }
 

@@ -176,6 +176,46 @@ impl crate::ToJson for ExpressGatewayService {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpressGatewayService {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Cluster",
+                "Cpu",
+                "ExecutionRoleArn",
+                "HealthCheckPath",
+                "InfrastructureRoleArn",
+                "Memory",
+                "NetworkConfiguration",
+                "PrimaryContainer",
+                "ScalingTarget",
+                "ServiceName",
+                "Tags",
+                "TaskDefinitionArn",
+                "TaskRoleArn",
+            ],
+        )?;
+        Ok(Self {
+            cluster: crate::from_json_optional(map, "Cluster", path)?,
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            health_check_path: crate::from_json_optional(map, "HealthCheckPath", path)?,
+            infrastructure_role_arn: crate::from_json_required(map, "InfrastructureRoleArn", path)?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            primary_container: crate::from_json_optional(map, "PrimaryContainer", path)?,
+            scaling_target: crate::from_json_optional(map, "ScalingTarget", path)?,
+            service_name: crate::from_json_optional(map, "ServiceName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task_definition_arn: crate::from_json_optional(map, "TaskDefinitionArn", path)?,
+            task_role_arn: crate::from_json_optional(map, "TaskRoleArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECS::ExpressGatewayService` (`Fn::GetAtt`).
 impl crate::Handle<ExpressGatewayService> {
     /// `Fn::GetAtt` `ActiveConfigurations`.
@@ -383,6 +423,34 @@ impl crate::ToJson for ExpressGatewayContainer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpressGatewayContainer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsLogsConfiguration",
+                "Command",
+                "ContainerPort",
+                "Environment",
+                "Image",
+                "RepositoryCredentials",
+                "Secrets",
+            ],
+        )?;
+        Ok(Self {
+            aws_logs_configuration: crate::from_json_optional(map, "AwsLogsConfiguration", path)?,
+            command: crate::from_json_optional(map, "Command", path)?,
+            container_port: crate::from_json_optional(map, "ContainerPort", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            image: crate::from_json_required(map, "Image", path)?,
+            repository_credentials: crate::from_json_optional(map, "RepositoryCredentials", path)?,
+            secrets: crate::from_json_optional(map, "Secrets", path)?,
+        })
+    }
+}
+
 impl From<ExpressGatewayContainer> for Value<ExpressGatewayContainer> {
     fn from(value: ExpressGatewayContainer) -> Self {
         Value::Lit(value)
@@ -414,6 +482,16 @@ impl crate::ToJson for ExpressGatewayRepositoryCredentials {
             &self.credentials_parameter,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpressGatewayRepositoryCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CredentialsParameter"])?;
+        Ok(Self {
+            credentials_parameter: crate::from_json_required(map, "CredentialsParameter", path)?,
+        })
     }
 }
 
@@ -490,6 +568,32 @@ impl crate::ToJson for ExpressGatewayScalingTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpressGatewayScalingTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingMetric",
+                "AutoScalingTargetValue",
+                "MaxTaskCount",
+                "MinTaskCount",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_metric: crate::from_json_optional(map, "AutoScalingMetric", path)?,
+            auto_scaling_target_value: crate::from_json_optional(
+                map,
+                "AutoScalingTargetValue",
+                path,
+            )?,
+            max_task_count: crate::from_json_optional(map, "MaxTaskCount", path)?,
+            min_task_count: crate::from_json_optional(map, "MinTaskCount", path)?,
+        })
+    }
+}
+
 impl From<ExpressGatewayScalingTarget> for Value<ExpressGatewayScalingTarget> {
     fn from(value: ExpressGatewayScalingTarget) -> Self {
         Value::Lit(value)
@@ -524,6 +628,17 @@ impl crate::ToJson for ExpressGatewayServiceAwsLogsConfiguration {
         crate::put(&mut out, "LogGroup", &self.log_group);
         crate::put(&mut out, "LogStreamPrefix", &self.log_stream_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpressGatewayServiceAwsLogsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroup", "LogStreamPrefix"])?;
+        Ok(Self {
+            log_group: crate::from_json_required(map, "LogGroup", path)?,
+            log_stream_prefix: crate::from_json_required(map, "LogStreamPrefix", path)?,
+        })
     }
 }
 
@@ -575,6 +690,17 @@ impl crate::ToJson for ExpressGatewayServiceNetworkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpressGatewayServiceNetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_optional(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<ExpressGatewayServiceNetworkConfiguration>
     for Value<ExpressGatewayServiceNetworkConfiguration>
 {
@@ -608,6 +734,17 @@ impl crate::ToJson for KeyValuePair {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyValuePair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -645,6 +782,17 @@ impl crate::ToJson for Secret {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Secret {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ValueFrom"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value_from: crate::from_json_required(map, "ValueFrom", path)?,
+        })
+    }
+}
+
 impl From<Secret> for Value<Secret> {
     fn from(value: Secret) -> Self {
         Value::Lit(value)
@@ -676,6 +824,21 @@ impl ExpressGatewayServiceScalingMetric {
 impl crate::ToJson for ExpressGatewayServiceScalingMetric {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpressGatewayServiceScalingMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AVERAGE_CPU", Self::AverageCpu),
+                ("AVERAGE_MEMORY", Self::AverageMemory),
+                ("REQUEST_COUNT_PER_TARGET", Self::RequestCountPerTarget),
+            ],
+        )
     }
 }
 

@@ -94,6 +94,32 @@ impl crate::ToJson for Gateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Gateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configuration",
+                "DeletionProtection",
+                "GatewayName",
+                "InfrastructureRoleArn",
+                "PropagateTags",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            gateway_name: crate::from_json_required(map, "GatewayName", path)?,
+            infrastructure_role_arn: crate::from_json_required(map, "InfrastructureRoleArn", path)?,
+            propagate_tags: crate::from_json_optional(map, "PropagateTags", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECS::Gateway` (`Fn::GetAtt`).
 impl crate::Handle<Gateway> {
     /// `Fn::GetAtt` `AccessType`. The access type for the gateway.
@@ -156,6 +182,16 @@ impl crate::ToJson for GatewayAlbTestTrafficRules {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayAlbTestTrafficRules {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header"])?;
+        Ok(Self {
+            header: crate::from_json_optional(map, "Header", path)?,
+        })
+    }
+}
+
 impl From<GatewayAlbTestTrafficRules> for Value<GatewayAlbTestTrafficRules> {
     fn from(value: GatewayAlbTestTrafficRules) -> Self {
         Value::Lit(value)
@@ -183,6 +219,16 @@ impl crate::ToJson for GatewayConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "HostSharedAlb", &self.host_shared_alb);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HostSharedAlb"])?;
+        Ok(Self {
+            host_shared_alb: crate::from_json_required(map, "HostSharedAlb", path)?,
+        })
     }
 }
 
@@ -222,6 +268,16 @@ impl crate::ToJson for GatewayElbAccessLogConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayElbAccessLogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+        })
+    }
+}
+
 impl From<GatewayElbAccessLogConfiguration> for Value<GatewayElbAccessLogConfiguration> {
     fn from(value: GatewayElbAccessLogConfiguration) -> Self {
         Value::Lit(value)
@@ -254,6 +310,16 @@ impl crate::ToJson for GatewayElbAccessLogDestination {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayElbAccessLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3"])?;
+        Ok(Self {
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
     }
 }
 
@@ -294,6 +360,17 @@ impl crate::ToJson for GatewayElbAccessLogS3Destination {
         crate::put(&mut out, "Bucket", &self.bucket);
         crate::put_opt(&mut out, "Prefix", &self.prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayElbAccessLogS3Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Prefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
     }
 }
 
@@ -357,6 +434,22 @@ impl crate::ToJson for GatewayElbNetworkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayElbNetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InboundSecurityGroup", "IpAddressType", "Subnets"],
+        )?;
+        Ok(Self {
+            inbound_security_group: crate::from_json_optional(map, "InboundSecurityGroup", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            subnets: crate::from_json_optional(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<GatewayElbNetworkConfiguration> for Value<GatewayElbNetworkConfiguration> {
     fn from(value: GatewayElbNetworkConfiguration) -> Self {
         Value::Lit(value)
@@ -391,6 +484,17 @@ impl crate::ToJson for GatewayTestTrafficHeader {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayTestTrafficHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Values"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -534,6 +638,40 @@ impl crate::ToJson for HostSharedAlbConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostSharedAlbConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessLogs",
+                "CurrentAlbCount",
+                "HttpDesync",
+                "MaxAlbCount",
+                "NetworkConfiguration",
+                "Port",
+                "Protocol",
+                "Scheme",
+                "TestTrafficRules",
+                "WebACLArn",
+            ],
+        )?;
+        Ok(Self {
+            access_logs: crate::from_json_optional(map, "AccessLogs", path)?,
+            current_alb_count: crate::from_json_optional(map, "CurrentAlbCount", path)?,
+            http_desync: crate::from_json_optional(map, "HttpDesync", path)?,
+            max_alb_count: crate::from_json_optional(map, "MaxAlbCount", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            scheme: crate::from_json_optional(map, "Scheme", path)?,
+            test_traffic_rules: crate::from_json_optional(map, "TestTrafficRules", path)?,
+            web_acl_arn: crate::from_json_optional(map, "WebACLArn", path)?,
+        })
+    }
+}
+
 impl From<HostSharedAlbConfiguration> for Value<HostSharedAlbConfiguration> {
     fn from(value: HostSharedAlbConfiguration) -> Self {
         Value::Lit(value)
@@ -568,6 +706,21 @@ impl crate::ToJson for GatewayAlbDesyncMitigationMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayAlbDesyncMitigationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("monitor", Self::Monitor),
+                ("defensive", Self::Defensive),
+                ("strictest", Self::Strictest),
+            ],
+        )
+    }
+}
+
 impl From<GatewayAlbDesyncMitigationMode> for Value<GatewayAlbDesyncMitigationMode> {
     fn from(value: GatewayAlbDesyncMitigationMode) -> Self {
         Value::Lit(value)
@@ -596,6 +749,13 @@ impl GatewayAlbProtocol {
 impl crate::ToJson for GatewayAlbProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayAlbProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HTTP", Self::Http), ("HTTPS", Self::Https)])
     }
 }
 
@@ -633,6 +793,24 @@ impl crate::ToJson for GatewayElbIpAddressType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayElbIpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ipv4", Self::Ipv4),
+                ("dualstack", Self::Dualstack),
+                (
+                    "dualstack-without-public-ipv4",
+                    Self::DualstackWithoutPublicIpv4,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<GatewayElbIpAddressType> for Value<GatewayElbIpAddressType> {
     fn from(value: GatewayElbIpAddressType) -> Self {
         Value::Lit(value)
@@ -664,6 +842,20 @@ impl crate::ToJson for GatewayElbScheme {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayElbScheme {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("internet-facing", Self::InternetFacing),
+                ("internal", Self::Internal),
+            ],
+        )
+    }
+}
+
 impl From<GatewayElbScheme> for Value<GatewayElbScheme> {
     fn from(value: GatewayElbScheme) -> Self {
         Value::Lit(value)
@@ -692,6 +884,17 @@ impl PropagateGatewayTags {
 impl crate::ToJson for PropagateGatewayTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropagateGatewayTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("GATEWAY", Self::Gateway)],
+        )
     }
 }
 

@@ -52,6 +52,17 @@ impl crate::ToJson for GatewayClusterAssociations {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayClusterAssociations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cluster", "Gateway"])?;
+        Ok(Self {
+            cluster: crate::from_json_required(map, "Cluster", path)?,
+            gateway: crate::from_json_required(map, "Gateway", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECS::GatewayClusterAssociations` (`Fn::GetAtt`).
 impl crate::Handle<GatewayClusterAssociations> {
     /// `Fn::GetAtt` `ClusterArn`. The full Amazon Resource Name (ARN) of the associated cluster.

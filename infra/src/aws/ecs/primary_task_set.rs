@@ -58,3 +58,15 @@ impl crate::ToJson for PrimaryTaskSet {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrimaryTaskSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cluster", "Service", "TaskSetId"])?;
+        Ok(Self {
+            cluster: crate::from_json_required(map, "Cluster", path)?,
+            service: crate::from_json_required(map, "Service", path)?,
+            task_set_id: crate::from_json_required(map, "TaskSetId", path)?,
+        })
+    }
+}

@@ -640,6 +640,100 @@ impl crate::ToJson for Service {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Service {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZoneRebalancing",
+                "CapacityProviderStrategy",
+                "Cluster",
+                "DeploymentConfiguration",
+                "DeploymentController",
+                "DesiredCount",
+                "EnableECSManagedTags",
+                "EnableExecuteCommand",
+                "ForceNewDeployment",
+                "GatewayConnectors",
+                "HealthCheckGracePeriodSeconds",
+                "LaunchType",
+                "LoadBalancers",
+                "Monitoring",
+                "NetworkConfiguration",
+                "PlacementConstraints",
+                "PlacementStrategies",
+                "PlatformVersion",
+                "PropagateTags",
+                "Role",
+                "SchedulingStrategy",
+                "ServiceConnectConfiguration",
+                "ServiceName",
+                "ServiceRegistries",
+                "Tags",
+                "TaskDefinition",
+                "VolumeConfigurations",
+                "VpcLatticeConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone_rebalancing: crate::from_json_optional(
+                map,
+                "AvailabilityZoneRebalancing",
+                path,
+            )?,
+            capacity_provider_strategy: crate::from_json_optional(
+                map,
+                "CapacityProviderStrategy",
+                path,
+            )?,
+            cluster: crate::from_json_optional(map, "Cluster", path)?,
+            deployment_configuration: crate::from_json_optional(
+                map,
+                "DeploymentConfiguration",
+                path,
+            )?,
+            deployment_controller: crate::from_json_optional(map, "DeploymentController", path)?,
+            desired_count: crate::from_json_optional(map, "DesiredCount", path)?,
+            enable_ecs_managed_tags: crate::from_json_optional(map, "EnableECSManagedTags", path)?,
+            enable_execute_command: crate::from_json_optional(map, "EnableExecuteCommand", path)?,
+            force_new_deployment: crate::from_json_optional(map, "ForceNewDeployment", path)?,
+            gateway_connectors: crate::from_json_optional(map, "GatewayConnectors", path)?,
+            health_check_grace_period_seconds: crate::from_json_optional(
+                map,
+                "HealthCheckGracePeriodSeconds",
+                path,
+            )?,
+            launch_type: crate::from_json_optional(map, "LaunchType", path)?,
+            load_balancers: crate::from_json_optional(map, "LoadBalancers", path)?,
+            monitoring: crate::from_json_optional(map, "Monitoring", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            placement_constraints: crate::from_json_optional(map, "PlacementConstraints", path)?,
+            placement_strategies: crate::from_json_optional(map, "PlacementStrategies", path)?,
+            platform_version: crate::from_json_optional(map, "PlatformVersion", path)?,
+            propagate_tags: crate::from_json_optional(map, "PropagateTags", path)?,
+            role: crate::from_json_optional(map, "Role", path)?,
+            scheduling_strategy: crate::from_json_optional(map, "SchedulingStrategy", path)?,
+            service_connect_configuration: crate::from_json_optional(
+                map,
+                "ServiceConnectConfiguration",
+                path,
+            )?,
+            service_name: crate::from_json_optional(map, "ServiceName", path)?,
+            service_registries: crate::from_json_optional(map, "ServiceRegistries", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task_definition: crate::from_json_optional(map, "TaskDefinition", path)?,
+            volume_configurations: crate::from_json_optional(map, "VolumeConfigurations", path)?,
+            vpc_lattice_configurations: crate::from_json_optional(
+                map,
+                "VpcLatticeConfigurations",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECS::Service` (`Fn::GetAtt`).
 impl crate::Handle<Service> {
     /// `Fn::GetAtt` `Name`.
@@ -726,6 +820,36 @@ impl crate::ToJson for AdvancedConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlternateTargetGroupArn",
+                "ProductionListenerRule",
+                "RoleArn",
+                "TestListenerRule",
+            ],
+        )?;
+        Ok(Self {
+            alternate_target_group_arn: crate::from_json_required(
+                map,
+                "AlternateTargetGroupArn",
+                path,
+            )?,
+            production_listener_rule: crate::from_json_optional(
+                map,
+                "ProductionListenerRule",
+                path,
+            )?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            test_listener_rule: crate::from_json_optional(map, "TestListenerRule", path)?,
+        })
+    }
+}
+
 impl From<AdvancedConfiguration> for Value<AdvancedConfiguration> {
     fn from(value: AdvancedConfiguration) -> Self {
         Value::Lit(value)
@@ -790,6 +914,19 @@ impl crate::ToJson for AwsVpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsVpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AssignPublicIp", "SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            assign_public_ip: crate::from_json_optional(map, "AssignPublicIp", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_optional(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<AwsVpcConfiguration> for Value<AwsVpcConfiguration> {
     fn from(value: AwsVpcConfiguration) -> Self {
         Value::Lit(value)
@@ -851,6 +988,22 @@ impl crate::ToJson for CanaryConfiguration {
         );
         crate::put_opt(&mut out, "CanaryPercent", &self.canary_percent);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CanaryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CanaryBakeTimeInMinutes", "CanaryPercent"])?;
+        Ok(Self {
+            canary_bake_time_in_minutes: crate::from_json_optional(
+                map,
+                "CanaryBakeTimeInMinutes",
+                path,
+            )?,
+            canary_percent: crate::from_json_optional(map, "CanaryPercent", path)?,
+        })
     }
 }
 
@@ -946,6 +1099,18 @@ impl crate::ToJson for CapacityProviderStrategyItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderStrategyItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Base", "CapacityProvider", "Weight"])?;
+        Ok(Self {
+            base: crate::from_json_optional(map, "Base", path)?,
+            capacity_provider: crate::from_json_optional(map, "CapacityProvider", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<CapacityProviderStrategyItem> for Value<CapacityProviderStrategyItem> {
     fn from(value: CapacityProviderStrategyItem) -> Self {
         Value::Lit(value)
@@ -997,6 +1162,18 @@ impl crate::ToJson for DeploymentAlarms {
         crate::put(&mut out, "Enable", &self.enable);
         crate::put(&mut out, "Rollback", &self.rollback);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentAlarms {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmNames", "Enable", "Rollback"])?;
+        Ok(Self {
+            alarm_names: crate::from_json_required(map, "AlarmNames", path)?,
+            enable: crate::from_json_required(map, "Enable", path)?,
+            rollback: crate::from_json_required(map, "Rollback", path)?,
+        })
     }
 }
 
@@ -1076,6 +1253,32 @@ impl crate::ToJson for DeploymentCircuitBreaker {
             &self.threshold_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentCircuitBreaker {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enable",
+                "ResetOnHealthyTask",
+                "Rollback",
+                "ThresholdConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            enable: crate::from_json_required(map, "Enable", path)?,
+            reset_on_healthy_task: crate::from_json_optional(map, "ResetOnHealthyTask", path)?,
+            rollback: crate::from_json_required(map, "Rollback", path)?,
+            threshold_configuration: crate::from_json_optional(
+                map,
+                "ThresholdConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1334,6 +1537,44 @@ impl crate::ToJson for DeploymentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alarms",
+                "BakeTimeInMinutes",
+                "CanaryConfiguration",
+                "DeploymentCircuitBreaker",
+                "EarlySuccessCriteria",
+                "LifecycleHooks",
+                "LinearConfiguration",
+                "MaximumPercent",
+                "MinimumHealthyPercent",
+                "Strategy",
+            ],
+        )?;
+        Ok(Self {
+            alarms: crate::from_json_optional(map, "Alarms", path)?,
+            bake_time_in_minutes: crate::from_json_optional(map, "BakeTimeInMinutes", path)?,
+            canary_configuration: crate::from_json_optional(map, "CanaryConfiguration", path)?,
+            deployment_circuit_breaker: crate::from_json_optional(
+                map,
+                "DeploymentCircuitBreaker",
+                path,
+            )?,
+            early_success_criteria: crate::from_json_optional(map, "EarlySuccessCriteria", path)?,
+            lifecycle_hooks: crate::from_json_optional(map, "LifecycleHooks", path)?,
+            linear_configuration: crate::from_json_optional(map, "LinearConfiguration", path)?,
+            maximum_percent: crate::from_json_optional(map, "MaximumPercent", path)?,
+            minimum_healthy_percent: crate::from_json_optional(map, "MinimumHealthyPercent", path)?,
+            strategy: crate::from_json_optional(map, "Strategy", path)?,
+        })
+    }
+}
+
 impl From<DeploymentConfiguration> for Value<DeploymentConfiguration> {
     fn from(value: DeploymentConfiguration) -> Self {
         Value::Lit(value)
@@ -1426,6 +1667,16 @@ impl crate::ToJson for DeploymentController {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentController {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DeploymentController> for Value<DeploymentController> {
     fn from(value: DeploymentController) -> Self {
         Value::Lit(value)
@@ -1505,6 +1756,26 @@ impl crate::ToJson for DeploymentEarlySuccessCriteria {
             &self.source_service_revision_cleanup,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentEarlySuccessCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Enable", "HealthyPercent", "SourceServiceRevisionCleanup"],
+        )?;
+        Ok(Self {
+            enable: crate::from_json_optional(map, "Enable", path)?,
+            healthy_percent: crate::from_json_optional(map, "HealthyPercent", path)?,
+            source_service_revision_cleanup: crate::from_json_optional(
+                map,
+                "SourceServiceRevisionCleanup",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1632,6 +1903,32 @@ impl crate::ToJson for DeploymentLifecycleHook {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentLifecycleHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HookDetails",
+                "HookTargetArn",
+                "LifecycleStages",
+                "RoleArn",
+                "TargetType",
+                "TimeoutConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            hook_details: crate::from_json_optional(map, "HookDetails", path)?,
+            hook_target_arn: crate::from_json_optional(map, "HookTargetArn", path)?,
+            lifecycle_stages: crate::from_json_required(map, "LifecycleStages", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            target_type: crate::from_json_optional(map, "TargetType", path)?,
+            timeout_configuration: crate::from_json_optional(map, "TimeoutConfiguration", path)?,
+        })
+    }
+}
+
 impl From<DeploymentLifecycleHook> for Value<DeploymentLifecycleHook> {
     fn from(value: DeploymentLifecycleHook) -> Self {
         Value::Lit(value)
@@ -1685,6 +1982,18 @@ impl crate::ToJson for EbsTagSpecification {
         crate::put(&mut out, "ResourceType", &self.resource_type);
         crate::put_opt(&mut out, "Tags", &self.tags);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsTagSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PropagateTags", "ResourceType", "Tags"])?;
+        Ok(Self {
+            propagate_tags: crate::from_json_optional(map, "PropagateTags", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
     }
 }
 
@@ -1749,6 +2058,29 @@ impl crate::ToJson for ForceNewDeployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ForceNewDeployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EnableForceNewDeployment", "ForceNewDeploymentNonce"],
+        )?;
+        Ok(Self {
+            enable_force_new_deployment: crate::from_json_required(
+                map,
+                "EnableForceNewDeployment",
+                path,
+            )?,
+            force_new_deployment_nonce: crate::from_json_optional(
+                map,
+                "ForceNewDeploymentNonce",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ForceNewDeployment> for Value<ForceNewDeployment> {
     fn from(value: ForceNewDeployment) -> Self {
         Value::Lit(value)
@@ -1798,6 +2130,18 @@ impl crate::ToJson for GatewayConnector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayConnector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filters", "HealthCheck", "PortName"])?;
+        Ok(Self {
+            filters: crate::from_json_optional(map, "Filters", path)?,
+            health_check: crate::from_json_optional(map, "HealthCheck", path)?,
+            port_name: crate::from_json_required(map, "PortName", path)?,
+        })
+    }
+}
+
 impl From<GatewayConnector> for Value<GatewayConnector> {
     fn from(value: GatewayConnector) -> Self {
         Value::Lit(value)
@@ -1828,6 +2172,16 @@ impl crate::ToJson for GatewayConnectorFilters {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AccessTypes", &self.access_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayConnectorFilters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessTypes"])?;
+        Ok(Self {
+            access_types: crate::from_json_optional(map, "AccessTypes", path)?,
+        })
     }
 }
 
@@ -1952,6 +2306,48 @@ impl crate::ToJson for GatewayConnectorHealthCheck {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayConnectorHealthCheck {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HealthCheckIntervalSeconds",
+                "HealthCheckPath",
+                "HealthCheckPort",
+                "HealthCheckProtocol",
+                "HealthCheckTimeoutSeconds",
+                "HealthyThresholdCount",
+                "Matcher",
+                "UnhealthyThresholdCount",
+            ],
+        )?;
+        Ok(Self {
+            health_check_interval_seconds: crate::from_json_optional(
+                map,
+                "HealthCheckIntervalSeconds",
+                path,
+            )?,
+            health_check_path: crate::from_json_optional(map, "HealthCheckPath", path)?,
+            health_check_port: crate::from_json_optional(map, "HealthCheckPort", path)?,
+            health_check_protocol: crate::from_json_optional(map, "HealthCheckProtocol", path)?,
+            health_check_timeout_seconds: crate::from_json_optional(
+                map,
+                "HealthCheckTimeoutSeconds",
+                path,
+            )?,
+            healthy_threshold_count: crate::from_json_optional(map, "HealthyThresholdCount", path)?,
+            matcher: crate::from_json_optional(map, "Matcher", path)?,
+            unhealthy_threshold_count: crate::from_json_optional(
+                map,
+                "UnhealthyThresholdCount",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<GatewayConnectorHealthCheck> for Value<GatewayConnectorHealthCheck> {
     fn from(value: GatewayConnectorHealthCheck) -> Self {
         Value::Lit(value)
@@ -1997,6 +2393,17 @@ impl crate::ToJson for GatewayConnectorHealthCheckMatcher {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayConnectorHealthCheckMatcher {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GrpcCode", "HttpCode"])?;
+        Ok(Self {
+            grpc_code: crate::from_json_optional(map, "GrpcCode", path)?,
+            http_code: crate::from_json_optional(map, "HttpCode", path)?,
+        })
+    }
+}
+
 impl From<GatewayConnectorHealthCheckMatcher> for Value<GatewayConnectorHealthCheckMatcher> {
     fn from(value: GatewayConnectorHealthCheckMatcher) -> Self {
         Value::Lit(value)
@@ -2039,6 +2446,17 @@ impl crate::ToJson for HookTimeoutConfig {
         crate::put_opt(&mut out, "Action", &self.action);
         crate::put_opt(&mut out, "TimeoutInMinutes", &self.timeout_in_minutes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HookTimeoutConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "TimeoutInMinutes"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            timeout_in_minutes: crate::from_json_optional(map, "TimeoutInMinutes", path)?,
+        })
     }
 }
 
@@ -2111,6 +2529,21 @@ impl crate::ToJson for LinearConfiguration {
         );
         crate::put_opt(&mut out, "StepPercent", &self.step_percent);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinearConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StepBakeTimeInMinutes", "StepPercent"])?;
+        Ok(Self {
+            step_bake_time_in_minutes: crate::from_json_optional(
+                map,
+                "StepBakeTimeInMinutes",
+                path,
+            )?,
+            step_percent: crate::from_json_optional(map, "StepPercent", path)?,
+        })
     }
 }
 
@@ -2229,6 +2662,30 @@ impl crate::ToJson for LoadBalancer {
         crate::put_opt(&mut out, "LoadBalancerName", &self.load_balancer_name);
         crate::put_opt(&mut out, "TargetGroupArn", &self.target_group_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadBalancer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdvancedConfiguration",
+                "ContainerName",
+                "ContainerPort",
+                "LoadBalancerName",
+                "TargetGroupArn",
+            ],
+        )?;
+        Ok(Self {
+            advanced_configuration: crate::from_json_optional(map, "AdvancedConfiguration", path)?,
+            container_name: crate::from_json_optional(map, "ContainerName", path)?,
+            container_port: crate::from_json_optional(map, "ContainerPort", path)?,
+            load_balancer_name: crate::from_json_optional(map, "LoadBalancerName", path)?,
+            target_group_arn: crate::from_json_optional(map, "TargetGroupArn", path)?,
+        })
     }
 }
 
@@ -2414,6 +2871,18 @@ impl crate::ToJson for LogConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogDriver", "Options", "SecretOptions"])?;
+        Ok(Self {
+            log_driver: crate::from_json_optional(map, "LogDriver", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+            secret_options: crate::from_json_optional(map, "SecretOptions", path)?,
+        })
+    }
+}
+
 impl From<LogConfiguration> for Value<LogConfiguration> {
     fn from(value: LogConfiguration) -> Self {
         Value::Lit(value)
@@ -2450,6 +2919,17 @@ impl crate::ToJson for MetricConfiguration {
         crate::put(&mut out, "MetricNames", &self.metric_names);
         crate::put(&mut out, "ResolutionSeconds", &self.resolution_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricNames", "ResolutionSeconds"])?;
+        Ok(Self {
+            metric_names: crate::from_json_required(map, "MetricNames", path)?,
+            resolution_seconds: crate::from_json_required(map, "ResolutionSeconds", path)?,
+        })
     }
 }
 
@@ -2490,6 +2970,16 @@ impl crate::ToJson for MonitoringConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricConfigurations"])?;
+        Ok(Self {
+            metric_configurations: crate::from_json_required(map, "MetricConfigurations", path)?,
+        })
+    }
+}
+
 impl From<MonitoringConfiguration> for Value<MonitoringConfiguration> {
     fn from(value: MonitoringConfiguration) -> Self {
         Value::Lit(value)
@@ -2524,6 +3014,16 @@ impl crate::ToJson for NetworkConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AwsvpcConfiguration", &self.awsvpc_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsvpcConfiguration"])?;
+        Ok(Self {
+            awsvpc_configuration: crate::from_json_optional(map, "AwsvpcConfiguration", path)?,
+        })
     }
 }
 
@@ -2574,6 +3074,17 @@ impl crate::ToJson for PlacementConstraint {
         crate::put_opt(&mut out, "Expression", &self.expression);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression", "Type"])?;
+        Ok(Self {
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -2630,6 +3141,17 @@ impl crate::ToJson for PlacementStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Field", "Type"])?;
+        Ok(Self {
+            field: crate::from_json_optional(map, "Field", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<PlacementStrategy> for Value<PlacementStrategy> {
     fn from(value: PlacementStrategy) -> Self {
         Value::Lit(value)
@@ -2677,6 +3199,17 @@ impl crate::ToJson for Secret {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "ValueFrom", &self.value_from);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Secret {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ValueFrom"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value_from: crate::from_json_required(map, "ValueFrom", path)?,
+        })
     }
 }
 
@@ -2733,6 +3266,21 @@ impl crate::ToJson for ServiceConnectAccessLogConfiguration {
             &self.include_query_parameters,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConnectAccessLogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Format", "IncludeQueryParameters"])?;
+        Ok(Self {
+            format: crate::from_json_required(map, "Format", path)?,
+            include_query_parameters: crate::from_json_optional(
+                map,
+                "IncludeQueryParameters",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2814,6 +3362,18 @@ impl crate::ToJson for ServiceConnectClientAlias {
         crate::put(&mut out, "Port", &self.port);
         crate::put_opt(&mut out, "TestTrafficRules", &self.test_traffic_rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConnectClientAlias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DnsName", "Port", "TestTrafficRules"])?;
+        Ok(Self {
+            dns_name: crate::from_json_optional(map, "DnsName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            test_traffic_rules: crate::from_json_optional(map, "TestTrafficRules", path)?,
+        })
     }
 }
 
@@ -2958,6 +3518,40 @@ impl crate::ToJson for ServiceConnectConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConnectConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessLogConfiguration",
+                "ContainerConfigurations",
+                "Enabled",
+                "LogConfiguration",
+                "Namespace",
+                "Services",
+            ],
+        )?;
+        Ok(Self {
+            access_log_configuration: crate::from_json_optional(
+                map,
+                "AccessLogConfiguration",
+                path,
+            )?,
+            container_configurations: crate::from_json_optional(
+                map,
+                "ContainerConfigurations",
+                path,
+            )?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            services: crate::from_json_optional(map, "Services", path)?,
+        })
+    }
+}
+
 impl From<ServiceConnectConfiguration> for Value<ServiceConnectConfiguration> {
     fn from(value: ServiceConnectConfiguration) -> Self {
         Value::Lit(value)
@@ -2988,6 +3582,16 @@ impl crate::ToJson for ServiceConnectContainerConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LogLevel", &self.log_level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConnectContainerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogLevel"])?;
+        Ok(Self {
+            log_level: crate::from_json_optional(map, "LogLevel", path)?,
+        })
     }
 }
 
@@ -3096,6 +3700,32 @@ impl crate::ToJson for ServiceConnectService {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConnectService {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientAliases",
+                "DiscoveryName",
+                "IngressPortOverride",
+                "PortName",
+                "Timeout",
+                "Tls",
+            ],
+        )?;
+        Ok(Self {
+            client_aliases: crate::from_json_optional(map, "ClientAliases", path)?,
+            discovery_name: crate::from_json_optional(map, "DiscoveryName", path)?,
+            ingress_port_override: crate::from_json_optional(map, "IngressPortOverride", path)?,
+            port_name: crate::from_json_required(map, "PortName", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+            tls: crate::from_json_optional(map, "Tls", path)?,
+        })
+    }
+}
+
 impl From<ServiceConnectService> for Value<ServiceConnectService> {
     fn from(value: ServiceConnectService) -> Self {
         Value::Lit(value)
@@ -3130,6 +3760,16 @@ impl crate::ToJson for ServiceConnectTestTrafficRules {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Header", &self.header);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConnectTestTrafficRules {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header"])?;
+        Ok(Self {
+            header: crate::from_json_required(map, "Header", path)?,
+        })
     }
 }
 
@@ -3175,6 +3815,17 @@ impl crate::ToJson for ServiceConnectTestTrafficRulesHeader {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConnectTestTrafficRulesHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ServiceConnectTestTrafficRulesHeader> for Value<ServiceConnectTestTrafficRulesHeader> {
     fn from(value: ServiceConnectTestTrafficRulesHeader) -> Self {
         Value::Lit(value)
@@ -3201,6 +3852,16 @@ impl crate::ToJson for ServiceConnectTestTrafficRulesHeaderValue {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Exact", &self.exact);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConnectTestTrafficRulesHeaderValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exact"])?;
+        Ok(Self {
+            exact: crate::from_json_required(map, "Exact", path)?,
+        })
     }
 }
 
@@ -3239,6 +3900,16 @@ impl crate::ToJson for ServiceConnectTlsCertificateAuthority {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AwsPcaAuthorityArn", &self.aws_pca_authority_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConnectTlsCertificateAuthority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsPcaAuthorityArn"])?;
+        Ok(Self {
+            aws_pca_authority_arn: crate::from_json_optional(map, "AwsPcaAuthorityArn", path)?,
+        })
     }
 }
 
@@ -3296,6 +3967,26 @@ impl crate::ToJson for ServiceConnectTlsConfiguration {
         crate::put_opt(&mut out, "KmsKey", &self.kms_key);
         crate::put_opt(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConnectTlsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IssuerCertificateAuthority", "KmsKey", "RoleArn"],
+        )?;
+        Ok(Self {
+            issuer_certificate_authority: crate::from_json_required(
+                map,
+                "IssuerCertificateAuthority",
+                path,
+            )?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -3511,6 +4202,46 @@ impl crate::ToJson for ServiceManagedEbsVolumeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceManagedEbsVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Encrypted",
+                "FilesystemType",
+                "Iops",
+                "KmsKeyId",
+                "RoleArn",
+                "SizeInGiB",
+                "SnapshotId",
+                "TagSpecifications",
+                "Throughput",
+                "VolumeInitializationRate",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            filesystem_type: crate::from_json_optional(map, "FilesystemType", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            size_in_gi_b: crate::from_json_optional(map, "SizeInGiB", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            tag_specifications: crate::from_json_optional(map, "TagSpecifications", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_initialization_rate: crate::from_json_optional(
+                map,
+                "VolumeInitializationRate",
+                path,
+            )?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<ServiceManagedEbsVolumeConfiguration> for Value<ServiceManagedEbsVolumeConfiguration> {
     fn from(value: ServiceManagedEbsVolumeConfiguration) -> Self {
         Value::Lit(value)
@@ -3596,6 +4327,23 @@ impl crate::ToJson for ServiceRegistry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceRegistry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContainerName", "ContainerPort", "Port", "RegistryArn"],
+        )?;
+        Ok(Self {
+            container_name: crate::from_json_optional(map, "ContainerName", path)?,
+            container_port: crate::from_json_optional(map, "ContainerPort", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            registry_arn: crate::from_json_optional(map, "RegistryArn", path)?,
+        })
+    }
+}
+
 impl From<ServiceRegistry> for Value<ServiceRegistry> {
     fn from(value: ServiceRegistry) -> Self {
         Value::Lit(value)
@@ -3645,6 +4393,17 @@ impl crate::ToJson for ServiceVolumeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ManagedEBSVolume", "Name"])?;
+        Ok(Self {
+            managed_ebs_volume: crate::from_json_optional(map, "ManagedEBSVolume", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<ServiceVolumeConfiguration> for Value<ServiceVolumeConfiguration> {
     fn from(value: ServiceVolumeConfiguration) -> Self {
         Value::Lit(value)
@@ -3685,6 +4444,17 @@ impl crate::ToJson for ThresholdConfiguration {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThresholdConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -3743,6 +4513,25 @@ impl crate::ToJson for TimeoutConfiguration {
             &self.per_request_timeout_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IdleTimeoutSeconds", "PerRequestTimeoutSeconds"],
+        )?;
+        Ok(Self {
+            idle_timeout_seconds: crate::from_json_optional(map, "IdleTimeoutSeconds", path)?,
+            per_request_timeout_seconds: crate::from_json_optional(
+                map,
+                "PerRequestTimeoutSeconds",
+                path,
+            )?,
+        })
     }
 }
 
@@ -3817,6 +4606,34 @@ impl crate::ToJson for VpcLatticeAdvancedConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcLatticeAdvancedConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlternateTargetGroupArn",
+                "ProductionListenerRule",
+                "TestListenerRule",
+            ],
+        )?;
+        Ok(Self {
+            alternate_target_group_arn: crate::from_json_optional(
+                map,
+                "AlternateTargetGroupArn",
+                path,
+            )?,
+            production_listener_rule: crate::from_json_optional(
+                map,
+                "ProductionListenerRule",
+                path,
+            )?,
+            test_listener_rule: crate::from_json_optional(map, "TestListenerRule", path)?,
+        })
+    }
+}
+
 impl From<VpcLatticeAdvancedConfiguration> for Value<VpcLatticeAdvancedConfiguration> {
     fn from(value: VpcLatticeAdvancedConfiguration) -> Self {
         Value::Lit(value)
@@ -3882,6 +4699,28 @@ impl crate::ToJson for VpcLatticeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcLatticeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdvancedConfiguration",
+                "PortName",
+                "RoleArn",
+                "TargetGroupArn",
+            ],
+        )?;
+        Ok(Self {
+            advanced_configuration: crate::from_json_optional(map, "AdvancedConfiguration", path)?,
+            port_name: crate::from_json_required(map, "PortName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            target_group_arn: crate::from_json_required(map, "TargetGroupArn", path)?,
+        })
+    }
+}
+
 impl From<VpcLatticeConfiguration> for Value<VpcLatticeConfiguration> {
     fn from(value: VpcLatticeConfiguration) -> Self {
         Value::Lit(value)
@@ -3913,6 +4752,17 @@ impl crate::ToJson for AccessType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PUBLIC", Self::Public), ("PRIVATE", Self::Private)],
+        )
+    }
+}
+
 impl From<AccessType> for Value<AccessType> {
     fn from(value: AccessType) -> Self {
         Value::Lit(value)
@@ -3940,6 +4790,17 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ROLLBACK", Self::Rollback), ("CONTINUE", Self::Continue)],
+        )
     }
 }
 
@@ -3974,6 +4835,17 @@ impl AssignPublicIp {
 impl crate::ToJson for AssignPublicIp {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssignPublicIp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 
@@ -4014,6 +4886,17 @@ impl AvailabilityZoneRebalancing {
 impl crate::ToJson for AvailabilityZoneRebalancing {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailabilityZoneRebalancing {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -4109,6 +4992,21 @@ impl crate::ToJson for DeploymentControllerType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentControllerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CODE_DEPLOY", Self::CodeDeploy),
+                ("ECS", Self::Ecs),
+                ("EXTERNAL", Self::External),
+            ],
+        )
+    }
+}
+
 impl From<DeploymentControllerType> for Value<DeploymentControllerType> {
     fn from(value: DeploymentControllerType) -> Self {
         Value::Lit(value)
@@ -4139,6 +5037,20 @@ impl EbsTagSpecificationPropagateTags {
 impl crate::ToJson for EbsTagSpecificationPropagateTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsTagSpecificationPropagateTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SERVICE", Self::Service),
+                ("TASK_DEFINITION", Self::TaskDefinition),
+            ],
+        )
     }
 }
 
@@ -4184,6 +5096,22 @@ impl crate::ToJson for FilesystemType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilesystemType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ext3", Self::Ext3),
+                ("ext4", Self::Ext4),
+                ("ntfs", Self::Ntfs),
+                ("xfs", Self::Xfs),
+            ],
+        )
+    }
+}
+
 impl From<FilesystemType> for Value<FilesystemType> {
     fn from(value: FilesystemType) -> Self {
         Value::Lit(value)
@@ -4216,6 +5144,13 @@ impl crate::ToJson for Format {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TEXT", Self::Text), ("JSON", Self::Json)])
+    }
+}
+
 impl From<Format> for Value<Format> {
     fn from(value: Format) -> Self {
         Value::Lit(value)
@@ -4244,6 +5179,13 @@ impl HealthCheckProtocol {
 impl crate::ToJson for HealthCheckProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HTTP", Self::Http), ("HTTPS", Self::Https)])
     }
 }
 
@@ -4282,6 +5224,17 @@ impl crate::ToJson for IncludeQueryParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludeQueryParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
+    }
+}
+
 impl From<IncludeQueryParameters> for Value<IncludeQueryParameters> {
     fn from(value: IncludeQueryParameters) -> Self {
         Value::Lit(value)
@@ -4316,6 +5269,21 @@ impl LaunchType {
 impl crate::ToJson for LaunchType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EC2", Self::Ec2),
+                ("FARGATE", Self::Fargate),
+                ("EXTERNAL", Self::External),
+            ],
+        )
     }
 }
 
@@ -4368,6 +5336,32 @@ impl crate::ToJson for LifecycleStage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleStage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RECONCILE_SERVICE", Self::ReconcileService),
+                ("PRE_SCALE_UP", Self::PreScaleUp),
+                ("POST_SCALE_UP", Self::PostScaleUp),
+                ("TEST_TRAFFIC_SHIFT", Self::TestTrafficShift),
+                ("POST_TEST_TRAFFIC_SHIFT", Self::PostTestTrafficShift),
+                (
+                    "PRE_PRODUCTION_TRAFFIC_SHIFT",
+                    Self::PreProductionTrafficShift,
+                ),
+                ("PRODUCTION_TRAFFIC_SHIFT", Self::ProductionTrafficShift),
+                (
+                    "POST_PRODUCTION_TRAFFIC_SHIFT",
+                    Self::PostProductionTrafficShift,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<LifecycleStage> for Value<LifecycleStage> {
     fn from(value: LifecycleStage) -> Self {
         Value::Lit(value)
@@ -4396,6 +5390,13 @@ impl LogLevel {
 impl crate::ToJson for LogLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("debug", Self::Debug), ("info", Self::Info)])
     }
 }
 
@@ -4430,6 +5431,20 @@ impl crate::ToJson for MetricName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CPUUtilization", Self::CpuUtilization),
+                ("MemoryUtilization", Self::MemoryUtilization),
+            ],
+        )
+    }
+}
+
 impl From<MetricName> for Value<MetricName> {
     fn from(value: MetricName) -> Self {
         Value::Lit(value)
@@ -4460,6 +5475,20 @@ impl PlacementConstraintType {
 impl crate::ToJson for PlacementConstraintType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementConstraintType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("distinctInstance", Self::DistinctInstance),
+                ("memberOf", Self::MemberOf),
+            ],
+        )
     }
 }
 
@@ -4503,6 +5532,21 @@ impl crate::ToJson for PlacementStrategyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementStrategyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("binpack", Self::Binpack),
+                ("random", Self::Random),
+                ("spread", Self::Spread),
+            ],
+        )
+    }
+}
+
 impl From<PlacementStrategyType> for Value<PlacementStrategyType> {
     fn from(value: PlacementStrategyType) -> Self {
         Value::Lit(value)
@@ -4541,6 +5585,20 @@ impl crate::ToJson for PropagateTags {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropagateTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SERVICE", Self::Service),
+                ("TASK_DEFINITION", Self::TaskDefinition),
+            ],
+        )
+    }
+}
+
 impl From<PropagateTags> for Value<PropagateTags> {
     fn from(value: PropagateTags) -> Self {
         Value::Lit(value)
@@ -4566,6 +5624,13 @@ impl ResourceType {
 impl crate::ToJson for ResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("volume", Self::Volume)])
     }
 }
 
@@ -4614,6 +5679,17 @@ impl crate::ToJson for SchedulingStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchedulingStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DAEMON", Self::Daemon), ("REPLICA", Self::Replica)],
+        )
+    }
+}
+
 impl From<SchedulingStrategy> for Value<SchedulingStrategy> {
     fn from(value: SchedulingStrategy) -> Self {
         Value::Lit(value)
@@ -4645,6 +5721,17 @@ impl SourceServiceRevisionCleanup {
 impl crate::ToJson for SourceServiceRevisionCleanup {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceServiceRevisionCleanup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BLOCKING", Self::Blocking), ("DEFERRED", Self::Deferred)],
+        )
     }
 }
 
@@ -4701,6 +5788,22 @@ impl crate::ToJson for Strategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Strategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ROLLING", Self::Rolling),
+                ("BLUE_GREEN", Self::BlueGreen),
+                ("LINEAR", Self::Linear),
+                ("CANARY", Self::Canary),
+            ],
+        )
+    }
+}
+
 impl From<Strategy> for Value<Strategy> {
     fn from(value: Strategy) -> Self {
         Value::Lit(value)
@@ -4733,6 +5836,17 @@ impl TargetType {
 impl crate::ToJson for TargetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AWS_LAMBDA", Self::AwsLambda), ("PAUSE", Self::Pause)],
+        )
     }
 }
 
@@ -4770,6 +5884,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COUNT", Self::Count),
+                ("BOUNDED_PERCENT", Self::BoundedPercent),
+                ("UNBOUNDED_PERCENT", Self::UnboundedPercent),
+            ],
+        )
     }
 }
 

@@ -445,6 +445,60 @@ impl crate::ToJson for TaskDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerDefinitions",
+                "Cpu",
+                "EnableFaultInjection",
+                "EphemeralStorage",
+                "ExecutionRoleArn",
+                "Family",
+                "InferenceAccelerators",
+                "IpcMode",
+                "Memory",
+                "NetworkMode",
+                "PidMode",
+                "PlacementConstraints",
+                "ProxyConfiguration",
+                "RequiresCompatibilities",
+                "RuntimePlatform",
+                "Tags",
+                "TaskRoleArn",
+                "Volumes",
+            ],
+        )?;
+        Ok(Self {
+            container_definitions: crate::from_json_optional(map, "ContainerDefinitions", path)?,
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+            enable_fault_injection: crate::from_json_optional(map, "EnableFaultInjection", path)?,
+            ephemeral_storage: crate::from_json_optional(map, "EphemeralStorage", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            family: crate::from_json_optional(map, "Family", path)?,
+            inference_accelerators: crate::from_json_optional(map, "InferenceAccelerators", path)?,
+            ipc_mode: crate::from_json_optional(map, "IpcMode", path)?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+            network_mode: crate::from_json_optional(map, "NetworkMode", path)?,
+            pid_mode: crate::from_json_optional(map, "PidMode", path)?,
+            placement_constraints: crate::from_json_optional(map, "PlacementConstraints", path)?,
+            proxy_configuration: crate::from_json_optional(map, "ProxyConfiguration", path)?,
+            requires_compatibilities: crate::from_json_optional(
+                map,
+                "RequiresCompatibilities",
+                path,
+            )?,
+            runtime_platform: crate::from_json_optional(map, "RuntimePlatform", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task_role_arn: crate::from_json_optional(map, "TaskRoleArn", path)?,
+            volumes: crate::from_json_optional(map, "Volumes", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECS::TaskDefinition` (`Fn::GetAtt`).
 impl crate::Handle<TaskDefinition> {
     /// `Fn::GetAtt` `TaskDefinitionArn`.
@@ -501,6 +555,17 @@ impl crate::ToJson for AuthorizationConfig {
         crate::put_opt(&mut out, "AccessPointId", &self.access_point_id);
         crate::put_opt(&mut out, "IAM", &self.iam);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessPointId", "IAM"])?;
+        Ok(Self {
+            access_point_id: crate::from_json_optional(map, "AccessPointId", path)?,
+            iam: crate::from_json_optional(map, "IAM", path)?,
+        })
     }
 }
 
@@ -1331,6 +1396,108 @@ impl crate::ToJson for ContainerDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Command",
+                "Cpu",
+                "CredentialSpecs",
+                "DependsOn",
+                "DisableNetworking",
+                "DnsSearchDomains",
+                "DnsServers",
+                "DockerLabels",
+                "DockerSecurityOptions",
+                "EntryPoint",
+                "Environment",
+                "EnvironmentFiles",
+                "Essential",
+                "ExtraHosts",
+                "FirelensConfiguration",
+                "HealthCheck",
+                "Hostname",
+                "Image",
+                "Interactive",
+                "Links",
+                "LinuxParameters",
+                "LogConfiguration",
+                "Memory",
+                "MemoryReservation",
+                "MountPoints",
+                "Name",
+                "PortMappings",
+                "Privileged",
+                "PseudoTerminal",
+                "ReadonlyRootFilesystem",
+                "RepositoryCredentials",
+                "ResourceRequirements",
+                "RestartPolicy",
+                "Secrets",
+                "StartTimeout",
+                "StopTimeout",
+                "SystemControls",
+                "Ulimits",
+                "User",
+                "VersionConsistency",
+                "VolumesFrom",
+                "WorkingDirectory",
+            ],
+        )?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+            credential_specs: crate::from_json_optional(map, "CredentialSpecs", path)?,
+            depends_on: crate::from_json_optional(map, "DependsOn", path)?,
+            disable_networking: crate::from_json_optional(map, "DisableNetworking", path)?,
+            dns_search_domains: crate::from_json_optional(map, "DnsSearchDomains", path)?,
+            dns_servers: crate::from_json_optional(map, "DnsServers", path)?,
+            docker_labels: crate::from_json_optional(map, "DockerLabels", path)?,
+            docker_security_options: crate::from_json_optional(map, "DockerSecurityOptions", path)?,
+            entry_point: crate::from_json_optional(map, "EntryPoint", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            environment_files: crate::from_json_optional(map, "EnvironmentFiles", path)?,
+            essential: crate::from_json_optional(map, "Essential", path)?,
+            extra_hosts: crate::from_json_optional(map, "ExtraHosts", path)?,
+            firelens_configuration: crate::from_json_optional(map, "FirelensConfiguration", path)?,
+            health_check: crate::from_json_optional(map, "HealthCheck", path)?,
+            hostname: crate::from_json_optional(map, "Hostname", path)?,
+            image: crate::from_json_required(map, "Image", path)?,
+            interactive: crate::from_json_optional(map, "Interactive", path)?,
+            links: crate::from_json_optional(map, "Links", path)?,
+            linux_parameters: crate::from_json_optional(map, "LinuxParameters", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+            memory_reservation: crate::from_json_optional(map, "MemoryReservation", path)?,
+            mount_points: crate::from_json_optional(map, "MountPoints", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            port_mappings: crate::from_json_optional(map, "PortMappings", path)?,
+            privileged: crate::from_json_optional(map, "Privileged", path)?,
+            pseudo_terminal: crate::from_json_optional(map, "PseudoTerminal", path)?,
+            readonly_root_filesystem: crate::from_json_optional(
+                map,
+                "ReadonlyRootFilesystem",
+                path,
+            )?,
+            repository_credentials: crate::from_json_optional(map, "RepositoryCredentials", path)?,
+            resource_requirements: crate::from_json_optional(map, "ResourceRequirements", path)?,
+            restart_policy: crate::from_json_optional(map, "RestartPolicy", path)?,
+            secrets: crate::from_json_optional(map, "Secrets", path)?,
+            start_timeout: crate::from_json_optional(map, "StartTimeout", path)?,
+            stop_timeout: crate::from_json_optional(map, "StopTimeout", path)?,
+            system_controls: crate::from_json_optional(map, "SystemControls", path)?,
+            ulimits: crate::from_json_optional(map, "Ulimits", path)?,
+            user: crate::from_json_optional(map, "User", path)?,
+            version_consistency: crate::from_json_optional(map, "VersionConsistency", path)?,
+            volumes_from: crate::from_json_optional(map, "VolumesFrom", path)?,
+            working_directory: crate::from_json_optional(map, "WorkingDirectory", path)?,
+        })
+    }
+}
+
 impl From<ContainerDefinition> for Value<ContainerDefinition> {
     fn from(value: ContainerDefinition) -> Self {
         Value::Lit(value)
@@ -1404,6 +1571,17 @@ impl crate::ToJson for ContainerDependency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerDependency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Condition", "ContainerName"])?;
+        Ok(Self {
+            condition: crate::from_json_optional(map, "Condition", path)?,
+            container_name: crate::from_json_optional(map, "ContainerName", path)?,
+        })
+    }
+}
+
 impl From<ContainerDependency> for Value<ContainerDependency> {
     fn from(value: ContainerDependency) -> Self {
         Value::Lit(value)
@@ -1459,6 +1637,19 @@ impl crate::ToJson for Device {
         crate::put_opt(&mut out, "HostPath", &self.host_path);
         crate::put_opt(&mut out, "Permissions", &self.permissions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Device {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContainerPath", "HostPath", "Permissions"])?;
+        Ok(Self {
+            container_path: crate::from_json_optional(map, "ContainerPath", path)?,
+            host_path: crate::from_json_optional(map, "HostPath", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+        })
     }
 }
 
@@ -1550,6 +1741,24 @@ impl crate::ToJson for DockerVolumeConfiguration {
         crate::put_opt(&mut out, "Labels", &self.labels);
         crate::put_opt(&mut out, "Scope", &self.scope);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DockerVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Autoprovision", "Driver", "DriverOpts", "Labels", "Scope"],
+        )?;
+        Ok(Self {
+            autoprovision: crate::from_json_optional(map, "Autoprovision", path)?,
+            driver: crate::from_json_optional(map, "Driver", path)?,
+            driver_opts: crate::from_json_optional(map, "DriverOpts", path)?,
+            labels: crate::from_json_optional(map, "Labels", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+        })
     }
 }
 
@@ -1646,6 +1855,30 @@ impl crate::ToJson for EfsVolumeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EfsVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationConfig",
+                "FilesystemId",
+                "RootDirectory",
+                "TransitEncryption",
+                "TransitEncryptionPort",
+            ],
+        )?;
+        Ok(Self {
+            authorization_config: crate::from_json_optional(map, "AuthorizationConfig", path)?,
+            filesystem_id: crate::from_json_required(map, "FilesystemId", path)?,
+            root_directory: crate::from_json_optional(map, "RootDirectory", path)?,
+            transit_encryption: crate::from_json_optional(map, "TransitEncryption", path)?,
+            transit_encryption_port: crate::from_json_optional(map, "TransitEncryptionPort", path)?,
+        })
+    }
+}
+
 impl From<EfsVolumeConfiguration> for Value<EfsVolumeConfiguration> {
     fn from(value: EfsVolumeConfiguration) -> Self {
         Value::Lit(value)
@@ -1710,6 +1943,17 @@ impl crate::ToJson for EnvironmentFile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentFile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<EnvironmentFile> for Value<EnvironmentFile> {
     fn from(value: EnvironmentFile) -> Self {
         Value::Lit(value)
@@ -1748,6 +1992,16 @@ impl crate::ToJson for EphemeralStorage {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SizeInGiB", &self.size_in_gi_b);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EphemeralStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SizeInGiB"])?;
+        Ok(Self {
+            size_in_gi_b: crate::from_json_optional(map, "SizeInGiB", path)?,
+        })
     }
 }
 
@@ -1800,6 +2054,17 @@ impl crate::ToJson for FSxAuthorizationConfig {
         );
         crate::put(&mut out, "Domain", &self.domain);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FSxAuthorizationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CredentialsParameter", "Domain"])?;
+        Ok(Self {
+            credentials_parameter: crate::from_json_required(map, "CredentialsParameter", path)?,
+            domain: crate::from_json_required(map, "Domain", path)?,
+        })
     }
 }
 
@@ -1857,6 +2122,22 @@ impl crate::ToJson for FSxWindowsFileServerVolumeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FSxWindowsFileServerVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AuthorizationConfig", "FileSystemId", "RootDirectory"],
+        )?;
+        Ok(Self {
+            authorization_config: crate::from_json_optional(map, "AuthorizationConfig", path)?,
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            root_directory: crate::from_json_required(map, "RootDirectory", path)?,
+        })
+    }
+}
+
 impl From<FSxWindowsFileServerVolumeConfiguration>
     for Value<FSxWindowsFileServerVolumeConfiguration>
 {
@@ -1910,6 +2191,17 @@ impl crate::ToJson for FirelensConfiguration {
         crate::put_opt(&mut out, "Options", &self.options);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirelensConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Options", "Type"])?;
+        Ok(Self {
+            options: crate::from_json_optional(map, "Options", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -2028,6 +2320,24 @@ impl crate::ToJson for HealthCheck {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheck {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Command", "Interval", "Retries", "StartPeriod", "Timeout"],
+        )?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            retries: crate::from_json_optional(map, "Retries", path)?,
+            start_period: crate::from_json_optional(map, "StartPeriod", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 impl From<HealthCheck> for Value<HealthCheck> {
     fn from(value: HealthCheck) -> Self {
         Value::Lit(value)
@@ -2076,6 +2386,17 @@ impl crate::ToJson for HostEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Hostname", "IpAddress"])?;
+        Ok(Self {
+            hostname: crate::from_json_optional(map, "Hostname", path)?,
+            ip_address: crate::from_json_optional(map, "IpAddress", path)?,
+        })
+    }
+}
+
 impl From<HostEntry> for Value<HostEntry> {
     fn from(value: HostEntry) -> Self {
         Value::Lit(value)
@@ -2116,6 +2437,16 @@ impl crate::ToJson for HostVolumeProperties {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SourcePath", &self.source_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostVolumeProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourcePath"])?;
+        Ok(Self {
+            source_path: crate::from_json_optional(map, "SourcePath", path)?,
+        })
     }
 }
 
@@ -2161,6 +2492,17 @@ impl crate::ToJson for InferenceAccelerator {
         crate::put_opt(&mut out, "DeviceName", &self.device_name);
         crate::put_opt(&mut out, "DeviceType", &self.device_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceAccelerator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeviceName", "DeviceType"])?;
+        Ok(Self {
+            device_name: crate::from_json_optional(map, "DeviceName", path)?,
+            device_type: crate::from_json_optional(map, "DeviceType", path)?,
+        })
     }
 }
 
@@ -2247,6 +2589,17 @@ impl crate::ToJson for KernelCapabilities {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KernelCapabilities {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Add", "Drop"])?;
+        Ok(Self {
+            add: crate::from_json_optional(map, "Add", path)?,
+            drop: crate::from_json_optional(map, "Drop", path)?,
+        })
+    }
+}
+
 impl From<KernelCapabilities> for Value<KernelCapabilities> {
     fn from(value: KernelCapabilities) -> Self {
         Value::Lit(value)
@@ -2292,6 +2645,17 @@ impl crate::ToJson for KeyValuePair {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyValuePair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -2419,6 +2783,34 @@ impl crate::ToJson for LinuxParameters {
         crate::put_opt(&mut out, "Swappiness", &self.swappiness);
         crate::put_opt(&mut out, "Tmpfs", &self.tmpfs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinuxParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Capabilities",
+                "Devices",
+                "InitProcessEnabled",
+                "MaxSwap",
+                "SharedMemorySize",
+                "Swappiness",
+                "Tmpfs",
+            ],
+        )?;
+        Ok(Self {
+            capabilities: crate::from_json_optional(map, "Capabilities", path)?,
+            devices: crate::from_json_optional(map, "Devices", path)?,
+            init_process_enabled: crate::from_json_optional(map, "InitProcessEnabled", path)?,
+            max_swap: crate::from_json_optional(map, "MaxSwap", path)?,
+            shared_memory_size: crate::from_json_optional(map, "SharedMemorySize", path)?,
+            swappiness: crate::from_json_optional(map, "Swappiness", path)?,
+            tmpfs: crate::from_json_optional(map, "Tmpfs", path)?,
+        })
     }
 }
 
@@ -2578,6 +2970,18 @@ impl crate::ToJson for LogConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogDriver", "Options", "SecretOptions"])?;
+        Ok(Self {
+            log_driver: crate::from_json_required(map, "LogDriver", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+            secret_options: crate::from_json_optional(map, "SecretOptions", path)?,
+        })
+    }
+}
+
 impl From<LogConfiguration> for Value<LogConfiguration> {
     fn from(value: LogConfiguration) -> Self {
         Value::Lit(value)
@@ -2637,6 +3041,19 @@ impl crate::ToJson for MountPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MountPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContainerPath", "ReadOnly", "SourceVolume"])?;
+        Ok(Self {
+            container_path: crate::from_json_optional(map, "ContainerPath", path)?,
+            read_only: crate::from_json_optional(map, "ReadOnly", path)?,
+            source_volume: crate::from_json_optional(map, "SourceVolume", path)?,
+        })
+    }
+}
+
 impl From<MountPoint> for Value<MountPoint> {
     fn from(value: MountPoint) -> Self {
         Value::Lit(value)
@@ -2674,6 +3091,17 @@ impl crate::ToJson for NvidiaMpsAllocation {
         crate::put_opt(&mut out, "MaxComputePercent", &self.max_compute_percent);
         crate::put(&mut out, "Memory", &self.memory);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NvidiaMpsAllocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxComputePercent", "Memory"])?;
+        Ok(Self {
+            max_compute_percent: crate::from_json_optional(map, "MaxComputePercent", path)?,
+            memory: crate::from_json_required(map, "Memory", path)?,
+        })
     }
 }
 
@@ -2849,6 +3277,32 @@ impl crate::ToJson for PortMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppProtocol",
+                "ContainerPort",
+                "ContainerPortRange",
+                "HostPort",
+                "Name",
+                "Protocol",
+            ],
+        )?;
+        Ok(Self {
+            app_protocol: crate::from_json_optional(map, "AppProtocol", path)?,
+            container_port: crate::from_json_optional(map, "ContainerPort", path)?,
+            container_port_range: crate::from_json_optional(map, "ContainerPortRange", path)?,
+            host_port: crate::from_json_optional(map, "HostPort", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+        })
+    }
+}
+
 impl From<PortMapping> for Value<PortMapping> {
     fn from(value: PortMapping) -> Self {
         Value::Lit(value)
@@ -2928,6 +3382,26 @@ impl crate::ToJson for ProxyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProxyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContainerName", "ProxyConfigurationProperties", "Type"],
+        )?;
+        Ok(Self {
+            container_name: crate::from_json_required(map, "ContainerName", path)?,
+            proxy_configuration_properties: crate::from_json_optional(
+                map,
+                "ProxyConfigurationProperties",
+                path,
+            )?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ProxyConfiguration> for Value<ProxyConfiguration> {
     fn from(value: ProxyConfiguration) -> Self {
         Value::Lit(value)
@@ -2969,6 +3443,16 @@ impl crate::ToJson for RepositoryCredentials {
             &self.credentials_parameter,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CredentialsParameter"])?;
+        Ok(Self {
+            credentials_parameter: crate::from_json_optional(map, "CredentialsParameter", path)?,
+        })
     }
 }
 
@@ -3035,6 +3519,18 @@ impl crate::ToJson for ResourceRequirement {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceRequirement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SharingStrategy", "Type", "Value"])?;
+        Ok(Self {
+            sharing_strategy: crate::from_json_optional(map, "SharingStrategy", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -3111,6 +3607,22 @@ impl crate::ToJson for RestartPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestartPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Enabled", "IgnoredExitCodes", "RestartAttemptPeriod"],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            ignored_exit_codes: crate::from_json_optional(map, "IgnoredExitCodes", path)?,
+            restart_attempt_period: crate::from_json_optional(map, "RestartAttemptPeriod", path)?,
+        })
+    }
+}
+
 impl From<RestartPolicy> for Value<RestartPolicy> {
     fn from(value: RestartPolicy) -> Self {
         Value::Lit(value)
@@ -3166,6 +3678,18 @@ impl crate::ToJson for RuntimePlatform {
             &self.operating_system_family,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuntimePlatform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CpuArchitecture", "OperatingSystemFamily"])?;
+        Ok(Self {
+            cpu_architecture: crate::from_json_optional(map, "CpuArchitecture", path)?,
+            operating_system_family: crate::from_json_optional(map, "OperatingSystemFamily", path)?,
+        })
     }
 }
 
@@ -3252,6 +3776,28 @@ impl crate::ToJson for S3FilesVolumeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3FilesVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessPointArn",
+                "FileSystemArn",
+                "RootDirectory",
+                "TransitEncryptionPort",
+            ],
+        )?;
+        Ok(Self {
+            access_point_arn: crate::from_json_optional(map, "AccessPointArn", path)?,
+            file_system_arn: crate::from_json_required(map, "FileSystemArn", path)?,
+            root_directory: crate::from_json_optional(map, "RootDirectory", path)?,
+            transit_encryption_port: crate::from_json_optional(map, "TransitEncryptionPort", path)?,
+        })
+    }
+}
+
 impl From<S3FilesVolumeConfiguration> for Value<S3FilesVolumeConfiguration> {
     fn from(value: S3FilesVolumeConfiguration) -> Self {
         Value::Lit(value)
@@ -3302,6 +3848,17 @@ impl crate::ToJson for Secret {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Secret {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ValueFrom"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value_from: crate::from_json_required(map, "ValueFrom", path)?,
+        })
+    }
+}
+
 impl From<Secret> for Value<Secret> {
     fn from(value: Secret) -> Self {
         Value::Lit(value)
@@ -3328,6 +3885,16 @@ impl crate::ToJson for SharingStrategy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "NvidiaMps", &self.nvidia_mps);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharingStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NvidiaMps"])?;
+        Ok(Self {
+            nvidia_mps: crate::from_json_required(map, "NvidiaMps", path)?,
+        })
     }
 }
 
@@ -3401,6 +3968,17 @@ impl crate::ToJson for SystemControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SystemControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Namespace", "Value"])?;
+        Ok(Self {
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<SystemControl> for Value<SystemControl> {
     fn from(value: SystemControl) -> Self {
         Value::Lit(value)
@@ -3446,6 +4024,17 @@ impl crate::ToJson for TaskDefinitionPlacementConstraint {
         crate::put_opt(&mut out, "Expression", &self.expression);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskDefinitionPlacementConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression", "Type"])?;
+        Ok(Self {
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -3504,6 +4093,18 @@ impl crate::ToJson for Tmpfs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tmpfs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerPath", "MountOptions", "Size"])?;
+        Ok(Self {
+            container_path: crate::from_json_optional(map, "ContainerPath", path)?,
+            mount_options: crate::from_json_optional(map, "MountOptions", path)?,
+            size: crate::from_json_required(map, "Size", path)?,
+        })
+    }
+}
+
 impl From<Tmpfs> for Value<Tmpfs> {
     fn from(value: Tmpfs) -> Self {
         Value::Lit(value)
@@ -3550,6 +4151,18 @@ impl crate::ToJson for Ulimit {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "SoftLimit", &self.soft_limit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ulimit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HardLimit", "Name", "SoftLimit"])?;
+        Ok(Self {
+            hard_limit: crate::from_json_required(map, "HardLimit", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            soft_limit: crate::from_json_required(map, "SoftLimit", path)?,
+        })
     }
 }
 
@@ -3712,6 +4325,50 @@ impl crate::ToJson for Volume {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Volume {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfiguredAtLaunch",
+                "DockerVolumeConfiguration",
+                "EFSVolumeConfiguration",
+                "FSxWindowsFileServerVolumeConfiguration",
+                "Host",
+                "Name",
+                "S3FilesVolumeConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            configured_at_launch: crate::from_json_optional(map, "ConfiguredAtLaunch", path)?,
+            docker_volume_configuration: crate::from_json_optional(
+                map,
+                "DockerVolumeConfiguration",
+                path,
+            )?,
+            efs_volume_configuration: crate::from_json_optional(
+                map,
+                "EFSVolumeConfiguration",
+                path,
+            )?,
+            f_sx_windows_file_server_volume_configuration: crate::from_json_optional(
+                map,
+                "FSxWindowsFileServerVolumeConfiguration",
+                path,
+            )?,
+            host: crate::from_json_optional(map, "Host", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            s3_files_volume_configuration: crate::from_json_optional(
+                map,
+                "S3FilesVolumeConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Volume> for Value<Volume> {
     fn from(value: Volume) -> Self {
         Value::Lit(value)
@@ -3758,6 +4415,17 @@ impl crate::ToJson for VolumeFrom {
         crate::put_opt(&mut out, "ReadOnly", &self.read_only);
         crate::put_opt(&mut out, "SourceContainer", &self.source_container);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeFrom {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReadOnly", "SourceContainer"])?;
+        Ok(Self {
+            read_only: crate::from_json_optional(map, "ReadOnly", path)?,
+            source_container: crate::from_json_optional(map, "SourceContainer", path)?,
+        })
     }
 }
 
@@ -3809,6 +4477,21 @@ impl crate::ToJson for AppProtocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("http", Self::Http),
+                ("http2", Self::Http2),
+                ("grpc", Self::Grpc),
+            ],
+        )
+    }
+}
+
 impl From<AppProtocol> for Value<AppProtocol> {
     fn from(value: AppProtocol) -> Self {
         Value::Lit(value)
@@ -3857,6 +4540,22 @@ impl crate::ToJson for Condition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COMPLETE", Self::Complete),
+                ("HEALTHY", Self::Healthy),
+                ("START", Self::Start),
+                ("SUCCESS", Self::Success),
+            ],
+        )
+    }
+}
+
 impl From<Condition> for Value<Condition> {
     fn from(value: Condition) -> Self {
         Value::Lit(value)
@@ -3890,6 +4589,17 @@ impl crate::ToJson for CpuArchitecture {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuArchitecture {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ARM64", Self::Arm64), ("X86_64", Self::X8664)],
+        )
+    }
+}
+
 impl From<CpuArchitecture> for Value<CpuArchitecture> {
     fn from(value: CpuArchitecture) -> Self {
         Value::Lit(value)
@@ -3918,6 +4628,17 @@ impl FirelensConfigurationType {
 impl crate::ToJson for FirelensConfigurationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirelensConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("fluentbit", Self::Fluentbit), ("fluentd", Self::Fluentd)],
+        )
     }
 }
 
@@ -3954,6 +4675,17 @@ impl Iam {
 impl crate::ToJson for Iam {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Iam {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -4005,6 +4737,21 @@ impl IpcMode {
 impl crate::ToJson for IpcMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpcMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("host", Self::Host),
+                ("none", Self::None),
+                ("task", Self::Task),
+            ],
+        )
     }
 }
 
@@ -4078,6 +4825,33 @@ impl crate::ToJson for Name {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("core", Self::Core),
+                ("cpu", Self::Cpu),
+                ("data", Self::Data),
+                ("fsize", Self::Fsize),
+                ("locks", Self::Locks),
+                ("memlock", Self::Memlock),
+                ("msgqueue", Self::Msgqueue),
+                ("nice", Self::Nice),
+                ("nofile", Self::Nofile),
+                ("nproc", Self::Nproc),
+                ("rss", Self::Rss),
+                ("rtprio", Self::Rtprio),
+                ("rttime", Self::Rttime),
+                ("sigpending", Self::Sigpending),
+                ("stack", Self::Stack),
+            ],
+        )
+    }
+}
+
 impl From<Name> for Value<Name> {
     fn from(value: Name) -> Self {
         Value::Lit(value)
@@ -4137,6 +4911,22 @@ impl crate::ToJson for NetworkMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("awsvpc", Self::Awsvpc),
+                ("bridge", Self::Bridge),
+                ("host", Self::Host),
+                ("none", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<NetworkMode> for Value<NetworkMode> {
     fn from(value: NetworkMode) -> Self {
         Value::Lit(value)
@@ -4192,6 +4982,28 @@ impl crate::ToJson for OperatingSystemFamily {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OperatingSystemFamily {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LINUX", Self::Linux),
+                ("WINDOWS_SERVER_2004_CORE", Self::WindowsServer2004Core),
+                ("WINDOWS_SERVER_2016_FULL", Self::WindowsServer2016Full),
+                ("WINDOWS_SERVER_2019_CORE", Self::WindowsServer2019Core),
+                ("WINDOWS_SERVER_2019_FULL", Self::WindowsServer2019Full),
+                ("WINDOWS_SERVER_2022_CORE", Self::WindowsServer2022Core),
+                ("WINDOWS_SERVER_2022_FULL", Self::WindowsServer2022Full),
+                ("WINDOWS_SERVER_2025_CORE", Self::WindowsServer2025Core),
+                ("WINDOWS_SERVER_2025_FULL", Self::WindowsServer2025Full),
+                ("WINDOWS_SERVER_20H2_CORE", Self::WindowsServer20h2Core),
+            ],
+        )
+    }
+}
+
 impl From<OperatingSystemFamily> for Value<OperatingSystemFamily> {
     fn from(value: OperatingSystemFamily) -> Self {
         Value::Lit(value)
@@ -4223,6 +5035,21 @@ impl Permission {
 impl crate::ToJson for Permission {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("mknod", Self::Mknod),
+                ("read", Self::Read),
+                ("write", Self::Write),
+            ],
+        )
     }
 }
 
@@ -4268,6 +5095,13 @@ impl crate::ToJson for PidMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PidMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("host", Self::Host), ("task", Self::Task)])
+    }
+}
+
 impl From<PidMode> for Value<PidMode> {
     fn from(value: PidMode) -> Self {
         Value::Lit(value)
@@ -4302,6 +5136,13 @@ impl crate::ToJson for Protocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("tcp", Self::Tcp), ("udp", Self::Udp)])
+    }
+}
+
 impl From<Protocol> for Value<Protocol> {
     fn from(value: Protocol) -> Self {
         Value::Lit(value)
@@ -4327,6 +5168,13 @@ impl ProxyConfigurationType {
 impl crate::ToJson for ProxyConfigurationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProxyConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("APPMESH", Self::Appmesh)])
     }
 }
 
@@ -4367,6 +5215,22 @@ impl crate::ToJson for RequiresCompatibility {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequiresCompatibility {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EC2", Self::Ec2),
+                ("EXTERNAL", Self::External),
+                ("FARGATE", Self::Fargate),
+                ("MANAGED_INSTANCES", Self::ManagedInstances),
+            ],
+        )
+    }
+}
+
 impl From<RequiresCompatibility> for Value<RequiresCompatibility> {
     fn from(value: RequiresCompatibility) -> Self {
         Value::Lit(value)
@@ -4398,6 +5262,21 @@ impl ResourceRequirementType {
 impl crate::ToJson for ResourceRequirementType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceRequirementType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GPU", Self::Gpu),
+                ("InferenceAccelerator", Self::InferenceAccelerator),
+                ("NeuronDevice", Self::NeuronDevice),
+            ],
+        )
     }
 }
 
@@ -4434,6 +5313,17 @@ impl crate::ToJson for Scope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("shared", Self::Shared), ("task", Self::Task)],
+        )
+    }
+}
+
 impl From<Scope> for Value<Scope> {
     fn from(value: Scope) -> Self {
         Value::Lit(value)
@@ -4460,6 +5350,13 @@ impl TaskDefinitionPlacementConstraintType {
 impl crate::ToJson for TaskDefinitionPlacementConstraintType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskDefinitionPlacementConstraintType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("memberOf", Self::MemberOf)])
     }
 }
 
@@ -4499,6 +5396,17 @@ impl crate::ToJson for TransitEncryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<TransitEncryption> for Value<TransitEncryption> {
     fn from(value: TransitEncryption) -> Self {
         Value::Lit(value)
@@ -4525,6 +5433,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("s3", Self::S3)])
     }
 }
 
@@ -4563,6 +5478,17 @@ impl VersionConsistency {
 impl crate::ToJson for VersionConsistency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VersionConsistency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enabled", Self::Enabled), ("disabled", Self::Disabled)],
+        )
     }
 }
 

@@ -183,6 +183,48 @@ impl crate::ToJson for TaskSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityProviderStrategy",
+                "Cluster",
+                "ExternalId",
+                "LaunchType",
+                "LoadBalancers",
+                "NetworkConfiguration",
+                "PlatformVersion",
+                "Scale",
+                "Service",
+                "ServiceRegistries",
+                "Tags",
+                "TaskDefinition",
+            ],
+        )?;
+        Ok(Self {
+            capacity_provider_strategy: crate::from_json_optional(
+                map,
+                "CapacityProviderStrategy",
+                path,
+            )?,
+            cluster: crate::from_json_required(map, "Cluster", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            launch_type: crate::from_json_optional(map, "LaunchType", path)?,
+            load_balancers: crate::from_json_optional(map, "LoadBalancers", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            platform_version: crate::from_json_optional(map, "PlatformVersion", path)?,
+            scale: crate::from_json_optional(map, "Scale", path)?,
+            service: crate::from_json_required(map, "Service", path)?,
+            service_registries: crate::from_json_optional(map, "ServiceRegistries", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task_definition: crate::from_json_required(map, "TaskDefinition", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ECS::TaskSet` (`Fn::GetAtt`).
 impl crate::Handle<TaskSet> {
     /// `Fn::GetAtt` `Id`. The ID of the task set.
@@ -240,6 +282,19 @@ impl crate::ToJson for AwsVpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsVpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AssignPublicIp", "SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            assign_public_ip: crate::from_json_optional(map, "AssignPublicIp", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<AwsVpcConfiguration> for Value<AwsVpcConfiguration> {
     fn from(value: AwsVpcConfiguration) -> Self {
         Value::Lit(value)
@@ -293,6 +348,18 @@ impl crate::ToJson for CapacityProviderStrategyItem {
         crate::put_opt(&mut out, "CapacityProvider", &self.capacity_provider);
         crate::put_opt(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderStrategyItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Base", "CapacityProvider", "Weight"])?;
+        Ok(Self {
+            base: crate::from_json_optional(map, "Base", path)?,
+            capacity_provider: crate::from_json_optional(map, "CapacityProvider", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
     }
 }
 
@@ -373,6 +440,22 @@ impl crate::ToJson for LoadBalancer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadBalancer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContainerName", "ContainerPort", "TargetGroupArn"],
+        )?;
+        Ok(Self {
+            container_name: crate::from_json_optional(map, "ContainerName", path)?,
+            container_port: crate::from_json_optional(map, "ContainerPort", path)?,
+            target_group_arn: crate::from_json_optional(map, "TargetGroupArn", path)?,
+        })
+    }
+}
+
 impl From<LoadBalancer> for Value<LoadBalancer> {
     fn from(value: LoadBalancer) -> Self {
         Value::Lit(value)
@@ -407,6 +490,16 @@ impl crate::ToJson for NetworkConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AwsVpcConfiguration", &self.aws_vpc_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsVpcConfiguration"])?;
+        Ok(Self {
+            aws_vpc_configuration: crate::from_json_optional(map, "AwsVpcConfiguration", path)?,
+        })
     }
 }
 
@@ -454,6 +547,17 @@ impl crate::ToJson for Scale {
         crate::put_opt(&mut out, "Unit", &self.unit);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_optional(map, "Unit", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -537,6 +641,23 @@ impl crate::ToJson for ServiceRegistry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceRegistry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContainerName", "ContainerPort", "Port", "RegistryArn"],
+        )?;
+        Ok(Self {
+            container_name: crate::from_json_optional(map, "ContainerName", path)?,
+            container_port: crate::from_json_optional(map, "ContainerPort", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            registry_arn: crate::from_json_optional(map, "RegistryArn", path)?,
+        })
+    }
+}
+
 impl From<ServiceRegistry> for Value<ServiceRegistry> {
     fn from(value: ServiceRegistry) -> Self {
         Value::Lit(value)
@@ -566,6 +687,17 @@ impl AssignPublicIp {
 impl crate::ToJson for AssignPublicIp {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssignPublicIp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 
@@ -602,6 +734,17 @@ impl crate::ToJson for LaunchType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("EC2", Self::Ec2), ("FARGATE", Self::Fargate)],
+        )
+    }
+}
+
 impl From<LaunchType> for Value<LaunchType> {
     fn from(value: LaunchType) -> Self {
         Value::Lit(value)
@@ -627,6 +770,13 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PERCENT", Self::Percent)])
     }
 }
 

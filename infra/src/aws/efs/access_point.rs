@@ -108,6 +108,30 @@ impl crate::ToJson for AccessPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessPointTags",
+                "ClientToken",
+                "FileSystemId",
+                "PosixUser",
+                "RootDirectory",
+            ],
+        )?;
+        Ok(Self {
+            access_point_tags: crate::from_json_optional(map, "AccessPointTags", path)?,
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            posix_user: crate::from_json_optional(map, "PosixUser", path)?,
+            root_directory: crate::from_json_optional(map, "RootDirectory", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EFS::AccessPoint` (`Fn::GetAtt`).
 impl crate::Handle<AccessPoint> {
     /// `Fn::GetAtt` `AccessPointId`.
@@ -169,6 +193,18 @@ impl crate::ToJson for CreationInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreationInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OwnerGid", "OwnerUid", "Permissions"])?;
+        Ok(Self {
+            owner_gid: crate::from_json_required(map, "OwnerGid", path)?,
+            owner_uid: crate::from_json_required(map, "OwnerUid", path)?,
+            permissions: crate::from_json_required(map, "Permissions", path)?,
+        })
+    }
+}
+
 impl From<CreationInfo> for Value<CreationInfo> {
     fn from(value: CreationInfo) -> Self {
         Value::Lit(value)
@@ -215,6 +251,18 @@ impl crate::ToJson for PosixUser {
         crate::put_opt(&mut out, "SecondaryGids", &self.secondary_gids);
         crate::put(&mut out, "Uid", &self.uid);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PosixUser {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Gid", "SecondaryGids", "Uid"])?;
+        Ok(Self {
+            gid: crate::from_json_required(map, "Gid", path)?,
+            secondary_gids: crate::from_json_optional(map, "SecondaryGids", path)?,
+            uid: crate::from_json_required(map, "Uid", path)?,
+        })
     }
 }
 
@@ -273,6 +321,17 @@ impl crate::ToJson for RootDirectory {
         crate::put_opt(&mut out, "CreationInfo", &self.creation_info);
         crate::put_opt(&mut out, "Path", &self.path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RootDirectory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CreationInfo", "Path"])?;
+        Ok(Self {
+            creation_info: crate::from_json_optional(map, "CreationInfo", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+        })
     }
 }
 

@@ -264,6 +264,58 @@ impl crate::ToJson for FileSystem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZoneName",
+                "BackupPolicy",
+                "BypassPolicyLockoutSafetyCheck",
+                "Encrypted",
+                "FileSystemPolicy",
+                "FileSystemProtection",
+                "FileSystemTags",
+                "KmsKeyId",
+                "LifecyclePolicies",
+                "PerformanceMode",
+                "ProvisionedThroughputInMibps",
+                "ReplicationConfiguration",
+                "ThroughputMode",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone_name: crate::from_json_optional(map, "AvailabilityZoneName", path)?,
+            backup_policy: crate::from_json_optional(map, "BackupPolicy", path)?,
+            bypass_policy_lockout_safety_check: crate::from_json_optional(
+                map,
+                "BypassPolicyLockoutSafetyCheck",
+                path,
+            )?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            file_system_policy: crate::from_json_optional(map, "FileSystemPolicy", path)?,
+            file_system_protection: crate::from_json_optional(map, "FileSystemProtection", path)?,
+            file_system_tags: crate::from_json_optional(map, "FileSystemTags", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            lifecycle_policies: crate::from_json_optional(map, "LifecyclePolicies", path)?,
+            performance_mode: crate::from_json_optional(map, "PerformanceMode", path)?,
+            provisioned_throughput_in_mibps: crate::from_json_optional(
+                map,
+                "ProvisionedThroughputInMibps",
+                path,
+            )?,
+            replication_configuration: crate::from_json_optional(
+                map,
+                "ReplicationConfiguration",
+                path,
+            )?,
+            throughput_mode: crate::from_json_optional(map, "ThroughputMode", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EFS::FileSystem` (`Fn::GetAtt`).
 impl crate::Handle<FileSystem> {
     /// `Fn::GetAtt` `Arn`.
@@ -300,6 +352,16 @@ impl crate::ToJson for BackupPolicy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BackupPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -352,6 +414,20 @@ impl crate::ToJson for FileSystemProtection {
             &self.replication_overwrite_protection,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileSystemProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReplicationOverwriteProtection"])?;
+        Ok(Self {
+            replication_overwrite_protection: crate::from_json_optional(
+                map,
+                "ReplicationOverwriteProtection",
+                path,
+            )?,
+        })
     }
 }
 
@@ -432,6 +508,30 @@ impl crate::ToJson for LifecyclePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecyclePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "TransitionToArchive",
+                "TransitionToIA",
+                "TransitionToPrimaryStorageClass",
+            ],
+        )?;
+        Ok(Self {
+            transition_to_archive: crate::from_json_optional(map, "TransitionToArchive", path)?,
+            transition_to_ia: crate::from_json_optional(map, "TransitionToIA", path)?,
+            transition_to_primary_storage_class: crate::from_json_optional(
+                map,
+                "TransitionToPrimaryStorageClass",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LifecyclePolicy> for Value<LifecyclePolicy> {
     fn from(value: LifecyclePolicy) -> Self {
         Value::Lit(value)
@@ -466,6 +566,16 @@ impl crate::ToJson for ReplicationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Destinations", &self.destinations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destinations"])?;
+        Ok(Self {
+            destinations: crate::from_json_optional(map, "Destinations", path)?,
+        })
     }
 }
 
@@ -585,6 +695,34 @@ impl crate::ToJson for ReplicationDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZoneName",
+                "FileSystemId",
+                "KmsKeyId",
+                "Region",
+                "RoleArn",
+                "Status",
+                "StatusMessage",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone_name: crate::from_json_optional(map, "AvailabilityZoneName", path)?,
+            file_system_id: crate::from_json_optional(map, "FileSystemId", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            status_message: crate::from_json_optional(map, "StatusMessage", path)?,
+        })
+    }
+}
+
 impl From<ReplicationDestination> for Value<ReplicationDestination> {
     fn from(value: ReplicationDestination) -> Self {
         Value::Lit(value)
@@ -619,6 +757,20 @@ impl PerformanceMode {
 impl crate::ToJson for PerformanceMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PerformanceMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("generalPurpose", Self::GeneralPurpose),
+                ("maxIO", Self::MaxIo),
+            ],
+        )
     }
 }
 
@@ -661,6 +813,17 @@ impl crate::ToJson for ReplicationOverwriteProtection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationOverwriteProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
+    }
+}
+
 impl From<ReplicationOverwriteProtection> for Value<ReplicationOverwriteProtection> {
     fn from(value: ReplicationOverwriteProtection) -> Self {
         Value::Lit(value)
@@ -690,6 +853,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 
@@ -731,6 +905,21 @@ impl ThroughputMode {
 impl crate::ToJson for ThroughputMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThroughputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("bursting", Self::Bursting),
+                ("elastic", Self::Elastic),
+                ("provisioned", Self::Provisioned),
+            ],
+        )
     }
 }
 
@@ -788,6 +977,27 @@ impl crate::ToJson for TransitionToArchive {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitionToArchive {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AFTER_14_DAYS", Self::After14Days),
+                ("AFTER_180_DAYS", Self::After180Days),
+                ("AFTER_1_DAY", Self::After1Day),
+                ("AFTER_270_DAYS", Self::After270Days),
+                ("AFTER_30_DAYS", Self::After30Days),
+                ("AFTER_365_DAYS", Self::After365Days),
+                ("AFTER_60_DAYS", Self::After60Days),
+                ("AFTER_7_DAYS", Self::After7Days),
+                ("AFTER_90_DAYS", Self::After90Days),
+            ],
+        )
+    }
+}
+
 impl From<TransitionToArchive> for Value<TransitionToArchive> {
     fn from(value: TransitionToArchive) -> Self {
         Value::Lit(value)
@@ -842,6 +1052,27 @@ impl crate::ToJson for TransitionToIa {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitionToIa {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AFTER_14_DAYS", Self::After14Days),
+                ("AFTER_180_DAYS", Self::After180Days),
+                ("AFTER_1_DAY", Self::After1Day),
+                ("AFTER_270_DAYS", Self::After270Days),
+                ("AFTER_30_DAYS", Self::After30Days),
+                ("AFTER_365_DAYS", Self::After365Days),
+                ("AFTER_60_DAYS", Self::After60Days),
+                ("AFTER_7_DAYS", Self::After7Days),
+                ("AFTER_90_DAYS", Self::After90Days),
+            ],
+        )
+    }
+}
+
 impl From<TransitionToIa> for Value<TransitionToIa> {
     fn from(value: TransitionToIa) -> Self {
         Value::Lit(value)
@@ -869,6 +1100,13 @@ impl TransitionToPrimaryStorageClass {
 impl crate::ToJson for TransitionToPrimaryStorageClass {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitionToPrimaryStorageClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AFTER_1_ACCESS", Self::After1Access)])
     }
 }
 

@@ -104,6 +104,34 @@ impl crate::ToJson for AccessEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessPolicies",
+                "ClusterName",
+                "KubernetesGroups",
+                "PrincipalArn",
+                "Tags",
+                "Type",
+                "Username",
+            ],
+        )?;
+        Ok(Self {
+            access_policies: crate::from_json_optional(map, "AccessPolicies", path)?,
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            kubernetes_groups: crate::from_json_optional(map, "KubernetesGroups", path)?,
+            principal_arn: crate::from_json_required(map, "PrincipalArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EKS::AccessEntry` (`Fn::GetAtt`).
 impl crate::Handle<AccessEntry> {
     /// `Fn::GetAtt` `AccessEntryArn`. The ARN of the access entry.
@@ -140,6 +168,17 @@ impl crate::ToJson for AccessPolicy {
         crate::put(&mut out, "AccessScope", &self.access_scope);
         crate::put(&mut out, "PolicyArn", &self.policy_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessScope", "PolicyArn"])?;
+        Ok(Self {
+            access_scope: crate::from_json_required(map, "AccessScope", path)?,
+            policy_arn: crate::from_json_required(map, "PolicyArn", path)?,
+        })
     }
 }
 
@@ -184,6 +223,17 @@ impl crate::ToJson for AccessScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Namespaces", "Type"])?;
+        Ok(Self {
+            namespaces: crate::from_json_optional(map, "Namespaces", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<AccessScope> for Value<AccessScope> {
     fn from(value: AccessScope) -> Self {
         Value::Lit(value)
@@ -212,6 +262,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("namespace", Self::Namespace), ("cluster", Self::Cluster)],
+        )
     }
 }
 

@@ -143,6 +143,48 @@ impl crate::ToJson for Addon {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Addon {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddonName",
+                "AddonVersion",
+                "ClusterName",
+                "ConfigurationValues",
+                "NamespaceConfig",
+                "PodIdentityAssociations",
+                "PreserveOnDelete",
+                "ResolveConflicts",
+                "ServiceAccountRoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            addon_name: crate::from_json_required(map, "AddonName", path)?,
+            addon_version: crate::from_json_optional(map, "AddonVersion", path)?,
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            configuration_values: crate::from_json_optional(map, "ConfigurationValues", path)?,
+            namespace_config: crate::from_json_optional(map, "NamespaceConfig", path)?,
+            pod_identity_associations: crate::from_json_optional(
+                map,
+                "PodIdentityAssociations",
+                path,
+            )?,
+            preserve_on_delete: crate::from_json_optional(map, "PreserveOnDelete", path)?,
+            resolve_conflicts: crate::from_json_optional(map, "ResolveConflicts", path)?,
+            service_account_role_arn: crate::from_json_optional(
+                map,
+                "ServiceAccountRoleArn",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EKS::Addon` (`Fn::GetAtt`).
 impl crate::Handle<Addon> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) of the add-on
@@ -172,6 +214,16 @@ impl crate::ToJson for NamespaceConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NamespaceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Namespace"])?;
+        Ok(Self {
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
     }
 }
 
@@ -213,6 +265,17 @@ impl crate::ToJson for PodIdentityAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PodIdentityAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RoleArn", "ServiceAccount"])?;
+        Ok(Self {
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            service_account: crate::from_json_required(map, "ServiceAccount", path)?,
+        })
+    }
+}
+
 impl From<PodIdentityAssociation> for Value<PodIdentityAssociation> {
     fn from(value: PodIdentityAssociation) -> Self {
         Value::Lit(value)
@@ -244,6 +307,21 @@ impl ResolveConflicts {
 impl crate::ToJson for ResolveConflicts {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResolveConflicts {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("OVERWRITE", Self::Overwrite),
+                ("PRESERVE", Self::Preserve),
+            ],
+        )
     }
 }
 

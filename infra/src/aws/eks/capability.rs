@@ -106,6 +106,38 @@ impl crate::ToJson for Capability {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Capability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapabilityName",
+                "ClusterName",
+                "Configuration",
+                "DeletePropagationPolicy",
+                "RoleArn",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            capability_name: crate::from_json_required(map, "CapabilityName", path)?,
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            delete_propagation_policy: crate::from_json_required(
+                map,
+                "DeletePropagationPolicy",
+                path,
+            )?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EKS::Capability` (`Fn::GetAtt`).
 impl crate::Handle<Capability> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the capability.
@@ -196,6 +228,18 @@ impl crate::ToJson for Ack {
             &self.enable_cross_namespace,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ack {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DisabledServices", "EnableCrossNamespace"])?;
+        Ok(Self {
+            disabled_services: crate::from_json_optional(map, "DisabledServices", path)?,
+            enable_cross_namespace: crate::from_json_optional(map, "EnableCrossNamespace", path)?,
+        })
     }
 }
 
@@ -293,6 +337,32 @@ impl crate::ToJson for ArgoCd {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArgoCd {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsIdc",
+                "EndpointPrefix",
+                "Namespace",
+                "NetworkAccess",
+                "RbacRoleMappings",
+                "ServerUrl",
+            ],
+        )?;
+        Ok(Self {
+            aws_idc: crate::from_json_required(map, "AwsIdc", path)?,
+            endpoint_prefix: crate::from_json_optional(map, "EndpointPrefix", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            network_access: crate::from_json_optional(map, "NetworkAccess", path)?,
+            rbac_role_mappings: crate::from_json_optional(map, "RbacRoleMappings", path)?,
+            server_url: crate::from_json_optional(map, "ServerUrl", path)?,
+        })
+    }
+}
+
 impl From<ArgoCd> for Value<ArgoCd> {
     fn from(value: ArgoCd) -> Self {
         Value::Lit(value)
@@ -331,6 +401,17 @@ impl crate::ToJson for ArgoCdRoleMapping {
         crate::put(&mut out, "Identities", &self.identities);
         crate::put(&mut out, "Role", &self.role);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArgoCdRoleMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Identities", "Role"])?;
+        Ok(Self {
+            identities: crate::from_json_required(map, "Identities", path)?,
+            role: crate::from_json_required(map, "Role", path)?,
+        })
     }
 }
 
@@ -392,6 +473,26 @@ impl crate::ToJson for AwsIdc {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsIdc {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IdcInstanceArn", "IdcManagedApplicationArn", "IdcRegion"],
+        )?;
+        Ok(Self {
+            idc_instance_arn: crate::from_json_required(map, "IdcInstanceArn", path)?,
+            idc_managed_application_arn: crate::from_json_optional(
+                map,
+                "IdcManagedApplicationArn",
+                path,
+            )?,
+            idc_region: crate::from_json_optional(map, "IdcRegion", path)?,
+        })
+    }
+}
+
 impl From<AwsIdc> for Value<AwsIdc> {
     fn from(value: AwsIdc) -> Self {
         Value::Lit(value)
@@ -441,6 +542,17 @@ impl crate::ToJson for CapabilityConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapabilityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ack", "ArgoCd"])?;
+        Ok(Self {
+            ack: crate::from_json_optional(map, "Ack", path)?,
+            argo_cd: crate::from_json_optional(map, "ArgoCd", path)?,
+        })
+    }
+}
+
 impl From<CapabilityConfiguration> for Value<CapabilityConfiguration> {
     fn from(value: CapabilityConfiguration) -> Self {
         Value::Lit(value)
@@ -479,6 +591,16 @@ impl crate::ToJson for NetworkAccess {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpceIds"])?;
+        Ok(Self {
+            vpce_ids: crate::from_json_optional(map, "VpceIds", path)?,
+        })
+    }
+}
+
 impl From<NetworkAccess> for Value<NetworkAccess> {
     fn from(value: NetworkAccess) -> Self {
         Value::Lit(value)
@@ -511,6 +633,17 @@ impl crate::ToJson for SsoIdentity {
         crate::put(&mut out, "Id", &self.id);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SsoIdentity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -551,6 +684,21 @@ impl crate::ToJson for CapabilityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapabilityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ARGOCD", Self::Argocd),
+                ("ACK", Self::Ack),
+                ("KRO", Self::Kro),
+            ],
+        )
+    }
+}
+
 impl From<CapabilityType> for Value<CapabilityType> {
     fn from(value: CapabilityType) -> Self {
         Value::Lit(value)
@@ -578,6 +726,13 @@ impl DeletePropagationPolicy {
 impl crate::ToJson for DeletePropagationPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeletePropagationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("RETAIN", Self::Retain)])
     }
 }
 
@@ -617,6 +772,21 @@ impl crate::ToJson for Role {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Role {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ADMIN", Self::Admin),
+                ("EDITOR", Self::Editor),
+                ("VIEWER", Self::Viewer),
+            ],
+        )
+    }
+}
+
 impl From<Role> for Value<Role> {
     fn from(value: Role) -> Self {
         Value::Lit(value)
@@ -645,6 +815,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SSO_USER", Self::SsoUser), ("SSO_GROUP", Self::SsoGroup)],
+        )
     }
 }
 

@@ -45,6 +45,16 @@ impl crate::ToJson for CertificateAuthority {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateAuthority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterName"])?;
+        Ok(Self {
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EKS::CertificateAuthority` (`Fn::GetAtt`).
 impl crate::Handle<CertificateAuthority> {
     /// `Fn::GetAtt` `ActivatedAt`. The timestamp when the certificate authority was activated.

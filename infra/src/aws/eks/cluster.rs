@@ -337,6 +337,90 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessConfig",
+                "ActiveCertificateAuthorityId",
+                "BootstrapSelfManagedAddons",
+                "CertificateAuthority",
+                "ComputeConfig",
+                "ControlPlaneScalingConfig",
+                "DeletionProtection",
+                "EncryptionConfig",
+                "Force",
+                "KubeApiServerConfig",
+                "KubeControllerManagerConfig",
+                "KubeSchedulerConfig",
+                "KubernetesNetworkConfig",
+                "Logging",
+                "Name",
+                "OutpostConfig",
+                "RemoteNetworkConfig",
+                "ResourcesVpcConfig",
+                "RoleArn",
+                "RollbackConfig",
+                "StorageConfig",
+                "Tags",
+                "UpgradePolicy",
+                "Version",
+                "ZonalShiftConfig",
+            ],
+        )?;
+        Ok(Self {
+            access_config: crate::from_json_optional(map, "AccessConfig", path)?,
+            active_certificate_authority_id: crate::from_json_optional(
+                map,
+                "ActiveCertificateAuthorityId",
+                path,
+            )?,
+            bootstrap_self_managed_addons: crate::from_json_optional(
+                map,
+                "BootstrapSelfManagedAddons",
+                path,
+            )?,
+            certificate_authority: crate::from_json_optional(map, "CertificateAuthority", path)?,
+            compute_config: crate::from_json_optional(map, "ComputeConfig", path)?,
+            control_plane_scaling_config: crate::from_json_optional(
+                map,
+                "ControlPlaneScalingConfig",
+                path,
+            )?,
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            encryption_config: crate::from_json_optional(map, "EncryptionConfig", path)?,
+            force: crate::from_json_optional(map, "Force", path)?,
+            kube_api_server_config: crate::from_json_optional(map, "KubeApiServerConfig", path)?,
+            kube_controller_manager_config: crate::from_json_optional(
+                map,
+                "KubeControllerManagerConfig",
+                path,
+            )?,
+            kube_scheduler_config: crate::from_json_optional(map, "KubeSchedulerConfig", path)?,
+            kubernetes_network_config: crate::from_json_optional(
+                map,
+                "KubernetesNetworkConfig",
+                path,
+            )?,
+            logging: crate::from_json_optional(map, "Logging", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            outpost_config: crate::from_json_optional(map, "OutpostConfig", path)?,
+            remote_network_config: crate::from_json_optional(map, "RemoteNetworkConfig", path)?,
+            resources_vpc_config: crate::from_json_required(map, "ResourcesVpcConfig", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            rollback_config: crate::from_json_optional(map, "RollbackConfig", path)?,
+            storage_config: crate::from_json_optional(map, "StorageConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            upgrade_policy: crate::from_json_optional(map, "UpgradePolicy", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+            zonal_shift_config: crate::from_json_optional(map, "ZonalShiftConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EKS::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `Arn`. The ARN of the cluster, such as
@@ -451,6 +535,28 @@ impl crate::ToJson for AccessConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationMode",
+                "BootstrapClusterCreatorAdminPermissions",
+            ],
+        )?;
+        Ok(Self {
+            authentication_mode: crate::from_json_optional(map, "AuthenticationMode", path)?,
+            bootstrap_cluster_creator_admin_permissions: crate::from_json_optional(
+                map,
+                "BootstrapClusterCreatorAdminPermissions",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AccessConfig> for Value<AccessConfig> {
     fn from(value: AccessConfig) -> Self {
         Value::Lit(value)
@@ -498,6 +604,17 @@ impl crate::ToJson for ActiveCertificateAuthority {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActiveCertificateAuthority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ActivatedBy", "Id"])?;
+        Ok(Self {
+            activated_by: crate::from_json_optional(map, "ActivatedBy", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+        })
+    }
+}
+
 impl From<ActiveCertificateAuthority> for Value<ActiveCertificateAuthority> {
     fn from(value: ActiveCertificateAuthority) -> Self {
         Value::Lit(value)
@@ -529,6 +646,16 @@ impl crate::ToJson for BlockStorage {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -581,6 +708,17 @@ impl crate::ToJson for CertificateAuthority {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateAuthority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Active", "Data"])?;
+        Ok(Self {
+            active: crate::from_json_optional(map, "Active", path)?,
+            data: crate::from_json_optional(map, "Data", path)?,
+        })
+    }
+}
+
 impl From<CertificateAuthority> for Value<CertificateAuthority> {
     fn from(value: CertificateAuthority) -> Self {
         Value::Lit(value)
@@ -615,6 +753,16 @@ impl crate::ToJson for ClusterLogging {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "EnabledTypes", &self.enabled_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterLogging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnabledTypes"])?;
+        Ok(Self {
+            enabled_types: crate::from_json_optional(map, "EnabledTypes", path)?,
+        })
     }
 }
 
@@ -674,6 +822,18 @@ impl crate::ToJson for ComputeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "NodePools", "NodeRoleArn"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            node_pools: crate::from_json_optional(map, "NodePools", path)?,
+            node_role_arn: crate::from_json_optional(map, "NodeRoleArn", path)?,
+        })
+    }
+}
+
 impl From<ComputeConfig> for Value<ComputeConfig> {
     fn from(value: ComputeConfig) -> Self {
         Value::Lit(value)
@@ -724,6 +884,17 @@ impl crate::ToJson for ControlPlanePlacement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ControlPlanePlacement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupName", "SpreadLevel"])?;
+        Ok(Self {
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            spread_level: crate::from_json_optional(map, "SpreadLevel", path)?,
+        })
+    }
+}
+
 impl From<ControlPlanePlacement> for Value<ControlPlanePlacement> {
     fn from(value: ControlPlanePlacement) -> Self {
         Value::Lit(value)
@@ -758,6 +929,16 @@ impl crate::ToJson for ControlPlaneScalingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ControlPlaneScalingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tier"])?;
+        Ok(Self {
+            tier: crate::from_json_optional(map, "Tier", path)?,
+        })
+    }
+}
+
 impl From<ControlPlaneScalingConfig> for Value<ControlPlaneScalingConfig> {
     fn from(value: ControlPlaneScalingConfig) -> Self {
         Value::Lit(value)
@@ -789,6 +970,16 @@ impl crate::ToJson for ElasticLoadBalancing {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticLoadBalancing {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -839,6 +1030,17 @@ impl crate::ToJson for EncryptionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Provider", "Resources"])?;
+        Ok(Self {
+            provider: crate::from_json_optional(map, "Provider", path)?,
+            resources: crate::from_json_optional(map, "Resources", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfig> for Value<EncryptionConfig> {
     fn from(value: EncryptionConfig) -> Self {
         Value::Lit(value)
@@ -872,6 +1074,16 @@ impl crate::ToJson for EtcdPlacement {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SpreadLevel", &self.spread_level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EtcdPlacement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SpreadLevel"])?;
+        Ok(Self {
+            spread_level: crate::from_json_optional(map, "SpreadLevel", path)?,
+        })
     }
 }
 
@@ -916,6 +1128,20 @@ impl crate::ToJson for HorizontalPodAutoscalerControllerConfig {
             &self.horizontal_pod_autoscaler_sync_period,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HorizontalPodAutoscalerControllerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HorizontalPodAutoscalerSyncPeriod"])?;
+        Ok(Self {
+            horizontal_pod_autoscaler_sync_period: crate::from_json_optional(
+                map,
+                "HorizontalPodAutoscalerSyncPeriod",
+                path,
+            )?,
+        })
     }
 }
 
@@ -971,6 +1197,17 @@ impl crate::ToJson for KubeApiServerConfig {
             &self.service_node_port_range,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KubeApiServerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventTtl", "ServiceNodePortRange"])?;
+        Ok(Self {
+            event_ttl: crate::from_json_optional(map, "EventTtl", path)?,
+            service_node_port_range: crate::from_json_optional(map, "ServiceNodePortRange", path)?,
+        })
     }
 }
 
@@ -1036,6 +1273,32 @@ impl crate::ToJson for KubeControllerManagerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KubeControllerManagerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HorizontalPodAutoscalerControllerConfig",
+                "PodGcControllerConfig",
+            ],
+        )?;
+        Ok(Self {
+            horizontal_pod_autoscaler_controller_config: crate::from_json_optional(
+                map,
+                "HorizontalPodAutoscalerControllerConfig",
+                path,
+            )?,
+            pod_gc_controller_config: crate::from_json_optional(
+                map,
+                "PodGcControllerConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<KubeControllerManagerConfig> for Value<KubeControllerManagerConfig> {
     fn from(value: KubeControllerManagerConfig) -> Self {
         Value::Lit(value)
@@ -1070,6 +1333,16 @@ impl crate::ToJson for KubeSchedulerConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "NodeResourcesFit", &self.node_resources_fit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KubeSchedulerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NodeResourcesFit"])?;
+        Ok(Self {
+            node_resources_fit: crate::from_json_optional(map, "NodeResourcesFit", path)?,
+        })
     }
 }
 
@@ -1147,6 +1420,28 @@ impl crate::ToJson for KubernetesNetworkConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KubernetesNetworkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ElasticLoadBalancing",
+                "IpFamily",
+                "ServiceIpv4Cidr",
+                "ServiceIpv6Cidr",
+            ],
+        )?;
+        Ok(Self {
+            elastic_load_balancing: crate::from_json_optional(map, "ElasticLoadBalancing", path)?,
+            ip_family: crate::from_json_optional(map, "IpFamily", path)?,
+            service_ipv4_cidr: crate::from_json_optional(map, "ServiceIpv4Cidr", path)?,
+            service_ipv6_cidr: crate::from_json_optional(map, "ServiceIpv6Cidr", path)?,
+        })
+    }
+}
+
 impl From<KubernetesNetworkConfig> for Value<KubernetesNetworkConfig> {
     fn from(value: KubernetesNetworkConfig) -> Self {
         Value::Lit(value)
@@ -1185,6 +1480,16 @@ impl crate::ToJson for Logging {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterLogging"])?;
+        Ok(Self {
+            cluster_logging: crate::from_json_optional(map, "ClusterLogging", path)?,
+        })
+    }
+}
+
 impl From<Logging> for Value<Logging> {
     fn from(value: Logging) -> Self {
         Value::Lit(value)
@@ -1216,6 +1521,16 @@ impl crate::ToJson for LoggingTypeConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingTypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -1253,6 +1568,16 @@ impl crate::ToJson for NodeResourcesFitConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ScoringStrategy", &self.scoring_strategy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeResourcesFitConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScoringStrategy"])?;
+        Ok(Self {
+            scoring_strategy: crate::from_json_optional(map, "ScoringStrategy", path)?,
+        })
     }
 }
 
@@ -1341,6 +1666,34 @@ impl crate::ToJson for OutpostConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutpostConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ControlPlaneInstanceType",
+                "ControlPlanePlacement",
+                "EtcdInstanceType",
+                "EtcdPlacement",
+                "OutpostArns",
+            ],
+        )?;
+        Ok(Self {
+            control_plane_instance_type: crate::from_json_required(
+                map,
+                "ControlPlaneInstanceType",
+                path,
+            )?,
+            control_plane_placement: crate::from_json_optional(map, "ControlPlanePlacement", path)?,
+            etcd_instance_type: crate::from_json_optional(map, "EtcdInstanceType", path)?,
+            etcd_placement: crate::from_json_optional(map, "EtcdPlacement", path)?,
+            outpost_arns: crate::from_json_required(map, "OutpostArns", path)?,
+        })
+    }
+}
+
 impl From<OutpostConfig> for Value<OutpostConfig> {
     fn from(value: OutpostConfig) -> Self {
         Value::Lit(value)
@@ -1382,6 +1735,20 @@ impl crate::ToJson for PodGcControllerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PodGcControllerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TerminatedPodGcThreshold"])?;
+        Ok(Self {
+            terminated_pod_gc_threshold: crate::from_json_optional(
+                map,
+                "TerminatedPodGcThreshold",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PodGcControllerConfig> for Value<PodGcControllerConfig> {
     fn from(value: PodGcControllerConfig) -> Self {
         Value::Lit(value)
@@ -1415,6 +1782,16 @@ impl crate::ToJson for Provider {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "KeyArn", &self.key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Provider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyArn"])?;
+        Ok(Self {
+            key_arn: crate::from_json_optional(map, "KeyArn", path)?,
+        })
     }
 }
 
@@ -1472,6 +1849,18 @@ impl crate::ToJson for RemoteNetworkConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemoteNetworkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RemoteNodeNetworks", "RemotePodNetworks"])?;
+        Ok(Self {
+            remote_node_networks: crate::from_json_optional(map, "RemoteNodeNetworks", path)?,
+            remote_pod_networks: crate::from_json_optional(map, "RemotePodNetworks", path)?,
+        })
+    }
+}
+
 impl From<RemoteNetworkConfig> for Value<RemoteNetworkConfig> {
     fn from(value: RemoteNetworkConfig) -> Self {
         Value::Lit(value)
@@ -1502,6 +1891,16 @@ impl crate::ToJson for RemoteNodeNetwork {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemoteNodeNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidrs"])?;
+        Ok(Self {
+            cidrs: crate::from_json_required(map, "Cidrs", path)?,
+        })
+    }
+}
+
 impl From<RemoteNodeNetwork> for Value<RemoteNodeNetwork> {
     fn from(value: RemoteNodeNetwork) -> Self {
         Value::Lit(value)
@@ -1529,6 +1928,16 @@ impl crate::ToJson for RemotePodNetwork {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Cidrs", &self.cidrs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemotePodNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidrs"])?;
+        Ok(Self {
+            cidrs: crate::from_json_required(map, "Cidrs", path)?,
+        })
     }
 }
 
@@ -1575,6 +1984,17 @@ impl crate::ToJson for ResourceWeight {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceWeight {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Weight"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
     }
 }
 
@@ -1693,6 +2113,36 @@ impl crate::ToJson for ResourcesVpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcesVpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ControlPlaneEgressMode",
+                "EndpointPrivateAccess",
+                "EndpointPublicAccess",
+                "PublicAccessCidrs",
+                "SecurityGroupIds",
+                "SubnetIds",
+            ],
+        )?;
+        Ok(Self {
+            control_plane_egress_mode: crate::from_json_optional(
+                map,
+                "ControlPlaneEgressMode",
+                path,
+            )?,
+            endpoint_private_access: crate::from_json_optional(map, "EndpointPrivateAccess", path)?,
+            endpoint_public_access: crate::from_json_optional(map, "EndpointPublicAccess", path)?,
+            public_access_cidrs: crate::from_json_optional(map, "PublicAccessCidrs", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<ResourcesVpcConfig> for Value<ResourcesVpcConfig> {
     fn from(value: ResourcesVpcConfig) -> Self {
         Value::Lit(value)
@@ -1727,6 +2177,16 @@ impl crate::ToJson for RollbackConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TimeoutMinutes", &self.timeout_minutes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RollbackConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TimeoutMinutes"])?;
+        Ok(Self {
+            timeout_minutes: crate::from_json_optional(map, "TimeoutMinutes", path)?,
+        })
     }
 }
 
@@ -1776,6 +2236,17 @@ impl crate::ToJson for ScoringStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScoringStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Resources", "Type"])?;
+        Ok(Self {
+            resources: crate::from_json_optional(map, "Resources", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ScoringStrategy> for Value<ScoringStrategy> {
     fn from(value: ScoringStrategy) -> Self {
         Value::Lit(value)
@@ -1822,6 +2293,17 @@ impl crate::ToJson for ServiceNodePortRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNodePortRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxPort", "MinPort"])?;
+        Ok(Self {
+            max_port: crate::from_json_optional(map, "MaxPort", path)?,
+            min_port: crate::from_json_optional(map, "MinPort", path)?,
+        })
+    }
+}
+
 impl From<ServiceNodePortRange> for Value<ServiceNodePortRange> {
     fn from(value: ServiceNodePortRange) -> Self {
         Value::Lit(value)
@@ -1855,6 +2337,16 @@ impl crate::ToJson for StorageConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "BlockStorage", &self.block_storage);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BlockStorage"])?;
+        Ok(Self {
+            block_storage: crate::from_json_optional(map, "BlockStorage", path)?,
+        })
     }
 }
 
@@ -1892,6 +2384,16 @@ impl crate::ToJson for UpgradePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpgradePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SupportType"])?;
+        Ok(Self {
+            support_type: crate::from_json_optional(map, "SupportType", path)?,
+        })
+    }
+}
+
 impl From<UpgradePolicy> for Value<UpgradePolicy> {
     fn from(value: UpgradePolicy) -> Self {
         Value::Lit(value)
@@ -1926,6 +2428,16 @@ impl crate::ToJson for ZonalShiftConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZonalShiftConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<ZonalShiftConfig> for Value<ZonalShiftConfig> {
     fn from(value: ZonalShiftConfig) -> Self {
         Value::Lit(value)
@@ -1957,6 +2469,21 @@ impl AuthenticationMode {
 impl crate::ToJson for AuthenticationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONFIG_MAP", Self::ConfigMap),
+                ("API_AND_CONFIG_MAP", Self::ApiAndConfigMap),
+                ("API", Self::Api),
+            ],
+        )
     }
 }
 
@@ -1996,6 +2523,21 @@ impl crate::ToJson for ControlPlaneEgressMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ControlPlaneEgressMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_MANAGED", Self::AwsManaged),
+                ("CUSTOMER_ISOLATED", Self::CustomerIsolated),
+                ("CUSTOMER_ROUTED", Self::CustomerRouted),
+            ],
+        )
+    }
+}
+
 impl From<ControlPlaneEgressMode> for Value<ControlPlaneEgressMode> {
     fn from(value: ControlPlaneEgressMode) -> Self {
         Value::Lit(value)
@@ -2028,6 +2570,13 @@ impl crate::ToJson for EtcdPlacementSpreadLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EtcdPlacementSpreadLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("host", Self::Host), ("rack", Self::Rack)])
+    }
+}
+
 impl From<EtcdPlacementSpreadLevel> for Value<EtcdPlacementSpreadLevel> {
     fn from(value: EtcdPlacementSpreadLevel) -> Self {
         Value::Lit(value)
@@ -2057,6 +2606,13 @@ impl IpFamily {
 impl crate::ToJson for IpFamily {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpFamily {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ipv4", Self::Ipv4), ("ipv6", Self::Ipv6)])
     }
 }
 
@@ -2100,6 +2656,23 @@ impl crate::ToJson for LoggingTypeConfigType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingTypeConfigType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("api", Self::Api),
+                ("audit", Self::Audit),
+                ("authenticator", Self::Authenticator),
+                ("controllerManager", Self::ControllerManager),
+                ("scheduler", Self::Scheduler),
+            ],
+        )
+    }
+}
+
 impl From<LoggingTypeConfigType> for Value<LoggingTypeConfigType> {
     fn from(value: LoggingTypeConfigType) -> Self {
         Value::Lit(value)
@@ -2133,6 +2706,13 @@ impl crate::ToJson for SpreadLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpreadLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("host", Self::Host), ("rack", Self::Rack)])
+    }
+}
+
 impl From<SpreadLevel> for Value<SpreadLevel> {
     fn from(value: SpreadLevel) -> Self {
         Value::Lit(value)
@@ -2161,6 +2741,17 @@ impl SupportType {
 impl crate::ToJson for SupportType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STANDARD", Self::Standard), ("EXTENDED", Self::Extended)],
+        )
     }
 }
 
@@ -2207,6 +2798,24 @@ impl crate::ToJson for Tier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("standard", Self::Standard),
+                ("tier-xl", Self::TierXl),
+                ("tier-2xl", Self::Tier2xl),
+                ("tier-4xl", Self::Tier4xl),
+                ("tier-8xl", Self::Tier8xl),
+                ("tier-ultra", Self::TierUltra),
+            ],
+        )
+    }
+}
+
 impl From<Tier> for Value<Tier> {
     fn from(value: Tier) -> Self {
         Value::Lit(value)
@@ -2235,6 +2844,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LeastAllocated", Self::LeastAllocated),
+                ("MostAllocated", Self::MostAllocated),
+            ],
+        )
     }
 }
 

@@ -91,6 +91,32 @@ impl crate::ToJson for FargateProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FargateProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterName",
+                "FargateProfileName",
+                "PodExecutionRoleArn",
+                "Selectors",
+                "Subnets",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            fargate_profile_name: crate::from_json_optional(map, "FargateProfileName", path)?,
+            pod_execution_role_arn: crate::from_json_required(map, "PodExecutionRoleArn", path)?,
+            selectors: crate::from_json_required(map, "Selectors", path)?,
+            subnets: crate::from_json_optional(map, "Subnets", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EKS::FargateProfile` (`Fn::GetAtt`).
 impl crate::Handle<FargateProfile> {
     /// `Fn::GetAtt` `Arn`.
@@ -130,6 +156,17 @@ impl crate::ToJson for Selector {
         crate::put_opt(&mut out, "Labels", &self.labels);
         crate::put(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Selector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Labels", "Namespace"])?;
+        Ok(Self {
+            labels: crate::from_json_optional(map, "Labels", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
     }
 }
 

@@ -87,6 +87,34 @@ impl crate::ToJson for IdentityProviderConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityProviderConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterName",
+                "IdentityProviderConfigName",
+                "Oidc",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            identity_provider_config_name: crate::from_json_optional(
+                map,
+                "IdentityProviderConfigName",
+                path,
+            )?,
+            oidc: crate::from_json_optional(map, "Oidc", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EKS::IdentityProviderConfig` (`Fn::GetAtt`).
 impl crate::Handle<IdentityProviderConfig> {
     /// `Fn::GetAtt` `IdentityProviderConfigArn`. The ARN of the configuration.
@@ -182,6 +210,34 @@ impl crate::ToJson for OidcIdentityProviderConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OidcIdentityProviderConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "GroupsClaim",
+                "GroupsPrefix",
+                "IssuerUrl",
+                "RequiredClaims",
+                "UsernameClaim",
+                "UsernamePrefix",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            groups_claim: crate::from_json_optional(map, "GroupsClaim", path)?,
+            groups_prefix: crate::from_json_optional(map, "GroupsPrefix", path)?,
+            issuer_url: crate::from_json_required(map, "IssuerUrl", path)?,
+            required_claims: crate::from_json_optional(map, "RequiredClaims", path)?,
+            username_claim: crate::from_json_optional(map, "UsernameClaim", path)?,
+            username_prefix: crate::from_json_optional(map, "UsernamePrefix", path)?,
+        })
+    }
+}
+
 impl From<OidcIdentityProviderConfig> for Value<OidcIdentityProviderConfig> {
     fn from(value: OidcIdentityProviderConfig) -> Self {
         Value::Lit(value)
@@ -207,6 +263,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("oidc", Self::Oidc)])
     }
 }
 

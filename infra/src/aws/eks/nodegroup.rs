@@ -241,6 +241,60 @@ impl crate::ToJson for Nodegroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Nodegroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmiType",
+                "CapacityType",
+                "ClusterName",
+                "DiskSize",
+                "ForceUpdateEnabled",
+                "InstanceTypes",
+                "Labels",
+                "LaunchTemplate",
+                "NodeRepairConfig",
+                "NodeRole",
+                "NodegroupName",
+                "ReleaseVersion",
+                "RemoteAccess",
+                "ScalingConfig",
+                "Subnets",
+                "Tags",
+                "Taints",
+                "UpdateConfig",
+                "Version",
+                "WarmPoolConfig",
+            ],
+        )?;
+        Ok(Self {
+            ami_type: crate::from_json_optional(map, "AmiType", path)?,
+            capacity_type: crate::from_json_optional(map, "CapacityType", path)?,
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            disk_size: crate::from_json_optional(map, "DiskSize", path)?,
+            force_update_enabled: crate::from_json_optional(map, "ForceUpdateEnabled", path)?,
+            instance_types: crate::from_json_optional(map, "InstanceTypes", path)?,
+            labels: crate::from_json_optional(map, "Labels", path)?,
+            launch_template: crate::from_json_optional(map, "LaunchTemplate", path)?,
+            node_repair_config: crate::from_json_optional(map, "NodeRepairConfig", path)?,
+            node_role: crate::from_json_required(map, "NodeRole", path)?,
+            nodegroup_name: crate::from_json_optional(map, "NodegroupName", path)?,
+            release_version: crate::from_json_optional(map, "ReleaseVersion", path)?,
+            remote_access: crate::from_json_optional(map, "RemoteAccess", path)?,
+            scaling_config: crate::from_json_optional(map, "ScalingConfig", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            taints: crate::from_json_optional(map, "Taints", path)?,
+            update_config: crate::from_json_optional(map, "UpdateConfig", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+            warm_pool_config: crate::from_json_optional(map, "WarmPoolConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EKS::Nodegroup` (`Fn::GetAtt`).
 impl crate::Handle<Nodegroup> {
     /// `Fn::GetAtt` `Arn`.
@@ -301,6 +355,18 @@ impl crate::ToJson for LaunchTemplateSpecification {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Name", "Version"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "Id", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 
@@ -425,6 +491,52 @@ impl crate::ToJson for NodeRepairConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeRepairConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "MaxParallelNodesRepairedCount",
+                "MaxParallelNodesRepairedPercentage",
+                "MaxUnhealthyNodeThresholdCount",
+                "MaxUnhealthyNodeThresholdPercentage",
+                "NodeRepairConfigOverrides",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            max_parallel_nodes_repaired_count: crate::from_json_optional(
+                map,
+                "MaxParallelNodesRepairedCount",
+                path,
+            )?,
+            max_parallel_nodes_repaired_percentage: crate::from_json_optional(
+                map,
+                "MaxParallelNodesRepairedPercentage",
+                path,
+            )?,
+            max_unhealthy_node_threshold_count: crate::from_json_optional(
+                map,
+                "MaxUnhealthyNodeThresholdCount",
+                path,
+            )?,
+            max_unhealthy_node_threshold_percentage: crate::from_json_optional(
+                map,
+                "MaxUnhealthyNodeThresholdPercentage",
+                path,
+            )?,
+            node_repair_config_overrides: crate::from_json_optional(
+                map,
+                "NodeRepairConfigOverrides",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<NodeRepairConfig> for Value<NodeRepairConfig> {
     fn from(value: NodeRepairConfig) -> Self {
         Value::Lit(value)
@@ -505,6 +617,36 @@ impl crate::ToJson for NodeRepairConfigOverrides {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeRepairConfigOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MinRepairWaitTimeMins",
+                "NodeMonitoringCondition",
+                "NodeUnhealthyReason",
+                "RepairAction",
+            ],
+        )?;
+        Ok(Self {
+            min_repair_wait_time_mins: crate::from_json_optional(
+                map,
+                "MinRepairWaitTimeMins",
+                path,
+            )?,
+            node_monitoring_condition: crate::from_json_optional(
+                map,
+                "NodeMonitoringCondition",
+                path,
+            )?,
+            node_unhealthy_reason: crate::from_json_optional(map, "NodeUnhealthyReason", path)?,
+            repair_action: crate::from_json_optional(map, "RepairAction", path)?,
+        })
+    }
+}
+
 impl From<NodeRepairConfigOverrides> for Value<NodeRepairConfigOverrides> {
     fn from(value: NodeRepairConfigOverrides) -> Self {
         Value::Lit(value)
@@ -546,6 +688,17 @@ impl crate::ToJson for RemoteAccess {
             &self.source_security_groups,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemoteAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ec2SshKey", "SourceSecurityGroups"])?;
+        Ok(Self {
+            ec2_ssh_key: crate::from_json_required(map, "Ec2SshKey", path)?,
+            source_security_groups: crate::from_json_optional(map, "SourceSecurityGroups", path)?,
+        })
     }
 }
 
@@ -605,6 +758,18 @@ impl crate::ToJson for ScalingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DesiredSize", "MaxSize", "MinSize"])?;
+        Ok(Self {
+            desired_size: crate::from_json_optional(map, "DesiredSize", path)?,
+            max_size: crate::from_json_optional(map, "MaxSize", path)?,
+            min_size: crate::from_json_optional(map, "MinSize", path)?,
+        })
+    }
+}
+
 impl From<ScalingConfig> for Value<ScalingConfig> {
     fn from(value: ScalingConfig) -> Self {
         Value::Lit(value)
@@ -658,6 +823,18 @@ impl crate::ToJson for Taint {
         crate::put_opt(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Taint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Effect", "Key", "Value"])?;
+        Ok(Self {
+            effect: crate::from_json_optional(map, "Effect", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -724,6 +901,30 @@ impl crate::ToJson for UpdateConfig {
         );
         crate::put_opt(&mut out, "UpdateStrategy", &self.update_strategy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxUnavailable",
+                "MaxUnavailablePercentage",
+                "UpdateStrategy",
+            ],
+        )?;
+        Ok(Self {
+            max_unavailable: crate::from_json_optional(map, "MaxUnavailable", path)?,
+            max_unavailable_percentage: crate::from_json_optional(
+                map,
+                "MaxUnavailablePercentage",
+                path,
+            )?,
+            update_strategy: crate::from_json_optional(map, "UpdateStrategy", path)?,
+        })
     }
 }
 
@@ -806,6 +1007,34 @@ impl crate::ToJson for WarmPoolConfig {
         crate::put_opt(&mut out, "PoolState", &self.pool_state);
         crate::put_opt(&mut out, "ReuseOnScaleIn", &self.reuse_on_scale_in);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WarmPoolConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "MaxGroupPreparedCapacity",
+                "MinSize",
+                "PoolState",
+                "ReuseOnScaleIn",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            max_group_prepared_capacity: crate::from_json_optional(
+                map,
+                "MaxGroupPreparedCapacity",
+                path,
+            )?,
+            min_size: crate::from_json_optional(map, "MinSize", path)?,
+            pool_state: crate::from_json_optional(map, "PoolState", path)?,
+            reuse_on_scale_in: crate::from_json_optional(map, "ReuseOnScaleIn", path)?,
+        })
     }
 }
 
@@ -903,6 +1132,47 @@ impl crate::ToJson for AmiType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmiType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AL2023_ARM_64_NVIDIA", Self::Al2023Arm64Nvidia),
+                ("AL2023_ARM_64_STANDARD", Self::Al2023Arm64Standard),
+                ("AL2023_x86_64_NEURON", Self::Al2023X8664Neuron),
+                ("AL2023_x86_64_NVIDIA", Self::Al2023X8664Nvidia),
+                ("AL2023_x86_64_STANDARD", Self::Al2023X8664Standard),
+                ("AL2_ARM_64", Self::Al2Arm64),
+                ("AL2_x86_64", Self::Al2X8664),
+                ("AL2_x86_64_GPU", Self::Al2X8664Gpu),
+                ("BOTTLEROCKET_ARM_64", Self::BottlerocketArm64),
+                ("BOTTLEROCKET_ARM_64_FIPS", Self::BottlerocketArm64Fips),
+                ("BOTTLEROCKET_ARM_64_NVIDIA", Self::BottlerocketArm64Nvidia),
+                (
+                    "BOTTLEROCKET_ARM_64_NVIDIA_FIPS",
+                    Self::BottlerocketArm64NvidiaFips,
+                ),
+                ("BOTTLEROCKET_x86_64", Self::BottlerocketX8664),
+                ("BOTTLEROCKET_x86_64_FIPS", Self::BottlerocketX8664Fips),
+                ("BOTTLEROCKET_x86_64_NVIDIA", Self::BottlerocketX8664Nvidia),
+                (
+                    "BOTTLEROCKET_x86_64_NVIDIA_FIPS",
+                    Self::BottlerocketX8664NvidiaFips,
+                ),
+                ("CUSTOM", Self::Custom),
+                ("WINDOWS_CORE_2019_x86_64", Self::WindowsCore2019X8664),
+                ("WINDOWS_CORE_2022_x86_64", Self::WindowsCore2022X8664),
+                ("WINDOWS_CORE_2025_x86_64", Self::WindowsCore2025X8664),
+                ("WINDOWS_FULL_2019_x86_64", Self::WindowsFull2019X8664),
+                ("WINDOWS_FULL_2022_x86_64", Self::WindowsFull2022X8664),
+                ("WINDOWS_FULL_2025_x86_64", Self::WindowsFull2025X8664),
+            ],
+        )
+    }
+}
+
 impl From<AmiType> for Value<AmiType> {
     fn from(value: AmiType) -> Self {
         Value::Lit(value)
@@ -940,6 +1210,22 @@ impl crate::ToJson for CapacityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CAPACITY_BLOCK", Self::CapacityBlock),
+                ("ON_DEMAND", Self::OnDemand),
+                ("OnDemand", Self::OnDemand_),
+                ("SPOT", Self::Spot),
+            ],
+        )
+    }
+}
+
 impl From<CapacityType> for Value<CapacityType> {
     fn from(value: CapacityType) -> Self {
         Value::Lit(value)
@@ -971,6 +1257,21 @@ impl Effect {
 impl crate::ToJson for Effect {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Effect {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NO_EXECUTE", Self::NoExecute),
+                ("NO_SCHEDULE", Self::NoSchedule),
+                ("PREFER_NO_SCHEDULE", Self::PreferNoSchedule),
+            ],
+        )
     }
 }
 
@@ -1008,6 +1309,21 @@ impl crate::ToJson for PoolState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PoolState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HIBERNATED", Self::Hibernated),
+                ("RUNNING", Self::Running),
+                ("STOPPED", Self::Stopped),
+            ],
+        )
+    }
+}
+
 impl From<PoolState> for Value<PoolState> {
     fn from(value: PoolState) -> Self {
         Value::Lit(value)
@@ -1042,6 +1358,21 @@ impl crate::ToJson for RepairAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepairAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Replace", Self::Replace),
+                ("Reboot", Self::Reboot),
+                ("NoAction", Self::NoAction),
+            ],
+        )
+    }
+}
+
 impl From<RepairAction> for Value<RepairAction> {
     fn from(value: RepairAction) -> Self {
         Value::Lit(value)
@@ -1072,6 +1403,17 @@ impl UpdateStrategy {
 impl crate::ToJson for UpdateStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("MINIMAL", Self::Minimal)],
+        )
     }
 }
 

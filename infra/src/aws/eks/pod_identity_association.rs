@@ -105,6 +105,36 @@ impl crate::ToJson for PodIdentityAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PodIdentityAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterName",
+                "DisableSessionTags",
+                "Namespace",
+                "Policy",
+                "RoleArn",
+                "ServiceAccount",
+                "Tags",
+                "TargetRoleArn",
+            ],
+        )?;
+        Ok(Self {
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            disable_session_tags: crate::from_json_optional(map, "DisableSessionTags", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            service_account: crate::from_json_required(map, "ServiceAccount", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_role_arn: crate::from_json_optional(map, "TargetRoleArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EKS::PodIdentityAssociation` (`Fn::GetAtt`).
 impl crate::Handle<PodIdentityAssociation> {
     /// `Fn::GetAtt` `AssociationArn`. The ARN of the pod identity association.

@@ -350,6 +350,106 @@ impl crate::ToJson for CacheCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AZMode",
+                "AutoMinorVersionUpgrade",
+                "CacheNodeType",
+                "CacheParameterGroupName",
+                "CacheSecurityGroupNames",
+                "CacheSubnetGroupName",
+                "ClusterName",
+                "Engine",
+                "EngineVersion",
+                "IpDiscovery",
+                "LogDeliveryConfigurations",
+                "NetworkType",
+                "NotificationTopicArn",
+                "NumCacheNodes",
+                "Port",
+                "PreferredAvailabilityZone",
+                "PreferredAvailabilityZones",
+                "PreferredMaintenanceWindow",
+                "SnapshotArns",
+                "SnapshotName",
+                "SnapshotRetentionLimit",
+                "SnapshotWindow",
+                "Tags",
+                "TransitEncryptionEnabled",
+                "VpcSecurityGroupIds",
+            ],
+        )?;
+        Ok(Self {
+            az_mode: crate::from_json_optional(map, "AZMode", path)?,
+            auto_minor_version_upgrade: crate::from_json_optional(
+                map,
+                "AutoMinorVersionUpgrade",
+                path,
+            )?,
+            cache_node_type: crate::from_json_required(map, "CacheNodeType", path)?,
+            cache_parameter_group_name: crate::from_json_optional(
+                map,
+                "CacheParameterGroupName",
+                path,
+            )?,
+            cache_security_group_names: crate::from_json_optional(
+                map,
+                "CacheSecurityGroupNames",
+                path,
+            )?,
+            cache_subnet_group_name: crate::from_json_optional(map, "CacheSubnetGroupName", path)?,
+            cluster_name: crate::from_json_optional(map, "ClusterName", path)?,
+            engine: crate::from_json_required(map, "Engine", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            ip_discovery: crate::from_json_optional(map, "IpDiscovery", path)?,
+            log_delivery_configurations: crate::from_json_optional(
+                map,
+                "LogDeliveryConfigurations",
+                path,
+            )?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            notification_topic_arn: crate::from_json_optional(map, "NotificationTopicArn", path)?,
+            num_cache_nodes: crate::from_json_required(map, "NumCacheNodes", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            preferred_availability_zone: crate::from_json_optional(
+                map,
+                "PreferredAvailabilityZone",
+                path,
+            )?,
+            preferred_availability_zones: crate::from_json_optional(
+                map,
+                "PreferredAvailabilityZones",
+                path,
+            )?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            snapshot_arns: crate::from_json_optional(map, "SnapshotArns", path)?,
+            snapshot_name: crate::from_json_optional(map, "SnapshotName", path)?,
+            snapshot_retention_limit: crate::from_json_optional(
+                map,
+                "SnapshotRetentionLimit",
+                path,
+            )?,
+            snapshot_window: crate::from_json_optional(map, "SnapshotWindow", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_encryption_enabled: crate::from_json_optional(
+                map,
+                "TransitEncryptionEnabled",
+                path,
+            )?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElastiCache::CacheCluster` (`Fn::GetAtt`).
 impl crate::Handle<CacheCluster> {
     /// `Fn::GetAtt` `ConfigurationEndpoint`.
@@ -404,6 +504,16 @@ impl crate::ToJson for CloudWatchLogsDestinationDetails {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LogGroup", &self.log_group);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsDestinationDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroup"])?;
+        Ok(Self {
+            log_group: crate::from_json_required(map, "LogGroup", path)?,
+        })
     }
 }
 
@@ -468,6 +578,29 @@ impl crate::ToJson for DestinationDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CloudWatchLogsDetails", "KinesisFirehoseDetails"],
+        )?;
+        Ok(Self {
+            cloud_watch_logs_details: crate::from_json_optional(
+                map,
+                "CloudWatchLogsDetails",
+                path,
+            )?,
+            kinesis_firehose_details: crate::from_json_optional(
+                map,
+                "KinesisFirehoseDetails",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DestinationDetails> for Value<DestinationDetails> {
     fn from(value: DestinationDetails) -> Self {
         Value::Lit(value)
@@ -495,6 +628,16 @@ impl crate::ToJson for KinesisFirehoseDestinationDetails {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DeliveryStream", &self.delivery_stream);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisFirehoseDestinationDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStream"])?;
+        Ok(Self {
+            delivery_stream: crate::from_json_required(map, "DeliveryStream", path)?,
+        })
     }
 }
 
@@ -545,6 +688,28 @@ impl crate::ToJson for LogDeliveryConfigurationRequest {
         crate::put(&mut out, "LogFormat", &self.log_format);
         crate::put(&mut out, "LogType", &self.log_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDeliveryConfigurationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationDetails",
+                "DestinationType",
+                "LogFormat",
+                "LogType",
+            ],
+        )?;
+        Ok(Self {
+            destination_details: crate::from_json_required(map, "DestinationDetails", path)?,
+            destination_type: crate::from_json_required(map, "DestinationType", path)?,
+            log_format: crate::from_json_required(map, "LogFormat", path)?,
+            log_type: crate::from_json_required(map, "LogType", path)?,
+        })
     }
 }
 

@@ -177,6 +177,62 @@ impl crate::ToJson for GlobalReplicationGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalReplicationGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutomaticFailoverEnabled",
+                "CacheNodeType",
+                "CacheParameterGroupName",
+                "Engine",
+                "EngineVersion",
+                "GlobalNodeGroupCount",
+                "GlobalReplicationGroupDescription",
+                "GlobalReplicationGroupIdSuffix",
+                "Members",
+                "RegionalConfigurations",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            automatic_failover_enabled: crate::from_json_optional(
+                map,
+                "AutomaticFailoverEnabled",
+                path,
+            )?,
+            cache_node_type: crate::from_json_optional(map, "CacheNodeType", path)?,
+            cache_parameter_group_name: crate::from_json_optional(
+                map,
+                "CacheParameterGroupName",
+                path,
+            )?,
+            engine: crate::from_json_optional(map, "Engine", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            global_node_group_count: crate::from_json_optional(map, "GlobalNodeGroupCount", path)?,
+            global_replication_group_description: crate::from_json_optional(
+                map,
+                "GlobalReplicationGroupDescription",
+                path,
+            )?,
+            global_replication_group_id_suffix: crate::from_json_optional(
+                map,
+                "GlobalReplicationGroupIdSuffix",
+                path,
+            )?,
+            members: crate::from_json_required(map, "Members", path)?,
+            regional_configurations: crate::from_json_optional(
+                map,
+                "RegionalConfigurations",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElastiCache::GlobalReplicationGroup` (`Fn::GetAtt`).
 impl crate::Handle<GlobalReplicationGroup> {
     /// `Fn::GetAtt` `Arn`. The ARN (Amazon Resource Name) of the Global Datastore.
@@ -250,6 +306,26 @@ impl crate::ToJson for GlobalReplicationGroupMember {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalReplicationGroupMember {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ReplicationGroupId", "ReplicationGroupRegion", "Role"],
+        )?;
+        Ok(Self {
+            replication_group_id: crate::from_json_optional(map, "ReplicationGroupId", path)?,
+            replication_group_region: crate::from_json_optional(
+                map,
+                "ReplicationGroupRegion",
+                path,
+            )?,
+            role: crate::from_json_optional(map, "Role", path)?,
+        })
+    }
+}
+
 impl From<GlobalReplicationGroupMember> for Value<GlobalReplicationGroupMember> {
     fn from(value: GlobalReplicationGroupMember) -> Self {
         Value::Lit(value)
@@ -318,6 +394,34 @@ impl crate::ToJson for RegionalConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegionalConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ReplicationGroupId",
+                "ReplicationGroupRegion",
+                "ReshardingConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            replication_group_id: crate::from_json_optional(map, "ReplicationGroupId", path)?,
+            replication_group_region: crate::from_json_optional(
+                map,
+                "ReplicationGroupRegion",
+                path,
+            )?,
+            resharding_configurations: crate::from_json_optional(
+                map,
+                "ReshardingConfigurations",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RegionalConfiguration> for Value<RegionalConfiguration> {
     fn from(value: RegionalConfiguration) -> Self {
         Value::Lit(value)
@@ -373,6 +477,22 @@ impl crate::ToJson for ReshardingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReshardingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["NodeGroupId", "PreferredAvailabilityZones"])?;
+        Ok(Self {
+            node_group_id: crate::from_json_optional(map, "NodeGroupId", path)?,
+            preferred_availability_zones: crate::from_json_optional(
+                map,
+                "PreferredAvailabilityZones",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ReshardingConfiguration> for Value<ReshardingConfiguration> {
     fn from(value: ReshardingConfiguration) -> Self {
         Value::Lit(value)
@@ -401,6 +521,17 @@ impl Role {
 impl crate::ToJson for Role {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Role {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PRIMARY", Self::Primary), ("SECONDARY", Self::Secondary)],
+        )
     }
 }
 

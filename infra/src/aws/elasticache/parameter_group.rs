@@ -79,6 +79,32 @@ impl crate::ToJson for ParameterGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CacheParameterGroupFamily",
+                "Description",
+                "Properties",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cache_parameter_group_family: crate::from_json_required(
+                map,
+                "CacheParameterGroupFamily",
+                path,
+            )?,
+            description: crate::from_json_required(map, "Description", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElastiCache::ParameterGroup` (`Fn::GetAtt`).
 impl crate::Handle<ParameterGroup> {
     /// `Fn::GetAtt` `CacheParameterGroupName`. The name of the Cache Parameter Group.

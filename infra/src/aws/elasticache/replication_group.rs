@@ -591,6 +591,152 @@ impl crate::ToJson for ReplicationGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AtRestEncryptionEnabled",
+                "AuthToken",
+                "AutoMinorVersionUpgrade",
+                "AutomaticFailoverEnabled",
+                "CacheNodeType",
+                "CacheParameterGroupName",
+                "CacheSecurityGroupNames",
+                "CacheSubnetGroupName",
+                "ClusterMode",
+                "DataTieringEnabled",
+                "Durability",
+                "Engine",
+                "EngineVersion",
+                "GlobalReplicationGroupId",
+                "IpDiscovery",
+                "KmsKeyId",
+                "LogDeliveryConfigurations",
+                "MultiAZEnabled",
+                "NetworkType",
+                "NodeGroupConfiguration",
+                "NotificationTopicArn",
+                "NumCacheClusters",
+                "NumNodeGroups",
+                "Port",
+                "PreferredCacheClusterAZs",
+                "PreferredMaintenanceWindow",
+                "PrimaryClusterId",
+                "ReplicasPerNodeGroup",
+                "ReplicationGroupDescription",
+                "ReplicationGroupId",
+                "SecurityGroupIds",
+                "SnapshotArns",
+                "SnapshotName",
+                "SnapshotRetentionLimit",
+                "SnapshotWindow",
+                "SnapshottingClusterId",
+                "Tags",
+                "TransitEncryptionEnabled",
+                "TransitEncryptionMode",
+                "UserGroupIds",
+            ],
+        )?;
+        Ok(Self {
+            at_rest_encryption_enabled: crate::from_json_optional(
+                map,
+                "AtRestEncryptionEnabled",
+                path,
+            )?,
+            auth_token: crate::from_json_optional(map, "AuthToken", path)?,
+            auto_minor_version_upgrade: crate::from_json_optional(
+                map,
+                "AutoMinorVersionUpgrade",
+                path,
+            )?,
+            automatic_failover_enabled: crate::from_json_optional(
+                map,
+                "AutomaticFailoverEnabled",
+                path,
+            )?,
+            cache_node_type: crate::from_json_optional(map, "CacheNodeType", path)?,
+            cache_parameter_group_name: crate::from_json_optional(
+                map,
+                "CacheParameterGroupName",
+                path,
+            )?,
+            cache_security_group_names: crate::from_json_optional(
+                map,
+                "CacheSecurityGroupNames",
+                path,
+            )?,
+            cache_subnet_group_name: crate::from_json_optional(map, "CacheSubnetGroupName", path)?,
+            cluster_mode: crate::from_json_optional(map, "ClusterMode", path)?,
+            data_tiering_enabled: crate::from_json_optional(map, "DataTieringEnabled", path)?,
+            durability: crate::from_json_optional(map, "Durability", path)?,
+            engine: crate::from_json_optional(map, "Engine", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            global_replication_group_id: crate::from_json_optional(
+                map,
+                "GlobalReplicationGroupId",
+                path,
+            )?,
+            ip_discovery: crate::from_json_optional(map, "IpDiscovery", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            log_delivery_configurations: crate::from_json_optional(
+                map,
+                "LogDeliveryConfigurations",
+                path,
+            )?,
+            multi_az_enabled: crate::from_json_optional(map, "MultiAZEnabled", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            node_group_configuration: crate::from_json_optional(
+                map,
+                "NodeGroupConfiguration",
+                path,
+            )?,
+            notification_topic_arn: crate::from_json_optional(map, "NotificationTopicArn", path)?,
+            num_cache_clusters: crate::from_json_optional(map, "NumCacheClusters", path)?,
+            num_node_groups: crate::from_json_optional(map, "NumNodeGroups", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            preferred_cache_cluster_a_zs: crate::from_json_optional(
+                map,
+                "PreferredCacheClusterAZs",
+                path,
+            )?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            primary_cluster_id: crate::from_json_optional(map, "PrimaryClusterId", path)?,
+            replicas_per_node_group: crate::from_json_optional(map, "ReplicasPerNodeGroup", path)?,
+            replication_group_description: crate::from_json_required(
+                map,
+                "ReplicationGroupDescription",
+                path,
+            )?,
+            replication_group_id: crate::from_json_optional(map, "ReplicationGroupId", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            snapshot_arns: crate::from_json_optional(map, "SnapshotArns", path)?,
+            snapshot_name: crate::from_json_optional(map, "SnapshotName", path)?,
+            snapshot_retention_limit: crate::from_json_optional(
+                map,
+                "SnapshotRetentionLimit",
+                path,
+            )?,
+            snapshot_window: crate::from_json_optional(map, "SnapshotWindow", path)?,
+            snapshotting_cluster_id: crate::from_json_optional(map, "SnapshottingClusterId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_encryption_enabled: crate::from_json_optional(
+                map,
+                "TransitEncryptionEnabled",
+                path,
+            )?,
+            transit_encryption_mode: crate::from_json_optional(map, "TransitEncryptionMode", path)?,
+            user_group_ids: crate::from_json_optional(map, "UserGroupIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElastiCache::ReplicationGroup` (`Fn::GetAtt`).
 impl crate::Handle<ReplicationGroup> {
     /// `Fn::GetAtt` `ConfigurationEndPoint`.
@@ -706,6 +852,16 @@ impl crate::ToJson for CloudWatchLogsDestinationDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsDestinationDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroup"])?;
+        Ok(Self {
+            log_group: crate::from_json_required(map, "LogGroup", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogsDestinationDetails> for Value<CloudWatchLogsDestinationDetails> {
     fn from(value: CloudWatchLogsDestinationDetails) -> Self {
         Value::Lit(value)
@@ -771,6 +927,29 @@ impl crate::ToJson for DestinationDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CloudWatchLogsDetails", "KinesisFirehoseDetails"],
+        )?;
+        Ok(Self {
+            cloud_watch_logs_details: crate::from_json_optional(
+                map,
+                "CloudWatchLogsDetails",
+                path,
+            )?,
+            kinesis_firehose_details: crate::from_json_optional(
+                map,
+                "KinesisFirehoseDetails",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DestinationDetails> for Value<DestinationDetails> {
     fn from(value: DestinationDetails) -> Self {
         Value::Lit(value)
@@ -799,6 +978,16 @@ impl crate::ToJson for KinesisFirehoseDestinationDetails {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DeliveryStream", &self.delivery_stream);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisFirehoseDestinationDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStream"])?;
+        Ok(Self {
+            delivery_stream: crate::from_json_required(map, "DeliveryStream", path)?,
+        })
     }
 }
 
@@ -849,6 +1038,28 @@ impl crate::ToJson for LogDeliveryConfigurationRequest {
         crate::put(&mut out, "LogFormat", &self.log_format);
         crate::put(&mut out, "LogType", &self.log_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDeliveryConfigurationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationDetails",
+                "DestinationType",
+                "LogFormat",
+                "LogType",
+            ],
+        )?;
+        Ok(Self {
+            destination_details: crate::from_json_required(map, "DestinationDetails", path)?,
+            destination_type: crate::from_json_required(map, "DestinationType", path)?,
+            log_format: crate::from_json_required(map, "LogFormat", path)?,
+            log_type: crate::from_json_required(map, "LogType", path)?,
+        })
     }
 }
 
@@ -943,6 +1154,38 @@ impl crate::ToJson for NodeGroupConfiguration {
         crate::put_opt(&mut out, "ReplicaCount", &self.replica_count);
         crate::put_opt(&mut out, "Slots", &self.slots);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeGroupConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NodeGroupId",
+                "PrimaryAvailabilityZone",
+                "ReplicaAvailabilityZones",
+                "ReplicaCount",
+                "Slots",
+            ],
+        )?;
+        Ok(Self {
+            node_group_id: crate::from_json_optional(map, "NodeGroupId", path)?,
+            primary_availability_zone: crate::from_json_optional(
+                map,
+                "PrimaryAvailabilityZone",
+                path,
+            )?,
+            replica_availability_zones: crate::from_json_optional(
+                map,
+                "ReplicaAvailabilityZones",
+                path,
+            )?,
+            replica_count: crate::from_json_optional(map, "ReplicaCount", path)?,
+            slots: crate::from_json_optional(map, "Slots", path)?,
+        })
     }
 }
 

@@ -74,6 +74,34 @@ impl crate::ToJson for SecurityGroupIngress {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityGroupIngress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CacheSecurityGroupName",
+                "EC2SecurityGroupName",
+                "EC2SecurityGroupOwnerId",
+            ],
+        )?;
+        Ok(Self {
+            cache_security_group_name: crate::from_json_required(
+                map,
+                "CacheSecurityGroupName",
+                path,
+            )?,
+            ec2_security_group_name: crate::from_json_required(map, "EC2SecurityGroupName", path)?,
+            ec2_security_group_owner_id: crate::from_json_optional(
+                map,
+                "EC2SecurityGroupOwnerId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElastiCache::SecurityGroupIngress` (`Fn::GetAtt`).
 impl crate::Handle<SecurityGroupIngress> {
     /// `Fn::GetAtt` `Id`.

@@ -229,6 +229,64 @@ impl crate::ToJson for ServerlessCache {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerlessCache {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CacheUsageLimits",
+                "ConnectionType",
+                "DailySnapshotTime",
+                "Description",
+                "Endpoint",
+                "Engine",
+                "FinalSnapshotName",
+                "KmsKeyId",
+                "MajorEngineVersion",
+                "NetworkType",
+                "ReaderEndpoint",
+                "SecurityGroupIds",
+                "ServerlessCacheName",
+                "SnapshotArnsToRestore",
+                "SnapshotRetentionLimit",
+                "SubnetIds",
+                "Tags",
+                "UserGroupId",
+            ],
+        )?;
+        Ok(Self {
+            cache_usage_limits: crate::from_json_optional(map, "CacheUsageLimits", path)?,
+            connection_type: crate::from_json_optional(map, "ConnectionType", path)?,
+            daily_snapshot_time: crate::from_json_optional(map, "DailySnapshotTime", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            endpoint: crate::from_json_optional(map, "Endpoint", path)?,
+            engine: crate::from_json_required(map, "Engine", path)?,
+            final_snapshot_name: crate::from_json_optional(map, "FinalSnapshotName", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            major_engine_version: crate::from_json_optional(map, "MajorEngineVersion", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            reader_endpoint: crate::from_json_optional(map, "ReaderEndpoint", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            serverless_cache_name: crate::from_json_required(map, "ServerlessCacheName", path)?,
+            snapshot_arns_to_restore: crate::from_json_optional(
+                map,
+                "SnapshotArnsToRestore",
+                path,
+            )?,
+            snapshot_retention_limit: crate::from_json_optional(
+                map,
+                "SnapshotRetentionLimit",
+                path,
+            )?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_group_id: crate::from_json_optional(map, "UserGroupId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElastiCache::ServerlessCache` (`Fn::GetAtt`).
 impl crate::Handle<ServerlessCache> {
     /// `Fn::GetAtt` `ARN`. The ARN of the Serverless Cache.
@@ -312,6 +370,17 @@ impl crate::ToJson for CacheUsageLimits {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheUsageLimits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataStorage", "ECPUPerSecond"])?;
+        Ok(Self {
+            data_storage: crate::from_json_optional(map, "DataStorage", path)?,
+            ecpu_per_second: crate::from_json_optional(map, "ECPUPerSecond", path)?,
+        })
+    }
+}
+
 impl From<CacheUsageLimits> for Value<CacheUsageLimits> {
     fn from(value: CacheUsageLimits) -> Self {
         Value::Lit(value)
@@ -362,6 +431,18 @@ impl crate::ToJson for DataStorage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Maximum", "Minimum", "Unit"])?;
+        Ok(Self {
+            maximum: crate::from_json_optional(map, "Maximum", path)?,
+            minimum: crate::from_json_optional(map, "Minimum", path)?,
+            unit: crate::from_json_required(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<DataStorage> for Value<DataStorage> {
     fn from(value: DataStorage) -> Self {
         Value::Lit(value)
@@ -408,6 +489,17 @@ impl crate::ToJson for EcpuPerSecond {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcpuPerSecond {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Maximum", "Minimum"])?;
+        Ok(Self {
+            maximum: crate::from_json_optional(map, "Maximum", path)?,
+            minimum: crate::from_json_optional(map, "Minimum", path)?,
+        })
+    }
+}
+
 impl From<EcpuPerSecond> for Value<EcpuPerSecond> {
     fn from(value: EcpuPerSecond) -> Self {
         Value::Lit(value)
@@ -451,6 +543,17 @@ impl crate::ToJson for Endpoint {
         crate::put_opt(&mut out, "Address", &self.address);
         crate::put_opt(&mut out, "Port", &self.port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Endpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Address", "Port"])?;
+        Ok(Self {
+            address: crate::from_json_optional(map, "Address", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+        })
     }
 }
 

@@ -86,6 +86,32 @@ impl crate::ToJson for ServerlessCacheSnapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerlessCacheSnapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "KmsKeyId",
+                "ServerlessCacheName",
+                "ServerlessCacheSnapshotName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            serverless_cache_name: crate::from_json_required(map, "ServerlessCacheName", path)?,
+            serverless_cache_snapshot_name: crate::from_json_required(
+                map,
+                "ServerlessCacheSnapshotName",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElastiCache::ServerlessCacheSnapshot` (`Fn::GetAtt`).
 impl crate::Handle<ServerlessCacheSnapshot> {
     /// `Fn::GetAtt` `ARN`. The Amazon Resource Name (ARN) of the serverless cache snapshot.

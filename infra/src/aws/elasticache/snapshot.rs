@@ -91,6 +91,30 @@ impl crate::ToJson for Snapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Snapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CacheClusterId",
+                "KmsKeyId",
+                "ReplicationGroupId",
+                "SnapshotName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cache_cluster_id: crate::from_json_optional(map, "CacheClusterId", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            replication_group_id: crate::from_json_optional(map, "ReplicationGroupId", path)?,
+            snapshot_name: crate::from_json_required(map, "SnapshotName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElastiCache::Snapshot` (`Fn::GetAtt`).
 impl crate::Handle<Snapshot> {
     /// `Fn::GetAtt` `Arn`. The ARN (Amazon Resource Name) of the snapshot.

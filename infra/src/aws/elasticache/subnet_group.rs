@@ -76,3 +76,20 @@ impl crate::ToJson for SubnetGroup {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubnetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CacheSubnetGroupName", "Description", "SubnetIds", "Tags"],
+        )?;
+        Ok(Self {
+            cache_subnet_group_name: crate::from_json_optional(map, "CacheSubnetGroupName", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}

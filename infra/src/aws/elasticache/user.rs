@@ -107,6 +107,36 @@ impl crate::ToJson for User {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for User {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessString",
+                "AuthenticationMode",
+                "Engine",
+                "NoPasswordRequired",
+                "Passwords",
+                "Tags",
+                "UserId",
+                "UserName",
+            ],
+        )?;
+        Ok(Self {
+            access_string: crate::from_json_optional(map, "AccessString", path)?,
+            authentication_mode: crate::from_json_optional(map, "AuthenticationMode", path)?,
+            engine: crate::from_json_required(map, "Engine", path)?,
+            no_password_required: crate::from_json_optional(map, "NoPasswordRequired", path)?,
+            passwords: crate::from_json_optional(map, "Passwords", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_id: crate::from_json_required(map, "UserId", path)?,
+            user_name: crate::from_json_required(map, "UserName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElastiCache::User` (`Fn::GetAtt`).
 impl crate::Handle<User> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the user account.
@@ -156,6 +186,17 @@ impl crate::ToJson for AuthenticationMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Passwords", "Type"])?;
+        Ok(Self {
+            passwords: crate::from_json_optional(map, "Passwords", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<AuthenticationMode> for Value<AuthenticationMode> {
     fn from(value: AuthenticationMode) -> Self {
         Value::Lit(value)
@@ -184,6 +225,17 @@ impl Engine {
 impl crate::ToJson for Engine {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Engine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("redis", Self::Redis), ("valkey", Self::Valkey)],
+        )
     }
 }
 

@@ -66,6 +66,20 @@ impl crate::ToJson for UserGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Engine", "Tags", "UserGroupId", "UserIds"])?;
+        Ok(Self {
+            engine: crate::from_json_required(map, "Engine", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_group_id: crate::from_json_required(map, "UserGroupId", path)?,
+            user_ids: crate::from_json_required(map, "UserIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElastiCache::UserGroup` (`Fn::GetAtt`).
 impl crate::Handle<UserGroup> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the user account.
@@ -102,6 +116,17 @@ impl Engine {
 impl crate::ToJson for Engine {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Engine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("redis", Self::Redis), ("valkey", Self::Valkey)],
+        )
     }
 }
 

@@ -82,6 +82,26 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationName", "Description", "ResourceLifecycleConfig"],
+        )?;
+        Ok(Self {
+            application_name: crate::from_json_optional(map, "ApplicationName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            resource_lifecycle_config: crate::from_json_optional(
+                map,
+                "ResourceLifecycleConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 /// A `ApplicationResourceLifecycleConfig` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplicationResourceLifecycleConfig {
@@ -134,6 +154,21 @@ impl crate::ToJson for ApplicationResourceLifecycleConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationResourceLifecycleConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServiceRole", "VersionLifecycleConfig"])?;
+        Ok(Self {
+            service_role: crate::from_json_optional(map, "ServiceRole", path)?,
+            version_lifecycle_config: crate::from_json_optional(
+                map,
+                "VersionLifecycleConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ApplicationResourceLifecycleConfig> for Value<ApplicationResourceLifecycleConfig> {
     fn from(value: ApplicationResourceLifecycleConfig) -> Self {
         Value::Lit(value)
@@ -179,6 +214,17 @@ impl crate::ToJson for ApplicationVersionLifecycleConfig {
         crate::put_opt(&mut out, "MaxAgeRule", &self.max_age_rule);
         crate::put_opt(&mut out, "MaxCountRule", &self.max_count_rule);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationVersionLifecycleConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxAgeRule", "MaxCountRule"])?;
+        Ok(Self {
+            max_age_rule: crate::from_json_optional(map, "MaxAgeRule", path)?,
+            max_count_rule: crate::from_json_optional(map, "MaxCountRule", path)?,
+        })
     }
 }
 
@@ -239,6 +285,22 @@ impl crate::ToJson for MaxAgeRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaxAgeRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeleteSourceFromS3", "Enabled", "MaxAgeInDays"],
+        )?;
+        Ok(Self {
+            delete_source_from_s3: crate::from_json_optional(map, "DeleteSourceFromS3", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            max_age_in_days: crate::from_json_optional(map, "MaxAgeInDays", path)?,
+        })
+    }
+}
+
 impl From<MaxAgeRule> for Value<MaxAgeRule> {
     fn from(value: MaxAgeRule) -> Self {
         Value::Lit(value)
@@ -293,6 +355,19 @@ impl crate::ToJson for MaxCountRule {
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "MaxCount", &self.max_count);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaxCountRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DeleteSourceFromS3", "Enabled", "MaxCount"])?;
+        Ok(Self {
+            delete_source_from_s3: crate::from_json_optional(map, "DeleteSourceFromS3", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            max_count: crate::from_json_optional(map, "MaxCount", path)?,
+        })
     }
 }
 

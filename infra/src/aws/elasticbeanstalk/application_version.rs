@@ -101,6 +101,32 @@ impl crate::ToJson for ApplicationVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationName",
+                "BuildConfiguration",
+                "Description",
+                "ImageConfiguration",
+                "Process",
+                "SourceBundle",
+            ],
+        )?;
+        Ok(Self {
+            application_name: crate::from_json_required(map, "ApplicationName", path)?,
+            build_configuration: crate::from_json_optional(map, "BuildConfiguration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            image_configuration: crate::from_json_optional(map, "ImageConfiguration", path)?,
+            process: crate::from_json_optional(map, "Process", path)?,
+            source_bundle: crate::from_json_optional(map, "SourceBundle", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElasticBeanstalk::ApplicationVersion` (`Fn::GetAtt`).
 impl crate::Handle<ApplicationVersion> {
     /// `Fn::GetAtt` `Id`.
@@ -172,6 +198,30 @@ impl crate::ToJson for BuildConfiguration {
         crate::put(&mut out, "Image", &self.image);
         crate::put_opt(&mut out, "TimeoutInMinutes", &self.timeout_in_minutes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BuildConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArtifactName",
+                "CodeBuildServiceRole",
+                "ComputeType",
+                "Image",
+                "TimeoutInMinutes",
+            ],
+        )?;
+        Ok(Self {
+            artifact_name: crate::from_json_optional(map, "ArtifactName", path)?,
+            code_build_service_role: crate::from_json_required(map, "CodeBuildServiceRole", path)?,
+            compute_type: crate::from_json_optional(map, "ComputeType", path)?,
+            image: crate::from_json_required(map, "Image", path)?,
+            timeout_in_minutes: crate::from_json_optional(map, "TimeoutInMinutes", path)?,
+        })
     }
 }
 
@@ -270,6 +320,34 @@ impl crate::ToJson for ImageBuildConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageBuildConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Architecture",
+                "Buildpack",
+                "CodeBuildServiceRole",
+                "ComputeType",
+                "DockerfileLocation",
+                "TimeoutInMinutes",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            architecture: crate::from_json_optional(map, "Architecture", path)?,
+            buildpack: crate::from_json_optional(map, "Buildpack", path)?,
+            code_build_service_role: crate::from_json_required(map, "CodeBuildServiceRole", path)?,
+            compute_type: crate::from_json_optional(map, "ComputeType", path)?,
+            dockerfile_location: crate::from_json_optional(map, "DockerfileLocation", path)?,
+            timeout_in_minutes: crate::from_json_optional(map, "TimeoutInMinutes", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ImageBuildConfiguration> for Value<ImageBuildConfiguration> {
     fn from(value: ImageBuildConfiguration) -> Self {
         Value::Lit(value)
@@ -316,6 +394,17 @@ impl crate::ToJson for ImageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Build", "Source"])?;
+        Ok(Self {
+            build: crate::from_json_optional(map, "Build", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<ImageConfiguration> for Value<ImageConfiguration> {
     fn from(value: ImageConfiguration) -> Self {
         Value::Lit(value)
@@ -347,6 +436,16 @@ impl crate::ToJson for ImageSource {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Uri", &self.uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Uri"])?;
+        Ok(Self {
+            uri: crate::from_json_optional(map, "Uri", path)?,
+        })
     }
 }
 
@@ -384,6 +483,17 @@ impl crate::ToJson for SourceBundle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceBundle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Bucket", "S3Key"])?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_key: crate::from_json_required(map, "S3Key", path)?,
+        })
+    }
+}
+
 impl From<SourceBundle> for Value<SourceBundle> {
     fn from(value: SourceBundle) -> Self {
         Value::Lit(value)
@@ -412,6 +522,17 @@ impl Architecture {
 impl crate::ToJson for Architecture {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Architecture {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("amd64", Self::Amd64), ("arm64", Self::Arm64)],
+        )
     }
 }
 
@@ -449,6 +570,21 @@ impl crate::ToJson for ComputeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BUILD_GENERAL1_SMALL", Self::BuildGeneral1Small),
+                ("BUILD_GENERAL1_MEDIUM", Self::BuildGeneral1Medium),
+                ("BUILD_GENERAL1_LARGE", Self::BuildGeneral1Large),
+            ],
+        )
+    }
+}
+
 impl From<ComputeType> for Value<ComputeType> {
     fn from(value: ComputeType) -> Self {
         Value::Lit(value)
@@ -483,6 +619,21 @@ impl crate::ToJson for ImageBuildConfigurationComputeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageBuildConfigurationComputeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BUILD_GENERAL1_SMALL", Self::BuildGeneral1Small),
+                ("BUILD_GENERAL1_MEDIUM", Self::BuildGeneral1Medium),
+                ("BUILD_GENERAL1_LARGE", Self::BuildGeneral1Large),
+            ],
+        )
+    }
+}
+
 impl From<ImageBuildConfigurationComputeType> for Value<ImageBuildConfigurationComputeType> {
     fn from(value: ImageBuildConfigurationComputeType) -> Self {
         Value::Lit(value)
@@ -511,6 +662,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("docker", Self::Docker), ("buildpack", Self::Buildpack)],
+        )
     }
 }
 

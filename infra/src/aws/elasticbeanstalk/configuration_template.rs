@@ -135,6 +135,34 @@ impl crate::ToJson for ConfigurationTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationName",
+                "Description",
+                "EnvironmentId",
+                "OptionSettings",
+                "PlatformArn",
+                "SolutionStackName",
+                "SourceConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            application_name: crate::from_json_required(map, "ApplicationName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            environment_id: crate::from_json_optional(map, "EnvironmentId", path)?,
+            option_settings: crate::from_json_optional(map, "OptionSettings", path)?,
+            platform_arn: crate::from_json_optional(map, "PlatformArn", path)?,
+            solution_stack_name: crate::from_json_optional(map, "SolutionStackName", path)?,
+            source_configuration: crate::from_json_optional(map, "SourceConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElasticBeanstalk::ConfigurationTemplate` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationTemplate> {
     /// `Fn::GetAtt` `TemplateName`. The name of the configuration template
@@ -193,6 +221,23 @@ impl crate::ToJson for ConfigurationOptionSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationOptionSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Namespace", "OptionName", "ResourceName", "Value"],
+        )?;
+        Ok(Self {
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            option_name: crate::from_json_required(map, "OptionName", path)?,
+            resource_name: crate::from_json_optional(map, "ResourceName", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ConfigurationOptionSetting> for Value<ConfigurationOptionSetting> {
     fn from(value: ConfigurationOptionSetting) -> Self {
         Value::Lit(value)
@@ -228,6 +273,17 @@ impl crate::ToJson for SourceConfiguration {
         crate::put(&mut out, "ApplicationName", &self.application_name);
         crate::put(&mut out, "TemplateName", &self.template_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationName", "TemplateName"])?;
+        Ok(Self {
+            application_name: crate::from_json_required(map, "ApplicationName", path)?,
+            template_name: crate::from_json_required(map, "TemplateName", path)?,
+        })
     }
 }
 

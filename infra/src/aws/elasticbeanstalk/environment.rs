@@ -167,6 +167,44 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationName",
+                "CNAMEPrefix",
+                "Description",
+                "EnvironmentName",
+                "OperationsRole",
+                "OptionSettings",
+                "PlatformArn",
+                "SolutionStackName",
+                "Tags",
+                "TemplateName",
+                "Tier",
+                "VersionLabel",
+            ],
+        )?;
+        Ok(Self {
+            application_name: crate::from_json_required(map, "ApplicationName", path)?,
+            cname_prefix: crate::from_json_optional(map, "CNAMEPrefix", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            environment_name: crate::from_json_optional(map, "EnvironmentName", path)?,
+            operations_role: crate::from_json_optional(map, "OperationsRole", path)?,
+            option_settings: crate::from_json_optional(map, "OptionSettings", path)?,
+            platform_arn: crate::from_json_optional(map, "PlatformArn", path)?,
+            solution_stack_name: crate::from_json_optional(map, "SolutionStackName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_name: crate::from_json_optional(map, "TemplateName", path)?,
+            tier: crate::from_json_optional(map, "Tier", path)?,
+            version_label: crate::from_json_optional(map, "VersionLabel", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElasticBeanstalk::Environment` (`Fn::GetAtt`).
 impl crate::Handle<Environment> {
     /// `Fn::GetAtt` `EndpointURL`.
@@ -225,6 +263,23 @@ impl crate::ToJson for OptionSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OptionSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Namespace", "OptionName", "ResourceName", "Value"],
+        )?;
+        Ok(Self {
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            option_name: crate::from_json_required(map, "OptionName", path)?,
+            resource_name: crate::from_json_optional(map, "ResourceName", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<OptionSetting> for Value<OptionSetting> {
     fn from(value: OptionSetting) -> Self {
         Value::Lit(value)
@@ -279,6 +334,18 @@ impl crate::ToJson for Tier {
         crate::put_opt(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Type", "Version"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 

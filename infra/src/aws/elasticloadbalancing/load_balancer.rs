@@ -231,6 +231,64 @@ impl crate::ToJson for LoadBalancer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadBalancer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessLoggingPolicy",
+                "AppCookieStickinessPolicy",
+                "AvailabilityZones",
+                "ConnectionDrainingPolicy",
+                "ConnectionSettings",
+                "CrossZone",
+                "HealthCheck",
+                "Instances",
+                "LBCookieStickinessPolicy",
+                "Listeners",
+                "LoadBalancerName",
+                "Policies",
+                "Scheme",
+                "SecurityGroups",
+                "Subnets",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_logging_policy: crate::from_json_optional(map, "AccessLoggingPolicy", path)?,
+            app_cookie_stickiness_policy: crate::from_json_optional(
+                map,
+                "AppCookieStickinessPolicy",
+                path,
+            )?,
+            availability_zones: crate::from_json_optional(map, "AvailabilityZones", path)?,
+            connection_draining_policy: crate::from_json_optional(
+                map,
+                "ConnectionDrainingPolicy",
+                path,
+            )?,
+            connection_settings: crate::from_json_optional(map, "ConnectionSettings", path)?,
+            cross_zone: crate::from_json_optional(map, "CrossZone", path)?,
+            health_check: crate::from_json_optional(map, "HealthCheck", path)?,
+            instances: crate::from_json_optional(map, "Instances", path)?,
+            lb_cookie_stickiness_policy: crate::from_json_optional(
+                map,
+                "LBCookieStickinessPolicy",
+                path,
+            )?,
+            listeners: crate::from_json_required(map, "Listeners", path)?,
+            load_balancer_name: crate::from_json_optional(map, "LoadBalancerName", path)?,
+            policies: crate::from_json_optional(map, "Policies", path)?,
+            scheme: crate::from_json_optional(map, "Scheme", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_optional(map, "Subnets", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElasticLoadBalancing::LoadBalancer` (`Fn::GetAtt`).
 impl crate::Handle<LoadBalancer> {
     /// `Fn::GetAtt` `CanonicalHostedZoneName`. The name of the Route 53 hosted zone that is
@@ -319,6 +377,23 @@ impl crate::ToJson for AccessLoggingPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessLoggingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EmitInterval", "Enabled", "S3BucketName", "S3BucketPrefix"],
+        )?;
+        Ok(Self {
+            emit_interval: crate::from_json_optional(map, "EmitInterval", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            s3_bucket_name: crate::from_json_required(map, "S3BucketName", path)?,
+            s3_bucket_prefix: crate::from_json_optional(map, "S3BucketPrefix", path)?,
+        })
+    }
+}
+
 impl From<AccessLoggingPolicy> for Value<AccessLoggingPolicy> {
     fn from(value: AccessLoggingPolicy) -> Self {
         Value::Lit(value)
@@ -354,6 +429,17 @@ impl crate::ToJson for AppCookieStickinessPolicy {
         crate::put(&mut out, "CookieName", &self.cookie_name);
         crate::put(&mut out, "PolicyName", &self.policy_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppCookieStickinessPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CookieName", "PolicyName"])?;
+        Ok(Self {
+            cookie_name: crate::from_json_required(map, "CookieName", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+        })
     }
 }
 
@@ -400,6 +486,17 @@ impl crate::ToJson for ConnectionDrainingPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionDrainingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "Timeout"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 impl From<ConnectionDrainingPolicy> for Value<ConnectionDrainingPolicy> {
     fn from(value: ConnectionDrainingPolicy) -> Self {
         Value::Lit(value)
@@ -429,6 +526,16 @@ impl crate::ToJson for ConnectionSettings {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IdleTimeout", &self.idle_timeout);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdleTimeout"])?;
+        Ok(Self {
+            idle_timeout: crate::from_json_required(map, "IdleTimeout", path)?,
+        })
     }
 }
 
@@ -490,6 +597,30 @@ impl crate::ToJson for HealthCheck {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheck {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HealthyThreshold",
+                "Interval",
+                "Target",
+                "Timeout",
+                "UnhealthyThreshold",
+            ],
+        )?;
+        Ok(Self {
+            healthy_threshold: crate::from_json_required(map, "HealthyThreshold", path)?,
+            interval: crate::from_json_required(map, "Interval", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+            timeout: crate::from_json_required(map, "Timeout", path)?,
+            unhealthy_threshold: crate::from_json_required(map, "UnhealthyThreshold", path)?,
+        })
+    }
+}
+
 impl From<HealthCheck> for Value<HealthCheck> {
     fn from(value: HealthCheck) -> Self {
         Value::Lit(value)
@@ -540,6 +671,21 @@ impl crate::ToJson for LbCookieStickinessPolicy {
         );
         crate::put_opt(&mut out, "PolicyName", &self.policy_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LbCookieStickinessPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CookieExpirationPeriod", "PolicyName"])?;
+        Ok(Self {
+            cookie_expiration_period: crate::from_json_optional(
+                map,
+                "CookieExpirationPeriod",
+                path,
+            )?,
+            policy_name: crate::from_json_optional(map, "PolicyName", path)?,
+        })
     }
 }
 
@@ -624,6 +770,32 @@ impl crate::ToJson for Listeners {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Listeners {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstancePort",
+                "InstanceProtocol",
+                "LoadBalancerPort",
+                "PolicyNames",
+                "Protocol",
+                "SSLCertificateId",
+            ],
+        )?;
+        Ok(Self {
+            instance_port: crate::from_json_required(map, "InstancePort", path)?,
+            instance_protocol: crate::from_json_optional(map, "InstanceProtocol", path)?,
+            load_balancer_port: crate::from_json_required(map, "LoadBalancerPort", path)?,
+            policy_names: crate::from_json_optional(map, "PolicyNames", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            ssl_certificate_id: crate::from_json_optional(map, "SSLCertificateId", path)?,
+        })
+    }
+}
+
 impl From<Listeners> for Value<Listeners> {
     fn from(value: Listeners) -> Self {
         Value::Lit(value)
@@ -687,6 +859,30 @@ impl crate::ToJson for Policies {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policies {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Attributes",
+                "InstancePorts",
+                "LoadBalancerPorts",
+                "PolicyName",
+                "PolicyType",
+            ],
+        )?;
+        Ok(Self {
+            attributes: crate::from_json_required(map, "Attributes", path)?,
+            instance_ports: crate::from_json_optional(map, "InstancePorts", path)?,
+            load_balancer_ports: crate::from_json_optional(map, "LoadBalancerPorts", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+            policy_type: crate::from_json_required(map, "PolicyType", path)?,
+        })
+    }
+}
+
 impl From<Policies> for Value<Policies> {
     fn from(value: Policies) -> Self {
         Value::Lit(value)
@@ -730,6 +926,17 @@ impl crate::ToJson for PolicyItem {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 

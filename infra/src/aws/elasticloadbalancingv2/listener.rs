@@ -160,6 +160,40 @@ impl crate::ToJson for Listener {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Listener {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlpnPolicy",
+                "Certificates",
+                "DefaultActions",
+                "ListenerAttributes",
+                "LoadBalancerArn",
+                "MutualAuthentication",
+                "Port",
+                "Protocol",
+                "SslPolicy",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            alpn_policy: crate::from_json_optional(map, "AlpnPolicy", path)?,
+            certificates: crate::from_json_optional(map, "Certificates", path)?,
+            default_actions: crate::from_json_required(map, "DefaultActions", path)?,
+            listener_attributes: crate::from_json_optional(map, "ListenerAttributes", path)?,
+            load_balancer_arn: crate::from_json_required(map, "LoadBalancerArn", path)?,
+            mutual_authentication: crate::from_json_optional(map, "MutualAuthentication", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            ssl_policy: crate::from_json_optional(map, "SslPolicy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElasticLoadBalancingV2::Listener` (`Fn::GetAtt`).
 impl crate::Handle<Listener> {
     /// `Fn::GetAtt` `ListenerArn`.
@@ -297,6 +331,46 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticateCognitoConfig",
+                "AuthenticateOidcConfig",
+                "FixedResponseConfig",
+                "ForwardConfig",
+                "JwtValidationConfig",
+                "Order",
+                "RedirectConfig",
+                "TargetGroupArn",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            authenticate_cognito_config: crate::from_json_optional(
+                map,
+                "AuthenticateCognitoConfig",
+                path,
+            )?,
+            authenticate_oidc_config: crate::from_json_optional(
+                map,
+                "AuthenticateOidcConfig",
+                path,
+            )?,
+            fixed_response_config: crate::from_json_optional(map, "FixedResponseConfig", path)?,
+            forward_config: crate::from_json_optional(map, "ForwardConfig", path)?,
+            jwt_validation_config: crate::from_json_optional(map, "JwtValidationConfig", path)?,
+            order: crate::from_json_optional(map, "Order", path)?,
+            redirect_config: crate::from_json_optional(map, "RedirectConfig", path)?,
+            target_group_arn: crate::from_json_optional(map, "TargetGroupArn", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -409,6 +483,44 @@ impl crate::ToJson for AuthenticateCognitoConfig {
         crate::put(&mut out, "UserPoolClientId", &self.user_pool_client_id);
         crate::put(&mut out, "UserPoolDomain", &self.user_pool_domain);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticateCognitoConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationRequestExtraParams",
+                "OnUnauthenticatedRequest",
+                "Scope",
+                "SessionCookieName",
+                "SessionTimeout",
+                "UserPoolArn",
+                "UserPoolClientId",
+                "UserPoolDomain",
+            ],
+        )?;
+        Ok(Self {
+            authentication_request_extra_params: crate::from_json_optional(
+                map,
+                "AuthenticationRequestExtraParams",
+                path,
+            )?,
+            on_unauthenticated_request: crate::from_json_optional(
+                map,
+                "OnUnauthenticatedRequest",
+                path,
+            )?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            session_cookie_name: crate::from_json_optional(map, "SessionCookieName", path)?,
+            session_timeout: crate::from_json_optional(map, "SessionTimeout", path)?,
+            user_pool_arn: crate::from_json_required(map, "UserPoolArn", path)?,
+            user_pool_client_id: crate::from_json_required(map, "UserPoolClientId", path)?,
+            user_pool_domain: crate::from_json_required(map, "UserPoolDomain", path)?,
+        })
     }
 }
 
@@ -573,6 +685,56 @@ impl crate::ToJson for AuthenticateOidcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticateOidcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationRequestExtraParams",
+                "AuthorizationEndpoint",
+                "ClientId",
+                "ClientSecret",
+                "Issuer",
+                "OnUnauthenticatedRequest",
+                "Scope",
+                "SessionCookieName",
+                "SessionTimeout",
+                "TokenEndpoint",
+                "UseExistingClientSecret",
+                "UserInfoEndpoint",
+            ],
+        )?;
+        Ok(Self {
+            authentication_request_extra_params: crate::from_json_optional(
+                map,
+                "AuthenticationRequestExtraParams",
+                path,
+            )?,
+            authorization_endpoint: crate::from_json_required(map, "AuthorizationEndpoint", path)?,
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            issuer: crate::from_json_required(map, "Issuer", path)?,
+            on_unauthenticated_request: crate::from_json_optional(
+                map,
+                "OnUnauthenticatedRequest",
+                path,
+            )?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            session_cookie_name: crate::from_json_optional(map, "SessionCookieName", path)?,
+            session_timeout: crate::from_json_optional(map, "SessionTimeout", path)?,
+            token_endpoint: crate::from_json_required(map, "TokenEndpoint", path)?,
+            use_existing_client_secret: crate::from_json_optional(
+                map,
+                "UseExistingClientSecret",
+                path,
+            )?,
+            user_info_endpoint: crate::from_json_required(map, "UserInfoEndpoint", path)?,
+        })
+    }
+}
+
 impl From<AuthenticateOidcConfig> for Value<AuthenticateOidcConfig> {
     fn from(value: AuthenticateOidcConfig) -> Self {
         Value::Lit(value)
@@ -607,6 +769,16 @@ impl crate::ToJson for Certificate {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CertificateArn", &self.certificate_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Certificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateArn"])?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+        })
     }
 }
 
@@ -658,6 +830,19 @@ impl crate::ToJson for FixedResponseConfig {
         crate::put_opt(&mut out, "MessageBody", &self.message_body);
         crate::put(&mut out, "StatusCode", &self.status_code);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FixedResponseConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContentType", "MessageBody", "StatusCode"])?;
+        Ok(Self {
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            message_body: crate::from_json_optional(map, "MessageBody", path)?,
+            status_code: crate::from_json_required(map, "StatusCode", path)?,
+        })
     }
 }
 
@@ -718,6 +903,22 @@ impl crate::ToJson for ForwardConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ForwardConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["TargetGroupStickinessConfig", "TargetGroups"])?;
+        Ok(Self {
+            target_group_stickiness_config: crate::from_json_optional(
+                map,
+                "TargetGroupStickinessConfig",
+                path,
+            )?,
+            target_groups: crate::from_json_optional(map, "TargetGroups", path)?,
+        })
+    }
+}
+
 impl From<ForwardConfig> for Value<ForwardConfig> {
     fn from(value: ForwardConfig) -> Self {
         Value::Lit(value)
@@ -760,6 +961,18 @@ impl crate::ToJson for JwtValidationActionAdditionalClaim {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtValidationActionAdditionalClaim {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Format", "Name", "Values"])?;
+        Ok(Self {
+            format: crate::from_json_required(map, "Format", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -806,6 +1019,19 @@ impl crate::ToJson for JwtValidationConfig {
         crate::put(&mut out, "Issuer", &self.issuer);
         crate::put(&mut out, "JwksEndpoint", &self.jwks_endpoint);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtValidationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AdditionalClaims", "Issuer", "JwksEndpoint"])?;
+        Ok(Self {
+            additional_claims: crate::from_json_optional(map, "AdditionalClaims", path)?,
+            issuer: crate::from_json_required(map, "Issuer", path)?,
+            jwks_endpoint: crate::from_json_required(map, "JwksEndpoint", path)?,
+        })
     }
 }
 
@@ -888,6 +1114,36 @@ impl crate::ToJson for MutualAuthentication {
         crate::put_opt(&mut out, "Mode", &self.mode);
         crate::put_opt(&mut out, "TrustStoreArn", &self.trust_store_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MutualAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdvertiseTrustStoreCaNames",
+                "IgnoreClientCertificateExpiry",
+                "Mode",
+                "TrustStoreArn",
+            ],
+        )?;
+        Ok(Self {
+            advertise_trust_store_ca_names: crate::from_json_optional(
+                map,
+                "AdvertiseTrustStoreCaNames",
+                path,
+            )?,
+            ignore_client_certificate_expiry: crate::from_json_optional(
+                map,
+                "IgnoreClientCertificateExpiry",
+                path,
+            )?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            trust_store_arn: crate::from_json_optional(map, "TrustStoreArn", path)?,
+        })
     }
 }
 
@@ -983,6 +1239,25 @@ impl crate::ToJson for RedirectConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedirectConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Host", "Path", "Port", "Protocol", "Query", "StatusCode"],
+        )?;
+        Ok(Self {
+            host: crate::from_json_optional(map, "Host", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            query: crate::from_json_optional(map, "Query", path)?,
+            status_code: crate::from_json_required(map, "StatusCode", path)?,
+        })
+    }
+}
+
 impl From<RedirectConfig> for Value<RedirectConfig> {
     fn from(value: RedirectConfig) -> Self {
         Value::Lit(value)
@@ -1028,6 +1303,17 @@ impl crate::ToJson for TargetGroupStickinessConfig {
         crate::put_opt(&mut out, "DurationSeconds", &self.duration_seconds);
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroupStickinessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationSeconds", "Enabled"])?;
+        Ok(Self {
+            duration_seconds: crate::from_json_optional(map, "DurationSeconds", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1078,6 +1364,17 @@ impl crate::ToJson for TargetGroupTuple {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroupTuple {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetGroupArn", "Weight"])?;
+        Ok(Self {
+            target_group_arn: crate::from_json_optional(map, "TargetGroupArn", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<TargetGroupTuple> for Value<TargetGroupTuple> {
     fn from(value: TargetGroupTuple) -> Self {
         Value::Lit(value)
@@ -1106,6 +1403,13 @@ impl AdvertiseTrustStoreCaNames {
 impl crate::ToJson for AdvertiseTrustStoreCaNames {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvertiseTrustStoreCaNames {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("off", Self::Off), ("on", Self::On)])
     }
 }
 
@@ -1146,6 +1450,21 @@ impl crate::ToJson for AuthenticateOidcConfigOnUnauthenticatedRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticateOidcConfigOnUnauthenticatedRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("allow", Self::Allow),
+                ("authenticate", Self::Authenticate),
+                ("deny", Self::Deny),
+            ],
+        )
+    }
+}
+
 impl From<AuthenticateOidcConfigOnUnauthenticatedRequest>
     for Value<AuthenticateOidcConfigOnUnauthenticatedRequest>
 {
@@ -1179,6 +1498,21 @@ impl Format {
 impl crate::ToJson for Format {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("single-string", Self::SingleString),
+                ("space-separated-values", Self::SpaceSeparatedValues),
+                ("string-array", Self::StringArray),
+            ],
+        )
     }
 }
 
@@ -1216,6 +1550,21 @@ impl OnUnauthenticatedRequest {
 impl crate::ToJson for OnUnauthenticatedRequest {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnUnauthenticatedRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("allow", Self::Allow),
+                ("authenticate", Self::Authenticate),
+                ("deny", Self::Deny),
+            ],
+        )
     }
 }
 
@@ -1275,6 +1624,27 @@ impl crate::ToJson for Protocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GENEVE", Self::Geneve),
+                ("HTTP", Self::Http),
+                ("HTTPS", Self::Https),
+                ("QUIC", Self::Quic),
+                ("TCP", Self::Tcp),
+                ("TCP_QUIC", Self::TcpQuic),
+                ("TCP_UDP", Self::TcpUdp),
+                ("TLS", Self::Tls),
+                ("UDP", Self::Udp),
+            ],
+        )
+    }
+}
+
 impl From<Protocol> for Value<Protocol> {
     fn from(value: Protocol) -> Self {
         Value::Lit(value)
@@ -1304,6 +1674,17 @@ impl StatusCode {
 impl crate::ToJson for StatusCode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatusCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("HTTP_301", Self::Http301), ("HTTP_302", Self::Http302)],
+        )
     }
 }
 
@@ -1347,6 +1728,24 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("authenticate-cognito", Self::AuthenticateCognito),
+                ("authenticate-oidc", Self::AuthenticateOidc),
+                ("fixed-response", Self::FixedResponse),
+                ("forward", Self::Forward),
+                ("jwt-validation", Self::JwtValidation),
+                ("redirect", Self::Redirect),
+            ],
+        )
     }
 }
 

@@ -52,6 +52,17 @@ impl crate::ToJson for ListenerCertificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Certificates", "ListenerArn"])?;
+        Ok(Self {
+            certificates: crate::from_json_required(map, "Certificates", path)?,
+            listener_arn: crate::from_json_required(map, "ListenerArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElasticLoadBalancingV2::ListenerCertificate` (`Fn::GetAtt`).
 impl crate::Handle<ListenerCertificate> {
     /// `Fn::GetAtt` `Id`.
@@ -87,6 +98,16 @@ impl crate::ToJson for Certificate {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CertificateArn", &self.certificate_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Certificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateArn"])?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+        })
     }
 }
 

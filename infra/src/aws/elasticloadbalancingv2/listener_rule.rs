@@ -106,6 +106,32 @@ impl crate::ToJson for ListenerRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "Conditions",
+                "ListenerArn",
+                "Priority",
+                "Tags",
+                "Transforms",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            conditions: crate::from_json_required(map, "Conditions", path)?,
+            listener_arn: crate::from_json_optional(map, "ListenerArn", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transforms: crate::from_json_optional(map, "Transforms", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElasticLoadBalancingV2::ListenerRule` (`Fn::GetAtt`).
 impl crate::Handle<ListenerRule> {
     /// `Fn::GetAtt` `IsDefault`.
@@ -248,6 +274,46 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticateCognitoConfig",
+                "AuthenticateOidcConfig",
+                "FixedResponseConfig",
+                "ForwardConfig",
+                "JwtValidationConfig",
+                "Order",
+                "RedirectConfig",
+                "TargetGroupArn",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            authenticate_cognito_config: crate::from_json_optional(
+                map,
+                "AuthenticateCognitoConfig",
+                path,
+            )?,
+            authenticate_oidc_config: crate::from_json_optional(
+                map,
+                "AuthenticateOidcConfig",
+                path,
+            )?,
+            fixed_response_config: crate::from_json_optional(map, "FixedResponseConfig", path)?,
+            forward_config: crate::from_json_optional(map, "ForwardConfig", path)?,
+            jwt_validation_config: crate::from_json_optional(map, "JwtValidationConfig", path)?,
+            order: crate::from_json_optional(map, "Order", path)?,
+            redirect_config: crate::from_json_optional(map, "RedirectConfig", path)?,
+            target_group_arn: crate::from_json_optional(map, "TargetGroupArn", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -360,6 +426,44 @@ impl crate::ToJson for AuthenticateCognitoConfig {
         crate::put(&mut out, "UserPoolClientId", &self.user_pool_client_id);
         crate::put(&mut out, "UserPoolDomain", &self.user_pool_domain);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticateCognitoConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationRequestExtraParams",
+                "OnUnauthenticatedRequest",
+                "Scope",
+                "SessionCookieName",
+                "SessionTimeout",
+                "UserPoolArn",
+                "UserPoolClientId",
+                "UserPoolDomain",
+            ],
+        )?;
+        Ok(Self {
+            authentication_request_extra_params: crate::from_json_optional(
+                map,
+                "AuthenticationRequestExtraParams",
+                path,
+            )?,
+            on_unauthenticated_request: crate::from_json_optional(
+                map,
+                "OnUnauthenticatedRequest",
+                path,
+            )?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            session_cookie_name: crate::from_json_optional(map, "SessionCookieName", path)?,
+            session_timeout: crate::from_json_optional(map, "SessionTimeout", path)?,
+            user_pool_arn: crate::from_json_required(map, "UserPoolArn", path)?,
+            user_pool_client_id: crate::from_json_required(map, "UserPoolClientId", path)?,
+            user_pool_domain: crate::from_json_required(map, "UserPoolDomain", path)?,
+        })
     }
 }
 
@@ -524,6 +628,56 @@ impl crate::ToJson for AuthenticateOidcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticateOidcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationRequestExtraParams",
+                "AuthorizationEndpoint",
+                "ClientId",
+                "ClientSecret",
+                "Issuer",
+                "OnUnauthenticatedRequest",
+                "Scope",
+                "SessionCookieName",
+                "SessionTimeout",
+                "TokenEndpoint",
+                "UseExistingClientSecret",
+                "UserInfoEndpoint",
+            ],
+        )?;
+        Ok(Self {
+            authentication_request_extra_params: crate::from_json_optional(
+                map,
+                "AuthenticationRequestExtraParams",
+                path,
+            )?,
+            authorization_endpoint: crate::from_json_required(map, "AuthorizationEndpoint", path)?,
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            issuer: crate::from_json_required(map, "Issuer", path)?,
+            on_unauthenticated_request: crate::from_json_optional(
+                map,
+                "OnUnauthenticatedRequest",
+                path,
+            )?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            session_cookie_name: crate::from_json_optional(map, "SessionCookieName", path)?,
+            session_timeout: crate::from_json_optional(map, "SessionTimeout", path)?,
+            token_endpoint: crate::from_json_required(map, "TokenEndpoint", path)?,
+            use_existing_client_secret: crate::from_json_optional(
+                map,
+                "UseExistingClientSecret",
+                path,
+            )?,
+            user_info_endpoint: crate::from_json_required(map, "UserInfoEndpoint", path)?,
+        })
+    }
+}
+
 impl From<AuthenticateOidcConfig> for Value<AuthenticateOidcConfig> {
     fn from(value: AuthenticateOidcConfig) -> Self {
         Value::Lit(value)
@@ -572,6 +726,19 @@ impl crate::ToJson for FixedResponseConfig {
         crate::put_opt(&mut out, "MessageBody", &self.message_body);
         crate::put(&mut out, "StatusCode", &self.status_code);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FixedResponseConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContentType", "MessageBody", "StatusCode"])?;
+        Ok(Self {
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            message_body: crate::from_json_optional(map, "MessageBody", path)?,
+            status_code: crate::from_json_required(map, "StatusCode", path)?,
+        })
     }
 }
 
@@ -632,6 +799,22 @@ impl crate::ToJson for ForwardConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ForwardConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["TargetGroupStickinessConfig", "TargetGroups"])?;
+        Ok(Self {
+            target_group_stickiness_config: crate::from_json_optional(
+                map,
+                "TargetGroupStickinessConfig",
+                path,
+            )?,
+            target_groups: crate::from_json_optional(map, "TargetGroups", path)?,
+        })
+    }
+}
+
 impl From<ForwardConfig> for Value<ForwardConfig> {
     fn from(value: ForwardConfig) -> Self {
         Value::Lit(value)
@@ -680,6 +863,17 @@ impl crate::ToJson for HostHeaderConfig {
         crate::put_opt(&mut out, "RegexValues", &self.regex_values);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostHeaderConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RegexValues", "Values"])?;
+        Ok(Self {
+            regex_values: crate::from_json_optional(map, "RegexValues", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -748,6 +942,19 @@ impl crate::ToJson for HttpHeaderConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpHeaderConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["HttpHeaderName", "RegexValues", "Values"])?;
+        Ok(Self {
+            http_header_name: crate::from_json_optional(map, "HttpHeaderName", path)?,
+            regex_values: crate::from_json_optional(map, "RegexValues", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<HttpHeaderConfig> for Value<HttpHeaderConfig> {
     fn from(value: HttpHeaderConfig) -> Self {
         Value::Lit(value)
@@ -787,6 +994,16 @@ impl crate::ToJson for HttpRequestMethodConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpRequestMethodConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Values"])?;
+        Ok(Self {
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -835,6 +1052,18 @@ impl crate::ToJson for JwtValidationActionAdditionalClaim {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtValidationActionAdditionalClaim {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Format", "Name", "Values"])?;
+        Ok(Self {
+            format: crate::from_json_required(map, "Format", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<JwtValidationActionAdditionalClaim> for Value<JwtValidationActionAdditionalClaim> {
     fn from(value: JwtValidationActionAdditionalClaim) -> Self {
         Value::Lit(value)
@@ -878,6 +1107,19 @@ impl crate::ToJson for JwtValidationConfig {
         crate::put(&mut out, "Issuer", &self.issuer);
         crate::put(&mut out, "JwksEndpoint", &self.jwks_endpoint);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtValidationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AdditionalClaims", "Issuer", "JwksEndpoint"])?;
+        Ok(Self {
+            additional_claims: crate::from_json_optional(map, "AdditionalClaims", path)?,
+            issuer: crate::from_json_required(map, "Issuer", path)?,
+            jwks_endpoint: crate::from_json_required(map, "JwksEndpoint", path)?,
+        })
     }
 }
 
@@ -932,6 +1174,17 @@ impl crate::ToJson for PathPatternConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PathPatternConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RegexValues", "Values"])?;
+        Ok(Self {
+            regex_values: crate::from_json_optional(map, "RegexValues", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<PathPatternConfig> for Value<PathPatternConfig> {
     fn from(value: PathPatternConfig) -> Self {
         Value::Lit(value)
@@ -972,6 +1225,16 @@ impl crate::ToJson for QueryStringConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryStringConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Values"])?;
+        Ok(Self {
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -1067,6 +1330,25 @@ impl crate::ToJson for RedirectConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedirectConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Host", "Path", "Port", "Protocol", "Query", "StatusCode"],
+        )?;
+        Ok(Self {
+            host: crate::from_json_optional(map, "Host", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            query: crate::from_json_optional(map, "Query", path)?,
+            status_code: crate::from_json_required(map, "StatusCode", path)?,
+        })
+    }
+}
+
 impl From<RedirectConfig> for Value<RedirectConfig> {
     fn from(value: RedirectConfig) -> Self {
         Value::Lit(value)
@@ -1105,6 +1387,17 @@ impl crate::ToJson for RewriteConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RewriteConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Regex", "Replace"])?;
+        Ok(Self {
+            regex: crate::from_json_required(map, "Regex", path)?,
+            replace: crate::from_json_required(map, "Replace", path)?,
+        })
+    }
+}
+
 impl From<RewriteConfig> for Value<RewriteConfig> {
     fn from(value: RewriteConfig) -> Self {
         Value::Lit(value)
@@ -1131,6 +1424,16 @@ impl crate::ToJson for RewriteConfigObject {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Rewrites", &self.rewrites);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RewriteConfigObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rewrites"])?;
+        Ok(Self {
+            rewrites: crate::from_json_required(map, "Rewrites", path)?,
+        })
     }
 }
 
@@ -1282,6 +1585,42 @@ impl crate::ToJson for RuleCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Field",
+                "HostHeaderConfig",
+                "HttpHeaderConfig",
+                "HttpRequestMethodConfig",
+                "PathPatternConfig",
+                "QueryStringConfig",
+                "RegexValues",
+                "SourceIpConfig",
+                "Values",
+            ],
+        )?;
+        Ok(Self {
+            field: crate::from_json_optional(map, "Field", path)?,
+            host_header_config: crate::from_json_optional(map, "HostHeaderConfig", path)?,
+            http_header_config: crate::from_json_optional(map, "HttpHeaderConfig", path)?,
+            http_request_method_config: crate::from_json_optional(
+                map,
+                "HttpRequestMethodConfig",
+                path,
+            )?,
+            path_pattern_config: crate::from_json_optional(map, "PathPatternConfig", path)?,
+            query_string_config: crate::from_json_optional(map, "QueryStringConfig", path)?,
+            regex_values: crate::from_json_optional(map, "RegexValues", path)?,
+            source_ip_config: crate::from_json_optional(map, "SourceIpConfig", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<RuleCondition> for Value<RuleCondition> {
     fn from(value: RuleCondition) -> Self {
         Value::Lit(value)
@@ -1335,6 +1674,17 @@ impl crate::ToJson for SourceIpConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceIpConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IpAddressType", "Values"])?;
+        Ok(Self {
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<SourceIpConfig> for Value<SourceIpConfig> {
     fn from(value: SourceIpConfig) -> Self {
         Value::Lit(value)
@@ -1383,6 +1733,17 @@ impl crate::ToJson for TargetGroupStickinessConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroupStickinessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationSeconds", "Enabled"])?;
+        Ok(Self {
+            duration_seconds: crate::from_json_optional(map, "DurationSeconds", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<TargetGroupStickinessConfig> for Value<TargetGroupStickinessConfig> {
     fn from(value: TargetGroupStickinessConfig) -> Self {
         Value::Lit(value)
@@ -1427,6 +1788,17 @@ impl crate::ToJson for TargetGroupTuple {
         crate::put_opt(&mut out, "TargetGroupArn", &self.target_group_arn);
         crate::put_opt(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroupTuple {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetGroupArn", "Weight"])?;
+        Ok(Self {
+            target_group_arn: crate::from_json_optional(map, "TargetGroupArn", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
     }
 }
 
@@ -1486,6 +1858,26 @@ impl crate::ToJson for Transform {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HostHeaderRewriteConfig", "Type", "UrlRewriteConfig"],
+        )?;
+        Ok(Self {
+            host_header_rewrite_config: crate::from_json_optional(
+                map,
+                "HostHeaderRewriteConfig",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            url_rewrite_config: crate::from_json_optional(map, "UrlRewriteConfig", path)?,
+        })
+    }
+}
+
 impl From<Transform> for Value<Transform> {
     fn from(value: Transform) -> Self {
         Value::Lit(value)
@@ -1520,6 +1912,21 @@ impl AuthenticateOidcConfigOnUnauthenticatedRequest {
 impl crate::ToJson for AuthenticateOidcConfigOnUnauthenticatedRequest {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticateOidcConfigOnUnauthenticatedRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("allow", Self::Allow),
+                ("authenticate", Self::Authenticate),
+                ("deny", Self::Deny),
+            ],
+        )
     }
 }
 
@@ -1559,6 +1966,21 @@ impl crate::ToJson for Format {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("single-string", Self::SingleString),
+                ("space-separated-values", Self::SpaceSeparatedValues),
+                ("string-array", Self::StringArray),
+            ],
+        )
+    }
+}
+
 impl From<Format> for Value<Format> {
     fn from(value: Format) -> Self {
         Value::Lit(value)
@@ -1586,6 +2008,13 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ipv4", Self::Ipv4), ("ipv6", Self::Ipv6)])
     }
 }
 
@@ -1626,6 +2055,21 @@ impl crate::ToJson for OnUnauthenticatedRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnUnauthenticatedRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("allow", Self::Allow),
+                ("authenticate", Self::Authenticate),
+                ("deny", Self::Deny),
+            ],
+        )
+    }
+}
+
 impl From<OnUnauthenticatedRequest> for Value<OnUnauthenticatedRequest> {
     fn from(value: OnUnauthenticatedRequest) -> Self {
         Value::Lit(value)
@@ -1658,6 +2102,17 @@ impl crate::ToJson for StatusCode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatusCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("HTTP_301", Self::Http301), ("HTTP_302", Self::Http302)],
+        )
+    }
+}
+
 impl From<StatusCode> for Value<StatusCode> {
     fn from(value: StatusCode) -> Self {
         Value::Lit(value)
@@ -1685,6 +2140,20 @@ impl TransformType {
 impl crate::ToJson for TransformType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("host-header-rewrite", Self::HostHeaderRewrite),
+                ("url-rewrite", Self::UrlRewrite),
+            ],
+        )
     }
 }
 
@@ -1728,6 +2197,24 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("authenticate-cognito", Self::AuthenticateCognito),
+                ("authenticate-oidc", Self::AuthenticateOidc),
+                ("fixed-response", Self::FixedResponse),
+                ("forward", Self::Forward),
+                ("jwt-validation", Self::JwtValidation),
+                ("redirect", Self::Redirect),
+            ],
+        )
     }
 }
 

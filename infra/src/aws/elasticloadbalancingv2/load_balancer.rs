@@ -267,6 +267,69 @@ impl crate::ToJson for LoadBalancer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadBalancer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableCapacityReservationProvisionStabilize",
+                "EnablePrefixForIpv6SourceNat",
+                "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+                "IpAddressType",
+                "Ipv4IpamPoolId",
+                "LoadBalancerAttributes",
+                "MinimumLoadBalancerCapacity",
+                "Name",
+                "Scheme",
+                "SecurityGroups",
+                "SubnetMappings",
+                "Subnets",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            enable_capacity_reservation_provision_stabilize: crate::from_json_optional(
+                map,
+                "EnableCapacityReservationProvisionStabilize",
+                path,
+            )?,
+            enable_prefix_for_ipv6_source_nat: crate::from_json_optional(
+                map,
+                "EnablePrefixForIpv6SourceNat",
+                path,
+            )?,
+            enforce_security_group_inbound_rules_on_private_link_traffic:
+                crate::from_json_optional(
+                    map,
+                    "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+                    path,
+                )?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            ipv4_ipam_pool_id: crate::from_json_optional(map, "Ipv4IpamPoolId", path)?,
+            load_balancer_attributes: crate::from_json_optional(
+                map,
+                "LoadBalancerAttributes",
+                path,
+            )?,
+            minimum_load_balancer_capacity: crate::from_json_optional(
+                map,
+                "MinimumLoadBalancerCapacity",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            scheme: crate::from_json_optional(map, "Scheme", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnet_mappings: crate::from_json_optional(map, "SubnetMappings", path)?,
+            subnets: crate::from_json_optional(map, "Subnets", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElasticLoadBalancingV2::LoadBalancer` (`Fn::GetAtt`).
 impl crate::Handle<LoadBalancer> {
     /// `Fn::GetAtt` `CanonicalHostedZoneID`.
@@ -316,6 +379,16 @@ impl crate::ToJson for MinimumLoadBalancerCapacity {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CapacityUnits", &self.capacity_units);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MinimumLoadBalancerCapacity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CapacityUnits"])?;
+        Ok(Self {
+            capacity_units: crate::from_json_required(map, "CapacityUnits", path)?,
+        })
     }
 }
 
@@ -397,6 +470,30 @@ impl crate::ToJson for SubnetMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubnetMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationId",
+                "IPv6Address",
+                "PrivateIPv4Address",
+                "SourceNatIpv6Prefix",
+                "SubnetId",
+            ],
+        )?;
+        Ok(Self {
+            allocation_id: crate::from_json_optional(map, "AllocationId", path)?,
+            i_pv6_address: crate::from_json_optional(map, "IPv6Address", path)?,
+            private_i_pv4_address: crate::from_json_optional(map, "PrivateIPv4Address", path)?,
+            source_nat_ipv6_prefix: crate::from_json_optional(map, "SourceNatIpv6Prefix", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+        })
+    }
+}
+
 impl From<SubnetMapping> for Value<SubnetMapping> {
     fn from(value: SubnetMapping) -> Self {
         Value::Lit(value)
@@ -427,6 +524,13 @@ impl EnablePrefixForIpv6SourceNat {
 impl crate::ToJson for EnablePrefixForIpv6SourceNat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnablePrefixForIpv6SourceNat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("off", Self::Off), ("on", Self::On)])
     }
 }
 
@@ -471,6 +575,24 @@ impl crate::ToJson for IpAddressType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("dualstack", Self::Dualstack),
+                (
+                    "dualstack-without-public-ipv4",
+                    Self::DualstackWithoutPublicIpv4,
+                ),
+                ("ipv4", Self::Ipv4),
+            ],
+        )
+    }
+}
+
 impl From<IpAddressType> for Value<IpAddressType> {
     fn from(value: IpAddressType) -> Self {
         Value::Lit(value)
@@ -509,6 +631,20 @@ impl crate::ToJson for Scheme {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scheme {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("internal", Self::Internal),
+                ("internet-facing", Self::InternetFacing),
+            ],
+        )
+    }
+}
+
 impl From<Scheme> for Value<Scheme> {
     fn from(value: Scheme) -> Self {
         Value::Lit(value)
@@ -540,6 +676,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("application", Self::Application),
+                ("gateway", Self::Gateway),
+                ("network", Self::Network),
+            ],
+        )
     }
 }
 

@@ -286,6 +286,72 @@ impl crate::ToJson for TargetGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HealthCheckEnabled",
+                "HealthCheckIntervalSeconds",
+                "HealthCheckPath",
+                "HealthCheckPort",
+                "HealthCheckProtocol",
+                "HealthCheckTimeoutSeconds",
+                "HealthyThresholdCount",
+                "IpAddressType",
+                "Matcher",
+                "Name",
+                "Port",
+                "Protocol",
+                "ProtocolVersion",
+                "Tags",
+                "TargetControlPort",
+                "TargetGroupAttributes",
+                "TargetType",
+                "Targets",
+                "UnhealthyThresholdCount",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            health_check_enabled: crate::from_json_optional(map, "HealthCheckEnabled", path)?,
+            health_check_interval_seconds: crate::from_json_optional(
+                map,
+                "HealthCheckIntervalSeconds",
+                path,
+            )?,
+            health_check_path: crate::from_json_optional(map, "HealthCheckPath", path)?,
+            health_check_port: crate::from_json_optional(map, "HealthCheckPort", path)?,
+            health_check_protocol: crate::from_json_optional(map, "HealthCheckProtocol", path)?,
+            health_check_timeout_seconds: crate::from_json_optional(
+                map,
+                "HealthCheckTimeoutSeconds",
+                path,
+            )?,
+            healthy_threshold_count: crate::from_json_optional(map, "HealthyThresholdCount", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            matcher: crate::from_json_optional(map, "Matcher", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            protocol_version: crate::from_json_optional(map, "ProtocolVersion", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_control_port: crate::from_json_optional(map, "TargetControlPort", path)?,
+            target_group_attributes: crate::from_json_optional(map, "TargetGroupAttributes", path)?,
+            target_type: crate::from_json_optional(map, "TargetType", path)?,
+            targets: crate::from_json_optional(map, "Targets", path)?,
+            unhealthy_threshold_count: crate::from_json_optional(
+                map,
+                "UnhealthyThresholdCount",
+                path,
+            )?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElasticLoadBalancingV2::TargetGroup` (`Fn::GetAtt`).
 impl crate::Handle<TargetGroup> {
     /// `Fn::GetAtt` `LoadBalancerArns`. The Amazon Resource Names (ARNs) of the load balancers
@@ -349,6 +415,17 @@ impl crate::ToJson for Matcher {
         crate::put_opt(&mut out, "GrpcCode", &self.grpc_code);
         crate::put_opt(&mut out, "HttpCode", &self.http_code);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Matcher {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GrpcCode", "HttpCode"])?;
+        Ok(Self {
+            grpc_code: crate::from_json_optional(map, "GrpcCode", path)?,
+            http_code: crate::from_json_optional(map, "HttpCode", path)?,
+        })
     }
 }
 
@@ -420,6 +497,23 @@ impl crate::ToJson for TargetDescription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetDescription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AvailabilityZone", "Id", "Port", "QuicServerId"],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            quic_server_id: crate::from_json_optional(map, "QuicServerId", path)?,
+        })
+    }
+}
+
 impl From<TargetDescription> for Value<TargetDescription> {
     fn from(value: TargetDescription) -> Self {
         Value::Lit(value)
@@ -472,6 +566,27 @@ impl crate::ToJson for HealthCheckProtocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GENEVE", Self::Geneve),
+                ("HTTP", Self::Http),
+                ("HTTPS", Self::Https),
+                ("QUIC", Self::Quic),
+                ("TCP", Self::Tcp),
+                ("TCP_QUIC", Self::TcpQuic),
+                ("TCP_UDP", Self::TcpUdp),
+                ("TLS", Self::Tls),
+                ("UDP", Self::Udp),
+            ],
+        )
+    }
+}
+
 impl From<HealthCheckProtocol> for Value<HealthCheckProtocol> {
     fn from(value: HealthCheckProtocol) -> Self {
         Value::Lit(value)
@@ -500,6 +615,13 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ipv4", Self::Ipv4), ("ipv6", Self::Ipv6)])
     }
 }
 
@@ -555,6 +677,27 @@ impl crate::ToJson for Protocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GENEVE", Self::Geneve),
+                ("HTTP", Self::Http),
+                ("HTTPS", Self::Https),
+                ("QUIC", Self::Quic),
+                ("TCP", Self::Tcp),
+                ("TCP_QUIC", Self::TcpQuic),
+                ("TCP_UDP", Self::TcpUdp),
+                ("TLS", Self::Tls),
+                ("UDP", Self::Udp),
+            ],
+        )
+    }
+}
+
 impl From<Protocol> for Value<Protocol> {
     fn from(value: Protocol) -> Self {
         Value::Lit(value)
@@ -590,6 +733,22 @@ impl TargetType {
 impl crate::ToJson for TargetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("alb", Self::Alb),
+                ("instance", Self::Instance),
+                ("ip", Self::Ip),
+                ("lambda", Self::Lambda),
+            ],
+        )
     }
 }
 

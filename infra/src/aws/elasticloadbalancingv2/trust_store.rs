@@ -109,6 +109,42 @@ impl crate::ToJson for TrustStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrustStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CaCertificatesBundleS3Bucket",
+                "CaCertificatesBundleS3Key",
+                "CaCertificatesBundleS3ObjectVersion",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            ca_certificates_bundle_s3_bucket: crate::from_json_optional(
+                map,
+                "CaCertificatesBundleS3Bucket",
+                path,
+            )?,
+            ca_certificates_bundle_s3_key: crate::from_json_optional(
+                map,
+                "CaCertificatesBundleS3Key",
+                path,
+            )?,
+            ca_certificates_bundle_s3_object_version: crate::from_json_optional(
+                map,
+                "CaCertificatesBundleS3ObjectVersion",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElasticLoadBalancingV2::TrustStore` (`Fn::GetAtt`).
 impl crate::Handle<TrustStore> {
     /// `Fn::GetAtt` `NumberOfCaCertificates`. The number of certificates associated with the

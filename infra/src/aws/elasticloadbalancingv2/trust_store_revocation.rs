@@ -66,6 +66,17 @@ impl crate::ToJson for TrustStoreRevocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrustStoreRevocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RevocationContents", "TrustStoreArn"])?;
+        Ok(Self {
+            revocation_contents: crate::from_json_optional(map, "RevocationContents", path)?,
+            trust_store_arn: crate::from_json_optional(map, "TrustStoreArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElasticLoadBalancingV2::TrustStoreRevocation` (`Fn::GetAtt`).
 impl crate::Handle<TrustStoreRevocation> {
     /// `Fn::GetAtt` `RevocationId`. The ID associated with the revocation.
@@ -139,6 +150,23 @@ impl crate::ToJson for RevocationContent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RevocationContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RevocationType", "S3Bucket", "S3Key", "S3ObjectVersion"],
+        )?;
+        Ok(Self {
+            revocation_type: crate::from_json_optional(map, "RevocationType", path)?,
+            s3_bucket: crate::from_json_optional(map, "S3Bucket", path)?,
+            s3_key: crate::from_json_optional(map, "S3Key", path)?,
+            s3_object_version: crate::from_json_optional(map, "S3ObjectVersion", path)?,
+        })
+    }
+}
+
 impl From<RevocationContent> for Value<RevocationContent> {
     fn from(value: RevocationContent) -> Self {
         Value::Lit(value)
@@ -164,6 +192,13 @@ impl RevocationType {
 impl crate::ToJson for RevocationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RevocationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CRL", Self::Crl)])
     }
 }
 

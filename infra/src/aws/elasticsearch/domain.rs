@@ -239,6 +239,66 @@ impl crate::ToJson for Domain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessPolicies",
+                "AdvancedOptions",
+                "AdvancedSecurityOptions",
+                "CognitoOptions",
+                "DomainEndpointOptions",
+                "DomainName",
+                "EBSOptions",
+                "ElasticsearchClusterConfig",
+                "ElasticsearchVersion",
+                "EncryptionAtRestOptions",
+                "LogPublishingOptions",
+                "NodeToNodeEncryptionOptions",
+                "SnapshotOptions",
+                "Tags",
+                "VPCOptions",
+            ],
+        )?;
+        Ok(Self {
+            access_policies: crate::from_json_optional(map, "AccessPolicies", path)?,
+            advanced_options: crate::from_json_optional(map, "AdvancedOptions", path)?,
+            advanced_security_options: crate::from_json_optional(
+                map,
+                "AdvancedSecurityOptions",
+                path,
+            )?,
+            cognito_options: crate::from_json_optional(map, "CognitoOptions", path)?,
+            domain_endpoint_options: crate::from_json_optional(map, "DomainEndpointOptions", path)?,
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            ebs_options: crate::from_json_optional(map, "EBSOptions", path)?,
+            elasticsearch_cluster_config: crate::from_json_optional(
+                map,
+                "ElasticsearchClusterConfig",
+                path,
+            )?,
+            elasticsearch_version: crate::from_json_optional(map, "ElasticsearchVersion", path)?,
+            encryption_at_rest_options: crate::from_json_optional(
+                map,
+                "EncryptionAtRestOptions",
+                path,
+            )?,
+            log_publishing_options: crate::from_json_optional(map, "LogPublishingOptions", path)?,
+            node_to_node_encryption_options: crate::from_json_optional(
+                map,
+                "NodeToNodeEncryptionOptions",
+                path,
+            )?,
+            snapshot_options: crate::from_json_optional(map, "SnapshotOptions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_options: crate::from_json_optional(map, "VPCOptions", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Elasticsearch::Domain` (`Fn::GetAtt`).
 impl crate::Handle<Domain> {
     /// `Fn::GetAtt` `Arn`.
@@ -330,6 +390,32 @@ impl crate::ToJson for AdvancedSecurityOptionsInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedSecurityOptionsInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnonymousAuthEnabled",
+                "Enabled",
+                "InternalUserDatabaseEnabled",
+                "MasterUserOptions",
+            ],
+        )?;
+        Ok(Self {
+            anonymous_auth_enabled: crate::from_json_optional(map, "AnonymousAuthEnabled", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            internal_user_database_enabled: crate::from_json_optional(
+                map,
+                "InternalUserDatabaseEnabled",
+                path,
+            )?,
+            master_user_options: crate::from_json_optional(map, "MasterUserOptions", path)?,
+        })
+    }
+}
+
 impl From<AdvancedSecurityOptionsInput> for Value<AdvancedSecurityOptionsInput> {
     fn from(value: AdvancedSecurityOptionsInput) -> Self {
         Value::Lit(value)
@@ -396,6 +482,23 @@ impl crate::ToJson for CognitoOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CognitoOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Enabled", "IdentityPoolId", "RoleArn", "UserPoolId"],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            identity_pool_id: crate::from_json_optional(map, "IdentityPoolId", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            user_pool_id: crate::from_json_optional(map, "UserPoolId", path)?,
+        })
+    }
+}
+
 impl From<CognitoOptions> for Value<CognitoOptions> {
     fn from(value: CognitoOptions) -> Self {
         Value::Lit(value)
@@ -427,6 +530,16 @@ impl crate::ToJson for ColdStorageOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColdStorageOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -514,6 +627,34 @@ impl crate::ToJson for DomainEndpointOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainEndpointOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomEndpoint",
+                "CustomEndpointCertificateArn",
+                "CustomEndpointEnabled",
+                "EnforceHTTPS",
+                "TLSSecurityPolicy",
+            ],
+        )?;
+        Ok(Self {
+            custom_endpoint: crate::from_json_optional(map, "CustomEndpoint", path)?,
+            custom_endpoint_certificate_arn: crate::from_json_optional(
+                map,
+                "CustomEndpointCertificateArn",
+                path,
+            )?,
+            custom_endpoint_enabled: crate::from_json_optional(map, "CustomEndpointEnabled", path)?,
+            enforce_https: crate::from_json_optional(map, "EnforceHTTPS", path)?,
+            tls_security_policy: crate::from_json_optional(map, "TLSSecurityPolicy", path)?,
+        })
+    }
+}
+
 impl From<DomainEndpointOptions> for Value<DomainEndpointOptions> {
     fn from(value: DomainEndpointOptions) -> Self {
         Value::Lit(value)
@@ -577,6 +718,23 @@ impl crate::ToJson for EbsOptions {
         crate::put_opt(&mut out, "VolumeSize", &self.volume_size);
         crate::put_opt(&mut out, "VolumeType", &self.volume_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EBSEnabled", "Iops", "VolumeSize", "VolumeType"],
+        )?;
+        Ok(Self {
+            ebs_enabled: crate::from_json_optional(map, "EBSEnabled", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
     }
 }
 
@@ -728,6 +886,46 @@ impl crate::ToJson for ElasticsearchClusterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticsearchClusterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColdStorageOptions",
+                "DedicatedMasterCount",
+                "DedicatedMasterEnabled",
+                "DedicatedMasterType",
+                "InstanceCount",
+                "InstanceType",
+                "WarmCount",
+                "WarmEnabled",
+                "WarmType",
+                "ZoneAwarenessConfig",
+                "ZoneAwarenessEnabled",
+            ],
+        )?;
+        Ok(Self {
+            cold_storage_options: crate::from_json_optional(map, "ColdStorageOptions", path)?,
+            dedicated_master_count: crate::from_json_optional(map, "DedicatedMasterCount", path)?,
+            dedicated_master_enabled: crate::from_json_optional(
+                map,
+                "DedicatedMasterEnabled",
+                path,
+            )?,
+            dedicated_master_type: crate::from_json_optional(map, "DedicatedMasterType", path)?,
+            instance_count: crate::from_json_optional(map, "InstanceCount", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            warm_count: crate::from_json_optional(map, "WarmCount", path)?,
+            warm_enabled: crate::from_json_optional(map, "WarmEnabled", path)?,
+            warm_type: crate::from_json_optional(map, "WarmType", path)?,
+            zone_awareness_config: crate::from_json_optional(map, "ZoneAwarenessConfig", path)?,
+            zone_awareness_enabled: crate::from_json_optional(map, "ZoneAwarenessEnabled", path)?,
+        })
+    }
+}
+
 impl From<ElasticsearchClusterConfig> for Value<ElasticsearchClusterConfig> {
     fn from(value: ElasticsearchClusterConfig) -> Self {
         Value::Lit(value)
@@ -771,6 +969,17 @@ impl crate::ToJson for EncryptionAtRestOptions {
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionAtRestOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "KmsKeyId"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
     }
 }
 
@@ -821,6 +1030,21 @@ impl crate::ToJson for LogPublishingOption {
         );
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogPublishingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogsLogGroupArn", "Enabled"])?;
+        Ok(Self {
+            cloud_watch_logs_log_group_arn: crate::from_json_optional(
+                map,
+                "CloudWatchLogsLogGroupArn",
+                path,
+            )?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -880,6 +1104,22 @@ impl crate::ToJson for MasterUserOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MasterUserOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MasterUserARN", "MasterUserName", "MasterUserPassword"],
+        )?;
+        Ok(Self {
+            master_user_arn: crate::from_json_optional(map, "MasterUserARN", path)?,
+            master_user_name: crate::from_json_optional(map, "MasterUserName", path)?,
+            master_user_password: crate::from_json_optional(map, "MasterUserPassword", path)?,
+        })
+    }
+}
+
 impl From<MasterUserOptions> for Value<MasterUserOptions> {
     fn from(value: MasterUserOptions) -> Self {
         Value::Lit(value)
@@ -911,6 +1151,16 @@ impl crate::ToJson for NodeToNodeEncryptionOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeToNodeEncryptionOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -951,6 +1201,20 @@ impl crate::ToJson for SnapshotOptions {
             &self.automated_snapshot_start_hour,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnapshotOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutomatedSnapshotStartHour"])?;
+        Ok(Self {
+            automated_snapshot_start_hour: crate::from_json_optional(
+                map,
+                "AutomatedSnapshotStartHour",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1000,6 +1264,17 @@ impl crate::ToJson for VpcOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<VpcOptions> for Value<VpcOptions> {
     fn from(value: VpcOptions) -> Self {
         Value::Lit(value)
@@ -1037,6 +1312,16 @@ impl crate::ToJson for ZoneAwarenessConfig {
             &self.availability_zone_count,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZoneAwarenessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityZoneCount"])?;
+        Ok(Self {
+            availability_zone_count: crate::from_json_optional(map, "AvailabilityZoneCount", path)?,
+        })
     }
 }
 

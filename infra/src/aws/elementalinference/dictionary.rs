@@ -72,6 +72,19 @@ impl crate::ToJson for Dictionary {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dictionary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Entries", "Language", "Name", "Tags"])?;
+        Ok(Self {
+            entries: crate::from_json_optional(map, "Entries", path)?,
+            language: crate::from_json_required(map, "Language", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElementalInference::Dictionary` (`Fn::GetAtt`).
 impl crate::Handle<Dictionary> {
     /// `Fn::GetAtt` `Arn`.
@@ -119,6 +132,24 @@ impl DictionaryLanguage {
 impl crate::ToJson for DictionaryLanguage {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DictionaryLanguage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("eng", Self::Eng),
+                ("fra", Self::Fra),
+                ("ita", Self::Ita),
+                ("deu", Self::Deu),
+                ("spa", Self::Spa),
+                ("por", Self::Por),
+            ],
+        )
     }
 }
 

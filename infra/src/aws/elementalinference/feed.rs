@@ -72,6 +72,20 @@ impl crate::ToJson for Feed {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Feed {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AccessRoleArn", "Name", "Outputs", "Tags"])?;
+        Ok(Self {
+            access_role_arn: crate::from_json_optional(map, "AccessRoleArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            outputs: crate::from_json_required(map, "Outputs", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ElementalInference::Feed` (`Fn::GetAtt`).
 impl crate::Handle<Feed> {
     /// `Fn::GetAtt` `Arn`.
@@ -136,6 +150,23 @@ impl crate::ToJson for GetOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GetOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "OutputConfig", "Status"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            output_config: crate::from_json_required(map, "OutputConfig", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<GetOutput> for Value<GetOutput> {
     fn from(value: GetOutput) -> Self {
         Value::Lit(value)
@@ -164,6 +195,17 @@ impl OutputStatus {
 impl crate::ToJson for OutputStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

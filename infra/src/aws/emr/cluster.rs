@@ -328,6 +328,82 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalInfo",
+                "Applications",
+                "AutoScalingRole",
+                "AutoTerminationPolicy",
+                "BootstrapActions",
+                "Configurations",
+                "CustomAmiId",
+                "EbsRootVolumeIops",
+                "EbsRootVolumeSize",
+                "EbsRootVolumeThroughput",
+                "Instances",
+                "JobFlowRole",
+                "KerberosAttributes",
+                "LogEncryptionKmsKeyId",
+                "LogUri",
+                "ManagedScalingPolicy",
+                "Name",
+                "OSReleaseLabel",
+                "PlacementGroupConfigs",
+                "ReleaseLabel",
+                "ScaleDownBehavior",
+                "SecurityConfiguration",
+                "ServiceRole",
+                "StepConcurrencyLevel",
+                "Steps",
+                "Tags",
+                "VisibleToAllUsers",
+            ],
+        )?;
+        Ok(Self {
+            additional_info: crate::from_json_optional(map, "AdditionalInfo", path)?,
+            applications: crate::from_json_optional(map, "Applications", path)?,
+            auto_scaling_role: crate::from_json_optional(map, "AutoScalingRole", path)?,
+            auto_termination_policy: crate::from_json_optional(map, "AutoTerminationPolicy", path)?,
+            bootstrap_actions: crate::from_json_optional(map, "BootstrapActions", path)?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+            custom_ami_id: crate::from_json_optional(map, "CustomAmiId", path)?,
+            ebs_root_volume_iops: crate::from_json_optional(map, "EbsRootVolumeIops", path)?,
+            ebs_root_volume_size: crate::from_json_optional(map, "EbsRootVolumeSize", path)?,
+            ebs_root_volume_throughput: crate::from_json_optional(
+                map,
+                "EbsRootVolumeThroughput",
+                path,
+            )?,
+            instances: crate::from_json_required(map, "Instances", path)?,
+            job_flow_role: crate::from_json_required(map, "JobFlowRole", path)?,
+            kerberos_attributes: crate::from_json_optional(map, "KerberosAttributes", path)?,
+            log_encryption_kms_key_id: crate::from_json_optional(
+                map,
+                "LogEncryptionKmsKeyId",
+                path,
+            )?,
+            log_uri: crate::from_json_optional(map, "LogUri", path)?,
+            managed_scaling_policy: crate::from_json_optional(map, "ManagedScalingPolicy", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            os_release_label: crate::from_json_optional(map, "OSReleaseLabel", path)?,
+            placement_group_configs: crate::from_json_optional(map, "PlacementGroupConfigs", path)?,
+            release_label: crate::from_json_optional(map, "ReleaseLabel", path)?,
+            scale_down_behavior: crate::from_json_optional(map, "ScaleDownBehavior", path)?,
+            security_configuration: crate::from_json_optional(map, "SecurityConfiguration", path)?,
+            service_role: crate::from_json_required(map, "ServiceRole", path)?,
+            step_concurrency_level: crate::from_json_optional(map, "StepConcurrencyLevel", path)?,
+            steps: crate::from_json_optional(map, "Steps", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            visible_to_all_users: crate::from_json_optional(map, "VisibleToAllUsers", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EMR::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `Id`.
@@ -404,6 +480,20 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AdditionalInfo", "Args", "Name", "Version"])?;
+        Ok(Self {
+            additional_info: crate::from_json_optional(map, "AdditionalInfo", path)?,
+            args: crate::from_json_optional(map, "Args", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<Application> for Value<Application> {
     fn from(value: Application) -> Self {
         Value::Lit(value)
@@ -441,6 +531,17 @@ impl crate::ToJson for AutoScalingPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoScalingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Constraints", "Rules"])?;
+        Ok(Self {
+            constraints: crate::from_json_required(map, "Constraints", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
+    }
+}
+
 impl From<AutoScalingPolicy> for Value<AutoScalingPolicy> {
     fn from(value: AutoScalingPolicy) -> Self {
         Value::Lit(value)
@@ -472,6 +573,16 @@ impl crate::ToJson for AutoTerminationPolicy {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "IdleTimeout", &self.idle_timeout);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoTerminationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdleTimeout"])?;
+        Ok(Self {
+            idle_timeout: crate::from_json_optional(map, "IdleTimeout", path)?,
+        })
     }
 }
 
@@ -513,6 +624,17 @@ impl crate::ToJson for BootstrapActionConfig {
             &self.script_bootstrap_action,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BootstrapActionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ScriptBootstrapAction"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            script_bootstrap_action: crate::from_json_required(map, "ScriptBootstrapAction", path)?,
+        })
     }
 }
 
@@ -613,6 +735,38 @@ impl crate::ToJson for CloudWatchAlarmDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchAlarmDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComparisonOperator",
+                "Dimensions",
+                "EvaluationPeriods",
+                "MetricName",
+                "Namespace",
+                "Period",
+                "Statistic",
+                "Threshold",
+                "Unit",
+            ],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            evaluation_periods: crate::from_json_optional(map, "EvaluationPeriods", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            period: crate::from_json_required(map, "Period", path)?,
+            statistic: crate::from_json_optional(map, "Statistic", path)?,
+            threshold: crate::from_json_required(map, "Threshold", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchAlarmDefinition> for Value<CloudWatchAlarmDefinition> {
     fn from(value: CloudWatchAlarmDefinition) -> Self {
         Value::Lit(value)
@@ -691,6 +845,38 @@ impl crate::ToJson for ComputeLimits {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeLimits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaximumCapacityUnits",
+                "MaximumCoreCapacityUnits",
+                "MaximumOnDemandCapacityUnits",
+                "MinimumCapacityUnits",
+                "UnitType",
+            ],
+        )?;
+        Ok(Self {
+            maximum_capacity_units: crate::from_json_required(map, "MaximumCapacityUnits", path)?,
+            maximum_core_capacity_units: crate::from_json_optional(
+                map,
+                "MaximumCoreCapacityUnits",
+                path,
+            )?,
+            maximum_on_demand_capacity_units: crate::from_json_optional(
+                map,
+                "MaximumOnDemandCapacityUnits",
+                path,
+            )?,
+            minimum_capacity_units: crate::from_json_required(map, "MinimumCapacityUnits", path)?,
+            unit_type: crate::from_json_required(map, "UnitType", path)?,
+        })
+    }
+}
+
 impl From<ComputeLimits> for Value<ComputeLimits> {
     fn from(value: ComputeLimits) -> Self {
         Value::Lit(value)
@@ -754,6 +940,30 @@ impl crate::ToJson for Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Classification",
+                "ConfigurationProperties",
+                "Configurations",
+            ],
+        )?;
+        Ok(Self {
+            classification: crate::from_json_optional(map, "Classification", path)?,
+            configuration_properties: crate::from_json_optional(
+                map,
+                "ConfigurationProperties",
+                path,
+            )?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+        })
+    }
+}
+
 impl From<Configuration> for Value<Configuration> {
     fn from(value: Configuration) -> Self {
         Value::Lit(value)
@@ -791,6 +1001,18 @@ impl crate::ToJson for EbsBlockDeviceConfig {
         crate::put(&mut out, "VolumeSpecification", &self.volume_specification);
         crate::put_opt(&mut out, "VolumesPerInstance", &self.volumes_per_instance);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsBlockDeviceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["VolumeSpecification", "VolumesPerInstance"])?;
+        Ok(Self {
+            volume_specification: crate::from_json_required(map, "VolumeSpecification", path)?,
+            volumes_per_instance: crate::from_json_optional(map, "VolumesPerInstance", path)?,
+        })
     }
 }
 
@@ -844,6 +1066,21 @@ impl crate::ToJson for EbsConfiguration {
         );
         crate::put_opt(&mut out, "EbsOptimized", &self.ebs_optimized);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EbsBlockDeviceConfigs", "EbsOptimized"])?;
+        Ok(Self {
+            ebs_block_device_configs: crate::from_json_optional(
+                map,
+                "EbsBlockDeviceConfigs",
+                path,
+            )?,
+            ebs_optimized: crate::from_json_optional(map, "EbsOptimized", path)?,
+        })
     }
 }
 
@@ -904,6 +1141,20 @@ impl crate::ToJson for HadoopJarStepConfig {
         crate::put_opt(&mut out, "MainClass", &self.main_class);
         crate::put_opt(&mut out, "StepProperties", &self.step_properties);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HadoopJarStepConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Args", "Jar", "MainClass", "StepProperties"])?;
+        Ok(Self {
+            args: crate::from_json_optional(map, "Args", path)?,
+            jar: crate::from_json_required(map, "Jar", path)?,
+            main_class: crate::from_json_optional(map, "MainClass", path)?,
+            step_properties: crate::from_json_optional(map, "StepProperties", path)?,
+        })
     }
 }
 
@@ -1014,6 +1265,36 @@ impl crate::ToJson for InstanceFleetConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceFleetConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceTypeConfigs",
+                "LaunchSpecifications",
+                "Name",
+                "ResizeSpecifications",
+                "TargetOnDemandCapacity",
+                "TargetSpotCapacity",
+            ],
+        )?;
+        Ok(Self {
+            instance_type_configs: crate::from_json_optional(map, "InstanceTypeConfigs", path)?,
+            launch_specifications: crate::from_json_optional(map, "LaunchSpecifications", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            resize_specifications: crate::from_json_optional(map, "ResizeSpecifications", path)?,
+            target_on_demand_capacity: crate::from_json_optional(
+                map,
+                "TargetOnDemandCapacity",
+                path,
+            )?,
+            target_spot_capacity: crate::from_json_optional(map, "TargetSpotCapacity", path)?,
+        })
+    }
+}
+
 impl From<InstanceFleetConfig> for Value<InstanceFleetConfig> {
     fn from(value: InstanceFleetConfig) -> Self {
         Value::Lit(value)
@@ -1067,6 +1348,18 @@ impl crate::ToJson for InstanceFleetProvisioningSpecifications {
         );
         crate::put_opt(&mut out, "SpotSpecification", &self.spot_specification);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceFleetProvisioningSpecifications {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["OnDemandSpecification", "SpotSpecification"])?;
+        Ok(Self {
+            on_demand_specification: crate::from_json_optional(map, "OnDemandSpecification", path)?,
+            spot_specification: crate::from_json_optional(map, "SpotSpecification", path)?,
+        })
     }
 }
 
@@ -1129,6 +1422,29 @@ impl crate::ToJson for InstanceFleetResizingSpecifications {
             &self.spot_resize_specification,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceFleetResizingSpecifications {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["OnDemandResizeSpecification", "SpotResizeSpecification"],
+        )?;
+        Ok(Self {
+            on_demand_resize_specification: crate::from_json_optional(
+                map,
+                "OnDemandResizeSpecification",
+                path,
+            )?,
+            spot_resize_specification: crate::from_json_optional(
+                map,
+                "SpotResizeSpecification",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1239,6 +1555,38 @@ impl crate::ToJson for InstanceGroupConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceGroupConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingPolicy",
+                "BidPrice",
+                "Configurations",
+                "CustomAmiId",
+                "EbsConfiguration",
+                "InstanceCount",
+                "InstanceType",
+                "Market",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_policy: crate::from_json_optional(map, "AutoScalingPolicy", path)?,
+            bid_price: crate::from_json_optional(map, "BidPrice", path)?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+            custom_ami_id: crate::from_json_optional(map, "CustomAmiId", path)?,
+            ebs_configuration: crate::from_json_optional(map, "EbsConfiguration", path)?,
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            market: crate::from_json_optional(map, "Market", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<InstanceGroupConfig> for Value<InstanceGroupConfig> {
     fn from(value: InstanceGroupConfig) -> Self {
         Value::Lit(value)
@@ -1343,6 +1691,40 @@ impl crate::ToJson for InstanceTypeConfig {
         crate::put_opt(&mut out, "Priority", &self.priority);
         crate::put_opt(&mut out, "WeightedCapacity", &self.weighted_capacity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceTypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BidPrice",
+                "BidPriceAsPercentageOfOnDemandPrice",
+                "Configurations",
+                "CustomAmiId",
+                "EbsConfiguration",
+                "InstanceType",
+                "Priority",
+                "WeightedCapacity",
+            ],
+        )?;
+        Ok(Self {
+            bid_price: crate::from_json_optional(map, "BidPrice", path)?,
+            bid_price_as_percentage_of_on_demand_price: crate::from_json_optional(
+                map,
+                "BidPriceAsPercentageOfOnDemandPrice",
+                path,
+            )?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+            custom_ami_id: crate::from_json_optional(map, "CustomAmiId", path)?,
+            ebs_configuration: crate::from_json_optional(map, "EbsConfiguration", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            weighted_capacity: crate::from_json_optional(map, "WeightedCapacity", path)?,
+        })
     }
 }
 
@@ -1606,6 +1988,86 @@ impl crate::ToJson for JobFlowInstancesConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobFlowInstancesConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalMasterSecurityGroups",
+                "AdditionalSlaveSecurityGroups",
+                "CoreInstanceFleet",
+                "CoreInstanceGroup",
+                "Ec2KeyName",
+                "Ec2SubnetId",
+                "Ec2SubnetIds",
+                "EmrManagedMasterSecurityGroup",
+                "EmrManagedSlaveSecurityGroup",
+                "HadoopVersion",
+                "KeepJobFlowAliveWhenNoSteps",
+                "MasterInstanceFleet",
+                "MasterInstanceGroup",
+                "Placement",
+                "ServiceAccessSecurityGroup",
+                "TaskInstanceFleets",
+                "TaskInstanceGroups",
+                "TerminationProtected",
+                "UnhealthyNodeReplacement",
+            ],
+        )?;
+        Ok(Self {
+            additional_master_security_groups: crate::from_json_optional(
+                map,
+                "AdditionalMasterSecurityGroups",
+                path,
+            )?,
+            additional_slave_security_groups: crate::from_json_optional(
+                map,
+                "AdditionalSlaveSecurityGroups",
+                path,
+            )?,
+            core_instance_fleet: crate::from_json_optional(map, "CoreInstanceFleet", path)?,
+            core_instance_group: crate::from_json_optional(map, "CoreInstanceGroup", path)?,
+            ec2_key_name: crate::from_json_optional(map, "Ec2KeyName", path)?,
+            ec2_subnet_id: crate::from_json_optional(map, "Ec2SubnetId", path)?,
+            ec2_subnet_ids: crate::from_json_optional(map, "Ec2SubnetIds", path)?,
+            emr_managed_master_security_group: crate::from_json_optional(
+                map,
+                "EmrManagedMasterSecurityGroup",
+                path,
+            )?,
+            emr_managed_slave_security_group: crate::from_json_optional(
+                map,
+                "EmrManagedSlaveSecurityGroup",
+                path,
+            )?,
+            hadoop_version: crate::from_json_optional(map, "HadoopVersion", path)?,
+            keep_job_flow_alive_when_no_steps: crate::from_json_optional(
+                map,
+                "KeepJobFlowAliveWhenNoSteps",
+                path,
+            )?,
+            master_instance_fleet: crate::from_json_optional(map, "MasterInstanceFleet", path)?,
+            master_instance_group: crate::from_json_optional(map, "MasterInstanceGroup", path)?,
+            placement: crate::from_json_optional(map, "Placement", path)?,
+            service_access_security_group: crate::from_json_optional(
+                map,
+                "ServiceAccessSecurityGroup",
+                path,
+            )?,
+            task_instance_fleets: crate::from_json_optional(map, "TaskInstanceFleets", path)?,
+            task_instance_groups: crate::from_json_optional(map, "TaskInstanceGroups", path)?,
+            termination_protected: crate::from_json_optional(map, "TerminationProtected", path)?,
+            unhealthy_node_replacement: crate::from_json_optional(
+                map,
+                "UnhealthyNodeReplacement",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<JobFlowInstancesConfig> for Value<JobFlowInstancesConfig> {
     fn from(value: JobFlowInstancesConfig) -> Self {
         Value::Lit(value)
@@ -1681,6 +2143,34 @@ impl crate::ToJson for KerberosAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KerberosAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ADDomainJoinPassword",
+                "ADDomainJoinUser",
+                "CrossRealmTrustPrincipalPassword",
+                "KdcAdminPassword",
+                "Realm",
+            ],
+        )?;
+        Ok(Self {
+            ad_domain_join_password: crate::from_json_optional(map, "ADDomainJoinPassword", path)?,
+            ad_domain_join_user: crate::from_json_optional(map, "ADDomainJoinUser", path)?,
+            cross_realm_trust_principal_password: crate::from_json_optional(
+                map,
+                "CrossRealmTrustPrincipalPassword",
+                path,
+            )?,
+            kdc_admin_password: crate::from_json_required(map, "KdcAdminPassword", path)?,
+            realm: crate::from_json_required(map, "Realm", path)?,
+        })
+    }
+}
+
 impl From<KerberosAttributes> for Value<KerberosAttributes> {
     fn from(value: KerberosAttributes) -> Self {
         Value::Lit(value)
@@ -1738,6 +2228,30 @@ impl crate::ToJson for ManagedScalingPolicy {
             &self.utilization_performance_index,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedScalingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputeLimits",
+                "ScalingStrategy",
+                "UtilizationPerformanceIndex",
+            ],
+        )?;
+        Ok(Self {
+            compute_limits: crate::from_json_optional(map, "ComputeLimits", path)?,
+            scaling_strategy: crate::from_json_optional(map, "ScalingStrategy", path)?,
+            utilization_performance_index: crate::from_json_optional(
+                map,
+                "UtilizationPerformanceIndex",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1808,6 +2322,34 @@ impl crate::ToJson for OnDemandCapacityReservationOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnDemandCapacityReservationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityReservationPreference",
+                "CapacityReservationResourceGroupArn",
+                "UsageStrategy",
+            ],
+        )?;
+        Ok(Self {
+            capacity_reservation_preference: crate::from_json_optional(
+                map,
+                "CapacityReservationPreference",
+                path,
+            )?,
+            capacity_reservation_resource_group_arn: crate::from_json_optional(
+                map,
+                "CapacityReservationResourceGroupArn",
+                path,
+            )?,
+            usage_strategy: crate::from_json_optional(map, "UsageStrategy", path)?,
+        })
+    }
+}
+
 impl From<OnDemandCapacityReservationOptions> for Value<OnDemandCapacityReservationOptions> {
     fn from(value: OnDemandCapacityReservationOptions) -> Self {
         Value::Lit(value)
@@ -1852,6 +2394,25 @@ impl crate::ToJson for OnDemandProvisioningSpecification {
             &self.capacity_reservation_options,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnDemandProvisioningSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AllocationStrategy", "CapacityReservationOptions"],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_required(map, "AllocationStrategy", path)?,
+            capacity_reservation_options: crate::from_json_optional(
+                map,
+                "CapacityReservationOptions",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1922,6 +2483,34 @@ impl crate::ToJson for OnDemandResizingSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnDemandResizingSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationStrategy",
+                "CapacityReservationOptions",
+                "TimeoutDurationMinutes",
+            ],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            capacity_reservation_options: crate::from_json_optional(
+                map,
+                "CapacityReservationOptions",
+                path,
+            )?,
+            timeout_duration_minutes: crate::from_json_optional(
+                map,
+                "TimeoutDurationMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<OnDemandResizingSpecification> for Value<OnDemandResizingSpecification> {
     fn from(value: OnDemandResizingSpecification) -> Self {
         Value::Lit(value)
@@ -1962,6 +2551,17 @@ impl crate::ToJson for PlacementGroupConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementGroupConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceRole", "PlacementStrategy"])?;
+        Ok(Self {
+            instance_role: crate::from_json_required(map, "InstanceRole", path)?,
+            placement_strategy: crate::from_json_optional(map, "PlacementStrategy", path)?,
+        })
+    }
+}
+
 impl From<PlacementGroupConfig> for Value<PlacementGroupConfig> {
     fn from(value: PlacementGroupConfig) -> Self {
         Value::Lit(value)
@@ -1989,6 +2589,16 @@ impl crate::ToJson for PlacementType {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AvailabilityZone", &self.availability_zone);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityZone"])?;
+        Ok(Self {
+            availability_zone: crate::from_json_required(map, "AvailabilityZone", path)?,
+        })
     }
 }
 
@@ -2038,6 +2648,22 @@ impl crate::ToJson for ScalingAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Market", "SimpleScalingPolicyConfiguration"])?;
+        Ok(Self {
+            market: crate::from_json_optional(map, "Market", path)?,
+            simple_scaling_policy_configuration: crate::from_json_required(
+                map,
+                "SimpleScalingPolicyConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ScalingAction> for Value<ScalingAction> {
     fn from(value: ScalingAction) -> Self {
         Value::Lit(value)
@@ -2069,6 +2695,17 @@ impl crate::ToJson for ScalingConstraints {
         crate::put(&mut out, "MaxCapacity", &self.max_capacity);
         crate::put(&mut out, "MinCapacity", &self.min_capacity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingConstraints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxCapacity", "MinCapacity"])?;
+        Ok(Self {
+            max_capacity: crate::from_json_required(map, "MaxCapacity", path)?,
+            min_capacity: crate::from_json_required(map, "MinCapacity", path)?,
+        })
     }
 }
 
@@ -2124,6 +2761,20 @@ impl crate::ToJson for ScalingRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Action", "Description", "Name", "Trigger"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            trigger: crate::from_json_required(map, "Trigger", path)?,
+        })
+    }
+}
+
 impl From<ScalingRule> for Value<ScalingRule> {
     fn from(value: ScalingRule) -> Self {
         Value::Lit(value)
@@ -2155,6 +2806,20 @@ impl crate::ToJson for ScalingTrigger {
             &self.cloud_watch_alarm_definition,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchAlarmDefinition"])?;
+        Ok(Self {
+            cloud_watch_alarm_definition: crate::from_json_required(
+                map,
+                "CloudWatchAlarmDefinition",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2195,6 +2860,17 @@ impl crate::ToJson for ScriptBootstrapActionConfig {
         crate::put_opt(&mut out, "Args", &self.args);
         crate::put(&mut out, "Path", &self.path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScriptBootstrapActionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Args", "Path"])?;
+        Ok(Self {
+            args: crate::from_json_optional(map, "Args", path)?,
+            path: crate::from_json_required(map, "Path", path)?,
+        })
     }
 }
 
@@ -2245,6 +2921,22 @@ impl crate::ToJson for SimpleScalingPolicyConfiguration {
         crate::put_opt(&mut out, "CoolDown", &self.cool_down);
         crate::put(&mut out, "ScalingAdjustment", &self.scaling_adjustment);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimpleScalingPolicyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AdjustmentType", "CoolDown", "ScalingAdjustment"],
+        )?;
+        Ok(Self {
+            adjustment_type: crate::from_json_optional(map, "AdjustmentType", path)?,
+            cool_down: crate::from_json_optional(map, "CoolDown", path)?,
+            scaling_adjustment: crate::from_json_required(map, "ScalingAdjustment", path)?,
+        })
     }
 }
 
@@ -2313,6 +3005,32 @@ impl crate::ToJson for SpotProvisioningSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotProvisioningSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationStrategy",
+                "BlockDurationMinutes",
+                "TimeoutAction",
+                "TimeoutDurationMinutes",
+            ],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            block_duration_minutes: crate::from_json_optional(map, "BlockDurationMinutes", path)?,
+            timeout_action: crate::from_json_required(map, "TimeoutAction", path)?,
+            timeout_duration_minutes: crate::from_json_required(
+                map,
+                "TimeoutDurationMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SpotProvisioningSpecification> for Value<SpotProvisioningSpecification> {
     fn from(value: SpotProvisioningSpecification) -> Self {
         Value::Lit(value)
@@ -2363,6 +3081,25 @@ impl crate::ToJson for SpotResizingSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotResizingSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AllocationStrategy", "TimeoutDurationMinutes"],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            timeout_duration_minutes: crate::from_json_optional(
+                map,
+                "TimeoutDurationMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SpotResizingSpecification> for Value<SpotResizingSpecification> {
     fn from(value: SpotResizingSpecification) -> Self {
         Value::Lit(value)
@@ -2407,6 +3144,19 @@ impl crate::ToJson for StepConfig {
         crate::put(&mut out, "HadoopJarStep", &self.hadoop_jar_step);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StepConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ActionOnFailure", "HadoopJarStep", "Name"])?;
+        Ok(Self {
+            action_on_failure: crate::from_json_optional(map, "ActionOnFailure", path)?,
+            hadoop_jar_step: crate::from_json_required(map, "HadoopJarStep", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -2461,6 +3211,23 @@ impl crate::ToJson for VolumeSpecification {
         crate::put_opt(&mut out, "Throughput", &self.throughput);
         crate::put(&mut out, "VolumeType", &self.volume_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Iops", "SizeInGB", "Throughput", "VolumeType"],
+        )?;
+        Ok(Self {
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            size_in_gb: crate::from_json_required(map, "SizeInGB", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_type: crate::from_json_required(map, "VolumeType", path)?,
+        })
     }
 }
 

@@ -139,6 +139,40 @@ impl crate::ToJson for InstanceFleetConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceFleetConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterId",
+                "InstanceFleetType",
+                "InstanceTypeConfigs",
+                "LaunchSpecifications",
+                "Name",
+                "ResizeSpecifications",
+                "TargetOnDemandCapacity",
+                "TargetSpotCapacity",
+            ],
+        )?;
+        Ok(Self {
+            cluster_id: crate::from_json_required(map, "ClusterId", path)?,
+            instance_fleet_type: crate::from_json_required(map, "InstanceFleetType", path)?,
+            instance_type_configs: crate::from_json_optional(map, "InstanceTypeConfigs", path)?,
+            launch_specifications: crate::from_json_optional(map, "LaunchSpecifications", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            resize_specifications: crate::from_json_optional(map, "ResizeSpecifications", path)?,
+            target_on_demand_capacity: crate::from_json_optional(
+                map,
+                "TargetOnDemandCapacity",
+                path,
+            )?,
+            target_spot_capacity: crate::from_json_optional(map, "TargetSpotCapacity", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EMR::InstanceFleetConfig` (`Fn::GetAtt`).
 impl crate::Handle<InstanceFleetConfig> {
     /// `Fn::GetAtt` `InstanceFleetId`. The unique identifier for instance fleet for specific
@@ -211,6 +245,30 @@ impl crate::ToJson for ApplicationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Classification",
+                "ConfigurationProperties",
+                "Configurations",
+            ],
+        )?;
+        Ok(Self {
+            classification: crate::from_json_optional(map, "Classification", path)?,
+            configuration_properties: crate::from_json_optional(
+                map,
+                "ConfigurationProperties",
+                path,
+            )?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+        })
+    }
+}
+
 impl From<ApplicationConfiguration> for Value<ApplicationConfiguration> {
     fn from(value: ApplicationConfiguration) -> Self {
         Value::Lit(value)
@@ -256,6 +314,18 @@ impl crate::ToJson for EbsBlockDeviceConfig {
         crate::put(&mut out, "VolumeSpecification", &self.volume_specification);
         crate::put_opt(&mut out, "VolumesPerInstance", &self.volumes_per_instance);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsBlockDeviceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["VolumeSpecification", "VolumesPerInstance"])?;
+        Ok(Self {
+            volume_specification: crate::from_json_required(map, "VolumeSpecification", path)?,
+            volumes_per_instance: crate::from_json_optional(map, "VolumesPerInstance", path)?,
+        })
     }
 }
 
@@ -310,6 +380,21 @@ impl crate::ToJson for EbsConfiguration {
         );
         crate::put_opt(&mut out, "EbsOptimized", &self.ebs_optimized);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EbsBlockDeviceConfigs", "EbsOptimized"])?;
+        Ok(Self {
+            ebs_block_device_configs: crate::from_json_optional(
+                map,
+                "EbsBlockDeviceConfigs",
+                path,
+            )?,
+            ebs_optimized: crate::from_json_optional(map, "EbsOptimized", path)?,
+        })
     }
 }
 
@@ -369,6 +454,18 @@ impl crate::ToJson for InstanceFleetProvisioningSpecifications {
         );
         crate::put_opt(&mut out, "SpotSpecification", &self.spot_specification);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceFleetProvisioningSpecifications {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["OnDemandSpecification", "SpotSpecification"])?;
+        Ok(Self {
+            on_demand_specification: crate::from_json_optional(map, "OnDemandSpecification", path)?,
+            spot_specification: crate::from_json_optional(map, "SpotSpecification", path)?,
+        })
     }
 }
 
@@ -434,6 +531,29 @@ impl crate::ToJson for InstanceFleetResizingSpecifications {
             &self.spot_resize_specification,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceFleetResizingSpecifications {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["OnDemandResizeSpecification", "SpotResizeSpecification"],
+        )?;
+        Ok(Self {
+            on_demand_resize_specification: crate::from_json_optional(
+                map,
+                "OnDemandResizeSpecification",
+                path,
+            )?,
+            spot_resize_specification: crate::from_json_optional(
+                map,
+                "SpotResizeSpecification",
+                path,
+            )?,
+        })
     }
 }
 
@@ -561,6 +681,40 @@ impl crate::ToJson for InstanceTypeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceTypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BidPrice",
+                "BidPriceAsPercentageOfOnDemandPrice",
+                "Configurations",
+                "CustomAmiId",
+                "EbsConfiguration",
+                "InstanceType",
+                "Priority",
+                "WeightedCapacity",
+            ],
+        )?;
+        Ok(Self {
+            bid_price: crate::from_json_optional(map, "BidPrice", path)?,
+            bid_price_as_percentage_of_on_demand_price: crate::from_json_optional(
+                map,
+                "BidPriceAsPercentageOfOnDemandPrice",
+                path,
+            )?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+            custom_ami_id: crate::from_json_optional(map, "CustomAmiId", path)?,
+            ebs_configuration: crate::from_json_optional(map, "EbsConfiguration", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            weighted_capacity: crate::from_json_optional(map, "WeightedCapacity", path)?,
+        })
+    }
+}
+
 impl From<InstanceTypeConfig> for Value<InstanceTypeConfig> {
     fn from(value: InstanceTypeConfig) -> Self {
         Value::Lit(value)
@@ -631,6 +785,34 @@ impl crate::ToJson for OnDemandCapacityReservationOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnDemandCapacityReservationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityReservationPreference",
+                "CapacityReservationResourceGroupArn",
+                "UsageStrategy",
+            ],
+        )?;
+        Ok(Self {
+            capacity_reservation_preference: crate::from_json_optional(
+                map,
+                "CapacityReservationPreference",
+                path,
+            )?,
+            capacity_reservation_resource_group_arn: crate::from_json_optional(
+                map,
+                "CapacityReservationResourceGroupArn",
+                path,
+            )?,
+            usage_strategy: crate::from_json_optional(map, "UsageStrategy", path)?,
+        })
+    }
+}
+
 impl From<OnDemandCapacityReservationOptions> for Value<OnDemandCapacityReservationOptions> {
     fn from(value: OnDemandCapacityReservationOptions) -> Self {
         Value::Lit(value)
@@ -678,6 +860,25 @@ impl crate::ToJson for OnDemandProvisioningSpecification {
             &self.capacity_reservation_options,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnDemandProvisioningSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AllocationStrategy", "CapacityReservationOptions"],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_required(map, "AllocationStrategy", path)?,
+            capacity_reservation_options: crate::from_json_optional(
+                map,
+                "CapacityReservationOptions",
+                path,
+            )?,
+        })
     }
 }
 
@@ -747,6 +948,34 @@ impl crate::ToJson for OnDemandResizingSpecification {
             &self.timeout_duration_minutes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnDemandResizingSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationStrategy",
+                "CapacityReservationOptions",
+                "TimeoutDurationMinutes",
+            ],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            capacity_reservation_options: crate::from_json_optional(
+                map,
+                "CapacityReservationOptions",
+                path,
+            )?,
+            timeout_duration_minutes: crate::from_json_optional(
+                map,
+                "TimeoutDurationMinutes",
+                path,
+            )?,
+        })
     }
 }
 
@@ -828,6 +1057,32 @@ impl crate::ToJson for SpotProvisioningSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotProvisioningSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocationStrategy",
+                "BlockDurationMinutes",
+                "TimeoutAction",
+                "TimeoutDurationMinutes",
+            ],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            block_duration_minutes: crate::from_json_optional(map, "BlockDurationMinutes", path)?,
+            timeout_action: crate::from_json_required(map, "TimeoutAction", path)?,
+            timeout_duration_minutes: crate::from_json_required(
+                map,
+                "TimeoutDurationMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SpotProvisioningSpecification> for Value<SpotProvisioningSpecification> {
     fn from(value: SpotProvisioningSpecification) -> Self {
         Value::Lit(value)
@@ -876,6 +1131,25 @@ impl crate::ToJson for SpotResizingSpecification {
             &self.timeout_duration_minutes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotResizingSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AllocationStrategy", "TimeoutDurationMinutes"],
+        )?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+            timeout_duration_minutes: crate::from_json_optional(
+                map,
+                "TimeoutDurationMinutes",
+                path,
+            )?,
+        })
     }
 }
 
@@ -935,6 +1209,23 @@ impl crate::ToJson for VolumeSpecification {
         crate::put_opt(&mut out, "Throughput", &self.throughput);
         crate::put(&mut out, "VolumeType", &self.volume_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Iops", "SizeInGB", "Throughput", "VolumeType"],
+        )?;
+        Ok(Self {
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            size_in_gb: crate::from_json_required(map, "SizeInGB", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_type: crate::from_json_required(map, "VolumeType", path)?,
+        })
     }
 }
 

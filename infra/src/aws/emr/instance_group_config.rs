@@ -132,6 +132,42 @@ impl crate::ToJson for InstanceGroupConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceGroupConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingPolicy",
+                "BidPrice",
+                "Configurations",
+                "CustomAmiId",
+                "EbsConfiguration",
+                "InstanceCount",
+                "InstanceRole",
+                "InstanceType",
+                "JobFlowId",
+                "Market",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_policy: crate::from_json_optional(map, "AutoScalingPolicy", path)?,
+            bid_price: crate::from_json_optional(map, "BidPrice", path)?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+            custom_ami_id: crate::from_json_optional(map, "CustomAmiId", path)?,
+            ebs_configuration: crate::from_json_optional(map, "EbsConfiguration", path)?,
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_role: crate::from_json_required(map, "InstanceRole", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            job_flow_id: crate::from_json_required(map, "JobFlowId", path)?,
+            market: crate::from_json_optional(map, "Market", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EMR::InstanceGroupConfig` (`Fn::GetAtt`).
 impl crate::Handle<InstanceGroupConfig> {
     /// `Fn::GetAtt` `InstanceGroupId`.
@@ -197,6 +233,30 @@ impl crate::ToJson for AppConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Classification",
+                "ConfigurationProperties",
+                "Configurations",
+            ],
+        )?;
+        Ok(Self {
+            classification: crate::from_json_optional(map, "Classification", path)?,
+            configuration_properties: crate::from_json_optional(
+                map,
+                "ConfigurationProperties",
+                path,
+            )?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+        })
+    }
+}
+
 impl From<AppConfiguration> for Value<AppConfiguration> {
     fn from(value: AppConfiguration) -> Self {
         Value::Lit(value)
@@ -231,6 +291,17 @@ impl crate::ToJson for AutoScalingPolicy {
         crate::put(&mut out, "Constraints", &self.constraints);
         crate::put(&mut out, "Rules", &self.rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoScalingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Constraints", "Rules"])?;
+        Ok(Self {
+            constraints: crate::from_json_required(map, "Constraints", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
     }
 }
 
@@ -331,6 +402,38 @@ impl crate::ToJson for CloudWatchAlarmDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchAlarmDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComparisonOperator",
+                "Dimensions",
+                "EvaluationPeriods",
+                "MetricName",
+                "Namespace",
+                "Period",
+                "Statistic",
+                "Threshold",
+                "Unit",
+            ],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            evaluation_periods: crate::from_json_optional(map, "EvaluationPeriods", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            period: crate::from_json_required(map, "Period", path)?,
+            statistic: crate::from_json_optional(map, "Statistic", path)?,
+            threshold: crate::from_json_required(map, "Threshold", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchAlarmDefinition> for Value<CloudWatchAlarmDefinition> {
     fn from(value: CloudWatchAlarmDefinition) -> Self {
         Value::Lit(value)
@@ -373,6 +476,18 @@ impl crate::ToJson for EbsBlockDeviceConfig {
         crate::put(&mut out, "VolumeSpecification", &self.volume_specification);
         crate::put_opt(&mut out, "VolumesPerInstance", &self.volumes_per_instance);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsBlockDeviceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["VolumeSpecification", "VolumesPerInstance"])?;
+        Ok(Self {
+            volume_specification: crate::from_json_required(map, "VolumeSpecification", path)?,
+            volumes_per_instance: crate::from_json_optional(map, "VolumesPerInstance", path)?,
+        })
     }
 }
 
@@ -429,6 +544,21 @@ impl crate::ToJson for EbsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EbsBlockDeviceConfigs", "EbsOptimized"])?;
+        Ok(Self {
+            ebs_block_device_configs: crate::from_json_optional(
+                map,
+                "EbsBlockDeviceConfigs",
+                path,
+            )?,
+            ebs_optimized: crate::from_json_optional(map, "EbsOptimized", path)?,
+        })
+    }
+}
+
 impl From<EbsConfiguration> for Value<EbsConfiguration> {
     fn from(value: EbsConfiguration) -> Self {
         Value::Lit(value)
@@ -475,6 +605,22 @@ impl crate::ToJson for ScalingAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Market", "SimpleScalingPolicyConfiguration"])?;
+        Ok(Self {
+            market: crate::from_json_optional(map, "Market", path)?,
+            simple_scaling_policy_configuration: crate::from_json_required(
+                map,
+                "SimpleScalingPolicyConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ScalingAction> for Value<ScalingAction> {
     fn from(value: ScalingAction) -> Self {
         Value::Lit(value)
@@ -506,6 +652,17 @@ impl crate::ToJson for ScalingConstraints {
         crate::put(&mut out, "MaxCapacity", &self.max_capacity);
         crate::put(&mut out, "MinCapacity", &self.min_capacity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingConstraints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxCapacity", "MinCapacity"])?;
+        Ok(Self {
+            max_capacity: crate::from_json_required(map, "MaxCapacity", path)?,
+            min_capacity: crate::from_json_required(map, "MinCapacity", path)?,
+        })
     }
 }
 
@@ -561,6 +718,20 @@ impl crate::ToJson for ScalingRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Action", "Description", "Name", "Trigger"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            trigger: crate::from_json_required(map, "Trigger", path)?,
+        })
+    }
+}
+
 impl From<ScalingRule> for Value<ScalingRule> {
     fn from(value: ScalingRule) -> Self {
         Value::Lit(value)
@@ -592,6 +763,20 @@ impl crate::ToJson for ScalingTrigger {
             &self.cloud_watch_alarm_definition,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchAlarmDefinition"])?;
+        Ok(Self {
+            cloud_watch_alarm_definition: crate::from_json_required(
+                map,
+                "CloudWatchAlarmDefinition",
+                path,
+            )?,
+        })
     }
 }
 
@@ -642,6 +827,22 @@ impl crate::ToJson for SimpleScalingPolicyConfiguration {
         crate::put_opt(&mut out, "CoolDown", &self.cool_down);
         crate::put(&mut out, "ScalingAdjustment", &self.scaling_adjustment);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimpleScalingPolicyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AdjustmentType", "CoolDown", "ScalingAdjustment"],
+        )?;
+        Ok(Self {
+            adjustment_type: crate::from_json_optional(map, "AdjustmentType", path)?,
+            cool_down: crate::from_json_optional(map, "CoolDown", path)?,
+            scaling_adjustment: crate::from_json_required(map, "ScalingAdjustment", path)?,
+        })
     }
 }
 
@@ -696,6 +897,23 @@ impl crate::ToJson for VolumeSpecification {
         crate::put_opt(&mut out, "Throughput", &self.throughput);
         crate::put(&mut out, "VolumeType", &self.volume_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Iops", "SizeInGB", "Throughput", "VolumeType"],
+        )?;
+        Ok(Self {
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            size_in_gb: crate::from_json_required(map, "SizeInGB", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_type: crate::from_json_required(map, "VolumeType", path)?,
+        })
     }
 }
 

@@ -60,3 +60,14 @@ impl crate::ToJson for SecurityConfiguration {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "SecurityConfiguration"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            security_configuration: crate::from_json_required(map, "SecurityConfiguration", path)?,
+        })
+    }
+}

@@ -215,6 +215,70 @@ impl crate::ToJson for Studio {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Studio {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthMode",
+                "DefaultS3Location",
+                "Description",
+                "EncryptionKeyArn",
+                "EngineSecurityGroupId",
+                "IdcInstanceArn",
+                "IdcUserAssignment",
+                "IdpAuthUrl",
+                "IdpRelayStateParameterName",
+                "Name",
+                "ServiceRole",
+                "SubnetIds",
+                "Tags",
+                "TrustedIdentityPropagationEnabled",
+                "UserRole",
+                "VpcId",
+                "WorkspaceSecurityGroupId",
+            ],
+        )?;
+        Ok(Self {
+            auth_mode: crate::from_json_required(map, "AuthMode", path)?,
+            default_s3_location: crate::from_json_required(map, "DefaultS3Location", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+            engine_security_group_id: crate::from_json_required(
+                map,
+                "EngineSecurityGroupId",
+                path,
+            )?,
+            idc_instance_arn: crate::from_json_optional(map, "IdcInstanceArn", path)?,
+            idc_user_assignment: crate::from_json_optional(map, "IdcUserAssignment", path)?,
+            idp_auth_url: crate::from_json_optional(map, "IdpAuthUrl", path)?,
+            idp_relay_state_parameter_name: crate::from_json_optional(
+                map,
+                "IdpRelayStateParameterName",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            service_role: crate::from_json_required(map, "ServiceRole", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trusted_identity_propagation_enabled: crate::from_json_optional(
+                map,
+                "TrustedIdentityPropagationEnabled",
+                path,
+            )?,
+            user_role: crate::from_json_optional(map, "UserRole", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+            workspace_security_group_id: crate::from_json_required(
+                map,
+                "WorkspaceSecurityGroupId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EMR::Studio` (`Fn::GetAtt`).
 impl crate::Handle<Studio> {
     /// `Fn::GetAtt` `Arn`.
@@ -259,6 +323,13 @@ impl crate::ToJson for AuthMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SSO", Self::Sso), ("IAM", Self::Iam)])
+    }
+}
+
 impl From<AuthMode> for Value<AuthMode> {
     fn from(value: AuthMode) -> Self {
         Value::Lit(value)
@@ -289,6 +360,17 @@ impl IdcUserAssignment {
 impl crate::ToJson for IdcUserAssignment {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdcUserAssignment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("REQUIRED", Self::Required), ("OPTIONAL", Self::Optional)],
+        )
     }
 }
 

@@ -68,6 +68,28 @@ impl crate::ToJson for StudioSessionMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StudioSessionMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IdentityName",
+                "IdentityType",
+                "SessionPolicyArn",
+                "StudioId",
+            ],
+        )?;
+        Ok(Self {
+            identity_name: crate::from_json_required(map, "IdentityName", path)?,
+            identity_type: crate::from_json_required(map, "IdentityType", path)?,
+            session_policy_arn: crate::from_json_required(map, "SessionPolicyArn", path)?,
+            studio_id: crate::from_json_required(map, "StudioId", path)?,
+        })
+    }
+}
+
 /// Specifies whether the identity to map to the Studio is a user or a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IdentityType {
@@ -90,6 +112,13 @@ impl IdentityType {
 impl crate::ToJson for IdentityType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("USER", Self::User), ("GROUP", Self::Group)])
     }
 }
 

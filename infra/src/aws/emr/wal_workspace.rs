@@ -59,3 +59,14 @@ impl crate::ToJson for WalWorkspace {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WalWorkspace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "WALWorkspaceName"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            wal_workspace_name: crate::from_json_optional(map, "WALWorkspaceName", path)?,
+        })
+    }
+}

@@ -117,6 +117,44 @@ impl crate::ToJson for Endpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Endpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigurationOverrides",
+                "ExecutionRoleArn",
+                "Name",
+                "ReleaseLabel",
+                "SessionIdleTimeoutInMinutes",
+                "Tags",
+                "Type",
+                "VirtualClusterId",
+            ],
+        )?;
+        Ok(Self {
+            configuration_overrides: crate::from_json_optional(
+                map,
+                "ConfigurationOverrides",
+                path,
+            )?,
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            release_label: crate::from_json_required(map, "ReleaseLabel", path)?,
+            session_idle_timeout_in_minutes: crate::from_json_optional(
+                map,
+                "SessionIdleTimeoutInMinutes",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            virtual_cluster_id: crate::from_json_required(map, "VirtualClusterId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EMRContainers::Endpoint` (`Fn::GetAtt`).
 impl crate::Handle<Endpoint> {
     /// `Fn::GetAtt` `Arn`. The ARN of the managed endpoint.
@@ -208,6 +246,17 @@ impl crate::ToJson for CloudWatchMonitoringConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchMonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupName", "LogStreamNamePrefix"])?;
+        Ok(Self {
+            log_group_name: crate::from_json_required(map, "LogGroupName", path)?,
+            log_stream_name_prefix: crate::from_json_optional(map, "LogStreamNamePrefix", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchMonitoringConfiguration> for Value<CloudWatchMonitoringConfiguration> {
     fn from(value: CloudWatchMonitoringConfiguration) -> Self {
         Value::Lit(value)
@@ -268,6 +317,29 @@ impl crate::ToJson for ConfigurationOverrides {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationConfiguration", "MonitoringConfiguration"],
+        )?;
+        Ok(Self {
+            application_configuration: crate::from_json_optional(
+                map,
+                "ApplicationConfiguration",
+                path,
+            )?,
+            monitoring_configuration: crate::from_json_optional(
+                map,
+                "MonitoringConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ConfigurationOverrides> for Value<ConfigurationOverrides> {
     fn from(value: ConfigurationOverrides) -> Self {
         Value::Lit(value)
@@ -302,6 +374,17 @@ impl crate::ToJson for ContainerLogRotationConfiguration {
         crate::put(&mut out, "MaxFilesToKeep", &self.max_files_to_keep);
         crate::put(&mut out, "RotationSize", &self.rotation_size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerLogRotationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxFilesToKeep", "RotationSize"])?;
+        Ok(Self {
+            max_files_to_keep: crate::from_json_required(map, "MaxFilesToKeep", path)?,
+            rotation_size: crate::from_json_required(map, "RotationSize", path)?,
+        })
     }
 }
 
@@ -355,6 +438,22 @@ impl crate::ToJson for EmreksConfiguration {
         crate::put_opt(&mut out, "Configurations", &self.configurations);
         crate::put_opt(&mut out, "Properties", &self.properties);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmreksConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Classification", "Configurations", "Properties"],
+        )?;
+        Ok(Self {
+            classification: crate::from_json_required(map, "Classification", path)?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+        })
     }
 }
 
@@ -445,6 +544,40 @@ impl crate::ToJson for MonitoringConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchMonitoringConfiguration",
+                "ContainerLogRotationConfiguration",
+                "PersistentAppUI",
+                "S3MonitoringConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_monitoring_configuration: crate::from_json_optional(
+                map,
+                "CloudWatchMonitoringConfiguration",
+                path,
+            )?,
+            container_log_rotation_configuration: crate::from_json_optional(
+                map,
+                "ContainerLogRotationConfiguration",
+                path,
+            )?,
+            persistent_app_ui: crate::from_json_optional(map, "PersistentAppUI", path)?,
+            s3_monitoring_configuration: crate::from_json_optional(
+                map,
+                "S3MonitoringConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MonitoringConfiguration> for Value<MonitoringConfiguration> {
     fn from(value: MonitoringConfiguration) -> Self {
         Value::Lit(value)
@@ -472,6 +605,16 @@ impl crate::ToJson for S3MonitoringConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LogUri", &self.log_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3MonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogUri"])?;
+        Ok(Self {
+            log_uri: crate::from_json_required(map, "LogUri", path)?,
+        })
     }
 }
 
@@ -503,6 +646,17 @@ impl PersistentAppUi {
 impl crate::ToJson for PersistentAppUi {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PersistentAppUi {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -68,6 +68,18 @@ impl crate::ToJson for JobTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JobTemplateData", "Name", "Tags"])?;
+        Ok(Self {
+            job_template_data: crate::from_json_required(map, "JobTemplateData", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EMRContainers::JobTemplate` (`Fn::GetAtt`).
 impl crate::Handle<JobTemplate> {
     /// `Fn::GetAtt` `Arn`. The ARN of the job template.
@@ -136,6 +148,22 @@ impl crate::ToJson for Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Classification", "Configurations", "Properties"],
+        )?;
+        Ok(Self {
+            classification: crate::from_json_required(map, "Classification", path)?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+        })
+    }
+}
+
 impl From<Configuration> for Value<Configuration> {
     fn from(value: Configuration) -> Self {
         Value::Lit(value)
@@ -187,6 +215,18 @@ impl crate::ToJson for JobDriver {
             &self.spark_submit_job_driver,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobDriver {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["SparkSqlJobDriver", "SparkSubmitJobDriver"])?;
+        Ok(Self {
+            spark_sql_job_driver: crate::from_json_optional(map, "SparkSqlJobDriver", path)?,
+            spark_submit_job_driver: crate::from_json_optional(map, "SparkSubmitJobDriver", path)?,
+        })
     }
 }
 
@@ -281,6 +321,40 @@ impl crate::ToJson for JobTemplateData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobTemplateData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigurationOverrides",
+                "ExecutionRoleArn",
+                "JobDriver",
+                "JobTags",
+                "ParameterConfiguration",
+                "ReleaseLabel",
+            ],
+        )?;
+        Ok(Self {
+            configuration_overrides: crate::from_json_optional(
+                map,
+                "ConfigurationOverrides",
+                path,
+            )?,
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            job_driver: crate::from_json_required(map, "JobDriver", path)?,
+            job_tags: crate::from_json_optional(map, "JobTags", path)?,
+            parameter_configuration: crate::from_json_optional(
+                map,
+                "ParameterConfiguration",
+                path,
+            )?,
+            release_label: crate::from_json_required(map, "ReleaseLabel", path)?,
+        })
+    }
+}
+
 impl From<JobTemplateData> for Value<JobTemplateData> {
     fn from(value: JobTemplateData) -> Self {
         Value::Lit(value)
@@ -330,6 +404,17 @@ impl crate::ToJson for ParametricCloudWatchMonitoringConfiguration {
             &self.log_stream_name_prefix,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParametricCloudWatchMonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupName", "LogStreamNamePrefix"])?;
+        Ok(Self {
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+            log_stream_name_prefix: crate::from_json_optional(map, "LogStreamNamePrefix", path)?,
+        })
     }
 }
 
@@ -394,6 +479,29 @@ impl crate::ToJson for ParametricConfigurationOverrides {
             &self.monitoring_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParametricConfigurationOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationConfiguration", "MonitoringConfiguration"],
+        )?;
+        Ok(Self {
+            application_configuration: crate::from_json_optional(
+                map,
+                "ApplicationConfiguration",
+                path,
+            )?,
+            monitoring_configuration: crate::from_json_optional(
+                map,
+                "MonitoringConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -472,6 +580,34 @@ impl crate::ToJson for ParametricMonitoringConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParametricMonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchMonitoringConfiguration",
+                "PersistentAppUI",
+                "S3MonitoringConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_monitoring_configuration: crate::from_json_optional(
+                map,
+                "CloudWatchMonitoringConfiguration",
+                path,
+            )?,
+            persistent_app_ui: crate::from_json_optional(map, "PersistentAppUI", path)?,
+            s3_monitoring_configuration: crate::from_json_optional(
+                map,
+                "S3MonitoringConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ParametricMonitoringConfiguration> for Value<ParametricMonitoringConfiguration> {
     fn from(value: ParametricMonitoringConfiguration) -> Self {
         Value::Lit(value)
@@ -504,6 +640,16 @@ impl crate::ToJson for ParametricS3MonitoringConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LogUri", &self.log_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParametricS3MonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogUri"])?;
+        Ok(Self {
+            log_uri: crate::from_json_optional(map, "LogUri", path)?,
+        })
     }
 }
 
@@ -550,6 +696,17 @@ impl crate::ToJson for SparkSqlJobDriver {
         crate::put_opt(&mut out, "EntryPoint", &self.entry_point);
         crate::put_opt(&mut out, "SparkSqlParameters", &self.spark_sql_parameters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SparkSqlJobDriver {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EntryPoint", "SparkSqlParameters"])?;
+        Ok(Self {
+            entry_point: crate::from_json_optional(map, "EntryPoint", path)?,
+            spark_sql_parameters: crate::from_json_optional(map, "SparkSqlParameters", path)?,
+        })
     }
 }
 
@@ -607,6 +764,22 @@ impl crate::ToJson for SparkSubmitJobDriver {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SparkSubmitJobDriver {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EntryPoint", "EntryPointArguments", "SparkSubmitParameters"],
+        )?;
+        Ok(Self {
+            entry_point: crate::from_json_required(map, "EntryPoint", path)?,
+            entry_point_arguments: crate::from_json_optional(map, "EntryPointArguments", path)?,
+            spark_submit_parameters: crate::from_json_optional(map, "SparkSubmitParameters", path)?,
+        })
+    }
+}
+
 impl From<SparkSubmitJobDriver> for Value<SparkSubmitJobDriver> {
     fn from(value: SparkSubmitJobDriver) -> Self {
         Value::Lit(value)
@@ -653,6 +826,17 @@ impl crate::ToJson for TemplateParameterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateParameterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultValue", "Type"])?;
+        Ok(Self {
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<TemplateParameterConfiguration> for Value<TemplateParameterConfiguration> {
     fn from(value: TemplateParameterConfiguration) -> Self {
         Value::Lit(value)
@@ -681,6 +865,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NUMBER", Self::Number), ("STRING", Self::String)],
+        )
     }
 }
 

@@ -81,6 +81,32 @@ impl crate::ToJson for SecurityConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerProvider",
+                "Name",
+                "SecurityConfigurationData",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            container_provider: crate::from_json_optional(map, "ContainerProvider", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            security_configuration_data: crate::from_json_required(
+                map,
+                "SecurityConfigurationData",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EMRContainers::SecurityConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<SecurityConfiguration> {
     /// `Fn::GetAtt` `Arn`. The ARN of the security configuration.
@@ -148,6 +174,32 @@ impl crate::ToJson for AtRestEncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AtRestEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LocalDiskEncryptionConfiguration",
+                "S3EncryptionConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            local_disk_encryption_configuration: crate::from_json_optional(
+                map,
+                "LocalDiskEncryptionConfiguration",
+                path,
+            )?,
+            s3_encryption_configuration: crate::from_json_optional(
+                map,
+                "S3EncryptionConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AtRestEncryptionConfiguration> for Value<AtRestEncryptionConfiguration> {
     fn from(value: AtRestEncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -201,6 +253,25 @@ impl crate::ToJson for AuthenticationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IAMConfiguration", "IdentityCenterConfiguration"],
+        )?;
+        Ok(Self {
+            iam_configuration: crate::from_json_optional(map, "IAMConfiguration", path)?,
+            identity_center_configuration: crate::from_json_optional(
+                map,
+                "IdentityCenterConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AuthenticationConfiguration> for Value<AuthenticationConfiguration> {
     fn from(value: AuthenticationConfiguration) -> Self {
         Value::Lit(value)
@@ -244,6 +315,20 @@ impl crate::ToJson for AuthorizationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LakeFormationConfiguration"])?;
+        Ok(Self {
+            lake_formation_configuration: crate::from_json_optional(
+                map,
+                "LakeFormationConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AuthorizationConfiguration> for Value<AuthorizationConfiguration> {
     fn from(value: AuthorizationConfiguration) -> Self {
         Value::Lit(value)
@@ -275,6 +360,16 @@ impl crate::ToJson for ContainerInfo {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "EksInfo", &self.eks_info);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EksInfo"])?;
+        Ok(Self {
+            eks_info: crate::from_json_optional(map, "EksInfo", path)?,
+        })
     }
 }
 
@@ -322,6 +417,18 @@ impl crate::ToJson for ContainerProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Info", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            info: crate::from_json_optional(map, "Info", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ContainerProvider> for Value<ContainerProvider> {
     fn from(value: ContainerProvider) -> Self {
         Value::Lit(value)
@@ -353,6 +460,16 @@ impl crate::ToJson for EksInfo {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Namespace"])?;
+        Ok(Self {
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+        })
     }
 }
 
@@ -416,6 +533,32 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AtRestEncryptionConfiguration",
+                "InTransitEncryptionConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            at_rest_encryption_configuration: crate::from_json_optional(
+                map,
+                "AtRestEncryptionConfiguration",
+                path,
+            )?,
+            in_transit_encryption_configuration: crate::from_json_optional(
+                map,
+                "InTransitEncryptionConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -447,6 +590,16 @@ impl crate::ToJson for IamConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SystemRole", &self.system_role);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SystemRole"])?;
+        Ok(Self {
+            system_role: crate::from_json_optional(map, "SystemRole", path)?,
+        })
     }
 }
 
@@ -522,6 +675,34 @@ impl crate::ToJson for IdentityCenterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityCenterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableIdentityCenter",
+                "IdentityCenterApplicationAssignmentRequired",
+                "IdentityCenterInstanceARN",
+            ],
+        )?;
+        Ok(Self {
+            enable_identity_center: crate::from_json_optional(map, "EnableIdentityCenter", path)?,
+            identity_center_application_assignment_required: crate::from_json_optional(
+                map,
+                "IdentityCenterApplicationAssignmentRequired",
+                path,
+            )?,
+            identity_center_instance_arn: crate::from_json_optional(
+                map,
+                "IdentityCenterInstanceARN",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IdentityCenterConfiguration> for Value<IdentityCenterConfiguration> {
     fn from(value: IdentityCenterConfiguration) -> Self {
         Value::Lit(value)
@@ -562,6 +743,20 @@ impl crate::ToJson for InTransitEncryptionConfiguration {
             &self.tls_certificate_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InTransitEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TLSCertificateConfiguration"])?;
+        Ok(Self {
+            tls_certificate_configuration: crate::from_json_optional(
+                map,
+                "TLSCertificateConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -639,6 +834,36 @@ impl crate::ToJson for LakeFormationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LakeFormationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizedSessionTagValue",
+                "QueryAccessControlEnabled",
+                "QueryEngineRoleArn",
+                "SecureNamespaceInfo",
+            ],
+        )?;
+        Ok(Self {
+            authorized_session_tag_value: crate::from_json_optional(
+                map,
+                "AuthorizedSessionTagValue",
+                path,
+            )?,
+            query_access_control_enabled: crate::from_json_optional(
+                map,
+                "QueryAccessControlEnabled",
+                path,
+            )?,
+            query_engine_role_arn: crate::from_json_optional(map, "QueryEngineRoleArn", path)?,
+            secure_namespace_info: crate::from_json_optional(map, "SecureNamespaceInfo", path)?,
+        })
+    }
+}
+
 impl From<LakeFormationConfiguration> for Value<LakeFormationConfiguration> {
     fn from(value: LakeFormationConfiguration) -> Self {
         Value::Lit(value)
@@ -692,6 +917,22 @@ impl crate::ToJson for LocalDiskEncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalDiskEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AwsKmsKeyId", "EncryptionKeyProviderType"])?;
+        Ok(Self {
+            aws_kms_key_id: crate::from_json_optional(map, "AwsKmsKeyId", path)?,
+            encryption_key_provider_type: crate::from_json_optional(
+                map,
+                "EncryptionKeyProviderType",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LocalDiskEncryptionConfiguration> for Value<LocalDiskEncryptionConfiguration> {
     fn from(value: LocalDiskEncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -738,6 +979,17 @@ impl crate::ToJson for S3EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionOption", "KMSKeyId"])?;
+        Ok(Self {
+            encryption_option: crate::from_json_optional(map, "EncryptionOption", path)?,
+            kms_key_id: crate::from_json_optional(map, "KMSKeyId", path)?,
+        })
+    }
+}
+
 impl From<S3EncryptionConfiguration> for Value<S3EncryptionConfiguration> {
     fn from(value: S3EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -781,6 +1033,17 @@ impl crate::ToJson for SecureNamespaceInfo {
         crate::put_opt(&mut out, "ClusterId", &self.cluster_id);
         crate::put_opt(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecureNamespaceInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterId", "Namespace"])?;
+        Ok(Self {
+            cluster_id: crate::from_json_optional(map, "ClusterId", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+        })
     }
 }
 
@@ -862,6 +1125,38 @@ impl crate::ToJson for SecurityConfigurationData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityConfigurationData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationConfiguration",
+                "AuthorizationConfiguration",
+                "EncryptionConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            authentication_configuration: crate::from_json_optional(
+                map,
+                "AuthenticationConfiguration",
+                path,
+            )?,
+            authorization_configuration: crate::from_json_optional(
+                map,
+                "AuthorizationConfiguration",
+                path,
+            )?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SecurityConfigurationData> for Value<SecurityConfigurationData> {
     fn from(value: SecurityConfigurationData) -> Self {
         Value::Lit(value)
@@ -929,6 +1224,30 @@ impl crate::ToJson for TlsCertificateConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsCertificateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateProviderType",
+                "PrivateKeySecretArn",
+                "PublicKeySecretArn",
+            ],
+        )?;
+        Ok(Self {
+            certificate_provider_type: crate::from_json_optional(
+                map,
+                "CertificateProviderType",
+                path,
+            )?,
+            private_key_secret_arn: crate::from_json_optional(map, "PrivateKeySecretArn", path)?,
+            public_key_secret_arn: crate::from_json_optional(map, "PublicKeySecretArn", path)?,
+        })
+    }
+}
+
 impl From<TlsCertificateConfiguration> for Value<TlsCertificateConfiguration> {
     fn from(value: TlsCertificateConfiguration) -> Self {
         Value::Lit(value)
@@ -957,6 +1276,13 @@ impl crate::ToJson for CertificateProviderType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PEM", Self::Pem)])
+    }
+}
+
 impl From<CertificateProviderType> for Value<CertificateProviderType> {
     fn from(value: CertificateProviderType) -> Self {
         Value::Lit(value)
@@ -982,6 +1308,13 @@ impl EncryptionKeyProviderType {
 impl crate::ToJson for EncryptionKeyProviderType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionKeyProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AwsKms", Self::AwsKms)])
     }
 }
 
@@ -1019,6 +1352,21 @@ impl crate::ToJson for EncryptionOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SSE-S3", Self::SseS3),
+                ("SSE-KMS", Self::SseKms),
+                ("CSE-KMS", Self::CseKms),
+            ],
+        )
+    }
+}
+
 impl From<EncryptionOption> for Value<EncryptionOption> {
     fn from(value: EncryptionOption) -> Self {
         Value::Lit(value)
@@ -1044,6 +1392,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EKS", Self::Eks)])
     }
 }
 

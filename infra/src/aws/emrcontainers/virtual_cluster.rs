@@ -89,6 +89,34 @@ impl crate::ToJson for VirtualCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerProvider",
+                "Name",
+                "SecurityConfigurationId",
+                "SessionEnabled",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            container_provider: crate::from_json_required(map, "ContainerProvider", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            security_configuration_id: crate::from_json_optional(
+                map,
+                "SecurityConfigurationId",
+                path,
+            )?,
+            session_enabled: crate::from_json_optional(map, "SessionEnabled", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EMRContainers::VirtualCluster` (`Fn::GetAtt`).
 impl crate::Handle<VirtualCluster> {
     /// `Fn::GetAtt` `Arn`.
@@ -123,6 +151,16 @@ impl crate::ToJson for ContainerInfo {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EksInfo", &self.eks_info);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EksInfo"])?;
+        Ok(Self {
+            eks_info: crate::from_json_required(map, "EksInfo", path)?,
+        })
     }
 }
 
@@ -168,6 +206,18 @@ impl crate::ToJson for ContainerProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Info", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            info: crate::from_json_required(map, "Info", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ContainerProvider> for Value<ContainerProvider> {
     fn from(value: ContainerProvider) -> Self {
         Value::Lit(value)
@@ -198,6 +248,16 @@ impl crate::ToJson for EksInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Namespace"])?;
+        Ok(Self {
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
+    }
+}
+
 impl From<EksInfo> for Value<EksInfo> {
     fn from(value: EksInfo) -> Self {
         Value::Lit(value)
@@ -223,6 +283,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EKS", Self::Eks)])
     }
 }
 

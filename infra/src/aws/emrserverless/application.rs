@@ -272,6 +272,78 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Architecture",
+                "AutoStartConfiguration",
+                "AutoStopConfiguration",
+                "IdentityCenterConfiguration",
+                "ImageConfiguration",
+                "InitialCapacity",
+                "InteractiveConfiguration",
+                "MaximumCapacity",
+                "MonitoringConfiguration",
+                "Name",
+                "NetworkConfiguration",
+                "ReleaseLabel",
+                "RuntimeConfiguration",
+                "SchedulerConfiguration",
+                "Tags",
+                "Type",
+                "WorkerTypeSpecifications",
+            ],
+        )?;
+        Ok(Self {
+            architecture: crate::from_json_optional(map, "Architecture", path)?,
+            auto_start_configuration: crate::from_json_optional(
+                map,
+                "AutoStartConfiguration",
+                path,
+            )?,
+            auto_stop_configuration: crate::from_json_optional(map, "AutoStopConfiguration", path)?,
+            identity_center_configuration: crate::from_json_optional(
+                map,
+                "IdentityCenterConfiguration",
+                path,
+            )?,
+            image_configuration: crate::from_json_optional(map, "ImageConfiguration", path)?,
+            initial_capacity: crate::from_json_optional(map, "InitialCapacity", path)?,
+            interactive_configuration: crate::from_json_optional(
+                map,
+                "InteractiveConfiguration",
+                path,
+            )?,
+            maximum_capacity: crate::from_json_optional(map, "MaximumCapacity", path)?,
+            monitoring_configuration: crate::from_json_optional(
+                map,
+                "MonitoringConfiguration",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            release_label: crate::from_json_required(map, "ReleaseLabel", path)?,
+            runtime_configuration: crate::from_json_optional(map, "RuntimeConfiguration", path)?,
+            scheduler_configuration: crate::from_json_optional(
+                map,
+                "SchedulerConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            worker_type_specifications: crate::from_json_optional(
+                map,
+                "WorkerTypeSpecifications",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EMRServerless::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `ApplicationId`. The ID of the EMR Serverless Application.
@@ -310,6 +382,16 @@ impl crate::ToJson for AutoStartConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoStartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -358,6 +440,17 @@ impl crate::ToJson for AutoStopConfiguration {
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "IdleTimeoutMinutes", &self.idle_timeout_minutes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoStopConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "IdleTimeoutMinutes"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            idle_timeout_minutes: crate::from_json_optional(map, "IdleTimeoutMinutes", path)?,
+        })
     }
 }
 
@@ -446,6 +539,30 @@ impl crate::ToJson for CloudWatchLoggingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "EncryptionKeyArn",
+                "LogGroupName",
+                "LogStreamNamePrefix",
+                "LogTypeMap",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+            log_stream_name_prefix: crate::from_json_optional(map, "LogStreamNamePrefix", path)?,
+            log_type_map: crate::from_json_optional(map, "LogTypeMap", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLoggingConfiguration> for Value<CloudWatchLoggingConfiguration> {
     fn from(value: CloudWatchLoggingConfiguration) -> Self {
         Value::Lit(value)
@@ -499,6 +616,22 @@ impl crate::ToJson for ConfigurationObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Classification", "Configurations", "Properties"],
+        )?;
+        Ok(Self {
+            classification: crate::from_json_required(map, "Classification", path)?,
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+        })
+    }
+}
+
 impl From<ConfigurationObject> for Value<ConfigurationObject> {
     fn from(value: ConfigurationObject) -> Self {
         Value::Lit(value)
@@ -540,6 +673,20 @@ impl crate::ToJson for IdentityCenterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityCenterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdentityCenterInstanceArn"])?;
+        Ok(Self {
+            identity_center_instance_arn: crate::from_json_optional(
+                map,
+                "IdentityCenterInstanceArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IdentityCenterConfiguration> for Value<IdentityCenterConfiguration> {
     fn from(value: IdentityCenterConfiguration) -> Self {
         Value::Lit(value)
@@ -573,6 +720,16 @@ impl crate::ToJson for ImageConfigurationInput {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ImageUri", &self.image_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImageUri"])?;
+        Ok(Self {
+            image_uri: crate::from_json_optional(map, "ImageUri", path)?,
+        })
     }
 }
 
@@ -614,6 +771,17 @@ impl crate::ToJson for InitialCapacityConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InitialCapacityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WorkerConfiguration", "WorkerCount"])?;
+        Ok(Self {
+            worker_configuration: crate::from_json_required(map, "WorkerConfiguration", path)?,
+            worker_count: crate::from_json_required(map, "WorkerCount", path)?,
+        })
+    }
+}
+
 impl From<InitialCapacityConfig> for Value<InitialCapacityConfig> {
     fn from(value: InitialCapacityConfig) -> Self {
         Value::Lit(value)
@@ -648,6 +816,17 @@ impl crate::ToJson for InitialCapacityConfigKeyValuePair {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InitialCapacityConfigKeyValuePair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -709,6 +888,22 @@ impl crate::ToJson for InteractiveConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InteractiveConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LivyEndpointEnabled", "SessionEnabled", "StudioEnabled"],
+        )?;
+        Ok(Self {
+            livy_endpoint_enabled: crate::from_json_optional(map, "LivyEndpointEnabled", path)?,
+            session_enabled: crate::from_json_optional(map, "SessionEnabled", path)?,
+            studio_enabled: crate::from_json_optional(map, "StudioEnabled", path)?,
+        })
+    }
+}
+
 impl From<InteractiveConfiguration> for Value<InteractiveConfiguration> {
     fn from(value: InteractiveConfiguration) -> Self {
         Value::Lit(value)
@@ -741,6 +936,17 @@ impl crate::ToJson for LogTypeMapKeyValuePair {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogTypeMapKeyValuePair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -790,6 +996,17 @@ impl crate::ToJson for ManagedPersistenceMonitoringConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedPersistenceMonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "EncryptionKeyArn"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+        })
+    }
+}
+
 impl From<ManagedPersistenceMonitoringConfiguration>
     for Value<ManagedPersistenceMonitoringConfiguration>
 {
@@ -836,6 +1053,18 @@ impl crate::ToJson for MaximumAllowedResources {
         crate::put_opt(&mut out, "Disk", &self.disk);
         crate::put(&mut out, "Memory", &self.memory);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaximumAllowedResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cpu", "Disk", "Memory"])?;
+        Ok(Self {
+            cpu: crate::from_json_required(map, "Cpu", path)?,
+            disk: crate::from_json_optional(map, "Disk", path)?,
+            memory: crate::from_json_required(map, "Memory", path)?,
+        })
     }
 }
 
@@ -935,6 +1164,44 @@ impl crate::ToJson for MonitoringConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchLoggingConfiguration",
+                "ManagedPersistenceMonitoringConfiguration",
+                "PrometheusMonitoringConfiguration",
+                "S3MonitoringConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_logging_configuration: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingConfiguration",
+                path,
+            )?,
+            managed_persistence_monitoring_configuration: crate::from_json_optional(
+                map,
+                "ManagedPersistenceMonitoringConfiguration",
+                path,
+            )?,
+            prometheus_monitoring_configuration: crate::from_json_optional(
+                map,
+                "PrometheusMonitoringConfiguration",
+                path,
+            )?,
+            s3_monitoring_configuration: crate::from_json_optional(
+                map,
+                "S3MonitoringConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MonitoringConfiguration> for Value<MonitoringConfiguration> {
     fn from(value: MonitoringConfiguration) -> Self {
         Value::Lit(value)
@@ -983,6 +1250,17 @@ impl crate::ToJson for NetworkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfiguration> for Value<NetworkConfiguration> {
     fn from(value: NetworkConfiguration) -> Self {
         Value::Lit(value)
@@ -1017,6 +1295,16 @@ impl crate::ToJson for PrometheusMonitoringConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RemoteWriteUrl", &self.remote_write_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrometheusMonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RemoteWriteUrl"])?;
+        Ok(Self {
+            remote_write_url: crate::from_json_optional(map, "RemoteWriteUrl", path)?,
+        })
     }
 }
 
@@ -1063,6 +1351,17 @@ impl crate::ToJson for S3MonitoringConfiguration {
         crate::put_opt(&mut out, "EncryptionKeyArn", &self.encryption_key_arn);
         crate::put_opt(&mut out, "LogUri", &self.log_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3MonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionKeyArn", "LogUri"])?;
+        Ok(Self {
+            encryption_key_arn: crate::from_json_optional(map, "EncryptionKeyArn", path)?,
+            log_uri: crate::from_json_optional(map, "LogUri", path)?,
+        })
     }
 }
 
@@ -1114,6 +1413,18 @@ impl crate::ToJson for SchedulerConfiguration {
         crate::put_opt(&mut out, "MaxConcurrentRuns", &self.max_concurrent_runs);
         crate::put_opt(&mut out, "QueueTimeoutMinutes", &self.queue_timeout_minutes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchedulerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MaxConcurrentRuns", "QueueTimeoutMinutes"])?;
+        Ok(Self {
+            max_concurrent_runs: crate::from_json_optional(map, "MaxConcurrentRuns", path)?,
+            queue_timeout_minutes: crate::from_json_optional(map, "QueueTimeoutMinutes", path)?,
+        })
     }
 }
 
@@ -1175,6 +1486,19 @@ impl crate::ToJson for WorkerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cpu", "Disk", "DiskType", "Memory"])?;
+        Ok(Self {
+            cpu: crate::from_json_required(map, "Cpu", path)?,
+            disk: crate::from_json_optional(map, "Disk", path)?,
+            disk_type: crate::from_json_optional(map, "DiskType", path)?,
+            memory: crate::from_json_required(map, "Memory", path)?,
+        })
+    }
+}
+
 impl From<WorkerConfiguration> for Value<WorkerConfiguration> {
     fn from(value: WorkerConfiguration) -> Self {
         Value::Lit(value)
@@ -1211,6 +1535,16 @@ impl crate::ToJson for WorkerTypeSpecificationInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkerTypeSpecificationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImageConfiguration"])?;
+        Ok(Self {
+            image_configuration: crate::from_json_optional(map, "ImageConfiguration", path)?,
+        })
+    }
+}
+
 impl From<WorkerTypeSpecificationInput> for Value<WorkerTypeSpecificationInput> {
     fn from(value: WorkerTypeSpecificationInput) -> Self {
         Value::Lit(value)
@@ -1239,6 +1573,17 @@ impl Architecture {
 impl crate::ToJson for Architecture {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Architecture {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ARM64", Self::Arm64), ("X86_64", Self::X8664)],
+        )
     }
 }
 

@@ -113,6 +113,40 @@ impl crate::ToJson for IdMappingWorkflow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdMappingWorkflow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "IdMappingIncrementalRunConfig",
+                "IdMappingTechniques",
+                "InputSourceConfig",
+                "OutputSourceConfig",
+                "RoleArn",
+                "Tags",
+                "WorkflowName",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            id_mapping_incremental_run_config: crate::from_json_optional(
+                map,
+                "IdMappingIncrementalRunConfig",
+                path,
+            )?,
+            id_mapping_techniques: crate::from_json_required(map, "IdMappingTechniques", path)?,
+            input_source_config: crate::from_json_required(map, "InputSourceConfig", path)?,
+            output_source_config: crate::from_json_optional(map, "OutputSourceConfig", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workflow_name: crate::from_json_required(map, "WorkflowName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EntityResolution::IdMappingWorkflow` (`Fn::GetAtt`).
 impl crate::Handle<IdMappingWorkflow> {
     /// `Fn::GetAtt` `CreatedAt`. The time of this IdMappingWorkflow got created
@@ -152,6 +186,16 @@ impl crate::ToJson for IdMappingIncrementalRunConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IncrementalRunType", &self.incremental_run_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdMappingIncrementalRunConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IncrementalRunType"])?;
+        Ok(Self {
+            incremental_run_type: crate::from_json_required(map, "IncrementalRunType", path)?,
+        })
     }
 }
 
@@ -213,6 +257,32 @@ impl crate::ToJson for IdMappingRuleBasedProperties {
         crate::put_opt(&mut out, "RuleDefinitionType", &self.rule_definition_type);
         crate::put_opt(&mut out, "Rules", &self.rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdMappingRuleBasedProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributeMatchingModel",
+                "RecordMatchingModel",
+                "RuleDefinitionType",
+                "Rules",
+            ],
+        )?;
+        Ok(Self {
+            attribute_matching_model: crate::from_json_required(
+                map,
+                "AttributeMatchingModel",
+                path,
+            )?,
+            record_matching_model: crate::from_json_required(map, "RecordMatchingModel", path)?,
+            rule_definition_type: crate::from_json_optional(map, "RuleDefinitionType", path)?,
+            rules: crate::from_json_optional(map, "Rules", path)?,
+        })
     }
 }
 
@@ -289,6 +359,28 @@ impl crate::ToJson for IdMappingTechniques {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdMappingTechniques {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IdMappingType",
+                "NormalizationVersion",
+                "ProviderProperties",
+                "RuleBasedProperties",
+            ],
+        )?;
+        Ok(Self {
+            id_mapping_type: crate::from_json_optional(map, "IdMappingType", path)?,
+            normalization_version: crate::from_json_optional(map, "NormalizationVersion", path)?,
+            provider_properties: crate::from_json_optional(map, "ProviderProperties", path)?,
+            rule_based_properties: crate::from_json_optional(map, "RuleBasedProperties", path)?,
+        })
+    }
+}
+
 impl From<IdMappingTechniques> for Value<IdMappingTechniques> {
     fn from(value: IdMappingTechniques) -> Self {
         Value::Lit(value)
@@ -340,6 +432,18 @@ impl crate::ToJson for IdMappingWorkflowInputSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdMappingWorkflowInputSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputSourceARN", "SchemaArn", "Type"])?;
+        Ok(Self {
+            input_source_arn: crate::from_json_required(map, "InputSourceARN", path)?,
+            schema_arn: crate::from_json_optional(map, "SchemaArn", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<IdMappingWorkflowInputSource> for Value<IdMappingWorkflowInputSource> {
     fn from(value: IdMappingWorkflowInputSource) -> Self {
         Value::Lit(value)
@@ -381,6 +485,17 @@ impl crate::ToJson for IdMappingWorkflowOutputSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdMappingWorkflowOutputSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KMSArn", "OutputS3Path"])?;
+        Ok(Self {
+            kms_arn: crate::from_json_optional(map, "KMSArn", path)?,
+            output_s3_path: crate::from_json_required(map, "OutputS3Path", path)?,
+        })
+    }
+}
+
 impl From<IdMappingWorkflowOutputSource> for Value<IdMappingWorkflowOutputSource> {
     fn from(value: IdMappingWorkflowOutputSource) -> Self {
         Value::Lit(value)
@@ -409,6 +524,16 @@ impl crate::ToJson for IntermediateSourceConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IntermediateS3Path", &self.intermediate_s3_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntermediateSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IntermediateS3Path"])?;
+        Ok(Self {
+            intermediate_s3_path: crate::from_json_required(map, "IntermediateS3Path", path)?,
+        })
     }
 }
 
@@ -477,6 +602,30 @@ impl crate::ToJson for ProviderProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProviderProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IntermediateSourceConfiguration",
+                "ProviderConfiguration",
+                "ProviderServiceArn",
+            ],
+        )?;
+        Ok(Self {
+            intermediate_source_configuration: crate::from_json_optional(
+                map,
+                "IntermediateSourceConfiguration",
+                path,
+            )?,
+            provider_configuration: crate::from_json_optional(map, "ProviderConfiguration", path)?,
+            provider_service_arn: crate::from_json_required(map, "ProviderServiceArn", path)?,
+        })
+    }
+}
+
 impl From<ProviderProperties> for Value<ProviderProperties> {
     fn from(value: ProviderProperties) -> Self {
         Value::Lit(value)
@@ -514,6 +663,17 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MatchingKeys", "RuleName"])?;
+        Ok(Self {
+            matching_keys: crate::from_json_required(map, "MatchingKeys", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -542,6 +702,20 @@ impl AttributeMatchingModel {
 impl crate::ToJson for AttributeMatchingModel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeMatchingModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ONE_TO_ONE", Self::OneToOne),
+                ("MANY_TO_MANY", Self::ManyToMany),
+            ],
+        )
     }
 }
 
@@ -576,6 +750,20 @@ impl crate::ToJson for IdMappingType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdMappingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROVIDER", Self::Provider),
+                ("RULE_BASED", Self::RuleBased),
+            ],
+        )
+    }
+}
+
 impl From<IdMappingType> for Value<IdMappingType> {
     fn from(value: IdMappingType) -> Self {
         Value::Lit(value)
@@ -601,6 +789,13 @@ impl IncrementalRunType {
 impl crate::ToJson for IncrementalRunType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncrementalRunType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ON_DEMAND", Self::OnDemand)])
     }
 }
 
@@ -635,6 +830,20 @@ impl crate::ToJson for RecordMatchingModel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordMatchingModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ONE_SOURCE_TO_ONE_TARGET", Self::OneSourceToOneTarget),
+                ("MANY_SOURCE_TO_ONE_TARGET", Self::ManySourceToOneTarget),
+            ],
+        )
+    }
+}
+
 impl From<RecordMatchingModel> for Value<RecordMatchingModel> {
     fn from(value: RecordMatchingModel) -> Self {
         Value::Lit(value)
@@ -666,6 +875,17 @@ impl crate::ToJson for RuleDefinitionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleDefinitionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SOURCE", Self::Source), ("TARGET", Self::Target)],
+        )
+    }
+}
+
 impl From<RuleDefinitionType> for Value<RuleDefinitionType> {
     fn from(value: RuleDefinitionType) -> Self {
         Value::Lit(value)
@@ -694,6 +914,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SOURCE", Self::Source), ("TARGET", Self::Target)],
+        )
     }
 }
 

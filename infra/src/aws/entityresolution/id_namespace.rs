@@ -112,6 +112,38 @@ impl crate::ToJson for IdNamespace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdNamespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "IdMappingWorkflowProperties",
+                "IdNamespaceName",
+                "InputSourceConfig",
+                "RoleArn",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            id_mapping_workflow_properties: crate::from_json_optional(
+                map,
+                "IdMappingWorkflowProperties",
+                path,
+            )?,
+            id_namespace_name: crate::from_json_required(map, "IdNamespaceName", path)?,
+            input_source_config: crate::from_json_optional(map, "InputSourceConfig", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EntityResolution::IdNamespace` (`Fn::GetAtt`).
 impl crate::Handle<IdNamespace> {
     /// `Fn::GetAtt` `CreatedAt`. The date and time when the IdNamespace was created
@@ -180,6 +212,22 @@ impl crate::ToJson for IdNamespaceIdMappingWorkflowProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdNamespaceIdMappingWorkflowProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IdMappingType", "ProviderProperties", "RuleBasedProperties"],
+        )?;
+        Ok(Self {
+            id_mapping_type: crate::from_json_required(map, "IdMappingType", path)?,
+            provider_properties: crate::from_json_optional(map, "ProviderProperties", path)?,
+            rule_based_properties: crate::from_json_optional(map, "RuleBasedProperties", path)?,
+        })
+    }
+}
+
 impl From<IdNamespaceIdMappingWorkflowProperties>
     for Value<IdNamespaceIdMappingWorkflowProperties>
 {
@@ -219,6 +267,17 @@ impl crate::ToJson for IdNamespaceInputSource {
         crate::put(&mut out, "InputSourceARN", &self.input_source_arn);
         crate::put_opt(&mut out, "SchemaName", &self.schema_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdNamespaceInputSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputSourceARN", "SchemaName"])?;
+        Ok(Self {
+            input_source_arn: crate::from_json_required(map, "InputSourceARN", path)?,
+            schema_name: crate::from_json_optional(map, "SchemaName", path)?,
+        })
     }
 }
 
@@ -267,6 +326,18 @@ impl crate::ToJson for NamespaceProviderProperties {
         );
         crate::put(&mut out, "ProviderServiceArn", &self.provider_service_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NamespaceProviderProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ProviderConfiguration", "ProviderServiceArn"])?;
+        Ok(Self {
+            provider_configuration: crate::from_json_optional(map, "ProviderConfiguration", path)?,
+            provider_service_arn: crate::from_json_required(map, "ProviderServiceArn", path)?,
+        })
     }
 }
 
@@ -353,6 +424,32 @@ impl crate::ToJson for NamespaceRuleBasedProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NamespaceRuleBasedProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributeMatchingModel",
+                "RecordMatchingModels",
+                "RuleDefinitionTypes",
+                "Rules",
+            ],
+        )?;
+        Ok(Self {
+            attribute_matching_model: crate::from_json_optional(
+                map,
+                "AttributeMatchingModel",
+                path,
+            )?,
+            record_matching_models: crate::from_json_optional(map, "RecordMatchingModels", path)?,
+            rule_definition_types: crate::from_json_optional(map, "RuleDefinitionTypes", path)?,
+            rules: crate::from_json_optional(map, "Rules", path)?,
+        })
+    }
+}
+
 impl From<NamespaceRuleBasedProperties> for Value<NamespaceRuleBasedProperties> {
     fn from(value: NamespaceRuleBasedProperties) -> Self {
         Value::Lit(value)
@@ -390,6 +487,17 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MatchingKeys", "RuleName"])?;
+        Ok(Self {
+            matching_keys: crate::from_json_required(map, "MatchingKeys", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -418,6 +526,20 @@ impl AttributeMatchingModel {
 impl crate::ToJson for AttributeMatchingModel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeMatchingModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ONE_TO_ONE", Self::OneToOne),
+                ("MANY_TO_MANY", Self::ManyToMany),
+            ],
+        )
     }
 }
 
@@ -452,6 +574,20 @@ impl crate::ToJson for IdMappingType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdMappingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROVIDER", Self::Provider),
+                ("RULE_BASED", Self::RuleBased),
+            ],
+        )
+    }
+}
+
 impl From<IdMappingType> for Value<IdMappingType> {
     fn from(value: IdMappingType) -> Self {
         Value::Lit(value)
@@ -480,6 +616,20 @@ impl RecordMatchingModel {
 impl crate::ToJson for RecordMatchingModel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordMatchingModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ONE_SOURCE_TO_ONE_TARGET", Self::OneSourceToOneTarget),
+                ("MANY_SOURCE_TO_ONE_TARGET", Self::ManySourceToOneTarget),
+            ],
+        )
     }
 }
 
@@ -514,6 +664,17 @@ impl crate::ToJson for RuleDefinitionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleDefinitionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SOURCE", Self::Source), ("TARGET", Self::Target)],
+        )
+    }
+}
+
 impl From<RuleDefinitionType> for Value<RuleDefinitionType> {
     fn from(value: RuleDefinitionType) -> Self {
         Value::Lit(value)
@@ -542,6 +703,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SOURCE", Self::Source), ("TARGET", Self::Target)],
+        )
     }
 }
 

@@ -106,6 +106,36 @@ impl crate::ToJson for MatchingWorkflow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchingWorkflow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "IncrementalRunConfig",
+                "InputSourceConfig",
+                "OutputSourceConfig",
+                "ResolutionTechniques",
+                "RoleArn",
+                "Tags",
+                "WorkflowName",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            incremental_run_config: crate::from_json_optional(map, "IncrementalRunConfig", path)?,
+            input_source_config: crate::from_json_required(map, "InputSourceConfig", path)?,
+            output_source_config: crate::from_json_required(map, "OutputSourceConfig", path)?,
+            resolution_techniques: crate::from_json_required(map, "ResolutionTechniques", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workflow_name: crate::from_json_required(map, "WorkflowName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EntityResolution::MatchingWorkflow` (`Fn::GetAtt`).
 impl crate::Handle<MatchingWorkflow> {
     /// `Fn::GetAtt` `CreatedAt`. The time of this MatchingWorkflow got created
@@ -156,6 +186,17 @@ impl crate::ToJson for CustomerProfilesIntegrationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomerProfilesIntegrationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DomainArn", "ObjectTypeArn"])?;
+        Ok(Self {
+            domain_arn: crate::from_json_required(map, "DomainArn", path)?,
+            object_type_arn: crate::from_json_required(map, "ObjectTypeArn", path)?,
+        })
+    }
+}
+
 impl From<CustomerProfilesIntegrationConfig> for Value<CustomerProfilesIntegrationConfig> {
     fn from(value: CustomerProfilesIntegrationConfig) -> Self {
         Value::Lit(value)
@@ -183,6 +224,16 @@ impl crate::ToJson for IncrementalRunConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IncrementalRunType", &self.incremental_run_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncrementalRunConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IncrementalRunType"])?;
+        Ok(Self {
+            incremental_run_type: crate::from_json_required(map, "IncrementalRunType", path)?,
+        })
     }
 }
 
@@ -233,6 +284,22 @@ impl crate::ToJson for InputSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplyNormalization", "InputSourceARN", "SchemaArn"],
+        )?;
+        Ok(Self {
+            apply_normalization: crate::from_json_optional(map, "ApplyNormalization", path)?,
+            input_source_arn: crate::from_json_required(map, "InputSourceARN", path)?,
+            schema_arn: crate::from_json_required(map, "SchemaArn", path)?,
+        })
+    }
+}
+
 impl From<InputSource> for Value<InputSource> {
     fn from(value: InputSource) -> Self {
         Value::Lit(value)
@@ -261,6 +328,16 @@ impl crate::ToJson for IntermediateSourceConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IntermediateS3Path", &self.intermediate_s3_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntermediateSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IntermediateS3Path"])?;
+        Ok(Self {
+            intermediate_s3_path: crate::from_json_required(map, "IntermediateS3Path", path)?,
+        })
     }
 }
 
@@ -305,6 +382,20 @@ impl crate::ToJson for MatchingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnableTransitiveMatching"])?;
+        Ok(Self {
+            enable_transitive_matching: crate::from_json_optional(
+                map,
+                "EnableTransitiveMatching",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MatchingConfig> for Value<MatchingConfig> {
     fn from(value: MatchingConfig) -> Self {
         Value::Lit(value)
@@ -342,6 +433,17 @@ impl crate::ToJson for OutputAttribute {
         crate::put_opt(&mut out, "Hashed", &self.hashed);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Hashed", "Name"])?;
+        Ok(Self {
+            hashed: crate::from_json_optional(map, "Hashed", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -423,6 +525,34 @@ impl crate::ToJson for OutputSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplyNormalization",
+                "CustomerProfilesIntegrationConfig",
+                "KMSArn",
+                "Output",
+                "OutputS3Path",
+            ],
+        )?;
+        Ok(Self {
+            apply_normalization: crate::from_json_optional(map, "ApplyNormalization", path)?,
+            customer_profiles_integration_config: crate::from_json_optional(
+                map,
+                "CustomerProfilesIntegrationConfig",
+                path,
+            )?,
+            kms_arn: crate::from_json_optional(map, "KMSArn", path)?,
+            output: crate::from_json_required(map, "Output", path)?,
+            output_s3_path: crate::from_json_optional(map, "OutputS3Path", path)?,
+        })
+    }
+}
+
 impl From<OutputSource> for Value<OutputSource> {
     fn from(value: OutputSource) -> Self {
         Value::Lit(value)
@@ -485,6 +615,30 @@ impl crate::ToJson for ProviderProperties {
         );
         crate::put(&mut out, "ProviderServiceArn", &self.provider_service_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProviderProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IntermediateSourceConfiguration",
+                "ProviderConfiguration",
+                "ProviderServiceArn",
+            ],
+        )?;
+        Ok(Self {
+            intermediate_source_configuration: crate::from_json_optional(
+                map,
+                "IntermediateSourceConfiguration",
+                path,
+            )?,
+            provider_configuration: crate::from_json_optional(map, "ProviderConfiguration", path)?,
+            provider_service_arn: crate::from_json_required(map, "ProviderServiceArn", path)?,
+        })
     }
 }
 
@@ -576,6 +730,38 @@ impl crate::ToJson for ResolutionTechniques {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResolutionTechniques {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableRealTimeMatching",
+                "ProviderProperties",
+                "ResolutionType",
+                "RuleBasedProperties",
+                "RuleConditionProperties",
+            ],
+        )?;
+        Ok(Self {
+            enable_real_time_matching: crate::from_json_optional(
+                map,
+                "EnableRealTimeMatching",
+                path,
+            )?,
+            provider_properties: crate::from_json_optional(map, "ProviderProperties", path)?,
+            resolution_type: crate::from_json_optional(map, "ResolutionType", path)?,
+            rule_based_properties: crate::from_json_optional(map, "RuleBasedProperties", path)?,
+            rule_condition_properties: crate::from_json_optional(
+                map,
+                "RuleConditionProperties",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ResolutionTechniques> for Value<ResolutionTechniques> {
     fn from(value: ResolutionTechniques) -> Self {
         Value::Lit(value)
@@ -610,6 +796,17 @@ impl crate::ToJson for Rule {
         crate::put(&mut out, "MatchingKeys", &self.matching_keys);
         crate::put(&mut out, "RuleName", &self.rule_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MatchingKeys", "RuleName"])?;
+        Ok(Self {
+            matching_keys: crate::from_json_required(map, "MatchingKeys", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+        })
     }
 }
 
@@ -664,6 +861,26 @@ impl crate::ToJson for RuleBasedProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleBasedProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AttributeMatchingModel", "MatchPurpose", "Rules"],
+        )?;
+        Ok(Self {
+            attribute_matching_model: crate::from_json_required(
+                map,
+                "AttributeMatchingModel",
+                path,
+            )?,
+            match_purpose: crate::from_json_optional(map, "MatchPurpose", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
+    }
+}
+
 impl From<RuleBasedProperties> for Value<RuleBasedProperties> {
     fn from(value: RuleBasedProperties) -> Self {
         Value::Lit(value)
@@ -710,6 +927,17 @@ impl crate::ToJson for RuleCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Condition", "RuleName"])?;
+        Ok(Self {
+            condition: crate::from_json_optional(map, "Condition", path)?,
+            rule_name: crate::from_json_optional(map, "RuleName", path)?,
+        })
+    }
+}
+
 impl From<RuleCondition> for Value<RuleCondition> {
     fn from(value: RuleCondition) -> Self {
         Value::Lit(value)
@@ -750,6 +978,17 @@ impl crate::ToJson for RuleConditionProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleConditionProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MatchingConfig", "Rules"])?;
+        Ok(Self {
+            matching_config: crate::from_json_optional(map, "MatchingConfig", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
+    }
+}
+
 impl From<RuleConditionProperties> for Value<RuleConditionProperties> {
     fn from(value: RuleConditionProperties) -> Self {
         Value::Lit(value)
@@ -781,6 +1020,20 @@ impl crate::ToJson for AttributeMatchingModel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeMatchingModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ONE_TO_ONE", Self::OneToOne),
+                ("MANY_TO_MANY", Self::ManyToMany),
+            ],
+        )
+    }
+}
+
 impl From<AttributeMatchingModel> for Value<AttributeMatchingModel> {
     fn from(value: AttributeMatchingModel) -> Self {
         Value::Lit(value)
@@ -806,6 +1059,13 @@ impl IncrementalRunType {
 impl crate::ToJson for IncrementalRunType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncrementalRunType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IMMEDIATE", Self::Immediate)])
     }
 }
 
@@ -840,6 +1100,20 @@ impl crate::ToJson for MatchPurpose {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchPurpose {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IDENTIFIER_GENERATION", Self::IdentifierGeneration),
+                ("INDEXING", Self::Indexing),
+            ],
+        )
+    }
+}
+
 impl From<MatchPurpose> for Value<MatchPurpose> {
     fn from(value: MatchPurpose) -> Self {
         Value::Lit(value)
@@ -871,6 +1145,21 @@ impl ResolutionType {
 impl crate::ToJson for ResolutionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResolutionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RULE_MATCHING", Self::RuleMatching),
+                ("ML_MATCHING", Self::MlMatching),
+                ("PROVIDER", Self::Provider),
+            ],
+        )
     }
 }
 

@@ -91,6 +91,32 @@ impl crate::ToJson for PolicyStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "Arn",
+                "Condition",
+                "Effect",
+                "Principal",
+                "StatementId",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            arn: crate::from_json_required(map, "Arn", path)?,
+            condition: crate::from_json_optional(map, "Condition", path)?,
+            effect: crate::from_json_optional(map, "Effect", path)?,
+            principal: crate::from_json_optional(map, "Principal", path)?,
+            statement_id: crate::from_json_required(map, "StatementId", path)?,
+        })
+    }
+}
+
 /// The values `StatementEffect` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StatementEffect {
@@ -113,6 +139,13 @@ impl StatementEffect {
 impl crate::ToJson for StatementEffect {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatementEffect {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Allow", Self::Allow), ("Deny", Self::Deny)])
     }
 }
 

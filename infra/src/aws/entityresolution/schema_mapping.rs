@@ -72,6 +72,23 @@ impl crate::ToJson for SchemaMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "MappedInputFields", "SchemaName", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            mapped_input_fields: crate::from_json_required(map, "MappedInputFields", path)?,
+            schema_name: crate::from_json_required(map, "SchemaName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EntityResolution::SchemaMapping` (`Fn::GetAtt`).
 impl crate::Handle<SchemaMapping> {
     /// `Fn::GetAtt` `CreatedAt`. The time of this SchemaMapping got created
@@ -167,6 +184,32 @@ impl crate::ToJson for SchemaInputAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaInputAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldName",
+                "GroupName",
+                "Hashed",
+                "MatchKey",
+                "SubType",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            field_name: crate::from_json_required(map, "FieldName", path)?,
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            hashed: crate::from_json_optional(map, "Hashed", path)?,
+            match_key: crate::from_json_optional(map, "MatchKey", path)?,
+            sub_type: crate::from_json_optional(map, "SubType", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<SchemaInputAttribute> for Value<SchemaInputAttribute> {
     fn from(value: SchemaInputAttribute) -> Self {
         Value::Lit(value)
@@ -249,6 +292,38 @@ impl SchemaAttributeType {
 impl crate::ToJson for SchemaAttributeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaAttributeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NAME", Self::Name),
+                ("NAME_FIRST", Self::NameFirst),
+                ("NAME_MIDDLE", Self::NameMiddle),
+                ("NAME_LAST", Self::NameLast),
+                ("ADDRESS", Self::Address),
+                ("ADDRESS_STREET1", Self::AddressStreet1),
+                ("ADDRESS_STREET2", Self::AddressStreet2),
+                ("ADDRESS_STREET3", Self::AddressStreet3),
+                ("ADDRESS_CITY", Self::AddressCity),
+                ("ADDRESS_STATE", Self::AddressState),
+                ("ADDRESS_COUNTRY", Self::AddressCountry),
+                ("ADDRESS_POSTALCODE", Self::AddressPostalcode),
+                ("PHONE", Self::Phone),
+                ("PHONE_NUMBER", Self::PhoneNumber),
+                ("PHONE_COUNTRYCODE", Self::PhoneCountrycode),
+                ("EMAIL_ADDRESS", Self::EmailAddress),
+                ("UNIQUE_ID", Self::UniqueId),
+                ("DATE", Self::Date),
+                ("STRING", Self::String),
+                ("PROVIDER_ID", Self::ProviderId),
+            ],
+        )
     }
 }
 

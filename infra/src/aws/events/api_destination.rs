@@ -90,6 +90,36 @@ impl crate::ToJson for ApiDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionArn",
+                "Description",
+                "HttpMethod",
+                "InvocationEndpoint",
+                "InvocationRateLimitPerSecond",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            connection_arn: crate::from_json_required(map, "ConnectionArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            http_method: crate::from_json_required(map, "HttpMethod", path)?,
+            invocation_endpoint: crate::from_json_required(map, "InvocationEndpoint", path)?,
+            invocation_rate_limit_per_second: crate::from_json_optional(
+                map,
+                "InvocationRateLimitPerSecond",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Events::ApiDestination` (`Fn::GetAtt`).
 impl crate::Handle<ApiDestination> {
     /// `Fn::GetAtt` `Arn`. The arn of the api destination.
@@ -140,6 +170,25 @@ impl HttpMethod {
 impl crate::ToJson for HttpMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GET", Self::Get),
+                ("HEAD", Self::Head),
+                ("POST", Self::Post),
+                ("OPTIONS", Self::Options),
+                ("PUT", Self::Put),
+                ("DELETE", Self::Delete),
+                ("PATCH", Self::Patch),
+            ],
+        )
     }
 }
 

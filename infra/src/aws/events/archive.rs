@@ -94,6 +94,32 @@ impl crate::ToJson for Archive {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Archive {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArchiveName",
+                "Description",
+                "EventPattern",
+                "KmsKeyIdentifier",
+                "RetentionDays",
+                "SourceArn",
+            ],
+        )?;
+        Ok(Self {
+            archive_name: crate::from_json_optional(map, "ArchiveName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_pattern: crate::from_json_optional(map, "EventPattern", path)?,
+            kms_key_identifier: crate::from_json_optional(map, "KmsKeyIdentifier", path)?,
+            retention_days: crate::from_json_optional(map, "RetentionDays", path)?,
+            source_arn: crate::from_json_required(map, "SourceArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Events::Archive` (`Fn::GetAtt`).
 impl crate::Handle<Archive> {
     /// `Fn::GetAtt` `Arn`.

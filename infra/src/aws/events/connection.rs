@@ -107,6 +107,36 @@ impl crate::ToJson for Connection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthParameters",
+                "AuthorizationType",
+                "Description",
+                "InvocationConnectivityParameters",
+                "KmsKeyIdentifier",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            auth_parameters: crate::from_json_optional(map, "AuthParameters", path)?,
+            authorization_type: crate::from_json_optional(map, "AuthorizationType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            invocation_connectivity_parameters: crate::from_json_optional(
+                map,
+                "InvocationConnectivityParameters",
+                path,
+            )?,
+            kms_key_identifier: crate::from_json_optional(map, "KmsKeyIdentifier", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Events::Connection` (`Fn::GetAtt`).
 impl crate::Handle<Connection> {
     /// `Fn::GetAtt` `Arn`. The arn of the connection resource.
@@ -172,6 +202,17 @@ impl crate::ToJson for ApiKeyAuthParameters {
         crate::put(&mut out, "ApiKeyName", &self.api_key_name);
         crate::put(&mut out, "ApiKeyValue", &self.api_key_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiKeyAuthParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiKeyName", "ApiKeyValue"])?;
+        Ok(Self {
+            api_key_name: crate::from_json_required(map, "ApiKeyName", path)?,
+            api_key_value: crate::from_json_required(map, "ApiKeyValue", path)?,
+        })
     }
 }
 
@@ -272,6 +313,38 @@ impl crate::ToJson for AuthParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiKeyAuthParameters",
+                "BasicAuthParameters",
+                "ConnectivityParameters",
+                "InvocationHttpParameters",
+                "OAuthParameters",
+            ],
+        )?;
+        Ok(Self {
+            api_key_auth_parameters: crate::from_json_optional(map, "ApiKeyAuthParameters", path)?,
+            basic_auth_parameters: crate::from_json_optional(map, "BasicAuthParameters", path)?,
+            connectivity_parameters: crate::from_json_optional(
+                map,
+                "ConnectivityParameters",
+                path,
+            )?,
+            invocation_http_parameters: crate::from_json_optional(
+                map,
+                "InvocationHttpParameters",
+                path,
+            )?,
+            o_auth_parameters: crate::from_json_optional(map, "OAuthParameters", path)?,
+        })
+    }
+}
+
 impl From<AuthParameters> for Value<AuthParameters> {
     fn from(value: AuthParameters) -> Self {
         Value::Lit(value)
@@ -303,6 +376,17 @@ impl crate::ToJson for BasicAuthParameters {
         crate::put(&mut out, "Password", &self.password);
         crate::put(&mut out, "Username", &self.username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BasicAuthParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Password", "Username"])?;
+        Ok(Self {
+            password: crate::from_json_required(map, "Password", path)?,
+            username: crate::from_json_required(map, "Username", path)?,
+        })
     }
 }
 
@@ -340,6 +424,17 @@ impl crate::ToJson for ClientParameters {
         crate::put(&mut out, "ClientID", &self.client_id);
         crate::put(&mut out, "ClientSecret", &self.client_secret);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientID", "ClientSecret"])?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientID", path)?,
+            client_secret: crate::from_json_required(map, "ClientSecret", path)?,
+        })
     }
 }
 
@@ -406,6 +501,26 @@ impl crate::ToJson for ConnectionHttpParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionHttpParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BodyParameters",
+                "HeaderParameters",
+                "QueryStringParameters",
+            ],
+        )?;
+        Ok(Self {
+            body_parameters: crate::from_json_optional(map, "BodyParameters", path)?,
+            header_parameters: crate::from_json_optional(map, "HeaderParameters", path)?,
+            query_string_parameters: crate::from_json_optional(map, "QueryStringParameters", path)?,
+        })
+    }
+}
+
 impl From<ConnectionHttpParameters> for Value<ConnectionHttpParameters> {
     fn from(value: ConnectionHttpParameters) -> Self {
         Value::Lit(value)
@@ -436,6 +551,16 @@ impl crate::ToJson for ConnectivityParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectivityParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceParameters"])?;
+        Ok(Self {
+            resource_parameters: crate::from_json_required(map, "ResourceParameters", path)?,
+        })
+    }
+}
+
 impl From<ConnectivityParameters> for Value<ConnectivityParameters> {
     fn from(value: ConnectivityParameters) -> Self {
         Value::Lit(value)
@@ -463,6 +588,16 @@ impl crate::ToJson for InvocationConnectivityParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ResourceParameters", &self.resource_parameters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InvocationConnectivityParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceParameters"])?;
+        Ok(Self {
+            resource_parameters: crate::from_json_required(map, "ResourceParameters", path)?,
+        })
     }
 }
 
@@ -529,6 +664,28 @@ impl crate::ToJson for OAuthParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuthParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationEndpoint",
+                "ClientParameters",
+                "HttpMethod",
+                "OAuthHttpParameters",
+            ],
+        )?;
+        Ok(Self {
+            authorization_endpoint: crate::from_json_required(map, "AuthorizationEndpoint", path)?,
+            client_parameters: crate::from_json_required(map, "ClientParameters", path)?,
+            http_method: crate::from_json_required(map, "HttpMethod", path)?,
+            o_auth_http_parameters: crate::from_json_optional(map, "OAuthHttpParameters", path)?,
+        })
+    }
+}
+
 impl From<OAuthParameters> for Value<OAuthParameters> {
     fn from(value: OAuthParameters) -> Self {
         Value::Lit(value)
@@ -570,6 +727,18 @@ impl crate::ToJson for Parameter {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Parameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsValueSecret", "Key", "Value"])?;
+        Ok(Self {
+            is_value_secret: crate::from_json_optional(map, "IsValueSecret", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -621,6 +790,29 @@ impl crate::ToJson for ResourceParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ResourceAssociationArn", "ResourceConfigurationArn"],
+        )?;
+        Ok(Self {
+            resource_association_arn: crate::from_json_optional(
+                map,
+                "ResourceAssociationArn",
+                path,
+            )?,
+            resource_configuration_arn: crate::from_json_required(
+                map,
+                "ResourceConfigurationArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ResourceParameters> for Value<ResourceParameters> {
     fn from(value: ResourceParameters) -> Self {
         Value::Lit(value)
@@ -655,6 +847,21 @@ impl crate::ToJson for AuthorizationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("API_KEY", Self::ApiKey),
+                ("BASIC", Self::Basic),
+                ("OAUTH_CLIENT_CREDENTIALS", Self::OauthClientCredentials),
+            ],
+        )
+    }
+}
+
 impl From<AuthorizationType> for Value<AuthorizationType> {
     fn from(value: AuthorizationType) -> Self {
         Value::Lit(value)
@@ -686,6 +893,17 @@ impl HttpMethod {
 impl crate::ToJson for HttpMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GET", Self::Get), ("POST", Self::Post), ("PUT", Self::Put)],
+        )
     }
 }
 

@@ -91,6 +91,32 @@ impl crate::ToJson for Endpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Endpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EventBuses",
+                "Name",
+                "ReplicationConfig",
+                "RoleArn",
+                "RoutingConfig",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_buses: crate::from_json_required(map, "EventBuses", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            replication_config: crate::from_json_optional(map, "ReplicationConfig", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            routing_config: crate::from_json_required(map, "RoutingConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Events::Endpoint` (`Fn::GetAtt`).
 impl crate::Handle<Endpoint> {
     /// `Fn::GetAtt` `Arn`.
@@ -143,6 +169,16 @@ impl crate::ToJson for EndpointEventBus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointEventBus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventBusArn"])?;
+        Ok(Self {
+            event_bus_arn: crate::from_json_required(map, "EventBusArn", path)?,
+        })
+    }
+}
+
 impl From<EndpointEventBus> for Value<EndpointEventBus> {
     fn from(value: EndpointEventBus) -> Self {
         Value::Lit(value)
@@ -177,6 +213,17 @@ impl crate::ToJson for FailoverConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailoverConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Primary", "Secondary"])?;
+        Ok(Self {
+            primary: crate::from_json_required(map, "Primary", path)?,
+            secondary: crate::from_json_required(map, "Secondary", path)?,
+        })
+    }
+}
+
 impl From<FailoverConfig> for Value<FailoverConfig> {
     fn from(value: FailoverConfig) -> Self {
         Value::Lit(value)
@@ -204,6 +251,16 @@ impl crate::ToJson for Primary {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "HealthCheck", &self.health_check);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Primary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HealthCheck"])?;
+        Ok(Self {
+            health_check: crate::from_json_required(map, "HealthCheck", path)?,
+        })
     }
 }
 
@@ -237,6 +294,16 @@ impl crate::ToJson for ReplicationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_required(map, "State", path)?,
+        })
+    }
+}
+
 impl From<ReplicationConfig> for Value<ReplicationConfig> {
     fn from(value: ReplicationConfig) -> Self {
         Value::Lit(value)
@@ -264,6 +331,16 @@ impl crate::ToJson for RoutingConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FailoverConfig", &self.failover_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FailoverConfig"])?;
+        Ok(Self {
+            failover_config: crate::from_json_required(map, "FailoverConfig", path)?,
+        })
     }
 }
 
@@ -297,6 +374,16 @@ impl crate::ToJson for Secondary {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Secondary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Route"])?;
+        Ok(Self {
+            route: crate::from_json_required(map, "Route", path)?,
+        })
+    }
+}
+
 impl From<Secondary> for Value<Secondary> {
     fn from(value: Secondary) -> Self {
         Value::Lit(value)
@@ -325,6 +412,17 @@ impl ReplicationState {
 impl crate::ToJson for ReplicationState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -115,6 +115,36 @@ impl crate::ToJson for EventBus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeadLetterConfig",
+                "Description",
+                "EventSourceName",
+                "KmsKeyIdentifier",
+                "LogConfig",
+                "Name",
+                "Policy",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            dead_letter_config: crate::from_json_optional(map, "DeadLetterConfig", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_source_name: crate::from_json_optional(map, "EventSourceName", path)?,
+            kms_key_identifier: crate::from_json_optional(map, "KmsKeyIdentifier", path)?,
+            log_config: crate::from_json_optional(map, "LogConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Events::EventBus` (`Fn::GetAtt`).
 impl crate::Handle<EventBus> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) for the event bus.
@@ -148,6 +178,16 @@ impl crate::ToJson for DeadLetterConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeadLetterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+        })
     }
 }
 
@@ -199,6 +239,17 @@ impl crate::ToJson for LogConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IncludeDetail", "Level"])?;
+        Ok(Self {
+            include_detail: crate::from_json_optional(map, "IncludeDetail", path)?,
+            level: crate::from_json_optional(map, "Level", path)?,
+        })
+    }
+}
+
 impl From<LogConfig> for Value<LogConfig> {
     fn from(value: LogConfig) -> Self {
         Value::Lit(value)
@@ -228,6 +279,13 @@ impl IncludeDetail {
 impl crate::ToJson for IncludeDetail {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludeDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("FULL", Self::Full), ("NONE", Self::None)])
     }
 }
 
@@ -266,6 +324,22 @@ impl Level {
 impl crate::ToJson for Level {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Level {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INFO", Self::Info),
+                ("ERROR", Self::Error),
+                ("TRACE", Self::Trace),
+                ("OFF", Self::Off),
+            ],
+        )
     }
 }
 

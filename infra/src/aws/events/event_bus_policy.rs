@@ -99,6 +99,32 @@ impl crate::ToJson for EventBusPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBusPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "Condition",
+                "EventBusName",
+                "Principal",
+                "Statement",
+                "StatementId",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            condition: crate::from_json_optional(map, "Condition", path)?,
+            event_bus_name: crate::from_json_optional(map, "EventBusName", path)?,
+            principal: crate::from_json_optional(map, "Principal", path)?,
+            statement: crate::from_json_optional(map, "Statement", path)?,
+            statement_id: crate::from_json_required(map, "StatementId", path)?,
+        })
+    }
+}
+
 /// This parameter enables you to limit the permission to accounts that fulfill a certain
 /// condition, such as being a member of a certain AWS organization.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -153,6 +179,18 @@ impl crate::ToJson for Condition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Type", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Condition> for Value<Condition> {
     fn from(value: Condition) -> Self {
         Value::Lit(value)
@@ -181,6 +219,13 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("events:PutEvents", Self::EventsPutEvents)])
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -206,6 +251,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("StringEquals", Self::StringEquals)])
     }
 }
 

@@ -136,6 +136,38 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EventBusName",
+                "EventPattern",
+                "Name",
+                "RoleArn",
+                "ScheduleExpression",
+                "State",
+                "Tags",
+                "Targets",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_bus_name: crate::from_json_optional(map, "EventBusName", path)?,
+            event_pattern: crate::from_json_optional(map, "EventPattern", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            schedule_expression: crate::from_json_optional(map, "ScheduleExpression", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            targets: crate::from_json_optional(map, "Targets", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Events::Rule` (`Fn::GetAtt`).
 impl crate::Handle<Rule> {
     /// `Fn::GetAtt` `Arn`. The ARN of the rule, such as
@@ -172,6 +204,16 @@ impl crate::ToJson for AppSyncParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "GraphQLOperation", &self.graph_ql_operation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppSyncParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GraphQLOperation"])?;
+        Ok(Self {
+            graph_ql_operation: crate::from_json_required(map, "GraphQLOperation", path)?,
+        })
     }
 }
 
@@ -225,6 +267,19 @@ impl crate::ToJson for AwsVpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsVpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AssignPublicIp", "SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            assign_public_ip: crate::from_json_optional(map, "AssignPublicIp", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<AwsVpcConfiguration> for Value<AwsVpcConfiguration> {
     fn from(value: AwsVpcConfiguration) -> Self {
         Value::Lit(value)
@@ -256,6 +311,16 @@ impl crate::ToJson for BatchArrayProperties {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Size", &self.size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchArrayProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Size"])?;
+        Ok(Self {
+            size: crate::from_json_optional(map, "Size", path)?,
+        })
     }
 }
 
@@ -316,6 +381,28 @@ impl crate::ToJson for BatchParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArrayProperties",
+                "JobDefinition",
+                "JobName",
+                "RetryStrategy",
+            ],
+        )?;
+        Ok(Self {
+            array_properties: crate::from_json_optional(map, "ArrayProperties", path)?,
+            job_definition: crate::from_json_required(map, "JobDefinition", path)?,
+            job_name: crate::from_json_required(map, "JobName", path)?,
+            retry_strategy: crate::from_json_optional(map, "RetryStrategy", path)?,
+        })
+    }
+}
+
 impl From<BatchParameters> for Value<BatchParameters> {
     fn from(value: BatchParameters) -> Self {
         Value::Lit(value)
@@ -347,6 +434,16 @@ impl crate::ToJson for BatchRetryStrategy {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Attempts", &self.attempts);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchRetryStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attempts"])?;
+        Ok(Self {
+            attempts: crate::from_json_optional(map, "Attempts", path)?,
+        })
     }
 }
 
@@ -400,6 +497,18 @@ impl crate::ToJson for CapacityProviderStrategyItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderStrategyItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Base", "CapacityProvider", "Weight"])?;
+        Ok(Self {
+            base: crate::from_json_optional(map, "Base", path)?,
+            capacity_provider: crate::from_json_required(map, "CapacityProvider", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<CapacityProviderStrategyItem> for Value<CapacityProviderStrategyItem> {
     fn from(value: CapacityProviderStrategyItem) -> Self {
         Value::Lit(value)
@@ -431,6 +540,16 @@ impl crate::ToJson for DeadLetterConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeadLetterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+        })
     }
 }
 
@@ -623,6 +742,52 @@ impl crate::ToJson for EcsParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityProviderStrategy",
+                "EnableECSManagedTags",
+                "EnableExecuteCommand",
+                "Group",
+                "LaunchType",
+                "NetworkConfiguration",
+                "PlacementConstraints",
+                "PlacementStrategies",
+                "PlatformVersion",
+                "PropagateTags",
+                "ReferenceId",
+                "TagList",
+                "TaskCount",
+                "TaskDefinitionArn",
+            ],
+        )?;
+        Ok(Self {
+            capacity_provider_strategy: crate::from_json_optional(
+                map,
+                "CapacityProviderStrategy",
+                path,
+            )?,
+            enable_ecs_managed_tags: crate::from_json_optional(map, "EnableECSManagedTags", path)?,
+            enable_execute_command: crate::from_json_optional(map, "EnableExecuteCommand", path)?,
+            group: crate::from_json_optional(map, "Group", path)?,
+            launch_type: crate::from_json_optional(map, "LaunchType", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            placement_constraints: crate::from_json_optional(map, "PlacementConstraints", path)?,
+            placement_strategies: crate::from_json_optional(map, "PlacementStrategies", path)?,
+            platform_version: crate::from_json_optional(map, "PlatformVersion", path)?,
+            propagate_tags: crate::from_json_optional(map, "PropagateTags", path)?,
+            reference_id: crate::from_json_optional(map, "ReferenceId", path)?,
+            tag_list: crate::from_json_optional(map, "TagList", path)?,
+            task_count: crate::from_json_optional(map, "TaskCount", path)?,
+            task_definition_arn: crate::from_json_required(map, "TaskDefinitionArn", path)?,
+        })
+    }
+}
+
 impl From<EcsParameters> for Value<EcsParameters> {
     fn from(value: EcsParameters) -> Self {
         Value::Lit(value)
@@ -689,6 +854,26 @@ impl crate::ToJson for HttpParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HeaderParameters",
+                "PathParameterValues",
+                "QueryStringParameters",
+            ],
+        )?;
+        Ok(Self {
+            header_parameters: crate::from_json_optional(map, "HeaderParameters", path)?,
+            path_parameter_values: crate::from_json_optional(map, "PathParameterValues", path)?,
+            query_string_parameters: crate::from_json_optional(map, "QueryStringParameters", path)?,
+        })
+    }
+}
+
 impl From<HttpParameters> for Value<HttpParameters> {
     fn from(value: HttpParameters) -> Self {
         Value::Lit(value)
@@ -732,6 +917,17 @@ impl crate::ToJson for InputTransformer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputTransformer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputPathsMap", "InputTemplate"])?;
+        Ok(Self {
+            input_paths_map: crate::from_json_optional(map, "InputPathsMap", path)?,
+            input_template: crate::from_json_required(map, "InputTemplate", path)?,
+        })
+    }
+}
+
 impl From<InputTransformer> for Value<InputTransformer> {
     fn from(value: InputTransformer) -> Self {
         Value::Lit(value)
@@ -759,6 +955,16 @@ impl crate::ToJson for KinesisParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PartitionKeyPath", &self.partition_key_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PartitionKeyPath"])?;
+        Ok(Self {
+            partition_key_path: crate::from_json_required(map, "PartitionKeyPath", path)?,
+        })
     }
 }
 
@@ -795,6 +1001,16 @@ impl crate::ToJson for NetworkConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AwsVpcConfiguration", &self.aws_vpc_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsVpcConfiguration"])?;
+        Ok(Self {
+            aws_vpc_configuration: crate::from_json_optional(map, "AwsVpcConfiguration", path)?,
+        })
     }
 }
 
@@ -844,6 +1060,17 @@ impl crate::ToJson for PlacementConstraint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression", "Type"])?;
+        Ok(Self {
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<PlacementConstraint> for Value<PlacementConstraint> {
     fn from(value: PlacementConstraint) -> Self {
         Value::Lit(value)
@@ -887,6 +1114,17 @@ impl crate::ToJson for PlacementStrategy {
         crate::put_opt(&mut out, "Field", &self.field);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Field", "Type"])?;
+        Ok(Self {
+            field: crate::from_json_optional(map, "Field", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -980,6 +1218,34 @@ impl crate::ToJson for RedshiftDataParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftDataParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Database",
+                "DbUser",
+                "SecretManagerArn",
+                "Sql",
+                "Sqls",
+                "StatementName",
+                "WithEvent",
+            ],
+        )?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            db_user: crate::from_json_optional(map, "DbUser", path)?,
+            secret_manager_arn: crate::from_json_optional(map, "SecretManagerArn", path)?,
+            sql: crate::from_json_optional(map, "Sql", path)?,
+            sqls: crate::from_json_optional(map, "Sqls", path)?,
+            statement_name: crate::from_json_optional(map, "StatementName", path)?,
+            with_event: crate::from_json_optional(map, "WithEvent", path)?,
+        })
+    }
+}
+
 impl From<RedshiftDataParameters> for Value<RedshiftDataParameters> {
     fn from(value: RedshiftDataParameters) -> Self {
         Value::Lit(value)
@@ -1034,6 +1300,25 @@ impl crate::ToJson for RetryPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaximumEventAgeInSeconds", "MaximumRetryAttempts"],
+        )?;
+        Ok(Self {
+            maximum_event_age_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumEventAgeInSeconds",
+                path,
+            )?,
+            maximum_retry_attempts: crate::from_json_optional(map, "MaximumRetryAttempts", path)?,
+        })
+    }
+}
+
 impl From<RetryPolicy> for Value<RetryPolicy> {
     fn from(value: RetryPolicy) -> Self {
         Value::Lit(value)
@@ -1061,6 +1346,16 @@ impl crate::ToJson for RunCommandParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RunCommandTargets", &self.run_command_targets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunCommandParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RunCommandTargets"])?;
+        Ok(Self {
+            run_command_targets: crate::from_json_required(map, "RunCommandTargets", path)?,
+        })
     }
 }
 
@@ -1101,6 +1396,17 @@ impl crate::ToJson for RunCommandTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunCommandTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<RunCommandTarget> for Value<RunCommandTarget> {
     fn from(value: RunCommandTarget) -> Self {
         Value::Lit(value)
@@ -1132,6 +1438,17 @@ impl crate::ToJson for SageMakerPipelineParameter {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SageMakerPipelineParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1178,6 +1495,16 @@ impl crate::ToJson for SageMakerPipelineParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SageMakerPipelineParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PipelineParameterList"])?;
+        Ok(Self {
+            pipeline_parameter_list: crate::from_json_optional(map, "PipelineParameterList", path)?,
+        })
+    }
+}
+
 impl From<SageMakerPipelineParameters> for Value<SageMakerPipelineParameters> {
     fn from(value: SageMakerPipelineParameters) -> Self {
         Value::Lit(value)
@@ -1205,6 +1532,16 @@ impl crate::ToJson for SqsParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MessageGroupId", &self.message_group_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqsParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MessageGroupId"])?;
+        Ok(Self {
+            message_group_id: crate::from_json_required(map, "MessageGroupId", path)?,
+        })
     }
 }
 
@@ -1410,6 +1747,62 @@ impl crate::ToJson for Target {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Target {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppSyncParameters",
+                "Arn",
+                "BatchParameters",
+                "DeadLetterConfig",
+                "EcsParameters",
+                "HttpParameters",
+                "Id",
+                "Input",
+                "InputPath",
+                "InputTransformer",
+                "KinesisParameters",
+                "RedshiftDataParameters",
+                "RetryPolicy",
+                "RoleArn",
+                "RunCommandParameters",
+                "SageMakerPipelineParameters",
+                "SqsParameters",
+            ],
+        )?;
+        Ok(Self {
+            app_sync_parameters: crate::from_json_optional(map, "AppSyncParameters", path)?,
+            arn: crate::from_json_required(map, "Arn", path)?,
+            batch_parameters: crate::from_json_optional(map, "BatchParameters", path)?,
+            dead_letter_config: crate::from_json_optional(map, "DeadLetterConfig", path)?,
+            ecs_parameters: crate::from_json_optional(map, "EcsParameters", path)?,
+            http_parameters: crate::from_json_optional(map, "HttpParameters", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            input: crate::from_json_optional(map, "Input", path)?,
+            input_path: crate::from_json_optional(map, "InputPath", path)?,
+            input_transformer: crate::from_json_optional(map, "InputTransformer", path)?,
+            kinesis_parameters: crate::from_json_optional(map, "KinesisParameters", path)?,
+            redshift_data_parameters: crate::from_json_optional(
+                map,
+                "RedshiftDataParameters",
+                path,
+            )?,
+            retry_policy: crate::from_json_optional(map, "RetryPolicy", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            run_command_parameters: crate::from_json_optional(map, "RunCommandParameters", path)?,
+            sage_maker_pipeline_parameters: crate::from_json_optional(
+                map,
+                "SageMakerPipelineParameters",
+                path,
+            )?,
+            sqs_parameters: crate::from_json_optional(map, "SqsParameters", path)?,
+        })
+    }
+}
+
 impl From<Target> for Value<Target> {
     fn from(value: Target) -> Self {
         Value::Lit(value)
@@ -1438,6 +1831,17 @@ impl AssignPublicIp {
 impl crate::ToJson for AssignPublicIp {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssignPublicIp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 
@@ -1475,6 +1879,21 @@ impl crate::ToJson for LaunchType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EC2", Self::Ec2),
+                ("EXTERNAL", Self::External),
+                ("FARGATE", Self::Fargate),
+            ],
+        )
+    }
+}
+
 impl From<LaunchType> for Value<LaunchType> {
     fn from(value: LaunchType) -> Self {
         Value::Lit(value)
@@ -1500,6 +1919,13 @@ impl PropagateTags {
 impl crate::ToJson for PropagateTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropagateTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TASK_DEFINITION", Self::TaskDefinition)])
     }
 }
 
@@ -1539,6 +1965,24 @@ impl crate::ToJson for State {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("ENABLED", Self::Enabled),
+                (
+                    "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+                    Self::EnabledWithAllCloudtrailManagementEvents,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<State> for Value<State> {
     fn from(value: State) -> Self {
         Value::Lit(value)
@@ -1567,6 +2011,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("distinctInstance", Self::DistinctInstance),
+                ("memberOf", Self::MemberOf),
+            ],
+        )
     }
 }
 

@@ -76,6 +76,23 @@ impl crate::ToJson for Discoverer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Discoverer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CrossAccount", "Description", "SourceArn", "Tags"],
+        )?;
+        Ok(Self {
+            cross_account: crate::from_json_optional(map, "CrossAccount", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            source_arn: crate::from_json_required(map, "SourceArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EventSchemas::Discoverer` (`Fn::GetAtt`).
 impl crate::Handle<Discoverer> {
     /// `Fn::GetAtt` `DiscovererArn`. The ARN of the discoverer.

@@ -70,6 +70,18 @@ impl crate::ToJson for Registry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Registry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "RegistryName", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            registry_name: crate::from_json_optional(map, "RegistryName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EventSchemas::Registry` (`Fn::GetAtt`).
 impl crate::Handle<Registry> {
     /// `Fn::GetAtt` `RegistryArn`. The ARN of the registry.

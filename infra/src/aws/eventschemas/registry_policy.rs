@@ -59,6 +59,18 @@ impl crate::ToJson for RegistryPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistryPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Policy", "RegistryName", "RevisionId"])?;
+        Ok(Self {
+            policy: crate::from_json_required(map, "Policy", path)?,
+            registry_name: crate::from_json_required(map, "RegistryName", path)?,
+            revision_id: crate::from_json_optional(map, "RevisionId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EventSchemas::RegistryPolicy` (`Fn::GetAtt`).
 impl crate::Handle<RegistryPolicy> {
     /// `Fn::GetAtt` `Id`.

@@ -87,6 +87,32 @@ impl crate::ToJson for Schema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Content",
+                "Description",
+                "RegistryName",
+                "SchemaName",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            registry_name: crate::from_json_required(map, "RegistryName", path)?,
+            schema_name: crate::from_json_optional(map, "SchemaName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EventSchemas::Schema` (`Fn::GetAtt`).
 impl crate::Handle<Schema> {
     /// `Fn::GetAtt` `LastModified`. The last modified time of the schema.

@@ -106,6 +106,34 @@ impl crate::ToJson for EventBus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EncryptionConfiguration",
+                "Name",
+                "StorageConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            storage_configuration: crate::from_json_optional(map, "StorageConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EventsV2::EventBus` (`Fn::GetAtt`).
 impl crate::Handle<EventBus> {
     /// `Fn::GetAtt` `CreationTime`. The time the event bus was created, as an ISO 8601 timestamp.
@@ -163,6 +191,16 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyIdentifier"])?;
+        Ok(Self {
+            kms_key_identifier: crate::from_json_optional(map, "KmsKeyIdentifier", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -201,6 +239,20 @@ impl crate::ToJson for StorageConfiguration {
             &self.retention_period_in_days,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RetentionPeriodInDays"])?;
+        Ok(Self {
+            retention_period_in_days: crate::from_json_optional(
+                map,
+                "RetentionPeriodInDays",
+                path,
+            )?,
+        })
     }
 }
 

@@ -83,6 +83,30 @@ impl crate::ToJson for EventSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configuration",
+                "Description",
+                "EventBusArn",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_bus_arn: crate::from_json_required(map, "EventBusArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EventsV2::EventSource` (`Fn::GetAtt`).
 impl crate::Handle<EventSource> {
     /// `Fn::GetAtt` `CreationTime`. The time the event source was created, as an ISO 8601
@@ -175,6 +199,26 @@ impl crate::ToJson for AwsServiceEventsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsServiceEventsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AwsService", "OnFailureConfiguration", "Pattern"],
+        )?;
+        Ok(Self {
+            aws_service: crate::from_json_required(map, "AwsService", path)?,
+            on_failure_configuration: crate::from_json_optional(
+                map,
+                "OnFailureConfiguration",
+                path,
+            )?,
+            pattern: crate::from_json_optional(map, "Pattern", path)?,
+        })
+    }
+}
+
 impl From<AwsServiceEventsConfiguration> for Value<AwsServiceEventsConfiguration> {
     fn from(value: AwsServiceEventsConfiguration) -> Self {
         Value::Lit(value)
@@ -237,6 +281,32 @@ impl crate::ToJson for EventSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsServiceEventsConfiguration",
+                "PartnerEventsConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            aws_service_events_configuration: crate::from_json_optional(
+                map,
+                "AwsServiceEventsConfiguration",
+                path,
+            )?,
+            partner_events_configuration: crate::from_json_optional(
+                map,
+                "PartnerEventsConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<EventSourceConfiguration> for Value<EventSourceConfiguration> {
     fn from(value: EventSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -271,6 +341,16 @@ impl crate::ToJson for OnFailureConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnFailureConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+        })
     }
 }
 
@@ -357,6 +437,40 @@ impl crate::ToJson for PartnerEventsConfiguration {
         );
         crate::put_opt(&mut out, "Pattern", &self.pattern);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartnerEventsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "OnFailureConfiguration",
+                "PartnerBusKmsKeyIdentifier",
+                "PartnerEventSourceArn",
+                "Pattern",
+            ],
+        )?;
+        Ok(Self {
+            on_failure_configuration: crate::from_json_optional(
+                map,
+                "OnFailureConfiguration",
+                path,
+            )?,
+            partner_bus_kms_key_identifier: crate::from_json_optional(
+                map,
+                "PartnerBusKmsKeyIdentifier",
+                path,
+            )?,
+            partner_event_source_arn: crate::from_json_required(
+                map,
+                "PartnerEventSourceArn",
+                path,
+            )?,
+            pattern: crate::from_json_optional(map, "Pattern", path)?,
+        })
     }
 }
 

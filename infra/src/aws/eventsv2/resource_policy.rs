@@ -84,6 +84,17 @@ impl crate::ToJson for ResourcePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventBusArn", "PolicyDocument"])?;
+        Ok(Self {
+            event_bus_arn: crate::from_json_required(map, "EventBusArn", path)?,
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EventsV2::ResourcePolicy` (`Fn::GetAtt`).
 impl crate::Handle<ResourcePolicy> {
     /// `Fn::GetAtt` `RevisionId`. The revision identifier the service assigned to the stored

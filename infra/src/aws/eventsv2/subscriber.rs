@@ -224,6 +224,60 @@ impl crate::ToJson for Subscriber {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subscriber {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchConfiguration",
+                "Description",
+                "EventBusArn",
+                "FilterConfiguration",
+                "InvokeConfiguration",
+                "LogConfiguration",
+                "Name",
+                "OnFailureConfiguration",
+                "PointInTimeConfiguration",
+                "ResumePosition",
+                "RetryPolicy",
+                "StartingPosition",
+                "State",
+                "Tags",
+                "Transformer",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            batch_configuration: crate::from_json_optional(map, "BatchConfiguration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_bus_arn: crate::from_json_required(map, "EventBusArn", path)?,
+            filter_configuration: crate::from_json_optional(map, "FilterConfiguration", path)?,
+            invoke_configuration: crate::from_json_required(map, "InvokeConfiguration", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            on_failure_configuration: crate::from_json_optional(
+                map,
+                "OnFailureConfiguration",
+                path,
+            )?,
+            point_in_time_configuration: crate::from_json_optional(
+                map,
+                "PointInTimeConfiguration",
+                path,
+            )?,
+            resume_position: crate::from_json_optional(map, "ResumePosition", path)?,
+            retry_policy: crate::from_json_optional(map, "RetryPolicy", path)?,
+            starting_position: crate::from_json_optional(map, "StartingPosition", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transformer: crate::from_json_optional(map, "Transformer", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EventsV2::Subscriber` (`Fn::GetAtt`).
 impl crate::Handle<Subscriber> {
     /// `Fn::GetAtt` `BusName`. The name of the event bus this subscriber belongs to. This
@@ -301,6 +355,22 @@ impl crate::ToJson for BatchConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MaxBatchSize", "MaxBatchWindowInSeconds"])?;
+        Ok(Self {
+            max_batch_size: crate::from_json_optional(map, "MaxBatchSize", path)?,
+            max_batch_window_in_seconds: crate::from_json_optional(
+                map,
+                "MaxBatchWindowInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BatchConfiguration> for Value<BatchConfiguration> {
     fn from(value: BatchConfiguration) -> Self {
         Value::Lit(value)
@@ -330,6 +400,16 @@ impl crate::ToJson for DeduplicationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DeduplicationType", &self.deduplication_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeduplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeduplicationType"])?;
+        Ok(Self {
+            deduplication_type: crate::from_json_required(map, "DeduplicationType", path)?,
+        })
     }
 }
 
@@ -400,6 +480,26 @@ impl crate::ToJson for EventBusV2Parameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBusV2Parameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeduplicationConfiguration", "Metadata", "SystemMetadata"],
+        )?;
+        Ok(Self {
+            deduplication_configuration: crate::from_json_optional(
+                map,
+                "DeduplicationConfiguration",
+                path,
+            )?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            system_metadata: crate::from_json_optional(map, "SystemMetadata", path)?,
+        })
+    }
+}
+
 impl From<EventBusV2Parameters> for Value<EventBusV2Parameters> {
     fn from(value: EventBusV2Parameters) -> Self {
         Value::Lit(value)
@@ -448,6 +548,17 @@ impl crate::ToJson for EventBusV2SystemMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBusV2SystemMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeduplicationId", "EventGroupId"])?;
+        Ok(Self {
+            deduplication_id: crate::from_json_optional(map, "DeduplicationId", path)?,
+            event_group_id: crate::from_json_optional(map, "EventGroupId", path)?,
+        })
+    }
+}
+
 impl From<EventBusV2SystemMetadata> for Value<EventBusV2SystemMetadata> {
     fn from(value: EventBusV2SystemMetadata) -> Self {
         Value::Lit(value)
@@ -482,6 +593,17 @@ impl crate::ToJson for Filter {
         crate::put(&mut out, "Pattern", &self.pattern);
         crate::put(&mut out, "Scope", &self.scope);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Pattern", "Scope"])?;
+        Ok(Self {
+            pattern: crate::from_json_required(map, "Pattern", path)?,
+            scope: crate::from_json_required(map, "Scope", path)?,
+        })
     }
 }
 
@@ -524,6 +646,17 @@ impl crate::ToJson for FilterConfiguration {
         crate::put(&mut out, "Filters", &self.filters);
         crate::put_opt(&mut out, "Language", &self.language);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filters", "Language"])?;
+        Ok(Self {
+            filters: crate::from_json_required(map, "Filters", path)?,
+            language: crate::from_json_optional(map, "Language", path)?,
+        })
     }
 }
 
@@ -607,6 +740,32 @@ impl crate::ToJson for HttpParameters {
             &self.query_string_parameters,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HeaderParameters",
+                "InvocationTimeoutSeconds",
+                "PathParameterValues",
+                "QueryStringParameters",
+            ],
+        )?;
+        Ok(Self {
+            header_parameters: crate::from_json_optional(map, "HeaderParameters", path)?,
+            invocation_timeout_seconds: crate::from_json_optional(
+                map,
+                "InvocationTimeoutSeconds",
+                path,
+            )?,
+            path_parameter_values: crate::from_json_optional(map, "PathParameterValues", path)?,
+            query_string_parameters: crate::from_json_optional(map, "QueryStringParameters", path)?,
+        })
     }
 }
 
@@ -756,6 +915,48 @@ impl crate::ToJson for InvokeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InvokeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EventBusV2Parameters",
+                "HttpParameters",
+                "KinesisParameters",
+                "LambdaParameters",
+                "RoleArn",
+                "SnsParameters",
+                "SqsParameters",
+                "StepFunctionsParameters",
+                "TargetArn",
+                "UniversalTargetParameters",
+            ],
+        )?;
+        Ok(Self {
+            event_bus_v2_parameters: crate::from_json_optional(map, "EventBusV2Parameters", path)?,
+            http_parameters: crate::from_json_optional(map, "HttpParameters", path)?,
+            kinesis_parameters: crate::from_json_optional(map, "KinesisParameters", path)?,
+            lambda_parameters: crate::from_json_optional(map, "LambdaParameters", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            sns_parameters: crate::from_json_optional(map, "SnsParameters", path)?,
+            sqs_parameters: crate::from_json_optional(map, "SqsParameters", path)?,
+            step_functions_parameters: crate::from_json_optional(
+                map,
+                "StepFunctionsParameters",
+                path,
+            )?,
+            target_arn: crate::from_json_required(map, "TargetArn", path)?,
+            universal_target_parameters: crate::from_json_optional(
+                map,
+                "UniversalTargetParameters",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<InvokeConfiguration> for Value<InvokeConfiguration> {
     fn from(value: InvokeConfiguration) -> Self {
         Value::Lit(value)
@@ -784,6 +985,16 @@ impl crate::ToJson for JsonataConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Expression", &self.expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression"])?;
+        Ok(Self {
+            expression: crate::from_json_required(map, "Expression", path)?,
+        })
     }
 }
 
@@ -832,6 +1043,17 @@ impl crate::ToJson for KinesisParameters {
         crate::put_opt(&mut out, "ExplicitHashKey", &self.explicit_hash_key);
         crate::put_opt(&mut out, "PartitionKey", &self.partition_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExplicitHashKey", "PartitionKey"])?;
+        Ok(Self {
+            explicit_hash_key: crate::from_json_optional(map, "ExplicitHashKey", path)?,
+            partition_key: crate::from_json_optional(map, "PartitionKey", path)?,
+        })
     }
 }
 
@@ -924,6 +1146,34 @@ impl crate::ToJson for LambdaParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DurableExecutionName",
+                "InvocationTimeoutSeconds",
+                "InvocationType",
+                "Qualifier",
+                "TenantId",
+            ],
+        )?;
+        Ok(Self {
+            durable_execution_name: crate::from_json_optional(map, "DurableExecutionName", path)?,
+            invocation_timeout_seconds: crate::from_json_optional(
+                map,
+                "InvocationTimeoutSeconds",
+                path,
+            )?,
+            invocation_type: crate::from_json_optional(map, "InvocationType", path)?,
+            qualifier: crate::from_json_optional(map, "Qualifier", path)?,
+            tenant_id: crate::from_json_optional(map, "TenantId", path)?,
+        })
+    }
+}
+
 impl From<LambdaParameters> for Value<LambdaParameters> {
     fn from(value: LambdaParameters) -> Self {
         Value::Lit(value)
@@ -970,6 +1220,17 @@ impl crate::ToJson for LogConfiguration {
         crate::put_opt(&mut out, "IncludePayload", &self.include_payload);
         crate::put_opt(&mut out, "Level", &self.level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IncludePayload", "Level"])?;
+        Ok(Self {
+            include_payload: crate::from_json_optional(map, "IncludePayload", path)?,
+            level: crate::from_json_optional(map, "Level", path)?,
+        })
     }
 }
 
@@ -1026,6 +1287,18 @@ impl crate::ToJson for MessageAttributeValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageAttributeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BinaryValue", "DataType", "StringValue"])?;
+        Ok(Self {
+            binary_value: crate::from_json_optional(map, "BinaryValue", path)?,
+            data_type: crate::from_json_required(map, "DataType", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+        })
+    }
+}
+
 impl From<MessageAttributeValue> for Value<MessageAttributeValue> {
     fn from(value: MessageAttributeValue) -> Self {
         Value::Lit(value)
@@ -1058,6 +1331,16 @@ impl crate::ToJson for OnFailureConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnFailureConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+        })
     }
 }
 
@@ -1112,6 +1395,18 @@ impl crate::ToJson for PointInTimeConfiguration {
         crate::put(&mut out, "PointType", &self.point_type);
         crate::put_opt(&mut out, "StartingPoint", &self.starting_point);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PointInTimeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndPoint", "PointType", "StartingPoint"])?;
+        Ok(Self {
+            end_point: crate::from_json_optional(map, "EndPoint", path)?,
+            point_type: crate::from_json_required(map, "PointType", path)?,
+            starting_point: crate::from_json_optional(map, "StartingPoint", path)?,
+        })
     }
 }
 
@@ -1176,6 +1471,22 @@ impl crate::ToJson for RetryPolicy {
         crate::put_opt(&mut out, "MaxRetryAttempts", &self.max_retry_attempts);
         crate::put_opt(&mut out, "RetryStrategy", &self.retry_strategy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxEventAgeInSeconds", "MaxRetryAttempts", "RetryStrategy"],
+        )?;
+        Ok(Self {
+            max_event_age_in_seconds: crate::from_json_optional(map, "MaxEventAgeInSeconds", path)?,
+            max_retry_attempts: crate::from_json_optional(map, "MaxRetryAttempts", path)?,
+            retry_strategy: crate::from_json_optional(map, "RetryStrategy", path)?,
+        })
     }
 }
 
@@ -1264,6 +1575,34 @@ impl crate::ToJson for SnsParameters {
         crate::put_opt(&mut out, "MessageStructure", &self.message_structure);
         crate::put_opt(&mut out, "Subject", &self.subject);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnsParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MessageAttributes",
+                "MessageDeduplicationId",
+                "MessageGroupId",
+                "MessageStructure",
+                "Subject",
+            ],
+        )?;
+        Ok(Self {
+            message_attributes: crate::from_json_optional(map, "MessageAttributes", path)?,
+            message_deduplication_id: crate::from_json_optional(
+                map,
+                "MessageDeduplicationId",
+                path,
+            )?,
+            message_group_id: crate::from_json_optional(map, "MessageGroupId", path)?,
+            message_structure: crate::from_json_optional(map, "MessageStructure", path)?,
+            subject: crate::from_json_optional(map, "Subject", path)?,
+        })
     }
 }
 
@@ -1361,6 +1700,38 @@ impl crate::ToJson for SqsParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqsParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DelaySeconds",
+                "MessageAttributes",
+                "MessageDeduplicationId",
+                "MessageGroupId",
+                "MessageSystemAttributes",
+            ],
+        )?;
+        Ok(Self {
+            delay_seconds: crate::from_json_optional(map, "DelaySeconds", path)?,
+            message_attributes: crate::from_json_optional(map, "MessageAttributes", path)?,
+            message_deduplication_id: crate::from_json_optional(
+                map,
+                "MessageDeduplicationId",
+                path,
+            )?,
+            message_group_id: crate::from_json_optional(map, "MessageGroupId", path)?,
+            message_system_attributes: crate::from_json_optional(
+                map,
+                "MessageSystemAttributes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SqsParameters> for Value<SqsParameters> {
     fn from(value: SqsParameters) -> Self {
         Value::Lit(value)
@@ -1435,6 +1806,32 @@ impl crate::ToJson for StepFunctionsParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StepFunctionsParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InvocationTimeoutSeconds",
+                "InvocationType",
+                "Name",
+                "TraceHeader",
+            ],
+        )?;
+        Ok(Self {
+            invocation_timeout_seconds: crate::from_json_optional(
+                map,
+                "InvocationTimeoutSeconds",
+                path,
+            )?,
+            invocation_type: crate::from_json_optional(map, "InvocationType", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            trace_header: crate::from_json_optional(map, "TraceHeader", path)?,
+        })
+    }
+}
+
 impl From<StepFunctionsParameters> for Value<StepFunctionsParameters> {
     fn from(value: StepFunctionsParameters) -> Self {
         Value::Lit(value)
@@ -1489,6 +1886,17 @@ impl crate::ToJson for Transformer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transformer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JsonataConfiguration", "Type"])?;
+        Ok(Self {
+            jsonata_configuration: crate::from_json_optional(map, "JsonataConfiguration", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Transformer> for Value<Transformer> {
     fn from(value: Transformer) -> Self {
         Value::Lit(value)
@@ -1537,6 +1945,21 @@ impl crate::ToJson for UniversalTargetParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UniversalTargetParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Input", "InvocationTimeoutSeconds"])?;
+        Ok(Self {
+            input: crate::from_json_required(map, "Input", path)?,
+            invocation_timeout_seconds: crate::from_json_optional(
+                map,
+                "InvocationTimeoutSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<UniversalTargetParameters> for Value<UniversalTargetParameters> {
     fn from(value: UniversalTargetParameters) -> Self {
         Value::Lit(value)
@@ -1564,6 +1987,13 @@ impl DeduplicationType {
 impl crate::ToJson for DeduplicationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeduplicationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CONTENT_BASED", Self::ContentBased)])
     }
 }
 
@@ -1600,6 +2030,17 @@ impl crate::ToJson for IncludePayload {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludePayload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FULL", Self::Full), ("ON_ERROR_ONLY", Self::OnErrorOnly)],
+        )
+    }
+}
+
 impl From<IncludePayload> for Value<IncludePayload> {
     fn from(value: IncludePayload) -> Self {
         Value::Lit(value)
@@ -1625,6 +2066,17 @@ impl Language {
 impl crate::ToJson for Language {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Language {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("EVENT_BRIDGE_PATTERN", Self::EventBridgePattern)],
+        )
     }
 }
 
@@ -1663,6 +2115,21 @@ impl crate::ToJson for Level {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Level {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OFF", Self::Off),
+                ("ERROR", Self::Error),
+                ("INFO", Self::Info),
+            ],
+        )
+    }
+}
+
 impl From<Level> for Value<Level> {
     fn from(value: Level) -> Self {
         Value::Lit(value)
@@ -1692,6 +2159,17 @@ impl PointType {
 impl crate::ToJson for PointType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("HORIZON", Self::Horizon), ("TIMESTAMP", Self::Timestamp)],
+        )
     }
 }
 
@@ -1729,6 +2207,20 @@ impl crate::ToJson for ResumePosition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResumePosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LAST_PROCESSED", Self::LastProcessed),
+                ("LATEST", Self::Latest),
+            ],
+        )
+    }
+}
+
 impl From<ResumePosition> for Value<ResumePosition> {
     fn from(value: ResumePosition) -> Self {
         Value::Lit(value)
@@ -1754,6 +2246,13 @@ impl RetryStrategy {
 impl crate::ToJson for RetryStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL", Self::All)])
     }
 }
 
@@ -1792,6 +2291,21 @@ impl crate::ToJson for Scope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DATA", Self::Data),
+                ("METADATA", Self::Metadata),
+                ("SYSTEM_METADATA", Self::SystemMetadata),
+            ],
+        )
+    }
+}
+
 impl From<Scope> for Value<Scope> {
     fn from(value: Scope) -> Self {
         Value::Lit(value)
@@ -1821,6 +2335,20 @@ impl StartingPosition {
 impl crate::ToJson for StartingPosition {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StartingPosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LATEST", Self::Latest),
+                ("POINT_IN_TIME", Self::PointInTime),
+            ],
+        )
     }
 }
 
@@ -1857,6 +2385,17 @@ impl crate::ToJson for State {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RUNNING", Self::Running), ("STOPPED", Self::Stopped)],
+        )
+    }
+}
+
 impl From<State> for Value<State> {
     fn from(value: State) -> Self {
         Value::Lit(value)
@@ -1886,6 +2425,17 @@ impl SubscriberType {
 impl crate::ToJson for SubscriberType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriberType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FIFO", Self::Fifo), ("UNORDERED", Self::Unordered)],
+        )
     }
 }
 
@@ -1922,6 +2472,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RAW", Self::Raw),
+                ("WITH_METADATA", Self::WithMetadata),
+                ("JSONATA", Self::Jsonata),
+            ],
+        )
     }
 }
 

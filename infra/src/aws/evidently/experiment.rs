@@ -136,6 +136,44 @@ impl crate::ToJson for Experiment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Experiment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "MetricGoals",
+                "Name",
+                "OnlineAbConfig",
+                "Project",
+                "RandomizationSalt",
+                "RemoveSegment",
+                "RunningStatus",
+                "SamplingRate",
+                "Segment",
+                "Tags",
+                "Treatments",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            metric_goals: crate::from_json_required(map, "MetricGoals", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            online_ab_config: crate::from_json_required(map, "OnlineAbConfig", path)?,
+            project: crate::from_json_required(map, "Project", path)?,
+            randomization_salt: crate::from_json_optional(map, "RandomizationSalt", path)?,
+            remove_segment: crate::from_json_optional(map, "RemoveSegment", path)?,
+            running_status: crate::from_json_optional(map, "RunningStatus", path)?,
+            sampling_rate: crate::from_json_optional(map, "SamplingRate", path)?,
+            segment: crate::from_json_optional(map, "Segment", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            treatments: crate::from_json_required(map, "Treatments", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Evidently::Experiment` (`Fn::GetAtt`).
 impl crate::Handle<Experiment> {
     /// `Fn::GetAtt` `Arn`.
@@ -206,6 +244,32 @@ impl crate::ToJson for MetricGoalObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricGoalObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DesiredChange",
+                "EntityIdKey",
+                "EventPattern",
+                "MetricName",
+                "UnitLabel",
+                "ValueKey",
+            ],
+        )?;
+        Ok(Self {
+            desired_change: crate::from_json_required(map, "DesiredChange", path)?,
+            entity_id_key: crate::from_json_required(map, "EntityIdKey", path)?,
+            event_pattern: crate::from_json_optional(map, "EventPattern", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            unit_label: crate::from_json_optional(map, "UnitLabel", path)?,
+            value_key: crate::from_json_required(map, "ValueKey", path)?,
+        })
+    }
+}
+
 impl From<MetricGoalObject> for Value<MetricGoalObject> {
     fn from(value: MetricGoalObject) -> Self {
         Value::Lit(value)
@@ -256,6 +320,18 @@ impl crate::ToJson for OnlineAbConfigObject {
         );
         crate::put_opt(&mut out, "TreatmentWeights", &self.treatment_weights);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnlineAbConfigObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ControlTreatmentName", "TreatmentWeights"])?;
+        Ok(Self {
+            control_treatment_name: crate::from_json_optional(map, "ControlTreatmentName", path)?,
+            treatment_weights: crate::from_json_optional(map, "TreatmentWeights", path)?,
+        })
     }
 }
 
@@ -329,6 +405,23 @@ impl crate::ToJson for RunningStatusObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunningStatusObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AnalysisCompleteTime", "DesiredState", "Reason", "Status"],
+        )?;
+        Ok(Self {
+            analysis_complete_time: crate::from_json_optional(map, "AnalysisCompleteTime", path)?,
+            desired_state: crate::from_json_optional(map, "DesiredState", path)?,
+            reason: crate::from_json_optional(map, "Reason", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<RunningStatusObject> for Value<RunningStatusObject> {
     fn from(value: RunningStatusObject) -> Self {
         Value::Lit(value)
@@ -381,6 +474,23 @@ impl crate::ToJson for TreatmentObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TreatmentObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Feature", "TreatmentName", "Variation"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            feature: crate::from_json_required(map, "Feature", path)?,
+            treatment_name: crate::from_json_required(map, "TreatmentName", path)?,
+            variation: crate::from_json_required(map, "Variation", path)?,
+        })
+    }
+}
+
 impl From<TreatmentObject> for Value<TreatmentObject> {
     fn from(value: TreatmentObject) -> Self {
         Value::Lit(value)
@@ -415,6 +525,17 @@ impl crate::ToJson for TreatmentToWeight {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TreatmentToWeight {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SplitWeight", "Treatment"])?;
+        Ok(Self {
+            split_weight: crate::from_json_required(map, "SplitWeight", path)?,
+            treatment: crate::from_json_required(map, "Treatment", path)?,
+        })
+    }
+}
+
 impl From<TreatmentToWeight> for Value<TreatmentToWeight> {
     fn from(value: TreatmentToWeight) -> Self {
         Value::Lit(value)
@@ -443,6 +564,17 @@ impl DesiredChange {
 impl crate::ToJson for DesiredChange {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DesiredChange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INCREASE", Self::Increase), ("DECREASE", Self::Decrease)],
+        )
     }
 }
 

@@ -106,6 +106,36 @@ impl crate::ToJson for Feature {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Feature {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultVariation",
+                "Description",
+                "EntityOverrides",
+                "EvaluationStrategy",
+                "Name",
+                "Project",
+                "Tags",
+                "Variations",
+            ],
+        )?;
+        Ok(Self {
+            default_variation: crate::from_json_optional(map, "DefaultVariation", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            entity_overrides: crate::from_json_optional(map, "EntityOverrides", path)?,
+            evaluation_strategy: crate::from_json_optional(map, "EvaluationStrategy", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            project: crate::from_json_required(map, "Project", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            variations: crate::from_json_required(map, "Variations", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Evidently::Feature` (`Fn::GetAtt`).
 impl crate::Handle<Feature> {
     /// `Fn::GetAtt` `Arn`.
@@ -151,6 +181,17 @@ impl crate::ToJson for EntityOverride {
         crate::put_opt(&mut out, "EntityId", &self.entity_id);
         crate::put_opt(&mut out, "Variation", &self.variation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EntityId", "Variation"])?;
+        Ok(Self {
+            entity_id: crate::from_json_optional(map, "EntityId", path)?,
+            variation: crate::from_json_optional(map, "Variation", path)?,
+        })
     }
 }
 
@@ -230,6 +271,30 @@ impl crate::ToJson for VariationObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VariationObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BooleanValue",
+                "DoubleValue",
+                "LongValue",
+                "StringValue",
+                "VariationName",
+            ],
+        )?;
+        Ok(Self {
+            boolean_value: crate::from_json_optional(map, "BooleanValue", path)?,
+            double_value: crate::from_json_optional(map, "DoubleValue", path)?,
+            long_value: crate::from_json_optional(map, "LongValue", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+            variation_name: crate::from_json_optional(map, "VariationName", path)?,
+        })
+    }
+}
+
 impl From<VariationObject> for Value<VariationObject> {
     fn from(value: VariationObject) -> Self {
         Value::Lit(value)
@@ -258,6 +323,20 @@ impl EvaluationStrategy {
 impl crate::ToJson for EvaluationStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL_RULES", Self::AllRules),
+                ("DEFAULT_VARIATION", Self::DefaultVariation),
+            ],
+        )
     }
 }
 

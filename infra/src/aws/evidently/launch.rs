@@ -118,6 +118,38 @@ impl crate::ToJson for Launch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Launch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "ExecutionStatus",
+                "Groups",
+                "MetricMonitors",
+                "Name",
+                "Project",
+                "RandomizationSalt",
+                "ScheduledSplitsConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            execution_status: crate::from_json_optional(map, "ExecutionStatus", path)?,
+            groups: crate::from_json_required(map, "Groups", path)?,
+            metric_monitors: crate::from_json_optional(map, "MetricMonitors", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            project: crate::from_json_required(map, "Project", path)?,
+            randomization_salt: crate::from_json_optional(map, "RandomizationSalt", path)?,
+            scheduled_splits_config: crate::from_json_required(map, "ScheduledSplitsConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Evidently::Launch` (`Fn::GetAtt`).
 impl crate::Handle<Launch> {
     /// `Fn::GetAtt` `Arn`.
@@ -171,6 +203,18 @@ impl crate::ToJson for ExecutionStatusObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutionStatusObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DesiredState", "Reason", "Status"])?;
+        Ok(Self {
+            desired_state: crate::from_json_optional(map, "DesiredState", path)?,
+            reason: crate::from_json_optional(map, "Reason", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<ExecutionStatusObject> for Value<ExecutionStatusObject> {
     fn from(value: ExecutionStatusObject) -> Self {
         Value::Lit(value)
@@ -202,6 +246,17 @@ impl crate::ToJson for GroupToWeight {
         crate::put(&mut out, "GroupName", &self.group_name);
         crate::put(&mut out, "SplitWeight", &self.split_weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupToWeight {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupName", "SplitWeight"])?;
+        Ok(Self {
+            group_name: crate::from_json_required(map, "GroupName", path)?,
+            split_weight: crate::from_json_required(map, "SplitWeight", path)?,
+        })
     }
 }
 
@@ -254,6 +309,23 @@ impl crate::ToJson for LaunchGroupObject {
         crate::put(&mut out, "GroupName", &self.group_name);
         crate::put(&mut out, "Variation", &self.variation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchGroupObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Feature", "GroupName", "Variation"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            feature: crate::from_json_required(map, "Feature", path)?,
+            group_name: crate::from_json_required(map, "GroupName", path)?,
+            variation: crate::from_json_required(map, "Variation", path)?,
+        })
     }
 }
 
@@ -320,6 +392,30 @@ impl crate::ToJson for MetricDefinitionObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDefinitionObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EntityIdKey",
+                "EventPattern",
+                "MetricName",
+                "UnitLabel",
+                "ValueKey",
+            ],
+        )?;
+        Ok(Self {
+            entity_id_key: crate::from_json_required(map, "EntityIdKey", path)?,
+            event_pattern: crate::from_json_optional(map, "EventPattern", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            unit_label: crate::from_json_optional(map, "UnitLabel", path)?,
+            value_key: crate::from_json_required(map, "ValueKey", path)?,
+        })
+    }
+}
+
 impl From<MetricDefinitionObject> for Value<MetricDefinitionObject> {
     fn from(value: MetricDefinitionObject) -> Self {
         Value::Lit(value)
@@ -359,6 +455,18 @@ impl crate::ToJson for SegmentOverride {
         crate::put(&mut out, "Segment", &self.segment);
         crate::put(&mut out, "Weights", &self.weights);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EvaluationOrder", "Segment", "Weights"])?;
+        Ok(Self {
+            evaluation_order: crate::from_json_required(map, "EvaluationOrder", path)?,
+            segment: crate::from_json_required(map, "Segment", path)?,
+            weights: crate::from_json_required(map, "Weights", path)?,
+        })
     }
 }
 
@@ -409,6 +517,22 @@ impl crate::ToJson for StepConfig {
         crate::put_opt(&mut out, "SegmentOverrides", &self.segment_overrides);
         crate::put(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StepConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["GroupWeights", "SegmentOverrides", "StartTime"],
+        )?;
+        Ok(Self {
+            group_weights: crate::from_json_required(map, "GroupWeights", path)?,
+            segment_overrides: crate::from_json_optional(map, "SegmentOverrides", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
     }
 }
 

@@ -84,6 +84,30 @@ impl crate::ToJson for Project {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Project {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppConfigResource",
+                "DataDelivery",
+                "Description",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_config_resource: crate::from_json_optional(map, "AppConfigResource", path)?,
+            data_delivery: crate::from_json_optional(map, "DataDelivery", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Evidently::Project` (`Fn::GetAtt`).
 impl crate::Handle<Project> {
     /// `Fn::GetAtt` `Arn`.
@@ -120,6 +144,17 @@ impl crate::ToJson for AppConfigResourceObject {
         crate::put(&mut out, "ApplicationId", &self.application_id);
         crate::put(&mut out, "EnvironmentId", &self.environment_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppConfigResourceObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationId", "EnvironmentId"])?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            environment_id: crate::from_json_required(map, "EnvironmentId", path)?,
+        })
     }
 }
 
@@ -169,6 +204,17 @@ impl crate::ToJson for DataDeliveryObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataDeliveryObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroup", "S3"])?;
+        Ok(Self {
+            log_group: crate::from_json_optional(map, "LogGroup", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
+    }
+}
+
 impl From<DataDeliveryObject> for Value<DataDeliveryObject> {
     fn from(value: DataDeliveryObject) -> Self {
         Value::Lit(value)
@@ -206,6 +252,17 @@ impl crate::ToJson for S3Destination {
         crate::put(&mut out, "BucketName", &self.bucket_name);
         crate::put_opt(&mut out, "Prefix", &self.prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "Prefix"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
     }
 }
 

@@ -74,6 +74,19 @@ impl crate::ToJson for Segment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Segment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Pattern", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            pattern: crate::from_json_optional(map, "Pattern", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Evidently::Segment` (`Fn::GetAtt`).
 impl crate::Handle<Segment> {
     /// `Fn::GetAtt` `Arn`.

@@ -175,6 +175,56 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectivityInfo",
+                "EnvironmentName",
+                "Hosts",
+                "InitialVlans",
+                "KmsKeyId",
+                "LicenseInfo",
+                "ServiceAccessSecurityGroups",
+                "ServiceAccessSubnetId",
+                "SiteId",
+                "Tags",
+                "TermsAccepted",
+                "VcfHostnames",
+                "VcfVersion",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            connectivity_info: crate::from_json_optional(map, "ConnectivityInfo", path)?,
+            environment_name: crate::from_json_optional(map, "EnvironmentName", path)?,
+            hosts: crate::from_json_optional(map, "Hosts", path)?,
+            initial_vlans: crate::from_json_optional(map, "InitialVlans", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            license_info: crate::from_json_optional(map, "LicenseInfo", path)?,
+            service_access_security_groups: crate::from_json_optional(
+                map,
+                "ServiceAccessSecurityGroups",
+                path,
+            )?,
+            service_access_subnet_id: crate::from_json_required(
+                map,
+                "ServiceAccessSubnetId",
+                path,
+            )?,
+            site_id: crate::from_json_optional(map, "SiteId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            terms_accepted: crate::from_json_required(map, "TermsAccepted", path)?,
+            vcf_hostnames: crate::from_json_optional(map, "VcfHostnames", path)?,
+            vcf_version: crate::from_json_required(map, "VcfVersion", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::EVS::Environment` (`Fn::GetAtt`).
 impl crate::Handle<Environment> {
     /// `Fn::GetAtt` `Checks`.
@@ -246,6 +296,20 @@ impl crate::ToJson for ConnectivityInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectivityInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PrivateRouteServerPeerings"])?;
+        Ok(Self {
+            private_route_server_peerings: crate::from_json_required(
+                map,
+                "PrivateRouteServerPeerings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ConnectivityInfo> for Value<ConnectivityInfo> {
     fn from(value: ConnectivityInfo) -> Self {
         Value::Lit(value)
@@ -308,6 +372,30 @@ impl crate::ToJson for HostInfoForCreate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostInfoForCreate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DedicatedHostId",
+                "HostName",
+                "InstanceType",
+                "KeyName",
+                "PlacementGroupId",
+            ],
+        )?;
+        Ok(Self {
+            dedicated_host_id: crate::from_json_optional(map, "DedicatedHostId", path)?,
+            host_name: crate::from_json_required(map, "HostName", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            key_name: crate::from_json_required(map, "KeyName", path)?,
+            placement_group_id: crate::from_json_optional(map, "PlacementGroupId", path)?,
+        })
+    }
+}
+
 impl From<HostInfoForCreate> for Value<HostInfoForCreate> {
     fn from(value: HostInfoForCreate) -> Self {
         Value::Lit(value)
@@ -333,6 +421,16 @@ impl crate::ToJson for InitialVlanInfo {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Cidr", &self.cidr);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InitialVlanInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr"])?;
+        Ok(Self {
+            cidr: crate::from_json_required(map, "Cidr", path)?,
+        })
     }
 }
 
@@ -434,6 +532,44 @@ impl crate::ToJson for InitialVlans {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InitialVlans {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EdgeVTep",
+                "ExpansionVlan1",
+                "ExpansionVlan2",
+                "Hcx",
+                "HcxNetworkAclId",
+                "IsHcxPublic",
+                "NsxUpLink",
+                "VMotion",
+                "VSan",
+                "VTep",
+                "VmManagement",
+                "VmkManagement",
+            ],
+        )?;
+        Ok(Self {
+            edge_v_tep: crate::from_json_required(map, "EdgeVTep", path)?,
+            expansion_vlan1: crate::from_json_required(map, "ExpansionVlan1", path)?,
+            expansion_vlan2: crate::from_json_required(map, "ExpansionVlan2", path)?,
+            hcx: crate::from_json_required(map, "Hcx", path)?,
+            hcx_network_acl_id: crate::from_json_optional(map, "HcxNetworkAclId", path)?,
+            is_hcx_public: crate::from_json_optional(map, "IsHcxPublic", path)?,
+            nsx_up_link: crate::from_json_required(map, "NsxUpLink", path)?,
+            v_motion: crate::from_json_required(map, "VMotion", path)?,
+            v_san: crate::from_json_required(map, "VSan", path)?,
+            v_tep: crate::from_json_required(map, "VTep", path)?,
+            vm_management: crate::from_json_required(map, "VmManagement", path)?,
+            vmk_management: crate::from_json_required(map, "VmkManagement", path)?,
+        })
+    }
+}
+
 impl From<InitialVlans> for Value<InitialVlans> {
     fn from(value: InitialVlans) -> Self {
         Value::Lit(value)
@@ -465,6 +601,17 @@ impl crate::ToJson for LicenseInfo {
         crate::put(&mut out, "SolutionKey", &self.solution_key);
         crate::put(&mut out, "VsanKey", &self.vsan_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SolutionKey", "VsanKey"])?;
+        Ok(Self {
+            solution_key: crate::from_json_required(map, "SolutionKey", path)?,
+            vsan_key: crate::from_json_required(map, "VsanKey", path)?,
+        })
     }
 }
 
@@ -501,6 +648,16 @@ impl crate::ToJson for ServiceAccessSecurityGroups {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SecurityGroups", &self.security_groups);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceAccessSecurityGroups {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroups"])?;
+        Ok(Self {
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+        })
     }
 }
 
@@ -576,6 +733,38 @@ impl crate::ToJson for VcfHostnames {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VcfHostnames {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudBuilder",
+                "Nsx",
+                "NsxEdge1",
+                "NsxEdge2",
+                "NsxManager1",
+                "NsxManager2",
+                "NsxManager3",
+                "SddcManager",
+                "VCenter",
+            ],
+        )?;
+        Ok(Self {
+            cloud_builder: crate::from_json_required(map, "CloudBuilder", path)?,
+            nsx: crate::from_json_required(map, "Nsx", path)?,
+            nsx_edge1: crate::from_json_required(map, "NsxEdge1", path)?,
+            nsx_edge2: crate::from_json_required(map, "NsxEdge2", path)?,
+            nsx_manager1: crate::from_json_required(map, "NsxManager1", path)?,
+            nsx_manager2: crate::from_json_required(map, "NsxManager2", path)?,
+            nsx_manager3: crate::from_json_required(map, "NsxManager3", path)?,
+            sddc_manager: crate::from_json_required(map, "SddcManager", path)?,
+            v_center: crate::from_json_required(map, "VCenter", path)?,
+        })
+    }
+}
+
 impl From<VcfHostnames> for Value<VcfHostnames> {
     fn from(value: VcfHostnames) -> Self {
         Value::Lit(value)
@@ -610,6 +799,21 @@ impl crate::ToJson for InstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("i4i.metal", Self::I4iMetal),
+                ("i7i.metal-24xl", Self::I7iMetal24xl),
+                ("i7i.metal-48xl", Self::I7iMetal48xl),
+            ],
+        )
+    }
+}
+
 impl From<InstanceType> for Value<InstanceType> {
     fn from(value: InstanceType) -> Self {
         Value::Lit(value)
@@ -641,6 +845,21 @@ impl VcfVersion {
 impl crate::ToJson for VcfVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VcfVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VCF-5.2.1", Self::Vcf521),
+                ("VCF-5.2.2", Self::Vcf522),
+                ("SELF_DEPLOYED", Self::SelfDeployed),
+            ],
+        )
     }
 }
 

@@ -123,6 +123,36 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataBundles",
+                "Description",
+                "FederationMode",
+                "FederationParameters",
+                "KmsKeyId",
+                "Name",
+                "SuperuserParameters",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_bundles: crate::from_json_optional(map, "DataBundles", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            federation_mode: crate::from_json_optional(map, "FederationMode", path)?,
+            federation_parameters: crate::from_json_optional(map, "FederationParameters", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            superuser_parameters: crate::from_json_optional(map, "SuperuserParameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FinSpace::Environment` (`Fn::GetAtt`).
 impl crate::Handle<Environment> {
     /// `Fn::GetAtt` `AwsAccountId`. AWS account ID associated with the Environment
@@ -256,6 +286,40 @@ impl crate::ToJson for FederationParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FederationParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationCallBackURL",
+                "AttributeMap",
+                "FederationProviderName",
+                "FederationURN",
+                "SamlMetadataDocument",
+                "SamlMetadataURL",
+            ],
+        )?;
+        Ok(Self {
+            application_call_back_url: crate::from_json_optional(
+                map,
+                "ApplicationCallBackURL",
+                path,
+            )?,
+            attribute_map: crate::from_json_optional(map, "AttributeMap", path)?,
+            federation_provider_name: crate::from_json_optional(
+                map,
+                "FederationProviderName",
+                path,
+            )?,
+            federation_urn: crate::from_json_optional(map, "FederationURN", path)?,
+            saml_metadata_document: crate::from_json_optional(map, "SamlMetadataDocument", path)?,
+            saml_metadata_url: crate::from_json_optional(map, "SamlMetadataURL", path)?,
+        })
+    }
+}
+
 impl From<FederationParameters> for Value<FederationParameters> {
     fn from(value: FederationParameters) -> Self {
         Value::Lit(value)
@@ -312,6 +376,18 @@ impl crate::ToJson for SuperuserParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SuperuserParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EmailAddress", "FirstName", "LastName"])?;
+        Ok(Self {
+            email_address: crate::from_json_optional(map, "EmailAddress", path)?,
+            first_name: crate::from_json_optional(map, "FirstName", path)?,
+            last_name: crate::from_json_optional(map, "LastName", path)?,
+        })
+    }
+}
+
 impl From<SuperuserParameters> for Value<SuperuserParameters> {
     fn from(value: SuperuserParameters) -> Self {
         Value::Lit(value)
@@ -340,6 +416,17 @@ impl FederationMode {
 impl crate::ToJson for FederationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FederationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LOCAL", Self::Local), ("FEDERATED", Self::Federated)],
+        )
     }
 }
 

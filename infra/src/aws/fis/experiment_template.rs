@@ -129,6 +129,42 @@ impl crate::ToJson for ExperimentTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "Description",
+                "ExperimentOptions",
+                "ExperimentReportConfiguration",
+                "LogConfiguration",
+                "RoleArn",
+                "StopConditions",
+                "Tags",
+                "Targets",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            experiment_options: crate::from_json_optional(map, "ExperimentOptions", path)?,
+            experiment_report_configuration: crate::from_json_optional(
+                map,
+                "ExperimentReportConfiguration",
+                path,
+            )?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stop_conditions: crate::from_json_required(map, "StopConditions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            targets: crate::from_json_required(map, "Targets", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FIS::ExperimentTemplate` (`Fn::GetAtt`).
 impl crate::Handle<ExperimentTemplate> {
     /// `Fn::GetAtt` `Id`.
@@ -161,6 +197,16 @@ impl crate::ToJson for CloudWatchDashboard {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchDashboard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DashboardIdentifier"])?;
+        Ok(Self {
+            dashboard_identifier: crate::from_json_required(map, "DashboardIdentifier", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchDashboard> for Value<CloudWatchDashboard> {
     fn from(value: CloudWatchDashboard) -> Self {
         Value::Lit(value)
@@ -188,6 +234,16 @@ impl crate::ToJson for CloudWatchLogsConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LogGroupArn", &self.log_group_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupArn"])?;
+        Ok(Self {
+            log_group_arn: crate::from_json_required(map, "LogGroupArn", path)?,
+        })
     }
 }
 
@@ -234,6 +290,16 @@ impl crate::ToJson for DataSources {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchDashboards"])?;
+        Ok(Self {
+            cloud_watch_dashboards: crate::from_json_optional(map, "CloudWatchDashboards", path)?,
+        })
+    }
+}
+
 impl From<DataSources> for Value<DataSources> {
     fn from(value: DataSources) -> Self {
         Value::Lit(value)
@@ -271,6 +337,17 @@ impl crate::ToJson for ExperimentReportS3Configuration {
         crate::put(&mut out, "BucketName", &self.bucket_name);
         crate::put_opt(&mut out, "Prefix", &self.prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentReportS3Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "Prefix"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
     }
 }
 
@@ -345,6 +422,30 @@ impl crate::ToJson for ExperimentTemplateAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentTemplateAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionId",
+                "Description",
+                "Parameters",
+                "StartAfter",
+                "Targets",
+            ],
+        )?;
+        Ok(Self {
+            action_id: crate::from_json_required(map, "ActionId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            start_after: crate::from_json_optional(map, "StartAfter", path)?,
+            targets: crate::from_json_optional(map, "Targets", path)?,
+        })
+    }
+}
+
 impl From<ExperimentTemplateAction> for Value<ExperimentTemplateAction> {
     fn from(value: ExperimentTemplateAction) -> Self {
         Value::Lit(value)
@@ -396,6 +497,25 @@ impl crate::ToJson for ExperimentTemplateExperimentOptions {
             &self.empty_target_resolution_mode,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentTemplateExperimentOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccountTargeting", "EmptyTargetResolutionMode"],
+        )?;
+        Ok(Self {
+            account_targeting: crate::from_json_optional(map, "AccountTargeting", path)?,
+            empty_target_resolution_mode: crate::from_json_optional(
+                map,
+                "EmptyTargetResolutionMode",
+                path,
+            )?,
+        })
     }
 }
 
@@ -467,6 +587,32 @@ impl crate::ToJson for ExperimentTemplateExperimentReportConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentTemplateExperimentReportConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataSources",
+                "Outputs",
+                "PostExperimentDuration",
+                "PreExperimentDuration",
+            ],
+        )?;
+        Ok(Self {
+            data_sources: crate::from_json_optional(map, "DataSources", path)?,
+            outputs: crate::from_json_required(map, "Outputs", path)?,
+            post_experiment_duration: crate::from_json_optional(
+                map,
+                "PostExperimentDuration",
+                path,
+            )?,
+            pre_experiment_duration: crate::from_json_optional(map, "PreExperimentDuration", path)?,
+        })
+    }
+}
+
 impl From<ExperimentTemplateExperimentReportConfiguration>
     for Value<ExperimentTemplateExperimentReportConfiguration>
 {
@@ -526,6 +672,30 @@ impl crate::ToJson for ExperimentTemplateLogConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentTemplateLogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchLogsConfiguration",
+                "LogSchemaVersion",
+                "S3Configuration",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_logs_configuration: crate::from_json_optional(
+                map,
+                "CloudWatchLogsConfiguration",
+                path,
+            )?,
+            log_schema_version: crate::from_json_required(map, "LogSchemaVersion", path)?,
+            s3_configuration: crate::from_json_optional(map, "S3Configuration", path)?,
+        })
+    }
+}
+
 impl From<ExperimentTemplateLogConfiguration> for Value<ExperimentTemplateLogConfiguration> {
     fn from(value: ExperimentTemplateLogConfiguration) -> Self {
         Value::Lit(value)
@@ -563,6 +733,17 @@ impl crate::ToJson for ExperimentTemplateStopCondition {
         crate::put(&mut out, "Source", &self.source);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentTemplateStopCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source", "Value"])?;
+        Ok(Self {
+            source: crate::from_json_required(map, "Source", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -651,6 +832,32 @@ impl crate::ToJson for ExperimentTemplateTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentTemplateTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Filters",
+                "Parameters",
+                "ResourceArns",
+                "ResourceTags",
+                "ResourceType",
+                "SelectionMode",
+            ],
+        )?;
+        Ok(Self {
+            filters: crate::from_json_optional(map, "Filters", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            resource_arns: crate::from_json_optional(map, "ResourceArns", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            selection_mode: crate::from_json_required(map, "SelectionMode", path)?,
+        })
+    }
+}
+
 impl From<ExperimentTemplateTarget> for Value<ExperimentTemplateTarget> {
     fn from(value: ExperimentTemplateTarget) -> Self {
         Value::Lit(value)
@@ -688,6 +895,17 @@ impl crate::ToJson for ExperimentTemplateTargetFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentTemplateTargetFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Path", "Values"])?;
+        Ok(Self {
+            path: crate::from_json_required(map, "Path", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<ExperimentTemplateTargetFilter> for Value<ExperimentTemplateTargetFilter> {
     fn from(value: ExperimentTemplateTargetFilter) -> Self {
         Value::Lit(value)
@@ -721,6 +939,20 @@ impl crate::ToJson for Outputs {
             &self.experiment_report_s3_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Outputs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExperimentReportS3Configuration"])?;
+        Ok(Self {
+            experiment_report_s3_configuration: crate::from_json_required(
+                map,
+                "ExperimentReportS3Configuration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -764,6 +996,17 @@ impl crate::ToJson for S3Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "Prefix"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<S3Configuration> for Value<S3Configuration> {
     fn from(value: S3Configuration) -> Self {
         Value::Lit(value)
@@ -795,6 +1038,20 @@ impl crate::ToJson for AccountTargeting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountTargeting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("multi-account", Self::MultiAccount),
+                ("single-account", Self::SingleAccount),
+            ],
+        )
+    }
+}
+
 impl From<AccountTargeting> for Value<AccountTargeting> {
     fn from(value: AccountTargeting) -> Self {
         Value::Lit(value)
@@ -823,6 +1080,13 @@ impl EmptyTargetResolutionMode {
 impl crate::ToJson for EmptyTargetResolutionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmptyTargetResolutionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("fail", Self::Fail), ("skip", Self::Skip)])
     }
 }
 

@@ -73,3 +73,25 @@ impl crate::ToJson for TargetAccountConfiguration {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetAccountConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountId",
+                "Description",
+                "ExperimentTemplateId",
+                "RoleArn",
+            ],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_required(map, "AccountId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            experiment_template_id: crate::from_json_required(map, "ExperimentTemplateId", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}

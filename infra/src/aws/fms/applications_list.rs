@@ -61,6 +61,18 @@ impl crate::ToJson for ApplicationsList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationsList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppsList", "ListName", "Tags"])?;
+        Ok(Self {
+            apps_list: crate::from_json_required(map, "AppsList", path)?,
+            list_name: crate::from_json_required(map, "ListName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FMS::ApplicationsList` (`Fn::GetAtt`).
 impl crate::Handle<ApplicationsList> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the applications list.
@@ -121,6 +133,18 @@ impl crate::ToJson for App {
         crate::put(&mut out, "Port", &self.port);
         crate::put(&mut out, "Protocol", &self.protocol);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for App {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppName", "Port", "Protocol"])?;
+        Ok(Self {
+            app_name: crate::from_json_required(map, "AppName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+        })
     }
 }
 

@@ -52,3 +52,14 @@ impl crate::ToJson for NotificationChannel {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SnsRoleName", "SnsTopicArn"])?;
+        Ok(Self {
+            sns_role_name: crate::from_json_required(map, "SnsRoleName", path)?,
+            sns_topic_arn: crate::from_json_required(map, "SnsTopicArn", path)?,
+        })
+    }
+}

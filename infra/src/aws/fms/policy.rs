@@ -186,6 +186,62 @@ impl crate::ToJson for Policy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeleteAllPolicyResources",
+                "ExcludeMap",
+                "ExcludeResourceTags",
+                "IncludeMap",
+                "PolicyDescription",
+                "PolicyName",
+                "RemediationEnabled",
+                "ResourceSetIds",
+                "ResourceTagLogicalOperator",
+                "ResourceTags",
+                "ResourceType",
+                "ResourceTypeList",
+                "ResourcesCleanUp",
+                "SecurityServicePolicyData",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            delete_all_policy_resources: crate::from_json_optional(
+                map,
+                "DeleteAllPolicyResources",
+                path,
+            )?,
+            exclude_map: crate::from_json_optional(map, "ExcludeMap", path)?,
+            exclude_resource_tags: crate::from_json_required(map, "ExcludeResourceTags", path)?,
+            include_map: crate::from_json_optional(map, "IncludeMap", path)?,
+            policy_description: crate::from_json_optional(map, "PolicyDescription", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+            remediation_enabled: crate::from_json_required(map, "RemediationEnabled", path)?,
+            resource_set_ids: crate::from_json_optional(map, "ResourceSetIds", path)?,
+            resource_tag_logical_operator: crate::from_json_optional(
+                map,
+                "ResourceTagLogicalOperator",
+                path,
+            )?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            resource_type_list: crate::from_json_optional(map, "ResourceTypeList", path)?,
+            resources_clean_up: crate::from_json_optional(map, "ResourcesCleanUp", path)?,
+            security_service_policy_data: crate::from_json_required(
+                map,
+                "SecurityServicePolicyData",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FMS::Policy` (`Fn::GetAtt`).
 impl crate::Handle<Policy> {
     /// `Fn::GetAtt` `Arn`. A resource ARN.
@@ -224,6 +280,17 @@ impl crate::ToJson for IcmpTypeCode {
         crate::put(&mut out, "Code", &self.code);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcmpTypeCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Code", "Type"])?;
+        Ok(Self {
+            code: crate::from_json_required(map, "Code", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -273,6 +340,17 @@ impl crate::ToJson for IeMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IeMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ACCOUNT", "ORGUNIT"])?;
+        Ok(Self {
+            account: crate::from_json_optional(map, "ACCOUNT", path)?,
+            orgunit: crate::from_json_optional(map, "ORGUNIT", path)?,
+        })
+    }
+}
+
 impl From<IeMap> for Value<IeMap> {
     fn from(value: IeMap) -> Self {
         Value::Lit(value)
@@ -300,6 +378,16 @@ impl crate::ToJson for NetworkAclCommonPolicy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "NetworkAclEntrySet", &self.network_acl_entry_set);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkAclCommonPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NetworkAclEntrySet"])?;
+        Ok(Self {
+            network_acl_entry_set: crate::from_json_required(map, "NetworkAclEntrySet", path)?,
+        })
     }
 }
 
@@ -385,6 +473,34 @@ impl crate::ToJson for NetworkAclEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkAclEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CidrBlock",
+                "Egress",
+                "IcmpTypeCode",
+                "Ipv6CidrBlock",
+                "PortRange",
+                "Protocol",
+                "RuleAction",
+            ],
+        )?;
+        Ok(Self {
+            cidr_block: crate::from_json_optional(map, "CidrBlock", path)?,
+            egress: crate::from_json_required(map, "Egress", path)?,
+            icmp_type_code: crate::from_json_optional(map, "IcmpTypeCode", path)?,
+            ipv6_cidr_block: crate::from_json_optional(map, "Ipv6CidrBlock", path)?,
+            port_range: crate::from_json_optional(map, "PortRange", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            rule_action: crate::from_json_required(map, "RuleAction", path)?,
+        })
+    }
+}
+
 impl From<NetworkAclEntry> for Value<NetworkAclEntry> {
     fn from(value: NetworkAclEntry) -> Self {
         Value::Lit(value)
@@ -450,6 +566,36 @@ impl crate::ToJson for NetworkAclEntrySet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkAclEntrySet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FirstEntries",
+                "ForceRemediateForFirstEntries",
+                "ForceRemediateForLastEntries",
+                "LastEntries",
+            ],
+        )?;
+        Ok(Self {
+            first_entries: crate::from_json_optional(map, "FirstEntries", path)?,
+            force_remediate_for_first_entries: crate::from_json_required(
+                map,
+                "ForceRemediateForFirstEntries",
+                path,
+            )?,
+            force_remediate_for_last_entries: crate::from_json_required(
+                map,
+                "ForceRemediateForLastEntries",
+                path,
+            )?,
+            last_entries: crate::from_json_optional(map, "LastEntries", path)?,
+        })
+    }
+}
+
 impl From<NetworkAclEntrySet> for Value<NetworkAclEntrySet> {
     fn from(value: NetworkAclEntrySet) -> Self {
         Value::Lit(value)
@@ -481,6 +627,20 @@ impl crate::ToJson for NetworkFirewallPolicy {
             &self.firewall_deployment_model,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkFirewallPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FirewallDeploymentModel"])?;
+        Ok(Self {
+            firewall_deployment_model: crate::from_json_required(
+                map,
+                "FirewallDeploymentModel",
+                path,
+            )?,
+        })
     }
 }
 
@@ -561,6 +721,34 @@ impl crate::ToJson for PolicyOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NetworkAclCommonPolicy",
+                "NetworkFirewallPolicy",
+                "ThirdPartyFirewallPolicy",
+            ],
+        )?;
+        Ok(Self {
+            network_acl_common_policy: crate::from_json_optional(
+                map,
+                "NetworkAclCommonPolicy",
+                path,
+            )?,
+            network_firewall_policy: crate::from_json_optional(map, "NetworkFirewallPolicy", path)?,
+            third_party_firewall_policy: crate::from_json_optional(
+                map,
+                "ThirdPartyFirewallPolicy",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PolicyOption> for Value<PolicyOption> {
     fn from(value: PolicyOption) -> Self {
         Value::Lit(value)
@@ -592,6 +780,17 @@ impl crate::ToJson for PortRange {
         crate::put(&mut out, "From", &self.from);
         crate::put(&mut out, "To", &self.to);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["From", "To"])?;
+        Ok(Self {
+            from: crate::from_json_required(map, "From", path)?,
+            to: crate::from_json_required(map, "To", path)?,
+        })
     }
 }
 
@@ -645,6 +844,19 @@ impl crate::ToJson for SecurityServicePolicyData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityServicePolicyData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ManagedServiceData", "PolicyOption", "Type"])?;
+        Ok(Self {
+            managed_service_data: crate::from_json_optional(map, "ManagedServiceData", path)?,
+            policy_option: crate::from_json_optional(map, "PolicyOption", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<SecurityServicePolicyData> for Value<SecurityServicePolicyData> {
     fn from(value: SecurityServicePolicyData) -> Self {
         Value::Lit(value)
@@ -679,6 +891,20 @@ impl crate::ToJson for ThirdPartyFirewallPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThirdPartyFirewallPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FirewallDeploymentModel"])?;
+        Ok(Self {
+            firewall_deployment_model: crate::from_json_required(
+                map,
+                "FirewallDeploymentModel",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ThirdPartyFirewallPolicy> for Value<ThirdPartyFirewallPolicy> {
     fn from(value: ThirdPartyFirewallPolicy) -> Self {
         Value::Lit(value)
@@ -707,6 +933,20 @@ impl FirewallDeploymentModel {
 impl crate::ToJson for FirewallDeploymentModel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallDeploymentModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISTRIBUTED", Self::Distributed),
+                ("CENTRALIZED", Self::Centralized),
+            ],
+        )
     }
 }
 
@@ -768,6 +1008,35 @@ impl crate::ToJson for PolicyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WAF", Self::Waf),
+                ("WAFV2", Self::Wafv2),
+                ("SHIELD_ADVANCED", Self::ShieldAdvanced),
+                ("SECURITY_GROUPS_COMMON", Self::SecurityGroupsCommon),
+                (
+                    "SECURITY_GROUPS_CONTENT_AUDIT",
+                    Self::SecurityGroupsContentAudit,
+                ),
+                (
+                    "SECURITY_GROUPS_USAGE_AUDIT",
+                    Self::SecurityGroupsUsageAudit,
+                ),
+                ("NETWORK_FIREWALL", Self::NetworkFirewall),
+                ("THIRD_PARTY_FIREWALL", Self::ThirdPartyFirewall),
+                ("DNS_FIREWALL", Self::DnsFirewall),
+                ("IMPORT_NETWORK_FIREWALL", Self::ImportNetworkFirewall),
+                ("NETWORK_ACL_COMMON", Self::NetworkAclCommon),
+            ],
+        )
+    }
+}
+
 impl From<PolicyType> for Value<PolicyType> {
     fn from(value: PolicyType) -> Self {
         Value::Lit(value)
@@ -799,6 +1068,13 @@ impl crate::ToJson for ResourceTagLogicalOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceTagLogicalOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AND", Self::And), ("OR", Self::Or)])
+    }
+}
+
 impl From<ResourceTagLogicalOperator> for Value<ResourceTagLogicalOperator> {
     fn from(value: ResourceTagLogicalOperator) -> Self {
         Value::Lit(value)
@@ -827,6 +1103,13 @@ impl RuleAction {
 impl crate::ToJson for RuleAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("allow", Self::Allow), ("deny", Self::Deny)])
     }
 }
 

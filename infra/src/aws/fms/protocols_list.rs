@@ -61,6 +61,18 @@ impl crate::ToJson for ProtocolsList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtocolsList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ListName", "ProtocolsList", "Tags"])?;
+        Ok(Self {
+            list_name: crate::from_json_required(map, "ListName", path)?,
+            protocols_list: crate::from_json_required(map, "ProtocolsList", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FMS::ProtocolsList` (`Fn::GetAtt`).
 impl crate::Handle<ProtocolsList> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the protocols list.

@@ -81,6 +81,30 @@ impl crate::ToJson for ResourceSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "ResourceTypeList",
+                "Resources",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            resource_type_list: crate::from_json_required(map, "ResourceTypeList", path)?,
+            resources: crate::from_json_optional(map, "Resources", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FMS::ResourceSet` (`Fn::GetAtt`).
 impl crate::Handle<ResourceSet> {
     /// `Fn::GetAtt` `Id`. A Base62 ID

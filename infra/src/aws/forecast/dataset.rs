@@ -92,6 +92,34 @@ impl crate::ToJson for Dataset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dataset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataFrequency",
+                "DatasetName",
+                "DatasetType",
+                "Domain",
+                "EncryptionConfig",
+                "Schema",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_frequency: crate::from_json_optional(map, "DataFrequency", path)?,
+            dataset_name: crate::from_json_required(map, "DatasetName", path)?,
+            dataset_type: crate::from_json_required(map, "DatasetType", path)?,
+            domain: crate::from_json_required(map, "Domain", path)?,
+            encryption_config: crate::from_json_optional(map, "EncryptionConfig", path)?,
+            schema: crate::from_json_required(map, "Schema", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Forecast::Dataset` (`Fn::GetAtt`).
 impl crate::Handle<Dataset> {
     /// `Fn::GetAtt` `Arn`.
@@ -140,6 +168,17 @@ impl crate::ToJson for Attributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Attributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName", "AttributeType"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_optional(map, "AttributeName", path)?,
+            attribute_type: crate::from_json_optional(map, "AttributeType", path)?,
+        })
+    }
+}
+
 impl From<Attributes> for Value<Attributes> {
     fn from(value: Attributes) -> Self {
         Value::Lit(value)
@@ -177,6 +216,17 @@ impl crate::ToJson for DatasetTag {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetTag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -227,6 +277,17 @@ impl crate::ToJson for EncryptionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "RoleArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfig> for Value<EncryptionConfig> {
     fn from(value: EncryptionConfig) -> Self {
         Value::Lit(value)
@@ -258,6 +319,16 @@ impl crate::ToJson for Schema {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Attributes", &self.attributes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes"])?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+        })
     }
 }
 
@@ -301,6 +372,23 @@ impl crate::ToJson for AttributeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("string", Self::String),
+                ("integer", Self::Integer),
+                ("float", Self::Float),
+                ("timestamp", Self::Timestamp),
+                ("geolocation", Self::Geolocation),
+            ],
+        )
+    }
+}
+
 impl From<AttributeType> for Value<AttributeType> {
     fn from(value: AttributeType) -> Self {
         Value::Lit(value)
@@ -332,6 +420,21 @@ impl DatasetType {
 impl crate::ToJson for DatasetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TARGET_TIME_SERIES", Self::TargetTimeSeries),
+                ("RELATED_TIME_SERIES", Self::RelatedTimeSeries),
+                ("ITEM_METADATA", Self::ItemMetadata),
+            ],
+        )
     }
 }
 
@@ -378,6 +481,25 @@ impl Domain {
 impl crate::ToJson for Domain {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RETAIL", Self::Retail),
+                ("CUSTOM", Self::Custom),
+                ("INVENTORY_PLANNING", Self::InventoryPlanning),
+                ("EC2_CAPACITY", Self::Ec2Capacity),
+                ("WORK_FORCE", Self::WorkForce),
+                ("WEB_TRAFFIC", Self::WebTraffic),
+                ("METRICS", Self::Metrics),
+            ],
+        )
     }
 }
 

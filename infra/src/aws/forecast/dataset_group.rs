@@ -76,6 +76,23 @@ impl crate::ToJson for DatasetGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DatasetArns", "DatasetGroupName", "Domain", "Tags"],
+        )?;
+        Ok(Self {
+            dataset_arns: crate::from_json_optional(map, "DatasetArns", path)?,
+            dataset_group_name: crate::from_json_required(map, "DatasetGroupName", path)?,
+            domain: crate::from_json_required(map, "Domain", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Forecast::DatasetGroup` (`Fn::GetAtt`).
 impl crate::Handle<DatasetGroup> {
     /// `Fn::GetAtt` `DatasetGroupArn`. The Amazon Resource Name (ARN) of the dataset group to
@@ -124,6 +141,25 @@ impl Domain {
 impl crate::ToJson for Domain {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RETAIL", Self::Retail),
+                ("CUSTOM", Self::Custom),
+                ("INVENTORY_PLANNING", Self::InventoryPlanning),
+                ("EC2_CAPACITY", Self::Ec2Capacity),
+                ("WORK_FORCE", Self::WorkForce),
+                ("WEB_TRAFFIC", Self::WebTraffic),
+                ("METRICS", Self::Metrics),
+            ],
+        )
     }
 }
 

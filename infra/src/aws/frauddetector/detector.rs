@@ -113,6 +113,36 @@ impl crate::ToJson for Detector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Detector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatedModels",
+                "Description",
+                "DetectorId",
+                "DetectorVersionStatus",
+                "EventType",
+                "RuleExecutionMode",
+                "Rules",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            associated_models: crate::from_json_optional(map, "AssociatedModels", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            detector_id: crate::from_json_required(map, "DetectorId", path)?,
+            detector_version_status: crate::from_json_optional(map, "DetectorVersionStatus", path)?,
+            event_type: crate::from_json_required(map, "EventType", path)?,
+            rule_execution_mode: crate::from_json_optional(map, "RuleExecutionMode", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FraudDetector::Detector` (`Fn::GetAtt`).
 impl crate::Handle<Detector> {
     /// `Fn::GetAtt` `Arn`. The ARN of the detector.
@@ -241,6 +271,34 @@ impl crate::ToJson for EntityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "CreatedTime",
+                "Description",
+                "Inline",
+                "LastUpdatedTime",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            created_time: crate::from_json_optional(map, "CreatedTime", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            inline: crate::from_json_optional(map, "Inline", path)?,
+            last_updated_time: crate::from_json_optional(map, "LastUpdatedTime", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<EntityType> for Value<EntityType> {
     fn from(value: EntityType) -> Self {
         Value::Lit(value)
@@ -364,6 +422,40 @@ impl crate::ToJson for EventType {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Tags", &self.tags);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "CreatedTime",
+                "Description",
+                "EntityTypes",
+                "EventVariables",
+                "Inline",
+                "Labels",
+                "LastUpdatedTime",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            created_time: crate::from_json_optional(map, "CreatedTime", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            entity_types: crate::from_json_optional(map, "EntityTypes", path)?,
+            event_variables: crate::from_json_optional(map, "EventVariables", path)?,
+            inline: crate::from_json_optional(map, "Inline", path)?,
+            labels: crate::from_json_optional(map, "Labels", path)?,
+            last_updated_time: crate::from_json_optional(map, "LastUpdatedTime", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
     }
 }
 
@@ -503,6 +595,42 @@ impl crate::ToJson for EventVariable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "CreatedTime",
+                "DataSource",
+                "DataType",
+                "DefaultValue",
+                "Description",
+                "Inline",
+                "LastUpdatedTime",
+                "Name",
+                "Tags",
+                "VariableType",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            created_time: crate::from_json_optional(map, "CreatedTime", path)?,
+            data_source: crate::from_json_optional(map, "DataSource", path)?,
+            data_type: crate::from_json_optional(map, "DataType", path)?,
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            inline: crate::from_json_optional(map, "Inline", path)?,
+            last_updated_time: crate::from_json_optional(map, "LastUpdatedTime", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            variable_type: crate::from_json_optional(map, "VariableType", path)?,
+        })
+    }
+}
+
 impl From<EventVariable> for Value<EventVariable> {
     fn from(value: EventVariable) -> Self {
         Value::Lit(value)
@@ -599,6 +727,34 @@ impl crate::ToJson for Label {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Label {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "CreatedTime",
+                "Description",
+                "Inline",
+                "LastUpdatedTime",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            created_time: crate::from_json_optional(map, "CreatedTime", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            inline: crate::from_json_optional(map, "Inline", path)?,
+            last_updated_time: crate::from_json_optional(map, "LastUpdatedTime", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<Label> for Value<Label> {
     fn from(value: Label) -> Self {
         Value::Lit(value)
@@ -630,6 +786,16 @@ impl crate::ToJson for Model {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Model {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+        })
     }
 }
 
@@ -726,6 +892,34 @@ impl crate::ToJson for Outcome {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Tags", &self.tags);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Outcome {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "CreatedTime",
+                "Description",
+                "Inline",
+                "LastUpdatedTime",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            created_time: crate::from_json_optional(map, "CreatedTime", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            inline: crate::from_json_optional(map, "Inline", path)?,
+            last_updated_time: crate::from_json_optional(map, "LastUpdatedTime", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
     }
 }
 
@@ -865,6 +1059,42 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "CreatedTime",
+                "Description",
+                "DetectorId",
+                "Expression",
+                "Language",
+                "LastUpdatedTime",
+                "Outcomes",
+                "RuleId",
+                "RuleVersion",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            created_time: crate::from_json_optional(map, "CreatedTime", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            detector_id: crate::from_json_optional(map, "DetectorId", path)?,
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            language: crate::from_json_optional(map, "Language", path)?,
+            last_updated_time: crate::from_json_optional(map, "LastUpdatedTime", path)?,
+            outcomes: crate::from_json_optional(map, "Outcomes", path)?,
+            rule_id: crate::from_json_optional(map, "RuleId", path)?,
+            rule_version: crate::from_json_optional(map, "RuleVersion", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -890,6 +1120,13 @@ impl DataSource {
 impl crate::ToJson for DataSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EVENT", Self::Event)])
     }
 }
 
@@ -930,6 +1167,22 @@ impl crate::ToJson for DataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("INTEGER", Self::Integer),
+                ("FLOAT", Self::Float),
+                ("BOOLEAN", Self::Boolean),
+            ],
+        )
+    }
+}
+
 impl From<DataType> for Value<DataType> {
     fn from(value: DataType) -> Self {
         Value::Lit(value)
@@ -961,6 +1214,17 @@ impl crate::ToJson for DetectorVersionStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DetectorVersionStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DRAFT", Self::Draft), ("ACTIVE", Self::Active)],
+        )
+    }
+}
+
 impl From<DetectorVersionStatus> for Value<DetectorVersionStatus> {
     fn from(value: DetectorVersionStatus) -> Self {
         Value::Lit(value)
@@ -986,6 +1250,13 @@ impl Language {
 impl crate::ToJson for Language {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Language {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DETECTORPL", Self::Detectorpl)])
     }
 }
 
@@ -1017,6 +1288,20 @@ impl RuleExecutionMode {
 impl crate::ToJson for RuleExecutionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleExecutionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIRST_MATCHED", Self::FirstMatched),
+                ("ALL_MATCHED", Self::AllMatched),
+            ],
+        )
     }
 }
 
@@ -1141,6 +1426,51 @@ impl VariableType {
 impl crate::ToJson for VariableType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VariableType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTH_CODE", Self::AuthCode),
+                ("AVS", Self::Avs),
+                ("BILLING_ADDRESS_L1", Self::BillingAddressL1),
+                ("BILLING_ADDRESS_L2", Self::BillingAddressL2),
+                ("BILLING_CITY", Self::BillingCity),
+                ("BILLING_COUNTRY", Self::BillingCountry),
+                ("BILLING_NAME", Self::BillingName),
+                ("BILLING_PHONE", Self::BillingPhone),
+                ("BILLING_STATE", Self::BillingState),
+                ("BILLING_ZIP", Self::BillingZip),
+                ("CARD_BIN", Self::CardBin),
+                ("CATEGORICAL", Self::Categorical),
+                ("CURRENCY_CODE", Self::CurrencyCode),
+                ("EMAIL_ADDRESS", Self::EmailAddress),
+                ("FINGERPRINT", Self::Fingerprint),
+                ("FRAUD_LABEL", Self::FraudLabel),
+                ("FREE_FORM_TEXT", Self::FreeFormText),
+                ("IP_ADDRESS", Self::IpAddress),
+                ("NUMERIC", Self::Numeric),
+                ("ORDER_ID", Self::OrderId),
+                ("PAYMENT_TYPE", Self::PaymentType),
+                ("PHONE_NUMBER", Self::PhoneNumber),
+                ("PRICE", Self::Price),
+                ("PRODUCT_CATEGORY", Self::ProductCategory),
+                ("SHIPPING_ADDRESS_L1", Self::ShippingAddressL1),
+                ("SHIPPING_ADDRESS_L2", Self::ShippingAddressL2),
+                ("SHIPPING_CITY", Self::ShippingCity),
+                ("SHIPPING_COUNTRY", Self::ShippingCountry),
+                ("SHIPPING_NAME", Self::ShippingName),
+                ("SHIPPING_PHONE", Self::ShippingPhone),
+                ("SHIPPING_STATE", Self::ShippingState),
+                ("SHIPPING_ZIP", Self::ShippingZip),
+                ("USERAGENT", Self::Useragent),
+            ],
+        )
     }
 }
 

@@ -82,6 +82,32 @@ impl crate::ToJson for EventType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EntityTypes",
+                "EventVariables",
+                "Labels",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            entity_types: crate::from_json_required(map, "EntityTypes", path)?,
+            event_variables: crate::from_json_required(map, "EventVariables", path)?,
+            labels: crate::from_json_required(map, "Labels", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FraudDetector::EventType` (`Fn::GetAtt`).
 impl crate::Handle<EventType> {
     /// `Fn::GetAtt` `Arn`. The ARN of the event type.
@@ -187,6 +213,34 @@ impl crate::ToJson for EntityType {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Tags", &self.tags);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "CreatedTime",
+                "Description",
+                "Inline",
+                "LastUpdatedTime",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            created_time: crate::from_json_optional(map, "CreatedTime", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            inline: crate::from_json_optional(map, "Inline", path)?,
+            last_updated_time: crate::from_json_optional(map, "LastUpdatedTime", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
     }
 }
 
@@ -326,6 +380,42 @@ impl crate::ToJson for EventVariable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "CreatedTime",
+                "DataSource",
+                "DataType",
+                "DefaultValue",
+                "Description",
+                "Inline",
+                "LastUpdatedTime",
+                "Name",
+                "Tags",
+                "VariableType",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            created_time: crate::from_json_optional(map, "CreatedTime", path)?,
+            data_source: crate::from_json_optional(map, "DataSource", path)?,
+            data_type: crate::from_json_optional(map, "DataType", path)?,
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            inline: crate::from_json_optional(map, "Inline", path)?,
+            last_updated_time: crate::from_json_optional(map, "LastUpdatedTime", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            variable_type: crate::from_json_optional(map, "VariableType", path)?,
+        })
+    }
+}
+
 impl From<EventVariable> for Value<EventVariable> {
     fn from(value: EventVariable) -> Self {
         Value::Lit(value)
@@ -422,6 +512,34 @@ impl crate::ToJson for Label {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Label {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "CreatedTime",
+                "Description",
+                "Inline",
+                "LastUpdatedTime",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            created_time: crate::from_json_optional(map, "CreatedTime", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            inline: crate::from_json_optional(map, "Inline", path)?,
+            last_updated_time: crate::from_json_optional(map, "LastUpdatedTime", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<Label> for Value<Label> {
     fn from(value: Label) -> Self {
         Value::Lit(value)
@@ -447,6 +565,13 @@ impl DataSource {
 impl crate::ToJson for DataSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EVENT", Self::Event)])
     }
 }
 
@@ -484,6 +609,22 @@ impl DataType {
 impl crate::ToJson for DataType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("INTEGER", Self::Integer),
+                ("FLOAT", Self::Float),
+                ("BOOLEAN", Self::Boolean),
+            ],
+        )
     }
 }
 
@@ -608,6 +749,51 @@ impl VariableType {
 impl crate::ToJson for VariableType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VariableType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTH_CODE", Self::AuthCode),
+                ("AVS", Self::Avs),
+                ("BILLING_ADDRESS_L1", Self::BillingAddressL1),
+                ("BILLING_ADDRESS_L2", Self::BillingAddressL2),
+                ("BILLING_CITY", Self::BillingCity),
+                ("BILLING_COUNTRY", Self::BillingCountry),
+                ("BILLING_NAME", Self::BillingName),
+                ("BILLING_PHONE", Self::BillingPhone),
+                ("BILLING_STATE", Self::BillingState),
+                ("BILLING_ZIP", Self::BillingZip),
+                ("CARD_BIN", Self::CardBin),
+                ("CATEGORICAL", Self::Categorical),
+                ("CURRENCY_CODE", Self::CurrencyCode),
+                ("EMAIL_ADDRESS", Self::EmailAddress),
+                ("FINGERPRINT", Self::Fingerprint),
+                ("FRAUD_LABEL", Self::FraudLabel),
+                ("FREE_FORM_TEXT", Self::FreeFormText),
+                ("IP_ADDRESS", Self::IpAddress),
+                ("NUMERIC", Self::Numeric),
+                ("ORDER_ID", Self::OrderId),
+                ("PAYMENT_TYPE", Self::PaymentType),
+                ("PHONE_NUMBER", Self::PhoneNumber),
+                ("PRICE", Self::Price),
+                ("PRODUCT_CATEGORY", Self::ProductCategory),
+                ("SHIPPING_ADDRESS_L1", Self::ShippingAddressL1),
+                ("SHIPPING_ADDRESS_L2", Self::ShippingAddressL2),
+                ("SHIPPING_CITY", Self::ShippingCity),
+                ("SHIPPING_COUNTRY", Self::ShippingCountry),
+                ("SHIPPING_NAME", Self::ShippingName),
+                ("SHIPPING_PHONE", Self::ShippingPhone),
+                ("SHIPPING_STATE", Self::ShippingState),
+                ("SHIPPING_ZIP", Self::ShippingZip),
+                ("USERAGENT", Self::Useragent),
+            ],
+        )
     }
 }
 

@@ -84,6 +84,24 @@ impl crate::ToJson for List {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for List {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Elements", "Name", "Tags", "VariableType"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            elements: crate::from_json_optional(map, "Elements", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            variable_type: crate::from_json_optional(map, "VariableType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FraudDetector::List` (`Fn::GetAtt`).
 impl crate::Handle<List> {
     /// `Fn::GetAtt` `Arn`. The list ARN.

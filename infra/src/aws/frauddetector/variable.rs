@@ -92,6 +92,34 @@ impl crate::ToJson for Variable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Variable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataSource",
+                "DataType",
+                "DefaultValue",
+                "Description",
+                "Name",
+                "Tags",
+                "VariableType",
+            ],
+        )?;
+        Ok(Self {
+            data_source: crate::from_json_required(map, "DataSource", path)?,
+            data_type: crate::from_json_required(map, "DataType", path)?,
+            default_value: crate::from_json_required(map, "DefaultValue", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            variable_type: crate::from_json_optional(map, "VariableType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FraudDetector::Variable` (`Fn::GetAtt`).
 impl crate::Handle<Variable> {
     /// `Fn::GetAtt` `Arn`. The ARN of the variable.
@@ -135,6 +163,20 @@ impl crate::ToJson for DataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EVENT", Self::Event),
+                ("EXTERNAL_MODEL_SCORE", Self::ExternalModelScore),
+            ],
+        )
+    }
+}
+
 impl From<DataSource> for Value<DataSource> {
     fn from(value: DataSource) -> Self {
         Value::Lit(value)
@@ -169,6 +211,22 @@ impl DataType {
 impl crate::ToJson for DataType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("INTEGER", Self::Integer),
+                ("FLOAT", Self::Float),
+                ("BOOLEAN", Self::Boolean),
+            ],
+        )
     }
 }
 
@@ -294,6 +352,51 @@ impl VariableType {
 impl crate::ToJson for VariableType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VariableType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTH_CODE", Self::AuthCode),
+                ("AVS", Self::Avs),
+                ("BILLING_ADDRESS_L1", Self::BillingAddressL1),
+                ("BILLING_ADDRESS_L2", Self::BillingAddressL2),
+                ("BILLING_CITY", Self::BillingCity),
+                ("BILLING_COUNTRY", Self::BillingCountry),
+                ("BILLING_NAME", Self::BillingName),
+                ("BILLING_PHONE", Self::BillingPhone),
+                ("BILLING_STATE", Self::BillingState),
+                ("BILLING_ZIP", Self::BillingZip),
+                ("CARD_BIN", Self::CardBin),
+                ("CATEGORICAL", Self::Categorical),
+                ("CURRENCY_CODE", Self::CurrencyCode),
+                ("EMAIL_ADDRESS", Self::EmailAddress),
+                ("FINGERPRINT", Self::Fingerprint),
+                ("FRAUD_LABEL", Self::FraudLabel),
+                ("FREE_FORM_TEXT", Self::FreeFormText),
+                ("IP_ADDRESS", Self::IpAddress),
+                ("NUMERIC", Self::Numeric),
+                ("ORDER_ID", Self::OrderId),
+                ("PAYMENT_TYPE", Self::PaymentType),
+                ("PHONE_NUMBER", Self::PhoneNumber),
+                ("PRICE", Self::Price),
+                ("PRODUCT_CATEGORY", Self::ProductCategory),
+                ("SHIPPING_ADDRESS_L1", Self::ShippingAddressL1),
+                ("SHIPPING_ADDRESS_L2", Self::ShippingAddressL2),
+                ("SHIPPING_CITY", Self::ShippingCity),
+                ("SHIPPING_COUNTRY", Self::ShippingCountry),
+                ("SHIPPING_NAME", Self::ShippingName),
+                ("SHIPPING_PHONE", Self::ShippingPhone),
+                ("SHIPPING_STATE", Self::ShippingState),
+                ("SHIPPING_ZIP", Self::ShippingZip),
+                ("USERAGENT", Self::Useragent),
+            ],
+        )
     }
 }
 

@@ -59,6 +59,17 @@ impl crate::ToJson for Backup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Backup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemId", "Tags"])?;
+        Ok(Self {
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FSx::Backup` (`Fn::GetAtt`).
 impl crate::Handle<Backup> {
     /// `Fn::GetAtt` `BackupId`. The ID of the backup.

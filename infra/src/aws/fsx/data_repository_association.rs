@@ -121,6 +121,42 @@ impl crate::ToJson for DataRepositoryAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataRepositoryAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchImportMetaDataOnCreate",
+                "DataRepositoryPath",
+                "FileSystemId",
+                "FileSystemPath",
+                "ImportedFileChunkSize",
+                "S3",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            batch_import_meta_data_on_create: crate::from_json_optional(
+                map,
+                "BatchImportMetaDataOnCreate",
+                path,
+            )?,
+            data_repository_path: crate::from_json_required(map, "DataRepositoryPath", path)?,
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            file_system_path: crate::from_json_required(map, "FileSystemPath", path)?,
+            imported_file_chunk_size: crate::from_json_optional(
+                map,
+                "ImportedFileChunkSize",
+                path,
+            )?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FSx::DataRepositoryAssociation` (`Fn::GetAtt`).
 impl crate::Handle<DataRepositoryAssociation> {
     /// `Fn::GetAtt` `AssociationId`. The system-generated, unique ID of the data repository
@@ -163,6 +199,16 @@ impl crate::ToJson for AutoExportPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoExportPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Events"])?;
+        Ok(Self {
+            events: crate::from_json_required(map, "Events", path)?,
+        })
+    }
+}
+
 impl From<AutoExportPolicy> for Value<AutoExportPolicy> {
     fn from(value: AutoExportPolicy) -> Self {
         Value::Lit(value)
@@ -191,6 +237,16 @@ impl crate::ToJson for AutoImportPolicy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Events", &self.events);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoImportPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Events"])?;
+        Ok(Self {
+            events: crate::from_json_required(map, "Events", path)?,
+        })
     }
 }
 
@@ -246,6 +302,17 @@ impl crate::ToJson for S3 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoExportPolicy", "AutoImportPolicy"])?;
+        Ok(Self {
+            auto_export_policy: crate::from_json_optional(map, "AutoExportPolicy", path)?,
+            auto_import_policy: crate::from_json_optional(map, "AutoImportPolicy", path)?,
+        })
+    }
+}
+
 impl From<S3> for Value<S3> {
     fn from(value: S3) -> Self {
         Value::Lit(value)
@@ -277,6 +344,21 @@ impl EventType {
 impl crate::ToJson for EventType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NEW", Self::New),
+                ("CHANGED", Self::Changed),
+                ("DELETED", Self::Deleted),
+            ],
+        )
     }
 }
 

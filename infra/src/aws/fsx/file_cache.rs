@@ -146,6 +146,48 @@ impl crate::ToJson for FileCache {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileCache {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CopyTagsToDataRepositoryAssociations",
+                "DataRepositoryAssociations",
+                "FileCacheType",
+                "FileCacheTypeVersion",
+                "KmsKeyId",
+                "LustreConfiguration",
+                "SecurityGroupIds",
+                "StorageCapacity",
+                "SubnetIds",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            copy_tags_to_data_repository_associations: crate::from_json_optional(
+                map,
+                "CopyTagsToDataRepositoryAssociations",
+                path,
+            )?,
+            data_repository_associations: crate::from_json_optional(
+                map,
+                "DataRepositoryAssociations",
+                path,
+            )?,
+            file_cache_type: crate::from_json_required(map, "FileCacheType", path)?,
+            file_cache_type_version: crate::from_json_required(map, "FileCacheTypeVersion", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            lustre_configuration: crate::from_json_optional(map, "LustreConfiguration", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            storage_capacity: crate::from_json_required(map, "StorageCapacity", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FSx::FileCache` (`Fn::GetAtt`).
 impl crate::Handle<FileCache> {
     /// `Fn::GetAtt` `CreationTime`. The time the cache was created
@@ -236,6 +278,17 @@ impl crate::ToJson for DataRepositoryAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataRepositoryAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataRepositoryPath", "FileCachePath"])?;
+        Ok(Self {
+            data_repository_path: crate::from_json_required(map, "DataRepositoryPath", path)?,
+            file_cache_path: crate::from_json_required(map, "FileCachePath", path)?,
+        })
+    }
+}
+
 impl From<DataRepositoryAssociation> for Value<DataRepositoryAssociation> {
     fn from(value: DataRepositoryAssociation) -> Self {
         Value::Lit(value)
@@ -273,6 +326,17 @@ impl crate::ToJson for LogConfiguration {
         crate::put_opt(&mut out, "Destination", &self.destination);
         crate::put(&mut out, "Level", &self.level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "Level"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            level: crate::from_json_required(map, "Level", path)?,
+        })
     }
 }
 
@@ -360,6 +424,40 @@ impl crate::ToJson for LustreConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LustreConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeploymentType",
+                "LogConfiguration",
+                "MetadataConfiguration",
+                "MountName",
+                "PerUnitStorageThroughput",
+                "WeeklyMaintenanceStartTime",
+            ],
+        )?;
+        Ok(Self {
+            deployment_type: crate::from_json_required(map, "DeploymentType", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            metadata_configuration: crate::from_json_required(map, "MetadataConfiguration", path)?,
+            mount_name: crate::from_json_optional(map, "MountName", path)?,
+            per_unit_storage_throughput: crate::from_json_required(
+                map,
+                "PerUnitStorageThroughput",
+                path,
+            )?,
+            weekly_maintenance_start_time: crate::from_json_optional(
+                map,
+                "WeeklyMaintenanceStartTime",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LustreConfiguration> for Value<LustreConfiguration> {
     fn from(value: LustreConfiguration) -> Self {
         Value::Lit(value)
@@ -387,6 +485,16 @@ impl crate::ToJson for MetadataConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "StorageCapacity", &self.storage_capacity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StorageCapacity"])?;
+        Ok(Self {
+            storage_capacity: crate::from_json_required(map, "StorageCapacity", path)?,
+        })
     }
 }
 
@@ -418,6 +526,13 @@ impl crate::ToJson for DeploymentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CACHE_1", Self::Cache1)])
+    }
+}
+
 impl From<DeploymentType> for Value<DeploymentType> {
     fn from(value: DeploymentType) -> Self {
         Value::Lit(value)
@@ -443,6 +558,13 @@ impl FileCacheType {
 impl crate::ToJson for FileCacheType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileCacheType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("LUSTRE", Self::Lustre)])
     }
 }
 
@@ -480,6 +602,22 @@ impl Level {
 impl crate::ToJson for Level {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Level {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("WARN_ONLY", Self::WarnOnly),
+                ("ERROR_ONLY", Self::ErrorOnly),
+                ("WARN_ERROR", Self::WarnError),
+            ],
+        )
     }
 }
 

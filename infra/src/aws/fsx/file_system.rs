@@ -183,6 +183,52 @@ impl crate::ToJson for FileSystem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackupId",
+                "FileSystemType",
+                "FileSystemTypeVersion",
+                "KmsKeyId",
+                "LustreConfiguration",
+                "NetworkType",
+                "OntapConfiguration",
+                "OpenZFSConfiguration",
+                "SecurityGroupIds",
+                "StorageCapacity",
+                "StorageType",
+                "SubnetIds",
+                "Tags",
+                "WindowsConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            backup_id: crate::from_json_optional(map, "BackupId", path)?,
+            file_system_type: crate::from_json_required(map, "FileSystemType", path)?,
+            file_system_type_version: crate::from_json_optional(
+                map,
+                "FileSystemTypeVersion",
+                path,
+            )?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            lustre_configuration: crate::from_json_optional(map, "LustreConfiguration", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            ontap_configuration: crate::from_json_optional(map, "OntapConfiguration", path)?,
+            open_zfs_configuration: crate::from_json_optional(map, "OpenZFSConfiguration", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            storage_capacity: crate::from_json_optional(map, "StorageCapacity", path)?,
+            storage_type: crate::from_json_optional(map, "StorageType", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            windows_configuration: crate::from_json_optional(map, "WindowsConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FSx::FileSystem` (`Fn::GetAtt`).
 impl crate::Handle<FileSystem> {
     /// `Fn::GetAtt` `DNSName`.
@@ -260,6 +306,34 @@ impl crate::ToJson for AuditLogConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuditLogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuditLogDestination",
+                "FileAccessAuditLogLevel",
+                "FileShareAccessAuditLogLevel",
+            ],
+        )?;
+        Ok(Self {
+            audit_log_destination: crate::from_json_optional(map, "AuditLogDestination", path)?,
+            file_access_audit_log_level: crate::from_json_required(
+                map,
+                "FileAccessAuditLogLevel",
+                path,
+            )?,
+            file_share_access_audit_log_level: crate::from_json_required(
+                map,
+                "FileShareAccessAuditLogLevel",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AuditLogConfiguration> for Value<AuditLogConfiguration> {
     fn from(value: AuditLogConfiguration) -> Self {
         Value::Lit(value)
@@ -303,6 +377,17 @@ impl crate::ToJson for ClientConfigurations {
         crate::put_opt(&mut out, "Clients", &self.clients);
         crate::put_opt(&mut out, "Options", &self.options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientConfigurations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Clients", "Options"])?;
+        Ok(Self {
+            clients: crate::from_json_optional(map, "Clients", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+        })
     }
 }
 
@@ -352,6 +437,17 @@ impl crate::ToJson for DataReadCacheConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataReadCacheConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SizeGiB", "SizingMode"])?;
+        Ok(Self {
+            size_gi_b: crate::from_json_optional(map, "SizeGiB", path)?,
+            sizing_mode: crate::from_json_optional(map, "SizingMode", path)?,
+        })
+    }
+}
+
 impl From<DataReadCacheConfiguration> for Value<DataReadCacheConfiguration> {
     fn from(value: DataReadCacheConfiguration) -> Self {
         Value::Lit(value)
@@ -398,6 +494,17 @@ impl crate::ToJson for DiskIopsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DiskIopsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Iops", "Mode"])?;
+        Ok(Self {
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+        })
+    }
+}
+
 impl From<DiskIopsConfiguration> for Value<DiskIopsConfiguration> {
     fn from(value: DiskIopsConfiguration) -> Self {
         Value::Lit(value)
@@ -438,6 +545,18 @@ impl crate::ToJson for FsrmConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FsrmConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EventLogDestination", "FsrmServiceEnabled"])?;
+        Ok(Self {
+            event_log_destination: crate::from_json_optional(map, "EventLogDestination", path)?,
+            fsrm_service_enabled: crate::from_json_required(map, "FsrmServiceEnabled", path)?,
+        })
+    }
+}
+
 impl From<FsrmConfiguration> for Value<FsrmConfiguration> {
     fn from(value: FsrmConfiguration) -> Self {
         Value::Lit(value)
@@ -475,6 +594,17 @@ impl crate::ToJson for LogConfiguration {
         crate::put_opt(&mut out, "Destination", &self.destination);
         crate::put(&mut out, "Level", &self.level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "Level"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            level: crate::from_json_required(map, "Level", path)?,
+        })
     }
 }
 
@@ -708,6 +838,78 @@ impl crate::ToJson for LustreConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LustreConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoImportPolicy",
+                "AutomaticBackupRetentionDays",
+                "CopyTagsToBackups",
+                "DailyAutomaticBackupStartTime",
+                "DataCompressionType",
+                "DataReadCacheConfiguration",
+                "DeploymentType",
+                "DriveCacheType",
+                "EfaEnabled",
+                "ExportPath",
+                "ImportPath",
+                "ImportedFileChunkSize",
+                "LogConfiguration",
+                "MetadataConfiguration",
+                "PerUnitStorageThroughput",
+                "ThroughputCapacity",
+                "WeeklyMaintenanceStartTime",
+            ],
+        )?;
+        Ok(Self {
+            auto_import_policy: crate::from_json_optional(map, "AutoImportPolicy", path)?,
+            automatic_backup_retention_days: crate::from_json_optional(
+                map,
+                "AutomaticBackupRetentionDays",
+                path,
+            )?,
+            copy_tags_to_backups: crate::from_json_optional(map, "CopyTagsToBackups", path)?,
+            daily_automatic_backup_start_time: crate::from_json_optional(
+                map,
+                "DailyAutomaticBackupStartTime",
+                path,
+            )?,
+            data_compression_type: crate::from_json_optional(map, "DataCompressionType", path)?,
+            data_read_cache_configuration: crate::from_json_optional(
+                map,
+                "DataReadCacheConfiguration",
+                path,
+            )?,
+            deployment_type: crate::from_json_optional(map, "DeploymentType", path)?,
+            drive_cache_type: crate::from_json_optional(map, "DriveCacheType", path)?,
+            efa_enabled: crate::from_json_optional(map, "EfaEnabled", path)?,
+            export_path: crate::from_json_optional(map, "ExportPath", path)?,
+            import_path: crate::from_json_optional(map, "ImportPath", path)?,
+            imported_file_chunk_size: crate::from_json_optional(
+                map,
+                "ImportedFileChunkSize",
+                path,
+            )?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            metadata_configuration: crate::from_json_optional(map, "MetadataConfiguration", path)?,
+            per_unit_storage_throughput: crate::from_json_optional(
+                map,
+                "PerUnitStorageThroughput",
+                path,
+            )?,
+            throughput_capacity: crate::from_json_optional(map, "ThroughputCapacity", path)?,
+            weekly_maintenance_start_time: crate::from_json_optional(
+                map,
+                "WeeklyMaintenanceStartTime",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LustreConfiguration> for Value<LustreConfiguration> {
     fn from(value: LustreConfiguration) -> Self {
         Value::Lit(value)
@@ -754,6 +956,17 @@ impl crate::ToJson for MetadataConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Iops", "Mode"])?;
+        Ok(Self {
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+        })
+    }
+}
+
 impl From<MetadataConfiguration> for Value<MetadataConfiguration> {
     fn from(value: MetadataConfiguration) -> Self {
         Value::Lit(value)
@@ -794,6 +1007,16 @@ impl crate::ToJson for NfsExports {
             &self.client_configurations,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NfsExports {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientConfigurations"])?;
+        Ok(Self {
+            client_configurations: crate::from_json_optional(map, "ClientConfigurations", path)?,
+        })
     }
 }
 
@@ -975,6 +1198,70 @@ impl crate::ToJson for OntapConfiguration {
             &self.weekly_maintenance_start_time,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OntapConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutomaticBackupRetentionDays",
+                "DailyAutomaticBackupStartTime",
+                "DeploymentType",
+                "DiskIopsConfiguration",
+                "EndpointIpAddressRange",
+                "EndpointIpv6AddressRange",
+                "FsxAdminPassword",
+                "HAPairs",
+                "PreferredSubnetId",
+                "RouteTableIds",
+                "ThroughputCapacity",
+                "ThroughputCapacityPerHAPair",
+                "WeeklyMaintenanceStartTime",
+            ],
+        )?;
+        Ok(Self {
+            automatic_backup_retention_days: crate::from_json_optional(
+                map,
+                "AutomaticBackupRetentionDays",
+                path,
+            )?,
+            daily_automatic_backup_start_time: crate::from_json_optional(
+                map,
+                "DailyAutomaticBackupStartTime",
+                path,
+            )?,
+            deployment_type: crate::from_json_required(map, "DeploymentType", path)?,
+            disk_iops_configuration: crate::from_json_optional(map, "DiskIopsConfiguration", path)?,
+            endpoint_ip_address_range: crate::from_json_optional(
+                map,
+                "EndpointIpAddressRange",
+                path,
+            )?,
+            endpoint_ipv6_address_range: crate::from_json_optional(
+                map,
+                "EndpointIpv6AddressRange",
+                path,
+            )?,
+            fsx_admin_password: crate::from_json_optional(map, "FsxAdminPassword", path)?,
+            ha_pairs: crate::from_json_optional(map, "HAPairs", path)?,
+            preferred_subnet_id: crate::from_json_optional(map, "PreferredSubnetId", path)?,
+            route_table_ids: crate::from_json_optional(map, "RouteTableIds", path)?,
+            throughput_capacity: crate::from_json_optional(map, "ThroughputCapacity", path)?,
+            throughput_capacity_per_ha_pair: crate::from_json_optional(
+                map,
+                "ThroughputCapacityPerHAPair",
+                path,
+            )?,
+            weekly_maintenance_start_time: crate::from_json_optional(
+                map,
+                "WeeklyMaintenanceStartTime",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1189,6 +1476,78 @@ impl crate::ToJson for OpenZfsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenZfsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutomaticBackupRetentionDays",
+                "CopyTagsToBackups",
+                "CopyTagsToVolumes",
+                "DailyAutomaticBackupStartTime",
+                "DeploymentType",
+                "DiskIopsConfiguration",
+                "EndpointIpAddressRange",
+                "EndpointIpv6AddressRange",
+                "Options",
+                "PreferredSubnetId",
+                "ReadCacheConfiguration",
+                "RootVolumeConfiguration",
+                "RouteTableIds",
+                "ThroughputCapacity",
+                "WeeklyMaintenanceStartTime",
+            ],
+        )?;
+        Ok(Self {
+            automatic_backup_retention_days: crate::from_json_optional(
+                map,
+                "AutomaticBackupRetentionDays",
+                path,
+            )?,
+            copy_tags_to_backups: crate::from_json_optional(map, "CopyTagsToBackups", path)?,
+            copy_tags_to_volumes: crate::from_json_optional(map, "CopyTagsToVolumes", path)?,
+            daily_automatic_backup_start_time: crate::from_json_optional(
+                map,
+                "DailyAutomaticBackupStartTime",
+                path,
+            )?,
+            deployment_type: crate::from_json_required(map, "DeploymentType", path)?,
+            disk_iops_configuration: crate::from_json_optional(map, "DiskIopsConfiguration", path)?,
+            endpoint_ip_address_range: crate::from_json_optional(
+                map,
+                "EndpointIpAddressRange",
+                path,
+            )?,
+            endpoint_ipv6_address_range: crate::from_json_optional(
+                map,
+                "EndpointIpv6AddressRange",
+                path,
+            )?,
+            options: crate::from_json_optional(map, "Options", path)?,
+            preferred_subnet_id: crate::from_json_optional(map, "PreferredSubnetId", path)?,
+            read_cache_configuration: crate::from_json_optional(
+                map,
+                "ReadCacheConfiguration",
+                path,
+            )?,
+            root_volume_configuration: crate::from_json_optional(
+                map,
+                "RootVolumeConfiguration",
+                path,
+            )?,
+            route_table_ids: crate::from_json_optional(map, "RouteTableIds", path)?,
+            throughput_capacity: crate::from_json_optional(map, "ThroughputCapacity", path)?,
+            weekly_maintenance_start_time: crate::from_json_optional(
+                map,
+                "WeeklyMaintenanceStartTime",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<OpenZfsConfiguration> for Value<OpenZfsConfiguration> {
     fn from(value: OpenZfsConfiguration) -> Self {
         Value::Lit(value)
@@ -1232,6 +1591,17 @@ impl crate::ToJson for ReadCacheConfiguration {
         crate::put_opt(&mut out, "SizeGiB", &self.size_gi_b);
         crate::put_opt(&mut out, "SizingMode", &self.sizing_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReadCacheConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SizeGiB", "SizingMode"])?;
+        Ok(Self {
+            size_gi_b: crate::from_json_optional(map, "SizeGiB", path)?,
+            sizing_mode: crate::from_json_optional(map, "SizingMode", path)?,
+        })
     }
 }
 
@@ -1325,6 +1695,32 @@ impl crate::ToJson for RootVolumeConfiguration {
         crate::put_opt(&mut out, "RecordSizeKiB", &self.record_size_ki_b);
         crate::put_opt(&mut out, "UserAndGroupQuotas", &self.user_and_group_quotas);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RootVolumeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CopyTagsToSnapshots",
+                "DataCompressionType",
+                "NfsExports",
+                "ReadOnly",
+                "RecordSizeKiB",
+                "UserAndGroupQuotas",
+            ],
+        )?;
+        Ok(Self {
+            copy_tags_to_snapshots: crate::from_json_optional(map, "CopyTagsToSnapshots", path)?,
+            data_compression_type: crate::from_json_optional(map, "DataCompressionType", path)?,
+            nfs_exports: crate::from_json_optional(map, "NfsExports", path)?,
+            read_only: crate::from_json_optional(map, "ReadOnly", path)?,
+            record_size_ki_b: crate::from_json_optional(map, "RecordSizeKiB", path)?,
+            user_and_group_quotas: crate::from_json_optional(map, "UserAndGroupQuotas", path)?,
+        })
     }
 }
 
@@ -1439,6 +1835,46 @@ impl crate::ToJson for SelfManagedActiveDirectoryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelfManagedActiveDirectoryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DnsIps",
+                "DomainJoinServiceAccountSecret",
+                "DomainName",
+                "FileSystemAdministratorsGroup",
+                "OrganizationalUnitDistinguishedName",
+                "Password",
+                "UserName",
+            ],
+        )?;
+        Ok(Self {
+            dns_ips: crate::from_json_optional(map, "DnsIps", path)?,
+            domain_join_service_account_secret: crate::from_json_optional(
+                map,
+                "DomainJoinServiceAccountSecret",
+                path,
+            )?,
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            file_system_administrators_group: crate::from_json_optional(
+                map,
+                "FileSystemAdministratorsGroup",
+                path,
+            )?,
+            organizational_unit_distinguished_name: crate::from_json_optional(
+                map,
+                "OrganizationalUnitDistinguishedName",
+                path,
+            )?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            user_name: crate::from_json_optional(map, "UserName", path)?,
+        })
+    }
+}
+
 impl From<SelfManagedActiveDirectoryConfiguration>
     for Value<SelfManagedActiveDirectoryConfiguration>
 {
@@ -1498,6 +1934,22 @@ impl crate::ToJson for UserAndGroupQuotas {
         );
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserAndGroupQuotas {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "StorageCapacityQuotaGiB", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "Id", path)?,
+            storage_capacity_quota_gi_b: crate::from_json_optional(
+                map,
+                "StorageCapacityQuotaGiB",
+                path,
+            )?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -1682,6 +2134,62 @@ impl crate::ToJson for WindowsConfiguration {
             &self.weekly_maintenance_start_time,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WindowsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActiveDirectoryId",
+                "Aliases",
+                "AuditLogConfiguration",
+                "AutomaticBackupRetentionDays",
+                "CopyTagsToBackups",
+                "DailyAutomaticBackupStartTime",
+                "DeploymentType",
+                "DiskIopsConfiguration",
+                "FsrmConfiguration",
+                "PreferredSubnetId",
+                "SelfManagedActiveDirectoryConfiguration",
+                "ThroughputCapacity",
+                "WeeklyMaintenanceStartTime",
+            ],
+        )?;
+        Ok(Self {
+            active_directory_id: crate::from_json_optional(map, "ActiveDirectoryId", path)?,
+            aliases: crate::from_json_optional(map, "Aliases", path)?,
+            audit_log_configuration: crate::from_json_optional(map, "AuditLogConfiguration", path)?,
+            automatic_backup_retention_days: crate::from_json_optional(
+                map,
+                "AutomaticBackupRetentionDays",
+                path,
+            )?,
+            copy_tags_to_backups: crate::from_json_optional(map, "CopyTagsToBackups", path)?,
+            daily_automatic_backup_start_time: crate::from_json_optional(
+                map,
+                "DailyAutomaticBackupStartTime",
+                path,
+            )?,
+            deployment_type: crate::from_json_optional(map, "DeploymentType", path)?,
+            disk_iops_configuration: crate::from_json_optional(map, "DiskIopsConfiguration", path)?,
+            fsrm_configuration: crate::from_json_optional(map, "FsrmConfiguration", path)?,
+            preferred_subnet_id: crate::from_json_optional(map, "PreferredSubnetId", path)?,
+            self_managed_active_directory_configuration: crate::from_json_optional(
+                map,
+                "SelfManagedActiveDirectoryConfiguration",
+                path,
+            )?,
+            throughput_capacity: crate::from_json_required(map, "ThroughputCapacity", path)?,
+            weekly_maintenance_start_time: crate::from_json_optional(
+                map,
+                "WeeklyMaintenanceStartTime",
+                path,
+            )?,
+        })
     }
 }
 

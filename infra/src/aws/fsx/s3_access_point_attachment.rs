@@ -97,6 +97,30 @@ impl crate::ToJson for S3AccessPointAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3AccessPointAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Name",
+                "OntapConfiguration",
+                "OpenZFSConfiguration",
+                "S3AccessPoint",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            ontap_configuration: crate::from_json_optional(map, "OntapConfiguration", path)?,
+            open_zfs_configuration: crate::from_json_optional(map, "OpenZFSConfiguration", path)?,
+            s3_access_point: crate::from_json_optional(map, "S3AccessPoint", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FSx::S3AccessPointAttachment` (`Fn::GetAtt`).
 impl crate::Handle<S3AccessPointAttachment> {
     /// `Fn::GetAtt` `Lifecycle`. The lifecycle status of the S3 access point attachment.
@@ -134,6 +158,16 @@ impl crate::ToJson for FileSystemGid {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Gid", &self.gid);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileSystemGid {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Gid"])?;
+        Ok(Self {
+            gid: crate::from_json_required(map, "Gid", path)?,
+        })
     }
 }
 
@@ -188,6 +222,18 @@ impl crate::ToJson for OntapFileSystemIdentity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OntapFileSystemIdentity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "UnixUser", "WindowsUser"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            unix_user: crate::from_json_optional(map, "UnixUser", path)?,
+            windows_user: crate::from_json_optional(map, "WindowsUser", path)?,
+        })
+    }
+}
+
 impl From<OntapFileSystemIdentity> for Value<OntapFileSystemIdentity> {
     fn from(value: OntapFileSystemIdentity) -> Self {
         Value::Lit(value)
@@ -216,6 +262,16 @@ impl crate::ToJson for OntapUnixFileSystemUser {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OntapUnixFileSystemUser {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<OntapUnixFileSystemUser> for Value<OntapUnixFileSystemUser> {
     fn from(value: OntapUnixFileSystemUser) -> Self {
         Value::Lit(value)
@@ -241,6 +297,16 @@ impl crate::ToJson for OntapWindowsFileSystemUser {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OntapWindowsFileSystemUser {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -278,6 +344,17 @@ impl crate::ToJson for OpenZfsFileSystemIdentity {
         crate::put(&mut out, "PosixUser", &self.posix_user);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenZfsFileSystemIdentity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PosixUser", "Type"])?;
+        Ok(Self {
+            posix_user: crate::from_json_required(map, "PosixUser", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -322,6 +399,18 @@ impl crate::ToJson for OpenZfsPosixFileSystemUser {
         crate::put_opt(&mut out, "SecondaryGids", &self.secondary_gids);
         crate::put(&mut out, "Uid", &self.uid);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenZfsPosixFileSystemUser {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Gid", "SecondaryGids", "Uid"])?;
+        Ok(Self {
+            gid: crate::from_json_required(map, "Gid", path)?,
+            secondary_gids: crate::from_json_optional(map, "SecondaryGids", path)?,
+            uid: crate::from_json_required(map, "Uid", path)?,
+        })
     }
 }
 
@@ -394,6 +483,23 @@ impl crate::ToJson for S3AccessPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3AccessPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Alias", "Policy", "ResourceARN", "VpcConfiguration"],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_optional(map, "Alias", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            resource_arn: crate::from_json_optional(map, "ResourceARN", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 impl From<S3AccessPoint> for Value<S3AccessPoint> {
     fn from(value: S3AccessPoint) -> Self {
         Value::Lit(value)
@@ -430,6 +536,17 @@ impl crate::ToJson for S3AccessPointOntapConfiguration {
         crate::put(&mut out, "FileSystemIdentity", &self.file_system_identity);
         crate::put(&mut out, "VolumeId", &self.volume_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3AccessPointOntapConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemIdentity", "VolumeId"])?;
+        Ok(Self {
+            file_system_identity: crate::from_json_required(map, "FileSystemIdentity", path)?,
+            volume_id: crate::from_json_required(map, "VolumeId", path)?,
+        })
     }
 }
 
@@ -472,6 +589,17 @@ impl crate::ToJson for S3AccessPointOpenZfsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3AccessPointOpenZfsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemIdentity", "VolumeId"])?;
+        Ok(Self {
+            file_system_identity: crate::from_json_required(map, "FileSystemIdentity", path)?,
+            volume_id: crate::from_json_required(map, "VolumeId", path)?,
+        })
+    }
+}
+
 impl From<S3AccessPointOpenZfsConfiguration> for Value<S3AccessPointOpenZfsConfiguration> {
     fn from(value: S3AccessPointOpenZfsConfiguration) -> Self {
         Value::Lit(value)
@@ -503,6 +631,16 @@ impl crate::ToJson for S3AccessPointVpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3AccessPointVpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcId"])?;
+        Ok(Self {
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 impl From<S3AccessPointVpcConfiguration> for Value<S3AccessPointVpcConfiguration> {
     fn from(value: S3AccessPointVpcConfiguration) -> Self {
         Value::Lit(value)
@@ -528,6 +666,13 @@ impl OpenZfsFileSystemIdentityType {
 impl crate::ToJson for OpenZfsFileSystemIdentityType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenZfsFileSystemIdentityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("POSIX", Self::Posix)])
     }
 }
 
@@ -562,6 +707,17 @@ impl crate::ToJson for S3AccessPointAttachmentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3AccessPointAttachmentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("OPENZFS", Self::Openzfs), ("ONTAP", Self::Ontap)],
+        )
+    }
+}
+
 impl From<S3AccessPointAttachmentType> for Value<S3AccessPointAttachmentType> {
     fn from(value: S3AccessPointAttachmentType) -> Self {
         Value::Lit(value)
@@ -590,6 +746,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("UNIX", Self::Unix), ("WINDOWS", Self::Windows)],
+        )
     }
 }
 

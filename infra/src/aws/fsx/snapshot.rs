@@ -59,6 +59,18 @@ impl crate::ToJson for Snapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Snapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Tags", "VolumeId"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            volume_id: crate::from_json_required(map, "VolumeId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FSx::Snapshot` (`Fn::GetAtt`).
 impl crate::Handle<Snapshot> {
     /// `Fn::GetAtt` `Id`. The ID of the snapshot.

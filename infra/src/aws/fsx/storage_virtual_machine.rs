@@ -108,6 +108,40 @@ impl crate::ToJson for StorageVirtualMachine {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageVirtualMachine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActiveDirectoryConfiguration",
+                "FileSystemId",
+                "Name",
+                "RootVolumeSecurityStyle",
+                "SvmAdminPassword",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            active_directory_configuration: crate::from_json_optional(
+                map,
+                "ActiveDirectoryConfiguration",
+                path,
+            )?,
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            root_volume_security_style: crate::from_json_optional(
+                map,
+                "RootVolumeSecurityStyle",
+                path,
+            )?,
+            svm_admin_password: crate::from_json_optional(map, "SvmAdminPassword", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FSx::StorageVirtualMachine` (`Fn::GetAtt`).
 impl crate::Handle<StorageVirtualMachine> {
     /// `Fn::GetAtt` `ResourceARN`. The Amazon Resource Name (ARN) for a given resource. Min
@@ -176,6 +210,25 @@ impl crate::ToJson for ActiveDirectoryConfiguration {
             &self.self_managed_active_directory_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActiveDirectoryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NetBiosName", "SelfManagedActiveDirectoryConfiguration"],
+        )?;
+        Ok(Self {
+            net_bios_name: crate::from_json_optional(map, "NetBiosName", path)?,
+            self_managed_active_directory_configuration: crate::from_json_optional(
+                map,
+                "SelfManagedActiveDirectoryConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -303,6 +356,46 @@ impl crate::ToJson for SelfManagedActiveDirectoryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelfManagedActiveDirectoryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DnsIps",
+                "DomainJoinServiceAccountSecret",
+                "DomainName",
+                "FileSystemAdministratorsGroup",
+                "OrganizationalUnitDistinguishedName",
+                "Password",
+                "UserName",
+            ],
+        )?;
+        Ok(Self {
+            dns_ips: crate::from_json_optional(map, "DnsIps", path)?,
+            domain_join_service_account_secret: crate::from_json_optional(
+                map,
+                "DomainJoinServiceAccountSecret",
+                path,
+            )?,
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            file_system_administrators_group: crate::from_json_optional(
+                map,
+                "FileSystemAdministratorsGroup",
+                path,
+            )?,
+            organizational_unit_distinguished_name: crate::from_json_optional(
+                map,
+                "OrganizationalUnitDistinguishedName",
+                path,
+            )?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            user_name: crate::from_json_optional(map, "UserName", path)?,
+        })
+    }
+}
+
 impl From<SelfManagedActiveDirectoryConfiguration>
     for Value<SelfManagedActiveDirectoryConfiguration>
 {
@@ -336,6 +429,21 @@ impl RootVolumeSecurityStyle {
 impl crate::ToJson for RootVolumeSecurityStyle {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RootVolumeSecurityStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MIXED", Self::Mixed),
+                ("NTFS", Self::Ntfs),
+                ("UNIX", Self::Unix),
+            ],
+        )
     }
 }
 

@@ -99,6 +99,32 @@ impl crate::ToJson for Volume {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Volume {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackupId",
+                "Name",
+                "OntapConfiguration",
+                "OpenZFSConfiguration",
+                "Tags",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            backup_id: crate::from_json_optional(map, "BackupId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            ontap_configuration: crate::from_json_optional(map, "OntapConfiguration", path)?,
+            open_zfs_configuration: crate::from_json_optional(map, "OpenZFSConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::FSx::Volume` (`Fn::GetAtt`).
 impl crate::Handle<Volume> {
     /// `Fn::GetAtt` `ResourceARN`. Returns the volume's Amazon Resource Name (ARN).
@@ -165,6 +191,21 @@ impl crate::ToJson for AggregateConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Aggregates", "ConstituentsPerAggregate"])?;
+        Ok(Self {
+            aggregates: crate::from_json_optional(map, "Aggregates", path)?,
+            constituents_per_aggregate: crate::from_json_optional(
+                map,
+                "ConstituentsPerAggregate",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AggregateConfiguration> for Value<AggregateConfiguration> {
     fn from(value: AggregateConfiguration) -> Self {
         Value::Lit(value)
@@ -205,6 +246,17 @@ impl crate::ToJson for AutocommitPeriod {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutocommitPeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -249,6 +301,17 @@ impl crate::ToJson for ClientConfigurations {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientConfigurations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Clients", "Options"])?;
+        Ok(Self {
+            clients: crate::from_json_required(map, "Clients", path)?,
+            options: crate::from_json_required(map, "Options", path)?,
+        })
+    }
+}
+
 impl From<ClientConfigurations> for Value<ClientConfigurations> {
     fn from(value: ClientConfigurations) -> Self {
         Value::Lit(value)
@@ -281,6 +344,16 @@ impl crate::ToJson for NfsExports {
             &self.client_configurations,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NfsExports {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientConfigurations"])?;
+        Ok(Self {
+            client_configurations: crate::from_json_required(map, "ClientConfigurations", path)?,
+        })
     }
 }
 
@@ -467,6 +540,58 @@ impl crate::ToJson for OntapConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OntapConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregateConfiguration",
+                "CopyTagsToBackups",
+                "JunctionPath",
+                "OntapVolumeType",
+                "SecurityStyle",
+                "SizeInBytes",
+                "SizeInMegabytes",
+                "SnaplockConfiguration",
+                "SnapshotPolicy",
+                "StorageEfficiencyEnabled",
+                "StorageVirtualMachineId",
+                "TieringPolicy",
+                "VolumeStyle",
+            ],
+        )?;
+        Ok(Self {
+            aggregate_configuration: crate::from_json_optional(
+                map,
+                "AggregateConfiguration",
+                path,
+            )?,
+            copy_tags_to_backups: crate::from_json_optional(map, "CopyTagsToBackups", path)?,
+            junction_path: crate::from_json_optional(map, "JunctionPath", path)?,
+            ontap_volume_type: crate::from_json_optional(map, "OntapVolumeType", path)?,
+            security_style: crate::from_json_optional(map, "SecurityStyle", path)?,
+            size_in_bytes: crate::from_json_optional(map, "SizeInBytes", path)?,
+            size_in_megabytes: crate::from_json_optional(map, "SizeInMegabytes", path)?,
+            snaplock_configuration: crate::from_json_optional(map, "SnaplockConfiguration", path)?,
+            snapshot_policy: crate::from_json_optional(map, "SnapshotPolicy", path)?,
+            storage_efficiency_enabled: crate::from_json_optional(
+                map,
+                "StorageEfficiencyEnabled",
+                path,
+            )?,
+            storage_virtual_machine_id: crate::from_json_required(
+                map,
+                "StorageVirtualMachineId",
+                path,
+            )?,
+            tiering_policy: crate::from_json_optional(map, "TieringPolicy", path)?,
+            volume_style: crate::from_json_optional(map, "VolumeStyle", path)?,
+        })
+    }
+}
+
 impl From<OntapConfiguration> for Value<OntapConfiguration> {
     fn from(value: OntapConfiguration) -> Self {
         Value::Lit(value)
@@ -631,6 +756,50 @@ impl crate::ToJson for OpenZfsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenZfsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CopyTagsToSnapshots",
+                "DataCompressionType",
+                "NfsExports",
+                "Options",
+                "OriginSnapshot",
+                "ParentVolumeId",
+                "ReadOnly",
+                "RecordSizeKiB",
+                "StorageCapacityQuotaGiB",
+                "StorageCapacityReservationGiB",
+                "UserAndGroupQuotas",
+            ],
+        )?;
+        Ok(Self {
+            copy_tags_to_snapshots: crate::from_json_optional(map, "CopyTagsToSnapshots", path)?,
+            data_compression_type: crate::from_json_optional(map, "DataCompressionType", path)?,
+            nfs_exports: crate::from_json_optional(map, "NfsExports", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+            origin_snapshot: crate::from_json_optional(map, "OriginSnapshot", path)?,
+            parent_volume_id: crate::from_json_required(map, "ParentVolumeId", path)?,
+            read_only: crate::from_json_optional(map, "ReadOnly", path)?,
+            record_size_ki_b: crate::from_json_optional(map, "RecordSizeKiB", path)?,
+            storage_capacity_quota_gi_b: crate::from_json_optional(
+                map,
+                "StorageCapacityQuotaGiB",
+                path,
+            )?,
+            storage_capacity_reservation_gi_b: crate::from_json_optional(
+                map,
+                "StorageCapacityReservationGiB",
+                path,
+            )?,
+            user_and_group_quotas: crate::from_json_optional(map, "UserAndGroupQuotas", path)?,
+        })
+    }
+}
+
 impl From<OpenZfsConfiguration> for Value<OpenZfsConfiguration> {
     fn from(value: OpenZfsConfiguration) -> Self {
         Value::Lit(value)
@@ -667,6 +836,17 @@ impl crate::ToJson for OriginSnapshot {
         crate::put(&mut out, "CopyStrategy", &self.copy_strategy);
         crate::put(&mut out, "SnapshotARN", &self.snapshot_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginSnapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CopyStrategy", "SnapshotARN"])?;
+        Ok(Self {
+            copy_strategy: crate::from_json_required(map, "CopyStrategy", path)?,
+            snapshot_arn: crate::from_json_required(map, "SnapshotARN", path)?,
+        })
     }
 }
 
@@ -711,6 +891,17 @@ impl crate::ToJson for RetentionPeriod {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionPeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -803,6 +994,36 @@ impl crate::ToJson for SnaplockConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnaplockConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuditLogVolume",
+                "AutocommitPeriod",
+                "PrivilegedDelete",
+                "RetentionPeriod",
+                "SnaplockType",
+                "VolumeAppendModeEnabled",
+            ],
+        )?;
+        Ok(Self {
+            audit_log_volume: crate::from_json_optional(map, "AuditLogVolume", path)?,
+            autocommit_period: crate::from_json_optional(map, "AutocommitPeriod", path)?,
+            privileged_delete: crate::from_json_optional(map, "PrivilegedDelete", path)?,
+            retention_period: crate::from_json_optional(map, "RetentionPeriod", path)?,
+            snaplock_type: crate::from_json_required(map, "SnaplockType", path)?,
+            volume_append_mode_enabled: crate::from_json_optional(
+                map,
+                "VolumeAppendModeEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SnaplockConfiguration> for Value<SnaplockConfiguration> {
     fn from(value: SnaplockConfiguration) -> Self {
         Value::Lit(value)
@@ -846,6 +1067,22 @@ impl crate::ToJson for SnaplockRetentionPeriod {
         crate::put(&mut out, "MaximumRetention", &self.maximum_retention);
         crate::put(&mut out, "MinimumRetention", &self.minimum_retention);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnaplockRetentionPeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DefaultRetention", "MaximumRetention", "MinimumRetention"],
+        )?;
+        Ok(Self {
+            default_retention: crate::from_json_required(map, "DefaultRetention", path)?,
+            maximum_retention: crate::from_json_required(map, "MaximumRetention", path)?,
+            minimum_retention: crate::from_json_required(map, "MinimumRetention", path)?,
+        })
     }
 }
 
@@ -899,6 +1136,17 @@ impl crate::ToJson for TieringPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TieringPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CoolingPeriod", "Name"])?;
+        Ok(Self {
+            cooling_period: crate::from_json_optional(map, "CoolingPeriod", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<TieringPolicy> for Value<TieringPolicy> {
     fn from(value: TieringPolicy) -> Self {
         Value::Lit(value)
@@ -946,6 +1194,22 @@ impl crate::ToJson for UserAndGroupQuotas {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserAndGroupQuotas {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "StorageCapacityQuotaGiB", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            storage_capacity_quota_gi_b: crate::from_json_required(
+                map,
+                "StorageCapacityQuotaGiB",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<UserAndGroupQuotas> for Value<UserAndGroupQuotas> {
     fn from(value: UserAndGroupQuotas) -> Self {
         Value::Lit(value)
@@ -980,6 +1244,21 @@ impl crate::ToJson for CopyStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CopyStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLONE", Self::Clone),
+                ("FULL_COPY", Self::FullCopy),
+                ("INCREMENTAL_COPY", Self::IncrementalCopy),
+            ],
+        )
+    }
+}
+
 impl From<CopyStrategy> for Value<CopyStrategy> {
     fn from(value: CopyStrategy) -> Self {
         Value::Lit(value)
@@ -1011,6 +1290,21 @@ impl DataCompressionType {
 impl crate::ToJson for DataCompressionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataCompressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LZ4", Self::Lz4),
+                ("NONE", Self::None),
+                ("ZSTD", Self::Zstd),
+            ],
+        )
     }
 }
 
@@ -1051,6 +1345,22 @@ impl crate::ToJson for Name {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("AUTO", Self::Auto),
+                ("NONE", Self::None),
+                ("SNAPSHOT_ONLY", Self::SnapshotOnly),
+            ],
+        )
+    }
+}
+
 impl From<Name> for Value<Name> {
     fn from(value: Name) -> Self {
         Value::Lit(value)
@@ -1079,6 +1389,13 @@ impl OntapVolumeType {
 impl crate::ToJson for OntapVolumeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OntapVolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DP", Self::Dp), ("RW", Self::Rw)])
     }
 }
 
@@ -1114,6 +1431,21 @@ impl PrivilegedDelete {
 impl crate::ToJson for PrivilegedDelete {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivilegedDelete {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("ENABLED", Self::Enabled),
+                ("PERMANENTLY_DISABLED", Self::PermanentlyDisabled),
+            ],
+        )
     }
 }
 
@@ -1169,6 +1501,26 @@ impl crate::ToJson for RetentionPeriodType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionPeriodType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("HOURS", Self::Hours),
+                ("INFINITE", Self::Infinite),
+                ("MINUTES", Self::Minutes),
+                ("MONTHS", Self::Months),
+                ("SECONDS", Self::Seconds),
+                ("UNSPECIFIED", Self::Unspecified),
+                ("YEARS", Self::Years),
+            ],
+        )
+    }
+}
+
 impl From<RetentionPeriodType> for Value<RetentionPeriodType> {
     fn from(value: RetentionPeriodType) -> Self {
         Value::Lit(value)
@@ -1204,6 +1556,21 @@ impl crate::ToJson for SecurityStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MIXED", Self::Mixed),
+                ("NTFS", Self::Ntfs),
+                ("UNIX", Self::Unix),
+            ],
+        )
+    }
+}
+
 impl From<SecurityStyle> for Value<SecurityStyle> {
     fn from(value: SecurityStyle) -> Self {
         Value::Lit(value)
@@ -1233,6 +1600,20 @@ impl SnaplockType {
 impl crate::ToJson for SnaplockType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnaplockType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COMPLIANCE", Self::Compliance),
+                ("ENTERPRISE", Self::Enterprise),
+            ],
+        )
     }
 }
 
@@ -1280,6 +1661,24 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("HOURS", Self::Hours),
+                ("MINUTES", Self::Minutes),
+                ("MONTHS", Self::Months),
+                ("NONE", Self::None),
+                ("YEARS", Self::Years),
+            ],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -1308,6 +1707,13 @@ impl UserAndGroupQuotasType {
 impl crate::ToJson for UserAndGroupQuotasType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserAndGroupQuotasType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GROUP", Self::Group), ("USER", Self::User)])
     }
 }
 
@@ -1342,6 +1748,17 @@ impl crate::ToJson for VolumeStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FLEXGROUP", Self::Flexgroup), ("FLEXVOL", Self::Flexvol)],
+        )
+    }
+}
+
 impl From<VolumeStyle> for Value<VolumeStyle> {
     fn from(value: VolumeStyle) -> Self {
         Value::Lit(value)
@@ -1370,6 +1787,17 @@ impl VolumeType {
 impl crate::ToJson for VolumeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ONTAP", Self::Ontap), ("OPENZFS", Self::Openzfs)],
+        )
     }
 }
 

@@ -75,6 +75,23 @@ impl crate::ToJson for Alias {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Alias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "RoutingStrategy", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            routing_strategy: crate::from_json_required(map, "RoutingStrategy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GameLift::Alias` (`Fn::GetAtt`).
 impl crate::Handle<Alias> {
     /// `Fn::GetAtt` `AliasArn`. The Amazon Resource Name (ARN) that is assigned to a Amazon
@@ -137,6 +154,18 @@ impl crate::ToJson for RoutingStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FleetId", "Message", "Type"])?;
+        Ok(Self {
+            fleet_id: crate::from_json_optional(map, "FleetId", path)?,
+            message: crate::from_json_optional(map, "Message", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<RoutingStrategy> for Value<RoutingStrategy> {
     fn from(value: RoutingStrategy) -> Self {
         Value::Lit(value)
@@ -166,6 +195,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SIMPLE", Self::Simple), ("TERMINAL", Self::Terminal)],
+        )
     }
 }
 

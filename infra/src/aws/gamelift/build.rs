@@ -114,6 +114,32 @@ impl crate::ToJson for Build {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Build {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Name",
+                "OperatingSystem",
+                "ServerSdkVersion",
+                "StorageLocation",
+                "Tags",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            operating_system: crate::from_json_optional(map, "OperatingSystem", path)?,
+            server_sdk_version: crate::from_json_optional(map, "ServerSdkVersion", path)?,
+            storage_location: crate::from_json_optional(map, "StorageLocation", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GameLift::Build` (`Fn::GetAtt`).
 impl crate::Handle<Build> {
     /// `Fn::GetAtt` `BuildArn`. The Amazon Resource Name (ARN) that is assigned to a Amazon
@@ -182,6 +208,20 @@ impl crate::ToJson for StorageLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Bucket", "Key", "ObjectVersion", "RoleArn"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            object_version: crate::from_json_optional(map, "ObjectVersion", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<StorageLocation> for Value<StorageLocation> {
     fn from(value: StorageLocation) -> Self {
         Value::Lit(value)
@@ -226,6 +266,24 @@ impl OperatingSystem {
 impl crate::ToJson for OperatingSystem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OperatingSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMAZON_LINUX", Self::AmazonLinux),
+                ("AMAZON_LINUX_2", Self::AmazonLinux2),
+                ("AMAZON_LINUX_2023", Self::AmazonLinux2023),
+                ("WINDOWS_2012", Self::Windows2012),
+                ("WINDOWS_2016", Self::Windows2016),
+                ("WINDOWS_2022", Self::Windows2022),
+            ],
+        )
     }
 }
 

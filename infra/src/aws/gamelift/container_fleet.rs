@@ -299,6 +299,88 @@ impl crate::ToJson for ContainerFleet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerFleet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BillingType",
+                "DeploymentConfiguration",
+                "Description",
+                "FleetRoleArn",
+                "GameServerContainerGroupDefinitionName",
+                "GameServerContainerGroupsPerInstance",
+                "GameSessionCreationLimitPolicy",
+                "InstanceConnectionPortRange",
+                "InstanceInboundPermissions",
+                "InstanceType",
+                "Locations",
+                "LogConfiguration",
+                "MetricGroups",
+                "NewGameSessionProtectionPolicy",
+                "PerInstanceContainerGroupDefinitionName",
+                "PlayerGatewayMode",
+                "ScalingPolicies",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            billing_type: crate::from_json_optional(map, "BillingType", path)?,
+            deployment_configuration: crate::from_json_optional(
+                map,
+                "DeploymentConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            fleet_role_arn: crate::from_json_required(map, "FleetRoleArn", path)?,
+            game_server_container_group_definition_name: crate::from_json_optional(
+                map,
+                "GameServerContainerGroupDefinitionName",
+                path,
+            )?,
+            game_server_container_groups_per_instance: crate::from_json_optional(
+                map,
+                "GameServerContainerGroupsPerInstance",
+                path,
+            )?,
+            game_session_creation_limit_policy: crate::from_json_optional(
+                map,
+                "GameSessionCreationLimitPolicy",
+                path,
+            )?,
+            instance_connection_port_range: crate::from_json_optional(
+                map,
+                "InstanceConnectionPortRange",
+                path,
+            )?,
+            instance_inbound_permissions: crate::from_json_optional(
+                map,
+                "InstanceInboundPermissions",
+                path,
+            )?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            locations: crate::from_json_optional(map, "Locations", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            metric_groups: crate::from_json_optional(map, "MetricGroups", path)?,
+            new_game_session_protection_policy: crate::from_json_optional(
+                map,
+                "NewGameSessionProtectionPolicy",
+                path,
+            )?,
+            per_instance_container_group_definition_name: crate::from_json_optional(
+                map,
+                "PerInstanceContainerGroupDefinitionName",
+                path,
+            )?,
+            player_gateway_mode: crate::from_json_optional(map, "PlayerGatewayMode", path)?,
+            scaling_policies: crate::from_json_optional(map, "ScalingPolicies", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GameLift::ContainerFleet` (`Fn::GetAtt`).
 impl crate::Handle<ContainerFleet> {
     /// `Fn::GetAtt` `CreationTime`. A time stamp indicating when this data object was created.
@@ -380,6 +462,17 @@ impl crate::ToJson for ConnectionPortRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionPortRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromPort", "ToPort"])?;
+        Ok(Self {
+            from_port: crate::from_json_required(map, "FromPort", path)?,
+            to_port: crate::from_json_required(map, "ToPort", path)?,
+        })
+    }
+}
+
 impl From<ConnectionPortRange> for Value<ConnectionPortRange> {
     fn from(value: ConnectionPortRange) -> Self {
         Value::Lit(value)
@@ -438,6 +531,30 @@ impl crate::ToJson for DeploymentConfiguration {
         );
         crate::put_opt(&mut out, "ProtectionStrategy", &self.protection_strategy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ImpairmentStrategy",
+                "MinimumHealthyPercentage",
+                "ProtectionStrategy",
+            ],
+        )?;
+        Ok(Self {
+            impairment_strategy: crate::from_json_optional(map, "ImpairmentStrategy", path)?,
+            minimum_healthy_percentage: crate::from_json_optional(
+                map,
+                "MinimumHealthyPercentage",
+                path,
+            )?,
+            protection_strategy: crate::from_json_optional(map, "ProtectionStrategy", path)?,
+        })
     }
 }
 
@@ -504,6 +621,29 @@ impl crate::ToJson for GameSessionCreationLimitPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GameSessionCreationLimitPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NewGameSessionsPerCreator", "PolicyPeriodInMinutes"],
+        )?;
+        Ok(Self {
+            new_game_sessions_per_creator: crate::from_json_optional(
+                map,
+                "NewGameSessionsPerCreator",
+                path,
+            )?,
+            policy_period_in_minutes: crate::from_json_optional(
+                map,
+                "PolicyPeriodInMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<GameSessionCreationLimitPolicy> for Value<GameSessionCreationLimitPolicy> {
     fn from(value: GameSessionCreationLimitPolicy) -> Self {
         Value::Lit(value)
@@ -557,6 +697,20 @@ impl crate::ToJson for IpPermission {
         crate::put(&mut out, "Protocol", &self.protocol);
         crate::put(&mut out, "ToPort", &self.to_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpPermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FromPort", "IpRange", "Protocol", "ToPort"])?;
+        Ok(Self {
+            from_port: crate::from_json_required(map, "FromPort", path)?,
+            ip_range: crate::from_json_required(map, "IpRange", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            to_port: crate::from_json_required(map, "ToPort", path)?,
+        })
     }
 }
 
@@ -637,6 +791,32 @@ impl crate::ToJson for LocationCapacity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationCapacity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DesiredEC2Instances",
+                "ManagedCapacityConfiguration",
+                "MaxSize",
+                "MinSize",
+            ],
+        )?;
+        Ok(Self {
+            desired_ec2_instances: crate::from_json_optional(map, "DesiredEC2Instances", path)?,
+            managed_capacity_configuration: crate::from_json_optional(
+                map,
+                "ManagedCapacityConfiguration",
+                path,
+            )?,
+            max_size: crate::from_json_required(map, "MaxSize", path)?,
+            min_size: crate::from_json_optional(map, "MinSize", path)?,
+        })
+    }
+}
+
 impl From<LocationCapacity> for Value<LocationCapacity> {
     fn from(value: LocationCapacity) -> Self {
         Value::Lit(value)
@@ -698,6 +878,28 @@ impl crate::ToJson for LocationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Location",
+                "LocationCapacity",
+                "PlayerGatewayStatus",
+                "StoppedActions",
+            ],
+        )?;
+        Ok(Self {
+            location: crate::from_json_required(map, "Location", path)?,
+            location_capacity: crate::from_json_optional(map, "LocationCapacity", path)?,
+            player_gateway_status: crate::from_json_optional(map, "PlayerGatewayStatus", path)?,
+            stopped_actions: crate::from_json_optional(map, "StoppedActions", path)?,
+        })
+    }
+}
+
 impl From<LocationConfiguration> for Value<LocationConfiguration> {
     fn from(value: LocationConfiguration) -> Self {
         Value::Lit(value)
@@ -755,6 +957,22 @@ impl crate::ToJson for LogConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LogDestination", "LogGroupArn", "S3BucketName"],
+        )?;
+        Ok(Self {
+            log_destination: crate::from_json_optional(map, "LogDestination", path)?,
+            log_group_arn: crate::from_json_optional(map, "LogGroupArn", path)?,
+            s3_bucket_name: crate::from_json_optional(map, "S3BucketName", path)?,
+        })
+    }
+}
+
 impl From<LogConfiguration> for Value<LogConfiguration> {
     fn from(value: LogConfiguration) -> Self {
         Value::Lit(value)
@@ -806,6 +1024,25 @@ impl crate::ToJson for ManagedCapacityConfiguration {
             &self.zero_capacity_strategy,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedCapacityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ScaleInAfterInactivityMinutes", "ZeroCapacityStrategy"],
+        )?;
+        Ok(Self {
+            scale_in_after_inactivity_minutes: crate::from_json_optional(
+                map,
+                "ScaleInAfterInactivityMinutes",
+                path,
+            )?,
+            zero_capacity_strategy: crate::from_json_required(map, "ZeroCapacityStrategy", path)?,
+        })
     }
 }
 
@@ -934,6 +1171,38 @@ impl crate::ToJson for ScalingPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComparisonOperator",
+                "EvaluationPeriods",
+                "MetricName",
+                "Name",
+                "PolicyType",
+                "ScalingAdjustment",
+                "ScalingAdjustmentType",
+                "TargetConfiguration",
+                "Threshold",
+            ],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_optional(map, "ComparisonOperator", path)?,
+            evaluation_periods: crate::from_json_optional(map, "EvaluationPeriods", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy_type: crate::from_json_optional(map, "PolicyType", path)?,
+            scaling_adjustment: crate::from_json_optional(map, "ScalingAdjustment", path)?,
+            scaling_adjustment_type: crate::from_json_optional(map, "ScalingAdjustmentType", path)?,
+            target_configuration: crate::from_json_optional(map, "TargetConfiguration", path)?,
+            threshold: crate::from_json_optional(map, "Threshold", path)?,
+        })
+    }
+}
+
 impl From<ScalingPolicy> for Value<ScalingPolicy> {
     fn from(value: ScalingPolicy) -> Self {
         Value::Lit(value)
@@ -972,6 +1241,16 @@ impl crate::ToJson for TargetConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetValue"])?;
+        Ok(Self {
+            target_value: crate::from_json_required(map, "TargetValue", path)?,
+        })
+    }
+}
+
 impl From<TargetConfiguration> for Value<TargetConfiguration> {
     fn from(value: TargetConfiguration) -> Self {
         Value::Lit(value)
@@ -1002,6 +1281,17 @@ impl BillingType {
 impl crate::ToJson for BillingType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ON_DEMAND", Self::OnDemand), ("SPOT", Self::Spot)],
+        )
     }
 }
 
@@ -1042,6 +1332,28 @@ impl crate::ToJson for ComparisonOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "GreaterThanOrEqualToThreshold",
+                    Self::GreaterThanOrEqualToThreshold,
+                ),
+                ("GreaterThanThreshold", Self::GreaterThanThreshold),
+                ("LessThanThreshold", Self::LessThanThreshold),
+                (
+                    "LessThanOrEqualToThreshold",
+                    Self::LessThanOrEqualToThreshold,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<ComparisonOperator> for Value<ComparisonOperator> {
     fn from(value: ComparisonOperator) -> Self {
         Value::Lit(value)
@@ -1070,6 +1382,17 @@ impl ImpairmentStrategy {
 impl crate::ToJson for ImpairmentStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImpairmentStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MAINTAIN", Self::Maintain), ("ROLLBACK", Self::Rollback)],
+        )
     }
 }
 
@@ -1104,6 +1427,21 @@ impl LogDestination {
 impl crate::ToJson for LogDestination {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("CLOUDWATCH", Self::Cloudwatch),
+                ("S3", Self::S3),
+            ],
+        )
     }
 }
 
@@ -1169,6 +1507,36 @@ impl crate::ToJson for MetricName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ActivatingGameSessions", Self::ActivatingGameSessions),
+                ("ActiveGameSessions", Self::ActiveGameSessions),
+                ("ActiveInstances", Self::ActiveInstances),
+                ("AvailableGameSessions", Self::AvailableGameSessions),
+                ("AvailablePlayerSessions", Self::AvailablePlayerSessions),
+                ("CurrentPlayerSessions", Self::CurrentPlayerSessions),
+                ("IdleInstances", Self::IdleInstances),
+                (
+                    "PercentAvailableGameSessions",
+                    Self::PercentAvailableGameSessions,
+                ),
+                ("PercentIdleInstances", Self::PercentIdleInstances),
+                ("QueueDepth", Self::QueueDepth),
+                ("WaitTime", Self::WaitTime),
+                (
+                    "ConcurrentActivatableGameSessions",
+                    Self::ConcurrentActivatableGameSessions,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<MetricName> for Value<MetricName> {
     fn from(value: MetricName) -> Self {
         Value::Lit(value)
@@ -1201,6 +1569,20 @@ impl NewGameSessionProtectionPolicy {
 impl crate::ToJson for NewGameSessionProtectionPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NewGameSessionProtectionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullProtection", Self::FullProtection),
+                ("NoProtection", Self::NoProtection),
+            ],
+        )
     }
 }
 
@@ -1238,6 +1620,21 @@ impl crate::ToJson for PlayerGatewayMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlayerGatewayMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("ENABLED", Self::Enabled),
+                ("REQUIRED", Self::Required),
+            ],
+        )
+    }
+}
+
 impl From<PlayerGatewayMode> for Value<PlayerGatewayMode> {
     fn from(value: PlayerGatewayMode) -> Self {
         Value::Lit(value)
@@ -1266,6 +1663,17 @@ impl PlayerGatewayStatus {
 impl crate::ToJson for PlayerGatewayStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlayerGatewayStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 
@@ -1306,6 +1714,21 @@ impl crate::ToJson for PolicyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RuleBased", Self::RuleBased),
+                ("TargetBased", Self::TargetBased),
+                ("ManagedScaling", Self::ManagedScaling),
+            ],
+        )
+    }
+}
+
 impl From<PolicyType> for Value<PolicyType> {
     fn from(value: PolicyType) -> Self {
         Value::Lit(value)
@@ -1338,6 +1761,20 @@ impl crate::ToJson for ProtectionStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtectionStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WITH_PROTECTION", Self::WithProtection),
+                ("IGNORE_PROTECTION", Self::IgnoreProtection),
+            ],
+        )
+    }
+}
+
 impl From<ProtectionStrategy> for Value<ProtectionStrategy> {
     fn from(value: ProtectionStrategy) -> Self {
         Value::Lit(value)
@@ -1366,6 +1803,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TCP", Self::Tcp), ("UDP", Self::Udp)])
     }
 }
 
@@ -1403,6 +1847,21 @@ impl crate::ToJson for ScalingAdjustmentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingAdjustmentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ChangeInCapacity", Self::ChangeInCapacity),
+                ("ExactCapacity", Self::ExactCapacity),
+                ("PercentChangeInCapacity", Self::PercentChangeInCapacity),
+            ],
+        )
+    }
+}
+
 impl From<ScalingAdjustmentType> for Value<ScalingAdjustmentType> {
     fn from(value: ScalingAdjustmentType) -> Self {
         Value::Lit(value)
@@ -1428,6 +1887,13 @@ impl StoppedActions {
 impl crate::ToJson for StoppedActions {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StoppedActions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AUTO_SCALING", Self::AutoScaling)])
     }
 }
 
@@ -1463,6 +1929,20 @@ impl ZeroCapacityStrategy {
 impl crate::ToJson for ZeroCapacityStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZeroCapacityStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SCALE_TO_AND_FROM_ZERO", Self::ScaleToAndFromZero),
+                ("MANUAL", Self::Manual),
+            ],
+        )
     }
 }
 

@@ -150,6 +150,52 @@ impl crate::ToJson for ContainerGroupDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerGroupDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerGroupType",
+                "GameServerContainerDefinition",
+                "Name",
+                "OperatingSystem",
+                "SourceVersionNumber",
+                "SupportContainerDefinitions",
+                "Tags",
+                "TotalMemoryLimitMebibytes",
+                "TotalVcpuLimit",
+                "VersionDescription",
+            ],
+        )?;
+        Ok(Self {
+            container_group_type: crate::from_json_optional(map, "ContainerGroupType", path)?,
+            game_server_container_definition: crate::from_json_optional(
+                map,
+                "GameServerContainerDefinition",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            operating_system: crate::from_json_required(map, "OperatingSystem", path)?,
+            source_version_number: crate::from_json_optional(map, "SourceVersionNumber", path)?,
+            support_container_definitions: crate::from_json_optional(
+                map,
+                "SupportContainerDefinitions",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            total_memory_limit_mebibytes: crate::from_json_required(
+                map,
+                "TotalMemoryLimitMebibytes",
+                path,
+            )?,
+            total_vcpu_limit: crate::from_json_optional(map, "TotalVcpuLimit", path)?,
+            version_description: crate::from_json_optional(map, "VersionDescription", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GameLift::ContainerGroupDefinition` (`Fn::GetAtt`).
 impl crate::Handle<ContainerGroupDefinition> {
     /// `Fn::GetAtt` `ContainerGroupDefinitionArn`. The Amazon Resource Name (ARN) that is
@@ -214,6 +260,17 @@ impl crate::ToJson for ContainerDependency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerDependency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Condition", "ContainerName"])?;
+        Ok(Self {
+            condition: crate::from_json_required(map, "Condition", path)?,
+            container_name: crate::from_json_required(map, "ContainerName", path)?,
+        })
+    }
+}
+
 impl From<ContainerDependency> for Value<ContainerDependency> {
     fn from(value: ContainerDependency) -> Self {
         Value::Lit(value)
@@ -245,6 +302,17 @@ impl crate::ToJson for ContainerEnvironment {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerEnvironment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -322,6 +390,24 @@ impl crate::ToJson for ContainerHealthCheck {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerHealthCheck {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Command", "Interval", "Retries", "StartPeriod", "Timeout"],
+        )?;
+        Ok(Self {
+            command: crate::from_json_required(map, "Command", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            retries: crate::from_json_optional(map, "Retries", path)?,
+            start_period: crate::from_json_optional(map, "StartPeriod", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 impl From<ContainerHealthCheck> for Value<ContainerHealthCheck> {
     fn from(value: ContainerHealthCheck) -> Self {
         Value::Lit(value)
@@ -372,6 +458,22 @@ impl crate::ToJson for ContainerMountPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerMountPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccessLevel", "ContainerPath", "InstancePath"],
+        )?;
+        Ok(Self {
+            access_level: crate::from_json_optional(map, "AccessLevel", path)?,
+            container_path: crate::from_json_optional(map, "ContainerPath", path)?,
+            instance_path: crate::from_json_required(map, "InstancePath", path)?,
+        })
+    }
+}
+
 impl From<ContainerMountPoint> for Value<ContainerMountPoint> {
     fn from(value: ContainerMountPoint) -> Self {
         Value::Lit(value)
@@ -412,6 +514,18 @@ impl crate::ToJson for ContainerPortRange {
         crate::put(&mut out, "Protocol", &self.protocol);
         crate::put(&mut out, "ToPort", &self.to_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerPortRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromPort", "Protocol", "ToPort"])?;
+        Ok(Self {
+            from_port: crate::from_json_required(map, "FromPort", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            to_port: crate::from_json_required(map, "ToPort", path)?,
+        })
     }
 }
 
@@ -538,6 +652,40 @@ impl crate::ToJson for GameServerContainerDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GameServerContainerDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerName",
+                "DependsOn",
+                "EnvironmentOverride",
+                "ImageUri",
+                "LinuxCapabilities",
+                "MountPoints",
+                "PortConfiguration",
+                "ResolvedImageDigest",
+                "ServerSdkVersion",
+                "Vcpu",
+            ],
+        )?;
+        Ok(Self {
+            container_name: crate::from_json_required(map, "ContainerName", path)?,
+            depends_on: crate::from_json_optional(map, "DependsOn", path)?,
+            environment_override: crate::from_json_optional(map, "EnvironmentOverride", path)?,
+            image_uri: crate::from_json_required(map, "ImageUri", path)?,
+            linux_capabilities: crate::from_json_optional(map, "LinuxCapabilities", path)?,
+            mount_points: crate::from_json_optional(map, "MountPoints", path)?,
+            port_configuration: crate::from_json_optional(map, "PortConfiguration", path)?,
+            resolved_image_digest: crate::from_json_optional(map, "ResolvedImageDigest", path)?,
+            server_sdk_version: crate::from_json_required(map, "ServerSdkVersion", path)?,
+            vcpu: crate::from_json_optional(map, "Vcpu", path)?,
+        })
+    }
+}
+
 impl From<GameServerContainerDefinition> for Value<GameServerContainerDefinition> {
     fn from(value: GameServerContainerDefinition) -> Self {
         Value::Lit(value)
@@ -573,6 +721,16 @@ impl crate::ToJson for LinuxCapabilities {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinuxCapabilities {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Include"])?;
+        Ok(Self {
+            include: crate::from_json_optional(map, "Include", path)?,
+        })
+    }
+}
+
 impl From<LinuxCapabilities> for Value<LinuxCapabilities> {
     fn from(value: LinuxCapabilities) -> Self {
         Value::Lit(value)
@@ -600,6 +758,16 @@ impl crate::ToJson for PortConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ContainerPortRanges", &self.container_port_ranges);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerPortRanges"])?;
+        Ok(Self {
+            container_port_ranges: crate::from_json_required(map, "ContainerPortRanges", path)?,
+        })
     }
 }
 
@@ -756,6 +924,48 @@ impl crate::ToJson for SupportContainerDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportContainerDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerName",
+                "DependsOn",
+                "EnvironmentOverride",
+                "Essential",
+                "HealthCheck",
+                "ImageUri",
+                "LinuxCapabilities",
+                "MemoryHardLimitMebibytes",
+                "MountPoints",
+                "PortConfiguration",
+                "ResolvedImageDigest",
+                "Vcpu",
+            ],
+        )?;
+        Ok(Self {
+            container_name: crate::from_json_required(map, "ContainerName", path)?,
+            depends_on: crate::from_json_optional(map, "DependsOn", path)?,
+            environment_override: crate::from_json_optional(map, "EnvironmentOverride", path)?,
+            essential: crate::from_json_optional(map, "Essential", path)?,
+            health_check: crate::from_json_optional(map, "HealthCheck", path)?,
+            image_uri: crate::from_json_required(map, "ImageUri", path)?,
+            linux_capabilities: crate::from_json_optional(map, "LinuxCapabilities", path)?,
+            memory_hard_limit_mebibytes: crate::from_json_optional(
+                map,
+                "MemoryHardLimitMebibytes",
+                path,
+            )?,
+            mount_points: crate::from_json_optional(map, "MountPoints", path)?,
+            port_configuration: crate::from_json_optional(map, "PortConfiguration", path)?,
+            resolved_image_digest: crate::from_json_optional(map, "ResolvedImageDigest", path)?,
+            vcpu: crate::from_json_optional(map, "Vcpu", path)?,
+        })
+    }
+}
+
 impl From<SupportContainerDefinition> for Value<SupportContainerDefinition> {
     fn from(value: SupportContainerDefinition) -> Self {
         Value::Lit(value)
@@ -784,6 +994,20 @@ impl AccessLevel {
 impl crate::ToJson for AccessLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("READ_ONLY", Self::ReadOnly),
+                ("READ_AND_WRITE", Self::ReadAndWrite),
+            ],
+        )
     }
 }
 
@@ -824,6 +1048,22 @@ impl crate::ToJson for Condition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("START", Self::Start),
+                ("COMPLETE", Self::Complete),
+                ("SUCCESS", Self::Success),
+                ("HEALTHY", Self::Healthy),
+            ],
+        )
+    }
+}
+
 impl From<Condition> for Value<Condition> {
     fn from(value: Condition) -> Self {
         Value::Lit(value)
@@ -852,6 +1092,20 @@ impl ContainerGroupType {
 impl crate::ToJson for ContainerGroupType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerGroupType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GAME_SERVER", Self::GameServer),
+                ("PER_INSTANCE", Self::PerInstance),
+            ],
+        )
     }
 }
 
@@ -991,6 +1245,55 @@ impl crate::ToJson for IncludeItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludeItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUDIT_CONTROL", Self::AuditControl),
+                ("AUDIT_WRITE", Self::AuditWrite),
+                ("BLOCK_SUSPEND", Self::BlockSuspend),
+                ("CHOWN", Self::Chown),
+                ("DAC_OVERRIDE", Self::DacOverride),
+                ("DAC_READ_SEARCH", Self::DacReadSearch),
+                ("FOWNER", Self::Fowner),
+                ("FSETID", Self::Fsetid),
+                ("IPC_LOCK", Self::IpcLock),
+                ("IPC_OWNER", Self::IpcOwner),
+                ("KILL", Self::Kill),
+                ("LEASE", Self::Lease),
+                ("LINUX_IMMUTABLE", Self::LinuxImmutable),
+                ("MAC_ADMIN", Self::MacAdmin),
+                ("MAC_OVERRIDE", Self::MacOverride),
+                ("MKNOD", Self::Mknod),
+                ("NET_ADMIN", Self::NetAdmin),
+                ("NET_BIND_SERVICE", Self::NetBindService),
+                ("NET_BROADCAST", Self::NetBroadcast),
+                ("NET_RAW", Self::NetRaw),
+                ("SETFCAP", Self::Setfcap),
+                ("SETGID", Self::Setgid),
+                ("SETPCAP", Self::Setpcap),
+                ("SETUID", Self::Setuid),
+                ("SYS_ADMIN", Self::SysAdmin),
+                ("SYS_BOOT", Self::SysBoot),
+                ("SYS_CHROOT", Self::SysChroot),
+                ("SYS_MODULE", Self::SysModule),
+                ("SYS_NICE", Self::SysNice),
+                ("SYS_PACCT", Self::SysPacct),
+                ("SYS_PTRACE", Self::SysPtrace),
+                ("SYS_RAWIO", Self::SysRawio),
+                ("SYS_RESOURCE", Self::SysResource),
+                ("SYS_TIME", Self::SysTime),
+                ("SYS_TTY_CONFIG", Self::SysTtyConfig),
+                ("SYSLOG", Self::Syslog),
+                ("WAKE_ALARM", Self::WakeAlarm),
+            ],
+        )
+    }
+}
+
 impl From<IncludeItem> for Value<IncludeItem> {
     fn from(value: IncludeItem) -> Self {
         Value::Lit(value)
@@ -1016,6 +1319,13 @@ impl OperatingSystem {
 impl crate::ToJson for OperatingSystem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OperatingSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AMAZON_LINUX_2023", Self::AmazonLinux2023)])
     }
 }
 
@@ -1047,6 +1357,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TCP", Self::Tcp), ("UDP", Self::Udp)])
     }
 }
 

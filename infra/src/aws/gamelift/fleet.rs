@@ -475,6 +475,104 @@ impl crate::ToJson for Fleet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Fleet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnywhereConfiguration",
+                "ApplyCapacity",
+                "BuildId",
+                "CertificateConfiguration",
+                "ComputeType",
+                "Description",
+                "DesiredEC2Instances",
+                "EC2InboundPermissions",
+                "EC2InstanceType",
+                "FleetType",
+                "InstanceRoleARN",
+                "InstanceRoleCredentialsProvider",
+                "Locations",
+                "LogPaths",
+                "MaxSize",
+                "MetricGroups",
+                "MinSize",
+                "Name",
+                "NewGameSessionProtectionPolicy",
+                "PeerVpcAwsAccountId",
+                "PeerVpcId",
+                "PlayerGatewayConfiguration",
+                "PlayerGatewayMode",
+                "ResourceCreationLimitPolicy",
+                "RuntimeConfiguration",
+                "ScalingPolicies",
+                "ScriptId",
+                "ServerLaunchParameters",
+                "ServerLaunchPath",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            anywhere_configuration: crate::from_json_optional(map, "AnywhereConfiguration", path)?,
+            apply_capacity: crate::from_json_optional(map, "ApplyCapacity", path)?,
+            build_id: crate::from_json_optional(map, "BuildId", path)?,
+            certificate_configuration: crate::from_json_optional(
+                map,
+                "CertificateConfiguration",
+                path,
+            )?,
+            compute_type: crate::from_json_optional(map, "ComputeType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            desired_ec2_instances: crate::from_json_optional(map, "DesiredEC2Instances", path)?,
+            ec2_inbound_permissions: crate::from_json_optional(map, "EC2InboundPermissions", path)?,
+            ec2_instance_type: crate::from_json_optional(map, "EC2InstanceType", path)?,
+            fleet_type: crate::from_json_optional(map, "FleetType", path)?,
+            instance_role_arn: crate::from_json_optional(map, "InstanceRoleARN", path)?,
+            instance_role_credentials_provider: crate::from_json_optional(
+                map,
+                "InstanceRoleCredentialsProvider",
+                path,
+            )?,
+            locations: crate::from_json_optional(map, "Locations", path)?,
+            log_paths: crate::from_json_optional(map, "LogPaths", path)?,
+            max_size: crate::from_json_optional(map, "MaxSize", path)?,
+            metric_groups: crate::from_json_optional(map, "MetricGroups", path)?,
+            min_size: crate::from_json_optional(map, "MinSize", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            new_game_session_protection_policy: crate::from_json_optional(
+                map,
+                "NewGameSessionProtectionPolicy",
+                path,
+            )?,
+            peer_vpc_aws_account_id: crate::from_json_optional(map, "PeerVpcAwsAccountId", path)?,
+            peer_vpc_id: crate::from_json_optional(map, "PeerVpcId", path)?,
+            player_gateway_configuration: crate::from_json_optional(
+                map,
+                "PlayerGatewayConfiguration",
+                path,
+            )?,
+            player_gateway_mode: crate::from_json_optional(map, "PlayerGatewayMode", path)?,
+            resource_creation_limit_policy: crate::from_json_optional(
+                map,
+                "ResourceCreationLimitPolicy",
+                path,
+            )?,
+            runtime_configuration: crate::from_json_optional(map, "RuntimeConfiguration", path)?,
+            scaling_policies: crate::from_json_optional(map, "ScalingPolicies", path)?,
+            script_id: crate::from_json_optional(map, "ScriptId", path)?,
+            server_launch_parameters: crate::from_json_optional(
+                map,
+                "ServerLaunchParameters",
+                path,
+            )?,
+            server_launch_path: crate::from_json_optional(map, "ServerLaunchPath", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GameLift::Fleet` (`Fn::GetAtt`).
 impl crate::Handle<Fleet> {
     /// `Fn::GetAtt` `FleetArn`. The Amazon Resource Name (ARN) that is assigned to a Amazon
@@ -513,6 +611,16 @@ impl crate::ToJson for AnywhereConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnywhereConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cost"])?;
+        Ok(Self {
+            cost: crate::from_json_required(map, "Cost", path)?,
+        })
+    }
+}
+
 impl From<AnywhereConfiguration> for Value<AnywhereConfiguration> {
     fn from(value: AnywhereConfiguration) -> Self {
         Value::Lit(value)
@@ -543,6 +651,16 @@ impl crate::ToJson for CertificateConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CertificateType", &self.certificate_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateType"])?;
+        Ok(Self {
+            certificate_type: crate::from_json_required(map, "CertificateType", path)?,
+        })
     }
 }
 
@@ -599,6 +717,20 @@ impl crate::ToJson for IpPermission {
         crate::put(&mut out, "Protocol", &self.protocol);
         crate::put(&mut out, "ToPort", &self.to_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpPermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FromPort", "IpRange", "Protocol", "ToPort"])?;
+        Ok(Self {
+            from_port: crate::from_json_required(map, "FromPort", path)?,
+            ip_range: crate::from_json_required(map, "IpRange", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            to_port: crate::from_json_required(map, "ToPort", path)?,
+        })
     }
 }
 
@@ -677,6 +809,32 @@ impl crate::ToJson for LocationCapacity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationCapacity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DesiredEC2Instances",
+                "ManagedCapacityConfiguration",
+                "MaxSize",
+                "MinSize",
+            ],
+        )?;
+        Ok(Self {
+            desired_ec2_instances: crate::from_json_optional(map, "DesiredEC2Instances", path)?,
+            managed_capacity_configuration: crate::from_json_optional(
+                map,
+                "ManagedCapacityConfiguration",
+                path,
+            )?,
+            max_size: crate::from_json_required(map, "MaxSize", path)?,
+            min_size: crate::from_json_optional(map, "MinSize", path)?,
+        })
+    }
+}
+
 impl From<LocationCapacity> for Value<LocationCapacity> {
     fn from(value: LocationCapacity) -> Self {
         Value::Lit(value)
@@ -725,6 +883,22 @@ impl crate::ToJson for LocationConfiguration {
         crate::put_opt(&mut out, "LocationCapacity", &self.location_capacity);
         crate::put_opt(&mut out, "PlayerGatewayStatus", &self.player_gateway_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Location", "LocationCapacity", "PlayerGatewayStatus"],
+        )?;
+        Ok(Self {
+            location: crate::from_json_required(map, "Location", path)?,
+            location_capacity: crate::from_json_optional(map, "LocationCapacity", path)?,
+            player_gateway_status: crate::from_json_optional(map, "PlayerGatewayStatus", path)?,
+        })
     }
 }
 
@@ -782,6 +956,25 @@ impl crate::ToJson for ManagedCapacityConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedCapacityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ScaleInAfterInactivityMinutes", "ZeroCapacityStrategy"],
+        )?;
+        Ok(Self {
+            scale_in_after_inactivity_minutes: crate::from_json_optional(
+                map,
+                "ScaleInAfterInactivityMinutes",
+                path,
+            )?,
+            zero_capacity_strategy: crate::from_json_required(map, "ZeroCapacityStrategy", path)?,
+        })
+    }
+}
+
 impl From<ManagedCapacityConfiguration> for Value<ManagedCapacityConfiguration> {
     fn from(value: ManagedCapacityConfiguration) -> Self {
         Value::Lit(value)
@@ -822,6 +1015,20 @@ impl crate::ToJson for PlayerGatewayConfiguration {
             &self.game_server_ip_protocol_supported,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlayerGatewayConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GameServerIpProtocolSupported"])?;
+        Ok(Self {
+            game_server_ip_protocol_supported: crate::from_json_optional(
+                map,
+                "GameServerIpProtocolSupported",
+                path,
+            )?,
+        })
     }
 }
 
@@ -885,6 +1092,29 @@ impl crate::ToJson for ResourceCreationLimitPolicy {
             &self.policy_period_in_minutes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceCreationLimitPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NewGameSessionsPerCreator", "PolicyPeriodInMinutes"],
+        )?;
+        Ok(Self {
+            new_game_sessions_per_creator: crate::from_json_optional(
+                map,
+                "NewGameSessionsPerCreator",
+                path,
+            )?,
+            policy_period_in_minutes: crate::from_json_optional(
+                map,
+                "PolicyPeriodInMinutes",
+                path,
+            )?,
+        })
     }
 }
 
@@ -967,6 +1197,34 @@ impl crate::ToJson for RuntimeConfiguration {
         );
         crate::put_opt(&mut out, "ServerProcesses", &self.server_processes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuntimeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GameSessionActivationTimeoutSeconds",
+                "MaxConcurrentGameSessionActivations",
+                "ServerProcesses",
+            ],
+        )?;
+        Ok(Self {
+            game_session_activation_timeout_seconds: crate::from_json_optional(
+                map,
+                "GameSessionActivationTimeoutSeconds",
+                path,
+            )?,
+            max_concurrent_game_session_activations: crate::from_json_optional(
+                map,
+                "MaxConcurrentGameSessionActivations",
+                path,
+            )?,
+            server_processes: crate::from_json_optional(map, "ServerProcesses", path)?,
+        })
     }
 }
 
@@ -1129,6 +1387,44 @@ impl crate::ToJson for ScalingPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComparisonOperator",
+                "EvaluationPeriods",
+                "Location",
+                "MetricName",
+                "Name",
+                "PolicyType",
+                "ScalingAdjustment",
+                "ScalingAdjustmentType",
+                "Status",
+                "TargetConfiguration",
+                "Threshold",
+                "UpdateStatus",
+            ],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_optional(map, "ComparisonOperator", path)?,
+            evaluation_periods: crate::from_json_optional(map, "EvaluationPeriods", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy_type: crate::from_json_optional(map, "PolicyType", path)?,
+            scaling_adjustment: crate::from_json_optional(map, "ScalingAdjustment", path)?,
+            scaling_adjustment_type: crate::from_json_optional(map, "ScalingAdjustmentType", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            target_configuration: crate::from_json_optional(map, "TargetConfiguration", path)?,
+            threshold: crate::from_json_optional(map, "Threshold", path)?,
+            update_status: crate::from_json_optional(map, "UpdateStatus", path)?,
+        })
+    }
+}
+
 impl From<ScalingPolicy> for Value<ScalingPolicy> {
     fn from(value: ScalingPolicy) -> Self {
         Value::Lit(value)
@@ -1190,6 +1486,22 @@ impl crate::ToJson for ServerProcess {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerProcess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConcurrentExecutions", "LaunchPath", "Parameters"],
+        )?;
+        Ok(Self {
+            concurrent_executions: crate::from_json_required(map, "ConcurrentExecutions", path)?,
+            launch_path: crate::from_json_required(map, "LaunchPath", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+        })
+    }
+}
+
 impl From<ServerProcess> for Value<ServerProcess> {
     fn from(value: ServerProcess) -> Self {
         Value::Lit(value)
@@ -1225,6 +1537,16 @@ impl crate::ToJson for TargetConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TargetValue", &self.target_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetValue"])?;
+        Ok(Self {
+            target_value: crate::from_json_required(map, "TargetValue", path)?,
+        })
     }
 }
 
@@ -1270,6 +1592,24 @@ impl crate::ToJson for ApplyCapacity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplyCapacity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ON_UPDATE", Self::OnUpdate),
+                ("ON_CREATE_AND_UPDATE", Self::OnCreateAndUpdate),
+                (
+                    "ON_CREATE_AND_UPDATE_WITH_AUTOSCALING",
+                    Self::OnCreateAndUpdateWithAutoscaling,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<ApplyCapacity> for Value<ApplyCapacity> {
     fn from(value: ApplyCapacity) -> Self {
         Value::Lit(value)
@@ -1298,6 +1638,17 @@ impl CertificateType {
 impl crate::ToJson for CertificateType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("GENERATED", Self::Generated)],
+        )
     }
 }
 
@@ -1338,6 +1689,28 @@ impl crate::ToJson for ComparisonOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "GreaterThanOrEqualToThreshold",
+                    Self::GreaterThanOrEqualToThreshold,
+                ),
+                ("GreaterThanThreshold", Self::GreaterThanThreshold),
+                ("LessThanThreshold", Self::LessThanThreshold),
+                (
+                    "LessThanOrEqualToThreshold",
+                    Self::LessThanOrEqualToThreshold,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<ComparisonOperator> for Value<ComparisonOperator> {
     fn from(value: ComparisonOperator) -> Self {
         Value::Lit(value)
@@ -1367,6 +1740,17 @@ impl ComputeType {
 impl crate::ToJson for ComputeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("EC2", Self::Ec2), ("ANYWHERE", Self::Anywhere)],
+        )
     }
 }
 
@@ -1403,6 +1787,17 @@ impl crate::ToJson for FleetType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FleetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ON_DEMAND", Self::OnDemand), ("SPOT", Self::Spot)],
+        )
+    }
+}
+
 impl From<FleetType> for Value<FleetType> {
     fn from(value: FleetType) -> Self {
         Value::Lit(value)
@@ -1434,6 +1829,17 @@ impl crate::ToJson for GameServerIpProtocolSupported {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GameServerIpProtocolSupported {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPv4", Self::IPv4), ("DUAL_STACK", Self::DualStack)],
+        )
+    }
+}
+
 impl From<GameServerIpProtocolSupported> for Value<GameServerIpProtocolSupported> {
     fn from(value: GameServerIpProtocolSupported) -> Self {
         Value::Lit(value)
@@ -1460,6 +1866,17 @@ impl InstanceRoleCredentialsProvider {
 impl crate::ToJson for InstanceRoleCredentialsProvider {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceRoleCredentialsProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SHARED_CREDENTIAL_FILE", Self::SharedCredentialFile)],
+        )
     }
 }
 
@@ -1525,6 +1942,36 @@ impl crate::ToJson for MetricName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ActivatingGameSessions", Self::ActivatingGameSessions),
+                ("ActiveGameSessions", Self::ActiveGameSessions),
+                ("ActiveInstances", Self::ActiveInstances),
+                ("AvailableGameSessions", Self::AvailableGameSessions),
+                ("AvailablePlayerSessions", Self::AvailablePlayerSessions),
+                ("CurrentPlayerSessions", Self::CurrentPlayerSessions),
+                ("IdleInstances", Self::IdleInstances),
+                (
+                    "PercentAvailableGameSessions",
+                    Self::PercentAvailableGameSessions,
+                ),
+                ("PercentIdleInstances", Self::PercentIdleInstances),
+                ("QueueDepth", Self::QueueDepth),
+                ("WaitTime", Self::WaitTime),
+                (
+                    "ConcurrentActivatableGameSessions",
+                    Self::ConcurrentActivatableGameSessions,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<MetricName> for Value<MetricName> {
     fn from(value: MetricName) -> Self {
         Value::Lit(value)
@@ -1557,6 +2004,20 @@ impl NewGameSessionProtectionPolicy {
 impl crate::ToJson for NewGameSessionProtectionPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NewGameSessionProtectionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullProtection", Self::FullProtection),
+                ("NoProtection", Self::NoProtection),
+            ],
+        )
     }
 }
 
@@ -1594,6 +2055,21 @@ impl crate::ToJson for PlayerGatewayMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlayerGatewayMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("ENABLED", Self::Enabled),
+                ("REQUIRED", Self::Required),
+            ],
+        )
+    }
+}
+
 impl From<PlayerGatewayMode> for Value<PlayerGatewayMode> {
     fn from(value: PlayerGatewayMode) -> Self {
         Value::Lit(value)
@@ -1622,6 +2098,17 @@ impl PlayerGatewayStatus {
 impl crate::ToJson for PlayerGatewayStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlayerGatewayStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 
@@ -1662,6 +2149,21 @@ impl crate::ToJson for PolicyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RuleBased", Self::RuleBased),
+                ("TargetBased", Self::TargetBased),
+                ("ManagedScaling", Self::ManagedScaling),
+            ],
+        )
+    }
+}
+
 impl From<PolicyType> for Value<PolicyType> {
     fn from(value: PolicyType) -> Self {
         Value::Lit(value)
@@ -1690,6 +2192,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TCP", Self::Tcp), ("UDP", Self::Udp)])
     }
 }
 
@@ -1724,6 +2233,21 @@ impl ScalingAdjustmentType {
 impl crate::ToJson for ScalingAdjustmentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingAdjustmentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ChangeInCapacity", Self::ChangeInCapacity),
+                ("ExactCapacity", Self::ExactCapacity),
+                ("PercentChangeInCapacity", Self::PercentChangeInCapacity),
+            ],
+        )
     }
 }
 
@@ -1775,6 +2299,25 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACTIVE", Self::Active),
+                ("UPDATE_REQUESTED", Self::UpdateRequested),
+                ("UPDATING", Self::Updating),
+                ("DELETE_REQUESTED", Self::DeleteRequested),
+                ("DELETING", Self::Deleting),
+                ("DELETED", Self::Deleted),
+                ("ERROR", Self::Error),
+            ],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -1802,6 +2345,13 @@ impl UpdateStatus {
 impl crate::ToJson for UpdateStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PENDING_UPDATE", Self::PendingUpdate)])
     }
 }
 
@@ -1837,6 +2387,20 @@ impl ZeroCapacityStrategy {
 impl crate::ToJson for ZeroCapacityStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZeroCapacityStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SCALE_TO_AND_FROM_ZERO", Self::ScaleToAndFromZero),
+                ("MANUAL", Self::Manual),
+            ],
+        )
     }
 }
 

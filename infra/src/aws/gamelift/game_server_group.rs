@@ -178,6 +178,48 @@ impl crate::ToJson for GameServerGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GameServerGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingPolicy",
+                "BalancingStrategy",
+                "DeleteOption",
+                "GameServerGroupName",
+                "GameServerProtectionPolicy",
+                "InstanceDefinitions",
+                "LaunchTemplate",
+                "MaxSize",
+                "MinSize",
+                "RoleArn",
+                "Tags",
+                "VpcSubnets",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_policy: crate::from_json_optional(map, "AutoScalingPolicy", path)?,
+            balancing_strategy: crate::from_json_optional(map, "BalancingStrategy", path)?,
+            delete_option: crate::from_json_optional(map, "DeleteOption", path)?,
+            game_server_group_name: crate::from_json_required(map, "GameServerGroupName", path)?,
+            game_server_protection_policy: crate::from_json_optional(
+                map,
+                "GameServerProtectionPolicy",
+                path,
+            )?,
+            instance_definitions: crate::from_json_required(map, "InstanceDefinitions", path)?,
+            launch_template: crate::from_json_optional(map, "LaunchTemplate", path)?,
+            max_size: crate::from_json_optional(map, "MaxSize", path)?,
+            min_size: crate::from_json_optional(map, "MinSize", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_subnets: crate::from_json_optional(map, "VpcSubnets", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GameLift::GameServerGroup` (`Fn::GetAtt`).
 impl crate::Handle<GameServerGroup> {
     /// `Fn::GetAtt` `AutoScalingGroupArn`. A generated unique ID for the EC2 Auto Scaling group
@@ -241,6 +283,29 @@ impl crate::ToJson for AutoScalingPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoScalingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EstimatedInstanceWarmup", "TargetTrackingConfiguration"],
+        )?;
+        Ok(Self {
+            estimated_instance_warmup: crate::from_json_optional(
+                map,
+                "EstimatedInstanceWarmup",
+                path,
+            )?,
+            target_tracking_configuration: crate::from_json_required(
+                map,
+                "TargetTrackingConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AutoScalingPolicy> for Value<AutoScalingPolicy> {
     fn from(value: AutoScalingPolicy) -> Self {
         Value::Lit(value)
@@ -279,6 +344,17 @@ impl crate::ToJson for InstanceDefinition {
         crate::put(&mut out, "InstanceType", &self.instance_type);
         crate::put_opt(&mut out, "WeightedCapacity", &self.weighted_capacity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceType", "WeightedCapacity"])?;
+        Ok(Self {
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            weighted_capacity: crate::from_json_optional(map, "WeightedCapacity", path)?,
+        })
     }
 }
 
@@ -341,6 +417,22 @@ impl crate::ToJson for LaunchTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LaunchTemplateId", "LaunchTemplateName", "Version"],
+        )?;
+        Ok(Self {
+            launch_template_id: crate::from_json_optional(map, "LaunchTemplateId", path)?,
+            launch_template_name: crate::from_json_optional(map, "LaunchTemplateName", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<LaunchTemplate> for Value<LaunchTemplate> {
     fn from(value: LaunchTemplate) -> Self {
         Value::Lit(value)
@@ -369,6 +461,16 @@ impl crate::ToJson for TargetTrackingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TargetValue", &self.target_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetValue"])?;
+        Ok(Self {
+            target_value: crate::from_json_required(map, "TargetValue", path)?,
+        })
     }
 }
 
@@ -407,6 +509,21 @@ impl crate::ToJson for BalancingStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BalancingStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SPOT_ONLY", Self::SpotOnly),
+                ("SPOT_PREFERRED", Self::SpotPreferred),
+                ("ON_DEMAND_ONLY", Self::OnDemandOnly),
+            ],
+        )
+    }
+}
+
 impl From<BalancingStrategy> for Value<BalancingStrategy> {
     fn from(value: BalancingStrategy) -> Self {
         Value::Lit(value)
@@ -441,6 +558,21 @@ impl crate::ToJson for DeleteOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeleteOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SAFE_DELETE", Self::SafeDelete),
+                ("FORCE_DELETE", Self::ForceDelete),
+                ("RETAIN", Self::Retain),
+            ],
+        )
+    }
+}
+
 impl From<DeleteOption> for Value<DeleteOption> {
     fn from(value: DeleteOption) -> Self {
         Value::Lit(value)
@@ -470,6 +602,20 @@ impl GameServerProtectionPolicy {
 impl crate::ToJson for GameServerProtectionPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GameServerProtectionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NO_PROTECTION", Self::NoProtection),
+                ("FULL_PROTECTION", Self::FullProtection),
+            ],
+        )
     }
 }
 

@@ -150,6 +150,38 @@ impl crate::ToJson for GameSessionQueue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GameSessionQueue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomEventData",
+                "Destinations",
+                "FilterConfiguration",
+                "Name",
+                "NotificationTarget",
+                "PlayerLatencyPolicies",
+                "PriorityConfiguration",
+                "Tags",
+                "TimeoutInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            custom_event_data: crate::from_json_optional(map, "CustomEventData", path)?,
+            destinations: crate::from_json_optional(map, "Destinations", path)?,
+            filter_configuration: crate::from_json_optional(map, "FilterConfiguration", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            notification_target: crate::from_json_optional(map, "NotificationTarget", path)?,
+            player_latency_policies: crate::from_json_optional(map, "PlayerLatencyPolicies", path)?,
+            priority_configuration: crate::from_json_optional(map, "PriorityConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout_in_seconds: crate::from_json_optional(map, "TimeoutInSeconds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GameLift::GameSessionQueue` (`Fn::GetAtt`).
 impl crate::Handle<GameSessionQueue> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift
@@ -190,6 +222,16 @@ impl crate::ToJson for FilterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedLocations"])?;
+        Ok(Self {
+            allowed_locations: crate::from_json_optional(map, "AllowedLocations", path)?,
+        })
+    }
+}
+
 impl From<FilterConfiguration> for Value<FilterConfiguration> {
     fn from(value: FilterConfiguration) -> Self {
         Value::Lit(value)
@@ -223,6 +265,16 @@ impl crate::ToJson for GameSessionQueueDestination {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DestinationArn", &self.destination_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GameSessionQueueDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationArn"])?;
+        Ok(Self {
+            destination_arn: crate::from_json_optional(map, "DestinationArn", path)?,
+        })
     }
 }
 
@@ -285,6 +337,28 @@ impl crate::ToJson for PlayerLatencyPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlayerLatencyPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaximumIndividualPlayerLatencyMilliseconds",
+                "PolicyDurationSeconds",
+            ],
+        )?;
+        Ok(Self {
+            maximum_individual_player_latency_milliseconds: crate::from_json_optional(
+                map,
+                "MaximumIndividualPlayerLatencyMilliseconds",
+                path,
+            )?,
+            policy_duration_seconds: crate::from_json_optional(map, "PolicyDurationSeconds", path)?,
+        })
+    }
+}
+
 impl From<PlayerLatencyPolicy> for Value<PlayerLatencyPolicy> {
     fn from(value: PlayerLatencyPolicy) -> Self {
         Value::Lit(value)
@@ -333,6 +407,17 @@ impl crate::ToJson for PriorityConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PriorityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LocationOrder", "PriorityOrder"])?;
+        Ok(Self {
+            location_order: crate::from_json_optional(map, "LocationOrder", path)?,
+            priority_order: crate::from_json_optional(map, "PriorityOrder", path)?,
+        })
+    }
+}
+
 impl From<PriorityConfiguration> for Value<PriorityConfiguration> {
     fn from(value: PriorityConfiguration) -> Self {
         Value::Lit(value)
@@ -367,6 +452,22 @@ impl PriorityOrder {
 impl crate::ToJson for PriorityOrder {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PriorityOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LATENCY", Self::Latency),
+                ("COST", Self::Cost),
+                ("DESTINATION", Self::Destination),
+                ("LOCATION", Self::Location),
+            ],
+        )
     }
 }
 

@@ -56,6 +56,17 @@ impl crate::ToJson for Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LocationName", "Tags"])?;
+        Ok(Self {
+            location_name: crate::from_json_required(map, "LocationName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GameLift::Location` (`Fn::GetAtt`).
 impl crate::Handle<Location> {
     /// `Fn::GetAtt` `LocationArn`.

@@ -223,6 +223,58 @@ impl crate::ToJson for MatchmakingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchmakingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptanceRequired",
+                "AcceptanceTimeoutSeconds",
+                "AdditionalPlayerCount",
+                "BackfillMode",
+                "CreationTime",
+                "CustomEventData",
+                "Description",
+                "FlexMatchMode",
+                "GameProperties",
+                "GameSessionData",
+                "GameSessionQueueArns",
+                "Name",
+                "NotificationTarget",
+                "RequestTimeoutSeconds",
+                "RuleSetArn",
+                "RuleSetName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            acceptance_required: crate::from_json_required(map, "AcceptanceRequired", path)?,
+            acceptance_timeout_seconds: crate::from_json_optional(
+                map,
+                "AcceptanceTimeoutSeconds",
+                path,
+            )?,
+            additional_player_count: crate::from_json_optional(map, "AdditionalPlayerCount", path)?,
+            backfill_mode: crate::from_json_optional(map, "BackfillMode", path)?,
+            creation_time: crate::from_json_optional(map, "CreationTime", path)?,
+            custom_event_data: crate::from_json_optional(map, "CustomEventData", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            flex_match_mode: crate::from_json_optional(map, "FlexMatchMode", path)?,
+            game_properties: crate::from_json_optional(map, "GameProperties", path)?,
+            game_session_data: crate::from_json_optional(map, "GameSessionData", path)?,
+            game_session_queue_arns: crate::from_json_optional(map, "GameSessionQueueArns", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            notification_target: crate::from_json_optional(map, "NotificationTarget", path)?,
+            request_timeout_seconds: crate::from_json_required(map, "RequestTimeoutSeconds", path)?,
+            rule_set_arn: crate::from_json_optional(map, "RuleSetArn", path)?,
+            rule_set_name: crate::from_json_required(map, "RuleSetName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GameLift::MatchmakingConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<MatchmakingConfiguration> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift
@@ -257,6 +309,17 @@ impl crate::ToJson for BackfillMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BackfillMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AUTOMATIC", Self::Automatic), ("MANUAL", Self::Manual)],
+        )
+    }
+}
+
 impl From<BackfillMode> for Value<BackfillMode> {
     fn from(value: BackfillMode) -> Self {
         Value::Lit(value)
@@ -286,6 +349,20 @@ impl FlexMatchMode {
 impl crate::ToJson for FlexMatchMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlexMatchMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDALONE", Self::Standalone),
+                ("WITH_QUEUE", Self::WithQueue),
+            ],
+        )
     }
 }
 

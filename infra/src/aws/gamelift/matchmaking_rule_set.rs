@@ -62,6 +62,18 @@ impl crate::ToJson for MatchmakingRuleSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchmakingRuleSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "RuleSetBody", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            rule_set_body: crate::from_json_required(map, "RuleSetBody", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GameLift::MatchmakingRuleSet` (`Fn::GetAtt`).
 impl crate::Handle<MatchmakingRuleSet> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift

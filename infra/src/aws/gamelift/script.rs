@@ -100,6 +100,30 @@ impl crate::ToJson for Script {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Script {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Name",
+                "NodeJsVersion",
+                "StorageLocation",
+                "Tags",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            node_js_version: crate::from_json_optional(map, "NodeJsVersion", path)?,
+            storage_location: crate::from_json_required(map, "StorageLocation", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GameLift::Script` (`Fn::GetAtt`).
 impl crate::Handle<Script> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) that is assigned to a Amazon GameLift
@@ -174,6 +198,20 @@ impl crate::ToJson for S3Location {
         crate::put_opt(&mut out, "ObjectVersion", &self.object_version);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Bucket", "Key", "ObjectVersion", "RoleArn"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            object_version: crate::from_json_optional(map, "ObjectVersion", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 

@@ -115,6 +115,36 @@ impl crate::ToJson for Accelerator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Accelerator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "FlowLogsEnabled",
+                "FlowLogsS3Bucket",
+                "FlowLogsS3Prefix",
+                "IpAddressType",
+                "IpAddresses",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            flow_logs_enabled: crate::from_json_optional(map, "FlowLogsEnabled", path)?,
+            flow_logs_s3_bucket: crate::from_json_optional(map, "FlowLogsS3Bucket", path)?,
+            flow_logs_s3_prefix: crate::from_json_optional(map, "FlowLogsS3Prefix", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            ip_addresses: crate::from_json_optional(map, "IpAddresses", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GlobalAccelerator::Accelerator` (`Fn::GetAtt`).
 impl crate::Handle<Accelerator> {
     /// `Fn::GetAtt` `AcceleratorArn`. The Amazon Resource Name (ARN) of the accelerator.
@@ -167,6 +197,17 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPV4", Self::Ipv4), ("DUAL_STACK", Self::DualStack)],
+        )
     }
 }
 

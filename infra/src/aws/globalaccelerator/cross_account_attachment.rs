@@ -75,6 +75,20 @@ impl crate::ToJson for CrossAccountAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrossAccountAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Name", "Principals", "Resources", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            principals: crate::from_json_optional(map, "Principals", path)?,
+            resources: crate::from_json_optional(map, "Resources", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GlobalAccelerator::CrossAccountAttachment` (`Fn::GetAtt`).
 impl crate::Handle<CrossAccountAttachment> {
     /// `Fn::GetAtt` `AttachmentArn`. The Amazon Resource Name (ARN) of the attachment.
@@ -130,6 +144,18 @@ impl crate::ToJson for Resource {
         crate::put_opt(&mut out, "EndpointId", &self.endpoint_id);
         crate::put_opt(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Resource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr", "EndpointId", "Region"])?;
+        Ok(Self {
+            cidr: crate::from_json_optional(map, "Cidr", path)?,
+            endpoint_id: crate::from_json_optional(map, "EndpointId", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+        })
     }
 }
 

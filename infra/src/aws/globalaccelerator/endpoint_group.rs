@@ -153,6 +153,48 @@ impl crate::ToJson for EndpointGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndpointConfigurations",
+                "EndpointGroupRegion",
+                "HealthCheckIntervalSeconds",
+                "HealthCheckPath",
+                "HealthCheckPort",
+                "HealthCheckProtocol",
+                "ListenerArn",
+                "PortOverrides",
+                "ThresholdCount",
+                "TrafficDialPercentage",
+            ],
+        )?;
+        Ok(Self {
+            endpoint_configurations: crate::from_json_optional(
+                map,
+                "EndpointConfigurations",
+                path,
+            )?,
+            endpoint_group_region: crate::from_json_required(map, "EndpointGroupRegion", path)?,
+            health_check_interval_seconds: crate::from_json_optional(
+                map,
+                "HealthCheckIntervalSeconds",
+                path,
+            )?,
+            health_check_path: crate::from_json_optional(map, "HealthCheckPath", path)?,
+            health_check_port: crate::from_json_optional(map, "HealthCheckPort", path)?,
+            health_check_protocol: crate::from_json_optional(map, "HealthCheckProtocol", path)?,
+            listener_arn: crate::from_json_required(map, "ListenerArn", path)?,
+            port_overrides: crate::from_json_optional(map, "PortOverrides", path)?,
+            threshold_count: crate::from_json_optional(map, "ThresholdCount", path)?,
+            traffic_dial_percentage: crate::from_json_optional(map, "TrafficDialPercentage", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GlobalAccelerator::EndpointGroup` (`Fn::GetAtt`).
 impl crate::Handle<EndpointGroup> {
     /// `Fn::GetAtt` `EndpointGroupArn`. The Amazon Resource Name (ARN) of the endpoint group
@@ -222,6 +264,32 @@ impl crate::ToJson for EndpointConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttachmentArn",
+                "ClientIPPreservationEnabled",
+                "EndpointId",
+                "Weight",
+            ],
+        )?;
+        Ok(Self {
+            attachment_arn: crate::from_json_optional(map, "AttachmentArn", path)?,
+            client_ip_preservation_enabled: crate::from_json_optional(
+                map,
+                "ClientIPPreservationEnabled",
+                path,
+            )?,
+            endpoint_id: crate::from_json_required(map, "EndpointId", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<EndpointConfiguration> for Value<EndpointConfiguration> {
     fn from(value: EndpointConfiguration) -> Self {
         Value::Lit(value)
@@ -253,6 +321,17 @@ impl crate::ToJson for PortOverride {
         crate::put(&mut out, "EndpointPort", &self.endpoint_port);
         crate::put(&mut out, "ListenerPort", &self.listener_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndpointPort", "ListenerPort"])?;
+        Ok(Self {
+            endpoint_port: crate::from_json_required(map, "EndpointPort", path)?,
+            listener_port: crate::from_json_required(map, "ListenerPort", path)?,
+        })
     }
 }
 
@@ -288,6 +367,21 @@ impl HealthCheckProtocol {
 impl crate::ToJson for HealthCheckProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TCP", Self::Tcp),
+                ("HTTP", Self::Http),
+                ("HTTPS", Self::Https),
+            ],
+        )
     }
 }
 

@@ -69,6 +69,23 @@ impl crate::ToJson for Listener {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Listener {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AcceleratorArn", "ClientAffinity", "PortRanges", "Protocol"],
+        )?;
+        Ok(Self {
+            accelerator_arn: crate::from_json_required(map, "AcceleratorArn", path)?,
+            client_affinity: crate::from_json_optional(map, "ClientAffinity", path)?,
+            port_ranges: crate::from_json_required(map, "PortRanges", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GlobalAccelerator::Listener` (`Fn::GetAtt`).
 impl crate::Handle<Listener> {
     /// `Fn::GetAtt` `ListenerArn`. The Amazon Resource Name (ARN) of the listener.
@@ -105,6 +122,17 @@ impl crate::ToJson for PortRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromPort", "ToPort"])?;
+        Ok(Self {
+            from_port: crate::from_json_required(map, "FromPort", path)?,
+            to_port: crate::from_json_required(map, "ToPort", path)?,
+        })
+    }
+}
+
 impl From<PortRange> for Value<PortRange> {
     fn from(value: PortRange) -> Self {
         Value::Lit(value)
@@ -136,6 +164,17 @@ impl crate::ToJson for ClientAffinity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientAffinity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("SOURCE_IP", Self::SourceIp)],
+        )
+    }
+}
+
 impl From<ClientAffinity> for Value<ClientAffinity> {
     fn from(value: ClientAffinity) -> Self {
         Value::Lit(value)
@@ -164,6 +203,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TCP", Self::Tcp), ("UDP", Self::Udp)])
     }
 }
 

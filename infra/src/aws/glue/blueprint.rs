@@ -73,6 +73,23 @@ impl crate::ToJson for Blueprint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Blueprint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BlueprintLocation", "Description", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            blueprint_location: crate::from_json_required(map, "BlueprintLocation", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::Blueprint` (`Fn::GetAtt`).
 impl crate::Handle<Blueprint> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the blueprint.

@@ -187,6 +187,58 @@ impl crate::ToJson for Catalog {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Catalog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowFullTableExternalDataAccess",
+                "CatalogProperties",
+                "CreateDatabaseDefaultPermissions",
+                "CreateTableDefaultPermissions",
+                "Description",
+                "FederatedCatalog",
+                "Name",
+                "OverwriteChildResourcePermissionsWithDefault",
+                "Parameters",
+                "Tags",
+                "TargetRedshiftCatalog",
+            ],
+        )?;
+        Ok(Self {
+            allow_full_table_external_data_access: crate::from_json_optional(
+                map,
+                "AllowFullTableExternalDataAccess",
+                path,
+            )?,
+            catalog_properties: crate::from_json_optional(map, "CatalogProperties", path)?,
+            create_database_default_permissions: crate::from_json_optional(
+                map,
+                "CreateDatabaseDefaultPermissions",
+                path,
+            )?,
+            create_table_default_permissions: crate::from_json_optional(
+                map,
+                "CreateTableDefaultPermissions",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            federated_catalog: crate::from_json_optional(map, "FederatedCatalog", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            overwrite_child_resource_permissions_with_default: crate::from_json_optional(
+                map,
+                "OverwriteChildResourcePermissionsWithDefault",
+                path,
+            )?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_redshift_catalog: crate::from_json_optional(map, "TargetRedshiftCatalog", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::Catalog` (`Fn::GetAtt`).
 impl crate::Handle<Catalog> {
     /// `Fn::GetAtt` `CatalogId`. The ID of the catalog.
@@ -287,6 +339,25 @@ impl crate::ToJson for CatalogProperties {
             &self.data_lake_access_properties,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CatalogProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomProperties", "DataLakeAccessProperties"],
+        )?;
+        Ok(Self {
+            custom_properties: crate::from_json_optional(map, "CustomProperties", path)?,
+            data_lake_access_properties: crate::from_json_optional(
+                map,
+                "DataLakeAccessProperties",
+                path,
+            )?,
+        })
     }
 }
 
@@ -420,6 +491,44 @@ impl crate::ToJson for DataLakeAccessProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakeAccessProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowFullTableExternalDataAccess",
+                "CatalogType",
+                "DataLakeAccess",
+                "DataTransferRole",
+                "KmsKey",
+                "ManagedWorkgroupName",
+                "ManagedWorkgroupStatus",
+                "RedshiftDatabaseName",
+            ],
+        )?;
+        Ok(Self {
+            allow_full_table_external_data_access: crate::from_json_optional(
+                map,
+                "AllowFullTableExternalDataAccess",
+                path,
+            )?,
+            catalog_type: crate::from_json_optional(map, "CatalogType", path)?,
+            data_lake_access: crate::from_json_optional(map, "DataLakeAccess", path)?,
+            data_transfer_role: crate::from_json_optional(map, "DataTransferRole", path)?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+            managed_workgroup_name: crate::from_json_optional(map, "ManagedWorkgroupName", path)?,
+            managed_workgroup_status: crate::from_json_optional(
+                map,
+                "ManagedWorkgroupStatus",
+                path,
+            )?,
+            redshift_database_name: crate::from_json_optional(map, "RedshiftDatabaseName", path)?,
+        })
+    }
+}
+
 impl From<DataLakeAccessProperties> for Value<DataLakeAccessProperties> {
     fn from(value: DataLakeAccessProperties) -> Self {
         Value::Lit(value)
@@ -457,6 +566,20 @@ impl crate::ToJson for DataLakePrincipal {
             &self.data_lake_principal_identifier,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakePrincipal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataLakePrincipalIdentifier"])?;
+        Ok(Self {
+            data_lake_principal_identifier: crate::from_json_optional(
+                map,
+                "DataLakePrincipalIdentifier",
+                path,
+            )?,
+        })
     }
 }
 
@@ -506,6 +629,17 @@ impl crate::ToJson for FederatedCatalog {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FederatedCatalog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectionName", "Identifier"])?;
+        Ok(Self {
+            connection_name: crate::from_json_optional(map, "ConnectionName", path)?,
+            identifier: crate::from_json_optional(map, "Identifier", path)?,
+        })
+    }
+}
+
 impl From<FederatedCatalog> for Value<FederatedCatalog> {
     fn from(value: FederatedCatalog) -> Self {
         Value::Lit(value)
@@ -552,6 +686,17 @@ impl crate::ToJson for PrincipalPermissions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrincipalPermissions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Permissions", "Principal"])?;
+        Ok(Self {
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            principal: crate::from_json_optional(map, "Principal", path)?,
+        })
+    }
+}
+
 impl From<PrincipalPermissions> for Value<PrincipalPermissions> {
     fn from(value: PrincipalPermissions) -> Self {
         Value::Lit(value)
@@ -579,6 +724,16 @@ impl crate::ToJson for TargetRedshiftCatalog {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CatalogArn", &self.catalog_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetRedshiftCatalog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogArn"])?;
+        Ok(Self {
+            catalog_arn: crate::from_json_required(map, "CatalogArn", path)?,
+        })
     }
 }
 
@@ -614,6 +769,13 @@ impl crate::ToJson for AllowFullTableExternalDataAccess {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowFullTableExternalDataAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("True", Self::True), ("False", Self::False)])
+    }
+}
+
 impl From<AllowFullTableExternalDataAccess> for Value<AllowFullTableExternalDataAccess> {
     fn from(value: AllowFullTableExternalDataAccess) -> Self {
         Value::Lit(value)
@@ -643,6 +805,13 @@ impl DataLakeAccessPropertiesAllowFullTableExternalDataAccess {
 impl crate::ToJson for DataLakeAccessPropertiesAllowFullTableExternalDataAccess {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakeAccessPropertiesAllowFullTableExternalDataAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("True", Self::True), ("False", Self::False)])
     }
 }
 
@@ -676,6 +845,17 @@ impl OverwriteChildResourcePermissionsWithDefault {
 impl crate::ToJson for OverwriteChildResourcePermissionsWithDefault {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverwriteChildResourcePermissionsWithDefault {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Accept", Self::Accept), ("Deny", Self::Deny)],
+        )
     }
 }
 
@@ -730,6 +910,27 @@ impl Permission {
 impl crate::ToJson for Permission {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("SELECT", Self::Select),
+                ("ALTER", Self::Alter),
+                ("DROP", Self::Drop),
+                ("DELETE", Self::Delete),
+                ("INSERT", Self::Insert),
+                ("CREATE_DATABASE", Self::CreateDatabase),
+                ("CREATE_TABLE", Self::CreateTable),
+                ("DATA_LOCATION_ACCESS", Self::DataLocationAccess),
+            ],
+        )
     }
 }
 

@@ -80,6 +80,28 @@ impl crate::ToJson for Classifier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Classifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CsvClassifier",
+                "GrokClassifier",
+                "JsonClassifier",
+                "XMLClassifier",
+            ],
+        )?;
+        Ok(Self {
+            csv_classifier: crate::from_json_optional(map, "CsvClassifier", path)?,
+            grok_classifier: crate::from_json_optional(map, "GrokClassifier", path)?,
+            json_classifier: crate::from_json_optional(map, "JsonClassifier", path)?,
+            xml_classifier: crate::from_json_optional(map, "XMLClassifier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::Classifier` (`Fn::GetAtt`).
 impl crate::Handle<Classifier> {
     /// `Fn::GetAtt` `Name`. One of XMLClassifier/Name, GrokClassifier/Name, JsonClassifier/Name
@@ -216,6 +238,46 @@ impl crate::ToJson for CsvClassifier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CsvClassifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowSingleColumn",
+                "ContainsCustomDatatype",
+                "ContainsHeader",
+                "CustomDatatypeConfigured",
+                "Delimiter",
+                "DisableValueTrimming",
+                "Header",
+                "Name",
+                "QuoteSymbol",
+            ],
+        )?;
+        Ok(Self {
+            allow_single_column: crate::from_json_optional(map, "AllowSingleColumn", path)?,
+            contains_custom_datatype: crate::from_json_optional(
+                map,
+                "ContainsCustomDatatype",
+                path,
+            )?,
+            contains_header: crate::from_json_optional(map, "ContainsHeader", path)?,
+            custom_datatype_configured: crate::from_json_optional(
+                map,
+                "CustomDatatypeConfigured",
+                path,
+            )?,
+            delimiter: crate::from_json_optional(map, "Delimiter", path)?,
+            disable_value_trimming: crate::from_json_optional(map, "DisableValueTrimming", path)?,
+            header: crate::from_json_optional(map, "Header", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            quote_symbol: crate::from_json_optional(map, "QuoteSymbol", path)?,
+        })
+    }
+}
+
 impl From<CsvClassifier> for Value<CsvClassifier> {
     fn from(value: CsvClassifier) -> Self {
         Value::Lit(value)
@@ -274,6 +336,23 @@ impl crate::ToJson for GrokClassifier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrokClassifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Classification", "CustomPatterns", "GrokPattern", "Name"],
+        )?;
+        Ok(Self {
+            classification: crate::from_json_required(map, "Classification", path)?,
+            custom_patterns: crate::from_json_optional(map, "CustomPatterns", path)?,
+            grok_pattern: crate::from_json_required(map, "GrokPattern", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<GrokClassifier> for Value<GrokClassifier> {
     fn from(value: GrokClassifier) -> Self {
         Value::Lit(value)
@@ -313,6 +392,17 @@ impl crate::ToJson for JsonClassifier {
         crate::put(&mut out, "JsonPath", &self.json_path);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonClassifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JsonPath", "Name"])?;
+        Ok(Self {
+            json_path: crate::from_json_required(map, "JsonPath", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -367,6 +457,18 @@ impl crate::ToJson for XmlClassifier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for XmlClassifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Classification", "Name", "RowTag"])?;
+        Ok(Self {
+            classification: crate::from_json_required(map, "Classification", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            row_tag: crate::from_json_required(map, "RowTag", path)?,
+        })
+    }
+}
+
 impl From<XmlClassifier> for Value<XmlClassifier> {
     fn from(value: XmlClassifier) -> Self {
         Value::Lit(value)
@@ -401,6 +503,21 @@ impl ContainsHeader {
 impl crate::ToJson for ContainsHeader {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainsHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ABSENT", Self::Absent),
+                ("PRESENT", Self::Present),
+                ("UNKNOWN", Self::Unknown),
+            ],
+        )
     }
 }
 

@@ -62,6 +62,18 @@ impl crate::ToJson for Connection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogId", "ConnectionInput", "Tags"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            connection_input: crate::from_json_required(map, "ConnectionInput", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::Connection` (`Fn::GetAtt`).
 impl crate::Handle<Connection> {
     /// `Fn::GetAtt` `Name`. The name of the connection.
@@ -160,6 +172,40 @@ impl crate::ToJson for AuthenticationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationType",
+                "BasicAuthenticationCredentials",
+                "CustomAuthenticationCredentials",
+                "KmsKeyArn",
+                "OAuth2Properties",
+                "SecretArn",
+            ],
+        )?;
+        Ok(Self {
+            authentication_type: crate::from_json_required(map, "AuthenticationType", path)?,
+            basic_authentication_credentials: crate::from_json_optional(
+                map,
+                "BasicAuthenticationCredentials",
+                path,
+            )?,
+            custom_authentication_credentials: crate::from_json_optional(
+                map,
+                "CustomAuthenticationCredentials",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            o_auth2_properties: crate::from_json_optional(map, "OAuth2Properties", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<AuthenticationConfiguration> for Value<AuthenticationConfiguration> {
     fn from(value: AuthenticationConfiguration) -> Self {
         Value::Lit(value)
@@ -207,6 +253,17 @@ impl crate::ToJson for AuthorizationCodeProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizationCodeProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthorizationCode", "RedirectUri"])?;
+        Ok(Self {
+            authorization_code: crate::from_json_optional(map, "AuthorizationCode", path)?,
+            redirect_uri: crate::from_json_optional(map, "RedirectUri", path)?,
+        })
+    }
+}
+
 impl From<AuthorizationCodeProperties> for Value<AuthorizationCodeProperties> {
     fn from(value: AuthorizationCodeProperties) -> Self {
         Value::Lit(value)
@@ -250,6 +307,17 @@ impl crate::ToJson for BasicAuthenticationCredentials {
         crate::put_opt(&mut out, "Password", &self.password);
         crate::put_opt(&mut out, "Username", &self.username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BasicAuthenticationCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Password", "Username"])?;
+        Ok(Self {
+            password: crate::from_json_optional(map, "Password", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
     }
 }
 
@@ -420,6 +488,56 @@ impl crate::ToJson for ConnectionInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AthenaProperties",
+                "AuthenticationConfiguration",
+                "ConnectionProperties",
+                "ConnectionType",
+                "Description",
+                "MatchCriteria",
+                "Name",
+                "PhysicalConnectionRequirements",
+                "PythonProperties",
+                "SparkProperties",
+                "ValidateCredentials",
+                "ValidateForComputeEnvironments",
+            ],
+        )?;
+        Ok(Self {
+            athena_properties: crate::from_json_optional(map, "AthenaProperties", path)?,
+            authentication_configuration: crate::from_json_optional(
+                map,
+                "AuthenticationConfiguration",
+                path,
+            )?,
+            connection_properties: crate::from_json_optional(map, "ConnectionProperties", path)?,
+            connection_type: crate::from_json_required(map, "ConnectionType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            match_criteria: crate::from_json_optional(map, "MatchCriteria", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            physical_connection_requirements: crate::from_json_optional(
+                map,
+                "PhysicalConnectionRequirements",
+                path,
+            )?,
+            python_properties: crate::from_json_optional(map, "PythonProperties", path)?,
+            spark_properties: crate::from_json_optional(map, "SparkProperties", path)?,
+            validate_credentials: crate::from_json_optional(map, "ValidateCredentials", path)?,
+            validate_for_compute_environments: crate::from_json_optional(
+                map,
+                "ValidateForComputeEnvironments",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ConnectionInput> for Value<ConnectionInput> {
     fn from(value: ConnectionInput) -> Self {
         Value::Lit(value)
@@ -479,6 +597,32 @@ impl crate::ToJson for OAuth2ClientApplication {
             &self.user_managed_client_application_client_id,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuth2ClientApplication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AWSManagedClientApplicationReference",
+                "UserManagedClientApplicationClientId",
+            ],
+        )?;
+        Ok(Self {
+            aws_managed_client_application_reference: crate::from_json_optional(
+                map,
+                "AWSManagedClientApplicationReference",
+                path,
+            )?,
+            user_managed_client_application_client_id: crate::from_json_optional(
+                map,
+                "UserManagedClientApplicationClientId",
+                path,
+            )?,
+        })
     }
 }
 
@@ -553,6 +697,32 @@ impl crate::ToJson for OAuth2Credentials {
             &self.user_managed_client_application_client_secret,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuth2Credentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessToken",
+                "JwtToken",
+                "RefreshToken",
+                "UserManagedClientApplicationClientSecret",
+            ],
+        )?;
+        Ok(Self {
+            access_token: crate::from_json_optional(map, "AccessToken", path)?,
+            jwt_token: crate::from_json_optional(map, "JwtToken", path)?,
+            refresh_token: crate::from_json_optional(map, "RefreshToken", path)?,
+            user_managed_client_application_client_secret: crate::from_json_optional(
+                map,
+                "UserManagedClientApplicationClientSecret",
+                path,
+            )?,
+        })
     }
 }
 
@@ -663,6 +833,44 @@ impl crate::ToJson for OAuth2Properties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuth2Properties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationCodeProperties",
+                "OAuth2ClientApplication",
+                "OAuth2Credentials",
+                "OAuth2GrantType",
+                "TokenUrl",
+                "TokenUrlParametersMap",
+            ],
+        )?;
+        Ok(Self {
+            authorization_code_properties: crate::from_json_optional(
+                map,
+                "AuthorizationCodeProperties",
+                path,
+            )?,
+            o_auth2_client_application: crate::from_json_optional(
+                map,
+                "OAuth2ClientApplication",
+                path,
+            )?,
+            o_auth2_credentials: crate::from_json_optional(map, "OAuth2Credentials", path)?,
+            o_auth2_grant_type: crate::from_json_optional(map, "OAuth2GrantType", path)?,
+            token_url: crate::from_json_optional(map, "TokenUrl", path)?,
+            token_url_parameters_map: crate::from_json_optional(
+                map,
+                "TokenUrlParametersMap",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<OAuth2Properties> for Value<OAuth2Properties> {
     fn from(value: OAuth2Properties) -> Self {
         Value::Lit(value)
@@ -723,6 +931,22 @@ impl crate::ToJson for PhysicalConnectionRequirements {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PhysicalConnectionRequirements {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AvailabilityZone", "SecurityGroupIdList", "SubnetId"],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            security_group_id_list: crate::from_json_optional(map, "SecurityGroupIdList", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+        })
+    }
+}
+
 impl From<PhysicalConnectionRequirements> for Value<PhysicalConnectionRequirements> {
     fn from(value: PhysicalConnectionRequirements) -> Self {
         Value::Lit(value)
@@ -757,6 +981,22 @@ impl AuthenticationType {
 impl crate::ToJson for AuthenticationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BASIC", Self::Basic),
+                ("CUSTOM", Self::Custom),
+                ("IAM", Self::Iam),
+                ("OAUTH2", Self::Oauth2),
+            ],
+        )
     }
 }
 
@@ -1061,6 +1301,113 @@ impl crate::ToJson for ConnectionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ADOBEANALYTICS", Self::Adobeanalytics),
+                ("ASANA", Self::Asana),
+                ("AZURECOSMOS", Self::Azurecosmos),
+                ("AZURESQL", Self::Azuresql),
+                ("BIGQUERY", Self::Bigquery),
+                ("BLACKBAUD", Self::Blackbaud),
+                ("BLACKBAUDRAISEREDGENXT", Self::Blackbaudraiseredgenxt),
+                ("CIRCLECI", Self::Circleci),
+                ("CLOUDERAHIVE", Self::Clouderahive),
+                ("CLOUDERAIMPALA", Self::Clouderaimpala),
+                ("CLOUDWATCH", Self::Cloudwatch),
+                ("CLOUDWATCHMETRICS", Self::Cloudwatchmetrics),
+                ("CMDB", Self::Cmdb),
+                ("CUSTOM", Self::Custom),
+                ("DATADOG", Self::Datadog),
+                ("DATALAKEGEN2", Self::Datalakegen2),
+                ("DB2", Self::Db2),
+                ("DB2AS400", Self::Db2as400),
+                ("DOCUMENTDB", Self::Documentdb),
+                ("DOCUSIGNMONITOR", Self::Docusignmonitor),
+                ("DOMO", Self::Domo),
+                ("DYNAMODB", Self::Dynamodb),
+                ("DYNATRACE", Self::Dynatrace),
+                ("FACEBOOKADS", Self::Facebookads),
+                ("FACEBOOKPAGEINSIGHTS", Self::Facebookpageinsights),
+                ("FRESHDESK", Self::Freshdesk),
+                ("FRESHSALES", Self::Freshsales),
+                ("GITLAB", Self::Gitlab),
+                ("GOOGLEADS", Self::Googleads),
+                ("GOOGLEANALYTICS4", Self::Googleanalytics4),
+                ("GOOGLECLOUDSTORAGE", Self::Googlecloudstorage),
+                ("GOOGLESEARCHCONSOLE", Self::Googlesearchconsole),
+                ("GOOGLESHEETS", Self::Googlesheets),
+                ("HBASE", Self::Hbase),
+                ("HUBSPOT", Self::Hubspot),
+                ("INSTAGRAMADS", Self::Instagramads),
+                ("INTERCOM", Self::Intercom),
+                ("JDBC", Self::Jdbc),
+                ("JIRACLOUD", Self::Jiracloud),
+                ("KAFKA", Self::Kafka),
+                ("KUSTOMER", Self::Kustomer),
+                ("LINKEDIN", Self::Linkedin),
+                ("MAILCHIMP", Self::Mailchimp),
+                ("MARKETO", Self::Marketo),
+                ("MARKETPLACE", Self::Marketplace),
+                (
+                    "MICROSOFTDYNAMIC365FINANCEANDOPS",
+                    Self::Microsoftdynamic365financeandops,
+                ),
+                ("MICROSOFTDYNAMICS365CRM", Self::Microsoftdynamics365crm),
+                ("MICROSOFTTEAMS", Self::Microsoftteams),
+                ("MIXPANEL", Self::Mixpanel),
+                ("MONDAY", Self::Monday),
+                ("MONGODB", Self::Mongodb),
+                ("MYSQL", Self::Mysql),
+                ("NETSUITEERP", Self::Netsuiteerp),
+                ("NETWORK", Self::Network),
+                ("OKTA", Self::Okta),
+                ("OPENSEARCH", Self::Opensearch),
+                ("ORACLE", Self::Oracle),
+                ("PAYPAL", Self::Paypal),
+                ("PENDO", Self::Pendo),
+                ("PIPEDIVE", Self::Pipedive),
+                ("PIPEDRIVE", Self::Pipedrive),
+                ("POSTGRESQL", Self::Postgresql),
+                ("PRODUCTBOARD", Self::Productboard),
+                ("QUICKBOOKS", Self::Quickbooks),
+                ("SALESFORCE", Self::Salesforce),
+                ("SALESFORCECOMMERCECLOUD", Self::Salesforcecommercecloud),
+                ("SALESFORCEMARKETINGCLOUD", Self::Salesforcemarketingcloud),
+                ("SALESFORCEPARDOT", Self::Salesforcepardot),
+                ("SAPCONCUR", Self::Sapconcur),
+                ("SAPHANA", Self::Saphana),
+                ("SAPODATA", Self::Sapodata),
+                ("SENDGRID", Self::Sendgrid),
+                ("SERVICENOW", Self::Servicenow),
+                ("SFTP", Self::Sftp),
+                ("SLACK", Self::Slack),
+                ("SMARTSHEET", Self::Smartsheet),
+                ("SNAPCHATADS", Self::Snapchatads),
+                ("SQLSERVER", Self::Sqlserver),
+                ("STRIPE", Self::Stripe),
+                ("SYNAPSE", Self::Synapse),
+                ("TERADATA", Self::Teradata),
+                ("TERADATANOS", Self::Teradatanos),
+                ("TIMESTREAM", Self::Timestream),
+                ("TPCDS", Self::Tpcds),
+                ("TWILIO", Self::Twilio),
+                ("VERTICA", Self::Vertica),
+                ("VIEW_VALIDATION_ATHENA", Self::ViewValidationAthena),
+                ("VIEW_VALIDATION_REDSHIFT", Self::ViewValidationRedshift),
+                ("WOOCOMMERCE", Self::Woocommerce),
+                ("ZENDESK", Self::Zendesk),
+                ("ZOHOCRM", Self::Zohocrm),
+                ("ZOOM", Self::Zoom),
+            ],
+        )
+    }
+}
+
 impl From<ConnectionType> for Value<ConnectionType> {
     fn from(value: ConnectionType) -> Self {
         Value::Lit(value)
@@ -1098,6 +1445,22 @@ impl crate::ToJson for OAuth2GrantType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuth2GrantType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTHORIZATION_CODE", Self::AuthorizationCode),
+                ("CLIENT_CREDENTIALS", Self::ClientCredentials),
+                ("JWT_BEARER", Self::JwtBearer),
+                ("REFRESH_TOKEN", Self::RefreshToken),
+            ],
+        )
+    }
+}
+
 impl From<OAuth2GrantType> for Value<OAuth2GrantType> {
     fn from(value: OAuth2GrantType) -> Self {
         Value::Lit(value)
@@ -1129,6 +1492,21 @@ impl ValidateForComputeEnvironment {
 impl crate::ToJson for ValidateForComputeEnvironment {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidateForComputeEnvironment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ATHENA", Self::Athena),
+                ("PYTHON", Self::Python),
+                ("SPARK", Self::Spark),
+            ],
+        )
     }
 }
 

@@ -123,6 +123,38 @@ impl crate::ToJson for ConnectionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionProperties",
+                "ConnectionType",
+                "ConnectorAuthenticationConfiguration",
+                "Description",
+                "IntegrationType",
+                "RestConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            connection_properties: crate::from_json_optional(map, "ConnectionProperties", path)?,
+            connection_type: crate::from_json_required(map, "ConnectionType", path)?,
+            connector_authentication_configuration: crate::from_json_optional(
+                map,
+                "ConnectorAuthenticationConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            integration_type: crate::from_json_optional(map, "IntegrationType", path)?,
+            rest_configuration: crate::from_json_required(map, "RestConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::ConnectionType` (`Fn::GetAtt`).
 impl crate::Handle<ConnectionType> {
     /// `Fn::GetAtt` `ConnectionTypeArn`. The Amazon Resource Name (ARN) of the registered
@@ -171,6 +203,17 @@ impl crate::ToJson for BasicAuthenticationProperties {
         crate::put_opt(&mut out, "Password", &self.password);
         crate::put_opt(&mut out, "Username", &self.username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BasicAuthenticationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Password", "Username"])?;
+        Ok(Self {
+            password: crate::from_json_optional(map, "Password", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
     }
 }
 
@@ -230,6 +273,19 @@ impl crate::ToJson for BetweenConfiguration {
         crate::put_opt(&mut out, "LowBoundKey", &self.low_bound_key);
         crate::put_opt(&mut out, "Template", &self.template);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BetweenConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["HighBoundKey", "LowBoundKey", "Template"])?;
+        Ok(Self {
+            high_bound_key: crate::from_json_optional(map, "HighBoundKey", path)?,
+            low_bound_key: crate::from_json_optional(map, "LowBoundKey", path)?,
+            template: crate::from_json_optional(map, "Template", path)?,
+        })
     }
 }
 
@@ -340,6 +396,34 @@ impl crate::ToJson for ClientCredentialsProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientCredentialsProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "ClientSecret",
+                "ContentType",
+                "RequestMethod",
+                "Scope",
+                "TokenUrl",
+                "TokenUrlParameters",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            request_method: crate::from_json_optional(map, "RequestMethod", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            token_url: crate::from_json_optional(map, "TokenUrl", path)?,
+            token_url_parameters: crate::from_json_optional(map, "TokenUrlParameters", path)?,
+        })
+    }
+}
+
 impl From<ClientCredentialsProperties> for Value<ClientCredentialsProperties> {
     fn from(value: ClientCredentialsProperties) -> Self {
         Value::Lit(value)
@@ -391,6 +475,21 @@ impl crate::ToJson for ConnectionPropertiesConfiguration {
         );
         crate::put_opt(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionPropertiesConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AdditionalRequestParameters", "Url"])?;
+        Ok(Self {
+            additional_request_parameters: crate::from_json_optional(
+                map,
+                "AdditionalRequestParameters",
+                path,
+            )?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
     }
 }
 
@@ -468,6 +567,36 @@ impl crate::ToJson for ConnectorAuthenticationConfiguration {
         );
         crate::put_opt(&mut out, "OAuth2Properties", &self.o_auth2_properties);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorAuthenticationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationTypes",
+                "BasicAuthenticationProperties",
+                "CustomAuthenticationProperties",
+                "OAuth2Properties",
+            ],
+        )?;
+        Ok(Self {
+            authentication_types: crate::from_json_required(map, "AuthenticationTypes", path)?,
+            basic_authentication_properties: crate::from_json_optional(
+                map,
+                "BasicAuthenticationProperties",
+                path,
+            )?,
+            custom_authentication_properties: crate::from_json_optional(
+                map,
+                "CustomAuthenticationProperties",
+                path,
+            )?,
+            o_auth2_properties: crate::from_json_optional(map, "OAuth2Properties", path)?,
+        })
     }
 }
 
@@ -616,6 +745,42 @@ impl crate::ToJson for ConnectorAuthorizationCodeProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorAuthorizationCodeProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationCode",
+                "AuthorizationCodeUrl",
+                "ClientId",
+                "ClientSecret",
+                "ContentType",
+                "Prompt",
+                "RedirectUri",
+                "RequestMethod",
+                "Scope",
+                "TokenUrl",
+                "TokenUrlParameters",
+            ],
+        )?;
+        Ok(Self {
+            authorization_code: crate::from_json_optional(map, "AuthorizationCode", path)?,
+            authorization_code_url: crate::from_json_optional(map, "AuthorizationCodeUrl", path)?,
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            prompt: crate::from_json_optional(map, "Prompt", path)?,
+            redirect_uri: crate::from_json_optional(map, "RedirectUri", path)?,
+            request_method: crate::from_json_optional(map, "RequestMethod", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            token_url: crate::from_json_optional(map, "TokenUrl", path)?,
+            token_url_parameters: crate::from_json_optional(map, "TokenUrlParameters", path)?,
+        })
+    }
+}
+
 impl From<ConnectorAuthorizationCodeProperties> for Value<ConnectorAuthorizationCodeProperties> {
     fn from(value: ConnectorAuthorizationCodeProperties) -> Self {
         Value::Lit(value)
@@ -687,6 +852,36 @@ impl crate::ToJson for ConnectorOAuth2Properties {
         crate::put_opt(&mut out, "JWTBearerProperties", &self.jwt_bearer_properties);
         crate::put(&mut out, "OAuth2GrantType", &self.o_auth2_grant_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorOAuth2Properties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationCodeProperties",
+                "ClientCredentialsProperties",
+                "JWTBearerProperties",
+                "OAuth2GrantType",
+            ],
+        )?;
+        Ok(Self {
+            authorization_code_properties: crate::from_json_optional(
+                map,
+                "AuthorizationCodeProperties",
+                path,
+            )?,
+            client_credentials_properties: crate::from_json_optional(
+                map,
+                "ClientCredentialsProperties",
+                path,
+            )?,
+            jwt_bearer_properties: crate::from_json_optional(map, "JWTBearerProperties", path)?,
+            o_auth2_grant_type: crate::from_json_required(map, "OAuth2GrantType", path)?,
+        })
     }
 }
 
@@ -772,6 +967,34 @@ impl crate::ToJson for ConnectorProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedValues",
+                "DefaultValue",
+                "KeyOverride",
+                "Name",
+                "PropertyLocation",
+                "PropertyType",
+                "Required",
+            ],
+        )?;
+        Ok(Self {
+            allowed_values: crate::from_json_optional(map, "AllowedValues", path)?,
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            key_override: crate::from_json_optional(map, "KeyOverride", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            property_location: crate::from_json_optional(map, "PropertyLocation", path)?,
+            property_type: crate::from_json_required(map, "PropertyType", path)?,
+            required: crate::from_json_required(map, "Required", path)?,
+        })
+    }
+}
+
 impl From<ConnectorProperty> for Value<ConnectorProperty> {
     fn from(value: ConnectorProperty) -> Self {
         Value::Lit(value)
@@ -812,6 +1035,17 @@ impl crate::ToJson for CursorConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CursorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LimitParameter", "NextPage"])?;
+        Ok(Self {
+            limit_parameter: crate::from_json_optional(map, "LimitParameter", path)?,
+            next_page: crate::from_json_required(map, "NextPage", path)?,
+        })
+    }
+}
+
 impl From<CursorConfiguration> for Value<CursorConfiguration> {
     fn from(value: CursorConfiguration) -> Self {
         Value::Lit(value)
@@ -845,6 +1079,20 @@ impl crate::ToJson for CustomAuthenticationProperties {
             &self.authentication_parameters,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomAuthenticationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthenticationParameters"])?;
+        Ok(Self {
+            authentication_parameters: crate::from_json_required(
+                map,
+                "AuthenticationParameters",
+                path,
+            )?,
+        })
     }
 }
 
@@ -894,6 +1142,17 @@ impl crate::ToJson for EntityConfiguration {
         crate::put_opt(&mut out, "Schema", &self.schema);
         crate::put_opt(&mut out, "SourceConfiguration", &self.source_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Schema", "SourceConfiguration"])?;
+        Ok(Self {
+            schema: crate::from_json_optional(map, "Schema", path)?,
+            source_configuration: crate::from_json_optional(map, "SourceConfiguration", path)?,
+        })
     }
 }
 
@@ -963,6 +1222,23 @@ impl crate::ToJson for ExtractedParameter {
         crate::put_opt(&mut out, "PropertyLocation", &self.property_location);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExtractedParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DefaultValue", "Key", "PropertyLocation", "Value"],
+        )?;
+        Ok(Self {
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+            property_location: crate::from_json_optional(map, "PropertyLocation", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -1067,6 +1343,36 @@ impl crate::ToJson for FieldDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldDataType",
+                "FilterOverrides",
+                "IsNullable",
+                "IsOrderable",
+                "IsPartitionable",
+                "IsQueryable",
+                "Name",
+                "ResponseDateFormat",
+            ],
+        )?;
+        Ok(Self {
+            field_data_type: crate::from_json_required(map, "FieldDataType", path)?,
+            filter_overrides: crate::from_json_optional(map, "FilterOverrides", path)?,
+            is_nullable: crate::from_json_optional(map, "IsNullable", path)?,
+            is_orderable: crate::from_json_optional(map, "IsOrderable", path)?,
+            is_partitionable: crate::from_json_optional(map, "IsPartitionable", path)?,
+            is_queryable: crate::from_json_optional(map, "IsQueryable", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            response_date_format: crate::from_json_optional(map, "ResponseDateFormat", path)?,
+        })
+    }
+}
+
 impl From<FieldDefinition> for Value<FieldDefinition> {
     fn from(value: FieldDefinition) -> Self {
         Value::Lit(value)
@@ -1166,6 +1472,36 @@ impl crate::ToJson for FilterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BetweenConfiguration",
+                "DateTimeFormat",
+                "FilterMode",
+                "FilterStringConfiguration",
+                "OperatorMappings",
+                "StripQuotes",
+            ],
+        )?;
+        Ok(Self {
+            between_configuration: crate::from_json_optional(map, "BetweenConfiguration", path)?,
+            date_time_format: crate::from_json_optional(map, "DateTimeFormat", path)?,
+            filter_mode: crate::from_json_required(map, "FilterMode", path)?,
+            filter_string_configuration: crate::from_json_optional(
+                map,
+                "FilterStringConfiguration",
+                path,
+            )?,
+            operator_mappings: crate::from_json_optional(map, "OperatorMappings", path)?,
+            strip_quotes: crate::from_json_optional(map, "StripQuotes", path)?,
+        })
+    }
+}
+
 impl From<FilterConfiguration> for Value<FilterConfiguration> {
     fn from(value: FilterConfiguration) -> Self {
         Value::Lit(value)
@@ -1244,6 +1580,28 @@ impl crate::ToJson for FilterOverrides {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BetweenConfiguration",
+                "DateTimeFormat",
+                "FieldName",
+                "OperatorMappings",
+            ],
+        )?;
+        Ok(Self {
+            between_configuration: crate::from_json_optional(map, "BetweenConfiguration", path)?,
+            date_time_format: crate::from_json_optional(map, "DateTimeFormat", path)?,
+            field_name: crate::from_json_optional(map, "FieldName", path)?,
+            operator_mappings: crate::from_json_optional(map, "OperatorMappings", path)?,
+        })
+    }
+}
+
 impl From<FilterOverrides> for Value<FilterOverrides> {
     fn from(value: FilterOverrides) -> Self {
         Value::Lit(value)
@@ -1295,6 +1653,22 @@ impl crate::ToJson for FilterStringConfiguration {
         crate::put_opt(&mut out, "QuoteCharacter", &self.quote_character);
         crate::put_opt(&mut out, "QuoteStringValues", &self.quote_string_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterStringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["QueryParameterName", "QuoteCharacter", "QuoteStringValues"],
+        )?;
+        Ok(Self {
+            query_parameter_name: crate::from_json_required(map, "QueryParameterName", path)?,
+            quote_character: crate::from_json_optional(map, "QuoteCharacter", path)?,
+            quote_string_values: crate::from_json_optional(map, "QuoteStringValues", path)?,
+        })
     }
 }
 
@@ -1381,6 +1755,30 @@ impl crate::ToJson for JwtBearerProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtBearerProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContentType",
+                "JwtToken",
+                "RequestMethod",
+                "TokenUrl",
+                "TokenUrlParameters",
+            ],
+        )?;
+        Ok(Self {
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            jwt_token: crate::from_json_optional(map, "JwtToken", path)?,
+            request_method: crate::from_json_optional(map, "RequestMethod", path)?,
+            token_url: crate::from_json_optional(map, "TokenUrl", path)?,
+            token_url_parameters: crate::from_json_optional(map, "TokenUrlParameters", path)?,
+        })
+    }
+}
+
 impl From<JwtBearerProperties> for Value<JwtBearerProperties> {
     fn from(value: JwtBearerProperties) -> Self {
         Value::Lit(value)
@@ -1415,6 +1813,17 @@ impl crate::ToJson for OffsetConfiguration {
         crate::put(&mut out, "LimitParameter", &self.limit_parameter);
         crate::put(&mut out, "OffsetParameter", &self.offset_parameter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OffsetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LimitParameter", "OffsetParameter"])?;
+        Ok(Self {
+            limit_parameter: crate::from_json_required(map, "LimitParameter", path)?,
+            offset_parameter: crate::from_json_required(map, "OffsetParameter", path)?,
+        })
     }
 }
 
@@ -1464,6 +1873,18 @@ impl crate::ToJson for PaginationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaginationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CursorConfiguration", "OffsetConfiguration"])?;
+        Ok(Self {
+            cursor_configuration: crate::from_json_optional(map, "CursorConfiguration", path)?,
+            offset_configuration: crate::from_json_optional(map, "OffsetConfiguration", path)?,
+        })
+    }
+}
+
 impl From<PaginationConfiguration> for Value<PaginationConfiguration> {
     fn from(value: PaginationConfiguration) -> Self {
         Value::Lit(value)
@@ -1501,6 +1922,17 @@ impl crate::ToJson for ResponseConfiguration {
         crate::put_opt(&mut out, "ErrorPath", &self.error_path);
         crate::put(&mut out, "ResultPath", &self.result_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ErrorPath", "ResultPath"])?;
+        Ok(Self {
+            error_path: crate::from_json_optional(map, "ErrorPath", path)?,
+            result_path: crate::from_json_required(map, "ResultPath", path)?,
+        })
     }
 }
 
@@ -1547,6 +1979,17 @@ impl crate::ToJson for ResponseExtractionMapping {
         crate::put_opt(&mut out, "ContentPath", &self.content_path);
         crate::put_opt(&mut out, "HeaderKey", &self.header_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseExtractionMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContentPath", "HeaderKey"])?;
+        Ok(Self {
+            content_path: crate::from_json_optional(map, "ContentPath", path)?,
+            header_key: crate::from_json_optional(map, "HeaderKey", path)?,
+        })
     }
 }
 
@@ -1628,6 +2071,34 @@ impl crate::ToJson for RestConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EntityConfigurations",
+                "GlobalSourceConfiguration",
+                "ValidationEndpointConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            entity_configurations: crate::from_json_optional(map, "EntityConfigurations", path)?,
+            global_source_configuration: crate::from_json_optional(
+                map,
+                "GlobalSourceConfiguration",
+                path,
+            )?,
+            validation_endpoint_configuration: crate::from_json_optional(
+                map,
+                "ValidationEndpointConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RestConfiguration> for Value<RestConfiguration> {
     fn from(value: RestConfiguration) -> Self {
         Value::Lit(value)
@@ -1692,6 +2163,30 @@ impl crate::ToJson for SecretConnectorProperty {
         crate::put(&mut out, "PropertyType", &self.property_type);
         crate::put(&mut out, "Required", &self.required);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretConnectorProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "KeyOverride",
+                "Name",
+                "PropertyLocation",
+                "PropertyType",
+                "Required",
+            ],
+        )?;
+        Ok(Self {
+            key_override: crate::from_json_optional(map, "KeyOverride", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            property_location: crate::from_json_optional(map, "PropertyLocation", path)?,
+            property_type: crate::from_json_required(map, "PropertyType", path)?,
+            required: crate::from_json_required(map, "Required", path)?,
+        })
     }
 }
 
@@ -1802,6 +2297,36 @@ impl crate::ToJson for SourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FilterConfiguration",
+                "PaginationConfiguration",
+                "RequestMethod",
+                "RequestParameters",
+                "RequestPath",
+                "ResponseConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            filter_configuration: crate::from_json_optional(map, "FilterConfiguration", path)?,
+            pagination_configuration: crate::from_json_optional(
+                map,
+                "PaginationConfiguration",
+                path,
+            )?,
+            request_method: crate::from_json_optional(map, "RequestMethod", path)?,
+            request_parameters: crate::from_json_optional(map, "RequestParameters", path)?,
+            request_path: crate::from_json_optional(map, "RequestPath", path)?,
+            response_configuration: crate::from_json_optional(map, "ResponseConfiguration", path)?,
+        })
+    }
+}
+
 impl From<SourceConfiguration> for Value<SourceConfiguration> {
     fn from(value: SourceConfiguration) -> Self {
         Value::Lit(value)
@@ -1851,6 +2376,17 @@ impl crate::ToJson for ValidationEndpointConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationEndpointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RequestMethod", "RequestPath"])?;
+        Ok(Self {
+            request_method: crate::from_json_optional(map, "RequestMethod", path)?,
+            request_path: crate::from_json_optional(map, "RequestPath", path)?,
+        })
+    }
+}
+
 impl From<ValidationEndpointConfiguration> for Value<ValidationEndpointConfiguration> {
     fn from(value: ValidationEndpointConfiguration) -> Self {
         Value::Lit(value)
@@ -1888,6 +2424,22 @@ impl crate::ToJson for AuthenticationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BASIC", Self::Basic),
+                ("OAUTH2", Self::Oauth2),
+                ("CUSTOM", Self::Custom),
+                ("IAM", Self::Iam),
+            ],
+        )
+    }
+}
+
 impl From<AuthenticationType> for Value<AuthenticationType> {
     fn from(value: AuthenticationType) -> Self {
         Value::Lit(value)
@@ -1916,6 +2468,20 @@ impl ClientCredentialsPropertiesContentType {
 impl crate::ToJson for ClientCredentialsPropertiesContentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientCredentialsPropertiesContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("APPLICATION_JSON", Self::ApplicationJson),
+                ("URL_ENCODED", Self::UrlEncoded),
+            ],
+        )
     }
 }
 
@@ -1952,6 +2518,13 @@ impl crate::ToJson for ClientCredentialsPropertiesRequestMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientCredentialsPropertiesRequestMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GET", Self::Get), ("POST", Self::Post)])
+    }
+}
+
 impl From<ClientCredentialsPropertiesRequestMethod>
     for Value<ClientCredentialsPropertiesRequestMethod>
 {
@@ -1982,6 +2555,20 @@ impl ContentType {
 impl crate::ToJson for ContentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("APPLICATION_JSON", Self::ApplicationJson),
+                ("URL_ENCODED", Self::UrlEncoded),
+            ],
+        )
     }
 }
 
@@ -2019,6 +2606,22 @@ impl ExtractedParameterPropertyLocation {
 impl crate::ToJson for ExtractedParameterPropertyLocation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExtractedParameterPropertyLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HEADER", Self::Header),
+                ("BODY", Self::Body),
+                ("QUERY_PARAM", Self::QueryParam),
+                ("PATH", Self::Path),
+            ],
+        )
     }
 }
 
@@ -2101,6 +2704,36 @@ impl crate::ToJson for FieldDataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldDataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INT", Self::Int),
+                ("SMALLINT", Self::Smallint),
+                ("BIGINT", Self::Bigint),
+                ("FLOAT", Self::Float),
+                ("LONG", Self::Long),
+                ("DATE", Self::Date),
+                ("BOOLEAN", Self::Boolean),
+                ("MAP", Self::Map),
+                ("ARRAY", Self::Array),
+                ("STRING", Self::String),
+                ("TIMESTAMP", Self::Timestamp),
+                ("DECIMAL", Self::Decimal),
+                ("BYTE", Self::Byte),
+                ("SHORT", Self::Short),
+                ("DOUBLE", Self::Double),
+                ("STRUCT", Self::Struct),
+                ("BINARY", Self::Binary),
+                ("UNION", Self::Union),
+            ],
+        )
+    }
+}
+
 impl From<FieldDataType> for Value<FieldDataType> {
     fn from(value: FieldDataType) -> Self {
         Value::Lit(value)
@@ -2132,6 +2765,20 @@ impl crate::ToJson for FilterMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("QUERY_PARAMS", Self::QueryParams),
+                ("FILTER_STRING", Self::FilterString),
+            ],
+        )
+    }
+}
+
 impl From<FilterMode> for Value<FilterMode> {
     fn from(value: FilterMode) -> Self {
         Value::Lit(value)
@@ -2157,6 +2804,13 @@ impl IntegrationType {
 impl crate::ToJson for IntegrationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("REST", Self::Rest)])
     }
 }
 
@@ -2191,6 +2845,20 @@ impl crate::ToJson for JwtBearerPropertiesContentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtBearerPropertiesContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("APPLICATION_JSON", Self::ApplicationJson),
+                ("URL_ENCODED", Self::UrlEncoded),
+            ],
+        )
+    }
+}
+
 impl From<JwtBearerPropertiesContentType> for Value<JwtBearerPropertiesContentType> {
     fn from(value: JwtBearerPropertiesContentType) -> Self {
         Value::Lit(value)
@@ -2219,6 +2887,13 @@ impl JwtBearerPropertiesRequestMethod {
 impl crate::ToJson for JwtBearerPropertiesRequestMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtBearerPropertiesRequestMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GET", Self::Get), ("POST", Self::Post)])
     }
 }
 
@@ -2256,6 +2931,21 @@ impl crate::ToJson for OAuth2GrantType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuth2GrantType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLIENT_CREDENTIALS", Self::ClientCredentials),
+                ("JWT_BEARER", Self::JwtBearer),
+                ("AUTHORIZATION_CODE", Self::AuthorizationCode),
+            ],
+        )
+    }
+}
+
 impl From<OAuth2GrantType> for Value<OAuth2GrantType> {
     fn from(value: OAuth2GrantType) -> Self {
         Value::Lit(value)
@@ -2290,6 +2980,22 @@ impl PropertyLocation {
 impl crate::ToJson for PropertyLocation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HEADER", Self::Header),
+                ("BODY", Self::Body),
+                ("QUERY_PARAM", Self::QueryParam),
+                ("PATH", Self::Path),
+            ],
+        )
     }
 }
 
@@ -2333,6 +3039,23 @@ impl crate::ToJson for PropertyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("USER_INPUT", Self::UserInput),
+                ("SECRET", Self::Secret),
+                ("READ_ONLY", Self::ReadOnly),
+                ("UNUSED", Self::Unused),
+                ("SECRET_OR_USER_INPUT", Self::SecretOrUserInput),
+            ],
+        )
+    }
+}
+
 impl From<PropertyType> for Value<PropertyType> {
     fn from(value: PropertyType) -> Self {
         Value::Lit(value)
@@ -2361,6 +3084,13 @@ impl RequestMethod {
 impl crate::ToJson for RequestMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequestMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GET", Self::Get), ("POST", Self::Post)])
     }
 }
 
@@ -2401,6 +3131,22 @@ impl crate::ToJson for SecretConnectorPropertyPropertyLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretConnectorPropertyPropertyLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HEADER", Self::Header),
+                ("BODY", Self::Body),
+                ("QUERY_PARAM", Self::QueryParam),
+                ("PATH", Self::Path),
+            ],
+        )
+    }
+}
+
 impl From<SecretConnectorPropertyPropertyLocation>
     for Value<SecretConnectorPropertyPropertyLocation>
 {
@@ -2428,6 +3174,13 @@ impl SecretConnectorPropertyPropertyType {
 impl crate::ToJson for SecretConnectorPropertyPropertyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretConnectorPropertyPropertyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SECRET", Self::Secret)])
     }
 }
 
@@ -2462,6 +3215,13 @@ impl crate::ToJson for SourceConfigurationRequestMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConfigurationRequestMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GET", Self::Get), ("POST", Self::Post)])
+    }
+}
+
 impl From<SourceConfigurationRequestMethod> for Value<SourceConfigurationRequestMethod> {
     fn from(value: SourceConfigurationRequestMethod) -> Self {
         Value::Lit(value)
@@ -2490,6 +3250,13 @@ impl ValidationEndpointConfigurationRequestMethod {
 impl crate::ToJson for ValidationEndpointConfigurationRequestMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationEndpointConfigurationRequestMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GET", Self::Get), ("POST", Self::Post)])
     }
 }
 

@@ -193,6 +193,56 @@ impl crate::ToJson for Crawler {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Crawler {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Classifiers",
+                "Configuration",
+                "CrawlerSecurityConfiguration",
+                "DatabaseName",
+                "Description",
+                "LakeFormationConfiguration",
+                "Name",
+                "RecrawlPolicy",
+                "Role",
+                "Schedule",
+                "SchemaChangePolicy",
+                "TablePrefix",
+                "Tags",
+                "Targets",
+            ],
+        )?;
+        Ok(Self {
+            classifiers: crate::from_json_optional(map, "Classifiers", path)?,
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            crawler_security_configuration: crate::from_json_optional(
+                map,
+                "CrawlerSecurityConfiguration",
+                path,
+            )?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            lake_formation_configuration: crate::from_json_optional(
+                map,
+                "LakeFormationConfiguration",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            recrawl_policy: crate::from_json_optional(map, "RecrawlPolicy", path)?,
+            role: crate::from_json_required(map, "Role", path)?,
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            schema_change_policy: crate::from_json_optional(map, "SchemaChangePolicy", path)?,
+            table_prefix: crate::from_json_optional(map, "TablePrefix", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            targets: crate::from_json_required(map, "Targets", path)?,
+        })
+    }
+}
+
 /// Specifies an AWS Glue Data Catalog target.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CatalogTarget {
@@ -263,6 +313,30 @@ impl crate::ToJson for CatalogTarget {
         crate::put_opt(&mut out, "EventQueueArn", &self.event_queue_arn);
         crate::put_opt(&mut out, "Tables", &self.tables);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CatalogTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionName",
+                "DatabaseName",
+                "DlqEventQueueArn",
+                "EventQueueArn",
+                "Tables",
+            ],
+        )?;
+        Ok(Self {
+            connection_name: crate::from_json_optional(map, "ConnectionName", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            dlq_event_queue_arn: crate::from_json_optional(map, "DlqEventQueueArn", path)?,
+            event_queue_arn: crate::from_json_optional(map, "EventQueueArn", path)?,
+            tables: crate::from_json_optional(map, "Tables", path)?,
+        })
     }
 }
 
@@ -338,6 +412,32 @@ impl crate::ToJson for DeltaTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeltaTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionName",
+                "CreateNativeDeltaTable",
+                "DeltaTables",
+                "WriteManifest",
+            ],
+        )?;
+        Ok(Self {
+            connection_name: crate::from_json_optional(map, "ConnectionName", path)?,
+            create_native_delta_table: crate::from_json_optional(
+                map,
+                "CreateNativeDeltaTable",
+                path,
+            )?,
+            delta_tables: crate::from_json_optional(map, "DeltaTables", path)?,
+            write_manifest: crate::from_json_optional(map, "WriteManifest", path)?,
+        })
+    }
+}
+
 impl From<DeltaTarget> for Value<DeltaTarget> {
     fn from(value: DeltaTarget) -> Self {
         Value::Lit(value)
@@ -400,6 +500,18 @@ impl crate::ToJson for DynamoDbTarget {
         crate::put_opt(&mut out, "ScanAll", &self.scan_all);
         crate::put_opt(&mut out, "ScanRate", &self.scan_rate);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynamoDbTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Path", "ScanAll", "ScanRate"])?;
+        Ok(Self {
+            path: crate::from_json_optional(map, "Path", path)?,
+            scan_all: crate::from_json_optional(map, "ScanAll", path)?,
+            scan_rate: crate::from_json_optional(map, "ScanRate", path)?,
+        })
     }
 }
 
@@ -476,6 +588,28 @@ impl crate::ToJson for HudiTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HudiTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionName",
+                "Exclusions",
+                "MaximumTraversalDepth",
+                "Paths",
+            ],
+        )?;
+        Ok(Self {
+            connection_name: crate::from_json_optional(map, "ConnectionName", path)?,
+            exclusions: crate::from_json_optional(map, "Exclusions", path)?,
+            maximum_traversal_depth: crate::from_json_optional(map, "MaximumTraversalDepth", path)?,
+            paths: crate::from_json_optional(map, "Paths", path)?,
+        })
+    }
+}
+
 impl From<HudiTarget> for Value<HudiTarget> {
     fn from(value: HudiTarget) -> Self {
         Value::Lit(value)
@@ -546,6 +680,28 @@ impl crate::ToJson for IcebergTarget {
         );
         crate::put_opt(&mut out, "Paths", &self.paths);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionName",
+                "Exclusions",
+                "MaximumTraversalDepth",
+                "Paths",
+            ],
+        )?;
+        Ok(Self {
+            connection_name: crate::from_json_optional(map, "ConnectionName", path)?,
+            exclusions: crate::from_json_optional(map, "Exclusions", path)?,
+            maximum_traversal_depth: crate::from_json_optional(map, "MaximumTraversalDepth", path)?,
+            paths: crate::from_json_optional(map, "Paths", path)?,
+        })
     }
 }
 
@@ -626,6 +782,32 @@ impl crate::ToJson for JdbcTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JdbcTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionName",
+                "EnableAdditionalMetadata",
+                "Exclusions",
+                "Path",
+            ],
+        )?;
+        Ok(Self {
+            connection_name: crate::from_json_optional(map, "ConnectionName", path)?,
+            enable_additional_metadata: crate::from_json_optional(
+                map,
+                "EnableAdditionalMetadata",
+                path,
+            )?,
+            exclusions: crate::from_json_optional(map, "Exclusions", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+        })
+    }
+}
+
 impl From<JdbcTarget> for Value<JdbcTarget> {
     fn from(value: JdbcTarget) -> Self {
         Value::Lit(value)
@@ -678,6 +860,22 @@ impl crate::ToJson for LakeFormationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LakeFormationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AccountId", "UseLakeFormationCredentials"])?;
+        Ok(Self {
+            account_id: crate::from_json_optional(map, "AccountId", path)?,
+            use_lake_formation_credentials: crate::from_json_optional(
+                map,
+                "UseLakeFormationCredentials",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LakeFormationConfiguration> for Value<LakeFormationConfiguration> {
     fn from(value: LakeFormationConfiguration) -> Self {
         Value::Lit(value)
@@ -725,6 +923,17 @@ impl crate::ToJson for MongoDbTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MongoDbTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectionName", "Path"])?;
+        Ok(Self {
+            connection_name: crate::from_json_optional(map, "ConnectionName", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+        })
+    }
+}
+
 impl From<MongoDbTarget> for Value<MongoDbTarget> {
     fn from(value: MongoDbTarget) -> Self {
         Value::Lit(value)
@@ -765,6 +974,16 @@ impl crate::ToJson for RecrawlPolicy {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RecrawlBehavior", &self.recrawl_behavior);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecrawlPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RecrawlBehavior"])?;
+        Ok(Self {
+            recrawl_behavior: crate::from_json_optional(map, "RecrawlBehavior", path)?,
+        })
     }
 }
 
@@ -858,6 +1077,32 @@ impl crate::ToJson for S3Target {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Target {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionName",
+                "DlqEventQueueArn",
+                "EventQueueArn",
+                "Exclusions",
+                "Path",
+                "SampleSize",
+            ],
+        )?;
+        Ok(Self {
+            connection_name: crate::from_json_optional(map, "ConnectionName", path)?,
+            dlq_event_queue_arn: crate::from_json_optional(map, "DlqEventQueueArn", path)?,
+            event_queue_arn: crate::from_json_optional(map, "EventQueueArn", path)?,
+            exclusions: crate::from_json_optional(map, "Exclusions", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            sample_size: crate::from_json_optional(map, "SampleSize", path)?,
+        })
+    }
+}
+
 impl From<S3Target> for Value<S3Target> {
     fn from(value: S3Target) -> Self {
         Value::Lit(value)
@@ -893,6 +1138,16 @@ impl crate::ToJson for Schedule {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ScheduleExpression", &self.schedule_expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScheduleExpression"])?;
+        Ok(Self {
+            schedule_expression: crate::from_json_optional(map, "ScheduleExpression", path)?,
+        })
     }
 }
 
@@ -955,6 +1210,17 @@ impl crate::ToJson for SchemaChangePolicy {
         crate::put_opt(&mut out, "DeleteBehavior", &self.delete_behavior);
         crate::put_opt(&mut out, "UpdateBehavior", &self.update_behavior);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaChangePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeleteBehavior", "UpdateBehavior"])?;
+        Ok(Self {
+            delete_behavior: crate::from_json_optional(map, "DeleteBehavior", path)?,
+            update_behavior: crate::from_json_optional(map, "UpdateBehavior", path)?,
+        })
     }
 }
 
@@ -1067,6 +1333,36 @@ impl crate::ToJson for Targets {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Targets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CatalogTargets",
+                "DeltaTargets",
+                "DynamoDBTargets",
+                "HudiTargets",
+                "IcebergTargets",
+                "JdbcTargets",
+                "MongoDBTargets",
+                "S3Targets",
+            ],
+        )?;
+        Ok(Self {
+            catalog_targets: crate::from_json_optional(map, "CatalogTargets", path)?,
+            delta_targets: crate::from_json_optional(map, "DeltaTargets", path)?,
+            dynamo_db_targets: crate::from_json_optional(map, "DynamoDBTargets", path)?,
+            hudi_targets: crate::from_json_optional(map, "HudiTargets", path)?,
+            iceberg_targets: crate::from_json_optional(map, "IcebergTargets", path)?,
+            jdbc_targets: crate::from_json_optional(map, "JdbcTargets", path)?,
+            mongo_db_targets: crate::from_json_optional(map, "MongoDBTargets", path)?,
+            s3_targets: crate::from_json_optional(map, "S3Targets", path)?,
+        })
+    }
+}
+
 impl From<Targets> for Value<Targets> {
     fn from(value: Targets) -> Self {
         Value::Lit(value)
@@ -1107,6 +1403,21 @@ impl crate::ToJson for DeleteBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeleteBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DELETE_FROM_DATABASE", Self::DeleteFromDatabase),
+                ("DEPRECATE_IN_DATABASE", Self::DeprecateInDatabase),
+                ("LOG", Self::Log),
+            ],
+        )
+    }
+}
+
 impl From<DeleteBehavior> for Value<DeleteBehavior> {
     fn from(value: DeleteBehavior) -> Self {
         Value::Lit(value)
@@ -1135,6 +1446,17 @@ impl EnableAdditionalMetadataItem {
 impl crate::ToJson for EnableAdditionalMetadataItem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnableAdditionalMetadataItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("COMMENTS", Self::Comments), ("RAWTYPES", Self::Rawtypes)],
+        )
     }
 }
 
@@ -1176,6 +1498,21 @@ impl crate::ToJson for RecrawlBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecrawlBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CRAWL_EVENT_MODE", Self::CrawlEventMode),
+                ("CRAWL_EVERYTHING", Self::CrawlEverything),
+                ("CRAWL_NEW_FOLDERS_ONLY", Self::CrawlNewFoldersOnly),
+            ],
+        )
+    }
+}
+
 impl From<RecrawlBehavior> for Value<RecrawlBehavior> {
     fn from(value: RecrawlBehavior) -> Self {
         Value::Lit(value)
@@ -1208,6 +1545,20 @@ impl UpdateBehavior {
 impl crate::ToJson for UpdateBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LOG", Self::Log),
+                ("UPDATE_IN_DATABASE", Self::UpdateInDatabase),
+            ],
+        )
     }
 }
 

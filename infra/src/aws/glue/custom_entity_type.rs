@@ -80,3 +80,17 @@ impl crate::ToJson for CustomEntityType {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomEntityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContextWords", "Name", "RegexString", "Tags"])?;
+        Ok(Self {
+            context_words: crate::from_json_optional(map, "ContextWords", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            regex_string: crate::from_json_optional(map, "RegexString", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}

@@ -61,6 +61,22 @@ impl crate::ToJson for DataCatalogEncryptionSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataCatalogEncryptionSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CatalogId", "DataCatalogEncryptionSettings"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            data_catalog_encryption_settings: crate::from_json_required(
+                map,
+                "DataCatalogEncryptionSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 /// When connection password protection is enabled, the Data Catalog uses a customer-provided
 /// key to encrypt the password as part of CreateConnection or UpdateConnection and store it
 /// in the ENCRYPTED_PASSWORD field in the connection properties. You can enable catalog
@@ -107,6 +123,25 @@ impl crate::ToJson for ConnectionPasswordEncryption {
             &self.return_connection_password_encrypted,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionPasswordEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["KmsKeyId", "ReturnConnectionPasswordEncrypted"],
+        )?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            return_connection_password_encrypted: crate::from_json_optional(
+                map,
+                "ReturnConnectionPasswordEncrypted",
+                path,
+            )?,
+        })
     }
 }
 
@@ -163,6 +198,25 @@ impl crate::ToJson for DataCatalogEncryptionSettingsDataCatalogEncryptionSetting
         );
         crate::put_opt(&mut out, "EncryptionAtRest", &self.encryption_at_rest);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataCatalogEncryptionSettingsDataCatalogEncryptionSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConnectionPasswordEncryption", "EncryptionAtRest"],
+        )?;
+        Ok(Self {
+            connection_password_encryption: crate::from_json_optional(
+                map,
+                "ConnectionPasswordEncryption",
+                path,
+            )?,
+            encryption_at_rest: crate::from_json_optional(map, "EncryptionAtRest", path)?,
+        })
     }
 }
 
@@ -236,6 +290,30 @@ impl crate::ToJson for EncryptionAtRest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionAtRest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CatalogEncryptionMode",
+                "CatalogEncryptionServiceRole",
+                "SseAwsKmsKeyId",
+            ],
+        )?;
+        Ok(Self {
+            catalog_encryption_mode: crate::from_json_optional(map, "CatalogEncryptionMode", path)?,
+            catalog_encryption_service_role: crate::from_json_optional(
+                map,
+                "CatalogEncryptionServiceRole",
+                path,
+            )?,
+            sse_aws_kms_key_id: crate::from_json_optional(map, "SseAwsKmsKeyId", path)?,
+        })
+    }
+}
+
 impl From<EncryptionAtRest> for Value<EncryptionAtRest> {
     fn from(value: EncryptionAtRest) -> Self {
         Value::Lit(value)
@@ -267,6 +345,21 @@ impl CatalogEncryptionMode {
 impl crate::ToJson for CatalogEncryptionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CatalogEncryptionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("SSE-KMS", Self::SseKms),
+                ("SSE-KMS-WITH-SERVICE-ROLE", Self::SseKmsWithServiceRole),
+            ],
+        )
     }
 }
 

@@ -96,6 +96,32 @@ impl crate::ToJson for DataQualityRuleset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataQualityRuleset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientToken",
+                "Description",
+                "Name",
+                "Ruleset",
+                "Tags",
+                "TargetTable",
+            ],
+        )?;
+        Ok(Self {
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            ruleset: crate::from_json_optional(map, "Ruleset", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_table: crate::from_json_optional(map, "TargetTable", path)?,
+        })
+    }
+}
+
 /// An object representing an AWS Glue table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataQualityTargetTable {
@@ -124,6 +150,17 @@ impl crate::ToJson for DataQualityTargetTable {
         crate::put(&mut out, "DatabaseName", &self.database_name);
         crate::put(&mut out, "TableName", &self.table_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataQualityTargetTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatabaseName", "TableName"])?;
+        Ok(Self {
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
     }
 }
 

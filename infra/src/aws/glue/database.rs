@@ -63,6 +63,19 @@ impl crate::ToJson for Database {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Database {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CatalogId", "DatabaseInput", "DatabaseName"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            database_input: crate::from_json_required(map, "DatabaseInput", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+        })
+    }
+}
+
 /// The AWS Lake Formation principal.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataLakePrincipal {
@@ -94,6 +107,20 @@ impl crate::ToJson for DataLakePrincipal {
             &self.data_lake_principal_identifier,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakePrincipal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataLakePrincipalIdentifier"])?;
+        Ok(Self {
+            data_lake_principal_identifier: crate::from_json_optional(
+                map,
+                "DataLakePrincipalIdentifier",
+                path,
+            )?,
+        })
     }
 }
 
@@ -150,6 +177,18 @@ impl crate::ToJson for DatabaseIdentifier {
         crate::put_opt(&mut out, "DatabaseName", &self.database_name);
         crate::put_opt(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogId", "DatabaseName", "Region"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+        })
     }
 }
 
@@ -261,6 +300,38 @@ impl crate::ToJson for DatabaseInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreateTableDefaultPermissions",
+                "Description",
+                "FederatedDatabase",
+                "LocationUri",
+                "Name",
+                "Parameters",
+                "TargetDatabase",
+            ],
+        )?;
+        Ok(Self {
+            create_table_default_permissions: crate::from_json_optional(
+                map,
+                "CreateTableDefaultPermissions",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            federated_database: crate::from_json_optional(map, "FederatedDatabase", path)?,
+            location_uri: crate::from_json_optional(map, "LocationUri", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            target_database: crate::from_json_optional(map, "TargetDatabase", path)?,
+        })
+    }
+}
+
 impl From<DatabaseInput> for Value<DatabaseInput> {
     fn from(value: DatabaseInput) -> Self {
         Value::Lit(value)
@@ -307,6 +378,17 @@ impl crate::ToJson for FederatedDatabase {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FederatedDatabase {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectionName", "Identifier"])?;
+        Ok(Self {
+            connection_name: crate::from_json_optional(map, "ConnectionName", path)?,
+            identifier: crate::from_json_optional(map, "Identifier", path)?,
+        })
+    }
+}
+
 impl From<FederatedDatabase> for Value<FederatedDatabase> {
     fn from(value: FederatedDatabase) -> Self {
         Value::Lit(value)
@@ -350,6 +432,17 @@ impl crate::ToJson for PrincipalPrivileges {
         crate::put_opt(&mut out, "Permissions", &self.permissions);
         crate::put_opt(&mut out, "Principal", &self.principal);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrincipalPrivileges {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Permissions", "Principal"])?;
+        Ok(Self {
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            principal: crate::from_json_optional(map, "Principal", path)?,
+        })
     }
 }
 
@@ -402,6 +495,27 @@ impl Permission {
 impl crate::ToJson for Permission {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("ALTER", Self::Alter),
+                ("CREATE_DATABASE", Self::CreateDatabase),
+                ("CREATE_TABLE", Self::CreateTable),
+                ("DATA_LOCATION_ACCESS", Self::DataLocationAccess),
+                ("DELETE", Self::Delete),
+                ("DROP", Self::Drop),
+                ("INSERT", Self::Insert),
+                ("SELECT", Self::Select),
+            ],
+        )
     }
 }
 

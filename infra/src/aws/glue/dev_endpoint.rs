@@ -192,6 +192,54 @@ impl crate::ToJson for DevEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DevEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arguments",
+                "EndpointName",
+                "ExtraJarsS3Path",
+                "ExtraPythonLibsS3Path",
+                "GlueVersion",
+                "NumberOfNodes",
+                "NumberOfWorkers",
+                "PublicKey",
+                "PublicKeys",
+                "RoleArn",
+                "SecurityConfiguration",
+                "SecurityGroupIds",
+                "SubnetId",
+                "Tags",
+                "WorkerType",
+            ],
+        )?;
+        Ok(Self {
+            arguments: crate::from_json_optional(map, "Arguments", path)?,
+            endpoint_name: crate::from_json_optional(map, "EndpointName", path)?,
+            extra_jars_s3_path: crate::from_json_optional(map, "ExtraJarsS3Path", path)?,
+            extra_python_libs_s3_path: crate::from_json_optional(
+                map,
+                "ExtraPythonLibsS3Path",
+                path,
+            )?,
+            glue_version: crate::from_json_optional(map, "GlueVersion", path)?,
+            number_of_nodes: crate::from_json_optional(map, "NumberOfNodes", path)?,
+            number_of_workers: crate::from_json_optional(map, "NumberOfWorkers", path)?,
+            public_key: crate::from_json_optional(map, "PublicKey", path)?,
+            public_keys: crate::from_json_optional(map, "PublicKeys", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            security_configuration: crate::from_json_optional(map, "SecurityConfiguration", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            worker_type: crate::from_json_optional(map, "WorkerType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::DevEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<DevEndpoint> {
     /// `Fn::GetAtt` `Id`.

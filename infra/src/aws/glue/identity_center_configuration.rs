@@ -71,6 +71,26 @@ impl crate::ToJson for IdentityCenterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityCenterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InstanceArn", "Scopes", "UserBackgroundSessionsEnabled"],
+        )?;
+        Ok(Self {
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            scopes: crate::from_json_optional(map, "Scopes", path)?,
+            user_background_sessions_enabled: crate::from_json_optional(
+                map,
+                "UserBackgroundSessionsEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::IdentityCenterConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<IdentityCenterConfiguration> {
     /// `Fn::GetAtt` `AccountId`. The identifier for the specified AWS account.

@@ -130,6 +130,42 @@ impl crate::ToJson for Integration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Integration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalEncryptionContext",
+                "DataFilter",
+                "Description",
+                "IntegrationConfig",
+                "IntegrationName",
+                "KmsKeyId",
+                "SourceArn",
+                "Tags",
+                "TargetArn",
+            ],
+        )?;
+        Ok(Self {
+            additional_encryption_context: crate::from_json_optional(
+                map,
+                "AdditionalEncryptionContext",
+                path,
+            )?,
+            data_filter: crate::from_json_optional(map, "DataFilter", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            integration_config: crate::from_json_optional(map, "IntegrationConfig", path)?,
+            integration_name: crate::from_json_required(map, "IntegrationName", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            source_arn: crate::from_json_required(map, "SourceArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_arn: crate::from_json_required(map, "TargetArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::Integration` (`Fn::GetAtt`).
 impl crate::Handle<Integration> {
     /// `Fn::GetAtt` `CreateTime`. The time (UTC) when the integration was created.
@@ -200,6 +236,22 @@ impl crate::ToJson for IntegrationConfig {
         crate::put_opt(&mut out, "RefreshInterval", &self.refresh_interval);
         crate::put_opt(&mut out, "SourceProperties", &self.source_properties);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContinuousSync", "RefreshInterval", "SourceProperties"],
+        )?;
+        Ok(Self {
+            continuous_sync: crate::from_json_optional(map, "ContinuousSync", path)?,
+            refresh_interval: crate::from_json_optional(map, "RefreshInterval", path)?,
+            source_properties: crate::from_json_optional(map, "SourceProperties", path)?,
+        })
     }
 }
 

@@ -92,6 +92,36 @@ impl crate::ToJson for IntegrationResourceProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationResourceProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ResourceArn",
+                "SourceProcessingProperties",
+                "Tags",
+                "TargetProcessingProperties",
+            ],
+        )?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+            source_processing_properties: crate::from_json_optional(
+                map,
+                "SourceProcessingProperties",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_processing_properties: crate::from_json_optional(
+                map,
+                "TargetProcessingProperties",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::IntegrationResourceProperty` (`Fn::GetAtt`).
 impl crate::Handle<IntegrationResourceProperty> {
     /// `Fn::GetAtt` `ResourcePropertyArn`. The integration resource property ARN.
@@ -121,6 +151,16 @@ impl crate::ToJson for SourceProcessingProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceProcessingProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RoleArn"])?;
+        Ok(Self {
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -183,6 +223,23 @@ impl crate::ToJson for TargetProcessingProperties {
         crate::put_opt(&mut out, "KmsArn", &self.kms_arn);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetProcessingProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConnectionName", "EventBusArn", "KmsArn", "RoleArn"],
+        )?;
+        Ok(Self {
+            connection_name: crate::from_json_optional(map, "ConnectionName", path)?,
+            event_bus_arn: crate::from_json_optional(map, "EventBusArn", path)?,
+            kms_arn: crate::from_json_optional(map, "KmsArn", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 

@@ -281,6 +281,70 @@ impl crate::ToJson for Job {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Job {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocatedCapacity",
+                "Command",
+                "Connections",
+                "DefaultArguments",
+                "Description",
+                "ExecutionClass",
+                "ExecutionProperty",
+                "GlueVersion",
+                "JobMode",
+                "JobRunQueuingEnabled",
+                "LogUri",
+                "MaintenanceWindow",
+                "MaxCapacity",
+                "MaxRetries",
+                "Name",
+                "NonOverridableArguments",
+                "NotificationProperty",
+                "NumberOfWorkers",
+                "Role",
+                "SecurityConfiguration",
+                "Tags",
+                "Timeout",
+                "WorkerType",
+            ],
+        )?;
+        Ok(Self {
+            allocated_capacity: crate::from_json_optional(map, "AllocatedCapacity", path)?,
+            command: crate::from_json_required(map, "Command", path)?,
+            connections: crate::from_json_optional(map, "Connections", path)?,
+            default_arguments: crate::from_json_optional(map, "DefaultArguments", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            execution_class: crate::from_json_optional(map, "ExecutionClass", path)?,
+            execution_property: crate::from_json_optional(map, "ExecutionProperty", path)?,
+            glue_version: crate::from_json_optional(map, "GlueVersion", path)?,
+            job_mode: crate::from_json_optional(map, "JobMode", path)?,
+            job_run_queuing_enabled: crate::from_json_optional(map, "JobRunQueuingEnabled", path)?,
+            log_uri: crate::from_json_optional(map, "LogUri", path)?,
+            maintenance_window: crate::from_json_optional(map, "MaintenanceWindow", path)?,
+            max_capacity: crate::from_json_optional(map, "MaxCapacity", path)?,
+            max_retries: crate::from_json_optional(map, "MaxRetries", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            non_overridable_arguments: crate::from_json_optional(
+                map,
+                "NonOverridableArguments",
+                path,
+            )?,
+            notification_property: crate::from_json_optional(map, "NotificationProperty", path)?,
+            number_of_workers: crate::from_json_optional(map, "NumberOfWorkers", path)?,
+            role: crate::from_json_required(map, "Role", path)?,
+            security_configuration: crate::from_json_optional(map, "SecurityConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+            worker_type: crate::from_json_optional(map, "WorkerType", path)?,
+        })
+    }
+}
+
 /// A `ConnectionsList` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionsList {
@@ -306,6 +370,16 @@ impl crate::ToJson for ConnectionsList {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Connections", &self.connections);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionsList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Connections"])?;
+        Ok(Self {
+            connections: crate::from_json_optional(map, "Connections", path)?,
+        })
     }
 }
 
@@ -342,6 +416,16 @@ impl crate::ToJson for ExecutionProperty {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MaxConcurrentRuns", &self.max_concurrent_runs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutionProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxConcurrentRuns"])?;
+        Ok(Self {
+            max_concurrent_runs: crate::from_json_optional(map, "MaxConcurrentRuns", path)?,
+        })
     }
 }
 
@@ -413,6 +497,23 @@ impl crate::ToJson for JobCommand {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobCommand {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Name", "PythonVersion", "Runtime", "ScriptLocation"],
+        )?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            python_version: crate::from_json_optional(map, "PythonVersion", path)?,
+            runtime: crate::from_json_optional(map, "Runtime", path)?,
+            script_location: crate::from_json_optional(map, "ScriptLocation", path)?,
+        })
+    }
+}
+
 impl From<JobCommand> for Value<JobCommand> {
     fn from(value: JobCommand) -> Self {
         Value::Lit(value)
@@ -450,6 +551,16 @@ impl crate::ToJson for NotificationProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NotifyDelayAfter"])?;
+        Ok(Self {
+            notify_delay_after: crate::from_json_optional(map, "NotifyDelayAfter", path)?,
+        })
+    }
+}
+
 impl From<NotificationProperty> for Value<NotificationProperty> {
     fn from(value: NotificationProperty) -> Self {
         Value::Lit(value)
@@ -478,6 +589,17 @@ impl ExecutionClass {
 impl crate::ToJson for ExecutionClass {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutionClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FLEX", Self::Flex), ("STANDARD", Self::Standard)],
+        )
     }
 }
 
@@ -512,6 +634,21 @@ impl JobMode {
 impl crate::ToJson for JobMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NOTEBOOK", Self::Notebook),
+                ("SCRIPT", Self::Script),
+                ("VISUAL", Self::Visual),
+            ],
+        )
     }
 }
 
@@ -576,6 +713,31 @@ impl WorkerType {
 impl crate::ToJson for WorkerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Standard", Self::Standard),
+                ("G.1X", Self::G1x),
+                ("G.2X", Self::G2x),
+                ("G.025X", Self::G025x),
+                ("G.4X", Self::G4x),
+                ("G.8X", Self::G8x),
+                ("Z.2X", Self::Z2x),
+                ("G.12X", Self::G12x),
+                ("G.16X", Self::G16x),
+                ("R.1X", Self::R1x),
+                ("R.2X", Self::R2x),
+                ("R.4X", Self::R4x),
+                ("R.8X", Self::R8x),
+            ],
+        )
     }
 }
 

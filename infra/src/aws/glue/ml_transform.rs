@@ -161,6 +161,46 @@ impl crate::ToJson for MlTransform {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MlTransform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "GlueVersion",
+                "InputRecordTables",
+                "MaxCapacity",
+                "MaxRetries",
+                "Name",
+                "NumberOfWorkers",
+                "Role",
+                "Tags",
+                "Timeout",
+                "TransformEncryption",
+                "TransformParameters",
+                "WorkerType",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            glue_version: crate::from_json_optional(map, "GlueVersion", path)?,
+            input_record_tables: crate::from_json_required(map, "InputRecordTables", path)?,
+            max_capacity: crate::from_json_optional(map, "MaxCapacity", path)?,
+            max_retries: crate::from_json_optional(map, "MaxRetries", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            number_of_workers: crate::from_json_optional(map, "NumberOfWorkers", path)?,
+            role: crate::from_json_required(map, "Role", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+            transform_encryption: crate::from_json_optional(map, "TransformEncryption", path)?,
+            transform_parameters: crate::from_json_required(map, "TransformParameters", path)?,
+            worker_type: crate::from_json_optional(map, "WorkerType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::MLTransform` (`Fn::GetAtt`).
 impl crate::Handle<MlTransform> {
     /// `Fn::GetAtt` `TransformId`. The unique identifier for the transform.
@@ -242,6 +282,32 @@ impl crate::ToJson for FindMatchesParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FindMatchesParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccuracyCostTradeoff",
+                "EnforceProvidedLabels",
+                "PrecisionRecallTradeoff",
+                "PrimaryKeyColumnName",
+            ],
+        )?;
+        Ok(Self {
+            accuracy_cost_tradeoff: crate::from_json_optional(map, "AccuracyCostTradeoff", path)?,
+            enforce_provided_labels: crate::from_json_optional(map, "EnforceProvidedLabels", path)?,
+            precision_recall_tradeoff: crate::from_json_optional(
+                map,
+                "PrecisionRecallTradeoff",
+                path,
+            )?,
+            primary_key_column_name: crate::from_json_required(map, "PrimaryKeyColumnName", path)?,
+        })
+    }
+}
+
 impl From<FindMatchesParameters> for Value<FindMatchesParameters> {
     fn from(value: FindMatchesParameters) -> Self {
         Value::Lit(value)
@@ -299,6 +365,23 @@ impl crate::ToJson for GlueTables {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlueTables {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CatalogId", "ConnectionName", "DatabaseName", "TableName"],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            connection_name: crate::from_json_optional(map, "ConnectionName", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
+    }
+}
+
 impl From<GlueTables> for Value<GlueTables> {
     fn from(value: GlueTables) -> Self {
         Value::Lit(value)
@@ -331,6 +414,16 @@ impl crate::ToJson for InputRecordTables {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "GlueTables", &self.glue_tables);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputRecordTables {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GlueTables"])?;
+        Ok(Self {
+            glue_tables: crate::from_json_optional(map, "GlueTables", path)?,
+        })
     }
 }
 
@@ -375,6 +468,21 @@ impl crate::ToJson for MlUserDataEncryption {
             &self.ml_user_data_encryption_mode,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MlUserDataEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "MLUserDataEncryptionMode"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            ml_user_data_encryption_mode: crate::from_json_required(
+                map,
+                "MLUserDataEncryptionMode",
+                path,
+            )?,
+        })
     }
 }
 
@@ -436,6 +544,25 @@ impl crate::ToJson for TransformEncryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MLUserDataEncryption", "TaskRunSecurityConfigurationName"],
+        )?;
+        Ok(Self {
+            ml_user_data_encryption: crate::from_json_optional(map, "MLUserDataEncryption", path)?,
+            task_run_security_configuration_name: crate::from_json_optional(
+                map,
+                "TaskRunSecurityConfigurationName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TransformEncryption> for Value<TransformEncryption> {
     fn from(value: TransformEncryption) -> Self {
         Value::Lit(value)
@@ -483,6 +610,17 @@ impl crate::ToJson for TransformParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FindMatchesParameters", "TransformType"])?;
+        Ok(Self {
+            find_matches_parameters: crate::from_json_optional(map, "FindMatchesParameters", path)?,
+            transform_type: crate::from_json_required(map, "TransformType", path)?,
+        })
+    }
+}
+
 impl From<TransformParameters> for Value<TransformParameters> {
     fn from(value: TransformParameters) -> Self {
         Value::Lit(value)
@@ -511,6 +649,17 @@ impl MlUserDataEncryptionMode {
 impl crate::ToJson for MlUserDataEncryptionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MlUserDataEncryptionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("SSE-KMS", Self::SseKms)],
+        )
     }
 }
 
@@ -557,6 +706,25 @@ impl WorkerType {
 impl crate::ToJson for WorkerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("G.025X", Self::G025x),
+                ("G.1X", Self::G1x),
+                ("G.2X", Self::G2x),
+                ("G.4X", Self::G4x),
+                ("G.8X", Self::G8x),
+                ("Standard", Self::Standard),
+                ("Z.2X", Self::Z2x),
+            ],
+        )
     }
 }
 

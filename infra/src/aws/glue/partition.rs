@@ -64,6 +64,23 @@ impl crate::ToJson for Partition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Partition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CatalogId", "DatabaseName", "PartitionInput", "TableName"],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            partition_input: crate::from_json_required(map, "PartitionInput", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::Partition` (`Fn::GetAtt`).
 impl crate::Handle<Partition> {
     /// `Fn::GetAtt` `IdentifierPartitionInputValues`. A hashed string equivalent to the partition
@@ -117,6 +134,18 @@ impl crate::ToJson for Column {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Column {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comment", "Name", "Type"])?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Column> for Value<Column> {
     fn from(value: Column) -> Self {
         Value::Lit(value)
@@ -155,6 +184,17 @@ impl crate::ToJson for Order {
         crate::put(&mut out, "Column", &self.column);
         crate::put_opt(&mut out, "SortOrder", &self.sort_order);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Order {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Column", "SortOrder"])?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            sort_order: crate::from_json_optional(map, "SortOrder", path)?,
+        })
     }
 }
 
@@ -210,6 +250,19 @@ impl crate::ToJson for PartitionInput {
         crate::put_opt(&mut out, "StorageDescriptor", &self.storage_descriptor);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Parameters", "StorageDescriptor", "Values"])?;
+        Ok(Self {
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            storage_descriptor: crate::from_json_optional(map, "StorageDescriptor", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -271,6 +324,19 @@ impl crate::ToJson for SchemaId {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RegistryName", "SchemaArn", "SchemaName"])?;
+        Ok(Self {
+            registry_name: crate::from_json_optional(map, "RegistryName", path)?,
+            schema_arn: crate::from_json_optional(map, "SchemaArn", path)?,
+            schema_name: crate::from_json_optional(map, "SchemaName", path)?,
+        })
+    }
+}
+
 impl From<SchemaId> for Value<SchemaId> {
     fn from(value: SchemaId) -> Self {
         Value::Lit(value)
@@ -326,6 +392,22 @@ impl crate::ToJson for SchemaReference {
         crate::put_opt(&mut out, "SchemaVersionId", &self.schema_version_id);
         crate::put_opt(&mut out, "SchemaVersionNumber", &self.schema_version_number);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SchemaId", "SchemaVersionId", "SchemaVersionNumber"],
+        )?;
+        Ok(Self {
+            schema_id: crate::from_json_optional(map, "SchemaId", path)?,
+            schema_version_id: crate::from_json_optional(map, "SchemaVersionId", path)?,
+            schema_version_number: crate::from_json_optional(map, "SchemaVersionNumber", path)?,
+        })
     }
 }
 
@@ -390,6 +472,19 @@ impl crate::ToJson for SerdeInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SerdeInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Name", "Parameters", "SerializationLibrary"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            serialization_library: crate::from_json_optional(map, "SerializationLibrary", path)?,
+        })
+    }
+}
+
 impl From<SerdeInfo> for Value<SerdeInfo> {
     fn from(value: SerdeInfo) -> Self {
         Value::Lit(value)
@@ -448,6 +543,30 @@ impl crate::ToJson for SkewedInfo {
         );
         crate::put_opt(&mut out, "SkewedColumnValues", &self.skewed_column_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SkewedInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "SkewedColumnNames",
+                "SkewedColumnValueLocationMaps",
+                "SkewedColumnValues",
+            ],
+        )?;
+        Ok(Self {
+            skewed_column_names: crate::from_json_optional(map, "SkewedColumnNames", path)?,
+            skewed_column_value_location_maps: crate::from_json_optional(
+                map,
+                "SkewedColumnValueLocationMaps",
+                path,
+            )?,
+            skewed_column_values: crate::from_json_optional(map, "SkewedColumnValues", path)?,
+        })
     }
 }
 
@@ -617,6 +736,50 @@ impl crate::ToJson for StorageDescriptor {
             &self.stored_as_sub_directories,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketColumns",
+                "Columns",
+                "Compressed",
+                "InputFormat",
+                "Location",
+                "NumberOfBuckets",
+                "OutputFormat",
+                "Parameters",
+                "SchemaReference",
+                "SerdeInfo",
+                "SkewedInfo",
+                "SortColumns",
+                "StoredAsSubDirectories",
+            ],
+        )?;
+        Ok(Self {
+            bucket_columns: crate::from_json_optional(map, "BucketColumns", path)?,
+            columns: crate::from_json_optional(map, "Columns", path)?,
+            compressed: crate::from_json_optional(map, "Compressed", path)?,
+            input_format: crate::from_json_optional(map, "InputFormat", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            number_of_buckets: crate::from_json_optional(map, "NumberOfBuckets", path)?,
+            output_format: crate::from_json_optional(map, "OutputFormat", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            schema_reference: crate::from_json_optional(map, "SchemaReference", path)?,
+            serde_info: crate::from_json_optional(map, "SerdeInfo", path)?,
+            skewed_info: crate::from_json_optional(map, "SkewedInfo", path)?,
+            sort_columns: crate::from_json_optional(map, "SortColumns", path)?,
+            stored_as_sub_directories: crate::from_json_optional(
+                map,
+                "StoredAsSubDirectories",
+                path,
+            )?,
+        })
     }
 }
 

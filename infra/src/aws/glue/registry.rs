@@ -68,6 +68,18 @@ impl crate::ToJson for Registry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Registry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::Registry` (`Fn::GetAtt`).
 impl crate::Handle<Registry> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name for the created Registry.

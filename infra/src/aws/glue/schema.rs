@@ -111,6 +111,36 @@ impl crate::ToJson for Schema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CheckpointVersion",
+                "Compatibility",
+                "DataFormat",
+                "Description",
+                "Name",
+                "Registry",
+                "SchemaDefinition",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            checkpoint_version: crate::from_json_optional(map, "CheckpointVersion", path)?,
+            compatibility: crate::from_json_required(map, "Compatibility", path)?,
+            data_format: crate::from_json_required(map, "DataFormat", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            registry: crate::from_json_optional(map, "Registry", path)?,
+            schema_definition: crate::from_json_optional(map, "SchemaDefinition", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::Schema` (`Fn::GetAtt`).
 impl crate::Handle<Schema> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name for the Schema.
@@ -165,6 +195,17 @@ impl crate::ToJson for Registry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Registry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "Name"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<Registry> for Value<Registry> {
     fn from(value: Registry) -> Self {
         Value::Lit(value)
@@ -208,6 +249,17 @@ impl crate::ToJson for SchemaVersion {
         crate::put_opt(&mut out, "IsLatest", &self.is_latest);
         crate::put_opt(&mut out, "VersionNumber", &self.version_number);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsLatest", "VersionNumber"])?;
+        Ok(Self {
+            is_latest: crate::from_json_optional(map, "IsLatest", path)?,
+            version_number: crate::from_json_optional(map, "VersionNumber", path)?,
+        })
     }
 }
 
@@ -260,6 +312,26 @@ impl crate::ToJson for Compatibility {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Compatibility {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("DISABLED", Self::Disabled),
+                ("BACKWARD", Self::Backward),
+                ("BACKWARD_ALL", Self::BackwardAll),
+                ("FORWARD", Self::Forward),
+                ("FORWARD_ALL", Self::ForwardAll),
+                ("FULL", Self::Full),
+                ("FULL_ALL", Self::FullAll),
+            ],
+        )
+    }
+}
+
 impl From<Compatibility> for Value<Compatibility> {
     fn from(value: Compatibility) -> Self {
         Value::Lit(value)
@@ -291,6 +363,21 @@ impl DataFormat {
 impl crate::ToJson for DataFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AVRO", Self::Avro),
+                ("JSON", Self::Json),
+                ("PROTOBUF", Self::Protobuf),
+            ],
+        )
     }
 }
 

@@ -55,6 +55,17 @@ impl crate::ToJson for SchemaVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Schema", "SchemaDefinition"])?;
+        Ok(Self {
+            schema: crate::from_json_required(map, "Schema", path)?,
+            schema_definition: crate::from_json_required(map, "SchemaDefinition", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::SchemaVersion` (`Fn::GetAtt`).
 impl crate::Handle<SchemaVersion> {
     /// `Fn::GetAtt` `VersionId`. Represents the version ID associated with the schema version.
@@ -111,6 +122,19 @@ impl crate::ToJson for Schema {
         crate::put_opt(&mut out, "SchemaArn", &self.schema_arn);
         crate::put_opt(&mut out, "SchemaName", &self.schema_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RegistryName", "SchemaArn", "SchemaName"])?;
+        Ok(Self {
+            registry_name: crate::from_json_optional(map, "RegistryName", path)?,
+            schema_arn: crate::from_json_optional(map, "SchemaArn", path)?,
+            schema_name: crate::from_json_optional(map, "SchemaName", path)?,
+        })
     }
 }
 

@@ -57,3 +57,15 @@ impl crate::ToJson for SchemaVersionMetadata {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaVersionMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "SchemaVersionId", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            schema_version_id: crate::from_json_required(map, "SchemaVersionId", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}

@@ -58,6 +58,21 @@ impl crate::ToJson for SecurityConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionConfiguration", "Name"])?;
+        Ok(Self {
+            encryption_configuration: crate::from_json_required(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The encryption configuration for Amazon CloudWatch.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CloudWatchEncryption {
@@ -102,6 +117,21 @@ impl crate::ToJson for CloudWatchEncryption {
         );
         crate::put_opt(&mut out, "KmsKeyArn", &self.kms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchEncryptionMode", "KmsKeyArn"])?;
+        Ok(Self {
+            cloud_watch_encryption_mode: crate::from_json_optional(
+                map,
+                "CloudWatchEncryptionMode",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
     }
 }
 
@@ -173,6 +203,30 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchEncryption",
+                "JobBookmarksEncryption",
+                "S3Encryptions",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_encryption: crate::from_json_optional(map, "CloudWatchEncryption", path)?,
+            job_bookmarks_encryption: crate::from_json_optional(
+                map,
+                "JobBookmarksEncryption",
+                path,
+            )?,
+            s3_encryptions: crate::from_json_optional(map, "S3Encryptions", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -226,6 +280,22 @@ impl crate::ToJson for JobBookmarksEncryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobBookmarksEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["JobBookmarksEncryptionMode", "KmsKeyArn"])?;
+        Ok(Self {
+            job_bookmarks_encryption_mode: crate::from_json_optional(
+                map,
+                "JobBookmarksEncryptionMode",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
+    }
+}
+
 impl From<JobBookmarksEncryption> for Value<JobBookmarksEncryption> {
     fn from(value: JobBookmarksEncryption) -> Self {
         Value::Lit(value)
@@ -272,6 +342,17 @@ impl crate::ToJson for S3Encryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Encryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "S3EncryptionMode"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            s3_encryption_mode: crate::from_json_optional(map, "S3EncryptionMode", path)?,
+        })
+    }
+}
+
 impl From<S3Encryption> for Value<S3Encryption> {
     fn from(value: S3Encryption) -> Self {
         Value::Lit(value)
@@ -303,6 +384,17 @@ impl crate::ToJson for CloudWatchEncryptionMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchEncryptionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("SSE-KMS", Self::SseKms)],
+        )
+    }
+}
+
 impl From<CloudWatchEncryptionMode> for Value<CloudWatchEncryptionMode> {
     fn from(value: CloudWatchEncryptionMode) -> Self {
         Value::Lit(value)
@@ -331,6 +423,17 @@ impl JobBookmarksEncryptionMode {
 impl crate::ToJson for JobBookmarksEncryptionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobBookmarksEncryptionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CSE-KMS", Self::CseKms), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

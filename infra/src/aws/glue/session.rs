@@ -198,6 +198,50 @@ impl crate::ToJson for Session {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Session {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Command",
+                "Connections",
+                "DefaultArguments",
+                "Description",
+                "GlueVersion",
+                "Id",
+                "IdleTimeout",
+                "MaxCapacity",
+                "NumberOfWorkers",
+                "RequestOrigin",
+                "Role",
+                "SecurityConfiguration",
+                "Tags",
+                "Timeout",
+                "WorkerType",
+            ],
+        )?;
+        Ok(Self {
+            command: crate::from_json_required(map, "Command", path)?,
+            connections: crate::from_json_optional(map, "Connections", path)?,
+            default_arguments: crate::from_json_optional(map, "DefaultArguments", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            glue_version: crate::from_json_optional(map, "GlueVersion", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            idle_timeout: crate::from_json_optional(map, "IdleTimeout", path)?,
+            max_capacity: crate::from_json_optional(map, "MaxCapacity", path)?,
+            number_of_workers: crate::from_json_optional(map, "NumberOfWorkers", path)?,
+            request_origin: crate::from_json_optional(map, "RequestOrigin", path)?,
+            role: crate::from_json_required(map, "Role", path)?,
+            security_configuration: crate::from_json_optional(map, "SecurityConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+            worker_type: crate::from_json_optional(map, "WorkerType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::Session` (`Fn::GetAtt`).
 impl crate::Handle<Session> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the session.
@@ -249,6 +293,16 @@ impl crate::ToJson for ConnectionsList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionsList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Connections"])?;
+        Ok(Self {
+            connections: crate::from_json_optional(map, "Connections", path)?,
+        })
+    }
+}
+
 impl From<ConnectionsList> for Value<ConnectionsList> {
     fn from(value: ConnectionsList) -> Self {
         Value::Lit(value)
@@ -296,6 +350,17 @@ impl crate::ToJson for SessionCommand {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SessionCommand {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "PythonVersion"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            python_version: crate::from_json_optional(map, "PythonVersion", path)?,
+        })
+    }
+}
+
 impl From<SessionCommand> for Value<SessionCommand> {
     fn from(value: SessionCommand) -> Self {
         Value::Lit(value)
@@ -339,6 +404,25 @@ impl WorkerType {
 impl crate::ToJson for WorkerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Standard", Self::Standard),
+                ("G.1X", Self::G1x),
+                ("G.2X", Self::G2x),
+                ("G.025X", Self::G025x),
+                ("G.4X", Self::G4x),
+                ("G.8X", Self::G8x),
+                ("Z.2X", Self::Z2x),
+            ],
+        )
     }
 }
 

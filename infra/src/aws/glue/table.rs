@@ -92,6 +92,30 @@ impl crate::ToJson for Table {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Table {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CatalogId",
+                "DatabaseName",
+                "Name",
+                "OpenTableFormatInput",
+                "TableInput",
+            ],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            open_table_format_input: crate::from_json_optional(map, "OpenTableFormatInput", path)?,
+            table_input: crate::from_json_optional(map, "TableInput", path)?,
+        })
+    }
+}
+
 /// A column in a Table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
@@ -133,6 +157,18 @@ impl crate::ToJson for Column {
         crate::put(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Column {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comment", "Name", "Type"])?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -192,6 +228,22 @@ impl crate::ToJson for IcebergInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IcebergTableInput", "MetadataOperation", "Version"],
+        )?;
+        Ok(Self {
+            iceberg_table_input: crate::from_json_optional(map, "IcebergTableInput", path)?,
+            metadata_operation: crate::from_json_optional(map, "MetadataOperation", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<IcebergInput> for Value<IcebergInput> {
     fn from(value: IcebergInput) -> Self {
         Value::Lit(value)
@@ -244,6 +296,20 @@ impl crate::ToJson for IcebergPartitionField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergPartitionField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FieldId", "Name", "SourceId", "Transform"])?;
+        Ok(Self {
+            field_id: crate::from_json_optional(map, "FieldId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            source_id: crate::from_json_required(map, "SourceId", path)?,
+            transform: crate::from_json_required(map, "Transform", path)?,
+        })
+    }
+}
+
 impl From<IcebergPartitionField> for Value<IcebergPartitionField> {
     fn from(value: IcebergPartitionField) -> Self {
         Value::Lit(value)
@@ -281,6 +347,17 @@ impl crate::ToJson for IcebergPartitionSpec {
         crate::put(&mut out, "Fields", &self.fields);
         crate::put_opt(&mut out, "SpecId", &self.spec_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergPartitionSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fields", "SpecId"])?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+            spec_id: crate::from_json_optional(map, "SpecId", path)?,
+        })
     }
 }
 
@@ -344,6 +421,23 @@ impl crate::ToJson for IcebergSchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Fields", "IdentifierFieldIds", "SchemaId", "Type"],
+        )?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+            identifier_field_ids: crate::from_json_optional(map, "IdentifierFieldIds", path)?,
+            schema_id: crate::from_json_optional(map, "SchemaId", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<IcebergSchema> for Value<IcebergSchema> {
     fn from(value: IcebergSchema) -> Self {
         Value::Lit(value)
@@ -391,6 +485,23 @@ impl crate::ToJson for IcebergSortField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergSortField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Direction", "NullOrder", "SourceId", "Transform"],
+        )?;
+        Ok(Self {
+            direction: crate::from_json_required(map, "Direction", path)?,
+            null_order: crate::from_json_required(map, "NullOrder", path)?,
+            source_id: crate::from_json_required(map, "SourceId", path)?,
+            transform: crate::from_json_required(map, "Transform", path)?,
+        })
+    }
+}
+
 impl From<IcebergSortField> for Value<IcebergSortField> {
     fn from(value: IcebergSortField) -> Self {
         Value::Lit(value)
@@ -425,6 +536,17 @@ impl crate::ToJson for IcebergSortOrder {
         crate::put(&mut out, "Fields", &self.fields);
         crate::put(&mut out, "OrderId", &self.order_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergSortOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fields", "OrderId"])?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+            order_id: crate::from_json_required(map, "OrderId", path)?,
+        })
     }
 }
 
@@ -482,6 +604,20 @@ impl crate::ToJson for IcebergStructField {
         crate::put(&mut out, "Required", &self.required);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergStructField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Doc", "Id", "Name", "Required", "Type"])?;
+        Ok(Self {
+            doc: crate::from_json_optional(map, "Doc", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            required: crate::from_json_required(map, "Required", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -552,6 +688,30 @@ impl crate::ToJson for IcebergTableInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergTableInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Location",
+                "PartitionSpec",
+                "Properties",
+                "Schema",
+                "WriteOrder",
+            ],
+        )?;
+        Ok(Self {
+            location: crate::from_json_required(map, "Location", path)?,
+            partition_spec: crate::from_json_optional(map, "PartitionSpec", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            schema: crate::from_json_required(map, "Schema", path)?,
+            write_order: crate::from_json_optional(map, "WriteOrder", path)?,
+        })
+    }
+}
+
 impl From<IcebergTableInput> for Value<IcebergTableInput> {
     fn from(value: IcebergTableInput) -> Self {
         Value::Lit(value)
@@ -589,6 +749,16 @@ impl crate::ToJson for OpenTableFormatInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenTableFormatInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IcebergInput"])?;
+        Ok(Self {
+            iceberg_input: crate::from_json_optional(map, "IcebergInput", path)?,
+        })
+    }
+}
+
 impl From<OpenTableFormatInput> for Value<OpenTableFormatInput> {
     fn from(value: OpenTableFormatInput) -> Self {
         Value::Lit(value)
@@ -621,6 +791,17 @@ impl crate::ToJson for Order {
         crate::put(&mut out, "Column", &self.column);
         crate::put(&mut out, "SortOrder", &self.sort_order);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Order {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Column", "SortOrder"])?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            sort_order: crate::from_json_required(map, "SortOrder", path)?,
+        })
     }
 }
 
@@ -682,6 +863,19 @@ impl crate::ToJson for SchemaId {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RegistryName", "SchemaArn", "SchemaName"])?;
+        Ok(Self {
+            registry_name: crate::from_json_optional(map, "RegistryName", path)?,
+            schema_arn: crate::from_json_optional(map, "SchemaArn", path)?,
+            schema_name: crate::from_json_optional(map, "SchemaName", path)?,
+        })
+    }
+}
+
 impl From<SchemaId> for Value<SchemaId> {
     fn from(value: SchemaId) -> Self {
         Value::Lit(value)
@@ -737,6 +931,22 @@ impl crate::ToJson for SchemaReference {
         crate::put_opt(&mut out, "SchemaVersionId", &self.schema_version_id);
         crate::put_opt(&mut out, "SchemaVersionNumber", &self.schema_version_number);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SchemaId", "SchemaVersionId", "SchemaVersionNumber"],
+        )?;
+        Ok(Self {
+            schema_id: crate::from_json_optional(map, "SchemaId", path)?,
+            schema_version_id: crate::from_json_optional(map, "SchemaVersionId", path)?,
+            schema_version_number: crate::from_json_optional(map, "SchemaVersionNumber", path)?,
+        })
     }
 }
 
@@ -802,6 +1012,19 @@ impl crate::ToJson for SerdeInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SerdeInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Name", "Parameters", "SerializationLibrary"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            serialization_library: crate::from_json_optional(map, "SerializationLibrary", path)?,
+        })
+    }
+}
+
 impl From<SerdeInfo> for Value<SerdeInfo> {
     fn from(value: SerdeInfo) -> Self {
         Value::Lit(value)
@@ -860,6 +1083,30 @@ impl crate::ToJson for SkewedInfo {
         );
         crate::put_opt(&mut out, "SkewedColumnValues", &self.skewed_column_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SkewedInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "SkewedColumnNames",
+                "SkewedColumnValueLocationMaps",
+                "SkewedColumnValues",
+            ],
+        )?;
+        Ok(Self {
+            skewed_column_names: crate::from_json_optional(map, "SkewedColumnNames", path)?,
+            skewed_column_value_location_maps: crate::from_json_optional(
+                map,
+                "SkewedColumnValueLocationMaps",
+                path,
+            )?,
+            skewed_column_values: crate::from_json_optional(map, "SkewedColumnValues", path)?,
+        })
     }
 }
 
@@ -1031,6 +1278,50 @@ impl crate::ToJson for StorageDescriptor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketColumns",
+                "Columns",
+                "Compressed",
+                "InputFormat",
+                "Location",
+                "NumberOfBuckets",
+                "OutputFormat",
+                "Parameters",
+                "SchemaReference",
+                "SerdeInfo",
+                "SkewedInfo",
+                "SortColumns",
+                "StoredAsSubDirectories",
+            ],
+        )?;
+        Ok(Self {
+            bucket_columns: crate::from_json_optional(map, "BucketColumns", path)?,
+            columns: crate::from_json_optional(map, "Columns", path)?,
+            compressed: crate::from_json_optional(map, "Compressed", path)?,
+            input_format: crate::from_json_optional(map, "InputFormat", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            number_of_buckets: crate::from_json_optional(map, "NumberOfBuckets", path)?,
+            output_format: crate::from_json_optional(map, "OutputFormat", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            schema_reference: crate::from_json_optional(map, "SchemaReference", path)?,
+            serde_info: crate::from_json_optional(map, "SerdeInfo", path)?,
+            skewed_info: crate::from_json_optional(map, "SkewedInfo", path)?,
+            sort_columns: crate::from_json_optional(map, "SortColumns", path)?,
+            stored_as_sub_directories: crate::from_json_optional(
+                map,
+                "StoredAsSubDirectories",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<StorageDescriptor> for Value<StorageDescriptor> {
     fn from(value: StorageDescriptor) -> Self {
         Value::Lit(value)
@@ -1094,6 +1385,20 @@ impl crate::ToJson for TableIdentifier {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CatalogId", "DatabaseName", "Name", "Region"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+        })
     }
 }
 
@@ -1251,6 +1556,44 @@ impl crate::ToJson for TableInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "Owner",
+                "Parameters",
+                "PartitionKeys",
+                "Retention",
+                "StorageDescriptor",
+                "TableType",
+                "TargetTable",
+                "ViewDefinition",
+                "ViewExpandedText",
+                "ViewOriginalText",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            owner: crate::from_json_optional(map, "Owner", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            partition_keys: crate::from_json_optional(map, "PartitionKeys", path)?,
+            retention: crate::from_json_optional(map, "Retention", path)?,
+            storage_descriptor: crate::from_json_optional(map, "StorageDescriptor", path)?,
+            table_type: crate::from_json_optional(map, "TableType", path)?,
+            target_table: crate::from_json_optional(map, "TargetTable", path)?,
+            view_definition: crate::from_json_optional(map, "ViewDefinition", path)?,
+            view_expanded_text: crate::from_json_optional(map, "ViewExpandedText", path)?,
+            view_original_text: crate::from_json_optional(map, "ViewOriginalText", path)?,
+        })
+    }
+}
+
 impl From<TableInput> for Value<TableInput> {
     fn from(value: TableInput) -> Self {
         Value::Lit(value)
@@ -1317,6 +1660,23 @@ impl crate::ToJson for ViewDefinition {
         crate::put_opt(&mut out, "Representations", &self.representations);
         crate::put_opt(&mut out, "SubObjects", &self.sub_objects);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ViewDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Definer", "IsProtected", "Representations", "SubObjects"],
+        )?;
+        Ok(Self {
+            definer: crate::from_json_optional(map, "Definer", path)?,
+            is_protected: crate::from_json_optional(map, "IsProtected", path)?,
+            representations: crate::from_json_optional(map, "Representations", path)?,
+            sub_objects: crate::from_json_optional(map, "SubObjects", path)?,
+        })
     }
 }
 
@@ -1400,6 +1760,30 @@ impl crate::ToJson for ViewRepresentation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ViewRepresentation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Dialect",
+                "DialectVersion",
+                "ValidationConnection",
+                "ViewExpandedText",
+                "ViewOriginalText",
+            ],
+        )?;
+        Ok(Self {
+            dialect: crate::from_json_optional(map, "Dialect", path)?,
+            dialect_version: crate::from_json_optional(map, "DialectVersion", path)?,
+            validation_connection: crate::from_json_optional(map, "ValidationConnection", path)?,
+            view_expanded_text: crate::from_json_optional(map, "ViewExpandedText", path)?,
+            view_original_text: crate::from_json_optional(map, "ViewOriginalText", path)?,
+        })
+    }
+}
+
 impl From<ViewRepresentation> for Value<ViewRepresentation> {
     fn from(value: ViewRepresentation) -> Self {
         Value::Lit(value)
@@ -1434,6 +1818,21 @@ impl crate::ToJson for Dialect {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dialect {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ATHENA", Self::Athena),
+                ("REDSHIFT", Self::Redshift),
+                ("SPARK", Self::Spark),
+            ],
+        )
+    }
+}
+
 impl From<Dialect> for Value<Dialect> {
     fn from(value: Dialect) -> Self {
         Value::Lit(value)
@@ -1459,6 +1858,13 @@ impl MetadataOperation {
 impl crate::ToJson for MetadataOperation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CREATE", Self::Create)])
     }
 }
 
@@ -1491,6 +1897,20 @@ impl TableType {
 impl crate::ToJson for TableType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EXTERNAL_TABLE", Self::ExternalTable),
+                ("VIRTUAL_VIEW", Self::VirtualView),
+            ],
+        )
     }
 }
 

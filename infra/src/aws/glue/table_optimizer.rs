@@ -73,6 +73,34 @@ impl crate::ToJson for TableOptimizer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableOptimizer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CatalogId",
+                "DatabaseName",
+                "TableName",
+                "TableOptimizerConfiguration",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+            table_optimizer_configuration: crate::from_json_required(
+                map,
+                "TableOptimizerConfiguration",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// A `CompactionConfiguration` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CompactionConfiguration {
@@ -107,6 +135,16 @@ impl crate::ToJson for CompactionConfiguration {
             &self.iceberg_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompactionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IcebergConfiguration"])?;
+        Ok(Self {
+            iceberg_configuration: crate::from_json_optional(map, "IcebergConfiguration", path)?,
+        })
     }
 }
 
@@ -167,6 +205,22 @@ impl crate::ToJson for IcebergCompactionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergCompactionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeleteFileThreshold", "MinInputFiles", "Strategy"],
+        )?;
+        Ok(Self {
+            delete_file_threshold: crate::from_json_optional(map, "DeleteFileThreshold", path)?,
+            min_input_files: crate::from_json_optional(map, "MinInputFiles", path)?,
+            strategy: crate::from_json_optional(map, "Strategy", path)?,
+        })
+    }
+}
+
 impl From<IcebergCompactionConfiguration> for Value<IcebergCompactionConfiguration> {
     fn from(value: IcebergCompactionConfiguration) -> Self {
         Value::Lit(value)
@@ -217,6 +271,22 @@ impl crate::ToJson for IcebergConfiguration {
             &self.orphan_file_retention_period_in_days,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Location", "OrphanFileRetentionPeriodInDays"])?;
+        Ok(Self {
+            location: crate::from_json_optional(map, "Location", path)?,
+            orphan_file_retention_period_in_days: crate::from_json_optional(
+                map,
+                "OrphanFileRetentionPeriodInDays",
+                path,
+            )?,
+        })
     }
 }
 
@@ -284,6 +354,34 @@ impl crate::ToJson for IcebergRetentionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergRetentionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CleanExpiredFiles",
+                "NumberOfSnapshotsToRetain",
+                "SnapshotRetentionPeriodInDays",
+            ],
+        )?;
+        Ok(Self {
+            clean_expired_files: crate::from_json_optional(map, "CleanExpiredFiles", path)?,
+            number_of_snapshots_to_retain: crate::from_json_optional(
+                map,
+                "NumberOfSnapshotsToRetain",
+                path,
+            )?,
+            snapshot_retention_period_in_days: crate::from_json_optional(
+                map,
+                "SnapshotRetentionPeriodInDays",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IcebergRetentionConfiguration> for Value<IcebergRetentionConfiguration> {
     fn from(value: IcebergRetentionConfiguration) -> Self {
         Value::Lit(value)
@@ -323,6 +421,16 @@ impl crate::ToJson for OrphanFileDeletionConfiguration {
             &self.iceberg_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrphanFileDeletionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IcebergConfiguration"])?;
+        Ok(Self {
+            iceberg_configuration: crate::from_json_optional(map, "IcebergConfiguration", path)?,
+        })
     }
 }
 
@@ -366,6 +474,16 @@ impl crate::ToJson for RetentionConfiguration {
             &self.iceberg_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IcebergConfiguration"])?;
+        Ok(Self {
+            iceberg_configuration: crate::from_json_optional(map, "IcebergConfiguration", path)?,
+        })
     }
 }
 
@@ -473,6 +591,44 @@ impl crate::ToJson for TableOptimizerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableOptimizerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CompactionConfiguration",
+                "Enabled",
+                "OrphanFileDeletionConfiguration",
+                "RetentionConfiguration",
+                "RoleArn",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            compaction_configuration: crate::from_json_optional(
+                map,
+                "CompactionConfiguration",
+                path,
+            )?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            orphan_file_deletion_configuration: crate::from_json_optional(
+                map,
+                "OrphanFileDeletionConfiguration",
+                path,
+            )?,
+            retention_configuration: crate::from_json_optional(
+                map,
+                "RetentionConfiguration",
+                path,
+            )?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 impl From<TableOptimizerConfiguration> for Value<TableOptimizerConfiguration> {
     fn from(value: TableOptimizerConfiguration) -> Self {
         Value::Lit(value)
@@ -510,6 +666,16 @@ impl crate::ToJson for VpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GlueConnectionName"])?;
+        Ok(Self {
+            glue_connection_name: crate::from_json_optional(map, "GlueConnectionName", path)?,
+        })
+    }
+}
+
 impl From<VpcConfiguration> for Value<VpcConfiguration> {
     fn from(value: VpcConfiguration) -> Self {
         Value::Lit(value)
@@ -544,6 +710,21 @@ impl crate::ToJson for Strategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Strategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("binpack", Self::Binpack),
+                ("sort", Self::Sort),
+                ("z-order", Self::ZOrder),
+            ],
+        )
+    }
+}
+
 impl From<Strategy> for Value<Strategy> {
     fn from(value: Strategy) -> Self {
         Value::Lit(value)
@@ -575,6 +756,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("compaction", Self::Compaction),
+                ("orphan_file_deletion", Self::OrphanFileDeletion),
+                ("retention", Self::Retention),
+            ],
+        )
     }
 }
 

@@ -141,6 +141,44 @@ impl crate::ToJson for Trigger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Trigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "Description",
+                "EventBatchingCondition",
+                "Name",
+                "Predicate",
+                "Schedule",
+                "StartOnCreation",
+                "Tags",
+                "Type",
+                "WorkflowName",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_batching_condition: crate::from_json_optional(
+                map,
+                "EventBatchingCondition",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            predicate: crate::from_json_optional(map, "Predicate", path)?,
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            start_on_creation: crate::from_json_optional(map, "StartOnCreation", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            workflow_name: crate::from_json_optional(map, "WorkflowName", path)?,
+        })
+    }
+}
+
 /// The actions initiated by this trigger.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Action {
@@ -232,6 +270,32 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arguments",
+                "CrawlerName",
+                "JobName",
+                "NotificationProperty",
+                "SecurityConfiguration",
+                "Timeout",
+            ],
+        )?;
+        Ok(Self {
+            arguments: crate::from_json_optional(map, "Arguments", path)?,
+            crawler_name: crate::from_json_optional(map, "CrawlerName", path)?,
+            job_name: crate::from_json_optional(map, "JobName", path)?,
+            notification_property: crate::from_json_optional(map, "NotificationProperty", path)?,
+            security_configuration: crate::from_json_optional(map, "SecurityConfiguration", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -310,6 +374,30 @@ impl crate::ToJson for Condition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CrawlState",
+                "CrawlerName",
+                "JobName",
+                "LogicalOperator",
+                "State",
+            ],
+        )?;
+        Ok(Self {
+            crawl_state: crate::from_json_optional(map, "CrawlState", path)?,
+            crawler_name: crate::from_json_optional(map, "CrawlerName", path)?,
+            job_name: crate::from_json_optional(map, "JobName", path)?,
+            logical_operator: crate::from_json_optional(map, "LogicalOperator", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+        })
+    }
+}
+
 impl From<Condition> for Value<Condition> {
     fn from(value: Condition) -> Self {
         Value::Lit(value)
@@ -353,6 +441,17 @@ impl crate::ToJson for EventBatchingCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBatchingCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BatchSize", "BatchWindow"])?;
+        Ok(Self {
+            batch_size: crate::from_json_required(map, "BatchSize", path)?,
+            batch_window: crate::from_json_optional(map, "BatchWindow", path)?,
+        })
+    }
+}
+
 impl From<EventBatchingCondition> for Value<EventBatchingCondition> {
     fn from(value: EventBatchingCondition) -> Self {
         Value::Lit(value)
@@ -387,6 +486,16 @@ impl crate::ToJson for NotificationProperty {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "NotifyDelayAfter", &self.notify_delay_after);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NotifyDelayAfter"])?;
+        Ok(Self {
+            notify_delay_after: crate::from_json_optional(map, "NotifyDelayAfter", path)?,
+        })
     }
 }
 
@@ -437,6 +546,17 @@ impl crate::ToJson for Predicate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Predicate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Conditions", "Logical"])?;
+        Ok(Self {
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+            logical: crate::from_json_optional(map, "Logical", path)?,
+        })
+    }
+}
+
 impl From<Predicate> for Value<Predicate> {
     fn from(value: Predicate) -> Self {
         Value::Lit(value)
@@ -480,6 +600,24 @@ impl crate::ToJson for CrawlState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrawlState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CANCELLED", Self::Cancelled),
+                ("CANCELLING", Self::Cancelling),
+                ("ERROR", Self::Error),
+                ("FAILED", Self::Failed),
+                ("RUNNING", Self::Running),
+                ("SUCCEEDED", Self::Succeeded),
+            ],
+        )
+    }
+}
+
 impl From<CrawlState> for Value<CrawlState> {
     fn from(value: CrawlState) -> Self {
         Value::Lit(value)
@@ -512,6 +650,13 @@ impl crate::ToJson for Logical {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logical {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AND", Self::And), ("ANY", Self::Any)])
+    }
+}
+
 impl From<Logical> for Value<Logical> {
     fn from(value: Logical) -> Self {
         Value::Lit(value)
@@ -537,6 +682,13 @@ impl LogicalOperator {
 impl crate::ToJson for LogicalOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogicalOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EQUALS", Self::Equals)])
     }
 }
 
@@ -578,6 +730,22 @@ impl crate::ToJson for State {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUCCEEDED", Self::Succeeded),
+                ("STOPPED", Self::Stopped),
+                ("TIMEOUT", Self::Timeout),
+                ("FAILED", Self::Failed),
+            ],
+        )
+    }
+}
+
 impl From<State> for Value<State> {
     fn from(value: State) -> Self {
         Value::Lit(value)
@@ -612,6 +780,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONDITIONAL", Self::Conditional),
+                ("EVENT", Self::Event),
+                ("ON_DEMAND", Self::OnDemand),
+                ("SCHEDULED", Self::Scheduled),
+            ],
+        )
     }
 }
 

@@ -74,6 +74,23 @@ impl crate::ToJson for UsageProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UsageProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Configuration", "Description", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::UsageProfile` (`Fn::GetAtt`).
 impl crate::Handle<UsageProfile> {
     /// `Fn::GetAtt` `CreatedOn`. Creation time.
@@ -123,6 +140,18 @@ impl crate::ToJson for ProfileConfiguration {
             &self.session_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProfileConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["JobConfiguration", "SessionConfiguration"])?;
+        Ok(Self {
+            job_configuration: crate::from_json_optional(map, "JobConfiguration", path)?,
+            session_configuration: crate::from_json_optional(map, "SessionConfiguration", path)?,
+        })
     }
 }
 

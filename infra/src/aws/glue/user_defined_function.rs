@@ -103,6 +103,34 @@ impl crate::ToJson for UserDefinedFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserDefinedFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClassName",
+                "DatabaseName",
+                "FunctionName",
+                "FunctionType",
+                "OwnerName",
+                "OwnerType",
+                "ResourceUris",
+            ],
+        )?;
+        Ok(Self {
+            class_name: crate::from_json_optional(map, "ClassName", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            function_name: crate::from_json_required(map, "FunctionName", path)?,
+            function_type: crate::from_json_optional(map, "FunctionType", path)?,
+            owner_name: crate::from_json_optional(map, "OwnerName", path)?,
+            owner_type: crate::from_json_optional(map, "OwnerType", path)?,
+            resource_uris: crate::from_json_optional(map, "ResourceUris", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Glue::UserDefinedFunction` (`Fn::GetAtt`).
 impl crate::Handle<UserDefinedFunction> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the user-defined function.
@@ -151,6 +179,17 @@ impl crate::ToJson for ResourceUri {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceUri {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceType", "Uri"])?;
+        Ok(Self {
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            uri: crate::from_json_optional(map, "Uri", path)?,
+        })
+    }
+}
+
 impl From<ResourceUri> for Value<ResourceUri> {
     fn from(value: ResourceUri) -> Self {
         Value::Lit(value)
@@ -182,6 +221,21 @@ impl FunctionType {
 impl crate::ToJson for FunctionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("REGULAR_FUNCTION", Self::RegularFunction),
+                ("AGGREGATE_FUNCTION", Self::AggregateFunction),
+                ("STORED_PROCEDURE", Self::StoredProcedure),
+            ],
+        )
     }
 }
 
@@ -219,6 +273,21 @@ impl crate::ToJson for OwnerType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OwnerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("USER", Self::User),
+                ("ROLE", Self::Role),
+                ("GROUP", Self::Group),
+            ],
+        )
+    }
+}
+
 impl From<OwnerType> for Value<OwnerType> {
     fn from(value: OwnerType) -> Self {
         Value::Lit(value)
@@ -250,6 +319,21 @@ impl ResourceType {
 impl crate::ToJson for ResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("JAR", Self::Jar),
+                ("FILE", Self::File),
+                ("ARCHIVE", Self::Archive),
+            ],
+        )
     }
 }
 

@@ -96,3 +96,27 @@ impl crate::ToJson for Workflow {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workflow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultRunProperties",
+                "Description",
+                "MaxConcurrentRuns",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            default_run_properties: crate::from_json_optional(map, "DefaultRunProperties", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            max_concurrent_runs: crate::from_json_optional(map, "MaxConcurrentRuns", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}

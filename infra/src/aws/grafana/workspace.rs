@@ -241,6 +241,64 @@ impl crate::ToJson for Workspace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workspace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountAccessType",
+                "AuthenticationProviders",
+                "ClientToken",
+                "DataSources",
+                "Description",
+                "GrafanaVersion",
+                "Name",
+                "NetworkAccessControl",
+                "NotificationDestinations",
+                "OrganizationRoleName",
+                "OrganizationalUnits",
+                "PermissionType",
+                "PluginAdminEnabled",
+                "RoleArn",
+                "SamlConfiguration",
+                "StackSetName",
+                "Tags",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            account_access_type: crate::from_json_required(map, "AccountAccessType", path)?,
+            authentication_providers: crate::from_json_required(
+                map,
+                "AuthenticationProviders",
+                path,
+            )?,
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            data_sources: crate::from_json_optional(map, "DataSources", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            grafana_version: crate::from_json_optional(map, "GrafanaVersion", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            network_access_control: crate::from_json_optional(map, "NetworkAccessControl", path)?,
+            notification_destinations: crate::from_json_optional(
+                map,
+                "NotificationDestinations",
+                path,
+            )?,
+            organization_role_name: crate::from_json_optional(map, "OrganizationRoleName", path)?,
+            organizational_units: crate::from_json_optional(map, "OrganizationalUnits", path)?,
+            permission_type: crate::from_json_required(map, "PermissionType", path)?,
+            plugin_admin_enabled: crate::from_json_optional(map, "PluginAdminEnabled", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            saml_configuration: crate::from_json_optional(map, "SamlConfiguration", path)?,
+            stack_set_name: crate::from_json_optional(map, "StackSetName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Grafana::Workspace` (`Fn::GetAtt`).
 impl crate::Handle<Workspace> {
     /// `Fn::GetAtt` `CreationTimestamp`. Timestamp when the workspace was created.
@@ -363,6 +421,25 @@ impl crate::ToJson for AssertionAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssertionAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Email", "Groups", "Login", "Name", "Org", "Role"],
+        )?;
+        Ok(Self {
+            email: crate::from_json_optional(map, "Email", path)?,
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            login: crate::from_json_optional(map, "Login", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            org: crate::from_json_optional(map, "Org", path)?,
+            role: crate::from_json_optional(map, "Role", path)?,
+        })
+    }
+}
+
 impl From<AssertionAttributes> for Value<AssertionAttributes> {
     fn from(value: AssertionAttributes) -> Self {
         Value::Lit(value)
@@ -406,6 +483,17 @@ impl crate::ToJson for IdpMetadata {
         crate::put_opt(&mut out, "Url", &self.url);
         crate::put_opt(&mut out, "Xml", &self.xml);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdpMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Url", "Xml"])?;
+        Ok(Self {
+            url: crate::from_json_optional(map, "Url", path)?,
+            xml: crate::from_json_optional(map, "Xml", path)?,
+        })
     }
 }
 
@@ -460,6 +548,17 @@ impl crate::ToJson for NetworkAccessControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkAccessControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PrefixListIds", "VpceIds"])?;
+        Ok(Self {
+            prefix_list_ids: crate::from_json_optional(map, "PrefixListIds", path)?,
+            vpce_ids: crate::from_json_optional(map, "VpceIds", path)?,
+        })
+    }
+}
+
 impl From<NetworkAccessControl> for Value<NetworkAccessControl> {
     fn from(value: NetworkAccessControl) -> Self {
         Value::Lit(value)
@@ -503,6 +602,17 @@ impl crate::ToJson for RoleValues {
         crate::put_opt(&mut out, "Admin", &self.admin);
         crate::put_opt(&mut out, "Editor", &self.editor);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoleValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Admin", "Editor"])?;
+        Ok(Self {
+            admin: crate::from_json_optional(map, "Admin", path)?,
+            editor: crate::from_json_optional(map, "Editor", path)?,
+        })
     }
 }
 
@@ -585,6 +695,30 @@ impl crate::ToJson for SamlConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedOrganizations",
+                "AssertionAttributes",
+                "IdpMetadata",
+                "LoginValidityDuration",
+                "RoleValues",
+            ],
+        )?;
+        Ok(Self {
+            allowed_organizations: crate::from_json_optional(map, "AllowedOrganizations", path)?,
+            assertion_attributes: crate::from_json_optional(map, "AssertionAttributes", path)?,
+            idp_metadata: crate::from_json_required(map, "IdpMetadata", path)?,
+            login_validity_duration: crate::from_json_optional(map, "LoginValidityDuration", path)?,
+            role_values: crate::from_json_optional(map, "RoleValues", path)?,
+        })
+    }
+}
+
 impl From<SamlConfiguration> for Value<SamlConfiguration> {
     fn from(value: SamlConfiguration) -> Self {
         Value::Lit(value)
@@ -625,6 +759,17 @@ impl crate::ToJson for VpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<VpcConfiguration> for Value<VpcConfiguration> {
     fn from(value: VpcConfiguration) -> Self {
         Value::Lit(value)
@@ -660,6 +805,20 @@ impl crate::ToJson for AccountAccessType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountAccessType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CURRENT_ACCOUNT", Self::CurrentAccount),
+                ("ORGANIZATION", Self::Organization),
+            ],
+        )
+    }
+}
+
 impl From<AccountAccessType> for Value<AccountAccessType> {
     fn from(value: AccountAccessType) -> Self {
         Value::Lit(value)
@@ -688,6 +847,17 @@ impl AuthenticationProviderTypes {
 impl crate::ToJson for AuthenticationProviderTypes {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationProviderTypes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AWS_SSO", Self::AwsSso), ("SAML", Self::Saml)],
+        )
     }
 }
 
@@ -742,6 +912,26 @@ impl crate::ToJson for DataSourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMAZON_OPENSEARCH_SERVICE", Self::AmazonOpensearchService),
+                ("CLOUDWATCH", Self::Cloudwatch),
+                ("PROMETHEUS", Self::Prometheus),
+                ("XRAY", Self::Xray),
+                ("TIMESTREAM", Self::Timestream),
+                ("SITEWISE", Self::Sitewise),
+                ("ATHENA", Self::Athena),
+                ("REDSHIFT", Self::Redshift),
+            ],
+        )
+    }
+}
+
 impl From<DataSourceType> for Value<DataSourceType> {
     fn from(value: DataSourceType) -> Self {
         Value::Lit(value)
@@ -769,6 +959,13 @@ impl NotificationDestinationType {
 impl crate::ToJson for NotificationDestinationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationDestinationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SNS", Self::Sns)])
     }
 }
 
@@ -804,6 +1001,20 @@ impl PermissionType {
 impl crate::ToJson for PermissionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PermissionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CUSTOMER_MANAGED", Self::CustomerManaged),
+                ("SERVICE_MANAGED", Self::ServiceManaged),
+            ],
+        )
     }
 }
 

@@ -65,6 +65,18 @@ impl crate::ToJson for ConnectorDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InitialVersion", "Name", "Tags"])?;
+        Ok(Self {
+            initial_version: crate::from_json_optional(map, "InitialVersion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::ConnectorDefinition` (`Fn::GetAtt`).
 impl crate::Handle<ConnectorDefinition> {
     /// `Fn::GetAtt` `Arn`.
@@ -121,6 +133,18 @@ impl crate::ToJson for Connector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectorArn", "Id", "Parameters"])?;
+        Ok(Self {
+            connector_arn: crate::from_json_required(map, "ConnectorArn", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+        })
+    }
+}
+
 impl From<Connector> for Value<Connector> {
     fn from(value: Connector) -> Self {
         Value::Lit(value)
@@ -148,6 +172,16 @@ impl crate::ToJson for ConnectorDefinitionVersion {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Connectors", &self.connectors);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorDefinitionVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Connectors"])?;
+        Ok(Self {
+            connectors: crate::from_json_required(map, "Connectors", path)?,
+        })
     }
 }
 

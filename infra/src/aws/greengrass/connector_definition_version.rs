@@ -56,6 +56,17 @@ impl crate::ToJson for ConnectorDefinitionVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorDefinitionVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectorDefinitionId", "Connectors"])?;
+        Ok(Self {
+            connector_definition_id: crate::from_json_required(map, "ConnectorDefinitionId", path)?,
+            connectors: crate::from_json_required(map, "Connectors", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::ConnectorDefinitionVersion` (`Fn::GetAtt`).
 impl crate::Handle<ConnectorDefinitionVersion> {
     /// `Fn::GetAtt` `Id`.
@@ -99,6 +110,18 @@ impl crate::ToJson for Connector {
         crate::put(&mut out, "Id", &self.id);
         crate::put_opt(&mut out, "Parameters", &self.parameters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectorArn", "Id", "Parameters"])?;
+        Ok(Self {
+            connector_arn: crate::from_json_required(map, "ConnectorArn", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+        })
     }
 }
 

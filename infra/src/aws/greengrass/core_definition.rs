@@ -65,6 +65,18 @@ impl crate::ToJson for CoreDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CoreDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InitialVersion", "Name", "Tags"])?;
+        Ok(Self {
+            initial_version: crate::from_json_optional(map, "InitialVersion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::CoreDefinition` (`Fn::GetAtt`).
 impl crate::Handle<CoreDefinition> {
     /// `Fn::GetAtt` `Arn`.
@@ -129,6 +141,23 @@ impl crate::ToJson for Core {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Core {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CertificateArn", "Id", "SyncShadow", "ThingArn"],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_required(map, "CertificateArn", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            sync_shadow: crate::from_json_optional(map, "SyncShadow", path)?,
+            thing_arn: crate::from_json_required(map, "ThingArn", path)?,
+        })
+    }
+}
+
 impl From<Core> for Value<Core> {
     fn from(value: Core) -> Self {
         Value::Lit(value)
@@ -156,6 +185,16 @@ impl crate::ToJson for CoreDefinitionVersion {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Cores", &self.cores);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CoreDefinitionVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cores"])?;
+        Ok(Self {
+            cores: crate::from_json_required(map, "Cores", path)?,
+        })
     }
 }
 

@@ -52,6 +52,17 @@ impl crate::ToJson for CoreDefinitionVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CoreDefinitionVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CoreDefinitionId", "Cores"])?;
+        Ok(Self {
+            core_definition_id: crate::from_json_required(map, "CoreDefinitionId", path)?,
+            cores: crate::from_json_required(map, "Cores", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::CoreDefinitionVersion` (`Fn::GetAtt`).
 impl crate::Handle<CoreDefinitionVersion> {
     /// `Fn::GetAtt` `Id`.
@@ -103,6 +114,23 @@ impl crate::ToJson for Core {
         crate::put_opt(&mut out, "SyncShadow", &self.sync_shadow);
         crate::put(&mut out, "ThingArn", &self.thing_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Core {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CertificateArn", "Id", "SyncShadow", "ThingArn"],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_required(map, "CertificateArn", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            sync_shadow: crate::from_json_optional(map, "SyncShadow", path)?,
+            thing_arn: crate::from_json_required(map, "ThingArn", path)?,
+        })
     }
 }
 

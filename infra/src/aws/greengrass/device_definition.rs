@@ -65,6 +65,18 @@ impl crate::ToJson for DeviceDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InitialVersion", "Name", "Tags"])?;
+        Ok(Self {
+            initial_version: crate::from_json_optional(map, "InitialVersion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::DeviceDefinition` (`Fn::GetAtt`).
 impl crate::Handle<DeviceDefinition> {
     /// `Fn::GetAtt` `Arn`.
@@ -129,6 +141,23 @@ impl crate::ToJson for Device {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Device {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CertificateArn", "Id", "SyncShadow", "ThingArn"],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_required(map, "CertificateArn", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            sync_shadow: crate::from_json_optional(map, "SyncShadow", path)?,
+            thing_arn: crate::from_json_required(map, "ThingArn", path)?,
+        })
+    }
+}
+
 impl From<Device> for Value<Device> {
     fn from(value: Device) -> Self {
         Value::Lit(value)
@@ -156,6 +185,16 @@ impl crate::ToJson for DeviceDefinitionVersion {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Devices", &self.devices);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceDefinitionVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Devices"])?;
+        Ok(Self {
+            devices: crate::from_json_required(map, "Devices", path)?,
+        })
     }
 }
 

@@ -65,6 +65,18 @@ impl crate::ToJson for FunctionDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InitialVersion", "Name", "Tags"])?;
+        Ok(Self {
+            initial_version: crate::from_json_optional(map, "InitialVersion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::FunctionDefinition` (`Fn::GetAtt`).
 impl crate::Handle<FunctionDefinition> {
     /// `Fn::GetAtt` `Arn`.
@@ -104,6 +116,16 @@ impl crate::ToJson for DefaultConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Execution", &self.execution);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Execution"])?;
+        Ok(Self {
+            execution: crate::from_json_required(map, "Execution", path)?,
+        })
     }
 }
 
@@ -180,6 +202,32 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessSysfs",
+                "Execution",
+                "ResourceAccessPolicies",
+                "Variables",
+            ],
+        )?;
+        Ok(Self {
+            access_sysfs: crate::from_json_optional(map, "AccessSysfs", path)?,
+            execution: crate::from_json_optional(map, "Execution", path)?,
+            resource_access_policies: crate::from_json_optional(
+                map,
+                "ResourceAccessPolicies",
+                path,
+            )?,
+            variables: crate::from_json_optional(map, "Variables", path)?,
+        })
+    }
+}
+
 impl From<Environment> for Value<Environment> {
     fn from(value: Environment) -> Self {
         Value::Lit(value)
@@ -226,6 +274,17 @@ impl crate::ToJson for Execution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Execution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsolationMode", "RunAs"])?;
+        Ok(Self {
+            isolation_mode: crate::from_json_optional(map, "IsolationMode", path)?,
+            run_as: crate::from_json_optional(map, "RunAs", path)?,
+        })
+    }
+}
+
 impl From<Execution> for Value<Execution> {
     fn from(value: Execution) -> Self {
         Value::Lit(value)
@@ -269,6 +328,19 @@ impl crate::ToJson for Function {
         );
         crate::put(&mut out, "Id", &self.id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Function {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FunctionArn", "FunctionConfiguration", "Id"])?;
+        Ok(Self {
+            function_arn: crate::from_json_required(map, "FunctionArn", path)?,
+            function_configuration: crate::from_json_required(map, "FunctionConfiguration", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+        })
     }
 }
 
@@ -368,6 +440,34 @@ impl crate::ToJson for FunctionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EncodingType",
+                "Environment",
+                "ExecArgs",
+                "Executable",
+                "MemorySize",
+                "Pinned",
+                "Timeout",
+            ],
+        )?;
+        Ok(Self {
+            encoding_type: crate::from_json_optional(map, "EncodingType", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            exec_args: crate::from_json_optional(map, "ExecArgs", path)?,
+            executable: crate::from_json_optional(map, "Executable", path)?,
+            memory_size: crate::from_json_optional(map, "MemorySize", path)?,
+            pinned: crate::from_json_optional(map, "Pinned", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+        })
+    }
+}
+
 impl From<FunctionConfiguration> for Value<FunctionConfiguration> {
     fn from(value: FunctionConfiguration) -> Self {
         Value::Lit(value)
@@ -408,6 +508,17 @@ impl crate::ToJson for FunctionDefinitionVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionDefinitionVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultConfig", "Functions"])?;
+        Ok(Self {
+            default_config: crate::from_json_optional(map, "DefaultConfig", path)?,
+            functions: crate::from_json_required(map, "Functions", path)?,
+        })
+    }
+}
+
 impl From<FunctionDefinitionVersion> for Value<FunctionDefinitionVersion> {
     fn from(value: FunctionDefinitionVersion) -> Self {
         Value::Lit(value)
@@ -445,6 +556,17 @@ impl crate::ToJson for ResourceAccessPolicy {
         crate::put_opt(&mut out, "Permission", &self.permission);
         crate::put(&mut out, "ResourceId", &self.resource_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceAccessPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Permission", "ResourceId"])?;
+        Ok(Self {
+            permission: crate::from_json_optional(map, "Permission", path)?,
+            resource_id: crate::from_json_required(map, "ResourceId", path)?,
+        })
     }
 }
 
@@ -491,6 +613,17 @@ impl crate::ToJson for RunAs {
         crate::put_opt(&mut out, "Gid", &self.gid);
         crate::put_opt(&mut out, "Uid", &self.uid);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunAs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Gid", "Uid"])?;
+        Ok(Self {
+            gid: crate::from_json_optional(map, "Gid", path)?,
+            uid: crate::from_json_optional(map, "Uid", path)?,
+        })
     }
 }
 

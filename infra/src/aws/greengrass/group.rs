@@ -74,6 +74,20 @@ impl crate::ToJson for Group {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Group {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InitialVersion", "Name", "RoleArn", "Tags"])?;
+        Ok(Self {
+            initial_version: crate::from_json_optional(map, "InitialVersion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::Group` (`Fn::GetAtt`).
 impl crate::Handle<Group> {
     /// `Fn::GetAtt` `Arn`.
@@ -212,6 +226,62 @@ impl crate::ToJson for GroupVersion {
             &self.subscription_definition_version_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectorDefinitionVersionArn",
+                "CoreDefinitionVersionArn",
+                "DeviceDefinitionVersionArn",
+                "FunctionDefinitionVersionArn",
+                "LoggerDefinitionVersionArn",
+                "ResourceDefinitionVersionArn",
+                "SubscriptionDefinitionVersionArn",
+            ],
+        )?;
+        Ok(Self {
+            connector_definition_version_arn: crate::from_json_optional(
+                map,
+                "ConnectorDefinitionVersionArn",
+                path,
+            )?,
+            core_definition_version_arn: crate::from_json_optional(
+                map,
+                "CoreDefinitionVersionArn",
+                path,
+            )?,
+            device_definition_version_arn: crate::from_json_optional(
+                map,
+                "DeviceDefinitionVersionArn",
+                path,
+            )?,
+            function_definition_version_arn: crate::from_json_optional(
+                map,
+                "FunctionDefinitionVersionArn",
+                path,
+            )?,
+            logger_definition_version_arn: crate::from_json_optional(
+                map,
+                "LoggerDefinitionVersionArn",
+                path,
+            )?,
+            resource_definition_version_arn: crate::from_json_optional(
+                map,
+                "ResourceDefinitionVersionArn",
+                path,
+            )?,
+            subscription_definition_version_arn: crate::from_json_optional(
+                map,
+                "SubscriptionDefinitionVersionArn",
+                path,
+            )?,
+        })
     }
 }
 

@@ -143,6 +143,64 @@ impl crate::ToJson for GroupVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectorDefinitionVersionArn",
+                "CoreDefinitionVersionArn",
+                "DeviceDefinitionVersionArn",
+                "FunctionDefinitionVersionArn",
+                "GroupId",
+                "LoggerDefinitionVersionArn",
+                "ResourceDefinitionVersionArn",
+                "SubscriptionDefinitionVersionArn",
+            ],
+        )?;
+        Ok(Self {
+            connector_definition_version_arn: crate::from_json_optional(
+                map,
+                "ConnectorDefinitionVersionArn",
+                path,
+            )?,
+            core_definition_version_arn: crate::from_json_optional(
+                map,
+                "CoreDefinitionVersionArn",
+                path,
+            )?,
+            device_definition_version_arn: crate::from_json_optional(
+                map,
+                "DeviceDefinitionVersionArn",
+                path,
+            )?,
+            function_definition_version_arn: crate::from_json_optional(
+                map,
+                "FunctionDefinitionVersionArn",
+                path,
+            )?,
+            group_id: crate::from_json_required(map, "GroupId", path)?,
+            logger_definition_version_arn: crate::from_json_optional(
+                map,
+                "LoggerDefinitionVersionArn",
+                path,
+            )?,
+            resource_definition_version_arn: crate::from_json_optional(
+                map,
+                "ResourceDefinitionVersionArn",
+                path,
+            )?,
+            subscription_definition_version_arn: crate::from_json_optional(
+                map,
+                "SubscriptionDefinitionVersionArn",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::GroupVersion` (`Fn::GetAtt`).
 impl crate::Handle<GroupVersion> {
     /// `Fn::GetAtt` `Id`.

@@ -65,6 +65,18 @@ impl crate::ToJson for LoggerDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggerDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InitialVersion", "Name", "Tags"])?;
+        Ok(Self {
+            initial_version: crate::from_json_optional(map, "InitialVersion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::LoggerDefinition` (`Fn::GetAtt`).
 impl crate::Handle<LoggerDefinition> {
     /// `Fn::GetAtt` `Arn`.
@@ -134,6 +146,21 @@ impl crate::ToJson for Logger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Component", "Id", "Level", "Space", "Type"])?;
+        Ok(Self {
+            component: crate::from_json_required(map, "Component", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            level: crate::from_json_required(map, "Level", path)?,
+            space: crate::from_json_optional(map, "Space", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Logger> for Value<Logger> {
     fn from(value: Logger) -> Self {
         Value::Lit(value)
@@ -161,6 +188,16 @@ impl crate::ToJson for LoggerDefinitionVersion {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Loggers", &self.loggers);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggerDefinitionVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Loggers"])?;
+        Ok(Self {
+            loggers: crate::from_json_required(map, "Loggers", path)?,
+        })
     }
 }
 

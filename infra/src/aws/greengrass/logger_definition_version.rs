@@ -52,6 +52,17 @@ impl crate::ToJson for LoggerDefinitionVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggerDefinitionVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LoggerDefinitionId", "Loggers"])?;
+        Ok(Self {
+            logger_definition_id: crate::from_json_required(map, "LoggerDefinitionId", path)?,
+            loggers: crate::from_json_required(map, "Loggers", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::LoggerDefinitionVersion` (`Fn::GetAtt`).
 impl crate::Handle<LoggerDefinitionVersion> {
     /// `Fn::GetAtt` `Id`.
@@ -108,6 +119,21 @@ impl crate::ToJson for Logger {
         crate::put_opt(&mut out, "Space", &self.space);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Component", "Id", "Level", "Space", "Type"])?;
+        Ok(Self {
+            component: crate::from_json_required(map, "Component", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            level: crate::from_json_required(map, "Level", path)?,
+            space: crate::from_json_optional(map, "Space", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 

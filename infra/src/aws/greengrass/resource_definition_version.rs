@@ -56,6 +56,17 @@ impl crate::ToJson for ResourceDefinitionVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceDefinitionVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceDefinitionId", "Resources"])?;
+        Ok(Self {
+            resource_definition_id: crate::from_json_required(map, "ResourceDefinitionId", path)?,
+            resources: crate::from_json_required(map, "Resources", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::ResourceDefinitionVersion` (`Fn::GetAtt`).
 impl crate::Handle<ResourceDefinitionVersion> {
     /// `Fn::GetAtt` `Id`.
@@ -98,6 +109,17 @@ impl crate::ToJson for GroupOwnerSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupOwnerSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoAddGroupOwner", "GroupOwner"])?;
+        Ok(Self {
+            auto_add_group_owner: crate::from_json_required(map, "AutoAddGroupOwner", path)?,
+            group_owner: crate::from_json_optional(map, "GroupOwner", path)?,
+        })
+    }
+}
+
 impl From<GroupOwnerSetting> for Value<GroupOwnerSetting> {
     fn from(value: GroupOwnerSetting) -> Self {
         Value::Lit(value)
@@ -135,6 +157,17 @@ impl crate::ToJson for LocalDeviceResourceData {
         crate::put_opt(&mut out, "GroupOwnerSetting", &self.group_owner_setting);
         crate::put(&mut out, "SourcePath", &self.source_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalDeviceResourceData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupOwnerSetting", "SourcePath"])?;
+        Ok(Self {
+            group_owner_setting: crate::from_json_optional(map, "GroupOwnerSetting", path)?,
+            source_path: crate::from_json_required(map, "SourcePath", path)?,
+        })
     }
 }
 
@@ -182,6 +215,22 @@ impl crate::ToJson for LocalVolumeResourceData {
         crate::put_opt(&mut out, "GroupOwnerSetting", &self.group_owner_setting);
         crate::put(&mut out, "SourcePath", &self.source_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalVolumeResourceData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DestinationPath", "GroupOwnerSetting", "SourcePath"],
+        )?;
+        Ok(Self {
+            destination_path: crate::from_json_required(map, "DestinationPath", path)?,
+            group_owner_setting: crate::from_json_optional(map, "GroupOwnerSetting", path)?,
+            source_path: crate::from_json_required(map, "SourcePath", path)?,
+        })
     }
 }
 
@@ -297,6 +346,50 @@ impl crate::ToJson for ResourceDataContainer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceDataContainer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LocalDeviceResourceData",
+                "LocalVolumeResourceData",
+                "S3MachineLearningModelResourceData",
+                "SageMakerMachineLearningModelResourceData",
+                "SecretsManagerSecretResourceData",
+            ],
+        )?;
+        Ok(Self {
+            local_device_resource_data: crate::from_json_optional(
+                map,
+                "LocalDeviceResourceData",
+                path,
+            )?,
+            local_volume_resource_data: crate::from_json_optional(
+                map,
+                "LocalVolumeResourceData",
+                path,
+            )?,
+            s3_machine_learning_model_resource_data: crate::from_json_optional(
+                map,
+                "S3MachineLearningModelResourceData",
+                path,
+            )?,
+            sage_maker_machine_learning_model_resource_data: crate::from_json_optional(
+                map,
+                "SageMakerMachineLearningModelResourceData",
+                path,
+            )?,
+            secrets_manager_secret_resource_data: crate::from_json_optional(
+                map,
+                "SecretsManagerSecretResourceData",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ResourceDataContainer> for Value<ResourceDataContainer> {
     fn from(value: ResourceDataContainer) -> Self {
         Value::Lit(value)
@@ -331,6 +424,17 @@ impl crate::ToJson for ResourceDownloadOwnerSetting {
         crate::put(&mut out, "GroupOwner", &self.group_owner);
         crate::put(&mut out, "GroupPermission", &self.group_permission);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceDownloadOwnerSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupOwner", "GroupPermission"])?;
+        Ok(Self {
+            group_owner: crate::from_json_required(map, "GroupOwner", path)?,
+            group_permission: crate::from_json_required(map, "GroupPermission", path)?,
+        })
     }
 }
 
@@ -377,6 +481,18 @@ impl crate::ToJson for ResourceInstance {
             &self.resource_data_container,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Name", "ResourceDataContainer"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            resource_data_container: crate::from_json_required(map, "ResourceDataContainer", path)?,
+        })
     }
 }
 
@@ -427,6 +543,19 @@ impl crate::ToJson for S3MachineLearningModelResourceData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3MachineLearningModelResourceData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DestinationPath", "OwnerSetting", "S3Uri"])?;
+        Ok(Self {
+            destination_path: crate::from_json_required(map, "DestinationPath", path)?,
+            owner_setting: crate::from_json_optional(map, "OwnerSetting", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<S3MachineLearningModelResourceData> for Value<S3MachineLearningModelResourceData> {
     fn from(value: S3MachineLearningModelResourceData) -> Self {
         Value::Lit(value)
@@ -471,6 +600,22 @@ impl crate::ToJson for SageMakerMachineLearningModelResourceData {
         crate::put_opt(&mut out, "OwnerSetting", &self.owner_setting);
         crate::put(&mut out, "SageMakerJobArn", &self.sage_maker_job_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SageMakerMachineLearningModelResourceData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DestinationPath", "OwnerSetting", "SageMakerJobArn"],
+        )?;
+        Ok(Self {
+            destination_path: crate::from_json_required(map, "DestinationPath", path)?,
+            owner_setting: crate::from_json_optional(map, "OwnerSetting", path)?,
+            sage_maker_job_arn: crate::from_json_required(map, "SageMakerJobArn", path)?,
+        })
     }
 }
 
@@ -520,6 +665,22 @@ impl crate::ToJson for SecretsManagerSecretResourceData {
             &self.additional_staging_labels_to_download,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretsManagerSecretResourceData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ARN", "AdditionalStagingLabelsToDownload"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "ARN", path)?,
+            additional_staging_labels_to_download: crate::from_json_optional(
+                map,
+                "AdditionalStagingLabelsToDownload",
+                path,
+            )?,
+        })
     }
 }
 

@@ -68,6 +68,18 @@ impl crate::ToJson for SubscriptionDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriptionDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InitialVersion", "Name", "Tags"])?;
+        Ok(Self {
+            initial_version: crate::from_json_optional(map, "InitialVersion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::SubscriptionDefinition` (`Fn::GetAtt`).
 impl crate::Handle<SubscriptionDefinition> {
     /// `Fn::GetAtt` `Arn`.
@@ -127,6 +139,19 @@ impl crate::ToJson for Subscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Source", "Subject", "Target"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            subject: crate::from_json_required(map, "Subject", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
+    }
+}
+
 impl From<Subscription> for Value<Subscription> {
     fn from(value: Subscription) -> Self {
         Value::Lit(value)
@@ -154,6 +179,16 @@ impl crate::ToJson for SubscriptionDefinitionVersion {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Subscriptions", &self.subscriptions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriptionDefinitionVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Subscriptions"])?;
+        Ok(Self {
+            subscriptions: crate::from_json_required(map, "Subscriptions", path)?,
+        })
     }
 }
 

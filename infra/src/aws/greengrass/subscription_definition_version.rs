@@ -56,6 +56,22 @@ impl crate::ToJson for SubscriptionDefinitionVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriptionDefinitionVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["SubscriptionDefinitionId", "Subscriptions"])?;
+        Ok(Self {
+            subscription_definition_id: crate::from_json_required(
+                map,
+                "SubscriptionDefinitionId",
+                path,
+            )?,
+            subscriptions: crate::from_json_required(map, "Subscriptions", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Greengrass::SubscriptionDefinitionVersion` (`Fn::GetAtt`).
 impl crate::Handle<SubscriptionDefinitionVersion> {
     /// `Fn::GetAtt` `Id`.
@@ -102,6 +118,19 @@ impl crate::ToJson for Subscription {
         crate::put(&mut out, "Subject", &self.subject);
         crate::put(&mut out, "Target", &self.target);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Source", "Subject", "Target"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            subject: crate::from_json_required(map, "Subject", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
     }
 }
 

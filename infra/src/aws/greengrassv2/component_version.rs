@@ -70,6 +70,18 @@ impl crate::ToJson for ComponentVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InlineRecipe", "LambdaFunction", "Tags"])?;
+        Ok(Self {
+            inline_recipe: crate::from_json_optional(map, "InlineRecipe", path)?,
+            lambda_function: crate::from_json_optional(map, "LambdaFunction", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GreengrassV2::ComponentVersion` (`Fn::GetAtt`).
 impl crate::Handle<ComponentVersion> {
     /// `Fn::GetAtt` `Arn`.
@@ -128,6 +140,17 @@ impl crate::ToJson for ComponentDependencyRequirement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentDependencyRequirement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DependencyType", "VersionRequirement"])?;
+        Ok(Self {
+            dependency_type: crate::from_json_optional(map, "DependencyType", path)?,
+            version_requirement: crate::from_json_optional(map, "VersionRequirement", path)?,
+        })
+    }
+}
+
 impl From<ComponentDependencyRequirement> for Value<ComponentDependencyRequirement> {
     fn from(value: ComponentDependencyRequirement) -> Self {
         Value::Lit(value)
@@ -171,6 +194,17 @@ impl crate::ToJson for ComponentPlatform {
         crate::put_opt(&mut out, "Attributes", &self.attributes);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentPlatform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes", "Name"])?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -240,6 +274,23 @@ impl crate::ToJson for LambdaContainerParams {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaContainerParams {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Devices", "MemorySizeInKB", "MountROSysfs", "Volumes"],
+        )?;
+        Ok(Self {
+            devices: crate::from_json_optional(map, "Devices", path)?,
+            memory_size_in_kb: crate::from_json_optional(map, "MemorySizeInKB", path)?,
+            mount_ro_sysfs: crate::from_json_optional(map, "MountROSysfs", path)?,
+            volumes: crate::from_json_optional(map, "Volumes", path)?,
+        })
+    }
+}
+
 impl From<LambdaContainerParams> for Value<LambdaContainerParams> {
     fn from(value: LambdaContainerParams) -> Self {
         Value::Lit(value)
@@ -296,6 +347,18 @@ impl crate::ToJson for LambdaDeviceMount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaDeviceMount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AddGroupOwner", "Path", "Permission"])?;
+        Ok(Self {
+            add_group_owner: crate::from_json_optional(map, "AddGroupOwner", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            permission: crate::from_json_optional(map, "Permission", path)?,
+        })
+    }
+}
+
 impl From<LambdaDeviceMount> for Value<LambdaDeviceMount> {
     fn from(value: LambdaDeviceMount) -> Self {
         Value::Lit(value)
@@ -339,6 +402,17 @@ impl crate::ToJson for LambdaEventSource {
         crate::put_opt(&mut out, "Topic", &self.topic);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaEventSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Topic", "Type"])?;
+        Ok(Self {
+            topic: crate::from_json_optional(map, "Topic", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -503,6 +577,50 @@ impl crate::ToJson for LambdaExecutionParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaExecutionParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnvironmentVariables",
+                "EventSources",
+                "ExecArgs",
+                "InputPayloadEncodingType",
+                "LinuxProcessParams",
+                "MaxIdleTimeInSeconds",
+                "MaxInstancesCount",
+                "MaxQueueSize",
+                "Pinned",
+                "StatusTimeoutInSeconds",
+                "TimeoutInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            event_sources: crate::from_json_optional(map, "EventSources", path)?,
+            exec_args: crate::from_json_optional(map, "ExecArgs", path)?,
+            input_payload_encoding_type: crate::from_json_optional(
+                map,
+                "InputPayloadEncodingType",
+                path,
+            )?,
+            linux_process_params: crate::from_json_optional(map, "LinuxProcessParams", path)?,
+            max_idle_time_in_seconds: crate::from_json_optional(map, "MaxIdleTimeInSeconds", path)?,
+            max_instances_count: crate::from_json_optional(map, "MaxInstancesCount", path)?,
+            max_queue_size: crate::from_json_optional(map, "MaxQueueSize", path)?,
+            pinned: crate::from_json_optional(map, "Pinned", path)?,
+            status_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "StatusTimeoutInSeconds",
+                path,
+            )?,
+            timeout_in_seconds: crate::from_json_optional(map, "TimeoutInSeconds", path)?,
+        })
+    }
+}
+
 impl From<LambdaExecutionParameters> for Value<LambdaExecutionParameters> {
     fn from(value: LambdaExecutionParameters) -> Self {
         Value::Lit(value)
@@ -607,6 +725,36 @@ impl crate::ToJson for LambdaFunctionRecipeSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaFunctionRecipeSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComponentDependencies",
+                "ComponentLambdaParameters",
+                "ComponentName",
+                "ComponentPlatforms",
+                "ComponentVersion",
+                "LambdaArn",
+            ],
+        )?;
+        Ok(Self {
+            component_dependencies: crate::from_json_optional(map, "ComponentDependencies", path)?,
+            component_lambda_parameters: crate::from_json_optional(
+                map,
+                "ComponentLambdaParameters",
+                path,
+            )?,
+            component_name: crate::from_json_optional(map, "ComponentName", path)?,
+            component_platforms: crate::from_json_optional(map, "ComponentPlatforms", path)?,
+            component_version: crate::from_json_optional(map, "ComponentVersion", path)?,
+            lambda_arn: crate::from_json_optional(map, "LambdaArn", path)?,
+        })
+    }
+}
+
 impl From<LambdaFunctionRecipeSource> for Value<LambdaFunctionRecipeSource> {
     fn from(value: LambdaFunctionRecipeSource) -> Self {
         Value::Lit(value)
@@ -650,6 +798,17 @@ impl crate::ToJson for LambdaLinuxProcessParams {
         crate::put_opt(&mut out, "ContainerParams", &self.container_params);
         crate::put_opt(&mut out, "IsolationMode", &self.isolation_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaLinuxProcessParams {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerParams", "IsolationMode"])?;
+        Ok(Self {
+            container_params: crate::from_json_optional(map, "ContainerParams", path)?,
+            isolation_mode: crate::from_json_optional(map, "IsolationMode", path)?,
+        })
     }
 }
 
@@ -719,6 +878,28 @@ impl crate::ToJson for LambdaVolumeMount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaVolumeMount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddGroupOwner",
+                "DestinationPath",
+                "Permission",
+                "SourcePath",
+            ],
+        )?;
+        Ok(Self {
+            add_group_owner: crate::from_json_optional(map, "AddGroupOwner", path)?,
+            destination_path: crate::from_json_optional(map, "DestinationPath", path)?,
+            permission: crate::from_json_optional(map, "Permission", path)?,
+            source_path: crate::from_json_optional(map, "SourcePath", path)?,
+        })
+    }
+}
+
 impl From<LambdaVolumeMount> for Value<LambdaVolumeMount> {
     fn from(value: LambdaVolumeMount) -> Self {
         Value::Lit(value)
@@ -747,6 +928,13 @@ impl DependencyType {
 impl crate::ToJson for DependencyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DependencyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SOFT", Self::Soft), ("HARD", Self::Hard)])
     }
 }
 
@@ -781,6 +969,17 @@ impl crate::ToJson for InputPayloadEncodingType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputPayloadEncodingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("json", Self::Json), ("binary", Self::Binary)],
+        )
+    }
+}
+
 impl From<InputPayloadEncodingType> for Value<InputPayloadEncodingType> {
     fn from(value: InputPayloadEncodingType) -> Self {
         Value::Lit(value)
@@ -809,6 +1008,20 @@ impl IsolationMode {
 impl crate::ToJson for IsolationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IsolationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GreengrassContainer", Self::GreengrassContainer),
+                ("NoContainer", Self::NoContainer),
+            ],
+        )
     }
 }
 
@@ -843,6 +1056,13 @@ impl crate::ToJson for LambdaFilesystemPermission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaFilesystemPermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ro", Self::Ro), ("rw", Self::Rw)])
+    }
+}
+
 impl From<LambdaFilesystemPermission> for Value<LambdaFilesystemPermission> {
     fn from(value: LambdaFilesystemPermission) -> Self {
         Value::Lit(value)
@@ -871,6 +1091,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PUB_SUB", Self::PubSub), ("IOT_CORE", Self::IotCore)],
+        )
     }
 }
 

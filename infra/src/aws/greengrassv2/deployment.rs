@@ -110,6 +110,34 @@ impl crate::ToJson for Deployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Components",
+                "DeploymentName",
+                "DeploymentPolicies",
+                "IotJobConfiguration",
+                "ParentTargetArn",
+                "Tags",
+                "TargetArn",
+            ],
+        )?;
+        Ok(Self {
+            components: crate::from_json_optional(map, "Components", path)?,
+            deployment_name: crate::from_json_optional(map, "DeploymentName", path)?,
+            deployment_policies: crate::from_json_optional(map, "DeploymentPolicies", path)?,
+            iot_job_configuration: crate::from_json_optional(map, "IotJobConfiguration", path)?,
+            parent_target_arn: crate::from_json_optional(map, "ParentTargetArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_arn: crate::from_json_required(map, "TargetArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GreengrassV2::Deployment` (`Fn::GetAtt`).
 impl crate::Handle<Deployment> {
     /// `Fn::GetAtt` `DeploymentId`.
@@ -155,6 +183,17 @@ impl crate::ToJson for ComponentConfigurationUpdate {
         crate::put_opt(&mut out, "Merge", &self.merge);
         crate::put_opt(&mut out, "Reset", &self.reset);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentConfigurationUpdate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Merge", "Reset"])?;
+        Ok(Self {
+            merge: crate::from_json_optional(map, "Merge", path)?,
+            reset: crate::from_json_optional(map, "Reset", path)?,
+        })
     }
 }
 
@@ -214,6 +253,22 @@ impl crate::ToJson for ComponentDeploymentSpecification {
         crate::put_opt(&mut out, "ConfigurationUpdate", &self.configuration_update);
         crate::put_opt(&mut out, "RunWith", &self.run_with);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentDeploymentSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ComponentVersion", "ConfigurationUpdate", "RunWith"],
+        )?;
+        Ok(Self {
+            component_version: crate::from_json_optional(map, "ComponentVersion", path)?,
+            configuration_update: crate::from_json_optional(map, "ConfigurationUpdate", path)?,
+            run_with: crate::from_json_optional(map, "RunWith", path)?,
+        })
     }
 }
 
@@ -277,6 +332,22 @@ impl crate::ToJson for ComponentRunWith {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentRunWith {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PosixUser", "SystemResourceLimits", "WindowsUser"],
+        )?;
+        Ok(Self {
+            posix_user: crate::from_json_optional(map, "PosixUser", path)?,
+            system_resource_limits: crate::from_json_optional(map, "SystemResourceLimits", path)?,
+            windows_user: crate::from_json_optional(map, "WindowsUser", path)?,
+        })
+    }
+}
+
 impl From<ComponentRunWith> for Value<ComponentRunWith> {
     fn from(value: ComponentRunWith) -> Self {
         Value::Lit(value)
@@ -323,6 +394,17 @@ impl crate::ToJson for DeploymentComponentUpdatePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentComponentUpdatePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "TimeoutInSeconds"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            timeout_in_seconds: crate::from_json_optional(map, "TimeoutInSeconds", path)?,
+        })
+    }
+}
+
 impl From<DeploymentComponentUpdatePolicy> for Value<DeploymentComponentUpdatePolicy> {
     fn from(value: DeploymentComponentUpdatePolicy) -> Self {
         Value::Lit(value)
@@ -356,6 +438,16 @@ impl crate::ToJson for DeploymentConfigurationValidationPolicy {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TimeoutInSeconds", &self.timeout_in_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentConfigurationValidationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TimeoutInSeconds"])?;
+        Ok(Self {
+            timeout_in_seconds: crate::from_json_optional(map, "TimeoutInSeconds", path)?,
+        })
     }
 }
 
@@ -421,6 +513,26 @@ impl crate::ToJson for DeploymentIoTJobConfiguration {
         );
         crate::put_opt(&mut out, "TimeoutConfig", &self.timeout_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentIoTJobConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AbortConfig", "JobExecutionsRolloutConfig", "TimeoutConfig"],
+        )?;
+        Ok(Self {
+            abort_config: crate::from_json_optional(map, "AbortConfig", path)?,
+            job_executions_rollout_config: crate::from_json_optional(
+                map,
+                "JobExecutionsRolloutConfig",
+                path,
+            )?,
+            timeout_config: crate::from_json_optional(map, "TimeoutConfig", path)?,
+        })
     }
 }
 
@@ -501,6 +613,30 @@ impl crate::ToJson for DeploymentPolicies {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentPolicies {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComponentUpdatePolicy",
+                "ConfigurationValidationPolicy",
+                "FailureHandlingPolicy",
+            ],
+        )?;
+        Ok(Self {
+            component_update_policy: crate::from_json_optional(map, "ComponentUpdatePolicy", path)?,
+            configuration_validation_policy: crate::from_json_optional(
+                map,
+                "ConfigurationValidationPolicy",
+                path,
+            )?,
+            failure_handling_policy: crate::from_json_optional(map, "FailureHandlingPolicy", path)?,
+        })
+    }
+}
+
 impl From<DeploymentPolicies> for Value<DeploymentPolicies> {
     fn from(value: DeploymentPolicies) -> Self {
         Value::Lit(value)
@@ -528,6 +664,16 @@ impl crate::ToJson for IoTJobAbortConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CriteriaList", &self.criteria_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IoTJobAbortConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CriteriaList"])?;
+        Ok(Self {
+            criteria_list: crate::from_json_required(map, "CriteriaList", path)?,
+        })
     }
 }
 
@@ -582,6 +728,32 @@ impl crate::ToJson for IoTJobAbortCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IoTJobAbortCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "FailureType",
+                "MinNumberOfExecutedThings",
+                "ThresholdPercentage",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            failure_type: crate::from_json_required(map, "FailureType", path)?,
+            min_number_of_executed_things: crate::from_json_required(
+                map,
+                "MinNumberOfExecutedThings",
+                path,
+            )?,
+            threshold_percentage: crate::from_json_required(map, "ThresholdPercentage", path)?,
+        })
+    }
+}
+
 impl From<IoTJobAbortCriteria> for Value<IoTJobAbortCriteria> {
     fn from(value: IoTJobAbortCriteria) -> Self {
         Value::Lit(value)
@@ -631,6 +803,17 @@ impl crate::ToJson for IoTJobExecutionsRolloutConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IoTJobExecutionsRolloutConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExponentialRate", "MaximumPerMinute"])?;
+        Ok(Self {
+            exponential_rate: crate::from_json_optional(map, "ExponentialRate", path)?,
+            maximum_per_minute: crate::from_json_optional(map, "MaximumPerMinute", path)?,
+        })
+    }
+}
+
 impl From<IoTJobExecutionsRolloutConfig> for Value<IoTJobExecutionsRolloutConfig> {
     fn from(value: IoTJobExecutionsRolloutConfig) -> Self {
         Value::Lit(value)
@@ -677,6 +860,26 @@ impl crate::ToJson for IoTJobExponentialRolloutRate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IoTJobExponentialRolloutRate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BaseRatePerMinute",
+                "IncrementFactor",
+                "RateIncreaseCriteria",
+            ],
+        )?;
+        Ok(Self {
+            base_rate_per_minute: crate::from_json_required(map, "BaseRatePerMinute", path)?,
+            increment_factor: crate::from_json_required(map, "IncrementFactor", path)?,
+            rate_increase_criteria: crate::from_json_required(map, "RateIncreaseCriteria", path)?,
+        })
+    }
+}
+
 impl From<IoTJobExponentialRolloutRate> for Value<IoTJobExponentialRolloutRate> {
     fn from(value: IoTJobExponentialRolloutRate) -> Self {
         Value::Lit(value)
@@ -714,6 +917,20 @@ impl crate::ToJson for IoTJobTimeoutConfig {
             &self.in_progress_timeout_in_minutes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IoTJobTimeoutConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InProgressTimeoutInMinutes"])?;
+        Ok(Self {
+            in_progress_timeout_in_minutes: crate::from_json_optional(
+                map,
+                "InProgressTimeoutInMinutes",
+                path,
+            )?,
+        })
     }
 }
 
@@ -763,6 +980,17 @@ impl crate::ToJson for SystemResourceLimits {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SystemResourceLimits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cpus", "Memory"])?;
+        Ok(Self {
+            cpus: crate::from_json_optional(map, "Cpus", path)?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+        })
+    }
+}
+
 impl From<SystemResourceLimits> for Value<SystemResourceLimits> {
     fn from(value: SystemResourceLimits) -> Self {
         Value::Lit(value)
@@ -794,6 +1022,20 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NOTIFY_COMPONENTS", Self::NotifyComponents),
+                ("SKIP_NOTIFY_COMPONENTS", Self::SkipNotifyComponents),
+            ],
+        )
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -822,6 +1064,20 @@ impl FailureHandlingPolicy {
 impl crate::ToJson for FailureHandlingPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailureHandlingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ROLLBACK", Self::Rollback),
+                ("DO_NOTHING", Self::DoNothing),
+            ],
+        )
     }
 }
 
@@ -862,6 +1118,22 @@ impl crate::ToJson for FailureType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FAILED", Self::Failed),
+                ("REJECTED", Self::Rejected),
+                ("TIMED_OUT", Self::TimedOut),
+                ("ALL", Self::All),
+            ],
+        )
+    }
+}
+
 impl From<FailureType> for Value<FailureType> {
     fn from(value: FailureType) -> Self {
         Value::Lit(value)
@@ -887,6 +1159,13 @@ impl IoTJobAbortCriteriaAction {
 impl crate::ToJson for IoTJobAbortCriteriaAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IoTJobAbortCriteriaAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CANCEL", Self::Cancel)])
     }
 }
 

@@ -58,6 +58,18 @@ impl crate::ToJson for Config {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Config {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConfigData", "Name", "Tags"])?;
+        Ok(Self {
+            config_data: crate::from_json_required(map, "ConfigData", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GroundStation::Config` (`Fn::GetAtt`).
 impl crate::Handle<Config> {
     /// `Fn::GetAtt` `Arn`.
@@ -103,6 +115,16 @@ impl crate::ToJson for AntennaDownlinkConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SpectrumConfig", &self.spectrum_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AntennaDownlinkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SpectrumConfig"])?;
+        Ok(Self {
+            spectrum_config: crate::from_json_optional(map, "SpectrumConfig", path)?,
+        })
     }
 }
 
@@ -162,6 +184,22 @@ impl crate::ToJson for AntennaDownlinkDemodDecodeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AntennaDownlinkDemodDecodeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DecodeConfig", "DemodulationConfig", "SpectrumConfig"],
+        )?;
+        Ok(Self {
+            decode_config: crate::from_json_optional(map, "DecodeConfig", path)?,
+            demodulation_config: crate::from_json_optional(map, "DemodulationConfig", path)?,
+            spectrum_config: crate::from_json_optional(map, "SpectrumConfig", path)?,
+        })
+    }
+}
+
 impl From<AntennaDownlinkDemodDecodeConfig> for Value<AntennaDownlinkDemodDecodeConfig> {
     fn from(value: AntennaDownlinkDemodDecodeConfig) -> Self {
         Value::Lit(value)
@@ -215,6 +253,22 @@ impl crate::ToJson for AntennaUplinkConfig {
         crate::put_opt(&mut out, "TargetEirp", &self.target_eirp);
         crate::put_opt(&mut out, "TransmitDisabled", &self.transmit_disabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AntennaUplinkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SpectrumConfig", "TargetEirp", "TransmitDisabled"],
+        )?;
+        Ok(Self {
+            spectrum_config: crate::from_json_optional(map, "SpectrumConfig", path)?,
+            target_eirp: crate::from_json_optional(map, "TargetEirp", path)?,
+            transmit_disabled: crate::from_json_optional(map, "TransmitDisabled", path)?,
+        })
     }
 }
 
@@ -345,6 +399,44 @@ impl crate::ToJson for ConfigData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AntennaDownlinkConfig",
+                "AntennaDownlinkDemodDecodeConfig",
+                "AntennaUplinkConfig",
+                "DataflowEndpointConfig",
+                "S3RecordingConfig",
+                "TelemetrySinkConfig",
+                "TrackingConfig",
+                "UplinkEchoConfig",
+            ],
+        )?;
+        Ok(Self {
+            antenna_downlink_config: crate::from_json_optional(map, "AntennaDownlinkConfig", path)?,
+            antenna_downlink_demod_decode_config: crate::from_json_optional(
+                map,
+                "AntennaDownlinkDemodDecodeConfig",
+                path,
+            )?,
+            antenna_uplink_config: crate::from_json_optional(map, "AntennaUplinkConfig", path)?,
+            dataflow_endpoint_config: crate::from_json_optional(
+                map,
+                "DataflowEndpointConfig",
+                path,
+            )?,
+            s3_recording_config: crate::from_json_optional(map, "S3RecordingConfig", path)?,
+            telemetry_sink_config: crate::from_json_optional(map, "TelemetrySinkConfig", path)?,
+            tracking_config: crate::from_json_optional(map, "TrackingConfig", path)?,
+            uplink_echo_config: crate::from_json_optional(map, "UplinkEchoConfig", path)?,
+        })
+    }
+}
+
 impl From<ConfigData> for Value<ConfigData> {
     fn from(value: ConfigData) -> Self {
         Value::Lit(value)
@@ -399,6 +491,25 @@ impl crate::ToJson for DataflowEndpointConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataflowEndpointConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataflowEndpointName", "DataflowEndpointRegion"],
+        )?;
+        Ok(Self {
+            dataflow_endpoint_name: crate::from_json_optional(map, "DataflowEndpointName", path)?,
+            dataflow_endpoint_region: crate::from_json_optional(
+                map,
+                "DataflowEndpointRegion",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DataflowEndpointConfig> for Value<DataflowEndpointConfig> {
     fn from(value: DataflowEndpointConfig) -> Self {
         Value::Lit(value)
@@ -435,6 +546,16 @@ impl crate::ToJson for DecodeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecodeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UnvalidatedJSON"])?;
+        Ok(Self {
+            unvalidated_json: crate::from_json_optional(map, "UnvalidatedJSON", path)?,
+        })
+    }
+}
+
 impl From<DecodeConfig> for Value<DecodeConfig> {
     fn from(value: DecodeConfig) -> Self {
         Value::Lit(value)
@@ -468,6 +589,16 @@ impl crate::ToJson for DemodulationConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "UnvalidatedJSON", &self.unvalidated_json);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DemodulationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UnvalidatedJSON"])?;
+        Ok(Self {
+            unvalidated_json: crate::from_json_optional(map, "UnvalidatedJSON", path)?,
+        })
     }
 }
 
@@ -517,6 +648,17 @@ impl crate::ToJson for Eirp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Eirp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Units", "Value"])?;
+        Ok(Self {
+            units: crate::from_json_optional(map, "Units", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Eirp> for Value<Eirp> {
     fn from(value: Eirp) -> Self {
         Value::Lit(value)
@@ -560,6 +702,17 @@ impl crate::ToJson for Frequency {
         crate::put_opt(&mut out, "Units", &self.units);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Frequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Units", "Value"])?;
+        Ok(Self {
+            units: crate::from_json_optional(map, "Units", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -609,6 +762,17 @@ impl crate::ToJson for FrequencyBandwidth {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FrequencyBandwidth {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Units", "Value"])?;
+        Ok(Self {
+            units: crate::from_json_optional(map, "Units", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<FrequencyBandwidth> for Value<FrequencyBandwidth> {
     fn from(value: FrequencyBandwidth) -> Self {
         Value::Lit(value)
@@ -647,6 +811,17 @@ impl crate::ToJson for KinesisDataStreamData {
         );
         crate::put(&mut out, "KinesisRoleArn", &self.kinesis_role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisDataStreamData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KinesisDataStreamArn", "KinesisRoleArn"])?;
+        Ok(Self {
+            kinesis_data_stream_arn: crate::from_json_required(map, "KinesisDataStreamArn", path)?,
+            kinesis_role_arn: crate::from_json_required(map, "KinesisRoleArn", path)?,
+        })
     }
 }
 
@@ -706,6 +881,18 @@ impl crate::ToJson for S3RecordingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3RecordingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketArn", "Prefix", "RoleArn"])?;
+        Ok(Self {
+            bucket_arn: crate::from_json_optional(map, "BucketArn", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<S3RecordingConfig> for Value<S3RecordingConfig> {
     fn from(value: S3RecordingConfig) -> Self {
         Value::Lit(value)
@@ -762,6 +949,22 @@ impl crate::ToJson for SpectrumConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpectrumConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Bandwidth", "CenterFrequency", "Polarization"],
+        )?;
+        Ok(Self {
+            bandwidth: crate::from_json_optional(map, "Bandwidth", path)?,
+            center_frequency: crate::from_json_optional(map, "CenterFrequency", path)?,
+            polarization: crate::from_json_optional(map, "Polarization", path)?,
+        })
+    }
+}
+
 impl From<SpectrumConfig> for Value<SpectrumConfig> {
     fn from(value: SpectrumConfig) -> Self {
         Value::Lit(value)
@@ -796,6 +999,17 @@ impl crate::ToJson for TelemetrySinkConfig {
         crate::put(&mut out, "TelemetrySinkData", &self.telemetry_sink_data);
         crate::put(&mut out, "TelemetrySinkType", &self.telemetry_sink_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelemetrySinkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TelemetrySinkData", "TelemetrySinkType"])?;
+        Ok(Self {
+            telemetry_sink_data: crate::from_json_required(map, "TelemetrySinkData", path)?,
+            telemetry_sink_type: crate::from_json_required(map, "TelemetrySinkType", path)?,
+        })
     }
 }
 
@@ -842,6 +1056,20 @@ impl crate::ToJson for TelemetrySinkData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelemetrySinkData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KinesisDataStreamData"])?;
+        Ok(Self {
+            kinesis_data_stream_data: crate::from_json_optional(
+                map,
+                "KinesisDataStreamData",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TelemetrySinkData> for Value<TelemetrySinkData> {
     fn from(value: TelemetrySinkData) -> Self {
         Value::Lit(value)
@@ -873,6 +1101,16 @@ impl crate::ToJson for TrackingConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Autotrack", &self.autotrack);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrackingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Autotrack"])?;
+        Ok(Self {
+            autotrack: crate::from_json_optional(map, "Autotrack", path)?,
+        })
     }
 }
 
@@ -926,6 +1164,21 @@ impl crate::ToJson for UplinkEchoConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UplinkEchoConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AntennaUplinkConfigArn", "Enabled"])?;
+        Ok(Self {
+            antenna_uplink_config_arn: crate::from_json_optional(
+                map,
+                "AntennaUplinkConfigArn",
+                path,
+            )?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<UplinkEchoConfig> for Value<UplinkEchoConfig> {
     fn from(value: UplinkEchoConfig) -> Self {
         Value::Lit(value)
@@ -972,6 +1225,17 @@ impl crate::ToJson for UplinkSpectrumConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UplinkSpectrumConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CenterFrequency", "Polarization"])?;
+        Ok(Self {
+            center_frequency: crate::from_json_optional(map, "CenterFrequency", path)?,
+            polarization: crate::from_json_optional(map, "Polarization", path)?,
+        })
+    }
+}
+
 impl From<UplinkSpectrumConfig> for Value<UplinkSpectrumConfig> {
     fn from(value: UplinkSpectrumConfig) -> Self {
         Value::Lit(value)
@@ -1003,6 +1267,21 @@ impl Autotrack {
 impl crate::ToJson for Autotrack {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Autotrack {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("REQUIRED", Self::Required),
+                ("PREFERRED", Self::Preferred),
+                ("REMOVED", Self::Removed),
+            ],
+        )
     }
 }
 
@@ -1040,6 +1319,17 @@ impl crate::ToJson for BandwidthUnits {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BandwidthUnits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GHz", Self::GHz), ("MHz", Self::MHz), ("kHz", Self::KHz)],
+        )
+    }
+}
+
 impl From<BandwidthUnits> for Value<BandwidthUnits> {
     fn from(value: BandwidthUnits) -> Self {
         Value::Lit(value)
@@ -1065,6 +1355,13 @@ impl EirpUnits {
 impl crate::ToJson for EirpUnits {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EirpUnits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("dBW", Self::DBw)])
     }
 }
 
@@ -1102,6 +1399,17 @@ impl crate::ToJson for FrequencyUnits {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FrequencyUnits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GHz", Self::GHz), ("MHz", Self::MHz), ("kHz", Self::KHz)],
+        )
+    }
+}
+
 impl From<FrequencyUnits> for Value<FrequencyUnits> {
     fn from(value: FrequencyUnits) -> Self {
         Value::Lit(value)
@@ -1136,6 +1444,21 @@ impl crate::ToJson for Polarization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Polarization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LEFT_HAND", Self::LeftHand),
+                ("RIGHT_HAND", Self::RightHand),
+                ("NONE", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<Polarization> for Value<Polarization> {
     fn from(value: Polarization) -> Self {
         Value::Lit(value)
@@ -1161,6 +1484,17 @@ impl TelemetrySinkType {
 impl crate::ToJson for TelemetrySinkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelemetrySinkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("KINESIS_DATA_STREAM", Self::KinesisDataStream)],
+        )
     }
 }
 

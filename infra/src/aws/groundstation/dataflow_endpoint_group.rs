@@ -89,6 +89,36 @@ impl crate::ToJson for DataflowEndpointGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataflowEndpointGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContactPostPassDurationSeconds",
+                "ContactPrePassDurationSeconds",
+                "EndpointDetails",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            contact_post_pass_duration_seconds: crate::from_json_optional(
+                map,
+                "ContactPostPassDurationSeconds",
+                path,
+            )?,
+            contact_pre_pass_duration_seconds: crate::from_json_optional(
+                map,
+                "ContactPrePassDurationSeconds",
+                path,
+            )?,
+            endpoint_details: crate::from_json_required(map, "EndpointDetails", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GroundStation::DataflowEndpointGroup` (`Fn::GetAtt`).
 impl crate::Handle<DataflowEndpointGroup> {
     /// `Fn::GetAtt` `Arn`.
@@ -172,6 +202,30 @@ impl crate::ToJson for AwsGroundStationAgentEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsGroundStationAgentEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentStatus",
+                "AuditResults",
+                "EgressAddress",
+                "IngressAddress",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            agent_status: crate::from_json_optional(map, "AgentStatus", path)?,
+            audit_results: crate::from_json_optional(map, "AuditResults", path)?,
+            egress_address: crate::from_json_optional(map, "EgressAddress", path)?,
+            ingress_address: crate::from_json_optional(map, "IngressAddress", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<AwsGroundStationAgentEndpoint> for Value<AwsGroundStationAgentEndpoint> {
     fn from(value: AwsGroundStationAgentEndpoint) -> Self {
         Value::Lit(value)
@@ -215,6 +269,17 @@ impl crate::ToJson for ConnectionDetails {
         crate::put_opt(&mut out, "Mtu", &self.mtu);
         crate::put_opt(&mut out, "SocketAddress", &self.socket_address);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mtu", "SocketAddress"])?;
+        Ok(Self {
+            mtu: crate::from_json_optional(map, "Mtu", path)?,
+            socket_address: crate::from_json_optional(map, "SocketAddress", path)?,
+        })
     }
 }
 
@@ -271,6 +336,18 @@ impl crate::ToJson for DataflowEndpoint {
         crate::put_opt(&mut out, "Mtu", &self.mtu);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataflowEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Address", "Mtu", "Name"])?;
+        Ok(Self {
+            address: crate::from_json_optional(map, "Address", path)?,
+            mtu: crate::from_json_optional(map, "Mtu", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -337,6 +414,30 @@ impl crate::ToJson for EndpointDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsGroundStationAgentEndpoint",
+                "Endpoint",
+                "SecurityDetails",
+            ],
+        )?;
+        Ok(Self {
+            aws_ground_station_agent_endpoint: crate::from_json_optional(
+                map,
+                "AwsGroundStationAgentEndpoint",
+                path,
+            )?,
+            endpoint: crate::from_json_optional(map, "Endpoint", path)?,
+            security_details: crate::from_json_optional(map, "SecurityDetails", path)?,
+        })
+    }
+}
+
 impl From<EndpointDetails> for Value<EndpointDetails> {
     fn from(value: EndpointDetails) -> Self {
         Value::Lit(value)
@@ -380,6 +481,17 @@ impl crate::ToJson for IntegerRange {
         crate::put_opt(&mut out, "Maximum", &self.maximum);
         crate::put_opt(&mut out, "Minimum", &self.minimum);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegerRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Maximum", "Minimum"])?;
+        Ok(Self {
+            maximum: crate::from_json_optional(map, "Maximum", path)?,
+            minimum: crate::from_json_optional(map, "Minimum", path)?,
+        })
     }
 }
 
@@ -429,6 +541,17 @@ impl crate::ToJson for RangedConnectionDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RangedConnectionDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mtu", "SocketAddress"])?;
+        Ok(Self {
+            mtu: crate::from_json_optional(map, "Mtu", path)?,
+            socket_address: crate::from_json_optional(map, "SocketAddress", path)?,
+        })
+    }
+}
+
 impl From<RangedConnectionDetails> for Value<RangedConnectionDetails> {
     fn from(value: RangedConnectionDetails) -> Self {
         Value::Lit(value)
@@ -472,6 +595,17 @@ impl crate::ToJson for RangedSocketAddress {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "PortRange", &self.port_range);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RangedSocketAddress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "PortRange"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            port_range: crate::from_json_optional(map, "PortRange", path)?,
+        })
     }
 }
 
@@ -531,6 +665,19 @@ impl crate::ToJson for SecurityDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RoleArn", "SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<SecurityDetails> for Value<SecurityDetails> {
     fn from(value: SecurityDetails) -> Self {
         Value::Lit(value)
@@ -577,6 +724,17 @@ impl crate::ToJson for SocketAddress {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SocketAddress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Port"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<SocketAddress> for Value<SocketAddress> {
     fn from(value: SocketAddress) -> Self {
         Value::Lit(value)
@@ -614,6 +772,22 @@ impl crate::ToJson for AgentStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUCCESS", Self::Success),
+                ("FAILED", Self::Failed),
+                ("ACTIVE", Self::Active),
+                ("INACTIVE", Self::Inactive),
+            ],
+        )
+    }
+}
+
 impl From<AgentStatus> for Value<AgentStatus> {
     fn from(value: AgentStatus) -> Self {
         Value::Lit(value)
@@ -642,6 +816,17 @@ impl AuditResults {
 impl crate::ToJson for AuditResults {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuditResults {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("HEALTHY", Self::Healthy), ("UNHEALTHY", Self::Unhealthy)],
+        )
     }
 }
 

@@ -95,6 +95,36 @@ impl crate::ToJson for DataflowEndpointGroupV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataflowEndpointGroupV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContactPostPassDurationSeconds",
+                "ContactPrePassDurationSeconds",
+                "Endpoints",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            contact_post_pass_duration_seconds: crate::from_json_optional(
+                map,
+                "ContactPostPassDurationSeconds",
+                path,
+            )?,
+            contact_pre_pass_duration_seconds: crate::from_json_optional(
+                map,
+                "ContactPrePassDurationSeconds",
+                path,
+            )?,
+            endpoints: crate::from_json_optional(map, "Endpoints", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GroundStation::DataflowEndpointGroupV2` (`Fn::GetAtt`).
 impl crate::Handle<DataflowEndpointGroupV2> {
     /// `Fn::GetAtt` `Arn`.
@@ -144,6 +174,17 @@ impl crate::ToJson for ConnectionDetails {
         crate::put_opt(&mut out, "Mtu", &self.mtu);
         crate::put(&mut out, "SocketAddress", &self.socket_address);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mtu", "SocketAddress"])?;
+        Ok(Self {
+            mtu: crate::from_json_optional(map, "Mtu", path)?,
+            socket_address: crate::from_json_required(map, "SocketAddress", path)?,
+        })
     }
 }
 
@@ -211,6 +252,32 @@ impl crate::ToJson for CreateEndpointDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreateEndpointDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DownlinkAwsGroundStationAgentEndpoint",
+                "UplinkAwsGroundStationAgentEndpoint",
+            ],
+        )?;
+        Ok(Self {
+            downlink_aws_ground_station_agent_endpoint: crate::from_json_optional(
+                map,
+                "DownlinkAwsGroundStationAgentEndpoint",
+                path,
+            )?,
+            uplink_aws_ground_station_agent_endpoint: crate::from_json_optional(
+                map,
+                "UplinkAwsGroundStationAgentEndpoint",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CreateEndpointDetails> for Value<CreateEndpointDetails> {
     fn from(value: CreateEndpointDetails) -> Self {
         Value::Lit(value)
@@ -245,6 +312,17 @@ impl crate::ToJson for DownlinkAwsGroundStationAgentEndpoint {
         crate::put(&mut out, "DataflowDetails", &self.dataflow_details);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DownlinkAwsGroundStationAgentEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataflowDetails", "Name"])?;
+        Ok(Self {
+            dataflow_details: crate::from_json_required(map, "DataflowDetails", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -295,6 +373,25 @@ impl crate::ToJson for DownlinkConnectionDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DownlinkConnectionDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AgentIpAndPortAddress", "EgressAddressAndPort"],
+        )?;
+        Ok(Self {
+            agent_ip_and_port_address: crate::from_json_required(
+                map,
+                "AgentIpAndPortAddress",
+                path,
+            )?,
+            egress_address_and_port: crate::from_json_required(map, "EgressAddressAndPort", path)?,
+        })
+    }
+}
+
 impl From<DownlinkConnectionDetails> for Value<DownlinkConnectionDetails> {
     fn from(value: DownlinkConnectionDetails) -> Self {
         Value::Lit(value)
@@ -339,6 +436,20 @@ impl crate::ToJson for DownlinkDataflowDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DownlinkDataflowDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AgentConnectionDetails"])?;
+        Ok(Self {
+            agent_connection_details: crate::from_json_optional(
+                map,
+                "AgentConnectionDetails",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DownlinkDataflowDetails> for Value<DownlinkDataflowDetails> {
     fn from(value: DownlinkDataflowDetails) -> Self {
         Value::Lit(value)
@@ -370,6 +481,17 @@ impl crate::ToJson for IntegerRange {
         crate::put(&mut out, "Maximum", &self.maximum);
         crate::put(&mut out, "Minimum", &self.minimum);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegerRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Maximum", "Minimum"])?;
+        Ok(Self {
+            maximum: crate::from_json_required(map, "Maximum", path)?,
+            minimum: crate::from_json_required(map, "Minimum", path)?,
+        })
     }
 }
 
@@ -414,6 +536,17 @@ impl crate::ToJson for RangedConnectionDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RangedConnectionDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mtu", "SocketAddress"])?;
+        Ok(Self {
+            mtu: crate::from_json_optional(map, "Mtu", path)?,
+            socket_address: crate::from_json_required(map, "SocketAddress", path)?,
+        })
+    }
+}
+
 impl From<RangedConnectionDetails> for Value<RangedConnectionDetails> {
     fn from(value: RangedConnectionDetails) -> Self {
         Value::Lit(value)
@@ -445,6 +578,17 @@ impl crate::ToJson for RangedSocketAddress {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "PortRange", &self.port_range);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RangedSocketAddress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "PortRange"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            port_range: crate::from_json_required(map, "PortRange", path)?,
+        })
     }
 }
 
@@ -482,6 +626,17 @@ impl crate::ToJson for SocketAddress {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SocketAddress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Port"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<SocketAddress> for Value<SocketAddress> {
     fn from(value: SocketAddress) -> Self {
         Value::Lit(value)
@@ -516,6 +671,17 @@ impl crate::ToJson for UplinkAwsGroundStationAgentEndpoint {
         crate::put(&mut out, "DataflowDetails", &self.dataflow_details);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UplinkAwsGroundStationAgentEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataflowDetails", "Name"])?;
+        Ok(Self {
+            dataflow_details: crate::from_json_required(map, "DataflowDetails", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -566,6 +732,29 @@ impl crate::ToJson for UplinkConnectionDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UplinkConnectionDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AgentIpAndPortAddress", "IngressAddressAndPort"],
+        )?;
+        Ok(Self {
+            agent_ip_and_port_address: crate::from_json_required(
+                map,
+                "AgentIpAndPortAddress",
+                path,
+            )?,
+            ingress_address_and_port: crate::from_json_required(
+                map,
+                "IngressAddressAndPort",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<UplinkConnectionDetails> for Value<UplinkConnectionDetails> {
     fn from(value: UplinkConnectionDetails) -> Self {
         Value::Lit(value)
@@ -607,6 +796,20 @@ impl crate::ToJson for UplinkDataflowDetails {
             &self.agent_connection_details,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UplinkDataflowDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AgentConnectionDetails"])?;
+        Ok(Self {
+            agent_connection_details: crate::from_json_optional(
+                map,
+                "AgentConnectionDetails",
+                path,
+            )?,
+        })
     }
 }
 

@@ -143,6 +143,56 @@ impl crate::ToJson for MissionProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MissionProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContactPostPassDurationSeconds",
+                "ContactPrePassDurationSeconds",
+                "DataflowEdges",
+                "MinimumViableContactDurationSeconds",
+                "Name",
+                "StreamsKmsKey",
+                "StreamsKmsRole",
+                "Tags",
+                "TelemetrySinkConfigArn",
+                "TrackingConfigArn",
+            ],
+        )?;
+        Ok(Self {
+            contact_post_pass_duration_seconds: crate::from_json_optional(
+                map,
+                "ContactPostPassDurationSeconds",
+                path,
+            )?,
+            contact_pre_pass_duration_seconds: crate::from_json_optional(
+                map,
+                "ContactPrePassDurationSeconds",
+                path,
+            )?,
+            dataflow_edges: crate::from_json_required(map, "DataflowEdges", path)?,
+            minimum_viable_contact_duration_seconds: crate::from_json_required(
+                map,
+                "MinimumViableContactDurationSeconds",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            streams_kms_key: crate::from_json_optional(map, "StreamsKmsKey", path)?,
+            streams_kms_role: crate::from_json_optional(map, "StreamsKmsRole", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            telemetry_sink_config_arn: crate::from_json_optional(
+                map,
+                "TelemetrySinkConfigArn",
+                path,
+            )?,
+            tracking_config_arn: crate::from_json_required(map, "TrackingConfigArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GroundStation::MissionProfile` (`Fn::GetAtt`).
 impl crate::Handle<MissionProfile> {
     /// `Fn::GetAtt` `Arn`.
@@ -201,6 +251,17 @@ impl crate::ToJson for DataflowEdge {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataflowEdge {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "Source"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<DataflowEdge> for Value<DataflowEdge> {
     fn from(value: DataflowEdge) -> Self {
         Value::Lit(value)
@@ -254,6 +315,19 @@ impl crate::ToJson for StreamsKmsKey {
         crate::put_opt(&mut out, "KmsAliasName", &self.kms_alias_name);
         crate::put_opt(&mut out, "KmsKeyArn", &self.kms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamsKmsKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["KmsAliasArn", "KmsAliasName", "KmsKeyArn"])?;
+        Ok(Self {
+            kms_alias_arn: crate::from_json_optional(map, "KmsAliasArn", path)?,
+            kms_alias_name: crate::from_json_optional(map, "KmsAliasName", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
     }
 }
 

@@ -64,6 +64,18 @@ impl crate::ToJson for CustomDetectionRuleAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomDetectionRuleAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode", "RuleId", "Tags"])?;
+        Ok(Self {
+            mode: crate::from_json_required(map, "Mode", path)?,
+            rule_id: crate::from_json_required(map, "RuleId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GuardDuty::CustomDetectionRuleAssociation` (`Fn::GetAtt`).
 impl crate::Handle<CustomDetectionRuleAssociation> {
     /// `Fn::GetAtt` `AccountId`. The AWS account ID the association applies to.
@@ -115,6 +127,17 @@ impl Mode {
 impl crate::ToJson for Mode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LIVE", Self::Live), ("DRY_RUN", Self::DryRun)],
+        )
     }
 }
 

@@ -94,6 +94,34 @@ impl crate::ToJson for Detector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Detector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataSources",
+                "Enable",
+                "Features",
+                "FindingPublishingFrequency",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_sources: crate::from_json_optional(map, "DataSources", path)?,
+            enable: crate::from_json_required(map, "Enable", path)?,
+            features: crate::from_json_optional(map, "Features", path)?,
+            finding_publishing_frequency: crate::from_json_optional(
+                map,
+                "FindingPublishingFrequency",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GuardDuty::Detector` (`Fn::GetAtt`).
 impl crate::Handle<Detector> {
     /// `Fn::GetAtt` `Id`.
@@ -155,6 +183,19 @@ impl crate::ToJson for CfnDataSourceConfigurations {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CfnDataSourceConfigurations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Kubernetes", "MalwareProtection", "S3Logs"])?;
+        Ok(Self {
+            kubernetes: crate::from_json_optional(map, "Kubernetes", path)?,
+            malware_protection: crate::from_json_optional(map, "MalwareProtection", path)?,
+            s3_logs: crate::from_json_optional(map, "S3Logs", path)?,
+        })
+    }
+}
+
 impl From<CfnDataSourceConfigurations> for Value<CfnDataSourceConfigurations> {
     fn from(value: CfnDataSourceConfigurations) -> Self {
         Value::Lit(value)
@@ -198,6 +239,17 @@ impl crate::ToJson for CfnFeatureAdditionalConfiguration {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CfnFeatureAdditionalConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Status"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
     }
 }
 
@@ -255,6 +307,23 @@ impl crate::ToJson for CfnFeatureConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CfnFeatureConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AdditionalConfiguration", "Name", "Status"])?;
+        Ok(Self {
+            additional_configuration: crate::from_json_optional(
+                map,
+                "AdditionalConfiguration",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<CfnFeatureConfiguration> for Value<CfnFeatureConfiguration> {
     fn from(value: CfnFeatureConfiguration) -> Self {
         Value::Lit(value)
@@ -285,6 +354,16 @@ impl crate::ToJson for CfnKubernetesAuditLogsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CfnKubernetesAuditLogsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enable"])?;
+        Ok(Self {
+            enable: crate::from_json_required(map, "Enable", path)?,
+        })
+    }
+}
+
 impl From<CfnKubernetesAuditLogsConfiguration> for Value<CfnKubernetesAuditLogsConfiguration> {
     fn from(value: CfnKubernetesAuditLogsConfiguration) -> Self {
         Value::Lit(value)
@@ -312,6 +391,16 @@ impl crate::ToJson for CfnKubernetesConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AuditLogs", &self.audit_logs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CfnKubernetesConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuditLogs"])?;
+        Ok(Self {
+            audit_logs: crate::from_json_required(map, "AuditLogs", path)?,
+        })
     }
 }
 
@@ -358,6 +447,20 @@ impl crate::ToJson for CfnMalwareProtectionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CfnMalwareProtectionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScanEc2InstanceWithFindings"])?;
+        Ok(Self {
+            scan_ec2_instance_with_findings: crate::from_json_optional(
+                map,
+                "ScanEc2InstanceWithFindings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CfnMalwareProtectionConfiguration> for Value<CfnMalwareProtectionConfiguration> {
     fn from(value: CfnMalwareProtectionConfiguration) -> Self {
         Value::Lit(value)
@@ -392,6 +495,16 @@ impl crate::ToJson for CfnScanEc2InstanceWithFindingsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CfnScanEc2InstanceWithFindingsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EbsVolumes"])?;
+        Ok(Self {
+            ebs_volumes: crate::from_json_optional(map, "EbsVolumes", path)?,
+        })
+    }
+}
+
 impl From<CfnScanEc2InstanceWithFindingsConfiguration>
     for Value<CfnScanEc2InstanceWithFindingsConfiguration>
 {
@@ -421,6 +534,16 @@ impl crate::ToJson for Cfns3LogsConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Enable", &self.enable);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cfns3LogsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enable"])?;
+        Ok(Self {
+            enable: crate::from_json_required(map, "Enable", path)?,
+        })
     }
 }
 
@@ -476,6 +599,27 @@ impl crate::ToJson for CfnFeatureConfigurationName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CfnFeatureConfigurationName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AI_ANALYST", Self::AiAnalyst),
+                ("AI_PROTECTION", Self::AiProtection),
+                ("EBS_MALWARE_PROTECTION", Self::EbsMalwareProtection),
+                ("EKS_AUDIT_LOGS", Self::EksAuditLogs),
+                ("EKS_RUNTIME_MONITORING", Self::EksRuntimeMonitoring),
+                ("LAMBDA_NETWORK_LOGS", Self::LambdaNetworkLogs),
+                ("RDS_LOGIN_EVENTS", Self::RdsLoginEvents),
+                ("RUNTIME_MONITORING", Self::RuntimeMonitoring),
+                ("S3_DATA_EVENTS", Self::S3DataEvents),
+            ],
+        )
+    }
+}
+
 impl From<CfnFeatureConfigurationName> for Value<CfnFeatureConfigurationName> {
     fn from(value: CfnFeatureConfigurationName) -> Self {
         Value::Lit(value)
@@ -504,6 +648,17 @@ impl CfnFeatureConfigurationStatus {
 impl crate::ToJson for CfnFeatureConfigurationStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CfnFeatureConfigurationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -538,6 +693,21 @@ impl FindingPublishingFrequency {
 impl crate::ToJson for FindingPublishingFrequency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FindingPublishingFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIFTEEN_MINUTES", Self::FifteenMinutes),
+                ("ONE_HOUR", Self::OneHour),
+                ("SIX_HOURS", Self::SixHours),
+            ],
+        )
     }
 }
 
@@ -578,6 +748,25 @@ impl crate::ToJson for Name {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EC2_AGENT_MANAGEMENT", Self::Ec2AgentManagement),
+                (
+                    "ECS_FARGATE_AGENT_MANAGEMENT",
+                    Self::EcsFargateAgentManagement,
+                ),
+                ("EKS_ADDON_MANAGEMENT", Self::EksAddonManagement),
+                ("RDS_DATA_RISK", Self::RdsDataRisk),
+            ],
+        )
+    }
+}
+
 impl From<Name> for Value<Name> {
     fn from(value: Name) -> Self {
         Value::Lit(value)
@@ -606,6 +795,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 

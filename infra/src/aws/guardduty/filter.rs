@@ -96,6 +96,34 @@ impl crate::ToJson for Filter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "Description",
+                "DetectorId",
+                "FindingCriteria",
+                "Name",
+                "Rank",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            detector_id: crate::from_json_required(map, "DetectorId", path)?,
+            finding_criteria: crate::from_json_required(map, "FindingCriteria", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            rank: crate::from_json_optional(map, "Rank", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// A `Condition` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Condition {
@@ -256,6 +284,48 @@ impl crate::ToJson for Condition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Eq",
+                "Equals",
+                "GreaterThan",
+                "GreaterThanOrEqual",
+                "Gt",
+                "Gte",
+                "LessThan",
+                "LessThanOrEqual",
+                "Lt",
+                "Lte",
+                "Matches",
+                "Neq",
+                "NotEquals",
+                "NotMatches",
+            ],
+        )?;
+        Ok(Self {
+            eq: crate::from_json_optional(map, "Eq", path)?,
+            equals: crate::from_json_optional(map, "Equals", path)?,
+            greater_than: crate::from_json_optional(map, "GreaterThan", path)?,
+            greater_than_or_equal: crate::from_json_optional(map, "GreaterThanOrEqual", path)?,
+            gt: crate::from_json_optional(map, "Gt", path)?,
+            gte: crate::from_json_optional(map, "Gte", path)?,
+            less_than: crate::from_json_optional(map, "LessThan", path)?,
+            less_than_or_equal: crate::from_json_optional(map, "LessThanOrEqual", path)?,
+            lt: crate::from_json_optional(map, "Lt", path)?,
+            lte: crate::from_json_optional(map, "Lte", path)?,
+            matches: crate::from_json_optional(map, "Matches", path)?,
+            neq: crate::from_json_optional(map, "Neq", path)?,
+            not_equals: crate::from_json_optional(map, "NotEquals", path)?,
+            not_matches: crate::from_json_optional(map, "NotMatches", path)?,
+        })
+    }
+}
+
 impl From<Condition> for Value<Condition> {
     fn from(value: Condition) -> Self {
         Value::Lit(value)
@@ -293,6 +363,16 @@ impl crate::ToJson for FindingCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FindingCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Criterion"])?;
+        Ok(Self {
+            criterion: crate::from_json_optional(map, "Criterion", path)?,
+        })
+    }
+}
+
 impl From<FindingCriteria> for Value<FindingCriteria> {
     fn from(value: FindingCriteria) -> Self {
         Value::Lit(value)
@@ -321,6 +401,17 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ARCHIVE", Self::Archive), ("NOOP", Self::Noop)],
+        )
     }
 }
 

@@ -60,3 +60,15 @@ impl crate::ToJson for Master {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Master {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DetectorId", "InvitationId", "MasterId"])?;
+        Ok(Self {
+            detector_id: crate::from_json_required(map, "DetectorId", path)?,
+            invitation_id: crate::from_json_optional(map, "InvitationId", path)?,
+            master_id: crate::from_json_required(map, "MasterId", path)?,
+        })
+    }
+}

@@ -98,6 +98,36 @@ impl crate::ToJson for Member {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Member {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DetectorId",
+                "DisableEmailNotification",
+                "Email",
+                "MemberId",
+                "Message",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            detector_id: crate::from_json_optional(map, "DetectorId", path)?,
+            disable_email_notification: crate::from_json_optional(
+                map,
+                "DisableEmailNotification",
+                path,
+            )?,
+            email: crate::from_json_required(map, "Email", path)?,
+            member_id: crate::from_json_optional(map, "MemberId", path)?,
+            message: crate::from_json_optional(map, "Message", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 /// The values `Status` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
@@ -132,6 +162,24 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Created", Self::Created),
+                ("Disabled", Self::Disabled),
+                ("Enabled", Self::Enabled),
+                ("Invited", Self::Invited),
+                ("Removed", Self::Removed),
+                ("Resigned", Self::Resigned),
+            ],
+        )
     }
 }
 

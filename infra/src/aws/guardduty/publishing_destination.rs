@@ -73,6 +73,28 @@ impl crate::ToJson for PublishingDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublishingDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationProperties",
+                "DestinationType",
+                "DetectorId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            destination_properties: crate::from_json_required(map, "DestinationProperties", path)?,
+            destination_type: crate::from_json_required(map, "DestinationType", path)?,
+            detector_id: crate::from_json_required(map, "DetectorId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GuardDuty::PublishingDestination` (`Fn::GetAtt`).
 impl crate::Handle<PublishingDestination> {
     /// `Fn::GetAtt` `Id`. The ID of the publishing destination.
@@ -132,6 +154,17 @@ impl crate::ToJson for CfnDestinationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CfnDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationArn", "KmsKeyArn"])?;
+        Ok(Self {
+            destination_arn: crate::from_json_optional(map, "DestinationArn", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
+    }
+}
+
 impl From<CfnDestinationProperties> for Value<CfnDestinationProperties> {
     fn from(value: CfnDestinationProperties) -> Self {
         Value::Lit(value)
@@ -158,6 +191,13 @@ impl DestinationType {
 impl crate::ToJson for DestinationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("S3", Self::S3)])
     }
 }
 

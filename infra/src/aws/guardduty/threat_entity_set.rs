@@ -99,6 +99,34 @@ impl crate::ToJson for ThreatEntitySet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThreatEntitySet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Activate",
+                "DetectorId",
+                "ExpectedBucketOwner",
+                "Format",
+                "Location",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            activate: crate::from_json_optional(map, "Activate", path)?,
+            detector_id: crate::from_json_optional(map, "DetectorId", path)?,
+            expected_bucket_owner: crate::from_json_optional(map, "ExpectedBucketOwner", path)?,
+            format: crate::from_json_required(map, "Format", path)?,
+            location: crate::from_json_required(map, "Location", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::GuardDuty::ThreatEntitySet` (`Fn::GetAtt`).
 impl crate::Handle<ThreatEntitySet> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -161,6 +189,24 @@ impl Format {
 impl crate::ToJson for Format {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALIEN_VAULT", Self::AlienVault),
+                ("FIRE_EYE", Self::FireEye),
+                ("OTX_CSV", Self::OtxCsv),
+                ("PROOF_POINT", Self::ProofPoint),
+                ("STIX", Self::Stix),
+                ("TXT", Self::Txt),
+            ],
+        )
     }
 }
 

@@ -71,6 +71,18 @@ impl crate::ToJson for Datastore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Datastore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatastoreName", "KmsKeyArn", "Tags"])?;
+        Ok(Self {
+            datastore_name: crate::from_json_optional(map, "DatastoreName", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::HealthImaging::Datastore` (`Fn::GetAtt`).
 impl crate::Handle<Datastore> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the data store was created.

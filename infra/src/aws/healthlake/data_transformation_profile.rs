@@ -105,6 +105,32 @@ impl crate::ToJson for DataTransformationProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataTransformationProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "KmsKeyId",
+                "ProfileDescription",
+                "ProfileName",
+                "Source",
+                "SourceFormat",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            profile_description: crate::from_json_optional(map, "ProfileDescription", path)?,
+            profile_name: crate::from_json_required(map, "ProfileName", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+            source_format: crate::from_json_required(map, "SourceFormat", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::HealthLake::DataTransformationProfile` (`Fn::GetAtt`).
 impl crate::Handle<DataTransformationProfile> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the data transformation profile.
@@ -153,6 +179,17 @@ impl crate::ToJson for ExistingVersionedProfileSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExistingVersionedProfileSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProfileId", "Version"])?;
+        Ok(Self {
+            profile_id: crate::from_json_required(map, "ProfileId", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<ExistingVersionedProfileSource> for Value<ExistingVersionedProfileSource> {
     fn from(value: ExistingVersionedProfileSource) -> Self {
         Value::Lit(value)
@@ -181,6 +218,16 @@ impl crate::ToJson for ProfileMappingSource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ProfileMapping", &self.profile_mapping);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProfileMappingSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProfileMapping"])?;
+        Ok(Self {
+            profile_mapping: crate::from_json_required(map, "ProfileMapping", path)?,
+        })
     }
 }
 
@@ -252,6 +299,30 @@ impl crate::ToJson for Source {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExistingVersionedProfileId",
+                "ProfileMapping",
+                "StarterProfile",
+            ],
+        )?;
+        Ok(Self {
+            existing_versioned_profile_id: crate::from_json_optional(
+                map,
+                "ExistingVersionedProfileId",
+                path,
+            )?,
+            profile_mapping: crate::from_json_optional(map, "ProfileMapping", path)?,
+            starter_profile: crate::from_json_optional(map, "StarterProfile", path)?,
+        })
+    }
+}
+
 impl From<Source> for Value<Source> {
     fn from(value: Source) -> Self {
         Value::Lit(value)
@@ -279,6 +350,16 @@ impl crate::ToJson for StarterProfileSource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "StarterProfileName", &self.starter_profile_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StarterProfileSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StarterProfileName"])?;
+        Ok(Self {
+            starter_profile_name: crate::from_json_required(map, "StarterProfileName", path)?,
+        })
     }
 }
 
@@ -310,6 +391,13 @@ impl SourceFormat {
 impl crate::ToJson for SourceFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CCDA", Self::Ccda), ("CSV", Self::Csv)])
     }
 }
 

@@ -151,6 +151,46 @@ impl crate::ToJson for FhirDatastore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FhirDatastore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnalyticsConfiguration",
+                "DatastoreName",
+                "DatastoreTypeVersion",
+                "IdentityProviderConfiguration",
+                "NlpConfiguration",
+                "PreloadDataConfig",
+                "ProfileConfiguration",
+                "SseConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            analytics_configuration: crate::from_json_optional(
+                map,
+                "AnalyticsConfiguration",
+                path,
+            )?,
+            datastore_name: crate::from_json_optional(map, "DatastoreName", path)?,
+            datastore_type_version: crate::from_json_required(map, "DatastoreTypeVersion", path)?,
+            identity_provider_configuration: crate::from_json_optional(
+                map,
+                "IdentityProviderConfiguration",
+                path,
+            )?,
+            nlp_configuration: crate::from_json_optional(map, "NlpConfiguration", path)?,
+            preload_data_config: crate::from_json_optional(map, "PreloadDataConfig", path)?,
+            profile_configuration: crate::from_json_optional(map, "ProfileConfiguration", path)?,
+            sse_configuration: crate::from_json_optional(map, "SseConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::HealthLake::FHIRDatastore` (`Fn::GetAtt`).
 impl crate::Handle<FhirDatastore> {
     /// `Fn::GetAtt` `CreatedAt`. The time that a Data Store was created.
@@ -204,6 +244,16 @@ impl crate::ToJson for AnalyticsConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalyticsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -278,6 +328,32 @@ impl crate::ToJson for IdentityProviderConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityProviderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationStrategy",
+                "FineGrainedAuthorizationEnabled",
+                "IdpLambdaArn",
+                "Metadata",
+            ],
+        )?;
+        Ok(Self {
+            authorization_strategy: crate::from_json_required(map, "AuthorizationStrategy", path)?,
+            fine_grained_authorization_enabled: crate::from_json_optional(
+                map,
+                "FineGrainedAuthorizationEnabled",
+                path,
+            )?,
+            idp_lambda_arn: crate::from_json_optional(map, "IdpLambdaArn", path)?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+        })
+    }
+}
+
 impl From<IdentityProviderConfiguration> for Value<IdentityProviderConfiguration> {
     fn from(value: IdentityProviderConfiguration) -> Self {
         Value::Lit(value)
@@ -321,6 +397,17 @@ impl crate::ToJson for KmsEncryptionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KmsEncryptionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CmkType", "KmsKeyId"])?;
+        Ok(Self {
+            cmk_type: crate::from_json_required(map, "CmkType", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
+    }
+}
+
 impl From<KmsEncryptionConfig> for Value<KmsEncryptionConfig> {
     fn from(value: KmsEncryptionConfig) -> Self {
         Value::Lit(value)
@@ -348,6 +435,16 @@ impl crate::ToJson for NlpConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NlpConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -383,6 +480,16 @@ impl crate::ToJson for PreloadDataConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreloadDataConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PreloadDataType"])?;
+        Ok(Self {
+            preload_data_type: crate::from_json_required(map, "PreloadDataType", path)?,
+        })
+    }
+}
+
 impl From<PreloadDataConfig> for Value<PreloadDataConfig> {
     fn from(value: PreloadDataConfig) -> Self {
         Value::Lit(value)
@@ -411,6 +518,16 @@ impl crate::ToJson for ProfileConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DefaultProfiles", &self.default_profiles);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProfileConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultProfiles"])?;
+        Ok(Self {
+            default_profiles: crate::from_json_required(map, "DefaultProfiles", path)?,
+        })
     }
 }
 
@@ -443,6 +560,16 @@ impl crate::ToJson for SseConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KmsEncryptionConfig", &self.kms_encryption_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsEncryptionConfig"])?;
+        Ok(Self {
+            kms_encryption_config: crate::from_json_required(map, "KmsEncryptionConfig", path)?,
+        })
     }
 }
 
@@ -481,6 +608,21 @@ impl crate::ToJson for AuthorizationStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizationStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SMART_ON_FHIR_V1", Self::SmartOnFhirV1),
+                ("AWS_AUTH", Self::AwsAuth),
+                ("SMART_ON_FHIR", Self::SmartOnFhir),
+            ],
+        )
+    }
+}
+
 impl From<AuthorizationStrategy> for Value<AuthorizationStrategy> {
     fn from(value: AuthorizationStrategy) -> Self {
         Value::Lit(value)
@@ -513,6 +655,20 @@ impl crate::ToJson for CmkType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CUSTOMER_MANAGED_KMS_KEY", Self::CustomerManagedKmsKey),
+                ("AWS_OWNED_KMS_KEY", Self::AwsOwnedKmsKey),
+            ],
+        )
+    }
+}
+
 impl From<CmkType> for Value<CmkType> {
     fn from(value: CmkType) -> Self {
         Value::Lit(value)
@@ -538,6 +694,13 @@ impl DatastoreTypeVersion {
 impl crate::ToJson for DatastoreTypeVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatastoreTypeVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("R4", Self::R4)])
     }
 }
 
@@ -572,6 +735,17 @@ impl crate::ToJson for NlpConfigurationStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NlpConfigurationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<NlpConfigurationStatus> for Value<NlpConfigurationStatus> {
     fn from(value: NlpConfigurationStatus) -> Self {
         Value::Lit(value)
@@ -597,6 +771,13 @@ impl PreloadDataType {
 impl crate::ToJson for PreloadDataType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreloadDataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SYNTHEA", Self::Synthea)])
     }
 }
 
@@ -628,6 +809,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("PAUSED", Self::Paused)],
+        )
     }
 }
 

@@ -64,6 +64,18 @@ impl crate::ToJson for AccessKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Serial", "Status", "UserName"])?;
+        Ok(Self {
+            serial: crate::from_json_optional(map, "Serial", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            user_name: crate::from_json_required(map, "UserName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::AccessKey` (`Fn::GetAtt`).
 impl crate::Handle<AccessKey> {
     /// `Fn::GetAtt` `Id`.

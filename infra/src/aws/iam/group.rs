@@ -117,6 +117,23 @@ impl crate::ToJson for Group {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Group {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["GroupName", "ManagedPolicyArns", "Path", "Policies"],
+        )?;
+        Ok(Self {
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            managed_policy_arns: crate::from_json_optional(map, "ManagedPolicyArns", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            policies: crate::from_json_optional(map, "Policies", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::Group` (`Fn::GetAtt`).
 impl crate::Handle<Group> {
     /// `Fn::GetAtt` `Arn`.
@@ -157,6 +174,17 @@ impl crate::ToJson for Policy {
         crate::put(&mut out, "PolicyDocument", &self.policy_document);
         crate::put(&mut out, "PolicyName", &self.policy_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyDocument", "PolicyName"])?;
+        Ok(Self {
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+        })
     }
 }
 

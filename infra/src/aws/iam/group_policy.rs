@@ -91,3 +91,16 @@ impl crate::ToJson for GroupPolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["GroupName", "PolicyDocument", "PolicyName"])?;
+        Ok(Self {
+            group_name: crate::from_json_required(map, "GroupName", path)?,
+            policy_document: crate::from_json_optional(map, "PolicyDocument", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+        })
+    }
+}

@@ -88,6 +88,18 @@ impl crate::ToJson for InstanceProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceProfileName", "Path", "Roles"])?;
+        Ok(Self {
+            instance_profile_name: crate::from_json_optional(map, "InstanceProfileName", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            roles: crate::from_json_required(map, "Roles", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::InstanceProfile` (`Fn::GetAtt`).
 impl crate::Handle<InstanceProfile> {
     /// `Fn::GetAtt` `Arn`.

@@ -165,6 +165,34 @@ impl crate::ToJson for ManagedPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Groups",
+                "ManagedPolicyName",
+                "Path",
+                "PolicyDocument",
+                "Roles",
+                "Users",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            managed_policy_name: crate::from_json_optional(map, "ManagedPolicyName", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            roles: crate::from_json_optional(map, "Roles", path)?,
+            users: crate::from_json_optional(map, "Users", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::ManagedPolicy` (`Fn::GetAtt`).
 impl crate::Handle<ManagedPolicy> {
     /// `Fn::GetAtt` `AttachmentCount`.

@@ -80,6 +80,23 @@ impl crate::ToJson for OidcProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OidcProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ClientIdList", "Tags", "ThumbprintList", "Url"],
+        )?;
+        Ok(Self {
+            client_id_list: crate::from_json_optional(map, "ClientIdList", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            thumbprint_list: crate::from_json_optional(map, "ThumbprintList", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::OIDCProvider` (`Fn::GetAtt`).
 impl crate::Handle<OidcProvider> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) of the OIDC provider

@@ -144,6 +144,24 @@ impl crate::ToJson for Policy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Groups", "PolicyDocument", "PolicyName", "Roles", "Users"],
+        )?;
+        Ok(Self {
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+            roles: crate::from_json_optional(map, "Roles", path)?,
+            users: crate::from_json_optional(map, "Users", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::Policy` (`Fn::GetAtt`).
 impl crate::Handle<Policy> {
     /// `Fn::GetAtt` `Id`.

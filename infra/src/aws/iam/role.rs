@@ -210,6 +210,42 @@ impl crate::ToJson for Role {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Role {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssumeRolePolicyDocument",
+                "Description",
+                "ManagedPolicyArns",
+                "MaxSessionDuration",
+                "Path",
+                "PermissionsBoundary",
+                "Policies",
+                "RoleName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            assume_role_policy_document: crate::from_json_required(
+                map,
+                "AssumeRolePolicyDocument",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            managed_policy_arns: crate::from_json_optional(map, "ManagedPolicyArns", path)?,
+            max_session_duration: crate::from_json_optional(map, "MaxSessionDuration", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            permissions_boundary: crate::from_json_optional(map, "PermissionsBoundary", path)?,
+            policies: crate::from_json_optional(map, "Policies", path)?,
+            role_name: crate::from_json_optional(map, "RoleName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::Role` (`Fn::GetAtt`).
 impl crate::Handle<Role> {
     /// `Fn::GetAtt` `Arn`.
@@ -257,6 +293,17 @@ impl crate::ToJson for Policy {
         crate::put(&mut out, "PolicyDocument", &self.policy_document);
         crate::put(&mut out, "PolicyName", &self.policy_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyDocument", "PolicyName"])?;
+        Ok(Self {
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+        })
     }
 }
 

@@ -104,3 +104,16 @@ impl crate::ToJson for RolePolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RolePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PolicyDocument", "PolicyName", "RoleName"])?;
+        Ok(Self {
+            policy_document: crate::from_json_optional(map, "PolicyDocument", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+            role_name: crate::from_json_required(map, "RoleName", path)?,
+        })
+    }
+}

@@ -123,6 +123,38 @@ impl crate::ToJson for SamlProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamlProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddPrivateKey",
+                "AssertionEncryptionMode",
+                "Name",
+                "PrivateKeyList",
+                "RemovePrivateKey",
+                "SamlMetadataDocument",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            add_private_key: crate::from_json_optional(map, "AddPrivateKey", path)?,
+            assertion_encryption_mode: crate::from_json_optional(
+                map,
+                "AssertionEncryptionMode",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            private_key_list: crate::from_json_optional(map, "PrivateKeyList", path)?,
+            remove_private_key: crate::from_json_optional(map, "RemovePrivateKey", path)?,
+            saml_metadata_document: crate::from_json_optional(map, "SamlMetadataDocument", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::SAMLProvider` (`Fn::GetAtt`).
 impl crate::Handle<SamlProvider> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) of the SAML provider
@@ -166,6 +198,17 @@ impl crate::ToJson for SamlPrivateKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamlPrivateKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyId", "Timestamp"])?;
+        Ok(Self {
+            key_id: crate::from_json_required(map, "KeyId", path)?,
+            timestamp: crate::from_json_required(map, "Timestamp", path)?,
+        })
+    }
+}
+
 impl From<SamlPrivateKey> for Value<SamlPrivateKey> {
     fn from(value: SamlPrivateKey) -> Self {
         Value::Lit(value)
@@ -194,6 +237,17 @@ impl AssertionEncryptionMode {
 impl crate::ToJson for AssertionEncryptionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssertionEncryptionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Allowed", Self::Allowed), ("Required", Self::Required)],
+        )
     }
 }
 

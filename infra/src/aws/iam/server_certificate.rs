@@ -104,6 +104,32 @@ impl crate::ToJson for ServerCertificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateBody",
+                "CertificateChain",
+                "Path",
+                "PrivateKey",
+                "ServerCertificateName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            certificate_body: crate::from_json_optional(map, "CertificateBody", path)?,
+            certificate_chain: crate::from_json_optional(map, "CertificateChain", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            private_key: crate::from_json_optional(map, "PrivateKey", path)?,
+            server_certificate_name: crate::from_json_optional(map, "ServerCertificateName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::ServerCertificate` (`Fn::GetAtt`).
 impl crate::Handle<ServerCertificate> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) of the server certificate

@@ -72,6 +72,22 @@ impl crate::ToJson for ServiceLinkedRole {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceLinkedRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AWSServiceName", "CustomSuffix", "Description"],
+        )?;
+        Ok(Self {
+            aws_service_name: crate::from_json_optional(map, "AWSServiceName", path)?,
+            custom_suffix: crate::from_json_optional(map, "CustomSuffix", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::ServiceLinkedRole` (`Fn::GetAtt`).
 impl crate::Handle<ServiceLinkedRole> {
     /// `Fn::GetAtt` `RoleName`. The name of the role.

@@ -178,6 +178,36 @@ impl crate::ToJson for User {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for User {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Groups",
+                "LoginProfile",
+                "ManagedPolicyArns",
+                "Path",
+                "PermissionsBoundary",
+                "Policies",
+                "Tags",
+                "UserName",
+            ],
+        )?;
+        Ok(Self {
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            login_profile: crate::from_json_optional(map, "LoginProfile", path)?,
+            managed_policy_arns: crate::from_json_optional(map, "ManagedPolicyArns", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            permissions_boundary: crate::from_json_optional(map, "PermissionsBoundary", path)?,
+            policies: crate::from_json_optional(map, "Policies", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_name: crate::from_json_optional(map, "UserName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::User` (`Fn::GetAtt`).
 impl crate::Handle<User> {
     /// `Fn::GetAtt` `Arn`.
@@ -228,6 +258,17 @@ impl crate::ToJson for LoginProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoginProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Password", "PasswordResetRequired"])?;
+        Ok(Self {
+            password: crate::from_json_required(map, "Password", path)?,
+            password_reset_required: crate::from_json_optional(map, "PasswordResetRequired", path)?,
+        })
+    }
+}
+
 impl From<LoginProfile> for Value<LoginProfile> {
     fn from(value: LoginProfile) -> Self {
         Value::Lit(value)
@@ -268,6 +309,17 @@ impl crate::ToJson for Policy {
         crate::put(&mut out, "PolicyDocument", &self.policy_document);
         crate::put(&mut out, "PolicyName", &self.policy_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyDocument", "PolicyName"])?;
+        Ok(Self {
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+        })
     }
 }
 

@@ -88,3 +88,16 @@ impl crate::ToJson for UserPolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PolicyDocument", "PolicyName", "UserName"])?;
+        Ok(Self {
+            policy_document: crate::from_json_optional(map, "PolicyDocument", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+            user_name: crate::from_json_required(map, "UserName", path)?,
+        })
+    }
+}

@@ -52,6 +52,17 @@ impl crate::ToJson for UserToGroupAddition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserToGroupAddition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupName", "Users"])?;
+        Ok(Self {
+            group_name: crate::from_json_required(map, "GroupName", path)?,
+            users: crate::from_json_required(map, "Users", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::UserToGroupAddition` (`Fn::GetAtt`).
 impl crate::Handle<UserToGroupAddition> {
     /// `Fn::GetAtt` `Id`.

@@ -78,6 +78,23 @@ impl crate::ToJson for VirtualMfaDevice {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VirtualMfaDevice {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Path", "Tags", "Users", "VirtualMfaDeviceName"],
+        )?;
+        Ok(Self {
+            path: crate::from_json_optional(map, "Path", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            users: crate::from_json_required(map, "Users", path)?,
+            virtual_mfa_device_name: crate::from_json_optional(map, "VirtualMfaDeviceName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IAM::VirtualMFADevice` (`Fn::GetAtt`).
 impl crate::Handle<VirtualMfaDevice> {
     /// `Fn::GetAtt` `SerialNumber`.

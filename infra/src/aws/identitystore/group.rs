@@ -63,6 +63,22 @@ impl crate::ToJson for Group {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Group {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "DisplayName", "IdentityStoreId"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            identity_store_id: crate::from_json_required(map, "IdentityStoreId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IdentityStore::Group` (`Fn::GetAtt`).
 impl crate::Handle<Group> {
     /// `Fn::GetAtt` `GroupId`. The unique identifier for a group in the identity store.

@@ -60,6 +60,18 @@ impl crate::ToJson for GroupMembership {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupMembership {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupId", "IdentityStoreId", "MemberId"])?;
+        Ok(Self {
+            group_id: crate::from_json_required(map, "GroupId", path)?,
+            identity_store_id: crate::from_json_required(map, "IdentityStoreId", path)?,
+            member_id: crate::from_json_required(map, "MemberId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IdentityStore::GroupMembership` (`Fn::GetAtt`).
 impl crate::Handle<GroupMembership> {
     /// `Fn::GetAtt` `MembershipId`. The identifier for a GroupMembership in the identity store.
@@ -89,6 +101,16 @@ impl crate::ToJson for MemberId {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "UserId", &self.user_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemberId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UserId"])?;
+        Ok(Self {
+            user_id: crate::from_json_required(map, "UserId", path)?,
+        })
     }
 }
 

@@ -218,6 +218,56 @@ impl crate::ToJson for User {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for User {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Addresses",
+                "Birthdate",
+                "DisplayName",
+                "Emails",
+                "IdentityStoreId",
+                "Locale",
+                "Name",
+                "NickName",
+                "PhoneNumbers",
+                "Photos",
+                "PreferredLanguage",
+                "ProfileUrl",
+                "Roles",
+                "Timezone",
+                "Title",
+                "UserName",
+                "UserType",
+                "Website",
+            ],
+        )?;
+        Ok(Self {
+            addresses: crate::from_json_optional(map, "Addresses", path)?,
+            birthdate: crate::from_json_optional(map, "Birthdate", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            emails: crate::from_json_optional(map, "Emails", path)?,
+            identity_store_id: crate::from_json_required(map, "IdentityStoreId", path)?,
+            locale: crate::from_json_optional(map, "Locale", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            nick_name: crate::from_json_optional(map, "NickName", path)?,
+            phone_numbers: crate::from_json_optional(map, "PhoneNumbers", path)?,
+            photos: crate::from_json_optional(map, "Photos", path)?,
+            preferred_language: crate::from_json_optional(map, "PreferredLanguage", path)?,
+            profile_url: crate::from_json_optional(map, "ProfileUrl", path)?,
+            roles: crate::from_json_optional(map, "Roles", path)?,
+            timezone: crate::from_json_optional(map, "Timezone", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            user_name: crate::from_json_optional(map, "UserName", path)?,
+            user_type: crate::from_json_optional(map, "UserType", path)?,
+            website: crate::from_json_optional(map, "Website", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IdentityStore::User` (`Fn::GetAtt`).
 impl crate::Handle<User> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the user.
@@ -356,6 +406,36 @@ impl crate::ToJson for Addresse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Addresse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Country",
+                "Formatted",
+                "Locality",
+                "PostalCode",
+                "Primary",
+                "Region",
+                "StreetAddress",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            country: crate::from_json_optional(map, "Country", path)?,
+            formatted: crate::from_json_optional(map, "Formatted", path)?,
+            locality: crate::from_json_optional(map, "Locality", path)?,
+            postal_code: crate::from_json_optional(map, "PostalCode", path)?,
+            primary: crate::from_json_optional(map, "Primary", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            street_address: crate::from_json_optional(map, "StreetAddress", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Addresse> for Value<Addresse> {
     fn from(value: Addresse) -> Self {
         Value::Lit(value)
@@ -409,6 +489,18 @@ impl crate::ToJson for Email {
         crate::put_opt(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Email {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Primary", "Type", "Value"])?;
+        Ok(Self {
+            primary: crate::from_json_optional(map, "Primary", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -498,6 +590,32 @@ impl crate::ToJson for Name {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FamilyName",
+                "Formatted",
+                "GivenName",
+                "HonorificPrefix",
+                "HonorificSuffix",
+                "MiddleName",
+            ],
+        )?;
+        Ok(Self {
+            family_name: crate::from_json_optional(map, "FamilyName", path)?,
+            formatted: crate::from_json_optional(map, "Formatted", path)?,
+            given_name: crate::from_json_optional(map, "GivenName", path)?,
+            honorific_prefix: crate::from_json_optional(map, "HonorificPrefix", path)?,
+            honorific_suffix: crate::from_json_optional(map, "HonorificSuffix", path)?,
+            middle_name: crate::from_json_optional(map, "MiddleName", path)?,
+        })
+    }
+}
+
 impl From<Name> for Value<Name> {
     fn from(value: Name) -> Self {
         Value::Lit(value)
@@ -551,6 +669,18 @@ impl crate::ToJson for PhoneNumber {
         crate::put_opt(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PhoneNumber {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Primary", "Type", "Value"])?;
+        Ok(Self {
+            primary: crate::from_json_optional(map, "Primary", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -614,6 +744,19 @@ impl crate::ToJson for Photo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Photo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Display", "Primary", "Type", "Value"])?;
+        Ok(Self {
+            display: crate::from_json_optional(map, "Display", path)?,
+            primary: crate::from_json_optional(map, "Primary", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Photo> for Value<Photo> {
     fn from(value: Photo) -> Self {
         Value::Lit(value)
@@ -667,6 +810,18 @@ impl crate::ToJson for Role {
         crate::put_opt(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Role {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Primary", "Type", "Value"])?;
+        Ok(Self {
+            primary: crate::from_json_optional(map, "Primary", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 

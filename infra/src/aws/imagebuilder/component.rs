@@ -129,6 +129,40 @@ impl crate::ToJson for Component {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Component {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChangeDescription",
+                "Data",
+                "Description",
+                "KmsKeyId",
+                "Name",
+                "Platform",
+                "SupportedOsVersions",
+                "Tags",
+                "Uri",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            change_description: crate::from_json_optional(map, "ChangeDescription", path)?,
+            data: crate::from_json_optional(map, "Data", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            platform: crate::from_json_required(map, "Platform", path)?,
+            supported_os_versions: crate::from_json_optional(map, "SupportedOsVersions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            uri: crate::from_json_optional(map, "Uri", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ImageBuilder::Component` (`Fn::GetAtt`).
 impl crate::Handle<Component> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the component.
@@ -201,6 +235,21 @@ impl Platform {
 impl crate::ToJson for Platform {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Platform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Windows", Self::Windows),
+                ("Linux", Self::Linux),
+                ("macOS", Self::MacOs),
+            ],
+        )
     }
 }
 

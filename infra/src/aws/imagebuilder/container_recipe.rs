@@ -228,6 +228,58 @@ impl crate::ToJson for ContainerRecipe {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerRecipe {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Components",
+                "ContainerType",
+                "Description",
+                "DockerfileTemplateData",
+                "DockerfileTemplateUri",
+                "ImageOsVersionOverride",
+                "InstanceConfiguration",
+                "KmsKeyId",
+                "Name",
+                "ParentImage",
+                "PlatformOverride",
+                "Tags",
+                "TargetRepository",
+                "Version",
+                "WorkingDirectory",
+            ],
+        )?;
+        Ok(Self {
+            components: crate::from_json_optional(map, "Components", path)?,
+            container_type: crate::from_json_optional(map, "ContainerType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            dockerfile_template_data: crate::from_json_optional(
+                map,
+                "DockerfileTemplateData",
+                path,
+            )?,
+            dockerfile_template_uri: crate::from_json_optional(map, "DockerfileTemplateUri", path)?,
+            image_os_version_override: crate::from_json_optional(
+                map,
+                "ImageOsVersionOverride",
+                path,
+            )?,
+            instance_configuration: crate::from_json_optional(map, "InstanceConfiguration", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            parent_image: crate::from_json_optional(map, "ParentImage", path)?,
+            platform_override: crate::from_json_optional(map, "PlatformOverride", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_repository: crate::from_json_optional(map, "TargetRepository", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+            working_directory: crate::from_json_optional(map, "WorkingDirectory", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ImageBuilder::ContainerRecipe` (`Fn::GetAtt`).
 impl crate::Handle<ContainerRecipe> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the container recipe.
@@ -305,6 +357,17 @@ impl crate::ToJson for ComponentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComponentArn", "Parameters"])?;
+        Ok(Self {
+            component_arn: crate::from_json_optional(map, "ComponentArn", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+        })
+    }
+}
+
 impl From<ComponentConfiguration> for Value<ComponentConfiguration> {
     fn from(value: ComponentConfiguration) -> Self {
         Value::Lit(value)
@@ -339,6 +402,17 @@ impl crate::ToJson for ComponentParameter {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -448,6 +522,36 @@ impl crate::ToJson for EbsInstanceBlockDeviceSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsInstanceBlockDeviceSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeleteOnTermination",
+                "Encrypted",
+                "Iops",
+                "KmsKeyId",
+                "SnapshotId",
+                "Throughput",
+                "VolumeSize",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<EbsInstanceBlockDeviceSpecification> for Value<EbsInstanceBlockDeviceSpecification> {
     fn from(value: EbsInstanceBlockDeviceSpecification) -> Self {
         Value::Lit(value)
@@ -514,6 +618,23 @@ impl crate::ToJson for InstanceBlockDeviceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceBlockDeviceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeviceName", "Ebs", "NoDevice", "VirtualName"],
+        )?;
+        Ok(Self {
+            device_name: crate::from_json_optional(map, "DeviceName", path)?,
+            ebs: crate::from_json_optional(map, "Ebs", path)?,
+            no_device: crate::from_json_optional(map, "NoDevice", path)?,
+            virtual_name: crate::from_json_optional(map, "VirtualName", path)?,
+        })
+    }
+}
+
 impl From<InstanceBlockDeviceMapping> for Value<InstanceBlockDeviceMapping> {
     fn from(value: InstanceBlockDeviceMapping) -> Self {
         Value::Lit(value)
@@ -566,6 +687,17 @@ impl crate::ToJson for InstanceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BlockDeviceMappings", "Image"])?;
+        Ok(Self {
+            block_device_mappings: crate::from_json_optional(map, "BlockDeviceMappings", path)?,
+            image: crate::from_json_optional(map, "Image", path)?,
+        })
+    }
+}
+
 impl From<InstanceConfiguration> for Value<InstanceConfiguration> {
     fn from(value: InstanceConfiguration) -> Self {
         Value::Lit(value)
@@ -613,6 +745,17 @@ impl crate::ToJson for TargetContainerRepository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetContainerRepository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RepositoryName", "Service"])?;
+        Ok(Self {
+            repository_name: crate::from_json_optional(map, "RepositoryName", path)?,
+            service: crate::from_json_optional(map, "Service", path)?,
+        })
+    }
+}
+
 impl From<TargetContainerRepository> for Value<TargetContainerRepository> {
     fn from(value: TargetContainerRepository) -> Self {
         Value::Lit(value)
@@ -638,6 +781,13 @@ impl ContainerType {
 impl crate::ToJson for ContainerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DOCKER", Self::Docker)])
     }
 }
 
@@ -672,6 +822,17 @@ impl crate::ToJson for PlatformOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlatformOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Windows", Self::Windows), ("Linux", Self::Linux)],
+        )
+    }
+}
+
 impl From<PlatformOverride> for Value<PlatformOverride> {
     fn from(value: PlatformOverride) -> Self {
         Value::Lit(value)
@@ -697,6 +858,13 @@ impl Service {
 impl crate::ToJson for Service {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Service {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ECR", Self::Ecr)])
     }
 }
 
@@ -749,6 +917,27 @@ impl VolumeType {
 impl crate::ToJson for VolumeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("standard", Self::Standard),
+                ("io1", Self::Io1),
+                ("io2", Self::Io2),
+                ("io2a", Self::Io2a),
+                ("gp2", Self::Gp2),
+                ("gp3", Self::Gp3),
+                ("gp3a", Self::Gp3a),
+                ("sc1", Self::Sc1),
+                ("st1", Self::St1),
+            ],
+        )
     }
 }
 

@@ -73,6 +73,23 @@ impl crate::ToJson for DistributionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DistributionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Distributions", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            distributions: crate::from_json_required(map, "Distributions", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ImageBuilder::DistributionConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<DistributionConfiguration> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the distribution configuration.
@@ -169,6 +186,36 @@ impl crate::ToJson for AmiDistributionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmiDistributionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmiTags",
+                "Description",
+                "KmsKeyId",
+                "LaunchPermissionConfiguration",
+                "Name",
+                "TargetAccountIds",
+            ],
+        )?;
+        Ok(Self {
+            ami_tags: crate::from_json_optional(map, "AmiTags", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            launch_permission_configuration: crate::from_json_optional(
+                map,
+                "LaunchPermissionConfiguration",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            target_account_ids: crate::from_json_optional(map, "TargetAccountIds", path)?,
+        })
+    }
+}
+
 impl From<AmiDistributionConfiguration> for Value<AmiDistributionConfiguration> {
     fn from(value: AmiDistributionConfiguration) -> Self {
         Value::Lit(value)
@@ -224,6 +271,22 @@ impl crate::ToJson for ContainerDistributionConfiguration {
         crate::put_opt(&mut out, "Description", &self.description);
         crate::put_opt(&mut out, "TargetRepository", &self.target_repository);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerDistributionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContainerTags", "Description", "TargetRepository"],
+        )?;
+        Ok(Self {
+            container_tags: crate::from_json_optional(map, "ContainerTags", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            target_repository: crate::from_json_optional(map, "TargetRepository", path)?,
+        })
     }
 }
 
@@ -365,6 +428,58 @@ impl crate::ToJson for Distribution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Distribution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmiDistributionConfiguration",
+                "ContainerDistributionConfiguration",
+                "FastLaunchConfigurations",
+                "LaunchTemplateConfigurations",
+                "LicenseConfigurationArns",
+                "Region",
+                "SsmParameterConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            ami_distribution_configuration: crate::from_json_optional(
+                map,
+                "AmiDistributionConfiguration",
+                path,
+            )?,
+            container_distribution_configuration: crate::from_json_optional(
+                map,
+                "ContainerDistributionConfiguration",
+                path,
+            )?,
+            fast_launch_configurations: crate::from_json_optional(
+                map,
+                "FastLaunchConfigurations",
+                path,
+            )?,
+            launch_template_configurations: crate::from_json_optional(
+                map,
+                "LaunchTemplateConfigurations",
+                path,
+            )?,
+            license_configuration_arns: crate::from_json_optional(
+                map,
+                "LicenseConfigurationArns",
+                path,
+            )?,
+            region: crate::from_json_required(map, "Region", path)?,
+            ssm_parameter_configurations: crate::from_json_optional(
+                map,
+                "SsmParameterConfigurations",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Distribution> for Value<Distribution> {
     fn from(value: Distribution) -> Self {
         Value::Lit(value)
@@ -456,6 +571,30 @@ impl crate::ToJson for FastLaunchConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FastLaunchConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountId",
+                "Enabled",
+                "LaunchTemplate",
+                "MaxParallelLaunches",
+                "SnapshotConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_optional(map, "AccountId", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            launch_template: crate::from_json_optional(map, "LaunchTemplate", path)?,
+            max_parallel_launches: crate::from_json_optional(map, "MaxParallelLaunches", path)?,
+            snapshot_configuration: crate::from_json_optional(map, "SnapshotConfiguration", path)?,
+        })
+    }
+}
+
 impl From<FastLaunchConfiguration> for Value<FastLaunchConfiguration> {
     fn from(value: FastLaunchConfiguration) -> Self {
         Value::Lit(value)
@@ -520,6 +659,26 @@ impl crate::ToJson for FastLaunchLaunchTemplateSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FastLaunchLaunchTemplateSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LaunchTemplateId",
+                "LaunchTemplateName",
+                "LaunchTemplateVersion",
+            ],
+        )?;
+        Ok(Self {
+            launch_template_id: crate::from_json_optional(map, "LaunchTemplateId", path)?,
+            launch_template_name: crate::from_json_optional(map, "LaunchTemplateName", path)?,
+            launch_template_version: crate::from_json_optional(map, "LaunchTemplateVersion", path)?,
+        })
+    }
+}
+
 impl From<FastLaunchLaunchTemplateSpecification> for Value<FastLaunchLaunchTemplateSpecification> {
     fn from(value: FastLaunchLaunchTemplateSpecification) -> Self {
         Value::Lit(value)
@@ -555,6 +714,16 @@ impl crate::ToJson for FastLaunchSnapshotConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TargetResourceCount", &self.target_resource_count);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FastLaunchSnapshotConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetResourceCount"])?;
+        Ok(Self {
+            target_resource_count: crate::from_json_optional(map, "TargetResourceCount", path)?,
+        })
     }
 }
 
@@ -631,6 +800,32 @@ impl crate::ToJson for LaunchPermissionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchPermissionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "OrganizationArns",
+                "OrganizationalUnitArns",
+                "UserGroups",
+                "UserIds",
+            ],
+        )?;
+        Ok(Self {
+            organization_arns: crate::from_json_optional(map, "OrganizationArns", path)?,
+            organizational_unit_arns: crate::from_json_optional(
+                map,
+                "OrganizationalUnitArns",
+                path,
+            )?,
+            user_groups: crate::from_json_optional(map, "UserGroups", path)?,
+            user_ids: crate::from_json_optional(map, "UserIds", path)?,
+        })
+    }
+}
+
 impl From<LaunchPermissionConfiguration> for Value<LaunchPermissionConfiguration> {
     fn from(value: LaunchPermissionConfiguration) -> Self {
         Value::Lit(value)
@@ -688,6 +883,22 @@ impl crate::ToJson for LaunchTemplateConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccountId", "LaunchTemplateId", "SetDefaultVersion"],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_optional(map, "AccountId", path)?,
+            launch_template_id: crate::from_json_optional(map, "LaunchTemplateId", path)?,
+            set_default_version: crate::from_json_optional(map, "SetDefaultVersion", path)?,
+        })
+    }
+}
+
 impl From<LaunchTemplateConfiguration> for Value<LaunchTemplateConfiguration> {
     fn from(value: LaunchTemplateConfiguration) -> Self {
         Value::Lit(value)
@@ -738,6 +949,19 @@ impl crate::ToJson for SsmParameterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SsmParameterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AmiAccountId", "DataType", "ParameterName"])?;
+        Ok(Self {
+            ami_account_id: crate::from_json_optional(map, "AmiAccountId", path)?,
+            data_type: crate::from_json_optional(map, "DataType", path)?,
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+        })
+    }
+}
+
 impl From<SsmParameterConfiguration> for Value<SsmParameterConfiguration> {
     fn from(value: SsmParameterConfiguration) -> Self {
         Value::Lit(value)
@@ -784,6 +1008,17 @@ impl crate::ToJson for TargetContainerRepository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetContainerRepository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RepositoryName", "Service"])?;
+        Ok(Self {
+            repository_name: crate::from_json_optional(map, "RepositoryName", path)?,
+            service: crate::from_json_optional(map, "Service", path)?,
+        })
+    }
+}
+
 impl From<TargetContainerRepository> for Value<TargetContainerRepository> {
     fn from(value: TargetContainerRepository) -> Self {
         Value::Lit(value)
@@ -815,6 +1050,17 @@ impl crate::ToJson for DataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("text", Self::Text), ("aws:ec2:image", Self::AwsEc2Image)],
+        )
+    }
+}
+
 impl From<DataType> for Value<DataType> {
     fn from(value: DataType) -> Self {
         Value::Lit(value)
@@ -840,6 +1086,13 @@ impl Service {
 impl crate::ToJson for Service {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Service {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ECR", Self::Ecr)])
     }
 }
 

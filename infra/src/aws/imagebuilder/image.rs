@@ -221,6 +221,70 @@ impl crate::ToJson for Image {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Image {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerRecipeArn",
+                "DeletionSettings",
+                "DistributionConfigurationArn",
+                "EnhancedImageMetadataEnabled",
+                "ExecutionRole",
+                "ImagePipelineExecutionSettings",
+                "ImageRecipeArn",
+                "ImageScanningConfiguration",
+                "ImageTestsConfiguration",
+                "InfrastructureConfigurationArn",
+                "LoggingConfiguration",
+                "Tags",
+                "Workflows",
+            ],
+        )?;
+        Ok(Self {
+            container_recipe_arn: crate::from_json_optional(map, "ContainerRecipeArn", path)?,
+            deletion_settings: crate::from_json_optional(map, "DeletionSettings", path)?,
+            distribution_configuration_arn: crate::from_json_optional(
+                map,
+                "DistributionConfigurationArn",
+                path,
+            )?,
+            enhanced_image_metadata_enabled: crate::from_json_optional(
+                map,
+                "EnhancedImageMetadataEnabled",
+                path,
+            )?,
+            execution_role: crate::from_json_optional(map, "ExecutionRole", path)?,
+            image_pipeline_execution_settings: crate::from_json_optional(
+                map,
+                "ImagePipelineExecutionSettings",
+                path,
+            )?,
+            image_recipe_arn: crate::from_json_optional(map, "ImageRecipeArn", path)?,
+            image_scanning_configuration: crate::from_json_optional(
+                map,
+                "ImageScanningConfiguration",
+                path,
+            )?,
+            image_tests_configuration: crate::from_json_optional(
+                map,
+                "ImageTestsConfiguration",
+                path,
+            )?,
+            infrastructure_configuration_arn: crate::from_json_optional(
+                map,
+                "InfrastructureConfigurationArn",
+                path,
+            )?,
+            logging_configuration: crate::from_json_optional(map, "LoggingConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workflows: crate::from_json_optional(map, "Workflows", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ImageBuilder::Image` (`Fn::GetAtt`).
 impl crate::Handle<Image> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the image.
@@ -299,6 +363,16 @@ impl crate::ToJson for DeletionSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeletionSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExecutionRole"])?;
+        Ok(Self {
+            execution_role: crate::from_json_required(map, "ExecutionRole", path)?,
+        })
+    }
+}
+
 impl From<DeletionSettings> for Value<DeletionSettings> {
     fn from(value: DeletionSettings) -> Self {
         Value::Lit(value)
@@ -351,6 +425,17 @@ impl crate::ToJson for EcrConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcrConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerTags", "RepositoryName"])?;
+        Ok(Self {
+            container_tags: crate::from_json_optional(map, "ContainerTags", path)?,
+            repository_name: crate::from_json_optional(map, "RepositoryName", path)?,
+        })
+    }
+}
+
 impl From<EcrConfiguration> for Value<EcrConfiguration> {
     fn from(value: EcrConfiguration) -> Self {
         Value::Lit(value)
@@ -384,6 +469,16 @@ impl crate::ToJson for ImageLoggingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LogGroupName", &self.log_group_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageLoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupName"])?;
+        Ok(Self {
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+        })
     }
 }
 
@@ -432,6 +527,17 @@ impl crate::ToJson for ImagePipelineExecutionSettings {
         crate::put_opt(&mut out, "DeploymentId", &self.deployment_id);
         crate::put_opt(&mut out, "OnUpdate", &self.on_update);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImagePipelineExecutionSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeploymentId", "OnUpdate"])?;
+        Ok(Self {
+            deployment_id: crate::from_json_optional(map, "DeploymentId", path)?,
+            on_update: crate::from_json_optional(map, "OnUpdate", path)?,
+        })
     }
 }
 
@@ -487,6 +593,18 @@ impl crate::ToJson for ImageScanningConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageScanningConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EcrConfiguration", "ImageScanningEnabled"])?;
+        Ok(Self {
+            ecr_configuration: crate::from_json_optional(map, "EcrConfiguration", path)?,
+            image_scanning_enabled: crate::from_json_optional(map, "ImageScanningEnabled", path)?,
+        })
+    }
+}
+
 impl From<ImageScanningConfiguration> for Value<ImageScanningConfiguration> {
     fn from(value: ImageScanningConfiguration) -> Self {
         Value::Lit(value)
@@ -530,6 +648,17 @@ impl crate::ToJson for ImageTestsConfiguration {
         crate::put_opt(&mut out, "ImageTestsEnabled", &self.image_tests_enabled);
         crate::put_opt(&mut out, "TimeoutMinutes", &self.timeout_minutes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageTestsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImageTestsEnabled", "TimeoutMinutes"])?;
+        Ok(Self {
+            image_tests_enabled: crate::from_json_optional(map, "ImageTestsEnabled", path)?,
+            timeout_minutes: crate::from_json_optional(map, "TimeoutMinutes", path)?,
+        })
     }
 }
 
@@ -599,6 +728,23 @@ impl crate::ToJson for WorkflowConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["OnFailure", "ParallelGroup", "Parameters", "WorkflowArn"],
+        )?;
+        Ok(Self {
+            on_failure: crate::from_json_optional(map, "OnFailure", path)?,
+            parallel_group: crate::from_json_optional(map, "ParallelGroup", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            workflow_arn: crate::from_json_optional(map, "WorkflowArn", path)?,
+        })
+    }
+}
+
 impl From<WorkflowConfiguration> for Value<WorkflowConfiguration> {
     fn from(value: WorkflowConfiguration) -> Self {
         Value::Lit(value)
@@ -645,6 +791,17 @@ impl crate::ToJson for WorkflowParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<WorkflowParameter> for Value<WorkflowParameter> {
     fn from(value: WorkflowParameter) -> Self {
         Value::Lit(value)
@@ -673,6 +830,17 @@ impl OnFailure {
 impl crate::ToJson for OnFailure {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnFailure {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CONTINUE", Self::Continue), ("ABORT", Self::Abort)],
+        )
     }
 }
 

@@ -240,6 +240,72 @@ impl crate::ToJson for ImagePipeline {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImagePipeline {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerRecipeArn",
+                "Description",
+                "DistributionConfigurationArn",
+                "EnhancedImageMetadataEnabled",
+                "ExecutionRole",
+                "ImageRecipeArn",
+                "ImageScanningConfiguration",
+                "ImageTags",
+                "ImageTestsConfiguration",
+                "InfrastructureConfigurationArn",
+                "LoggingConfiguration",
+                "Name",
+                "Schedule",
+                "Status",
+                "Tags",
+                "Workflows",
+            ],
+        )?;
+        Ok(Self {
+            container_recipe_arn: crate::from_json_optional(map, "ContainerRecipeArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            distribution_configuration_arn: crate::from_json_optional(
+                map,
+                "DistributionConfigurationArn",
+                path,
+            )?,
+            enhanced_image_metadata_enabled: crate::from_json_optional(
+                map,
+                "EnhancedImageMetadataEnabled",
+                path,
+            )?,
+            execution_role: crate::from_json_optional(map, "ExecutionRole", path)?,
+            image_recipe_arn: crate::from_json_optional(map, "ImageRecipeArn", path)?,
+            image_scanning_configuration: crate::from_json_optional(
+                map,
+                "ImageScanningConfiguration",
+                path,
+            )?,
+            image_tags: crate::from_json_optional(map, "ImageTags", path)?,
+            image_tests_configuration: crate::from_json_optional(
+                map,
+                "ImageTestsConfiguration",
+                path,
+            )?,
+            infrastructure_configuration_arn: crate::from_json_optional(
+                map,
+                "InfrastructureConfigurationArn",
+                path,
+            )?,
+            logging_configuration: crate::from_json_optional(map, "LoggingConfiguration", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workflows: crate::from_json_optional(map, "Workflows", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ImageBuilder::ImagePipeline` (`Fn::GetAtt`).
 impl crate::Handle<ImagePipeline> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the image pipeline.
@@ -276,6 +342,16 @@ impl crate::ToJson for AutoDisablePolicy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FailureCount", &self.failure_count);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoDisablePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FailureCount"])?;
+        Ok(Self {
+            failure_count: crate::from_json_required(map, "FailureCount", path)?,
+        })
     }
 }
 
@@ -328,6 +404,17 @@ impl crate::ToJson for EcrConfiguration {
         crate::put_opt(&mut out, "ContainerTags", &self.container_tags);
         crate::put_opt(&mut out, "RepositoryName", &self.repository_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcrConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerTags", "RepositoryName"])?;
+        Ok(Self {
+            container_tags: crate::from_json_optional(map, "ContainerTags", path)?,
+            repository_name: crate::from_json_optional(map, "RepositoryName", path)?,
+        })
     }
 }
 
@@ -384,6 +471,18 @@ impl crate::ToJson for ImageScanningConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageScanningConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EcrConfiguration", "ImageScanningEnabled"])?;
+        Ok(Self {
+            ecr_configuration: crate::from_json_optional(map, "EcrConfiguration", path)?,
+            image_scanning_enabled: crate::from_json_optional(map, "ImageScanningEnabled", path)?,
+        })
+    }
+}
+
 impl From<ImageScanningConfiguration> for Value<ImageScanningConfiguration> {
     fn from(value: ImageScanningConfiguration) -> Self {
         Value::Lit(value)
@@ -427,6 +526,17 @@ impl crate::ToJson for ImageTestsConfiguration {
         crate::put_opt(&mut out, "ImageTestsEnabled", &self.image_tests_enabled);
         crate::put_opt(&mut out, "TimeoutMinutes", &self.timeout_minutes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageTestsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImageTestsEnabled", "TimeoutMinutes"])?;
+        Ok(Self {
+            image_tests_enabled: crate::from_json_optional(map, "ImageTestsEnabled", path)?,
+            timeout_minutes: crate::from_json_optional(map, "TimeoutMinutes", path)?,
+        })
     }
 }
 
@@ -477,6 +587,18 @@ impl crate::ToJson for PipelineLoggingConfiguration {
             &self.pipeline_log_group_name,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipelineLoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ImageLogGroupName", "PipelineLogGroupName"])?;
+        Ok(Self {
+            image_log_group_name: crate::from_json_optional(map, "ImageLogGroupName", path)?,
+            pipeline_log_group_name: crate::from_json_optional(map, "PipelineLogGroupName", path)?,
+        })
     }
 }
 
@@ -556,6 +678,32 @@ impl crate::ToJson for Schedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoDisablePolicy",
+                "PipelineExecutionStartCondition",
+                "ScheduleExpression",
+                "Timezone",
+            ],
+        )?;
+        Ok(Self {
+            auto_disable_policy: crate::from_json_optional(map, "AutoDisablePolicy", path)?,
+            pipeline_execution_start_condition: crate::from_json_optional(
+                map,
+                "PipelineExecutionStartCondition",
+                path,
+            )?,
+            schedule_expression: crate::from_json_optional(map, "ScheduleExpression", path)?,
+            timezone: crate::from_json_optional(map, "Timezone", path)?,
+        })
+    }
+}
+
 impl From<Schedule> for Value<Schedule> {
     fn from(value: Schedule) -> Self {
         Value::Lit(value)
@@ -622,6 +770,23 @@ impl crate::ToJson for WorkflowConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["OnFailure", "ParallelGroup", "Parameters", "WorkflowArn"],
+        )?;
+        Ok(Self {
+            on_failure: crate::from_json_optional(map, "OnFailure", path)?,
+            parallel_group: crate::from_json_optional(map, "ParallelGroup", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            workflow_arn: crate::from_json_optional(map, "WorkflowArn", path)?,
+        })
+    }
+}
+
 impl From<WorkflowConfiguration> for Value<WorkflowConfiguration> {
     fn from(value: WorkflowConfiguration) -> Self {
         Value::Lit(value)
@@ -668,6 +833,17 @@ impl crate::ToJson for WorkflowParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<WorkflowParameter> for Value<WorkflowParameter> {
     fn from(value: WorkflowParameter) -> Self {
         Value::Lit(value)
@@ -696,6 +872,17 @@ impl OnFailure {
 impl crate::ToJson for OnFailure {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnFailure {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CONTINUE", Self::Continue), ("ABORT", Self::Abort)],
+        )
     }
 }
 
@@ -732,6 +919,23 @@ impl crate::ToJson for PipelineExecutionStartCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipelineExecutionStartCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EXPRESSION_MATCH_ONLY", Self::ExpressionMatchOnly),
+                (
+                    "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
+                    Self::ExpressionMatchAndDependencyUpdatesAvailable,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<PipelineExecutionStartCondition> for Value<PipelineExecutionStartCondition> {
     fn from(value: PipelineExecutionStartCondition) -> Self {
         Value::Lit(value)
@@ -760,6 +964,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 

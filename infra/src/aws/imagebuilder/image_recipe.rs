@@ -157,6 +157,46 @@ impl crate::ToJson for ImageRecipe {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageRecipe {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalInstanceConfiguration",
+                "AmiTags",
+                "AmiWatermarks",
+                "BlockDeviceMappings",
+                "Components",
+                "Description",
+                "Name",
+                "ParentImage",
+                "Tags",
+                "Version",
+                "WorkingDirectory",
+            ],
+        )?;
+        Ok(Self {
+            additional_instance_configuration: crate::from_json_optional(
+                map,
+                "AdditionalInstanceConfiguration",
+                path,
+            )?,
+            ami_tags: crate::from_json_optional(map, "AmiTags", path)?,
+            ami_watermarks: crate::from_json_optional(map, "AmiWatermarks", path)?,
+            block_device_mappings: crate::from_json_optional(map, "BlockDeviceMappings", path)?,
+            components: crate::from_json_optional(map, "Components", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parent_image: crate::from_json_required(map, "ParentImage", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+            working_directory: crate::from_json_optional(map, "WorkingDirectory", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ImageBuilder::ImageRecipe` (`Fn::GetAtt`).
 impl crate::Handle<ImageRecipe> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the image recipe.
@@ -234,6 +274,18 @@ impl crate::ToJson for AdditionalInstanceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdditionalInstanceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["SystemsManagerAgent", "UserDataOverride"])?;
+        Ok(Self {
+            systems_manager_agent: crate::from_json_optional(map, "SystemsManagerAgent", path)?,
+            user_data_override: crate::from_json_optional(map, "UserDataOverride", path)?,
+        })
+    }
+}
+
 impl From<AdditionalInstanceConfiguration> for Value<AdditionalInstanceConfiguration> {
     fn from(value: AdditionalInstanceConfiguration) -> Self {
         Value::Lit(value)
@@ -281,6 +333,17 @@ impl crate::ToJson for ComponentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComponentArn", "Parameters"])?;
+        Ok(Self {
+            component_arn: crate::from_json_optional(map, "ComponentArn", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+        })
+    }
+}
+
 impl From<ComponentConfiguration> for Value<ComponentConfiguration> {
     fn from(value: ComponentConfiguration) -> Self {
         Value::Lit(value)
@@ -315,6 +378,17 @@ impl crate::ToJson for ComponentParameter {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -424,6 +498,36 @@ impl crate::ToJson for EbsInstanceBlockDeviceSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsInstanceBlockDeviceSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeleteOnTermination",
+                "Encrypted",
+                "Iops",
+                "KmsKeyId",
+                "SnapshotId",
+                "Throughput",
+                "VolumeSize",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            delete_on_termination: crate::from_json_optional(map, "DeleteOnTermination", path)?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<EbsInstanceBlockDeviceSpecification> for Value<EbsInstanceBlockDeviceSpecification> {
     fn from(value: EbsInstanceBlockDeviceSpecification) -> Self {
         Value::Lit(value)
@@ -490,6 +594,23 @@ impl crate::ToJson for InstanceBlockDeviceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceBlockDeviceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeviceName", "Ebs", "NoDevice", "VirtualName"],
+        )?;
+        Ok(Self {
+            device_name: crate::from_json_optional(map, "DeviceName", path)?,
+            ebs: crate::from_json_optional(map, "Ebs", path)?,
+            no_device: crate::from_json_optional(map, "NoDevice", path)?,
+            virtual_name: crate::from_json_optional(map, "VirtualName", path)?,
+        })
+    }
+}
+
 impl From<InstanceBlockDeviceMapping> for Value<InstanceBlockDeviceMapping> {
     fn from(value: InstanceBlockDeviceMapping) -> Self {
         Value::Lit(value)
@@ -526,6 +647,16 @@ impl crate::ToJson for SystemsManagerAgent {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "UninstallAfterBuild", &self.uninstall_after_build);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SystemsManagerAgent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UninstallAfterBuild"])?;
+        Ok(Self {
+            uninstall_after_build: crate::from_json_optional(map, "UninstallAfterBuild", path)?,
+        })
     }
 }
 
@@ -578,6 +709,27 @@ impl VolumeType {
 impl crate::ToJson for VolumeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("standard", Self::Standard),
+                ("io1", Self::Io1),
+                ("io2", Self::Io2),
+                ("io2a", Self::Io2a),
+                ("gp2", Self::Gp2),
+                ("gp3", Self::Gp3),
+                ("gp3a", Self::Gp3a),
+                ("sc1", Self::Sc1),
+                ("st1", Self::St1),
+            ],
+        )
     }
 }
 

@@ -218,6 +218,64 @@ impl crate::ToJson for InfrastructureConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InfrastructureConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InstanceMetadataOptions",
+                "InstanceProfileName",
+                "InstanceTypes",
+                "KeyPair",
+                "Logging",
+                "Name",
+                "ParentInstance",
+                "Placement",
+                "ResourceTags",
+                "SecurityGroupIds",
+                "SnsTopicArn",
+                "SubnetId",
+                "Tags",
+                "TerminateInstanceOnCompletion",
+                "TerminateInstanceOnFailure",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_metadata_options: crate::from_json_optional(
+                map,
+                "InstanceMetadataOptions",
+                path,
+            )?,
+            instance_profile_name: crate::from_json_required(map, "InstanceProfileName", path)?,
+            instance_types: crate::from_json_optional(map, "InstanceTypes", path)?,
+            key_pair: crate::from_json_optional(map, "KeyPair", path)?,
+            logging: crate::from_json_optional(map, "Logging", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parent_instance: crate::from_json_optional(map, "ParentInstance", path)?,
+            placement: crate::from_json_optional(map, "Placement", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            sns_topic_arn: crate::from_json_optional(map, "SnsTopicArn", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            terminate_instance_on_completion: crate::from_json_optional(
+                map,
+                "TerminateInstanceOnCompletion",
+                path,
+            )?,
+            terminate_instance_on_failure: crate::from_json_optional(
+                map,
+                "TerminateInstanceOnFailure",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ImageBuilder::InfrastructureConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<InfrastructureConfiguration> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the infrastructure configuration.
@@ -265,6 +323,21 @@ impl crate::ToJson for AutoScalingGroup {
         );
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoScalingGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CapacityWaitTimeoutSeconds", "Name"])?;
+        Ok(Self {
+            capacity_wait_timeout_seconds: crate::from_json_optional(
+                map,
+                "CapacityWaitTimeoutSeconds",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -320,6 +393,21 @@ impl crate::ToJson for InstanceMetadataOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceMetadataOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HttpPutResponseHopLimit", "HttpTokens"])?;
+        Ok(Self {
+            http_put_response_hop_limit: crate::from_json_optional(
+                map,
+                "HttpPutResponseHopLimit",
+                path,
+            )?,
+            http_tokens: crate::from_json_optional(map, "HttpTokens", path)?,
+        })
+    }
+}
+
 impl From<InstanceMetadataOptions> for Value<InstanceMetadataOptions> {
     fn from(value: InstanceMetadataOptions) -> Self {
         Value::Lit(value)
@@ -354,6 +442,16 @@ impl crate::ToJson for Logging {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Logs"])?;
+        Ok(Self {
+            s3_logs: crate::from_json_optional(map, "S3Logs", path)?,
+        })
+    }
+}
+
 impl From<Logging> for Value<Logging> {
     fn from(value: Logging) -> Self {
         Value::Lit(value)
@@ -383,6 +481,16 @@ impl crate::ToJson for ParentInstance {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AutoScalingGroup", &self.auto_scaling_group);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParentInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoScalingGroup"])?;
+        Ok(Self {
+            auto_scaling_group: crate::from_json_required(map, "AutoScalingGroup", path)?,
+        })
     }
 }
 
@@ -456,6 +564,28 @@ impl crate::ToJson for Placement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Placement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "HostId",
+                "HostResourceGroupArn",
+                "Tenancy",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            host_id: crate::from_json_optional(map, "HostId", path)?,
+            host_resource_group_arn: crate::from_json_optional(map, "HostResourceGroupArn", path)?,
+            tenancy: crate::from_json_optional(map, "Tenancy", path)?,
+        })
+    }
+}
+
 impl From<Placement> for Value<Placement> {
     fn from(value: Placement) -> Self {
         Value::Lit(value)
@@ -502,6 +632,17 @@ impl crate::ToJson for S3Logs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Logs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3BucketName", "S3KeyPrefix"])?;
+        Ok(Self {
+            s3_bucket_name: crate::from_json_optional(map, "S3BucketName", path)?,
+            s3_key_prefix: crate::from_json_optional(map, "S3KeyPrefix", path)?,
+        })
+    }
+}
+
 impl From<S3Logs> for Value<S3Logs> {
     fn from(value: S3Logs) -> Self {
         Value::Lit(value)
@@ -531,6 +672,17 @@ impl HttpTokens {
 impl crate::ToJson for HttpTokens {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpTokens {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("required", Self::Required), ("optional", Self::Optional)],
+        )
     }
 }
 
@@ -565,6 +717,21 @@ impl Tenancy {
 impl crate::ToJson for Tenancy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tenancy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("default", Self::Default),
+                ("dedicated", Self::Dedicated),
+                ("host", Self::Host),
+            ],
+        )
     }
 }
 

@@ -97,6 +97,36 @@ impl crate::ToJson for LifecyclePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecyclePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "ExecutionRole",
+                "Name",
+                "PolicyDetails",
+                "ResourceSelection",
+                "ResourceType",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            execution_role: crate::from_json_required(map, "ExecutionRole", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy_details: crate::from_json_required(map, "PolicyDetails", path)?,
+            resource_selection: crate::from_json_required(map, "ResourceSelection", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ImageBuilder::LifecyclePolicy` (`Fn::GetAtt`).
 impl crate::Handle<LifecyclePolicy> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the lifecycle policy.
@@ -136,6 +166,17 @@ impl crate::ToJson for Action {
         crate::put_opt(&mut out, "IncludeResources", &self.include_resources);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IncludeResources", "Type"])?;
+        Ok(Self {
+            include_resources: crate::from_json_optional(map, "IncludeResources", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -217,6 +258,30 @@ impl crate::ToJson for AmiExclusionRules {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmiExclusionRules {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IsPublic",
+                "LastLaunched",
+                "Regions",
+                "SharedAccounts",
+                "TagMap",
+            ],
+        )?;
+        Ok(Self {
+            is_public: crate::from_json_optional(map, "IsPublic", path)?,
+            last_launched: crate::from_json_optional(map, "LastLaunched", path)?,
+            regions: crate::from_json_optional(map, "Regions", path)?,
+            shared_accounts: crate::from_json_optional(map, "SharedAccounts", path)?,
+            tag_map: crate::from_json_optional(map, "TagMap", path)?,
+        })
+    }
+}
+
 impl From<AmiExclusionRules> for Value<AmiExclusionRules> {
     fn from(value: AmiExclusionRules) -> Self {
         Value::Lit(value)
@@ -260,6 +325,17 @@ impl crate::ToJson for ExclusionRules {
         crate::put_opt(&mut out, "Amis", &self.amis);
         crate::put_opt(&mut out, "TagMap", &self.tag_map);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExclusionRules {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Amis", "TagMap"])?;
+        Ok(Self {
+            amis: crate::from_json_optional(map, "Amis", path)?,
+            tag_map: crate::from_json_optional(map, "TagMap", path)?,
+        })
     }
 }
 
@@ -314,6 +390,19 @@ impl crate::ToJson for Filter {
         crate::put_opt(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RetainAtLeast", "Type", "Unit", "Value"])?;
+        Ok(Self {
+            retain_at_least: crate::from_json_optional(map, "RetainAtLeast", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -373,6 +462,18 @@ impl crate::ToJson for IncludeResources {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludeResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Amis", "Containers", "Snapshots"])?;
+        Ok(Self {
+            amis: crate::from_json_optional(map, "Amis", path)?,
+            containers: crate::from_json_optional(map, "Containers", path)?,
+            snapshots: crate::from_json_optional(map, "Snapshots", path)?,
+        })
+    }
+}
+
 impl From<IncludeResources> for Value<IncludeResources> {
     fn from(value: IncludeResources) -> Self {
         Value::Lit(value)
@@ -404,6 +505,17 @@ impl crate::ToJson for LastLaunched {
         crate::put(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LastLaunched {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -451,6 +563,18 @@ impl crate::ToJson for PolicyDetail {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "ExclusionRules", "Filter"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            exclusion_rules: crate::from_json_optional(map, "ExclusionRules", path)?,
+            filter: crate::from_json_required(map, "Filter", path)?,
+        })
+    }
+}
+
 impl From<PolicyDetail> for Value<PolicyDetail> {
     fn from(value: PolicyDetail) -> Self {
         Value::Lit(value)
@@ -482,6 +606,17 @@ impl crate::ToJson for RecipeSelection {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "SemanticVersion", &self.semantic_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecipeSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "SemanticVersion"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            semantic_version: crate::from_json_required(map, "SemanticVersion", path)?,
+        })
     }
 }
 
@@ -531,6 +666,17 @@ impl crate::ToJson for ResourceSelection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Recipes", "TagMap"])?;
+        Ok(Self {
+            recipes: crate::from_json_optional(map, "Recipes", path)?,
+            tag_map: crate::from_json_optional(map, "TagMap", path)?,
+        })
+    }
+}
+
 impl From<ResourceSelection> for Value<ResourceSelection> {
     fn from(value: ResourceSelection) -> Self {
         Value::Lit(value)
@@ -559,6 +705,13 @@ impl FilterType {
 impl crate::ToJson for FilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AGE", Self::Age), ("COUNT", Self::Count)])
     }
 }
 
@@ -593,6 +746,20 @@ impl crate::ToJson for ResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AMI_IMAGE", Self::AmiImage),
+                ("CONTAINER_IMAGE", Self::ContainerImage),
+            ],
+        )
+    }
+}
+
 impl From<ResourceType> for Value<ResourceType> {
     fn from(value: ResourceType) -> Self {
         Value::Lit(value)
@@ -621,6 +788,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 
@@ -661,6 +839,22 @@ impl crate::ToJson for TimeUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("WEEKS", Self::Weeks),
+                ("MONTHS", Self::Months),
+                ("YEARS", Self::Years),
+            ],
+        )
+    }
+}
+
 impl From<TimeUnit> for Value<TimeUnit> {
     fn from(value: TimeUnit) -> Self {
         Value::Lit(value)
@@ -692,6 +886,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DELETE", Self::Delete),
+                ("DEPRECATE", Self::Deprecate),
+                ("DISABLE", Self::Disable),
+            ],
+        )
     }
 }
 

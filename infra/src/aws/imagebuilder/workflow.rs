@@ -119,6 +119,38 @@ impl crate::ToJson for Workflow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workflow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChangeDescription",
+                "Data",
+                "Description",
+                "KmsKeyId",
+                "Name",
+                "Tags",
+                "Type",
+                "Uri",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            change_description: crate::from_json_optional(map, "ChangeDescription", path)?,
+            data: crate::from_json_optional(map, "Data", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            uri: crate::from_json_optional(map, "Uri", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ImageBuilder::Workflow` (`Fn::GetAtt`).
 impl crate::Handle<Workflow> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the workflow.
@@ -181,6 +213,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BUILD", Self::Build),
+                ("TEST", Self::Test),
+                ("DISTRIBUTION", Self::Distribution),
+            ],
+        )
     }
 }
 

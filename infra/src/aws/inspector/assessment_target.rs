@@ -65,6 +65,18 @@ impl crate::ToJson for AssessmentTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssessmentTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AssessmentTargetName", "ResourceGroupArn"])?;
+        Ok(Self {
+            assessment_target_name: crate::from_json_optional(map, "AssessmentTargetName", path)?,
+            resource_group_arn: crate::from_json_optional(map, "ResourceGroupArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Inspector::AssessmentTarget` (`Fn::GetAtt`).
 impl crate::Handle<AssessmentTarget> {
     /// `Fn::GetAtt` `Arn`.

@@ -88,6 +88,38 @@ impl crate::ToJson for AssessmentTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssessmentTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssessmentTargetArn",
+                "AssessmentTemplateName",
+                "DurationInSeconds",
+                "RulesPackageArns",
+                "UserAttributesForFindings",
+            ],
+        )?;
+        Ok(Self {
+            assessment_target_arn: crate::from_json_required(map, "AssessmentTargetArn", path)?,
+            assessment_template_name: crate::from_json_optional(
+                map,
+                "AssessmentTemplateName",
+                path,
+            )?,
+            duration_in_seconds: crate::from_json_required(map, "DurationInSeconds", path)?,
+            rules_package_arns: crate::from_json_required(map, "RulesPackageArns", path)?,
+            user_attributes_for_findings: crate::from_json_optional(
+                map,
+                "UserAttributesForFindings",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Inspector::AssessmentTemplate` (`Fn::GetAtt`).
 impl crate::Handle<AssessmentTemplate> {
     /// `Fn::GetAtt` `Arn`.

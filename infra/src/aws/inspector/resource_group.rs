@@ -45,6 +45,16 @@ impl crate::ToJson for ResourceGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceGroupTags"])?;
+        Ok(Self {
+            resource_group_tags: crate::from_json_required(map, "ResourceGroupTags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Inspector::ResourceGroup` (`Fn::GetAtt`).
 impl crate::Handle<ResourceGroup> {
     /// `Fn::GetAtt` `Arn`.

@@ -71,6 +71,24 @@ impl crate::ToJson for CisScanConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CisScanConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ScanName", "Schedule", "SecurityLevel", "Tags", "Targets"],
+        )?;
+        Ok(Self {
+            scan_name: crate::from_json_required(map, "ScanName", path)?,
+            schedule: crate::from_json_required(map, "Schedule", path)?,
+            security_level: crate::from_json_required(map, "SecurityLevel", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            targets: crate::from_json_required(map, "Targets", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::InspectorV2::CisScanConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<CisScanConfiguration> {
     /// `Fn::GetAtt` `Arn`. CIS Scan configuration unique identifier
@@ -110,6 +128,17 @@ impl crate::ToJson for CisTargets {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CisTargets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccountIds", "TargetResourceTags"])?;
+        Ok(Self {
+            account_ids: crate::from_json_required(map, "AccountIds", path)?,
+            target_resource_tags: crate::from_json_required(map, "TargetResourceTags", path)?,
+        })
+    }
+}
+
 impl From<CisTargets> for Value<CisTargets> {
     fn from(value: CisTargets) -> Self {
         Value::Lit(value)
@@ -137,6 +166,16 @@ impl crate::ToJson for DailySchedule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DailySchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StartTime"])?;
+        Ok(Self {
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -171,6 +210,17 @@ impl crate::ToJson for MonthlySchedule {
         crate::put(&mut out, "Day", &self.day);
         crate::put(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonthlySchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Day", "StartTime"])?;
+        Ok(Self {
+            day: crate::from_json_required(map, "Day", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -240,6 +290,19 @@ impl crate::ToJson for Schedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Daily", "Monthly", "OneTime", "Weekly"])?;
+        Ok(Self {
+            daily: crate::from_json_optional(map, "Daily", path)?,
+            monthly: crate::from_json_optional(map, "Monthly", path)?,
+            one_time: crate::from_json_optional(map, "OneTime", path)?,
+            weekly: crate::from_json_optional(map, "Weekly", path)?,
+        })
+    }
+}
+
 impl From<Schedule> for Value<Schedule> {
     fn from(value: Schedule) -> Self {
         Value::Lit(value)
@@ -271,6 +334,17 @@ impl crate::ToJson for Time {
         crate::put(&mut out, "TimeOfDay", &self.time_of_day);
         crate::put(&mut out, "TimeZone", &self.time_zone);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Time {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TimeOfDay", "TimeZone"])?;
+        Ok(Self {
+            time_of_day: crate::from_json_required(map, "TimeOfDay", path)?,
+            time_zone: crate::from_json_required(map, "TimeZone", path)?,
+        })
     }
 }
 
@@ -311,6 +385,17 @@ impl crate::ToJson for WeeklySchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WeeklySchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Days", "StartTime"])?;
+        Ok(Self {
+            days: crate::from_json_required(map, "Days", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
+    }
+}
+
 impl From<WeeklySchedule> for Value<WeeklySchedule> {
     fn from(value: WeeklySchedule) -> Self {
         Value::Lit(value)
@@ -339,6 +424,17 @@ impl CisSecurityLevel {
 impl crate::ToJson for CisSecurityLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CisSecurityLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LEVEL_1", Self::Level1), ("LEVEL_2", Self::Level2)],
+        )
     }
 }
 
@@ -385,6 +481,25 @@ impl Day {
 impl crate::ToJson for Day {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Day {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MON", Self::Mon),
+                ("TUE", Self::Tue),
+                ("WED", Self::Wed),
+                ("THU", Self::Thu),
+                ("FRI", Self::Fri),
+                ("SAT", Self::Sat),
+                ("SUN", Self::Sun),
+            ],
+        )
     }
 }
 

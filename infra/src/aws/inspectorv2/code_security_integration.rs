@@ -99,6 +99,38 @@ impl crate::ToJson for CodeSecurityIntegration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeSecurityIntegration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreateIntegrationDetails",
+                "Name",
+                "Tags",
+                "Type",
+                "UpdateIntegrationDetails",
+            ],
+        )?;
+        Ok(Self {
+            create_integration_details: crate::from_json_optional(
+                map,
+                "CreateIntegrationDetails",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            update_integration_details: crate::from_json_optional(
+                map,
+                "UpdateIntegrationDetails",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::InspectorV2::CodeSecurityIntegration` (`Fn::GetAtt`).
 impl crate::Handle<CodeSecurityIntegration> {
     /// `Fn::GetAtt` `Arn`. Code Security Integration ARN
@@ -158,6 +190,16 @@ impl crate::ToJson for CreateDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreateDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["gitlabSelfManaged"])?;
+        Ok(Self {
+            gitlab_self_managed: crate::from_json_required(map, "gitlabSelfManaged", path)?,
+        })
+    }
+}
+
 impl From<CreateDetails> for Value<CreateDetails> {
     fn from(value: CreateDetails) -> Self {
         Value::Lit(value)
@@ -192,6 +234,17 @@ impl crate::ToJson for CreateGitLabSelfManagedIntegrationDetail {
         crate::put(&mut out, "accessToken", &self.access_token);
         crate::put(&mut out, "instanceUrl", &self.instance_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreateGitLabSelfManagedIntegrationDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["accessToken", "instanceUrl"])?;
+        Ok(Self {
+            access_token: crate::from_json_required(map, "accessToken", path)?,
+            instance_url: crate::from_json_required(map, "instanceUrl", path)?,
+        })
     }
 }
 
@@ -246,6 +299,17 @@ impl crate::ToJson for UpdateDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["github", "gitlabSelfManaged"])?;
+        Ok(Self {
+            github: crate::from_json_optional(map, "github", path)?,
+            gitlab_self_managed: crate::from_json_optional(map, "gitlabSelfManaged", path)?,
+        })
+    }
+}
+
 impl From<UpdateDetails> for Value<UpdateDetails> {
     fn from(value: UpdateDetails) -> Self {
         Value::Lit(value)
@@ -280,6 +344,17 @@ impl crate::ToJson for UpdateGitHubIntegrationDetail {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateGitHubIntegrationDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["code", "installationId"])?;
+        Ok(Self {
+            code: crate::from_json_required(map, "code", path)?,
+            installation_id: crate::from_json_required(map, "installationId", path)?,
+        })
+    }
+}
+
 impl From<UpdateGitHubIntegrationDetail> for Value<UpdateGitHubIntegrationDetail> {
     fn from(value: UpdateGitHubIntegrationDetail) -> Self {
         Value::Lit(value)
@@ -307,6 +382,16 @@ impl crate::ToJson for UpdateGitLabSelfManagedIntegrationDetail {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "authCode", &self.auth_code);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateGitLabSelfManagedIntegrationDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["authCode"])?;
+        Ok(Self {
+            auth_code: crate::from_json_required(map, "authCode", path)?,
+        })
     }
 }
 
@@ -340,6 +425,20 @@ impl IntegrationType {
 impl crate::ToJson for IntegrationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GITLAB_SELF_MANAGED", Self::GitlabSelfManaged),
+                ("GITHUB", Self::Github),
+            ],
+        )
     }
 }
 

@@ -94,6 +94,24 @@ impl crate::ToJson for CodeSecurityScanConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeSecurityScanConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Configuration", "Level", "Name", "ScopeSettings", "Tags"],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            level: crate::from_json_optional(map, "Level", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            scope_settings: crate::from_json_optional(map, "ScopeSettings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::InspectorV2::CodeSecurityScanConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<CodeSecurityScanConfiguration> {
     /// `Fn::GetAtt` `Arn`. Code Security Scan Configuration ARN
@@ -161,6 +179,34 @@ impl crate::ToJson for CodeSecurityScanConfigurationCodeSecurityScanConfiguratio
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeSecurityScanConfigurationCodeSecurityScanConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "continuousIntegrationScanConfiguration",
+                "periodicScanConfiguration",
+                "ruleSetCategories",
+            ],
+        )?;
+        Ok(Self {
+            continuous_integration_scan_configuration: crate::from_json_optional(
+                map,
+                "continuousIntegrationScanConfiguration",
+                path,
+            )?,
+            periodic_scan_configuration: crate::from_json_optional(
+                map,
+                "periodicScanConfiguration",
+                path,
+            )?,
+            rule_set_categories: crate::from_json_required(map, "ruleSetCategories", path)?,
+        })
+    }
+}
+
 impl From<CodeSecurityScanConfigurationCodeSecurityScanConfiguration>
     for Value<CodeSecurityScanConfigurationCodeSecurityScanConfiguration>
 {
@@ -192,6 +238,16 @@ impl crate::ToJson for ContinuousIntegrationScanConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "supportedEvents", &self.supported_events);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContinuousIntegrationScanConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["supportedEvents"])?;
+        Ok(Self {
+            supported_events: crate::from_json_required(map, "supportedEvents", path)?,
+        })
     }
 }
 
@@ -243,6 +299,17 @@ impl crate::ToJson for PeriodicScanConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PeriodicScanConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["frequency", "frequencyExpression"])?;
+        Ok(Self {
+            frequency: crate::from_json_optional(map, "frequency", path)?,
+            frequency_expression: crate::from_json_optional(map, "frequencyExpression", path)?,
+        })
+    }
+}
+
 impl From<PeriodicScanConfiguration> for Value<PeriodicScanConfiguration> {
     fn from(value: PeriodicScanConfiguration) -> Self {
         Value::Lit(value)
@@ -286,6 +353,16 @@ impl crate::ToJson for ScopeSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScopeSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["projectSelectionScope"])?;
+        Ok(Self {
+            project_selection_scope: crate::from_json_optional(map, "projectSelectionScope", path)?,
+        })
+    }
+}
+
 impl From<ScopeSettings> for Value<ScopeSettings> {
     fn from(value: ScopeSettings) -> Self {
         Value::Lit(value)
@@ -317,6 +394,20 @@ impl crate::ToJson for ConfigurationLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ORGANIZATION", Self::Organization),
+                ("ACCOUNT", Self::Account),
+            ],
+        )
+    }
+}
+
 impl From<ConfigurationLevel> for Value<ConfigurationLevel> {
     fn from(value: ConfigurationLevel) -> Self {
         Value::Lit(value)
@@ -345,6 +436,17 @@ impl ContinuousIntegrationScanEvent {
 impl crate::ToJson for ContinuousIntegrationScanEvent {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContinuousIntegrationScanEvent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PULL_REQUEST", Self::PullRequest), ("PUSH", Self::Push)],
+        )
     }
 }
 
@@ -382,6 +484,21 @@ impl crate::ToJson for PeriodicScanFrequency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PeriodicScanFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WEEKLY", Self::Weekly),
+                ("MONTHLY", Self::Monthly),
+                ("NEVER", Self::Never),
+            ],
+        )
+    }
+}
+
 impl From<PeriodicScanFrequency> for Value<PeriodicScanFrequency> {
     fn from(value: PeriodicScanFrequency) -> Self {
         Value::Lit(value)
@@ -407,6 +524,13 @@ impl ProjectSelectionScope {
 impl crate::ToJson for ProjectSelectionScope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectSelectionScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL", Self::All)])
     }
 }
 
@@ -441,6 +565,17 @@ impl RuleSetCategory {
 impl crate::ToJson for RuleSetCategory {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleSetCategory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SAST", Self::Sast), ("IAC", Self::Iac), ("SCA", Self::Sca)],
+        )
     }
 }
 

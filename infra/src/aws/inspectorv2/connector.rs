@@ -84,6 +84,30 @@ impl crate::ToJson for Connector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "Provider",
+                "ProviderConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            provider: crate::from_json_required(map, "Provider", path)?,
+            provider_configuration: crate::from_json_required(map, "ProviderConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::InspectorV2::Connector` (`Fn::GetAtt`).
 impl crate::Handle<Connector> {
     /// `Fn::GetAtt` `ConnectorArn`. The Amazon Resource Name (ARN) of the connector.
@@ -228,6 +252,32 @@ impl crate::ToJson for AzureProviderConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureProviderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoInstallVMScanner",
+                "AwsConfigConnectorArn",
+                "AzureRegions",
+                "ScopeConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            auto_install_vm_scanner: crate::from_json_optional(map, "AutoInstallVMScanner", path)?,
+            aws_config_connector_arn: crate::from_json_required(
+                map,
+                "AwsConfigConnectorArn",
+                path,
+            )?,
+            azure_regions: crate::from_json_required(map, "AzureRegions", path)?,
+            scope_configuration: crate::from_json_required(map, "ScopeConfiguration", path)?,
+        })
+    }
+}
+
 impl From<AzureProviderConfiguration> for Value<AzureProviderConfiguration> {
     fn from(value: AzureProviderConfiguration) -> Self {
         Value::Lit(value)
@@ -291,6 +341,26 @@ impl crate::ToJson for AzureScopeConfigurationMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureScopeConfigurationMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContainerImageScanning", "ServerlessScanning", "VmScanning"],
+        )?;
+        Ok(Self {
+            container_image_scanning: crate::from_json_optional(
+                map,
+                "ContainerImageScanning",
+                path,
+            )?,
+            serverless_scanning: crate::from_json_optional(map, "ServerlessScanning", path)?,
+            vm_scanning: crate::from_json_optional(map, "VmScanning", path)?,
+        })
+    }
+}
+
 impl From<AzureScopeConfigurationMap> for Value<AzureScopeConfigurationMap> {
     fn from(value: AzureScopeConfigurationMap) -> Self {
         Value::Lit(value)
@@ -318,6 +388,16 @@ impl crate::ToJson for ProviderConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Azure", &self.azure);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProviderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Azure"])?;
+        Ok(Self {
+            azure: crate::from_json_required(map, "Azure", path)?,
+        })
     }
 }
 
@@ -381,6 +461,23 @@ impl crate::ToJson for ScopeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScopeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ScopeType", "ScopeValues", "State", "StateReason"],
+        )?;
+        Ok(Self {
+            scope_type: crate::from_json_required(map, "ScopeType", path)?,
+            scope_values: crate::from_json_optional(map, "ScopeValues", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            state_reason: crate::from_json_optional(map, "StateReason", path)?,
+        })
+    }
+}
+
 impl From<ScopeConfiguration> for Value<ScopeConfiguration> {
     fn from(value: ScopeConfiguration) -> Self {
         Value::Lit(value)
@@ -406,6 +503,13 @@ impl CloudProvider {
 impl crate::ToJson for CloudProvider {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AZURE", Self::Azure)])
     }
 }
 
@@ -446,6 +550,22 @@ impl crate::ToJson for ScopeState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScopeState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACTIVE", Self::Active),
+                ("PENDING", Self::Pending),
+                ("ERROR", Self::Error),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
+    }
+}
+
 impl From<ScopeState> for Value<ScopeState> {
     fn from(value: ScopeState) -> Self {
         Value::Lit(value)
@@ -474,6 +594,20 @@ impl ScopeType {
 impl crate::ToJson for ScopeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScopeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TENANT", Self::Tenant),
+                ("SUBSCRIPTION", Self::Subscription),
+            ],
+        )
     }
 }
 

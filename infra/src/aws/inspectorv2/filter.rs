@@ -76,6 +76,30 @@ impl crate::ToJson for Filter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "FilterAction",
+                "FilterCriteria",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            filter_action: crate::from_json_required(map, "FilterAction", path)?,
+            filter_criteria: crate::from_json_required(map, "FilterCriteria", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::InspectorV2::Filter` (`Fn::GetAtt`).
 impl crate::Handle<Filter> {
     /// `Fn::GetAtt` `Arn`. Findings filter ARN.
@@ -121,6 +145,17 @@ impl crate::ToJson for DateFilter {
         crate::put_opt(&mut out, "EndInclusive", &self.end_inclusive);
         crate::put_opt(&mut out, "StartInclusive", &self.start_inclusive);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndInclusive", "StartInclusive"])?;
+        Ok(Self {
+            end_inclusive: crate::from_json_optional(map, "EndInclusive", path)?,
+            start_inclusive: crate::from_json_optional(map, "StartInclusive", path)?,
+        })
     }
 }
 
@@ -675,6 +710,134 @@ impl crate::ToJson for FilterCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "CodeVulnerabilityDetectorName",
+                "CodeVulnerabilityDetectorTags",
+                "CodeVulnerabilityFilePath",
+                "ComponentId",
+                "ComponentType",
+                "Ec2InstanceImageId",
+                "Ec2InstanceSubnetId",
+                "Ec2InstanceVpcId",
+                "EcrImageArchitecture",
+                "EcrImageHash",
+                "EcrImageInUseCount",
+                "EcrImagePushedAt",
+                "EcrImageRegistry",
+                "EcrImageRepositoryName",
+                "EcrImageTags",
+                "EpssScore",
+                "ExploitAvailable",
+                "FindingArn",
+                "FindingStatus",
+                "FindingType",
+                "FirstObservedAt",
+                "FixAvailable",
+                "InspectorScore",
+                "LambdaFunctionExecutionRoleArn",
+                "LambdaFunctionLastModifiedAt",
+                "LambdaFunctionLayers",
+                "LambdaFunctionName",
+                "LambdaFunctionRuntime",
+                "LastObservedAt",
+                "NetworkProtocol",
+                "PortRange",
+                "RelatedVulnerabilities",
+                "ResourceId",
+                "ResourceTags",
+                "ResourceType",
+                "Severity",
+                "Title",
+                "UpdatedAt",
+                "VendorSeverity",
+                "VulnerabilityId",
+                "VulnerabilitySource",
+                "VulnerablePackages",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            code_vulnerability_detector_name: crate::from_json_optional(
+                map,
+                "CodeVulnerabilityDetectorName",
+                path,
+            )?,
+            code_vulnerability_detector_tags: crate::from_json_optional(
+                map,
+                "CodeVulnerabilityDetectorTags",
+                path,
+            )?,
+            code_vulnerability_file_path: crate::from_json_optional(
+                map,
+                "CodeVulnerabilityFilePath",
+                path,
+            )?,
+            component_id: crate::from_json_optional(map, "ComponentId", path)?,
+            component_type: crate::from_json_optional(map, "ComponentType", path)?,
+            ec2_instance_image_id: crate::from_json_optional(map, "Ec2InstanceImageId", path)?,
+            ec2_instance_subnet_id: crate::from_json_optional(map, "Ec2InstanceSubnetId", path)?,
+            ec2_instance_vpc_id: crate::from_json_optional(map, "Ec2InstanceVpcId", path)?,
+            ecr_image_architecture: crate::from_json_optional(map, "EcrImageArchitecture", path)?,
+            ecr_image_hash: crate::from_json_optional(map, "EcrImageHash", path)?,
+            ecr_image_in_use_count: crate::from_json_optional(map, "EcrImageInUseCount", path)?,
+            ecr_image_pushed_at: crate::from_json_optional(map, "EcrImagePushedAt", path)?,
+            ecr_image_registry: crate::from_json_optional(map, "EcrImageRegistry", path)?,
+            ecr_image_repository_name: crate::from_json_optional(
+                map,
+                "EcrImageRepositoryName",
+                path,
+            )?,
+            ecr_image_tags: crate::from_json_optional(map, "EcrImageTags", path)?,
+            epss_score: crate::from_json_optional(map, "EpssScore", path)?,
+            exploit_available: crate::from_json_optional(map, "ExploitAvailable", path)?,
+            finding_arn: crate::from_json_optional(map, "FindingArn", path)?,
+            finding_status: crate::from_json_optional(map, "FindingStatus", path)?,
+            finding_type: crate::from_json_optional(map, "FindingType", path)?,
+            first_observed_at: crate::from_json_optional(map, "FirstObservedAt", path)?,
+            fix_available: crate::from_json_optional(map, "FixAvailable", path)?,
+            inspector_score: crate::from_json_optional(map, "InspectorScore", path)?,
+            lambda_function_execution_role_arn: crate::from_json_optional(
+                map,
+                "LambdaFunctionExecutionRoleArn",
+                path,
+            )?,
+            lambda_function_last_modified_at: crate::from_json_optional(
+                map,
+                "LambdaFunctionLastModifiedAt",
+                path,
+            )?,
+            lambda_function_layers: crate::from_json_optional(map, "LambdaFunctionLayers", path)?,
+            lambda_function_name: crate::from_json_optional(map, "LambdaFunctionName", path)?,
+            lambda_function_runtime: crate::from_json_optional(map, "LambdaFunctionRuntime", path)?,
+            last_observed_at: crate::from_json_optional(map, "LastObservedAt", path)?,
+            network_protocol: crate::from_json_optional(map, "NetworkProtocol", path)?,
+            port_range: crate::from_json_optional(map, "PortRange", path)?,
+            related_vulnerabilities: crate::from_json_optional(
+                map,
+                "RelatedVulnerabilities",
+                path,
+            )?,
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            severity: crate::from_json_optional(map, "Severity", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            updated_at: crate::from_json_optional(map, "UpdatedAt", path)?,
+            vendor_severity: crate::from_json_optional(map, "VendorSeverity", path)?,
+            vulnerability_id: crate::from_json_optional(map, "VulnerabilityId", path)?,
+            vulnerability_source: crate::from_json_optional(map, "VulnerabilitySource", path)?,
+            vulnerable_packages: crate::from_json_optional(map, "VulnerablePackages", path)?,
+        })
+    }
+}
+
 impl From<FilterCriteria> for Value<FilterCriteria> {
     fn from(value: FilterCriteria) -> Self {
         Value::Lit(value)
@@ -725,6 +888,18 @@ impl crate::ToJson for MapFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MapFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Key", "Value"])?;
+        Ok(Self {
+            comparison: crate::from_json_required(map, "Comparison", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<MapFilter> for Value<MapFilter> {
     fn from(value: MapFilter) -> Self {
         Value::Lit(value)
@@ -768,6 +943,17 @@ impl crate::ToJson for NumberFilter {
         crate::put_opt(&mut out, "LowerInclusive", &self.lower_inclusive);
         crate::put_opt(&mut out, "UpperInclusive", &self.upper_inclusive);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LowerInclusive", "UpperInclusive"])?;
+        Ok(Self {
+            lower_inclusive: crate::from_json_optional(map, "LowerInclusive", path)?,
+            upper_inclusive: crate::from_json_optional(map, "UpperInclusive", path)?,
+        })
     }
 }
 
@@ -881,6 +1067,36 @@ impl crate::ToJson for PackageFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PackageFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Architecture",
+                "Epoch",
+                "FilePath",
+                "Name",
+                "Release",
+                "SourceLambdaLayerArn",
+                "SourceLayerHash",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            architecture: crate::from_json_optional(map, "Architecture", path)?,
+            epoch: crate::from_json_optional(map, "Epoch", path)?,
+            file_path: crate::from_json_optional(map, "FilePath", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            release: crate::from_json_optional(map, "Release", path)?,
+            source_lambda_layer_arn: crate::from_json_optional(map, "SourceLambdaLayerArn", path)?,
+            source_layer_hash: crate::from_json_optional(map, "SourceLayerHash", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<PackageFilter> for Value<PackageFilter> {
     fn from(value: PackageFilter) -> Self {
         Value::Lit(value)
@@ -927,6 +1143,17 @@ impl crate::ToJson for PortRangeFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortRangeFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BeginInclusive", "EndInclusive"])?;
+        Ok(Self {
+            begin_inclusive: crate::from_json_optional(map, "BeginInclusive", path)?,
+            end_inclusive: crate::from_json_optional(map, "EndInclusive", path)?,
+        })
+    }
+}
+
 impl From<PortRangeFilter> for Value<PortRangeFilter> {
     fn from(value: PortRangeFilter) -> Self {
         Value::Lit(value)
@@ -964,6 +1191,17 @@ impl crate::ToJson for StringFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Value"])?;
+        Ok(Self {
+            comparison: crate::from_json_required(map, "Comparison", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<StringFilter> for Value<StringFilter> {
     fn from(value: StringFilter) -> Self {
         Value::Lit(value)
@@ -995,6 +1233,17 @@ impl crate::ToJson for FilterAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("SUPPRESS", Self::Suppress)],
+        )
+    }
+}
+
 impl From<FilterAction> for Value<FilterAction> {
     fn from(value: FilterAction) -> Self {
         Value::Lit(value)
@@ -1020,6 +1269,13 @@ impl MapComparison {
 impl crate::ToJson for MapComparison {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MapComparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EQUALS", Self::Equals)])
     }
 }
 
@@ -1054,6 +1310,21 @@ impl StringComparison {
 impl crate::ToJson for StringComparison {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringComparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("PREFIX", Self::Prefix),
+                ("NOT_EQUALS", Self::NotEquals),
+            ],
+        )
     }
 }
 

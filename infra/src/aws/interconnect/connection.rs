@@ -124,6 +124,36 @@ impl crate::ToJson for Connection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActivationKey",
+                "AttachPoint",
+                "Bandwidth",
+                "Description",
+                "EnvironmentId",
+                "RemoteAccount",
+                "RemoteOwnerAccount",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            activation_key: crate::from_json_optional(map, "ActivationKey", path)?,
+            attach_point: crate::from_json_required(map, "AttachPoint", path)?,
+            bandwidth: crate::from_json_optional(map, "Bandwidth", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            environment_id: crate::from_json_optional(map, "EnvironmentId", path)?,
+            remote_account: crate::from_json_optional(map, "RemoteAccount", path)?,
+            remote_owner_account: crate::from_json_optional(map, "RemoteOwnerAccount", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Interconnect::Connection` (`Fn::GetAtt`).
 impl crate::Handle<Connection> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the connection.
@@ -212,6 +242,17 @@ impl crate::ToJson for AttachPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttachPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "DirectConnectGateway"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            direct_connect_gateway: crate::from_json_optional(map, "DirectConnectGateway", path)?,
+        })
+    }
+}
+
 impl From<AttachPoint> for Value<AttachPoint> {
     fn from(value: AttachPoint) -> Self {
         Value::Lit(value)
@@ -240,6 +281,16 @@ impl crate::ToJson for RemoteAccount {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Identifier", &self.identifier);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemoteAccount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Identifier"])?;
+        Ok(Self {
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+        })
     }
 }
 

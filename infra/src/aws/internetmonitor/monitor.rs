@@ -176,6 +176,56 @@ impl crate::ToJson for Monitor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Monitor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HealthEventsConfig",
+                "IncludeLinkedAccounts",
+                "InternetMeasurementsLogDelivery",
+                "LinkedAccountId",
+                "MaxCityNetworksToMonitor",
+                "MonitorName",
+                "Resources",
+                "ResourcesToAdd",
+                "ResourcesToRemove",
+                "Status",
+                "Tags",
+                "TrafficPercentageToMonitor",
+            ],
+        )?;
+        Ok(Self {
+            health_events_config: crate::from_json_optional(map, "HealthEventsConfig", path)?,
+            include_linked_accounts: crate::from_json_optional(map, "IncludeLinkedAccounts", path)?,
+            internet_measurements_log_delivery: crate::from_json_optional(
+                map,
+                "InternetMeasurementsLogDelivery",
+                path,
+            )?,
+            linked_account_id: crate::from_json_optional(map, "LinkedAccountId", path)?,
+            max_city_networks_to_monitor: crate::from_json_optional(
+                map,
+                "MaxCityNetworksToMonitor",
+                path,
+            )?,
+            monitor_name: crate::from_json_required(map, "MonitorName", path)?,
+            resources: crate::from_json_optional(map, "Resources", path)?,
+            resources_to_add: crate::from_json_optional(map, "ResourcesToAdd", path)?,
+            resources_to_remove: crate::from_json_optional(map, "ResourcesToRemove", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            traffic_percentage_to_monitor: crate::from_json_optional(
+                map,
+                "TrafficPercentageToMonitor",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::InternetMonitor::Monitor` (`Fn::GetAtt`).
 impl crate::Handle<Monitor> {
     /// `Fn::GetAtt` `CreatedAt`. The date value in ISO 8601 format. The timezone is always UTC.
@@ -288,6 +338,44 @@ impl crate::ToJson for HealthEventsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthEventsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityLocalHealthEventsConfig",
+                "AvailabilityScoreThreshold",
+                "PerformanceLocalHealthEventsConfig",
+                "PerformanceScoreThreshold",
+            ],
+        )?;
+        Ok(Self {
+            availability_local_health_events_config: crate::from_json_optional(
+                map,
+                "AvailabilityLocalHealthEventsConfig",
+                path,
+            )?,
+            availability_score_threshold: crate::from_json_optional(
+                map,
+                "AvailabilityScoreThreshold",
+                path,
+            )?,
+            performance_local_health_events_config: crate::from_json_optional(
+                map,
+                "PerformanceLocalHealthEventsConfig",
+                path,
+            )?,
+            performance_score_threshold: crate::from_json_optional(
+                map,
+                "PerformanceScoreThreshold",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<HealthEventsConfig> for Value<HealthEventsConfig> {
     fn from(value: HealthEventsConfig) -> Self {
         Value::Lit(value)
@@ -319,6 +407,16 @@ impl crate::ToJson for InternetMeasurementsLogDelivery {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3Config", &self.s3_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InternetMeasurementsLogDelivery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Config"])?;
+        Ok(Self {
+            s3_config: crate::from_json_optional(map, "S3Config", path)?,
+        })
     }
 }
 
@@ -382,6 +480,22 @@ impl crate::ToJson for LocalHealthEventsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalHealthEventsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HealthScoreThreshold", "MinTrafficImpact", "Status"],
+        )?;
+        Ok(Self {
+            health_score_threshold: crate::from_json_optional(map, "HealthScoreThreshold", path)?,
+            min_traffic_impact: crate::from_json_optional(map, "MinTrafficImpact", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<LocalHealthEventsConfig> for Value<LocalHealthEventsConfig> {
     fn from(value: LocalHealthEventsConfig) -> Self {
         Value::Lit(value)
@@ -438,6 +552,22 @@ impl crate::ToJson for S3Config {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Config {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketName", "BucketPrefix", "LogDeliveryStatus"],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+            log_delivery_status: crate::from_json_optional(map, "LogDeliveryStatus", path)?,
+        })
+    }
+}
+
 impl From<S3Config> for Value<S3Config> {
     fn from(value: S3Config) -> Self {
         Value::Lit(value)
@@ -466,6 +596,17 @@ impl LogDeliveryStatus {
 impl crate::ToJson for LogDeliveryStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDeliveryStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -506,6 +647,22 @@ impl crate::ToJson for MonitorConfigState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitorConfigState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PENDING", Self::Pending),
+                ("ACTIVE", Self::Active),
+                ("INACTIVE", Self::Inactive),
+                ("ERROR", Self::Error),
+            ],
+        )
+    }
+}
+
 impl From<MonitorConfigState> for Value<MonitorConfigState> {
     fn from(value: MonitorConfigState) -> Self {
         Value::Lit(value)
@@ -534,6 +691,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

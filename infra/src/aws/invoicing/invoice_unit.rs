@@ -94,6 +94,36 @@ impl crate::ToJson for InvoiceUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InvoiceUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InvoiceReceiver",
+                "Name",
+                "ResourceTags",
+                "Rule",
+                "TaxInheritanceDisabled",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            invoice_receiver: crate::from_json_required(map, "InvoiceReceiver", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            rule: crate::from_json_required(map, "Rule", path)?,
+            tax_inheritance_disabled: crate::from_json_optional(
+                map,
+                "TaxInheritanceDisabled",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Invoicing::InvoiceUnit` (`Fn::GetAtt`).
 impl crate::Handle<InvoiceUnit> {
     /// `Fn::GetAtt` `InvoiceUnitArn`.
@@ -128,6 +158,16 @@ impl crate::ToJson for Rule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LinkedAccounts", &self.linked_accounts);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LinkedAccounts"])?;
+        Ok(Self {
+            linked_accounts: crate::from_json_required(map, "LinkedAccounts", path)?,
+        })
     }
 }
 

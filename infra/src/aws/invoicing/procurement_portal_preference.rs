@@ -184,6 +184,68 @@ impl crate::ToJson for ProcurementPortalPreference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcurementPortalPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BuyerDomain",
+                "BuyerIdentifier",
+                "Contacts",
+                "EinvoiceDeliveryEnabled",
+                "EinvoiceDeliveryPreference",
+                "ProcurementPortalInstanceEndpoint",
+                "ProcurementPortalName",
+                "ProcurementPortalSharedSecret",
+                "PurchaseOrderRetrievalEnabled",
+                "Selector",
+                "SupplierDomain",
+                "SupplierIdentifier",
+                "Tags",
+                "TestEnvPreference",
+            ],
+        )?;
+        Ok(Self {
+            buyer_domain: crate::from_json_required(map, "BuyerDomain", path)?,
+            buyer_identifier: crate::from_json_required(map, "BuyerIdentifier", path)?,
+            contacts: crate::from_json_required(map, "Contacts", path)?,
+            einvoice_delivery_enabled: crate::from_json_required(
+                map,
+                "EinvoiceDeliveryEnabled",
+                path,
+            )?,
+            einvoice_delivery_preference: crate::from_json_optional(
+                map,
+                "EinvoiceDeliveryPreference",
+                path,
+            )?,
+            procurement_portal_instance_endpoint: crate::from_json_optional(
+                map,
+                "ProcurementPortalInstanceEndpoint",
+                path,
+            )?,
+            procurement_portal_name: crate::from_json_required(map, "ProcurementPortalName", path)?,
+            procurement_portal_shared_secret: crate::from_json_optional(
+                map,
+                "ProcurementPortalSharedSecret",
+                path,
+            )?,
+            purchase_order_retrieval_enabled: crate::from_json_required(
+                map,
+                "PurchaseOrderRetrievalEnabled",
+                path,
+            )?,
+            selector: crate::from_json_optional(map, "Selector", path)?,
+            supplier_domain: crate::from_json_required(map, "SupplierDomain", path)?,
+            supplier_identifier: crate::from_json_required(map, "SupplierIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            test_env_preference: crate::from_json_optional(map, "TestEnvPreference", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Invoicing::ProcurementPortalPreference` (`Fn::GetAtt`).
 impl crate::Handle<ProcurementPortalPreference> {
     /// `Fn::GetAtt` `AwsAccountId`. The AWS account ID associated with this procurement portal
@@ -273,6 +335,17 @@ impl crate::ToJson for Contact {
         crate::put_opt(&mut out, "Email", &self.email);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Contact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Email", "Name"])?;
+        Ok(Self {
+            email: crate::from_json_optional(map, "Email", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -398,6 +471,52 @@ impl crate::ToJson for EinvoiceDeliveryPreference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EinvoiceDeliveryPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionTestingMethod",
+                "EinvoiceDeliveryActivationDate",
+                "EinvoiceDeliveryAttachmentTypes",
+                "EinvoiceDeliveryDocumentTypes",
+                "Protocol",
+                "PurchaseOrderDataSources",
+            ],
+        )?;
+        Ok(Self {
+            connection_testing_method: crate::from_json_optional(
+                map,
+                "ConnectionTestingMethod",
+                path,
+            )?,
+            einvoice_delivery_activation_date: crate::from_json_optional(
+                map,
+                "EinvoiceDeliveryActivationDate",
+                path,
+            )?,
+            einvoice_delivery_attachment_types: crate::from_json_optional(
+                map,
+                "EinvoiceDeliveryAttachmentTypes",
+                path,
+            )?,
+            einvoice_delivery_document_types: crate::from_json_optional(
+                map,
+                "EinvoiceDeliveryDocumentTypes",
+                path,
+            )?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            purchase_order_data_sources: crate::from_json_optional(
+                map,
+                "PurchaseOrderDataSources",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<EinvoiceDeliveryPreference> for Value<EinvoiceDeliveryPreference> {
     fn from(value: EinvoiceDeliveryPreference) -> Self {
         Value::Lit(value)
@@ -432,6 +551,16 @@ impl crate::ToJson for ProcurementPortalPreferenceSelector {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "InvoiceUnitArns", &self.invoice_unit_arns);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcurementPortalPreferenceSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InvoiceUnitArns"])?;
+        Ok(Self {
+            invoice_unit_arns: crate::from_json_optional(map, "InvoiceUnitArns", path)?,
+        })
     }
 }
 
@@ -494,6 +623,32 @@ impl crate::ToJson for PurchaseOrderDataSource {
             &self.purchase_order_data_source_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PurchaseOrderDataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EinvoiceDeliveryDocumentType",
+                "PurchaseOrderDataSourceType",
+            ],
+        )?;
+        Ok(Self {
+            einvoice_delivery_document_type: crate::from_json_optional(
+                map,
+                "EinvoiceDeliveryDocumentType",
+                path,
+            )?,
+            purchase_order_data_source_type: crate::from_json_optional(
+                map,
+                "PurchaseOrderDataSourceType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -596,6 +751,40 @@ impl crate::ToJson for TestEnvPreference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TestEnvPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BuyerDomain",
+                "BuyerIdentifier",
+                "ProcurementPortalInstanceEndpoint",
+                "ProcurementPortalSharedSecret",
+                "SupplierDomain",
+                "SupplierIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            buyer_domain: crate::from_json_optional(map, "BuyerDomain", path)?,
+            buyer_identifier: crate::from_json_optional(map, "BuyerIdentifier", path)?,
+            procurement_portal_instance_endpoint: crate::from_json_optional(
+                map,
+                "ProcurementPortalInstanceEndpoint",
+                path,
+            )?,
+            procurement_portal_shared_secret: crate::from_json_optional(
+                map,
+                "ProcurementPortalSharedSecret",
+                path,
+            )?,
+            supplier_domain: crate::from_json_optional(map, "SupplierDomain", path)?,
+            supplier_identifier: crate::from_json_optional(map, "SupplierIdentifier", path)?,
+        })
+    }
+}
+
 impl From<TestEnvPreference> for Value<TestEnvPreference> {
     fn from(value: TestEnvPreference) -> Self {
         Value::Lit(value)
@@ -621,6 +810,13 @@ impl BuyerDomain {
 impl crate::ToJson for BuyerDomain {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BuyerDomain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NetworkID", Self::NetworkId)])
     }
 }
 
@@ -655,6 +851,20 @@ impl crate::ToJson for ConnectionTestingMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionTestingMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROD_ENV_DOLLAR_TEST", Self::ProdEnvDollarTest),
+                ("TEST_ENV_REPLAY_TEST", Self::TestEnvReplayTest),
+            ],
+        )
+    }
+}
+
 impl From<ConnectionTestingMethod> for Value<ConnectionTestingMethod> {
     fn from(value: ConnectionTestingMethod) -> Self {
         Value::Lit(value)
@@ -683,6 +893,17 @@ impl EinvoiceDeliveryAttachmentType {
 impl crate::ToJson for EinvoiceDeliveryAttachmentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EinvoiceDeliveryAttachmentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INVOICE_PDF", Self::InvoicePdf), ("RFP_PDF", Self::RfpPdf)],
+        )
     }
 }
 
@@ -726,6 +947,26 @@ impl crate::ToJson for EinvoiceDeliveryDocumentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EinvoiceDeliveryDocumentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_CLOUD_INVOICE", Self::AwsCloudInvoice),
+                ("AWS_CLOUD_CREDIT_MEMO", Self::AwsCloudCreditMemo),
+                ("AWS_MARKETPLACE_INVOICE", Self::AwsMarketplaceInvoice),
+                (
+                    "AWS_MARKETPLACE_CREDIT_MEMO",
+                    Self::AwsMarketplaceCreditMemo,
+                ),
+                ("AWS_REQUEST_FOR_PAYMENT", Self::AwsRequestForPayment),
+            ],
+        )
+    }
+}
+
 impl From<EinvoiceDeliveryDocumentType> for Value<EinvoiceDeliveryDocumentType> {
     fn from(value: EinvoiceDeliveryDocumentType) -> Self {
         Value::Lit(value)
@@ -757,6 +998,20 @@ impl crate::ToJson for ProcurementPortalName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcurementPortalName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SAP_BUSINESS_NETWORK", Self::SapBusinessNetwork),
+                ("COUPA", Self::Coupa),
+            ],
+        )
+    }
+}
+
 impl From<ProcurementPortalName> for Value<ProcurementPortalName> {
     fn from(value: ProcurementPortalName) -> Self {
         Value::Lit(value)
@@ -782,6 +1037,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CXML", Self::Cxml)])
     }
 }
 
@@ -825,6 +1087,26 @@ impl crate::ToJson for PurchaseOrderDataSourceEinvoiceDeliveryDocumentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PurchaseOrderDataSourceEinvoiceDeliveryDocumentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_CLOUD_INVOICE", Self::AwsCloudInvoice),
+                ("AWS_CLOUD_CREDIT_MEMO", Self::AwsCloudCreditMemo),
+                ("AWS_MARKETPLACE_INVOICE", Self::AwsMarketplaceInvoice),
+                (
+                    "AWS_MARKETPLACE_CREDIT_MEMO",
+                    Self::AwsMarketplaceCreditMemo,
+                ),
+                ("AWS_REQUEST_FOR_PAYMENT", Self::AwsRequestForPayment),
+            ],
+        )
+    }
+}
+
 impl From<PurchaseOrderDataSourceEinvoiceDeliveryDocumentType>
     for Value<PurchaseOrderDataSourceEinvoiceDeliveryDocumentType>
 {
@@ -858,6 +1140,26 @@ impl crate::ToJson for PurchaseOrderDataSourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PurchaseOrderDataSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "ASSOCIATED_PURCHASE_ORDER_REQUIRED",
+                    Self::AssociatedPurchaseOrderRequired,
+                ),
+                (
+                    "PURCHASE_ORDER_NOT_REQUIRED",
+                    Self::PurchaseOrderNotRequired,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<PurchaseOrderDataSourceType> for Value<PurchaseOrderDataSourceType> {
     fn from(value: PurchaseOrderDataSourceType) -> Self {
         Value::Lit(value)
@@ -883,6 +1185,13 @@ impl SupplierDomain {
 impl crate::ToJson for SupplierDomain {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupplierDomain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NetworkID", Self::NetworkId)])
     }
 }
 
@@ -914,6 +1223,13 @@ impl crate::ToJson for TestEnvPreferenceBuyerDomain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TestEnvPreferenceBuyerDomain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NetworkID", Self::NetworkId)])
+    }
+}
+
 impl From<TestEnvPreferenceBuyerDomain> for Value<TestEnvPreferenceBuyerDomain> {
     fn from(value: TestEnvPreferenceBuyerDomain) -> Self {
         Value::Lit(value)
@@ -939,6 +1255,13 @@ impl TestEnvPreferenceSupplierDomain {
 impl crate::ToJson for TestEnvPreferenceSupplierDomain {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TestEnvPreferenceSupplierDomain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NetworkID", Self::NetworkId)])
     }
 }
 

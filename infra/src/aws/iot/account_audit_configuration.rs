@@ -86,6 +86,36 @@ impl crate::ToJson for AccountAuditConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountAuditConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountId",
+                "AuditCheckConfigurations",
+                "AuditNotificationTargetConfigurations",
+                "RoleArn",
+            ],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_required(map, "AccountId", path)?,
+            audit_check_configurations: crate::from_json_required(
+                map,
+                "AuditCheckConfigurations",
+                path,
+            )?,
+            audit_notification_target_configurations: crate::from_json_optional(
+                map,
+                "AuditNotificationTargetConfigurations",
+                path,
+            )?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 /// The configuration for a specific audit check.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditCheckConfiguration {
@@ -111,6 +141,16 @@ impl crate::ToJson for AuditCheckConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuditCheckConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -439,6 +479,119 @@ impl crate::ToJson for AuditCheckConfigurations {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuditCheckConfigurations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticatedCognitoRoleOverlyPermissiveCheck",
+                "CaCertificateExpiringCheck",
+                "CaCertificateKeyQualityCheck",
+                "ConflictingClientIdsCheck",
+                "DeviceCertificateAgeCheck",
+                "DeviceCertificateExpiringCheck",
+                "DeviceCertificateKeyQualityCheck",
+                "DeviceCertificateSharedCheck",
+                "IntermediateCaRevokedForActiveDeviceCertificatesCheck",
+                "IoTPolicyPotentialMisConfigurationCheck",
+                "IotPolicyOverlyPermissiveCheck",
+                "IotRoleAliasAllowsAccessToUnusedServicesCheck",
+                "IotRoleAliasOverlyPermissiveCheck",
+                "LoggingDisabledCheck",
+                "RevokedCaCertificateStillActiveCheck",
+                "RevokedDeviceCertificateStillActiveCheck",
+                "UnauthenticatedCognitoRoleOverlyPermissiveCheck",
+            ],
+        )?;
+        Ok(Self {
+            authenticated_cognito_role_overly_permissive_check: crate::from_json_optional(
+                map,
+                "AuthenticatedCognitoRoleOverlyPermissiveCheck",
+                path,
+            )?,
+            ca_certificate_expiring_check: crate::from_json_optional(
+                map,
+                "CaCertificateExpiringCheck",
+                path,
+            )?,
+            ca_certificate_key_quality_check: crate::from_json_optional(
+                map,
+                "CaCertificateKeyQualityCheck",
+                path,
+            )?,
+            conflicting_client_ids_check: crate::from_json_optional(
+                map,
+                "ConflictingClientIdsCheck",
+                path,
+            )?,
+            device_certificate_age_check: crate::from_json_optional(
+                map,
+                "DeviceCertificateAgeCheck",
+                path,
+            )?,
+            device_certificate_expiring_check: crate::from_json_optional(
+                map,
+                "DeviceCertificateExpiringCheck",
+                path,
+            )?,
+            device_certificate_key_quality_check: crate::from_json_optional(
+                map,
+                "DeviceCertificateKeyQualityCheck",
+                path,
+            )?,
+            device_certificate_shared_check: crate::from_json_optional(
+                map,
+                "DeviceCertificateSharedCheck",
+                path,
+            )?,
+            intermediate_ca_revoked_for_active_device_certificates_check:
+                crate::from_json_optional(
+                    map,
+                    "IntermediateCaRevokedForActiveDeviceCertificatesCheck",
+                    path,
+                )?,
+            io_t_policy_potential_mis_configuration_check: crate::from_json_optional(
+                map,
+                "IoTPolicyPotentialMisConfigurationCheck",
+                path,
+            )?,
+            iot_policy_overly_permissive_check: crate::from_json_optional(
+                map,
+                "IotPolicyOverlyPermissiveCheck",
+                path,
+            )?,
+            iot_role_alias_allows_access_to_unused_services_check: crate::from_json_optional(
+                map,
+                "IotRoleAliasAllowsAccessToUnusedServicesCheck",
+                path,
+            )?,
+            iot_role_alias_overly_permissive_check: crate::from_json_optional(
+                map,
+                "IotRoleAliasOverlyPermissiveCheck",
+                path,
+            )?,
+            logging_disabled_check: crate::from_json_optional(map, "LoggingDisabledCheck", path)?,
+            revoked_ca_certificate_still_active_check: crate::from_json_optional(
+                map,
+                "RevokedCaCertificateStillActiveCheck",
+                path,
+            )?,
+            revoked_device_certificate_still_active_check: crate::from_json_optional(
+                map,
+                "RevokedDeviceCertificateStillActiveCheck",
+                path,
+            )?,
+            unauthenticated_cognito_role_overly_permissive_check: crate::from_json_optional(
+                map,
+                "UnauthenticatedCognitoRoleOverlyPermissiveCheck",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AuditCheckConfigurations> for Value<AuditCheckConfigurations> {
     fn from(value: AuditCheckConfigurations) -> Self {
         Value::Lit(value)
@@ -495,6 +648,18 @@ impl crate::ToJson for AuditNotificationTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuditNotificationTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "RoleArn", "TargetArn"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            target_arn: crate::from_json_optional(map, "TargetArn", path)?,
+        })
+    }
+}
+
 impl From<AuditNotificationTarget> for Value<AuditNotificationTarget> {
     fn from(value: AuditNotificationTarget) -> Self {
         Value::Lit(value)
@@ -526,6 +691,16 @@ impl crate::ToJson for AuditNotificationTargetConfigurations {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Sns", &self.sns);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuditNotificationTargetConfigurations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Sns"])?;
+        Ok(Self {
+            sns: crate::from_json_optional(map, "Sns", path)?,
+        })
     }
 }
 
@@ -570,6 +745,20 @@ impl crate::ToJson for CertAgeCheckCustomConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertAgeCheckCustomConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertAgeThresholdInDays"])?;
+        Ok(Self {
+            cert_age_threshold_in_days: crate::from_json_optional(
+                map,
+                "CertAgeThresholdInDays",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CertAgeCheckCustomConfiguration> for Value<CertAgeCheckCustomConfiguration> {
     fn from(value: CertAgeCheckCustomConfiguration) -> Self {
         Value::Lit(value)
@@ -608,6 +797,20 @@ impl crate::ToJson for CertExpirationCheckCustomConfiguration {
             &self.cert_expiration_threshold_in_days,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertExpirationCheckCustomConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertExpirationThresholdInDays"])?;
+        Ok(Self {
+            cert_expiration_threshold_in_days: crate::from_json_optional(
+                map,
+                "CertExpirationThresholdInDays",
+                path,
+            )?,
+        })
     }
 }
 
@@ -664,6 +867,17 @@ impl crate::ToJson for DeviceCertAgeAuditCheckConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceCertAgeAuditCheckConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Configuration", "Enabled"])?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<DeviceCertAgeAuditCheckConfiguration> for Value<DeviceCertAgeAuditCheckConfiguration> {
     fn from(value: DeviceCertAgeAuditCheckConfiguration) -> Self {
         Value::Lit(value)
@@ -712,6 +926,17 @@ impl crate::ToJson for DeviceCertExpirationAuditCheckConfiguration {
         crate::put_opt(&mut out, "Configuration", &self.configuration);
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceCertExpirationAuditCheckConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Configuration", "Enabled"])?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 

@@ -129,6 +129,40 @@ impl crate::ToJson for Authorizer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Authorizer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizerFunctionArn",
+                "AuthorizerName",
+                "EnableCachingForHttp",
+                "SigningDisabled",
+                "Status",
+                "Tags",
+                "TokenKeyName",
+                "TokenSigningPublicKeys",
+            ],
+        )?;
+        Ok(Self {
+            authorizer_function_arn: crate::from_json_required(map, "AuthorizerFunctionArn", path)?,
+            authorizer_name: crate::from_json_optional(map, "AuthorizerName", path)?,
+            enable_caching_for_http: crate::from_json_optional(map, "EnableCachingForHttp", path)?,
+            signing_disabled: crate::from_json_optional(map, "SigningDisabled", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            token_key_name: crate::from_json_optional(map, "TokenKeyName", path)?,
+            token_signing_public_keys: crate::from_json_optional(
+                map,
+                "TokenSigningPublicKeys",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::Authorizer` (`Fn::GetAtt`).
 impl crate::Handle<Authorizer> {
     /// `Fn::GetAtt` `Arn`.
@@ -159,6 +193,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("INACTIVE", Self::Inactive)],
+        )
     }
 }
 

@@ -77,6 +77,26 @@ impl crate::ToJson for BillingGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillingGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BillingGroupName", "BillingGroupProperties", "Tags"],
+        )?;
+        Ok(Self {
+            billing_group_name: crate::from_json_optional(map, "BillingGroupName", path)?,
+            billing_group_properties: crate::from_json_optional(
+                map,
+                "BillingGroupProperties",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::BillingGroup` (`Fn::GetAtt`).
 impl crate::Handle<BillingGroup> {
     /// `Fn::GetAtt` `Arn`.
@@ -121,6 +141,20 @@ impl crate::ToJson for BillingGroupProperties {
             &self.billing_group_description,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BillingGroupProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BillingGroupDescription"])?;
+        Ok(Self {
+            billing_group_description: crate::from_json_optional(
+                map,
+                "BillingGroupDescription",
+                path,
+            )?,
+        })
     }
 }
 

@@ -127,6 +127,48 @@ impl crate::ToJson for CaCertificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoRegistrationStatus",
+                "CACertificatePem",
+                "CertificateMode",
+                "RegistrationConfig",
+                "RemoveAutoRegistration",
+                "Status",
+                "Tags",
+                "VerificationCertificatePem",
+            ],
+        )?;
+        Ok(Self {
+            auto_registration_status: crate::from_json_optional(
+                map,
+                "AutoRegistrationStatus",
+                path,
+            )?,
+            ca_certificate_pem: crate::from_json_required(map, "CACertificatePem", path)?,
+            certificate_mode: crate::from_json_optional(map, "CertificateMode", path)?,
+            registration_config: crate::from_json_optional(map, "RegistrationConfig", path)?,
+            remove_auto_registration: crate::from_json_optional(
+                map,
+                "RemoveAutoRegistration",
+                path,
+            )?,
+            status: crate::from_json_required(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            verification_certificate_pem: crate::from_json_optional(
+                map,
+                "VerificationCertificatePem",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::CACertificate` (`Fn::GetAtt`).
 impl crate::Handle<CaCertificate> {
     /// `Fn::GetAtt` `Arn`.
@@ -190,6 +232,19 @@ impl crate::ToJson for RegistrationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistrationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RoleArn", "TemplateBody", "TemplateName"])?;
+        Ok(Self {
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            template_body: crate::from_json_optional(map, "TemplateBody", path)?,
+            template_name: crate::from_json_optional(map, "TemplateName", path)?,
+        })
+    }
+}
+
 impl From<RegistrationConfig> for Value<RegistrationConfig> {
     fn from(value: RegistrationConfig) -> Self {
         Value::Lit(value)
@@ -218,6 +273,17 @@ impl AutoRegistrationStatus {
 impl crate::ToJson for AutoRegistrationStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoRegistrationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLE", Self::Enable), ("DISABLE", Self::Disable)],
+        )
     }
 }
 
@@ -252,6 +318,17 @@ impl crate::ToJson for CertificateMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("SNI_ONLY", Self::SniOnly)],
+        )
+    }
+}
+
 impl From<CertificateMode> for Value<CertificateMode> {
     fn from(value: CertificateMode) -> Self {
         Value::Lit(value)
@@ -280,6 +357,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("INACTIVE", Self::Inactive)],
+        )
     }
 }
 

@@ -89,6 +89,34 @@ impl crate::ToJson for Certificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Certificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CACertificatePem",
+                "CertificateMode",
+                "CertificatePem",
+                "CertificateSigningRequest",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            ca_certificate_pem: crate::from_json_optional(map, "CACertificatePem", path)?,
+            certificate_mode: crate::from_json_optional(map, "CertificateMode", path)?,
+            certificate_pem: crate::from_json_optional(map, "CertificatePem", path)?,
+            certificate_signing_request: crate::from_json_optional(
+                map,
+                "CertificateSigningRequest",
+                path,
+            )?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::Certificate` (`Fn::GetAtt`).
 impl crate::Handle<Certificate> {
     /// `Fn::GetAtt` `Arn`.
@@ -124,6 +152,17 @@ impl CertificateMode {
 impl crate::ToJson for CertificateMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("SNI_ONLY", Self::SniOnly)],
+        )
     }
 }
 
@@ -164,6 +203,23 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACTIVE", Self::Active),
+                ("INACTIVE", Self::Inactive),
+                ("REVOKED", Self::Revoked),
+                ("PENDING_TRANSFER", Self::PendingTransfer),
+                ("PENDING_ACTIVATION", Self::PendingActivation),
+            ],
+        )
     }
 }
 

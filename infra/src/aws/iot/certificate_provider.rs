@@ -80,6 +80,36 @@ impl crate::ToJson for CertificateProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountDefaultForOperations",
+                "CertificateProviderName",
+                "LambdaFunctionArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            account_default_for_operations: crate::from_json_required(
+                map,
+                "AccountDefaultForOperations",
+                path,
+            )?,
+            certificate_provider_name: crate::from_json_optional(
+                map,
+                "CertificateProviderName",
+                path,
+            )?,
+            lambda_function_arn: crate::from_json_required(map, "LambdaFunctionArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::CertificateProvider` (`Fn::GetAtt`).
 impl crate::Handle<CertificateProvider> {
     /// `Fn::GetAtt` `Arn`.
@@ -107,6 +137,17 @@ impl CertificateProviderOperation {
 impl crate::ToJson for CertificateProviderOperation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateProviderOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CreateCertificateFromCsr", Self::CreateCertificateFromCsr)],
+        )
     }
 }
 

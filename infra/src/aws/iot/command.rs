@@ -179,6 +179,48 @@ impl crate::ToJson for Command {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Command {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CommandId",
+                "CreatedAt",
+                "Deprecated",
+                "Description",
+                "DisplayName",
+                "LastUpdatedAt",
+                "MandatoryParameters",
+                "Namespace",
+                "Payload",
+                "PayloadTemplate",
+                "PendingDeletion",
+                "Preprocessor",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            command_id: crate::from_json_required(map, "CommandId", path)?,
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            deprecated: crate::from_json_optional(map, "Deprecated", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            last_updated_at: crate::from_json_optional(map, "LastUpdatedAt", path)?,
+            mandatory_parameters: crate::from_json_optional(map, "MandatoryParameters", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            payload: crate::from_json_optional(map, "Payload", path)?,
+            payload_template: crate::from_json_optional(map, "PayloadTemplate", path)?,
+            pending_deletion: crate::from_json_optional(map, "PendingDeletion", path)?,
+            preprocessor: crate::from_json_optional(map, "Preprocessor", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::Command` (`Fn::GetAtt`).
 impl crate::Handle<Command> {
     /// `Fn::GetAtt` `CommandArn`. The Amazon Resource Name (ARN) of the command.
@@ -208,6 +250,16 @@ impl crate::ToJson for AwsJsonSubstitutionCommandPreprocessorConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "OutputFormat", &self.output_format);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsJsonSubstitutionCommandPreprocessorConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OutputFormat"])?;
+        Ok(Self {
+            output_format: crate::from_json_required(map, "OutputFormat", path)?,
+        })
     }
 }
 
@@ -293,6 +345,32 @@ impl crate::ToJson for CommandParameter {
         crate::put_opt(&mut out, "Value", &self.value);
         crate::put_opt(&mut out, "ValueConditions", &self.value_conditions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommandParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultValue",
+                "Description",
+                "Name",
+                "Type",
+                "Value",
+                "ValueConditions",
+            ],
+        )?;
+        Ok(Self {
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+            value_conditions: crate::from_json_optional(map, "ValueConditions", path)?,
+        })
     }
 }
 
@@ -392,6 +470,22 @@ impl crate::ToJson for CommandParameterValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommandParameterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["B", "BIN", "D", "I", "L", "S", "UL"])?;
+        Ok(Self {
+            b: crate::from_json_optional(map, "B", path)?,
+            bin: crate::from_json_optional(map, "BIN", path)?,
+            d: crate::from_json_optional(map, "D", path)?,
+            i: crate::from_json_optional(map, "I", path)?,
+            l: crate::from_json_optional(map, "L", path)?,
+            s: crate::from_json_optional(map, "S", path)?,
+            ul: crate::from_json_optional(map, "UL", path)?,
+        })
+    }
+}
+
 impl From<CommandParameterValue> for Value<CommandParameterValue> {
     fn from(value: CommandParameterValue) -> Self {
         Value::Lit(value)
@@ -471,6 +565,24 @@ impl crate::ToJson for CommandParameterValueComparisonOperand {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommandParameterValueComparisonOperand {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Number", "NumberRange", "Numbers", "String", "Strings"],
+        )?;
+        Ok(Self {
+            number: crate::from_json_optional(map, "Number", path)?,
+            number_range: crate::from_json_optional(map, "NumberRange", path)?,
+            numbers: crate::from_json_optional(map, "Numbers", path)?,
+            string: crate::from_json_optional(map, "String", path)?,
+            strings: crate::from_json_optional(map, "Strings", path)?,
+        })
+    }
+}
+
 impl From<CommandParameterValueComparisonOperand>
     for Value<CommandParameterValueComparisonOperand>
 {
@@ -510,6 +622,17 @@ impl crate::ToJson for CommandParameterValueCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommandParameterValueCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComparisonOperator", "Operand"])?;
+        Ok(Self {
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            operand: crate::from_json_required(map, "Operand", path)?,
+        })
+    }
+}
+
 impl From<CommandParameterValueCondition> for Value<CommandParameterValueCondition> {
     fn from(value: CommandParameterValueCondition) -> Self {
         Value::Lit(value)
@@ -541,6 +664,17 @@ impl crate::ToJson for CommandParameterValueNumberRange {
         crate::put(&mut out, "Max", &self.max);
         crate::put(&mut out, "Min", &self.min);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommandParameterValueNumberRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_required(map, "Max", path)?,
+            min: crate::from_json_required(map, "Min", path)?,
+        })
     }
 }
 
@@ -590,6 +724,17 @@ impl crate::ToJson for CommandPayload {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommandPayload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content", "ContentType"])?;
+        Ok(Self {
+            content: crate::from_json_optional(map, "Content", path)?,
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+        })
+    }
+}
+
 impl From<CommandPayload> for Value<CommandPayload> {
     fn from(value: CommandPayload) -> Self {
         Value::Lit(value)
@@ -626,6 +771,16 @@ impl crate::ToJson for CommandPreprocessor {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AwsJsonSubstitution", &self.aws_json_substitution);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommandPreprocessor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsJsonSubstitution"])?;
+        Ok(Self {
+            aws_json_substitution: crate::from_json_optional(map, "AwsJsonSubstitution", path)?,
+        })
     }
 }
 
@@ -672,6 +827,25 @@ impl CommandParameterType {
 impl crate::ToJson for CommandParameterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommandParameterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("INTEGER", Self::Integer),
+                ("DOUBLE", Self::Double),
+                ("LONG", Self::Long),
+                ("UNSIGNEDLONG", Self::Unsignedlong),
+                ("BOOLEAN", Self::Boolean),
+                ("BINARY", Self::Binary),
+            ],
+        )
     }
 }
 
@@ -730,6 +904,28 @@ impl crate::ToJson for CommandParameterValueComparisonOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommandParameterValueComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("NOT_EQUALS", Self::NotEquals),
+                ("LESS_THAN", Self::LessThan),
+                ("LESS_THAN_EQUALS", Self::LessThanEquals),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("GREATER_THAN_EQUALS", Self::GreaterThanEquals),
+                ("IN_SET", Self::InSet),
+                ("NOT_IN_SET", Self::NotInSet),
+                ("IN_RANGE", Self::InRange),
+                ("NOT_IN_RANGE", Self::NotInRange),
+            ],
+        )
+    }
+}
+
 impl From<CommandParameterValueComparisonOperator>
     for Value<CommandParameterValueComparisonOperator>
 {
@@ -763,6 +959,20 @@ impl crate::ToJson for Namespace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Namespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS-IoT", Self::AwsIoT),
+                ("AWS-IoT-FleetWise", Self::AwsIoTFleetWise),
+            ],
+        )
+    }
+}
+
 impl From<Namespace> for Value<Namespace> {
     fn from(value: Namespace) -> Self {
         Value::Lit(value)
@@ -791,6 +1001,13 @@ impl OutputFormat {
 impl crate::ToJson for OutputFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("JSON", Self::Json), ("CBOR", Self::Cbor)])
     }
 }
 

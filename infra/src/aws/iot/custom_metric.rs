@@ -79,6 +79,23 @@ impl crate::ToJson for CustomMetric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DisplayName", "MetricName", "MetricType", "Tags"],
+        )?;
+        Ok(Self {
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            metric_type: crate::from_json_required(map, "MetricType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::CustomMetric` (`Fn::GetAtt`).
 impl crate::Handle<CustomMetric> {
     /// `Fn::GetAtt` `MetricArn`. The Amazon Resource Number (ARN) of the custom metric.
@@ -116,6 +133,22 @@ impl MetricType {
 impl crate::ToJson for MetricType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("string-list", Self::StringList),
+                ("ip-address-list", Self::IpAddressList),
+                ("number-list", Self::NumberList),
+                ("number", Self::Number),
+            ],
+        )
     }
 }
 

@@ -73,6 +73,19 @@ impl crate::ToJson for Dimension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "StringValues", "Tags", "Type"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            string_values: crate::from_json_required(map, "StringValues", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::Dimension` (`Fn::GetAtt`).
 impl crate::Handle<Dimension> {
     /// `Fn::GetAtt` `Arn`. The ARN (Amazon resource name) of the created dimension.
@@ -100,6 +113,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TOPIC_FILTER", Self::TopicFilter)])
     }
 }
 

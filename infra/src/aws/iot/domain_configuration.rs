@@ -203,6 +203,66 @@ impl crate::ToJson for DomainConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationProtocol",
+                "AuthenticationType",
+                "AuthorizerConfig",
+                "ClientCertificateConfig",
+                "DomainConfigurationName",
+                "DomainConfigurationStatus",
+                "DomainName",
+                "ServerCertificateArns",
+                "ServerCertificateConfig",
+                "ServiceType",
+                "Tags",
+                "TlsConfig",
+                "ValidationCertificateArn",
+            ],
+        )?;
+        Ok(Self {
+            application_protocol: crate::from_json_optional(map, "ApplicationProtocol", path)?,
+            authentication_type: crate::from_json_optional(map, "AuthenticationType", path)?,
+            authorizer_config: crate::from_json_optional(map, "AuthorizerConfig", path)?,
+            client_certificate_config: crate::from_json_optional(
+                map,
+                "ClientCertificateConfig",
+                path,
+            )?,
+            domain_configuration_name: crate::from_json_optional(
+                map,
+                "DomainConfigurationName",
+                path,
+            )?,
+            domain_configuration_status: crate::from_json_optional(
+                map,
+                "DomainConfigurationStatus",
+                path,
+            )?,
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            server_certificate_arns: crate::from_json_optional(map, "ServerCertificateArns", path)?,
+            server_certificate_config: crate::from_json_optional(
+                map,
+                "ServerCertificateConfig",
+                path,
+            )?,
+            service_type: crate::from_json_optional(map, "ServiceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tls_config: crate::from_json_optional(map, "TlsConfig", path)?,
+            validation_certificate_arn: crate::from_json_optional(
+                map,
+                "ValidationCertificateArn",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::DomainConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<DomainConfiguration> {
     /// `Fn::GetAtt` `Arn`.
@@ -269,6 +329,25 @@ impl crate::ToJson for AuthorizerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AllowAuthorizerOverride", "DefaultAuthorizerName"],
+        )?;
+        Ok(Self {
+            allow_authorizer_override: crate::from_json_optional(
+                map,
+                "AllowAuthorizerOverride",
+                path,
+            )?,
+            default_authorizer_name: crate::from_json_optional(map, "DefaultAuthorizerName", path)?,
+        })
+    }
+}
+
 impl From<AuthorizerConfig> for Value<AuthorizerConfig> {
     fn from(value: AuthorizerConfig) -> Self {
         Value::Lit(value)
@@ -306,6 +385,20 @@ impl crate::ToJson for ClientCertificateConfig {
             &self.client_certificate_callback_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientCertificateConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientCertificateCallbackArn"])?;
+        Ok(Self {
+            client_certificate_callback_arn: crate::from_json_optional(
+                map,
+                "ClientCertificateCallbackArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -369,6 +462,30 @@ impl crate::ToJson for ServerCertificateConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerCertificateConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableOCSPCheck",
+                "OcspAuthorizedResponderArn",
+                "OcspLambdaArn",
+            ],
+        )?;
+        Ok(Self {
+            enable_ocsp_check: crate::from_json_optional(map, "EnableOCSPCheck", path)?,
+            ocsp_authorized_responder_arn: crate::from_json_optional(
+                map,
+                "OcspAuthorizedResponderArn",
+                path,
+            )?,
+            ocsp_lambda_arn: crate::from_json_optional(map, "OcspLambdaArn", path)?,
+        })
+    }
+}
+
 impl From<ServerCertificateConfig> for Value<ServerCertificateConfig> {
     fn from(value: ServerCertificateConfig) -> Self {
         Value::Lit(value)
@@ -402,6 +519,16 @@ impl crate::ToJson for TlsConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SecurityPolicy", &self.security_policy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityPolicy"])?;
+        Ok(Self {
+            security_policy: crate::from_json_optional(map, "SecurityPolicy", path)?,
+        })
     }
 }
 
@@ -439,6 +566,22 @@ impl ApplicationProtocol {
 impl crate::ToJson for ApplicationProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SECURE_MQTT", Self::SecureMqtt),
+                ("MQTT_WSS", Self::MqttWss),
+                ("HTTPS", Self::Https),
+                ("DEFAULT", Self::Default),
+            ],
+        )
     }
 }
 
@@ -482,6 +625,23 @@ impl crate::ToJson for AuthenticationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_X509", Self::AwsX509),
+                ("CUSTOM_AUTH", Self::CustomAuth),
+                ("AWS_SIGV4", Self::AwsSigv4),
+                ("CUSTOM_AUTH_X509", Self::CustomAuthX509),
+                ("DEFAULT", Self::Default),
+            ],
+        )
+    }
+}
+
 impl From<AuthenticationType> for Value<AuthenticationType> {
     fn from(value: AuthenticationType) -> Self {
         Value::Lit(value)
@@ -510,6 +670,17 @@ impl DomainConfigurationStatus {
 impl crate::ToJson for DomainConfigurationStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainConfigurationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -544,6 +715,21 @@ impl ServiceType {
 impl crate::ToJson for ServiceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DATA", Self::Data),
+                ("CREDENTIAL_PROVIDER", Self::CredentialProvider),
+                ("JOBS", Self::Jobs),
+            ],
+        )
     }
 }
 

@@ -65,6 +65,22 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EncryptionType", "KmsAccessRoleArn", "KmsKeyArn"],
+        )?;
+        Ok(Self {
+            encryption_type: crate::from_json_required(map, "EncryptionType", path)?,
+            kms_access_role_arn: crate::from_json_optional(map, "KmsAccessRoleArn", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::EncryptionConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<EncryptionConfiguration> {
     /// `Fn::GetAtt` `AccountId`.
@@ -105,6 +121,20 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CUSTOMER_MANAGED_KMS_KEY", Self::CustomerManagedKmsKey),
+                ("AWS_OWNED_KMS_KEY", Self::AwsOwnedKmsKey),
+            ],
+        )
     }
 }
 

@@ -134,6 +134,40 @@ impl crate::ToJson for FleetMetric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FleetMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregationField",
+                "AggregationType",
+                "Description",
+                "IndexName",
+                "MetricName",
+                "Period",
+                "QueryString",
+                "QueryVersion",
+                "Tags",
+                "Unit",
+            ],
+        )?;
+        Ok(Self {
+            aggregation_field: crate::from_json_optional(map, "AggregationField", path)?,
+            aggregation_type: crate::from_json_optional(map, "AggregationType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            index_name: crate::from_json_optional(map, "IndexName", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            period: crate::from_json_optional(map, "Period", path)?,
+            query_string: crate::from_json_optional(map, "QueryString", path)?,
+            query_version: crate::from_json_optional(map, "QueryVersion", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::FleetMetric` (`Fn::GetAtt`).
 impl crate::Handle<FleetMetric> {
     /// `Fn::GetAtt` `CreationDate`. The datetime value in ISO 8601 format. The timezone is always
@@ -188,6 +222,17 @@ impl crate::ToJson for AggregationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Values"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<AggregationType> for Value<AggregationType> {
     fn from(value: AggregationType) -> Self {
         Value::Lit(value)
@@ -219,6 +264,21 @@ impl Name {
 impl crate::ToJson for Name {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Cardinality", Self::Cardinality),
+                ("Percentiles", Self::Percentiles),
+                ("Statistics", Self::Statistics),
+            ],
+        )
     }
 }
 
@@ -325,6 +385,45 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Bits", Self::Bits),
+                ("Bits/Second", Self::BitsSecond),
+                ("Bytes", Self::Bytes),
+                ("Bytes/Second", Self::BytesSecond),
+                ("Count", Self::Count),
+                ("Count/Second", Self::CountSecond),
+                ("Gigabits", Self::Gigabits),
+                ("Gigabits/Second", Self::GigabitsSecond),
+                ("Gigabytes", Self::Gigabytes),
+                ("Gigabytes/Second", Self::GigabytesSecond),
+                ("Kilobits", Self::Kilobits),
+                ("Kilobits/Second", Self::KilobitsSecond),
+                ("Kilobytes", Self::Kilobytes),
+                ("Kilobytes/Second", Self::KilobytesSecond),
+                ("Megabits", Self::Megabits),
+                ("Megabits/Second", Self::MegabitsSecond),
+                ("Megabytes", Self::Megabytes),
+                ("Megabytes/Second", Self::MegabytesSecond),
+                ("Microseconds", Self::Microseconds),
+                ("Milliseconds", Self::Milliseconds),
+                ("None", Self::None),
+                ("Percent", Self::Percent),
+                ("Seconds", Self::Seconds),
+                ("Terabits", Self::Terabits),
+                ("Terabits/Second", Self::TerabitsSecond),
+                ("Terabytes", Self::Terabytes),
+                ("Terabytes/Second", Self::TerabytesSecond),
+            ],
+        )
     }
 }
 

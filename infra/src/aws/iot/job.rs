@@ -234,6 +234,64 @@ impl crate::ToJson for Job {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Job {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbortConfig",
+                "Description",
+                "DestinationPackageVersions",
+                "Document",
+                "DocumentParameters",
+                "DocumentSource",
+                "JobExecutionsRetryConfig",
+                "JobExecutionsRolloutConfig",
+                "JobId",
+                "JobTemplateArn",
+                "PresignedUrlConfig",
+                "SchedulingConfig",
+                "Tags",
+                "TargetSelection",
+                "Targets",
+                "TimeoutConfig",
+            ],
+        )?;
+        Ok(Self {
+            abort_config: crate::from_json_optional(map, "AbortConfig", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            destination_package_versions: crate::from_json_optional(
+                map,
+                "DestinationPackageVersions",
+                path,
+            )?,
+            document: crate::from_json_optional(map, "Document", path)?,
+            document_parameters: crate::from_json_optional(map, "DocumentParameters", path)?,
+            document_source: crate::from_json_optional(map, "DocumentSource", path)?,
+            job_executions_retry_config: crate::from_json_optional(
+                map,
+                "JobExecutionsRetryConfig",
+                path,
+            )?,
+            job_executions_rollout_config: crate::from_json_optional(
+                map,
+                "JobExecutionsRolloutConfig",
+                path,
+            )?,
+            job_id: crate::from_json_required(map, "JobId", path)?,
+            job_template_arn: crate::from_json_optional(map, "JobTemplateArn", path)?,
+            presigned_url_config: crate::from_json_optional(map, "PresignedUrlConfig", path)?,
+            scheduling_config: crate::from_json_optional(map, "SchedulingConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_selection: crate::from_json_optional(map, "TargetSelection", path)?,
+            targets: crate::from_json_required(map, "Targets", path)?,
+            timeout_config: crate::from_json_optional(map, "TimeoutConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::Job` (`Fn::GetAtt`).
 impl crate::Handle<Job> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the job.
@@ -269,6 +327,16 @@ impl crate::ToJson for AbortConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CriteriaList", &self.criteria_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbortConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CriteriaList"])?;
+        Ok(Self {
+            criteria_list: crate::from_json_required(map, "CriteriaList", path)?,
+        })
     }
 }
 
@@ -326,6 +394,32 @@ impl crate::ToJson for AbortCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbortCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "FailureType",
+                "MinNumberOfExecutedThings",
+                "ThresholdPercentage",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            failure_type: crate::from_json_required(map, "FailureType", path)?,
+            min_number_of_executed_things: crate::from_json_required(
+                map,
+                "MinNumberOfExecutedThings",
+                path,
+            )?,
+            threshold_percentage: crate::from_json_required(map, "ThresholdPercentage", path)?,
+        })
+    }
+}
+
 impl From<AbortCriteria> for Value<AbortCriteria> {
     fn from(value: AbortCriteria) -> Self {
         Value::Lit(value)
@@ -375,6 +469,26 @@ impl crate::ToJson for ExponentialRolloutRate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExponentialRolloutRate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BaseRatePerMinute",
+                "IncrementFactor",
+                "RateIncreaseCriteria",
+            ],
+        )?;
+        Ok(Self {
+            base_rate_per_minute: crate::from_json_required(map, "BaseRatePerMinute", path)?,
+            increment_factor: crate::from_json_required(map, "IncrementFactor", path)?,
+            rate_increase_criteria: crate::from_json_required(map, "RateIncreaseCriteria", path)?,
+        })
+    }
+}
+
 impl From<ExponentialRolloutRate> for Value<ExponentialRolloutRate> {
     fn from(value: ExponentialRolloutRate) -> Self {
         Value::Lit(value)
@@ -404,6 +518,16 @@ impl crate::ToJson for JobExecutionsRetryConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CriteriaList", &self.criteria_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobExecutionsRetryConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CriteriaList"])?;
+        Ok(Self {
+            criteria_list: crate::from_json_required(map, "CriteriaList", path)?,
+        })
     }
 }
 
@@ -454,6 +578,17 @@ impl crate::ToJson for JobExecutionsRolloutConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobExecutionsRolloutConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExponentialRate", "MaximumPerMinute"])?;
+        Ok(Self {
+            exponential_rate: crate::from_json_optional(map, "ExponentialRate", path)?,
+            maximum_per_minute: crate::from_json_optional(map, "MaximumPerMinute", path)?,
+        })
+    }
+}
+
 impl From<JobExecutionsRolloutConfig> for Value<JobExecutionsRolloutConfig> {
     fn from(value: JobExecutionsRolloutConfig) -> Self {
         Value::Lit(value)
@@ -490,6 +625,17 @@ impl crate::ToJson for MaintenanceWindow {
         crate::put(&mut out, "DurationInMinutes", &self.duration_in_minutes);
         crate::put(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationInMinutes", "StartTime"])?;
+        Ok(Self {
+            duration_in_minutes: crate::from_json_required(map, "DurationInMinutes", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -538,6 +684,17 @@ impl crate::ToJson for PresignedUrlConfig {
         crate::put_opt(&mut out, "ExpiresInSec", &self.expires_in_sec);
         crate::put_opt(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PresignedUrlConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExpiresInSec", "RoleArn"])?;
+        Ok(Self {
+            expires_in_sec: crate::from_json_optional(map, "ExpiresInSec", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -597,6 +754,29 @@ impl crate::ToJson for RateIncreaseCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateIncreaseCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NumberOfNotifiedThings", "NumberOfSucceededThings"],
+        )?;
+        Ok(Self {
+            number_of_notified_things: crate::from_json_optional(
+                map,
+                "NumberOfNotifiedThings",
+                path,
+            )?,
+            number_of_succeeded_things: crate::from_json_optional(
+                map,
+                "NumberOfSucceededThings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RateIncreaseCriteria> for Value<RateIncreaseCriteria> {
     fn from(value: RateIncreaseCriteria) -> Self {
         Value::Lit(value)
@@ -633,6 +813,17 @@ impl crate::ToJson for RetryCriteria {
         crate::put(&mut out, "FailureType", &self.failure_type);
         crate::put(&mut out, "NumberOfRetries", &self.number_of_retries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FailureType", "NumberOfRetries"])?;
+        Ok(Self {
+            failure_type: crate::from_json_required(map, "FailureType", path)?,
+            number_of_retries: crate::from_json_required(map, "NumberOfRetries", path)?,
+        })
     }
 }
 
@@ -710,6 +901,23 @@ impl crate::ToJson for SchedulingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchedulingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EndBehavior", "EndTime", "MaintenanceWindows", "StartTime"],
+        )?;
+        Ok(Self {
+            end_behavior: crate::from_json_optional(map, "EndBehavior", path)?,
+            end_time: crate::from_json_optional(map, "EndTime", path)?,
+            maintenance_windows: crate::from_json_optional(map, "MaintenanceWindows", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+        })
+    }
+}
+
 impl From<SchedulingConfig> for Value<SchedulingConfig> {
     fn from(value: SchedulingConfig) -> Self {
         Value::Lit(value)
@@ -752,6 +960,20 @@ impl crate::ToJson for TimeoutConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeoutConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InProgressTimeoutInMinutes"])?;
+        Ok(Self {
+            in_progress_timeout_in_minutes: crate::from_json_optional(
+                map,
+                "InProgressTimeoutInMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TimeoutConfig> for Value<TimeoutConfig> {
     fn from(value: TimeoutConfig) -> Self {
         Value::Lit(value)
@@ -777,6 +999,13 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CANCEL", Self::Cancel)])
     }
 }
 
@@ -812,6 +1041,21 @@ impl EndBehavior {
 impl crate::ToJson for EndBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STOP_ROLLOUT", Self::StopRollout),
+                ("CANCEL", Self::Cancel),
+                ("FORCE_CANCEL", Self::ForceCancel),
+            ],
+        )
     }
 }
 
@@ -852,6 +1096,22 @@ impl crate::ToJson for FailureType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FAILED", Self::Failed),
+                ("REJECTED", Self::Rejected),
+                ("TIMED_OUT", Self::TimedOut),
+                ("ALL", Self::All),
+            ],
+        )
+    }
+}
+
 impl From<FailureType> for Value<FailureType> {
     fn from(value: FailureType) -> Self {
         Value::Lit(value)
@@ -886,6 +1146,21 @@ impl crate::ToJson for RetryCriteriaFailureType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryCriteriaFailureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FAILED", Self::Failed),
+                ("TIMED_OUT", Self::TimedOut),
+                ("ALL", Self::All),
+            ],
+        )
+    }
+}
+
 impl From<RetryCriteriaFailureType> for Value<RetryCriteriaFailureType> {
     fn from(value: RetryCriteriaFailureType) -> Self {
         Value::Lit(value)
@@ -915,6 +1190,20 @@ impl TargetSelection {
 impl crate::ToJson for TargetSelection {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONTINUOUS", Self::Continuous),
+                ("SNAPSHOT", Self::Snapshot),
+            ],
+        )
     }
 }
 

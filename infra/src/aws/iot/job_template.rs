@@ -197,6 +197,58 @@ impl crate::ToJson for JobTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbortConfig",
+                "Description",
+                "DestinationPackageVersions",
+                "Document",
+                "DocumentSource",
+                "JobArn",
+                "JobExecutionsRetryConfig",
+                "JobExecutionsRolloutConfig",
+                "JobTemplateId",
+                "MaintenanceWindows",
+                "PresignedUrlConfig",
+                "Tags",
+                "TimeoutConfig",
+            ],
+        )?;
+        Ok(Self {
+            abort_config: crate::from_json_optional(map, "AbortConfig", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            destination_package_versions: crate::from_json_optional(
+                map,
+                "DestinationPackageVersions",
+                path,
+            )?,
+            document: crate::from_json_optional(map, "Document", path)?,
+            document_source: crate::from_json_optional(map, "DocumentSource", path)?,
+            job_arn: crate::from_json_optional(map, "JobArn", path)?,
+            job_executions_retry_config: crate::from_json_optional(
+                map,
+                "JobExecutionsRetryConfig",
+                path,
+            )?,
+            job_executions_rollout_config: crate::from_json_optional(
+                map,
+                "JobExecutionsRolloutConfig",
+                path,
+            )?,
+            job_template_id: crate::from_json_required(map, "JobTemplateId", path)?,
+            maintenance_windows: crate::from_json_optional(map, "MaintenanceWindows", path)?,
+            presigned_url_config: crate::from_json_optional(map, "PresignedUrlConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout_config: crate::from_json_optional(map, "TimeoutConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::JobTemplate` (`Fn::GetAtt`).
 impl crate::Handle<JobTemplate> {
     /// `Fn::GetAtt` `Arn`.
@@ -226,6 +278,16 @@ impl crate::ToJson for AbortConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CriteriaList", &self.criteria_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbortConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CriteriaList"])?;
+        Ok(Self {
+            criteria_list: crate::from_json_required(map, "CriteriaList", path)?,
+        })
     }
 }
 
@@ -283,6 +345,32 @@ impl crate::ToJson for AbortCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbortCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "FailureType",
+                "MinNumberOfExecutedThings",
+                "ThresholdPercentage",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            failure_type: crate::from_json_required(map, "FailureType", path)?,
+            min_number_of_executed_things: crate::from_json_required(
+                map,
+                "MinNumberOfExecutedThings",
+                path,
+            )?,
+            threshold_percentage: crate::from_json_required(map, "ThresholdPercentage", path)?,
+        })
+    }
+}
+
 impl From<AbortCriteria> for Value<AbortCriteria> {
     fn from(value: AbortCriteria) -> Self {
         Value::Lit(value)
@@ -333,6 +421,26 @@ impl crate::ToJson for ExponentialRolloutRate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExponentialRolloutRate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BaseRatePerMinute",
+                "IncrementFactor",
+                "RateIncreaseCriteria",
+            ],
+        )?;
+        Ok(Self {
+            base_rate_per_minute: crate::from_json_required(map, "BaseRatePerMinute", path)?,
+            increment_factor: crate::from_json_required(map, "IncrementFactor", path)?,
+            rate_increase_criteria: crate::from_json_required(map, "RateIncreaseCriteria", path)?,
+        })
+    }
+}
+
 impl From<ExponentialRolloutRate> for Value<ExponentialRolloutRate> {
     fn from(value: ExponentialRolloutRate) -> Self {
         Value::Lit(value)
@@ -369,6 +477,16 @@ impl crate::ToJson for JobExecutionsRetryConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RetryCriteriaList", &self.retry_criteria_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobExecutionsRetryConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RetryCriteriaList"])?;
+        Ok(Self {
+            retry_criteria_list: crate::from_json_optional(map, "RetryCriteriaList", path)?,
+        })
     }
 }
 
@@ -427,6 +545,22 @@ impl crate::ToJson for JobExecutionsRolloutConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobExecutionsRolloutConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ExponentialRolloutRate", "MaximumPerMinute"])?;
+        Ok(Self {
+            exponential_rollout_rate: crate::from_json_optional(
+                map,
+                "ExponentialRolloutRate",
+                path,
+            )?,
+            maximum_per_minute: crate::from_json_optional(map, "MaximumPerMinute", path)?,
+        })
+    }
+}
+
 impl From<JobExecutionsRolloutConfig> for Value<JobExecutionsRolloutConfig> {
     fn from(value: JobExecutionsRolloutConfig) -> Self {
         Value::Lit(value)
@@ -473,6 +607,17 @@ impl crate::ToJson for MaintenanceWindow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationInMinutes", "StartTime"])?;
+        Ok(Self {
+            duration_in_minutes: crate::from_json_optional(map, "DurationInMinutes", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+        })
+    }
+}
+
 impl From<MaintenanceWindow> for Value<MaintenanceWindow> {
     fn from(value: MaintenanceWindow) -> Self {
         Value::Lit(value)
@@ -512,6 +657,17 @@ impl crate::ToJson for PresignedUrlConfig {
         crate::put_opt(&mut out, "ExpiresInSec", &self.expires_in_sec);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PresignedUrlConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExpiresInSec", "RoleArn"])?;
+        Ok(Self {
+            expires_in_sec: crate::from_json_optional(map, "ExpiresInSec", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -569,6 +725,29 @@ impl crate::ToJson for RateIncreaseCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateIncreaseCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NumberOfNotifiedThings", "NumberOfSucceededThings"],
+        )?;
+        Ok(Self {
+            number_of_notified_things: crate::from_json_optional(
+                map,
+                "NumberOfNotifiedThings",
+                path,
+            )?,
+            number_of_succeeded_things: crate::from_json_optional(
+                map,
+                "NumberOfSucceededThings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RateIncreaseCriteria> for Value<RateIncreaseCriteria> {
     fn from(value: RateIncreaseCriteria) -> Self {
         Value::Lit(value)
@@ -615,6 +794,17 @@ impl crate::ToJson for RetryCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FailureType", "NumberOfRetries"])?;
+        Ok(Self {
+            failure_type: crate::from_json_optional(map, "FailureType", path)?,
+            number_of_retries: crate::from_json_optional(map, "NumberOfRetries", path)?,
+        })
+    }
+}
+
 impl From<RetryCriteria> for Value<RetryCriteria> {
     fn from(value: RetryCriteria) -> Self {
         Value::Lit(value)
@@ -650,6 +840,20 @@ impl crate::ToJson for TimeoutConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeoutConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InProgressTimeoutInMinutes"])?;
+        Ok(Self {
+            in_progress_timeout_in_minutes: crate::from_json_required(
+                map,
+                "InProgressTimeoutInMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TimeoutConfig> for Value<TimeoutConfig> {
     fn from(value: TimeoutConfig) -> Self {
         Value::Lit(value)
@@ -675,6 +879,13 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CANCEL", Self::Cancel)])
     }
 }
 
@@ -715,6 +926,22 @@ impl crate::ToJson for FailureType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FAILED", Self::Failed),
+                ("REJECTED", Self::Rejected),
+                ("TIMED_OUT", Self::TimedOut),
+                ("ALL", Self::All),
+            ],
+        )
+    }
+}
+
 impl From<FailureType> for Value<FailureType> {
     fn from(value: FailureType) -> Self {
         Value::Lit(value)
@@ -746,6 +973,21 @@ impl JobRetryFailureType {
 impl crate::ToJson for JobRetryFailureType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobRetryFailureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FAILED", Self::Failed),
+                ("TIMED_OUT", Self::TimedOut),
+                ("ALL", Self::All),
+            ],
+        )
     }
 }
 

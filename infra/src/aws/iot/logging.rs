@@ -77,6 +77,28 @@ impl crate::ToJson for Logging {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountId",
+                "DefaultLogLevel",
+                "EventConfigurations",
+                "RoleArn",
+            ],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_required(map, "AccountId", path)?,
+            default_log_level: crate::from_json_required(map, "DefaultLogLevel", path)?,
+            event_configurations: crate::from_json_optional(map, "EventConfigurations", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 /// Configuration for event-based logging that specifies which event types to log and their
 /// logging settings. Used for account-level logging overrides.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +148,19 @@ impl crate::ToJson for EventConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EventType", "LogDestination", "LogLevel"])?;
+        Ok(Self {
+            event_type: crate::from_json_required(map, "EventType", path)?,
+            log_destination: crate::from_json_optional(map, "LogDestination", path)?,
+            log_level: crate::from_json_optional(map, "LogLevel", path)?,
+        })
+    }
+}
+
 impl From<EventConfiguration> for Value<EventConfiguration> {
     fn from(value: EventConfiguration) -> Self {
         Value::Lit(value)
@@ -163,6 +198,23 @@ impl DefaultLogLevel {
 impl crate::ToJson for DefaultLogLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultLogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ERROR", Self::Error),
+                ("WARN", Self::Warn),
+                ("INFO", Self::Info),
+                ("DEBUG", Self::Debug),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
     }
 }
 
@@ -204,6 +256,23 @@ impl LogLevel {
 impl crate::ToJson for LogLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ERROR", Self::Error),
+                ("WARN", Self::Warn),
+                ("INFO", Self::Info),
+                ("DEBUG", Self::Debug),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
     }
 }
 

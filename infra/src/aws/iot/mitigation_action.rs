@@ -76,6 +76,23 @@ impl crate::ToJson for MitigationAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MitigationAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ActionName", "ActionParams", "RoleArn", "Tags"],
+        )?;
+        Ok(Self {
+            action_name: crate::from_json_optional(map, "ActionName", path)?,
+            action_params: crate::from_json_required(map, "ActionParams", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::MitigationAction` (`Fn::GetAtt`).
 impl crate::Handle<MitigationAction> {
     /// `Fn::GetAtt` `MitigationActionArn`.
@@ -221,6 +238,56 @@ impl crate::ToJson for ActionParams {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionParams {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddThingsToThingGroupParams",
+                "EnableIoTLoggingParams",
+                "PublishFindingToSnsParams",
+                "ReplaceDefaultPolicyVersionParams",
+                "UpdateCACertificateParams",
+                "UpdateDeviceCertificateParams",
+            ],
+        )?;
+        Ok(Self {
+            add_things_to_thing_group_params: crate::from_json_optional(
+                map,
+                "AddThingsToThingGroupParams",
+                path,
+            )?,
+            enable_io_t_logging_params: crate::from_json_optional(
+                map,
+                "EnableIoTLoggingParams",
+                path,
+            )?,
+            publish_finding_to_sns_params: crate::from_json_optional(
+                map,
+                "PublishFindingToSnsParams",
+                path,
+            )?,
+            replace_default_policy_version_params: crate::from_json_optional(
+                map,
+                "ReplaceDefaultPolicyVersionParams",
+                path,
+            )?,
+            update_ca_certificate_params: crate::from_json_optional(
+                map,
+                "UpdateCACertificateParams",
+                path,
+            )?,
+            update_device_certificate_params: crate::from_json_optional(
+                map,
+                "UpdateDeviceCertificateParams",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ActionParams> for Value<ActionParams> {
     fn from(value: ActionParams) -> Self {
         Value::Lit(value)
@@ -268,6 +335,18 @@ impl crate::ToJson for AddThingsToThingGroupParams {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AddThingsToThingGroupParams {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["OverrideDynamicGroups", "ThingGroupNames"])?;
+        Ok(Self {
+            override_dynamic_groups: crate::from_json_optional(map, "OverrideDynamicGroups", path)?,
+            thing_group_names: crate::from_json_required(map, "ThingGroupNames", path)?,
+        })
+    }
+}
+
 impl From<AddThingsToThingGroupParams> for Value<AddThingsToThingGroupParams> {
     fn from(value: AddThingsToThingGroupParams) -> Self {
         Value::Lit(value)
@@ -306,6 +385,17 @@ impl crate::ToJson for EnableIoTLoggingParams {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnableIoTLoggingParams {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogLevel", "RoleArnForLogging"])?;
+        Ok(Self {
+            log_level: crate::from_json_required(map, "LogLevel", path)?,
+            role_arn_for_logging: crate::from_json_required(map, "RoleArnForLogging", path)?,
+        })
+    }
+}
+
 impl From<EnableIoTLoggingParams> for Value<EnableIoTLoggingParams> {
     fn from(value: EnableIoTLoggingParams) -> Self {
         Value::Lit(value)
@@ -337,6 +427,16 @@ impl crate::ToJson for PublishFindingToSnsParams {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublishFindingToSnsParams {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TopicArn"])?;
+        Ok(Self {
+            topic_arn: crate::from_json_required(map, "TopicArn", path)?,
+        })
+    }
+}
+
 impl From<PublishFindingToSnsParams> for Value<PublishFindingToSnsParams> {
     fn from(value: PublishFindingToSnsParams) -> Self {
         Value::Lit(value)
@@ -364,6 +464,16 @@ impl crate::ToJson for ReplaceDefaultPolicyVersionParams {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TemplateName", &self.template_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplaceDefaultPolicyVersionParams {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TemplateName"])?;
+        Ok(Self {
+            template_name: crate::from_json_required(map, "TemplateName", path)?,
+        })
     }
 }
 
@@ -398,6 +508,16 @@ impl crate::ToJson for UpdateCaCertificateParams {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateCaCertificateParams {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+        })
+    }
+}
+
 impl From<UpdateCaCertificateParams> for Value<UpdateCaCertificateParams> {
     fn from(value: UpdateCaCertificateParams) -> Self {
         Value::Lit(value)
@@ -429,6 +549,16 @@ impl crate::ToJson for UpdateDeviceCertificateParams {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateDeviceCertificateParams {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+        })
+    }
+}
+
 impl From<UpdateDeviceCertificateParams> for Value<UpdateDeviceCertificateParams> {
     fn from(value: UpdateDeviceCertificateParams) -> Self {
         Value::Lit(value)
@@ -457,6 +587,20 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEACTIVATE", Self::Deactivate),
+                ("UNSET_VALUE", Self::UnsetValue),
+            ],
+        )
     }
 }
 
@@ -500,6 +644,23 @@ impl crate::ToJson for LogLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEBUG", Self::Debug),
+                ("INFO", Self::Info),
+                ("ERROR", Self::Error),
+                ("WARN", Self::Warn),
+                ("UNSET_VALUE", Self::UnsetValue),
+            ],
+        )
+    }
+}
+
 impl From<LogLevel> for Value<LogLevel> {
     fn from(value: LogLevel) -> Self {
         Value::Lit(value)
@@ -531,6 +692,20 @@ impl crate::ToJson for TemplateName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BLANK_POLICY", Self::BlankPolicy),
+                ("UNSET_VALUE", Self::UnsetValue),
+            ],
+        )
+    }
+}
+
 impl From<TemplateName> for Value<TemplateName> {
     fn from(value: TemplateName) -> Self {
         Value::Lit(value)
@@ -559,6 +734,20 @@ impl UpdateDeviceCertificateParamsAction {
 impl crate::ToJson for UpdateDeviceCertificateParamsAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateDeviceCertificateParamsAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEACTIVATE", Self::Deactivate),
+                ("UNSET_VALUE", Self::UnsetValue),
+            ],
+        )
     }
 }
 

@@ -50,3 +50,14 @@ impl crate::ToJson for PolicyPrincipalAttachment {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyPrincipalAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyName", "Principal"])?;
+        Ok(Self {
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
+    }
+}

@@ -111,6 +111,36 @@ impl crate::ToJson for ProvisioningTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisioningTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Enabled",
+                "PreProvisioningHook",
+                "ProvisioningRoleArn",
+                "Tags",
+                "TemplateBody",
+                "TemplateName",
+                "TemplateType",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            pre_provisioning_hook: crate::from_json_optional(map, "PreProvisioningHook", path)?,
+            provisioning_role_arn: crate::from_json_required(map, "ProvisioningRoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_body: crate::from_json_required(map, "TemplateBody", path)?,
+            template_name: crate::from_json_optional(map, "TemplateName", path)?,
+            template_type: crate::from_json_optional(map, "TemplateType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::ProvisioningTemplate` (`Fn::GetAtt`).
 impl crate::Handle<ProvisioningTemplate> {
     /// `Fn::GetAtt` `TemplateArn`.
@@ -159,6 +189,17 @@ impl crate::ToJson for ProvisioningHook {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisioningHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PayloadVersion", "TargetArn"])?;
+        Ok(Self {
+            payload_version: crate::from_json_optional(map, "PayloadVersion", path)?,
+            target_arn: crate::from_json_optional(map, "TargetArn", path)?,
+        })
+    }
+}
+
 impl From<ProvisioningHook> for Value<ProvisioningHook> {
     fn from(value: ProvisioningHook) -> Self {
         Value::Lit(value)
@@ -187,6 +228,20 @@ impl TemplateType {
 impl crate::ToJson for TemplateType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FLEET_PROVISIONING", Self::FleetProvisioning),
+                ("JITP", Self::Jitp),
+            ],
+        )
     }
 }
 

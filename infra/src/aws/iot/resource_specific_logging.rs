@@ -60,6 +60,18 @@ impl crate::ToJson for ResourceSpecificLogging {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceSpecificLogging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogLevel", "TargetName", "TargetType"])?;
+        Ok(Self {
+            log_level: crate::from_json_required(map, "LogLevel", path)?,
+            target_name: crate::from_json_required(map, "TargetName", path)?,
+            target_type: crate::from_json_required(map, "TargetType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::ResourceSpecificLogging` (`Fn::GetAtt`).
 impl crate::Handle<ResourceSpecificLogging> {
     /// `Fn::GetAtt` `TargetId`. Unique Id for a Target (TargetType:TargetName), this will be
@@ -104,6 +116,23 @@ impl crate::ToJson for LogLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ERROR", Self::Error),
+                ("WARN", Self::Warn),
+                ("INFO", Self::Info),
+                ("DEBUG", Self::Debug),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
+    }
+}
+
 impl From<LogLevel> for Value<LogLevel> {
     fn from(value: LogLevel) -> Self {
         Value::Lit(value)
@@ -142,6 +171,23 @@ impl TargetType {
 impl crate::ToJson for TargetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("THING_GROUP", Self::ThingGroup),
+                ("CLIENT_ID", Self::ClientId),
+                ("SOURCE_IP", Self::SourceIp),
+                ("PRINCIPAL_ID", Self::PrincipalId),
+                ("EVENT_TYPE", Self::EventType),
+            ],
+        )
     }
 }
 

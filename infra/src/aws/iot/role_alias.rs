@@ -79,6 +79,27 @@ impl crate::ToJson for RoleAlias {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoleAlias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CredentialDurationSeconds", "RoleAlias", "RoleArn", "Tags"],
+        )?;
+        Ok(Self {
+            credential_duration_seconds: crate::from_json_optional(
+                map,
+                "CredentialDurationSeconds",
+                path,
+            )?,
+            role_alias: crate::from_json_optional(map, "RoleAlias", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::RoleAlias` (`Fn::GetAtt`).
 impl crate::Handle<RoleAlias> {
     /// `Fn::GetAtt` `RoleAliasArn`.

@@ -99,6 +99,32 @@ impl crate::ToJson for ScheduledAudit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledAudit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DayOfMonth",
+                "DayOfWeek",
+                "Frequency",
+                "ScheduledAuditName",
+                "Tags",
+                "TargetCheckNames",
+            ],
+        )?;
+        Ok(Self {
+            day_of_month: crate::from_json_optional(map, "DayOfMonth", path)?,
+            day_of_week: crate::from_json_optional(map, "DayOfWeek", path)?,
+            frequency: crate::from_json_required(map, "Frequency", path)?,
+            scheduled_audit_name: crate::from_json_optional(map, "ScheduledAuditName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_check_names: crate::from_json_required(map, "TargetCheckNames", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::ScheduledAudit` (`Fn::GetAtt`).
 impl crate::Handle<ScheduledAudit> {
     /// `Fn::GetAtt` `ScheduledAuditArn`. The ARN (Amazon resource name) of the scheduled audit.
@@ -152,6 +178,26 @@ impl crate::ToJson for DayOfWeek {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DayOfWeek {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUN", Self::Sun),
+                ("MON", Self::Mon),
+                ("TUE", Self::Tue),
+                ("WED", Self::Wed),
+                ("THU", Self::Thu),
+                ("FRI", Self::Fri),
+                ("SAT", Self::Sat),
+                ("UNSET_VALUE", Self::UnsetValue),
+            ],
+        )
+    }
+}
+
 impl From<DayOfWeek> for Value<DayOfWeek> {
     fn from(value: DayOfWeek) -> Self {
         Value::Lit(value)
@@ -187,6 +233,22 @@ impl Frequency {
 impl crate::ToJson for Frequency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Frequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAILY", Self::Daily),
+                ("WEEKLY", Self::Weekly),
+                ("BIWEEKLY", Self::Biweekly),
+                ("MONTHLY", Self::Monthly),
+            ],
+        )
     }
 }
 

@@ -139,6 +139,44 @@ impl crate::ToJson for SecurityProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalMetricsToRetainV2",
+                "AlertTargets",
+                "Behaviors",
+                "MetricsExportConfig",
+                "SecurityProfileDescription",
+                "SecurityProfileName",
+                "Tags",
+                "TargetArns",
+            ],
+        )?;
+        Ok(Self {
+            additional_metrics_to_retain_v2: crate::from_json_optional(
+                map,
+                "AdditionalMetricsToRetainV2",
+                path,
+            )?,
+            alert_targets: crate::from_json_optional(map, "AlertTargets", path)?,
+            behaviors: crate::from_json_optional(map, "Behaviors", path)?,
+            metrics_export_config: crate::from_json_optional(map, "MetricsExportConfig", path)?,
+            security_profile_description: crate::from_json_optional(
+                map,
+                "SecurityProfileDescription",
+                path,
+            )?,
+            security_profile_name: crate::from_json_optional(map, "SecurityProfileName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_arns: crate::from_json_optional(map, "TargetArns", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::SecurityProfile` (`Fn::GetAtt`).
 impl crate::Handle<SecurityProfile> {
     /// `Fn::GetAtt` `SecurityProfileArn`. The ARN (Amazon resource name) of the created security
@@ -177,6 +215,17 @@ impl crate::ToJson for AlertTarget {
         crate::put(&mut out, "AlertTargetArn", &self.alert_target_arn);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlertTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlertTargetArn", "RoleArn"])?;
+        Ok(Self {
+            alert_target_arn: crate::from_json_required(map, "AlertTargetArn", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -259,6 +308,32 @@ impl crate::ToJson for Behavior {
         crate::put(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "SuppressAlerts", &self.suppress_alerts);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Behavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Criteria",
+                "ExportMetric",
+                "Metric",
+                "MetricDimension",
+                "Name",
+                "SuppressAlerts",
+            ],
+        )?;
+        Ok(Self {
+            criteria: crate::from_json_optional(map, "Criteria", path)?,
+            export_metric: crate::from_json_optional(map, "ExportMetric", path)?,
+            metric: crate::from_json_optional(map, "Metric", path)?,
+            metric_dimension: crate::from_json_optional(map, "MetricDimension", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            suppress_alerts: crate::from_json_optional(map, "SuppressAlerts", path)?,
+        })
     }
 }
 
@@ -381,6 +456,42 @@ impl crate::ToJson for BehaviorCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BehaviorCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComparisonOperator",
+                "ConsecutiveDatapointsToAlarm",
+                "ConsecutiveDatapointsToClear",
+                "DurationSeconds",
+                "MlDetectionConfig",
+                "StatisticalThreshold",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_optional(map, "ComparisonOperator", path)?,
+            consecutive_datapoints_to_alarm: crate::from_json_optional(
+                map,
+                "ConsecutiveDatapointsToAlarm",
+                path,
+            )?,
+            consecutive_datapoints_to_clear: crate::from_json_optional(
+                map,
+                "ConsecutiveDatapointsToClear",
+                path,
+            )?,
+            duration_seconds: crate::from_json_optional(map, "DurationSeconds", path)?,
+            ml_detection_config: crate::from_json_optional(map, "MlDetectionConfig", path)?,
+            statistical_threshold: crate::from_json_optional(map, "StatisticalThreshold", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<BehaviorCriteria> for Value<BehaviorCriteria> {
     fn from(value: BehaviorCriteria) -> Self {
         Value::Lit(value)
@@ -415,6 +526,16 @@ impl crate::ToJson for MachineLearningDetectionConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ConfidenceLevel", &self.confidence_level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MachineLearningDetectionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConfidenceLevel"])?;
+        Ok(Self {
+            confidence_level: crate::from_json_optional(map, "ConfidenceLevel", path)?,
+        })
     }
 }
 
@@ -455,6 +576,17 @@ impl crate::ToJson for MetricDimension {
         crate::put(&mut out, "DimensionName", &self.dimension_name);
         crate::put_opt(&mut out, "Operator", &self.operator);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DimensionName", "Operator"])?;
+        Ok(Self {
+            dimension_name: crate::from_json_required(map, "DimensionName", path)?,
+            operator: crate::from_json_optional(map, "Operator", path)?,
+        })
     }
 }
 
@@ -505,6 +637,19 @@ impl crate::ToJson for MetricToRetain {
         crate::put(&mut out, "Metric", &self.metric);
         crate::put_opt(&mut out, "MetricDimension", &self.metric_dimension);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricToRetain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ExportMetric", "Metric", "MetricDimension"])?;
+        Ok(Self {
+            export_metric: crate::from_json_optional(map, "ExportMetric", path)?,
+            metric: crate::from_json_required(map, "Metric", path)?,
+            metric_dimension: crate::from_json_optional(map, "MetricDimension", path)?,
+        })
     }
 }
 
@@ -597,6 +742,25 @@ impl crate::ToJson for MetricValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Cidrs", "Count", "Number", "Numbers", "Ports", "Strings"],
+        )?;
+        Ok(Self {
+            cidrs: crate::from_json_optional(map, "Cidrs", path)?,
+            count: crate::from_json_optional(map, "Count", path)?,
+            number: crate::from_json_optional(map, "Number", path)?,
+            numbers: crate::from_json_optional(map, "Numbers", path)?,
+            ports: crate::from_json_optional(map, "Ports", path)?,
+            strings: crate::from_json_optional(map, "Strings", path)?,
+        })
+    }
+}
+
 impl From<MetricValue> for Value<MetricValue> {
     fn from(value: MetricValue) -> Self {
         Value::Lit(value)
@@ -628,6 +792,17 @@ impl crate::ToJson for MetricsExportConfig {
         crate::put(&mut out, "MqttTopic", &self.mqtt_topic);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsExportConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MqttTopic", "RoleArn"])?;
+        Ok(Self {
+            mqtt_topic: crate::from_json_required(map, "MqttTopic", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -664,6 +839,16 @@ impl crate::ToJson for StatisticalThreshold {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Statistic", &self.statistic);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatisticalThreshold {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Statistic"])?;
+        Ok(Self {
+            statistic: crate::from_json_optional(map, "Statistic", path)?,
+        })
     }
 }
 
@@ -723,6 +908,28 @@ impl crate::ToJson for ComparisonOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("less-than", Self::LessThan),
+                ("less-than-equals", Self::LessThanEquals),
+                ("greater-than", Self::GreaterThan),
+                ("greater-than-equals", Self::GreaterThanEquals),
+                ("in-cidr-set", Self::InCidrSet),
+                ("not-in-cidr-set", Self::NotInCidrSet),
+                ("in-port-set", Self::InPortSet),
+                ("not-in-port-set", Self::NotInPortSet),
+                ("in-set", Self::InSet),
+                ("not-in-set", Self::NotInSet),
+            ],
+        )
+    }
+}
+
 impl From<ComparisonOperator> for Value<ComparisonOperator> {
     fn from(value: ComparisonOperator) -> Self {
         Value::Lit(value)
@@ -757,6 +964,21 @@ impl crate::ToJson for ConfidenceLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfidenceLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LOW", Self::Low),
+                ("MEDIUM", Self::Medium),
+                ("HIGH", Self::High),
+            ],
+        )
+    }
+}
+
 impl From<ConfidenceLevel> for Value<ConfidenceLevel> {
     fn from(value: ConfidenceLevel) -> Self {
         Value::Lit(value)
@@ -785,6 +1007,13 @@ impl Operator {
 impl crate::ToJson for Operator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Operator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IN", Self::In), ("NOT_IN", Self::NotIn)])
     }
 }
 
@@ -847,6 +1076,30 @@ impl Statistic {
 impl crate::ToJson for Statistic {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Statistic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Average", Self::Average),
+                ("p0", Self::P0),
+                ("p0.1", Self::P01),
+                ("p0.01", Self::P001),
+                ("p1", Self::P1),
+                ("p10", Self::P10),
+                ("p50", Self::P50),
+                ("p90", Self::P90),
+                ("p99", Self::P99),
+                ("p99.9", Self::P999),
+                ("p99.99", Self::P9999),
+                ("p100", Self::P100),
+            ],
+        )
     }
 }
 

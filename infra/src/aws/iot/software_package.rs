@@ -70,6 +70,18 @@ impl crate::ToJson for SoftwarePackage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SoftwarePackage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "PackageName", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            package_name: crate::from_json_optional(map, "PackageName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::SoftwarePackage` (`Fn::GetAtt`).
 impl crate::Handle<SoftwarePackage> {
     /// `Fn::GetAtt` `PackageArn`.

@@ -114,6 +114,36 @@ impl crate::ToJson for SoftwarePackageVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SoftwarePackageVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Artifact",
+                "Attributes",
+                "Description",
+                "PackageName",
+                "Recipe",
+                "Sbom",
+                "Tags",
+                "VersionName",
+            ],
+        )?;
+        Ok(Self {
+            artifact: crate::from_json_optional(map, "Artifact", path)?,
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            package_name: crate::from_json_required(map, "PackageName", path)?,
+            recipe: crate::from_json_optional(map, "Recipe", path)?,
+            sbom: crate::from_json_optional(map, "Sbom", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            version_name: crate::from_json_optional(map, "VersionName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::SoftwarePackageVersion` (`Fn::GetAtt`).
 impl crate::Handle<SoftwarePackageVersion> {
     /// `Fn::GetAtt` `ErrorReason`.
@@ -161,6 +191,16 @@ impl crate::ToJson for PackageVersionArtifact {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PackageVersionArtifact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Location"])?;
+        Ok(Self {
+            s3_location: crate::from_json_required(map, "S3Location", path)?,
+        })
+    }
+}
+
 impl From<PackageVersionArtifact> for Value<PackageVersionArtifact> {
     fn from(value: PackageVersionArtifact) -> Self {
         Value::Lit(value)
@@ -203,6 +243,18 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key", "Version"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -230,6 +282,16 @@ impl crate::ToJson for Sbom {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Location", &self.s3_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Sbom {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Location"])?;
+        Ok(Self {
+            s3_location: crate::from_json_required(map, "S3Location", path)?,
+        })
     }
 }
 

@@ -80,6 +80,24 @@ impl crate::ToJson for Stream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Files", "RoleArn", "StreamId", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            files: crate::from_json_required(map, "Files", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stream_id: crate::from_json_required(map, "StreamId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::Stream` (`Fn::GetAtt`).
 impl crate::Handle<Stream> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the stream.
@@ -153,6 +171,18 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key", "Version"])?;
+        Ok(Self {
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -196,6 +226,17 @@ impl crate::ToJson for StreamFile {
         crate::put_opt(&mut out, "FileId", &self.file_id);
         crate::put_opt(&mut out, "S3Location", &self.s3_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamFile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileId", "S3Location"])?;
+        Ok(Self {
+            file_id: crate::from_json_optional(map, "FileId", path)?,
+            s3_location: crate::from_json_optional(map, "S3Location", path)?,
+        })
     }
 }
 

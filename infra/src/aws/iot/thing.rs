@@ -60,6 +60,17 @@ impl crate::ToJson for Thing {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Thing {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributePayload", "ThingName"])?;
+        Ok(Self {
+            attribute_payload: crate::from_json_optional(map, "AttributePayload", path)?,
+            thing_name: crate::from_json_optional(map, "ThingName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::Thing` (`Fn::GetAtt`).
 impl crate::Handle<Thing> {
     /// `Fn::GetAtt` `Arn`.
@@ -98,6 +109,16 @@ impl crate::ToJson for AttributePayload {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Attributes", &self.attributes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributePayload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes"])?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+        })
     }
 }
 

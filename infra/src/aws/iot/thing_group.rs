@@ -94,6 +94,30 @@ impl crate::ToJson for ThingGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThingGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ParentGroupName",
+                "QueryString",
+                "Tags",
+                "ThingGroupName",
+                "ThingGroupProperties",
+            ],
+        )?;
+        Ok(Self {
+            parent_group_name: crate::from_json_optional(map, "ParentGroupName", path)?,
+            query_string: crate::from_json_optional(map, "QueryString", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            thing_group_name: crate::from_json_optional(map, "ThingGroupName", path)?,
+            thing_group_properties: crate::from_json_optional(map, "ThingGroupProperties", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::ThingGroup` (`Fn::GetAtt`).
 impl crate::Handle<ThingGroup> {
     /// `Fn::GetAtt` `Arn`.
@@ -132,6 +156,16 @@ impl crate::ToJson for AttributePayload {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Attributes", &self.attributes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributePayload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes"])?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+        })
     }
 }
 
@@ -182,6 +216,18 @@ impl crate::ToJson for ThingGroupProperties {
             &self.thing_group_description,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThingGroupProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AttributePayload", "ThingGroupDescription"])?;
+        Ok(Self {
+            attribute_payload: crate::from_json_optional(map, "AttributePayload", path)?,
+            thing_group_description: crate::from_json_optional(map, "ThingGroupDescription", path)?,
+        })
     }
 }
 

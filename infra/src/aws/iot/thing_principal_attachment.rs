@@ -61,3 +61,19 @@ impl crate::ToJson for ThingPrincipalAttachment {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThingPrincipalAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Principal", "ThingName", "ThingPrincipalType"],
+        )?;
+        Ok(Self {
+            principal: crate::from_json_required(map, "Principal", path)?,
+            thing_name: crate::from_json_required(map, "ThingName", path)?,
+            thing_principal_type: crate::from_json_optional(map, "ThingPrincipalType", path)?,
+        })
+    }
+}

@@ -80,6 +80,28 @@ impl crate::ToJson for ThingType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeprecateThingType",
+                "Tags",
+                "ThingTypeName",
+                "ThingTypeProperties",
+            ],
+        )?;
+        Ok(Self {
+            deprecate_thing_type: crate::from_json_optional(map, "DeprecateThingType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            thing_type_name: crate::from_json_optional(map, "ThingTypeName", path)?,
+            thing_type_properties: crate::from_json_optional(map, "ThingTypeProperties", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::ThingType` (`Fn::GetAtt`).
 impl crate::Handle<ThingType> {
     /// `Fn::GetAtt` `Arn`.
@@ -130,6 +152,16 @@ impl crate::ToJson for Mqtt5Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mqtt5Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PropagatingAttributes"])?;
+        Ok(Self {
+            propagating_attributes: crate::from_json_optional(map, "PropagatingAttributes", path)?,
+        })
+    }
+}
+
 impl From<Mqtt5Configuration> for Value<Mqtt5Configuration> {
     fn from(value: Mqtt5Configuration) -> Self {
         Value::Lit(value)
@@ -177,6 +209,22 @@ impl crate::ToJson for PropagatingAttribute {
         crate::put_opt(&mut out, "ThingAttribute", &self.thing_attribute);
         crate::put(&mut out, "UserPropertyKey", &self.user_property_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropagatingAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConnectionAttribute", "ThingAttribute", "UserPropertyKey"],
+        )?;
+        Ok(Self {
+            connection_attribute: crate::from_json_optional(map, "ConnectionAttribute", path)?,
+            thing_attribute: crate::from_json_optional(map, "ThingAttribute", path)?,
+            user_property_key: crate::from_json_required(map, "UserPropertyKey", path)?,
+        })
     }
 }
 
@@ -244,6 +292,26 @@ impl crate::ToJson for ThingTypeProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThingTypeProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Mqtt5Configuration",
+                "SearchableAttributes",
+                "ThingTypeDescription",
+            ],
+        )?;
+        Ok(Self {
+            mqtt5_configuration: crate::from_json_optional(map, "Mqtt5Configuration", path)?,
+            searchable_attributes: crate::from_json_optional(map, "SearchableAttributes", path)?,
+            thing_type_description: crate::from_json_optional(map, "ThingTypeDescription", path)?,
+        })
+    }
+}
+
 impl From<ThingTypeProperties> for Value<ThingTypeProperties> {
     fn from(value: ThingTypeProperties) -> Self {
         Value::Lit(value)
@@ -272,6 +340,20 @@ impl ConnectionAttribute {
 impl crate::ToJson for ConnectionAttribute {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("iot:ClientId", Self::IotClientId),
+                ("iot:Thing.ThingName", Self::IotThingThingName),
+            ],
+        )
     }
 }
 

@@ -64,6 +64,18 @@ impl crate::ToJson for TopicRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleName", "Tags", "TopicRulePayload"])?;
+        Ok(Self {
+            rule_name: crate::from_json_optional(map, "RuleName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            topic_rule_payload: crate::from_json_required(map, "TopicRulePayload", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::TopicRule` (`Fn::GetAtt`).
 impl crate::Handle<TopicRule> {
     /// `Fn::GetAtt` `Arn`.
@@ -322,6 +334,66 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudwatchAlarm",
+                "CloudwatchLogs",
+                "CloudwatchMetric",
+                "DynamoDB",
+                "DynamoDBv2",
+                "Elasticsearch",
+                "Firehose",
+                "Http",
+                "InfluxDB",
+                "IotAnalytics",
+                "IotEvents",
+                "IotSiteWise",
+                "Kafka",
+                "Kinesis",
+                "Lambda",
+                "Location",
+                "OpenSearch",
+                "Republish",
+                "S3",
+                "Sns",
+                "Sqs",
+                "StepFunctions",
+                "Timestream",
+            ],
+        )?;
+        Ok(Self {
+            cloudwatch_alarm: crate::from_json_optional(map, "CloudwatchAlarm", path)?,
+            cloudwatch_logs: crate::from_json_optional(map, "CloudwatchLogs", path)?,
+            cloudwatch_metric: crate::from_json_optional(map, "CloudwatchMetric", path)?,
+            dynamo_db: crate::from_json_optional(map, "DynamoDB", path)?,
+            dynamo_d_bv2: crate::from_json_optional(map, "DynamoDBv2", path)?,
+            elasticsearch: crate::from_json_optional(map, "Elasticsearch", path)?,
+            firehose: crate::from_json_optional(map, "Firehose", path)?,
+            http: crate::from_json_optional(map, "Http", path)?,
+            influx_db: crate::from_json_optional(map, "InfluxDB", path)?,
+            iot_analytics: crate::from_json_optional(map, "IotAnalytics", path)?,
+            iot_events: crate::from_json_optional(map, "IotEvents", path)?,
+            iot_site_wise: crate::from_json_optional(map, "IotSiteWise", path)?,
+            kafka: crate::from_json_optional(map, "Kafka", path)?,
+            kinesis: crate::from_json_optional(map, "Kinesis", path)?,
+            lambda: crate::from_json_optional(map, "Lambda", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            open_search: crate::from_json_optional(map, "OpenSearch", path)?,
+            republish: crate::from_json_optional(map, "Republish", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+            sns: crate::from_json_optional(map, "Sns", path)?,
+            sqs: crate::from_json_optional(map, "Sqs", path)?,
+            step_functions: crate::from_json_optional(map, "StepFunctions", path)?,
+            timestream: crate::from_json_optional(map, "Timestream", path)?,
+        })
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -359,6 +431,17 @@ impl crate::ToJson for AssetPropertyTimestamp {
         crate::put_opt(&mut out, "OffsetInNanos", &self.offset_in_nanos);
         crate::put(&mut out, "TimeInSeconds", &self.time_in_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetPropertyTimestamp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OffsetInNanos", "TimeInSeconds"])?;
+        Ok(Self {
+            offset_in_nanos: crate::from_json_optional(map, "OffsetInNanos", path)?,
+            time_in_seconds: crate::from_json_required(map, "TimeInSeconds", path)?,
+        })
     }
 }
 
@@ -406,6 +489,18 @@ impl crate::ToJson for AssetPropertyValue {
         crate::put(&mut out, "Timestamp", &self.timestamp);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetPropertyValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Quality", "Timestamp", "Value"])?;
+        Ok(Self {
+            quality: crate::from_json_optional(map, "Quality", path)?,
+            timestamp: crate::from_json_required(map, "Timestamp", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -475,6 +570,23 @@ impl crate::ToJson for AssetPropertyVariant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetPropertyVariant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BooleanValue", "DoubleValue", "IntegerValue", "StringValue"],
+        )?;
+        Ok(Self {
+            boolean_value: crate::from_json_optional(map, "BooleanValue", path)?,
+            double_value: crate::from_json_optional(map, "DoubleValue", path)?,
+            integer_value: crate::from_json_optional(map, "IntegerValue", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+        })
+    }
+}
+
 impl From<AssetPropertyVariant> for Value<AssetPropertyVariant> {
     fn from(value: AssetPropertyVariant) -> Self {
         Value::Lit(value)
@@ -541,6 +653,28 @@ impl crate::ToJson for BatchConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchAcrossTopics",
+                "MaxBatchOpenMs",
+                "MaxBatchSize",
+                "MaxBatchSizeBytes",
+            ],
+        )?;
+        Ok(Self {
+            batch_across_topics: crate::from_json_optional(map, "BatchAcrossTopics", path)?,
+            max_batch_open_ms: crate::from_json_optional(map, "MaxBatchOpenMs", path)?,
+            max_batch_size: crate::from_json_optional(map, "MaxBatchSize", path)?,
+            max_batch_size_bytes: crate::from_json_optional(map, "MaxBatchSizeBytes", path)?,
+        })
+    }
+}
+
 impl From<BatchConfig> for Value<BatchConfig> {
     fn from(value: BatchConfig) -> Self {
         Value::Lit(value)
@@ -588,6 +722,23 @@ impl crate::ToJson for CloudwatchAlarmAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudwatchAlarmAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AlarmName", "RoleArn", "StateReason", "StateValue"],
+        )?;
+        Ok(Self {
+            alarm_name: crate::from_json_required(map, "AlarmName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            state_reason: crate::from_json_required(map, "StateReason", path)?,
+            state_value: crate::from_json_required(map, "StateValue", path)?,
+        })
+    }
+}
+
 impl From<CloudwatchAlarmAction> for Value<CloudwatchAlarmAction> {
     fn from(value: CloudwatchAlarmAction) -> Self {
         Value::Lit(value)
@@ -632,6 +783,18 @@ impl crate::ToJson for CloudwatchLogsAction {
         crate::put(&mut out, "LogGroupName", &self.log_group_name);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudwatchLogsAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BatchMode", "LogGroupName", "RoleArn"])?;
+        Ok(Self {
+            batch_mode: crate::from_json_optional(map, "BatchMode", path)?,
+            log_group_name: crate::from_json_required(map, "LogGroupName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -697,6 +860,32 @@ impl crate::ToJson for CloudwatchMetricAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudwatchMetricAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MetricName",
+                "MetricNamespace",
+                "MetricTimestamp",
+                "MetricUnit",
+                "MetricValue",
+                "RoleArn",
+            ],
+        )?;
+        Ok(Self {
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            metric_namespace: crate::from_json_required(map, "MetricNamespace", path)?,
+            metric_timestamp: crate::from_json_optional(map, "MetricTimestamp", path)?,
+            metric_unit: crate::from_json_required(map, "MetricUnit", path)?,
+            metric_value: crate::from_json_required(map, "MetricValue", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<CloudwatchMetricAction> for Value<CloudwatchMetricAction> {
     fn from(value: CloudwatchMetricAction) -> Self {
         Value::Lit(value)
@@ -740,6 +929,17 @@ impl crate::ToJson for DynamoDBv2Action {
         crate::put_opt(&mut out, "PutItem", &self.put_item);
         crate::put_opt(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynamoDBv2Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PutItem", "RoleArn"])?;
+        Ok(Self {
+            put_item: crate::from_json_optional(map, "PutItem", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -840,6 +1040,38 @@ impl crate::ToJson for DynamoDbAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynamoDbAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HashKeyField",
+                "HashKeyType",
+                "HashKeyValue",
+                "PayloadField",
+                "RangeKeyField",
+                "RangeKeyType",
+                "RangeKeyValue",
+                "RoleArn",
+                "TableName",
+            ],
+        )?;
+        Ok(Self {
+            hash_key_field: crate::from_json_required(map, "HashKeyField", path)?,
+            hash_key_type: crate::from_json_optional(map, "HashKeyType", path)?,
+            hash_key_value: crate::from_json_required(map, "HashKeyValue", path)?,
+            payload_field: crate::from_json_optional(map, "PayloadField", path)?,
+            range_key_field: crate::from_json_optional(map, "RangeKeyField", path)?,
+            range_key_type: crate::from_json_optional(map, "RangeKeyType", path)?,
+            range_key_value: crate::from_json_optional(map, "RangeKeyValue", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
+    }
+}
+
 impl From<DynamoDbAction> for Value<DynamoDbAction> {
     fn from(value: DynamoDbAction) -> Self {
         Value::Lit(value)
@@ -889,6 +1121,21 @@ impl crate::ToJson for ElasticsearchAction {
         crate::put(&mut out, "RoleArn", &self.role_arn);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticsearchAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Endpoint", "Id", "Index", "RoleArn", "Type"])?;
+        Ok(Self {
+            endpoint: crate::from_json_required(map, "Endpoint", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            index: crate::from_json_required(map, "Index", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -946,6 +1193,23 @@ impl crate::ToJson for FirehoseAction {
         crate::put(&mut out, "RoleArn", &self.role_arn);
         crate::put_opt(&mut out, "Separator", &self.separator);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirehoseAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BatchMode", "DeliveryStreamName", "RoleArn", "Separator"],
+        )?;
+        Ok(Self {
+            batch_mode: crate::from_json_optional(map, "BatchMode", path)?,
+            delivery_stream_name: crate::from_json_required(map, "DeliveryStreamName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            separator: crate::from_json_optional(map, "Separator", path)?,
+        })
     }
 }
 
@@ -1029,6 +1293,32 @@ impl crate::ToJson for HttpAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Auth",
+                "BatchConfig",
+                "ConfirmationUrl",
+                "EnableBatching",
+                "Headers",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            auth: crate::from_json_optional(map, "Auth", path)?,
+            batch_config: crate::from_json_optional(map, "BatchConfig", path)?,
+            confirmation_url: crate::from_json_optional(map, "ConfirmationUrl", path)?,
+            enable_batching: crate::from_json_optional(map, "EnableBatching", path)?,
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<HttpAction> for Value<HttpAction> {
     fn from(value: HttpAction) -> Self {
         Value::Lit(value)
@@ -1060,6 +1350,16 @@ impl crate::ToJson for HttpAuthorization {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Sigv4", &self.sigv4);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpAuthorization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Sigv4"])?;
+        Ok(Self {
+            sigv4: crate::from_json_optional(map, "Sigv4", path)?,
+        })
     }
 }
 
@@ -1150,6 +1450,36 @@ impl crate::ToJson for InfluxDbAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InfluxDbAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchConfig",
+                "DatabaseName",
+                "DestinationArn",
+                "Organization",
+                "RoleArn",
+                "TableName",
+                "Tags",
+                "TimestampUnit",
+            ],
+        )?;
+        Ok(Self {
+            batch_config: crate::from_json_optional(map, "BatchConfig", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            destination_arn: crate::from_json_required(map, "DestinationArn", path)?,
+            organization: crate::from_json_optional(map, "Organization", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timestamp_unit: crate::from_json_optional(map, "TimestampUnit", path)?,
+        })
+    }
+}
+
 impl From<InfluxDbAction> for Value<InfluxDbAction> {
     fn from(value: InfluxDbAction) -> Self {
         Value::Lit(value)
@@ -1216,6 +1546,28 @@ impl crate::ToJson for InfluxDbBatchConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InfluxDbBatchConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchAcrossTopics",
+                "MaxBatchOpenMs",
+                "MaxBatchSize",
+                "MaxBatchSizeBytes",
+            ],
+        )?;
+        Ok(Self {
+            batch_across_topics: crate::from_json_optional(map, "BatchAcrossTopics", path)?,
+            max_batch_open_ms: crate::from_json_optional(map, "MaxBatchOpenMs", path)?,
+            max_batch_size: crate::from_json_optional(map, "MaxBatchSize", path)?,
+            max_batch_size_bytes: crate::from_json_optional(map, "MaxBatchSizeBytes", path)?,
+        })
+    }
+}
+
 impl From<InfluxDbBatchConfig> for Value<InfluxDbBatchConfig> {
     fn from(value: InfluxDbBatchConfig) -> Self {
         Value::Lit(value)
@@ -1257,6 +1609,18 @@ impl crate::ToJson for IotAnalyticsAction {
         crate::put(&mut out, "ChannelName", &self.channel_name);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IotAnalyticsAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BatchMode", "ChannelName", "RoleArn"])?;
+        Ok(Self {
+            batch_mode: crate::from_json_optional(map, "BatchMode", path)?,
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -1314,6 +1678,23 @@ impl crate::ToJson for IotEventsAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IotEventsAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BatchMode", "InputName", "MessageId", "RoleArn"],
+        )?;
+        Ok(Self {
+            batch_mode: crate::from_json_optional(map, "BatchMode", path)?,
+            input_name: crate::from_json_required(map, "InputName", path)?,
+            message_id: crate::from_json_optional(map, "MessageId", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<IotEventsAction> for Value<IotEventsAction> {
     fn from(value: IotEventsAction) -> Self {
         Value::Lit(value)
@@ -1352,6 +1733,22 @@ impl crate::ToJson for IotSiteWiseAction {
         );
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IotSiteWiseAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PutAssetPropertyValueEntries", "RoleArn"])?;
+        Ok(Self {
+            put_asset_property_value_entries: crate::from_json_required(
+                map,
+                "PutAssetPropertyValueEntries",
+                path,
+            )?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -1427,6 +1824,32 @@ impl crate::ToJson for KafkaAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientProperties",
+                "DestinationArn",
+                "Headers",
+                "Key",
+                "Partition",
+                "Topic",
+            ],
+        )?;
+        Ok(Self {
+            client_properties: crate::from_json_required(map, "ClientProperties", path)?,
+            destination_arn: crate::from_json_required(map, "DestinationArn", path)?,
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+            partition: crate::from_json_optional(map, "Partition", path)?,
+            topic: crate::from_json_required(map, "Topic", path)?,
+        })
+    }
+}
+
 impl From<KafkaAction> for Value<KafkaAction> {
     fn from(value: KafkaAction) -> Self {
         Value::Lit(value)
@@ -1471,6 +1894,18 @@ impl crate::ToJson for KinesisAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PartitionKey", "RoleArn", "StreamName"])?;
+        Ok(Self {
+            partition_key: crate::from_json_optional(map, "PartitionKey", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stream_name: crate::from_json_required(map, "StreamName", path)?,
+        })
+    }
+}
+
 impl From<KinesisAction> for Value<KinesisAction> {
     fn from(value: KinesisAction) -> Self {
         Value::Lit(value)
@@ -1502,6 +1937,16 @@ impl crate::ToJson for LambdaAction {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FunctionArn", &self.function_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FunctionArn"])?;
+        Ok(Self {
+            function_arn: crate::from_json_optional(map, "FunctionArn", path)?,
+        })
     }
 }
 
@@ -1567,6 +2012,32 @@ impl crate::ToJson for LocationAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocationAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeviceId",
+                "Latitude",
+                "Longitude",
+                "RoleArn",
+                "Timestamp",
+                "TrackerName",
+            ],
+        )?;
+        Ok(Self {
+            device_id: crate::from_json_required(map, "DeviceId", path)?,
+            latitude: crate::from_json_required(map, "Latitude", path)?,
+            longitude: crate::from_json_required(map, "Longitude", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            timestamp: crate::from_json_optional(map, "Timestamp", path)?,
+            tracker_name: crate::from_json_required(map, "TrackerName", path)?,
+        })
+    }
+}
+
 impl From<LocationAction> for Value<LocationAction> {
     fn from(value: LocationAction) -> Self {
         Value::Lit(value)
@@ -1616,6 +2087,21 @@ impl crate::ToJson for OpenSearchAction {
         crate::put(&mut out, "RoleArn", &self.role_arn);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenSearchAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Endpoint", "Id", "Index", "RoleArn", "Type"])?;
+        Ok(Self {
+            endpoint: crate::from_json_required(map, "Endpoint", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            index: crate::from_json_required(map, "Index", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -1689,6 +2175,30 @@ impl crate::ToJson for PutAssetPropertyValueEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PutAssetPropertyValueEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssetId",
+                "EntryId",
+                "PropertyAlias",
+                "PropertyId",
+                "PropertyValues",
+            ],
+        )?;
+        Ok(Self {
+            asset_id: crate::from_json_optional(map, "AssetId", path)?,
+            entry_id: crate::from_json_optional(map, "EntryId", path)?,
+            property_alias: crate::from_json_optional(map, "PropertyAlias", path)?,
+            property_id: crate::from_json_optional(map, "PropertyId", path)?,
+            property_values: crate::from_json_required(map, "PropertyValues", path)?,
+        })
+    }
+}
+
 impl From<PutAssetPropertyValueEntry> for Value<PutAssetPropertyValueEntry> {
     fn from(value: PutAssetPropertyValueEntry) -> Self {
         Value::Lit(value)
@@ -1716,6 +2226,16 @@ impl crate::ToJson for PutItemInput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TableName", &self.table_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PutItemInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TableName"])?;
+        Ok(Self {
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
     }
 }
 
@@ -1770,6 +2290,19 @@ impl crate::ToJson for RepublishAction {
         crate::put(&mut out, "RoleArn", &self.role_arn);
         crate::put(&mut out, "Topic", &self.topic);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepublishAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Headers", "Qos", "RoleArn", "Topic"])?;
+        Ok(Self {
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            qos: crate::from_json_optional(map, "Qos", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            topic: crate::from_json_required(map, "Topic", path)?,
+        })
     }
 }
 
@@ -1863,6 +2396,36 @@ impl crate::ToJson for RepublishActionHeaders {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepublishActionHeaders {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContentType",
+                "CorrelationData",
+                "MessageExpiry",
+                "PayloadFormatIndicator",
+                "ResponseTopic",
+                "UserProperties",
+            ],
+        )?;
+        Ok(Self {
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            correlation_data: crate::from_json_optional(map, "CorrelationData", path)?,
+            message_expiry: crate::from_json_optional(map, "MessageExpiry", path)?,
+            payload_format_indicator: crate::from_json_optional(
+                map,
+                "PayloadFormatIndicator",
+                path,
+            )?,
+            response_topic: crate::from_json_optional(map, "ResponseTopic", path)?,
+            user_properties: crate::from_json_optional(map, "UserProperties", path)?,
+        })
+    }
+}
+
 impl From<RepublishActionHeaders> for Value<RepublishActionHeaders> {
     fn from(value: RepublishActionHeaders) -> Self {
         Value::Lit(value)
@@ -1915,6 +2478,20 @@ impl crate::ToJson for S3Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BucketName", "CannedAcl", "Key", "RoleArn"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            canned_acl: crate::from_json_optional(map, "CannedAcl", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<S3Action> for Value<S3Action> {
     fn from(value: S3Action) -> Self {
         Value::Lit(value)
@@ -1954,6 +2531,19 @@ impl crate::ToJson for SigV4Authorization {
         crate::put(&mut out, "ServiceName", &self.service_name);
         crate::put(&mut out, "SigningRegion", &self.signing_region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SigV4Authorization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RoleArn", "ServiceName", "SigningRegion"])?;
+        Ok(Self {
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            service_name: crate::from_json_required(map, "ServiceName", path)?,
+            signing_region: crate::from_json_required(map, "SigningRegion", path)?,
+        })
     }
 }
 
@@ -2001,6 +2591,18 @@ impl crate::ToJson for SnsAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnsAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MessageFormat", "RoleArn", "TargetArn"])?;
+        Ok(Self {
+            message_format: crate::from_json_optional(map, "MessageFormat", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            target_arn: crate::from_json_required(map, "TargetArn", path)?,
+        })
+    }
+}
+
 impl From<SnsAction> for Value<SnsAction> {
     fn from(value: SnsAction) -> Self {
         Value::Lit(value)
@@ -2042,6 +2644,18 @@ impl crate::ToJson for SqsAction {
         crate::put(&mut out, "RoleArn", &self.role_arn);
         crate::put_opt(&mut out, "UseBase64", &self.use_base64);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqsAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QueueUrl", "RoleArn", "UseBase64"])?;
+        Ok(Self {
+            queue_url: crate::from_json_required(map, "QueueUrl", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            use_base64: crate::from_json_optional(map, "UseBase64", path)?,
+        })
     }
 }
 
@@ -2092,6 +2706,22 @@ impl crate::ToJson for StepFunctionsAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StepFunctionsAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExecutionNamePrefix", "RoleArn", "StateMachineName"],
+        )?;
+        Ok(Self {
+            execution_name_prefix: crate::from_json_optional(map, "ExecutionNamePrefix", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            state_machine_name: crate::from_json_required(map, "StateMachineName", path)?,
+        })
+    }
+}
+
 impl From<StepFunctionsAction> for Value<StepFunctionsAction> {
     fn from(value: StepFunctionsAction) -> Self {
         Value::Lit(value)
@@ -2129,6 +2759,17 @@ impl crate::ToJson for Timestamp {
         crate::put_opt(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Timestamp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_optional(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -2189,6 +2830,30 @@ impl crate::ToJson for TimestreamAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimestreamAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatabaseName",
+                "Dimensions",
+                "RoleArn",
+                "TableName",
+                "Timestamp",
+            ],
+        )?;
+        Ok(Self {
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            dimensions: crate::from_json_required(map, "Dimensions", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+            timestamp: crate::from_json_optional(map, "Timestamp", path)?,
+        })
+    }
+}
+
 impl From<TimestreamAction> for Value<TimestreamAction> {
     fn from(value: TimestreamAction) -> Self {
         Value::Lit(value)
@@ -2223,6 +2888,17 @@ impl crate::ToJson for TimestreamDimension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimestreamDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<TimestreamDimension> for Value<TimestreamDimension> {
     fn from(value: TimestreamDimension) -> Self {
         Value::Lit(value)
@@ -2254,6 +2930,17 @@ impl crate::ToJson for TimestreamTimestamp {
         crate::put(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimestreamTimestamp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -2334,6 +3021,32 @@ impl crate::ToJson for TopicRulePayload {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicRulePayload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "AwsIotSqlVersion",
+                "Description",
+                "ErrorAction",
+                "RuleDisabled",
+                "Sql",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            aws_iot_sql_version: crate::from_json_optional(map, "AwsIotSqlVersion", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            error_action: crate::from_json_optional(map, "ErrorAction", path)?,
+            rule_disabled: crate::from_json_optional(map, "RuleDisabled", path)?,
+            sql: crate::from_json_required(map, "Sql", path)?,
+        })
+    }
+}
+
 impl From<TopicRulePayload> for Value<TopicRulePayload> {
     fn from(value: TopicRulePayload) -> Self {
         Value::Lit(value)
@@ -2383,6 +3096,26 @@ impl crate::ToJson for CannedAccessControlList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CannedAccessControlList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("private", Self::Private),
+                ("public-read", Self::PublicRead),
+                ("public-read-write", Self::PublicReadWrite),
+                ("aws-exec-read", Self::AwsExecRead),
+                ("authenticated-read", Self::AuthenticatedRead),
+                ("bucket-owner-read", Self::BucketOwnerRead),
+                ("bucket-owner-full-control", Self::BucketOwnerFullControl),
+                ("log-delivery-write", Self::LogDeliveryWrite),
+            ],
+        )
+    }
+}
+
 impl From<CannedAccessControlList> for Value<CannedAccessControlList> {
     fn from(value: CannedAccessControlList) -> Self {
         Value::Lit(value)
@@ -2411,6 +3144,17 @@ impl HashKeyType {
 impl crate::ToJson for HashKeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HashKeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NUMBER", Self::Number), ("STRING", Self::String)],
+        )
     }
 }
 
@@ -2445,6 +3189,13 @@ impl crate::ToJson for MessageFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("JSON", Self::Json), ("RAW", Self::Raw)])
+    }
+}
+
 impl From<MessageFormat> for Value<MessageFormat> {
     fn from(value: MessageFormat) -> Self {
         Value::Lit(value)
@@ -2473,6 +3224,17 @@ impl RangeKeyType {
 impl crate::ToJson for RangeKeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RangeKeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NUMBER", Self::Number), ("STRING", Self::String)],
+        )
     }
 }
 
@@ -2510,6 +3272,22 @@ impl TimestampUnit {
 impl crate::ToJson for TimestampUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimestampUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ms", Self::Ms),
+                ("ns", Self::Ns),
+                ("s", Self::S),
+                ("us", Self::Us),
+            ],
+        )
     }
 }
 

@@ -87,6 +87,28 @@ impl crate::ToJson for TopicRuleDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicRuleDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HttpUrlProperties",
+                "InfluxDBProperties",
+                "Status",
+                "VpcProperties",
+            ],
+        )?;
+        Ok(Self {
+            http_url_properties: crate::from_json_optional(map, "HttpUrlProperties", path)?,
+            influx_db_properties: crate::from_json_optional(map, "InfluxDBProperties", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            vpc_properties: crate::from_json_optional(map, "VpcProperties", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoT::TopicRuleDestination` (`Fn::GetAtt`).
 impl crate::Handle<TopicRuleDestination> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN).
@@ -128,6 +150,16 @@ impl crate::ToJson for HttpUrlDestinationSummary {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ConfirmationUrl", &self.confirmation_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpUrlDestinationSummary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConfirmationUrl"])?;
+        Ok(Self {
+            confirmation_url: crate::from_json_optional(map, "ConfirmationUrl", path)?,
+        })
     }
 }
 
@@ -192,6 +224,30 @@ impl crate::ToJson for InfluxDbDestinationProperties {
         crate::put_opt(&mut out, "SecretKey", &self.secret_key);
         crate::put_opt(&mut out, "SecretType", &self.secret_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InfluxDbDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Endpoint",
+                "InfluxDBVersion",
+                "SecretId",
+                "SecretKey",
+                "SecretType",
+            ],
+        )?;
+        Ok(Self {
+            endpoint: crate::from_json_required(map, "Endpoint", path)?,
+            influx_db_version: crate::from_json_required(map, "InfluxDBVersion", path)?,
+            secret_id: crate::from_json_required(map, "SecretId", path)?,
+            secret_key: crate::from_json_optional(map, "SecretKey", path)?,
+            secret_type: crate::from_json_optional(map, "SecretType", path)?,
+        })
     }
 }
 
@@ -261,6 +317,23 @@ impl crate::ToJson for VpcDestinationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcDestinationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RoleArn", "SecurityGroups", "SubnetIds", "VpcId"],
+        )?;
+        Ok(Self {
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 impl From<VpcDestinationProperties> for Value<VpcDestinationProperties> {
     fn from(value: VpcDestinationProperties) -> Self {
         Value::Lit(value)
@@ -292,6 +365,21 @@ impl TopicRuleDestinationStatus {
 impl crate::ToJson for TopicRuleDestinationStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicRuleDestinationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ENABLED", Self::Enabled),
+                ("IN_PROGRESS", Self::InProgress),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
     }
 }
 

@@ -80,6 +80,23 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ChannelName", "ChannelStorage", "RetentionPeriod", "Tags"],
+        )?;
+        Ok(Self {
+            channel_name: crate::from_json_optional(map, "ChannelName", path)?,
+            channel_storage: crate::from_json_optional(map, "ChannelStorage", path)?,
+            retention_period: crate::from_json_optional(map, "RetentionPeriod", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTAnalytics::Channel` (`Fn::GetAtt`).
 impl crate::Handle<Channel> {
     /// `Fn::GetAtt` `Id`.
@@ -128,6 +145,17 @@ impl crate::ToJson for ChannelStorage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomerManagedS3", "ServiceManagedS3"])?;
+        Ok(Self {
+            customer_managed_s3: crate::from_json_optional(map, "CustomerManagedS3", path)?,
+            service_managed_s3: crate::from_json_optional(map, "ServiceManagedS3", path)?,
+        })
+    }
+}
+
 impl From<ChannelStorage> for Value<ChannelStorage> {
     fn from(value: ChannelStorage) -> Self {
         Value::Lit(value)
@@ -169,6 +197,18 @@ impl crate::ToJson for CustomerManagedS3 {
         crate::put_opt(&mut out, "KeyPrefix", &self.key_prefix);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomerManagedS3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "KeyPrefix", "RoleArn"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key_prefix: crate::from_json_optional(map, "KeyPrefix", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -215,6 +255,17 @@ impl crate::ToJson for RetentionPeriod {
         crate::put_opt(&mut out, "NumberOfDays", &self.number_of_days);
         crate::put_opt(&mut out, "Unlimited", &self.unlimited);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionPeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NumberOfDays", "Unlimited"])?;
+        Ok(Self {
+            number_of_days: crate::from_json_optional(map, "NumberOfDays", path)?,
+            unlimited: crate::from_json_optional(map, "Unlimited", path)?,
+        })
     }
 }
 

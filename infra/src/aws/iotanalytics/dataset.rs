@@ -128,6 +128,40 @@ impl crate::ToJson for Dataset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dataset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ContentDeliveryRules",
+                "DatasetName",
+                "LateDataRules",
+                "RetentionPeriod",
+                "Tags",
+                "Triggers",
+                "VersioningConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            content_delivery_rules: crate::from_json_optional(map, "ContentDeliveryRules", path)?,
+            dataset_name: crate::from_json_optional(map, "DatasetName", path)?,
+            late_data_rules: crate::from_json_optional(map, "LateDataRules", path)?,
+            retention_period: crate::from_json_optional(map, "RetentionPeriod", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            triggers: crate::from_json_optional(map, "Triggers", path)?,
+            versioning_configuration: crate::from_json_optional(
+                map,
+                "VersioningConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTAnalytics::Dataset` (`Fn::GetAtt`).
 impl crate::Handle<Dataset> {
     /// `Fn::GetAtt` `Id`.
@@ -177,6 +211,22 @@ impl crate::ToJson for Action {
         crate::put_opt(&mut out, "ContainerAction", &self.container_action);
         crate::put_opt(&mut out, "QueryAction", &self.query_action);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ActionName", "ContainerAction", "QueryAction"],
+        )?;
+        Ok(Self {
+            action_name: crate::from_json_required(map, "ActionName", path)?,
+            container_action: crate::from_json_optional(map, "ContainerAction", path)?,
+            query_action: crate::from_json_optional(map, "QueryAction", path)?,
+        })
     }
 }
 
@@ -236,6 +286,28 @@ impl crate::ToJson for ContainerAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExecutionRoleArn",
+                "Image",
+                "ResourceConfiguration",
+                "Variables",
+            ],
+        )?;
+        Ok(Self {
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            image: crate::from_json_required(map, "Image", path)?,
+            resource_configuration: crate::from_json_required(map, "ResourceConfiguration", path)?,
+            variables: crate::from_json_optional(map, "Variables", path)?,
+        })
+    }
+}
+
 impl From<ContainerAction> for Value<ContainerAction> {
     fn from(value: ContainerAction) -> Self {
         Value::Lit(value)
@@ -273,6 +345,17 @@ impl crate::ToJson for DatasetContentDeliveryRule {
         crate::put(&mut out, "Destination", &self.destination);
         crate::put_opt(&mut out, "EntryName", &self.entry_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetContentDeliveryRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "EntryName"])?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            entry_name: crate::from_json_optional(map, "EntryName", path)?,
+        })
     }
 }
 
@@ -336,6 +419,32 @@ impl crate::ToJson for DatasetContentDeliveryRuleDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetContentDeliveryRuleDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IotEventsDestinationConfiguration",
+                "S3DestinationConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            iot_events_destination_configuration: crate::from_json_optional(
+                map,
+                "IotEventsDestinationConfiguration",
+                path,
+            )?,
+            s3_destination_configuration: crate::from_json_optional(
+                map,
+                "S3DestinationConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DatasetContentDeliveryRuleDestination> for Value<DatasetContentDeliveryRuleDestination> {
     fn from(value: DatasetContentDeliveryRuleDestination) -> Self {
         Value::Lit(value)
@@ -363,6 +472,16 @@ impl crate::ToJson for DatasetContentVersionValue {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DatasetName", &self.dataset_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetContentVersionValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatasetName"])?;
+        Ok(Self {
+            dataset_name: crate::from_json_required(map, "DatasetName", path)?,
+        })
     }
 }
 
@@ -403,6 +522,17 @@ impl crate::ToJson for DeltaTime {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeltaTime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OffsetSeconds", "TimeExpression"])?;
+        Ok(Self {
+            offset_seconds: crate::from_json_required(map, "OffsetSeconds", path)?,
+            time_expression: crate::from_json_required(map, "TimeExpression", path)?,
+        })
+    }
+}
+
 impl From<DeltaTime> for Value<DeltaTime> {
     fn from(value: DeltaTime) -> Self {
         Value::Lit(value)
@@ -430,6 +560,16 @@ impl crate::ToJson for DeltaTimeSessionWindowConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TimeoutInMinutes", &self.timeout_in_minutes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeltaTimeSessionWindowConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TimeoutInMinutes"])?;
+        Ok(Self {
+            timeout_in_minutes: crate::from_json_required(map, "TimeoutInMinutes", path)?,
+        })
     }
 }
 
@@ -464,6 +604,16 @@ impl crate::ToJson for Filter {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DeltaTime", &self.delta_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeltaTime"])?;
+        Ok(Self {
+            delta_time: crate::from_json_optional(map, "DeltaTime", path)?,
+        })
     }
 }
 
@@ -504,6 +654,17 @@ impl crate::ToJson for GlueConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlueConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatabaseName", "TableName"])?;
+        Ok(Self {
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
+    }
+}
+
 impl From<GlueConfiguration> for Value<GlueConfiguration> {
     fn from(value: GlueConfiguration) -> Self {
         Value::Lit(value)
@@ -535,6 +696,17 @@ impl crate::ToJson for IotEventsDestinationConfiguration {
         crate::put(&mut out, "InputName", &self.input_name);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IotEventsDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputName", "RoleArn"])?;
+        Ok(Self {
+            input_name: crate::from_json_required(map, "InputName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -575,6 +747,17 @@ impl crate::ToJson for LateDataRule {
         crate::put(&mut out, "RuleConfiguration", &self.rule_configuration);
         crate::put_opt(&mut out, "RuleName", &self.rule_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LateDataRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleConfiguration", "RuleName"])?;
+        Ok(Self {
+            rule_configuration: crate::from_json_required(map, "RuleConfiguration", path)?,
+            rule_name: crate::from_json_optional(map, "RuleName", path)?,
+        })
     }
 }
 
@@ -621,6 +804,20 @@ impl crate::ToJson for LateDataRuleConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LateDataRuleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeltaTimeSessionWindowConfiguration"])?;
+        Ok(Self {
+            delta_time_session_window_configuration: crate::from_json_optional(
+                map,
+                "DeltaTimeSessionWindowConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LateDataRuleConfiguration> for Value<LateDataRuleConfiguration> {
     fn from(value: LateDataRuleConfiguration) -> Self {
         Value::Lit(value)
@@ -648,6 +845,16 @@ impl crate::ToJson for OutputFileUriValue {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FileName", &self.file_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputFileUriValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileName"])?;
+        Ok(Self {
+            file_name: crate::from_json_required(map, "FileName", path)?,
+        })
     }
 }
 
@@ -691,6 +898,17 @@ impl crate::ToJson for QueryAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filters", "SqlQuery"])?;
+        Ok(Self {
+            filters: crate::from_json_optional(map, "Filters", path)?,
+            sql_query: crate::from_json_required(map, "SqlQuery", path)?,
+        })
+    }
+}
+
 impl From<QueryAction> for Value<QueryAction> {
     fn from(value: QueryAction) -> Self {
         Value::Lit(value)
@@ -725,6 +943,17 @@ impl crate::ToJson for ResourceConfiguration {
         crate::put(&mut out, "ComputeType", &self.compute_type);
         crate::put(&mut out, "VolumeSizeInGB", &self.volume_size_in_gb);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComputeType", "VolumeSizeInGB"])?;
+        Ok(Self {
+            compute_type: crate::from_json_required(map, "ComputeType", path)?,
+            volume_size_in_gb: crate::from_json_required(map, "VolumeSizeInGB", path)?,
+        })
     }
 }
 
@@ -771,6 +1000,17 @@ impl crate::ToJson for RetentionPeriod {
         crate::put_opt(&mut out, "NumberOfDays", &self.number_of_days);
         crate::put_opt(&mut out, "Unlimited", &self.unlimited);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionPeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NumberOfDays", "Unlimited"])?;
+        Ok(Self {
+            number_of_days: crate::from_json_optional(map, "NumberOfDays", path)?,
+            unlimited: crate::from_json_optional(map, "Unlimited", path)?,
+        })
     }
 }
 
@@ -826,6 +1066,23 @@ impl crate::ToJson for S3DestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Bucket", "GlueConfiguration", "Key", "RoleArn"],
+        )?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            glue_configuration: crate::from_json_optional(map, "GlueConfiguration", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<S3DestinationConfiguration> for Value<S3DestinationConfiguration> {
     fn from(value: S3DestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -853,6 +1110,16 @@ impl crate::ToJson for Schedule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ScheduleExpression", &self.schedule_expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScheduleExpression"])?;
+        Ok(Self {
+            schedule_expression: crate::from_json_required(map, "ScheduleExpression", path)?,
+        })
     }
 }
 
@@ -902,6 +1169,17 @@ impl crate::ToJson for Trigger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Trigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Schedule", "TriggeringDataset"])?;
+        Ok(Self {
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            triggering_dataset: crate::from_json_optional(map, "TriggeringDataset", path)?,
+        })
+    }
+}
+
 impl From<Trigger> for Value<Trigger> {
     fn from(value: Trigger) -> Self {
         Value::Lit(value)
@@ -929,6 +1207,16 @@ impl crate::ToJson for TriggeringDataset {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DatasetName", &self.dataset_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TriggeringDataset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatasetName"])?;
+        Ok(Self {
+            dataset_name: crate::from_json_required(map, "DatasetName", path)?,
+        })
     }
 }
 
@@ -1009,6 +1297,34 @@ impl crate::ToJson for Variable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Variable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatasetContentVersionValue",
+                "DoubleValue",
+                "OutputFileUriValue",
+                "StringValue",
+                "VariableName",
+            ],
+        )?;
+        Ok(Self {
+            dataset_content_version_value: crate::from_json_optional(
+                map,
+                "DatasetContentVersionValue",
+                path,
+            )?,
+            double_value: crate::from_json_optional(map, "DoubleValue", path)?,
+            output_file_uri_value: crate::from_json_optional(map, "OutputFileUriValue", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+            variable_name: crate::from_json_required(map, "VariableName", path)?,
+        })
+    }
+}
+
 impl From<Variable> for Value<Variable> {
     fn from(value: Variable) -> Self {
         Value::Lit(value)
@@ -1055,6 +1371,17 @@ impl crate::ToJson for VersioningConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VersioningConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxVersions", "Unlimited"])?;
+        Ok(Self {
+            max_versions: crate::from_json_optional(map, "MaxVersions", path)?,
+            unlimited: crate::from_json_optional(map, "Unlimited", path)?,
+        })
+    }
+}
+
 impl From<VersioningConfiguration> for Value<VersioningConfiguration> {
     fn from(value: VersioningConfiguration) -> Self {
         Value::Lit(value)
@@ -1083,6 +1410,13 @@ impl ComputeType {
 impl crate::ToJson for ComputeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ACU_1", Self::Acu1), ("ACU_2", Self::Acu2)])
     }
 }
 

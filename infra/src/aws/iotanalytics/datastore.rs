@@ -107,6 +107,36 @@ impl crate::ToJson for Datastore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Datastore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatastoreName",
+                "DatastorePartitions",
+                "DatastoreStorage",
+                "FileFormatConfiguration",
+                "RetentionPeriod",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            datastore_name: crate::from_json_optional(map, "DatastoreName", path)?,
+            datastore_partitions: crate::from_json_optional(map, "DatastorePartitions", path)?,
+            datastore_storage: crate::from_json_optional(map, "DatastoreStorage", path)?,
+            file_format_configuration: crate::from_json_optional(
+                map,
+                "FileFormatConfiguration",
+                path,
+            )?,
+            retention_period: crate::from_json_optional(map, "RetentionPeriod", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTAnalytics::Datastore` (`Fn::GetAtt`).
 impl crate::Handle<Datastore> {
     /// `Fn::GetAtt` `Id`.
@@ -140,6 +170,17 @@ impl crate::ToJson for Column {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Column {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Type"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -187,6 +228,18 @@ impl crate::ToJson for CustomerManagedS3 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomerManagedS3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "KeyPrefix", "RoleArn"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key_prefix: crate::from_json_optional(map, "KeyPrefix", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<CustomerManagedS3> for Value<CustomerManagedS3> {
     fn from(value: CustomerManagedS3) -> Self {
         Value::Lit(value)
@@ -224,6 +277,17 @@ impl crate::ToJson for CustomerManagedS3Storage {
         crate::put(&mut out, "Bucket", &self.bucket);
         crate::put_opt(&mut out, "KeyPrefix", &self.key_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomerManagedS3Storage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "KeyPrefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key_prefix: crate::from_json_optional(map, "KeyPrefix", path)?,
+        })
     }
 }
 
@@ -273,6 +337,17 @@ impl crate::ToJson for DatastorePartition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatastorePartition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Partition", "TimestampPartition"])?;
+        Ok(Self {
+            partition: crate::from_json_optional(map, "Partition", path)?,
+            timestamp_partition: crate::from_json_optional(map, "TimestampPartition", path)?,
+        })
+    }
+}
+
 impl From<DatastorePartition> for Value<DatastorePartition> {
     fn from(value: DatastorePartition) -> Self {
         Value::Lit(value)
@@ -304,6 +379,16 @@ impl crate::ToJson for DatastorePartitions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Partitions", &self.partitions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatastorePartitions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Partitions"])?;
+        Ok(Self {
+            partitions: crate::from_json_optional(map, "Partitions", path)?,
+        })
     }
 }
 
@@ -370,6 +455,30 @@ impl crate::ToJson for DatastoreStorage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatastoreStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomerManagedS3",
+                "IotSiteWiseMultiLayerStorage",
+                "ServiceManagedS3",
+            ],
+        )?;
+        Ok(Self {
+            customer_managed_s3: crate::from_json_optional(map, "CustomerManagedS3", path)?,
+            iot_site_wise_multi_layer_storage: crate::from_json_optional(
+                map,
+                "IotSiteWiseMultiLayerStorage",
+                path,
+            )?,
+            service_managed_s3: crate::from_json_optional(map, "ServiceManagedS3", path)?,
+        })
+    }
+}
+
 impl From<DatastoreStorage> for Value<DatastoreStorage> {
     fn from(value: DatastoreStorage) -> Self {
         Value::Lit(value)
@@ -420,6 +529,18 @@ impl crate::ToJson for FileFormatConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["JsonConfiguration", "ParquetConfiguration"])?;
+        Ok(Self {
+            json_configuration: crate::from_json_optional(map, "JsonConfiguration", path)?,
+            parquet_configuration: crate::from_json_optional(map, "ParquetConfiguration", path)?,
+        })
+    }
+}
+
 impl From<FileFormatConfiguration> for Value<FileFormatConfiguration> {
     fn from(value: FileFormatConfiguration) -> Self {
         Value::Lit(value)
@@ -463,6 +584,20 @@ impl crate::ToJson for IotSiteWiseMultiLayerStorage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IotSiteWiseMultiLayerStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomerManagedS3Storage"])?;
+        Ok(Self {
+            customer_managed_s3_storage: crate::from_json_optional(
+                map,
+                "CustomerManagedS3Storage",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IotSiteWiseMultiLayerStorage> for Value<IotSiteWiseMultiLayerStorage> {
     fn from(value: IotSiteWiseMultiLayerStorage) -> Self {
         Value::Lit(value)
@@ -499,6 +634,16 @@ impl crate::ToJson for ParquetConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParquetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SchemaDefinition"])?;
+        Ok(Self {
+            schema_definition: crate::from_json_optional(map, "SchemaDefinition", path)?,
+        })
+    }
+}
+
 impl From<ParquetConfiguration> for Value<ParquetConfiguration> {
     fn from(value: ParquetConfiguration) -> Self {
         Value::Lit(value)
@@ -526,6 +671,16 @@ impl crate::ToJson for Partition {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AttributeName", &self.attribute_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Partition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+        })
     }
 }
 
@@ -575,6 +730,17 @@ impl crate::ToJson for RetentionPeriod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionPeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NumberOfDays", "Unlimited"])?;
+        Ok(Self {
+            number_of_days: crate::from_json_optional(map, "NumberOfDays", path)?,
+            unlimited: crate::from_json_optional(map, "Unlimited", path)?,
+        })
+    }
+}
+
 impl From<RetentionPeriod> for Value<RetentionPeriod> {
     fn from(value: RetentionPeriod) -> Self {
         Value::Lit(value)
@@ -606,6 +772,16 @@ impl crate::ToJson for SchemaDefinition {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Columns", &self.columns);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Columns"])?;
+        Ok(Self {
+            columns: crate::from_json_optional(map, "Columns", path)?,
+        })
     }
 }
 
@@ -646,6 +822,17 @@ impl crate::ToJson for TimestampPartition {
         crate::put(&mut out, "AttributeName", &self.attribute_name);
         crate::put_opt(&mut out, "TimestampFormat", &self.timestamp_format);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimestampPartition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName", "TimestampFormat"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+            timestamp_format: crate::from_json_optional(map, "TimestampFormat", path)?,
+        })
     }
 }
 

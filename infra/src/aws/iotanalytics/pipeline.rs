@@ -64,6 +64,19 @@ impl crate::ToJson for Pipeline {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Pipeline {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PipelineActivities", "PipelineName", "Tags"])?;
+        Ok(Self {
+            pipeline_activities: crate::from_json_required(map, "PipelineActivities", path)?,
+            pipeline_name: crate::from_json_optional(map, "PipelineName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTAnalytics::Pipeline` (`Fn::GetAtt`).
 impl crate::Handle<Pipeline> {
     /// `Fn::GetAtt` `Id`.
@@ -196,6 +209,40 @@ impl crate::ToJson for Activity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Activity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddAttributes",
+                "Channel",
+                "Datastore",
+                "DeviceRegistryEnrich",
+                "DeviceShadowEnrich",
+                "Filter",
+                "Lambda",
+                "Math",
+                "RemoveAttributes",
+                "SelectAttributes",
+            ],
+        )?;
+        Ok(Self {
+            add_attributes: crate::from_json_optional(map, "AddAttributes", path)?,
+            channel: crate::from_json_optional(map, "Channel", path)?,
+            datastore: crate::from_json_optional(map, "Datastore", path)?,
+            device_registry_enrich: crate::from_json_optional(map, "DeviceRegistryEnrich", path)?,
+            device_shadow_enrich: crate::from_json_optional(map, "DeviceShadowEnrich", path)?,
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            lambda: crate::from_json_optional(map, "Lambda", path)?,
+            math: crate::from_json_optional(map, "Math", path)?,
+            remove_attributes: crate::from_json_optional(map, "RemoveAttributes", path)?,
+            select_attributes: crate::from_json_optional(map, "SelectAttributes", path)?,
+        })
+    }
+}
+
 impl From<Activity> for Value<Activity> {
     fn from(value: Activity) -> Self {
         Value::Lit(value)
@@ -243,6 +290,18 @@ impl crate::ToJson for AddAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AddAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes", "Name", "Next"])?;
+        Ok(Self {
+            attributes: crate::from_json_required(map, "Attributes", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            next: crate::from_json_optional(map, "Next", path)?,
+        })
+    }
+}
+
 impl From<AddAttributes> for Value<AddAttributes> {
     fn from(value: AddAttributes) -> Self {
         Value::Lit(value)
@@ -287,6 +346,18 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChannelName", "Name", "Next"])?;
+        Ok(Self {
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            next: crate::from_json_optional(map, "Next", path)?,
+        })
+    }
+}
+
 impl From<Channel> for Value<Channel> {
     fn from(value: Channel) -> Self {
         Value::Lit(value)
@@ -318,6 +389,17 @@ impl crate::ToJson for Datastore {
         crate::put(&mut out, "DatastoreName", &self.datastore_name);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Datastore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatastoreName", "Name"])?;
+        Ok(Self {
+            datastore_name: crate::from_json_required(map, "DatastoreName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -378,6 +460,24 @@ impl crate::ToJson for DeviceRegistryEnrich {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceRegistryEnrich {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Attribute", "Name", "Next", "RoleArn", "ThingName"],
+        )?;
+        Ok(Self {
+            attribute: crate::from_json_required(map, "Attribute", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            next: crate::from_json_optional(map, "Next", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            thing_name: crate::from_json_required(map, "ThingName", path)?,
+        })
+    }
+}
+
 impl From<DeviceRegistryEnrich> for Value<DeviceRegistryEnrich> {
     fn from(value: DeviceRegistryEnrich) -> Self {
         Value::Lit(value)
@@ -435,6 +535,24 @@ impl crate::ToJson for DeviceShadowEnrich {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceShadowEnrich {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Attribute", "Name", "Next", "RoleArn", "ThingName"],
+        )?;
+        Ok(Self {
+            attribute: crate::from_json_required(map, "Attribute", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            next: crate::from_json_optional(map, "Next", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            thing_name: crate::from_json_required(map, "ThingName", path)?,
+        })
+    }
+}
+
 impl From<DeviceShadowEnrich> for Value<DeviceShadowEnrich> {
     fn from(value: DeviceShadowEnrich) -> Self {
         Value::Lit(value)
@@ -476,6 +594,18 @@ impl crate::ToJson for Filter {
         crate::put(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Next", &self.next);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filter", "Name", "Next"])?;
+        Ok(Self {
+            filter: crate::from_json_required(map, "Filter", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            next: crate::from_json_optional(map, "Next", path)?,
+        })
     }
 }
 
@@ -531,6 +661,20 @@ impl crate::ToJson for Lambda {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Lambda {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BatchSize", "LambdaName", "Name", "Next"])?;
+        Ok(Self {
+            batch_size: crate::from_json_required(map, "BatchSize", path)?,
+            lambda_name: crate::from_json_required(map, "LambdaName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            next: crate::from_json_optional(map, "Next", path)?,
+        })
+    }
+}
+
 impl From<Lambda> for Value<Lambda> {
     fn from(value: Lambda) -> Self {
         Value::Lit(value)
@@ -583,6 +727,19 @@ impl crate::ToJson for Math {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Math {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attribute", "Math", "Name", "Next"])?;
+        Ok(Self {
+            attribute: crate::from_json_required(map, "Attribute", path)?,
+            math: crate::from_json_required(map, "Math", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            next: crate::from_json_optional(map, "Next", path)?,
+        })
+    }
+}
+
 impl From<Math> for Value<Math> {
     fn from(value: Math) -> Self {
         Value::Lit(value)
@@ -630,6 +787,18 @@ impl crate::ToJson for RemoveAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemoveAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes", "Name", "Next"])?;
+        Ok(Self {
+            attributes: crate::from_json_required(map, "Attributes", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            next: crate::from_json_optional(map, "Next", path)?,
+        })
+    }
+}
+
 impl From<RemoveAttributes> for Value<RemoveAttributes> {
     fn from(value: RemoveAttributes) -> Self {
         Value::Lit(value)
@@ -674,6 +843,18 @@ impl crate::ToJson for SelectAttributes {
         crate::put(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Next", &self.next);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelectAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes", "Name", "Next"])?;
+        Ok(Self {
+            attributes: crate::from_json_required(map, "Attributes", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            next: crate::from_json_optional(map, "Next", path)?,
+        })
     }
 }
 

@@ -61,6 +61,21 @@ impl crate::ToJson for SuiteDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SuiteDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SuiteDefinitionConfiguration", "Tags"])?;
+        Ok(Self {
+            suite_definition_configuration: crate::from_json_required(
+                map,
+                "SuiteDefinitionConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTCoreDeviceAdvisor::SuiteDefinition` (`Fn::GetAtt`).
 impl crate::Handle<SuiteDefinition> {
     /// `Fn::GetAtt` `SuiteDefinitionArn`. The Amazon Resource name for the suite definition.
@@ -116,6 +131,17 @@ impl crate::ToJson for DeviceUnderTest {
         crate::put_opt(&mut out, "CertificateArn", &self.certificate_arn);
         crate::put_opt(&mut out, "ThingArn", &self.thing_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceUnderTest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateArn", "ThingArn"])?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            thing_arn: crate::from_json_optional(map, "ThingArn", path)?,
+        })
     }
 }
 
@@ -191,6 +217,38 @@ impl crate::ToJson for SuiteDefinitionConfiguration {
         crate::put(&mut out, "RootGroup", &self.root_group);
         crate::put_opt(&mut out, "SuiteDefinitionName", &self.suite_definition_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SuiteDefinitionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DevicePermissionRoleArn",
+                "Devices",
+                "IntendedForQualification",
+                "RootGroup",
+                "SuiteDefinitionName",
+            ],
+        )?;
+        Ok(Self {
+            device_permission_role_arn: crate::from_json_required(
+                map,
+                "DevicePermissionRoleArn",
+                path,
+            )?,
+            devices: crate::from_json_optional(map, "Devices", path)?,
+            intended_for_qualification: crate::from_json_optional(
+                map,
+                "IntendedForQualification",
+                path,
+            )?,
+            root_group: crate::from_json_required(map, "RootGroup", path)?,
+            suite_definition_name: crate::from_json_optional(map, "SuiteDefinitionName", path)?,
+        })
     }
 }
 

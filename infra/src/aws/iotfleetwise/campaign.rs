@@ -225,6 +225,66 @@ impl crate::ToJson for Campaign {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Campaign {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "CollectionScheme",
+                "Compression",
+                "DataDestinationConfigs",
+                "DataExtraDimensions",
+                "DataPartitions",
+                "Description",
+                "DiagnosticsMode",
+                "ExpiryTime",
+                "Name",
+                "PostTriggerCollectionDuration",
+                "Priority",
+                "SignalCatalogArn",
+                "SignalsToCollect",
+                "SignalsToFetch",
+                "SpoolingMode",
+                "StartTime",
+                "Tags",
+                "TargetArn",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            collection_scheme: crate::from_json_required(map, "CollectionScheme", path)?,
+            compression: crate::from_json_optional(map, "Compression", path)?,
+            data_destination_configs: crate::from_json_optional(
+                map,
+                "DataDestinationConfigs",
+                path,
+            )?,
+            data_extra_dimensions: crate::from_json_optional(map, "DataExtraDimensions", path)?,
+            data_partitions: crate::from_json_optional(map, "DataPartitions", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            diagnostics_mode: crate::from_json_optional(map, "DiagnosticsMode", path)?,
+            expiry_time: crate::from_json_optional(map, "ExpiryTime", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            post_trigger_collection_duration: crate::from_json_optional(
+                map,
+                "PostTriggerCollectionDuration",
+                path,
+            )?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            signal_catalog_arn: crate::from_json_required(map, "SignalCatalogArn", path)?,
+            signals_to_collect: crate::from_json_optional(map, "SignalsToCollect", path)?,
+            signals_to_fetch: crate::from_json_optional(map, "SignalsToFetch", path)?,
+            spooling_mode: crate::from_json_optional(map, "SpoolingMode", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_arn: crate::from_json_required(map, "TargetArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTFleetWise::Campaign` (`Fn::GetAtt`).
 impl crate::Handle<Campaign> {
     /// `Fn::GetAtt` `Arn`.
@@ -289,6 +349,18 @@ impl crate::ToJson for DataPartition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPartition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "StorageOptions", "UploadOptions"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            storage_options: crate::from_json_required(map, "StorageOptions", path)?,
+            upload_options: crate::from_json_optional(map, "UploadOptions", path)?,
+        })
+    }
+}
+
 impl From<DataPartition> for Value<DataPartition> {
     fn from(value: DataPartition) -> Self {
         Value::Lit(value)
@@ -328,6 +400,22 @@ impl crate::ToJson for DataPartitionStorageOptions {
         crate::put(&mut out, "MinimumTimeToLive", &self.minimum_time_to_live);
         crate::put(&mut out, "StorageLocation", &self.storage_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPartitionStorageOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaximumSize", "MinimumTimeToLive", "StorageLocation"],
+        )?;
+        Ok(Self {
+            maximum_size: crate::from_json_required(map, "MaximumSize", path)?,
+            minimum_time_to_live: crate::from_json_required(map, "MinimumTimeToLive", path)?,
+            storage_location: crate::from_json_required(map, "StorageLocation", path)?,
+        })
     }
 }
 
@@ -372,6 +460,21 @@ impl crate::ToJson for DataPartitionUploadOptions {
         );
         crate::put(&mut out, "Expression", &self.expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPartitionUploadOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConditionLanguageVersion", "Expression"])?;
+        Ok(Self {
+            condition_language_version: crate::from_json_optional(
+                map,
+                "ConditionLanguageVersion",
+                path,
+            )?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+        })
     }
 }
 
@@ -428,6 +531,32 @@ impl crate::ToJson for SignalFetchInformation {
         crate::put(&mut out, "FullyQualifiedName", &self.fully_qualified_name);
         crate::put(&mut out, "SignalFetchConfig", &self.signal_fetch_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SignalFetchInformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ConditionLanguageVersion",
+                "FullyQualifiedName",
+                "SignalFetchConfig",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            condition_language_version: crate::from_json_optional(
+                map,
+                "ConditionLanguageVersion",
+                path,
+            )?,
+            fully_qualified_name: crate::from_json_required(map, "FullyQualifiedName", path)?,
+            signal_fetch_config: crate::from_json_required(map, "SignalFetchConfig", path)?,
+        })
     }
 }
 
@@ -495,6 +624,32 @@ impl crate::ToJson for SignalInformation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SignalInformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataPartitionId",
+                "MaxSampleCount",
+                "MinimumSamplingIntervalMs",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            data_partition_id: crate::from_json_optional(map, "DataPartitionId", path)?,
+            max_sample_count: crate::from_json_optional(map, "MaxSampleCount", path)?,
+            minimum_sampling_interval_ms: crate::from_json_optional(
+                map,
+                "MinimumSamplingIntervalMs",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<SignalInformation> for Value<SignalInformation> {
     fn from(value: SignalInformation) -> Self {
         Value::Lit(value)
@@ -529,6 +684,17 @@ impl crate::ToJson for StorageMaximumSize {
         crate::put(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageMaximumSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -569,6 +735,17 @@ impl crate::ToJson for StorageMinimumTimeToLive {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageMinimumTimeToLive {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<StorageMinimumTimeToLive> for Value<StorageMinimumTimeToLive> {
     fn from(value: StorageMinimumTimeToLive) -> Self {
         Value::Lit(value)
@@ -597,6 +774,13 @@ impl Compression {
 impl crate::ToJson for Compression {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Compression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("OFF", Self::Off), ("SNAPPY", Self::Snappy)])
     }
 }
 
@@ -631,6 +815,20 @@ impl crate::ToJson for DiagnosticsMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DiagnosticsMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OFF", Self::Off),
+                ("SEND_ACTIVE_DTCS", Self::SendActiveDtcs),
+            ],
+        )
+    }
+}
+
 impl From<DiagnosticsMode> for Value<DiagnosticsMode> {
     fn from(value: DiagnosticsMode) -> Self {
         Value::Lit(value)
@@ -659,6 +857,13 @@ impl SpoolingMode {
 impl crate::ToJson for SpoolingMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpoolingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("OFF", Self::Off), ("TO_DISK", Self::ToDisk)])
     }
 }
 
@@ -696,6 +901,17 @@ impl crate::ToJson for StorageMaximumSizeUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageMaximumSizeUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MB", Self::Mb), ("GB", Self::Gb), ("TB", Self::Tb)],
+        )
+    }
+}
+
 impl From<StorageMaximumSizeUnit> for Value<StorageMaximumSizeUnit> {
     fn from(value: StorageMaximumSizeUnit) -> Self {
         Value::Lit(value)
@@ -727,6 +943,21 @@ impl StorageMinimumTimeToLiveUnit {
 impl crate::ToJson for StorageMinimumTimeToLiveUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageMinimumTimeToLiveUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HOURS", Self::Hours),
+                ("DAYS", Self::Days),
+                ("WEEKS", Self::Weeks),
+            ],
+        )
     }
 }
 
@@ -764,6 +995,22 @@ impl UpdateCampaignAction {
 impl crate::ToJson for UpdateCampaignAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateCampaignAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("APPROVE", Self::Approve),
+                ("SUSPEND", Self::Suspend),
+                ("RESUME", Self::Resume),
+                ("UPDATE", Self::Update),
+            ],
+        )
     }
 }
 

@@ -119,6 +119,40 @@ impl crate::ToJson for DecoderManifest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecoderManifest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultForUnmappedSignals",
+                "Description",
+                "ModelManifestArn",
+                "Name",
+                "NetworkInterfaces",
+                "SignalDecoders",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            default_for_unmapped_signals: crate::from_json_optional(
+                map,
+                "DefaultForUnmappedSignals",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            model_manifest_arn: crate::from_json_required(map, "ModelManifestArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            network_interfaces: crate::from_json_optional(map, "NetworkInterfaces", path)?,
+            signal_decoders: crate::from_json_optional(map, "SignalDecoders", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTFleetWise::DecoderManifest` (`Fn::GetAtt`).
 impl crate::Handle<DecoderManifest> {
     /// `Fn::GetAtt` `Arn`.
@@ -159,6 +193,13 @@ impl crate::ToJson for DefaultForUnmappedSignalsType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultForUnmappedSignalsType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CUSTOM_DECODING", Self::CustomDecoding)])
+    }
+}
+
 impl From<DefaultForUnmappedSignalsType> for Value<DefaultForUnmappedSignalsType> {
     fn from(value: DefaultForUnmappedSignalsType) -> Self {
         Value::Lit(value)
@@ -187,6 +228,17 @@ impl ManifestStatus {
 impl crate::ToJson for ManifestStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManifestStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("DRAFT", Self::Draft)],
+        )
     }
 }
 

@@ -92,6 +92,32 @@ impl crate::ToJson for ModelManifest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelManifest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "Nodes",
+                "SignalCatalogArn",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            nodes: crate::from_json_optional(map, "Nodes", path)?,
+            signal_catalog_arn: crate::from_json_required(map, "SignalCatalogArn", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTFleetWise::ModelManifest` (`Fn::GetAtt`).
 impl crate::Handle<ModelManifest> {
     /// `Fn::GetAtt` `Arn`.
@@ -132,6 +158,17 @@ impl ManifestStatus {
 impl crate::ToJson for ManifestStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManifestStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("DRAFT", Self::Draft)],
+        )
     }
 }
 

@@ -91,6 +91,24 @@ impl crate::ToJson for SignalCatalog {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SignalCatalog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "NodeCounts", "Nodes", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            node_counts: crate::from_json_optional(map, "NodeCounts", path)?,
+            nodes: crate::from_json_optional(map, "Nodes", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTFleetWise::SignalCatalog` (`Fn::GetAtt`).
 impl crate::Handle<SignalCatalog> {
     /// `Fn::GetAtt` `Arn`.
@@ -201,6 +219,30 @@ impl crate::ToJson for NodeCounts {
         crate::put_opt(&mut out, "TotalNodes", &self.total_nodes);
         crate::put_opt(&mut out, "TotalSensors", &self.total_sensors);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeCounts {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "TotalActuators",
+                "TotalAttributes",
+                "TotalBranches",
+                "TotalNodes",
+                "TotalSensors",
+            ],
+        )?;
+        Ok(Self {
+            total_actuators: crate::from_json_optional(map, "TotalActuators", path)?,
+            total_attributes: crate::from_json_optional(map, "TotalAttributes", path)?,
+            total_branches: crate::from_json_optional(map, "TotalBranches", path)?,
+            total_nodes: crate::from_json_optional(map, "TotalNodes", path)?,
+            total_sensors: crate::from_json_optional(map, "TotalSensors", path)?,
+        })
     }
 }
 

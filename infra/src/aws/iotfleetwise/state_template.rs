@@ -108,6 +108,42 @@ impl crate::ToJson for StateTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StateTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataExtraDimensions",
+                "Description",
+                "MetadataExtraDimensions",
+                "Name",
+                "SignalCatalogArn",
+                "StateTemplateProperties",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_extra_dimensions: crate::from_json_optional(map, "DataExtraDimensions", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            metadata_extra_dimensions: crate::from_json_optional(
+                map,
+                "MetadataExtraDimensions",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            signal_catalog_arn: crate::from_json_required(map, "SignalCatalogArn", path)?,
+            state_template_properties: crate::from_json_required(
+                map,
+                "StateTemplateProperties",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTFleetWise::StateTemplate` (`Fn::GetAtt`).
 impl crate::Handle<StateTemplate> {
     /// `Fn::GetAtt` `Arn`.

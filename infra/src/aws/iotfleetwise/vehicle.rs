@@ -102,6 +102,34 @@ impl crate::ToJson for Vehicle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Vehicle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociationBehavior",
+                "Attributes",
+                "DecoderManifestArn",
+                "ModelManifestArn",
+                "Name",
+                "StateTemplates",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            association_behavior: crate::from_json_optional(map, "AssociationBehavior", path)?,
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+            decoder_manifest_arn: crate::from_json_required(map, "DecoderManifestArn", path)?,
+            model_manifest_arn: crate::from_json_required(map, "ModelManifestArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            state_templates: crate::from_json_optional(map, "StateTemplates", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTFleetWise::Vehicle` (`Fn::GetAtt`).
 impl crate::Handle<Vehicle> {
     /// `Fn::GetAtt` `Arn`.
@@ -155,6 +183,22 @@ impl crate::ToJson for StateTemplateAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StateTemplateAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Identifier", "StateTemplateUpdateStrategy"])?;
+        Ok(Self {
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+            state_template_update_strategy: crate::from_json_required(
+                map,
+                "StateTemplateUpdateStrategy",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<StateTemplateAssociation> for Value<StateTemplateAssociation> {
     fn from(value: StateTemplateAssociation) -> Self {
         Value::Lit(value)
@@ -183,6 +227,20 @@ impl VehicleAssociationBehavior {
 impl crate::ToJson for VehicleAssociationBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VehicleAssociationBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CreateIotThing", Self::CreateIotThing),
+                ("ValidateIotThingExists", Self::ValidateIotThingExists),
+            ],
+        )
     }
 }
 

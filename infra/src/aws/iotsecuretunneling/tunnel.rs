@@ -83,6 +83,23 @@ impl crate::ToJson for Tunnel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tunnel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "DestinationConfig", "Tags", "TimeoutConfig"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            destination_config: crate::from_json_optional(map, "DestinationConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout_config: crate::from_json_optional(map, "TimeoutConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSecureTunneling::Tunnel` (`Fn::GetAtt`).
 impl crate::Handle<Tunnel> {
     /// `Fn::GetAtt` `Status`. The status of the tunnel. Valid values are OPEN and CLOSED.
@@ -135,6 +152,17 @@ impl crate::ToJson for DestinationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Services", "ThingName"])?;
+        Ok(Self {
+            services: crate::from_json_required(map, "Services", path)?,
+            thing_name: crate::from_json_optional(map, "ThingName", path)?,
+        })
+    }
+}
+
 impl From<DestinationConfig> for Value<DestinationConfig> {
     fn from(value: DestinationConfig) -> Self {
         Value::Lit(value)
@@ -173,6 +201,20 @@ impl crate::ToJson for TimeoutConfig {
             &self.max_lifetime_timeout_minutes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeoutConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxLifetimeTimeoutMinutes"])?;
+        Ok(Self {
+            max_lifetime_timeout_minutes: crate::from_json_optional(
+                map,
+                "MaxLifetimeTimeoutMinutes",
+                path,
+            )?,
+        })
     }
 }
 

@@ -71,6 +71,30 @@ impl crate::ToJson for AccessPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessPolicyIdentity",
+                "AccessPolicyPermission",
+                "AccessPolicyResource",
+            ],
+        )?;
+        Ok(Self {
+            access_policy_identity: crate::from_json_required(map, "AccessPolicyIdentity", path)?,
+            access_policy_permission: crate::from_json_required(
+                map,
+                "AccessPolicyPermission",
+                path,
+            )?,
+            access_policy_resource: crate::from_json_required(map, "AccessPolicyResource", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::AccessPolicy` (`Fn::GetAtt`).
 impl crate::Handle<AccessPolicy> {
     /// `Fn::GetAtt` `AccessPolicyArn`. The ARN of the access policy.
@@ -135,6 +159,18 @@ impl crate::ToJson for AccessPolicyIdentity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPolicyIdentity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IamRole", "IamUser", "User"])?;
+        Ok(Self {
+            iam_role: crate::from_json_optional(map, "IamRole", path)?,
+            iam_user: crate::from_json_optional(map, "IamUser", path)?,
+            user: crate::from_json_optional(map, "User", path)?,
+        })
+    }
+}
+
 impl From<AccessPolicyIdentity> for Value<AccessPolicyIdentity> {
     fn from(value: AccessPolicyIdentity) -> Self {
         Value::Lit(value)
@@ -182,6 +218,17 @@ impl crate::ToJson for AccessPolicyResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPolicyResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Portal", "Project"])?;
+        Ok(Self {
+            portal: crate::from_json_optional(map, "Portal", path)?,
+            project: crate::from_json_optional(map, "Project", path)?,
+        })
+    }
+}
+
 impl From<AccessPolicyResource> for Value<AccessPolicyResource> {
     fn from(value: AccessPolicyResource) -> Self {
         Value::Lit(value)
@@ -213,6 +260,16 @@ impl crate::ToJson for IamRole {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "arn", path)?,
+        })
     }
 }
 
@@ -250,6 +307,16 @@ impl crate::ToJson for IamUser {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamUser {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "arn", path)?,
+        })
+    }
+}
+
 impl From<IamUser> for Value<IamUser> {
     fn from(value: IamUser) -> Self {
         Value::Lit(value)
@@ -281,6 +348,16 @@ impl crate::ToJson for Portal {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "id", &self.id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Portal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["id"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "id", path)?,
+        })
     }
 }
 
@@ -318,6 +395,16 @@ impl crate::ToJson for Project {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Project {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["id"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "id", path)?,
+        })
+    }
+}
+
 impl From<Project> for Value<Project> {
     fn from(value: Project) -> Self {
         Value::Lit(value)
@@ -352,6 +439,16 @@ impl crate::ToJson for User {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for User {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["id"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "id", path)?,
+        })
+    }
+}
+
 impl From<User> for Value<User> {
     fn from(value: User) -> Self {
         Value::Lit(value)
@@ -380,6 +477,20 @@ impl AccessPolicyPermission {
 impl crate::ToJson for AccessPolicyPermission {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPolicyPermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ADMINISTRATOR", Self::Administrator),
+                ("VIEWER", Self::Viewer),
+            ],
+        )
     }
 }
 

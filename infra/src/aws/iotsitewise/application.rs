@@ -82,6 +82,30 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "IdcInstanceArn",
+                "Name",
+                "Tags",
+                "WorkspaceName",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            idc_instance_arn: crate::from_json_optional(map, "IdcInstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace_name: crate::from_json_required(map, "WorkspaceName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `ApplicationId`. The unique identifier of the application.

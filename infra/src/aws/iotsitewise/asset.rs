@@ -104,6 +104,34 @@ impl crate::ToJson for Asset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Asset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssetDescription",
+                "AssetExternalId",
+                "AssetHierarchies",
+                "AssetModelId",
+                "AssetName",
+                "AssetProperties",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            asset_description: crate::from_json_optional(map, "AssetDescription", path)?,
+            asset_external_id: crate::from_json_optional(map, "AssetExternalId", path)?,
+            asset_hierarchies: crate::from_json_optional(map, "AssetHierarchies", path)?,
+            asset_model_id: crate::from_json_required(map, "AssetModelId", path)?,
+            asset_name: crate::from_json_required(map, "AssetName", path)?,
+            asset_properties: crate::from_json_optional(map, "AssetProperties", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::Asset` (`Fn::GetAtt`).
 impl crate::Handle<Asset> {
     /// `Fn::GetAtt` `AssetArn`. The ARN of the asset
@@ -168,6 +196,23 @@ impl crate::ToJson for AssetHierarchy {
         crate::put_opt(&mut out, "Id", &self.id);
         crate::put_opt(&mut out, "LogicalId", &self.logical_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetHierarchy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ChildAssetId", "ExternalId", "Id", "LogicalId"],
+        )?;
+        Ok(Self {
+            child_asset_id: crate::from_json_required(map, "ChildAssetId", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            logical_id: crate::from_json_optional(map, "LogicalId", path)?,
+        })
     }
 }
 
@@ -260,6 +305,32 @@ impl crate::ToJson for AssetProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alias",
+                "ExternalId",
+                "Id",
+                "LogicalId",
+                "NotificationState",
+                "Unit",
+            ],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_optional(map, "Alias", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            logical_id: crate::from_json_optional(map, "LogicalId", path)?,
+            notification_state: crate::from_json_optional(map, "NotificationState", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<AssetProperty> for Value<AssetProperty> {
     fn from(value: AssetProperty) -> Self {
         Value::Lit(value)
@@ -288,6 +359,17 @@ impl NotificationState {
 impl crate::ToJson for NotificationState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -167,6 +167,46 @@ impl crate::ToJson for AssetModel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssetModelCompositeModels",
+                "AssetModelDescription",
+                "AssetModelExternalId",
+                "AssetModelHierarchies",
+                "AssetModelName",
+                "AssetModelProperties",
+                "AssetModelType",
+                "EnforcedAssetModelInterfaceRelationships",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            asset_model_composite_models: crate::from_json_optional(
+                map,
+                "AssetModelCompositeModels",
+                path,
+            )?,
+            asset_model_description: crate::from_json_optional(map, "AssetModelDescription", path)?,
+            asset_model_external_id: crate::from_json_optional(map, "AssetModelExternalId", path)?,
+            asset_model_hierarchies: crate::from_json_optional(map, "AssetModelHierarchies", path)?,
+            asset_model_name: crate::from_json_required(map, "AssetModelName", path)?,
+            asset_model_properties: crate::from_json_optional(map, "AssetModelProperties", path)?,
+            asset_model_type: crate::from_json_optional(map, "AssetModelType", path)?,
+            enforced_asset_model_interface_relationships: crate::from_json_optional(
+                map,
+                "EnforcedAssetModelInterfaceRelationships",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::AssetModel` (`Fn::GetAtt`).
 impl crate::Handle<AssetModel> {
     /// `Fn::GetAtt` `AssetModelArn`. The ARN of the asset model, which has the following format.
@@ -300,6 +340,46 @@ impl crate::ToJson for AssetModelCompositeModel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetModelCompositeModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComposedAssetModelId",
+                "CompositeModelProperties",
+                "Description",
+                "ExternalId",
+                "Id",
+                "Name",
+                "ParentAssetModelCompositeModelExternalId",
+                "Path",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            composed_asset_model_id: crate::from_json_optional(map, "ComposedAssetModelId", path)?,
+            composite_model_properties: crate::from_json_optional(
+                map,
+                "CompositeModelProperties",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parent_asset_model_composite_model_external_id: crate::from_json_optional(
+                map,
+                "ParentAssetModelCompositeModelExternalId",
+                path,
+            )?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<AssetModelCompositeModel> for Value<AssetModelCompositeModel> {
     fn from(value: AssetModelCompositeModel) -> Self {
         Value::Lit(value)
@@ -365,6 +445,24 @@ impl crate::ToJson for AssetModelHierarchy {
         crate::put_opt(&mut out, "LogicalId", &self.logical_id);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetModelHierarchy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ChildAssetModelId", "ExternalId", "Id", "LogicalId", "Name"],
+        )?;
+        Ok(Self {
+            child_asset_model_id: crate::from_json_required(map, "ChildAssetModelId", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            logical_id: crate::from_json_optional(map, "LogicalId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -460,6 +558,36 @@ impl crate::ToJson for AssetModelProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetModelProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataType",
+                "DataTypeSpec",
+                "ExternalId",
+                "Id",
+                "LogicalId",
+                "Name",
+                "Type",
+                "Unit",
+            ],
+        )?;
+        Ok(Self {
+            data_type: crate::from_json_required(map, "DataType", path)?,
+            data_type_spec: crate::from_json_optional(map, "DataTypeSpec", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            logical_id: crate::from_json_optional(map, "LogicalId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<AssetModelProperty> for Value<AssetModelProperty> {
     fn from(value: AssetModelProperty) -> Self {
         Value::Lit(value)
@@ -493,6 +621,16 @@ impl crate::ToJson for Attribute {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DefaultValue", &self.default_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Attribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultValue"])?;
+        Ok(Self {
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+        })
     }
 }
 
@@ -560,6 +698,38 @@ impl crate::ToJson for EnforcedAssetModelInterfacePropertyMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnforcedAssetModelInterfacePropertyMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssetModelPropertyExternalId",
+                "AssetModelPropertyLogicalId",
+                "InterfaceAssetModelPropertyExternalId",
+            ],
+        )?;
+        Ok(Self {
+            asset_model_property_external_id: crate::from_json_optional(
+                map,
+                "AssetModelPropertyExternalId",
+                path,
+            )?,
+            asset_model_property_logical_id: crate::from_json_optional(
+                map,
+                "AssetModelPropertyLogicalId",
+                path,
+            )?,
+            interface_asset_model_property_external_id: crate::from_json_required(
+                map,
+                "InterfaceAssetModelPropertyExternalId",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<EnforcedAssetModelInterfacePropertyMapping>
     for Value<EnforcedAssetModelInterfacePropertyMapping>
 {
@@ -616,6 +786,22 @@ impl crate::ToJson for EnforcedAssetModelInterfaceRelationship {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnforcedAssetModelInterfaceRelationship {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InterfaceAssetModelId", "PropertyMappings"])?;
+        Ok(Self {
+            interface_asset_model_id: crate::from_json_optional(
+                map,
+                "InterfaceAssetModelId",
+                path,
+            )?,
+            property_mappings: crate::from_json_optional(map, "PropertyMappings", path)?,
+        })
+    }
+}
+
 impl From<EnforcedAssetModelInterfaceRelationship>
     for Value<EnforcedAssetModelInterfaceRelationship>
 {
@@ -650,6 +836,17 @@ impl crate::ToJson for ExpressionVariable {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpressionVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -697,6 +894,18 @@ impl crate::ToJson for Metric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Metric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression", "Variables", "Window"])?;
+        Ok(Self {
+            expression: crate::from_json_required(map, "Expression", path)?,
+            variables: crate::from_json_required(map, "Variables", path)?,
+            window: crate::from_json_required(map, "Window", path)?,
+        })
+    }
+}
+
 impl From<Metric> for Value<Metric> {
     fn from(value: Metric) -> Self {
         Value::Lit(value)
@@ -733,6 +942,16 @@ impl crate::ToJson for MetricWindow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tumbling"])?;
+        Ok(Self {
+            tumbling: crate::from_json_optional(map, "Tumbling", path)?,
+        })
+    }
+}
+
 impl From<MetricWindow> for Value<MetricWindow> {
     fn from(value: MetricWindow) -> Self {
         Value::Lit(value)
@@ -759,6 +978,16 @@ impl crate::ToJson for PropertyPathDefinition {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyPathDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -823,6 +1052,23 @@ impl crate::ToJson for PropertyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Attribute", "Metric", "Transform", "TypeName"],
+        )?;
+        Ok(Self {
+            attribute: crate::from_json_optional(map, "Attribute", path)?,
+            metric: crate::from_json_optional(map, "Metric", path)?,
+            transform: crate::from_json_optional(map, "Transform", path)?,
+            type_name: crate::from_json_required(map, "TypeName", path)?,
+        })
+    }
+}
+
 impl From<PropertyType> for Value<PropertyType> {
     fn from(value: PropertyType) -> Self {
         Value::Lit(value)
@@ -858,6 +1104,17 @@ impl crate::ToJson for Transform {
         crate::put(&mut out, "Expression", &self.expression);
         crate::put(&mut out, "Variables", &self.variables);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression", "Variables"])?;
+        Ok(Self {
+            expression: crate::from_json_required(map, "Expression", path)?,
+            variables: crate::from_json_required(map, "Variables", path)?,
+        })
     }
 }
 
@@ -899,6 +1156,17 @@ impl crate::ToJson for TumblingWindow {
         crate::put(&mut out, "Interval", &self.interval);
         crate::put_opt(&mut out, "Offset", &self.offset);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TumblingWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Interval", "Offset"])?;
+        Ok(Self {
+            interval: crate::from_json_required(map, "Interval", path)?,
+            offset: crate::from_json_optional(map, "Offset", path)?,
+        })
     }
 }
 
@@ -1001,6 +1269,34 @@ impl crate::ToJson for VariableValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VariableValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HierarchyExternalId",
+                "HierarchyId",
+                "HierarchyLogicalId",
+                "PropertyExternalId",
+                "PropertyId",
+                "PropertyLogicalId",
+                "PropertyPath",
+            ],
+        )?;
+        Ok(Self {
+            hierarchy_external_id: crate::from_json_optional(map, "HierarchyExternalId", path)?,
+            hierarchy_id: crate::from_json_optional(map, "HierarchyId", path)?,
+            hierarchy_logical_id: crate::from_json_optional(map, "HierarchyLogicalId", path)?,
+            property_external_id: crate::from_json_optional(map, "PropertyExternalId", path)?,
+            property_id: crate::from_json_optional(map, "PropertyId", path)?,
+            property_logical_id: crate::from_json_optional(map, "PropertyLogicalId", path)?,
+            property_path: crate::from_json_optional(map, "PropertyPath", path)?,
+        })
+    }
+}
+
 impl From<VariableValue> for Value<VariableValue> {
     fn from(value: VariableValue) -> Self {
         Value::Lit(value)
@@ -1032,6 +1328,21 @@ impl AssetModelType {
 impl crate::ToJson for AssetModelType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetModelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ASSET_MODEL", Self::AssetModel),
+                ("COMPONENT_MODEL", Self::ComponentModel),
+                ("INTERFACE", Self::Interface),
+            ],
+        )
     }
 }
 
@@ -1075,6 +1386,23 @@ impl crate::ToJson for DataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("INTEGER", Self::Integer),
+                ("DOUBLE", Self::Double),
+                ("BOOLEAN", Self::Boolean),
+                ("STRUCT", Self::Struct),
+            ],
+        )
+    }
+}
+
 impl From<DataType> for Value<DataType> {
     fn from(value: DataType) -> Self {
         Value::Lit(value)
@@ -1100,6 +1428,13 @@ impl DataTypeSpec {
 impl crate::ToJson for DataTypeSpec {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataTypeSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AWS/ALARM_STATE", Self::AwsAlarmState)])
     }
 }
 
@@ -1137,6 +1472,22 @@ impl TypeName {
 impl crate::ToJson for TypeName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TypeName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Measurement", Self::Measurement),
+                ("Attribute", Self::Attribute),
+                ("Transform", Self::Transform),
+                ("Metric", Self::Metric),
+            ],
+        )
     }
 }
 

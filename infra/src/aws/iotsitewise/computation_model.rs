@@ -96,6 +96,42 @@ impl crate::ToJson for ComputationModel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputationModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputationModelConfiguration",
+                "ComputationModelDataBinding",
+                "ComputationModelDescription",
+                "ComputationModelName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            computation_model_configuration: crate::from_json_required(
+                map,
+                "ComputationModelConfiguration",
+                path,
+            )?,
+            computation_model_data_binding: crate::from_json_required(
+                map,
+                "ComputationModelDataBinding",
+                path,
+            )?,
+            computation_model_description: crate::from_json_optional(
+                map,
+                "ComputationModelDescription",
+                path,
+            )?,
+            computation_model_name: crate::from_json_required(map, "ComputationModelName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::ComputationModel` (`Fn::GetAtt`).
 impl crate::Handle<ComputationModel> {
     /// `Fn::GetAtt` `ComputationModelArn`. The ARN of the computation model.
@@ -140,6 +176,17 @@ impl crate::ToJson for AnomalyDetectionComputationModelConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnomalyDetectionComputationModelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputProperties", "ResultProperty"])?;
+        Ok(Self {
+            input_properties: crate::from_json_required(map, "InputProperties", path)?,
+            result_property: crate::from_json_required(map, "ResultProperty", path)?,
+        })
+    }
+}
+
 impl From<AnomalyDetectionComputationModelConfiguration>
     for Value<AnomalyDetectionComputationModelConfiguration>
 {
@@ -179,6 +226,17 @@ impl crate::ToJson for AssetModelPropertyBindingValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetModelPropertyBindingValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AssetModelId", "PropertyId"])?;
+        Ok(Self {
+            asset_model_id: crate::from_json_required(map, "AssetModelId", path)?,
+            property_id: crate::from_json_required(map, "PropertyId", path)?,
+        })
+    }
+}
+
 impl From<AssetModelPropertyBindingValue> for Value<AssetModelPropertyBindingValue> {
     fn from(value: AssetModelPropertyBindingValue) -> Self {
         Value::Lit(value)
@@ -210,6 +268,17 @@ impl crate::ToJson for AssetPropertyBindingValue {
         crate::put(&mut out, "AssetId", &self.asset_id);
         crate::put(&mut out, "PropertyId", &self.property_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetPropertyBindingValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AssetId", "PropertyId"])?;
+        Ok(Self {
+            asset_id: crate::from_json_required(map, "AssetId", path)?,
+            property_id: crate::from_json_required(map, "PropertyId", path)?,
+        })
     }
 }
 
@@ -249,6 +318,16 @@ impl crate::ToJson for ComputationModelConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AnomalyDetection", &self.anomaly_detection);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputationModelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AnomalyDetection"])?;
+        Ok(Self {
+            anomaly_detection: crate::from_json_optional(map, "AnomalyDetection", path)?,
+        })
     }
 }
 
@@ -311,6 +390,19 @@ impl crate::ToJson for ComputationModelDataBindingValue {
         crate::put_opt(&mut out, "AssetProperty", &self.asset_property);
         crate::put_opt(&mut out, "List", &self.list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputationModelDataBindingValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AssetModelProperty", "AssetProperty", "List"])?;
+        Ok(Self {
+            asset_model_property: crate::from_json_optional(map, "AssetModelProperty", path)?,
+            asset_property: crate::from_json_optional(map, "AssetProperty", path)?,
+            list: crate::from_json_optional(map, "List", path)?,
+        })
     }
 }
 

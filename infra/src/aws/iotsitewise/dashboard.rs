@@ -81,6 +81,30 @@ impl crate::ToJson for Dashboard {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dashboard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DashboardDefinition",
+                "DashboardDescription",
+                "DashboardName",
+                "ProjectId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            dashboard_definition: crate::from_json_required(map, "DashboardDefinition", path)?,
+            dashboard_description: crate::from_json_required(map, "DashboardDescription", path)?,
+            dashboard_name: crate::from_json_required(map, "DashboardName", path)?,
+            project_id: crate::from_json_optional(map, "ProjectId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::Dashboard` (`Fn::GetAtt`).
 impl crate::Handle<Dashboard> {
     /// `Fn::GetAtt` `DashboardArn`. The ARN of the dashboard.

@@ -105,6 +105,34 @@ impl crate::ToJson for Dataset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dataset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatasetConfig",
+                "DatasetDescription",
+                "DatasetName",
+                "DatasetSource",
+                "DatasetType",
+                "Tags",
+                "WorkspaceName",
+            ],
+        )?;
+        Ok(Self {
+            dataset_config: crate::from_json_optional(map, "DatasetConfig", path)?,
+            dataset_description: crate::from_json_optional(map, "DatasetDescription", path)?,
+            dataset_name: crate::from_json_required(map, "DatasetName", path)?,
+            dataset_source: crate::from_json_optional(map, "DatasetSource", path)?,
+            dataset_type: crate::from_json_optional(map, "DatasetType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace_name: crate::from_json_optional(map, "WorkspaceName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::Dataset` (`Fn::GetAtt`).
 impl crate::Handle<Dataset> {
     /// `Fn::GetAtt` `DatasetArn`. The ARN of the dataset.
@@ -145,6 +173,16 @@ impl crate::ToJson for DatasetConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Session", &self.session);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Session"])?;
+        Ok(Self {
+            session: crate::from_json_optional(map, "Session", path)?,
+        })
     }
 }
 
@@ -195,6 +233,19 @@ impl crate::ToJson for DatasetSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["SourceDetail", "SourceFormat", "SourceType"])?;
+        Ok(Self {
+            source_detail: crate::from_json_optional(map, "SourceDetail", path)?,
+            source_format: crate::from_json_required(map, "SourceFormat", path)?,
+            source_type: crate::from_json_required(map, "SourceType", path)?,
+        })
+    }
+}
+
 impl From<DatasetSource> for Value<DatasetSource> {
     fn from(value: DatasetSource) -> Self {
         Value::Lit(value)
@@ -229,6 +280,17 @@ impl crate::ToJson for KendraSourceDetail {
         crate::put(&mut out, "KnowledgeBaseArn", &self.knowledge_base_arn);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KendraSourceDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KnowledgeBaseArn", "RoleArn"])?;
+        Ok(Self {
+            knowledge_base_arn: crate::from_json_required(map, "KnowledgeBaseArn", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -271,6 +333,17 @@ impl crate::ToJson for SessionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SessionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SessionEndTime", "SessionStartTime"])?;
+        Ok(Self {
+            session_end_time: crate::from_json_required(map, "SessionEndTime", path)?,
+            session_start_time: crate::from_json_required(map, "SessionStartTime", path)?,
+        })
+    }
+}
+
 impl From<SessionConfig> for Value<SessionConfig> {
     fn from(value: SessionConfig) -> Self {
         Value::Lit(value)
@@ -302,6 +375,16 @@ impl crate::ToJson for SourceDetail {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Kendra", &self.kendra);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Kendra"])?;
+        Ok(Self {
+            kendra: crate::from_json_optional(map, "Kendra", path)?,
+        })
     }
 }
 
@@ -339,6 +422,21 @@ impl crate::ToJson for DatasetType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SESSION", Self::Session),
+                ("CURATED", Self::Curated),
+                ("EXTERNAL", Self::External),
+            ],
+        )
+    }
+}
+
 impl From<DatasetType> for Value<DatasetType> {
     fn from(value: DatasetType) -> Self {
         Value::Lit(value)
@@ -370,6 +468,20 @@ impl crate::ToJson for SourceFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("KNOWLEDGE_BASE", Self::KnowledgeBase),
+                ("TIMESERIES", Self::Timeseries),
+            ],
+        )
+    }
+}
+
 impl From<SourceFormat> for Value<SourceFormat> {
     fn from(value: SourceFormat) -> Self {
         Value::Lit(value)
@@ -398,6 +510,17 @@ impl SourceType {
 impl crate::ToJson for SourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("KENDRA", Self::Kendra), ("SITEWISE", Self::Sitewise)],
+        )
     }
 }
 

@@ -91,6 +91,34 @@ impl crate::ToJson for Gateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Gateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GatewayCapabilitySummaries",
+                "GatewayName",
+                "GatewayPlatform",
+                "GatewayVersion",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            gateway_capability_summaries: crate::from_json_optional(
+                map,
+                "GatewayCapabilitySummaries",
+                path,
+            )?,
+            gateway_name: crate::from_json_required(map, "GatewayName", path)?,
+            gateway_platform: crate::from_json_required(map, "GatewayPlatform", path)?,
+            gateway_version: crate::from_json_optional(map, "GatewayVersion", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::Gateway` (`Fn::GetAtt`).
 impl crate::Handle<Gateway> {
     /// `Fn::GetAtt` `GatewayId`. The ID of the gateway device.
@@ -138,6 +166,25 @@ impl crate::ToJson for GatewayCapabilitySummary {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayCapabilitySummary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CapabilityConfiguration", "CapabilityNamespace"],
+        )?;
+        Ok(Self {
+            capability_configuration: crate::from_json_optional(
+                map,
+                "CapabilityConfiguration",
+                path,
+            )?,
+            capability_namespace: crate::from_json_required(map, "CapabilityNamespace", path)?,
+        })
+    }
+}
+
 impl From<GatewayCapabilitySummary> for Value<GatewayCapabilitySummary> {
     fn from(value: GatewayCapabilitySummary) -> Self {
         Value::Lit(value)
@@ -181,6 +228,17 @@ impl crate::ToJson for GatewayPlatform {
         crate::put_opt(&mut out, "GreengrassV2", &self.greengrass_v2);
         crate::put_opt(&mut out, "SiemensIE", &self.siemens_ie);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayPlatform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GreengrassV2", "SiemensIE"])?;
+        Ok(Self {
+            greengrass_v2: crate::from_json_optional(map, "GreengrassV2", path)?,
+            siemens_ie: crate::from_json_optional(map, "SiemensIE", path)?,
+        })
     }
 }
 
@@ -236,6 +294,25 @@ impl crate::ToJson for GreengrassV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GreengrassV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CoreDeviceOperatingSystem", "CoreDeviceThingName"],
+        )?;
+        Ok(Self {
+            core_device_operating_system: crate::from_json_optional(
+                map,
+                "CoreDeviceOperatingSystem",
+                path,
+            )?,
+            core_device_thing_name: crate::from_json_required(map, "CoreDeviceThingName", path)?,
+        })
+    }
+}
+
 impl From<GreengrassV2> for Value<GreengrassV2> {
     fn from(value: GreengrassV2) -> Self {
         Value::Lit(value)
@@ -263,6 +340,16 @@ impl crate::ToJson for SiemensIe {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IotCoreThingName", &self.iot_core_thing_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SiemensIe {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IotCoreThingName"])?;
+        Ok(Self {
+            iot_core_thing_name: crate::from_json_required(map, "IotCoreThingName", path)?,
+        })
     }
 }
 
@@ -297,6 +384,21 @@ impl CoreDeviceOperatingSystem {
 impl crate::ToJson for CoreDeviceOperatingSystem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CoreDeviceOperatingSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LINUX_AARCH64", Self::LinuxAarch64),
+                ("LINUX_AMD64", Self::LinuxAmd64),
+                ("WINDOWS_AMD64", Self::WindowsAmd64),
+            ],
+        )
     }
 }
 

@@ -99,6 +99,32 @@ impl crate::ToJson for Pipeline {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Pipeline {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Computations",
+                "Description",
+                "EnvironmentVariables",
+                "PipelineName",
+                "Tags",
+                "WorkspaceName",
+            ],
+        )?;
+        Ok(Self {
+            computations: crate::from_json_required(map, "Computations", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            pipeline_name: crate::from_json_required(map, "PipelineName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace_name: crate::from_json_required(map, "WorkspaceName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::Pipeline` (`Fn::GetAtt`).
 impl crate::Handle<Pipeline> {
     /// `Fn::GetAtt` `PipelineArn`. The ARN of the pipeline.
@@ -168,6 +194,28 @@ impl crate::ToJson for ComputeNode {
         );
         crate::put(&mut out, "TaskName", &self.task_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeNode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputeNodeName",
+                "DependsOn",
+                "EnvironmentVariables",
+                "TaskName",
+            ],
+        )?;
+        Ok(Self {
+            compute_node_name: crate::from_json_required(map, "ComputeNodeName", path)?,
+            depends_on: crate::from_json_optional(map, "DependsOn", path)?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            task_name: crate::from_json_required(map, "TaskName", path)?,
+        })
     }
 }
 

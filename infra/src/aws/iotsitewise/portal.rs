@@ -143,6 +143,48 @@ impl crate::ToJson for Portal {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Portal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alarms",
+                "NotificationSenderEmail",
+                "PortalAuthMode",
+                "PortalContactEmail",
+                "PortalDescription",
+                "PortalName",
+                "PortalType",
+                "PortalTypeConfiguration",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            alarms: crate::from_json_optional(map, "Alarms", path)?,
+            notification_sender_email: crate::from_json_optional(
+                map,
+                "NotificationSenderEmail",
+                path,
+            )?,
+            portal_auth_mode: crate::from_json_optional(map, "PortalAuthMode", path)?,
+            portal_contact_email: crate::from_json_required(map, "PortalContactEmail", path)?,
+            portal_description: crate::from_json_optional(map, "PortalDescription", path)?,
+            portal_name: crate::from_json_required(map, "PortalName", path)?,
+            portal_type: crate::from_json_optional(map, "PortalType", path)?,
+            portal_type_configuration: crate::from_json_optional(
+                map,
+                "PortalTypeConfiguration",
+                path,
+            )?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::Portal` (`Fn::GetAtt`).
 impl crate::Handle<Portal> {
     /// `Fn::GetAtt` `PortalArn`. The ARN of the portal, which has the following format.
@@ -217,6 +259,17 @@ impl crate::ToJson for Alarms {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Alarms {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmRoleArn", "NotificationLambdaArn"])?;
+        Ok(Self {
+            alarm_role_arn: crate::from_json_optional(map, "AlarmRoleArn", path)?,
+            notification_lambda_arn: crate::from_json_optional(map, "NotificationLambdaArn", path)?,
+        })
+    }
+}
+
 impl From<Alarms> for Value<Alarms> {
     fn from(value: Alarms) -> Self {
         Value::Lit(value)
@@ -244,6 +297,16 @@ impl crate::ToJson for PortalTypeEntry {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PortalTools", &self.portal_tools);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortalTypeEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PortalTools"])?;
+        Ok(Self {
+            portal_tools: crate::from_json_required(map, "PortalTools", path)?,
+        })
     }
 }
 
@@ -279,6 +342,13 @@ impl crate::ToJson for PortalAuthMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortalAuthMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IAM", Self::Iam), ("SSO", Self::Sso)])
+    }
+}
+
 impl From<PortalAuthMode> for Value<PortalAuthMode> {
     fn from(value: PortalAuthMode) -> Self {
         Value::Lit(value)
@@ -307,6 +377,20 @@ impl PortalType {
 impl crate::ToJson for PortalType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortalType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SITEWISE_PORTAL_V1", Self::SitewisePortalV1),
+                ("SITEWISE_PORTAL_V2", Self::SitewisePortalV2),
+            ],
+        )
     }
 }
 

@@ -82,6 +82,30 @@ impl crate::ToJson for Project {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Project {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssetIds",
+                "PortalId",
+                "ProjectDescription",
+                "ProjectName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            asset_ids: crate::from_json_optional(map, "AssetIds", path)?,
+            portal_id: crate::from_json_required(map, "PortalId", path)?,
+            project_description: crate::from_json_optional(map, "ProjectDescription", path)?,
+            project_name: crate::from_json_required(map, "ProjectName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::Project` (`Fn::GetAtt`).
 impl crate::Handle<Project> {
     /// `Fn::GetAtt` `ProjectArn`. The ARN of the project.

@@ -80,6 +80,30 @@ impl crate::ToJson for Task {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Task {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Tags",
+                "TaskConfiguration",
+                "TaskName",
+                "WorkspaceName",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task_configuration: crate::from_json_required(map, "TaskConfiguration", path)?,
+            task_name: crate::from_json_required(map, "TaskName", path)?,
+            workspace_name: crate::from_json_required(map, "WorkspaceName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::Task` (`Fn::GetAtt`).
 impl crate::Handle<Task> {
     /// `Fn::GetAtt` `Status`. The current lifecycle status of the task.
@@ -202,6 +226,42 @@ impl crate::ToJson for ContainerTaskConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerTaskConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Command",
+                "EcrUri",
+                "EnvironmentVariables",
+                "EphemeralStorageConfiguration",
+                "Mounts",
+                "ProcessingType",
+                "ProcessingUnit",
+                "TaskExecutionRole",
+                "TimeoutSeconds",
+            ],
+        )?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            ecr_uri: crate::from_json_required(map, "EcrUri", path)?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            ephemeral_storage_configuration: crate::from_json_optional(
+                map,
+                "EphemeralStorageConfiguration",
+                path,
+            )?,
+            mounts: crate::from_json_optional(map, "Mounts", path)?,
+            processing_type: crate::from_json_required(map, "ProcessingType", path)?,
+            processing_unit: crate::from_json_required(map, "ProcessingUnit", path)?,
+            task_execution_role: crate::from_json_required(map, "TaskExecutionRole", path)?,
+            timeout_seconds: crate::from_json_optional(map, "TimeoutSeconds", path)?,
+        })
+    }
+}
+
 impl From<ContainerTaskConfiguration> for Value<ContainerTaskConfiguration> {
     fn from(value: ContainerTaskConfiguration) -> Self {
         Value::Lit(value)
@@ -238,6 +298,17 @@ impl crate::ToJson for EphemeralStorageConfiguration {
         crate::put(&mut out, "StorageClass", &self.storage_class);
         crate::put(&mut out, "StorageSizeInGiB", &self.storage_size_in_gi_b);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EphemeralStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StorageClass", "StorageSizeInGiB"])?;
+        Ok(Self {
+            storage_class: crate::from_json_required(map, "StorageClass", path)?,
+            storage_size_in_gi_b: crate::from_json_required(map, "StorageSizeInGiB", path)?,
+        })
     }
 }
 
@@ -290,6 +361,23 @@ impl crate::ToJson for Mount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Name", "RelativePath", "Source", "StorageType"],
+        )?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            relative_path: crate::from_json_required(map, "RelativePath", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            storage_type: crate::from_json_required(map, "StorageType", path)?,
+        })
+    }
+}
+
 impl From<Mount> for Value<Mount> {
     fn from(value: Mount) -> Self {
         Value::Lit(value)
@@ -317,6 +405,16 @@ impl crate::ToJson for MountSource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3AccessPoint", &self.s3_access_point);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MountSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3AccessPoint"])?;
+        Ok(Self {
+            s3_access_point: crate::from_json_required(map, "S3AccessPoint", path)?,
+        })
     }
 }
 
@@ -363,6 +461,17 @@ impl crate::ToJson for S3AccessPointSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3AccessPointSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessPointArn", "Prefix"])?;
+        Ok(Self {
+            access_point_arn: crate::from_json_required(map, "AccessPointArn", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<S3AccessPointSource> for Value<S3AccessPointSource> {
     fn from(value: S3AccessPointSource) -> Self {
         Value::Lit(value)
@@ -398,6 +507,20 @@ impl crate::ToJson for TaskConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerTaskConfiguration"])?;
+        Ok(Self {
+            container_task_configuration: crate::from_json_required(
+                map,
+                "ContainerTaskConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TaskConfiguration> for Value<TaskConfiguration> {
     fn from(value: TaskConfiguration) -> Self {
         Value::Lit(value)
@@ -426,6 +549,23 @@ impl ProcessingType {
 impl crate::ToJson for ProcessingType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GENERIC_COMPUTE_PROCESSING", Self::GenericComputeProcessing),
+                (
+                    "HARDWARE_ACCELERATED_PROCESSING",
+                    Self::HardwareAcceleratedProcessing,
+                ),
+            ],
+        )
     }
 }
 
@@ -496,6 +636,32 @@ impl crate::ToJson for ProcessingUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessingUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("UNITS_2", Self::Units2),
+                ("UNITS_4", Self::Units4),
+                ("UNITS_8", Self::Units8),
+                ("UNITS_12", Self::Units12),
+                ("UNITS_16", Self::Units16),
+                ("UNITS_24", Self::Units24),
+                ("UNITS_32", Self::Units32),
+                ("UNITS_36", Self::Units36),
+                ("UNITS_48", Self::Units48),
+                ("UNITS_60", Self::Units60),
+                ("UNITS_64", Self::Units64),
+                ("UNITS_72", Self::Units72),
+                ("UNITS_84", Self::Units84),
+                ("UNITS_96", Self::Units96),
+            ],
+        )
+    }
+}
+
 impl From<ProcessingUnit> for Value<ProcessingUnit> {
     fn from(value: ProcessingUnit) -> Self {
         Value::Lit(value)
@@ -534,6 +700,22 @@ impl crate::ToJson for StorageClass {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD_1", Self::Standard1),
+                ("STANDARD_2", Self::Standard2),
+                ("THROUGHPUT_1", Self::Throughput1),
+                ("THROUGHPUT_2", Self::Throughput2),
+            ],
+        )
+    }
+}
+
 impl From<StorageClass> for Value<StorageClass> {
     fn from(value: StorageClass) -> Self {
         Value::Lit(value)
@@ -559,6 +741,13 @@ impl StorageType {
 impl crate::ToJson for StorageType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SHARED_STORAGE", Self::SharedStorage)])
     }
 }
 

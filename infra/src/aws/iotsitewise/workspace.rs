@@ -94,6 +94,34 @@ impl crate::ToJson for Workspace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workspace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EncryptionConfiguration",
+                "KmsKeyId",
+                "Tags",
+                "WorkspaceDescription",
+                "WorkspaceName",
+            ],
+        )?;
+        Ok(Self {
+            encryption_configuration: crate::from_json_required(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace_description: crate::from_json_optional(map, "WorkspaceDescription", path)?,
+            workspace_name: crate::from_json_required(map, "WorkspaceName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTSiteWise::Workspace` (`Fn::GetAtt`).
 impl crate::Handle<Workspace> {
     /// `Fn::GetAtt` `CreatedAt`. The time the workspace was created.
@@ -141,6 +169,16 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionType"])?;
+        Ok(Self {
+            encryption_type: crate::from_json_required(map, "EncryptionType", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -169,6 +207,23 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "SITEWISE_DEFAULT_ENCRYPTION",
+                    Self::SitewiseDefaultEncryption,
+                ),
+                ("KMS_BASED_ENCRYPTION", Self::KmsBasedEncryption),
+            ],
+        )
     }
 }
 

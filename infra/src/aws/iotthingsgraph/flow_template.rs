@@ -59,6 +59,22 @@ impl crate::ToJson for FlowTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CompatibleNamespaceVersion", "Definition"])?;
+        Ok(Self {
+            compatible_namespace_version: crate::from_json_optional(
+                map,
+                "CompatibleNamespaceVersion",
+                path,
+            )?,
+            definition: crate::from_json_required(map, "Definition", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTThingsGraph::FlowTemplate` (`Fn::GetAtt`).
 impl crate::Handle<FlowTemplate> {
     /// `Fn::GetAtt` `Id`.
@@ -92,6 +108,17 @@ impl crate::ToJson for DefinitionDocument {
         crate::put(&mut out, "Language", &self.language);
         crate::put(&mut out, "Text", &self.text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefinitionDocument {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Language", "Text"])?;
+        Ok(Self {
+            language: crate::from_json_required(map, "Language", path)?,
+            text: crate::from_json_required(map, "Text", path)?,
+        })
     }
 }
 

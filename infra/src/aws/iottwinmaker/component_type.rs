@@ -151,6 +151,44 @@ impl crate::ToJson for ComponentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComponentTypeId",
+                "CompositeComponentTypes",
+                "Description",
+                "ExtendsFrom",
+                "Functions",
+                "IsSingleton",
+                "PropertyDefinitions",
+                "PropertyGroups",
+                "Tags",
+                "WorkspaceId",
+            ],
+        )?;
+        Ok(Self {
+            component_type_id: crate::from_json_required(map, "ComponentTypeId", path)?,
+            composite_component_types: crate::from_json_optional(
+                map,
+                "CompositeComponentTypes",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            extends_from: crate::from_json_optional(map, "ExtendsFrom", path)?,
+            functions: crate::from_json_optional(map, "Functions", path)?,
+            is_singleton: crate::from_json_optional(map, "IsSingleton", path)?,
+            property_definitions: crate::from_json_optional(map, "PropertyDefinitions", path)?,
+            property_groups: crate::from_json_optional(map, "PropertyGroups", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace_id: crate::from_json_required(map, "WorkspaceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTTwinMaker::ComponentType` (`Fn::GetAtt`).
 impl crate::Handle<ComponentType> {
     /// `Fn::GetAtt` `Arn`. The ARN of the component type.
@@ -216,6 +254,16 @@ impl crate::ToJson for CompositeComponentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompositeComponentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComponentTypeId"])?;
+        Ok(Self {
+            component_type_id: crate::from_json_optional(map, "ComponentTypeId", path)?,
+        })
+    }
+}
+
 impl From<CompositeComponentType> for Value<CompositeComponentType> {
     fn from(value: CompositeComponentType) -> Self {
         Value::Lit(value)
@@ -260,6 +308,17 @@ impl crate::ToJson for DataConnector {
         crate::put_opt(&mut out, "IsNative", &self.is_native);
         crate::put_opt(&mut out, "Lambda", &self.lambda);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataConnector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsNative", "Lambda"])?;
+        Ok(Self {
+            is_native: crate::from_json_optional(map, "IsNative", path)?,
+            lambda: crate::from_json_optional(map, "Lambda", path)?,
+        })
     }
 }
 
@@ -330,6 +389,30 @@ impl crate::ToJson for DataType {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "UnitOfMeasure", &self.unit_of_measure);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedValues",
+                "NestedType",
+                "Relationship",
+                "Type",
+                "UnitOfMeasure",
+            ],
+        )?;
+        Ok(Self {
+            allowed_values: crate::from_json_optional(map, "AllowedValues", path)?,
+            nested_type: crate::from_json_optional(map, "NestedType", path)?,
+            relationship: crate::from_json_optional(map, "Relationship", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            unit_of_measure: crate::from_json_optional(map, "UnitOfMeasure", path)?,
+        })
     }
 }
 
@@ -458,6 +541,38 @@ impl crate::ToJson for DataValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BooleanValue",
+                "DoubleValue",
+                "Expression",
+                "IntegerValue",
+                "ListValue",
+                "LongValue",
+                "MapValue",
+                "RelationshipValue",
+                "StringValue",
+            ],
+        )?;
+        Ok(Self {
+            boolean_value: crate::from_json_optional(map, "BooleanValue", path)?,
+            double_value: crate::from_json_optional(map, "DoubleValue", path)?,
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            integer_value: crate::from_json_optional(map, "IntegerValue", path)?,
+            list_value: crate::from_json_optional(map, "ListValue", path)?,
+            long_value: crate::from_json_optional(map, "LongValue", path)?,
+            map_value: crate::from_json_optional(map, "MapValue", path)?,
+            relationship_value: crate::from_json_optional(map, "RelationshipValue", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+        })
+    }
+}
+
 impl From<DataValue> for Value<DataValue> {
     fn from(value: DataValue) -> Self {
         Value::Lit(value)
@@ -514,6 +629,22 @@ impl crate::ToJson for Function {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Function {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ImplementedBy", "RequiredProperties", "Scope"],
+        )?;
+        Ok(Self {
+            implemented_by: crate::from_json_optional(map, "ImplementedBy", path)?,
+            required_properties: crate::from_json_optional(map, "RequiredProperties", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+        })
+    }
+}
+
 impl From<Function> for Value<Function> {
     fn from(value: Function) -> Self {
         Value::Lit(value)
@@ -539,6 +670,16 @@ impl crate::ToJson for LambdaFunction {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+        })
     }
 }
 
@@ -644,6 +785,34 @@ impl crate::ToJson for PropertyDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configurations",
+                "DataType",
+                "DefaultValue",
+                "IsExternalId",
+                "IsRequiredInEntity",
+                "IsStoredExternally",
+                "IsTimeSeries",
+            ],
+        )?;
+        Ok(Self {
+            configurations: crate::from_json_optional(map, "Configurations", path)?,
+            data_type: crate::from_json_optional(map, "DataType", path)?,
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            is_external_id: crate::from_json_optional(map, "IsExternalId", path)?,
+            is_required_in_entity: crate::from_json_optional(map, "IsRequiredInEntity", path)?,
+            is_stored_externally: crate::from_json_optional(map, "IsStoredExternally", path)?,
+            is_time_series: crate::from_json_optional(map, "IsTimeSeries", path)?,
+        })
+    }
+}
+
 impl From<PropertyDefinition> for Value<PropertyDefinition> {
     fn from(value: PropertyDefinition) -> Self {
         Value::Lit(value)
@@ -687,6 +856,17 @@ impl crate::ToJson for PropertyGroup {
         crate::put_opt(&mut out, "GroupType", &self.group_type);
         crate::put_opt(&mut out, "PropertyNames", &self.property_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupType", "PropertyNames"])?;
+        Ok(Self {
+            group_type: crate::from_json_optional(map, "GroupType", path)?,
+            property_names: crate::from_json_optional(map, "PropertyNames", path)?,
+        })
     }
 }
 
@@ -741,6 +921,22 @@ impl crate::ToJson for Relationship {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Relationship {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RelationshipType", "TargetComponentTypeId"])?;
+        Ok(Self {
+            relationship_type: crate::from_json_optional(map, "RelationshipType", path)?,
+            target_component_type_id: crate::from_json_optional(
+                map,
+                "TargetComponentTypeId",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Relationship> for Value<Relationship> {
     fn from(value: Relationship) -> Self {
         Value::Lit(value)
@@ -787,6 +983,17 @@ impl crate::ToJson for RelationshipValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelationshipValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetComponentName", "TargetEntityId"])?;
+        Ok(Self {
+            target_component_name: crate::from_json_optional(map, "TargetComponentName", path)?,
+            target_entity_id: crate::from_json_optional(map, "TargetEntityId", path)?,
+        })
+    }
+}
+
 impl From<RelationshipValue> for Value<RelationshipValue> {
     fn from(value: RelationshipValue) -> Self {
         Value::Lit(value)
@@ -812,6 +1019,13 @@ impl GroupType {
 impl crate::ToJson for GroupType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TABULAR", Self::Tabular)])
     }
 }
 
@@ -843,6 +1057,17 @@ impl Scope {
 impl crate::ToJson for Scope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENTITY", Self::Entity), ("WORKSPACE", Self::Workspace)],
+        )
     }
 }
 
@@ -892,6 +1117,26 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RELATIONSHIP", Self::Relationship),
+                ("STRING", Self::String),
+                ("LONG", Self::Long),
+                ("BOOLEAN", Self::Boolean),
+                ("INTEGER", Self::Integer),
+                ("DOUBLE", Self::Double),
+                ("LIST", Self::List),
+                ("MAP", Self::Map),
+            ],
+        )
     }
 }
 

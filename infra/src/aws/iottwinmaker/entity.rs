@@ -117,6 +117,36 @@ impl crate::ToJson for Entity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Entity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Components",
+                "CompositeComponents",
+                "Description",
+                "EntityId",
+                "EntityName",
+                "ParentEntityId",
+                "Tags",
+                "WorkspaceId",
+            ],
+        )?;
+        Ok(Self {
+            components: crate::from_json_optional(map, "Components", path)?,
+            composite_components: crate::from_json_optional(map, "CompositeComponents", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            entity_id: crate::from_json_optional(map, "EntityId", path)?,
+            entity_name: crate::from_json_required(map, "EntityName", path)?,
+            parent_entity_id: crate::from_json_optional(map, "ParentEntityId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace_id: crate::from_json_required(map, "WorkspaceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTTwinMaker::Entity` (`Fn::GetAtt`).
 impl crate::Handle<Entity> {
     /// `Fn::GetAtt` `Arn`. The ARN of the entity.
@@ -244,6 +274,34 @@ impl crate::ToJson for Component {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Component {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComponentName",
+                "ComponentTypeId",
+                "DefinedIn",
+                "Description",
+                "Properties",
+                "PropertyGroups",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            component_name: crate::from_json_optional(map, "ComponentName", path)?,
+            component_type_id: crate::from_json_optional(map, "ComponentTypeId", path)?,
+            defined_in: crate::from_json_optional(map, "DefinedIn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            property_groups: crate::from_json_optional(map, "PropertyGroups", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<Component> for Value<Component> {
     fn from(value: Component) -> Self {
         Value::Lit(value)
@@ -348,6 +406,34 @@ impl crate::ToJson for CompositeComponent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompositeComponent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComponentName",
+                "ComponentPath",
+                "ComponentTypeId",
+                "Description",
+                "Properties",
+                "PropertyGroups",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            component_name: crate::from_json_optional(map, "ComponentName", path)?,
+            component_path: crate::from_json_optional(map, "ComponentPath", path)?,
+            component_type_id: crate::from_json_optional(map, "ComponentTypeId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            property_groups: crate::from_json_optional(map, "PropertyGroups", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<CompositeComponent> for Value<CompositeComponent> {
     fn from(value: CompositeComponent) -> Self {
         Value::Lit(value)
@@ -421,6 +507,30 @@ impl crate::ToJson for DataType {
         crate::put_opt(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "UnitOfMeasure", &self.unit_of_measure);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedValues",
+                "NestedType",
+                "Relationship",
+                "Type",
+                "UnitOfMeasure",
+            ],
+        )?;
+        Ok(Self {
+            allowed_values: crate::from_json_optional(map, "AllowedValues", path)?,
+            nested_type: crate::from_json_optional(map, "NestedType", path)?,
+            relationship: crate::from_json_optional(map, "Relationship", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            unit_of_measure: crate::from_json_optional(map, "UnitOfMeasure", path)?,
+        })
     }
 }
 
@@ -546,6 +656,38 @@ impl crate::ToJson for DataValue {
         crate::put_opt(&mut out, "RelationshipValue", &self.relationship_value);
         crate::put_opt(&mut out, "StringValue", &self.string_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BooleanValue",
+                "DoubleValue",
+                "Expression",
+                "IntegerValue",
+                "ListValue",
+                "LongValue",
+                "MapValue",
+                "RelationshipValue",
+                "StringValue",
+            ],
+        )?;
+        Ok(Self {
+            boolean_value: crate::from_json_optional(map, "BooleanValue", path)?,
+            double_value: crate::from_json_optional(map, "DoubleValue", path)?,
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            integer_value: crate::from_json_optional(map, "IntegerValue", path)?,
+            list_value: crate::from_json_optional(map, "ListValue", path)?,
+            long_value: crate::from_json_optional(map, "LongValue", path)?,
+            map_value: crate::from_json_optional(map, "MapValue", path)?,
+            relationship_value: crate::from_json_optional(map, "RelationshipValue", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+        })
     }
 }
 
@@ -683,6 +825,40 @@ impl crate::ToJson for Definition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Definition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configuration",
+                "DataType",
+                "DefaultValue",
+                "IsExternalId",
+                "IsFinal",
+                "IsImported",
+                "IsInherited",
+                "IsRequiredInEntity",
+                "IsStoredExternally",
+                "IsTimeSeries",
+            ],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            data_type: crate::from_json_optional(map, "DataType", path)?,
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            is_external_id: crate::from_json_optional(map, "IsExternalId", path)?,
+            is_final: crate::from_json_optional(map, "IsFinal", path)?,
+            is_imported: crate::from_json_optional(map, "IsImported", path)?,
+            is_inherited: crate::from_json_optional(map, "IsInherited", path)?,
+            is_required_in_entity: crate::from_json_optional(map, "IsRequiredInEntity", path)?,
+            is_stored_externally: crate::from_json_optional(map, "IsStoredExternally", path)?,
+            is_time_series: crate::from_json_optional(map, "IsTimeSeries", path)?,
+        })
+    }
+}
+
 impl From<Definition> for Value<Definition> {
     fn from(value: Definition) -> Self {
         Value::Lit(value)
@@ -729,6 +905,17 @@ impl crate::ToJson for Property {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Property {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Definition", "Value"])?;
+        Ok(Self {
+            definition: crate::from_json_optional(map, "Definition", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Property> for Value<Property> {
     fn from(value: Property) -> Self {
         Value::Lit(value)
@@ -772,6 +959,17 @@ impl crate::ToJson for PropertyGroup {
         crate::put_opt(&mut out, "GroupType", &self.group_type);
         crate::put_opt(&mut out, "PropertyNames", &self.property_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupType", "PropertyNames"])?;
+        Ok(Self {
+            group_type: crate::from_json_optional(map, "GroupType", path)?,
+            property_names: crate::from_json_optional(map, "PropertyNames", path)?,
+        })
     }
 }
 
@@ -826,6 +1024,22 @@ impl crate::ToJson for Relationship {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Relationship {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RelationshipType", "TargetComponentTypeId"])?;
+        Ok(Self {
+            relationship_type: crate::from_json_optional(map, "RelationshipType", path)?,
+            target_component_type_id: crate::from_json_optional(
+                map,
+                "TargetComponentTypeId",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Relationship> for Value<Relationship> {
     fn from(value: Relationship) -> Self {
         Value::Lit(value)
@@ -869,6 +1083,17 @@ impl crate::ToJson for RelationshipValue {
         crate::put_opt(&mut out, "TargetComponentName", &self.target_component_name);
         crate::put_opt(&mut out, "TargetEntityId", &self.target_entity_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelationshipValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetComponentName", "TargetEntityId"])?;
+        Ok(Self {
+            target_component_name: crate::from_json_optional(map, "TargetComponentName", path)?,
+            target_entity_id: crate::from_json_optional(map, "TargetEntityId", path)?,
+        })
     }
 }
 
@@ -918,6 +1143,17 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Error", "State"])?;
+        Ok(Self {
+            error: crate::from_json_optional(map, "Error", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+        })
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -943,6 +1179,13 @@ impl GroupType {
 impl crate::ToJson for GroupType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TABULAR", Self::Tabular)])
     }
 }
 
@@ -983,6 +1226,23 @@ impl State {
 impl crate::ToJson for State {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATING", Self::Creating),
+                ("UPDATING", Self::Updating),
+                ("DELETING", Self::Deleting),
+                ("ACTIVE", Self::Active),
+                ("ERROR", Self::Error),
+            ],
+        )
     }
 }
 
@@ -1032,6 +1292,26 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RELATIONSHIP", Self::Relationship),
+                ("STRING", Self::String),
+                ("LONG", Self::Long),
+                ("BOOLEAN", Self::Boolean),
+                ("INTEGER", Self::Integer),
+                ("DOUBLE", Self::Double),
+                ("LIST", Self::List),
+                ("MAP", Self::Map),
+            ],
+        )
     }
 }
 

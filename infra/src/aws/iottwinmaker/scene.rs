@@ -100,6 +100,34 @@ impl crate::ToJson for Scene {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scene {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Capabilities",
+                "ContentLocation",
+                "Description",
+                "SceneId",
+                "SceneMetadata",
+                "Tags",
+                "WorkspaceId",
+            ],
+        )?;
+        Ok(Self {
+            capabilities: crate::from_json_optional(map, "Capabilities", path)?,
+            content_location: crate::from_json_required(map, "ContentLocation", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            scene_id: crate::from_json_required(map, "SceneId", path)?,
+            scene_metadata: crate::from_json_optional(map, "SceneMetadata", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace_id: crate::from_json_required(map, "WorkspaceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTTwinMaker::Scene` (`Fn::GetAtt`).
 impl crate::Handle<Scene> {
     /// `Fn::GetAtt` `Arn`. The ARN of the scene.

@@ -67,6 +67,23 @@ impl crate::ToJson for SyncJob {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SyncJob {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SyncRole", "SyncSource", "Tags", "WorkspaceId"],
+        )?;
+        Ok(Self {
+            sync_role: crate::from_json_required(map, "SyncRole", path)?,
+            sync_source: crate::from_json_required(map, "SyncSource", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace_id: crate::from_json_required(map, "WorkspaceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTTwinMaker::SyncJob` (`Fn::GetAtt`).
 impl crate::Handle<SyncJob> {
     /// `Fn::GetAtt` `Arn`. The ARN of the SyncJob.

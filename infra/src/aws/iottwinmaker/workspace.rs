@@ -77,6 +77,24 @@ impl crate::ToJson for Workspace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workspace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Role", "S3Location", "Tags", "WorkspaceId"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            role: crate::from_json_required(map, "Role", path)?,
+            s3_location: crate::from_json_required(map, "S3Location", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workspace_id: crate::from_json_required(map, "WorkspaceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTTwinMaker::Workspace` (`Fn::GetAtt`).
 impl crate::Handle<Workspace> {
     /// `Fn::GetAtt` `Arn`. The ARN of the workspace.

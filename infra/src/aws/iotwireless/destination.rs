@@ -87,6 +87,32 @@ impl crate::ToJson for Destination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Expression",
+                "ExpressionType",
+                "Name",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+            expression_type: crate::from_json_required(map, "ExpressionType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTWireless::Destination` (`Fn::GetAtt`).
 impl crate::Handle<Destination> {
     /// `Fn::GetAtt` `Arn`. Destination arn. Returned after successful create.
@@ -120,6 +146,21 @@ impl ExpressionType {
 impl crate::ToJson for ExpressionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RuleName", Self::RuleName),
+                ("MqttTopic", Self::MqttTopic),
+                ("SnsTopic", Self::SnsTopic),
+            ],
+        )
     }
 }
 

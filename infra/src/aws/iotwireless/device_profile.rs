@@ -72,6 +72,18 @@ impl crate::ToJson for DeviceProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LoRaWAN", "Name", "Tags"])?;
+        Ok(Self {
+            lo_ra_wan: crate::from_json_optional(map, "LoRaWAN", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTWireless::DeviceProfile` (`Fn::GetAtt`).
 impl crate::Handle<DeviceProfile> {
     /// `Fn::GetAtt` `Arn`. Service profile Arn. Returned after successful create.
@@ -296,6 +308,62 @@ impl crate::ToJson for LoRaWanDeviceProfile {
         crate::put_opt(&mut out, "SupportsClassC", &self.supports_class_c);
         crate::put_opt(&mut out, "SupportsJoin", &self.supports_join);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoRaWanDeviceProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClassBTimeout",
+                "ClassCTimeout",
+                "FactoryPresetFreqsList",
+                "MacVersion",
+                "MaxDutyCycle",
+                "MaxEirp",
+                "PingSlotDr",
+                "PingSlotFreq",
+                "PingSlotPeriod",
+                "RegParamsRevision",
+                "RfRegion",
+                "RxDataRate2",
+                "RxDelay1",
+                "RxDrOffset1",
+                "RxFreq2",
+                "Supports32BitFCnt",
+                "SupportsClassB",
+                "SupportsClassC",
+                "SupportsJoin",
+            ],
+        )?;
+        Ok(Self {
+            class_b_timeout: crate::from_json_optional(map, "ClassBTimeout", path)?,
+            class_c_timeout: crate::from_json_optional(map, "ClassCTimeout", path)?,
+            factory_preset_freqs_list: crate::from_json_optional(
+                map,
+                "FactoryPresetFreqsList",
+                path,
+            )?,
+            mac_version: crate::from_json_optional(map, "MacVersion", path)?,
+            max_duty_cycle: crate::from_json_optional(map, "MaxDutyCycle", path)?,
+            max_eirp: crate::from_json_optional(map, "MaxEirp", path)?,
+            ping_slot_dr: crate::from_json_optional(map, "PingSlotDr", path)?,
+            ping_slot_freq: crate::from_json_optional(map, "PingSlotFreq", path)?,
+            ping_slot_period: crate::from_json_optional(map, "PingSlotPeriod", path)?,
+            reg_params_revision: crate::from_json_optional(map, "RegParamsRevision", path)?,
+            rf_region: crate::from_json_optional(map, "RfRegion", path)?,
+            rx_data_rate2: crate::from_json_optional(map, "RxDataRate2", path)?,
+            rx_delay1: crate::from_json_optional(map, "RxDelay1", path)?,
+            rx_dr_offset1: crate::from_json_optional(map, "RxDrOffset1", path)?,
+            rx_freq2: crate::from_json_optional(map, "RxFreq2", path)?,
+            supports32_bit_f_cnt: crate::from_json_optional(map, "Supports32BitFCnt", path)?,
+            supports_class_b: crate::from_json_optional(map, "SupportsClassB", path)?,
+            supports_class_c: crate::from_json_optional(map, "SupportsClassC", path)?,
+            supports_join: crate::from_json_optional(map, "SupportsJoin", path)?,
+        })
     }
 }
 

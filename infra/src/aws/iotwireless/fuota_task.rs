@@ -142,6 +142,56 @@ impl crate::ToJson for FuotaTask {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FuotaTask {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociateMulticastGroup",
+                "AssociateWirelessDevice",
+                "Description",
+                "DisassociateMulticastGroup",
+                "DisassociateWirelessDevice",
+                "FirmwareUpdateImage",
+                "FirmwareUpdateRole",
+                "LoRaWAN",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            associate_multicast_group: crate::from_json_optional(
+                map,
+                "AssociateMulticastGroup",
+                path,
+            )?,
+            associate_wireless_device: crate::from_json_optional(
+                map,
+                "AssociateWirelessDevice",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            disassociate_multicast_group: crate::from_json_optional(
+                map,
+                "DisassociateMulticastGroup",
+                path,
+            )?,
+            disassociate_wireless_device: crate::from_json_optional(
+                map,
+                "DisassociateWirelessDevice",
+                path,
+            )?,
+            firmware_update_image: crate::from_json_required(map, "FirmwareUpdateImage", path)?,
+            firmware_update_role: crate::from_json_required(map, "FirmwareUpdateRole", path)?,
+            lo_ra_wan: crate::from_json_required(map, "LoRaWAN", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTWireless::FuotaTask` (`Fn::GetAtt`).
 impl crate::Handle<FuotaTask> {
     /// `Fn::GetAtt` `Arn`. FUOTA task arn. Returned after successful create.
@@ -196,6 +246,17 @@ impl crate::ToJson for LoRaWan {
         crate::put(&mut out, "RfRegion", &self.rf_region);
         crate::put_opt(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoRaWan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RfRegion", "StartTime"])?;
+        Ok(Self {
+            rf_region: crate::from_json_required(map, "RfRegion", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -260,6 +321,31 @@ impl RfRegion {
 impl crate::ToJson for RfRegion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RfRegion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AS923-1", Self::As9231),
+                ("AS923-2", Self::As9232),
+                ("AS923-3", Self::As9233),
+                ("AS923-4", Self::As9234),
+                ("AU915", Self::Au915),
+                ("CN470", Self::Cn470),
+                ("CN779", Self::Cn779),
+                ("EU433", Self::Eu433),
+                ("EU868", Self::Eu868),
+                ("IN865", Self::In865),
+                ("KR920", Self::Kr920),
+                ("RU864", Self::Ru864),
+                ("US915", Self::Us915),
+            ],
+        )
     }
 }
 

@@ -102,6 +102,40 @@ impl crate::ToJson for MulticastGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MulticastGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociateWirelessDevice",
+                "Description",
+                "DisassociateWirelessDevice",
+                "LoRaWAN",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            associate_wireless_device: crate::from_json_optional(
+                map,
+                "AssociateWirelessDevice",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            disassociate_wireless_device: crate::from_json_optional(
+                map,
+                "DisassociateWirelessDevice",
+                path,
+            )?,
+            lo_ra_wan: crate::from_json_required(map, "LoRaWAN", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTWireless::MulticastGroup` (`Fn::GetAtt`).
 impl crate::Handle<MulticastGroup> {
     /// `Fn::GetAtt` `Arn`. Multicast group arn. Returned after successful create.
@@ -190,6 +224,36 @@ impl crate::ToJson for LoRaWan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoRaWan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DlClass",
+                "NumberOfDevicesInGroup",
+                "NumberOfDevicesRequested",
+                "RfRegion",
+            ],
+        )?;
+        Ok(Self {
+            dl_class: crate::from_json_required(map, "DlClass", path)?,
+            number_of_devices_in_group: crate::from_json_optional(
+                map,
+                "NumberOfDevicesInGroup",
+                path,
+            )?,
+            number_of_devices_requested: crate::from_json_optional(
+                map,
+                "NumberOfDevicesRequested",
+                path,
+            )?,
+            rf_region: crate::from_json_required(map, "RfRegion", path)?,
+        })
+    }
+}
+
 impl From<LoRaWan> for Value<LoRaWan> {
     fn from(value: LoRaWan) -> Self {
         Value::Lit(value)
@@ -218,6 +282,17 @@ impl DlClass {
 impl crate::ToJson for DlClass {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DlClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ClassB", Self::ClassB), ("ClassC", Self::ClassC)],
+        )
     }
 }
 
@@ -282,6 +357,31 @@ impl RfRegion {
 impl crate::ToJson for RfRegion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RfRegion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AS923-1", Self::As9231),
+                ("AS923-2", Self::As9232),
+                ("AS923-3", Self::As9233),
+                ("AS923-4", Self::As9234),
+                ("AU915", Self::Au915),
+                ("CN470", Self::Cn470),
+                ("CN779", Self::Cn779),
+                ("EU433", Self::Eu433),
+                ("EU868", Self::Eu868),
+                ("IN865", Self::In865),
+                ("KR920", Self::Kr920),
+                ("RU864", Self::Ru864),
+                ("US915", Self::Us915),
+            ],
+        )
     }
 }
 

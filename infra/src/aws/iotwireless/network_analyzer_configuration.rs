@@ -98,6 +98,32 @@ impl crate::ToJson for NetworkAnalyzerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkAnalyzerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "Tags",
+                "TraceContent",
+                "WirelessDevices",
+                "WirelessGateways",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trace_content: crate::from_json_optional(map, "TraceContent", path)?,
+            wireless_devices: crate::from_json_optional(map, "WirelessDevices", path)?,
+            wireless_gateways: crate::from_json_optional(map, "WirelessGateways", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTWireless::NetworkAnalyzerConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<NetworkAnalyzerConfiguration> {
     /// `Fn::GetAtt` `Arn`. Arn for network analyzer configuration, Returned upon successful
@@ -154,6 +180,21 @@ impl crate::ToJson for TraceContent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TraceContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogLevel", "WirelessDeviceFrameInfo"])?;
+        Ok(Self {
+            log_level: crate::from_json_optional(map, "LogLevel", path)?,
+            wireless_device_frame_info: crate::from_json_optional(
+                map,
+                "WirelessDeviceFrameInfo",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TraceContent> for Value<TraceContent> {
     fn from(value: TraceContent) -> Self {
         Value::Lit(value)
@@ -188,6 +229,21 @@ impl crate::ToJson for LogLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INFO", Self::Info),
+                ("ERROR", Self::Error),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
+    }
+}
+
 impl From<LogLevel> for Value<LogLevel> {
     fn from(value: LogLevel) -> Self {
         Value::Lit(value)
@@ -216,6 +272,17 @@ impl WirelessDeviceFrameInfo {
 impl crate::ToJson for WirelessDeviceFrameInfo {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WirelessDeviceFrameInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

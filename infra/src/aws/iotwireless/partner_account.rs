@@ -114,6 +114,34 @@ impl crate::ToJson for PartnerAccount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartnerAccount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountLinked",
+                "PartnerAccountId",
+                "PartnerType",
+                "Sidewalk",
+                "SidewalkResponse",
+                "SidewalkUpdate",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            account_linked: crate::from_json_optional(map, "AccountLinked", path)?,
+            partner_account_id: crate::from_json_optional(map, "PartnerAccountId", path)?,
+            partner_type: crate::from_json_optional(map, "PartnerType", path)?,
+            sidewalk: crate::from_json_optional(map, "Sidewalk", path)?,
+            sidewalk_response: crate::from_json_optional(map, "SidewalkResponse", path)?,
+            sidewalk_update: crate::from_json_optional(map, "SidewalkUpdate", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTWireless::PartnerAccount` (`Fn::GetAtt`).
 impl crate::Handle<PartnerAccount> {
     /// `Fn::GetAtt` `Arn`. PartnerAccount arn. Returned after successful create.
@@ -153,6 +181,16 @@ impl crate::ToJson for SidewalkAccountInfo {
             &self.app_server_private_key,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SidewalkAccountInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppServerPrivateKey"])?;
+        Ok(Self {
+            app_server_private_key: crate::from_json_required(map, "AppServerPrivateKey", path)?,
+        })
     }
 }
 
@@ -212,6 +250,18 @@ impl crate::ToJson for SidewalkAccountInfoWithFingerprint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SidewalkAccountInfoWithFingerprint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AmazonId", "Arn", "Fingerprint"])?;
+        Ok(Self {
+            amazon_id: crate::from_json_optional(map, "AmazonId", path)?,
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            fingerprint: crate::from_json_optional(map, "Fingerprint", path)?,
+        })
+    }
+}
+
 impl From<SidewalkAccountInfoWithFingerprint> for Value<SidewalkAccountInfoWithFingerprint> {
     fn from(value: SidewalkAccountInfoWithFingerprint) -> Self {
         Value::Lit(value)
@@ -252,6 +302,16 @@ impl crate::ToJson for SidewalkUpdateAccount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SidewalkUpdateAccount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppServerPrivateKey"])?;
+        Ok(Self {
+            app_server_private_key: crate::from_json_optional(map, "AppServerPrivateKey", path)?,
+        })
+    }
+}
+
 impl From<SidewalkUpdateAccount> for Value<SidewalkUpdateAccount> {
     fn from(value: SidewalkUpdateAccount) -> Self {
         Value::Lit(value)
@@ -277,6 +337,13 @@ impl PartnerType {
 impl crate::ToJson for PartnerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartnerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Sidewalk", Self::Sidewalk)])
     }
 }
 

@@ -72,6 +72,18 @@ impl crate::ToJson for ServiceProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LoRaWAN", "Name", "Tags"])?;
+        Ok(Self {
+            lo_ra_wan: crate::from_json_optional(map, "LoRaWAN", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTWireless::ServiceProfile` (`Fn::GetAtt`).
 impl crate::Handle<ServiceProfile> {
     /// `Fn::GetAtt` `Arn`. Service profile Arn. Returned after successful create.
@@ -380,6 +392,66 @@ impl crate::ToJson for LoRaWanServiceProfile {
         crate::put_opt(&mut out, "UlRate", &self.ul_rate);
         crate::put_opt(&mut out, "UlRatePolicy", &self.ul_rate_policy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoRaWanServiceProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddGwMetadata",
+                "ChannelMask",
+                "DevStatusReqFreq",
+                "DlBucketSize",
+                "DlRate",
+                "DlRatePolicy",
+                "DrMax",
+                "DrMin",
+                "HrAllowed",
+                "MinGwDiversity",
+                "NwkGeoLoc",
+                "PrAllowed",
+                "RaAllowed",
+                "ReportDevStatusBattery",
+                "ReportDevStatusMargin",
+                "TargetPer",
+                "UlBucketSize",
+                "UlRate",
+                "UlRatePolicy",
+            ],
+        )?;
+        Ok(Self {
+            add_gw_metadata: crate::from_json_optional(map, "AddGwMetadata", path)?,
+            channel_mask: crate::from_json_optional(map, "ChannelMask", path)?,
+            dev_status_req_freq: crate::from_json_optional(map, "DevStatusReqFreq", path)?,
+            dl_bucket_size: crate::from_json_optional(map, "DlBucketSize", path)?,
+            dl_rate: crate::from_json_optional(map, "DlRate", path)?,
+            dl_rate_policy: crate::from_json_optional(map, "DlRatePolicy", path)?,
+            dr_max: crate::from_json_optional(map, "DrMax", path)?,
+            dr_min: crate::from_json_optional(map, "DrMin", path)?,
+            hr_allowed: crate::from_json_optional(map, "HrAllowed", path)?,
+            min_gw_diversity: crate::from_json_optional(map, "MinGwDiversity", path)?,
+            nwk_geo_loc: crate::from_json_optional(map, "NwkGeoLoc", path)?,
+            pr_allowed: crate::from_json_optional(map, "PrAllowed", path)?,
+            ra_allowed: crate::from_json_optional(map, "RaAllowed", path)?,
+            report_dev_status_battery: crate::from_json_optional(
+                map,
+                "ReportDevStatusBattery",
+                path,
+            )?,
+            report_dev_status_margin: crate::from_json_optional(
+                map,
+                "ReportDevStatusMargin",
+                path,
+            )?,
+            target_per: crate::from_json_optional(map, "TargetPer", path)?,
+            ul_bucket_size: crate::from_json_optional(map, "UlBucketSize", path)?,
+            ul_rate: crate::from_json_optional(map, "UlRate", path)?,
+            ul_rate_policy: crate::from_json_optional(map, "UlRatePolicy", path)?,
+        })
     }
 }
 

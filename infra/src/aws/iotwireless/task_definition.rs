@@ -104,6 +104,36 @@ impl crate::ToJson for TaskDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoCreateTasks",
+                "LoRaWANUpdateGatewayTaskEntry",
+                "Name",
+                "Tags",
+                "TaskDefinitionType",
+                "Update",
+            ],
+        )?;
+        Ok(Self {
+            auto_create_tasks: crate::from_json_required(map, "AutoCreateTasks", path)?,
+            lo_ra_wan_update_gateway_task_entry: crate::from_json_optional(
+                map,
+                "LoRaWANUpdateGatewayTaskEntry",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task_definition_type: crate::from_json_optional(map, "TaskDefinitionType", path)?,
+            update: crate::from_json_optional(map, "Update", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTWireless::TaskDefinition` (`Fn::GetAtt`).
 impl crate::Handle<TaskDefinition> {
     /// `Fn::GetAtt` `Arn`. TaskDefinition arn. Returned after successful create.
@@ -164,6 +194,18 @@ impl crate::ToJson for LoRaWanGatewayVersion {
         crate::put_opt(&mut out, "PackageVersion", &self.package_version);
         crate::put_opt(&mut out, "Station", &self.station);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoRaWanGatewayVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Model", "PackageVersion", "Station"])?;
+        Ok(Self {
+            model: crate::from_json_optional(map, "Model", path)?,
+            package_version: crate::from_json_optional(map, "PackageVersion", path)?,
+            station: crate::from_json_optional(map, "Station", path)?,
+        })
     }
 }
 
@@ -233,6 +275,28 @@ impl crate::ToJson for LoRaWanUpdateGatewayTaskCreate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoRaWanUpdateGatewayTaskCreate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CurrentVersion",
+                "SigKeyCrc",
+                "UpdateSignature",
+                "UpdateVersion",
+            ],
+        )?;
+        Ok(Self {
+            current_version: crate::from_json_optional(map, "CurrentVersion", path)?,
+            sig_key_crc: crate::from_json_optional(map, "SigKeyCrc", path)?,
+            update_signature: crate::from_json_optional(map, "UpdateSignature", path)?,
+            update_version: crate::from_json_optional(map, "UpdateVersion", path)?,
+        })
+    }
+}
+
 impl From<LoRaWanUpdateGatewayTaskCreate> for Value<LoRaWanUpdateGatewayTaskCreate> {
     fn from(value: LoRaWanUpdateGatewayTaskCreate) -> Self {
         Value::Lit(value)
@@ -276,6 +340,17 @@ impl crate::ToJson for LoRaWanUpdateGatewayTaskEntry {
         crate::put_opt(&mut out, "CurrentVersion", &self.current_version);
         crate::put_opt(&mut out, "UpdateVersion", &self.update_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoRaWanUpdateGatewayTaskEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CurrentVersion", "UpdateVersion"])?;
+        Ok(Self {
+            current_version: crate::from_json_optional(map, "CurrentVersion", path)?,
+            update_version: crate::from_json_optional(map, "UpdateVersion", path)?,
+        })
     }
 }
 
@@ -335,6 +410,22 @@ impl crate::ToJson for UpdateWirelessGatewayTaskCreate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateWirelessGatewayTaskCreate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LoRaWAN", "UpdateDataRole", "UpdateDataSource"],
+        )?;
+        Ok(Self {
+            lo_ra_wan: crate::from_json_optional(map, "LoRaWAN", path)?,
+            update_data_role: crate::from_json_optional(map, "UpdateDataRole", path)?,
+            update_data_source: crate::from_json_optional(map, "UpdateDataSource", path)?,
+        })
+    }
+}
+
 impl From<UpdateWirelessGatewayTaskCreate> for Value<UpdateWirelessGatewayTaskCreate> {
     fn from(value: UpdateWirelessGatewayTaskCreate) -> Self {
         Value::Lit(value)
@@ -361,6 +452,13 @@ impl TaskDefinitionType {
 impl crate::ToJson for TaskDefinitionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskDefinitionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("UPDATE", Self::Update)])
     }
 }
 

@@ -129,6 +129,38 @@ impl crate::ToJson for WirelessDevice {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WirelessDevice {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DestinationName",
+                "LastUplinkReceivedAt",
+                "LoRaWAN",
+                "Name",
+                "Positioning",
+                "Tags",
+                "ThingArn",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            destination_name: crate::from_json_required(map, "DestinationName", path)?,
+            last_uplink_received_at: crate::from_json_optional(map, "LastUplinkReceivedAt", path)?,
+            lo_ra_wan: crate::from_json_optional(map, "LoRaWAN", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            positioning: crate::from_json_optional(map, "Positioning", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            thing_arn: crate::from_json_optional(map, "ThingArn", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTWireless::WirelessDevice` (`Fn::GetAtt`).
 impl crate::Handle<WirelessDevice> {
     /// `Fn::GetAtt` `Arn`. Wireless device arn. Returned after successful create.
@@ -179,6 +211,17 @@ impl crate::ToJson for AbpV10x {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbpV10x {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DevAddr", "SessionKeys"])?;
+        Ok(Self {
+            dev_addr: crate::from_json_required(map, "DevAddr", path)?,
+            session_keys: crate::from_json_required(map, "SessionKeys", path)?,
+        })
+    }
+}
+
 impl From<AbpV10x> for Value<AbpV10x> {
     fn from(value: AbpV10x) -> Self {
         Value::Lit(value)
@@ -213,6 +256,17 @@ impl crate::ToJson for AbpV11 {
         crate::put(&mut out, "DevAddr", &self.dev_addr);
         crate::put(&mut out, "SessionKeys", &self.session_keys);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbpV11 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DevAddr", "SessionKeys"])?;
+        Ok(Self {
+            dev_addr: crate::from_json_required(map, "DevAddr", path)?,
+            session_keys: crate::from_json_required(map, "SessionKeys", path)?,
+        })
     }
 }
 
@@ -274,6 +328,18 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationName", "FPort", "Type"])?;
+        Ok(Self {
+            destination_name: crate::from_json_optional(map, "DestinationName", path)?,
+            f_port: crate::from_json_optional(map, "FPort", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Application> for Value<Application> {
     fn from(value: Application) -> Self {
         Value::Lit(value)
@@ -306,6 +372,16 @@ impl crate::ToJson for FPorts {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Applications", &self.applications);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FPorts {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Applications"])?;
+        Ok(Self {
+            applications: crate::from_json_optional(map, "Applications", path)?,
+        })
     }
 }
 
@@ -415,6 +491,36 @@ impl crate::ToJson for LoRaWanDevice {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoRaWanDevice {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbpV10x",
+                "AbpV11",
+                "DevEui",
+                "DeviceProfileId",
+                "FPorts",
+                "OtaaV10x",
+                "OtaaV11",
+                "ServiceProfileId",
+            ],
+        )?;
+        Ok(Self {
+            abp_v10x: crate::from_json_optional(map, "AbpV10x", path)?,
+            abp_v11: crate::from_json_optional(map, "AbpV11", path)?,
+            dev_eui: crate::from_json_optional(map, "DevEui", path)?,
+            device_profile_id: crate::from_json_optional(map, "DeviceProfileId", path)?,
+            f_ports: crate::from_json_optional(map, "FPorts", path)?,
+            otaa_v10x: crate::from_json_optional(map, "OtaaV10x", path)?,
+            otaa_v11: crate::from_json_optional(map, "OtaaV11", path)?,
+            service_profile_id: crate::from_json_optional(map, "ServiceProfileId", path)?,
+        })
+    }
+}
+
 impl From<LoRaWanDevice> for Value<LoRaWanDevice> {
     fn from(value: LoRaWanDevice) -> Self {
         Value::Lit(value)
@@ -446,6 +552,17 @@ impl crate::ToJson for OtaaV10x {
         crate::put(&mut out, "AppEui", &self.app_eui);
         crate::put(&mut out, "AppKey", &self.app_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OtaaV10x {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppEui", "AppKey"])?;
+        Ok(Self {
+            app_eui: crate::from_json_required(map, "AppEui", path)?,
+            app_key: crate::from_json_required(map, "AppKey", path)?,
+        })
     }
 }
 
@@ -491,6 +608,18 @@ impl crate::ToJson for OtaaV11 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OtaaV11 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppKey", "JoinEui", "NwkKey"])?;
+        Ok(Self {
+            app_key: crate::from_json_required(map, "AppKey", path)?,
+            join_eui: crate::from_json_required(map, "JoinEui", path)?,
+            nwk_key: crate::from_json_required(map, "NwkKey", path)?,
+        })
+    }
+}
+
 impl From<OtaaV11> for Value<OtaaV11> {
     fn from(value: OtaaV11) -> Self {
         Value::Lit(value)
@@ -522,6 +651,17 @@ impl crate::ToJson for SessionKeysAbpV10x {
         crate::put(&mut out, "AppSKey", &self.app_s_key);
         crate::put(&mut out, "NwkSKey", &self.nwk_s_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SessionKeysAbpV10x {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AppSKey", "NwkSKey"])?;
+        Ok(Self {
+            app_s_key: crate::from_json_required(map, "AppSKey", path)?,
+            nwk_s_key: crate::from_json_required(map, "NwkSKey", path)?,
+        })
     }
 }
 
@@ -572,6 +712,23 @@ impl crate::ToJson for SessionKeysAbpV11 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SessionKeysAbpV11 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AppSKey", "FNwkSIntKey", "NwkSEncKey", "SNwkSIntKey"],
+        )?;
+        Ok(Self {
+            app_s_key: crate::from_json_required(map, "AppSKey", path)?,
+            f_nwk_s_int_key: crate::from_json_required(map, "FNwkSIntKey", path)?,
+            nwk_s_enc_key: crate::from_json_required(map, "NwkSEncKey", path)?,
+            s_nwk_s_int_key: crate::from_json_required(map, "SNwkSIntKey", path)?,
+        })
+    }
+}
+
 impl From<SessionKeysAbpV11> for Value<SessionKeysAbpV11> {
     fn from(value: SessionKeysAbpV11) -> Self {
         Value::Lit(value)
@@ -600,6 +757,17 @@ impl Positioning {
 impl crate::ToJson for Positioning {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Positioning {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
     }
 }
 
@@ -641,6 +809,22 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SemtechGeolocation", Self::SemtechGeolocation),
+                ("SemtechGNSS", Self::SemtechGnss),
+                ("SemtechGNSSNG", Self::SemtechGnssng),
+                ("SemtechWiFi", Self::SemtechWiFi),
+            ],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -669,6 +853,17 @@ impl WirelessDeviceType {
 impl crate::ToJson for WirelessDeviceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WirelessDeviceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Sidewalk", Self::Sidewalk), ("LoRaWAN", Self::LoRaWan)],
+        )
     }
 }
 

@@ -61,6 +61,18 @@ impl crate::ToJson for WirelessDeviceImportTask {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WirelessDeviceImportTask {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationName", "Sidewalk", "Tags"])?;
+        Ok(Self {
+            destination_name: crate::from_json_required(map, "DestinationName", path)?,
+            sidewalk: crate::from_json_required(map, "Sidewalk", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTWireless::WirelessDeviceImportTask` (`Fn::GetAtt`).
 impl crate::Handle<WirelessDeviceImportTask> {
     /// `Fn::GetAtt` `Arn`. Arn for Wireless Device Import Task, Returned upon successful start.
@@ -182,6 +194,36 @@ impl crate::ToJson for Sidewalk {
             &self.sidewalk_manufacturing_sn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Sidewalk {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeviceCreationFile",
+                "DeviceCreationFileList",
+                "Role",
+                "SidewalkManufacturingSn",
+            ],
+        )?;
+        Ok(Self {
+            device_creation_file: crate::from_json_optional(map, "DeviceCreationFile", path)?,
+            device_creation_file_list: crate::from_json_optional(
+                map,
+                "DeviceCreationFileList",
+                path,
+            )?,
+            role: crate::from_json_optional(map, "Role", path)?,
+            sidewalk_manufacturing_sn: crate::from_json_optional(
+                map,
+                "SidewalkManufacturingSn",
+                path,
+            )?,
+        })
     }
 }
 

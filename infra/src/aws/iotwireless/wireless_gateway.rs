@@ -111,6 +111,34 @@ impl crate::ToJson for WirelessGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WirelessGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "LastUplinkReceivedAt",
+                "LoRaWAN",
+                "Name",
+                "Tags",
+                "ThingArn",
+                "ThingName",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            last_uplink_received_at: crate::from_json_optional(map, "LastUplinkReceivedAt", path)?,
+            lo_ra_wan: crate::from_json_required(map, "LoRaWAN", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            thing_arn: crate::from_json_optional(map, "ThingArn", path)?,
+            thing_name: crate::from_json_optional(map, "ThingName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IoTWireless::WirelessGateway` (`Fn::GetAtt`).
 impl crate::Handle<WirelessGateway> {
     /// `Fn::GetAtt` `Arn`. Arn for Wireless Gateway. Returned upon successful create.
@@ -149,6 +177,17 @@ impl crate::ToJson for LoRaWanGateway {
         crate::put(&mut out, "GatewayEui", &self.gateway_eui);
         crate::put(&mut out, "RfRegion", &self.rf_region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoRaWanGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GatewayEui", "RfRegion"])?;
+        Ok(Self {
+            gateway_eui: crate::from_json_required(map, "GatewayEui", path)?,
+            rf_region: crate::from_json_required(map, "RfRegion", path)?,
+        })
     }
 }
 

@@ -96,6 +96,32 @@ impl crate::ToJson for AdConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MediaTailorPlaybackConfigurations",
+                "Name",
+                "PostRollConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            media_tailor_playback_configurations: crate::from_json_required(
+                map,
+                "MediaTailorPlaybackConfigurations",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            post_roll_configuration: crate::from_json_optional(map, "PostRollConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVS::AdConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<AdConfiguration> {
     /// `Fn::GetAtt` `Arn`. Ad configuration ARN.
@@ -139,6 +165,20 @@ impl crate::ToJson for MediaTailorPlaybackConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaTailorPlaybackConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PlaybackConfigurationArn"])?;
+        Ok(Self {
+            playback_configuration_arn: crate::from_json_optional(
+                map,
+                "PlaybackConfigurationArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MediaTailorPlaybackConfiguration> for Value<MediaTailorPlaybackConfiguration> {
     fn from(value: MediaTailorPlaybackConfiguration) -> Self {
         Value::Lit(value)
@@ -170,6 +210,17 @@ impl crate::ToJson for PostRollConfiguration {
         crate::put(&mut out, "DurationSeconds", &self.duration_seconds);
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PostRollConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationSeconds", "Enabled"])?;
+        Ok(Self {
+            duration_seconds: crate::from_json_required(map, "DurationSeconds", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 

@@ -159,6 +159,48 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Authorized",
+                "ContainerFormat",
+                "InsecureIngest",
+                "LatencyMode",
+                "MultitrackInputConfiguration",
+                "Name",
+                "Preset",
+                "RecordingConfigurationArn",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            authorized: crate::from_json_optional(map, "Authorized", path)?,
+            container_format: crate::from_json_optional(map, "ContainerFormat", path)?,
+            insecure_ingest: crate::from_json_optional(map, "InsecureIngest", path)?,
+            latency_mode: crate::from_json_optional(map, "LatencyMode", path)?,
+            multitrack_input_configuration: crate::from_json_optional(
+                map,
+                "MultitrackInputConfiguration",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            preset: crate::from_json_optional(map, "Preset", path)?,
+            recording_configuration_arn: crate::from_json_optional(
+                map,
+                "RecordingConfigurationArn",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVS::Channel` (`Fn::GetAtt`).
 impl crate::Handle<Channel> {
     /// `Fn::GetAtt` `Arn`. Channel ARN is automatically generated on creation and assigned as the
@@ -233,6 +275,18 @@ impl crate::ToJson for MultitrackInputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultitrackInputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "MaximumResolution", "Policy"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            maximum_resolution: crate::from_json_optional(map, "MaximumResolution", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+        })
+    }
+}
+
 impl From<MultitrackInputConfiguration> for Value<MultitrackInputConfiguration> {
     fn from(value: MultitrackInputConfiguration) -> Self {
         Value::Lit(value)
@@ -267,6 +321,17 @@ impl crate::ToJson for ContainerFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("TS", Self::Ts), ("FRAGMENTED_MP4", Self::FragmentedMp4)],
+        )
+    }
+}
+
 impl From<ContainerFormat> for Value<ContainerFormat> {
     fn from(value: ContainerFormat) -> Self {
         Value::Lit(value)
@@ -295,6 +360,13 @@ impl LatencyMode {
 impl crate::ToJson for LatencyMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LatencyMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NORMAL", Self::Normal), ("LOW", Self::Low)])
     }
 }
 
@@ -332,6 +404,21 @@ impl crate::ToJson for MaximumResolution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaximumResolution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SD", Self::Sd),
+                ("HD", Self::Hd),
+                ("FULL_HD", Self::FullHd),
+            ],
+        )
+    }
+}
+
 impl From<MaximumResolution> for Value<MaximumResolution> {
     fn from(value: MaximumResolution) -> Self {
         Value::Lit(value)
@@ -360,6 +447,17 @@ impl Policy {
 impl crate::ToJson for Policy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ALLOW", Self::Allow), ("REQUIRE", Self::Require)],
+        )
     }
 }
 
@@ -400,6 +498,24 @@ impl crate::ToJson for Preset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Preset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("", Self::Value0),
+                ("HIGHER_BANDWIDTH_DELIVERY", Self::HigherBandwidthDelivery),
+                (
+                    "CONSTRAINED_BANDWIDTH_DELIVERY",
+                    Self::ConstrainedBandwidthDelivery,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<Preset> for Value<Preset> {
     fn from(value: Preset) -> Self {
         Value::Lit(value)
@@ -435,6 +551,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD", Self::Standard),
+                ("BASIC", Self::Basic),
+                ("ADVANCED_SD", Self::AdvancedSd),
+                ("ADVANCED_HD", Self::AdvancedHd),
+            ],
+        )
     }
 }
 

@@ -72,6 +72,18 @@ impl crate::ToJson for EncoderConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncoderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Tags", "Video"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            video: crate::from_json_optional(map, "Video", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVS::EncoderConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<EncoderConfiguration> {
     /// `Fn::GetAtt` `Arn`. Encoder configuration identifier.
@@ -141,6 +153,20 @@ impl crate::ToJson for Video {
         crate::put_opt(&mut out, "Height", &self.height);
         crate::put_opt(&mut out, "Width", &self.width);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Video {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Bitrate", "Framerate", "Height", "Width"])?;
+        Ok(Self {
+            bitrate: crate::from_json_optional(map, "Bitrate", path)?,
+            framerate: crate::from_json_optional(map, "Framerate", path)?,
+            height: crate::from_json_optional(map, "Height", path)?,
+            width: crate::from_json_optional(map, "Width", path)?,
+        })
     }
 }
 

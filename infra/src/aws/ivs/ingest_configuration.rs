@@ -104,6 +104,32 @@ impl crate::ToJson for IngestConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IngestConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IngestProtocol",
+                "InsecureIngest",
+                "Name",
+                "StageArn",
+                "Tags",
+                "UserId",
+            ],
+        )?;
+        Ok(Self {
+            ingest_protocol: crate::from_json_optional(map, "IngestProtocol", path)?,
+            insecure_ingest: crate::from_json_optional(map, "InsecureIngest", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            stage_arn: crate::from_json_optional(map, "StageArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_id: crate::from_json_optional(map, "UserId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVS::IngestConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<IngestConfiguration> {
     /// `Fn::GetAtt` `Arn`. IngestConfiguration ARN is automatically generated on creation and
@@ -152,6 +178,13 @@ impl IngestProtocol {
 impl crate::ToJson for IngestProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IngestProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("RTMP", Self::Rtmp), ("RTMPS", Self::Rtmps)])
     }
 }
 

@@ -74,6 +74,18 @@ impl crate::ToJson for PlaybackKeyPair {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlaybackKeyPair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "PublicKeyMaterial", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            public_key_material: crate::from_json_optional(map, "PublicKeyMaterial", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVS::PlaybackKeyPair` (`Fn::GetAtt`).
 impl crate::Handle<PlaybackKeyPair> {
     /// `Fn::GetAtt` `Arn`. Key-pair identifier.

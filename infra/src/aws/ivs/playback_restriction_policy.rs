@@ -99,6 +99,34 @@ impl crate::ToJson for PlaybackRestrictionPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlaybackRestrictionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedCountries",
+                "AllowedOrigins",
+                "EnableStrictOriginEnforcement",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            allowed_countries: crate::from_json_optional(map, "AllowedCountries", path)?,
+            allowed_origins: crate::from_json_optional(map, "AllowedOrigins", path)?,
+            enable_strict_origin_enforcement: crate::from_json_optional(
+                map,
+                "EnableStrictOriginEnforcement",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVS::PlaybackRestrictionPolicy` (`Fn::GetAtt`).
 impl crate::Handle<PlaybackRestrictionPolicy> {
     /// `Fn::GetAtt` `Arn`. Playback-restriction-policy identifier.

@@ -121,6 +121,48 @@ impl crate::ToJson for RecordingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationConfiguration",
+                "Name",
+                "RecordingReconnectWindowSeconds",
+                "RenditionConfiguration",
+                "Tags",
+                "ThumbnailConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            destination_configuration: crate::from_json_required(
+                map,
+                "DestinationConfiguration",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            recording_reconnect_window_seconds: crate::from_json_optional(
+                map,
+                "RecordingReconnectWindowSeconds",
+                path,
+            )?,
+            rendition_configuration: crate::from_json_optional(
+                map,
+                "RenditionConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            thumbnail_configuration: crate::from_json_optional(
+                map,
+                "ThumbnailConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVS::RecordingConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<RecordingConfiguration> {
     /// `Fn::GetAtt` `Arn`. Recording Configuration ARN is automatically generated on creation and
@@ -160,6 +202,16 @@ impl crate::ToJson for DestinationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3"])?;
+        Ok(Self {
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
     }
 }
 
@@ -210,6 +262,17 @@ impl crate::ToJson for RenditionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RenditionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RenditionSelection", "Renditions"])?;
+        Ok(Self {
+            rendition_selection: crate::from_json_optional(map, "RenditionSelection", path)?,
+            renditions: crate::from_json_optional(map, "Renditions", path)?,
+        })
+    }
+}
+
 impl From<RenditionConfiguration> for Value<RenditionConfiguration> {
     fn from(value: RenditionConfiguration) -> Self {
         Value::Lit(value)
@@ -237,6 +300,16 @@ impl crate::ToJson for S3DestinationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "BucketName", &self.bucket_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+        })
     }
 }
 
@@ -312,6 +385,28 @@ impl crate::ToJson for ThumbnailConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThumbnailConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "RecordingMode",
+                "Resolution",
+                "Storage",
+                "TargetIntervalSeconds",
+            ],
+        )?;
+        Ok(Self {
+            recording_mode: crate::from_json_optional(map, "RecordingMode", path)?,
+            resolution: crate::from_json_optional(map, "Resolution", path)?,
+            storage: crate::from_json_optional(map, "Storage", path)?,
+            target_interval_seconds: crate::from_json_optional(map, "TargetIntervalSeconds", path)?,
+        })
+    }
+}
+
 impl From<ThumbnailConfiguration> for Value<ThumbnailConfiguration> {
     fn from(value: ThumbnailConfiguration) -> Self {
         Value::Lit(value)
@@ -341,6 +436,17 @@ impl RecordingMode {
 impl crate::ToJson for RecordingMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INTERVAL", Self::Interval), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -381,6 +487,22 @@ impl crate::ToJson for Rendition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rendition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FULL_HD", Self::FullHd),
+                ("HD", Self::Hd),
+                ("SD", Self::Sd),
+                ("LOWEST_RESOLUTION", Self::LowestResolution),
+            ],
+        )
+    }
+}
+
 impl From<Rendition> for Value<Rendition> {
     fn from(value: Rendition) -> Self {
         Value::Lit(value)
@@ -412,6 +534,21 @@ impl RenditionSelection {
 impl crate::ToJson for RenditionSelection {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RenditionSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("NONE", Self::None),
+                ("CUSTOM", Self::Custom),
+            ],
+        )
     }
 }
 
@@ -452,6 +589,22 @@ impl crate::ToJson for Resolution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Resolution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FULL_HD", Self::FullHd),
+                ("HD", Self::Hd),
+                ("SD", Self::Sd),
+                ("LOWEST_RESOLUTION", Self::LowestResolution),
+            ],
+        )
+    }
+}
+
 impl From<Resolution> for Value<Resolution> {
     fn from(value: Resolution) -> Self {
         Value::Lit(value)
@@ -480,6 +633,17 @@ impl StorageItem {
 impl crate::ToJson for StorageItem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SEQUENTIAL", Self::Sequential), ("LATEST", Self::Latest)],
+        )
     }
 }
 

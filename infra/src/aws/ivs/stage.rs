@@ -79,6 +79,26 @@ impl crate::ToJson for Stage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AutoParticipantRecordingConfiguration", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            auto_participant_recording_configuration: crate::from_json_optional(
+                map,
+                "AutoParticipantRecordingConfiguration",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVS::Stage` (`Fn::GetAtt`).
 impl crate::Handle<Stage> {
     /// `Fn::GetAtt` `ActiveSessionId`. ID of the active session within the stage.
@@ -177,6 +197,42 @@ impl crate::ToJson for AutoParticipantRecordingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoParticipantRecordingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HlsConfiguration",
+                "MediaTypes",
+                "RecordingReconnectWindowSeconds",
+                "StorageConfigurationArn",
+                "ThumbnailConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            hls_configuration: crate::from_json_optional(map, "HlsConfiguration", path)?,
+            media_types: crate::from_json_optional(map, "MediaTypes", path)?,
+            recording_reconnect_window_seconds: crate::from_json_optional(
+                map,
+                "RecordingReconnectWindowSeconds",
+                path,
+            )?,
+            storage_configuration_arn: crate::from_json_required(
+                map,
+                "StorageConfigurationArn",
+                path,
+            )?,
+            thumbnail_configuration: crate::from_json_optional(
+                map,
+                "ThumbnailConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AutoParticipantRecordingConfiguration> for Value<AutoParticipantRecordingConfiguration> {
     fn from(value: AutoParticipantRecordingConfiguration) -> Self {
         Value::Lit(value)
@@ -222,6 +278,20 @@ impl crate::ToJson for HlsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParticipantRecordingHlsConfiguration"])?;
+        Ok(Self {
+            participant_recording_hls_configuration: crate::from_json_optional(
+                map,
+                "ParticipantRecordingHlsConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<HlsConfiguration> for Value<HlsConfiguration> {
     fn from(value: HlsConfiguration) -> Self {
         Value::Lit(value)
@@ -262,6 +332,20 @@ impl crate::ToJson for ParticipantRecordingHlsConfiguration {
             &self.target_segment_duration_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParticipantRecordingHlsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetSegmentDurationSeconds"])?;
+        Ok(Self {
+            target_segment_duration_seconds: crate::from_json_optional(
+                map,
+                "TargetSegmentDurationSeconds",
+                path,
+            )?,
+        })
     }
 }
 
@@ -331,6 +415,22 @@ impl crate::ToJson for ParticipantThumbnailConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParticipantThumbnailConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RecordingMode", "Storage", "TargetIntervalSeconds"],
+        )?;
+        Ok(Self {
+            recording_mode: crate::from_json_optional(map, "RecordingMode", path)?,
+            storage: crate::from_json_optional(map, "Storage", path)?,
+            target_interval_seconds: crate::from_json_optional(map, "TargetIntervalSeconds", path)?,
+        })
+    }
+}
+
 impl From<ParticipantThumbnailConfiguration> for Value<ParticipantThumbnailConfiguration> {
     fn from(value: ParticipantThumbnailConfiguration) -> Self {
         Value::Lit(value)
@@ -377,6 +477,20 @@ impl crate::ToJson for ThumbnailConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThumbnailConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParticipantThumbnailConfiguration"])?;
+        Ok(Self {
+            participant_thumbnail_configuration: crate::from_json_optional(
+                map,
+                "ParticipantThumbnailConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ThumbnailConfiguration> for Value<ThumbnailConfiguration> {
     fn from(value: ThumbnailConfiguration) -> Self {
         Value::Lit(value)
@@ -405,6 +519,20 @@ impl MediaType {
 impl crate::ToJson for MediaType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUDIO_VIDEO", Self::AudioVideo),
+                ("AUDIO_ONLY", Self::AudioOnly),
+            ],
+        )
     }
 }
 
@@ -439,6 +567,17 @@ impl crate::ToJson for RecordingMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INTERVAL", Self::Interval), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<RecordingMode> for Value<RecordingMode> {
     fn from(value: RecordingMode) -> Self {
         Value::Lit(value)
@@ -467,6 +606,17 @@ impl StorageItem {
 impl crate::ToJson for StorageItem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SEQUENTIAL", Self::Sequential), ("LATEST", Self::Latest)],
+        )
     }
 }
 

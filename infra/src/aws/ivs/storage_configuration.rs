@@ -66,6 +66,18 @@ impl crate::ToJson for StorageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "S3", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            s3: crate::from_json_required(map, "S3", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVS::StorageConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<StorageConfiguration> {
     /// `Fn::GetAtt` `Arn`. Storage Configuration ARN is automatically generated on creation and
@@ -98,6 +110,16 @@ impl crate::ToJson for S3StorageConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "BucketName", &self.bucket_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3StorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+        })
     }
 }
 

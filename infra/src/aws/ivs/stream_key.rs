@@ -54,6 +54,17 @@ impl crate::ToJson for StreamKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChannelArn", "Tags"])?;
+        Ok(Self {
+            channel_arn: crate::from_json_required(map, "ChannelArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVS::StreamKey` (`Fn::GetAtt`).
 impl crate::Handle<StreamKey> {
     /// `Fn::GetAtt` `Arn`. Stream Key ARN is automatically generated on creation and assigned as

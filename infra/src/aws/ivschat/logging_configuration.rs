@@ -69,6 +69,23 @@ impl crate::ToJson for LoggingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DestinationConfiguration", "Name", "Tags"])?;
+        Ok(Self {
+            destination_configuration: crate::from_json_required(
+                map,
+                "DestinationConfiguration",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVSChat::LoggingConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<LoggingConfiguration> {
     /// `Fn::GetAtt` `Arn`. LoggingConfiguration ARN is automatically generated on creation and
@@ -111,6 +128,16 @@ impl crate::ToJson for CloudWatchLogsDestinationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LogGroupName", &self.log_group_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupName"])?;
+        Ok(Self {
+            log_group_name: crate::from_json_required(map, "LogGroupName", path)?,
+        })
     }
 }
 
@@ -175,6 +202,18 @@ impl crate::ToJson for DestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogs", "Firehose", "S3"])?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_optional(map, "CloudWatchLogs", path)?,
+            firehose: crate::from_json_optional(map, "Firehose", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
+    }
+}
+
 impl From<DestinationConfiguration> for Value<DestinationConfiguration> {
     fn from(value: DestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -206,6 +245,16 @@ impl crate::ToJson for FirehoseDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirehoseDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStreamName"])?;
+        Ok(Self {
+            delivery_stream_name: crate::from_json_required(map, "DeliveryStreamName", path)?,
+        })
+    }
+}
+
 impl From<FirehoseDestinationConfiguration> for Value<FirehoseDestinationConfiguration> {
     fn from(value: FirehoseDestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -233,6 +282,16 @@ impl crate::ToJson for S3DestinationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "BucketName", &self.bucket_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+        })
     }
 }
 

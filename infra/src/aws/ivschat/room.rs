@@ -121,6 +121,40 @@ impl crate::ToJson for Room {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Room {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LoggingConfigurationIdentifiers",
+                "MaximumMessageLength",
+                "MaximumMessageRatePerSecond",
+                "MessageReviewHandler",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            logging_configuration_identifiers: crate::from_json_optional(
+                map,
+                "LoggingConfigurationIdentifiers",
+                path,
+            )?,
+            maximum_message_length: crate::from_json_optional(map, "MaximumMessageLength", path)?,
+            maximum_message_rate_per_second: crate::from_json_optional(
+                map,
+                "MaximumMessageRatePerSecond",
+                path,
+            )?,
+            message_review_handler: crate::from_json_optional(map, "MessageReviewHandler", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::IVSChat::Room` (`Fn::GetAtt`).
 impl crate::Handle<Room> {
     /// `Fn::GetAtt` `Arn`. Room ARN is automatically generated on creation and assigned as the
@@ -176,6 +210,17 @@ impl crate::ToJson for MessageReviewHandler {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageReviewHandler {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackResult", "Uri"])?;
+        Ok(Self {
+            fallback_result: crate::from_json_optional(map, "FallbackResult", path)?,
+            uri: crate::from_json_optional(map, "Uri", path)?,
+        })
+    }
+}
+
 impl From<MessageReviewHandler> for Value<MessageReviewHandler> {
     fn from(value: MessageReviewHandler) -> Self {
         Value::Lit(value)
@@ -205,6 +250,13 @@ impl FallbackResult {
 impl crate::ToJson for FallbackResult {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FallbackResult {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
     }
 }
 

@@ -166,6 +166,64 @@ impl crate::ToJson for Connector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Capacity",
+                "ConnectorConfiguration",
+                "ConnectorDescription",
+                "ConnectorName",
+                "KafkaCluster",
+                "KafkaClusterClientAuthentication",
+                "KafkaClusterEncryptionInTransit",
+                "KafkaConnectVersion",
+                "LogDelivery",
+                "NetworkType",
+                "Plugins",
+                "ServiceExecutionRoleArn",
+                "Tags",
+                "WorkerConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            capacity: crate::from_json_required(map, "Capacity", path)?,
+            connector_configuration: crate::from_json_required(
+                map,
+                "ConnectorConfiguration",
+                path,
+            )?,
+            connector_description: crate::from_json_optional(map, "ConnectorDescription", path)?,
+            connector_name: crate::from_json_required(map, "ConnectorName", path)?,
+            kafka_cluster: crate::from_json_required(map, "KafkaCluster", path)?,
+            kafka_cluster_client_authentication: crate::from_json_required(
+                map,
+                "KafkaClusterClientAuthentication",
+                path,
+            )?,
+            kafka_cluster_encryption_in_transit: crate::from_json_required(
+                map,
+                "KafkaClusterEncryptionInTransit",
+                path,
+            )?,
+            kafka_connect_version: crate::from_json_required(map, "KafkaConnectVersion", path)?,
+            log_delivery: crate::from_json_optional(map, "LogDelivery", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            plugins: crate::from_json_required(map, "Plugins", path)?,
+            service_execution_role_arn: crate::from_json_required(
+                map,
+                "ServiceExecutionRoleArn",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            worker_configuration: crate::from_json_optional(map, "WorkerConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KafkaConnect::Connector` (`Fn::GetAtt`).
 impl crate::Handle<Connector> {
     /// `Fn::GetAtt` `ConnectorArn`. Amazon Resource Name for the created Connector.
@@ -199,6 +257,17 @@ impl crate::ToJson for ApacheKafkaCluster {
         crate::put(&mut out, "BootstrapServers", &self.bootstrap_servers);
         crate::put(&mut out, "Vpc", &self.vpc);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApacheKafkaCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BootstrapServers", "Vpc"])?;
+        Ok(Self {
+            bootstrap_servers: crate::from_json_required(map, "BootstrapServers", path)?,
+            vpc: crate::from_json_required(map, "Vpc", path)?,
+        })
     }
 }
 
@@ -270,6 +339,36 @@ impl crate::ToJson for AutoScaling {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoScaling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxAutoscalingTaskCount",
+                "MaxWorkerCount",
+                "McuCount",
+                "MinWorkerCount",
+                "ScaleInPolicy",
+                "ScaleOutPolicy",
+            ],
+        )?;
+        Ok(Self {
+            max_autoscaling_task_count: crate::from_json_optional(
+                map,
+                "MaxAutoscalingTaskCount",
+                path,
+            )?,
+            max_worker_count: crate::from_json_required(map, "MaxWorkerCount", path)?,
+            mcu_count: crate::from_json_required(map, "McuCount", path)?,
+            min_worker_count: crate::from_json_required(map, "MinWorkerCount", path)?,
+            scale_in_policy: crate::from_json_required(map, "ScaleInPolicy", path)?,
+            scale_out_policy: crate::from_json_required(map, "ScaleOutPolicy", path)?,
+        })
+    }
+}
+
 impl From<AutoScaling> for Value<AutoScaling> {
     fn from(value: AutoScaling) -> Self {
         Value::Lit(value)
@@ -316,6 +415,17 @@ impl crate::ToJson for Capacity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Capacity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoScaling", "ProvisionedCapacity"])?;
+        Ok(Self {
+            auto_scaling: crate::from_json_optional(map, "AutoScaling", path)?,
+            provisioned_capacity: crate::from_json_optional(map, "ProvisionedCapacity", path)?,
+        })
+    }
+}
+
 impl From<Capacity> for Value<Capacity> {
     fn from(value: Capacity) -> Self {
         Value::Lit(value)
@@ -357,6 +467,17 @@ impl crate::ToJson for CloudWatchLogsLogDelivery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsLogDelivery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "LogGroup"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            log_group: crate::from_json_optional(map, "LogGroup", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogsLogDelivery> for Value<CloudWatchLogsLogDelivery> {
     fn from(value: CloudWatchLogsLogDelivery) -> Self {
         Value::Lit(value)
@@ -391,6 +512,17 @@ impl crate::ToJson for CustomPlugin {
         crate::put(&mut out, "CustomPluginArn", &self.custom_plugin_arn);
         crate::put(&mut out, "Revision", &self.revision);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPlugin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomPluginArn", "Revision"])?;
+        Ok(Self {
+            custom_plugin_arn: crate::from_json_required(map, "CustomPluginArn", path)?,
+            revision: crate::from_json_required(map, "Revision", path)?,
+        })
     }
 }
 
@@ -436,6 +568,17 @@ impl crate::ToJson for FirehoseLogDelivery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirehoseLogDelivery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStream", "Enabled"])?;
+        Ok(Self {
+            delivery_stream: crate::from_json_optional(map, "DeliveryStream", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<FirehoseLogDelivery> for Value<FirehoseLogDelivery> {
     fn from(value: FirehoseLogDelivery) -> Self {
         Value::Lit(value)
@@ -463,6 +606,16 @@ impl crate::ToJson for KafkaCluster {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ApacheKafkaCluster", &self.apache_kafka_cluster);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApacheKafkaCluster"])?;
+        Ok(Self {
+            apache_kafka_cluster: crate::from_json_required(map, "ApacheKafkaCluster", path)?,
+        })
     }
 }
 
@@ -499,6 +652,16 @@ impl crate::ToJson for KafkaClusterClientAuthentication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterClientAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthenticationType"])?;
+        Ok(Self {
+            authentication_type: crate::from_json_required(map, "AuthenticationType", path)?,
+        })
+    }
+}
+
 impl From<KafkaClusterClientAuthentication> for Value<KafkaClusterClientAuthentication> {
     fn from(value: KafkaClusterClientAuthentication) -> Self {
         Value::Lit(value)
@@ -526,6 +689,16 @@ impl crate::ToJson for KafkaClusterEncryptionInTransit {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EncryptionType", &self.encryption_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterEncryptionInTransit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionType"])?;
+        Ok(Self {
+            encryption_type: crate::from_json_required(map, "EncryptionType", path)?,
+        })
     }
 }
 
@@ -559,6 +732,16 @@ impl crate::ToJson for LogDelivery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDelivery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WorkerLogDelivery"])?;
+        Ok(Self {
+            worker_log_delivery: crate::from_json_required(map, "WorkerLogDelivery", path)?,
+        })
+    }
+}
+
 impl From<LogDelivery> for Value<LogDelivery> {
     fn from(value: LogDelivery) -> Self {
         Value::Lit(value)
@@ -586,6 +769,16 @@ impl crate::ToJson for Plugin {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CustomPlugin", &self.custom_plugin);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Plugin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomPlugin"])?;
+        Ok(Self {
+            custom_plugin: crate::from_json_required(map, "CustomPlugin", path)?,
+        })
     }
 }
 
@@ -621,6 +814,17 @@ impl crate::ToJson for ProvisionedCapacity {
         crate::put(&mut out, "McuCount", &self.mcu_count);
         crate::put(&mut out, "WorkerCount", &self.worker_count);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisionedCapacity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["McuCount", "WorkerCount"])?;
+        Ok(Self {
+            mcu_count: crate::from_json_required(map, "McuCount", path)?,
+            worker_count: crate::from_json_required(map, "WorkerCount", path)?,
+        })
     }
 }
 
@@ -675,6 +879,18 @@ impl crate::ToJson for S3LogDelivery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3LogDelivery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Enabled", "Prefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<S3LogDelivery> for Value<S3LogDelivery> {
     fn from(value: S3LogDelivery) -> Self {
         Value::Lit(value)
@@ -710,6 +926,20 @@ impl crate::ToJson for ScaleInPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScaleInPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CpuUtilizationPercentage"])?;
+        Ok(Self {
+            cpu_utilization_percentage: crate::from_json_required(
+                map,
+                "CpuUtilizationPercentage",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ScaleInPolicy> for Value<ScaleInPolicy> {
     fn from(value: ScaleInPolicy) -> Self {
         Value::Lit(value)
@@ -742,6 +972,20 @@ impl crate::ToJson for ScaleOutPolicy {
             &self.cpu_utilization_percentage,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScaleOutPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CpuUtilizationPercentage"])?;
+        Ok(Self {
+            cpu_utilization_percentage: crate::from_json_required(
+                map,
+                "CpuUtilizationPercentage",
+                path,
+            )?,
+        })
     }
 }
 
@@ -784,6 +1028,17 @@ impl crate::ToJson for Vpc {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Vpc {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            security_groups: crate::from_json_required(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<Vpc> for Value<Vpc> {
     fn from(value: Vpc) -> Self {
         Value::Lit(value)
@@ -823,6 +1078,21 @@ impl crate::ToJson for WorkerConfiguration {
             &self.worker_configuration_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Revision", "WorkerConfigurationArn"])?;
+        Ok(Self {
+            revision: crate::from_json_required(map, "Revision", path)?,
+            worker_configuration_arn: crate::from_json_required(
+                map,
+                "WorkerConfigurationArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -882,6 +1152,18 @@ impl crate::ToJson for WorkerLogDelivery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkerLogDelivery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogs", "Firehose", "S3"])?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_optional(map, "CloudWatchLogs", path)?,
+            firehose: crate::from_json_optional(map, "Firehose", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
+    }
+}
+
 impl From<WorkerLogDelivery> for Value<WorkerLogDelivery> {
     fn from(value: WorkerLogDelivery) -> Self {
         Value::Lit(value)
@@ -911,6 +1193,13 @@ impl KafkaClusterClientAuthenticationType {
 impl crate::ToJson for KafkaClusterClientAuthenticationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterClientAuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NONE", Self::None), ("IAM", Self::Iam)])
     }
 }
 
@@ -945,6 +1234,17 @@ impl crate::ToJson for KafkaClusterEncryptionInTransitType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterEncryptionInTransitType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PLAINTEXT", Self::Plaintext), ("TLS", Self::Tls)],
+        )
+    }
+}
+
 impl From<KafkaClusterEncryptionInTransitType> for Value<KafkaClusterEncryptionInTransitType> {
     fn from(value: KafkaClusterEncryptionInTransitType) -> Self {
         Value::Lit(value)
@@ -973,6 +1273,13 @@ impl NetworkType {
 impl crate::ToJson for NetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("DUAL", Self::Dual)])
     }
 }
 

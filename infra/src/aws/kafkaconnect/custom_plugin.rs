@@ -79,6 +79,24 @@ impl crate::ToJson for CustomPlugin {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPlugin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContentType", "Description", "Location", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            content_type: crate::from_json_required(map, "ContentType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            location: crate::from_json_required(map, "Location", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KafkaConnect::CustomPlugin` (`Fn::GetAtt`).
 impl crate::Handle<CustomPlugin> {
     /// `Fn::GetAtt` `CustomPluginArn`. The Amazon Resource Name (ARN) of the custom plugin to
@@ -120,6 +138,16 @@ impl crate::ToJson for CustomPluginLocation {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Location", &self.s3_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPluginLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Location"])?;
+        Ok(Self {
+            s3_location: crate::from_json_required(map, "S3Location", path)?,
+        })
     }
 }
 
@@ -168,6 +196,18 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketArn", "FileKey", "ObjectVersion"])?;
+        Ok(Self {
+            bucket_arn: crate::from_json_required(map, "BucketArn", path)?,
+            file_key: crate::from_json_required(map, "FileKey", path)?,
+            object_version: crate::from_json_optional(map, "ObjectVersion", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -196,6 +236,13 @@ impl ContentType {
 impl crate::ToJson for ContentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("JAR", Self::Jar), ("ZIP", Self::Zip)])
     }
 }
 

@@ -79,6 +79,23 @@ impl crate::ToJson for WorkerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "PropertiesFileContent", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            properties_file_content: crate::from_json_required(map, "PropertiesFileContent", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KafkaConnect::WorkerConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<WorkerConfiguration> {
     /// `Fn::GetAtt` `Revision`. The description of a revision of the worker configuration.

@@ -141,6 +141,48 @@ impl crate::ToJson for DataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomDocumentEnrichmentConfiguration",
+                "DataSourceConfiguration",
+                "Description",
+                "IndexId",
+                "LanguageCode",
+                "Name",
+                "RoleArn",
+                "Schedule",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            custom_document_enrichment_configuration: crate::from_json_optional(
+                map,
+                "CustomDocumentEnrichmentConfiguration",
+                path,
+            )?,
+            data_source_configuration: crate::from_json_optional(
+                map,
+                "DataSourceConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            index_id: crate::from_json_required(map, "IndexId", path)?,
+            language_code: crate::from_json_optional(map, "LanguageCode", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Kendra::DataSource` (`Fn::GetAtt`).
 impl crate::Handle<DataSource> {
     /// `Fn::GetAtt` `Arn`.
@@ -182,6 +224,16 @@ impl crate::ToJson for AccessControlListConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessControlListConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyPath"])?;
+        Ok(Self {
+            key_path: crate::from_json_optional(map, "KeyPath", path)?,
+        })
+    }
+}
+
 impl From<AccessControlListConfiguration> for Value<AccessControlListConfiguration> {
     fn from(value: AccessControlListConfiguration) -> Self {
         Value::Lit(value)
@@ -213,6 +265,20 @@ impl crate::ToJson for AclConfiguration {
             &self.allowed_groups_column_name,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AclConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowedGroupsColumnName"])?;
+        Ok(Self {
+            allowed_groups_column_name: crate::from_json_required(
+                map,
+                "AllowedGroupsColumnName",
+                path,
+            )?,
+        })
     }
 }
 
@@ -297,6 +363,42 @@ impl crate::ToJson for ColumnConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChangeDetectingColumns",
+                "DocumentDataColumnName",
+                "DocumentIdColumnName",
+                "DocumentTitleColumnName",
+                "FieldMappings",
+            ],
+        )?;
+        Ok(Self {
+            change_detecting_columns: crate::from_json_required(
+                map,
+                "ChangeDetectingColumns",
+                path,
+            )?,
+            document_data_column_name: crate::from_json_required(
+                map,
+                "DocumentDataColumnName",
+                path,
+            )?,
+            document_id_column_name: crate::from_json_required(map, "DocumentIdColumnName", path)?,
+            document_title_column_name: crate::from_json_optional(
+                map,
+                "DocumentTitleColumnName",
+                path,
+            )?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+        })
+    }
+}
+
 impl From<ColumnConfiguration> for Value<ColumnConfiguration> {
     fn from(value: ColumnConfiguration) -> Self {
         Value::Lit(value)
@@ -351,6 +453,22 @@ impl crate::ToJson for ConfluenceAttachmentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceAttachmentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AttachmentFieldMappings", "CrawlAttachments"])?;
+        Ok(Self {
+            attachment_field_mappings: crate::from_json_optional(
+                map,
+                "AttachmentFieldMappings",
+                path,
+            )?,
+            crawl_attachments: crate::from_json_optional(map, "CrawlAttachments", path)?,
+        })
+    }
+}
+
 impl From<ConfluenceAttachmentConfiguration> for Value<ConfluenceAttachmentConfiguration> {
     fn from(value: ConfluenceAttachmentConfiguration) -> Self {
         Value::Lit(value)
@@ -402,6 +520,22 @@ impl crate::ToJson for ConfluenceAttachmentToIndexFieldMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceAttachmentToIndexFieldMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataSourceFieldName", "DateFieldFormat", "IndexFieldName"],
+        )?;
+        Ok(Self {
+            data_source_field_name: crate::from_json_required(map, "DataSourceFieldName", path)?,
+            date_field_format: crate::from_json_optional(map, "DateFieldFormat", path)?,
+            index_field_name: crate::from_json_required(map, "IndexFieldName", path)?,
+        })
+    }
+}
+
 impl From<ConfluenceAttachmentToIndexFieldMapping>
     for Value<ConfluenceAttachmentToIndexFieldMapping>
 {
@@ -440,6 +574,16 @@ impl crate::ToJson for ConfluenceBlogConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "BlogFieldMappings", &self.blog_field_mappings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceBlogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BlogFieldMappings"])?;
+        Ok(Self {
+            blog_field_mappings: crate::from_json_optional(map, "BlogFieldMappings", path)?,
+        })
     }
 }
 
@@ -491,6 +635,22 @@ impl crate::ToJson for ConfluenceBlogToIndexFieldMapping {
         crate::put_opt(&mut out, "DateFieldFormat", &self.date_field_format);
         crate::put(&mut out, "IndexFieldName", &self.index_field_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceBlogToIndexFieldMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataSourceFieldName", "DateFieldFormat", "IndexFieldName"],
+        )?;
+        Ok(Self {
+            data_source_field_name: crate::from_json_required(map, "DataSourceFieldName", path)?,
+            date_field_format: crate::from_json_optional(map, "DateFieldFormat", path)?,
+            index_field_name: crate::from_json_required(map, "IndexFieldName", path)?,
+        })
     }
 }
 
@@ -625,6 +785,44 @@ impl crate::ToJson for ConfluenceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttachmentConfiguration",
+                "BlogConfiguration",
+                "ExclusionPatterns",
+                "InclusionPatterns",
+                "PageConfiguration",
+                "SecretArn",
+                "ServerUrl",
+                "SpaceConfiguration",
+                "Version",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            attachment_configuration: crate::from_json_optional(
+                map,
+                "AttachmentConfiguration",
+                path,
+            )?,
+            blog_configuration: crate::from_json_optional(map, "BlogConfiguration", path)?,
+            exclusion_patterns: crate::from_json_optional(map, "ExclusionPatterns", path)?,
+            inclusion_patterns: crate::from_json_optional(map, "InclusionPatterns", path)?,
+            page_configuration: crate::from_json_optional(map, "PageConfiguration", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+            server_url: crate::from_json_required(map, "ServerUrl", path)?,
+            space_configuration: crate::from_json_optional(map, "SpaceConfiguration", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 impl From<ConfluenceConfiguration> for Value<ConfluenceConfiguration> {
     fn from(value: ConfluenceConfiguration) -> Self {
         Value::Lit(value)
@@ -661,6 +859,16 @@ impl crate::ToJson for ConfluencePageConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PageFieldMappings", &self.page_field_mappings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluencePageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PageFieldMappings"])?;
+        Ok(Self {
+            page_field_mappings: crate::from_json_optional(map, "PageFieldMappings", path)?,
+        })
     }
 }
 
@@ -712,6 +920,22 @@ impl crate::ToJson for ConfluencePageToIndexFieldMapping {
         crate::put_opt(&mut out, "DateFieldFormat", &self.date_field_format);
         crate::put(&mut out, "IndexFieldName", &self.index_field_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluencePageToIndexFieldMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataSourceFieldName", "DateFieldFormat", "IndexFieldName"],
+        )?;
+        Ok(Self {
+            data_source_field_name: crate::from_json_required(map, "DataSourceFieldName", path)?,
+            date_field_format: crate::from_json_optional(map, "DateFieldFormat", path)?,
+            index_field_name: crate::from_json_required(map, "IndexFieldName", path)?,
+        })
     }
 }
 
@@ -794,6 +1018,30 @@ impl crate::ToJson for ConfluenceSpaceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceSpaceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CrawlArchivedSpaces",
+                "CrawlPersonalSpaces",
+                "ExcludeSpaces",
+                "IncludeSpaces",
+                "SpaceFieldMappings",
+            ],
+        )?;
+        Ok(Self {
+            crawl_archived_spaces: crate::from_json_optional(map, "CrawlArchivedSpaces", path)?,
+            crawl_personal_spaces: crate::from_json_optional(map, "CrawlPersonalSpaces", path)?,
+            exclude_spaces: crate::from_json_optional(map, "ExcludeSpaces", path)?,
+            include_spaces: crate::from_json_optional(map, "IncludeSpaces", path)?,
+            space_field_mappings: crate::from_json_optional(map, "SpaceFieldMappings", path)?,
+        })
+    }
+}
+
 impl From<ConfluenceSpaceConfiguration> for Value<ConfluenceSpaceConfiguration> {
     fn from(value: ConfluenceSpaceConfiguration) -> Self {
         Value::Lit(value)
@@ -842,6 +1090,22 @@ impl crate::ToJson for ConfluenceSpaceToIndexFieldMapping {
         crate::put_opt(&mut out, "DateFieldFormat", &self.date_field_format);
         crate::put(&mut out, "IndexFieldName", &self.index_field_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceSpaceToIndexFieldMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataSourceFieldName", "DateFieldFormat", "IndexFieldName"],
+        )?;
+        Ok(Self {
+            data_source_field_name: crate::from_json_required(map, "DataSourceFieldName", path)?,
+            date_field_format: crate::from_json_optional(map, "DateFieldFormat", path)?,
+            index_field_name: crate::from_json_required(map, "IndexFieldName", path)?,
+        })
     }
 }
 
@@ -894,6 +1158,30 @@ impl crate::ToJson for ConnectionConfiguration {
         crate::put(&mut out, "SecretArn", &self.secret_arn);
         crate::put(&mut out, "TableName", &self.table_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatabaseHost",
+                "DatabaseName",
+                "DatabasePort",
+                "SecretArn",
+                "TableName",
+            ],
+        )?;
+        Ok(Self {
+            database_host: crate::from_json_required(map, "DatabaseHost", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            database_port: crate::from_json_required(map, "DatabasePort", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
     }
 }
 
@@ -982,6 +1270,36 @@ impl crate::ToJson for CustomDocumentEnrichmentConfiguration {
         );
         crate::put_opt(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomDocumentEnrichmentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InlineConfigurations",
+                "PostExtractionHookConfiguration",
+                "PreExtractionHookConfiguration",
+                "RoleArn",
+            ],
+        )?;
+        Ok(Self {
+            inline_configurations: crate::from_json_optional(map, "InlineConfigurations", path)?,
+            post_extraction_hook_configuration: crate::from_json_optional(
+                map,
+                "PostExtractionHookConfiguration",
+                path,
+            )?,
+            pre_extraction_hook_configuration: crate::from_json_optional(
+                map,
+                "PreExtractionHookConfiguration",
+                path,
+            )?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -1191,6 +1509,66 @@ impl crate::ToJson for DataSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfluenceConfiguration",
+                "DatabaseConfiguration",
+                "GoogleDriveConfiguration",
+                "OneDriveConfiguration",
+                "S3Configuration",
+                "SalesforceConfiguration",
+                "ServiceNowConfiguration",
+                "SharePointConfiguration",
+                "TemplateConfiguration",
+                "WebCrawlerConfiguration",
+                "WorkDocsConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            confluence_configuration: crate::from_json_optional(
+                map,
+                "ConfluenceConfiguration",
+                path,
+            )?,
+            database_configuration: crate::from_json_optional(map, "DatabaseConfiguration", path)?,
+            google_drive_configuration: crate::from_json_optional(
+                map,
+                "GoogleDriveConfiguration",
+                path,
+            )?,
+            one_drive_configuration: crate::from_json_optional(map, "OneDriveConfiguration", path)?,
+            s3_configuration: crate::from_json_optional(map, "S3Configuration", path)?,
+            salesforce_configuration: crate::from_json_optional(
+                map,
+                "SalesforceConfiguration",
+                path,
+            )?,
+            service_now_configuration: crate::from_json_optional(
+                map,
+                "ServiceNowConfiguration",
+                path,
+            )?,
+            share_point_configuration: crate::from_json_optional(
+                map,
+                "SharePointConfiguration",
+                path,
+            )?,
+            template_configuration: crate::from_json_optional(map, "TemplateConfiguration", path)?,
+            web_crawler_configuration: crate::from_json_optional(
+                map,
+                "WebCrawlerConfiguration",
+                path,
+            )?,
+            work_docs_configuration: crate::from_json_optional(map, "WorkDocsConfiguration", path)?,
+        })
+    }
+}
+
 impl From<DataSourceConfiguration> for Value<DataSourceConfiguration> {
     fn from(value: DataSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -1242,6 +1620,22 @@ impl crate::ToJson for DataSourceToIndexFieldMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceToIndexFieldMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataSourceFieldName", "DateFieldFormat", "IndexFieldName"],
+        )?;
+        Ok(Self {
+            data_source_field_name: crate::from_json_required(map, "DataSourceFieldName", path)?,
+            date_field_format: crate::from_json_optional(map, "DateFieldFormat", path)?,
+            index_field_name: crate::from_json_required(map, "IndexFieldName", path)?,
+        })
+    }
+}
+
 impl From<DataSourceToIndexFieldMapping> for Value<DataSourceToIndexFieldMapping> {
     fn from(value: DataSourceToIndexFieldMapping) -> Self {
         Value::Lit(value)
@@ -1276,6 +1670,17 @@ impl crate::ToJson for DataSourceVpcConfiguration {
         crate::put(&mut out, "SecurityGroupIds", &self.security_group_ids);
         crate::put(&mut out, "SubnetIds", &self.subnet_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceVpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
     }
 }
 
@@ -1358,6 +1763,36 @@ impl crate::ToJson for DatabaseConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AclConfiguration",
+                "ColumnConfiguration",
+                "ConnectionConfiguration",
+                "DatabaseEngineType",
+                "SqlConfiguration",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            acl_configuration: crate::from_json_optional(map, "AclConfiguration", path)?,
+            column_configuration: crate::from_json_required(map, "ColumnConfiguration", path)?,
+            connection_configuration: crate::from_json_required(
+                map,
+                "ConnectionConfiguration",
+                path,
+            )?,
+            database_engine_type: crate::from_json_required(map, "DatabaseEngineType", path)?,
+            sql_configuration: crate::from_json_optional(map, "SqlConfiguration", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 impl From<DatabaseConfiguration> for Value<DatabaseConfiguration> {
     fn from(value: DatabaseConfiguration) -> Self {
         Value::Lit(value)
@@ -1406,6 +1841,30 @@ impl crate::ToJson for DocumentAttributeCondition {
         crate::put_opt(&mut out, "ConditionOnValue", &self.condition_on_value);
         crate::put(&mut out, "Operator", &self.operator);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentAttributeCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConditionDocumentAttributeKey",
+                "ConditionOnValue",
+                "Operator",
+            ],
+        )?;
+        Ok(Self {
+            condition_document_attribute_key: crate::from_json_required(
+                map,
+                "ConditionDocumentAttributeKey",
+                path,
+            )?,
+            condition_on_value: crate::from_json_optional(map, "ConditionOnValue", path)?,
+            operator: crate::from_json_required(map, "Operator", path)?,
+        })
     }
 }
 
@@ -1477,6 +1936,38 @@ impl crate::ToJson for DocumentAttributeTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentAttributeTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "TargetDocumentAttributeKey",
+                "TargetDocumentAttributeValue",
+                "TargetDocumentAttributeValueDeletion",
+            ],
+        )?;
+        Ok(Self {
+            target_document_attribute_key: crate::from_json_required(
+                map,
+                "TargetDocumentAttributeKey",
+                path,
+            )?,
+            target_document_attribute_value: crate::from_json_optional(
+                map,
+                "TargetDocumentAttributeValue",
+                path,
+            )?,
+            target_document_attribute_value_deletion: crate::from_json_optional(
+                map,
+                "TargetDocumentAttributeValueDeletion",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DocumentAttributeTarget> for Value<DocumentAttributeTarget> {
     fn from(value: DocumentAttributeTarget) -> Self {
         Value::Lit(value)
@@ -1543,6 +2034,23 @@ impl crate::ToJson for DocumentAttributeValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentAttributeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DateValue", "LongValue", "StringListValue", "StringValue"],
+        )?;
+        Ok(Self {
+            date_value: crate::from_json_optional(map, "DateValue", path)?,
+            long_value: crate::from_json_optional(map, "LongValue", path)?,
+            string_list_value: crate::from_json_optional(map, "StringListValue", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+        })
+    }
+}
+
 impl From<DocumentAttributeValue> for Value<DocumentAttributeValue> {
     fn from(value: DocumentAttributeValue) -> Self {
         Value::Lit(value)
@@ -1574,6 +2082,16 @@ impl crate::ToJson for DocumentsMetadataConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3Prefix", &self.s3_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentsMetadataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Prefix"])?;
+        Ok(Self {
+            s3_prefix: crate::from_json_optional(map, "S3Prefix", path)?,
+        })
     }
 }
 
@@ -1670,6 +2188,34 @@ impl crate::ToJson for GoogleDriveConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GoogleDriveConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExcludeMimeTypes",
+                "ExcludeSharedDrives",
+                "ExcludeUserAccounts",
+                "ExclusionPatterns",
+                "FieldMappings",
+                "InclusionPatterns",
+                "SecretArn",
+            ],
+        )?;
+        Ok(Self {
+            exclude_mime_types: crate::from_json_optional(map, "ExcludeMimeTypes", path)?,
+            exclude_shared_drives: crate::from_json_optional(map, "ExcludeSharedDrives", path)?,
+            exclude_user_accounts: crate::from_json_optional(map, "ExcludeUserAccounts", path)?,
+            exclusion_patterns: crate::from_json_optional(map, "ExclusionPatterns", path)?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+            inclusion_patterns: crate::from_json_optional(map, "InclusionPatterns", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<GoogleDriveConfiguration> for Value<GoogleDriveConfiguration> {
     fn from(value: GoogleDriveConfiguration) -> Self {
         Value::Lit(value)
@@ -1714,6 +2260,22 @@ impl crate::ToJson for HookConfiguration {
         crate::put(&mut out, "LambdaArn", &self.lambda_arn);
         crate::put(&mut out, "S3Bucket", &self.s3_bucket);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HookConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InvocationCondition", "LambdaArn", "S3Bucket"],
+        )?;
+        Ok(Self {
+            invocation_condition: crate::from_json_optional(map, "InvocationCondition", path)?,
+            lambda_arn: crate::from_json_required(map, "LambdaArn", path)?,
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+        })
     }
 }
 
@@ -1774,6 +2336,26 @@ impl crate::ToJson for InlineCustomDocumentEnrichmentConfiguration {
         );
         crate::put_opt(&mut out, "Target", &self.target);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InlineCustomDocumentEnrichmentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Condition", "DocumentContentDeletion", "Target"],
+        )?;
+        Ok(Self {
+            condition: crate::from_json_optional(map, "Condition", path)?,
+            document_content_deletion: crate::from_json_optional(
+                map,
+                "DocumentContentDeletion",
+                path,
+            )?,
+            target: crate::from_json_optional(map, "Target", path)?,
+        })
     }
 }
 
@@ -1864,6 +2446,34 @@ impl crate::ToJson for OneDriveConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OneDriveConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisableLocalGroups",
+                "ExclusionPatterns",
+                "FieldMappings",
+                "InclusionPatterns",
+                "OneDriveUsers",
+                "SecretArn",
+                "TenantDomain",
+            ],
+        )?;
+        Ok(Self {
+            disable_local_groups: crate::from_json_optional(map, "DisableLocalGroups", path)?,
+            exclusion_patterns: crate::from_json_optional(map, "ExclusionPatterns", path)?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+            inclusion_patterns: crate::from_json_optional(map, "InclusionPatterns", path)?,
+            one_drive_users: crate::from_json_required(map, "OneDriveUsers", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+            tenant_domain: crate::from_json_required(map, "TenantDomain", path)?,
+        })
+    }
+}
+
 impl From<OneDriveConfiguration> for Value<OneDriveConfiguration> {
     fn from(value: OneDriveConfiguration) -> Self {
         Value::Lit(value)
@@ -1910,6 +2520,17 @@ impl crate::ToJson for OneDriveUsers {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OneDriveUsers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OneDriveUserList", "OneDriveUserS3Path"])?;
+        Ok(Self {
+            one_drive_user_list: crate::from_json_optional(map, "OneDriveUserList", path)?,
+            one_drive_user_s3_path: crate::from_json_optional(map, "OneDriveUserS3Path", path)?,
+        })
+    }
+}
+
 impl From<OneDriveUsers> for Value<OneDriveUsers> {
     fn from(value: OneDriveUsers) -> Self {
         Value::Lit(value)
@@ -1951,6 +2572,18 @@ impl crate::ToJson for ProxyConfiguration {
         crate::put(&mut out, "Host", &self.host);
         crate::put(&mut out, "Port", &self.port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProxyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Credentials", "Host", "Port"])?;
+        Ok(Self {
+            credentials: crate::from_json_optional(map, "Credentials", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
     }
 }
 
@@ -2048,6 +2681,40 @@ impl crate::ToJson for S3DataSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessControlListConfiguration",
+                "BucketName",
+                "DocumentsMetadataConfiguration",
+                "ExclusionPatterns",
+                "InclusionPatterns",
+                "InclusionPrefixes",
+            ],
+        )?;
+        Ok(Self {
+            access_control_list_configuration: crate::from_json_optional(
+                map,
+                "AccessControlListConfiguration",
+                path,
+            )?,
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            documents_metadata_configuration: crate::from_json_optional(
+                map,
+                "DocumentsMetadataConfiguration",
+                path,
+            )?,
+            exclusion_patterns: crate::from_json_optional(map, "ExclusionPatterns", path)?,
+            inclusion_patterns: crate::from_json_optional(map, "InclusionPatterns", path)?,
+            inclusion_prefixes: crate::from_json_optional(map, "InclusionPrefixes", path)?,
+        })
+    }
+}
+
 impl From<S3DataSourceConfiguration> for Value<S3DataSourceConfiguration> {
     fn from(value: S3DataSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -2079,6 +2746,17 @@ impl crate::ToJson for S3Path {
         crate::put(&mut out, "Bucket", &self.bucket);
         crate::put(&mut out, "Key", &self.key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Path {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+        })
     }
 }
 
@@ -2153,6 +2831,36 @@ impl crate::ToJson for SalesforceChatterFeedConfiguration {
         crate::put_opt(&mut out, "FieldMappings", &self.field_mappings);
         crate::put_opt(&mut out, "IncludeFilterTypes", &self.include_filter_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceChatterFeedConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DocumentDataFieldName",
+                "DocumentTitleFieldName",
+                "FieldMappings",
+                "IncludeFilterTypes",
+            ],
+        )?;
+        Ok(Self {
+            document_data_field_name: crate::from_json_required(
+                map,
+                "DocumentDataFieldName",
+                path,
+            )?,
+            document_title_field_name: crate::from_json_optional(
+                map,
+                "DocumentTitleFieldName",
+                path,
+            )?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+            include_filter_types: crate::from_json_optional(map, "IncludeFilterTypes", path)?,
+        })
     }
 }
 
@@ -2304,6 +3012,62 @@ impl crate::ToJson for SalesforceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChatterFeedConfiguration",
+                "CrawlAttachments",
+                "ExcludeAttachmentFilePatterns",
+                "IncludeAttachmentFilePatterns",
+                "KnowledgeArticleConfiguration",
+                "SecretArn",
+                "ServerUrl",
+                "StandardObjectAttachmentConfiguration",
+                "StandardObjectConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            chatter_feed_configuration: crate::from_json_optional(
+                map,
+                "ChatterFeedConfiguration",
+                path,
+            )?,
+            crawl_attachments: crate::from_json_optional(map, "CrawlAttachments", path)?,
+            exclude_attachment_file_patterns: crate::from_json_optional(
+                map,
+                "ExcludeAttachmentFilePatterns",
+                path,
+            )?,
+            include_attachment_file_patterns: crate::from_json_optional(
+                map,
+                "IncludeAttachmentFilePatterns",
+                path,
+            )?,
+            knowledge_article_configuration: crate::from_json_optional(
+                map,
+                "KnowledgeArticleConfiguration",
+                path,
+            )?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+            server_url: crate::from_json_required(map, "ServerUrl", path)?,
+            standard_object_attachment_configuration: crate::from_json_optional(
+                map,
+                "StandardObjectAttachmentConfiguration",
+                path,
+            )?,
+            standard_object_configurations: crate::from_json_optional(
+                map,
+                "StandardObjectConfigurations",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SalesforceConfiguration> for Value<SalesforceConfiguration> {
     fn from(value: SalesforceConfiguration) -> Self {
         Value::Lit(value)
@@ -2369,6 +3133,36 @@ impl crate::ToJson for SalesforceCustomKnowledgeArticleTypeConfiguration {
         crate::put_opt(&mut out, "FieldMappings", &self.field_mappings);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceCustomKnowledgeArticleTypeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DocumentDataFieldName",
+                "DocumentTitleFieldName",
+                "FieldMappings",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            document_data_field_name: crate::from_json_required(
+                map,
+                "DocumentDataFieldName",
+                path,
+            )?,
+            document_title_field_name: crate::from_json_optional(
+                map,
+                "DocumentTitleFieldName",
+                path,
+            )?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -2442,6 +3236,34 @@ impl crate::ToJson for SalesforceKnowledgeArticleConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceKnowledgeArticleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomKnowledgeArticleTypeConfigurations",
+                "IncludedStates",
+                "StandardKnowledgeArticleTypeConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            custom_knowledge_article_type_configurations: crate::from_json_optional(
+                map,
+                "CustomKnowledgeArticleTypeConfigurations",
+                path,
+            )?,
+            included_states: crate::from_json_required(map, "IncludedStates", path)?,
+            standard_knowledge_article_type_configuration: crate::from_json_optional(
+                map,
+                "StandardKnowledgeArticleTypeConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SalesforceKnowledgeArticleConfiguration>
     for Value<SalesforceKnowledgeArticleConfiguration>
 {
@@ -2505,6 +3327,34 @@ impl crate::ToJson for SalesforceStandardKnowledgeArticleTypeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceStandardKnowledgeArticleTypeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DocumentDataFieldName",
+                "DocumentTitleFieldName",
+                "FieldMappings",
+            ],
+        )?;
+        Ok(Self {
+            document_data_field_name: crate::from_json_required(
+                map,
+                "DocumentDataFieldName",
+                path,
+            )?,
+            document_title_field_name: crate::from_json_optional(
+                map,
+                "DocumentTitleFieldName",
+                path,
+            )?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+        })
+    }
+}
+
 impl From<SalesforceStandardKnowledgeArticleTypeConfiguration>
     for Value<SalesforceStandardKnowledgeArticleTypeConfiguration>
 {
@@ -2557,6 +3407,22 @@ impl crate::ToJson for SalesforceStandardObjectAttachmentConfiguration {
         );
         crate::put_opt(&mut out, "FieldMappings", &self.field_mappings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceStandardObjectAttachmentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DocumentTitleFieldName", "FieldMappings"])?;
+        Ok(Self {
+            document_title_field_name: crate::from_json_optional(
+                map,
+                "DocumentTitleFieldName",
+                path,
+            )?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+        })
     }
 }
 
@@ -2627,6 +3493,36 @@ impl crate::ToJson for SalesforceStandardObjectConfiguration {
         crate::put_opt(&mut out, "FieldMappings", &self.field_mappings);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceStandardObjectConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DocumentDataFieldName",
+                "DocumentTitleFieldName",
+                "FieldMappings",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            document_data_field_name: crate::from_json_required(
+                map,
+                "DocumentDataFieldName",
+                path,
+            )?,
+            document_title_field_name: crate::from_json_optional(
+                map,
+                "DocumentTitleFieldName",
+                path,
+            )?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -2720,6 +3616,44 @@ impl crate::ToJson for ServiceNowConfiguration {
             &self.service_now_build_version,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNowConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationType",
+                "HostUrl",
+                "KnowledgeArticleConfiguration",
+                "SecretArn",
+                "ServiceCatalogConfiguration",
+                "ServiceNowBuildVersion",
+            ],
+        )?;
+        Ok(Self {
+            authentication_type: crate::from_json_optional(map, "AuthenticationType", path)?,
+            host_url: crate::from_json_required(map, "HostUrl", path)?,
+            knowledge_article_configuration: crate::from_json_optional(
+                map,
+                "KnowledgeArticleConfiguration",
+                path,
+            )?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+            service_catalog_configuration: crate::from_json_optional(
+                map,
+                "ServiceCatalogConfiguration",
+                path,
+            )?,
+            service_now_build_version: crate::from_json_required(
+                map,
+                "ServiceNowBuildVersion",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2838,6 +3772,50 @@ impl crate::ToJson for ServiceNowKnowledgeArticleConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNowKnowledgeArticleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CrawlAttachments",
+                "DocumentDataFieldName",
+                "DocumentTitleFieldName",
+                "ExcludeAttachmentFilePatterns",
+                "FieldMappings",
+                "FilterQuery",
+                "IncludeAttachmentFilePatterns",
+            ],
+        )?;
+        Ok(Self {
+            crawl_attachments: crate::from_json_optional(map, "CrawlAttachments", path)?,
+            document_data_field_name: crate::from_json_required(
+                map,
+                "DocumentDataFieldName",
+                path,
+            )?,
+            document_title_field_name: crate::from_json_optional(
+                map,
+                "DocumentTitleFieldName",
+                path,
+            )?,
+            exclude_attachment_file_patterns: crate::from_json_optional(
+                map,
+                "ExcludeAttachmentFilePatterns",
+                path,
+            )?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+            filter_query: crate::from_json_optional(map, "FilterQuery", path)?,
+            include_attachment_file_patterns: crate::from_json_optional(
+                map,
+                "IncludeAttachmentFilePatterns",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ServiceNowKnowledgeArticleConfiguration>
     for Value<ServiceNowKnowledgeArticleConfiguration>
 {
@@ -2942,6 +3920,48 @@ impl crate::ToJson for ServiceNowServiceCatalogConfiguration {
             &self.include_attachment_file_patterns,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNowServiceCatalogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CrawlAttachments",
+                "DocumentDataFieldName",
+                "DocumentTitleFieldName",
+                "ExcludeAttachmentFilePatterns",
+                "FieldMappings",
+                "IncludeAttachmentFilePatterns",
+            ],
+        )?;
+        Ok(Self {
+            crawl_attachments: crate::from_json_optional(map, "CrawlAttachments", path)?,
+            document_data_field_name: crate::from_json_required(
+                map,
+                "DocumentDataFieldName",
+                path,
+            )?,
+            document_title_field_name: crate::from_json_optional(
+                map,
+                "DocumentTitleFieldName",
+                path,
+            )?,
+            exclude_attachment_file_patterns: crate::from_json_optional(
+                map,
+                "ExcludeAttachmentFilePatterns",
+                path,
+            )?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+            include_attachment_file_patterns: crate::from_json_optional(
+                map,
+                "IncludeAttachmentFilePatterns",
+                path,
+            )?,
+        })
     }
 }
 
@@ -3091,6 +4111,48 @@ impl crate::ToJson for SharePointConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharePointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CrawlAttachments",
+                "DisableLocalGroups",
+                "DocumentTitleFieldName",
+                "ExclusionPatterns",
+                "FieldMappings",
+                "InclusionPatterns",
+                "SecretArn",
+                "SharePointVersion",
+                "SslCertificateS3Path",
+                "Urls",
+                "UseChangeLog",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            crawl_attachments: crate::from_json_optional(map, "CrawlAttachments", path)?,
+            disable_local_groups: crate::from_json_optional(map, "DisableLocalGroups", path)?,
+            document_title_field_name: crate::from_json_optional(
+                map,
+                "DocumentTitleFieldName",
+                path,
+            )?,
+            exclusion_patterns: crate::from_json_optional(map, "ExclusionPatterns", path)?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+            inclusion_patterns: crate::from_json_optional(map, "InclusionPatterns", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+            share_point_version: crate::from_json_required(map, "SharePointVersion", path)?,
+            ssl_certificate_s3_path: crate::from_json_optional(map, "SslCertificateS3Path", path)?,
+            urls: crate::from_json_required(map, "Urls", path)?,
+            use_change_log: crate::from_json_optional(map, "UseChangeLog", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 impl From<SharePointConfiguration> for Value<SharePointConfiguration> {
     fn from(value: SharePointConfiguration) -> Self {
         Value::Lit(value)
@@ -3134,6 +4196,20 @@ impl crate::ToJson for SqlConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QueryIdentifiersEnclosingOption"])?;
+        Ok(Self {
+            query_identifiers_enclosing_option: crate::from_json_optional(
+                map,
+                "QueryIdentifiersEnclosingOption",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SqlConfiguration> for Value<SqlConfiguration> {
     fn from(value: SqlConfiguration) -> Self {
         Value::Lit(value)
@@ -3161,6 +4237,16 @@ impl crate::ToJson for TemplateConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Template", &self.template);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Template"])?;
+        Ok(Self {
+            template: crate::from_json_required(map, "Template", path)?,
+        })
     }
 }
 
@@ -3203,6 +4289,16 @@ impl crate::ToJson for WebCrawlerAuthenticationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebCrawlerAuthenticationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BasicAuthentication"])?;
+        Ok(Self {
+            basic_authentication: crate::from_json_optional(map, "BasicAuthentication", path)?,
+        })
+    }
+}
+
 impl From<WebCrawlerAuthenticationConfiguration> for Value<WebCrawlerAuthenticationConfiguration> {
     fn from(value: WebCrawlerAuthenticationConfiguration) -> Self {
         Value::Lit(value)
@@ -3242,6 +4338,18 @@ impl crate::ToJson for WebCrawlerBasicAuthentication {
         crate::put(&mut out, "Host", &self.host);
         crate::put(&mut out, "Port", &self.port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebCrawlerBasicAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Credentials", "Host", "Port"])?;
+        Ok(Self {
+            credentials: crate::from_json_required(map, "Credentials", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
     }
 }
 
@@ -3378,6 +4486,50 @@ impl crate::ToJson for WebCrawlerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebCrawlerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationConfiguration",
+                "CrawlDepth",
+                "MaxContentSizePerPageInMegaBytes",
+                "MaxLinksPerPage",
+                "MaxUrlsPerMinuteCrawlRate",
+                "ProxyConfiguration",
+                "UrlExclusionPatterns",
+                "UrlInclusionPatterns",
+                "Urls",
+            ],
+        )?;
+        Ok(Self {
+            authentication_configuration: crate::from_json_optional(
+                map,
+                "AuthenticationConfiguration",
+                path,
+            )?,
+            crawl_depth: crate::from_json_optional(map, "CrawlDepth", path)?,
+            max_content_size_per_page_in_mega_bytes: crate::from_json_optional(
+                map,
+                "MaxContentSizePerPageInMegaBytes",
+                path,
+            )?,
+            max_links_per_page: crate::from_json_optional(map, "MaxLinksPerPage", path)?,
+            max_urls_per_minute_crawl_rate: crate::from_json_optional(
+                map,
+                "MaxUrlsPerMinuteCrawlRate",
+                path,
+            )?,
+            proxy_configuration: crate::from_json_optional(map, "ProxyConfiguration", path)?,
+            url_exclusion_patterns: crate::from_json_optional(map, "UrlExclusionPatterns", path)?,
+            url_inclusion_patterns: crate::from_json_optional(map, "UrlInclusionPatterns", path)?,
+            urls: crate::from_json_required(map, "Urls", path)?,
+        })
+    }
+}
+
 impl From<WebCrawlerConfiguration> for Value<WebCrawlerConfiguration> {
     fn from(value: WebCrawlerConfiguration) -> Self {
         Value::Lit(value)
@@ -3418,6 +4570,17 @@ impl crate::ToJson for WebCrawlerSeedUrlConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebCrawlerSeedUrlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SeedUrls", "WebCrawlerMode"])?;
+        Ok(Self {
+            seed_urls: crate::from_json_required(map, "SeedUrls", path)?,
+            web_crawler_mode: crate::from_json_optional(map, "WebCrawlerMode", path)?,
+        })
+    }
+}
+
 impl From<WebCrawlerSeedUrlConfiguration> for Value<WebCrawlerSeedUrlConfiguration> {
     fn from(value: WebCrawlerSeedUrlConfiguration) -> Self {
         Value::Lit(value)
@@ -3445,6 +4608,16 @@ impl crate::ToJson for WebCrawlerSiteMapsConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SiteMaps", &self.site_maps);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebCrawlerSiteMapsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SiteMaps"])?;
+        Ok(Self {
+            site_maps: crate::from_json_required(map, "SiteMaps", path)?,
+        })
     }
 }
 
@@ -3505,6 +4678,21 @@ impl crate::ToJson for WebCrawlerUrls {
             &self.site_maps_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebCrawlerUrls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SeedUrlConfiguration", "SiteMapsConfiguration"],
+        )?;
+        Ok(Self {
+            seed_url_configuration: crate::from_json_optional(map, "SeedUrlConfiguration", path)?,
+            site_maps_configuration: crate::from_json_optional(map, "SiteMapsConfiguration", path)?,
+        })
     }
 }
 
@@ -3591,6 +4779,32 @@ impl crate::ToJson for WorkDocsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkDocsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CrawlComments",
+                "ExclusionPatterns",
+                "FieldMappings",
+                "InclusionPatterns",
+                "OrganizationId",
+                "UseChangeLog",
+            ],
+        )?;
+        Ok(Self {
+            crawl_comments: crate::from_json_optional(map, "CrawlComments", path)?,
+            exclusion_patterns: crate::from_json_optional(map, "ExclusionPatterns", path)?,
+            field_mappings: crate::from_json_optional(map, "FieldMappings", path)?,
+            inclusion_patterns: crate::from_json_optional(map, "InclusionPatterns", path)?,
+            organization_id: crate::from_json_required(map, "OrganizationId", path)?,
+            use_change_log: crate::from_json_optional(map, "UseChangeLog", path)?,
+        })
+    }
+}
+
 impl From<WorkDocsConfiguration> for Value<WorkDocsConfiguration> {
     fn from(value: WorkDocsConfiguration) -> Self {
         Value::Lit(value)
@@ -3646,6 +4860,29 @@ impl ConditionOperator {
 impl crate::ToJson for ConditionOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GreaterThan", Self::GreaterThan),
+                ("GreaterThanOrEquals", Self::GreaterThanOrEquals),
+                ("LessThan", Self::LessThan),
+                ("LessThanOrEquals", Self::LessThanOrEquals),
+                ("Equals", Self::Equals),
+                ("NotEquals", Self::NotEquals),
+                ("Contains", Self::Contains),
+                ("NotContains", Self::NotContains),
+                ("Exists", Self::Exists),
+                ("NotExists", Self::NotExists),
+                ("BeginsWith", Self::BeginsWith),
+            ],
+        )
     }
 }
 
@@ -3707,6 +4944,29 @@ impl crate::ToJson for ConfluenceAttachmentFieldName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceAttachmentFieldName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTHOR", Self::Author),
+                ("CONTENT_TYPE", Self::ContentType),
+                ("CREATED_DATE", Self::CreatedDate),
+                ("DISPLAY_URL", Self::DisplayUrl),
+                ("FILE_SIZE", Self::FileSize),
+                ("ITEM_TYPE", Self::ItemType),
+                ("PARENT_ID", Self::ParentId),
+                ("SPACE_KEY", Self::SpaceKey),
+                ("SPACE_NAME", Self::SpaceName),
+                ("URL", Self::Url),
+                ("VERSION", Self::Version),
+            ],
+        )
+    }
+}
+
 impl From<ConfluenceAttachmentFieldName> for Value<ConfluenceAttachmentFieldName> {
     fn from(value: ConfluenceAttachmentFieldName) -> Self {
         Value::Lit(value)
@@ -3756,6 +5016,27 @@ impl ConfluenceBlogFieldName {
 impl crate::ToJson for ConfluenceBlogFieldName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceBlogFieldName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTHOR", Self::Author),
+                ("DISPLAY_URL", Self::DisplayUrl),
+                ("ITEM_TYPE", Self::ItemType),
+                ("LABELS", Self::Labels),
+                ("PUBLISH_DATE", Self::PublishDate),
+                ("SPACE_KEY", Self::SpaceKey),
+                ("SPACE_NAME", Self::SpaceName),
+                ("URL", Self::Url),
+                ("VERSION", Self::Version),
+            ],
+        )
     }
 }
 
@@ -3820,6 +5101,30 @@ impl crate::ToJson for ConfluencePageFieldName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluencePageFieldName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTHOR", Self::Author),
+                ("CONTENT_STATUS", Self::ContentStatus),
+                ("CREATED_DATE", Self::CreatedDate),
+                ("DISPLAY_URL", Self::DisplayUrl),
+                ("ITEM_TYPE", Self::ItemType),
+                ("LABELS", Self::Labels),
+                ("MODIFIED_DATE", Self::ModifiedDate),
+                ("PARENT_ID", Self::ParentId),
+                ("SPACE_KEY", Self::SpaceKey),
+                ("SPACE_NAME", Self::SpaceName),
+                ("URL", Self::Url),
+                ("VERSION", Self::Version),
+            ],
+        )
+    }
+}
+
 impl From<ConfluencePageFieldName> for Value<ConfluencePageFieldName> {
     fn from(value: ConfluencePageFieldName) -> Self {
         Value::Lit(value)
@@ -3857,6 +5162,22 @@ impl crate::ToJson for ConfluenceSpaceFieldName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceSpaceFieldName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISPLAY_URL", Self::DisplayUrl),
+                ("ITEM_TYPE", Self::ItemType),
+                ("SPACE_KEY", Self::SpaceKey),
+                ("URL", Self::Url),
+            ],
+        )
+    }
+}
+
 impl From<ConfluenceSpaceFieldName> for Value<ConfluenceSpaceFieldName> {
     fn from(value: ConfluenceSpaceFieldName) -> Self {
         Value::Lit(value)
@@ -3885,6 +5206,17 @@ impl ConfluenceVersion {
 impl crate::ToJson for ConfluenceVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CLOUD", Self::Cloud), ("SERVER", Self::Server)],
+        )
     }
 }
 
@@ -3925,6 +5257,22 @@ impl crate::ToJson for DatabaseEngineType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseEngineType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RDS_AURORA_MYSQL", Self::RdsAuroraMysql),
+                ("RDS_AURORA_POSTGRESQL", Self::RdsAuroraPostgresql),
+                ("RDS_MYSQL", Self::RdsMysql),
+                ("RDS_POSTGRESQL", Self::RdsPostgresql),
+            ],
+        )
+    }
+}
+
 impl From<DatabaseEngineType> for Value<DatabaseEngineType> {
     fn from(value: DatabaseEngineType) -> Self {
         Value::Lit(value)
@@ -3956,6 +5304,17 @@ impl crate::ToJson for QueryIdentifiersEnclosingOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryIdentifiersEnclosingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DOUBLE_QUOTES", Self::DoubleQuotes), ("NONE", Self::None)],
+        )
+    }
+}
+
 impl From<QueryIdentifiersEnclosingOption> for Value<QueryIdentifiersEnclosingOption> {
     fn from(value: QueryIdentifiersEnclosingOption) -> Self {
         Value::Lit(value)
@@ -3984,6 +5343,20 @@ impl SalesforceChatterFeedIncludeFilterType {
 impl crate::ToJson for SalesforceChatterFeedIncludeFilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceChatterFeedIncludeFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACTIVE_USER", Self::ActiveUser),
+                ("STANDARD_USER", Self::StandardUser),
+            ],
+        )
     }
 }
 
@@ -4020,6 +5393,21 @@ impl SalesforceKnowledgeArticleState {
 impl crate::ToJson for SalesforceKnowledgeArticleState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceKnowledgeArticleState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DRAFT", Self::Draft),
+                ("PUBLISHED", Self::Published),
+                ("ARCHIVED", Self::Archived),
+            ],
+        )
     }
 }
 
@@ -4099,6 +5487,35 @@ impl crate::ToJson for SalesforceStandardObjectName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SalesforceStandardObjectName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACCOUNT", Self::Account),
+                ("CAMPAIGN", Self::Campaign),
+                ("CASE", Self::Case),
+                ("CONTACT", Self::Contact),
+                ("CONTRACT", Self::Contract),
+                ("DOCUMENT", Self::Document),
+                ("GROUP", Self::Group),
+                ("IDEA", Self::Idea),
+                ("LEAD", Self::Lead),
+                ("OPPORTUNITY", Self::Opportunity),
+                ("PARTNER", Self::Partner),
+                ("PRICEBOOK", Self::Pricebook),
+                ("PRODUCT", Self::Product),
+                ("PROFILE", Self::Profile),
+                ("SOLUTION", Self::Solution),
+                ("TASK", Self::Task),
+                ("USER", Self::User),
+            ],
+        )
+    }
+}
+
 impl From<SalesforceStandardObjectName> for Value<SalesforceStandardObjectName> {
     fn from(value: SalesforceStandardObjectName) -> Self {
         Value::Lit(value)
@@ -4127,6 +5544,17 @@ impl ServiceNowAuthenticationType {
 impl crate::ToJson for ServiceNowAuthenticationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNowAuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("HTTP_BASIC", Self::HttpBasic), ("OAUTH2", Self::Oauth2)],
+        )
     }
 }
 
@@ -4161,6 +5589,17 @@ impl crate::ToJson for ServiceNowBuildVersionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNowBuildVersionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LONDON", Self::London), ("OTHERS", Self::Others)],
+        )
+    }
+}
+
 impl From<ServiceNowBuildVersionType> for Value<ServiceNowBuildVersionType> {
     fn from(value: ServiceNowBuildVersionType) -> Self {
         Value::Lit(value)
@@ -4192,6 +5631,21 @@ impl SharePointVersion {
 impl crate::ToJson for SharePointVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharePointVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SHAREPOINT_ONLINE", Self::SharepointOnline),
+                ("SHAREPOINT_2013", Self::Sharepoint2013),
+                ("SHAREPOINT_2016", Self::Sharepoint2016),
+            ],
+        )
     }
 }
 
@@ -4256,6 +5710,30 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("S3", Self::S3),
+                ("SHAREPOINT", Self::Sharepoint),
+                ("SALESFORCE", Self::Salesforce),
+                ("ONEDRIVE", Self::Onedrive),
+                ("SERVICENOW", Self::Servicenow),
+                ("DATABASE", Self::Database),
+                ("CUSTOM", Self::Custom),
+                ("CONFLUENCE", Self::Confluence),
+                ("GOOGLEDRIVE", Self::Googledrive),
+                ("WEBCRAWLER", Self::Webcrawler),
+                ("WORKDOCS", Self::Workdocs),
+                ("TEMPLATE", Self::Template),
+            ],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -4287,6 +5765,21 @@ impl WebCrawlerMode {
 impl crate::ToJson for WebCrawlerMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebCrawlerMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HOST_ONLY", Self::HostOnly),
+                ("SUBDOMAINS", Self::Subdomains),
+                ("EVERYTHING", Self::Everything),
+            ],
+        )
     }
 }
 

@@ -101,6 +101,36 @@ impl crate::ToJson for Faq {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Faq {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "FileFormat",
+                "IndexId",
+                "LanguageCode",
+                "Name",
+                "RoleArn",
+                "S3Path",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            file_format: crate::from_json_optional(map, "FileFormat", path)?,
+            index_id: crate::from_json_required(map, "IndexId", path)?,
+            language_code: crate::from_json_optional(map, "LanguageCode", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            s3_path: crate::from_json_required(map, "S3Path", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Kendra::Faq` (`Fn::GetAtt`).
 impl crate::Handle<Faq> {
     /// `Fn::GetAtt` `Arn`.
@@ -142,6 +172,17 @@ impl crate::ToJson for S3Path {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Path {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+        })
+    }
+}
+
 impl From<S3Path> for Value<S3Path> {
     fn from(value: S3Path) -> Self {
         Value::Lit(value)
@@ -173,6 +214,21 @@ impl FileFormat {
 impl crate::ToJson for FileFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CSV", Self::Csv),
+                ("CSV_WITH_HEADER", Self::CsvWithHeader),
+                ("JSON", Self::Json),
+            ],
+        )
     }
 }
 

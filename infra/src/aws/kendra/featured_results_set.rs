@@ -118,6 +118,38 @@ impl crate::ToJson for FeaturedResultsSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeaturedResultsSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "FeaturedDocuments",
+                "FeaturedResultsSetName",
+                "IndexId",
+                "QueryTexts",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            featured_documents: crate::from_json_optional(map, "FeaturedDocuments", path)?,
+            featured_results_set_name: crate::from_json_required(
+                map,
+                "FeaturedResultsSetName",
+                path,
+            )?,
+            index_id: crate::from_json_required(map, "IndexId", path)?,
+            query_texts: crate::from_json_optional(map, "QueryTexts", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Kendra::FeaturedResultsSet` (`Fn::GetAtt`).
 impl crate::Handle<FeaturedResultsSet> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the featured results set.
@@ -159,6 +191,16 @@ impl crate::ToJson for FeaturedDocument {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeaturedDocument {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "Id", path)?,
+        })
+    }
+}
+
 impl From<FeaturedDocument> for Value<FeaturedDocument> {
     fn from(value: FeaturedDocument) -> Self {
         Value::Lit(value)
@@ -188,6 +230,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("INACTIVE", Self::Inactive)],
+        )
     }
 }
 

@@ -148,6 +148,52 @@ impl crate::ToJson for Index {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Index {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityUnits",
+                "Description",
+                "DocumentMetadataConfigurations",
+                "Edition",
+                "Name",
+                "RoleArn",
+                "ServerSideEncryptionConfiguration",
+                "Tags",
+                "UserContextPolicy",
+                "UserTokenConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            capacity_units: crate::from_json_optional(map, "CapacityUnits", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            document_metadata_configurations: crate::from_json_optional(
+                map,
+                "DocumentMetadataConfigurations",
+                path,
+            )?,
+            edition: crate::from_json_required(map, "Edition", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            server_side_encryption_configuration: crate::from_json_optional(
+                map,
+                "ServerSideEncryptionConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_context_policy: crate::from_json_optional(map, "UserContextPolicy", path)?,
+            user_token_configurations: crate::from_json_optional(
+                map,
+                "UserTokenConfigurations",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Kendra::Index` (`Fn::GetAtt`).
 impl crate::Handle<Index> {
     /// `Fn::GetAtt` `Arn`.
@@ -193,6 +239,18 @@ impl crate::ToJson for CapacityUnitsConfiguration {
             &self.storage_capacity_units,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityUnitsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["QueryCapacityUnits", "StorageCapacityUnits"])?;
+        Ok(Self {
+            query_capacity_units: crate::from_json_required(map, "QueryCapacityUnits", path)?,
+            storage_capacity_units: crate::from_json_required(map, "StorageCapacityUnits", path)?,
+        })
     }
 }
 
@@ -253,6 +311,19 @@ impl crate::ToJson for DocumentMetadataConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentMetadataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Relevance", "Search", "Type"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            relevance: crate::from_json_optional(map, "Relevance", path)?,
+            search: crate::from_json_optional(map, "Search", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DocumentMetadataConfiguration> for Value<DocumentMetadataConfiguration> {
     fn from(value: DocumentMetadataConfiguration) -> Self {
         Value::Lit(value)
@@ -291,6 +362,25 @@ impl crate::ToJson for JsonTokenTypeConfiguration {
             &self.user_name_attribute_field,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonTokenTypeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["GroupAttributeField", "UserNameAttributeField"],
+        )?;
+        Ok(Self {
+            group_attribute_field: crate::from_json_required(map, "GroupAttributeField", path)?,
+            user_name_attribute_field: crate::from_json_required(
+                map,
+                "UserNameAttributeField",
+                path,
+            )?,
+        })
     }
 }
 
@@ -388,6 +478,38 @@ impl crate::ToJson for JwtTokenTypeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtTokenTypeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClaimRegex",
+                "GroupAttributeField",
+                "Issuer",
+                "KeyLocation",
+                "SecretManagerArn",
+                "URL",
+                "UserNameAttributeField",
+            ],
+        )?;
+        Ok(Self {
+            claim_regex: crate::from_json_optional(map, "ClaimRegex", path)?,
+            group_attribute_field: crate::from_json_optional(map, "GroupAttributeField", path)?,
+            issuer: crate::from_json_optional(map, "Issuer", path)?,
+            key_location: crate::from_json_required(map, "KeyLocation", path)?,
+            secret_manager_arn: crate::from_json_optional(map, "SecretManagerArn", path)?,
+            url: crate::from_json_optional(map, "URL", path)?,
+            user_name_attribute_field: crate::from_json_optional(
+                map,
+                "UserNameAttributeField",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<JwtTokenTypeConfiguration> for Value<JwtTokenTypeConfiguration> {
     fn from(value: JwtTokenTypeConfiguration) -> Self {
         Value::Lit(value)
@@ -471,6 +593,30 @@ impl crate::ToJson for Relevance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Relevance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Duration",
+                "Freshness",
+                "Importance",
+                "RankOrder",
+                "ValueImportanceItems",
+            ],
+        )?;
+        Ok(Self {
+            duration: crate::from_json_optional(map, "Duration", path)?,
+            freshness: crate::from_json_optional(map, "Freshness", path)?,
+            importance: crate::from_json_optional(map, "Importance", path)?,
+            rank_order: crate::from_json_optional(map, "RankOrder", path)?,
+            value_importance_items: crate::from_json_optional(map, "ValueImportanceItems", path)?,
+        })
+    }
+}
+
 impl From<Relevance> for Value<Relevance> {
     fn from(value: Relevance) -> Self {
         Value::Lit(value)
@@ -537,6 +683,23 @@ impl crate::ToJson for Search {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Search {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Displayable", "Facetable", "Searchable", "Sortable"],
+        )?;
+        Ok(Self {
+            displayable: crate::from_json_optional(map, "Displayable", path)?,
+            facetable: crate::from_json_optional(map, "Facetable", path)?,
+            searchable: crate::from_json_optional(map, "Searchable", path)?,
+            sortable: crate::from_json_optional(map, "Sortable", path)?,
+        })
+    }
+}
+
 impl From<Search> for Value<Search> {
     fn from(value: Search) -> Self {
         Value::Lit(value)
@@ -568,6 +731,16 @@ impl crate::ToJson for ServerSideEncryptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerSideEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
     }
 }
 
@@ -631,6 +804,29 @@ impl crate::ToJson for UserTokenConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserTokenConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["JsonTokenTypeConfiguration", "JwtTokenTypeConfiguration"],
+        )?;
+        Ok(Self {
+            json_token_type_configuration: crate::from_json_optional(
+                map,
+                "JsonTokenTypeConfiguration",
+                path,
+            )?,
+            jwt_token_type_configuration: crate::from_json_optional(
+                map,
+                "JwtTokenTypeConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<UserTokenConfiguration> for Value<UserTokenConfiguration> {
     fn from(value: UserTokenConfiguration) -> Self {
         Value::Lit(value)
@@ -677,6 +873,17 @@ impl crate::ToJson for ValueImportanceItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValueImportanceItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ValueImportanceItem> for Value<ValueImportanceItem> {
     fn from(value: ValueImportanceItem) -> Self {
         Value::Lit(value)
@@ -714,6 +921,22 @@ impl crate::ToJson for DocumentAttributeValueType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentAttributeValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING_VALUE", Self::StringValue),
+                ("STRING_LIST_VALUE", Self::StringListValue),
+                ("LONG_VALUE", Self::LongValue),
+                ("DATE_VALUE", Self::DateValue),
+            ],
+        )
+    }
+}
+
 impl From<DocumentAttributeValueType> for Value<DocumentAttributeValueType> {
     fn from(value: DocumentAttributeValueType) -> Self {
         Value::Lit(value)
@@ -748,6 +971,21 @@ impl crate::ToJson for Edition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Edition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEVELOPER_EDITION", Self::DeveloperEdition),
+                ("ENTERPRISE_EDITION", Self::EnterpriseEdition),
+                ("GEN_AI_ENTERPRISE_EDITION", Self::GenAiEnterpriseEdition),
+            ],
+        )
+    }
+}
+
 impl From<Edition> for Value<Edition> {
     fn from(value: Edition) -> Self {
         Value::Lit(value)
@@ -776,6 +1014,17 @@ impl KeyLocation {
 impl crate::ToJson for KeyLocation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("URL", Self::Url), ("SECRET_MANAGER", Self::SecretManager)],
+        )
     }
 }
 
@@ -810,6 +1059,20 @@ impl crate::ToJson for Order {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Order {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ASCENDING", Self::Ascending),
+                ("DESCENDING", Self::Descending),
+            ],
+        )
+    }
+}
+
 impl From<Order> for Value<Order> {
     fn from(value: Order) -> Self {
         Value::Lit(value)
@@ -838,6 +1101,20 @@ impl UserContextPolicy {
 impl crate::ToJson for UserContextPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserContextPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ATTRIBUTE_FILTER", Self::AttributeFilter),
+                ("USER_TOKEN", Self::UserToken),
+            ],
+        )
     }
 }
 

@@ -86,6 +86,32 @@ impl crate::ToJson for Thesaurus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Thesaurus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "IndexId",
+                "Name",
+                "RoleArn",
+                "SourceS3Path",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            index_id: crate::from_json_required(map, "IndexId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            source_s3_path: crate::from_json_required(map, "SourceS3Path", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Kendra::Thesaurus` (`Fn::GetAtt`).
 impl crate::Handle<Thesaurus> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the thesaurus.
@@ -124,6 +150,17 @@ impl crate::ToJson for S3Path {
         crate::put(&mut out, "Bucket", &self.bucket);
         crate::put(&mut out, "Key", &self.key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Path {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+        })
     }
 }
 

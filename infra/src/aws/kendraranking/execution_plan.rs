@@ -74,6 +74,23 @@ impl crate::ToJson for ExecutionPlan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutionPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CapacityUnits", "Description", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            capacity_units: crate::from_json_optional(map, "CapacityUnits", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KendraRanking::ExecutionPlan` (`Fn::GetAtt`).
 impl crate::Handle<ExecutionPlan> {
     /// `Fn::GetAtt` `Arn`.
@@ -112,6 +129,16 @@ impl crate::ToJson for CapacityUnitsConfiguration {
             &self.rescore_capacity_units,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityUnitsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RescoreCapacityUnits"])?;
+        Ok(Self {
+            rescore_capacity_units: crate::from_json_required(map, "RescoreCapacityUnits", path)?,
+        })
     }
 }
 

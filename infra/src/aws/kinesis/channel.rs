@@ -150,6 +150,56 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelName",
+                "EncryptionConfiguration",
+                "LoggingConfiguration",
+                "S3DestinationConfiguration",
+                "S3TablesDestinationConfiguration",
+                "ServiceExecutionRoleARN",
+                "StreamConfigurationList",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            logging_configuration: crate::from_json_optional(map, "LoggingConfiguration", path)?,
+            s3_destination_configuration: crate::from_json_optional(
+                map,
+                "S3DestinationConfiguration",
+                path,
+            )?,
+            s3_tables_destination_configuration: crate::from_json_optional(
+                map,
+                "S3TablesDestinationConfiguration",
+                path,
+            )?,
+            service_execution_role_arn: crate::from_json_required(
+                map,
+                "ServiceExecutionRoleARN",
+                path,
+            )?,
+            stream_configuration_list: crate::from_json_required(
+                map,
+                "StreamConfigurationList",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Kinesis::Channel` (`Fn::GetAtt`).
 impl crate::Handle<Channel> {
     /// `Fn::GetAtt` `ChannelARN`. The ARN of the channel.
@@ -221,6 +271,19 @@ impl crate::ToJson for CloudWatchLogsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Enabled", "LogGroupName", "LogStreamName"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+            log_stream_name: crate::from_json_optional(map, "LogStreamName", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogsConfiguration> for Value<CloudWatchLogsConfiguration> {
     fn from(value: CloudWatchLogsConfiguration) -> Self {
         Value::Lit(value)
@@ -271,6 +334,22 @@ impl crate::ToJson for DeadLetterQueueS3Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeadLetterQueueS3Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketARN", "ErrorOutputPrefix", "ExpectedBucketOwner"],
+        )?;
+        Ok(Self {
+            bucket_arn: crate::from_json_required(map, "BucketARN", path)?,
+            error_output_prefix: crate::from_json_optional(map, "ErrorOutputPrefix", path)?,
+            expected_bucket_owner: crate::from_json_required(map, "ExpectedBucketOwner", path)?,
+        })
+    }
+}
+
 impl From<DeadLetterQueueS3Configuration> for Value<DeadLetterQueueS3Configuration> {
     fn from(value: DeadLetterQueueS3Configuration) -> Self {
         Value::Lit(value)
@@ -312,6 +391,17 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionType", "KeyId"])?;
+        Ok(Self {
+            encryption_type: crate::from_json_required(map, "EncryptionType", path)?,
+            key_id: crate::from_json_required(map, "KeyId", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -340,6 +430,16 @@ impl crate::ToJson for LoggingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CloudWatchLogs", &self.cloud_watch_logs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogs"])?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_required(map, "CloudWatchLogs", path)?,
+        })
     }
 }
 
@@ -380,6 +480,17 @@ impl crate::ToJson for PartitionField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceName", "Transform"])?;
+        Ok(Self {
+            source_name: crate::from_json_required(map, "SourceName", path)?,
+            transform: crate::from_json_required(map, "Transform", path)?,
+        })
+    }
+}
+
 impl From<PartitionField> for Value<PartitionField> {
     fn from(value: PartitionField) -> Self {
         Value::Lit(value)
@@ -409,6 +520,16 @@ impl crate::ToJson for PartitionSpec {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PartitionFields", &self.partition_fields);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PartitionFields"])?;
+        Ok(Self {
+            partition_fields: crate::from_json_required(map, "PartitionFields", path)?,
+        })
     }
 }
 
@@ -455,6 +576,17 @@ impl crate::ToJson for RecordConfiguration {
         crate::put_opt(&mut out, "GSRSchemaARN", &self.gsr_schema_arn);
         crate::put(&mut out, "RecordFormatType", &self.record_format_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GSRSchemaARN", "RecordFormatType"])?;
+        Ok(Self {
+            gsr_schema_arn: crate::from_json_optional(map, "GSRSchemaARN", path)?,
+            record_format_type: crate::from_json_required(map, "RecordFormatType", path)?,
+        })
     }
 }
 
@@ -529,6 +661,34 @@ impl crate::ToJson for S3DestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataFreshnessInSeconds",
+                "DeadLetterQueueS3Configuration",
+                "StorageConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            data_freshness_in_seconds: crate::from_json_optional(
+                map,
+                "DataFreshnessInSeconds",
+                path,
+            )?,
+            dead_letter_queue_s3_configuration: crate::from_json_optional(
+                map,
+                "DeadLetterQueueS3Configuration",
+                path,
+            )?,
+            storage_configuration: crate::from_json_required(map, "StorageConfiguration", path)?,
+        })
+    }
+}
+
 impl From<S3DestinationConfiguration> for Value<S3DestinationConfiguration> {
     fn from(value: S3DestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -599,6 +759,30 @@ impl crate::ToJson for S3StorageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3StorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketARN",
+                "CompressionType",
+                "ExpectedBucketOwner",
+                "OutputKeyTemplate",
+                "StorageClass",
+            ],
+        )?;
+        Ok(Self {
+            bucket_arn: crate::from_json_required(map, "BucketARN", path)?,
+            compression_type: crate::from_json_required(map, "CompressionType", path)?,
+            expected_bucket_owner: crate::from_json_required(map, "ExpectedBucketOwner", path)?,
+            output_key_template: crate::from_json_optional(map, "OutputKeyTemplate", path)?,
+            storage_class: crate::from_json_optional(map, "StorageClass", path)?,
+        })
+    }
+}
+
 impl From<S3StorageConfiguration> for Value<S3StorageConfiguration> {
     fn from(value: S3StorageConfiguration) -> Self {
         Value::Lit(value)
@@ -658,6 +842,30 @@ impl crate::ToJson for S3TableConfiguration {
         crate::put(&mut out, "TableBucketARN", &self.table_bucket_arn);
         crate::put(&mut out, "TableName", &self.table_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3TableConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CompressionType",
+                "Namespace",
+                "PartitionSpec",
+                "TableBucketARN",
+                "TableName",
+            ],
+        )?;
+        Ok(Self {
+            compression_type: crate::from_json_required(map, "CompressionType", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            partition_spec: crate::from_json_optional(map, "PartitionSpec", path)?,
+            table_bucket_arn: crate::from_json_required(map, "TableBucketARN", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
     }
 }
 
@@ -726,6 +934,38 @@ impl crate::ToJson for S3TablesDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3TablesDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataFreshnessInSeconds",
+                "DeadLetterQueueS3Configuration",
+                "S3TablesConfigurationList",
+            ],
+        )?;
+        Ok(Self {
+            data_freshness_in_seconds: crate::from_json_optional(
+                map,
+                "DataFreshnessInSeconds",
+                path,
+            )?,
+            dead_letter_queue_s3_configuration: crate::from_json_required(
+                map,
+                "DeadLetterQueueS3Configuration",
+                path,
+            )?,
+            s3_tables_configuration_list: crate::from_json_required(
+                map,
+                "S3TablesConfigurationList",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<S3TablesDestinationConfiguration> for Value<S3TablesDestinationConfiguration> {
     fn from(value: S3TablesDestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -765,6 +1005,17 @@ impl crate::ToJson for StreamConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RecordConfiguration", "StreamARN"])?;
+        Ok(Self {
+            record_configuration: crate::from_json_required(map, "RecordConfiguration", path)?,
+            stream_arn: crate::from_json_required(map, "StreamARN", path)?,
+        })
+    }
+}
+
 impl From<StreamConfiguration> for Value<StreamConfiguration> {
     fn from(value: StreamConfiguration) -> Self {
         Value::Lit(value)
@@ -799,6 +1050,21 @@ impl crate::ToJson for CompressionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("GZIP", Self::Gzip),
+                ("ZSTD", Self::Zstd),
+            ],
+        )
+    }
+}
+
 impl From<CompressionType> for Value<CompressionType> {
     fn from(value: CompressionType) -> Self {
         Value::Lit(value)
@@ -824,6 +1090,13 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KMS", Self::Kms)])
     }
 }
 
@@ -864,6 +1137,22 @@ impl crate::ToJson for RecordFormatType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordFormatType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GSR_JSON", Self::GsrJson),
+                ("JSON", Self::Json),
+                ("STRING", Self::String),
+                ("BYTE_ARRAY", Self::ByteArray),
+            ],
+        )
+    }
+}
+
 impl From<RecordFormatType> for Value<RecordFormatType> {
     fn from(value: RecordFormatType) -> Self {
         Value::Lit(value)
@@ -895,6 +1184,21 @@ impl S3TableConfigurationCompressionType {
 impl crate::ToJson for S3TableConfigurationCompressionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3TableConfigurationCompressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("ZSTD", Self::Zstd),
+                ("SNAPPY", Self::Snappy),
+            ],
+        )
     }
 }
 
@@ -932,6 +1236,21 @@ impl crate::ToJson for StorageClass {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD", Self::Standard),
+                ("INTELLIGENT_TIERING", Self::IntelligentTiering),
+                ("GLACIER_IR", Self::GlacierIr),
+            ],
+        )
+    }
+}
+
 impl From<StorageClass> for Value<StorageClass> {
     fn from(value: StorageClass) -> Self {
         Value::Lit(value)
@@ -957,6 +1276,13 @@ impl Transform {
 impl crate::ToJson for Transform {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TIME_HOUR", Self::TimeHour)])
     }
 }
 

@@ -172,6 +172,48 @@ impl crate::ToJson for Stream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DesiredShardLevelMetrics",
+                "MaxRecordSizeInKiB",
+                "Name",
+                "RecordDistributionStrategy",
+                "RetentionPeriodHours",
+                "ShardCount",
+                "StreamEncryption",
+                "StreamModeDetails",
+                "Tags",
+                "WarmThroughputMiBps",
+            ],
+        )?;
+        Ok(Self {
+            desired_shard_level_metrics: crate::from_json_optional(
+                map,
+                "DesiredShardLevelMetrics",
+                path,
+            )?,
+            max_record_size_in_ki_b: crate::from_json_optional(map, "MaxRecordSizeInKiB", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            record_distribution_strategy: crate::from_json_optional(
+                map,
+                "RecordDistributionStrategy",
+                path,
+            )?,
+            retention_period_hours: crate::from_json_optional(map, "RetentionPeriodHours", path)?,
+            shard_count: crate::from_json_optional(map, "ShardCount", path)?,
+            stream_encryption: crate::from_json_optional(map, "StreamEncryption", path)?,
+            stream_mode_details: crate::from_json_optional(map, "StreamModeDetails", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            warm_throughput_mi_bps: crate::from_json_optional(map, "WarmThroughputMiBps", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Kinesis::Stream` (`Fn::GetAtt`).
 impl crate::Handle<Stream> {
     /// `Fn::GetAtt` `Arn`. The Amazon resource name (ARN) of the Kinesis stream
@@ -222,6 +264,17 @@ impl crate::ToJson for StreamEncryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionType", "KeyId"])?;
+        Ok(Self {
+            encryption_type: crate::from_json_required(map, "EncryptionType", path)?,
+            key_id: crate::from_json_required(map, "KeyId", path)?,
+        })
+    }
+}
+
 impl From<StreamEncryption> for Value<StreamEncryption> {
     fn from(value: StreamEncryption) -> Self {
         Value::Lit(value)
@@ -252,6 +305,16 @@ impl crate::ToJson for StreamModeDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamModeDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StreamMode"])?;
+        Ok(Self {
+            stream_mode: crate::from_json_required(map, "StreamMode", path)?,
+        })
+    }
+}
+
 impl From<StreamModeDetails> for Value<StreamModeDetails> {
     fn from(value: StreamModeDetails) -> Self {
         Value::Lit(value)
@@ -277,6 +340,13 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KMS", Self::Kms)])
     }
 }
 
@@ -329,6 +399,32 @@ impl crate::ToJson for EnhancedMetric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnhancedMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IncomingBytes", Self::IncomingBytes),
+                ("IncomingRecords", Self::IncomingRecords),
+                ("OutgoingBytes", Self::OutgoingBytes),
+                ("OutgoingRecords", Self::OutgoingRecords),
+                (
+                    "WriteProvisionedThroughputExceeded",
+                    Self::WriteProvisionedThroughputExceeded,
+                ),
+                (
+                    "ReadProvisionedThroughputExceeded",
+                    Self::ReadProvisionedThroughputExceeded,
+                ),
+                ("IteratorAgeMilliseconds", Self::IteratorAgeMilliseconds),
+                ("ALL", Self::All),
+            ],
+        )
+    }
+}
+
 impl From<EnhancedMetric> for Value<EnhancedMetric> {
     fn from(value: EnhancedMetric) -> Self {
         Value::Lit(value)
@@ -361,6 +457,20 @@ impl crate::ToJson for RecordDistributionStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordDistributionStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTO", Self::Auto),
+                ("USER_PARTITION_KEY", Self::UserPartitionKey),
+            ],
+        )
+    }
+}
+
 impl From<RecordDistributionStrategy> for Value<RecordDistributionStrategy> {
     fn from(value: RecordDistributionStrategy) -> Self {
         Value::Lit(value)
@@ -389,6 +499,20 @@ impl StreamMode {
 impl crate::ToJson for StreamMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ON_DEMAND", Self::OnDemand),
+                ("PROVISIONED", Self::Provisioned),
+            ],
+        )
     }
 }
 

@@ -65,6 +65,18 @@ impl crate::ToJson for StreamConsumer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamConsumer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConsumerName", "StreamARN", "Tags"])?;
+        Ok(Self {
+            consumer_name: crate::from_json_required(map, "ConsumerName", path)?,
+            stream_arn: crate::from_json_required(map, "StreamARN", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Kinesis::StreamConsumer` (`Fn::GetAtt`).
 impl crate::Handle<StreamConsumer> {
     /// `Fn::GetAtt` `ConsumerARN`. The ARN returned by Kinesis Data Streams when you registered

@@ -79,6 +79,32 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationCode",
+                "ApplicationDescription",
+                "ApplicationName",
+                "Inputs",
+            ],
+        )?;
+        Ok(Self {
+            application_code: crate::from_json_optional(map, "ApplicationCode", path)?,
+            application_description: crate::from_json_optional(
+                map,
+                "ApplicationDescription",
+                path,
+            )?,
+            application_name: crate::from_json_optional(map, "ApplicationName", path)?,
+            inputs: crate::from_json_required(map, "Inputs", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KinesisAnalytics::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `Id`.
@@ -119,6 +145,18 @@ impl crate::ToJson for CsvMappingParameters {
         );
         crate::put(&mut out, "RecordRowDelimiter", &self.record_row_delimiter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CsvMappingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RecordColumnDelimiter", "RecordRowDelimiter"])?;
+        Ok(Self {
+            record_column_delimiter: crate::from_json_required(map, "RecordColumnDelimiter", path)?,
+            record_row_delimiter: crate::from_json_required(map, "RecordRowDelimiter", path)?,
+        })
     }
 }
 
@@ -210,6 +248,36 @@ impl crate::ToJson for Input {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Input {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InputParallelism",
+                "InputProcessingConfiguration",
+                "InputSchema",
+                "KinesisFirehoseInput",
+                "KinesisStreamsInput",
+                "NamePrefix",
+            ],
+        )?;
+        Ok(Self {
+            input_parallelism: crate::from_json_optional(map, "InputParallelism", path)?,
+            input_processing_configuration: crate::from_json_optional(
+                map,
+                "InputProcessingConfiguration",
+                path,
+            )?,
+            input_schema: crate::from_json_required(map, "InputSchema", path)?,
+            kinesis_firehose_input: crate::from_json_optional(map, "KinesisFirehoseInput", path)?,
+            kinesis_streams_input: crate::from_json_optional(map, "KinesisStreamsInput", path)?,
+            name_prefix: crate::from_json_required(map, "NamePrefix", path)?,
+        })
+    }
+}
+
 impl From<Input> for Value<Input> {
     fn from(value: Input) -> Self {
         Value::Lit(value)
@@ -244,6 +312,17 @@ impl crate::ToJson for InputLambdaProcessor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputLambdaProcessor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN", "RoleARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+        })
+    }
+}
+
 impl From<InputLambdaProcessor> for Value<InputLambdaProcessor> {
     fn from(value: InputLambdaProcessor) -> Self {
         Value::Lit(value)
@@ -275,6 +354,16 @@ impl crate::ToJson for InputParallelism {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Count", &self.count);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputParallelism {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Count"])?;
+        Ok(Self {
+            count: crate::from_json_optional(map, "Count", path)?,
+        })
     }
 }
 
@@ -315,6 +404,16 @@ impl crate::ToJson for InputProcessingConfiguration {
             &self.input_lambda_processor,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputProcessingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputLambdaProcessor"])?;
+        Ok(Self {
+            input_lambda_processor: crate::from_json_optional(map, "InputLambdaProcessor", path)?,
+        })
     }
 }
 
@@ -365,6 +464,22 @@ impl crate::ToJson for InputSchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RecordColumns", "RecordEncoding", "RecordFormat"],
+        )?;
+        Ok(Self {
+            record_columns: crate::from_json_required(map, "RecordColumns", path)?,
+            record_encoding: crate::from_json_optional(map, "RecordEncoding", path)?,
+            record_format: crate::from_json_required(map, "RecordFormat", path)?,
+        })
+    }
+}
+
 impl From<InputSchema> for Value<InputSchema> {
     fn from(value: InputSchema) -> Self {
         Value::Lit(value)
@@ -392,6 +507,16 @@ impl crate::ToJson for JsonMappingParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RecordRowPath", &self.record_row_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonMappingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RecordRowPath"])?;
+        Ok(Self {
+            record_row_path: crate::from_json_required(map, "RecordRowPath", path)?,
+        })
     }
 }
 
@@ -429,6 +554,17 @@ impl crate::ToJson for KinesisFirehoseInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisFirehoseInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN", "RoleARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+        })
+    }
+}
+
 impl From<KinesisFirehoseInput> for Value<KinesisFirehoseInput> {
     fn from(value: KinesisFirehoseInput) -> Self {
         Value::Lit(value)
@@ -460,6 +596,17 @@ impl crate::ToJson for KinesisStreamsInput {
         crate::put(&mut out, "ResourceARN", &self.resource_arn);
         crate::put(&mut out, "RoleARN", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisStreamsInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN", "RoleARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+        })
     }
 }
 
@@ -520,6 +667,21 @@ impl crate::ToJson for MappingParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MappingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CSVMappingParameters", "JSONMappingParameters"],
+        )?;
+        Ok(Self {
+            csv_mapping_parameters: crate::from_json_optional(map, "CSVMappingParameters", path)?,
+            json_mapping_parameters: crate::from_json_optional(map, "JSONMappingParameters", path)?,
+        })
+    }
+}
+
 impl From<MappingParameters> for Value<MappingParameters> {
     fn from(value: MappingParameters) -> Self {
         Value::Lit(value)
@@ -564,6 +726,18 @@ impl crate::ToJson for RecordColumn {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordColumn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mapping", "Name", "SqlType"])?;
+        Ok(Self {
+            mapping: crate::from_json_optional(map, "Mapping", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sql_type: crate::from_json_required(map, "SqlType", path)?,
+        })
+    }
+}
+
 impl From<RecordColumn> for Value<RecordColumn> {
     fn from(value: RecordColumn) -> Self {
         Value::Lit(value)
@@ -601,6 +775,17 @@ impl crate::ToJson for RecordFormat {
         crate::put_opt(&mut out, "MappingParameters", &self.mapping_parameters);
         crate::put(&mut out, "RecordFormatType", &self.record_format_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MappingParameters", "RecordFormatType"])?;
+        Ok(Self {
+            mapping_parameters: crate::from_json_optional(map, "MappingParameters", path)?,
+            record_format_type: crate::from_json_required(map, "RecordFormatType", path)?,
+        })
     }
 }
 

@@ -52,6 +52,17 @@ impl crate::ToJson for ApplicationOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationName", "Output"])?;
+        Ok(Self {
+            application_name: crate::from_json_required(map, "ApplicationName", path)?,
+            output: crate::from_json_required(map, "Output", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KinesisAnalytics::ApplicationOutput` (`Fn::GetAtt`).
 impl crate::Handle<ApplicationOutput> {
     /// `Fn::GetAtt` `Id`.
@@ -90,6 +101,16 @@ impl crate::ToJson for DestinationSchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RecordFormatType"])?;
+        Ok(Self {
+            record_format_type: crate::from_json_optional(map, "RecordFormatType", path)?,
+        })
+    }
+}
+
 impl From<DestinationSchema> for Value<DestinationSchema> {
     fn from(value: DestinationSchema) -> Self {
         Value::Lit(value)
@@ -121,6 +142,17 @@ impl crate::ToJson for KinesisFirehoseOutput {
         crate::put(&mut out, "ResourceARN", &self.resource_arn);
         crate::put(&mut out, "RoleARN", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisFirehoseOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN", "RoleARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+        })
     }
 }
 
@@ -158,6 +190,17 @@ impl crate::ToJson for KinesisStreamsOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisStreamsOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN", "RoleARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+        })
+    }
+}
+
 impl From<KinesisStreamsOutput> for Value<KinesisStreamsOutput> {
     fn from(value: KinesisStreamsOutput) -> Self {
         Value::Lit(value)
@@ -189,6 +232,17 @@ impl crate::ToJson for LambdaOutput {
         crate::put(&mut out, "ResourceARN", &self.resource_arn);
         crate::put(&mut out, "RoleARN", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN", "RoleARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+        })
     }
 }
 
@@ -270,6 +324,30 @@ impl crate::ToJson for Output {
         crate::put_opt(&mut out, "LambdaOutput", &self.lambda_output);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Output {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationSchema",
+                "KinesisFirehoseOutput",
+                "KinesisStreamsOutput",
+                "LambdaOutput",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            destination_schema: crate::from_json_required(map, "DestinationSchema", path)?,
+            kinesis_firehose_output: crate::from_json_optional(map, "KinesisFirehoseOutput", path)?,
+            kinesis_streams_output: crate::from_json_optional(map, "KinesisStreamsOutput", path)?,
+            lambda_output: crate::from_json_optional(map, "LambdaOutput", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 

@@ -154,6 +154,50 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationConfiguration",
+                "ApplicationDescription",
+                "ApplicationMaintenanceConfiguration",
+                "ApplicationMode",
+                "ApplicationName",
+                "RunConfiguration",
+                "RuntimeEnvironment",
+                "ServiceExecutionRole",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            application_configuration: crate::from_json_optional(
+                map,
+                "ApplicationConfiguration",
+                path,
+            )?,
+            application_description: crate::from_json_optional(
+                map,
+                "ApplicationDescription",
+                path,
+            )?,
+            application_maintenance_configuration: crate::from_json_optional(
+                map,
+                "ApplicationMaintenanceConfiguration",
+                path,
+            )?,
+            application_mode: crate::from_json_optional(map, "ApplicationMode", path)?,
+            application_name: crate::from_json_optional(map, "ApplicationName", path)?,
+            run_configuration: crate::from_json_optional(map, "RunConfiguration", path)?,
+            runtime_environment: crate::from_json_required(map, "RuntimeEnvironment", path)?,
+            service_execution_role: crate::from_json_required(map, "ServiceExecutionRole", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// Describes code configuration for an application.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApplicationCodeConfiguration {
@@ -182,6 +226,17 @@ impl crate::ToJson for ApplicationCodeConfiguration {
         crate::put(&mut out, "CodeContent", &self.code_content);
         crate::put(&mut out, "CodeContentType", &self.code_content_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationCodeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CodeContent", "CodeContentType"])?;
+        Ok(Self {
+            code_content: crate::from_json_required(map, "CodeContent", path)?,
+            code_content_type: crate::from_json_required(map, "CodeContentType", path)?,
+        })
     }
 }
 
@@ -370,6 +425,66 @@ impl crate::ToJson for ApplicationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationCodeConfiguration",
+                "ApplicationEncryptionConfiguration",
+                "ApplicationSnapshotConfiguration",
+                "ApplicationSystemRollbackConfiguration",
+                "EnvironmentProperties",
+                "FlinkApplicationConfiguration",
+                "SqlApplicationConfiguration",
+                "VpcConfigurations",
+                "ZeppelinApplicationConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            application_code_configuration: crate::from_json_optional(
+                map,
+                "ApplicationCodeConfiguration",
+                path,
+            )?,
+            application_encryption_configuration: crate::from_json_optional(
+                map,
+                "ApplicationEncryptionConfiguration",
+                path,
+            )?,
+            application_snapshot_configuration: crate::from_json_optional(
+                map,
+                "ApplicationSnapshotConfiguration",
+                path,
+            )?,
+            application_system_rollback_configuration: crate::from_json_optional(
+                map,
+                "ApplicationSystemRollbackConfiguration",
+                path,
+            )?,
+            environment_properties: crate::from_json_optional(map, "EnvironmentProperties", path)?,
+            flink_application_configuration: crate::from_json_optional(
+                map,
+                "FlinkApplicationConfiguration",
+                path,
+            )?,
+            sql_application_configuration: crate::from_json_optional(
+                map,
+                "SqlApplicationConfiguration",
+                path,
+            )?,
+            vpc_configurations: crate::from_json_optional(map, "VpcConfigurations", path)?,
+            zeppelin_application_configuration: crate::from_json_optional(
+                map,
+                "ZeppelinApplicationConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ApplicationConfiguration> for Value<ApplicationConfiguration> {
     fn from(value: ApplicationConfiguration) -> Self {
         Value::Lit(value)
@@ -413,6 +528,17 @@ impl crate::ToJson for ApplicationEncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyId", "KeyType"])?;
+        Ok(Self {
+            key_id: crate::from_json_optional(map, "KeyId", path)?,
+            key_type: crate::from_json_required(map, "KeyType", path)?,
+        })
+    }
+}
+
 impl From<ApplicationEncryptionConfiguration> for Value<ApplicationEncryptionConfiguration> {
     fn from(value: ApplicationEncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -446,6 +572,20 @@ impl crate::ToJson for ApplicationMaintenanceConfiguration {
             &self.application_maintenance_window_start_time,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationMaintenanceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationMaintenanceWindowStartTime"])?;
+        Ok(Self {
+            application_maintenance_window_start_time: crate::from_json_required(
+                map,
+                "ApplicationMaintenanceWindowStartTime",
+                path,
+            )?,
+        })
     }
 }
 
@@ -495,6 +635,21 @@ impl crate::ToJson for ApplicationRestoreConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationRestoreConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationRestoreType", "SnapshotName"])?;
+        Ok(Self {
+            application_restore_type: crate::from_json_required(
+                map,
+                "ApplicationRestoreType",
+                path,
+            )?,
+            snapshot_name: crate::from_json_optional(map, "SnapshotName", path)?,
+        })
+    }
+}
+
 impl From<ApplicationRestoreConfiguration> for Value<ApplicationRestoreConfiguration> {
     fn from(value: ApplicationRestoreConfiguration) -> Self {
         Value::Lit(value)
@@ -527,6 +682,16 @@ impl crate::ToJson for ApplicationSnapshotConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationSnapshotConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SnapshotsEnabled"])?;
+        Ok(Self {
+            snapshots_enabled: crate::from_json_required(map, "SnapshotsEnabled", path)?,
+        })
+    }
+}
+
 impl From<ApplicationSnapshotConfiguration> for Value<ApplicationSnapshotConfiguration> {
     fn from(value: ApplicationSnapshotConfiguration) -> Self {
         Value::Lit(value)
@@ -556,6 +721,16 @@ impl crate::ToJson for ApplicationSystemRollbackConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RollbackEnabled", &self.rollback_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationSystemRollbackConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RollbackEnabled"])?;
+        Ok(Self {
+            rollback_enabled: crate::from_json_required(map, "RollbackEnabled", path)?,
+        })
     }
 }
 
@@ -604,6 +779,20 @@ impl crate::ToJson for CatalogConfiguration {
             &self.glue_data_catalog_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CatalogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GlueDataCatalogConfiguration"])?;
+        Ok(Self {
+            glue_data_catalog_configuration: crate::from_json_optional(
+                map,
+                "GlueDataCatalogConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -686,6 +875,32 @@ impl crate::ToJson for CheckpointConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CheckpointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CheckpointInterval",
+                "CheckpointingEnabled",
+                "ConfigurationType",
+                "MinPauseBetweenCheckpoints",
+            ],
+        )?;
+        Ok(Self {
+            checkpoint_interval: crate::from_json_optional(map, "CheckpointInterval", path)?,
+            checkpointing_enabled: crate::from_json_optional(map, "CheckpointingEnabled", path)?,
+            configuration_type: crate::from_json_required(map, "ConfigurationType", path)?,
+            min_pause_between_checkpoints: crate::from_json_optional(
+                map,
+                "MinPauseBetweenCheckpoints",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CheckpointConfiguration> for Value<CheckpointConfiguration> {
     fn from(value: CheckpointConfiguration) -> Self {
         Value::Lit(value)
@@ -745,6 +960,22 @@ impl crate::ToJson for CodeContent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["S3ContentLocation", "TextContent", "ZipFileContent"],
+        )?;
+        Ok(Self {
+            s3_content_location: crate::from_json_optional(map, "S3ContentLocation", path)?,
+            text_content: crate::from_json_optional(map, "TextContent", path)?,
+            zip_file_content: crate::from_json_optional(map, "ZipFileContent", path)?,
+        })
+    }
+}
+
 impl From<CodeContent> for Value<CodeContent> {
     fn from(value: CodeContent) -> Self {
         Value::Lit(value)
@@ -789,6 +1020,18 @@ impl crate::ToJson for CsvMappingParameters {
         );
         crate::put(&mut out, "RecordRowDelimiter", &self.record_row_delimiter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CsvMappingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RecordColumnDelimiter", "RecordRowDelimiter"])?;
+        Ok(Self {
+            record_column_delimiter: crate::from_json_required(map, "RecordColumnDelimiter", path)?,
+            record_row_delimiter: crate::from_json_required(map, "RecordRowDelimiter", path)?,
+        })
     }
 }
 
@@ -844,6 +1087,22 @@ impl crate::ToJson for CustomArtifactConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomArtifactConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ArtifactType", "MavenReference", "S3ContentLocation"],
+        )?;
+        Ok(Self {
+            artifact_type: crate::from_json_required(map, "ArtifactType", path)?,
+            maven_reference: crate::from_json_optional(map, "MavenReference", path)?,
+            s3_content_location: crate::from_json_optional(map, "S3ContentLocation", path)?,
+        })
+    }
+}
+
 impl From<CustomArtifactConfiguration> for Value<CustomArtifactConfiguration> {
     fn from(value: CustomArtifactConfiguration) -> Self {
         Value::Lit(value)
@@ -875,6 +1134,16 @@ impl crate::ToJson for DeployAsApplicationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3ContentLocation", &self.s3_content_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeployAsApplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3ContentLocation"])?;
+        Ok(Self {
+            s3_content_location: crate::from_json_required(map, "S3ContentLocation", path)?,
+        })
     }
 }
 
@@ -911,6 +1180,16 @@ impl crate::ToJson for EnvironmentProperties {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PropertyGroups", &self.property_groups);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PropertyGroups"])?;
+        Ok(Self {
+            property_groups: crate::from_json_optional(map, "PropertyGroups", path)?,
+        })
     }
 }
 
@@ -996,6 +1275,38 @@ impl crate::ToJson for FlinkApplicationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlinkApplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CheckpointConfiguration",
+                "MonitoringConfiguration",
+                "ParallelismConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            checkpoint_configuration: crate::from_json_optional(
+                map,
+                "CheckpointConfiguration",
+                path,
+            )?,
+            monitoring_configuration: crate::from_json_optional(
+                map,
+                "MonitoringConfiguration",
+                path,
+            )?,
+            parallelism_configuration: crate::from_json_optional(
+                map,
+                "ParallelismConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FlinkApplicationConfiguration> for Value<FlinkApplicationConfiguration> {
     fn from(value: FlinkApplicationConfiguration) -> Self {
         Value::Lit(value)
@@ -1039,6 +1350,20 @@ impl crate::ToJson for FlinkRunConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlinkRunConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowNonRestoredState"])?;
+        Ok(Self {
+            allow_non_restored_state: crate::from_json_optional(
+                map,
+                "AllowNonRestoredState",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FlinkRunConfiguration> for Value<FlinkRunConfiguration> {
     fn from(value: FlinkRunConfiguration) -> Self {
         Value::Lit(value)
@@ -1071,6 +1396,16 @@ impl crate::ToJson for GlueDataCatalogConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DatabaseARN", &self.database_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlueDataCatalogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatabaseARN"])?;
+        Ok(Self {
+            database_arn: crate::from_json_optional(map, "DatabaseARN", path)?,
+        })
     }
 }
 
@@ -1175,6 +1510,36 @@ impl crate::ToJson for Input {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Input {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InputParallelism",
+                "InputProcessingConfiguration",
+                "InputSchema",
+                "KinesisFirehoseInput",
+                "KinesisStreamsInput",
+                "NamePrefix",
+            ],
+        )?;
+        Ok(Self {
+            input_parallelism: crate::from_json_optional(map, "InputParallelism", path)?,
+            input_processing_configuration: crate::from_json_optional(
+                map,
+                "InputProcessingConfiguration",
+                path,
+            )?,
+            input_schema: crate::from_json_required(map, "InputSchema", path)?,
+            kinesis_firehose_input: crate::from_json_optional(map, "KinesisFirehoseInput", path)?,
+            kinesis_streams_input: crate::from_json_optional(map, "KinesisStreamsInput", path)?,
+            name_prefix: crate::from_json_required(map, "NamePrefix", path)?,
+        })
+    }
+}
+
 impl From<Input> for Value<Input> {
     fn from(value: Input) -> Self {
         Value::Lit(value)
@@ -1205,6 +1570,16 @@ impl crate::ToJson for InputLambdaProcessor {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ResourceARN", &self.resource_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputLambdaProcessor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+        })
     }
 }
 
@@ -1240,6 +1615,16 @@ impl crate::ToJson for InputParallelism {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Count", &self.count);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputParallelism {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Count"])?;
+        Ok(Self {
+            count: crate::from_json_optional(map, "Count", path)?,
+        })
     }
 }
 
@@ -1283,6 +1668,16 @@ impl crate::ToJson for InputProcessingConfiguration {
             &self.input_lambda_processor,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputProcessingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputLambdaProcessor"])?;
+        Ok(Self {
+            input_lambda_processor: crate::from_json_optional(map, "InputLambdaProcessor", path)?,
+        })
     }
 }
 
@@ -1336,6 +1731,22 @@ impl crate::ToJson for InputSchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RecordColumns", "RecordEncoding", "RecordFormat"],
+        )?;
+        Ok(Self {
+            record_columns: crate::from_json_required(map, "RecordColumns", path)?,
+            record_encoding: crate::from_json_optional(map, "RecordEncoding", path)?,
+            record_format: crate::from_json_required(map, "RecordFormat", path)?,
+        })
+    }
+}
+
 impl From<InputSchema> for Value<InputSchema> {
     fn from(value: InputSchema) -> Self {
         Value::Lit(value)
@@ -1364,6 +1775,16 @@ impl crate::ToJson for JsonMappingParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RecordRowPath", &self.record_row_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonMappingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RecordRowPath"])?;
+        Ok(Self {
+            record_row_path: crate::from_json_required(map, "RecordRowPath", path)?,
+        })
     }
 }
 
@@ -1399,6 +1820,16 @@ impl crate::ToJson for KinesisFirehoseInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisFirehoseInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+        })
+    }
+}
+
 impl From<KinesisFirehoseInput> for Value<KinesisFirehoseInput> {
     fn from(value: KinesisFirehoseInput) -> Self {
         Value::Lit(value)
@@ -1427,6 +1858,16 @@ impl crate::ToJson for KinesisStreamsInput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ResourceARN", &self.resource_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisStreamsInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+        })
     }
 }
 
@@ -1492,6 +1933,21 @@ impl crate::ToJson for MappingParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MappingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CSVMappingParameters", "JSONMappingParameters"],
+        )?;
+        Ok(Self {
+            csv_mapping_parameters: crate::from_json_optional(map, "CSVMappingParameters", path)?,
+            json_mapping_parameters: crate::from_json_optional(map, "JSONMappingParameters", path)?,
+        })
+    }
+}
+
 impl From<MappingParameters> for Value<MappingParameters> {
     fn from(value: MappingParameters) -> Self {
         Value::Lit(value)
@@ -1532,6 +1988,18 @@ impl crate::ToJson for MavenReference {
         crate::put(&mut out, "GroupId", &self.group_id);
         crate::put(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MavenReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ArtifactId", "GroupId", "Version"])?;
+        Ok(Self {
+            artifact_id: crate::from_json_required(map, "ArtifactId", path)?,
+            group_id: crate::from_json_required(map, "GroupId", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
     }
 }
 
@@ -1589,6 +2057,22 @@ impl crate::ToJson for MonitoringConfiguration {
         crate::put_opt(&mut out, "LogLevel", &self.log_level);
         crate::put_opt(&mut out, "MetricsLevel", &self.metrics_level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConfigurationType", "LogLevel", "MetricsLevel"],
+        )?;
+        Ok(Self {
+            configuration_type: crate::from_json_required(map, "ConfigurationType", path)?,
+            log_level: crate::from_json_optional(map, "LogLevel", path)?,
+            metrics_level: crate::from_json_optional(map, "MetricsLevel", path)?,
+        })
     }
 }
 
@@ -1664,6 +2148,28 @@ impl crate::ToJson for ParallelismConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParallelismConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScalingEnabled",
+                "ConfigurationType",
+                "Parallelism",
+                "ParallelismPerKPU",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling_enabled: crate::from_json_optional(map, "AutoScalingEnabled", path)?,
+            configuration_type: crate::from_json_required(map, "ConfigurationType", path)?,
+            parallelism: crate::from_json_optional(map, "Parallelism", path)?,
+            parallelism_per_kpu: crate::from_json_optional(map, "ParallelismPerKPU", path)?,
+        })
+    }
+}
+
 impl From<ParallelismConfiguration> for Value<ParallelismConfiguration> {
     fn from(value: ParallelismConfiguration) -> Self {
         Value::Lit(value)
@@ -1710,6 +2216,17 @@ impl crate::ToJson for PropertyGroup {
         crate::put_opt(&mut out, "PropertyGroupId", &self.property_group_id);
         crate::put_opt(&mut out, "PropertyMap", &self.property_map);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PropertyGroupId", "PropertyMap"])?;
+        Ok(Self {
+            property_group_id: crate::from_json_optional(map, "PropertyGroupId", path)?,
+            property_map: crate::from_json_optional(map, "PropertyMap", path)?,
+        })
     }
 }
 
@@ -1762,6 +2279,18 @@ impl crate::ToJson for RecordColumn {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordColumn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mapping", "Name", "SqlType"])?;
+        Ok(Self {
+            mapping: crate::from_json_optional(map, "Mapping", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sql_type: crate::from_json_required(map, "SqlType", path)?,
+        })
+    }
+}
+
 impl From<RecordColumn> for Value<RecordColumn> {
     fn from(value: RecordColumn) -> Self {
         Value::Lit(value)
@@ -1804,6 +2333,17 @@ impl crate::ToJson for RecordFormat {
         crate::put_opt(&mut out, "MappingParameters", &self.mapping_parameters);
         crate::put(&mut out, "RecordFormatType", &self.record_format_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MappingParameters", "RecordFormatType"])?;
+        Ok(Self {
+            mapping_parameters: crate::from_json_optional(map, "MappingParameters", path)?,
+            record_format_type: crate::from_json_required(map, "RecordFormatType", path)?,
+        })
     }
 }
 
@@ -1871,6 +2411,25 @@ impl crate::ToJson for RunConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationRestoreConfiguration", "FlinkRunConfiguration"],
+        )?;
+        Ok(Self {
+            application_restore_configuration: crate::from_json_optional(
+                map,
+                "ApplicationRestoreConfiguration",
+                path,
+            )?,
+            flink_run_configuration: crate::from_json_optional(map, "FlinkRunConfiguration", path)?,
+        })
+    }
+}
+
 impl From<RunConfiguration> for Value<RunConfiguration> {
     fn from(value: RunConfiguration) -> Self {
         Value::Lit(value)
@@ -1908,6 +2467,17 @@ impl crate::ToJson for S3ContentBaseLocation {
         crate::put_opt(&mut out, "BasePath", &self.base_path);
         crate::put(&mut out, "BucketARN", &self.bucket_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ContentBaseLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BasePath", "BucketARN"])?;
+        Ok(Self {
+            base_path: crate::from_json_optional(map, "BasePath", path)?,
+            bucket_arn: crate::from_json_required(map, "BucketARN", path)?,
+        })
     }
 }
 
@@ -1956,6 +2526,18 @@ impl crate::ToJson for S3ContentLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ContentLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketARN", "FileKey", "ObjectVersion"])?;
+        Ok(Self {
+            bucket_arn: crate::from_json_required(map, "BucketARN", path)?,
+            file_key: crate::from_json_required(map, "FileKey", path)?,
+            object_version: crate::from_json_optional(map, "ObjectVersion", path)?,
+        })
+    }
+}
+
 impl From<S3ContentLocation> for Value<S3ContentLocation> {
     fn from(value: S3ContentLocation) -> Self {
         Value::Lit(value)
@@ -1988,6 +2570,16 @@ impl crate::ToJson for SqlApplicationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Inputs", &self.inputs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqlApplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Inputs"])?;
+        Ok(Self {
+            inputs: crate::from_json_optional(map, "Inputs", path)?,
+        })
     }
 }
 
@@ -2026,6 +2618,17 @@ impl crate::ToJson for VpcConfiguration {
         crate::put(&mut out, "SecurityGroupIds", &self.security_group_ids);
         crate::put(&mut out, "SubnetIds", &self.subnet_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
     }
 }
 
@@ -2123,6 +2726,40 @@ impl crate::ToJson for ZeppelinApplicationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZeppelinApplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CatalogConfiguration",
+                "CustomArtifactsConfiguration",
+                "DeployAsApplicationConfiguration",
+                "MonitoringConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            catalog_configuration: crate::from_json_optional(map, "CatalogConfiguration", path)?,
+            custom_artifacts_configuration: crate::from_json_optional(
+                map,
+                "CustomArtifactsConfiguration",
+                path,
+            )?,
+            deploy_as_application_configuration: crate::from_json_optional(
+                map,
+                "DeployAsApplicationConfiguration",
+                path,
+            )?,
+            monitoring_configuration: crate::from_json_optional(
+                map,
+                "MonitoringConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ZeppelinApplicationConfiguration> for Value<ZeppelinApplicationConfiguration> {
     fn from(value: ZeppelinApplicationConfiguration) -> Self {
         Value::Lit(value)
@@ -2162,6 +2799,16 @@ impl crate::ToJson for ZeppelinMonitoringConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZeppelinMonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogLevel"])?;
+        Ok(Self {
+            log_level: crate::from_json_optional(map, "LogLevel", path)?,
+        })
+    }
+}
+
 impl From<ZeppelinMonitoringConfiguration> for Value<ZeppelinMonitoringConfiguration> {
     fn from(value: ZeppelinMonitoringConfiguration) -> Self {
         Value::Lit(value)
@@ -2192,6 +2839,20 @@ impl ApplicationMode {
 impl crate::ToJson for ApplicationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INTERACTIVE", Self::Interactive),
+                ("STREAMING", Self::Streaming),
+            ],
+        )
     }
 }
 
@@ -2229,6 +2890,27 @@ impl crate::ToJson for ApplicationRestoreType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationRestoreType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SKIP_RESTORE_FROM_SNAPSHOT", Self::SkipRestoreFromSnapshot),
+                (
+                    "RESTORE_FROM_LATEST_SNAPSHOT",
+                    Self::RestoreFromLatestSnapshot,
+                ),
+                (
+                    "RESTORE_FROM_CUSTOM_SNAPSHOT",
+                    Self::RestoreFromCustomSnapshot,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<ApplicationRestoreType> for Value<ApplicationRestoreType> {
     fn from(value: ApplicationRestoreType) -> Self {
         Value::Lit(value)
@@ -2262,6 +2944,17 @@ impl crate::ToJson for ArtifactType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArtifactType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEPENDENCY_JAR", Self::DependencyJar), ("UDF", Self::Udf)],
+        )
+    }
+}
+
 impl From<ArtifactType> for Value<ArtifactType> {
     fn from(value: ArtifactType) -> Self {
         Value::Lit(value)
@@ -2290,6 +2983,17 @@ impl CodeContentType {
 impl crate::ToJson for CodeContentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PLAINTEXT", Self::Plaintext), ("ZIPFILE", Self::Zipfile)],
+        )
     }
 }
 
@@ -2326,6 +3030,17 @@ impl crate::ToJson for ConfigurationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("CUSTOM", Self::Custom)],
+        )
+    }
+}
+
 impl From<ConfigurationType> for Value<ConfigurationType> {
     fn from(value: ConfigurationType) -> Self {
         Value::Lit(value)
@@ -2355,6 +3070,20 @@ impl KeyType {
 impl crate::ToJson for KeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_OWNED_KEY", Self::AwsOwnedKey),
+                ("CUSTOMER_MANAGED_KEY", Self::CustomerManagedKey),
+            ],
+        )
     }
 }
 
@@ -2392,6 +3121,22 @@ impl LogLevel {
 impl crate::ToJson for LogLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEBUG", Self::Debug),
+                ("INFO", Self::Info),
+                ("WARN", Self::Warn),
+                ("ERROR", Self::Error),
+            ],
+        )
     }
 }
 
@@ -2433,6 +3178,22 @@ impl crate::ToJson for MetricsLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("APPLICATION", Self::Application),
+                ("OPERATOR", Self::Operator),
+                ("PARALLELISM", Self::Parallelism),
+                ("TASK", Self::Task),
+            ],
+        )
+    }
+}
+
 impl From<MetricsLevel> for Value<MetricsLevel> {
     fn from(value: MetricsLevel) -> Self {
         Value::Lit(value)
@@ -2463,6 +3224,17 @@ impl MonitoringConfigurationConfigurationType {
 impl crate::ToJson for MonitoringConfigurationConfigurationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringConfigurationConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("CUSTOM", Self::Custom)],
+        )
     }
 }
 
@@ -2501,6 +3273,17 @@ impl crate::ToJson for ParallelismConfigurationConfigurationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParallelismConfigurationConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CUSTOM", Self::Custom), ("DEFAULT", Self::Default)],
+        )
+    }
+}
+
 impl From<ParallelismConfigurationConfigurationType>
     for Value<ParallelismConfigurationConfigurationType>
 {
@@ -2528,6 +3311,13 @@ impl RecordEncoding {
 impl crate::ToJson for RecordEncoding {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordEncoding {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("UTF-8", Self::Utf8)])
     }
 }
 
@@ -2559,6 +3349,13 @@ impl RecordFormatType {
 impl crate::ToJson for RecordFormatType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordFormatType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CSV", Self::Csv), ("JSON", Self::Json)])
     }
 }
 
@@ -2629,6 +3426,32 @@ impl crate::ToJson for RuntimeEnvironment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuntimeEnvironment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FLINK-1_11", Self::Flink111),
+                ("FLINK-1_13", Self::Flink113),
+                ("FLINK-1_15", Self::Flink115),
+                ("FLINK-1_18", Self::Flink118),
+                ("FLINK-1_19", Self::Flink119),
+                ("FLINK-1_20", Self::Flink120),
+                ("FLINK-1_6", Self::Flink16),
+                ("FLINK-1_8", Self::Flink18),
+                ("FLINK-2_2", Self::Flink22),
+                ("FLINK-2_3", Self::Flink23),
+                ("SQL-1_0", Self::Sql10),
+                ("ZEPPELIN-FLINK-1_0", Self::ZeppelinFlink10),
+                ("ZEPPELIN-FLINK-2_0", Self::ZeppelinFlink20),
+                ("ZEPPELIN-FLINK-3_0", Self::ZeppelinFlink30),
+            ],
+        )
+    }
+}
+
 impl From<RuntimeEnvironment> for Value<RuntimeEnvironment> {
     fn from(value: RuntimeEnvironment) -> Self {
         Value::Lit(value)
@@ -2664,6 +3487,22 @@ impl ZeppelinMonitoringConfigurationLogLevel {
 impl crate::ToJson for ZeppelinMonitoringConfigurationLogLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZeppelinMonitoringConfigurationLogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEBUG", Self::Debug),
+                ("INFO", Self::Info),
+                ("WARN", Self::Warn),
+                ("ERROR", Self::Error),
+            ],
+        )
     }
 }
 

@@ -56,6 +56,22 @@ impl crate::ToJson for ApplicationCloudWatchLoggingOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationCloudWatchLoggingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ApplicationName", "CloudWatchLoggingOption"])?;
+        Ok(Self {
+            application_name: crate::from_json_required(map, "ApplicationName", path)?,
+            cloud_watch_logging_option: crate::from_json_required(
+                map,
+                "CloudWatchLoggingOption",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption` (`Fn::GetAtt`).
 impl crate::Handle<ApplicationCloudWatchLoggingOption> {
     /// `Fn::GetAtt` `Id`.
@@ -85,6 +101,16 @@ impl crate::ToJson for CloudWatchLoggingOption {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LogStreamARN", &self.log_stream_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLoggingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogStreamARN"])?;
+        Ok(Self {
+            log_stream_arn: crate::from_json_required(map, "LogStreamARN", path)?,
+        })
     }
 }
 

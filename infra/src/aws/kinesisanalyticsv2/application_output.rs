@@ -52,6 +52,17 @@ impl crate::ToJson for ApplicationOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationName", "Output"])?;
+        Ok(Self {
+            application_name: crate::from_json_required(map, "ApplicationName", path)?,
+            output: crate::from_json_required(map, "Output", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KinesisAnalyticsV2::ApplicationOutput` (`Fn::GetAtt`).
 impl crate::Handle<ApplicationOutput> {
     /// `Fn::GetAtt` `Id`.
@@ -90,6 +101,16 @@ impl crate::ToJson for DestinationSchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RecordFormatType"])?;
+        Ok(Self {
+            record_format_type: crate::from_json_optional(map, "RecordFormatType", path)?,
+        })
+    }
+}
+
 impl From<DestinationSchema> for Value<DestinationSchema> {
     fn from(value: DestinationSchema) -> Self {
         Value::Lit(value)
@@ -117,6 +138,16 @@ impl crate::ToJson for KinesisFirehoseOutput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ResourceARN", &self.resource_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisFirehoseOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+        })
     }
 }
 
@@ -150,6 +181,16 @@ impl crate::ToJson for KinesisStreamsOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisStreamsOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+        })
+    }
+}
+
 impl From<KinesisStreamsOutput> for Value<KinesisStreamsOutput> {
     fn from(value: KinesisStreamsOutput) -> Self {
         Value::Lit(value)
@@ -177,6 +218,16 @@ impl crate::ToJson for LambdaOutput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ResourceARN", &self.resource_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceARN"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+        })
     }
 }
 
@@ -258,6 +309,30 @@ impl crate::ToJson for Output {
         crate::put_opt(&mut out, "LambdaOutput", &self.lambda_output);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Output {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationSchema",
+                "KinesisFirehoseOutput",
+                "KinesisStreamsOutput",
+                "LambdaOutput",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            destination_schema: crate::from_json_required(map, "DestinationSchema", path)?,
+            kinesis_firehose_output: crate::from_json_optional(map, "KinesisFirehoseOutput", path)?,
+            kinesis_streams_output: crate::from_json_optional(map, "KinesisStreamsOutput", path)?,
+            lambda_output: crate::from_json_optional(map, "LambdaOutput", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 

@@ -52,6 +52,17 @@ impl crate::ToJson for ApplicationReferenceDataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationReferenceDataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationName", "ReferenceDataSource"])?;
+        Ok(Self {
+            application_name: crate::from_json_required(map, "ApplicationName", path)?,
+            reference_data_source: crate::from_json_required(map, "ReferenceDataSource", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource` (`Fn::GetAtt`).
 impl crate::Handle<ApplicationReferenceDataSource> {
     /// `Fn::GetAtt` `Id`.
@@ -95,6 +106,18 @@ impl crate::ToJson for CsvMappingParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CsvMappingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RecordColumnDelimiter", "RecordRowDelimiter"])?;
+        Ok(Self {
+            record_column_delimiter: crate::from_json_required(map, "RecordColumnDelimiter", path)?,
+            record_row_delimiter: crate::from_json_required(map, "RecordRowDelimiter", path)?,
+        })
+    }
+}
+
 impl From<CsvMappingParameters> for Value<CsvMappingParameters> {
     fn from(value: CsvMappingParameters) -> Self {
         Value::Lit(value)
@@ -122,6 +145,16 @@ impl crate::ToJson for JsonMappingParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RecordRowPath", &self.record_row_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonMappingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RecordRowPath"])?;
+        Ok(Self {
+            record_row_path: crate::from_json_required(map, "RecordRowPath", path)?,
+        })
     }
 }
 
@@ -182,6 +215,21 @@ impl crate::ToJson for MappingParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MappingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CSVMappingParameters", "JSONMappingParameters"],
+        )?;
+        Ok(Self {
+            csv_mapping_parameters: crate::from_json_optional(map, "CSVMappingParameters", path)?,
+            json_mapping_parameters: crate::from_json_optional(map, "JSONMappingParameters", path)?,
+        })
+    }
+}
+
 impl From<MappingParameters> for Value<MappingParameters> {
     fn from(value: MappingParameters) -> Self {
         Value::Lit(value)
@@ -226,6 +274,18 @@ impl crate::ToJson for RecordColumn {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordColumn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mapping", "Name", "SqlType"])?;
+        Ok(Self {
+            mapping: crate::from_json_optional(map, "Mapping", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sql_type: crate::from_json_required(map, "SqlType", path)?,
+        })
+    }
+}
+
 impl From<RecordColumn> for Value<RecordColumn> {
     fn from(value: RecordColumn) -> Self {
         Value::Lit(value)
@@ -263,6 +323,17 @@ impl crate::ToJson for RecordFormat {
         crate::put_opt(&mut out, "MappingParameters", &self.mapping_parameters);
         crate::put(&mut out, "RecordFormatType", &self.record_format_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MappingParameters", "RecordFormatType"])?;
+        Ok(Self {
+            mapping_parameters: crate::from_json_optional(map, "MappingParameters", path)?,
+            record_format_type: crate::from_json_required(map, "RecordFormatType", path)?,
+        })
     }
 }
 
@@ -323,6 +394,26 @@ impl crate::ToJson for ReferenceDataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceDataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ReferenceSchema", "S3ReferenceDataSource", "TableName"],
+        )?;
+        Ok(Self {
+            reference_schema: crate::from_json_required(map, "ReferenceSchema", path)?,
+            s3_reference_data_source: crate::from_json_optional(
+                map,
+                "S3ReferenceDataSource",
+                path,
+            )?,
+            table_name: crate::from_json_optional(map, "TableName", path)?,
+        })
+    }
+}
+
 impl From<ReferenceDataSource> for Value<ReferenceDataSource> {
     fn from(value: ReferenceDataSource) -> Self {
         Value::Lit(value)
@@ -370,6 +461,22 @@ impl crate::ToJson for ReferenceSchema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RecordColumns", "RecordEncoding", "RecordFormat"],
+        )?;
+        Ok(Self {
+            record_columns: crate::from_json_required(map, "RecordColumns", path)?,
+            record_encoding: crate::from_json_optional(map, "RecordEncoding", path)?,
+            record_format: crate::from_json_required(map, "RecordFormat", path)?,
+        })
+    }
+}
+
 impl From<ReferenceSchema> for Value<ReferenceSchema> {
     fn from(value: ReferenceSchema) -> Self {
         Value::Lit(value)
@@ -401,6 +508,17 @@ impl crate::ToJson for S3ReferenceDataSource {
         crate::put(&mut out, "BucketARN", &self.bucket_arn);
         crate::put(&mut out, "FileKey", &self.file_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ReferenceDataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketARN", "FileKey"])?;
+        Ok(Self {
+            bucket_arn: crate::from_json_required(map, "BucketARN", path)?,
+            file_key: crate::from_json_required(map, "FileKey", path)?,
+        })
     }
 }
 

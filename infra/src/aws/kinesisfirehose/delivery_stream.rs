@@ -331,6 +331,116 @@ impl crate::ToJson for DeliveryStream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeliveryStream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmazonOpenSearchServerlessDestinationConfiguration",
+                "AmazonopensearchserviceDestinationConfiguration",
+                "DatabaseSourceConfiguration",
+                "DeliveryStreamEncryptionConfigurationInput",
+                "DeliveryStreamName",
+                "DeliveryStreamType",
+                "DirectPutSourceConfiguration",
+                "ElasticsearchDestinationConfiguration",
+                "ExtendedS3DestinationConfiguration",
+                "HttpEndpointDestinationConfiguration",
+                "IcebergDestinationConfiguration",
+                "KinesisStreamSourceConfiguration",
+                "MSKSourceConfiguration",
+                "RedshiftDestinationConfiguration",
+                "S3DestinationConfiguration",
+                "SnowflakeDestinationConfiguration",
+                "SplunkDestinationConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            amazon_open_search_serverless_destination_configuration: crate::from_json_optional(
+                map,
+                "AmazonOpenSearchServerlessDestinationConfiguration",
+                path,
+            )?,
+            amazonopensearchservice_destination_configuration: crate::from_json_optional(
+                map,
+                "AmazonopensearchserviceDestinationConfiguration",
+                path,
+            )?,
+            database_source_configuration: crate::from_json_optional(
+                map,
+                "DatabaseSourceConfiguration",
+                path,
+            )?,
+            delivery_stream_encryption_configuration_input: crate::from_json_optional(
+                map,
+                "DeliveryStreamEncryptionConfigurationInput",
+                path,
+            )?,
+            delivery_stream_name: crate::from_json_optional(map, "DeliveryStreamName", path)?,
+            delivery_stream_type: crate::from_json_optional(map, "DeliveryStreamType", path)?,
+            direct_put_source_configuration: crate::from_json_optional(
+                map,
+                "DirectPutSourceConfiguration",
+                path,
+            )?,
+            elasticsearch_destination_configuration: crate::from_json_optional(
+                map,
+                "ElasticsearchDestinationConfiguration",
+                path,
+            )?,
+            extended_s3_destination_configuration: crate::from_json_optional(
+                map,
+                "ExtendedS3DestinationConfiguration",
+                path,
+            )?,
+            http_endpoint_destination_configuration: crate::from_json_optional(
+                map,
+                "HttpEndpointDestinationConfiguration",
+                path,
+            )?,
+            iceberg_destination_configuration: crate::from_json_optional(
+                map,
+                "IcebergDestinationConfiguration",
+                path,
+            )?,
+            kinesis_stream_source_configuration: crate::from_json_optional(
+                map,
+                "KinesisStreamSourceConfiguration",
+                path,
+            )?,
+            msk_source_configuration: crate::from_json_optional(
+                map,
+                "MSKSourceConfiguration",
+                path,
+            )?,
+            redshift_destination_configuration: crate::from_json_optional(
+                map,
+                "RedshiftDestinationConfiguration",
+                path,
+            )?,
+            s3_destination_configuration: crate::from_json_optional(
+                map,
+                "S3DestinationConfiguration",
+                path,
+            )?,
+            snowflake_destination_configuration: crate::from_json_optional(
+                map,
+                "SnowflakeDestinationConfiguration",
+                path,
+            )?,
+            splunk_destination_configuration: crate::from_json_optional(
+                map,
+                "SplunkDestinationConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KinesisFirehose::DeliveryStream` (`Fn::GetAtt`).
 impl crate::Handle<DeliveryStream> {
     /// `Fn::GetAtt` `Arn`.
@@ -376,6 +486,17 @@ impl crate::ToJson for AmazonOpenSearchServerlessBufferingHints {
         crate::put_opt(&mut out, "IntervalInSeconds", &self.interval_in_seconds);
         crate::put_opt(&mut out, "SizeInMBs", &self.size_in_m_bs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonOpenSearchServerlessBufferingHints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IntervalInSeconds", "SizeInMBs"])?;
+        Ok(Self {
+            interval_in_seconds: crate::from_json_optional(map, "IntervalInSeconds", path)?,
+            size_in_m_bs: crate::from_json_optional(map, "SizeInMBs", path)?,
+        })
     }
 }
 
@@ -513,6 +634,48 @@ impl crate::ToJson for AmazonOpenSearchServerlessDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonOpenSearchServerlessDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BufferingHints",
+                "CloudWatchLoggingOptions",
+                "CollectionEndpoint",
+                "IndexName",
+                "ProcessingConfiguration",
+                "RetryOptions",
+                "RoleARN",
+                "S3BackupMode",
+                "S3Configuration",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            buffering_hints: crate::from_json_optional(map, "BufferingHints", path)?,
+            cloud_watch_logging_options: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingOptions",
+                path,
+            )?,
+            collection_endpoint: crate::from_json_optional(map, "CollectionEndpoint", path)?,
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            processing_configuration: crate::from_json_optional(
+                map,
+                "ProcessingConfiguration",
+                path,
+            )?,
+            retry_options: crate::from_json_optional(map, "RetryOptions", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+            s3_backup_mode: crate::from_json_optional(map, "S3BackupMode", path)?,
+            s3_configuration: crate::from_json_required(map, "S3Configuration", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 impl From<AmazonOpenSearchServerlessDestinationConfiguration>
     for Value<AmazonOpenSearchServerlessDestinationConfiguration>
 {
@@ -548,6 +711,16 @@ impl crate::ToJson for AmazonOpenSearchServerlessRetryOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DurationInSeconds", &self.duration_in_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonOpenSearchServerlessRetryOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationInSeconds"])?;
+        Ok(Self {
+            duration_in_seconds: crate::from_json_optional(map, "DurationInSeconds", path)?,
+        })
     }
 }
 
@@ -596,6 +769,17 @@ impl crate::ToJson for AmazonopensearchserviceBufferingHints {
         crate::put_opt(&mut out, "IntervalInSeconds", &self.interval_in_seconds);
         crate::put_opt(&mut out, "SizeInMBs", &self.size_in_m_bs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonopensearchserviceBufferingHints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IntervalInSeconds", "SizeInMBs"])?;
+        Ok(Self {
+            interval_in_seconds: crate::from_json_optional(map, "IntervalInSeconds", path)?,
+            size_in_m_bs: crate::from_json_optional(map, "SizeInMBs", path)?,
+        })
     }
 }
 
@@ -774,6 +958,56 @@ impl crate::ToJson for AmazonopensearchserviceDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonopensearchserviceDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BufferingHints",
+                "CloudWatchLoggingOptions",
+                "ClusterEndpoint",
+                "DocumentIdOptions",
+                "DomainARN",
+                "IndexName",
+                "IndexRotationPeriod",
+                "ProcessingConfiguration",
+                "RetryOptions",
+                "RoleARN",
+                "S3BackupMode",
+                "S3Configuration",
+                "TypeName",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            buffering_hints: crate::from_json_optional(map, "BufferingHints", path)?,
+            cloud_watch_logging_options: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingOptions",
+                path,
+            )?,
+            cluster_endpoint: crate::from_json_optional(map, "ClusterEndpoint", path)?,
+            document_id_options: crate::from_json_optional(map, "DocumentIdOptions", path)?,
+            domain_arn: crate::from_json_optional(map, "DomainARN", path)?,
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            index_rotation_period: crate::from_json_optional(map, "IndexRotationPeriod", path)?,
+            processing_configuration: crate::from_json_optional(
+                map,
+                "ProcessingConfiguration",
+                path,
+            )?,
+            retry_options: crate::from_json_optional(map, "RetryOptions", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+            s3_backup_mode: crate::from_json_optional(map, "S3BackupMode", path)?,
+            s3_configuration: crate::from_json_required(map, "S3Configuration", path)?,
+            type_name: crate::from_json_optional(map, "TypeName", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 impl From<AmazonopensearchserviceDestinationConfiguration>
     for Value<AmazonopensearchserviceDestinationConfiguration>
 {
@@ -812,6 +1046,16 @@ impl crate::ToJson for AmazonopensearchserviceRetryOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonopensearchserviceRetryOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationInSeconds"])?;
+        Ok(Self {
+            duration_in_seconds: crate::from_json_optional(map, "DurationInSeconds", path)?,
+        })
+    }
+}
+
 impl From<AmazonopensearchserviceRetryOptions> for Value<AmazonopensearchserviceRetryOptions> {
     fn from(value: AmazonopensearchserviceRetryOptions) -> Self {
         Value::Lit(value)
@@ -846,6 +1090,17 @@ impl crate::ToJson for AuthenticationConfiguration {
         crate::put(&mut out, "Connectivity", &self.connectivity);
         crate::put(&mut out, "RoleARN", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Connectivity", "RoleARN"])?;
+        Ok(Self {
+            connectivity: crate::from_json_required(map, "Connectivity", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+        })
     }
 }
 
@@ -895,6 +1150,17 @@ impl crate::ToJson for BufferingHints {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BufferingHints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IntervalInSeconds", "SizeInMBs"])?;
+        Ok(Self {
+            interval_in_seconds: crate::from_json_optional(map, "IntervalInSeconds", path)?,
+            size_in_m_bs: crate::from_json_optional(map, "SizeInMBs", path)?,
+        })
+    }
+}
+
 impl From<BufferingHints> for Value<BufferingHints> {
     fn from(value: BufferingHints) -> Self {
         Value::Lit(value)
@@ -938,6 +1204,17 @@ impl crate::ToJson for CatalogConfiguration {
         crate::put_opt(&mut out, "CatalogArn", &self.catalog_arn);
         crate::put_opt(&mut out, "WarehouseLocation", &self.warehouse_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CatalogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogArn", "WarehouseLocation"])?;
+        Ok(Self {
+            catalog_arn: crate::from_json_optional(map, "CatalogArn", path)?,
+            warehouse_location: crate::from_json_optional(map, "WarehouseLocation", path)?,
+        })
     }
 }
 
@@ -997,6 +1274,19 @@ impl crate::ToJson for CloudWatchLoggingOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLoggingOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Enabled", "LogGroupName", "LogStreamName"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+            log_stream_name: crate::from_json_optional(map, "LogStreamName", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLoggingOptions> for Value<CloudWatchLoggingOptions> {
     fn from(value: CloudWatchLoggingOptions) -> Self {
         Value::Lit(value)
@@ -1044,6 +1334,22 @@ impl crate::ToJson for CopyCommand {
         crate::put_opt(&mut out, "DataTableColumns", &self.data_table_columns);
         crate::put(&mut out, "DataTableName", &self.data_table_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CopyCommand {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CopyOptions", "DataTableColumns", "DataTableName"],
+        )?;
+        Ok(Self {
+            copy_options: crate::from_json_optional(map, "CopyOptions", path)?,
+            data_table_columns: crate::from_json_optional(map, "DataTableColumns", path)?,
+            data_table_name: crate::from_json_required(map, "DataTableName", path)?,
+        })
     }
 }
 
@@ -1127,6 +1433,36 @@ impl crate::ToJson for DataFormatConversionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataFormatConversionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "InputFormatConfiguration",
+                "OutputFormatConfiguration",
+                "SchemaConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            input_format_configuration: crate::from_json_optional(
+                map,
+                "InputFormatConfiguration",
+                path,
+            )?,
+            output_format_configuration: crate::from_json_optional(
+                map,
+                "OutputFormatConfiguration",
+                path,
+            )?,
+            schema_configuration: crate::from_json_optional(map, "SchemaConfiguration", path)?,
+        })
+    }
+}
+
 impl From<DataFormatConversionConfiguration> for Value<DataFormatConversionConfiguration> {
     fn from(value: DataFormatConversionConfiguration) -> Self {
         Value::Lit(value)
@@ -1173,6 +1509,17 @@ impl crate::ToJson for DatabaseColumns {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseColumns {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exclude", "Include"])?;
+        Ok(Self {
+            exclude: crate::from_json_optional(map, "Exclude", path)?,
+            include: crate::from_json_optional(map, "Include", path)?,
+        })
+    }
+}
+
 impl From<DatabaseColumns> for Value<DatabaseColumns> {
     fn from(value: DatabaseColumns) -> Self {
         Value::Lit(value)
@@ -1206,6 +1553,20 @@ impl crate::ToJson for DatabaseSourceAuthenticationConfiguration {
             &self.secrets_manager_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseSourceAuthenticationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretsManagerConfiguration"])?;
+        Ok(Self {
+            secrets_manager_configuration: crate::from_json_required(
+                map,
+                "SecretsManagerConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1344,6 +1705,58 @@ impl crate::ToJson for DatabaseSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Columns",
+                "DatabaseSourceAuthenticationConfiguration",
+                "DatabaseSourceVPCConfiguration",
+                "Databases",
+                "Digest",
+                "Endpoint",
+                "Port",
+                "PublicCertificate",
+                "SSLMode",
+                "SnapshotWatermarkTable",
+                "SurrogateKeys",
+                "Tables",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            columns: crate::from_json_optional(map, "Columns", path)?,
+            database_source_authentication_configuration: crate::from_json_required(
+                map,
+                "DatabaseSourceAuthenticationConfiguration",
+                path,
+            )?,
+            database_source_vpc_configuration: crate::from_json_required(
+                map,
+                "DatabaseSourceVPCConfiguration",
+                path,
+            )?,
+            databases: crate::from_json_required(map, "Databases", path)?,
+            digest: crate::from_json_optional(map, "Digest", path)?,
+            endpoint: crate::from_json_required(map, "Endpoint", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            public_certificate: crate::from_json_optional(map, "PublicCertificate", path)?,
+            ssl_mode: crate::from_json_optional(map, "SSLMode", path)?,
+            snapshot_watermark_table: crate::from_json_required(
+                map,
+                "SnapshotWatermarkTable",
+                path,
+            )?,
+            surrogate_keys: crate::from_json_optional(map, "SurrogateKeys", path)?,
+            tables: crate::from_json_required(map, "Tables", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DatabaseSourceConfiguration> for Value<DatabaseSourceConfiguration> {
     fn from(value: DatabaseSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -1375,6 +1788,20 @@ impl crate::ToJson for DatabaseSourceVpcConfiguration {
             &self.vpc_endpoint_service_name,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseSourceVpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcEndpointServiceName"])?;
+        Ok(Self {
+            vpc_endpoint_service_name: crate::from_json_required(
+                map,
+                "VpcEndpointServiceName",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1424,6 +1851,17 @@ impl crate::ToJson for DatabaseTables {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseTables {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exclude", "Include"])?;
+        Ok(Self {
+            exclude: crate::from_json_optional(map, "Exclude", path)?,
+            include: crate::from_json_optional(map, "Include", path)?,
+        })
+    }
+}
+
 impl From<DatabaseTables> for Value<DatabaseTables> {
     fn from(value: DatabaseTables) -> Self {
         Value::Lit(value)
@@ -1470,6 +1908,17 @@ impl crate::ToJson for Databases {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Databases {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exclude", "Include"])?;
+        Ok(Self {
+            exclude: crate::from_json_optional(map, "Exclude", path)?,
+            include: crate::from_json_optional(map, "Include", path)?,
+        })
+    }
+}
+
 impl From<Databases> for Value<Databases> {
     fn from(value: Databases) -> Self {
         Value::Lit(value)
@@ -1507,6 +1956,17 @@ impl crate::ToJson for DeliveryStreamEncryptionConfigurationInput {
         crate::put_opt(&mut out, "KeyARN", &self.key_arn);
         crate::put(&mut out, "KeyType", &self.key_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeliveryStreamEncryptionConfigurationInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyARN", "KeyType"])?;
+        Ok(Self {
+            key_arn: crate::from_json_optional(map, "KeyARN", path)?,
+            key_type: crate::from_json_required(map, "KeyType", path)?,
+        })
     }
 }
 
@@ -1555,6 +2015,17 @@ impl crate::ToJson for Deserializer {
         crate::put_opt(&mut out, "HiveJsonSerDe", &self.hive_json_ser_de);
         crate::put_opt(&mut out, "OpenXJsonSerDe", &self.open_x_json_ser_de);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deserializer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HiveJsonSerDe", "OpenXJsonSerDe"])?;
+        Ok(Self {
+            hive_json_ser_de: crate::from_json_optional(map, "HiveJsonSerDe", path)?,
+            open_x_json_ser_de: crate::from_json_optional(map, "OpenXJsonSerDe", path)?,
+        })
     }
 }
 
@@ -1637,6 +2108,34 @@ impl crate::ToJson for DestinationTableConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationTableConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationDatabaseName",
+                "DestinationTableName",
+                "PartitionSpec",
+                "S3ErrorOutputPrefix",
+                "UniqueKeys",
+            ],
+        )?;
+        Ok(Self {
+            destination_database_name: crate::from_json_required(
+                map,
+                "DestinationDatabaseName",
+                path,
+            )?,
+            destination_table_name: crate::from_json_required(map, "DestinationTableName", path)?,
+            partition_spec: crate::from_json_optional(map, "PartitionSpec", path)?,
+            s3_error_output_prefix: crate::from_json_optional(map, "S3ErrorOutputPrefix", path)?,
+            unique_keys: crate::from_json_optional(map, "UniqueKeys", path)?,
+        })
+    }
+}
+
 impl From<DestinationTableConfiguration> for Value<DestinationTableConfiguration> {
     fn from(value: DestinationTableConfiguration) -> Self {
         Value::Lit(value)
@@ -1677,6 +2176,16 @@ impl crate::ToJson for DirectPutSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DirectPutSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ThroughputHintInMBs"])?;
+        Ok(Self {
+            throughput_hint_in_m_bs: crate::from_json_optional(map, "ThroughputHintInMBs", path)?,
+        })
+    }
+}
+
 impl From<DirectPutSourceConfiguration> for Value<DirectPutSourceConfiguration> {
     fn from(value: DirectPutSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -1708,6 +2217,20 @@ impl crate::ToJson for DocumentIdOptions {
             &self.default_document_id_format,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentIdOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultDocumentIdFormat"])?;
+        Ok(Self {
+            default_document_id_format: crate::from_json_required(
+                map,
+                "DefaultDocumentIdFormat",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1757,6 +2280,17 @@ impl crate::ToJson for DynamicPartitioningConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynamicPartitioningConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "RetryOptions"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            retry_options: crate::from_json_optional(map, "RetryOptions", path)?,
+        })
+    }
+}
+
 impl From<DynamicPartitioningConfiguration> for Value<DynamicPartitioningConfiguration> {
     fn from(value: DynamicPartitioningConfiguration) -> Self {
         Value::Lit(value)
@@ -1800,6 +2334,17 @@ impl crate::ToJson for ElasticsearchBufferingHints {
         crate::put_opt(&mut out, "IntervalInSeconds", &self.interval_in_seconds);
         crate::put_opt(&mut out, "SizeInMBs", &self.size_in_m_bs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticsearchBufferingHints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IntervalInSeconds", "SizeInMBs"])?;
+        Ok(Self {
+            interval_in_seconds: crate::from_json_optional(map, "IntervalInSeconds", path)?,
+            size_in_m_bs: crate::from_json_optional(map, "SizeInMBs", path)?,
+        })
     }
 }
 
@@ -1976,6 +2521,56 @@ impl crate::ToJson for ElasticsearchDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticsearchDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BufferingHints",
+                "CloudWatchLoggingOptions",
+                "ClusterEndpoint",
+                "DocumentIdOptions",
+                "DomainARN",
+                "IndexName",
+                "IndexRotationPeriod",
+                "ProcessingConfiguration",
+                "RetryOptions",
+                "RoleARN",
+                "S3BackupMode",
+                "S3Configuration",
+                "TypeName",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            buffering_hints: crate::from_json_optional(map, "BufferingHints", path)?,
+            cloud_watch_logging_options: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingOptions",
+                path,
+            )?,
+            cluster_endpoint: crate::from_json_optional(map, "ClusterEndpoint", path)?,
+            document_id_options: crate::from_json_optional(map, "DocumentIdOptions", path)?,
+            domain_arn: crate::from_json_optional(map, "DomainARN", path)?,
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            index_rotation_period: crate::from_json_optional(map, "IndexRotationPeriod", path)?,
+            processing_configuration: crate::from_json_optional(
+                map,
+                "ProcessingConfiguration",
+                path,
+            )?,
+            retry_options: crate::from_json_optional(map, "RetryOptions", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+            s3_backup_mode: crate::from_json_optional(map, "S3BackupMode", path)?,
+            s3_configuration: crate::from_json_required(map, "S3Configuration", path)?,
+            type_name: crate::from_json_optional(map, "TypeName", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 impl From<ElasticsearchDestinationConfiguration> for Value<ElasticsearchDestinationConfiguration> {
     fn from(value: ElasticsearchDestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -2009,6 +2604,16 @@ impl crate::ToJson for ElasticsearchRetryOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DurationInSeconds", &self.duration_in_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticsearchRetryOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationInSeconds"])?;
+        Ok(Self {
+            duration_in_seconds: crate::from_json_optional(map, "DurationInSeconds", path)?,
+        })
     }
 }
 
@@ -2055,6 +2660,18 @@ impl crate::ToJson for EncryptionConfiguration {
         crate::put_opt(&mut out, "KMSEncryptionConfig", &self.kms_encryption_config);
         crate::put_opt(&mut out, "NoEncryptionConfig", &self.no_encryption_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["KMSEncryptionConfig", "NoEncryptionConfig"])?;
+        Ok(Self {
+            kms_encryption_config: crate::from_json_optional(map, "KMSEncryptionConfig", path)?,
+            no_encryption_config: crate::from_json_optional(map, "NoEncryptionConfig", path)?,
+        })
     }
 }
 
@@ -2270,6 +2887,70 @@ impl crate::ToJson for ExtendedS3DestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExtendedS3DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketARN",
+                "BufferingHints",
+                "CloudWatchLoggingOptions",
+                "CompressionFormat",
+                "CustomTimeZone",
+                "DataFormatConversionConfiguration",
+                "DynamicPartitioningConfiguration",
+                "EncryptionConfiguration",
+                "ErrorOutputPrefix",
+                "FileExtension",
+                "Prefix",
+                "ProcessingConfiguration",
+                "RoleARN",
+                "S3BackupConfiguration",
+                "S3BackupMode",
+            ],
+        )?;
+        Ok(Self {
+            bucket_arn: crate::from_json_required(map, "BucketARN", path)?,
+            buffering_hints: crate::from_json_optional(map, "BufferingHints", path)?,
+            cloud_watch_logging_options: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingOptions",
+                path,
+            )?,
+            compression_format: crate::from_json_optional(map, "CompressionFormat", path)?,
+            custom_time_zone: crate::from_json_optional(map, "CustomTimeZone", path)?,
+            data_format_conversion_configuration: crate::from_json_optional(
+                map,
+                "DataFormatConversionConfiguration",
+                path,
+            )?,
+            dynamic_partitioning_configuration: crate::from_json_optional(
+                map,
+                "DynamicPartitioningConfiguration",
+                path,
+            )?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            error_output_prefix: crate::from_json_optional(map, "ErrorOutputPrefix", path)?,
+            file_extension: crate::from_json_optional(map, "FileExtension", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            processing_configuration: crate::from_json_optional(
+                map,
+                "ProcessingConfiguration",
+                path,
+            )?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+            s3_backup_configuration: crate::from_json_optional(map, "S3BackupConfiguration", path)?,
+            s3_backup_mode: crate::from_json_optional(map, "S3BackupMode", path)?,
+        })
+    }
+}
+
 impl From<ExtendedS3DestinationConfiguration> for Value<ExtendedS3DestinationConfiguration> {
     fn from(value: ExtendedS3DestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -2303,6 +2984,16 @@ impl crate::ToJson for HiveJsonSerDe {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TimestampFormats", &self.timestamp_formats);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HiveJsonSerDe {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TimestampFormats"])?;
+        Ok(Self {
+            timestamp_formats: crate::from_json_optional(map, "TimestampFormats", path)?,
+        })
     }
 }
 
@@ -2340,6 +3031,17 @@ impl crate::ToJson for HttpEndpointCommonAttribute {
         crate::put(&mut out, "AttributeName", &self.attribute_name);
         crate::put(&mut out, "AttributeValue", &self.attribute_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpEndpointCommonAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeName", "AttributeValue"])?;
+        Ok(Self {
+            attribute_name: crate::from_json_required(map, "AttributeName", path)?,
+            attribute_value: crate::from_json_required(map, "AttributeValue", path)?,
+        })
     }
 }
 
@@ -2390,6 +3092,18 @@ impl crate::ToJson for HttpEndpointConfiguration {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpEndpointConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessKey", "Name", "Url"])?;
+        Ok(Self {
+            access_key: crate::from_json_optional(map, "AccessKey", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
     }
 }
 
@@ -2545,6 +3259,52 @@ impl crate::ToJson for HttpEndpointDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpEndpointDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BufferingHints",
+                "CloudWatchLoggingOptions",
+                "EndpointConfiguration",
+                "ProcessingConfiguration",
+                "RequestConfiguration",
+                "RetryOptions",
+                "RoleARN",
+                "S3BackupMode",
+                "S3Configuration",
+                "SecretsManagerConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            buffering_hints: crate::from_json_optional(map, "BufferingHints", path)?,
+            cloud_watch_logging_options: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingOptions",
+                path,
+            )?,
+            endpoint_configuration: crate::from_json_required(map, "EndpointConfiguration", path)?,
+            processing_configuration: crate::from_json_optional(
+                map,
+                "ProcessingConfiguration",
+                path,
+            )?,
+            request_configuration: crate::from_json_optional(map, "RequestConfiguration", path)?,
+            retry_options: crate::from_json_optional(map, "RetryOptions", path)?,
+            role_arn: crate::from_json_optional(map, "RoleARN", path)?,
+            s3_backup_mode: crate::from_json_optional(map, "S3BackupMode", path)?,
+            s3_configuration: crate::from_json_required(map, "S3Configuration", path)?,
+            secrets_manager_configuration: crate::from_json_optional(
+                map,
+                "SecretsManagerConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<HttpEndpointDestinationConfiguration> for Value<HttpEndpointDestinationConfiguration> {
     fn from(value: HttpEndpointDestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -2591,6 +3351,17 @@ impl crate::ToJson for HttpEndpointRequestConfiguration {
         crate::put_opt(&mut out, "CommonAttributes", &self.common_attributes);
         crate::put_opt(&mut out, "ContentEncoding", &self.content_encoding);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpEndpointRequestConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CommonAttributes", "ContentEncoding"])?;
+        Ok(Self {
+            common_attributes: crate::from_json_optional(map, "CommonAttributes", path)?,
+            content_encoding: crate::from_json_optional(map, "ContentEncoding", path)?,
+        })
     }
 }
 
@@ -2769,6 +3540,64 @@ impl crate::ToJson for IcebergDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppendOnly",
+                "BufferingHints",
+                "CatalogConfiguration",
+                "CloudWatchLoggingOptions",
+                "DestinationTableConfigurationList",
+                "ProcessingConfiguration",
+                "RetryOptions",
+                "RoleARN",
+                "S3Configuration",
+                "SchemaEvolutionConfiguration",
+                "TableCreationConfiguration",
+                "s3BackupMode",
+            ],
+        )?;
+        Ok(Self {
+            append_only: crate::from_json_optional(map, "AppendOnly", path)?,
+            buffering_hints: crate::from_json_optional(map, "BufferingHints", path)?,
+            catalog_configuration: crate::from_json_required(map, "CatalogConfiguration", path)?,
+            cloud_watch_logging_options: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingOptions",
+                path,
+            )?,
+            destination_table_configuration_list: crate::from_json_optional(
+                map,
+                "DestinationTableConfigurationList",
+                path,
+            )?,
+            processing_configuration: crate::from_json_optional(
+                map,
+                "ProcessingConfiguration",
+                path,
+            )?,
+            retry_options: crate::from_json_optional(map, "RetryOptions", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+            s3_configuration: crate::from_json_required(map, "S3Configuration", path)?,
+            schema_evolution_configuration: crate::from_json_optional(
+                map,
+                "SchemaEvolutionConfiguration",
+                path,
+            )?,
+            table_creation_configuration: crate::from_json_optional(
+                map,
+                "TableCreationConfiguration",
+                path,
+            )?,
+            s3_backup_mode: crate::from_json_optional(map, "s3BackupMode", path)?,
+        })
+    }
+}
+
 impl From<IcebergDestinationConfiguration> for Value<IcebergDestinationConfiguration> {
     fn from(value: IcebergDestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -2800,6 +3629,16 @@ impl crate::ToJson for InputFormatConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Deserializer", &self.deserializer);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Deserializer"])?;
+        Ok(Self {
+            deserializer: crate::from_json_optional(map, "Deserializer", path)?,
+        })
     }
 }
 
@@ -2840,6 +3679,17 @@ impl crate::ToJson for KinesisStreamSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisStreamSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KinesisStreamARN", "RoleARN"])?;
+        Ok(Self {
+            kinesis_stream_arn: crate::from_json_required(map, "KinesisStreamARN", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+        })
+    }
+}
+
 impl From<KinesisStreamSourceConfiguration> for Value<KinesisStreamSourceConfiguration> {
     fn from(value: KinesisStreamSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -2867,6 +3717,16 @@ impl crate::ToJson for KmsEncryptionConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AWSKMSKeyARN", &self.awskms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KmsEncryptionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AWSKMSKeyARN"])?;
+        Ok(Self {
+            awskms_key_arn: crate::from_json_required(map, "AWSKMSKeyARN", path)?,
+        })
     }
 }
 
@@ -2923,6 +3783,32 @@ impl crate::ToJson for MskSourceConfiguration {
         crate::put_opt(&mut out, "ReadFromTimestamp", &self.read_from_timestamp);
         crate::put(&mut out, "TopicName", &self.topic_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MskSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationConfiguration",
+                "MSKClusterARN",
+                "ReadFromTimestamp",
+                "TopicName",
+            ],
+        )?;
+        Ok(Self {
+            authentication_configuration: crate::from_json_required(
+                map,
+                "AuthenticationConfiguration",
+                path,
+            )?,
+            msk_cluster_arn: crate::from_json_required(map, "MSKClusterARN", path)?,
+            read_from_timestamp: crate::from_json_optional(map, "ReadFromTimestamp", path)?,
+            topic_name: crate::from_json_required(map, "TopicName", path)?,
+        })
     }
 }
 
@@ -2993,6 +3879,34 @@ impl crate::ToJson for OpenXJsonSerDe {
             &self.convert_dots_in_json_keys_to_underscores,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenXJsonSerDe {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CaseInsensitive",
+                "ColumnToJsonKeyMappings",
+                "ConvertDotsInJsonKeysToUnderscores",
+            ],
+        )?;
+        Ok(Self {
+            case_insensitive: crate::from_json_optional(map, "CaseInsensitive", path)?,
+            column_to_json_key_mappings: crate::from_json_optional(
+                map,
+                "ColumnToJsonKeyMappings",
+                path,
+            )?,
+            convert_dots_in_json_keys_to_underscores: crate::from_json_optional(
+                map,
+                "ConvertDotsInJsonKeysToUnderscores",
+                path,
+            )?,
+        })
     }
 }
 
@@ -3130,6 +4044,48 @@ impl crate::ToJson for OrcSerDe {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrcSerDe {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockSizeBytes",
+                "BloomFilterColumns",
+                "BloomFilterFalsePositiveProbability",
+                "Compression",
+                "DictionaryKeyThreshold",
+                "EnablePadding",
+                "FormatVersion",
+                "PaddingTolerance",
+                "RowIndexStride",
+                "StripeSizeBytes",
+            ],
+        )?;
+        Ok(Self {
+            block_size_bytes: crate::from_json_optional(map, "BlockSizeBytes", path)?,
+            bloom_filter_columns: crate::from_json_optional(map, "BloomFilterColumns", path)?,
+            bloom_filter_false_positive_probability: crate::from_json_optional(
+                map,
+                "BloomFilterFalsePositiveProbability",
+                path,
+            )?,
+            compression: crate::from_json_optional(map, "Compression", path)?,
+            dictionary_key_threshold: crate::from_json_optional(
+                map,
+                "DictionaryKeyThreshold",
+                path,
+            )?,
+            enable_padding: crate::from_json_optional(map, "EnablePadding", path)?,
+            format_version: crate::from_json_optional(map, "FormatVersion", path)?,
+            padding_tolerance: crate::from_json_optional(map, "PaddingTolerance", path)?,
+            row_index_stride: crate::from_json_optional(map, "RowIndexStride", path)?,
+            stripe_size_bytes: crate::from_json_optional(map, "StripeSizeBytes", path)?,
+        })
+    }
+}
+
 impl From<OrcSerDe> for Value<OrcSerDe> {
     fn from(value: OrcSerDe) -> Self {
         Value::Lit(value)
@@ -3161,6 +4117,16 @@ impl crate::ToJson for OutputFormatConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Serializer", &self.serializer);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Serializer"])?;
+        Ok(Self {
+            serializer: crate::from_json_optional(map, "Serializer", path)?,
+        })
     }
 }
 
@@ -3254,6 +4220,36 @@ impl crate::ToJson for ParquetSerDe {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParquetSerDe {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockSizeBytes",
+                "Compression",
+                "EnableDictionaryCompression",
+                "MaxPaddingBytes",
+                "PageSizeBytes",
+                "WriterVersion",
+            ],
+        )?;
+        Ok(Self {
+            block_size_bytes: crate::from_json_optional(map, "BlockSizeBytes", path)?,
+            compression: crate::from_json_optional(map, "Compression", path)?,
+            enable_dictionary_compression: crate::from_json_optional(
+                map,
+                "EnableDictionaryCompression",
+                path,
+            )?,
+            max_padding_bytes: crate::from_json_optional(map, "MaxPaddingBytes", path)?,
+            page_size_bytes: crate::from_json_optional(map, "PageSizeBytes", path)?,
+            writer_version: crate::from_json_optional(map, "WriterVersion", path)?,
+        })
+    }
+}
+
 impl From<ParquetSerDe> for Value<ParquetSerDe> {
     fn from(value: ParquetSerDe) -> Self {
         Value::Lit(value)
@@ -3281,6 +4277,16 @@ impl crate::ToJson for PartitionField {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SourceName", &self.source_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceName"])?;
+        Ok(Self {
+            source_name: crate::from_json_required(map, "SourceName", path)?,
+        })
     }
 }
 
@@ -3315,6 +4321,16 @@ impl crate::ToJson for PartitionSpec {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Identity", &self.identity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Identity"])?;
+        Ok(Self {
+            identity: crate::from_json_optional(map, "Identity", path)?,
+        })
     }
 }
 
@@ -3364,6 +4380,17 @@ impl crate::ToJson for ProcessingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "Processors"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            processors: crate::from_json_optional(map, "Processors", path)?,
+        })
+    }
+}
+
 impl From<ProcessingConfiguration> for Value<ProcessingConfiguration> {
     fn from(value: ProcessingConfiguration) -> Self {
         Value::Lit(value)
@@ -3404,6 +4431,17 @@ impl crate::ToJson for Processor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Processor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Parameters", "Type"])?;
+        Ok(Self {
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Processor> for Value<Processor> {
     fn from(value: Processor) -> Self {
         Value::Lit(value)
@@ -3438,6 +4476,17 @@ impl crate::ToJson for ProcessorParameter {
         crate::put(&mut out, "ParameterName", &self.parameter_name);
         crate::put(&mut out, "ParameterValue", &self.parameter_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessorParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterName", "ParameterValue"])?;
+        Ok(Self {
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_required(map, "ParameterValue", path)?,
+        })
     }
 }
 
@@ -3599,6 +4648,56 @@ impl crate::ToJson for RedshiftDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchLoggingOptions",
+                "ClusterJDBCURL",
+                "CopyCommand",
+                "Password",
+                "ProcessingConfiguration",
+                "RetryOptions",
+                "RoleARN",
+                "S3BackupConfiguration",
+                "S3BackupMode",
+                "S3Configuration",
+                "SecretsManagerConfiguration",
+                "Username",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_logging_options: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingOptions",
+                path,
+            )?,
+            cluster_jdbcurl: crate::from_json_required(map, "ClusterJDBCURL", path)?,
+            copy_command: crate::from_json_required(map, "CopyCommand", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            processing_configuration: crate::from_json_optional(
+                map,
+                "ProcessingConfiguration",
+                path,
+            )?,
+            retry_options: crate::from_json_optional(map, "RetryOptions", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+            s3_backup_configuration: crate::from_json_optional(map, "S3BackupConfiguration", path)?,
+            s3_backup_mode: crate::from_json_optional(map, "S3BackupMode", path)?,
+            s3_configuration: crate::from_json_required(map, "S3Configuration", path)?,
+            secrets_manager_configuration: crate::from_json_optional(
+                map,
+                "SecretsManagerConfiguration",
+                path,
+            )?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 impl From<RedshiftDestinationConfiguration> for Value<RedshiftDestinationConfiguration> {
     fn from(value: RedshiftDestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -3635,6 +4734,16 @@ impl crate::ToJson for RedshiftRetryOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftRetryOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationInSeconds"])?;
+        Ok(Self {
+            duration_in_seconds: crate::from_json_optional(map, "DurationInSeconds", path)?,
+        })
+    }
+}
+
 impl From<RedshiftRetryOptions> for Value<RedshiftRetryOptions> {
     fn from(value: RedshiftRetryOptions) -> Self {
         Value::Lit(value)
@@ -3668,6 +4777,16 @@ impl crate::ToJson for RetryOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DurationInSeconds", &self.duration_in_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationInSeconds"])?;
+        Ok(Self {
+            duration_in_seconds: crate::from_json_optional(map, "DurationInSeconds", path)?,
+        })
     }
 }
 
@@ -3779,6 +4898,44 @@ impl crate::ToJson for S3DestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketARN",
+                "BufferingHints",
+                "CloudWatchLoggingOptions",
+                "CompressionFormat",
+                "EncryptionConfiguration",
+                "ErrorOutputPrefix",
+                "Prefix",
+                "RoleARN",
+            ],
+        )?;
+        Ok(Self {
+            bucket_arn: crate::from_json_required(map, "BucketARN", path)?,
+            buffering_hints: crate::from_json_optional(map, "BufferingHints", path)?,
+            cloud_watch_logging_options: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingOptions",
+                path,
+            )?,
+            compression_format: crate::from_json_optional(map, "CompressionFormat", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            error_output_prefix: crate::from_json_optional(map, "ErrorOutputPrefix", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+        })
+    }
+}
+
 impl From<S3DestinationConfiguration> for Value<S3DestinationConfiguration> {
     fn from(value: S3DestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -3865,6 +5022,32 @@ impl crate::ToJson for SchemaConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CatalogId",
+                "DatabaseName",
+                "Region",
+                "RoleARN",
+                "TableName",
+                "VersionId",
+            ],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            role_arn: crate::from_json_optional(map, "RoleARN", path)?,
+            table_name: crate::from_json_optional(map, "TableName", path)?,
+            version_id: crate::from_json_optional(map, "VersionId", path)?,
+        })
+    }
+}
+
 impl From<SchemaConfiguration> for Value<SchemaConfiguration> {
     fn from(value: SchemaConfiguration) -> Self {
         Value::Lit(value)
@@ -3896,6 +5079,16 @@ impl crate::ToJson for SchemaEvolutionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaEvolutionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -3949,6 +5142,18 @@ impl crate::ToJson for SecretsManagerConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretsManagerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "RoleARN", "SecretARN"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            role_arn: crate::from_json_optional(map, "RoleARN", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretARN", path)?,
+        })
+    }
+}
+
 impl From<SecretsManagerConfiguration> for Value<SecretsManagerConfiguration> {
     fn from(value: SecretsManagerConfiguration) -> Self {
         Value::Lit(value)
@@ -3995,6 +5200,17 @@ impl crate::ToJson for Serializer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Serializer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OrcSerDe", "ParquetSerDe"])?;
+        Ok(Self {
+            orc_ser_de: crate::from_json_optional(map, "OrcSerDe", path)?,
+            parquet_ser_de: crate::from_json_optional(map, "ParquetSerDe", path)?,
+        })
+    }
+}
+
 impl From<Serializer> for Value<Serializer> {
     fn from(value: Serializer) -> Self {
         Value::Lit(value)
@@ -4038,6 +5254,17 @@ impl crate::ToJson for SnowflakeBufferingHints {
         crate::put_opt(&mut out, "IntervalInSeconds", &self.interval_in_seconds);
         crate::put_opt(&mut out, "SizeInMBs", &self.size_in_m_bs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnowflakeBufferingHints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IntervalInSeconds", "SizeInMBs"])?;
+        Ok(Self {
+            interval_in_seconds: crate::from_json_optional(map, "IntervalInSeconds", path)?,
+            size_in_m_bs: crate::from_json_optional(map, "SizeInMBs", path)?,
+        })
     }
 }
 
@@ -4276,6 +5503,80 @@ impl crate::ToJson for SnowflakeDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnowflakeDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountUrl",
+                "BufferingHints",
+                "CloudWatchLoggingOptions",
+                "ContentColumnName",
+                "DataLoadingOption",
+                "Database",
+                "KeyPassphrase",
+                "MetaDataColumnName",
+                "PrivateKey",
+                "ProcessingConfiguration",
+                "RetryOptions",
+                "RoleARN",
+                "S3BackupMode",
+                "S3Configuration",
+                "Schema",
+                "SecretsManagerConfiguration",
+                "SnowflakeRoleConfiguration",
+                "SnowflakeVpcConfiguration",
+                "Table",
+                "User",
+            ],
+        )?;
+        Ok(Self {
+            account_url: crate::from_json_required(map, "AccountUrl", path)?,
+            buffering_hints: crate::from_json_optional(map, "BufferingHints", path)?,
+            cloud_watch_logging_options: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingOptions",
+                path,
+            )?,
+            content_column_name: crate::from_json_optional(map, "ContentColumnName", path)?,
+            data_loading_option: crate::from_json_optional(map, "DataLoadingOption", path)?,
+            database: crate::from_json_required(map, "Database", path)?,
+            key_passphrase: crate::from_json_optional(map, "KeyPassphrase", path)?,
+            meta_data_column_name: crate::from_json_optional(map, "MetaDataColumnName", path)?,
+            private_key: crate::from_json_optional(map, "PrivateKey", path)?,
+            processing_configuration: crate::from_json_optional(
+                map,
+                "ProcessingConfiguration",
+                path,
+            )?,
+            retry_options: crate::from_json_optional(map, "RetryOptions", path)?,
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+            s3_backup_mode: crate::from_json_optional(map, "S3BackupMode", path)?,
+            s3_configuration: crate::from_json_required(map, "S3Configuration", path)?,
+            schema: crate::from_json_required(map, "Schema", path)?,
+            secrets_manager_configuration: crate::from_json_optional(
+                map,
+                "SecretsManagerConfiguration",
+                path,
+            )?,
+            snowflake_role_configuration: crate::from_json_optional(
+                map,
+                "SnowflakeRoleConfiguration",
+                path,
+            )?,
+            snowflake_vpc_configuration: crate::from_json_optional(
+                map,
+                "SnowflakeVpcConfiguration",
+                path,
+            )?,
+            table: crate::from_json_required(map, "Table", path)?,
+            user: crate::from_json_optional(map, "User", path)?,
+        })
+    }
+}
+
 impl From<SnowflakeDestinationConfiguration> for Value<SnowflakeDestinationConfiguration> {
     fn from(value: SnowflakeDestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -4309,6 +5610,16 @@ impl crate::ToJson for SnowflakeRetryOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DurationInSeconds", &self.duration_in_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnowflakeRetryOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationInSeconds"])?;
+        Ok(Self {
+            duration_in_seconds: crate::from_json_optional(map, "DurationInSeconds", path)?,
+        })
     }
 }
 
@@ -4358,6 +5669,17 @@ impl crate::ToJson for SnowflakeRoleConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnowflakeRoleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "SnowflakeRole"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            snowflake_role: crate::from_json_optional(map, "SnowflakeRole", path)?,
+        })
+    }
+}
+
 impl From<SnowflakeRoleConfiguration> for Value<SnowflakeRoleConfiguration> {
     fn from(value: SnowflakeRoleConfiguration) -> Self {
         Value::Lit(value)
@@ -4385,6 +5707,16 @@ impl crate::ToJson for SnowflakeVpcConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PrivateLinkVpceId", &self.private_link_vpce_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnowflakeVpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PrivateLinkVpceId"])?;
+        Ok(Self {
+            private_link_vpce_id: crate::from_json_required(map, "PrivateLinkVpceId", path)?,
+        })
     }
 }
 
@@ -4431,6 +5763,17 @@ impl crate::ToJson for SplunkBufferingHints {
         crate::put_opt(&mut out, "IntervalInSeconds", &self.interval_in_seconds);
         crate::put_opt(&mut out, "SizeInMBs", &self.size_in_m_bs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SplunkBufferingHints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IntervalInSeconds", "SizeInMBs"])?;
+        Ok(Self {
+            interval_in_seconds: crate::from_json_optional(map, "IntervalInSeconds", path)?,
+            size_in_m_bs: crate::from_json_optional(map, "SizeInMBs", path)?,
+        })
     }
 }
 
@@ -4584,6 +5927,58 @@ impl crate::ToJson for SplunkDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SplunkDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BufferingHints",
+                "CloudWatchLoggingOptions",
+                "HECAcknowledgmentTimeoutInSeconds",
+                "HECEndpoint",
+                "HECEndpointType",
+                "HECToken",
+                "ProcessingConfiguration",
+                "RetryOptions",
+                "S3BackupMode",
+                "S3Configuration",
+                "SecretsManagerConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            buffering_hints: crate::from_json_optional(map, "BufferingHints", path)?,
+            cloud_watch_logging_options: crate::from_json_optional(
+                map,
+                "CloudWatchLoggingOptions",
+                path,
+            )?,
+            hec_acknowledgment_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "HECAcknowledgmentTimeoutInSeconds",
+                path,
+            )?,
+            hec_endpoint: crate::from_json_required(map, "HECEndpoint", path)?,
+            hec_endpoint_type: crate::from_json_required(map, "HECEndpointType", path)?,
+            hec_token: crate::from_json_optional(map, "HECToken", path)?,
+            processing_configuration: crate::from_json_optional(
+                map,
+                "ProcessingConfiguration",
+                path,
+            )?,
+            retry_options: crate::from_json_optional(map, "RetryOptions", path)?,
+            s3_backup_mode: crate::from_json_optional(map, "S3BackupMode", path)?,
+            s3_configuration: crate::from_json_required(map, "S3Configuration", path)?,
+            secrets_manager_configuration: crate::from_json_optional(
+                map,
+                "SecretsManagerConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SplunkDestinationConfiguration> for Value<SplunkDestinationConfiguration> {
     fn from(value: SplunkDestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -4620,6 +6015,16 @@ impl crate::ToJson for SplunkRetryOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SplunkRetryOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationInSeconds"])?;
+        Ok(Self {
+            duration_in_seconds: crate::from_json_optional(map, "DurationInSeconds", path)?,
+        })
+    }
+}
+
 impl From<SplunkRetryOptions> for Value<SplunkRetryOptions> {
     fn from(value: SplunkRetryOptions) -> Self {
         Value::Lit(value)
@@ -4651,6 +6056,16 @@ impl crate::ToJson for TableCreationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableCreationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -4696,6 +6111,19 @@ impl crate::ToJson for VpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RoleARN", "SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            role_arn: crate::from_json_required(map, "RoleARN", path)?,
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<VpcConfiguration> for Value<VpcConfiguration> {
     fn from(value: VpcConfiguration) -> Self {
         Value::Lit(value)
@@ -4724,6 +6152,20 @@ impl AmazonopensearchserviceDestinationConfigurationS3BackupMode {
 impl crate::ToJson for AmazonopensearchserviceDestinationConfigurationS3BackupMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonopensearchserviceDestinationConfigurationS3BackupMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FailedDocumentsOnly", Self::FailedDocumentsOnly),
+                ("AllDocuments", Self::AllDocuments),
+            ],
+        )
     }
 }
 
@@ -4760,6 +6202,21 @@ impl Compression {
 impl crate::ToJson for Compression {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Compression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("SNAPPY", Self::Snappy),
+                ("ZLIB", Self::Zlib),
+            ],
+        )
     }
 }
 
@@ -4803,6 +6260,23 @@ impl crate::ToJson for CompressionFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompressionFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("UNCOMPRESSED", Self::Uncompressed),
+                ("GZIP", Self::Gzip),
+                ("ZIP", Self::Zip),
+                ("Snappy", Self::Snappy),
+                ("HADOOP_SNAPPY", Self::HadoopSnappy),
+            ],
+        )
+    }
+}
+
 impl From<CompressionFormat> for Value<CompressionFormat> {
     fn from(value: CompressionFormat) -> Self {
         Value::Lit(value)
@@ -4834,6 +6308,17 @@ impl crate::ToJson for Connectivity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connectivity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PUBLIC", Self::Public), ("PRIVATE", Self::Private)],
+        )
+    }
+}
+
 impl From<Connectivity> for Value<Connectivity> {
     fn from(value: Connectivity) -> Self {
         Value::Lit(value)
@@ -4862,6 +6347,13 @@ impl ContentEncoding {
 impl crate::ToJson for ContentEncoding {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentEncoding {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NONE", Self::None), ("GZIP", Self::Gzip)])
     }
 }
 
@@ -4899,6 +6391,24 @@ impl crate::ToJson for DataLoadingOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLoadingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("JSON_MAPPING", Self::JsonMapping),
+                ("VARIANT_CONTENT_MAPPING", Self::VariantContentMapping),
+                (
+                    "VARIANT_CONTENT_AND_METADATA_MAPPING",
+                    Self::VariantContentAndMetadataMapping,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<DataLoadingOption> for Value<DataLoadingOption> {
     fn from(value: DataLoadingOption) -> Self {
         Value::Lit(value)
@@ -4930,6 +6440,17 @@ impl crate::ToJson for DatabaseSourceConfigurationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseSourceConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MySQL", Self::MySql), ("PostgreSQL", Self::PostgreSql)],
+        )
+    }
+}
+
 impl From<DatabaseSourceConfigurationType> for Value<DatabaseSourceConfigurationType> {
     fn from(value: DatabaseSourceConfigurationType) -> Self {
         Value::Lit(value)
@@ -4958,6 +6479,20 @@ impl DefaultDocumentIdFormat {
 impl crate::ToJson for DefaultDocumentIdFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultDocumentIdFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIREHOSE_DEFAULT", Self::FirehoseDefault),
+                ("NO_DOCUMENT_ID", Self::NoDocumentId),
+            ],
+        )
     }
 }
 
@@ -4995,6 +6530,22 @@ impl DeliveryStreamType {
 impl crate::ToJson for DeliveryStreamType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeliveryStreamType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DatabaseAsSource", Self::DatabaseAsSource),
+                ("DirectPut", Self::DirectPut),
+                ("KinesisStreamAsSource", Self::KinesisStreamAsSource),
+                ("MSKAsSource", Self::MskAsSource),
+            ],
+        )
     }
 }
 
@@ -5038,6 +6589,23 @@ impl crate::ToJson for ElasticsearchDestinationConfigurationIndexRotationPeriod 
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticsearchDestinationConfigurationIndexRotationPeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NoRotation", Self::NoRotation),
+                ("OneHour", Self::OneHour),
+                ("OneDay", Self::OneDay),
+                ("OneWeek", Self::OneWeek),
+                ("OneMonth", Self::OneMonth),
+            ],
+        )
+    }
+}
+
 impl From<ElasticsearchDestinationConfigurationIndexRotationPeriod>
     for Value<ElasticsearchDestinationConfigurationIndexRotationPeriod>
 {
@@ -5068,6 +6636,20 @@ impl ElasticsearchDestinationConfigurationS3BackupMode {
 impl crate::ToJson for ElasticsearchDestinationConfigurationS3BackupMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElasticsearchDestinationConfigurationS3BackupMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FailedDocumentsOnly", Self::FailedDocumentsOnly),
+                ("AllDocuments", Self::AllDocuments),
+            ],
+        )
     }
 }
 
@@ -5113,6 +6695,23 @@ impl crate::ToJson for ExtendedS3DestinationConfigurationCompressionFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExtendedS3DestinationConfigurationCompressionFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("UNCOMPRESSED", Self::Uncompressed),
+                ("GZIP", Self::Gzip),
+                ("ZIP", Self::Zip),
+                ("Snappy", Self::Snappy),
+                ("HADOOP_SNAPPY", Self::HadoopSnappy),
+            ],
+        )
+    }
+}
+
 impl From<ExtendedS3DestinationConfigurationCompressionFormat>
     for Value<ExtendedS3DestinationConfigurationCompressionFormat>
 {
@@ -5143,6 +6742,17 @@ impl ExtendedS3DestinationConfigurationS3BackupMode {
 impl crate::ToJson for ExtendedS3DestinationConfigurationS3BackupMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExtendedS3DestinationConfigurationS3BackupMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Disabled", Self::Disabled), ("Enabled", Self::Enabled)],
+        )
     }
 }
 
@@ -5179,6 +6789,13 @@ impl crate::ToJson for FormatVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormatVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("V0_11", Self::V011), ("V0_12", Self::V012)])
+    }
+}
+
 impl From<FormatVersion> for Value<FormatVersion> {
     fn from(value: FormatVersion) -> Self {
         Value::Lit(value)
@@ -5207,6 +6824,13 @@ impl HecEndpointType {
 impl crate::ToJson for HecEndpointType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HecEndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Raw", Self::Raw), ("Event", Self::Event)])
     }
 }
 
@@ -5241,6 +6865,20 @@ impl crate::ToJson for HttpEndpointDestinationConfigurationS3BackupMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpEndpointDestinationConfigurationS3BackupMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AllData", Self::AllData),
+                ("FailedDataOnly", Self::FailedDataOnly),
+            ],
+        )
+    }
+}
+
 impl From<HttpEndpointDestinationConfigurationS3BackupMode>
     for Value<HttpEndpointDestinationConfigurationS3BackupMode>
 {
@@ -5271,6 +6909,20 @@ impl IcebergDestinationConfigurationS3BackupMode {
 impl crate::ToJson for IcebergDestinationConfigurationS3BackupMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergDestinationConfigurationS3BackupMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AllData", Self::AllData),
+                ("FailedDataOnly", Self::FailedDataOnly),
+            ],
+        )
     }
 }
 
@@ -5316,6 +6968,23 @@ impl crate::ToJson for IndexRotationPeriod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IndexRotationPeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NoRotation", Self::NoRotation),
+                ("OneHour", Self::OneHour),
+                ("OneDay", Self::OneDay),
+                ("OneWeek", Self::OneWeek),
+                ("OneMonth", Self::OneMonth),
+            ],
+        )
+    }
+}
+
 impl From<IndexRotationPeriod> for Value<IndexRotationPeriod> {
     fn from(value: IndexRotationPeriod) -> Self {
         Value::Lit(value)
@@ -5347,6 +7016,20 @@ impl crate::ToJson for KeyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_OWNED_CMK", Self::AwsOwnedCmk),
+                ("CUSTOMER_MANAGED_CMK", Self::CustomerManagedCmk),
+            ],
+        )
+    }
+}
+
 impl From<KeyType> for Value<KeyType> {
     fn from(value: KeyType) -> Self {
         Value::Lit(value)
@@ -5372,6 +7055,13 @@ impl NoEncryptionConfig {
 impl crate::ToJson for NoEncryptionConfig {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NoEncryptionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NoEncryption", Self::NoEncryption)])
     }
 }
 
@@ -5433,6 +7123,29 @@ impl crate::ToJson for ParameterName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BufferIntervalInSeconds", Self::BufferIntervalInSeconds),
+                ("BufferSizeInMBs", Self::BufferSizeInMBs),
+                ("CompressionFormat", Self::CompressionFormat),
+                ("DataMessageExtraction", Self::DataMessageExtraction),
+                ("Delimiter", Self::Delimiter),
+                ("JsonParsingEngine", Self::JsonParsingEngine),
+                ("LambdaArn", Self::LambdaArn),
+                ("MetadataExtractionQuery", Self::MetadataExtractionQuery),
+                ("NumberOfRetries", Self::NumberOfRetries),
+                ("RoleArn", Self::RoleArn),
+                ("SubRecordType", Self::SubRecordType),
+            ],
+        )
+    }
+}
+
 impl From<ParameterName> for Value<ParameterName> {
     fn from(value: ParameterName) -> Self {
         Value::Lit(value)
@@ -5467,6 +7180,21 @@ impl crate::ToJson for ParquetSerDeCompression {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParquetSerDeCompression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GZIP", Self::Gzip),
+                ("SNAPPY", Self::Snappy),
+                ("UNCOMPRESSED", Self::Uncompressed),
+            ],
+        )
+    }
+}
+
 impl From<ParquetSerDeCompression> for Value<ParquetSerDeCompression> {
     fn from(value: ParquetSerDeCompression) -> Self {
         Value::Lit(value)
@@ -5495,6 +7223,17 @@ impl RedshiftDestinationConfigurationS3BackupMode {
 impl crate::ToJson for RedshiftDestinationConfigurationS3BackupMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftDestinationConfigurationS3BackupMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Disabled", Self::Disabled), ("Enabled", Self::Enabled)],
+        )
     }
 }
 
@@ -5531,6 +7270,20 @@ impl crate::ToJson for S3BackupMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3BackupMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FailedDocumentsOnly", Self::FailedDocumentsOnly),
+                ("AllDocuments", Self::AllDocuments),
+            ],
+        )
+    }
+}
+
 impl From<S3BackupMode> for Value<S3BackupMode> {
     fn from(value: S3BackupMode) -> Self {
         Value::Lit(value)
@@ -5559,6 +7312,20 @@ impl SnowflakeDestinationConfigurationS3BackupMode {
 impl crate::ToJson for SnowflakeDestinationConfigurationS3BackupMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnowflakeDestinationConfigurationS3BackupMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FailedDataOnly", Self::FailedDataOnly),
+                ("AllData", Self::AllData),
+            ],
+        )
     }
 }
 
@@ -5595,6 +7362,20 @@ impl crate::ToJson for SplunkDestinationConfigurationS3BackupMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SplunkDestinationConfigurationS3BackupMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AllEvents", Self::AllEvents),
+                ("FailedEventsOnly", Self::FailedEventsOnly),
+            ],
+        )
+    }
+}
+
 impl From<SplunkDestinationConfigurationS3BackupMode>
     for Value<SplunkDestinationConfigurationS3BackupMode>
 {
@@ -5625,6 +7406,17 @@ impl SslMode {
 impl crate::ToJson for SslMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SslMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Disabled", Self::Disabled), ("Enabled", Self::Enabled)],
+        )
     }
 }
 
@@ -5671,6 +7463,24 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RecordDeAggregation", Self::RecordDeAggregation),
+                ("Decompression", Self::Decompression),
+                ("CloudWatchLogProcessing", Self::CloudWatchLogProcessing),
+                ("Lambda", Self::Lambda),
+                ("MetadataExtraction", Self::MetadataExtraction),
+                ("AppendDelimiterToRecord", Self::AppendDelimiterToRecord),
+            ],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -5699,6 +7509,13 @@ impl WriterVersion {
 impl crate::ToJson for WriterVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WriterVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("V1", Self::V1), ("V2", Self::V2)])
     }
 }
 

@@ -84,6 +84,20 @@ impl crate::ToJson for SignalingChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SignalingChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MessageTtlSeconds", "Name", "Tags", "Type"])?;
+        Ok(Self {
+            message_ttl_seconds: crate::from_json_optional(map, "MessageTtlSeconds", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KinesisVideo::SignalingChannel` (`Fn::GetAtt`).
 impl crate::Handle<SignalingChannel> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the Kinesis Video Signaling Channel.
@@ -112,6 +126,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SINGLE_MASTER", Self::SingleMaster)])
     }
 }
 

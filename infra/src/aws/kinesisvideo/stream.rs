@@ -124,6 +124,38 @@ impl crate::ToJson for Stream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataRetentionInHours",
+                "DeviceName",
+                "KmsKeyId",
+                "MediaType",
+                "Name",
+                "StreamStorageConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_retention_in_hours: crate::from_json_optional(map, "DataRetentionInHours", path)?,
+            device_name: crate::from_json_optional(map, "DeviceName", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            media_type: crate::from_json_optional(map, "MediaType", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            stream_storage_configuration: crate::from_json_optional(
+                map,
+                "StreamStorageConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KinesisVideo::Stream` (`Fn::GetAtt`).
 impl crate::Handle<Stream> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the Kinesis Video stream.
@@ -163,6 +195,16 @@ impl crate::ToJson for StreamStorageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamStorageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultStorageTier"])?;
+        Ok(Self {
+            default_storage_tier: crate::from_json_optional(map, "DefaultStorageTier", path)?,
+        })
+    }
+}
+
 impl From<StreamStorageConfiguration> for Value<StreamStorageConfiguration> {
     fn from(value: StreamStorageConfiguration) -> Self {
         Value::Lit(value)
@@ -192,6 +234,13 @@ impl DefaultStorageTier {
 impl crate::ToJson for DefaultStorageTier {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultStorageTier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HOT", Self::Hot), ("WARM", Self::Warm)])
     }
 }
 

@@ -124,3 +124,14 @@ impl crate::ToJson for Alias {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Alias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AliasName", "TargetKeyId"])?;
+        Ok(Self {
+            alias_name: crate::from_json_required(map, "AliasName", path)?,
+            target_key_id: crate::from_json_required(map, "TargetKeyId", path)?,
+        })
+    }
+}

@@ -442,6 +442,48 @@ impl crate::ToJson for Key {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Key {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BypassPolicyLockoutSafetyCheck",
+                "Description",
+                "EnableKeyRotation",
+                "Enabled",
+                "KeyPolicy",
+                "KeySpec",
+                "KeyUsage",
+                "MultiRegion",
+                "Origin",
+                "PendingWindowInDays",
+                "RotationPeriodInDays",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            bypass_policy_lockout_safety_check: crate::from_json_optional(
+                map,
+                "BypassPolicyLockoutSafetyCheck",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enable_key_rotation: crate::from_json_optional(map, "EnableKeyRotation", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            key_policy: crate::from_json_optional(map, "KeyPolicy", path)?,
+            key_spec: crate::from_json_optional(map, "KeySpec", path)?,
+            key_usage: crate::from_json_optional(map, "KeyUsage", path)?,
+            multi_region: crate::from_json_optional(map, "MultiRegion", path)?,
+            origin: crate::from_json_optional(map, "Origin", path)?,
+            pending_window_in_days: crate::from_json_optional(map, "PendingWindowInDays", path)?,
+            rotation_period_in_days: crate::from_json_optional(map, "RotationPeriodInDays", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KMS::Key` (`Fn::GetAtt`).
 impl crate::Handle<Key> {
     /// `Fn::GetAtt` `Arn`.
@@ -563,6 +605,35 @@ impl crate::ToJson for KeySpec {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeySpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SYMMETRIC_DEFAULT", Self::SymmetricDefault),
+                ("RSA_2048", Self::Rsa2048),
+                ("RSA_3072", Self::Rsa3072),
+                ("RSA_4096", Self::Rsa4096),
+                ("ECC_NIST_P256", Self::EccNistP256),
+                ("ECC_NIST_P384", Self::EccNistP384),
+                ("ECC_NIST_P521", Self::EccNistP521),
+                ("ECC_SECG_P256K1", Self::EccSecgP256k1),
+                ("HMAC_224", Self::Hmac224),
+                ("HMAC_256", Self::Hmac256),
+                ("HMAC_384", Self::Hmac384),
+                ("HMAC_512", Self::Hmac512),
+                ("SM2", Self::Sm2),
+                ("ML_DSA_44", Self::MlDsa44),
+                ("ML_DSA_65", Self::MlDsa65),
+                ("ML_DSA_87", Self::MlDsa87),
+                ("ECC_NIST_EDWARDS25519", Self::EccNistEdwards25519),
+            ],
+        )
+    }
+}
+
 impl From<KeySpec> for Value<KeySpec> {
     fn from(value: KeySpec) -> Self {
         Value::Lit(value)
@@ -617,6 +688,22 @@ impl crate::ToJson for KeyUsage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyUsage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ENCRYPT_DECRYPT", Self::EncryptDecrypt),
+                ("SIGN_VERIFY", Self::SignVerify),
+                ("GENERATE_VERIFY_MAC", Self::GenerateVerifyMac),
+                ("KEY_AGREEMENT", Self::KeyAgreement),
+            ],
+        )
+    }
+}
+
 impl From<KeyUsage> for Value<KeyUsage> {
     fn from(value: KeyUsage) -> Self {
         Value::Lit(value)
@@ -657,6 +744,17 @@ impl Origin {
 impl crate::ToJson for Origin {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Origin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AWS_KMS", Self::AwsKms), ("EXTERNAL", Self::External)],
+        )
     }
 }
 

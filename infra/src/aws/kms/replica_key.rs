@@ -105,6 +105,32 @@ impl crate::ToJson for ReplicaKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicaKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Enabled",
+                "KeyPolicy",
+                "PendingWindowInDays",
+                "PrimaryKeyArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            key_policy: crate::from_json_required(map, "KeyPolicy", path)?,
+            pending_window_in_days: crate::from_json_optional(map, "PendingWindowInDays", path)?,
+            primary_key_arn: crate::from_json_required(map, "PrimaryKeyArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::KMS::ReplicaKey` (`Fn::GetAtt`).
 impl crate::Handle<ReplicaKey> {
     /// `Fn::GetAtt` `Arn`.

@@ -99,6 +99,34 @@ impl crate::ToJson for DataCellsFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataCellsFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColumnNames",
+                "ColumnWildcard",
+                "DatabaseName",
+                "Name",
+                "RowFilter",
+                "TableCatalogId",
+                "TableName",
+            ],
+        )?;
+        Ok(Self {
+            column_names: crate::from_json_optional(map, "ColumnNames", path)?,
+            column_wildcard: crate::from_json_optional(map, "ColumnWildcard", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            row_filter: crate::from_json_optional(map, "RowFilter", path)?,
+            table_catalog_id: crate::from_json_required(map, "TableCatalogId", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
+    }
+}
+
 /// An object representing the Data Cells Filter's Columns. Either Column Names or a Wildcard
 /// is required.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -127,6 +155,16 @@ impl crate::ToJson for ColumnWildcard {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ExcludedColumnNames", &self.excluded_column_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnWildcard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExcludedColumnNames"])?;
+        Ok(Self {
+            excluded_column_names: crate::from_json_optional(map, "ExcludedColumnNames", path)?,
+        })
     }
 }
 
@@ -174,6 +212,17 @@ impl crate::ToJson for RowFilter {
         crate::put_opt(&mut out, "AllRowsWildcard", &self.all_rows_wildcard);
         crate::put_opt(&mut out, "FilterExpression", &self.filter_expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RowFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllRowsWildcard", "FilterExpression"])?;
+        Ok(Self {
+            all_rows_wildcard: crate::from_json_optional(map, "AllRowsWildcard", path)?,
+            filter_expression: crate::from_json_optional(map, "FilterExpression", path)?,
+        })
     }
 }
 

@@ -194,6 +194,66 @@ impl crate::ToJson for DataLakeSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakeSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Admins",
+                "AllowExternalDataFiltering",
+                "AllowFullTableExternalDataAccess",
+                "AuthorizedSessionTagValueList",
+                "CreateDatabaseDefaultPermissions",
+                "CreateTableDefaultPermissions",
+                "ExternalDataFilteringAllowList",
+                "MutationType",
+                "Parameters",
+                "ReadOnlyAdmins",
+                "TrustedResourceOwners",
+            ],
+        )?;
+        Ok(Self {
+            admins: crate::from_json_optional(map, "Admins", path)?,
+            allow_external_data_filtering: crate::from_json_optional(
+                map,
+                "AllowExternalDataFiltering",
+                path,
+            )?,
+            allow_full_table_external_data_access: crate::from_json_optional(
+                map,
+                "AllowFullTableExternalDataAccess",
+                path,
+            )?,
+            authorized_session_tag_value_list: crate::from_json_optional(
+                map,
+                "AuthorizedSessionTagValueList",
+                path,
+            )?,
+            create_database_default_permissions: crate::from_json_optional(
+                map,
+                "CreateDatabaseDefaultPermissions",
+                path,
+            )?,
+            create_table_default_permissions: crate::from_json_optional(
+                map,
+                "CreateTableDefaultPermissions",
+                path,
+            )?,
+            external_data_filtering_allow_list: crate::from_json_optional(
+                map,
+                "ExternalDataFilteringAllowList",
+                path,
+            )?,
+            mutation_type: crate::from_json_optional(map, "MutationType", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            read_only_admins: crate::from_json_optional(map, "ReadOnlyAdmins", path)?,
+            trusted_resource_owners: crate::from_json_optional(map, "TrustedResourceOwners", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LakeFormation::DataLakeSettings` (`Fn::GetAtt`).
 impl crate::Handle<DataLakeSettings> {
     /// `Fn::GetAtt` `Id`.
@@ -227,6 +287,20 @@ impl crate::ToJson for DataLakePrincipal {
             &self.data_lake_principal_identifier,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakePrincipal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataLakePrincipalIdentifier"])?;
+        Ok(Self {
+            data_lake_principal_identifier: crate::from_json_required(
+                map,
+                "DataLakePrincipalIdentifier",
+                path,
+            )?,
+        })
     }
 }
 
@@ -264,6 +338,17 @@ impl crate::ToJson for PrincipalPermissions {
         crate::put(&mut out, "Permissions", &self.permissions);
         crate::put(&mut out, "Principal", &self.principal);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrincipalPermissions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Permissions", "Principal"])?;
+        Ok(Self {
+            permissions: crate::from_json_required(map, "Permissions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
     }
 }
 

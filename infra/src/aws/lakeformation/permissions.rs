@@ -79,6 +79,32 @@ impl crate::ToJson for Permissions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permissions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataLakePrincipal",
+                "Permissions",
+                "PermissionsWithGrantOption",
+                "Resource",
+            ],
+        )?;
+        Ok(Self {
+            data_lake_principal: crate::from_json_required(map, "DataLakePrincipal", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            permissions_with_grant_option: crate::from_json_optional(
+                map,
+                "PermissionsWithGrantOption",
+                path,
+            )?,
+            resource: crate::from_json_required(map, "Resource", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LakeFormation::Permissions` (`Fn::GetAtt`).
 impl crate::Handle<Permissions> {
     /// `Fn::GetAtt` `Id`.
@@ -114,6 +140,16 @@ impl crate::ToJson for ColumnWildcard {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ExcludedColumnNames", &self.excluded_column_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnWildcard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExcludedColumnNames"])?;
+        Ok(Self {
+            excluded_column_names: crate::from_json_optional(map, "ExcludedColumnNames", path)?,
+        })
     }
 }
 
@@ -154,6 +190,20 @@ impl crate::ToJson for DataLakePrincipal {
             &self.data_lake_principal_identifier,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakePrincipal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataLakePrincipalIdentifier"])?;
+        Ok(Self {
+            data_lake_principal_identifier: crate::from_json_optional(
+                map,
+                "DataLakePrincipalIdentifier",
+                path,
+            )?,
+        })
     }
 }
 
@@ -203,6 +253,17 @@ impl crate::ToJson for DataLocationResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLocationResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogId", "S3Resource"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            s3_resource: crate::from_json_optional(map, "S3Resource", path)?,
+        })
+    }
+}
+
 impl From<DataLocationResource> for Value<DataLocationResource> {
     fn from(value: DataLocationResource) -> Self {
         Value::Lit(value)
@@ -246,6 +307,17 @@ impl crate::ToJson for DatabaseResource {
         crate::put_opt(&mut out, "CatalogId", &self.catalog_id);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogId", "Name"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -326,6 +398,32 @@ impl crate::ToJson for Resource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Resource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataLocationResource",
+                "DatabaseResource",
+                "TableResource",
+                "TableWithColumnsResource",
+            ],
+        )?;
+        Ok(Self {
+            data_location_resource: crate::from_json_optional(map, "DataLocationResource", path)?,
+            database_resource: crate::from_json_optional(map, "DatabaseResource", path)?,
+            table_resource: crate::from_json_optional(map, "TableResource", path)?,
+            table_with_columns_resource: crate::from_json_optional(
+                map,
+                "TableWithColumnsResource",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Resource> for Value<Resource> {
     fn from(value: Resource) -> Self {
         Value::Lit(value)
@@ -389,6 +487,23 @@ impl crate::ToJson for TableResource {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "TableWildcard", &self.table_wildcard);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CatalogId", "DatabaseName", "Name", "TableWildcard"],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            table_wildcard: crate::from_json_optional(map, "TableWildcard", path)?,
+        })
     }
 }
 
@@ -465,6 +580,30 @@ impl crate::ToJson for TableWithColumnsResource {
         crate::put_opt(&mut out, "DatabaseName", &self.database_name);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableWithColumnsResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CatalogId",
+                "ColumnNames",
+                "ColumnWildcard",
+                "DatabaseName",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            column_names: crate::from_json_optional(map, "ColumnNames", path)?,
+            column_wildcard: crate::from_json_optional(map, "ColumnWildcard", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 

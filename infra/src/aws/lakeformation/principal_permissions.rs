@@ -93,6 +93,34 @@ impl crate::ToJson for PrincipalPermissions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrincipalPermissions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Catalog",
+                "Permissions",
+                "PermissionsWithGrantOption",
+                "Principal",
+                "Resource",
+            ],
+        )?;
+        Ok(Self {
+            catalog: crate::from_json_optional(map, "Catalog", path)?,
+            permissions: crate::from_json_required(map, "Permissions", path)?,
+            permissions_with_grant_option: crate::from_json_required(
+                map,
+                "PermissionsWithGrantOption",
+                path,
+            )?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+            resource: crate::from_json_required(map, "Resource", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LakeFormation::PrincipalPermissions` (`Fn::GetAtt`).
 impl crate::Handle<PrincipalPermissions> {
     /// `Fn::GetAtt` `PrincipalIdentifier`.
@@ -133,6 +161,16 @@ impl crate::ToJson for ColumnWildcard {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ExcludedColumnNames", &self.excluded_column_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnWildcard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExcludedColumnNames"])?;
+        Ok(Self {
+            excluded_column_names: crate::from_json_optional(map, "ExcludedColumnNames", path)?,
+        })
     }
 }
 
@@ -183,6 +221,23 @@ impl crate::ToJson for DataCellsFilterResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataCellsFilterResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DatabaseName", "Name", "TableCatalogId", "TableName"],
+        )?;
+        Ok(Self {
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            table_catalog_id: crate::from_json_required(map, "TableCatalogId", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
+    }
+}
+
 impl From<DataCellsFilterResource> for Value<DataCellsFilterResource> {
     fn from(value: DataCellsFilterResource) -> Self {
         Value::Lit(value)
@@ -220,6 +275,20 @@ impl crate::ToJson for DataLakePrincipal {
             &self.data_lake_principal_identifier,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakePrincipal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataLakePrincipalIdentifier"])?;
+        Ok(Self {
+            data_lake_principal_identifier: crate::from_json_optional(
+                map,
+                "DataLakePrincipalIdentifier",
+                path,
+            )?,
+        })
     }
 }
 
@@ -262,6 +331,17 @@ impl crate::ToJson for DataLocationResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLocationResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogId", "ResourceArn"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+        })
+    }
+}
+
 impl From<DataLocationResource> for Value<DataLocationResource> {
     fn from(value: DataLocationResource) -> Self {
         Value::Lit(value)
@@ -294,6 +374,17 @@ impl crate::ToJson for DatabaseResource {
         crate::put(&mut out, "CatalogId", &self.catalog_id);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogId", "Name"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -344,6 +435,17 @@ impl crate::ToJson for LfTag {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LfTag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TagKey", "TagValues"])?;
+        Ok(Self {
+            tag_key: crate::from_json_optional(map, "TagKey", path)?,
+            tag_values: crate::from_json_optional(map, "TagValues", path)?,
+        })
+    }
+}
+
 impl From<LfTag> for Value<LfTag> {
     fn from(value: LfTag) -> Self {
         Value::Lit(value)
@@ -385,6 +487,18 @@ impl crate::ToJson for LfTagKeyResource {
         crate::put(&mut out, "TagKey", &self.tag_key);
         crate::put(&mut out, "TagValues", &self.tag_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LfTagKeyResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogId", "TagKey", "TagValues"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            tag_key: crate::from_json_required(map, "TagKey", path)?,
+            tag_values: crate::from_json_required(map, "TagValues", path)?,
+        })
     }
 }
 
@@ -433,6 +547,19 @@ impl crate::ToJson for LfTagPolicyResource {
         crate::put(&mut out, "Expression", &self.expression);
         crate::put(&mut out, "ResourceType", &self.resource_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LfTagPolicyResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CatalogId", "Expression", "ResourceType"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+        })
     }
 }
 
@@ -550,6 +677,36 @@ impl crate::ToJson for Resource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Resource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Catalog",
+                "DataCellsFilter",
+                "DataLocation",
+                "Database",
+                "LFTag",
+                "LFTagPolicy",
+                "Table",
+                "TableWithColumns",
+            ],
+        )?;
+        Ok(Self {
+            catalog: crate::from_json_optional(map, "Catalog", path)?,
+            data_cells_filter: crate::from_json_optional(map, "DataCellsFilter", path)?,
+            data_location: crate::from_json_optional(map, "DataLocation", path)?,
+            database: crate::from_json_optional(map, "Database", path)?,
+            lf_tag: crate::from_json_optional(map, "LFTag", path)?,
+            lf_tag_policy: crate::from_json_optional(map, "LFTagPolicy", path)?,
+            table: crate::from_json_optional(map, "Table", path)?,
+            table_with_columns: crate::from_json_optional(map, "TableWithColumns", path)?,
+        })
+    }
+}
+
 impl From<Resource> for Value<Resource> {
     fn from(value: Resource) -> Self {
         Value::Lit(value)
@@ -609,6 +766,23 @@ impl crate::ToJson for TableResource {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "TableWildcard", &self.table_wildcard);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CatalogId", "DatabaseName", "Name", "TableWildcard"],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            table_wildcard: crate::from_json_optional(map, "TableWildcard", path)?,
+        })
     }
 }
 
@@ -682,6 +856,30 @@ impl crate::ToJson for TableWithColumnsResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableWithColumnsResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CatalogId",
+                "ColumnNames",
+                "ColumnWildcard",
+                "DatabaseName",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            column_names: crate::from_json_optional(map, "ColumnNames", path)?,
+            column_wildcard: crate::from_json_optional(map, "ColumnWildcard", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<TableWithColumnsResource> for Value<TableWithColumnsResource> {
     fn from(value: TableWithColumnsResource) -> Self {
         Value::Lit(value)
@@ -746,6 +944,34 @@ impl crate::ToJson for Permission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("SELECT", Self::Select),
+                ("ALTER", Self::Alter),
+                ("DROP", Self::Drop),
+                ("DELETE", Self::Delete),
+                ("INSERT", Self::Insert),
+                ("DESCRIBE", Self::Describe),
+                ("CREATE_DATABASE", Self::CreateDatabase),
+                ("CREATE_TABLE", Self::CreateTable),
+                ("DATA_LOCATION_ACCESS", Self::DataLocationAccess),
+                ("CREATE_LF_TAG", Self::CreateLfTag),
+                ("ASSOCIATE", Self::Associate),
+                (
+                    "GRANT_WITH_LF_TAG_EXPRESSION",
+                    Self::GrantWithLfTagExpression,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<Permission> for Value<Permission> {
     fn from(value: Permission) -> Self {
         Value::Lit(value)
@@ -774,6 +1000,17 @@ impl ResourceType {
 impl crate::ToJson for ResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DATABASE", Self::Database), ("TABLE", Self::Table)],
+        )
     }
 }
 

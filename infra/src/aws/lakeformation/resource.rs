@@ -85,6 +85,30 @@ impl crate::ToJson for Resource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Resource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HybridAccessEnabled",
+                "ResourceArn",
+                "RoleArn",
+                "UseServiceLinkedRole",
+                "WithFederation",
+            ],
+        )?;
+        Ok(Self {
+            hybrid_access_enabled: crate::from_json_optional(map, "HybridAccessEnabled", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            use_service_linked_role: crate::from_json_required(map, "UseServiceLinkedRole", path)?,
+            with_federation: crate::from_json_optional(map, "WithFederation", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LakeFormation::Resource` (`Fn::GetAtt`).
 impl crate::Handle<Resource> {
     /// `Fn::GetAtt` `Id`.

@@ -63,3 +63,15 @@ impl crate::ToJson for Tag {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogId", "TagKey", "TagValues"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_optional(map, "CatalogId", path)?,
+            tag_key: crate::from_json_required(map, "TagKey", path)?,
+            tag_values: crate::from_json_required(map, "TagValues", path)?,
+        })
+    }
+}

@@ -57,6 +57,17 @@ impl crate::ToJson for TagAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LFTags", "Resource"])?;
+        Ok(Self {
+            lf_tags: crate::from_json_required(map, "LFTags", path)?,
+            resource: crate::from_json_required(map, "Resource", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LakeFormation::TagAssociation` (`Fn::GetAtt`).
 impl crate::Handle<TagAssociation> {
     /// `Fn::GetAtt` `ResourceIdentifier`. Unique string identifying the resource. Used as primary
@@ -100,6 +111,17 @@ impl crate::ToJson for DatabaseResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogId", "Name"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<DatabaseResource> for Value<DatabaseResource> {
     fn from(value: DatabaseResource) -> Self {
         Value::Lit(value)
@@ -139,6 +161,18 @@ impl crate::ToJson for LfTagPair {
         crate::put(&mut out, "TagKey", &self.tag_key);
         crate::put(&mut out, "TagValues", &self.tag_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LfTagPair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogId", "TagKey", "TagValues"])?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            tag_key: crate::from_json_required(map, "TagKey", path)?,
+            tag_values: crate::from_json_required(map, "TagValues", path)?,
+        })
     }
 }
 
@@ -208,6 +242,23 @@ impl crate::ToJson for Resource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Resource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Catalog", "Database", "Table", "TableWithColumns"],
+        )?;
+        Ok(Self {
+            catalog: crate::from_json_optional(map, "Catalog", path)?,
+            database: crate::from_json_optional(map, "Database", path)?,
+            table: crate::from_json_optional(map, "Table", path)?,
+            table_with_columns: crate::from_json_optional(map, "TableWithColumns", path)?,
+        })
+    }
+}
+
 impl From<Resource> for Value<Resource> {
     fn from(value: Resource) -> Self {
         Value::Lit(value)
@@ -265,6 +316,23 @@ impl crate::ToJson for TableResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CatalogId", "DatabaseName", "Name", "TableWildcard"],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            table_wildcard: crate::from_json_optional(map, "TableWildcard", path)?,
+        })
+    }
+}
+
 impl From<TableResource> for Value<TableResource> {
     fn from(value: TableResource) -> Self {
         Value::Lit(value)
@@ -309,6 +377,23 @@ impl crate::ToJson for TableWithColumnsResource {
         crate::put(&mut out, "DatabaseName", &self.database_name);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableWithColumnsResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CatalogId", "ColumnNames", "DatabaseName", "Name"],
+        )?;
+        Ok(Self {
+            catalog_id: crate::from_json_required(map, "CatalogId", path)?,
+            column_names: crate::from_json_required(map, "ColumnNames", path)?,
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 

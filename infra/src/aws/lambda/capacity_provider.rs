@@ -146,6 +146,42 @@ impl crate::ToJson for CapacityProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityProviderName",
+                "CapacityProviderScalingConfig",
+                "InstanceRequirements",
+                "KmsKeyArn",
+                "PermissionsConfig",
+                "PropagateTags",
+                "Tags",
+                "TelemetryConfig",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            capacity_provider_name: crate::from_json_optional(map, "CapacityProviderName", path)?,
+            capacity_provider_scaling_config: crate::from_json_optional(
+                map,
+                "CapacityProviderScalingConfig",
+                path,
+            )?,
+            instance_requirements: crate::from_json_optional(map, "InstanceRequirements", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            permissions_config: crate::from_json_required(map, "PermissionsConfig", path)?,
+            propagate_tags: crate::from_json_optional(map, "PropagateTags", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            telemetry_config: crate::from_json_optional(map, "TelemetryConfig", path)?,
+            vpc_config: crate::from_json_required(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::CapacityProvider` (`Fn::GetAtt`).
 impl crate::Handle<CapacityProvider> {
     /// `Fn::GetAtt` `Arn`.
@@ -205,6 +241,17 @@ impl crate::ToJson for CapacityProviderLoggingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderLoggingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroup", "SystemLogLevel"])?;
+        Ok(Self {
+            log_group: crate::from_json_optional(map, "LogGroup", path)?,
+            system_log_level: crate::from_json_optional(map, "SystemLogLevel", path)?,
+        })
+    }
+}
+
 impl From<CapacityProviderLoggingConfig> for Value<CapacityProviderLoggingConfig> {
     fn from(value: CapacityProviderLoggingConfig) -> Self {
         Value::Lit(value)
@@ -238,6 +285,20 @@ impl crate::ToJson for CapacityProviderPermissionsConfig {
             &self.capacity_provider_operator_role_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderPermissionsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CapacityProviderOperatorRoleArn"])?;
+        Ok(Self {
+            capacity_provider_operator_role_arn: crate::from_json_required(
+                map,
+                "CapacityProviderOperatorRoleArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -303,6 +364,22 @@ impl crate::ToJson for CapacityProviderScalingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderScalingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxVCpuCount", "ScalingMode", "ScalingPolicies"],
+        )?;
+        Ok(Self {
+            max_v_cpu_count: crate::from_json_optional(map, "MaxVCpuCount", path)?,
+            scaling_mode: crate::from_json_optional(map, "ScalingMode", path)?,
+            scaling_policies: crate::from_json_optional(map, "ScalingPolicies", path)?,
+        })
+    }
+}
+
 impl From<CapacityProviderScalingConfig> for Value<CapacityProviderScalingConfig> {
     fn from(value: CapacityProviderScalingConfig) -> Self {
         Value::Lit(value)
@@ -339,6 +416,16 @@ impl crate::ToJson for CapacityProviderTelemetryConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LoggingConfig", &self.logging_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderTelemetryConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LoggingConfig"])?;
+        Ok(Self {
+            logging_config: crate::from_json_optional(map, "LoggingConfig", path)?,
+        })
     }
 }
 
@@ -379,6 +466,17 @@ impl crate::ToJson for CapacityProviderVpcConfig {
         crate::put(&mut out, "SecurityGroupIds", &self.security_group_ids);
         crate::put(&mut out, "SubnetIds", &self.subnet_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderVpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
     }
 }
 
@@ -450,6 +548,26 @@ impl crate::ToJson for InstanceRequirements {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceRequirements {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedInstanceTypes",
+                "Architectures",
+                "ExcludedInstanceTypes",
+            ],
+        )?;
+        Ok(Self {
+            allowed_instance_types: crate::from_json_optional(map, "AllowedInstanceTypes", path)?,
+            architectures: crate::from_json_optional(map, "Architectures", path)?,
+            excluded_instance_types: crate::from_json_optional(map, "ExcludedInstanceTypes", path)?,
+        })
+    }
+}
+
 impl From<InstanceRequirements> for Value<InstanceRequirements> {
     fn from(value: InstanceRequirements) -> Self {
         Value::Lit(value)
@@ -498,6 +616,17 @@ impl crate::ToJson for PropagateTagsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropagateTagsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExplicitTags", "Mode"])?;
+        Ok(Self {
+            explicit_tags: crate::from_json_optional(map, "ExplicitTags", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+        })
+    }
+}
+
 impl From<PropagateTagsConfig> for Value<PropagateTagsConfig> {
     fn from(value: PropagateTagsConfig) -> Self {
         Value::Lit(value)
@@ -542,6 +671,17 @@ impl crate::ToJson for TargetTrackingScalingPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetTrackingScalingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PredefinedMetricType", "TargetValue"])?;
+        Ok(Self {
+            predefined_metric_type: crate::from_json_required(map, "PredefinedMetricType", path)?,
+            target_value: crate::from_json_required(map, "TargetValue", path)?,
+        })
+    }
+}
+
 impl From<TargetTrackingScalingPolicy> for Value<TargetTrackingScalingPolicy> {
     fn from(value: TargetTrackingScalingPolicy) -> Self {
         Value::Lit(value)
@@ -570,6 +710,17 @@ impl Architecture {
 impl crate::ToJson for Architecture {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Architecture {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("x86_64", Self::X8664), ("arm64", Self::Arm64)],
+        )
     }
 }
 
@@ -608,6 +759,26 @@ impl crate::ToJson for CapacityProviderPredefinedMetricType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderPredefinedMetricType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "LambdaCapacityProviderAverageCPUUtilization",
+                    Self::LambdaCapacityProviderAverageCpuUtilization,
+                ),
+                (
+                    "LambdaCapacityProviderAverageGPUUtilization",
+                    Self::LambdaCapacityProviderAverageGpuUtilization,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<CapacityProviderPredefinedMetricType> for Value<CapacityProviderPredefinedMetricType> {
     fn from(value: CapacityProviderPredefinedMetricType) -> Self {
         Value::Lit(value)
@@ -639,6 +810,17 @@ impl crate::ToJson for CapacityProviderScalingMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderScalingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Auto", Self::Auto), ("Manual", Self::Manual)],
+        )
+    }
+}
+
 impl From<CapacityProviderScalingMode> for Value<CapacityProviderScalingMode> {
     fn from(value: CapacityProviderScalingMode) -> Self {
         Value::Lit(value)
@@ -667,6 +849,17 @@ impl PropagateTagsMode {
 impl crate::ToJson for PropagateTagsMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropagateTagsMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("None", Self::None), ("Explicit", Self::Explicit)],
+        )
     }
 }
 
@@ -703,6 +896,21 @@ impl SystemLogLevel {
 impl crate::ToJson for SystemLogLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SystemLogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEBUG", Self::Debug),
+                ("INFO", Self::Info),
+                ("WARN", Self::Warn),
+            ],
+        )
     }
 }
 

@@ -76,6 +76,28 @@ impl crate::ToJson for CodeSigningConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeSigningConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedPublishers",
+                "CodeSigningPolicies",
+                "Description",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            allowed_publishers: crate::from_json_required(map, "AllowedPublishers", path)?,
+            code_signing_policies: crate::from_json_optional(map, "CodeSigningPolicies", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::CodeSigningConfig` (`Fn::GetAtt`).
 impl crate::Handle<CodeSigningConfig> {
     /// `Fn::GetAtt` `CodeSigningConfigArn`. A unique Arn for CodeSigningConfig resource
@@ -118,6 +140,20 @@ impl crate::ToJson for AllowedPublishers {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowedPublishers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SigningProfileVersionArns"])?;
+        Ok(Self {
+            signing_profile_version_arns: crate::from_json_required(
+                map,
+                "SigningProfileVersionArns",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AllowedPublishers> for Value<AllowedPublishers> {
     fn from(value: AllowedPublishers) -> Self {
         Value::Lit(value)
@@ -155,6 +191,20 @@ impl crate::ToJson for CodeSigningPolicies {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeSigningPolicies {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UntrustedArtifactOnDeployment"])?;
+        Ok(Self {
+            untrusted_artifact_on_deployment: crate::from_json_required(
+                map,
+                "UntrustedArtifactOnDeployment",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CodeSigningPolicies> for Value<CodeSigningPolicies> {
     fn from(value: CodeSigningPolicies) -> Self {
         Value::Lit(value)
@@ -184,6 +234,17 @@ impl UntrustedArtifactOnDeployment {
 impl crate::ToJson for UntrustedArtifactOnDeployment {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UntrustedArtifactOnDeployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Warn", Self::Warn), ("Enforce", Self::Enforce)],
+        )
     }
 }
 

@@ -96,6 +96,34 @@ impl crate::ToJson for EventInvokeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventInvokeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationConfig",
+                "FunctionName",
+                "MaximumEventAgeInSeconds",
+                "MaximumRetryAttempts",
+                "Qualifier",
+            ],
+        )?;
+        Ok(Self {
+            destination_config: crate::from_json_optional(map, "DestinationConfig", path)?,
+            function_name: crate::from_json_required(map, "FunctionName", path)?,
+            maximum_event_age_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumEventAgeInSeconds",
+                path,
+            )?,
+            maximum_retry_attempts: crate::from_json_optional(map, "MaximumRetryAttempts", path)?,
+            qualifier: crate::from_json_required(map, "Qualifier", path)?,
+        })
+    }
+}
+
 /// A destination for events after they have been sent to a function for processing.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DestinationConfig {
@@ -136,6 +164,17 @@ impl crate::ToJson for DestinationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OnFailure", "OnSuccess"])?;
+        Ok(Self {
+            on_failure: crate::from_json_optional(map, "OnFailure", path)?,
+            on_success: crate::from_json_optional(map, "OnSuccess", path)?,
+        })
+    }
+}
+
 impl From<DestinationConfig> for Value<DestinationConfig> {
     fn from(value: DestinationConfig) -> Self {
         Value::Lit(value)
@@ -166,6 +205,16 @@ impl crate::ToJson for OnFailure {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnFailure {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination"])?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+        })
+    }
+}
+
 impl From<OnFailure> for Value<OnFailure> {
     fn from(value: OnFailure) -> Self {
         Value::Lit(value)
@@ -193,6 +242,16 @@ impl crate::ToJson for OnSuccess {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Destination", &self.destination);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnSuccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination"])?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+        })
     }
 }
 

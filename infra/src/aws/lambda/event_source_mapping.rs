@@ -499,6 +499,120 @@ impl crate::ToJson for EventSourceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventSourceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmazonManagedKafkaEventSourceConfig",
+                "BatchSize",
+                "BisectBatchOnFunctionError",
+                "DestinationConfig",
+                "DocumentDBEventSourceConfig",
+                "Enabled",
+                "EventSourceArn",
+                "FilterCriteria",
+                "FunctionName",
+                "FunctionResponseTypes",
+                "KmsKeyArn",
+                "LoggingConfig",
+                "MaximumBatchingWindowInSeconds",
+                "MaximumRecordAgeInSeconds",
+                "MaximumRetryAttempts",
+                "MetricsConfig",
+                "ParallelizationFactor",
+                "ProvisionedPollerConfig",
+                "Queues",
+                "ScalingConfig",
+                "SelfManagedEventSource",
+                "SelfManagedKafkaEventSourceConfig",
+                "SourceAccessConfigurations",
+                "StartingPosition",
+                "StartingPositionTimestamp",
+                "Tags",
+                "Topics",
+                "TumblingWindowInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            amazon_managed_kafka_event_source_config: crate::from_json_optional(
+                map,
+                "AmazonManagedKafkaEventSourceConfig",
+                path,
+            )?,
+            batch_size: crate::from_json_optional(map, "BatchSize", path)?,
+            bisect_batch_on_function_error: crate::from_json_optional(
+                map,
+                "BisectBatchOnFunctionError",
+                path,
+            )?,
+            destination_config: crate::from_json_optional(map, "DestinationConfig", path)?,
+            document_db_event_source_config: crate::from_json_optional(
+                map,
+                "DocumentDBEventSourceConfig",
+                path,
+            )?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            event_source_arn: crate::from_json_optional(map, "EventSourceArn", path)?,
+            filter_criteria: crate::from_json_optional(map, "FilterCriteria", path)?,
+            function_name: crate::from_json_required(map, "FunctionName", path)?,
+            function_response_types: crate::from_json_optional(map, "FunctionResponseTypes", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            logging_config: crate::from_json_optional(map, "LoggingConfig", path)?,
+            maximum_batching_window_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumBatchingWindowInSeconds",
+                path,
+            )?,
+            maximum_record_age_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumRecordAgeInSeconds",
+                path,
+            )?,
+            maximum_retry_attempts: crate::from_json_optional(map, "MaximumRetryAttempts", path)?,
+            metrics_config: crate::from_json_optional(map, "MetricsConfig", path)?,
+            parallelization_factor: crate::from_json_optional(map, "ParallelizationFactor", path)?,
+            provisioned_poller_config: crate::from_json_optional(
+                map,
+                "ProvisionedPollerConfig",
+                path,
+            )?,
+            queues: crate::from_json_optional(map, "Queues", path)?,
+            scaling_config: crate::from_json_optional(map, "ScalingConfig", path)?,
+            self_managed_event_source: crate::from_json_optional(
+                map,
+                "SelfManagedEventSource",
+                path,
+            )?,
+            self_managed_kafka_event_source_config: crate::from_json_optional(
+                map,
+                "SelfManagedKafkaEventSourceConfig",
+                path,
+            )?,
+            source_access_configurations: crate::from_json_optional(
+                map,
+                "SourceAccessConfigurations",
+                path,
+            )?,
+            starting_position: crate::from_json_optional(map, "StartingPosition", path)?,
+            starting_position_timestamp: crate::from_json_optional(
+                map,
+                "StartingPositionTimestamp",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            topics: crate::from_json_optional(map, "Topics", path)?,
+            tumbling_window_in_seconds: crate::from_json_optional(
+                map,
+                "TumblingWindowInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::EventSourceMapping` (`Fn::GetAtt`).
 impl crate::Handle<EventSourceMapping> {
     /// `Fn::GetAtt` `EventSourceMappingArn`.
@@ -561,6 +675,18 @@ impl crate::ToJson for AmazonManagedKafkaEventSourceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonManagedKafkaEventSourceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ConsumerGroupId", "SchemaRegistryConfig"])?;
+        Ok(Self {
+            consumer_group_id: crate::from_json_optional(map, "ConsumerGroupId", path)?,
+            schema_registry_config: crate::from_json_optional(map, "SchemaRegistryConfig", path)?,
+        })
+    }
+}
+
 impl From<AmazonManagedKafkaEventSourceConfig> for Value<AmazonManagedKafkaEventSourceConfig> {
     fn from(value: AmazonManagedKafkaEventSourceConfig) -> Self {
         Value::Lit(value)
@@ -594,6 +720,16 @@ impl crate::ToJson for DestinationConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "OnFailure", &self.on_failure);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OnFailure"])?;
+        Ok(Self {
+            on_failure: crate::from_json_optional(map, "OnFailure", path)?,
+        })
     }
 }
 
@@ -657,6 +793,22 @@ impl crate::ToJson for DocumentDbEventSourceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentDbEventSourceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CollectionName", "DatabaseName", "FullDocument"],
+        )?;
+        Ok(Self {
+            collection_name: crate::from_json_optional(map, "CollectionName", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            full_document: crate::from_json_optional(map, "FullDocument", path)?,
+        })
+    }
+}
+
 impl From<DocumentDbEventSourceConfig> for Value<DocumentDbEventSourceConfig> {
     fn from(value: DocumentDbEventSourceConfig) -> Self {
         Value::Lit(value)
@@ -699,6 +851,16 @@ impl crate::ToJson for Endpoints {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Endpoints {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KafkaBootstrapServers"])?;
+        Ok(Self {
+            kafka_bootstrap_servers: crate::from_json_optional(map, "KafkaBootstrapServers", path)?,
+        })
+    }
+}
+
 impl From<Endpoints> for Value<Endpoints> {
     fn from(value: Endpoints) -> Self {
         Value::Lit(value)
@@ -735,6 +897,16 @@ impl crate::ToJson for Filter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Pattern"])?;
+        Ok(Self {
+            pattern: crate::from_json_optional(map, "Pattern", path)?,
+        })
+    }
+}
+
 impl From<Filter> for Value<Filter> {
     fn from(value: Filter) -> Self {
         Value::Lit(value)
@@ -766,6 +938,16 @@ impl crate::ToJson for FilterCriteria {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Filters", &self.filters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filters"])?;
+        Ok(Self {
+            filters: crate::from_json_optional(map, "Filters", path)?,
+        })
     }
 }
 
@@ -804,6 +986,16 @@ impl crate::ToJson for LoggingConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SystemLogLevel", &self.system_log_level);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SystemLogLevel"])?;
+        Ok(Self {
+            system_log_level: crate::from_json_optional(map, "SystemLogLevel", path)?,
+        })
     }
 }
 
@@ -846,6 +1038,16 @@ impl crate::ToJson for MetricsConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Metrics", &self.metrics);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Metrics"])?;
+        Ok(Self {
+            metrics: crate::from_json_optional(map, "Metrics", path)?,
+        })
     }
 }
 
@@ -900,6 +1102,16 @@ impl crate::ToJson for OnFailure {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Destination", &self.destination);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnFailure {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+        })
     }
 }
 
@@ -971,6 +1183,22 @@ impl crate::ToJson for ProvisionedPollerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisionedPollerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaximumPollers", "MinimumPollers", "PollerGroupName"],
+        )?;
+        Ok(Self {
+            maximum_pollers: crate::from_json_optional(map, "MaximumPollers", path)?,
+            minimum_pollers: crate::from_json_optional(map, "MinimumPollers", path)?,
+            poller_group_name: crate::from_json_optional(map, "PollerGroupName", path)?,
+        })
+    }
+}
+
 impl From<ProvisionedPollerConfig> for Value<ProvisionedPollerConfig> {
     fn from(value: ProvisionedPollerConfig) -> Self {
         Value::Lit(value)
@@ -1006,6 +1234,16 @@ impl crate::ToJson for ScalingConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MaximumConcurrency", &self.maximum_concurrency);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaximumConcurrency"])?;
+        Ok(Self {
+            maximum_concurrency: crate::from_json_optional(map, "MaximumConcurrency", path)?,
+        })
     }
 }
 
@@ -1058,6 +1296,17 @@ impl crate::ToJson for SchemaRegistryAccessConfig {
         crate::put_opt(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "URI", &self.uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaRegistryAccessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "URI"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            uri: crate::from_json_optional(map, "URI", path)?,
+        })
     }
 }
 
@@ -1145,6 +1394,32 @@ impl crate::ToJson for SchemaRegistryConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaRegistryConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessConfigs",
+                "EventRecordFormat",
+                "SchemaRegistryURI",
+                "SchemaValidationConfigs",
+            ],
+        )?;
+        Ok(Self {
+            access_configs: crate::from_json_optional(map, "AccessConfigs", path)?,
+            event_record_format: crate::from_json_optional(map, "EventRecordFormat", path)?,
+            schema_registry_uri: crate::from_json_optional(map, "SchemaRegistryURI", path)?,
+            schema_validation_configs: crate::from_json_optional(
+                map,
+                "SchemaValidationConfigs",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SchemaRegistryConfig> for Value<SchemaRegistryConfig> {
     fn from(value: SchemaRegistryConfig) -> Self {
         Value::Lit(value)
@@ -1182,6 +1457,16 @@ impl crate::ToJson for SchemaValidationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaValidationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attribute"])?;
+        Ok(Self {
+            attribute: crate::from_json_optional(map, "Attribute", path)?,
+        })
+    }
+}
+
 impl From<SchemaValidationConfig> for Value<SchemaValidationConfig> {
     fn from(value: SchemaValidationConfig) -> Self {
         Value::Lit(value)
@@ -1214,6 +1499,16 @@ impl crate::ToJson for SelfManagedEventSource {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Endpoints", &self.endpoints);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelfManagedEventSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Endpoints"])?;
+        Ok(Self {
+            endpoints: crate::from_json_optional(map, "Endpoints", path)?,
+        })
     }
 }
 
@@ -1278,6 +1573,22 @@ impl crate::ToJson for SelfManagedKafkaEventSourceConfig {
             &self.schema_registry_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelfManagedKafkaEventSourceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConsumerGroupId", "ConsumptionMode", "SchemaRegistryConfig"],
+        )?;
+        Ok(Self {
+            consumer_group_id: crate::from_json_optional(map, "ConsumerGroupId", path)?,
+            consumption_mode: crate::from_json_optional(map, "ConsumptionMode", path)?,
+            schema_registry_config: crate::from_json_optional(map, "SchemaRegistryConfig", path)?,
+        })
     }
 }
 
@@ -1350,6 +1661,17 @@ impl crate::ToJson for SourceAccessConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceAccessConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "URI"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            uri: crate::from_json_optional(map, "URI", path)?,
+        })
+    }
+}
+
 impl From<SourceAccessConfiguration> for Value<SourceAccessConfiguration> {
     fn from(value: SourceAccessConfiguration) -> Self {
         Value::Lit(value)
@@ -1383,6 +1705,13 @@ impl crate::ToJson for Attribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Attribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KEY", Self::Key), ("VALUE", Self::Value)])
+    }
+}
+
 impl From<Attribute> for Value<Attribute> {
     fn from(value: Attribute) -> Self {
         Value::Lit(value)
@@ -1412,6 +1741,17 @@ impl ConsumptionMode {
 impl crate::ToJson for ConsumptionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConsumptionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Stream", Self::Stream), ("Queue", Self::Queue)],
+        )
     }
 }
 
@@ -1450,6 +1790,17 @@ impl crate::ToJson for EventRecordFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventRecordFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("JSON", Self::Json), ("SOURCE", Self::Source)],
+        )
+    }
+}
+
 impl From<EventRecordFormat> for Value<EventRecordFormat> {
     fn from(value: EventRecordFormat) -> Self {
         Value::Lit(value)
@@ -1484,6 +1835,20 @@ impl crate::ToJson for FullDocument {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FullDocument {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("UpdateLookup", Self::UpdateLookup),
+                ("Default", Self::Default),
+            ],
+        )
+    }
+}
+
 impl From<FullDocument> for Value<FullDocument> {
     fn from(value: FullDocument) -> Self {
         Value::Lit(value)
@@ -1509,6 +1874,17 @@ impl FunctionResponseType {
 impl crate::ToJson for FunctionResponseType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionResponseType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ReportBatchItemFailures", Self::ReportBatchItemFailures)],
+        )
     }
 }
 
@@ -1543,6 +1919,21 @@ impl Metric {
 impl crate::ToJson for Metric {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Metric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EventCount", Self::EventCount),
+                ("ErrorCount", Self::ErrorCount),
+                ("KafkaMetrics", Self::KafkaMetrics),
+            ],
+        )
     }
 }
 
@@ -1637,6 +2028,39 @@ impl crate::ToJson for SourceAccessConfigurationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceAccessConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BASIC_AUTH", Self::BasicAuth),
+                ("VPC_SUBNET", Self::VpcSubnet),
+                ("VPC_SECURITY_GROUP", Self::VpcSecurityGroup),
+                ("SASL_SCRAM_512_AUTH", Self::SaslScram512Auth),
+                ("SASL_SCRAM_256_AUTH", Self::SaslScram256Auth),
+                ("VIRTUAL_HOST", Self::VirtualHost),
+                (
+                    "CLIENT_CERTIFICATE_TLS_AUTH",
+                    Self::ClientCertificateTlsAuth,
+                ),
+                ("SERVER_ROOT_CA_CERTIFICATE", Self::ServerRootCaCertificate),
+                ("OAUTHBEARER_AUTH", Self::OauthbearerAuth),
+                ("OAUTHBEARER_SCOPE", Self::OauthbearerScope),
+                ("OAUTHBEARER_AUDIENCE", Self::OauthbearerAudience),
+                (
+                    "OAUTHBEARER_LOGICAL_CLUSTER",
+                    Self::OauthbearerLogicalCluster,
+                ),
+                ("OAUTHBEARER_IDENTITY_POOL", Self::OauthbearerIdentityPool),
+                ("IAM_AUTH", Self::IamAuth),
+                ("IAM_OAUTHBEARER_AUTH", Self::IamOauthbearerAuth),
+            ],
+        )
+    }
+}
+
 impl From<SourceAccessConfigurationType> for Value<SourceAccessConfigurationType> {
     fn from(value: SourceAccessConfigurationType) -> Self {
         Value::Lit(value)
@@ -1670,6 +2094,21 @@ impl SystemLogLevel {
 impl crate::ToJson for SystemLogLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SystemLogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEBUG", Self::Debug),
+                ("INFO", Self::Info),
+                ("WARN", Self::Warn),
+            ],
+        )
     }
 }
 
@@ -1707,6 +2146,25 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BASIC_AUTH", Self::BasicAuth),
+                (
+                    "CLIENT_CERTIFICATE_TLS_AUTH",
+                    Self::ClientCertificateTlsAuth,
+                ),
+                ("SERVER_ROOT_CA_CERTIFICATE", Self::ServerRootCaCertificate),
+                ("OAUTHBEARER_AUTH", Self::OauthbearerAuth),
+            ],
+        )
     }
 }
 

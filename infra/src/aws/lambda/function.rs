@@ -559,6 +559,98 @@ impl crate::ToJson for Function {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Function {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Architectures",
+                "CapacityProviderConfig",
+                "Code",
+                "CodeSigningConfigArn",
+                "DeadLetterConfig",
+                "Description",
+                "DurableConfig",
+                "Environment",
+                "EphemeralStorage",
+                "FileSystemConfigs",
+                "FunctionName",
+                "FunctionScalingConfig",
+                "Handler",
+                "ImageConfig",
+                "KmsKeyArn",
+                "Layers",
+                "LoggingConfig",
+                "MemorySize",
+                "PackageType",
+                "PublishToLatestPublished",
+                "RecursiveLoop",
+                "ReservedConcurrentExecutions",
+                "Role",
+                "Runtime",
+                "RuntimeManagementConfig",
+                "SnapStart",
+                "Tags",
+                "TenancyConfig",
+                "Timeout",
+                "TracingConfig",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            architectures: crate::from_json_optional(map, "Architectures", path)?,
+            capacity_provider_config: crate::from_json_optional(
+                map,
+                "CapacityProviderConfig",
+                path,
+            )?,
+            code: crate::from_json_required(map, "Code", path)?,
+            code_signing_config_arn: crate::from_json_optional(map, "CodeSigningConfigArn", path)?,
+            dead_letter_config: crate::from_json_optional(map, "DeadLetterConfig", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            durable_config: crate::from_json_optional(map, "DurableConfig", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            ephemeral_storage: crate::from_json_optional(map, "EphemeralStorage", path)?,
+            file_system_configs: crate::from_json_optional(map, "FileSystemConfigs", path)?,
+            function_name: crate::from_json_optional(map, "FunctionName", path)?,
+            function_scaling_config: crate::from_json_optional(map, "FunctionScalingConfig", path)?,
+            handler: crate::from_json_optional(map, "Handler", path)?,
+            image_config: crate::from_json_optional(map, "ImageConfig", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            layers: crate::from_json_optional(map, "Layers", path)?,
+            logging_config: crate::from_json_optional(map, "LoggingConfig", path)?,
+            memory_size: crate::from_json_optional(map, "MemorySize", path)?,
+            package_type: crate::from_json_optional(map, "PackageType", path)?,
+            publish_to_latest_published: crate::from_json_optional(
+                map,
+                "PublishToLatestPublished",
+                path,
+            )?,
+            recursive_loop: crate::from_json_optional(map, "RecursiveLoop", path)?,
+            reserved_concurrent_executions: crate::from_json_optional(
+                map,
+                "ReservedConcurrentExecutions",
+                path,
+            )?,
+            role: crate::from_json_required(map, "Role", path)?,
+            runtime: crate::from_json_optional(map, "Runtime", path)?,
+            runtime_management_config: crate::from_json_optional(
+                map,
+                "RuntimeManagementConfig",
+                path,
+            )?,
+            snap_start: crate::from_json_optional(map, "SnapStart", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tenancy_config: crate::from_json_optional(map, "TenancyConfig", path)?,
+            timeout: crate::from_json_optional(map, "Timeout", path)?,
+            tracing_config: crate::from_json_optional(map, "TracingConfig", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::Function` (`Fn::GetAtt`).
 impl crate::Handle<Function> {
     /// `Fn::GetAtt` `Arn`.
@@ -621,6 +713,24 @@ impl crate::ToJson for CapacityProviderConfig {
             &self.lambda_managed_instances_capacity_provider_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LambdaManagedInstancesCapacityProviderConfig"],
+        )?;
+        Ok(Self {
+            lambda_managed_instances_capacity_provider_config: crate::from_json_required(
+                map,
+                "LambdaManagedInstancesCapacityProviderConfig",
+                path,
+            )?,
+        })
     }
 }
 
@@ -763,6 +873,34 @@ impl crate::ToJson for Code {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Code {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ImageUri",
+                "S3Bucket",
+                "S3Key",
+                "S3ObjectStorageMode",
+                "S3ObjectVersion",
+                "SourceKMSKeyArn",
+                "ZipFile",
+            ],
+        )?;
+        Ok(Self {
+            image_uri: crate::from_json_optional(map, "ImageUri", path)?,
+            s3_bucket: crate::from_json_optional(map, "S3Bucket", path)?,
+            s3_key: crate::from_json_optional(map, "S3Key", path)?,
+            s3_object_storage_mode: crate::from_json_optional(map, "S3ObjectStorageMode", path)?,
+            s3_object_version: crate::from_json_optional(map, "S3ObjectVersion", path)?,
+            source_kms_key_arn: crate::from_json_optional(map, "SourceKMSKeyArn", path)?,
+            zip_file: crate::from_json_optional(map, "ZipFile", path)?,
+        })
+    }
+}
+
 impl From<Code> for Value<Code> {
     fn from(value: Code) -> Self {
         Value::Lit(value)
@@ -796,6 +934,16 @@ impl crate::ToJson for DeadLetterConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TargetArn", &self.target_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeadLetterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetArn"])?;
+        Ok(Self {
+            target_arn: crate::from_json_optional(map, "TargetArn", path)?,
+        })
     }
 }
 
@@ -862,6 +1010,26 @@ impl crate::ToJson for DurableConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DurableConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ExecutionTimeout", "KMSKeyArn", "RetentionPeriodInDays"],
+        )?;
+        Ok(Self {
+            execution_timeout: crate::from_json_required(map, "ExecutionTimeout", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KMSKeyArn", path)?,
+            retention_period_in_days: crate::from_json_optional(
+                map,
+                "RetentionPeriodInDays",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DurableConfig> for Value<DurableConfig> {
     fn from(value: DurableConfig) -> Self {
         Value::Lit(value)
@@ -902,6 +1070,16 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Variables"])?;
+        Ok(Self {
+            variables: crate::from_json_optional(map, "Variables", path)?,
+        })
+    }
+}
+
 impl From<Environment> for Value<Environment> {
     fn from(value: Environment) -> Self {
         Value::Lit(value)
@@ -928,6 +1106,16 @@ impl crate::ToJson for EphemeralStorage {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Size", &self.size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EphemeralStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Size"])?;
+        Ok(Self {
+            size: crate::from_json_required(map, "Size", path)?,
+        })
     }
 }
 
@@ -980,6 +1168,18 @@ impl crate::ToJson for FileSystemConfig {
         crate::put(&mut out, "LocalMountPath", &self.local_mount_path);
         crate::put_opt(&mut out, "S3FilesConfig", &self.s3_files_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileSystemConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "LocalMountPath", "S3FilesConfig"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            local_mount_path: crate::from_json_required(map, "LocalMountPath", path)?,
+            s3_files_config: crate::from_json_optional(map, "S3FilesConfig", path)?,
+        })
     }
 }
 
@@ -1038,6 +1238,29 @@ impl crate::ToJson for FunctionScalingConfig {
             &self.min_execution_environments,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionScalingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxExecutionEnvironments", "MinExecutionEnvironments"],
+        )?;
+        Ok(Self {
+            max_execution_environments: crate::from_json_optional(
+                map,
+                "MaxExecutionEnvironments",
+                path,
+            )?,
+            min_execution_environments: crate::from_json_optional(
+                map,
+                "MinExecutionEnvironments",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1100,6 +1323,19 @@ impl crate::ToJson for ImageConfig {
         crate::put_opt(&mut out, "EntryPoint", &self.entry_point);
         crate::put_opt(&mut out, "WorkingDirectory", &self.working_directory);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Command", "EntryPoint", "WorkingDirectory"])?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            entry_point: crate::from_json_optional(map, "EntryPoint", path)?,
+            working_directory: crate::from_json_optional(map, "WorkingDirectory", path)?,
+        })
     }
 }
 
@@ -1166,6 +1402,34 @@ impl crate::ToJson for LambdaManagedInstancesCapacityProviderConfig {
             &self.per_execution_environment_max_concurrency,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaManagedInstancesCapacityProviderConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityProviderArn",
+                "ExecutionEnvironmentMemoryGiBPerVCpu",
+                "PerExecutionEnvironmentMaxConcurrency",
+            ],
+        )?;
+        Ok(Self {
+            capacity_provider_arn: crate::from_json_required(map, "CapacityProviderArn", path)?,
+            execution_environment_memory_gi_b_per_v_cpu: crate::from_json_optional(
+                map,
+                "ExecutionEnvironmentMemoryGiBPerVCpu",
+                path,
+            )?,
+            per_execution_environment_max_concurrency: crate::from_json_optional(
+                map,
+                "PerExecutionEnvironmentMaxConcurrency",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1245,6 +1509,28 @@ impl crate::ToJson for LoggingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationLogLevel",
+                "LogFormat",
+                "LogGroup",
+                "SystemLogLevel",
+            ],
+        )?;
+        Ok(Self {
+            application_log_level: crate::from_json_optional(map, "ApplicationLogLevel", path)?,
+            log_format: crate::from_json_optional(map, "LogFormat", path)?,
+            log_group: crate::from_json_optional(map, "LogGroup", path)?,
+            system_log_level: crate::from_json_optional(map, "SystemLogLevel", path)?,
+        })
+    }
+}
+
 impl From<LoggingConfig> for Value<LoggingConfig> {
     fn from(value: LoggingConfig) -> Self {
         Value::Lit(value)
@@ -1303,6 +1589,17 @@ impl crate::ToJson for RuntimeManagementConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuntimeManagementConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuntimeVersionArn", "UpdateRuntimeOn"])?;
+        Ok(Self {
+            runtime_version_arn: crate::from_json_optional(map, "RuntimeVersionArn", path)?,
+            update_runtime_on: crate::from_json_required(map, "UpdateRuntimeOn", path)?,
+        })
+    }
+}
+
 impl From<RuntimeManagementConfig> for Value<RuntimeManagementConfig> {
     fn from(value: RuntimeManagementConfig) -> Self {
         Value::Lit(value)
@@ -1347,6 +1644,16 @@ impl crate::ToJson for S3FilesConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3FilesConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DirectS3Read"])?;
+        Ok(Self {
+            direct_s3_read: crate::from_json_optional(map, "DirectS3Read", path)?,
+        })
+    }
+}
+
 impl From<S3FilesConfig> for Value<S3FilesConfig> {
     fn from(value: S3FilesConfig) -> Self {
         Value::Lit(value)
@@ -1376,6 +1683,16 @@ impl crate::ToJson for SnapStart {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ApplyOn", &self.apply_on);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnapStart {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplyOn"])?;
+        Ok(Self {
+            apply_on: crate::from_json_required(map, "ApplyOn", path)?,
+        })
     }
 }
 
@@ -1412,6 +1729,16 @@ impl crate::ToJson for TenancyConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TenancyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TenantIsolationMode"])?;
+        Ok(Self {
+            tenant_isolation_mode: crate::from_json_required(map, "TenantIsolationMode", path)?,
+        })
+    }
+}
+
 impl From<TenancyConfig> for Value<TenancyConfig> {
     fn from(value: TenancyConfig) -> Self {
         Value::Lit(value)
@@ -1444,6 +1771,16 @@ impl crate::ToJson for TracingConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Mode", &self.mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TracingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode"])?;
+        Ok(Self {
+            mode: crate::from_json_optional(map, "Mode", path)?,
+        })
     }
 }
 
@@ -1518,6 +1855,26 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Ipv6AllowedForDualStack", "SecurityGroupIds", "SubnetIds"],
+        )?;
+        Ok(Self {
+            ipv6_allowed_for_dual_stack: crate::from_json_optional(
+                map,
+                "Ipv6AllowedForDualStack",
+                path,
+            )?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -1563,6 +1920,24 @@ impl crate::ToJson for ApplicationLogLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationLogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TRACE", Self::Trace),
+                ("DEBUG", Self::Debug),
+                ("INFO", Self::Info),
+                ("WARN", Self::Warn),
+                ("ERROR", Self::Error),
+                ("FATAL", Self::Fatal),
+            ],
+        )
+    }
+}
+
 impl From<ApplicationLogLevel> for Value<ApplicationLogLevel> {
     fn from(value: ApplicationLogLevel) -> Self {
         Value::Lit(value)
@@ -1595,6 +1970,20 @@ impl crate::ToJson for ApplyOn {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplyOn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PublishedVersions", Self::PublishedVersions),
+                ("None", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<ApplyOn> for Value<ApplyOn> {
     fn from(value: ApplyOn) -> Self {
         Value::Lit(value)
@@ -1623,6 +2012,17 @@ impl Architecture {
 impl crate::ToJson for Architecture {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Architecture {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("x86_64", Self::X8664), ("arm64", Self::Arm64)],
+        )
     }
 }
 
@@ -1668,6 +2068,21 @@ impl crate::ToJson for DirectS3Read {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DirectS3Read {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ENABLED", Self::Enabled),
+                ("DISABLED", Self::Disabled),
+                ("AUTO", Self::Auto),
+            ],
+        )
+    }
+}
+
 impl From<DirectS3Read> for Value<DirectS3Read> {
     fn from(value: DirectS3Read) -> Self {
         Value::Lit(value)
@@ -1700,6 +2115,13 @@ impl crate::ToJson for LogFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Text", Self::Text), ("JSON", Self::Json)])
+    }
+}
+
 impl From<LogFormat> for Value<LogFormat> {
     fn from(value: LogFormat) -> Self {
         Value::Lit(value)
@@ -1728,6 +2150,17 @@ impl Mode {
 impl crate::ToJson for Mode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Active", Self::Active), ("PassThrough", Self::PassThrough)],
+        )
     }
 }
 
@@ -1763,6 +2196,13 @@ impl crate::ToJson for PackageType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PackageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Image", Self::Image), ("Zip", Self::Zip)])
+    }
+}
+
 impl From<PackageType> for Value<PackageType> {
     fn from(value: PackageType) -> Self {
         Value::Lit(value)
@@ -1791,6 +2231,17 @@ impl RecursiveLoop {
 impl crate::ToJson for RecursiveLoop {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecursiveLoop {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Allow", Self::Allow), ("Terminate", Self::Terminate)],
+        )
     }
 }
 
@@ -1981,6 +2432,69 @@ impl crate::ToJson for Runtime {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Runtime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("dotnet10", Self::Dotnet10),
+                ("dotnet6", Self::Dotnet6),
+                ("dotnet8", Self::Dotnet8),
+                ("dotnetcore1.0", Self::Dotnetcore10),
+                ("dotnetcore2.0", Self::Dotnetcore20),
+                ("dotnetcore2.1", Self::Dotnetcore21),
+                ("dotnetcore3.1", Self::Dotnetcore31),
+                ("go1.x", Self::Go1X),
+                ("java11", Self::Java11),
+                ("java11.al2023", Self::Java11Al2023),
+                ("java17", Self::Java17),
+                ("java17.al2023", Self::Java17Al2023),
+                ("java21", Self::Java21),
+                ("java25", Self::Java25),
+                ("java8", Self::Java8),
+                ("java8.al2", Self::Java8Al2),
+                ("java8.al2023", Self::Java8Al2023),
+                ("nodejs", Self::Nodejs),
+                ("nodejs10.x", Self::Nodejs10X),
+                ("nodejs12.x", Self::Nodejs12X),
+                ("nodejs14.x", Self::Nodejs14X),
+                ("nodejs16.x", Self::Nodejs16X),
+                ("nodejs18.x", Self::Nodejs18X),
+                ("nodejs20.x", Self::Nodejs20X),
+                ("nodejs22.x", Self::Nodejs22X),
+                ("nodejs24.x", Self::Nodejs24X),
+                ("nodejs26.x", Self::Nodejs26X),
+                ("nodejs4.3", Self::Nodejs43),
+                ("nodejs4.3-edge", Self::Nodejs43Edge),
+                ("nodejs6.10", Self::Nodejs610),
+                ("nodejs8.10", Self::Nodejs810),
+                ("provided", Self::Provided),
+                ("provided.al2", Self::ProvidedAl2),
+                ("provided.al2023", Self::ProvidedAl2023),
+                ("python2.7", Self::Python27),
+                ("python3.10", Self::Python310),
+                ("python3.11", Self::Python311),
+                ("python3.12", Self::Python312),
+                ("python3.13", Self::Python313),
+                ("python3.14", Self::Python314),
+                ("python3.15", Self::Python315),
+                ("python3.6", Self::Python36),
+                ("python3.7", Self::Python37),
+                ("python3.8", Self::Python38),
+                ("python3.9", Self::Python39),
+                ("ruby2.5", Self::Ruby25),
+                ("ruby2.7", Self::Ruby27),
+                ("ruby3.2", Self::Ruby32),
+                ("ruby3.3", Self::Ruby33),
+                ("ruby3.4", Self::Ruby34),
+                ("ruby4.0", Self::Ruby40),
+            ],
+        )
+    }
+}
+
 impl From<Runtime> for Value<Runtime> {
     fn from(value: Runtime) -> Self {
         Value::Lit(value)
@@ -2011,6 +2525,17 @@ impl S3ObjectStorageMode {
 impl crate::ToJson for S3ObjectStorageMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ObjectStorageMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("COPY", Self::Copy), ("REFERENCE", Self::Reference)],
+        )
     }
 }
 
@@ -2050,6 +2575,21 @@ impl crate::ToJson for SystemLogLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SystemLogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEBUG", Self::Debug),
+                ("INFO", Self::Info),
+                ("WARN", Self::Warn),
+            ],
+        )
+    }
+}
+
 impl From<SystemLogLevel> for Value<SystemLogLevel> {
     fn from(value: SystemLogLevel) -> Self {
         Value::Lit(value)
@@ -2076,6 +2616,13 @@ impl TenantIsolationMode {
 impl crate::ToJson for TenantIsolationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TenantIsolationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PER_TENANT", Self::PerTenant)])
     }
 }
 
@@ -2125,6 +2672,21 @@ impl UpdateRuntimeOn {
 impl crate::ToJson for UpdateRuntimeOn {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateRuntimeOn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Auto", Self::Auto),
+                ("FunctionUpdate", Self::FunctionUpdate),
+                ("Manual", Self::Manual),
+            ],
+        )
     }
 }
 

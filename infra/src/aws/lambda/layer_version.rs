@@ -107,6 +107,36 @@ impl crate::ToJson for LayerVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LayerVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CompatibleArchitectures",
+                "CompatibleRuntimes",
+                "Content",
+                "Description",
+                "LayerName",
+                "LicenseInfo",
+            ],
+        )?;
+        Ok(Self {
+            compatible_architectures: crate::from_json_optional(
+                map,
+                "CompatibleArchitectures",
+                path,
+            )?,
+            compatible_runtimes: crate::from_json_optional(map, "CompatibleRuntimes", path)?,
+            content: crate::from_json_required(map, "Content", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            layer_name: crate::from_json_optional(map, "LayerName", path)?,
+            license_info: crate::from_json_optional(map, "LicenseInfo", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::LayerVersion` (`Fn::GetAtt`).
 impl crate::Handle<LayerVersion> {
     /// `Fn::GetAtt` `LayerVersionArn`.
@@ -168,6 +198,28 @@ impl crate::ToJson for Content {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Content {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "S3Bucket",
+                "S3Key",
+                "S3ObjectStorageMode",
+                "S3ObjectVersion",
+            ],
+        )?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_key: crate::from_json_required(map, "S3Key", path)?,
+            s3_object_storage_mode: crate::from_json_optional(map, "S3ObjectStorageMode", path)?,
+            s3_object_version: crate::from_json_optional(map, "S3ObjectVersion", path)?,
+        })
+    }
+}
+
 impl From<Content> for Value<Content> {
     fn from(value: Content) -> Self {
         Value::Lit(value)
@@ -196,6 +248,17 @@ impl CompatibleArchitecture {
 impl crate::ToJson for CompatibleArchitecture {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompatibleArchitecture {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("arm64", Self::Arm64), ("x86_64", Self::X8664)],
+        )
     }
 }
 
@@ -377,6 +440,69 @@ impl crate::ToJson for CompatibleRuntime {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompatibleRuntime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("dotnet10", Self::Dotnet10),
+                ("dotnet6", Self::Dotnet6),
+                ("dotnet8", Self::Dotnet8),
+                ("dotnetcore1.0", Self::Dotnetcore10),
+                ("dotnetcore2.0", Self::Dotnetcore20),
+                ("dotnetcore2.1", Self::Dotnetcore21),
+                ("dotnetcore3.1", Self::Dotnetcore31),
+                ("go1.x", Self::Go1X),
+                ("java11", Self::Java11),
+                ("java11.al2023", Self::Java11Al2023),
+                ("java17", Self::Java17),
+                ("java17.al2023", Self::Java17Al2023),
+                ("java21", Self::Java21),
+                ("java25", Self::Java25),
+                ("java8", Self::Java8),
+                ("java8.al2", Self::Java8Al2),
+                ("java8.al2023", Self::Java8Al2023),
+                ("nodejs", Self::Nodejs),
+                ("nodejs10.x", Self::Nodejs10X),
+                ("nodejs12.x", Self::Nodejs12X),
+                ("nodejs14.x", Self::Nodejs14X),
+                ("nodejs16.x", Self::Nodejs16X),
+                ("nodejs18.x", Self::Nodejs18X),
+                ("nodejs20.x", Self::Nodejs20X),
+                ("nodejs22.x", Self::Nodejs22X),
+                ("nodejs24.x", Self::Nodejs24X),
+                ("nodejs26.x", Self::Nodejs26X),
+                ("nodejs4.3", Self::Nodejs43),
+                ("nodejs4.3-edge", Self::Nodejs43Edge),
+                ("nodejs6.10", Self::Nodejs610),
+                ("nodejs8.10", Self::Nodejs810),
+                ("provided", Self::Provided),
+                ("provided.al2", Self::ProvidedAl2),
+                ("provided.al2023", Self::ProvidedAl2023),
+                ("python2.7", Self::Python27),
+                ("python3.10", Self::Python310),
+                ("python3.11", Self::Python311),
+                ("python3.12", Self::Python312),
+                ("python3.13", Self::Python313),
+                ("python3.14", Self::Python314),
+                ("python3.15", Self::Python315),
+                ("python3.6", Self::Python36),
+                ("python3.7", Self::Python37),
+                ("python3.8", Self::Python38),
+                ("python3.9", Self::Python39),
+                ("ruby2.5", Self::Ruby25),
+                ("ruby2.7", Self::Ruby27),
+                ("ruby3.2", Self::Ruby32),
+                ("ruby3.3", Self::Ruby33),
+                ("ruby3.4", Self::Ruby34),
+                ("ruby4.0", Self::Ruby40),
+            ],
+        )
+    }
+}
+
 impl From<CompatibleRuntime> for Value<CompatibleRuntime> {
     fn from(value: CompatibleRuntime) -> Self {
         Value::Lit(value)
@@ -406,6 +532,17 @@ impl S3ObjectStorageMode {
 impl crate::ToJson for S3ObjectStorageMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ObjectStorageMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("COPY", Self::Copy), ("REFERENCE", Self::Reference)],
+        )
     }
 }
 

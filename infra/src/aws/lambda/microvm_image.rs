@@ -131,6 +131,56 @@ impl crate::ToJson for MicrovmImage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MicrovmImage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalOsCapabilities",
+                "BaseImageArn",
+                "BaseImageVersion",
+                "BuildRoleArn",
+                "CodeArtifact",
+                "CpuConfigurations",
+                "Description",
+                "EgressNetworkConnectors",
+                "EnvironmentVariables",
+                "Hooks",
+                "Logging",
+                "Name",
+                "Resources",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            additional_os_capabilities: crate::from_json_required(
+                map,
+                "AdditionalOsCapabilities",
+                path,
+            )?,
+            base_image_arn: crate::from_json_required(map, "BaseImageArn", path)?,
+            base_image_version: crate::from_json_required(map, "BaseImageVersion", path)?,
+            build_role_arn: crate::from_json_required(map, "BuildRoleArn", path)?,
+            code_artifact: crate::from_json_required(map, "CodeArtifact", path)?,
+            cpu_configurations: crate::from_json_required(map, "CpuConfigurations", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            egress_network_connectors: crate::from_json_required(
+                map,
+                "EgressNetworkConnectors",
+                path,
+            )?,
+            environment_variables: crate::from_json_required(map, "EnvironmentVariables", path)?,
+            hooks: crate::from_json_required(map, "Hooks", path)?,
+            logging: crate::from_json_required(map, "Logging", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            resources: crate::from_json_required(map, "Resources", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::MicrovmImage` (`Fn::GetAtt`).
 impl crate::Handle<MicrovmImage> {
     /// `Fn::GetAtt` `CreatedAt`. Timestamp when the MicroVM image was created.
@@ -204,6 +254,17 @@ impl crate::ToJson for CloudWatchLogging {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroup", "LogStream"])?;
+        Ok(Self {
+            log_group: crate::from_json_optional(map, "LogGroup", path)?,
+            log_stream: crate::from_json_optional(map, "LogStream", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogging> for Value<CloudWatchLogging> {
     fn from(value: CloudWatchLogging) -> Self {
         Value::Lit(value)
@@ -229,6 +290,16 @@ impl crate::ToJson for CodeArtifact {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Uri", &self.uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeArtifact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Uri"])?;
+        Ok(Self {
+            uri: crate::from_json_required(map, "Uri", path)?,
+        })
     }
 }
 
@@ -259,6 +330,16 @@ impl crate::ToJson for CpuConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Architecture", &self.architecture);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Architecture"])?;
+        Ok(Self {
+            architecture: crate::from_json_required(map, "Architecture", path)?,
+        })
     }
 }
 
@@ -318,6 +399,19 @@ impl crate::ToJson for Hooks {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Hooks {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MicrovmHooks", "MicrovmImageHooks", "Port"])?;
+        Ok(Self {
+            microvm_hooks: crate::from_json_optional(map, "MicrovmHooks", path)?,
+            microvm_image_hooks: crate::from_json_optional(map, "MicrovmImageHooks", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<Hooks> for Value<Hooks> {
     fn from(value: Hooks) -> Self {
         Value::Lit(value)
@@ -361,6 +455,17 @@ impl crate::ToJson for Logging {
         crate::put_opt(&mut out, "CloudWatch", &self.cloud_watch);
         crate::put_opt(&mut out, "Disabled", &self.disabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Logging {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatch", "Disabled"])?;
+        Ok(Self {
+            cloud_watch: crate::from_json_optional(map, "CloudWatch", path)?,
+            disabled: crate::from_json_optional(map, "Disabled", path)?,
+        })
     }
 }
 
@@ -486,6 +591,48 @@ impl crate::ToJson for MicrovmHooks {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MicrovmHooks {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Resume",
+                "ResumeTimeoutInSeconds",
+                "Run",
+                "RunTimeoutInSeconds",
+                "Suspend",
+                "SuspendTimeoutInSeconds",
+                "Terminate",
+                "TerminateTimeoutInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            resume: crate::from_json_optional(map, "Resume", path)?,
+            resume_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "ResumeTimeoutInSeconds",
+                path,
+            )?,
+            run: crate::from_json_optional(map, "Run", path)?,
+            run_timeout_in_seconds: crate::from_json_optional(map, "RunTimeoutInSeconds", path)?,
+            suspend: crate::from_json_optional(map, "Suspend", path)?,
+            suspend_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "SuspendTimeoutInSeconds",
+                path,
+            )?,
+            terminate: crate::from_json_optional(map, "Terminate", path)?,
+            terminate_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "TerminateTimeoutInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MicrovmHooks> for Value<MicrovmHooks> {
     fn from(value: MicrovmHooks) -> Self {
         Value::Lit(value)
@@ -560,6 +707,36 @@ impl crate::ToJson for MicrovmImageHooks {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MicrovmImageHooks {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Ready",
+                "ReadyTimeoutInSeconds",
+                "Validate",
+                "ValidateTimeoutInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            ready: crate::from_json_optional(map, "Ready", path)?,
+            ready_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "ReadyTimeoutInSeconds",
+                path,
+            )?,
+            validate: crate::from_json_optional(map, "Validate", path)?,
+            validate_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "ValidateTimeoutInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MicrovmImageHooks> for Value<MicrovmImageHooks> {
     fn from(value: MicrovmImageHooks) -> Self {
         Value::Lit(value)
@@ -587,6 +764,16 @@ impl crate::ToJson for Resources {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MinimumMemoryInMiB", &self.minimum_memory_in_mi_b);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Resources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MinimumMemoryInMiB"])?;
+        Ok(Self {
+            minimum_memory_in_mi_b: crate::from_json_required(map, "MinimumMemoryInMiB", path)?,
+        })
     }
 }
 
@@ -618,6 +805,13 @@ impl crate::ToJson for AdditionalOsCapability {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdditionalOsCapability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL", Self::All)])
+    }
+}
+
 impl From<AdditionalOsCapability> for Value<AdditionalOsCapability> {
     fn from(value: AdditionalOsCapability) -> Self {
         Value::Lit(value)
@@ -643,6 +837,13 @@ impl Architecture {
 impl crate::ToJson for Architecture {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Architecture {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ARM_64", Self::Arm64)])
     }
 }
 
@@ -674,6 +875,17 @@ impl HookState {
 impl crate::ToJson for HookState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HookState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 

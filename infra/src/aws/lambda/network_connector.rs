@@ -80,6 +80,23 @@ impl crate::ToJson for NetworkConnector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConnector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Configuration", "Name", "OperatorRole", "Tags"],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            operator_role: crate::from_json_optional(map, "OperatorRole", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::NetworkConnector` (`Fn::GetAtt`).
 impl crate::Handle<NetworkConnector> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the network connector.
@@ -135,6 +152,20 @@ impl crate::ToJson for Config {
             &self.vpc_egress_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Config {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcEgressConfiguration"])?;
+        Ok(Self {
+            vpc_egress_configuration: crate::from_json_required(
+                map,
+                "VpcEgressConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -194,6 +225,32 @@ impl crate::ToJson for VpcEgressConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEgressConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatedComputeResourceTypes",
+                "NetworkProtocol",
+                "SecurityGroupIds",
+                "SubnetIds",
+            ],
+        )?;
+        Ok(Self {
+            associated_compute_resource_types: crate::from_json_required(
+                map,
+                "AssociatedComputeResourceTypes",
+                path,
+            )?,
+            network_protocol: crate::from_json_required(map, "NetworkProtocol", path)?,
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<VpcEgressConfiguration> for Value<VpcEgressConfiguration> {
     fn from(value: VpcEgressConfiguration) -> Self {
         Value::Lit(value)
@@ -222,6 +279,20 @@ impl AssociatedComputeResourceType {
 impl crate::ToJson for AssociatedComputeResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssociatedComputeResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MicroVm", Self::MicroVm),
+                ("WebFunction", Self::WebFunction),
+            ],
+        )
     }
 }
 
@@ -254,6 +325,17 @@ impl NetworkProtocol {
 impl crate::ToJson for NetworkProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPv4", Self::IPv4), ("DualStack", Self::DualStack)],
+        )
     }
 }
 

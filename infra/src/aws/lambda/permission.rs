@@ -186,6 +186,42 @@ impl crate::ToJson for Permission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "EventSourceToken",
+                "FunctionName",
+                "FunctionUrlAuthType",
+                "InvokedViaFunctionUrl",
+                "Principal",
+                "PrincipalOrgID",
+                "SourceAccount",
+                "SourceArn",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            event_source_token: crate::from_json_optional(map, "EventSourceToken", path)?,
+            function_name: crate::from_json_required(map, "FunctionName", path)?,
+            function_url_auth_type: crate::from_json_optional(map, "FunctionUrlAuthType", path)?,
+            invoked_via_function_url: crate::from_json_optional(
+                map,
+                "InvokedViaFunctionUrl",
+                path,
+            )?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+            principal_org_id: crate::from_json_optional(map, "PrincipalOrgID", path)?,
+            source_account: crate::from_json_optional(map, "SourceAccount", path)?,
+            source_arn: crate::from_json_optional(map, "SourceArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::Permission` (`Fn::GetAtt`).
 impl crate::Handle<Permission> {
     /// `Fn::GetAtt` `Id`.
@@ -219,6 +255,17 @@ impl FunctionUrlAuthType {
 impl crate::ToJson for FunctionUrlAuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionUrlAuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AWS_IAM", Self::AwsIam), ("NONE", Self::None)],
+        )
     }
 }
 

@@ -87,6 +87,30 @@ impl crate::ToJson for Url {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Url {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthType",
+                "Cors",
+                "InvokeMode",
+                "Qualifier",
+                "TargetFunctionArn",
+            ],
+        )?;
+        Ok(Self {
+            auth_type: crate::from_json_required(map, "AuthType", path)?,
+            cors: crate::from_json_optional(map, "Cors", path)?,
+            invoke_mode: crate::from_json_optional(map, "InvokeMode", path)?,
+            qualifier: crate::from_json_optional(map, "Qualifier", path)?,
+            target_function_arn: crate::from_json_required(map, "TargetFunctionArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::Url` (`Fn::GetAtt`).
 impl crate::Handle<Url> {
     /// `Fn::GetAtt` `FunctionArn`. The full Amazon Resource Name (ARN) of the function associated
@@ -181,6 +205,32 @@ impl crate::ToJson for Cors {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cors {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowCredentials",
+                "AllowHeaders",
+                "AllowMethods",
+                "AllowOrigins",
+                "ExposeHeaders",
+                "MaxAge",
+            ],
+        )?;
+        Ok(Self {
+            allow_credentials: crate::from_json_optional(map, "AllowCredentials", path)?,
+            allow_headers: crate::from_json_optional(map, "AllowHeaders", path)?,
+            allow_methods: crate::from_json_optional(map, "AllowMethods", path)?,
+            allow_origins: crate::from_json_optional(map, "AllowOrigins", path)?,
+            expose_headers: crate::from_json_optional(map, "ExposeHeaders", path)?,
+            max_age: crate::from_json_optional(map, "MaxAge", path)?,
+        })
+    }
+}
+
 impl From<Cors> for Value<Cors> {
     fn from(value: Cors) -> Self {
         Value::Lit(value)
@@ -227,6 +277,25 @@ impl crate::ToJson for AllowMethods {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowMethods {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GET", Self::Get),
+                ("PUT", Self::Put),
+                ("HEAD", Self::Head),
+                ("POST", Self::Post),
+                ("PATCH", Self::Patch),
+                ("DELETE", Self::Delete),
+                ("*", Self::Value6),
+            ],
+        )
+    }
+}
+
 impl From<AllowMethods> for Value<AllowMethods> {
     fn from(value: AllowMethods) -> Self {
         Value::Lit(value)
@@ -256,6 +325,17 @@ impl AuthType {
 impl crate::ToJson for AuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AWS_IAM", Self::AwsIam), ("NONE", Self::None)],
+        )
     }
 }
 
@@ -290,6 +370,20 @@ impl InvokeMode {
 impl crate::ToJson for InvokeMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InvokeMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BUFFERED", Self::Buffered),
+                ("RESPONSE_STREAM", Self::ResponseStream),
+            ],
+        )
     }
 }
 

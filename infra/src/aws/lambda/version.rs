@@ -118,6 +118,36 @@ impl crate::ToJson for Version {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Version {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CodeSha256",
+                "Description",
+                "FunctionName",
+                "FunctionScalingConfig",
+                "ProvisionedConcurrencyConfig",
+                "RuntimePolicy",
+            ],
+        )?;
+        Ok(Self {
+            code_sha256: crate::from_json_optional(map, "CodeSha256", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            function_name: crate::from_json_required(map, "FunctionName", path)?,
+            function_scaling_config: crate::from_json_optional(map, "FunctionScalingConfig", path)?,
+            provisioned_concurrency_config: crate::from_json_optional(
+                map,
+                "ProvisionedConcurrencyConfig",
+                path,
+            )?,
+            runtime_policy: crate::from_json_optional(map, "RuntimePolicy", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::Version` (`Fn::GetAtt`).
 impl crate::Handle<Version> {
     /// `Fn::GetAtt` `FunctionArn`. The ARN of the version.
@@ -183,6 +213,29 @@ impl crate::ToJson for FunctionScalingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionScalingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxExecutionEnvironments", "MinExecutionEnvironments"],
+        )?;
+        Ok(Self {
+            max_execution_environments: crate::from_json_optional(
+                map,
+                "MaxExecutionEnvironments",
+                path,
+            )?,
+            min_execution_environments: crate::from_json_optional(
+                map,
+                "MinExecutionEnvironments",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FunctionScalingConfig> for Value<FunctionScalingConfig> {
     fn from(value: FunctionScalingConfig) -> Self {
         Value::Lit(value)
@@ -215,6 +268,20 @@ impl crate::ToJson for ProvisionedConcurrencyConfiguration {
             &self.provisioned_concurrent_executions,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisionedConcurrencyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProvisionedConcurrentExecutions"])?;
+        Ok(Self {
+            provisioned_concurrent_executions: crate::from_json_required(
+                map,
+                "ProvisionedConcurrentExecutions",
+                path,
+            )?,
+        })
     }
 }
 
@@ -256,6 +323,17 @@ impl crate::ToJson for RuntimePolicy {
         crate::put_opt(&mut out, "RuntimeVersionArn", &self.runtime_version_arn);
         crate::put(&mut out, "UpdateRuntimeOn", &self.update_runtime_on);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuntimePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuntimeVersionArn", "UpdateRuntimeOn"])?;
+        Ok(Self {
+            runtime_version_arn: crate::from_json_optional(map, "RuntimeVersionArn", path)?,
+            update_runtime_on: crate::from_json_required(map, "UpdateRuntimeOn", path)?,
+        })
     }
 }
 

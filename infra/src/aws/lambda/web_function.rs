@@ -60,6 +60,17 @@ impl crate::ToJson for WebFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FunctionName", "Tags"])?;
+        Ok(Self {
+            function_name: crate::from_json_required(map, "FunctionName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::WebFunction` (`Fn::GetAtt`).
 impl crate::Handle<WebFunction> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the function was created.

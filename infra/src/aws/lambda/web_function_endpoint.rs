@@ -122,6 +122,38 @@ impl crate::ToJson for WebFunctionEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebFunctionEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthType",
+                "Description",
+                "EndpointName",
+                "EndpointType",
+                "FunctionName",
+                "Regions",
+                "RevisionWeights",
+                "ScalingConfig",
+                "ThrottleConfig",
+            ],
+        )?;
+        Ok(Self {
+            auth_type: crate::from_json_required(map, "AuthType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            endpoint_type: crate::from_json_required(map, "EndpointType", path)?,
+            function_name: crate::from_json_required(map, "FunctionName", path)?,
+            regions: crate::from_json_optional(map, "Regions", path)?,
+            revision_weights: crate::from_json_optional(map, "RevisionWeights", path)?,
+            scaling_config: crate::from_json_optional(map, "ScalingConfig", path)?,
+            throttle_config: crate::from_json_optional(map, "ThrottleConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::WebFunctionEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<WebFunctionEndpoint> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the endpoint was created.
@@ -203,6 +235,17 @@ impl crate::ToJson for RevisionWeight {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RevisionWeight {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RevisionId", "Weight"])?;
+        Ok(Self {
+            revision_id: crate::from_json_required(map, "RevisionId", path)?,
+            weight: crate::from_json_required(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<RevisionWeight> for Value<RevisionWeight> {
     fn from(value: RevisionWeight) -> Self {
         Value::Lit(value)
@@ -239,6 +282,16 @@ impl crate::ToJson for ScalingConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MaxEnvironments", &self.max_environments);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxEnvironments"])?;
+        Ok(Self {
+            max_environments: crate::from_json_optional(map, "MaxEnvironments", path)?,
+        })
     }
 }
 
@@ -282,6 +335,16 @@ impl crate::ToJson for ThrottleConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThrottleConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RateLimit"])?;
+        Ok(Self {
+            rate_limit: crate::from_json_optional(map, "RateLimit", path)?,
+        })
+    }
+}
+
 impl From<ThrottleConfig> for Value<ThrottleConfig> {
     fn from(value: ThrottleConfig) -> Self {
         Value::Lit(value)
@@ -310,6 +373,20 @@ impl AuthType {
 impl crate::ToJson for AuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ApplicationManaged", Self::ApplicationManaged),
+                ("IamAuth", Self::IamAuth),
+            ],
+        )
     }
 }
 
@@ -344,6 +421,21 @@ impl EndpointType {
 impl crate::ToJson for EndpointType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HomeRegion", Self::HomeRegion),
+                ("MultiRegion", Self::MultiRegion),
+                ("PerRegion", Self::PerRegion),
+            ],
+        )
     }
 }
 

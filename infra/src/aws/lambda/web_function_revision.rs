@@ -84,6 +84,30 @@ impl crate::ToJson for WebFunctionRevision {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebFunctionRevision {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BuildConfig",
+                "Description",
+                "FunctionName",
+                "KmsKeyArn",
+                "ServiceConfig",
+            ],
+        )?;
+        Ok(Self {
+            build_config: crate::from_json_required(map, "BuildConfig", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            function_name: crate::from_json_required(map, "FunctionName", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            service_config: crate::from_json_required(map, "ServiceConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lambda::WebFunctionRevision` (`Fn::GetAtt`).
 impl crate::Handle<WebFunctionRevision> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the revision was created.
@@ -148,6 +172,17 @@ impl crate::ToJson for BuildConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BuildConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CodeConfig", "RuntimeConfig"])?;
+        Ok(Self {
+            code_config: crate::from_json_required(map, "CodeConfig", path)?,
+            runtime_config: crate::from_json_required(map, "RuntimeConfig", path)?,
+        })
+    }
+}
+
 impl From<BuildConfig> for Value<BuildConfig> {
     fn from(value: BuildConfig) -> Self {
         Value::Lit(value)
@@ -175,6 +210,16 @@ impl crate::ToJson for CodeConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Object", &self.s3_object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Object"])?;
+        Ok(Self {
+            s3_object: crate::from_json_required(map, "S3Object", path)?,
+        })
     }
 }
 
@@ -234,6 +279,22 @@ impl crate::ToJson for LoggingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationLogLevel", "LogGroup", "SystemLogLevel"],
+        )?;
+        Ok(Self {
+            application_log_level: crate::from_json_optional(map, "ApplicationLogLevel", path)?,
+            log_group: crate::from_json_optional(map, "LogGroup", path)?,
+            system_log_level: crate::from_json_optional(map, "SystemLogLevel", path)?,
+        })
+    }
+}
+
 impl From<LoggingConfig> for Value<LoggingConfig> {
     fn from(value: LoggingConfig) -> Self {
         Value::Lit(value)
@@ -261,6 +322,16 @@ impl crate::ToJson for RuntimeConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Runtime", &self.runtime);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuntimeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Runtime"])?;
+        Ok(Self {
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+        })
     }
 }
 
@@ -305,6 +376,18 @@ impl crate::ToJson for S3Object {
         crate::put(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "VersionId", &self.version_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Object {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key", "VersionId"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            version_id: crate::from_json_optional(map, "VersionId", path)?,
+        })
     }
 }
 
@@ -404,6 +487,40 @@ impl crate::ToJson for ServiceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EgressNetworkConnectorArn",
+                "EnvironmentVariables",
+                "ExecutionRoleArn",
+                "MaxConcurrencyPerEnvironment",
+                "TelemetryConfig",
+                "TimeoutSeconds",
+            ],
+        )?;
+        Ok(Self {
+            egress_network_connector_arn: crate::from_json_optional(
+                map,
+                "EgressNetworkConnectorArn",
+                path,
+            )?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            max_concurrency_per_environment: crate::from_json_optional(
+                map,
+                "MaxConcurrencyPerEnvironment",
+                path,
+            )?,
+            telemetry_config: crate::from_json_optional(map, "TelemetryConfig", path)?,
+            timeout_seconds: crate::from_json_optional(map, "TimeoutSeconds", path)?,
+        })
+    }
+}
+
 impl From<ServiceConfig> for Value<ServiceConfig> {
     fn from(value: ServiceConfig) -> Self {
         Value::Lit(value)
@@ -437,6 +554,16 @@ impl crate::ToJson for TelemetryConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LoggingConfig", &self.logging_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelemetryConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LoggingConfig"])?;
+        Ok(Self {
+            logging_config: crate::from_json_optional(map, "LoggingConfig", path)?,
+        })
     }
 }
 
@@ -483,6 +610,24 @@ impl crate::ToJson for ApplicationLogLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationLogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TRACE", Self::Trace),
+                ("DEBUG", Self::Debug),
+                ("INFO", Self::Info),
+                ("WARN", Self::Warn),
+                ("ERROR", Self::Error),
+                ("FATAL", Self::Fatal),
+            ],
+        )
+    }
+}
+
 impl From<ApplicationLogLevel> for Value<ApplicationLogLevel> {
     fn from(value: ApplicationLogLevel) -> Self {
         Value::Lit(value)
@@ -514,6 +659,21 @@ impl SystemLogLevel {
 impl crate::ToJson for SystemLogLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SystemLogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEBUG", Self::Debug),
+                ("INFO", Self::Info),
+                ("WARN", Self::Warn),
+            ],
+        )
     }
 }
 

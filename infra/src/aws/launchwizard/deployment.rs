@@ -85,6 +85,30 @@ impl crate::ToJson for Deployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeploymentPatternName",
+                "Name",
+                "Specifications",
+                "Tags",
+                "WorkloadName",
+            ],
+        )?;
+        Ok(Self {
+            deployment_pattern_name: crate::from_json_required(map, "DeploymentPatternName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            specifications: crate::from_json_optional(map, "Specifications", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workload_name: crate::from_json_required(map, "WorkloadName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LaunchWizard::Deployment` (`Fn::GetAtt`).
 impl crate::Handle<Deployment> {
     /// `Fn::GetAtt` `Arn`. ARN of the LaunchWizard deployment

@@ -188,6 +188,54 @@ impl crate::ToJson for Bot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Bot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoBuildBotLocales",
+                "BotFileS3Location",
+                "BotLocales",
+                "BotMembers",
+                "BotTags",
+                "BotType",
+                "DataPrivacy",
+                "Description",
+                "ErrorLogSettings",
+                "IdleSessionTTLInSeconds",
+                "Name",
+                "Replication",
+                "RoleArn",
+                "TestBotAliasSettings",
+                "TestBotAliasTags",
+            ],
+        )?;
+        Ok(Self {
+            auto_build_bot_locales: crate::from_json_optional(map, "AutoBuildBotLocales", path)?,
+            bot_file_s3_location: crate::from_json_optional(map, "BotFileS3Location", path)?,
+            bot_locales: crate::from_json_optional(map, "BotLocales", path)?,
+            bot_members: crate::from_json_optional(map, "BotMembers", path)?,
+            bot_tags: crate::from_json_optional(map, "BotTags", path)?,
+            bot_type: crate::from_json_optional(map, "BotType", path)?,
+            data_privacy: crate::from_json_required(map, "DataPrivacy", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            error_log_settings: crate::from_json_optional(map, "ErrorLogSettings", path)?,
+            idle_session_ttl_in_seconds: crate::from_json_required(
+                map,
+                "IdleSessionTTLInSeconds",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            replication: crate::from_json_optional(map, "Replication", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            test_bot_alias_settings: crate::from_json_optional(map, "TestBotAliasSettings", path)?,
+            test_bot_alias_tags: crate::from_json_optional(map, "TestBotAliasTags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lex::Bot` (`Fn::GetAtt`).
 impl crate::Handle<Bot> {
     /// `Fn::GetAtt` `Arn`.
@@ -238,6 +286,20 @@ impl crate::ToJson for AdvancedRecognitionSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedRecognitionSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AudioRecognitionStrategy"])?;
+        Ok(Self {
+            audio_recognition_strategy: crate::from_json_optional(
+                map,
+                "AudioRecognitionStrategy",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AdvancedRecognitionSetting> for Value<AdvancedRecognitionSetting> {
     fn from(value: AdvancedRecognitionSetting) -> Self {
         Value::Lit(value)
@@ -272,6 +334,17 @@ impl crate::ToJson for AllowedInputTypes {
         crate::put(&mut out, "AllowAudioInput", &self.allow_audio_input);
         crate::put(&mut out, "AllowDTMFInput", &self.allow_dtmf_input);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowedInputTypes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowAudioInput", "AllowDTMFInput"])?;
+        Ok(Self {
+            allow_audio_input: crate::from_json_required(map, "AllowAudioInput", path)?,
+            allow_dtmf_input: crate::from_json_required(map, "AllowDTMFInput", path)?,
+        })
     }
 }
 
@@ -322,6 +395,22 @@ impl crate::ToJson for AudioAndDtmfInputSpecification {
         crate::put_opt(&mut out, "DTMFSpecification", &self.dtmf_specification);
         crate::put(&mut out, "StartTimeoutMs", &self.start_timeout_ms);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioAndDtmfInputSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AudioSpecification", "DTMFSpecification", "StartTimeoutMs"],
+        )?;
+        Ok(Self {
+            audio_specification: crate::from_json_optional(map, "AudioSpecification", path)?,
+            dtmf_specification: crate::from_json_optional(map, "DTMFSpecification", path)?,
+            start_timeout_ms: crate::from_json_required(map, "StartTimeoutMs", path)?,
+        })
     }
 }
 
@@ -407,6 +496,42 @@ impl crate::ToJson for AudioFillerSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioFillerSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioType",
+                "Enabled",
+                "MinimumPlayDurationInMilliseconds",
+                "ResponseDeliveryDelayInMilliseconds",
+                "StartDelayInMilliseconds",
+            ],
+        )?;
+        Ok(Self {
+            audio_type: crate::from_json_optional(map, "AudioType", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            minimum_play_duration_in_milliseconds: crate::from_json_optional(
+                map,
+                "MinimumPlayDurationInMilliseconds",
+                path,
+            )?,
+            response_delivery_delay_in_milliseconds: crate::from_json_optional(
+                map,
+                "ResponseDeliveryDelayInMilliseconds",
+                path,
+            )?,
+            start_delay_in_milliseconds: crate::from_json_optional(
+                map,
+                "StartDelayInMilliseconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AudioFillerSettings> for Value<AudioFillerSettings> {
     fn from(value: AudioFillerSettings) -> Self {
         Value::Lit(value)
@@ -434,6 +559,16 @@ impl crate::ToJson for AudioLogDestination {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Bucket", &self.s3_bucket);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Bucket"])?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+        })
     }
 }
 
@@ -474,6 +609,17 @@ impl crate::ToJson for AudioLogSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioLogSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "Enabled"])?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<AudioLogSetting> for Value<AudioLogSetting> {
     fn from(value: AudioLogSetting) -> Self {
         Value::Lit(value)
@@ -508,6 +654,17 @@ impl crate::ToJson for AudioSpecification {
         crate::put(&mut out, "EndTimeoutMs", &self.end_timeout_ms);
         crate::put(&mut out, "MaxLengthMs", &self.max_length_ms);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndTimeoutMs", "MaxLengthMs"])?;
+        Ok(Self {
+            end_timeout_ms: crate::from_json_required(map, "EndTimeoutMs", path)?,
+            max_length_ms: crate::from_json_required(map, "MaxLengthMs", path)?,
+        })
     }
 }
 
@@ -558,6 +715,17 @@ impl crate::ToJson for BedrockAgentConfiguration {
         );
         crate::put_opt(&mut out, "BedrockAgentId", &self.bedrock_agent_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockAgentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BedrockAgentAliasId", "BedrockAgentId"])?;
+        Ok(Self {
+            bedrock_agent_alias_id: crate::from_json_optional(map, "BedrockAgentAliasId", path)?,
+            bedrock_agent_id: crate::from_json_optional(map, "BedrockAgentId", path)?,
+        })
     }
 }
 
@@ -622,6 +790,32 @@ impl crate::ToJson for BedrockAgentIntentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockAgentIntentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BedrockAgentConfiguration",
+                "BedrockAgentIntentKnowledgeBaseConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            bedrock_agent_configuration: crate::from_json_optional(
+                map,
+                "BedrockAgentConfiguration",
+                path,
+            )?,
+            bedrock_agent_intent_knowledge_base_configuration: crate::from_json_optional(
+                map,
+                "BedrockAgentIntentKnowledgeBaseConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BedrockAgentIntentConfiguration> for Value<BedrockAgentIntentConfiguration> {
     fn from(value: BedrockAgentIntentConfiguration) -> Self {
         Value::Lit(value)
@@ -664,6 +858,29 @@ impl crate::ToJson for BedrockAgentIntentKnowledgeBaseConfiguration {
             &self.bedrock_model_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockAgentIntentKnowledgeBaseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BedrockKnowledgeBaseArn", "BedrockModelConfiguration"],
+        )?;
+        Ok(Self {
+            bedrock_knowledge_base_arn: crate::from_json_required(
+                map,
+                "BedrockKnowledgeBaseArn",
+                path,
+            )?,
+            bedrock_model_configuration: crate::from_json_required(
+                map,
+                "BedrockModelConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -720,6 +937,29 @@ impl crate::ToJson for BedrockGuardrailConfiguration {
             &self.bedrock_guardrail_version,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockGuardrailConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BedrockGuardrailIdentifier", "BedrockGuardrailVersion"],
+        )?;
+        Ok(Self {
+            bedrock_guardrail_identifier: crate::from_json_optional(
+                map,
+                "BedrockGuardrailIdentifier",
+                path,
+            )?,
+            bedrock_guardrail_version: crate::from_json_optional(
+                map,
+                "BedrockGuardrailVersion",
+                path,
+            )?,
+        })
     }
 }
 
@@ -787,6 +1027,34 @@ impl crate::ToJson for BedrockKnowledgeStoreConfiguration {
         );
         crate::put_opt(&mut out, "ExactResponse", &self.exact_response);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockKnowledgeStoreConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BKBExactResponseFields",
+                "BedrockKnowledgeBaseArn",
+                "ExactResponse",
+            ],
+        )?;
+        Ok(Self {
+            bkb_exact_response_fields: crate::from_json_optional(
+                map,
+                "BKBExactResponseFields",
+                path,
+            )?,
+            bedrock_knowledge_base_arn: crate::from_json_optional(
+                map,
+                "BedrockKnowledgeBaseArn",
+                path,
+            )?,
+            exact_response: crate::from_json_optional(map, "ExactResponse", path)?,
+        })
     }
 }
 
@@ -861,6 +1129,36 @@ impl crate::ToJson for BedrockModelSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockModelSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BedrockGuardrailConfiguration",
+                "BedrockModelCustomPrompt",
+                "BedrockTraceStatus",
+                "ModelArn",
+            ],
+        )?;
+        Ok(Self {
+            bedrock_guardrail_configuration: crate::from_json_optional(
+                map,
+                "BedrockGuardrailConfiguration",
+                path,
+            )?,
+            bedrock_model_custom_prompt: crate::from_json_optional(
+                map,
+                "BedrockModelCustomPrompt",
+                path,
+            )?,
+            bedrock_trace_status: crate::from_json_optional(map, "BedrockTraceStatus", path)?,
+            model_arn: crate::from_json_required(map, "ModelArn", path)?,
+        })
+    }
+}
+
 impl From<BedrockModelSpecification> for Value<BedrockModelSpecification> {
     fn from(value: BedrockModelSpecification) -> Self {
         Value::Lit(value)
@@ -892,6 +1190,16 @@ impl crate::ToJson for BkbExactResponseFields {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AnswerField", &self.answer_field);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BkbExactResponseFields {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AnswerField"])?;
+        Ok(Self {
+            answer_field: crate::from_json_optional(map, "AnswerField", path)?,
+        })
     }
 }
 
@@ -942,6 +1250,17 @@ impl crate::ToJson for BotAliasLocaleSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotAliasLocaleSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CodeHookSpecification", "Enabled"])?;
+        Ok(Self {
+            code_hook_specification: crate::from_json_optional(map, "CodeHookSpecification", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<BotAliasLocaleSettings> for Value<BotAliasLocaleSettings> {
     fn from(value: BotAliasLocaleSettings) -> Self {
         Value::Lit(value)
@@ -983,6 +1302,21 @@ impl crate::ToJson for BotAliasLocaleSettingsItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotAliasLocaleSettingsItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BotAliasLocaleSetting", "LocaleId"])?;
+        Ok(Self {
+            bot_alias_locale_setting: crate::from_json_required(
+                map,
+                "BotAliasLocaleSetting",
+                path,
+            )?,
+            locale_id: crate::from_json_required(map, "LocaleId", path)?,
+        })
+    }
+}
+
 impl From<BotAliasLocaleSettingsItem> for Value<BotAliasLocaleSettingsItem> {
     fn from(value: BotAliasLocaleSettingsItem) -> Self {
         Value::Lit(value)
@@ -1013,6 +1347,16 @@ impl crate::ToJson for BotDataPrivacy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotDataPrivacy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChildDirected"])?;
+        Ok(Self {
+            child_directed: crate::from_json_required(map, "ChildDirected", path)?,
+        })
+    }
+}
+
 impl From<BotDataPrivacy> for Value<BotDataPrivacy> {
     fn from(value: BotDataPrivacy) -> Self {
         Value::Lit(value)
@@ -1040,6 +1384,16 @@ impl crate::ToJson for BotErrorLogSettings {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotErrorLogSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1209,6 +1563,56 @@ impl crate::ToJson for BotLocale {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotLocale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioFillerSettings",
+                "CustomVocabulary",
+                "Description",
+                "GenerativeAISettings",
+                "Intents",
+                "LocaleId",
+                "NluConfidenceThreshold",
+                "SlotTypes",
+                "SpeechDetectionSensitivity",
+                "SpeechRecognitionSettings",
+                "UnifiedSpeechSettings",
+                "VoiceSettings",
+            ],
+        )?;
+        Ok(Self {
+            audio_filler_settings: crate::from_json_optional(map, "AudioFillerSettings", path)?,
+            custom_vocabulary: crate::from_json_optional(map, "CustomVocabulary", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            generative_ai_settings: crate::from_json_optional(map, "GenerativeAISettings", path)?,
+            intents: crate::from_json_optional(map, "Intents", path)?,
+            locale_id: crate::from_json_required(map, "LocaleId", path)?,
+            nlu_confidence_threshold: crate::from_json_required(
+                map,
+                "NluConfidenceThreshold",
+                path,
+            )?,
+            slot_types: crate::from_json_optional(map, "SlotTypes", path)?,
+            speech_detection_sensitivity: crate::from_json_optional(
+                map,
+                "SpeechDetectionSensitivity",
+                path,
+            )?,
+            speech_recognition_settings: crate::from_json_optional(
+                map,
+                "SpeechRecognitionSettings",
+                path,
+            )?,
+            unified_speech_settings: crate::from_json_optional(map, "UnifiedSpeechSettings", path)?,
+            voice_settings: crate::from_json_optional(map, "VoiceSettings", path)?,
+        })
+    }
+}
+
 impl From<BotLocale> for Value<BotLocale> {
     fn from(value: BotLocale) -> Self {
         Value::Lit(value)
@@ -1262,6 +1666,30 @@ impl crate::ToJson for BotMember {
         crate::put(&mut out, "BotMemberName", &self.bot_member_name);
         crate::put(&mut out, "BotMemberVersion", &self.bot_member_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotMember {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BotMemberAliasId",
+                "BotMemberAliasName",
+                "BotMemberId",
+                "BotMemberName",
+                "BotMemberVersion",
+            ],
+        )?;
+        Ok(Self {
+            bot_member_alias_id: crate::from_json_required(map, "BotMemberAliasId", path)?,
+            bot_member_alias_name: crate::from_json_required(map, "BotMemberAliasName", path)?,
+            bot_member_id: crate::from_json_required(map, "BotMemberId", path)?,
+            bot_member_name: crate::from_json_required(map, "BotMemberName", path)?,
+            bot_member_version: crate::from_json_required(map, "BotMemberVersion", path)?,
+        })
     }
 }
 
@@ -1326,6 +1754,32 @@ impl crate::ToJson for BuildtimeSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BuildtimeSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DescriptiveBotBuilderSpecification",
+                "SampleUtteranceGenerationSpecification",
+            ],
+        )?;
+        Ok(Self {
+            descriptive_bot_builder_specification: crate::from_json_optional(
+                map,
+                "DescriptiveBotBuilderSpecification",
+                path,
+            )?,
+            sample_utterance_generation_specification: crate::from_json_optional(
+                map,
+                "SampleUtteranceGenerationSpecification",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BuildtimeSettings> for Value<BuildtimeSettings> {
     fn from(value: BuildtimeSettings) -> Self {
         Value::Lit(value)
@@ -1357,6 +1811,17 @@ impl crate::ToJson for Button {
         crate::put(&mut out, "Text", &self.text);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Button {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Text", "Value"])?;
+        Ok(Self {
+            text: crate::from_json_required(map, "Text", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1401,6 +1866,21 @@ impl crate::ToJson for CloudWatchLogGroupLogDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogGroupLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogGroupArn", "LogPrefix"])?;
+        Ok(Self {
+            cloud_watch_log_group_arn: crate::from_json_required(
+                map,
+                "CloudWatchLogGroupArn",
+                path,
+            )?,
+            log_prefix: crate::from_json_required(map, "LogPrefix", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogGroupLogDestination> for Value<CloudWatchLogGroupLogDestination> {
     fn from(value: CloudWatchLogGroupLogDestination) -> Self {
         Value::Lit(value)
@@ -1428,6 +1908,16 @@ impl crate::ToJson for CodeHookSpecification {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LambdaCodeHook", &self.lambda_code_hook);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeHookSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaCodeHook"])?;
+        Ok(Self {
+            lambda_code_hook: crate::from_json_required(map, "LambdaCodeHook", path)?,
+        })
     }
 }
 
@@ -1468,6 +1958,16 @@ impl crate::ToJson for CompositeSlotTypeSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompositeSlotTypeSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SubSlots"])?;
+        Ok(Self {
+            sub_slots: crate::from_json_optional(map, "SubSlots", path)?,
+        })
+    }
+}
+
 impl From<CompositeSlotTypeSetting> for Value<CompositeSlotTypeSetting> {
     fn from(value: CompositeSlotTypeSetting) -> Self {
         Value::Lit(value)
@@ -1495,6 +1995,16 @@ impl crate::ToJson for Condition {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ExpressionString", &self.expression_string);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExpressionString"])?;
+        Ok(Self {
+            expression_string: crate::from_json_required(map, "ExpressionString", path)?,
+        })
     }
 }
 
@@ -1550,6 +2060,20 @@ impl crate::ToJson for ConditionalBranch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalBranch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Condition", "Name", "NextStep", "Response"])?;
+        Ok(Self {
+            condition: crate::from_json_required(map, "Condition", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            next_step: crate::from_json_required(map, "NextStep", path)?,
+            response: crate::from_json_optional(map, "Response", path)?,
+        })
+    }
+}
+
 impl From<ConditionalBranch> for Value<ConditionalBranch> {
     fn from(value: ConditionalBranch) -> Self {
         Value::Lit(value)
@@ -1589,6 +2113,22 @@ impl crate::ToJson for ConditionalSpecification {
         crate::put(&mut out, "DefaultBranch", &self.default_branch);
         crate::put(&mut out, "IsActive", &self.is_active);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConditionalBranches", "DefaultBranch", "IsActive"],
+        )?;
+        Ok(Self {
+            conditional_branches: crate::from_json_required(map, "ConditionalBranches", path)?,
+            default_branch: crate::from_json_required(map, "DefaultBranch", path)?,
+            is_active: crate::from_json_required(map, "IsActive", path)?,
+        })
     }
 }
 
@@ -1644,6 +2184,17 @@ impl crate::ToJson for ConversationLogSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConversationLogSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AudioLogSettings", "TextLogSettings"])?;
+        Ok(Self {
+            audio_log_settings: crate::from_json_optional(map, "AudioLogSettings", path)?,
+            text_log_settings: crate::from_json_optional(map, "TextLogSettings", path)?,
+        })
+    }
+}
+
 impl From<ConversationLogSettings> for Value<ConversationLogSettings> {
     fn from(value: ConversationLogSettings) -> Self {
         Value::Lit(value)
@@ -1671,6 +2222,16 @@ impl crate::ToJson for CustomPayload {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPayload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1707,6 +2268,16 @@ impl crate::ToJson for CustomVocabulary {
             &self.custom_vocabulary_items,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomVocabulary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomVocabularyItems"])?;
+        Ok(Self {
+            custom_vocabulary_items: crate::from_json_required(map, "CustomVocabularyItems", path)?,
+        })
     }
 }
 
@@ -1757,6 +2328,18 @@ impl crate::ToJson for CustomVocabularyItem {
         crate::put(&mut out, "Phrase", &self.phrase);
         crate::put_opt(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomVocabularyItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DisplayAs", "Phrase", "Weight"])?;
+        Ok(Self {
+            display_as: crate::from_json_optional(map, "DisplayAs", path)?,
+            phrase: crate::from_json_required(map, "Phrase", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
     }
 }
 
@@ -1830,6 +2413,34 @@ impl crate::ToJson for DataSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BedrockKnowledgeStoreConfiguration",
+                "KendraConfiguration",
+                "OpensearchConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            bedrock_knowledge_store_configuration: crate::from_json_optional(
+                map,
+                "BedrockKnowledgeStoreConfiguration",
+                path,
+            )?,
+            kendra_configuration: crate::from_json_optional(map, "KendraConfiguration", path)?,
+            opensearch_configuration: crate::from_json_optional(
+                map,
+                "OpensearchConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DataSourceConfiguration> for Value<DataSourceConfiguration> {
     fn from(value: DataSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -1867,6 +2478,17 @@ impl crate::ToJson for DeepgramSpeechModelConfig {
         crate::put(&mut out, "ApiTokenSecretArn", &self.api_token_secret_arn);
         crate::put_opt(&mut out, "ModelId", &self.model_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeepgramSpeechModelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApiTokenSecretArn", "ModelId"])?;
+        Ok(Self {
+            api_token_secret_arn: crate::from_json_required(map, "ApiTokenSecretArn", path)?,
+            model_id: crate::from_json_optional(map, "ModelId", path)?,
+        })
     }
 }
 
@@ -1913,6 +2535,17 @@ impl crate::ToJson for DefaultConditionalBranch {
         crate::put_opt(&mut out, "NextStep", &self.next_step);
         crate::put_opt(&mut out, "Response", &self.response);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultConditionalBranch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NextStep", "Response"])?;
+        Ok(Self {
+            next_step: crate::from_json_optional(map, "NextStep", path)?,
+            response: crate::from_json_optional(map, "Response", path)?,
+        })
     }
 }
 
@@ -1963,6 +2596,21 @@ impl crate::ToJson for DescriptiveBotBuilderSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DescriptiveBotBuilderSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BedrockModelSpecification", "Enabled"])?;
+        Ok(Self {
+            bedrock_model_specification: crate::from_json_optional(
+                map,
+                "BedrockModelSpecification",
+                path,
+            )?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<DescriptiveBotBuilderSpecification> for Value<DescriptiveBotBuilderSpecification> {
     fn from(value: DescriptiveBotBuilderSpecification) -> Self {
         Value::Lit(value)
@@ -2010,6 +2658,19 @@ impl crate::ToJson for DialogAction {
         crate::put_opt(&mut out, "SuppressNextMessage", &self.suppress_next_message);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DialogAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["SlotToElicit", "SuppressNextMessage", "Type"])?;
+        Ok(Self {
+            slot_to_elicit: crate::from_json_optional(map, "SlotToElicit", path)?,
+            suppress_next_message: crate::from_json_optional(map, "SuppressNextMessage", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -2073,6 +2734,36 @@ impl crate::ToJson for DialogCodeHookInvocationSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DialogCodeHookInvocationSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableCodeHookInvocation",
+                "InvocationLabel",
+                "IsActive",
+                "PostCodeHookSpecification",
+            ],
+        )?;
+        Ok(Self {
+            enable_code_hook_invocation: crate::from_json_required(
+                map,
+                "EnableCodeHookInvocation",
+                path,
+            )?,
+            invocation_label: crate::from_json_optional(map, "InvocationLabel", path)?,
+            is_active: crate::from_json_required(map, "IsActive", path)?,
+            post_code_hook_specification: crate::from_json_required(
+                map,
+                "PostCodeHookSpecification",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DialogCodeHookInvocationSetting> for Value<DialogCodeHookInvocationSetting> {
     fn from(value: DialogCodeHookInvocationSetting) -> Self {
         Value::Lit(value)
@@ -2100,6 +2791,16 @@ impl crate::ToJson for DialogCodeHookSetting {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DialogCodeHookSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -2159,6 +2860,19 @@ impl crate::ToJson for DialogState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DialogState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DialogAction", "Intent", "SessionAttributes"])?;
+        Ok(Self {
+            dialog_action: crate::from_json_optional(map, "DialogAction", path)?,
+            intent: crate::from_json_optional(map, "Intent", path)?,
+            session_attributes: crate::from_json_optional(map, "SessionAttributes", path)?,
+        })
+    }
+}
+
 impl From<DialogState> for Value<DialogState> {
     fn from(value: DialogState) -> Self {
         Value::Lit(value)
@@ -2206,6 +2920,28 @@ impl crate::ToJson for DtmfSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DtmfSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeletionCharacter",
+                "EndCharacter",
+                "EndTimeoutMs",
+                "MaxLength",
+            ],
+        )?;
+        Ok(Self {
+            deletion_character: crate::from_json_required(map, "DeletionCharacter", path)?,
+            end_character: crate::from_json_required(map, "EndCharacter", path)?,
+            end_timeout_ms: crate::from_json_required(map, "EndTimeoutMs", path)?,
+            max_length: crate::from_json_required(map, "MaxLength", path)?,
+        })
+    }
+}
+
 impl From<DtmfSpecification> for Value<DtmfSpecification> {
     fn from(value: DtmfSpecification) -> Self {
         Value::Lit(value)
@@ -2247,6 +2983,22 @@ impl crate::ToJson for ElicitationCodeHookInvocationSetting {
         );
         crate::put_opt(&mut out, "InvocationLabel", &self.invocation_label);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElicitationCodeHookInvocationSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EnableCodeHookInvocation", "InvocationLabel"])?;
+        Ok(Self {
+            enable_code_hook_invocation: crate::from_json_required(
+                map,
+                "EnableCodeHookInvocation",
+                path,
+            )?,
+            invocation_label: crate::from_json_optional(map, "InvocationLabel", path)?,
+        })
     }
 }
 
@@ -2296,6 +3048,17 @@ impl crate::ToJson for ExactResponseFields {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExactResponseFields {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AnswerField", "QuestionField"])?;
+        Ok(Self {
+            answer_field: crate::from_json_optional(map, "AnswerField", path)?,
+            question_field: crate::from_json_optional(map, "QuestionField", path)?,
+        })
+    }
+}
+
 impl From<ExactResponseFields> for Value<ExactResponseFields> {
     fn from(value: ExactResponseFields) -> Self {
         Value::Lit(value)
@@ -2336,6 +3099,20 @@ impl crate::ToJson for ExternalSourceSetting {
             &self.grammar_slot_type_setting,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExternalSourceSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GrammarSlotTypeSetting"])?;
+        Ok(Self {
+            grammar_slot_type_setting: crate::from_json_optional(
+                map,
+                "GrammarSlotTypeSetting",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2413,6 +3190,36 @@ impl crate::ToJson for FulfillmentCodeHookSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FulfillmentCodeHookSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "FulfillmentUpdatesSpecification",
+                "IsActive",
+                "PostFulfillmentStatusSpecification",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            fulfillment_updates_specification: crate::from_json_optional(
+                map,
+                "FulfillmentUpdatesSpecification",
+                path,
+            )?,
+            is_active: crate::from_json_optional(map, "IsActive", path)?,
+            post_fulfillment_status_specification: crate::from_json_optional(
+                map,
+                "PostFulfillmentStatusSpecification",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FulfillmentCodeHookSetting> for Value<FulfillmentCodeHookSetting> {
     fn from(value: FulfillmentCodeHookSetting) -> Self {
         Value::Lit(value)
@@ -2460,6 +3267,22 @@ impl crate::ToJson for FulfillmentStartResponseSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FulfillmentStartResponseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AllowInterrupt", "DelayInSeconds", "MessageGroups"],
+        )?;
+        Ok(Self {
+            allow_interrupt: crate::from_json_optional(map, "AllowInterrupt", path)?,
+            delay_in_seconds: crate::from_json_required(map, "DelayInSeconds", path)?,
+            message_groups: crate::from_json_required(map, "MessageGroups", path)?,
+        })
+    }
+}
+
 impl From<FulfillmentStartResponseSpecification> for Value<FulfillmentStartResponseSpecification> {
     fn from(value: FulfillmentStartResponseSpecification) -> Self {
         Value::Lit(value)
@@ -2504,6 +3327,22 @@ impl crate::ToJson for FulfillmentUpdateResponseSpecification {
         crate::put(&mut out, "FrequencyInSeconds", &self.frequency_in_seconds);
         crate::put(&mut out, "MessageGroups", &self.message_groups);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FulfillmentUpdateResponseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AllowInterrupt", "FrequencyInSeconds", "MessageGroups"],
+        )?;
+        Ok(Self {
+            allow_interrupt: crate::from_json_optional(map, "AllowInterrupt", path)?,
+            frequency_in_seconds: crate::from_json_required(map, "FrequencyInSeconds", path)?,
+            message_groups: crate::from_json_required(map, "MessageGroups", path)?,
+        })
     }
 }
 
@@ -2575,6 +3414,28 @@ impl crate::ToJson for FulfillmentUpdatesSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FulfillmentUpdatesSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Active",
+                "StartResponse",
+                "TimeoutInSeconds",
+                "UpdateResponse",
+            ],
+        )?;
+        Ok(Self {
+            active: crate::from_json_required(map, "Active", path)?,
+            start_response: crate::from_json_optional(map, "StartResponse", path)?,
+            timeout_in_seconds: crate::from_json_optional(map, "TimeoutInSeconds", path)?,
+            update_response: crate::from_json_optional(map, "UpdateResponse", path)?,
+        })
+    }
+}
+
 impl From<FulfillmentUpdatesSpecification> for Value<FulfillmentUpdatesSpecification> {
     fn from(value: FulfillmentUpdatesSpecification) -> Self {
         Value::Lit(value)
@@ -2621,6 +3482,17 @@ impl crate::ToJson for GenerativeAiSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GenerativeAiSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BuildtimeSettings", "RuntimeSettings"])?;
+        Ok(Self {
+            buildtime_settings: crate::from_json_optional(map, "BuildtimeSettings", path)?,
+            runtime_settings: crate::from_json_optional(map, "RuntimeSettings", path)?,
+        })
+    }
+}
+
 impl From<GenerativeAiSettings> for Value<GenerativeAiSettings> {
     fn from(value: GenerativeAiSettings) -> Self {
         Value::Lit(value)
@@ -2652,6 +3524,16 @@ impl crate::ToJson for GrammarSlotTypeSetting {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrammarSlotTypeSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
     }
 }
 
@@ -2699,6 +3581,19 @@ impl crate::ToJson for GrammarSlotTypeSource {
         crate::put(&mut out, "S3BucketName", &self.s3_bucket_name);
         crate::put(&mut out, "S3ObjectKey", &self.s3_object_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrammarSlotTypeSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["KmsKeyArn", "S3BucketName", "S3ObjectKey"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            s3_bucket_name: crate::from_json_required(map, "S3BucketName", path)?,
+            s3_object_key: crate::from_json_required(map, "S3ObjectKey", path)?,
+        })
     }
 }
 
@@ -2759,6 +3654,20 @@ impl crate::ToJson for ImageResponseCard {
         crate::put_opt(&mut out, "Subtitle", &self.subtitle);
         crate::put(&mut out, "Title", &self.title);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageResponseCard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Buttons", "ImageUrl", "Subtitle", "Title"])?;
+        Ok(Self {
+            buttons: crate::from_json_optional(map, "Buttons", path)?,
+            image_url: crate::from_json_optional(map, "ImageUrl", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
     }
 }
 
@@ -2828,6 +3737,23 @@ impl crate::ToJson for InitialResponseSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InitialResponseSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CodeHook", "Conditional", "InitialResponse", "NextStep"],
+        )?;
+        Ok(Self {
+            code_hook: crate::from_json_optional(map, "CodeHook", path)?,
+            conditional: crate::from_json_optional(map, "Conditional", path)?,
+            initial_response: crate::from_json_optional(map, "InitialResponse", path)?,
+            next_step: crate::from_json_optional(map, "NextStep", path)?,
+        })
+    }
+}
+
 impl From<InitialResponseSetting> for Value<InitialResponseSetting> {
     fn from(value: InitialResponseSetting) -> Self {
         Value::Lit(value)
@@ -2853,6 +3779,16 @@ impl crate::ToJson for InputContext {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputContext {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -3105,6 +4041,76 @@ impl crate::ToJson for Intent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Intent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BedrockAgentIntentConfiguration",
+                "Description",
+                "DialogCodeHook",
+                "DisplayName",
+                "FulfillmentCodeHook",
+                "InitialResponseSetting",
+                "InputContexts",
+                "IntentClosingSetting",
+                "IntentConfirmationSetting",
+                "KendraConfiguration",
+                "Name",
+                "OutputContexts",
+                "ParentIntentSignature",
+                "QInConnectIntentConfiguration",
+                "QnAIntentConfiguration",
+                "SampleUtterances",
+                "SlotPriorities",
+                "Slots",
+            ],
+        )?;
+        Ok(Self {
+            bedrock_agent_intent_configuration: crate::from_json_optional(
+                map,
+                "BedrockAgentIntentConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            dialog_code_hook: crate::from_json_optional(map, "DialogCodeHook", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            fulfillment_code_hook: crate::from_json_optional(map, "FulfillmentCodeHook", path)?,
+            initial_response_setting: crate::from_json_optional(
+                map,
+                "InitialResponseSetting",
+                path,
+            )?,
+            input_contexts: crate::from_json_optional(map, "InputContexts", path)?,
+            intent_closing_setting: crate::from_json_optional(map, "IntentClosingSetting", path)?,
+            intent_confirmation_setting: crate::from_json_optional(
+                map,
+                "IntentConfirmationSetting",
+                path,
+            )?,
+            kendra_configuration: crate::from_json_optional(map, "KendraConfiguration", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            output_contexts: crate::from_json_optional(map, "OutputContexts", path)?,
+            parent_intent_signature: crate::from_json_optional(map, "ParentIntentSignature", path)?,
+            q_in_connect_intent_configuration: crate::from_json_optional(
+                map,
+                "QInConnectIntentConfiguration",
+                path,
+            )?,
+            qn_a_intent_configuration: crate::from_json_optional(
+                map,
+                "QnAIntentConfiguration",
+                path,
+            )?,
+            sample_utterances: crate::from_json_optional(map, "SampleUtterances", path)?,
+            slot_priorities: crate::from_json_optional(map, "SlotPriorities", path)?,
+            slots: crate::from_json_optional(map, "Slots", path)?,
+        })
+    }
+}
+
 impl From<Intent> for Value<Intent> {
     fn from(value: Intent) -> Self {
         Value::Lit(value)
@@ -3168,6 +4174,23 @@ impl crate::ToJson for IntentClosingSetting {
         crate::put_opt(&mut out, "IsActive", &self.is_active);
         crate::put_opt(&mut out, "NextStep", &self.next_step);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntentClosingSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ClosingResponse", "Conditional", "IsActive", "NextStep"],
+        )?;
+        Ok(Self {
+            closing_response: crate::from_json_optional(map, "ClosingResponse", path)?,
+            conditional: crate::from_json_optional(map, "Conditional", path)?,
+            is_active: crate::from_json_optional(map, "IsActive", path)?,
+            next_step: crate::from_json_optional(map, "NextStep", path)?,
+        })
     }
 }
 
@@ -3349,6 +4372,54 @@ impl crate::ToJson for IntentConfirmationSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntentConfirmationSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CodeHook",
+                "ConfirmationConditional",
+                "ConfirmationNextStep",
+                "ConfirmationResponse",
+                "DeclinationConditional",
+                "DeclinationNextStep",
+                "DeclinationResponse",
+                "ElicitationCodeHook",
+                "FailureConditional",
+                "FailureNextStep",
+                "FailureResponse",
+                "IsActive",
+                "PromptSpecification",
+            ],
+        )?;
+        Ok(Self {
+            code_hook: crate::from_json_optional(map, "CodeHook", path)?,
+            confirmation_conditional: crate::from_json_optional(
+                map,
+                "ConfirmationConditional",
+                path,
+            )?,
+            confirmation_next_step: crate::from_json_optional(map, "ConfirmationNextStep", path)?,
+            confirmation_response: crate::from_json_optional(map, "ConfirmationResponse", path)?,
+            declination_conditional: crate::from_json_optional(
+                map,
+                "DeclinationConditional",
+                path,
+            )?,
+            declination_next_step: crate::from_json_optional(map, "DeclinationNextStep", path)?,
+            declination_response: crate::from_json_optional(map, "DeclinationResponse", path)?,
+            elicitation_code_hook: crate::from_json_optional(map, "ElicitationCodeHook", path)?,
+            failure_conditional: crate::from_json_optional(map, "FailureConditional", path)?,
+            failure_next_step: crate::from_json_optional(map, "FailureNextStep", path)?,
+            failure_response: crate::from_json_optional(map, "FailureResponse", path)?,
+            is_active: crate::from_json_optional(map, "IsActive", path)?,
+            prompt_specification: crate::from_json_required(map, "PromptSpecification", path)?,
+        })
+    }
+}
+
 impl From<IntentConfirmationSetting> for Value<IntentConfirmationSetting> {
     fn from(value: IntentConfirmationSetting) -> Self {
         Value::Lit(value)
@@ -3407,6 +4478,34 @@ impl crate::ToJson for IntentDisambiguationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntentDisambiguationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomDisambiguationMessage",
+                "Enabled",
+                "MaxDisambiguationIntents",
+            ],
+        )?;
+        Ok(Self {
+            custom_disambiguation_message: crate::from_json_optional(
+                map,
+                "CustomDisambiguationMessage",
+                path,
+            )?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            max_disambiguation_intents: crate::from_json_optional(
+                map,
+                "MaxDisambiguationIntents",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IntentDisambiguationSettings> for Value<IntentDisambiguationSettings> {
     fn from(value: IntentDisambiguationSettings) -> Self {
         Value::Lit(value)
@@ -3450,6 +4549,17 @@ impl crate::ToJson for IntentOverride {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Slots", &self.slots);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntentOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Slots"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            slots: crate::from_json_optional(map, "Slots", path)?,
+        })
     }
 }
 
@@ -3507,6 +4617,30 @@ impl crate::ToJson for KendraConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KendraConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "KendraIndex",
+                "QueryFilterString",
+                "QueryFilterStringEnabled",
+            ],
+        )?;
+        Ok(Self {
+            kendra_index: crate::from_json_required(map, "KendraIndex", path)?,
+            query_filter_string: crate::from_json_optional(map, "QueryFilterString", path)?,
+            query_filter_string_enabled: crate::from_json_optional(
+                map,
+                "QueryFilterStringEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<KendraConfiguration> for Value<KendraConfiguration> {
     fn from(value: KendraConfiguration) -> Self {
         Value::Lit(value)
@@ -3545,6 +4679,21 @@ impl crate::ToJson for LambdaCodeHook {
         );
         crate::put(&mut out, "LambdaArn", &self.lambda_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaCodeHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CodeHookInterfaceVersion", "LambdaArn"])?;
+        Ok(Self {
+            code_hook_interface_version: crate::from_json_required(
+                map,
+                "CodeHookInterfaceVersion",
+                path,
+            )?,
+            lambda_arn: crate::from_json_required(map, "LambdaArn", path)?,
+        })
     }
 }
 
@@ -3614,6 +4763,28 @@ impl crate::ToJson for Message {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Message {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomPayload",
+                "ImageResponseCard",
+                "PlainTextMessage",
+                "SSMLMessage",
+            ],
+        )?;
+        Ok(Self {
+            custom_payload: crate::from_json_optional(map, "CustomPayload", path)?,
+            image_response_card: crate::from_json_optional(map, "ImageResponseCard", path)?,
+            plain_text_message: crate::from_json_optional(map, "PlainTextMessage", path)?,
+            ssml_message: crate::from_json_optional(map, "SSMLMessage", path)?,
+        })
+    }
+}
+
 impl From<Message> for Value<Message> {
     fn from(value: Message) -> Self {
         Value::Lit(value)
@@ -3654,6 +4825,17 @@ impl crate::ToJson for MessageGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Message", "Variations"])?;
+        Ok(Self {
+            message: crate::from_json_required(map, "Message", path)?,
+            variations: crate::from_json_optional(map, "Variations", path)?,
+        })
+    }
+}
+
 impl From<MessageGroup> for Value<MessageGroup> {
     fn from(value: MessageGroup) -> Self {
         Value::Lit(value)
@@ -3687,6 +4869,16 @@ impl crate::ToJson for MultipleValuesSetting {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AllowMultipleValues", &self.allow_multiple_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultipleValuesSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowMultipleValues"])?;
+        Ok(Self {
+            allow_multiple_values: crate::from_json_optional(map, "AllowMultipleValues", path)?,
+        })
     }
 }
 
@@ -3747,6 +4939,26 @@ impl crate::ToJson for NluImprovementSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NluImprovementSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AssistedNluMode", "Enabled", "IntentDisambiguationSettings"],
+        )?;
+        Ok(Self {
+            assisted_nlu_mode: crate::from_json_optional(map, "AssistedNluMode", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            intent_disambiguation_settings: crate::from_json_optional(
+                map,
+                "IntentDisambiguationSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<NluImprovementSpecification> for Value<NluImprovementSpecification> {
     fn from(value: NluImprovementSpecification) -> Self {
         Value::Lit(value)
@@ -3778,6 +4990,20 @@ impl crate::ToJson for ObfuscationSetting {
             &self.obfuscation_setting_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObfuscationSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ObfuscationSettingType"])?;
+        Ok(Self {
+            obfuscation_setting_type: crate::from_json_required(
+                map,
+                "ObfuscationSettingType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -3857,6 +5083,30 @@ impl crate::ToJson for OpensearchConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpensearchConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainEndpoint",
+                "ExactResponse",
+                "ExactResponseFields",
+                "IncludeFields",
+                "IndexName",
+            ],
+        )?;
+        Ok(Self {
+            domain_endpoint: crate::from_json_optional(map, "DomainEndpoint", path)?,
+            exact_response: crate::from_json_optional(map, "ExactResponse", path)?,
+            exact_response_fields: crate::from_json_optional(map, "ExactResponseFields", path)?,
+            include_fields: crate::from_json_optional(map, "IncludeFields", path)?,
+            index_name: crate::from_json_optional(map, "IndexName", path)?,
+        })
+    }
+}
+
 impl From<OpensearchConfiguration> for Value<OpensearchConfiguration> {
     fn from(value: OpensearchConfiguration) -> Self {
         Value::Lit(value)
@@ -3903,6 +5153,19 @@ impl crate::ToJson for OutputContext {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputContext {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Name", "TimeToLiveInSeconds", "TurnsToLive"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            time_to_live_in_seconds: crate::from_json_required(map, "TimeToLiveInSeconds", path)?,
+            turns_to_live: crate::from_json_required(map, "TurnsToLive", path)?,
+        })
+    }
+}
+
 impl From<OutputContext> for Value<OutputContext> {
     fn from(value: OutputContext) -> Self {
         Value::Lit(value)
@@ -3930,6 +5193,16 @@ impl crate::ToJson for PlainTextMessage {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlainTextMessage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -4055,6 +5328,38 @@ impl crate::ToJson for PostDialogCodeHookInvocationSpecification {
         crate::put_opt(&mut out, "TimeoutNextStep", &self.timeout_next_step);
         crate::put_opt(&mut out, "TimeoutResponse", &self.timeout_response);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PostDialogCodeHookInvocationSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FailureConditional",
+                "FailureNextStep",
+                "FailureResponse",
+                "SuccessConditional",
+                "SuccessNextStep",
+                "SuccessResponse",
+                "TimeoutConditional",
+                "TimeoutNextStep",
+                "TimeoutResponse",
+            ],
+        )?;
+        Ok(Self {
+            failure_conditional: crate::from_json_optional(map, "FailureConditional", path)?,
+            failure_next_step: crate::from_json_optional(map, "FailureNextStep", path)?,
+            failure_response: crate::from_json_optional(map, "FailureResponse", path)?,
+            success_conditional: crate::from_json_optional(map, "SuccessConditional", path)?,
+            success_next_step: crate::from_json_optional(map, "SuccessNextStep", path)?,
+            success_response: crate::from_json_optional(map, "SuccessResponse", path)?,
+            timeout_conditional: crate::from_json_optional(map, "TimeoutConditional", path)?,
+            timeout_next_step: crate::from_json_optional(map, "TimeoutNextStep", path)?,
+            timeout_response: crate::from_json_optional(map, "TimeoutResponse", path)?,
+        })
     }
 }
 
@@ -4185,6 +5490,38 @@ impl crate::ToJson for PostFulfillmentStatusSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PostFulfillmentStatusSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FailureConditional",
+                "FailureNextStep",
+                "FailureResponse",
+                "SuccessConditional",
+                "SuccessNextStep",
+                "SuccessResponse",
+                "TimeoutConditional",
+                "TimeoutNextStep",
+                "TimeoutResponse",
+            ],
+        )?;
+        Ok(Self {
+            failure_conditional: crate::from_json_optional(map, "FailureConditional", path)?,
+            failure_next_step: crate::from_json_optional(map, "FailureNextStep", path)?,
+            failure_response: crate::from_json_optional(map, "FailureResponse", path)?,
+            success_conditional: crate::from_json_optional(map, "SuccessConditional", path)?,
+            success_next_step: crate::from_json_optional(map, "SuccessNextStep", path)?,
+            success_response: crate::from_json_optional(map, "SuccessResponse", path)?,
+            timeout_conditional: crate::from_json_optional(map, "TimeoutConditional", path)?,
+            timeout_next_step: crate::from_json_optional(map, "TimeoutNextStep", path)?,
+            timeout_response: crate::from_json_optional(map, "TimeoutResponse", path)?,
+        })
+    }
+}
+
 impl From<PostFulfillmentStatusSpecification> for Value<PostFulfillmentStatusSpecification> {
     fn from(value: PostFulfillmentStatusSpecification) -> Self {
         Value::Lit(value)
@@ -4256,6 +5593,36 @@ impl crate::ToJson for PromptAttemptSpecification {
             &self.text_input_specification,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PromptAttemptSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowInterrupt",
+                "AllowedInputTypes",
+                "AudioAndDTMFInputSpecification",
+                "TextInputSpecification",
+            ],
+        )?;
+        Ok(Self {
+            allow_interrupt: crate::from_json_optional(map, "AllowInterrupt", path)?,
+            allowed_input_types: crate::from_json_required(map, "AllowedInputTypes", path)?,
+            audio_and_dtmf_input_specification: crate::from_json_optional(
+                map,
+                "AudioAndDTMFInputSpecification",
+                path,
+            )?,
+            text_input_specification: crate::from_json_optional(
+                map,
+                "TextInputSpecification",
+                path,
+            )?,
+        })
     }
 }
 
@@ -4341,6 +5708,38 @@ impl crate::ToJson for PromptSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PromptSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowInterrupt",
+                "MaxRetries",
+                "MessageGroupsList",
+                "MessageSelectionStrategy",
+                "PromptAttemptsSpecification",
+            ],
+        )?;
+        Ok(Self {
+            allow_interrupt: crate::from_json_optional(map, "AllowInterrupt", path)?,
+            max_retries: crate::from_json_required(map, "MaxRetries", path)?,
+            message_groups_list: crate::from_json_required(map, "MessageGroupsList", path)?,
+            message_selection_strategy: crate::from_json_optional(
+                map,
+                "MessageSelectionStrategy",
+                path,
+            )?,
+            prompt_attempts_specification: crate::from_json_optional(
+                map,
+                "PromptAttemptsSpecification",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PromptSpecification> for Value<PromptSpecification> {
     fn from(value: PromptSpecification) -> Self {
         Value::Lit(value)
@@ -4368,6 +5767,16 @@ impl crate::ToJson for QInConnectAssistantConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AssistantArn", &self.assistant_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QInConnectAssistantConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AssistantArn"])?;
+        Ok(Self {
+            assistant_arn: crate::from_json_required(map, "AssistantArn", path)?,
+        })
     }
 }
 
@@ -4414,6 +5823,20 @@ impl crate::ToJson for QInConnectIntentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QInConnectIntentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QInConnectAssistantConfiguration"])?;
+        Ok(Self {
+            q_in_connect_assistant_configuration: crate::from_json_optional(
+                map,
+                "QInConnectAssistantConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<QInConnectIntentConfiguration> for Value<QInConnectIntentConfiguration> {
     fn from(value: QInConnectIntentConfiguration) -> Self {
         Value::Lit(value)
@@ -4456,6 +5879,29 @@ impl crate::ToJson for QnAIntentConfiguration {
             &self.data_source_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QnAIntentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BedrockModelConfiguration", "DataSourceConfiguration"],
+        )?;
+        Ok(Self {
+            bedrock_model_configuration: crate::from_json_required(
+                map,
+                "BedrockModelConfiguration",
+                path,
+            )?,
+            data_source_configuration: crate::from_json_required(
+                map,
+                "DataSourceConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -4515,6 +5961,32 @@ impl crate::ToJson for QnAKendraConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QnAKendraConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExactResponse",
+                "KendraIndex",
+                "QueryFilterString",
+                "QueryFilterStringEnabled",
+            ],
+        )?;
+        Ok(Self {
+            exact_response: crate::from_json_required(map, "ExactResponse", path)?,
+            kendra_index: crate::from_json_required(map, "KendraIndex", path)?,
+            query_filter_string: crate::from_json_optional(map, "QueryFilterString", path)?,
+            query_filter_string_enabled: crate::from_json_required(
+                map,
+                "QueryFilterStringEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<QnAKendraConfiguration> for Value<QnAKendraConfiguration> {
     fn from(value: QnAKendraConfiguration) -> Self {
         Value::Lit(value)
@@ -4542,6 +6014,16 @@ impl crate::ToJson for Replication {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ReplicaRegions", &self.replica_regions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Replication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReplicaRegions"])?;
+        Ok(Self {
+            replica_regions: crate::from_json_required(map, "ReplicaRegions", path)?,
+        })
     }
 }
 
@@ -4582,6 +6064,17 @@ impl crate::ToJson for ResponseSpecification {
         crate::put_opt(&mut out, "AllowInterrupt", &self.allow_interrupt);
         crate::put(&mut out, "MessageGroupsList", &self.message_groups_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowInterrupt", "MessageGroupsList"])?;
+        Ok(Self {
+            allow_interrupt: crate::from_json_optional(map, "AllowInterrupt", path)?,
+            message_groups_list: crate::from_json_required(map, "MessageGroupsList", path)?,
+        })
     }
 }
 
@@ -4646,6 +6139,32 @@ impl crate::ToJson for RuntimeSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuntimeSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NluImprovementSpecification",
+                "SlotResolutionImprovementSpecification",
+            ],
+        )?;
+        Ok(Self {
+            nlu_improvement_specification: crate::from_json_optional(
+                map,
+                "NluImprovementSpecification",
+                path,
+            )?,
+            slot_resolution_improvement_specification: crate::from_json_optional(
+                map,
+                "SlotResolutionImprovementSpecification",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RuntimeSettings> for Value<RuntimeSettings> {
     fn from(value: RuntimeSettings) -> Self {
         Value::Lit(value)
@@ -4690,6 +6209,18 @@ impl crate::ToJson for S3BucketLogDestination {
         crate::put(&mut out, "LogPrefix", &self.log_prefix);
         crate::put(&mut out, "S3BucketArn", &self.s3_bucket_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3BucketLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "LogPrefix", "S3BucketArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            log_prefix: crate::from_json_required(map, "LogPrefix", path)?,
+            s3_bucket_arn: crate::from_json_required(map, "S3BucketArn", path)?,
+        })
     }
 }
 
@@ -4740,6 +6271,19 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["S3Bucket", "S3ObjectKey", "S3ObjectVersion"])?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_object_key: crate::from_json_required(map, "S3ObjectKey", path)?,
+            s3_object_version: crate::from_json_optional(map, "S3ObjectVersion", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -4767,6 +6311,16 @@ impl crate::ToJson for SampleUtterance {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Utterance", &self.utterance);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SampleUtterance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Utterance"])?;
+        Ok(Self {
+            utterance: crate::from_json_required(map, "Utterance", path)?,
+        })
     }
 }
 
@@ -4817,6 +6371,21 @@ impl crate::ToJson for SampleUtteranceGenerationSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SampleUtteranceGenerationSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BedrockModelSpecification", "Enabled"])?;
+        Ok(Self {
+            bedrock_model_specification: crate::from_json_optional(
+                map,
+                "BedrockModelSpecification",
+                path,
+            )?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<SampleUtteranceGenerationSpecification>
     for Value<SampleUtteranceGenerationSpecification>
 {
@@ -4849,6 +6418,16 @@ impl crate::ToJson for SampleValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SampleValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<SampleValue> for Value<SampleValue> {
     fn from(value: SampleValue) -> Self {
         Value::Lit(value)
@@ -4876,6 +6455,16 @@ impl crate::ToJson for SentimentAnalysisSettings {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DetectSentiment", &self.detect_sentiment);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SentimentAnalysisSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DetectSentiment"])?;
+        Ok(Self {
+            detect_sentiment: crate::from_json_required(map, "DetectSentiment", path)?,
+        })
     }
 }
 
@@ -4969,6 +6558,38 @@ impl crate::ToJson for Slot {
             &self.value_elicitation_setting,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Slot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "MultipleValuesSetting",
+                "Name",
+                "ObfuscationSetting",
+                "SlotTypeName",
+                "SubSlotSetting",
+                "ValueElicitationSetting",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            multiple_values_setting: crate::from_json_optional(map, "MultipleValuesSetting", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            obfuscation_setting: crate::from_json_optional(map, "ObfuscationSetting", path)?,
+            slot_type_name: crate::from_json_required(map, "SlotTypeName", path)?,
+            sub_slot_setting: crate::from_json_optional(map, "SubSlotSetting", path)?,
+            value_elicitation_setting: crate::from_json_required(
+                map,
+                "ValueElicitationSetting",
+                path,
+            )?,
+        })
     }
 }
 
@@ -5087,6 +6708,36 @@ impl crate::ToJson for SlotCaptureSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotCaptureSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CaptureConditional",
+                "CaptureNextStep",
+                "CaptureResponse",
+                "CodeHook",
+                "ElicitationCodeHook",
+                "FailureConditional",
+                "FailureNextStep",
+                "FailureResponse",
+            ],
+        )?;
+        Ok(Self {
+            capture_conditional: crate::from_json_optional(map, "CaptureConditional", path)?,
+            capture_next_step: crate::from_json_optional(map, "CaptureNextStep", path)?,
+            capture_response: crate::from_json_optional(map, "CaptureResponse", path)?,
+            code_hook: crate::from_json_optional(map, "CodeHook", path)?,
+            elicitation_code_hook: crate::from_json_optional(map, "ElicitationCodeHook", path)?,
+            failure_conditional: crate::from_json_optional(map, "FailureConditional", path)?,
+            failure_next_step: crate::from_json_optional(map, "FailureNextStep", path)?,
+            failure_response: crate::from_json_optional(map, "FailureResponse", path)?,
+        })
+    }
+}
+
 impl From<SlotCaptureSetting> for Value<SlotCaptureSetting> {
     fn from(value: SlotCaptureSetting) -> Self {
         Value::Lit(value)
@@ -5117,6 +6768,16 @@ impl crate::ToJson for SlotDefaultValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotDefaultValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultValue"])?;
+        Ok(Self {
+            default_value: crate::from_json_required(map, "DefaultValue", path)?,
+        })
+    }
+}
+
 impl From<SlotDefaultValue> for Value<SlotDefaultValue> {
     fn from(value: SlotDefaultValue) -> Self {
         Value::Lit(value)
@@ -5144,6 +6805,16 @@ impl crate::ToJson for SlotDefaultValueSpecification {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DefaultValueList", &self.default_value_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotDefaultValueSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultValueList"])?;
+        Ok(Self {
+            default_value_list: crate::from_json_required(map, "DefaultValueList", path)?,
+        })
     }
 }
 
@@ -5178,6 +6849,17 @@ impl crate::ToJson for SlotPriority {
         crate::put(&mut out, "Priority", &self.priority);
         crate::put(&mut out, "SlotName", &self.slot_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotPriority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Priority", "SlotName"])?;
+        Ok(Self {
+            priority: crate::from_json_required(map, "Priority", path)?,
+            slot_name: crate::from_json_required(map, "SlotName", path)?,
+        })
     }
 }
 
@@ -5225,6 +6907,21 @@ impl crate::ToJson for SlotResolutionImprovementSpecification {
         );
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotResolutionImprovementSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BedrockModelSpecification", "Enabled"])?;
+        Ok(Self {
+            bedrock_model_specification: crate::from_json_optional(
+                map,
+                "BedrockModelSpecification",
+                path,
+            )?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -5345,6 +7042,42 @@ impl crate::ToJson for SlotType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CompositeSlotTypeSetting",
+                "Description",
+                "ExternalSourceSetting",
+                "Name",
+                "ParentSlotTypeSignature",
+                "SlotTypeValues",
+                "ValueSelectionSetting",
+            ],
+        )?;
+        Ok(Self {
+            composite_slot_type_setting: crate::from_json_optional(
+                map,
+                "CompositeSlotTypeSetting",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            external_source_setting: crate::from_json_optional(map, "ExternalSourceSetting", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parent_slot_type_signature: crate::from_json_optional(
+                map,
+                "ParentSlotTypeSignature",
+                path,
+            )?,
+            slot_type_values: crate::from_json_optional(map, "SlotTypeValues", path)?,
+            value_selection_setting: crate::from_json_optional(map, "ValueSelectionSetting", path)?,
+        })
+    }
+}
+
 impl From<SlotType> for Value<SlotType> {
     fn from(value: SlotType) -> Self {
         Value::Lit(value)
@@ -5385,6 +7118,17 @@ impl crate::ToJson for SlotTypeValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotTypeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SampleValue", "Synonyms"])?;
+        Ok(Self {
+            sample_value: crate::from_json_required(map, "SampleValue", path)?,
+            synonyms: crate::from_json_optional(map, "Synonyms", path)?,
+        })
+    }
+}
+
 impl From<SlotTypeValue> for Value<SlotTypeValue> {
     fn from(value: SlotTypeValue) -> Self {
         Value::Lit(value)
@@ -5418,6 +7162,16 @@ impl crate::ToJson for SlotValue {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "InterpretedValue", &self.interpreted_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InterpretedValue"])?;
+        Ok(Self {
+            interpreted_value: crate::from_json_optional(map, "InterpretedValue", path)?,
+        })
     }
 }
 
@@ -5518,6 +7272,40 @@ impl crate::ToJson for SlotValueElicitationSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotValueElicitationSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultValueSpecification",
+                "PromptSpecification",
+                "SampleUtterances",
+                "SlotCaptureSetting",
+                "SlotConstraint",
+                "WaitAndContinueSpecification",
+            ],
+        )?;
+        Ok(Self {
+            default_value_specification: crate::from_json_optional(
+                map,
+                "DefaultValueSpecification",
+                path,
+            )?,
+            prompt_specification: crate::from_json_optional(map, "PromptSpecification", path)?,
+            sample_utterances: crate::from_json_optional(map, "SampleUtterances", path)?,
+            slot_capture_setting: crate::from_json_optional(map, "SlotCaptureSetting", path)?,
+            slot_constraint: crate::from_json_required(map, "SlotConstraint", path)?,
+            wait_and_continue_specification: crate::from_json_optional(
+                map,
+                "WaitAndContinueSpecification",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SlotValueElicitationSetting> for Value<SlotValueElicitationSetting> {
     fn from(value: SlotValueElicitationSetting) -> Self {
         Value::Lit(value)
@@ -5574,6 +7362,18 @@ impl crate::ToJson for SlotValueOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotValueOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Shape", "Value", "Values"])?;
+        Ok(Self {
+            shape: crate::from_json_optional(map, "Shape", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<SlotValueOverride> for Value<SlotValueOverride> {
     fn from(value: SlotValueOverride) -> Self {
         Value::Lit(value)
@@ -5620,6 +7420,17 @@ impl crate::ToJson for SlotValueOverrideMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotValueOverrideMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SlotName", "SlotValueOverride"])?;
+        Ok(Self {
+            slot_name: crate::from_json_optional(map, "SlotName", path)?,
+            slot_value_override: crate::from_json_optional(map, "SlotValueOverride", path)?,
+        })
+    }
+}
+
 impl From<SlotValueOverrideMap> for Value<SlotValueOverrideMap> {
     fn from(value: SlotValueOverrideMap) -> Self {
         Value::Lit(value)
@@ -5647,6 +7458,16 @@ impl crate::ToJson for SlotValueRegexFilter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Pattern", &self.pattern);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotValueRegexFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Pattern"])?;
+        Ok(Self {
+            pattern: crate::from_json_required(map, "Pattern", path)?,
+        })
     }
 }
 
@@ -5707,6 +7528,30 @@ impl crate::ToJson for SlotValueSelectionSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotValueSelectionSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdvancedRecognitionSetting",
+                "RegexFilter",
+                "ResolutionStrategy",
+            ],
+        )?;
+        Ok(Self {
+            advanced_recognition_setting: crate::from_json_optional(
+                map,
+                "AdvancedRecognitionSetting",
+                path,
+            )?,
+            regex_filter: crate::from_json_optional(map, "RegexFilter", path)?,
+            resolution_strategy: crate::from_json_required(map, "ResolutionStrategy", path)?,
+        })
+    }
+}
+
 impl From<SlotValueSelectionSetting> for Value<SlotValueSelectionSetting> {
     fn from(value: SlotValueSelectionSetting) -> Self {
         Value::Lit(value)
@@ -5763,6 +7608,26 @@ impl crate::ToJson for Specifications {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Specifications {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SlotTypeId", "SlotTypeName", "ValueElicitationSetting"],
+        )?;
+        Ok(Self {
+            slot_type_id: crate::from_json_optional(map, "SlotTypeId", path)?,
+            slot_type_name: crate::from_json_optional(map, "SlotTypeName", path)?,
+            value_elicitation_setting: crate::from_json_required(
+                map,
+                "ValueElicitationSetting",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Specifications> for Value<Specifications> {
     fn from(value: Specifications) -> Self {
         Value::Lit(value)
@@ -5803,6 +7668,17 @@ impl crate::ToJson for SpeechFoundationModel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpeechFoundationModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ModelArn", "VoiceId"])?;
+        Ok(Self {
+            model_arn: crate::from_json_required(map, "ModelArn", path)?,
+            voice_id: crate::from_json_optional(map, "VoiceId", path)?,
+        })
+    }
+}
+
 impl From<SpeechFoundationModel> for Value<SpeechFoundationModel> {
     fn from(value: SpeechFoundationModel) -> Self {
         Value::Lit(value)
@@ -5836,6 +7712,16 @@ impl crate::ToJson for SpeechModelConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DeepgramConfig", &self.deepgram_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpeechModelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeepgramConfig"])?;
+        Ok(Self {
+            deepgram_config: crate::from_json_optional(map, "DeepgramConfig", path)?,
+        })
     }
 }
 
@@ -5892,6 +7778,18 @@ impl crate::ToJson for SpeechRecognitionSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpeechRecognitionSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["SpeechModelConfig", "SpeechModelPreference"])?;
+        Ok(Self {
+            speech_model_config: crate::from_json_optional(map, "SpeechModelConfig", path)?,
+            speech_model_preference: crate::from_json_optional(map, "SpeechModelPreference", path)?,
+        })
+    }
+}
+
 impl From<SpeechRecognitionSettings> for Value<SpeechRecognitionSettings> {
     fn from(value: SpeechRecognitionSettings) -> Self {
         Value::Lit(value)
@@ -5919,6 +7817,16 @@ impl crate::ToJson for SsmlMessage {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SsmlMessage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -5974,6 +7882,28 @@ impl crate::ToJson for StillWaitingResponseSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StillWaitingResponseSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowInterrupt",
+                "FrequencyInSeconds",
+                "MessageGroupsList",
+                "TimeoutInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            allow_interrupt: crate::from_json_optional(map, "AllowInterrupt", path)?,
+            frequency_in_seconds: crate::from_json_required(map, "FrequencyInSeconds", path)?,
+            message_groups_list: crate::from_json_required(map, "MessageGroupsList", path)?,
+            timeout_in_seconds: crate::from_json_required(map, "TimeoutInSeconds", path)?,
+        })
+    }
+}
+
 impl From<StillWaitingResponseSpecification> for Value<StillWaitingResponseSpecification> {
     fn from(value: StillWaitingResponseSpecification) -> Self {
         Value::Lit(value)
@@ -6020,6 +7950,17 @@ impl crate::ToJson for SubSlotSetting {
         crate::put_opt(&mut out, "Expression", &self.expression);
         crate::put_opt(&mut out, "SlotSpecifications", &self.slot_specifications);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubSlotSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression", "SlotSpecifications"])?;
+        Ok(Self {
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            slot_specifications: crate::from_json_optional(map, "SlotSpecifications", path)?,
+        })
     }
 }
 
@@ -6070,6 +8011,18 @@ impl crate::ToJson for SubSlotTypeComposition {
         crate::put_opt(&mut out, "SlotTypeId", &self.slot_type_id);
         crate::put_opt(&mut out, "SlotTypeName", &self.slot_type_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubSlotTypeComposition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "SlotTypeId", "SlotTypeName"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            slot_type_id: crate::from_json_optional(map, "SlotTypeId", path)?,
+            slot_type_name: crate::from_json_optional(map, "SlotTypeName", path)?,
+        })
     }
 }
 
@@ -6153,6 +8106,36 @@ impl crate::ToJson for SubSlotValueElicitationSetting {
             &self.wait_and_continue_specification,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubSlotValueElicitationSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultValueSpecification",
+                "PromptSpecification",
+                "SampleUtterances",
+                "WaitAndContinueSpecification",
+            ],
+        )?;
+        Ok(Self {
+            default_value_specification: crate::from_json_optional(
+                map,
+                "DefaultValueSpecification",
+                path,
+            )?,
+            prompt_specification: crate::from_json_optional(map, "PromptSpecification", path)?,
+            sample_utterances: crate::from_json_optional(map, "SampleUtterances", path)?,
+            wait_and_continue_specification: crate::from_json_optional(
+                map,
+                "WaitAndContinueSpecification",
+                path,
+            )?,
+        })
     }
 }
 
@@ -6243,6 +8226,40 @@ impl crate::ToJson for TestBotAliasSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TestBotAliasSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BotAliasLocaleSettings",
+                "ConversationLogSettings",
+                "Description",
+                "SentimentAnalysisSettings",
+            ],
+        )?;
+        Ok(Self {
+            bot_alias_locale_settings: crate::from_json_optional(
+                map,
+                "BotAliasLocaleSettings",
+                path,
+            )?,
+            conversation_log_settings: crate::from_json_optional(
+                map,
+                "ConversationLogSettings",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            sentiment_analysis_settings: crate::from_json_optional(
+                map,
+                "SentimentAnalysisSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TestBotAliasSettings> for Value<TestBotAliasSettings> {
     fn from(value: TestBotAliasSettings) -> Self {
         Value::Lit(value)
@@ -6273,6 +8290,16 @@ impl crate::ToJson for TextInputSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextInputSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StartTimeoutMs"])?;
+        Ok(Self {
+            start_timeout_ms: crate::from_json_required(map, "StartTimeoutMs", path)?,
+        })
+    }
+}
+
 impl From<TextInputSpecification> for Value<TextInputSpecification> {
     fn from(value: TextInputSpecification) -> Self {
         Value::Lit(value)
@@ -6300,6 +8327,16 @@ impl crate::ToJson for TextLogDestination {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CloudWatch", &self.cloud_watch);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatch"])?;
+        Ok(Self {
+            cloud_watch: crate::from_json_required(map, "CloudWatch", path)?,
+        })
     }
 }
 
@@ -6340,6 +8377,17 @@ impl crate::ToJson for TextLogSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextLogSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "Enabled"])?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<TextLogSetting> for Value<TextLogSetting> {
     fn from(value: TextLogSetting) -> Self {
         Value::Lit(value)
@@ -6371,6 +8419,16 @@ impl crate::ToJson for UnifiedSpeechSettings {
             &self.speech_foundation_model,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UnifiedSpeechSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SpeechFoundationModel"])?;
+        Ok(Self {
+            speech_foundation_model: crate::from_json_required(map, "SpeechFoundationModel", path)?,
+        })
     }
 }
 
@@ -6411,6 +8469,17 @@ impl crate::ToJson for VoiceSettings {
         crate::put_opt(&mut out, "Engine", &self.engine);
         crate::put(&mut out, "VoiceId", &self.voice_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VoiceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Engine", "VoiceId"])?;
+        Ok(Self {
+            engine: crate::from_json_optional(map, "Engine", path)?,
+            voice_id: crate::from_json_required(map, "VoiceId", path)?,
+        })
     }
 }
 
@@ -6478,6 +8547,28 @@ impl crate::ToJson for WaitAndContinueSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WaitAndContinueSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContinueResponse",
+                "IsActive",
+                "StillWaitingResponse",
+                "WaitingResponse",
+            ],
+        )?;
+        Ok(Self {
+            continue_response: crate::from_json_required(map, "ContinueResponse", path)?,
+            is_active: crate::from_json_optional(map, "IsActive", path)?,
+            still_waiting_response: crate::from_json_optional(map, "StillWaitingResponse", path)?,
+            waiting_response: crate::from_json_required(map, "WaitingResponse", path)?,
+        })
+    }
+}
+
 impl From<WaitAndContinueSpecification> for Value<WaitAndContinueSpecification> {
     fn from(value: WaitAndContinueSpecification) -> Self {
         Value::Lit(value)
@@ -6509,6 +8600,17 @@ impl crate::ToJson for AssistedNluMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssistedNluMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Primary", Self::Primary), ("Fallback", Self::Fallback)],
+        )
+    }
+}
+
 impl From<AssistedNluMode> for Value<AssistedNluMode> {
     fn from(value: AssistedNluMode) -> Self {
         Value::Lit(value)
@@ -6534,6 +8636,20 @@ impl AudioRecognitionStrategy {
 impl crate::ToJson for AudioRecognitionStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioRecognitionStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[(
+                "UseSlotValuesAsCustomVocabulary",
+                Self::UseSlotValuesAsCustomVocabulary,
+            )],
+        )
     }
 }
 
@@ -6583,6 +8699,25 @@ impl crate::ToJson for AudioType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MELODY_CHIPPER_CHIME", Self::MelodyChipperChime),
+                ("MELODY_CURIOUS_CRAWL", Self::MelodyCuriousCrawl),
+                ("MELODY_RISING_RIPPLE", Self::MelodyRisingRipple),
+                ("MELODY_PATIENT_PING", Self::MelodyPatientPing),
+                ("MELODY_PONDERING_PONG", Self::MelodyPonderingPong),
+                ("TYPING_KINETIC_KEYS", Self::TypingKineticKeys),
+                ("TYPING_QUIET_QWERTY", Self::TypingQuietQwerty),
+            ],
+        )
+    }
+}
+
 impl From<AudioType> for Value<AudioType> {
     fn from(value: AudioType) -> Self {
         Value::Lit(value)
@@ -6614,6 +8749,17 @@ impl crate::ToJson for BedrockTraceStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockTraceStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<BedrockTraceStatus> for Value<BedrockTraceStatus> {
     fn from(value: BedrockTraceStatus) -> Self {
         Value::Lit(value)
@@ -6642,6 +8788,17 @@ impl BotType {
 impl crate::ToJson for BotType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Bot", Self::Bot), ("BotNetwork", Self::BotNetwork)],
+        )
     }
 }
 
@@ -6697,6 +8854,27 @@ impl crate::ToJson for DialogActionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DialogActionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CloseIntent", Self::CloseIntent),
+                ("ConfirmIntent", Self::ConfirmIntent),
+                ("ElicitIntent", Self::ElicitIntent),
+                ("ElicitSlot", Self::ElicitSlot),
+                ("StartIntent", Self::StartIntent),
+                ("FulfillIntent", Self::FulfillIntent),
+                ("EndConversation", Self::EndConversation),
+                ("EvaluateConditional", Self::EvaluateConditional),
+                ("InvokeDialogCodeHook", Self::InvokeDialogCodeHook),
+            ],
+        )
+    }
+}
+
 impl From<DialogActionType> for Value<DialogActionType> {
     fn from(value: DialogActionType) -> Self {
         Value::Lit(value)
@@ -6734,6 +8912,22 @@ impl crate::ToJson for Engine {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Engine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("standard", Self::Standard),
+                ("neural", Self::Neural),
+                ("long-form", Self::LongForm),
+                ("generative", Self::Generative),
+            ],
+        )
+    }
+}
+
 impl From<Engine> for Value<Engine> {
     fn from(value: Engine) -> Self {
         Value::Lit(value)
@@ -6762,6 +8956,17 @@ impl MessageSelectionStrategy {
 impl crate::ToJson for MessageSelectionStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageSelectionStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Random", Self::Random), ("Ordered", Self::Ordered)],
+        )
     }
 }
 
@@ -6796,6 +9001,20 @@ impl crate::ToJson for ObfuscationSettingType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObfuscationSettingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("None", Self::None),
+                ("DefaultObfuscation", Self::DefaultObfuscation),
+            ],
+        )
+    }
+}
+
 impl From<ObfuscationSettingType> for Value<ObfuscationSettingType> {
     fn from(value: ObfuscationSettingType) -> Self {
         Value::Lit(value)
@@ -6827,6 +9046,17 @@ impl crate::ToJson for SlotConstraint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Required", Self::Required), ("Optional", Self::Optional)],
+        )
+    }
+}
+
 impl From<SlotConstraint> for Value<SlotConstraint> {
     fn from(value: SlotConstraint) -> Self {
         Value::Lit(value)
@@ -6855,6 +9085,17 @@ impl SlotShape {
 impl crate::ToJson for SlotShape {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotShape {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Scalar", Self::Scalar), ("List", Self::List)],
+        )
     }
 }
 
@@ -6892,6 +9133,21 @@ impl crate::ToJson for SlotValueResolutionStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlotValueResolutionStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ORIGINAL_VALUE", Self::OriginalValue),
+                ("TOP_RESOLUTION", Self::TopResolution),
+                ("CONCATENATION", Self::Concatenation),
+            ],
+        )
+    }
+}
+
 impl From<SlotValueResolutionStrategy> for Value<SlotValueResolutionStrategy> {
     fn from(value: SlotValueResolutionStrategy) -> Self {
         Value::Lit(value)
@@ -6923,6 +9179,21 @@ impl SpeechDetectionSensitivity {
 impl crate::ToJson for SpeechDetectionSensitivity {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpeechDetectionSensitivity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Default", Self::Default),
+                ("HighNoiseTolerance", Self::HighNoiseTolerance),
+                ("MaximumNoiseTolerance", Self::MaximumNoiseTolerance),
+            ],
+        )
     }
 }
 
@@ -6960,6 +9231,22 @@ impl SpeechModelPreference {
 impl crate::ToJson for SpeechModelPreference {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpeechModelPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Standard", Self::Standard),
+                ("Neural", Self::Neural),
+                ("Deepgram", Self::Deepgram),
+                ("Advanced", Self::Advanced),
+            ],
+        )
     }
 }
 

@@ -134,6 +134,48 @@ impl crate::ToJson for BotAlias {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotAlias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BotAliasLocaleSettings",
+                "BotAliasName",
+                "BotAliasTags",
+                "BotId",
+                "BotVersion",
+                "ConversationLogSettings",
+                "Description",
+                "SentimentAnalysisSettings",
+            ],
+        )?;
+        Ok(Self {
+            bot_alias_locale_settings: crate::from_json_optional(
+                map,
+                "BotAliasLocaleSettings",
+                path,
+            )?,
+            bot_alias_name: crate::from_json_required(map, "BotAliasName", path)?,
+            bot_alias_tags: crate::from_json_optional(map, "BotAliasTags", path)?,
+            bot_id: crate::from_json_required(map, "BotId", path)?,
+            bot_version: crate::from_json_optional(map, "BotVersion", path)?,
+            conversation_log_settings: crate::from_json_optional(
+                map,
+                "ConversationLogSettings",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            sentiment_analysis_settings: crate::from_json_optional(
+                map,
+                "SentimentAnalysisSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lex::BotAlias` (`Fn::GetAtt`).
 impl crate::Handle<BotAlias> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the bot alias.
@@ -176,6 +218,16 @@ impl crate::ToJson for AudioLogDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Bucket"])?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+        })
+    }
+}
+
 impl From<AudioLogDestination> for Value<AudioLogDestination> {
     fn from(value: AudioLogDestination) -> Self {
         Value::Lit(value)
@@ -212,6 +264,17 @@ impl crate::ToJson for AudioLogSetting {
         crate::put(&mut out, "Destination", &self.destination);
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioLogSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "Enabled"])?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -264,6 +327,17 @@ impl crate::ToJson for BotAliasLocaleSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotAliasLocaleSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CodeHookSpecification", "Enabled"])?;
+        Ok(Self {
+            code_hook_specification: crate::from_json_optional(map, "CodeHookSpecification", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<BotAliasLocaleSettings> for Value<BotAliasLocaleSettings> {
     fn from(value: BotAliasLocaleSettings) -> Self {
         Value::Lit(value)
@@ -303,6 +377,21 @@ impl crate::ToJson for BotAliasLocaleSettingsItem {
         );
         crate::put(&mut out, "LocaleId", &self.locale_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotAliasLocaleSettingsItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BotAliasLocaleSetting", "LocaleId"])?;
+        Ok(Self {
+            bot_alias_locale_setting: crate::from_json_required(
+                map,
+                "BotAliasLocaleSetting",
+                path,
+            )?,
+            locale_id: crate::from_json_required(map, "LocaleId", path)?,
+        })
     }
 }
 
@@ -348,6 +437,21 @@ impl crate::ToJson for CloudWatchLogGroupLogDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogGroupLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogGroupArn", "LogPrefix"])?;
+        Ok(Self {
+            cloud_watch_log_group_arn: crate::from_json_required(
+                map,
+                "CloudWatchLogGroupArn",
+                path,
+            )?,
+            log_prefix: crate::from_json_required(map, "LogPrefix", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogGroupLogDestination> for Value<CloudWatchLogGroupLogDestination> {
     fn from(value: CloudWatchLogGroupLogDestination) -> Self {
         Value::Lit(value)
@@ -376,6 +480,16 @@ impl crate::ToJson for CodeHookSpecification {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LambdaCodeHook", &self.lambda_code_hook);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeHookSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaCodeHook"])?;
+        Ok(Self {
+            lambda_code_hook: crate::from_json_required(map, "LambdaCodeHook", path)?,
+        })
     }
 }
 
@@ -431,6 +545,17 @@ impl crate::ToJson for ConversationLogSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConversationLogSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AudioLogSettings", "TextLogSettings"])?;
+        Ok(Self {
+            audio_log_settings: crate::from_json_optional(map, "AudioLogSettings", path)?,
+            text_log_settings: crate::from_json_optional(map, "TextLogSettings", path)?,
+        })
+    }
+}
+
 impl From<ConversationLogSettings> for Value<ConversationLogSettings> {
     fn from(value: ConversationLogSettings) -> Self {
         Value::Lit(value)
@@ -470,6 +595,21 @@ impl crate::ToJson for LambdaCodeHook {
         );
         crate::put(&mut out, "LambdaArn", &self.lambda_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaCodeHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CodeHookInterfaceVersion", "LambdaArn"])?;
+        Ok(Self {
+            code_hook_interface_version: crate::from_json_required(
+                map,
+                "CodeHookInterfaceVersion",
+                path,
+            )?,
+            lambda_arn: crate::from_json_required(map, "LambdaArn", path)?,
+        })
     }
 }
 
@@ -522,6 +662,18 @@ impl crate::ToJson for S3BucketLogDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3BucketLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "LogPrefix", "S3BucketArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            log_prefix: crate::from_json_required(map, "LogPrefix", path)?,
+            s3_bucket_arn: crate::from_json_required(map, "S3BucketArn", path)?,
+        })
+    }
+}
+
 impl From<S3BucketLogDestination> for Value<S3BucketLogDestination> {
     fn from(value: S3BucketLogDestination) -> Self {
         Value::Lit(value)
@@ -554,6 +706,16 @@ impl crate::ToJson for SentimentAnalysisSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SentimentAnalysisSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DetectSentiment"])?;
+        Ok(Self {
+            detect_sentiment: crate::from_json_required(map, "DetectSentiment", path)?,
+        })
+    }
+}
+
 impl From<SentimentAnalysisSettings> for Value<SentimentAnalysisSettings> {
     fn from(value: SentimentAnalysisSettings) -> Self {
         Value::Lit(value)
@@ -581,6 +743,16 @@ impl crate::ToJson for TextLogDestination {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CloudWatch", &self.cloud_watch);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatch"])?;
+        Ok(Self {
+            cloud_watch: crate::from_json_required(map, "CloudWatch", path)?,
+        })
     }
 }
 
@@ -619,6 +791,17 @@ impl crate::ToJson for TextLogSetting {
         crate::put(&mut out, "Destination", &self.destination);
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextLogSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "Enabled"])?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 

@@ -72,6 +72,26 @@ impl crate::ToJson for BotVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BotId", "BotVersionLocaleSpecification", "Description"],
+        )?;
+        Ok(Self {
+            bot_id: crate::from_json_required(map, "BotId", path)?,
+            bot_version_locale_specification: crate::from_json_required(
+                map,
+                "BotVersionLocaleSpecification",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lex::BotVersion` (`Fn::GetAtt`).
 impl crate::Handle<BotVersion> {
     /// `Fn::GetAtt` `BotVersion`. The version of a bot.
@@ -101,6 +121,16 @@ impl crate::ToJson for BotVersionLocaleDetails {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SourceBotVersion", &self.source_bot_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotVersionLocaleDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceBotVersion"])?;
+        Ok(Self {
+            source_bot_version: crate::from_json_required(map, "SourceBotVersion", path)?,
+        })
     }
 }
 
@@ -143,6 +173,21 @@ impl crate::ToJson for BotVersionLocaleSpecification {
         );
         crate::put(&mut out, "LocaleId", &self.locale_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BotVersionLocaleSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BotVersionLocaleDetails", "LocaleId"])?;
+        Ok(Self {
+            bot_version_locale_details: crate::from_json_required(
+                map,
+                "BotVersionLocaleDetails",
+                path,
+            )?,
+            locale_id: crate::from_json_required(map, "LocaleId", path)?,
+        })
     }
 }
 

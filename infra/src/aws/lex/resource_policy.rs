@@ -51,6 +51,17 @@ impl crate::ToJson for ResourcePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Policy", "ResourceArn"])?;
+        Ok(Self {
+            policy: crate::from_json_required(map, "Policy", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lex::ResourcePolicy` (`Fn::GetAtt`).
 impl crate::Handle<ResourcePolicy> {
     /// `Fn::GetAtt` `Id`. The Physical ID of the resource policy.

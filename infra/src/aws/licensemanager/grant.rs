@@ -114,6 +114,34 @@ impl crate::ToJson for Grant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Grant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedOperations",
+                "GrantName",
+                "HomeRegion",
+                "LicenseArn",
+                "Principals",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            allowed_operations: crate::from_json_optional(map, "AllowedOperations", path)?,
+            grant_name: crate::from_json_optional(map, "GrantName", path)?,
+            home_region: crate::from_json_optional(map, "HomeRegion", path)?,
+            license_arn: crate::from_json_optional(map, "LicenseArn", path)?,
+            principals: crate::from_json_optional(map, "Principals", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LicenseManager::Grant` (`Fn::GetAtt`).
 impl crate::Handle<Grant> {
     /// `Fn::GetAtt` `GrantArn`.
@@ -167,6 +195,25 @@ impl crate::ToJson for AllowedOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowedOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CheckInLicense", Self::CheckInLicense),
+                ("CheckoutBorrowLicense", Self::CheckoutBorrowLicense),
+                ("CheckoutLicense", Self::CheckoutLicense),
+                ("CreateGrant", Self::CreateGrant),
+                ("CreateToken", Self::CreateToken),
+                ("ExtendConsumptionLicense", Self::ExtendConsumptionLicense),
+                ("ListPurchasedLicenses", Self::ListPurchasedLicenses),
+            ],
+        )
+    }
+}
+
 impl From<AllowedOperation> for Value<AllowedOperation> {
     fn from(value: AllowedOperation) -> Self {
         Value::Lit(value)
@@ -216,6 +263,27 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACTIVE", Self::Active),
+                ("DELETED", Self::Deleted),
+                ("DISABLED", Self::Disabled),
+                ("FAILED_WORKFLOW", Self::FailedWorkflow),
+                ("PENDING_ACCEPT", Self::PendingAccept),
+                ("PENDING_DELETE", Self::PendingDelete),
+                ("PENDING_WORKFLOW", Self::PendingWorkflow),
+                ("REJECTED", Self::Rejected),
+                ("WORKFLOW_COMPLETED", Self::WorkflowCompleted),
+            ],
+        )
     }
 }
 

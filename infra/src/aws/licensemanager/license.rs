@@ -120,6 +120,48 @@ impl crate::ToJson for License {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for License {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Beneficiary",
+                "ConsumptionConfiguration",
+                "Entitlements",
+                "HomeRegion",
+                "Issuer",
+                "LicenseMetadata",
+                "LicenseName",
+                "ProductName",
+                "ProductSKU",
+                "Status",
+                "Tags",
+                "Validity",
+            ],
+        )?;
+        Ok(Self {
+            beneficiary: crate::from_json_required(map, "Beneficiary", path)?,
+            consumption_configuration: crate::from_json_required(
+                map,
+                "ConsumptionConfiguration",
+                path,
+            )?,
+            entitlements: crate::from_json_required(map, "Entitlements", path)?,
+            home_region: crate::from_json_required(map, "HomeRegion", path)?,
+            issuer: crate::from_json_required(map, "Issuer", path)?,
+            license_metadata: crate::from_json_optional(map, "LicenseMetadata", path)?,
+            license_name: crate::from_json_required(map, "LicenseName", path)?,
+            product_name: crate::from_json_required(map, "ProductName", path)?,
+            product_sku: crate::from_json_required(map, "ProductSKU", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            validity: crate::from_json_required(map, "Validity", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LicenseManager::License` (`Fn::GetAtt`).
 impl crate::Handle<License> {
     /// `Fn::GetAtt` `LicenseArn`.
@@ -165,6 +207,22 @@ impl crate::ToJson for BorrowConfiguration {
             &self.max_time_to_live_in_minutes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BorrowConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AllowEarlyCheckIn", "MaxTimeToLiveInMinutes"])?;
+        Ok(Self {
+            allow_early_check_in: crate::from_json_required(map, "AllowEarlyCheckIn", path)?,
+            max_time_to_live_in_minutes: crate::from_json_required(
+                map,
+                "MaxTimeToLiveInMinutes",
+                path,
+            )?,
+        })
     }
 }
 
@@ -228,6 +286,30 @@ impl crate::ToJson for ConsumptionConfiguration {
         );
         crate::put_opt(&mut out, "RenewType", &self.renew_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConsumptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BorrowConfiguration",
+                "ProvisionalConfiguration",
+                "RenewType",
+            ],
+        )?;
+        Ok(Self {
+            borrow_configuration: crate::from_json_optional(map, "BorrowConfiguration", path)?,
+            provisional_configuration: crate::from_json_optional(
+                map,
+                "ProvisionalConfiguration",
+                path,
+            )?,
+            renew_type: crate::from_json_optional(map, "RenewType", path)?,
+        })
     }
 }
 
@@ -305,6 +387,32 @@ impl crate::ToJson for Entitlement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Entitlement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowCheckIn",
+                "MaxCount",
+                "Name",
+                "Overage",
+                "Unit",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            allow_check_in: crate::from_json_optional(map, "AllowCheckIn", path)?,
+            max_count: crate::from_json_optional(map, "MaxCount", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            overage: crate::from_json_optional(map, "Overage", path)?,
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<Entitlement> for Value<Entitlement> {
     fn from(value: Entitlement) -> Self {
         Value::Lit(value)
@@ -345,6 +453,17 @@ impl crate::ToJson for IssuerData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IssuerData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "SignKey"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            sign_key: crate::from_json_optional(map, "SignKey", path)?,
+        })
+    }
+}
+
 impl From<IssuerData> for Value<IssuerData> {
     fn from(value: IssuerData) -> Self {
         Value::Lit(value)
@@ -376,6 +495,17 @@ impl crate::ToJson for Metadata {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Metadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -413,6 +543,20 @@ impl crate::ToJson for ProvisionalConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisionalConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxTimeToLiveInMinutes"])?;
+        Ok(Self {
+            max_time_to_live_in_minutes: crate::from_json_required(
+                map,
+                "MaxTimeToLiveInMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ProvisionalConfiguration> for Value<ProvisionalConfiguration> {
     fn from(value: ProvisionalConfiguration) -> Self {
         Value::Lit(value)
@@ -447,6 +591,17 @@ impl crate::ToJson for ValidityDateFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidityDateFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Begin", "End"])?;
+        Ok(Self {
+            begin: crate::from_json_required(map, "Begin", path)?,
+            end: crate::from_json_required(map, "End", path)?,
+        })
+    }
+}
+
 impl From<ValidityDateFormat> for Value<ValidityDateFormat> {
     fn from(value: ValidityDateFormat) -> Self {
         Value::Lit(value)
@@ -478,6 +633,21 @@ impl RenewType {
 impl crate::ToJson for RenewType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RenewType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Monthly", Self::Monthly),
+                ("None", Self::None),
+                ("Weekly", Self::Weekly),
+            ],
+        )
     }
 }
 
@@ -584,6 +754,45 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Bits", Self::Bits),
+                ("Bits/Second", Self::BitsSecond),
+                ("Bytes", Self::Bytes),
+                ("Bytes/Second", Self::BytesSecond),
+                ("Count", Self::Count),
+                ("Count/Second", Self::CountSecond),
+                ("Gigabits", Self::Gigabits),
+                ("Gigabits/Second", Self::GigabitsSecond),
+                ("Gigabytes", Self::Gigabytes),
+                ("Gigabytes/Second", Self::GigabytesSecond),
+                ("Kilobits", Self::Kilobits),
+                ("Kilobits/Second", Self::KilobitsSecond),
+                ("Kilobytes", Self::Kilobytes),
+                ("Kilobytes/Second", Self::KilobytesSecond),
+                ("Megabits", Self::Megabits),
+                ("Megabits/Second", Self::MegabitsSecond),
+                ("Megabytes", Self::Megabytes),
+                ("Megabytes/Second", Self::MegabytesSecond),
+                ("Microseconds", Self::Microseconds),
+                ("Milliseconds", Self::Milliseconds),
+                ("None", Self::None),
+                ("Percent", Self::Percent),
+                ("Seconds", Self::Seconds),
+                ("Terabits", Self::Terabits),
+                ("Terabits/Second", Self::TerabitsSecond),
+                ("Terabytes", Self::Terabytes),
+                ("Terabytes/Second", Self::TerabytesSecond),
+            ],
+        )
     }
 }
 

@@ -96,6 +96,40 @@ impl crate::ToJson for LicenseAssetGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseAssetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatedLicenseAssetRulesetARNs",
+                "Description",
+                "LicenseAssetGroupConfigurations",
+                "Name",
+                "Properties",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            associated_license_asset_ruleset_ar_ns: crate::from_json_required(
+                map,
+                "AssociatedLicenseAssetRulesetARNs",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            license_asset_group_configurations: crate::from_json_required(
+                map,
+                "LicenseAssetGroupConfigurations",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LicenseManager::LicenseAssetGroup` (`Fn::GetAtt`).
 impl crate::Handle<LicenseAssetGroup> {
     /// `Fn::GetAtt` `LicenseAssetGroupArn`. Amazon Resource Name (ARN) of the license asset
@@ -132,6 +166,16 @@ impl crate::ToJson for LicenseAssetGroupConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "UsageDimension", &self.usage_dimension);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseAssetGroupConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UsageDimension"])?;
+        Ok(Self {
+            usage_dimension: crate::from_json_optional(map, "UsageDimension", path)?,
+        })
     }
 }
 

@@ -72,6 +72,19 @@ impl crate::ToJson for LicenseAssetRuleSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseAssetRuleSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Rules", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LicenseManager::LicenseAssetRuleSet` (`Fn::GetAtt`).
 impl crate::Handle<LicenseAssetRuleSet> {
     /// `Fn::GetAtt` `LicenseAssetRulesetArn`. Amazon Resource Name (ARN) of the license asset
@@ -115,6 +128,20 @@ impl crate::ToJson for AndRuleStatement {
             &self.matching_rule_statements,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AndRuleStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MatchingRuleStatements"])?;
+        Ok(Self {
+            matching_rule_statements: crate::from_json_optional(
+                map,
+                "MatchingRuleStatements",
+                path,
+            )?,
+        })
     }
 }
 
@@ -181,6 +208,26 @@ impl crate::ToJson for InstanceRuleStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceRuleStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AndRuleStatement",
+                "MatchingRuleStatement",
+                "OrRuleStatement",
+            ],
+        )?;
+        Ok(Self {
+            and_rule_statement: crate::from_json_optional(map, "AndRuleStatement", path)?,
+            matching_rule_statement: crate::from_json_optional(map, "MatchingRuleStatement", path)?,
+            or_rule_statement: crate::from_json_optional(map, "OrRuleStatement", path)?,
+        })
+    }
+}
+
 impl From<InstanceRuleStatement> for Value<InstanceRuleStatement> {
     fn from(value: InstanceRuleStatement) -> Self {
         Value::Lit(value)
@@ -209,6 +256,16 @@ impl crate::ToJson for LicenseAssetRule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RuleStatement", &self.rule_statement);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseAssetRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleStatement"])?;
+        Ok(Self {
+            rule_statement: crate::from_json_required(map, "RuleStatement", path)?,
+        })
     }
 }
 
@@ -275,6 +332,26 @@ impl crate::ToJson for LicenseConfigurationRuleStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseConfigurationRuleStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AndRuleStatement",
+                "MatchingRuleStatement",
+                "OrRuleStatement",
+            ],
+        )?;
+        Ok(Self {
+            and_rule_statement: crate::from_json_optional(map, "AndRuleStatement", path)?,
+            matching_rule_statement: crate::from_json_optional(map, "MatchingRuleStatement", path)?,
+            or_rule_statement: crate::from_json_optional(map, "OrRuleStatement", path)?,
+        })
+    }
+}
+
 impl From<LicenseConfigurationRuleStatement> for Value<LicenseConfigurationRuleStatement> {
     fn from(value: LicenseConfigurationRuleStatement) -> Self {
         Value::Lit(value)
@@ -338,6 +415,26 @@ impl crate::ToJson for LicenseRuleStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseRuleStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AndRuleStatement",
+                "MatchingRuleStatement",
+                "OrRuleStatement",
+            ],
+        )?;
+        Ok(Self {
+            and_rule_statement: crate::from_json_optional(map, "AndRuleStatement", path)?,
+            matching_rule_statement: crate::from_json_optional(map, "MatchingRuleStatement", path)?,
+            or_rule_statement: crate::from_json_optional(map, "OrRuleStatement", path)?,
+        })
+    }
+}
+
 impl From<LicenseRuleStatement> for Value<LicenseRuleStatement> {
     fn from(value: LicenseRuleStatement) -> Self {
         Value::Lit(value)
@@ -377,6 +474,19 @@ impl crate::ToJson for MatchingRuleStatement {
         crate::put(&mut out, "KeyToMatch", &self.key_to_match);
         crate::put(&mut out, "ValueToMatch", &self.value_to_match);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchingRuleStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Constraint", "KeyToMatch", "ValueToMatch"])?;
+        Ok(Self {
+            constraint: crate::from_json_required(map, "Constraint", path)?,
+            key_to_match: crate::from_json_required(map, "KeyToMatch", path)?,
+            value_to_match: crate::from_json_required(map, "ValueToMatch", path)?,
+        })
     }
 }
 
@@ -420,6 +530,20 @@ impl crate::ToJson for OrRuleStatement {
             &self.matching_rule_statements,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrRuleStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MatchingRuleStatements"])?;
+        Ok(Self {
+            matching_rule_statements: crate::from_json_optional(
+                map,
+                "MatchingRuleStatements",
+                path,
+            )?,
+        })
     }
 }
 
@@ -495,6 +619,30 @@ impl crate::ToJson for RuleStatement {
             &self.license_rule_statement,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceRuleStatement",
+                "LicenseConfigurationRuleStatement",
+                "LicenseRuleStatement",
+            ],
+        )?;
+        Ok(Self {
+            instance_rule_statement: crate::from_json_optional(map, "InstanceRuleStatement", path)?,
+            license_configuration_rule_statement: crate::from_json_optional(
+                map,
+                "LicenseConfigurationRuleStatement",
+                path,
+            )?,
+            license_rule_statement: crate::from_json_optional(map, "LicenseRuleStatement", path)?,
+        })
     }
 }
 

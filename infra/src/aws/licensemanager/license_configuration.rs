@@ -155,6 +155,52 @@ impl crate::ToJson for LicenseConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DisassociateWhenNotFound",
+                "LicenseCount",
+                "LicenseCountHardLimit",
+                "LicenseCountingType",
+                "LicenseExpiry",
+                "LicenseRules",
+                "Name",
+                "ProductInformationList",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            disassociate_when_not_found: crate::from_json_optional(
+                map,
+                "DisassociateWhenNotFound",
+                path,
+            )?,
+            license_count: crate::from_json_optional(map, "LicenseCount", path)?,
+            license_count_hard_limit: crate::from_json_optional(
+                map,
+                "LicenseCountHardLimit",
+                path,
+            )?,
+            license_counting_type: crate::from_json_required(map, "LicenseCountingType", path)?,
+            license_expiry: crate::from_json_optional(map, "LicenseExpiry", path)?,
+            license_rules: crate::from_json_optional(map, "LicenseRules", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            product_information_list: crate::from_json_optional(
+                map,
+                "ProductInformationList",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LicenseManager::LicenseConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<LicenseConfiguration> {
     /// `Fn::GetAtt` `LicenseConfigurationArn`. Amazon Resource Name (ARN) of the license
@@ -211,6 +257,25 @@ impl crate::ToJson for ProductInformation {
         );
         crate::put(&mut out, "ResourceType", &self.resource_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProductInformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ProductInformationFilterList", "ResourceType"],
+        )?;
+        Ok(Self {
+            product_information_filter_list: crate::from_json_required(
+                map,
+                "ProductInformationFilterList",
+                path,
+            )?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+        })
     }
 }
 
@@ -276,6 +341,38 @@ impl crate::ToJson for ProductInformationFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProductInformationFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ProductInformationFilterComparator",
+                "ProductInformationFilterName",
+                "ProductInformationFilterValue",
+            ],
+        )?;
+        Ok(Self {
+            product_information_filter_comparator: crate::from_json_required(
+                map,
+                "ProductInformationFilterComparator",
+                path,
+            )?,
+            product_information_filter_name: crate::from_json_required(
+                map,
+                "ProductInformationFilterName",
+                path,
+            )?,
+            product_information_filter_value: crate::from_json_optional(
+                map,
+                "ProductInformationFilterValue",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ProductInformationFilter> for Value<ProductInformationFilter> {
     fn from(value: ProductInformationFilter) -> Self {
         Value::Lit(value)
@@ -310,6 +407,22 @@ impl LicenseCountingType {
 impl crate::ToJson for LicenseCountingType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseCountingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("vCPU", Self::VCpu),
+                ("Instance", Self::Instance),
+                ("Core", Self::Core),
+                ("Socket", Self::Socket),
+            ],
+        )
     }
 }
 

@@ -85,6 +85,32 @@ impl crate::ToJson for ReportGenerator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportGenerator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "ReportContext",
+                "ReportFrequency",
+                "ReportGeneratorName",
+                "ReportType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            report_context: crate::from_json_required(map, "ReportContext", path)?,
+            report_frequency: crate::from_json_required(map, "ReportFrequency", path)?,
+            report_generator_name: crate::from_json_required(map, "ReportGeneratorName", path)?,
+            report_type: crate::from_json_required(map, "ReportType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LicenseManager::ReportGenerator` (`Fn::GetAtt`).
 impl crate::Handle<ReportGenerator> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) of the report generator.
@@ -183,6 +209,36 @@ impl crate::ToJson for ReportContext {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportContext {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LicenseAssetGroupArns",
+                "LicenseConfigurationArns",
+                "ReportEndDate",
+                "ReportStartDate",
+            ],
+        )?;
+        Ok(Self {
+            license_asset_group_arns: crate::from_json_optional(
+                map,
+                "LicenseAssetGroupArns",
+                path,
+            )?,
+            license_configuration_arns: crate::from_json_optional(
+                map,
+                "LicenseConfigurationArns",
+                path,
+            )?,
+            report_end_date: crate::from_json_optional(map, "ReportEndDate", path)?,
+            report_start_date: crate::from_json_optional(map, "ReportStartDate", path)?,
+        })
+    }
+}
+
 impl From<ReportContext> for Value<ReportContext> {
     fn from(value: ReportContext) -> Self {
         Value::Lit(value)
@@ -230,6 +286,17 @@ impl crate::ToJson for ReportFrequency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Period", "Value"])?;
+        Ok(Self {
+            period: crate::from_json_optional(map, "Period", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ReportFrequency> for Value<ReportFrequency> {
     fn from(value: ReportFrequency) -> Self {
         Value::Lit(value)
@@ -267,6 +334,22 @@ impl crate::ToJson for Period {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Period {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAY", Self::Day),
+                ("WEEK", Self::Week),
+                ("MONTH", Self::Month),
+                ("ONE_TIME", Self::OneTime),
+            ],
+        )
+    }
+}
+
 impl From<Period> for Value<Period> {
     fn from(value: Period) -> Self {
         Value::Lit(value)
@@ -298,6 +381,30 @@ impl ReportTypeItem {
 impl crate::ToJson for ReportTypeItem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportTypeItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "LicenseConfigurationSummaryReport",
+                    Self::LicenseConfigurationSummaryReport,
+                ),
+                (
+                    "LicenseConfigurationUsageReport",
+                    Self::LicenseConfigurationUsageReport,
+                ),
+                (
+                    "LicenseAssetGroupUsageReport",
+                    Self::LicenseAssetGroupUsageReport,
+                ),
+            ],
+        )
     }
 }
 

@@ -73,6 +73,26 @@ impl crate::ToJson for SubscriptionProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriptionProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SecretArn", "SubscriptionProviderSource", "Tags"],
+        )?;
+        Ok(Self {
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+            subscription_provider_source: crate::from_json_required(
+                map,
+                "SubscriptionProviderSource",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider` (`Fn::GetAtt`).
 impl crate::Handle<SubscriptionProvider> {
     /// `Fn::GetAtt` `LastSuccessfulDataRetrievalTime`. The timestamp from the last time that
@@ -120,6 +140,13 @@ impl SubscriptionProviderSource {
 impl crate::ToJson for SubscriptionProviderSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriptionProviderSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("RedHat", Self::RedHat)])
     }
 }
 

@@ -80,6 +80,22 @@ impl crate::ToJson for LicenseServerEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseServerEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IdentityProviderArn", "LicenseServerSettings", "Tags"],
+        )?;
+        Ok(Self {
+            identity_provider_arn: crate::from_json_required(map, "IdentityProviderArn", path)?,
+            license_server_settings: crate::from_json_optional(map, "LicenseServerSettings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<LicenseServerEndpoint> {
     /// `Fn::GetAtt` `CreationTime`. The timestamp when License Manager created the license server
@@ -152,6 +168,20 @@ impl crate::ToJson for CredentialsProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CredentialsProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretsManagerCredentialsProvider"])?;
+        Ok(Self {
+            secrets_manager_credentials_provider: crate::from_json_required(
+                map,
+                "SecretsManagerCredentialsProvider",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CredentialsProvider> for Value<CredentialsProvider> {
     fn from(value: CredentialsProvider) -> Self {
         Value::Lit(value)
@@ -186,6 +216,17 @@ impl crate::ToJson for LicenseServerSettings {
         crate::put(&mut out, "ServerSettings", &self.server_settings);
         crate::put(&mut out, "ServerType", &self.server_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseServerSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServerSettings", "ServerType"])?;
+        Ok(Self {
+            server_settings: crate::from_json_required(map, "ServerSettings", path)?,
+            server_type: crate::from_json_required(map, "ServerType", path)?,
+        })
     }
 }
 
@@ -224,6 +265,20 @@ impl crate::ToJson for RdsSalSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RdsSalSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RdsSalCredentialsProvider"])?;
+        Ok(Self {
+            rds_sal_credentials_provider: crate::from_json_required(
+                map,
+                "RdsSalCredentialsProvider",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RdsSalSettings> for Value<RdsSalSettings> {
     fn from(value: RdsSalSettings) -> Self {
         Value::Lit(value)
@@ -253,6 +308,16 @@ impl crate::ToJson for SecretsManagerCredentialsProvider {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SecretId", &self.secret_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretsManagerCredentialsProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretId"])?;
+        Ok(Self {
+            secret_id: crate::from_json_required(map, "SecretId", path)?,
+        })
     }
 }
 
@@ -287,6 +352,16 @@ impl crate::ToJson for ServerSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RdsSalSettings"])?;
+        Ok(Self {
+            rds_sal_settings: crate::from_json_required(map, "RdsSalSettings", path)?,
+        })
+    }
+}
+
 impl From<ServerSettings> for Value<ServerSettings> {
     fn from(value: ServerSettings) -> Self {
         Value::Lit(value)
@@ -312,6 +387,13 @@ impl ServerType {
 impl crate::ToJson for ServerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("RDS_SAL", Self::RdsSal)])
     }
 }
 

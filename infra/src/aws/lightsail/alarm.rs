@@ -147,6 +147,42 @@ impl crate::ToJson for Alarm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Alarm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlarmName",
+                "ComparisonOperator",
+                "ContactProtocols",
+                "DatapointsToAlarm",
+                "EvaluationPeriods",
+                "MetricName",
+                "MonitoredResourceName",
+                "NotificationEnabled",
+                "NotificationTriggers",
+                "Threshold",
+                "TreatMissingData",
+            ],
+        )?;
+        Ok(Self {
+            alarm_name: crate::from_json_required(map, "AlarmName", path)?,
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            contact_protocols: crate::from_json_optional(map, "ContactProtocols", path)?,
+            datapoints_to_alarm: crate::from_json_optional(map, "DatapointsToAlarm", path)?,
+            evaluation_periods: crate::from_json_required(map, "EvaluationPeriods", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            monitored_resource_name: crate::from_json_required(map, "MonitoredResourceName", path)?,
+            notification_enabled: crate::from_json_optional(map, "NotificationEnabled", path)?,
+            notification_triggers: crate::from_json_optional(map, "NotificationTriggers", path)?,
+            threshold: crate::from_json_required(map, "Threshold", path)?,
+            treat_missing_data: crate::from_json_optional(map, "TreatMissingData", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::Alarm` (`Fn::GetAtt`).
 impl crate::Handle<Alarm> {
     /// `Fn::GetAtt` `AlarmArn`.
@@ -192,6 +228,28 @@ impl crate::ToJson for ComparisonOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "GreaterThanOrEqualToThreshold",
+                    Self::GreaterThanOrEqualToThreshold,
+                ),
+                ("GreaterThanThreshold", Self::GreaterThanThreshold),
+                (
+                    "LessThanOrEqualToThreshold",
+                    Self::LessThanOrEqualToThreshold,
+                ),
+                ("LessThanThreshold", Self::LessThanThreshold),
+            ],
+        )
+    }
+}
+
 impl From<ComparisonOperator> for Value<ComparisonOperator> {
     fn from(value: ComparisonOperator) -> Self {
         Value::Lit(value)
@@ -220,6 +278,13 @@ impl ContactProtocol {
 impl crate::ToJson for ContactProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Email", Self::Email), ("SMS", Self::Sms)])
     }
 }
 
@@ -329,6 +394,63 @@ impl crate::ToJson for MetricName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BurstCapacityPercentage", Self::BurstCapacityPercentage),
+                ("BurstCapacityTime", Self::BurstCapacityTime),
+                ("CPUUtilization", Self::CpuUtilization),
+                (
+                    "ClientTLSNegotiationErrorCount",
+                    Self::ClientTlsNegotiationErrorCount,
+                ),
+                ("DatabaseConnections", Self::DatabaseConnections),
+                ("DiskQueueDepth", Self::DiskQueueDepth),
+                ("FreeStorageSpace", Self::FreeStorageSpace),
+                ("FreeableMemory", Self::FreeableMemory),
+                (
+                    "HTTPCode_Instance_2XX_Count",
+                    Self::HttpCodeInstance2xxCount,
+                ),
+                (
+                    "HTTPCode_Instance_3XX_Count",
+                    Self::HttpCodeInstance3xxCount,
+                ),
+                (
+                    "HTTPCode_Instance_4XX_Count",
+                    Self::HttpCodeInstance4xxCount,
+                ),
+                (
+                    "HTTPCode_Instance_5XX_Count",
+                    Self::HttpCodeInstance5xxCount,
+                ),
+                ("HTTPCode_LB_4XX_Count", Self::HttpCodeLb4xxCount),
+                ("HTTPCode_LB_5XX_Count", Self::HttpCodeLb5xxCount),
+                ("HealthyHostCount", Self::HealthyHostCount),
+                ("InstanceResponseTime", Self::InstanceResponseTime),
+                ("NetworkIn", Self::NetworkIn),
+                ("NetworkOut", Self::NetworkOut),
+                ("NetworkReceiveThroughput", Self::NetworkReceiveThroughput),
+                ("NetworkTransmitThroughput", Self::NetworkTransmitThroughput),
+                ("RejectedConnectionCount", Self::RejectedConnectionCount),
+                ("RequestCount", Self::RequestCount),
+                ("StatusCheckFailed", Self::StatusCheckFailed),
+                (
+                    "StatusCheckFailed_Instance",
+                    Self::StatusCheckFailedInstance,
+                ),
+                ("StatusCheckFailed_System", Self::StatusCheckFailedSystem),
+                ("SwapUsage", Self::SwapUsage),
+                ("UnhealthyHostCount", Self::UnhealthyHostCount),
+            ],
+        )
+    }
+}
+
 impl From<MetricName> for Value<MetricName> {
     fn from(value: MetricName) -> Self {
         Value::Lit(value)
@@ -360,6 +482,21 @@ impl NotificationTrigger {
 impl crate::ToJson for NotificationTrigger {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALARM", Self::Alarm),
+                ("INSUFFICIENT_DATA", Self::InsufficientData),
+                ("OK", Self::Ok),
+            ],
+        )
     }
 }
 
@@ -397,6 +534,22 @@ impl TreatMissingData {
 impl crate::ToJson for TreatMissingData {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TreatMissingData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("breaching", Self::Breaching),
+                ("ignore", Self::Ignore),
+                ("missing", Self::Missing),
+                ("notBreaching", Self::NotBreaching),
+            ],
+        )
     }
 }
 

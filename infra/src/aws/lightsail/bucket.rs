@@ -116,6 +116,42 @@ impl crate::ToJson for Bucket {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Bucket {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessRules",
+                "BucketName",
+                "BundleId",
+                "ObjectVersioning",
+                "ReadOnlyAccessAccounts",
+                "ResourcesReceivingAccess",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_rules: crate::from_json_optional(map, "AccessRules", path)?,
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            bundle_id: crate::from_json_required(map, "BundleId", path)?,
+            object_versioning: crate::from_json_optional(map, "ObjectVersioning", path)?,
+            read_only_access_accounts: crate::from_json_optional(
+                map,
+                "ReadOnlyAccessAccounts",
+                path,
+            )?,
+            resources_receiving_access: crate::from_json_optional(
+                map,
+                "ResourcesReceivingAccess",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::Bucket` (`Fn::GetAtt`).
 impl crate::Handle<Bucket> {
     /// `Fn::GetAtt` `AbleToUpdateBundle`. Indicates whether the bundle that is currently applied
@@ -179,6 +215,17 @@ impl crate::ToJson for AccessRules {
         );
         crate::put_opt(&mut out, "GetObject", &self.get_object);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessRules {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowPublicOverrides", "GetObject"])?;
+        Ok(Self {
+            allow_public_overrides: crate::from_json_optional(map, "AllowPublicOverrides", path)?,
+            get_object: crate::from_json_optional(map, "GetObject", path)?,
+        })
     }
 }
 

@@ -82,6 +82,32 @@ impl crate::ToJson for Certificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Certificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateName",
+                "DomainName",
+                "SubjectAlternativeNames",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            certificate_name: crate::from_json_required(map, "CertificateName", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            subject_alternative_names: crate::from_json_optional(
+                map,
+                "SubjectAlternativeNames",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::Certificate` (`Fn::GetAtt`).
 impl crate::Handle<Certificate> {
     /// `Fn::GetAtt` `CertificateArn`.

@@ -54,6 +54,17 @@ impl crate::ToJson for ContactMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContactEndpoint", "Protocol"])?;
+        Ok(Self {
+            contact_endpoint: crate::from_json_required(map, "ContactEndpoint", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::ContactMethod` (`Fn::GetAtt`).
 impl crate::Handle<ContactMethod> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the contact method.
@@ -109,6 +120,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Email", Self::Email), ("SMS", Self::Sms)])
     }
 }
 

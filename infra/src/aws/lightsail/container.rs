@@ -128,6 +128,40 @@ impl crate::ToJson for Container {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Container {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerServiceDeployment",
+                "IsDisabled",
+                "Power",
+                "PrivateRegistryAccess",
+                "PublicDomainNames",
+                "Scale",
+                "ServiceName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            container_service_deployment: crate::from_json_optional(
+                map,
+                "ContainerServiceDeployment",
+                path,
+            )?,
+            is_disabled: crate::from_json_optional(map, "IsDisabled", path)?,
+            power: crate::from_json_required(map, "Power", path)?,
+            private_registry_access: crate::from_json_optional(map, "PrivateRegistryAccess", path)?,
+            public_domain_names: crate::from_json_optional(map, "PublicDomainNames", path)?,
+            scale: crate::from_json_required(map, "Scale", path)?,
+            service_name: crate::from_json_required(map, "ServiceName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::Container` (`Fn::GetAtt`).
 impl crate::Handle<Container> {
     /// `Fn::GetAtt` `ContainerArn`.
@@ -223,6 +257,24 @@ impl crate::ToJson for ContainerContainer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerContainer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Command", "ContainerName", "Environment", "Image", "Ports"],
+        )?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            container_name: crate::from_json_optional(map, "ContainerName", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            image: crate::from_json_optional(map, "Image", path)?,
+            ports: crate::from_json_optional(map, "Ports", path)?,
+        })
+    }
+}
+
 impl From<ContainerContainer> for Value<ContainerContainer> {
     fn from(value: ContainerContainer) -> Self {
         Value::Lit(value)
@@ -267,6 +319,17 @@ impl crate::ToJson for ContainerServiceDeployment {
         crate::put_opt(&mut out, "Containers", &self.containers);
         crate::put_opt(&mut out, "PublicEndpoint", &self.public_endpoint);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerServiceDeployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Containers", "PublicEndpoint"])?;
+        Ok(Self {
+            containers: crate::from_json_optional(map, "Containers", path)?,
+            public_endpoint: crate::from_json_optional(map, "PublicEndpoint", path)?,
+        })
     }
 }
 
@@ -318,6 +381,17 @@ impl crate::ToJson for EcrImagePullerRole {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcrImagePullerRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsActive", "PrincipalArn"])?;
+        Ok(Self {
+            is_active: crate::from_json_optional(map, "IsActive", path)?,
+            principal_arn: crate::from_json_optional(map, "PrincipalArn", path)?,
+        })
+    }
+}
+
 impl From<EcrImagePullerRole> for Value<EcrImagePullerRole> {
     fn from(value: EcrImagePullerRole) -> Self {
         Value::Lit(value)
@@ -361,6 +435,17 @@ impl crate::ToJson for EnvironmentVariable {
         crate::put_opt(&mut out, "Value", &self.value);
         crate::put_opt(&mut out, "Variable", &self.variable);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value", "Variable"])?;
+        Ok(Self {
+            value: crate::from_json_optional(map, "Value", path)?,
+            variable: crate::from_json_optional(map, "Variable", path)?,
+        })
     }
 }
 
@@ -457,6 +542,32 @@ impl crate::ToJson for HealthCheckConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HealthyThreshold",
+                "IntervalSeconds",
+                "Path",
+                "SuccessCodes",
+                "TimeoutSeconds",
+                "UnhealthyThreshold",
+            ],
+        )?;
+        Ok(Self {
+            healthy_threshold: crate::from_json_optional(map, "HealthyThreshold", path)?,
+            interval_seconds: crate::from_json_optional(map, "IntervalSeconds", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            success_codes: crate::from_json_optional(map, "SuccessCodes", path)?,
+            timeout_seconds: crate::from_json_optional(map, "TimeoutSeconds", path)?,
+            unhealthy_threshold: crate::from_json_optional(map, "UnhealthyThreshold", path)?,
+        })
+    }
+}
+
 impl From<HealthCheckConfig> for Value<HealthCheckConfig> {
     fn from(value: HealthCheckConfig) -> Self {
         Value::Lit(value)
@@ -503,6 +614,17 @@ impl crate::ToJson for PortInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Port", "Protocol"])?;
+        Ok(Self {
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+        })
+    }
+}
+
 impl From<PortInfo> for Value<PortInfo> {
     fn from(value: PortInfo) -> Self {
         Value::Lit(value)
@@ -540,6 +662,16 @@ impl crate::ToJson for PrivateRegistryAccess {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "EcrImagePullerRole", &self.ecr_image_puller_role);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateRegistryAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EcrImagePullerRole"])?;
+        Ok(Self {
+            ecr_image_puller_role: crate::from_json_optional(map, "EcrImagePullerRole", path)?,
+        })
     }
 }
 
@@ -588,6 +720,17 @@ impl crate::ToJson for PublicDomainName {
         crate::put_opt(&mut out, "CertificateName", &self.certificate_name);
         crate::put_opt(&mut out, "DomainNames", &self.domain_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicDomainName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateName", "DomainNames"])?;
+        Ok(Self {
+            certificate_name: crate::from_json_optional(map, "CertificateName", path)?,
+            domain_names: crate::from_json_optional(map, "DomainNames", path)?,
+        })
     }
 }
 
@@ -648,6 +791,22 @@ impl crate::ToJson for PublicEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContainerName", "ContainerPort", "HealthCheckConfig"],
+        )?;
+        Ok(Self {
+            container_name: crate::from_json_optional(map, "ContainerName", path)?,
+            container_port: crate::from_json_optional(map, "ContainerPort", path)?,
+            health_check_config: crate::from_json_optional(map, "HealthCheckConfig", path)?,
+        })
+    }
+}
+
 impl From<PublicEndpoint> for Value<PublicEndpoint> {
     fn from(value: PublicEndpoint) -> Self {
         Value::Lit(value)
@@ -688,6 +847,24 @@ impl Power {
 impl crate::ToJson for Power {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Power {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("large", Self::Large),
+                ("medium", Self::Medium),
+                ("micro", Self::Micro),
+                ("nano", Self::Nano),
+                ("small", Self::Small),
+                ("xlarge", Self::Xlarge),
+            ],
+        )
     }
 }
 

@@ -223,6 +223,78 @@ impl crate::ToJson for Database {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Database {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "BackupRetention",
+                "CaCertificateIdentifier",
+                "MasterDatabaseName",
+                "MasterUserPassword",
+                "MasterUsername",
+                "PreferredBackupWindow",
+                "PreferredMaintenanceWindow",
+                "PubliclyAccessible",
+                "RelationalDatabaseBlueprintId",
+                "RelationalDatabaseBundleId",
+                "RelationalDatabaseName",
+                "RelationalDatabaseParameters",
+                "RotateMasterUserPassword",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            backup_retention: crate::from_json_optional(map, "BackupRetention", path)?,
+            ca_certificate_identifier: crate::from_json_optional(
+                map,
+                "CaCertificateIdentifier",
+                path,
+            )?,
+            master_database_name: crate::from_json_required(map, "MasterDatabaseName", path)?,
+            master_user_password: crate::from_json_optional(map, "MasterUserPassword", path)?,
+            master_username: crate::from_json_required(map, "MasterUsername", path)?,
+            preferred_backup_window: crate::from_json_optional(map, "PreferredBackupWindow", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            relational_database_blueprint_id: crate::from_json_required(
+                map,
+                "RelationalDatabaseBlueprintId",
+                path,
+            )?,
+            relational_database_bundle_id: crate::from_json_required(
+                map,
+                "RelationalDatabaseBundleId",
+                path,
+            )?,
+            relational_database_name: crate::from_json_required(
+                map,
+                "RelationalDatabaseName",
+                path,
+            )?,
+            relational_database_parameters: crate::from_json_optional(
+                map,
+                "RelationalDatabaseParameters",
+                path,
+            )?,
+            rotate_master_user_password: crate::from_json_optional(
+                map,
+                "RotateMasterUserPassword",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::Database` (`Fn::GetAtt`).
 impl crate::Handle<Database> {
     /// `Fn::GetAtt` `DatabaseArn`.
@@ -329,6 +401,36 @@ impl crate::ToJson for RelationalDatabaseParameter {
         crate::put_opt(&mut out, "ParameterName", &self.parameter_name);
         crate::put_opt(&mut out, "ParameterValue", &self.parameter_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelationalDatabaseParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedValues",
+                "ApplyMethod",
+                "ApplyType",
+                "DataType",
+                "Description",
+                "IsModifiable",
+                "ParameterName",
+                "ParameterValue",
+            ],
+        )?;
+        Ok(Self {
+            allowed_values: crate::from_json_optional(map, "AllowedValues", path)?,
+            apply_method: crate::from_json_optional(map, "ApplyMethod", path)?,
+            apply_type: crate::from_json_optional(map, "ApplyType", path)?,
+            data_type: crate::from_json_optional(map, "DataType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            is_modifiable: crate::from_json_optional(map, "IsModifiable", path)?,
+            parameter_name: crate::from_json_optional(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_optional(map, "ParameterValue", path)?,
+        })
     }
 }
 

@@ -72,6 +72,34 @@ impl crate::ToJson for DatabaseSnapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseSnapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "RelationalDatabaseName",
+                "RelationalDatabaseSnapshotName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            relational_database_name: crate::from_json_required(
+                map,
+                "RelationalDatabaseName",
+                path,
+            )?,
+            relational_database_snapshot_name: crate::from_json_required(
+                map,
+                "RelationalDatabaseSnapshotName",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::DatabaseSnapshot` (`Fn::GetAtt`).
 impl crate::Handle<DatabaseSnapshot> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the database snapshot.

@@ -91,6 +91,32 @@ impl crate::ToJson for Disk {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Disk {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddOns",
+                "AvailabilityZone",
+                "DiskName",
+                "Location",
+                "SizeInGb",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            add_ons: crate::from_json_optional(map, "AddOns", path)?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            disk_name: crate::from_json_required(map, "DiskName", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            size_in_gb: crate::from_json_required(map, "SizeInGb", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::Disk` (`Fn::GetAtt`).
 impl crate::Handle<Disk> {
     /// `Fn::GetAtt` `AttachedTo`. Name of the attached Lightsail Instance
@@ -203,6 +229,26 @@ impl crate::ToJson for AddOn {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AddOn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AddOnType", "AutoSnapshotAddOnRequest", "Status"],
+        )?;
+        Ok(Self {
+            add_on_type: crate::from_json_required(map, "AddOnType", path)?,
+            auto_snapshot_add_on_request: crate::from_json_optional(
+                map,
+                "AutoSnapshotAddOnRequest",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<AddOn> for Value<AddOn> {
     fn from(value: AddOn) -> Self {
         Value::Lit(value)
@@ -237,6 +283,16 @@ impl crate::ToJson for AutoSnapshotAddOn {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SnapshotTimeOfDay", &self.snapshot_time_of_day);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoSnapshotAddOn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SnapshotTimeOfDay"])?;
+        Ok(Self {
+            snapshot_time_of_day: crate::from_json_optional(map, "SnapshotTimeOfDay", path)?,
+        })
     }
 }
 
@@ -288,6 +344,17 @@ impl crate::ToJson for Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityZone", "RegionName"])?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            region_name: crate::from_json_optional(map, "RegionName", path)?,
+        })
+    }
+}
+
 impl From<Location> for Value<Location> {
     fn from(value: Location) -> Self {
         Value::Lit(value)
@@ -316,6 +383,20 @@ impl AddOnType {
 impl crate::ToJson for AddOnType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AddOnType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AutoSnapshot", Self::AutoSnapshot),
+                ("StopInstanceOnIdle", Self::StopInstanceOnIdle),
+            ],
+        )
     }
 }
 
@@ -362,6 +443,25 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Enabling", Self::Enabling),
+                ("Disabling", Self::Disabling),
+                ("Enabled", Self::Enabled),
+                ("Terminating", Self::Terminating),
+                ("Terminated", Self::Terminated),
+                ("Disabled", Self::Disabled),
+                ("Failed", Self::Failed),
+            ],
+        )
     }
 }
 

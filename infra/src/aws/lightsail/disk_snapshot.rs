@@ -63,6 +63,18 @@ impl crate::ToJson for DiskSnapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DiskSnapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DiskName", "DiskSnapshotName", "Tags"])?;
+        Ok(Self {
+            disk_name: crate::from_json_required(map, "DiskName", path)?,
+            disk_snapshot_name: crate::from_json_required(map, "DiskSnapshotName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::DiskSnapshot` (`Fn::GetAtt`).
 impl crate::Handle<DiskSnapshot> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the disk snapshot was created.

@@ -138,6 +138,40 @@ impl crate::ToJson for Distribution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Distribution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BundleId",
+                "CacheBehaviorSettings",
+                "CacheBehaviors",
+                "CertificateName",
+                "DefaultCacheBehavior",
+                "DistributionName",
+                "IpAddressType",
+                "IsEnabled",
+                "Origin",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            bundle_id: crate::from_json_required(map, "BundleId", path)?,
+            cache_behavior_settings: crate::from_json_optional(map, "CacheBehaviorSettings", path)?,
+            cache_behaviors: crate::from_json_optional(map, "CacheBehaviors", path)?,
+            certificate_name: crate::from_json_optional(map, "CertificateName", path)?,
+            default_cache_behavior: crate::from_json_required(map, "DefaultCacheBehavior", path)?,
+            distribution_name: crate::from_json_required(map, "DistributionName", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            is_enabled: crate::from_json_optional(map, "IsEnabled", path)?,
+            origin: crate::from_json_required(map, "Origin", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::Distribution` (`Fn::GetAtt`).
 impl crate::Handle<Distribution> {
     /// `Fn::GetAtt` `AbleToUpdateBundle`. Indicates whether the bundle that is currently applied
@@ -187,6 +221,16 @@ impl crate::ToJson for CacheBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Behavior"])?;
+        Ok(Self {
+            behavior: crate::from_json_optional(map, "Behavior", path)?,
+        })
+    }
+}
+
 impl From<CacheBehavior> for Value<CacheBehavior> {
     fn from(value: CacheBehavior) -> Self {
         Value::Lit(value)
@@ -233,6 +277,17 @@ impl crate::ToJson for CacheBehaviorPerPath {
         crate::put_opt(&mut out, "Behavior", &self.behavior);
         crate::put_opt(&mut out, "Path", &self.path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheBehaviorPerPath {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Behavior", "Path"])?;
+        Ok(Self {
+            behavior: crate::from_json_optional(map, "Behavior", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+        })
     }
 }
 
@@ -357,6 +412,36 @@ impl crate::ToJson for CacheSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedHTTPMethods",
+                "CachedHTTPMethods",
+                "DefaultTTL",
+                "ForwardedCookies",
+                "ForwardedHeaders",
+                "ForwardedQueryStrings",
+                "MaximumTTL",
+                "MinimumTTL",
+            ],
+        )?;
+        Ok(Self {
+            allowed_http_methods: crate::from_json_optional(map, "AllowedHTTPMethods", path)?,
+            cached_http_methods: crate::from_json_optional(map, "CachedHTTPMethods", path)?,
+            default_ttl: crate::from_json_optional(map, "DefaultTTL", path)?,
+            forwarded_cookies: crate::from_json_optional(map, "ForwardedCookies", path)?,
+            forwarded_headers: crate::from_json_optional(map, "ForwardedHeaders", path)?,
+            forwarded_query_strings: crate::from_json_optional(map, "ForwardedQueryStrings", path)?,
+            maximum_ttl: crate::from_json_optional(map, "MaximumTTL", path)?,
+            minimum_ttl: crate::from_json_optional(map, "MinimumTTL", path)?,
+        })
+    }
+}
+
 impl From<CacheSettings> for Value<CacheSettings> {
     fn from(value: CacheSettings) -> Self {
         Value::Lit(value)
@@ -406,6 +491,17 @@ impl crate::ToJson for CookieObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CookieObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CookiesAllowList", "Option"])?;
+        Ok(Self {
+            cookies_allow_list: crate::from_json_optional(map, "CookiesAllowList", path)?,
+            option: crate::from_json_optional(map, "Option", path)?,
+        })
+    }
+}
+
 impl From<CookieObject> for Value<CookieObject> {
     fn from(value: CookieObject) -> Self {
         Value::Lit(value)
@@ -450,6 +546,17 @@ impl crate::ToJson for HeaderObject {
         crate::put_opt(&mut out, "HeadersAllowList", &self.headers_allow_list);
         crate::put_opt(&mut out, "Option", &self.option);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeaderObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HeadersAllowList", "Option"])?;
+        Ok(Self {
+            headers_allow_list: crate::from_json_optional(map, "HeadersAllowList", path)?,
+            option: crate::from_json_optional(map, "Option", path)?,
+        })
     }
 }
 
@@ -511,6 +618,18 @@ impl crate::ToJson for InputOrigin {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputOrigin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ProtocolPolicy", "RegionName"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            protocol_policy: crate::from_json_optional(map, "ProtocolPolicy", path)?,
+            region_name: crate::from_json_optional(map, "RegionName", path)?,
+        })
+    }
+}
+
 impl From<InputOrigin> for Value<InputOrigin> {
     fn from(value: InputOrigin) -> Self {
         Value::Lit(value)
@@ -563,6 +682,21 @@ impl crate::ToJson for QueryStringObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryStringObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Option", "QueryStringsAllowList"])?;
+        Ok(Self {
+            option: crate::from_json_optional(map, "Option", path)?,
+            query_strings_allow_list: crate::from_json_optional(
+                map,
+                "QueryStringsAllowList",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<QueryStringObject> for Value<QueryStringObject> {
     fn from(value: QueryStringObject) -> Self {
         Value::Lit(value)
@@ -594,6 +728,17 @@ impl crate::ToJson for Behavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Behavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("cache", Self::Cache), ("dont-cache", Self::DontCache)],
+        )
+    }
+}
+
 impl From<Behavior> for Value<Behavior> {
     fn from(value: Behavior) -> Self {
         Value::Lit(value)
@@ -622,6 +767,17 @@ impl CacheBehaviorBehavior {
 impl crate::ToJson for CacheBehaviorBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheBehaviorBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("cache", Self::Cache), ("dont-cache", Self::DontCache)],
+        )
     }
 }
 
@@ -661,6 +817,21 @@ impl crate::ToJson for CookieObjectOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CookieObjectOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("all", Self::All),
+                ("allow-list", Self::AllowList),
+                ("none", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<CookieObjectOption> for Value<CookieObjectOption> {
     fn from(value: CookieObjectOption) -> Self {
         Value::Lit(value)
@@ -692,6 +863,21 @@ impl HeaderObjectOption {
 impl crate::ToJson for HeaderObjectOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeaderObjectOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("all", Self::All),
+                ("allow-list", Self::AllowList),
+                ("none", Self::None),
+            ],
+        )
     }
 }
 
@@ -729,6 +915,21 @@ impl crate::ToJson for IpAddressType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("dualstack", Self::Dualstack),
+                ("ipv4", Self::Ipv4),
+                ("ipv6", Self::Ipv6),
+            ],
+        )
+    }
+}
+
 impl From<IpAddressType> for Value<IpAddressType> {
     fn from(value: IpAddressType) -> Self {
         Value::Lit(value)
@@ -758,6 +959,20 @@ impl ProtocolPolicy {
 impl crate::ToJson for ProtocolPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtocolPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("http-only", Self::HttpOnly),
+                ("https-only", Self::HttpsOnly),
+            ],
+        )
     }
 }
 
@@ -843,6 +1058,38 @@ impl RegionName {
 impl crate::ToJson for RegionName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegionName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ap-east-1", Self::ApEast1),
+                ("ap-northeast-1", Self::ApNortheast1),
+                ("ap-northeast-2", Self::ApNortheast2),
+                ("ap-south-1", Self::ApSouth1),
+                ("ap-southeast-1", Self::ApSoutheast1),
+                ("ap-southeast-2", Self::ApSoutheast2),
+                ("ap-southeast-3", Self::ApSoutheast3),
+                ("ap-southeast-5", Self::ApSoutheast5),
+                ("ca-central-1", Self::CaCentral1),
+                ("eu-central-1", Self::EuCentral1),
+                ("eu-north-1", Self::EuNorth1),
+                ("eu-south-2", Self::EuSouth2),
+                ("eu-west-1", Self::EuWest1),
+                ("eu-west-2", Self::EuWest2),
+                ("eu-west-3", Self::EuWest3),
+                ("sa-east-1", Self::SaEast1),
+                ("us-east-1", Self::UsEast1),
+                ("us-east-2", Self::UsEast2),
+                ("us-west-1", Self::UsWest1),
+                ("us-west-2", Self::UsWest2),
+            ],
+        )
     }
 }
 

@@ -66,6 +66,18 @@ impl crate::ToJson for Domain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DomainEntries", "DomainName", "Tags"])?;
+        Ok(Self {
+            domain_entries: crate::from_json_optional(map, "DomainEntries", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::Domain` (`Fn::GetAtt`).
 impl crate::Handle<Domain> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the domain (read-only).
@@ -156,6 +168,21 @@ impl crate::ToJson for DomainEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Id", "IsAlias", "Name", "Target", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "Id", path)?,
+            is_alias: crate::from_json_optional(map, "IsAlias", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DomainEntry> for Value<DomainEntry> {
     fn from(value: DomainEntry) -> Self {
         Value::Lit(value)
@@ -202,6 +229,26 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("A", Self::A),
+                ("AAAA", Self::Aaaa),
+                ("CNAME", Self::Cname),
+                ("MX", Self::Mx),
+                ("NS", Self::Ns),
+                ("SOA", Self::Soa),
+                ("SRV", Self::Srv),
+                ("TXT", Self::Txt),
+            ],
+        )
     }
 }
 

@@ -154,6 +154,44 @@ impl crate::ToJson for Instance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Instance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddOns",
+                "AvailabilityZone",
+                "BlueprintId",
+                "BundleId",
+                "Hardware",
+                "InstanceName",
+                "KeyPairName",
+                "Location",
+                "Networking",
+                "State",
+                "Tags",
+                "UserData",
+            ],
+        )?;
+        Ok(Self {
+            add_ons: crate::from_json_optional(map, "AddOns", path)?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            blueprint_id: crate::from_json_required(map, "BlueprintId", path)?,
+            bundle_id: crate::from_json_required(map, "BundleId", path)?,
+            hardware: crate::from_json_optional(map, "Hardware", path)?,
+            instance_name: crate::from_json_required(map, "InstanceName", path)?,
+            key_pair_name: crate::from_json_optional(map, "KeyPairName", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            networking: crate::from_json_optional(map, "Networking", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_data: crate::from_json_optional(map, "UserData", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::Instance` (`Fn::GetAtt`).
 impl crate::Handle<Instance> {
     /// `Fn::GetAtt` `Hardware.CpuCount`. CPU count of the Instance.
@@ -292,6 +330,26 @@ impl crate::ToJson for AddOn {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AddOn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AddOnType", "AutoSnapshotAddOnRequest", "Status"],
+        )?;
+        Ok(Self {
+            add_on_type: crate::from_json_required(map, "AddOnType", path)?,
+            auto_snapshot_add_on_request: crate::from_json_optional(
+                map,
+                "AutoSnapshotAddOnRequest",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<AddOn> for Value<AddOn> {
     fn from(value: AddOn) -> Self {
         Value::Lit(value)
@@ -326,6 +384,16 @@ impl crate::ToJson for AutoSnapshotAddOn {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SnapshotTimeOfDay", &self.snapshot_time_of_day);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoSnapshotAddOn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SnapshotTimeOfDay"])?;
+        Ok(Self {
+            snapshot_time_of_day: crate::from_json_optional(map, "SnapshotTimeOfDay", path)?,
+        })
     }
 }
 
@@ -413,6 +481,34 @@ impl crate::ToJson for Disk {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Disk {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttachedTo",
+                "AttachmentState",
+                "DiskName",
+                "IOPS",
+                "IsSystemDisk",
+                "Path",
+                "SizeInGb",
+            ],
+        )?;
+        Ok(Self {
+            attached_to: crate::from_json_optional(map, "AttachedTo", path)?,
+            attachment_state: crate::from_json_optional(map, "AttachmentState", path)?,
+            disk_name: crate::from_json_required(map, "DiskName", path)?,
+            iops: crate::from_json_optional(map, "IOPS", path)?,
+            is_system_disk: crate::from_json_optional(map, "IsSystemDisk", path)?,
+            path: crate::from_json_required(map, "Path", path)?,
+            size_in_gb: crate::from_json_optional(map, "SizeInGb", path)?,
+        })
+    }
+}
+
 impl From<Disk> for Value<Disk> {
     fn from(value: Disk) -> Self {
         Value::Lit(value)
@@ -469,6 +565,18 @@ impl crate::ToJson for Hardware {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Hardware {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CpuCount", "Disks", "RamSizeInGb"])?;
+        Ok(Self {
+            cpu_count: crate::from_json_optional(map, "CpuCount", path)?,
+            disks: crate::from_json_optional(map, "Disks", path)?,
+            ram_size_in_gb: crate::from_json_optional(map, "RamSizeInGb", path)?,
+        })
+    }
+}
+
 impl From<Hardware> for Value<Hardware> {
     fn from(value: Hardware) -> Self {
         Value::Lit(value)
@@ -517,6 +625,17 @@ impl crate::ToJson for Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityZone", "RegionName"])?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            region_name: crate::from_json_optional(map, "RegionName", path)?,
+        })
+    }
+}
+
 impl From<Location> for Value<Location> {
     fn from(value: Location) -> Self {
         Value::Lit(value)
@@ -557,6 +676,16 @@ impl crate::ToJson for MonthlyTransfer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonthlyTransfer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GbPerMonthAllocated"])?;
+        Ok(Self {
+            gb_per_month_allocated: crate::from_json_optional(map, "GbPerMonthAllocated", path)?,
+        })
+    }
+}
+
 impl From<MonthlyTransfer> for Value<MonthlyTransfer> {
     fn from(value: MonthlyTransfer) -> Self {
         Value::Lit(value)
@@ -594,6 +723,17 @@ impl crate::ToJson for Networking {
         crate::put_opt(&mut out, "MonthlyTransfer", &self.monthly_transfer);
         crate::put(&mut out, "Ports", &self.ports);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Networking {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MonthlyTransfer", "Ports"])?;
+        Ok(Self {
+            monthly_transfer: crate::from_json_optional(map, "MonthlyTransfer", path)?,
+            ports: crate::from_json_required(map, "Ports", path)?,
+        })
     }
 }
 
@@ -723,6 +863,40 @@ impl crate::ToJson for Port {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Port {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessDirection",
+                "AccessFrom",
+                "AccessType",
+                "CidrListAliases",
+                "Cidrs",
+                "CommonName",
+                "FromPort",
+                "Ipv6Cidrs",
+                "Protocol",
+                "ToPort",
+            ],
+        )?;
+        Ok(Self {
+            access_direction: crate::from_json_optional(map, "AccessDirection", path)?,
+            access_from: crate::from_json_optional(map, "AccessFrom", path)?,
+            access_type: crate::from_json_optional(map, "AccessType", path)?,
+            cidr_list_aliases: crate::from_json_optional(map, "CidrListAliases", path)?,
+            cidrs: crate::from_json_optional(map, "Cidrs", path)?,
+            common_name: crate::from_json_optional(map, "CommonName", path)?,
+            from_port: crate::from_json_optional(map, "FromPort", path)?,
+            ipv6_cidrs: crate::from_json_optional(map, "Ipv6Cidrs", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            to_port: crate::from_json_optional(map, "ToPort", path)?,
+        })
+    }
+}
+
 impl From<Port> for Value<Port> {
     fn from(value: Port) -> Self {
         Value::Lit(value)
@@ -769,6 +943,17 @@ impl crate::ToJson for State {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Code", "Name"])?;
+        Ok(Self {
+            code: crate::from_json_optional(map, "Code", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<State> for Value<State> {
     fn from(value: State) -> Self {
         Value::Lit(value)
@@ -797,6 +982,20 @@ impl AddOnType {
 impl crate::ToJson for AddOnType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AddOnType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AutoSnapshot", Self::AutoSnapshot),
+                ("StopInstanceOnIdle", Self::StopInstanceOnIdle),
+            ],
+        )
     }
 }
 
@@ -843,6 +1042,25 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Enabling", Self::Enabling),
+                ("Disabling", Self::Disabling),
+                ("Enabled", Self::Enabled),
+                ("Terminating", Self::Terminating),
+                ("Terminated", Self::Terminated),
+                ("Disabled", Self::Disabled),
+                ("Failed", Self::Failed),
+            ],
+        )
     }
 }
 

@@ -68,6 +68,22 @@ impl crate::ToJson for InstanceSnapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceSnapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InstanceName", "InstanceSnapshotName", "Tags"],
+        )?;
+        Ok(Self {
+            instance_name: crate::from_json_required(map, "InstanceName", path)?,
+            instance_snapshot_name: crate::from_json_required(map, "InstanceSnapshotName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::InstanceSnapshot` (`Fn::GetAtt`).
 impl crate::Handle<InstanceSnapshot> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the snapshot.

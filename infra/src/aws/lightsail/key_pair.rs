@@ -54,6 +54,17 @@ impl crate::ToJson for KeyPair {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyPair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyPairName", "Tags"])?;
+        Ok(Self {
+            key_pair_name: crate::from_json_required(map, "KeyPairName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::KeyPair` (`Fn::GetAtt`).
 impl crate::Handle<KeyPair> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the key pair was created.

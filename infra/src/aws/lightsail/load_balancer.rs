@@ -139,6 +139,46 @@ impl crate::ToJson for LoadBalancer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadBalancer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttachedInstances",
+                "HealthCheckPath",
+                "InstancePort",
+                "IpAddressType",
+                "LoadBalancerName",
+                "SessionStickinessEnabled",
+                "SessionStickinessLBCookieDurationSeconds",
+                "Tags",
+                "TlsPolicyName",
+            ],
+        )?;
+        Ok(Self {
+            attached_instances: crate::from_json_optional(map, "AttachedInstances", path)?,
+            health_check_path: crate::from_json_optional(map, "HealthCheckPath", path)?,
+            instance_port: crate::from_json_required(map, "InstancePort", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            load_balancer_name: crate::from_json_required(map, "LoadBalancerName", path)?,
+            session_stickiness_enabled: crate::from_json_optional(
+                map,
+                "SessionStickinessEnabled",
+                path,
+            )?,
+            session_stickiness_lb_cookie_duration_seconds: crate::from_json_optional(
+                map,
+                "SessionStickinessLBCookieDurationSeconds",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tls_policy_name: crate::from_json_optional(map, "TlsPolicyName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::LoadBalancer` (`Fn::GetAtt`).
 impl crate::Handle<LoadBalancer> {
     /// `Fn::GetAtt` `LoadBalancerArn`.
@@ -173,6 +213,21 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("dualstack", Self::Dualstack),
+                ("ipv4", Self::Ipv4),
+                ("ipv6", Self::Ipv6),
+            ],
+        )
     }
 }
 

@@ -108,6 +108,40 @@ impl crate::ToJson for LoadBalancerTlsCertificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadBalancerTlsCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateAlternativeNames",
+                "CertificateDomainName",
+                "CertificateName",
+                "HttpsRedirectionEnabled",
+                "IsAttached",
+                "LoadBalancerName",
+            ],
+        )?;
+        Ok(Self {
+            certificate_alternative_names: crate::from_json_optional(
+                map,
+                "CertificateAlternativeNames",
+                path,
+            )?,
+            certificate_domain_name: crate::from_json_required(map, "CertificateDomainName", path)?,
+            certificate_name: crate::from_json_required(map, "CertificateName", path)?,
+            https_redirection_enabled: crate::from_json_optional(
+                map,
+                "HttpsRedirectionEnabled",
+                path,
+            )?,
+            is_attached: crate::from_json_optional(map, "IsAttached", path)?,
+            load_balancer_name: crate::from_json_required(map, "LoadBalancerName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::LoadBalancerTlsCertificate` (`Fn::GetAtt`).
 impl crate::Handle<LoadBalancerTlsCertificate> {
     /// `Fn::GetAtt` `LoadBalancerTlsCertificateArn`.

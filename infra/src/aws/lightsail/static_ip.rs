@@ -55,6 +55,17 @@ impl crate::ToJson for StaticIp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StaticIp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttachedTo", "StaticIpName"])?;
+        Ok(Self {
+            attached_to: crate::from_json_optional(map, "AttachedTo", path)?,
+            static_ip_name: crate::from_json_required(map, "StaticIpName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Lightsail::StaticIp` (`Fn::GetAtt`).
 impl crate::Handle<StaticIp> {
     /// `Fn::GetAtt` `IpAddress`. The static IP address.

@@ -112,6 +112,36 @@ impl crate::ToJson for ApiKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "ExpireTime",
+                "ForceDelete",
+                "ForceUpdate",
+                "KeyName",
+                "NoExpiry",
+                "Restrictions",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            expire_time: crate::from_json_optional(map, "ExpireTime", path)?,
+            force_delete: crate::from_json_optional(map, "ForceDelete", path)?,
+            force_update: crate::from_json_optional(map, "ForceUpdate", path)?,
+            key_name: crate::from_json_required(map, "KeyName", path)?,
+            no_expiry: crate::from_json_optional(map, "NoExpiry", path)?,
+            restrictions: crate::from_json_required(map, "Restrictions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Location::APIKey` (`Fn::GetAtt`).
 impl crate::Handle<ApiKey> {
     /// `Fn::GetAtt` `Arn`.
@@ -169,6 +199,21 @@ impl crate::ToJson for AndroidApp {
         );
         crate::put(&mut out, "Package", &self.package);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AndroidApp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateFingerprint", "Package"])?;
+        Ok(Self {
+            certificate_fingerprint: crate::from_json_required(
+                map,
+                "CertificateFingerprint",
+                path,
+            )?,
+            package: crate::from_json_required(map, "Package", path)?,
+        })
     }
 }
 
@@ -239,6 +284,30 @@ impl crate::ToJson for ApiKeyRestrictions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiKeyRestrictions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowActions",
+                "AllowAndroidApps",
+                "AllowAppleApps",
+                "AllowReferers",
+                "AllowResources",
+            ],
+        )?;
+        Ok(Self {
+            allow_actions: crate::from_json_required(map, "AllowActions", path)?,
+            allow_android_apps: crate::from_json_optional(map, "AllowAndroidApps", path)?,
+            allow_apple_apps: crate::from_json_optional(map, "AllowAppleApps", path)?,
+            allow_referers: crate::from_json_optional(map, "AllowReferers", path)?,
+            allow_resources: crate::from_json_required(map, "AllowResources", path)?,
+        })
+    }
+}
+
 impl From<ApiKeyRestrictions> for Value<ApiKeyRestrictions> {
     fn from(value: ApiKeyRestrictions) -> Self {
         Value::Lit(value)
@@ -266,6 +335,16 @@ impl crate::ToJson for AppleApp {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "BundleId", &self.bundle_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppleApp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BundleId"])?;
+        Ok(Self {
+            bundle_id: crate::from_json_required(map, "BundleId", path)?,
+        })
     }
 }
 

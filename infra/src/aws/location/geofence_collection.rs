@@ -100,6 +100,36 @@ impl crate::ToJson for GeofenceCollection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeofenceCollection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CollectionName",
+                "Description",
+                "KmsKeyId",
+                "PricingPlan",
+                "PricingPlanDataSource",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            collection_name: crate::from_json_required(map, "CollectionName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            pricing_plan: crate::from_json_optional(map, "PricingPlan", path)?,
+            pricing_plan_data_source: crate::from_json_optional(
+                map,
+                "PricingPlanDataSource",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Location::GeofenceCollection` (`Fn::GetAtt`).
 impl crate::Handle<GeofenceCollection> {
     /// `Fn::GetAtt` `Arn`.
@@ -144,6 +174,17 @@ impl PricingPlan {
 impl crate::ToJson for PricingPlan {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PricingPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RequestBasedUsage", Self::RequestBasedUsage)],
+        )
     }
 }
 

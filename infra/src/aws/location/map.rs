@@ -81,6 +81,30 @@ impl crate::ToJson for Map {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Map {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configuration",
+                "Description",
+                "MapName",
+                "PricingPlan",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            map_name: crate::from_json_required(map, "MapName", path)?,
+            pricing_plan: crate::from_json_optional(map, "PricingPlan", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Location::Map` (`Fn::GetAtt`).
 impl crate::Handle<Map> {
     /// `Fn::GetAtt` `Arn`.
@@ -150,6 +174,18 @@ impl crate::ToJson for MapConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MapConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomLayers", "PoliticalView", "Style"])?;
+        Ok(Self {
+            custom_layers: crate::from_json_optional(map, "CustomLayers", path)?,
+            political_view: crate::from_json_optional(map, "PoliticalView", path)?,
+            style: crate::from_json_required(map, "Style", path)?,
+        })
+    }
+}
+
 impl From<MapConfiguration> for Value<MapConfiguration> {
     fn from(value: MapConfiguration) -> Self {
         Value::Lit(value)
@@ -175,6 +211,17 @@ impl PricingPlan {
 impl crate::ToJson for PricingPlan {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PricingPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RequestBasedUsage", Self::RequestBasedUsage)],
+        )
     }
 }
 

@@ -98,6 +98,36 @@ impl crate::ToJson for PlaceIndex {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlaceIndex {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataSource",
+                "DataSourceConfiguration",
+                "Description",
+                "IndexName",
+                "PricingPlan",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_source: crate::from_json_required(map, "DataSource", path)?,
+            data_source_configuration: crate::from_json_optional(
+                map,
+                "DataSourceConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            pricing_plan: crate::from_json_optional(map, "PricingPlan", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Location::PlaceIndex` (`Fn::GetAtt`).
 impl crate::Handle<PlaceIndex> {
     /// `Fn::GetAtt` `Arn`.
@@ -151,6 +181,16 @@ impl crate::ToJson for DataSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IntendedUse"])?;
+        Ok(Self {
+            intended_use: crate::from_json_optional(map, "IntendedUse", path)?,
+        })
+    }
+}
+
 impl From<DataSourceConfiguration> for Value<DataSourceConfiguration> {
     fn from(value: DataSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -182,6 +222,17 @@ impl crate::ToJson for IntendedUse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntendedUse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SingleUse", Self::SingleUse), ("Storage", Self::Storage)],
+        )
+    }
+}
+
 impl From<IntendedUse> for Value<IntendedUse> {
     fn from(value: IntendedUse) -> Self {
         Value::Lit(value)
@@ -207,6 +258,17 @@ impl PricingPlan {
 impl crate::ToJson for PricingPlan {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PricingPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RequestBasedUsage", Self::RequestBasedUsage)],
+        )
     }
 }
 

@@ -82,6 +82,30 @@ impl crate::ToJson for RouteCalculator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteCalculator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CalculatorName",
+                "DataSource",
+                "Description",
+                "PricingPlan",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            calculator_name: crate::from_json_required(map, "CalculatorName", path)?,
+            data_source: crate::from_json_required(map, "DataSource", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            pricing_plan: crate::from_json_optional(map, "PricingPlan", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Location::RouteCalculator` (`Fn::GetAtt`).
 impl crate::Handle<RouteCalculator> {
     /// `Fn::GetAtt` `Arn`.
@@ -126,6 +150,17 @@ impl PricingPlan {
 impl crate::ToJson for PricingPlan {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PricingPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RequestBasedUsage", Self::RequestBasedUsage)],
+        )
     }
 }
 

@@ -133,6 +133,46 @@ impl crate::ToJson for Tracker {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tracker {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EventBridgeEnabled",
+                "KmsKeyEnableGeospatialQueries",
+                "KmsKeyId",
+                "PositionFiltering",
+                "PricingPlan",
+                "PricingPlanDataSource",
+                "Tags",
+                "TrackerName",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_bridge_enabled: crate::from_json_optional(map, "EventBridgeEnabled", path)?,
+            kms_key_enable_geospatial_queries: crate::from_json_optional(
+                map,
+                "KmsKeyEnableGeospatialQueries",
+                path,
+            )?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            position_filtering: crate::from_json_optional(map, "PositionFiltering", path)?,
+            pricing_plan: crate::from_json_optional(map, "PricingPlan", path)?,
+            pricing_plan_data_source: crate::from_json_optional(
+                map,
+                "PricingPlanDataSource",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tracker_name: crate::from_json_required(map, "TrackerName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Location::Tracker` (`Fn::GetAtt`).
 impl crate::Handle<Tracker> {
     /// `Fn::GetAtt` `Arn`.
@@ -186,6 +226,21 @@ impl crate::ToJson for PositionFiltering {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PositionFiltering {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TimeBased", Self::TimeBased),
+                ("DistanceBased", Self::DistanceBased),
+                ("AccuracyBased", Self::AccuracyBased),
+            ],
+        )
+    }
+}
+
 impl From<PositionFiltering> for Value<PositionFiltering> {
     fn from(value: PositionFiltering) -> Self {
         Value::Lit(value)
@@ -211,6 +266,17 @@ impl PricingPlan {
 impl crate::ToJson for PricingPlan {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PricingPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RequestBasedUsage", Self::RequestBasedUsage)],
+        )
     }
 }
 

@@ -51,3 +51,14 @@ impl crate::ToJson for TrackerConsumer {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrackerConsumer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConsumerArn", "TrackerName"])?;
+        Ok(Self {
+            consumer_arn: crate::from_json_required(map, "ConsumerArn", path)?,
+            tracker_name: crate::from_json_required(map, "TrackerName", path)?,
+        })
+    }
+}

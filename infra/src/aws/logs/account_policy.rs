@@ -81,6 +81,30 @@ impl crate::ToJson for AccountPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PolicyDocument",
+                "PolicyName",
+                "PolicyType",
+                "Scope",
+                "SelectionCriteria",
+            ],
+        )?;
+        Ok(Self {
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+            policy_type: crate::from_json_required(map, "PolicyType", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            selection_criteria: crate::from_json_optional(map, "SelectionCriteria", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Logs::AccountPolicy` (`Fn::GetAtt`).
 impl crate::Handle<AccountPolicy> {
     /// `Fn::GetAtt` `AccountId`. User account id
@@ -123,6 +147,23 @@ impl crate::ToJson for PolicyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DATA_PROTECTION_POLICY", Self::DataProtectionPolicy),
+                ("SUBSCRIPTION_FILTER_POLICY", Self::SubscriptionFilterPolicy),
+                ("FIELD_INDEX_POLICY", Self::FieldIndexPolicy),
+                ("TRANSFORMER_POLICY", Self::TransformerPolicy),
+                ("METRIC_EXTRACTION_POLICY", Self::MetricExtractionPolicy),
+            ],
+        )
+    }
+}
+
 impl From<PolicyType> for Value<PolicyType> {
     fn from(value: PolicyType) -> Self {
         Value::Lit(value)
@@ -148,6 +189,13 @@ impl Scope {
 impl crate::ToJson for Scope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL", Self::All)])
     }
 }
 

@@ -123,6 +123,42 @@ impl crate::ToJson for Delivery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Delivery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeliveryDestinationArn",
+                "DeliverySourceName",
+                "FieldDelimiter",
+                "RecordFields",
+                "S3EnableHiveCompatiblePath",
+                "S3SuffixPath",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            delivery_destination_arn: crate::from_json_required(
+                map,
+                "DeliveryDestinationArn",
+                path,
+            )?,
+            delivery_source_name: crate::from_json_required(map, "DeliverySourceName", path)?,
+            field_delimiter: crate::from_json_optional(map, "FieldDelimiter", path)?,
+            record_fields: crate::from_json_optional(map, "RecordFields", path)?,
+            s3_enable_hive_compatible_path: crate::from_json_optional(
+                map,
+                "S3EnableHiveCompatiblePath",
+                path,
+            )?,
+            s3_suffix_path: crate::from_json_optional(map, "S3SuffixPath", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Logs::Delivery` (`Fn::GetAtt`).
 impl crate::Handle<Delivery> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) that uniquely identify AWS resource.

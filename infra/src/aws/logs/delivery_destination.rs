@@ -123,6 +123,44 @@ impl crate::ToJson for DeliveryDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeliveryDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeliveryDestinationPolicy",
+                "DeliveryDestinationType",
+                "DestinationResourceArn",
+                "Name",
+                "OutputFormat",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            delivery_destination_policy: crate::from_json_optional(
+                map,
+                "DeliveryDestinationPolicy",
+                path,
+            )?,
+            delivery_destination_type: crate::from_json_optional(
+                map,
+                "DeliveryDestinationType",
+                path,
+            )?,
+            destination_resource_arn: crate::from_json_optional(
+                map,
+                "DestinationResourceArn",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            output_format: crate::from_json_optional(map, "OutputFormat", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Logs::DeliveryDestination` (`Fn::GetAtt`).
 impl crate::Handle<DeliveryDestination> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) that uniquely identifies a resource.
@@ -177,6 +215,29 @@ impl crate::ToJson for DestinationPolicy {
             &self.delivery_destination_policy,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeliveryDestinationName", "DeliveryDestinationPolicy"],
+        )?;
+        Ok(Self {
+            delivery_destination_name: crate::from_json_optional(
+                map,
+                "DeliveryDestinationName",
+                path,
+            )?,
+            delivery_destination_policy: crate::from_json_optional(
+                map,
+                "DeliveryDestinationPolicy",
+                path,
+            )?,
+        })
     }
 }
 

@@ -103,6 +103,34 @@ impl crate::ToJson for DeliverySource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeliverySource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeliverySourceConfiguration",
+                "LogType",
+                "Name",
+                "ResourceArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            delivery_source_configuration: crate::from_json_optional(
+                map,
+                "DeliverySourceConfiguration",
+                path,
+            )?,
+            log_type: crate::from_json_optional(map, "LogType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            resource_arn: crate::from_json_optional(map, "ResourceArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Logs::DeliverySource` (`Fn::GetAtt`).
 impl crate::Handle<DeliverySource> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) that uniquely identifies this delivery

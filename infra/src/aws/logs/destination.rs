@@ -84,6 +84,30 @@ impl crate::ToJson for Destination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationName",
+                "DestinationPolicy",
+                "RoleArn",
+                "Tags",
+                "TargetArn",
+            ],
+        )?;
+        Ok(Self {
+            destination_name: crate::from_json_required(map, "DestinationName", path)?,
+            destination_policy: crate::from_json_optional(map, "DestinationPolicy", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_arn: crate::from_json_required(map, "TargetArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Logs::Destination` (`Fn::GetAtt`).
 impl crate::Handle<Destination> {
     /// `Fn::GetAtt` `Arn`.

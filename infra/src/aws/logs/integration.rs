@@ -59,6 +59,22 @@ impl crate::ToJson for Integration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Integration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IntegrationName", "IntegrationType", "ResourceConfig"],
+        )?;
+        Ok(Self {
+            integration_name: crate::from_json_required(map, "IntegrationName", path)?,
+            integration_type: crate::from_json_required(map, "IntegrationType", path)?,
+            resource_config: crate::from_json_required(map, "ResourceConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Logs::Integration` (`Fn::GetAtt`).
 impl crate::Handle<Integration> {
     /// `Fn::GetAtt` `IntegrationStatus`. Status of creation for the Integration and its resources
@@ -132,6 +148,34 @@ impl crate::ToJson for OpenSearchResourceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenSearchResourceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationARN",
+                "DashboardViewerPrincipals",
+                "DataSourceRoleArn",
+                "KmsKeyArn",
+                "RetentionDays",
+            ],
+        )?;
+        Ok(Self {
+            application_arn: crate::from_json_optional(map, "ApplicationARN", path)?,
+            dashboard_viewer_principals: crate::from_json_required(
+                map,
+                "DashboardViewerPrincipals",
+                path,
+            )?,
+            data_source_role_arn: crate::from_json_required(map, "DataSourceRoleArn", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            retention_days: crate::from_json_optional(map, "RetentionDays", path)?,
+        })
+    }
+}
+
 impl From<OpenSearchResourceConfig> for Value<OpenSearchResourceConfig> {
     fn from(value: OpenSearchResourceConfig) -> Self {
         Value::Lit(value)
@@ -175,6 +219,20 @@ impl crate::ToJson for ResourceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OpenSearchResourceConfig"])?;
+        Ok(Self {
+            open_search_resource_config: crate::from_json_optional(
+                map,
+                "OpenSearchResourceConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ResourceConfig> for Value<ResourceConfig> {
     fn from(value: ResourceConfig) -> Self {
         Value::Lit(value)
@@ -200,6 +258,13 @@ impl IntegrationType {
 impl crate::ToJson for IntegrationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegrationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("OPENSEARCH", Self::Opensearch)])
     }
 }
 

@@ -115,6 +115,34 @@ impl crate::ToJson for LogAnomalyDetector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogAnomalyDetector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountId",
+                "AnomalyVisibilityTime",
+                "DetectorName",
+                "EvaluationFrequency",
+                "FilterPattern",
+                "KmsKeyId",
+                "LogGroupArnList",
+            ],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_optional(map, "AccountId", path)?,
+            anomaly_visibility_time: crate::from_json_optional(map, "AnomalyVisibilityTime", path)?,
+            detector_name: crate::from_json_optional(map, "DetectorName", path)?,
+            evaluation_frequency: crate::from_json_optional(map, "EvaluationFrequency", path)?,
+            filter_pattern: crate::from_json_optional(map, "FilterPattern", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            log_group_arn_list: crate::from_json_optional(map, "LogGroupArnList", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Logs::LogAnomalyDetector` (`Fn::GetAtt`).
 impl crate::Handle<LogAnomalyDetector> {
     /// `Fn::GetAtt` `AnomalyDetectorArn`. ARN of LogAnomalyDetector
@@ -169,6 +197,23 @@ impl EvaluationFrequency {
 impl crate::ToJson for EvaluationFrequency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIVE_MIN", Self::FiveMin),
+                ("TEN_MIN", Self::TenMin),
+                ("FIFTEEN_MIN", Self::FifteenMin),
+                ("THIRTY_MIN", Self::ThirtyMin),
+                ("ONE_HOUR", Self::OneHour),
+            ],
+        )
     }
 }
 

@@ -205,6 +205,52 @@ impl crate::ToJson for LogGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BearerTokenAuthenticationEnabled",
+                "DataProtectionPolicy",
+                "DeletionProtectionEnabled",
+                "FieldIndexPolicies",
+                "KmsKeyId",
+                "LogGroupClass",
+                "LogGroupName",
+                "ResourcePolicyDocument",
+                "RetentionInDays",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            bearer_token_authentication_enabled: crate::from_json_optional(
+                map,
+                "BearerTokenAuthenticationEnabled",
+                path,
+            )?,
+            data_protection_policy: crate::from_json_optional(map, "DataProtectionPolicy", path)?,
+            deletion_protection_enabled: crate::from_json_optional(
+                map,
+                "DeletionProtectionEnabled",
+                path,
+            )?,
+            field_index_policies: crate::from_json_optional(map, "FieldIndexPolicies", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            log_group_class: crate::from_json_optional(map, "LogGroupClass", path)?,
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+            resource_policy_document: crate::from_json_optional(
+                map,
+                "ResourcePolicyDocument",
+                path,
+            )?,
+            retention_in_days: crate::from_json_optional(map, "RetentionInDays", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Logs::LogGroup` (`Fn::GetAtt`).
 impl crate::Handle<LogGroup> {
     /// `Fn::GetAtt` `Arn`.
@@ -242,6 +288,21 @@ impl LogGroupClass {
 impl crate::ToJson for LogGroupClass {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogGroupClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD", Self::Standard),
+                ("INFREQUENT_ACCESS", Self::InfrequentAccess),
+                ("DELIVERY", Self::Delivery),
+            ],
+        )
     }
 }
 

@@ -55,3 +55,14 @@ impl crate::ToJson for LogStream {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogStream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupName", "LogStreamName"])?;
+        Ok(Self {
+            log_group_name: crate::from_json_required(map, "LogGroupName", path)?,
+            log_stream_name: crate::from_json_optional(map, "LogStreamName", path)?,
+        })
+    }
+}

@@ -134,6 +134,46 @@ impl crate::ToJson for MetricFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplyOnTransformedLogs",
+                "EmitSystemFieldDimensions",
+                "FieldSelectionCriteria",
+                "FilterName",
+                "FilterPattern",
+                "LogGroupName",
+                "MetricTransformations",
+            ],
+        )?;
+        Ok(Self {
+            apply_on_transformed_logs: crate::from_json_optional(
+                map,
+                "ApplyOnTransformedLogs",
+                path,
+            )?,
+            emit_system_field_dimensions: crate::from_json_optional(
+                map,
+                "EmitSystemFieldDimensions",
+                path,
+            )?,
+            field_selection_criteria: crate::from_json_optional(
+                map,
+                "FieldSelectionCriteria",
+                path,
+            )?,
+            filter_name: crate::from_json_optional(map, "FilterName", path)?,
+            filter_pattern: crate::from_json_required(map, "FilterPattern", path)?,
+            log_group_name: crate::from_json_required(map, "LogGroupName", path)?,
+            metric_transformations: crate::from_json_required(map, "MetricTransformations", path)?,
+        })
+    }
+}
+
 /// ``MetricTransformation`` is a property of the ``AWS::Logs::MetricFilter`` resource that
 /// describes how to transform log streams into a CloudWatch metric.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,6 +255,32 @@ impl crate::ToJson for MetricTransformation {
         crate::put(&mut out, "MetricValue", &self.metric_value);
         crate::put_opt(&mut out, "Unit", &self.unit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricTransformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultValue",
+                "Dimensions",
+                "MetricName",
+                "MetricNamespace",
+                "MetricValue",
+                "Unit",
+            ],
+        )?;
+        Ok(Self {
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            metric_namespace: crate::from_json_required(map, "MetricNamespace", path)?,
+            metric_value: crate::from_json_required(map, "MetricValue", path)?,
+            unit: crate::from_json_optional(map, "Unit", path)?,
+        })
     }
 }
 
@@ -321,6 +387,45 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Seconds", Self::Seconds),
+                ("Microseconds", Self::Microseconds),
+                ("Milliseconds", Self::Milliseconds),
+                ("Bytes", Self::Bytes),
+                ("Kilobytes", Self::Kilobytes),
+                ("Megabytes", Self::Megabytes),
+                ("Gigabytes", Self::Gigabytes),
+                ("Terabytes", Self::Terabytes),
+                ("Bits", Self::Bits),
+                ("Kilobits", Self::Kilobits),
+                ("Megabits", Self::Megabits),
+                ("Gigabits", Self::Gigabits),
+                ("Terabits", Self::Terabits),
+                ("Percent", Self::Percent),
+                ("Count", Self::Count),
+                ("Bytes/Second", Self::BytesSecond),
+                ("Kilobytes/Second", Self::KilobytesSecond),
+                ("Megabytes/Second", Self::MegabytesSecond),
+                ("Gigabytes/Second", Self::GigabytesSecond),
+                ("Terabytes/Second", Self::TerabytesSecond),
+                ("Bits/Second", Self::BitsSecond),
+                ("Kilobits/Second", Self::KilobitsSecond),
+                ("Megabits/Second", Self::MegabitsSecond),
+                ("Gigabits/Second", Self::GigabitsSecond),
+                ("Terabits/Second", Self::TerabitsSecond),
+                ("Count/Second", Self::CountSecond),
+                ("None", Self::None),
+            ],
+        )
     }
 }
 

@@ -83,6 +83,30 @@ impl crate::ToJson for QueryDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LogGroupNames",
+                "Name",
+                "Parameters",
+                "QueryLanguage",
+                "QueryString",
+            ],
+        )?;
+        Ok(Self {
+            log_group_names: crate::from_json_optional(map, "LogGroupNames", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            query_language: crate::from_json_optional(map, "QueryLanguage", path)?,
+            query_string: crate::from_json_required(map, "QueryString", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Logs::QueryDefinition` (`Fn::GetAtt`).
 impl crate::Handle<QueryDefinition> {
     /// `Fn::GetAtt` `QueryDefinitionId`. Unique identifier of a query definition
@@ -141,6 +165,18 @@ impl crate::ToJson for QueryParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultValue", "Description", "Name"])?;
+        Ok(Self {
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<QueryParameter> for Value<QueryParameter> {
     fn from(value: QueryParameter) -> Self {
         Value::Lit(value)
@@ -173,6 +209,17 @@ impl QueryLanguage {
 impl crate::ToJson for QueryLanguage {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryLanguage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CWLI", Self::Cwli), ("SQL", Self::Sql), ("PPL", Self::Ppl)],
+        )
     }
 }
 

@@ -166,6 +166,52 @@ impl crate::ToJson for ScheduledQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DestinationConfiguration",
+                "ExecutionRoleArn",
+                "LogGroupIdentifiers",
+                "Name",
+                "QueryLanguage",
+                "QueryString",
+                "ScheduleEndTime",
+                "ScheduleExpression",
+                "ScheduleStartTime",
+                "StartTimeOffset",
+                "State",
+                "Tags",
+                "Timezone",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            destination_configuration: crate::from_json_optional(
+                map,
+                "DestinationConfiguration",
+                path,
+            )?,
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            log_group_identifiers: crate::from_json_optional(map, "LogGroupIdentifiers", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            query_language: crate::from_json_required(map, "QueryLanguage", path)?,
+            query_string: crate::from_json_required(map, "QueryString", path)?,
+            schedule_end_time: crate::from_json_optional(map, "ScheduleEndTime", path)?,
+            schedule_expression: crate::from_json_required(map, "ScheduleExpression", path)?,
+            schedule_start_time: crate::from_json_optional(map, "ScheduleStartTime", path)?,
+            start_time_offset: crate::from_json_optional(map, "StartTimeOffset", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timezone: crate::from_json_optional(map, "Timezone", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Logs::ScheduledQuery` (`Fn::GetAtt`).
 impl crate::Handle<ScheduledQuery> {
     /// `Fn::GetAtt` `CreationTime`.
@@ -224,6 +270,16 @@ impl crate::ToJson for DestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Configuration"])?;
+        Ok(Self {
+            s3_configuration: crate::from_json_optional(map, "S3Configuration", path)?,
+        })
+    }
+}
+
 impl From<DestinationConfiguration> for Value<DestinationConfiguration> {
     fn from(value: DestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -265,6 +321,17 @@ impl crate::ToJson for S3Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationIdentifier", "RoleArn"])?;
+        Ok(Self {
+            destination_identifier: crate::from_json_required(map, "DestinationIdentifier", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<S3Configuration> for Value<S3Configuration> {
     fn from(value: S3Configuration) -> Self {
         Value::Lit(value)
@@ -299,6 +366,17 @@ impl crate::ToJson for QueryLanguage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryLanguage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CWLI", Self::Cwli), ("PPL", Self::Ppl), ("SQL", Self::Sql)],
+        )
+    }
+}
+
 impl From<QueryLanguage> for Value<QueryLanguage> {
     fn from(value: QueryLanguage) -> Self {
         Value::Lit(value)
@@ -327,6 +405,17 @@ impl ScheduledQueryState {
 impl crate::ToJson for ScheduledQueryState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledQueryState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

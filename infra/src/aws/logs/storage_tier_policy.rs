@@ -52,6 +52,16 @@ impl crate::ToJson for StorageTierPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageTierPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StorageTier"])?;
+        Ok(Self {
+            storage_tier: crate::from_json_required(map, "StorageTier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Logs::StorageTierPolicy` (`Fn::GetAtt`).
 impl crate::Handle<StorageTierPolicy> {
     /// `Fn::GetAtt` `AccountId`. The AWS account ID that owns this storage tier policy.
@@ -85,6 +95,17 @@ impl StorageTier {
 impl crate::ToJson for StorageTier {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageTier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INTELLIGENT_TIERING", Self::IntelligentTiering)],
+        )
     }
 }
 

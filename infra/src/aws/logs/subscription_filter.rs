@@ -160,6 +160,46 @@ impl crate::ToJson for SubscriptionFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriptionFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplyOnTransformedLogs",
+                "DestinationArn",
+                "Distribution",
+                "EmitSystemFields",
+                "FieldSelectionCriteria",
+                "FilterName",
+                "FilterPattern",
+                "LogGroupName",
+                "RoleArn",
+            ],
+        )?;
+        Ok(Self {
+            apply_on_transformed_logs: crate::from_json_optional(
+                map,
+                "ApplyOnTransformedLogs",
+                path,
+            )?,
+            destination_arn: crate::from_json_required(map, "DestinationArn", path)?,
+            distribution: crate::from_json_optional(map, "Distribution", path)?,
+            emit_system_fields: crate::from_json_optional(map, "EmitSystemFields", path)?,
+            field_selection_criteria: crate::from_json_optional(
+                map,
+                "FieldSelectionCriteria",
+                path,
+            )?,
+            filter_name: crate::from_json_optional(map, "FilterName", path)?,
+            filter_pattern: crate::from_json_required(map, "FilterPattern", path)?,
+            log_group_name: crate::from_json_required(map, "LogGroupName", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
+    }
+}
+
 /// The method used to distribute log data to the destination, which can be either random or
 /// grouped by log stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -183,6 +223,17 @@ impl Distribution {
 impl crate::ToJson for Distribution {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Distribution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Random", Self::Random), ("ByLogStream", Self::ByLogStream)],
+        )
     }
 }
 

@@ -54,6 +54,18 @@ impl crate::ToJson for Transformer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transformer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LogGroupIdentifier", "TransformerConfig"])?;
+        Ok(Self {
+            log_group_identifier: crate::from_json_required(map, "LogGroupIdentifier", path)?,
+            transformer_config: crate::from_json_required(map, "TransformerConfig", path)?,
+        })
+    }
+}
+
 /// A `AddKeyEntry` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddKeyEntry {
@@ -92,6 +104,18 @@ impl crate::ToJson for AddKeyEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AddKeyEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "OverwriteIfExists", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            overwrite_if_exists: crate::from_json_optional(map, "OverwriteIfExists", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<AddKeyEntry> for Value<AddKeyEntry> {
     fn from(value: AddKeyEntry) -> Self {
         Value::Lit(value)
@@ -122,6 +146,16 @@ impl crate::ToJson for AddKeys {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AddKeys {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Entries"])?;
+        Ok(Self {
+            entries: crate::from_json_required(map, "Entries", path)?,
+        })
+    }
+}
+
 impl From<AddKeys> for Value<AddKeys> {
     fn from(value: AddKeys) -> Self {
         Value::Lit(value)
@@ -149,6 +183,16 @@ impl crate::ToJson for CopyValue {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Entries", &self.entries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CopyValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Entries"])?;
+        Ok(Self {
+            entries: crate::from_json_required(map, "Entries", path)?,
+        })
     }
 }
 
@@ -193,6 +237,18 @@ impl crate::ToJson for CopyValueEntry {
         crate::put(&mut out, "Source", &self.source);
         crate::put(&mut out, "Target", &self.target);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CopyValueEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OverwriteIfExists", "Source", "Target"])?;
+        Ok(Self {
+            overwrite_if_exists: crate::from_json_optional(map, "OverwriteIfExists", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
     }
 }
 
@@ -259,6 +315,23 @@ impl crate::ToJson for Csv {
         crate::put_opt(&mut out, "QuoteCharacter", &self.quote_character);
         crate::put_opt(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Csv {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Columns", "Delimiter", "QuoteCharacter", "Source"],
+        )?;
+        Ok(Self {
+            columns: crate::from_json_optional(map, "Columns", path)?,
+            delimiter: crate::from_json_optional(map, "Delimiter", path)?,
+            quote_character: crate::from_json_optional(map, "QuoteCharacter", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
     }
 }
 
@@ -344,6 +417,34 @@ impl crate::ToJson for DateTimeConverter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeConverter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Locale",
+                "MatchPatterns",
+                "Source",
+                "SourceTimezone",
+                "Target",
+                "TargetFormat",
+                "TargetTimezone",
+            ],
+        )?;
+        Ok(Self {
+            locale: crate::from_json_optional(map, "Locale", path)?,
+            match_patterns: crate::from_json_required(map, "MatchPatterns", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            source_timezone: crate::from_json_optional(map, "SourceTimezone", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+            target_format: crate::from_json_optional(map, "TargetFormat", path)?,
+            target_timezone: crate::from_json_optional(map, "TargetTimezone", path)?,
+        })
+    }
+}
+
 impl From<DateTimeConverter> for Value<DateTimeConverter> {
     fn from(value: DateTimeConverter) -> Self {
         Value::Lit(value)
@@ -371,6 +472,16 @@ impl crate::ToJson for DeleteKeys {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "WithKeys", &self.with_keys);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeleteKeys {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WithKeys"])?;
+        Ok(Self {
+            with_keys: crate::from_json_required(map, "WithKeys", path)?,
+        })
     }
 }
 
@@ -411,6 +522,17 @@ impl crate::ToJson for Grok {
         crate::put(&mut out, "Match", &self.r#match);
         crate::put_opt(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Grok {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Match", "Source"])?;
+        Ok(Self {
+            r#match: crate::from_json_required(map, "Match", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
     }
 }
 
@@ -488,6 +610,32 @@ impl crate::ToJson for ListToMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListToMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Flatten",
+                "FlattenedElement",
+                "Key",
+                "Source",
+                "Target",
+                "ValueKey",
+            ],
+        )?;
+        Ok(Self {
+            flatten: crate::from_json_optional(map, "Flatten", path)?,
+            flattened_element: crate::from_json_optional(map, "FlattenedElement", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            target: crate::from_json_optional(map, "Target", path)?,
+            value_key: crate::from_json_optional(map, "ValueKey", path)?,
+        })
+    }
+}
+
 impl From<ListToMap> for Value<ListToMap> {
     fn from(value: ListToMap) -> Self {
         Value::Lit(value)
@@ -515,6 +663,16 @@ impl crate::ToJson for LowerCaseString {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "WithKeys", &self.with_keys);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LowerCaseString {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WithKeys"])?;
+        Ok(Self {
+            with_keys: crate::from_json_required(map, "WithKeys", path)?,
+        })
     }
 }
 
@@ -562,6 +720,18 @@ impl crate::ToJson for MoveKeyEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MoveKeyEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OverwriteIfExists", "Source", "Target"])?;
+        Ok(Self {
+            overwrite_if_exists: crate::from_json_optional(map, "OverwriteIfExists", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
+    }
+}
+
 impl From<MoveKeyEntry> for Value<MoveKeyEntry> {
     fn from(value: MoveKeyEntry) -> Self {
         Value::Lit(value)
@@ -589,6 +759,16 @@ impl crate::ToJson for MoveKeys {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Entries", &self.entries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MoveKeys {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Entries"])?;
+        Ok(Self {
+            entries: crate::from_json_required(map, "Entries", path)?,
+        })
     }
 }
 
@@ -623,6 +803,16 @@ impl crate::ToJson for ParseCloudfront {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParseCloudfront {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
     }
 }
 
@@ -669,6 +859,17 @@ impl crate::ToJson for ParseJson {
         crate::put_opt(&mut out, "Destination", &self.destination);
         crate::put_opt(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParseJson {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "Source"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
     }
 }
 
@@ -768,6 +969,34 @@ impl crate::ToJson for ParseKeyValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParseKeyValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Destination",
+                "FieldDelimiter",
+                "KeyPrefix",
+                "KeyValueDelimiter",
+                "NonMatchValue",
+                "OverwriteIfExists",
+                "Source",
+            ],
+        )?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            field_delimiter: crate::from_json_optional(map, "FieldDelimiter", path)?,
+            key_prefix: crate::from_json_optional(map, "KeyPrefix", path)?,
+            key_value_delimiter: crate::from_json_optional(map, "KeyValueDelimiter", path)?,
+            non_match_value: crate::from_json_optional(map, "NonMatchValue", path)?,
+            overwrite_if_exists: crate::from_json_optional(map, "OverwriteIfExists", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<ParseKeyValue> for Value<ParseKeyValue> {
     fn from(value: ParseKeyValue) -> Self {
         Value::Lit(value)
@@ -802,6 +1031,16 @@ impl crate::ToJson for ParsePostgres {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParsePostgres {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<ParsePostgres> for Value<ParsePostgres> {
     fn from(value: ParsePostgres) -> Self {
         Value::Lit(value)
@@ -833,6 +1072,16 @@ impl crate::ToJson for ParseRoute53 {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParseRoute53 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
     }
 }
 
@@ -893,6 +1142,23 @@ impl crate::ToJson for ParseToOcsf {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParseToOcsf {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EventSource", "MappingVersion", "OcsfVersion", "Source"],
+        )?;
+        Ok(Self {
+            event_source: crate::from_json_required(map, "EventSource", path)?,
+            mapping_version: crate::from_json_optional(map, "MappingVersion", path)?,
+            ocsf_version: crate::from_json_required(map, "OcsfVersion", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<ParseToOcsf> for Value<ParseToOcsf> {
     fn from(value: ParseToOcsf) -> Self {
         Value::Lit(value)
@@ -927,6 +1193,16 @@ impl crate::ToJson for ParseVpc {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParseVpc {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<ParseVpc> for Value<ParseVpc> {
     fn from(value: ParseVpc) -> Self {
         Value::Lit(value)
@@ -958,6 +1234,16 @@ impl crate::ToJson for ParseWaf {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParseWaf {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
     }
 }
 
@@ -1217,6 +1503,66 @@ impl crate::ToJson for Processor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Processor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddKeys",
+                "CopyValue",
+                "Csv",
+                "DateTimeConverter",
+                "DeleteKeys",
+                "Grok",
+                "ListToMap",
+                "LowerCaseString",
+                "MoveKeys",
+                "ParseCloudfront",
+                "ParseJSON",
+                "ParseKeyValue",
+                "ParsePostgres",
+                "ParseRoute53",
+                "ParseToOCSF",
+                "ParseVPC",
+                "ParseWAF",
+                "RenameKeys",
+                "SplitString",
+                "SubstituteString",
+                "TrimString",
+                "TypeConverter",
+                "UpperCaseString",
+            ],
+        )?;
+        Ok(Self {
+            add_keys: crate::from_json_optional(map, "AddKeys", path)?,
+            copy_value: crate::from_json_optional(map, "CopyValue", path)?,
+            csv: crate::from_json_optional(map, "Csv", path)?,
+            date_time_converter: crate::from_json_optional(map, "DateTimeConverter", path)?,
+            delete_keys: crate::from_json_optional(map, "DeleteKeys", path)?,
+            grok: crate::from_json_optional(map, "Grok", path)?,
+            list_to_map: crate::from_json_optional(map, "ListToMap", path)?,
+            lower_case_string: crate::from_json_optional(map, "LowerCaseString", path)?,
+            move_keys: crate::from_json_optional(map, "MoveKeys", path)?,
+            parse_cloudfront: crate::from_json_optional(map, "ParseCloudfront", path)?,
+            parse_json: crate::from_json_optional(map, "ParseJSON", path)?,
+            parse_key_value: crate::from_json_optional(map, "ParseKeyValue", path)?,
+            parse_postgres: crate::from_json_optional(map, "ParsePostgres", path)?,
+            parse_route53: crate::from_json_optional(map, "ParseRoute53", path)?,
+            parse_to_ocsf: crate::from_json_optional(map, "ParseToOCSF", path)?,
+            parse_vpc: crate::from_json_optional(map, "ParseVPC", path)?,
+            parse_waf: crate::from_json_optional(map, "ParseWAF", path)?,
+            rename_keys: crate::from_json_optional(map, "RenameKeys", path)?,
+            split_string: crate::from_json_optional(map, "SplitString", path)?,
+            substitute_string: crate::from_json_optional(map, "SubstituteString", path)?,
+            trim_string: crate::from_json_optional(map, "TrimString", path)?,
+            type_converter: crate::from_json_optional(map, "TypeConverter", path)?,
+            upper_case_string: crate::from_json_optional(map, "UpperCaseString", path)?,
+        })
+    }
+}
+
 impl From<Processor> for Value<Processor> {
     fn from(value: Processor) -> Self {
         Value::Lit(value)
@@ -1261,6 +1607,18 @@ impl crate::ToJson for RenameKeyEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RenameKeyEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "OverwriteIfExists", "RenameTo"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            overwrite_if_exists: crate::from_json_optional(map, "OverwriteIfExists", path)?,
+            rename_to: crate::from_json_required(map, "RenameTo", path)?,
+        })
+    }
+}
+
 impl From<RenameKeyEntry> for Value<RenameKeyEntry> {
     fn from(value: RenameKeyEntry) -> Self {
         Value::Lit(value)
@@ -1291,6 +1649,16 @@ impl crate::ToJson for RenameKeys {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RenameKeys {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Entries"])?;
+        Ok(Self {
+            entries: crate::from_json_required(map, "Entries", path)?,
+        })
+    }
+}
+
 impl From<RenameKeys> for Value<RenameKeys> {
     fn from(value: RenameKeys) -> Self {
         Value::Lit(value)
@@ -1318,6 +1686,16 @@ impl crate::ToJson for SplitString {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Entries", &self.entries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SplitString {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Entries"])?;
+        Ok(Self {
+            entries: crate::from_json_required(map, "Entries", path)?,
+        })
     }
 }
 
@@ -1355,6 +1733,17 @@ impl crate::ToJson for SplitStringEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SplitStringEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Delimiter", "Source"])?;
+        Ok(Self {
+            delimiter: crate::from_json_required(map, "Delimiter", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<SplitStringEntry> for Value<SplitStringEntry> {
     fn from(value: SplitStringEntry) -> Self {
         Value::Lit(value)
@@ -1382,6 +1771,16 @@ impl crate::ToJson for SubstituteString {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Entries", &self.entries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubstituteString {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Entries"])?;
+        Ok(Self {
+            entries: crate::from_json_required(map, "Entries", path)?,
+        })
     }
 }
 
@@ -1427,6 +1826,18 @@ impl crate::ToJson for SubstituteStringEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubstituteStringEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["From", "Source", "To"])?;
+        Ok(Self {
+            from: crate::from_json_required(map, "From", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            to: crate::from_json_required(map, "To", path)?,
+        })
+    }
+}
+
 impl From<SubstituteStringEntry> for Value<SubstituteStringEntry> {
     fn from(value: SubstituteStringEntry) -> Self {
         Value::Lit(value)
@@ -1457,6 +1868,16 @@ impl crate::ToJson for TrimString {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrimString {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WithKeys"])?;
+        Ok(Self {
+            with_keys: crate::from_json_required(map, "WithKeys", path)?,
+        })
+    }
+}
+
 impl From<TrimString> for Value<TrimString> {
     fn from(value: TrimString) -> Self {
         Value::Lit(value)
@@ -1484,6 +1905,16 @@ impl crate::ToJson for TypeConverter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Entries", &self.entries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TypeConverter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Entries"])?;
+        Ok(Self {
+            entries: crate::from_json_required(map, "Entries", path)?,
+        })
     }
 }
 
@@ -1521,6 +1952,17 @@ impl crate::ToJson for TypeConverterEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TypeConverterEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Type"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<TypeConverterEntry> for Value<TypeConverterEntry> {
     fn from(value: TypeConverterEntry) -> Self {
         Value::Lit(value)
@@ -1548,6 +1990,16 @@ impl crate::ToJson for UpperCaseString {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "WithKeys", &self.with_keys);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpperCaseString {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WithKeys"])?;
+        Ok(Self {
+            with_keys: crate::from_json_required(map, "WithKeys", path)?,
+        })
     }
 }
 
@@ -1591,6 +2043,23 @@ impl crate::ToJson for EventSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CloudTrail", Self::CloudTrail),
+                ("Route53Resolver", Self::Route53Resolver),
+                ("VPCFlow", Self::VpcFlow),
+                ("EKSAudit", Self::EksAudit),
+                ("AWSWAF", Self::Awswaf),
+            ],
+        )
+    }
+}
+
 impl From<EventSource> for Value<EventSource> {
     fn from(value: EventSource) -> Self {
         Value::Lit(value)
@@ -1622,6 +2091,13 @@ impl crate::ToJson for FlattenedElement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlattenedElement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("first", Self::First), ("last", Self::Last)])
+    }
+}
+
 impl From<FlattenedElement> for Value<FlattenedElement> {
     fn from(value: FlattenedElement) -> Self {
         Value::Lit(value)
@@ -1650,6 +2126,13 @@ impl OcsfVersion {
 impl crate::ToJson for OcsfVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcsfVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("V1.1", Self::V11), ("V1.5", Self::V15)])
     }
 }
 
@@ -1687,6 +2170,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("boolean", Self::Boolean),
+                ("integer", Self::Integer),
+                ("double", Self::Double),
+                ("string", Self::String),
+            ],
+        )
     }
 }
 

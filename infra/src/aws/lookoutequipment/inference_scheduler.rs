@@ -132,6 +132,54 @@ impl crate::ToJson for InferenceScheduler {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceScheduler {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataDelayOffsetInMinutes",
+                "DataInputConfiguration",
+                "DataOutputConfiguration",
+                "DataUploadFrequency",
+                "InferenceSchedulerName",
+                "ModelName",
+                "RoleArn",
+                "ServerSideKmsKeyId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_delay_offset_in_minutes: crate::from_json_optional(
+                map,
+                "DataDelayOffsetInMinutes",
+                path,
+            )?,
+            data_input_configuration: crate::from_json_required(
+                map,
+                "DataInputConfiguration",
+                path,
+            )?,
+            data_output_configuration: crate::from_json_required(
+                map,
+                "DataOutputConfiguration",
+                path,
+            )?,
+            data_upload_frequency: crate::from_json_required(map, "DataUploadFrequency", path)?,
+            inference_scheduler_name: crate::from_json_optional(
+                map,
+                "InferenceSchedulerName",
+                path,
+            )?,
+            model_name: crate::from_json_required(map, "ModelName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            server_side_kms_key_id: crate::from_json_optional(map, "ServerSideKmsKeyId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LookoutEquipment::InferenceScheduler` (`Fn::GetAtt`).
 impl crate::Handle<InferenceScheduler> {
     /// `Fn::GetAtt` `InferenceSchedulerArn`. The Amazon Resource Name (ARN) of the inference
@@ -204,6 +252,30 @@ impl crate::ToJson for DataInputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataInputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InferenceInputNameConfiguration",
+                "InputTimeZoneOffset",
+                "S3InputConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            inference_input_name_configuration: crate::from_json_optional(
+                map,
+                "InferenceInputNameConfiguration",
+                path,
+            )?,
+            input_time_zone_offset: crate::from_json_optional(map, "InputTimeZoneOffset", path)?,
+            s3_input_configuration: crate::from_json_required(map, "S3InputConfiguration", path)?,
+        })
+    }
+}
+
 impl From<DataInputConfiguration> for Value<DataInputConfiguration> {
     fn from(value: DataInputConfiguration) -> Self {
         Value::Lit(value)
@@ -247,6 +319,17 @@ impl crate::ToJson for DataOutputConfiguration {
             &self.s3_output_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "S3OutputConfiguration"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            s3_output_configuration: crate::from_json_required(map, "S3OutputConfiguration", path)?,
+        })
     }
 }
 
@@ -303,6 +386,25 @@ impl crate::ToJson for InputNameConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputNameConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ComponentTimestampDelimiter", "TimestampFormat"],
+        )?;
+        Ok(Self {
+            component_timestamp_delimiter: crate::from_json_optional(
+                map,
+                "ComponentTimestampDelimiter",
+                path,
+            )?,
+            timestamp_format: crate::from_json_optional(map, "TimestampFormat", path)?,
+        })
+    }
+}
+
 impl From<InputNameConfiguration> for Value<InputNameConfiguration> {
     fn from(value: InputNameConfiguration) -> Self {
         Value::Lit(value)
@@ -341,6 +443,17 @@ impl crate::ToJson for S3InputConfiguration {
         crate::put(&mut out, "Bucket", &self.bucket);
         crate::put_opt(&mut out, "Prefix", &self.prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3InputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Prefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
     }
 }
 
@@ -385,6 +498,17 @@ impl crate::ToJson for S3OutputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3OutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Prefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<S3OutputConfiguration> for Value<S3OutputConfiguration> {
     fn from(value: S3OutputConfiguration) -> Self {
         Value::Lit(value)
@@ -422,6 +546,23 @@ impl DataUploadFrequency {
 impl crate::ToJson for DataUploadFrequency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataUploadFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PT5M", Self::Pt5m),
+                ("PT10M", Self::Pt10m),
+                ("PT15M", Self::Pt15m),
+                ("PT30M", Self::Pt30m),
+                ("PT1H", Self::Pt1h),
+            ],
+        )
     }
 }
 

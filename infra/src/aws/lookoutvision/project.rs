@@ -49,6 +49,16 @@ impl crate::ToJson for Project {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Project {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProjectName"])?;
+        Ok(Self {
+            project_name: crate::from_json_required(map, "ProjectName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::LookoutVision::Project` (`Fn::GetAtt`).
 impl crate::Handle<Project> {
     /// `Fn::GetAtt` `Arn`.

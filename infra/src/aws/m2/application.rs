@@ -100,6 +100,34 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Definition",
+                "Description",
+                "EngineType",
+                "KmsKeyId",
+                "Name",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            definition: crate::from_json_optional(map, "Definition", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            engine_type: crate::from_json_required(map, "EngineType", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::M2::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `ApplicationArn`.
@@ -135,6 +163,17 @@ impl EngineType {
 impl crate::ToJson for EngineType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EngineType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("microfocus", Self::Microfocus), ("bluage", Self::Bluage)],
+        )
     }
 }
 

@@ -58,6 +58,22 @@ impl crate::ToJson for Deployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationId", "ApplicationVersion", "EnvironmentId"],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            application_version: crate::from_json_required(map, "ApplicationVersion", path)?,
+            environment_id: crate::from_json_required(map, "EnvironmentId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::M2::Deployment` (`Fn::GetAtt`).
 impl crate::Handle<Deployment> {
     /// `Fn::GetAtt` `DeploymentId`. The deployment ID.

@@ -189,6 +189,56 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EngineType",
+                "EngineVersion",
+                "HighAvailabilityConfig",
+                "InstanceType",
+                "KmsKeyId",
+                "Name",
+                "NetworkType",
+                "PreferredMaintenanceWindow",
+                "PubliclyAccessible",
+                "SecurityGroupIds",
+                "StorageConfigurations",
+                "SubnetIds",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            engine_type: crate::from_json_required(map, "EngineType", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            high_availability_config: crate::from_json_optional(
+                map,
+                "HighAvailabilityConfig",
+                path,
+            )?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            storage_configurations: crate::from_json_optional(map, "StorageConfigurations", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::M2::Environment` (`Fn::GetAtt`).
 impl crate::Handle<Environment> {
     /// `Fn::GetAtt` `EnvironmentArn`. The Amazon Resource Name (ARN) of the runtime environment.
@@ -226,6 +276,16 @@ impl crate::ToJson for HighAvailabilityConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HighAvailabilityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DesiredCapacity"])?;
+        Ok(Self {
+            desired_capacity: crate::from_json_required(map, "DesiredCapacity", path)?,
+        })
+    }
+}
+
 impl From<HighAvailabilityConfig> for Value<HighAvailabilityConfig> {
     fn from(value: HighAvailabilityConfig) -> Self {
         Value::Lit(value)
@@ -257,6 +317,17 @@ impl crate::ToJson for EngineType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EngineType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("microfocus", Self::Microfocus), ("bluage", Self::Bluage)],
+        )
+    }
+}
+
 impl From<EngineType> for Value<EngineType> {
     fn from(value: EngineType) -> Self {
         Value::Lit(value)
@@ -285,6 +356,13 @@ impl NetworkType {
 impl crate::ToJson for NetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ipv4", Self::Ipv4), ("dual", Self::Dual)])
     }
 }
 

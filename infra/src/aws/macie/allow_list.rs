@@ -68,6 +68,20 @@ impl crate::ToJson for AllowList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Criteria", "Description", "Name", "Tags"])?;
+        Ok(Self {
+            criteria: crate::from_json_required(map, "Criteria", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Macie::AllowList` (`Fn::GetAtt`).
 impl crate::Handle<AllowList> {
     /// `Fn::GetAtt` `Arn`. AllowList ARN.

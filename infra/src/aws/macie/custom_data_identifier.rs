@@ -103,6 +103,34 @@ impl crate::ToJson for CustomDataIdentifier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomDataIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "IgnoreWords",
+                "Keywords",
+                "MaximumMatchDistance",
+                "Name",
+                "Regex",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            ignore_words: crate::from_json_optional(map, "IgnoreWords", path)?,
+            keywords: crate::from_json_optional(map, "Keywords", path)?,
+            maximum_match_distance: crate::from_json_optional(map, "MaximumMatchDistance", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            regex: crate::from_json_required(map, "Regex", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Macie::CustomDataIdentifier` (`Fn::GetAtt`).
 impl crate::Handle<CustomDataIdentifier> {
     /// `Fn::GetAtt` `Arn`. Custom data identifier ARN.

@@ -91,6 +91,32 @@ impl crate::ToJson for FindingsFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FindingsFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "Description",
+                "FindingCriteria",
+                "Name",
+                "Position",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            finding_criteria: crate::from_json_required(map, "FindingCriteria", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            position: crate::from_json_optional(map, "Position", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Macie::FindingsFilter` (`Fn::GetAtt`).
 impl crate::Handle<FindingsFilter> {
     /// `Fn::GetAtt` `Arn`. Findings filter ARN.
@@ -184,6 +210,21 @@ impl crate::ToJson for CriterionAdditionalProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CriterionAdditionalProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["eq", "gt", "gte", "lt", "lte", "neq"])?;
+        Ok(Self {
+            eq: crate::from_json_optional(map, "eq", path)?,
+            gt: crate::from_json_optional(map, "gt", path)?,
+            gte: crate::from_json_optional(map, "gte", path)?,
+            lt: crate::from_json_optional(map, "lt", path)?,
+            lte: crate::from_json_optional(map, "lte", path)?,
+            neq: crate::from_json_optional(map, "neq", path)?,
+        })
+    }
+}
+
 impl From<CriterionAdditionalProperties> for Value<CriterionAdditionalProperties> {
     fn from(value: CriterionAdditionalProperties) -> Self {
         Value::Lit(value)
@@ -221,6 +262,16 @@ impl crate::ToJson for FindingCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FindingCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Criterion"])?;
+        Ok(Self {
+            criterion: crate::from_json_optional(map, "Criterion", path)?,
+        })
+    }
+}
+
 impl From<FindingCriteria> for Value<FindingCriteria> {
     fn from(value: FindingCriteria) -> Self {
         Value::Lit(value)
@@ -249,6 +300,17 @@ impl FindingFilterAction {
 impl crate::ToJson for FindingFilterAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FindingFilterAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ARCHIVE", Self::Archive), ("NOOP", Self::Noop)],
+        )
     }
 }
 

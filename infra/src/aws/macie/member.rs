@@ -73,6 +73,18 @@ impl crate::ToJson for Member {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Member {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccountId", "Email", "Tags"])?;
+        Ok(Self {
+            account_id: crate::from_json_required(map, "AccountId", path)?,
+            email: crate::from_json_optional(map, "Email", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Macie::Member` (`Fn::GetAtt`).
 impl crate::Handle<Member> {
     /// `Fn::GetAtt` `AdministratorAccountId`. The AWS account ID for the Amazon Macie

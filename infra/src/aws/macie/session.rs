@@ -72,6 +72,21 @@ impl crate::ToJson for Session {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Session {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FindingPublishingFrequency", "Status"])?;
+        Ok(Self {
+            finding_publishing_frequency: crate::from_json_optional(
+                map,
+                "FindingPublishingFrequency",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Macie::Session` (`Fn::GetAtt`).
 impl crate::Handle<Session> {
     /// `Fn::GetAtt` `AutomatedDiscoveryStatus`. The status of automated sensitive data discovery
@@ -119,6 +134,21 @@ impl crate::ToJson for FindingPublishingFrequency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FindingPublishingFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIFTEEN_MINUTES", Self::FifteenMinutes),
+                ("ONE_HOUR", Self::OneHour),
+                ("SIX_HOURS", Self::SixHours),
+            ],
+        )
+    }
+}
+
 impl From<FindingPublishingFrequency> for Value<FindingPublishingFrequency> {
     fn from(value: FindingPublishingFrequency) -> Self {
         Value::Lit(value)
@@ -147,6 +177,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("PAUSED", Self::Paused)],
+        )
     }
 }
 

@@ -66,6 +66,18 @@ impl crate::ToJson for Accessor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Accessor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessorType", "NetworkType", "Tags"])?;
+        Ok(Self {
+            accessor_type: crate::from_json_required(map, "AccessorType", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ManagedBlockchain::Accessor` (`Fn::GetAtt`).
 impl crate::Handle<Accessor> {
     /// `Fn::GetAtt` `Arn`.
@@ -116,6 +128,13 @@ impl crate::ToJson for AccessorType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BILLING_TOKEN", Self::BillingToken)])
+    }
+}
+
 impl From<AccessorType> for Value<AccessorType> {
     fn from(value: AccessorType) -> Self {
         Value::Lit(value)
@@ -153,6 +172,26 @@ impl NetworkAccessorType {
 impl crate::ToJson for NetworkAccessorType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkAccessorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ETHEREUM_GOERLI", Self::EthereumGoerli),
+                ("ETHEREUM_MAINNET", Self::EthereumMainnet),
+                (
+                    "ETHEREUM_MAINNET_AND_GOERLI",
+                    Self::EthereumMainnetAndGoerli,
+                ),
+                ("POLYGON_MAINNET", Self::PolygonMainnet),
+                ("POLYGON_MUMBAI", Self::PolygonMumbai),
+            ],
+        )
     }
 }
 

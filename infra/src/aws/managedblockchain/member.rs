@@ -79,6 +79,28 @@ impl crate::ToJson for Member {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Member {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InvitationId",
+                "MemberConfiguration",
+                "NetworkConfiguration",
+                "NetworkId",
+            ],
+        )?;
+        Ok(Self {
+            invitation_id: crate::from_json_optional(map, "InvitationId", path)?,
+            member_configuration: crate::from_json_required(map, "MemberConfiguration", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            network_id: crate::from_json_optional(map, "NetworkId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ManagedBlockchain::Member` (`Fn::GetAtt`).
 impl crate::Handle<Member> {
     /// `Fn::GetAtt` `MemberId`.
@@ -141,6 +163,30 @@ impl crate::ToJson for ApprovalThresholdPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApprovalThresholdPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ProposalDurationInHours",
+                "ThresholdComparator",
+                "ThresholdPercentage",
+            ],
+        )?;
+        Ok(Self {
+            proposal_duration_in_hours: crate::from_json_optional(
+                map,
+                "ProposalDurationInHours",
+                path,
+            )?,
+            threshold_comparator: crate::from_json_optional(map, "ThresholdComparator", path)?,
+            threshold_percentage: crate::from_json_optional(map, "ThresholdPercentage", path)?,
+        })
+    }
+}
+
 impl From<ApprovalThresholdPolicy> for Value<ApprovalThresholdPolicy> {
     fn from(value: ApprovalThresholdPolicy) -> Self {
         Value::Lit(value)
@@ -198,6 +244,26 @@ impl crate::ToJson for MemberConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemberConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "MemberFrameworkConfiguration", "Name"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            member_framework_configuration: crate::from_json_optional(
+                map,
+                "MemberFrameworkConfiguration",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<MemberConfiguration> for Value<MemberConfiguration> {
     fn from(value: MemberConfiguration) -> Self {
         Value::Lit(value)
@@ -232,6 +298,17 @@ impl crate::ToJson for MemberFabricConfiguration {
         crate::put(&mut out, "AdminPassword", &self.admin_password);
         crate::put(&mut out, "AdminUsername", &self.admin_username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemberFabricConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AdminPassword", "AdminUsername"])?;
+        Ok(Self {
+            admin_password: crate::from_json_required(map, "AdminPassword", path)?,
+            admin_username: crate::from_json_required(map, "AdminUsername", path)?,
+        })
     }
 }
 
@@ -275,6 +352,20 @@ impl crate::ToJson for MemberFrameworkConfiguration {
             &self.member_fabric_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemberFrameworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MemberFabricConfiguration"])?;
+        Ok(Self {
+            member_fabric_configuration: crate::from_json_optional(
+                map,
+                "MemberFabricConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -352,6 +443,36 @@ impl crate::ToJson for NetworkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Framework",
+                "FrameworkVersion",
+                "Name",
+                "NetworkFrameworkConfiguration",
+                "VotingPolicy",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            framework: crate::from_json_required(map, "Framework", path)?,
+            framework_version: crate::from_json_required(map, "FrameworkVersion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            network_framework_configuration: crate::from_json_optional(
+                map,
+                "NetworkFrameworkConfiguration",
+                path,
+            )?,
+            voting_policy: crate::from_json_required(map, "VotingPolicy", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfiguration> for Value<NetworkConfiguration> {
     fn from(value: NetworkConfiguration) -> Self {
         Value::Lit(value)
@@ -379,6 +500,16 @@ impl crate::ToJson for NetworkFabricConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Edition", &self.edition);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkFabricConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Edition"])?;
+        Ok(Self {
+            edition: crate::from_json_required(map, "Edition", path)?,
+        })
     }
 }
 
@@ -425,6 +556,20 @@ impl crate::ToJson for NetworkFrameworkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkFrameworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NetworkFabricConfiguration"])?;
+        Ok(Self {
+            network_fabric_configuration: crate::from_json_optional(
+                map,
+                "NetworkFabricConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<NetworkFrameworkConfiguration> for Value<NetworkFrameworkConfiguration> {
     fn from(value: NetworkFrameworkConfiguration) -> Self {
         Value::Lit(value)
@@ -465,6 +610,20 @@ impl crate::ToJson for VotingPolicy {
             &self.approval_threshold_policy,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VotingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApprovalThresholdPolicy"])?;
+        Ok(Self {
+            approval_threshold_policy: crate::from_json_optional(
+                map,
+                "ApprovalThresholdPolicy",
+                path,
+            )?,
+        })
     }
 }
 

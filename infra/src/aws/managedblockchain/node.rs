@@ -61,6 +61,19 @@ impl crate::ToJson for Node {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Node {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MemberId", "NetworkId", "NodeConfiguration"])?;
+        Ok(Self {
+            member_id: crate::from_json_optional(map, "MemberId", path)?,
+            network_id: crate::from_json_required(map, "NetworkId", path)?,
+            node_configuration: crate::from_json_required(map, "NodeConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ManagedBlockchain::Node` (`Fn::GetAtt`).
 impl crate::Handle<Node> {
     /// `Fn::GetAtt` `Arn`.
@@ -102,6 +115,17 @@ impl crate::ToJson for NodeConfiguration {
         crate::put(&mut out, "AvailabilityZone", &self.availability_zone);
         crate::put(&mut out, "InstanceType", &self.instance_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityZone", "InstanceType"])?;
+        Ok(Self {
+            availability_zone: crate::from_json_required(map, "AvailabilityZone", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+        })
     }
 }
 

@@ -104,6 +104,34 @@ impl crate::ToJson for Bridge {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Bridge {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EgressGatewayBridge",
+                "IngressGatewayBridge",
+                "Name",
+                "Outputs",
+                "PlacementArn",
+                "SourceFailoverConfig",
+                "Sources",
+            ],
+        )?;
+        Ok(Self {
+            egress_gateway_bridge: crate::from_json_optional(map, "EgressGatewayBridge", path)?,
+            ingress_gateway_bridge: crate::from_json_optional(map, "IngressGatewayBridge", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            outputs: crate::from_json_optional(map, "Outputs", path)?,
+            placement_arn: crate::from_json_required(map, "PlacementArn", path)?,
+            source_failover_config: crate::from_json_optional(map, "SourceFailoverConfig", path)?,
+            sources: crate::from_json_required(map, "Sources", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConnect::Bridge` (`Fn::GetAtt`).
 impl crate::Handle<Bridge> {
     /// `Fn::GetAtt` `BridgeArn`. The Amazon Resource Number (ARN) of the bridge.
@@ -164,6 +192,26 @@ impl crate::ToJson for BridgeFlowSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BridgeFlowSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FlowArn", "FlowVpcInterfaceAttachment", "Name"],
+        )?;
+        Ok(Self {
+            flow_arn: crate::from_json_required(map, "FlowArn", path)?,
+            flow_vpc_interface_attachment: crate::from_json_optional(
+                map,
+                "FlowVpcInterfaceAttachment",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<BridgeFlowSource> for Value<BridgeFlowSource> {
     fn from(value: BridgeFlowSource) -> Self {
         Value::Lit(value)
@@ -218,6 +266,32 @@ impl crate::ToJson for BridgeNetworkOutput {
         crate::put(&mut out, "Protocol", &self.protocol);
         crate::put(&mut out, "Ttl", &self.ttl);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BridgeNetworkOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IpAddress",
+                "Name",
+                "NetworkName",
+                "Port",
+                "Protocol",
+                "Ttl",
+            ],
+        )?;
+        Ok(Self {
+            ip_address: crate::from_json_required(map, "IpAddress", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            network_name: crate::from_json_required(map, "NetworkName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            ttl: crate::from_json_required(map, "Ttl", path)?,
+        })
     }
 }
 
@@ -290,6 +364,36 @@ impl crate::ToJson for BridgeNetworkSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BridgeNetworkSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MulticastIp",
+                "MulticastSourceSettings",
+                "Name",
+                "NetworkName",
+                "Port",
+                "Protocol",
+            ],
+        )?;
+        Ok(Self {
+            multicast_ip: crate::from_json_required(map, "MulticastIp", path)?,
+            multicast_source_settings: crate::from_json_optional(
+                map,
+                "MulticastSourceSettings",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            network_name: crate::from_json_required(map, "NetworkName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+        })
+    }
+}
+
 impl From<BridgeNetworkSource> for Value<BridgeNetworkSource> {
     fn from(value: BridgeNetworkSource) -> Self {
         Value::Lit(value)
@@ -323,6 +427,16 @@ impl crate::ToJson for BridgeOutput {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "NetworkOutput", &self.network_output);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BridgeOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NetworkOutput"])?;
+        Ok(Self {
+            network_output: crate::from_json_optional(map, "NetworkOutput", path)?,
+        })
     }
 }
 
@@ -373,6 +487,17 @@ impl crate::ToJson for BridgeSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BridgeSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FlowSource", "NetworkSource"])?;
+        Ok(Self {
+            flow_source: crate::from_json_optional(map, "FlowSource", path)?,
+            network_source: crate::from_json_optional(map, "NetworkSource", path)?,
+        })
+    }
+}
+
 impl From<BridgeSource> for Value<BridgeSource> {
     fn from(value: BridgeSource) -> Self {
         Value::Lit(value)
@@ -400,6 +525,16 @@ impl crate::ToJson for EgressGatewayBridge {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MaxBitrate", &self.max_bitrate);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EgressGatewayBridge {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxBitrate"])?;
+        Ok(Self {
+            max_bitrate: crate::from_json_required(map, "MaxBitrate", path)?,
+        })
     }
 }
 
@@ -455,6 +590,19 @@ impl crate::ToJson for FailoverConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailoverConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FailoverMode", "SourcePriority", "State"])?;
+        Ok(Self {
+            failover_mode: crate::from_json_required(map, "FailoverMode", path)?,
+            source_priority: crate::from_json_optional(map, "SourcePriority", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+        })
+    }
+}
+
 impl From<FailoverConfig> for Value<FailoverConfig> {
     fn from(value: FailoverConfig) -> Self {
         Value::Lit(value)
@@ -486,6 +634,17 @@ impl crate::ToJson for IngressGatewayBridge {
         crate::put(&mut out, "MaxBitrate", &self.max_bitrate);
         crate::put(&mut out, "MaxOutputs", &self.max_outputs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IngressGatewayBridge {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxBitrate", "MaxOutputs"])?;
+        Ok(Self {
+            max_bitrate: crate::from_json_required(map, "MaxBitrate", path)?,
+            max_outputs: crate::from_json_required(map, "MaxOutputs", path)?,
+        })
     }
 }
 
@@ -522,6 +681,16 @@ impl crate::ToJson for MulticastSourceSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MulticastSourceIp", &self.multicast_source_ip);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MulticastSourceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MulticastSourceIp"])?;
+        Ok(Self {
+            multicast_source_ip: crate::from_json_optional(map, "MulticastSourceIp", path)?,
+        })
     }
 }
 
@@ -562,6 +731,16 @@ impl crate::ToJson for SourcePriority {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourcePriority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PrimarySource"])?;
+        Ok(Self {
+            primary_source: crate::from_json_optional(map, "PrimarySource", path)?,
+        })
+    }
+}
+
 impl From<SourcePriority> for Value<SourcePriority> {
     fn from(value: SourcePriority) -> Self {
         Value::Lit(value)
@@ -598,6 +777,16 @@ impl crate::ToJson for VpcInterfaceAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcInterfaceAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcInterfaceName"])?;
+        Ok(Self {
+            vpc_interface_name: crate::from_json_optional(map, "VpcInterfaceName", path)?,
+        })
+    }
+}
+
 impl From<VpcInterfaceAttachment> for Value<VpcInterfaceAttachment> {
     fn from(value: VpcInterfaceAttachment) -> Self {
         Value::Lit(value)
@@ -629,6 +818,17 @@ impl crate::ToJson for FailoverConfigStateEnum {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailoverConfigStateEnum {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<FailoverConfigStateEnum> for Value<FailoverConfigStateEnum> {
     fn from(value: FailoverConfigStateEnum) -> Self {
         Value::Lit(value)
@@ -654,6 +854,13 @@ impl FailoverModeEnum {
 impl crate::ToJson for FailoverModeEnum {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailoverModeEnum {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("FAILOVER", Self::Failover)])
     }
 }
 
@@ -688,6 +895,21 @@ impl ProtocolEnum {
 impl crate::ToJson for ProtocolEnum {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtocolEnum {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("rtp-fec", Self::RtpFec),
+                ("rtp", Self::Rtp),
+                ("udp", Self::Udp),
+            ],
+        )
     }
 }
 

@@ -57,6 +57,18 @@ impl crate::ToJson for BridgeOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BridgeOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BridgeArn", "Name", "NetworkOutput"])?;
+        Ok(Self {
+            bridge_arn: crate::from_json_required(map, "BridgeArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            network_output: crate::from_json_required(map, "NetworkOutput", path)?,
+        })
+    }
+}
+
 /// The output of the bridge. A network output is delivered to your premises.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BridgeNetworkOutput {
@@ -103,6 +115,24 @@ impl crate::ToJson for BridgeNetworkOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BridgeNetworkOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IpAddress", "NetworkName", "Port", "Protocol", "Ttl"],
+        )?;
+        Ok(Self {
+            ip_address: crate::from_json_required(map, "IpAddress", path)?,
+            network_name: crate::from_json_required(map, "NetworkName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            ttl: crate::from_json_required(map, "Ttl", path)?,
+        })
+    }
+}
+
 impl From<BridgeNetworkOutput> for Value<BridgeNetworkOutput> {
     fn from(value: BridgeNetworkOutput) -> Self {
         Value::Lit(value)
@@ -134,6 +164,21 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("rtp-fec", Self::RtpFec),
+                ("rtp", Self::Rtp),
+                ("udp", Self::Udp),
+            ],
+        )
     }
 }
 

@@ -70,6 +70,23 @@ impl crate::ToJson for BridgeSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BridgeSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BridgeArn", "FlowSource", "Name", "NetworkSource"],
+        )?;
+        Ok(Self {
+            bridge_arn: crate::from_json_required(map, "BridgeArn", path)?,
+            flow_source: crate::from_json_optional(map, "FlowSource", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            network_source: crate::from_json_optional(map, "NetworkSource", path)?,
+        })
+    }
+}
+
 /// The source of the bridge. A flow source originates in MediaConnect as an existing cloud
 /// flow.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +127,21 @@ impl crate::ToJson for BridgeFlowSource {
             &self.flow_vpc_interface_attachment,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BridgeFlowSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FlowArn", "FlowVpcInterfaceAttachment"])?;
+        Ok(Self {
+            flow_arn: crate::from_json_required(map, "FlowArn", path)?,
+            flow_vpc_interface_attachment: crate::from_json_optional(
+                map,
+                "FlowVpcInterfaceAttachment",
+                path,
+            )?,
+        })
     }
 }
 
@@ -177,6 +209,34 @@ impl crate::ToJson for BridgeNetworkSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BridgeNetworkSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MulticastIp",
+                "MulticastSourceSettings",
+                "NetworkName",
+                "Port",
+                "Protocol",
+            ],
+        )?;
+        Ok(Self {
+            multicast_ip: crate::from_json_required(map, "MulticastIp", path)?,
+            multicast_source_settings: crate::from_json_optional(
+                map,
+                "MulticastSourceSettings",
+                path,
+            )?,
+            network_name: crate::from_json_required(map, "NetworkName", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+        })
+    }
+}
+
 impl From<BridgeNetworkSource> for Value<BridgeNetworkSource> {
     fn from(value: BridgeNetworkSource) -> Self {
         Value::Lit(value)
@@ -210,6 +270,16 @@ impl crate::ToJson for MulticastSourceSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MulticastSourceIp", &self.multicast_source_ip);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MulticastSourceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MulticastSourceIp"])?;
+        Ok(Self {
+            multicast_source_ip: crate::from_json_optional(map, "MulticastSourceIp", path)?,
+        })
     }
 }
 
@@ -249,6 +319,16 @@ impl crate::ToJson for VpcInterfaceAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcInterfaceAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcInterfaceName"])?;
+        Ok(Self {
+            vpc_interface_name: crate::from_json_optional(map, "VpcInterfaceName", path)?,
+        })
+    }
+}
+
 impl From<VpcInterfaceAttachment> for Value<VpcInterfaceAttachment> {
     fn from(value: VpcInterfaceAttachment) -> Self {
         Value::Lit(value)
@@ -280,6 +360,21 @@ impl ProtocolEnum {
 impl crate::ToJson for ProtocolEnum {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtocolEnum {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("rtp-fec", Self::RtpFec),
+                ("rtp", Self::Rtp),
+                ("udp", Self::Udp),
+            ],
+        )
     }
 }
 

@@ -166,6 +166,48 @@ impl crate::ToJson for Flow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Flow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "EncodingConfig",
+                "FlowSize",
+                "Maintenance",
+                "MediaStreams",
+                "Name",
+                "NdiConfig",
+                "Source",
+                "SourceFailoverConfig",
+                "SourceMonitoringConfig",
+                "Tags",
+                "VpcInterfaces",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            encoding_config: crate::from_json_optional(map, "EncodingConfig", path)?,
+            flow_size: crate::from_json_optional(map, "FlowSize", path)?,
+            maintenance: crate::from_json_optional(map, "Maintenance", path)?,
+            media_streams: crate::from_json_optional(map, "MediaStreams", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            ndi_config: crate::from_json_optional(map, "NdiConfig", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            source_failover_config: crate::from_json_optional(map, "SourceFailoverConfig", path)?,
+            source_monitoring_config: crate::from_json_optional(
+                map,
+                "SourceMonitoringConfig",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_interfaces: crate::from_json_optional(map, "VpcInterfaces", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConnect::Flow` (`Fn::GetAtt`).
 impl crate::Handle<Flow> {
     /// `Fn::GetAtt` `EgressIp`. The IP address from which video will be sent to output
@@ -239,6 +281,16 @@ impl crate::ToJson for AudioMonitoringSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioMonitoringSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SilentAudio"])?;
+        Ok(Self {
+            silent_audio: crate::from_json_optional(map, "SilentAudio", path)?,
+        })
+    }
+}
+
 impl From<AudioMonitoringSetting> for Value<AudioMonitoringSetting> {
     fn from(value: AudioMonitoringSetting) -> Self {
         Value::Lit(value)
@@ -283,6 +335,17 @@ impl crate::ToJson for BlackFrames {
         crate::put_opt(&mut out, "State", &self.state);
         crate::put_opt(&mut out, "ThresholdSeconds", &self.threshold_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlackFrames {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State", "ThresholdSeconds"])?;
+        Ok(Self {
+            state: crate::from_json_optional(map, "State", path)?,
+            threshold_seconds: crate::from_json_optional(map, "ThresholdSeconds", path)?,
+        })
     }
 }
 
@@ -334,6 +397,17 @@ impl crate::ToJson for EncodingConfig {
         crate::put_opt(&mut out, "EncodingProfile", &self.encoding_profile);
         crate::put_opt(&mut out, "VideoMaxBitrate", &self.video_max_bitrate);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncodingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncodingProfile", "VideoMaxBitrate"])?;
+        Ok(Self {
+            encoding_profile: crate::from_json_optional(map, "EncodingProfile", path)?,
+            video_max_bitrate: crate::from_json_optional(map, "VideoMaxBitrate", path)?,
+        })
     }
 }
 
@@ -465,6 +539,42 @@ impl crate::ToJson for Encryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Encryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Algorithm",
+                "ConstantInitializationVector",
+                "DeviceId",
+                "KeyType",
+                "Region",
+                "ResourceId",
+                "RoleArn",
+                "SecretArn",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            algorithm: crate::from_json_optional(map, "Algorithm", path)?,
+            constant_initialization_vector: crate::from_json_optional(
+                map,
+                "ConstantInitializationVector",
+                path,
+            )?,
+            device_id: crate::from_json_optional(map, "DeviceId", path)?,
+            key_type: crate::from_json_optional(map, "KeyType", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<Encryption> for Value<Encryption> {
     fn from(value: Encryption) -> Self {
         Value::Lit(value)
@@ -534,6 +644,23 @@ impl crate::ToJson for FailoverConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailoverConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FailoverMode", "RecoveryWindow", "SourcePriority", "State"],
+        )?;
+        Ok(Self {
+            failover_mode: crate::from_json_optional(map, "FailoverMode", path)?,
+            recovery_window: crate::from_json_optional(map, "RecoveryWindow", path)?,
+            source_priority: crate::from_json_optional(map, "SourcePriority", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+        })
+    }
+}
+
 impl From<FailoverConfig> for Value<FailoverConfig> {
     fn from(value: FailoverConfig) -> Self {
         Value::Lit(value)
@@ -580,6 +707,25 @@ impl crate::ToJson for FlowTransitEncryption {
         );
         crate::put_opt(&mut out, "EncryptionKeyType", &self.encryption_key_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowTransitEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EncryptionKeyConfiguration", "EncryptionKeyType"],
+        )?;
+        Ok(Self {
+            encryption_key_configuration: crate::from_json_required(
+                map,
+                "EncryptionKeyConfiguration",
+                path,
+            )?,
+            encryption_key_type: crate::from_json_optional(map, "EncryptionKeyType", path)?,
+        })
     }
 }
 
@@ -680,6 +826,34 @@ impl crate::ToJson for Fmtp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Fmtp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelOrder",
+                "Colorimetry",
+                "ExactFramerate",
+                "Par",
+                "Range",
+                "ScanMode",
+                "Tcs",
+            ],
+        )?;
+        Ok(Self {
+            channel_order: crate::from_json_optional(map, "ChannelOrder", path)?,
+            colorimetry: crate::from_json_optional(map, "Colorimetry", path)?,
+            exact_framerate: crate::from_json_optional(map, "ExactFramerate", path)?,
+            par: crate::from_json_optional(map, "Par", path)?,
+            range: crate::from_json_optional(map, "Range", path)?,
+            scan_mode: crate::from_json_optional(map, "ScanMode", path)?,
+            tcs: crate::from_json_optional(map, "Tcs", path)?,
+        })
+    }
+}
+
 impl From<Fmtp> for Value<Fmtp> {
     fn from(value: Fmtp) -> Self {
         Value::Lit(value)
@@ -724,6 +898,17 @@ impl crate::ToJson for FrozenFrames {
         crate::put_opt(&mut out, "State", &self.state);
         crate::put_opt(&mut out, "ThresholdSeconds", &self.threshold_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FrozenFrames {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State", "ThresholdSeconds"])?;
+        Ok(Self {
+            state: crate::from_json_optional(map, "State", path)?,
+            threshold_seconds: crate::from_json_optional(map, "ThresholdSeconds", path)?,
+        })
     }
 }
 
@@ -775,6 +960,21 @@ impl crate::ToJson for GatewayBridgeSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayBridgeSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BridgeArn", "VpcInterfaceAttachment"])?;
+        Ok(Self {
+            bridge_arn: crate::from_json_required(map, "BridgeArn", path)?,
+            vpc_interface_attachment: crate::from_json_optional(
+                map,
+                "VpcInterfaceAttachment",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<GatewayBridgeSource> for Value<GatewayBridgeSource> {
     fn from(value: GatewayBridgeSource) -> Self {
         Value::Lit(value)
@@ -809,6 +1009,17 @@ impl crate::ToJson for InputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputPort", "Interface"])?;
+        Ok(Self {
+            input_port: crate::from_json_required(map, "InputPort", path)?,
+            interface: crate::from_json_required(map, "Interface", path)?,
+        })
+    }
+}
+
 impl From<InputConfiguration> for Value<InputConfiguration> {
     fn from(value: InputConfiguration) -> Self {
         Value::Lit(value)
@@ -835,6 +1046,16 @@ impl crate::ToJson for Interface {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Interface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -878,6 +1099,17 @@ impl crate::ToJson for Maintenance {
             &self.maintenance_start_hour,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Maintenance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaintenanceDay", "MaintenanceStartHour"])?;
+        Ok(Self {
+            maintenance_day: crate::from_json_required(map, "MaintenanceDay", path)?,
+            maintenance_start_hour: crate::from_json_required(map, "MaintenanceStartHour", path)?,
+        })
     }
 }
 
@@ -990,6 +1222,38 @@ impl crate::ToJson for MediaStream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaStream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Attributes",
+                "ClockRate",
+                "Description",
+                "Fmt",
+                "MediaStreamId",
+                "MediaStreamName",
+                "MediaStreamType",
+                "Tags",
+                "VideoFormat",
+            ],
+        )?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+            clock_rate: crate::from_json_optional(map, "ClockRate", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            fmt: crate::from_json_optional(map, "Fmt", path)?,
+            media_stream_id: crate::from_json_required(map, "MediaStreamId", path)?,
+            media_stream_name: crate::from_json_required(map, "MediaStreamName", path)?,
+            media_stream_type: crate::from_json_required(map, "MediaStreamType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            video_format: crate::from_json_optional(map, "VideoFormat", path)?,
+        })
+    }
+}
+
 impl From<MediaStream> for Value<MediaStream> {
     fn from(value: MediaStream) -> Self {
         Value::Lit(value)
@@ -1033,6 +1297,17 @@ impl crate::ToJson for MediaStreamAttributes {
         crate::put_opt(&mut out, "Fmtp", &self.fmtp);
         crate::put_opt(&mut out, "Lang", &self.lang);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaStreamAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fmtp", "Lang"])?;
+        Ok(Self {
+            fmtp: crate::from_json_optional(map, "Fmtp", path)?,
+            lang: crate::from_json_optional(map, "Lang", path)?,
+        })
     }
 }
 
@@ -1088,6 +1363,22 @@ impl crate::ToJson for MediaStreamSourceConfiguration {
         crate::put_opt(&mut out, "InputConfigurations", &self.input_configurations);
         crate::put(&mut out, "MediaStreamName", &self.media_stream_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaStreamSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EncodingName", "InputConfigurations", "MediaStreamName"],
+        )?;
+        Ok(Self {
+            encoding_name: crate::from_json_required(map, "EncodingName", path)?,
+            input_configurations: crate::from_json_optional(map, "InputConfigurations", path)?,
+            media_stream_name: crate::from_json_required(map, "MediaStreamName", path)?,
+        })
     }
 }
 
@@ -1157,6 +1448,22 @@ impl crate::ToJson for NdiConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NdiConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MachineName", "NdiDiscoveryServers", "NdiState"],
+        )?;
+        Ok(Self {
+            machine_name: crate::from_json_optional(map, "MachineName", path)?,
+            ndi_discovery_servers: crate::from_json_optional(map, "NdiDiscoveryServers", path)?,
+            ndi_state: crate::from_json_optional(map, "NdiState", path)?,
+        })
+    }
+}
+
 impl From<NdiConfig> for Value<NdiConfig> {
     fn from(value: NdiConfig) -> Self {
         Value::Lit(value)
@@ -1212,6 +1519,30 @@ impl crate::ToJson for NdiDiscoveryServerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NdiDiscoveryServerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DiscoveryServerAddress",
+                "DiscoveryServerPort",
+                "VpcInterfaceAdapter",
+            ],
+        )?;
+        Ok(Self {
+            discovery_server_address: crate::from_json_required(
+                map,
+                "DiscoveryServerAddress",
+                path,
+            )?,
+            discovery_server_port: crate::from_json_optional(map, "DiscoveryServerPort", path)?,
+            vpc_interface_adapter: crate::from_json_required(map, "VpcInterfaceAdapter", path)?,
+        })
+    }
+}
+
 impl From<NdiDiscoveryServerConfig> for Value<NdiDiscoveryServerConfig> {
     fn from(value: NdiDiscoveryServerConfig) -> Self {
         Value::Lit(value)
@@ -1255,6 +1586,17 @@ impl crate::ToJson for NdiSourceSettings {
         crate::put_opt(&mut out, "AudioReferenceLevel", &self.audio_reference_level);
         crate::put_opt(&mut out, "SourceName", &self.source_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NdiSourceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AudioReferenceLevel", "SourceName"])?;
+        Ok(Self {
+            audio_reference_level: crate::from_json_optional(map, "AudioReferenceLevel", path)?,
+            source_name: crate::from_json_optional(map, "SourceName", path)?,
+        })
     }
 }
 
@@ -1302,6 +1644,17 @@ impl crate::ToJson for SilentAudio {
         crate::put_opt(&mut out, "State", &self.state);
         crate::put_opt(&mut out, "ThresholdSeconds", &self.threshold_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SilentAudio {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State", "ThresholdSeconds"])?;
+        Ok(Self {
+            state: crate::from_json_optional(map, "State", path)?,
+            threshold_seconds: crate::from_json_optional(map, "ThresholdSeconds", path)?,
+        })
     }
 }
 
@@ -1633,6 +1986,84 @@ impl crate::ToJson for Source {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Decryption",
+                "Description",
+                "EntitlementArn",
+                "GatewayBridgeSource",
+                "IngestIp",
+                "IngestPort",
+                "MaxBitrate",
+                "MaxLatency",
+                "MaxSyncBuffer",
+                "MediaStreamSourceConfigurations",
+                "MinLatency",
+                "Name",
+                "NdiSourceSettings",
+                "Protocol",
+                "RouterIntegrationState",
+                "RouterIntegrationTransitDecryption",
+                "SenderControlPort",
+                "SenderIpAddress",
+                "SourceArn",
+                "SourceIngestPort",
+                "SourceListenerAddress",
+                "SourceListenerPort",
+                "StreamId",
+                "Tags",
+                "VpcInterfaceName",
+                "WhitelistCidr",
+            ],
+        )?;
+        Ok(Self {
+            decryption: crate::from_json_optional(map, "Decryption", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            entitlement_arn: crate::from_json_optional(map, "EntitlementArn", path)?,
+            gateway_bridge_source: crate::from_json_optional(map, "GatewayBridgeSource", path)?,
+            ingest_ip: crate::from_json_optional(map, "IngestIp", path)?,
+            ingest_port: crate::from_json_optional(map, "IngestPort", path)?,
+            max_bitrate: crate::from_json_optional(map, "MaxBitrate", path)?,
+            max_latency: crate::from_json_optional(map, "MaxLatency", path)?,
+            max_sync_buffer: crate::from_json_optional(map, "MaxSyncBuffer", path)?,
+            media_stream_source_configurations: crate::from_json_optional(
+                map,
+                "MediaStreamSourceConfigurations",
+                path,
+            )?,
+            min_latency: crate::from_json_optional(map, "MinLatency", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            ndi_source_settings: crate::from_json_optional(map, "NdiSourceSettings", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            router_integration_state: crate::from_json_optional(
+                map,
+                "RouterIntegrationState",
+                path,
+            )?,
+            router_integration_transit_decryption: crate::from_json_optional(
+                map,
+                "RouterIntegrationTransitDecryption",
+                path,
+            )?,
+            sender_control_port: crate::from_json_optional(map, "SenderControlPort", path)?,
+            sender_ip_address: crate::from_json_optional(map, "SenderIpAddress", path)?,
+            source_arn: crate::from_json_optional(map, "SourceArn", path)?,
+            source_ingest_port: crate::from_json_optional(map, "SourceIngestPort", path)?,
+            source_listener_address: crate::from_json_optional(map, "SourceListenerAddress", path)?,
+            source_listener_port: crate::from_json_optional(map, "SourceListenerPort", path)?,
+            stream_id: crate::from_json_optional(map, "StreamId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_interface_name: crate::from_json_optional(map, "VpcInterfaceName", path)?,
+            whitelist_cidr: crate::from_json_optional(map, "WhitelistCidr", path)?,
+        })
+    }
+}
+
 impl From<Source> for Value<Source> {
     fn from(value: Source) -> Self {
         Value::Lit(value)
@@ -1721,6 +2152,40 @@ impl crate::ToJson for SourceMonitoringConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceMonitoringConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioMonitoringSettings",
+                "ContentQualityAnalysisState",
+                "ThumbnailState",
+                "VideoMonitoringSettings",
+            ],
+        )?;
+        Ok(Self {
+            audio_monitoring_settings: crate::from_json_optional(
+                map,
+                "AudioMonitoringSettings",
+                path,
+            )?,
+            content_quality_analysis_state: crate::from_json_optional(
+                map,
+                "ContentQualityAnalysisState",
+                path,
+            )?,
+            thumbnail_state: crate::from_json_optional(map, "ThumbnailState", path)?,
+            video_monitoring_settings: crate::from_json_optional(
+                map,
+                "VideoMonitoringSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SourceMonitoringConfig> for Value<SourceMonitoringConfig> {
     fn from(value: SourceMonitoringConfig) -> Self {
         Value::Lit(value)
@@ -1750,6 +2215,16 @@ impl crate::ToJson for SourcePriority {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PrimarySource", &self.primary_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourcePriority {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PrimarySource"])?;
+        Ok(Self {
+            primary_source: crate::from_json_required(map, "PrimarySource", path)?,
+        })
     }
 }
 
@@ -1796,6 +2271,17 @@ impl crate::ToJson for VideoMonitoringSetting {
         crate::put_opt(&mut out, "BlackFrames", &self.black_frames);
         crate::put_opt(&mut out, "FrozenFrames", &self.frozen_frames);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoMonitoringSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BlackFrames", "FrozenFrames"])?;
+        Ok(Self {
+            black_frames: crate::from_json_optional(map, "BlackFrames", path)?,
+            frozen_frames: crate::from_json_optional(map, "FrozenFrames", path)?,
+        })
     }
 }
 
@@ -1884,6 +2370,34 @@ impl crate::ToJson for VpcInterface {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcInterface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Name",
+                "NetworkInterfaceIds",
+                "NetworkInterfaceType",
+                "RoleArn",
+                "SecurityGroupIds",
+                "SubnetId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            network_interface_ids: crate::from_json_optional(map, "NetworkInterfaceIds", path)?,
+            network_interface_type: crate::from_json_optional(map, "NetworkInterfaceType", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<VpcInterface> for Value<VpcInterface> {
     fn from(value: VpcInterface) -> Self {
         Value::Lit(value)
@@ -1917,6 +2431,16 @@ impl crate::ToJson for VpcInterfaceAttachment {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "VpcInterfaceName", &self.vpc_interface_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcInterfaceAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcInterfaceName"])?;
+        Ok(Self {
+            vpc_interface_name: crate::from_json_optional(map, "VpcInterfaceName", path)?,
+        })
     }
 }
 
@@ -1954,6 +2478,21 @@ impl crate::ToJson for Algorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Algorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("aes128", Self::Aes128),
+                ("aes192", Self::Aes192),
+                ("aes256", Self::Aes256),
+            ],
+        )
+    }
+}
+
 impl From<Algorithm> for Value<Algorithm> {
     fn from(value: Algorithm) -> Self {
         Value::Lit(value)
@@ -1982,6 +2521,17 @@ impl BlackFramesState {
 impl crate::ToJson for BlackFramesState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlackFramesState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -2031,6 +2581,25 @@ impl crate::ToJson for Colorimetry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Colorimetry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BT601", Self::Bt601),
+                ("BT709", Self::Bt709),
+                ("BT2020", Self::Bt2020),
+                ("BT2100", Self::Bt2100),
+                ("ST2065-1", Self::St20651),
+                ("ST2065-3", Self::St20653),
+                ("XYZ", Self::Xyz),
+            ],
+        )
+    }
+}
+
 impl From<Colorimetry> for Value<Colorimetry> {
     fn from(value: Colorimetry) -> Self {
         Value::Lit(value)
@@ -2059,6 +2628,17 @@ impl ContentQualityAnalysisState {
 impl crate::ToJson for ContentQualityAnalysisState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentQualityAnalysisState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -2102,6 +2682,22 @@ impl crate::ToJson for EncodingName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncodingName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("jxsv", Self::Jxsv),
+                ("raw", Self::Raw),
+                ("smpte291", Self::Smpte291),
+                ("pcm", Self::Pcm),
+            ],
+        )
+    }
+}
+
 impl From<EncodingName> for Value<EncodingName> {
     fn from(value: EncodingName) -> Self {
         Value::Lit(value)
@@ -2131,6 +2727,20 @@ impl EncodingProfile {
 impl crate::ToJson for EncodingProfile {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncodingProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISTRIBUTION_H264_DEFAULT", Self::DistributionH264Default),
+                ("CONTRIBUTION_H264_DEFAULT", Self::ContributionH264Default),
+            ],
+        )
     }
 }
 
@@ -2164,6 +2774,17 @@ impl FailoverMode {
 impl crate::ToJson for FailoverMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailoverMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MERGE", Self::Merge), ("FAILOVER", Self::Failover)],
+        )
     }
 }
 
@@ -2202,6 +2823,21 @@ impl crate::ToJson for FlowSize {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MEDIUM", Self::Medium),
+                ("LARGE", Self::Large),
+                ("LARGE_4X", Self::Large4x),
+            ],
+        )
+    }
+}
+
 impl From<FlowSize> for Value<FlowSize> {
     fn from(value: FlowSize) -> Self {
         Value::Lit(value)
@@ -2233,6 +2869,20 @@ impl crate::ToJson for FlowTransitEncryptionKeyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowTransitEncryptionKeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SECRETS_MANAGER", Self::SecretsManager),
+                ("AUTOMATIC", Self::Automatic),
+            ],
+        )
+    }
+}
+
 impl From<FlowTransitEncryptionKeyType> for Value<FlowTransitEncryptionKeyType> {
     fn from(value: FlowTransitEncryptionKeyType) -> Self {
         Value::Lit(value)
@@ -2261,6 +2911,17 @@ impl FrozenFramesState {
 impl crate::ToJson for FrozenFramesState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FrozenFramesState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -2296,6 +2957,21 @@ impl KeyType {
 impl crate::ToJson for KeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("speke", Self::Speke),
+                ("static-key", Self::StaticKey),
+                ("srt-password", Self::SrtPassword),
+            ],
+        )
     }
 }
 
@@ -2346,6 +3022,25 @@ impl crate::ToJson for MaintenanceDay {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceDay {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Monday", Self::Monday),
+                ("Tuesday", Self::Tuesday),
+                ("Wednesday", Self::Wednesday),
+                ("Thursday", Self::Thursday),
+                ("Friday", Self::Friday),
+                ("Saturday", Self::Saturday),
+                ("Sunday", Self::Sunday),
+            ],
+        )
+    }
+}
+
 impl From<MaintenanceDay> for Value<MaintenanceDay> {
     fn from(value: MaintenanceDay) -> Self {
         Value::Lit(value)
@@ -2380,6 +3075,21 @@ impl crate::ToJson for MediaStreamType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaStreamType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("video", Self::Video),
+                ("audio", Self::Audio),
+                ("ancillary-data", Self::AncillaryData),
+            ],
+        )
+    }
+}
+
 impl From<MediaStreamType> for Value<MediaStreamType> {
     fn from(value: MediaStreamType) -> Self {
         Value::Lit(value)
@@ -2408,6 +3118,17 @@ impl NdiState {
 impl crate::ToJson for NdiState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NdiState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -2440,6 +3161,13 @@ impl NetworkInterfaceType {
 impl crate::ToJson for NetworkInterfaceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfaceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ena", Self::Ena), ("efa", Self::Efa)])
     }
 }
 
@@ -2495,6 +3223,27 @@ impl crate::ToJson for Protocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("zixi-push", Self::ZixiPush),
+                ("rtp-fec", Self::RtpFec),
+                ("rtp", Self::Rtp),
+                ("rist", Self::Rist),
+                ("srt-listener", Self::SrtListener),
+                ("srt-caller", Self::SrtCaller),
+                ("st2110-jpegxs", Self::St2110Jpegxs),
+                ("cdi", Self::Cdi),
+                ("ndi-speed-hq", Self::NdiSpeedHq),
+            ],
+        )
+    }
+}
+
 impl From<Protocol> for Value<Protocol> {
     fn from(value: Protocol) -> Self {
         Value::Lit(value)
@@ -2529,6 +3278,21 @@ impl crate::ToJson for Range {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Range {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NARROW", Self::Narrow),
+                ("FULL", Self::Full),
+                ("FULLPROTECT", Self::Fullprotect),
+            ],
+        )
+    }
+}
+
 impl From<Range> for Value<Range> {
     fn from(value: Range) -> Self {
         Value::Lit(value)
@@ -2557,6 +3321,17 @@ impl RouterIntegrationState {
 impl crate::ToJson for RouterIntegrationState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouterIntegrationState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -2594,6 +3369,24 @@ impl crate::ToJson for ScanMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScanMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("progressive", Self::Progressive),
+                ("interlace", Self::Interlace),
+                (
+                    "progressive-segmented-frame",
+                    Self::ProgressiveSegmentedFrame,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<ScanMode> for Value<ScanMode> {
     fn from(value: ScanMode) -> Self {
         Value::Lit(value)
@@ -2625,6 +3418,17 @@ impl crate::ToJson for SilentAudioState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SilentAudioState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<SilentAudioState> for Value<SilentAudioState> {
     fn from(value: SilentAudioState) -> Self {
         Value::Lit(value)
@@ -2653,6 +3457,17 @@ impl State {
 impl crate::ToJson for State {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for State {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -2708,6 +3523,27 @@ impl crate::ToJson for Tcs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tcs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SDR", Self::Sdr),
+                ("PQ", Self::Pq),
+                ("HLG", Self::Hlg),
+                ("LINEAR", Self::Linear),
+                ("BT2100LINPQ", Self::Bt2100linpq),
+                ("BT2100LINHLG", Self::Bt2100linhlg),
+                ("ST2065-1", Self::St20651),
+                ("ST428-1", Self::St4281),
+                ("DENSITY", Self::Density),
+            ],
+        )
+    }
+}
+
 impl From<Tcs> for Value<Tcs> {
     fn from(value: Tcs) -> Self {
         Value::Lit(value)
@@ -2736,6 +3572,17 @@ impl ThumbnailState {
 impl crate::ToJson for ThumbnailState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThumbnailState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -2776,6 +3623,23 @@ impl VideoFormat {
 impl crate::ToJson for VideoFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("2160p", Self::V2160p),
+                ("1080p", Self::V1080p),
+                ("1080i", Self::V1080i),
+                ("720p", Self::V720p),
+                ("480p", Self::V480p),
+            ],
+        )
     }
 }
 

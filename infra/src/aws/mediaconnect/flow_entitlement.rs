@@ -110,6 +110,40 @@ impl crate::ToJson for FlowEntitlement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowEntitlement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataTransferSubscriberFeePercent",
+                "Description",
+                "Encryption",
+                "EntitlementStatus",
+                "FlowArn",
+                "Name",
+                "Subscribers",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_transfer_subscriber_fee_percent: crate::from_json_optional(
+                map,
+                "DataTransferSubscriberFeePercent",
+                path,
+            )?,
+            description: crate::from_json_required(map, "Description", path)?,
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            entitlement_status: crate::from_json_optional(map, "EntitlementStatus", path)?,
+            flow_arn: crate::from_json_required(map, "FlowArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            subscribers: crate::from_json_required(map, "Subscribers", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConnect::FlowEntitlement` (`Fn::GetAtt`).
 impl crate::Handle<FlowEntitlement> {
     /// `Fn::GetAtt` `EntitlementArn`. The ARN of the entitlement.
@@ -234,6 +268,42 @@ impl crate::ToJson for Encryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Encryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Algorithm",
+                "ConstantInitializationVector",
+                "DeviceId",
+                "KeyType",
+                "Region",
+                "ResourceId",
+                "RoleArn",
+                "SecretArn",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            algorithm: crate::from_json_required(map, "Algorithm", path)?,
+            constant_initialization_vector: crate::from_json_optional(
+                map,
+                "ConstantInitializationVector",
+                path,
+            )?,
+            device_id: crate::from_json_optional(map, "DeviceId", path)?,
+            key_type: crate::from_json_optional(map, "KeyType", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<Encryption> for Value<Encryption> {
     fn from(value: Encryption) -> Self {
         Value::Lit(value)
@@ -268,6 +338,21 @@ impl crate::ToJson for Algorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Algorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("aes128", Self::Aes128),
+                ("aes192", Self::Aes192),
+                ("aes256", Self::Aes256),
+            ],
+        )
+    }
+}
+
 impl From<Algorithm> for Value<Algorithm> {
     fn from(value: Algorithm) -> Self {
         Value::Lit(value)
@@ -296,6 +381,17 @@ impl EntitlementStatus {
 impl crate::ToJson for EntitlementStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EntitlementStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -328,6 +424,17 @@ impl KeyType {
 impl crate::ToJson for KeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("speke", Self::Speke), ("static-key", Self::StaticKey)],
+        )
     }
 }
 

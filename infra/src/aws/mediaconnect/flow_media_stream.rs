@@ -123,6 +123,38 @@ impl crate::ToJson for FlowMediaStream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowMediaStream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Attributes",
+                "ClockRate",
+                "Description",
+                "FlowArn",
+                "MediaStreamId",
+                "MediaStreamName",
+                "MediaStreamType",
+                "Tags",
+                "VideoFormat",
+            ],
+        )?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+            clock_rate: crate::from_json_optional(map, "ClockRate", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            flow_arn: crate::from_json_required(map, "FlowArn", path)?,
+            media_stream_id: crate::from_json_required(map, "MediaStreamId", path)?,
+            media_stream_name: crate::from_json_required(map, "MediaStreamName", path)?,
+            media_stream_type: crate::from_json_required(map, "MediaStreamType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            video_format: crate::from_json_optional(map, "VideoFormat", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConnect::FlowMediaStream` (`Fn::GetAtt`).
 impl crate::Handle<FlowMediaStream> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the media stream, composed of the
@@ -230,6 +262,34 @@ impl crate::ToJson for Fmtp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Fmtp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelOrder",
+                "Colorimetry",
+                "ExactFramerate",
+                "Par",
+                "Range",
+                "ScanMode",
+                "Tcs",
+            ],
+        )?;
+        Ok(Self {
+            channel_order: crate::from_json_optional(map, "ChannelOrder", path)?,
+            colorimetry: crate::from_json_optional(map, "Colorimetry", path)?,
+            exact_framerate: crate::from_json_optional(map, "ExactFramerate", path)?,
+            par: crate::from_json_optional(map, "Par", path)?,
+            range: crate::from_json_optional(map, "Range", path)?,
+            scan_mode: crate::from_json_optional(map, "ScanMode", path)?,
+            tcs: crate::from_json_optional(map, "Tcs", path)?,
+        })
+    }
+}
+
 impl From<Fmtp> for Value<Fmtp> {
     fn from(value: Fmtp) -> Self {
         Value::Lit(value)
@@ -274,6 +334,17 @@ impl crate::ToJson for MediaStreamAttributes {
         crate::put_opt(&mut out, "Fmtp", &self.fmtp);
         crate::put_opt(&mut out, "Lang", &self.lang);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaStreamAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fmtp", "Lang"])?;
+        Ok(Self {
+            fmtp: crate::from_json_optional(map, "Fmtp", path)?,
+            lang: crate::from_json_optional(map, "Lang", path)?,
+        })
     }
 }
 
@@ -323,6 +394,25 @@ impl crate::ToJson for Colorimetry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Colorimetry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BT601", Self::Bt601),
+                ("BT709", Self::Bt709),
+                ("BT2020", Self::Bt2020),
+                ("BT2100", Self::Bt2100),
+                ("ST2065-1", Self::St20651),
+                ("ST2065-3", Self::St20653),
+                ("XYZ", Self::Xyz),
+            ],
+        )
+    }
+}
+
 impl From<Colorimetry> for Value<Colorimetry> {
     fn from(value: Colorimetry) -> Self {
         Value::Lit(value)
@@ -354,6 +444,21 @@ impl MediaStreamType {
 impl crate::ToJson for MediaStreamType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaStreamType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("video", Self::Video),
+                ("audio", Self::Audio),
+                ("ancillary-data", Self::AncillaryData),
+            ],
+        )
     }
 }
 
@@ -391,6 +496,21 @@ impl crate::ToJson for Range {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Range {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NARROW", Self::Narrow),
+                ("FULL", Self::Full),
+                ("FULLPROTECT", Self::Fullprotect),
+            ],
+        )
+    }
+}
+
 impl From<Range> for Value<Range> {
     fn from(value: Range) -> Self {
         Value::Lit(value)
@@ -422,6 +542,24 @@ impl ScanMode {
 impl crate::ToJson for ScanMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScanMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("progressive", Self::Progressive),
+                ("interlace", Self::Interlace),
+                (
+                    "progressive-segmented-frame",
+                    Self::ProgressiveSegmentedFrame,
+                ),
+            ],
+        )
     }
 }
 
@@ -474,6 +612,27 @@ impl Tcs {
 impl crate::ToJson for Tcs {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tcs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SDR", Self::Sdr),
+                ("PQ", Self::Pq),
+                ("HLG", Self::Hlg),
+                ("LINEAR", Self::Linear),
+                ("BT2100LINPQ", Self::Bt2100linpq),
+                ("BT2100LINHLG", Self::Bt2100linhlg),
+                ("ST2065-1", Self::St20651),
+                ("ST428-1", Self::St4281),
+                ("DENSITY", Self::Density),
+            ],
+        )
     }
 }
 

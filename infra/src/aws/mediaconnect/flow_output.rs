@@ -315,6 +315,90 @@ impl crate::ToJson for FlowOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CidrAllowList",
+                "Description",
+                "Destination",
+                "Encryption",
+                "FlowArn",
+                "MaxLatency",
+                "MediaStreamOutputConfigurations",
+                "MinLatency",
+                "Name",
+                "NdiAudioReferenceLevel",
+                "NdiOutputTimecodeSource",
+                "NdiProgramName",
+                "NdiSpeedHqQuality",
+                "OutputStatus",
+                "Port",
+                "Protocol",
+                "RemoteId",
+                "RouterIntegrationState",
+                "RouterIntegrationTransitEncryption",
+                "SmoothingLatency",
+                "StreamId",
+                "Tags",
+                "VpcInterfaceAttachment",
+            ],
+        )?;
+        Ok(Self {
+            cidr_allow_list: crate::from_json_optional(map, "CidrAllowList", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            flow_arn: crate::from_json_required(map, "FlowArn", path)?,
+            max_latency: crate::from_json_optional(map, "MaxLatency", path)?,
+            media_stream_output_configurations: crate::from_json_optional(
+                map,
+                "MediaStreamOutputConfigurations",
+                path,
+            )?,
+            min_latency: crate::from_json_optional(map, "MinLatency", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            ndi_audio_reference_level: crate::from_json_optional(
+                map,
+                "NdiAudioReferenceLevel",
+                path,
+            )?,
+            ndi_output_timecode_source: crate::from_json_optional(
+                map,
+                "NdiOutputTimecodeSource",
+                path,
+            )?,
+            ndi_program_name: crate::from_json_optional(map, "NdiProgramName", path)?,
+            ndi_speed_hq_quality: crate::from_json_optional(map, "NdiSpeedHqQuality", path)?,
+            output_status: crate::from_json_optional(map, "OutputStatus", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            remote_id: crate::from_json_optional(map, "RemoteId", path)?,
+            router_integration_state: crate::from_json_optional(
+                map,
+                "RouterIntegrationState",
+                path,
+            )?,
+            router_integration_transit_encryption: crate::from_json_optional(
+                map,
+                "RouterIntegrationTransitEncryption",
+                path,
+            )?,
+            smoothing_latency: crate::from_json_optional(map, "SmoothingLatency", path)?,
+            stream_id: crate::from_json_optional(map, "StreamId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_interface_attachment: crate::from_json_optional(
+                map,
+                "VpcInterfaceAttachment",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConnect::FlowOutput` (`Fn::GetAtt`).
 impl crate::Handle<FlowOutput> {
     /// `Fn::GetAtt` `OutputArn`. The ARN of the output.
@@ -362,6 +446,22 @@ impl crate::ToJson for DestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DestinationIp", "DestinationPort", "Interface"],
+        )?;
+        Ok(Self {
+            destination_ip: crate::from_json_required(map, "DestinationIp", path)?,
+            destination_port: crate::from_json_required(map, "DestinationPort", path)?,
+            interface: crate::from_json_required(map, "Interface", path)?,
+        })
+    }
+}
+
 impl From<DestinationConfiguration> for Value<DestinationConfiguration> {
     fn from(value: DestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -406,6 +506,17 @@ impl crate::ToJson for EncodingParameters {
         crate::put(&mut out, "CompressionFactor", &self.compression_factor);
         crate::put_opt(&mut out, "EncoderProfile", &self.encoder_profile);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncodingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CompressionFactor", "EncoderProfile"])?;
+        Ok(Self {
+            compression_factor: crate::from_json_required(map, "CompressionFactor", path)?,
+            encoder_profile: crate::from_json_optional(map, "EncoderProfile", path)?,
+        })
     }
 }
 
@@ -468,6 +579,23 @@ impl crate::ToJson for Encryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Encryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Algorithm", "KeyType", "RoleArn", "SecretArn"],
+        )?;
+        Ok(Self {
+            algorithm: crate::from_json_optional(map, "Algorithm", path)?,
+            key_type: crate::from_json_optional(map, "KeyType", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<Encryption> for Value<Encryption> {
     fn from(value: Encryption) -> Self {
         Value::Lit(value)
@@ -517,6 +645,25 @@ impl crate::ToJson for FlowTransitEncryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowTransitEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EncryptionKeyConfiguration", "EncryptionKeyType"],
+        )?;
+        Ok(Self {
+            encryption_key_configuration: crate::from_json_required(
+                map,
+                "EncryptionKeyConfiguration",
+                path,
+            )?,
+            encryption_key_type: crate::from_json_optional(map, "EncryptionKeyType", path)?,
+        })
+    }
+}
+
 impl From<FlowTransitEncryption> for Value<FlowTransitEncryption> {
     fn from(value: FlowTransitEncryption) -> Self {
         Value::Lit(value)
@@ -543,6 +690,16 @@ impl crate::ToJson for Interface {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Interface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -617,6 +774,32 @@ impl crate::ToJson for MediaStreamOutputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaStreamOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationConfigurations",
+                "EncodingName",
+                "EncodingParameters",
+                "MediaStreamName",
+            ],
+        )?;
+        Ok(Self {
+            destination_configurations: crate::from_json_optional(
+                map,
+                "DestinationConfigurations",
+                path,
+            )?,
+            encoding_name: crate::from_json_required(map, "EncodingName", path)?,
+            encoding_parameters: crate::from_json_optional(map, "EncodingParameters", path)?,
+            media_stream_name: crate::from_json_required(map, "MediaStreamName", path)?,
+        })
+    }
+}
+
 impl From<MediaStreamOutputConfiguration> for Value<MediaStreamOutputConfiguration> {
     fn from(value: MediaStreamOutputConfiguration) -> Self {
         Value::Lit(value)
@@ -650,6 +833,16 @@ impl crate::ToJson for VpcInterfaceAttachment {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "VpcInterfaceName", &self.vpc_interface_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcInterfaceAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcInterfaceName"])?;
+        Ok(Self {
+            vpc_interface_name: crate::from_json_optional(map, "VpcInterfaceName", path)?,
+        })
     }
 }
 
@@ -687,6 +880,21 @@ impl crate::ToJson for Algorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Algorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("aes128", Self::Aes128),
+                ("aes192", Self::Aes192),
+                ("aes256", Self::Aes256),
+            ],
+        )
+    }
+}
+
 impl From<Algorithm> for Value<Algorithm> {
     fn from(value: Algorithm) -> Self {
         Value::Lit(value)
@@ -717,6 +925,13 @@ impl EncoderProfile {
 impl crate::ToJson for EncoderProfile {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncoderProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("main", Self::Main), ("high", Self::High)])
     }
 }
 
@@ -761,6 +976,22 @@ impl crate::ToJson for EncodingName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncodingName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("jxsv", Self::Jxsv),
+                ("raw", Self::Raw),
+                ("smpte291", Self::Smpte291),
+                ("pcm", Self::Pcm),
+            ],
+        )
+    }
+}
+
 impl From<EncodingName> for Value<EncodingName> {
     fn from(value: EncodingName) -> Self {
         Value::Lit(value)
@@ -789,6 +1020,20 @@ impl FlowTransitEncryptionKeyType {
 impl crate::ToJson for FlowTransitEncryptionKeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowTransitEncryptionKeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SECRETS_MANAGER", Self::SecretsManager),
+                ("AUTOMATIC", Self::Automatic),
+            ],
+        )
     }
 }
 
@@ -824,6 +1069,20 @@ impl crate::ToJson for KeyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("static-key", Self::StaticKey),
+                ("srt-password", Self::SrtPassword),
+            ],
+        )
+    }
+}
+
 impl From<KeyType> for Value<KeyType> {
     fn from(value: KeyType) -> Self {
         Value::Lit(value)
@@ -855,6 +1114,20 @@ impl crate::ToJson for NdiOutputTimecodeSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NdiOutputTimecodeSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EMBEDDED_TIMECODE", Self::EmbeddedTimecode),
+                ("UTC_SYSTEM_TIME", Self::UtcSystemTime),
+            ],
+        )
+    }
+}
+
 impl From<NdiOutputTimecodeSource> for Value<NdiOutputTimecodeSource> {
     fn from(value: NdiOutputTimecodeSource) -> Self {
         Value::Lit(value)
@@ -883,6 +1156,17 @@ impl OutputStatus {
 impl crate::ToJson for OutputStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -941,6 +1225,28 @@ impl crate::ToJson for Protocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("zixi-push", Self::ZixiPush),
+                ("rtp-fec", Self::RtpFec),
+                ("rtp", Self::Rtp),
+                ("zixi-pull", Self::ZixiPull),
+                ("rist", Self::Rist),
+                ("srt-listener", Self::SrtListener),
+                ("srt-caller", Self::SrtCaller),
+                ("st2110-jpegxs", Self::St2110Jpegxs),
+                ("cdi", Self::Cdi),
+                ("ndi-speed-hq", Self::NdiSpeedHq),
+            ],
+        )
+    }
+}
+
 impl From<Protocol> for Value<Protocol> {
     fn from(value: Protocol) -> Self {
         Value::Lit(value)
@@ -969,6 +1275,17 @@ impl RouterIntegrationState {
 impl crate::ToJson for RouterIntegrationState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouterIntegrationState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -232,6 +232,58 @@ impl crate::ToJson for FlowSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Decryption",
+                "Description",
+                "EntitlementArn",
+                "FlowArn",
+                "GatewayBridgeSource",
+                "IngestPort",
+                "MaxBitrate",
+                "MaxLatency",
+                "MinLatency",
+                "Name",
+                "Protocol",
+                "SenderControlPort",
+                "SenderIpAddress",
+                "SourceListenerAddress",
+                "SourceListenerPort",
+                "StreamId",
+                "Tags",
+                "VpcInterfaceName",
+                "WhitelistCidr",
+            ],
+        )?;
+        Ok(Self {
+            decryption: crate::from_json_optional(map, "Decryption", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            entitlement_arn: crate::from_json_optional(map, "EntitlementArn", path)?,
+            flow_arn: crate::from_json_required(map, "FlowArn", path)?,
+            gateway_bridge_source: crate::from_json_optional(map, "GatewayBridgeSource", path)?,
+            ingest_port: crate::from_json_optional(map, "IngestPort", path)?,
+            max_bitrate: crate::from_json_optional(map, "MaxBitrate", path)?,
+            max_latency: crate::from_json_optional(map, "MaxLatency", path)?,
+            min_latency: crate::from_json_optional(map, "MinLatency", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            sender_control_port: crate::from_json_optional(map, "SenderControlPort", path)?,
+            sender_ip_address: crate::from_json_optional(map, "SenderIpAddress", path)?,
+            source_listener_address: crate::from_json_optional(map, "SourceListenerAddress", path)?,
+            source_listener_port: crate::from_json_optional(map, "SourceListenerPort", path)?,
+            stream_id: crate::from_json_optional(map, "StreamId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_interface_name: crate::from_json_optional(map, "VpcInterfaceName", path)?,
+            whitelist_cidr: crate::from_json_optional(map, "WhitelistCidr", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConnect::FlowSource` (`Fn::GetAtt`).
 impl crate::Handle<FlowSource> {
     /// `Fn::GetAtt` `IngestIp`. The IP address that the flow will be listening on for incoming
@@ -374,6 +426,42 @@ impl crate::ToJson for Encryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Encryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Algorithm",
+                "ConstantInitializationVector",
+                "DeviceId",
+                "KeyType",
+                "Region",
+                "ResourceId",
+                "RoleArn",
+                "SecretArn",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            algorithm: crate::from_json_optional(map, "Algorithm", path)?,
+            constant_initialization_vector: crate::from_json_optional(
+                map,
+                "ConstantInitializationVector",
+                path,
+            )?,
+            device_id: crate::from_json_optional(map, "DeviceId", path)?,
+            key_type: crate::from_json_optional(map, "KeyType", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<Encryption> for Value<Encryption> {
     fn from(value: Encryption) -> Self {
         Value::Lit(value)
@@ -422,6 +510,21 @@ impl crate::ToJson for GatewayBridgeSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayBridgeSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BridgeArn", "VpcInterfaceAttachment"])?;
+        Ok(Self {
+            bridge_arn: crate::from_json_required(map, "BridgeArn", path)?,
+            vpc_interface_attachment: crate::from_json_optional(
+                map,
+                "VpcInterfaceAttachment",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<GatewayBridgeSource> for Value<GatewayBridgeSource> {
     fn from(value: GatewayBridgeSource) -> Self {
         Value::Lit(value)
@@ -455,6 +558,16 @@ impl crate::ToJson for VpcInterfaceAttachment {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "VpcInterfaceName", &self.vpc_interface_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcInterfaceAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcInterfaceName"])?;
+        Ok(Self {
+            vpc_interface_name: crate::from_json_optional(map, "VpcInterfaceName", path)?,
+        })
     }
 }
 
@@ -492,6 +605,21 @@ impl crate::ToJson for Algorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Algorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("aes128", Self::Aes128),
+                ("aes192", Self::Aes192),
+                ("aes256", Self::Aes256),
+            ],
+        )
+    }
+}
+
 impl From<Algorithm> for Value<Algorithm> {
     fn from(value: Algorithm) -> Self {
         Value::Lit(value)
@@ -524,6 +652,21 @@ impl KeyType {
 impl crate::ToJson for KeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("speke", Self::Speke),
+                ("static-key", Self::StaticKey),
+                ("srt-password", Self::SrtPassword),
+            ],
+        )
     }
 }
 
@@ -567,6 +710,24 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("zixi-push", Self::ZixiPush),
+                ("rtp-fec", Self::RtpFec),
+                ("rtp", Self::Rtp),
+                ("rist", Self::Rist),
+                ("srt-listener", Self::SrtListener),
+                ("srt-caller", Self::SrtCaller),
+            ],
+        )
     }
 }
 

@@ -80,6 +80,32 @@ impl crate::ToJson for FlowVpcInterface {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowVpcInterface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FlowArn",
+                "Name",
+                "RoleArn",
+                "SecurityGroupIds",
+                "SubnetId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            flow_arn: crate::from_json_required(map, "FlowArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConnect::FlowVpcInterface` (`Fn::GetAtt`).
 impl crate::Handle<FlowVpcInterface> {
     /// `Fn::GetAtt` `NetworkInterfaceIds`. IDs of the network interfaces created in customer's

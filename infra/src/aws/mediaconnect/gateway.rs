@@ -61,6 +61,18 @@ impl crate::ToJson for Gateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Gateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EgressCidrBlocks", "Name", "Networks"])?;
+        Ok(Self {
+            egress_cidr_blocks: crate::from_json_required(map, "EgressCidrBlocks", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            networks: crate::from_json_required(map, "Networks", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConnect::Gateway` (`Fn::GetAtt`).
 impl crate::Handle<Gateway> {
     /// `Fn::GetAtt` `GatewayArn`. The Amazon Resource Name (ARN) of the gateway.
@@ -102,6 +114,17 @@ impl crate::ToJson for GatewayNetwork {
         crate::put(&mut out, "CidrBlock", &self.cidr_block);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CidrBlock", "Name"])?;
+        Ok(Self {
+            cidr_block: crate::from_json_required(map, "CidrBlock", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 

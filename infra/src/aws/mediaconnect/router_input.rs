@@ -145,6 +145,50 @@ impl crate::ToJson for RouterInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouterInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "Configuration",
+                "ContentQualityAnalysisConfiguration",
+                "MaintenanceConfiguration",
+                "MaximumBitrate",
+                "Name",
+                "RegionName",
+                "RoutingScope",
+                "Tags",
+                "Tier",
+                "TransitEncryption",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            content_quality_analysis_configuration: crate::from_json_optional(
+                map,
+                "ContentQualityAnalysisConfiguration",
+                path,
+            )?,
+            maintenance_configuration: crate::from_json_optional(
+                map,
+                "MaintenanceConfiguration",
+                path,
+            )?,
+            maximum_bitrate: crate::from_json_required(map, "MaximumBitrate", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            region_name: crate::from_json_optional(map, "RegionName", path)?,
+            routing_scope: crate::from_json_required(map, "RoutingScope", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tier: crate::from_json_required(map, "Tier", path)?,
+            transit_encryption: crate::from_json_optional(map, "TransitEncryption", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConnect::RouterInput` (`Fn::GetAtt`).
 impl crate::Handle<RouterInput> {
     /// `Fn::GetAtt` `Arn`.
@@ -241,6 +285,25 @@ impl crate::ToJson for RouterInputTransitEncryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouterInputTransitEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EncryptionKeyConfiguration", "EncryptionKeyType"],
+        )?;
+        Ok(Self {
+            encryption_key_configuration: crate::from_json_required(
+                map,
+                "EncryptionKeyConfiguration",
+                path,
+            )?,
+            encryption_key_type: crate::from_json_optional(map, "EncryptionKeyType", path)?,
+        })
+    }
+}
+
 impl From<RouterInputTransitEncryption> for Value<RouterInputTransitEncryption> {
     fn from(value: RouterInputTransitEncryption) -> Self {
         Value::Lit(value)
@@ -275,6 +338,21 @@ impl crate::ToJson for RouterInputTier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouterInputTier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INPUT_100", Self::Input100),
+                ("INPUT_50", Self::Input50),
+                ("INPUT_20", Self::Input20),
+            ],
+        )
+    }
+}
+
 impl From<RouterInputTier> for Value<RouterInputTier> {
     fn from(value: RouterInputTier) -> Self {
         Value::Lit(value)
@@ -306,6 +384,20 @@ impl crate::ToJson for RouterInputTransitEncryptionKeyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouterInputTransitEncryptionKeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SECRETS_MANAGER", Self::SecretsManager),
+                ("AUTOMATIC", Self::Automatic),
+            ],
+        )
+    }
+}
+
 impl From<RouterInputTransitEncryptionKeyType> for Value<RouterInputTransitEncryptionKeyType> {
     fn from(value: RouterInputTransitEncryptionKeyType) -> Self {
         Value::Lit(value)
@@ -334,6 +426,17 @@ impl RoutingScope {
 impl crate::ToJson for RoutingScope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("REGIONAL", Self::Regional), ("GLOBAL", Self::Global)],
+        )
     }
 }
 

@@ -72,6 +72,20 @@ impl crate::ToJson for RouterNetworkInterface {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouterNetworkInterface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Configuration", "Name", "RegionName", "Tags"])?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            region_name: crate::from_json_optional(map, "RegionName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConnect::RouterNetworkInterface` (`Fn::GetAtt`).
 impl crate::Handle<RouterNetworkInterface> {
     /// `Fn::GetAtt` `Arn`.

@@ -126,6 +126,44 @@ impl crate::ToJson for RouterOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouterOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "Configuration",
+                "FabricConfiguration",
+                "MaintenanceConfiguration",
+                "MaximumBitrate",
+                "Name",
+                "RegionName",
+                "RoutingScope",
+                "Tags",
+                "Tier",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            fabric_configuration: crate::from_json_optional(map, "FabricConfiguration", path)?,
+            maintenance_configuration: crate::from_json_optional(
+                map,
+                "MaintenanceConfiguration",
+                path,
+            )?,
+            maximum_bitrate: crate::from_json_required(map, "MaximumBitrate", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            region_name: crate::from_json_optional(map, "RegionName", path)?,
+            routing_scope: crate::from_json_required(map, "RoutingScope", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tier: crate::from_json_required(map, "Tier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConnect::RouterOutput` (`Fn::GetAtt`).
 impl crate::Handle<RouterOutput> {
     /// `Fn::GetAtt` `Arn`.
@@ -198,6 +236,16 @@ impl crate::ToJson for FabricConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FabricConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RecoveryLatencyMode"])?;
+        Ok(Self {
+            recovery_latency_mode: crate::from_json_required(map, "RecoveryLatencyMode", path)?,
+        })
+    }
+}
+
 impl From<FabricConfiguration> for Value<FabricConfiguration> {
     fn from(value: FabricConfiguration) -> Self {
         Value::Lit(value)
@@ -226,6 +274,20 @@ impl FabricLatencyMode {
 impl crate::ToJson for FabricLatencyMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FabricLatencyMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BALANCED", Self::Balanced),
+                ("LOW_LATENCY", Self::LowLatency),
+            ],
+        )
     }
 }
 
@@ -263,6 +325,21 @@ impl crate::ToJson for RouterOutputTier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouterOutputTier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OUTPUT_100", Self::Output100),
+                ("OUTPUT_50", Self::Output50),
+                ("OUTPUT_20", Self::Output20),
+            ],
+        )
+    }
+}
+
 impl From<RouterOutputTier> for Value<RouterOutputTier> {
     fn from(value: RouterOutputTier) -> Self {
         Value::Lit(value)
@@ -291,6 +368,17 @@ impl RoutingScope {
 impl crate::ToJson for RoutingScope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("REGIONAL", Self::Regional), ("GLOBAL", Self::Global)],
+        )
     }
 }
 

@@ -149,6 +149,40 @@ impl crate::ToJson for JobTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccelerationSettings",
+                "Category",
+                "Description",
+                "HopDestinations",
+                "Name",
+                "Priority",
+                "Queue",
+                "SettingsJson",
+                "StatusUpdateInterval",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            acceleration_settings: crate::from_json_optional(map, "AccelerationSettings", path)?,
+            category: crate::from_json_optional(map, "Category", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            hop_destinations: crate::from_json_optional(map, "HopDestinations", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            queue: crate::from_json_optional(map, "Queue", path)?,
+            settings_json: crate::from_json_required(map, "SettingsJson", path)?,
+            status_update_interval: crate::from_json_optional(map, "StatusUpdateInterval", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConvert::JobTemplate` (`Fn::GetAtt`).
 impl crate::Handle<JobTemplate> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the job template, such as
@@ -178,6 +212,16 @@ impl crate::ToJson for AccelerationSettings {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Mode", &self.mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccelerationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode"])?;
+        Ok(Self {
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
     }
 }
 
@@ -238,6 +282,18 @@ impl crate::ToJson for HopDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HopDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Priority", "Queue", "WaitMinutes"])?;
+        Ok(Self {
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            queue: crate::from_json_optional(map, "Queue", path)?,
+            wait_minutes: crate::from_json_optional(map, "WaitMinutes", path)?,
+        })
+    }
+}
+
 impl From<HopDestination> for Value<HopDestination> {
     fn from(value: HopDestination) -> Self {
         Value::Lit(value)
@@ -269,6 +325,21 @@ impl Mode {
 impl crate::ToJson for Mode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("ENABLED", Self::Enabled),
+                ("PREFERRED", Self::Preferred),
+            ],
+        )
     }
 }
 
@@ -340,6 +411,33 @@ impl StatusUpdateInterval {
 impl crate::ToJson for StatusUpdateInterval {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatusUpdateInterval {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SECONDS_10", Self::Seconds10),
+                ("SECONDS_12", Self::Seconds12),
+                ("SECONDS_120", Self::Seconds120),
+                ("SECONDS_15", Self::Seconds15),
+                ("SECONDS_180", Self::Seconds180),
+                ("SECONDS_20", Self::Seconds20),
+                ("SECONDS_240", Self::Seconds240),
+                ("SECONDS_30", Self::Seconds30),
+                ("SECONDS_300", Self::Seconds300),
+                ("SECONDS_360", Self::Seconds360),
+                ("SECONDS_420", Self::Seconds420),
+                ("SECONDS_480", Self::Seconds480),
+                ("SECONDS_540", Self::Seconds540),
+                ("SECONDS_60", Self::Seconds60),
+                ("SECONDS_600", Self::Seconds600),
+            ],
+        )
     }
 }
 

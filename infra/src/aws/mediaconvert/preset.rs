@@ -84,6 +84,24 @@ impl crate::ToJson for Preset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Preset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Category", "Description", "Name", "SettingsJson", "Tags"],
+        )?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            settings_json: crate::from_json_required(map, "SettingsJson", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConvert::Preset` (`Fn::GetAtt`).
 impl crate::Handle<Preset> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the output preset, such as

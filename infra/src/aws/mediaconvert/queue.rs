@@ -125,6 +125,38 @@ impl crate::ToJson for Queue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Queue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConcurrentJobs",
+                "Description",
+                "MaximumConcurrentFeeds",
+                "Name",
+                "PricingPlan",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            concurrent_jobs: crate::from_json_optional(map, "ConcurrentJobs", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            maximum_concurrent_feeds: crate::from_json_optional(
+                map,
+                "MaximumConcurrentFeeds",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            pricing_plan: crate::from_json_optional(map, "PricingPlan", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaConvert::Queue` (`Fn::GetAtt`).
 impl crate::Handle<Queue> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the queue, such as
@@ -164,6 +196,17 @@ impl crate::ToJson for PricingPlan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PricingPlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ON_DEMAND", Self::OnDemand), ("RESERVED", Self::Reserved)],
+        )
+    }
+}
+
 impl From<PricingPlan> for Value<PricingPlan> {
     fn from(value: PricingPlan) -> Self {
         Value::Lit(value)
@@ -193,6 +236,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("PAUSED", Self::Paused)],
+        )
     }
 }
 

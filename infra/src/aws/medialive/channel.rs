@@ -248,6 +248,56 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnywhereSettings",
+                "CdiInputSpecification",
+                "ChannelClass",
+                "ChannelEngineVersion",
+                "ChannelSecurityGroups",
+                "Destinations",
+                "DryRun",
+                "EncoderSettings",
+                "InferenceSettings",
+                "InputAttachments",
+                "InputSpecification",
+                "LinkedChannelSettings",
+                "LogLevel",
+                "Maintenance",
+                "Name",
+                "RoleArn",
+                "Tags",
+                "Vpc",
+            ],
+        )?;
+        Ok(Self {
+            anywhere_settings: crate::from_json_optional(map, "AnywhereSettings", path)?,
+            cdi_input_specification: crate::from_json_optional(map, "CdiInputSpecification", path)?,
+            channel_class: crate::from_json_optional(map, "ChannelClass", path)?,
+            channel_engine_version: crate::from_json_optional(map, "ChannelEngineVersion", path)?,
+            channel_security_groups: crate::from_json_optional(map, "ChannelSecurityGroups", path)?,
+            destinations: crate::from_json_optional(map, "Destinations", path)?,
+            dry_run: crate::from_json_optional(map, "DryRun", path)?,
+            encoder_settings: crate::from_json_optional(map, "EncoderSettings", path)?,
+            inference_settings: crate::from_json_optional(map, "InferenceSettings", path)?,
+            input_attachments: crate::from_json_optional(map, "InputAttachments", path)?,
+            input_specification: crate::from_json_optional(map, "InputSpecification", path)?,
+            linked_channel_settings: crate::from_json_optional(map, "LinkedChannelSettings", path)?,
+            log_level: crate::from_json_optional(map, "LogLevel", path)?,
+            maintenance: crate::from_json_optional(map, "Maintenance", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc: crate::from_json_optional(map, "Vpc", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::Channel` (`Fn::GetAtt`).
 impl crate::Handle<Channel> {
     /// `Fn::GetAtt` `Arn`.
@@ -376,6 +426,38 @@ impl crate::ToJson for AacSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AacSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Bitrate",
+                "CodingMode",
+                "InputType",
+                "Profile",
+                "RateControlMode",
+                "RawFormat",
+                "SampleRate",
+                "Spec",
+                "VbrQuality",
+            ],
+        )?;
+        Ok(Self {
+            bitrate: crate::from_json_optional(map, "Bitrate", path)?,
+            coding_mode: crate::from_json_optional(map, "CodingMode", path)?,
+            input_type: crate::from_json_optional(map, "InputType", path)?,
+            profile: crate::from_json_optional(map, "Profile", path)?,
+            rate_control_mode: crate::from_json_optional(map, "RateControlMode", path)?,
+            raw_format: crate::from_json_optional(map, "RawFormat", path)?,
+            sample_rate: crate::from_json_optional(map, "SampleRate", path)?,
+            spec: crate::from_json_optional(map, "Spec", path)?,
+            vbr_quality: crate::from_json_optional(map, "VbrQuality", path)?,
+        })
+    }
+}
+
 impl From<AacSettings> for Value<AacSettings> {
     fn from(value: AacSettings) -> Self {
         Value::Lit(value)
@@ -429,6 +511,22 @@ impl crate::ToJson for AbWatermarkingCustomProfile {
         crate::put_opt(&mut out, "SceneCut", &self.scene_cut);
         crate::put_opt(&mut out, "TargetPsnr", &self.target_psnr);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbWatermarkingCustomProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EmbeddingFrequency", "SceneCut", "TargetPsnr"],
+        )?;
+        Ok(Self {
+            embedding_frequency: crate::from_json_optional(map, "EmbeddingFrequency", path)?,
+            scene_cut: crate::from_json_optional(map, "SceneCut", path)?,
+            target_psnr: crate::from_json_optional(map, "TargetPsnr", path)?,
+        })
     }
 }
 
@@ -538,6 +636,36 @@ impl crate::ToJson for Ac3Settings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ac3Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttenuationControl",
+                "Bitrate",
+                "BitstreamMode",
+                "CodingMode",
+                "Dialnorm",
+                "DrcProfile",
+                "LfeFilter",
+                "MetadataControl",
+            ],
+        )?;
+        Ok(Self {
+            attenuation_control: crate::from_json_optional(map, "AttenuationControl", path)?,
+            bitrate: crate::from_json_optional(map, "Bitrate", path)?,
+            bitstream_mode: crate::from_json_optional(map, "BitstreamMode", path)?,
+            coding_mode: crate::from_json_optional(map, "CodingMode", path)?,
+            dialnorm: crate::from_json_optional(map, "Dialnorm", path)?,
+            drc_profile: crate::from_json_optional(map, "DrcProfile", path)?,
+            lfe_filter: crate::from_json_optional(map, "LfeFilter", path)?,
+            metadata_control: crate::from_json_optional(map, "MetadataControl", path)?,
+        })
+    }
+}
+
 impl From<Ac3Settings> for Value<Ac3Settings> {
     fn from(value: Ac3Settings) -> Self {
         Value::Lit(value)
@@ -569,6 +697,16 @@ impl crate::ToJson for AdditionalDestinations {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Destination", &self.destination);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdditionalDestinations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+        })
     }
 }
 
@@ -609,6 +747,20 @@ impl crate::ToJson for AncillarySourceSettings {
             &self.source_ancillary_channel_number,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AncillarySourceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceAncillaryChannelNumber"])?;
+        Ok(Self {
+            source_ancillary_channel_number: crate::from_json_optional(
+                map,
+                "SourceAncillaryChannelNumber",
+                path,
+            )?,
+        })
     }
 }
 
@@ -662,6 +814,21 @@ impl crate::ToJson for AnywhereSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnywhereSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChannelPlacementGroupId", "ClusterId"])?;
+        Ok(Self {
+            channel_placement_group_id: crate::from_json_optional(
+                map,
+                "ChannelPlacementGroupId",
+                path,
+            )?,
+            cluster_id: crate::from_json_optional(map, "ClusterId", path)?,
+        })
+    }
+}
+
 impl From<AnywhereSettings> for Value<AnywhereSettings> {
     fn from(value: AnywhereSettings) -> Self {
         Value::Lit(value)
@@ -698,6 +865,16 @@ impl crate::ToJson for ArchiveCdnSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ArchiveS3Settings", &self.archive_s3_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArchiveCdnSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ArchiveS3Settings"])?;
+        Ok(Self {
+            archive_s3_settings: crate::from_json_optional(map, "ArchiveS3Settings", path)?,
+        })
     }
 }
 
@@ -747,6 +924,17 @@ impl crate::ToJson for ArchiveContainerSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArchiveContainerSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["M2tsSettings", "RawSettings"])?;
+        Ok(Self {
+            m2ts_settings: crate::from_json_optional(map, "M2tsSettings", path)?,
+            raw_settings: crate::from_json_optional(map, "RawSettings", path)?,
+        })
+    }
+}
+
 impl From<ArchiveContainerSettings> for Value<ArchiveContainerSettings> {
     fn from(value: ArchiveContainerSettings) -> Self {
         Value::Lit(value)
@@ -778,6 +966,16 @@ impl crate::ToJson for ArchiveFrameCaptureHlsS3Settings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CannedAcl", &self.canned_acl);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArchiveFrameCaptureHlsS3Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CannedAcl"])?;
+        Ok(Self {
+            canned_acl: crate::from_json_optional(map, "CannedAcl", path)?,
+        })
     }
 }
 
@@ -837,6 +1035,22 @@ impl crate::ToJson for ArchiveGroupSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArchiveGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ArchiveCdnSettings", "Destination", "RolloverInterval"],
+        )?;
+        Ok(Self {
+            archive_cdn_settings: crate::from_json_optional(map, "ArchiveCdnSettings", path)?,
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            rollover_interval: crate::from_json_optional(map, "RolloverInterval", path)?,
+        })
+    }
+}
+
 impl From<ArchiveGroupSettings> for Value<ArchiveGroupSettings> {
     fn from(value: ArchiveGroupSettings) -> Self {
         Value::Lit(value)
@@ -893,6 +1107,22 @@ impl crate::ToJson for ArchiveOutputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArchiveOutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContainerSettings", "Extension", "NameModifier"],
+        )?;
+        Ok(Self {
+            container_settings: crate::from_json_optional(map, "ContainerSettings", path)?,
+            extension: crate::from_json_optional(map, "Extension", path)?,
+            name_modifier: crate::from_json_optional(map, "NameModifier", path)?,
+        })
+    }
+}
+
 impl From<ArchiveOutputSettings> for Value<ArchiveOutputSettings> {
     fn from(value: ArchiveOutputSettings) -> Self {
         Value::Lit(value)
@@ -939,6 +1169,17 @@ impl crate::ToJson for AudioChannelMapping {
         crate::put_opt(&mut out, "InputChannelLevels", &self.input_channel_levels);
         crate::put_opt(&mut out, "OutputChannel", &self.output_channel);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioChannelMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputChannelLevels", "OutputChannel"])?;
+        Ok(Self {
+            input_channel_levels: crate::from_json_optional(map, "InputChannelLevels", path)?,
+            output_channel: crate::from_json_optional(map, "OutputChannel", path)?,
+        })
     }
 }
 
@@ -1035,6 +1276,34 @@ impl crate::ToJson for AudioCodecSettings {
         crate::put_opt(&mut out, "PassThroughSettings", &self.pass_through_settings);
         crate::put_opt(&mut out, "WavSettings", &self.wav_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioCodecSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AacSettings",
+                "Ac3Settings",
+                "Eac3AtmosSettings",
+                "Eac3Settings",
+                "Mp2Settings",
+                "PassThroughSettings",
+                "WavSettings",
+            ],
+        )?;
+        Ok(Self {
+            aac_settings: crate::from_json_optional(map, "AacSettings", path)?,
+            ac3_settings: crate::from_json_optional(map, "Ac3Settings", path)?,
+            eac3_atmos_settings: crate::from_json_optional(map, "Eac3AtmosSettings", path)?,
+            eac3_settings: crate::from_json_optional(map, "Eac3Settings", path)?,
+            mp2_settings: crate::from_json_optional(map, "Mp2Settings", path)?,
+            pass_through_settings: crate::from_json_optional(map, "PassThroughSettings", path)?,
+            wav_settings: crate::from_json_optional(map, "WavSettings", path)?,
+        })
     }
 }
 
@@ -1212,6 +1481,54 @@ impl crate::ToJson for AudioDescription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioDescription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioDashRoles",
+                "AudioNormalizationSettings",
+                "AudioSelectorName",
+                "AudioType",
+                "AudioTypeControl",
+                "AudioWatermarkingSettings",
+                "CodecSettings",
+                "DvbDashAccessibility",
+                "LanguageCode",
+                "LanguageCodeControl",
+                "Name",
+                "RemixSettings",
+                "StreamName",
+            ],
+        )?;
+        Ok(Self {
+            audio_dash_roles: crate::from_json_optional(map, "AudioDashRoles", path)?,
+            audio_normalization_settings: crate::from_json_optional(
+                map,
+                "AudioNormalizationSettings",
+                path,
+            )?,
+            audio_selector_name: crate::from_json_optional(map, "AudioSelectorName", path)?,
+            audio_type: crate::from_json_optional(map, "AudioType", path)?,
+            audio_type_control: crate::from_json_optional(map, "AudioTypeControl", path)?,
+            audio_watermarking_settings: crate::from_json_optional(
+                map,
+                "AudioWatermarkingSettings",
+                path,
+            )?,
+            codec_settings: crate::from_json_optional(map, "CodecSettings", path)?,
+            dvb_dash_accessibility: crate::from_json_optional(map, "DvbDashAccessibility", path)?,
+            language_code: crate::from_json_optional(map, "LanguageCode", path)?,
+            language_code_control: crate::from_json_optional(map, "LanguageCodeControl", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            remix_settings: crate::from_json_optional(map, "RemixSettings", path)?,
+            stream_name: crate::from_json_optional(map, "StreamName", path)?,
+        })
+    }
+}
+
 impl From<AudioDescription> for Value<AudioDescription> {
     fn from(value: AudioDescription) -> Self {
         Value::Lit(value)
@@ -1245,6 +1562,16 @@ impl crate::ToJson for AudioDolbyEDecode {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ProgramSelection", &self.program_selection);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioDolbyEDecode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProgramSelection"])?;
+        Ok(Self {
+            program_selection: crate::from_json_optional(map, "ProgramSelection", path)?,
+        })
     }
 }
 
@@ -1294,6 +1621,17 @@ impl crate::ToJson for AudioFeedInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioFeedInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AudioSelectorName", "FeedInput"])?;
+        Ok(Self {
+            audio_selector_name: crate::from_json_optional(map, "AudioSelectorName", path)?,
+            feed_input: crate::from_json_optional(map, "FeedInput", path)?,
+        })
+    }
+}
+
 impl From<AudioFeedInput> for Value<AudioFeedInput> {
     fn from(value: AudioFeedInput) -> Self {
         Value::Lit(value)
@@ -1337,6 +1675,17 @@ impl crate::ToJson for AudioHlsRenditionSelection {
         crate::put_opt(&mut out, "GroupId", &self.group_id);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioHlsRenditionSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupId", "Name"])?;
+        Ok(Self {
+            group_id: crate::from_json_optional(map, "GroupId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -1387,6 +1736,22 @@ impl crate::ToJson for AudioLanguageSelection {
             &self.language_selection_policy,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioLanguageSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LanguageCode", "LanguageSelectionPolicy"])?;
+        Ok(Self {
+            language_code: crate::from_json_optional(map, "LanguageCode", path)?,
+            language_selection_policy: crate::from_json_optional(
+                map,
+                "LanguageSelectionPolicy",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1470,6 +1835,30 @@ impl crate::ToJson for AudioNormalizationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioNormalizationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Algorithm",
+                "AlgorithmControl",
+                "PeakCalculation",
+                "PeakLimiterThreshold",
+                "TargetLkfs",
+            ],
+        )?;
+        Ok(Self {
+            algorithm: crate::from_json_optional(map, "Algorithm", path)?,
+            algorithm_control: crate::from_json_optional(map, "AlgorithmControl", path)?,
+            peak_calculation: crate::from_json_optional(map, "PeakCalculation", path)?,
+            peak_limiter_threshold: crate::from_json_optional(map, "PeakLimiterThreshold", path)?,
+            target_lkfs: crate::from_json_optional(map, "TargetLkfs", path)?,
+        })
+    }
+}
+
 impl From<AudioNormalizationSettings> for Value<AudioNormalizationSettings> {
     fn from(value: AudioNormalizationSettings) -> Self {
         Value::Lit(value)
@@ -1536,6 +1925,28 @@ impl crate::ToJson for AudioOnlyHlsSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioOnlyHlsSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioGroupId",
+                "AudioOnlyImage",
+                "AudioTrackType",
+                "SegmentType",
+            ],
+        )?;
+        Ok(Self {
+            audio_group_id: crate::from_json_optional(map, "AudioGroupId", path)?,
+            audio_only_image: crate::from_json_optional(map, "AudioOnlyImage", path)?,
+            audio_track_type: crate::from_json_optional(map, "AudioTrackType", path)?,
+            segment_type: crate::from_json_optional(map, "SegmentType", path)?,
+        })
+    }
+}
+
 impl From<AudioOnlyHlsSettings> for Value<AudioOnlyHlsSettings> {
     fn from(value: AudioOnlyHlsSettings) -> Self {
         Value::Lit(value)
@@ -1592,6 +2003,18 @@ impl crate::ToJson for AudioPid {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioPid {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DolbyEDecode", "Pid", "PremixSettings"])?;
+        Ok(Self {
+            dolby_e_decode: crate::from_json_optional(map, "DolbyEDecode", path)?,
+            pid: crate::from_json_optional(map, "Pid", path)?,
+            premix_settings: crate::from_json_optional(map, "PremixSettings", path)?,
+        })
+    }
+}
+
 impl From<AudioPid> for Value<AudioPid> {
     fn from(value: AudioPid) -> Self {
         Value::Lit(value)
@@ -1635,6 +2058,17 @@ impl crate::ToJson for AudioPidSelection {
         crate::put_opt(&mut out, "Pid", &self.pid);
         crate::put_opt(&mut out, "Pids", &self.pids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioPidSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Pid", "Pids"])?;
+        Ok(Self {
+            pid: crate::from_json_optional(map, "Pid", path)?,
+            pids: crate::from_json_optional(map, "Pids", path)?,
+        })
     }
 }
 
@@ -1711,6 +2145,32 @@ impl crate::ToJson for AudioPreMixerSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioPreMixerSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioNormalizationSettings",
+                "Channels",
+                "GainDb",
+                "RemixSettings",
+            ],
+        )?;
+        Ok(Self {
+            audio_normalization_settings: crate::from_json_optional(
+                map,
+                "AudioNormalizationSettings",
+                path,
+            )?,
+            channels: crate::from_json_optional(map, "Channels", path)?,
+            gain_db: crate::from_json_optional(map, "GainDb", path)?,
+            remix_settings: crate::from_json_optional(map, "RemixSettings", path)?,
+        })
+    }
+}
+
 impl From<AudioPreMixerSettings> for Value<AudioPreMixerSettings> {
     fn from(value: AudioPreMixerSettings) -> Self {
         Value::Lit(value)
@@ -1754,6 +2214,17 @@ impl crate::ToJson for AudioSelector {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "SelectorSettings", &self.selector_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "SelectorSettings"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            selector_settings: crate::from_json_optional(map, "SelectorSettings", path)?,
+        })
     }
 }
 
@@ -1837,6 +2308,36 @@ impl crate::ToJson for AudioSelectorSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioSelectorSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioHlsRenditionSelection",
+                "AudioLanguageSelection",
+                "AudioPidSelection",
+                "AudioTrackSelection",
+            ],
+        )?;
+        Ok(Self {
+            audio_hls_rendition_selection: crate::from_json_optional(
+                map,
+                "AudioHlsRenditionSelection",
+                path,
+            )?,
+            audio_language_selection: crate::from_json_optional(
+                map,
+                "AudioLanguageSelection",
+                path,
+            )?,
+            audio_pid_selection: crate::from_json_optional(map, "AudioPidSelection", path)?,
+            audio_track_selection: crate::from_json_optional(map, "AudioTrackSelection", path)?,
+        })
+    }
+}
+
 impl From<AudioSelectorSettings> for Value<AudioSelectorSettings> {
     fn from(value: AudioSelectorSettings) -> Self {
         Value::Lit(value)
@@ -1887,6 +2388,25 @@ impl crate::ToJson for AudioSilenceFailoverSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioSilenceFailoverSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AudioSelectorName", "AudioSilenceThresholdMsec"],
+        )?;
+        Ok(Self {
+            audio_selector_name: crate::from_json_optional(map, "AudioSelectorName", path)?,
+            audio_silence_threshold_msec: crate::from_json_optional(
+                map,
+                "AudioSilenceThresholdMsec",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AudioSilenceFailoverSettings> for Value<AudioSilenceFailoverSettings> {
     fn from(value: AudioSilenceFailoverSettings) -> Self {
         Value::Lit(value)
@@ -1930,6 +2450,17 @@ impl crate::ToJson for AudioTrack {
         crate::put_opt(&mut out, "PremixSettings", &self.premix_settings);
         crate::put_opt(&mut out, "Track", &self.track);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioTrack {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PremixSettings", "Track"])?;
+        Ok(Self {
+            premix_settings: crate::from_json_optional(map, "PremixSettings", path)?,
+            track: crate::from_json_optional(map, "Track", path)?,
+        })
     }
 }
 
@@ -1979,6 +2510,17 @@ impl crate::ToJson for AudioTrackSelection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioTrackSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DolbyEDecode", "Tracks"])?;
+        Ok(Self {
+            dolby_e_decode: crate::from_json_optional(map, "DolbyEDecode", path)?,
+            tracks: crate::from_json_optional(map, "Tracks", path)?,
+        })
+    }
+}
+
 impl From<AudioTrackSelection> for Value<AudioTrackSelection> {
     fn from(value: AudioTrackSelection) -> Self {
         Value::Lit(value)
@@ -2019,6 +2561,20 @@ impl crate::ToJson for AudioWatermarkSettings {
             &self.nielsen_watermarks_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioWatermarkSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NielsenWatermarksSettings"])?;
+        Ok(Self {
+            nielsen_watermarks_settings: crate::from_json_optional(
+                map,
+                "NielsenWatermarksSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2088,6 +2644,28 @@ impl crate::ToJson for AutomaticInputFailoverSettings {
         crate::put_opt(&mut out, "InputPreference", &self.input_preference);
         crate::put_opt(&mut out, "SecondaryInputId", &self.secondary_input_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomaticInputFailoverSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ErrorClearTimeMsec",
+                "FailoverConditions",
+                "InputPreference",
+                "SecondaryInputId",
+            ],
+        )?;
+        Ok(Self {
+            error_clear_time_msec: crate::from_json_optional(map, "ErrorClearTimeMsec", path)?,
+            failover_conditions: crate::from_json_optional(map, "FailoverConditions", path)?,
+            input_preference: crate::from_json_optional(map, "InputPreference", path)?,
+            secondary_input_id: crate::from_json_optional(map, "SecondaryInputId", path)?,
+        })
     }
 }
 
@@ -2168,6 +2746,34 @@ impl crate::ToJson for Av1ColorSpaceSettings {
         crate::put_opt(&mut out, "Rec601Settings", &self.rec601_settings);
         crate::put_opt(&mut out, "Rec709Settings", &self.rec709_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Av1ColorSpaceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColorSpacePassthroughSettings",
+                "Hdr10Settings",
+                "Hlg2020Settings",
+                "Rec601Settings",
+                "Rec709Settings",
+            ],
+        )?;
+        Ok(Self {
+            color_space_passthrough_settings: crate::from_json_optional(
+                map,
+                "ColorSpacePassthroughSettings",
+                path,
+            )?,
+            hdr10_settings: crate::from_json_optional(map, "Hdr10Settings", path)?,
+            hlg2020_settings: crate::from_json_optional(map, "Hlg2020Settings", path)?,
+            rec601_settings: crate::from_json_optional(map, "Rec601Settings", path)?,
+            rec709_settings: crate::from_json_optional(map, "Rec709Settings", path)?,
+        })
     }
 }
 
@@ -2452,6 +3058,72 @@ impl crate::ToJson for Av1Settings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Av1Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AfdSignaling",
+                "BitDepth",
+                "Bitrate",
+                "BufSize",
+                "ColorSpaceSettings",
+                "FixedAfd",
+                "FramerateDenominator",
+                "FramerateNumerator",
+                "GopSize",
+                "GopSizeUnits",
+                "Level",
+                "LookAheadRateControl",
+                "MaxBitrate",
+                "MinBitrate",
+                "MinIInterval",
+                "ParDenominator",
+                "ParNumerator",
+                "QvbrQualityLevel",
+                "RateControlMode",
+                "SceneChangeDetect",
+                "SpatialAq",
+                "TemporalAq",
+                "TimecodeBurninSettings",
+                "TimecodeInsertion",
+            ],
+        )?;
+        Ok(Self {
+            afd_signaling: crate::from_json_optional(map, "AfdSignaling", path)?,
+            bit_depth: crate::from_json_optional(map, "BitDepth", path)?,
+            bitrate: crate::from_json_optional(map, "Bitrate", path)?,
+            buf_size: crate::from_json_optional(map, "BufSize", path)?,
+            color_space_settings: crate::from_json_optional(map, "ColorSpaceSettings", path)?,
+            fixed_afd: crate::from_json_optional(map, "FixedAfd", path)?,
+            framerate_denominator: crate::from_json_optional(map, "FramerateDenominator", path)?,
+            framerate_numerator: crate::from_json_optional(map, "FramerateNumerator", path)?,
+            gop_size: crate::from_json_optional(map, "GopSize", path)?,
+            gop_size_units: crate::from_json_optional(map, "GopSizeUnits", path)?,
+            level: crate::from_json_optional(map, "Level", path)?,
+            look_ahead_rate_control: crate::from_json_optional(map, "LookAheadRateControl", path)?,
+            max_bitrate: crate::from_json_optional(map, "MaxBitrate", path)?,
+            min_bitrate: crate::from_json_optional(map, "MinBitrate", path)?,
+            min_i_interval: crate::from_json_optional(map, "MinIInterval", path)?,
+            par_denominator: crate::from_json_optional(map, "ParDenominator", path)?,
+            par_numerator: crate::from_json_optional(map, "ParNumerator", path)?,
+            qvbr_quality_level: crate::from_json_optional(map, "QvbrQualityLevel", path)?,
+            rate_control_mode: crate::from_json_optional(map, "RateControlMode", path)?,
+            scene_change_detect: crate::from_json_optional(map, "SceneChangeDetect", path)?,
+            spatial_aq: crate::from_json_optional(map, "SpatialAq", path)?,
+            temporal_aq: crate::from_json_optional(map, "TemporalAq", path)?,
+            timecode_burnin_settings: crate::from_json_optional(
+                map,
+                "TimecodeBurninSettings",
+                path,
+            )?,
+            timecode_insertion: crate::from_json_optional(map, "TimecodeInsertion", path)?,
+        })
+    }
+}
+
 impl From<Av1Settings> for Value<Av1Settings> {
     fn from(value: Av1Settings) -> Self {
         Value::Lit(value)
@@ -2495,6 +3167,17 @@ impl crate::ToJson for AvailBlanking {
         crate::put_opt(&mut out, "AvailBlankingImage", &self.avail_blanking_image);
         crate::put_opt(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailBlanking {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailBlankingImage", "State"])?;
+        Ok(Self {
+            avail_blanking_image: crate::from_json_optional(map, "AvailBlankingImage", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+        })
     }
 }
 
@@ -2545,6 +3228,22 @@ impl crate::ToJson for AvailConfiguration {
             &self.scte35_segmentation_scope,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AvailSettings", "Scte35SegmentationScope"])?;
+        Ok(Self {
+            avail_settings: crate::from_json_optional(map, "AvailSettings", path)?,
+            scte35_segmentation_scope: crate::from_json_optional(
+                map,
+                "Scte35SegmentationScope",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2614,6 +3313,22 @@ impl crate::ToJson for AvailSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Esam", "Scte35SpliceInsert", "Scte35TimeSignalApos"],
+        )?;
+        Ok(Self {
+            esam: crate::from_json_optional(map, "Esam", path)?,
+            scte35_splice_insert: crate::from_json_optional(map, "Scte35SpliceInsert", path)?,
+            scte35_time_signal_apos: crate::from_json_optional(map, "Scte35TimeSignalApos", path)?,
+        })
+    }
+}
+
 impl From<AvailSettings> for Value<AvailSettings> {
     fn from(value: AvailSettings) -> Self {
         Value::Lit(value)
@@ -2661,6 +3376,17 @@ impl crate::ToJson for BandwidthReductionFilterSettings {
         );
         crate::put_opt(&mut out, "Strength", &self.strength);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BandwidthReductionFilterSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PostFilterSharpening", "Strength"])?;
+        Ok(Self {
+            post_filter_sharpening: crate::from_json_optional(map, "PostFilterSharpening", path)?,
+            strength: crate::from_json_optional(map, "Strength", path)?,
+        })
     }
 }
 
@@ -2741,6 +3467,34 @@ impl crate::ToJson for BlackoutSlate {
         crate::put_opt(&mut out, "NetworkId", &self.network_id);
         crate::put_opt(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlackoutSlate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlackoutSlateImage",
+                "NetworkEndBlackout",
+                "NetworkEndBlackoutImage",
+                "NetworkId",
+                "State",
+            ],
+        )?;
+        Ok(Self {
+            blackout_slate_image: crate::from_json_optional(map, "BlackoutSlateImage", path)?,
+            network_end_blackout: crate::from_json_optional(map, "NetworkEndBlackout", path)?,
+            network_end_blackout_image: crate::from_json_optional(
+                map,
+                "NetworkEndBlackoutImage",
+                path,
+            )?,
+            network_id: crate::from_json_optional(map, "NetworkId", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+        })
     }
 }
 
@@ -2950,6 +3704,56 @@ impl crate::ToJson for BurnInDvbSubDestinationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BurnInDvbSubDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alignment",
+                "BackgroundColor",
+                "BackgroundOpacity",
+                "Font",
+                "FontColor",
+                "FontOpacity",
+                "FontResolution",
+                "FontSize",
+                "OutlineColor",
+                "OutlineSize",
+                "ShadowColor",
+                "ShadowOpacity",
+                "ShadowXOffset",
+                "ShadowYOffset",
+                "SubtitleRows",
+                "TeletextGridControl",
+                "XPosition",
+                "YPosition",
+            ],
+        )?;
+        Ok(Self {
+            alignment: crate::from_json_optional(map, "Alignment", path)?,
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            background_opacity: crate::from_json_optional(map, "BackgroundOpacity", path)?,
+            font: crate::from_json_optional(map, "Font", path)?,
+            font_color: crate::from_json_optional(map, "FontColor", path)?,
+            font_opacity: crate::from_json_optional(map, "FontOpacity", path)?,
+            font_resolution: crate::from_json_optional(map, "FontResolution", path)?,
+            font_size: crate::from_json_optional(map, "FontSize", path)?,
+            outline_color: crate::from_json_optional(map, "OutlineColor", path)?,
+            outline_size: crate::from_json_optional(map, "OutlineSize", path)?,
+            shadow_color: crate::from_json_optional(map, "ShadowColor", path)?,
+            shadow_opacity: crate::from_json_optional(map, "ShadowOpacity", path)?,
+            shadow_x_offset: crate::from_json_optional(map, "ShadowXOffset", path)?,
+            shadow_y_offset: crate::from_json_optional(map, "ShadowYOffset", path)?,
+            subtitle_rows: crate::from_json_optional(map, "SubtitleRows", path)?,
+            teletext_grid_control: crate::from_json_optional(map, "TeletextGridControl", path)?,
+            x_position: crate::from_json_optional(map, "XPosition", path)?,
+            y_position: crate::from_json_optional(map, "YPosition", path)?,
+        })
+    }
+}
+
 impl From<BurnInDvbSubDestinationSettings> for Value<BurnInDvbSubDestinationSettings> {
     fn from(value: BurnInDvbSubDestinationSettings) -> Self {
         Value::Lit(value)
@@ -3060,6 +3864,36 @@ impl crate::ToJson for CaptionDescription {
         crate::put_opt(&mut out, "LanguageDescription", &self.language_description);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptionDescription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Accessibility",
+                "CaptionDashRoles",
+                "CaptionSelectorName",
+                "DestinationSettings",
+                "DvbDashAccessibility",
+                "LanguageCode",
+                "LanguageDescription",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            accessibility: crate::from_json_optional(map, "Accessibility", path)?,
+            caption_dash_roles: crate::from_json_optional(map, "CaptionDashRoles", path)?,
+            caption_selector_name: crate::from_json_optional(map, "CaptionSelectorName", path)?,
+            destination_settings: crate::from_json_optional(map, "DestinationSettings", path)?,
+            dvb_dash_accessibility: crate::from_json_optional(map, "DvbDashAccessibility", path)?,
+            language_code: crate::from_json_optional(map, "LanguageCode", path)?,
+            language_description: crate::from_json_optional(map, "LanguageDescription", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -3292,6 +4126,98 @@ impl crate::ToJson for CaptionDestinationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptionDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AribDestinationSettings",
+                "BurnInDestinationSettings",
+                "DvbSubDestinationSettings",
+                "EbuTtDDestinationSettings",
+                "EmbeddedDestinationSettings",
+                "EmbeddedPlusScte20DestinationSettings",
+                "RtmpCaptionInfoDestinationSettings",
+                "Scte20PlusEmbeddedDestinationSettings",
+                "Scte27DestinationSettings",
+                "SmpteTtDestinationSettings",
+                "TeletextDestinationSettings",
+                "TtmlDestinationSettings",
+                "WebvttDestinationSettings",
+            ],
+        )?;
+        Ok(Self {
+            arib_destination_settings: crate::from_json_optional(
+                map,
+                "AribDestinationSettings",
+                path,
+            )?,
+            burn_in_destination_settings: crate::from_json_optional(
+                map,
+                "BurnInDestinationSettings",
+                path,
+            )?,
+            dvb_sub_destination_settings: crate::from_json_optional(
+                map,
+                "DvbSubDestinationSettings",
+                path,
+            )?,
+            ebu_tt_d_destination_settings: crate::from_json_optional(
+                map,
+                "EbuTtDDestinationSettings",
+                path,
+            )?,
+            embedded_destination_settings: crate::from_json_optional(
+                map,
+                "EmbeddedDestinationSettings",
+                path,
+            )?,
+            embedded_plus_scte20_destination_settings: crate::from_json_optional(
+                map,
+                "EmbeddedPlusScte20DestinationSettings",
+                path,
+            )?,
+            rtmp_caption_info_destination_settings: crate::from_json_optional(
+                map,
+                "RtmpCaptionInfoDestinationSettings",
+                path,
+            )?,
+            scte20_plus_embedded_destination_settings: crate::from_json_optional(
+                map,
+                "Scte20PlusEmbeddedDestinationSettings",
+                path,
+            )?,
+            scte27_destination_settings: crate::from_json_optional(
+                map,
+                "Scte27DestinationSettings",
+                path,
+            )?,
+            smpte_tt_destination_settings: crate::from_json_optional(
+                map,
+                "SmpteTtDestinationSettings",
+                path,
+            )?,
+            teletext_destination_settings: crate::from_json_optional(
+                map,
+                "TeletextDestinationSettings",
+                path,
+            )?,
+            ttml_destination_settings: crate::from_json_optional(
+                map,
+                "TtmlDestinationSettings",
+                path,
+            )?,
+            webvtt_destination_settings: crate::from_json_optional(
+                map,
+                "WebvttDestinationSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CaptionDestinationSettings> for Value<CaptionDestinationSettings> {
     fn from(value: CaptionDestinationSettings) -> Self {
         Value::Lit(value)
@@ -3345,6 +4271,22 @@ impl crate::ToJson for CaptionLanguageMapping {
         crate::put_opt(&mut out, "LanguageCode", &self.language_code);
         crate::put_opt(&mut out, "LanguageDescription", &self.language_description);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptionLanguageMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CaptionChannel", "LanguageCode", "LanguageDescription"],
+        )?;
+        Ok(Self {
+            caption_channel: crate::from_json_optional(map, "CaptionChannel", path)?,
+            language_code: crate::from_json_optional(map, "LanguageCode", path)?,
+            language_description: crate::from_json_optional(map, "LanguageDescription", path)?,
+        })
     }
 }
 
@@ -3414,6 +4356,20 @@ impl crate::ToJson for CaptionRectangle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptionRectangle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Height", "LeftOffset", "TopOffset", "Width"])?;
+        Ok(Self {
+            height: crate::from_json_optional(map, "Height", path)?,
+            left_offset: crate::from_json_optional(map, "LeftOffset", path)?,
+            top_offset: crate::from_json_optional(map, "TopOffset", path)?,
+            width: crate::from_json_optional(map, "Width", path)?,
+        })
+    }
+}
+
 impl From<CaptionRectangle> for Value<CaptionRectangle> {
     fn from(value: CaptionRectangle) -> Self {
         Value::Lit(value)
@@ -3467,6 +4423,19 @@ impl crate::ToJson for CaptionSelector {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "SelectorSettings", &self.selector_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptionSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LanguageCode", "Name", "SelectorSettings"])?;
+        Ok(Self {
+            language_code: crate::from_json_optional(map, "LanguageCode", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            selector_settings: crate::from_json_optional(map, "SelectorSettings", path)?,
+        })
     }
 }
 
@@ -3622,6 +4591,52 @@ impl crate::ToJson for CaptionSelectorSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptionSelectorSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AncillarySourceSettings",
+                "AribSourceSettings",
+                "DvbSubSourceSettings",
+                "EmbeddedSourceSettings",
+                "Scte20SourceSettings",
+                "Scte27SourceSettings",
+                "SmartSubtitleSourceSettings",
+                "TeletextSourceSettings",
+            ],
+        )?;
+        Ok(Self {
+            ancillary_source_settings: crate::from_json_optional(
+                map,
+                "AncillarySourceSettings",
+                path,
+            )?,
+            arib_source_settings: crate::from_json_optional(map, "AribSourceSettings", path)?,
+            dvb_sub_source_settings: crate::from_json_optional(map, "DvbSubSourceSettings", path)?,
+            embedded_source_settings: crate::from_json_optional(
+                map,
+                "EmbeddedSourceSettings",
+                path,
+            )?,
+            scte20_source_settings: crate::from_json_optional(map, "Scte20SourceSettings", path)?,
+            scte27_source_settings: crate::from_json_optional(map, "Scte27SourceSettings", path)?,
+            smart_subtitle_source_settings: crate::from_json_optional(
+                map,
+                "SmartSubtitleSourceSettings",
+                path,
+            )?,
+            teletext_source_settings: crate::from_json_optional(
+                map,
+                "TeletextSourceSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CaptionSelectorSettings> for Value<CaptionSelectorSettings> {
     fn from(value: CaptionSelectorSettings) -> Self {
         Value::Lit(value)
@@ -3656,6 +4671,16 @@ impl crate::ToJson for CdiInputSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CdiInputSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Resolution"])?;
+        Ok(Self {
+            resolution: crate::from_json_optional(map, "Resolution", path)?,
+        })
+    }
+}
+
 impl From<CdiInputSpecification> for Value<CdiInputSpecification> {
     fn from(value: CdiInputSpecification) -> Self {
         Value::Lit(value)
@@ -3687,6 +4712,16 @@ impl crate::ToJson for ChannelEngineVersionRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelEngineVersionRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Version"])?;
+        Ok(Self {
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 
@@ -3736,6 +4771,17 @@ impl crate::ToJson for CmafIngestCaptionLanguageMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmafIngestCaptionLanguageMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CaptionChannel", "LanguageCode"])?;
+        Ok(Self {
+            caption_channel: crate::from_json_optional(map, "CaptionChannel", path)?,
+            language_code: crate::from_json_optional(map, "LanguageCode", path)?,
+        })
+    }
+}
+
 impl From<CmafIngestCaptionLanguageMapping> for Value<CmafIngestCaptionLanguageMapping> {
     fn from(value: CmafIngestCaptionLanguageMapping) -> Self {
         Value::Lit(value)
@@ -3769,6 +4815,16 @@ impl crate::ToJson for CmafIngestFrameCaptureOutputSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "NameModifier", &self.name_modifier);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmafIngestFrameCaptureOutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NameModifier"])?;
+        Ok(Self {
+            name_modifier: crate::from_json_optional(map, "NameModifier", path)?,
+        })
     }
 }
 
@@ -4015,6 +5071,80 @@ impl crate::ToJson for CmafIngestGroupSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmafIngestGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalDestinations",
+                "CaptionLanguageMappings",
+                "Destination",
+                "Id3Behavior",
+                "Id3NameModifier",
+                "KlvBehavior",
+                "KlvNameModifier",
+                "NielsenId3Behavior",
+                "NielsenId3NameModifier",
+                "Scte35NameModifier",
+                "Scte35Type",
+                "SegmentLength",
+                "SegmentLengthUnits",
+                "SendDelayMs",
+                "TimedMetadataId3Frame",
+                "TimedMetadataId3Period",
+                "TimedMetadataPassthrough",
+                "WatermarkingSettings",
+            ],
+        )?;
+        Ok(Self {
+            additional_destinations: crate::from_json_optional(
+                map,
+                "AdditionalDestinations",
+                path,
+            )?,
+            caption_language_mappings: crate::from_json_optional(
+                map,
+                "CaptionLanguageMappings",
+                path,
+            )?,
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            id3_behavior: crate::from_json_optional(map, "Id3Behavior", path)?,
+            id3_name_modifier: crate::from_json_optional(map, "Id3NameModifier", path)?,
+            klv_behavior: crate::from_json_optional(map, "KlvBehavior", path)?,
+            klv_name_modifier: crate::from_json_optional(map, "KlvNameModifier", path)?,
+            nielsen_id3_behavior: crate::from_json_optional(map, "NielsenId3Behavior", path)?,
+            nielsen_id3_name_modifier: crate::from_json_optional(
+                map,
+                "NielsenId3NameModifier",
+                path,
+            )?,
+            scte35_name_modifier: crate::from_json_optional(map, "Scte35NameModifier", path)?,
+            scte35_type: crate::from_json_optional(map, "Scte35Type", path)?,
+            segment_length: crate::from_json_optional(map, "SegmentLength", path)?,
+            segment_length_units: crate::from_json_optional(map, "SegmentLengthUnits", path)?,
+            send_delay_ms: crate::from_json_optional(map, "SendDelayMs", path)?,
+            timed_metadata_id3_frame: crate::from_json_optional(
+                map,
+                "TimedMetadataId3Frame",
+                path,
+            )?,
+            timed_metadata_id3_period: crate::from_json_optional(
+                map,
+                "TimedMetadataId3Period",
+                path,
+            )?,
+            timed_metadata_passthrough: crate::from_json_optional(
+                map,
+                "TimedMetadataPassthrough",
+                path,
+            )?,
+            watermarking_settings: crate::from_json_optional(map, "WatermarkingSettings", path)?,
+        })
+    }
+}
+
 impl From<CmafIngestGroupSettings> for Value<CmafIngestGroupSettings> {
     fn from(value: CmafIngestGroupSettings) -> Self {
         Value::Lit(value)
@@ -4133,6 +5263,40 @@ impl crate::ToJson for CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalDestinationsAlternateDestinations",
+                "AlternateDestination",
+                "CustomProfile",
+                "License",
+                "OperatorId",
+                "PolyPeriod",
+                "Profile",
+                "WatermarkIdLength",
+            ],
+        )?;
+        Ok(Self {
+            additional_destinations_alternate_destinations: crate::from_json_optional(
+                map,
+                "AdditionalDestinationsAlternateDestinations",
+                path,
+            )?,
+            alternate_destination: crate::from_json_optional(map, "AlternateDestination", path)?,
+            custom_profile: crate::from_json_optional(map, "CustomProfile", path)?,
+            license: crate::from_json_optional(map, "License", path)?,
+            operator_id: crate::from_json_optional(map, "OperatorId", path)?,
+            poly_period: crate::from_json_optional(map, "PolyPeriod", path)?,
+            profile: crate::from_json_optional(map, "Profile", path)?,
+            watermark_id_length: crate::from_json_optional(map, "WatermarkIdLength", path)?,
+        })
+    }
+}
+
 impl From<CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings>
     for Value<CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings>
 {
@@ -4176,6 +5340,20 @@ impl crate::ToJson for CmafIngestWatermarkingSettings {
             &self.cmaf_ingest_ab_watermarker_irdeto_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmafIngestWatermarkingSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CmafIngestAbWatermarkerIrdetoSettings"])?;
+        Ok(Self {
+            cmaf_ingest_ab_watermarker_irdeto_settings: crate::from_json_optional(
+                map,
+                "CmafIngestAbWatermarkerIrdetoSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -4235,6 +5413,19 @@ impl crate::ToJson for ColorCorrection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColorCorrection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InputColorSpace", "OutputColorSpace", "Uri"])?;
+        Ok(Self {
+            input_color_space: crate::from_json_optional(map, "InputColorSpace", path)?,
+            output_color_space: crate::from_json_optional(map, "OutputColorSpace", path)?,
+            uri: crate::from_json_optional(map, "Uri", path)?,
+        })
+    }
+}
+
 impl From<ColorCorrection> for Value<ColorCorrection> {
     fn from(value: ColorCorrection) -> Self {
         Value::Lit(value)
@@ -4278,6 +5469,20 @@ impl crate::ToJson for ColorCorrectionSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColorCorrectionSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GlobalColorCorrections"])?;
+        Ok(Self {
+            global_color_corrections: crate::from_json_optional(
+                map,
+                "GlobalColorCorrections",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ColorCorrectionSettings> for Value<ColorCorrectionSettings> {
     fn from(value: ColorCorrectionSettings) -> Self {
         Value::Lit(value)
@@ -4309,6 +5514,16 @@ impl crate::ToJson for DisabledLockingSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CustomEpoch", &self.custom_epoch);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DisabledLockingSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomEpoch"])?;
+        Ok(Self {
+            custom_epoch: crate::from_json_optional(map, "CustomEpoch", path)?,
+        })
     }
 }
 
@@ -4365,6 +5580,19 @@ impl crate::ToJson for DvbNitSettings {
         crate::put_opt(&mut out, "NetworkName", &self.network_name);
         crate::put_opt(&mut out, "RepInterval", &self.rep_interval);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DvbNitSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["NetworkId", "NetworkName", "RepInterval"])?;
+        Ok(Self {
+            network_id: crate::from_json_optional(map, "NetworkId", path)?,
+            network_name: crate::from_json_optional(map, "NetworkName", path)?,
+            rep_interval: crate::from_json_optional(map, "RepInterval", path)?,
+        })
     }
 }
 
@@ -4434,6 +5662,28 @@ impl crate::ToJson for DvbSdtSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DvbSdtSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "OutputSdt",
+                "RepInterval",
+                "ServiceName",
+                "ServiceProviderName",
+            ],
+        )?;
+        Ok(Self {
+            output_sdt: crate::from_json_optional(map, "OutputSdt", path)?,
+            rep_interval: crate::from_json_optional(map, "RepInterval", path)?,
+            service_name: crate::from_json_optional(map, "ServiceName", path)?,
+            service_provider_name: crate::from_json_optional(map, "ServiceProviderName", path)?,
+        })
+    }
+}
+
 impl From<DvbSdtSettings> for Value<DvbSdtSettings> {
     fn from(value: DvbSdtSettings) -> Self {
         Value::Lit(value)
@@ -4465,6 +5715,16 @@ impl crate::ToJson for DvbTdtSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RepInterval", &self.rep_interval);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DvbTdtSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RepInterval"])?;
+        Ok(Self {
+            rep_interval: crate::from_json_optional(map, "RepInterval", path)?,
+        })
     }
 }
 
@@ -4561,6 +5821,34 @@ impl crate::ToJson for Eac3AtmosSettings {
         crate::put_opt(&mut out, "HeightTrim", &self.height_trim);
         crate::put_opt(&mut out, "SurroundTrim", &self.surround_trim);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Eac3AtmosSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Bitrate",
+                "CodingMode",
+                "Dialnorm",
+                "DrcLine",
+                "DrcRf",
+                "HeightTrim",
+                "SurroundTrim",
+            ],
+        )?;
+        Ok(Self {
+            bitrate: crate::from_json_optional(map, "Bitrate", path)?,
+            coding_mode: crate::from_json_optional(map, "CodingMode", path)?,
+            dialnorm: crate::from_json_optional(map, "Dialnorm", path)?,
+            drc_line: crate::from_json_optional(map, "DrcLine", path)?,
+            drc_rf: crate::from_json_optional(map, "DrcRf", path)?,
+            height_trim: crate::from_json_optional(map, "HeightTrim", path)?,
+            surround_trim: crate::from_json_optional(map, "SurroundTrim", path)?,
+        })
     }
 }
 
@@ -4798,6 +6086,60 @@ impl crate::ToJson for Eac3Settings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Eac3Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttenuationControl",
+                "Bitrate",
+                "BitstreamMode",
+                "CodingMode",
+                "DcFilter",
+                "Dialnorm",
+                "DrcLine",
+                "DrcRf",
+                "LfeControl",
+                "LfeFilter",
+                "LoRoCenterMixLevel",
+                "LoRoSurroundMixLevel",
+                "LtRtCenterMixLevel",
+                "LtRtSurroundMixLevel",
+                "MetadataControl",
+                "PassthroughControl",
+                "PhaseControl",
+                "StereoDownmix",
+                "SurroundExMode",
+                "SurroundMode",
+            ],
+        )?;
+        Ok(Self {
+            attenuation_control: crate::from_json_optional(map, "AttenuationControl", path)?,
+            bitrate: crate::from_json_optional(map, "Bitrate", path)?,
+            bitstream_mode: crate::from_json_optional(map, "BitstreamMode", path)?,
+            coding_mode: crate::from_json_optional(map, "CodingMode", path)?,
+            dc_filter: crate::from_json_optional(map, "DcFilter", path)?,
+            dialnorm: crate::from_json_optional(map, "Dialnorm", path)?,
+            drc_line: crate::from_json_optional(map, "DrcLine", path)?,
+            drc_rf: crate::from_json_optional(map, "DrcRf", path)?,
+            lfe_control: crate::from_json_optional(map, "LfeControl", path)?,
+            lfe_filter: crate::from_json_optional(map, "LfeFilter", path)?,
+            lo_ro_center_mix_level: crate::from_json_optional(map, "LoRoCenterMixLevel", path)?,
+            lo_ro_surround_mix_level: crate::from_json_optional(map, "LoRoSurroundMixLevel", path)?,
+            lt_rt_center_mix_level: crate::from_json_optional(map, "LtRtCenterMixLevel", path)?,
+            lt_rt_surround_mix_level: crate::from_json_optional(map, "LtRtSurroundMixLevel", path)?,
+            metadata_control: crate::from_json_optional(map, "MetadataControl", path)?,
+            passthrough_control: crate::from_json_optional(map, "PassthroughControl", path)?,
+            phase_control: crate::from_json_optional(map, "PhaseControl", path)?,
+            stereo_downmix: crate::from_json_optional(map, "StereoDownmix", path)?,
+            surround_ex_mode: crate::from_json_optional(map, "SurroundExMode", path)?,
+            surround_mode: crate::from_json_optional(map, "SurroundMode", path)?,
+        })
+    }
+}
+
 impl From<Eac3Settings> for Value<Eac3Settings> {
     fn from(value: Eac3Settings) -> Self {
         Value::Lit(value)
@@ -4884,6 +6226,32 @@ impl crate::ToJson for EbuTtDDestinationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbuTtDDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CopyrightHolder",
+                "DefaultFontSize",
+                "DefaultLineHeight",
+                "FillLineGap",
+                "FontFamily",
+                "StyleControl",
+            ],
+        )?;
+        Ok(Self {
+            copyright_holder: crate::from_json_optional(map, "CopyrightHolder", path)?,
+            default_font_size: crate::from_json_optional(map, "DefaultFontSize", path)?,
+            default_line_height: crate::from_json_optional(map, "DefaultLineHeight", path)?,
+            fill_line_gap: crate::from_json_optional(map, "FillLineGap", path)?,
+            font_family: crate::from_json_optional(map, "FontFamily", path)?,
+            style_control: crate::from_json_optional(map, "StyleControl", path)?,
+        })
+    }
+}
+
 impl From<EbuTtDDestinationSettings> for Value<EbuTtDDestinationSettings> {
     fn from(value: EbuTtDDestinationSettings) -> Self {
         Value::Lit(value)
@@ -4955,6 +6323,32 @@ impl crate::ToJson for EmbeddedSourceSettings {
             &self.source608_track_number,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmbeddedSourceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Convert608To708",
+                "Scte20Detection",
+                "Source608ChannelNumber",
+                "Source608TrackNumber",
+            ],
+        )?;
+        Ok(Self {
+            convert608_to708: crate::from_json_optional(map, "Convert608To708", path)?,
+            scte20_detection: crate::from_json_optional(map, "Scte20Detection", path)?,
+            source608_channel_number: crate::from_json_optional(
+                map,
+                "Source608ChannelNumber",
+                path,
+            )?,
+            source608_track_number: crate::from_json_optional(map, "Source608TrackNumber", path)?,
+        })
     }
 }
 
@@ -5158,6 +6552,60 @@ impl crate::ToJson for EncoderSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncoderSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioDescriptions",
+                "AvailBlanking",
+                "AvailConfiguration",
+                "BlackoutSlate",
+                "CaptionDescriptions",
+                "ColorCorrectionSettings",
+                "FeatureActivations",
+                "GlobalConfiguration",
+                "MotionGraphicsConfiguration",
+                "NielsenConfiguration",
+                "OutputGroups",
+                "ThumbnailConfiguration",
+                "TimecodeConfig",
+                "VideoDescriptions",
+            ],
+        )?;
+        Ok(Self {
+            audio_descriptions: crate::from_json_optional(map, "AudioDescriptions", path)?,
+            avail_blanking: crate::from_json_optional(map, "AvailBlanking", path)?,
+            avail_configuration: crate::from_json_optional(map, "AvailConfiguration", path)?,
+            blackout_slate: crate::from_json_optional(map, "BlackoutSlate", path)?,
+            caption_descriptions: crate::from_json_optional(map, "CaptionDescriptions", path)?,
+            color_correction_settings: crate::from_json_optional(
+                map,
+                "ColorCorrectionSettings",
+                path,
+            )?,
+            feature_activations: crate::from_json_optional(map, "FeatureActivations", path)?,
+            global_configuration: crate::from_json_optional(map, "GlobalConfiguration", path)?,
+            motion_graphics_configuration: crate::from_json_optional(
+                map,
+                "MotionGraphicsConfiguration",
+                path,
+            )?,
+            nielsen_configuration: crate::from_json_optional(map, "NielsenConfiguration", path)?,
+            output_groups: crate::from_json_optional(map, "OutputGroups", path)?,
+            thumbnail_configuration: crate::from_json_optional(
+                map,
+                "ThumbnailConfiguration",
+                path,
+            )?,
+            timecode_config: crate::from_json_optional(map, "TimecodeConfig", path)?,
+            video_descriptions: crate::from_json_optional(map, "VideoDescriptions", path)?,
+        })
+    }
+}
+
 impl From<EncoderSettings> for Value<EncoderSettings> {
     fn from(value: EncoderSettings) -> Self {
         Value::Lit(value)
@@ -5201,6 +6649,17 @@ impl crate::ToJson for EpochLockingSettings {
         crate::put_opt(&mut out, "CustomEpoch", &self.custom_epoch);
         crate::put_opt(&mut out, "JamSyncTime", &self.jam_sync_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EpochLockingSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomEpoch", "JamSyncTime"])?;
+        Ok(Self {
+            custom_epoch: crate::from_json_optional(map, "CustomEpoch", path)?,
+            jam_sync_time: crate::from_json_optional(map, "JamSyncTime", path)?,
+        })
     }
 }
 
@@ -5290,6 +6749,32 @@ impl crate::ToJson for Esam {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Esam {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcquisitionPointId",
+                "AdAvailOffset",
+                "PasswordParam",
+                "PoisEndpoint",
+                "Username",
+                "ZoneIdentity",
+            ],
+        )?;
+        Ok(Self {
+            acquisition_point_id: crate::from_json_optional(map, "AcquisitionPointId", path)?,
+            ad_avail_offset: crate::from_json_optional(map, "AdAvailOffset", path)?,
+            password_param: crate::from_json_optional(map, "PasswordParam", path)?,
+            pois_endpoint: crate::from_json_optional(map, "PoisEndpoint", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+            zone_identity: crate::from_json_optional(map, "ZoneIdentity", path)?,
+        })
+    }
+}
+
 impl From<Esam> for Value<Esam> {
     fn from(value: Esam) -> Self {
         Value::Lit(value)
@@ -5330,6 +6815,20 @@ impl crate::ToJson for FailoverCondition {
             &self.failover_condition_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailoverCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FailoverConditionSettings"])?;
+        Ok(Self {
+            failover_condition_settings: crate::from_json_optional(
+                map,
+                "FailoverConditionSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -5402,6 +6901,26 @@ impl crate::ToJson for FailoverConditionSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailoverConditionSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioSilenceSettings",
+                "InputLossSettings",
+                "VideoBlackSettings",
+            ],
+        )?;
+        Ok(Self {
+            audio_silence_settings: crate::from_json_optional(map, "AudioSilenceSettings", path)?,
+            input_loss_settings: crate::from_json_optional(map, "InputLossSettings", path)?,
+            video_black_settings: crate::from_json_optional(map, "VideoBlackSettings", path)?,
+        })
+    }
+}
+
 impl From<FailoverConditionSettings> for Value<FailoverConditionSettings> {
     fn from(value: FailoverConditionSettings) -> Self {
         Value::Lit(value)
@@ -5459,6 +6978,32 @@ impl crate::ToJson for FeatureActivations {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeatureActivations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InputPrepareScheduleActions",
+                "OutputStaticImageOverlayScheduleActions",
+            ],
+        )?;
+        Ok(Self {
+            input_prepare_schedule_actions: crate::from_json_optional(
+                map,
+                "InputPrepareScheduleActions",
+                path,
+            )?,
+            output_static_image_overlay_schedule_actions: crate::from_json_optional(
+                map,
+                "OutputStaticImageOverlayScheduleActions",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FeatureActivations> for Value<FeatureActivations> {
     fn from(value: FeatureActivations) -> Self {
         Value::Lit(value)
@@ -5512,6 +7057,18 @@ impl crate::ToJson for FecOutputSettings {
         crate::put_opt(&mut out, "IncludeFec", &self.include_fec);
         crate::put_opt(&mut out, "RowLength", &self.row_length);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FecOutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnDepth", "IncludeFec", "RowLength"])?;
+        Ok(Self {
+            column_depth: crate::from_json_optional(map, "ColumnDepth", path)?,
+            include_fec: crate::from_json_optional(map, "IncludeFec", path)?,
+            row_length: crate::from_json_optional(map, "RowLength", path)?,
+        })
     }
 }
 
@@ -5575,6 +7132,26 @@ impl crate::ToJson for Fmp4HlsSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Fmp4HlsSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioRenditionSets",
+                "NielsenId3Behavior",
+                "TimedMetadataBehavior",
+            ],
+        )?;
+        Ok(Self {
+            audio_rendition_sets: crate::from_json_optional(map, "AudioRenditionSets", path)?,
+            nielsen_id3_behavior: crate::from_json_optional(map, "NielsenId3Behavior", path)?,
+            timed_metadata_behavior: crate::from_json_optional(map, "TimedMetadataBehavior", path)?,
+        })
+    }
+}
+
 impl From<Fmp4HlsSettings> for Value<Fmp4HlsSettings> {
     fn from(value: Fmp4HlsSettings) -> Self {
         Value::Lit(value)
@@ -5621,6 +7198,17 @@ impl crate::ToJson for FollowerChannelSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FollowerChannelSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LinkedChannelType", "PrimaryChannelArn"])?;
+        Ok(Self {
+            linked_channel_type: crate::from_json_optional(map, "LinkedChannelType", path)?,
+            primary_channel_arn: crate::from_json_optional(map, "PrimaryChannelArn", path)?,
+        })
+    }
+}
+
 impl From<FollowerChannelSettings> for Value<FollowerChannelSettings> {
     fn from(value: FollowerChannelSettings) -> Self {
         Value::Lit(value)
@@ -5661,6 +7249,20 @@ impl crate::ToJson for FrameCaptureCdnSettings {
             &self.frame_capture_s3_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FrameCaptureCdnSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FrameCaptureS3Settings"])?;
+        Ok(Self {
+            frame_capture_s3_settings: crate::from_json_optional(
+                map,
+                "FrameCaptureS3Settings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -5714,6 +7316,21 @@ impl crate::ToJson for FrameCaptureGroupSettings {
             &self.frame_capture_cdn_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FrameCaptureGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "FrameCaptureCdnSettings"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            frame_capture_cdn_settings: crate::from_json_optional(
+                map,
+                "FrameCaptureCdnSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -5781,6 +7398,30 @@ impl crate::ToJson for FrameCaptureSettings {
             &self.timecode_burnin_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FrameCaptureSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CaptureInterval",
+                "CaptureIntervalUnits",
+                "TimecodeBurninSettings",
+            ],
+        )?;
+        Ok(Self {
+            capture_interval: crate::from_json_optional(map, "CaptureInterval", path)?,
+            capture_interval_units: crate::from_json_optional(map, "CaptureIntervalUnits", path)?,
+            timecode_burnin_settings: crate::from_json_optional(
+                map,
+                "TimecodeBurninSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -5891,6 +7532,38 @@ impl crate::ToJson for GlobalConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InitialAudioGain",
+                "InputEndAction",
+                "InputLossBehavior",
+                "OutputLockingMode",
+                "OutputLockingSettings",
+                "OutputTimingSource",
+                "SupportLowFramerateInputs",
+            ],
+        )?;
+        Ok(Self {
+            initial_audio_gain: crate::from_json_optional(map, "InitialAudioGain", path)?,
+            input_end_action: crate::from_json_optional(map, "InputEndAction", path)?,
+            input_loss_behavior: crate::from_json_optional(map, "InputLossBehavior", path)?,
+            output_locking_mode: crate::from_json_optional(map, "OutputLockingMode", path)?,
+            output_locking_settings: crate::from_json_optional(map, "OutputLockingSettings", path)?,
+            output_timing_source: crate::from_json_optional(map, "OutputTimingSource", path)?,
+            support_low_framerate_inputs: crate::from_json_optional(
+                map,
+                "SupportLowFramerateInputs",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<GlobalConfiguration> for Value<GlobalConfiguration> {
     fn from(value: GlobalConfiguration) -> Self {
         Value::Lit(value)
@@ -5948,6 +7621,30 @@ impl crate::ToJson for H264ColorSpaceSettings {
         crate::put_opt(&mut out, "Rec601Settings", &self.rec601_settings);
         crate::put_opt(&mut out, "Rec709Settings", &self.rec709_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for H264ColorSpaceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColorSpacePassthroughSettings",
+                "Rec601Settings",
+                "Rec709Settings",
+            ],
+        )?;
+        Ok(Self {
+            color_space_passthrough_settings: crate::from_json_optional(
+                map,
+                "ColorSpacePassthroughSettings",
+                path,
+            )?,
+            rec601_settings: crate::from_json_optional(map, "Rec601Settings", path)?,
+            rec709_settings: crate::from_json_optional(map, "Rec709Settings", path)?,
+        })
     }
 }
 
@@ -6436,6 +8133,112 @@ impl crate::ToJson for H264Settings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for H264Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdaptiveQuantization",
+                "AfdSignaling",
+                "Bitrate",
+                "BufFillPct",
+                "BufSize",
+                "ColorMetadata",
+                "ColorSpaceSettings",
+                "EntropyEncoding",
+                "FilterSettings",
+                "FixedAfd",
+                "FlickerAq",
+                "ForceFieldPictures",
+                "FramerateControl",
+                "FramerateDenominator",
+                "FramerateNumerator",
+                "GopBReference",
+                "GopClosedCadence",
+                "GopNumBFrames",
+                "GopSize",
+                "GopSizeUnits",
+                "Level",
+                "LookAheadRateControl",
+                "MaxBitrate",
+                "MinBitrate",
+                "MinIInterval",
+                "MinQp",
+                "NumRefFrames",
+                "ParControl",
+                "ParDenominator",
+                "ParNumerator",
+                "Profile",
+                "QualityLevel",
+                "QvbrQualityLevel",
+                "RateControlMode",
+                "ScanType",
+                "SceneChangeDetect",
+                "Slices",
+                "Softness",
+                "SpatialAq",
+                "SubgopLength",
+                "Syntax",
+                "TemporalAq",
+                "TimecodeBurninSettings",
+                "TimecodeInsertion",
+            ],
+        )?;
+        Ok(Self {
+            adaptive_quantization: crate::from_json_optional(map, "AdaptiveQuantization", path)?,
+            afd_signaling: crate::from_json_optional(map, "AfdSignaling", path)?,
+            bitrate: crate::from_json_optional(map, "Bitrate", path)?,
+            buf_fill_pct: crate::from_json_optional(map, "BufFillPct", path)?,
+            buf_size: crate::from_json_optional(map, "BufSize", path)?,
+            color_metadata: crate::from_json_optional(map, "ColorMetadata", path)?,
+            color_space_settings: crate::from_json_optional(map, "ColorSpaceSettings", path)?,
+            entropy_encoding: crate::from_json_optional(map, "EntropyEncoding", path)?,
+            filter_settings: crate::from_json_optional(map, "FilterSettings", path)?,
+            fixed_afd: crate::from_json_optional(map, "FixedAfd", path)?,
+            flicker_aq: crate::from_json_optional(map, "FlickerAq", path)?,
+            force_field_pictures: crate::from_json_optional(map, "ForceFieldPictures", path)?,
+            framerate_control: crate::from_json_optional(map, "FramerateControl", path)?,
+            framerate_denominator: crate::from_json_optional(map, "FramerateDenominator", path)?,
+            framerate_numerator: crate::from_json_optional(map, "FramerateNumerator", path)?,
+            gop_b_reference: crate::from_json_optional(map, "GopBReference", path)?,
+            gop_closed_cadence: crate::from_json_optional(map, "GopClosedCadence", path)?,
+            gop_num_b_frames: crate::from_json_optional(map, "GopNumBFrames", path)?,
+            gop_size: crate::from_json_optional(map, "GopSize", path)?,
+            gop_size_units: crate::from_json_optional(map, "GopSizeUnits", path)?,
+            level: crate::from_json_optional(map, "Level", path)?,
+            look_ahead_rate_control: crate::from_json_optional(map, "LookAheadRateControl", path)?,
+            max_bitrate: crate::from_json_optional(map, "MaxBitrate", path)?,
+            min_bitrate: crate::from_json_optional(map, "MinBitrate", path)?,
+            min_i_interval: crate::from_json_optional(map, "MinIInterval", path)?,
+            min_qp: crate::from_json_optional(map, "MinQp", path)?,
+            num_ref_frames: crate::from_json_optional(map, "NumRefFrames", path)?,
+            par_control: crate::from_json_optional(map, "ParControl", path)?,
+            par_denominator: crate::from_json_optional(map, "ParDenominator", path)?,
+            par_numerator: crate::from_json_optional(map, "ParNumerator", path)?,
+            profile: crate::from_json_optional(map, "Profile", path)?,
+            quality_level: crate::from_json_optional(map, "QualityLevel", path)?,
+            qvbr_quality_level: crate::from_json_optional(map, "QvbrQualityLevel", path)?,
+            rate_control_mode: crate::from_json_optional(map, "RateControlMode", path)?,
+            scan_type: crate::from_json_optional(map, "ScanType", path)?,
+            scene_change_detect: crate::from_json_optional(map, "SceneChangeDetect", path)?,
+            slices: crate::from_json_optional(map, "Slices", path)?,
+            softness: crate::from_json_optional(map, "Softness", path)?,
+            spatial_aq: crate::from_json_optional(map, "SpatialAq", path)?,
+            subgop_length: crate::from_json_optional(map, "SubgopLength", path)?,
+            syntax: crate::from_json_optional(map, "Syntax", path)?,
+            temporal_aq: crate::from_json_optional(map, "TemporalAq", path)?,
+            timecode_burnin_settings: crate::from_json_optional(
+                map,
+                "TimecodeBurninSettings",
+                path,
+            )?,
+            timecode_insertion: crate::from_json_optional(map, "TimecodeInsertion", path)?,
+        })
+    }
+}
+
 impl From<H264Settings> for Value<H264Settings> {
     fn from(value: H264Settings) -> Self {
         Value::Lit(value)
@@ -6493,6 +8296,29 @@ impl crate::ToJson for H264h265FilterSettings {
             &self.temporal_filter_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for H264h265FilterSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BandwidthReductionFilterSettings", "TemporalFilterSettings"],
+        )?;
+        Ok(Self {
+            bandwidth_reduction_filter_settings: crate::from_json_optional(
+                map,
+                "BandwidthReductionFilterSettings",
+                path,
+            )?,
+            temporal_filter_settings: crate::from_json_optional(
+                map,
+                "TemporalFilterSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -6587,6 +8413,36 @@ impl crate::ToJson for H265ColorSpaceSettings {
         crate::put_opt(&mut out, "Rec601Settings", &self.rec601_settings);
         crate::put_opt(&mut out, "Rec709Settings", &self.rec709_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for H265ColorSpaceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColorSpacePassthroughSettings",
+                "DolbyVision81Settings",
+                "Hdr10Settings",
+                "Hlg2020Settings",
+                "Rec601Settings",
+                "Rec709Settings",
+            ],
+        )?;
+        Ok(Self {
+            color_space_passthrough_settings: crate::from_json_optional(
+                map,
+                "ColorSpacePassthroughSettings",
+                path,
+            )?,
+            dolby_vision81_settings: crate::from_json_optional(map, "DolbyVision81Settings", path)?,
+            hdr10_settings: crate::from_json_optional(map, "Hdr10Settings", path)?,
+            hlg2020_settings: crate::from_json_optional(map, "Hlg2020Settings", path)?,
+            rec601_settings: crate::from_json_optional(map, "Rec601Settings", path)?,
+            rec709_settings: crate::from_json_optional(map, "Rec709Settings", path)?,
+        })
     }
 }
 
@@ -7063,6 +8919,116 @@ impl crate::ToJson for H265Settings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for H265Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdaptiveQuantization",
+                "AfdSignaling",
+                "AlternativeTransferFunction",
+                "Bitrate",
+                "BufSize",
+                "ColorMetadata",
+                "ColorSpaceSettings",
+                "Deblocking",
+                "FilterSettings",
+                "FixedAfd",
+                "FlickerAq",
+                "FramerateDenominator",
+                "FramerateNumerator",
+                "GopBReference",
+                "GopClosedCadence",
+                "GopNumBFrames",
+                "GopSize",
+                "GopSizeUnits",
+                "Level",
+                "LookAheadRateControl",
+                "MaxBitrate",
+                "MinBitrate",
+                "MinIInterval",
+                "MinQp",
+                "MvOverPictureBoundaries",
+                "MvTemporalPredictor",
+                "ParDenominator",
+                "ParNumerator",
+                "Profile",
+                "QvbrQualityLevel",
+                "RateControlMode",
+                "ScanType",
+                "SceneChangeDetect",
+                "Slices",
+                "SubgopLength",
+                "Tier",
+                "TileHeight",
+                "TilePadding",
+                "TileWidth",
+                "TimecodeBurninSettings",
+                "TimecodeInsertion",
+                "TreeblockSize",
+            ],
+        )?;
+        Ok(Self {
+            adaptive_quantization: crate::from_json_optional(map, "AdaptiveQuantization", path)?,
+            afd_signaling: crate::from_json_optional(map, "AfdSignaling", path)?,
+            alternative_transfer_function: crate::from_json_optional(
+                map,
+                "AlternativeTransferFunction",
+                path,
+            )?,
+            bitrate: crate::from_json_optional(map, "Bitrate", path)?,
+            buf_size: crate::from_json_optional(map, "BufSize", path)?,
+            color_metadata: crate::from_json_optional(map, "ColorMetadata", path)?,
+            color_space_settings: crate::from_json_optional(map, "ColorSpaceSettings", path)?,
+            deblocking: crate::from_json_optional(map, "Deblocking", path)?,
+            filter_settings: crate::from_json_optional(map, "FilterSettings", path)?,
+            fixed_afd: crate::from_json_optional(map, "FixedAfd", path)?,
+            flicker_aq: crate::from_json_optional(map, "FlickerAq", path)?,
+            framerate_denominator: crate::from_json_optional(map, "FramerateDenominator", path)?,
+            framerate_numerator: crate::from_json_optional(map, "FramerateNumerator", path)?,
+            gop_b_reference: crate::from_json_optional(map, "GopBReference", path)?,
+            gop_closed_cadence: crate::from_json_optional(map, "GopClosedCadence", path)?,
+            gop_num_b_frames: crate::from_json_optional(map, "GopNumBFrames", path)?,
+            gop_size: crate::from_json_optional(map, "GopSize", path)?,
+            gop_size_units: crate::from_json_optional(map, "GopSizeUnits", path)?,
+            level: crate::from_json_optional(map, "Level", path)?,
+            look_ahead_rate_control: crate::from_json_optional(map, "LookAheadRateControl", path)?,
+            max_bitrate: crate::from_json_optional(map, "MaxBitrate", path)?,
+            min_bitrate: crate::from_json_optional(map, "MinBitrate", path)?,
+            min_i_interval: crate::from_json_optional(map, "MinIInterval", path)?,
+            min_qp: crate::from_json_optional(map, "MinQp", path)?,
+            mv_over_picture_boundaries: crate::from_json_optional(
+                map,
+                "MvOverPictureBoundaries",
+                path,
+            )?,
+            mv_temporal_predictor: crate::from_json_optional(map, "MvTemporalPredictor", path)?,
+            par_denominator: crate::from_json_optional(map, "ParDenominator", path)?,
+            par_numerator: crate::from_json_optional(map, "ParNumerator", path)?,
+            profile: crate::from_json_optional(map, "Profile", path)?,
+            qvbr_quality_level: crate::from_json_optional(map, "QvbrQualityLevel", path)?,
+            rate_control_mode: crate::from_json_optional(map, "RateControlMode", path)?,
+            scan_type: crate::from_json_optional(map, "ScanType", path)?,
+            scene_change_detect: crate::from_json_optional(map, "SceneChangeDetect", path)?,
+            slices: crate::from_json_optional(map, "Slices", path)?,
+            subgop_length: crate::from_json_optional(map, "SubgopLength", path)?,
+            tier: crate::from_json_optional(map, "Tier", path)?,
+            tile_height: crate::from_json_optional(map, "TileHeight", path)?,
+            tile_padding: crate::from_json_optional(map, "TilePadding", path)?,
+            tile_width: crate::from_json_optional(map, "TileWidth", path)?,
+            timecode_burnin_settings: crate::from_json_optional(
+                map,
+                "TimecodeBurninSettings",
+                path,
+            )?,
+            timecode_insertion: crate::from_json_optional(map, "TimecodeInsertion", path)?,
+            treeblock_size: crate::from_json_optional(map, "TreeblockSize", path)?,
+        })
+    }
+}
+
 impl From<H265Settings> for Value<H265Settings> {
     fn from(value: H265Settings) -> Self {
         Value::Lit(value)
@@ -7106,6 +9072,17 @@ impl crate::ToJson for Hdr10Settings {
         crate::put_opt(&mut out, "MaxCll", &self.max_cll);
         crate::put_opt(&mut out, "MaxFall", &self.max_fall);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Hdr10Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxCll", "MaxFall"])?;
+        Ok(Self {
+            max_cll: crate::from_json_optional(map, "MaxCll", path)?,
+            max_fall: crate::from_json_optional(map, "MaxFall", path)?,
+        })
     }
 }
 
@@ -7209,6 +9186,38 @@ impl crate::ToJson for HlsAkamaiSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsAkamaiSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionRetryInterval",
+                "FilecacheDuration",
+                "HttpTransferMode",
+                "NumRetries",
+                "RestartDelay",
+                "Salt",
+                "Token",
+            ],
+        )?;
+        Ok(Self {
+            connection_retry_interval: crate::from_json_optional(
+                map,
+                "ConnectionRetryInterval",
+                path,
+            )?,
+            filecache_duration: crate::from_json_optional(map, "FilecacheDuration", path)?,
+            http_transfer_mode: crate::from_json_optional(map, "HttpTransferMode", path)?,
+            num_retries: crate::from_json_optional(map, "NumRetries", path)?,
+            restart_delay: crate::from_json_optional(map, "RestartDelay", path)?,
+            salt: crate::from_json_optional(map, "Salt", path)?,
+            token: crate::from_json_optional(map, "Token", path)?,
+        })
+    }
+}
+
 impl From<HlsAkamaiSettings> for Value<HlsAkamaiSettings> {
     fn from(value: HlsAkamaiSettings) -> Self {
         Value::Lit(value)
@@ -7276,6 +9285,32 @@ impl crate::ToJson for HlsBasicPutSettings {
         crate::put_opt(&mut out, "NumRetries", &self.num_retries);
         crate::put_opt(&mut out, "RestartDelay", &self.restart_delay);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsBasicPutSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionRetryInterval",
+                "FilecacheDuration",
+                "NumRetries",
+                "RestartDelay",
+            ],
+        )?;
+        Ok(Self {
+            connection_retry_interval: crate::from_json_optional(
+                map,
+                "ConnectionRetryInterval",
+                path,
+            )?,
+            filecache_duration: crate::from_json_optional(map, "FilecacheDuration", path)?,
+            num_retries: crate::from_json_optional(map, "NumRetries", path)?,
+            restart_delay: crate::from_json_optional(map, "RestartDelay", path)?,
+        })
     }
 }
 
@@ -7366,6 +9401,34 @@ impl crate::ToJson for HlsCdnSettings {
         crate::put_opt(&mut out, "HlsS3Settings", &self.hls_s3_settings);
         crate::put_opt(&mut out, "HlsWebdavSettings", &self.hls_webdav_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsCdnSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HlsAkamaiSettings",
+                "HlsBasicPutSettings",
+                "HlsMediaStoreSettings",
+                "HlsS3Settings",
+                "HlsWebdavSettings",
+            ],
+        )?;
+        Ok(Self {
+            hls_akamai_settings: crate::from_json_optional(map, "HlsAkamaiSettings", path)?,
+            hls_basic_put_settings: crate::from_json_optional(map, "HlsBasicPutSettings", path)?,
+            hls_media_store_settings: crate::from_json_optional(
+                map,
+                "HlsMediaStoreSettings",
+                path,
+            )?,
+            hls_s3_settings: crate::from_json_optional(map, "HlsS3Settings", path)?,
+            hls_webdav_settings: crate::from_json_optional(map, "HlsWebdavSettings", path)?,
+        })
     }
 }
 
@@ -7876,6 +9939,142 @@ impl crate::ToJson for HlsGroupSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdMarkers",
+                "BaseUrlContent",
+                "BaseUrlContent1",
+                "BaseUrlManifest",
+                "BaseUrlManifest1",
+                "CaptionLanguageMappings",
+                "CaptionLanguageSetting",
+                "ClientCache",
+                "CodecSpecification",
+                "ConstantIv",
+                "Destination",
+                "DirectoryStructure",
+                "DiscontinuityTags",
+                "EncryptionType",
+                "HlsCdnSettings",
+                "HlsId3SegmentTagging",
+                "IFrameOnlyPlaylists",
+                "IncompleteSegmentBehavior",
+                "IndexNSegments",
+                "InputLossAction",
+                "IvInManifest",
+                "IvSource",
+                "KeepSegments",
+                "KeyFormat",
+                "KeyFormatVersions",
+                "KeyProviderSettings",
+                "ManifestCompression",
+                "ManifestDurationFormat",
+                "MinSegmentLength",
+                "Mode",
+                "OutputSelection",
+                "ProgramDateTime",
+                "ProgramDateTimeClock",
+                "ProgramDateTimePeriod",
+                "RedundantManifest",
+                "SegmentLength",
+                "SegmentationMode",
+                "SegmentsPerSubdirectory",
+                "StreamInfResolution",
+                "TimedMetadataId3Frame",
+                "TimedMetadataId3Period",
+                "TimestampDeltaMilliseconds",
+                "TsFileMode",
+            ],
+        )?;
+        Ok(Self {
+            ad_markers: crate::from_json_optional(map, "AdMarkers", path)?,
+            base_url_content: crate::from_json_optional(map, "BaseUrlContent", path)?,
+            base_url_content1: crate::from_json_optional(map, "BaseUrlContent1", path)?,
+            base_url_manifest: crate::from_json_optional(map, "BaseUrlManifest", path)?,
+            base_url_manifest1: crate::from_json_optional(map, "BaseUrlManifest1", path)?,
+            caption_language_mappings: crate::from_json_optional(
+                map,
+                "CaptionLanguageMappings",
+                path,
+            )?,
+            caption_language_setting: crate::from_json_optional(
+                map,
+                "CaptionLanguageSetting",
+                path,
+            )?,
+            client_cache: crate::from_json_optional(map, "ClientCache", path)?,
+            codec_specification: crate::from_json_optional(map, "CodecSpecification", path)?,
+            constant_iv: crate::from_json_optional(map, "ConstantIv", path)?,
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            directory_structure: crate::from_json_optional(map, "DirectoryStructure", path)?,
+            discontinuity_tags: crate::from_json_optional(map, "DiscontinuityTags", path)?,
+            encryption_type: crate::from_json_optional(map, "EncryptionType", path)?,
+            hls_cdn_settings: crate::from_json_optional(map, "HlsCdnSettings", path)?,
+            hls_id3_segment_tagging: crate::from_json_optional(map, "HlsId3SegmentTagging", path)?,
+            i_frame_only_playlists: crate::from_json_optional(map, "IFrameOnlyPlaylists", path)?,
+            incomplete_segment_behavior: crate::from_json_optional(
+                map,
+                "IncompleteSegmentBehavior",
+                path,
+            )?,
+            index_n_segments: crate::from_json_optional(map, "IndexNSegments", path)?,
+            input_loss_action: crate::from_json_optional(map, "InputLossAction", path)?,
+            iv_in_manifest: crate::from_json_optional(map, "IvInManifest", path)?,
+            iv_source: crate::from_json_optional(map, "IvSource", path)?,
+            keep_segments: crate::from_json_optional(map, "KeepSegments", path)?,
+            key_format: crate::from_json_optional(map, "KeyFormat", path)?,
+            key_format_versions: crate::from_json_optional(map, "KeyFormatVersions", path)?,
+            key_provider_settings: crate::from_json_optional(map, "KeyProviderSettings", path)?,
+            manifest_compression: crate::from_json_optional(map, "ManifestCompression", path)?,
+            manifest_duration_format: crate::from_json_optional(
+                map,
+                "ManifestDurationFormat",
+                path,
+            )?,
+            min_segment_length: crate::from_json_optional(map, "MinSegmentLength", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            output_selection: crate::from_json_optional(map, "OutputSelection", path)?,
+            program_date_time: crate::from_json_optional(map, "ProgramDateTime", path)?,
+            program_date_time_clock: crate::from_json_optional(map, "ProgramDateTimeClock", path)?,
+            program_date_time_period: crate::from_json_optional(
+                map,
+                "ProgramDateTimePeriod",
+                path,
+            )?,
+            redundant_manifest: crate::from_json_optional(map, "RedundantManifest", path)?,
+            segment_length: crate::from_json_optional(map, "SegmentLength", path)?,
+            segmentation_mode: crate::from_json_optional(map, "SegmentationMode", path)?,
+            segments_per_subdirectory: crate::from_json_optional(
+                map,
+                "SegmentsPerSubdirectory",
+                path,
+            )?,
+            stream_inf_resolution: crate::from_json_optional(map, "StreamInfResolution", path)?,
+            timed_metadata_id3_frame: crate::from_json_optional(
+                map,
+                "TimedMetadataId3Frame",
+                path,
+            )?,
+            timed_metadata_id3_period: crate::from_json_optional(
+                map,
+                "TimedMetadataId3Period",
+                path,
+            )?,
+            timestamp_delta_milliseconds: crate::from_json_optional(
+                map,
+                "TimestampDeltaMilliseconds",
+                path,
+            )?,
+            ts_file_mode: crate::from_json_optional(map, "TsFileMode", path)?,
+        })
+    }
+}
+
 impl From<HlsGroupSettings> for Value<HlsGroupSettings> {
     fn from(value: HlsGroupSettings) -> Self {
         Value::Lit(value)
@@ -7949,6 +10148,30 @@ impl crate::ToJson for HlsInputSettings {
         crate::put_opt(&mut out, "RetryInterval", &self.retry_interval);
         crate::put_opt(&mut out, "Scte35Source", &self.scte35_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsInputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Bandwidth",
+                "BufferSegments",
+                "Retries",
+                "RetryInterval",
+                "Scte35Source",
+            ],
+        )?;
+        Ok(Self {
+            bandwidth: crate::from_json_optional(map, "Bandwidth", path)?,
+            buffer_segments: crate::from_json_optional(map, "BufferSegments", path)?,
+            retries: crate::from_json_optional(map, "Retries", path)?,
+            retry_interval: crate::from_json_optional(map, "RetryInterval", path)?,
+            scte35_source: crate::from_json_optional(map, "Scte35Source", path)?,
+        })
     }
 }
 
@@ -8036,6 +10259,38 @@ impl crate::ToJson for HlsMediaStoreSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsMediaStoreSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionRetryInterval",
+                "FilecacheDuration",
+                "MediaStoreStorageClass",
+                "NumRetries",
+                "RestartDelay",
+            ],
+        )?;
+        Ok(Self {
+            connection_retry_interval: crate::from_json_optional(
+                map,
+                "ConnectionRetryInterval",
+                path,
+            )?,
+            filecache_duration: crate::from_json_optional(map, "FilecacheDuration", path)?,
+            media_store_storage_class: crate::from_json_optional(
+                map,
+                "MediaStoreStorageClass",
+                path,
+            )?,
+            num_retries: crate::from_json_optional(map, "NumRetries", path)?,
+            restart_delay: crate::from_json_optional(map, "RestartDelay", path)?,
+        })
+    }
+}
+
 impl From<HlsMediaStoreSettings> for Value<HlsMediaStoreSettings> {
     fn from(value: HlsMediaStoreSettings) -> Self {
         Value::Lit(value)
@@ -8099,6 +10354,28 @@ impl crate::ToJson for HlsOutputSettings {
         crate::put_opt(&mut out, "NameModifier", &self.name_modifier);
         crate::put_opt(&mut out, "SegmentModifier", &self.segment_modifier);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsOutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "H265PackagingType",
+                "HlsSettings",
+                "NameModifier",
+                "SegmentModifier",
+            ],
+        )?;
+        Ok(Self {
+            h265_packaging_type: crate::from_json_optional(map, "H265PackagingType", path)?,
+            hls_settings: crate::from_json_optional(map, "HlsSettings", path)?,
+            name_modifier: crate::from_json_optional(map, "NameModifier", path)?,
+            segment_modifier: crate::from_json_optional(map, "SegmentModifier", path)?,
+        })
     }
 }
 
@@ -8176,6 +10453,32 @@ impl crate::ToJson for HlsSettings {
         );
         crate::put_opt(&mut out, "StandardHlsSettings", &self.standard_hls_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioOnlyHlsSettings",
+                "Fmp4HlsSettings",
+                "FrameCaptureHlsSettings",
+                "StandardHlsSettings",
+            ],
+        )?;
+        Ok(Self {
+            audio_only_hls_settings: crate::from_json_optional(map, "AudioOnlyHlsSettings", path)?,
+            fmp4_hls_settings: crate::from_json_optional(map, "Fmp4HlsSettings", path)?,
+            frame_capture_hls_settings: crate::from_json_optional(
+                map,
+                "FrameCaptureHlsSettings",
+                path,
+            )?,
+            standard_hls_settings: crate::from_json_optional(map, "StandardHlsSettings", path)?,
+        })
     }
 }
 
@@ -8259,6 +10562,34 @@ impl crate::ToJson for HlsWebdavSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsWebdavSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionRetryInterval",
+                "FilecacheDuration",
+                "HttpTransferMode",
+                "NumRetries",
+                "RestartDelay",
+            ],
+        )?;
+        Ok(Self {
+            connection_retry_interval: crate::from_json_optional(
+                map,
+                "ConnectionRetryInterval",
+                path,
+            )?,
+            filecache_duration: crate::from_json_optional(map, "FilecacheDuration", path)?,
+            http_transfer_mode: crate::from_json_optional(map, "HttpTransferMode", path)?,
+            num_retries: crate::from_json_optional(map, "NumRetries", path)?,
+            restart_delay: crate::from_json_optional(map, "RestartDelay", path)?,
+        })
+    }
+}
+
 impl From<HlsWebdavSettings> for Value<HlsWebdavSettings> {
     fn from(value: HlsWebdavSettings) -> Self {
         Value::Lit(value)
@@ -8315,6 +10646,22 @@ impl crate::ToJson for InferenceSettings {
         crate::put_opt(&mut out, "EnrichmentMethods", &self.enrichment_methods);
         crate::put_opt(&mut out, "FeedArn", &self.feed_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AudioFeedInputs", "EnrichmentMethods", "FeedArn"],
+        )?;
+        Ok(Self {
+            audio_feed_inputs: crate::from_json_optional(map, "AudioFeedInputs", path)?,
+            enrichment_methods: crate::from_json_optional(map, "EnrichmentMethods", path)?,
+            feed_arn: crate::from_json_optional(map, "FeedArn", path)?,
+        })
     }
 }
 
@@ -8405,6 +10752,34 @@ impl crate::ToJson for InputAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutomaticInputFailoverSettings",
+                "InputAttachmentName",
+                "InputId",
+                "InputSettings",
+                "LogicalInterfaceNames",
+            ],
+        )?;
+        Ok(Self {
+            automatic_input_failover_settings: crate::from_json_optional(
+                map,
+                "AutomaticInputFailoverSettings",
+                path,
+            )?,
+            input_attachment_name: crate::from_json_optional(map, "InputAttachmentName", path)?,
+            input_id: crate::from_json_optional(map, "InputId", path)?,
+            input_settings: crate::from_json_optional(map, "InputSettings", path)?,
+            logical_interface_names: crate::from_json_optional(map, "LogicalInterfaceNames", path)?,
+        })
+    }
+}
+
 impl From<InputAttachment> for Value<InputAttachment> {
     fn from(value: InputAttachment) -> Self {
         Value::Lit(value)
@@ -8448,6 +10823,17 @@ impl crate::ToJson for InputChannelLevel {
         crate::put_opt(&mut out, "Gain", &self.gain);
         crate::put_opt(&mut out, "InputChannel", &self.input_channel);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputChannelLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Gain", "InputChannel"])?;
+        Ok(Self {
+            gain: crate::from_json_optional(map, "Gain", path)?,
+            input_channel: crate::from_json_optional(map, "InputChannel", path)?,
+        })
     }
 }
 
@@ -8504,6 +10890,18 @@ impl crate::ToJson for InputLocation {
         crate::put_opt(&mut out, "Uri", &self.uri);
         crate::put_opt(&mut out, "Username", &self.username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PasswordParam", "Uri", "Username"])?;
+        Ok(Self {
+            password_param: crate::from_json_optional(map, "PasswordParam", path)?,
+            uri: crate::from_json_optional(map, "Uri", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
     }
 }
 
@@ -8591,6 +10989,30 @@ impl crate::ToJson for InputLossBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputLossBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlackFrameMsec",
+                "InputLossImageColor",
+                "InputLossImageSlate",
+                "InputLossImageType",
+                "RepeatFrameMsec",
+            ],
+        )?;
+        Ok(Self {
+            black_frame_msec: crate::from_json_optional(map, "BlackFrameMsec", path)?,
+            input_loss_image_color: crate::from_json_optional(map, "InputLossImageColor", path)?,
+            input_loss_image_slate: crate::from_json_optional(map, "InputLossImageSlate", path)?,
+            input_loss_image_type: crate::from_json_optional(map, "InputLossImageType", path)?,
+            repeat_frame_msec: crate::from_json_optional(map, "RepeatFrameMsec", path)?,
+        })
+    }
+}
+
 impl From<InputLossBehavior> for Value<InputLossBehavior> {
     fn from(value: InputLossBehavior) -> Self {
         Value::Lit(value)
@@ -8628,6 +11050,20 @@ impl crate::ToJson for InputLossFailoverSettings {
             &self.input_loss_threshold_msec,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputLossFailoverSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputLossThresholdMsec"])?;
+        Ok(Self {
+            input_loss_threshold_msec: crate::from_json_optional(
+                map,
+                "InputLossThresholdMsec",
+                path,
+            )?,
+        })
     }
 }
 
@@ -8778,6 +11214,46 @@ impl crate::ToJson for InputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioSelectors",
+                "CaptionSelectors",
+                "DeblockFilter",
+                "DenoiseFilter",
+                "FilterStrength",
+                "InputFilter",
+                "NetworkInputSettings",
+                "Scte35Pid",
+                "Smpte2038DataPreference",
+                "SourceEndBehavior",
+                "VideoSelector",
+            ],
+        )?;
+        Ok(Self {
+            audio_selectors: crate::from_json_optional(map, "AudioSelectors", path)?,
+            caption_selectors: crate::from_json_optional(map, "CaptionSelectors", path)?,
+            deblock_filter: crate::from_json_optional(map, "DeblockFilter", path)?,
+            denoise_filter: crate::from_json_optional(map, "DenoiseFilter", path)?,
+            filter_strength: crate::from_json_optional(map, "FilterStrength", path)?,
+            input_filter: crate::from_json_optional(map, "InputFilter", path)?,
+            network_input_settings: crate::from_json_optional(map, "NetworkInputSettings", path)?,
+            scte35_pid: crate::from_json_optional(map, "Scte35Pid", path)?,
+            smpte2038_data_preference: crate::from_json_optional(
+                map,
+                "Smpte2038DataPreference",
+                path,
+            )?,
+            source_end_behavior: crate::from_json_optional(map, "SourceEndBehavior", path)?,
+            video_selector: crate::from_json_optional(map, "VideoSelector", path)?,
+        })
+    }
+}
+
 impl From<InputSettings> for Value<InputSettings> {
     fn from(value: InputSettings) -> Self {
         Value::Lit(value)
@@ -8834,6 +11310,18 @@ impl crate::ToJson for InputSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Codec", "MaximumBitrate", "Resolution"])?;
+        Ok(Self {
+            codec: crate::from_json_optional(map, "Codec", path)?,
+            maximum_bitrate: crate::from_json_optional(map, "MaximumBitrate", path)?,
+            resolution: crate::from_json_optional(map, "Resolution", path)?,
+        })
+    }
+}
+
 impl From<InputSpecification> for Value<InputSpecification> {
     fn from(value: InputSpecification) -> Self {
         Value::Lit(value)
@@ -8867,6 +11355,16 @@ impl crate::ToJson for KeyProviderSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StaticKeySettings", &self.static_key_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyProviderSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticKeySettings"])?;
+        Ok(Self {
+            static_key_settings: crate::from_json_optional(map, "StaticKeySettings", path)?,
+        })
     }
 }
 
@@ -8927,6 +11425,29 @@ impl crate::ToJson for LinkedChannelSettings {
             &self.primary_channel_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkedChannelSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FollowerChannelSettings", "PrimaryChannelSettings"],
+        )?;
+        Ok(Self {
+            follower_channel_settings: crate::from_json_optional(
+                map,
+                "FollowerChannelSettings",
+                path,
+            )?,
+            primary_channel_settings: crate::from_json_optional(
+                map,
+                "PrimaryChannelSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -9452,6 +11973,128 @@ impl crate::ToJson for M2tsSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for M2tsSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbsentInputAudioBehavior",
+                "Arib",
+                "AribCaptionsPid",
+                "AribCaptionsPidControl",
+                "AudioBufferModel",
+                "AudioFramesPerPes",
+                "AudioPids",
+                "AudioStreamType",
+                "Bitrate",
+                "BufferModel",
+                "CcDescriptor",
+                "DvbNitSettings",
+                "DvbSdtSettings",
+                "DvbSubPids",
+                "DvbTdtSettings",
+                "DvbTeletextPid",
+                "Ebif",
+                "EbpAudioInterval",
+                "EbpLookaheadMs",
+                "EbpPlacement",
+                "EcmPid",
+                "EsRateInPes",
+                "EtvPlatformPid",
+                "EtvSignalPid",
+                "FragmentTime",
+                "Klv",
+                "KlvDataPids",
+                "NielsenId3Behavior",
+                "NullPacketBitrate",
+                "PatInterval",
+                "PcrControl",
+                "PcrPeriod",
+                "PcrPid",
+                "PmtInterval",
+                "PmtPid",
+                "ProgramNum",
+                "RateMode",
+                "Scte27Pids",
+                "Scte35Control",
+                "Scte35Pid",
+                "Scte35PrerollPullupMilliseconds",
+                "SegmentationMarkers",
+                "SegmentationStyle",
+                "SegmentationTime",
+                "TimedMetadataBehavior",
+                "TimedMetadataPid",
+                "TransportStreamId",
+                "VideoPid",
+            ],
+        )?;
+        Ok(Self {
+            absent_input_audio_behavior: crate::from_json_optional(
+                map,
+                "AbsentInputAudioBehavior",
+                path,
+            )?,
+            arib: crate::from_json_optional(map, "Arib", path)?,
+            arib_captions_pid: crate::from_json_optional(map, "AribCaptionsPid", path)?,
+            arib_captions_pid_control: crate::from_json_optional(
+                map,
+                "AribCaptionsPidControl",
+                path,
+            )?,
+            audio_buffer_model: crate::from_json_optional(map, "AudioBufferModel", path)?,
+            audio_frames_per_pes: crate::from_json_optional(map, "AudioFramesPerPes", path)?,
+            audio_pids: crate::from_json_optional(map, "AudioPids", path)?,
+            audio_stream_type: crate::from_json_optional(map, "AudioStreamType", path)?,
+            bitrate: crate::from_json_optional(map, "Bitrate", path)?,
+            buffer_model: crate::from_json_optional(map, "BufferModel", path)?,
+            cc_descriptor: crate::from_json_optional(map, "CcDescriptor", path)?,
+            dvb_nit_settings: crate::from_json_optional(map, "DvbNitSettings", path)?,
+            dvb_sdt_settings: crate::from_json_optional(map, "DvbSdtSettings", path)?,
+            dvb_sub_pids: crate::from_json_optional(map, "DvbSubPids", path)?,
+            dvb_tdt_settings: crate::from_json_optional(map, "DvbTdtSettings", path)?,
+            dvb_teletext_pid: crate::from_json_optional(map, "DvbTeletextPid", path)?,
+            ebif: crate::from_json_optional(map, "Ebif", path)?,
+            ebp_audio_interval: crate::from_json_optional(map, "EbpAudioInterval", path)?,
+            ebp_lookahead_ms: crate::from_json_optional(map, "EbpLookaheadMs", path)?,
+            ebp_placement: crate::from_json_optional(map, "EbpPlacement", path)?,
+            ecm_pid: crate::from_json_optional(map, "EcmPid", path)?,
+            es_rate_in_pes: crate::from_json_optional(map, "EsRateInPes", path)?,
+            etv_platform_pid: crate::from_json_optional(map, "EtvPlatformPid", path)?,
+            etv_signal_pid: crate::from_json_optional(map, "EtvSignalPid", path)?,
+            fragment_time: crate::from_json_optional(map, "FragmentTime", path)?,
+            klv: crate::from_json_optional(map, "Klv", path)?,
+            klv_data_pids: crate::from_json_optional(map, "KlvDataPids", path)?,
+            nielsen_id3_behavior: crate::from_json_optional(map, "NielsenId3Behavior", path)?,
+            null_packet_bitrate: crate::from_json_optional(map, "NullPacketBitrate", path)?,
+            pat_interval: crate::from_json_optional(map, "PatInterval", path)?,
+            pcr_control: crate::from_json_optional(map, "PcrControl", path)?,
+            pcr_period: crate::from_json_optional(map, "PcrPeriod", path)?,
+            pcr_pid: crate::from_json_optional(map, "PcrPid", path)?,
+            pmt_interval: crate::from_json_optional(map, "PmtInterval", path)?,
+            pmt_pid: crate::from_json_optional(map, "PmtPid", path)?,
+            program_num: crate::from_json_optional(map, "ProgramNum", path)?,
+            rate_mode: crate::from_json_optional(map, "RateMode", path)?,
+            scte27_pids: crate::from_json_optional(map, "Scte27Pids", path)?,
+            scte35_control: crate::from_json_optional(map, "Scte35Control", path)?,
+            scte35_pid: crate::from_json_optional(map, "Scte35Pid", path)?,
+            scte35_preroll_pullup_milliseconds: crate::from_json_optional(
+                map,
+                "Scte35PrerollPullupMilliseconds",
+                path,
+            )?,
+            segmentation_markers: crate::from_json_optional(map, "SegmentationMarkers", path)?,
+            segmentation_style: crate::from_json_optional(map, "SegmentationStyle", path)?,
+            segmentation_time: crate::from_json_optional(map, "SegmentationTime", path)?,
+            timed_metadata_behavior: crate::from_json_optional(map, "TimedMetadataBehavior", path)?,
+            timed_metadata_pid: crate::from_json_optional(map, "TimedMetadataPid", path)?,
+            transport_stream_id: crate::from_json_optional(map, "TransportStreamId", path)?,
+            video_pid: crate::from_json_optional(map, "VideoPid", path)?,
+        })
+    }
+}
+
 impl From<M2tsSettings> for Value<M2tsSettings> {
     fn from(value: M2tsSettings) -> Self {
         Value::Lit(value)
@@ -9672,6 +12315,58 @@ impl crate::ToJson for M3u8Settings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for M3u8Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioFramesPerPes",
+                "AudioPids",
+                "EcmPid",
+                "KlvBehavior",
+                "KlvDataPids",
+                "NielsenId3Behavior",
+                "PatInterval",
+                "PcrControl",
+                "PcrPeriod",
+                "PcrPid",
+                "PmtInterval",
+                "PmtPid",
+                "ProgramNum",
+                "Scte35Behavior",
+                "Scte35Pid",
+                "TimedMetadataBehavior",
+                "TimedMetadataPid",
+                "TransportStreamId",
+                "VideoPid",
+            ],
+        )?;
+        Ok(Self {
+            audio_frames_per_pes: crate::from_json_optional(map, "AudioFramesPerPes", path)?,
+            audio_pids: crate::from_json_optional(map, "AudioPids", path)?,
+            ecm_pid: crate::from_json_optional(map, "EcmPid", path)?,
+            klv_behavior: crate::from_json_optional(map, "KlvBehavior", path)?,
+            klv_data_pids: crate::from_json_optional(map, "KlvDataPids", path)?,
+            nielsen_id3_behavior: crate::from_json_optional(map, "NielsenId3Behavior", path)?,
+            pat_interval: crate::from_json_optional(map, "PatInterval", path)?,
+            pcr_control: crate::from_json_optional(map, "PcrControl", path)?,
+            pcr_period: crate::from_json_optional(map, "PcrPeriod", path)?,
+            pcr_pid: crate::from_json_optional(map, "PcrPid", path)?,
+            pmt_interval: crate::from_json_optional(map, "PmtInterval", path)?,
+            pmt_pid: crate::from_json_optional(map, "PmtPid", path)?,
+            program_num: crate::from_json_optional(map, "ProgramNum", path)?,
+            scte35_behavior: crate::from_json_optional(map, "Scte35Behavior", path)?,
+            scte35_pid: crate::from_json_optional(map, "Scte35Pid", path)?,
+            timed_metadata_behavior: crate::from_json_optional(map, "TimedMetadataBehavior", path)?,
+            timed_metadata_pid: crate::from_json_optional(map, "TimedMetadataPid", path)?,
+            transport_stream_id: crate::from_json_optional(map, "TransportStreamId", path)?,
+            video_pid: crate::from_json_optional(map, "VideoPid", path)?,
+        })
+    }
+}
+
 impl From<M3u8Settings> for Value<M3u8Settings> {
     fn from(value: M3u8Settings) -> Self {
         Value::Lit(value)
@@ -9722,6 +12417,17 @@ impl crate::ToJson for MaintenanceCreateSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceCreateSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaintenanceDay", "MaintenanceStartTime"])?;
+        Ok(Self {
+            maintenance_day: crate::from_json_optional(map, "MaintenanceDay", path)?,
+            maintenance_start_time: crate::from_json_optional(map, "MaintenanceStartTime", path)?,
+        })
+    }
+}
+
 impl From<MaintenanceCreateSettings> for Value<MaintenanceCreateSettings> {
     fn from(value: MaintenanceCreateSettings) -> Self {
         Value::Lit(value)
@@ -9755,6 +12461,16 @@ impl crate::ToJson for MediaConnectRouterGroupSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityZones", &self.availability_zones);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaConnectRouterGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityZones"])?;
+        Ok(Self {
+            availability_zones: crate::from_json_optional(map, "AvailabilityZones", path)?,
+        })
     }
 }
 
@@ -9804,6 +12520,17 @@ impl crate::ToJson for MediaConnectRouterOutputConnectionMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaConnectRouterOutputConnectionMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Pipeline0", "Pipeline1"])?;
+        Ok(Self {
+            pipeline0: crate::from_json_optional(map, "Pipeline0", path)?,
+            pipeline1: crate::from_json_optional(map, "Pipeline1", path)?,
+        })
+    }
+}
+
 impl From<MediaConnectRouterOutputConnectionMap> for Value<MediaConnectRouterOutputConnectionMap> {
     fn from(value: MediaConnectRouterOutputConnectionMap) -> Self {
         Value::Lit(value)
@@ -9847,6 +12574,17 @@ impl crate::ToJson for MediaConnectRouterOutputDestinationSettings {
         crate::put_opt(&mut out, "EncryptionType", &self.encryption_type);
         crate::put_opt(&mut out, "SecretArn", &self.secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaConnectRouterOutputDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionType", "SecretArn"])?;
+        Ok(Self {
+            encryption_type: crate::from_json_optional(map, "EncryptionType", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
     }
 }
 
@@ -9918,6 +12656,22 @@ impl crate::ToJson for MediaConnectRouterOutputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaConnectRouterOutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConnectedRouterInputs", "ContainerSettings", "Destination"],
+        )?;
+        Ok(Self {
+            connected_router_inputs: crate::from_json_optional(map, "ConnectedRouterInputs", path)?,
+            container_settings: crate::from_json_optional(map, "ContainerSettings", path)?,
+            destination: crate::from_json_optional(map, "Destination", path)?,
+        })
+    }
+}
+
 impl From<MediaConnectRouterOutputSettings> for Value<MediaConnectRouterOutputSettings> {
     fn from(value: MediaConnectRouterOutputSettings) -> Self {
         Value::Lit(value)
@@ -9968,6 +12722,22 @@ impl crate::ToJson for MediaPackageGroupSettings {
             &self.mediapackage_v2_group_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaPackageGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Destination", "MediapackageV2GroupSettings"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            mediapackage_v2_group_settings: crate::from_json_optional(
+                map,
+                "MediapackageV2GroupSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -10048,6 +12818,34 @@ impl crate::ToJson for MediaPackageOutputDestinationSettings {
             &self.media_package_region_name,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaPackageOutputDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelEndpointId",
+                "ChannelGroup",
+                "ChannelId",
+                "ChannelName",
+                "MediaPackageRegionName",
+            ],
+        )?;
+        Ok(Self {
+            channel_endpoint_id: crate::from_json_optional(map, "ChannelEndpointId", path)?,
+            channel_group: crate::from_json_optional(map, "ChannelGroup", path)?,
+            channel_id: crate::from_json_optional(map, "ChannelId", path)?,
+            channel_name: crate::from_json_optional(map, "ChannelName", path)?,
+            media_package_region_name: crate::from_json_optional(
+                map,
+                "MediaPackageRegionName",
+                path,
+            )?,
+        })
     }
 }
 
@@ -10230,6 +13028,64 @@ impl crate::ToJson for MediaPackageV2GroupSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaPackageV2GroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalDestinations",
+                "CaptionLanguageMappings",
+                "Id3Behavior",
+                "KlvBehavior",
+                "NielsenId3Behavior",
+                "Scte35Type",
+                "SegmentLength",
+                "SegmentLengthUnits",
+                "TimedMetadataId3Frame",
+                "TimedMetadataId3Period",
+                "TimedMetadataPassthrough",
+                "WatermarkingSettings",
+            ],
+        )?;
+        Ok(Self {
+            additional_destinations: crate::from_json_optional(
+                map,
+                "AdditionalDestinations",
+                path,
+            )?,
+            caption_language_mappings: crate::from_json_optional(
+                map,
+                "CaptionLanguageMappings",
+                path,
+            )?,
+            id3_behavior: crate::from_json_optional(map, "Id3Behavior", path)?,
+            klv_behavior: crate::from_json_optional(map, "KlvBehavior", path)?,
+            nielsen_id3_behavior: crate::from_json_optional(map, "NielsenId3Behavior", path)?,
+            scte35_type: crate::from_json_optional(map, "Scte35Type", path)?,
+            segment_length: crate::from_json_optional(map, "SegmentLength", path)?,
+            segment_length_units: crate::from_json_optional(map, "SegmentLengthUnits", path)?,
+            timed_metadata_id3_frame: crate::from_json_optional(
+                map,
+                "TimedMetadataId3Frame",
+                path,
+            )?,
+            timed_metadata_id3_period: crate::from_json_optional(
+                map,
+                "TimedMetadataId3Period",
+                path,
+            )?,
+            timed_metadata_passthrough: crate::from_json_optional(
+                map,
+                "TimedMetadataPassthrough",
+                path,
+            )?,
+            watermarking_settings: crate::from_json_optional(map, "WatermarkingSettings", path)?,
+        })
+    }
+}
+
 impl From<MediaPackageV2GroupSettings> for Value<MediaPackageV2GroupSettings> {
     fn from(value: MediaPackageV2GroupSettings) -> Self {
         Value::Lit(value)
@@ -10271,6 +13127,21 @@ impl crate::ToJson for MediaPackageV2WatermarkingSettings {
             &self.media_package_v2_ab_watermarker_irdeto_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaPackageV2WatermarkingSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MediaPackageV2AbWatermarkerIrdetoSettings"])?;
+        Ok(Self {
+            media_package_v2_ab_watermarker_irdeto_settings: crate::from_json_optional(
+                map,
+                "MediaPackageV2AbWatermarkerIrdetoSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -10331,6 +13202,29 @@ impl crate::ToJson for MotionGraphicsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MotionGraphicsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MotionGraphicsInsertion", "MotionGraphicsSettings"],
+        )?;
+        Ok(Self {
+            motion_graphics_insertion: crate::from_json_optional(
+                map,
+                "MotionGraphicsInsertion",
+                path,
+            )?,
+            motion_graphics_settings: crate::from_json_optional(
+                map,
+                "MotionGraphicsSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MotionGraphicsConfiguration> for Value<MotionGraphicsConfiguration> {
     fn from(value: MotionGraphicsConfiguration) -> Self {
         Value::Lit(value)
@@ -10368,6 +13262,20 @@ impl crate::ToJson for MotionGraphicsSettings {
             &self.html_motion_graphics_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MotionGraphicsSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HtmlMotionGraphicsSettings"])?;
+        Ok(Self {
+            html_motion_graphics_settings: crate::from_json_optional(
+                map,
+                "HtmlMotionGraphicsSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -10427,6 +13335,18 @@ impl crate::ToJson for Mp2Settings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mp2Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bitrate", "CodingMode", "SampleRate"])?;
+        Ok(Self {
+            bitrate: crate::from_json_optional(map, "Bitrate", path)?,
+            coding_mode: crate::from_json_optional(map, "CodingMode", path)?,
+            sample_rate: crate::from_json_optional(map, "SampleRate", path)?,
+        })
+    }
+}
+
 impl From<Mp2Settings> for Value<Mp2Settings> {
     fn from(value: Mp2Settings) -> Self {
         Value::Lit(value)
@@ -10467,6 +13387,20 @@ impl crate::ToJson for Mpeg2FilterSettings {
             &self.temporal_filter_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mpeg2FilterSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TemporalFilterSettings"])?;
+        Ok(Self {
+            temporal_filter_settings: crate::from_json_optional(
+                map,
+                "TemporalFilterSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -10678,6 +13612,58 @@ impl crate::ToJson for Mpeg2Settings {
         );
         crate::put_opt(&mut out, "TimecodeInsertion", &self.timecode_insertion);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mpeg2Settings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdaptiveQuantization",
+                "AfdSignaling",
+                "ColorMetadata",
+                "ColorSpace",
+                "DisplayAspectRatio",
+                "FilterSettings",
+                "FixedAfd",
+                "FramerateDenominator",
+                "FramerateNumerator",
+                "GopClosedCadence",
+                "GopNumBFrames",
+                "GopSize",
+                "GopSizeUnits",
+                "ScanType",
+                "SubgopLength",
+                "TimecodeBurninSettings",
+                "TimecodeInsertion",
+            ],
+        )?;
+        Ok(Self {
+            adaptive_quantization: crate::from_json_optional(map, "AdaptiveQuantization", path)?,
+            afd_signaling: crate::from_json_optional(map, "AfdSignaling", path)?,
+            color_metadata: crate::from_json_optional(map, "ColorMetadata", path)?,
+            color_space: crate::from_json_optional(map, "ColorSpace", path)?,
+            display_aspect_ratio: crate::from_json_optional(map, "DisplayAspectRatio", path)?,
+            filter_settings: crate::from_json_optional(map, "FilterSettings", path)?,
+            fixed_afd: crate::from_json_optional(map, "FixedAfd", path)?,
+            framerate_denominator: crate::from_json_optional(map, "FramerateDenominator", path)?,
+            framerate_numerator: crate::from_json_optional(map, "FramerateNumerator", path)?,
+            gop_closed_cadence: crate::from_json_optional(map, "GopClosedCadence", path)?,
+            gop_num_b_frames: crate::from_json_optional(map, "GopNumBFrames", path)?,
+            gop_size: crate::from_json_optional(map, "GopSize", path)?,
+            gop_size_units: crate::from_json_optional(map, "GopSizeUnits", path)?,
+            scan_type: crate::from_json_optional(map, "ScanType", path)?,
+            subgop_length: crate::from_json_optional(map, "SubgopLength", path)?,
+            timecode_burnin_settings: crate::from_json_optional(
+                map,
+                "TimecodeBurninSettings",
+                path,
+            )?,
+            timecode_insertion: crate::from_json_optional(map, "TimecodeInsertion", path)?,
+        })
     }
 }
 
@@ -10909,6 +13895,70 @@ impl crate::ToJson for MsSmoothGroupSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MsSmoothGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcquisitionPointId",
+                "AudioOnlyTimecodeControl",
+                "CertificateMode",
+                "ConnectionRetryInterval",
+                "Destination",
+                "EventId",
+                "EventIdMode",
+                "EventStopBehavior",
+                "FilecacheDuration",
+                "FragmentLength",
+                "InputLossAction",
+                "NumRetries",
+                "RestartDelay",
+                "SegmentationMode",
+                "SendDelayMs",
+                "SparseTrackType",
+                "StreamManifestBehavior",
+                "TimestampOffset",
+                "TimestampOffsetMode",
+            ],
+        )?;
+        Ok(Self {
+            acquisition_point_id: crate::from_json_optional(map, "AcquisitionPointId", path)?,
+            audio_only_timecode_control: crate::from_json_optional(
+                map,
+                "AudioOnlyTimecodeControl",
+                path,
+            )?,
+            certificate_mode: crate::from_json_optional(map, "CertificateMode", path)?,
+            connection_retry_interval: crate::from_json_optional(
+                map,
+                "ConnectionRetryInterval",
+                path,
+            )?,
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            event_id: crate::from_json_optional(map, "EventId", path)?,
+            event_id_mode: crate::from_json_optional(map, "EventIdMode", path)?,
+            event_stop_behavior: crate::from_json_optional(map, "EventStopBehavior", path)?,
+            filecache_duration: crate::from_json_optional(map, "FilecacheDuration", path)?,
+            fragment_length: crate::from_json_optional(map, "FragmentLength", path)?,
+            input_loss_action: crate::from_json_optional(map, "InputLossAction", path)?,
+            num_retries: crate::from_json_optional(map, "NumRetries", path)?,
+            restart_delay: crate::from_json_optional(map, "RestartDelay", path)?,
+            segmentation_mode: crate::from_json_optional(map, "SegmentationMode", path)?,
+            send_delay_ms: crate::from_json_optional(map, "SendDelayMs", path)?,
+            sparse_track_type: crate::from_json_optional(map, "SparseTrackType", path)?,
+            stream_manifest_behavior: crate::from_json_optional(
+                map,
+                "StreamManifestBehavior",
+                path,
+            )?,
+            timestamp_offset: crate::from_json_optional(map, "TimestampOffset", path)?,
+            timestamp_offset_mode: crate::from_json_optional(map, "TimestampOffsetMode", path)?,
+        })
+    }
+}
+
 impl From<MsSmoothGroupSettings> for Value<MsSmoothGroupSettings> {
     fn from(value: MsSmoothGroupSettings) -> Self {
         Value::Lit(value)
@@ -10955,6 +14005,17 @@ impl crate::ToJson for MsSmoothOutputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MsSmoothOutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["H265PackagingType", "NameModifier"])?;
+        Ok(Self {
+            h265_packaging_type: crate::from_json_optional(map, "H265PackagingType", path)?,
+            name_modifier: crate::from_json_optional(map, "NameModifier", path)?,
+        })
+    }
+}
+
 impl From<MsSmoothOutputSettings> for Value<MsSmoothOutputSettings> {
     fn from(value: MsSmoothOutputSettings) -> Self {
         Value::Lit(value)
@@ -10988,6 +14049,16 @@ impl crate::ToJson for MulticastInputSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SourceIpAddress", &self.source_ip_address);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MulticastInputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceIpAddress"])?;
+        Ok(Self {
+            source_ip_address: crate::from_json_optional(map, "SourceIpAddress", path)?,
+        })
     }
 }
 
@@ -11031,6 +14102,16 @@ impl crate::ToJson for MultiplexContainerSettings {
             &self.multiplex_m2ts_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiplexContainerSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MultiplexM2tsSettings"])?;
+        Ok(Self {
+            multiplex_m2ts_settings: crate::from_json_optional(map, "MultiplexM2tsSettings", path)?,
+        })
     }
 }
 
@@ -11208,6 +14289,56 @@ impl crate::ToJson for MultiplexM2tsSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiplexM2tsSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbsentInputAudioBehavior",
+                "Arib",
+                "AudioBufferModel",
+                "AudioFramesPerPes",
+                "AudioStreamType",
+                "CcDescriptor",
+                "Ebif",
+                "EsRateInPes",
+                "Klv",
+                "NielsenId3Behavior",
+                "PcrControl",
+                "PcrPeriod",
+                "Scte35Control",
+                "Scte35PrerollPullupMilliseconds",
+            ],
+        )?;
+        Ok(Self {
+            absent_input_audio_behavior: crate::from_json_optional(
+                map,
+                "AbsentInputAudioBehavior",
+                path,
+            )?,
+            arib: crate::from_json_optional(map, "Arib", path)?,
+            audio_buffer_model: crate::from_json_optional(map, "AudioBufferModel", path)?,
+            audio_frames_per_pes: crate::from_json_optional(map, "AudioFramesPerPes", path)?,
+            audio_stream_type: crate::from_json_optional(map, "AudioStreamType", path)?,
+            cc_descriptor: crate::from_json_optional(map, "CcDescriptor", path)?,
+            ebif: crate::from_json_optional(map, "Ebif", path)?,
+            es_rate_in_pes: crate::from_json_optional(map, "EsRateInPes", path)?,
+            klv: crate::from_json_optional(map, "Klv", path)?,
+            nielsen_id3_behavior: crate::from_json_optional(map, "NielsenId3Behavior", path)?,
+            pcr_control: crate::from_json_optional(map, "PcrControl", path)?,
+            pcr_period: crate::from_json_optional(map, "PcrPeriod", path)?,
+            scte35_control: crate::from_json_optional(map, "Scte35Control", path)?,
+            scte35_preroll_pullup_milliseconds: crate::from_json_optional(
+                map,
+                "Scte35PrerollPullupMilliseconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MultiplexM2tsSettings> for Value<MultiplexM2tsSettings> {
     fn from(value: MultiplexM2tsSettings) -> Self {
         Value::Lit(value)
@@ -11257,6 +14388,17 @@ impl crate::ToJson for MultiplexOutputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiplexOutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerSettings", "Destination"])?;
+        Ok(Self {
+            container_settings: crate::from_json_optional(map, "ContainerSettings", path)?,
+            destination: crate::from_json_optional(map, "Destination", path)?,
+        })
+    }
+}
+
 impl From<MultiplexOutputSettings> for Value<MultiplexOutputSettings> {
     fn from(value: MultiplexOutputSettings) -> Self {
         Value::Lit(value)
@@ -11300,6 +14442,17 @@ impl crate::ToJson for MultiplexProgramChannelDestinationSettings {
         crate::put_opt(&mut out, "MultiplexId", &self.multiplex_id);
         crate::put_opt(&mut out, "ProgramName", &self.program_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiplexProgramChannelDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MultiplexId", "ProgramName"])?;
+        Ok(Self {
+            multiplex_id: crate::from_json_optional(map, "MultiplexId", path)?,
+            program_name: crate::from_json_optional(map, "ProgramName", path)?,
+        })
     }
 }
 
@@ -11368,6 +14521,30 @@ impl crate::ToJson for NetworkInputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HlsInputSettings",
+                "MulticastInputSettings",
+                "ServerValidation",
+            ],
+        )?;
+        Ok(Self {
+            hls_input_settings: crate::from_json_optional(map, "HlsInputSettings", path)?,
+            multicast_input_settings: crate::from_json_optional(
+                map,
+                "MulticastInputSettings",
+                path,
+            )?,
+            server_validation: crate::from_json_optional(map, "ServerValidation", path)?,
+        })
+    }
+}
+
 impl From<NetworkInputSettings> for Value<NetworkInputSettings> {
     fn from(value: NetworkInputSettings) -> Self {
         Value::Lit(value)
@@ -11428,6 +14605,22 @@ impl crate::ToJson for NielsenCbet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NielsenCbet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CbetCheckDigitString", "CbetStepaside", "Csid"],
+        )?;
+        Ok(Self {
+            cbet_check_digit_string: crate::from_json_optional(map, "CbetCheckDigitString", path)?,
+            cbet_stepaside: crate::from_json_optional(map, "CbetStepaside", path)?,
+            csid: crate::from_json_optional(map, "Csid", path)?,
+        })
+    }
+}
+
 impl From<NielsenCbet> for Value<NielsenCbet> {
     fn from(value: NielsenCbet) -> Self {
         Value::Lit(value)
@@ -11475,6 +14668,22 @@ impl crate::ToJson for NielsenConfiguration {
             &self.nielsen_pcm_to_id3_tagging,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NielsenConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DistributorId", "NielsenPcmToId3Tagging"])?;
+        Ok(Self {
+            distributor_id: crate::from_json_optional(map, "DistributorId", path)?,
+            nielsen_pcm_to_id3_tagging: crate::from_json_optional(
+                map,
+                "NielsenPcmToId3Tagging",
+                path,
+            )?,
+        })
     }
 }
 
@@ -11531,6 +14740,18 @@ impl crate::ToJson for NielsenNaesIiNwOnlySettings {
         crate::put_opt(&mut out, "Sid", &self.sid);
         crate::put_opt(&mut out, "Timezone", &self.timezone);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NielsenNaesIiNwOnlySettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CheckDigitString", "Sid", "Timezone"])?;
+        Ok(Self {
+            check_digit_string: crate::from_json_optional(map, "CheckDigitString", path)?,
+            sid: crate::from_json_optional(map, "Sid", path)?,
+            timezone: crate::from_json_optional(map, "Timezone", path)?,
+        })
     }
 }
 
@@ -11615,6 +14836,40 @@ impl crate::ToJson for NielsenWatermarksSettings {
             &self.nielsen_nw_only_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NielsenWatermarksSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NielsenCbetSettings",
+                "NielsenDistributionType",
+                "NielsenNaesIiNwSettings",
+                "NielsenNwOnlySettings",
+            ],
+        )?;
+        Ok(Self {
+            nielsen_cbet_settings: crate::from_json_optional(map, "NielsenCbetSettings", path)?,
+            nielsen_distribution_type: crate::from_json_optional(
+                map,
+                "NielsenDistributionType",
+                path,
+            )?,
+            nielsen_naes_ii_nw_settings: crate::from_json_optional(
+                map,
+                "NielsenNaesIiNwSettings",
+                path,
+            )?,
+            nielsen_nw_only_settings: crate::from_json_optional(
+                map,
+                "NielsenNwOnlySettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -11706,6 +14961,34 @@ impl crate::ToJson for Output {
             &self.video_description_name,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Output {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioDescriptionNames",
+                "CaptionDescriptionNames",
+                "OutputName",
+                "OutputSettings",
+                "VideoDescriptionName",
+            ],
+        )?;
+        Ok(Self {
+            audio_description_names: crate::from_json_optional(map, "AudioDescriptionNames", path)?,
+            caption_description_names: crate::from_json_optional(
+                map,
+                "CaptionDescriptionNames",
+                path,
+            )?,
+            output_name: crate::from_json_optional(map, "OutputName", path)?,
+            output_settings: crate::from_json_optional(map, "OutputSettings", path)?,
+            video_description_name: crate::from_json_optional(map, "VideoDescriptionName", path)?,
+        })
     }
 }
 
@@ -11833,6 +15116,38 @@ impl crate::ToJson for OutputDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Id",
+                "LogicalInterfaceNames",
+                "MediaConnectRouterSettings",
+                "MediaPackageSettings",
+                "MultiplexSettings",
+                "Settings",
+                "SrtSettings",
+            ],
+        )?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "Id", path)?,
+            logical_interface_names: crate::from_json_optional(map, "LogicalInterfaceNames", path)?,
+            media_connect_router_settings: crate::from_json_optional(
+                map,
+                "MediaConnectRouterSettings",
+                path,
+            )?,
+            media_package_settings: crate::from_json_optional(map, "MediaPackageSettings", path)?,
+            multiplex_settings: crate::from_json_optional(map, "MultiplexSettings", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+            srt_settings: crate::from_json_optional(map, "SrtSettings", path)?,
+        })
+    }
+}
+
 impl From<OutputDestination> for Value<OutputDestination> {
     fn from(value: OutputDestination) -> Self {
         Value::Lit(value)
@@ -11913,6 +15228,30 @@ impl crate::ToJson for OutputDestinationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PasswordParam",
+                "StreamName",
+                "Url",
+                "Username",
+                "VirtualSourceAddress",
+            ],
+        )?;
+        Ok(Self {
+            password_param: crate::from_json_optional(map, "PasswordParam", path)?,
+            stream_name: crate::from_json_optional(map, "StreamName", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+            virtual_source_address: crate::from_json_optional(map, "VirtualSourceAddress", path)?,
+        })
+    }
+}
+
 impl From<OutputDestinationSettings> for Value<OutputDestinationSettings> {
     fn from(value: OutputDestinationSettings) -> Self {
         Value::Lit(value)
@@ -11966,6 +15305,18 @@ impl crate::ToJson for OutputGroup {
         crate::put_opt(&mut out, "OutputGroupSettings", &self.output_group_settings);
         crate::put_opt(&mut out, "Outputs", &self.outputs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "OutputGroupSettings", "Outputs"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            output_group_settings: crate::from_json_optional(map, "OutputGroupSettings", path)?,
+            outputs: crate::from_json_optional(map, "Outputs", path)?,
+        })
     }
 }
 
@@ -12148,6 +15499,66 @@ impl crate::ToJson for OutputGroupSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArchiveGroupSettings",
+                "CmafIngestGroupSettings",
+                "FrameCaptureGroupSettings",
+                "HlsGroupSettings",
+                "MediaConnectRouterGroupSettings",
+                "MediaPackageGroupSettings",
+                "MsSmoothGroupSettings",
+                "MultiplexGroupSettings",
+                "RtmpGroupSettings",
+                "SrtGroupSettings",
+                "UdpGroupSettings",
+            ],
+        )?;
+        Ok(Self {
+            archive_group_settings: crate::from_json_optional(map, "ArchiveGroupSettings", path)?,
+            cmaf_ingest_group_settings: crate::from_json_optional(
+                map,
+                "CmafIngestGroupSettings",
+                path,
+            )?,
+            frame_capture_group_settings: crate::from_json_optional(
+                map,
+                "FrameCaptureGroupSettings",
+                path,
+            )?,
+            hls_group_settings: crate::from_json_optional(map, "HlsGroupSettings", path)?,
+            media_connect_router_group_settings: crate::from_json_optional(
+                map,
+                "MediaConnectRouterGroupSettings",
+                path,
+            )?,
+            media_package_group_settings: crate::from_json_optional(
+                map,
+                "MediaPackageGroupSettings",
+                path,
+            )?,
+            ms_smooth_group_settings: crate::from_json_optional(
+                map,
+                "MsSmoothGroupSettings",
+                path,
+            )?,
+            multiplex_group_settings: crate::from_json_optional(
+                map,
+                "MultiplexGroupSettings",
+                path,
+            )?,
+            rtmp_group_settings: crate::from_json_optional(map, "RtmpGroupSettings", path)?,
+            srt_group_settings: crate::from_json_optional(map, "SrtGroupSettings", path)?,
+            udp_group_settings: crate::from_json_optional(map, "UdpGroupSettings", path)?,
+        })
+    }
+}
+
 impl From<OutputGroupSettings> for Value<OutputGroupSettings> {
     fn from(value: OutputGroupSettings) -> Self {
         Value::Lit(value)
@@ -12181,6 +15592,16 @@ impl crate::ToJson for OutputLocationRef {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DestinationRefId", &self.destination_ref_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputLocationRef {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationRefId"])?;
+        Ok(Self {
+            destination_ref_id: crate::from_json_optional(map, "DestinationRefId", path)?,
+        })
     }
 }
 
@@ -12252,6 +15673,34 @@ impl crate::ToJson for OutputLockingSettings {
             &self.pipeline_locking_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputLockingSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisabledLockingSettings",
+                "EpochLockingSettings",
+                "PipelineLockingSettings",
+            ],
+        )?;
+        Ok(Self {
+            disabled_locking_settings: crate::from_json_optional(
+                map,
+                "DisabledLockingSettings",
+                path,
+            )?,
+            epoch_locking_settings: crate::from_json_optional(map, "EpochLockingSettings", path)?,
+            pipeline_locking_settings: crate::from_json_optional(
+                map,
+                "PipelineLockingSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -12437,6 +15886,66 @@ impl crate::ToJson for OutputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArchiveOutputSettings",
+                "CmafIngestOutputSettings",
+                "FrameCaptureOutputSettings",
+                "HlsOutputSettings",
+                "MediaConnectRouterOutputSettings",
+                "MediaPackageOutputSettings",
+                "MsSmoothOutputSettings",
+                "MultiplexOutputSettings",
+                "RtmpOutputSettings",
+                "SrtOutputSettings",
+                "UdpOutputSettings",
+            ],
+        )?;
+        Ok(Self {
+            archive_output_settings: crate::from_json_optional(map, "ArchiveOutputSettings", path)?,
+            cmaf_ingest_output_settings: crate::from_json_optional(
+                map,
+                "CmafIngestOutputSettings",
+                path,
+            )?,
+            frame_capture_output_settings: crate::from_json_optional(
+                map,
+                "FrameCaptureOutputSettings",
+                path,
+            )?,
+            hls_output_settings: crate::from_json_optional(map, "HlsOutputSettings", path)?,
+            media_connect_router_output_settings: crate::from_json_optional(
+                map,
+                "MediaConnectRouterOutputSettings",
+                path,
+            )?,
+            media_package_output_settings: crate::from_json_optional(
+                map,
+                "MediaPackageOutputSettings",
+                path,
+            )?,
+            ms_smooth_output_settings: crate::from_json_optional(
+                map,
+                "MsSmoothOutputSettings",
+                path,
+            )?,
+            multiplex_output_settings: crate::from_json_optional(
+                map,
+                "MultiplexOutputSettings",
+                path,
+            )?,
+            rtmp_output_settings: crate::from_json_optional(map, "RtmpOutputSettings", path)?,
+            srt_output_settings: crate::from_json_optional(map, "SrtOutputSettings", path)?,
+            udp_output_settings: crate::from_json_optional(map, "UdpOutputSettings", path)?,
+        })
+    }
+}
+
 impl From<OutputSettings> for Value<OutputSettings> {
     fn from(value: OutputSettings) -> Self {
         Value::Lit(value)
@@ -12470,6 +15979,16 @@ impl crate::ToJson for PrimaryChannelSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LinkedChannelType", &self.linked_channel_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrimaryChannelSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LinkedChannelType"])?;
+        Ok(Self {
+            linked_channel_type: crate::from_json_optional(map, "LinkedChannelType", path)?,
+        })
     }
 }
 
@@ -12529,6 +16048,22 @@ impl crate::ToJson for RemixSettings {
         crate::put_opt(&mut out, "ChannelsIn", &self.channels_in);
         crate::put_opt(&mut out, "ChannelsOut", &self.channels_out);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemixSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ChannelMappings", "ChannelsIn", "ChannelsOut"],
+        )?;
+        Ok(Self {
+            channel_mappings: crate::from_json_optional(map, "ChannelMappings", path)?,
+            channels_in: crate::from_json_optional(map, "ChannelsIn", path)?,
+            channels_out: crate::from_json_optional(map, "ChannelsOut", path)?,
+        })
     }
 }
 
@@ -12646,6 +16181,40 @@ impl crate::ToJson for RtmpGroupSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RtmpGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdMarkers",
+                "AuthenticationScheme",
+                "CacheFullBehavior",
+                "CacheLength",
+                "CaptionData",
+                "IncludeFillerNalUnits",
+                "InputLossAction",
+                "RestartDelay",
+            ],
+        )?;
+        Ok(Self {
+            ad_markers: crate::from_json_optional(map, "AdMarkers", path)?,
+            authentication_scheme: crate::from_json_optional(map, "AuthenticationScheme", path)?,
+            cache_full_behavior: crate::from_json_optional(map, "CacheFullBehavior", path)?,
+            cache_length: crate::from_json_optional(map, "CacheLength", path)?,
+            caption_data: crate::from_json_optional(map, "CaptionData", path)?,
+            include_filler_nal_units: crate::from_json_optional(
+                map,
+                "IncludeFillerNalUnits",
+                path,
+            )?,
+            input_loss_action: crate::from_json_optional(map, "InputLossAction", path)?,
+            restart_delay: crate::from_json_optional(map, "RestartDelay", path)?,
+        })
+    }
+}
+
 impl From<RtmpGroupSettings> for Value<RtmpGroupSettings> {
     fn from(value: RtmpGroupSettings) -> Self {
         Value::Lit(value)
@@ -12716,6 +16285,32 @@ impl crate::ToJson for RtmpOutputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RtmpOutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateMode",
+                "ConnectionRetryInterval",
+                "Destination",
+                "NumRetries",
+            ],
+        )?;
+        Ok(Self {
+            certificate_mode: crate::from_json_optional(map, "CertificateMode", path)?,
+            connection_retry_interval: crate::from_json_optional(
+                map,
+                "ConnectionRetryInterval",
+                path,
+            )?,
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            num_retries: crate::from_json_optional(map, "NumRetries", path)?,
+        })
+    }
+}
+
 impl From<RtmpOutputSettings> for Value<RtmpOutputSettings> {
     fn from(value: RtmpOutputSettings) -> Self {
         Value::Lit(value)
@@ -12766,6 +16361,22 @@ impl crate::ToJson for Scte20SourceSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scte20SourceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Convert608To708", "Source608ChannelNumber"])?;
+        Ok(Self {
+            convert608_to708: crate::from_json_optional(map, "Convert608To708", path)?,
+            source608_channel_number: crate::from_json_optional(
+                map,
+                "Source608ChannelNumber",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Scte20SourceSettings> for Value<Scte20SourceSettings> {
     fn from(value: Scte20SourceSettings) -> Self {
         Value::Lit(value)
@@ -12809,6 +16420,17 @@ impl crate::ToJson for Scte27DvbSubSourceSettings {
         crate::put_opt(&mut out, "OcrLanguage", &self.ocr_language);
         crate::put_opt(&mut out, "Pid", &self.pid);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scte27DvbSubSourceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OcrLanguage", "Pid"])?;
+        Ok(Self {
+            ocr_language: crate::from_json_optional(map, "OcrLanguage", path)?,
+            pid: crate::from_json_optional(map, "Pid", path)?,
+        })
     }
 }
 
@@ -12876,6 +16498,34 @@ impl crate::ToJson for Scte35SpliceInsertTimeSignalAposSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scte35SpliceInsertTimeSignalAposSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdAvailOffset",
+                "NoRegionalBlackoutFlag",
+                "WebDeliveryAllowedFlag",
+            ],
+        )?;
+        Ok(Self {
+            ad_avail_offset: crate::from_json_optional(map, "AdAvailOffset", path)?,
+            no_regional_blackout_flag: crate::from_json_optional(
+                map,
+                "NoRegionalBlackoutFlag",
+                path,
+            )?,
+            web_delivery_allowed_flag: crate::from_json_optional(
+                map,
+                "WebDeliveryAllowedFlag",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Scte35SpliceInsertTimeSignalAposSettings>
     for Value<Scte35SpliceInsertTimeSignalAposSettings>
 {
@@ -12928,6 +16578,25 @@ impl crate::ToJson for SmartSubtitleSourceSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmartSubtitleSourceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CaptionSynchronizationMode", "InferenceFeedOutput"],
+        )?;
+        Ok(Self {
+            caption_synchronization_mode: crate::from_json_optional(
+                map,
+                "CaptionSynchronizationMode",
+                path,
+            )?,
+            inference_feed_output: crate::from_json_optional(map, "InferenceFeedOutput", path)?,
+        })
+    }
+}
+
 impl From<SmartSubtitleSourceSettings> for Value<SmartSubtitleSourceSettings> {
     fn from(value: SmartSubtitleSourceSettings) -> Self {
         Value::Lit(value)
@@ -12961,6 +16630,16 @@ impl crate::ToJson for SrtGroupSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "InputLossAction", &self.input_loss_action);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SrtGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputLossAction"])?;
+        Ok(Self {
+            input_loss_action: crate::from_json_optional(map, "InputLossAction", path)?,
+        })
     }
 }
 
@@ -13044,6 +16723,34 @@ impl crate::ToJson for SrtOutputDestinationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SrtOutputDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionMode",
+                "EncryptionPassphraseSecretArn",
+                "ListenerPort",
+                "StreamId",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            connection_mode: crate::from_json_optional(map, "ConnectionMode", path)?,
+            encryption_passphrase_secret_arn: crate::from_json_optional(
+                map,
+                "EncryptionPassphraseSecretArn",
+                path,
+            )?,
+            listener_port: crate::from_json_optional(map, "ListenerPort", path)?,
+            stream_id: crate::from_json_optional(map, "StreamId", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<SrtOutputDestinationSettings> for Value<SrtOutputDestinationSettings> {
     fn from(value: SrtOutputDestinationSettings) -> Self {
         Value::Lit(value)
@@ -13123,6 +16830,30 @@ impl crate::ToJson for SrtOutputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SrtOutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BufferMsec",
+                "ContainerSettings",
+                "Destination",
+                "EncryptionType",
+                "Latency",
+            ],
+        )?;
+        Ok(Self {
+            buffer_msec: crate::from_json_optional(map, "BufferMsec", path)?,
+            container_settings: crate::from_json_optional(map, "ContainerSettings", path)?,
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            encryption_type: crate::from_json_optional(map, "EncryptionType", path)?,
+            latency: crate::from_json_optional(map, "Latency", path)?,
+        })
+    }
+}
+
 impl From<SrtOutputSettings> for Value<SrtOutputSettings> {
     fn from(value: SrtOutputSettings) -> Self {
         Value::Lit(value)
@@ -13166,6 +16897,17 @@ impl crate::ToJson for StandardHlsSettings {
         crate::put_opt(&mut out, "AudioRenditionSets", &self.audio_rendition_sets);
         crate::put_opt(&mut out, "M3u8Settings", &self.m3u8_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StandardHlsSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AudioRenditionSets", "M3u8Settings"])?;
+        Ok(Self {
+            audio_rendition_sets: crate::from_json_optional(map, "AudioRenditionSets", path)?,
+            m3u8_settings: crate::from_json_optional(map, "M3u8Settings", path)?,
+        })
     }
 }
 
@@ -13215,6 +16957,17 @@ impl crate::ToJson for StaticKeySettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StaticKeySettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyProviderServer", "StaticKeyValue"])?;
+        Ok(Self {
+            key_provider_server: crate::from_json_optional(map, "KeyProviderServer", path)?,
+            static_key_value: crate::from_json_optional(map, "StaticKeyValue", path)?,
+        })
+    }
+}
+
 impl From<StaticKeySettings> for Value<StaticKeySettings> {
     fn from(value: StaticKeySettings) -> Self {
         Value::Lit(value)
@@ -13258,6 +17011,17 @@ impl crate::ToJson for TeletextSourceSettings {
         crate::put_opt(&mut out, "OutputRectangle", &self.output_rectangle);
         crate::put_opt(&mut out, "PageNumber", &self.page_number);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TeletextSourceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OutputRectangle", "PageNumber"])?;
+        Ok(Self {
+            output_rectangle: crate::from_json_optional(map, "OutputRectangle", path)?,
+            page_number: crate::from_json_optional(map, "PageNumber", path)?,
+        })
     }
 }
 
@@ -13311,6 +17075,17 @@ impl crate::ToJson for TemporalFilterSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemporalFilterSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PostFilterSharpening", "Strength"])?;
+        Ok(Self {
+            post_filter_sharpening: crate::from_json_optional(map, "PostFilterSharpening", path)?,
+            strength: crate::from_json_optional(map, "Strength", path)?,
+        })
+    }
+}
+
 impl From<TemporalFilterSettings> for Value<TemporalFilterSettings> {
     fn from(value: TemporalFilterSettings) -> Self {
         Value::Lit(value)
@@ -13347,6 +17122,16 @@ impl crate::ToJson for TextCaptionPositionSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextCaptionPositionSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["YPositionPercentage"])?;
+        Ok(Self {
+            y_position_percentage: crate::from_json_optional(map, "YPositionPercentage", path)?,
+        })
+    }
+}
+
 impl From<TextCaptionPositionSettings> for Value<TextCaptionPositionSettings> {
     fn from(value: TextCaptionPositionSettings) -> Self {
         Value::Lit(value)
@@ -13378,6 +17163,16 @@ impl crate::ToJson for ThumbnailConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThumbnailConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_optional(map, "State", path)?,
+        })
     }
 }
 
@@ -13437,6 +17232,18 @@ impl crate::ToJson for TimecodeBurninSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimecodeBurninSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FontSize", "Position", "Prefix"])?;
+        Ok(Self {
+            font_size: crate::from_json_optional(map, "FontSize", path)?,
+            position: crate::from_json_optional(map, "Position", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<TimecodeBurninSettings> for Value<TimecodeBurninSettings> {
     fn from(value: TimecodeBurninSettings) -> Self {
         Value::Lit(value)
@@ -13483,6 +17290,17 @@ impl crate::ToJson for TimecodeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimecodeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source", "SyncThreshold"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+            sync_threshold: crate::from_json_optional(map, "SyncThreshold", path)?,
+        })
+    }
+}
+
 impl From<TimecodeConfig> for Value<TimecodeConfig> {
     fn from(value: TimecodeConfig) -> Self {
         Value::Lit(value)
@@ -13526,6 +17344,17 @@ impl crate::ToJson for TtmlDestinationSettings {
         crate::put_opt(&mut out, "Position", &self.position);
         crate::put_opt(&mut out, "StyleControl", &self.style_control);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TtmlDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Position", "StyleControl"])?;
+        Ok(Self {
+            position: crate::from_json_optional(map, "Position", path)?,
+            style_control: crate::from_json_optional(map, "StyleControl", path)?,
+        })
     }
 }
 
@@ -13593,6 +17422,34 @@ impl crate::ToJson for UdpGroupSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UdpGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InputLossAction",
+                "TimedMetadataId3Frame",
+                "TimedMetadataId3Period",
+            ],
+        )?;
+        Ok(Self {
+            input_loss_action: crate::from_json_optional(map, "InputLossAction", path)?,
+            timed_metadata_id3_frame: crate::from_json_optional(
+                map,
+                "TimedMetadataId3Frame",
+                path,
+            )?,
+            timed_metadata_id3_period: crate::from_json_optional(
+                map,
+                "TimedMetadataId3Period",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<UdpGroupSettings> for Value<UdpGroupSettings> {
     fn from(value: UdpGroupSettings) -> Self {
         Value::Lit(value)
@@ -13626,6 +17483,16 @@ impl crate::ToJson for UdpMediaConnectRouterContainerSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "M2tsSettings", &self.m2ts_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UdpMediaConnectRouterContainerSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["M2tsSettings"])?;
+        Ok(Self {
+            m2ts_settings: crate::from_json_optional(map, "M2tsSettings", path)?,
+        })
     }
 }
 
@@ -13700,6 +17567,28 @@ impl crate::ToJson for UdpOutputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UdpOutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BufferMsec",
+                "ContainerSettings",
+                "Destination",
+                "FecOutputSettings",
+            ],
+        )?;
+        Ok(Self {
+            buffer_msec: crate::from_json_optional(map, "BufferMsec", path)?,
+            container_settings: crate::from_json_optional(map, "ContainerSettings", path)?,
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            fec_output_settings: crate::from_json_optional(map, "FecOutputSettings", path)?,
+        })
+    }
+}
+
 impl From<UdpOutputSettings> for Value<UdpOutputSettings> {
     fn from(value: UdpOutputSettings) -> Self {
         Value::Lit(value)
@@ -13751,6 +17640,25 @@ impl crate::ToJson for VideoBlackFailoverSettings {
             &self.video_black_threshold_msec,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoBlackFailoverSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BlackDetectThreshold", "VideoBlackThresholdMsec"],
+        )?;
+        Ok(Self {
+            black_detect_threshold: crate::from_json_optional(map, "BlackDetectThreshold", path)?,
+            video_black_threshold_msec: crate::from_json_optional(
+                map,
+                "VideoBlackThresholdMsec",
+                path,
+            )?,
+        })
     }
 }
 
@@ -13831,6 +17739,30 @@ impl crate::ToJson for VideoCodecSettings {
         crate::put_opt(&mut out, "H265Settings", &self.h265_settings);
         crate::put_opt(&mut out, "Mpeg2Settings", &self.mpeg2_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoCodecSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Av1Settings",
+                "FrameCaptureSettings",
+                "H264Settings",
+                "H265Settings",
+                "Mpeg2Settings",
+            ],
+        )?;
+        Ok(Self {
+            av1_settings: crate::from_json_optional(map, "Av1Settings", path)?,
+            frame_capture_settings: crate::from_json_optional(map, "FrameCaptureSettings", path)?,
+            h264_settings: crate::from_json_optional(map, "H264Settings", path)?,
+            h265_settings: crate::from_json_optional(map, "H265Settings", path)?,
+            mpeg2_settings: crate::from_json_optional(map, "Mpeg2Settings", path)?,
+        })
     }
 }
 
@@ -13967,6 +17899,44 @@ impl crate::ToJson for VideoDescription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoDescription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Border",
+                "CodecSettings",
+                "CropRectangle",
+                "Height",
+                "Name",
+                "OutputPositionRectangle",
+                "RespondToAfd",
+                "ScalingBehavior",
+                "Sharpness",
+                "Width",
+            ],
+        )?;
+        Ok(Self {
+            border: crate::from_json_optional(map, "Border", path)?,
+            codec_settings: crate::from_json_optional(map, "CodecSettings", path)?,
+            crop_rectangle: crate::from_json_optional(map, "CropRectangle", path)?,
+            height: crate::from_json_optional(map, "Height", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            output_position_rectangle: crate::from_json_optional(
+                map,
+                "OutputPositionRectangle",
+                path,
+            )?,
+            respond_to_afd: crate::from_json_optional(map, "RespondToAfd", path)?,
+            scaling_behavior: crate::from_json_optional(map, "ScalingBehavior", path)?,
+            sharpness: crate::from_json_optional(map, "Sharpness", path)?,
+            width: crate::from_json_optional(map, "Width", path)?,
+        })
+    }
+}
+
 impl From<VideoDescription> for Value<VideoDescription> {
     fn from(value: VideoDescription) -> Self {
         Value::Lit(value)
@@ -14030,6 +18000,19 @@ impl crate::ToJson for VideoPositionRectangle {
         crate::put_opt(&mut out, "X", &self.x);
         crate::put_opt(&mut out, "Y", &self.y);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoPositionRectangle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Height", "Width", "X", "Y"])?;
+        Ok(Self {
+            height: crate::from_json_optional(map, "Height", path)?,
+            width: crate::from_json_optional(map, "Width", path)?,
+            x: crate::from_json_optional(map, "X", path)?,
+            y: crate::from_json_optional(map, "Y", path)?,
+        })
     }
 }
 
@@ -14102,6 +18085,28 @@ impl crate::ToJson for VideoSelector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColorSpace",
+                "ColorSpaceSettings",
+                "ColorSpaceUsage",
+                "SelectorSettings",
+            ],
+        )?;
+        Ok(Self {
+            color_space: crate::from_json_optional(map, "ColorSpace", path)?,
+            color_space_settings: crate::from_json_optional(map, "ColorSpaceSettings", path)?,
+            color_space_usage: crate::from_json_optional(map, "ColorSpaceUsage", path)?,
+            selector_settings: crate::from_json_optional(map, "SelectorSettings", path)?,
+        })
+    }
+}
+
 impl From<VideoSelector> for Value<VideoSelector> {
     fn from(value: VideoSelector) -> Self {
         Value::Lit(value)
@@ -14135,6 +18140,16 @@ impl crate::ToJson for VideoSelectorColorSpaceSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Hdr10Settings", &self.hdr10_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoSelectorColorSpaceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Hdr10Settings"])?;
+        Ok(Self {
+            hdr10_settings: crate::from_json_optional(map, "Hdr10Settings", path)?,
+        })
     }
 }
 
@@ -14172,6 +18187,16 @@ impl crate::ToJson for VideoSelectorPid {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoSelectorPid {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Pid"])?;
+        Ok(Self {
+            pid: crate::from_json_optional(map, "Pid", path)?,
+        })
+    }
+}
+
 impl From<VideoSelectorPid> for Value<VideoSelectorPid> {
     fn from(value: VideoSelectorPid) -> Self {
         Value::Lit(value)
@@ -14203,6 +18228,16 @@ impl crate::ToJson for VideoSelectorProgramId {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ProgramId", &self.program_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoSelectorProgramId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProgramId"])?;
+        Ok(Self {
+            program_id: crate::from_json_optional(map, "ProgramId", path)?,
+        })
     }
 }
 
@@ -14256,6 +18291,22 @@ impl crate::ToJson for VideoSelectorSettings {
             &self.video_selector_program_id,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoSelectorSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["VideoSelectorPid", "VideoSelectorProgramId"])?;
+        Ok(Self {
+            video_selector_pid: crate::from_json_optional(map, "VideoSelectorPid", path)?,
+            video_selector_program_id: crate::from_json_optional(
+                map,
+                "VideoSelectorProgramId",
+                path,
+            )?,
+        })
     }
 }
 
@@ -14322,6 +18373,30 @@ impl crate::ToJson for VpcOutputSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcOutputSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PublicAddressAllocationIds",
+                "SecurityGroupIds",
+                "SubnetIds",
+            ],
+        )?;
+        Ok(Self {
+            public_address_allocation_ids: crate::from_json_optional(
+                map,
+                "PublicAddressAllocationIds",
+                path,
+            )?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<VpcOutputSettings> for Value<VpcOutputSettings> {
     fn from(value: VpcOutputSettings) -> Self {
         Value::Lit(value)
@@ -14378,6 +18453,18 @@ impl crate::ToJson for WavSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WavSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BitDepth", "CodingMode", "SampleRate"])?;
+        Ok(Self {
+            bit_depth: crate::from_json_optional(map, "BitDepth", path)?,
+            coding_mode: crate::from_json_optional(map, "CodingMode", path)?,
+            sample_rate: crate::from_json_optional(map, "SampleRate", path)?,
+        })
+    }
+}
+
 impl From<WavSettings> for Value<WavSettings> {
     fn from(value: WavSettings) -> Self {
         Value::Lit(value)
@@ -14421,6 +18508,17 @@ impl crate::ToJson for WebvttDestinationSettings {
         crate::put_opt(&mut out, "Position", &self.position);
         crate::put_opt(&mut out, "StyleControl", &self.style_control);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebvttDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Position", "StyleControl"])?;
+        Ok(Self {
+            position: crate::from_json_optional(map, "Position", path)?,
+            style_control: crate::from_json_optional(map, "StyleControl", path)?,
+        })
     }
 }
 

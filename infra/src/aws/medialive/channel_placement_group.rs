@@ -81,6 +81,19 @@ impl crate::ToJson for ChannelPlacementGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelPlacementGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterId", "Name", "Nodes", "Tags"])?;
+        Ok(Self {
+            cluster_id: crate::from_json_optional(map, "ClusterId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            nodes: crate::from_json_optional(map, "Nodes", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::ChannelPlacementGroup` (`Fn::GetAtt`).
 impl crate::Handle<ChannelPlacementGroup> {
     /// `Fn::GetAtt` `Arn`. The ARN of the channel placement group.

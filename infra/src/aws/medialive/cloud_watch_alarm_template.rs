@@ -136,6 +136,46 @@ impl crate::ToJson for CloudWatchAlarmTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchAlarmTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComparisonOperator",
+                "DatapointsToAlarm",
+                "Description",
+                "EvaluationPeriods",
+                "GroupIdentifier",
+                "MetricName",
+                "Name",
+                "Period",
+                "Statistic",
+                "Tags",
+                "TargetResourceType",
+                "Threshold",
+                "TreatMissingData",
+            ],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            datapoints_to_alarm: crate::from_json_optional(map, "DatapointsToAlarm", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            evaluation_periods: crate::from_json_required(map, "EvaluationPeriods", path)?,
+            group_identifier: crate::from_json_optional(map, "GroupIdentifier", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            period: crate::from_json_required(map, "Period", path)?,
+            statistic: crate::from_json_required(map, "Statistic", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_resource_type: crate::from_json_required(map, "TargetResourceType", path)?,
+            threshold: crate::from_json_required(map, "Threshold", path)?,
+            treat_missing_data: crate::from_json_required(map, "TreatMissingData", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::CloudWatchAlarmTemplate` (`Fn::GetAtt`).
 impl crate::Handle<CloudWatchAlarmTemplate> {
     /// `Fn::GetAtt` `Arn`. A cloudwatch alarm template's ARN (Amazon Resource Name)
@@ -202,6 +242,28 @@ impl crate::ToJson for CloudWatchAlarmTemplateComparisonOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchAlarmTemplateComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "GreaterThanOrEqualToThreshold",
+                    Self::GreaterThanOrEqualToThreshold,
+                ),
+                ("GreaterThanThreshold", Self::GreaterThanThreshold),
+                ("LessThanThreshold", Self::LessThanThreshold),
+                (
+                    "LessThanOrEqualToThreshold",
+                    Self::LessThanOrEqualToThreshold,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<CloudWatchAlarmTemplateComparisonOperator>
     for Value<CloudWatchAlarmTemplateComparisonOperator>
 {
@@ -241,6 +303,23 @@ impl CloudWatchAlarmTemplateStatistic {
 impl crate::ToJson for CloudWatchAlarmTemplateStatistic {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchAlarmTemplateStatistic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SampleCount", Self::SampleCount),
+                ("Average", Self::Average),
+                ("Sum", Self::Sum),
+                ("Minimum", Self::Minimum),
+                ("Maximum", Self::Maximum),
+            ],
+        )
     }
 }
 
@@ -296,6 +375,33 @@ impl crate::ToJson for CloudWatchAlarmTemplateTargetResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchAlarmTemplateTargetResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLOUDFRONT_DISTRIBUTION", Self::CloudfrontDistribution),
+                ("MEDIALIVE_MULTIPLEX", Self::MedialiveMultiplex),
+                ("MEDIALIVE_CHANNEL", Self::MedialiveChannel),
+                ("MEDIALIVE_INPUT_DEVICE", Self::MedialiveInputDevice),
+                ("MEDIAPACKAGE_CHANNEL", Self::MediapackageChannel),
+                (
+                    "MEDIAPACKAGE_ORIGIN_ENDPOINT",
+                    Self::MediapackageOriginEndpoint,
+                ),
+                ("MEDIACONNECT_FLOW", Self::MediaconnectFlow),
+                (
+                    "MEDIATAILOR_PLAYBACK_CONFIGURATION",
+                    Self::MediatailorPlaybackConfiguration,
+                ),
+                ("S3_BUCKET", Self::S3Bucket),
+            ],
+        )
+    }
+}
+
 impl From<CloudWatchAlarmTemplateTargetResourceType>
     for Value<CloudWatchAlarmTemplateTargetResourceType>
 {
@@ -332,6 +438,22 @@ impl CloudWatchAlarmTemplateTreatMissingData {
 impl crate::ToJson for CloudWatchAlarmTemplateTreatMissingData {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchAlarmTemplateTreatMissingData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("notBreaching", Self::NotBreaching),
+                ("breaching", Self::Breaching),
+                ("ignore", Self::Ignore),
+                ("missing", Self::Missing),
+            ],
+        )
     }
 }
 

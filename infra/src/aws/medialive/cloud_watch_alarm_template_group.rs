@@ -66,6 +66,18 @@ impl crate::ToJson for CloudWatchAlarmTemplateGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchAlarmTemplateGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::CloudWatchAlarmTemplateGroup` (`Fn::GetAtt`).
 impl crate::Handle<CloudWatchAlarmTemplateGroup> {
     /// `Fn::GetAtt` `Arn`. A cloudwatch alarm template group's ARN (Amazon Resource Name)

@@ -91,6 +91,30 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterType",
+                "InstanceRoleArn",
+                "Name",
+                "NetworkSettings",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cluster_type: crate::from_json_optional(map, "ClusterType", path)?,
+            instance_role_arn: crate::from_json_optional(map, "InstanceRoleArn", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            network_settings: crate::from_json_optional(map, "NetworkSettings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `Arn`. The ARN of the Cluster.
@@ -159,6 +183,17 @@ impl crate::ToJson for ClusterNetworkSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterNetworkSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultRoute", "InterfaceMappings"])?;
+        Ok(Self {
+            default_route: crate::from_json_optional(map, "DefaultRoute", path)?,
+            interface_mappings: crate::from_json_optional(map, "InterfaceMappings", path)?,
+        })
+    }
+}
+
 impl From<ClusterNetworkSettings> for Value<ClusterNetworkSettings> {
     fn from(value: ClusterNetworkSettings) -> Self {
         Value::Lit(value)
@@ -210,6 +245,17 @@ impl crate::ToJson for InterfaceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InterfaceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogicalInterfaceName", "NetworkId"])?;
+        Ok(Self {
+            logical_interface_name: crate::from_json_optional(map, "LogicalInterfaceName", path)?,
+            network_id: crate::from_json_optional(map, "NetworkId", path)?,
+        })
+    }
+}
+
 impl From<InterfaceMapping> for Value<InterfaceMapping> {
     fn from(value: InterfaceMapping) -> Self {
         Value::Lit(value)
@@ -244,6 +290,22 @@ impl ClusterType {
 impl crate::ToJson for ClusterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ON_PREMISES", Self::OnPremises),
+                ("OUTPOSTS_RACK", Self::OutpostsRack),
+                ("OUTPOSTS_SERVER", Self::OutpostsServer),
+                ("EC2", Self::Ec2),
+            ],
+        )
     }
 }
 

@@ -97,6 +97,32 @@ impl crate::ToJson for EventBridgeRuleTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBridgeRuleTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EventTargets",
+                "EventType",
+                "GroupIdentifier",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_targets: crate::from_json_optional(map, "EventTargets", path)?,
+            event_type: crate::from_json_required(map, "EventType", path)?,
+            group_identifier: crate::from_json_optional(map, "GroupIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::EventBridgeRuleTemplate` (`Fn::GetAtt`).
 impl crate::Handle<EventBridgeRuleTemplate> {
     /// `Fn::GetAtt` `Arn`. An eventbridge rule template's ARN (Amazon Resource Name)
@@ -151,6 +177,16 @@ impl crate::ToJson for EventBridgeRuleTemplateTarget {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBridgeRuleTemplateTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+        })
     }
 }
 
@@ -215,6 +251,52 @@ impl EventBridgeRuleTemplateEventType {
 impl crate::ToJson for EventBridgeRuleTemplateEventType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBridgeRuleTemplateEventType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MEDIALIVE_MULTIPLEX_ALERT", Self::MedialiveMultiplexAlert),
+                (
+                    "MEDIALIVE_MULTIPLEX_STATE_CHANGE",
+                    Self::MedialiveMultiplexStateChange,
+                ),
+                ("MEDIALIVE_CHANNEL_ALERT", Self::MedialiveChannelAlert),
+                (
+                    "MEDIALIVE_CHANNEL_INPUT_CHANGE",
+                    Self::MedialiveChannelInputChange,
+                ),
+                (
+                    "MEDIALIVE_CHANNEL_STATE_CHANGE",
+                    Self::MedialiveChannelStateChange,
+                ),
+                (
+                    "MEDIAPACKAGE_INPUT_NOTIFICATION",
+                    Self::MediapackageInputNotification,
+                ),
+                (
+                    "MEDIAPACKAGE_KEY_PROVIDER_NOTIFICATION",
+                    Self::MediapackageKeyProviderNotification,
+                ),
+                (
+                    "MEDIAPACKAGE_HARVEST_JOB_NOTIFICATION",
+                    Self::MediapackageHarvestJobNotification,
+                ),
+                ("SIGNAL_MAP_ACTIVE_ALARM", Self::SignalMapActiveAlarm),
+                ("MEDIACONNECT_ALERT", Self::MediaconnectAlert),
+                ("MEDIACONNECT_SOURCE_HEALTH", Self::MediaconnectSourceHealth),
+                ("MEDIACONNECT_OUTPUT_HEALTH", Self::MediaconnectOutputHealth),
+                (
+                    "MEDIACONNECT_FLOW_STATUS_CHANGE",
+                    Self::MediaconnectFlowStatusChange,
+                ),
+            ],
+        )
     }
 }
 

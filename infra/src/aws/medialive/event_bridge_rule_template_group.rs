@@ -66,6 +66,18 @@ impl crate::ToJson for EventBridgeRuleTemplateGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBridgeRuleTemplateGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::EventBridgeRuleTemplateGroup` (`Fn::GetAtt`).
 impl crate::Handle<EventBridgeRuleTemplateGroup> {
     /// `Fn::GetAtt` `Arn`. An eventbridge rule template group's ARN (Amazon Resource Name)

@@ -225,6 +225,56 @@ impl crate::ToJson for Input {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Input {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Destinations",
+                "InputDevices",
+                "InputNetworkLocation",
+                "InputSecurityGroups",
+                "MediaConnectFlows",
+                "MulticastSettings",
+                "Name",
+                "RoleArn",
+                "RouterSettings",
+                "SdiSources",
+                "Smpte2110ReceiverGroupSettings",
+                "Sources",
+                "SrtSettings",
+                "Tags",
+                "Type",
+                "Vpc",
+            ],
+        )?;
+        Ok(Self {
+            destinations: crate::from_json_optional(map, "Destinations", path)?,
+            input_devices: crate::from_json_optional(map, "InputDevices", path)?,
+            input_network_location: crate::from_json_optional(map, "InputNetworkLocation", path)?,
+            input_security_groups: crate::from_json_optional(map, "InputSecurityGroups", path)?,
+            media_connect_flows: crate::from_json_optional(map, "MediaConnectFlows", path)?,
+            multicast_settings: crate::from_json_optional(map, "MulticastSettings", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            router_settings: crate::from_json_optional(map, "RouterSettings", path)?,
+            sdi_sources: crate::from_json_optional(map, "SdiSources", path)?,
+            smpte2110_receiver_group_settings: crate::from_json_optional(
+                map,
+                "Smpte2110ReceiverGroupSettings",
+                path,
+            )?,
+            sources: crate::from_json_optional(map, "Sources", path)?,
+            srt_settings: crate::from_json_optional(map, "SrtSettings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            vpc: crate::from_json_optional(map, "Vpc", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::Input` (`Fn::GetAtt`).
 impl crate::Handle<Input> {
     /// `Fn::GetAtt` `Arn`. The Unique ARN of the input (generated, immutable).
@@ -390,6 +440,36 @@ impl crate::ToJson for InputDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Ip",
+                "Network",
+                "NetworkRoutes",
+                "Port",
+                "StaticIpAddress",
+                "StreamName",
+                "Url",
+                "Vpc",
+            ],
+        )?;
+        Ok(Self {
+            ip: crate::from_json_optional(map, "Ip", path)?,
+            network: crate::from_json_optional(map, "Network", path)?,
+            network_routes: crate::from_json_optional(map, "NetworkRoutes", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            static_ip_address: crate::from_json_optional(map, "StaticIpAddress", path)?,
+            stream_name: crate::from_json_optional(map, "StreamName", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+            vpc: crate::from_json_optional(map, "Vpc", path)?,
+        })
+    }
+}
+
 impl From<InputDestination> for Value<InputDestination> {
     fn from(value: InputDestination) -> Self {
         Value::Lit(value)
@@ -433,6 +513,17 @@ impl crate::ToJson for InputDestinationRoute {
         crate::put_opt(&mut out, "Cidr", &self.cidr);
         crate::put_opt(&mut out, "Gateway", &self.gateway);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputDestinationRoute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr", "Gateway"])?;
+        Ok(Self {
+            cidr: crate::from_json_optional(map, "Cidr", path)?,
+            gateway: crate::from_json_optional(map, "Gateway", path)?,
+        })
     }
 }
 
@@ -482,6 +573,17 @@ impl crate::ToJson for InputDestinationVpc {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputDestinationVpc {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityZone", "NetworkInterfaceId"])?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            network_interface_id: crate::from_json_optional(map, "NetworkInterfaceId", path)?,
+        })
+    }
+}
+
 impl From<InputDestinationVpc> for Value<InputDestinationVpc> {
     fn from(value: InputDestinationVpc) -> Self {
         Value::Lit(value)
@@ -513,6 +615,16 @@ impl crate::ToJson for InputDeviceSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Id", &self.id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputDeviceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "Id", path)?,
+        })
     }
 }
 
@@ -559,6 +671,17 @@ impl crate::ToJson for InputSdpLocation {
         crate::put_opt(&mut out, "MediaIndex", &self.media_index);
         crate::put_opt(&mut out, "SdpUrl", &self.sdp_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputSdpLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MediaIndex", "SdpUrl"])?;
+        Ok(Self {
+            media_index: crate::from_json_optional(map, "MediaIndex", path)?,
+            sdp_url: crate::from_json_optional(map, "SdpUrl", path)?,
+        })
     }
 }
 
@@ -618,6 +741,18 @@ impl crate::ToJson for InputSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PasswordParam", "Url", "Username"])?;
+        Ok(Self {
+            password_param: crate::from_json_optional(map, "PasswordParam", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 impl From<InputSource> for Value<InputSource> {
     fn from(value: InputSource) -> Self {
         Value::Lit(value)
@@ -670,6 +805,17 @@ impl crate::ToJson for InputVpcRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputVpcRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<InputVpcRequest> for Value<InputVpcRequest> {
     fn from(value: InputVpcRequest) -> Self {
         Value::Lit(value)
@@ -701,6 +847,16 @@ impl crate::ToJson for MediaConnectFlow {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FlowArn", &self.flow_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaConnectFlow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FlowArn"])?;
+        Ok(Self {
+            flow_arn: crate::from_json_optional(map, "FlowArn", path)?,
+        })
     }
 }
 
@@ -736,6 +892,16 @@ impl crate::ToJson for MulticastSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Sources", &self.sources);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MulticastSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Sources"])?;
+        Ok(Self {
+            sources: crate::from_json_optional(map, "Sources", path)?,
+        })
     }
 }
 
@@ -777,6 +943,17 @@ impl crate::ToJson for MulticastSource {
         crate::put_opt(&mut out, "SourceIp", &self.source_ip);
         crate::put(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MulticastSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceIp", "Url"])?;
+        Ok(Self {
+            source_ip: crate::from_json_optional(map, "SourceIp", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
     }
 }
 
@@ -824,6 +1001,18 @@ impl crate::ToJson for RouterDestinationSettings {
         );
         crate::put_opt(&mut out, "RouterOutputArn", &self.router_output_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouterDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AvailabilityZoneName", "RouterOutputArn"])?;
+        Ok(Self {
+            availability_zone_name: crate::from_json_required(map, "AvailabilityZoneName", path)?,
+            router_output_arn: crate::from_json_optional(map, "RouterOutputArn", path)?,
+        })
     }
 }
 
@@ -888,6 +1077,19 @@ impl crate::ToJson for RouterSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouterSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Destinations", "EncryptionType", "SecretArn"])?;
+        Ok(Self {
+            destinations: crate::from_json_optional(map, "Destinations", path)?,
+            encryption_type: crate::from_json_optional(map, "EncryptionType", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<RouterSettings> for Value<RouterSettings> {
     fn from(value: RouterSettings) -> Self {
         Value::Lit(value)
@@ -924,6 +1126,16 @@ impl crate::ToJson for Smpte2110ReceiverGroup {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SdpSettings", &self.sdp_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Smpte2110ReceiverGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SdpSettings"])?;
+        Ok(Self {
+            sdp_settings: crate::from_json_optional(map, "SdpSettings", path)?,
+        })
     }
 }
 
@@ -989,6 +1201,18 @@ impl crate::ToJson for Smpte2110ReceiverGroupSdpSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Smpte2110ReceiverGroupSdpSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AncillarySdps", "AudioSdps", "VideoSdp"])?;
+        Ok(Self {
+            ancillary_sdps: crate::from_json_optional(map, "AncillarySdps", path)?,
+            audio_sdps: crate::from_json_optional(map, "AudioSdps", path)?,
+            video_sdp: crate::from_json_optional(map, "VideoSdp", path)?,
+        })
+    }
+}
+
 impl From<Smpte2110ReceiverGroupSdpSettings> for Value<Smpte2110ReceiverGroupSdpSettings> {
     fn from(value: Smpte2110ReceiverGroupSdpSettings) -> Self {
         Value::Lit(value)
@@ -1029,6 +1253,20 @@ impl crate::ToJson for Smpte2110ReceiverGroupSettings {
             &self.smpte2110_receiver_groups,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Smpte2110ReceiverGroupSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Smpte2110ReceiverGroups"])?;
+        Ok(Self {
+            smpte2110_receiver_groups: crate::from_json_optional(
+                map,
+                "Smpte2110ReceiverGroups",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1078,6 +1316,17 @@ impl crate::ToJson for SrtCallerDecryption {
         crate::put_opt(&mut out, "Algorithm", &self.algorithm);
         crate::put_opt(&mut out, "PassphraseSecretArn", &self.passphrase_secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SrtCallerDecryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Algorithm", "PassphraseSecretArn"])?;
+        Ok(Self {
+            algorithm: crate::from_json_optional(map, "Algorithm", path)?,
+            passphrase_secret_arn: crate::from_json_optional(map, "PassphraseSecretArn", path)?,
+        })
     }
 }
 
@@ -1164,6 +1413,30 @@ impl crate::ToJson for SrtCallerSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SrtCallerSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Decryption",
+                "MinimumLatency",
+                "SrtListenerAddress",
+                "SrtListenerPort",
+                "StreamId",
+            ],
+        )?;
+        Ok(Self {
+            decryption: crate::from_json_optional(map, "Decryption", path)?,
+            minimum_latency: crate::from_json_optional(map, "MinimumLatency", path)?,
+            srt_listener_address: crate::from_json_optional(map, "SrtListenerAddress", path)?,
+            srt_listener_port: crate::from_json_optional(map, "SrtListenerPort", path)?,
+            stream_id: crate::from_json_optional(map, "StreamId", path)?,
+        })
+    }
+}
+
 impl From<SrtCallerSource> for Value<SrtCallerSource> {
     fn from(value: SrtCallerSource) -> Self {
         Value::Lit(value)
@@ -1210,6 +1483,17 @@ impl crate::ToJson for SrtListenerDecryption {
         crate::put_opt(&mut out, "Algorithm", &self.algorithm);
         crate::put_opt(&mut out, "PassphraseSecretArn", &self.passphrase_secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SrtListenerDecryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Algorithm", "PassphraseSecretArn"])?;
+        Ok(Self {
+            algorithm: crate::from_json_optional(map, "Algorithm", path)?,
+            passphrase_secret_arn: crate::from_json_optional(map, "PassphraseSecretArn", path)?,
+        })
     }
 }
 
@@ -1273,6 +1557,19 @@ impl crate::ToJson for SrtListenerSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SrtListenerSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Decryption", "MinimumLatency", "StreamId"])?;
+        Ok(Self {
+            decryption: crate::from_json_optional(map, "Decryption", path)?,
+            minimum_latency: crate::from_json_optional(map, "MinimumLatency", path)?,
+            stream_id: crate::from_json_optional(map, "StreamId", path)?,
+        })
+    }
+}
+
 impl From<SrtListenerSettings> for Value<SrtListenerSettings> {
     fn from(value: SrtListenerSettings) -> Self {
         Value::Lit(value)
@@ -1323,6 +1620,18 @@ impl crate::ToJson for SrtSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SrtSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["SrtCallerSources", "SrtListenerSettings"])?;
+        Ok(Self {
+            srt_caller_sources: crate::from_json_optional(map, "SrtCallerSources", path)?,
+            srt_listener_settings: crate::from_json_optional(map, "SrtListenerSettings", path)?,
+        })
+    }
+}
+
 impl From<SrtSettings> for Value<SrtSettings> {
     fn from(value: SrtSettings) -> Self {
         Value::Lit(value)
@@ -1354,6 +1663,21 @@ impl Algorithm {
 impl crate::ToJson for Algorithm {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Algorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AES128", Self::Aes128),
+                ("AES192", Self::Aes192),
+                ("AES256", Self::Aes256),
+            ],
+        )
     }
 }
 
@@ -1389,6 +1713,20 @@ impl crate::ToJson for EncryptionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTOMATIC", Self::Automatic),
+                ("SECRETS_MANAGER", Self::SecretsManager),
+            ],
+        )
+    }
+}
+
 impl From<EncryptionType> for Value<EncryptionType> {
     fn from(value: EncryptionType) -> Self {
         Value::Lit(value)
@@ -1419,6 +1757,17 @@ impl InputNetworkLocation {
 impl crate::ToJson for InputNetworkLocation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputNetworkLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AWS", Self::Aws), ("ON_PREMISES", Self::OnPremises)],
+        )
     }
 }
 
@@ -1492,6 +1841,34 @@ impl InputType {
 impl crate::ToJson for InputType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("UDP_PUSH", Self::UdpPush),
+                ("RTP_PUSH", Self::RtpPush),
+                ("RTMP_PUSH", Self::RtmpPush),
+                ("RTMP_PULL", Self::RtmpPull),
+                ("URL_PULL", Self::UrlPull),
+                ("MP4_FILE", Self::Mp4File),
+                ("MEDIACONNECT", Self::Mediaconnect),
+                ("INPUT_DEVICE", Self::InputDevice),
+                ("AWS_CDI", Self::AwsCdi),
+                ("TS_FILE", Self::TsFile),
+                ("SRT_CALLER", Self::SrtCaller),
+                ("MULTICAST", Self::Multicast),
+                ("SMPTE_2110_RECEIVER_GROUP", Self::Smpte2110ReceiverGroup),
+                ("SDI", Self::Sdi),
+                ("MEDIACONNECT_ROUTER", Self::MediaconnectRouter),
+                ("SRT_LISTENER", Self::SrtListener),
+            ],
+        )
     }
 }
 

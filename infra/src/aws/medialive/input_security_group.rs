@@ -64,6 +64,17 @@ impl crate::ToJson for InputSecurityGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputSecurityGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "WhitelistRules"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            whitelist_rules: crate::from_json_optional(map, "WhitelistRules", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::InputSecurityGroup` (`Fn::GetAtt`).
 impl crate::Handle<InputSecurityGroup> {
     /// `Fn::GetAtt` `Arn`. Unique ARN of Input Security Group
@@ -107,6 +118,16 @@ impl crate::ToJson for InputWhitelistRule {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Cidr", &self.cidr);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputWhitelistRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr"])?;
+        Ok(Self {
+            cidr: crate::from_json_optional(map, "Cidr", path)?,
+        })
     }
 }
 

@@ -80,6 +80,30 @@ impl crate::ToJson for Multiplex {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Multiplex {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZones",
+                "Destinations",
+                "MultiplexSettings",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            availability_zones: crate::from_json_required(map, "AvailabilityZones", path)?,
+            destinations: crate::from_json_optional(map, "Destinations", path)?,
+            multiplex_settings: crate::from_json_required(map, "MultiplexSettings", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::Multiplex` (`Fn::GetAtt`).
 impl crate::Handle<Multiplex> {
     /// `Fn::GetAtt` `Arn`. The unique arn of the multiplex.
@@ -138,6 +162,16 @@ impl crate::ToJson for MultiplexMediaConnectOutputDestinationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiplexMediaConnectOutputDestinationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EntitlementArn"])?;
+        Ok(Self {
+            entitlement_arn: crate::from_json_optional(map, "EntitlementArn", path)?,
+        })
+    }
+}
+
 impl From<MultiplexMediaConnectOutputDestinationSettings>
     for Value<MultiplexMediaConnectOutputDestinationSettings>
 {
@@ -182,6 +216,24 @@ impl crate::ToJson for MultiplexOutputDestination {
             &self.multiplex_media_connect_output_destination_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiplexOutputDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MultiplexMediaConnectOutputDestinationSettings"],
+        )?;
+        Ok(Self {
+            multiplex_media_connect_output_destination_settings: crate::from_json_optional(
+                map,
+                "MultiplexMediaConnectOutputDestinationSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -251,6 +303,40 @@ impl crate::ToJson for MultiplexSettings {
             &self.transport_stream_reserved_bitrate,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiplexSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaximumVideoBufferDelayMilliseconds",
+                "TransportStreamBitrate",
+                "TransportStreamId",
+                "TransportStreamReservedBitrate",
+            ],
+        )?;
+        Ok(Self {
+            maximum_video_buffer_delay_milliseconds: crate::from_json_optional(
+                map,
+                "MaximumVideoBufferDelayMilliseconds",
+                path,
+            )?,
+            transport_stream_bitrate: crate::from_json_required(
+                map,
+                "TransportStreamBitrate",
+                path,
+            )?,
+            transport_stream_id: crate::from_json_required(map, "TransportStreamId", path)?,
+            transport_stream_reserved_bitrate: crate::from_json_optional(
+                map,
+                "TransportStreamReservedBitrate",
+                path,
+            )?,
+        })
     }
 }
 

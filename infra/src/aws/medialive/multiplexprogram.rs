@@ -128,6 +128,40 @@ impl crate::ToJson for Multiplexprogram {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Multiplexprogram {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MultiplexId",
+                "MultiplexProgramSettings",
+                "PacketIdentifiersMap",
+                "PipelineDetails",
+                "PreferredChannelPipeline",
+                "ProgramName",
+            ],
+        )?;
+        Ok(Self {
+            multiplex_id: crate::from_json_optional(map, "MultiplexId", path)?,
+            multiplex_program_settings: crate::from_json_optional(
+                map,
+                "MultiplexProgramSettings",
+                path,
+            )?,
+            packet_identifiers_map: crate::from_json_optional(map, "PacketIdentifiersMap", path)?,
+            pipeline_details: crate::from_json_optional(map, "PipelineDetails", path)?,
+            preferred_channel_pipeline: crate::from_json_optional(
+                map,
+                "PreferredChannelPipeline",
+                path,
+            )?,
+            program_name: crate::from_json_optional(map, "ProgramName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::Multiplexprogram` (`Fn::GetAtt`).
 impl crate::Handle<Multiplexprogram> {
     /// `Fn::GetAtt` `ChannelId`. The MediaLive channel associated with the program.
@@ -286,6 +320,46 @@ impl crate::ToJson for MultiplexProgramPacketIdentifiersMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiplexProgramPacketIdentifiersMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioPids",
+                "DvbSubPids",
+                "DvbTeletextPid",
+                "EtvPlatformPid",
+                "EtvSignalPid",
+                "KlvDataPids",
+                "PcrPid",
+                "PmtPid",
+                "PrivateMetadataPid",
+                "Scte27Pids",
+                "Scte35Pid",
+                "TimedMetadataPid",
+                "VideoPid",
+            ],
+        )?;
+        Ok(Self {
+            audio_pids: crate::from_json_optional(map, "AudioPids", path)?,
+            dvb_sub_pids: crate::from_json_optional(map, "DvbSubPids", path)?,
+            dvb_teletext_pid: crate::from_json_optional(map, "DvbTeletextPid", path)?,
+            etv_platform_pid: crate::from_json_optional(map, "EtvPlatformPid", path)?,
+            etv_signal_pid: crate::from_json_optional(map, "EtvSignalPid", path)?,
+            klv_data_pids: crate::from_json_optional(map, "KlvDataPids", path)?,
+            pcr_pid: crate::from_json_optional(map, "PcrPid", path)?,
+            pmt_pid: crate::from_json_optional(map, "PmtPid", path)?,
+            private_metadata_pid: crate::from_json_optional(map, "PrivateMetadataPid", path)?,
+            scte27_pids: crate::from_json_optional(map, "Scte27Pids", path)?,
+            scte35_pid: crate::from_json_optional(map, "Scte35Pid", path)?,
+            timed_metadata_pid: crate::from_json_optional(map, "TimedMetadataPid", path)?,
+            video_pid: crate::from_json_optional(map, "VideoPid", path)?,
+        })
+    }
+}
+
 impl From<MultiplexProgramPacketIdentifiersMap> for Value<MultiplexProgramPacketIdentifiersMap> {
     fn from(value: MultiplexProgramPacketIdentifiersMap) -> Self {
         Value::Lit(value)
@@ -337,6 +411,17 @@ impl crate::ToJson for MultiplexProgramPipelineDetail {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiplexProgramPipelineDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ActiveChannelPipeline", "PipelineId"])?;
+        Ok(Self {
+            active_channel_pipeline: crate::from_json_optional(map, "ActiveChannelPipeline", path)?,
+            pipeline_id: crate::from_json_optional(map, "PipelineId", path)?,
+        })
+    }
+}
+
 impl From<MultiplexProgramPipelineDetail> for Value<MultiplexProgramPipelineDetail> {
     fn from(value: MultiplexProgramPipelineDetail) -> Self {
         Value::Lit(value)
@@ -371,6 +456,17 @@ impl crate::ToJson for MultiplexProgramServiceDescriptor {
         crate::put(&mut out, "ProviderName", &self.provider_name);
         crate::put(&mut out, "ServiceName", &self.service_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiplexProgramServiceDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProviderName", "ServiceName"])?;
+        Ok(Self {
+            provider_name: crate::from_json_required(map, "ProviderName", path)?,
+            service_name: crate::from_json_required(map, "ServiceName", path)?,
+        })
     }
 }
 
@@ -450,6 +546,32 @@ impl crate::ToJson for MultiplexProgramSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiplexProgramSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PreferredChannelPipeline",
+                "ProgramNumber",
+                "ServiceDescriptor",
+                "VideoSettings",
+            ],
+        )?;
+        Ok(Self {
+            preferred_channel_pipeline: crate::from_json_optional(
+                map,
+                "PreferredChannelPipeline",
+                path,
+            )?,
+            program_number: crate::from_json_required(map, "ProgramNumber", path)?,
+            service_descriptor: crate::from_json_optional(map, "ServiceDescriptor", path)?,
+            video_settings: crate::from_json_optional(map, "VideoSettings", path)?,
+        })
+    }
+}
+
 impl From<MultiplexProgramSettings> for Value<MultiplexProgramSettings> {
     fn from(value: MultiplexProgramSettings) -> Self {
         Value::Lit(value)
@@ -486,6 +608,21 @@ impl PreferredChannelPipeline {
 impl crate::ToJson for PreferredChannelPipeline {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreferredChannelPipeline {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CURRENTLY_ACTIVE", Self::CurrentlyActive),
+                ("PIPELINE_0", Self::Pipeline0),
+                ("PIPELINE_1", Self::Pipeline1),
+            ],
+        )
     }
 }
 

@@ -71,6 +71,19 @@ impl crate::ToJson for Network {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Network {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IpPools", "Name", "Routes", "Tags"])?;
+        Ok(Self {
+            ip_pools: crate::from_json_required(map, "IpPools", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            routes: crate::from_json_optional(map, "Routes", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::Network` (`Fn::GetAtt`).
 impl crate::Handle<Network> {
     /// `Fn::GetAtt` `Arn`. The ARN of the Network.
@@ -122,6 +135,16 @@ impl crate::ToJson for IpPool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr"])?;
+        Ok(Self {
+            cidr: crate::from_json_optional(map, "Cidr", path)?,
+        })
+    }
+}
+
 impl From<IpPool> for Value<IpPool> {
     fn from(value: IpPool) -> Self {
         Value::Lit(value)
@@ -165,6 +188,17 @@ impl crate::ToJson for Route {
         crate::put_opt(&mut out, "Cidr", &self.cidr);
         crate::put_opt(&mut out, "Gateway", &self.gateway);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Route {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr", "Gateway"])?;
+        Ok(Self {
+            cidr: crate::from_json_optional(map, "Cidr", path)?,
+            gateway: crate::from_json_optional(map, "Gateway", path)?,
+        })
     }
 }
 

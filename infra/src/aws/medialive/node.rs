@@ -108,6 +108,32 @@ impl crate::ToJson for Node {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Node {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterId",
+                "Name",
+                "NodeInterfaceMappings",
+                "Role",
+                "SdiSourceMappings",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cluster_id: crate::from_json_required(map, "ClusterId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            node_interface_mappings: crate::from_json_optional(map, "NodeInterfaceMappings", path)?,
+            role: crate::from_json_optional(map, "Role", path)?,
+            sdi_source_mappings: crate::from_json_optional(map, "SdiSourceMappings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::Node` (`Fn::GetAtt`).
 impl crate::Handle<Node> {
     /// `Fn::GetAtt` `Arn`. The ARN of the Node. It is automatically assigned when the Node is
@@ -206,6 +232,26 @@ impl crate::ToJson for NodeInterfaceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeInterfaceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LogicalInterfaceName",
+                "NetworkInterfaceMode",
+                "PhysicalInterfaceName",
+            ],
+        )?;
+        Ok(Self {
+            logical_interface_name: crate::from_json_optional(map, "LogicalInterfaceName", path)?,
+            network_interface_mode: crate::from_json_optional(map, "NetworkInterfaceMode", path)?,
+            physical_interface_name: crate::from_json_optional(map, "PhysicalInterfaceName", path)?,
+        })
+    }
+}
+
 impl From<NodeInterfaceMapping> for Value<NodeInterfaceMapping> {
     fn from(value: NodeInterfaceMapping) -> Self {
         Value::Lit(value)
@@ -262,6 +308,19 @@ impl crate::ToJson for SdiSourceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SdiSourceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CardNumber", "ChannelNumber", "SdiSource"])?;
+        Ok(Self {
+            card_number: crate::from_json_optional(map, "CardNumber", path)?,
+            channel_number: crate::from_json_optional(map, "ChannelNumber", path)?,
+            sdi_source: crate::from_json_optional(map, "SdiSource", path)?,
+        })
+    }
+}
+
 impl From<SdiSourceMapping> for Value<SdiSourceMapping> {
     fn from(value: SdiSourceMapping) -> Self {
         Value::Lit(value)
@@ -290,6 +349,13 @@ impl NetworkInterfaceMode {
 impl crate::ToJson for NetworkInterfaceMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterfaceMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NAT", Self::Nat), ("BRIDGE", Self::Bridge)])
     }
 }
 
@@ -322,6 +388,17 @@ impl NodeRole {
 impl crate::ToJson for NodeRole {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BACKUP", Self::Backup), ("ACTIVE", Self::Active)],
+        )
     }
 }
 

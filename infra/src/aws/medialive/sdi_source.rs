@@ -68,6 +68,19 @@ impl crate::ToJson for SdiSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SdiSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode", "Name", "Tags", "Type"])?;
+        Ok(Self {
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::SdiSource` (`Fn::GetAtt`).
 impl crate::Handle<SdiSource> {
     /// `Fn::GetAtt` `Arn`. The unique arn of the SdiSource.
@@ -116,6 +129,20 @@ impl crate::ToJson for SdiSourceMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SdiSourceMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("QUADRANT", Self::Quadrant),
+                ("INTERLEAVE", Self::Interleave),
+            ],
+        )
+    }
+}
+
 impl From<SdiSourceMode> for Value<SdiSourceMode> {
     fn from(value: SdiSourceMode) -> Self {
         Value::Lit(value)
@@ -144,6 +171,17 @@ impl SdiSourceType {
 impl crate::ToJson for SdiSourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SdiSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SINGLE", Self::Single), ("QUAD", Self::Quad)],
+        )
     }
 }
 

@@ -122,6 +122,46 @@ impl crate::ToJson for SignalMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SignalMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchAlarmTemplateGroupIdentifiers",
+                "Description",
+                "DiscoveryEntryPointArn",
+                "EventBridgeRuleTemplateGroupIdentifiers",
+                "ForceRediscovery",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_alarm_template_group_identifiers: crate::from_json_optional(
+                map,
+                "CloudWatchAlarmTemplateGroupIdentifiers",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            discovery_entry_point_arn: crate::from_json_required(
+                map,
+                "DiscoveryEntryPointArn",
+                path,
+            )?,
+            event_bridge_rule_template_group_identifiers: crate::from_json_optional(
+                map,
+                "EventBridgeRuleTemplateGroupIdentifiers",
+                path,
+            )?,
+            force_rediscovery: crate::from_json_optional(map, "ForceRediscovery", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaLive::SignalMap` (`Fn::GetAtt`).
 impl crate::Handle<SignalMap> {
     /// `Fn::GetAtt` `Arn`. A signal map's ARN (Amazon Resource Name)

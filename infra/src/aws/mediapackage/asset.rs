@@ -91,6 +91,34 @@ impl crate::ToJson for Asset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Asset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EgressEndpoints",
+                "Id",
+                "PackagingGroupId",
+                "ResourceId",
+                "SourceArn",
+                "SourceRoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            egress_endpoints: crate::from_json_optional(map, "EgressEndpoints", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            packaging_group_id: crate::from_json_required(map, "PackagingGroupId", path)?,
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+            source_arn: crate::from_json_required(map, "SourceArn", path)?,
+            source_role_arn: crate::from_json_required(map, "SourceRoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaPackage::Asset` (`Fn::GetAtt`).
 impl crate::Handle<Asset> {
     /// `Fn::GetAtt` `Arn`. The ARN of the Asset.
@@ -137,6 +165,21 @@ impl crate::ToJson for EgressEndpoint {
         );
         crate::put(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EgressEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PackagingConfigurationId", "Url"])?;
+        Ok(Self {
+            packaging_configuration_id: crate::from_json_required(
+                map,
+                "PackagingConfigurationId",
+                path,
+            )?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
     }
 }
 

@@ -94,6 +94,32 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EgressAccessLogs",
+                "HlsIngest",
+                "Id",
+                "IngressAccessLogs",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            egress_access_logs: crate::from_json_optional(map, "EgressAccessLogs", path)?,
+            hls_ingest: crate::from_json_optional(map, "HlsIngest", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            ingress_access_logs: crate::from_json_optional(map, "IngressAccessLogs", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaPackage::Channel` (`Fn::GetAtt`).
 impl crate::Handle<Channel> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) assigned to the Channel.
@@ -129,6 +155,16 @@ impl crate::ToJson for HlsIngest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ingestEndpoints", &self.ingest_endpoints);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsIngest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ingestEndpoints"])?;
+        Ok(Self {
+            ingest_endpoints: crate::from_json_optional(map, "ingestEndpoints", path)?,
+        })
     }
 }
 
@@ -198,6 +234,19 @@ impl crate::ToJson for IngestEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IngestEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Password", "Url", "Username"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "Id", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
+    }
+}
+
 impl From<IngestEndpoint> for Value<IngestEndpoint> {
     fn from(value: IngestEndpoint) -> Self {
         Value::Lit(value)
@@ -233,6 +282,16 @@ impl crate::ToJson for LogConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LogGroupName", &self.log_group_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupName"])?;
+        Ok(Self {
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+        })
     }
 }
 

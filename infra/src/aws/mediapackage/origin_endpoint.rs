@@ -178,6 +178,52 @@ impl crate::ToJson for OriginEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Authorization",
+                "ChannelId",
+                "CmafPackage",
+                "DashPackage",
+                "Description",
+                "HlsPackage",
+                "Id",
+                "ManifestName",
+                "MssPackage",
+                "Origination",
+                "StartoverWindowSeconds",
+                "Tags",
+                "TimeDelaySeconds",
+                "Whitelist",
+            ],
+        )?;
+        Ok(Self {
+            authorization: crate::from_json_optional(map, "Authorization", path)?,
+            channel_id: crate::from_json_required(map, "ChannelId", path)?,
+            cmaf_package: crate::from_json_optional(map, "CmafPackage", path)?,
+            dash_package: crate::from_json_optional(map, "DashPackage", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            hls_package: crate::from_json_optional(map, "HlsPackage", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            manifest_name: crate::from_json_optional(map, "ManifestName", path)?,
+            mss_package: crate::from_json_optional(map, "MssPackage", path)?,
+            origination: crate::from_json_optional(map, "Origination", path)?,
+            startover_window_seconds: crate::from_json_optional(
+                map,
+                "StartoverWindowSeconds",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            time_delay_seconds: crate::from_json_optional(map, "TimeDelaySeconds", path)?,
+            whitelist: crate::from_json_optional(map, "Whitelist", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaPackage::OriginEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<OriginEndpoint> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) assigned to the OriginEndpoint.
@@ -222,6 +268,17 @@ impl crate::ToJson for Authorization {
         crate::put(&mut out, "CdnIdentifierSecret", &self.cdn_identifier_secret);
         crate::put(&mut out, "SecretsRoleArn", &self.secrets_role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Authorization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CdnIdentifierSecret", "SecretsRoleArn"])?;
+        Ok(Self {
+            cdn_identifier_secret: crate::from_json_required(map, "CdnIdentifierSecret", path)?,
+            secrets_role_arn: crate::from_json_required(map, "SecretsRoleArn", path)?,
+        })
     }
 }
 
@@ -293,6 +350,36 @@ impl crate::ToJson for CmafEncryption {
         );
         crate::put(&mut out, "SpekeKeyProvider", &self.speke_key_provider);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmafEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConstantInitializationVector",
+                "EncryptionMethod",
+                "KeyRotationIntervalSeconds",
+                "SpekeKeyProvider",
+            ],
+        )?;
+        Ok(Self {
+            constant_initialization_vector: crate::from_json_optional(
+                map,
+                "ConstantInitializationVector",
+                path,
+            )?,
+            encryption_method: crate::from_json_optional(map, "EncryptionMethod", path)?,
+            key_rotation_interval_seconds: crate::from_json_optional(
+                map,
+                "KeyRotationIntervalSeconds",
+                path,
+            )?,
+            speke_key_provider: crate::from_json_required(map, "SpekeKeyProvider", path)?,
+        })
     }
 }
 
@@ -378,6 +465,34 @@ impl crate::ToJson for CmafPackage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmafPackage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Encryption",
+                "HlsManifests",
+                "SegmentDurationSeconds",
+                "SegmentPrefix",
+                "StreamSelection",
+            ],
+        )?;
+        Ok(Self {
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            hls_manifests: crate::from_json_optional(map, "HlsManifests", path)?,
+            segment_duration_seconds: crate::from_json_optional(
+                map,
+                "SegmentDurationSeconds",
+                path,
+            )?,
+            segment_prefix: crate::from_json_optional(map, "SegmentPrefix", path)?,
+            stream_selection: crate::from_json_optional(map, "StreamSelection", path)?,
+        })
+    }
+}
+
 impl From<CmafPackage> for Value<CmafPackage> {
     fn from(value: CmafPackage) -> Self {
         Value::Lit(value)
@@ -420,6 +535,25 @@ impl crate::ToJson for DashEncryption {
         );
         crate::put(&mut out, "SpekeKeyProvider", &self.speke_key_provider);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["KeyRotationIntervalSeconds", "SpekeKeyProvider"],
+        )?;
+        Ok(Self {
+            key_rotation_interval_seconds: crate::from_json_optional(
+                map,
+                "KeyRotationIntervalSeconds",
+                path,
+            )?,
+            speke_key_provider: crate::from_json_required(map, "SpekeKeyProvider", path)?,
+        })
     }
 }
 
@@ -680,6 +814,72 @@ impl crate::ToJson for DashPackage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashPackage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdTriggers",
+                "AdsOnDeliveryRestrictions",
+                "Encryption",
+                "IncludeIframeOnlyStream",
+                "ManifestLayout",
+                "ManifestWindowSeconds",
+                "MinBufferTimeSeconds",
+                "MinUpdatePeriodSeconds",
+                "PeriodTriggers",
+                "Profile",
+                "SegmentDurationSeconds",
+                "SegmentTemplateFormat",
+                "StreamSelection",
+                "SuggestedPresentationDelaySeconds",
+                "UtcTiming",
+                "UtcTimingUri",
+            ],
+        )?;
+        Ok(Self {
+            ad_triggers: crate::from_json_optional(map, "AdTriggers", path)?,
+            ads_on_delivery_restrictions: crate::from_json_optional(
+                map,
+                "AdsOnDeliveryRestrictions",
+                path,
+            )?,
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            include_iframe_only_stream: crate::from_json_optional(
+                map,
+                "IncludeIframeOnlyStream",
+                path,
+            )?,
+            manifest_layout: crate::from_json_optional(map, "ManifestLayout", path)?,
+            manifest_window_seconds: crate::from_json_optional(map, "ManifestWindowSeconds", path)?,
+            min_buffer_time_seconds: crate::from_json_optional(map, "MinBufferTimeSeconds", path)?,
+            min_update_period_seconds: crate::from_json_optional(
+                map,
+                "MinUpdatePeriodSeconds",
+                path,
+            )?,
+            period_triggers: crate::from_json_optional(map, "PeriodTriggers", path)?,
+            profile: crate::from_json_optional(map, "Profile", path)?,
+            segment_duration_seconds: crate::from_json_optional(
+                map,
+                "SegmentDurationSeconds",
+                path,
+            )?,
+            segment_template_format: crate::from_json_optional(map, "SegmentTemplateFormat", path)?,
+            stream_selection: crate::from_json_optional(map, "StreamSelection", path)?,
+            suggested_presentation_delay_seconds: crate::from_json_optional(
+                map,
+                "SuggestedPresentationDelaySeconds",
+                path,
+            )?,
+            utc_timing: crate::from_json_optional(map, "UtcTiming", path)?,
+            utc_timing_uri: crate::from_json_optional(map, "UtcTimingUri", path)?,
+        })
+    }
+}
+
 impl From<DashPackage> for Value<DashPackage> {
     fn from(value: DashPackage) -> Self {
         Value::Lit(value)
@@ -715,6 +915,18 @@ impl crate::ToJson for EncryptionContractConfiguration {
         crate::put(&mut out, "PresetSpeke20Audio", &self.preset_speke20_audio);
         crate::put(&mut out, "PresetSpeke20Video", &self.preset_speke20_video);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionContractConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PresetSpeke20Audio", "PresetSpeke20Video"])?;
+        Ok(Self {
+            preset_speke20_audio: crate::from_json_required(map, "PresetSpeke20Audio", path)?,
+            preset_speke20_video: crate::from_json_required(map, "PresetSpeke20Video", path)?,
+        })
     }
 }
 
@@ -798,6 +1010,38 @@ impl crate::ToJson for HlsEncryption {
         crate::put_opt(&mut out, "RepeatExtXKey", &self.repeat_ext_x_key);
         crate::put(&mut out, "SpekeKeyProvider", &self.speke_key_provider);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConstantInitializationVector",
+                "EncryptionMethod",
+                "KeyRotationIntervalSeconds",
+                "RepeatExtXKey",
+                "SpekeKeyProvider",
+            ],
+        )?;
+        Ok(Self {
+            constant_initialization_vector: crate::from_json_optional(
+                map,
+                "ConstantInitializationVector",
+                path,
+            )?,
+            encryption_method: crate::from_json_optional(map, "EncryptionMethod", path)?,
+            key_rotation_interval_seconds: crate::from_json_optional(
+                map,
+                "KeyRotationIntervalSeconds",
+                path,
+            )?,
+            repeat_ext_x_key: crate::from_json_optional(map, "RepeatExtXKey", path)?,
+            speke_key_provider: crate::from_json_required(map, "SpekeKeyProvider", path)?,
+        })
     }
 }
 
@@ -966,6 +1210,52 @@ impl crate::ToJson for HlsManifest {
         );
         crate::put_opt(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsManifest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdMarkers",
+                "AdTriggers",
+                "AdsOnDeliveryRestrictions",
+                "Id",
+                "IncludeIframeOnlyStream",
+                "ManifestName",
+                "PlaylistType",
+                "PlaylistWindowSeconds",
+                "ProgramDateTimeIntervalSeconds",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            ad_markers: crate::from_json_optional(map, "AdMarkers", path)?,
+            ad_triggers: crate::from_json_optional(map, "AdTriggers", path)?,
+            ads_on_delivery_restrictions: crate::from_json_optional(
+                map,
+                "AdsOnDeliveryRestrictions",
+                path,
+            )?,
+            id: crate::from_json_required(map, "Id", path)?,
+            include_iframe_only_stream: crate::from_json_optional(
+                map,
+                "IncludeIframeOnlyStream",
+                path,
+            )?,
+            manifest_name: crate::from_json_optional(map, "ManifestName", path)?,
+            playlist_type: crate::from_json_optional(map, "PlaylistType", path)?,
+            playlist_window_seconds: crate::from_json_optional(map, "PlaylistWindowSeconds", path)?,
+            program_date_time_interval_seconds: crate::from_json_optional(
+                map,
+                "ProgramDateTimeIntervalSeconds",
+                path,
+            )?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
     }
 }
 
@@ -1172,6 +1462,64 @@ impl crate::ToJson for HlsPackage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsPackage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdMarkers",
+                "AdTriggers",
+                "AdsOnDeliveryRestrictions",
+                "Encryption",
+                "IncludeDvbSubtitles",
+                "IncludeIframeOnlyStream",
+                "PlaylistType",
+                "PlaylistWindowSeconds",
+                "ProgramDateTimeIntervalSeconds",
+                "SegmentDurationSeconds",
+                "StreamSelection",
+                "UseAudioRenditionGroup",
+            ],
+        )?;
+        Ok(Self {
+            ad_markers: crate::from_json_optional(map, "AdMarkers", path)?,
+            ad_triggers: crate::from_json_optional(map, "AdTriggers", path)?,
+            ads_on_delivery_restrictions: crate::from_json_optional(
+                map,
+                "AdsOnDeliveryRestrictions",
+                path,
+            )?,
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            include_dvb_subtitles: crate::from_json_optional(map, "IncludeDvbSubtitles", path)?,
+            include_iframe_only_stream: crate::from_json_optional(
+                map,
+                "IncludeIframeOnlyStream",
+                path,
+            )?,
+            playlist_type: crate::from_json_optional(map, "PlaylistType", path)?,
+            playlist_window_seconds: crate::from_json_optional(map, "PlaylistWindowSeconds", path)?,
+            program_date_time_interval_seconds: crate::from_json_optional(
+                map,
+                "ProgramDateTimeIntervalSeconds",
+                path,
+            )?,
+            segment_duration_seconds: crate::from_json_optional(
+                map,
+                "SegmentDurationSeconds",
+                path,
+            )?,
+            stream_selection: crate::from_json_optional(map, "StreamSelection", path)?,
+            use_audio_rendition_group: crate::from_json_optional(
+                map,
+                "UseAudioRenditionGroup",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<HlsPackage> for Value<HlsPackage> {
     fn from(value: HlsPackage) -> Self {
         Value::Lit(value)
@@ -1200,6 +1548,16 @@ impl crate::ToJson for MssEncryption {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SpekeKeyProvider", &self.speke_key_provider);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MssEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SpekeKeyProvider"])?;
+        Ok(Self {
+            speke_key_provider: crate::from_json_required(map, "SpekeKeyProvider", path)?,
+        })
     }
 }
 
@@ -1274,6 +1632,32 @@ impl crate::ToJson for MssPackage {
         );
         crate::put_opt(&mut out, "StreamSelection", &self.stream_selection);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MssPackage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Encryption",
+                "ManifestWindowSeconds",
+                "SegmentDurationSeconds",
+                "StreamSelection",
+            ],
+        )?;
+        Ok(Self {
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            manifest_window_seconds: crate::from_json_optional(map, "ManifestWindowSeconds", path)?,
+            segment_duration_seconds: crate::from_json_optional(
+                map,
+                "SegmentDurationSeconds",
+                path,
+            )?,
+            stream_selection: crate::from_json_optional(map, "StreamSelection", path)?,
+        })
     }
 }
 
@@ -1356,6 +1740,36 @@ impl crate::ToJson for SpekeKeyProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpekeKeyProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "EncryptionContractConfiguration",
+                "ResourceId",
+                "RoleArn",
+                "SystemIds",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            encryption_contract_configuration: crate::from_json_optional(
+                map,
+                "EncryptionContractConfiguration",
+                path,
+            )?,
+            resource_id: crate::from_json_required(map, "ResourceId", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            system_ids: crate::from_json_required(map, "SystemIds", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<SpekeKeyProvider> for Value<SpekeKeyProvider> {
     fn from(value: SpekeKeyProvider) -> Self {
         Value::Lit(value)
@@ -1420,6 +1834,34 @@ impl crate::ToJson for StreamSelection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxVideoBitsPerSecond",
+                "MinVideoBitsPerSecond",
+                "StreamOrder",
+            ],
+        )?;
+        Ok(Self {
+            max_video_bits_per_second: crate::from_json_optional(
+                map,
+                "MaxVideoBitsPerSecond",
+                path,
+            )?,
+            min_video_bits_per_second: crate::from_json_optional(
+                map,
+                "MinVideoBitsPerSecond",
+                path,
+            )?,
+            stream_order: crate::from_json_optional(map, "StreamOrder", path)?,
+        })
+    }
+}
+
 impl From<StreamSelection> for Value<StreamSelection> {
     fn from(value: StreamSelection) -> Self {
         Value::Lit(value)
@@ -1460,6 +1902,22 @@ impl AdMarkers {
 impl crate::ToJson for AdMarkers {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdMarkers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("SCTE35_ENHANCED", Self::Scte35Enhanced),
+                ("PASSTHROUGH", Self::Passthrough),
+                ("DATERANGE", Self::Daterange),
+            ],
+        )
     }
 }
 
@@ -1514,6 +1972,38 @@ impl crate::ToJson for AdTrigger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SPLICE_INSERT", Self::SpliceInsert),
+                ("BREAK", Self::Break),
+                ("PROVIDER_ADVERTISEMENT", Self::ProviderAdvertisement),
+                ("DISTRIBUTOR_ADVERTISEMENT", Self::DistributorAdvertisement),
+                (
+                    "PROVIDER_PLACEMENT_OPPORTUNITY",
+                    Self::ProviderPlacementOpportunity,
+                ),
+                (
+                    "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
+                    Self::DistributorPlacementOpportunity,
+                ),
+                (
+                    "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
+                    Self::ProviderOverlayPlacementOpportunity,
+                ),
+                (
+                    "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
+                    Self::DistributorOverlayPlacementOpportunity,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<AdTrigger> for Value<AdTrigger> {
     fn from(value: AdTrigger) -> Self {
         Value::Lit(value)
@@ -1556,6 +2046,22 @@ impl AdsOnDeliveryRestrictions {
 impl crate::ToJson for AdsOnDeliveryRestrictions {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdsOnDeliveryRestrictions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("RESTRICTED", Self::Restricted),
+                ("UNRESTRICTED", Self::Unrestricted),
+                ("BOTH", Self::Both),
+            ],
+        )
     }
 }
 
@@ -1610,6 +2116,38 @@ impl crate::ToJson for DashPackageAdTrigger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashPackageAdTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SPLICE_INSERT", Self::SpliceInsert),
+                ("BREAK", Self::Break),
+                ("PROVIDER_ADVERTISEMENT", Self::ProviderAdvertisement),
+                ("DISTRIBUTOR_ADVERTISEMENT", Self::DistributorAdvertisement),
+                (
+                    "PROVIDER_PLACEMENT_OPPORTUNITY",
+                    Self::ProviderPlacementOpportunity,
+                ),
+                (
+                    "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
+                    Self::DistributorPlacementOpportunity,
+                ),
+                (
+                    "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
+                    Self::ProviderOverlayPlacementOpportunity,
+                ),
+                (
+                    "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
+                    Self::DistributorOverlayPlacementOpportunity,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<DashPackageAdTrigger> for Value<DashPackageAdTrigger> {
     fn from(value: DashPackageAdTrigger) -> Self {
         Value::Lit(value)
@@ -1641,6 +2179,17 @@ impl crate::ToJson for EncryptionMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SAMPLE_AES", Self::SampleAes), ("AES_CTR", Self::AesCtr)],
+        )
+    }
+}
+
 impl From<EncryptionMethod> for Value<EncryptionMethod> {
     fn from(value: EncryptionMethod) -> Self {
         Value::Lit(value)
@@ -1669,6 +2218,17 @@ impl HlsEncryptionEncryptionMethod {
 impl crate::ToJson for HlsEncryptionEncryptionMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsEncryptionEncryptionMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AES_128", Self::Aes128), ("SAMPLE_AES", Self::SampleAes)],
+        )
     }
 }
 
@@ -1712,6 +2272,22 @@ impl HlsPackageAdMarkers {
 impl crate::ToJson for HlsPackageAdMarkers {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsPackageAdMarkers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("SCTE35_ENHANCED", Self::Scte35Enhanced),
+                ("PASSTHROUGH", Self::Passthrough),
+                ("DATERANGE", Self::Daterange),
+            ],
+        )
     }
 }
 
@@ -1766,6 +2342,38 @@ impl crate::ToJson for HlsPackageAdTrigger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsPackageAdTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SPLICE_INSERT", Self::SpliceInsert),
+                ("BREAK", Self::Break),
+                ("PROVIDER_ADVERTISEMENT", Self::ProviderAdvertisement),
+                ("DISTRIBUTOR_ADVERTISEMENT", Self::DistributorAdvertisement),
+                (
+                    "PROVIDER_PLACEMENT_OPPORTUNITY",
+                    Self::ProviderPlacementOpportunity,
+                ),
+                (
+                    "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
+                    Self::DistributorPlacementOpportunity,
+                ),
+                (
+                    "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
+                    Self::ProviderOverlayPlacementOpportunity,
+                ),
+                (
+                    "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
+                    Self::DistributorOverlayPlacementOpportunity,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<HlsPackageAdTrigger> for Value<HlsPackageAdTrigger> {
     fn from(value: HlsPackageAdTrigger) -> Self {
         Value::Lit(value)
@@ -1798,6 +2406,21 @@ impl HlsPackagePlaylistType {
 impl crate::ToJson for HlsPackagePlaylistType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsPackagePlaylistType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("EVENT", Self::Event),
+                ("VOD", Self::Vod),
+            ],
+        )
     }
 }
 
@@ -1838,6 +2461,21 @@ impl crate::ToJson for ManifestLayout {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManifestLayout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FULL", Self::Full),
+                ("COMPACT", Self::Compact),
+                ("DRM_TOP_LEVEL_COMPACT", Self::DrmTopLevelCompact),
+            ],
+        )
+    }
+}
+
 impl From<ManifestLayout> for Value<ManifestLayout> {
     fn from(value: ManifestLayout) -> Self {
         Value::Lit(value)
@@ -1872,6 +2510,13 @@ impl crate::ToJson for Origination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Origination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
+    }
+}
+
 impl From<Origination> for Value<Origination> {
     fn from(value: Origination) -> Self {
         Value::Lit(value)
@@ -1897,6 +2542,13 @@ impl PeriodTrigger {
 impl crate::ToJson for PeriodTrigger {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PeriodTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ADS", Self::Ads)])
     }
 }
 
@@ -1932,6 +2584,21 @@ impl PlaylistType {
 impl crate::ToJson for PlaylistType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlaylistType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("EVENT", Self::Event),
+                ("VOD", Self::Vod),
+            ],
+        )
     }
 }
 
@@ -1972,6 +2639,23 @@ impl PresetSpeke20Audio {
 impl crate::ToJson for PresetSpeke20Audio {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PresetSpeke20Audio {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRESET-AUDIO-1", Self::PresetAudio1),
+                ("PRESET-AUDIO-2", Self::PresetAudio2),
+                ("PRESET-AUDIO-3", Self::PresetAudio3),
+                ("SHARED", Self::Shared),
+                ("UNENCRYPTED", Self::Unencrypted),
+            ],
+        )
     }
 }
 
@@ -2030,6 +2714,28 @@ impl crate::ToJson for PresetSpeke20Video {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PresetSpeke20Video {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRESET-VIDEO-1", Self::PresetVideo1),
+                ("PRESET-VIDEO-2", Self::PresetVideo2),
+                ("PRESET-VIDEO-3", Self::PresetVideo3),
+                ("PRESET-VIDEO-4", Self::PresetVideo4),
+                ("PRESET-VIDEO-5", Self::PresetVideo5),
+                ("PRESET-VIDEO-6", Self::PresetVideo6),
+                ("PRESET-VIDEO-7", Self::PresetVideo7),
+                ("PRESET-VIDEO-8", Self::PresetVideo8),
+                ("SHARED", Self::Shared),
+                ("UNENCRYPTED", Self::Unencrypted),
+            ],
+        )
+    }
+}
+
 impl From<PresetSpeke20Video> for Value<PresetSpeke20Video> {
     fn from(value: PresetSpeke20Video) -> Self {
         Value::Lit(value)
@@ -2065,6 +2771,22 @@ impl Profile {
 impl crate::ToJson for Profile {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Profile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("HBBTV_1_5", Self::Hbbtv15),
+                ("HYBRIDCAST", Self::Hybridcast),
+                ("DVB_DASH_2014", Self::DvbDash2014),
+            ],
+        )
     }
 }
 
@@ -2107,6 +2829,21 @@ impl crate::ToJson for SegmentTemplateFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentTemplateFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NUMBER_WITH_TIMELINE", Self::NumberWithTimeline),
+                ("TIME_WITH_TIMELINE", Self::TimeWithTimeline),
+                ("NUMBER_WITH_DURATION", Self::NumberWithDuration),
+            ],
+        )
+    }
+}
+
 impl From<SegmentTemplateFormat> for Value<SegmentTemplateFormat> {
     fn from(value: SegmentTemplateFormat) -> Self {
         Value::Lit(value)
@@ -2138,6 +2875,21 @@ impl StreamOrder {
 impl crate::ToJson for StreamOrder {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ORIGINAL", Self::Original),
+                ("VIDEO_BITRATE_ASCENDING", Self::VideoBitrateAscending),
+                ("VIDEO_BITRATE_DESCENDING", Self::VideoBitrateDescending),
+            ],
+        )
     }
 }
 
@@ -2175,6 +2927,22 @@ impl UtcTiming {
 impl crate::ToJson for UtcTiming {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UtcTiming {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HTTP-XSDATE", Self::HttpXsdate),
+                ("HTTP-ISO", Self::HttpIso),
+                ("HTTP-HEAD", Self::HttpHead),
+                ("NONE", Self::None),
+            ],
+        )
     }
 }
 

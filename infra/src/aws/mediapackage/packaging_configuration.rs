@@ -99,6 +99,34 @@ impl crate::ToJson for PackagingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PackagingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CmafPackage",
+                "DashPackage",
+                "HlsPackage",
+                "Id",
+                "MssPackage",
+                "PackagingGroupId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cmaf_package: crate::from_json_optional(map, "CmafPackage", path)?,
+            dash_package: crate::from_json_optional(map, "DashPackage", path)?,
+            hls_package: crate::from_json_optional(map, "HlsPackage", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            mss_package: crate::from_json_optional(map, "MssPackage", path)?,
+            packaging_group_id: crate::from_json_required(map, "PackagingGroupId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaPackage::PackagingConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<PackagingConfiguration> {
     /// `Fn::GetAtt` `Arn`. The ARN of the PackagingConfiguration.
@@ -129,6 +157,16 @@ impl crate::ToJson for CmafEncryption {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SpekeKeyProvider", &self.speke_key_provider);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmafEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SpekeKeyProvider"])?;
+        Ok(Self {
+            speke_key_provider: crate::from_json_required(map, "SpekeKeyProvider", path)?,
+        })
     }
 }
 
@@ -208,6 +246,36 @@ impl crate::ToJson for CmafPackage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmafPackage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Encryption",
+                "HlsManifests",
+                "IncludeEncoderConfigurationInSegments",
+                "SegmentDurationSeconds",
+            ],
+        )?;
+        Ok(Self {
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            hls_manifests: crate::from_json_required(map, "HlsManifests", path)?,
+            include_encoder_configuration_in_segments: crate::from_json_optional(
+                map,
+                "IncludeEncoderConfigurationInSegments",
+                path,
+            )?,
+            segment_duration_seconds: crate::from_json_optional(
+                map,
+                "SegmentDurationSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CmafPackage> for Value<CmafPackage> {
     fn from(value: CmafPackage) -> Self {
         Value::Lit(value)
@@ -236,6 +304,16 @@ impl crate::ToJson for DashEncryption {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SpekeKeyProvider", &self.speke_key_provider);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SpekeKeyProvider"])?;
+        Ok(Self {
+            speke_key_provider: crate::from_json_required(map, "SpekeKeyProvider", path)?,
+        })
     }
 }
 
@@ -333,6 +411,32 @@ impl crate::ToJson for DashManifest {
         crate::put_opt(&mut out, "ScteMarkersSource", &self.scte_markers_source);
         crate::put_opt(&mut out, "StreamSelection", &self.stream_selection);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashManifest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ManifestLayout",
+                "ManifestName",
+                "MinBufferTimeSeconds",
+                "Profile",
+                "ScteMarkersSource",
+                "StreamSelection",
+            ],
+        )?;
+        Ok(Self {
+            manifest_layout: crate::from_json_optional(map, "ManifestLayout", path)?,
+            manifest_name: crate::from_json_optional(map, "ManifestName", path)?,
+            min_buffer_time_seconds: crate::from_json_optional(map, "MinBufferTimeSeconds", path)?,
+            profile: crate::from_json_optional(map, "Profile", path)?,
+            scte_markers_source: crate::from_json_optional(map, "ScteMarkersSource", path)?,
+            stream_selection: crate::from_json_optional(map, "StreamSelection", path)?,
+        })
     }
 }
 
@@ -463,6 +567,46 @@ impl crate::ToJson for DashPackage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashPackage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DashManifests",
+                "Encryption",
+                "IncludeEncoderConfigurationInSegments",
+                "IncludeIframeOnlyStream",
+                "PeriodTriggers",
+                "SegmentDurationSeconds",
+                "SegmentTemplateFormat",
+            ],
+        )?;
+        Ok(Self {
+            dash_manifests: crate::from_json_required(map, "DashManifests", path)?,
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            include_encoder_configuration_in_segments: crate::from_json_optional(
+                map,
+                "IncludeEncoderConfigurationInSegments",
+                path,
+            )?,
+            include_iframe_only_stream: crate::from_json_optional(
+                map,
+                "IncludeIframeOnlyStream",
+                path,
+            )?,
+            period_triggers: crate::from_json_optional(map, "PeriodTriggers", path)?,
+            segment_duration_seconds: crate::from_json_optional(
+                map,
+                "SegmentDurationSeconds",
+                path,
+            )?,
+            segment_template_format: crate::from_json_optional(map, "SegmentTemplateFormat", path)?,
+        })
+    }
+}
+
 impl From<DashPackage> for Value<DashPackage> {
     fn from(value: DashPackage) -> Self {
         Value::Lit(value)
@@ -498,6 +642,18 @@ impl crate::ToJson for EncryptionContractConfiguration {
         crate::put(&mut out, "PresetSpeke20Audio", &self.preset_speke20_audio);
         crate::put(&mut out, "PresetSpeke20Video", &self.preset_speke20_video);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionContractConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PresetSpeke20Audio", "PresetSpeke20Video"])?;
+        Ok(Self {
+            preset_speke20_audio: crate::from_json_required(map, "PresetSpeke20Audio", path)?,
+            preset_speke20_video: crate::from_json_required(map, "PresetSpeke20Video", path)?,
+        })
     }
 }
 
@@ -553,6 +709,30 @@ impl crate::ToJson for HlsEncryption {
         crate::put_opt(&mut out, "EncryptionMethod", &self.encryption_method);
         crate::put(&mut out, "SpekeKeyProvider", &self.speke_key_provider);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConstantInitializationVector",
+                "EncryptionMethod",
+                "SpekeKeyProvider",
+            ],
+        )?;
+        Ok(Self {
+            constant_initialization_vector: crate::from_json_optional(
+                map,
+                "ConstantInitializationVector",
+                path,
+            )?,
+            encryption_method: crate::from_json_optional(map, "EncryptionMethod", path)?,
+            speke_key_provider: crate::from_json_required(map, "SpekeKeyProvider", path)?,
+        })
     }
 }
 
@@ -662,6 +842,40 @@ impl crate::ToJson for HlsManifest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsManifest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdMarkers",
+                "IncludeIframeOnlyStream",
+                "ManifestName",
+                "ProgramDateTimeIntervalSeconds",
+                "RepeatExtXKey",
+                "StreamSelection",
+            ],
+        )?;
+        Ok(Self {
+            ad_markers: crate::from_json_optional(map, "AdMarkers", path)?,
+            include_iframe_only_stream: crate::from_json_optional(
+                map,
+                "IncludeIframeOnlyStream",
+                path,
+            )?,
+            manifest_name: crate::from_json_optional(map, "ManifestName", path)?,
+            program_date_time_interval_seconds: crate::from_json_optional(
+                map,
+                "ProgramDateTimeIntervalSeconds",
+                path,
+            )?,
+            repeat_ext_x_key: crate::from_json_optional(map, "RepeatExtXKey", path)?,
+            stream_selection: crate::from_json_optional(map, "StreamSelection", path)?,
+        })
+    }
+}
+
 impl From<HlsManifest> for Value<HlsManifest> {
     fn from(value: HlsManifest) -> Self {
         Value::Lit(value)
@@ -743,6 +957,38 @@ impl crate::ToJson for HlsPackage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsPackage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Encryption",
+                "HlsManifests",
+                "IncludeDvbSubtitles",
+                "SegmentDurationSeconds",
+                "UseAudioRenditionGroup",
+            ],
+        )?;
+        Ok(Self {
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            hls_manifests: crate::from_json_required(map, "HlsManifests", path)?,
+            include_dvb_subtitles: crate::from_json_optional(map, "IncludeDvbSubtitles", path)?,
+            segment_duration_seconds: crate::from_json_optional(
+                map,
+                "SegmentDurationSeconds",
+                path,
+            )?,
+            use_audio_rendition_group: crate::from_json_optional(
+                map,
+                "UseAudioRenditionGroup",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<HlsPackage> for Value<HlsPackage> {
     fn from(value: HlsPackage) -> Self {
         Value::Lit(value)
@@ -771,6 +1017,16 @@ impl crate::ToJson for MssEncryption {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SpekeKeyProvider", &self.speke_key_provider);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MssEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SpekeKeyProvider"])?;
+        Ok(Self {
+            speke_key_provider: crate::from_json_required(map, "SpekeKeyProvider", path)?,
+        })
     }
 }
 
@@ -817,6 +1073,17 @@ impl crate::ToJson for MssManifest {
         crate::put_opt(&mut out, "ManifestName", &self.manifest_name);
         crate::put_opt(&mut out, "StreamSelection", &self.stream_selection);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MssManifest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ManifestName", "StreamSelection"])?;
+        Ok(Self {
+            manifest_name: crate::from_json_optional(map, "ManifestName", path)?,
+            stream_selection: crate::from_json_optional(map, "StreamSelection", path)?,
+        })
     }
 }
 
@@ -872,6 +1139,26 @@ impl crate::ToJson for MssPackage {
             &self.segment_duration_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MssPackage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Encryption", "MssManifests", "SegmentDurationSeconds"],
+        )?;
+        Ok(Self {
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            mss_manifests: crate::from_json_required(map, "MssManifests", path)?,
+            segment_duration_seconds: crate::from_json_optional(
+                map,
+                "SegmentDurationSeconds",
+                path,
+            )?,
+        })
     }
 }
 
@@ -934,6 +1221,32 @@ impl crate::ToJson for SpekeKeyProvider {
         crate::put(&mut out, "SystemIds", &self.system_ids);
         crate::put(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpekeKeyProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EncryptionContractConfiguration",
+                "RoleArn",
+                "SystemIds",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            encryption_contract_configuration: crate::from_json_optional(
+                map,
+                "EncryptionContractConfiguration",
+                path,
+            )?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            system_ids: crate::from_json_required(map, "SystemIds", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
     }
 }
 
@@ -1001,6 +1314,34 @@ impl crate::ToJson for StreamSelection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamSelection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxVideoBitsPerSecond",
+                "MinVideoBitsPerSecond",
+                "StreamOrder",
+            ],
+        )?;
+        Ok(Self {
+            max_video_bits_per_second: crate::from_json_optional(
+                map,
+                "MaxVideoBitsPerSecond",
+                path,
+            )?,
+            min_video_bits_per_second: crate::from_json_optional(
+                map,
+                "MinVideoBitsPerSecond",
+                path,
+            )?,
+            stream_order: crate::from_json_optional(map, "StreamOrder", path)?,
+        })
+    }
+}
+
 impl From<StreamSelection> for Value<StreamSelection> {
     fn from(value: StreamSelection) -> Self {
         Value::Lit(value)
@@ -1039,6 +1380,21 @@ impl crate::ToJson for AdMarkers {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdMarkers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("SCTE35_ENHANCED", Self::Scte35Enhanced),
+                ("PASSTHROUGH", Self::Passthrough),
+            ],
+        )
+    }
+}
+
 impl From<AdMarkers> for Value<AdMarkers> {
     fn from(value: AdMarkers) -> Self {
         Value::Lit(value)
@@ -1067,6 +1423,17 @@ impl EncryptionMethod {
 impl crate::ToJson for EncryptionMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AES_128", Self::Aes128), ("SAMPLE_AES", Self::SampleAes)],
+        )
     }
 }
 
@@ -1104,6 +1471,17 @@ impl crate::ToJson for ManifestLayout {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManifestLayout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FULL", Self::Full), ("COMPACT", Self::Compact)],
+        )
+    }
+}
+
 impl From<ManifestLayout> for Value<ManifestLayout> {
     fn from(value: ManifestLayout) -> Self {
         Value::Lit(value)
@@ -1129,6 +1507,13 @@ impl PeriodTrigger {
 impl crate::ToJson for PeriodTrigger {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PeriodTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ADS", Self::Ads)])
     }
 }
 
@@ -1169,6 +1554,23 @@ impl PresetSpeke20Audio {
 impl crate::ToJson for PresetSpeke20Audio {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PresetSpeke20Audio {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRESET-AUDIO-1", Self::PresetAudio1),
+                ("PRESET-AUDIO-2", Self::PresetAudio2),
+                ("PRESET-AUDIO-3", Self::PresetAudio3),
+                ("SHARED", Self::Shared),
+                ("UNENCRYPTED", Self::Unencrypted),
+            ],
+        )
     }
 }
 
@@ -1227,6 +1629,28 @@ impl crate::ToJson for PresetSpeke20Video {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PresetSpeke20Video {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRESET-VIDEO-1", Self::PresetVideo1),
+                ("PRESET-VIDEO-2", Self::PresetVideo2),
+                ("PRESET-VIDEO-3", Self::PresetVideo3),
+                ("PRESET-VIDEO-4", Self::PresetVideo4),
+                ("PRESET-VIDEO-5", Self::PresetVideo5),
+                ("PRESET-VIDEO-6", Self::PresetVideo6),
+                ("PRESET-VIDEO-7", Self::PresetVideo7),
+                ("PRESET-VIDEO-8", Self::PresetVideo8),
+                ("SHARED", Self::Shared),
+                ("UNENCRYPTED", Self::Unencrypted),
+            ],
+        )
+    }
+}
+
 impl From<PresetSpeke20Video> for Value<PresetSpeke20Video> {
     fn from(value: PresetSpeke20Video) -> Self {
         Value::Lit(value)
@@ -1256,6 +1680,17 @@ impl Profile {
 impl crate::ToJson for Profile {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Profile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("HBBTV_1_5", Self::Hbbtv15)],
+        )
     }
 }
 
@@ -1289,6 +1724,17 @@ impl ScteMarkersSource {
 impl crate::ToJson for ScteMarkersSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScteMarkersSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SEGMENTS", Self::Segments), ("MANIFEST", Self::Manifest)],
+        )
     }
 }
 
@@ -1331,6 +1777,21 @@ impl crate::ToJson for SegmentTemplateFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentTemplateFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NUMBER_WITH_TIMELINE", Self::NumberWithTimeline),
+                ("TIME_WITH_TIMELINE", Self::TimeWithTimeline),
+                ("NUMBER_WITH_DURATION", Self::NumberWithDuration),
+            ],
+        )
+    }
+}
+
 impl From<SegmentTemplateFormat> for Value<SegmentTemplateFormat> {
     fn from(value: SegmentTemplateFormat) -> Self {
         Value::Lit(value)
@@ -1362,6 +1823,21 @@ impl StreamOrder {
 impl crate::ToJson for StreamOrder {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ORIGINAL", Self::Original),
+                ("VIDEO_BITRATE_ASCENDING", Self::VideoBitrateAscending),
+                ("VIDEO_BITRATE_DESCENDING", Self::VideoBitrateDescending),
+            ],
+        )
     }
 }
 

@@ -74,6 +74,23 @@ impl crate::ToJson for PackagingGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PackagingGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Authorization", "EgressAccessLogs", "Id", "Tags"],
+        )?;
+        Ok(Self {
+            authorization: crate::from_json_optional(map, "Authorization", path)?,
+            egress_access_logs: crate::from_json_optional(map, "EgressAccessLogs", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaPackage::PackagingGroup` (`Fn::GetAtt`).
 impl crate::Handle<PackagingGroup> {
     /// `Fn::GetAtt` `Arn`. The ARN of the PackagingGroup.
@@ -121,6 +138,17 @@ impl crate::ToJson for Authorization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Authorization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CdnIdentifierSecret", "SecretsRoleArn"])?;
+        Ok(Self {
+            cdn_identifier_secret: crate::from_json_required(map, "CdnIdentifierSecret", path)?,
+            secrets_role_arn: crate::from_json_required(map, "SecretsRoleArn", path)?,
+        })
+    }
+}
+
 impl From<Authorization> for Value<Authorization> {
     fn from(value: Authorization) -> Self {
         Value::Lit(value)
@@ -156,6 +184,16 @@ impl crate::ToJson for LogConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LogGroupName", &self.log_group_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupName"])?;
+        Ok(Self {
+            log_group_name: crate::from_json_optional(map, "LogGroupName", path)?,
+        })
     }
 }
 

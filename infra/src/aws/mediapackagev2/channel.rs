@@ -154,6 +154,50 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelGroupName",
+                "ChannelName",
+                "Description",
+                "InputSwitchConfiguration",
+                "InputType",
+                "MultiviewConfiguration",
+                "OutputHeaderConfiguration",
+                "OutputLockingMode",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            channel_group_name: crate::from_json_required(map, "ChannelGroupName", path)?,
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            input_switch_configuration: crate::from_json_optional(
+                map,
+                "InputSwitchConfiguration",
+                path,
+            )?,
+            input_type: crate::from_json_optional(map, "InputType", path)?,
+            multiview_configuration: crate::from_json_optional(
+                map,
+                "MultiviewConfiguration",
+                path,
+            )?,
+            output_header_configuration: crate::from_json_optional(
+                map,
+                "OutputHeaderConfiguration",
+                path,
+            )?,
+            output_locking_mode: crate::from_json_optional(map, "OutputLockingMode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaPackageV2::Channel` (`Fn::GetAtt`).
 impl crate::Handle<Channel> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) associated with the resource.</p>
@@ -237,6 +281,17 @@ impl crate::ToJson for InputSwitchConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputSwitchConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MQCSInputSwitching", "PreferredInput"])?;
+        Ok(Self {
+            mqcs_input_switching: crate::from_json_optional(map, "MQCSInputSwitching", path)?,
+            preferred_input: crate::from_json_optional(map, "PreferredInput", path)?,
+        })
+    }
+}
+
 impl From<InputSwitchConfiguration> for Value<InputSwitchConfiguration> {
     fn from(value: InputSwitchConfiguration) -> Self {
         Value::Lit(value)
@@ -283,6 +338,17 @@ impl crate::ToJson for MultiviewConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiviewConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailableLayouts", "AvailableSources"])?;
+        Ok(Self {
+            available_layouts: crate::from_json_required(map, "AvailableLayouts", path)?,
+            available_sources: crate::from_json_required(map, "AvailableSources", path)?,
+        })
+    }
+}
+
 impl From<MultiviewConfiguration> for Value<MultiviewConfiguration> {
     fn from(value: MultiviewConfiguration) -> Self {
         Value::Lit(value)
@@ -319,6 +385,16 @@ impl crate::ToJson for OutputHeaderConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputHeaderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PublishMQCS"])?;
+        Ok(Self {
+            publish_mqcs: crate::from_json_optional(map, "PublishMQCS", path)?,
+        })
+    }
+}
+
 impl From<OutputHeaderConfiguration> for Value<OutputHeaderConfiguration> {
     fn from(value: OutputHeaderConfiguration) -> Self {
         Value::Lit(value)
@@ -350,6 +426,21 @@ impl InputType {
 impl crate::ToJson for InputType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HLS", Self::Hls),
+                ("CMAF", Self::Cmaf),
+                ("MULTIVIEW", Self::Multiview),
+            ],
+        )
     }
 }
 
@@ -405,6 +496,24 @@ impl crate::ToJson for MultiviewLayoutType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiviewLayoutType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LAYOUT_2EH", Self::Layout2eh),
+                ("LAYOUT_2PL", Self::Layout2pl),
+                ("LAYOUT_3EL", Self::Layout3el),
+                ("LAYOUT_3PL", Self::Layout3pl),
+                ("LAYOUT_4E", Self::Layout4e),
+                ("LAYOUT_4PL", Self::Layout4pl),
+            ],
+        )
+    }
+}
+
 impl From<MultiviewLayoutType> for Value<MultiviewLayoutType> {
     fn from(value: MultiviewLayoutType) -> Self {
         Value::Lit(value)
@@ -433,6 +542,20 @@ impl OutputLockingMode {
 impl crate::ToJson for OutputLockingMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputLockingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EPOCH_LOCKED", Self::EpochLocked),
+                ("NON_EPOCH_LOCKED", Self::NonEpochLocked),
+            ],
+        )
     }
 }
 

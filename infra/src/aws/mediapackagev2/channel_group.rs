@@ -66,6 +66,19 @@ impl crate::ToJson for ChannelGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ChannelGroupName", "Description", "Tags"])?;
+        Ok(Self {
+            channel_group_name: crate::from_json_required(map, "ChannelGroupName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaPackageV2::ChannelGroup` (`Fn::GetAtt`).
 impl crate::Handle<ChannelGroup> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) associated with the resource.</p>

@@ -56,3 +56,16 @@ impl crate::ToJson for ChannelPolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ChannelGroupName", "ChannelName", "Policy"])?;
+        Ok(Self {
+            channel_group_name: crate::from_json_required(map, "ChannelGroupName", path)?,
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            policy: crate::from_json_required(map, "Policy", path)?,
+        })
+    }
+}

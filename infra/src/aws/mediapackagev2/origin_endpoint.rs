@@ -217,6 +217,62 @@ impl crate::ToJson for OriginEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelGroupName",
+                "ChannelName",
+                "ContainerType",
+                "DashManifests",
+                "Description",
+                "ForceEndpointErrorConfiguration",
+                "HlsManifests",
+                "LowLatencyHlsManifests",
+                "MssManifests",
+                "OriginEndpointName",
+                "Segment",
+                "StartoverWindowSeconds",
+                "StreamNameOutputMode",
+                "Tags",
+                "UriSeparator",
+            ],
+        )?;
+        Ok(Self {
+            channel_group_name: crate::from_json_required(map, "ChannelGroupName", path)?,
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            container_type: crate::from_json_required(map, "ContainerType", path)?,
+            dash_manifests: crate::from_json_optional(map, "DashManifests", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            force_endpoint_error_configuration: crate::from_json_optional(
+                map,
+                "ForceEndpointErrorConfiguration",
+                path,
+            )?,
+            hls_manifests: crate::from_json_optional(map, "HlsManifests", path)?,
+            low_latency_hls_manifests: crate::from_json_optional(
+                map,
+                "LowLatencyHlsManifests",
+                path,
+            )?,
+            mss_manifests: crate::from_json_optional(map, "MssManifests", path)?,
+            origin_endpoint_name: crate::from_json_required(map, "OriginEndpointName", path)?,
+            segment: crate::from_json_optional(map, "Segment", path)?,
+            startover_window_seconds: crate::from_json_optional(
+                map,
+                "StartoverWindowSeconds",
+                path,
+            )?,
+            stream_name_output_mode: crate::from_json_optional(map, "StreamNameOutputMode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            uri_separator: crate::from_json_optional(map, "UriSeparator", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaPackageV2::OriginEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<OriginEndpoint> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) associated with the resource.</p>
@@ -293,6 +349,20 @@ impl crate::ToJson for ContentKeyPeriodConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentKeyPeriodConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContentKeyPeriodTiming"])?;
+        Ok(Self {
+            content_key_period_timing: crate::from_json_optional(
+                map,
+                "ContentKeyPeriodTiming",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ContentKeyPeriodConfiguration> for Value<ContentKeyPeriodConfiguration> {
     fn from(value: ContentKeyPeriodConfiguration) -> Self {
         Value::Lit(value)
@@ -354,6 +424,23 @@ impl crate::ToJson for DashBaseUrl {
         crate::put_opt(&mut out, "ServiceLocation", &self.service_location);
         crate::put(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashBaseUrl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DvbPriority", "DvbWeight", "ServiceLocation", "Url"],
+        )?;
+        Ok(Self {
+            dvb_priority: crate::from_json_optional(map, "DvbPriority", path)?,
+            dvb_weight: crate::from_json_optional(map, "DvbWeight", path)?,
+            service_location: crate::from_json_optional(map, "ServiceLocation", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
     }
 }
 
@@ -420,6 +507,18 @@ impl crate::ToJson for DashDvbFontDownload {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashDvbFontDownload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FontFamily", "MimeType", "Url"])?;
+        Ok(Self {
+            font_family: crate::from_json_optional(map, "FontFamily", path)?,
+            mime_type: crate::from_json_optional(map, "MimeType", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<DashDvbFontDownload> for Value<DashDvbFontDownload> {
     fn from(value: DashDvbFontDownload) -> Self {
         Value::Lit(value)
@@ -460,6 +559,17 @@ impl crate::ToJson for DashDvbMetricsReporting {
         crate::put_opt(&mut out, "Probability", &self.probability);
         crate::put(&mut out, "ReportingUrl", &self.reporting_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashDvbMetricsReporting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Probability", "ReportingUrl"])?;
+        Ok(Self {
+            probability: crate::from_json_optional(map, "Probability", path)?,
+            reporting_url: crate::from_json_required(map, "ReportingUrl", path)?,
+        })
     }
 }
 
@@ -511,6 +621,17 @@ impl crate::ToJson for DashDvbSettings {
         crate::put_opt(&mut out, "ErrorMetrics", &self.error_metrics);
         crate::put_opt(&mut out, "FontDownload", &self.font_download);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashDvbSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ErrorMetrics", "FontDownload"])?;
+        Ok(Self {
+            error_metrics: crate::from_json_optional(map, "ErrorMetrics", path)?,
+            font_download: crate::from_json_optional(map, "FontDownload", path)?,
+        })
     }
 }
 
@@ -796,6 +917,72 @@ impl crate::ToJson for DashManifestConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashManifestConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioTimelinePattern",
+                "AvailabilityStartTimeConfiguration",
+                "BaseUrls",
+                "Compactness",
+                "DrmSignaling",
+                "DvbSettings",
+                "FilterConfiguration",
+                "ManifestName",
+                "ManifestWindowSeconds",
+                "MinBufferTimeSeconds",
+                "MinUpdatePeriodSeconds",
+                "PeriodTriggers",
+                "Profiles",
+                "ProgramInformation",
+                "ScteDash",
+                "SegmentTemplateFormat",
+                "SubtitleConfiguration",
+                "SuggestedPresentationDelaySeconds",
+                "UriPathType",
+                "UtcTiming",
+            ],
+        )?;
+        Ok(Self {
+            audio_timeline_pattern: crate::from_json_optional(map, "AudioTimelinePattern", path)?,
+            availability_start_time_configuration: crate::from_json_optional(
+                map,
+                "AvailabilityStartTimeConfiguration",
+                path,
+            )?,
+            base_urls: crate::from_json_optional(map, "BaseUrls", path)?,
+            compactness: crate::from_json_optional(map, "Compactness", path)?,
+            drm_signaling: crate::from_json_optional(map, "DrmSignaling", path)?,
+            dvb_settings: crate::from_json_optional(map, "DvbSettings", path)?,
+            filter_configuration: crate::from_json_optional(map, "FilterConfiguration", path)?,
+            manifest_name: crate::from_json_required(map, "ManifestName", path)?,
+            manifest_window_seconds: crate::from_json_optional(map, "ManifestWindowSeconds", path)?,
+            min_buffer_time_seconds: crate::from_json_optional(map, "MinBufferTimeSeconds", path)?,
+            min_update_period_seconds: crate::from_json_optional(
+                map,
+                "MinUpdatePeriodSeconds",
+                path,
+            )?,
+            period_triggers: crate::from_json_optional(map, "PeriodTriggers", path)?,
+            profiles: crate::from_json_optional(map, "Profiles", path)?,
+            program_information: crate::from_json_optional(map, "ProgramInformation", path)?,
+            scte_dash: crate::from_json_optional(map, "ScteDash", path)?,
+            segment_template_format: crate::from_json_optional(map, "SegmentTemplateFormat", path)?,
+            subtitle_configuration: crate::from_json_optional(map, "SubtitleConfiguration", path)?,
+            suggested_presentation_delay_seconds: crate::from_json_optional(
+                map,
+                "SuggestedPresentationDelaySeconds",
+                path,
+            )?,
+            uri_path_type: crate::from_json_optional(map, "UriPathType", path)?,
+            utc_timing: crate::from_json_optional(map, "UtcTiming", path)?,
+        })
+    }
+}
+
 impl From<DashManifestConfiguration> for Value<DashManifestConfiguration> {
     fn from(value: DashManifestConfiguration) -> Self {
         Value::Lit(value)
@@ -874,6 +1061,30 @@ impl crate::ToJson for DashProgramInformation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashProgramInformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Copyright",
+                "LanguageCode",
+                "MoreInformationUrl",
+                "Source",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            copyright: crate::from_json_optional(map, "Copyright", path)?,
+            language_code: crate::from_json_optional(map, "LanguageCode", path)?,
+            more_information_url: crate::from_json_optional(map, "MoreInformationUrl", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<DashProgramInformation> for Value<DashProgramInformation> {
     fn from(value: DashProgramInformation) -> Self {
         Value::Lit(value)
@@ -910,6 +1121,16 @@ impl crate::ToJson for DashSubtitleConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashSubtitleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TtmlConfiguration"])?;
+        Ok(Self {
+            ttml_configuration: crate::from_json_optional(map, "TtmlConfiguration", path)?,
+        })
+    }
+}
+
 impl From<DashSubtitleConfiguration> for Value<DashSubtitleConfiguration> {
     fn from(value: DashSubtitleConfiguration) -> Self {
         Value::Lit(value)
@@ -937,6 +1158,16 @@ impl crate::ToJson for DashTtmlConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TtmlProfile", &self.ttml_profile);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashTtmlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TtmlProfile"])?;
+        Ok(Self {
+            ttml_profile: crate::from_json_required(map, "TtmlProfile", path)?,
+        })
     }
 }
 
@@ -985,6 +1216,17 @@ impl crate::ToJson for DashUtcTiming {
         crate::put_opt(&mut out, "TimingMode", &self.timing_mode);
         crate::put_opt(&mut out, "TimingSource", &self.timing_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashUtcTiming {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TimingMode", "TimingSource"])?;
+        Ok(Self {
+            timing_mode: crate::from_json_optional(map, "TimingMode", path)?,
+            timing_source: crate::from_json_optional(map, "TimingSource", path)?,
+        })
     }
 }
 
@@ -1083,6 +1325,42 @@ impl crate::ToJson for Encryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Encryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CmafExcludeSegmentDrmMetadata",
+                "ConstantInitializationVector",
+                "EncryptionMethod",
+                "KeyRotationIntervalSeconds",
+                "SpekeKeyProvider",
+            ],
+        )?;
+        Ok(Self {
+            cmaf_exclude_segment_drm_metadata: crate::from_json_optional(
+                map,
+                "CmafExcludeSegmentDrmMetadata",
+                path,
+            )?,
+            constant_initialization_vector: crate::from_json_optional(
+                map,
+                "ConstantInitializationVector",
+                path,
+            )?,
+            encryption_method: crate::from_json_required(map, "EncryptionMethod", path)?,
+            key_rotation_interval_seconds: crate::from_json_optional(
+                map,
+                "KeyRotationIntervalSeconds",
+                path,
+            )?,
+            speke_key_provider: crate::from_json_required(map, "SpekeKeyProvider", path)?,
+        })
+    }
+}
+
 impl From<Encryption> for Value<Encryption> {
     fn from(value: Encryption) -> Self {
         Value::Lit(value)
@@ -1120,6 +1398,18 @@ impl crate::ToJson for EncryptionContractConfiguration {
         crate::put(&mut out, "PresetSpeke20Audio", &self.preset_speke20_audio);
         crate::put(&mut out, "PresetSpeke20Video", &self.preset_speke20_video);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionContractConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PresetSpeke20Audio", "PresetSpeke20Video"])?;
+        Ok(Self {
+            preset_speke20_audio: crate::from_json_required(map, "PresetSpeke20Audio", path)?,
+            preset_speke20_video: crate::from_json_required(map, "PresetSpeke20Video", path)?,
+        })
     }
 }
 
@@ -1180,6 +1470,26 @@ impl crate::ToJson for EncryptionMethod {
         crate::put_opt(&mut out, "IsmEncryptionMethod", &self.ism_encryption_method);
         crate::put_opt(&mut out, "TsEncryptionMethod", &self.ts_encryption_method);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CmafEncryptionMethod",
+                "IsmEncryptionMethod",
+                "TsEncryptionMethod",
+            ],
+        )?;
+        Ok(Self {
+            cmaf_encryption_method: crate::from_json_optional(map, "CmafEncryptionMethod", path)?,
+            ism_encryption_method: crate::from_json_optional(map, "IsmEncryptionMethod", path)?,
+            ts_encryption_method: crate::from_json_optional(map, "TsEncryptionMethod", path)?,
+        })
     }
 }
 
@@ -1297,6 +1607,34 @@ impl crate::ToJson for FilterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClipStartTime",
+                "DrmSettings",
+                "End",
+                "ManifestFilter",
+                "Multiview",
+                "Start",
+                "TimeDelaySeconds",
+            ],
+        )?;
+        Ok(Self {
+            clip_start_time: crate::from_json_optional(map, "ClipStartTime", path)?,
+            drm_settings: crate::from_json_optional(map, "DrmSettings", path)?,
+            end: crate::from_json_optional(map, "End", path)?,
+            manifest_filter: crate::from_json_optional(map, "ManifestFilter", path)?,
+            multiview: crate::from_json_optional(map, "Multiview", path)?,
+            start: crate::from_json_optional(map, "Start", path)?,
+            time_delay_seconds: crate::from_json_optional(map, "TimeDelaySeconds", path)?,
+        })
+    }
+}
+
 impl From<FilterConfiguration> for Value<FilterConfiguration> {
     fn from(value: FilterConfiguration) -> Self {
         Value::Lit(value)
@@ -1343,6 +1681,20 @@ impl crate::ToJson for ForceEndpointErrorConfiguration {
             &self.endpoint_error_conditions,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ForceEndpointErrorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndpointErrorConditions"])?;
+        Ok(Self {
+            endpoint_error_conditions: crate::from_json_optional(
+                map,
+                "EndpointErrorConditions",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1501,6 +1853,48 @@ impl crate::ToJson for HlsManifestConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsManifestConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChildManifestName",
+                "FilterConfiguration",
+                "ManifestName",
+                "ManifestWindowSeconds",
+                "ProgramDateTimeIntervalSeconds",
+                "ScteHls",
+                "StartTag",
+                "UriPathType",
+                "Url",
+                "UrlEncodeChildManifest",
+            ],
+        )?;
+        Ok(Self {
+            child_manifest_name: crate::from_json_optional(map, "ChildManifestName", path)?,
+            filter_configuration: crate::from_json_optional(map, "FilterConfiguration", path)?,
+            manifest_name: crate::from_json_required(map, "ManifestName", path)?,
+            manifest_window_seconds: crate::from_json_optional(map, "ManifestWindowSeconds", path)?,
+            program_date_time_interval_seconds: crate::from_json_optional(
+                map,
+                "ProgramDateTimeIntervalSeconds",
+                path,
+            )?,
+            scte_hls: crate::from_json_optional(map, "ScteHls", path)?,
+            start_tag: crate::from_json_optional(map, "StartTag", path)?,
+            uri_path_type: crate::from_json_optional(map, "UriPathType", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+            url_encode_child_manifest: crate::from_json_optional(
+                map,
+                "UrlEncodeChildManifest",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<HlsManifestConfiguration> for Value<HlsManifestConfiguration> {
     fn from(value: HlsManifestConfiguration) -> Self {
         Value::Lit(value)
@@ -1598,6 +1992,32 @@ impl crate::ToJson for LowLatencyHlsFilterConfiguration {
         crate::put_opt(&mut out, "Start", &self.start);
         crate::put_opt(&mut out, "TimeDelaySeconds", &self.time_delay_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LowLatencyHlsFilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClipStartTime",
+                "DrmSettings",
+                "End",
+                "ManifestFilter",
+                "Start",
+                "TimeDelaySeconds",
+            ],
+        )?;
+        Ok(Self {
+            clip_start_time: crate::from_json_optional(map, "ClipStartTime", path)?,
+            drm_settings: crate::from_json_optional(map, "DrmSettings", path)?,
+            end: crate::from_json_optional(map, "End", path)?,
+            manifest_filter: crate::from_json_optional(map, "ManifestFilter", path)?,
+            start: crate::from_json_optional(map, "Start", path)?,
+            time_delay_seconds: crate::from_json_optional(map, "TimeDelaySeconds", path)?,
+        })
     }
 }
 
@@ -1759,6 +2179,48 @@ impl crate::ToJson for LowLatencyHlsManifestConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LowLatencyHlsManifestConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChildManifestName",
+                "FilterConfiguration",
+                "ManifestName",
+                "ManifestWindowSeconds",
+                "ProgramDateTimeIntervalSeconds",
+                "ScteHls",
+                "StartTag",
+                "UriPathType",
+                "Url",
+                "UrlEncodeChildManifest",
+            ],
+        )?;
+        Ok(Self {
+            child_manifest_name: crate::from_json_optional(map, "ChildManifestName", path)?,
+            filter_configuration: crate::from_json_optional(map, "FilterConfiguration", path)?,
+            manifest_name: crate::from_json_required(map, "ManifestName", path)?,
+            manifest_window_seconds: crate::from_json_optional(map, "ManifestWindowSeconds", path)?,
+            program_date_time_interval_seconds: crate::from_json_optional(
+                map,
+                "ProgramDateTimeIntervalSeconds",
+                path,
+            )?,
+            scte_hls: crate::from_json_optional(map, "ScteHls", path)?,
+            start_tag: crate::from_json_optional(map, "StartTag", path)?,
+            uri_path_type: crate::from_json_optional(map, "UriPathType", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+            url_encode_child_manifest: crate::from_json_optional(
+                map,
+                "UrlEncodeChildManifest",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LowLatencyHlsManifestConfiguration> for Value<LowLatencyHlsManifestConfiguration> {
     fn from(value: LowLatencyHlsManifestConfiguration) -> Self {
         Value::Lit(value)
@@ -1859,6 +2321,32 @@ impl crate::ToJson for MssFilterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MssFilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClipStartTime",
+                "DrmSettings",
+                "End",
+                "ManifestFilter",
+                "Start",
+                "TimeDelaySeconds",
+            ],
+        )?;
+        Ok(Self {
+            clip_start_time: crate::from_json_optional(map, "ClipStartTime", path)?,
+            drm_settings: crate::from_json_optional(map, "DrmSettings", path)?,
+            end: crate::from_json_optional(map, "End", path)?,
+            manifest_filter: crate::from_json_optional(map, "ManifestFilter", path)?,
+            start: crate::from_json_optional(map, "Start", path)?,
+            time_delay_seconds: crate::from_json_optional(map, "TimeDelaySeconds", path)?,
+        })
+    }
+}
+
 impl From<MssFilterConfiguration> for Value<MssFilterConfiguration> {
     fn from(value: MssFilterConfiguration) -> Self {
         Value::Lit(value)
@@ -1930,6 +2418,28 @@ impl crate::ToJson for MssManifestConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MssManifestConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FilterConfiguration",
+                "ManifestLayout",
+                "ManifestName",
+                "ManifestWindowSeconds",
+            ],
+        )?;
+        Ok(Self {
+            filter_configuration: crate::from_json_optional(map, "FilterConfiguration", path)?,
+            manifest_layout: crate::from_json_optional(map, "ManifestLayout", path)?,
+            manifest_name: crate::from_json_required(map, "ManifestName", path)?,
+            manifest_window_seconds: crate::from_json_optional(map, "ManifestWindowSeconds", path)?,
+        })
+    }
+}
+
 impl From<MssManifestConfiguration> for Value<MssManifestConfiguration> {
     fn from(value: MssManifestConfiguration) -> Self {
         Value::Lit(value)
@@ -1980,6 +2490,17 @@ impl crate::ToJson for MultiviewFilterConfiguration {
         crate::put(&mut out, "Layout", &self.layout);
         crate::put(&mut out, "Sources", &self.sources);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiviewFilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Layout", "Sources"])?;
+        Ok(Self {
+            layout: crate::from_json_required(map, "Layout", path)?,
+            sources: crate::from_json_required(map, "Sources", path)?,
+        })
     }
 }
 
@@ -2046,6 +2567,22 @@ impl crate::ToJson for Scte {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scte {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomAdTypes", "ScteFilter", "ScteInSegments"],
+        )?;
+        Ok(Self {
+            custom_ad_types: crate::from_json_optional(map, "CustomAdTypes", path)?,
+            scte_filter: crate::from_json_optional(map, "ScteFilter", path)?,
+            scte_in_segments: crate::from_json_optional(map, "ScteInSegments", path)?,
+        })
+    }
+}
+
 impl From<Scte> for Value<Scte> {
     fn from(value: Scte) -> Self {
         Value::Lit(value)
@@ -2092,6 +2629,17 @@ impl crate::ToJson for ScteDash {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScteDash {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AdMarkerDash", "ScteInManifests"])?;
+        Ok(Self {
+            ad_marker_dash: crate::from_json_optional(map, "AdMarkerDash", path)?,
+            scte_in_manifests: crate::from_json_optional(map, "ScteInManifests", path)?,
+        })
+    }
+}
+
 impl From<ScteDash> for Value<ScteDash> {
     fn from(value: ScteDash) -> Self {
         Value::Lit(value)
@@ -2135,6 +2683,17 @@ impl crate::ToJson for ScteHls {
         crate::put_opt(&mut out, "AdMarkerHls", &self.ad_marker_hls);
         crate::put_opt(&mut out, "ScteInManifests", &self.scte_in_manifests);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScteHls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AdMarkerHls", "ScteInManifests"])?;
+        Ok(Self {
+            ad_marker_hls: crate::from_json_optional(map, "AdMarkerHls", path)?,
+            scte_in_manifests: crate::from_json_optional(map, "ScteInManifests", path)?,
+        })
     }
 }
 
@@ -2275,6 +2834,52 @@ impl crate::ToJson for Segment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Segment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Encryption",
+                "IncludeIframeOnlyStreams",
+                "OutputTimestampMode",
+                "Scte",
+                "SegmentDurationSeconds",
+                "SegmentName",
+                "TsIncludeDvbSubtitles",
+                "TsUseAudioRenditionGroup",
+            ],
+        )?;
+        Ok(Self {
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            include_iframe_only_streams: crate::from_json_optional(
+                map,
+                "IncludeIframeOnlyStreams",
+                path,
+            )?,
+            output_timestamp_mode: crate::from_json_optional(map, "OutputTimestampMode", path)?,
+            scte: crate::from_json_optional(map, "Scte", path)?,
+            segment_duration_seconds: crate::from_json_optional(
+                map,
+                "SegmentDurationSeconds",
+                path,
+            )?,
+            segment_name: crate::from_json_optional(map, "SegmentName", path)?,
+            ts_include_dvb_subtitles: crate::from_json_optional(
+                map,
+                "TsIncludeDvbSubtitles",
+                path,
+            )?,
+            ts_use_audio_rendition_group: crate::from_json_optional(
+                map,
+                "TsUseAudioRenditionGroup",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Segment> for Value<Segment> {
     fn from(value: Segment) -> Self {
         Value::Lit(value)
@@ -2389,6 +2994,44 @@ impl crate::ToJson for SpekeKeyProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpekeKeyProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateArn",
+                "ContentKeyPeriodConfiguration",
+                "DrmSystems",
+                "EncryptionContractConfiguration",
+                "ResourceId",
+                "RoleArn",
+                "SpekeVersion",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            content_key_period_configuration: crate::from_json_optional(
+                map,
+                "ContentKeyPeriodConfiguration",
+                path,
+            )?,
+            drm_systems: crate::from_json_required(map, "DrmSystems", path)?,
+            encryption_contract_configuration: crate::from_json_required(
+                map,
+                "EncryptionContractConfiguration",
+                path,
+            )?,
+            resource_id: crate::from_json_required(map, "ResourceId", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            speke_version: crate::from_json_optional(map, "SpekeVersion", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<SpekeKeyProvider> for Value<SpekeKeyProvider> {
     fn from(value: SpekeKeyProvider) -> Self {
         Value::Lit(value)
@@ -2436,6 +3079,17 @@ impl crate::ToJson for StartTag {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StartTag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Precise", "TimeOffset"])?;
+        Ok(Self {
+            precise: crate::from_json_optional(map, "Precise", path)?,
+            time_offset: crate::from_json_required(map, "TimeOffset", path)?,
+        })
+    }
+}
+
 impl From<StartTag> for Value<StartTag> {
     fn from(value: StartTag) -> Self {
         Value::Lit(value)
@@ -2464,6 +3118,13 @@ impl AdMarkerDash {
 impl crate::ToJson for AdMarkerDash {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdMarkerDash {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BINARY", Self::Binary), ("XML", Self::Xml)])
     }
 }
 
@@ -2498,6 +3159,20 @@ impl crate::ToJson for AdMarkerHls {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdMarkerHls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DATERANGE", Self::Daterange),
+                ("SCTE35_ENHANCED", Self::Scte35Enhanced),
+            ],
+        )
+    }
+}
+
 impl From<AdMarkerHls> for Value<AdMarkerHls> {
     fn from(value: AdMarkerHls) -> Self {
         Value::Lit(value)
@@ -2526,6 +3201,13 @@ impl CmafEncryptionMethod {
 impl crate::ToJson for CmafEncryptionMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CmafEncryptionMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CENC", Self::Cenc), ("CBCS", Self::Cbcs)])
     }
 }
 
@@ -2563,6 +3245,17 @@ impl crate::ToJson for ContainerType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("TS", Self::Ts), ("CMAF", Self::Cmaf), ("ISM", Self::Ism)],
+        )
+    }
+}
+
 impl From<ContainerType> for Value<ContainerType> {
     fn from(value: ContainerType) -> Self {
         Value::Lit(value)
@@ -2594,6 +3287,21 @@ impl ContentKeyPeriodTiming {
 impl crate::ToJson for ContentKeyPeriodTiming {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentKeyPeriodTiming {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INDEX_ONLY", Self::IndexOnly),
+                ("START_END_ONLY", Self::StartEndOnly),
+                ("INDEX_WITH_START_END", Self::IndexWithStartEnd),
+            ],
+        )
     }
 }
 
@@ -2637,6 +3345,26 @@ impl crate::ToJson for CustomAdType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomAdType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROGRAM", Self::Program),
+                ("CHAPTER", Self::Chapter),
+                ("UNSCHEDULED_EVENT", Self::UnscheduledEvent),
+                (
+                    "ALTERNATE_CONTENT_OPPORTUNITY",
+                    Self::AlternateContentOpportunity,
+                ),
+                ("NETWORK", Self::Network),
+            ],
+        )
+    }
+}
+
 impl From<CustomAdType> for Value<CustomAdType> {
     fn from(value: CustomAdType) -> Self {
         Value::Lit(value)
@@ -2665,6 +3393,17 @@ impl DashAudioTimelinePattern {
 impl crate::ToJson for DashAudioTimelinePattern {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashAudioTimelinePattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("PATTERNED", Self::Patterned)],
+        )
     }
 }
 
@@ -2699,6 +3438,17 @@ impl crate::ToJson for DashCompactness {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashCompactness {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STANDARD", Self::Standard), ("NONE", Self::None)],
+        )
+    }
+}
+
 impl From<DashCompactness> for Value<DashCompactness> {
     fn from(value: DashCompactness) -> Self {
         Value::Lit(value)
@@ -2727,6 +3477,20 @@ impl DashDrmSignaling {
 impl crate::ToJson for DashDrmSignaling {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashDrmSignaling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INDIVIDUAL", Self::Individual),
+                ("REFERENCED", Self::Referenced),
+            ],
+        )
     }
 }
 
@@ -2770,6 +3534,23 @@ impl crate::ToJson for DashPeriodTrigger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashPeriodTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AVAILS", Self::Avails),
+                ("DRM_KEY_ROTATION", Self::DrmKeyRotation),
+                ("SOURCE_CHANGES", Self::SourceChanges),
+                ("SOURCE_DISRUPTIONS", Self::SourceDisruptions),
+                ("NONE", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<DashPeriodTrigger> for Value<DashPeriodTrigger> {
     fn from(value: DashPeriodTrigger) -> Self {
         Value::Lit(value)
@@ -2795,6 +3576,13 @@ impl DashProfile {
 impl crate::ToJson for DashProfile {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DVB_DASH", Self::DvbDash)])
     }
 }
 
@@ -2826,6 +3614,17 @@ impl crate::ToJson for DashSegmentTemplateFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashSegmentTemplateFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NUMBER_WITH_TIMELINE", Self::NumberWithTimeline)],
+        )
+    }
+}
+
 impl From<DashSegmentTemplateFormat> for Value<DashSegmentTemplateFormat> {
     fn from(value: DashSegmentTemplateFormat) -> Self {
         Value::Lit(value)
@@ -2854,6 +3653,17 @@ impl DashTtmlProfile {
 impl crate::ToJson for DashTtmlProfile {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashTtmlProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IMSC_1", Self::Imsc1), ("EBU_TT_D_101", Self::EbuTtD101)],
+        )
     }
 }
 
@@ -2891,6 +3701,22 @@ impl DashUtcTimingMode {
 impl crate::ToJson for DashUtcTimingMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashUtcTimingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HTTP_HEAD", Self::HttpHead),
+                ("HTTP_ISO", Self::HttpIso),
+                ("HTTP_XSDATE", Self::HttpXsdate),
+                ("UTC_DIRECT", Self::UtcDirect),
+            ],
+        )
     }
 }
 
@@ -2934,6 +3760,23 @@ impl crate::ToJson for DrmSystem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DrmSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLEAR_KEY_AES_128", Self::ClearKeyAes128),
+                ("FAIRPLAY", Self::Fairplay),
+                ("PLAYREADY", Self::Playready),
+                ("WIDEVINE", Self::Widevine),
+                ("IRDETO", Self::Irdeto),
+            ],
+        )
+    }
+}
+
 impl From<DrmSystem> for Value<DrmSystem> {
     fn from(value: DrmSystem) -> Self {
         Value::Lit(value)
@@ -2971,6 +3814,22 @@ impl crate::ToJson for EndpointErrorCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointErrorCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STALE_MANIFEST", Self::StaleManifest),
+                ("INCOMPLETE_MANIFEST", Self::IncompleteManifest),
+                ("MISSING_DRM_KEY", Self::MissingDrmKey),
+                ("SLATE_INPUT", Self::SlateInput),
+            ],
+        )
+    }
+}
+
 impl From<EndpointErrorCondition> for Value<EndpointErrorCondition> {
     fn from(value: EndpointErrorCondition) -> Self {
         Value::Lit(value)
@@ -2996,6 +3855,13 @@ impl IsmEncryptionMethod {
 impl crate::ToJson for IsmEncryptionMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IsmEncryptionMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CENC", Self::Cenc)])
     }
 }
 
@@ -3027,6 +3893,17 @@ impl MssManifestLayout {
 impl crate::ToJson for MssManifestLayout {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MssManifestLayout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FULL", Self::Full), ("COMPACT", Self::Compact)],
+        )
     }
 }
 
@@ -3082,6 +3959,24 @@ impl crate::ToJson for MultiviewLayoutType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiviewLayoutType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LAYOUT_2EH", Self::Layout2eh),
+                ("LAYOUT_2PL", Self::Layout2pl),
+                ("LAYOUT_3EL", Self::Layout3el),
+                ("LAYOUT_3PL", Self::Layout3pl),
+                ("LAYOUT_4E", Self::Layout4e),
+                ("LAYOUT_4PL", Self::Layout4pl),
+            ],
+        )
+    }
+}
+
 impl From<MultiviewLayoutType> for Value<MultiviewLayoutType> {
     fn from(value: MultiviewLayoutType) -> Self {
         Value::Lit(value)
@@ -3110,6 +4005,20 @@ impl OutputTimestampMode {
 impl crate::ToJson for OutputTimestampMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputTimestampMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PASSTHROUGH", Self::Passthrough),
+                ("REBASED_TO_CHANNEL_START", Self::RebasedToChannelStart),
+            ],
+        )
     }
 }
 
@@ -3150,6 +4059,23 @@ impl PresetSpeke20Audio {
 impl crate::ToJson for PresetSpeke20Audio {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PresetSpeke20Audio {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRESET_AUDIO_1", Self::PresetAudio1),
+                ("PRESET_AUDIO_2", Self::PresetAudio2),
+                ("PRESET_AUDIO_3", Self::PresetAudio3),
+                ("SHARED", Self::Shared),
+                ("UNENCRYPTED", Self::Unencrypted),
+            ],
+        )
     }
 }
 
@@ -3205,6 +4131,28 @@ impl PresetSpeke20Video {
 impl crate::ToJson for PresetSpeke20Video {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PresetSpeke20Video {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRESET_VIDEO_1", Self::PresetVideo1),
+                ("PRESET_VIDEO_2", Self::PresetVideo2),
+                ("PRESET_VIDEO_3", Self::PresetVideo3),
+                ("PRESET_VIDEO_4", Self::PresetVideo4),
+                ("PRESET_VIDEO_5", Self::PresetVideo5),
+                ("PRESET_VIDEO_6", Self::PresetVideo6),
+                ("PRESET_VIDEO_7", Self::PresetVideo7),
+                ("PRESET_VIDEO_8", Self::PresetVideo8),
+                ("SHARED", Self::Shared),
+                ("UNENCRYPTED", Self::Unencrypted),
+            ],
+        )
     }
 }
 
@@ -3292,6 +4240,52 @@ impl crate::ToJson for ScteFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScteFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SPLICE_INSERT", Self::SpliceInsert),
+                ("BREAK", Self::Break),
+                ("PROVIDER_ADVERTISEMENT", Self::ProviderAdvertisement),
+                ("DISTRIBUTOR_ADVERTISEMENT", Self::DistributorAdvertisement),
+                (
+                    "PROVIDER_PLACEMENT_OPPORTUNITY",
+                    Self::ProviderPlacementOpportunity,
+                ),
+                (
+                    "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
+                    Self::DistributorPlacementOpportunity,
+                ),
+                (
+                    "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
+                    Self::ProviderOverlayPlacementOpportunity,
+                ),
+                (
+                    "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
+                    Self::DistributorOverlayPlacementOpportunity,
+                ),
+                ("PROGRAM", Self::Program),
+                ("CHAPTER", Self::Chapter),
+                ("UNSCHEDULED_EVENT", Self::UnscheduledEvent),
+                (
+                    "ALTERNATE_CONTENT_OPPORTUNITY",
+                    Self::AlternateContentOpportunity,
+                ),
+                ("NETWORK", Self::Network),
+                ("PROVIDER_PROMO", Self::ProviderPromo),
+                ("DISTRIBUTOR_PROMO", Self::DistributorPromo),
+                ("PROVIDER_AD_BLOCK", Self::ProviderAdBlock),
+                ("DISTRIBUTOR_AD_BLOCK", Self::DistributorAdBlock),
+                ("CONTENT_IDENTIFICATION", Self::ContentIdentification),
+                ("CALL_AD_SERVER", Self::CallAdServer),
+            ],
+        )
+    }
+}
+
 impl From<ScteFilter> for Value<ScteFilter> {
     fn from(value: ScteFilter) -> Self {
         Value::Lit(value)
@@ -3320,6 +4314,17 @@ impl ScteInManifests {
 impl crate::ToJson for ScteInManifests {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScteInManifests {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ALL", Self::All), ("MATCHES_FILTER", Self::MatchesFilter)],
+        )
     }
 }
 
@@ -3357,6 +4362,21 @@ impl crate::ToJson for ScteInSegments {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScteInSegments {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("ALL", Self::All),
+                ("MATCHES_FILTER", Self::MatchesFilter),
+            ],
+        )
+    }
+}
+
 impl From<ScteInSegments> for Value<ScteInSegments> {
     fn from(value: ScteInSegments) -> Self {
         Value::Lit(value)
@@ -3385,6 +4405,13 @@ impl SpekeVersion {
 impl crate::ToJson for SpekeVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpekeVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("V2_0", Self::V20), ("V2_1", Self::V21)])
     }
 }
 
@@ -3419,6 +4446,20 @@ impl crate::ToJson for StreamNameOutputMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamNameOutputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INDEX", Self::Index),
+                ("PASSTHROUGH_NAME", Self::PassthroughName),
+            ],
+        )
+    }
+}
+
 impl From<StreamNameOutputMode> for Value<StreamNameOutputMode> {
     fn from(value: StreamNameOutputMode) -> Self {
         Value::Lit(value)
@@ -3447,6 +4488,17 @@ impl TsEncryptionMethod {
 impl crate::ToJson for TsEncryptionMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TsEncryptionMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AES_128", Self::Aes128), ("SAMPLE_AES", Self::SampleAes)],
+        )
     }
 }
 
@@ -3481,6 +4533,13 @@ impl crate::ToJson for UriPathType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UriPathType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("LEAF", Self::Leaf), ("ROOT", Self::Root)])
+    }
+}
+
 impl From<UriPathType> for Value<UriPathType> {
     fn from(value: UriPathType) -> Self {
         Value::Lit(value)
@@ -3509,6 +4568,17 @@ impl UriSeparator {
 impl crate::ToJson for UriSeparator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UriSeparator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("UNDERSCORE", Self::Underscore), ("HYPHEN", Self::Hyphen)],
+        )
     }
 }
 

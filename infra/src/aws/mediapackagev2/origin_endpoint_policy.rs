@@ -77,6 +77,30 @@ impl crate::ToJson for OriginEndpointPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OriginEndpointPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CdnAuthConfiguration",
+                "ChannelGroupName",
+                "ChannelName",
+                "OriginEndpointName",
+                "Policy",
+            ],
+        )?;
+        Ok(Self {
+            cdn_auth_configuration: crate::from_json_optional(map, "CdnAuthConfiguration", path)?,
+            channel_group_name: crate::from_json_required(map, "ChannelGroupName", path)?,
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            origin_endpoint_name: crate::from_json_required(map, "OriginEndpointName", path)?,
+            policy: crate::from_json_required(map, "Policy", path)?,
+        })
+    }
+}
+
 /// <p>The settings to enable CDN authorization headers in MediaPackage.</p>
 #[derive(Debug, Clone, PartialEq)]
 pub struct CdnAuthConfiguration {
@@ -111,6 +135,22 @@ impl crate::ToJson for CdnAuthConfiguration {
         );
         crate::put(&mut out, "SecretsRoleArn", &self.secrets_role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CdnAuthConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CdnIdentifierSecretArns", "SecretsRoleArn"])?;
+        Ok(Self {
+            cdn_identifier_secret_arns: crate::from_json_required(
+                map,
+                "CdnIdentifierSecretArns",
+                path,
+            )?,
+            secrets_role_arn: crate::from_json_required(map, "SecretsRoleArn", path)?,
+        })
     }
 }
 

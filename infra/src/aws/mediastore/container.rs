@@ -108,6 +108,34 @@ impl crate::ToJson for Container {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Container {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessLoggingEnabled",
+                "ContainerName",
+                "CorsPolicy",
+                "LifecyclePolicy",
+                "MetricPolicy",
+                "Policy",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_logging_enabled: crate::from_json_optional(map, "AccessLoggingEnabled", path)?,
+            container_name: crate::from_json_required(map, "ContainerName", path)?,
+            cors_policy: crate::from_json_optional(map, "CorsPolicy", path)?,
+            lifecycle_policy: crate::from_json_optional(map, "LifecyclePolicy", path)?,
+            metric_policy: crate::from_json_optional(map, "MetricPolicy", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaStore::Container` (`Fn::GetAtt`).
 impl crate::Handle<Container> {
     /// `Fn::GetAtt` `Endpoint`.
@@ -191,6 +219,30 @@ impl crate::ToJson for CorsRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CorsRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedHeaders",
+                "AllowedMethods",
+                "AllowedOrigins",
+                "ExposeHeaders",
+                "MaxAgeSeconds",
+            ],
+        )?;
+        Ok(Self {
+            allowed_headers: crate::from_json_optional(map, "AllowedHeaders", path)?,
+            allowed_methods: crate::from_json_optional(map, "AllowedMethods", path)?,
+            allowed_origins: crate::from_json_optional(map, "AllowedOrigins", path)?,
+            expose_headers: crate::from_json_optional(map, "ExposeHeaders", path)?,
+            max_age_seconds: crate::from_json_optional(map, "MaxAgeSeconds", path)?,
+        })
+    }
+}
+
 impl From<CorsRule> for Value<CorsRule> {
     fn from(value: CorsRule) -> Self {
         Value::Lit(value)
@@ -238,6 +290,18 @@ impl crate::ToJson for MetricPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContainerLevelMetrics", "MetricPolicyRules"])?;
+        Ok(Self {
+            container_level_metrics: crate::from_json_required(map, "ContainerLevelMetrics", path)?,
+            metric_policy_rules: crate::from_json_optional(map, "MetricPolicyRules", path)?,
+        })
+    }
+}
+
 impl From<MetricPolicy> for Value<MetricPolicy> {
     fn from(value: MetricPolicy) -> Self {
         Value::Lit(value)
@@ -272,6 +336,17 @@ impl crate::ToJson for MetricPolicyRule {
         crate::put(&mut out, "ObjectGroup", &self.object_group);
         crate::put(&mut out, "ObjectGroupName", &self.object_group_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricPolicyRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ObjectGroup", "ObjectGroupName"])?;
+        Ok(Self {
+            object_group: crate::from_json_required(map, "ObjectGroup", path)?,
+            object_group_name: crate::from_json_required(map, "ObjectGroupName", path)?,
+        })
     }
 }
 

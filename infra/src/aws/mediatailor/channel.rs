@@ -126,6 +126,42 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Audiences",
+                "ChannelName",
+                "FillerSlate",
+                "LogConfiguration",
+                "Outputs",
+                "PlaybackMode",
+                "Tags",
+                "Tier",
+                "TimeShiftConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            audiences: crate::from_json_optional(map, "Audiences", path)?,
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            filler_slate: crate::from_json_optional(map, "FillerSlate", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            outputs: crate::from_json_required(map, "Outputs", path)?,
+            playback_mode: crate::from_json_required(map, "PlaybackMode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tier: crate::from_json_optional(map, "Tier", path)?,
+            time_shift_configuration: crate::from_json_optional(
+                map,
+                "TimeShiftConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaTailor::Channel` (`Fn::GetAtt`).
 impl crate::Handle<Channel> {
     /// `Fn::GetAtt` `Arn`. <p>The ARN of the channel.</p>
@@ -217,6 +253,36 @@ impl crate::ToJson for DashPlaylistSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashPlaylistSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ManifestWindowSeconds",
+                "MinBufferTimeSeconds",
+                "MinUpdatePeriodSeconds",
+                "SuggestedPresentationDelaySeconds",
+            ],
+        )?;
+        Ok(Self {
+            manifest_window_seconds: crate::from_json_optional(map, "ManifestWindowSeconds", path)?,
+            min_buffer_time_seconds: crate::from_json_optional(map, "MinBufferTimeSeconds", path)?,
+            min_update_period_seconds: crate::from_json_optional(
+                map,
+                "MinUpdatePeriodSeconds",
+                path,
+            )?,
+            suggested_presentation_delay_seconds: crate::from_json_optional(
+                map,
+                "SuggestedPresentationDelaySeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DashPlaylistSettings> for Value<DashPlaylistSettings> {
     fn from(value: DashPlaylistSettings) -> Self {
         Value::Lit(value)
@@ -271,6 +337,17 @@ impl crate::ToJson for HlsPlaylistSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HlsPlaylistSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AdMarkupType", "ManifestWindowSeconds"])?;
+        Ok(Self {
+            ad_markup_type: crate::from_json_optional(map, "AdMarkupType", path)?,
+            manifest_window_seconds: crate::from_json_optional(map, "ManifestWindowSeconds", path)?,
+        })
+    }
+}
+
 impl From<HlsPlaylistSettings> for Value<HlsPlaylistSettings> {
     fn from(value: HlsPlaylistSettings) -> Self {
         Value::Lit(value)
@@ -302,6 +379,16 @@ impl crate::ToJson for LogConfigurationForChannel {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LogTypes", &self.log_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfigurationForChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogTypes"])?;
+        Ok(Self {
+            log_types: crate::from_json_optional(map, "LogTypes", path)?,
+        })
     }
 }
 
@@ -368,6 +455,28 @@ impl crate::ToJson for RequestOutputItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequestOutputItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DashPlaylistSettings",
+                "HlsPlaylistSettings",
+                "ManifestName",
+                "SourceGroup",
+            ],
+        )?;
+        Ok(Self {
+            dash_playlist_settings: crate::from_json_optional(map, "DashPlaylistSettings", path)?,
+            hls_playlist_settings: crate::from_json_optional(map, "HlsPlaylistSettings", path)?,
+            manifest_name: crate::from_json_required(map, "ManifestName", path)?,
+            source_group: crate::from_json_required(map, "SourceGroup", path)?,
+        })
+    }
+}
+
 impl From<RequestOutputItem> for Value<RequestOutputItem> {
     fn from(value: RequestOutputItem) -> Self {
         Value::Lit(value)
@@ -416,6 +525,17 @@ impl crate::ToJson for SlateSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlateSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceLocationName", "VodSourceName"])?;
+        Ok(Self {
+            source_location_name: crate::from_json_optional(map, "SourceLocationName", path)?,
+            vod_source_name: crate::from_json_optional(map, "VodSourceName", path)?,
+        })
+    }
+}
+
 impl From<SlateSource> for Value<SlateSource> {
     fn from(value: SlateSource) -> Self {
         Value::Lit(value)
@@ -452,6 +572,16 @@ impl crate::ToJson for TimeShiftConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeShiftConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxTimeDelaySeconds"])?;
+        Ok(Self {
+            max_time_delay_seconds: crate::from_json_required(map, "MaxTimeDelaySeconds", path)?,
+        })
+    }
+}
+
 impl From<TimeShiftConfiguration> for Value<TimeShiftConfiguration> {
     fn from(value: TimeShiftConfiguration) -> Self {
         Value::Lit(value)
@@ -483,6 +613,20 @@ impl crate::ToJson for AdMarkupType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdMarkupType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DATERANGE", Self::Daterange),
+                ("SCTE35_ENHANCED", Self::Scte35Enhanced),
+            ],
+        )
+    }
+}
+
 impl From<AdMarkupType> for Value<AdMarkupType> {
     fn from(value: AdMarkupType) -> Self {
         Value::Lit(value)
@@ -508,6 +652,13 @@ impl LogType {
 impl crate::ToJson for LogType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AS_RUN", Self::AsRun)])
     }
 }
 
@@ -542,6 +693,17 @@ impl crate::ToJson for PlaybackMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlaybackMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LOOP", Self::Loop), ("LINEAR", Self::Linear)],
+        )
+    }
+}
+
 impl From<PlaybackMode> for Value<PlaybackMode> {
     fn from(value: PlaybackMode) -> Self {
         Value::Lit(value)
@@ -570,6 +732,17 @@ impl Tier {
 impl crate::ToJson for Tier {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BASIC", Self::Basic), ("STANDARD", Self::Standard)],
+        )
     }
 }
 

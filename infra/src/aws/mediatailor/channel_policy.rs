@@ -49,3 +49,14 @@ impl crate::ToJson for ChannelPolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChannelName", "Policy"])?;
+        Ok(Self {
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            policy: crate::from_json_required(map, "Policy", path)?,
+        })
+    }
+}

@@ -190,6 +190,64 @@ impl crate::ToJson for Function {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Function {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsServiceRequestConfiguration",
+                "ConcurrentExecutorConfiguration",
+                "CustomOutputConfiguration",
+                "Description",
+                "FunctionId",
+                "FunctionType",
+                "HttpRequestConfiguration",
+                "SequentialExecutorConfiguration",
+                "Tags",
+                "VastRequestConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            aws_service_request_configuration: crate::from_json_optional(
+                map,
+                "AwsServiceRequestConfiguration",
+                path,
+            )?,
+            concurrent_executor_configuration: crate::from_json_optional(
+                map,
+                "ConcurrentExecutorConfiguration",
+                path,
+            )?,
+            custom_output_configuration: crate::from_json_optional(
+                map,
+                "CustomOutputConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            function_id: crate::from_json_required(map, "FunctionId", path)?,
+            function_type: crate::from_json_required(map, "FunctionType", path)?,
+            http_request_configuration: crate::from_json_optional(
+                map,
+                "HttpRequestConfiguration",
+                path,
+            )?,
+            sequential_executor_configuration: crate::from_json_optional(
+                map,
+                "SequentialExecutorConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vast_request_configuration: crate::from_json_optional(
+                map,
+                "VastRequestConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaTailor::Function` (`Fn::GetAtt`).
 impl crate::Handle<Function> {
     /// `Fn::GetAtt` `Arn`. The ARN of the function.
@@ -308,6 +366,42 @@ impl crate::ToJson for AwsServiceRequestConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsServiceRequestConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Body",
+                "Headers",
+                "MethodType",
+                "Output",
+                "RequestTimeoutMilliseconds",
+                "Runtime",
+                "TargetRegion",
+                "TargetService",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            body: crate::from_json_optional(map, "Body", path)?,
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            method_type: crate::from_json_required(map, "MethodType", path)?,
+            output: crate::from_json_optional(map, "Output", path)?,
+            request_timeout_milliseconds: crate::from_json_required(
+                map,
+                "RequestTimeoutMilliseconds",
+                path,
+            )?,
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+            target_region: crate::from_json_required(map, "TargetRegion", path)?,
+            target_service: crate::from_json_required(map, "TargetService", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<AwsServiceRequestConfiguration> for Value<AwsServiceRequestConfiguration> {
     fn from(value: AwsServiceRequestConfiguration) -> Self {
         Value::Lit(value)
@@ -378,6 +472,30 @@ impl crate::ToJson for ConcurrentExecutorConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConcurrentExecutorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FunctionList",
+                "MaxConcurrency",
+                "Output",
+                "Runtime",
+                "TimeoutMilliseconds",
+            ],
+        )?;
+        Ok(Self {
+            function_list: crate::from_json_required(map, "FunctionList", path)?,
+            max_concurrency: crate::from_json_required(map, "MaxConcurrency", path)?,
+            output: crate::from_json_required(map, "Output", path)?,
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+            timeout_milliseconds: crate::from_json_required(map, "TimeoutMilliseconds", path)?,
+        })
+    }
+}
+
 impl From<ConcurrentExecutorConfiguration> for Value<ConcurrentExecutorConfiguration> {
     fn from(value: ConcurrentExecutorConfiguration) -> Self {
         Value::Lit(value)
@@ -415,6 +533,17 @@ impl crate::ToJson for CustomOutputConfiguration {
         crate::put_opt(&mut out, "Output", &self.output);
         crate::put(&mut out, "Runtime", &self.runtime);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Output", "Runtime"])?;
+        Ok(Self {
+            output: crate::from_json_optional(map, "Output", path)?,
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+        })
     }
 }
 
@@ -477,6 +606,18 @@ impl crate::ToJson for FunctionRef {
         crate::put_opt(&mut out, "FunctionId", &self.function_id);
         crate::put_opt(&mut out, "RunCondition", &self.run_condition);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionRef {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alias", "FunctionId", "RunCondition"])?;
+        Ok(Self {
+            alias: crate::from_json_optional(map, "Alias", path)?,
+            function_id: crate::from_json_optional(map, "FunctionId", path)?,
+            run_condition: crate::from_json_optional(map, "RunCondition", path)?,
+        })
     }
 }
 
@@ -563,6 +704,38 @@ impl crate::ToJson for HttpRequestConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpRequestConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Body",
+                "Headers",
+                "MethodType",
+                "Output",
+                "RequestTimeoutMilliseconds",
+                "Runtime",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            body: crate::from_json_optional(map, "Body", path)?,
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            method_type: crate::from_json_required(map, "MethodType", path)?,
+            output: crate::from_json_optional(map, "Output", path)?,
+            request_timeout_milliseconds: crate::from_json_required(
+                map,
+                "RequestTimeoutMilliseconds",
+                path,
+            )?,
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<HttpRequestConfiguration> for Value<HttpRequestConfiguration> {
     fn from(value: HttpRequestConfiguration) -> Self {
         Value::Lit(value)
@@ -626,6 +799,23 @@ impl crate::ToJson for SequentialExecutorConfiguration {
         crate::put(&mut out, "Runtime", &self.runtime);
         crate::put(&mut out, "TimeoutMilliseconds", &self.timeout_milliseconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SequentialExecutorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FunctionList", "Output", "Runtime", "TimeoutMilliseconds"],
+        )?;
+        Ok(Self {
+            function_list: crate::from_json_required(map, "FunctionList", path)?,
+            output: crate::from_json_optional(map, "Output", path)?,
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+            timeout_milliseconds: crate::from_json_required(map, "TimeoutMilliseconds", path)?,
+        })
     }
 }
 
@@ -736,6 +926,38 @@ impl crate::ToJson for VastRequestConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VastRequestConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Body",
+                "Headers",
+                "MethodType",
+                "Output",
+                "RequestTimeoutMilliseconds",
+                "Runtime",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            body: crate::from_json_optional(map, "Body", path)?,
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            method_type: crate::from_json_required(map, "MethodType", path)?,
+            output: crate::from_json_optional(map, "Output", path)?,
+            request_timeout_milliseconds: crate::from_json_required(
+                map,
+                "RequestTimeoutMilliseconds",
+                path,
+            )?,
+            runtime: crate::from_json_required(map, "Runtime", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<VastRequestConfiguration> for Value<VastRequestConfiguration> {
     fn from(value: VastRequestConfiguration) -> Self {
         Value::Lit(value)
@@ -779,6 +1001,24 @@ impl crate::ToJson for FunctionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HTTP_REQUEST", Self::HttpRequest),
+                ("AWS_SERVICE_REQUEST", Self::AwsServiceRequest),
+                ("CUSTOM_OUTPUT", Self::CustomOutput),
+                ("CONCURRENT_EXECUTOR", Self::ConcurrentExecutor),
+                ("SEQUENTIAL_EXECUTOR", Self::SequentialExecutor),
+                ("VAST_REQUEST", Self::VastRequest),
+            ],
+        )
+    }
+}
+
 impl From<FunctionType> for Value<FunctionType> {
     fn from(value: FunctionType) -> Self {
         Value::Lit(value)
@@ -810,6 +1050,13 @@ impl crate::ToJson for MethodType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MethodType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GET", Self::Get), ("POST", Self::Post)])
+    }
+}
+
 impl From<MethodType> for Value<MethodType> {
     fn from(value: MethodType) -> Self {
         Value::Lit(value)
@@ -836,6 +1083,13 @@ impl RuntimeType {
 impl crate::ToJson for RuntimeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuntimeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("JSONATA", Self::Jsonata)])
     }
 }
 

@@ -71,6 +71,32 @@ impl crate::ToJson for LiveSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LiveSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HttpPackageConfigurations",
+                "LiveSourceName",
+                "SourceLocationName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            http_package_configurations: crate::from_json_required(
+                map,
+                "HttpPackageConfigurations",
+                path,
+            )?,
+            live_source_name: crate::from_json_required(map, "LiveSourceName", path)?,
+            source_location_name: crate::from_json_required(map, "SourceLocationName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaTailor::LiveSource` (`Fn::GetAtt`).
 impl crate::Handle<LiveSource> {
     /// `Fn::GetAtt` `Arn`. <p>The ARN of the live source.</p>
@@ -117,6 +143,18 @@ impl crate::ToJson for HttpPackageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpPackageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Path", "SourceGroup", "Type"])?;
+        Ok(Self {
+            path: crate::from_json_required(map, "Path", path)?,
+            source_group: crate::from_json_required(map, "SourceGroup", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<HttpPackageConfiguration> for Value<HttpPackageConfiguration> {
     fn from(value: HttpPackageConfiguration) -> Self {
         Value::Lit(value)
@@ -145,6 +183,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DASH", Self::Dash), ("HLS", Self::Hls)])
     }
 }
 

@@ -128,6 +128,44 @@ impl crate::ToJson for PrefetchSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrefetchSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Consumption",
+                "Name",
+                "PlaybackConfigurationName",
+                "RecurringPrefetchConfiguration",
+                "Retrieval",
+                "ScheduleType",
+                "StreamId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            consumption: crate::from_json_optional(map, "Consumption", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            playback_configuration_name: crate::from_json_required(
+                map,
+                "PlaybackConfigurationName",
+                path,
+            )?,
+            recurring_prefetch_configuration: crate::from_json_optional(
+                map,
+                "RecurringPrefetchConfiguration",
+                path,
+            )?,
+            retrieval: crate::from_json_optional(map, "Retrieval", path)?,
+            schedule_type: crate::from_json_optional(map, "ScheduleType", path)?,
+            stream_id: crate::from_json_optional(map, "StreamId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaTailor::PrefetchSchedule` (`Fn::GetAtt`).
 impl crate::Handle<PrefetchSchedule> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the prefetch schedule.
@@ -166,6 +204,17 @@ impl crate::ToJson for AvailMatchingCriteria {
         crate::put(&mut out, "DynamicVariable", &self.dynamic_variable);
         crate::put(&mut out, "Operator", &self.operator);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailMatchingCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DynamicVariable", "Operator"])?;
+        Ok(Self {
+            dynamic_variable: crate::from_json_required(map, "DynamicVariable", path)?,
+            operator: crate::from_json_required(map, "Operator", path)?,
+        })
     }
 }
 
@@ -226,6 +275,22 @@ impl crate::ToJson for PrefetchConsumption {
         crate::put(&mut out, "EndTime", &self.end_time);
         crate::put_opt(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrefetchConsumption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AvailMatchingCriteria", "EndTime", "StartTime"],
+        )?;
+        Ok(Self {
+            avail_matching_criteria: crate::from_json_optional(map, "AvailMatchingCriteria", path)?,
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -333,6 +398,40 @@ impl crate::ToJson for PrefetchRetrieval {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrefetchRetrieval {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DynamicVariables",
+                "EndTime",
+                "StartTime",
+                "TrafficShapingRetrievalWindow",
+                "TrafficShapingTpsConfiguration",
+                "TrafficShapingType",
+            ],
+        )?;
+        Ok(Self {
+            dynamic_variables: crate::from_json_optional(map, "DynamicVariables", path)?,
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+            traffic_shaping_retrieval_window: crate::from_json_optional(
+                map,
+                "TrafficShapingRetrievalWindow",
+                path,
+            )?,
+            traffic_shaping_tps_configuration: crate::from_json_optional(
+                map,
+                "TrafficShapingTpsConfiguration",
+                path,
+            )?,
+            traffic_shaping_type: crate::from_json_optional(map, "TrafficShapingType", path)?,
+        })
+    }
+}
+
 impl From<PrefetchRetrieval> for Value<PrefetchRetrieval> {
     fn from(value: PrefetchRetrieval) -> Self {
         Value::Lit(value)
@@ -392,6 +491,25 @@ impl crate::ToJson for RecurringConsumption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecurringConsumption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AvailMatchingCriteria", "RetrievedAdExpirationSeconds"],
+        )?;
+        Ok(Self {
+            avail_matching_criteria: crate::from_json_optional(map, "AvailMatchingCriteria", path)?,
+            retrieved_ad_expiration_seconds: crate::from_json_optional(
+                map,
+                "RetrievedAdExpirationSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RecurringConsumption> for Value<RecurringConsumption> {
     fn from(value: RecurringConsumption) -> Self {
         Value::Lit(value)
@@ -447,6 +565,28 @@ impl crate::ToJson for RecurringPrefetchConfiguration {
         crate::put(&mut out, "RecurringRetrieval", &self.recurring_retrieval);
         crate::put_opt(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecurringPrefetchConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndTime",
+                "RecurringConsumption",
+                "RecurringRetrieval",
+                "StartTime",
+            ],
+        )?;
+        Ok(Self {
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            recurring_consumption: crate::from_json_required(map, "RecurringConsumption", path)?,
+            recurring_retrieval: crate::from_json_required(map, "RecurringRetrieval", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -550,6 +690,42 @@ impl crate::ToJson for RecurringRetrieval {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecurringRetrieval {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DelayAfterAvailEndSeconds",
+                "DynamicVariables",
+                "TrafficShapingRetrievalWindow",
+                "TrafficShapingTpsConfiguration",
+                "TrafficShapingType",
+            ],
+        )?;
+        Ok(Self {
+            delay_after_avail_end_seconds: crate::from_json_optional(
+                map,
+                "DelayAfterAvailEndSeconds",
+                path,
+            )?,
+            dynamic_variables: crate::from_json_optional(map, "DynamicVariables", path)?,
+            traffic_shaping_retrieval_window: crate::from_json_optional(
+                map,
+                "TrafficShapingRetrievalWindow",
+                path,
+            )?,
+            traffic_shaping_tps_configuration: crate::from_json_optional(
+                map,
+                "TrafficShapingTpsConfiguration",
+                path,
+            )?,
+            traffic_shaping_type: crate::from_json_optional(map, "TrafficShapingType", path)?,
+        })
+    }
+}
+
 impl From<RecurringRetrieval> for Value<RecurringRetrieval> {
     fn from(value: RecurringRetrieval) -> Self {
         Value::Lit(value)
@@ -588,6 +764,20 @@ impl crate::ToJson for TrafficShapingRetrievalWindow {
             &self.retrieval_window_duration_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficShapingRetrievalWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RetrievalWindowDurationSeconds"])?;
+        Ok(Self {
+            retrieval_window_duration_seconds: crate::from_json_optional(
+                map,
+                "RetrievalWindowDurationSeconds",
+                path,
+            )?,
+        })
     }
 }
 
@@ -638,6 +828,17 @@ impl crate::ToJson for TrafficShapingTpsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficShapingTpsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PeakConcurrentUsers", "PeakTps"])?;
+        Ok(Self {
+            peak_concurrent_users: crate::from_json_optional(map, "PeakConcurrentUsers", path)?,
+            peak_tps: crate::from_json_optional(map, "PeakTps", path)?,
+        })
+    }
+}
+
 impl From<TrafficShapingTpsConfiguration> for Value<TrafficShapingTpsConfiguration> {
     fn from(value: TrafficShapingTpsConfiguration) -> Self {
         Value::Lit(value)
@@ -664,6 +865,13 @@ impl Operator {
 impl crate::ToJson for Operator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Operator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EQUALS", Self::Equals)])
     }
 }
 
@@ -699,6 +907,20 @@ impl crate::ToJson for PrefetchRetrievalTrafficShapingType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrefetchRetrievalTrafficShapingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RETRIEVAL_WINDOW", Self::RetrievalWindow),
+                ("TPS", Self::Tps),
+            ],
+        )
+    }
+}
+
 impl From<PrefetchRetrievalTrafficShapingType> for Value<PrefetchRetrievalTrafficShapingType> {
     fn from(value: PrefetchRetrievalTrafficShapingType) -> Self {
         Value::Lit(value)
@@ -727,6 +949,17 @@ impl ScheduleType {
 impl crate::ToJson for ScheduleType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SINGLE", Self::Single), ("RECURRING", Self::Recurring)],
+        )
     }
 }
 
@@ -759,6 +992,20 @@ impl TrafficShapingType {
 impl crate::ToJson for TrafficShapingType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficShapingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RETRIEVAL_WINDOW", Self::RetrievalWindow),
+                ("TPS", Self::Tps),
+            ],
+        )
     }
 }
 

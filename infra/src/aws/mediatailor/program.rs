@@ -117,6 +117,36 @@ impl crate::ToJson for Program {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Program {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdBreaks",
+                "AudienceMedia",
+                "ChannelName",
+                "LiveSourceName",
+                "ProgramName",
+                "ScheduleConfiguration",
+                "SourceLocationName",
+                "VodSourceName",
+            ],
+        )?;
+        Ok(Self {
+            ad_breaks: crate::from_json_optional(map, "AdBreaks", path)?,
+            audience_media: crate::from_json_optional(map, "AudienceMedia", path)?,
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            live_source_name: crate::from_json_optional(map, "LiveSourceName", path)?,
+            program_name: crate::from_json_required(map, "ProgramName", path)?,
+            schedule_configuration: crate::from_json_optional(map, "ScheduleConfiguration", path)?,
+            source_location_name: crate::from_json_required(map, "SourceLocationName", path)?,
+            vod_source_name: crate::from_json_optional(map, "VodSourceName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaTailor::Program` (`Fn::GetAtt`).
 impl crate::Handle<Program> {
     /// `Fn::GetAtt` `Arn`. The ARN of the program.
@@ -223,6 +253,32 @@ impl crate::ToJson for AdBreak {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdBreak {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdBreakMetadata",
+                "MessageType",
+                "OffsetMillis",
+                "Slate",
+                "SpliceInsertMessage",
+                "TimeSignalMessage",
+            ],
+        )?;
+        Ok(Self {
+            ad_break_metadata: crate::from_json_optional(map, "AdBreakMetadata", path)?,
+            message_type: crate::from_json_optional(map, "MessageType", path)?,
+            offset_millis: crate::from_json_required(map, "OffsetMillis", path)?,
+            slate: crate::from_json_optional(map, "Slate", path)?,
+            splice_insert_message: crate::from_json_optional(map, "SpliceInsertMessage", path)?,
+            time_signal_message: crate::from_json_optional(map, "TimeSignalMessage", path)?,
+        })
+    }
+}
+
 impl From<AdBreak> for Value<AdBreak> {
     fn from(value: AdBreak) -> Self {
         Value::Lit(value)
@@ -324,6 +380,38 @@ impl crate::ToJson for AlternateMedia {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlternateMedia {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdBreaks",
+                "ClipRange",
+                "DurationMillis",
+                "LiveSourceName",
+                "ScheduledStartTimeMillis",
+                "SourceLocationName",
+                "VodSourceName",
+            ],
+        )?;
+        Ok(Self {
+            ad_breaks: crate::from_json_optional(map, "AdBreaks", path)?,
+            clip_range: crate::from_json_optional(map, "ClipRange", path)?,
+            duration_millis: crate::from_json_optional(map, "DurationMillis", path)?,
+            live_source_name: crate::from_json_optional(map, "LiveSourceName", path)?,
+            scheduled_start_time_millis: crate::from_json_optional(
+                map,
+                "ScheduledStartTimeMillis",
+                path,
+            )?,
+            source_location_name: crate::from_json_optional(map, "SourceLocationName", path)?,
+            vod_source_name: crate::from_json_optional(map, "VodSourceName", path)?,
+        })
+    }
+}
+
 impl From<AlternateMedia> for Value<AlternateMedia> {
     fn from(value: AlternateMedia) -> Self {
         Value::Lit(value)
@@ -367,6 +455,17 @@ impl crate::ToJson for AudienceMedia {
         crate::put_opt(&mut out, "AlternateMedia", &self.alternate_media);
         crate::put_opt(&mut out, "Audience", &self.audience);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudienceMedia {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlternateMedia", "Audience"])?;
+        Ok(Self {
+            alternate_media: crate::from_json_optional(map, "AlternateMedia", path)?,
+            audience: crate::from_json_optional(map, "Audience", path)?,
+        })
     }
 }
 
@@ -416,6 +515,17 @@ impl crate::ToJson for ClipRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClipRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndOffsetMillis", "StartOffsetMillis"])?;
+        Ok(Self {
+            end_offset_millis: crate::from_json_optional(map, "EndOffsetMillis", path)?,
+            start_offset_millis: crate::from_json_optional(map, "StartOffsetMillis", path)?,
+        })
+    }
+}
+
 impl From<ClipRange> for Value<ClipRange> {
     fn from(value: ClipRange) -> Self {
         Value::Lit(value)
@@ -453,6 +563,17 @@ impl crate::ToJson for ScheduleConfiguration {
         crate::put_opt(&mut out, "ClipRange", &self.clip_range);
         crate::put(&mut out, "Transition", &self.transition);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClipRange", "Transition"])?;
+        Ok(Self {
+            clip_range: crate::from_json_optional(map, "ClipRange", path)?,
+            transition: crate::from_json_required(map, "Transition", path)?,
+        })
     }
 }
 
@@ -566,6 +687,36 @@ impl crate::ToJson for SegmentationDescriptor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentationDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "SegmentNum",
+                "SegmentationEventId",
+                "SegmentationTypeId",
+                "SegmentationUpid",
+                "SegmentationUpidType",
+                "SegmentsExpected",
+                "SubSegmentNum",
+                "SubSegmentsExpected",
+            ],
+        )?;
+        Ok(Self {
+            segment_num: crate::from_json_optional(map, "SegmentNum", path)?,
+            segmentation_event_id: crate::from_json_optional(map, "SegmentationEventId", path)?,
+            segmentation_type_id: crate::from_json_optional(map, "SegmentationTypeId", path)?,
+            segmentation_upid: crate::from_json_optional(map, "SegmentationUpid", path)?,
+            segmentation_upid_type: crate::from_json_optional(map, "SegmentationUpidType", path)?,
+            segments_expected: crate::from_json_optional(map, "SegmentsExpected", path)?,
+            sub_segment_num: crate::from_json_optional(map, "SubSegmentNum", path)?,
+            sub_segments_expected: crate::from_json_optional(map, "SubSegmentsExpected", path)?,
+        })
+    }
+}
+
 impl From<SegmentationDescriptor> for Value<SegmentationDescriptor> {
     fn from(value: SegmentationDescriptor) -> Self {
         Value::Lit(value)
@@ -610,6 +761,17 @@ impl crate::ToJson for SlateSource {
         crate::put_opt(&mut out, "SourceLocationName", &self.source_location_name);
         crate::put_opt(&mut out, "VodSourceName", &self.vod_source_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlateSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceLocationName", "VodSourceName"])?;
+        Ok(Self {
+            source_location_name: crate::from_json_optional(map, "SourceLocationName", path)?,
+            vod_source_name: crate::from_json_optional(map, "VodSourceName", path)?,
+        })
     }
 }
 
@@ -679,6 +841,28 @@ impl crate::ToJson for SpliceInsertMessage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpliceInsertMessage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailNum",
+                "AvailsExpected",
+                "SpliceEventId",
+                "UniqueProgramId",
+            ],
+        )?;
+        Ok(Self {
+            avail_num: crate::from_json_optional(map, "AvailNum", path)?,
+            avails_expected: crate::from_json_optional(map, "AvailsExpected", path)?,
+            splice_event_id: crate::from_json_optional(map, "SpliceEventId", path)?,
+            unique_program_id: crate::from_json_optional(map, "UniqueProgramId", path)?,
+        })
+    }
+}
+
 impl From<SpliceInsertMessage> for Value<SpliceInsertMessage> {
     fn from(value: SpliceInsertMessage) -> Self {
         Value::Lit(value)
@@ -720,6 +904,20 @@ impl crate::ToJson for TimeSignalMessage {
             &self.segmentation_descriptors,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeSignalMessage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SegmentationDescriptors"])?;
+        Ok(Self {
+            segmentation_descriptors: crate::from_json_optional(
+                map,
+                "SegmentationDescriptors",
+                path,
+            )?,
+        })
     }
 }
 
@@ -797,6 +995,34 @@ impl crate::ToJson for Transition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DurationMillis",
+                "RelativePosition",
+                "RelativeProgram",
+                "ScheduledStartTimeMillis",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            duration_millis: crate::from_json_optional(map, "DurationMillis", path)?,
+            relative_position: crate::from_json_required(map, "RelativePosition", path)?,
+            relative_program: crate::from_json_optional(map, "RelativeProgram", path)?,
+            scheduled_start_time_millis: crate::from_json_optional(
+                map,
+                "ScheduledStartTimeMillis",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Transition> for Value<Transition> {
     fn from(value: Transition) -> Self {
         Value::Lit(value)
@@ -828,6 +1054,20 @@ impl crate::ToJson for MessageType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SPLICE_INSERT", Self::SpliceInsert),
+                ("TIME_SIGNAL", Self::TimeSignal),
+            ],
+        )
+    }
+}
+
 impl From<MessageType> for Value<MessageType> {
     fn from(value: MessageType) -> Self {
         Value::Lit(value)
@@ -856,6 +1096,20 @@ impl RelativePosition {
 impl crate::ToJson for RelativePosition {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelativePosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BEFORE_PROGRAM", Self::BeforeProgram),
+                ("AFTER_PROGRAM", Self::AfterProgram),
+            ],
+        )
     }
 }
 

@@ -112,6 +112,40 @@ impl crate::ToJson for SourceLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessConfiguration",
+                "DefaultSegmentDeliveryConfiguration",
+                "HttpConfiguration",
+                "SegmentDeliveryConfigurations",
+                "SourceLocationName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_configuration: crate::from_json_optional(map, "AccessConfiguration", path)?,
+            default_segment_delivery_configuration: crate::from_json_optional(
+                map,
+                "DefaultSegmentDeliveryConfiguration",
+                path,
+            )?,
+            http_configuration: crate::from_json_required(map, "HttpConfiguration", path)?,
+            segment_delivery_configurations: crate::from_json_optional(
+                map,
+                "SegmentDeliveryConfigurations",
+                path,
+            )?,
+            source_location_name: crate::from_json_required(map, "SourceLocationName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MediaTailor::SourceLocation` (`Fn::GetAtt`).
 impl crate::Handle<SourceLocation> {
     /// `Fn::GetAtt` `Arn`. <p>The ARN of the source location.</p>
@@ -172,6 +206,25 @@ impl crate::ToJson for AccessConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccessType", "SecretsManagerAccessTokenConfiguration"],
+        )?;
+        Ok(Self {
+            access_type: crate::from_json_optional(map, "AccessType", path)?,
+            secrets_manager_access_token_configuration: crate::from_json_optional(
+                map,
+                "SecretsManagerAccessTokenConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AccessConfiguration> for Value<AccessConfiguration> {
     fn from(value: AccessConfiguration) -> Self {
         Value::Lit(value)
@@ -212,6 +265,16 @@ impl crate::ToJson for DefaultSegmentDeliveryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultSegmentDeliveryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BaseUrl"])?;
+        Ok(Self {
+            base_url: crate::from_json_optional(map, "BaseUrl", path)?,
+        })
+    }
+}
+
 impl From<DefaultSegmentDeliveryConfiguration> for Value<DefaultSegmentDeliveryConfiguration> {
     fn from(value: DefaultSegmentDeliveryConfiguration) -> Self {
         Value::Lit(value)
@@ -240,6 +303,16 @@ impl crate::ToJson for HttpConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "BaseUrl", &self.base_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BaseUrl"])?;
+        Ok(Self {
+            base_url: crate::from_json_required(map, "BaseUrl", path)?,
+        })
     }
 }
 
@@ -307,6 +380,19 @@ impl crate::ToJson for SecretsManagerAccessTokenConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretsManagerAccessTokenConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["HeaderName", "SecretArn", "SecretStringKey"])?;
+        Ok(Self {
+            header_name: crate::from_json_optional(map, "HeaderName", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+            secret_string_key: crate::from_json_optional(map, "SecretStringKey", path)?,
+        })
+    }
+}
+
 impl From<SecretsManagerAccessTokenConfiguration>
     for Value<SecretsManagerAccessTokenConfiguration>
 {
@@ -360,6 +446,17 @@ impl crate::ToJson for SegmentDeliveryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentDeliveryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BaseUrl", "Name"])?;
+        Ok(Self {
+            base_url: crate::from_json_optional(map, "BaseUrl", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<SegmentDeliveryConfiguration> for Value<SegmentDeliveryConfiguration> {
     fn from(value: SegmentDeliveryConfiguration) -> Self {
         Value::Lit(value)
@@ -391,6 +488,24 @@ impl AccessType {
 impl crate::ToJson for AccessType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("S3_SIGV4", Self::S3Sigv4),
+                (
+                    "SECRETS_MANAGER_ACCESS_TOKEN",
+                    Self::SecretsManagerAccessToken,
+                ),
+                ("AUTODETECT_SIGV4", Self::AutodetectSigv4),
+            ],
+        )
     }
 }
 

@@ -64,6 +64,18 @@ impl crate::ToJson for Acl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Acl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ACLName", "Tags", "UserNames"])?;
+        Ok(Self {
+            acl_name: crate::from_json_required(map, "ACLName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_names: crate::from_json_optional(map, "UserNames", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MemoryDB::ACL` (`Fn::GetAtt`).
 impl crate::Handle<Acl> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the acl.

@@ -362,6 +362,90 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ACLName",
+                "AutoMinorVersionUpgrade",
+                "ClusterEndpoint",
+                "ClusterName",
+                "DataTiering",
+                "Description",
+                "Engine",
+                "EngineVersion",
+                "FinalSnapshotName",
+                "IpDiscovery",
+                "KmsKeyId",
+                "MaintenanceWindow",
+                "MultiRegionClusterName",
+                "NetworkType",
+                "NodeType",
+                "NumReplicasPerShard",
+                "NumShards",
+                "ParameterGroupName",
+                "Port",
+                "SecurityGroupIds",
+                "SnapshotArns",
+                "SnapshotName",
+                "SnapshotRetentionLimit",
+                "SnapshotWindow",
+                "SnsTopicArn",
+                "SnsTopicStatus",
+                "SubnetGroupName",
+                "TLSEnabled",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            acl_name: crate::from_json_required(map, "ACLName", path)?,
+            auto_minor_version_upgrade: crate::from_json_optional(
+                map,
+                "AutoMinorVersionUpgrade",
+                path,
+            )?,
+            cluster_endpoint: crate::from_json_optional(map, "ClusterEndpoint", path)?,
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            data_tiering: crate::from_json_optional(map, "DataTiering", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            engine: crate::from_json_optional(map, "Engine", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            final_snapshot_name: crate::from_json_optional(map, "FinalSnapshotName", path)?,
+            ip_discovery: crate::from_json_optional(map, "IpDiscovery", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            maintenance_window: crate::from_json_optional(map, "MaintenanceWindow", path)?,
+            multi_region_cluster_name: crate::from_json_optional(
+                map,
+                "MultiRegionClusterName",
+                path,
+            )?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            node_type: crate::from_json_required(map, "NodeType", path)?,
+            num_replicas_per_shard: crate::from_json_optional(map, "NumReplicasPerShard", path)?,
+            num_shards: crate::from_json_optional(map, "NumShards", path)?,
+            parameter_group_name: crate::from_json_optional(map, "ParameterGroupName", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            snapshot_arns: crate::from_json_optional(map, "SnapshotArns", path)?,
+            snapshot_name: crate::from_json_optional(map, "SnapshotName", path)?,
+            snapshot_retention_limit: crate::from_json_optional(
+                map,
+                "SnapshotRetentionLimit",
+                path,
+            )?,
+            snapshot_window: crate::from_json_optional(map, "SnapshotWindow", path)?,
+            sns_topic_arn: crate::from_json_optional(map, "SnsTopicArn", path)?,
+            sns_topic_status: crate::from_json_optional(map, "SnsTopicStatus", path)?,
+            subnet_group_name: crate::from_json_optional(map, "SubnetGroupName", path)?,
+            tls_enabled: crate::from_json_optional(map, "TLSEnabled", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MemoryDB::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `ARN`. The Amazon Resource Name (ARN) of the cluster.
@@ -432,6 +516,17 @@ impl crate::ToJson for Endpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Endpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Address", "Port"])?;
+        Ok(Self {
+            address: crate::from_json_optional(map, "Address", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<Endpoint> for Value<Endpoint> {
     fn from(value: Endpoint) -> Self {
         Value::Lit(value)
@@ -460,6 +555,13 @@ impl DataTieringStatus {
 impl crate::ToJson for DataTieringStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataTieringStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("true", Self::True), ("false", Self::False)])
     }
 }
 
@@ -494,6 +596,13 @@ impl crate::ToJson for SupportedIpDiscoveryTypes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportedIpDiscoveryTypes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ipv4", Self::Ipv4), ("ipv6", Self::Ipv6)])
+    }
+}
+
 impl From<SupportedIpDiscoveryTypes> for Value<SupportedIpDiscoveryTypes> {
     fn from(value: SupportedIpDiscoveryTypes) -> Self {
         Value::Lit(value)
@@ -525,6 +634,21 @@ impl SupportedNetworkTypes {
 impl crate::ToJson for SupportedNetworkTypes {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportedNetworkTypes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ipv4", Self::Ipv4),
+                ("ipv6", Self::Ipv6),
+                ("dual_stack", Self::DualStack),
+            ],
+        )
     }
 }
 

@@ -153,6 +153,48 @@ impl crate::ToJson for MultiRegionCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiRegionCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Engine",
+                "EngineVersion",
+                "MultiRegionClusterNameSuffix",
+                "MultiRegionParameterGroupName",
+                "NodeType",
+                "NumShards",
+                "TLSEnabled",
+                "Tags",
+                "UpdateStrategy",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            engine: crate::from_json_optional(map, "Engine", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            multi_region_cluster_name_suffix: crate::from_json_optional(
+                map,
+                "MultiRegionClusterNameSuffix",
+                path,
+            )?,
+            multi_region_parameter_group_name: crate::from_json_optional(
+                map,
+                "MultiRegionParameterGroupName",
+                path,
+            )?,
+            node_type: crate::from_json_required(map, "NodeType", path)?,
+            num_shards: crate::from_json_optional(map, "NumShards", path)?,
+            tls_enabled: crate::from_json_optional(map, "TLSEnabled", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            update_strategy: crate::from_json_optional(map, "UpdateStrategy", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MemoryDB::MultiRegionCluster` (`Fn::GetAtt`).
 impl crate::Handle<MultiRegionCluster> {
     /// `Fn::GetAtt` `ARN`. The Amazon Resource Name (ARN) of the multi region cluster.
@@ -196,6 +238,20 @@ impl UpdateStrategy {
 impl crate::ToJson for UpdateStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COORDINATED", Self::Coordinated),
+                ("UNCOORDINATED", Self::Uncoordinated),
+            ],
+        )
     }
 }
 

@@ -84,6 +84,30 @@ impl crate::ToJson for ParameterGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Family",
+                "ParameterGroupName",
+                "Parameters",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            family: crate::from_json_required(map, "Family", path)?,
+            parameter_group_name: crate::from_json_required(map, "ParameterGroupName", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MemoryDB::ParameterGroup` (`Fn::GetAtt`).
 impl crate::Handle<ParameterGroup> {
     /// `Fn::GetAtt` `ARN`. The Amazon Resource Name (ARN) of the parameter group.

@@ -75,6 +75,23 @@ impl crate::ToJson for Snapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Snapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ClusterName", "KmsKeyId", "SnapshotName", "Tags"],
+        )?;
+        Ok(Self {
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            snapshot_name: crate::from_json_required(map, "SnapshotName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MemoryDB::Snapshot` (`Fn::GetAtt`).
 impl crate::Handle<Snapshot> {
     /// `Fn::GetAtt` `Arn`. The ARN (Amazon Resource Name) of the snapshot.

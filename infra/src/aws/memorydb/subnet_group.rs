@@ -73,6 +73,23 @@ impl crate::ToJson for SubnetGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubnetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "SubnetGroupName", "SubnetIds", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            subnet_group_name: crate::from_json_required(map, "SubnetGroupName", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MemoryDB::SubnetGroup` (`Fn::GetAtt`).
 impl crate::Handle<SubnetGroup> {
     /// `Fn::GetAtt` `ARN`. The Amazon Resource Name (ARN) of the subnet group.

@@ -74,6 +74,23 @@ impl crate::ToJson for User {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for User {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccessString", "AuthenticationMode", "Tags", "UserName"],
+        )?;
+        Ok(Self {
+            access_string: crate::from_json_optional(map, "AccessString", path)?,
+            authentication_mode: crate::from_json_optional(map, "AuthenticationMode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_name: crate::from_json_required(map, "UserName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MemoryDB::User` (`Fn::GetAtt`).
 impl crate::Handle<User> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the user account.
@@ -129,6 +146,17 @@ impl crate::ToJson for AuthenticationMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Passwords", "Type"])?;
+        Ok(Self {
+            passwords: crate::from_json_optional(map, "Passwords", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<AuthenticationMode> for Value<AuthenticationMode> {
     fn from(value: AuthenticationMode) -> Self {
         Value::Lit(value)
@@ -157,6 +185,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("password", Self::Password), ("iam", Self::Iam)],
+        )
     }
 }
 

@@ -75,6 +75,23 @@ impl crate::ToJson for Connector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Name", "SsmCommandConfig", "SsmInstanceID", "Tags"],
+        )?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            ssm_command_config: crate::from_json_optional(map, "SsmCommandConfig", path)?,
+            ssm_instance_id: crate::from_json_required(map, "SsmInstanceID", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MGN::Connector` (`Fn::GetAtt`).
 impl crate::Handle<Connector> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the connector.
@@ -145,6 +162,36 @@ impl crate::ToJson for ConnectorSsmCommandConfig {
         crate::put_opt(&mut out, "OutputS3BucketName", &self.output_s3_bucket_name);
         crate::put(&mut out, "S3OutputEnabled", &self.s3_output_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorSsmCommandConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchLogGroupName",
+                "CloudWatchOutputEnabled",
+                "OutputS3BucketName",
+                "S3OutputEnabled",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_log_group_name: crate::from_json_optional(
+                map,
+                "CloudWatchLogGroupName",
+                path,
+            )?,
+            cloud_watch_output_enabled: crate::from_json_required(
+                map,
+                "CloudWatchOutputEnabled",
+                path,
+            )?,
+            output_s3_bucket_name: crate::from_json_optional(map, "OutputS3BucketName", path)?,
+            s3_output_enabled: crate::from_json_required(map, "S3OutputEnabled", path)?,
+        })
     }
 }
 

@@ -233,6 +233,68 @@ impl crate::ToJson for LaunchConfigurationTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchConfigurationTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatePublicIpAddress",
+                "BootMode",
+                "CopyPrivateIp",
+                "CopyTags",
+                "EnableMapAutoTagging",
+                "EnableParametersEncryption",
+                "LargeVolumeConf",
+                "LaunchDisposition",
+                "Licensing",
+                "MapAutoTaggingMpeID",
+                "ParametersEncryptionKey",
+                "PostLaunchActions",
+                "SmallVolumeConf",
+                "SmallVolumeMaxSize",
+                "Tags",
+                "TargetInstanceTypeRightSizingMethod",
+            ],
+        )?;
+        Ok(Self {
+            associate_public_ip_address: crate::from_json_optional(
+                map,
+                "AssociatePublicIpAddress",
+                path,
+            )?,
+            boot_mode: crate::from_json_optional(map, "BootMode", path)?,
+            copy_private_ip: crate::from_json_optional(map, "CopyPrivateIp", path)?,
+            copy_tags: crate::from_json_optional(map, "CopyTags", path)?,
+            enable_map_auto_tagging: crate::from_json_optional(map, "EnableMapAutoTagging", path)?,
+            enable_parameters_encryption: crate::from_json_optional(
+                map,
+                "EnableParametersEncryption",
+                path,
+            )?,
+            large_volume_conf: crate::from_json_optional(map, "LargeVolumeConf", path)?,
+            launch_disposition: crate::from_json_optional(map, "LaunchDisposition", path)?,
+            licensing: crate::from_json_optional(map, "Licensing", path)?,
+            map_auto_tagging_mpe_id: crate::from_json_optional(map, "MapAutoTaggingMpeID", path)?,
+            parameters_encryption_key: crate::from_json_optional(
+                map,
+                "ParametersEncryptionKey",
+                path,
+            )?,
+            post_launch_actions: crate::from_json_optional(map, "PostLaunchActions", path)?,
+            small_volume_conf: crate::from_json_optional(map, "SmallVolumeConf", path)?,
+            small_volume_max_size: crate::from_json_optional(map, "SmallVolumeMaxSize", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_instance_type_right_sizing_method: crate::from_json_optional(
+                map,
+                "TargetInstanceTypeRightSizingMethod",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MGN::LaunchConfigurationTemplate` (`Fn::GetAtt`).
 impl crate::Handle<LaunchConfigurationTemplate> {
     /// `Fn::GetAtt` `Arn`. ARN of the Launch Configuration Template.
@@ -302,6 +364,18 @@ impl crate::ToJson for LaunchTemplateDiskConf {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateDiskConf {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Iops", "Throughput", "VolumeType"])?;
+        Ok(Self {
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<LaunchTemplateDiskConf> for Value<LaunchTemplateDiskConf> {
     fn from(value: LaunchTemplateDiskConf) -> Self {
         Value::Lit(value)
@@ -333,6 +407,16 @@ impl crate::ToJson for Licensing {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "OsByol", &self.os_byol);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Licensing {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OsByol"])?;
+        Ok(Self {
+            os_byol: crate::from_json_optional(map, "OsByol", path)?,
+        })
     }
 }
 
@@ -413,6 +497,34 @@ impl crate::ToJson for PostLaunchActions {
         crate::put_opt(&mut out, "S3OutputKeyPrefix", &self.s3_output_key_prefix);
         crate::put_opt(&mut out, "SsmDocuments", &self.ssm_documents);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PostLaunchActions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchLogGroupName",
+                "Deployment",
+                "S3LogBucket",
+                "S3OutputKeyPrefix",
+                "SsmDocuments",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_log_group_name: crate::from_json_optional(
+                map,
+                "CloudWatchLogGroupName",
+                path,
+            )?,
+            deployment: crate::from_json_optional(map, "Deployment", path)?,
+            s3_log_bucket: crate::from_json_optional(map, "S3LogBucket", path)?,
+            s3_output_key_prefix: crate::from_json_optional(map, "S3OutputKeyPrefix", path)?,
+            ssm_documents: crate::from_json_optional(map, "SsmDocuments", path)?,
+        })
     }
 }
 
@@ -504,6 +616,36 @@ impl crate::ToJson for SsmDocument {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SsmDocument {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionName",
+                "ExternalParameters",
+                "MustSucceedForCutover",
+                "Parameters",
+                "SsmDocumentName",
+                "TimeoutSeconds",
+            ],
+        )?;
+        Ok(Self {
+            action_name: crate::from_json_required(map, "ActionName", path)?,
+            external_parameters: crate::from_json_optional(map, "ExternalParameters", path)?,
+            must_succeed_for_cutover: crate::from_json_optional(
+                map,
+                "MustSucceedForCutover",
+                path,
+            )?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            ssm_document_name: crate::from_json_required(map, "SsmDocumentName", path)?,
+            timeout_seconds: crate::from_json_optional(map, "TimeoutSeconds", path)?,
+        })
+    }
+}
+
 impl From<SsmDocument> for Value<SsmDocument> {
     fn from(value: SsmDocument) -> Self {
         Value::Lit(value)
@@ -531,6 +673,16 @@ impl crate::ToJson for SsmExternalParameter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DynamicPath", &self.dynamic_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SsmExternalParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DynamicPath"])?;
+        Ok(Self {
+            dynamic_path: crate::from_json_required(map, "DynamicPath", path)?,
+        })
     }
 }
 
@@ -571,6 +723,17 @@ impl crate::ToJson for SsmParameterStoreParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SsmParameterStoreParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterName", "ParameterType"])?;
+        Ok(Self {
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+            parameter_type: crate::from_json_required(map, "ParameterType", path)?,
+        })
+    }
+}
+
 impl From<SsmParameterStoreParameter> for Value<SsmParameterStoreParameter> {
     fn from(value: SsmParameterStoreParameter) -> Self {
         Value::Lit(value)
@@ -602,6 +765,21 @@ impl BootMode {
 impl crate::ToJson for BootMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BootMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LEGACY_BIOS", Self::LegacyBios),
+                ("UEFI", Self::Uefi),
+                ("USE_SOURCE", Self::UseSource),
+            ],
+        )
     }
 }
 
@@ -639,6 +817,21 @@ impl crate::ToJson for Deployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TEST_AND_CUTOVER", Self::TestAndCutover),
+                ("CUTOVER_ONLY", Self::CutoverOnly),
+                ("TEST_ONLY", Self::TestOnly),
+            ],
+        )
+    }
+}
+
 impl From<Deployment> for Value<Deployment> {
     fn from(value: Deployment) -> Self {
         Value::Lit(value)
@@ -667,6 +860,17 @@ impl LaunchDisposition {
 impl crate::ToJson for LaunchDisposition {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchDisposition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STOPPED", Self::Stopped), ("STARTED", Self::Started)],
+        )
     }
 }
 
@@ -701,6 +905,20 @@ impl crate::ToJson for ParameterType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("SECURE_STRING", Self::SecureString),
+            ],
+        )
+    }
+}
+
 impl From<ParameterType> for Value<ParameterType> {
     fn from(value: ParameterType) -> Self {
         Value::Lit(value)
@@ -729,6 +947,13 @@ impl TargetInstanceTypeRightSizingMethod {
 impl crate::ToJson for TargetInstanceTypeRightSizingMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetInstanceTypeRightSizingMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NONE", Self::None), ("BASIC", Self::Basic)])
     }
 }
 
@@ -775,6 +1000,25 @@ impl VolumeType {
 impl crate::ToJson for VolumeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("io1", Self::Io1),
+                ("io2", Self::Io2),
+                ("gp3", Self::Gp3),
+                ("gp2", Self::Gp2),
+                ("st1", Self::St1),
+                ("sc1", Self::Sc1),
+                ("standard", Self::Standard),
+            ],
+        )
     }
 }
 

@@ -113,6 +113,36 @@ impl crate::ToJson for NetworkMigrationDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkMigrationDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "ScopeTags",
+                "SourceConfigurations",
+                "Tags",
+                "TargetDeployment",
+                "TargetNetwork",
+                "TargetS3Configuration",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            scope_tags: crate::from_json_optional(map, "ScopeTags", path)?,
+            source_configurations: crate::from_json_required(map, "SourceConfigurations", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_deployment: crate::from_json_optional(map, "TargetDeployment", path)?,
+            target_network: crate::from_json_required(map, "TargetNetwork", path)?,
+            target_s3_configuration: crate::from_json_required(map, "TargetS3Configuration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MGN::NetworkMigrationDefinition` (`Fn::GetAtt`).
 impl crate::Handle<NetworkMigrationDefinition> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the network migration definition.
@@ -173,6 +203,18 @@ impl crate::ToJson for SourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["SourceEnvironment", "SourceS3Configuration"])?;
+        Ok(Self {
+            source_environment: crate::from_json_required(map, "SourceEnvironment", path)?,
+            source_s3_configuration: crate::from_json_required(map, "SourceS3Configuration", path)?,
+        })
+    }
+}
+
 impl From<SourceConfiguration> for Value<SourceConfiguration> {
     fn from(value: SourceConfiguration) -> Self {
         Value::Lit(value)
@@ -212,6 +254,18 @@ impl crate::ToJson for SourceS3Configuration {
         crate::put(&mut out, "S3BucketOwner", &self.s3_bucket_owner);
         crate::put(&mut out, "S3Key", &self.s3_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceS3Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Bucket", "S3BucketOwner", "S3Key"])?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_bucket_owner: crate::from_json_required(map, "S3BucketOwner", path)?,
+            s3_key: crate::from_json_required(map, "S3Key", path)?,
+        })
     }
 }
 
@@ -275,6 +329,23 @@ impl crate::ToJson for TargetNetwork {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InboundCidr", "InspectionCidr", "OutboundCidr", "Topology"],
+        )?;
+        Ok(Self {
+            inbound_cidr: crate::from_json_optional(map, "InboundCidr", path)?,
+            inspection_cidr: crate::from_json_optional(map, "InspectionCidr", path)?,
+            outbound_cidr: crate::from_json_optional(map, "OutboundCidr", path)?,
+            topology: crate::from_json_required(map, "Topology", path)?,
+        })
+    }
+}
+
 impl From<TargetNetwork> for Value<TargetNetwork> {
     fn from(value: TargetNetwork) -> Self {
         Value::Lit(value)
@@ -309,6 +380,17 @@ impl crate::ToJson for TargetS3Configuration {
         crate::put(&mut out, "S3Bucket", &self.s3_bucket);
         crate::put(&mut out, "S3BucketOwner", &self.s3_bucket_owner);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetS3Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Bucket", "S3BucketOwner"])?;
+        Ok(Self {
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_bucket_owner: crate::from_json_required(map, "S3BucketOwner", path)?,
+        })
     }
 }
 
@@ -358,6 +440,25 @@ impl crate::ToJson for SourceEnvironment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceEnvironment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NSX", Self::Nsx),
+                ("VSPHERE", Self::Vsphere),
+                ("FORTIGATE_FIREWALL", Self::FortigateFirewall),
+                ("PALO_ALTO_FIREWALL", Self::PaloAltoFirewall),
+                ("CISCO_ACI", Self::CiscoAci),
+                ("LOGICAL_MODEL", Self::LogicalModel),
+                ("MODELIZE_IT", Self::ModelizeIt),
+            ],
+        )
+    }
+}
+
 impl From<SourceEnvironment> for Value<SourceEnvironment> {
     fn from(value: SourceEnvironment) -> Self {
         Value::Lit(value)
@@ -389,6 +490,20 @@ impl crate::ToJson for TargetDeployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetDeployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SINGLE_ACCOUNT", Self::SingleAccount),
+                ("MULTI_ACCOUNT", Self::MultiAccount),
+            ],
+        )
+    }
+}
+
 impl From<TargetDeployment> for Value<TargetDeployment> {
     fn from(value: TargetDeployment) -> Self {
         Value::Lit(value)
@@ -417,6 +532,20 @@ impl Topology {
 impl crate::ToJson for Topology {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Topology {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ISOLATED_VPC", Self::IsolatedVpc),
+                ("HUB_AND_SPOKE", Self::HubAndSpoke),
+            ],
+        )
     }
 }
 

@@ -76,6 +76,32 @@ impl crate::ToJson for ApprovalTeam {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApprovalTeam {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApprovalStrategy",
+                "Approvers",
+                "Description",
+                "Name",
+                "Policies",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            approval_strategy: crate::from_json_required(map, "ApprovalStrategy", path)?,
+            approvers: crate::from_json_required(map, "Approvers", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policies: crate::from_json_required(map, "Policies", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MPA::ApprovalTeam` (`Fn::GetAtt`).
 impl crate::Handle<ApprovalTeam> {
     /// `Fn::GetAtt` `Arn`.
@@ -145,6 +171,16 @@ impl crate::ToJson for ApprovalStrategy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MofN", &self.mof_n);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApprovalStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MofN"])?;
+        Ok(Self {
+            mof_n: crate::from_json_required(map, "MofN", path)?,
+        })
     }
 }
 
@@ -223,6 +259,34 @@ impl crate::ToJson for Approver {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Approver {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApproverId",
+                "PrimaryIdentityId",
+                "PrimaryIdentitySourceArn",
+                "PrimaryIdentityStatus",
+                "ResponseTime",
+            ],
+        )?;
+        Ok(Self {
+            approver_id: crate::from_json_optional(map, "ApproverId", path)?,
+            primary_identity_id: crate::from_json_required(map, "PrimaryIdentityId", path)?,
+            primary_identity_source_arn: crate::from_json_required(
+                map,
+                "PrimaryIdentitySourceArn",
+                path,
+            )?,
+            primary_identity_status: crate::from_json_optional(map, "PrimaryIdentityStatus", path)?,
+            response_time: crate::from_json_optional(map, "ResponseTime", path)?,
+        })
+    }
+}
+
 impl From<Approver> for Value<Approver> {
     fn from(value: Approver) -> Self {
         Value::Lit(value)
@@ -257,6 +321,16 @@ impl crate::ToJson for MofNApprovalStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MofNApprovalStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MinApprovalsRequired"])?;
+        Ok(Self {
+            min_approvals_required: crate::from_json_required(map, "MinApprovalsRequired", path)?,
+        })
+    }
+}
+
 impl From<MofNApprovalStrategy> for Value<MofNApprovalStrategy> {
     fn from(value: MofNApprovalStrategy) -> Self {
         Value::Lit(value)
@@ -284,6 +358,16 @@ impl crate::ToJson for Policy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PolicyArn", &self.policy_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyArn"])?;
+        Ok(Self {
+            policy_arn: crate::from_json_required(map, "PolicyArn", path)?,
+        })
     }
 }
 

@@ -58,6 +58,21 @@ impl crate::ToJson for IdentitySource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentitySource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdentitySourceParameters", "Tags"])?;
+        Ok(Self {
+            identity_source_parameters: crate::from_json_required(
+                map,
+                "IdentitySourceParameters",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MPA::IdentitySource` (`Fn::GetAtt`).
 impl crate::Handle<IdentitySource> {
     /// `Fn::GetAtt` `CreationTime`.
@@ -136,6 +151,19 @@ impl crate::ToJson for IamIdentityCenter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamIdentityCenter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ApprovalPortalUrl", "InstanceArn", "Region"])?;
+        Ok(Self {
+            approval_portal_url: crate::from_json_optional(map, "ApprovalPortalUrl", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            region: crate::from_json_required(map, "Region", path)?,
+        })
+    }
+}
+
 impl From<IamIdentityCenter> for Value<IamIdentityCenter> {
     fn from(value: IamIdentityCenter) -> Self {
         Value::Lit(value)
@@ -163,6 +191,16 @@ impl crate::ToJson for IdentitySourceParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IamIdentityCenter", &self.iam_identity_center);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentitySourceParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IamIdentityCenter"])?;
+        Ok(Self {
+            iam_identity_center: crate::from_json_required(map, "IamIdentityCenter", path)?,
+        })
     }
 }
 

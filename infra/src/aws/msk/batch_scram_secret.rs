@@ -53,3 +53,14 @@ impl crate::ToJson for BatchScramSecret {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchScramSecret {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterArn", "SecretArnList"])?;
+        Ok(Self {
+            cluster_arn: crate::from_json_required(map, "ClusterArn", path)?,
+            secret_arn_list: crate::from_json_optional(map, "SecretArnList", path)?,
+        })
+    }
+}

@@ -138,6 +138,52 @@ impl crate::ToJson for Channel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Channel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelName",
+                "ClusterArn",
+                "EncryptionConfiguration",
+                "IcebergDestinationConfiguration",
+                "LoggingInfo",
+                "S3DestinationConfiguration",
+                "Tags",
+                "TopicConfigurationList",
+            ],
+        )?;
+        Ok(Self {
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            cluster_arn: crate::from_json_optional(map, "ClusterArn", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            iceberg_destination_configuration: crate::from_json_optional(
+                map,
+                "IcebergDestinationConfiguration",
+                path,
+            )?,
+            logging_info: crate::from_json_optional(map, "LoggingInfo", path)?,
+            s3_destination_configuration: crate::from_json_optional(
+                map,
+                "S3DestinationConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            topic_configuration_list: crate::from_json_required(
+                map,
+                "TopicConfigurationList",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MSK::Channel` (`Fn::GetAtt`).
 impl crate::Handle<Channel> {
     /// `Fn::GetAtt` `ChannelArn`. The Amazon Resource Name (ARN) that uniquely identifies the
@@ -194,6 +240,17 @@ impl crate::ToJson for Catalog {
         crate::put_opt(&mut out, "CatalogArn", &self.catalog_arn);
         crate::put_opt(&mut out, "WarehouseLocation", &self.warehouse_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Catalog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CatalogArn", "WarehouseLocation"])?;
+        Ok(Self {
+            catalog_arn: crate::from_json_optional(map, "CatalogArn", path)?,
+            warehouse_location: crate::from_json_optional(map, "WarehouseLocation", path)?,
+        })
     }
 }
 
@@ -256,6 +313,18 @@ impl crate::ToJson for ChannelLoggingInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelLoggingInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogs", "Firehose", "S3"])?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_optional(map, "CloudWatchLogs", path)?,
+            firehose: crate::from_json_optional(map, "Firehose", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
+    }
+}
+
 impl From<ChannelLoggingInfo> for Value<ChannelLoggingInfo> {
     fn from(value: ChannelLoggingInfo) -> Self {
         Value::Lit(value)
@@ -293,6 +362,17 @@ impl crate::ToJson for CloudWatchLogsLogDestination {
         crate::put(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "LogGroup", &self.log_group);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "LogGroup"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            log_group: crate::from_json_optional(map, "LogGroup", path)?,
+        })
     }
 }
 
@@ -341,6 +421,22 @@ impl crate::ToJson for DeadLetterQueueS3 {
         crate::put(&mut out, "ErrorOutputPrefix", &self.error_output_prefix);
         crate::put_opt(&mut out, "ExpectedBucketOwner", &self.expected_bucket_owner);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeadLetterQueueS3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketArn", "ErrorOutputPrefix", "ExpectedBucketOwner"],
+        )?;
+        Ok(Self {
+            bucket_arn: crate::from_json_required(map, "BucketArn", path)?,
+            error_output_prefix: crate::from_json_required(map, "ErrorOutputPrefix", path)?,
+            expected_bucket_owner: crate::from_json_optional(map, "ExpectedBucketOwner", path)?,
+        })
     }
 }
 
@@ -399,6 +495,30 @@ impl crate::ToJson for DestinationTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationDatabaseName",
+                "DestinationTableName",
+                "PartitionSpec",
+            ],
+        )?;
+        Ok(Self {
+            destination_database_name: crate::from_json_required(
+                map,
+                "DestinationDatabaseName",
+                path,
+            )?,
+            destination_table_name: crate::from_json_required(map, "DestinationTableName", path)?,
+            partition_spec: crate::from_json_optional(map, "PartitionSpec", path)?,
+        })
+    }
+}
+
 impl From<DestinationTable> for Value<DestinationTable> {
     fn from(value: DestinationTable) -> Self {
         Value::Lit(value)
@@ -426,6 +546,16 @@ impl crate::ToJson for EncryptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KmsKeyArn", &self.kms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_required(map, "KmsKeyArn", path)?,
+        })
     }
 }
 
@@ -466,6 +596,17 @@ impl crate::ToJson for FirehoseLogDestination {
         crate::put_opt(&mut out, "DeliveryStream", &self.delivery_stream);
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirehoseLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStream", "Enabled"])?;
+        Ok(Self {
+            delivery_stream: crate::from_json_optional(map, "DeliveryStream", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -569,6 +710,46 @@ impl crate::ToJson for IcebergDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppendOnly",
+                "Catalog",
+                "CompressionType",
+                "DataFreshnessInSeconds",
+                "DeadLetterQueueS3",
+                "DestinationTableList",
+                "SchemaEvolution",
+                "ServiceExecutionRoleArn",
+                "TableCreation",
+            ],
+        )?;
+        Ok(Self {
+            append_only: crate::from_json_required(map, "AppendOnly", path)?,
+            catalog: crate::from_json_optional(map, "Catalog", path)?,
+            compression_type: crate::from_json_optional(map, "CompressionType", path)?,
+            data_freshness_in_seconds: crate::from_json_optional(
+                map,
+                "DataFreshnessInSeconds",
+                path,
+            )?,
+            dead_letter_queue_s3: crate::from_json_required(map, "DeadLetterQueueS3", path)?,
+            destination_table_list: crate::from_json_required(map, "DestinationTableList", path)?,
+            schema_evolution: crate::from_json_required(map, "SchemaEvolution", path)?,
+            service_execution_role_arn: crate::from_json_required(
+                map,
+                "ServiceExecutionRoleArn",
+                path,
+            )?,
+            table_creation: crate::from_json_required(map, "TableCreation", path)?,
+        })
+    }
+}
+
 impl From<IcebergDestinationConfiguration> for Value<IcebergDestinationConfiguration> {
     fn from(value: IcebergDestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -600,6 +781,16 @@ impl crate::ToJson for PartitionSource {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SourceName", &self.source_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceName"])?;
+        Ok(Self {
+            source_name: crate::from_json_optional(map, "SourceName", path)?,
+        })
     }
 }
 
@@ -643,6 +834,17 @@ impl crate::ToJson for PartitionSpec {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PartitionStrategy", "SourceList"])?;
+        Ok(Self {
+            partition_strategy: crate::from_json_required(map, "PartitionStrategy", path)?,
+            source_list: crate::from_json_optional(map, "SourceList", path)?,
+        })
+    }
+}
+
 impl From<PartitionSpec> for Value<PartitionSpec> {
     fn from(value: PartitionSpec) -> Self {
         Value::Lit(value)
@@ -673,6 +875,16 @@ impl crate::ToJson for RecordConverter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordConverter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ValueConverter"])?;
+        Ok(Self {
+            value_converter: crate::from_json_required(map, "ValueConverter", path)?,
+        })
+    }
+}
+
 impl From<RecordConverter> for Value<RecordConverter> {
     fn from(value: RecordConverter) -> Self {
         Value::Lit(value)
@@ -700,6 +912,16 @@ impl crate::ToJson for RecordSchema {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "GsrArn", &self.gsr_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GsrArn"])?;
+        Ok(Self {
+            gsr_arn: crate::from_json_required(map, "GsrArn", path)?,
+        })
     }
 }
 
@@ -764,6 +986,36 @@ impl crate::ToJson for S3DestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataFreshnessInSeconds",
+                "DeadLetterQueueS3",
+                "ServiceExecutionRoleArn",
+                "Storage",
+            ],
+        )?;
+        Ok(Self {
+            data_freshness_in_seconds: crate::from_json_optional(
+                map,
+                "DataFreshnessInSeconds",
+                path,
+            )?,
+            dead_letter_queue_s3: crate::from_json_required(map, "DeadLetterQueueS3", path)?,
+            service_execution_role_arn: crate::from_json_required(
+                map,
+                "ServiceExecutionRoleArn",
+                path,
+            )?,
+            storage: crate::from_json_required(map, "Storage", path)?,
+        })
+    }
+}
+
 impl From<S3DestinationConfiguration> for Value<S3DestinationConfiguration> {
     fn from(value: S3DestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -811,6 +1063,18 @@ impl crate::ToJson for S3LogDestination {
         crate::put(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "Prefix", &self.prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3LogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Enabled", "Prefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
     }
 }
 
@@ -886,6 +1150,32 @@ impl crate::ToJson for S3Storage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Storage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketArn",
+                "CompressionType",
+                "ExpectedBucketOwner",
+                "OutputKeyTemplate",
+                "OutputPrefix",
+                "StorageClass",
+            ],
+        )?;
+        Ok(Self {
+            bucket_arn: crate::from_json_required(map, "BucketArn", path)?,
+            compression_type: crate::from_json_required(map, "CompressionType", path)?,
+            expected_bucket_owner: crate::from_json_optional(map, "ExpectedBucketOwner", path)?,
+            output_key_template: crate::from_json_optional(map, "OutputKeyTemplate", path)?,
+            output_prefix: crate::from_json_optional(map, "OutputPrefix", path)?,
+            storage_class: crate::from_json_required(map, "StorageClass", path)?,
+        })
+    }
+}
+
 impl From<S3Storage> for Value<S3Storage> {
     fn from(value: S3Storage) -> Self {
         Value::Lit(value)
@@ -920,6 +1210,16 @@ impl crate::ToJson for SchemaEvolution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaEvolution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnableSchemaEvolution"])?;
+        Ok(Self {
+            enable_schema_evolution: crate::from_json_required(map, "EnableSchemaEvolution", path)?,
+        })
+    }
+}
+
 impl From<SchemaEvolution> for Value<SchemaEvolution> {
     fn from(value: SchemaEvolution) -> Self {
         Value::Lit(value)
@@ -947,6 +1247,16 @@ impl crate::ToJson for TableCreation {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EnableTableCreation", &self.enable_table_creation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableCreation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnableTableCreation"])?;
+        Ok(Self {
+            enable_table_creation: crate::from_json_required(map, "EnableTableCreation", path)?,
+        })
     }
 }
 
@@ -997,6 +1307,19 @@ impl crate::ToJson for TopicConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RecordConverter", "RecordSchema", "TopicArn"])?;
+        Ok(Self {
+            record_converter: crate::from_json_required(map, "RecordConverter", path)?,
+            record_schema: crate::from_json_optional(map, "RecordSchema", path)?,
+            topic_arn: crate::from_json_required(map, "TopicArn", path)?,
+        })
+    }
+}
+
 impl From<TopicConfiguration> for Value<TopicConfiguration> {
     fn from(value: TopicConfiguration) -> Self {
         Value::Lit(value)
@@ -1028,6 +1351,17 @@ impl crate::ToJson for IcebergCompressionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergCompressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ZSTD", Self::Zstd), ("SNAPPY", Self::Snappy)],
+        )
+    }
+}
+
 impl From<IcebergCompressionType> for Value<IcebergCompressionType> {
     fn from(value: IcebergCompressionType) -> Self {
         Value::Lit(value)
@@ -1053,6 +1387,13 @@ impl PartitionStrategy {
 impl crate::ToJson for PartitionStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TIME_HOUR", Self::TimeHour)])
     }
 }
 
@@ -1090,6 +1431,21 @@ impl crate::ToJson for S3CompressionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3CompressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("GZIP", Self::Gzip),
+                ("ZSTD", Self::Zstd),
+            ],
+        )
+    }
+}
+
 impl From<S3CompressionType> for Value<S3CompressionType> {
     fn from(value: S3CompressionType) -> Self {
         Value::Lit(value)
@@ -1121,6 +1477,21 @@ impl S3StorageClass {
 impl crate::ToJson for S3StorageClass {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3StorageClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD", Self::Standard),
+                ("INTELLIGENT_TIERING", Self::IntelligentTiering),
+                ("GLACIER_IR", Self::GlacierIr),
+            ],
+        )
     }
 }
 
@@ -1158,6 +1529,22 @@ impl ValueConverter {
 impl crate::ToJson for ValueConverter {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValueConverter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BYTE_ARRAY", Self::ByteArray),
+                ("JSON", Self::Json),
+                ("JSON_SCHEMA_GSR", Self::JsonSchemaGsr),
+                ("STRING", Self::String),
+            ],
+        )
     }
 }
 

@@ -173,6 +173,48 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BrokerNodeGroupInfo",
+                "ClientAuthentication",
+                "ClusterName",
+                "ConfigurationInfo",
+                "EncryptionInfo",
+                "EnhancedMonitoring",
+                "KafkaVersion",
+                "LoggingInfo",
+                "NumberOfBrokerNodes",
+                "OpenMonitoring",
+                "Rebalancing",
+                "StorageMode",
+                "Tags",
+                "ZookeeperAccess",
+            ],
+        )?;
+        Ok(Self {
+            broker_node_group_info: crate::from_json_required(map, "BrokerNodeGroupInfo", path)?,
+            client_authentication: crate::from_json_optional(map, "ClientAuthentication", path)?,
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            configuration_info: crate::from_json_optional(map, "ConfigurationInfo", path)?,
+            encryption_info: crate::from_json_optional(map, "EncryptionInfo", path)?,
+            enhanced_monitoring: crate::from_json_optional(map, "EnhancedMonitoring", path)?,
+            kafka_version: crate::from_json_required(map, "KafkaVersion", path)?,
+            logging_info: crate::from_json_optional(map, "LoggingInfo", path)?,
+            number_of_broker_nodes: crate::from_json_required(map, "NumberOfBrokerNodes", path)?,
+            open_monitoring: crate::from_json_optional(map, "OpenMonitoring", path)?,
+            rebalancing: crate::from_json_optional(map, "Rebalancing", path)?,
+            storage_mode: crate::from_json_optional(map, "StorageMode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            zookeeper_access: crate::from_json_optional(map, "ZookeeperAccess", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MSK::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `Arn`.
@@ -236,6 +278,18 @@ impl crate::ToJson for AuthorizerLogs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizerLogs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogs", "Firehose", "S3"])?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_optional(map, "CloudWatchLogs", path)?,
+            firehose: crate::from_json_optional(map, "Firehose", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
+    }
+}
+
 impl From<AuthorizerLogs> for Value<AuthorizerLogs> {
     fn from(value: AuthorizerLogs) -> Self {
         Value::Lit(value)
@@ -289,6 +343,18 @@ impl crate::ToJson for BrokerLogs {
         crate::put_opt(&mut out, "Firehose", &self.firehose);
         crate::put_opt(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrokerLogs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogs", "Firehose", "S3"])?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_optional(map, "CloudWatchLogs", path)?,
+            firehose: crate::from_json_optional(map, "Firehose", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
     }
 }
 
@@ -373,6 +439,32 @@ impl crate::ToJson for BrokerNodeGroupInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrokerNodeGroupInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BrokerAZDistribution",
+                "ClientSubnets",
+                "ConnectivityInfo",
+                "InstanceType",
+                "SecurityGroups",
+                "StorageInfo",
+            ],
+        )?;
+        Ok(Self {
+            broker_az_distribution: crate::from_json_optional(map, "BrokerAZDistribution", path)?,
+            client_subnets: crate::from_json_required(map, "ClientSubnets", path)?,
+            connectivity_info: crate::from_json_optional(map, "ConnectivityInfo", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            storage_info: crate::from_json_optional(map, "StorageInfo", path)?,
+        })
+    }
+}
+
 impl From<BrokerNodeGroupInfo> for Value<BrokerNodeGroupInfo> {
     fn from(value: BrokerNodeGroupInfo) -> Self {
         Value::Lit(value)
@@ -429,6 +521,18 @@ impl crate::ToJson for ClientAuthentication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Sasl", "Tls", "Unauthenticated"])?;
+        Ok(Self {
+            sasl: crate::from_json_optional(map, "Sasl", path)?,
+            tls: crate::from_json_optional(map, "Tls", path)?,
+            unauthenticated: crate::from_json_optional(map, "Unauthenticated", path)?,
+        })
+    }
+}
+
 impl From<ClientAuthentication> for Value<ClientAuthentication> {
     fn from(value: ClientAuthentication) -> Self {
         Value::Lit(value)
@@ -469,6 +573,17 @@ impl crate::ToJson for CloudWatchLogs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "LogGroup"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            log_group: crate::from_json_optional(map, "LogGroup", path)?,
+        })
+    }
+}
+
 impl From<CloudWatchLogs> for Value<CloudWatchLogs> {
     fn from(value: CloudWatchLogs) -> Self {
         Value::Lit(value)
@@ -500,6 +615,17 @@ impl crate::ToJson for ConfigurationInfo {
         crate::put(&mut out, "Arn", &self.arn);
         crate::put(&mut out, "Revision", &self.revision);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "Revision"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            revision: crate::from_json_required(map, "Revision", path)?,
+        })
     }
 }
 
@@ -559,6 +685,22 @@ impl crate::ToJson for ConnectivityInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectivityInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NetworkType", "PublicAccess", "VpcConnectivity"],
+        )?;
+        Ok(Self {
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            public_access: crate::from_json_optional(map, "PublicAccess", path)?,
+            vpc_connectivity: crate::from_json_optional(map, "VpcConnectivity", path)?,
+        })
+    }
+}
+
 impl From<ConnectivityInfo> for Value<ConnectivityInfo> {
     fn from(value: ConnectivityInfo) -> Self {
         Value::Lit(value)
@@ -612,6 +754,17 @@ impl crate::ToJson for EbsStorageInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsStorageInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProvisionedThroughput", "VolumeSize"])?;
+        Ok(Self {
+            provisioned_throughput: crate::from_json_optional(map, "ProvisionedThroughput", path)?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+        })
+    }
+}
+
 impl From<EbsStorageInfo> for Value<EbsStorageInfo> {
     fn from(value: EbsStorageInfo) -> Self {
         Value::Lit(value)
@@ -639,6 +792,16 @@ impl crate::ToJson for EncryptionAtRest {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DataVolumeKMSKeyId", &self.data_volume_kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionAtRest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataVolumeKMSKeyId"])?;
+        Ok(Self {
+            data_volume_kms_key_id: crate::from_json_required(map, "DataVolumeKMSKeyId", path)?,
+        })
     }
 }
 
@@ -688,6 +851,17 @@ impl crate::ToJson for EncryptionInTransit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionInTransit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientBroker", "InCluster"])?;
+        Ok(Self {
+            client_broker: crate::from_json_optional(map, "ClientBroker", path)?,
+            in_cluster: crate::from_json_optional(map, "InCluster", path)?,
+        })
+    }
+}
+
 impl From<EncryptionInTransit> for Value<EncryptionInTransit> {
     fn from(value: EncryptionInTransit) -> Self {
         Value::Lit(value)
@@ -734,6 +908,18 @@ impl crate::ToJson for EncryptionInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EncryptionAtRest", "EncryptionInTransit"])?;
+        Ok(Self {
+            encryption_at_rest: crate::from_json_optional(map, "EncryptionAtRest", path)?,
+            encryption_in_transit: crate::from_json_optional(map, "EncryptionInTransit", path)?,
+        })
+    }
+}
+
 impl From<EncryptionInfo> for Value<EncryptionInfo> {
     fn from(value: EncryptionInfo) -> Self {
         Value::Lit(value)
@@ -774,6 +960,17 @@ impl crate::ToJson for Firehose {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Firehose {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStream", "Enabled"])?;
+        Ok(Self {
+            delivery_stream: crate::from_json_optional(map, "DeliveryStream", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<Firehose> for Value<Firehose> {
     fn from(value: Firehose) -> Self {
         Value::Lit(value)
@@ -804,6 +1001,16 @@ impl crate::ToJson for Iam {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Iam {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<Iam> for Value<Iam> {
     fn from(value: Iam) -> Self {
         Value::Lit(value)
@@ -831,6 +1038,16 @@ impl crate::ToJson for JmxExporter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EnabledInBroker", &self.enabled_in_broker);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JmxExporter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnabledInBroker"])?;
+        Ok(Self {
+            enabled_in_broker: crate::from_json_required(map, "EnabledInBroker", path)?,
+        })
     }
 }
 
@@ -880,6 +1097,17 @@ impl crate::ToJson for LoggingInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AuthorizerLogs", "BrokerLogs"])?;
+        Ok(Self {
+            authorizer_logs: crate::from_json_optional(map, "AuthorizerLogs", path)?,
+            broker_logs: crate::from_json_optional(map, "BrokerLogs", path)?,
+        })
+    }
+}
+
 impl From<LoggingInfo> for Value<LoggingInfo> {
     fn from(value: LoggingInfo) -> Self {
         Value::Lit(value)
@@ -910,6 +1138,16 @@ impl crate::ToJson for NodeExporter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeExporter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnabledInBroker"])?;
+        Ok(Self {
+            enabled_in_broker: crate::from_json_required(map, "EnabledInBroker", path)?,
+        })
+    }
+}
+
 impl From<NodeExporter> for Value<NodeExporter> {
     fn from(value: NodeExporter) -> Self {
         Value::Lit(value)
@@ -937,6 +1175,16 @@ impl crate::ToJson for OpenMonitoring {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Prometheus", &self.prometheus);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenMonitoring {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Prometheus"])?;
+        Ok(Self {
+            prometheus: crate::from_json_required(map, "Prometheus", path)?,
+        })
     }
 }
 
@@ -986,6 +1234,17 @@ impl crate::ToJson for Prometheus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Prometheus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JmxExporter", "NodeExporter"])?;
+        Ok(Self {
+            jmx_exporter: crate::from_json_optional(map, "JmxExporter", path)?,
+            node_exporter: crate::from_json_optional(map, "NodeExporter", path)?,
+        })
+    }
+}
+
 impl From<Prometheus> for Value<Prometheus> {
     fn from(value: Prometheus) -> Self {
         Value::Lit(value)
@@ -1032,6 +1291,17 @@ impl crate::ToJson for ProvisionedThroughput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisionedThroughput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "VolumeThroughput"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            volume_throughput: crate::from_json_optional(map, "VolumeThroughput", path)?,
+        })
+    }
+}
+
 impl From<ProvisionedThroughput> for Value<ProvisionedThroughput> {
     fn from(value: ProvisionedThroughput) -> Self {
         Value::Lit(value)
@@ -1066,6 +1336,16 @@ impl crate::ToJson for PublicAccess {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<PublicAccess> for Value<PublicAccess> {
     fn from(value: PublicAccess) -> Self {
         Value::Lit(value)
@@ -1093,6 +1373,16 @@ impl crate::ToJson for Rebalancing {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rebalancing {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -1146,6 +1436,18 @@ impl crate::ToJson for S3 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Enabled", "Prefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<S3> for Value<S3> {
     fn from(value: S3) -> Self {
         Value::Lit(value)
@@ -1192,6 +1494,17 @@ impl crate::ToJson for Sasl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Sasl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Iam", "Scram"])?;
+        Ok(Self {
+            iam: crate::from_json_optional(map, "Iam", path)?,
+            scram: crate::from_json_optional(map, "Scram", path)?,
+        })
+    }
+}
+
 impl From<Sasl> for Value<Sasl> {
     fn from(value: Sasl) -> Self {
         Value::Lit(value)
@@ -1219,6 +1532,16 @@ impl crate::ToJson for Scram {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scram {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1255,6 +1578,16 @@ impl crate::ToJson for StorageInfo {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "EBSStorageInfo", &self.ebs_storage_info);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EBSStorageInfo"])?;
+        Ok(Self {
+            ebs_storage_info: crate::from_json_optional(map, "EBSStorageInfo", path)?,
+        })
     }
 }
 
@@ -1311,6 +1644,21 @@ impl crate::ToJson for Tls {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateAuthorityArnList", "Enabled"])?;
+        Ok(Self {
+            certificate_authority_arn_list: crate::from_json_optional(
+                map,
+                "CertificateAuthorityArnList",
+                path,
+            )?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<Tls> for Value<Tls> {
     fn from(value: Tls) -> Self {
         Value::Lit(value)
@@ -1338,6 +1686,16 @@ impl crate::ToJson for Unauthenticated {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unauthenticated {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1381,6 +1739,16 @@ impl crate::ToJson for VpcConnectivity {
             &self.client_authentication,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConnectivity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientAuthentication"])?;
+        Ok(Self {
+            client_authentication: crate::from_json_optional(map, "ClientAuthentication", path)?,
+        })
     }
 }
 
@@ -1430,6 +1798,17 @@ impl crate::ToJson for VpcConnectivityClientAuthentication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConnectivityClientAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Sasl", "Tls"])?;
+        Ok(Self {
+            sasl: crate::from_json_optional(map, "Sasl", path)?,
+            tls: crate::from_json_optional(map, "Tls", path)?,
+        })
+    }
+}
+
 impl From<VpcConnectivityClientAuthentication> for Value<VpcConnectivityClientAuthentication> {
     fn from(value: VpcConnectivityClientAuthentication) -> Self {
         Value::Lit(value)
@@ -1457,6 +1836,16 @@ impl crate::ToJson for VpcConnectivityIam {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConnectivityIam {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1506,6 +1895,17 @@ impl crate::ToJson for VpcConnectivitySasl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConnectivitySasl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Iam", "Scram"])?;
+        Ok(Self {
+            iam: crate::from_json_optional(map, "Iam", path)?,
+            scram: crate::from_json_optional(map, "Scram", path)?,
+        })
+    }
+}
+
 impl From<VpcConnectivitySasl> for Value<VpcConnectivitySasl> {
     fn from(value: VpcConnectivitySasl) -> Self {
         Value::Lit(value)
@@ -1536,6 +1936,16 @@ impl crate::ToJson for VpcConnectivityScram {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConnectivityScram {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<VpcConnectivityScram> for Value<VpcConnectivityScram> {
     fn from(value: VpcConnectivityScram) -> Self {
         Value::Lit(value)
@@ -1563,6 +1973,16 @@ impl crate::ToJson for VpcConnectivityTls {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConnectivityTls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1600,6 +2020,16 @@ impl crate::ToJson for ZookeeperAccess {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZookeeperAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<ZookeeperAccess> for Value<ZookeeperAccess> {
     fn from(value: ZookeeperAccess) -> Self {
         Value::Lit(value)
@@ -1625,6 +2055,13 @@ impl BrokerAzDistribution {
 impl crate::ToJson for BrokerAzDistribution {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrokerAzDistribution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DEFAULT", Self::Default)])
     }
 }
 
@@ -1659,6 +2096,21 @@ impl ClientBroker {
 impl crate::ToJson for ClientBroker {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientBroker {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TLS", Self::Tls),
+                ("TLS_PLAINTEXT", Self::TlsPlaintext),
+                ("PLAINTEXT", Self::Plaintext),
+            ],
+        )
     }
 }
 
@@ -1699,6 +2151,22 @@ impl crate::ToJson for EnhancedMonitoring {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnhancedMonitoring {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEFAULT", Self::Default),
+                ("PER_BROKER", Self::PerBroker),
+                ("PER_TOPIC_PER_BROKER", Self::PerTopicPerBroker),
+                ("PER_TOPIC_PER_PARTITION", Self::PerTopicPerPartition),
+            ],
+        )
+    }
+}
+
 impl From<EnhancedMonitoring> for Value<EnhancedMonitoring> {
     fn from(value: EnhancedMonitoring) -> Self {
         Value::Lit(value)
@@ -1727,6 +2195,13 @@ impl NetworkType {
 impl crate::ToJson for NetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("DUAL", Self::Dual)])
     }
 }
 
@@ -1761,6 +2236,17 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PAUSED", Self::Paused), ("ACTIVE", Self::Active)],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -1789,6 +2275,17 @@ impl StorageMode {
 impl crate::ToJson for StorageMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LOCAL", Self::Local), ("TIERED", Self::Tiered)],
+        )
     }
 }
 

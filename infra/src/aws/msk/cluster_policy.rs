@@ -49,6 +49,17 @@ impl crate::ToJson for ClusterPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterArn", "Policy"])?;
+        Ok(Self {
+            cluster_arn: crate::from_json_required(map, "ClusterArn", path)?,
+            policy: crate::from_json_required(map, "Policy", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MSK::ClusterPolicy` (`Fn::GetAtt`).
 impl crate::Handle<ClusterPolicy> {
     /// `Fn::GetAtt` `CurrentVersion`. The current version of the policy attached to the specified

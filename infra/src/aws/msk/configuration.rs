@@ -81,6 +81,30 @@ impl crate::ToJson for Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "KafkaVersionsList",
+                "LatestRevision",
+                "Name",
+                "ServerProperties",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            kafka_versions_list: crate::from_json_optional(map, "KafkaVersionsList", path)?,
+            latest_revision: crate::from_json_optional(map, "LatestRevision", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            server_properties: crate::from_json_required(map, "ServerProperties", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MSK::Configuration` (`Fn::GetAtt`).
 impl crate::Handle<Configuration> {
     /// `Fn::GetAtt` `Arn`.
@@ -151,6 +175,19 @@ impl crate::ToJson for LatestRevision {
         crate::put_opt(&mut out, "Description", &self.description);
         crate::put_opt(&mut out, "Revision", &self.revision);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LatestRevision {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CreationTime", "Description", "Revision"])?;
+        Ok(Self {
+            creation_time: crate::from_json_optional(map, "CreationTime", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            revision: crate::from_json_optional(map, "Revision", path)?,
+        })
     }
 }
 

@@ -99,6 +99,38 @@ impl crate::ToJson for Replicator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Replicator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "KafkaClusters",
+                "LogDelivery",
+                "ReplicationInfoList",
+                "ReplicatorName",
+                "ServiceExecutionRoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            kafka_clusters: crate::from_json_required(map, "KafkaClusters", path)?,
+            log_delivery: crate::from_json_optional(map, "LogDelivery", path)?,
+            replication_info_list: crate::from_json_required(map, "ReplicationInfoList", path)?,
+            replicator_name: crate::from_json_required(map, "ReplicatorName", path)?,
+            service_execution_role_arn: crate::from_json_required(
+                map,
+                "ServiceExecutionRoleArn",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MSK::Replicator` (`Fn::GetAtt`).
 impl crate::Handle<Replicator> {
     /// `Fn::GetAtt` `CurrentVersion`. The current version of the MSK replicator.
@@ -133,6 +165,16 @@ impl crate::ToJson for AmazonMskCluster {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MskClusterArn", &self.msk_cluster_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonMskCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MskClusterArn"])?;
+        Ok(Self {
+            msk_cluster_arn: crate::from_json_required(map, "MskClusterArn", path)?,
+        })
     }
 }
 
@@ -182,6 +224,21 @@ impl crate::ToJson for ApacheKafkaCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApacheKafkaCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApacheKafkaClusterId", "BootstrapBrokerString"],
+        )?;
+        Ok(Self {
+            apache_kafka_cluster_id: crate::from_json_required(map, "ApacheKafkaClusterId", path)?,
+            bootstrap_broker_string: crate::from_json_required(map, "BootstrapBrokerString", path)?,
+        })
+    }
+}
+
 impl From<ApacheKafkaCluster> for Value<ApacheKafkaCluster> {
     fn from(value: ApacheKafkaCluster) -> Self {
         Value::Lit(value)
@@ -219,6 +276,17 @@ impl crate::ToJson for CloudWatchLogs {
         crate::put(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "LogGroup", &self.log_group);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "LogGroup"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            log_group: crate::from_json_optional(map, "LogGroup", path)?,
+        })
     }
 }
 
@@ -321,6 +389,50 @@ impl crate::ToJson for ConsumerGroupReplication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConsumerGroupReplication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConsumerGroupOffsetSyncMode",
+                "ConsumerGroupsToExclude",
+                "ConsumerGroupsToReplicate",
+                "DetectAndCopyNewConsumerGroups",
+                "SynchroniseConsumerGroupOffsets",
+            ],
+        )?;
+        Ok(Self {
+            consumer_group_offset_sync_mode: crate::from_json_optional(
+                map,
+                "ConsumerGroupOffsetSyncMode",
+                path,
+            )?,
+            consumer_groups_to_exclude: crate::from_json_optional(
+                map,
+                "ConsumerGroupsToExclude",
+                path,
+            )?,
+            consumer_groups_to_replicate: crate::from_json_required(
+                map,
+                "ConsumerGroupsToReplicate",
+                path,
+            )?,
+            detect_and_copy_new_consumer_groups: crate::from_json_optional(
+                map,
+                "DetectAndCopyNewConsumerGroups",
+                path,
+            )?,
+            synchronise_consumer_group_offsets: crate::from_json_optional(
+                map,
+                "SynchroniseConsumerGroupOffsets",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ConsumerGroupReplication> for Value<ConsumerGroupReplication> {
     fn from(value: ConsumerGroupReplication) -> Self {
         Value::Lit(value)
@@ -358,6 +470,17 @@ impl crate::ToJson for Firehose {
         crate::put_opt(&mut out, "DeliveryStream", &self.delivery_stream);
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Firehose {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStream", "Enabled"])?;
+        Ok(Self {
+            delivery_stream: crate::from_json_optional(map, "DeliveryStream", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -449,6 +572,30 @@ impl crate::ToJson for KafkaCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmazonMskCluster",
+                "ApacheKafkaCluster",
+                "ClientAuthentication",
+                "EncryptionInTransit",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            amazon_msk_cluster: crate::from_json_optional(map, "AmazonMskCluster", path)?,
+            apache_kafka_cluster: crate::from_json_optional(map, "ApacheKafkaCluster", path)?,
+            client_authentication: crate::from_json_optional(map, "ClientAuthentication", path)?,
+            encryption_in_transit: crate::from_json_optional(map, "EncryptionInTransit", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<KafkaCluster> for Value<KafkaCluster> {
     fn from(value: KafkaCluster) -> Self {
         Value::Lit(value)
@@ -511,6 +658,18 @@ impl crate::ToJson for KafkaClusterClientAuthentication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterClientAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MTLS", "SaslOAuthBearer", "SaslScram"])?;
+        Ok(Self {
+            mtls: crate::from_json_optional(map, "MTLS", path)?,
+            sasl_o_auth_bearer: crate::from_json_optional(map, "SaslOAuthBearer", path)?,
+            sasl_scram: crate::from_json_optional(map, "SaslScram", path)?,
+        })
+    }
+}
+
 impl From<KafkaClusterClientAuthentication> for Value<KafkaClusterClientAuthentication> {
     fn from(value: KafkaClusterClientAuthentication) -> Self {
         Value::Lit(value)
@@ -551,6 +710,17 @@ impl crate::ToJson for KafkaClusterClientVpcConfig {
         crate::put_opt(&mut out, "SecurityGroupIds", &self.security_group_ids);
         crate::put(&mut out, "SubnetIds", &self.subnet_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterClientVpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
     }
 }
 
@@ -595,6 +765,17 @@ impl crate::ToJson for KafkaClusterEncryptionInTransit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterEncryptionInTransit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionType", "RootCaCertificate"])?;
+        Ok(Self {
+            encryption_type: crate::from_json_required(map, "EncryptionType", path)?,
+            root_ca_certificate: crate::from_json_optional(map, "RootCaCertificate", path)?,
+        })
+    }
+}
+
 impl From<KafkaClusterEncryptionInTransit> for Value<KafkaClusterEncryptionInTransit> {
     fn from(value: KafkaClusterEncryptionInTransit) -> Self {
         Value::Lit(value)
@@ -622,6 +803,16 @@ impl crate::ToJson for KafkaClusterMtlsAuthentication {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SecretArn", &self.secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterMtlsAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretArn"])?;
+        Ok(Self {
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
     }
 }
 
@@ -659,6 +850,20 @@ impl crate::ToJson for KafkaClusterOAuthClientCredentials {
             &self.token_request_secret_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterOAuthClientCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TokenRequestSecretArn"])?;
+        Ok(Self {
+            token_request_secret_arn: crate::from_json_required(
+                map,
+                "TokenRequestSecretArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -715,6 +920,26 @@ impl crate::ToJson for KafkaClusterOAuthClientCredentialsAssertion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterOAuthClientCredentialsAssertion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Audience", "SigningAlgorithm", "TokenRequestSecretArn"],
+        )?;
+        Ok(Self {
+            audience: crate::from_json_required(map, "Audience", path)?,
+            signing_algorithm: crate::from_json_required(map, "SigningAlgorithm", path)?,
+            token_request_secret_arn: crate::from_json_optional(
+                map,
+                "TokenRequestSecretArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<KafkaClusterOAuthClientCredentialsAssertion>
     for Value<KafkaClusterOAuthClientCredentialsAssertion>
 {
@@ -767,6 +992,26 @@ impl crate::ToJson for KafkaClusterOAuthIamJwtBearer {
             &self.token_request_secret_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterOAuthIamJwtBearer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Audience", "SigningAlgorithm", "TokenRequestSecretArn"],
+        )?;
+        Ok(Self {
+            audience: crate::from_json_required(map, "Audience", path)?,
+            signing_algorithm: crate::from_json_required(map, "SigningAlgorithm", path)?,
+            token_request_secret_arn: crate::from_json_optional(
+                map,
+                "TokenRequestSecretArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -885,6 +1130,46 @@ impl crate::ToJson for KafkaClusterSaslOAuthBearerAuthentication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterSaslOAuthBearerAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientCredentials",
+                "ClientCredentialsAssertion",
+                "IamJwtBearer",
+                "Scope",
+                "TokenEndpointAuthenticationMethod",
+                "TokenEndpointTlsCertificateArn",
+                "TokenEndpointUrl",
+            ],
+        )?;
+        Ok(Self {
+            client_credentials: crate::from_json_optional(map, "ClientCredentials", path)?,
+            client_credentials_assertion: crate::from_json_optional(
+                map,
+                "ClientCredentialsAssertion",
+                path,
+            )?,
+            iam_jwt_bearer: crate::from_json_optional(map, "IamJwtBearer", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            token_endpoint_authentication_method: crate::from_json_required(
+                map,
+                "TokenEndpointAuthenticationMethod",
+                path,
+            )?,
+            token_endpoint_tls_certificate_arn: crate::from_json_optional(
+                map,
+                "TokenEndpointTlsCertificateArn",
+                path,
+            )?,
+            token_endpoint_url: crate::from_json_required(map, "TokenEndpointUrl", path)?,
+        })
+    }
+}
+
 impl From<KafkaClusterSaslOAuthBearerAuthentication>
     for Value<KafkaClusterSaslOAuthBearerAuthentication>
 {
@@ -921,6 +1206,17 @@ impl crate::ToJson for KafkaClusterSaslScramAuthentication {
         crate::put(&mut out, "Mechanism", &self.mechanism);
         crate::put(&mut out, "SecretArn", &self.secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterSaslScramAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mechanism", "SecretArn"])?;
+        Ok(Self {
+            mechanism: crate::from_json_required(map, "Mechanism", path)?,
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+        })
     }
 }
 
@@ -964,6 +1260,16 @@ impl crate::ToJson for LogDelivery {
             &self.replicator_log_delivery,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDelivery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReplicatorLogDelivery"])?;
+        Ok(Self {
+            replicator_log_delivery: crate::from_json_optional(map, "ReplicatorLogDelivery", path)?,
+        })
     }
 }
 
@@ -1075,6 +1381,46 @@ impl crate::ToJson for ReplicationInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConsumerGroupReplication",
+                "SourceKafkaClusterArn",
+                "SourceKafkaClusterId",
+                "TargetCompressionType",
+                "TargetKafkaClusterArn",
+                "TargetKafkaClusterId",
+                "TopicReplication",
+            ],
+        )?;
+        Ok(Self {
+            consumer_group_replication: crate::from_json_required(
+                map,
+                "ConsumerGroupReplication",
+                path,
+            )?,
+            source_kafka_cluster_arn: crate::from_json_optional(
+                map,
+                "SourceKafkaClusterArn",
+                path,
+            )?,
+            source_kafka_cluster_id: crate::from_json_optional(map, "SourceKafkaClusterId", path)?,
+            target_compression_type: crate::from_json_required(map, "TargetCompressionType", path)?,
+            target_kafka_cluster_arn: crate::from_json_optional(
+                map,
+                "TargetKafkaClusterArn",
+                path,
+            )?,
+            target_kafka_cluster_id: crate::from_json_optional(map, "TargetKafkaClusterId", path)?,
+            topic_replication: crate::from_json_required(map, "TopicReplication", path)?,
+        })
+    }
+}
+
 impl From<ReplicationInfo> for Value<ReplicationInfo> {
     fn from(value: ReplicationInfo) -> Self {
         Value::Lit(value)
@@ -1106,6 +1452,16 @@ impl crate::ToJson for ReplicationStartingPosition {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationStartingPosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -1144,6 +1500,16 @@ impl crate::ToJson for ReplicationTopicNameConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationTopicNameConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -1204,6 +1570,18 @@ impl crate::ToJson for ReplicatorLogDelivery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicatorLogDelivery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogs", "Firehose", "S3"])?;
+        Ok(Self {
+            cloud_watch_logs: crate::from_json_optional(map, "CloudWatchLogs", path)?,
+            firehose: crate::from_json_optional(map, "Firehose", path)?,
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
+    }
+}
+
 impl From<ReplicatorLogDelivery> for Value<ReplicatorLogDelivery> {
     fn from(value: ReplicatorLogDelivery) -> Self {
         Value::Lit(value)
@@ -1251,6 +1629,18 @@ impl crate::ToJson for S3 {
         crate::put(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "Prefix", &self.prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Enabled", "Prefix"])?;
+        Ok(Self {
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
     }
 }
 
@@ -1372,6 +1762,50 @@ impl crate::ToJson for TopicReplication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicReplication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CopyAccessControlListsForTopics",
+                "CopyTopicConfigurations",
+                "DetectAndCopyNewTopics",
+                "StartingPosition",
+                "TopicNameConfiguration",
+                "TopicsToExclude",
+                "TopicsToReplicate",
+            ],
+        )?;
+        Ok(Self {
+            copy_access_control_lists_for_topics: crate::from_json_optional(
+                map,
+                "CopyAccessControlListsForTopics",
+                path,
+            )?,
+            copy_topic_configurations: crate::from_json_optional(
+                map,
+                "CopyTopicConfigurations",
+                path,
+            )?,
+            detect_and_copy_new_topics: crate::from_json_optional(
+                map,
+                "DetectAndCopyNewTopics",
+                path,
+            )?,
+            starting_position: crate::from_json_optional(map, "StartingPosition", path)?,
+            topic_name_configuration: crate::from_json_optional(
+                map,
+                "TopicNameConfiguration",
+                path,
+            )?,
+            topics_to_exclude: crate::from_json_optional(map, "TopicsToExclude", path)?,
+            topics_to_replicate: crate::from_json_required(map, "TopicsToReplicate", path)?,
+        })
+    }
+}
+
 impl From<TopicReplication> for Value<TopicReplication> {
     fn from(value: TopicReplication) -> Self {
         Value::Lit(value)
@@ -1400,6 +1834,17 @@ impl ConsumerGroupOffsetSyncMode {
 impl crate::ToJson for ConsumerGroupOffsetSyncMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConsumerGroupOffsetSyncMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LEGACY", Self::Legacy), ("ENHANCED", Self::Enhanced)],
+        )
     }
 }
 
@@ -1434,6 +1879,17 @@ impl crate::ToJson for JwtSigningAlgorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtSigningAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RS256", Self::Rs256), ("ES384", Self::Es384)],
+        )
+    }
+}
+
 impl From<JwtSigningAlgorithm> for Value<JwtSigningAlgorithm> {
     fn from(value: JwtSigningAlgorithm) -> Self {
         Value::Lit(value)
@@ -1459,6 +1915,13 @@ impl KafkaClusterEncryptionInTransitType {
 impl crate::ToJson for KafkaClusterEncryptionInTransitType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterEncryptionInTransitType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TLS", Self::Tls)])
     }
 }
 
@@ -1493,6 +1956,17 @@ impl crate::ToJson for KafkaClusterSaslScramMechanism {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KafkaClusterSaslScramMechanism {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SHA256", Self::Sha256), ("SHA512", Self::Sha512)],
+        )
+    }
+}
+
 impl From<KafkaClusterSaslScramMechanism> for Value<KafkaClusterSaslScramMechanism> {
     fn from(value: KafkaClusterSaslScramMechanism) -> Self {
         Value::Lit(value)
@@ -1524,6 +1998,17 @@ impl crate::ToJson for ReplicationStartingPositionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationStartingPositionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LATEST", Self::Latest), ("EARLIEST", Self::Earliest)],
+        )
+    }
+}
+
 impl From<ReplicationStartingPositionType> for Value<ReplicationStartingPositionType> {
     fn from(value: ReplicationStartingPositionType) -> Self {
         Value::Lit(value)
@@ -1552,6 +2037,23 @@ impl ReplicationTopicNameConfigurationType {
 impl crate::ToJson for ReplicationTopicNameConfigurationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationTopicNameConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "PREFIXED_WITH_SOURCE_CLUSTER_ALIAS",
+                    Self::PrefixedWithSourceClusterAlias,
+                ),
+                ("IDENTICAL", Self::Identical),
+            ],
+        )
     }
 }
 
@@ -1595,6 +2097,23 @@ impl crate::ToJson for TargetCompressionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetCompressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("GZIP", Self::Gzip),
+                ("SNAPPY", Self::Snappy),
+                ("LZ4", Self::Lz4),
+                ("ZSTD", Self::Zstd),
+            ],
+        )
+    }
+}
+
 impl From<TargetCompressionType> for Value<TargetCompressionType> {
     fn from(value: TargetCompressionType) -> Self {
         Value::Lit(value)
@@ -1626,6 +2145,21 @@ impl TokenEndpointAuthenticationMethod {
 impl crate::ToJson for TokenEndpointAuthenticationMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TokenEndpointAuthenticationMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("POST", Self::Post),
+                ("BASIC", Self::Basic),
+                ("NONE", Self::None),
+            ],
+        )
     }
 }
 

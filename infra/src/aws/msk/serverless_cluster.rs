@@ -70,6 +70,23 @@ impl crate::ToJson for ServerlessCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerlessCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ClientAuthentication", "ClusterName", "Tags", "VpcConfigs"],
+        )?;
+        Ok(Self {
+            client_authentication: crate::from_json_required(map, "ClientAuthentication", path)?,
+            cluster_name: crate::from_json_required(map, "ClusterName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_configs: crate::from_json_required(map, "VpcConfigs", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MSK::ServerlessCluster` (`Fn::GetAtt`).
 impl crate::Handle<ServerlessCluster> {
     /// `Fn::GetAtt` `Arn`.
@@ -97,6 +114,16 @@ impl crate::ToJson for ClientAuthentication {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Sasl", &self.sasl);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientAuthentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Sasl"])?;
+        Ok(Self {
+            sasl: crate::from_json_required(map, "Sasl", path)?,
+        })
     }
 }
 
@@ -130,6 +157,16 @@ impl crate::ToJson for Iam {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Iam {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<Iam> for Value<Iam> {
     fn from(value: Iam) -> Self {
         Value::Lit(value)
@@ -155,6 +192,16 @@ impl crate::ToJson for Sasl {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Iam", &self.iam);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Sasl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Iam"])?;
+        Ok(Self {
+            iam: crate::from_json_required(map, "Iam", path)?,
+        })
     }
 }
 
@@ -195,6 +242,17 @@ impl crate::ToJson for VpcConfig {
         crate::put_opt(&mut out, "SecurityGroups", &self.security_groups);
         crate::put(&mut out, "SubnetIds", &self.subnet_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroups", "SubnetIds"])?;
+        Ok(Self {
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
     }
 }
 

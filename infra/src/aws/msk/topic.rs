@@ -73,6 +73,30 @@ impl crate::ToJson for Topic {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Topic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterArn",
+                "Configs",
+                "PartitionCount",
+                "ReplicationFactor",
+                "TopicName",
+            ],
+        )?;
+        Ok(Self {
+            cluster_arn: crate::from_json_required(map, "ClusterArn", path)?,
+            configs: crate::from_json_optional(map, "Configs", path)?,
+            partition_count: crate::from_json_required(map, "PartitionCount", path)?,
+            replication_factor: crate::from_json_required(map, "ReplicationFactor", path)?,
+            topic_name: crate::from_json_required(map, "TopicName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MSK::Topic` (`Fn::GetAtt`).
 impl crate::Handle<Topic> {
     /// `Fn::GetAtt` `TopicArn`. The Amazon Resource Name (ARN) of the topic

@@ -78,6 +78,32 @@ impl crate::ToJson for VpcConnection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConnection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Authentication",
+                "ClientSubnets",
+                "SecurityGroups",
+                "Tags",
+                "TargetClusterArn",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            authentication: crate::from_json_required(map, "Authentication", path)?,
+            client_subnets: crate::from_json_required(map, "ClientSubnets", path)?,
+            security_groups: crate::from_json_required(map, "SecurityGroups", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_cluster_arn: crate::from_json_required(map, "TargetClusterArn", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MSK::VpcConnection` (`Fn::GetAtt`).
 impl crate::Handle<VpcConnection> {
     /// `Fn::GetAtt` `Arn`.
@@ -111,6 +137,21 @@ impl Authentication {
 impl crate::ToJson for Authentication {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Authentication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SASL_IAM", Self::SaslIam),
+                ("SASL_SCRAM", Self::SaslScram),
+                ("TLS", Self::Tls),
+            ],
+        )
     }
 }
 

@@ -350,6 +350,96 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AirflowConfigurationOptions",
+                "AirflowVersion",
+                "DagS3Path",
+                "EndpointManagement",
+                "EnvironmentClass",
+                "ExecutionRoleArn",
+                "KmsKey",
+                "LoggingConfiguration",
+                "MaxWebservers",
+                "MaxWorkers",
+                "MinWebservers",
+                "MinWorkers",
+                "Name",
+                "NetworkConfiguration",
+                "PluginsS3ObjectVersion",
+                "PluginsS3Path",
+                "RequirementsS3ObjectVersion",
+                "RequirementsS3Path",
+                "Schedulers",
+                "SourceBucketArn",
+                "StartupScriptS3ObjectVersion",
+                "StartupScriptS3Path",
+                "Tags",
+                "WebserverAccessMode",
+                "WeeklyMaintenanceWindowStart",
+                "WorkerReplacementStrategy",
+            ],
+        )?;
+        Ok(Self {
+            airflow_configuration_options: crate::from_json_optional(
+                map,
+                "AirflowConfigurationOptions",
+                path,
+            )?,
+            airflow_version: crate::from_json_optional(map, "AirflowVersion", path)?,
+            dag_s3_path: crate::from_json_optional(map, "DagS3Path", path)?,
+            endpoint_management: crate::from_json_optional(map, "EndpointManagement", path)?,
+            environment_class: crate::from_json_optional(map, "EnvironmentClass", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+            logging_configuration: crate::from_json_optional(map, "LoggingConfiguration", path)?,
+            max_webservers: crate::from_json_optional(map, "MaxWebservers", path)?,
+            max_workers: crate::from_json_optional(map, "MaxWorkers", path)?,
+            min_webservers: crate::from_json_optional(map, "MinWebservers", path)?,
+            min_workers: crate::from_json_optional(map, "MinWorkers", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            plugins_s3_object_version: crate::from_json_optional(
+                map,
+                "PluginsS3ObjectVersion",
+                path,
+            )?,
+            plugins_s3_path: crate::from_json_optional(map, "PluginsS3Path", path)?,
+            requirements_s3_object_version: crate::from_json_optional(
+                map,
+                "RequirementsS3ObjectVersion",
+                path,
+            )?,
+            requirements_s3_path: crate::from_json_optional(map, "RequirementsS3Path", path)?,
+            schedulers: crate::from_json_optional(map, "Schedulers", path)?,
+            source_bucket_arn: crate::from_json_optional(map, "SourceBucketArn", path)?,
+            startup_script_s3_object_version: crate::from_json_optional(
+                map,
+                "StartupScriptS3ObjectVersion",
+                path,
+            )?,
+            startup_script_s3_path: crate::from_json_optional(map, "StartupScriptS3Path", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            webserver_access_mode: crate::from_json_optional(map, "WebserverAccessMode", path)?,
+            weekly_maintenance_window_start: crate::from_json_optional(
+                map,
+                "WeeklyMaintenanceWindowStart",
+                path,
+            )?,
+            worker_replacement_strategy: crate::from_json_optional(
+                map,
+                "WorkerReplacementStrategy",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MWAA::Environment` (`Fn::GetAtt`).
 impl crate::Handle<Environment> {
     /// `Fn::GetAtt` `Arn`. ARN for the MWAA environment.
@@ -480,6 +570,30 @@ impl crate::ToJson for LoggingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DagProcessingLogs",
+                "SchedulerLogs",
+                "TaskLogs",
+                "WebserverLogs",
+                "WorkerLogs",
+            ],
+        )?;
+        Ok(Self {
+            dag_processing_logs: crate::from_json_optional(map, "DagProcessingLogs", path)?,
+            scheduler_logs: crate::from_json_optional(map, "SchedulerLogs", path)?,
+            task_logs: crate::from_json_optional(map, "TaskLogs", path)?,
+            webserver_logs: crate::from_json_optional(map, "WebserverLogs", path)?,
+            worker_logs: crate::from_json_optional(map, "WorkerLogs", path)?,
+        })
+    }
+}
+
 impl From<LoggingConfiguration> for Value<LoggingConfiguration> {
     fn from(value: LoggingConfiguration) -> Self {
         Value::Lit(value)
@@ -540,6 +654,26 @@ impl crate::ToJson for ModuleLoggingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModuleLoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CloudWatchLogGroupArn", "Enabled", "LogLevel"],
+        )?;
+        Ok(Self {
+            cloud_watch_log_group_arn: crate::from_json_optional(
+                map,
+                "CloudWatchLogGroupArn",
+                path,
+            )?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            log_level: crate::from_json_optional(map, "LogLevel", path)?,
+        })
+    }
+}
+
 impl From<ModuleLoggingConfiguration> for Value<ModuleLoggingConfiguration> {
     fn from(value: ModuleLoggingConfiguration) -> Self {
         Value::Lit(value)
@@ -587,6 +721,17 @@ impl crate::ToJson for NetworkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfiguration> for Value<NetworkConfiguration> {
     fn from(value: NetworkConfiguration) -> Self {
         Value::Lit(value)
@@ -616,6 +761,17 @@ impl EndpointManagement {
 impl crate::ToJson for EndpointManagement {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointManagement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CUSTOMER", Self::Customer), ("SERVICE", Self::Service)],
+        )
     }
 }
 
@@ -658,6 +814,23 @@ impl crate::ToJson for LoggingLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CRITICAL", Self::Critical),
+                ("ERROR", Self::Error),
+                ("WARNING", Self::Warning),
+                ("INFO", Self::Info),
+                ("DEBUG", Self::Debug),
+            ],
+        )
+    }
+}
+
 impl From<LoggingLevel> for Value<LoggingLevel> {
     fn from(value: LoggingLevel) -> Self {
         Value::Lit(value)
@@ -693,6 +866,21 @@ impl crate::ToJson for WebserverAccessMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebserverAccessMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRIVATE_ONLY", Self::PrivateOnly),
+                ("PUBLIC_ONLY", Self::PublicOnly),
+                ("PUBLIC_AND_PRIVATE", Self::PublicAndPrivate),
+            ],
+        )
+    }
+}
+
 impl From<WebserverAccessMode> for Value<WebserverAccessMode> {
     fn from(value: WebserverAccessMode) -> Self {
         Value::Lit(value)
@@ -725,6 +913,17 @@ impl WorkerReplacementStrategy {
 impl crate::ToJson for WorkerReplacementStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkerReplacementStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FORCED", Self::Forced), ("GRACEFUL", Self::Graceful)],
+        )
     }
 }
 

@@ -152,6 +152,44 @@ impl crate::ToJson for Workflow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workflow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Code",
+                "DefinitionS3Location",
+                "Description",
+                "EncryptionConfiguration",
+                "LoggingConfiguration",
+                "Name",
+                "NetworkConfiguration",
+                "RoleArn",
+                "Tags",
+                "TriggerMode",
+            ],
+        )?;
+        Ok(Self {
+            code: crate::from_json_optional(map, "Code", path)?,
+            definition_s3_location: crate::from_json_required(map, "DefinitionS3Location", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            logging_configuration: crate::from_json_optional(map, "LoggingConfiguration", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trigger_mode: crate::from_json_optional(map, "TriggerMode", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::MWAAServerless::Workflow` (`Fn::GetAtt`).
 impl crate::Handle<Workflow> {
     /// `Fn::GetAtt` `CodeSnapshottedAt`.
@@ -219,6 +257,16 @@ impl crate::ToJson for Code {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Code {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Location"])?;
+        Ok(Self {
+            s3_location: crate::from_json_optional(map, "S3Location", path)?,
+        })
+    }
+}
+
 impl From<Code> for Value<Code> {
     fn from(value: Code) -> Self {
         Value::Lit(value)
@@ -263,6 +311,18 @@ impl crate::ToJson for CodeS3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeS3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "ObjectKey", "VersionId"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            object_key: crate::from_json_required(map, "ObjectKey", path)?,
+            version_id: crate::from_json_optional(map, "VersionId", path)?,
+        })
+    }
+}
+
 impl From<CodeS3Location> for Value<CodeS3Location> {
     fn from(value: CodeS3Location) -> Self {
         Value::Lit(value)
@@ -303,6 +363,17 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "Type"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -330,6 +401,16 @@ impl crate::ToJson for LoggingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LogGroupName", &self.log_group_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupName"])?;
+        Ok(Self {
+            log_group_name: crate::from_json_required(map, "LogGroupName", path)?,
+        })
     }
 }
 
@@ -379,6 +460,17 @@ impl crate::ToJson for NetworkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfiguration> for Value<NetworkConfiguration> {
     fn from(value: NetworkConfiguration) -> Self {
         Value::Lit(value)
@@ -423,6 +515,18 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "ObjectKey", "VersionId"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            object_key: crate::from_json_required(map, "ObjectKey", path)?,
+            version_id: crate::from_json_optional(map, "VersionId", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -451,6 +555,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_MANAGED_KEY", Self::AwsManagedKey),
+                ("CUSTOMER_MANAGED_KEY", Self::CustomerManagedKey),
+            ],
+        )
     }
 }
 

@@ -425,6 +425,106 @@ impl crate::ToJson for DbCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatedRoles",
+                "AvailabilityZones",
+                "BackupRetentionPeriod",
+                "CopyTagsToSnapshot",
+                "DBClusterIdentifier",
+                "DBClusterParameterGroupName",
+                "DBInstanceParameterGroupName",
+                "DBPort",
+                "DBSubnetGroupName",
+                "DeletionProtection",
+                "EnableCloudwatchLogsExports",
+                "EngineVersion",
+                "GlobalClusterIdentifier",
+                "IamAuthEnabled",
+                "KmsKeyId",
+                "NetworkType",
+                "PreferredBackupWindow",
+                "PreferredMaintenanceWindow",
+                "RestoreToTime",
+                "RestoreType",
+                "ServerlessScalingConfiguration",
+                "SnapshotIdentifier",
+                "SourceDBClusterIdentifier",
+                "StorageEncrypted",
+                "Tags",
+                "UseLatestRestorableTime",
+                "VpcSecurityGroupIds",
+            ],
+        )?;
+        Ok(Self {
+            associated_roles: crate::from_json_optional(map, "AssociatedRoles", path)?,
+            availability_zones: crate::from_json_optional(map, "AvailabilityZones", path)?,
+            backup_retention_period: crate::from_json_optional(map, "BackupRetentionPeriod", path)?,
+            copy_tags_to_snapshot: crate::from_json_optional(map, "CopyTagsToSnapshot", path)?,
+            db_cluster_identifier: crate::from_json_optional(map, "DBClusterIdentifier", path)?,
+            db_cluster_parameter_group_name: crate::from_json_optional(
+                map,
+                "DBClusterParameterGroupName",
+                path,
+            )?,
+            db_instance_parameter_group_name: crate::from_json_optional(
+                map,
+                "DBInstanceParameterGroupName",
+                path,
+            )?,
+            db_port: crate::from_json_optional(map, "DBPort", path)?,
+            db_subnet_group_name: crate::from_json_optional(map, "DBSubnetGroupName", path)?,
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            enable_cloudwatch_logs_exports: crate::from_json_optional(
+                map,
+                "EnableCloudwatchLogsExports",
+                path,
+            )?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            global_cluster_identifier: crate::from_json_optional(
+                map,
+                "GlobalClusterIdentifier",
+                path,
+            )?,
+            iam_auth_enabled: crate::from_json_optional(map, "IamAuthEnabled", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            preferred_backup_window: crate::from_json_optional(map, "PreferredBackupWindow", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            restore_to_time: crate::from_json_optional(map, "RestoreToTime", path)?,
+            restore_type: crate::from_json_optional(map, "RestoreType", path)?,
+            serverless_scaling_configuration: crate::from_json_optional(
+                map,
+                "ServerlessScalingConfiguration",
+                path,
+            )?,
+            snapshot_identifier: crate::from_json_optional(map, "SnapshotIdentifier", path)?,
+            source_db_cluster_identifier: crate::from_json_optional(
+                map,
+                "SourceDBClusterIdentifier",
+                path,
+            )?,
+            storage_encrypted: crate::from_json_optional(map, "StorageEncrypted", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            use_latest_restorable_time: crate::from_json_optional(
+                map,
+                "UseLatestRestorableTime",
+                path,
+            )?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Neptune::DBCluster` (`Fn::GetAtt`).
 impl crate::Handle<DbCluster> {
     /// `Fn::GetAtt` `ClusterResourceId`. The resource id for the DB cluster. For example:
@@ -491,6 +591,17 @@ impl crate::ToJson for DbClusterRole {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbClusterRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FeatureName", "RoleArn"])?;
+        Ok(Self {
+            feature_name: crate::from_json_optional(map, "FeatureName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<DbClusterRole> for Value<DbClusterRole> {
     fn from(value: DbClusterRole) -> Self {
         Value::Lit(value)
@@ -531,6 +642,17 @@ impl crate::ToJson for ServerlessScalingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerlessScalingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxCapacity", "MinCapacity"])?;
+        Ok(Self {
+            max_capacity: crate::from_json_required(map, "MaxCapacity", path)?,
+            min_capacity: crate::from_json_required(map, "MinCapacity", path)?,
+        })
+    }
+}
+
 impl From<ServerlessScalingConfiguration> for Value<ServerlessScalingConfiguration> {
     fn from(value: ServerlessScalingConfiguration) -> Self {
         Value::Lit(value)
@@ -559,6 +681,13 @@ impl NetworkType {
 impl crate::ToJson for NetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("DUAL", Self::Dual)])
     }
 }
 

@@ -198,6 +198,56 @@ impl crate::ToJson for DbInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowMajorVersionUpgrade",
+                "AutoMinorVersionUpgrade",
+                "AvailabilityZone",
+                "DBClusterIdentifier",
+                "DBInstanceClass",
+                "DBInstanceIdentifier",
+                "DBParameterGroupName",
+                "DBSnapshotIdentifier",
+                "DBSubnetGroupName",
+                "PreferredMaintenanceWindow",
+                "PubliclyAccessible",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            allow_major_version_upgrade: crate::from_json_optional(
+                map,
+                "AllowMajorVersionUpgrade",
+                path,
+            )?,
+            auto_minor_version_upgrade: crate::from_json_optional(
+                map,
+                "AutoMinorVersionUpgrade",
+                path,
+            )?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            db_cluster_identifier: crate::from_json_optional(map, "DBClusterIdentifier", path)?,
+            db_instance_class: crate::from_json_required(map, "DBInstanceClass", path)?,
+            db_instance_identifier: crate::from_json_optional(map, "DBInstanceIdentifier", path)?,
+            db_parameter_group_name: crate::from_json_optional(map, "DBParameterGroupName", path)?,
+            db_snapshot_identifier: crate::from_json_optional(map, "DBSnapshotIdentifier", path)?,
+            db_subnet_group_name: crate::from_json_optional(map, "DBSubnetGroupName", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Neptune::DBInstance` (`Fn::GetAtt`).
 impl crate::Handle<DbInstance> {
     /// `Fn::GetAtt` `Endpoint`. The connection endpoint for the database. For example:

@@ -81,3 +81,21 @@ impl crate::ToJson for DbParameterGroup {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbParameterGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Family", "Name", "Parameters", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            family: crate::from_json_required(map, "Family", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            parameters: crate::from_json_required(map, "Parameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}

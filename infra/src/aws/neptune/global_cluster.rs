@@ -122,6 +122,42 @@ impl crate::ToJson for GlobalCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeletionProtection",
+                "Engine",
+                "EngineVersion",
+                "GlobalClusterIdentifier",
+                "SourceDBClusterIdentifier",
+                "StorageEncrypted",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            engine: crate::from_json_optional(map, "Engine", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            global_cluster_identifier: crate::from_json_optional(
+                map,
+                "GlobalClusterIdentifier",
+                path,
+            )?,
+            source_db_cluster_identifier: crate::from_json_optional(
+                map,
+                "SourceDBClusterIdentifier",
+                path,
+            )?,
+            storage_encrypted: crate::from_json_optional(map, "StorageEncrypted", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The name of the database engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Engine {
@@ -141,6 +177,13 @@ impl Engine {
 impl crate::ToJson for Engine {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Engine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("neptune", Self::Neptune)])
     }
 }
 

@@ -152,6 +152,42 @@ impl crate::ToJson for Graph {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Graph {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeletionProtection",
+                "GraphName",
+                "ImportTask",
+                "KmsKeyIdentifier",
+                "ProvisionedMemory",
+                "PublicConnectivity",
+                "ReplicaCount",
+                "Tags",
+                "VectorSearchConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            graph_name: crate::from_json_optional(map, "GraphName", path)?,
+            import_task: crate::from_json_optional(map, "ImportTask", path)?,
+            kms_key_identifier: crate::from_json_optional(map, "KmsKeyIdentifier", path)?,
+            provisioned_memory: crate::from_json_required(map, "ProvisionedMemory", path)?,
+            public_connectivity: crate::from_json_optional(map, "PublicConnectivity", path)?,
+            replica_count: crate::from_json_optional(map, "ReplicaCount", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vector_search_configuration: crate::from_json_optional(
+                map,
+                "VectorSearchConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NeptuneGraph::Graph` (`Fn::GetAtt`).
 impl crate::Handle<Graph> {
     /// `Fn::GetAtt` `Endpoint`. The connection endpoint for the graph. For example:
@@ -199,6 +235,16 @@ impl crate::ToJson for ImportOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Neptune", &self.neptune);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImportOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Neptune"])?;
+        Ok(Self {
+            neptune: crate::from_json_optional(map, "Neptune", path)?,
+        })
     }
 }
 
@@ -329,6 +375,38 @@ impl crate::ToJson for ImportTask {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImportTask {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlankNodeHandling",
+                "FailOnError",
+                "Format",
+                "ImportOptions",
+                "MaxProvisionedMemory",
+                "MinProvisionedMemory",
+                "ParquetType",
+                "RoleArn",
+                "Source",
+            ],
+        )?;
+        Ok(Self {
+            blank_node_handling: crate::from_json_optional(map, "BlankNodeHandling", path)?,
+            fail_on_error: crate::from_json_optional(map, "FailOnError", path)?,
+            format: crate::from_json_optional(map, "Format", path)?,
+            import_options: crate::from_json_optional(map, "ImportOptions", path)?,
+            max_provisioned_memory: crate::from_json_optional(map, "MaxProvisionedMemory", path)?,
+            min_provisioned_memory: crate::from_json_optional(map, "MinProvisionedMemory", path)?,
+            parquet_type: crate::from_json_optional(map, "ParquetType", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<ImportTask> for Value<ImportTask> {
     fn from(value: ImportTask) -> Self {
         Value::Lit(value)
@@ -400,6 +478,32 @@ impl crate::ToJson for NeptuneImportOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NeptuneImportOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PreserveDefaultVertexLabels",
+                "PreserveEdgeIds",
+                "S3ExportKmsKeyId",
+                "S3ExportPath",
+            ],
+        )?;
+        Ok(Self {
+            preserve_default_vertex_labels: crate::from_json_optional(
+                map,
+                "PreserveDefaultVertexLabels",
+                path,
+            )?,
+            preserve_edge_ids: crate::from_json_optional(map, "PreserveEdgeIds", path)?,
+            s3_export_kms_key_id: crate::from_json_required(map, "S3ExportKmsKeyId", path)?,
+            s3_export_path: crate::from_json_required(map, "S3ExportPath", path)?,
+        })
+    }
+}
+
 impl From<NeptuneImportOptions> for Value<NeptuneImportOptions> {
     fn from(value: NeptuneImportOptions) -> Self {
         Value::Lit(value)
@@ -434,6 +538,16 @@ impl crate::ToJson for VectorSearchConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VectorSearchConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VectorSearchDimension"])?;
+        Ok(Self {
+            vector_search_dimension: crate::from_json_required(map, "VectorSearchDimension", path)?,
+        })
+    }
+}
+
 impl From<VectorSearchConfiguration> for Value<VectorSearchConfiguration> {
     fn from(value: VectorSearchConfiguration) -> Self {
         Value::Lit(value)
@@ -461,6 +575,13 @@ impl BlankNodeHandling {
 impl crate::ToJson for BlankNodeHandling {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlankNodeHandling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("convertToIri", Self::ConvertToIri)])
     }
 }
 
@@ -503,6 +624,22 @@ impl crate::ToJson for Format {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CSV", Self::Csv),
+                ("OPEN_CYPHER", Self::OpenCypher),
+                ("PARQUET", Self::Parquet),
+                ("NTRIPLES", Self::Ntriples),
+            ],
+        )
+    }
+}
+
 impl From<Format> for Value<Format> {
     fn from(value: Format) -> Self {
         Value::Lit(value)
@@ -528,6 +665,13 @@ impl ParquetType {
 impl crate::ToJson for ParquetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParquetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("COLUMNAR", Self::Columnar)])
     }
 }
 

@@ -63,6 +63,19 @@ impl crate::ToJson for GraphSnapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GraphSnapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["GraphIdentifier", "SnapshotName", "Tags"])?;
+        Ok(Self {
+            graph_identifier: crate::from_json_required(map, "GraphIdentifier", path)?,
+            snapshot_name: crate::from_json_required(map, "SnapshotName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NeptuneGraph::GraphSnapshot` (`Fn::GetAtt`).
 impl crate::Handle<GraphSnapshot> {
     /// `Fn::GetAtt` `Arn`. The ARN of the graph snapshot.

@@ -79,6 +79,23 @@ impl crate::ToJson for PrivateGraphEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateGraphEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["GraphIdentifier", "SecurityGroupIds", "SubnetIds", "VpcId"],
+        )?;
+        Ok(Self {
+            graph_identifier: crate::from_json_required(map, "GraphIdentifier", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NeptuneGraph::PrivateGraphEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<PrivateGraphEndpoint> {
     /// `Fn::GetAtt` `PrivateGraphEndpointIdentifier`. PrivateGraphEndpoint resource identifier

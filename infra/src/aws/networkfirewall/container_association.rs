@@ -96,6 +96,38 @@ impl crate::ToJson for ContainerAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerAssociationName",
+                "ContainerMonitoringConfigurations",
+                "Description",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            container_association_name: crate::from_json_required(
+                map,
+                "ContainerAssociationName",
+                path,
+            )?,
+            container_monitoring_configurations: crate::from_json_required(
+                map,
+                "ContainerMonitoringConfigurations",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkFirewall::ContainerAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ContainerAssociation> {
     /// `Fn::GetAtt` `ContainerAssociationArn`. The Amazon Resource Name (ARN) of the container
@@ -155,6 +187,17 @@ impl crate::ToJson for ContainerMonitoringConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerMonitoringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeFilters", "ClusterArn"])?;
+        Ok(Self {
+            attribute_filters: crate::from_json_optional(map, "AttributeFilters", path)?,
+            cluster_arn: crate::from_json_required(map, "ClusterArn", path)?,
+        })
+    }
+}
+
 impl From<ContainerMonitoringConfiguration> for Value<ContainerMonitoringConfiguration> {
     fn from(value: ContainerMonitoringConfiguration) -> Self {
         Value::Lit(value)
@@ -183,6 +226,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ECS", Self::Ecs), ("EKS", Self::Eks)])
     }
 }
 

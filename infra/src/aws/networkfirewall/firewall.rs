@@ -243,6 +243,70 @@ impl crate::ToJson for Firewall {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Firewall {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZoneChangeProtection",
+                "AvailabilityZoneMappings",
+                "DeleteProtection",
+                "Description",
+                "EnabledAnalysisTypes",
+                "FirewallName",
+                "FirewallPolicyArn",
+                "FirewallPolicyChangeProtection",
+                "NatGatewayMappings",
+                "NoSourcePreservation",
+                "ProxySettings",
+                "SubnetChangeProtection",
+                "SubnetMappings",
+                "Tags",
+                "TransitGatewayId",
+                "VpcEndpoint",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone_change_protection: crate::from_json_optional(
+                map,
+                "AvailabilityZoneChangeProtection",
+                path,
+            )?,
+            availability_zone_mappings: crate::from_json_optional(
+                map,
+                "AvailabilityZoneMappings",
+                path,
+            )?,
+            delete_protection: crate::from_json_optional(map, "DeleteProtection", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enabled_analysis_types: crate::from_json_optional(map, "EnabledAnalysisTypes", path)?,
+            firewall_name: crate::from_json_required(map, "FirewallName", path)?,
+            firewall_policy_arn: crate::from_json_required(map, "FirewallPolicyArn", path)?,
+            firewall_policy_change_protection: crate::from_json_optional(
+                map,
+                "FirewallPolicyChangeProtection",
+                path,
+            )?,
+            nat_gateway_mappings: crate::from_json_optional(map, "NatGatewayMappings", path)?,
+            no_source_preservation: crate::from_json_optional(map, "NoSourcePreservation", path)?,
+            proxy_settings: crate::from_json_optional(map, "ProxySettings", path)?,
+            subnet_change_protection: crate::from_json_optional(
+                map,
+                "SubnetChangeProtection",
+                path,
+            )?,
+            subnet_mappings: crate::from_json_optional(map, "SubnetMappings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_id: crate::from_json_optional(map, "TransitGatewayId", path)?,
+            vpc_endpoint: crate::from_json_optional(map, "VpcEndpoint", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkFirewall::Firewall` (`Fn::GetAtt`).
 impl crate::Handle<Firewall> {
     /// `Fn::GetAtt` `EndpointIds`.
@@ -296,6 +360,16 @@ impl crate::ToJson for AvailabilityZoneMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailabilityZoneMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityZone"])?;
+        Ok(Self {
+            availability_zone: crate::from_json_required(map, "AvailabilityZone", path)?,
+        })
+    }
+}
+
 impl From<AvailabilityZoneMapping> for Value<AvailabilityZoneMapping> {
     fn from(value: AvailabilityZoneMapping) -> Self {
         Value::Lit(value)
@@ -342,6 +416,17 @@ impl crate::ToJson for ListenerProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Port", "Type"])?;
+        Ok(Self {
+            port: crate::from_json_optional(map, "Port", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ListenerProperty> for Value<ListenerProperty> {
     fn from(value: ListenerProperty) -> Self {
         Value::Lit(value)
@@ -369,6 +454,16 @@ impl crate::ToJson for NatGatewayMapping {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "NatGatewayId", &self.nat_gateway_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NatGatewayMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NatGatewayId"])?;
+        Ok(Self {
+            nat_gateway_id: crate::from_json_required(map, "NatGatewayId", path)?,
+        })
     }
 }
 
@@ -411,6 +506,16 @@ impl crate::ToJson for ProxySettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProxySettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ListenerProperties"])?;
+        Ok(Self {
+            listener_properties: crate::from_json_optional(map, "ListenerProperties", path)?,
+        })
+    }
+}
+
 impl From<ProxySettings> for Value<ProxySettings> {
     fn from(value: ProxySettings) -> Self {
         Value::Lit(value)
@@ -448,6 +553,17 @@ impl crate::ToJson for SubnetMapping {
         crate::put_opt(&mut out, "IPAddressType", &self.ip_address_type);
         crate::put(&mut out, "SubnetId", &self.subnet_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubnetMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IPAddressType", "SubnetId"])?;
+        Ok(Self {
+            ip_address_type: crate::from_json_optional(map, "IPAddressType", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+        })
     }
 }
 
@@ -498,6 +614,17 @@ impl crate::ToJson for VpcEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SubnetMappings", "VpcId"])?;
+        Ok(Self {
+            subnet_mappings: crate::from_json_optional(map, "SubnetMappings", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 impl From<VpcEndpoint> for Value<VpcEndpoint> {
     fn from(value: VpcEndpoint) -> Self {
         Value::Lit(value)
@@ -526,6 +653,17 @@ impl EnabledAnalysisType {
 impl crate::ToJson for EnabledAnalysisType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnabledAnalysisType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("TLS_SNI", Self::TlsSni), ("HTTP_HOST", Self::HttpHost)],
+        )
     }
 }
 
@@ -563,6 +701,21 @@ impl crate::ToJson for IpAddressType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DUALSTACK", Self::Dualstack),
+                ("IPV4", Self::Ipv4),
+                ("IPV6", Self::Ipv6),
+            ],
+        )
+    }
+}
+
 impl From<IpAddressType> for Value<IpAddressType> {
     fn from(value: IpAddressType) -> Self {
         Value::Lit(value)
@@ -591,6 +744,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HTTP", Self::Http), ("HTTPS", Self::Https)])
     }
 }
 

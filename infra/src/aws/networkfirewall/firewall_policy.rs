@@ -72,6 +72,28 @@ impl crate::ToJson for FirewallPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "FirewallPolicy",
+                "FirewallPolicyName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            firewall_policy: crate::from_json_required(map, "FirewallPolicy", path)?,
+            firewall_policy_name: crate::from_json_required(map, "FirewallPolicyName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkFirewall::FirewallPolicy` (`Fn::GetAtt`).
 impl crate::Handle<FirewallPolicy> {
     /// `Fn::GetAtt` `FirewallPolicyArn`. A resource ARN.
@@ -115,6 +137,16 @@ impl crate::ToJson for ActionDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PublishMetricAction"])?;
+        Ok(Self {
+            publish_metric_action: crate::from_json_optional(map, "PublishMetricAction", path)?,
+        })
+    }
+}
+
 impl From<ActionDefinition> for Value<ActionDefinition> {
     fn from(value: ActionDefinition) -> Self {
         Value::Lit(value)
@@ -152,6 +184,17 @@ impl crate::ToJson for CustomAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ActionDefinition", "ActionName"])?;
+        Ok(Self {
+            action_definition: crate::from_json_required(map, "ActionDefinition", path)?,
+            action_name: crate::from_json_required(map, "ActionName", path)?,
+        })
+    }
+}
+
 impl From<CustomAction> for Value<CustomAction> {
     fn from(value: CustomAction) -> Self {
         Value::Lit(value)
@@ -179,6 +222,16 @@ impl crate::ToJson for Dimension {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -347,6 +400,72 @@ impl crate::ToJson for FirewallPolicyFirewallPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallPolicyFirewallPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableTLSSessionHolding",
+                "PolicyVariables",
+                "StatefulDefaultActions",
+                "StatefulEngineOptions",
+                "StatefulRuleGroupReferences",
+                "StatelessCustomActions",
+                "StatelessDefaultActions",
+                "StatelessFragmentDefaultActions",
+                "StatelessRuleGroupReferences",
+                "TLSInspectionConfigurationArn",
+            ],
+        )?;
+        Ok(Self {
+            enable_tls_session_holding: crate::from_json_optional(
+                map,
+                "EnableTLSSessionHolding",
+                path,
+            )?,
+            policy_variables: crate::from_json_optional(map, "PolicyVariables", path)?,
+            stateful_default_actions: crate::from_json_optional(
+                map,
+                "StatefulDefaultActions",
+                path,
+            )?,
+            stateful_engine_options: crate::from_json_optional(map, "StatefulEngineOptions", path)?,
+            stateful_rule_group_references: crate::from_json_optional(
+                map,
+                "StatefulRuleGroupReferences",
+                path,
+            )?,
+            stateless_custom_actions: crate::from_json_optional(
+                map,
+                "StatelessCustomActions",
+                path,
+            )?,
+            stateless_default_actions: crate::from_json_required(
+                map,
+                "StatelessDefaultActions",
+                path,
+            )?,
+            stateless_fragment_default_actions: crate::from_json_required(
+                map,
+                "StatelessFragmentDefaultActions",
+                path,
+            )?,
+            stateless_rule_group_references: crate::from_json_optional(
+                map,
+                "StatelessRuleGroupReferences",
+                path,
+            )?,
+            tls_inspection_configuration_arn: crate::from_json_optional(
+                map,
+                "TLSInspectionConfigurationArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FirewallPolicyFirewallPolicy> for Value<FirewallPolicyFirewallPolicy> {
     fn from(value: FirewallPolicyFirewallPolicy) -> Self {
         Value::Lit(value)
@@ -387,6 +506,20 @@ impl crate::ToJson for FlowTimeouts {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlowTimeouts {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TcpIdleTimeoutSeconds"])?;
+        Ok(Self {
+            tcp_idle_timeout_seconds: crate::from_json_optional(
+                map,
+                "TcpIdleTimeoutSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FlowTimeouts> for Value<FlowTimeouts> {
     fn from(value: FlowTimeouts) -> Self {
         Value::Lit(value)
@@ -418,6 +551,16 @@ impl crate::ToJson for IpSet {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Definition", &self.definition);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Definition"])?;
+        Ok(Self {
+            definition: crate::from_json_optional(map, "Definition", path)?,
+        })
     }
 }
 
@@ -460,6 +603,16 @@ impl crate::ToJson for PolicyVariables {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyVariables {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleVariables"])?;
+        Ok(Self {
+            rule_variables: crate::from_json_optional(map, "RuleVariables", path)?,
+        })
+    }
+}
+
 impl From<PolicyVariables> for Value<PolicyVariables> {
     fn from(value: PolicyVariables) -> Self {
         Value::Lit(value)
@@ -487,6 +640,16 @@ impl crate::ToJson for PublishMetricAction {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Dimensions", &self.dimensions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublishMetricAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Dimensions"])?;
+        Ok(Self {
+            dimensions: crate::from_json_required(map, "Dimensions", path)?,
+        })
     }
 }
 
@@ -553,6 +716,22 @@ impl crate::ToJson for StatefulEngineOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatefulEngineOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FlowTimeouts", "RuleOrder", "StreamExceptionPolicy"],
+        )?;
+        Ok(Self {
+            flow_timeouts: crate::from_json_optional(map, "FlowTimeouts", path)?,
+            rule_order: crate::from_json_optional(map, "RuleOrder", path)?,
+            stream_exception_policy: crate::from_json_optional(map, "StreamExceptionPolicy", path)?,
+        })
+    }
+}
+
 impl From<StatefulEngineOptions> for Value<StatefulEngineOptions> {
     fn from(value: StatefulEngineOptions) -> Self {
         Value::Lit(value)
@@ -584,6 +763,16 @@ impl crate::ToJson for StatefulRuleGroupOverride {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Action", &self.action);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatefulRuleGroupOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+        })
     }
 }
 
@@ -651,6 +840,28 @@ impl crate::ToJson for StatefulRuleGroupReference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatefulRuleGroupReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeepThreatInspection",
+                "Override",
+                "Priority",
+                "ResourceArn",
+            ],
+        )?;
+        Ok(Self {
+            deep_threat_inspection: crate::from_json_optional(map, "DeepThreatInspection", path)?,
+            r#override: crate::from_json_optional(map, "Override", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+        })
+    }
+}
+
 impl From<StatefulRuleGroupReference> for Value<StatefulRuleGroupReference> {
     fn from(value: StatefulRuleGroupReference) -> Self {
         Value::Lit(value)
@@ -685,6 +896,17 @@ impl crate::ToJson for StatelessRuleGroupReference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatelessRuleGroupReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Priority", "ResourceArn"])?;
+        Ok(Self {
+            priority: crate::from_json_required(map, "Priority", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+        })
+    }
+}
+
 impl From<StatelessRuleGroupReference> for Value<StatelessRuleGroupReference> {
     fn from(value: StatelessRuleGroupReference) -> Self {
         Value::Lit(value)
@@ -710,6 +932,13 @@ impl OverrideAction {
 impl crate::ToJson for OverrideAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverrideAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DROP_TO_ALERT", Self::DropToAlert)])
     }
 }
 
@@ -744,6 +973,20 @@ impl crate::ToJson for RuleOrder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEFAULT_ACTION_ORDER", Self::DefaultActionOrder),
+                ("STRICT_ORDER", Self::StrictOrder),
+            ],
+        )
+    }
+}
+
 impl From<RuleOrder> for Value<RuleOrder> {
     fn from(value: RuleOrder) -> Self {
         Value::Lit(value)
@@ -775,6 +1018,21 @@ impl StreamExceptionPolicy {
 impl crate::ToJson for StreamExceptionPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamExceptionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DROP", Self::Drop),
+                ("CONTINUE", Self::Continue),
+                ("REJECT", Self::Reject),
+            ],
+        )
     }
 }
 

@@ -80,6 +80,32 @@ impl crate::ToJson for LoggingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableMonitoringDashboard",
+                "FirewallArn",
+                "FirewallName",
+                "LoggingConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            enable_monitoring_dashboard: crate::from_json_optional(
+                map,
+                "EnableMonitoringDashboard",
+                path,
+            )?,
+            firewall_arn: crate::from_json_required(map, "FirewallArn", path)?,
+            firewall_name: crate::from_json_optional(map, "FirewallName", path)?,
+            logging_configuration: crate::from_json_required(map, "LoggingConfiguration", path)?,
+        })
+    }
+}
+
 /// A `LogDestinationConfig` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogDestinationConfig {
@@ -113,6 +139,22 @@ impl crate::ToJson for LogDestinationConfig {
         crate::put(&mut out, "LogDestinationType", &self.log_destination_type);
         crate::put(&mut out, "LogType", &self.log_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDestinationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LogDestination", "LogDestinationType", "LogType"],
+        )?;
+        Ok(Self {
+            log_destination: crate::from_json_required(map, "LogDestination", path)?,
+            log_destination_type: crate::from_json_required(map, "LogDestinationType", path)?,
+            log_type: crate::from_json_required(map, "LogType", path)?,
+        })
     }
 }
 
@@ -152,6 +194,16 @@ impl crate::ToJson for LoggingConfigurationLoggingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfigurationLoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogDestinationConfigs"])?;
+        Ok(Self {
+            log_destination_configs: crate::from_json_required(map, "LogDestinationConfigs", path)?,
+        })
+    }
+}
+
 impl From<LoggingConfigurationLoggingConfiguration>
     for Value<LoggingConfigurationLoggingConfiguration>
 {
@@ -188,6 +240,21 @@ impl crate::ToJson for LogDestinationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDestinationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("S3", Self::S3),
+                ("CloudWatchLogs", Self::CloudWatchLogs),
+                ("KinesisDataFirehose", Self::KinesisDataFirehose),
+            ],
+        )
+    }
+}
+
 impl From<LogDestinationType> for Value<LogDestinationType> {
     fn from(value: LogDestinationType) -> Self {
         Value::Lit(value)
@@ -219,6 +286,21 @@ impl LogType {
 impl crate::ToJson for LogType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALERT", Self::Alert),
+                ("FLOW", Self::Flow),
+                ("TLS", Self::Tls),
+            ],
+        )
     }
 }
 

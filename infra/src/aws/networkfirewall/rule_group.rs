@@ -101,6 +101,34 @@ impl crate::ToJson for RuleGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Capacity",
+                "Description",
+                "RuleGroup",
+                "RuleGroupName",
+                "SummaryConfiguration",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            capacity: crate::from_json_required(map, "Capacity", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            rule_group: crate::from_json_optional(map, "RuleGroup", path)?,
+            rule_group_name: crate::from_json_required(map, "RuleGroupName", path)?,
+            summary_configuration: crate::from_json_optional(map, "SummaryConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkFirewall::RuleGroup` (`Fn::GetAtt`).
 impl crate::Handle<RuleGroup> {
     /// `Fn::GetAtt` `RuleGroupArn`. A resource ARN.
@@ -144,6 +172,16 @@ impl crate::ToJson for ActionDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PublishMetricAction"])?;
+        Ok(Self {
+            publish_metric_action: crate::from_json_optional(map, "PublishMetricAction", path)?,
+        })
+    }
+}
+
 impl From<ActionDefinition> for Value<ActionDefinition> {
     fn from(value: ActionDefinition) -> Self {
         Value::Lit(value)
@@ -171,6 +209,16 @@ impl crate::ToJson for Address {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AddressDefinition", &self.address_definition);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Address {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AddressDefinition"])?;
+        Ok(Self {
+            address_definition: crate::from_json_required(map, "AddressDefinition", path)?,
+        })
     }
 }
 
@@ -211,6 +259,17 @@ impl crate::ToJson for CustomAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ActionDefinition", "ActionName"])?;
+        Ok(Self {
+            action_definition: crate::from_json_required(map, "ActionDefinition", path)?,
+            action_name: crate::from_json_required(map, "ActionName", path)?,
+        })
+    }
+}
+
 impl From<CustomAction> for Value<CustomAction> {
     fn from(value: CustomAction) -> Self {
         Value::Lit(value)
@@ -238,6 +297,16 @@ impl crate::ToJson for Dimension {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -298,6 +367,32 @@ impl crate::ToJson for Header {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Header {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Destination",
+                "DestinationPort",
+                "Direction",
+                "Protocol",
+                "Source",
+                "SourcePort",
+            ],
+        )?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            destination_port: crate::from_json_required(map, "DestinationPort", path)?,
+            direction: crate::from_json_required(map, "Direction", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            source_port: crate::from_json_required(map, "SourcePort", path)?,
+        })
+    }
+}
+
 impl From<Header> for Value<Header> {
     fn from(value: Header) -> Self {
         Value::Lit(value)
@@ -329,6 +424,16 @@ impl crate::ToJson for IpSet {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Definition", &self.definition);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Definition"])?;
+        Ok(Self {
+            definition: crate::from_json_optional(map, "Definition", path)?,
+        })
     }
 }
 
@@ -365,6 +470,16 @@ impl crate::ToJson for IpSetReference {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ReferenceArn", &self.reference_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSetReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReferenceArn"])?;
+        Ok(Self {
+            reference_arn: crate::from_json_optional(map, "ReferenceArn", path)?,
+        })
     }
 }
 
@@ -454,6 +569,32 @@ impl crate::ToJson for MatchAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationPorts",
+                "Destinations",
+                "Protocols",
+                "SourcePorts",
+                "Sources",
+                "TCPFlags",
+            ],
+        )?;
+        Ok(Self {
+            destination_ports: crate::from_json_optional(map, "DestinationPorts", path)?,
+            destinations: crate::from_json_optional(map, "Destinations", path)?,
+            protocols: crate::from_json_optional(map, "Protocols", path)?,
+            source_ports: crate::from_json_optional(map, "SourcePorts", path)?,
+            sources: crate::from_json_optional(map, "Sources", path)?,
+            tcp_flags: crate::from_json_optional(map, "TCPFlags", path)?,
+        })
+    }
+}
+
 impl From<MatchAttributes> for Value<MatchAttributes> {
     fn from(value: MatchAttributes) -> Self {
         Value::Lit(value)
@@ -485,6 +626,17 @@ impl crate::ToJson for PortRange {
         crate::put(&mut out, "FromPort", &self.from_port);
         crate::put(&mut out, "ToPort", &self.to_port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromPort", "ToPort"])?;
+        Ok(Self {
+            from_port: crate::from_json_required(map, "FromPort", path)?,
+            to_port: crate::from_json_required(map, "ToPort", path)?,
+        })
     }
 }
 
@@ -522,6 +674,16 @@ impl crate::ToJson for PortSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Definition"])?;
+        Ok(Self {
+            definition: crate::from_json_optional(map, "Definition", path)?,
+        })
+    }
+}
+
 impl From<PortSet> for Value<PortSet> {
     fn from(value: PortSet) -> Self {
         Value::Lit(value)
@@ -549,6 +711,16 @@ impl crate::ToJson for PublishMetricAction {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Dimensions", &self.dimensions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublishMetricAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Dimensions"])?;
+        Ok(Self {
+            dimensions: crate::from_json_required(map, "Dimensions", path)?,
+        })
     }
 }
 
@@ -591,6 +763,16 @@ impl crate::ToJson for ReferenceSets {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceSets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IPSetReferences"])?;
+        Ok(Self {
+            ip_set_references: crate::from_json_optional(map, "IPSetReferences", path)?,
+        })
+    }
+}
+
 impl From<ReferenceSets> for Value<ReferenceSets> {
     fn from(value: ReferenceSets) -> Self {
         Value::Lit(value)
@@ -625,6 +807,17 @@ impl crate::ToJson for RuleDefinition {
         crate::put(&mut out, "Actions", &self.actions);
         crate::put(&mut out, "MatchAttributes", &self.match_attributes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "MatchAttributes"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            match_attributes: crate::from_json_required(map, "MatchAttributes", path)?,
+        })
     }
 }
 
@@ -688,6 +881,28 @@ impl crate::ToJson for RuleGroupRuleGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleGroupRuleGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ReferenceSets",
+                "RuleVariables",
+                "RulesSource",
+                "StatefulRuleOptions",
+            ],
+        )?;
+        Ok(Self {
+            reference_sets: crate::from_json_optional(map, "ReferenceSets", path)?,
+            rule_variables: crate::from_json_optional(map, "RuleVariables", path)?,
+            rules_source: crate::from_json_required(map, "RulesSource", path)?,
+            stateful_rule_options: crate::from_json_optional(map, "StatefulRuleOptions", path)?,
+        })
+    }
+}
+
 impl From<RuleGroupRuleGroup> for Value<RuleGroupRuleGroup> {
     fn from(value: RuleGroupRuleGroup) -> Self {
         Value::Lit(value)
@@ -725,6 +940,17 @@ impl crate::ToJson for RuleOption {
         crate::put(&mut out, "Keyword", &self.keyword);
         crate::put_opt(&mut out, "Settings", &self.settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Keyword", "Settings"])?;
+        Ok(Self {
+            keyword: crate::from_json_required(map, "Keyword", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+        })
     }
 }
 
@@ -771,6 +997,17 @@ impl crate::ToJson for RuleVariables {
         crate::put_opt(&mut out, "IPSets", &self.ip_sets);
         crate::put_opt(&mut out, "PortSets", &self.port_sets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleVariables {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IPSets", "PortSets"])?;
+        Ok(Self {
+            ip_sets: crate::from_json_optional(map, "IPSets", path)?,
+            port_sets: crate::from_json_optional(map, "PortSets", path)?,
+        })
     }
 }
 
@@ -847,6 +1084,32 @@ impl crate::ToJson for RulesSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RulesSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "RulesSourceList",
+                "RulesString",
+                "StatefulRules",
+                "StatelessRulesAndCustomActions",
+            ],
+        )?;
+        Ok(Self {
+            rules_source_list: crate::from_json_optional(map, "RulesSourceList", path)?,
+            rules_string: crate::from_json_optional(map, "RulesString", path)?,
+            stateful_rules: crate::from_json_optional(map, "StatefulRules", path)?,
+            stateless_rules_and_custom_actions: crate::from_json_optional(
+                map,
+                "StatelessRulesAndCustomActions",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RulesSource> for Value<RulesSource> {
     fn from(value: RulesSource) -> Self {
         Value::Lit(value)
@@ -886,6 +1149,22 @@ impl crate::ToJson for RulesSourceList {
         crate::put(&mut out, "TargetTypes", &self.target_types);
         crate::put(&mut out, "Targets", &self.targets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RulesSourceList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["GeneratedRulesType", "TargetTypes", "Targets"],
+        )?;
+        Ok(Self {
+            generated_rules_type: crate::from_json_required(map, "GeneratedRulesType", path)?,
+            target_types: crate::from_json_required(map, "TargetTypes", path)?,
+            targets: crate::from_json_required(map, "Targets", path)?,
+        })
     }
 }
 
@@ -931,6 +1210,18 @@ impl crate::ToJson for StatefulRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatefulRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Header", "RuleOptions"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            header: crate::from_json_required(map, "Header", path)?,
+            rule_options: crate::from_json_required(map, "RuleOptions", path)?,
+        })
+    }
+}
+
 impl From<StatefulRule> for Value<StatefulRule> {
     fn from(value: StatefulRule) -> Self {
         Value::Lit(value)
@@ -962,6 +1253,16 @@ impl crate::ToJson for StatefulRuleOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RuleOrder", &self.rule_order);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatefulRuleOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleOrder"])?;
+        Ok(Self {
+            rule_order: crate::from_json_optional(map, "RuleOrder", path)?,
+        })
     }
 }
 
@@ -999,6 +1300,17 @@ impl crate::ToJson for StatelessRule {
         crate::put(&mut out, "Priority", &self.priority);
         crate::put(&mut out, "RuleDefinition", &self.rule_definition);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatelessRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Priority", "RuleDefinition"])?;
+        Ok(Self {
+            priority: crate::from_json_required(map, "Priority", path)?,
+            rule_definition: crate::from_json_required(map, "RuleDefinition", path)?,
+        })
     }
 }
 
@@ -1042,6 +1354,17 @@ impl crate::ToJson for StatelessRulesAndCustomActions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatelessRulesAndCustomActions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomActions", "StatelessRules"])?;
+        Ok(Self {
+            custom_actions: crate::from_json_optional(map, "CustomActions", path)?,
+            stateless_rules: crate::from_json_required(map, "StatelessRules", path)?,
+        })
+    }
+}
+
 impl From<StatelessRulesAndCustomActions> for Value<StatelessRulesAndCustomActions> {
     fn from(value: StatelessRulesAndCustomActions) -> Self {
         Value::Lit(value)
@@ -1073,6 +1396,16 @@ impl crate::ToJson for SummaryConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RuleOptions", &self.rule_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SummaryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleOptions"])?;
+        Ok(Self {
+            rule_options: crate::from_json_optional(map, "RuleOptions", path)?,
+        })
     }
 }
 
@@ -1116,6 +1449,17 @@ impl crate::ToJson for TcpFlagField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TcpFlagField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Flags", "Masks"])?;
+        Ok(Self {
+            flags: crate::from_json_required(map, "Flags", path)?,
+            masks: crate::from_json_optional(map, "Masks", path)?,
+        })
+    }
+}
+
 impl From<TcpFlagField> for Value<TcpFlagField> {
     fn from(value: TcpFlagField) -> Self {
         Value::Lit(value)
@@ -1153,6 +1497,22 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PASS", Self::Pass),
+                ("DROP", Self::Drop),
+                ("ALERT", Self::Alert),
+                ("REJECT", Self::Reject),
+            ],
+        )
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -1181,6 +1541,17 @@ impl Direction {
 impl crate::ToJson for Direction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Direction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FORWARD", Self::Forward), ("ANY", Self::Any)],
+        )
     }
 }
 
@@ -1218,6 +1589,22 @@ impl GeneratedRulesType {
 impl crate::ToJson for GeneratedRulesType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeneratedRulesType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALLOWLIST", Self::Allowlist),
+                ("DENYLIST", Self::Denylist),
+                ("ALERTLIST", Self::Alertlist),
+                ("REJECTLIST", Self::Rejectlist),
+            ],
+        )
     }
 }
 
@@ -1303,6 +1690,37 @@ impl crate::ToJson for Protocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IP", Self::Ip),
+                ("TCP", Self::Tcp),
+                ("UDP", Self::Udp),
+                ("ICMP", Self::Icmp),
+                ("HTTP", Self::Http),
+                ("FTP", Self::Ftp),
+                ("TLS", Self::Tls),
+                ("SMB", Self::Smb),
+                ("DNS", Self::Dns),
+                ("DCERPC", Self::Dcerpc),
+                ("SSH", Self::Ssh),
+                ("SMTP", Self::Smtp),
+                ("IMAP", Self::Imap),
+                ("MSN", Self::Msn),
+                ("KRB5", Self::Krb5),
+                ("IKEV2", Self::Ikev2),
+                ("TFTP", Self::Tftp),
+                ("NTP", Self::Ntp),
+                ("DHCP", Self::Dhcp),
+            ],
+        )
+    }
+}
+
 impl From<Protocol> for Value<Protocol> {
     fn from(value: Protocol) -> Self {
         Value::Lit(value)
@@ -1331,6 +1749,20 @@ impl RuleOrder {
 impl crate::ToJson for RuleOrder {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEFAULT_ACTION_ORDER", Self::DefaultActionOrder),
+                ("STRICT_ORDER", Self::StrictOrder),
+            ],
+        )
     }
 }
 
@@ -1368,6 +1800,21 @@ impl crate::ToJson for SummaryRuleOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SummaryRuleOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SID", Self::Sid),
+                ("MSG", Self::Msg),
+                ("METADATA", Self::Metadata),
+            ],
+        )
+    }
+}
+
 impl From<SummaryRuleOption> for Value<SummaryRuleOption> {
     fn from(value: SummaryRuleOption) -> Self {
         Value::Lit(value)
@@ -1396,6 +1843,17 @@ impl TargetType {
 impl crate::ToJson for TargetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("TLS_SNI", Self::TlsSni), ("HTTP_HOST", Self::HttpHost)],
+        )
     }
 }
 
@@ -1448,6 +1906,26 @@ impl crate::ToJson for TcpFlag {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TcpFlag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIN", Self::Fin),
+                ("SYN", Self::Syn),
+                ("RST", Self::Rst),
+                ("PSH", Self::Psh),
+                ("ACK", Self::Ack),
+                ("URG", Self::Urg),
+                ("ECE", Self::Ece),
+                ("CWR", Self::Cwr),
+            ],
+        )
+    }
+}
+
 impl From<TcpFlag> for Value<TcpFlag> {
     fn from(value: TcpFlag) -> Self {
         Value::Lit(value)
@@ -1476,6 +1954,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STATELESS", Self::Stateless), ("STATEFUL", Self::Stateful)],
+        )
     }
 }
 

@@ -82,6 +82,36 @@ impl crate::ToJson for TlsInspectionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsInspectionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "TLSInspectionConfiguration",
+                "TLSInspectionConfigurationName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            tls_inspection_configuration: crate::from_json_required(
+                map,
+                "TLSInspectionConfiguration",
+                path,
+            )?,
+            tls_inspection_configuration_name: crate::from_json_required(
+                map,
+                "TLSInspectionConfigurationName",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkFirewall::TLSInspectionConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<TlsInspectionConfiguration> {
     /// `Fn::GetAtt` `TLSInspectionConfigurationArn`. A resource ARN.
@@ -116,6 +146,16 @@ impl crate::ToJson for Address {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AddressDefinition", &self.address_definition);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Address {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AddressDefinition"])?;
+        Ok(Self {
+            address_definition: crate::from_json_required(map, "AddressDefinition", path)?,
+        })
     }
 }
 
@@ -165,6 +205,18 @@ impl crate::ToJson for CheckCertificateRevocationStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CheckCertificateRevocationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RevokedStatusAction", "UnknownStatusAction"])?;
+        Ok(Self {
+            revoked_status_action: crate::from_json_optional(map, "RevokedStatusAction", path)?,
+            unknown_status_action: crate::from_json_optional(map, "UnknownStatusAction", path)?,
+        })
+    }
+}
+
 impl From<CheckCertificateRevocationStatus> for Value<CheckCertificateRevocationStatus> {
     fn from(value: CheckCertificateRevocationStatus) -> Self {
         Value::Lit(value)
@@ -199,6 +251,17 @@ impl crate::ToJson for PortRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FromPort", "ToPort"])?;
+        Ok(Self {
+            from_port: crate::from_json_required(map, "FromPort", path)?,
+            to_port: crate::from_json_required(map, "ToPort", path)?,
+        })
+    }
+}
+
 impl From<PortRange> for Value<PortRange> {
     fn from(value: PortRange) -> Self {
         Value::Lit(value)
@@ -230,6 +293,16 @@ impl crate::ToJson for ServerCertificate {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ResourceArn", &self.resource_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceArn"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_optional(map, "ResourceArn", path)?,
+        })
     }
 }
 
@@ -313,6 +386,36 @@ impl crate::ToJson for ServerCertificateConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerCertificateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateAuthorityArn",
+                "CheckCertificateRevocationStatus",
+                "Scopes",
+                "ServerCertificates",
+            ],
+        )?;
+        Ok(Self {
+            certificate_authority_arn: crate::from_json_optional(
+                map,
+                "CertificateAuthorityArn",
+                path,
+            )?,
+            check_certificate_revocation_status: crate::from_json_optional(
+                map,
+                "CheckCertificateRevocationStatus",
+                path,
+            )?,
+            scopes: crate::from_json_optional(map, "Scopes", path)?,
+            server_certificates: crate::from_json_optional(map, "ServerCertificates", path)?,
+        })
+    }
+}
+
 impl From<ServerCertificateConfiguration> for Value<ServerCertificateConfiguration> {
     fn from(value: ServerCertificateConfiguration) -> Self {
         Value::Lit(value)
@@ -389,6 +492,30 @@ impl crate::ToJson for ServerCertificateScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerCertificateScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationPorts",
+                "Destinations",
+                "Protocols",
+                "SourcePorts",
+                "Sources",
+            ],
+        )?;
+        Ok(Self {
+            destination_ports: crate::from_json_optional(map, "DestinationPorts", path)?,
+            destinations: crate::from_json_optional(map, "Destinations", path)?,
+            protocols: crate::from_json_optional(map, "Protocols", path)?,
+            source_ports: crate::from_json_optional(map, "SourcePorts", path)?,
+            sources: crate::from_json_optional(map, "Sources", path)?,
+        })
+    }
+}
+
 impl From<ServerCertificateScope> for Value<ServerCertificateScope> {
     fn from(value: ServerCertificateScope) -> Self {
         Value::Lit(value)
@@ -433,6 +560,20 @@ impl crate::ToJson for TlsInspectionConfigurationTlsInspectionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsInspectionConfigurationTlsInspectionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServerCertificateConfigurations"])?;
+        Ok(Self {
+            server_certificate_configurations: crate::from_json_optional(
+                map,
+                "ServerCertificateConfigurations",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TlsInspectionConfigurationTlsInspectionConfiguration>
     for Value<TlsInspectionConfigurationTlsInspectionConfiguration>
 {
@@ -469,6 +610,21 @@ impl crate::ToJson for RevokedStatusAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RevokedStatusAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PASS", Self::Pass),
+                ("DROP", Self::Drop),
+                ("REJECT", Self::Reject),
+            ],
+        )
+    }
+}
+
 impl From<RevokedStatusAction> for Value<RevokedStatusAction> {
     fn from(value: RevokedStatusAction) -> Self {
         Value::Lit(value)
@@ -500,6 +656,21 @@ impl UnknownStatusAction {
 impl crate::ToJson for UnknownStatusAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UnknownStatusAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PASS", Self::Pass),
+                ("DROP", Self::Drop),
+                ("REJECT", Self::Reject),
+            ],
+        )
     }
 }
 

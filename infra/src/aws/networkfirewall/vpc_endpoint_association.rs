@@ -77,6 +77,30 @@ impl crate::ToJson for VpcEndpointAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEndpointAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "FirewallArn",
+                "SubnetMapping",
+                "Tags",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            firewall_arn: crate::from_json_required(map, "FirewallArn", path)?,
+            subnet_mapping: crate::from_json_required(map, "SubnetMapping", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkFirewall::VpcEndpointAssociation` (`Fn::GetAtt`).
 impl crate::Handle<VpcEndpointAssociation> {
     /// `Fn::GetAtt` `EndpointId`. An endpoint Id.
@@ -129,6 +153,17 @@ impl crate::ToJson for SubnetMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubnetMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IPAddressType", "SubnetId"])?;
+        Ok(Self {
+            ip_address_type: crate::from_json_optional(map, "IPAddressType", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+        })
+    }
+}
+
 impl From<SubnetMapping> for Value<SubnetMapping> {
     fn from(value: SubnetMapping) -> Self {
         Value::Lit(value)
@@ -160,6 +195,21 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DUALSTACK", Self::Dualstack),
+                ("IPV4", Self::Ipv4),
+                ("IPV6", Self::Ipv6),
+            ],
+        )
     }
 }
 

@@ -87,6 +87,30 @@ impl crate::ToJson for Monitor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Monitor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LocalResources",
+                "MonitorName",
+                "RemoteResources",
+                "ScopeArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            local_resources: crate::from_json_required(map, "LocalResources", path)?,
+            monitor_name: crate::from_json_required(map, "MonitorName", path)?,
+            remote_resources: crate::from_json_optional(map, "RemoteResources", path)?,
+            scope_arn: crate::from_json_optional(map, "ScopeArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkFlowMonitor::Monitor` (`Fn::GetAtt`).
 impl crate::Handle<Monitor> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the monitor.
@@ -138,6 +162,17 @@ impl crate::ToJson for MonitorLocalResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitorLocalResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Identifier", "Type"])?;
+        Ok(Self {
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<MonitorLocalResource> for Value<MonitorLocalResource> {
     fn from(value: MonitorLocalResource) -> Self {
         Value::Lit(value)
@@ -172,6 +207,17 @@ impl crate::ToJson for MonitorRemoteResource {
         crate::put(&mut out, "Identifier", &self.identifier);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitorRemoteResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Identifier", "Type"])?;
+        Ok(Self {
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -215,6 +261,23 @@ impl crate::ToJson for MonitorRemoteResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitorRemoteResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS::EC2::VPC", Self::AwsEc2Vpc),
+                ("AWS::AvailabilityZone", Self::AwsAvailabilityZone),
+                ("AWS::EC2::Subnet", Self::AwsEc2Subnet),
+                ("AWS::AWSService", Self::AwsAwsService),
+                ("AWS::Region", Self::AwsRegion),
+            ],
+        )
+    }
+}
+
 impl From<MonitorRemoteResourceType> for Value<MonitorRemoteResourceType> {
     fn from(value: MonitorRemoteResourceType) -> Self {
         Value::Lit(value)
@@ -252,6 +315,23 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS::EC2::VPC", Self::AwsEc2Vpc),
+                ("AWS::AvailabilityZone", Self::AwsAvailabilityZone),
+                ("AWS::EC2::Subnet", Self::AwsEc2Subnet),
+                ("AWS::Region", Self::AwsRegion),
+                ("AWS::EKS::Cluster", Self::AwsEksCluster),
+            ],
+        )
     }
 }
 

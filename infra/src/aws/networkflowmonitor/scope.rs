@@ -57,6 +57,17 @@ impl crate::ToJson for Scope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "Targets"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            targets: crate::from_json_required(map, "Targets", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkFlowMonitor::Scope` (`Fn::GetAtt`).
 impl crate::Handle<Scope> {
     /// `Fn::GetAtt` `ScopeArn`. The Amazon Resource Name (ARN) of the scope.
@@ -99,6 +110,16 @@ impl crate::ToJson for TargetId {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccountId"])?;
+        Ok(Self {
+            account_id: crate::from_json_required(map, "AccountId", path)?,
+        })
+    }
+}
+
 impl From<TargetId> for Value<TargetId> {
     fn from(value: TargetId) -> Self {
         Value::Lit(value)
@@ -133,6 +154,17 @@ impl crate::ToJson for TargetIdentifier {
         crate::put(&mut out, "TargetId", &self.target_id);
         crate::put(&mut out, "TargetType", &self.target_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetId", "TargetType"])?;
+        Ok(Self {
+            target_id: crate::from_json_required(map, "TargetId", path)?,
+            target_type: crate::from_json_required(map, "TargetType", path)?,
+        })
     }
 }
 
@@ -174,6 +206,17 @@ impl crate::ToJson for TargetResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Region", "TargetIdentifier"])?;
+        Ok(Self {
+            region: crate::from_json_required(map, "Region", path)?,
+            target_identifier: crate::from_json_required(map, "TargetIdentifier", path)?,
+        })
+    }
+}
+
 impl From<TargetResource> for Value<TargetResource> {
     fn from(value: TargetResource) -> Self {
         Value::Lit(value)
@@ -199,6 +242,13 @@ impl TargetType {
 impl crate::ToJson for TargetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ACCOUNT", Self::Account)])
     }
 }
 

@@ -104,6 +104,38 @@ impl crate::ToJson for ConnectAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CoreNetworkId",
+                "EdgeLocation",
+                "NetworkFunctionGroupName",
+                "Options",
+                "RoutingPolicyLabel",
+                "Tags",
+                "TransportAttachmentId",
+            ],
+        )?;
+        Ok(Self {
+            core_network_id: crate::from_json_required(map, "CoreNetworkId", path)?,
+            edge_location: crate::from_json_required(map, "EdgeLocation", path)?,
+            network_function_group_name: crate::from_json_optional(
+                map,
+                "NetworkFunctionGroupName",
+                path,
+            )?,
+            options: crate::from_json_required(map, "Options", path)?,
+            routing_policy_label: crate::from_json_optional(map, "RoutingPolicyLabel", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transport_attachment_id: crate::from_json_required(map, "TransportAttachmentId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::ConnectAttachment` (`Fn::GetAtt`).
 impl crate::Handle<ConnectAttachment> {
     /// `Fn::GetAtt` `AttachmentId`. The ID of the attachment.
@@ -203,6 +235,16 @@ impl crate::ToJson for ConnectAttachmentOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectAttachmentOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Protocol"])?;
+        Ok(Self {
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+        })
+    }
+}
+
 impl From<ConnectAttachmentOptions> for Value<ConnectAttachmentOptions> {
     fn from(value: ConnectAttachmentOptions) -> Self {
         Value::Lit(value)
@@ -231,6 +273,17 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GRE", Self::Gre), ("NO_ENCAP", Self::NoEncap)],
+        )
     }
 }
 

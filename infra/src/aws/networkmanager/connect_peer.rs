@@ -105,6 +105,34 @@ impl crate::ToJson for ConnectPeer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectPeer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BgpOptions",
+                "ConnectAttachmentId",
+                "CoreNetworkAddress",
+                "InsideCidrBlocks",
+                "PeerAddress",
+                "SubnetArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            bgp_options: crate::from_json_optional(map, "BgpOptions", path)?,
+            connect_attachment_id: crate::from_json_required(map, "ConnectAttachmentId", path)?,
+            core_network_address: crate::from_json_optional(map, "CoreNetworkAddress", path)?,
+            inside_cidr_blocks: crate::from_json_optional(map, "InsideCidrBlocks", path)?,
+            peer_address: crate::from_json_required(map, "PeerAddress", path)?,
+            subnet_arn: crate::from_json_optional(map, "SubnetArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::ConnectPeer` (`Fn::GetAtt`).
 impl crate::Handle<ConnectPeer> {
     /// `Fn::GetAtt` `Configuration`.
@@ -169,6 +197,16 @@ impl crate::ToJson for BgpOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PeerAsn", &self.peer_asn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BgpOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PeerAsn"])?;
+        Ok(Self {
+            peer_asn: crate::from_json_optional(map, "PeerAsn", path)?,
+        })
     }
 }
 

@@ -76,6 +76,23 @@ impl crate::ToJson for CoreNetwork {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CoreNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "GlobalNetworkId", "PolicyDocument", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            global_network_id: crate::from_json_required(map, "GlobalNetworkId", path)?,
+            policy_document: crate::from_json_optional(map, "PolicyDocument", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::CoreNetwork` (`Fn::GetAtt`).
 impl crate::Handle<CoreNetwork> {
     /// `Fn::GetAtt` `CoreNetworkArn`. The ARN (Amazon resource name) of core network

@@ -60,3 +60,19 @@ impl crate::ToJson for CoreNetworkPrefixListAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CoreNetworkPrefixListAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CoreNetworkId", "PrefixListAlias", "PrefixListArn"],
+        )?;
+        Ok(Self {
+            core_network_id: crate::from_json_required(map, "CoreNetworkId", path)?,
+            prefix_list_alias: crate::from_json_required(map, "PrefixListAlias", path)?,
+            prefix_list_arn: crate::from_json_required(map, "PrefixListArn", path)?,
+        })
+    }
+}

@@ -70,3 +70,25 @@ impl crate::ToJson for CustomerGatewayAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomerGatewayAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomerGatewayArn",
+                "DeviceId",
+                "GlobalNetworkId",
+                "LinkId",
+            ],
+        )?;
+        Ok(Self {
+            customer_gateway_arn: crate::from_json_required(map, "CustomerGatewayArn", path)?,
+            device_id: crate::from_json_required(map, "DeviceId", path)?,
+            global_network_id: crate::from_json_required(map, "GlobalNetworkId", path)?,
+            link_id: crate::from_json_optional(map, "LinkId", path)?,
+        })
+    }
+}

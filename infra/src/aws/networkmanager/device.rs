@@ -135,6 +135,40 @@ impl crate::ToJson for Device {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Device {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AWSLocation",
+                "Description",
+                "GlobalNetworkId",
+                "Location",
+                "Model",
+                "SerialNumber",
+                "SiteId",
+                "Tags",
+                "Type",
+                "Vendor",
+            ],
+        )?;
+        Ok(Self {
+            aws_location: crate::from_json_optional(map, "AWSLocation", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            global_network_id: crate::from_json_required(map, "GlobalNetworkId", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            model: crate::from_json_optional(map, "Model", path)?,
+            serial_number: crate::from_json_optional(map, "SerialNumber", path)?,
+            site_id: crate::from_json_optional(map, "SiteId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            vendor: crate::from_json_optional(map, "Vendor", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::Device` (`Fn::GetAtt`).
 impl crate::Handle<Device> {
     /// `Fn::GetAtt` `CreatedAt`. The date and time that the device was created.
@@ -199,6 +233,17 @@ impl crate::ToJson for AwsLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SubnetArn", "Zone"])?;
+        Ok(Self {
+            subnet_arn: crate::from_json_optional(map, "SubnetArn", path)?,
+            zone: crate::from_json_optional(map, "Zone", path)?,
+        })
+    }
+}
+
 impl From<AwsLocation> for Value<AwsLocation> {
     fn from(value: AwsLocation) -> Self {
         Value::Lit(value)
@@ -252,6 +297,18 @@ impl crate::ToJson for Location {
         crate::put_opt(&mut out, "Latitude", &self.latitude);
         crate::put_opt(&mut out, "Longitude", &self.longitude);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Address", "Latitude", "Longitude"])?;
+        Ok(Self {
+            address: crate::from_json_optional(map, "Address", path)?,
+            latitude: crate::from_json_optional(map, "Latitude", path)?,
+            longitude: crate::from_json_optional(map, "Longitude", path)?,
+        })
     }
 }
 

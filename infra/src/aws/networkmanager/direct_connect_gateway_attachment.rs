@@ -83,6 +83,34 @@ impl crate::ToJson for DirectConnectGatewayAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DirectConnectGatewayAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CoreNetworkId",
+                "DirectConnectGatewayArn",
+                "EdgeLocations",
+                "RoutingPolicyLabel",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            core_network_id: crate::from_json_required(map, "CoreNetworkId", path)?,
+            direct_connect_gateway_arn: crate::from_json_required(
+                map,
+                "DirectConnectGatewayArn",
+                path,
+            )?,
+            edge_locations: crate::from_json_required(map, "EdgeLocations", path)?,
+            routing_policy_label: crate::from_json_optional(map, "RoutingPolicyLabel", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::DirectConnectGatewayAttachment` (`Fn::GetAtt`).
 impl crate::Handle<DirectConnectGatewayAttachment> {
     /// `Fn::GetAtt` `AttachmentId`. Id of the attachment.

@@ -82,6 +82,20 @@ impl crate::ToJson for GlobalNetwork {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CreatedAt", "Description", "State", "Tags"])?;
+        Ok(Self {
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::GlobalNetwork` (`Fn::GetAtt`).
 impl crate::Handle<GlobalNetwork> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the global network.

@@ -97,6 +97,34 @@ impl crate::ToJson for Link {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Link {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Bandwidth",
+                "Description",
+                "GlobalNetworkId",
+                "Provider",
+                "SiteId",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            bandwidth: crate::from_json_required(map, "Bandwidth", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            global_network_id: crate::from_json_required(map, "GlobalNetworkId", path)?,
+            provider: crate::from_json_optional(map, "Provider", path)?,
+            site_id: crate::from_json_required(map, "SiteId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::Link` (`Fn::GetAtt`).
 impl crate::Handle<Link> {
     /// `Fn::GetAtt` `CreatedAt`. The date and time that the device was created.
@@ -157,6 +185,17 @@ impl crate::ToJson for Bandwidth {
         crate::put_opt(&mut out, "DownloadSpeed", &self.download_speed);
         crate::put_opt(&mut out, "UploadSpeed", &self.upload_speed);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Bandwidth {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DownloadSpeed", "UploadSpeed"])?;
+        Ok(Self {
+            download_speed: crate::from_json_optional(map, "DownloadSpeed", path)?,
+            upload_speed: crate::from_json_optional(map, "UploadSpeed", path)?,
+        })
     }
 }
 

@@ -59,3 +59,15 @@ impl crate::ToJson for LinkAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeviceId", "GlobalNetworkId", "LinkId"])?;
+        Ok(Self {
+            device_id: crate::from_json_required(map, "DeviceId", path)?,
+            global_network_id: crate::from_json_required(map, "GlobalNetworkId", path)?,
+            link_id: crate::from_json_required(map, "LinkId", path)?,
+        })
+    }
+}

@@ -75,6 +75,23 @@ impl crate::ToJson for Site {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Site {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "GlobalNetworkId", "Location", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            global_network_id: crate::from_json_required(map, "GlobalNetworkId", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::Site` (`Fn::GetAtt`).
 impl crate::Handle<Site> {
     /// `Fn::GetAtt` `CreatedAt`. The date and time that the device was created.
@@ -145,6 +162,18 @@ impl crate::ToJson for Location {
         crate::put_opt(&mut out, "Latitude", &self.latitude);
         crate::put_opt(&mut out, "Longitude", &self.longitude);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Address", "Latitude", "Longitude"])?;
+        Ok(Self {
+            address: crate::from_json_optional(map, "Address", path)?,
+            latitude: crate::from_json_optional(map, "Latitude", path)?,
+            longitude: crate::from_json_optional(map, "Longitude", path)?,
+        })
     }
 }
 

@@ -88,6 +88,34 @@ impl crate::ToJson for SiteToSiteVpnAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SiteToSiteVpnAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CoreNetworkId",
+                "NetworkFunctionGroupName",
+                "RoutingPolicyLabel",
+                "Tags",
+                "VpnConnectionArn",
+            ],
+        )?;
+        Ok(Self {
+            core_network_id: crate::from_json_required(map, "CoreNetworkId", path)?,
+            network_function_group_name: crate::from_json_optional(
+                map,
+                "NetworkFunctionGroupName",
+                path,
+            )?,
+            routing_policy_label: crate::from_json_optional(map, "RoutingPolicyLabel", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpn_connection_arn: crate::from_json_required(map, "VpnConnectionArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::SiteToSiteVpnAttachment` (`Fn::GetAtt`).
 impl crate::Handle<SiteToSiteVpnAttachment> {
     /// `Fn::GetAtt` `AttachmentId`. The ID of the attachment.

@@ -64,6 +64,19 @@ impl crate::ToJson for TransitGatewayPeering {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayPeering {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CoreNetworkId", "Tags", "TransitGatewayArn"])?;
+        Ok(Self {
+            core_network_id: crate::from_json_required(map, "CoreNetworkId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_arn: crate::from_json_required(map, "TransitGatewayArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::TransitGatewayPeering` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayPeering> {
     /// `Fn::GetAtt` `CoreNetworkArn`. The ARN (Amazon Resource Name) of the core network that you

@@ -59,3 +59,14 @@ impl crate::ToJson for TransitGatewayRegistration {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayRegistration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GlobalNetworkId", "TransitGatewayArn"])?;
+        Ok(Self {
+            global_network_id: crate::from_json_required(map, "GlobalNetworkId", path)?,
+            transit_gateway_arn: crate::from_json_required(map, "TransitGatewayArn", path)?,
+        })
+    }
+}

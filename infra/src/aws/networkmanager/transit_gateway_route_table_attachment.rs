@@ -92,6 +92,38 @@ impl crate::ToJson for TransitGatewayRouteTableAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitGatewayRouteTableAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NetworkFunctionGroupName",
+                "PeeringId",
+                "RoutingPolicyLabel",
+                "Tags",
+                "TransitGatewayRouteTableArn",
+            ],
+        )?;
+        Ok(Self {
+            network_function_group_name: crate::from_json_optional(
+                map,
+                "NetworkFunctionGroupName",
+                path,
+            )?,
+            peering_id: crate::from_json_required(map, "PeeringId", path)?,
+            routing_policy_label: crate::from_json_optional(map, "RoutingPolicyLabel", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            transit_gateway_route_table_arn: crate::from_json_required(
+                map,
+                "TransitGatewayRouteTableArn",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::TransitGatewayRouteTableAttachment` (`Fn::GetAtt`).
 impl crate::Handle<TransitGatewayRouteTableAttachment> {
     /// `Fn::GetAtt` `AttachmentId`. The ID of the attachment.

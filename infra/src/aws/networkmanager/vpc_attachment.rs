@@ -87,6 +87,32 @@ impl crate::ToJson for VpcAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CoreNetworkId",
+                "Options",
+                "RoutingPolicyLabel",
+                "SubnetArns",
+                "Tags",
+                "VpcArn",
+            ],
+        )?;
+        Ok(Self {
+            core_network_id: crate::from_json_required(map, "CoreNetworkId", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+            routing_policy_label: crate::from_json_optional(map, "RoutingPolicyLabel", path)?,
+            subnet_arns: crate::from_json_required(map, "SubnetArns", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_arn: crate::from_json_required(map, "VpcArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkManager::VpcAttachment` (`Fn::GetAtt`).
 impl crate::Handle<VpcAttachment> {
     /// `Fn::GetAtt` `AttachmentId`. Id of the attachment.
@@ -238,6 +264,32 @@ impl crate::ToJson for VpcOptions {
             &self.security_group_referencing_support,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplianceModeSupport",
+                "DnsSupport",
+                "Ipv6Support",
+                "SecurityGroupReferencingSupport",
+            ],
+        )?;
+        Ok(Self {
+            appliance_mode_support: crate::from_json_optional(map, "ApplianceModeSupport", path)?,
+            dns_support: crate::from_json_optional(map, "DnsSupport", path)?,
+            ipv6_support: crate::from_json_optional(map, "Ipv6Support", path)?,
+            security_group_referencing_support: crate::from_json_optional(
+                map,
+                "SecurityGroupReferencingSupport",
+                path,
+            )?,
+        })
     }
 }
 

@@ -69,6 +69,19 @@ impl crate::ToJson for Monitor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Monitor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AggregationPeriod", "MonitorName", "Tags"])?;
+        Ok(Self {
+            aggregation_period: crate::from_json_optional(map, "AggregationPeriod", path)?,
+            monitor_name: crate::from_json_required(map, "MonitorName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkMonitor::Monitor` (`Fn::GetAtt`).
 impl crate::Handle<Monitor> {
     /// `Fn::GetAtt` `CreatedAt`. The time and date when the monitor was created.

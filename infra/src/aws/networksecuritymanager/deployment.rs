@@ -119,6 +119,36 @@ impl crate::ToJson for Deployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatedPolicyList",
+                "AssociatedScopeList",
+                "DeploymentConfiguration",
+                "DeploymentDescription",
+                "DeploymentName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            associated_policy_list: crate::from_json_optional(map, "AssociatedPolicyList", path)?,
+            associated_scope_list: crate::from_json_optional(map, "AssociatedScopeList", path)?,
+            deployment_configuration: crate::from_json_optional(
+                map,
+                "DeploymentConfiguration",
+                path,
+            )?,
+            deployment_description: crate::from_json_optional(map, "DeploymentDescription", path)?,
+            deployment_name: crate::from_json_required(map, "DeploymentName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkSecurityManager::Deployment` (`Fn::GetAtt`).
 impl crate::Handle<Deployment> {
     /// `Fn::GetAtt` `DeploymentArn`. The ARN of the deployment.
@@ -172,6 +202,16 @@ impl crate::ToJson for AssociatedPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssociatedPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyArn"])?;
+        Ok(Self {
+            policy_arn: crate::from_json_required(map, "PolicyArn", path)?,
+        })
+    }
+}
+
 impl From<AssociatedPolicy> for Value<AssociatedPolicy> {
     fn from(value: AssociatedPolicy) -> Self {
         Value::Lit(value)
@@ -199,6 +239,16 @@ impl crate::ToJson for AssociatedScope {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ScopeArn", &self.scope_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssociatedScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScopeArn"])?;
+        Ok(Self {
+            scope_arn: crate::from_json_required(map, "ScopeArn", path)?,
+        })
     }
 }
 
@@ -234,6 +284,20 @@ impl crate::ToJson for DeploymentConfiguration {
             &self.enable_cross_account_visibility,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnableCrossAccountVisibility"])?;
+        Ok(Self {
+            enable_cross_account_visibility: crate::from_json_required(
+                map,
+                "EnableCrossAccountVisibility",
+                path,
+            )?,
+        })
     }
 }
 

@@ -101,6 +101,38 @@ impl crate::ToJson for Policy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatedTemplateAndRuleList",
+                "FirewallType",
+                "PolicyConfiguration",
+                "PolicyDescription",
+                "PolicyName",
+                "Priority",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            associated_template_and_rule_list: crate::from_json_optional(
+                map,
+                "AssociatedTemplateAndRuleList",
+                path,
+            )?,
+            firewall_type: crate::from_json_required(map, "FirewallType", path)?,
+            policy_configuration: crate::from_json_required(map, "PolicyConfiguration", path)?,
+            policy_description: crate::from_json_optional(map, "PolicyDescription", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkSecurityManager::Policy` (`Fn::GetAtt`).
 impl crate::Handle<Policy> {
     /// `Fn::GetAtt` `PolicyArn`. The ARN of the policy.
@@ -170,6 +202,17 @@ impl crate::ToJson for AssociatedTemplateAndRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssociatedTemplateAndRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleArn", "TemplateArn"])?;
+        Ok(Self {
+            rule_arn: crate::from_json_optional(map, "RuleArn", path)?,
+            template_arn: crate::from_json_optional(map, "TemplateArn", path)?,
+        })
+    }
+}
+
 impl From<AssociatedTemplateAndRule> for Value<AssociatedTemplateAndRule> {
     fn from(value: AssociatedTemplateAndRule) -> Self {
         Value::Lit(value)
@@ -226,6 +269,22 @@ impl crate::ToJson for PolicyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RemediationEnabled", "ResourcesCleanUp", "WafConfig"],
+        )?;
+        Ok(Self {
+            remediation_enabled: crate::from_json_optional(map, "RemediationEnabled", path)?,
+            resources_clean_up: crate::from_json_optional(map, "ResourcesCleanUp", path)?,
+            waf_config: crate::from_json_optional(map, "WafConfig", path)?,
+        })
+    }
+}
+
 impl From<PolicyConfiguration> for Value<PolicyConfiguration> {
     fn from(value: PolicyConfiguration) -> Self {
         Value::Lit(value)
@@ -268,6 +327,25 @@ impl crate::ToJson for WafConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WafConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConflictResolution", "ExistingCustomerWebACLResolution"],
+        )?;
+        Ok(Self {
+            conflict_resolution: crate::from_json_required(map, "ConflictResolution", path)?,
+            existing_customer_web_acl_resolution: crate::from_json_required(
+                map,
+                "ExistingCustomerWebACLResolution",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<WafConfig> for Value<WafConfig> {
     fn from(value: WafConfig) -> Self {
         Value::Lit(value)
@@ -293,6 +371,17 @@ impl ConflictResolution {
 impl crate::ToJson for ConflictResolution {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConflictResolution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MERGE_WHERE_APPLICABLE", Self::MergeWhereApplicable)],
+        )
     }
 }
 
@@ -331,6 +420,21 @@ impl crate::ToJson for ExistingCustomerWebAclResolution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExistingCustomerWebAclResolution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RETROFIT", Self::Retrofit),
+                ("OVERRIDE_ASSOCIATION", Self::OverrideAssociation),
+                ("NO_REMEDIATION", Self::NoRemediation),
+            ],
+        )
+    }
+}
+
 impl From<ExistingCustomerWebAclResolution> for Value<ExistingCustomerWebAclResolution> {
     fn from(value: ExistingCustomerWebAclResolution) -> Self {
         Value::Lit(value)
@@ -359,6 +463,20 @@ impl FirewallType {
 impl crate::ToJson for FirewallType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WAF", Self::Waf),
+                ("SHIELD_ADVANCED", Self::ShieldAdvanced),
+            ],
+        )
     }
 }
 

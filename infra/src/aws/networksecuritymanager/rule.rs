@@ -96,6 +96,32 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configuration",
+                "FirewallType",
+                "RuleDescription",
+                "RuleName",
+                "RuleType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            firewall_type: crate::from_json_optional(map, "FirewallType", path)?,
+            rule_description: crate::from_json_optional(map, "RuleDescription", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+            rule_type: crate::from_json_optional(map, "RuleType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkSecurityManager::Rule` (`Fn::GetAtt`).
 impl crate::Handle<Rule> {
     /// `Fn::GetAtt` `RuleArn`. The Amazon Resource Name (ARN) of the rule.
@@ -147,6 +173,13 @@ impl crate::ToJson for FirewallType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("WAF", Self::Waf)])
+    }
+}
+
 impl From<FirewallType> for Value<FirewallType> {
     fn from(value: FirewallType) -> Self {
         Value::Lit(value)
@@ -175,6 +208,20 @@ impl RuleType {
 impl crate::ToJson for RuleType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONFIGURATION", Self::Configuration),
+                ("INSPECTION", Self::Inspection),
+            ],
+        )
     }
 }
 

@@ -76,6 +76,28 @@ impl crate::ToJson for Scope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ScopeConfiguration",
+                "ScopeDescription",
+                "ScopeName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            scope_configuration: crate::from_json_optional(map, "ScopeConfiguration", path)?,
+            scope_description: crate::from_json_optional(map, "ScopeDescription", path)?,
+            scope_name: crate::from_json_required(map, "ScopeName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkSecurityManager::Scope` (`Fn::GetAtt`).
 impl crate::Handle<Scope> {
     /// `Fn::GetAtt` `ScopeArn`. The Amazon Resource Name (ARN) of the scope.

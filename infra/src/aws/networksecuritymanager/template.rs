@@ -90,6 +90,30 @@ impl crate::ToJson for Template {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Template {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssociatedRuleList",
+                "FirewallType",
+                "Tags",
+                "TemplateDescription",
+                "TemplateName",
+            ],
+        )?;
+        Ok(Self {
+            associated_rule_list: crate::from_json_optional(map, "AssociatedRuleList", path)?,
+            firewall_type: crate::from_json_optional(map, "FirewallType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_description: crate::from_json_optional(map, "TemplateDescription", path)?,
+            template_name: crate::from_json_required(map, "TemplateName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NetworkSecurityManager::Template` (`Fn::GetAtt`).
 impl crate::Handle<Template> {
     /// `Fn::GetAtt` `Status`. The status of the template.
@@ -143,6 +167,16 @@ impl crate::ToJson for AssociatedRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssociatedRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleArn"])?;
+        Ok(Self {
+            rule_arn: crate::from_json_required(map, "RuleArn", path)?,
+        })
+    }
+}
+
 impl From<AssociatedRule> for Value<AssociatedRule> {
     fn from(value: AssociatedRule) -> Self {
         Value::Lit(value)
@@ -177,6 +211,22 @@ impl FirewallType {
 impl crate::ToJson for FirewallType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WAF", Self::Waf),
+                ("NETWORK_FIREWALL", Self::NetworkFirewall),
+                ("NETWORK_FIREWALL_V2", Self::NetworkFirewallV2),
+                ("IGW_FIREWALL", Self::IgwFirewall),
+            ],
+        )
     }
 }
 

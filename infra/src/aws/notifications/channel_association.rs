@@ -60,3 +60,18 @@ impl crate::ToJson for ChannelAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "NotificationConfigurationArn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            notification_configuration_arn: crate::from_json_required(
+                map,
+                "NotificationConfigurationArn",
+                path,
+            )?,
+        })
+    }
+}

@@ -76,6 +76,34 @@ impl crate::ToJson for EventRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EventPattern",
+                "EventType",
+                "NotificationConfigurationArn",
+                "Regions",
+                "Source",
+            ],
+        )?;
+        Ok(Self {
+            event_pattern: crate::from_json_optional(map, "EventPattern", path)?,
+            event_type: crate::from_json_required(map, "EventType", path)?,
+            notification_configuration_arn: crate::from_json_required(
+                map,
+                "NotificationConfigurationArn",
+                path,
+            )?,
+            regions: crate::from_json_required(map, "Regions", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Notifications::EventRule` (`Fn::GetAtt`).
 impl crate::Handle<EventRule> {
     /// `Fn::GetAtt` `Arn`.

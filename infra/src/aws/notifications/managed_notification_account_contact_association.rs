@@ -76,6 +76,34 @@ impl crate::ToJson for ManagedNotificationAccountContactAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedNotificationAccountContactAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContactIdentifier",
+                "IsSensitiveEventsSubscribed",
+                "ManagedNotificationConfigurationArn",
+            ],
+        )?;
+        Ok(Self {
+            contact_identifier: crate::from_json_required(map, "ContactIdentifier", path)?,
+            is_sensitive_events_subscribed: crate::from_json_optional(
+                map,
+                "IsSensitiveEventsSubscribed",
+                path,
+            )?,
+            managed_notification_configuration_arn: crate::from_json_required(
+                map,
+                "ManagedNotificationConfigurationArn",
+                path,
+            )?,
+        })
+    }
+}
+
 /// This unique identifier for Contact
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ContactIdentifier {
@@ -104,6 +132,25 @@ impl ContactIdentifier {
 impl crate::ToJson for ContactIdentifier {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACCOUNT_PRIMARY", Self::AccountPrimary),
+                ("ACCOUNT_ALTERNATE_SECURITY", Self::AccountAlternateSecurity),
+                (
+                    "ACCOUNT_ALTERNATE_OPERATIONS",
+                    Self::AccountAlternateOperations,
+                ),
+                ("ACCOUNT_ALTERNATE_BILLING", Self::AccountAlternateBilling),
+            ],
+        )
     }
 }
 

@@ -78,3 +78,31 @@ impl crate::ToJson for ManagedNotificationAdditionalChannelAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedNotificationAdditionalChannelAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelArn",
+                "IsSensitiveEventsSubscribed",
+                "ManagedNotificationConfigurationArn",
+            ],
+        )?;
+        Ok(Self {
+            channel_arn: crate::from_json_required(map, "ChannelArn", path)?,
+            is_sensitive_events_subscribed: crate::from_json_optional(
+                map,
+                "IsSensitiveEventsSubscribed",
+                path,
+            )?,
+            managed_notification_configuration_arn: crate::from_json_required(
+                map,
+                "ManagedNotificationConfigurationArn",
+                path,
+            )?,
+        })
+    }
+}

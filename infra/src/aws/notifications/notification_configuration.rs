@@ -69,6 +69,23 @@ impl crate::ToJson for NotificationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AggregationDuration", "Description", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            aggregation_duration: crate::from_json_optional(map, "AggregationDuration", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Notifications::NotificationConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<NotificationConfiguration> {
     /// `Fn::GetAtt` `Arn`.
@@ -112,6 +129,21 @@ impl AggregationDuration {
 impl crate::ToJson for AggregationDuration {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregationDuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LONG", Self::Long),
+                ("SHORT", Self::Short),
+                ("NONE", Self::None),
+            ],
+        )
     }
 }
 

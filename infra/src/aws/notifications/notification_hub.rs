@@ -46,6 +46,16 @@ impl crate::ToJson for NotificationHub {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationHub {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Region"])?;
+        Ok(Self {
+            region: crate::from_json_required(map, "Region", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Notifications::NotificationHub` (`Fn::GetAtt`).
 impl crate::Handle<NotificationHub> {
     /// `Fn::GetAtt` `CreationTime`.

@@ -63,3 +63,22 @@ impl crate::ToJson for OrganizationalUnitAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationalUnitAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NotificationConfigurationArn", "OrganizationalUnitId"],
+        )?;
+        Ok(Self {
+            notification_configuration_arn: crate::from_json_required(
+                map,
+                "NotificationConfigurationArn",
+                path,
+            )?,
+            organizational_unit_id: crate::from_json_required(map, "OrganizationalUnitId", path)?,
+        })
+    }
+}

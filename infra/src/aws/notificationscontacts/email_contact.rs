@@ -59,6 +59,18 @@ impl crate::ToJson for EmailContact {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailContact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EmailAddress", "Name", "Tags"])?;
+        Ok(Self {
+            email_address: crate::from_json_required(map, "EmailAddress", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NotificationsContacts::EmailContact` (`Fn::GetAtt`).
 impl crate::Handle<EmailContact> {
     /// `Fn::GetAtt` `Arn`.

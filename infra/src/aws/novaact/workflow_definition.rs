@@ -68,6 +68,18 @@ impl crate::ToJson for WorkflowDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "ExportConfig", "Name"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            export_config: crate::from_json_optional(map, "ExportConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::NovaAct::WorkflowDefinition` (`Fn::GetAtt`).
 impl crate::Handle<WorkflowDefinition> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the workflow definition.
@@ -117,6 +129,17 @@ impl crate::ToJson for WorkflowExportConfig {
         crate::put(&mut out, "S3BucketName", &self.s3_bucket_name);
         crate::put_opt(&mut out, "S3KeyPrefix", &self.s3_key_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowExportConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3BucketName", "S3KeyPrefix"])?;
+        Ok(Self {
+            s3_bucket_name: crate::from_json_required(map, "S3BucketName", path)?,
+            s3_key_prefix: crate::from_json_optional(map, "S3KeyPrefix", path)?,
+        })
     }
 }
 

@@ -81,6 +81,30 @@ impl crate::ToJson for Link {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Link {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LabelTemplate",
+                "LinkConfiguration",
+                "ResourceTypes",
+                "SinkIdentifier",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            label_template: crate::from_json_optional(map, "LabelTemplate", path)?,
+            link_configuration: crate::from_json_optional(map, "LinkConfiguration", path)?,
+            resource_types: crate::from_json_required(map, "ResourceTypes", path)?,
+            sink_identifier: crate::from_json_required(map, "SinkIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Oam::Link` (`Fn::GetAtt`).
 impl crate::Handle<Link> {
     /// `Fn::GetAtt` `Arn`.
@@ -138,6 +162,21 @@ impl crate::ToJson for LinkConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LogGroupConfiguration", "MetricConfiguration"],
+        )?;
+        Ok(Self {
+            log_group_configuration: crate::from_json_optional(map, "LogGroupConfiguration", path)?,
+            metric_configuration: crate::from_json_optional(map, "MetricConfiguration", path)?,
+        })
+    }
+}
+
 impl From<LinkConfiguration> for Value<LinkConfiguration> {
     fn from(value: LinkConfiguration) -> Self {
         Value::Lit(value)
@@ -165,6 +204,16 @@ impl crate::ToJson for LinkFilter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Filter", &self.filter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filter"])?;
+        Ok(Self {
+            filter: crate::from_json_required(map, "Filter", path)?,
+        })
     }
 }
 
@@ -213,6 +262,37 @@ impl ResourceType {
 impl crate::ToJson for ResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS::CloudWatch::Metric", Self::AwsCloudWatchMetric),
+                ("AWS::Logs::LogGroup", Self::AwsLogsLogGroup),
+                ("AWS::XRay::Trace", Self::AwsXRayTrace),
+                (
+                    "AWS::ApplicationInsights::Application",
+                    Self::AwsApplicationInsightsApplication,
+                ),
+                (
+                    "AWS::InternetMonitor::Monitor",
+                    Self::AwsInternetMonitorMonitor,
+                ),
+                (
+                    "AWS::ApplicationSignals::Service",
+                    Self::AwsApplicationSignalsService,
+                ),
+                (
+                    "AWS::ApplicationSignals::ServiceLevelObjective",
+                    Self::AwsApplicationSignalsServiceLevelObjective,
+                ),
+            ],
+        )
     }
 }
 

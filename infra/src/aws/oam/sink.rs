@@ -65,6 +65,18 @@ impl crate::ToJson for Sink {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Sink {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Policy", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Oam::Sink` (`Fn::GetAtt`).
 impl crate::Handle<Sink> {
     /// `Fn::GetAtt` `Arn`. The Amazon resource name (ARN) of the ObservabilityAccessManager Sink

@@ -61,6 +61,17 @@ impl crate::ToJson for DatasetIntegration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetIntegration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RoleArn", "Tags"])?;
+        Ok(Self {
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ObservabilityAdmin::DatasetIntegration` (`Fn::GetAtt`).
 impl crate::Handle<DatasetIntegration> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the dataset integration.

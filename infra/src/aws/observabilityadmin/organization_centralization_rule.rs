@@ -62,6 +62,18 @@ impl crate::ToJson for OrganizationCentralizationRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationCentralizationRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rule", "RuleName", "Tags"])?;
+        Ok(Self {
+            rule: crate::from_json_required(map, "Rule", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ObservabilityAdmin::OrganizationCentralizationRule` (`Fn::GetAtt`).
 impl crate::Handle<OrganizationCentralizationRule> {
     /// `Fn::GetAtt` `RuleArn`.
@@ -98,6 +110,17 @@ impl crate::ToJson for CentralizationRule {
         crate::put(&mut out, "Destination", &self.destination);
         crate::put(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CentralizationRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "Source"])?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
     }
 }
 
@@ -175,6 +198,36 @@ impl crate::ToJson for CentralizationRuleDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CentralizationRuleDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Account",
+                "DestinationLogsConfiguration",
+                "DestinationMetricsConfiguration",
+                "Region",
+            ],
+        )?;
+        Ok(Self {
+            account: crate::from_json_optional(map, "Account", path)?,
+            destination_logs_configuration: crate::from_json_optional(
+                map,
+                "DestinationLogsConfiguration",
+                path,
+            )?,
+            destination_metrics_configuration: crate::from_json_optional(
+                map,
+                "DestinationMetricsConfiguration",
+                path,
+            )?,
+            region: crate::from_json_required(map, "Region", path)?,
+        })
+    }
+}
+
 impl From<CentralizationRuleDestination> for Value<CentralizationRuleDestination> {
     fn from(value: CentralizationRuleDestination) -> Self {
         Value::Lit(value)
@@ -246,6 +299,36 @@ impl crate::ToJson for CentralizationRuleSource {
             &self.source_metrics_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CentralizationRuleSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Regions",
+                "Scope",
+                "SourceLogsConfiguration",
+                "SourceMetricsConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            regions: crate::from_json_required(map, "Regions", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            source_logs_configuration: crate::from_json_optional(
+                map,
+                "SourceLogsConfiguration",
+                path,
+            )?,
+            source_metrics_configuration: crate::from_json_optional(
+                map,
+                "SourceMetricsConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -339,6 +422,40 @@ impl crate::ToJson for DestinationLogsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationLogsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackupConfiguration",
+                "LogGroupNameConfiguration",
+                "LogsEncryptionConfiguration",
+                "TagPropagationConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            backup_configuration: crate::from_json_optional(map, "BackupConfiguration", path)?,
+            log_group_name_configuration: crate::from_json_optional(
+                map,
+                "LogGroupNameConfiguration",
+                path,
+            )?,
+            logs_encryption_configuration: crate::from_json_optional(
+                map,
+                "LogsEncryptionConfiguration",
+                path,
+            )?,
+            tag_propagation_configuration: crate::from_json_optional(
+                map,
+                "TagPropagationConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DestinationLogsConfiguration> for Value<DestinationLogsConfiguration> {
     fn from(value: DestinationLogsConfiguration) -> Self {
         Value::Lit(value)
@@ -378,6 +495,16 @@ impl crate::ToJson for DestinationMetricsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationMetricsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BackupConfiguration"])?;
+        Ok(Self {
+            backup_configuration: crate::from_json_optional(map, "BackupConfiguration", path)?,
+        })
+    }
+}
+
 impl From<DestinationMetricsConfiguration> for Value<DestinationMetricsConfiguration> {
     fn from(value: DestinationMetricsConfiguration) -> Self {
         Value::Lit(value)
@@ -409,6 +536,16 @@ impl crate::ToJson for LogGroupNameConfiguration {
             &self.log_group_name_pattern,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogGroupNameConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupNamePattern"])?;
+        Ok(Self {
+            log_group_name_pattern: crate::from_json_required(map, "LogGroupNamePattern", path)?,
+        })
     }
 }
 
@@ -449,6 +586,17 @@ impl crate::ToJson for LogsBackupConfiguration {
         crate::put_opt(&mut out, "KmsKeyArn", &self.kms_key_arn);
         crate::put(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogsBackupConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "Region"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            region: crate::from_json_required(map, "Region", path)?,
+        })
     }
 }
 
@@ -520,6 +668,32 @@ impl crate::ToJson for LogsEncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogsEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EncryptionConflictResolutionStrategy",
+                "EncryptionScope",
+                "EncryptionStrategy",
+                "KmsKeyArn",
+            ],
+        )?;
+        Ok(Self {
+            encryption_conflict_resolution_strategy: crate::from_json_optional(
+                map,
+                "EncryptionConflictResolutionStrategy",
+                path,
+            )?,
+            encryption_scope: crate::from_json_optional(map, "EncryptionScope", path)?,
+            encryption_strategy: crate::from_json_required(map, "EncryptionStrategy", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
+    }
+}
+
 impl From<LogsEncryptionConfiguration> for Value<LogsEncryptionConfiguration> {
     fn from(value: LogsEncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -547,6 +721,16 @@ impl crate::ToJson for MetricsBackupConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsBackupConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Region"])?;
+        Ok(Self {
+            region: crate::from_json_required(map, "Region", path)?,
+        })
     }
 }
 
@@ -612,6 +796,38 @@ impl crate::ToJson for SourceLogsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceLogsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataSourceSelectionCriteria",
+                "EncryptedLogGroupStrategy",
+                "LogGroupSelectionCriteria",
+            ],
+        )?;
+        Ok(Self {
+            data_source_selection_criteria: crate::from_json_optional(
+                map,
+                "DataSourceSelectionCriteria",
+                path,
+            )?,
+            encrypted_log_group_strategy: crate::from_json_required(
+                map,
+                "EncryptedLogGroupStrategy",
+                path,
+            )?,
+            log_group_selection_criteria: crate::from_json_optional(
+                map,
+                "LogGroupSelectionCriteria",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SourceLogsConfiguration> for Value<SourceLogsConfiguration> {
     fn from(value: SourceLogsConfiguration) -> Self {
         Value::Lit(value)
@@ -649,6 +865,20 @@ impl crate::ToJson for SourceMetricsConfiguration {
             &self.metrics_selection_criteria,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceMetricsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricsSelectionCriteria"])?;
+        Ok(Self {
+            metrics_selection_criteria: crate::from_json_optional(
+                map,
+                "MetricsSelectionCriteria",
+                path,
+            )?,
+        })
     }
 }
 
@@ -700,6 +930,25 @@ impl crate::ToJson for TagPropagationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagPropagationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DestinationRoleArn", "TagConflictResolutionStrategy"],
+        )?;
+        Ok(Self {
+            destination_role_arn: crate::from_json_required(map, "DestinationRoleArn", path)?,
+            tag_conflict_resolution_strategy: crate::from_json_optional(
+                map,
+                "TagConflictResolutionStrategy",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TagPropagationConfiguration> for Value<TagPropagationConfiguration> {
     fn from(value: TagPropagationConfiguration) -> Self {
         Value::Lit(value)
@@ -728,6 +977,13 @@ impl EncryptedLogGroupStrategy {
 impl crate::ToJson for EncryptedLogGroupStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptedLogGroupStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("SKIP", Self::Skip)])
     }
 }
 
@@ -762,6 +1018,13 @@ impl crate::ToJson for EncryptionConflictResolutionStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConflictResolutionStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("SKIP", Self::Skip)])
+    }
+}
+
 impl From<EncryptionConflictResolutionStrategy> for Value<EncryptionConflictResolutionStrategy> {
     fn from(value: EncryptionConflictResolutionStrategy) -> Self {
         Value::Lit(value)
@@ -790,6 +1053,20 @@ impl EncryptionScope {
 impl crate::ToJson for EncryptionScope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ENCRYPTED_SOURCE_ONLY", Self::EncryptedSourceOnly),
+                ("NEW_DESTINATION_LOG_GROUPS", Self::NewDestinationLogGroups),
+            ],
+        )
     }
 }
 
@@ -824,6 +1101,20 @@ impl crate::ToJson for EncryptionStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CUSTOMER_MANAGED", Self::CustomerManaged),
+                ("AWS_OWNED", Self::AwsOwned),
+            ],
+        )
+    }
+}
+
 impl From<EncryptionStrategy> for Value<EncryptionStrategy> {
     fn from(value: EncryptionStrategy) -> Self {
         Value::Lit(value)
@@ -855,6 +1146,21 @@ impl TagConflictResolutionStrategy {
 impl crate::ToJson for TagConflictResolutionStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagConflictResolutionStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IN_SYNC", Self::InSync),
+                ("ADD_ONLY", Self::AddOnly),
+                ("UPDATE_SYNC", Self::UpdateSync),
+            ],
+        )
     }
 }
 

@@ -62,6 +62,18 @@ impl crate::ToJson for OrganizationTelemetryRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationTelemetryRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rule", "RuleName", "Tags"])?;
+        Ok(Self {
+            rule: crate::from_json_required(map, "Rule", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ObservabilityAdmin::OrganizationTelemetryRule` (`Fn::GetAtt`).
 impl crate::Handle<OrganizationTelemetryRule> {
     /// `Fn::GetAtt` `RegionStatuses`. Per-region replication status of the rule
@@ -103,6 +115,16 @@ impl crate::ToJson for ActionCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+        })
+    }
+}
+
 impl From<ActionCondition> for Value<ActionCondition> {
     fn from(value: ActionCondition) -> Self {
         Value::Lit(value)
@@ -141,6 +163,17 @@ impl crate::ToJson for AdvancedEventSelector {
         crate::put(&mut out, "FieldSelectors", &self.field_selectors);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedEventSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldSelectors", "Name"])?;
+        Ok(Self {
+            field_selectors: crate::from_json_required(map, "FieldSelectors", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -246,6 +279,34 @@ impl crate::ToJson for AdvancedFieldSelector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedFieldSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndsWith",
+                "Equals",
+                "Field",
+                "NotEndsWith",
+                "NotEquals",
+                "NotStartsWith",
+                "StartsWith",
+            ],
+        )?;
+        Ok(Self {
+            ends_with: crate::from_json_optional(map, "EndsWith", path)?,
+            equals: crate::from_json_optional(map, "Equals", path)?,
+            field: crate::from_json_optional(map, "Field", path)?,
+            not_ends_with: crate::from_json_optional(map, "NotEndsWith", path)?,
+            not_equals: crate::from_json_optional(map, "NotEquals", path)?,
+            not_starts_with: crate::from_json_optional(map, "NotStartsWith", path)?,
+            starts_with: crate::from_json_optional(map, "StartsWith", path)?,
+        })
+    }
+}
+
 impl From<AdvancedFieldSelector> for Value<AdvancedFieldSelector> {
     fn from(value: AdvancedFieldSelector) -> Self {
         Value::Lit(value)
@@ -280,6 +341,20 @@ impl crate::ToJson for CloudtrailParameters {
             &self.advanced_event_selectors,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudtrailParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AdvancedEventSelectors"])?;
+        Ok(Self {
+            advanced_event_selectors: crate::from_json_required(
+                map,
+                "AdvancedEventSelectors",
+                path,
+            )?,
+        })
     }
 }
 
@@ -329,6 +404,17 @@ impl crate::ToJson for Condition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ActionCondition", "LabelNameCondition"])?;
+        Ok(Self {
+            action_condition: crate::from_json_optional(map, "ActionCondition", path)?,
+            label_name_condition: crate::from_json_optional(map, "LabelNameCondition", path)?,
+        })
+    }
+}
+
 impl From<Condition> for Value<Condition> {
     fn from(value: Condition) -> Self {
         Value::Lit(value)
@@ -372,6 +458,17 @@ impl crate::ToJson for ElbLoadBalancerLoggingParameters {
         crate::put_opt(&mut out, "FieldDelimiter", &self.field_delimiter);
         crate::put_opt(&mut out, "OutputFormat", &self.output_format);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ElbLoadBalancerLoggingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldDelimiter", "OutputFormat"])?;
+        Ok(Self {
+            field_delimiter: crate::from_json_optional(map, "FieldDelimiter", path)?,
+            output_format: crate::from_json_optional(map, "OutputFormat", path)?,
+        })
     }
 }
 
@@ -441,6 +538,23 @@ impl crate::ToJson for FieldToMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldToMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Method", "QueryString", "SingleHeader", "UriPath"],
+        )?;
+        Ok(Self {
+            method: crate::from_json_optional(map, "Method", path)?,
+            query_string: crate::from_json_optional(map, "QueryString", path)?,
+            single_header: crate::from_json_optional(map, "SingleHeader", path)?,
+            uri_path: crate::from_json_optional(map, "UriPath", path)?,
+        })
+    }
+}
+
 impl From<FieldToMatch> for Value<FieldToMatch> {
     fn from(value: FieldToMatch) -> Self {
         Value::Lit(value)
@@ -497,6 +611,18 @@ impl crate::ToJson for Filter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Behavior", "Conditions", "Requirement"])?;
+        Ok(Self {
+            behavior: crate::from_json_optional(map, "Behavior", path)?,
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+            requirement: crate::from_json_optional(map, "Requirement", path)?,
+        })
+    }
+}
+
 impl From<Filter> for Value<Filter> {
     fn from(value: Filter) -> Self {
         Value::Lit(value)
@@ -531,6 +657,16 @@ impl crate::ToJson for LabelNameCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LabelNameCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LabelName"])?;
+        Ok(Self {
+            label_name: crate::from_json_optional(map, "LabelName", path)?,
+        })
+    }
+}
+
 impl From<LabelNameCondition> for Value<LabelNameCondition> {
     fn from(value: LabelNameCondition) -> Self {
         Value::Lit(value)
@@ -562,6 +698,16 @@ impl crate::ToJson for LogDeliveryParameters {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LogTypes", &self.log_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDeliveryParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogTypes"])?;
+        Ok(Self {
+            log_types: crate::from_json_optional(map, "LogTypes", path)?,
+        })
     }
 }
 
@@ -611,6 +757,17 @@ impl crate::ToJson for LoggingFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultBehavior", "Filters"])?;
+        Ok(Self {
+            default_behavior: crate::from_json_optional(map, "DefaultBehavior", path)?,
+            filters: crate::from_json_optional(map, "Filters", path)?,
+        })
+    }
+}
+
 impl From<LoggingFilter> for Value<LoggingFilter> {
     fn from(value: LoggingFilter) -> Self {
         Value::Lit(value)
@@ -647,6 +804,16 @@ impl crate::ToJson for MskMonitoringParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MskMonitoringParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnhancedMonitoring"])?;
+        Ok(Self {
+            enhanced_monitoring: crate::from_json_optional(map, "EnhancedMonitoring", path)?,
+        })
+    }
+}
+
 impl From<MskMonitoringParameters> for Value<MskMonitoringParameters> {
     fn from(value: MskMonitoringParameters) -> Self {
         Value::Lit(value)
@@ -672,6 +839,16 @@ impl crate::ToJson for SingleHeader {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -839,6 +1016,48 @@ impl crate::ToJson for TelemetryDestinationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelemetryDestinationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudtrailParameters",
+                "DestinationPattern",
+                "DestinationType",
+                "ELBLoadBalancerLoggingParameters",
+                "KmsKeyArn",
+                "LogDeliveryParameters",
+                "MskMonitoringParameters",
+                "RetentionInDays",
+                "VPCFlowLogParameters",
+                "WAFLoggingParameters",
+            ],
+        )?;
+        Ok(Self {
+            cloudtrail_parameters: crate::from_json_optional(map, "CloudtrailParameters", path)?,
+            destination_pattern: crate::from_json_optional(map, "DestinationPattern", path)?,
+            destination_type: crate::from_json_optional(map, "DestinationType", path)?,
+            elb_load_balancer_logging_parameters: crate::from_json_optional(
+                map,
+                "ELBLoadBalancerLoggingParameters",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            log_delivery_parameters: crate::from_json_optional(map, "LogDeliveryParameters", path)?,
+            msk_monitoring_parameters: crate::from_json_optional(
+                map,
+                "MskMonitoringParameters",
+                path,
+            )?,
+            retention_in_days: crate::from_json_optional(map, "RetentionInDays", path)?,
+            vpc_flow_log_parameters: crate::from_json_optional(map, "VPCFlowLogParameters", path)?,
+            waf_logging_parameters: crate::from_json_optional(map, "WAFLoggingParameters", path)?,
+        })
+    }
+}
+
 impl From<TelemetryDestinationConfiguration> for Value<TelemetryDestinationConfiguration> {
     fn from(value: TelemetryDestinationConfiguration) -> Self {
         Value::Lit(value)
@@ -961,6 +1180,42 @@ impl crate::ToJson for TelemetryRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelemetryRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllRegions",
+                "AllowFieldUpdates",
+                "DestinationConfiguration",
+                "Regions",
+                "ResourceType",
+                "Scope",
+                "SelectionCriteria",
+                "TelemetrySourceTypes",
+                "TelemetryType",
+            ],
+        )?;
+        Ok(Self {
+            all_regions: crate::from_json_optional(map, "AllRegions", path)?,
+            allow_field_updates: crate::from_json_optional(map, "AllowFieldUpdates", path)?,
+            destination_configuration: crate::from_json_optional(
+                map,
+                "DestinationConfiguration",
+                path,
+            )?,
+            regions: crate::from_json_optional(map, "Regions", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            selection_criteria: crate::from_json_optional(map, "SelectionCriteria", path)?,
+            telemetry_source_types: crate::from_json_optional(map, "TelemetrySourceTypes", path)?,
+            telemetry_type: crate::from_json_required(map, "TelemetryType", path)?,
+        })
+    }
+}
+
 impl From<TelemetryRule> for Value<TelemetryRule> {
     fn from(value: TelemetryRule) -> Self {
         Value::Lit(value)
@@ -1023,6 +1278,26 @@ impl crate::ToJson for VpcFlowLogParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcFlowLogParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["LogFormat", "MaxAggregationInterval", "TrafficType"],
+        )?;
+        Ok(Self {
+            log_format: crate::from_json_optional(map, "LogFormat", path)?,
+            max_aggregation_interval: crate::from_json_optional(
+                map,
+                "MaxAggregationInterval",
+                path,
+            )?,
+            traffic_type: crate::from_json_optional(map, "TrafficType", path)?,
+        })
+    }
+}
+
 impl From<VpcFlowLogParameters> for Value<VpcFlowLogParameters> {
     fn from(value: VpcFlowLogParameters) -> Self {
         Value::Lit(value)
@@ -1080,6 +1355,19 @@ impl crate::ToJson for WafLoggingParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WafLoggingParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LogType", "LoggingFilter", "RedactedFields"])?;
+        Ok(Self {
+            log_type: crate::from_json_optional(map, "LogType", path)?,
+            logging_filter: crate::from_json_optional(map, "LoggingFilter", path)?,
+            redacted_fields: crate::from_json_optional(map, "RedactedFields", path)?,
+        })
+    }
+}
+
 impl From<WafLoggingParameters> for Value<WafLoggingParameters> {
     fn from(value: WafLoggingParameters) -> Self {
         Value::Lit(value)
@@ -1123,6 +1411,24 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALLOW", Self::Allow),
+                ("BLOCK", Self::Block),
+                ("COUNT", Self::Count),
+                ("CAPTCHA", Self::Captcha),
+                ("CHALLENGE", Self::Challenge),
+                ("EXCLUDED_AS_COUNT", Self::ExcludedAsCount),
+            ],
+        )
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -1148,6 +1454,13 @@ impl DestinationType {
 impl crate::ToJson for DestinationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("cloud-watch-logs", Self::CloudWatchLogs)])
     }
 }
 
@@ -1188,6 +1501,22 @@ impl crate::ToJson for EnhancedMonitoring {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnhancedMonitoring {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEFAULT", Self::Default),
+                ("PER_BROKER", Self::PerBroker),
+                ("PER_TOPIC_PER_BROKER", Self::PerTopicPerBroker),
+                ("PER_TOPIC_PER_PARTITION", Self::PerTopicPerPartition),
+            ],
+        )
+    }
+}
+
 impl From<EnhancedMonitoring> for Value<EnhancedMonitoring> {
     fn from(value: EnhancedMonitoring) -> Self {
         Value::Lit(value)
@@ -1219,6 +1548,13 @@ impl crate::ToJson for FilterBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KEEP", Self::Keep), ("DROP", Self::Drop)])
+    }
+}
+
 impl From<FilterBehavior> for Value<FilterBehavior> {
     fn from(value: FilterBehavior) -> Self {
         Value::Lit(value)
@@ -1247,6 +1583,17 @@ impl FilterRequirement {
 impl crate::ToJson for FilterRequirement {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterRequirement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MEETS_ALL", Self::MeetsAll), ("MEETS_ANY", Self::MeetsAny)],
+        )
     }
 }
 
@@ -1296,6 +1643,25 @@ impl crate::ToJson for LogType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SECURITY_FINDING_LOGS", Self::SecurityFindingLogs),
+                ("S3_SERVER_ACCESS_LOGS", Self::S3ServerAccessLogs),
+                ("ACCESS_LOGS", Self::AccessLogs),
+                ("CONNECTION_LOGS", Self::ConnectionLogs),
+                ("ALB_ACCESS_LOGS", Self::AlbAccessLogs),
+                ("ALB_CONNECTION_LOGS", Self::AlbConnectionLogs),
+                ("ALB_HEALTH_CHECK_LOGS", Self::AlbHealthCheckLogs),
+            ],
+        )
+    }
+}
+
 impl From<LogType> for Value<LogType> {
     fn from(value: LogType) -> Self {
         Value::Lit(value)
@@ -1324,6 +1690,13 @@ impl OutputFormat {
 impl crate::ToJson for OutputFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("plain", Self::Plain), ("json", Self::Json)])
     }
 }
 
@@ -1390,6 +1763,39 @@ impl crate::ToJson for ResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS::EC2::VPC", Self::AwsEc2Vpc),
+                ("AWS::WAFv2::WebACL", Self::AwsWaFv2WebAcl),
+                ("AWS::CloudTrail", Self::AwsCloudTrail),
+                ("AWS::EKS::Cluster", Self::AwsEksCluster),
+                (
+                    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                    Self::AwsElasticLoadBalancingV2LoadBalancer,
+                ),
+                ("AWS::EC2::Instance", Self::AwsEc2Instance),
+                ("AWS::SecurityHub::Hub", Self::AwsSecurityHubHub),
+                ("AWS::SecurityHub::HubV2", Self::AwsSecurityHubHubV2),
+                ("AWS::S3::Bucket", Self::AwsS3Bucket),
+                ("AWS::MSK::Cluster", Self::AwsMskCluster),
+                (
+                    "AWS::CloudFront::Distribution",
+                    Self::AwsCloudFrontDistribution,
+                ),
+                (
+                    "AWS::CloudWatch::OTelEnrichment",
+                    Self::AwsCloudWatchOTelEnrichment,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<ResourceType> for Value<ResourceType> {
     fn from(value: ResourceType) -> Self {
         Value::Lit(value)
@@ -1436,6 +1842,31 @@ impl crate::ToJson for TelemetrySourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelemetrySourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VPC_FLOW_LOGS", Self::VpcFlowLogs),
+                (
+                    "ROUTE53_RESOLVER_QUERY_LOGS",
+                    Self::Route53ResolverQueryLogs,
+                ),
+                ("EKS_AUDIT_LOGS", Self::EksAuditLogs),
+                ("EKS_AUTHENTICATOR_LOGS", Self::EksAuthenticatorLogs),
+                (
+                    "EKS_CONTROLLER_MANAGER_LOGS",
+                    Self::EksControllerManagerLogs,
+                ),
+                ("EKS_SCHEDULER_LOGS", Self::EksSchedulerLogs),
+                ("EKS_API_LOGS", Self::EksApiLogs),
+            ],
+        )
+    }
+}
+
 impl From<TelemetrySourceType> for Value<TelemetrySourceType> {
     fn from(value: TelemetrySourceType) -> Self {
         Value::Lit(value)
@@ -1467,6 +1898,17 @@ impl crate::ToJson for TelemetryType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelemetryType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Logs", Self::Logs), ("Metrics", Self::Metrics)],
+        )
+    }
+}
+
 impl From<TelemetryType> for Value<TelemetryType> {
     fn from(value: TelemetryType) -> Self {
         Value::Lit(value)
@@ -1492,6 +1934,13 @@ impl WafLogType {
 impl crate::ToJson for WafLogType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WafLogType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("WAF_LOGS", Self::WafLogs)])
     }
 }
 

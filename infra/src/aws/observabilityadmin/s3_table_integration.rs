@@ -74,6 +74,20 @@ impl crate::ToJson for S3TableIntegration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3TableIntegration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Encryption", "LogSources", "RoleArn", "Tags"])?;
+        Ok(Self {
+            encryption: crate::from_json_required(map, "Encryption", path)?,
+            log_sources: crate::from_json_optional(map, "LogSources", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ObservabilityAdmin::S3TableIntegration` (`Fn::GetAtt`).
 impl crate::Handle<S3TableIntegration> {
     /// `Fn::GetAtt` `Arn`. The ARN of the S3 Table Integration
@@ -114,6 +128,17 @@ impl crate::ToJson for EncryptionConfig {
         crate::put_opt(&mut out, "KmsKeyArn", &self.kms_key_arn);
         crate::put(&mut out, "SseAlgorithm", &self.sse_algorithm);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "SseAlgorithm"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            sse_algorithm: crate::from_json_required(map, "SseAlgorithm", path)?,
+        })
     }
 }
 
@@ -161,6 +186,18 @@ impl crate::ToJson for LogSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Identifier", "Name", "Type"])?;
+        Ok(Self {
+            identifier: crate::from_json_optional(map, "Identifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<LogSource> for Value<LogSource> {
     fn from(value: LogSource) -> Self {
         Value::Lit(value)
@@ -189,6 +226,17 @@ impl SseAlgorithm {
 impl crate::ToJson for SseAlgorithm {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AES256", Self::Aes256), ("aws:kms", Self::AwsKms)],
+        )
     }
 }
 

@@ -51,6 +51,16 @@ impl crate::ToJson for TelemetryEnrichment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelemetryEnrichment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Scope"])?;
+        Ok(Self {
+            scope: crate::from_json_required(map, "Scope", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ObservabilityAdmin::TelemetryEnrichment` (`Fn::GetAtt`).
 impl crate::Handle<TelemetryEnrichment> {
     /// `Fn::GetAtt` `Status`. Current status of the resource tags for telemetry feature (Running,
@@ -79,6 +89,13 @@ impl Scope {
 impl crate::ToJson for Scope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ACCOUNT", Self::Account)])
     }
 }
 

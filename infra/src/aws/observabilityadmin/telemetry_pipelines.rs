@@ -65,6 +65,18 @@ impl crate::ToJson for TelemetryPipelines {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelemetryPipelines {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Configuration", "Name", "Tags"])?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ObservabilityAdmin::TelemetryPipelines` (`Fn::GetAtt`).
 impl crate::Handle<TelemetryPipelines> {
     /// `Fn::GetAtt` `Arn`.
@@ -112,6 +124,16 @@ impl crate::ToJson for TelemetryPipelineConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Body", &self.body);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TelemetryPipelineConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Body"])?;
+        Ok(Self {
+            body: crate::from_json_required(map, "Body", path)?,
+        })
     }
 }
 

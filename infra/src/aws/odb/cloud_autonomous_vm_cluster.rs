@@ -259,6 +259,78 @@ impl crate::ToJson for CloudAutonomousVmCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudAutonomousVmCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutonomousDataStorageSizeInTBs",
+                "CloudExadataInfrastructureId",
+                "CpuCoreCountPerNode",
+                "DbServers",
+                "Description",
+                "DisplayName",
+                "IamRoles",
+                "IsMtlsEnabledVmCluster",
+                "LicenseModel",
+                "MaintenanceWindow",
+                "MemoryPerOracleComputeUnitInGBs",
+                "OdbNetworkId",
+                "ScanListenerPortNonTls",
+                "ScanListenerPortTls",
+                "Tags",
+                "TimeZone",
+                "TotalContainerDatabases",
+            ],
+        )?;
+        Ok(Self {
+            autonomous_data_storage_size_in_t_bs: crate::from_json_optional(
+                map,
+                "AutonomousDataStorageSizeInTBs",
+                path,
+            )?,
+            cloud_exadata_infrastructure_id: crate::from_json_optional(
+                map,
+                "CloudExadataInfrastructureId",
+                path,
+            )?,
+            cpu_core_count_per_node: crate::from_json_optional(map, "CpuCoreCountPerNode", path)?,
+            db_servers: crate::from_json_optional(map, "DbServers", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            iam_roles: crate::from_json_optional(map, "IamRoles", path)?,
+            is_mtls_enabled_vm_cluster: crate::from_json_optional(
+                map,
+                "IsMtlsEnabledVmCluster",
+                path,
+            )?,
+            license_model: crate::from_json_optional(map, "LicenseModel", path)?,
+            maintenance_window: crate::from_json_optional(map, "MaintenanceWindow", path)?,
+            memory_per_oracle_compute_unit_in_g_bs: crate::from_json_optional(
+                map,
+                "MemoryPerOracleComputeUnitInGBs",
+                path,
+            )?,
+            odb_network_id: crate::from_json_optional(map, "OdbNetworkId", path)?,
+            scan_listener_port_non_tls: crate::from_json_optional(
+                map,
+                "ScanListenerPortNonTls",
+                path,
+            )?,
+            scan_listener_port_tls: crate::from_json_optional(map, "ScanListenerPortTls", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            time_zone: crate::from_json_optional(map, "TimeZone", path)?,
+            total_container_databases: crate::from_json_optional(
+                map,
+                "TotalContainerDatabases",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ODB::CloudAutonomousVmCluster` (`Fn::GetAtt`).
 impl crate::Handle<CloudAutonomousVmCluster> {
     /// `Fn::GetAtt` `AutonomousDataStoragePercentage`. The percentage of data storage currently
@@ -478,6 +550,18 @@ impl crate::ToJson for IamRole {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsIntegration", "IamRoleArn", "Status"])?;
+        Ok(Self {
+            aws_integration: crate::from_json_optional(map, "AwsIntegration", path)?,
+            iam_role_arn: crate::from_json_optional(map, "IamRoleArn", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<IamRole> for Value<IamRole> {
     fn from(value: IamRole) -> Self {
         Value::Lit(value)
@@ -565,6 +649,32 @@ impl crate::ToJson for MaintenanceWindow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DaysOfWeek",
+                "HoursOfDay",
+                "LeadTimeInWeeks",
+                "Months",
+                "Preference",
+                "WeeksOfMonth",
+            ],
+        )?;
+        Ok(Self {
+            days_of_week: crate::from_json_optional(map, "DaysOfWeek", path)?,
+            hours_of_day: crate::from_json_optional(map, "HoursOfDay", path)?,
+            lead_time_in_weeks: crate::from_json_optional(map, "LeadTimeInWeeks", path)?,
+            months: crate::from_json_optional(map, "Months", path)?,
+            preference: crate::from_json_optional(map, "Preference", path)?,
+            weeks_of_month: crate::from_json_optional(map, "WeeksOfMonth", path)?,
+        })
+    }
+}
+
 impl From<MaintenanceWindow> for Value<MaintenanceWindow> {
     fn from(value: MaintenanceWindow) -> Self {
         Value::Lit(value)
@@ -611,6 +721,25 @@ impl crate::ToJson for DaysOfWeekItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DaysOfWeekItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MONDAY", Self::Monday),
+                ("TUESDAY", Self::Tuesday),
+                ("WEDNESDAY", Self::Wednesday),
+                ("THURSDAY", Self::Thursday),
+                ("FRIDAY", Self::Friday),
+                ("SATURDAY", Self::Saturday),
+                ("SUNDAY", Self::Sunday),
+            ],
+        )
+    }
+}
+
 impl From<DaysOfWeekItem> for Value<DaysOfWeekItem> {
     fn from(value: DaysOfWeekItem) -> Self {
         Value::Lit(value)
@@ -640,6 +769,20 @@ impl LicenseModel {
 impl crate::ToJson for LicenseModel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BRING_YOUR_OWN_LICENSE", Self::BringYourOwnLicense),
+                ("LICENSE_INCLUDED", Self::LicenseIncluded),
+            ],
+        )
     }
 }
 
@@ -704,6 +847,30 @@ impl crate::ToJson for Month {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Month {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("JANUARY", Self::January),
+                ("FEBRUARY", Self::February),
+                ("MARCH", Self::March),
+                ("APRIL", Self::April),
+                ("MAY", Self::May),
+                ("JUNE", Self::June),
+                ("JULY", Self::July),
+                ("AUGUST", Self::August),
+                ("SEPTEMBER", Self::September),
+                ("OCTOBER", Self::October),
+                ("NOVEMBER", Self::November),
+                ("DECEMBER", Self::December),
+            ],
+        )
+    }
+}
+
 impl From<Month> for Value<Month> {
     fn from(value: Month) -> Self {
         Value::Lit(value)
@@ -732,6 +899,20 @@ impl Preference {
 impl crate::ToJson for Preference {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Preference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NO_PREFERENCE", Self::NoPreference),
+                ("CUSTOM_PREFERENCE", Self::CustomPreference),
+            ],
+        )
     }
 }
 

@@ -170,6 +170,46 @@ impl crate::ToJson for CloudExadataInfrastructure {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudExadataInfrastructure {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "AvailabilityZoneId",
+                "ComputeCount",
+                "CustomerContactsToSendToOCI",
+                "DatabaseServerType",
+                "DisplayName",
+                "MaintenanceWindow",
+                "Shape",
+                "StorageCount",
+                "StorageServerType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+            compute_count: crate::from_json_optional(map, "ComputeCount", path)?,
+            customer_contacts_to_send_to_oci: crate::from_json_optional(
+                map,
+                "CustomerContactsToSendToOCI",
+                path,
+            )?,
+            database_server_type: crate::from_json_optional(map, "DatabaseServerType", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            maintenance_window: crate::from_json_optional(map, "MaintenanceWindow", path)?,
+            shape: crate::from_json_optional(map, "Shape", path)?,
+            storage_count: crate::from_json_optional(map, "StorageCount", path)?,
+            storage_server_type: crate::from_json_optional(map, "StorageServerType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ODB::CloudExadataInfrastructure` (`Fn::GetAtt`).
 impl crate::Handle<CloudExadataInfrastructure> {
     /// `Fn::GetAtt` `ActivatedStorageCount`. The number of storage servers requested for the
@@ -329,6 +369,16 @@ impl crate::ToJson for CustomerContact {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomerContact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Email"])?;
+        Ok(Self {
+            email: crate::from_json_optional(map, "Email", path)?,
+        })
+    }
+}
+
 impl From<CustomerContact> for Value<CustomerContact> {
     fn from(value: CustomerContact) -> Self {
         Value::Lit(value)
@@ -454,6 +504,46 @@ impl crate::ToJson for MaintenanceWindow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomActionTimeoutInMins",
+                "DaysOfWeek",
+                "HoursOfDay",
+                "IsCustomActionTimeoutEnabled",
+                "LeadTimeInWeeks",
+                "Months",
+                "PatchingMode",
+                "Preference",
+                "WeeksOfMonth",
+            ],
+        )?;
+        Ok(Self {
+            custom_action_timeout_in_mins: crate::from_json_optional(
+                map,
+                "CustomActionTimeoutInMins",
+                path,
+            )?,
+            days_of_week: crate::from_json_optional(map, "DaysOfWeek", path)?,
+            hours_of_day: crate::from_json_optional(map, "HoursOfDay", path)?,
+            is_custom_action_timeout_enabled: crate::from_json_optional(
+                map,
+                "IsCustomActionTimeoutEnabled",
+                path,
+            )?,
+            lead_time_in_weeks: crate::from_json_optional(map, "LeadTimeInWeeks", path)?,
+            months: crate::from_json_optional(map, "Months", path)?,
+            patching_mode: crate::from_json_optional(map, "PatchingMode", path)?,
+            preference: crate::from_json_optional(map, "Preference", path)?,
+            weeks_of_month: crate::from_json_optional(map, "WeeksOfMonth", path)?,
+        })
+    }
+}
+
 impl From<MaintenanceWindow> for Value<MaintenanceWindow> {
     fn from(value: MaintenanceWindow) -> Self {
         Value::Lit(value)
@@ -497,6 +587,25 @@ impl DaysOfWeekItem {
 impl crate::ToJson for DaysOfWeekItem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DaysOfWeekItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MONDAY", Self::Monday),
+                ("TUESDAY", Self::Tuesday),
+                ("WEDNESDAY", Self::Wednesday),
+                ("THURSDAY", Self::Thursday),
+                ("FRIDAY", Self::Friday),
+                ("SATURDAY", Self::Saturday),
+                ("SUNDAY", Self::Sunday),
+            ],
+        )
     }
 }
 
@@ -561,6 +670,30 @@ impl crate::ToJson for Month {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Month {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("JANUARY", Self::January),
+                ("FEBRUARY", Self::February),
+                ("MARCH", Self::March),
+                ("APRIL", Self::April),
+                ("MAY", Self::May),
+                ("JUNE", Self::June),
+                ("JULY", Self::July),
+                ("AUGUST", Self::August),
+                ("SEPTEMBER", Self::September),
+                ("OCTOBER", Self::October),
+                ("NOVEMBER", Self::November),
+                ("DECEMBER", Self::December),
+            ],
+        )
+    }
+}
+
 impl From<Month> for Value<Month> {
     fn from(value: Month) -> Self {
         Value::Lit(value)
@@ -592,6 +725,17 @@ impl crate::ToJson for PatchingMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PatchingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONROLLING", Self::Nonrolling), ("ROLLING", Self::Rolling)],
+        )
+    }
+}
+
 impl From<PatchingMode> for Value<PatchingMode> {
     fn from(value: PatchingMode) -> Self {
         Value::Lit(value)
@@ -620,6 +764,20 @@ impl Preference {
 impl crate::ToJson for Preference {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Preference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CUSTOM_PREFERENCE", Self::CustomPreference),
+                ("NO_PREFERENCE", Self::NoPreference),
+            ],
+        )
     }
 }
 

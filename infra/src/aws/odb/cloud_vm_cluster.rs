@@ -311,6 +311,80 @@ impl crate::ToJson for CloudVmCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudVmCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudExadataInfrastructureId",
+                "ClusterName",
+                "CpuCoreCount",
+                "DataCollectionOptions",
+                "DataStorageSizeInTBs",
+                "DbNodeStorageSizeInGBs",
+                "DbNodes",
+                "DbServers",
+                "DisplayName",
+                "GiVersion",
+                "Hostname",
+                "IamRoles",
+                "IsLocalBackupEnabled",
+                "IsSparseDiskgroupEnabled",
+                "LicenseModel",
+                "MemorySizeInGBs",
+                "OdbNetworkId",
+                "ScanListenerPortTcp",
+                "SshPublicKeys",
+                "SystemVersion",
+                "Tags",
+                "TimeZone",
+            ],
+        )?;
+        Ok(Self {
+            cloud_exadata_infrastructure_id: crate::from_json_optional(
+                map,
+                "CloudExadataInfrastructureId",
+                path,
+            )?,
+            cluster_name: crate::from_json_optional(map, "ClusterName", path)?,
+            cpu_core_count: crate::from_json_optional(map, "CpuCoreCount", path)?,
+            data_collection_options: crate::from_json_optional(map, "DataCollectionOptions", path)?,
+            data_storage_size_in_t_bs: crate::from_json_optional(
+                map,
+                "DataStorageSizeInTBs",
+                path,
+            )?,
+            db_node_storage_size_in_g_bs: crate::from_json_optional(
+                map,
+                "DbNodeStorageSizeInGBs",
+                path,
+            )?,
+            db_nodes: crate::from_json_optional(map, "DbNodes", path)?,
+            db_servers: crate::from_json_optional(map, "DbServers", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            gi_version: crate::from_json_optional(map, "GiVersion", path)?,
+            hostname: crate::from_json_optional(map, "Hostname", path)?,
+            iam_roles: crate::from_json_optional(map, "IamRoles", path)?,
+            is_local_backup_enabled: crate::from_json_optional(map, "IsLocalBackupEnabled", path)?,
+            is_sparse_diskgroup_enabled: crate::from_json_optional(
+                map,
+                "IsSparseDiskgroupEnabled",
+                path,
+            )?,
+            license_model: crate::from_json_optional(map, "LicenseModel", path)?,
+            memory_size_in_g_bs: crate::from_json_optional(map, "MemorySizeInGBs", path)?,
+            odb_network_id: crate::from_json_optional(map, "OdbNetworkId", path)?,
+            scan_listener_port_tcp: crate::from_json_optional(map, "ScanListenerPortTcp", path)?,
+            ssh_public_keys: crate::from_json_optional(map, "SshPublicKeys", path)?,
+            system_version: crate::from_json_optional(map, "SystemVersion", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            time_zone: crate::from_json_optional(map, "TimeZone", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ODB::CloudVmCluster` (`Fn::GetAtt`).
 impl crate::Handle<CloudVmCluster> {
     /// `Fn::GetAtt` `CloudVmClusterArn`. The Amazon Resource Name (ARN) of the VM cluster.
@@ -465,6 +539,38 @@ impl crate::ToJson for DataCollectionOptions {
             &self.is_incident_logs_enabled,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataCollectionOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IsDiagnosticsEventsEnabled",
+                "IsHealthMonitoringEnabled",
+                "IsIncidentLogsEnabled",
+            ],
+        )?;
+        Ok(Self {
+            is_diagnostics_events_enabled: crate::from_json_optional(
+                map,
+                "IsDiagnosticsEventsEnabled",
+                path,
+            )?,
+            is_health_monitoring_enabled: crate::from_json_optional(
+                map,
+                "IsHealthMonitoringEnabled",
+                path,
+            )?,
+            is_incident_logs_enabled: crate::from_json_optional(
+                map,
+                "IsIncidentLogsEnabled",
+                path,
+            )?,
+        })
     }
 }
 
@@ -657,6 +763,56 @@ impl crate::ToJson for DbNode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbNode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackupIpId",
+                "BackupVnic2Id",
+                "CpuCoreCount",
+                "DbNodeArn",
+                "DbNodeId",
+                "DbNodeStorageSizeInGBs",
+                "DbServerId",
+                "DbSystemId",
+                "HostIpId",
+                "Hostname",
+                "MemorySizeInGBs",
+                "Ocid",
+                "Status",
+                "Tags",
+                "Vnic2Id",
+                "VnicId",
+            ],
+        )?;
+        Ok(Self {
+            backup_ip_id: crate::from_json_optional(map, "BackupIpId", path)?,
+            backup_vnic2_id: crate::from_json_optional(map, "BackupVnic2Id", path)?,
+            cpu_core_count: crate::from_json_optional(map, "CpuCoreCount", path)?,
+            db_node_arn: crate::from_json_optional(map, "DbNodeArn", path)?,
+            db_node_id: crate::from_json_optional(map, "DbNodeId", path)?,
+            db_node_storage_size_in_g_bs: crate::from_json_optional(
+                map,
+                "DbNodeStorageSizeInGBs",
+                path,
+            )?,
+            db_server_id: crate::from_json_required(map, "DbServerId", path)?,
+            db_system_id: crate::from_json_optional(map, "DbSystemId", path)?,
+            host_ip_id: crate::from_json_optional(map, "HostIpId", path)?,
+            hostname: crate::from_json_optional(map, "Hostname", path)?,
+            memory_size_in_g_bs: crate::from_json_optional(map, "MemorySizeInGBs", path)?,
+            ocid: crate::from_json_optional(map, "Ocid", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vnic2_id: crate::from_json_optional(map, "Vnic2Id", path)?,
+            vnic_id: crate::from_json_optional(map, "VnicId", path)?,
+        })
+    }
+}
+
 impl From<DbNode> for Value<DbNode> {
     fn from(value: DbNode) -> Self {
         Value::Lit(value)
@@ -715,6 +871,18 @@ impl crate::ToJson for IamRole {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsIntegration", "IamRoleArn", "Status"])?;
+        Ok(Self {
+            aws_integration: crate::from_json_optional(map, "AwsIntegration", path)?,
+            iam_role_arn: crate::from_json_optional(map, "IamRoleArn", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<IamRole> for Value<IamRole> {
     fn from(value: IamRole) -> Self {
         Value::Lit(value)
@@ -743,6 +911,20 @@ impl LicenseModel {
 impl crate::ToJson for LicenseModel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BRING_YOUR_OWN_LICENSE", Self::BringYourOwnLicense),
+                ("LICENSE_INCLUDED", Self::LicenseIncluded),
+            ],
+        )
     }
 }
 

@@ -234,6 +234,62 @@ impl crate::ToJson for OdbNetwork {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OdbNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "AvailabilityZoneId",
+                "BackupSubnetCidr",
+                "ClientSubnetCidr",
+                "CrossRegionS3RestoreSources",
+                "CustomDomainName",
+                "DefaultDnsPrefix",
+                "DeleteAssociatedResources",
+                "DisplayName",
+                "KmsAccess",
+                "KmsPolicyDocument",
+                "S3Access",
+                "S3PolicyDocument",
+                "StsAccess",
+                "StsPolicyDocument",
+                "Tags",
+                "ZeroEtlAccess",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+            backup_subnet_cidr: crate::from_json_optional(map, "BackupSubnetCidr", path)?,
+            client_subnet_cidr: crate::from_json_optional(map, "ClientSubnetCidr", path)?,
+            cross_region_s3_restore_sources: crate::from_json_optional(
+                map,
+                "CrossRegionS3RestoreSources",
+                path,
+            )?,
+            custom_domain_name: crate::from_json_optional(map, "CustomDomainName", path)?,
+            default_dns_prefix: crate::from_json_optional(map, "DefaultDnsPrefix", path)?,
+            delete_associated_resources: crate::from_json_optional(
+                map,
+                "DeleteAssociatedResources",
+                path,
+            )?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            kms_access: crate::from_json_optional(map, "KmsAccess", path)?,
+            kms_policy_document: crate::from_json_optional(map, "KmsPolicyDocument", path)?,
+            s3_access: crate::from_json_optional(map, "S3Access", path)?,
+            s3_policy_document: crate::from_json_optional(map, "S3PolicyDocument", path)?,
+            sts_access: crate::from_json_optional(map, "StsAccess", path)?,
+            sts_policy_document: crate::from_json_optional(map, "StsPolicyDocument", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            zero_etl_access: crate::from_json_optional(map, "ZeroEtlAccess", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ODB::OdbNetwork` (`Fn::GetAtt`).
 impl crate::Handle<OdbNetwork> {
     /// `Fn::GetAtt` `Ec2PlacementGroupIds`. The list of EC2 placement group IDs associated with
@@ -300,6 +356,17 @@ impl crate::ToJson for KmsAccess {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KmsAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<KmsAccess> for Value<KmsAccess> {
     fn from(value: KmsAccess) -> Self {
         Value::Lit(value)
@@ -328,6 +395,17 @@ impl S3Access {
 impl crate::ToJson for S3Access {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Access {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -362,6 +440,17 @@ impl crate::ToJson for StsAccess {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StsAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<StsAccess> for Value<StsAccess> {
     fn from(value: StsAccess) -> Self {
         Value::Lit(value)
@@ -390,6 +479,17 @@ impl ZeroEtlAccess {
 impl crate::ToJson for ZeroEtlAccess {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZeroEtlAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -119,6 +119,40 @@ impl crate::ToJson for OdbPeeringConnection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OdbPeeringConnection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalPeerNetworkCidrs",
+                "DisplayName",
+                "OdbNetworkId",
+                "PeerNetworkId",
+                "PeerNetworkRouteTableIds",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            additional_peer_network_cidrs: crate::from_json_optional(
+                map,
+                "AdditionalPeerNetworkCidrs",
+                path,
+            )?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            odb_network_id: crate::from_json_optional(map, "OdbNetworkId", path)?,
+            peer_network_id: crate::from_json_optional(map, "PeerNetworkId", path)?,
+            peer_network_route_table_ids: crate::from_json_optional(
+                map,
+                "PeerNetworkRouteTableIds",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ODB::OdbPeeringConnection` (`Fn::GetAtt`).
 impl crate::Handle<OdbPeeringConnection> {
     /// `Fn::GetAtt` `OdbNetworkArn`. The Amazon Resource Name (ARN) of the ODB network.

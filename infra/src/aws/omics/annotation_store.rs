@@ -101,6 +101,34 @@ impl crate::ToJson for AnnotationStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnnotationStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "Reference",
+                "SseConfig",
+                "StoreFormat",
+                "StoreOptions",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            reference: crate::from_json_optional(map, "Reference", path)?,
+            sse_config: crate::from_json_optional(map, "SseConfig", path)?,
+            store_format: crate::from_json_required(map, "StoreFormat", path)?,
+            store_options: crate::from_json_optional(map, "StoreOptions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Omics::AnnotationStore` (`Fn::GetAtt`).
 impl crate::Handle<AnnotationStore> {
     /// `Fn::GetAtt` `CreationTime`.
@@ -163,6 +191,16 @@ impl crate::ToJson for ReferenceItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReferenceArn"])?;
+        Ok(Self {
+            reference_arn: crate::from_json_required(map, "ReferenceArn", path)?,
+        })
+    }
+}
+
 impl From<ReferenceItem> for Value<ReferenceItem> {
     fn from(value: ReferenceItem) -> Self {
         Value::Lit(value)
@@ -203,6 +241,17 @@ impl crate::ToJson for SseConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyArn", "Type"])?;
+        Ok(Self {
+            key_arn: crate::from_json_optional(map, "KeyArn", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<SseConfig> for Value<SseConfig> {
     fn from(value: SseConfig) -> Self {
         Value::Lit(value)
@@ -228,6 +277,13 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KMS", Self::Kms)])
     }
 }
 
@@ -262,6 +318,17 @@ impl StoreFormat {
 impl crate::ToJson for StoreFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StoreFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GFF", Self::Gff), ("TSV", Self::Tsv), ("VCF", Self::Vcf)],
+        )
     }
 }
 

@@ -73,6 +73,23 @@ impl crate::ToJson for Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "RunConfigurations", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            run_configurations: crate::from_json_required(map, "RunConfigurations", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Omics::Configuration` (`Fn::GetAtt`).
 impl crate::Handle<Configuration> {
     /// `Fn::GetAtt` `Arn`. Unique resource identifier for the configuration.
@@ -124,6 +141,16 @@ impl crate::ToJson for RunConfigurations {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunConfigurations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcConfig"])?;
+        Ok(Self {
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<RunConfigurations> for Value<RunConfigurations> {
     fn from(value: RunConfigurations) -> Self {
         Value::Lit(value)
@@ -167,6 +194,17 @@ impl crate::ToJson for VpcConfig {
         crate::put_opt(&mut out, "SecurityGroupIds", &self.security_group_ids);
         crate::put_opt(&mut out, "SubnetIds", &self.subnet_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
     }
 }
 

@@ -75,6 +75,20 @@ impl crate::ToJson for ReferenceStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Description", "Name", "SseConfig", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sse_config: crate::from_json_optional(map, "SseConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Omics::ReferenceStore` (`Fn::GetAtt`).
 impl crate::Handle<ReferenceStore> {
     /// `Fn::GetAtt` `Arn`. The store's ARN.
@@ -127,6 +141,17 @@ impl crate::ToJson for SseConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyArn", "Type"])?;
+        Ok(Self {
+            key_arn: crate::from_json_optional(map, "KeyArn", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<SseConfig> for Value<SseConfig> {
     fn from(value: SseConfig) -> Self {
         Value::Lit(value)
@@ -152,6 +177,13 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KMS", Self::Kms)])
     }
 }
 

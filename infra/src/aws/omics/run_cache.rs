@@ -102,6 +102,32 @@ impl crate::ToJson for RunCache {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunCache {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CacheBehavior",
+                "CacheBucketOwnerId",
+                "CacheS3Location",
+                "Description",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cache_behavior: crate::from_json_optional(map, "CacheBehavior", path)?,
+            cache_bucket_owner_id: crate::from_json_optional(map, "CacheBucketOwnerId", path)?,
+            cache_s3_location: crate::from_json_optional(map, "CacheS3Location", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Omics::RunCache` (`Fn::GetAtt`).
 impl crate::Handle<RunCache> {
     /// `Fn::GetAtt` `Arn`. The run cache ARN.
@@ -148,6 +174,20 @@ impl CacheBehavior {
 impl crate::ToJson for CacheBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CACHE_ON_FAILURE", Self::CacheOnFailure),
+                ("CACHE_ALWAYS", Self::CacheAlways),
+            ],
+        )
     }
 }
 

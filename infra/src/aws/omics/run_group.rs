@@ -100,6 +100,32 @@ impl crate::ToJson for RunGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxCpus",
+                "MaxDuration",
+                "MaxGpus",
+                "MaxRuns",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            max_cpus: crate::from_json_optional(map, "MaxCpus", path)?,
+            max_duration: crate::from_json_optional(map, "MaxDuration", path)?,
+            max_gpus: crate::from_json_optional(map, "MaxGpus", path)?,
+            max_runs: crate::from_json_optional(map, "MaxRuns", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Omics::RunGroup` (`Fn::GetAtt`).
 impl crate::Handle<RunGroup> {
     /// `Fn::GetAtt` `Arn`.

@@ -138,6 +138,42 @@ impl crate::ToJson for SequenceStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SequenceStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessLogLocation",
+                "Description",
+                "ETagAlgorithmFamily",
+                "FallbackLocation",
+                "Name",
+                "PropagatedSetLevelTags",
+                "S3AccessPolicy",
+                "SseConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_log_location: crate::from_json_optional(map, "AccessLogLocation", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            e_tag_algorithm_family: crate::from_json_optional(map, "ETagAlgorithmFamily", path)?,
+            fallback_location: crate::from_json_optional(map, "FallbackLocation", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            propagated_set_level_tags: crate::from_json_optional(
+                map,
+                "PropagatedSetLevelTags",
+                path,
+            )?,
+            s3_access_policy: crate::from_json_optional(map, "S3AccessPolicy", path)?,
+            sse_config: crate::from_json_optional(map, "SseConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Omics::SequenceStore` (`Fn::GetAtt`).
 impl crate::Handle<SequenceStore> {
     /// `Fn::GetAtt` `Arn`. The store's ARN.
@@ -216,6 +252,17 @@ impl crate::ToJson for SseConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyArn", "Type"])?;
+        Ok(Self {
+            key_arn: crate::from_json_optional(map, "KeyArn", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<SseConfig> for Value<SseConfig> {
     fn from(value: SseConfig) -> Self {
         Value::Lit(value)
@@ -250,6 +297,21 @@ impl crate::ToJson for ETagAlgorithmFamily {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ETagAlgorithmFamily {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MD5up", Self::Md5up),
+                ("SHA256up", Self::Sha256up),
+                ("SHA512up", Self::Sha512up),
+            ],
+        )
+    }
+}
+
 impl From<ETagAlgorithmFamily> for Value<ETagAlgorithmFamily> {
     fn from(value: ETagAlgorithmFamily) -> Self {
         Value::Lit(value)
@@ -275,6 +337,13 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KMS", Self::Kms)])
     }
 }
 

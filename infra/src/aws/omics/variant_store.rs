@@ -78,6 +78,24 @@ impl crate::ToJson for VariantStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VariantStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "Reference", "SseConfig", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            reference: crate::from_json_required(map, "Reference", path)?,
+            sse_config: crate::from_json_optional(map, "SseConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Omics::VariantStore` (`Fn::GetAtt`).
 impl crate::Handle<VariantStore> {
     /// `Fn::GetAtt` `CreationTime`.
@@ -140,6 +158,16 @@ impl crate::ToJson for ReferenceItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReferenceArn"])?;
+        Ok(Self {
+            reference_arn: crate::from_json_required(map, "ReferenceArn", path)?,
+        })
+    }
+}
+
 impl From<ReferenceItem> for Value<ReferenceItem> {
     fn from(value: ReferenceItem) -> Self {
         Value::Lit(value)
@@ -180,6 +208,17 @@ impl crate::ToJson for SseConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KeyArn", "Type"])?;
+        Ok(Self {
+            key_arn: crate::from_json_optional(map, "KeyArn", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<SseConfig> for Value<SseConfig> {
     fn from(value: SseConfig) -> Self {
         Value::Lit(value)
@@ -205,6 +244,13 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KMS", Self::Kms)])
     }
 }
 

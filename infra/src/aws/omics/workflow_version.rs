@@ -252,6 +252,66 @@ impl crate::ToJson for WorkflowVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Accelerators",
+                "ContainerRegistryMap",
+                "ContainerRegistryMapUri",
+                "DefinitionRepository",
+                "DefinitionUri",
+                "Description",
+                "Engine",
+                "Main",
+                "ParameterTemplate",
+                "ParameterTemplatePath",
+                "StorageCapacity",
+                "StorageType",
+                "Tags",
+                "VersionName",
+                "WorkflowBucketOwnerId",
+                "WorkflowId",
+                "readmeMarkdown",
+                "readmePath",
+                "readmeUri",
+            ],
+        )?;
+        Ok(Self {
+            accelerators: crate::from_json_optional(map, "Accelerators", path)?,
+            container_registry_map: crate::from_json_optional(map, "ContainerRegistryMap", path)?,
+            container_registry_map_uri: crate::from_json_optional(
+                map,
+                "ContainerRegistryMapUri",
+                path,
+            )?,
+            definition_repository: crate::from_json_optional(map, "DefinitionRepository", path)?,
+            definition_uri: crate::from_json_optional(map, "DefinitionUri", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            engine: crate::from_json_optional(map, "Engine", path)?,
+            main: crate::from_json_optional(map, "Main", path)?,
+            parameter_template: crate::from_json_optional(map, "ParameterTemplate", path)?,
+            parameter_template_path: crate::from_json_optional(map, "ParameterTemplatePath", path)?,
+            storage_capacity: crate::from_json_optional(map, "StorageCapacity", path)?,
+            storage_type: crate::from_json_optional(map, "StorageType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            version_name: crate::from_json_required(map, "VersionName", path)?,
+            workflow_bucket_owner_id: crate::from_json_optional(
+                map,
+                "WorkflowBucketOwnerId",
+                path,
+            )?,
+            workflow_id: crate::from_json_required(map, "WorkflowId", path)?,
+            readme_markdown: crate::from_json_optional(map, "readmeMarkdown", path)?,
+            readme_path: crate::from_json_optional(map, "readmePath", path)?,
+            readme_uri: crate::from_json_optional(map, "readmeUri", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Omics::WorkflowVersion` (`Fn::GetAtt`).
 impl crate::Handle<WorkflowVersion> {
     /// `Fn::GetAtt` `Arn`.
@@ -323,6 +383,17 @@ impl crate::ToJson for ContainerRegistryMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerRegistryMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImageMappings", "RegistryMappings"])?;
+        Ok(Self {
+            image_mappings: crate::from_json_optional(map, "ImageMappings", path)?,
+            registry_mappings: crate::from_json_optional(map, "RegistryMappings", path)?,
+        })
+    }
+}
+
 impl From<ContainerRegistryMap> for Value<ContainerRegistryMap> {
     fn from(value: ContainerRegistryMap) -> Self {
         Value::Lit(value)
@@ -389,6 +460,28 @@ impl crate::ToJson for DefinitionRepository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefinitionRepository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "connectionArn",
+                "excludeFilePatterns",
+                "fullRepositoryId",
+                "sourceReference",
+            ],
+        )?;
+        Ok(Self {
+            connection_arn: crate::from_json_optional(map, "connectionArn", path)?,
+            exclude_file_patterns: crate::from_json_optional(map, "excludeFilePatterns", path)?,
+            full_repository_id: crate::from_json_optional(map, "fullRepositoryId", path)?,
+            source_reference: crate::from_json_optional(map, "sourceReference", path)?,
+        })
+    }
+}
+
 impl From<DefinitionRepository> for Value<DefinitionRepository> {
     fn from(value: DefinitionRepository) -> Self {
         Value::Lit(value)
@@ -432,6 +525,17 @@ impl crate::ToJson for ImageMapping {
         crate::put_opt(&mut out, "DestinationImage", &self.destination_image);
         crate::put_opt(&mut out, "SourceImage", &self.source_image);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationImage", "SourceImage"])?;
+        Ok(Self {
+            destination_image: crate::from_json_optional(map, "DestinationImage", path)?,
+            source_image: crate::from_json_optional(map, "SourceImage", path)?,
+        })
     }
 }
 
@@ -505,6 +609,32 @@ impl crate::ToJson for RegistryMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistryMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EcrAccountId",
+                "EcrRepositoryPrefix",
+                "UpstreamRegistryUrl",
+                "UpstreamRepositoryPrefix",
+            ],
+        )?;
+        Ok(Self {
+            ecr_account_id: crate::from_json_optional(map, "EcrAccountId", path)?,
+            ecr_repository_prefix: crate::from_json_optional(map, "EcrRepositoryPrefix", path)?,
+            upstream_registry_url: crate::from_json_optional(map, "UpstreamRegistryUrl", path)?,
+            upstream_repository_prefix: crate::from_json_optional(
+                map,
+                "UpstreamRepositoryPrefix",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RegistryMapping> for Value<RegistryMapping> {
     fn from(value: RegistryMapping) -> Self {
         Value::Lit(value)
@@ -548,6 +678,17 @@ impl crate::ToJson for SourceReference {
         crate::put_opt(&mut out, "type", &self.r#type);
         crate::put_opt(&mut out, "value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["type", "value"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "type", path)?,
+            value: crate::from_json_optional(map, "value", path)?,
+        })
     }
 }
 
@@ -597,6 +738,17 @@ impl crate::ToJson for WorkflowParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Optional"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            optional: crate::from_json_optional(map, "Optional", path)?,
+        })
+    }
+}
+
 impl From<WorkflowParameter> for Value<WorkflowParameter> {
     fn from(value: WorkflowParameter) -> Self {
         Value::Lit(value)
@@ -622,6 +774,13 @@ impl Accelerators {
 impl crate::ToJson for Accelerators {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Accelerators {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GPU", Self::Gpu)])
     }
 }
 
@@ -653,6 +812,17 @@ impl StorageType {
 impl crate::ToJson for StorageType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STATIC", Self::Static), ("DYNAMIC", Self::Dynamic)],
+        )
     }
 }
 
@@ -690,6 +860,21 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BRANCH", Self::Branch),
+                ("TAG", Self::Tag),
+                ("COMMIT", Self::Commit),
+            ],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -721,6 +906,21 @@ impl WorkflowEngine {
 impl crate::ToJson for WorkflowEngine {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowEngine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WDL", Self::Wdl),
+                ("NEXTFLOW", Self::Nextflow),
+                ("CWL", Self::Cwl),
+            ],
+        )
     }
 }
 

@@ -68,6 +68,23 @@ impl crate::ToJson for DataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataSourceType", "Description", "DomainName", "Name"],
+        )?;
+        Ok(Self {
+            data_source_type: crate::from_json_required(map, "DataSourceType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::OpenSearch::DataSource` (`Fn::GetAtt`).
 impl crate::Handle<DataSource> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the data source.
@@ -111,6 +128,16 @@ impl crate::ToJson for DataSourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3GlueDataCatalog"])?;
+        Ok(Self {
+            s3_glue_data_catalog: crate::from_json_optional(map, "S3GlueDataCatalog", path)?,
+        })
+    }
+}
+
 impl From<DataSourceType> for Value<DataSourceType> {
     fn from(value: DataSourceType) -> Self {
         Value::Lit(value)
@@ -139,6 +166,16 @@ impl crate::ToJson for S3GlueDataCatalog {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3GlueDataCatalog {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RoleArn"])?;
+        Ok(Self {
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 

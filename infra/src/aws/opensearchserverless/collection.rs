@@ -130,6 +130,38 @@ impl crate::ToJson for Collection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Collection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CollectionGroupName",
+                "DeletionProtection",
+                "Description",
+                "EncryptionConfig",
+                "Name",
+                "StandbyReplicas",
+                "Tags",
+                "Type",
+                "VectorOptions",
+            ],
+        )?;
+        Ok(Self {
+            collection_group_name: crate::from_json_optional(map, "CollectionGroupName", path)?,
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            encryption_config: crate::from_json_optional(map, "EncryptionConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            standby_replicas: crate::from_json_optional(map, "StandbyReplicas", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            vector_options: crate::from_json_optional(map, "VectorOptions", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::OpenSearchServerless::Collection` (`Fn::GetAtt`).
 impl crate::Handle<Collection> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the collection.
@@ -203,6 +235,17 @@ impl crate::ToJson for EncryptionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AWSOwnedKey", "KmsKeyArn"])?;
+        Ok(Self {
+            aws_owned_key: crate::from_json_optional(map, "AWSOwnedKey", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfig> for Value<EncryptionConfig> {
     fn from(value: EncryptionConfig) -> Self {
         Value::Lit(value)
@@ -247,6 +290,20 @@ impl crate::ToJson for VectorOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VectorOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServerlessVectorAcceleration"])?;
+        Ok(Self {
+            serverless_vector_acceleration: crate::from_json_optional(
+                map,
+                "ServerlessVectorAcceleration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<VectorOptions> for Value<VectorOptions> {
     fn from(value: VectorOptions) -> Self {
         Value::Lit(value)
@@ -281,6 +338,21 @@ impl crate::ToJson for CollectionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CollectionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SEARCH", Self::Search),
+                ("TIMESERIES", Self::Timeseries),
+                ("VECTORSEARCH", Self::Vectorsearch),
+            ],
+        )
+    }
+}
+
 impl From<CollectionType> for Value<CollectionType> {
     fn from(value: CollectionType) -> Self {
         Value::Lit(value)
@@ -309,6 +381,17 @@ impl DeletionProtection {
 impl crate::ToJson for DeletionProtection {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeletionProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -346,6 +429,21 @@ impl crate::ToJson for ServerlessVectorAcceleration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerlessVectorAcceleration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ENABLED", Self::Enabled),
+                ("DISABLED", Self::Disabled),
+                ("ALLOWED", Self::Allowed),
+            ],
+        )
+    }
+}
+
 impl From<ServerlessVectorAcceleration> for Value<ServerlessVectorAcceleration> {
     fn from(value: ServerlessVectorAcceleration) -> Self {
         Value::Lit(value)
@@ -374,6 +472,17 @@ impl StandbyReplicas {
 impl crate::ToJson for StandbyReplicas {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StandbyReplicas {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -94,6 +94,32 @@ impl crate::ToJson for CollectionGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CollectionGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityLimits",
+                "Description",
+                "Generation",
+                "Name",
+                "StandbyReplicas",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            capacity_limits: crate::from_json_optional(map, "CapacityLimits", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            generation: crate::from_json_optional(map, "Generation", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            standby_replicas: crate::from_json_required(map, "StandbyReplicas", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::OpenSearchServerless::CollectionGroup` (`Fn::GetAtt`).
 impl crate::Handle<CollectionGroup> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the collection group.
@@ -183,6 +209,44 @@ impl crate::ToJson for CapacityLimits {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityLimits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxIndexingCapacityInOcu",
+                "MaxSearchCapacityInOcu",
+                "MinIndexingCapacityInOcu",
+                "MinSearchCapacityInOcu",
+            ],
+        )?;
+        Ok(Self {
+            max_indexing_capacity_in_ocu: crate::from_json_optional(
+                map,
+                "MaxIndexingCapacityInOcu",
+                path,
+            )?,
+            max_search_capacity_in_ocu: crate::from_json_optional(
+                map,
+                "MaxSearchCapacityInOcu",
+                path,
+            )?,
+            min_indexing_capacity_in_ocu: crate::from_json_optional(
+                map,
+                "MinIndexingCapacityInOcu",
+                path,
+            )?,
+            min_search_capacity_in_ocu: crate::from_json_optional(
+                map,
+                "MinSearchCapacityInOcu",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CapacityLimits> for Value<CapacityLimits> {
     fn from(value: CapacityLimits) -> Self {
         Value::Lit(value)
@@ -215,6 +279,17 @@ impl crate::ToJson for Generation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Generation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CLASSIC", Self::Classic), ("NEXTGEN", Self::Nextgen)],
+        )
+    }
+}
+
 impl From<Generation> for Value<Generation> {
     fn from(value: Generation) -> Self {
         Value::Lit(value)
@@ -243,6 +318,17 @@ impl StandbyReplicas {
 impl crate::ToJson for StandbyReplicas {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StandbyReplicas {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -59,3 +59,15 @@ impl crate::ToJson for CollectionIndex {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CollectionIndex {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "IndexName", "IndexSchema"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            index_schema: crate::from_json_optional(map, "IndexSchema", path)?,
+        })
+    }
+}

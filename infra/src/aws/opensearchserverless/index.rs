@@ -74,6 +74,23 @@ impl crate::ToJson for Index {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Index {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CollectionEndpoint", "IndexName", "Mappings", "Settings"],
+        )?;
+        Ok(Self {
+            collection_endpoint: crate::from_json_required(map, "CollectionEndpoint", path)?,
+            index_name: crate::from_json_required(map, "IndexName", path)?,
+            mappings: crate::from_json_optional(map, "Mappings", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::OpenSearchServerless::Index` (`Fn::GetAtt`).
 impl crate::Handle<Index> {
     /// `Fn::GetAtt` `Uuid`. The unique identifier for the index.
@@ -110,6 +127,16 @@ impl crate::ToJson for Analysis {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Analyzer", &self.analyzer);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Analysis {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Analyzer"])?;
+        Ok(Self {
+            analyzer: crate::from_json_optional(map, "Analyzer", path)?,
+        })
     }
 }
 
@@ -179,6 +206,20 @@ impl crate::ToJson for AnalyzerValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalyzerValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CharFilter", "Filter", "Tokenizer", "Type"])?;
+        Ok(Self {
+            char_filter: crate::from_json_optional(map, "CharFilter", path)?,
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            tokenizer: crate::from_json_optional(map, "Tokenizer", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<AnalyzerValue> for Value<AnalyzerValue> {
     fn from(value: AnalyzerValue) -> Self {
         Value::Lit(value)
@@ -222,6 +263,17 @@ impl crate::ToJson for IndexSettings {
         crate::put_opt(&mut out, "Analysis", &self.analysis);
         crate::put_opt(&mut out, "Index", &self.index);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IndexSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Analysis", "Index"])?;
+        Ok(Self {
+            analysis: crate::from_json_optional(map, "Analysis", path)?,
+            index: crate::from_json_optional(map, "Index", path)?,
+        })
     }
 }
 
@@ -285,6 +337,22 @@ impl crate::ToJson for IndexSettingsIndex {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IndexSettingsIndex {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Knn", "KnnAlgoParamEfSearch", "RefreshInterval"],
+        )?;
+        Ok(Self {
+            knn: crate::from_json_optional(map, "Knn", path)?,
+            knn_algo_param_ef_search: crate::from_json_optional(map, "KnnAlgoParamEfSearch", path)?,
+            refresh_interval: crate::from_json_optional(map, "RefreshInterval", path)?,
+        })
+    }
+}
+
 impl From<IndexSettingsIndex> for Value<IndexSettingsIndex> {
     fn from(value: IndexSettingsIndex) -> Self {
         Value::Lit(value)
@@ -320,6 +388,16 @@ impl crate::ToJson for Mappings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Properties", &self.properties);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mappings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Properties"])?;
+        Ok(Self {
+            properties: crate::from_json_optional(map, "Properties", path)?,
+        })
     }
 }
 
@@ -383,6 +461,20 @@ impl crate::ToJson for Method {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Method {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Engine", "Name", "Parameters", "SpaceType"])?;
+        Ok(Self {
+            engine: crate::from_json_optional(map, "Engine", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            space_type: crate::from_json_optional(map, "SpaceType", path)?,
+        })
+    }
+}
+
 impl From<Method> for Value<Method> {
     fn from(value: Method) -> Self {
         Value::Lit(value)
@@ -426,6 +518,17 @@ impl crate::ToJson for Parameters {
         crate::put_opt(&mut out, "EfConstruction", &self.ef_construction);
         crate::put_opt(&mut out, "M", &self.m);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Parameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EfConstruction", "M"])?;
+        Ok(Self {
+            ef_construction: crate::from_json_optional(map, "EfConstruction", path)?,
+            m: crate::from_json_optional(map, "M", path)?,
+        })
     }
 }
 
@@ -554,6 +657,40 @@ impl crate::ToJson for PropertyMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Analyzer",
+                "CompressionLevel",
+                "DataType",
+                "Dimension",
+                "Index",
+                "Method",
+                "Properties",
+                "SpaceType",
+                "Type",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            analyzer: crate::from_json_optional(map, "Analyzer", path)?,
+            compression_level: crate::from_json_optional(map, "CompressionLevel", path)?,
+            data_type: crate::from_json_optional(map, "DataType", path)?,
+            dimension: crate::from_json_optional(map, "Dimension", path)?,
+            index: crate::from_json_optional(map, "Index", path)?,
+            method: crate::from_json_optional(map, "Method", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            space_type: crate::from_json_optional(map, "SpaceType", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<PropertyMapping> for Value<PropertyMapping> {
     fn from(value: PropertyMapping) -> Self {
         Value::Lit(value)
@@ -597,6 +734,24 @@ impl crate::ToJson for CompressionLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompressionLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("16x", Self::V16x),
+                ("32x", Self::V32x),
+                ("8x", Self::V8x),
+                ("4x", Self::V4x),
+                ("2x", Self::V2x),
+                ("1x", Self::V1x),
+            ],
+        )
+    }
+}
+
 impl From<CompressionLevel> for Value<CompressionLevel> {
     fn from(value: CompressionLevel) -> Self {
         Value::Lit(value)
@@ -626,6 +781,13 @@ impl DataType {
 impl crate::ToJson for DataType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("float", Self::Float), ("byte", Self::Byte)])
     }
 }
 
@@ -663,6 +825,21 @@ impl crate::ToJson for Engine {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Engine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("nmslib", Self::Nmslib),
+                ("faiss", Self::Faiss),
+                ("lucene", Self::Lucene),
+            ],
+        )
+    }
+}
+
 impl From<Engine> for Value<Engine> {
     fn from(value: Engine) -> Self {
         Value::Lit(value)
@@ -691,6 +868,13 @@ impl Name {
 impl crate::ToJson for Name {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("hnsw", Self::Hnsw), ("ivf", Self::Ivf)])
     }
 }
 
@@ -737,6 +921,24 @@ impl crate::ToJson for PropertyMappingSpaceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyMappingSpaceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("l2", Self::L2),
+                ("l1", Self::L1),
+                ("linf", Self::Linf),
+                ("cosinesimil", Self::Cosinesimil),
+                ("innerproduct", Self::Innerproduct),
+                ("hamming", Self::Hamming),
+            ],
+        )
+    }
+}
+
 impl From<PropertyMappingSpaceType> for Value<PropertyMappingSpaceType> {
     fn from(value: PropertyMappingSpaceType) -> Self {
         Value::Lit(value)
@@ -780,6 +982,24 @@ impl crate::ToJson for SpaceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpaceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("l2", Self::L2),
+                ("l1", Self::L1),
+                ("linf", Self::Linf),
+                ("cosinesimil", Self::Cosinesimil),
+                ("innerproduct", Self::Innerproduct),
+                ("hamming", Self::Hamming),
+            ],
+        )
+    }
+}
+
 impl From<SpaceType> for Value<SpaceType> {
     fn from(value: SpaceType) -> Self {
         Value::Lit(value)
@@ -814,6 +1034,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("text", Self::Text),
+                ("knn_vector", Self::KnnVector),
+                ("keyword", Self::Keyword),
+                ("integer", Self::Integer),
+            ],
+        )
     }
 }
 

@@ -67,6 +67,19 @@ impl crate::ToJson for LifecyclePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecyclePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Policy", "Type"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy: crate::from_json_required(map, "Policy", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The type of lifecycle policy
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LifecyclePolicyType {
@@ -86,6 +99,13 @@ impl LifecyclePolicyType {
 impl crate::ToJson for LifecyclePolicyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecyclePolicyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("retention", Self::Retention)])
     }
 }
 

@@ -116,6 +116,36 @@ impl crate::ToJson for SecurityConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "IamFederationOptions",
+                "IamIdentityCenterOptions",
+                "Name",
+                "SamlOptions",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            iam_federation_options: crate::from_json_optional(map, "IamFederationOptions", path)?,
+            iam_identity_center_options: crate::from_json_optional(
+                map,
+                "IamIdentityCenterOptions",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            saml_options: crate::from_json_optional(map, "SamlOptions", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::OpenSearchServerless::SecurityConfig` (`Fn::GetAtt`).
 impl crate::Handle<SecurityConfig> {
     /// `Fn::GetAtt` `IamIdentityCenterOptions.ApplicationArn`. The ARN of the IAM Identity Center
@@ -179,6 +209,17 @@ impl crate::ToJson for IamFederationConfigOptions {
         crate::put_opt(&mut out, "GroupAttribute", &self.group_attribute);
         crate::put_opt(&mut out, "UserAttribute", &self.user_attribute);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamFederationConfigOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupAttribute", "UserAttribute"])?;
+        Ok(Self {
+            group_attribute: crate::from_json_optional(map, "GroupAttribute", path)?,
+            user_attribute: crate::from_json_optional(map, "UserAttribute", path)?,
+        })
     }
 }
 
@@ -271,6 +312,36 @@ impl crate::ToJson for IamIdentityCenterConfigOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamIdentityCenterConfigOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationArn",
+                "ApplicationDescription",
+                "ApplicationName",
+                "GroupAttribute",
+                "InstanceArn",
+                "UserAttribute",
+            ],
+        )?;
+        Ok(Self {
+            application_arn: crate::from_json_optional(map, "ApplicationArn", path)?,
+            application_description: crate::from_json_optional(
+                map,
+                "ApplicationDescription",
+                path,
+            )?,
+            application_name: crate::from_json_optional(map, "ApplicationName", path)?,
+            group_attribute: crate::from_json_optional(map, "GroupAttribute", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            user_attribute: crate::from_json_optional(map, "UserAttribute", path)?,
+        })
+    }
+}
+
 impl From<IamIdentityCenterConfigOptions> for Value<IamIdentityCenterConfigOptions> {
     fn from(value: IamIdentityCenterConfigOptions) -> Self {
         Value::Lit(value)
@@ -346,6 +417,34 @@ impl crate::ToJson for SamlConfigOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamlConfigOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GroupAttribute",
+                "Metadata",
+                "OpenSearchServerlessEntityId",
+                "SessionTimeout",
+                "UserAttribute",
+            ],
+        )?;
+        Ok(Self {
+            group_attribute: crate::from_json_optional(map, "GroupAttribute", path)?,
+            metadata: crate::from_json_required(map, "Metadata", path)?,
+            open_search_serverless_entity_id: crate::from_json_optional(
+                map,
+                "OpenSearchServerlessEntityId",
+                path,
+            )?,
+            session_timeout: crate::from_json_optional(map, "SessionTimeout", path)?,
+            user_attribute: crate::from_json_optional(map, "UserAttribute", path)?,
+        })
+    }
+}
+
 impl From<SamlConfigOptions> for Value<SamlConfigOptions> {
     fn from(value: SamlConfigOptions) -> Self {
         Value::Lit(value)
@@ -377,6 +476,21 @@ impl SecurityConfigType {
 impl crate::ToJson for SecurityConfigType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityConfigType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("saml", Self::Saml),
+                ("iamidentitycenter", Self::Iamidentitycenter),
+                ("iamfederation", Self::Iamfederation),
+            ],
+        )
     }
 }
 

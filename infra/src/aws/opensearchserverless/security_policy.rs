@@ -68,6 +68,19 @@ impl crate::ToJson for SecurityPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Name", "Policy", "Type"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy: crate::from_json_required(map, "Policy", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The possible types for the network policy
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SecurityPolicyType {
@@ -90,6 +103,17 @@ impl SecurityPolicyType {
 impl crate::ToJson for SecurityPolicyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityPolicyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("encryption", Self::Encryption), ("network", Self::Network)],
+        )
     }
 }
 

@@ -70,6 +70,23 @@ impl crate::ToJson for VpcEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Name", "SecurityGroupIds", "SubnetIds", "VpcId"],
+        )?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::OpenSearchServerless::VpcEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<VpcEndpoint> {
     /// `Fn::GetAtt` `Id`. The identifier of the VPC Endpoint

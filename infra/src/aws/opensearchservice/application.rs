@@ -112,6 +112,38 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppConfigs",
+                "DataSources",
+                "Endpoint",
+                "IamIdentityCenterOptions",
+                "KmsKeyArn",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_configs: crate::from_json_optional(map, "AppConfigs", path)?,
+            data_sources: crate::from_json_optional(map, "DataSources", path)?,
+            endpoint: crate::from_json_optional(map, "Endpoint", path)?,
+            iam_identity_center_options: crate::from_json_optional(
+                map,
+                "IamIdentityCenterOptions",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::OpenSearchService::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) format.
@@ -150,6 +182,17 @@ impl crate::ToJson for AppConfig {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -194,6 +237,17 @@ impl crate::ToJson for DataSource {
             &self.data_source_description,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataSourceArn", "DataSourceDescription"])?;
+        Ok(Self {
+            data_source_arn: crate::from_json_required(map, "DataSourceArn", path)?,
+            data_source_description: crate::from_json_optional(map, "DataSourceDescription", path)?,
+        })
     }
 }
 
@@ -265,6 +319,34 @@ impl crate::ToJson for IamIdentityCenterOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamIdentityCenterOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "IamIdentityCenterInstanceArn",
+                "IamRoleForIdentityCenterApplicationArn",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            iam_identity_center_instance_arn: crate::from_json_optional(
+                map,
+                "IamIdentityCenterInstanceArn",
+                path,
+            )?,
+            iam_role_for_identity_center_application_arn: crate::from_json_optional(
+                map,
+                "IamRoleForIdentityCenterApplicationArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IamIdentityCenterOptions> for Value<IamIdentityCenterOptions> {
     fn from(value: IamIdentityCenterOptions) -> Self {
         Value::Lit(value)
@@ -297,6 +379,26 @@ impl AppConfigType {
 impl crate::ToJson for AppConfigType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppConfigType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "opensearchDashboards.dashboardAdmin.users",
+                    Self::OpensearchDashboardsDashboardAdminUsers,
+                ),
+                (
+                    "opensearchDashboards.dashboardAdmin.groups",
+                    Self::OpensearchDashboardsDashboardAdminGroups,
+                ),
+            ],
+        )
     }
 }
 

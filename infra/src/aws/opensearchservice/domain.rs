@@ -372,6 +372,94 @@ impl crate::ToJson for Domain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AIMLOptions",
+                "AccessPolicies",
+                "AdvancedOptions",
+                "AdvancedSecurityOptions",
+                "AutomatedSnapshotPauseOptions",
+                "ClusterConfig",
+                "CognitoOptions",
+                "DeploymentStrategyOptions",
+                "DomainEndpointOptions",
+                "DomainName",
+                "EBSOptions",
+                "EncryptionAtRestOptions",
+                "EngineMode",
+                "EngineVersion",
+                "IPAddressType",
+                "IdentityCenterOptions",
+                "LogPublishingOptions",
+                "NodeToNodeEncryptionOptions",
+                "OffPeakWindowOptions",
+                "SkipShardMigrationWait",
+                "SnapshotOptions",
+                "SoftwareUpdateOptions",
+                "Tags",
+                "UseCase",
+                "VPCOptions",
+            ],
+        )?;
+        Ok(Self {
+            aiml_options: crate::from_json_optional(map, "AIMLOptions", path)?,
+            access_policies: crate::from_json_optional(map, "AccessPolicies", path)?,
+            advanced_options: crate::from_json_optional(map, "AdvancedOptions", path)?,
+            advanced_security_options: crate::from_json_optional(
+                map,
+                "AdvancedSecurityOptions",
+                path,
+            )?,
+            automated_snapshot_pause_options: crate::from_json_optional(
+                map,
+                "AutomatedSnapshotPauseOptions",
+                path,
+            )?,
+            cluster_config: crate::from_json_optional(map, "ClusterConfig", path)?,
+            cognito_options: crate::from_json_optional(map, "CognitoOptions", path)?,
+            deployment_strategy_options: crate::from_json_optional(
+                map,
+                "DeploymentStrategyOptions",
+                path,
+            )?,
+            domain_endpoint_options: crate::from_json_optional(map, "DomainEndpointOptions", path)?,
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            ebs_options: crate::from_json_optional(map, "EBSOptions", path)?,
+            encryption_at_rest_options: crate::from_json_optional(
+                map,
+                "EncryptionAtRestOptions",
+                path,
+            )?,
+            engine_mode: crate::from_json_optional(map, "EngineMode", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            ip_address_type: crate::from_json_optional(map, "IPAddressType", path)?,
+            identity_center_options: crate::from_json_optional(map, "IdentityCenterOptions", path)?,
+            log_publishing_options: crate::from_json_optional(map, "LogPublishingOptions", path)?,
+            node_to_node_encryption_options: crate::from_json_optional(
+                map,
+                "NodeToNodeEncryptionOptions",
+                path,
+            )?,
+            off_peak_window_options: crate::from_json_optional(map, "OffPeakWindowOptions", path)?,
+            skip_shard_migration_wait: crate::from_json_optional(
+                map,
+                "SkipShardMigrationWait",
+                path,
+            )?,
+            snapshot_options: crate::from_json_optional(map, "SnapshotOptions", path)?,
+            software_update_options: crate::from_json_optional(map, "SoftwareUpdateOptions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            use_case: crate::from_json_optional(map, "UseCase", path)?,
+            vpc_options: crate::from_json_optional(map, "VPCOptions", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::OpenSearchService::Domain` (`Fn::GetAtt`).
 impl crate::Handle<Domain> {
     /// `Fn::GetAtt` `AdvancedSecurityOptions.AnonymousAuthDisableDate`.
@@ -543,6 +631,44 @@ impl crate::ToJson for AdvancedSecurityOptionsInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedSecurityOptionsInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnonymousAuthDisableDate",
+                "AnonymousAuthEnabled",
+                "Enabled",
+                "IAMFederationOptions",
+                "InternalUserDatabaseEnabled",
+                "JWTOptions",
+                "MasterUserOptions",
+                "SAMLOptions",
+            ],
+        )?;
+        Ok(Self {
+            anonymous_auth_disable_date: crate::from_json_optional(
+                map,
+                "AnonymousAuthDisableDate",
+                path,
+            )?,
+            anonymous_auth_enabled: crate::from_json_optional(map, "AnonymousAuthEnabled", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            iam_federation_options: crate::from_json_optional(map, "IAMFederationOptions", path)?,
+            internal_user_database_enabled: crate::from_json_optional(
+                map,
+                "InternalUserDatabaseEnabled",
+                path,
+            )?,
+            jwt_options: crate::from_json_optional(map, "JWTOptions", path)?,
+            master_user_options: crate::from_json_optional(map, "MasterUserOptions", path)?,
+            saml_options: crate::from_json_optional(map, "SAMLOptions", path)?,
+        })
+    }
+}
+
 impl From<AdvancedSecurityOptionsInput> for Value<AdvancedSecurityOptionsInput> {
     fn from(value: AdvancedSecurityOptionsInput) -> Self {
         Value::Lit(value)
@@ -596,6 +722,25 @@ impl crate::ToJson for AimlOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AimlOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["S3VectorsEngine", "ServerlessVectorAcceleration"],
+        )?;
+        Ok(Self {
+            s3_vectors_engine: crate::from_json_optional(map, "S3VectorsEngine", path)?,
+            serverless_vector_acceleration: crate::from_json_optional(
+                map,
+                "ServerlessVectorAcceleration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AimlOptions> for Value<AimlOptions> {
     fn from(value: AimlOptions) -> Self {
         Value::Lit(value)
@@ -643,6 +788,18 @@ impl crate::ToJson for AutomatedSnapshotPauseOptions {
         crate::put_opt(&mut out, "EndTime", &self.end_time);
         crate::put_opt(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomatedSnapshotPauseOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "EndTime", "StartTime"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            end_time: crate::from_json_optional(map, "EndTime", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -818,6 +975,54 @@ impl crate::ToJson for ClusterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColdStorageOptions",
+                "DedicatedMasterCount",
+                "DedicatedMasterEnabled",
+                "DedicatedMasterType",
+                "InstanceCount",
+                "InstanceType",
+                "MultiAZWithStandbyEnabled",
+                "NodeOptions",
+                "WarmCount",
+                "WarmEnabled",
+                "WarmType",
+                "ZoneAwarenessConfig",
+                "ZoneAwarenessEnabled",
+            ],
+        )?;
+        Ok(Self {
+            cold_storage_options: crate::from_json_optional(map, "ColdStorageOptions", path)?,
+            dedicated_master_count: crate::from_json_optional(map, "DedicatedMasterCount", path)?,
+            dedicated_master_enabled: crate::from_json_optional(
+                map,
+                "DedicatedMasterEnabled",
+                path,
+            )?,
+            dedicated_master_type: crate::from_json_optional(map, "DedicatedMasterType", path)?,
+            instance_count: crate::from_json_optional(map, "InstanceCount", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            multi_az_with_standby_enabled: crate::from_json_optional(
+                map,
+                "MultiAZWithStandbyEnabled",
+                path,
+            )?,
+            node_options: crate::from_json_optional(map, "NodeOptions", path)?,
+            warm_count: crate::from_json_optional(map, "WarmCount", path)?,
+            warm_enabled: crate::from_json_optional(map, "WarmEnabled", path)?,
+            warm_type: crate::from_json_optional(map, "WarmType", path)?,
+            zone_awareness_config: crate::from_json_optional(map, "ZoneAwarenessConfig", path)?,
+            zone_awareness_enabled: crate::from_json_optional(map, "ZoneAwarenessEnabled", path)?,
+        })
+    }
+}
+
 impl From<ClusterConfig> for Value<ClusterConfig> {
     fn from(value: ClusterConfig) -> Self {
         Value::Lit(value)
@@ -884,6 +1089,23 @@ impl crate::ToJson for CognitoOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CognitoOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Enabled", "IdentityPoolId", "RoleArn", "UserPoolId"],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            identity_pool_id: crate::from_json_optional(map, "IdentityPoolId", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            user_pool_id: crate::from_json_optional(map, "UserPoolId", path)?,
+        })
+    }
+}
+
 impl From<CognitoOptions> for Value<CognitoOptions> {
     fn from(value: CognitoOptions) -> Self {
         Value::Lit(value)
@@ -915,6 +1137,16 @@ impl crate::ToJson for ColdStorageOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColdStorageOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -951,6 +1183,16 @@ impl crate::ToJson for DeploymentStrategyOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DeploymentStrategy", &self.deployment_strategy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentStrategyOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeploymentStrategy"])?;
+        Ok(Self {
+            deployment_strategy: crate::from_json_optional(map, "DeploymentStrategy", path)?,
+        })
     }
 }
 
@@ -1038,6 +1280,34 @@ impl crate::ToJson for DomainEndpointOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainEndpointOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomEndpoint",
+                "CustomEndpointCertificateArn",
+                "CustomEndpointEnabled",
+                "EnforceHTTPS",
+                "TLSSecurityPolicy",
+            ],
+        )?;
+        Ok(Self {
+            custom_endpoint: crate::from_json_optional(map, "CustomEndpoint", path)?,
+            custom_endpoint_certificate_arn: crate::from_json_optional(
+                map,
+                "CustomEndpointCertificateArn",
+                path,
+            )?,
+            custom_endpoint_enabled: crate::from_json_optional(map, "CustomEndpointEnabled", path)?,
+            enforce_https: crate::from_json_optional(map, "EnforceHTTPS", path)?,
+            tls_security_policy: crate::from_json_optional(map, "TLSSecurityPolicy", path)?,
+        })
+    }
+}
+
 impl From<DomainEndpointOptions> for Value<DomainEndpointOptions> {
     fn from(value: DomainEndpointOptions) -> Self {
         Value::Lit(value)
@@ -1114,6 +1384,30 @@ impl crate::ToJson for EbsOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EBSEnabled",
+                "Iops",
+                "Throughput",
+                "VolumeSize",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            ebs_enabled: crate::from_json_optional(map, "EBSEnabled", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<EbsOptions> for Value<EbsOptions> {
     fn from(value: EbsOptions) -> Self {
         Value::Lit(value)
@@ -1157,6 +1451,17 @@ impl crate::ToJson for EncryptionAtRestOptions {
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionAtRestOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "KmsKeyId"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
     }
 }
 
@@ -1213,6 +1518,18 @@ impl crate::ToJson for IamFederationOptions {
         crate::put_opt(&mut out, "RolesKey", &self.roles_key);
         crate::put_opt(&mut out, "SubjectKey", &self.subject_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamFederationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "RolesKey", "SubjectKey"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            roles_key: crate::from_json_optional(map, "RolesKey", path)?,
+            subject_key: crate::from_json_optional(map, "SubjectKey", path)?,
+        })
     }
 }
 
@@ -1310,6 +1627,40 @@ impl crate::ToJson for IdentityCenterOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityCenterOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnabledAPIAccess",
+                "IdentityCenterApplicationARN",
+                "IdentityCenterInstanceARN",
+                "IdentityStoreId",
+                "RolesKey",
+                "SubjectKey",
+            ],
+        )?;
+        Ok(Self {
+            enabled_api_access: crate::from_json_optional(map, "EnabledAPIAccess", path)?,
+            identity_center_application_arn: crate::from_json_optional(
+                map,
+                "IdentityCenterApplicationARN",
+                path,
+            )?,
+            identity_center_instance_arn: crate::from_json_optional(
+                map,
+                "IdentityCenterInstanceARN",
+                path,
+            )?,
+            identity_store_id: crate::from_json_optional(map, "IdentityStoreId", path)?,
+            roles_key: crate::from_json_optional(map, "RolesKey", path)?,
+            subject_key: crate::from_json_optional(map, "SubjectKey", path)?,
+        })
+    }
+}
+
 impl From<IdentityCenterOptions> for Value<IdentityCenterOptions> {
     fn from(value: IdentityCenterOptions) -> Self {
         Value::Lit(value)
@@ -1344,6 +1695,17 @@ impl crate::ToJson for Idp {
         crate::put(&mut out, "EntityId", &self.entity_id);
         crate::put(&mut out, "MetadataContent", &self.metadata_content);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Idp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EntityId", "MetadataContent"])?;
+        Ok(Self {
+            entity_id: crate::from_json_required(map, "EntityId", path)?,
+            metadata_content: crate::from_json_required(map, "MetadataContent", path)?,
+        })
     }
 }
 
@@ -1413,6 +1775,23 @@ impl crate::ToJson for JwtOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Enabled", "PublicKey", "RolesKey", "SubjectKey"],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            public_key: crate::from_json_optional(map, "PublicKey", path)?,
+            roles_key: crate::from_json_optional(map, "RolesKey", path)?,
+            subject_key: crate::from_json_optional(map, "SubjectKey", path)?,
+        })
+    }
+}
+
 impl From<JwtOptions> for Value<JwtOptions> {
     fn from(value: JwtOptions) -> Self {
         Value::Lit(value)
@@ -1460,6 +1839,21 @@ impl crate::ToJson for LogPublishingOption {
         );
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogPublishingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogsLogGroupArn", "Enabled"])?;
+        Ok(Self {
+            cloud_watch_logs_log_group_arn: crate::from_json_optional(
+                map,
+                "CloudWatchLogsLogGroupArn",
+                path,
+            )?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1519,6 +1913,22 @@ impl crate::ToJson for MasterUserOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MasterUserOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MasterUserARN", "MasterUserName", "MasterUserPassword"],
+        )?;
+        Ok(Self {
+            master_user_arn: crate::from_json_optional(map, "MasterUserARN", path)?,
+            master_user_name: crate::from_json_optional(map, "MasterUserName", path)?,
+            master_user_password: crate::from_json_optional(map, "MasterUserPassword", path)?,
+        })
+    }
+}
+
 impl From<MasterUserOptions> for Value<MasterUserOptions> {
     fn from(value: MasterUserOptions) -> Self {
         Value::Lit(value)
@@ -1575,6 +1985,18 @@ impl crate::ToJson for NodeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Count", "Enabled", "Type"])?;
+        Ok(Self {
+            count: crate::from_json_optional(map, "Count", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<NodeConfig> for Value<NodeConfig> {
     fn from(value: NodeConfig) -> Self {
         Value::Lit(value)
@@ -1621,6 +2043,17 @@ impl crate::ToJson for NodeOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NodeConfig", "NodeType"])?;
+        Ok(Self {
+            node_config: crate::from_json_optional(map, "NodeConfig", path)?,
+            node_type: crate::from_json_optional(map, "NodeType", path)?,
+        })
+    }
+}
+
 impl From<NodeOption> for Value<NodeOption> {
     fn from(value: NodeOption) -> Self {
         Value::Lit(value)
@@ -1652,6 +2085,16 @@ impl crate::ToJson for NodeToNodeEncryptionOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeToNodeEncryptionOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1688,6 +2131,16 @@ impl crate::ToJson for OffPeakWindow {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "WindowStartTime", &self.window_start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OffPeakWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WindowStartTime"])?;
+        Ok(Self {
+            window_start_time: crate::from_json_optional(map, "WindowStartTime", path)?,
+        })
     }
 }
 
@@ -1737,6 +2190,17 @@ impl crate::ToJson for OffPeakWindowOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OffPeakWindowOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled", "OffPeakWindow"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            off_peak_window: crate::from_json_optional(map, "OffPeakWindow", path)?,
+        })
+    }
+}
+
 impl From<OffPeakWindowOptions> for Value<OffPeakWindowOptions> {
     fn from(value: OffPeakWindowOptions) -> Self {
         Value::Lit(value)
@@ -1764,6 +2228,16 @@ impl crate::ToJson for S3VectorsEngine {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3VectorsEngine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1867,6 +2341,34 @@ impl crate::ToJson for SamlOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamlOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "Idp",
+                "MasterBackendRole",
+                "MasterUserName",
+                "RolesKey",
+                "SessionTimeoutMinutes",
+                "SubjectKey",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            idp: crate::from_json_optional(map, "Idp", path)?,
+            master_backend_role: crate::from_json_optional(map, "MasterBackendRole", path)?,
+            master_user_name: crate::from_json_optional(map, "MasterUserName", path)?,
+            roles_key: crate::from_json_optional(map, "RolesKey", path)?,
+            session_timeout_minutes: crate::from_json_optional(map, "SessionTimeoutMinutes", path)?,
+            subject_key: crate::from_json_optional(map, "SubjectKey", path)?,
+        })
+    }
+}
+
 impl From<SamlOptions> for Value<SamlOptions> {
     fn from(value: SamlOptions) -> Self {
         Value::Lit(value)
@@ -1898,6 +2400,16 @@ impl crate::ToJson for ServerlessVectorAcceleration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerlessVectorAcceleration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1938,6 +2450,20 @@ impl crate::ToJson for SnapshotOptions {
             &self.automated_snapshot_start_hour,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnapshotOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutomatedSnapshotStartHour"])?;
+        Ok(Self {
+            automated_snapshot_start_hour: crate::from_json_optional(
+                map,
+                "AutomatedSnapshotStartHour",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1998,6 +2524,32 @@ impl crate::ToJson for SoftwareUpdateOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SoftwareUpdateOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoSoftwareUpdateEnabled",
+                "UseLatestServiceSoftwareForBlueGreen",
+            ],
+        )?;
+        Ok(Self {
+            auto_software_update_enabled: crate::from_json_optional(
+                map,
+                "AutoSoftwareUpdateEnabled",
+                path,
+            )?,
+            use_latest_service_software_for_blue_green: crate::from_json_optional(
+                map,
+                "UseLatestServiceSoftwareForBlueGreen",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SoftwareUpdateOptions> for Value<SoftwareUpdateOptions> {
     fn from(value: SoftwareUpdateOptions) -> Self {
         Value::Lit(value)
@@ -2055,6 +2607,22 @@ impl crate::ToJson for VpcOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EgressEnabled", "SecurityGroupIds", "SubnetIds"],
+        )?;
+        Ok(Self {
+            egress_enabled: crate::from_json_optional(map, "EgressEnabled", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<VpcOptions> for Value<VpcOptions> {
     fn from(value: VpcOptions) -> Self {
         Value::Lit(value)
@@ -2086,6 +2654,17 @@ impl crate::ToJson for WindowStartTime {
         crate::put(&mut out, "Hours", &self.hours);
         crate::put(&mut out, "Minutes", &self.minutes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WindowStartTime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Hours", "Minutes"])?;
+        Ok(Self {
+            hours: crate::from_json_required(map, "Hours", path)?,
+            minutes: crate::from_json_required(map, "Minutes", path)?,
+        })
     }
 }
 
@@ -2129,6 +2708,16 @@ impl crate::ToJson for ZoneAwarenessConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ZoneAwarenessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityZoneCount"])?;
+        Ok(Self {
+            availability_zone_count: crate::from_json_optional(map, "AvailabilityZoneCount", path)?,
+        })
+    }
+}
+
 impl From<ZoneAwarenessConfig> for Value<ZoneAwarenessConfig> {
     fn from(value: ZoneAwarenessConfig) -> Self {
         Value::Lit(value)
@@ -2157,6 +2746,20 @@ impl DeploymentStrategy {
 impl crate::ToJson for DeploymentStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Default", Self::Default),
+                ("CapacityOptimized", Self::CapacityOptimized),
+            ],
+        )
     }
 }
 
@@ -2193,6 +2796,17 @@ impl crate::ToJson for EngineMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EngineMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GENERAL", Self::General), ("OPTIMIZED", Self::Optimized)],
+        )
+    }
+}
+
 impl From<EngineMode> for Value<EngineMode> {
     fn from(value: EngineMode) -> Self {
         Value::Lit(value)
@@ -2218,6 +2832,13 @@ impl NodeType {
 impl crate::ToJson for NodeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("coordinator", Self::Coordinator)])
     }
 }
 
@@ -2252,6 +2873,17 @@ impl crate::ToJson for RolesKeyIdcType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RolesKeyIdcType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GroupName", Self::GroupName), ("GroupId", Self::GroupId)],
+        )
+    }
+}
+
 impl From<RolesKeyIdcType> for Value<RolesKeyIdcType> {
     fn from(value: RolesKeyIdcType) -> Self {
         Value::Lit(value)
@@ -2283,6 +2915,21 @@ impl SubjectKeyIdcType {
 impl crate::ToJson for SubjectKeyIdcType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubjectKeyIdcType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("UserName", Self::UserName),
+                ("UserId", Self::UserId),
+                ("Email", Self::Email),
+            ],
+        )
     }
 }
 
@@ -2322,6 +2969,22 @@ impl UseCase {
 impl crate::ToJson for UseCase {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UseCase {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SEARCH", Self::Search),
+                ("VECTOR", Self::Vector),
+                ("OBSERVABILITY", Self::Observability),
+                ("MIXED", Self::Mixed),
+            ],
+        )
     }
 }
 

@@ -82,6 +82,24 @@ impl crate::ToJson for Account {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Account {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccountName", "Email", "ParentIds", "RoleName", "Tags"],
+        )?;
+        Ok(Self {
+            account_name: crate::from_json_required(map, "AccountName", path)?,
+            email: crate::from_json_required(map, "Email", path)?,
+            parent_ids: crate::from_json_optional(map, "ParentIds", path)?,
+            role_name: crate::from_json_optional(map, "RoleName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Organizations::Account` (`Fn::GetAtt`).
 impl crate::Handle<Account> {
     /// `Fn::GetAtt` `AccountId`. If the account was created successfully, the unique identifier

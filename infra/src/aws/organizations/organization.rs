@@ -49,6 +49,16 @@ impl crate::ToJson for Organization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Organization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FeatureSet"])?;
+        Ok(Self {
+            feature_set: crate::from_json_optional(map, "FeatureSet", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Organizations::Organization` (`Fn::GetAtt`).
 impl crate::Handle<Organization> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of an organization.
@@ -108,6 +118,20 @@ impl FeatureSet {
 impl crate::ToJson for FeatureSet {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeatureSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("CONSOLIDATED_BILLING", Self::ConsolidatedBilling),
+            ],
+        )
     }
 }
 

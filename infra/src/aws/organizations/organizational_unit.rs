@@ -71,6 +71,18 @@ impl crate::ToJson for OrganizationalUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationalUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ParentId", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            parent_id: crate::from_json_required(map, "ParentId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Organizations::OrganizationalUnit` (`Fn::GetAtt`).
 impl crate::Handle<OrganizationalUnit> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of this OU.

@@ -100,6 +100,32 @@ impl crate::ToJson for Policy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Content",
+                "Description",
+                "Name",
+                "Tags",
+                "TargetIds",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_ids: crate::from_json_optional(map, "TargetIds", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Organizations::Policy` (`Fn::GetAtt`).
 impl crate::Handle<Policy> {
     /// `Fn::GetAtt` `Arn`. ARN of the Policy
@@ -182,6 +208,35 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AISERVICES_OPT_OUT_POLICY", Self::AiservicesOptOutPolicy),
+                ("BACKUP_POLICY", Self::BackupPolicy),
+                ("BEDROCK_POLICY", Self::BedrockPolicy),
+                ("CHATBOT_POLICY", Self::ChatbotPolicy),
+                ("DECLARATIVE_POLICY_EC2", Self::DeclarativePolicyEc2),
+                ("GUARDDUTY_POLICY", Self::GuarddutyPolicy),
+                ("INSPECTOR_POLICY", Self::InspectorPolicy),
+                (
+                    "NETWORK_SECURITY_DIRECTOR_POLICY",
+                    Self::NetworkSecurityDirectorPolicy,
+                ),
+                ("RESOURCE_CONTROL_POLICY", Self::ResourceControlPolicy),
+                ("S3_POLICY", Self::S3Policy),
+                ("SECURITYHUB_POLICY", Self::SecurityhubPolicy),
+                ("SERVICE_CONTROL_POLICY", Self::ServiceControlPolicy),
+                ("TAG_POLICY", Self::TagPolicy),
+                ("UPGRADE_ROLLOUT_POLICY", Self::UpgradeRolloutPolicy),
+            ],
+        )
     }
 }
 

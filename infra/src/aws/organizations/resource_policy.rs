@@ -60,6 +60,17 @@ impl crate::ToJson for ResourcePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content", "Tags"])?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Organizations::ResourcePolicy` (`Fn::GetAtt`).
 impl crate::Handle<ResourcePolicy> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the resource policy.

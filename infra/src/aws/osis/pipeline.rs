@@ -153,6 +153,50 @@ impl crate::ToJson for Pipeline {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Pipeline {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BufferOptions",
+                "EncryptionAtRestOptions",
+                "LogPublishingOptions",
+                "MaxUnits",
+                "MinUnits",
+                "PipelineConfigurationBody",
+                "PipelineName",
+                "PipelineRoleArn",
+                "ResourcePolicy",
+                "Tags",
+                "VpcOptions",
+            ],
+        )?;
+        Ok(Self {
+            buffer_options: crate::from_json_optional(map, "BufferOptions", path)?,
+            encryption_at_rest_options: crate::from_json_optional(
+                map,
+                "EncryptionAtRestOptions",
+                path,
+            )?,
+            log_publishing_options: crate::from_json_optional(map, "LogPublishingOptions", path)?,
+            max_units: crate::from_json_required(map, "MaxUnits", path)?,
+            min_units: crate::from_json_required(map, "MinUnits", path)?,
+            pipeline_configuration_body: crate::from_json_required(
+                map,
+                "PipelineConfigurationBody",
+                path,
+            )?,
+            pipeline_name: crate::from_json_required(map, "PipelineName", path)?,
+            pipeline_role_arn: crate::from_json_optional(map, "PipelineRoleArn", path)?,
+            resource_policy: crate::from_json_optional(map, "ResourcePolicy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_options: crate::from_json_optional(map, "VpcOptions", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::OSIS::Pipeline` (`Fn::GetAtt`).
 impl crate::Handle<Pipeline> {
     /// `Fn::GetAtt` `IngestEndpointUrls`. A list of endpoints that can be used for ingesting data
@@ -205,6 +249,20 @@ impl crate::ToJson for BufferOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BufferOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PersistentBufferEnabled"])?;
+        Ok(Self {
+            persistent_buffer_enabled: crate::from_json_required(
+                map,
+                "PersistentBufferEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BufferOptions> for Value<BufferOptions> {
     fn from(value: BufferOptions) -> Self {
         Value::Lit(value)
@@ -232,6 +290,16 @@ impl crate::ToJson for CloudWatchLogDestination {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LogGroup", &self.log_group);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroup"])?;
+        Ok(Self {
+            log_group: crate::from_json_required(map, "LogGroup", path)?,
+        })
     }
 }
 
@@ -263,6 +331,16 @@ impl crate::ToJson for EncryptionAtRestOptions {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KmsKeyArn", &self.kms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionAtRestOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_required(map, "KmsKeyArn", path)?,
+        })
     }
 }
 
@@ -320,6 +398,25 @@ impl crate::ToJson for LogPublishingOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogPublishingOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CloudWatchLogDestination", "IsLoggingEnabled"],
+        )?;
+        Ok(Self {
+            cloud_watch_log_destination: crate::from_json_optional(
+                map,
+                "CloudWatchLogDestination",
+                path,
+            )?,
+            is_logging_enabled: crate::from_json_optional(map, "IsLoggingEnabled", path)?,
+        })
+    }
+}
+
 impl From<LogPublishingOptions> for Value<LogPublishingOptions> {
     fn from(value: LogPublishingOptions) -> Self {
         Value::Lit(value)
@@ -347,6 +444,16 @@ impl crate::ToJson for ResourcePolicy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Policy", &self.policy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Policy"])?;
+        Ok(Self {
+            policy: crate::from_json_required(map, "Policy", path)?,
+        })
     }
 }
 
@@ -385,6 +492,17 @@ impl crate::ToJson for VpcAttachmentOptions {
         crate::put(&mut out, "AttachToVpc", &self.attach_to_vpc);
         crate::put(&mut out, "CidrBlock", &self.cidr_block);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcAttachmentOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttachToVpc", "CidrBlock"])?;
+        Ok(Self {
+            attach_to_vpc: crate::from_json_required(map, "AttachToVpc", path)?,
+            cidr_block: crate::from_json_required(map, "CidrBlock", path)?,
+        })
     }
 }
 
@@ -462,6 +580,28 @@ impl crate::ToJson for VpcOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "SecurityGroupIds",
+                "SubnetIds",
+                "VpcAttachmentOptions",
+                "VpcEndpointManagement",
+            ],
+        )?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            vpc_attachment_options: crate::from_json_optional(map, "VpcAttachmentOptions", path)?,
+            vpc_endpoint_management: crate::from_json_optional(map, "VpcEndpointManagement", path)?,
+        })
+    }
+}
+
 impl From<VpcOptions> for Value<VpcOptions> {
     fn from(value: VpcOptions) -> Self {
         Value::Lit(value)
@@ -491,6 +631,17 @@ impl VpcEndpointManagement {
 impl crate::ToJson for VpcEndpointManagement {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEndpointManagement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CUSTOMER", Self::Customer), ("SERVICE", Self::Service)],
+        )
     }
 }
 

@@ -105,6 +105,34 @@ impl crate::ToJson for Outpost {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Outpost {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "AvailabilityZoneId",
+                "Description",
+                "Name",
+                "SiteId",
+                "SupportedHardwareType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_id: crate::from_json_optional(map, "AvailabilityZoneId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            site_id: crate::from_json_required(map, "SiteId", path)?,
+            supported_hardware_type: crate::from_json_optional(map, "SupportedHardwareType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Outposts::Outpost` (`Fn::GetAtt`).
 impl crate::Handle<Outpost> {
     /// `Fn::GetAtt` `LifeCycleStatus`.
@@ -155,6 +183,17 @@ impl SupportedHardwareType {
 impl crate::ToJson for SupportedHardwareType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportedHardwareType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RACK", Self::Rack), ("SERVER", Self::Server)],
+        )
     }
 }
 

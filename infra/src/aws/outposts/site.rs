@@ -111,6 +111,38 @@ impl crate::ToJson for Site {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Site {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "Notes",
+                "OperatingAddress",
+                "RackPhysicalProperties",
+                "ShippingAddress",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            notes: crate::from_json_optional(map, "Notes", path)?,
+            operating_address: crate::from_json_optional(map, "OperatingAddress", path)?,
+            rack_physical_properties: crate::from_json_optional(
+                map,
+                "RackPhysicalProperties",
+                path,
+            )?,
+            shipping_address: crate::from_json_optional(map, "ShippingAddress", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Outposts::Site` (`Fn::GetAtt`).
 impl crate::Handle<Site> {
     /// `Fn::GetAtt` `SiteArn`.
@@ -217,6 +249,42 @@ impl crate::ToJson for Address {
         crate::put(&mut out, "PostalCode", &self.postal_code);
         crate::put(&mut out, "StateOrRegion", &self.state_or_region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Address {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddressLine1",
+                "AddressLine2",
+                "AddressLine3",
+                "City",
+                "ContactName",
+                "ContactPhoneNumber",
+                "CountryCode",
+                "DistrictOrCounty",
+                "Municipality",
+                "PostalCode",
+                "StateOrRegion",
+            ],
+        )?;
+        Ok(Self {
+            address_line1: crate::from_json_required(map, "AddressLine1", path)?,
+            address_line2: crate::from_json_optional(map, "AddressLine2", path)?,
+            address_line3: crate::from_json_optional(map, "AddressLine3", path)?,
+            city: crate::from_json_required(map, "City", path)?,
+            contact_name: crate::from_json_required(map, "ContactName", path)?,
+            contact_phone_number: crate::from_json_required(map, "ContactPhoneNumber", path)?,
+            country_code: crate::from_json_required(map, "CountryCode", path)?,
+            district_or_county: crate::from_json_optional(map, "DistrictOrCounty", path)?,
+            municipality: crate::from_json_optional(map, "Municipality", path)?,
+            postal_code: crate::from_json_required(map, "PostalCode", path)?,
+            state_or_region: crate::from_json_required(map, "StateOrRegion", path)?,
+        })
     }
 }
 
@@ -347,6 +415,42 @@ impl crate::ToJson for RackPhysicalProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RackPhysicalProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FiberOpticCableType",
+                "MaximumSupportedWeightLbs",
+                "OpticalStandard",
+                "PowerConnector",
+                "PowerDrawKva",
+                "PowerFeedDrop",
+                "PowerPhase",
+                "UplinkCount",
+                "UplinkGbps",
+            ],
+        )?;
+        Ok(Self {
+            fiber_optic_cable_type: crate::from_json_optional(map, "FiberOpticCableType", path)?,
+            maximum_supported_weight_lbs: crate::from_json_optional(
+                map,
+                "MaximumSupportedWeightLbs",
+                path,
+            )?,
+            optical_standard: crate::from_json_optional(map, "OpticalStandard", path)?,
+            power_connector: crate::from_json_optional(map, "PowerConnector", path)?,
+            power_draw_kva: crate::from_json_optional(map, "PowerDrawKva", path)?,
+            power_feed_drop: crate::from_json_optional(map, "PowerFeedDrop", path)?,
+            power_phase: crate::from_json_optional(map, "PowerPhase", path)?,
+            uplink_count: crate::from_json_optional(map, "UplinkCount", path)?,
+            uplink_gbps: crate::from_json_optional(map, "UplinkGbps", path)?,
+        })
+    }
+}
+
 impl From<RackPhysicalProperties> for Value<RackPhysicalProperties> {
     fn from(value: RackPhysicalProperties) -> Self {
         Value::Lit(value)
@@ -375,6 +479,20 @@ impl FiberOpticCableType {
 impl crate::ToJson for FiberOpticCableType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FiberOpticCableType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SINGLE_MODE", Self::SingleMode),
+                ("MULTI_MODE", Self::MultiMode),
+            ],
+        )
     }
 }
 
@@ -415,6 +533,23 @@ impl MaximumSupportedWeightLbs {
 impl crate::ToJson for MaximumSupportedWeightLbs {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaximumSupportedWeightLbs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NO_LIMIT", Self::NoLimit),
+                ("MAX_1400_LBS", Self::Max1400Lbs),
+                ("MAX_1600_LBS", Self::Max1600Lbs),
+                ("MAX_1800_LBS", Self::Max1800Lbs),
+                ("MAX_2000_LBS", Self::Max2000Lbs),
+            ],
+        )
     }
 }
 
@@ -482,6 +617,31 @@ impl crate::ToJson for OpticalStandard {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpticalStandard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OPTIC_10GBASE_SR", Self::Optic10gbaseSr),
+                ("OPTIC_10GBASE_IR", Self::Optic10gbaseIr),
+                ("OPTIC_10GBASE_LR", Self::Optic10gbaseLr),
+                ("OPTIC_40GBASE_SR", Self::Optic40gbaseSr),
+                ("OPTIC_40GBASE_ESR", Self::Optic40gbaseEsr),
+                ("OPTIC_40GBASE_IR4_LR4L", Self::Optic40gbaseIr4Lr4l),
+                ("OPTIC_40GBASE_LR4", Self::Optic40gbaseLr4),
+                ("OPTIC_100GBASE_SR4", Self::Optic100gbaseSr4),
+                ("OPTIC_100GBASE_CWDM4", Self::Optic100gbaseCwdm4),
+                ("OPTIC_100GBASE_LR4", Self::Optic100gbaseLr4),
+                ("OPTIC_100G_PSM4_MSA", Self::Optic100gPsm4Msa),
+                ("OPTIC_1000BASE_LX", Self::Optic1000baseLx),
+                ("OPTIC_1000BASE_SX", Self::Optic1000baseSx),
+            ],
+        )
+    }
+}
+
 impl From<OpticalStandard> for Value<OpticalStandard> {
     fn from(value: OpticalStandard) -> Self {
         Value::Lit(value)
@@ -522,6 +682,23 @@ impl crate::ToJson for PowerConnector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PowerConnector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("L6_30P", Self::L630p),
+                ("IEC309", Self::Iec309),
+                ("AH530P7W", Self::Ah530p7w),
+                ("AH532P6W", Self::Ah532p6w),
+                ("CS8365C", Self::Cs8365c),
+            ],
+        )
+    }
+}
+
 impl From<PowerConnector> for Value<PowerConnector> {
     fn from(value: PowerConnector) -> Self {
         Value::Lit(value)
@@ -559,6 +736,22 @@ impl crate::ToJson for PowerDrawKva {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PowerDrawKva {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("POWER_5_KVA", Self::Power5Kva),
+                ("POWER_10_KVA", Self::Power10Kva),
+                ("POWER_15_KVA", Self::Power15Kva),
+                ("POWER_30_KVA", Self::Power30Kva),
+            ],
+        )
+    }
+}
+
 impl From<PowerDrawKva> for Value<PowerDrawKva> {
     fn from(value: PowerDrawKva) -> Self {
         Value::Lit(value)
@@ -590,6 +783,20 @@ impl crate::ToJson for PowerFeedDrop {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PowerFeedDrop {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ABOVE_RACK", Self::AboveRack),
+                ("BELOW_RACK", Self::BelowRack),
+            ],
+        )
+    }
+}
+
 impl From<PowerFeedDrop> for Value<PowerFeedDrop> {
     fn from(value: PowerFeedDrop) -> Self {
         Value::Lit(value)
@@ -618,6 +825,20 @@ impl PowerPhase {
 impl crate::ToJson for PowerPhase {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PowerPhase {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SINGLE_PHASE", Self::SinglePhase),
+                ("THREE_PHASE", Self::ThreePhase),
+            ],
+        )
     }
 }
 
@@ -676,6 +897,28 @@ impl crate::ToJson for UplinkCount {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UplinkCount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("UPLINK_COUNT_1", Self::UplinkCount1),
+                ("UPLINK_COUNT_2", Self::UplinkCount2),
+                ("UPLINK_COUNT_3", Self::UplinkCount3),
+                ("UPLINK_COUNT_4", Self::UplinkCount4),
+                ("UPLINK_COUNT_5", Self::UplinkCount5),
+                ("UPLINK_COUNT_6", Self::UplinkCount6),
+                ("UPLINK_COUNT_7", Self::UplinkCount7),
+                ("UPLINK_COUNT_8", Self::UplinkCount8),
+                ("UPLINK_COUNT_12", Self::UplinkCount12),
+                ("UPLINK_COUNT_16", Self::UplinkCount16),
+            ],
+        )
+    }
+}
+
 impl From<UplinkCount> for Value<UplinkCount> {
     fn from(value: UplinkCount) -> Self {
         Value::Lit(value)
@@ -710,6 +953,22 @@ impl UplinkGbps {
 impl crate::ToJson for UplinkGbps {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UplinkGbps {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("UPLINK_1G", Self::Uplink1g),
+                ("UPLINK_10G", Self::Uplink10g),
+                ("UPLINK_40G", Self::Uplink40g),
+                ("UPLINK_100G", Self::Uplink100g),
+            ],
+        )
     }
 }
 

@@ -133,6 +133,48 @@ impl crate::ToJson for ApplicationInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationInstanceIdToReplace",
+                "DefaultRuntimeContextDevice",
+                "Description",
+                "ManifestOverridesPayload",
+                "ManifestPayload",
+                "Name",
+                "RuntimeRoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            application_instance_id_to_replace: crate::from_json_optional(
+                map,
+                "ApplicationInstanceIdToReplace",
+                path,
+            )?,
+            default_runtime_context_device: crate::from_json_required(
+                map,
+                "DefaultRuntimeContextDevice",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            manifest_overrides_payload: crate::from_json_optional(
+                map,
+                "ManifestOverridesPayload",
+                path,
+            )?,
+            manifest_payload: crate::from_json_required(map, "ManifestPayload", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            runtime_role_arn: crate::from_json_optional(map, "RuntimeRoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Panorama::ApplicationInstance` (`Fn::GetAtt`).
 impl crate::Handle<ApplicationInstance> {
     /// `Fn::GetAtt` `ApplicationInstanceId`.
@@ -206,6 +248,16 @@ impl crate::ToJson for ManifestOverridesPayload {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManifestOverridesPayload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PayloadData"])?;
+        Ok(Self {
+            payload_data: crate::from_json_optional(map, "PayloadData", path)?,
+        })
+    }
+}
+
 impl From<ManifestOverridesPayload> for Value<ManifestOverridesPayload> {
     fn from(value: ManifestOverridesPayload) -> Self {
         Value::Lit(value)
@@ -240,6 +292,16 @@ impl crate::ToJson for ManifestPayload {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PayloadData", &self.payload_data);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManifestPayload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PayloadData"])?;
+        Ok(Self {
+            payload_data: crate::from_json_optional(map, "PayloadData", path)?,
+        })
     }
 }
 

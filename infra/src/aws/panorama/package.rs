@@ -65,6 +65,18 @@ impl crate::ToJson for Package {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Package {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PackageName", "StorageLocation", "Tags"])?;
+        Ok(Self {
+            package_name: crate::from_json_required(map, "PackageName", path)?,
+            storage_location: crate::from_json_optional(map, "StorageLocation", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Panorama::Package` (`Fn::GetAtt`).
 impl crate::Handle<Package> {
     /// `Fn::GetAtt` `Arn`.
@@ -187,6 +199,38 @@ impl crate::ToJson for StorageLocation {
         );
         crate::put_opt(&mut out, "RepoPrefixLocation", &self.repo_prefix_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BinaryPrefixLocation",
+                "Bucket",
+                "GeneratedPrefixLocation",
+                "ManifestPrefixLocation",
+                "RepoPrefixLocation",
+            ],
+        )?;
+        Ok(Self {
+            binary_prefix_location: crate::from_json_optional(map, "BinaryPrefixLocation", path)?,
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            generated_prefix_location: crate::from_json_optional(
+                map,
+                "GeneratedPrefixLocation",
+                path,
+            )?,
+            manifest_prefix_location: crate::from_json_optional(
+                map,
+                "ManifestPrefixLocation",
+                path,
+            )?,
+            repo_prefix_location: crate::from_json_optional(map, "RepoPrefixLocation", path)?,
+        })
     }
 }
 

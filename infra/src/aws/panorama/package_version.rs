@@ -91,6 +91,36 @@ impl crate::ToJson for PackageVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PackageVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MarkLatest",
+                "OwnerAccount",
+                "PackageId",
+                "PackageVersion",
+                "PatchVersion",
+                "UpdatedLatestPatchVersion",
+            ],
+        )?;
+        Ok(Self {
+            mark_latest: crate::from_json_optional(map, "MarkLatest", path)?,
+            owner_account: crate::from_json_optional(map, "OwnerAccount", path)?,
+            package_id: crate::from_json_required(map, "PackageId", path)?,
+            package_version: crate::from_json_required(map, "PackageVersion", path)?,
+            patch_version: crate::from_json_required(map, "PatchVersion", path)?,
+            updated_latest_patch_version: crate::from_json_optional(
+                map,
+                "UpdatedLatestPatchVersion",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Panorama::PackageVersion` (`Fn::GetAtt`).
 impl crate::Handle<PackageVersion> {
     /// `Fn::GetAtt` `IsLatestPatch`.

@@ -54,3 +54,14 @@ impl crate::ToJson for Alias {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Alias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AliasName", "KeyArn"])?;
+        Ok(Self {
+            alias_name: crate::from_json_required(map, "AliasName", path)?,
+            key_arn: crate::from_json_optional(map, "KeyArn", path)?,
+        })
+    }
+}

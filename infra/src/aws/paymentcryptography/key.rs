@@ -118,6 +118,40 @@ impl crate::ToJson for Key {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Key {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeriveKeyUsage",
+                "Enabled",
+                "Exportable",
+                "KeyAttributes",
+                "KeyCheckValueAlgorithm",
+                "Policy",
+                "ReplicationRegions",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            derive_key_usage: crate::from_json_optional(map, "DeriveKeyUsage", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            exportable: crate::from_json_required(map, "Exportable", path)?,
+            key_attributes: crate::from_json_required(map, "KeyAttributes", path)?,
+            key_check_value_algorithm: crate::from_json_optional(
+                map,
+                "KeyCheckValueAlgorithm",
+                path,
+            )?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            replication_regions: crate::from_json_optional(map, "ReplicationRegions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PaymentCryptography::Key` (`Fn::GetAtt`).
 impl crate::Handle<Key> {
     /// `Fn::GetAtt` `KeyIdentifier`.
@@ -179,6 +213,23 @@ impl crate::ToJson for KeyAttributes {
         crate::put(&mut out, "KeyModesOfUse", &self.key_modes_of_use);
         crate::put(&mut out, "KeyUsage", &self.key_usage);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["KeyAlgorithm", "KeyClass", "KeyModesOfUse", "KeyUsage"],
+        )?;
+        Ok(Self {
+            key_algorithm: crate::from_json_required(map, "KeyAlgorithm", path)?,
+            key_class: crate::from_json_required(map, "KeyClass", path)?,
+            key_modes_of_use: crate::from_json_required(map, "KeyModesOfUse", path)?,
+            key_usage: crate::from_json_required(map, "KeyUsage", path)?,
+        })
     }
 }
 
@@ -298,6 +349,38 @@ impl crate::ToJson for KeyModesOfUse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyModesOfUse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Decrypt",
+                "DeriveKey",
+                "Encrypt",
+                "Generate",
+                "NoRestrictions",
+                "Sign",
+                "Unwrap",
+                "Verify",
+                "Wrap",
+            ],
+        )?;
+        Ok(Self {
+            decrypt: crate::from_json_optional(map, "Decrypt", path)?,
+            derive_key: crate::from_json_optional(map, "DeriveKey", path)?,
+            encrypt: crate::from_json_optional(map, "Encrypt", path)?,
+            generate: crate::from_json_optional(map, "Generate", path)?,
+            no_restrictions: crate::from_json_optional(map, "NoRestrictions", path)?,
+            sign: crate::from_json_optional(map, "Sign", path)?,
+            unwrap: crate::from_json_optional(map, "Unwrap", path)?,
+            verify: crate::from_json_optional(map, "Verify", path)?,
+            wrap: crate::from_json_optional(map, "Wrap", path)?,
+        })
+    }
+}
+
 impl From<KeyModesOfUse> for Value<KeyModesOfUse> {
     fn from(value: KeyModesOfUse) -> Self {
         Value::Lit(value)
@@ -380,6 +463,64 @@ impl crate::ToJson for DeriveKeyUsage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeriveKeyUsage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TR31_B0_BASE_DERIVATION_KEY", Self::Tr31B0BaseDerivationKey),
+                (
+                    "TR31_C0_CARD_VERIFICATION_KEY",
+                    Self::Tr31C0CardVerificationKey,
+                ),
+                (
+                    "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
+                    Self::Tr31D0SymmetricDataEncryptionKey,
+                ),
+                (
+                    "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
+                    Self::Tr31E0EmvMkeyAppCryptograms,
+                ),
+                (
+                    "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
+                    Self::Tr31E1EmvMkeyConfidentiality,
+                ),
+                ("TR31_E2_EMV_MKEY_INTEGRITY", Self::Tr31E2EmvMkeyIntegrity),
+                (
+                    "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
+                    Self::Tr31E4EmvMkeyDynamicNumbers,
+                ),
+                (
+                    "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
+                    Self::Tr31E5EmvMkeyCardPersonalization,
+                ),
+                ("TR31_E6_EMV_MKEY_OTHER", Self::Tr31E6EmvMkeyOther),
+                ("TR31_K0_KEY_ENCRYPTION_KEY", Self::Tr31K0KeyEncryptionKey),
+                (
+                    "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
+                    Self::Tr31K1KeyBlockProtectionKey,
+                ),
+                ("TR31_M3_ISO_9797_3_MAC_KEY", Self::Tr31M3Iso97973MacKey),
+                ("TR31_M1_ISO_9797_1_MAC_KEY", Self::Tr31M1Iso97971MacKey),
+                ("TR31_M6_ISO_9797_5_CMAC_KEY", Self::Tr31M6Iso97975CmacKey),
+                ("TR31_M7_HMAC_KEY", Self::Tr31M7HmacKey),
+                ("TR31_P0_PIN_ENCRYPTION_KEY", Self::Tr31P0PinEncryptionKey),
+                ("TR31_P1_PIN_GENERATION_KEY", Self::Tr31P1PinGenerationKey),
+                (
+                    "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
+                    Self::Tr31V1Ibm3624PinVerificationKey,
+                ),
+                (
+                    "TR31_V2_VISA_PIN_VERIFICATION_KEY",
+                    Self::Tr31V2VisaPinVerificationKey,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<DeriveKeyUsage> for Value<DeriveKeyUsage> {
     fn from(value: DeriveKeyUsage) -> Self {
         Value::Lit(value)
@@ -450,6 +591,33 @@ impl crate::ToJson for KeyAlgorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TDES_2KEY", Self::Tdes2key),
+                ("TDES_3KEY", Self::Tdes3key),
+                ("AES_128", Self::Aes128),
+                ("AES_192", Self::Aes192),
+                ("AES_256", Self::Aes256),
+                ("HMAC_SHA256", Self::HmacSha256),
+                ("HMAC_SHA384", Self::HmacSha384),
+                ("HMAC_SHA512", Self::HmacSha512),
+                ("HMAC_SHA224", Self::HmacSha224),
+                ("RSA_2048", Self::Rsa2048),
+                ("RSA_3072", Self::Rsa3072),
+                ("RSA_4096", Self::Rsa4096),
+                ("ECC_NIST_P256", Self::EccNistP256),
+                ("ECC_NIST_P384", Self::EccNistP384),
+                ("ECC_NIST_P521", Self::EccNistP521),
+            ],
+        )
+    }
+}
+
 impl From<KeyAlgorithm> for Value<KeyAlgorithm> {
     fn from(value: KeyAlgorithm) -> Self {
         Value::Lit(value)
@@ -487,6 +655,22 @@ impl crate::ToJson for KeyCheckValueAlgorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyCheckValueAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CMAC", Self::Cmac),
+                ("ANSI_X9_24", Self::AnsiX924),
+                ("HMAC", Self::Hmac),
+                ("SHA_1", Self::Sha1),
+            ],
+        )
+    }
+}
+
 impl From<KeyCheckValueAlgorithm> for Value<KeyCheckValueAlgorithm> {
     fn from(value: KeyCheckValueAlgorithm) -> Self {
         Value::Lit(value)
@@ -521,6 +705,22 @@ impl KeyClass {
 impl crate::ToJson for KeyClass {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SYMMETRIC_KEY", Self::SymmetricKey),
+                ("ASYMMETRIC_KEY_PAIR", Self::AsymmetricKeyPair),
+                ("PRIVATE_KEY", Self::PrivateKey),
+                ("PUBLIC_KEY", Self::PublicKey),
+            ],
+        )
     }
 }
 
@@ -622,6 +822,78 @@ impl KeyUsage {
 impl crate::ToJson for KeyUsage {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyUsage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TR31_B0_BASE_DERIVATION_KEY", Self::Tr31B0BaseDerivationKey),
+                (
+                    "TR31_C0_CARD_VERIFICATION_KEY",
+                    Self::Tr31C0CardVerificationKey,
+                ),
+                (
+                    "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
+                    Self::Tr31D0SymmetricDataEncryptionKey,
+                ),
+                (
+                    "TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION",
+                    Self::Tr31D1AsymmetricKeyForDataEncryption,
+                ),
+                (
+                    "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
+                    Self::Tr31E0EmvMkeyAppCryptograms,
+                ),
+                (
+                    "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
+                    Self::Tr31E1EmvMkeyConfidentiality,
+                ),
+                ("TR31_E2_EMV_MKEY_INTEGRITY", Self::Tr31E2EmvMkeyIntegrity),
+                (
+                    "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
+                    Self::Tr31E4EmvMkeyDynamicNumbers,
+                ),
+                (
+                    "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
+                    Self::Tr31E5EmvMkeyCardPersonalization,
+                ),
+                ("TR31_E6_EMV_MKEY_OTHER", Self::Tr31E6EmvMkeyOther),
+                ("TR31_K0_KEY_ENCRYPTION_KEY", Self::Tr31K0KeyEncryptionKey),
+                (
+                    "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
+                    Self::Tr31K1KeyBlockProtectionKey,
+                ),
+                (
+                    "TR31_K3_ASYMMETRIC_KEY_FOR_KEY_AGREEMENT",
+                    Self::Tr31K3AsymmetricKeyForKeyAgreement,
+                ),
+                ("TR31_M0_ISO_16609_MAC_KEY", Self::Tr31M0Iso16609MacKey),
+                ("TR31_M3_ISO_9797_3_MAC_KEY", Self::Tr31M3Iso97973MacKey),
+                ("TR31_M1_ISO_9797_1_MAC_KEY", Self::Tr31M1Iso97971MacKey),
+                ("TR31_M6_ISO_9797_5_CMAC_KEY", Self::Tr31M6Iso97975CmacKey),
+                ("TR31_M7_HMAC_KEY", Self::Tr31M7HmacKey),
+                ("TR31_P0_PIN_ENCRYPTION_KEY", Self::Tr31P0PinEncryptionKey),
+                ("TR31_P1_PIN_GENERATION_KEY", Self::Tr31P1PinGenerationKey),
+                (
+                    "TR31_S0_ASYMMETRIC_KEY_FOR_DIGITAL_SIGNATURE",
+                    Self::Tr31S0AsymmetricKeyForDigitalSignature,
+                ),
+                (
+                    "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
+                    Self::Tr31V1Ibm3624PinVerificationKey,
+                ),
+                (
+                    "TR31_V2_VISA_PIN_VERIFICATION_KEY",
+                    Self::Tr31V2VisaPinVerificationKey,
+                ),
+                ("TR31_K2_TR34_ASYMMETRIC_KEY", Self::Tr31K2Tr34AsymmetricKey),
+            ],
+        )
     }
 }
 

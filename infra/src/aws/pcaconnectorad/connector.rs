@@ -71,6 +71,32 @@ impl crate::ToJson for Connector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateAuthorityArn",
+                "DirectoryId",
+                "Tags",
+                "VpcInformation",
+            ],
+        )?;
+        Ok(Self {
+            certificate_authority_arn: crate::from_json_required(
+                map,
+                "CertificateAuthorityArn",
+                path,
+            )?,
+            directory_id: crate::from_json_required(map, "DirectoryId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_information: crate::from_json_required(map, "VpcInformation", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PCAConnectorAD::Connector` (`Fn::GetAtt`).
 impl crate::Handle<Connector> {
     /// `Fn::GetAtt` `ConnectorArn`.
@@ -113,6 +139,17 @@ impl crate::ToJson for VpcInformation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcInformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IpAddressType", "SecurityGroupIds"])?;
+        Ok(Self {
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+        })
+    }
+}
+
 impl From<VpcInformation> for Value<VpcInformation> {
     fn from(value: VpcInformation) -> Self {
         Value::Lit(value)
@@ -141,6 +178,17 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPV4", Self::Ipv4), ("DUALSTACK", Self::Dualstack)],
+        )
     }
 }
 

@@ -55,6 +55,17 @@ impl crate::ToJson for DirectoryRegistration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DirectoryRegistration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DirectoryId", "Tags"])?;
+        Ok(Self {
+            directory_id: crate::from_json_required(map, "DirectoryId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PCAConnectorAD::DirectoryRegistration` (`Fn::GetAtt`).
 impl crate::Handle<DirectoryRegistration> {
     /// `Fn::GetAtt` `DirectoryRegistrationArn`.

@@ -55,3 +55,19 @@ impl crate::ToJson for ServicePrincipalName {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServicePrincipalName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ConnectorArn", "DirectoryRegistrationArn"])?;
+        Ok(Self {
+            connector_arn: crate::from_json_required(map, "ConnectorArn", path)?,
+            directory_registration_arn: crate::from_json_required(
+                map,
+                "DirectoryRegistrationArn",
+                path,
+            )?,
+        })
+    }
+}

@@ -82,6 +82,34 @@ impl crate::ToJson for Template {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Template {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectorArn",
+                "Definition",
+                "Name",
+                "ReenrollAllCertificateHolders",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            connector_arn: crate::from_json_required(map, "ConnectorArn", path)?,
+            definition: crate::from_json_required(map, "Definition", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            reenroll_all_certificate_holders: crate::from_json_optional(
+                map,
+                "ReenrollAllCertificateHolders",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PCAConnectorAD::Template` (`Fn::GetAtt`).
 impl crate::Handle<Template> {
     /// `Fn::GetAtt` `TemplateArn`.

@@ -66,6 +66,32 @@ impl crate::ToJson for TemplateGroupAccessControlEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateGroupAccessControlEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessRights",
+                "GroupDisplayName",
+                "GroupSecurityIdentifier",
+                "TemplateArn",
+            ],
+        )?;
+        Ok(Self {
+            access_rights: crate::from_json_required(map, "AccessRights", path)?,
+            group_display_name: crate::from_json_required(map, "GroupDisplayName", path)?,
+            group_security_identifier: crate::from_json_required(
+                map,
+                "GroupSecurityIdentifier",
+                path,
+            )?,
+            template_arn: crate::from_json_required(map, "TemplateArn", path)?,
+        })
+    }
+}
+
 /// A `AccessRights` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccessRights {
@@ -106,6 +132,17 @@ impl crate::ToJson for AccessRights {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessRights {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoEnroll", "Enroll"])?;
+        Ok(Self {
+            auto_enroll: crate::from_json_optional(map, "AutoEnroll", path)?,
+            enroll: crate::from_json_optional(map, "Enroll", path)?,
+        })
+    }
+}
+
 impl From<AccessRights> for Value<AccessRights> {
     fn from(value: AccessRights) -> Self {
         Value::Lit(value)
@@ -134,6 +171,13 @@ impl AccessRight {
 impl crate::ToJson for AccessRight {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessRight {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
     }
 }
 

@@ -55,6 +55,17 @@ impl crate::ToJson for Challenge {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Challenge {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectorArn", "Tags"])?;
+        Ok(Self {
+            connector_arn: crate::from_json_required(map, "ConnectorArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PCAConnectorSCEP::Challenge` (`Fn::GetAtt`).
 impl crate::Handle<Challenge> {
     /// `Fn::GetAtt` `ChallengeArn`.

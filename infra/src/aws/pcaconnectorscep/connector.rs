@@ -84,6 +84,36 @@ impl crate::ToJson for Connector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CertificateAuthorityArn",
+                "MobileDeviceManagement",
+                "Tags",
+                "VpcEndpointId",
+            ],
+        )?;
+        Ok(Self {
+            certificate_authority_arn: crate::from_json_required(
+                map,
+                "CertificateAuthorityArn",
+                path,
+            )?,
+            mobile_device_management: crate::from_json_optional(
+                map,
+                "MobileDeviceManagement",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_endpoint_id: crate::from_json_optional(map, "VpcEndpointId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PCAConnectorSCEP::Connector` (`Fn::GetAtt`).
 impl crate::Handle<Connector> {
     /// `Fn::GetAtt` `ConnectorArn`.

@@ -89,6 +89,32 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Name",
+                "Networking",
+                "Scheduler",
+                "Size",
+                "SlurmConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            networking: crate::from_json_required(map, "Networking", path)?,
+            scheduler: crate::from_json_required(map, "Scheduler", path)?,
+            size: crate::from_json_required(map, "Size", path)?,
+            slurm_configuration: crate::from_json_optional(map, "SlurmConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PCS::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `Arn`. The unique Amazon Resource Name (ARN) of the cluster.
@@ -161,6 +187,21 @@ impl crate::ToJson for Accounting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Accounting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultPurgeTimeInDays", "Mode"])?;
+        Ok(Self {
+            default_purge_time_in_days: crate::from_json_optional(
+                map,
+                "DefaultPurgeTimeInDays",
+                path,
+            )?,
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
+    }
+}
+
 impl From<Accounting> for Value<Accounting> {
     fn from(value: Accounting) -> Self {
         Value::Lit(value)
@@ -195,6 +236,17 @@ impl crate::ToJson for AuthKey {
         crate::put(&mut out, "SecretArn", &self.secret_arn);
         crate::put(&mut out, "SecretVersion", &self.secret_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretArn", "SecretVersion"])?;
+        Ok(Self {
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+            secret_version: crate::from_json_required(map, "SecretVersion", path)?,
+        })
     }
 }
 
@@ -235,6 +287,17 @@ impl crate::ToJson for CgroupCustomSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CgroupCustomSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterName", "ParameterValue"])?;
+        Ok(Self {
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_required(map, "ParameterValue", path)?,
+        })
+    }
+}
+
 impl From<CgroupCustomSetting> for Value<CgroupCustomSetting> {
     fn from(value: CgroupCustomSetting) -> Self {
         Value::Lit(value)
@@ -266,6 +329,16 @@ impl crate::ToJson for JwtAuth {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "JwtKey", &self.jwt_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtAuth {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JwtKey"])?;
+        Ok(Self {
+            jwt_key: crate::from_json_optional(map, "JwtKey", path)?,
+        })
     }
 }
 
@@ -303,6 +376,17 @@ impl crate::ToJson for JwtKey {
         crate::put(&mut out, "SecretArn", &self.secret_arn);
         crate::put(&mut out, "SecretVersion", &self.secret_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JwtKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretArn", "SecretVersion"])?;
+        Ok(Self {
+            secret_arn: crate::from_json_required(map, "SecretArn", path)?,
+            secret_version: crate::from_json_required(map, "SecretVersion", path)?,
+        })
     }
 }
 
@@ -366,6 +450,22 @@ impl crate::ToJson for Networking {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Networking {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NetworkType", "SecurityGroupIds", "SubnetIds"],
+        )?;
+        Ok(Self {
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+        })
+    }
+}
+
 impl From<Networking> for Value<Networking> {
     fn from(value: Networking) -> Self {
         Value::Lit(value)
@@ -398,6 +498,17 @@ impl crate::ToJson for Scheduler {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scheduler {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Version"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
     }
 }
 
@@ -532,6 +643,44 @@ impl crate::ToJson for SlurmConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlurmConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Accounting",
+                "AuthKey",
+                "CgroupCustomSettings",
+                "JwtAuth",
+                "ScaleDownIdleTimeInSeconds",
+                "SlurmCustomSettings",
+                "SlurmRest",
+                "SlurmdbdCustomSettings",
+            ],
+        )?;
+        Ok(Self {
+            accounting: crate::from_json_optional(map, "Accounting", path)?,
+            auth_key: crate::from_json_optional(map, "AuthKey", path)?,
+            cgroup_custom_settings: crate::from_json_optional(map, "CgroupCustomSettings", path)?,
+            jwt_auth: crate::from_json_optional(map, "JwtAuth", path)?,
+            scale_down_idle_time_in_seconds: crate::from_json_optional(
+                map,
+                "ScaleDownIdleTimeInSeconds",
+                path,
+            )?,
+            slurm_custom_settings: crate::from_json_optional(map, "SlurmCustomSettings", path)?,
+            slurm_rest: crate::from_json_optional(map, "SlurmRest", path)?,
+            slurmdbd_custom_settings: crate::from_json_optional(
+                map,
+                "SlurmdbdCustomSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SlurmConfiguration> for Value<SlurmConfiguration> {
     fn from(value: SlurmConfiguration) -> Self {
         Value::Lit(value)
@@ -570,6 +719,17 @@ impl crate::ToJson for SlurmCustomSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlurmCustomSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterName", "ParameterValue"])?;
+        Ok(Self {
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_required(map, "ParameterValue", path)?,
+        })
+    }
+}
+
 impl From<SlurmCustomSetting> for Value<SlurmCustomSetting> {
     fn from(value: SlurmCustomSetting) -> Self {
         Value::Lit(value)
@@ -596,6 +756,16 @@ impl crate::ToJson for SlurmRest {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Mode", &self.mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlurmRest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode"])?;
+        Ok(Self {
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
     }
 }
 
@@ -636,6 +806,17 @@ impl crate::ToJson for SlurmdbdCustomSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlurmdbdCustomSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterName", "ParameterValue"])?;
+        Ok(Self {
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_required(map, "ParameterValue", path)?,
+        })
+    }
+}
+
 impl From<SlurmdbdCustomSetting> for Value<SlurmdbdCustomSetting> {
     fn from(value: SlurmdbdCustomSetting) -> Self {
         Value::Lit(value)
@@ -667,6 +848,17 @@ impl crate::ToJson for Mode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STANDARD", Self::Standard), ("NONE", Self::None)],
+        )
+    }
+}
+
 impl From<Mode> for Value<Mode> {
     fn from(value: Mode) -> Self {
         Value::Lit(value)
@@ -695,6 +887,13 @@ impl NetworkType {
 impl crate::ToJson for NetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("IPV6", Self::Ipv6)])
     }
 }
 
@@ -732,6 +931,21 @@ impl crate::ToJson for Size {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Size {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SMALL", Self::Small),
+                ("MEDIUM", Self::Medium),
+                ("LARGE", Self::Large),
+            ],
+        )
+    }
+}
+
 impl From<Size> for Value<Size> {
     fn from(value: Size) -> Self {
         Value::Lit(value)
@@ -763,6 +977,17 @@ impl crate::ToJson for SlurmRestMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlurmRestMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STANDARD", Self::Standard), ("NONE", Self::None)],
+        )
+    }
+}
+
 impl From<SlurmRestMode> for Value<SlurmRestMode> {
     fn from(value: SlurmRestMode) -> Self {
         Value::Lit(value)
@@ -788,6 +1013,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SLURM", Self::Slurm)])
     }
 }
 

@@ -178,6 +178,50 @@ impl crate::ToJson for ComputeNodeGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeNodeGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmiId",
+                "ClusterId",
+                "CustomLaunchTemplate",
+                "IamInstanceProfileArn",
+                "InstanceConfigs",
+                "Name",
+                "NodeLifecycleActions",
+                "PurchaseOption",
+                "ScalingConfiguration",
+                "SlurmConfiguration",
+                "SpotOptions",
+                "SubnetIds",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            ami_id: crate::from_json_optional(map, "AmiId", path)?,
+            cluster_id: crate::from_json_required(map, "ClusterId", path)?,
+            custom_launch_template: crate::from_json_optional(map, "CustomLaunchTemplate", path)?,
+            iam_instance_profile_arn: crate::from_json_required(
+                map,
+                "IamInstanceProfileArn",
+                path,
+            )?,
+            instance_configs: crate::from_json_required(map, "InstanceConfigs", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            node_lifecycle_actions: crate::from_json_optional(map, "NodeLifecycleActions", path)?,
+            purchase_option: crate::from_json_optional(map, "PurchaseOption", path)?,
+            scaling_configuration: crate::from_json_required(map, "ScalingConfiguration", path)?,
+            slurm_configuration: crate::from_json_optional(map, "SlurmConfiguration", path)?,
+            spot_options: crate::from_json_optional(map, "SpotOptions", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PCS::ComputeNodeGroup` (`Fn::GetAtt`).
 impl crate::Handle<ComputeNodeGroup> {
     /// `Fn::GetAtt` `Arn`. The unique Amazon Resource Name (ARN) of the compute node group.
@@ -243,6 +287,17 @@ impl crate::ToJson for CustomLaunchTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomLaunchTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TemplateId", "Version"])?;
+        Ok(Self {
+            template_id: crate::from_json_optional(map, "TemplateId", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<CustomLaunchTemplate> for Value<CustomLaunchTemplate> {
     fn from(value: CustomLaunchTemplate) -> Self {
         Value::Lit(value)
@@ -277,6 +332,16 @@ impl crate::ToJson for InstanceConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "InstanceType", &self.instance_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceType"])?;
+        Ok(Self {
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+        })
     }
 }
 
@@ -319,6 +384,17 @@ impl crate::ToJson for NodeLifecycleActions {
         crate::put_opt(&mut out, "ScriptCachingPolicy", &self.script_caching_policy);
         crate::put(&mut out, "Stages", &self.stages);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeLifecycleActions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScriptCachingPolicy", "Stages"])?;
+        Ok(Self {
+            script_caching_policy: crate::from_json_optional(map, "ScriptCachingPolicy", path)?,
+            stages: crate::from_json_required(map, "Stages", path)?,
+        })
     }
 }
 
@@ -390,6 +466,30 @@ impl crate::ToJson for NodeLifecycleScript {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeLifecycleScript {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arguments",
+                "ExecutionPolicy",
+                "Name",
+                "OnError",
+                "ScriptSource",
+            ],
+        )?;
+        Ok(Self {
+            arguments: crate::from_json_optional(map, "Arguments", path)?,
+            execution_policy: crate::from_json_optional(map, "ExecutionPolicy", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            on_error: crate::from_json_optional(map, "OnError", path)?,
+            script_source: crate::from_json_required(map, "ScriptSource", path)?,
+        })
+    }
+}
+
 impl From<NodeLifecycleScript> for Value<NodeLifecycleScript> {
     fn from(value: NodeLifecycleScript) -> Self {
         Value::Lit(value)
@@ -440,6 +540,17 @@ impl crate::ToJson for NodeLifecycleStages {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeLifecycleStages {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NodeBootstrapped", "NodeReady"])?;
+        Ok(Self {
+            node_bootstrapped: crate::from_json_optional(map, "NodeBootstrapped", path)?,
+            node_ready: crate::from_json_optional(map, "NodeReady", path)?,
+        })
+    }
+}
+
 impl From<NodeLifecycleStages> for Value<NodeLifecycleStages> {
     fn from(value: NodeLifecycleStages) -> Self {
         Value::Lit(value)
@@ -476,6 +587,17 @@ impl crate::ToJson for ScalingConfiguration {
         crate::put(&mut out, "MaxInstanceCount", &self.max_instance_count);
         crate::put(&mut out, "MinInstanceCount", &self.min_instance_count);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxInstanceCount", "MinInstanceCount"])?;
+        Ok(Self {
+            max_instance_count: crate::from_json_required(map, "MaxInstanceCount", path)?,
+            min_instance_count: crate::from_json_required(map, "MinInstanceCount", path)?,
+        })
     }
 }
 
@@ -526,6 +648,19 @@ impl crate::ToJson for ScriptSource {
         crate::put_opt(&mut out, "S3VersionId", &self.s3_version_id);
         crate::put(&mut out, "ScriptLocation", &self.script_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScriptSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Checksum", "S3VersionId", "ScriptLocation"])?;
+        Ok(Self {
+            checksum: crate::from_json_optional(map, "Checksum", path)?,
+            s3_version_id: crate::from_json_optional(map, "S3VersionId", path)?,
+            script_location: crate::from_json_required(map, "ScriptLocation", path)?,
+        })
     }
 }
 
@@ -599,6 +734,30 @@ impl crate::ToJson for SlurmConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlurmConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GresCustomSettings",
+                "ScaleDownIdleTimeInSeconds",
+                "SlurmCustomSettings",
+            ],
+        )?;
+        Ok(Self {
+            gres_custom_settings: crate::from_json_optional(map, "GresCustomSettings", path)?,
+            scale_down_idle_time_in_seconds: crate::from_json_optional(
+                map,
+                "ScaleDownIdleTimeInSeconds",
+                path,
+            )?,
+            slurm_custom_settings: crate::from_json_optional(map, "SlurmCustomSettings", path)?,
+        })
+    }
+}
+
 impl From<SlurmConfiguration> for Value<SlurmConfiguration> {
     fn from(value: SlurmConfiguration) -> Self {
         Value::Lit(value)
@@ -634,6 +793,17 @@ impl crate::ToJson for SlurmCustomSetting {
         crate::put(&mut out, "ParameterName", &self.parameter_name);
         crate::put(&mut out, "ParameterValue", &self.parameter_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlurmCustomSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterName", "ParameterValue"])?;
+        Ok(Self {
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_required(map, "ParameterValue", path)?,
+        })
     }
 }
 
@@ -675,6 +845,16 @@ impl crate::ToJson for SpotOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpotOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllocationStrategy"])?;
+        Ok(Self {
+            allocation_strategy: crate::from_json_optional(map, "AllocationStrategy", path)?,
+        })
+    }
+}
+
 impl From<SpotOptions> for Value<SpotOptions> {
     fn from(value: SpotOptions) -> Self {
         Value::Lit(value)
@@ -711,6 +891,21 @@ impl crate::ToJson for AllocationStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllocationStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("lowest-price", Self::LowestPrice),
+                ("capacity-optimized", Self::CapacityOptimized),
+                ("price-capacity-optimized", Self::PriceCapacityOptimized),
+            ],
+        )
+    }
+}
+
 impl From<AllocationStrategy> for Value<AllocationStrategy> {
     fn from(value: AllocationStrategy) -> Self {
         Value::Lit(value)
@@ -740,6 +935,20 @@ impl ExecutionPolicy {
 impl crate::ToJson for ExecutionPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIRST_BOOT_ONLY", Self::FirstBootOnly),
+                ("EVERY_BOOT", Self::EveryBoot),
+            ],
+        )
     }
 }
 
@@ -774,6 +983,21 @@ impl OnError {
 impl crate::ToJson for OnError {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnError {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TERMINATE", Self::Terminate),
+                ("STOP_SEQUENCE", Self::StopSequence),
+                ("CONTINUE", Self::Continue),
+            ],
+        )
     }
 }
 
@@ -817,6 +1041,25 @@ impl crate::ToJson for PurchaseOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PurchaseOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ONDEMAND", Self::Ondemand),
+                ("SPOT", Self::Spot),
+                ("CAPACITY_BLOCK", Self::CapacityBlock),
+                (
+                    "INTERRUPTIBLE_CAPACITY_RESERVATION",
+                    Self::InterruptibleCapacityReservation,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<PurchaseOption> for Value<PurchaseOption> {
     fn from(value: PurchaseOption) -> Self {
         Value::Lit(value)
@@ -846,6 +1089,20 @@ impl ScriptCachingPolicy {
 impl crate::ToJson for ScriptCachingPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScriptCachingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CACHE_ONCE", Self::CacheOnce),
+                ("REFRESH_ON_REBOOT", Self::RefreshOnReboot),
+            ],
+        )
     }
 }
 

@@ -94,6 +94,34 @@ impl crate::ToJson for Queue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Queue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterId",
+                "ComputeNodeGroupConfigurations",
+                "Name",
+                "SlurmConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cluster_id: crate::from_json_required(map, "ClusterId", path)?,
+            compute_node_group_configurations: crate::from_json_optional(
+                map,
+                "ComputeNodeGroupConfigurations",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            slurm_configuration: crate::from_json_optional(map, "SlurmConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PCS::Queue` (`Fn::GetAtt`).
 impl crate::Handle<Queue> {
     /// `Fn::GetAtt` `Arn`. The unique Amazon Resource Name (ARN) of the queue.
@@ -148,6 +176,16 @@ impl crate::ToJson for ComputeNodeGroupConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeNodeGroupConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComputeNodeGroupId"])?;
+        Ok(Self {
+            compute_node_group_id: crate::from_json_optional(map, "ComputeNodeGroupId", path)?,
+        })
+    }
+}
+
 impl From<ComputeNodeGroupConfiguration> for Value<ComputeNodeGroupConfiguration> {
     fn from(value: ComputeNodeGroupConfiguration) -> Self {
         Value::Lit(value)
@@ -188,6 +226,16 @@ impl crate::ToJson for SlurmConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlurmConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SlurmCustomSettings"])?;
+        Ok(Self {
+            slurm_custom_settings: crate::from_json_optional(map, "SlurmCustomSettings", path)?,
+        })
+    }
+}
+
 impl From<SlurmConfiguration> for Value<SlurmConfiguration> {
     fn from(value: SlurmConfiguration) -> Self {
         Value::Lit(value)
@@ -223,6 +271,17 @@ impl crate::ToJson for SlurmCustomSetting {
         crate::put(&mut out, "ParameterName", &self.parameter_name);
         crate::put(&mut out, "ParameterValue", &self.parameter_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlurmCustomSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterName", "ParameterValue"])?;
+        Ok(Self {
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_required(map, "ParameterValue", path)?,
+        })
     }
 }
 

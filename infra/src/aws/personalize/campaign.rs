@@ -82,6 +82,30 @@ impl crate::ToJson for Campaign {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Campaign {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CampaignConfig",
+                "MinProvisionedTPS",
+                "Name",
+                "SolutionVersionArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            campaign_config: crate::from_json_optional(map, "CampaignConfig", path)?,
+            min_provisioned_tps: crate::from_json_optional(map, "MinProvisionedTPS", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            solution_version_arn: crate::from_json_required(map, "SolutionVersionArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Personalize::Campaign` (`Fn::GetAtt`).
 impl crate::Handle<Campaign> {
     /// `Fn::GetAtt` `CampaignArn`. The ARN of the campaign.
@@ -182,6 +206,36 @@ impl crate::ToJson for CampaignConfig {
             &self.sync_with_latest_solution_version,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CampaignConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableMetadataWithRecommendations",
+                "ItemExplorationConfig",
+                "RankingInfluence",
+                "SyncWithLatestSolutionVersion",
+            ],
+        )?;
+        Ok(Self {
+            enable_metadata_with_recommendations: crate::from_json_optional(
+                map,
+                "EnableMetadataWithRecommendations",
+                path,
+            )?,
+            item_exploration_config: crate::from_json_optional(map, "ItemExplorationConfig", path)?,
+            ranking_influence: crate::from_json_optional(map, "RankingInfluence", path)?,
+            sync_with_latest_solution_version: crate::from_json_optional(
+                map,
+                "SyncWithLatestSolutionVersion",
+                path,
+            )?,
+        })
     }
 }
 

@@ -84,6 +84,32 @@ impl crate::ToJson for Dataset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dataset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatasetGroupArn",
+                "DatasetImportJob",
+                "DatasetType",
+                "Name",
+                "SchemaArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            dataset_group_arn: crate::from_json_required(map, "DatasetGroupArn", path)?,
+            dataset_import_job: crate::from_json_optional(map, "DatasetImportJob", path)?,
+            dataset_type: crate::from_json_required(map, "DatasetType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            schema_arn: crate::from_json_required(map, "SchemaArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Personalize::Dataset` (`Fn::GetAtt`).
 impl crate::Handle<Dataset> {
     /// `Fn::GetAtt` `DatasetArn`. The ARN of the dataset
@@ -120,6 +146,16 @@ impl crate::ToJson for DataSource {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DataLocation", &self.data_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataLocation"])?;
+        Ok(Self {
+            data_location: crate::from_json_optional(map, "DataLocation", path)?,
+        })
     }
 }
 
@@ -204,6 +240,30 @@ impl crate::ToJson for DatasetImportJob {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetImportJob {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataSource",
+                "DatasetArn",
+                "DatasetImportJobArn",
+                "JobName",
+                "RoleArn",
+            ],
+        )?;
+        Ok(Self {
+            data_source: crate::from_json_optional(map, "DataSource", path)?,
+            dataset_arn: crate::from_json_optional(map, "DatasetArn", path)?,
+            dataset_import_job_arn: crate::from_json_optional(map, "DatasetImportJobArn", path)?,
+            job_name: crate::from_json_optional(map, "JobName", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<DatasetImportJob> for Value<DatasetImportJob> {
     fn from(value: DatasetImportJob) -> Self {
         Value::Lit(value)
@@ -235,6 +295,21 @@ impl DatasetType {
 impl crate::ToJson for DatasetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Interactions", Self::Interactions),
+                ("Items", Self::Items),
+                ("Users", Self::Users),
+            ],
+        )
     }
 }
 

@@ -88,6 +88,24 @@ impl crate::ToJson for DatasetGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Domain", "KmsKeyArn", "Name", "RoleArn", "Tags"],
+        )?;
+        Ok(Self {
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Personalize::DatasetGroup` (`Fn::GetAtt`).
 impl crate::Handle<DatasetGroup> {
     /// `Fn::GetAtt` `DatasetGroupArn`. The Amazon Resource Name (ARN) of the dataset group.
@@ -118,6 +136,20 @@ impl Domain {
 impl crate::ToJson for Domain {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ECOMMERCE", Self::Ecommerce),
+                ("VIDEO_ON_DEMAND", Self::VideoOnDemand),
+            ],
+        )
     }
 }
 

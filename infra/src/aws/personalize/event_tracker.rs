@@ -62,6 +62,18 @@ impl crate::ToJson for EventTracker {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventTracker {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatasetGroupArn", "Name", "Tags"])?;
+        Ok(Self {
+            dataset_group_arn: crate::from_json_required(map, "DatasetGroupArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Personalize::EventTracker` (`Fn::GetAtt`).
 impl crate::Handle<EventTracker> {
     /// `Fn::GetAtt` `EventTrackerArn`. The Amazon Resource Name (ARN) of the event tracker.

@@ -70,6 +70,23 @@ impl crate::ToJson for Filter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DatasetGroupArn", "FilterExpression", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            dataset_group_arn: crate::from_json_required(map, "DatasetGroupArn", path)?,
+            filter_expression: crate::from_json_required(map, "FilterExpression", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Personalize::Filter` (`Fn::GetAtt`).
 impl crate::Handle<Filter> {
     /// `Fn::GetAtt` `CreationDateTime`. The time at which the filter was created.

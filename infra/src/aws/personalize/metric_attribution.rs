@@ -65,6 +65,23 @@ impl crate::ToJson for MetricAttribution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricAttribution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DatasetGroupArn", "Metrics", "MetricsOutputConfig", "Name"],
+        )?;
+        Ok(Self {
+            dataset_group_arn: crate::from_json_required(map, "DatasetGroupArn", path)?,
+            metrics: crate::from_json_required(map, "Metrics", path)?,
+            metrics_output_config: crate::from_json_required(map, "MetricsOutputConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Personalize::MetricAttribution` (`Fn::GetAtt`).
 impl crate::Handle<MetricAttribution> {
     /// `Fn::GetAtt` `MetricAttributionArn`. The ARN of the metric attribution.
@@ -114,6 +131,18 @@ impl crate::ToJson for MetricAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventType", "Expression", "MetricName"])?;
+        Ok(Self {
+            event_type: crate::from_json_required(map, "EventType", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+        })
+    }
+}
+
 impl From<MetricAttribute> for Value<MetricAttribute> {
     fn from(value: MetricAttribute) -> Self {
         Value::Lit(value)
@@ -154,6 +183,17 @@ impl crate::ToJson for MetricsOutputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsOutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RoleArn", "S3DataDestination"])?;
+        Ok(Self {
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            s3_data_destination: crate::from_json_optional(map, "S3DataDestination", path)?,
+        })
+    }
+}
+
 impl From<MetricsOutputConfig> for Value<MetricsOutputConfig> {
     fn from(value: MetricsOutputConfig) -> Self {
         Value::Lit(value)
@@ -191,6 +231,17 @@ impl crate::ToJson for S3DataDestination {
         crate::put_opt(&mut out, "KmsKeyArn", &self.kms_key_arn);
         crate::put(&mut out, "Path", &self.path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "Path"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            path: crate::from_json_required(map, "Path", path)?,
+        })
     }
 }
 

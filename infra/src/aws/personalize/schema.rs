@@ -69,6 +69,19 @@ impl crate::ToJson for Schema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Domain", "Name", "Schema", "Tags"])?;
+        Ok(Self {
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            schema: crate::from_json_required(map, "Schema", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Personalize::Schema` (`Fn::GetAtt`).
 impl crate::Handle<Schema> {
     /// `Fn::GetAtt` `SchemaArn`. Arn for the schema.
@@ -99,6 +112,20 @@ impl Domain {
 impl crate::ToJson for Domain {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ECOMMERCE", Self::Ecommerce),
+                ("VIDEO_ON_DEMAND", Self::VideoOnDemand),
+            ],
+        )
     }
 }
 

@@ -123,6 +123,36 @@ impl crate::ToJson for Solution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Solution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatasetGroupArn",
+                "EventType",
+                "Name",
+                "PerformAutoML",
+                "PerformHPO",
+                "RecipeArn",
+                "SolutionConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            dataset_group_arn: crate::from_json_required(map, "DatasetGroupArn", path)?,
+            event_type: crate::from_json_optional(map, "EventType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            perform_auto_ml: crate::from_json_optional(map, "PerformAutoML", path)?,
+            perform_hpo: crate::from_json_optional(map, "PerformHPO", path)?,
+            recipe_arn: crate::from_json_optional(map, "RecipeArn", path)?,
+            solution_config: crate::from_json_optional(map, "SolutionConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Personalize::Solution` (`Fn::GetAtt`).
 impl crate::Handle<Solution> {
     /// `Fn::GetAtt` `SolutionArn`. The ARN of the solution
@@ -203,6 +233,38 @@ impl crate::ToJson for AlgorithmHyperParameterRanges {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlgorithmHyperParameterRanges {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoricalHyperParameterRanges",
+                "ContinuousHyperParameterRanges",
+                "IntegerHyperParameterRanges",
+            ],
+        )?;
+        Ok(Self {
+            categorical_hyper_parameter_ranges: crate::from_json_optional(
+                map,
+                "CategoricalHyperParameterRanges",
+                path,
+            )?,
+            continuous_hyper_parameter_ranges: crate::from_json_optional(
+                map,
+                "ContinuousHyperParameterRanges",
+                path,
+            )?,
+            integer_hyper_parameter_ranges: crate::from_json_optional(
+                map,
+                "IntegerHyperParameterRanges",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AlgorithmHyperParameterRanges> for Value<AlgorithmHyperParameterRanges> {
     fn from(value: AlgorithmHyperParameterRanges) -> Self {
         Value::Lit(value)
@@ -249,6 +311,17 @@ impl crate::ToJson for AutoMlConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoMlConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricName", "RecipeList"])?;
+        Ok(Self {
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            recipe_list: crate::from_json_optional(map, "RecipeList", path)?,
+        })
+    }
+}
+
 impl From<AutoMlConfig> for Value<AutoMlConfig> {
     fn from(value: AutoMlConfig) -> Self {
         Value::Lit(value)
@@ -292,6 +365,17 @@ impl crate::ToJson for CategoricalHyperParameterRange {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoricalHyperParameterRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Values"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -348,6 +432,18 @@ impl crate::ToJson for ContinuousHyperParameterRange {
         crate::put_opt(&mut out, "MinValue", &self.min_value);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContinuousHyperParameterRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxValue", "MinValue", "Name"])?;
+        Ok(Self {
+            max_value: crate::from_json_optional(map, "MaxValue", path)?,
+            min_value: crate::from_json_optional(map, "MinValue", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -415,6 +511,30 @@ impl crate::ToJson for HpoConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HpoConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlgorithmHyperParameterRanges",
+                "HpoObjective",
+                "HpoResourceConfig",
+            ],
+        )?;
+        Ok(Self {
+            algorithm_hyper_parameter_ranges: crate::from_json_optional(
+                map,
+                "AlgorithmHyperParameterRanges",
+                path,
+            )?,
+            hpo_objective: crate::from_json_optional(map, "HpoObjective", path)?,
+            hpo_resource_config: crate::from_json_optional(map, "HpoResourceConfig", path)?,
+        })
+    }
+}
+
 impl From<HpoConfig> for Value<HpoConfig> {
     fn from(value: HpoConfig) -> Self {
         Value::Lit(value)
@@ -468,6 +588,18 @@ impl crate::ToJson for HpoObjective {
         crate::put_opt(&mut out, "MetricRegex", &self.metric_regex);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HpoObjective {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricName", "MetricRegex", "Type"])?;
+        Ok(Self {
+            metric_name: crate::from_json_optional(map, "MetricName", path)?,
+            metric_regex: crate::from_json_optional(map, "MetricRegex", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -527,6 +659,29 @@ impl crate::ToJson for HpoResourceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HpoResourceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxNumberOfTrainingJobs", "MaxParallelTrainingJobs"],
+        )?;
+        Ok(Self {
+            max_number_of_training_jobs: crate::from_json_optional(
+                map,
+                "MaxNumberOfTrainingJobs",
+                path,
+            )?,
+            max_parallel_training_jobs: crate::from_json_optional(
+                map,
+                "MaxParallelTrainingJobs",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<HpoResourceConfig> for Value<HpoResourceConfig> {
     fn from(value: HpoResourceConfig) -> Self {
         Value::Lit(value)
@@ -580,6 +735,18 @@ impl crate::ToJson for IntegerHyperParameterRange {
         crate::put_opt(&mut out, "MinValue", &self.min_value);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegerHyperParameterRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxValue", "MinValue", "Name"])?;
+        Ok(Self {
+            max_value: crate::from_json_optional(map, "MaxValue", path)?,
+            min_value: crate::from_json_optional(map, "MinValue", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -676,6 +843,38 @@ impl crate::ToJson for SolutionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SolutionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlgorithmHyperParameters",
+                "AutoMLConfig",
+                "EventValueThreshold",
+                "FeatureTransformationParameters",
+                "HpoConfig",
+            ],
+        )?;
+        Ok(Self {
+            algorithm_hyper_parameters: crate::from_json_optional(
+                map,
+                "AlgorithmHyperParameters",
+                path,
+            )?,
+            auto_ml_config: crate::from_json_optional(map, "AutoMLConfig", path)?,
+            event_value_threshold: crate::from_json_optional(map, "EventValueThreshold", path)?,
+            feature_transformation_parameters: crate::from_json_optional(
+                map,
+                "FeatureTransformationParameters",
+                path,
+            )?,
+            hpo_config: crate::from_json_optional(map, "HpoConfig", path)?,
+        })
+    }
+}
+
 impl From<SolutionConfig> for Value<SolutionConfig> {
     fn from(value: SolutionConfig) -> Self {
         Value::Lit(value)
@@ -704,6 +903,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Maximize", Self::Maximize), ("Minimize", Self::Minimize)],
+        )
     }
 }
 

@@ -79,6 +79,24 @@ impl crate::ToJson for PerfReports {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PerfReports {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EndTime", "Identifier", "ServiceType", "StartTime", "Tags"],
+        )?;
+        Ok(Self {
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+            service_type: crate::from_json_required(map, "ServiceType", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PI::PerfReports` (`Fn::GetAtt`).
 impl crate::Handle<PerfReports> {
     /// `Fn::GetAtt` `AnalysisReportId`. A unique identifier for the analysis report.
@@ -125,6 +143,13 @@ impl ServiceType {
 impl crate::ToJson for ServiceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("RDS", Self::Rds), ("DOCDB", Self::Docdb)])
     }
 }
 

@@ -66,6 +66,23 @@ impl crate::ToJson for AdmChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdmChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationId", "ClientId", "ClientSecret", "Enabled"],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_required(map, "ClientSecret", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::ADMChannel` (`Fn::GetAtt`).
 impl crate::Handle<AdmChannel> {
     /// `Fn::GetAtt` `Id`.

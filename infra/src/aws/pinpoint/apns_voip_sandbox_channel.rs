@@ -129,6 +129,42 @@ impl crate::ToJson for ApnsVoipSandboxChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApnsVoipSandboxChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "BundleId",
+                "Certificate",
+                "DefaultAuthenticationMethod",
+                "Enabled",
+                "PrivateKey",
+                "TeamId",
+                "TokenKey",
+                "TokenKeyId",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            bundle_id: crate::from_json_optional(map, "BundleId", path)?,
+            certificate: crate::from_json_optional(map, "Certificate", path)?,
+            default_authentication_method: crate::from_json_optional(
+                map,
+                "DefaultAuthenticationMethod",
+                path,
+            )?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            private_key: crate::from_json_optional(map, "PrivateKey", path)?,
+            team_id: crate::from_json_optional(map, "TeamId", path)?,
+            token_key: crate::from_json_optional(map, "TokenKey", path)?,
+            token_key_id: crate::from_json_optional(map, "TokenKeyId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::APNSVoipSandboxChannel` (`Fn::GetAtt`).
 impl crate::Handle<ApnsVoipSandboxChannel> {
     /// `Fn::GetAtt` `Id`.

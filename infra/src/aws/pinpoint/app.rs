@@ -54,6 +54,17 @@ impl crate::ToJson for App {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for App {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::App` (`Fn::GetAtt`).
 impl crate::Handle<App> {
     /// `Fn::GetAtt` `Arn`.

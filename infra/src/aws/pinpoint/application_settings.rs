@@ -89,6 +89,34 @@ impl crate::ToJson for ApplicationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "CampaignHook",
+                "CloudWatchMetricsEnabled",
+                "Limits",
+                "QuietTime",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            campaign_hook: crate::from_json_optional(map, "CampaignHook", path)?,
+            cloud_watch_metrics_enabled: crate::from_json_optional(
+                map,
+                "CloudWatchMetricsEnabled",
+                path,
+            )?,
+            limits: crate::from_json_optional(map, "Limits", path)?,
+            quiet_time: crate::from_json_optional(map, "QuietTime", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::ApplicationSettings` (`Fn::GetAtt`).
 impl crate::Handle<ApplicationSettings> {
     /// `Fn::GetAtt` `Id`.
@@ -144,6 +172,18 @@ impl crate::ToJson for CampaignHook {
         crate::put_opt(&mut out, "Mode", &self.mode);
         crate::put_opt(&mut out, "WebUrl", &self.web_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CampaignHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaFunctionName", "Mode", "WebUrl"])?;
+        Ok(Self {
+            lambda_function_name: crate::from_json_optional(map, "LambdaFunctionName", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            web_url: crate::from_json_optional(map, "WebUrl", path)?,
+        })
     }
 }
 
@@ -213,6 +253,23 @@ impl crate::ToJson for Limits {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Limits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Daily", "MaximumDuration", "MessagesPerSecond", "Total"],
+        )?;
+        Ok(Self {
+            daily: crate::from_json_optional(map, "Daily", path)?,
+            maximum_duration: crate::from_json_optional(map, "MaximumDuration", path)?,
+            messages_per_second: crate::from_json_optional(map, "MessagesPerSecond", path)?,
+            total: crate::from_json_optional(map, "Total", path)?,
+        })
+    }
+}
+
 impl From<Limits> for Value<Limits> {
     fn from(value: Limits) -> Self {
         Value::Lit(value)
@@ -244,6 +301,17 @@ impl crate::ToJson for QuietTime {
         crate::put(&mut out, "End", &self.end);
         crate::put(&mut out, "Start", &self.start);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuietTime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["End", "Start"])?;
+        Ok(Self {
+            end: crate::from_json_required(map, "End", path)?,
+            start: crate::from_json_required(map, "Start", path)?,
+        })
     }
 }
 

@@ -66,6 +66,23 @@ impl crate::ToJson for BaiduChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaiduChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApiKey", "ApplicationId", "Enabled", "SecretKey"],
+        )?;
+        Ok(Self {
+            api_key: crate::from_json_required(map, "ApiKey", path)?,
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            secret_key: crate::from_json_required(map, "SecretKey", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::BaiduChannel` (`Fn::GetAtt`).
 impl crate::Handle<BaiduChannel> {
     /// `Fn::GetAtt` `Id`.

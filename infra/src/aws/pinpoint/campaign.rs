@@ -230,6 +230,60 @@ impl crate::ToJson for Campaign {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Campaign {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalTreatments",
+                "ApplicationId",
+                "CampaignHook",
+                "CustomDeliveryConfiguration",
+                "Description",
+                "HoldoutPercent",
+                "IsPaused",
+                "Limits",
+                "MessageConfiguration",
+                "Name",
+                "Priority",
+                "Schedule",
+                "SegmentId",
+                "SegmentVersion",
+                "Tags",
+                "TemplateConfiguration",
+                "TreatmentDescription",
+                "TreatmentName",
+            ],
+        )?;
+        Ok(Self {
+            additional_treatments: crate::from_json_optional(map, "AdditionalTreatments", path)?,
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            campaign_hook: crate::from_json_optional(map, "CampaignHook", path)?,
+            custom_delivery_configuration: crate::from_json_optional(
+                map,
+                "CustomDeliveryConfiguration",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            holdout_percent: crate::from_json_optional(map, "HoldoutPercent", path)?,
+            is_paused: crate::from_json_optional(map, "IsPaused", path)?,
+            limits: crate::from_json_optional(map, "Limits", path)?,
+            message_configuration: crate::from_json_optional(map, "MessageConfiguration", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            schedule: crate::from_json_required(map, "Schedule", path)?,
+            segment_id: crate::from_json_required(map, "SegmentId", path)?,
+            segment_version: crate::from_json_optional(map, "SegmentVersion", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_configuration: crate::from_json_optional(map, "TemplateConfiguration", path)?,
+            treatment_description: crate::from_json_optional(map, "TreatmentDescription", path)?,
+            treatment_name: crate::from_json_optional(map, "TreatmentName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::Campaign` (`Fn::GetAtt`).
 impl crate::Handle<Campaign> {
     /// `Fn::GetAtt` `Arn`.
@@ -268,6 +322,16 @@ impl crate::ToJson for CampaignCustomMessage {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Data", &self.data);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CampaignCustomMessage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Data"])?;
+        Ok(Self {
+            data: crate::from_json_optional(map, "Data", path)?,
+        })
     }
 }
 
@@ -337,6 +401,20 @@ impl crate::ToJson for CampaignEmailMessage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CampaignEmailMessage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Body", "FromAddress", "HtmlBody", "Title"])?;
+        Ok(Self {
+            body: crate::from_json_optional(map, "Body", path)?,
+            from_address: crate::from_json_optional(map, "FromAddress", path)?,
+            html_body: crate::from_json_optional(map, "HtmlBody", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<CampaignEmailMessage> for Value<CampaignEmailMessage> {
     fn from(value: CampaignEmailMessage) -> Self {
         Value::Lit(value)
@@ -380,6 +458,17 @@ impl crate::ToJson for CampaignEventFilter {
         crate::put_opt(&mut out, "Dimensions", &self.dimensions);
         crate::put_opt(&mut out, "FilterType", &self.filter_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CampaignEventFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Dimensions", "FilterType"])?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            filter_type: crate::from_json_optional(map, "FilterType", path)?,
+        })
     }
 }
 
@@ -439,6 +528,18 @@ impl crate::ToJson for CampaignHook {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CampaignHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LambdaFunctionName", "Mode", "WebUrl"])?;
+        Ok(Self {
+            lambda_function_name: crate::from_json_optional(map, "LambdaFunctionName", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            web_url: crate::from_json_optional(map, "WebUrl", path)?,
+        })
+    }
+}
+
 impl From<CampaignHook> for Value<CampaignHook> {
     fn from(value: CampaignHook) -> Self {
         Value::Lit(value)
@@ -492,6 +593,18 @@ impl crate::ToJson for CampaignInAppMessage {
         crate::put_opt(&mut out, "CustomConfig", &self.custom_config);
         crate::put_opt(&mut out, "Layout", &self.layout);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CampaignInAppMessage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content", "CustomConfig", "Layout"])?;
+        Ok(Self {
+            content: crate::from_json_optional(map, "Content", path)?,
+            custom_config: crate::from_json_optional(map, "CustomConfig", path)?,
+            layout: crate::from_json_optional(map, "Layout", path)?,
+        })
     }
 }
 
@@ -581,6 +694,32 @@ impl crate::ToJson for CampaignSmsMessage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CampaignSmsMessage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Body",
+                "EntityId",
+                "MessageType",
+                "OriginationNumber",
+                "SenderId",
+                "TemplateId",
+            ],
+        )?;
+        Ok(Self {
+            body: crate::from_json_optional(map, "Body", path)?,
+            entity_id: crate::from_json_optional(map, "EntityId", path)?,
+            message_type: crate::from_json_optional(map, "MessageType", path)?,
+            origination_number: crate::from_json_optional(map, "OriginationNumber", path)?,
+            sender_id: crate::from_json_optional(map, "SenderId", path)?,
+            template_id: crate::from_json_optional(map, "TemplateId", path)?,
+        })
+    }
+}
+
 impl From<CampaignSmsMessage> for Value<CampaignSmsMessage> {
     fn from(value: CampaignSmsMessage) -> Self {
         Value::Lit(value)
@@ -624,6 +763,17 @@ impl crate::ToJson for CustomDeliveryConfiguration {
         crate::put_opt(&mut out, "DeliveryUri", &self.delivery_uri);
         crate::put_opt(&mut out, "EndpointTypes", &self.endpoint_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomDeliveryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryUri", "EndpointTypes"])?;
+        Ok(Self {
+            delivery_uri: crate::from_json_optional(map, "DeliveryUri", path)?,
+            endpoint_types: crate::from_json_optional(map, "EndpointTypes", path)?,
+        })
     }
 }
 
@@ -713,6 +863,32 @@ impl crate::ToJson for DefaultButtonConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultButtonConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackgroundColor",
+                "BorderRadius",
+                "ButtonAction",
+                "Link",
+                "Text",
+                "TextColor",
+            ],
+        )?;
+        Ok(Self {
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            border_radius: crate::from_json_optional(map, "BorderRadius", path)?,
+            button_action: crate::from_json_optional(map, "ButtonAction", path)?,
+            link: crate::from_json_optional(map, "Link", path)?,
+            text: crate::from_json_optional(map, "Text", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
+    }
+}
+
 impl From<DefaultButtonConfiguration> for Value<DefaultButtonConfiguration> {
     fn from(value: DefaultButtonConfiguration) -> Self {
         Value::Lit(value)
@@ -769,6 +945,18 @@ impl crate::ToJson for EventDimensions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventDimensions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes", "EventType", "Metrics"])?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+            event_type: crate::from_json_optional(map, "EventType", path)?,
+            metrics: crate::from_json_optional(map, "Metrics", path)?,
+        })
+    }
+}
+
 impl From<EventDimensions> for Value<EventDimensions> {
     fn from(value: EventDimensions) -> Self {
         Value::Lit(value)
@@ -822,6 +1010,18 @@ impl crate::ToJson for InAppMessageBodyConfig {
         crate::put_opt(&mut out, "Body", &self.body);
         crate::put_opt(&mut out, "TextColor", &self.text_color);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InAppMessageBodyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alignment", "Body", "TextColor"])?;
+        Ok(Self {
+            alignment: crate::from_json_optional(map, "Alignment", path)?,
+            body: crate::from_json_optional(map, "Body", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
     }
 }
 
@@ -888,6 +1088,19 @@ impl crate::ToJson for InAppMessageButton {
         crate::put_opt(&mut out, "IOS", &self.ios);
         crate::put_opt(&mut out, "Web", &self.web);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InAppMessageButton {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Android", "DefaultConfig", "IOS", "Web"])?;
+        Ok(Self {
+            android: crate::from_json_optional(map, "Android", path)?,
+            default_config: crate::from_json_optional(map, "DefaultConfig", path)?,
+            ios: crate::from_json_optional(map, "IOS", path)?,
+            web: crate::from_json_optional(map, "Web", path)?,
+        })
     }
 }
 
@@ -977,6 +1190,32 @@ impl crate::ToJson for InAppMessageContent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InAppMessageContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackgroundColor",
+                "BodyConfig",
+                "HeaderConfig",
+                "ImageUrl",
+                "PrimaryBtn",
+                "SecondaryBtn",
+            ],
+        )?;
+        Ok(Self {
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            body_config: crate::from_json_optional(map, "BodyConfig", path)?,
+            header_config: crate::from_json_optional(map, "HeaderConfig", path)?,
+            image_url: crate::from_json_optional(map, "ImageUrl", path)?,
+            primary_btn: crate::from_json_optional(map, "PrimaryBtn", path)?,
+            secondary_btn: crate::from_json_optional(map, "SecondaryBtn", path)?,
+        })
+    }
+}
+
 impl From<InAppMessageContent> for Value<InAppMessageContent> {
     fn from(value: InAppMessageContent) -> Self {
         Value::Lit(value)
@@ -1030,6 +1269,18 @@ impl crate::ToJson for InAppMessageHeaderConfig {
         crate::put_opt(&mut out, "Header", &self.header);
         crate::put_opt(&mut out, "TextColor", &self.text_color);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InAppMessageHeaderConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alignment", "Header", "TextColor"])?;
+        Ok(Self {
+            alignment: crate::from_json_optional(map, "Alignment", path)?,
+            header: crate::from_json_optional(map, "Header", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
     }
 }
 
@@ -1106,6 +1357,30 @@ impl crate::ToJson for Limits {
         crate::put_opt(&mut out, "Session", &self.session);
         crate::put_opt(&mut out, "Total", &self.total);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Limits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Daily",
+                "MaximumDuration",
+                "MessagesPerSecond",
+                "Session",
+                "Total",
+            ],
+        )?;
+        Ok(Self {
+            daily: crate::from_json_optional(map, "Daily", path)?,
+            maximum_duration: crate::from_json_optional(map, "MaximumDuration", path)?,
+            messages_per_second: crate::from_json_optional(map, "MessagesPerSecond", path)?,
+            session: crate::from_json_optional(map, "Session", path)?,
+            total: crate::from_json_optional(map, "Total", path)?,
+        })
     }
 }
 
@@ -1255,6 +1530,44 @@ impl crate::ToJson for Message {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Message {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "Body",
+                "ImageIconUrl",
+                "ImageSmallIconUrl",
+                "ImageUrl",
+                "JsonBody",
+                "MediaUrl",
+                "RawContent",
+                "SilentPush",
+                "TimeToLive",
+                "Title",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            body: crate::from_json_optional(map, "Body", path)?,
+            image_icon_url: crate::from_json_optional(map, "ImageIconUrl", path)?,
+            image_small_icon_url: crate::from_json_optional(map, "ImageSmallIconUrl", path)?,
+            image_url: crate::from_json_optional(map, "ImageUrl", path)?,
+            json_body: crate::from_json_optional(map, "JsonBody", path)?,
+            media_url: crate::from_json_optional(map, "MediaUrl", path)?,
+            raw_content: crate::from_json_optional(map, "RawContent", path)?,
+            silent_push: crate::from_json_optional(map, "SilentPush", path)?,
+            time_to_live: crate::from_json_optional(map, "TimeToLive", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<Message> for Value<Message> {
     fn from(value: Message) -> Self {
         Value::Lit(value)
@@ -1371,6 +1684,38 @@ impl crate::ToJson for MessageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ADMMessage",
+                "APNSMessage",
+                "BaiduMessage",
+                "CustomMessage",
+                "DefaultMessage",
+                "EmailMessage",
+                "GCMMessage",
+                "InAppMessage",
+                "SMSMessage",
+            ],
+        )?;
+        Ok(Self {
+            adm_message: crate::from_json_optional(map, "ADMMessage", path)?,
+            apns_message: crate::from_json_optional(map, "APNSMessage", path)?,
+            baidu_message: crate::from_json_optional(map, "BaiduMessage", path)?,
+            custom_message: crate::from_json_optional(map, "CustomMessage", path)?,
+            default_message: crate::from_json_optional(map, "DefaultMessage", path)?,
+            email_message: crate::from_json_optional(map, "EmailMessage", path)?,
+            gcm_message: crate::from_json_optional(map, "GCMMessage", path)?,
+            in_app_message: crate::from_json_optional(map, "InAppMessage", path)?,
+            sms_message: crate::from_json_optional(map, "SMSMessage", path)?,
+        })
+    }
+}
+
 impl From<MessageConfiguration> for Value<MessageConfiguration> {
     fn from(value: MessageConfiguration) -> Self {
         Value::Lit(value)
@@ -1417,6 +1762,17 @@ impl crate::ToJson for OverrideButtonConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverrideButtonConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ButtonAction", "Link"])?;
+        Ok(Self {
+            button_action: crate::from_json_optional(map, "ButtonAction", path)?,
+            link: crate::from_json_optional(map, "Link", path)?,
+        })
+    }
+}
+
 impl From<OverrideButtonConfiguration> for Value<OverrideButtonConfiguration> {
     fn from(value: OverrideButtonConfiguration) -> Self {
         Value::Lit(value)
@@ -1448,6 +1804,17 @@ impl crate::ToJson for QuietTime {
         crate::put(&mut out, "End", &self.end);
         crate::put(&mut out, "Start", &self.start);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuietTime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["End", "Start"])?;
+        Ok(Self {
+            end: crate::from_json_required(map, "End", path)?,
+            start: crate::from_json_required(map, "Start", path)?,
+        })
     }
 }
 
@@ -1547,6 +1914,34 @@ impl crate::ToJson for Schedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndTime",
+                "EventFilter",
+                "Frequency",
+                "IsLocalTime",
+                "QuietTime",
+                "StartTime",
+                "TimeZone",
+            ],
+        )?;
+        Ok(Self {
+            end_time: crate::from_json_optional(map, "EndTime", path)?,
+            event_filter: crate::from_json_optional(map, "EventFilter", path)?,
+            frequency: crate::from_json_optional(map, "Frequency", path)?,
+            is_local_time: crate::from_json_optional(map, "IsLocalTime", path)?,
+            quiet_time: crate::from_json_optional(map, "QuietTime", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+            time_zone: crate::from_json_optional(map, "TimeZone", path)?,
+        })
+    }
+}
+
 impl From<Schedule> for Value<Schedule> {
     fn from(value: Schedule) -> Self {
         Value::Lit(value)
@@ -1593,6 +1988,17 @@ impl crate::ToJson for SetDimension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SetDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DimensionType", "Values"])?;
+        Ok(Self {
+            dimension_type: crate::from_json_optional(map, "DimensionType", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<SetDimension> for Value<SetDimension> {
     fn from(value: SetDimension) -> Self {
         Value::Lit(value)
@@ -1636,6 +2042,17 @@ impl crate::ToJson for Template {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Template {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Version"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 
@@ -1702,6 +2119,28 @@ impl crate::ToJson for TemplateConfiguration {
         crate::put_opt(&mut out, "SMSTemplate", &self.sms_template);
         crate::put_opt(&mut out, "VoiceTemplate", &self.voice_template);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EmailTemplate",
+                "PushTemplate",
+                "SMSTemplate",
+                "VoiceTemplate",
+            ],
+        )?;
+        Ok(Self {
+            email_template: crate::from_json_optional(map, "EmailTemplate", path)?,
+            push_template: crate::from_json_optional(map, "PushTemplate", path)?,
+            sms_template: crate::from_json_optional(map, "SMSTemplate", path)?,
+            voice_template: crate::from_json_optional(map, "VoiceTemplate", path)?,
+        })
     }
 }
 
@@ -1820,6 +2259,38 @@ impl crate::ToJson for WriteTreatmentResource {
         );
         crate::put_opt(&mut out, "TreatmentName", &self.treatment_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WriteTreatmentResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomDeliveryConfiguration",
+                "MessageConfiguration",
+                "Schedule",
+                "SizePercent",
+                "TemplateConfiguration",
+                "TreatmentDescription",
+                "TreatmentName",
+            ],
+        )?;
+        Ok(Self {
+            custom_delivery_configuration: crate::from_json_optional(
+                map,
+                "CustomDeliveryConfiguration",
+                path,
+            )?,
+            message_configuration: crate::from_json_optional(map, "MessageConfiguration", path)?,
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            size_percent: crate::from_json_optional(map, "SizePercent", path)?,
+            template_configuration: crate::from_json_optional(map, "TemplateConfiguration", path)?,
+            treatment_description: crate::from_json_optional(map, "TreatmentDescription", path)?,
+            treatment_name: crate::from_json_optional(map, "TreatmentName", path)?,
+        })
     }
 }
 

@@ -100,6 +100,38 @@ impl crate::ToJson for EmailChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "ConfigurationSet",
+                "Enabled",
+                "FromAddress",
+                "Identity",
+                "OrchestrationSendingRoleArn",
+                "RoleArn",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            configuration_set: crate::from_json_optional(map, "ConfigurationSet", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            from_address: crate::from_json_required(map, "FromAddress", path)?,
+            identity: crate::from_json_required(map, "Identity", path)?,
+            orchestration_sending_role_arn: crate::from_json_optional(
+                map,
+                "OrchestrationSendingRoleArn",
+                path,
+            )?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::EmailChannel` (`Fn::GetAtt`).
 impl crate::Handle<EmailChannel> {
     /// `Fn::GetAtt` `Id`.

@@ -102,6 +102,34 @@ impl crate::ToJson for EmailTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultSubstitutions",
+                "HtmlPart",
+                "Subject",
+                "Tags",
+                "TemplateDescription",
+                "TemplateName",
+                "TextPart",
+            ],
+        )?;
+        Ok(Self {
+            default_substitutions: crate::from_json_optional(map, "DefaultSubstitutions", path)?,
+            html_part: crate::from_json_optional(map, "HtmlPart", path)?,
+            subject: crate::from_json_required(map, "Subject", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_description: crate::from_json_optional(map, "TemplateDescription", path)?,
+            template_name: crate::from_json_required(map, "TemplateName", path)?,
+            text_part: crate::from_json_optional(map, "TextPart", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::EmailTemplate` (`Fn::GetAtt`).
 impl crate::Handle<EmailTemplate> {
     /// `Fn::GetAtt` `Arn`.

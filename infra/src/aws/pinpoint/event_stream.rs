@@ -60,6 +60,22 @@ impl crate::ToJson for EventStream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventStream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationId", "DestinationStreamArn", "RoleArn"],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            destination_stream_arn: crate::from_json_required(map, "DestinationStreamArn", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::EventStream` (`Fn::GetAtt`).
 impl crate::Handle<EventStream> {
     /// `Fn::GetAtt` `Id`.

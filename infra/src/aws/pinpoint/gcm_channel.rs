@@ -88,6 +88,34 @@ impl crate::ToJson for GcmChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GcmChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiKey",
+                "ApplicationId",
+                "DefaultAuthenticationMethod",
+                "Enabled",
+                "ServiceJson",
+            ],
+        )?;
+        Ok(Self {
+            api_key: crate::from_json_optional(map, "ApiKey", path)?,
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            default_authentication_method: crate::from_json_optional(
+                map,
+                "DefaultAuthenticationMethod",
+                path,
+            )?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            service_json: crate::from_json_optional(map, "ServiceJson", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::GCMChannel` (`Fn::GetAtt`).
 impl crate::Handle<GcmChannel> {
     /// `Fn::GetAtt` `Id`.

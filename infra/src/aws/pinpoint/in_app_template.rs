@@ -94,6 +94,32 @@ impl crate::ToJson for InAppTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InAppTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Content",
+                "CustomConfig",
+                "Layout",
+                "Tags",
+                "TemplateDescription",
+                "TemplateName",
+            ],
+        )?;
+        Ok(Self {
+            content: crate::from_json_optional(map, "Content", path)?,
+            custom_config: crate::from_json_optional(map, "CustomConfig", path)?,
+            layout: crate::from_json_optional(map, "Layout", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_description: crate::from_json_optional(map, "TemplateDescription", path)?,
+            template_name: crate::from_json_required(map, "TemplateName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::InAppTemplate` (`Fn::GetAtt`).
 impl crate::Handle<InAppTemplate> {
     /// `Fn::GetAtt` `Arn`.
@@ -149,6 +175,18 @@ impl crate::ToJson for BodyConfig {
         crate::put_opt(&mut out, "Body", &self.body);
         crate::put_opt(&mut out, "TextColor", &self.text_color);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BodyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alignment", "Body", "TextColor"])?;
+        Ok(Self {
+            alignment: crate::from_json_optional(map, "Alignment", path)?,
+            body: crate::from_json_optional(map, "Body", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
     }
 }
 
@@ -215,6 +253,19 @@ impl crate::ToJson for ButtonConfig {
         crate::put_opt(&mut out, "IOS", &self.ios);
         crate::put_opt(&mut out, "Web", &self.web);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ButtonConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Android", "DefaultConfig", "IOS", "Web"])?;
+        Ok(Self {
+            android: crate::from_json_optional(map, "Android", path)?,
+            default_config: crate::from_json_optional(map, "DefaultConfig", path)?,
+            ios: crate::from_json_optional(map, "IOS", path)?,
+            web: crate::from_json_optional(map, "Web", path)?,
+        })
     }
 }
 
@@ -304,6 +355,32 @@ impl crate::ToJson for DefaultButtonConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultButtonConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackgroundColor",
+                "BorderRadius",
+                "ButtonAction",
+                "Link",
+                "Text",
+                "TextColor",
+            ],
+        )?;
+        Ok(Self {
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            border_radius: crate::from_json_optional(map, "BorderRadius", path)?,
+            button_action: crate::from_json_optional(map, "ButtonAction", path)?,
+            link: crate::from_json_optional(map, "Link", path)?,
+            text: crate::from_json_optional(map, "Text", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
+    }
+}
+
 impl From<DefaultButtonConfiguration> for Value<DefaultButtonConfiguration> {
     fn from(value: DefaultButtonConfiguration) -> Self {
         Value::Lit(value)
@@ -357,6 +434,18 @@ impl crate::ToJson for HeaderConfig {
         crate::put_opt(&mut out, "Header", &self.header);
         crate::put_opt(&mut out, "TextColor", &self.text_color);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeaderConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alignment", "Header", "TextColor"])?;
+        Ok(Self {
+            alignment: crate::from_json_optional(map, "Alignment", path)?,
+            header: crate::from_json_optional(map, "Header", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
     }
 }
 
@@ -446,6 +535,32 @@ impl crate::ToJson for InAppMessageContent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InAppMessageContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackgroundColor",
+                "BodyConfig",
+                "HeaderConfig",
+                "ImageUrl",
+                "PrimaryBtn",
+                "SecondaryBtn",
+            ],
+        )?;
+        Ok(Self {
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            body_config: crate::from_json_optional(map, "BodyConfig", path)?,
+            header_config: crate::from_json_optional(map, "HeaderConfig", path)?,
+            image_url: crate::from_json_optional(map, "ImageUrl", path)?,
+            primary_btn: crate::from_json_optional(map, "PrimaryBtn", path)?,
+            secondary_btn: crate::from_json_optional(map, "SecondaryBtn", path)?,
+        })
+    }
+}
+
 impl From<InAppMessageContent> for Value<InAppMessageContent> {
     fn from(value: InAppMessageContent) -> Self {
         Value::Lit(value)
@@ -492,6 +607,17 @@ impl crate::ToJson for OverrideButtonConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverrideButtonConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ButtonAction", "Link"])?;
+        Ok(Self {
+            button_action: crate::from_json_optional(map, "ButtonAction", path)?,
+            link: crate::from_json_optional(map, "Link", path)?,
+        })
+    }
+}
+
 impl From<OverrideButtonConfiguration> for Value<OverrideButtonConfiguration> {
     fn from(value: OverrideButtonConfiguration) -> Self {
         Value::Lit(value)
@@ -526,6 +652,21 @@ impl crate::ToJson for Alignment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Alignment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LEFT", Self::Left),
+                ("CENTER", Self::Center),
+                ("RIGHT", Self::Right),
+            ],
+        )
+    }
+}
+
 impl From<Alignment> for Value<Alignment> {
     fn from(value: Alignment) -> Self {
         Value::Lit(value)
@@ -557,6 +698,21 @@ impl ButtonAction {
 impl crate::ToJson for ButtonAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ButtonAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LINK", Self::Link),
+                ("DEEP_LINK", Self::DeepLink),
+                ("CLOSE", Self::Close),
+            ],
+        )
     }
 }
 
@@ -600,6 +756,24 @@ impl Layout {
 impl crate::ToJson for Layout {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Layout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BOTTOM_BANNER", Self::BottomBanner),
+                ("TOP_BANNER", Self::TopBanner),
+                ("OVERLAYS", Self::Overlays),
+                ("MOBILE_FEED", Self::MobileFeed),
+                ("MIDDLE_BANNER", Self::MiddleBanner),
+                ("CAROUSEL", Self::Carousel),
+            ],
+        )
     }
 }
 

@@ -128,6 +128,38 @@ impl crate::ToJson for PushTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PushTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ADM",
+                "APNS",
+                "Baidu",
+                "Default",
+                "DefaultSubstitutions",
+                "GCM",
+                "Tags",
+                "TemplateDescription",
+                "TemplateName",
+            ],
+        )?;
+        Ok(Self {
+            adm: crate::from_json_optional(map, "ADM", path)?,
+            apns: crate::from_json_optional(map, "APNS", path)?,
+            baidu: crate::from_json_optional(map, "Baidu", path)?,
+            default: crate::from_json_optional(map, "Default", path)?,
+            default_substitutions: crate::from_json_optional(map, "DefaultSubstitutions", path)?,
+            gcm: crate::from_json_optional(map, "GCM", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_description: crate::from_json_optional(map, "TemplateDescription", path)?,
+            template_name: crate::from_json_required(map, "TemplateName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::PushTemplate` (`Fn::GetAtt`).
 impl crate::Handle<PushTemplate> {
     /// `Fn::GetAtt` `Arn`.
@@ -241,6 +273,36 @@ impl crate::ToJson for AndroidPushNotificationTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AndroidPushNotificationTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "Body",
+                "ImageIconUrl",
+                "ImageUrl",
+                "SmallImageIconUrl",
+                "Sound",
+                "Title",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            body: crate::from_json_optional(map, "Body", path)?,
+            image_icon_url: crate::from_json_optional(map, "ImageIconUrl", path)?,
+            image_url: crate::from_json_optional(map, "ImageUrl", path)?,
+            small_image_icon_url: crate::from_json_optional(map, "SmallImageIconUrl", path)?,
+            sound: crate::from_json_optional(map, "Sound", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<AndroidPushNotificationTemplate> for Value<AndroidPushNotificationTemplate> {
     fn from(value: AndroidPushNotificationTemplate) -> Self {
         Value::Lit(value)
@@ -327,6 +389,25 @@ impl crate::ToJson for ApnsPushNotificationTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApnsPushNotificationTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Action", "Body", "MediaUrl", "Sound", "Title", "Url"],
+        )?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            body: crate::from_json_optional(map, "Body", path)?,
+            media_url: crate::from_json_optional(map, "MediaUrl", path)?,
+            sound: crate::from_json_optional(map, "Sound", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<ApnsPushNotificationTemplate> for Value<ApnsPushNotificationTemplate> {
     fn from(value: ApnsPushNotificationTemplate) -> Self {
         Value::Lit(value)
@@ -400,6 +481,21 @@ impl crate::ToJson for DefaultPushNotificationTemplate {
         crate::put_opt(&mut out, "Title", &self.title);
         crate::put_opt(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultPushNotificationTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Action", "Body", "Sound", "Title", "Url"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            body: crate::from_json_optional(map, "Body", path)?,
+            sound: crate::from_json_optional(map, "Sound", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
     }
 }
 

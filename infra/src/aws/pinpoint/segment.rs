@@ -78,6 +78,30 @@ impl crate::ToJson for Segment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Segment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "Dimensions",
+                "Name",
+                "SegmentGroups",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            segment_groups: crate::from_json_optional(map, "SegmentGroups", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::Segment` (`Fn::GetAtt`).
 impl crate::Handle<Segment> {
     /// `Fn::GetAtt` `Arn`.
@@ -119,6 +143,16 @@ impl crate::ToJson for Behavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Behavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Recency"])?;
+        Ok(Self {
+            recency: crate::from_json_optional(map, "Recency", path)?,
+        })
+    }
+}
+
 impl From<Behavior> for Value<Behavior> {
     fn from(value: Behavior) -> Self {
         Value::Lit(value)
@@ -150,6 +184,17 @@ impl crate::ToJson for Coordinates {
         crate::put(&mut out, "Latitude", &self.latitude);
         crate::put(&mut out, "Longitude", &self.longitude);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Coordinates {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Latitude", "Longitude"])?;
+        Ok(Self {
+            latitude: crate::from_json_required(map, "Latitude", path)?,
+            longitude: crate::from_json_required(map, "Longitude", path)?,
+        })
     }
 }
 
@@ -239,6 +284,32 @@ impl crate::ToJson for Demographic {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Demographic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppVersion",
+                "Channel",
+                "DeviceType",
+                "Make",
+                "Model",
+                "Platform",
+            ],
+        )?;
+        Ok(Self {
+            app_version: crate::from_json_optional(map, "AppVersion", path)?,
+            channel: crate::from_json_optional(map, "Channel", path)?,
+            device_type: crate::from_json_optional(map, "DeviceType", path)?,
+            make: crate::from_json_optional(map, "Make", path)?,
+            model: crate::from_json_optional(map, "Model", path)?,
+            platform: crate::from_json_optional(map, "Platform", path)?,
+        })
+    }
+}
+
 impl From<Demographic> for Value<Demographic> {
     fn from(value: Demographic) -> Self {
         Value::Lit(value)
@@ -273,6 +344,17 @@ impl crate::ToJson for GpsPoint {
         crate::put(&mut out, "Coordinates", &self.coordinates);
         crate::put(&mut out, "RangeInKilometers", &self.range_in_kilometers);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GpsPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Coordinates", "RangeInKilometers"])?;
+        Ok(Self {
+            coordinates: crate::from_json_required(map, "Coordinates", path)?,
+            range_in_kilometers: crate::from_json_required(map, "RangeInKilometers", path)?,
+        })
     }
 }
 
@@ -342,6 +424,23 @@ impl crate::ToJson for Groups {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Groups {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Dimensions", "SourceSegments", "SourceType", "Type"],
+        )?;
+        Ok(Self {
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            source_segments: crate::from_json_optional(map, "SourceSegments", path)?,
+            source_type: crate::from_json_optional(map, "SourceType", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<Groups> for Value<Groups> {
     fn from(value: Groups) -> Self {
         Value::Lit(value)
@@ -388,6 +487,17 @@ impl crate::ToJson for Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Country", "GPSPoint"])?;
+        Ok(Self {
+            country: crate::from_json_optional(map, "Country", path)?,
+            gps_point: crate::from_json_optional(map, "GPSPoint", path)?,
+        })
+    }
+}
+
 impl From<Location> for Value<Location> {
     fn from(value: Location) -> Self {
         Value::Lit(value)
@@ -419,6 +529,17 @@ impl crate::ToJson for Recency {
         crate::put(&mut out, "Duration", &self.duration);
         crate::put(&mut out, "RecencyType", &self.recency_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Recency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Duration", "RecencyType"])?;
+        Ok(Self {
+            duration: crate::from_json_required(map, "Duration", path)?,
+            recency_type: crate::from_json_required(map, "RecencyType", path)?,
+        })
     }
 }
 
@@ -508,6 +629,32 @@ impl crate::ToJson for SegmentDimensions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentDimensions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Attributes",
+                "Behavior",
+                "Demographic",
+                "Location",
+                "Metrics",
+                "UserAttributes",
+            ],
+        )?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+            behavior: crate::from_json_optional(map, "Behavior", path)?,
+            demographic: crate::from_json_optional(map, "Demographic", path)?,
+            location: crate::from_json_optional(map, "Location", path)?,
+            metrics: crate::from_json_optional(map, "Metrics", path)?,
+            user_attributes: crate::from_json_optional(map, "UserAttributes", path)?,
+        })
+    }
+}
+
 impl From<SegmentDimensions> for Value<SegmentDimensions> {
     fn from(value: SegmentDimensions) -> Self {
         Value::Lit(value)
@@ -551,6 +698,17 @@ impl crate::ToJson for SegmentGroups {
         crate::put_opt(&mut out, "Groups", &self.groups);
         crate::put_opt(&mut out, "Include", &self.include);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SegmentGroups {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Groups", "Include"])?;
+        Ok(Self {
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            include: crate::from_json_optional(map, "Include", path)?,
+        })
     }
 }
 
@@ -600,6 +758,17 @@ impl crate::ToJson for SetDimension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SetDimension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DimensionType", "Values"])?;
+        Ok(Self {
+            dimension_type: crate::from_json_optional(map, "DimensionType", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<SetDimension> for Value<SetDimension> {
     fn from(value: SetDimension) -> Self {
         Value::Lit(value)
@@ -637,6 +806,17 @@ impl crate::ToJson for SourceSegments {
         crate::put(&mut out, "Id", &self.id);
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceSegments {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Version"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 

@@ -74,6 +74,23 @@ impl crate::ToJson for SmsChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmsChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationId", "Enabled", "SenderId", "ShortCode"],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            sender_id: crate::from_json_optional(map, "SenderId", path)?,
+            short_code: crate::from_json_optional(map, "ShortCode", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::SMSChannel` (`Fn::GetAtt`).
 impl crate::Handle<SmsChannel> {
     /// `Fn::GetAtt` `Id`.

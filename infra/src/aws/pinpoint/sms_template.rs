@@ -82,6 +82,30 @@ impl crate::ToJson for SmsTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmsTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Body",
+                "DefaultSubstitutions",
+                "Tags",
+                "TemplateDescription",
+                "TemplateName",
+            ],
+        )?;
+        Ok(Self {
+            body: crate::from_json_required(map, "Body", path)?,
+            default_substitutions: crate::from_json_optional(map, "DefaultSubstitutions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_description: crate::from_json_optional(map, "TemplateDescription", path)?,
+            template_name: crate::from_json_required(map, "TemplateName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::SmsTemplate` (`Fn::GetAtt`).
 impl crate::Handle<SmsTemplate> {
     /// `Fn::GetAtt` `Arn`.

@@ -54,6 +54,17 @@ impl crate::ToJson for VoiceChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VoiceChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationId", "Enabled"])?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pinpoint::VoiceChannel` (`Fn::GetAtt`).
 impl crate::Handle<VoiceChannel> {
     /// `Fn::GetAtt` `Id`.

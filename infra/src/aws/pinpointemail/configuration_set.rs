@@ -95,6 +95,32 @@ impl crate::ToJson for ConfigurationSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeliveryOptions",
+                "Name",
+                "ReputationOptions",
+                "SendingOptions",
+                "Tags",
+                "TrackingOptions",
+            ],
+        )?;
+        Ok(Self {
+            delivery_options: crate::from_json_optional(map, "DeliveryOptions", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            reputation_options: crate::from_json_optional(map, "ReputationOptions", path)?,
+            sending_options: crate::from_json_optional(map, "SendingOptions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tracking_options: crate::from_json_optional(map, "TrackingOptions", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PinpointEmail::ConfigurationSet` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationSet> {
     /// `Fn::GetAtt` `Id`.
@@ -130,6 +156,16 @@ impl crate::ToJson for DeliveryOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SendingPoolName", &self.sending_pool_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeliveryOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SendingPoolName"])?;
+        Ok(Self {
+            sending_pool_name: crate::from_json_optional(map, "SendingPoolName", path)?,
+        })
     }
 }
 
@@ -173,6 +209,20 @@ impl crate::ToJson for ReputationOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReputationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReputationMetricsEnabled"])?;
+        Ok(Self {
+            reputation_metrics_enabled: crate::from_json_optional(
+                map,
+                "ReputationMetricsEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ReputationOptions> for Value<ReputationOptions> {
     fn from(value: ReputationOptions) -> Self {
         Value::Lit(value)
@@ -206,6 +256,16 @@ impl crate::ToJson for SendingOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SendingEnabled", &self.sending_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SendingOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SendingEnabled"])?;
+        Ok(Self {
+            sending_enabled: crate::from_json_optional(map, "SendingEnabled", path)?,
+        })
     }
 }
 
@@ -246,6 +306,16 @@ impl crate::ToJson for TrackingOptions {
             &self.custom_redirect_domain,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrackingOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomRedirectDomain"])?;
+        Ok(Self {
+            custom_redirect_domain: crate::from_json_optional(map, "CustomRedirectDomain", path)?,
+        })
     }
 }
 

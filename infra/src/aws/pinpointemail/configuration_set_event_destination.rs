@@ -70,6 +70,26 @@ impl crate::ToJson for ConfigurationSetEventDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationSetEventDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigurationSetName",
+                "EventDestination",
+                "EventDestinationName",
+            ],
+        )?;
+        Ok(Self {
+            configuration_set_name: crate::from_json_required(map, "ConfigurationSetName", path)?,
+            event_destination: crate::from_json_optional(map, "EventDestination", path)?,
+            event_destination_name: crate::from_json_required(map, "EventDestinationName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PinpointEmail::ConfigurationSetEventDestination` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationSetEventDestination> {
     /// `Fn::GetAtt` `Id`.
@@ -112,6 +132,20 @@ impl crate::ToJson for CloudWatchDestination {
             &self.dimension_configurations,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DimensionConfigurations"])?;
+        Ok(Self {
+            dimension_configurations: crate::from_json_optional(
+                map,
+                "DimensionConfigurations",
+                path,
+            )?,
+        })
     }
 }
 
@@ -162,6 +196,26 @@ impl crate::ToJson for DimensionConfiguration {
             &self.dimension_value_source,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DimensionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultDimensionValue",
+                "DimensionName",
+                "DimensionValueSource",
+            ],
+        )?;
+        Ok(Self {
+            default_dimension_value: crate::from_json_required(map, "DefaultDimensionValue", path)?,
+            dimension_name: crate::from_json_required(map, "DimensionName", path)?,
+            dimension_value_source: crate::from_json_required(map, "DimensionValueSource", path)?,
+        })
     }
 }
 
@@ -259,6 +313,36 @@ impl crate::ToJson for EventDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchDestination",
+                "Enabled",
+                "KinesisFirehoseDestination",
+                "MatchingEventTypes",
+                "PinpointDestination",
+                "SnsDestination",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_destination: crate::from_json_optional(map, "CloudWatchDestination", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            kinesis_firehose_destination: crate::from_json_optional(
+                map,
+                "KinesisFirehoseDestination",
+                path,
+            )?,
+            matching_event_types: crate::from_json_required(map, "MatchingEventTypes", path)?,
+            pinpoint_destination: crate::from_json_optional(map, "PinpointDestination", path)?,
+            sns_destination: crate::from_json_optional(map, "SnsDestination", path)?,
+        })
+    }
+}
+
 impl From<EventDestination> for Value<EventDestination> {
     fn from(value: EventDestination) -> Self {
         Value::Lit(value)
@@ -293,6 +377,17 @@ impl crate::ToJson for KinesisFirehoseDestination {
         crate::put(&mut out, "DeliveryStreamArn", &self.delivery_stream_arn);
         crate::put(&mut out, "IamRoleArn", &self.iam_role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisFirehoseDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStreamArn", "IamRoleArn"])?;
+        Ok(Self {
+            delivery_stream_arn: crate::from_json_required(map, "DeliveryStreamArn", path)?,
+            iam_role_arn: crate::from_json_required(map, "IamRoleArn", path)?,
+        })
     }
 }
 
@@ -332,6 +427,16 @@ impl crate::ToJson for PinpointDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PinpointDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationArn"])?;
+        Ok(Self {
+            application_arn: crate::from_json_optional(map, "ApplicationArn", path)?,
+        })
+    }
+}
+
 impl From<PinpointDestination> for Value<PinpointDestination> {
     fn from(value: PinpointDestination) -> Self {
         Value::Lit(value)
@@ -359,6 +464,16 @@ impl crate::ToJson for SnsDestination {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TopicArn", &self.topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnsDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TopicArn"])?;
+        Ok(Self {
+            topic_arn: crate::from_json_required(map, "TopicArn", path)?,
+        })
     }
 }
 

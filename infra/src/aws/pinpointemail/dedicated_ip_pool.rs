@@ -61,6 +61,17 @@ impl crate::ToJson for DedicatedIpPool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DedicatedIpPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PoolName", "Tags"])?;
+        Ok(Self {
+            pool_name: crate::from_json_optional(map, "PoolName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PinpointEmail::DedicatedIpPool` (`Fn::GetAtt`).
 impl crate::Handle<DedicatedIpPool> {
     /// `Fn::GetAtt` `Id`.

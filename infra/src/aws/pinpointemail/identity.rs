@@ -88,6 +88,34 @@ impl crate::ToJson for Identity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Identity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DkimSigningEnabled",
+                "FeedbackForwardingEnabled",
+                "MailFromAttributes",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            dkim_signing_enabled: crate::from_json_optional(map, "DkimSigningEnabled", path)?,
+            feedback_forwarding_enabled: crate::from_json_optional(
+                map,
+                "FeedbackForwardingEnabled",
+                path,
+            )?,
+            mail_from_attributes: crate::from_json_optional(map, "MailFromAttributes", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PinpointEmail::Identity` (`Fn::GetAtt`).
 impl crate::Handle<Identity> {
     /// `Fn::GetAtt` `Id`.
@@ -167,6 +195,17 @@ impl crate::ToJson for MailFromAttributes {
         );
         crate::put_opt(&mut out, "MailFromDomain", &self.mail_from_domain);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MailFromAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BehaviorOnMxFailure", "MailFromDomain"])?;
+        Ok(Self {
+            behavior_on_mx_failure: crate::from_json_optional(map, "BehaviorOnMxFailure", path)?,
+            mail_from_domain: crate::from_json_optional(map, "MailFromDomain", path)?,
+        })
     }
 }
 

@@ -163,6 +163,46 @@ impl crate::ToJson for Pipe {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Pipe {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DesiredState",
+                "Enrichment",
+                "EnrichmentParameters",
+                "KmsKeyIdentifier",
+                "LogConfiguration",
+                "Name",
+                "RoleArn",
+                "Source",
+                "SourceParameters",
+                "Tags",
+                "Target",
+                "TargetParameters",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            desired_state: crate::from_json_optional(map, "DesiredState", path)?,
+            enrichment: crate::from_json_optional(map, "Enrichment", path)?,
+            enrichment_parameters: crate::from_json_optional(map, "EnrichmentParameters", path)?,
+            kms_key_identifier: crate::from_json_optional(map, "KmsKeyIdentifier", path)?,
+            log_configuration: crate::from_json_optional(map, "LogConfiguration", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            source_parameters: crate::from_json_optional(map, "SourceParameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+            target_parameters: crate::from_json_optional(map, "TargetParameters", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Pipes::Pipe` (`Fn::GetAtt`).
 impl crate::Handle<Pipe> {
     /// `Fn::GetAtt` `Arn`.
@@ -235,6 +275,19 @@ impl crate::ToJson for AwsVpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsVpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AssignPublicIp", "SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            assign_public_ip: crate::from_json_optional(map, "AssignPublicIp", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<AwsVpcConfiguration> for Value<AwsVpcConfiguration> {
     fn from(value: AwsVpcConfiguration) -> Self {
         Value::Lit(value)
@@ -266,6 +319,16 @@ impl crate::ToJson for BatchArrayProperties {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Size", &self.size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchArrayProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Size"])?;
+        Ok(Self {
+            size: crate::from_json_optional(map, "Size", path)?,
+        })
     }
 }
 
@@ -345,6 +408,28 @@ impl crate::ToJson for BatchContainerOverrides {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchContainerOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Command",
+                "Environment",
+                "InstanceType",
+                "ResourceRequirements",
+            ],
+        )?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            resource_requirements: crate::from_json_optional(map, "ResourceRequirements", path)?,
+        })
+    }
+}
+
 impl From<BatchContainerOverrides> for Value<BatchContainerOverrides> {
     fn from(value: BatchContainerOverrides) -> Self {
         Value::Lit(value)
@@ -388,6 +473,17 @@ impl crate::ToJson for BatchEnvironmentVariable {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchEnvironmentVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -437,6 +533,17 @@ impl crate::ToJson for BatchJobDependency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchJobDependency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JobId", "Type"])?;
+        Ok(Self {
+            job_id: crate::from_json_optional(map, "JobId", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<BatchJobDependency> for Value<BatchJobDependency> {
     fn from(value: BatchJobDependency) -> Self {
         Value::Lit(value)
@@ -474,6 +581,17 @@ impl crate::ToJson for BatchResourceRequirement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchResourceRequirement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<BatchResourceRequirement> for Value<BatchResourceRequirement> {
     fn from(value: BatchResourceRequirement) -> Self {
         Value::Lit(value)
@@ -505,6 +623,16 @@ impl crate::ToJson for BatchRetryStrategy {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Attempts", &self.attempts);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchRetryStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attempts"])?;
+        Ok(Self {
+            attempts: crate::from_json_optional(map, "Attempts", path)?,
+        })
     }
 }
 
@@ -558,6 +686,18 @@ impl crate::ToJson for CapacityProviderStrategyItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderStrategyItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Base", "CapacityProvider", "Weight"])?;
+        Ok(Self {
+            base: crate::from_json_optional(map, "Base", path)?,
+            capacity_provider: crate::from_json_required(map, "CapacityProvider", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<CapacityProviderStrategyItem> for Value<CapacityProviderStrategyItem> {
     fn from(value: CapacityProviderStrategyItem) -> Self {
         Value::Lit(value)
@@ -594,6 +734,16 @@ impl crate::ToJson for CloudwatchLogsLogDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudwatchLogsLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupArn"])?;
+        Ok(Self {
+            log_group_arn: crate::from_json_optional(map, "LogGroupArn", path)?,
+        })
+    }
+}
+
 impl From<CloudwatchLogsLogDestination> for Value<CloudwatchLogsLogDestination> {
     fn from(value: CloudwatchLogsLogDestination) -> Self {
         Value::Lit(value)
@@ -625,6 +775,16 @@ impl crate::ToJson for DeadLetterConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeadLetterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+        })
     }
 }
 
@@ -667,6 +827,22 @@ impl crate::ToJson for DimensionMapping {
         crate::put(&mut out, "DimensionValue", &self.dimension_value);
         crate::put(&mut out, "DimensionValueType", &self.dimension_value_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DimensionMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DimensionName", "DimensionValue", "DimensionValueType"],
+        )?;
+        Ok(Self {
+            dimension_name: crate::from_json_required(map, "DimensionName", path)?,
+            dimension_value: crate::from_json_required(map, "DimensionValue", path)?,
+            dimension_value_type: crate::from_json_required(map, "DimensionValueType", path)?,
+        })
     }
 }
 
@@ -789,6 +965,36 @@ impl crate::ToJson for EcsContainerOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsContainerOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Command",
+                "Cpu",
+                "Environment",
+                "EnvironmentFiles",
+                "Memory",
+                "MemoryReservation",
+                "Name",
+                "ResourceRequirements",
+            ],
+        )?;
+        Ok(Self {
+            command: crate::from_json_optional(map, "Command", path)?,
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            environment_files: crate::from_json_optional(map, "EnvironmentFiles", path)?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+            memory_reservation: crate::from_json_optional(map, "MemoryReservation", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            resource_requirements: crate::from_json_optional(map, "ResourceRequirements", path)?,
+        })
+    }
+}
+
 impl From<EcsContainerOverride> for Value<EcsContainerOverride> {
     fn from(value: EcsContainerOverride) -> Self {
         Value::Lit(value)
@@ -823,6 +1029,17 @@ impl crate::ToJson for EcsEnvironmentFile {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsEnvironmentFile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -872,6 +1089,17 @@ impl crate::ToJson for EcsEnvironmentVariable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsEnvironmentVariable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<EcsEnvironmentVariable> for Value<EcsEnvironmentVariable> {
     fn from(value: EcsEnvironmentVariable) -> Self {
         Value::Lit(value)
@@ -899,6 +1127,16 @@ impl crate::ToJson for EcsEphemeralStorage {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SizeInGiB", &self.size_in_gi_b);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsEphemeralStorage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SizeInGiB"])?;
+        Ok(Self {
+            size_in_gi_b: crate::from_json_required(map, "SizeInGiB", path)?,
+        })
     }
 }
 
@@ -948,6 +1186,17 @@ impl crate::ToJson for EcsInferenceAcceleratorOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsInferenceAcceleratorOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeviceName", "DeviceType"])?;
+        Ok(Self {
+            device_name: crate::from_json_optional(map, "DeviceName", path)?,
+            device_type: crate::from_json_optional(map, "DeviceType", path)?,
+        })
+    }
+}
+
 impl From<EcsInferenceAcceleratorOverride> for Value<EcsInferenceAcceleratorOverride> {
     fn from(value: EcsInferenceAcceleratorOverride) -> Self {
         Value::Lit(value)
@@ -982,6 +1231,17 @@ impl crate::ToJson for EcsResourceRequirement {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsResourceRequirement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1091,6 +1351,38 @@ impl crate::ToJson for EcsTaskOverride {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsTaskOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerOverrides",
+                "Cpu",
+                "EphemeralStorage",
+                "ExecutionRoleArn",
+                "InferenceAcceleratorOverrides",
+                "Memory",
+                "TaskRoleArn",
+            ],
+        )?;
+        Ok(Self {
+            container_overrides: crate::from_json_optional(map, "ContainerOverrides", path)?,
+            cpu: crate::from_json_optional(map, "Cpu", path)?,
+            ephemeral_storage: crate::from_json_optional(map, "EphemeralStorage", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            inference_accelerator_overrides: crate::from_json_optional(
+                map,
+                "InferenceAcceleratorOverrides",
+                path,
+            )?,
+            memory: crate::from_json_optional(map, "Memory", path)?,
+            task_role_arn: crate::from_json_optional(map, "TaskRoleArn", path)?,
+        })
+    }
+}
+
 impl From<EcsTaskOverride> for Value<EcsTaskOverride> {
     fn from(value: EcsTaskOverride) -> Self {
         Value::Lit(value)
@@ -1122,6 +1414,16 @@ impl crate::ToJson for Filter {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Pattern", &self.pattern);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Pattern"])?;
+        Ok(Self {
+            pattern: crate::from_json_optional(map, "Pattern", path)?,
+        })
     }
 }
 
@@ -1159,6 +1461,16 @@ impl crate::ToJson for FilterCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filters"])?;
+        Ok(Self {
+            filters: crate::from_json_optional(map, "Filters", path)?,
+        })
+    }
+}
+
 impl From<FilterCriteria> for Value<FilterCriteria> {
     fn from(value: FilterCriteria) -> Self {
         Value::Lit(value)
@@ -1192,6 +1504,16 @@ impl crate::ToJson for FirehoseLogDestination {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DeliveryStreamArn", &self.delivery_stream_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirehoseLogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStreamArn"])?;
+        Ok(Self {
+            delivery_stream_arn: crate::from_json_optional(map, "DeliveryStreamArn", path)?,
+        })
     }
 }
 
@@ -1241,6 +1563,30 @@ impl crate::ToJson for MultiMeasureAttributeMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiMeasureAttributeMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MeasureValue",
+                "MeasureValueType",
+                "MultiMeasureAttributeName",
+            ],
+        )?;
+        Ok(Self {
+            measure_value: crate::from_json_required(map, "MeasureValue", path)?,
+            measure_value_type: crate::from_json_required(map, "MeasureValueType", path)?,
+            multi_measure_attribute_name: crate::from_json_required(
+                map,
+                "MultiMeasureAttributeName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MultiMeasureAttributeMapping> for Value<MultiMeasureAttributeMapping> {
     fn from(value: MultiMeasureAttributeMapping) -> Self {
         Value::Lit(value)
@@ -1282,6 +1628,25 @@ impl crate::ToJson for MultiMeasureMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiMeasureMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MultiMeasureAttributeMappings", "MultiMeasureName"],
+        )?;
+        Ok(Self {
+            multi_measure_attribute_mappings: crate::from_json_required(
+                map,
+                "MultiMeasureAttributeMappings",
+                path,
+            )?,
+            multi_measure_name: crate::from_json_required(map, "MultiMeasureName", path)?,
+        })
+    }
+}
+
 impl From<MultiMeasureMapping> for Value<MultiMeasureMapping> {
     fn from(value: MultiMeasureMapping) -> Self {
         Value::Lit(value)
@@ -1315,6 +1680,16 @@ impl crate::ToJson for NetworkConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AwsvpcConfiguration", &self.awsvpc_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsvpcConfiguration"])?;
+        Ok(Self {
+            awsvpc_configuration: crate::from_json_optional(map, "AwsvpcConfiguration", path)?,
+        })
     }
 }
 
@@ -1384,6 +1759,26 @@ impl crate::ToJson for PipeEnrichmentHttpParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeEnrichmentHttpParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HeaderParameters",
+                "PathParameterValues",
+                "QueryStringParameters",
+            ],
+        )?;
+        Ok(Self {
+            header_parameters: crate::from_json_optional(map, "HeaderParameters", path)?,
+            path_parameter_values: crate::from_json_optional(map, "PathParameterValues", path)?,
+            query_string_parameters: crate::from_json_optional(map, "QueryStringParameters", path)?,
+        })
+    }
+}
+
 impl From<PipeEnrichmentHttpParameters> for Value<PipeEnrichmentHttpParameters> {
     fn from(value: PipeEnrichmentHttpParameters) -> Self {
         Value::Lit(value)
@@ -1430,6 +1825,17 @@ impl crate::ToJson for PipeEnrichmentParameters {
         crate::put_opt(&mut out, "HttpParameters", &self.http_parameters);
         crate::put_opt(&mut out, "InputTemplate", &self.input_template);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeEnrichmentParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HttpParameters", "InputTemplate"])?;
+        Ok(Self {
+            http_parameters: crate::from_json_optional(map, "HttpParameters", path)?,
+            input_template: crate::from_json_optional(map, "InputTemplate", path)?,
+        })
     }
 }
 
@@ -1530,6 +1936,38 @@ impl crate::ToJson for PipeLogConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeLogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudwatchLogsLogDestination",
+                "FirehoseLogDestination",
+                "IncludeExecutionData",
+                "Level",
+                "S3LogDestination",
+            ],
+        )?;
+        Ok(Self {
+            cloudwatch_logs_log_destination: crate::from_json_optional(
+                map,
+                "CloudwatchLogsLogDestination",
+                path,
+            )?,
+            firehose_log_destination: crate::from_json_optional(
+                map,
+                "FirehoseLogDestination",
+                path,
+            )?,
+            include_execution_data: crate::from_json_optional(map, "IncludeExecutionData", path)?,
+            level: crate::from_json_optional(map, "Level", path)?,
+            s3_log_destination: crate::from_json_optional(map, "S3LogDestination", path)?,
+        })
+    }
+}
+
 impl From<PipeLogConfiguration> for Value<PipeLogConfiguration> {
     fn from(value: PipeLogConfiguration) -> Self {
         Value::Lit(value)
@@ -1585,6 +2023,32 @@ impl crate::ToJson for PipeSourceActiveMqBrokerParameters {
         );
         crate::put(&mut out, "QueueName", &self.queue_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeSourceActiveMqBrokerParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchSize",
+                "Credentials",
+                "MaximumBatchingWindowInSeconds",
+                "QueueName",
+            ],
+        )?;
+        Ok(Self {
+            batch_size: crate::from_json_optional(map, "BatchSize", path)?,
+            credentials: crate::from_json_required(map, "Credentials", path)?,
+            maximum_batching_window_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumBatchingWindowInSeconds",
+                path,
+            )?,
+            queue_name: crate::from_json_required(map, "QueueName", path)?,
+        })
     }
 }
 
@@ -1708,6 +2172,48 @@ impl crate::ToJson for PipeSourceDynamoDbStreamParameters {
         );
         crate::put(&mut out, "StartingPosition", &self.starting_position);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeSourceDynamoDbStreamParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchSize",
+                "DeadLetterConfig",
+                "MaximumBatchingWindowInSeconds",
+                "MaximumRecordAgeInSeconds",
+                "MaximumRetryAttempts",
+                "OnPartialBatchItemFailure",
+                "ParallelizationFactor",
+                "StartingPosition",
+            ],
+        )?;
+        Ok(Self {
+            batch_size: crate::from_json_optional(map, "BatchSize", path)?,
+            dead_letter_config: crate::from_json_optional(map, "DeadLetterConfig", path)?,
+            maximum_batching_window_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumBatchingWindowInSeconds",
+                path,
+            )?,
+            maximum_record_age_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumRecordAgeInSeconds",
+                path,
+            )?,
+            maximum_retry_attempts: crate::from_json_optional(map, "MaximumRetryAttempts", path)?,
+            on_partial_batch_item_failure: crate::from_json_optional(
+                map,
+                "OnPartialBatchItemFailure",
+                path,
+            )?,
+            parallelization_factor: crate::from_json_optional(map, "ParallelizationFactor", path)?,
+            starting_position: crate::from_json_required(map, "StartingPosition", path)?,
+        })
     }
 }
 
@@ -1848,6 +2354,54 @@ impl crate::ToJson for PipeSourceKinesisStreamParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeSourceKinesisStreamParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchSize",
+                "DeadLetterConfig",
+                "MaximumBatchingWindowInSeconds",
+                "MaximumRecordAgeInSeconds",
+                "MaximumRetryAttempts",
+                "OnPartialBatchItemFailure",
+                "ParallelizationFactor",
+                "StartingPosition",
+                "StartingPositionTimestamp",
+            ],
+        )?;
+        Ok(Self {
+            batch_size: crate::from_json_optional(map, "BatchSize", path)?,
+            dead_letter_config: crate::from_json_optional(map, "DeadLetterConfig", path)?,
+            maximum_batching_window_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumBatchingWindowInSeconds",
+                path,
+            )?,
+            maximum_record_age_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumRecordAgeInSeconds",
+                path,
+            )?,
+            maximum_retry_attempts: crate::from_json_optional(map, "MaximumRetryAttempts", path)?,
+            on_partial_batch_item_failure: crate::from_json_optional(
+                map,
+                "OnPartialBatchItemFailure",
+                path,
+            )?,
+            parallelization_factor: crate::from_json_optional(map, "ParallelizationFactor", path)?,
+            starting_position: crate::from_json_required(map, "StartingPosition", path)?,
+            starting_position_timestamp: crate::from_json_optional(
+                map,
+                "StartingPositionTimestamp",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PipeSourceKinesisStreamParameters> for Value<PipeSourceKinesisStreamParameters> {
     fn from(value: PipeSourceKinesisStreamParameters) -> Self {
         Value::Lit(value)
@@ -1929,6 +2483,36 @@ impl crate::ToJson for PipeSourceManagedStreamingKafkaParameters {
         crate::put_opt(&mut out, "StartingPosition", &self.starting_position);
         crate::put(&mut out, "TopicName", &self.topic_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeSourceManagedStreamingKafkaParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchSize",
+                "ConsumerGroupID",
+                "Credentials",
+                "MaximumBatchingWindowInSeconds",
+                "StartingPosition",
+                "TopicName",
+            ],
+        )?;
+        Ok(Self {
+            batch_size: crate::from_json_optional(map, "BatchSize", path)?,
+            consumer_group_id: crate::from_json_optional(map, "ConsumerGroupID", path)?,
+            credentials: crate::from_json_optional(map, "Credentials", path)?,
+            maximum_batching_window_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumBatchingWindowInSeconds",
+                path,
+            )?,
+            starting_position: crate::from_json_optional(map, "StartingPosition", path)?,
+            topic_name: crate::from_json_required(map, "TopicName", path)?,
+        })
     }
 }
 
@@ -2086,6 +2670,60 @@ impl crate::ToJson for PipeSourceParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeSourceParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActiveMQBrokerParameters",
+                "DynamoDBStreamParameters",
+                "FilterCriteria",
+                "KinesisStreamParameters",
+                "ManagedStreamingKafkaParameters",
+                "RabbitMQBrokerParameters",
+                "SelfManagedKafkaParameters",
+                "SqsQueueParameters",
+            ],
+        )?;
+        Ok(Self {
+            active_mq_broker_parameters: crate::from_json_optional(
+                map,
+                "ActiveMQBrokerParameters",
+                path,
+            )?,
+            dynamo_db_stream_parameters: crate::from_json_optional(
+                map,
+                "DynamoDBStreamParameters",
+                path,
+            )?,
+            filter_criteria: crate::from_json_optional(map, "FilterCriteria", path)?,
+            kinesis_stream_parameters: crate::from_json_optional(
+                map,
+                "KinesisStreamParameters",
+                path,
+            )?,
+            managed_streaming_kafka_parameters: crate::from_json_optional(
+                map,
+                "ManagedStreamingKafkaParameters",
+                path,
+            )?,
+            rabbit_mq_broker_parameters: crate::from_json_optional(
+                map,
+                "RabbitMQBrokerParameters",
+                path,
+            )?,
+            self_managed_kafka_parameters: crate::from_json_optional(
+                map,
+                "SelfManagedKafkaParameters",
+                path,
+            )?,
+            sqs_queue_parameters: crate::from_json_optional(map, "SqsQueueParameters", path)?,
+        })
+    }
+}
+
 impl From<PipeSourceParameters> for Value<PipeSourceParameters> {
     fn from(value: PipeSourceParameters) -> Self {
         Value::Lit(value)
@@ -2151,6 +2789,34 @@ impl crate::ToJson for PipeSourceRabbitMqBrokerParameters {
         crate::put(&mut out, "QueueName", &self.queue_name);
         crate::put_opt(&mut out, "VirtualHost", &self.virtual_host);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeSourceRabbitMqBrokerParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchSize",
+                "Credentials",
+                "MaximumBatchingWindowInSeconds",
+                "QueueName",
+                "VirtualHost",
+            ],
+        )?;
+        Ok(Self {
+            batch_size: crate::from_json_optional(map, "BatchSize", path)?,
+            credentials: crate::from_json_required(map, "Credentials", path)?,
+            maximum_batching_window_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumBatchingWindowInSeconds",
+                path,
+            )?,
+            queue_name: crate::from_json_required(map, "QueueName", path)?,
+            virtual_host: crate::from_json_optional(map, "VirtualHost", path)?,
+        })
     }
 }
 
@@ -2283,6 +2949,50 @@ impl crate::ToJson for PipeSourceSelfManagedKafkaParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeSourceSelfManagedKafkaParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalBootstrapServers",
+                "BatchSize",
+                "ConsumerGroupID",
+                "Credentials",
+                "MaximumBatchingWindowInSeconds",
+                "ServerRootCaCertificate",
+                "StartingPosition",
+                "TopicName",
+                "Vpc",
+            ],
+        )?;
+        Ok(Self {
+            additional_bootstrap_servers: crate::from_json_optional(
+                map,
+                "AdditionalBootstrapServers",
+                path,
+            )?,
+            batch_size: crate::from_json_optional(map, "BatchSize", path)?,
+            consumer_group_id: crate::from_json_optional(map, "ConsumerGroupID", path)?,
+            credentials: crate::from_json_optional(map, "Credentials", path)?,
+            maximum_batching_window_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumBatchingWindowInSeconds",
+                path,
+            )?,
+            server_root_ca_certificate: crate::from_json_optional(
+                map,
+                "ServerRootCaCertificate",
+                path,
+            )?,
+            starting_position: crate::from_json_optional(map, "StartingPosition", path)?,
+            topic_name: crate::from_json_required(map, "TopicName", path)?,
+            vpc: crate::from_json_optional(map, "Vpc", path)?,
+        })
+    }
+}
+
 impl From<PipeSourceSelfManagedKafkaParameters> for Value<PipeSourceSelfManagedKafkaParameters> {
     fn from(value: PipeSourceSelfManagedKafkaParameters) -> Self {
         Value::Lit(value)
@@ -2330,6 +3040,22 @@ impl crate::ToJson for PipeSourceSqsQueueParameters {
             &self.maximum_batching_window_in_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeSourceSqsQueueParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BatchSize", "MaximumBatchingWindowInSeconds"])?;
+        Ok(Self {
+            batch_size: crate::from_json_optional(map, "BatchSize", path)?,
+            maximum_batching_window_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumBatchingWindowInSeconds",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2420,6 +3146,34 @@ impl crate::ToJson for PipeTargetBatchJobParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetBatchJobParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArrayProperties",
+                "ContainerOverrides",
+                "DependsOn",
+                "JobDefinition",
+                "JobName",
+                "Parameters",
+                "RetryStrategy",
+            ],
+        )?;
+        Ok(Self {
+            array_properties: crate::from_json_optional(map, "ArrayProperties", path)?,
+            container_overrides: crate::from_json_optional(map, "ContainerOverrides", path)?,
+            depends_on: crate::from_json_optional(map, "DependsOn", path)?,
+            job_definition: crate::from_json_required(map, "JobDefinition", path)?,
+            job_name: crate::from_json_required(map, "JobName", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            retry_strategy: crate::from_json_optional(map, "RetryStrategy", path)?,
+        })
+    }
+}
+
 impl From<PipeTargetBatchJobParameters> for Value<PipeTargetBatchJobParameters> {
     fn from(value: PipeTargetBatchJobParameters) -> Self {
         Value::Lit(value)
@@ -2463,6 +3217,17 @@ impl crate::ToJson for PipeTargetCloudWatchLogsParameters {
         crate::put_opt(&mut out, "LogStreamName", &self.log_stream_name);
         crate::put_opt(&mut out, "Timestamp", &self.timestamp);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetCloudWatchLogsParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogStreamName", "Timestamp"])?;
+        Ok(Self {
+            log_stream_name: crate::from_json_optional(map, "LogStreamName", path)?,
+            timestamp: crate::from_json_optional(map, "Timestamp", path)?,
+        })
     }
 }
 
@@ -2665,6 +3430,54 @@ impl crate::ToJson for PipeTargetEcsTaskParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetEcsTaskParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityProviderStrategy",
+                "EnableECSManagedTags",
+                "EnableExecuteCommand",
+                "Group",
+                "LaunchType",
+                "NetworkConfiguration",
+                "Overrides",
+                "PlacementConstraints",
+                "PlacementStrategy",
+                "PlatformVersion",
+                "PropagateTags",
+                "ReferenceId",
+                "Tags",
+                "TaskCount",
+                "TaskDefinitionArn",
+            ],
+        )?;
+        Ok(Self {
+            capacity_provider_strategy: crate::from_json_optional(
+                map,
+                "CapacityProviderStrategy",
+                path,
+            )?,
+            enable_ecs_managed_tags: crate::from_json_optional(map, "EnableECSManagedTags", path)?,
+            enable_execute_command: crate::from_json_optional(map, "EnableExecuteCommand", path)?,
+            group: crate::from_json_optional(map, "Group", path)?,
+            launch_type: crate::from_json_optional(map, "LaunchType", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            overrides: crate::from_json_optional(map, "Overrides", path)?,
+            placement_constraints: crate::from_json_optional(map, "PlacementConstraints", path)?,
+            placement_strategy: crate::from_json_optional(map, "PlacementStrategy", path)?,
+            platform_version: crate::from_json_optional(map, "PlatformVersion", path)?,
+            propagate_tags: crate::from_json_optional(map, "PropagateTags", path)?,
+            reference_id: crate::from_json_optional(map, "ReferenceId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task_count: crate::from_json_optional(map, "TaskCount", path)?,
+            task_definition_arn: crate::from_json_required(map, "TaskDefinitionArn", path)?,
+        })
+    }
+}
+
 impl From<PipeTargetEcsTaskParameters> for Value<PipeTargetEcsTaskParameters> {
     fn from(value: PipeTargetEcsTaskParameters) -> Self {
         Value::Lit(value)
@@ -2741,6 +3554,24 @@ impl crate::ToJson for PipeTargetEventBridgeEventBusParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetEventBridgeEventBusParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DetailType", "EndpointId", "Resources", "Source", "Time"],
+        )?;
+        Ok(Self {
+            detail_type: crate::from_json_optional(map, "DetailType", path)?,
+            endpoint_id: crate::from_json_optional(map, "EndpointId", path)?,
+            resources: crate::from_json_optional(map, "Resources", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+            time: crate::from_json_optional(map, "Time", path)?,
+        })
+    }
+}
+
 impl From<PipeTargetEventBridgeEventBusParameters>
     for Value<PipeTargetEventBridgeEventBusParameters>
 {
@@ -2809,6 +3640,26 @@ impl crate::ToJson for PipeTargetHttpParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetHttpParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HeaderParameters",
+                "PathParameterValues",
+                "QueryStringParameters",
+            ],
+        )?;
+        Ok(Self {
+            header_parameters: crate::from_json_optional(map, "HeaderParameters", path)?,
+            path_parameter_values: crate::from_json_optional(map, "PathParameterValues", path)?,
+            query_string_parameters: crate::from_json_optional(map, "QueryStringParameters", path)?,
+        })
+    }
+}
+
 impl From<PipeTargetHttpParameters> for Value<PipeTargetHttpParameters> {
     fn from(value: PipeTargetHttpParameters) -> Self {
         Value::Lit(value)
@@ -2836,6 +3687,16 @@ impl crate::ToJson for PipeTargetKinesisStreamParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PartitionKey", &self.partition_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetKinesisStreamParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PartitionKey"])?;
+        Ok(Self {
+            partition_key: crate::from_json_required(map, "PartitionKey", path)?,
+        })
     }
 }
 
@@ -2872,6 +3733,16 @@ impl crate::ToJson for PipeTargetLambdaFunctionParameters {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "InvocationType", &self.invocation_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetLambdaFunctionParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InvocationType"])?;
+        Ok(Self {
+            invocation_type: crate::from_json_optional(map, "InvocationType", path)?,
+        })
     }
 }
 
@@ -3096,6 +3967,74 @@ impl crate::ToJson for PipeTargetParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchJobParameters",
+                "CloudWatchLogsParameters",
+                "EcsTaskParameters",
+                "EventBridgeEventBusParameters",
+                "HttpParameters",
+                "InputTemplate",
+                "KinesisStreamParameters",
+                "LambdaFunctionParameters",
+                "RedshiftDataParameters",
+                "SageMakerPipelineParameters",
+                "SqsQueueParameters",
+                "StepFunctionStateMachineParameters",
+                "TimestreamParameters",
+            ],
+        )?;
+        Ok(Self {
+            batch_job_parameters: crate::from_json_optional(map, "BatchJobParameters", path)?,
+            cloud_watch_logs_parameters: crate::from_json_optional(
+                map,
+                "CloudWatchLogsParameters",
+                path,
+            )?,
+            ecs_task_parameters: crate::from_json_optional(map, "EcsTaskParameters", path)?,
+            event_bridge_event_bus_parameters: crate::from_json_optional(
+                map,
+                "EventBridgeEventBusParameters",
+                path,
+            )?,
+            http_parameters: crate::from_json_optional(map, "HttpParameters", path)?,
+            input_template: crate::from_json_optional(map, "InputTemplate", path)?,
+            kinesis_stream_parameters: crate::from_json_optional(
+                map,
+                "KinesisStreamParameters",
+                path,
+            )?,
+            lambda_function_parameters: crate::from_json_optional(
+                map,
+                "LambdaFunctionParameters",
+                path,
+            )?,
+            redshift_data_parameters: crate::from_json_optional(
+                map,
+                "RedshiftDataParameters",
+                path,
+            )?,
+            sage_maker_pipeline_parameters: crate::from_json_optional(
+                map,
+                "SageMakerPipelineParameters",
+                path,
+            )?,
+            sqs_queue_parameters: crate::from_json_optional(map, "SqsQueueParameters", path)?,
+            step_function_state_machine_parameters: crate::from_json_optional(
+                map,
+                "StepFunctionStateMachineParameters",
+                path,
+            )?,
+            timestream_parameters: crate::from_json_optional(map, "TimestreamParameters", path)?,
+        })
+    }
+}
+
 impl From<PipeTargetParameters> for Value<PipeTargetParameters> {
     fn from(value: PipeTargetParameters) -> Self {
         Value::Lit(value)
@@ -3174,6 +4113,32 @@ impl crate::ToJson for PipeTargetRedshiftDataParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetRedshiftDataParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Database",
+                "DbUser",
+                "SecretManagerArn",
+                "Sqls",
+                "StatementName",
+                "WithEvent",
+            ],
+        )?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            db_user: crate::from_json_optional(map, "DbUser", path)?,
+            secret_manager_arn: crate::from_json_optional(map, "SecretManagerArn", path)?,
+            sqls: crate::from_json_required(map, "Sqls", path)?,
+            statement_name: crate::from_json_optional(map, "StatementName", path)?,
+            with_event: crate::from_json_optional(map, "WithEvent", path)?,
+        })
+    }
+}
+
 impl From<PipeTargetRedshiftDataParameters> for Value<PipeTargetRedshiftDataParameters> {
     fn from(value: PipeTargetRedshiftDataParameters) -> Self {
         Value::Lit(value)
@@ -3214,6 +4179,16 @@ impl crate::ToJson for PipeTargetSageMakerPipelineParameters {
             &self.pipeline_parameter_list,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetSageMakerPipelineParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PipelineParameterList"])?;
+        Ok(Self {
+            pipeline_parameter_list: crate::from_json_optional(map, "PipelineParameterList", path)?,
+        })
     }
 }
 
@@ -3267,6 +4242,22 @@ impl crate::ToJson for PipeTargetSqsQueueParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetSqsQueueParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MessageDeduplicationId", "MessageGroupId"])?;
+        Ok(Self {
+            message_deduplication_id: crate::from_json_optional(
+                map,
+                "MessageDeduplicationId",
+                path,
+            )?,
+            message_group_id: crate::from_json_optional(map, "MessageGroupId", path)?,
+        })
+    }
+}
+
 impl From<PipeTargetSqsQueueParameters> for Value<PipeTargetSqsQueueParameters> {
     fn from(value: PipeTargetSqsQueueParameters) -> Self {
         Value::Lit(value)
@@ -3300,6 +4291,16 @@ impl crate::ToJson for PipeTargetStateMachineParameters {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "InvocationType", &self.invocation_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetStateMachineParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InvocationType"])?;
+        Ok(Self {
+            invocation_type: crate::from_json_optional(map, "InvocationType", path)?,
+        })
     }
 }
 
@@ -3409,6 +4410,36 @@ impl crate::ToJson for PipeTargetTimestreamParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetTimestreamParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DimensionMappings",
+                "EpochTimeUnit",
+                "MultiMeasureMappings",
+                "SingleMeasureMappings",
+                "TimeFieldType",
+                "TimeValue",
+                "TimestampFormat",
+                "VersionValue",
+            ],
+        )?;
+        Ok(Self {
+            dimension_mappings: crate::from_json_required(map, "DimensionMappings", path)?,
+            epoch_time_unit: crate::from_json_optional(map, "EpochTimeUnit", path)?,
+            multi_measure_mappings: crate::from_json_optional(map, "MultiMeasureMappings", path)?,
+            single_measure_mappings: crate::from_json_optional(map, "SingleMeasureMappings", path)?,
+            time_field_type: crate::from_json_optional(map, "TimeFieldType", path)?,
+            time_value: crate::from_json_required(map, "TimeValue", path)?,
+            timestamp_format: crate::from_json_optional(map, "TimestampFormat", path)?,
+            version_value: crate::from_json_required(map, "VersionValue", path)?,
+        })
+    }
+}
+
 impl From<PipeTargetTimestreamParameters> for Value<PipeTargetTimestreamParameters> {
     fn from(value: PipeTargetTimestreamParameters) -> Self {
         Value::Lit(value)
@@ -3455,6 +4486,17 @@ impl crate::ToJson for PlacementConstraint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression", "Type"])?;
+        Ok(Self {
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<PlacementConstraint> for Value<PlacementConstraint> {
     fn from(value: PlacementConstraint) -> Self {
         Value::Lit(value)
@@ -3498,6 +4540,17 @@ impl crate::ToJson for PlacementStrategy {
         crate::put_opt(&mut out, "Field", &self.field);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Field", "Type"])?;
+        Ok(Self {
+            field: crate::from_json_optional(map, "Field", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -3567,6 +4620,23 @@ impl crate::ToJson for S3LogDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3LogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketName", "BucketOwner", "OutputFormat", "Prefix"],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            bucket_owner: crate::from_json_optional(map, "BucketOwner", path)?,
+            output_format: crate::from_json_optional(map, "OutputFormat", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<S3LogDestination> for Value<S3LogDestination> {
     fn from(value: S3LogDestination) -> Self {
         Value::Lit(value)
@@ -3598,6 +4668,17 @@ impl crate::ToJson for SageMakerPipelineParameter {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SageMakerPipelineParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -3647,6 +4728,17 @@ impl crate::ToJson for SelfManagedKafkaAccessConfigurationVpc {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelfManagedKafkaAccessConfigurationVpc {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroup", "Subnets"])?;
+        Ok(Self {
+            security_group: crate::from_json_optional(map, "SecurityGroup", path)?,
+            subnets: crate::from_json_optional(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<SelfManagedKafkaAccessConfigurationVpc>
     for Value<SelfManagedKafkaAccessConfigurationVpc>
 {
@@ -3691,6 +4783,22 @@ impl crate::ToJson for SingleMeasureMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleMeasureMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MeasureName", "MeasureValue", "MeasureValueType"],
+        )?;
+        Ok(Self {
+            measure_name: crate::from_json_required(map, "MeasureName", path)?,
+            measure_value: crate::from_json_required(map, "MeasureValue", path)?,
+            measure_value_type: crate::from_json_required(map, "MeasureValueType", path)?,
+        })
+    }
+}
+
 impl From<SingleMeasureMapping> for Value<SingleMeasureMapping> {
     fn from(value: SingleMeasureMapping) -> Self {
         Value::Lit(value)
@@ -3722,6 +4830,17 @@ impl crate::ToJson for AssignPublicIp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssignPublicIp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<AssignPublicIp> for Value<AssignPublicIp> {
     fn from(value: AssignPublicIp) -> Self {
         Value::Lit(value)
@@ -3750,6 +4869,17 @@ impl BatchJobDependencyType {
 impl crate::ToJson for BatchJobDependencyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchJobDependencyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("N_TO_N", Self::NToN), ("SEQUENTIAL", Self::Sequential)],
+        )
     }
 }
 
@@ -3787,6 +4917,21 @@ impl crate::ToJson for BatchResourceRequirementType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchResourceRequirementType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GPU", Self::Gpu),
+                ("MEMORY", Self::Memory),
+                ("VCPU", Self::Vcpu),
+            ],
+        )
+    }
+}
+
 impl From<BatchResourceRequirementType> for Value<BatchResourceRequirementType> {
     fn from(value: BatchResourceRequirementType) -> Self {
         Value::Lit(value)
@@ -3812,6 +4957,13 @@ impl DimensionValueType {
 impl crate::ToJson for DimensionValueType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DimensionValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("VARCHAR", Self::Varchar)])
     }
 }
 
@@ -3846,6 +4998,20 @@ impl crate::ToJson for DynamoDbStreamStartPosition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynamoDbStreamStartPosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TRIM_HORIZON", Self::TrimHorizon),
+                ("LATEST", Self::Latest),
+            ],
+        )
+    }
+}
+
 impl From<DynamoDbStreamStartPosition> for Value<DynamoDbStreamStartPosition> {
     fn from(value: DynamoDbStreamStartPosition) -> Self {
         Value::Lit(value)
@@ -3871,6 +5037,13 @@ impl EcsEnvironmentFileType {
 impl crate::ToJson for EcsEnvironmentFileType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsEnvironmentFileType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("s3", Self::S3)])
     }
 }
 
@@ -3902,6 +5075,20 @@ impl EcsResourceRequirementType {
 impl crate::ToJson for EcsResourceRequirementType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsResourceRequirementType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GPU", Self::Gpu),
+                ("InferenceAccelerator", Self::InferenceAccelerator),
+            ],
+        )
     }
 }
 
@@ -3942,6 +5129,22 @@ impl crate::ToJson for EpochTimeUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EpochTimeUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MILLISECONDS", Self::Milliseconds),
+                ("SECONDS", Self::Seconds),
+                ("MICROSECONDS", Self::Microseconds),
+                ("NANOSECONDS", Self::Nanoseconds),
+            ],
+        )
+    }
+}
+
 impl From<EpochTimeUnit> for Value<EpochTimeUnit> {
     fn from(value: EpochTimeUnit) -> Self {
         Value::Lit(value)
@@ -3967,6 +5170,13 @@ impl IncludeExecutionDataOption {
 impl crate::ToJson for IncludeExecutionDataOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludeExecutionDataOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL", Self::All)])
     }
 }
 
@@ -4004,6 +5214,21 @@ impl crate::ToJson for KinesisStreamStartPosition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisStreamStartPosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TRIM_HORIZON", Self::TrimHorizon),
+                ("LATEST", Self::Latest),
+                ("AT_TIMESTAMP", Self::AtTimestamp),
+            ],
+        )
+    }
+}
+
 impl From<KinesisStreamStartPosition> for Value<KinesisStreamStartPosition> {
     fn from(value: KinesisStreamStartPosition) -> Self {
         Value::Lit(value)
@@ -4035,6 +5260,21 @@ impl LaunchType {
 impl crate::ToJson for LaunchType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EC2", Self::Ec2),
+                ("FARGATE", Self::Fargate),
+                ("EXTERNAL", Self::External),
+            ],
+        )
     }
 }
 
@@ -4072,6 +5312,22 @@ impl LogLevel {
 impl crate::ToJson for LogLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OFF", Self::Off),
+                ("ERROR", Self::Error),
+                ("INFO", Self::Info),
+                ("TRACE", Self::Trace),
+            ],
+        )
     }
 }
 
@@ -4115,6 +5371,23 @@ impl crate::ToJson for MeasureValueType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MeasureValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DOUBLE", Self::Double),
+                ("BIGINT", Self::Bigint),
+                ("VARCHAR", Self::Varchar),
+                ("BOOLEAN", Self::Boolean),
+                ("TIMESTAMP", Self::Timestamp),
+            ],
+        )
+    }
+}
+
 impl From<MeasureValueType> for Value<MeasureValueType> {
     fn from(value: MeasureValueType) -> Self {
         Value::Lit(value)
@@ -4146,6 +5419,20 @@ impl crate::ToJson for MskStartPosition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MskStartPosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TRIM_HORIZON", Self::TrimHorizon),
+                ("LATEST", Self::Latest),
+            ],
+        )
+    }
+}
+
 impl From<MskStartPosition> for Value<MskStartPosition> {
     fn from(value: MskStartPosition) -> Self {
         Value::Lit(value)
@@ -4171,6 +5458,13 @@ impl OnPartialBatchItemFailureStreams {
 impl crate::ToJson for OnPartialBatchItemFailureStreams {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnPartialBatchItemFailureStreams {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AUTOMATIC_BISECT", Self::AutomaticBisect)])
     }
 }
 
@@ -4205,6 +5499,20 @@ impl crate::ToJson for PipeTargetInvocationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PipeTargetInvocationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("REQUEST_RESPONSE", Self::RequestResponse),
+                ("FIRE_AND_FORGET", Self::FireAndForget),
+            ],
+        )
+    }
+}
+
 impl From<PipeTargetInvocationType> for Value<PipeTargetInvocationType> {
     fn from(value: PipeTargetInvocationType) -> Self {
         Value::Lit(value)
@@ -4233,6 +5541,20 @@ impl PlacementConstraintType {
 impl crate::ToJson for PlacementConstraintType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementConstraintType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("distinctInstance", Self::DistinctInstance),
+                ("memberOf", Self::MemberOf),
+            ],
+        )
     }
 }
 
@@ -4270,6 +5592,21 @@ impl crate::ToJson for PlacementStrategyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementStrategyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("random", Self::Random),
+                ("spread", Self::Spread),
+                ("binpack", Self::Binpack),
+            ],
+        )
+    }
+}
+
 impl From<PlacementStrategyType> for Value<PlacementStrategyType> {
     fn from(value: PlacementStrategyType) -> Self {
         Value::Lit(value)
@@ -4295,6 +5632,13 @@ impl PropagateTags {
 impl crate::ToJson for PropagateTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropagateTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TASK_DEFINITION", Self::TaskDefinition)])
     }
 }
 
@@ -4326,6 +5670,17 @@ impl RequestedPipeState {
 impl crate::ToJson for RequestedPipeState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequestedPipeState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RUNNING", Self::Running), ("STOPPED", Self::Stopped)],
+        )
     }
 }
 
@@ -4363,6 +5718,21 @@ impl crate::ToJson for S3OutputFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3OutputFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("json", Self::Json),
+                ("plain", Self::Plain),
+                ("w3c", Self::W3c),
+            ],
+        )
+    }
+}
+
 impl From<S3OutputFormat> for Value<S3OutputFormat> {
     fn from(value: S3OutputFormat) -> Self {
         Value::Lit(value)
@@ -4394,6 +5764,20 @@ impl crate::ToJson for SelfManagedKafkaStartPosition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelfManagedKafkaStartPosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TRIM_HORIZON", Self::TrimHorizon),
+                ("LATEST", Self::Latest),
+            ],
+        )
+    }
+}
+
 impl From<SelfManagedKafkaStartPosition> for Value<SelfManagedKafkaStartPosition> {
     fn from(value: SelfManagedKafkaStartPosition) -> Self {
         Value::Lit(value)
@@ -4422,6 +5806,20 @@ impl TimeFieldType {
 impl crate::ToJson for TimeFieldType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeFieldType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EPOCH", Self::Epoch),
+                ("TIMESTAMP_FORMAT", Self::TimestampFormat),
+            ],
+        )
     }
 }
 

@@ -51,6 +51,17 @@ impl crate::ToJson for Lexicon {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Lexicon {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content", "Name"])?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Polly::Lexicon` (`Fn::GetAtt`).
 impl crate::Handle<Lexicon> {
     /// `Fn::GetAtt` `Alphabet`. The phonetic alphabet used in the lexicon. Valid values are ipa

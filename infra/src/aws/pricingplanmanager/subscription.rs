@@ -78,6 +78,23 @@ impl crate::ToJson for Subscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PlanFamily", "PlanTier", "ResourceArns", "UsageLevel"],
+        )?;
+        Ok(Self {
+            plan_family: crate::from_json_required(map, "PlanFamily", path)?,
+            plan_tier: crate::from_json_required(map, "PlanTier", path)?,
+            resource_arns: crate::from_json_required(map, "ResourceArns", path)?,
+            usage_level: crate::from_json_optional(map, "UsageLevel", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::PricingPlanManager::Subscription` (`Fn::GetAtt`).
 impl crate::Handle<Subscription> {
     /// `Fn::GetAtt` `Arn`. The ARN of the subscription.
@@ -143,6 +160,13 @@ impl crate::ToJson for PlanFamily {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlanFamily {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CloudFront", Self::CloudFront)])
+    }
+}
+
 impl From<PlanFamily> for Value<PlanFamily> {
     fn from(value: PlanFamily) -> Self {
         Value::Lit(value)
@@ -186,6 +210,25 @@ impl UsageLevel {
 impl crate::ToJson for UsageLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UsageLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEFAULT", Self::Default),
+                ("CF_PREMIUM_L2", Self::CfPremiumL2),
+                ("CF_PREMIUM_L3", Self::CfPremiumL3),
+                ("CF_PREMIUM_L4", Self::CfPremiumL4),
+                ("CF_PREMIUM_L5", Self::CfPremiumL5),
+                ("CF_PREMIUM_L6", Self::CfPremiumL6),
+                ("CF_PREMIUM_L7", Self::CfPremiumL7),
+            ],
+        )
     }
 }
 

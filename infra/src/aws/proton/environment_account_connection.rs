@@ -131,6 +131,34 @@ impl crate::ToJson for EnvironmentAccountConnection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentAccountConnection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CodebuildRoleArn",
+                "ComponentRoleArn",
+                "EnvironmentAccountId",
+                "EnvironmentName",
+                "ManagementAccountId",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            codebuild_role_arn: crate::from_json_optional(map, "CodebuildRoleArn", path)?,
+            component_role_arn: crate::from_json_optional(map, "ComponentRoleArn", path)?,
+            environment_account_id: crate::from_json_optional(map, "EnvironmentAccountId", path)?,
+            environment_name: crate::from_json_optional(map, "EnvironmentName", path)?,
+            management_account_id: crate::from_json_optional(map, "ManagementAccountId", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Proton::EnvironmentAccountConnection` (`Fn::GetAtt`).
 impl crate::Handle<EnvironmentAccountConnection> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the environment account connection.

@@ -106,6 +106,32 @@ impl crate::ToJson for EnvironmentTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DisplayName",
+                "EncryptionKey",
+                "Name",
+                "Provisioning",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            encryption_key: crate::from_json_optional(map, "EncryptionKey", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            provisioning: crate::from_json_optional(map, "Provisioning", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Proton::EnvironmentTemplate` (`Fn::GetAtt`).
 impl crate::Handle<EnvironmentTemplate> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) of the environment template.</p>
@@ -133,6 +159,13 @@ impl Provisioning {
 impl crate::ToJson for Provisioning {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Provisioning {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CUSTOMER_MANAGED", Self::CustomerManaged)])
     }
 }
 

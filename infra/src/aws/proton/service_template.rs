@@ -109,6 +109,32 @@ impl crate::ToJson for ServiceTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DisplayName",
+                "EncryptionKey",
+                "Name",
+                "PipelineProvisioning",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            encryption_key: crate::from_json_optional(map, "EncryptionKey", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            pipeline_provisioning: crate::from_json_optional(map, "PipelineProvisioning", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Proton::ServiceTemplate` (`Fn::GetAtt`).
 impl crate::Handle<ServiceTemplate> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) of the service template.</p>
@@ -136,6 +162,13 @@ impl Provisioning {
 impl crate::ToJson for Provisioning {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Provisioning {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CUSTOMER_MANAGED", Self::CustomerManaged)])
     }
 }
 

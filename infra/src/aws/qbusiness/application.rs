@@ -217,6 +217,76 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttachmentsConfiguration",
+                "AutoSubscriptionConfiguration",
+                "ClientIdsForOIDC",
+                "Description",
+                "DisplayName",
+                "EncryptionConfiguration",
+                "IamIdentityProviderArn",
+                "IdentityCenterInstanceArn",
+                "IdentityType",
+                "PersonalizationConfiguration",
+                "QAppsConfiguration",
+                "QuickSightConfiguration",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            attachments_configuration: crate::from_json_optional(
+                map,
+                "AttachmentsConfiguration",
+                path,
+            )?,
+            auto_subscription_configuration: crate::from_json_optional(
+                map,
+                "AutoSubscriptionConfiguration",
+                path,
+            )?,
+            client_ids_for_oidc: crate::from_json_optional(map, "ClientIdsForOIDC", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            iam_identity_provider_arn: crate::from_json_optional(
+                map,
+                "IamIdentityProviderArn",
+                path,
+            )?,
+            identity_center_instance_arn: crate::from_json_optional(
+                map,
+                "IdentityCenterInstanceArn",
+                path,
+            )?,
+            identity_type: crate::from_json_optional(map, "IdentityType", path)?,
+            personalization_configuration: crate::from_json_optional(
+                map,
+                "PersonalizationConfiguration",
+                path,
+            )?,
+            q_apps_configuration: crate::from_json_optional(map, "QAppsConfiguration", path)?,
+            quick_sight_configuration: crate::from_json_optional(
+                map,
+                "QuickSightConfiguration",
+                path,
+            )?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QBusiness::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `ApplicationArn`.
@@ -278,6 +348,20 @@ impl crate::ToJson for AttachmentsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttachmentsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttachmentsControlMode"])?;
+        Ok(Self {
+            attachments_control_mode: crate::from_json_required(
+                map,
+                "AttachmentsControlMode",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AttachmentsConfiguration> for Value<AttachmentsConfiguration> {
     fn from(value: AttachmentsConfiguration) -> Self {
         Value::Lit(value)
@@ -322,6 +406,22 @@ impl crate::ToJson for AutoSubscriptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoSubscriptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AutoSubscribe", "DefaultSubscriptionType"])?;
+        Ok(Self {
+            auto_subscribe: crate::from_json_required(map, "AutoSubscribe", path)?,
+            default_subscription_type: crate::from_json_optional(
+                map,
+                "DefaultSubscriptionType",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AutoSubscriptionConfiguration> for Value<AutoSubscriptionConfiguration> {
     fn from(value: AutoSubscriptionConfiguration) -> Self {
         Value::Lit(value)
@@ -353,6 +453,16 @@ impl crate::ToJson for EncryptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
     }
 }
 
@@ -390,6 +500,20 @@ impl crate::ToJson for PersonalizationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PersonalizationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PersonalizationControlMode"])?;
+        Ok(Self {
+            personalization_control_mode: crate::from_json_required(
+                map,
+                "PersonalizationControlMode",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PersonalizationConfiguration> for Value<PersonalizationConfiguration> {
     fn from(value: PersonalizationConfiguration) -> Self {
         Value::Lit(value)
@@ -420,6 +544,16 @@ impl crate::ToJson for QAppsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QAppsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QAppsControlMode"])?;
+        Ok(Self {
+            q_apps_control_mode: crate::from_json_required(map, "QAppsControlMode", path)?,
+        })
+    }
+}
+
 impl From<QAppsConfiguration> for Value<QAppsConfiguration> {
     fn from(value: QAppsConfiguration) -> Self {
         Value::Lit(value)
@@ -447,6 +581,16 @@ impl crate::ToJson for QuickSightConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ClientNamespace", &self.client_namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuickSightConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientNamespace"])?;
+        Ok(Self {
+            client_namespace: crate::from_json_required(map, "ClientNamespace", path)?,
+        })
     }
 }
 
@@ -481,6 +625,17 @@ impl crate::ToJson for AttachmentsControlMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttachmentsControlMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<AttachmentsControlMode> for Value<AttachmentsControlMode> {
     fn from(value: AttachmentsControlMode) -> Self {
         Value::Lit(value)
@@ -509,6 +664,17 @@ impl AutoSubscriptionStatus {
 impl crate::ToJson for AutoSubscriptionStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoSubscriptionStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -552,6 +718,23 @@ impl crate::ToJson for IdentityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_IAM_IDP_SAML", Self::AwsIamIdpSaml),
+                ("AWS_IAM_IDP_OIDC", Self::AwsIamIdpOidc),
+                ("AWS_IAM_IDC", Self::AwsIamIdc),
+                ("AWS_QUICKSIGHT_IDP", Self::AwsQuicksightIdp),
+                ("ANONYMOUS", Self::Anonymous),
+            ],
+        )
+    }
+}
+
 impl From<IdentityType> for Value<IdentityType> {
     fn from(value: IdentityType) -> Self {
         Value::Lit(value)
@@ -580,6 +763,17 @@ impl PersonalizationControlMode {
 impl crate::ToJson for PersonalizationControlMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PersonalizationControlMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -614,6 +808,17 @@ impl crate::ToJson for QAppsControlMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QAppsControlMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<QAppsControlMode> for Value<QAppsControlMode> {
     fn from(value: QAppsControlMode) -> Self {
         Value::Lit(value)
@@ -642,6 +847,17 @@ impl SubscriptionType {
 impl crate::ToJson for SubscriptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Q_LITE", Self::QLite), ("Q_BUSINESS", Self::QBusiness)],
+        )
     }
 }
 

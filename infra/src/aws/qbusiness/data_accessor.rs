@@ -92,6 +92,32 @@ impl crate::ToJson for DataAccessor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataAccessor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionConfigurations",
+                "ApplicationId",
+                "AuthenticationDetail",
+                "DisplayName",
+                "Principal",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            action_configurations: crate::from_json_required(map, "ActionConfigurations", path)?,
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            authentication_detail: crate::from_json_optional(map, "AuthenticationDetail", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QBusiness::DataAccessor` (`Fn::GetAtt`).
 impl crate::Handle<DataAccessor> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -157,6 +183,17 @@ impl crate::ToJson for ActionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "FilterConfiguration"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            filter_configuration: crate::from_json_optional(map, "FilterConfiguration", path)?,
+        })
+    }
+}
+
 impl From<ActionConfiguration> for Value<ActionConfiguration> {
     fn from(value: ActionConfiguration) -> Self {
         Value::Lit(value)
@@ -188,6 +225,20 @@ impl crate::ToJson for ActionFilterConfiguration {
             &self.document_attribute_filter,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionFilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DocumentAttributeFilter"])?;
+        Ok(Self {
+            document_attribute_filter: crate::from_json_required(
+                map,
+                "DocumentAttributeFilter",
+                path,
+            )?,
+        })
     }
 }
 
@@ -321,6 +372,40 @@ impl crate::ToJson for AttributeFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AndAllFilters",
+                "ContainsAll",
+                "ContainsAny",
+                "EqualsTo",
+                "GreaterThan",
+                "GreaterThanOrEquals",
+                "LessThan",
+                "LessThanOrEquals",
+                "NotFilter",
+                "OrAllFilters",
+            ],
+        )?;
+        Ok(Self {
+            and_all_filters: crate::from_json_optional(map, "AndAllFilters", path)?,
+            contains_all: crate::from_json_optional(map, "ContainsAll", path)?,
+            contains_any: crate::from_json_optional(map, "ContainsAny", path)?,
+            equals_to: crate::from_json_optional(map, "EqualsTo", path)?,
+            greater_than: crate::from_json_optional(map, "GreaterThan", path)?,
+            greater_than_or_equals: crate::from_json_optional(map, "GreaterThanOrEquals", path)?,
+            less_than: crate::from_json_optional(map, "LessThan", path)?,
+            less_than_or_equals: crate::from_json_optional(map, "LessThanOrEquals", path)?,
+            not_filter: crate::from_json_optional(map, "NotFilter", path)?,
+            or_all_filters: crate::from_json_optional(map, "OrAllFilters", path)?,
+        })
+    }
+}
+
 impl From<AttributeFilter> for Value<AttributeFilter> {
     fn from(value: AttributeFilter) -> Self {
         Value::Lit(value)
@@ -381,6 +466,30 @@ impl crate::ToJson for DataAccessorAuthenticationDetail {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataAccessorAuthenticationDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationConfiguration",
+                "AuthenticationType",
+                "ExternalIds",
+            ],
+        )?;
+        Ok(Self {
+            authentication_configuration: crate::from_json_optional(
+                map,
+                "AuthenticationConfiguration",
+                path,
+            )?,
+            authentication_type: crate::from_json_required(map, "AuthenticationType", path)?,
+            external_ids: crate::from_json_optional(map, "ExternalIds", path)?,
+        })
+    }
+}
+
 impl From<DataAccessorAuthenticationDetail> for Value<DataAccessorAuthenticationDetail> {
     fn from(value: DataAccessorAuthenticationDetail) -> Self {
         Value::Lit(value)
@@ -415,6 +524,17 @@ impl crate::ToJson for DocumentAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<DocumentAttribute> for Value<DocumentAttribute> {
     fn from(value: DocumentAttribute) -> Self {
         Value::Lit(value)
@@ -443,6 +563,20 @@ impl DataAccessorAuthenticationType {
 impl crate::ToJson for DataAccessorAuthenticationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataAccessorAuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_IAM_IDC_TTI", Self::AwsIamIdcTti),
+                ("AWS_IAM_IDC_AUTH_CODE", Self::AwsIamIdcAuthCode),
+            ],
+        )
     }
 }
 

@@ -148,6 +148,50 @@ impl crate::ToJson for DataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "Configuration",
+                "Description",
+                "DisplayName",
+                "DocumentEnrichmentConfiguration",
+                "IndexId",
+                "MediaExtractionConfiguration",
+                "RoleArn",
+                "SyncSchedule",
+                "Tags",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            document_enrichment_configuration: crate::from_json_optional(
+                map,
+                "DocumentEnrichmentConfiguration",
+                path,
+            )?,
+            index_id: crate::from_json_required(map, "IndexId", path)?,
+            media_extraction_configuration: crate::from_json_optional(
+                map,
+                "MediaExtractionConfiguration",
+                path,
+            )?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            sync_schedule: crate::from_json_optional(map, "SyncSchedule", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QBusiness::DataSource` (`Fn::GetAtt`).
 impl crate::Handle<DataSource> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -209,6 +253,16 @@ impl crate::ToJson for AudioExtractionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AudioExtractionStatus"])?;
+        Ok(Self {
+            audio_extraction_status: crate::from_json_required(map, "AudioExtractionStatus", path)?,
+        })
+    }
+}
+
 impl From<AudioExtractionConfiguration> for Value<AudioExtractionConfiguration> {
     fn from(value: AudioExtractionConfiguration) -> Self {
         Value::Lit(value)
@@ -243,6 +297,17 @@ impl crate::ToJson for DataSourceVpcConfiguration {
         crate::put(&mut out, "SecurityGroupIds", &self.security_group_ids);
         crate::put(&mut out, "SubnetIds", &self.subnet_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceVpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "SubnetIds"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+        })
     }
 }
 
@@ -290,6 +355,18 @@ impl crate::ToJson for DocumentAttributeCondition {
         crate::put(&mut out, "Operator", &self.operator);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentAttributeCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Operator", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            operator: crate::from_json_required(map, "Operator", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -347,6 +424,22 @@ impl crate::ToJson for DocumentAttributeTarget {
         crate::put(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentAttributeTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AttributeValueOperator", "Key", "Value"])?;
+        Ok(Self {
+            attribute_value_operator: crate::from_json_optional(
+                map,
+                "AttributeValueOperator",
+                path,
+            )?,
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -427,6 +520,34 @@ impl crate::ToJson for DocumentEnrichmentConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentEnrichmentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InlineConfigurations",
+                "PostExtractionHookConfiguration",
+                "PreExtractionHookConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            inline_configurations: crate::from_json_optional(map, "InlineConfigurations", path)?,
+            post_extraction_hook_configuration: crate::from_json_optional(
+                map,
+                "PostExtractionHookConfiguration",
+                path,
+            )?,
+            pre_extraction_hook_configuration: crate::from_json_optional(
+                map,
+                "PreExtractionHookConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DocumentEnrichmentConfiguration> for Value<DocumentEnrichmentConfiguration> {
     fn from(value: DocumentEnrichmentConfiguration) -> Self {
         Value::Lit(value)
@@ -496,6 +617,28 @@ impl crate::ToJson for HookConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HookConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InvocationCondition",
+                "LambdaArn",
+                "RoleArn",
+                "S3BucketName",
+            ],
+        )?;
+        Ok(Self {
+            invocation_condition: crate::from_json_optional(map, "InvocationCondition", path)?,
+            lambda_arn: crate::from_json_optional(map, "LambdaArn", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            s3_bucket_name: crate::from_json_optional(map, "S3BucketName", path)?,
+        })
+    }
+}
+
 impl From<HookConfiguration> for Value<HookConfiguration> {
     fn from(value: HookConfiguration) -> Self {
         Value::Lit(value)
@@ -527,6 +670,16 @@ impl crate::ToJson for ImageExtractionConfiguration {
             &self.image_extraction_status,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImageExtractionStatus"])?;
+        Ok(Self {
+            image_extraction_status: crate::from_json_required(map, "ImageExtractionStatus", path)?,
+        })
     }
 }
 
@@ -590,6 +743,26 @@ impl crate::ToJson for InlineDocumentEnrichmentConfiguration {
         );
         crate::put_opt(&mut out, "Target", &self.target);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InlineDocumentEnrichmentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Condition", "DocumentContentOperator", "Target"],
+        )?;
+        Ok(Self {
+            condition: crate::from_json_optional(map, "Condition", path)?,
+            document_content_operator: crate::from_json_optional(
+                map,
+                "DocumentContentOperator",
+                path,
+            )?,
+            target: crate::from_json_optional(map, "Target", path)?,
+        })
     }
 }
 
@@ -670,6 +843,38 @@ impl crate::ToJson for MediaExtractionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioExtractionConfiguration",
+                "ImageExtractionConfiguration",
+                "VideoExtractionConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            audio_extraction_configuration: crate::from_json_optional(
+                map,
+                "AudioExtractionConfiguration",
+                path,
+            )?,
+            image_extraction_configuration: crate::from_json_optional(
+                map,
+                "ImageExtractionConfiguration",
+                path,
+            )?,
+            video_extraction_configuration: crate::from_json_optional(
+                map,
+                "VideoExtractionConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MediaExtractionConfiguration> for Value<MediaExtractionConfiguration> {
     fn from(value: MediaExtractionConfiguration) -> Self {
         Value::Lit(value)
@@ -704,6 +909,16 @@ impl crate::ToJson for VideoExtractionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VideoExtractionStatus"])?;
+        Ok(Self {
+            video_extraction_status: crate::from_json_required(map, "VideoExtractionStatus", path)?,
+        })
+    }
+}
+
 impl From<VideoExtractionConfiguration> for Value<VideoExtractionConfiguration> {
     fn from(value: VideoExtractionConfiguration) -> Self {
         Value::Lit(value)
@@ -729,6 +944,13 @@ impl AttributeValueOperator {
 impl crate::ToJson for AttributeValueOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeValueOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DELETE", Self::Delete)])
     }
 }
 
@@ -763,6 +985,17 @@ impl crate::ToJson for AudioExtractionStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioExtractionStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<AudioExtractionStatus> for Value<AudioExtractionStatus> {
     fn from(value: AudioExtractionStatus) -> Self {
         Value::Lit(value)
@@ -788,6 +1021,13 @@ impl DocumentContentOperator {
 impl crate::ToJson for DocumentContentOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentContentOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DELETE", Self::Delete)])
     }
 }
 
@@ -849,6 +1089,29 @@ impl crate::ToJson for DocumentEnrichmentConditionOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentEnrichmentConditionOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GREATER_THAN", Self::GreaterThan),
+                ("GREATER_THAN_OR_EQUALS", Self::GreaterThanOrEquals),
+                ("LESS_THAN", Self::LessThan),
+                ("LESS_THAN_OR_EQUALS", Self::LessThanOrEquals),
+                ("EQUALS", Self::Equals),
+                ("NOT_EQUALS", Self::NotEquals),
+                ("CONTAINS", Self::Contains),
+                ("NOT_CONTAINS", Self::NotContains),
+                ("EXISTS", Self::Exists),
+                ("NOT_EXISTS", Self::NotExists),
+                ("BEGINS_WITH", Self::BeginsWith),
+            ],
+        )
+    }
+}
+
 impl From<DocumentEnrichmentConditionOperator> for Value<DocumentEnrichmentConditionOperator> {
     fn from(value: DocumentEnrichmentConditionOperator) -> Self {
         Value::Lit(value)
@@ -880,6 +1143,17 @@ impl crate::ToJson for ImageExtractionStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageExtractionStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<ImageExtractionStatus> for Value<ImageExtractionStatus> {
     fn from(value: ImageExtractionStatus) -> Self {
         Value::Lit(value)
@@ -908,6 +1182,17 @@ impl VideoExtractionStatus {
 impl crate::ToJson for VideoExtractionStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoExtractionStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

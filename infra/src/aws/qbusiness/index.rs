@@ -116,6 +116,38 @@ impl crate::ToJson for Index {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Index {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "CapacityConfiguration",
+                "Description",
+                "DisplayName",
+                "DocumentAttributeConfigurations",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            capacity_configuration: crate::from_json_optional(map, "CapacityConfiguration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            document_attribute_configurations: crate::from_json_optional(
+                map,
+                "DocumentAttributeConfigurations",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QBusiness::Index` (`Fn::GetAtt`).
 impl crate::Handle<Index> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -199,6 +231,18 @@ impl crate::ToJson for DocumentAttributeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentAttributeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Search", "Type"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            search: crate::from_json_optional(map, "Search", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DocumentAttributeConfiguration> for Value<DocumentAttributeConfiguration> {
     fn from(value: DocumentAttributeConfiguration) -> Self {
         Value::Lit(value)
@@ -230,6 +274,16 @@ impl crate::ToJson for IndexCapacityConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Units", &self.units);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IndexCapacityConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Units"])?;
+        Ok(Self {
+            units: crate::from_json_optional(map, "Units", path)?,
+        })
     }
 }
 
@@ -270,6 +324,22 @@ impl crate::ToJson for AttributeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("STRING_LIST", Self::StringList),
+                ("NUMBER", Self::Number),
+                ("DATE", Self::Date),
+            ],
+        )
+    }
+}
+
 impl From<AttributeType> for Value<AttributeType> {
     fn from(value: AttributeType) -> Self {
         Value::Lit(value)
@@ -301,6 +371,17 @@ impl crate::ToJson for IndexType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IndexType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENTERPRISE", Self::Enterprise), ("STARTER", Self::Starter)],
+        )
+    }
+}
+
 impl From<IndexType> for Value<IndexType> {
     fn from(value: IndexType) -> Self {
         Value::Lit(value)
@@ -329,6 +410,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -71,6 +71,30 @@ impl crate::ToJson for Permission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ApplicationId",
+                "Conditions",
+                "Principal",
+                "StatementId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+            statement_id: crate::from_json_required(map, "StatementId", path)?,
+        })
+    }
+}
+
 /// A `Condition` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
@@ -107,6 +131,22 @@ impl crate::ToJson for Condition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConditionKey", "ConditionOperator", "ConditionValues"],
+        )?;
+        Ok(Self {
+            condition_key: crate::from_json_required(map, "ConditionKey", path)?,
+            condition_operator: crate::from_json_required(map, "ConditionOperator", path)?,
+            condition_values: crate::from_json_required(map, "ConditionValues", path)?,
+        })
+    }
+}
+
 impl From<Condition> for Value<Condition> {
     fn from(value: Condition) -> Self {
         Value::Lit(value)
@@ -132,6 +172,13 @@ impl ConditionOperator {
 impl crate::ToJson for ConditionOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("StringEquals", Self::StringEquals)])
     }
 }
 

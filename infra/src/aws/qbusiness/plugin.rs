@@ -113,6 +113,40 @@ impl crate::ToJson for Plugin {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Plugin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "AuthConfiguration",
+                "CustomPluginConfiguration",
+                "DisplayName",
+                "ServerUrl",
+                "State",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_optional(map, "ApplicationId", path)?,
+            auth_configuration: crate::from_json_required(map, "AuthConfiguration", path)?,
+            custom_plugin_configuration: crate::from_json_optional(
+                map,
+                "CustomPluginConfiguration",
+                path,
+            )?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            server_url: crate::from_json_optional(map, "ServerUrl", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QBusiness::Plugin` (`Fn::GetAtt`).
 impl crate::Handle<Plugin> {
     /// `Fn::GetAtt` `BuildStatus`.
@@ -177,6 +211,19 @@ impl crate::ToJson for CustomPluginConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPluginConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ApiSchema", "ApiSchemaType", "Description"])?;
+        Ok(Self {
+            api_schema: crate::from_json_required(map, "ApiSchema", path)?,
+            api_schema_type: crate::from_json_required(map, "ApiSchemaType", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+        })
+    }
+}
+
 impl From<CustomPluginConfiguration> for Value<CustomPluginConfiguration> {
     fn from(value: CustomPluginConfiguration) -> Self {
         Value::Lit(value)
@@ -202,6 +249,13 @@ impl ApiSchemaType {
 impl crate::ToJson for ApiSchemaType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiSchemaType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("OPEN_API_V3", Self::OpenApiV3)])
     }
 }
 
@@ -233,6 +287,17 @@ impl PluginState {
 impl crate::ToJson for PluginState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PluginState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -309,6 +374,35 @@ impl PluginType {
 impl crate::ToJson for PluginType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PluginType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SERVICE_NOW", Self::ServiceNow),
+                ("SALESFORCE", Self::Salesforce),
+                ("JIRA", Self::Jira),
+                ("ZENDESK", Self::Zendesk),
+                ("CUSTOM", Self::Custom),
+                ("QUICKSIGHT", Self::Quicksight),
+                ("SERVICENOW_NOW_PLATFORM", Self::ServicenowNowPlatform),
+                ("JIRA_CLOUD", Self::JiraCloud),
+                ("SALESFORCE_CRM", Self::SalesforceCrm),
+                ("ZENDESK_SUITE", Self::ZendeskSuite),
+                ("ATLASSIAN_CONFLUENCE", Self::AtlassianConfluence),
+                ("GOOGLE_CALENDAR", Self::GoogleCalendar),
+                ("MICROSOFT_TEAMS", Self::MicrosoftTeams),
+                ("MICROSOFT_EXCHANGE", Self::MicrosoftExchange),
+                ("PAGERDUTY_ADVANCE", Self::PagerdutyAdvance),
+                ("SMARTSHEET", Self::Smartsheet),
+                ("ASANA", Self::Asana),
+            ],
+        )
     }
 }
 

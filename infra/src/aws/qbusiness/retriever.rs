@@ -81,6 +81,32 @@ impl crate::ToJson for Retriever {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Retriever {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "Configuration",
+                "DisplayName",
+                "RoleArn",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QBusiness::Retriever` (`Fn::GetAtt`).
 impl crate::Handle<Retriever> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -131,6 +157,20 @@ impl RetrieverType {
 impl crate::ToJson for RetrieverType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetrieverType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NATIVE_INDEX", Self::NativeIndex),
+                ("KENDRA_INDEX", Self::KendraIndex),
+            ],
+        )
     }
 }
 

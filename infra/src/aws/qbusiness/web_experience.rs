@@ -169,6 +169,58 @@ impl crate::ToJson for WebExperience {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebExperience {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "BrowserExtensionConfiguration",
+                "CustomizationConfiguration",
+                "IdentityProviderConfiguration",
+                "Origins",
+                "RoleArn",
+                "SamplePromptsControlMode",
+                "Subtitle",
+                "Tags",
+                "Title",
+                "WelcomeMessage",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            browser_extension_configuration: crate::from_json_optional(
+                map,
+                "BrowserExtensionConfiguration",
+                path,
+            )?,
+            customization_configuration: crate::from_json_optional(
+                map,
+                "CustomizationConfiguration",
+                path,
+            )?,
+            identity_provider_configuration: crate::from_json_optional(
+                map,
+                "IdentityProviderConfiguration",
+                path,
+            )?,
+            origins: crate::from_json_optional(map, "Origins", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            sample_prompts_control_mode: crate::from_json_optional(
+                map,
+                "SamplePromptsControlMode",
+                path,
+            )?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            welcome_message: crate::from_json_optional(map, "WelcomeMessage", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QBusiness::WebExperience` (`Fn::GetAtt`).
 impl crate::Handle<WebExperience> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -227,6 +279,20 @@ impl crate::ToJson for BrowserExtensionConfiguration {
             &self.enabled_browser_extensions,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrowserExtensionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnabledBrowserExtensions"])?;
+        Ok(Self {
+            enabled_browser_extensions: crate::from_json_required(
+                map,
+                "EnabledBrowserExtensions",
+                path,
+            )?,
+        })
     }
 }
 
@@ -296,6 +362,23 @@ impl crate::ToJson for CustomizationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomizationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomCSSUrl", "FaviconUrl", "FontUrl", "LogoUrl"],
+        )?;
+        Ok(Self {
+            custom_css_url: crate::from_json_optional(map, "CustomCSSUrl", path)?,
+            favicon_url: crate::from_json_optional(map, "FaviconUrl", path)?,
+            font_url: crate::from_json_optional(map, "FontUrl", path)?,
+            logo_url: crate::from_json_optional(map, "LogoUrl", path)?,
+        })
+    }
+}
+
 impl From<CustomizationConfiguration> for Value<CustomizationConfiguration> {
     fn from(value: CustomizationConfiguration) -> Self {
         Value::Lit(value)
@@ -327,6 +410,17 @@ impl crate::ToJson for BrowserExtension {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrowserExtension {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FIREFOX", Self::Firefox), ("CHROME", Self::Chrome)],
+        )
+    }
+}
+
 impl From<BrowserExtension> for Value<BrowserExtension> {
     fn from(value: BrowserExtension) -> Self {
         Value::Lit(value)
@@ -355,6 +449,17 @@ impl WebExperienceSamplePromptsControlMode {
 impl crate::ToJson for WebExperienceSamplePromptsControlMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebExperienceSamplePromptsControlMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -84,6 +84,30 @@ impl crate::ToJson for Ledger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ledger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeletionProtection",
+                "KmsKey",
+                "Name",
+                "PermissionsMode",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            permissions_mode: crate::from_json_required(map, "PermissionsMode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QLDB::Ledger` (`Fn::GetAtt`).
 impl crate::Handle<Ledger> {
     /// `Fn::GetAtt` `Id`.

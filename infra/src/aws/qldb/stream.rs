@@ -90,6 +90,34 @@ impl crate::ToJson for Stream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExclusiveEndTime",
+                "InclusiveStartTime",
+                "KinesisConfiguration",
+                "LedgerName",
+                "RoleArn",
+                "StreamName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            exclusive_end_time: crate::from_json_optional(map, "ExclusiveEndTime", path)?,
+            inclusive_start_time: crate::from_json_required(map, "InclusiveStartTime", path)?,
+            kinesis_configuration: crate::from_json_required(map, "KinesisConfiguration", path)?,
+            ledger_name: crate::from_json_required(map, "LedgerName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stream_name: crate::from_json_required(map, "StreamName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QLDB::Stream` (`Fn::GetAtt`).
 impl crate::Handle<Stream> {
     /// `Fn::GetAtt` `Arn`.
@@ -140,6 +168,17 @@ impl crate::ToJson for KinesisConfiguration {
         crate::put_opt(&mut out, "AggregationEnabled", &self.aggregation_enabled);
         crate::put_opt(&mut out, "StreamArn", &self.stream_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AggregationEnabled", "StreamArn"])?;
+        Ok(Self {
+            aggregation_enabled: crate::from_json_optional(map, "AggregationEnabled", path)?,
+            stream_arn: crate::from_json_optional(map, "StreamArn", path)?,
+        })
     }
 }
 

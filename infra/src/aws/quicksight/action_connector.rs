@@ -111,6 +111,38 @@ impl crate::ToJson for ActionConnector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionConnector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionConnectorId",
+                "AuthenticationConfig",
+                "AwsAccountId",
+                "Description",
+                "Name",
+                "Permissions",
+                "Tags",
+                "Type",
+                "VpcConnectionArn",
+            ],
+        )?;
+        Ok(Self {
+            action_connector_id: crate::from_json_required(map, "ActionConnectorId", path)?,
+            authentication_config: crate::from_json_required(map, "AuthenticationConfig", path)?,
+            aws_account_id: crate::from_json_required(map, "AwsAccountId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            vpc_connection_arn: crate::from_json_optional(map, "VpcConnectionArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::ActionConnector` (`Fn::GetAtt`).
 impl crate::Handle<ActionConnector> {
     /// `Fn::GetAtt` `Arn`.
@@ -174,6 +206,25 @@ impl crate::ToJson for AuthConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AuthenticationMetadata", "AuthenticationType"],
+        )?;
+        Ok(Self {
+            authentication_metadata: crate::from_json_required(
+                map,
+                "AuthenticationMetadata",
+                path,
+            )?,
+            authentication_type: crate::from_json_required(map, "AuthenticationType", path)?,
+        })
+    }
+}
+
 impl From<AuthConfig> for Value<AuthConfig> {
     fn from(value: AuthConfig) -> Self {
         Value::Lit(value)
@@ -215,6 +266,17 @@ impl crate::ToJson for ResourcePermission {
         crate::put(&mut out, "Actions", &self.actions);
         crate::put(&mut out, "Principal", &self.principal);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "Principal"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
     }
 }
 
@@ -324,6 +386,51 @@ impl crate::ToJson for ActionConnectorType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionConnectorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GENERIC_HTTP", Self::GenericHttp),
+                ("SERVICENOW_NOW_PLATFORM", Self::ServicenowNowPlatform),
+                ("SALESFORCE_CRM", Self::SalesforceCrm),
+                ("MICROSOFT_OUTLOOK", Self::MicrosoftOutlook),
+                ("PAGERDUTY_ADVANCE", Self::PagerdutyAdvance),
+                ("JIRA_CLOUD", Self::JiraCloud),
+                ("ATLASSIAN_CONFLUENCE", Self::AtlassianConfluence),
+                ("AMAZON_S3", Self::AmazonS3),
+                (
+                    "AMAZON_BEDROCK_AGENT_RUNTIME",
+                    Self::AmazonBedrockAgentRuntime,
+                ),
+                ("AMAZON_BEDROCK_RUNTIME", Self::AmazonBedrockRuntime),
+                (
+                    "AMAZON_BEDROCK_DATA_AUTOMATION_RUNTIME",
+                    Self::AmazonBedrockDataAutomationRuntime,
+                ),
+                ("AMAZON_TEXTRACT", Self::AmazonTextract),
+                ("AMAZON_COMPREHEND", Self::AmazonComprehend),
+                ("AMAZON_COMPREHEND_MEDICAL", Self::AmazonComprehendMedical),
+                ("MICROSOFT_ONEDRIVE", Self::MicrosoftOnedrive),
+                ("MICROSOFT_SHAREPOINT", Self::MicrosoftSharepoint),
+                ("MICROSOFT_TEAMS", Self::MicrosoftTeams),
+                ("SAP_BUSINESSPARTNER", Self::SapBusinesspartner),
+                ("SAP_PRODUCTMASTERDATA", Self::SapProductmasterdata),
+                ("SAP_PHYSICALINVENTORY", Self::SapPhysicalinventory),
+                ("SAP_BILLOFMATERIALS", Self::SapBillofmaterials),
+                ("SAP_MATERIALSTOCK", Self::SapMaterialstock),
+                ("ZENDESK_SUITE", Self::ZendeskSuite),
+                ("SMARTSHEET", Self::Smartsheet),
+                ("SLACK", Self::Slack),
+                ("ASANA", Self::Asana),
+                ("BAMBOO_HR", Self::BambooHr),
+            ],
+        )
+    }
+}
+
 impl From<ActionConnectorType> for Value<ActionConnectorType> {
     fn from(value: ActionConnectorType) -> Self {
         Value::Lit(value)
@@ -364,6 +471,24 @@ impl ConnectionAuthType {
 impl crate::ToJson for ConnectionAuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionAuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BASIC", Self::Basic),
+                ("API_KEY", Self::ApiKey),
+                ("OAUTH2_CLIENT_CREDENTIALS", Self::Oauth2ClientCredentials),
+                ("NONE", Self::None),
+                ("IAM", Self::Iam),
+                ("OAUTH2_AUTHORIZATION_CODE", Self::Oauth2AuthorizationCode),
+            ],
+        )
     }
 }
 

@@ -150,6 +150,44 @@ impl crate::ToJson for Agent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Agent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionConnectors",
+                "AgentId",
+                "AgentLifecycle",
+                "AwsAccountId",
+                "CustomPromptInput",
+                "Description",
+                "IconId",
+                "Name",
+                "Spaces",
+                "StarterPrompts",
+                "Tags",
+                "WelcomeMessage",
+            ],
+        )?;
+        Ok(Self {
+            action_connectors: crate::from_json_optional(map, "ActionConnectors", path)?,
+            agent_id: crate::from_json_required(map, "AgentId", path)?,
+            agent_lifecycle: crate::from_json_optional(map, "AgentLifecycle", path)?,
+            aws_account_id: crate::from_json_required(map, "AwsAccountId", path)?,
+            custom_prompt_input: crate::from_json_optional(map, "CustomPromptInput", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            icon_id: crate::from_json_optional(map, "IconId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            spaces: crate::from_json_optional(map, "Spaces", path)?,
+            starter_prompts: crate::from_json_optional(map, "StarterPrompts", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            welcome_message: crate::from_json_optional(map, "WelcomeMessage", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::Agent` (`Fn::GetAtt`).
 impl crate::Handle<Agent> {
     /// `Fn::GetAtt` `AgentStatus`. The current status of the agent. One of ACTIVE, CREATING,
@@ -230,6 +268,17 @@ impl crate::ToJson for CustomPromptInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPromptInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExistingPrompt", "NewPrompt"])?;
+        Ok(Self {
+            existing_prompt: crate::from_json_optional(map, "ExistingPrompt", path)?,
+            new_prompt: crate::from_json_optional(map, "NewPrompt", path)?,
+        })
+    }
+}
+
 impl From<CustomPromptInput> for Value<CustomPromptInput> {
     fn from(value: CustomPromptInput) -> Self {
         Value::Lit(value)
@@ -306,6 +355,30 @@ impl crate::ToJson for CustomPromptInputParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPromptInputParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomInstructions",
+                "Identity",
+                "OutputStyle",
+                "ResponseLength",
+                "Tone",
+            ],
+        )?;
+        Ok(Self {
+            custom_instructions: crate::from_json_optional(map, "CustomInstructions", path)?,
+            identity: crate::from_json_optional(map, "Identity", path)?,
+            output_style: crate::from_json_optional(map, "OutputStyle", path)?,
+            response_length: crate::from_json_optional(map, "ResponseLength", path)?,
+            tone: crate::from_json_optional(map, "Tone", path)?,
+        })
+    }
+}
+
 impl From<CustomPromptInputParameters> for Value<CustomPromptInputParameters> {
     fn from(value: CustomPromptInputParameters) -> Self {
         Value::Lit(value)
@@ -348,6 +421,22 @@ impl crate::ToJson for CustomPromptProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPromptProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ModelProfileId", "QbsAwsAccountId", "SubscriptionId"],
+        )?;
+        Ok(Self {
+            model_profile_id: crate::from_json_required(map, "ModelProfileId", path)?,
+            qbs_aws_account_id: crate::from_json_required(map, "QbsAwsAccountId", path)?,
+            subscription_id: crate::from_json_required(map, "SubscriptionId", path)?,
+        })
+    }
+}
+
 impl From<CustomPromptProfile> for Value<CustomPromptProfile> {
     fn from(value: CustomPromptProfile) -> Self {
         Value::Lit(value)
@@ -376,6 +465,17 @@ impl AgentLifecycle {
 impl crate::ToJson for AgentLifecycle {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentLifecycle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PREVIEW", Self::Preview), ("PUBLISHED", Self::Published)],
+        )
     }
 }
 

@@ -86,6 +86,34 @@ impl crate::ToJson for ApprovalPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApprovalPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ApplicableTo",
+                "ApprovalGroups",
+                "AssetTypes",
+                "Description",
+                "Name",
+                "PolicyId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            applicable_to: crate::from_json_required(map, "ApplicableTo", path)?,
+            approval_groups: crate::from_json_required(map, "ApprovalGroups", path)?,
+            asset_types: crate::from_json_required(map, "AssetTypes", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy_id: crate::from_json_required(map, "PolicyId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::ApprovalPolicy` (`Fn::GetAtt`).
 impl crate::Handle<ApprovalPolicy> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -138,6 +166,17 @@ impl crate::ToJson for ApplicableTo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicableTo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupArns", "Type"])?;
+        Ok(Self {
+            group_arns: crate::from_json_optional(map, "GroupArns", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ApplicableTo> for Value<ApplicableTo> {
     fn from(value: ApplicableTo) -> Self {
         Value::Lit(value)
@@ -163,6 +202,13 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SHARE", Self::Share)])
     }
 }
 
@@ -200,6 +246,21 @@ impl crate::ToJson for AssetType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AGENT", Self::Agent),
+                ("KNOWLEDGE_BASE", Self::KnowledgeBase),
+                ("SPACE", Self::Space),
+            ],
+        )
+    }
+}
+
 impl From<AssetType> for Value<AssetType> {
     fn from(value: AssetType) -> Self {
         Value::Lit(value)
@@ -225,6 +286,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("GROUP", Self::Group)])
     }
 }
 

@@ -87,6 +87,30 @@ impl crate::ToJson for Assignment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Assignment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssignmentName",
+                "AssignmentStatus",
+                "Identities",
+                "Namespace",
+                "PolicyArn",
+            ],
+        )?;
+        Ok(Self {
+            assignment_name: crate::from_json_required(map, "AssignmentName", path)?,
+            assignment_status: crate::from_json_required(map, "AssignmentStatus", path)?,
+            identities: crate::from_json_optional(map, "Identities", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            policy_arn: crate::from_json_optional(map, "PolicyArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::Assignment` (`Fn::GetAtt`).
 impl crate::Handle<Assignment> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the IAM policy assignment. This is a
@@ -126,6 +150,21 @@ impl AssignmentStatus {
 impl crate::ToJson for AssignmentStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssignmentStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ENABLED", Self::Enabled),
+                ("DRAFT", Self::Draft),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
     }
 }
 

@@ -64,6 +64,18 @@ impl crate::ToJson for Brand {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Brand {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BrandDefinition", "BrandId", "Tags"])?;
+        Ok(Self {
+            brand_definition: crate::from_json_optional(map, "BrandDefinition", path)?,
+            brand_id: crate::from_json_required(map, "BrandId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::Brand` (`Fn::GetAtt`).
 impl crate::Handle<Brand> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the brand.
@@ -140,6 +152,17 @@ impl crate::ToJson for ApplicationTheme {
         crate::put_opt(&mut out, "BrandColorPalette", &self.brand_color_palette);
         crate::put_opt(&mut out, "BrandElementStyle", &self.brand_element_style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationTheme {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BrandColorPalette", "BrandElementStyle"])?;
+        Ok(Self {
+            brand_color_palette: crate::from_json_optional(map, "BrandColorPalette", path)?,
+            brand_element_style: crate::from_json_optional(map, "BrandElementStyle", path)?,
+        })
     }
 }
 
@@ -259,6 +282,38 @@ impl crate::ToJson for BrandColorPalette {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrandColorPalette {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Accent",
+                "Danger",
+                "Dimension",
+                "Info",
+                "Measure",
+                "Primary",
+                "Secondary",
+                "Success",
+                "Warning",
+            ],
+        )?;
+        Ok(Self {
+            accent: crate::from_json_optional(map, "Accent", path)?,
+            danger: crate::from_json_optional(map, "Danger", path)?,
+            dimension: crate::from_json_optional(map, "Dimension", path)?,
+            info: crate::from_json_optional(map, "Info", path)?,
+            measure: crate::from_json_optional(map, "Measure", path)?,
+            primary: crate::from_json_optional(map, "Primary", path)?,
+            secondary: crate::from_json_optional(map, "Secondary", path)?,
+            success: crate::from_json_optional(map, "Success", path)?,
+            warning: crate::from_json_optional(map, "Warning", path)?,
+        })
+    }
+}
+
 impl From<BrandColorPalette> for Value<BrandColorPalette> {
     fn from(value: BrandColorPalette) -> Self {
         Value::Lit(value)
@@ -315,6 +370,22 @@ impl crate::ToJson for BrandDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrandDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationTheme", "BrandName", "Description"],
+        )?;
+        Ok(Self {
+            application_theme: crate::from_json_optional(map, "ApplicationTheme", path)?,
+            brand_name: crate::from_json_optional(map, "BrandName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+        })
+    }
+}
+
 impl From<BrandDefinition> for Value<BrandDefinition> {
     fn from(value: BrandDefinition) -> Self {
         Value::Lit(value)
@@ -346,6 +417,16 @@ impl crate::ToJson for BrandElementStyle {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "NavbarStyle", &self.navbar_style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrandElementStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NavbarStyle"])?;
+        Ok(Self {
+            navbar_style: crate::from_json_optional(map, "NavbarStyle", path)?,
+        })
     }
 }
 
@@ -395,6 +476,17 @@ impl crate::ToJson for NavbarStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NavbarStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContextualNavbar", "GlobalNavbar"])?;
+        Ok(Self {
+            contextual_navbar: crate::from_json_optional(map, "ContextualNavbar", path)?,
+            global_navbar: crate::from_json_optional(map, "GlobalNavbar", path)?,
+        })
+    }
+}
+
 impl From<NavbarStyle> for Value<NavbarStyle> {
     fn from(value: NavbarStyle) -> Self {
         Value::Lit(value)
@@ -438,6 +530,17 @@ impl crate::ToJson for Palette {
         crate::put_opt(&mut out, "Background", &self.background);
         crate::put_opt(&mut out, "Foreground", &self.foreground);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Palette {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Background", "Foreground"])?;
+        Ok(Self {
+            background: crate::from_json_optional(map, "Background", path)?,
+            foreground: crate::from_json_optional(map, "Foreground", path)?,
+        })
     }
 }
 

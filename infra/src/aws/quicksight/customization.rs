@@ -67,6 +67,18 @@ impl crate::ToJson for Customization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Customization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultTheme", "Namespace", "Tags"])?;
+        Ok(Self {
+            default_theme: crate::from_json_required(map, "DefaultTheme", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::Customization` (`Fn::GetAtt`).
 impl crate::Handle<Customization> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name of the namespace-scoped account

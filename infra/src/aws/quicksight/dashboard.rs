@@ -192,6 +192,58 @@ impl crate::ToJson for Dashboard {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dashboard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "DashboardId",
+                "DashboardPublishOptions",
+                "Definition",
+                "FolderArns",
+                "LinkEntities",
+                "LinkSharingConfiguration",
+                "Name",
+                "Parameters",
+                "Permissions",
+                "SourceEntity",
+                "Tags",
+                "ThemeArn",
+                "ValidationStrategy",
+                "VersionDescription",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_required(map, "AwsAccountId", path)?,
+            dashboard_id: crate::from_json_required(map, "DashboardId", path)?,
+            dashboard_publish_options: crate::from_json_optional(
+                map,
+                "DashboardPublishOptions",
+                path,
+            )?,
+            definition: crate::from_json_optional(map, "Definition", path)?,
+            folder_arns: crate::from_json_optional(map, "FolderArns", path)?,
+            link_entities: crate::from_json_optional(map, "LinkEntities", path)?,
+            link_sharing_configuration: crate::from_json_optional(
+                map,
+                "LinkSharingConfiguration",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            source_entity: crate::from_json_optional(map, "SourceEntity", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            theme_arn: crate::from_json_optional(map, "ThemeArn", path)?,
+            validation_strategy: crate::from_json_optional(map, "ValidationStrategy", path)?,
+            version_description: crate::from_json_optional(map, "VersionDescription", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::Dashboard` (`Fn::GetAtt`).
 impl crate::Handle<Dashboard> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) of the resource.</p>
@@ -247,6 +299,16 @@ impl crate::ToJson for AdHocFilteringOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdHocFilteringOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -344,6 +406,44 @@ impl crate::ToJson for AggregationFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AttributeAggregationFunction",
+                "CategoricalAggregationFunction",
+                "DateAggregationFunction",
+                "NumericalAggregationFunction",
+            ],
+        )?;
+        Ok(Self {
+            attribute_aggregation_function: crate::from_json_optional(
+                map,
+                "AttributeAggregationFunction",
+                path,
+            )?,
+            categorical_aggregation_function: crate::from_json_optional(
+                map,
+                "CategoricalAggregationFunction",
+                path,
+            )?,
+            date_aggregation_function: crate::from_json_optional(
+                map,
+                "DateAggregationFunction",
+                path,
+            )?,
+            numerical_aggregation_function: crate::from_json_optional(
+                map,
+                "NumericalAggregationFunction",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AggregationFunction> for Value<AggregationFunction> {
     fn from(value: AggregationFunction) -> Self {
         Value::Lit(value)
@@ -391,6 +491,22 @@ impl crate::ToJson for AggregationSortConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregationSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AggregationFunction", "Column", "SortDirection"],
+        )?;
+        Ok(Self {
+            aggregation_function: crate::from_json_optional(map, "AggregationFunction", path)?,
+            column: crate::from_json_required(map, "Column", path)?,
+            sort_direction: crate::from_json_required(map, "SortDirection", path)?,
+        })
+    }
+}
+
 impl From<AggregationSortConfiguration> for Value<AggregationSortConfiguration> {
     fn from(value: AggregationSortConfiguration) -> Self {
         Value::Lit(value)
@@ -424,6 +540,20 @@ impl crate::ToJson for AnalysisDefaults {
             &self.default_new_sheet_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalysisDefaults {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultNewSheetConfiguration"])?;
+        Ok(Self {
+            default_new_sheet_configuration: crate::from_json_required(
+                map,
+                "DefaultNewSheetConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -473,6 +603,17 @@ impl crate::ToJson for AnchorDateConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnchorDateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AnchorOption", "ParameterName"])?;
+        Ok(Self {
+            anchor_option: crate::from_json_optional(map, "AnchorOption", path)?,
+            parameter_name: crate::from_json_optional(map, "ParameterName", path)?,
+        })
+    }
+}
+
 impl From<AnchorDateConfiguration> for Value<AnchorDateConfiguration> {
     fn from(value: AnchorDateConfiguration) -> Self {
         Value::Lit(value)
@@ -516,6 +657,17 @@ impl crate::ToJson for ArcAxisConfiguration {
         crate::put_opt(&mut out, "Range", &self.range);
         crate::put_opt(&mut out, "ReserveRange", &self.reserve_range);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArcAxisConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Range", "ReserveRange"])?;
+        Ok(Self {
+            range: crate::from_json_optional(map, "Range", path)?,
+            reserve_range: crate::from_json_optional(map, "ReserveRange", path)?,
+        })
     }
 }
 
@@ -565,6 +717,17 @@ impl crate::ToJson for ArcAxisDisplayRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArcAxisDisplayRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Max", "Min"])?;
+        Ok(Self {
+            max: crate::from_json_optional(map, "Max", path)?,
+            min: crate::from_json_optional(map, "Min", path)?,
+        })
+    }
+}
+
 impl From<ArcAxisDisplayRange> for Value<ArcAxisDisplayRange> {
     fn from(value: ArcAxisDisplayRange) -> Self {
         Value::Lit(value)
@@ -611,6 +774,17 @@ impl crate::ToJson for ArcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ArcAngle", "ArcThickness"])?;
+        Ok(Self {
+            arc_angle: crate::from_json_optional(map, "ArcAngle", path)?,
+            arc_thickness: crate::from_json_optional(map, "ArcThickness", path)?,
+        })
+    }
+}
+
 impl From<ArcConfiguration> for Value<ArcConfiguration> {
     fn from(value: ArcConfiguration) -> Self {
         Value::Lit(value)
@@ -644,6 +818,16 @@ impl crate::ToJson for ArcOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ArcThickness", &self.arc_thickness);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArcOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ArcThickness"])?;
+        Ok(Self {
+            arc_thickness: crate::from_json_optional(map, "ArcThickness", path)?,
+        })
     }
 }
 
@@ -724,6 +908,32 @@ impl crate::ToJson for AssetOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssetOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExcludedDataSetArns",
+                "QBusinessInsightsStatus",
+                "Timezone",
+                "WeekStart",
+            ],
+        )?;
+        Ok(Self {
+            excluded_data_set_arns: crate::from_json_optional(map, "ExcludedDataSetArns", path)?,
+            q_business_insights_status: crate::from_json_optional(
+                map,
+                "QBusinessInsightsStatus",
+                path,
+            )?,
+            timezone: crate::from_json_optional(map, "Timezone", path)?,
+            week_start: crate::from_json_optional(map, "WeekStart", path)?,
+        })
+    }
+}
+
 impl From<AssetOptions> for Value<AssetOptions> {
     fn from(value: AssetOptions) -> Self {
         Value::Lit(value)
@@ -781,6 +991,29 @@ impl crate::ToJson for AttributeAggregationFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SimpleAttributeAggregation", "ValueForMultipleValues"],
+        )?;
+        Ok(Self {
+            simple_attribute_aggregation: crate::from_json_optional(
+                map,
+                "SimpleAttributeAggregation",
+                path,
+            )?,
+            value_for_multiple_values: crate::from_json_optional(
+                map,
+                "ValueForMultipleValues",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AttributeAggregationFunction> for Value<AttributeAggregationFunction> {
     fn from(value: AttributeAggregationFunction) -> Self {
         Value::Lit(value)
@@ -827,6 +1060,17 @@ impl crate::ToJson for AxisDataOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AxisDataOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DateAxisOptions", "NumericAxisOptions"])?;
+        Ok(Self {
+            date_axis_options: crate::from_json_optional(map, "DateAxisOptions", path)?,
+            numeric_axis_options: crate::from_json_optional(map, "NumericAxisOptions", path)?,
+        })
+    }
+}
+
 impl From<AxisDataOptions> for Value<AxisDataOptions> {
     fn from(value: AxisDataOptions) -> Self {
         Value::Lit(value)
@@ -870,6 +1114,17 @@ impl crate::ToJson for AxisDisplayMinMaxRange {
         crate::put_opt(&mut out, "Maximum", &self.maximum);
         crate::put_opt(&mut out, "Minimum", &self.minimum);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AxisDisplayMinMaxRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Maximum", "Minimum"])?;
+        Ok(Self {
+            maximum: crate::from_json_optional(map, "Maximum", path)?,
+            minimum: crate::from_json_optional(map, "Minimum", path)?,
+        })
     }
 }
 
@@ -959,6 +1214,32 @@ impl crate::ToJson for AxisDisplayOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AxisDisplayOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AxisLineVisibility",
+                "AxisOffset",
+                "DataOptions",
+                "GridLineVisibility",
+                "ScrollbarOptions",
+                "TickLabelOptions",
+            ],
+        )?;
+        Ok(Self {
+            axis_line_visibility: crate::from_json_optional(map, "AxisLineVisibility", path)?,
+            axis_offset: crate::from_json_optional(map, "AxisOffset", path)?,
+            data_options: crate::from_json_optional(map, "DataOptions", path)?,
+            grid_line_visibility: crate::from_json_optional(map, "GridLineVisibility", path)?,
+            scrollbar_options: crate::from_json_optional(map, "ScrollbarOptions", path)?,
+            tick_label_options: crate::from_json_optional(map, "TickLabelOptions", path)?,
+        })
+    }
+}
+
 impl From<AxisDisplayOptions> for Value<AxisDisplayOptions> {
     fn from(value: AxisDisplayOptions) -> Self {
         Value::Lit(value)
@@ -1002,6 +1283,17 @@ impl crate::ToJson for AxisDisplayRange {
         crate::put_opt(&mut out, "DataDriven", &self.data_driven);
         crate::put_opt(&mut out, "MinMax", &self.min_max);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AxisDisplayRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataDriven", "MinMax"])?;
+        Ok(Self {
+            data_driven: crate::from_json_optional(map, "DataDriven", path)?,
+            min_max: crate::from_json_optional(map, "MinMax", path)?,
+        })
     }
 }
 
@@ -1061,6 +1353,19 @@ impl crate::ToJson for AxisLabelOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AxisLabelOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ApplyTo", "CustomLabel", "FontConfiguration"])?;
+        Ok(Self {
+            apply_to: crate::from_json_optional(map, "ApplyTo", path)?,
+            custom_label: crate::from_json_optional(map, "CustomLabel", path)?,
+            font_configuration: crate::from_json_optional(map, "FontConfiguration", path)?,
+        })
+    }
+}
+
 impl From<AxisLabelOptions> for Value<AxisLabelOptions> {
     fn from(value: AxisLabelOptions) -> Self {
         Value::Lit(value)
@@ -1095,6 +1400,17 @@ impl crate::ToJson for AxisLabelReferenceOptions {
         crate::put(&mut out, "Column", &self.column);
         crate::put(&mut out, "FieldId", &self.field_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AxisLabelReferenceOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Column", "FieldId"])?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+        })
     }
 }
 
@@ -1144,6 +1460,17 @@ impl crate::ToJson for AxisLinearScale {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AxisLinearScale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StepCount", "StepSize"])?;
+        Ok(Self {
+            step_count: crate::from_json_optional(map, "StepCount", path)?,
+            step_size: crate::from_json_optional(map, "StepSize", path)?,
+        })
+    }
+}
+
 impl From<AxisLinearScale> for Value<AxisLinearScale> {
     fn from(value: AxisLinearScale) -> Self {
         Value::Lit(value)
@@ -1175,6 +1502,16 @@ impl crate::ToJson for AxisLogarithmicScale {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Base", &self.base);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AxisLogarithmicScale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Base"])?;
+        Ok(Self {
+            base: crate::from_json_optional(map, "Base", path)?,
+        })
     }
 }
 
@@ -1224,6 +1561,17 @@ impl crate::ToJson for AxisScale {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AxisScale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Linear", "Logarithmic"])?;
+        Ok(Self {
+            linear: crate::from_json_optional(map, "Linear", path)?,
+            logarithmic: crate::from_json_optional(map, "Logarithmic", path)?,
+        })
+    }
+}
+
 impl From<AxisScale> for Value<AxisScale> {
     fn from(value: AxisScale) -> Self {
         Value::Lit(value)
@@ -1267,6 +1615,17 @@ impl crate::ToJson for AxisTickLabelOptions {
         crate::put_opt(&mut out, "LabelOptions", &self.label_options);
         crate::put_opt(&mut out, "RotationAngle", &self.rotation_angle);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AxisTickLabelOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LabelOptions", "RotationAngle"])?;
+        Ok(Self {
+            label_options: crate::from_json_optional(map, "LabelOptions", path)?,
+            rotation_angle: crate::from_json_optional(map, "RotationAngle", path)?,
+        })
     }
 }
 
@@ -1333,6 +1692,23 @@ impl crate::ToJson for BarChartAggregatedFieldWells {
         crate::put_opt(&mut out, "SmallMultiples", &self.small_multiples);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BarChartAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Category", "Colors", "SmallMultiples", "Values"],
+        )?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            colors: crate::from_json_optional(map, "Colors", path)?,
+            small_multiples: crate::from_json_optional(map, "SmallMultiples", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -1583,6 +1959,62 @@ impl crate::ToJson for BarChartConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BarChartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BarsArrangement",
+                "CategoryAxis",
+                "CategoryLabelOptions",
+                "ColorLabelOptions",
+                "ContributionAnalysisDefaults",
+                "DataLabels",
+                "DefaultSeriesSettings",
+                "FieldWells",
+                "Interactions",
+                "Legend",
+                "Orientation",
+                "ReferenceLines",
+                "Series",
+                "SmallMultiplesOptions",
+                "SortConfiguration",
+                "Tooltip",
+                "ValueAxis",
+                "ValueLabelOptions",
+                "VisualPalette",
+            ],
+        )?;
+        Ok(Self {
+            bars_arrangement: crate::from_json_optional(map, "BarsArrangement", path)?,
+            category_axis: crate::from_json_optional(map, "CategoryAxis", path)?,
+            category_label_options: crate::from_json_optional(map, "CategoryLabelOptions", path)?,
+            color_label_options: crate::from_json_optional(map, "ColorLabelOptions", path)?,
+            contribution_analysis_defaults: crate::from_json_optional(
+                map,
+                "ContributionAnalysisDefaults",
+                path,
+            )?,
+            data_labels: crate::from_json_optional(map, "DataLabels", path)?,
+            default_series_settings: crate::from_json_optional(map, "DefaultSeriesSettings", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            orientation: crate::from_json_optional(map, "Orientation", path)?,
+            reference_lines: crate::from_json_optional(map, "ReferenceLines", path)?,
+            series: crate::from_json_optional(map, "Series", path)?,
+            small_multiples_options: crate::from_json_optional(map, "SmallMultiplesOptions", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+            value_axis: crate::from_json_optional(map, "ValueAxis", path)?,
+            value_label_options: crate::from_json_optional(map, "ValueLabelOptions", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+        })
+    }
+}
+
 impl From<BarChartConfiguration> for Value<BarChartConfiguration> {
     fn from(value: BarChartConfiguration) -> Self {
         Value::Lit(value)
@@ -1629,6 +2061,17 @@ impl crate::ToJson for BarChartDefaultSeriesSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BarChartDefaultSeriesSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BorderSettings", "DecalSettings"])?;
+        Ok(Self {
+            border_settings: crate::from_json_optional(map, "BorderSettings", path)?,
+            decal_settings: crate::from_json_optional(map, "DecalSettings", path)?,
+        })
+    }
+}
+
 impl From<BarChartDefaultSeriesSettings> for Value<BarChartDefaultSeriesSettings> {
     fn from(value: BarChartDefaultSeriesSettings) -> Self {
         Value::Lit(value)
@@ -1669,6 +2112,20 @@ impl crate::ToJson for BarChartFieldWells {
             &self.bar_chart_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BarChartFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BarChartAggregatedFieldWells"])?;
+        Ok(Self {
+            bar_chart_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "BarChartAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1715,6 +2172,17 @@ impl crate::ToJson for BarChartSeriesSettings {
         crate::put_opt(&mut out, "BorderSettings", &self.border_settings);
         crate::put_opt(&mut out, "DecalSettings", &self.decal_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BarChartSeriesSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BorderSettings", "DecalSettings"])?;
+        Ok(Self {
+            border_settings: crate::from_json_optional(map, "BorderSettings", path)?,
+            decal_settings: crate::from_json_optional(map, "DecalSettings", path)?,
+        })
     }
 }
 
@@ -1817,6 +2285,36 @@ impl crate::ToJson for BarChartSortConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BarChartSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryItemsLimit",
+                "CategorySort",
+                "ColorItemsLimit",
+                "ColorSort",
+                "SmallMultiplesLimitConfiguration",
+                "SmallMultiplesSort",
+            ],
+        )?;
+        Ok(Self {
+            category_items_limit: crate::from_json_optional(map, "CategoryItemsLimit", path)?,
+            category_sort: crate::from_json_optional(map, "CategorySort", path)?,
+            color_items_limit: crate::from_json_optional(map, "ColorItemsLimit", path)?,
+            color_sort: crate::from_json_optional(map, "ColorSort", path)?,
+            small_multiples_limit_configuration: crate::from_json_optional(
+                map,
+                "SmallMultiplesLimitConfiguration",
+                path,
+            )?,
+            small_multiples_sort: crate::from_json_optional(map, "SmallMultiplesSort", path)?,
+        })
+    }
+}
+
 impl From<BarChartSortConfiguration> for Value<BarChartSortConfiguration> {
     fn from(value: BarChartSortConfiguration) -> Self {
         Value::Lit(value)
@@ -1914,6 +2412,34 @@ impl crate::ToJson for BarChartVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BarChartVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<BarChartVisual> for Value<BarChartVisual> {
     fn from(value: BarChartVisual) -> Self {
         Value::Lit(value)
@@ -1967,6 +2493,25 @@ impl crate::ToJson for BarSeriesItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BarSeriesItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataFieldBarSeriesItem", "FieldBarSeriesItem"],
+        )?;
+        Ok(Self {
+            data_field_bar_series_item: crate::from_json_optional(
+                map,
+                "DataFieldBarSeriesItem",
+                path,
+            )?,
+            field_bar_series_item: crate::from_json_optional(map, "FieldBarSeriesItem", path)?,
+        })
+    }
+}
+
 impl From<BarSeriesItem> for Value<BarSeriesItem> {
     fn from(value: BarSeriesItem) -> Self {
         Value::Lit(value)
@@ -1998,6 +2543,16 @@ impl crate::ToJson for BinCountOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BinCountOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -2044,6 +2599,17 @@ impl crate::ToJson for BinWidthOptions {
         crate::put_opt(&mut out, "BinCountLimit", &self.bin_count_limit);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BinWidthOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BinCountLimit", "Value"])?;
+        Ok(Self {
+            bin_count_limit: crate::from_json_optional(map, "BinCountLimit", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -2124,6 +2690,34 @@ impl crate::ToJson for BodySectionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BodySectionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Content",
+                "PageBreakConfiguration",
+                "RepeatConfiguration",
+                "SectionId",
+                "Style",
+            ],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            page_break_configuration: crate::from_json_optional(
+                map,
+                "PageBreakConfiguration",
+                path,
+            )?,
+            repeat_configuration: crate::from_json_optional(map, "RepeatConfiguration", path)?,
+            section_id: crate::from_json_required(map, "SectionId", path)?,
+            style: crate::from_json_optional(map, "Style", path)?,
+        })
+    }
+}
+
 impl From<BodySectionConfiguration> for Value<BodySectionConfiguration> {
     fn from(value: BodySectionConfiguration) -> Self {
         Value::Lit(value)
@@ -2155,6 +2749,16 @@ impl crate::ToJson for BodySectionContent {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Layout", &self.layout);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BodySectionContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Layout"])?;
+        Ok(Self {
+            layout: crate::from_json_optional(map, "Layout", path)?,
+        })
     }
 }
 
@@ -2208,6 +2812,18 @@ impl crate::ToJson for BodySectionDynamicCategoryDimensionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BodySectionDynamicCategoryDimensionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Column", "Limit", "SortByMetrics"])?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            limit: crate::from_json_optional(map, "Limit", path)?,
+            sort_by_metrics: crate::from_json_optional(map, "SortByMetrics", path)?,
+        })
+    }
+}
+
 impl From<BodySectionDynamicCategoryDimensionConfiguration>
     for Value<BodySectionDynamicCategoryDimensionConfiguration>
 {
@@ -2257,6 +2873,18 @@ impl crate::ToJson for BodySectionDynamicNumericDimensionConfiguration {
         crate::put_opt(&mut out, "Limit", &self.limit);
         crate::put_opt(&mut out, "SortByMetrics", &self.sort_by_metrics);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BodySectionDynamicNumericDimensionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Column", "Limit", "SortByMetrics"])?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            limit: crate::from_json_optional(map, "Limit", path)?,
+            sort_by_metrics: crate::from_json_optional(map, "SortByMetrics", path)?,
+        })
     }
 }
 
@@ -2333,6 +2961,34 @@ impl crate::ToJson for BodySectionRepeatConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BodySectionRepeatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DimensionConfigurations",
+                "NonRepeatingVisuals",
+                "PageBreakConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            dimension_configurations: crate::from_json_optional(
+                map,
+                "DimensionConfigurations",
+                path,
+            )?,
+            non_repeating_visuals: crate::from_json_optional(map, "NonRepeatingVisuals", path)?,
+            page_break_configuration: crate::from_json_optional(
+                map,
+                "PageBreakConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BodySectionRepeatConfiguration> for Value<BodySectionRepeatConfiguration> {
     fn from(value: BodySectionRepeatConfiguration) -> Self {
         Value::Lit(value)
@@ -2395,6 +3051,32 @@ impl crate::ToJson for BodySectionRepeatDimensionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BodySectionRepeatDimensionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DynamicCategoryDimensionConfiguration",
+                "DynamicNumericDimensionConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            dynamic_category_dimension_configuration: crate::from_json_optional(
+                map,
+                "DynamicCategoryDimensionConfiguration",
+                path,
+            )?,
+            dynamic_numeric_dimension_configuration: crate::from_json_optional(
+                map,
+                "DynamicNumericDimensionConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BodySectionRepeatDimensionConfiguration>
     for Value<BodySectionRepeatDimensionConfiguration>
 {
@@ -2428,6 +3110,16 @@ impl crate::ToJson for BodySectionRepeatPageBreakConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "After", &self.after);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BodySectionRepeatPageBreakConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["After"])?;
+        Ok(Self {
+            after: crate::from_json_optional(map, "After", path)?,
+        })
     }
 }
 
@@ -2489,6 +3181,22 @@ impl crate::ToJson for BorderSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BorderSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BorderColor", "BorderVisibility", "BorderWidth"],
+        )?;
+        Ok(Self {
+            border_color: crate::from_json_optional(map, "BorderColor", path)?,
+            border_visibility: crate::from_json_optional(map, "BorderVisibility", path)?,
+            border_width: crate::from_json_optional(map, "BorderWidth", path)?,
+        })
+    }
+}
+
 impl From<BorderSettings> for Value<BorderSettings> {
     fn from(value: BorderSettings) -> Self {
         Value::Lit(value)
@@ -2532,6 +3240,17 @@ impl crate::ToJson for BoxPlotAggregatedFieldWells {
         crate::put_opt(&mut out, "GroupBy", &self.group_by);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BoxPlotAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupBy", "Values"])?;
+        Ok(Self {
+            group_by: crate::from_json_optional(map, "GroupBy", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -2702,6 +3421,52 @@ impl crate::ToJson for BoxPlotChartConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BoxPlotChartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BoxPlotOptions",
+                "CategoryAxis",
+                "CategoryLabelOptions",
+                "FieldWells",
+                "Interactions",
+                "Legend",
+                "PrimaryYAxisDisplayOptions",
+                "PrimaryYAxisLabelOptions",
+                "ReferenceLines",
+                "SortConfiguration",
+                "Tooltip",
+                "VisualPalette",
+            ],
+        )?;
+        Ok(Self {
+            box_plot_options: crate::from_json_optional(map, "BoxPlotOptions", path)?,
+            category_axis: crate::from_json_optional(map, "CategoryAxis", path)?,
+            category_label_options: crate::from_json_optional(map, "CategoryLabelOptions", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            primary_y_axis_display_options: crate::from_json_optional(
+                map,
+                "PrimaryYAxisDisplayOptions",
+                path,
+            )?,
+            primary_y_axis_label_options: crate::from_json_optional(
+                map,
+                "PrimaryYAxisLabelOptions",
+                path,
+            )?,
+            reference_lines: crate::from_json_optional(map, "ReferenceLines", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+        })
+    }
+}
+
 impl From<BoxPlotChartConfiguration> for Value<BoxPlotChartConfiguration> {
     fn from(value: BoxPlotChartConfiguration) -> Self {
         Value::Lit(value)
@@ -2742,6 +3507,20 @@ impl crate::ToJson for BoxPlotFieldWells {
             &self.box_plot_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BoxPlotFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BoxPlotAggregatedFieldWells"])?;
+        Ok(Self {
+            box_plot_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "BoxPlotAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2805,6 +3584,30 @@ impl crate::ToJson for BoxPlotOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BoxPlotOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllDataPointsVisibility",
+                "OutlierVisibility",
+                "StyleOptions",
+            ],
+        )?;
+        Ok(Self {
+            all_data_points_visibility: crate::from_json_optional(
+                map,
+                "AllDataPointsVisibility",
+                path,
+            )?,
+            outlier_visibility: crate::from_json_optional(map, "OutlierVisibility", path)?,
+            style_options: crate::from_json_optional(map, "StyleOptions", path)?,
+        })
+    }
+}
+
 impl From<BoxPlotOptions> for Value<BoxPlotOptions> {
     fn from(value: BoxPlotOptions) -> Self {
         Value::Lit(value)
@@ -2858,6 +3661,22 @@ impl crate::ToJson for BoxPlotSortConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BoxPlotSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CategorySort", "PaginationConfiguration"])?;
+        Ok(Self {
+            category_sort: crate::from_json_optional(map, "CategorySort", path)?,
+            pagination_configuration: crate::from_json_optional(
+                map,
+                "PaginationConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BoxPlotSortConfiguration> for Value<BoxPlotSortConfiguration> {
     fn from(value: BoxPlotSortConfiguration) -> Self {
         Value::Lit(value)
@@ -2889,6 +3708,16 @@ impl crate::ToJson for BoxPlotStyleOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FillStyle", &self.fill_style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BoxPlotStyleOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FillStyle"])?;
+        Ok(Self {
+            fill_style: crate::from_json_optional(map, "FillStyle", path)?,
+        })
     }
 }
 
@@ -2992,6 +3821,34 @@ impl crate::ToJson for BoxPlotVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BoxPlotVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<BoxPlotVisual> for Value<BoxPlotVisual> {
     fn from(value: BoxPlotVisual) -> Self {
         Value::Lit(value)
@@ -3046,6 +3903,23 @@ impl crate::ToJson for CalculatedField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CalculatedField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataSetIdentifier", "Expression", "Name", "TopicIdentifier"],
+        )?;
+        Ok(Self {
+            data_set_identifier: crate::from_json_optional(map, "DataSetIdentifier", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            topic_identifier: crate::from_json_optional(map, "TopicIdentifier", path)?,
+        })
+    }
+}
+
 impl From<CalculatedField> for Value<CalculatedField> {
     fn from(value: CalculatedField) -> Self {
         Value::Lit(value)
@@ -3077,6 +3951,17 @@ impl crate::ToJson for CalculatedMeasureField {
         crate::put(&mut out, "Expression", &self.expression);
         crate::put(&mut out, "FieldId", &self.field_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CalculatedMeasureField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression", "FieldId"])?;
+        Ok(Self {
+            expression: crate::from_json_required(map, "Expression", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+        })
     }
 }
 
@@ -3116,6 +4001,16 @@ impl crate::ToJson for CascadingControlConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SourceControls", &self.source_controls);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CascadingControlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceControls"])?;
+        Ok(Self {
+            source_controls: crate::from_json_optional(map, "SourceControls", path)?,
+        })
     }
 }
 
@@ -3166,6 +4061,17 @@ impl crate::ToJson for CascadingControlSource {
             &self.source_sheet_control_id,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CascadingControlSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnToMatch", "SourceSheetControlId"])?;
+        Ok(Self {
+            column_to_match: crate::from_json_optional(map, "ColumnToMatch", path)?,
+            source_sheet_control_id: crate::from_json_optional(map, "SourceSheetControlId", path)?,
+        })
     }
 }
 
@@ -3226,6 +4132,23 @@ impl crate::ToJson for CategoricalDimensionField {
         crate::put_opt(&mut out, "FormatConfiguration", &self.format_configuration);
         crate::put_opt(&mut out, "HierarchyId", &self.hierarchy_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoricalDimensionField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Column", "FieldId", "FormatConfiguration", "HierarchyId"],
+        )?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            format_configuration: crate::from_json_optional(map, "FormatConfiguration", path)?,
+            hierarchy_id: crate::from_json_optional(map, "HierarchyId", path)?,
+        })
     }
 }
 
@@ -3292,6 +4215,28 @@ impl crate::ToJson for CategoricalMeasureField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoricalMeasureField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregationFunction",
+                "Column",
+                "FieldId",
+                "FormatConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            aggregation_function: crate::from_json_optional(map, "AggregationFunction", path)?,
+            column: crate::from_json_required(map, "Column", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            format_configuration: crate::from_json_optional(map, "FormatConfiguration", path)?,
+        })
+    }
+}
+
 impl From<CategoricalMeasureField> for Value<CategoricalMeasureField> {
     fn from(value: CategoricalMeasureField) -> Self {
         Value::Lit(value)
@@ -3326,6 +4271,17 @@ impl crate::ToJson for CategoryDrillDownFilter {
         crate::put(&mut out, "CategoryValues", &self.category_values);
         crate::put(&mut out, "Column", &self.column);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoryDrillDownFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CategoryValues", "Column"])?;
+        Ok(Self {
+            category_values: crate::from_json_required(map, "CategoryValues", path)?,
+            column: crate::from_json_required(map, "Column", path)?,
+        })
     }
 }
 
@@ -3385,6 +4341,32 @@ impl crate::ToJson for CategoryFilter {
         );
         crate::put(&mut out, "FilterId", &self.filter_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoryFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Column",
+                "Configuration",
+                "DefaultFilterControlConfiguration",
+                "FilterId",
+            ],
+        )?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            default_filter_control_configuration: crate::from_json_optional(
+                map,
+                "DefaultFilterControlConfiguration",
+                path,
+            )?,
+            filter_id: crate::from_json_required(map, "FilterId", path)?,
+        })
     }
 }
 
@@ -3465,6 +4447,38 @@ impl crate::ToJson for CategoryFilterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoryFilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomFilterConfiguration",
+                "CustomFilterListConfiguration",
+                "FilterListConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            custom_filter_configuration: crate::from_json_optional(
+                map,
+                "CustomFilterConfiguration",
+                path,
+            )?,
+            custom_filter_list_configuration: crate::from_json_optional(
+                map,
+                "CustomFilterListConfiguration",
+                path,
+            )?,
+            filter_list_configuration: crate::from_json_optional(
+                map,
+                "FilterListConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CategoryFilterConfiguration> for Value<CategoryFilterConfiguration> {
     fn from(value: CategoryFilterConfiguration) -> Self {
         Value::Lit(value)
@@ -3516,6 +4530,30 @@ impl crate::ToJson for CategoryInnerFilter {
             &self.default_filter_control_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoryInnerFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Column",
+                "Configuration",
+                "DefaultFilterControlConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            default_filter_control_configuration: crate::from_json_optional(
+                map,
+                "DefaultFilterControlConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -3578,6 +4616,22 @@ impl crate::ToJson for ChartAxisLabelOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChartAxisLabelOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AxisLabelOptions", "SortIconVisibility", "Visibility"],
+        )?;
+        Ok(Self {
+            axis_label_options: crate::from_json_optional(map, "AxisLabelOptions", path)?,
+            sort_icon_visibility: crate::from_json_optional(map, "SortIconVisibility", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<ChartAxisLabelOptions> for Value<ChartAxisLabelOptions> {
     fn from(value: ChartAxisLabelOptions) -> Self {
         Value::Lit(value)
@@ -3614,6 +4668,16 @@ impl crate::ToJson for ClusterMarker {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterMarker {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SimpleClusterMarker"])?;
+        Ok(Self {
+            simple_cluster_marker: crate::from_json_optional(map, "SimpleClusterMarker", path)?,
+        })
+    }
+}
+
 impl From<ClusterMarker> for Value<ClusterMarker> {
     fn from(value: ClusterMarker) -> Self {
         Value::Lit(value)
@@ -3647,6 +4711,16 @@ impl crate::ToJson for ClusterMarkerConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ClusterMarker", &self.cluster_marker);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterMarkerConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterMarker"])?;
+        Ok(Self {
+            cluster_marker: crate::from_json_optional(map, "ClusterMarker", path)?,
+        })
     }
 }
 
@@ -3697,6 +4771,19 @@ impl crate::ToJson for ColorScale {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColorScale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ColorFillType", "Colors", "NullValueColor"])?;
+        Ok(Self {
+            color_fill_type: crate::from_json_required(map, "ColorFillType", path)?,
+            colors: crate::from_json_required(map, "Colors", path)?,
+            null_value_color: crate::from_json_optional(map, "NullValueColor", path)?,
+        })
+    }
+}
+
 impl From<ColorScale> for Value<ColorScale> {
     fn from(value: ColorScale) -> Self {
         Value::Lit(value)
@@ -3730,6 +4817,16 @@ impl crate::ToJson for ColorsConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CustomColors", &self.custom_colors);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColorsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomColors"])?;
+        Ok(Self {
+            custom_colors: crate::from_json_optional(map, "CustomColors", path)?,
+        })
     }
 }
 
@@ -3810,6 +4907,34 @@ impl crate::ToJson for ColumnConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColorsConfiguration",
+                "Column",
+                "DecalSettingsConfiguration",
+                "FormatConfiguration",
+                "Role",
+            ],
+        )?;
+        Ok(Self {
+            colors_configuration: crate::from_json_optional(map, "ColorsConfiguration", path)?,
+            column: crate::from_json_required(map, "Column", path)?,
+            decal_settings_configuration: crate::from_json_optional(
+                map,
+                "DecalSettingsConfiguration",
+                path,
+            )?,
+            format_configuration: crate::from_json_optional(map, "FormatConfiguration", path)?,
+            role: crate::from_json_optional(map, "Role", path)?,
+        })
+    }
+}
+
 impl From<ColumnConfiguration> for Value<ColumnConfiguration> {
     fn from(value: ColumnConfiguration) -> Self {
         Value::Lit(value)
@@ -3866,6 +4991,26 @@ impl crate::ToJson for ColumnHierarchy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnHierarchy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DateTimeHierarchy",
+                "ExplicitHierarchy",
+                "PredefinedHierarchy",
+            ],
+        )?;
+        Ok(Self {
+            date_time_hierarchy: crate::from_json_optional(map, "DateTimeHierarchy", path)?,
+            explicit_hierarchy: crate::from_json_optional(map, "ExplicitHierarchy", path)?,
+            predefined_hierarchy: crate::from_json_optional(map, "PredefinedHierarchy", path)?,
+        })
+    }
+}
+
 impl From<ColumnHierarchy> for Value<ColumnHierarchy> {
     fn from(value: ColumnHierarchy) -> Self {
         Value::Lit(value)
@@ -3916,6 +5061,22 @@ impl crate::ToJson for ColumnIdentifier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ColumnName", "DataSetIdentifier", "TopicIdentifier"],
+        )?;
+        Ok(Self {
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            data_set_identifier: crate::from_json_optional(map, "DataSetIdentifier", path)?,
+            topic_identifier: crate::from_json_optional(map, "TopicIdentifier", path)?,
+        })
+    }
+}
+
 impl From<ColumnIdentifier> for Value<ColumnIdentifier> {
     fn from(value: ColumnIdentifier) -> Self {
         Value::Lit(value)
@@ -3960,6 +5121,19 @@ impl crate::ToJson for ColumnSort {
         crate::put(&mut out, "Direction", &self.direction);
         crate::put(&mut out, "SortBy", &self.sort_by);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnSort {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AggregationFunction", "Direction", "SortBy"])?;
+        Ok(Self {
+            aggregation_function: crate::from_json_optional(map, "AggregationFunction", path)?,
+            direction: crate::from_json_required(map, "Direction", path)?,
+            sort_by: crate::from_json_required(map, "SortBy", path)?,
+        })
     }
 }
 
@@ -4033,6 +5207,30 @@ impl crate::ToJson for ColumnTooltipItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnTooltipItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Aggregation",
+                "Column",
+                "Label",
+                "TooltipTarget",
+                "Visibility",
+            ],
+        )?;
+        Ok(Self {
+            aggregation: crate::from_json_optional(map, "Aggregation", path)?,
+            column: crate::from_json_required(map, "Column", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            tooltip_target: crate::from_json_optional(map, "TooltipTarget", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<ColumnTooltipItem> for Value<ColumnTooltipItem> {
     fn from(value: ColumnTooltipItem) -> Self {
         Value::Lit(value)
@@ -4096,6 +5294,23 @@ impl crate::ToJson for ComboChartAggregatedFieldWells {
         crate::put_opt(&mut out, "Colors", &self.colors);
         crate::put_opt(&mut out, "LineValues", &self.line_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComboChartAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BarValues", "Category", "Colors", "LineValues"],
+        )?;
+        Ok(Self {
+            bar_values: crate::from_json_optional(map, "BarValues", path)?,
+            category: crate::from_json_optional(map, "Category", path)?,
+            colors: crate::from_json_optional(map, "Colors", path)?,
+            line_values: crate::from_json_optional(map, "LineValues", path)?,
+        })
     }
 }
 
@@ -4370,6 +5585,76 @@ impl crate::ToJson for ComboChartConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComboChartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BarDataLabels",
+                "BarsArrangement",
+                "CategoryAxis",
+                "CategoryLabelOptions",
+                "ColorLabelOptions",
+                "DefaultSeriesSettings",
+                "FieldWells",
+                "Interactions",
+                "Legend",
+                "LineDataLabels",
+                "PrimaryYAxisDisplayOptions",
+                "PrimaryYAxisLabelOptions",
+                "ReferenceLines",
+                "SecondaryYAxisDisplayOptions",
+                "SecondaryYAxisLabelOptions",
+                "Series",
+                "SingleAxisOptions",
+                "SortConfiguration",
+                "Tooltip",
+                "VisualPalette",
+            ],
+        )?;
+        Ok(Self {
+            bar_data_labels: crate::from_json_optional(map, "BarDataLabels", path)?,
+            bars_arrangement: crate::from_json_optional(map, "BarsArrangement", path)?,
+            category_axis: crate::from_json_optional(map, "CategoryAxis", path)?,
+            category_label_options: crate::from_json_optional(map, "CategoryLabelOptions", path)?,
+            color_label_options: crate::from_json_optional(map, "ColorLabelOptions", path)?,
+            default_series_settings: crate::from_json_optional(map, "DefaultSeriesSettings", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            line_data_labels: crate::from_json_optional(map, "LineDataLabels", path)?,
+            primary_y_axis_display_options: crate::from_json_optional(
+                map,
+                "PrimaryYAxisDisplayOptions",
+                path,
+            )?,
+            primary_y_axis_label_options: crate::from_json_optional(
+                map,
+                "PrimaryYAxisLabelOptions",
+                path,
+            )?,
+            reference_lines: crate::from_json_optional(map, "ReferenceLines", path)?,
+            secondary_y_axis_display_options: crate::from_json_optional(
+                map,
+                "SecondaryYAxisDisplayOptions",
+                path,
+            )?,
+            secondary_y_axis_label_options: crate::from_json_optional(
+                map,
+                "SecondaryYAxisLabelOptions",
+                path,
+            )?,
+            series: crate::from_json_optional(map, "Series", path)?,
+            single_axis_options: crate::from_json_optional(map, "SingleAxisOptions", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+        })
+    }
+}
+
 impl From<ComboChartConfiguration> for Value<ComboChartConfiguration> {
     fn from(value: ComboChartConfiguration) -> Self {
         Value::Lit(value)
@@ -4442,6 +5727,28 @@ impl crate::ToJson for ComboChartDefaultSeriesSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComboChartDefaultSeriesSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BorderSettings",
+                "DecalSettings",
+                "LineStyleSettings",
+                "MarkerStyleSettings",
+            ],
+        )?;
+        Ok(Self {
+            border_settings: crate::from_json_optional(map, "BorderSettings", path)?,
+            decal_settings: crate::from_json_optional(map, "DecalSettings", path)?,
+            line_style_settings: crate::from_json_optional(map, "LineStyleSettings", path)?,
+            marker_style_settings: crate::from_json_optional(map, "MarkerStyleSettings", path)?,
+        })
+    }
+}
+
 impl From<ComboChartDefaultSeriesSettings> for Value<ComboChartDefaultSeriesSettings> {
     fn from(value: ComboChartDefaultSeriesSettings) -> Self {
         Value::Lit(value)
@@ -4482,6 +5789,20 @@ impl crate::ToJson for ComboChartFieldWells {
             &self.combo_chart_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComboChartFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComboChartAggregatedFieldWells"])?;
+        Ok(Self {
+            combo_chart_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "ComboChartAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -4557,6 +5878,28 @@ impl crate::ToJson for ComboChartSeriesSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComboChartSeriesSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BorderSettings",
+                "DecalSettings",
+                "LineStyleSettings",
+                "MarkerStyleSettings",
+            ],
+        )?;
+        Ok(Self {
+            border_settings: crate::from_json_optional(map, "BorderSettings", path)?,
+            decal_settings: crate::from_json_optional(map, "DecalSettings", path)?,
+            line_style_settings: crate::from_json_optional(map, "LineStyleSettings", path)?,
+            marker_style_settings: crate::from_json_optional(map, "MarkerStyleSettings", path)?,
+        })
+    }
+}
+
 impl From<ComboChartSeriesSettings> for Value<ComboChartSeriesSettings> {
     fn from(value: ComboChartSeriesSettings) -> Self {
         Value::Lit(value)
@@ -4623,6 +5966,28 @@ impl crate::ToJson for ComboChartSortConfiguration {
         crate::put_opt(&mut out, "ColorItemsLimit", &self.color_items_limit);
         crate::put_opt(&mut out, "ColorSort", &self.color_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComboChartSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryItemsLimit",
+                "CategorySort",
+                "ColorItemsLimit",
+                "ColorSort",
+            ],
+        )?;
+        Ok(Self {
+            category_items_limit: crate::from_json_optional(map, "CategoryItemsLimit", path)?,
+            category_sort: crate::from_json_optional(map, "CategorySort", path)?,
+            color_items_limit: crate::from_json_optional(map, "ColorItemsLimit", path)?,
+            color_sort: crate::from_json_optional(map, "ColorSort", path)?,
+        })
     }
 }
 
@@ -4723,6 +6088,34 @@ impl crate::ToJson for ComboChartVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComboChartVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<ComboChartVisual> for Value<ComboChartVisual> {
     fn from(value: ComboChartVisual) -> Self {
         Value::Lit(value)
@@ -4783,6 +6176,25 @@ impl crate::ToJson for ComboSeriesItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComboSeriesItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataFieldComboSeriesItem", "FieldComboSeriesItem"],
+        )?;
+        Ok(Self {
+            data_field_combo_series_item: crate::from_json_optional(
+                map,
+                "DataFieldComboSeriesItem",
+                path,
+            )?,
+            field_combo_series_item: crate::from_json_optional(map, "FieldComboSeriesItem", path)?,
+        })
+    }
+}
+
 impl From<ComboSeriesItem> for Value<ComboSeriesItem> {
     fn from(value: ComboSeriesItem) -> Self {
         Value::Lit(value)
@@ -4829,6 +6241,17 @@ impl crate::ToJson for ComparisonConfiguration {
         crate::put_opt(&mut out, "ComparisonFormat", &self.comparison_format);
         crate::put_opt(&mut out, "ComparisonMethod", &self.comparison_method);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComparisonFormat", "ComparisonMethod"])?;
+        Ok(Self {
+            comparison_format: crate::from_json_optional(map, "ComparisonFormat", path)?,
+            comparison_method: crate::from_json_optional(map, "ComparisonMethod", path)?,
+        })
     }
 }
 
@@ -4890,6 +6313,32 @@ impl crate::ToJson for ComparisonFormatConfiguration {
             &self.percentage_display_format_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NumberDisplayFormatConfiguration",
+                "PercentageDisplayFormatConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            number_display_format_configuration: crate::from_json_optional(
+                map,
+                "NumberDisplayFormatConfiguration",
+                path,
+            )?,
+            percentage_display_format_configuration: crate::from_json_optional(
+                map,
+                "PercentageDisplayFormatConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -5034,6 +6483,40 @@ impl crate::ToJson for Computation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Computation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Forecast",
+                "GrowthRate",
+                "MaximumMinimum",
+                "MetricComparison",
+                "PeriodOverPeriod",
+                "PeriodToDate",
+                "TopBottomMovers",
+                "TopBottomRanked",
+                "TotalAggregation",
+                "UniqueValues",
+            ],
+        )?;
+        Ok(Self {
+            forecast: crate::from_json_optional(map, "Forecast", path)?,
+            growth_rate: crate::from_json_optional(map, "GrowthRate", path)?,
+            maximum_minimum: crate::from_json_optional(map, "MaximumMinimum", path)?,
+            metric_comparison: crate::from_json_optional(map, "MetricComparison", path)?,
+            period_over_period: crate::from_json_optional(map, "PeriodOverPeriod", path)?,
+            period_to_date: crate::from_json_optional(map, "PeriodToDate", path)?,
+            top_bottom_movers: crate::from_json_optional(map, "TopBottomMovers", path)?,
+            top_bottom_ranked: crate::from_json_optional(map, "TopBottomRanked", path)?,
+            total_aggregation: crate::from_json_optional(map, "TotalAggregation", path)?,
+            unique_values: crate::from_json_optional(map, "UniqueValues", path)?,
+        })
+    }
+}
+
 impl From<Computation> for Value<Computation> {
     fn from(value: Computation) -> Self {
         Value::Lit(value)
@@ -5077,6 +6560,17 @@ impl crate::ToJson for ConditionalFormattingColor {
         crate::put_opt(&mut out, "Gradient", &self.gradient);
         crate::put_opt(&mut out, "Solid", &self.solid);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalFormattingColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Gradient", "Solid"])?;
+        Ok(Self {
+            gradient: crate::from_json_optional(map, "Gradient", path)?,
+            solid: crate::from_json_optional(map, "Solid", path)?,
+        })
     }
 }
 
@@ -5144,6 +6638,23 @@ impl crate::ToJson for ConditionalFormattingCustomIconCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalFormattingCustomIconCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Color", "DisplayConfiguration", "Expression", "IconOptions"],
+        )?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            display_configuration: crate::from_json_optional(map, "DisplayConfiguration", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+            icon_options: crate::from_json_required(map, "IconOptions", path)?,
+        })
+    }
+}
+
 impl From<ConditionalFormattingCustomIconCondition>
     for Value<ConditionalFormattingCustomIconCondition>
 {
@@ -5192,6 +6703,17 @@ impl crate::ToJson for ConditionalFormattingCustomIconOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalFormattingCustomIconOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Icon", "UnicodeIcon"])?;
+        Ok(Self {
+            icon: crate::from_json_optional(map, "Icon", path)?,
+            unicode_icon: crate::from_json_optional(map, "UnicodeIcon", path)?,
+        })
+    }
+}
+
 impl From<ConditionalFormattingCustomIconOptions>
     for Value<ConditionalFormattingCustomIconOptions>
 {
@@ -5228,6 +6750,17 @@ impl crate::ToJson for ConditionalFormattingGradientColor {
         crate::put(&mut out, "Color", &self.color);
         crate::put(&mut out, "Expression", &self.expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalFormattingGradientColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "Expression"])?;
+        Ok(Self {
+            color: crate::from_json_required(map, "Color", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+        })
     }
 }
 
@@ -5280,6 +6813,17 @@ impl crate::ToJson for ConditionalFormattingIcon {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalFormattingIcon {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomCondition", "IconSet"])?;
+        Ok(Self {
+            custom_condition: crate::from_json_optional(map, "CustomCondition", path)?,
+            icon_set: crate::from_json_optional(map, "IconSet", path)?,
+        })
+    }
+}
+
 impl From<ConditionalFormattingIcon> for Value<ConditionalFormattingIcon> {
     fn from(value: ConditionalFormattingIcon) -> Self {
         Value::Lit(value)
@@ -5316,6 +6860,16 @@ impl crate::ToJson for ConditionalFormattingIconDisplayConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "IconDisplayOption", &self.icon_display_option);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalFormattingIconDisplayConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IconDisplayOption"])?;
+        Ok(Self {
+            icon_display_option: crate::from_json_optional(map, "IconDisplayOption", path)?,
+        })
     }
 }
 
@@ -5364,6 +6918,17 @@ impl crate::ToJson for ConditionalFormattingIconSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalFormattingIconSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression", "IconSetType"])?;
+        Ok(Self {
+            expression: crate::from_json_required(map, "Expression", path)?,
+            icon_set_type: crate::from_json_optional(map, "IconSetType", path)?,
+        })
+    }
+}
+
 impl From<ConditionalFormattingIconSet> for Value<ConditionalFormattingIconSet> {
     fn from(value: ConditionalFormattingIconSet) -> Self {
         Value::Lit(value)
@@ -5401,6 +6966,17 @@ impl crate::ToJson for ConditionalFormattingSolidColor {
         crate::put_opt(&mut out, "Color", &self.color);
         crate::put(&mut out, "Expression", &self.expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalFormattingSolidColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "Expression"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+        })
     }
 }
 
@@ -5442,6 +7018,18 @@ impl crate::ToJson for ContributionAnalysisDefault {
         );
         crate::put(&mut out, "MeasureFieldId", &self.measure_field_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContributionAnalysisDefault {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContributorDimensions", "MeasureFieldId"])?;
+        Ok(Self {
+            contributor_dimensions: crate::from_json_required(map, "ContributorDimensions", path)?,
+            measure_field_id: crate::from_json_required(map, "MeasureFieldId", path)?,
+        })
     }
 }
 
@@ -5579,6 +7167,52 @@ impl crate::ToJson for CurrencyDisplayFormatConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CurrencyDisplayFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DecimalPlacesConfiguration",
+                "NegativeValueConfiguration",
+                "NullValueFormatConfiguration",
+                "NumberScale",
+                "Prefix",
+                "SeparatorConfiguration",
+                "Suffix",
+                "Symbol",
+            ],
+        )?;
+        Ok(Self {
+            decimal_places_configuration: crate::from_json_optional(
+                map,
+                "DecimalPlacesConfiguration",
+                path,
+            )?,
+            negative_value_configuration: crate::from_json_optional(
+                map,
+                "NegativeValueConfiguration",
+                path,
+            )?,
+            null_value_format_configuration: crate::from_json_optional(
+                map,
+                "NullValueFormatConfiguration",
+                path,
+            )?,
+            number_scale: crate::from_json_optional(map, "NumberScale", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            separator_configuration: crate::from_json_optional(
+                map,
+                "SeparatorConfiguration",
+                path,
+            )?,
+            suffix: crate::from_json_optional(map, "Suffix", path)?,
+            symbol: crate::from_json_optional(map, "Symbol", path)?,
+        })
+    }
+}
+
 impl From<CurrencyDisplayFormatConfiguration> for Value<CurrencyDisplayFormatConfiguration> {
     fn from(value: CurrencyDisplayFormatConfiguration) -> Self {
         Value::Lit(value)
@@ -5621,6 +7255,29 @@ impl crate::ToJson for CustomActionFilterOperation {
             &self.target_visuals_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomActionFilterOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SelectedFieldsConfiguration", "TargetVisualsConfiguration"],
+        )?;
+        Ok(Self {
+            selected_fields_configuration: crate::from_json_required(
+                map,
+                "SelectedFieldsConfiguration",
+                path,
+            )?,
+            target_visuals_configuration: crate::from_json_required(
+                map,
+                "TargetVisualsConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -5667,6 +7324,20 @@ impl crate::ToJson for CustomActionNavigationOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomActionNavigationOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LocalNavigationConfiguration"])?;
+        Ok(Self {
+            local_navigation_configuration: crate::from_json_optional(
+                map,
+                "LocalNavigationConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CustomActionNavigationOperation> for Value<CustomActionNavigationOperation> {
     fn from(value: CustomActionNavigationOperation) -> Self {
         Value::Lit(value)
@@ -5700,6 +7371,20 @@ impl crate::ToJson for CustomActionSetParametersOperation {
             &self.parameter_value_configurations,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomActionSetParametersOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterValueConfigurations"])?;
+        Ok(Self {
+            parameter_value_configurations: crate::from_json_required(
+                map,
+                "ParameterValueConfigurations",
+                path,
+            )?,
+        })
     }
 }
 
@@ -5737,6 +7422,17 @@ impl crate::ToJson for CustomActionUrlOperation {
         crate::put(&mut out, "URLTarget", &self.url_target);
         crate::put(&mut out, "URLTemplate", &self.url_template);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomActionUrlOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["URLTarget", "URLTemplate"])?;
+        Ok(Self {
+            url_target: crate::from_json_required(map, "URLTarget", path)?,
+            url_template: crate::from_json_required(map, "URLTemplate", path)?,
+        })
     }
 }
 
@@ -5787,6 +7483,18 @@ impl crate::ToJson for CustomColor {
         crate::put_opt(&mut out, "FieldValue", &self.field_value);
         crate::put_opt(&mut out, "SpecialValue", &self.special_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "FieldValue", "SpecialValue"])?;
+        Ok(Self {
+            color: crate::from_json_required(map, "Color", path)?,
+            field_value: crate::from_json_optional(map, "FieldValue", path)?,
+            special_value: crate::from_json_optional(map, "SpecialValue", path)?,
+        })
     }
 }
 
@@ -5856,6 +7564,23 @@ impl crate::ToJson for CustomContentConfiguration {
         crate::put_opt(&mut out, "ImageScaling", &self.image_scaling);
         crate::put_opt(&mut out, "Interactions", &self.interactions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomContentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContentType", "ContentUrl", "ImageScaling", "Interactions"],
+        )?;
+        Ok(Self {
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            content_url: crate::from_json_optional(map, "ContentUrl", path)?,
+            image_scaling: crate::from_json_optional(map, "ImageScaling", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+        })
     }
 }
 
@@ -5966,6 +7691,36 @@ impl crate::ToJson for CustomContentVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomContentVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "DataSetIdentifier",
+                "Subtitle",
+                "Title",
+                "TopicIdentifier",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            data_set_identifier: crate::from_json_optional(map, "DataSetIdentifier", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            topic_identifier: crate::from_json_optional(map, "TopicIdentifier", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<CustomContentVisual> for Value<CustomContentVisual> {
     fn from(value: CustomContentVisual) -> Self {
         Value::Lit(value)
@@ -6036,6 +7791,30 @@ impl crate::ToJson for CustomFilterConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomFilterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryValue",
+                "MatchOperator",
+                "NullOption",
+                "ParameterName",
+                "SelectAllOptions",
+            ],
+        )?;
+        Ok(Self {
+            category_value: crate::from_json_optional(map, "CategoryValue", path)?,
+            match_operator: crate::from_json_required(map, "MatchOperator", path)?,
+            null_option: crate::from_json_required(map, "NullOption", path)?,
+            parameter_name: crate::from_json_optional(map, "ParameterName", path)?,
+            select_all_options: crate::from_json_optional(map, "SelectAllOptions", path)?,
+        })
+    }
+}
+
 impl From<CustomFilterConfiguration> for Value<CustomFilterConfiguration> {
     fn from(value: CustomFilterConfiguration) -> Self {
         Value::Lit(value)
@@ -6096,6 +7875,28 @@ impl crate::ToJson for CustomFilterListConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomFilterListConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryValues",
+                "MatchOperator",
+                "NullOption",
+                "SelectAllOptions",
+            ],
+        )?;
+        Ok(Self {
+            category_values: crate::from_json_optional(map, "CategoryValues", path)?,
+            match_operator: crate::from_json_required(map, "MatchOperator", path)?,
+            null_option: crate::from_json_required(map, "NullOption", path)?,
+            select_all_options: crate::from_json_optional(map, "SelectAllOptions", path)?,
+        })
+    }
+}
+
 impl From<CustomFilterListConfiguration> for Value<CustomFilterListConfiguration> {
     fn from(value: CustomFilterListConfiguration) -> Self {
         Value::Lit(value)
@@ -6123,6 +7924,16 @@ impl crate::ToJson for CustomNarrativeOptions {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Narrative", &self.narrative);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomNarrativeOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Narrative"])?;
+        Ok(Self {
+            narrative: crate::from_json_required(map, "Narrative", path)?,
+        })
     }
 }
 
@@ -6192,6 +8003,28 @@ impl crate::ToJson for CustomParameterValues {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomParameterValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DateTimeValues",
+                "DecimalValues",
+                "IntegerValues",
+                "StringValues",
+            ],
+        )?;
+        Ok(Self {
+            date_time_values: crate::from_json_optional(map, "DateTimeValues", path)?,
+            decimal_values: crate::from_json_optional(map, "DecimalValues", path)?,
+            integer_values: crate::from_json_optional(map, "IntegerValues", path)?,
+            string_values: crate::from_json_optional(map, "StringValues", path)?,
+        })
+    }
+}
+
 impl From<CustomParameterValues> for Value<CustomParameterValues> {
     fn from(value: CustomParameterValues) -> Self {
         Value::Lit(value)
@@ -6229,6 +8062,17 @@ impl crate::ToJson for CustomValuesConfiguration {
         crate::put(&mut out, "CustomValues", &self.custom_values);
         crate::put_opt(&mut out, "IncludeNullValue", &self.include_null_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomValuesConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomValues", "IncludeNullValue"])?;
+        Ok(Self {
+            custom_values: crate::from_json_required(map, "CustomValues", path)?,
+            include_null_value: crate::from_json_optional(map, "IncludeNullValue", path)?,
+        })
     }
 }
 
@@ -6496,6 +8340,82 @@ impl crate::ToJson for DashboardPublishOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashboardPublishOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdHocFilteringOption",
+                "DataPointDrillUpDownOption",
+                "DataPointMenuLabelOption",
+                "DataPointTooltipOption",
+                "DataQAEnabledOption",
+                "DataStoriesSharingOption",
+                "ExecutiveSummaryOption",
+                "ExportToCSVOption",
+                "ExportWithHiddenFieldsOption",
+                "QuickSuiteActionsOption",
+                "SheetControlsOption",
+                "SheetLayoutElementMaximizationOption",
+                "VisualAxisSortOption",
+                "VisualMenuOption",
+                "VisualPublishOptions",
+            ],
+        )?;
+        Ok(Self {
+            ad_hoc_filtering_option: crate::from_json_optional(map, "AdHocFilteringOption", path)?,
+            data_point_drill_up_down_option: crate::from_json_optional(
+                map,
+                "DataPointDrillUpDownOption",
+                path,
+            )?,
+            data_point_menu_label_option: crate::from_json_optional(
+                map,
+                "DataPointMenuLabelOption",
+                path,
+            )?,
+            data_point_tooltip_option: crate::from_json_optional(
+                map,
+                "DataPointTooltipOption",
+                path,
+            )?,
+            data_qa_enabled_option: crate::from_json_optional(map, "DataQAEnabledOption", path)?,
+            data_stories_sharing_option: crate::from_json_optional(
+                map,
+                "DataStoriesSharingOption",
+                path,
+            )?,
+            executive_summary_option: crate::from_json_optional(
+                map,
+                "ExecutiveSummaryOption",
+                path,
+            )?,
+            export_to_csv_option: crate::from_json_optional(map, "ExportToCSVOption", path)?,
+            export_with_hidden_fields_option: crate::from_json_optional(
+                map,
+                "ExportWithHiddenFieldsOption",
+                path,
+            )?,
+            quick_suite_actions_option: crate::from_json_optional(
+                map,
+                "QuickSuiteActionsOption",
+                path,
+            )?,
+            sheet_controls_option: crate::from_json_optional(map, "SheetControlsOption", path)?,
+            sheet_layout_element_maximization_option: crate::from_json_optional(
+                map,
+                "SheetLayoutElementMaximizationOption",
+                path,
+            )?,
+            visual_axis_sort_option: crate::from_json_optional(map, "VisualAxisSortOption", path)?,
+            visual_menu_option: crate::from_json_optional(map, "VisualMenuOption", path)?,
+            visual_publish_options: crate::from_json_optional(map, "VisualPublishOptions", path)?,
+        })
+    }
+}
+
 impl From<DashboardPublishOptions> for Value<DashboardPublishOptions> {
     fn from(value: DashboardPublishOptions) -> Self {
         Value::Lit(value)
@@ -6529,6 +8449,16 @@ impl crate::ToJson for DashboardSourceEntity {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SourceTemplate", &self.source_template);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashboardSourceEntity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceTemplate"])?;
+        Ok(Self {
+            source_template: crate::from_json_optional(map, "SourceTemplate", path)?,
+        })
     }
 }
 
@@ -6576,6 +8506,19 @@ impl crate::ToJson for DashboardSourceTemplate {
         crate::put(&mut out, "DataSetReferences", &self.data_set_references);
         crate::put_opt(&mut out, "TopicReferences", &self.topic_references);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashboardSourceTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Arn", "DataSetReferences", "TopicReferences"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            data_set_references: crate::from_json_required(map, "DataSetReferences", path)?,
+            topic_references: crate::from_json_optional(map, "TopicReferences", path)?,
+        })
     }
 }
 
@@ -6729,6 +8672,48 @@ impl crate::ToJson for DashboardVersionDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashboardVersionDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnalysisDefaults",
+                "CalculatedFields",
+                "ColumnConfigurations",
+                "DataSetIdentifierDeclarations",
+                "FilterGroups",
+                "Options",
+                "ParameterDeclarations",
+                "Sheets",
+                "StaticFiles",
+                "TopicIdentifierDeclarations",
+            ],
+        )?;
+        Ok(Self {
+            analysis_defaults: crate::from_json_optional(map, "AnalysisDefaults", path)?,
+            calculated_fields: crate::from_json_optional(map, "CalculatedFields", path)?,
+            column_configurations: crate::from_json_optional(map, "ColumnConfigurations", path)?,
+            data_set_identifier_declarations: crate::from_json_required(
+                map,
+                "DataSetIdentifierDeclarations",
+                path,
+            )?,
+            filter_groups: crate::from_json_optional(map, "FilterGroups", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+            parameter_declarations: crate::from_json_optional(map, "ParameterDeclarations", path)?,
+            sheets: crate::from_json_optional(map, "Sheets", path)?,
+            static_files: crate::from_json_optional(map, "StaticFiles", path)?,
+            topic_identifier_declarations: crate::from_json_optional(
+                map,
+                "TopicIdentifierDeclarations",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DashboardVersionDefinition> for Value<DashboardVersionDefinition> {
     fn from(value: DashboardVersionDefinition) -> Self {
         Value::Lit(value)
@@ -6770,6 +8755,20 @@ impl crate::ToJson for DashboardVisualPublishOptions {
             &self.export_hidden_fields_option,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashboardVisualPublishOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExportHiddenFieldsOption"])?;
+        Ok(Self {
+            export_hidden_fields_option: crate::from_json_optional(
+                map,
+                "ExportHiddenFieldsOption",
+                path,
+            )?,
+        })
     }
 }
 
@@ -6823,6 +8822,19 @@ impl crate::ToJson for DataBarsOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataBarsOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FieldId", "NegativeColor", "PositiveColor"])?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            negative_color: crate::from_json_optional(map, "NegativeColor", path)?,
+            positive_color: crate::from_json_optional(map, "PositiveColor", path)?,
+        })
+    }
+}
+
 impl From<DataBarsOptions> for Value<DataBarsOptions> {
     fn from(value: DataBarsOptions) -> Self {
         Value::Lit(value)
@@ -6866,6 +8878,17 @@ impl crate::ToJson for DataColor {
         crate::put_opt(&mut out, "Color", &self.color);
         crate::put_opt(&mut out, "DataValue", &self.data_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "DataValue"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            data_value: crate::from_json_optional(map, "DataValue", path)?,
+        })
     }
 }
 
@@ -6919,6 +8942,18 @@ impl crate::ToJson for DataFieldBarSeriesItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataFieldBarSeriesItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId", "FieldValue", "Settings"])?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            field_value: crate::from_json_optional(map, "FieldValue", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+        })
+    }
+}
+
 impl From<DataFieldBarSeriesItem> for Value<DataFieldBarSeriesItem> {
     fn from(value: DataFieldBarSeriesItem) -> Self {
         Value::Lit(value)
@@ -6966,6 +9001,18 @@ impl crate::ToJson for DataFieldComboSeriesItem {
         crate::put_opt(&mut out, "FieldValue", &self.field_value);
         crate::put_opt(&mut out, "Settings", &self.settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataFieldComboSeriesItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId", "FieldValue", "Settings"])?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            field_value: crate::from_json_optional(map, "FieldValue", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+        })
     }
 }
 
@@ -7023,6 +9070,23 @@ impl crate::ToJson for DataFieldSeriesItem {
         crate::put_opt(&mut out, "FieldValue", &self.field_value);
         crate::put_opt(&mut out, "Settings", &self.settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataFieldSeriesItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AxisBinding", "FieldId", "FieldValue", "Settings"],
+        )?;
+        Ok(Self {
+            axis_binding: crate::from_json_required(map, "AxisBinding", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            field_value: crate::from_json_optional(map, "FieldValue", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+        })
     }
 }
 
@@ -7164,6 +9228,52 @@ impl crate::ToJson for DataLabelOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLabelOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryLabelVisibility",
+                "DataLabelTypes",
+                "LabelColor",
+                "LabelContent",
+                "LabelFontConfiguration",
+                "MeasureLabelVisibility",
+                "Overlap",
+                "Position",
+                "TotalsVisibility",
+                "Visibility",
+            ],
+        )?;
+        Ok(Self {
+            category_label_visibility: crate::from_json_optional(
+                map,
+                "CategoryLabelVisibility",
+                path,
+            )?,
+            data_label_types: crate::from_json_optional(map, "DataLabelTypes", path)?,
+            label_color: crate::from_json_optional(map, "LabelColor", path)?,
+            label_content: crate::from_json_optional(map, "LabelContent", path)?,
+            label_font_configuration: crate::from_json_optional(
+                map,
+                "LabelFontConfiguration",
+                path,
+            )?,
+            measure_label_visibility: crate::from_json_optional(
+                map,
+                "MeasureLabelVisibility",
+                path,
+            )?,
+            overlap: crate::from_json_optional(map, "Overlap", path)?,
+            position: crate::from_json_optional(map, "Position", path)?,
+            totals_visibility: crate::from_json_optional(map, "TotalsVisibility", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<DataLabelOptions> for Value<DataLabelOptions> {
     fn from(value: DataLabelOptions) -> Self {
         Value::Lit(value)
@@ -7240,6 +9350,30 @@ impl crate::ToJson for DataLabelType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLabelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataPathLabelType",
+                "FieldLabelType",
+                "MaximumLabelType",
+                "MinimumLabelType",
+                "RangeEndsLabelType",
+            ],
+        )?;
+        Ok(Self {
+            data_path_label_type: crate::from_json_optional(map, "DataPathLabelType", path)?,
+            field_label_type: crate::from_json_optional(map, "FieldLabelType", path)?,
+            maximum_label_type: crate::from_json_optional(map, "MaximumLabelType", path)?,
+            minimum_label_type: crate::from_json_optional(map, "MinimumLabelType", path)?,
+            range_ends_label_type: crate::from_json_optional(map, "RangeEndsLabelType", path)?,
+        })
+    }
+}
+
 impl From<DataLabelType> for Value<DataLabelType> {
     fn from(value: DataLabelType) -> Self {
         Value::Lit(value)
@@ -7281,6 +9415,18 @@ impl crate::ToJson for DataPathColor {
         crate::put(&mut out, "Element", &self.element);
         crate::put_opt(&mut out, "TimeGranularity", &self.time_granularity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPathColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "Element", "TimeGranularity"])?;
+        Ok(Self {
+            color: crate::from_json_required(map, "Color", path)?,
+            element: crate::from_json_required(map, "Element", path)?,
+            time_granularity: crate::from_json_optional(map, "TimeGranularity", path)?,
+        })
     }
 }
 
@@ -7340,6 +9486,18 @@ impl crate::ToJson for DataPathLabelType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPathLabelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId", "FieldValue", "Visibility"])?;
+        Ok(Self {
+            field_id: crate::from_json_optional(map, "FieldId", path)?,
+            field_value: crate::from_json_optional(map, "FieldValue", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<DataPathLabelType> for Value<DataPathLabelType> {
     fn from(value: DataPathLabelType) -> Self {
         Value::Lit(value)
@@ -7374,6 +9532,17 @@ impl crate::ToJson for DataPathSort {
         crate::put(&mut out, "Direction", &self.direction);
         crate::put(&mut out, "SortPaths", &self.sort_paths);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPathSort {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Direction", "SortPaths"])?;
+        Ok(Self {
+            direction: crate::from_json_required(map, "Direction", path)?,
+            sort_paths: crate::from_json_required(map, "SortPaths", path)?,
+        })
     }
 }
 
@@ -7417,6 +9586,20 @@ impl crate::ToJson for DataPathType {
             &self.pivot_table_data_path_type,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPathType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PivotTableDataPathType"])?;
+        Ok(Self {
+            pivot_table_data_path_type: crate::from_json_optional(
+                map,
+                "PivotTableDataPathType",
+                path,
+            )?,
+        })
     }
 }
 
@@ -7476,6 +9659,18 @@ impl crate::ToJson for DataPathValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPathValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataPathType", "FieldId", "FieldValue"])?;
+        Ok(Self {
+            data_path_type: crate::from_json_optional(map, "DataPathType", path)?,
+            field_id: crate::from_json_optional(map, "FieldId", path)?,
+            field_value: crate::from_json_optional(map, "FieldValue", path)?,
+        })
+    }
+}
+
 impl From<DataPathValue> for Value<DataPathValue> {
     fn from(value: DataPathValue) -> Self {
         Value::Lit(value)
@@ -7509,6 +9704,16 @@ impl crate::ToJson for DataPointDrillUpDownOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPointDrillUpDownOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -7548,6 +9753,16 @@ impl crate::ToJson for DataPointMenuLabelOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPointMenuLabelOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
+    }
+}
+
 impl From<DataPointMenuLabelOption> for Value<DataPointMenuLabelOption> {
     fn from(value: DataPointMenuLabelOption) -> Self {
         Value::Lit(value)
@@ -7581,6 +9796,16 @@ impl crate::ToJson for DataPointTooltipOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPointTooltipOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -7623,6 +9848,16 @@ impl crate::ToJson for DataQaEnabledOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataQaEnabledOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
+    }
+}
+
 impl From<DataQaEnabledOption> for Value<DataQaEnabledOption> {
     fn from(value: DataQaEnabledOption) -> Self {
         Value::Lit(value)
@@ -7657,6 +9892,17 @@ impl crate::ToJson for DataSetIdentifierDeclaration {
         crate::put(&mut out, "DataSetArn", &self.data_set_arn);
         crate::put(&mut out, "Identifier", &self.identifier);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetIdentifierDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataSetArn", "Identifier"])?;
+        Ok(Self {
+            data_set_arn: crate::from_json_required(map, "DataSetArn", path)?,
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+        })
     }
 }
 
@@ -7697,6 +9943,17 @@ impl crate::ToJson for DataSetReference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataSetArn", "DataSetPlaceholder"])?;
+        Ok(Self {
+            data_set_arn: crate::from_json_required(map, "DataSetArn", path)?,
+            data_set_placeholder: crate::from_json_required(map, "DataSetPlaceholder", path)?,
+        })
+    }
+}
+
 impl From<DataSetReference> for Value<DataSetReference> {
     fn from(value: DataSetReference) -> Self {
         Value::Lit(value)
@@ -7730,6 +9987,16 @@ impl crate::ToJson for DataStoriesSharingOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataStoriesSharingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -7770,6 +10037,16 @@ impl crate::ToJson for DateAxisOptions {
             &self.missing_date_visibility,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateAxisOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MissingDateVisibility"])?;
+        Ok(Self {
+            missing_date_visibility: crate::from_json_optional(map, "MissingDateVisibility", path)?,
+        })
     }
 }
 
@@ -7843,6 +10120,30 @@ impl crate::ToJson for DateDimensionField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateDimensionField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Column",
+                "DateGranularity",
+                "FieldId",
+                "FormatConfiguration",
+                "HierarchyId",
+            ],
+        )?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            date_granularity: crate::from_json_optional(map, "DateGranularity", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            format_configuration: crate::from_json_optional(map, "FormatConfiguration", path)?,
+            hierarchy_id: crate::from_json_optional(map, "HierarchyId", path)?,
+        })
+    }
+}
+
 impl From<DateDimensionField> for Value<DateDimensionField> {
     fn from(value: DateDimensionField) -> Self {
         Value::Lit(value)
@@ -7906,6 +10207,28 @@ impl crate::ToJson for DateMeasureField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateMeasureField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregationFunction",
+                "Column",
+                "FieldId",
+                "FormatConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            aggregation_function: crate::from_json_optional(map, "AggregationFunction", path)?,
+            column: crate::from_json_required(map, "Column", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            format_configuration: crate::from_json_optional(map, "FormatConfiguration", path)?,
+        })
+    }
+}
+
 impl From<DateMeasureField> for Value<DateMeasureField> {
     fn from(value: DateMeasureField) -> Self {
         Value::Lit(value)
@@ -7959,6 +10282,19 @@ impl crate::ToJson for DateTimeDefaultValues {
         crate::put_opt(&mut out, "RollingDate", &self.rolling_date);
         crate::put_opt(&mut out, "StaticValues", &self.static_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeDefaultValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DynamicValue", "RollingDate", "StaticValues"])?;
+        Ok(Self {
+            dynamic_value: crate::from_json_optional(map, "DynamicValue", path)?,
+            rolling_date: crate::from_json_optional(map, "RollingDate", path)?,
+            static_values: crate::from_json_optional(map, "StaticValues", path)?,
+        })
     }
 }
 
@@ -8032,6 +10368,34 @@ impl crate::ToJson for DateTimeFormatConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DateTimeFormat",
+                "NullValueFormatConfiguration",
+                "NumericFormatConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            date_time_format: crate::from_json_optional(map, "DateTimeFormat", path)?,
+            null_value_format_configuration: crate::from_json_optional(
+                map,
+                "NullValueFormatConfiguration",
+                path,
+            )?,
+            numeric_format_configuration: crate::from_json_optional(
+                map,
+                "NumericFormatConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DateTimeFormatConfiguration> for Value<DateTimeFormatConfiguration> {
     fn from(value: DateTimeFormatConfiguration) -> Self {
         Value::Lit(value)
@@ -8075,6 +10439,17 @@ impl crate::ToJson for DateTimeHierarchy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeHierarchy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DrillDownFilters", "HierarchyId"])?;
+        Ok(Self {
+            drill_down_filters: crate::from_json_optional(map, "DrillDownFilters", path)?,
+            hierarchy_id: crate::from_json_required(map, "HierarchyId", path)?,
+        })
+    }
+}
+
 impl From<DateTimeHierarchy> for Value<DateTimeHierarchy> {
     fn from(value: DateTimeHierarchy) -> Self {
         Value::Lit(value)
@@ -8109,6 +10484,17 @@ impl crate::ToJson for DateTimeParameter {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Values"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -8189,6 +10575,34 @@ impl crate::ToJson for DateTimeParameterDeclaration {
         crate::put_opt(&mut out, "TimeGranularity", &self.time_granularity);
         crate::put_opt(&mut out, "ValueWhenUnset", &self.value_when_unset);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeParameterDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultValues",
+                "MappedDataSetParameters",
+                "Name",
+                "TimeGranularity",
+                "ValueWhenUnset",
+            ],
+        )?;
+        Ok(Self {
+            default_values: crate::from_json_optional(map, "DefaultValues", path)?,
+            mapped_data_set_parameters: crate::from_json_optional(
+                map,
+                "MappedDataSetParameters",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            time_granularity: crate::from_json_optional(map, "TimeGranularity", path)?,
+            value_when_unset: crate::from_json_optional(map, "ValueWhenUnset", path)?,
+        })
     }
 }
 
@@ -8279,6 +10693,30 @@ impl crate::ToJson for DateTimePickerControlDisplayOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimePickerControlDisplayOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DateIconVisibility",
+                "DateTimeFormat",
+                "HelperTextVisibility",
+                "InfoIconLabelOptions",
+                "TitleOptions",
+            ],
+        )?;
+        Ok(Self {
+            date_icon_visibility: crate::from_json_optional(map, "DateIconVisibility", path)?,
+            date_time_format: crate::from_json_optional(map, "DateTimeFormat", path)?,
+            helper_text_visibility: crate::from_json_optional(map, "HelperTextVisibility", path)?,
+            info_icon_label_options: crate::from_json_optional(map, "InfoIconLabelOptions", path)?,
+            title_options: crate::from_json_optional(map, "TitleOptions", path)?,
+        })
+    }
+}
+
 impl From<DateTimePickerControlDisplayOptions> for Value<DateTimePickerControlDisplayOptions> {
     fn from(value: DateTimePickerControlDisplayOptions) -> Self {
         Value::Lit(value)
@@ -8329,6 +10767,17 @@ impl crate::ToJson for DateTimeValueWhenUnsetConfiguration {
             &self.value_when_unset_option,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeValueWhenUnsetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomValue", "ValueWhenUnsetOption"])?;
+        Ok(Self {
+            custom_value: crate::from_json_optional(map, "CustomValue", path)?,
+            value_when_unset_option: crate::from_json_optional(map, "ValueWhenUnsetOption", path)?,
+        })
     }
 }
 
@@ -8408,6 +10857,30 @@ impl crate::ToJson for DecalSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecalSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DecalColor",
+                "DecalPatternType",
+                "DecalStyleType",
+                "DecalVisibility",
+                "ElementValue",
+            ],
+        )?;
+        Ok(Self {
+            decal_color: crate::from_json_optional(map, "DecalColor", path)?,
+            decal_pattern_type: crate::from_json_optional(map, "DecalPatternType", path)?,
+            decal_style_type: crate::from_json_optional(map, "DecalStyleType", path)?,
+            decal_visibility: crate::from_json_optional(map, "DecalVisibility", path)?,
+            element_value: crate::from_json_optional(map, "ElementValue", path)?,
+        })
+    }
+}
+
 impl From<DecalSettings> for Value<DecalSettings> {
     fn from(value: DecalSettings) -> Self {
         Value::Lit(value)
@@ -8444,6 +10917,16 @@ impl crate::ToJson for DecalSettingsConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CustomDecalSettings", &self.custom_decal_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecalSettingsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomDecalSettings"])?;
+        Ok(Self {
+            custom_decal_settings: crate::from_json_optional(map, "CustomDecalSettings", path)?,
+        })
     }
 }
 
@@ -8493,6 +10976,17 @@ impl crate::ToJson for DecimalDefaultValues {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecimalDefaultValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DynamicValue", "StaticValues"])?;
+        Ok(Self {
+            dynamic_value: crate::from_json_optional(map, "DynamicValue", path)?,
+            static_values: crate::from_json_optional(map, "StaticValues", path)?,
+        })
+    }
+}
+
 impl From<DecimalDefaultValues> for Value<DecimalDefaultValues> {
     fn from(value: DecimalDefaultValues) -> Self {
         Value::Lit(value)
@@ -8524,6 +11018,17 @@ impl crate::ToJson for DecimalParameter {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecimalParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Values"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -8604,6 +11109,34 @@ impl crate::ToJson for DecimalParameterDeclaration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecimalParameterDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultValues",
+                "MappedDataSetParameters",
+                "Name",
+                "ParameterValueType",
+                "ValueWhenUnset",
+            ],
+        )?;
+        Ok(Self {
+            default_values: crate::from_json_optional(map, "DefaultValues", path)?,
+            mapped_data_set_parameters: crate::from_json_optional(
+                map,
+                "MappedDataSetParameters",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameter_value_type: crate::from_json_required(map, "ParameterValueType", path)?,
+            value_when_unset: crate::from_json_optional(map, "ValueWhenUnset", path)?,
+        })
+    }
+}
+
 impl From<DecimalParameterDeclaration> for Value<DecimalParameterDeclaration> {
     fn from(value: DecimalParameterDeclaration) -> Self {
         Value::Lit(value)
@@ -8631,6 +11164,16 @@ impl crate::ToJson for DecimalPlacesConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DecimalPlaces", &self.decimal_places);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecimalPlacesConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DecimalPlaces"])?;
+        Ok(Self {
+            decimal_places: crate::from_json_required(map, "DecimalPlaces", path)?,
+        })
     }
 }
 
@@ -8684,6 +11227,17 @@ impl crate::ToJson for DecimalValueWhenUnsetConfiguration {
             &self.value_when_unset_option,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecimalValueWhenUnsetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomValue", "ValueWhenUnsetOption"])?;
+        Ok(Self {
+            custom_value: crate::from_json_optional(map, "CustomValue", path)?,
+            value_when_unset_option: crate::from_json_optional(map, "ValueWhenUnsetOption", path)?,
+        })
     }
 }
 
@@ -8746,6 +11300,18 @@ impl crate::ToJson for DefaultDateTimePickerControlOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultDateTimePickerControlOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CommitMode", "DisplayOptions", "Type"])?;
+        Ok(Self {
+            commit_mode: crate::from_json_optional(map, "CommitMode", path)?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DefaultDateTimePickerControlOptions> for Value<DefaultDateTimePickerControlOptions> {
     fn from(value: DefaultDateTimePickerControlOptions) -> Self {
         Value::Lit(value)
@@ -8780,6 +11346,17 @@ impl crate::ToJson for DefaultFilterControlConfiguration {
         crate::put(&mut out, "ControlOptions", &self.control_options);
         crate::put(&mut out, "Title", &self.title);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultFilterControlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ControlOptions", "Title"])?;
+        Ok(Self {
+            control_options: crate::from_json_required(map, "ControlOptions", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
     }
 }
 
@@ -8924,6 +11501,54 @@ impl crate::ToJson for DefaultFilterControlOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultFilterControlOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultDateTimePickerOptions",
+                "DefaultDropdownOptions",
+                "DefaultListOptions",
+                "DefaultRelativeDateTimeOptions",
+                "DefaultSliderOptions",
+                "DefaultTextAreaOptions",
+                "DefaultTextFieldOptions",
+            ],
+        )?;
+        Ok(Self {
+            default_date_time_picker_options: crate::from_json_optional(
+                map,
+                "DefaultDateTimePickerOptions",
+                path,
+            )?,
+            default_dropdown_options: crate::from_json_optional(
+                map,
+                "DefaultDropdownOptions",
+                path,
+            )?,
+            default_list_options: crate::from_json_optional(map, "DefaultListOptions", path)?,
+            default_relative_date_time_options: crate::from_json_optional(
+                map,
+                "DefaultRelativeDateTimeOptions",
+                path,
+            )?,
+            default_slider_options: crate::from_json_optional(map, "DefaultSliderOptions", path)?,
+            default_text_area_options: crate::from_json_optional(
+                map,
+                "DefaultTextAreaOptions",
+                path,
+            )?,
+            default_text_field_options: crate::from_json_optional(
+                map,
+                "DefaultTextFieldOptions",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DefaultFilterControlOptions> for Value<DefaultFilterControlOptions> {
     fn from(value: DefaultFilterControlOptions) -> Self {
         Value::Lit(value)
@@ -8993,6 +11618,23 @@ impl crate::ToJson for DefaultFilterDropDownControlOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultFilterDropDownControlOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CommitMode", "DisplayOptions", "SelectableValues", "Type"],
+        )?;
+        Ok(Self {
+            commit_mode: crate::from_json_optional(map, "CommitMode", path)?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            selectable_values: crate::from_json_optional(map, "SelectableValues", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DefaultFilterDropDownControlOptions> for Value<DefaultFilterDropDownControlOptions> {
     fn from(value: DefaultFilterDropDownControlOptions) -> Self {
         Value::Lit(value)
@@ -9049,6 +11691,19 @@ impl crate::ToJson for DefaultFilterListControlOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultFilterListControlOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DisplayOptions", "SelectableValues", "Type"])?;
+        Ok(Self {
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            selectable_values: crate::from_json_optional(map, "SelectableValues", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DefaultFilterListControlOptions> for Value<DefaultFilterListControlOptions> {
     fn from(value: DefaultFilterListControlOptions) -> Self {
         Value::Lit(value)
@@ -9079,6 +11734,16 @@ impl crate::ToJson for DefaultFreeFormLayoutConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultFreeFormLayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CanvasSizeOptions"])?;
+        Ok(Self {
+            canvas_size_options: crate::from_json_required(map, "CanvasSizeOptions", path)?,
+        })
+    }
+}
+
 impl From<DefaultFreeFormLayoutConfiguration> for Value<DefaultFreeFormLayoutConfiguration> {
     fn from(value: DefaultFreeFormLayoutConfiguration) -> Self {
         Value::Lit(value)
@@ -9106,6 +11771,16 @@ impl crate::ToJson for DefaultGridLayoutConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CanvasSizeOptions", &self.canvas_size_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultGridLayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CanvasSizeOptions"])?;
+        Ok(Self {
+            canvas_size_options: crate::from_json_required(map, "CanvasSizeOptions", path)?,
+        })
     }
 }
 
@@ -9155,6 +11830,17 @@ impl crate::ToJson for DefaultInteractiveLayoutConfiguration {
         crate::put_opt(&mut out, "FreeForm", &self.free_form);
         crate::put_opt(&mut out, "Grid", &self.grid);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultInteractiveLayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FreeForm", "Grid"])?;
+        Ok(Self {
+            free_form: crate::from_json_optional(map, "FreeForm", path)?,
+            grid: crate::from_json_optional(map, "Grid", path)?,
+        })
     }
 }
 
@@ -9228,6 +11914,34 @@ impl crate::ToJson for DefaultNewSheetConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultNewSheetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InteractiveLayoutConfiguration",
+                "PaginatedLayoutConfiguration",
+                "SheetContentType",
+            ],
+        )?;
+        Ok(Self {
+            interactive_layout_configuration: crate::from_json_optional(
+                map,
+                "InteractiveLayoutConfiguration",
+                path,
+            )?,
+            paginated_layout_configuration: crate::from_json_optional(
+                map,
+                "PaginatedLayoutConfiguration",
+                path,
+            )?,
+            sheet_content_type: crate::from_json_optional(map, "SheetContentType", path)?,
+        })
+    }
+}
+
 impl From<DefaultNewSheetConfiguration> for Value<DefaultNewSheetConfiguration> {
     fn from(value: DefaultNewSheetConfiguration) -> Self {
         Value::Lit(value)
@@ -9264,6 +11978,16 @@ impl crate::ToJson for DefaultPaginatedLayoutConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SectionBased", &self.section_based);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultPaginatedLayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SectionBased"])?;
+        Ok(Self {
+            section_based: crate::from_json_optional(map, "SectionBased", path)?,
+        })
     }
 }
 
@@ -9316,6 +12040,17 @@ impl crate::ToJson for DefaultRelativeDateTimeControlOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultRelativeDateTimeControlOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CommitMode", "DisplayOptions"])?;
+        Ok(Self {
+            commit_mode: crate::from_json_optional(map, "CommitMode", path)?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+        })
+    }
+}
+
 impl From<DefaultRelativeDateTimeControlOptions> for Value<DefaultRelativeDateTimeControlOptions> {
     fn from(value: DefaultRelativeDateTimeControlOptions) -> Self {
         Value::Lit(value)
@@ -9343,6 +12078,16 @@ impl crate::ToJson for DefaultSectionBasedLayoutConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CanvasSizeOptions", &self.canvas_size_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultSectionBasedLayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CanvasSizeOptions"])?;
+        Ok(Self {
+            canvas_size_options: crate::from_json_required(map, "CanvasSizeOptions", path)?,
+        })
     }
 }
 
@@ -9410,6 +12155,30 @@ impl crate::ToJson for DefaultSliderControlOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultSliderControlOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisplayOptions",
+                "MaximumValue",
+                "MinimumValue",
+                "StepSize",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            maximum_value: crate::from_json_required(map, "MaximumValue", path)?,
+            minimum_value: crate::from_json_required(map, "MinimumValue", path)?,
+            step_size: crate::from_json_required(map, "StepSize", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DefaultSliderControlOptions> for Value<DefaultSliderControlOptions> {
     fn from(value: DefaultSliderControlOptions) -> Self {
         Value::Lit(value)
@@ -9459,6 +12228,17 @@ impl crate::ToJson for DefaultTextAreaControlOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultTextAreaControlOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Delimiter", "DisplayOptions"])?;
+        Ok(Self {
+            delimiter: crate::from_json_optional(map, "Delimiter", path)?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+        })
+    }
+}
+
 impl From<DefaultTextAreaControlOptions> for Value<DefaultTextAreaControlOptions> {
     fn from(value: DefaultTextAreaControlOptions) -> Self {
         Value::Lit(value)
@@ -9495,6 +12275,16 @@ impl crate::ToJson for DefaultTextFieldControlOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DisplayOptions", &self.display_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultTextFieldControlOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DisplayOptions"])?;
+        Ok(Self {
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+        })
     }
 }
 
@@ -9588,6 +12378,38 @@ impl crate::ToJson for DestinationParameterValueConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationParameterValueConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomValuesConfiguration",
+                "SelectAllValueOptions",
+                "SourceColumn",
+                "SourceField",
+                "SourceParameterName",
+            ],
+        )?;
+        Ok(Self {
+            custom_values_configuration: crate::from_json_optional(
+                map,
+                "CustomValuesConfiguration",
+                path,
+            )?,
+            select_all_value_options: crate::from_json_optional(
+                map,
+                "SelectAllValueOptions",
+                path,
+            )?,
+            source_column: crate::from_json_optional(map, "SourceColumn", path)?,
+            source_field: crate::from_json_optional(map, "SourceField", path)?,
+            source_parameter_name: crate::from_json_optional(map, "SourceParameterName", path)?,
+        })
+    }
+}
+
 impl From<DestinationParameterValueConfiguration>
     for Value<DestinationParameterValueConfiguration>
 {
@@ -9660,6 +12482,34 @@ impl crate::ToJson for DimensionField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DimensionField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoricalDimensionField",
+                "DateDimensionField",
+                "NumericalDimensionField",
+            ],
+        )?;
+        Ok(Self {
+            categorical_dimension_field: crate::from_json_optional(
+                map,
+                "CategoricalDimensionField",
+                path,
+            )?,
+            date_dimension_field: crate::from_json_optional(map, "DateDimensionField", path)?,
+            numerical_dimension_field: crate::from_json_optional(
+                map,
+                "NumericalDimensionField",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DimensionField> for Value<DimensionField> {
     fn from(value: DimensionField) -> Self {
         Value::Lit(value)
@@ -9693,6 +12543,16 @@ impl crate::ToJson for DonutCenterOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LabelVisibility", &self.label_visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DonutCenterOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LabelVisibility"])?;
+        Ok(Self {
+            label_visibility: crate::from_json_optional(map, "LabelVisibility", path)?,
+        })
     }
 }
 
@@ -9739,6 +12599,17 @@ impl crate::ToJson for DonutOptions {
         crate::put_opt(&mut out, "ArcOptions", &self.arc_options);
         crate::put_opt(&mut out, "DonutCenterOptions", &self.donut_center_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DonutOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ArcOptions", "DonutCenterOptions"])?;
+        Ok(Self {
+            arc_options: crate::from_json_optional(map, "ArcOptions", path)?,
+            donut_center_options: crate::from_json_optional(map, "DonutCenterOptions", path)?,
+        })
     }
 }
 
@@ -9802,6 +12673,22 @@ impl crate::ToJson for DrillDownFilter {
         );
         crate::put_opt(&mut out, "TimeRangeFilter", &self.time_range_filter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DrillDownFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CategoryFilter", "NumericEqualityFilter", "TimeRangeFilter"],
+        )?;
+        Ok(Self {
+            category_filter: crate::from_json_optional(map, "CategoryFilter", path)?,
+            numeric_equality_filter: crate::from_json_optional(map, "NumericEqualityFilter", path)?,
+            time_range_filter: crate::from_json_optional(map, "TimeRangeFilter", path)?,
+        })
     }
 }
 
@@ -9871,6 +12758,22 @@ impl crate::ToJson for DropDownControlDisplayOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DropDownControlDisplayOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InfoIconLabelOptions", "SelectAllOptions", "TitleOptions"],
+        )?;
+        Ok(Self {
+            info_icon_label_options: crate::from_json_optional(map, "InfoIconLabelOptions", path)?,
+            select_all_options: crate::from_json_optional(map, "SelectAllOptions", path)?,
+            title_options: crate::from_json_optional(map, "TitleOptions", path)?,
+        })
+    }
+}
+
 impl From<DropDownControlDisplayOptions> for Value<DropDownControlDisplayOptions> {
     fn from(value: DropDownControlDisplayOptions) -> Self {
         Value::Lit(value)
@@ -9918,6 +12821,22 @@ impl crate::ToJson for DynamicDefaultValue {
         crate::put_opt(&mut out, "GroupNameColumn", &self.group_name_column);
         crate::put_opt(&mut out, "UserNameColumn", &self.user_name_column);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynamicDefaultValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DefaultValueColumn", "GroupNameColumn", "UserNameColumn"],
+        )?;
+        Ok(Self {
+            default_value_column: crate::from_json_required(map, "DefaultValueColumn", path)?,
+            group_name_column: crate::from_json_optional(map, "GroupNameColumn", path)?,
+            user_name_column: crate::from_json_optional(map, "UserNameColumn", path)?,
+        })
     }
 }
 
@@ -9981,6 +12900,28 @@ impl crate::ToJson for EmptyVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmptyVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "DataSetIdentifier",
+                "TopicIdentifier",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            data_set_identifier: crate::from_json_optional(map, "DataSetIdentifier", path)?,
+            topic_identifier: crate::from_json_optional(map, "TopicIdentifier", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<EmptyVisual> for Value<EmptyVisual> {
     fn from(value: EmptyVisual) -> Self {
         Value::Lit(value)
@@ -10028,6 +12969,18 @@ impl crate::ToJson for ExcludePeriodConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExcludePeriodConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Amount", "Granularity", "Status"])?;
+        Ok(Self {
+            amount: crate::from_json_required(map, "Amount", path)?,
+            granularity: crate::from_json_required(map, "Granularity", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<ExcludePeriodConfiguration> for Value<ExcludePeriodConfiguration> {
     fn from(value: ExcludePeriodConfiguration) -> Self {
         Value::Lit(value)
@@ -10061,6 +13014,16 @@ impl crate::ToJson for ExecutiveSummaryOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutiveSummaryOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -10114,6 +13077,19 @@ impl crate::ToJson for ExplicitHierarchy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExplicitHierarchy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Columns", "DrillDownFilters", "HierarchyId"])?;
+        Ok(Self {
+            columns: crate::from_json_required(map, "Columns", path)?,
+            drill_down_filters: crate::from_json_optional(map, "DrillDownFilters", path)?,
+            hierarchy_id: crate::from_json_required(map, "HierarchyId", path)?,
+        })
+    }
+}
+
 impl From<ExplicitHierarchy> for Value<ExplicitHierarchy> {
     fn from(value: ExplicitHierarchy) -> Self {
         Value::Lit(value)
@@ -10147,6 +13123,16 @@ impl crate::ToJson for ExportHiddenFieldsOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExportHiddenFieldsOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -10186,6 +13172,16 @@ impl crate::ToJson for ExportToCsvOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExportToCsvOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
+    }
+}
+
 impl From<ExportToCsvOption> for Value<ExportToCsvOption> {
     fn from(value: ExportToCsvOption) -> Self {
         Value::Lit(value)
@@ -10219,6 +13215,16 @@ impl crate::ToJson for ExportWithHiddenFieldsOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExportWithHiddenFieldsOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -10259,6 +13265,17 @@ impl crate::ToJson for FieldBarSeriesItem {
         crate::put(&mut out, "FieldId", &self.field_id);
         crate::put_opt(&mut out, "Settings", &self.settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldBarSeriesItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId", "Settings"])?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+        })
     }
 }
 
@@ -10322,6 +13339,22 @@ impl crate::ToJson for FieldBasedTooltip {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldBasedTooltip {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AggregationVisibility", "TooltipFields", "TooltipTitleType"],
+        )?;
+        Ok(Self {
+            aggregation_visibility: crate::from_json_optional(map, "AggregationVisibility", path)?,
+            tooltip_fields: crate::from_json_optional(map, "TooltipFields", path)?,
+            tooltip_title_type: crate::from_json_optional(map, "TooltipTitleType", path)?,
+        })
+    }
+}
+
 impl From<FieldBasedTooltip> for Value<FieldBasedTooltip> {
     fn from(value: FieldBasedTooltip) -> Self {
         Value::Lit(value)
@@ -10359,6 +13392,17 @@ impl crate::ToJson for FieldComboSeriesItem {
         crate::put(&mut out, "FieldId", &self.field_id);
         crate::put_opt(&mut out, "Settings", &self.settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldComboSeriesItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId", "Settings"])?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+        })
     }
 }
 
@@ -10405,6 +13449,17 @@ impl crate::ToJson for FieldLabelType {
         crate::put_opt(&mut out, "FieldId", &self.field_id);
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldLabelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId", "Visibility"])?;
+        Ok(Self {
+            field_id: crate::from_json_optional(map, "FieldId", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -10455,6 +13510,18 @@ impl crate::ToJson for FieldSeriesItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldSeriesItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AxisBinding", "FieldId", "Settings"])?;
+        Ok(Self {
+            axis_binding: crate::from_json_required(map, "AxisBinding", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            settings: crate::from_json_optional(map, "Settings", path)?,
+        })
+    }
+}
+
 impl From<FieldSeriesItem> for Value<FieldSeriesItem> {
     fn from(value: FieldSeriesItem) -> Self {
         Value::Lit(value)
@@ -10489,6 +13556,17 @@ impl crate::ToJson for FieldSort {
         crate::put(&mut out, "Direction", &self.direction);
         crate::put(&mut out, "FieldId", &self.field_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldSort {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Direction", "FieldId"])?;
+        Ok(Self {
+            direction: crate::from_json_required(map, "Direction", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+        })
     }
 }
 
@@ -10535,6 +13613,17 @@ impl crate::ToJson for FieldSortOptions {
         crate::put_opt(&mut out, "ColumnSort", &self.column_sort);
         crate::put_opt(&mut out, "FieldSort", &self.field_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldSortOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnSort", "FieldSort"])?;
+        Ok(Self {
+            column_sort: crate::from_json_optional(map, "ColumnSort", path)?,
+            field_sort: crate::from_json_optional(map, "FieldSort", path)?,
+        })
     }
 }
 
@@ -10598,6 +13687,23 @@ impl crate::ToJson for FieldTooltipItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldTooltipItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FieldId", "Label", "TooltipTarget", "Visibility"],
+        )?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            tooltip_target: crate::from_json_optional(map, "TooltipTarget", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<FieldTooltipItem> for Value<FieldTooltipItem> {
     fn from(value: FieldTooltipItem) -> Self {
         Value::Lit(value)
@@ -10644,6 +13750,17 @@ impl crate::ToJson for FilledMapAggregatedFieldWells {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilledMapAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Geospatial", "Values"])?;
+        Ok(Self {
+            geospatial: crate::from_json_optional(map, "Geospatial", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<FilledMapAggregatedFieldWells> for Value<FilledMapAggregatedFieldWells> {
     fn from(value: FilledMapAggregatedFieldWells) -> Self {
         Value::Lit(value)
@@ -10682,6 +13799,20 @@ impl crate::ToJson for FilledMapConditionalFormatting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilledMapConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConditionalFormattingOptions"])?;
+        Ok(Self {
+            conditional_formatting_options: crate::from_json_required(
+                map,
+                "ConditionalFormattingOptions",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FilledMapConditionalFormatting> for Value<FilledMapConditionalFormatting> {
     fn from(value: FilledMapConditionalFormatting) -> Self {
         Value::Lit(value)
@@ -10709,6 +13840,16 @@ impl crate::ToJson for FilledMapConditionalFormattingOption {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Shape", &self.shape);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilledMapConditionalFormattingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Shape"])?;
+        Ok(Self {
+            shape: crate::from_json_required(map, "Shape", path)?,
+        })
     }
 }
 
@@ -10811,6 +13952,34 @@ impl crate::ToJson for FilledMapConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilledMapConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldWells",
+                "Interactions",
+                "Legend",
+                "MapStyleOptions",
+                "SortConfiguration",
+                "Tooltip",
+                "WindowOptions",
+            ],
+        )?;
+        Ok(Self {
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            map_style_options: crate::from_json_optional(map, "MapStyleOptions", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+            window_options: crate::from_json_optional(map, "WindowOptions", path)?,
+        })
+    }
+}
+
 impl From<FilledMapConfiguration> for Value<FilledMapConfiguration> {
     fn from(value: FilledMapConfiguration) -> Self {
         Value::Lit(value)
@@ -10854,6 +14023,20 @@ impl crate::ToJson for FilledMapFieldWells {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilledMapFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FilledMapAggregatedFieldWells"])?;
+        Ok(Self {
+            filled_map_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "FilledMapAggregatedFieldWells",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FilledMapFieldWells> for Value<FilledMapFieldWells> {
     fn from(value: FilledMapFieldWells) -> Self {
         Value::Lit(value)
@@ -10894,6 +14077,17 @@ impl crate::ToJson for FilledMapShapeConditionalFormatting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilledMapShapeConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId", "Format"])?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            format: crate::from_json_optional(map, "Format", path)?,
+        })
+    }
+}
+
 impl From<FilledMapShapeConditionalFormatting> for Value<FilledMapShapeConditionalFormatting> {
     fn from(value: FilledMapShapeConditionalFormatting) -> Self {
         Value::Lit(value)
@@ -10927,6 +14121,16 @@ impl crate::ToJson for FilledMapSortConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CategorySort", &self.category_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilledMapSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CategorySort"])?;
+        Ok(Self {
+            category_sort: crate::from_json_optional(map, "CategorySort", path)?,
+        })
     }
 }
 
@@ -11044,6 +14248,36 @@ impl crate::ToJson for FilledMapVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilledMapVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "ConditionalFormatting",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            conditional_formatting: crate::from_json_optional(map, "ConditionalFormatting", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<FilledMapVisual> for Value<FilledMapVisual> {
     fn from(value: FilledMapVisual) -> Self {
         Value::Lit(value)
@@ -11154,6 +14388,36 @@ impl crate::ToJson for Filter {
         crate::put_opt(&mut out, "TimeRangeFilter", &self.time_range_filter);
         crate::put_opt(&mut out, "TopBottomFilter", &self.top_bottom_filter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryFilter",
+                "NestedFilter",
+                "NumericEqualityFilter",
+                "NumericRangeFilter",
+                "RelativeDatesFilter",
+                "TimeEqualityFilter",
+                "TimeRangeFilter",
+                "TopBottomFilter",
+            ],
+        )?;
+        Ok(Self {
+            category_filter: crate::from_json_optional(map, "CategoryFilter", path)?,
+            nested_filter: crate::from_json_optional(map, "NestedFilter", path)?,
+            numeric_equality_filter: crate::from_json_optional(map, "NumericEqualityFilter", path)?,
+            numeric_range_filter: crate::from_json_optional(map, "NumericRangeFilter", path)?,
+            relative_dates_filter: crate::from_json_optional(map, "RelativeDatesFilter", path)?,
+            time_equality_filter: crate::from_json_optional(map, "TimeEqualityFilter", path)?,
+            time_range_filter: crate::from_json_optional(map, "TimeRangeFilter", path)?,
+            top_bottom_filter: crate::from_json_optional(map, "TopBottomFilter", path)?,
+        })
     }
 }
 
@@ -11269,6 +14533,36 @@ impl crate::ToJson for FilterControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CrossSheet",
+                "DateTimePicker",
+                "Dropdown",
+                "List",
+                "RelativeDateTime",
+                "Slider",
+                "TextArea",
+                "TextField",
+            ],
+        )?;
+        Ok(Self {
+            cross_sheet: crate::from_json_optional(map, "CrossSheet", path)?,
+            date_time_picker: crate::from_json_optional(map, "DateTimePicker", path)?,
+            dropdown: crate::from_json_optional(map, "Dropdown", path)?,
+            list: crate::from_json_optional(map, "List", path)?,
+            relative_date_time: crate::from_json_optional(map, "RelativeDateTime", path)?,
+            slider: crate::from_json_optional(map, "Slider", path)?,
+            text_area: crate::from_json_optional(map, "TextArea", path)?,
+            text_field: crate::from_json_optional(map, "TextField", path)?,
+        })
+    }
+}
+
 impl From<FilterControl> for Value<FilterControl> {
     fn from(value: FilterControl) -> Self {
         Value::Lit(value)
@@ -11320,6 +14614,30 @@ impl crate::ToJson for FilterCrossSheetControl {
         crate::put(&mut out, "FilterControlId", &self.filter_control_id);
         crate::put(&mut out, "SourceFilterId", &self.source_filter_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterCrossSheetControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CascadingControlConfiguration",
+                "FilterControlId",
+                "SourceFilterId",
+            ],
+        )?;
+        Ok(Self {
+            cascading_control_configuration: crate::from_json_optional(
+                map,
+                "CascadingControlConfiguration",
+                path,
+            )?,
+            filter_control_id: crate::from_json_required(map, "FilterControlId", path)?,
+            source_filter_id: crate::from_json_required(map, "SourceFilterId", path)?,
+        })
     }
 }
 
@@ -11395,6 +14713,32 @@ impl crate::ToJson for FilterDateTimePickerControl {
         crate::put(&mut out, "Title", &self.title);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterDateTimePickerControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CommitMode",
+                "DisplayOptions",
+                "FilterControlId",
+                "SourceFilterId",
+                "Title",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            commit_mode: crate::from_json_optional(map, "CommitMode", path)?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            filter_control_id: crate::from_json_required(map, "FilterControlId", path)?,
+            source_filter_id: crate::from_json_required(map, "SourceFilterId", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -11500,6 +14844,40 @@ impl crate::ToJson for FilterDropDownControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterDropDownControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CascadingControlConfiguration",
+                "CommitMode",
+                "DisplayOptions",
+                "FilterControlId",
+                "SelectableValues",
+                "SourceFilterId",
+                "Title",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            cascading_control_configuration: crate::from_json_optional(
+                map,
+                "CascadingControlConfiguration",
+                path,
+            )?,
+            commit_mode: crate::from_json_optional(map, "CommitMode", path)?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            filter_control_id: crate::from_json_required(map, "FilterControlId", path)?,
+            selectable_values: crate::from_json_optional(map, "SelectableValues", path)?,
+            source_filter_id: crate::from_json_required(map, "SourceFilterId", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FilterDropDownControl> for Value<FilterDropDownControl> {
     fn from(value: FilterDropDownControl) -> Self {
         Value::Lit(value)
@@ -11554,6 +14932,30 @@ impl crate::ToJson for FilterGroup {
         crate::put(&mut out, "ScopeConfiguration", &self.scope_configuration);
         crate::put_opt(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CrossDataset",
+                "FilterGroupId",
+                "Filters",
+                "ScopeConfiguration",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            cross_dataset: crate::from_json_required(map, "CrossDataset", path)?,
+            filter_group_id: crate::from_json_required(map, "FilterGroupId", path)?,
+            filters: crate::from_json_required(map, "Filters", path)?,
+            scope_configuration: crate::from_json_required(map, "ScopeConfiguration", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
     }
 }
 
@@ -11617,6 +15019,28 @@ impl crate::ToJson for FilterListConfiguration {
         crate::put_opt(&mut out, "NullOption", &self.null_option);
         crate::put_opt(&mut out, "SelectAllOptions", &self.select_all_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterListConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryValues",
+                "MatchOperator",
+                "NullOption",
+                "SelectAllOptions",
+            ],
+        )?;
+        Ok(Self {
+            category_values: crate::from_json_optional(map, "CategoryValues", path)?,
+            match_operator: crate::from_json_required(map, "MatchOperator", path)?,
+            null_option: crate::from_json_optional(map, "NullOption", path)?,
+            select_all_options: crate::from_json_optional(map, "SelectAllOptions", path)?,
+        })
     }
 }
 
@@ -11709,6 +15133,38 @@ impl crate::ToJson for FilterListControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterListControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CascadingControlConfiguration",
+                "DisplayOptions",
+                "FilterControlId",
+                "SelectableValues",
+                "SourceFilterId",
+                "Title",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            cascading_control_configuration: crate::from_json_optional(
+                map,
+                "CascadingControlConfiguration",
+                path,
+            )?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            filter_control_id: crate::from_json_required(map, "FilterControlId", path)?,
+            selectable_values: crate::from_json_optional(map, "SelectableValues", path)?,
+            source_filter_id: crate::from_json_required(map, "SourceFilterId", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FilterListControl> for Value<FilterListControl> {
     fn from(value: FilterListControl) -> Self {
         Value::Lit(value)
@@ -11772,6 +15228,22 @@ impl crate::ToJson for FilterOperationSelectedFieldsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterOperationSelectedFieldsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SelectedColumns", "SelectedFieldOptions", "SelectedFields"],
+        )?;
+        Ok(Self {
+            selected_columns: crate::from_json_optional(map, "SelectedColumns", path)?,
+            selected_field_options: crate::from_json_optional(map, "SelectedFieldOptions", path)?,
+            selected_fields: crate::from_json_optional(map, "SelectedFields", path)?,
+        })
+    }
+}
+
 impl From<FilterOperationSelectedFieldsConfiguration>
     for Value<FilterOperationSelectedFieldsConfiguration>
 {
@@ -11814,6 +15286,20 @@ impl crate::ToJson for FilterOperationTargetVisualsConfiguration {
             &self.same_sheet_target_visual_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterOperationTargetVisualsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SameSheetTargetVisualConfiguration"])?;
+        Ok(Self {
+            same_sheet_target_visual_configuration: crate::from_json_optional(
+                map,
+                "SameSheetTargetVisualConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -11884,6 +15370,30 @@ impl crate::ToJson for FilterRelativeDateTimeControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterRelativeDateTimeControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CommitMode",
+                "DisplayOptions",
+                "FilterControlId",
+                "SourceFilterId",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            commit_mode: crate::from_json_optional(map, "CommitMode", path)?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            filter_control_id: crate::from_json_required(map, "FilterControlId", path)?,
+            source_filter_id: crate::from_json_required(map, "SourceFilterId", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<FilterRelativeDateTimeControl> for Value<FilterRelativeDateTimeControl> {
     fn from(value: FilterRelativeDateTimeControl) -> Self {
         Value::Lit(value)
@@ -11933,6 +15443,17 @@ impl crate::ToJson for FilterScopeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterScopeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllSheets", "SelectedSheets"])?;
+        Ok(Self {
+            all_sheets: crate::from_json_optional(map, "AllSheets", path)?,
+            selected_sheets: crate::from_json_optional(map, "SelectedSheets", path)?,
+        })
+    }
+}
+
 impl From<FilterScopeConfiguration> for Value<FilterScopeConfiguration> {
     fn from(value: FilterScopeConfiguration) -> Self {
         Value::Lit(value)
@@ -11964,6 +15485,16 @@ impl crate::ToJson for FilterSelectableValues {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterSelectableValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Values"])?;
+        Ok(Self {
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -12044,6 +15575,36 @@ impl crate::ToJson for FilterSliderControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterSliderControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisplayOptions",
+                "FilterControlId",
+                "MaximumValue",
+                "MinimumValue",
+                "SourceFilterId",
+                "StepSize",
+                "Title",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            filter_control_id: crate::from_json_required(map, "FilterControlId", path)?,
+            maximum_value: crate::from_json_required(map, "MaximumValue", path)?,
+            minimum_value: crate::from_json_required(map, "MinimumValue", path)?,
+            source_filter_id: crate::from_json_required(map, "SourceFilterId", path)?,
+            step_size: crate::from_json_required(map, "StepSize", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FilterSliderControl> for Value<FilterSliderControl> {
     fn from(value: FilterSliderControl) -> Self {
         Value::Lit(value)
@@ -12109,6 +15670,30 @@ impl crate::ToJson for FilterTextAreaControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterTextAreaControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Delimiter",
+                "DisplayOptions",
+                "FilterControlId",
+                "SourceFilterId",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            delimiter: crate::from_json_optional(map, "Delimiter", path)?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            filter_control_id: crate::from_json_required(map, "FilterControlId", path)?,
+            source_filter_id: crate::from_json_required(map, "SourceFilterId", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<FilterTextAreaControl> for Value<FilterTextAreaControl> {
     fn from(value: FilterTextAreaControl) -> Self {
         Value::Lit(value)
@@ -12161,6 +15746,28 @@ impl crate::ToJson for FilterTextFieldControl {
         crate::put(&mut out, "SourceFilterId", &self.source_filter_id);
         crate::put(&mut out, "Title", &self.title);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterTextFieldControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisplayOptions",
+                "FilterControlId",
+                "SourceFilterId",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            filter_control_id: crate::from_json_required(map, "FilterControlId", path)?,
+            source_filter_id: crate::from_json_required(map, "SourceFilterId", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
     }
 }
 
@@ -12250,6 +15857,32 @@ impl crate::ToJson for FontConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FontColor",
+                "FontDecoration",
+                "FontFamily",
+                "FontSize",
+                "FontStyle",
+                "FontWeight",
+            ],
+        )?;
+        Ok(Self {
+            font_color: crate::from_json_optional(map, "FontColor", path)?,
+            font_decoration: crate::from_json_optional(map, "FontDecoration", path)?,
+            font_family: crate::from_json_optional(map, "FontFamily", path)?,
+            font_size: crate::from_json_optional(map, "FontSize", path)?,
+            font_style: crate::from_json_optional(map, "FontStyle", path)?,
+            font_weight: crate::from_json_optional(map, "FontWeight", path)?,
+        })
+    }
+}
+
 impl From<FontConfiguration> for Value<FontConfiguration> {
     fn from(value: FontConfiguration) -> Self {
         Value::Lit(value)
@@ -12296,6 +15929,17 @@ impl crate::ToJson for FontSize {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Absolute", "Relative"])?;
+        Ok(Self {
+            absolute: crate::from_json_optional(map, "Absolute", path)?,
+            relative: crate::from_json_optional(map, "Relative", path)?,
+        })
+    }
+}
+
 impl From<FontSize> for Value<FontSize> {
     fn from(value: FontSize) -> Self {
         Value::Lit(value)
@@ -12327,6 +15971,16 @@ impl crate::ToJson for FontWeight {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontWeight {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -12464,6 +16118,46 @@ impl crate::ToJson for ForecastComputation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ForecastComputation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputationId",
+                "CustomSeasonalityValue",
+                "LowerBoundary",
+                "Name",
+                "PeriodsBackward",
+                "PeriodsForward",
+                "PredictionInterval",
+                "Seasonality",
+                "Time",
+                "UpperBoundary",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            computation_id: crate::from_json_required(map, "ComputationId", path)?,
+            custom_seasonality_value: crate::from_json_optional(
+                map,
+                "CustomSeasonalityValue",
+                path,
+            )?,
+            lower_boundary: crate::from_json_optional(map, "LowerBoundary", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            periods_backward: crate::from_json_optional(map, "PeriodsBackward", path)?,
+            periods_forward: crate::from_json_optional(map, "PeriodsForward", path)?,
+            prediction_interval: crate::from_json_optional(map, "PredictionInterval", path)?,
+            seasonality: crate::from_json_optional(map, "Seasonality", path)?,
+            time: crate::from_json_optional(map, "Time", path)?,
+            upper_boundary: crate::from_json_optional(map, "UpperBoundary", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ForecastComputation> for Value<ForecastComputation> {
     fn from(value: ForecastComputation) -> Self {
         Value::Lit(value)
@@ -12510,6 +16204,17 @@ impl crate::ToJson for ForecastConfiguration {
         crate::put_opt(&mut out, "ForecastProperties", &self.forecast_properties);
         crate::put_opt(&mut out, "Scenario", &self.scenario);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ForecastConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ForecastProperties", "Scenario"])?;
+        Ok(Self {
+            forecast_properties: crate::from_json_optional(map, "ForecastProperties", path)?,
+            scenario: crate::from_json_optional(map, "Scenario", path)?,
+        })
     }
 }
 
@@ -12564,6 +16269,18 @@ impl crate::ToJson for ForecastScenario {
             &self.what_if_range_scenario,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ForecastScenario {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["WhatIfPointScenario", "WhatIfRangeScenario"])?;
+        Ok(Self {
+            what_if_point_scenario: crate::from_json_optional(map, "WhatIfPointScenario", path)?,
+            what_if_range_scenario: crate::from_json_optional(map, "WhatIfRangeScenario", path)?,
+        })
     }
 }
 
@@ -12644,6 +16361,38 @@ impl crate::ToJson for FormatConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DateTimeFormatConfiguration",
+                "NumberFormatConfiguration",
+                "StringFormatConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            date_time_format_configuration: crate::from_json_optional(
+                map,
+                "DateTimeFormatConfiguration",
+                path,
+            )?,
+            number_format_configuration: crate::from_json_optional(
+                map,
+                "NumberFormatConfiguration",
+                path,
+            )?,
+            string_format_configuration: crate::from_json_optional(
+                map,
+                "StringFormatConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FormatConfiguration> for Value<FormatConfiguration> {
     fn from(value: FormatConfiguration) -> Self {
         Value::Lit(value)
@@ -12684,6 +16433,20 @@ impl crate::ToJson for FreeFormLayoutCanvasSizeOptions {
             &self.screen_canvas_size_options,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FreeFormLayoutCanvasSizeOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScreenCanvasSizeOptions"])?;
+        Ok(Self {
+            screen_canvas_size_options: crate::from_json_optional(
+                map,
+                "ScreenCanvasSizeOptions",
+                path,
+            )?,
+        })
     }
 }
 
@@ -12737,6 +16500,19 @@ impl crate::ToJson for FreeFormLayoutConfiguration {
         crate::put(&mut out, "Elements", &self.elements);
         crate::put_opt(&mut out, "Groups", &self.groups);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FreeFormLayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CanvasSizeOptions", "Elements", "Groups"])?;
+        Ok(Self {
+            canvas_size_options: crate::from_json_optional(map, "CanvasSizeOptions", path)?,
+            elements: crate::from_json_required(map, "Elements", path)?,
+            groups: crate::from_json_optional(map, "Groups", path)?,
+        })
     }
 }
 
@@ -12890,6 +16666,48 @@ impl crate::ToJson for FreeFormLayoutElement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FreeFormLayoutElement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackgroundStyle",
+                "BorderRadius",
+                "BorderStyle",
+                "ElementId",
+                "ElementType",
+                "Height",
+                "LoadingAnimation",
+                "Padding",
+                "RenderingRules",
+                "SelectedBorderStyle",
+                "Visibility",
+                "Width",
+                "XAxisLocation",
+                "YAxisLocation",
+            ],
+        )?;
+        Ok(Self {
+            background_style: crate::from_json_optional(map, "BackgroundStyle", path)?,
+            border_radius: crate::from_json_optional(map, "BorderRadius", path)?,
+            border_style: crate::from_json_optional(map, "BorderStyle", path)?,
+            element_id: crate::from_json_required(map, "ElementId", path)?,
+            element_type: crate::from_json_required(map, "ElementType", path)?,
+            height: crate::from_json_required(map, "Height", path)?,
+            loading_animation: crate::from_json_optional(map, "LoadingAnimation", path)?,
+            padding: crate::from_json_optional(map, "Padding", path)?,
+            rendering_rules: crate::from_json_optional(map, "RenderingRules", path)?,
+            selected_border_style: crate::from_json_optional(map, "SelectedBorderStyle", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+            width: crate::from_json_required(map, "Width", path)?,
+            x_axis_location: crate::from_json_required(map, "XAxisLocation", path)?,
+            y_axis_location: crate::from_json_required(map, "YAxisLocation", path)?,
+        })
+    }
+}
+
 impl From<FreeFormLayoutElement> for Value<FreeFormLayoutElement> {
     fn from(value: FreeFormLayoutElement) -> Self {
         Value::Lit(value)
@@ -12933,6 +16751,17 @@ impl crate::ToJson for FreeFormLayoutElementBackgroundStyle {
         crate::put_opt(&mut out, "Color", &self.color);
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FreeFormLayoutElementBackgroundStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "Visibility"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -12993,6 +16822,18 @@ impl crate::ToJson for FreeFormLayoutElementBorderStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FreeFormLayoutElementBorderStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "Visibility", "Width"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+            width: crate::from_json_optional(map, "Width", path)?,
+        })
+    }
+}
+
 impl From<FreeFormLayoutElementBorderStyle> for Value<FreeFormLayoutElementBorderStyle> {
     fn from(value: FreeFormLayoutElementBorderStyle) -> Self {
         Value::Lit(value)
@@ -13028,6 +16869,20 @@ impl crate::ToJson for FreeFormLayoutScreenCanvasSizeOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FreeFormLayoutScreenCanvasSizeOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OptimizedViewPortWidth"])?;
+        Ok(Self {
+            optimized_view_port_width: crate::from_json_required(
+                map,
+                "OptimizedViewPortWidth",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FreeFormLayoutScreenCanvasSizeOptions> for Value<FreeFormLayoutScreenCanvasSizeOptions> {
     fn from(value: FreeFormLayoutScreenCanvasSizeOptions) -> Self {
         Value::Lit(value)
@@ -13055,6 +16910,16 @@ impl crate::ToJson for FreeFormSectionLayoutConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Elements", &self.elements);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FreeFormSectionLayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Elements"])?;
+        Ok(Self {
+            elements: crate::from_json_required(map, "Elements", path)?,
+        })
     }
 }
 
@@ -13101,6 +16966,17 @@ impl crate::ToJson for FunnelChartAggregatedFieldWells {
         crate::put_opt(&mut out, "Category", &self.category);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunnelChartAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Category", "Values"])?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -13223,6 +17099,36 @@ impl crate::ToJson for FunnelChartConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunnelChartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryLabelOptions",
+                "DataLabelOptions",
+                "FieldWells",
+                "Interactions",
+                "SortConfiguration",
+                "Tooltip",
+                "ValueLabelOptions",
+                "VisualPalette",
+            ],
+        )?;
+        Ok(Self {
+            category_label_options: crate::from_json_optional(map, "CategoryLabelOptions", path)?,
+            data_label_options: crate::from_json_optional(map, "DataLabelOptions", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+            value_label_options: crate::from_json_optional(map, "ValueLabelOptions", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+        })
+    }
+}
+
 impl From<FunnelChartConfiguration> for Value<FunnelChartConfiguration> {
     fn from(value: FunnelChartConfiguration) -> Self {
         Value::Lit(value)
@@ -13338,6 +17244,50 @@ impl crate::ToJson for FunnelChartDataLabelOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunnelChartDataLabelOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryLabelVisibility",
+                "LabelColor",
+                "LabelFontConfiguration",
+                "MeasureDataLabelStyle",
+                "MeasureLabelVisibility",
+                "Position",
+                "Visibility",
+            ],
+        )?;
+        Ok(Self {
+            category_label_visibility: crate::from_json_optional(
+                map,
+                "CategoryLabelVisibility",
+                path,
+            )?,
+            label_color: crate::from_json_optional(map, "LabelColor", path)?,
+            label_font_configuration: crate::from_json_optional(
+                map,
+                "LabelFontConfiguration",
+                path,
+            )?,
+            measure_data_label_style: crate::from_json_optional(
+                map,
+                "MeasureDataLabelStyle",
+                path,
+            )?,
+            measure_label_visibility: crate::from_json_optional(
+                map,
+                "MeasureLabelVisibility",
+                path,
+            )?,
+            position: crate::from_json_optional(map, "Position", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<FunnelChartDataLabelOptions> for Value<FunnelChartDataLabelOptions> {
     fn from(value: FunnelChartDataLabelOptions) -> Self {
         Value::Lit(value)
@@ -13378,6 +17328,20 @@ impl crate::ToJson for FunnelChartFieldWells {
             &self.funnel_chart_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunnelChartFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FunnelChartAggregatedFieldWells"])?;
+        Ok(Self {
+            funnel_chart_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "FunnelChartAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -13427,6 +17391,17 @@ impl crate::ToJson for FunnelChartSortConfiguration {
         crate::put_opt(&mut out, "CategoryItemsLimit", &self.category_items_limit);
         crate::put_opt(&mut out, "CategorySort", &self.category_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunnelChartSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CategoryItemsLimit", "CategorySort"])?;
+        Ok(Self {
+            category_items_limit: crate::from_json_optional(map, "CategoryItemsLimit", path)?,
+            category_sort: crate::from_json_optional(map, "CategorySort", path)?,
+        })
     }
 }
 
@@ -13530,6 +17505,34 @@ impl crate::ToJson for FunnelChartVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunnelChartVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<FunnelChartVisual> for Value<FunnelChartVisual> {
     fn from(value: FunnelChartVisual) -> Self {
         Value::Lit(value)
@@ -13563,6 +17566,16 @@ impl crate::ToJson for GaugeChartArcConditionalFormatting {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ForegroundColor", &self.foreground_color);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GaugeChartArcConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ForegroundColor"])?;
+        Ok(Self {
+            foreground_color: crate::from_json_optional(map, "ForegroundColor", path)?,
+        })
     }
 }
 
@@ -13612,6 +17625,17 @@ impl crate::ToJson for GaugeChartColorConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GaugeChartColorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BackgroundColor", "ForegroundColor"])?;
+        Ok(Self {
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            foreground_color: crate::from_json_optional(map, "ForegroundColor", path)?,
+        })
+    }
+}
+
 impl From<GaugeChartColorConfiguration> for Value<GaugeChartColorConfiguration> {
     fn from(value: GaugeChartColorConfiguration) -> Self {
         Value::Lit(value)
@@ -13653,6 +17677,20 @@ impl crate::ToJson for GaugeChartConditionalFormatting {
             &self.conditional_formatting_options,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GaugeChartConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConditionalFormattingOptions"])?;
+        Ok(Self {
+            conditional_formatting_options: crate::from_json_optional(
+                map,
+                "ConditionalFormattingOptions",
+                path,
+            )?,
+        })
     }
 }
 
@@ -13702,6 +17740,17 @@ impl crate::ToJson for GaugeChartConditionalFormattingOption {
         crate::put_opt(&mut out, "Arc", &self.arc);
         crate::put_opt(&mut out, "PrimaryValue", &self.primary_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GaugeChartConditionalFormattingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arc", "PrimaryValue"])?;
+        Ok(Self {
+            arc: crate::from_json_optional(map, "Arc", path)?,
+            primary_value: crate::from_json_optional(map, "PrimaryValue", path)?,
+        })
     }
 }
 
@@ -13804,6 +17853,34 @@ impl crate::ToJson for GaugeChartConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GaugeChartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColorConfiguration",
+                "DataLabels",
+                "FieldWells",
+                "GaugeChartOptions",
+                "Interactions",
+                "TooltipOptions",
+                "VisualPalette",
+            ],
+        )?;
+        Ok(Self {
+            color_configuration: crate::from_json_optional(map, "ColorConfiguration", path)?,
+            data_labels: crate::from_json_optional(map, "DataLabels", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            gauge_chart_options: crate::from_json_optional(map, "GaugeChartOptions", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            tooltip_options: crate::from_json_optional(map, "TooltipOptions", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+        })
+    }
+}
+
 impl From<GaugeChartConfiguration> for Value<GaugeChartConfiguration> {
     fn from(value: GaugeChartConfiguration) -> Self {
         Value::Lit(value)
@@ -13847,6 +17924,17 @@ impl crate::ToJson for GaugeChartFieldWells {
         crate::put_opt(&mut out, "TargetValues", &self.target_values);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GaugeChartFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetValues", "Values"])?;
+        Ok(Self {
+            target_values: crate::from_json_optional(map, "TargetValues", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -13940,6 +18028,38 @@ impl crate::ToJson for GaugeChartOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GaugeChartOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arc",
+                "ArcAxis",
+                "Comparison",
+                "PrimaryValueDisplayType",
+                "PrimaryValueFontConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            arc: crate::from_json_optional(map, "Arc", path)?,
+            arc_axis: crate::from_json_optional(map, "ArcAxis", path)?,
+            comparison: crate::from_json_optional(map, "Comparison", path)?,
+            primary_value_display_type: crate::from_json_optional(
+                map,
+                "PrimaryValueDisplayType",
+                path,
+            )?,
+            primary_value_font_configuration: crate::from_json_optional(
+                map,
+                "PrimaryValueFontConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<GaugeChartOptions> for Value<GaugeChartOptions> {
     fn from(value: GaugeChartOptions) -> Self {
         Value::Lit(value)
@@ -13983,6 +18103,17 @@ impl crate::ToJson for GaugeChartPrimaryValueConditionalFormatting {
         crate::put_opt(&mut out, "Icon", &self.icon);
         crate::put_opt(&mut out, "TextColor", &self.text_color);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GaugeChartPrimaryValueConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Icon", "TextColor"])?;
+        Ok(Self {
+            icon: crate::from_json_optional(map, "Icon", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
     }
 }
 
@@ -14089,6 +18220,34 @@ impl crate::ToJson for GaugeChartVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GaugeChartVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ConditionalFormatting",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            conditional_formatting: crate::from_json_optional(map, "ConditionalFormatting", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<GaugeChartVisual> for Value<GaugeChartVisual> {
     fn from(value: GaugeChartVisual) -> Self {
         Value::Lit(value)
@@ -14154,6 +18313,28 @@ impl crate::ToJson for GeospatialCategoricalColor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialCategoricalColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryDataColors",
+                "DefaultOpacity",
+                "NullDataSettings",
+                "NullDataVisibility",
+            ],
+        )?;
+        Ok(Self {
+            category_data_colors: crate::from_json_required(map, "CategoryDataColors", path)?,
+            default_opacity: crate::from_json_optional(map, "DefaultOpacity", path)?,
+            null_data_settings: crate::from_json_optional(map, "NullDataSettings", path)?,
+            null_data_visibility: crate::from_json_optional(map, "NullDataVisibility", path)?,
+        })
+    }
+}
+
 impl From<GeospatialCategoricalColor> for Value<GeospatialCategoricalColor> {
     fn from(value: GeospatialCategoricalColor) -> Self {
         Value::Lit(value)
@@ -14188,6 +18369,17 @@ impl crate::ToJson for GeospatialCategoricalDataColor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialCategoricalDataColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "DataValue"])?;
+        Ok(Self {
+            color: crate::from_json_required(map, "Color", path)?,
+            data_value: crate::from_json_required(map, "DataValue", path)?,
+        })
+    }
+}
+
 impl From<GeospatialCategoricalDataColor> for Value<GeospatialCategoricalDataColor> {
     fn from(value: GeospatialCategoricalDataColor) -> Self {
         Value::Lit(value)
@@ -14219,6 +18411,16 @@ impl crate::ToJson for GeospatialCircleRadius {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Radius", &self.radius);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialCircleRadius {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Radius"])?;
+        Ok(Self {
+            radius: crate::from_json_optional(map, "Radius", path)?,
+        })
     }
 }
 
@@ -14288,6 +18490,23 @@ impl crate::ToJson for GeospatialCircleSymbolStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialCircleSymbolStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CircleRadius", "FillColor", "StrokeColor", "StrokeWidth"],
+        )?;
+        Ok(Self {
+            circle_radius: crate::from_json_optional(map, "CircleRadius", path)?,
+            fill_color: crate::from_json_optional(map, "FillColor", path)?,
+            stroke_color: crate::from_json_optional(map, "StrokeColor", path)?,
+            stroke_width: crate::from_json_optional(map, "StrokeWidth", path)?,
+        })
+    }
+}
+
 impl From<GeospatialCircleSymbolStyle> for Value<GeospatialCircleSymbolStyle> {
     fn from(value: GeospatialCircleSymbolStyle) -> Self {
         Value::Lit(value)
@@ -14344,6 +18563,18 @@ impl crate::ToJson for GeospatialColor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Categorical", "Gradient", "Solid"])?;
+        Ok(Self {
+            categorical: crate::from_json_optional(map, "Categorical", path)?,
+            gradient: crate::from_json_optional(map, "Gradient", path)?,
+            solid: crate::from_json_optional(map, "Solid", path)?,
+        })
+    }
+}
+
 impl From<GeospatialColor> for Value<GeospatialColor> {
     fn from(value: GeospatialColor) -> Self {
         Value::Lit(value)
@@ -14391,6 +18622,19 @@ impl crate::ToJson for GeospatialCoordinateBounds {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialCoordinateBounds {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["East", "North", "South", "West"])?;
+        Ok(Self {
+            east: crate::from_json_required(map, "East", path)?,
+            north: crate::from_json_required(map, "North", path)?,
+            south: crate::from_json_required(map, "South", path)?,
+            west: crate::from_json_required(map, "West", path)?,
+        })
+    }
+}
+
 impl From<GeospatialCoordinateBounds> for Value<GeospatialCoordinateBounds> {
     fn from(value: GeospatialCoordinateBounds) -> Self {
         Value::Lit(value)
@@ -14431,6 +18675,16 @@ impl crate::ToJson for GeospatialDataSourceItem {
             &self.static_file_data_source,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialDataSourceItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticFileDataSource"])?;
+        Ok(Self {
+            static_file_data_source: crate::from_json_optional(map, "StaticFileDataSource", path)?,
+        })
     }
 }
 
@@ -14497,6 +18751,28 @@ impl crate::ToJson for GeospatialGradientColor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialGradientColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultOpacity",
+                "NullDataSettings",
+                "NullDataVisibility",
+                "StepColors",
+            ],
+        )?;
+        Ok(Self {
+            default_opacity: crate::from_json_optional(map, "DefaultOpacity", path)?,
+            null_data_settings: crate::from_json_optional(map, "NullDataSettings", path)?,
+            null_data_visibility: crate::from_json_optional(map, "NullDataVisibility", path)?,
+            step_colors: crate::from_json_required(map, "StepColors", path)?,
+        })
+    }
+}
+
 impl From<GeospatialGradientColor> for Value<GeospatialGradientColor> {
     fn from(value: GeospatialGradientColor) -> Self {
         Value::Lit(value)
@@ -14528,6 +18804,17 @@ impl crate::ToJson for GeospatialGradientStepColor {
         crate::put(&mut out, "Color", &self.color);
         crate::put(&mut out, "DataValue", &self.data_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialGradientStepColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "DataValue"])?;
+        Ok(Self {
+            color: crate::from_json_required(map, "Color", path)?,
+            data_value: crate::from_json_required(map, "DataValue", path)?,
+        })
     }
 }
 
@@ -14568,6 +18855,16 @@ impl crate::ToJson for GeospatialHeatmapColorScale {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialHeatmapColorScale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Colors"])?;
+        Ok(Self {
+            colors: crate::from_json_optional(map, "Colors", path)?,
+        })
+    }
+}
+
 impl From<GeospatialHeatmapColorScale> for Value<GeospatialHeatmapColorScale> {
     fn from(value: GeospatialHeatmapColorScale) -> Self {
         Value::Lit(value)
@@ -14604,6 +18901,16 @@ impl crate::ToJson for GeospatialHeatmapConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialHeatmapConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HeatmapColor"])?;
+        Ok(Self {
+            heatmap_color: crate::from_json_optional(map, "HeatmapColor", path)?,
+        })
+    }
+}
+
 impl From<GeospatialHeatmapConfiguration> for Value<GeospatialHeatmapConfiguration> {
     fn from(value: GeospatialHeatmapConfiguration) -> Self {
         Value::Lit(value)
@@ -14631,6 +18938,16 @@ impl crate::ToJson for GeospatialHeatmapDataColor {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Color", &self.color);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialHeatmapDataColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color"])?;
+        Ok(Self {
+            color: crate::from_json_required(map, "Color", path)?,
+        })
     }
 }
 
@@ -14690,6 +19007,18 @@ impl crate::ToJson for GeospatialLayerColorField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialLayerColorField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ColorDimensionsFields", "ColorValuesFields"])?;
+        Ok(Self {
+            color_dimensions_fields: crate::from_json_optional(map, "ColorDimensionsFields", path)?,
+            color_values_fields: crate::from_json_optional(map, "ColorValuesFields", path)?,
+        })
+    }
+}
+
 impl From<GeospatialLayerColorField> for Value<GeospatialLayerColorField> {
     fn from(value: GeospatialLayerColorField) -> Self {
         Value::Lit(value)
@@ -14743,6 +19072,19 @@ impl crate::ToJson for GeospatialLayerDefinition {
         crate::put_opt(&mut out, "PointLayer", &self.point_layer);
         crate::put_opt(&mut out, "PolygonLayer", &self.polygon_layer);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialLayerDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LineLayer", "PointLayer", "PolygonLayer"])?;
+        Ok(Self {
+            line_layer: crate::from_json_optional(map, "LineLayer", path)?,
+            point_layer: crate::from_json_optional(map, "PointLayer", path)?,
+            polygon_layer: crate::from_json_optional(map, "PolygonLayer", path)?,
+        })
     }
 }
 
@@ -14859,6 +19201,38 @@ impl crate::ToJson for GeospatialLayerItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialLayerItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "DataSource",
+                "JoinDefinition",
+                "Label",
+                "LayerDefinition",
+                "LayerId",
+                "LayerType",
+                "Tooltip",
+                "Visibility",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            data_source: crate::from_json_optional(map, "DataSource", path)?,
+            join_definition: crate::from_json_optional(map, "JoinDefinition", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            layer_definition: crate::from_json_optional(map, "LayerDefinition", path)?,
+            layer_id: crate::from_json_required(map, "LayerId", path)?,
+            layer_type: crate::from_json_optional(map, "LayerType", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<GeospatialLayerItem> for Value<GeospatialLayerItem> {
     fn from(value: GeospatialLayerItem) -> Self {
         Value::Lit(value)
@@ -14912,6 +19286,22 @@ impl crate::ToJson for GeospatialLayerJoinDefinition {
         crate::put_opt(&mut out, "DatasetKeyField", &self.dataset_key_field);
         crate::put_opt(&mut out, "ShapeKeyField", &self.shape_key_field);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialLayerJoinDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ColorField", "DatasetKeyField", "ShapeKeyField"],
+        )?;
+        Ok(Self {
+            color_field: crate::from_json_optional(map, "ColorField", path)?,
+            dataset_key_field: crate::from_json_optional(map, "DatasetKeyField", path)?,
+            shape_key_field: crate::from_json_optional(map, "ShapeKeyField", path)?,
+        })
     }
 }
 
@@ -14991,6 +19381,30 @@ impl crate::ToJson for GeospatialLayerMapConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialLayerMapConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Interactions",
+                "Legend",
+                "MapLayers",
+                "MapState",
+                "MapStyle",
+            ],
+        )?;
+        Ok(Self {
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            map_layers: crate::from_json_optional(map, "MapLayers", path)?,
+            map_state: crate::from_json_optional(map, "MapState", path)?,
+            map_style: crate::from_json_optional(map, "MapStyle", path)?,
+        })
+    }
+}
+
 impl From<GeospatialLayerMapConfiguration> for Value<GeospatialLayerMapConfiguration> {
     fn from(value: GeospatialLayerMapConfiguration) -> Self {
         Value::Lit(value)
@@ -15018,6 +19432,16 @@ impl crate::ToJson for GeospatialLineLayer {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Style", &self.style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialLineLayer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Style"])?;
+        Ok(Self {
+            style: crate::from_json_required(map, "Style", path)?,
+        })
     }
 }
 
@@ -15054,6 +19478,16 @@ impl crate::ToJson for GeospatialLineStyle {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LineSymbolStyle", &self.line_symbol_style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialLineStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LineSymbolStyle"])?;
+        Ok(Self {
+            line_symbol_style: crate::from_json_optional(map, "LineSymbolStyle", path)?,
+        })
     }
 }
 
@@ -15103,6 +19537,17 @@ impl crate::ToJson for GeospatialLineSymbolStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialLineSymbolStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FillColor", "LineWidth"])?;
+        Ok(Self {
+            fill_color: crate::from_json_optional(map, "FillColor", path)?,
+            line_width: crate::from_json_optional(map, "LineWidth", path)?,
+        })
+    }
+}
+
 impl From<GeospatialLineSymbolStyle> for Value<GeospatialLineSymbolStyle> {
     fn from(value: GeospatialLineSymbolStyle) -> Self {
         Value::Lit(value)
@@ -15134,6 +19579,16 @@ impl crate::ToJson for GeospatialLineWidth {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LineWidth", &self.line_width);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialLineWidth {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LineWidth"])?;
+        Ok(Self {
+            line_width: crate::from_json_optional(map, "LineWidth", path)?,
+        })
     }
 }
 
@@ -15190,6 +19645,18 @@ impl crate::ToJson for GeospatialMapAggregatedFieldWells {
         crate::put_opt(&mut out, "Geospatial", &self.geospatial);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialMapAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Colors", "Geospatial", "Values"])?;
+        Ok(Self {
+            colors: crate::from_json_optional(map, "Colors", path)?,
+            geospatial: crate::from_json_optional(map, "Geospatial", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -15302,6 +19769,36 @@ impl crate::ToJson for GeospatialMapConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialMapConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldWells",
+                "Interactions",
+                "Legend",
+                "MapStyleOptions",
+                "PointStyleOptions",
+                "Tooltip",
+                "VisualPalette",
+                "WindowOptions",
+            ],
+        )?;
+        Ok(Self {
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            map_style_options: crate::from_json_optional(map, "MapStyleOptions", path)?,
+            point_style_options: crate::from_json_optional(map, "PointStyleOptions", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+            window_options: crate::from_json_optional(map, "WindowOptions", path)?,
+        })
+    }
+}
+
 impl From<GeospatialMapConfiguration> for Value<GeospatialMapConfiguration> {
     fn from(value: GeospatialMapConfiguration) -> Self {
         Value::Lit(value)
@@ -15342,6 +19839,20 @@ impl crate::ToJson for GeospatialMapFieldWells {
             &self.geospatial_map_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialMapFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GeospatialMapAggregatedFieldWells"])?;
+        Ok(Self {
+            geospatial_map_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "GeospatialMapAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -15388,6 +19899,17 @@ impl crate::ToJson for GeospatialMapState {
         crate::put_opt(&mut out, "Bounds", &self.bounds);
         crate::put_opt(&mut out, "MapNavigation", &self.map_navigation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialMapState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bounds", "MapNavigation"])?;
+        Ok(Self {
+            bounds: crate::from_json_optional(map, "Bounds", path)?,
+            map_navigation: crate::from_json_optional(map, "MapNavigation", path)?,
+        })
     }
 }
 
@@ -15447,6 +19969,22 @@ impl crate::ToJson for GeospatialMapStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialMapStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BackgroundColor", "BaseMapStyle", "BaseMapVisibility"],
+        )?;
+        Ok(Self {
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            base_map_style: crate::from_json_optional(map, "BaseMapStyle", path)?,
+            base_map_visibility: crate::from_json_optional(map, "BaseMapVisibility", path)?,
+        })
+    }
+}
+
 impl From<GeospatialMapStyle> for Value<GeospatialMapStyle> {
     fn from(value: GeospatialMapStyle) -> Self {
         Value::Lit(value)
@@ -15480,6 +20018,16 @@ impl crate::ToJson for GeospatialMapStyleOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "BaseMapStyle", &self.base_map_style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialMapStyleOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BaseMapStyle"])?;
+        Ok(Self {
+            base_map_style: crate::from_json_optional(map, "BaseMapStyle", path)?,
+        })
     }
 }
 
@@ -15583,6 +20131,34 @@ impl crate::ToJson for GeospatialMapVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialMapVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<GeospatialMapVisual> for Value<GeospatialMapVisual> {
     fn from(value: GeospatialMapVisual) -> Self {
         Value::Lit(value)
@@ -15610,6 +20186,16 @@ impl crate::ToJson for GeospatialNullDataSettings {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SymbolStyle", &self.symbol_style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialNullDataSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SymbolStyle"])?;
+        Ok(Self {
+            symbol_style: crate::from_json_required(map, "SymbolStyle", path)?,
+        })
     }
 }
 
@@ -15669,6 +20255,19 @@ impl crate::ToJson for GeospatialNullSymbolStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialNullSymbolStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FillColor", "StrokeColor", "StrokeWidth"])?;
+        Ok(Self {
+            fill_color: crate::from_json_optional(map, "FillColor", path)?,
+            stroke_color: crate::from_json_optional(map, "StrokeColor", path)?,
+            stroke_width: crate::from_json_optional(map, "StrokeWidth", path)?,
+        })
+    }
+}
+
 impl From<GeospatialNullSymbolStyle> for Value<GeospatialNullSymbolStyle> {
     fn from(value: GeospatialNullSymbolStyle) -> Self {
         Value::Lit(value)
@@ -15696,6 +20295,16 @@ impl crate::ToJson for GeospatialPointLayer {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Style", &self.style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialPointLayer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Style"])?;
+        Ok(Self {
+            style: crate::from_json_required(map, "Style", path)?,
+        })
     }
 }
 
@@ -15735,6 +20344,16 @@ impl crate::ToJson for GeospatialPointStyle {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CircleSymbolStyle", &self.circle_symbol_style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialPointStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CircleSymbolStyle"])?;
+        Ok(Self {
+            circle_symbol_style: crate::from_json_optional(map, "CircleSymbolStyle", path)?,
+        })
     }
 }
 
@@ -15811,6 +20430,30 @@ impl crate::ToJson for GeospatialPointStyleOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialPointStyleOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterMarkerConfiguration",
+                "HeatmapConfiguration",
+                "SelectedPointStyle",
+            ],
+        )?;
+        Ok(Self {
+            cluster_marker_configuration: crate::from_json_optional(
+                map,
+                "ClusterMarkerConfiguration",
+                path,
+            )?,
+            heatmap_configuration: crate::from_json_optional(map, "HeatmapConfiguration", path)?,
+            selected_point_style: crate::from_json_optional(map, "SelectedPointStyle", path)?,
+        })
+    }
+}
+
 impl From<GeospatialPointStyleOptions> for Value<GeospatialPointStyleOptions> {
     fn from(value: GeospatialPointStyleOptions) -> Self {
         Value::Lit(value)
@@ -15838,6 +20481,16 @@ impl crate::ToJson for GeospatialPolygonLayer {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Style", &self.style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialPolygonLayer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Style"])?;
+        Ok(Self {
+            style: crate::from_json_required(map, "Style", path)?,
+        })
     }
 }
 
@@ -15877,6 +20530,16 @@ impl crate::ToJson for GeospatialPolygonStyle {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PolygonSymbolStyle", &self.polygon_symbol_style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialPolygonStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolygonSymbolStyle"])?;
+        Ok(Self {
+            polygon_symbol_style: crate::from_json_optional(map, "PolygonSymbolStyle", path)?,
+        })
     }
 }
 
@@ -15936,6 +20599,19 @@ impl crate::ToJson for GeospatialPolygonSymbolStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialPolygonSymbolStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FillColor", "StrokeColor", "StrokeWidth"])?;
+        Ok(Self {
+            fill_color: crate::from_json_optional(map, "FillColor", path)?,
+            stroke_color: crate::from_json_optional(map, "StrokeColor", path)?,
+            stroke_width: crate::from_json_optional(map, "StrokeWidth", path)?,
+        })
+    }
+}
+
 impl From<GeospatialPolygonSymbolStyle> for Value<GeospatialPolygonSymbolStyle> {
     fn from(value: GeospatialPolygonSymbolStyle) -> Self {
         Value::Lit(value)
@@ -15976,6 +20652,17 @@ impl crate::ToJson for GeospatialSolidColor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialSolidColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "State"])?;
+        Ok(Self {
+            color: crate::from_json_required(map, "Color", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+        })
+    }
+}
+
 impl From<GeospatialSolidColor> for Value<GeospatialSolidColor> {
     fn from(value: GeospatialSolidColor) -> Self {
         Value::Lit(value)
@@ -16003,6 +20690,16 @@ impl crate::ToJson for GeospatialStaticFileSource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "StaticFileId", &self.static_file_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialStaticFileSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticFileId"])?;
+        Ok(Self {
+            static_file_id: crate::from_json_required(map, "StaticFileId", path)?,
+        })
     }
 }
 
@@ -16052,6 +20749,17 @@ impl crate::ToJson for GeospatialWindowOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialWindowOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bounds", "MapZoomMode"])?;
+        Ok(Self {
+            bounds: crate::from_json_optional(map, "Bounds", path)?,
+            map_zoom_mode: crate::from_json_optional(map, "MapZoomMode", path)?,
+        })
+    }
+}
+
 impl From<GeospatialWindowOptions> for Value<GeospatialWindowOptions> {
     fn from(value: GeospatialWindowOptions) -> Self {
         Value::Lit(value)
@@ -16098,6 +20806,17 @@ impl crate::ToJson for GlobalTableBorderOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalTableBorderOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SideSpecificBorder", "UniformBorder"])?;
+        Ok(Self {
+            side_specific_border: crate::from_json_optional(map, "SideSpecificBorder", path)?,
+            uniform_border: crate::from_json_optional(map, "UniformBorder", path)?,
+        })
+    }
+}
+
 impl From<GlobalTableBorderOptions> for Value<GlobalTableBorderOptions> {
     fn from(value: GlobalTableBorderOptions) -> Self {
         Value::Lit(value)
@@ -16129,6 +20848,16 @@ impl crate::ToJson for GradientColor {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Stops", &self.stops);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GradientColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Stops"])?;
+        Ok(Self {
+            stops: crate::from_json_optional(map, "Stops", path)?,
+        })
     }
 }
 
@@ -16182,6 +20911,18 @@ impl crate::ToJson for GradientStop {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GradientStop {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "DataValue", "GradientOffset"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            data_value: crate::from_json_optional(map, "DataValue", path)?,
+            gradient_offset: crate::from_json_required(map, "GradientOffset", path)?,
+        })
+    }
+}
+
 impl From<GradientStop> for Value<GradientStop> {
     fn from(value: GradientStop) -> Self {
         Value::Lit(value)
@@ -16225,6 +20966,20 @@ impl crate::ToJson for GridLayoutCanvasSizeOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GridLayoutCanvasSizeOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScreenCanvasSizeOptions"])?;
+        Ok(Self {
+            screen_canvas_size_options: crate::from_json_optional(
+                map,
+                "ScreenCanvasSizeOptions",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<GridLayoutCanvasSizeOptions> for Value<GridLayoutCanvasSizeOptions> {
     fn from(value: GridLayoutCanvasSizeOptions) -> Self {
         Value::Lit(value)
@@ -16265,6 +21020,17 @@ impl crate::ToJson for GridLayoutConfiguration {
         crate::put_opt(&mut out, "CanvasSizeOptions", &self.canvas_size_options);
         crate::put(&mut out, "Elements", &self.elements);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GridLayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CanvasSizeOptions", "Elements"])?;
+        Ok(Self {
+            canvas_size_options: crate::from_json_optional(map, "CanvasSizeOptions", path)?,
+            elements: crate::from_json_required(map, "Elements", path)?,
+        })
     }
 }
 
@@ -16401,6 +21167,44 @@ impl crate::ToJson for GridLayoutElement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GridLayoutElement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackgroundStyle",
+                "BorderRadius",
+                "BorderStyle",
+                "ColumnIndex",
+                "ColumnSpan",
+                "ElementId",
+                "ElementType",
+                "LoadingAnimation",
+                "Padding",
+                "RowIndex",
+                "RowSpan",
+                "SelectedBorderStyle",
+            ],
+        )?;
+        Ok(Self {
+            background_style: crate::from_json_optional(map, "BackgroundStyle", path)?,
+            border_radius: crate::from_json_optional(map, "BorderRadius", path)?,
+            border_style: crate::from_json_optional(map, "BorderStyle", path)?,
+            column_index: crate::from_json_optional(map, "ColumnIndex", path)?,
+            column_span: crate::from_json_required(map, "ColumnSpan", path)?,
+            element_id: crate::from_json_required(map, "ElementId", path)?,
+            element_type: crate::from_json_required(map, "ElementType", path)?,
+            loading_animation: crate::from_json_optional(map, "LoadingAnimation", path)?,
+            padding: crate::from_json_optional(map, "Padding", path)?,
+            row_index: crate::from_json_optional(map, "RowIndex", path)?,
+            row_span: crate::from_json_required(map, "RowSpan", path)?,
+            selected_border_style: crate::from_json_optional(map, "SelectedBorderStyle", path)?,
+        })
+    }
+}
+
 impl From<GridLayoutElement> for Value<GridLayoutElement> {
     fn from(value: GridLayoutElement) -> Self {
         Value::Lit(value)
@@ -16444,6 +21248,17 @@ impl crate::ToJson for GridLayoutElementBackgroundStyle {
         crate::put_opt(&mut out, "Color", &self.color);
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GridLayoutElementBackgroundStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "Visibility"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -16504,6 +21319,18 @@ impl crate::ToJson for GridLayoutElementBorderStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GridLayoutElementBorderStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "Visibility", "Width"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+            width: crate::from_json_optional(map, "Width", path)?,
+        })
+    }
+}
+
 impl From<GridLayoutElementBorderStyle> for Value<GridLayoutElementBorderStyle> {
     fn from(value: GridLayoutElementBorderStyle) -> Self {
         Value::Lit(value)
@@ -16545,6 +21372,21 @@ impl crate::ToJson for GridLayoutScreenCanvasSizeOptions {
         );
         crate::put(&mut out, "ResizeOption", &self.resize_option);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GridLayoutScreenCanvasSizeOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OptimizedViewPortWidth", "ResizeOption"])?;
+        Ok(Self {
+            optimized_view_port_width: crate::from_json_optional(
+                map,
+                "OptimizedViewPortWidth",
+                path,
+            )?,
+            resize_option: crate::from_json_required(map, "ResizeOption", path)?,
+        })
     }
 }
 
@@ -16618,6 +21460,24 @@ impl crate::ToJson for GrowthRateComputation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GrowthRateComputation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ComputationId", "Name", "PeriodSize", "Time", "Value"],
+        )?;
+        Ok(Self {
+            computation_id: crate::from_json_required(map, "ComputationId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            period_size: crate::from_json_optional(map, "PeriodSize", path)?,
+            time: crate::from_json_optional(map, "Time", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<GrowthRateComputation> for Value<GrowthRateComputation> {
     fn from(value: GrowthRateComputation) -> Self {
         Value::Lit(value)
@@ -16662,6 +21522,18 @@ impl crate::ToJson for HeaderFooterSectionConfiguration {
         crate::put(&mut out, "SectionId", &self.section_id);
         crate::put_opt(&mut out, "Style", &self.style);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeaderFooterSectionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Layout", "SectionId", "Style"])?;
+        Ok(Self {
+            layout: crate::from_json_required(map, "Layout", path)?,
+            section_id: crate::from_json_required(map, "SectionId", path)?,
+            style: crate::from_json_optional(map, "Style", path)?,
+        })
     }
 }
 
@@ -16718,6 +21590,18 @@ impl crate::ToJson for HeatMapAggregatedFieldWells {
         crate::put_opt(&mut out, "Rows", &self.rows);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeatMapAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Columns", "Rows", "Values"])?;
+        Ok(Self {
+            columns: crate::from_json_optional(map, "Columns", path)?,
+            rows: crate::from_json_optional(map, "Rows", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -16837,6 +21721,38 @@ impl crate::ToJson for HeatMapConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeatMapConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColorScale",
+                "ColumnLabelOptions",
+                "DataLabels",
+                "FieldWells",
+                "Interactions",
+                "Legend",
+                "RowLabelOptions",
+                "SortConfiguration",
+                "Tooltip",
+            ],
+        )?;
+        Ok(Self {
+            color_scale: crate::from_json_optional(map, "ColorScale", path)?,
+            column_label_options: crate::from_json_optional(map, "ColumnLabelOptions", path)?,
+            data_labels: crate::from_json_optional(map, "DataLabels", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            row_label_options: crate::from_json_optional(map, "RowLabelOptions", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+        })
+    }
+}
+
 impl From<HeatMapConfiguration> for Value<HeatMapConfiguration> {
     fn from(value: HeatMapConfiguration) -> Self {
         Value::Lit(value)
@@ -16877,6 +21793,20 @@ impl crate::ToJson for HeatMapFieldWells {
             &self.heat_map_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeatMapFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HeatMapAggregatedFieldWells"])?;
+        Ok(Self {
+            heat_map_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "HeatMapAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -16963,6 +21893,36 @@ impl crate::ToJson for HeatMapSortConfiguration {
         );
         crate::put_opt(&mut out, "HeatMapRowSort", &self.heat_map_row_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeatMapSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HeatMapColumnItemsLimitConfiguration",
+                "HeatMapColumnSort",
+                "HeatMapRowItemsLimitConfiguration",
+                "HeatMapRowSort",
+            ],
+        )?;
+        Ok(Self {
+            heat_map_column_items_limit_configuration: crate::from_json_optional(
+                map,
+                "HeatMapColumnItemsLimitConfiguration",
+                path,
+            )?,
+            heat_map_column_sort: crate::from_json_optional(map, "HeatMapColumnSort", path)?,
+            heat_map_row_items_limit_configuration: crate::from_json_optional(
+                map,
+                "HeatMapRowItemsLimitConfiguration",
+                path,
+            )?,
+            heat_map_row_sort: crate::from_json_optional(map, "HeatMapRowSort", path)?,
+        })
     }
 }
 
@@ -17063,6 +22023,34 @@ impl crate::ToJson for HeatMapVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeatMapVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<HeatMapVisual> for Value<HeatMapVisual> {
     fn from(value: HeatMapVisual) -> Self {
         Value::Lit(value)
@@ -17094,6 +22082,16 @@ impl crate::ToJson for HistogramAggregatedFieldWells {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HistogramAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Values"])?;
+        Ok(Self {
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -17160,6 +22158,23 @@ impl crate::ToJson for HistogramBinOptions {
         crate::put_opt(&mut out, "SelectedBinType", &self.selected_bin_type);
         crate::put_opt(&mut out, "StartValue", &self.start_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HistogramBinOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BinCount", "BinWidth", "SelectedBinType", "StartValue"],
+        )?;
+        Ok(Self {
+            bin_count: crate::from_json_optional(map, "BinCount", path)?,
+            bin_width: crate::from_json_optional(map, "BinWidth", path)?,
+            selected_bin_type: crate::from_json_optional(map, "SelectedBinType", path)?,
+            start_value: crate::from_json_optional(map, "StartValue", path)?,
+        })
     }
 }
 
@@ -17287,6 +22302,38 @@ impl crate::ToJson for HistogramConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HistogramConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BinOptions",
+                "DataLabels",
+                "FieldWells",
+                "Interactions",
+                "Tooltip",
+                "VisualPalette",
+                "XAxisDisplayOptions",
+                "XAxisLabelOptions",
+                "YAxisDisplayOptions",
+            ],
+        )?;
+        Ok(Self {
+            bin_options: crate::from_json_optional(map, "BinOptions", path)?,
+            data_labels: crate::from_json_optional(map, "DataLabels", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+            x_axis_display_options: crate::from_json_optional(map, "XAxisDisplayOptions", path)?,
+            x_axis_label_options: crate::from_json_optional(map, "XAxisLabelOptions", path)?,
+            y_axis_display_options: crate::from_json_optional(map, "YAxisDisplayOptions", path)?,
+        })
+    }
+}
+
 impl From<HistogramConfiguration> for Value<HistogramConfiguration> {
     fn from(value: HistogramConfiguration) -> Self {
         Value::Lit(value)
@@ -17327,6 +22374,20 @@ impl crate::ToJson for HistogramFieldWells {
             &self.histogram_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HistogramFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HistogramAggregatedFieldWells"])?;
+        Ok(Self {
+            histogram_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "HistogramAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -17414,6 +22475,32 @@ impl crate::ToJson for HistogramVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HistogramVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<HistogramVisual> for Value<HistogramVisual> {
     fn from(value: HistogramVisual) -> Self {
         Value::Lit(value)
@@ -17468,6 +22555,30 @@ impl crate::ToJson for ImageCustomAction {
         crate::put_opt(&mut out, "Status", &self.status);
         crate::put(&mut out, "Trigger", &self.trigger);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageCustomAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionOperations",
+                "CustomActionId",
+                "Name",
+                "Status",
+                "Trigger",
+            ],
+        )?;
+        Ok(Self {
+            action_operations: crate::from_json_required(map, "ActionOperations", path)?,
+            custom_action_id: crate::from_json_required(map, "CustomActionId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            trigger: crate::from_json_required(map, "Trigger", path)?,
+        })
     }
 }
 
@@ -17537,6 +22648,30 @@ impl crate::ToJson for ImageCustomActionOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageCustomActionOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NavigationOperation",
+                "SetParametersOperation",
+                "URLOperation",
+            ],
+        )?;
+        Ok(Self {
+            navigation_operation: crate::from_json_optional(map, "NavigationOperation", path)?,
+            set_parameters_operation: crate::from_json_optional(
+                map,
+                "SetParametersOperation",
+                path,
+            )?,
+            url_operation: crate::from_json_optional(map, "URLOperation", path)?,
+        })
+    }
+}
+
 impl From<ImageCustomActionOperation> for Value<ImageCustomActionOperation> {
     fn from(value: ImageCustomActionOperation) -> Self {
         Value::Lit(value)
@@ -17573,6 +22708,16 @@ impl crate::ToJson for ImageInteractionOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageInteractionOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImageMenuOption"])?;
+        Ok(Self {
+            image_menu_option: crate::from_json_optional(map, "ImageMenuOption", path)?,
+        })
+    }
+}
+
 impl From<ImageInteractionOptions> for Value<ImageInteractionOptions> {
     fn from(value: ImageInteractionOptions) -> Self {
         Value::Lit(value)
@@ -17606,6 +22751,16 @@ impl crate::ToJson for ImageMenuOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageMenuOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -17649,6 +22804,17 @@ impl crate::ToJson for ImageStaticFile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageStaticFile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source", "StaticFileId"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+            static_file_id: crate::from_json_required(map, "StaticFileId", path)?,
+        })
+    }
+}
+
 impl From<ImageStaticFile> for Value<ImageStaticFile> {
     fn from(value: ImageStaticFile) -> Self {
         Value::Lit(value)
@@ -17682,6 +22848,16 @@ impl crate::ToJson for InnerFilter {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CategoryInnerFilter", &self.category_inner_filter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InnerFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CategoryInnerFilter"])?;
+        Ok(Self {
+            category_inner_filter: crate::from_json_optional(map, "CategoryInnerFilter", path)?,
+        })
     }
 }
 
@@ -17738,6 +22914,22 @@ impl crate::ToJson for InsightConfiguration {
         crate::put_opt(&mut out, "CustomNarrative", &self.custom_narrative);
         crate::put_opt(&mut out, "Interactions", &self.interactions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InsightConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Computations", "CustomNarrative", "Interactions"],
+        )?;
+        Ok(Self {
+            computations: crate::from_json_optional(map, "Computations", path)?,
+            custom_narrative: crate::from_json_optional(map, "CustomNarrative", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+        })
     }
 }
 
@@ -17849,6 +23041,36 @@ impl crate::ToJson for InsightVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InsightVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "DataSetIdentifier",
+                "InsightConfiguration",
+                "Subtitle",
+                "Title",
+                "TopicIdentifier",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            data_set_identifier: crate::from_json_optional(map, "DataSetIdentifier", path)?,
+            insight_configuration: crate::from_json_optional(map, "InsightConfiguration", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            topic_identifier: crate::from_json_optional(map, "TopicIdentifier", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<InsightVisual> for Value<InsightVisual> {
     fn from(value: InsightVisual) -> Self {
         Value::Lit(value)
@@ -17895,6 +23117,17 @@ impl crate::ToJson for IntegerDefaultValues {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegerDefaultValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DynamicValue", "StaticValues"])?;
+        Ok(Self {
+            dynamic_value: crate::from_json_optional(map, "DynamicValue", path)?,
+            static_values: crate::from_json_optional(map, "StaticValues", path)?,
+        })
+    }
+}
+
 impl From<IntegerDefaultValues> for Value<IntegerDefaultValues> {
     fn from(value: IntegerDefaultValues) -> Self {
         Value::Lit(value)
@@ -17926,6 +23159,17 @@ impl crate::ToJson for IntegerParameter {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegerParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Values"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -18006,6 +23250,34 @@ impl crate::ToJson for IntegerParameterDeclaration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegerParameterDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultValues",
+                "MappedDataSetParameters",
+                "Name",
+                "ParameterValueType",
+                "ValueWhenUnset",
+            ],
+        )?;
+        Ok(Self {
+            default_values: crate::from_json_optional(map, "DefaultValues", path)?,
+            mapped_data_set_parameters: crate::from_json_optional(
+                map,
+                "MappedDataSetParameters",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameter_value_type: crate::from_json_required(map, "ParameterValueType", path)?,
+            value_when_unset: crate::from_json_optional(map, "ValueWhenUnset", path)?,
+        })
+    }
+}
+
 impl From<IntegerParameterDeclaration> for Value<IntegerParameterDeclaration> {
     fn from(value: IntegerParameterDeclaration) -> Self {
         Value::Lit(value)
@@ -18059,6 +23331,17 @@ impl crate::ToJson for IntegerValueWhenUnsetConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegerValueWhenUnsetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomValue", "ValueWhenUnsetOption"])?;
+        Ok(Self {
+            custom_value: crate::from_json_optional(map, "CustomValue", path)?,
+            value_when_unset_option: crate::from_json_optional(map, "ValueWhenUnsetOption", path)?,
+        })
+    }
+}
+
 impl From<IntegerValueWhenUnsetConfiguration> for Value<IntegerValueWhenUnsetConfiguration> {
     fn from(value: IntegerValueWhenUnsetConfiguration) -> Self {
         Value::Lit(value)
@@ -18102,6 +23385,17 @@ impl crate::ToJson for ItemsLimitConfiguration {
         crate::put_opt(&mut out, "ItemsLimit", &self.items_limit);
         crate::put_opt(&mut out, "OtherCategories", &self.other_categories);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ItemsLimitConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ItemsLimit", "OtherCategories"])?;
+        Ok(Self {
+            items_limit: crate::from_json_optional(map, "ItemsLimit", path)?,
+            other_categories: crate::from_json_optional(map, "OtherCategories", path)?,
+        })
     }
 }
 
@@ -18151,6 +23445,17 @@ impl crate::ToJson for KpiActualValueConditionalFormatting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiActualValueConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Icon", "TextColor"])?;
+        Ok(Self {
+            icon: crate::from_json_optional(map, "Icon", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
+    }
+}
+
 impl From<KpiActualValueConditionalFormatting> for Value<KpiActualValueConditionalFormatting> {
     fn from(value: KpiActualValueConditionalFormatting) -> Self {
         Value::Lit(value)
@@ -18197,6 +23502,17 @@ impl crate::ToJson for KpiComparisonValueConditionalFormatting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiComparisonValueConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Icon", "TextColor"])?;
+        Ok(Self {
+            icon: crate::from_json_optional(map, "Icon", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
+    }
+}
+
 impl From<KpiComparisonValueConditionalFormatting>
     for Value<KpiComparisonValueConditionalFormatting>
 {
@@ -18239,6 +23555,20 @@ impl crate::ToJson for KpiConditionalFormatting {
             &self.conditional_formatting_options,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConditionalFormattingOptions"])?;
+        Ok(Self {
+            conditional_formatting_options: crate::from_json_optional(
+                map,
+                "ConditionalFormattingOptions",
+                path,
+            )?,
+        })
     }
 }
 
@@ -18320,6 +23650,28 @@ impl crate::ToJson for KpiConditionalFormattingOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiConditionalFormattingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActualValue",
+                "ComparisonValue",
+                "PrimaryValue",
+                "ProgressBar",
+            ],
+        )?;
+        Ok(Self {
+            actual_value: crate::from_json_optional(map, "ActualValue", path)?,
+            comparison_value: crate::from_json_optional(map, "ComparisonValue", path)?,
+            primary_value: crate::from_json_optional(map, "PrimaryValue", path)?,
+            progress_bar: crate::from_json_optional(map, "ProgressBar", path)?,
+        })
+    }
+}
+
 impl From<KpiConditionalFormattingOption> for Value<KpiConditionalFormattingOption> {
     fn from(value: KpiConditionalFormattingOption) -> Self {
         Value::Lit(value)
@@ -18386,6 +23738,28 @@ impl crate::ToJson for KpiConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldWells",
+                "Interactions",
+                "KPIOptions",
+                "SortConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            kpi_options: crate::from_json_optional(map, "KPIOptions", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+        })
+    }
+}
+
 impl From<KpiConfiguration> for Value<KpiConfiguration> {
     fn from(value: KpiConfiguration) -> Self {
         Value::Lit(value)
@@ -18439,6 +23813,18 @@ impl crate::ToJson for KpiFieldWells {
         crate::put_opt(&mut out, "TrendGroups", &self.trend_groups);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetValues", "TrendGroups", "Values"])?;
+        Ok(Self {
+            target_values: crate::from_json_optional(map, "TargetValues", path)?,
+            trend_groups: crate::from_json_optional(map, "TrendGroups", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -18582,6 +23968,50 @@ impl crate::ToJson for KpiOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Comparison",
+                "PrimaryValueDisplayType",
+                "PrimaryValueFontConfiguration",
+                "ProgressBar",
+                "SecondaryValue",
+                "SecondaryValueFontConfiguration",
+                "Sparkline",
+                "TrendArrows",
+                "VisualLayoutOptions",
+            ],
+        )?;
+        Ok(Self {
+            comparison: crate::from_json_optional(map, "Comparison", path)?,
+            primary_value_display_type: crate::from_json_optional(
+                map,
+                "PrimaryValueDisplayType",
+                path,
+            )?,
+            primary_value_font_configuration: crate::from_json_optional(
+                map,
+                "PrimaryValueFontConfiguration",
+                path,
+            )?,
+            progress_bar: crate::from_json_optional(map, "ProgressBar", path)?,
+            secondary_value: crate::from_json_optional(map, "SecondaryValue", path)?,
+            secondary_value_font_configuration: crate::from_json_optional(
+                map,
+                "SecondaryValueFontConfiguration",
+                path,
+            )?,
+            sparkline: crate::from_json_optional(map, "Sparkline", path)?,
+            trend_arrows: crate::from_json_optional(map, "TrendArrows", path)?,
+            visual_layout_options: crate::from_json_optional(map, "VisualLayoutOptions", path)?,
+        })
+    }
+}
+
 impl From<KpiOptions> for Value<KpiOptions> {
     fn from(value: KpiOptions) -> Self {
         Value::Lit(value)
@@ -18628,6 +24058,17 @@ impl crate::ToJson for KpiPrimaryValueConditionalFormatting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiPrimaryValueConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Icon", "TextColor"])?;
+        Ok(Self {
+            icon: crate::from_json_optional(map, "Icon", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
+    }
+}
+
 impl From<KpiPrimaryValueConditionalFormatting> for Value<KpiPrimaryValueConditionalFormatting> {
     fn from(value: KpiPrimaryValueConditionalFormatting) -> Self {
         Value::Lit(value)
@@ -18661,6 +24102,16 @@ impl crate::ToJson for KpiProgressBarConditionalFormatting {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ForegroundColor", &self.foreground_color);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiProgressBarConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ForegroundColor"])?;
+        Ok(Self {
+            foreground_color: crate::from_json_optional(map, "ForegroundColor", path)?,
+        })
     }
 }
 
@@ -18700,6 +24151,16 @@ impl crate::ToJson for KpiSortConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TrendGroupSort", &self.trend_group_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TrendGroupSort"])?;
+        Ok(Self {
+            trend_group_sort: crate::from_json_optional(map, "TrendGroupSort", path)?,
+        })
     }
 }
 
@@ -18760,6 +24221,23 @@ impl crate::ToJson for KpiSparklineOptions {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiSparklineOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Color", "TooltipVisibility", "Type", "Visibility"],
+        )?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            tooltip_visibility: crate::from_json_optional(map, "TooltipVisibility", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -18877,6 +24355,36 @@ impl crate::ToJson for KpiVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "ConditionalFormatting",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            conditional_formatting: crate::from_json_optional(map, "ConditionalFormatting", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<KpiVisual> for Value<KpiVisual> {
     fn from(value: KpiVisual) -> Self {
         Value::Lit(value)
@@ -18913,6 +24421,16 @@ impl crate::ToJson for KpiVisualLayoutOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiVisualLayoutOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StandardLayout"])?;
+        Ok(Self {
+            standard_layout: crate::from_json_optional(map, "StandardLayout", path)?,
+        })
+    }
+}
+
 impl From<KpiVisualLayoutOptions> for Value<KpiVisualLayoutOptions> {
     fn from(value: KpiVisualLayoutOptions) -> Self {
         Value::Lit(value)
@@ -18940,6 +24458,16 @@ impl crate::ToJson for KpiVisualStandardLayout {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiVisualStandardLayout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -18999,6 +24527,22 @@ impl crate::ToJson for LabelOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LabelOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomLabel", "FontConfiguration", "Visibility"],
+        )?;
+        Ok(Self {
+            custom_label: crate::from_json_optional(map, "CustomLabel", path)?,
+            font_configuration: crate::from_json_optional(map, "FontConfiguration", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<LabelOptions> for Value<LabelOptions> {
     fn from(value: LabelOptions) -> Self {
         Value::Lit(value)
@@ -19053,6 +24597,30 @@ impl crate::ToJson for LayerCustomAction {
         crate::put_opt(&mut out, "Status", &self.status);
         crate::put(&mut out, "Trigger", &self.trigger);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LayerCustomAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionOperations",
+                "CustomActionId",
+                "Name",
+                "Status",
+                "Trigger",
+            ],
+        )?;
+        Ok(Self {
+            action_operations: crate::from_json_required(map, "ActionOperations", path)?,
+            custom_action_id: crate::from_json_required(map, "CustomActionId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            trigger: crate::from_json_required(map, "Trigger", path)?,
+        })
     }
 }
 
@@ -19132,6 +24700,32 @@ impl crate::ToJson for LayerCustomActionOperation {
         );
         crate::put_opt(&mut out, "URLOperation", &self.url_operation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LayerCustomActionOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FilterOperation",
+                "NavigationOperation",
+                "SetParametersOperation",
+                "URLOperation",
+            ],
+        )?;
+        Ok(Self {
+            filter_operation: crate::from_json_optional(map, "FilterOperation", path)?,
+            navigation_operation: crate::from_json_optional(map, "NavigationOperation", path)?,
+            set_parameters_operation: crate::from_json_optional(
+                map,
+                "SetParametersOperation",
+                path,
+            )?,
+            url_operation: crate::from_json_optional(map, "URLOperation", path)?,
+        })
     }
 }
 
@@ -19232,6 +24826,34 @@ impl crate::ToJson for LayerMapVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LayerMapVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChartConfiguration",
+                "DataSetIdentifier",
+                "Subtitle",
+                "Title",
+                "TopicIdentifier",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            data_set_identifier: crate::from_json_optional(map, "DataSetIdentifier", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            topic_identifier: crate::from_json_optional(map, "TopicIdentifier", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<LayerMapVisual> for Value<LayerMapVisual> {
     fn from(value: LayerMapVisual) -> Self {
         Value::Lit(value)
@@ -19259,6 +24881,16 @@ impl crate::ToJson for Layout {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Configuration", &self.configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Layout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Configuration"])?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+        })
     }
 }
 
@@ -19321,6 +24953,22 @@ impl crate::ToJson for LayoutConfiguration {
         crate::put_opt(&mut out, "GridLayout", &self.grid_layout);
         crate::put_opt(&mut out, "SectionBasedLayout", &self.section_based_layout);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FreeFormLayout", "GridLayout", "SectionBasedLayout"],
+        )?;
+        Ok(Self {
+            free_form_layout: crate::from_json_optional(map, "FreeFormLayout", path)?,
+            grid_layout: crate::from_json_optional(map, "GridLayout", path)?,
+            section_based_layout: crate::from_json_optional(map, "SectionBasedLayout", path)?,
+        })
     }
 }
 
@@ -19414,6 +25062,36 @@ impl crate::ToJson for LegendOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LegendOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Height",
+                "Position",
+                "Title",
+                "ValueFontConfiguration",
+                "Visibility",
+                "Width",
+            ],
+        )?;
+        Ok(Self {
+            height: crate::from_json_optional(map, "Height", path)?,
+            position: crate::from_json_optional(map, "Position", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            value_font_configuration: crate::from_json_optional(
+                map,
+                "ValueFontConfiguration",
+                path,
+            )?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+            width: crate::from_json_optional(map, "Width", path)?,
+        })
+    }
+}
+
 impl From<LegendOptions> for Value<LegendOptions> {
     fn from(value: LegendOptions) -> Self {
         Value::Lit(value)
@@ -19477,6 +25155,23 @@ impl crate::ToJson for LineChartAggregatedFieldWells {
         crate::put_opt(&mut out, "SmallMultiples", &self.small_multiples);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Category", "Colors", "SmallMultiples", "Values"],
+        )?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            colors: crate::from_json_optional(map, "Colors", path)?,
+            small_multiples: crate::from_json_optional(map, "SmallMultiples", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -19779,6 +25474,86 @@ impl crate::ToJson for LineChartConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContributionAnalysisDefaults",
+                "DataLabels",
+                "DefaultSeriesSettings",
+                "FieldWells",
+                "ForecastConfigurations",
+                "Interactions",
+                "Legend",
+                "PrimaryYAxisDisplayOptions",
+                "PrimaryYAxisLabelOptions",
+                "ReferenceLines",
+                "SecondaryYAxisDisplayOptions",
+                "SecondaryYAxisLabelOptions",
+                "Series",
+                "SingleAxisOptions",
+                "SmallMultiplesOptions",
+                "SortConfiguration",
+                "Tooltip",
+                "Type",
+                "VisualPalette",
+                "XAxisDisplayOptions",
+                "XAxisLabelOptions",
+            ],
+        )?;
+        Ok(Self {
+            contribution_analysis_defaults: crate::from_json_optional(
+                map,
+                "ContributionAnalysisDefaults",
+                path,
+            )?,
+            data_labels: crate::from_json_optional(map, "DataLabels", path)?,
+            default_series_settings: crate::from_json_optional(map, "DefaultSeriesSettings", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            forecast_configurations: crate::from_json_optional(
+                map,
+                "ForecastConfigurations",
+                path,
+            )?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            primary_y_axis_display_options: crate::from_json_optional(
+                map,
+                "PrimaryYAxisDisplayOptions",
+                path,
+            )?,
+            primary_y_axis_label_options: crate::from_json_optional(
+                map,
+                "PrimaryYAxisLabelOptions",
+                path,
+            )?,
+            reference_lines: crate::from_json_optional(map, "ReferenceLines", path)?,
+            secondary_y_axis_display_options: crate::from_json_optional(
+                map,
+                "SecondaryYAxisDisplayOptions",
+                path,
+            )?,
+            secondary_y_axis_label_options: crate::from_json_optional(
+                map,
+                "SecondaryYAxisLabelOptions",
+                path,
+            )?,
+            series: crate::from_json_optional(map, "Series", path)?,
+            single_axis_options: crate::from_json_optional(map, "SingleAxisOptions", path)?,
+            small_multiples_options: crate::from_json_optional(map, "SmallMultiplesOptions", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+            x_axis_display_options: crate::from_json_optional(map, "XAxisDisplayOptions", path)?,
+            x_axis_label_options: crate::from_json_optional(map, "XAxisLabelOptions", path)?,
+        })
+    }
+}
+
 impl From<LineChartConfiguration> for Value<LineChartConfiguration> {
     fn from(value: LineChartConfiguration) -> Self {
         Value::Lit(value)
@@ -19851,6 +25626,28 @@ impl crate::ToJson for LineChartDefaultSeriesSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartDefaultSeriesSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AxisBinding",
+                "DecalSettings",
+                "LineStyleSettings",
+                "MarkerStyleSettings",
+            ],
+        )?;
+        Ok(Self {
+            axis_binding: crate::from_json_optional(map, "AxisBinding", path)?,
+            decal_settings: crate::from_json_optional(map, "DecalSettings", path)?,
+            line_style_settings: crate::from_json_optional(map, "LineStyleSettings", path)?,
+            marker_style_settings: crate::from_json_optional(map, "MarkerStyleSettings", path)?,
+        })
+    }
+}
+
 impl From<LineChartDefaultSeriesSettings> for Value<LineChartDefaultSeriesSettings> {
     fn from(value: LineChartDefaultSeriesSettings) -> Self {
         Value::Lit(value)
@@ -19891,6 +25688,20 @@ impl crate::ToJson for LineChartFieldWells {
             &self.line_chart_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LineChartAggregatedFieldWells"])?;
+        Ok(Self {
+            line_chart_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "LineChartAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -19960,6 +25771,28 @@ impl crate::ToJson for LineChartLineStyleSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartLineStyleSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LineInterpolation",
+                "LineStyle",
+                "LineVisibility",
+                "LineWidth",
+            ],
+        )?;
+        Ok(Self {
+            line_interpolation: crate::from_json_optional(map, "LineInterpolation", path)?,
+            line_style: crate::from_json_optional(map, "LineStyle", path)?,
+            line_visibility: crate::from_json_optional(map, "LineVisibility", path)?,
+            line_width: crate::from_json_optional(map, "LineWidth", path)?,
+        })
+    }
+}
+
 impl From<LineChartLineStyleSettings> for Value<LineChartLineStyleSettings> {
     fn from(value: LineChartLineStyleSettings) -> Self {
         Value::Lit(value)
@@ -20026,6 +25859,28 @@ impl crate::ToJson for LineChartMarkerStyleSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartMarkerStyleSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MarkerColor",
+                "MarkerShape",
+                "MarkerSize",
+                "MarkerVisibility",
+            ],
+        )?;
+        Ok(Self {
+            marker_color: crate::from_json_optional(map, "MarkerColor", path)?,
+            marker_shape: crate::from_json_optional(map, "MarkerShape", path)?,
+            marker_size: crate::from_json_optional(map, "MarkerSize", path)?,
+            marker_visibility: crate::from_json_optional(map, "MarkerVisibility", path)?,
+        })
+    }
+}
+
 impl From<LineChartMarkerStyleSettings> for Value<LineChartMarkerStyleSettings> {
     fn from(value: LineChartMarkerStyleSettings) -> Self {
         Value::Lit(value)
@@ -20085,6 +25940,22 @@ impl crate::ToJson for LineChartSeriesSettings {
         crate::put_opt(&mut out, "LineStyleSettings", &self.line_style_settings);
         crate::put_opt(&mut out, "MarkerStyleSettings", &self.marker_style_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartSeriesSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DecalSettings", "LineStyleSettings", "MarkerStyleSettings"],
+        )?;
+        Ok(Self {
+            decal_settings: crate::from_json_optional(map, "DecalSettings", path)?,
+            line_style_settings: crate::from_json_optional(map, "LineStyleSettings", path)?,
+            marker_style_settings: crate::from_json_optional(map, "MarkerStyleSettings", path)?,
+        })
     }
 }
 
@@ -20188,6 +26059,42 @@ impl crate::ToJson for LineChartSortConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryItemsLimitConfiguration",
+                "CategorySort",
+                "ColorItemsLimitConfiguration",
+                "SmallMultiplesLimitConfiguration",
+                "SmallMultiplesSort",
+            ],
+        )?;
+        Ok(Self {
+            category_items_limit_configuration: crate::from_json_optional(
+                map,
+                "CategoryItemsLimitConfiguration",
+                path,
+            )?,
+            category_sort: crate::from_json_optional(map, "CategorySort", path)?,
+            color_items_limit_configuration: crate::from_json_optional(
+                map,
+                "ColorItemsLimitConfiguration",
+                path,
+            )?,
+            small_multiples_limit_configuration: crate::from_json_optional(
+                map,
+                "SmallMultiplesLimitConfiguration",
+                path,
+            )?,
+            small_multiples_sort: crate::from_json_optional(map, "SmallMultiplesSort", path)?,
+        })
+    }
+}
+
 impl From<LineChartSortConfiguration> for Value<LineChartSortConfiguration> {
     fn from(value: LineChartSortConfiguration) -> Self {
         Value::Lit(value)
@@ -20285,6 +26192,34 @@ impl crate::ToJson for LineChartVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<LineChartVisual> for Value<LineChartVisual> {
     fn from(value: LineChartVisual) -> Self {
         Value::Lit(value)
@@ -20338,6 +26273,22 @@ impl crate::ToJson for LineSeriesAxisDisplayOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineSeriesAxisDisplayOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AxisOptions", "MissingDataConfigurations"])?;
+        Ok(Self {
+            axis_options: crate::from_json_optional(map, "AxisOptions", path)?,
+            missing_data_configurations: crate::from_json_optional(
+                map,
+                "MissingDataConfigurations",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LineSeriesAxisDisplayOptions> for Value<LineSeriesAxisDisplayOptions> {
     fn from(value: LineSeriesAxisDisplayOptions) -> Self {
         Value::Lit(value)
@@ -20369,6 +26320,16 @@ impl crate::ToJson for LinkSharingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Permissions", &self.permissions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkSharingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Permissions"])?;
+        Ok(Self {
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+        })
     }
 }
 
@@ -20448,6 +26409,28 @@ impl crate::ToJson for ListControlDisplayOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListControlDisplayOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InfoIconLabelOptions",
+                "SearchOptions",
+                "SelectAllOptions",
+                "TitleOptions",
+            ],
+        )?;
+        Ok(Self {
+            info_icon_label_options: crate::from_json_optional(map, "InfoIconLabelOptions", path)?,
+            search_options: crate::from_json_optional(map, "SearchOptions", path)?,
+            select_all_options: crate::from_json_optional(map, "SelectAllOptions", path)?,
+            title_options: crate::from_json_optional(map, "TitleOptions", path)?,
+        })
+    }
+}
+
 impl From<ListControlDisplayOptions> for Value<ListControlDisplayOptions> {
     fn from(value: ListControlDisplayOptions) -> Self {
         Value::Lit(value)
@@ -20479,6 +26462,16 @@ impl crate::ToJson for ListControlSearchOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListControlSearchOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -20516,6 +26509,16 @@ impl crate::ToJson for ListControlSelectAllOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListControlSelectAllOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<ListControlSelectAllOptions> for Value<ListControlSelectAllOptions> {
     fn from(value: ListControlSelectAllOptions) -> Self {
         Value::Lit(value)
@@ -20550,6 +26553,16 @@ impl crate::ToJson for LoadingAnimation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadingAnimation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<LoadingAnimation> for Value<LoadingAnimation> {
     fn from(value: LoadingAnimation) -> Self {
         Value::Lit(value)
@@ -20577,6 +26590,16 @@ impl crate::ToJson for LocalNavigationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TargetSheetId", &self.target_sheet_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalNavigationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetSheetId"])?;
+        Ok(Self {
+            target_sheet_id: crate::from_json_required(map, "TargetSheetId", path)?,
+        })
     }
 }
 
@@ -20626,6 +26649,17 @@ impl crate::ToJson for LongFormatText {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LongFormatText {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PlainText", "RichText"])?;
+        Ok(Self {
+            plain_text: crate::from_json_optional(map, "PlainText", path)?,
+            rich_text: crate::from_json_optional(map, "RichText", path)?,
+        })
+    }
+}
+
 impl From<LongFormatText> for Value<LongFormatText> {
     fn from(value: LongFormatText) -> Self {
         Value::Lit(value)
@@ -20667,6 +26701,18 @@ impl crate::ToJson for MappedDataSetParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MappedDataSetParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DataSetIdentifier", "DataSetParameterName"])?;
+        Ok(Self {
+            data_set_identifier: crate::from_json_required(map, "DataSetIdentifier", path)?,
+            data_set_parameter_name: crate::from_json_required(map, "DataSetParameterName", path)?,
+        })
+    }
+}
+
 impl From<MappedDataSetParameter> for Value<MappedDataSetParameter> {
     fn from(value: MappedDataSetParameter) -> Self {
         Value::Lit(value)
@@ -20698,6 +26744,16 @@ impl crate::ToJson for MaximumLabelType {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaximumLabelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -20765,6 +26821,24 @@ impl crate::ToJson for MaximumMinimumComputation {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaximumMinimumComputation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ComputationId", "Name", "Time", "Type", "Value"],
+        )?;
+        Ok(Self {
+            computation_id: crate::from_json_required(map, "ComputationId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            time: crate::from_json_optional(map, "Time", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -20855,6 +26929,36 @@ impl crate::ToJson for MeasureField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MeasureField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CalculatedMeasureField",
+                "CategoricalMeasureField",
+                "DateMeasureField",
+                "NumericalMeasureField",
+            ],
+        )?;
+        Ok(Self {
+            calculated_measure_field: crate::from_json_optional(
+                map,
+                "CalculatedMeasureField",
+                path,
+            )?,
+            categorical_measure_field: crate::from_json_optional(
+                map,
+                "CategoricalMeasureField",
+                path,
+            )?,
+            date_measure_field: crate::from_json_optional(map, "DateMeasureField", path)?,
+            numerical_measure_field: crate::from_json_optional(map, "NumericalMeasureField", path)?,
+        })
+    }
+}
+
 impl From<MeasureField> for Value<MeasureField> {
     fn from(value: MeasureField) -> Self {
         Value::Lit(value)
@@ -20925,6 +27029,24 @@ impl crate::ToJson for MetricComparisonComputation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricComparisonComputation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ComputationId", "FromValue", "Name", "TargetValue", "Time"],
+        )?;
+        Ok(Self {
+            computation_id: crate::from_json_required(map, "ComputationId", path)?,
+            from_value: crate::from_json_optional(map, "FromValue", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            target_value: crate::from_json_optional(map, "TargetValue", path)?,
+            time: crate::from_json_optional(map, "Time", path)?,
+        })
+    }
+}
+
 impl From<MetricComparisonComputation> for Value<MetricComparisonComputation> {
     fn from(value: MetricComparisonComputation) -> Self {
         Value::Lit(value)
@@ -20956,6 +27078,16 @@ impl crate::ToJson for MinimumLabelType {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MinimumLabelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -20995,6 +27127,16 @@ impl crate::ToJson for MissingDataConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MissingDataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TreatmentOption"])?;
+        Ok(Self {
+            treatment_option: crate::from_json_optional(map, "TreatmentOption", path)?,
+        })
+    }
+}
+
 impl From<MissingDataConfiguration> for Value<MissingDataConfiguration> {
     fn from(value: MissingDataConfiguration) -> Self {
         Value::Lit(value)
@@ -21022,6 +27164,16 @@ impl crate::ToJson for NegativeValueConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DisplayMode", &self.display_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NegativeValueConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DisplayMode"])?;
+        Ok(Self {
+            display_mode: crate::from_json_required(map, "DisplayMode", path)?,
+        })
     }
 }
 
@@ -21072,6 +27224,23 @@ impl crate::ToJson for NestedFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NestedFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Column", "FilterId", "IncludeInnerSet", "InnerFilter"],
+        )?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            filter_id: crate::from_json_required(map, "FilterId", path)?,
+            include_inner_set: crate::from_json_required(map, "IncludeInnerSet", path)?,
+            inner_filter: crate::from_json_required(map, "InnerFilter", path)?,
+        })
+    }
+}
+
 impl From<NestedFilter> for Value<NestedFilter> {
     fn from(value: NestedFilter) -> Self {
         Value::Lit(value)
@@ -21099,6 +27268,16 @@ impl crate::ToJson for NullValueFormatConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "NullString", &self.null_string);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NullValueFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NullString"])?;
+        Ok(Self {
+            null_string: crate::from_json_required(map, "NullString", path)?,
+        })
     }
 }
 
@@ -21226,6 +27405,50 @@ impl crate::ToJson for NumberDisplayFormatConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberDisplayFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DecimalPlacesConfiguration",
+                "NegativeValueConfiguration",
+                "NullValueFormatConfiguration",
+                "NumberScale",
+                "Prefix",
+                "SeparatorConfiguration",
+                "Suffix",
+            ],
+        )?;
+        Ok(Self {
+            decimal_places_configuration: crate::from_json_optional(
+                map,
+                "DecimalPlacesConfiguration",
+                path,
+            )?,
+            negative_value_configuration: crate::from_json_optional(
+                map,
+                "NegativeValueConfiguration",
+                path,
+            )?,
+            null_value_format_configuration: crate::from_json_optional(
+                map,
+                "NullValueFormatConfiguration",
+                path,
+            )?,
+            number_scale: crate::from_json_optional(map, "NumberScale", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            separator_configuration: crate::from_json_optional(
+                map,
+                "SeparatorConfiguration",
+                path,
+            )?,
+            suffix: crate::from_json_optional(map, "Suffix", path)?,
+        })
+    }
+}
+
 impl From<NumberDisplayFormatConfiguration> for Value<NumberDisplayFormatConfiguration> {
     fn from(value: NumberDisplayFormatConfiguration) -> Self {
         Value::Lit(value)
@@ -21262,6 +27485,16 @@ impl crate::ToJson for NumberFormatConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FormatConfiguration", &self.format_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FormatConfiguration"])?;
+        Ok(Self {
+            format_configuration: crate::from_json_optional(map, "FormatConfiguration", path)?,
+        })
     }
 }
 
@@ -21311,6 +27544,17 @@ impl crate::ToJson for NumericAxisOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericAxisOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Range", "Scale"])?;
+        Ok(Self {
+            range: crate::from_json_optional(map, "Range", path)?,
+            scale: crate::from_json_optional(map, "Scale", path)?,
+        })
+    }
+}
+
 impl From<NumericAxisOptions> for Value<NumericAxisOptions> {
     fn from(value: NumericAxisOptions) -> Self {
         Value::Lit(value)
@@ -21342,6 +27586,17 @@ impl crate::ToJson for NumericEqualityDrillDownFilter {
         crate::put(&mut out, "Column", &self.column);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericEqualityDrillDownFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Column", "Value"])?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -21452,6 +27707,42 @@ impl crate::ToJson for NumericEqualityFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericEqualityFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregationFunction",
+                "Column",
+                "DefaultFilterControlConfiguration",
+                "FilterId",
+                "MatchOperator",
+                "NullOption",
+                "ParameterName",
+                "SelectAllOptions",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            aggregation_function: crate::from_json_optional(map, "AggregationFunction", path)?,
+            column: crate::from_json_required(map, "Column", path)?,
+            default_filter_control_configuration: crate::from_json_optional(
+                map,
+                "DefaultFilterControlConfiguration",
+                path,
+            )?,
+            filter_id: crate::from_json_required(map, "FilterId", path)?,
+            match_operator: crate::from_json_required(map, "MatchOperator", path)?,
+            null_option: crate::from_json_required(map, "NullOption", path)?,
+            parameter_name: crate::from_json_optional(map, "ParameterName", path)?,
+            select_all_options: crate::from_json_optional(map, "SelectAllOptions", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<NumericEqualityFilter> for Value<NumericEqualityFilter> {
     fn from(value: NumericEqualityFilter) -> Self {
         Value::Lit(value)
@@ -21527,6 +27818,38 @@ impl crate::ToJson for NumericFormatConfiguration {
             &self.percentage_display_format_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CurrencyDisplayFormatConfiguration",
+                "NumberDisplayFormatConfiguration",
+                "PercentageDisplayFormatConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            currency_display_format_configuration: crate::from_json_optional(
+                map,
+                "CurrencyDisplayFormatConfiguration",
+                path,
+            )?,
+            number_display_format_configuration: crate::from_json_optional(
+                map,
+                "NumberDisplayFormatConfiguration",
+                path,
+            )?,
+            percentage_display_format_configuration: crate::from_json_optional(
+                map,
+                "PercentageDisplayFormatConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -21652,6 +27975,44 @@ impl crate::ToJson for NumericRangeFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericRangeFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregationFunction",
+                "Column",
+                "DefaultFilterControlConfiguration",
+                "FilterId",
+                "IncludeMaximum",
+                "IncludeMinimum",
+                "NullOption",
+                "RangeMaximum",
+                "RangeMinimum",
+                "SelectAllOptions",
+            ],
+        )?;
+        Ok(Self {
+            aggregation_function: crate::from_json_optional(map, "AggregationFunction", path)?,
+            column: crate::from_json_required(map, "Column", path)?,
+            default_filter_control_configuration: crate::from_json_optional(
+                map,
+                "DefaultFilterControlConfiguration",
+                path,
+            )?,
+            filter_id: crate::from_json_required(map, "FilterId", path)?,
+            include_maximum: crate::from_json_optional(map, "IncludeMaximum", path)?,
+            include_minimum: crate::from_json_optional(map, "IncludeMinimum", path)?,
+            null_option: crate::from_json_required(map, "NullOption", path)?,
+            range_maximum: crate::from_json_optional(map, "RangeMaximum", path)?,
+            range_minimum: crate::from_json_optional(map, "RangeMinimum", path)?,
+            select_all_options: crate::from_json_optional(map, "SelectAllOptions", path)?,
+        })
+    }
+}
+
 impl From<NumericRangeFilter> for Value<NumericRangeFilter> {
     fn from(value: NumericRangeFilter) -> Self {
         Value::Lit(value)
@@ -21695,6 +28056,17 @@ impl crate::ToJson for NumericRangeFilterValue {
         crate::put_opt(&mut out, "Parameter", &self.parameter);
         crate::put_opt(&mut out, "StaticValue", &self.static_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericRangeFilterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Parameter", "StaticValue"])?;
+        Ok(Self {
+            parameter: crate::from_json_optional(map, "Parameter", path)?,
+            static_value: crate::from_json_optional(map, "StaticValue", path)?,
+        })
     }
 }
 
@@ -21744,6 +28116,17 @@ impl crate::ToJson for NumericSeparatorConfiguration {
         crate::put_opt(&mut out, "DecimalSeparator", &self.decimal_separator);
         crate::put_opt(&mut out, "ThousandsSeparator", &self.thousands_separator);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericSeparatorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DecimalSeparator", "ThousandsSeparator"])?;
+        Ok(Self {
+            decimal_separator: crate::from_json_optional(map, "DecimalSeparator", path)?,
+            thousands_separator: crate::from_json_optional(map, "ThousandsSeparator", path)?,
+        })
     }
 }
 
@@ -21807,6 +28190,25 @@ impl crate::ToJson for NumericalAggregationFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericalAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PercentileAggregation", "SimpleNumericalAggregation"],
+        )?;
+        Ok(Self {
+            percentile_aggregation: crate::from_json_optional(map, "PercentileAggregation", path)?,
+            simple_numerical_aggregation: crate::from_json_optional(
+                map,
+                "SimpleNumericalAggregation",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<NumericalAggregationFunction> for Value<NumericalAggregationFunction> {
     fn from(value: NumericalAggregationFunction) -> Self {
         Value::Lit(value)
@@ -21864,6 +28266,23 @@ impl crate::ToJson for NumericalDimensionField {
         crate::put_opt(&mut out, "FormatConfiguration", &self.format_configuration);
         crate::put_opt(&mut out, "HierarchyId", &self.hierarchy_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericalDimensionField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Column", "FieldId", "FormatConfiguration", "HierarchyId"],
+        )?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            format_configuration: crate::from_json_optional(map, "FormatConfiguration", path)?,
+            hierarchy_id: crate::from_json_optional(map, "HierarchyId", path)?,
+        })
     }
 }
 
@@ -21930,6 +28349,28 @@ impl crate::ToJson for NumericalMeasureField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericalMeasureField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregationFunction",
+                "Column",
+                "FieldId",
+                "FormatConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            aggregation_function: crate::from_json_optional(map, "AggregationFunction", path)?,
+            column: crate::from_json_required(map, "Column", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            format_configuration: crate::from_json_optional(map, "FormatConfiguration", path)?,
+        })
+    }
+}
+
 impl From<NumericalMeasureField> for Value<NumericalMeasureField> {
     fn from(value: NumericalMeasureField) -> Self {
         Value::Lit(value)
@@ -21961,6 +28402,17 @@ impl crate::ToJson for PaginationConfiguration {
         crate::put(&mut out, "PageNumber", &self.page_number);
         crate::put(&mut out, "PageSize", &self.page_size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaginationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PageNumber", "PageSize"])?;
+        Ok(Self {
+            page_number: crate::from_json_required(map, "PageNumber", path)?,
+            page_size: crate::from_json_required(map, "PageSize", path)?,
+        })
     }
 }
 
@@ -22084,6 +28536,38 @@ impl crate::ToJson for PanelConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PanelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackgroundColor",
+                "BackgroundVisibility",
+                "BorderColor",
+                "BorderStyle",
+                "BorderThickness",
+                "BorderVisibility",
+                "GutterSpacing",
+                "GutterVisibility",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            background_visibility: crate::from_json_optional(map, "BackgroundVisibility", path)?,
+            border_color: crate::from_json_optional(map, "BorderColor", path)?,
+            border_style: crate::from_json_optional(map, "BorderStyle", path)?,
+            border_thickness: crate::from_json_optional(map, "BorderThickness", path)?,
+            border_visibility: crate::from_json_optional(map, "BorderVisibility", path)?,
+            gutter_spacing: crate::from_json_optional(map, "GutterSpacing", path)?,
+            gutter_visibility: crate::from_json_optional(map, "GutterVisibility", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<PanelConfiguration> for Value<PanelConfiguration> {
     fn from(value: PanelConfiguration) -> Self {
         Value::Lit(value)
@@ -22144,6 +28628,26 @@ impl crate::ToJson for PanelTitleOptions {
         );
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PanelTitleOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FontConfiguration", "HorizontalTextAlignment", "Visibility"],
+        )?;
+        Ok(Self {
+            font_configuration: crate::from_json_optional(map, "FontConfiguration", path)?,
+            horizontal_text_alignment: crate::from_json_optional(
+                map,
+                "HorizontalTextAlignment",
+                path,
+            )?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -22236,6 +28740,32 @@ impl crate::ToJson for ParameterControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DateTimePicker",
+                "Dropdown",
+                "List",
+                "Slider",
+                "TextArea",
+                "TextField",
+            ],
+        )?;
+        Ok(Self {
+            date_time_picker: crate::from_json_optional(map, "DateTimePicker", path)?,
+            dropdown: crate::from_json_optional(map, "Dropdown", path)?,
+            list: crate::from_json_optional(map, "List", path)?,
+            slider: crate::from_json_optional(map, "Slider", path)?,
+            text_area: crate::from_json_optional(map, "TextArea", path)?,
+            text_field: crate::from_json_optional(map, "TextField", path)?,
+        })
+    }
+}
+
 impl From<ParameterControl> for Value<ParameterControl> {
     fn from(value: ParameterControl) -> Self {
         Value::Lit(value)
@@ -22288,6 +28818,28 @@ impl crate::ToJson for ParameterDateTimePickerControl {
         crate::put(&mut out, "SourceParameterName", &self.source_parameter_name);
         crate::put(&mut out, "Title", &self.title);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterDateTimePickerControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisplayOptions",
+                "ParameterControlId",
+                "SourceParameterName",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            parameter_control_id: crate::from_json_required(map, "ParameterControlId", path)?,
+            source_parameter_name: crate::from_json_required(map, "SourceParameterName", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
     }
 }
 
@@ -22382,6 +28934,44 @@ impl crate::ToJson for ParameterDeclaration {
             &self.string_parameter_declaration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DateTimeParameterDeclaration",
+                "DecimalParameterDeclaration",
+                "IntegerParameterDeclaration",
+                "StringParameterDeclaration",
+            ],
+        )?;
+        Ok(Self {
+            date_time_parameter_declaration: crate::from_json_optional(
+                map,
+                "DateTimeParameterDeclaration",
+                path,
+            )?,
+            decimal_parameter_declaration: crate::from_json_optional(
+                map,
+                "DecimalParameterDeclaration",
+                path,
+            )?,
+            integer_parameter_declaration: crate::from_json_optional(
+                map,
+                "IntegerParameterDeclaration",
+                path,
+            )?,
+            string_parameter_declaration: crate::from_json_optional(
+                map,
+                "StringParameterDeclaration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -22487,6 +29077,40 @@ impl crate::ToJson for ParameterDropDownControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterDropDownControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CascadingControlConfiguration",
+                "CommitMode",
+                "DisplayOptions",
+                "ParameterControlId",
+                "SelectableValues",
+                "SourceParameterName",
+                "Title",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            cascading_control_configuration: crate::from_json_optional(
+                map,
+                "CascadingControlConfiguration",
+                path,
+            )?,
+            commit_mode: crate::from_json_optional(map, "CommitMode", path)?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            parameter_control_id: crate::from_json_required(map, "ParameterControlId", path)?,
+            selectable_values: crate::from_json_optional(map, "SelectableValues", path)?,
+            source_parameter_name: crate::from_json_required(map, "SourceParameterName", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ParameterDropDownControl> for Value<ParameterDropDownControl> {
     fn from(value: ParameterDropDownControl) -> Self {
         Value::Lit(value)
@@ -22576,6 +29200,38 @@ impl crate::ToJson for ParameterListControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterListControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CascadingControlConfiguration",
+                "DisplayOptions",
+                "ParameterControlId",
+                "SelectableValues",
+                "SourceParameterName",
+                "Title",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            cascading_control_configuration: crate::from_json_optional(
+                map,
+                "CascadingControlConfiguration",
+                path,
+            )?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            parameter_control_id: crate::from_json_required(map, "ParameterControlId", path)?,
+            selectable_values: crate::from_json_optional(map, "SelectableValues", path)?,
+            source_parameter_name: crate::from_json_required(map, "SourceParameterName", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ParameterListControl> for Value<ParameterListControl> {
     fn from(value: ParameterListControl) -> Self {
         Value::Lit(value)
@@ -22623,6 +29279,17 @@ impl crate::ToJson for ParameterSelectableValues {
         );
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterSelectableValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LinkToDataSetColumn", "Values"])?;
+        Ok(Self {
+            link_to_data_set_column: crate::from_json_optional(map, "LinkToDataSetColumn", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -22693,6 +29360,34 @@ impl crate::ToJson for ParameterSliderControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterSliderControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisplayOptions",
+                "MaximumValue",
+                "MinimumValue",
+                "ParameterControlId",
+                "SourceParameterName",
+                "StepSize",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            maximum_value: crate::from_json_required(map, "MaximumValue", path)?,
+            minimum_value: crate::from_json_required(map, "MinimumValue", path)?,
+            parameter_control_id: crate::from_json_required(map, "ParameterControlId", path)?,
+            source_parameter_name: crate::from_json_required(map, "SourceParameterName", path)?,
+            step_size: crate::from_json_required(map, "StepSize", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<ParameterSliderControl> for Value<ParameterSliderControl> {
     fn from(value: ParameterSliderControl) -> Self {
         Value::Lit(value)
@@ -22758,6 +29453,30 @@ impl crate::ToJson for ParameterTextAreaControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterTextAreaControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Delimiter",
+                "DisplayOptions",
+                "ParameterControlId",
+                "SourceParameterName",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            delimiter: crate::from_json_optional(map, "Delimiter", path)?,
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            parameter_control_id: crate::from_json_required(map, "ParameterControlId", path)?,
+            source_parameter_name: crate::from_json_required(map, "SourceParameterName", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<ParameterTextAreaControl> for Value<ParameterTextAreaControl> {
     fn from(value: ParameterTextAreaControl) -> Self {
         Value::Lit(value)
@@ -22810,6 +29529,28 @@ impl crate::ToJson for ParameterTextFieldControl {
         crate::put(&mut out, "SourceParameterName", &self.source_parameter_name);
         crate::put(&mut out, "Title", &self.title);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterTextFieldControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisplayOptions",
+                "ParameterControlId",
+                "SourceParameterName",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            display_options: crate::from_json_optional(map, "DisplayOptions", path)?,
+            parameter_control_id: crate::from_json_required(map, "ParameterControlId", path)?,
+            source_parameter_name: crate::from_json_required(map, "SourceParameterName", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
     }
 }
 
@@ -22891,6 +29632,28 @@ impl crate::ToJson for Parameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Parameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DateTimeParameters",
+                "DecimalParameters",
+                "IntegerParameters",
+                "StringParameters",
+            ],
+        )?;
+        Ok(Self {
+            date_time_parameters: crate::from_json_optional(map, "DateTimeParameters", path)?,
+            decimal_parameters: crate::from_json_optional(map, "DecimalParameters", path)?,
+            integer_parameters: crate::from_json_optional(map, "IntegerParameters", path)?,
+            string_parameters: crate::from_json_optional(map, "StringParameters", path)?,
+        })
+    }
+}
+
 impl From<Parameters> for Value<Parameters> {
     fn from(value: Parameters) -> Self {
         Value::Lit(value)
@@ -22934,6 +29697,17 @@ impl crate::ToJson for PercentVisibleRange {
         crate::put_opt(&mut out, "From", &self.from);
         crate::put_opt(&mut out, "To", &self.to);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PercentVisibleRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["From", "To"])?;
+        Ok(Self {
+            from: crate::from_json_optional(map, "From", path)?,
+            to: crate::from_json_optional(map, "To", path)?,
+        })
     }
 }
 
@@ -23051,6 +29825,48 @@ impl crate::ToJson for PercentageDisplayFormatConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PercentageDisplayFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DecimalPlacesConfiguration",
+                "NegativeValueConfiguration",
+                "NullValueFormatConfiguration",
+                "Prefix",
+                "SeparatorConfiguration",
+                "Suffix",
+            ],
+        )?;
+        Ok(Self {
+            decimal_places_configuration: crate::from_json_optional(
+                map,
+                "DecimalPlacesConfiguration",
+                path,
+            )?,
+            negative_value_configuration: crate::from_json_optional(
+                map,
+                "NegativeValueConfiguration",
+                path,
+            )?,
+            null_value_format_configuration: crate::from_json_optional(
+                map,
+                "NullValueFormatConfiguration",
+                path,
+            )?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            separator_configuration: crate::from_json_optional(
+                map,
+                "SeparatorConfiguration",
+                path,
+            )?,
+            suffix: crate::from_json_optional(map, "Suffix", path)?,
+        })
+    }
+}
+
 impl From<PercentageDisplayFormatConfiguration> for Value<PercentageDisplayFormatConfiguration> {
     fn from(value: PercentageDisplayFormatConfiguration) -> Self {
         Value::Lit(value)
@@ -23084,6 +29900,16 @@ impl crate::ToJson for PercentileAggregation {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PercentileValue", &self.percentile_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PercentileAggregation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PercentileValue"])?;
+        Ok(Self {
+            percentile_value: crate::from_json_optional(map, "PercentileValue", path)?,
+        })
     }
 }
 
@@ -23144,6 +29970,19 @@ impl crate::ToJson for PeriodOverPeriodComputation {
         crate::put_opt(&mut out, "Time", &self.time);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PeriodOverPeriodComputation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComputationId", "Name", "Time", "Value"])?;
+        Ok(Self {
+            computation_id: crate::from_json_required(map, "ComputationId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            time: crate::from_json_optional(map, "Time", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -23221,6 +30060,30 @@ impl crate::ToJson for PeriodToDateComputation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PeriodToDateComputation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputationId",
+                "Name",
+                "PeriodTimeGranularity",
+                "Time",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            computation_id: crate::from_json_required(map, "ComputationId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            period_time_granularity: crate::from_json_optional(map, "PeriodTimeGranularity", path)?,
+            time: crate::from_json_optional(map, "Time", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<PeriodToDateComputation> for Value<PeriodToDateComputation> {
     fn from(value: PeriodToDateComputation) -> Self {
         Value::Lit(value)
@@ -23274,6 +30137,18 @@ impl crate::ToJson for PieChartAggregatedFieldWells {
         crate::put_opt(&mut out, "SmallMultiples", &self.small_multiples);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PieChartAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Category", "SmallMultiples", "Values"])?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            small_multiples: crate::from_json_optional(map, "SmallMultiples", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -23447,6 +30322,48 @@ impl crate::ToJson for PieChartConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PieChartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryLabelOptions",
+                "ContributionAnalysisDefaults",
+                "DataLabels",
+                "DonutOptions",
+                "FieldWells",
+                "Interactions",
+                "Legend",
+                "SmallMultiplesOptions",
+                "SortConfiguration",
+                "Tooltip",
+                "ValueLabelOptions",
+                "VisualPalette",
+            ],
+        )?;
+        Ok(Self {
+            category_label_options: crate::from_json_optional(map, "CategoryLabelOptions", path)?,
+            contribution_analysis_defaults: crate::from_json_optional(
+                map,
+                "ContributionAnalysisDefaults",
+                path,
+            )?,
+            data_labels: crate::from_json_optional(map, "DataLabels", path)?,
+            donut_options: crate::from_json_optional(map, "DonutOptions", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            small_multiples_options: crate::from_json_optional(map, "SmallMultiplesOptions", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+            value_label_options: crate::from_json_optional(map, "ValueLabelOptions", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+        })
+    }
+}
+
 impl From<PieChartConfiguration> for Value<PieChartConfiguration> {
     fn from(value: PieChartConfiguration) -> Self {
         Value::Lit(value)
@@ -23487,6 +30404,20 @@ impl crate::ToJson for PieChartFieldWells {
             &self.pie_chart_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PieChartFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PieChartAggregatedFieldWells"])?;
+        Ok(Self {
+            pie_chart_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "PieChartAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -23566,6 +30497,32 @@ impl crate::ToJson for PieChartSortConfiguration {
         );
         crate::put_opt(&mut out, "SmallMultiplesSort", &self.small_multiples_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PieChartSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryItemsLimit",
+                "CategorySort",
+                "SmallMultiplesLimitConfiguration",
+                "SmallMultiplesSort",
+            ],
+        )?;
+        Ok(Self {
+            category_items_limit: crate::from_json_optional(map, "CategoryItemsLimit", path)?,
+            category_sort: crate::from_json_optional(map, "CategorySort", path)?,
+            small_multiples_limit_configuration: crate::from_json_optional(
+                map,
+                "SmallMultiplesLimitConfiguration",
+                path,
+            )?,
+            small_multiples_sort: crate::from_json_optional(map, "SmallMultiplesSort", path)?,
+        })
     }
 }
 
@@ -23666,6 +30623,34 @@ impl crate::ToJson for PieChartVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PieChartVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<PieChartVisual> for Value<PieChartVisual> {
     fn from(value: PieChartVisual) -> Self {
         Value::Lit(value)
@@ -23700,6 +30685,17 @@ impl crate::ToJson for PivotFieldSortOptions {
         crate::put(&mut out, "FieldId", &self.field_id);
         crate::put(&mut out, "SortBy", &self.sort_by);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotFieldSortOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId", "SortBy"])?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            sort_by: crate::from_json_required(map, "SortBy", path)?,
+        })
     }
 }
 
@@ -23756,6 +30752,18 @@ impl crate::ToJson for PivotTableAggregatedFieldWells {
         crate::put_opt(&mut out, "Rows", &self.rows);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Columns", "Rows", "Values"])?;
+        Ok(Self {
+            columns: crate::from_json_optional(map, "Columns", path)?,
+            rows: crate::from_json_optional(map, "Rows", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -23822,6 +30830,20 @@ impl crate::ToJson for PivotTableCellConditionalFormatting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableCellConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FieldId", "Scope", "Scopes", "TextFormat"])?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            scopes: crate::from_json_optional(map, "Scopes", path)?,
+            text_format: crate::from_json_optional(map, "TextFormat", path)?,
+        })
+    }
+}
+
 impl From<PivotTableCellConditionalFormatting> for Value<PivotTableCellConditionalFormatting> {
     fn from(value: PivotTableCellConditionalFormatting) -> Self {
         Value::Lit(value)
@@ -23866,6 +30888,20 @@ impl crate::ToJson for PivotTableConditionalFormatting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConditionalFormattingOptions"])?;
+        Ok(Self {
+            conditional_formatting_options: crate::from_json_optional(
+                map,
+                "ConditionalFormattingOptions",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PivotTableConditionalFormatting> for Value<PivotTableConditionalFormatting> {
     fn from(value: PivotTableConditionalFormatting) -> Self {
         Value::Lit(value)
@@ -23897,6 +30933,16 @@ impl crate::ToJson for PivotTableConditionalFormattingOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Cell", &self.cell);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableConditionalFormattingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cell"])?;
+        Ok(Self {
+            cell: crate::from_json_optional(map, "Cell", path)?,
+        })
     }
 }
 
@@ -23934,6 +30980,16 @@ impl crate::ToJson for PivotTableConditionalFormattingScope {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Role", &self.role);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableConditionalFormattingScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Role"])?;
+        Ok(Self {
+            role: crate::from_json_optional(map, "Role", path)?,
+        })
     }
 }
 
@@ -24043,6 +31099,38 @@ impl crate::ToJson for PivotTableConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldOptions",
+                "FieldWells",
+                "Interactions",
+                "PaginatedReportOptions",
+                "SortConfiguration",
+                "TableOptions",
+                "TotalOptions",
+            ],
+        )?;
+        Ok(Self {
+            field_options: crate::from_json_optional(map, "FieldOptions", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            paginated_report_options: crate::from_json_optional(
+                map,
+                "PaginatedReportOptions",
+                path,
+            )?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            table_options: crate::from_json_optional(map, "TableOptions", path)?,
+            total_options: crate::from_json_optional(map, "TotalOptions", path)?,
+        })
+    }
+}
+
 impl From<PivotTableConfiguration> for Value<PivotTableConfiguration> {
     fn from(value: PivotTableConfiguration) -> Self {
         Value::Lit(value)
@@ -24083,6 +31171,17 @@ impl crate::ToJson for PivotTableDataPathOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableDataPathOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataPathList", "Width"])?;
+        Ok(Self {
+            data_path_list: crate::from_json_required(map, "DataPathList", path)?,
+            width: crate::from_json_optional(map, "Width", path)?,
+        })
+    }
+}
+
 impl From<PivotTableDataPathOption> for Value<PivotTableDataPathOption> {
     fn from(value: PivotTableDataPathOption) -> Self {
         Value::Lit(value)
@@ -24120,6 +31219,17 @@ impl crate::ToJson for PivotTableFieldCollapseStateOption {
         crate::put_opt(&mut out, "State", &self.state);
         crate::put(&mut out, "Target", &self.target);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableFieldCollapseStateOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State", "Target"])?;
+        Ok(Self {
+            state: crate::from_json_optional(map, "State", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
     }
 }
 
@@ -24176,6 +31286,17 @@ impl crate::ToJson for PivotTableFieldCollapseStateTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableFieldCollapseStateTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldDataPathValues", "FieldId"])?;
+        Ok(Self {
+            field_data_path_values: crate::from_json_optional(map, "FieldDataPathValues", path)?,
+            field_id: crate::from_json_optional(map, "FieldId", path)?,
+        })
+    }
+}
+
 impl From<PivotTableFieldCollapseStateTarget> for Value<PivotTableFieldCollapseStateTarget> {
     fn from(value: PivotTableFieldCollapseStateTarget) -> Self {
         Value::Lit(value)
@@ -24223,6 +31344,18 @@ impl crate::ToJson for PivotTableFieldOption {
         crate::put(&mut out, "FieldId", &self.field_id);
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableFieldOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomLabel", "FieldId", "Visibility"])?;
+        Ok(Self {
+            custom_label: crate::from_json_optional(map, "CustomLabel", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -24299,6 +31432,26 @@ impl crate::ToJson for PivotTableFieldOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableFieldOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CollapseStateOptions",
+                "DataPathOptions",
+                "SelectedFieldOptions",
+            ],
+        )?;
+        Ok(Self {
+            collapse_state_options: crate::from_json_optional(map, "CollapseStateOptions", path)?,
+            data_path_options: crate::from_json_optional(map, "DataPathOptions", path)?,
+            selected_field_options: crate::from_json_optional(map, "SelectedFieldOptions", path)?,
+        })
+    }
+}
+
 impl From<PivotTableFieldOptions> for Value<PivotTableFieldOptions> {
     fn from(value: PivotTableFieldOptions) -> Self {
         Value::Lit(value)
@@ -24330,6 +31483,16 @@ impl crate::ToJson for PivotTableFieldSubtotalOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FieldId", &self.field_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableFieldSubtotalOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId"])?;
+        Ok(Self {
+            field_id: crate::from_json_optional(map, "FieldId", path)?,
+        })
     }
 }
 
@@ -24373,6 +31536,20 @@ impl crate::ToJson for PivotTableFieldWells {
             &self.pivot_table_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PivotTableAggregatedFieldWells"])?;
+        Ok(Self {
+            pivot_table_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "PivotTableAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -24561,6 +31738,62 @@ impl crate::ToJson for PivotTableOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CellStyle",
+                "CollapsedRowDimensionsVisibility",
+                "ColumnHeaderStyle",
+                "ColumnNamesVisibility",
+                "DefaultCellWidth",
+                "MetricPlacement",
+                "RowAlternateColorOptions",
+                "RowFieldNamesStyle",
+                "RowHeaderStyle",
+                "RowsLabelOptions",
+                "RowsLayout",
+                "SingleMetricVisibility",
+                "ToggleButtonsVisibility",
+            ],
+        )?;
+        Ok(Self {
+            cell_style: crate::from_json_optional(map, "CellStyle", path)?,
+            collapsed_row_dimensions_visibility: crate::from_json_optional(
+                map,
+                "CollapsedRowDimensionsVisibility",
+                path,
+            )?,
+            column_header_style: crate::from_json_optional(map, "ColumnHeaderStyle", path)?,
+            column_names_visibility: crate::from_json_optional(map, "ColumnNamesVisibility", path)?,
+            default_cell_width: crate::from_json_optional(map, "DefaultCellWidth", path)?,
+            metric_placement: crate::from_json_optional(map, "MetricPlacement", path)?,
+            row_alternate_color_options: crate::from_json_optional(
+                map,
+                "RowAlternateColorOptions",
+                path,
+            )?,
+            row_field_names_style: crate::from_json_optional(map, "RowFieldNamesStyle", path)?,
+            row_header_style: crate::from_json_optional(map, "RowHeaderStyle", path)?,
+            rows_label_options: crate::from_json_optional(map, "RowsLabelOptions", path)?,
+            rows_layout: crate::from_json_optional(map, "RowsLayout", path)?,
+            single_metric_visibility: crate::from_json_optional(
+                map,
+                "SingleMetricVisibility",
+                path,
+            )?,
+            toggle_buttons_visibility: crate::from_json_optional(
+                map,
+                "ToggleButtonsVisibility",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PivotTableOptions> for Value<PivotTableOptions> {
     fn from(value: PivotTableOptions) -> Self {
         Value::Lit(value)
@@ -24618,6 +31851,32 @@ impl crate::ToJson for PivotTablePaginatedReportOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTablePaginatedReportOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "OverflowColumnHeaderVisibility",
+                "VerticalOverflowVisibility",
+            ],
+        )?;
+        Ok(Self {
+            overflow_column_header_visibility: crate::from_json_optional(
+                map,
+                "OverflowColumnHeaderVisibility",
+                path,
+            )?,
+            vertical_overflow_visibility: crate::from_json_optional(
+                map,
+                "VerticalOverflowVisibility",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PivotTablePaginatedReportOptions> for Value<PivotTablePaginatedReportOptions> {
     fn from(value: PivotTablePaginatedReportOptions) -> Self {
         Value::Lit(value)
@@ -24661,6 +31920,17 @@ impl crate::ToJson for PivotTableRowsLabelOptions {
         crate::put_opt(&mut out, "CustomLabel", &self.custom_label);
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableRowsLabelOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomLabel", "Visibility"])?;
+        Ok(Self {
+            custom_label: crate::from_json_optional(map, "CustomLabel", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -24720,6 +31990,18 @@ impl crate::ToJson for PivotTableSortBy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableSortBy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Column", "DataPath", "Field"])?;
+        Ok(Self {
+            column: crate::from_json_optional(map, "Column", path)?,
+            data_path: crate::from_json_optional(map, "DataPath", path)?,
+            field: crate::from_json_optional(map, "Field", path)?,
+        })
+    }
+}
+
 impl From<PivotTableSortBy> for Value<PivotTableSortBy> {
     fn from(value: PivotTableSortBy) -> Self {
         Value::Lit(value)
@@ -24756,6 +32038,16 @@ impl crate::ToJson for PivotTableSortConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FieldSortOptions", &self.field_sort_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldSortOptions"])?;
+        Ok(Self {
+            field_sort_options: crate::from_json_optional(map, "FieldSortOptions", path)?,
+        })
     }
 }
 
@@ -24826,6 +32118,28 @@ impl crate::ToJson for PivotTableTotalOptions {
         crate::put_opt(&mut out, "RowSubtotalOptions", &self.row_subtotal_options);
         crate::put_opt(&mut out, "RowTotalOptions", &self.row_total_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableTotalOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColumnSubtotalOptions",
+                "ColumnTotalOptions",
+                "RowSubtotalOptions",
+                "RowTotalOptions",
+            ],
+        )?;
+        Ok(Self {
+            column_subtotal_options: crate::from_json_optional(map, "ColumnSubtotalOptions", path)?,
+            column_total_options: crate::from_json_optional(map, "ColumnTotalOptions", path)?,
+            row_subtotal_options: crate::from_json_optional(map, "RowSubtotalOptions", path)?,
+            row_total_options: crate::from_json_optional(map, "RowTotalOptions", path)?,
+        })
     }
 }
 
@@ -24927,6 +32241,34 @@ impl crate::ToJson for PivotTableVisual {
         );
         crate::put(&mut out, "VisualId", &self.visual_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ConditionalFormatting",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            conditional_formatting: crate::from_json_optional(map, "ConditionalFormatting", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
     }
 }
 
@@ -25047,6 +32389,44 @@ impl crate::ToJson for PivotTotalOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTotalOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomLabel",
+                "MetricHeaderCellStyle",
+                "Placement",
+                "ScrollStatus",
+                "TotalAggregationOptions",
+                "TotalCellStyle",
+                "TotalsVisibility",
+                "ValueCellStyle",
+            ],
+        )?;
+        Ok(Self {
+            custom_label: crate::from_json_optional(map, "CustomLabel", path)?,
+            metric_header_cell_style: crate::from_json_optional(
+                map,
+                "MetricHeaderCellStyle",
+                path,
+            )?,
+            placement: crate::from_json_optional(map, "Placement", path)?,
+            scroll_status: crate::from_json_optional(map, "ScrollStatus", path)?,
+            total_aggregation_options: crate::from_json_optional(
+                map,
+                "TotalAggregationOptions",
+                path,
+            )?,
+            total_cell_style: crate::from_json_optional(map, "TotalCellStyle", path)?,
+            totals_visibility: crate::from_json_optional(map, "TotalsVisibility", path)?,
+            value_cell_style: crate::from_json_optional(map, "ValueCellStyle", path)?,
+        })
+    }
+}
+
 impl From<PivotTotalOptions> for Value<PivotTotalOptions> {
     fn from(value: PivotTotalOptions) -> Self {
         Value::Lit(value)
@@ -25128,6 +32508,32 @@ impl crate::ToJson for PluginVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PluginVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChartConfiguration",
+                "PluginArn",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            plugin_arn: crate::from_json_required(map, "PluginArn", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<PluginVisual> for Value<PluginVisual> {
     fn from(value: PluginVisual) -> Self {
         Value::Lit(value)
@@ -25187,6 +32593,22 @@ impl crate::ToJson for PluginVisualConfiguration {
         crate::put_opt(&mut out, "SortConfiguration", &self.sort_configuration);
         crate::put_opt(&mut out, "VisualOptions", &self.visual_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PluginVisualConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FieldWells", "SortConfiguration", "VisualOptions"],
+        )?;
+        Ok(Self {
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            visual_options: crate::from_json_optional(map, "VisualOptions", path)?,
+        })
     }
 }
 
@@ -25256,6 +32678,23 @@ impl crate::ToJson for PluginVisualFieldWell {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PluginVisualFieldWell {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AxisName", "Dimensions", "Measures", "Unaggregated"],
+        )?;
+        Ok(Self {
+            axis_name: crate::from_json_optional(map, "AxisName", path)?,
+            dimensions: crate::from_json_optional(map, "Dimensions", path)?,
+            measures: crate::from_json_optional(map, "Measures", path)?,
+            unaggregated: crate::from_json_optional(map, "Unaggregated", path)?,
+        })
+    }
+}
+
 impl From<PluginVisualFieldWell> for Value<PluginVisualFieldWell> {
     fn from(value: PluginVisualFieldWell) -> Self {
         Value::Lit(value)
@@ -25287,6 +32726,16 @@ impl crate::ToJson for PluginVisualItemsLimitConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ItemsLimit", &self.items_limit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PluginVisualItemsLimitConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ItemsLimit"])?;
+        Ok(Self {
+            items_limit: crate::from_json_optional(map, "ItemsLimit", path)?,
+        })
     }
 }
 
@@ -25326,6 +32775,16 @@ impl crate::ToJson for PluginVisualOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "VisualProperties", &self.visual_properties);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PluginVisualOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VisualProperties"])?;
+        Ok(Self {
+            visual_properties: crate::from_json_optional(map, "VisualProperties", path)?,
+        })
     }
 }
 
@@ -25375,6 +32834,17 @@ impl crate::ToJson for PluginVisualProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PluginVisualProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<PluginVisualProperty> for Value<PluginVisualProperty> {
     fn from(value: PluginVisualProperty) -> Self {
         Value::Lit(value)
@@ -25415,6 +32885,20 @@ impl crate::ToJson for PluginVisualSortConfiguration {
             &self.plugin_visual_table_query_sort,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PluginVisualSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PluginVisualTableQuerySort"])?;
+        Ok(Self {
+            plugin_visual_table_query_sort: crate::from_json_optional(
+                map,
+                "PluginVisualTableQuerySort",
+                path,
+            )?,
+        })
     }
 }
 
@@ -25471,6 +32955,21 @@ impl crate::ToJson for PluginVisualTableQuerySort {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PluginVisualTableQuerySort {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ItemsLimitConfiguration", "RowSort"])?;
+        Ok(Self {
+            items_limit_configuration: crate::from_json_optional(
+                map,
+                "ItemsLimitConfiguration",
+                path,
+            )?,
+            row_sort: crate::from_json_optional(map, "RowSort", path)?,
+        })
+    }
+}
+
 impl From<PluginVisualTableQuerySort> for Value<PluginVisualTableQuerySort> {
     fn from(value: PluginVisualTableQuerySort) -> Self {
         Value::Lit(value)
@@ -25521,6 +33020,19 @@ impl crate::ToJson for PredefinedHierarchy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PredefinedHierarchy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Columns", "DrillDownFilters", "HierarchyId"])?;
+        Ok(Self {
+            columns: crate::from_json_required(map, "Columns", path)?,
+            drill_down_filters: crate::from_json_optional(map, "DrillDownFilters", path)?,
+            hierarchy_id: crate::from_json_required(map, "HierarchyId", path)?,
+        })
+    }
+}
+
 impl From<PredefinedHierarchy> for Value<PredefinedHierarchy> {
     fn from(value: PredefinedHierarchy) -> Self {
         Value::Lit(value)
@@ -25552,6 +33064,16 @@ impl crate::ToJson for ProgressBarOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProgressBarOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -25588,6 +33110,16 @@ impl crate::ToJson for QuickSuiteActionsOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuickSuiteActionsOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -25647,6 +33179,18 @@ impl crate::ToJson for RadarChartAggregatedFieldWells {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RadarChartAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Category", "Color", "Values"])?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            color: crate::from_json_optional(map, "Color", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<RadarChartAggregatedFieldWells> for Value<RadarChartAggregatedFieldWells> {
     fn from(value: RadarChartAggregatedFieldWells) -> Self {
         Value::Lit(value)
@@ -25678,6 +33222,16 @@ impl crate::ToJson for RadarChartAreaStyleSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RadarChartAreaStyleSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -25892,6 +33446,64 @@ impl crate::ToJson for RadarChartConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RadarChartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlternateBandColorsVisibility",
+                "AlternateBandEvenColor",
+                "AlternateBandOddColor",
+                "AxesRangeScale",
+                "BaseSeriesSettings",
+                "CategoryAxis",
+                "CategoryLabelOptions",
+                "ColorAxis",
+                "ColorLabelOptions",
+                "FieldWells",
+                "Interactions",
+                "Legend",
+                "Shape",
+                "SortConfiguration",
+                "StartAngle",
+                "VisualPalette",
+            ],
+        )?;
+        Ok(Self {
+            alternate_band_colors_visibility: crate::from_json_optional(
+                map,
+                "AlternateBandColorsVisibility",
+                path,
+            )?,
+            alternate_band_even_color: crate::from_json_optional(
+                map,
+                "AlternateBandEvenColor",
+                path,
+            )?,
+            alternate_band_odd_color: crate::from_json_optional(
+                map,
+                "AlternateBandOddColor",
+                path,
+            )?,
+            axes_range_scale: crate::from_json_optional(map, "AxesRangeScale", path)?,
+            base_series_settings: crate::from_json_optional(map, "BaseSeriesSettings", path)?,
+            category_axis: crate::from_json_optional(map, "CategoryAxis", path)?,
+            category_label_options: crate::from_json_optional(map, "CategoryLabelOptions", path)?,
+            color_axis: crate::from_json_optional(map, "ColorAxis", path)?,
+            color_label_options: crate::from_json_optional(map, "ColorLabelOptions", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            shape: crate::from_json_optional(map, "Shape", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            start_angle: crate::from_json_optional(map, "StartAngle", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+        })
+    }
+}
+
 impl From<RadarChartConfiguration> for Value<RadarChartConfiguration> {
     fn from(value: RadarChartConfiguration) -> Self {
         Value::Lit(value)
@@ -25935,6 +33547,20 @@ impl crate::ToJson for RadarChartFieldWells {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RadarChartFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RadarChartAggregatedFieldWells"])?;
+        Ok(Self {
+            radar_chart_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "RadarChartAggregatedFieldWells",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RadarChartFieldWells> for Value<RadarChartFieldWells> {
     fn from(value: RadarChartFieldWells) -> Self {
         Value::Lit(value)
@@ -25971,6 +33597,16 @@ impl crate::ToJson for RadarChartSeriesSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AreaStyleSettings", &self.area_style_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RadarChartSeriesSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AreaStyleSettings"])?;
+        Ok(Self {
+            area_style_settings: crate::from_json_optional(map, "AreaStyleSettings", path)?,
+        })
     }
 }
 
@@ -26040,6 +33676,28 @@ impl crate::ToJson for RadarChartSortConfiguration {
         crate::put_opt(&mut out, "ColorItemsLimit", &self.color_items_limit);
         crate::put_opt(&mut out, "ColorSort", &self.color_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RadarChartSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryItemsLimit",
+                "CategorySort",
+                "ColorItemsLimit",
+                "ColorSort",
+            ],
+        )?;
+        Ok(Self {
+            category_items_limit: crate::from_json_optional(map, "CategoryItemsLimit", path)?,
+            category_sort: crate::from_json_optional(map, "CategorySort", path)?,
+            color_items_limit: crate::from_json_optional(map, "ColorItemsLimit", path)?,
+            color_sort: crate::from_json_optional(map, "ColorSort", path)?,
+        })
     }
 }
 
@@ -26140,6 +33798,34 @@ impl crate::ToJson for RadarChartVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RadarChartVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<RadarChartVisual> for Value<RadarChartVisual> {
     fn from(value: RadarChartVisual) -> Self {
         Value::Lit(value)
@@ -26171,6 +33857,16 @@ impl crate::ToJson for RangeEndsLabelType {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RangeEndsLabelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -26240,6 +33936,28 @@ impl crate::ToJson for ReferenceLine {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataConfiguration",
+                "LabelConfiguration",
+                "Status",
+                "StyleConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            data_configuration: crate::from_json_required(map, "DataConfiguration", path)?,
+            label_configuration: crate::from_json_optional(map, "LabelConfiguration", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            style_configuration: crate::from_json_optional(map, "StyleConfiguration", path)?,
+        })
+    }
+}
+
 impl From<ReferenceLine> for Value<ReferenceLine> {
     fn from(value: ReferenceLine) -> Self {
         Value::Lit(value)
@@ -26267,6 +33985,16 @@ impl crate::ToJson for ReferenceLineCustomLabelConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CustomLabel", &self.custom_label);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLineCustomLabelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomLabel"])?;
+        Ok(Self {
+            custom_label: crate::from_json_required(map, "CustomLabel", path)?,
+        })
     }
 }
 
@@ -26346,6 +34074,28 @@ impl crate::ToJson for ReferenceLineDataConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLineDataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AxisBinding",
+                "DynamicConfiguration",
+                "SeriesType",
+                "StaticConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            axis_binding: crate::from_json_optional(map, "AxisBinding", path)?,
+            dynamic_configuration: crate::from_json_optional(map, "DynamicConfiguration", path)?,
+            series_type: crate::from_json_optional(map, "SeriesType", path)?,
+            static_configuration: crate::from_json_optional(map, "StaticConfiguration", path)?,
+        })
+    }
+}
+
 impl From<ReferenceLineDataConfiguration> for Value<ReferenceLineDataConfiguration> {
     fn from(value: ReferenceLineDataConfiguration) -> Self {
         Value::Lit(value)
@@ -26397,6 +34147,26 @@ impl crate::ToJson for ReferenceLineDynamicDataConfiguration {
             &self.measure_aggregation_function,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLineDynamicDataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Calculation", "Column", "MeasureAggregationFunction"],
+        )?;
+        Ok(Self {
+            calculation: crate::from_json_required(map, "Calculation", path)?,
+            column: crate::from_json_required(map, "Column", path)?,
+            measure_aggregation_function: crate::from_json_optional(
+                map,
+                "MeasureAggregationFunction",
+                path,
+            )?,
+        })
     }
 }
 
@@ -26506,6 +34276,40 @@ impl crate::ToJson for ReferenceLineLabelConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLineLabelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomLabelConfiguration",
+                "FontColor",
+                "FontConfiguration",
+                "HorizontalPosition",
+                "ValueLabelConfiguration",
+                "VerticalPosition",
+            ],
+        )?;
+        Ok(Self {
+            custom_label_configuration: crate::from_json_optional(
+                map,
+                "CustomLabelConfiguration",
+                path,
+            )?,
+            font_color: crate::from_json_optional(map, "FontColor", path)?,
+            font_configuration: crate::from_json_optional(map, "FontConfiguration", path)?,
+            horizontal_position: crate::from_json_optional(map, "HorizontalPosition", path)?,
+            value_label_configuration: crate::from_json_optional(
+                map,
+                "ValueLabelConfiguration",
+                path,
+            )?,
+            vertical_position: crate::from_json_optional(map, "VerticalPosition", path)?,
+        })
+    }
+}
+
 impl From<ReferenceLineLabelConfiguration> for Value<ReferenceLineLabelConfiguration> {
     fn from(value: ReferenceLineLabelConfiguration) -> Self {
         Value::Lit(value)
@@ -26533,6 +34337,16 @@ impl crate::ToJson for ReferenceLineStaticDataConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLineStaticDataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -26579,6 +34393,17 @@ impl crate::ToJson for ReferenceLineStyleConfiguration {
         crate::put_opt(&mut out, "Color", &self.color);
         crate::put_opt(&mut out, "Pattern", &self.pattern);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLineStyleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "Pattern"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            pattern: crate::from_json_optional(map, "Pattern", path)?,
+        })
     }
 }
 
@@ -26631,6 +34456,18 @@ impl crate::ToJson for ReferenceLineValueLabelConfiguration {
         crate::put_opt(&mut out, "FormatConfiguration", &self.format_configuration);
         crate::put_opt(&mut out, "RelativePosition", &self.relative_position);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLineValueLabelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FormatConfiguration", "RelativePosition"])?;
+        Ok(Self {
+            format_configuration: crate::from_json_optional(map, "FormatConfiguration", path)?,
+            relative_position: crate::from_json_optional(map, "RelativePosition", path)?,
+        })
     }
 }
 
@@ -26694,6 +34531,22 @@ impl crate::ToJson for RelativeDateTimeControlDisplayOptions {
         );
         crate::put_opt(&mut out, "TitleOptions", &self.title_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelativeDateTimeControlDisplayOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DateTimeFormat", "InfoIconLabelOptions", "TitleOptions"],
+        )?;
+        Ok(Self {
+            date_time_format: crate::from_json_optional(map, "DateTimeFormat", path)?,
+            info_icon_label_options: crate::from_json_optional(map, "InfoIconLabelOptions", path)?,
+            title_options: crate::from_json_optional(map, "TitleOptions", path)?,
+        })
     }
 }
 
@@ -26822,6 +34675,54 @@ impl crate::ToJson for RelativeDatesFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelativeDatesFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnchorDateConfiguration",
+                "Column",
+                "DefaultFilterControlConfiguration",
+                "ExcludePeriodConfiguration",
+                "FilterId",
+                "MinimumGranularity",
+                "NullOption",
+                "ParameterName",
+                "RelativeDateType",
+                "RelativeDateValue",
+                "TimeGranularity",
+            ],
+        )?;
+        Ok(Self {
+            anchor_date_configuration: crate::from_json_required(
+                map,
+                "AnchorDateConfiguration",
+                path,
+            )?,
+            column: crate::from_json_required(map, "Column", path)?,
+            default_filter_control_configuration: crate::from_json_optional(
+                map,
+                "DefaultFilterControlConfiguration",
+                path,
+            )?,
+            exclude_period_configuration: crate::from_json_optional(
+                map,
+                "ExcludePeriodConfiguration",
+                path,
+            )?,
+            filter_id: crate::from_json_required(map, "FilterId", path)?,
+            minimum_granularity: crate::from_json_optional(map, "MinimumGranularity", path)?,
+            null_option: crate::from_json_required(map, "NullOption", path)?,
+            parameter_name: crate::from_json_optional(map, "ParameterName", path)?,
+            relative_date_type: crate::from_json_required(map, "RelativeDateType", path)?,
+            relative_date_value: crate::from_json_optional(map, "RelativeDateValue", path)?,
+            time_granularity: crate::from_json_required(map, "TimeGranularity", path)?,
+        })
+    }
+}
+
 impl From<RelativeDatesFilter> for Value<RelativeDatesFilter> {
     fn from(value: RelativeDatesFilter) -> Self {
         Value::Lit(value)
@@ -26865,6 +34766,17 @@ impl crate::ToJson for ResourcePermission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "Principal"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
+    }
+}
+
 impl From<ResourcePermission> for Value<ResourcePermission> {
     fn from(value: ResourcePermission) -> Self {
         Value::Lit(value)
@@ -26902,6 +34814,17 @@ impl crate::ToJson for RollingDateConfiguration {
         crate::put_opt(&mut out, "DataSetIdentifier", &self.data_set_identifier);
         crate::put(&mut out, "Expression", &self.expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RollingDateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataSetIdentifier", "Expression"])?;
+        Ok(Self {
+            data_set_identifier: crate::from_json_optional(map, "DataSetIdentifier", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+        })
     }
 }
 
@@ -26965,6 +34888,26 @@ impl crate::ToJson for RowAlternateColorOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RowAlternateColorOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RowAlternateColors", "Status", "UsePrimaryBackgroundColor"],
+        )?;
+        Ok(Self {
+            row_alternate_colors: crate::from_json_optional(map, "RowAlternateColors", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            use_primary_background_color: crate::from_json_optional(
+                map,
+                "UsePrimaryBackgroundColor",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RowAlternateColorOptions> for Value<RowAlternateColorOptions> {
     fn from(value: RowAlternateColorOptions) -> Self {
         Value::Lit(value)
@@ -27008,6 +34951,17 @@ impl crate::ToJson for SameSheetTargetVisualConfiguration {
         crate::put_opt(&mut out, "TargetVisualOptions", &self.target_visual_options);
         crate::put_opt(&mut out, "TargetVisuals", &self.target_visuals);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SameSheetTargetVisualConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetVisualOptions", "TargetVisuals"])?;
+        Ok(Self {
+            target_visual_options: crate::from_json_optional(map, "TargetVisualOptions", path)?,
+            target_visuals: crate::from_json_optional(map, "TargetVisuals", path)?,
+        })
     }
 }
 
@@ -27064,6 +35018,18 @@ impl crate::ToJson for SankeyDiagramAggregatedFieldWells {
         crate::put_opt(&mut out, "Source", &self.source);
         crate::put_opt(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SankeyDiagramAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "Source", "Weight"])?;
+        Ok(Self {
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
     }
 }
 
@@ -27136,6 +35102,28 @@ impl crate::ToJson for SankeyDiagramChartConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SankeyDiagramChartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataLabels",
+                "FieldWells",
+                "Interactions",
+                "SortConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            data_labels: crate::from_json_optional(map, "DataLabels", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+        })
+    }
+}
+
 impl From<SankeyDiagramChartConfiguration> for Value<SankeyDiagramChartConfiguration> {
     fn from(value: SankeyDiagramChartConfiguration) -> Self {
         Value::Lit(value)
@@ -27176,6 +35164,20 @@ impl crate::ToJson for SankeyDiagramFieldWells {
             &self.sankey_diagram_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SankeyDiagramFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SankeyDiagramAggregatedFieldWells"])?;
+        Ok(Self {
+            sankey_diagram_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "SankeyDiagramAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -27239,6 +35241,22 @@ impl crate::ToJson for SankeyDiagramSortConfiguration {
         crate::put_opt(&mut out, "SourceItemsLimit", &self.source_items_limit);
         crate::put_opt(&mut out, "WeightSort", &self.weight_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SankeyDiagramSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DestinationItemsLimit", "SourceItemsLimit", "WeightSort"],
+        )?;
+        Ok(Self {
+            destination_items_limit: crate::from_json_optional(map, "DestinationItemsLimit", path)?,
+            source_items_limit: crate::from_json_optional(map, "SourceItemsLimit", path)?,
+            weight_sort: crate::from_json_optional(map, "WeightSort", path)?,
+        })
     }
 }
 
@@ -27329,6 +35347,32 @@ impl crate::ToJson for SankeyDiagramVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SankeyDiagramVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<SankeyDiagramVisual> for Value<SankeyDiagramVisual> {
     fn from(value: SankeyDiagramVisual) -> Self {
         Value::Lit(value)
@@ -27402,6 +35446,21 @@ impl crate::ToJson for ScatterPlotCategoricallyAggregatedFieldWells {
         crate::put_opt(&mut out, "XAxis", &self.x_axis);
         crate::put_opt(&mut out, "YAxis", &self.y_axis);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScatterPlotCategoricallyAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Category", "Label", "Size", "XAxis", "YAxis"])?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            size: crate::from_json_optional(map, "Size", path)?,
+            x_axis: crate::from_json_optional(map, "XAxis", path)?,
+            y_axis: crate::from_json_optional(map, "YAxis", path)?,
+        })
     }
 }
 
@@ -27554,6 +35613,42 @@ impl crate::ToJson for ScatterPlotConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScatterPlotConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataLabels",
+                "FieldWells",
+                "Interactions",
+                "Legend",
+                "SortConfiguration",
+                "Tooltip",
+                "VisualPalette",
+                "XAxisDisplayOptions",
+                "XAxisLabelOptions",
+                "YAxisDisplayOptions",
+                "YAxisLabelOptions",
+            ],
+        )?;
+        Ok(Self {
+            data_labels: crate::from_json_optional(map, "DataLabels", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+            x_axis_display_options: crate::from_json_optional(map, "XAxisDisplayOptions", path)?,
+            x_axis_label_options: crate::from_json_optional(map, "XAxisLabelOptions", path)?,
+            y_axis_display_options: crate::from_json_optional(map, "YAxisDisplayOptions", path)?,
+            y_axis_label_options: crate::from_json_optional(map, "YAxisLabelOptions", path)?,
+        })
+    }
+}
+
 impl From<ScatterPlotConfiguration> for Value<ScatterPlotConfiguration> {
     fn from(value: ScatterPlotConfiguration) -> Self {
         Value::Lit(value)
@@ -27615,6 +35710,32 @@ impl crate::ToJson for ScatterPlotFieldWells {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScatterPlotFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ScatterPlotCategoricallyAggregatedFieldWells",
+                "ScatterPlotUnaggregatedFieldWells",
+            ],
+        )?;
+        Ok(Self {
+            scatter_plot_categorically_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "ScatterPlotCategoricallyAggregatedFieldWells",
+                path,
+            )?,
+            scatter_plot_unaggregated_field_wells: crate::from_json_optional(
+                map,
+                "ScatterPlotUnaggregatedFieldWells",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ScatterPlotFieldWells> for Value<ScatterPlotFieldWells> {
     fn from(value: ScatterPlotFieldWells) -> Self {
         Value::Lit(value)
@@ -27655,6 +35776,20 @@ impl crate::ToJson for ScatterPlotSortConfiguration {
             &self.scatter_plot_limit_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScatterPlotSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScatterPlotLimitConfiguration"])?;
+        Ok(Self {
+            scatter_plot_limit_configuration: crate::from_json_optional(
+                map,
+                "ScatterPlotLimitConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -27731,6 +35866,21 @@ impl crate::ToJson for ScatterPlotUnaggregatedFieldWells {
         crate::put_opt(&mut out, "XAxis", &self.x_axis);
         crate::put_opt(&mut out, "YAxis", &self.y_axis);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScatterPlotUnaggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Category", "Label", "Size", "XAxis", "YAxis"])?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            label: crate::from_json_optional(map, "Label", path)?,
+            size: crate::from_json_optional(map, "Size", path)?,
+            x_axis: crate::from_json_optional(map, "XAxis", path)?,
+            y_axis: crate::from_json_optional(map, "YAxis", path)?,
+        })
     }
 }
 
@@ -27834,6 +35984,34 @@ impl crate::ToJson for ScatterPlotVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScatterPlotVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<ScatterPlotVisual> for Value<ScatterPlotVisual> {
     fn from(value: ScatterPlotVisual) -> Self {
         Value::Lit(value)
@@ -27880,6 +36058,17 @@ impl crate::ToJson for ScrollBarOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScrollBarOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility", "VisibleRange"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+            visible_range: crate::from_json_optional(map, "VisibleRange", path)?,
+        })
+    }
+}
+
 impl From<ScrollBarOptions> for Value<ScrollBarOptions> {
     fn from(value: ScrollBarOptions) -> Self {
         Value::Lit(value)
@@ -27914,6 +36103,16 @@ impl crate::ToJson for SecondaryValueOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecondaryValueOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<SecondaryValueOptions> for Value<SecondaryValueOptions> {
     fn from(value: SecondaryValueOptions) -> Self {
         Value::Lit(value)
@@ -27945,6 +36144,16 @@ impl crate::ToJson for SectionAfterPageBreak {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SectionAfterPageBreak {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
     }
 }
 
@@ -27988,6 +36197,20 @@ impl crate::ToJson for SectionBasedLayoutCanvasSizeOptions {
             &self.paper_canvas_size_options,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SectionBasedLayoutCanvasSizeOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PaperCanvasSizeOptions"])?;
+        Ok(Self {
+            paper_canvas_size_options: crate::from_json_optional(
+                map,
+                "PaperCanvasSizeOptions",
+                path,
+            )?,
+        })
     }
 }
 
@@ -28035,6 +36258,28 @@ impl crate::ToJson for SectionBasedLayoutConfiguration {
         crate::put(&mut out, "FooterSections", &self.footer_sections);
         crate::put(&mut out, "HeaderSections", &self.header_sections);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SectionBasedLayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BodySections",
+                "CanvasSizeOptions",
+                "FooterSections",
+                "HeaderSections",
+            ],
+        )?;
+        Ok(Self {
+            body_sections: crate::from_json_required(map, "BodySections", path)?,
+            canvas_size_options: crate::from_json_required(map, "CanvasSizeOptions", path)?,
+            footer_sections: crate::from_json_required(map, "FooterSections", path)?,
+            header_sections: crate::from_json_required(map, "HeaderSections", path)?,
+        })
     }
 }
 
@@ -28094,6 +36339,22 @@ impl crate::ToJson for SectionBasedLayoutPaperCanvasSizeOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SectionBasedLayoutPaperCanvasSizeOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PaperMargin", "PaperOrientation", "PaperSize"],
+        )?;
+        Ok(Self {
+            paper_margin: crate::from_json_optional(map, "PaperMargin", path)?,
+            paper_orientation: crate::from_json_optional(map, "PaperOrientation", path)?,
+            paper_size: crate::from_json_optional(map, "PaperSize", path)?,
+        })
+    }
+}
+
 impl From<SectionBasedLayoutPaperCanvasSizeOptions>
     for Value<SectionBasedLayoutPaperCanvasSizeOptions>
 {
@@ -28123,6 +36384,16 @@ impl crate::ToJson for SectionLayoutConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FreeFormLayout", &self.free_form_layout);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SectionLayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FreeFormLayout"])?;
+        Ok(Self {
+            free_form_layout: crate::from_json_required(map, "FreeFormLayout", path)?,
+        })
     }
 }
 
@@ -28157,6 +36428,16 @@ impl crate::ToJson for SectionPageBreakConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "After", &self.after);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SectionPageBreakConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["After"])?;
+        Ok(Self {
+            after: crate::from_json_optional(map, "After", path)?,
+        })
     }
 }
 
@@ -28206,6 +36487,17 @@ impl crate::ToJson for SectionStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SectionStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Height", "Padding"])?;
+        Ok(Self {
+            height: crate::from_json_optional(map, "Height", path)?,
+            padding: crate::from_json_optional(map, "Padding", path)?,
+        })
+    }
+}
+
 impl From<SectionStyle> for Value<SectionStyle> {
     fn from(value: SectionStyle) -> Self {
         Value::Lit(value)
@@ -28247,6 +36539,20 @@ impl crate::ToJson for SelectedSheetsFilterScopeConfiguration {
             &self.sheet_visual_scoping_configurations,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelectedSheetsFilterScopeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SheetVisualScopingConfigurations"])?;
+        Ok(Self {
+            sheet_visual_scoping_configurations: crate::from_json_optional(
+                map,
+                "SheetVisualScopingConfigurations",
+                path,
+            )?,
+        })
     }
 }
 
@@ -28302,6 +36608,17 @@ impl crate::ToJson for SeriesItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SeriesItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataFieldSeriesItem", "FieldSeriesItem"])?;
+        Ok(Self {
+            data_field_series_item: crate::from_json_optional(map, "DataFieldSeriesItem", path)?,
+            field_series_item: crate::from_json_optional(map, "FieldSeriesItem", path)?,
+        })
+    }
+}
+
 impl From<SeriesItem> for Value<SeriesItem> {
     fn from(value: SeriesItem) -> Self {
         Value::Lit(value)
@@ -28343,6 +36660,21 @@ impl crate::ToJson for SetParameterValueConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SetParameterValueConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationParameterName", "Value"])?;
+        Ok(Self {
+            destination_parameter_name: crate::from_json_required(
+                map,
+                "DestinationParameterName",
+                path,
+            )?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<SetParameterValueConfiguration> for Value<SetParameterValueConfiguration> {
     fn from(value: SetParameterValueConfiguration) -> Self {
         Value::Lit(value)
@@ -28370,6 +36702,16 @@ impl crate::ToJson for ShapeConditionalFormat {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "BackgroundColor", &self.background_color);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ShapeConditionalFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BackgroundColor"])?;
+        Ok(Self {
+            background_color: crate::from_json_required(map, "BackgroundColor", path)?,
+        })
     }
 }
 
@@ -28419,6 +36761,17 @@ impl crate::ToJson for SheetControlInfoIconLabelOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetControlInfoIconLabelOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InfoIconText", "Visibility"])?;
+        Ok(Self {
+            info_icon_text: crate::from_json_optional(map, "InfoIconText", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<SheetControlInfoIconLabelOptions> for Value<SheetControlInfoIconLabelOptions> {
     fn from(value: SheetControlInfoIconLabelOptions) -> Self {
         Value::Lit(value)
@@ -28446,6 +36799,16 @@ impl crate::ToJson for SheetControlLayout {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Configuration", &self.configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetControlLayout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Configuration"])?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+        })
     }
 }
 
@@ -28483,6 +36846,16 @@ impl crate::ToJson for SheetControlLayoutConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetControlLayoutConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GridLayout"])?;
+        Ok(Self {
+            grid_layout: crate::from_json_optional(map, "GridLayout", path)?,
+        })
+    }
+}
+
 impl From<SheetControlLayoutConfiguration> for Value<SheetControlLayoutConfiguration> {
     fn from(value: SheetControlLayoutConfiguration) -> Self {
         Value::Lit(value)
@@ -28516,6 +36889,16 @@ impl crate::ToJson for SheetControlsOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "VisibilityState", &self.visibility_state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetControlsOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VisibilityState"])?;
+        Ok(Self {
+            visibility_state: crate::from_json_optional(map, "VisibilityState", path)?,
+        })
     }
 }
 
@@ -28665,6 +37048,44 @@ impl crate::ToJson for SheetDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContentType",
+                "Description",
+                "FilterControls",
+                "Images",
+                "Layouts",
+                "Name",
+                "ParameterControls",
+                "SheetControlLayouts",
+                "SheetId",
+                "TextBoxes",
+                "Title",
+                "Visuals",
+            ],
+        )?;
+        Ok(Self {
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            filter_controls: crate::from_json_optional(map, "FilterControls", path)?,
+            images: crate::from_json_optional(map, "Images", path)?,
+            layouts: crate::from_json_optional(map, "Layouts", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            parameter_controls: crate::from_json_optional(map, "ParameterControls", path)?,
+            sheet_control_layouts: crate::from_json_optional(map, "SheetControlLayouts", path)?,
+            sheet_id: crate::from_json_required(map, "SheetId", path)?,
+            text_boxes: crate::from_json_optional(map, "TextBoxes", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visuals: crate::from_json_optional(map, "Visuals", path)?,
+        })
+    }
+}
+
 impl From<SheetDefinition> for Value<SheetDefinition> {
     fn from(value: SheetDefinition) -> Self {
         Value::Lit(value)
@@ -28696,6 +37117,16 @@ impl crate::ToJson for SheetElementConfigurationOverrides {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetElementConfigurationOverrides {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -28737,6 +37168,21 @@ impl crate::ToJson for SheetElementRenderingRule {
         );
         crate::put(&mut out, "Expression", &self.expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetElementRenderingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConfigurationOverrides", "Expression"])?;
+        Ok(Self {
+            configuration_overrides: crate::from_json_required(
+                map,
+                "ConfigurationOverrides",
+                path,
+            )?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+        })
     }
 }
 
@@ -28831,6 +37277,34 @@ impl crate::ToJson for SheetImage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetImage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ImageContentAltText",
+                "Interactions",
+                "Scaling",
+                "SheetImageId",
+                "Source",
+                "Tooltip",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            image_content_alt_text: crate::from_json_optional(map, "ImageContentAltText", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            scaling: crate::from_json_optional(map, "Scaling", path)?,
+            sheet_image_id: crate::from_json_required(map, "SheetImageId", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+        })
+    }
+}
+
 impl From<SheetImage> for Value<SheetImage> {
     fn from(value: SheetImage) -> Self {
         Value::Lit(value)
@@ -28862,6 +37336,16 @@ impl crate::ToJson for SheetImageScalingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ScalingType", &self.scaling_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetImageScalingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScalingType"])?;
+        Ok(Self {
+            scaling_type: crate::from_json_optional(map, "ScalingType", path)?,
+        })
     }
 }
 
@@ -28908,6 +37392,20 @@ impl crate::ToJson for SheetImageSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetImageSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SheetImageStaticFileSource"])?;
+        Ok(Self {
+            sheet_image_static_file_source: crate::from_json_optional(
+                map,
+                "SheetImageStaticFileSource",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SheetImageSource> for Value<SheetImageSource> {
     fn from(value: SheetImageSource) -> Self {
         Value::Lit(value)
@@ -28935,6 +37433,16 @@ impl crate::ToJson for SheetImageStaticFileSource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "StaticFileId", &self.static_file_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetImageStaticFileSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticFileId"])?;
+        Ok(Self {
+            static_file_id: crate::from_json_required(map, "StaticFileId", path)?,
+        })
     }
 }
 
@@ -28984,6 +37492,17 @@ impl crate::ToJson for SheetImageTooltipConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetImageTooltipConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TooltipText", "Visibility"])?;
+        Ok(Self {
+            tooltip_text: crate::from_json_optional(map, "TooltipText", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<SheetImageTooltipConfiguration> for Value<SheetImageTooltipConfiguration> {
     fn from(value: SheetImageTooltipConfiguration) -> Self {
         Value::Lit(value)
@@ -29015,6 +37534,16 @@ impl crate::ToJson for SheetImageTooltipText {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PlainText", &self.plain_text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetImageTooltipText {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PlainText"])?;
+        Ok(Self {
+            plain_text: crate::from_json_optional(map, "PlainText", path)?,
+        })
     }
 }
 
@@ -29051,6 +37580,16 @@ impl crate::ToJson for SheetLayoutElementMaximizationOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetLayoutElementMaximizationOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -29091,6 +37630,17 @@ impl crate::ToJson for SheetLayoutGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetLayoutGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Members"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            members: crate::from_json_required(map, "Members", path)?,
+        })
+    }
+}
+
 impl From<SheetLayoutGroup> for Value<SheetLayoutGroup> {
     fn from(value: SheetLayoutGroup) -> Self {
         Value::Lit(value)
@@ -29125,6 +37675,17 @@ impl crate::ToJson for SheetLayoutGroupMember {
         crate::put(&mut out, "Id", &self.id);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetLayoutGroupMember {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -29165,6 +37726,17 @@ impl crate::ToJson for SheetTextBox {
         crate::put_opt(&mut out, "Content", &self.content);
         crate::put(&mut out, "SheetTextBoxId", &self.sheet_text_box_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetTextBox {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content", "SheetTextBoxId"])?;
+        Ok(Self {
+            content: crate::from_json_optional(map, "Content", path)?,
+            sheet_text_box_id: crate::from_json_required(map, "SheetTextBoxId", path)?,
+        })
     }
 }
 
@@ -29215,6 +37787,18 @@ impl crate::ToJson for SheetVisualScopingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetVisualScopingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Scope", "SheetId", "VisualIds"])?;
+        Ok(Self {
+            scope: crate::from_json_required(map, "Scope", path)?,
+            sheet_id: crate::from_json_required(map, "SheetId", path)?,
+            visual_ids: crate::from_json_optional(map, "VisualIds", path)?,
+        })
+    }
+}
+
 impl From<SheetVisualScopingConfiguration> for Value<SheetVisualScopingConfiguration> {
     fn from(value: SheetVisualScopingConfiguration) -> Self {
         Value::Lit(value)
@@ -29261,6 +37845,17 @@ impl crate::ToJson for ShortFormatText {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ShortFormatText {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PlainText", "RichText"])?;
+        Ok(Self {
+            plain_text: crate::from_json_optional(map, "PlainText", path)?,
+            rich_text: crate::from_json_optional(map, "RichText", path)?,
+        })
+    }
+}
+
 impl From<ShortFormatText> for Value<ShortFormatText> {
     fn from(value: ShortFormatText) -> Self {
         Value::Lit(value)
@@ -29292,6 +37887,16 @@ impl crate::ToJson for SimpleClusterMarker {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Color", &self.color);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimpleClusterMarker {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+        })
     }
 }
 
@@ -29334,6 +37939,16 @@ impl crate::ToJson for SingleAxisOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleAxisOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["YAxisOptions"])?;
+        Ok(Self {
+            y_axis_options: crate::from_json_optional(map, "YAxisOptions", path)?,
+        })
+    }
+}
+
 impl From<SingleAxisOptions> for Value<SingleAxisOptions> {
     fn from(value: SingleAxisOptions) -> Self {
         Value::Lit(value)
@@ -29365,6 +37980,16 @@ impl crate::ToJson for SingleAxisOptionsYAxisOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "YAxis", &self.y_axis);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleAxisOptionsYAxisOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["YAxis"])?;
+        Ok(Self {
+            y_axis: crate::from_json_optional(map, "YAxis", path)?,
+        })
     }
 }
 
@@ -29421,6 +38046,17 @@ impl crate::ToJson for SliderControlDisplayOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SliderControlDisplayOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InfoIconLabelOptions", "TitleOptions"])?;
+        Ok(Self {
+            info_icon_label_options: crate::from_json_optional(map, "InfoIconLabelOptions", path)?,
+            title_options: crate::from_json_optional(map, "TitleOptions", path)?,
+        })
+    }
+}
+
 impl From<SliderControlDisplayOptions> for Value<SliderControlDisplayOptions> {
     fn from(value: SliderControlDisplayOptions) -> Self {
         Value::Lit(value)
@@ -29464,6 +38100,17 @@ impl crate::ToJson for SmallMultiplesAxisProperties {
         crate::put_opt(&mut out, "Placement", &self.placement);
         crate::put_opt(&mut out, "Scale", &self.scale);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmallMultiplesAxisProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Placement", "Scale"])?;
+        Ok(Self {
+            placement: crate::from_json_optional(map, "Placement", path)?,
+            scale: crate::from_json_optional(map, "Scale", path)?,
+        })
     }
 }
 
@@ -29543,6 +38190,30 @@ impl crate::ToJson for SmallMultiplesOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmallMultiplesOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxVisibleColumns",
+                "MaxVisibleRows",
+                "PanelConfiguration",
+                "XAxis",
+                "YAxis",
+            ],
+        )?;
+        Ok(Self {
+            max_visible_columns: crate::from_json_optional(map, "MaxVisibleColumns", path)?,
+            max_visible_rows: crate::from_json_optional(map, "MaxVisibleRows", path)?,
+            panel_configuration: crate::from_json_optional(map, "PanelConfiguration", path)?,
+            x_axis: crate::from_json_optional(map, "XAxis", path)?,
+            y_axis: crate::from_json_optional(map, "YAxis", path)?,
+        })
+    }
+}
+
 impl From<SmallMultiplesOptions> for Value<SmallMultiplesOptions> {
     fn from(value: SmallMultiplesOptions) -> Self {
         Value::Lit(value)
@@ -29606,6 +38277,19 @@ impl crate::ToJson for Spacing {
         crate::put_opt(&mut out, "Right", &self.right);
         crate::put_opt(&mut out, "Top", &self.top);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Spacing {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bottom", "Left", "Right", "Top"])?;
+        Ok(Self {
+            bottom: crate::from_json_optional(map, "Bottom", path)?,
+            left: crate::from_json_optional(map, "Left", path)?,
+            right: crate::from_json_optional(map, "Right", path)?,
+            top: crate::from_json_optional(map, "Top", path)?,
+        })
     }
 }
 
@@ -29725,6 +38409,38 @@ impl crate::ToJson for SparklinesOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SparklinesOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllPointsMarker",
+                "FieldId",
+                "LineColor",
+                "LineInterpolation",
+                "MaxValueMarker",
+                "MinValueMarker",
+                "VisualType",
+                "XAxisField",
+                "YAxisBehavior",
+            ],
+        )?;
+        Ok(Self {
+            all_points_marker: crate::from_json_optional(map, "AllPointsMarker", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            line_color: crate::from_json_optional(map, "LineColor", path)?,
+            line_interpolation: crate::from_json_optional(map, "LineInterpolation", path)?,
+            max_value_marker: crate::from_json_optional(map, "MaxValueMarker", path)?,
+            min_value_marker: crate::from_json_optional(map, "MinValueMarker", path)?,
+            visual_type: crate::from_json_optional(map, "VisualType", path)?,
+            x_axis_field: crate::from_json_required(map, "XAxisField", path)?,
+            y_axis_behavior: crate::from_json_optional(map, "YAxisBehavior", path)?,
+        })
+    }
+}
+
 impl From<SparklinesOptions> for Value<SparklinesOptions> {
     fn from(value: SparklinesOptions) -> Self {
         Value::Lit(value)
@@ -29762,6 +38478,17 @@ impl crate::ToJson for SpatialStaticFile {
         crate::put_opt(&mut out, "Source", &self.source);
         crate::put(&mut out, "StaticFileId", &self.static_file_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpatialStaticFile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source", "StaticFileId"])?;
+        Ok(Self {
+            source: crate::from_json_optional(map, "Source", path)?,
+            static_file_id: crate::from_json_required(map, "StaticFileId", path)?,
+        })
     }
 }
 
@@ -29811,6 +38538,17 @@ impl crate::ToJson for StaticFile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StaticFile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImageStaticFile", "SpatialStaticFile"])?;
+        Ok(Self {
+            image_static_file: crate::from_json_optional(map, "ImageStaticFile", path)?,
+            spatial_static_file: crate::from_json_optional(map, "SpatialStaticFile", path)?,
+        })
+    }
+}
+
 impl From<StaticFile> for Value<StaticFile> {
     fn from(value: StaticFile) -> Self {
         Value::Lit(value)
@@ -29850,6 +38588,18 @@ impl crate::ToJson for StaticFileS3SourceOptions {
         crate::put(&mut out, "ObjectKey", &self.object_key);
         crate::put(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StaticFileS3SourceOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "ObjectKey", "Region"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            object_key: crate::from_json_required(map, "ObjectKey", path)?,
+            region: crate::from_json_required(map, "Region", path)?,
+        })
     }
 }
 
@@ -29899,6 +38649,17 @@ impl crate::ToJson for StaticFileSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StaticFileSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Options", "UrlOptions"])?;
+        Ok(Self {
+            s3_options: crate::from_json_optional(map, "S3Options", path)?,
+            url_options: crate::from_json_optional(map, "UrlOptions", path)?,
+        })
+    }
+}
+
 impl From<StaticFileSource> for Value<StaticFileSource> {
     fn from(value: StaticFileSource) -> Self {
         Value::Lit(value)
@@ -29924,6 +38685,16 @@ impl crate::ToJson for StaticFileUrlSourceOptions {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StaticFileUrlSourceOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Url"])?;
+        Ok(Self {
+            url: crate::from_json_required(map, "Url", path)?,
+        })
     }
 }
 
@@ -29970,6 +38741,17 @@ impl crate::ToJson for StringDefaultValues {
         crate::put_opt(&mut out, "DynamicValue", &self.dynamic_value);
         crate::put_opt(&mut out, "StaticValues", &self.static_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringDefaultValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DynamicValue", "StaticValues"])?;
+        Ok(Self {
+            dynamic_value: crate::from_json_optional(map, "DynamicValue", path)?,
+            static_values: crate::from_json_optional(map, "StaticValues", path)?,
+        })
     }
 }
 
@@ -30033,6 +38815,29 @@ impl crate::ToJson for StringFormatConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringFormatConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NullValueFormatConfiguration", "NumericFormatConfiguration"],
+        )?;
+        Ok(Self {
+            null_value_format_configuration: crate::from_json_optional(
+                map,
+                "NullValueFormatConfiguration",
+                path,
+            )?,
+            numeric_format_configuration: crate::from_json_optional(
+                map,
+                "NumericFormatConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<StringFormatConfiguration> for Value<StringFormatConfiguration> {
     fn from(value: StringFormatConfiguration) -> Self {
         Value::Lit(value)
@@ -30067,6 +38872,17 @@ impl crate::ToJson for StringParameter {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Values"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -30147,6 +38963,34 @@ impl crate::ToJson for StringParameterDeclaration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringParameterDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultValues",
+                "MappedDataSetParameters",
+                "Name",
+                "ParameterValueType",
+                "ValueWhenUnset",
+            ],
+        )?;
+        Ok(Self {
+            default_values: crate::from_json_optional(map, "DefaultValues", path)?,
+            mapped_data_set_parameters: crate::from_json_optional(
+                map,
+                "MappedDataSetParameters",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parameter_value_type: crate::from_json_required(map, "ParameterValueType", path)?,
+            value_when_unset: crate::from_json_optional(map, "ValueWhenUnset", path)?,
+        })
+    }
+}
+
 impl From<StringParameterDeclaration> for Value<StringParameterDeclaration> {
     fn from(value: StringParameterDeclaration) -> Self {
         Value::Lit(value)
@@ -30197,6 +39041,17 @@ impl crate::ToJson for StringValueWhenUnsetConfiguration {
             &self.value_when_unset_option,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringValueWhenUnsetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomValue", "ValueWhenUnsetOption"])?;
+        Ok(Self {
+            custom_value: crate::from_json_optional(map, "CustomValue", path)?,
+            value_when_unset_option: crate::from_json_optional(map, "ValueWhenUnsetOption", path)?,
+        })
     }
 }
 
@@ -30313,6 +39168,40 @@ impl crate::ToJson for SubtotalOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubtotalOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomLabel",
+                "FieldLevel",
+                "FieldLevelOptions",
+                "MetricHeaderCellStyle",
+                "StyleTargets",
+                "TotalCellStyle",
+                "TotalsVisibility",
+                "ValueCellStyle",
+            ],
+        )?;
+        Ok(Self {
+            custom_label: crate::from_json_optional(map, "CustomLabel", path)?,
+            field_level: crate::from_json_optional(map, "FieldLevel", path)?,
+            field_level_options: crate::from_json_optional(map, "FieldLevelOptions", path)?,
+            metric_header_cell_style: crate::from_json_optional(
+                map,
+                "MetricHeaderCellStyle",
+                path,
+            )?,
+            style_targets: crate::from_json_optional(map, "StyleTargets", path)?,
+            total_cell_style: crate::from_json_optional(map, "TotalCellStyle", path)?,
+            totals_visibility: crate::from_json_optional(map, "TotalsVisibility", path)?,
+            value_cell_style: crate::from_json_optional(map, "ValueCellStyle", path)?,
+        })
+    }
+}
+
 impl From<SubtotalOptions> for Value<SubtotalOptions> {
     fn from(value: SubtotalOptions) -> Self {
         Value::Lit(value)
@@ -30356,6 +39245,17 @@ impl crate::ToJson for TableAggregatedFieldWells {
         crate::put_opt(&mut out, "GroupBy", &self.group_by);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupBy", "Values"])?;
+        Ok(Self {
+            group_by: crate::from_json_optional(map, "GroupBy", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -30415,6 +39315,18 @@ impl crate::ToJson for TableBorderOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableBorderOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "Style", "Thickness"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            style: crate::from_json_optional(map, "Style", path)?,
+            thickness: crate::from_json_optional(map, "Thickness", path)?,
+        })
+    }
+}
+
 impl From<TableBorderOptions> for Value<TableBorderOptions> {
     fn from(value: TableBorderOptions) -> Self {
         Value::Lit(value)
@@ -30452,6 +39364,17 @@ impl crate::ToJson for TableCellConditionalFormatting {
         crate::put(&mut out, "FieldId", &self.field_id);
         crate::put_opt(&mut out, "TextFormat", &self.text_format);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableCellConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId", "TextFormat"])?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            text_format: crate::from_json_optional(map, "TextFormat", path)?,
+        })
     }
 }
 
@@ -30495,6 +39418,20 @@ impl crate::ToJson for TableCellImageSizingConfiguration {
             &self.table_cell_image_scaling_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableCellImageSizingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TableCellImageScalingConfiguration"])?;
+        Ok(Self {
+            table_cell_image_scaling_configuration: crate::from_json_optional(
+                map,
+                "TableCellImageScalingConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -30618,6 +39555,40 @@ impl crate::ToJson for TableCellStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableCellStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BackgroundColor",
+                "Border",
+                "FontConfiguration",
+                "Height",
+                "HorizontalTextAlignment",
+                "TextWrap",
+                "VerticalTextAlignment",
+                "Visibility",
+            ],
+        )?;
+        Ok(Self {
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            border: crate::from_json_optional(map, "Border", path)?,
+            font_configuration: crate::from_json_optional(map, "FontConfiguration", path)?,
+            height: crate::from_json_optional(map, "Height", path)?,
+            horizontal_text_alignment: crate::from_json_optional(
+                map,
+                "HorizontalTextAlignment",
+                path,
+            )?,
+            text_wrap: crate::from_json_optional(map, "TextWrap", path)?,
+            vertical_text_alignment: crate::from_json_optional(map, "VerticalTextAlignment", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<TableCellStyle> for Value<TableCellStyle> {
     fn from(value: TableCellStyle) -> Self {
         Value::Lit(value)
@@ -30658,6 +39629,20 @@ impl crate::ToJson for TableConditionalFormatting {
             &self.conditional_formatting_options,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConditionalFormattingOptions"])?;
+        Ok(Self {
+            conditional_formatting_options: crate::from_json_optional(
+                map,
+                "ConditionalFormattingOptions",
+                path,
+            )?,
+        })
     }
 }
 
@@ -30704,6 +39689,17 @@ impl crate::ToJson for TableConditionalFormattingOption {
         crate::put_opt(&mut out, "Cell", &self.cell);
         crate::put_opt(&mut out, "Row", &self.row);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableConditionalFormattingOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cell", "Row"])?;
+        Ok(Self {
+            cell: crate::from_json_optional(map, "Cell", path)?,
+            row: crate::from_json_optional(map, "Row", path)?,
+        })
     }
 }
 
@@ -30827,6 +39823,44 @@ impl crate::ToJson for TableConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldOptions",
+                "FieldWells",
+                "Interactions",
+                "PaginatedReportOptions",
+                "SortConfiguration",
+                "TableInlineVisualizations",
+                "TableOptions",
+                "TotalOptions",
+            ],
+        )?;
+        Ok(Self {
+            field_options: crate::from_json_optional(map, "FieldOptions", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            paginated_report_options: crate::from_json_optional(
+                map,
+                "PaginatedReportOptions",
+                path,
+            )?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            table_inline_visualizations: crate::from_json_optional(
+                map,
+                "TableInlineVisualizations",
+                path,
+            )?,
+            table_options: crate::from_json_optional(map, "TableOptions", path)?,
+            total_options: crate::from_json_optional(map, "TotalOptions", path)?,
+        })
+    }
+}
+
 impl From<TableConfiguration> for Value<TableConfiguration> {
     fn from(value: TableConfiguration) -> Self {
         Value::Lit(value)
@@ -30858,6 +39892,16 @@ impl crate::ToJson for TableFieldCustomIconContent {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Icon", &self.icon);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableFieldCustomIconContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Icon"])?;
+        Ok(Self {
+            icon: crate::from_json_optional(map, "Icon", path)?,
+        })
     }
 }
 
@@ -30901,6 +39945,17 @@ impl crate::ToJson for TableFieldCustomTextContent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableFieldCustomTextContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FontConfiguration", "Value"])?;
+        Ok(Self {
+            font_configuration: crate::from_json_required(map, "FontConfiguration", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<TableFieldCustomTextContent> for Value<TableFieldCustomTextContent> {
     fn from(value: TableFieldCustomTextContent) -> Self {
         Value::Lit(value)
@@ -30940,6 +39995,16 @@ impl crate::ToJson for TableFieldImageConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableFieldImageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SizingOptions"])?;
+        Ok(Self {
+            sizing_options: crate::from_json_optional(map, "SizingOptions", path)?,
+        })
+    }
+}
+
 impl From<TableFieldImageConfiguration> for Value<TableFieldImageConfiguration> {
     fn from(value: TableFieldImageConfiguration) -> Self {
         Value::Lit(value)
@@ -30974,6 +40039,17 @@ impl crate::ToJson for TableFieldLinkConfiguration {
         crate::put(&mut out, "Content", &self.content);
         crate::put(&mut out, "Target", &self.target);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableFieldLinkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content", "Target"])?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
     }
 }
 
@@ -31026,6 +40102,17 @@ impl crate::ToJson for TableFieldLinkContentConfiguration {
         crate::put_opt(&mut out, "CustomIconContent", &self.custom_icon_content);
         crate::put_opt(&mut out, "CustomTextContent", &self.custom_text_content);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableFieldLinkContentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomIconContent", "CustomTextContent"])?;
+        Ok(Self {
+            custom_icon_content: crate::from_json_optional(map, "CustomIconContent", path)?,
+            custom_text_content: crate::from_json_optional(map, "CustomTextContent", path)?,
+        })
     }
 }
 
@@ -31096,6 +40183,30 @@ impl crate::ToJson for TableFieldOption {
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         crate::put_opt(&mut out, "Width", &self.width);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableFieldOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomLabel",
+                "FieldId",
+                "URLStyling",
+                "Visibility",
+                "Width",
+            ],
+        )?;
+        Ok(Self {
+            custom_label: crate::from_json_optional(map, "CustomLabel", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            url_styling: crate::from_json_optional(map, "URLStyling", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+            width: crate::from_json_optional(map, "Width", path)?,
+        })
     }
 }
 
@@ -31182,6 +40293,32 @@ impl crate::ToJson for TableFieldOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableFieldOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Order",
+                "PinnedFieldOptions",
+                "SelectedFieldOptions",
+                "TransposedTableOptions",
+            ],
+        )?;
+        Ok(Self {
+            order: crate::from_json_optional(map, "Order", path)?,
+            pinned_field_options: crate::from_json_optional(map, "PinnedFieldOptions", path)?,
+            selected_field_options: crate::from_json_optional(map, "SelectedFieldOptions", path)?,
+            transposed_table_options: crate::from_json_optional(
+                map,
+                "TransposedTableOptions",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TableFieldOptions> for Value<TableFieldOptions> {
     fn from(value: TableFieldOptions) -> Self {
         Value::Lit(value)
@@ -31231,6 +40368,18 @@ impl crate::ToJson for TableFieldUrlConfiguration {
         crate::put_opt(&mut out, "ImageConfiguration", &self.image_configuration);
         crate::put_opt(&mut out, "LinkConfiguration", &self.link_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableFieldUrlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ImageConfiguration", "LinkConfiguration"])?;
+        Ok(Self {
+            image_configuration: crate::from_json_optional(map, "ImageConfiguration", path)?,
+            link_configuration: crate::from_json_optional(map, "LinkConfiguration", path)?,
+        })
     }
 }
 
@@ -31294,6 +40443,29 @@ impl crate::ToJson for TableFieldWells {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["TableAggregatedFieldWells", "TableUnaggregatedFieldWells"],
+        )?;
+        Ok(Self {
+            table_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "TableAggregatedFieldWells",
+                path,
+            )?,
+            table_unaggregated_field_wells: crate::from_json_optional(
+                map,
+                "TableUnaggregatedFieldWells",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TableFieldWells> for Value<TableFieldWells> {
     fn from(value: TableFieldWells) -> Self {
         Value::Lit(value)
@@ -31337,6 +40509,17 @@ impl crate::ToJson for TableInlineVisualization {
         crate::put_opt(&mut out, "DataBars", &self.data_bars);
         crate::put_opt(&mut out, "Sparklines", &self.sparklines);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableInlineVisualization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataBars", "Sparklines"])?;
+        Ok(Self {
+            data_bars: crate::from_json_optional(map, "DataBars", path)?,
+            sparklines: crate::from_json_optional(map, "Sparklines", path)?,
+        })
     }
 }
 
@@ -31413,6 +40596,32 @@ impl crate::ToJson for TableOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CellStyle",
+                "HeaderStyle",
+                "Orientation",
+                "RowAlternateColorOptions",
+            ],
+        )?;
+        Ok(Self {
+            cell_style: crate::from_json_optional(map, "CellStyle", path)?,
+            header_style: crate::from_json_optional(map, "HeaderStyle", path)?,
+            orientation: crate::from_json_optional(map, "Orientation", path)?,
+            row_alternate_color_options: crate::from_json_optional(
+                map,
+                "RowAlternateColorOptions",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TableOptions> for Value<TableOptions> {
     fn from(value: TableOptions) -> Self {
         Value::Lit(value)
@@ -31470,6 +40679,32 @@ impl crate::ToJson for TablePaginatedReportOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TablePaginatedReportOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "OverflowColumnHeaderVisibility",
+                "VerticalOverflowVisibility",
+            ],
+        )?;
+        Ok(Self {
+            overflow_column_header_visibility: crate::from_json_optional(
+                map,
+                "OverflowColumnHeaderVisibility",
+                path,
+            )?,
+            vertical_overflow_visibility: crate::from_json_optional(
+                map,
+                "VerticalOverflowVisibility",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TablePaginatedReportOptions> for Value<TablePaginatedReportOptions> {
     fn from(value: TablePaginatedReportOptions) -> Self {
         Value::Lit(value)
@@ -31503,6 +40738,16 @@ impl crate::ToJson for TablePinnedFieldOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PinnedLeftFields", &self.pinned_left_fields);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TablePinnedFieldOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PinnedLeftFields"])?;
+        Ok(Self {
+            pinned_left_fields: crate::from_json_optional(map, "PinnedLeftFields", path)?,
+        })
     }
 }
 
@@ -31549,6 +40794,17 @@ impl crate::ToJson for TableRowConditionalFormatting {
         crate::put_opt(&mut out, "BackgroundColor", &self.background_color);
         crate::put_opt(&mut out, "TextColor", &self.text_color);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableRowConditionalFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BackgroundColor", "TextColor"])?;
+        Ok(Self {
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
     }
 }
 
@@ -31638,6 +40894,32 @@ impl crate::ToJson for TableSideBorderOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableSideBorderOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Bottom",
+                "InnerHorizontal",
+                "InnerVertical",
+                "Left",
+                "Right",
+                "Top",
+            ],
+        )?;
+        Ok(Self {
+            bottom: crate::from_json_optional(map, "Bottom", path)?,
+            inner_horizontal: crate::from_json_optional(map, "InnerHorizontal", path)?,
+            inner_vertical: crate::from_json_optional(map, "InnerVertical", path)?,
+            left: crate::from_json_optional(map, "Left", path)?,
+            right: crate::from_json_optional(map, "Right", path)?,
+            top: crate::from_json_optional(map, "Top", path)?,
+        })
+    }
+}
+
 impl From<TableSideBorderOptions> for Value<TableSideBorderOptions> {
     fn from(value: TableSideBorderOptions) -> Self {
         Value::Lit(value)
@@ -31691,6 +40973,21 @@ impl crate::ToJson for TableSortConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PaginationConfiguration", "RowSort"])?;
+        Ok(Self {
+            pagination_configuration: crate::from_json_optional(
+                map,
+                "PaginationConfiguration",
+                path,
+            )?,
+            row_sort: crate::from_json_optional(map, "RowSort", path)?,
+        })
+    }
+}
+
 impl From<TableSortConfiguration> for Value<TableSortConfiguration> {
     fn from(value: TableSortConfiguration) -> Self {
         Value::Lit(value)
@@ -31718,6 +41015,16 @@ impl crate::ToJson for TableStyleTarget {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CellType", &self.cell_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableStyleTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CellType"])?;
+        Ok(Self {
+            cell_type: crate::from_json_required(map, "CellType", path)?,
+        })
     }
 }
 
@@ -31752,6 +41059,16 @@ impl crate::ToJson for TableUnaggregatedFieldWells {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableUnaggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Values"])?;
+        Ok(Self {
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -31856,6 +41173,34 @@ impl crate::ToJson for TableVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ConditionalFormatting",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            conditional_formatting: crate::from_json_optional(map, "ConditionalFormatting", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<TableVisual> for Value<TableVisual> {
     fn from(value: TableVisual) -> Self {
         Value::Lit(value)
@@ -31922,6 +41267,22 @@ impl crate::ToJson for TextAreaControlDisplayOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextAreaControlDisplayOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InfoIconLabelOptions", "PlaceholderOptions", "TitleOptions"],
+        )?;
+        Ok(Self {
+            info_icon_label_options: crate::from_json_optional(map, "InfoIconLabelOptions", path)?,
+            placeholder_options: crate::from_json_optional(map, "PlaceholderOptions", path)?,
+            title_options: crate::from_json_optional(map, "TitleOptions", path)?,
+        })
+    }
+}
+
 impl From<TextAreaControlDisplayOptions> for Value<TextAreaControlDisplayOptions> {
     fn from(value: TextAreaControlDisplayOptions) -> Self {
         Value::Lit(value)
@@ -31978,6 +41339,18 @@ impl crate::ToJson for TextConditionalFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextConditionalFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BackgroundColor", "Icon", "TextColor"])?;
+        Ok(Self {
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            icon: crate::from_json_optional(map, "Icon", path)?,
+            text_color: crate::from_json_optional(map, "TextColor", path)?,
+        })
+    }
+}
+
 impl From<TextConditionalFormat> for Value<TextConditionalFormat> {
     fn from(value: TextConditionalFormat) -> Self {
         Value::Lit(value)
@@ -32009,6 +41382,16 @@ impl crate::ToJson for TextControlPlaceholderOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextControlPlaceholderOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -32078,6 +41461,22 @@ impl crate::ToJson for TextFieldControlDisplayOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextFieldControlDisplayOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InfoIconLabelOptions", "PlaceholderOptions", "TitleOptions"],
+        )?;
+        Ok(Self {
+            info_icon_label_options: crate::from_json_optional(map, "InfoIconLabelOptions", path)?,
+            placeholder_options: crate::from_json_optional(map, "PlaceholderOptions", path)?,
+            title_options: crate::from_json_optional(map, "TitleOptions", path)?,
+        })
+    }
+}
+
 impl From<TextFieldControlDisplayOptions> for Value<TextFieldControlDisplayOptions> {
     fn from(value: TextFieldControlDisplayOptions) -> Self {
         Value::Lit(value)
@@ -32131,6 +41530,18 @@ impl crate::ToJson for ThousandSeparatorOptions {
         crate::put_opt(&mut out, "Symbol", &self.symbol);
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThousandSeparatorOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupingStyle", "Symbol", "Visibility"])?;
+        Ok(Self {
+            grouping_style: crate::from_json_optional(map, "GroupingStyle", path)?,
+            symbol: crate::from_json_optional(map, "Symbol", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -32217,6 +41628,32 @@ impl crate::ToJson for TimeBasedForecastProperties {
         crate::put_opt(&mut out, "Seasonality", &self.seasonality);
         crate::put_opt(&mut out, "UpperBoundary", &self.upper_boundary);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeBasedForecastProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LowerBoundary",
+                "PeriodsBackward",
+                "PeriodsForward",
+                "PredictionInterval",
+                "Seasonality",
+                "UpperBoundary",
+            ],
+        )?;
+        Ok(Self {
+            lower_boundary: crate::from_json_optional(map, "LowerBoundary", path)?,
+            periods_backward: crate::from_json_optional(map, "PeriodsBackward", path)?,
+            periods_forward: crate::from_json_optional(map, "PeriodsForward", path)?,
+            prediction_interval: crate::from_json_optional(map, "PredictionInterval", path)?,
+            seasonality: crate::from_json_optional(map, "Seasonality", path)?,
+            upper_boundary: crate::from_json_optional(map, "UpperBoundary", path)?,
+        })
     }
 }
 
@@ -32314,6 +41751,38 @@ impl crate::ToJson for TimeEqualityFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeEqualityFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Column",
+                "DefaultFilterControlConfiguration",
+                "FilterId",
+                "ParameterName",
+                "RollingDate",
+                "TimeGranularity",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            default_filter_control_configuration: crate::from_json_optional(
+                map,
+                "DefaultFilterControlConfiguration",
+                path,
+            )?,
+            filter_id: crate::from_json_required(map, "FilterId", path)?,
+            parameter_name: crate::from_json_optional(map, "ParameterName", path)?,
+            rolling_date: crate::from_json_optional(map, "RollingDate", path)?,
+            time_granularity: crate::from_json_optional(map, "TimeGranularity", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<TimeEqualityFilter> for Value<TimeEqualityFilter> {
     fn from(value: TimeEqualityFilter) -> Self {
         Value::Lit(value)
@@ -32358,6 +41827,23 @@ impl crate::ToJson for TimeRangeDrillDownFilter {
         crate::put(&mut out, "RangeMinimum", &self.range_minimum);
         crate::put(&mut out, "TimeGranularity", &self.time_granularity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeRangeDrillDownFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Column", "RangeMaximum", "RangeMinimum", "TimeGranularity"],
+        )?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            range_maximum: crate::from_json_required(map, "RangeMaximum", path)?,
+            range_minimum: crate::from_json_required(map, "RangeMinimum", path)?,
+            time_granularity: crate::from_json_required(map, "TimeGranularity", path)?,
+        })
     }
 }
 
@@ -32487,6 +41973,48 @@ impl crate::ToJson for TimeRangeFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeRangeFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Column",
+                "DefaultFilterControlConfiguration",
+                "ExcludePeriodConfiguration",
+                "FilterId",
+                "IncludeMaximum",
+                "IncludeMinimum",
+                "NullOption",
+                "RangeMaximumValue",
+                "RangeMinimumValue",
+                "TimeGranularity",
+            ],
+        )?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            default_filter_control_configuration: crate::from_json_optional(
+                map,
+                "DefaultFilterControlConfiguration",
+                path,
+            )?,
+            exclude_period_configuration: crate::from_json_optional(
+                map,
+                "ExcludePeriodConfiguration",
+                path,
+            )?,
+            filter_id: crate::from_json_required(map, "FilterId", path)?,
+            include_maximum: crate::from_json_optional(map, "IncludeMaximum", path)?,
+            include_minimum: crate::from_json_optional(map, "IncludeMinimum", path)?,
+            null_option: crate::from_json_required(map, "NullOption", path)?,
+            range_maximum_value: crate::from_json_optional(map, "RangeMaximumValue", path)?,
+            range_minimum_value: crate::from_json_optional(map, "RangeMinimumValue", path)?,
+            time_granularity: crate::from_json_optional(map, "TimeGranularity", path)?,
+        })
+    }
+}
+
 impl From<TimeRangeFilter> for Value<TimeRangeFilter> {
     fn from(value: TimeRangeFilter) -> Self {
         Value::Lit(value)
@@ -32543,6 +42071,19 @@ impl crate::ToJson for TimeRangeFilterValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeRangeFilterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Parameter", "RollingDate", "StaticValue"])?;
+        Ok(Self {
+            parameter: crate::from_json_optional(map, "Parameter", path)?,
+            rolling_date: crate::from_json_optional(map, "RollingDate", path)?,
+            static_value: crate::from_json_optional(map, "StaticValue", path)?,
+        })
+    }
+}
+
 impl From<TimeRangeFilterValue> for Value<TimeRangeFilterValue> {
     fn from(value: TimeRangeFilterValue) -> Self {
         Value::Lit(value)
@@ -32586,6 +42127,17 @@ impl crate::ToJson for TooltipItem {
         crate::put_opt(&mut out, "ColumnTooltipItem", &self.column_tooltip_item);
         crate::put_opt(&mut out, "FieldTooltipItem", &self.field_tooltip_item);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TooltipItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnTooltipItem", "FieldTooltipItem"])?;
+        Ok(Self {
+            column_tooltip_item: crate::from_json_optional(map, "ColumnTooltipItem", path)?,
+            field_tooltip_item: crate::from_json_optional(map, "FieldTooltipItem", path)?,
+        })
     }
 }
 
@@ -32642,6 +42194,26 @@ impl crate::ToJson for TooltipOptions {
         crate::put_opt(&mut out, "SelectedTooltipType", &self.selected_tooltip_type);
         crate::put_opt(&mut out, "TooltipVisibility", &self.tooltip_visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TooltipOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldBasedTooltip",
+                "SelectedTooltipType",
+                "TooltipVisibility",
+            ],
+        )?;
+        Ok(Self {
+            field_based_tooltip: crate::from_json_optional(map, "FieldBasedTooltip", path)?,
+            selected_tooltip_type: crate::from_json_optional(map, "SelectedTooltipType", path)?,
+            tooltip_visibility: crate::from_json_optional(map, "TooltipVisibility", path)?,
+        })
     }
 }
 
@@ -32735,6 +42307,42 @@ impl crate::ToJson for TopBottomFilter {
         crate::put_opt(&mut out, "ParameterName", &self.parameter_name);
         crate::put_opt(&mut out, "TimeGranularity", &self.time_granularity);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopBottomFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregationSortConfigurations",
+                "Column",
+                "DefaultFilterControlConfiguration",
+                "FilterId",
+                "Limit",
+                "ParameterName",
+                "TimeGranularity",
+            ],
+        )?;
+        Ok(Self {
+            aggregation_sort_configurations: crate::from_json_required(
+                map,
+                "AggregationSortConfigurations",
+                path,
+            )?,
+            column: crate::from_json_required(map, "Column", path)?,
+            default_filter_control_configuration: crate::from_json_optional(
+                map,
+                "DefaultFilterControlConfiguration",
+                path,
+            )?,
+            filter_id: crate::from_json_required(map, "FilterId", path)?,
+            limit: crate::from_json_optional(map, "Limit", path)?,
+            parameter_name: crate::from_json_optional(map, "ParameterName", path)?,
+            time_granularity: crate::from_json_optional(map, "TimeGranularity", path)?,
+        })
     }
 }
 
@@ -32835,6 +42443,36 @@ impl crate::ToJson for TopBottomMoversComputation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopBottomMoversComputation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Category",
+                "ComputationId",
+                "MoverSize",
+                "Name",
+                "SortOrder",
+                "Time",
+                "Type",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            computation_id: crate::from_json_required(map, "ComputationId", path)?,
+            mover_size: crate::from_json_optional(map, "MoverSize", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            sort_order: crate::from_json_optional(map, "SortOrder", path)?,
+            time: crate::from_json_optional(map, "Time", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<TopBottomMoversComputation> for Value<TopBottomMoversComputation> {
     fn from(value: TopBottomMoversComputation) -> Self {
         Value::Lit(value)
@@ -32912,6 +42550,32 @@ impl crate::ToJson for TopBottomRankedComputation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopBottomRankedComputation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Category",
+                "ComputationId",
+                "Name",
+                "ResultSize",
+                "Type",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            computation_id: crate::from_json_required(map, "ComputationId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            result_size: crate::from_json_optional(map, "ResultSize", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<TopBottomRankedComputation> for Value<TopBottomRankedComputation> {
     fn from(value: TopBottomRankedComputation) -> Self {
         Value::Lit(value)
@@ -32943,6 +42607,17 @@ impl crate::ToJson for TopicIdentifierDeclaration {
         crate::put(&mut out, "Identifier", &self.identifier);
         crate::put(&mut out, "TopicArn", &self.topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicIdentifierDeclaration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Identifier", "TopicArn"])?;
+        Ok(Self {
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+            topic_arn: crate::from_json_required(map, "TopicArn", path)?,
+        })
     }
 }
 
@@ -32980,6 +42655,17 @@ impl crate::ToJson for TopicReference {
         crate::put(&mut out, "TopicArn", &self.topic_arn);
         crate::put(&mut out, "TopicPlaceholder", &self.topic_placeholder);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TopicArn", "TopicPlaceholder"])?;
+        Ok(Self {
+            topic_arn: crate::from_json_required(map, "TopicArn", path)?,
+            topic_placeholder: crate::from_json_required(map, "TopicPlaceholder", path)?,
+        })
     }
 }
 
@@ -33033,6 +42719,18 @@ impl crate::ToJson for TotalAggregationComputation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TotalAggregationComputation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComputationId", "Name", "Value"])?;
+        Ok(Self {
+            computation_id: crate::from_json_required(map, "ComputationId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<TotalAggregationComputation> for Value<TotalAggregationComputation> {
     fn from(value: TotalAggregationComputation) -> Self {
         Value::Lit(value)
@@ -33076,6 +42774,20 @@ impl crate::ToJson for TotalAggregationFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TotalAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SimpleTotalAggregationFunction"])?;
+        Ok(Self {
+            simple_total_aggregation_function: crate::from_json_optional(
+                map,
+                "SimpleTotalAggregationFunction",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TotalAggregationFunction> for Value<TotalAggregationFunction> {
     fn from(value: TotalAggregationFunction) -> Self {
         Value::Lit(value)
@@ -33114,6 +42826,21 @@ impl crate::ToJson for TotalAggregationOption {
             &self.total_aggregation_function,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TotalAggregationOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldId", "TotalAggregationFunction"])?;
+        Ok(Self {
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            total_aggregation_function: crate::from_json_required(
+                map,
+                "TotalAggregationFunction",
+                path,
+            )?,
+        })
     }
 }
 
@@ -33210,6 +42937,36 @@ impl crate::ToJson for TotalOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TotalOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomLabel",
+                "Placement",
+                "ScrollStatus",
+                "TotalAggregationOptions",
+                "TotalCellStyle",
+                "TotalsVisibility",
+            ],
+        )?;
+        Ok(Self {
+            custom_label: crate::from_json_optional(map, "CustomLabel", path)?,
+            placement: crate::from_json_optional(map, "Placement", path)?,
+            scroll_status: crate::from_json_optional(map, "ScrollStatus", path)?,
+            total_aggregation_options: crate::from_json_optional(
+                map,
+                "TotalAggregationOptions",
+                path,
+            )?,
+            total_cell_style: crate::from_json_optional(map, "TotalCellStyle", path)?,
+            totals_visibility: crate::from_json_optional(map, "TotalsVisibility", path)?,
+        })
+    }
+}
+
 impl From<TotalOptions> for Value<TotalOptions> {
     fn from(value: TotalOptions) -> Self {
         Value::Lit(value)
@@ -33257,6 +43014,19 @@ impl crate::ToJson for TransposedTableOption {
         crate::put(&mut out, "ColumnType", &self.column_type);
         crate::put_opt(&mut out, "ColumnWidth", &self.column_width);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransposedTableOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ColumnIndex", "ColumnType", "ColumnWidth"])?;
+        Ok(Self {
+            column_index: crate::from_json_optional(map, "ColumnIndex", path)?,
+            column_type: crate::from_json_required(map, "ColumnType", path)?,
+            column_width: crate::from_json_optional(map, "ColumnWidth", path)?,
+        })
     }
 }
 
@@ -33313,6 +43083,18 @@ impl crate::ToJson for TreeMapAggregatedFieldWells {
         crate::put_opt(&mut out, "Groups", &self.groups);
         crate::put_opt(&mut out, "Sizes", &self.sizes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TreeMapAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Colors", "Groups", "Sizes"])?;
+        Ok(Self {
+            colors: crate::from_json_optional(map, "Colors", path)?,
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            sizes: crate::from_json_optional(map, "Sizes", path)?,
+        })
     }
 }
 
@@ -33442,6 +43224,40 @@ impl crate::ToJson for TreeMapConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TreeMapConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColorLabelOptions",
+                "ColorScale",
+                "DataLabels",
+                "FieldWells",
+                "GroupLabelOptions",
+                "Interactions",
+                "Legend",
+                "SizeLabelOptions",
+                "SortConfiguration",
+                "Tooltip",
+            ],
+        )?;
+        Ok(Self {
+            color_label_options: crate::from_json_optional(map, "ColorLabelOptions", path)?,
+            color_scale: crate::from_json_optional(map, "ColorScale", path)?,
+            data_labels: crate::from_json_optional(map, "DataLabels", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            group_label_options: crate::from_json_optional(map, "GroupLabelOptions", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            size_label_options: crate::from_json_optional(map, "SizeLabelOptions", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            tooltip: crate::from_json_optional(map, "Tooltip", path)?,
+        })
+    }
+}
+
 impl From<TreeMapConfiguration> for Value<TreeMapConfiguration> {
     fn from(value: TreeMapConfiguration) -> Self {
         Value::Lit(value)
@@ -33482,6 +43298,20 @@ impl crate::ToJson for TreeMapFieldWells {
             &self.tree_map_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TreeMapFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TreeMapAggregatedFieldWells"])?;
+        Ok(Self {
+            tree_map_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "TreeMapAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -33535,6 +43365,25 @@ impl crate::ToJson for TreeMapSortConfiguration {
         );
         crate::put_opt(&mut out, "TreeMapSort", &self.tree_map_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TreeMapSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["TreeMapGroupItemsLimitConfiguration", "TreeMapSort"],
+        )?;
+        Ok(Self {
+            tree_map_group_items_limit_configuration: crate::from_json_optional(
+                map,
+                "TreeMapGroupItemsLimitConfiguration",
+                path,
+            )?,
+            tree_map_sort: crate::from_json_optional(map, "TreeMapSort", path)?,
+        })
     }
 }
 
@@ -33635,6 +43484,34 @@ impl crate::ToJson for TreeMapVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TreeMapVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<TreeMapVisual> for Value<TreeMapVisual> {
     fn from(value: TreeMapVisual) -> Self {
         Value::Lit(value)
@@ -33666,6 +43543,16 @@ impl crate::ToJson for TrendArrowOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrendArrowOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Visibility"])?;
+        Ok(Self {
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -33713,6 +43600,19 @@ impl crate::ToJson for UnaggregatedField {
         crate::put(&mut out, "FieldId", &self.field_id);
         crate::put_opt(&mut out, "FormatConfiguration", &self.format_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UnaggregatedField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Column", "FieldId", "FormatConfiguration"])?;
+        Ok(Self {
+            column: crate::from_json_required(map, "Column", path)?,
+            field_id: crate::from_json_required(map, "FieldId", path)?,
+            format_configuration: crate::from_json_optional(map, "FormatConfiguration", path)?,
+        })
     }
 }
 
@@ -33766,6 +43666,18 @@ impl crate::ToJson for UniqueValuesComputation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UniqueValuesComputation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Category", "ComputationId", "Name"])?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            computation_id: crate::from_json_required(map, "ComputationId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<UniqueValuesComputation> for Value<UniqueValuesComputation> {
     fn from(value: UniqueValuesComputation) -> Self {
         Value::Lit(value)
@@ -33793,6 +43705,16 @@ impl crate::ToJson for ValidationStrategy {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Mode", &self.mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode"])?;
+        Ok(Self {
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
     }
 }
 
@@ -33829,6 +43751,16 @@ impl crate::ToJson for VisibleRangeOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PercentRange", &self.percent_range);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisibleRangeOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PercentRange"])?;
+        Ok(Self {
+            percent_range: crate::from_json_optional(map, "PercentRange", path)?,
+        })
     }
 }
 
@@ -34108,6 +44040,70 @@ impl crate::ToJson for Visual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Visual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BarChartVisual",
+                "BoxPlotVisual",
+                "ComboChartVisual",
+                "CustomContentVisual",
+                "EmptyVisual",
+                "FilledMapVisual",
+                "FunnelChartVisual",
+                "GaugeChartVisual",
+                "GeospatialMapVisual",
+                "HeatMapVisual",
+                "HistogramVisual",
+                "InsightVisual",
+                "KPIVisual",
+                "LayerMapVisual",
+                "LineChartVisual",
+                "PieChartVisual",
+                "PivotTableVisual",
+                "PluginVisual",
+                "RadarChartVisual",
+                "SankeyDiagramVisual",
+                "ScatterPlotVisual",
+                "TableVisual",
+                "TreeMapVisual",
+                "WaterfallVisual",
+                "WordCloudVisual",
+            ],
+        )?;
+        Ok(Self {
+            bar_chart_visual: crate::from_json_optional(map, "BarChartVisual", path)?,
+            box_plot_visual: crate::from_json_optional(map, "BoxPlotVisual", path)?,
+            combo_chart_visual: crate::from_json_optional(map, "ComboChartVisual", path)?,
+            custom_content_visual: crate::from_json_optional(map, "CustomContentVisual", path)?,
+            empty_visual: crate::from_json_optional(map, "EmptyVisual", path)?,
+            filled_map_visual: crate::from_json_optional(map, "FilledMapVisual", path)?,
+            funnel_chart_visual: crate::from_json_optional(map, "FunnelChartVisual", path)?,
+            gauge_chart_visual: crate::from_json_optional(map, "GaugeChartVisual", path)?,
+            geospatial_map_visual: crate::from_json_optional(map, "GeospatialMapVisual", path)?,
+            heat_map_visual: crate::from_json_optional(map, "HeatMapVisual", path)?,
+            histogram_visual: crate::from_json_optional(map, "HistogramVisual", path)?,
+            insight_visual: crate::from_json_optional(map, "InsightVisual", path)?,
+            kpi_visual: crate::from_json_optional(map, "KPIVisual", path)?,
+            layer_map_visual: crate::from_json_optional(map, "LayerMapVisual", path)?,
+            line_chart_visual: crate::from_json_optional(map, "LineChartVisual", path)?,
+            pie_chart_visual: crate::from_json_optional(map, "PieChartVisual", path)?,
+            pivot_table_visual: crate::from_json_optional(map, "PivotTableVisual", path)?,
+            plugin_visual: crate::from_json_optional(map, "PluginVisual", path)?,
+            radar_chart_visual: crate::from_json_optional(map, "RadarChartVisual", path)?,
+            sankey_diagram_visual: crate::from_json_optional(map, "SankeyDiagramVisual", path)?,
+            scatter_plot_visual: crate::from_json_optional(map, "ScatterPlotVisual", path)?,
+            table_visual: crate::from_json_optional(map, "TableVisual", path)?,
+            tree_map_visual: crate::from_json_optional(map, "TreeMapVisual", path)?,
+            waterfall_visual: crate::from_json_optional(map, "WaterfallVisual", path)?,
+            word_cloud_visual: crate::from_json_optional(map, "WordCloudVisual", path)?,
+        })
+    }
+}
+
 impl From<Visual> for Value<Visual> {
     fn from(value: Visual) -> Self {
         Value::Lit(value)
@@ -34141,6 +44137,16 @@ impl crate::ToJson for VisualAxisSortOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualAxisSortOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -34198,6 +44204,30 @@ impl crate::ToJson for VisualCustomAction {
         crate::put_opt(&mut out, "Status", &self.status);
         crate::put(&mut out, "Trigger", &self.trigger);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualCustomAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionOperations",
+                "CustomActionId",
+                "Name",
+                "Status",
+                "Trigger",
+            ],
+        )?;
+        Ok(Self {
+            action_operations: crate::from_json_required(map, "ActionOperations", path)?,
+            custom_action_id: crate::from_json_required(map, "CustomActionId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            trigger: crate::from_json_required(map, "Trigger", path)?,
+        })
     }
 }
 
@@ -34280,6 +44310,32 @@ impl crate::ToJson for VisualCustomActionOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualCustomActionOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FilterOperation",
+                "NavigationOperation",
+                "SetParametersOperation",
+                "URLOperation",
+            ],
+        )?;
+        Ok(Self {
+            filter_operation: crate::from_json_optional(map, "FilterOperation", path)?,
+            navigation_operation: crate::from_json_optional(map, "NavigationOperation", path)?,
+            set_parameters_operation: crate::from_json_optional(
+                map,
+                "SetParametersOperation",
+                path,
+            )?,
+            url_operation: crate::from_json_optional(map, "URLOperation", path)?,
+        })
+    }
+}
+
 impl From<VisualCustomActionOperation> for Value<VisualCustomActionOperation> {
     fn from(value: VisualCustomActionOperation) -> Self {
         Value::Lit(value)
@@ -34332,6 +44388,17 @@ impl crate::ToJson for VisualInteractionOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualInteractionOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContextMenuOption", "VisualMenuOption"])?;
+        Ok(Self {
+            context_menu_option: crate::from_json_optional(map, "ContextMenuOption", path)?,
+            visual_menu_option: crate::from_json_optional(map, "VisualMenuOption", path)?,
+        })
+    }
+}
+
 impl From<VisualInteractionOptions> for Value<VisualInteractionOptions> {
     fn from(value: VisualInteractionOptions) -> Self {
         Value::Lit(value)
@@ -34365,6 +44432,16 @@ impl crate::ToJson for VisualInteractionOptionsContextMenuOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualInteractionOptionsContextMenuOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -34406,6 +44483,16 @@ impl crate::ToJson for VisualInteractionOptionsVisualMenuOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualInteractionOptionsVisualMenuOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
+    }
+}
+
 impl From<VisualInteractionOptionsVisualMenuOption>
     for Value<VisualInteractionOptionsVisualMenuOption>
 {
@@ -34441,6 +44528,16 @@ impl crate::ToJson for VisualMenuOption {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AvailabilityStatus", &self.availability_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualMenuOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AvailabilityStatus"])?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+        })
     }
 }
 
@@ -34490,6 +44587,17 @@ impl crate::ToJson for VisualPalette {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualPalette {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChartColor", "ColorMap"])?;
+        Ok(Self {
+            chart_color: crate::from_json_optional(map, "ChartColor", path)?,
+            color_map: crate::from_json_optional(map, "ColorMap", path)?,
+        })
+    }
+}
+
 impl From<VisualPalette> for Value<VisualPalette> {
     fn from(value: VisualPalette) -> Self {
         Value::Lit(value)
@@ -34536,6 +44644,17 @@ impl crate::ToJson for VisualSubtitleLabelOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualSubtitleLabelOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FormatText", "Visibility"])?;
+        Ok(Self {
+            format_text: crate::from_json_optional(map, "FormatText", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<VisualSubtitleLabelOptions> for Value<VisualSubtitleLabelOptions> {
     fn from(value: VisualSubtitleLabelOptions) -> Self {
         Value::Lit(value)
@@ -34579,6 +44698,17 @@ impl crate::ToJson for VisualTitleLabelOptions {
         crate::put_opt(&mut out, "FormatText", &self.format_text);
         crate::put_opt(&mut out, "Visibility", &self.visibility);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualTitleLabelOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FormatText", "Visibility"])?;
+        Ok(Self {
+            format_text: crate::from_json_optional(map, "FormatText", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
     }
 }
 
@@ -34638,6 +44768,18 @@ impl crate::ToJson for WaterfallChartAggregatedFieldWells {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WaterfallChartAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Breakdowns", "Categories", "Values"])?;
+        Ok(Self {
+            breakdowns: crate::from_json_optional(map, "Breakdowns", path)?,
+            categories: crate::from_json_optional(map, "Categories", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<WaterfallChartAggregatedFieldWells> for Value<WaterfallChartAggregatedFieldWells> {
     fn from(value: WaterfallChartAggregatedFieldWells) -> Self {
         Value::Lit(value)
@@ -34678,6 +44820,20 @@ impl crate::ToJson for WaterfallChartColorConfiguration {
             &self.group_color_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WaterfallChartColorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupColorConfiguration"])?;
+        Ok(Self {
+            group_color_configuration: crate::from_json_optional(
+                map,
+                "GroupColorConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -34868,6 +45024,60 @@ impl crate::ToJson for WaterfallChartConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WaterfallChartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryAxisDisplayOptions",
+                "CategoryAxisLabelOptions",
+                "ColorConfiguration",
+                "DataLabels",
+                "FieldWells",
+                "Interactions",
+                "Legend",
+                "PrimaryYAxisDisplayOptions",
+                "PrimaryYAxisLabelOptions",
+                "SortConfiguration",
+                "VisualPalette",
+                "WaterfallChartOptions",
+            ],
+        )?;
+        Ok(Self {
+            category_axis_display_options: crate::from_json_optional(
+                map,
+                "CategoryAxisDisplayOptions",
+                path,
+            )?,
+            category_axis_label_options: crate::from_json_optional(
+                map,
+                "CategoryAxisLabelOptions",
+                path,
+            )?,
+            color_configuration: crate::from_json_optional(map, "ColorConfiguration", path)?,
+            data_labels: crate::from_json_optional(map, "DataLabels", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            legend: crate::from_json_optional(map, "Legend", path)?,
+            primary_y_axis_display_options: crate::from_json_optional(
+                map,
+                "PrimaryYAxisDisplayOptions",
+                path,
+            )?,
+            primary_y_axis_label_options: crate::from_json_optional(
+                map,
+                "PrimaryYAxisLabelOptions",
+                path,
+            )?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            visual_palette: crate::from_json_optional(map, "VisualPalette", path)?,
+            waterfall_chart_options: crate::from_json_optional(map, "WaterfallChartOptions", path)?,
+        })
+    }
+}
+
 impl From<WaterfallChartConfiguration> for Value<WaterfallChartConfiguration> {
     fn from(value: WaterfallChartConfiguration) -> Self {
         Value::Lit(value)
@@ -34908,6 +45118,20 @@ impl crate::ToJson for WaterfallChartFieldWells {
             &self.waterfall_chart_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WaterfallChartFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WaterfallChartAggregatedFieldWells"])?;
+        Ok(Self {
+            waterfall_chart_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "WaterfallChartAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -34967,6 +45191,22 @@ impl crate::ToJson for WaterfallChartGroupColorConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WaterfallChartGroupColorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NegativeBarColor", "PositiveBarColor", "TotalBarColor"],
+        )?;
+        Ok(Self {
+            negative_bar_color: crate::from_json_optional(map, "NegativeBarColor", path)?,
+            positive_bar_color: crate::from_json_optional(map, "PositiveBarColor", path)?,
+            total_bar_color: crate::from_json_optional(map, "TotalBarColor", path)?,
+        })
+    }
+}
+
 impl From<WaterfallChartGroupColorConfiguration> for Value<WaterfallChartGroupColorConfiguration> {
     fn from(value: WaterfallChartGroupColorConfiguration) -> Self {
         Value::Lit(value)
@@ -35000,6 +45240,16 @@ impl crate::ToJson for WaterfallChartOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TotalBarLabel", &self.total_bar_label);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WaterfallChartOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TotalBarLabel"])?;
+        Ok(Self {
+            total_bar_label: crate::from_json_optional(map, "TotalBarLabel", path)?,
+        })
     }
 }
 
@@ -35049,6 +45299,17 @@ impl crate::ToJson for WaterfallChartSortConfiguration {
         crate::put_opt(&mut out, "BreakdownItemsLimit", &self.breakdown_items_limit);
         crate::put_opt(&mut out, "CategorySort", &self.category_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WaterfallChartSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BreakdownItemsLimit", "CategorySort"])?;
+        Ok(Self {
+            breakdown_items_limit: crate::from_json_optional(map, "BreakdownItemsLimit", path)?,
+            category_sort: crate::from_json_optional(map, "CategorySort", path)?,
+        })
     }
 }
 
@@ -35152,6 +45413,34 @@ impl crate::ToJson for WaterfallVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WaterfallVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<WaterfallVisual> for Value<WaterfallVisual> {
     fn from(value: WaterfallVisual) -> Self {
         Value::Lit(value)
@@ -35183,6 +45472,17 @@ impl crate::ToJson for WhatIfPointScenario {
         crate::put(&mut out, "Date", &self.date);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WhatIfPointScenario {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Date", "Value"])?;
+        Ok(Self {
+            date: crate::from_json_required(map, "Date", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -35225,6 +45525,18 @@ impl crate::ToJson for WhatIfRangeScenario {
         crate::put(&mut out, "StartDate", &self.start_date);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WhatIfRangeScenario {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndDate", "StartDate", "Value"])?;
+        Ok(Self {
+            end_date: crate::from_json_required(map, "EndDate", path)?,
+            start_date: crate::from_json_required(map, "StartDate", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -35271,6 +45583,17 @@ impl crate::ToJson for WordCloudAggregatedFieldWells {
         crate::put_opt(&mut out, "GroupBy", &self.group_by);
         crate::put_opt(&mut out, "Size", &self.size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordCloudAggregatedFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GroupBy", "Size"])?;
+        Ok(Self {
+            group_by: crate::from_json_optional(map, "GroupBy", path)?,
+            size: crate::from_json_optional(map, "Size", path)?,
+        })
     }
 }
 
@@ -35360,6 +45683,30 @@ impl crate::ToJson for WordCloudChartConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordCloudChartConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryLabelOptions",
+                "FieldWells",
+                "Interactions",
+                "SortConfiguration",
+                "WordCloudOptions",
+            ],
+        )?;
+        Ok(Self {
+            category_label_options: crate::from_json_optional(map, "CategoryLabelOptions", path)?,
+            field_wells: crate::from_json_optional(map, "FieldWells", path)?,
+            interactions: crate::from_json_optional(map, "Interactions", path)?,
+            sort_configuration: crate::from_json_optional(map, "SortConfiguration", path)?,
+            word_cloud_options: crate::from_json_optional(map, "WordCloudOptions", path)?,
+        })
+    }
+}
+
 impl From<WordCloudChartConfiguration> for Value<WordCloudChartConfiguration> {
     fn from(value: WordCloudChartConfiguration) -> Self {
         Value::Lit(value)
@@ -35400,6 +45747,20 @@ impl crate::ToJson for WordCloudFieldWells {
             &self.word_cloud_aggregated_field_wells,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordCloudFieldWells {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WordCloudAggregatedFieldWells"])?;
+        Ok(Self {
+            word_cloud_aggregated_field_wells: crate::from_json_optional(
+                map,
+                "WordCloudAggregatedFieldWells",
+                path,
+            )?,
+        })
     }
 }
 
@@ -35489,6 +45850,32 @@ impl crate::ToJson for WordCloudOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordCloudOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudLayout",
+                "MaximumStringLength",
+                "WordCasing",
+                "WordOrientation",
+                "WordPadding",
+                "WordScaling",
+            ],
+        )?;
+        Ok(Self {
+            cloud_layout: crate::from_json_optional(map, "CloudLayout", path)?,
+            maximum_string_length: crate::from_json_optional(map, "MaximumStringLength", path)?,
+            word_casing: crate::from_json_optional(map, "WordCasing", path)?,
+            word_orientation: crate::from_json_optional(map, "WordOrientation", path)?,
+            word_padding: crate::from_json_optional(map, "WordPadding", path)?,
+            word_scaling: crate::from_json_optional(map, "WordScaling", path)?,
+        })
+    }
+}
+
 impl From<WordCloudOptions> for Value<WordCloudOptions> {
     fn from(value: WordCloudOptions) -> Self {
         Value::Lit(value)
@@ -35535,6 +45922,17 @@ impl crate::ToJson for WordCloudSortConfiguration {
         crate::put_opt(&mut out, "CategoryItemsLimit", &self.category_items_limit);
         crate::put_opt(&mut out, "CategorySort", &self.category_sort);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordCloudSortConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CategoryItemsLimit", "CategorySort"])?;
+        Ok(Self {
+            category_items_limit: crate::from_json_optional(map, "CategoryItemsLimit", path)?,
+            category_sort: crate::from_json_optional(map, "CategorySort", path)?,
+        })
     }
 }
 
@@ -35638,6 +46036,34 @@ impl crate::ToJson for WordCloudVisual {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordCloudVisual {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChartConfiguration",
+                "ColumnHierarchies",
+                "Subtitle",
+                "Title",
+                "VisualContentAltText",
+                "VisualId",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chart_configuration: crate::from_json_optional(map, "ChartConfiguration", path)?,
+            column_hierarchies: crate::from_json_optional(map, "ColumnHierarchies", path)?,
+            subtitle: crate::from_json_optional(map, "Subtitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            visual_content_alt_text: crate::from_json_optional(map, "VisualContentAltText", path)?,
+            visual_id: crate::from_json_required(map, "VisualId", path)?,
+        })
+    }
+}
+
 impl From<WordCloudVisual> for Value<WordCloudVisual> {
     fn from(value: WordCloudVisual) -> Self {
         Value::Lit(value)
@@ -35663,6 +46089,13 @@ impl AnchorOption {
 impl crate::ToJson for AnchorOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnchorOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NOW", Self::Now)])
     }
 }
 
@@ -35703,6 +46136,22 @@ impl crate::ToJson for ArcThickness {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArcThickness {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SMALL", Self::Small),
+                ("MEDIUM", Self::Medium),
+                ("LARGE", Self::Large),
+                ("WHOLE", Self::Whole),
+            ],
+        )
+    }
+}
+
 impl From<ArcThickness> for Value<ArcThickness> {
     fn from(value: ArcThickness) -> Self {
         Value::Lit(value)
@@ -35737,6 +46186,21 @@ impl crate::ToJson for ArcThicknessOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArcThicknessOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SMALL", Self::Small),
+                ("MEDIUM", Self::Medium),
+                ("LARGE", Self::Large),
+            ],
+        )
+    }
+}
+
 impl From<ArcThicknessOptions> for Value<ArcThicknessOptions> {
     fn from(value: ArcThicknessOptions) -> Self {
         Value::Lit(value)
@@ -35765,6 +46229,20 @@ impl AxisBinding {
 impl crate::ToJson for AxisBinding {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AxisBinding {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRIMARY_YAXIS", Self::PrimaryYaxis),
+                ("SECONDARY_YAXIS", Self::SecondaryYaxis),
+            ],
+        )
     }
 }
 
@@ -35799,6 +46277,20 @@ impl crate::ToJson for BarChartOrientation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BarChartOrientation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HORIZONTAL", Self::Horizontal),
+                ("VERTICAL", Self::Vertical),
+            ],
+        )
+    }
+}
+
 impl From<BarChartOrientation> for Value<BarChartOrientation> {
     fn from(value: BarChartOrientation) -> Self {
         Value::Lit(value)
@@ -35830,6 +46322,21 @@ impl BarsArrangement {
 impl crate::ToJson for BarsArrangement {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BarsArrangement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLUSTERED", Self::Clustered),
+                ("STACKED", Self::Stacked),
+                ("STACKED_PERCENT", Self::StackedPercent),
+            ],
+        )
     }
 }
 
@@ -35870,6 +46377,22 @@ impl crate::ToJson for BaseMapStyleType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaseMapStyleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LIGHT_GRAY", Self::LightGray),
+                ("DARK_GRAY", Self::DarkGray),
+                ("STREET", Self::Street),
+                ("IMAGERY", Self::Imagery),
+            ],
+        )
+    }
+}
+
 impl From<BaseMapStyleType> for Value<BaseMapStyleType> {
     fn from(value: BaseMapStyleType) -> Self {
         Value::Lit(value)
@@ -35901,6 +46424,17 @@ impl crate::ToJson for BoxPlotFillStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BoxPlotFillStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SOLID", Self::Solid), ("TRANSPARENT", Self::Transparent)],
+        )
+    }
+}
+
 impl From<BoxPlotFillStyle> for Value<BoxPlotFillStyle> {
     fn from(value: BoxPlotFillStyle) -> Self {
         Value::Lit(value)
@@ -35929,6 +46463,20 @@ impl CategoricalAggregationFunction {
 impl crate::ToJson for CategoricalAggregationFunction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoricalAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COUNT", Self::Count),
+                ("DISTINCT_COUNT", Self::DistinctCount),
+            ],
+        )
     }
 }
 
@@ -35975,6 +46523,24 @@ impl crate::ToJson for CategoryFilterMatchOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoryFilterMatchOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("DOES_NOT_EQUAL", Self::DoesNotEqual),
+                ("CONTAINS", Self::Contains),
+                ("DOES_NOT_CONTAIN", Self::DoesNotContain),
+                ("STARTS_WITH", Self::StartsWith),
+                ("ENDS_WITH", Self::EndsWith),
+            ],
+        )
+    }
+}
+
 impl From<CategoryFilterMatchOperator> for Value<CategoryFilterMatchOperator> {
     fn from(value: CategoryFilterMatchOperator) -> Self {
         Value::Lit(value)
@@ -36000,6 +46566,13 @@ impl CategoryFilterSelectAllOptions {
 impl crate::ToJson for CategoryFilterSelectAllOptions {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoryFilterSelectAllOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("FILTER_ALL_VALUES", Self::FilterAllValues)])
     }
 }
 
@@ -36034,6 +46607,17 @@ impl crate::ToJson for ColorFillType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColorFillType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISCRETE", Self::Discrete), ("GRADIENT", Self::Gradient)],
+        )
+    }
+}
+
 impl From<ColorFillType> for Value<ColorFillType> {
     fn from(value: ColorFillType) -> Self {
         Value::Lit(value)
@@ -36065,6 +46649,17 @@ impl crate::ToJson for ColumnRole {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DIMENSION", Self::Dimension), ("MEASURE", Self::Measure)],
+        )
+    }
+}
+
 impl From<ColumnRole> for Value<ColumnRole> {
     fn from(value: ColumnRole) -> Self {
         Value::Lit(value)
@@ -36093,6 +46688,17 @@ impl CommitMode {
 impl crate::ToJson for CommitMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CommitMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AUTO", Self::Auto), ("MANUAL", Self::Manual)],
+        )
     }
 }
 
@@ -36130,6 +46736,21 @@ impl crate::ToJson for ComparisonMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DIFFERENCE", Self::Difference),
+                ("PERCENT_DIFFERENCE", Self::PercentDifference),
+                ("PERCENT", Self::Percent),
+            ],
+        )
+    }
+}
+
 impl From<ComparisonMethod> for Value<ComparisonMethod> {
     fn from(value: ComparisonMethod) -> Self {
         Value::Lit(value)
@@ -36155,6 +46776,13 @@ impl ConditionalFormattingIconDisplayOption {
 impl crate::ToJson for ConditionalFormattingIconDisplayOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalFormattingIconDisplayOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ICON_ONLY", Self::IconOnly)])
     }
 }
 
@@ -36218,6 +46846,29 @@ impl crate::ToJson for ConditionalFormattingIconSetType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionalFormattingIconSetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PLUS_MINUS", Self::PlusMinus),
+                ("CHECK_X", Self::CheckX),
+                ("THREE_COLOR_ARROW", Self::ThreeColorArrow),
+                ("THREE_GRAY_ARROW", Self::ThreeGrayArrow),
+                ("CARET_UP_MINUS_DOWN", Self::CaretUpMinusDown),
+                ("THREE_SHAPE", Self::ThreeShape),
+                ("THREE_CIRCLE", Self::ThreeCircle),
+                ("FLAGS", Self::Flags),
+                ("BARS", Self::Bars),
+                ("FOUR_COLOR_ARROW", Self::FourColorArrow),
+                ("FOUR_GRAY_ARROW", Self::FourGrayArrow),
+            ],
+        )
+    }
+}
+
 impl From<ConditionalFormattingIconSetType> for Value<ConditionalFormattingIconSetType> {
     fn from(value: ConditionalFormattingIconSetType) -> Self {
         Value::Lit(value)
@@ -36246,6 +46897,20 @@ impl CrossDatasetTypes {
 impl crate::ToJson for CrossDatasetTypes {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrossDatasetTypes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL_DATASETS", Self::AllDatasets),
+                ("SINGLE_DATASET", Self::SingleDataset),
+            ],
+        )
     }
 }
 
@@ -36286,6 +46951,22 @@ impl crate::ToJson for CustomContentImageScalingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomContentImageScalingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIT_TO_HEIGHT", Self::FitToHeight),
+                ("FIT_TO_WIDTH", Self::FitToWidth),
+                ("DO_NOT_SCALE", Self::DoNotScale),
+                ("SCALE_TO_VISUAL", Self::ScaleToVisual),
+            ],
+        )
+    }
+}
+
 impl From<CustomContentImageScalingConfiguration>
     for Value<CustomContentImageScalingConfiguration>
 {
@@ -36316,6 +46997,20 @@ impl CustomContentType {
 impl crate::ToJson for CustomContentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IMAGE", Self::Image),
+                ("OTHER_EMBEDDED_CONTENT", Self::OtherEmbeddedContent),
+            ],
+        )
     }
 }
 
@@ -36350,6 +47045,17 @@ impl crate::ToJson for DashboardBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashboardBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<DashboardBehavior> for Value<DashboardBehavior> {
     fn from(value: DashboardBehavior) -> Self {
         Value::Lit(value)
@@ -36378,6 +47084,17 @@ impl DashboardUiState {
 impl crate::ToJson for DashboardUiState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashboardUiState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("EXPANDED", Self::Expanded), ("COLLAPSED", Self::Collapsed)],
+        )
     }
 }
 
@@ -36415,6 +47132,21 @@ impl crate::ToJson for DataLabelContent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLabelContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VALUE", Self::Value),
+                ("PERCENT", Self::Percent),
+                ("VALUE_AND_PERCENT", Self::ValueAndPercent),
+            ],
+        )
+    }
+}
+
 impl From<DataLabelContent> for Value<DataLabelContent> {
     fn from(value: DataLabelContent) -> Self {
         Value::Lit(value)
@@ -36443,6 +47175,20 @@ impl DataLabelOverlap {
 impl crate::ToJson for DataLabelOverlap {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLabelOverlap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLE_OVERLAP", Self::DisableOverlap),
+                ("ENABLE_OVERLAP", Self::EnableOverlap),
+            ],
+        )
     }
 }
 
@@ -36489,6 +47235,24 @@ impl crate::ToJson for DataLabelPosition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLabelPosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INSIDE", Self::Inside),
+                ("OUTSIDE", Self::Outside),
+                ("LEFT", Self::Left),
+                ("TOP", Self::Top),
+                ("BOTTOM", Self::Bottom),
+                ("RIGHT", Self::Right),
+            ],
+        )
+    }
+}
+
 impl From<DataLabelPosition> for Value<DataLabelPosition> {
     fn from(value: DataLabelPosition) -> Self {
         Value::Lit(value)
@@ -36523,6 +47287,22 @@ impl DateAggregationFunction {
 impl crate::ToJson for DateAggregationFunction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COUNT", Self::Count),
+                ("DISTINCT_COUNT", Self::DistinctCount),
+                ("MIN", Self::Min),
+                ("MAX", Self::Max),
+            ],
+        )
     }
 }
 
@@ -36569,6 +47349,25 @@ impl DayOfTheWeek {
 impl crate::ToJson for DayOfTheWeek {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DayOfTheWeek {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUNDAY", Self::Sunday),
+                ("MONDAY", Self::Monday),
+                ("TUESDAY", Self::Tuesday),
+                ("WEDNESDAY", Self::Wednesday),
+                ("THURSDAY", Self::Thursday),
+                ("FRIDAY", Self::Friday),
+                ("SATURDAY", Self::Saturday),
+            ],
+        )
     }
 }
 
@@ -36663,6 +47462,40 @@ impl crate::ToJson for DecalPatternType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecalPatternType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SOLID", Self::Solid),
+                ("DIAGONAL_MEDIUM", Self::DiagonalMedium),
+                ("CIRCLE_MEDIUM", Self::CircleMedium),
+                ("DIAMOND_GRID_MEDIUM", Self::DiamondGridMedium),
+                ("CHECKERBOARD_MEDIUM", Self::CheckerboardMedium),
+                ("TRIANGLE_MEDIUM", Self::TriangleMedium),
+                ("DIAGONAL_OPPOSITE_MEDIUM", Self::DiagonalOppositeMedium),
+                ("DIAMOND_MEDIUM", Self::DiamondMedium),
+                ("DIAGONAL_LARGE", Self::DiagonalLarge),
+                ("CIRCLE_LARGE", Self::CircleLarge),
+                ("DIAMOND_GRID_LARGE", Self::DiamondGridLarge),
+                ("CHECKERBOARD_LARGE", Self::CheckerboardLarge),
+                ("TRIANGLE_LARGE", Self::TriangleLarge),
+                ("DIAGONAL_OPPOSITE_LARGE", Self::DiagonalOppositeLarge),
+                ("DIAMOND_LARGE", Self::DiamondLarge),
+                ("DIAGONAL_SMALL", Self::DiagonalSmall),
+                ("CIRCLE_SMALL", Self::CircleSmall),
+                ("DIAMOND_GRID_SMALL", Self::DiamondGridSmall),
+                ("CHECKERBOARD_SMALL", Self::CheckerboardSmall),
+                ("TRIANGLE_SMALL", Self::TriangleSmall),
+                ("DIAGONAL_OPPOSITE_SMALL", Self::DiagonalOppositeSmall),
+                ("DIAMOND_SMALL", Self::DiamondSmall),
+            ],
+        )
+    }
+}
+
 impl From<DecalPatternType> for Value<DecalPatternType> {
     fn from(value: DecalPatternType) -> Self {
         Value::Lit(value)
@@ -36694,6 +47527,17 @@ impl crate::ToJson for DecalStyleType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecalStyleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Manual", Self::Manual), ("Auto", Self::Auto)],
+        )
+    }
+}
+
 impl From<DecalStyleType> for Value<DecalStyleType> {
     fn from(value: DecalStyleType) -> Self {
         Value::Lit(value)
@@ -36722,6 +47566,17 @@ impl DigitGroupingStyle {
 impl crate::ToJson for DigitGroupingStyle {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DigitGroupingStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("LAKHS", Self::Lakhs)],
+        )
     }
 }
 
@@ -36759,6 +47614,21 @@ impl crate::ToJson for FilterNullOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterNullOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL_VALUES", Self::AllValues),
+                ("NULLS_ONLY", Self::NullsOnly),
+                ("NON_NULLS_ONLY", Self::NonNullsOnly),
+            ],
+        )
+    }
+}
+
 impl From<FilterNullOption> for Value<FilterNullOption> {
     fn from(value: FilterNullOption) -> Self {
         Value::Lit(value)
@@ -36787,6 +47657,20 @@ impl FilterVisualScope {
 impl crate::ToJson for FilterVisualScope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterVisualScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL_VISUALS", Self::AllVisuals),
+                ("SELECTED_VISUALS", Self::SelectedVisuals),
+            ],
+        )
     }
 }
 
@@ -36821,6 +47705,17 @@ impl crate::ToJson for FontDecoration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontDecoration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("UNDERLINE", Self::Underline), ("NONE", Self::None)],
+        )
+    }
+}
+
 impl From<FontDecoration> for Value<FontDecoration> {
     fn from(value: FontDecoration) -> Self {
         Value::Lit(value)
@@ -36849,6 +47744,17 @@ impl FontStyle {
 impl crate::ToJson for FontStyle {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NORMAL", Self::Normal), ("ITALIC", Self::Italic)],
+        )
     }
 }
 
@@ -36883,6 +47789,17 @@ impl crate::ToJson for FontWeightName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontWeightName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NORMAL", Self::Normal), ("BOLD", Self::Bold)],
+        )
+    }
+}
+
 impl From<FontWeightName> for Value<FontWeightName> {
     fn from(value: FontWeightName) -> Self {
         Value::Lit(value)
@@ -36911,6 +47828,17 @@ impl ForecastComputationSeasonality {
 impl crate::ToJson for ForecastComputationSeasonality {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ForecastComputationSeasonality {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AUTOMATIC", Self::Automatic), ("CUSTOM", Self::Custom)],
+        )
     }
 }
 
@@ -36954,6 +47882,32 @@ impl crate::ToJson for FunnelChartMeasureDataLabelStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunnelChartMeasureDataLabelStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VALUE_ONLY", Self::ValueOnly),
+                ("PERCENTAGE_BY_FIRST_STAGE", Self::PercentageByFirstStage),
+                (
+                    "PERCENTAGE_BY_PREVIOUS_STAGE",
+                    Self::PercentageByPreviousStage,
+                ),
+                (
+                    "VALUE_AND_PERCENTAGE_BY_FIRST_STAGE",
+                    Self::ValueAndPercentageByFirstStage,
+                ),
+                (
+                    "VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE",
+                    Self::ValueAndPercentageByPreviousStage,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<FunnelChartMeasureDataLabelStyle> for Value<FunnelChartMeasureDataLabelStyle> {
     fn from(value: FunnelChartMeasureDataLabelStyle) -> Self {
         Value::Lit(value)
@@ -36982,6 +47936,17 @@ impl GeospatialColorState {
 impl crate::ToJson for GeospatialColorState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialColorState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -37019,6 +47984,21 @@ impl crate::ToJson for GeospatialLayerType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialLayerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("POINT", Self::Point),
+                ("LINE", Self::Line),
+                ("POLYGON", Self::Polygon),
+            ],
+        )
+    }
+}
+
 impl From<GeospatialLayerType> for Value<GeospatialLayerType> {
     fn from(value: GeospatialLayerType) -> Self {
         Value::Lit(value)
@@ -37047,6 +48027,17 @@ impl GeospatialMapNavigation {
 impl crate::ToJson for GeospatialMapNavigation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialMapNavigation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -37084,6 +48075,21 @@ impl crate::ToJson for GeospatialSelectedPointStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeospatialSelectedPointStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("POINT", Self::Point),
+                ("CLUSTER", Self::Cluster),
+                ("HEATMAP", Self::Heatmap),
+            ],
+        )
+    }
+}
+
 impl From<GeospatialSelectedPointStyle> for Value<GeospatialSelectedPointStyle> {
     fn from(value: GeospatialSelectedPointStyle) -> Self {
         Value::Lit(value)
@@ -37112,6 +48118,17 @@ impl HistogramBinType {
 impl crate::ToJson for HistogramBinType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HistogramBinType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BIN_COUNT", Self::BinCount), ("BIN_WIDTH", Self::BinWidth)],
+        )
     }
 }
 
@@ -37149,6 +48166,22 @@ impl HorizontalTextAlignment {
 impl crate::ToJson for HorizontalTextAlignment {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HorizontalTextAlignment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LEFT", Self::Left),
+                ("CENTER", Self::Center),
+                ("RIGHT", Self::Right),
+                ("AUTO", Self::Auto),
+            ],
+        )
     }
 }
 
@@ -37255,6 +48288,44 @@ impl crate::ToJson for Icon {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Icon {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CARET_UP", Self::CaretUp),
+                ("CARET_DOWN", Self::CaretDown),
+                ("PLUS", Self::Plus),
+                ("MINUS", Self::Minus),
+                ("ARROW_UP", Self::ArrowUp),
+                ("ARROW_DOWN", Self::ArrowDown),
+                ("ARROW_LEFT", Self::ArrowLeft),
+                ("ARROW_UP_LEFT", Self::ArrowUpLeft),
+                ("ARROW_DOWN_LEFT", Self::ArrowDownLeft),
+                ("ARROW_RIGHT", Self::ArrowRight),
+                ("ARROW_UP_RIGHT", Self::ArrowUpRight),
+                ("ARROW_DOWN_RIGHT", Self::ArrowDownRight),
+                ("FACE_UP", Self::FaceUp),
+                ("FACE_DOWN", Self::FaceDown),
+                ("FACE_FLAT", Self::FaceFlat),
+                ("ONE_BAR", Self::OneBar),
+                ("TWO_BAR", Self::TwoBar),
+                ("THREE_BAR", Self::ThreeBar),
+                ("CIRCLE", Self::Circle),
+                ("TRIANGLE", Self::Triangle),
+                ("SQUARE", Self::Square),
+                ("FLAG", Self::Flag),
+                ("THUMBS_UP", Self::ThumbsUp),
+                ("THUMBS_DOWN", Self::ThumbsDown),
+                ("CHECKMARK", Self::Checkmark),
+                ("X", Self::X),
+            ],
+        )
+    }
+}
+
 impl From<Icon> for Value<Icon> {
     fn from(value: Icon) -> Self {
         Value::Lit(value)
@@ -37283,6 +48354,13 @@ impl ImageCustomActionTrigger {
 impl crate::ToJson for ImageCustomActionTrigger {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageCustomActionTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CLICK", Self::Click), ("MENU", Self::Menu)])
     }
 }
 
@@ -37317,6 +48395,13 @@ impl crate::ToJson for KpiSparklineType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiSparklineType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("LINE", Self::Line), ("AREA", Self::Area)])
+    }
+}
+
 impl From<KpiSparklineType> for Value<KpiSparklineType> {
     fn from(value: KpiSparklineType) -> Self {
         Value::Lit(value)
@@ -37348,6 +48433,17 @@ impl crate::ToJson for KpiVisualStandardLayoutType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KpiVisualStandardLayoutType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CLASSIC", Self::Classic), ("VERTICAL", Self::Vertical)],
+        )
+    }
+}
+
 impl From<KpiVisualStandardLayoutType> for Value<KpiVisualStandardLayoutType> {
     fn from(value: KpiVisualStandardLayoutType) -> Self {
         Value::Lit(value)
@@ -37376,6 +48472,20 @@ impl LayerCustomActionTrigger {
 impl crate::ToJson for LayerCustomActionTrigger {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LayerCustomActionTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DATA_POINT_CLICK", Self::DataPointClick),
+                ("DATA_POINT_MENU", Self::DataPointMenu),
+            ],
+        )
     }
 }
 
@@ -37419,6 +48529,23 @@ impl crate::ToJson for LayoutElementType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LayoutElementType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VISUAL", Self::Visual),
+                ("FILTER_CONTROL", Self::FilterControl),
+                ("PARAMETER_CONTROL", Self::ParameterControl),
+                ("TEXT_BOX", Self::TextBox),
+                ("IMAGE", Self::Image),
+            ],
+        )
+    }
+}
+
 impl From<LayoutElementType> for Value<LayoutElementType> {
     fn from(value: LayoutElementType) -> Self {
         Value::Lit(value)
@@ -37456,6 +48583,22 @@ impl crate::ToJson for LegendPosition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LegendPosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTO", Self::Auto),
+                ("RIGHT", Self::Right),
+                ("BOTTOM", Self::Bottom),
+                ("TOP", Self::Top),
+            ],
+        )
+    }
+}
+
 impl From<LegendPosition> for Value<LegendPosition> {
     fn from(value: LegendPosition) -> Self {
         Value::Lit(value)
@@ -37487,6 +48630,21 @@ impl LineChartLineStyle {
 impl crate::ToJson for LineChartLineStyle {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartLineStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SOLID", Self::Solid),
+                ("DOTTED", Self::Dotted),
+                ("DASHED", Self::Dashed),
+            ],
+        )
     }
 }
 
@@ -37530,6 +48688,23 @@ impl crate::ToJson for LineChartMarkerShape {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartMarkerShape {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CIRCLE", Self::Circle),
+                ("TRIANGLE", Self::Triangle),
+                ("SQUARE", Self::Square),
+                ("DIAMOND", Self::Diamond),
+                ("ROUNDED_SQUARE", Self::RoundedSquare),
+            ],
+        )
+    }
+}
+
 impl From<LineChartMarkerShape> for Value<LineChartMarkerShape> {
     fn from(value: LineChartMarkerShape) -> Self {
         Value::Lit(value)
@@ -37561,6 +48736,21 @@ impl LineChartType {
 impl crate::ToJson for LineChartType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineChartType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LINE", Self::Line),
+                ("AREA", Self::Area),
+                ("STACKED_AREA", Self::StackedArea),
+            ],
+        )
     }
 }
 
@@ -37598,6 +48788,21 @@ impl crate::ToJson for LineInterpolation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LineInterpolation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LINEAR", Self::Linear),
+                ("SMOOTH", Self::Smooth),
+                ("STEPPED", Self::Stepped),
+            ],
+        )
+    }
+}
+
 impl From<LineInterpolation> for Value<LineInterpolation> {
     fn from(value: LineInterpolation) -> Self {
         Value::Lit(value)
@@ -37629,6 +48834,17 @@ impl crate::ToJson for MapZoomMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MapZoomMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AUTO", Self::Auto), ("MANUAL", Self::Manual)],
+        )
+    }
+}
+
 impl From<MapZoomMode> for Value<MapZoomMode> {
     fn from(value: MapZoomMode) -> Self {
         Value::Lit(value)
@@ -37657,6 +48873,17 @@ impl MaximumMinimumComputationType {
 impl crate::ToJson for MaximumMinimumComputationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaximumMinimumComputationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MAXIMUM", Self::Maximum), ("MINIMUM", Self::Minimum)],
+        )
     }
 }
 
@@ -37694,6 +48921,21 @@ impl crate::ToJson for MissingDataTreatmentOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MissingDataTreatmentOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INTERPOLATE", Self::Interpolate),
+                ("SHOW_AS_ZERO", Self::ShowAsZero),
+                ("SHOW_AS_BLANK", Self::ShowAsBlank),
+            ],
+        )
+    }
+}
+
 impl From<MissingDataTreatmentOption> for Value<MissingDataTreatmentOption> {
     fn from(value: MissingDataTreatmentOption) -> Self {
         Value::Lit(value)
@@ -37722,6 +48964,17 @@ impl NegativeValueDisplayMode {
 impl crate::ToJson for NegativeValueDisplayMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NegativeValueDisplayMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("POSITIVE", Self::Positive), ("NEGATIVE", Self::Negative)],
+        )
     }
 }
 
@@ -37774,6 +49027,26 @@ impl crate::ToJson for NumberScale {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberScale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("AUTO", Self::Auto),
+                ("THOUSANDS", Self::Thousands),
+                ("MILLIONS", Self::Millions),
+                ("BILLIONS", Self::Billions),
+                ("TRILLIONS", Self::Trillions),
+                ("LAKHS", Self::Lakhs),
+                ("CRORES", Self::Crores),
+            ],
+        )
+    }
+}
+
 impl From<NumberScale> for Value<NumberScale> {
     fn from(value: NumberScale) -> Self {
         Value::Lit(value)
@@ -37805,6 +49078,20 @@ impl crate::ToJson for NumericEqualityMatchOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericEqualityMatchOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("DOES_NOT_EQUAL", Self::DoesNotEqual),
+            ],
+        )
+    }
+}
+
 impl From<NumericEqualityMatchOperator> for Value<NumericEqualityMatchOperator> {
     fn from(value: NumericEqualityMatchOperator) -> Self {
         Value::Lit(value)
@@ -37830,6 +49117,13 @@ impl NumericFilterSelectAllOptions {
 impl crate::ToJson for NumericFilterSelectAllOptions {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericFilterSelectAllOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("FILTER_ALL_VALUES", Self::FilterAllValues)])
     }
 }
 
@@ -37867,6 +49161,21 @@ impl crate::ToJson for NumericSeparatorSymbol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumericSeparatorSymbol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COMMA", Self::Comma),
+                ("DOT", Self::Dot),
+                ("SPACE", Self::Space),
+            ],
+        )
+    }
+}
+
 impl From<NumericSeparatorSymbol> for Value<NumericSeparatorSymbol> {
     fn from(value: NumericSeparatorSymbol) -> Self {
         Value::Lit(value)
@@ -37895,6 +49204,17 @@ impl OtherCategories {
 impl crate::ToJson for OtherCategories {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OtherCategories {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INCLUDE", Self::Include), ("EXCLUDE", Self::Exclude)],
+        )
     }
 }
 
@@ -37932,6 +49252,21 @@ impl crate::ToJson for PanelBorderStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PanelBorderStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SOLID", Self::Solid),
+                ("DASHED", Self::Dashed),
+                ("DOTTED", Self::Dotted),
+            ],
+        )
+    }
+}
+
 impl From<PanelBorderStyle> for Value<PanelBorderStyle> {
     fn from(value: PanelBorderStyle) -> Self {
         Value::Lit(value)
@@ -37960,6 +49295,17 @@ impl PaperOrientation {
 impl crate::ToJson for PaperOrientation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaperOrientation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PORTRAIT", Self::Portrait), ("LANDSCAPE", Self::Landscape)],
+        )
     }
 }
 
@@ -38021,6 +49367,29 @@ impl crate::ToJson for PaperSize {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaperSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("US_LETTER", Self::UsLetter),
+                ("US_LEGAL", Self::UsLegal),
+                ("US_TABLOID_LEDGER", Self::UsTabloidLedger),
+                ("A0", Self::A0),
+                ("A1", Self::A1),
+                ("A2", Self::A2),
+                ("A3", Self::A3),
+                ("A4", Self::A4),
+                ("A5", Self::A5),
+                ("JIS_B4", Self::JisB4),
+                ("JIS_B5", Self::JisB5),
+            ],
+        )
+    }
+}
+
 impl From<PaperSize> for Value<PaperSize> {
     fn from(value: PaperSize) -> Self {
         Value::Lit(value)
@@ -38049,6 +49418,20 @@ impl ParameterValueType {
 impl crate::ToJson for ParameterValueType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MULTI_VALUED", Self::MultiValued),
+                ("SINGLE_VALUED", Self::SingleValued),
+            ],
+        )
     }
 }
 
@@ -38083,6 +49466,21 @@ impl PivotTableConditionalFormattingScopeRole {
 impl crate::ToJson for PivotTableConditionalFormattingScopeRole {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableConditionalFormattingScopeRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIELD", Self::Field),
+                ("FIELD_TOTAL", Self::FieldTotal),
+                ("GRAND_TOTAL", Self::GrandTotal),
+            ],
+        )
     }
 }
 
@@ -38125,6 +49523,28 @@ impl crate::ToJson for PivotTableDataPathType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableDataPathType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "HIERARCHY_ROWS_LAYOUT_COLUMN",
+                    Self::HierarchyRowsLayoutColumn,
+                ),
+                (
+                    "MULTIPLE_ROW_METRICS_COLUMN",
+                    Self::MultipleRowMetricsColumn,
+                ),
+                ("EMPTY_COLUMN_HEADER", Self::EmptyColumnHeader),
+                ("COUNT_METRIC_COLUMN", Self::CountMetricColumn),
+            ],
+        )
+    }
+}
+
 impl From<PivotTableDataPathType> for Value<PivotTableDataPathType> {
     fn from(value: PivotTableDataPathType) -> Self {
         Value::Lit(value)
@@ -38153,6 +49573,17 @@ impl PivotTableFieldCollapseState {
 impl crate::ToJson for PivotTableFieldCollapseState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableFieldCollapseState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("COLLAPSED", Self::Collapsed), ("EXPANDED", Self::Expanded)],
+        )
     }
 }
 
@@ -38187,6 +49618,13 @@ impl crate::ToJson for PivotTableMetricPlacement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableMetricPlacement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ROW", Self::Row), ("COLUMN", Self::Column)])
+    }
+}
+
 impl From<PivotTableMetricPlacement> for Value<PivotTableMetricPlacement> {
     fn from(value: PivotTableMetricPlacement) -> Self {
         Value::Lit(value)
@@ -38215,6 +49653,17 @@ impl PivotTableRowsLayout {
 impl crate::ToJson for PivotTableRowsLayout {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableRowsLayout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("TABULAR", Self::Tabular), ("HIERARCHY", Self::Hierarchy)],
+        )
     }
 }
 
@@ -38252,6 +49701,21 @@ impl crate::ToJson for PivotTableSubtotalLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotTableSubtotalLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("CUSTOM", Self::Custom),
+                ("LAST", Self::Last),
+            ],
+        )
+    }
+}
+
 impl From<PivotTableSubtotalLevel> for Value<PivotTableSubtotalLevel> {
     fn from(value: PivotTableSubtotalLevel) -> Self {
         Value::Lit(value)
@@ -38280,6 +49744,17 @@ impl PluginVisualAxisName {
 impl crate::ToJson for PluginVisualAxisName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PluginVisualAxisName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GROUP_BY", Self::GroupBy), ("VALUE", Self::Value)],
+        )
     }
 }
 
@@ -38317,6 +49792,21 @@ impl crate::ToJson for PrimaryValueDisplayType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrimaryValueDisplayType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HIDDEN", Self::Hidden),
+                ("COMPARISON", Self::Comparison),
+                ("ACTUAL", Self::Actual),
+            ],
+        )
+    }
+}
+
 impl From<PrimaryValueDisplayType> for Value<PrimaryValueDisplayType> {
     fn from(value: PrimaryValueDisplayType) -> Self {
         Value::Lit(value)
@@ -38345,6 +49835,17 @@ impl QBusinessInsightsStatus {
 impl crate::ToJson for QBusinessInsightsStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QBusinessInsightsStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -38382,6 +49883,21 @@ impl crate::ToJson for RadarChartAxesRangeScale {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RadarChartAxesRangeScale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTO", Self::Auto),
+                ("INDEPENDENT", Self::Independent),
+                ("SHARED", Self::Shared),
+            ],
+        )
+    }
+}
+
 impl From<RadarChartAxesRangeScale> for Value<RadarChartAxesRangeScale> {
     fn from(value: RadarChartAxesRangeScale) -> Self {
         Value::Lit(value)
@@ -38410,6 +49926,17 @@ impl RadarChartShape {
 impl crate::ToJson for RadarChartShape {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RadarChartShape {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CIRCLE", Self::Circle), ("POLYGON", Self::Polygon)],
+        )
     }
 }
 
@@ -38447,6 +49974,21 @@ impl crate::ToJson for ReferenceLineLabelHorizontalPosition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLineLabelHorizontalPosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LEFT", Self::Left),
+                ("CENTER", Self::Center),
+                ("RIGHT", Self::Right),
+            ],
+        )
+    }
+}
+
 impl From<ReferenceLineLabelHorizontalPosition> for Value<ReferenceLineLabelHorizontalPosition> {
     fn from(value: ReferenceLineLabelHorizontalPosition) -> Self {
         Value::Lit(value)
@@ -38475,6 +50017,17 @@ impl ReferenceLineLabelVerticalPosition {
 impl crate::ToJson for ReferenceLineLabelVerticalPosition {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLineLabelVerticalPosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ABOVE", Self::Above), ("BELOW", Self::Below)],
+        )
     }
 }
 
@@ -38512,6 +50065,21 @@ impl crate::ToJson for ReferenceLinePatternType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLinePatternType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SOLID", Self::Solid),
+                ("DASHED", Self::Dashed),
+                ("DOTTED", Self::Dotted),
+            ],
+        )
+    }
+}
+
 impl From<ReferenceLinePatternType> for Value<ReferenceLinePatternType> {
     fn from(value: ReferenceLinePatternType) -> Self {
         Value::Lit(value)
@@ -38543,6 +50111,13 @@ impl crate::ToJson for ReferenceLineSeriesType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLineSeriesType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("BAR", Self::Bar), ("LINE", Self::Line)])
+    }
+}
+
 impl From<ReferenceLineSeriesType> for Value<ReferenceLineSeriesType> {
     fn from(value: ReferenceLineSeriesType) -> Self {
         Value::Lit(value)
@@ -38571,6 +50146,20 @@ impl ReferenceLineValueLabelRelativePosition {
 impl crate::ToJson for ReferenceLineValueLabelRelativePosition {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReferenceLineValueLabelRelativePosition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BEFORE_CUSTOM_LABEL", Self::BeforeCustomLabel),
+                ("AFTER_CUSTOM_LABEL", Self::AfterCustomLabel),
+            ],
+        )
     }
 }
 
@@ -38616,6 +50205,23 @@ impl crate::ToJson for RelativeDateType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelativeDateType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PREVIOUS", Self::Previous),
+                ("THIS", Self::This),
+                ("LAST", Self::Last),
+                ("NOW", Self::Now),
+                ("NEXT", Self::Next),
+            ],
+        )
+    }
+}
+
 impl From<RelativeDateType> for Value<RelativeDateType> {
     fn from(value: RelativeDateType) -> Self {
         Value::Lit(value)
@@ -38656,6 +50262,23 @@ impl crate::ToJson for RelativeFontSize {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelativeFontSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EXTRA_SMALL", Self::ExtraSmall),
+                ("SMALL", Self::Small),
+                ("MEDIUM", Self::Medium),
+                ("LARGE", Self::Large),
+                ("EXTRA_LARGE", Self::ExtraLarge),
+            ],
+        )
+    }
+}
+
 impl From<RelativeFontSize> for Value<RelativeFontSize> {
     fn from(value: RelativeFontSize) -> Self {
         Value::Lit(value)
@@ -38684,6 +50307,17 @@ impl ResizeOption {
 impl crate::ToJson for ResizeOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResizeOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FIXED", Self::Fixed), ("RESPONSIVE", Self::Responsive)],
+        )
     }
 }
 
@@ -38718,6 +50352,17 @@ impl crate::ToJson for SectionPageBreakStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SectionPageBreakStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<SectionPageBreakStatus> for Value<SectionPageBreakStatus> {
     fn from(value: SectionPageBreakStatus) -> Self {
         Value::Lit(value)
@@ -38746,6 +50391,13 @@ impl crate::ToJson for SelectAllValueOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelectAllValueOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL_VALUES", Self::AllValues)])
+    }
+}
+
 impl From<SelectAllValueOptions> for Value<SelectAllValueOptions> {
     fn from(value: SelectAllValueOptions) -> Self {
         Value::Lit(value)
@@ -38771,6 +50423,13 @@ impl SelectedFieldOptions {
 impl crate::ToJson for SelectedFieldOptions {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelectedFieldOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL_FIELDS", Self::AllFields)])
     }
 }
 
@@ -38808,6 +50467,21 @@ impl crate::ToJson for SelectedTooltipType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelectedTooltipType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BASIC", Self::Basic),
+                ("DETAILED", Self::Detailed),
+                ("SHEET", Self::Sheet),
+            ],
+        )
+    }
+}
+
 impl From<SelectedTooltipType> for Value<SelectedTooltipType> {
     fn from(value: SelectedTooltipType) -> Self {
         Value::Lit(value)
@@ -38836,6 +50510,20 @@ impl SheetContentType {
 impl crate::ToJson for SheetContentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PAGINATED", Self::Paginated),
+                ("INTERACTIVE", Self::Interactive),
+            ],
+        )
     }
 }
 
@@ -38870,6 +50558,20 @@ impl crate::ToJson for SheetControlDateTimePickerType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetControlDateTimePickerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SINGLE_VALUED", Self::SingleValued),
+                ("DATE_RANGE", Self::DateRange),
+            ],
+        )
+    }
+}
+
 impl From<SheetControlDateTimePickerType> for Value<SheetControlDateTimePickerType> {
     fn from(value: SheetControlDateTimePickerType) -> Self {
         Value::Lit(value)
@@ -38901,6 +50603,20 @@ impl crate::ToJson for SheetControlListType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetControlListType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MULTI_SELECT", Self::MultiSelect),
+                ("SINGLE_SELECT", Self::SingleSelect),
+            ],
+        )
+    }
+}
+
 impl From<SheetControlListType> for Value<SheetControlListType> {
     fn from(value: SheetControlListType) -> Self {
         Value::Lit(value)
@@ -38929,6 +50645,17 @@ impl SheetControlSliderType {
 impl crate::ToJson for SheetControlSliderType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetControlSliderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SINGLE_POINT", Self::SinglePoint), ("RANGE", Self::Range)],
+        )
     }
 }
 
@@ -38969,6 +50696,22 @@ impl crate::ToJson for SheetImageScalingType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetImageScalingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SCALE_TO_WIDTH", Self::ScaleToWidth),
+                ("SCALE_TO_HEIGHT", Self::ScaleToHeight),
+                ("SCALE_TO_CONTAINER", Self::ScaleToContainer),
+                ("SCALE_NONE", Self::ScaleNone),
+            ],
+        )
+    }
+}
+
 impl From<SheetImageScalingType> for Value<SheetImageScalingType> {
     fn from(value: SheetImageScalingType) -> Self {
         Value::Lit(value)
@@ -39000,6 +50743,17 @@ impl crate::ToJson for SheetLayoutGroupMemberType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetLayoutGroupMemberType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ELEMENT", Self::Element), ("GROUP", Self::Group)],
+        )
+    }
+}
+
 impl From<SheetLayoutGroupMemberType> for Value<SheetLayoutGroupMemberType> {
     fn from(value: SheetLayoutGroupMemberType) -> Self {
         Value::Lit(value)
@@ -39025,6 +50779,13 @@ impl SimpleAttributeAggregationFunction {
 impl crate::ToJson for SimpleAttributeAggregationFunction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimpleAttributeAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("UNIQUE_VALUE", Self::UniqueValue)])
     }
 }
 
@@ -39086,6 +50847,29 @@ impl crate::ToJson for SimpleNumericalAggregationFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimpleNumericalAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUM", Self::Sum),
+                ("AVERAGE", Self::Average),
+                ("MIN", Self::Min),
+                ("MAX", Self::Max),
+                ("COUNT", Self::Count),
+                ("DISTINCT_COUNT", Self::DistinctCount),
+                ("VAR", Self::Var),
+                ("VARP", Self::Varp),
+                ("STDEV", Self::Stdev),
+                ("STDEVP", Self::Stdevp),
+                ("MEDIAN", Self::Median),
+            ],
+        )
+    }
+}
+
 impl From<SimpleNumericalAggregationFunction> for Value<SimpleNumericalAggregationFunction> {
     fn from(value: SimpleNumericalAggregationFunction) -> Self {
         Value::Lit(value)
@@ -39129,6 +50913,24 @@ impl crate::ToJson for SimpleTotalAggregationFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimpleTotalAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEFAULT", Self::Default),
+                ("SUM", Self::Sum),
+                ("AVERAGE", Self::Average),
+                ("MIN", Self::Min),
+                ("MAX", Self::Max),
+                ("NONE", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<SimpleTotalAggregationFunction> for Value<SimpleTotalAggregationFunction> {
     fn from(value: SimpleTotalAggregationFunction) -> Self {
         Value::Lit(value)
@@ -39154,6 +50956,13 @@ impl SingleYAxisOption {
 impl crate::ToJson for SingleYAxisOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleYAxisOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PRIMARY_Y_AXIS", Self::PrimaryYAxis)])
     }
 }
 
@@ -39188,6 +50997,17 @@ impl crate::ToJson for SmallMultiplesAxisPlacement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmallMultiplesAxisPlacement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("OUTSIDE", Self::Outside), ("INSIDE", Self::Inside)],
+        )
+    }
+}
+
 impl From<SmallMultiplesAxisPlacement> for Value<SmallMultiplesAxisPlacement> {
     fn from(value: SmallMultiplesAxisPlacement) -> Self {
         Value::Lit(value)
@@ -39216,6 +51036,17 @@ impl SmallMultiplesAxisScale {
 impl crate::ToJson for SmallMultiplesAxisScale {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmallMultiplesAxisScale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SHARED", Self::Shared), ("INDEPENDENT", Self::Independent)],
+        )
     }
 }
 
@@ -39250,6 +51081,13 @@ impl crate::ToJson for SortDirection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SortDirection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ASC", Self::Asc), ("DESC", Self::Desc)])
+    }
+}
+
 impl From<SortDirection> for Value<SortDirection> {
     fn from(value: SortDirection) -> Self {
         Value::Lit(value)
@@ -39281,6 +51119,17 @@ impl crate::ToJson for SparklineAxisBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SparklineAxisBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SHARED", Self::Shared), ("INDEPENDENT", Self::Independent)],
+        )
+    }
+}
+
 impl From<SparklineAxisBehavior> for Value<SparklineAxisBehavior> {
     fn from(value: SparklineAxisBehavior) -> Self {
         Value::Lit(value)
@@ -39309,6 +51158,17 @@ impl SparklineVisualType {
 impl crate::ToJson for SparklineVisualType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SparklineVisualType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LINE", Self::Line), ("AREA_LINE", Self::AreaLine)],
+        )
     }
 }
 
@@ -39346,6 +51206,21 @@ impl crate::ToJson for SpecialValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpecialValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EMPTY", Self::Empty),
+                ("NULL", Self::Null),
+                ("OTHER", Self::Other),
+            ],
+        )
+    }
+}
+
 impl From<SpecialValue> for Value<SpecialValue> {
     fn from(value: SpecialValue) -> Self {
         Value::Lit(value)
@@ -39380,6 +51255,21 @@ impl crate::ToJson for StyledCellType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StyledCellType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TOTAL", Self::Total),
+                ("METRIC_HEADER", Self::MetricHeader),
+                ("VALUE", Self::Value),
+            ],
+        )
+    }
+}
+
 impl From<StyledCellType> for Value<StyledCellType> {
     fn from(value: StyledCellType) -> Self {
         Value::Lit(value)
@@ -39408,6 +51298,13 @@ impl TableBorderStyle {
 impl crate::ToJson for TableBorderStyle {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableBorderStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NONE", Self::None), ("SOLID", Self::Solid)])
     }
 }
 
@@ -39445,6 +51342,21 @@ impl crate::ToJson for TableCellImageScalingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableCellImageScalingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIT_TO_CELL_HEIGHT", Self::FitToCellHeight),
+                ("FIT_TO_CELL_WIDTH", Self::FitToCellWidth),
+                ("DO_NOT_SCALE", Self::DoNotScale),
+            ],
+        )
+    }
+}
+
 impl From<TableCellImageScalingConfiguration> for Value<TableCellImageScalingConfiguration> {
     fn from(value: TableCellImageScalingConfiguration) -> Self {
         Value::Lit(value)
@@ -39470,6 +51382,13 @@ impl TableFieldIconSetType {
 impl crate::ToJson for TableFieldIconSetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableFieldIconSetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("LINK", Self::Link)])
     }
 }
 
@@ -39501,6 +51420,20 @@ impl TableOrientation {
 impl crate::ToJson for TableOrientation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableOrientation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VERTICAL", Self::Vertical),
+                ("HORIZONTAL", Self::Horizontal),
+            ],
+        )
     }
 }
 
@@ -39538,6 +51471,21 @@ impl crate::ToJson for TableTotalsPlacement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableTotalsPlacement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("START", Self::Start),
+                ("END", Self::End),
+                ("AUTO", Self::Auto),
+            ],
+        )
+    }
+}
+
 impl From<TableTotalsPlacement> for Value<TableTotalsPlacement> {
     fn from(value: TableTotalsPlacement) -> Self {
         Value::Lit(value)
@@ -39569,6 +51517,17 @@ impl crate::ToJson for TableTotalsScrollStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableTotalsScrollStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PINNED", Self::Pinned), ("SCROLLED", Self::Scrolled)],
+        )
+    }
+}
+
 impl From<TableTotalsScrollStatus> for Value<TableTotalsScrollStatus> {
     fn from(value: TableTotalsScrollStatus) -> Self {
         Value::Lit(value)
@@ -39594,6 +51553,13 @@ impl TargetVisualOptions {
 impl crate::ToJson for TargetVisualOptions {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetVisualOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL_VISUALS", Self::AllVisuals)])
     }
 }
 
@@ -39625,6 +51591,13 @@ impl TextWrap {
 impl crate::ToJson for TextWrap {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextWrap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NONE", Self::None), ("WRAP", Self::Wrap)])
     }
 }
 
@@ -39680,6 +51653,27 @@ impl crate::ToJson for TimeGranularity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeGranularity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("YEAR", Self::Year),
+                ("QUARTER", Self::Quarter),
+                ("MONTH", Self::Month),
+                ("WEEK", Self::Week),
+                ("DAY", Self::Day),
+                ("HOUR", Self::Hour),
+                ("MINUTE", Self::Minute),
+                ("SECOND", Self::Second),
+                ("MILLISECOND", Self::Millisecond),
+            ],
+        )
+    }
+}
+
 impl From<TimeGranularity> for Value<TimeGranularity> {
     fn from(value: TimeGranularity) -> Self {
         Value::Lit(value)
@@ -39714,6 +51708,21 @@ impl crate::ToJson for TooltipTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TooltipTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BOTH", Self::Both),
+                ("BAR", Self::Bar),
+                ("LINE", Self::Line),
+            ],
+        )
+    }
+}
+
 impl From<TooltipTarget> for Value<TooltipTarget> {
     fn from(value: TooltipTarget) -> Self {
         Value::Lit(value)
@@ -39742,6 +51751,17 @@ impl TooltipTitleType {
 impl crate::ToJson for TooltipTitleType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TooltipTitleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("PRIMARY_VALUE", Self::PrimaryValue)],
+        )
     }
 }
 
@@ -39776,6 +51796,13 @@ impl crate::ToJson for TopBottomComputationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopBottomComputationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TOP", Self::Top), ("BOTTOM", Self::Bottom)])
+    }
+}
+
 impl From<TopBottomComputationType> for Value<TopBottomComputationType> {
     fn from(value: TopBottomComputationType) -> Self {
         Value::Lit(value)
@@ -39807,6 +51834,20 @@ impl crate::ToJson for TopBottomSortOrder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopBottomSortOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PERCENT_DIFFERENCE", Self::PercentDifference),
+                ("ABSOLUTE_DIFFERENCE", Self::AbsoluteDifference),
+            ],
+        )
+    }
+}
+
 impl From<TopBottomSortOrder> for Value<TopBottomSortOrder> {
     fn from(value: TopBottomSortOrder) -> Self {
         Value::Lit(value)
@@ -39835,6 +51876,20 @@ impl TransposedColumnType {
 impl crate::ToJson for TransposedColumnType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransposedColumnType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ROW_HEADER_COLUMN", Self::RowHeaderColumn),
+                ("VALUE_COLUMN", Self::ValueColumn),
+            ],
+        )
     }
 }
 
@@ -39872,6 +51927,21 @@ impl crate::ToJson for UrlTargetConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UrlTargetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NEW_TAB", Self::NewTab),
+                ("NEW_WINDOW", Self::NewWindow),
+                ("SAME_TAB", Self::SameTab),
+            ],
+        )
+    }
+}
+
 impl From<UrlTargetConfiguration> for Value<UrlTargetConfiguration> {
     fn from(value: UrlTargetConfiguration) -> Self {
         Value::Lit(value)
@@ -39903,6 +51973,17 @@ impl crate::ToJson for ValidationStrategyMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationStrategyMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STRICT", Self::Strict), ("LENIENT", Self::Lenient)],
+        )
+    }
+}
+
 impl From<ValidationStrategyMode> for Value<ValidationStrategyMode> {
     fn from(value: ValidationStrategyMode) -> Self {
         Value::Lit(value)
@@ -39931,6 +52012,20 @@ impl ValueWhenUnsetOption {
 impl crate::ToJson for ValueWhenUnsetOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValueWhenUnsetOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("RECOMMENDED_VALUE", Self::RecommendedValue),
+                ("NULL", Self::Null),
+            ],
+        )
     }
 }
 
@@ -39971,6 +52066,22 @@ impl crate::ToJson for VerticalTextAlignment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerticalTextAlignment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TOP", Self::Top),
+                ("MIDDLE", Self::Middle),
+                ("BOTTOM", Self::Bottom),
+                ("AUTO", Self::Auto),
+            ],
+        )
+    }
+}
+
 impl From<VerticalTextAlignment> for Value<VerticalTextAlignment> {
     fn from(value: VerticalTextAlignment) -> Self {
         Value::Lit(value)
@@ -39999,6 +52110,17 @@ impl Visibility {
 impl crate::ToJson for Visibility {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Visibility {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("HIDDEN", Self::Hidden), ("VISIBLE", Self::Visible)],
+        )
     }
 }
 
@@ -40033,6 +52155,20 @@ impl crate::ToJson for VisualCustomActionTrigger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualCustomActionTrigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DATA_POINT_CLICK", Self::DataPointClick),
+                ("DATA_POINT_MENU", Self::DataPointMenu),
+            ],
+        )
+    }
+}
+
 impl From<VisualCustomActionTrigger> for Value<VisualCustomActionTrigger> {
     fn from(value: VisualCustomActionTrigger) -> Self {
         Value::Lit(value)
@@ -40061,6 +52197,17 @@ impl WidgetStatus {
 impl crate::ToJson for WidgetStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WidgetStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -40095,6 +52242,17 @@ impl crate::ToJson for WordCloudCloudLayout {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordCloudCloudLayout {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FLUID", Self::Fluid), ("NORMAL", Self::Normal)],
+        )
+    }
+}
+
 impl From<WordCloudCloudLayout> for Value<WordCloudCloudLayout> {
     fn from(value: WordCloudCloudLayout) -> Self {
         Value::Lit(value)
@@ -40126,6 +52284,20 @@ impl crate::ToJson for WordCloudWordCasing {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordCloudWordCasing {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LOWER_CASE", Self::LowerCase),
+                ("EXISTING_CASE", Self::ExistingCase),
+            ],
+        )
+    }
+}
+
 impl From<WordCloudWordCasing> for Value<WordCloudWordCasing> {
     fn from(value: WordCloudWordCasing) -> Self {
         Value::Lit(value)
@@ -40154,6 +52326,20 @@ impl WordCloudWordOrientation {
 impl crate::ToJson for WordCloudWordOrientation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordCloudWordOrientation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HORIZONTAL", Self::Horizontal),
+                ("HORIZONTAL_AND_VERTICAL", Self::HorizontalAndVertical),
+            ],
+        )
     }
 }
 
@@ -40194,6 +52380,22 @@ impl crate::ToJson for WordCloudWordPadding {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordCloudWordPadding {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("SMALL", Self::Small),
+                ("MEDIUM", Self::Medium),
+                ("LARGE", Self::Large),
+            ],
+        )
+    }
+}
+
 impl From<WordCloudWordPadding> for Value<WordCloudWordPadding> {
     fn from(value: WordCloudWordPadding) -> Self {
         Value::Lit(value)
@@ -40222,6 +52424,17 @@ impl WordCloudWordScaling {
 impl crate::ToJson for WordCloudWordScaling {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WordCloudWordScaling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("EMPHASIZE", Self::Emphasize), ("NORMAL", Self::Normal)],
+        )
     }
 }
 

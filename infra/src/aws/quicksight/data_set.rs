@@ -343,6 +343,92 @@ impl crate::ToJson for DataSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "ColumnGroups",
+                "ColumnLevelPermissionRules",
+                "DataPrepConfiguration",
+                "DataSetId",
+                "DataSetRefreshProperties",
+                "DataSetUsageConfiguration",
+                "DatasetParameters",
+                "FieldFolders",
+                "FolderArns",
+                "ImportMode",
+                "IngestionWaitPolicy",
+                "LogicalTableMap",
+                "Name",
+                "PerformanceConfiguration",
+                "Permissions",
+                "PhysicalTableMap",
+                "RowLevelPermissionDataSet",
+                "RowLevelPermissionTagConfiguration",
+                "SemanticModelConfiguration",
+                "Tags",
+                "UseAs",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            column_groups: crate::from_json_optional(map, "ColumnGroups", path)?,
+            column_level_permission_rules: crate::from_json_optional(
+                map,
+                "ColumnLevelPermissionRules",
+                path,
+            )?,
+            data_prep_configuration: crate::from_json_optional(map, "DataPrepConfiguration", path)?,
+            data_set_id: crate::from_json_optional(map, "DataSetId", path)?,
+            data_set_refresh_properties: crate::from_json_optional(
+                map,
+                "DataSetRefreshProperties",
+                path,
+            )?,
+            data_set_usage_configuration: crate::from_json_optional(
+                map,
+                "DataSetUsageConfiguration",
+                path,
+            )?,
+            dataset_parameters: crate::from_json_optional(map, "DatasetParameters", path)?,
+            field_folders: crate::from_json_optional(map, "FieldFolders", path)?,
+            folder_arns: crate::from_json_optional(map, "FolderArns", path)?,
+            import_mode: crate::from_json_optional(map, "ImportMode", path)?,
+            ingestion_wait_policy: crate::from_json_optional(map, "IngestionWaitPolicy", path)?,
+            logical_table_map: crate::from_json_optional(map, "LogicalTableMap", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            performance_configuration: crate::from_json_optional(
+                map,
+                "PerformanceConfiguration",
+                path,
+            )?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            physical_table_map: crate::from_json_optional(map, "PhysicalTableMap", path)?,
+            row_level_permission_data_set: crate::from_json_optional(
+                map,
+                "RowLevelPermissionDataSet",
+                path,
+            )?,
+            row_level_permission_tag_configuration: crate::from_json_optional(
+                map,
+                "RowLevelPermissionTagConfiguration",
+                path,
+            )?,
+            semantic_model_configuration: crate::from_json_optional(
+                map,
+                "SemanticModelConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            use_as: crate::from_json_optional(map, "UseAs", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::DataSet` (`Fn::GetAtt`).
 impl crate::Handle<DataSet> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) of the resource.</p>
@@ -401,6 +487,16 @@ impl crate::ToJson for AdditionalNotes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdditionalNotes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Text"])?;
+        Ok(Self {
+            text: crate::from_json_optional(map, "Text", path)?,
+        })
+    }
+}
+
 impl From<AdditionalNotes> for Value<AdditionalNotes> {
     fn from(value: AdditionalNotes) -> Self {
         Value::Lit(value)
@@ -453,6 +549,23 @@ impl crate::ToJson for AggregateOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregateOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Aggregations", "Alias", "GroupByColumnNames", "Source"],
+        )?;
+        Ok(Self {
+            aggregations: crate::from_json_required(map, "Aggregations", path)?,
+            alias: crate::from_json_required(map, "Alias", path)?,
+            group_by_column_names: crate::from_json_optional(map, "GroupByColumnNames", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<AggregateOperation> for Value<AggregateOperation> {
     fn from(value: AggregateOperation) -> Self {
         Value::Lit(value)
@@ -492,6 +605,22 @@ impl crate::ToJson for Aggregation {
         crate::put(&mut out, "NewColumnId", &self.new_column_id);
         crate::put(&mut out, "NewColumnName", &self.new_column_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Aggregation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AggregationFunction", "NewColumnId", "NewColumnName"],
+        )?;
+        Ok(Self {
+            aggregation_function: crate::from_json_required(map, "AggregationFunction", path)?,
+            new_column_id: crate::from_json_required(map, "NewColumnId", path)?,
+            new_column_name: crate::from_json_required(map, "NewColumnName", path)?,
+        })
     }
 }
 
@@ -552,6 +681,23 @@ impl crate::ToJson for AppendOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppendOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Alias", "AppendedColumns", "FirstSource", "SecondSource"],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            appended_columns: crate::from_json_required(map, "AppendedColumns", path)?,
+            first_source: crate::from_json_optional(map, "FirstSource", path)?,
+            second_source: crate::from_json_optional(map, "SecondSource", path)?,
+        })
+    }
+}
+
 impl From<AppendOperation> for Value<AppendOperation> {
     fn from(value: AppendOperation) -> Self {
         Value::Lit(value)
@@ -586,6 +732,17 @@ impl crate::ToJson for AppendedColumn {
         crate::put(&mut out, "ColumnName", &self.column_name);
         crate::put(&mut out, "NewColumnId", &self.new_column_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppendedColumn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnName", "NewColumnId"])?;
+        Ok(Self {
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            new_column_id: crate::from_json_required(map, "NewColumnId", path)?,
+        })
     }
 }
 
@@ -630,6 +787,18 @@ impl crate::ToJson for CalculatedColumn {
         crate::put(&mut out, "ColumnName", &self.column_name);
         crate::put(&mut out, "Expression", &self.expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CalculatedColumn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnId", "ColumnName", "Expression"])?;
+        Ok(Self {
+            column_id: crate::from_json_required(map, "ColumnId", path)?,
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+        })
     }
 }
 
@@ -691,6 +860,23 @@ impl crate::ToJson for CastColumnTypeOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CastColumnTypeOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ColumnName", "Format", "NewColumnType", "SubType"],
+        )?;
+        Ok(Self {
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            format: crate::from_json_optional(map, "Format", path)?,
+            new_column_type: crate::from_json_required(map, "NewColumnType", path)?,
+            sub_type: crate::from_json_optional(map, "SubType", path)?,
+        })
+    }
+}
+
 impl From<CastColumnTypeOperation> for Value<CastColumnTypeOperation> {
     fn from(value: CastColumnTypeOperation) -> Self {
         Value::Lit(value)
@@ -737,6 +923,23 @@ impl crate::ToJson for CastColumnTypesOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CastColumnTypesOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Alias", "CastColumnTypeOperations", "Source"])?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            cast_column_type_operations: crate::from_json_required(
+                map,
+                "CastColumnTypeOperations",
+                path,
+            )?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<CastColumnTypesOperation> for Value<CastColumnTypesOperation> {
     fn from(value: CastColumnTypesOperation) -> Self {
         Value::Lit(value)
@@ -768,6 +971,16 @@ impl crate::ToJson for ColumnDescription {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Text", &self.text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnDescription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Text"])?;
+        Ok(Self {
+            text: crate::from_json_optional(map, "Text", path)?,
+        })
     }
 }
 
@@ -813,6 +1026,20 @@ impl crate::ToJson for ColumnGroup {
             &self.geo_spatial_column_group,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GeoSpatialColumnGroup"])?;
+        Ok(Self {
+            geo_spatial_column_group: crate::from_json_optional(
+                map,
+                "GeoSpatialColumnGroup",
+                path,
+            )?,
+        })
     }
 }
 
@@ -863,6 +1090,17 @@ impl crate::ToJson for ColumnLevelPermissionRule {
         crate::put_opt(&mut out, "ColumnNames", &self.column_names);
         crate::put_opt(&mut out, "Principals", &self.principals);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnLevelPermissionRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnNames", "Principals"])?;
+        Ok(Self {
+            column_names: crate::from_json_optional(map, "ColumnNames", path)?,
+            principals: crate::from_json_optional(map, "Principals", path)?,
+        })
     }
 }
 
@@ -922,6 +1160,22 @@ impl crate::ToJson for ColumnSemanticProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnSemanticProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AdditionalNotes", "Description", "SemanticType"],
+        )?;
+        Ok(Self {
+            additional_notes: crate::from_json_optional(map, "AdditionalNotes", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            semantic_type: crate::from_json_optional(map, "SemanticType", path)?,
+        })
+    }
+}
+
 impl From<ColumnSemanticProperty> for Value<ColumnSemanticProperty> {
     fn from(value: ColumnSemanticProperty) -> Self {
         Value::Lit(value)
@@ -955,6 +1209,16 @@ impl crate::ToJson for ColumnSemanticType {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "GeographicalRole", &self.geographical_role);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnSemanticType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GeographicalRole"])?;
+        Ok(Self {
+            geographical_role: crate::from_json_optional(map, "GeographicalRole", path)?,
+        })
     }
 }
 
@@ -1011,6 +1275,18 @@ impl crate::ToJson for ColumnTag {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnTag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ColumnDescription", "ColumnGeographicRole"])?;
+        Ok(Self {
+            column_description: crate::from_json_optional(map, "ColumnDescription", path)?,
+            column_geographic_role: crate::from_json_optional(map, "ColumnGeographicRole", path)?,
+        })
+    }
+}
+
 impl From<ColumnTag> for Value<ColumnTag> {
     fn from(value: ColumnTag) -> Self {
         Value::Lit(value)
@@ -1054,6 +1330,17 @@ impl crate::ToJson for ColumnToUnpivot {
         crate::put_opt(&mut out, "ColumnName", &self.column_name);
         crate::put_opt(&mut out, "NewValue", &self.new_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnToUnpivot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnName", "NewValue"])?;
+        Ok(Self {
+            column_name: crate::from_json_optional(map, "ColumnName", path)?,
+            new_value: crate::from_json_optional(map, "NewValue", path)?,
+        })
     }
 }
 
@@ -1108,6 +1395,18 @@ impl crate::ToJson for CreateColumnsOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreateColumnsOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alias", "Columns", "Source"])?;
+        Ok(Self {
+            alias: crate::from_json_optional(map, "Alias", path)?,
+            columns: crate::from_json_required(map, "Columns", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<CreateColumnsOperation> for Value<CreateColumnsOperation> {
     fn from(value: CreateColumnsOperation) -> Self {
         Value::Lit(value)
@@ -1148,6 +1447,20 @@ impl crate::ToJson for CustomInstruction {
             &self.inline_custom_instruction,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomInstruction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InlineCustomInstruction"])?;
+        Ok(Self {
+            inline_custom_instruction: crate::from_json_optional(
+                map,
+                "InlineCustomInstruction",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1195,6 +1508,23 @@ impl crate::ToJson for CustomSql {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "SqlQuery", &self.sql_query);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomSql {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Columns", "DataSourceArn", "Name", "SqlQuery"],
+        )?;
+        Ok(Self {
+            columns: crate::from_json_required(map, "Columns", path)?,
+            data_source_arn: crate::from_json_required(map, "DataSourceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sql_query: crate::from_json_required(map, "SqlQuery", path)?,
+        })
     }
 }
 
@@ -1267,6 +1597,26 @@ impl crate::ToJson for DataPrepAggregationFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPrepAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ListAggregation",
+                "PercentileAggregation",
+                "SimpleAggregation",
+            ],
+        )?;
+        Ok(Self {
+            list_aggregation: crate::from_json_optional(map, "ListAggregation", path)?,
+            percentile_aggregation: crate::from_json_optional(map, "PercentileAggregation", path)?,
+            simple_aggregation: crate::from_json_optional(map, "SimpleAggregation", path)?,
+        })
+    }
+}
+
 impl From<DataPrepAggregationFunction> for Value<DataPrepAggregationFunction> {
     fn from(value: DataPrepAggregationFunction) -> Self {
         Value::Lit(value)
@@ -1306,6 +1656,22 @@ impl crate::ToJson for DataPrepConfiguration {
         crate::put(&mut out, "SourceTableMap", &self.source_table_map);
         crate::put(&mut out, "TransformStepMap", &self.transform_step_map);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPrepConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DestinationTableMap", "SourceTableMap", "TransformStepMap"],
+        )?;
+        Ok(Self {
+            destination_table_map: crate::from_json_required(map, "DestinationTableMap", path)?,
+            source_table_map: crate::from_json_required(map, "SourceTableMap", path)?,
+            transform_step_map: crate::from_json_required(map, "TransformStepMap", path)?,
+        })
     }
 }
 
@@ -1353,6 +1719,19 @@ impl crate::ToJson for DataPrepListAggregationFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPrepListAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Distinct", "InputColumnName", "Separator"])?;
+        Ok(Self {
+            distinct: crate::from_json_required(map, "Distinct", path)?,
+            input_column_name: crate::from_json_optional(map, "InputColumnName", path)?,
+            separator: crate::from_json_required(map, "Separator", path)?,
+        })
+    }
+}
+
 impl From<DataPrepListAggregationFunction> for Value<DataPrepListAggregationFunction> {
     fn from(value: DataPrepListAggregationFunction) -> Self {
         Value::Lit(value)
@@ -1390,6 +1769,17 @@ impl crate::ToJson for DataPrepPercentileAggregationFunction {
         crate::put_opt(&mut out, "InputColumnName", &self.input_column_name);
         crate::put(&mut out, "PercentileValue", &self.percentile_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPrepPercentileAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputColumnName", "PercentileValue"])?;
+        Ok(Self {
+            input_column_name: crate::from_json_optional(map, "InputColumnName", path)?,
+            percentile_value: crate::from_json_required(map, "PercentileValue", path)?,
+        })
     }
 }
 
@@ -1433,6 +1823,17 @@ impl crate::ToJson for DataPrepSimpleAggregationFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPrepSimpleAggregationFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FunctionType", "InputColumnName"])?;
+        Ok(Self {
+            function_type: crate::from_json_required(map, "FunctionType", path)?,
+            input_column_name: crate::from_json_optional(map, "InputColumnName", path)?,
+        })
+    }
+}
+
 impl From<DataPrepSimpleAggregationFunction> for Value<DataPrepSimpleAggregationFunction> {
     fn from(value: DataPrepSimpleAggregationFunction) -> Self {
         Value::Lit(value)
@@ -1467,6 +1868,17 @@ impl crate::ToJson for DataSetColumnIdMapping {
         crate::put(&mut out, "SourceColumnId", &self.source_column_id);
         crate::put(&mut out, "TargetColumnId", &self.target_column_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetColumnIdMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceColumnId", "TargetColumnId"])?;
+        Ok(Self {
+            source_column_id: crate::from_json_required(map, "SourceColumnId", path)?,
+            target_column_id: crate::from_json_required(map, "TargetColumnId", path)?,
+        })
     }
 }
 
@@ -1507,6 +1919,17 @@ impl crate::ToJson for DataSetDateComparisonFilterCondition {
         crate::put(&mut out, "Operator", &self.operator);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetDateComparisonFilterCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Operator", "Value"])?;
+        Ok(Self {
+            operator: crate::from_json_required(map, "Operator", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -1580,6 +2003,30 @@ impl crate::ToJson for DataSetDateFilterCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetDateFilterCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColumnName",
+                "ComparisonFilterCondition",
+                "RangeFilterCondition",
+            ],
+        )?;
+        Ok(Self {
+            column_name: crate::from_json_optional(map, "ColumnName", path)?,
+            comparison_filter_condition: crate::from_json_optional(
+                map,
+                "ComparisonFilterCondition",
+                path,
+            )?,
+            range_filter_condition: crate::from_json_optional(map, "RangeFilterCondition", path)?,
+        })
+    }
+}
+
 impl From<DataSetDateFilterCondition> for Value<DataSetDateFilterCondition> {
     fn from(value: DataSetDateFilterCondition) -> Self {
         Value::Lit(value)
@@ -1611,6 +2058,16 @@ impl crate::ToJson for DataSetDateFilterValue {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StaticValue", &self.static_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetDateFilterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticValue"])?;
+        Ok(Self {
+            static_value: crate::from_json_optional(map, "StaticValue", path)?,
+        })
     }
 }
 
@@ -1680,6 +2137,28 @@ impl crate::ToJson for DataSetDateRangeFilterCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetDateRangeFilterCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IncludeMaximum",
+                "IncludeMinimum",
+                "RangeMaximum",
+                "RangeMinimum",
+            ],
+        )?;
+        Ok(Self {
+            include_maximum: crate::from_json_optional(map, "IncludeMaximum", path)?,
+            include_minimum: crate::from_json_optional(map, "IncludeMinimum", path)?,
+            range_maximum: crate::from_json_optional(map, "RangeMaximum", path)?,
+            range_minimum: crate::from_json_optional(map, "RangeMinimum", path)?,
+        })
+    }
+}
+
 impl From<DataSetDateRangeFilterCondition> for Value<DataSetDateRangeFilterCondition> {
     fn from(value: DataSetDateRangeFilterCondition) -> Self {
         Value::Lit(value)
@@ -1717,6 +2196,17 @@ impl crate::ToJson for DataSetNumericComparisonFilterCondition {
         crate::put(&mut out, "Operator", &self.operator);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetNumericComparisonFilterCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Operator", "Value"])?;
+        Ok(Self {
+            operator: crate::from_json_required(map, "Operator", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -1792,6 +2282,30 @@ impl crate::ToJson for DataSetNumericFilterCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetNumericFilterCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColumnName",
+                "ComparisonFilterCondition",
+                "RangeFilterCondition",
+            ],
+        )?;
+        Ok(Self {
+            column_name: crate::from_json_optional(map, "ColumnName", path)?,
+            comparison_filter_condition: crate::from_json_optional(
+                map,
+                "ComparisonFilterCondition",
+                path,
+            )?,
+            range_filter_condition: crate::from_json_optional(map, "RangeFilterCondition", path)?,
+        })
+    }
+}
+
 impl From<DataSetNumericFilterCondition> for Value<DataSetNumericFilterCondition> {
     fn from(value: DataSetNumericFilterCondition) -> Self {
         Value::Lit(value)
@@ -1823,6 +2337,16 @@ impl crate::ToJson for DataSetNumericFilterValue {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StaticValue", &self.static_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetNumericFilterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticValue"])?;
+        Ok(Self {
+            static_value: crate::from_json_optional(map, "StaticValue", path)?,
+        })
     }
 }
 
@@ -1892,6 +2416,28 @@ impl crate::ToJson for DataSetNumericRangeFilterCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetNumericRangeFilterCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IncludeMaximum",
+                "IncludeMinimum",
+                "RangeMaximum",
+                "RangeMinimum",
+            ],
+        )?;
+        Ok(Self {
+            include_maximum: crate::from_json_optional(map, "IncludeMaximum", path)?,
+            include_minimum: crate::from_json_optional(map, "IncludeMinimum", path)?,
+            range_maximum: crate::from_json_optional(map, "RangeMaximum", path)?,
+            range_minimum: crate::from_json_optional(map, "RangeMinimum", path)?,
+        })
+    }
+}
+
 impl From<DataSetNumericRangeFilterCondition> for Value<DataSetNumericRangeFilterCondition> {
     fn from(value: DataSetNumericRangeFilterCondition) -> Self {
         Value::Lit(value)
@@ -1949,6 +2495,21 @@ impl crate::ToJson for DataSetRefreshProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetRefreshProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FailureConfiguration", "RefreshConfiguration"],
+        )?;
+        Ok(Self {
+            failure_configuration: crate::from_json_optional(map, "FailureConfiguration", path)?,
+            refresh_configuration: crate::from_json_optional(map, "RefreshConfiguration", path)?,
+        })
+    }
+}
+
 impl From<DataSetRefreshProperties> for Value<DataSetRefreshProperties> {
     fn from(value: DataSetRefreshProperties) -> Self {
         Value::Lit(value)
@@ -1974,6 +2535,16 @@ impl crate::ToJson for DataSetSemanticDescription {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Text", &self.text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetSemanticDescription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Text"])?;
+        Ok(Self {
+            text: crate::from_json_required(map, "Text", path)?,
+        })
     }
 }
 
@@ -2026,6 +2597,17 @@ impl crate::ToJson for DataSetSemanticMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetSemanticMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomInstructions", "Description"])?;
+        Ok(Self {
+            custom_instructions: crate::from_json_optional(map, "CustomInstructions", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+        })
+    }
+}
+
 impl From<DataSetSemanticMetadata> for Value<DataSetSemanticMetadata> {
     fn from(value: DataSetSemanticMetadata) -> Self {
         Value::Lit(value)
@@ -2063,6 +2645,17 @@ impl crate::ToJson for DataSetStringComparisonFilterCondition {
         crate::put(&mut out, "Operator", &self.operator);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetStringComparisonFilterCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Operator", "Value"])?;
+        Ok(Self {
+            operator: crate::from_json_required(map, "Operator", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -2134,6 +2727,30 @@ impl crate::ToJson for DataSetStringFilterCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetStringFilterCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColumnName",
+                "ComparisonFilterCondition",
+                "ListFilterCondition",
+            ],
+        )?;
+        Ok(Self {
+            column_name: crate::from_json_optional(map, "ColumnName", path)?,
+            comparison_filter_condition: crate::from_json_optional(
+                map,
+                "ComparisonFilterCondition",
+                path,
+            )?,
+            list_filter_condition: crate::from_json_optional(map, "ListFilterCondition", path)?,
+        })
+    }
+}
+
 impl From<DataSetStringFilterCondition> for Value<DataSetStringFilterCondition> {
     fn from(value: DataSetStringFilterCondition) -> Self {
         Value::Lit(value)
@@ -2165,6 +2782,16 @@ impl crate::ToJson for DataSetStringFilterValue {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StaticValue", &self.static_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetStringFilterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticValue"])?;
+        Ok(Self {
+            static_value: crate::from_json_optional(map, "StaticValue", path)?,
+        })
     }
 }
 
@@ -2208,6 +2835,17 @@ impl crate::ToJson for DataSetStringListFilterCondition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetStringListFilterCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Operator", "Values"])?;
+        Ok(Self {
+            operator: crate::from_json_required(map, "Operator", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<DataSetStringListFilterCondition> for Value<DataSetStringListFilterCondition> {
     fn from(value: DataSetStringListFilterCondition) -> Self {
         Value::Lit(value)
@@ -2241,6 +2879,16 @@ impl crate::ToJson for DataSetStringListFilterValue {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StaticValues", &self.static_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetStringListFilterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticValues"])?;
+        Ok(Self {
+            static_values: crate::from_json_optional(map, "StaticValues", path)?,
+        })
     }
 }
 
@@ -2298,6 +2946,32 @@ impl crate::ToJson for DataSetUsageConfiguration {
             &self.disable_use_as_imported_source,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetUsageConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisableUseAsDirectQuerySource",
+                "DisableUseAsImportedSource",
+            ],
+        )?;
+        Ok(Self {
+            disable_use_as_direct_query_source: crate::from_json_optional(
+                map,
+                "DisableUseAsDirectQuerySource",
+                path,
+            )?,
+            disable_use_as_imported_source: crate::from_json_optional(
+                map,
+                "DisableUseAsImportedSource",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2395,6 +3069,44 @@ impl crate::ToJson for DatasetParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DateTimeDatasetParameter",
+                "DecimalDatasetParameter",
+                "IntegerDatasetParameter",
+                "StringDatasetParameter",
+            ],
+        )?;
+        Ok(Self {
+            date_time_dataset_parameter: crate::from_json_optional(
+                map,
+                "DateTimeDatasetParameter",
+                path,
+            )?,
+            decimal_dataset_parameter: crate::from_json_optional(
+                map,
+                "DecimalDatasetParameter",
+                path,
+            )?,
+            integer_dataset_parameter: crate::from_json_optional(
+                map,
+                "IntegerDatasetParameter",
+                path,
+            )?,
+            string_dataset_parameter: crate::from_json_optional(
+                map,
+                "StringDatasetParameter",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DatasetParameter> for Value<DatasetParameter> {
     fn from(value: DatasetParameter) -> Self {
         Value::Lit(value)
@@ -2461,6 +3173,30 @@ impl crate::ToJson for DateTimeDatasetParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeDatasetParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultValues",
+                "Id",
+                "Name",
+                "TimeGranularity",
+                "ValueType",
+            ],
+        )?;
+        Ok(Self {
+            default_values: crate::from_json_optional(map, "DefaultValues", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            time_granularity: crate::from_json_optional(map, "TimeGranularity", path)?,
+            value_type: crate::from_json_required(map, "ValueType", path)?,
+        })
+    }
+}
+
 impl From<DateTimeDatasetParameter> for Value<DateTimeDatasetParameter> {
     fn from(value: DateTimeDatasetParameter) -> Self {
         Value::Lit(value)
@@ -2494,6 +3230,16 @@ impl crate::ToJson for DateTimeDatasetParameterDefaultValues {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StaticValues", &self.static_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateTimeDatasetParameterDefaultValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticValues"])?;
+        Ok(Self {
+            static_values: crate::from_json_optional(map, "StaticValues", path)?,
+        })
     }
 }
 
@@ -2553,6 +3299,20 @@ impl crate::ToJson for DecimalDatasetParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecimalDatasetParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DefaultValues", "Id", "Name", "ValueType"])?;
+        Ok(Self {
+            default_values: crate::from_json_optional(map, "DefaultValues", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            value_type: crate::from_json_required(map, "ValueType", path)?,
+        })
+    }
+}
+
 impl From<DecimalDatasetParameter> for Value<DecimalDatasetParameter> {
     fn from(value: DecimalDatasetParameter) -> Self {
         Value::Lit(value)
@@ -2586,6 +3346,16 @@ impl crate::ToJson for DecimalDatasetParameterDefaultValues {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StaticValues", &self.static_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecimalDatasetParameterDefaultValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticValues"])?;
+        Ok(Self {
+            static_values: crate::from_json_optional(map, "StaticValues", path)?,
+        })
     }
 }
 
@@ -2626,6 +3396,17 @@ impl crate::ToJson for DestinationTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alias", "Source"])?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<DestinationTable> for Value<DestinationTable> {
     fn from(value: DestinationTable) -> Self {
         Value::Lit(value)
@@ -2657,6 +3438,16 @@ impl crate::ToJson for DestinationTableSource {
             &self.transform_operation_id,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DestinationTableSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TransformOperationId"])?;
+        Ok(Self {
+            transform_operation_id: crate::from_json_required(map, "TransformOperationId", path)?,
+        })
     }
 }
 
@@ -2703,6 +3494,17 @@ impl crate::ToJson for FieldFolder {
         crate::put_opt(&mut out, "Columns", &self.columns);
         crate::put_opt(&mut out, "Description", &self.description);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldFolder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Columns", "Description"])?;
+        Ok(Self {
+            columns: crate::from_json_optional(map, "Columns", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+        })
     }
 }
 
@@ -2790,6 +3592,32 @@ impl crate::ToJson for FilterOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConditionExpression",
+                "DateFilterCondition",
+                "NumericFilterCondition",
+                "StringFilterCondition",
+            ],
+        )?;
+        Ok(Self {
+            condition_expression: crate::from_json_optional(map, "ConditionExpression", path)?,
+            date_filter_condition: crate::from_json_optional(map, "DateFilterCondition", path)?,
+            numeric_filter_condition: crate::from_json_optional(
+                map,
+                "NumericFilterCondition",
+                path,
+            )?,
+            string_filter_condition: crate::from_json_optional(map, "StringFilterCondition", path)?,
+        })
+    }
+}
+
 impl From<FilterOperation> for Value<FilterOperation> {
     fn from(value: FilterOperation) -> Self {
         Value::Lit(value)
@@ -2829,6 +3657,18 @@ impl crate::ToJson for FiltersOperation {
         crate::put(&mut out, "FilterOperations", &self.filter_operations);
         crate::put(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FiltersOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alias", "FilterOperations", "Source"])?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            filter_operations: crate::from_json_required(map, "FilterOperations", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
     }
 }
 
@@ -2879,6 +3719,18 @@ impl crate::ToJson for GeoSpatialColumnGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoSpatialColumnGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Columns", "CountryCode", "Name"])?;
+        Ok(Self {
+            columns: crate::from_json_required(map, "Columns", path)?,
+            country_code: crate::from_json_optional(map, "CountryCode", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<GeoSpatialColumnGroup> for Value<GeoSpatialColumnGroup> {
     fn from(value: GeoSpatialColumnGroup) -> Self {
         Value::Lit(value)
@@ -2913,6 +3765,17 @@ impl crate::ToJson for ImportTableOperation {
         crate::put(&mut out, "Alias", &self.alias);
         crate::put(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImportTableOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alias", "Source"])?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
     }
 }
 
@@ -2959,6 +3822,17 @@ impl crate::ToJson for ImportTableOperationSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImportTableOperationSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnIdMappings", "SourceTableId"])?;
+        Ok(Self {
+            column_id_mappings: crate::from_json_optional(map, "ColumnIdMappings", path)?,
+            source_table_id: crate::from_json_required(map, "SourceTableId", path)?,
+        })
+    }
+}
+
 impl From<ImportTableOperationSource> for Value<ImportTableOperationSource> {
     fn from(value: ImportTableOperationSource) -> Self {
         Value::Lit(value)
@@ -2987,6 +3861,16 @@ impl crate::ToJson for IncrementalRefresh {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LookbackWindow", &self.lookback_window);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncrementalRefresh {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LookbackWindow"])?;
+        Ok(Self {
+            lookback_window: crate::from_json_required(map, "LookbackWindow", path)?,
+        })
     }
 }
 
@@ -3049,6 +3933,29 @@ impl crate::ToJson for IngestionWaitPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IngestionWaitPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IngestionWaitTimeInHours", "WaitForSpiceIngestion"],
+        )?;
+        Ok(Self {
+            ingestion_wait_time_in_hours: crate::from_json_optional(
+                map,
+                "IngestionWaitTimeInHours",
+                path,
+            )?,
+            wait_for_spice_ingestion: crate::from_json_optional(
+                map,
+                "WaitForSpiceIngestion",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IngestionWaitPolicy> for Value<IngestionWaitPolicy> {
     fn from(value: IngestionWaitPolicy) -> Self {
         Value::Lit(value)
@@ -3093,6 +4000,22 @@ impl crate::ToJson for InlineCustomInstruction {
             &self.uploaded_document_metadata,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InlineCustomInstruction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InstructionText", "UploadedDocumentMetadata"])?;
+        Ok(Self {
+            instruction_text: crate::from_json_required(map, "InstructionText", path)?,
+            uploaded_document_metadata: crate::from_json_optional(
+                map,
+                "UploadedDocumentMetadata",
+                path,
+            )?,
+        })
     }
 }
 
@@ -3153,6 +4076,19 @@ impl crate::ToJson for InputColumn {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputColumn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Name", "SubType", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sub_type: crate::from_json_optional(map, "SubType", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<InputColumn> for Value<InputColumn> {
     fn from(value: InputColumn) -> Self {
         Value::Lit(value)
@@ -3209,6 +4145,20 @@ impl crate::ToJson for IntegerDatasetParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegerDatasetParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DefaultValues", "Id", "Name", "ValueType"])?;
+        Ok(Self {
+            default_values: crate::from_json_optional(map, "DefaultValues", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            value_type: crate::from_json_required(map, "ValueType", path)?,
+        })
+    }
+}
+
 impl From<IntegerDatasetParameter> for Value<IntegerDatasetParameter> {
     fn from(value: IntegerDatasetParameter) -> Self {
         Value::Lit(value)
@@ -3242,6 +4192,16 @@ impl crate::ToJson for IntegerDatasetParameterDefaultValues {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StaticValues", &self.static_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegerDatasetParameterDefaultValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticValues"])?;
+        Ok(Self {
+            static_values: crate::from_json_optional(map, "StaticValues", path)?,
+        })
     }
 }
 
@@ -3323,6 +4283,40 @@ impl crate::ToJson for JoinInstruction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JoinInstruction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LeftJoinKeyProperties",
+                "LeftOperand",
+                "OnClause",
+                "RightJoinKeyProperties",
+                "RightOperand",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            left_join_key_properties: crate::from_json_optional(
+                map,
+                "LeftJoinKeyProperties",
+                path,
+            )?,
+            left_operand: crate::from_json_required(map, "LeftOperand", path)?,
+            on_clause: crate::from_json_required(map, "OnClause", path)?,
+            right_join_key_properties: crate::from_json_optional(
+                map,
+                "RightJoinKeyProperties",
+                path,
+            )?,
+            right_operand: crate::from_json_required(map, "RightOperand", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<JoinInstruction> for Value<JoinInstruction> {
     fn from(value: JoinInstruction) -> Self {
         Value::Lit(value)
@@ -3359,6 +4353,16 @@ impl crate::ToJson for JoinKeyProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JoinKeyProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UniqueKey"])?;
+        Ok(Self {
+            unique_key: crate::from_json_optional(map, "UniqueKey", path)?,
+        })
+    }
+}
+
 impl From<JoinKeyProperties> for Value<JoinKeyProperties> {
     fn from(value: JoinKeyProperties) -> Self {
         Value::Lit(value)
@@ -3392,6 +4396,20 @@ impl crate::ToJson for JoinOperandProperties {
             &self.output_column_name_overrides,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JoinOperandProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OutputColumnNameOverrides"])?;
+        Ok(Self {
+            output_column_name_overrides: crate::from_json_required(
+                map,
+                "OutputColumnNameOverrides",
+                path,
+            )?,
+        })
     }
 }
 
@@ -3481,6 +4499,38 @@ impl crate::ToJson for JoinOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JoinOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alias",
+                "LeftOperand",
+                "LeftOperandProperties",
+                "OnClause",
+                "RightOperand",
+                "RightOperandProperties",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            left_operand: crate::from_json_required(map, "LeftOperand", path)?,
+            left_operand_properties: crate::from_json_optional(map, "LeftOperandProperties", path)?,
+            on_clause: crate::from_json_required(map, "OnClause", path)?,
+            right_operand: crate::from_json_required(map, "RightOperand", path)?,
+            right_operand_properties: crate::from_json_optional(
+                map,
+                "RightOperandProperties",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<JoinOperation> for Value<JoinOperation> {
     fn from(value: JoinOperation) -> Self {
         Value::Lit(value)
@@ -3534,6 +4584,18 @@ impl crate::ToJson for LogicalTable {
         crate::put_opt(&mut out, "DataTransforms", &self.data_transforms);
         crate::put(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogicalTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alias", "DataTransforms", "Source"])?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            data_transforms: crate::from_json_optional(map, "DataTransforms", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
     }
 }
 
@@ -3594,6 +4656,22 @@ impl crate::ToJson for LogicalTableSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogicalTableSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataSetArn", "JoinInstruction", "PhysicalTableId"],
+        )?;
+        Ok(Self {
+            data_set_arn: crate::from_json_optional(map, "DataSetArn", path)?,
+            join_instruction: crate::from_json_optional(map, "JoinInstruction", path)?,
+            physical_table_id: crate::from_json_optional(map, "PhysicalTableId", path)?,
+        })
+    }
+}
+
 impl From<LogicalTableSource> for Value<LogicalTableSource> {
     fn from(value: LogicalTableSource) -> Self {
         Value::Lit(value)
@@ -3633,6 +4711,18 @@ impl crate::ToJson for LookbackWindow {
         crate::put(&mut out, "Size", &self.size);
         crate::put(&mut out, "SizeUnit", &self.size_unit);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LookbackWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnName", "Size", "SizeUnit"])?;
+        Ok(Self {
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            size: crate::from_json_required(map, "Size", path)?,
+            size_unit: crate::from_json_required(map, "SizeUnit", path)?,
+        })
     }
 }
 
@@ -3710,6 +4800,28 @@ impl crate::ToJson for NewDefaultValues {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NewDefaultValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DateTimeStaticValues",
+                "DecimalStaticValues",
+                "IntegerStaticValues",
+                "StringStaticValues",
+            ],
+        )?;
+        Ok(Self {
+            date_time_static_values: crate::from_json_optional(map, "DateTimeStaticValues", path)?,
+            decimal_static_values: crate::from_json_optional(map, "DecimalStaticValues", path)?,
+            integer_static_values: crate::from_json_optional(map, "IntegerStaticValues", path)?,
+            string_static_values: crate::from_json_optional(map, "StringStaticValues", path)?,
+        })
+    }
+}
+
 impl From<NewDefaultValues> for Value<NewDefaultValues> {
     fn from(value: NewDefaultValues) -> Self {
         Value::Lit(value)
@@ -3747,6 +4859,17 @@ impl crate::ToJson for OutputColumnNameOverride {
         crate::put(&mut out, "OutputColumnName", &self.output_column_name);
         crate::put_opt(&mut out, "SourceColumnName", &self.source_column_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputColumnNameOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OutputColumnName", "SourceColumnName"])?;
+        Ok(Self {
+            output_column_name: crate::from_json_required(map, "OutputColumnName", path)?,
+            source_column_name: crate::from_json_optional(map, "SourceColumnName", path)?,
+        })
     }
 }
 
@@ -3803,6 +4926,22 @@ impl crate::ToJson for OverrideDatasetParameterOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverrideDatasetParameterOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NewDefaultValues", "NewParameterName", "ParameterName"],
+        )?;
+        Ok(Self {
+            new_default_values: crate::from_json_optional(map, "NewDefaultValues", path)?,
+            new_parameter_name: crate::from_json_optional(map, "NewParameterName", path)?,
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+        })
+    }
+}
+
 impl From<OverrideDatasetParameterOperation> for Value<OverrideDatasetParameterOperation> {
     fn from(value: OverrideDatasetParameterOperation) -> Self {
         Value::Lit(value)
@@ -3840,6 +4979,17 @@ impl crate::ToJson for ParentDataSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParentDataSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataSetArn", "InputColumns"])?;
+        Ok(Self {
+            data_set_arn: crate::from_json_required(map, "DataSetArn", path)?,
+            input_columns: crate::from_json_required(map, "InputColumns", path)?,
+        })
+    }
+}
+
 impl From<ParentDataSet> for Value<ParentDataSet> {
     fn from(value: ParentDataSet) -> Self {
         Value::Lit(value)
@@ -3871,6 +5021,16 @@ impl crate::ToJson for PerformanceConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "UniqueKeys", &self.unique_keys);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PerformanceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UniqueKeys"])?;
+        Ok(Self {
+            unique_keys: crate::from_json_optional(map, "UniqueKeys", path)?,
+        })
     }
 }
 
@@ -3942,6 +5102,23 @@ impl crate::ToJson for PhysicalTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PhysicalTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomSql", "RelationalTable", "S3Source", "SaaSTable"],
+        )?;
+        Ok(Self {
+            custom_sql: crate::from_json_optional(map, "CustomSql", path)?,
+            relational_table: crate::from_json_optional(map, "RelationalTable", path)?,
+            s3_source: crate::from_json_optional(map, "S3Source", path)?,
+            saa_s_table: crate::from_json_optional(map, "SaaSTable", path)?,
+        })
+    }
+}
+
 impl From<PhysicalTable> for Value<PhysicalTable> {
     fn from(value: PhysicalTable) -> Self {
         Value::Lit(value)
@@ -3979,6 +5156,17 @@ impl crate::ToJson for PivotConfiguration {
         crate::put_opt(&mut out, "LabelColumnName", &self.label_column_name);
         crate::put(&mut out, "PivotedLabels", &self.pivoted_labels);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LabelColumnName", "PivotedLabels"])?;
+        Ok(Self {
+            label_column_name: crate::from_json_optional(map, "LabelColumnName", path)?,
+            pivoted_labels: crate::from_json_required(map, "PivotedLabels", path)?,
+        })
     }
 }
 
@@ -4043,6 +5231,34 @@ impl crate::ToJson for PivotOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alias",
+                "GroupByColumnNames",
+                "PivotConfiguration",
+                "Source",
+                "ValueColumnConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            group_by_column_names: crate::from_json_optional(map, "GroupByColumnNames", path)?,
+            pivot_configuration: crate::from_json_required(map, "PivotConfiguration", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            value_column_configuration: crate::from_json_required(
+                map,
+                "ValueColumnConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PivotOperation> for Value<PivotOperation> {
     fn from(value: PivotOperation) -> Self {
         Value::Lit(value)
@@ -4082,6 +5298,19 @@ impl crate::ToJson for PivotedLabel {
         crate::put(&mut out, "NewColumnId", &self.new_column_id);
         crate::put(&mut out, "NewColumnName", &self.new_column_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PivotedLabel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LabelName", "NewColumnId", "NewColumnName"])?;
+        Ok(Self {
+            label_name: crate::from_json_required(map, "LabelName", path)?,
+            new_column_id: crate::from_json_required(map, "NewColumnId", path)?,
+            new_column_name: crate::from_json_required(map, "NewColumnName", path)?,
+        })
     }
 }
 
@@ -4142,6 +5371,18 @@ impl crate::ToJson for ProjectOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProjectOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alias", "ProjectedColumns", "Source"])?;
+        Ok(Self {
+            alias: crate::from_json_optional(map, "Alias", path)?,
+            projected_columns: crate::from_json_optional(map, "ProjectedColumns", path)?,
+            source: crate::from_json_optional(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<ProjectOperation> for Value<ProjectOperation> {
     fn from(value: ProjectOperation) -> Self {
         Value::Lit(value)
@@ -4170,6 +5411,16 @@ impl crate::ToJson for RefreshConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IncrementalRefresh", &self.incremental_refresh);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IncrementalRefresh"])?;
+        Ok(Self {
+            incremental_refresh: crate::from_json_required(map, "IncrementalRefresh", path)?,
+        })
     }
 }
 
@@ -4207,6 +5458,16 @@ impl crate::ToJson for RefreshFailureConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshFailureConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EmailAlert"])?;
+        Ok(Self {
+            email_alert: crate::from_json_optional(map, "EmailAlert", path)?,
+        })
+    }
+}
+
 impl From<RefreshFailureConfiguration> for Value<RefreshFailureConfiguration> {
     fn from(value: RefreshFailureConfiguration) -> Self {
         Value::Lit(value)
@@ -4238,6 +5499,16 @@ impl crate::ToJson for RefreshFailureEmailAlert {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AlertStatus", &self.alert_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshFailureEmailAlert {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlertStatus"])?;
+        Ok(Self {
+            alert_status: crate::from_json_optional(map, "AlertStatus", path)?,
+        })
     }
 }
 
@@ -4304,6 +5575,24 @@ impl crate::ToJson for RelationalTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelationalTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Catalog", "DataSourceArn", "InputColumns", "Name", "Schema"],
+        )?;
+        Ok(Self {
+            catalog: crate::from_json_optional(map, "Catalog", path)?,
+            data_source_arn: crate::from_json_required(map, "DataSourceArn", path)?,
+            input_columns: crate::from_json_required(map, "InputColumns", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            schema: crate::from_json_optional(map, "Schema", path)?,
+        })
+    }
+}
+
 impl From<RelationalTable> for Value<RelationalTable> {
     fn from(value: RelationalTable) -> Self {
         Value::Lit(value)
@@ -4338,6 +5627,17 @@ impl crate::ToJson for RenameColumnOperation {
         crate::put(&mut out, "ColumnName", &self.column_name);
         crate::put(&mut out, "NewColumnName", &self.new_column_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RenameColumnOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnName", "NewColumnName"])?;
+        Ok(Self {
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            new_column_name: crate::from_json_required(map, "NewColumnName", path)?,
+        })
     }
 }
 
@@ -4387,6 +5687,23 @@ impl crate::ToJson for RenameColumnsOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RenameColumnsOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Alias", "RenameColumnOperations", "Source"])?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            rename_column_operations: crate::from_json_required(
+                map,
+                "RenameColumnOperations",
+                path,
+            )?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
+    }
+}
+
 impl From<RenameColumnsOperation> for Value<RenameColumnsOperation> {
     fn from(value: RenameColumnsOperation) -> Self {
         Value::Lit(value)
@@ -4428,6 +5745,17 @@ impl crate::ToJson for ResourcePermission {
         crate::put(&mut out, "Actions", &self.actions);
         crate::put(&mut out, "Principal", &self.principal);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "Principal"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
     }
 }
 
@@ -4492,6 +5820,25 @@ impl crate::ToJson for RowLevelPermissionConfiguration {
         );
         crate::put_opt(&mut out, "TagConfiguration", &self.tag_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RowLevelPermissionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RowLevelPermissionDataSet", "TagConfiguration"],
+        )?;
+        Ok(Self {
+            row_level_permission_data_set: crate::from_json_optional(
+                map,
+                "RowLevelPermissionDataSet",
+                path,
+            )?,
+            tag_configuration: crate::from_json_optional(map, "TagConfiguration", path)?,
+        })
     }
 }
 
@@ -4573,6 +5920,30 @@ impl crate::ToJson for RowLevelPermissionDataSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RowLevelPermissionDataSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "FormatVersion",
+                "Namespace",
+                "PermissionPolicy",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            format_version: crate::from_json_optional(map, "FormatVersion", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            permission_policy: crate::from_json_required(map, "PermissionPolicy", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<RowLevelPermissionDataSet> for Value<RowLevelPermissionDataSet> {
     fn from(value: RowLevelPermissionDataSet) -> Self {
         Value::Lit(value)
@@ -4631,6 +6002,19 @@ impl crate::ToJson for RowLevelPermissionTagConfiguration {
         );
         crate::put(&mut out, "TagRules", &self.tag_rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RowLevelPermissionTagConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Status", "TagRuleConfigurations", "TagRules"])?;
+        Ok(Self {
+            status: crate::from_json_optional(map, "Status", path)?,
+            tag_rule_configurations: crate::from_json_optional(map, "TagRuleConfigurations", path)?,
+            tag_rules: crate::from_json_required(map, "TagRules", path)?,
+        })
     }
 }
 
@@ -4695,6 +6079,32 @@ impl crate::ToJson for RowLevelPermissionTagRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RowLevelPermissionTagRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColumnName",
+                "MatchAllValue",
+                "TagKey",
+                "TagMultiValueDelimiter",
+            ],
+        )?;
+        Ok(Self {
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            match_all_value: crate::from_json_optional(map, "MatchAllValue", path)?,
+            tag_key: crate::from_json_required(map, "TagKey", path)?,
+            tag_multi_value_delimiter: crate::from_json_optional(
+                map,
+                "TagMultiValueDelimiter",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RowLevelPermissionTagRule> for Value<RowLevelPermissionTagRule> {
     fn from(value: RowLevelPermissionTagRule) -> Self {
         Value::Lit(value)
@@ -4744,6 +6154,22 @@ impl crate::ToJson for S3Source {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataSourceArn", "InputColumns", "UploadSettings"],
+        )?;
+        Ok(Self {
+            data_source_arn: crate::from_json_required(map, "DataSourceArn", path)?,
+            input_columns: crate::from_json_required(map, "InputColumns", path)?,
+            upload_settings: crate::from_json_optional(map, "UploadSettings", path)?,
+        })
+    }
+}
+
 impl From<S3Source> for Value<S3Source> {
     fn from(value: S3Source) -> Self {
         Value::Lit(value)
@@ -4783,6 +6209,19 @@ impl crate::ToJson for SaaSTable {
         crate::put(&mut out, "InputColumns", &self.input_columns);
         crate::put(&mut out, "TablePath", &self.table_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SaaSTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DataSourceArn", "InputColumns", "TablePath"])?;
+        Ok(Self {
+            data_source_arn: crate::from_json_required(map, "DataSourceArn", path)?,
+            input_columns: crate::from_json_required(map, "InputColumns", path)?,
+            table_path: crate::from_json_required(map, "TablePath", path)?,
+        })
     }
 }
 
@@ -4835,6 +6274,17 @@ impl crate::ToJson for SemanticModelConfiguration {
         crate::put_opt(&mut out, "SemanticMetadata", &self.semantic_metadata);
         crate::put_opt(&mut out, "TableMap", &self.table_map);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticModelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SemanticMetadata", "TableMap"])?;
+        Ok(Self {
+            semantic_metadata: crate::from_json_optional(map, "SemanticMetadata", path)?,
+            table_map: crate::from_json_optional(map, "TableMap", path)?,
+        })
     }
 }
 
@@ -4902,6 +6352,32 @@ impl crate::ToJson for SemanticTable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alias",
+                "DestinationTableId",
+                "RowLevelPermissionConfiguration",
+                "SemanticMetadata",
+            ],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            destination_table_id: crate::from_json_required(map, "DestinationTableId", path)?,
+            row_level_permission_configuration: crate::from_json_optional(
+                map,
+                "RowLevelPermissionConfiguration",
+                path,
+            )?,
+            semantic_metadata: crate::from_json_optional(map, "SemanticMetadata", path)?,
+        })
+    }
+}
+
 impl From<SemanticTable> for Value<SemanticTable> {
     fn from(value: SemanticTable) -> Self {
         Value::Lit(value)
@@ -4939,6 +6415,17 @@ impl crate::ToJson for SharedColumnSemanticMetadata {
         crate::put_opt(&mut out, "ColumnNames", &self.column_names);
         crate::put(&mut out, "ColumnProperties", &self.column_properties);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharedColumnSemanticMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnNames", "ColumnProperties"])?;
+        Ok(Self {
+            column_names: crate::from_json_optional(map, "ColumnNames", path)?,
+            column_properties: crate::from_json_required(map, "ColumnProperties", path)?,
+        })
     }
 }
 
@@ -4985,6 +6472,17 @@ impl crate::ToJson for SourceTable {
         crate::put_opt(&mut out, "DataSet", &self.data_set);
         crate::put_opt(&mut out, "PhysicalTableId", &self.physical_table_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceTable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataSet", "PhysicalTableId"])?;
+        Ok(Self {
+            data_set: crate::from_json_optional(map, "DataSet", path)?,
+            physical_table_id: crate::from_json_optional(map, "PhysicalTableId", path)?,
+        })
     }
 }
 
@@ -5044,6 +6542,20 @@ impl crate::ToJson for StringDatasetParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringDatasetParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DefaultValues", "Id", "Name", "ValueType"])?;
+        Ok(Self {
+            default_values: crate::from_json_optional(map, "DefaultValues", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            value_type: crate::from_json_required(map, "ValueType", path)?,
+        })
+    }
+}
+
 impl From<StringDatasetParameter> for Value<StringDatasetParameter> {
     fn from(value: StringDatasetParameter) -> Self {
         Value::Lit(value)
@@ -5077,6 +6589,16 @@ impl crate::ToJson for StringDatasetParameterDefaultValues {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StaticValues", &self.static_values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringDatasetParameterDefaultValues {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StaticValues"])?;
+        Ok(Self {
+            static_values: crate::from_json_optional(map, "StaticValues", path)?,
+        })
     }
 }
 
@@ -5126,6 +6648,17 @@ impl crate::ToJson for TablePathElement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TablePathElement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Name"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "Id", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<TablePathElement> for Value<TablePathElement> {
     fn from(value: TablePathElement) -> Self {
         Value::Lit(value)
@@ -5165,6 +6698,16 @@ impl crate::ToJson for TableSemanticMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableSemanticMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnMetadata"])?;
+        Ok(Self {
+            column_metadata: crate::from_json_optional(map, "ColumnMetadata", path)?,
+        })
+    }
+}
+
 impl From<TableSemanticMetadata> for Value<TableSemanticMetadata> {
     fn from(value: TableSemanticMetadata) -> Self {
         Value::Lit(value)
@@ -5201,6 +6744,17 @@ impl crate::ToJson for TagColumnOperation {
         crate::put(&mut out, "ColumnName", &self.column_name);
         crate::put(&mut out, "Tags", &self.tags);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagColumnOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnName", "Tags"])?;
+        Ok(Self {
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            tags: crate::from_json_required(map, "Tags", path)?,
+        })
     }
 }
 
@@ -5349,6 +6903,48 @@ impl crate::ToJson for TransformOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CastColumnTypeOperation",
+                "CreateColumnsOperation",
+                "FilterOperation",
+                "OverrideDatasetParameterOperation",
+                "ProjectOperation",
+                "RenameColumnOperation",
+                "TagColumnOperation",
+                "UntagColumnOperation",
+            ],
+        )?;
+        Ok(Self {
+            cast_column_type_operation: crate::from_json_optional(
+                map,
+                "CastColumnTypeOperation",
+                path,
+            )?,
+            create_columns_operation: crate::from_json_optional(
+                map,
+                "CreateColumnsOperation",
+                path,
+            )?,
+            filter_operation: crate::from_json_optional(map, "FilterOperation", path)?,
+            override_dataset_parameter_operation: crate::from_json_optional(
+                map,
+                "OverrideDatasetParameterOperation",
+                path,
+            )?,
+            project_operation: crate::from_json_optional(map, "ProjectOperation", path)?,
+            rename_column_operation: crate::from_json_optional(map, "RenameColumnOperation", path)?,
+            tag_column_operation: crate::from_json_optional(map, "TagColumnOperation", path)?,
+            untag_column_operation: crate::from_json_optional(map, "UntagColumnOperation", path)?,
+        })
+    }
+}
+
 impl From<TransformOperation> for Value<TransformOperation> {
     fn from(value: TransformOperation) -> Self {
         Value::Lit(value)
@@ -5393,6 +6989,18 @@ impl crate::ToJson for TransformOperationSource {
             &self.transform_operation_id,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformOperationSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ColumnIdMappings", "TransformOperationId"])?;
+        Ok(Self {
+            column_id_mappings: crate::from_json_optional(map, "ColumnIdMappings", path)?,
+            transform_operation_id: crate::from_json_required(map, "TransformOperationId", path)?,
+        })
     }
 }
 
@@ -5541,6 +7149,42 @@ impl crate::ToJson for TransformStep {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformStep {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregateStep",
+                "AppendStep",
+                "CastColumnTypesStep",
+                "CreateColumnsStep",
+                "FiltersStep",
+                "ImportTableStep",
+                "JoinStep",
+                "PivotStep",
+                "ProjectStep",
+                "RenameColumnsStep",
+                "UnpivotStep",
+            ],
+        )?;
+        Ok(Self {
+            aggregate_step: crate::from_json_optional(map, "AggregateStep", path)?,
+            append_step: crate::from_json_optional(map, "AppendStep", path)?,
+            cast_column_types_step: crate::from_json_optional(map, "CastColumnTypesStep", path)?,
+            create_columns_step: crate::from_json_optional(map, "CreateColumnsStep", path)?,
+            filters_step: crate::from_json_optional(map, "FiltersStep", path)?,
+            import_table_step: crate::from_json_optional(map, "ImportTableStep", path)?,
+            join_step: crate::from_json_optional(map, "JoinStep", path)?,
+            pivot_step: crate::from_json_optional(map, "PivotStep", path)?,
+            project_step: crate::from_json_optional(map, "ProjectStep", path)?,
+            rename_columns_step: crate::from_json_optional(map, "RenameColumnsStep", path)?,
+            unpivot_step: crate::from_json_optional(map, "UnpivotStep", path)?,
+        })
+    }
+}
+
 impl From<TransformStep> for Value<TransformStep> {
     fn from(value: TransformStep) -> Self {
         Value::Lit(value)
@@ -5568,6 +7212,16 @@ impl crate::ToJson for UniqueKey {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ColumnNames", &self.column_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UniqueKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnNames"])?;
+        Ok(Self {
+            column_names: crate::from_json_required(map, "ColumnNames", path)?,
+        })
     }
 }
 
@@ -5649,6 +7303,50 @@ impl crate::ToJson for UnpivotOperation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UnpivotOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alias",
+                "ColumnsToUnpivot",
+                "Source",
+                "UnpivotedLabelColumnId",
+                "UnpivotedLabelColumnName",
+                "UnpivotedValueColumnId",
+                "UnpivotedValueColumnName",
+            ],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            columns_to_unpivot: crate::from_json_required(map, "ColumnsToUnpivot", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            unpivoted_label_column_id: crate::from_json_required(
+                map,
+                "UnpivotedLabelColumnId",
+                path,
+            )?,
+            unpivoted_label_column_name: crate::from_json_required(
+                map,
+                "UnpivotedLabelColumnName",
+                path,
+            )?,
+            unpivoted_value_column_id: crate::from_json_required(
+                map,
+                "UnpivotedValueColumnId",
+                path,
+            )?,
+            unpivoted_value_column_name: crate::from_json_required(
+                map,
+                "UnpivotedValueColumnName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<UnpivotOperation> for Value<UnpivotOperation> {
     fn from(value: UnpivotOperation) -> Self {
         Value::Lit(value)
@@ -5683,6 +7381,17 @@ impl crate::ToJson for UntagColumnOperation {
         crate::put(&mut out, "ColumnName", &self.column_name);
         crate::put(&mut out, "TagNames", &self.tag_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UntagColumnOperation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnName", "TagNames"])?;
+        Ok(Self {
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            tag_names: crate::from_json_required(map, "TagNames", path)?,
+        })
     }
 }
 
@@ -5763,6 +7472,30 @@ impl crate::ToJson for UploadSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UploadSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainsHeader",
+                "Delimiter",
+                "Format",
+                "StartFromRow",
+                "TextQualifier",
+            ],
+        )?;
+        Ok(Self {
+            contains_header: crate::from_json_optional(map, "ContainsHeader", path)?,
+            delimiter: crate::from_json_optional(map, "Delimiter", path)?,
+            format: crate::from_json_optional(map, "Format", path)?,
+            start_from_row: crate::from_json_optional(map, "StartFromRow", path)?,
+            text_qualifier: crate::from_json_optional(map, "TextQualifier", path)?,
+        })
+    }
+}
+
 impl From<UploadSettings> for Value<UploadSettings> {
     fn from(value: UploadSettings) -> Self {
         Value::Lit(value)
@@ -5794,6 +7527,16 @@ impl crate::ToJson for UploadedDocumentMetadata {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UploadedDocumentMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -5836,6 +7579,16 @@ impl crate::ToJson for ValueColumnConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValueColumnConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AggregationFunction"])?;
+        Ok(Self {
+            aggregation_function: crate::from_json_optional(map, "AggregationFunction", path)?,
+        })
+    }
+}
+
 impl From<ValueColumnConfiguration> for Value<ValueColumnConfiguration> {
     fn from(value: ValueColumnConfiguration) -> Self {
         Value::Lit(value)
@@ -5864,6 +7617,17 @@ impl ColumnDataSubType {
 impl crate::ToJson for ColumnDataSubType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnDataSubType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FLOAT", Self::Float), ("FIXED", Self::Fixed)],
+        )
     }
 }
 
@@ -5904,6 +7668,22 @@ impl crate::ToJson for ColumnDataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnDataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("INTEGER", Self::Integer),
+                ("DECIMAL", Self::Decimal),
+                ("DATETIME", Self::Datetime),
+            ],
+        )
+    }
+}
+
 impl From<ColumnDataType> for Value<ColumnDataType> {
     fn from(value: ColumnDataType) -> Self {
         Value::Lit(value)
@@ -5932,6 +7712,20 @@ impl ColumnTagName {
 impl crate::ToJson for ColumnTagName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnTagName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COLUMN_GEOGRAPHIC_ROLE", Self::ColumnGeographicRole),
+                ("COLUMN_DESCRIPTION", Self::ColumnDescription),
+            ],
+        )
     }
 }
 
@@ -5987,6 +7781,27 @@ impl crate::ToJson for DataPrepSimpleAggregationFunctionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataPrepSimpleAggregationFunctionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COUNT", Self::Count),
+                ("DISTINCT_COUNT", Self::DistinctCount),
+                ("SUM", Self::Sum),
+                ("AVERAGE", Self::Average),
+                ("MEDIAN", Self::Median),
+                ("MAX", Self::Max),
+                ("MIN", Self::Min),
+                ("VARIANCE", Self::Variance),
+                ("STANDARD_DEVIATION", Self::StandardDeviation),
+            ],
+        )
+    }
+}
+
 impl From<DataPrepSimpleAggregationFunctionType> for Value<DataPrepSimpleAggregationFunctionType> {
     fn from(value: DataPrepSimpleAggregationFunctionType) -> Self {
         Value::Lit(value)
@@ -6024,6 +7839,22 @@ impl crate::ToJson for DataSetDateComparisonFilterOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetDateComparisonFilterOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BEFORE", Self::Before),
+                ("BEFORE_OR_EQUALS_TO", Self::BeforeOrEqualsTo),
+                ("AFTER", Self::After),
+                ("AFTER_OR_EQUALS_TO", Self::AfterOrEqualsTo),
+            ],
+        )
+    }
+}
+
 impl From<DataSetDateComparisonFilterOperator> for Value<DataSetDateComparisonFilterOperator> {
     fn from(value: DataSetDateComparisonFilterOperator) -> Self {
         Value::Lit(value)
@@ -6052,6 +7883,17 @@ impl DataSetImportMode {
 impl crate::ToJson for DataSetImportMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetImportMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SPICE", Self::Spice), ("DIRECT_QUERY", Self::DirectQuery)],
+        )
     }
 }
 
@@ -6095,6 +7937,24 @@ impl DataSetNumericComparisonFilterOperator {
 impl crate::ToJson for DataSetNumericComparisonFilterOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetNumericComparisonFilterOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("DOES_NOT_EQUAL", Self::DoesNotEqual),
+                ("GREATER_THAN", Self::GreaterThan),
+                ("GREATER_THAN_OR_EQUALS_TO", Self::GreaterThanOrEqualsTo),
+                ("LESS_THAN", Self::LessThan),
+                ("LESS_THAN_OR_EQUALS_TO", Self::LessThanOrEqualsTo),
+            ],
+        )
     }
 }
 
@@ -6143,6 +8003,24 @@ impl crate::ToJson for DataSetStringComparisonFilterOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetStringComparisonFilterOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("DOES_NOT_EQUAL", Self::DoesNotEqual),
+                ("CONTAINS", Self::Contains),
+                ("DOES_NOT_CONTAIN", Self::DoesNotContain),
+                ("STARTS_WITH", Self::StartsWith),
+                ("ENDS_WITH", Self::EndsWith),
+            ],
+        )
+    }
+}
+
 impl From<DataSetStringComparisonFilterOperator> for Value<DataSetStringComparisonFilterOperator> {
     fn from(value: DataSetStringComparisonFilterOperator) -> Self {
         Value::Lit(value)
@@ -6174,6 +8052,17 @@ impl crate::ToJson for DataSetStringListFilterOperator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetStringListFilterOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INCLUDE", Self::Include), ("EXCLUDE", Self::Exclude)],
+        )
+    }
+}
+
 impl From<DataSetStringListFilterOperator> for Value<DataSetStringListFilterOperator> {
     fn from(value: DataSetStringListFilterOperator) -> Self {
         Value::Lit(value)
@@ -6199,6 +8088,13 @@ impl DataSetUseAs {
 impl crate::ToJson for DataSetUseAs {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetUseAs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("RLS_RULES", Self::RlsRules)])
     }
 }
 
@@ -6230,6 +8126,20 @@ impl DatasetParameterValueType {
 impl crate::ToJson for DatasetParameterValueType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetParameterValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MULTI_VALUED", Self::MultiValued),
+                ("SINGLE_VALUED", Self::SingleValued),
+            ],
+        )
     }
 }
 
@@ -6276,6 +8186,24 @@ impl crate::ToJson for FileFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CSV", Self::Csv),
+                ("TSV", Self::Tsv),
+                ("CLF", Self::Clf),
+                ("ELF", Self::Elf),
+                ("XLSX", Self::Xlsx),
+                ("JSON", Self::Json),
+            ],
+        )
+    }
+}
+
 impl From<FileFormat> for Value<FileFormat> {
     fn from(value: FileFormat) -> Self {
         Value::Lit(value)
@@ -6301,6 +8229,13 @@ impl GeoSpatialCountryCode {
 impl crate::ToJson for GeoSpatialCountryCode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoSpatialCountryCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("US", Self::Us)])
     }
 }
 
@@ -6362,6 +8297,29 @@ impl crate::ToJson for GeoSpatialDataRole {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoSpatialDataRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COUNTRY", Self::Country),
+                ("STATE", Self::State),
+                ("COUNTY", Self::County),
+                ("CITY", Self::City),
+                ("POSTCODE", Self::Postcode),
+                ("LONGITUDE", Self::Longitude),
+                ("LATITUDE", Self::Latitude),
+                ("POLITICAL1", Self::Political1),
+                ("CENSUS_TRACT", Self::CensusTract),
+                ("CENSUS_BLOCK_GROUP", Self::CensusBlockGroup),
+                ("CENSUS_BLOCK", Self::CensusBlock),
+            ],
+        )
+    }
+}
+
 impl From<GeoSpatialDataRole> for Value<GeoSpatialDataRole> {
     fn from(value: GeoSpatialDataRole) -> Self {
         Value::Lit(value)
@@ -6411,6 +8369,26 @@ impl crate::ToJson for InputColumnDataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputColumnDataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STRING", Self::String),
+                ("INTEGER", Self::Integer),
+                ("DECIMAL", Self::Decimal),
+                ("DATETIME", Self::Datetime),
+                ("BIT", Self::Bit),
+                ("BOOLEAN", Self::Boolean),
+                ("JSON", Self::Json),
+                ("SEMISTRUCT", Self::Semistruct),
+            ],
+        )
+    }
+}
+
 impl From<InputColumnDataType> for Value<InputColumnDataType> {
     fn from(value: InputColumnDataType) -> Self {
         Value::Lit(value)
@@ -6445,6 +8423,22 @@ impl JoinOperationType {
 impl crate::ToJson for JoinOperationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JoinOperationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INNER", Self::Inner),
+                ("OUTER", Self::Outer),
+                ("LEFT", Self::Left),
+                ("RIGHT", Self::Right),
+            ],
+        )
     }
 }
 
@@ -6485,6 +8479,22 @@ impl crate::ToJson for JoinType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JoinType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INNER", Self::Inner),
+                ("OUTER", Self::Outer),
+                ("LEFT", Self::Left),
+                ("RIGHT", Self::Right),
+            ],
+        )
+    }
+}
+
 impl From<JoinType> for Value<JoinType> {
     fn from(value: JoinType) -> Self {
         Value::Lit(value)
@@ -6519,6 +8529,21 @@ impl crate::ToJson for LookbackWindowSizeUnit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LookbackWindowSizeUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HOUR", Self::Hour),
+                ("DAY", Self::Day),
+                ("WEEK", Self::Week),
+            ],
+        )
+    }
+}
+
 impl From<LookbackWindowSizeUnit> for Value<LookbackWindowSizeUnit> {
     fn from(value: LookbackWindowSizeUnit) -> Self {
         Value::Lit(value)
@@ -6547,6 +8572,17 @@ impl RefreshFailureAlertStatus {
 impl crate::ToJson for RefreshFailureAlertStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshFailureAlertStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -6581,6 +8617,17 @@ impl crate::ToJson for RowLevelPermissionFormatVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RowLevelPermissionFormatVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("VERSION_1", Self::Version1), ("VERSION_2", Self::Version2)],
+        )
+    }
+}
+
 impl From<RowLevelPermissionFormatVersion> for Value<RowLevelPermissionFormatVersion> {
     fn from(value: RowLevelPermissionFormatVersion) -> Self {
         Value::Lit(value)
@@ -6609,6 +8656,20 @@ impl RowLevelPermissionPolicy {
 impl crate::ToJson for RowLevelPermissionPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RowLevelPermissionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GRANT_ACCESS", Self::GrantAccess),
+                ("DENY_ACCESS", Self::DenyAccess),
+            ],
+        )
     }
 }
 
@@ -6643,6 +8704,17 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -6671,6 +8743,20 @@ impl TextQualifier {
 impl crate::ToJson for TextQualifier {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextQualifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DOUBLE_QUOTE", Self::DoubleQuote),
+                ("SINGLE_QUOTE", Self::SingleQuote),
+            ],
+        )
     }
 }
 
@@ -6723,6 +8809,27 @@ impl TimeGranularity {
 impl crate::ToJson for TimeGranularity {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeGranularity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("YEAR", Self::Year),
+                ("QUARTER", Self::Quarter),
+                ("MONTH", Self::Month),
+                ("WEEK", Self::Week),
+                ("DAY", Self::Day),
+                ("HOUR", Self::Hour),
+                ("MINUTE", Self::Minute),
+                ("SECOND", Self::Second),
+                ("MILLISECOND", Self::Millisecond),
+            ],
+        )
     }
 }
 

@@ -189,6 +189,54 @@ impl crate::ToJson for DataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlternateDataSourceParameters",
+                "AwsAccountId",
+                "Credentials",
+                "DataSourceId",
+                "DataSourceParameters",
+                "ErrorInfo",
+                "FolderArns",
+                "Name",
+                "Permissions",
+                "SslProperties",
+                "Tags",
+                "Type",
+                "VpcConnectionProperties",
+            ],
+        )?;
+        Ok(Self {
+            alternate_data_source_parameters: crate::from_json_optional(
+                map,
+                "AlternateDataSourceParameters",
+                path,
+            )?,
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            credentials: crate::from_json_optional(map, "Credentials", path)?,
+            data_source_id: crate::from_json_optional(map, "DataSourceId", path)?,
+            data_source_parameters: crate::from_json_optional(map, "DataSourceParameters", path)?,
+            error_info: crate::from_json_optional(map, "ErrorInfo", path)?,
+            folder_arns: crate::from_json_optional(map, "FolderArns", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            ssl_properties: crate::from_json_optional(map, "SslProperties", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            vpc_connection_properties: crate::from_json_optional(
+                map,
+                "VpcConnectionProperties",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::DataSource` (`Fn::GetAtt`).
 impl crate::Handle<DataSource> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) of the data source.</p>
@@ -236,6 +284,16 @@ impl crate::ToJson for AmazonElasticsearchParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonElasticsearchParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Domain"])?;
+        Ok(Self {
+            domain: crate::from_json_required(map, "Domain", path)?,
+        })
+    }
+}
+
 impl From<AmazonElasticsearchParameters> for Value<AmazonElasticsearchParameters> {
     fn from(value: AmazonElasticsearchParameters) -> Self {
         Value::Lit(value)
@@ -263,6 +321,16 @@ impl crate::ToJson for AmazonOpenSearchParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Domain", &self.domain);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonOpenSearchParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Domain"])?;
+        Ok(Self {
+            domain: crate::from_json_required(map, "Domain", path)?,
+        })
     }
 }
 
@@ -349,6 +417,36 @@ impl crate::ToJson for AthenaParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AthenaParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConsumerAccountRoleArn",
+                "IdentityCenterConfiguration",
+                "RoleArn",
+                "WorkGroup",
+            ],
+        )?;
+        Ok(Self {
+            consumer_account_role_arn: crate::from_json_optional(
+                map,
+                "ConsumerAccountRoleArn",
+                path,
+            )?,
+            identity_center_configuration: crate::from_json_optional(
+                map,
+                "IdentityCenterConfiguration",
+                path,
+            )?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            work_group: crate::from_json_optional(map, "WorkGroup", path)?,
+        })
+    }
+}
+
 impl From<AthenaParameters> for Value<AthenaParameters> {
     fn from(value: AthenaParameters) -> Self {
         Value::Lit(value)
@@ -391,6 +489,18 @@ impl crate::ToJson for AuroraParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuroraParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Database", "Host", "Port"])?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<AuroraParameters> for Value<AuroraParameters> {
     fn from(value: AuroraParameters) -> Self {
         Value::Lit(value)
@@ -430,6 +540,18 @@ impl crate::ToJson for AuroraPostgreSqlParameters {
         crate::put(&mut out, "Host", &self.host);
         crate::put(&mut out, "Port", &self.port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuroraPostgreSqlParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Database", "Host", "Port"])?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
     }
 }
 
@@ -489,6 +611,26 @@ impl crate::ToJson for CredentialPair {
         crate::put(&mut out, "Password", &self.password);
         crate::put(&mut out, "Username", &self.username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CredentialPair {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AlternateDataSourceParameters", "Password", "Username"],
+        )?;
+        Ok(Self {
+            alternate_data_source_parameters: crate::from_json_optional(
+                map,
+                "AlternateDataSourceParameters",
+                path,
+            )?,
+            password: crate::from_json_required(map, "Password", path)?,
+            username: crate::from_json_required(map, "Username", path)?,
+        })
     }
 }
 
@@ -581,6 +723,34 @@ impl crate::ToJson for DataSourceCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CopySourceArn",
+                "CredentialPair",
+                "KeyPairCredentials",
+                "OAuthClientCredentials",
+                "SecretArn",
+            ],
+        )?;
+        Ok(Self {
+            copy_source_arn: crate::from_json_optional(map, "CopySourceArn", path)?,
+            credential_pair: crate::from_json_optional(map, "CredentialPair", path)?,
+            key_pair_credentials: crate::from_json_optional(map, "KeyPairCredentials", path)?,
+            o_auth_client_credentials: crate::from_json_optional(
+                map,
+                "OAuthClientCredentials",
+                path,
+            )?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<DataSourceCredentials> for Value<DataSourceCredentials> {
     fn from(value: DataSourceCredentials) -> Self {
         Value::Lit(value)
@@ -624,6 +794,17 @@ impl crate::ToJson for DataSourceErrorInfo {
         crate::put_opt(&mut out, "Message", &self.message);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceErrorInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Message", "Type"])?;
+        Ok(Self {
+            message: crate::from_json_optional(map, "Message", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -901,6 +1082,74 @@ impl crate::ToJson for DataSourceParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AmazonElasticsearchParameters",
+                "AmazonOpenSearchParameters",
+                "AthenaParameters",
+                "AuroraParameters",
+                "AuroraPostgreSqlParameters",
+                "DatabricksParameters",
+                "MariaDbParameters",
+                "MySqlParameters",
+                "OracleParameters",
+                "PostgreSqlParameters",
+                "PrestoParameters",
+                "RdsParameters",
+                "RedshiftParameters",
+                "S3Parameters",
+                "S3TablesParameters",
+                "SnowflakeParameters",
+                "SparkParameters",
+                "SqlServerParameters",
+                "StarburstParameters",
+                "TeradataParameters",
+                "TrinoParameters",
+            ],
+        )?;
+        Ok(Self {
+            amazon_elasticsearch_parameters: crate::from_json_optional(
+                map,
+                "AmazonElasticsearchParameters",
+                path,
+            )?,
+            amazon_open_search_parameters: crate::from_json_optional(
+                map,
+                "AmazonOpenSearchParameters",
+                path,
+            )?,
+            athena_parameters: crate::from_json_optional(map, "AthenaParameters", path)?,
+            aurora_parameters: crate::from_json_optional(map, "AuroraParameters", path)?,
+            aurora_postgre_sql_parameters: crate::from_json_optional(
+                map,
+                "AuroraPostgreSqlParameters",
+                path,
+            )?,
+            databricks_parameters: crate::from_json_optional(map, "DatabricksParameters", path)?,
+            maria_db_parameters: crate::from_json_optional(map, "MariaDbParameters", path)?,
+            my_sql_parameters: crate::from_json_optional(map, "MySqlParameters", path)?,
+            oracle_parameters: crate::from_json_optional(map, "OracleParameters", path)?,
+            postgre_sql_parameters: crate::from_json_optional(map, "PostgreSqlParameters", path)?,
+            presto_parameters: crate::from_json_optional(map, "PrestoParameters", path)?,
+            rds_parameters: crate::from_json_optional(map, "RdsParameters", path)?,
+            redshift_parameters: crate::from_json_optional(map, "RedshiftParameters", path)?,
+            s3_parameters: crate::from_json_optional(map, "S3Parameters", path)?,
+            s3_tables_parameters: crate::from_json_optional(map, "S3TablesParameters", path)?,
+            snowflake_parameters: crate::from_json_optional(map, "SnowflakeParameters", path)?,
+            spark_parameters: crate::from_json_optional(map, "SparkParameters", path)?,
+            sql_server_parameters: crate::from_json_optional(map, "SqlServerParameters", path)?,
+            starburst_parameters: crate::from_json_optional(map, "StarburstParameters", path)?,
+            teradata_parameters: crate::from_json_optional(map, "TeradataParameters", path)?,
+            trino_parameters: crate::from_json_optional(map, "TrinoParameters", path)?,
+        })
+    }
+}
+
 impl From<DataSourceParameters> for Value<DataSourceParameters> {
     fn from(value: DataSourceParameters) -> Self {
         Value::Lit(value)
@@ -963,6 +1212,30 @@ impl crate::ToJson for DatabricksParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabricksParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationType",
+                "Host",
+                "OAuthParameters",
+                "Port",
+                "SqlEndpointPath",
+            ],
+        )?;
+        Ok(Self {
+            authentication_type: crate::from_json_optional(map, "AuthenticationType", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            o_auth_parameters: crate::from_json_optional(map, "OAuthParameters", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            sql_endpoint_path: crate::from_json_required(map, "SqlEndpointPath", path)?,
+        })
+    }
+}
+
 impl From<DatabricksParameters> for Value<DatabricksParameters> {
     fn from(value: DatabricksParameters) -> Self {
         Value::Lit(value)
@@ -1001,6 +1274,20 @@ impl crate::ToJson for IdentityCenterConfiguration {
             &self.enable_identity_propagation,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityCenterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnableIdentityPropagation"])?;
+        Ok(Self {
+            enable_identity_propagation: crate::from_json_optional(
+                map,
+                "EnableIdentityPropagation",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1055,6 +1342,22 @@ impl crate::ToJson for KeyPairCredentials {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeyPairCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["KeyPairUsername", "PrivateKey", "PrivateKeyPassphrase"],
+        )?;
+        Ok(Self {
+            key_pair_username: crate::from_json_required(map, "KeyPairUsername", path)?,
+            private_key: crate::from_json_required(map, "PrivateKey", path)?,
+            private_key_passphrase: crate::from_json_optional(map, "PrivateKeyPassphrase", path)?,
+        })
+    }
+}
+
 impl From<KeyPairCredentials> for Value<KeyPairCredentials> {
     fn from(value: KeyPairCredentials) -> Self {
         Value::Lit(value)
@@ -1086,6 +1389,17 @@ impl crate::ToJson for ManifestFileLocation {
         crate::put(&mut out, "Bucket", &self.bucket);
         crate::put(&mut out, "Key", &self.key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManifestFileLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+        })
     }
 }
 
@@ -1131,6 +1445,18 @@ impl crate::ToJson for MariaDbParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MariaDbParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Database", "Host", "Port"])?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<MariaDbParameters> for Value<MariaDbParameters> {
     fn from(value: MariaDbParameters) -> Self {
         Value::Lit(value)
@@ -1170,6 +1496,18 @@ impl crate::ToJson for MySqlParameters {
         crate::put(&mut out, "Host", &self.host);
         crate::put(&mut out, "Port", &self.port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MySqlParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Database", "Host", "Port"])?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
     }
 }
 
@@ -1226,6 +1564,18 @@ impl crate::ToJson for OAuthClientCredentials {
         crate::put_opt(&mut out, "ClientSecret", &self.client_secret);
         crate::put_opt(&mut out, "Username", &self.username);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuthClientCredentials {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientId", "ClientSecret", "Username"])?;
+        Ok(Self {
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+        })
     }
 }
 
@@ -1300,6 +1650,36 @@ impl crate::ToJson for OAuthParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuthParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IdentityProviderResourceUri",
+                "IdentityProviderVpcConnectionProperties",
+                "OAuthScope",
+                "TokenProviderUrl",
+            ],
+        )?;
+        Ok(Self {
+            identity_provider_resource_uri: crate::from_json_optional(
+                map,
+                "IdentityProviderResourceUri",
+                path,
+            )?,
+            identity_provider_vpc_connection_properties: crate::from_json_optional(
+                map,
+                "IdentityProviderVpcConnectionProperties",
+                path,
+            )?,
+            o_auth_scope: crate::from_json_optional(map, "OAuthScope", path)?,
+            token_provider_url: crate::from_json_required(map, "TokenProviderUrl", path)?,
+        })
+    }
+}
+
 impl From<OAuthParameters> for Value<OAuthParameters> {
     fn from(value: OAuthParameters) -> Self {
         Value::Lit(value)
@@ -1352,6 +1732,20 @@ impl crate::ToJson for OracleParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OracleParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Database", "Host", "Port", "UseServiceName"])?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            use_service_name: crate::from_json_optional(map, "UseServiceName", path)?,
+        })
+    }
+}
+
 impl From<OracleParameters> for Value<OracleParameters> {
     fn from(value: OracleParameters) -> Self {
         Value::Lit(value)
@@ -1391,6 +1785,18 @@ impl crate::ToJson for PostgreSqlParameters {
         crate::put(&mut out, "Host", &self.host);
         crate::put(&mut out, "Port", &self.port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PostgreSqlParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Database", "Host", "Port"])?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
     }
 }
 
@@ -1436,6 +1842,18 @@ impl crate::ToJson for PrestoParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrestoParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Catalog", "Host", "Port"])?;
+        Ok(Self {
+            catalog: crate::from_json_required(map, "Catalog", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<PrestoParameters> for Value<PrestoParameters> {
     fn from(value: PrestoParameters) -> Self {
         Value::Lit(value)
@@ -1467,6 +1885,17 @@ impl crate::ToJson for RdsParameters {
         crate::put(&mut out, "Database", &self.database);
         crate::put(&mut out, "InstanceId", &self.instance_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RdsParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Database", "InstanceId"])?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+        })
     }
 }
 
@@ -1551,6 +1980,32 @@ impl crate::ToJson for RedshiftIamParameters {
         crate::put_opt(&mut out, "DatabaseUser", &self.database_user);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftIamParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoCreateDatabaseUser",
+                "DatabaseGroups",
+                "DatabaseUser",
+                "RoleArn",
+            ],
+        )?;
+        Ok(Self {
+            auto_create_database_user: crate::from_json_optional(
+                map,
+                "AutoCreateDatabaseUser",
+                path,
+            )?,
+            database_groups: crate::from_json_optional(map, "DatabaseGroups", path)?,
+            database_user: crate::from_json_optional(map, "DatabaseUser", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -1649,6 +2104,36 @@ impl crate::ToJson for RedshiftParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterId",
+                "Database",
+                "Host",
+                "IAMParameters",
+                "IdentityCenterConfiguration",
+                "Port",
+            ],
+        )?;
+        Ok(Self {
+            cluster_id: crate::from_json_optional(map, "ClusterId", path)?,
+            database: crate::from_json_required(map, "Database", path)?,
+            host: crate::from_json_optional(map, "Host", path)?,
+            iam_parameters: crate::from_json_optional(map, "IAMParameters", path)?,
+            identity_center_configuration: crate::from_json_optional(
+                map,
+                "IdentityCenterConfiguration",
+                path,
+            )?,
+            port: crate::from_json_optional(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<RedshiftParameters> for Value<RedshiftParameters> {
     fn from(value: RedshiftParameters) -> Self {
         Value::Lit(value)
@@ -1703,6 +2188,18 @@ impl crate::ToJson for ResourcePermission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "Principal", "Resource"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+            resource: crate::from_json_optional(map, "Resource", path)?,
+        })
+    }
+}
+
 impl From<ResourcePermission> for Value<ResourcePermission> {
     fn from(value: ResourcePermission) -> Self {
         Value::Lit(value)
@@ -1752,6 +2249,17 @@ impl crate::ToJson for S3Parameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Parameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ManifestFileLocation", "RoleArn"])?;
+        Ok(Self {
+            manifest_file_location: crate::from_json_required(map, "ManifestFileLocation", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<S3Parameters> for Value<S3Parameters> {
     fn from(value: S3Parameters) -> Self {
         Value::Lit(value)
@@ -1785,6 +2293,16 @@ impl crate::ToJson for S3TablesParameters {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TableBucketArn", &self.table_bucket_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3TablesParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TableBucketArn"])?;
+        Ok(Self {
+            table_bucket_arn: crate::from_json_optional(map, "TableBucketArn", path)?,
+        })
     }
 }
 
@@ -1864,6 +2382,36 @@ impl crate::ToJson for SnowflakeParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnowflakeParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationType",
+                "Database",
+                "DatabaseAccessControlRole",
+                "Host",
+                "OAuthParameters",
+                "Warehouse",
+            ],
+        )?;
+        Ok(Self {
+            authentication_type: crate::from_json_optional(map, "AuthenticationType", path)?,
+            database: crate::from_json_required(map, "Database", path)?,
+            database_access_control_role: crate::from_json_optional(
+                map,
+                "DatabaseAccessControlRole",
+                path,
+            )?,
+            host: crate::from_json_required(map, "Host", path)?,
+            o_auth_parameters: crate::from_json_optional(map, "OAuthParameters", path)?,
+            warehouse: crate::from_json_required(map, "Warehouse", path)?,
+        })
+    }
+}
+
 impl From<SnowflakeParameters> for Value<SnowflakeParameters> {
     fn from(value: SnowflakeParameters) -> Self {
         Value::Lit(value)
@@ -1895,6 +2443,17 @@ impl crate::ToJson for SparkParameters {
         crate::put(&mut out, "Host", &self.host);
         crate::put(&mut out, "Port", &self.port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SparkParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Host", "Port"])?;
+        Ok(Self {
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
     }
 }
 
@@ -1940,6 +2499,18 @@ impl crate::ToJson for SqlServerParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqlServerParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Database", "Host", "Port"])?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<SqlServerParameters> for Value<SqlServerParameters> {
     fn from(value: SqlServerParameters) -> Self {
         Value::Lit(value)
@@ -1972,6 +2543,16 @@ impl crate::ToJson for SslProperties {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DisableSsl", &self.disable_ssl);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SslProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DisableSsl"])?;
+        Ok(Self {
+            disable_ssl: crate::from_json_optional(map, "DisableSsl", path)?,
+        })
     }
 }
 
@@ -2061,6 +2642,38 @@ impl crate::ToJson for StarburstParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StarburstParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationType",
+                "Catalog",
+                "DatabaseAccessControlRole",
+                "Host",
+                "OAuthParameters",
+                "Port",
+                "ProductType",
+            ],
+        )?;
+        Ok(Self {
+            authentication_type: crate::from_json_optional(map, "AuthenticationType", path)?,
+            catalog: crate::from_json_required(map, "Catalog", path)?,
+            database_access_control_role: crate::from_json_optional(
+                map,
+                "DatabaseAccessControlRole",
+                path,
+            )?,
+            host: crate::from_json_required(map, "Host", path)?,
+            o_auth_parameters: crate::from_json_optional(map, "OAuthParameters", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+            product_type: crate::from_json_optional(map, "ProductType", path)?,
+        })
+    }
+}
+
 impl From<StarburstParameters> for Value<StarburstParameters> {
     fn from(value: StarburstParameters) -> Self {
         Value::Lit(value)
@@ -2100,6 +2713,18 @@ impl crate::ToJson for TeradataParameters {
         crate::put(&mut out, "Host", &self.host);
         crate::put(&mut out, "Port", &self.port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TeradataParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Database", "Host", "Port"])?;
+        Ok(Self {
+            database: crate::from_json_required(map, "Database", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
     }
 }
 
@@ -2145,6 +2770,18 @@ impl crate::ToJson for TrinoParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrinoParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Catalog", "Host", "Port"])?;
+        Ok(Self {
+            catalog: crate::from_json_required(map, "Catalog", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            port: crate::from_json_required(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<TrinoParameters> for Value<TrinoParameters> {
     fn from(value: TrinoParameters) -> Self {
         Value::Lit(value)
@@ -2173,6 +2810,16 @@ impl crate::ToJson for VpcConnectionProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "VpcConnectionArn", &self.vpc_connection_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConnectionProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcConnectionArn"])?;
+        Ok(Self {
+            vpc_connection_arn: crate::from_json_required(map, "VpcConnectionArn", path)?,
+        })
     }
 }
 
@@ -2210,6 +2857,22 @@ impl AuthenticationType {
 impl crate::ToJson for AuthenticationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PASSWORD", Self::Password),
+                ("TOKEN", Self::Token),
+                ("X509", Self::X509),
+                ("KEYPAIR", Self::Keypair),
+            ],
+        )
     }
 }
 
@@ -2259,6 +2922,29 @@ impl DataSourceErrorInfoType {
 impl crate::ToJson for DataSourceErrorInfoType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceErrorInfoType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACCESS_DENIED", Self::AccessDenied),
+                ("COPY_SOURCE_NOT_FOUND", Self::CopySourceNotFound),
+                ("TIMEOUT", Self::Timeout),
+                (
+                    "ENGINE_VERSION_NOT_SUPPORTED",
+                    Self::EngineVersionNotSupported,
+                ),
+                ("UNKNOWN_HOST", Self::UnknownHost),
+                ("GENERIC_SQL_FAILURE", Self::GenericSqlFailure),
+                ("CONFLICT", Self::Conflict),
+                ("UNKNOWN", Self::Unknown),
+            ],
+        )
     }
 }
 
@@ -2458,6 +3144,81 @@ impl crate::ToJson for DataSourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ADOBE_ANALYTICS", Self::AdobeAnalytics),
+                ("AMAZON_ELASTICSEARCH", Self::AmazonElasticsearch),
+                ("AMAZON_OPENSEARCH", Self::AmazonOpensearch),
+                ("ATHENA", Self::Athena),
+                ("AURORA", Self::Aurora),
+                ("AURORA_POSTGRESQL", Self::AuroraPostgresql),
+                ("AWS_IOT_ANALYTICS", Self::AwsIotAnalytics),
+                ("DATABRICKS", Self::Databricks),
+                ("DENODO", Self::Denodo),
+                ("DREMIO", Self::Dremio),
+                ("DYNAMODB", Self::Dynamodb),
+                ("SAPHANA", Self::Saphana),
+                ("DB2_AS400", Self::Db2As400),
+                ("EXASOL", Self::Exasol),
+                ("FILE", Self::File),
+                (
+                    "FULLY_MANAGED_KNOWLEDGE_BASE",
+                    Self::FullyManagedKnowledgeBase,
+                ),
+                ("GITHUB", Self::Github),
+                (
+                    "INTERNATIONAL_DATA_CORPORATION",
+                    Self::InternationalDataCorporation,
+                ),
+                ("JIRA", Self::Jira),
+                ("MARIADB", Self::Mariadb),
+                ("MYSQL", Self::Mysql),
+                ("ORACLE", Self::Oracle),
+                ("POSTGRESQL", Self::Postgresql),
+                ("PRESTO", Self::Presto),
+                ("QBUSINESS", Self::Qbusiness),
+                ("REDSHIFT", Self::Redshift),
+                ("S3", Self::S3),
+                ("S3_TABLES", Self::S3Tables),
+                ("S3_KNOWLEDGE_BASE", Self::S3KnowledgeBase),
+                ("SALESFORCE", Self::Salesforce),
+                ("SERVICENOW", Self::Servicenow),
+                ("SNOWFLAKE", Self::Snowflake),
+                ("SPARK", Self::Spark),
+                ("SPICE", Self::Spice),
+                ("SQLSERVER", Self::Sqlserver),
+                ("TERADATA", Self::Teradata),
+                ("TIMESTREAM", Self::Timestream),
+                ("TWITTER", Self::Twitter),
+                ("BIGQUERY", Self::Bigquery),
+                ("GOOGLE_ANALYTICS", Self::GoogleAnalytics),
+                ("TRINO", Self::Trino),
+                ("STARBURST", Self::Starburst),
+                ("MONGO", Self::Mongo),
+                ("MONGO_ATLAS", Self::MongoAtlas),
+                ("DOCUMENTDB", Self::Documentdb),
+                ("APPFLOW", Self::Appflow),
+                ("IMPALA", Self::Impala),
+                ("GLUE", Self::Glue),
+                ("GLUE_DATA_CATALOG", Self::GlueDataCatalog),
+                ("GOOGLE_DRIVE", Self::GoogleDrive),
+                ("CONFLUENCE", Self::Confluence),
+                ("SHAREPOINT", Self::Sharepoint),
+                ("ONE_DRIVE", Self::OneDrive),
+                ("WEB_CRAWLER", Self::WebCrawler),
+                ("BOX", Self::Box),
+                ("GOOGLESHEETS", Self::Googlesheets),
+                ("ATLAN", Self::Atlan),
+            ],
+        )
+    }
+}
+
 impl From<DataSourceType> for Value<DataSourceType> {
     fn from(value: DataSourceType) -> Self {
         Value::Lit(value)
@@ -2486,6 +3247,17 @@ impl StarburstProductType {
 impl crate::ToJson for StarburstProductType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StarburstProductType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("GALAXY", Self::Galaxy), ("ENTERPRISE", Self::Enterprise)],
+        )
     }
 }
 

@@ -96,6 +96,36 @@ impl crate::ToJson for DlpSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DlpSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "DlpSettingId",
+                "Enabled",
+                "Name",
+                "ProviderConfig",
+                "ProviderOutageAction",
+                "ProviderType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            dlp_setting_id: crate::from_json_required(map, "DlpSettingId", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            provider_config: crate::from_json_required(map, "ProviderConfig", path)?,
+            provider_outage_action: crate::from_json_required(map, "ProviderOutageAction", path)?,
+            provider_type: crate::from_json_required(map, "ProviderType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::DLPSetting` (`Fn::GetAtt`).
 impl crate::Handle<DlpSetting> {
     /// `Fn::GetAtt` `Arn`.
@@ -147,6 +177,21 @@ impl crate::ToJson for DlpAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DlpAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALLOW", Self::Allow),
+                ("WARN", Self::Warn),
+                ("BLOCK", Self::Block),
+            ],
+        )
+    }
+}
+
 impl From<DlpAction> for Value<DlpAction> {
     fn from(value: DlpAction) -> Self {
         Value::Lit(value)
@@ -172,6 +217,13 @@ impl DlpProviderType {
 impl crate::ToJson for DlpProviderType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DlpProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("MICROSOFT_PURVIEW", Self::MicrosoftPurview)])
     }
 }
 

@@ -76,6 +76,30 @@ impl crate::ToJson for Flow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Flow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "Description",
+                "FlowDefinition",
+                "Name",
+                "Permissions",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_required(map, "AwsAccountId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            flow_definition: crate::from_json_required(map, "FlowDefinition", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::Flow` (`Fn::GetAtt`).
 impl crate::Handle<Flow> {
     /// `Fn::GetAtt` `Arn`.
@@ -137,6 +161,17 @@ impl crate::ToJson for Permission {
         crate::put(&mut out, "Actions", &self.actions);
         crate::put(&mut out, "Principal", &self.principal);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "Principal"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
     }
 }
 

@@ -120,6 +120,36 @@ impl crate::ToJson for Folder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Folder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "FolderId",
+                "FolderType",
+                "Name",
+                "ParentFolderArn",
+                "Permissions",
+                "SharingModel",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            folder_id: crate::from_json_optional(map, "FolderId", path)?,
+            folder_type: crate::from_json_optional(map, "FolderType", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            parent_folder_arn: crate::from_json_optional(map, "ParentFolderArn", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            sharing_model: crate::from_json_optional(map, "SharingModel", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::Folder` (`Fn::GetAtt`).
 impl crate::Handle<Folder> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) for the folder.</p>
@@ -176,6 +206,17 @@ impl crate::ToJson for ResourcePermission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "Principal"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
+    }
+}
+
 impl From<ResourcePermission> for Value<ResourcePermission> {
     fn from(value: ResourcePermission) -> Self {
         Value::Lit(value)
@@ -207,6 +248,17 @@ impl crate::ToJson for FolderType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FolderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SHARED", Self::Shared), ("RESTRICTED", Self::Restricted)],
+        )
+    }
+}
+
 impl From<FolderType> for Value<FolderType> {
     fn from(value: FolderType) -> Self {
         Value::Lit(value)
@@ -235,6 +287,17 @@ impl SharingModel {
 impl crate::ToJson for SharingModel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharingModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACCOUNT", Self::Account), ("NAMESPACE", Self::Namespace)],
+        )
     }
 }
 

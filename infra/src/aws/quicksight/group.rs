@@ -59,6 +59,18 @@ impl crate::ToJson for Group {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Group {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "GroupName", "Namespace"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            group_name: crate::from_json_required(map, "GroupName", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::Group` (`Fn::GetAtt`).
 impl crate::Handle<Group> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) for the group.

@@ -162,6 +162,60 @@ impl crate::ToJson for KnowledgeBase {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KnowledgeBase {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessControlConfiguration",
+                "AwsAccountId",
+                "DataSourceArn",
+                "Description",
+                "IsEmailNotificationOptedForIngestionFailures",
+                "KnowledgeBaseConfiguration",
+                "KnowledgeBaseId",
+                "MediaExtractionConfiguration",
+                "Name",
+                "Permissions",
+                "PrimaryOwnerArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_control_configuration: crate::from_json_optional(
+                map,
+                "AccessControlConfiguration",
+                path,
+            )?,
+            aws_account_id: crate::from_json_required(map, "AwsAccountId", path)?,
+            data_source_arn: crate::from_json_required(map, "DataSourceArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            is_email_notification_opted_for_ingestion_failures: crate::from_json_optional(
+                map,
+                "IsEmailNotificationOptedForIngestionFailures",
+                path,
+            )?,
+            knowledge_base_configuration: crate::from_json_required(
+                map,
+                "KnowledgeBaseConfiguration",
+                path,
+            )?,
+            knowledge_base_id: crate::from_json_required(map, "KnowledgeBaseId", path)?,
+            media_extraction_configuration: crate::from_json_optional(
+                map,
+                "MediaExtractionConfiguration",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            primary_owner_arn: crate::from_json_optional(map, "PrimaryOwnerArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::KnowledgeBase` (`Fn::GetAtt`).
 impl crate::Handle<KnowledgeBase> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -235,6 +289,16 @@ impl crate::ToJson for AccessControlConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessControlConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsACLEnabled"])?;
+        Ok(Self {
+            is_acl_enabled: crate::from_json_optional(map, "IsACLEnabled", path)?,
+        })
+    }
+}
+
 impl From<AccessControlConfiguration> for Value<AccessControlConfiguration> {
     fn from(value: AccessControlConfiguration) -> Self {
         Value::Lit(value)
@@ -266,6 +330,16 @@ impl crate::ToJson for AudioExtractionConfiguration {
             &self.audio_extraction_status,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AudioExtractionStatus"])?;
+        Ok(Self {
+            audio_extraction_status: crate::from_json_required(map, "AudioExtractionStatus", path)?,
+        })
     }
 }
 
@@ -303,6 +377,16 @@ impl crate::ToJson for ImageExtractionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImageExtractionStatus"])?;
+        Ok(Self {
+            image_extraction_status: crate::from_json_required(map, "ImageExtractionStatus", path)?,
+        })
+    }
+}
+
 impl From<ImageExtractionConfiguration> for Value<ImageExtractionConfiguration> {
     fn from(value: ImageExtractionConfiguration) -> Self {
         Value::Lit(value)
@@ -334,6 +418,16 @@ impl crate::ToJson for KbTemplateConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Template", &self.template);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KbTemplateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Template"])?;
+        Ok(Self {
+            template: crate::from_json_optional(map, "Template", path)?,
+        })
     }
 }
 
@@ -377,6 +471,16 @@ impl crate::ToJson for KnowledgeBaseConfiguration {
             &self.template_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KnowledgeBaseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TemplateConfiguration"])?;
+        Ok(Self {
+            template_configuration: crate::from_json_optional(map, "TemplateConfiguration", path)?,
+        })
     }
 }
 
@@ -457,6 +561,38 @@ impl crate::ToJson for MediaExtractionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MediaExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AudioExtractionConfiguration",
+                "ImageExtractionConfiguration",
+                "VideoExtractionConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            audio_extraction_configuration: crate::from_json_optional(
+                map,
+                "AudioExtractionConfiguration",
+                path,
+            )?,
+            image_extraction_configuration: crate::from_json_optional(
+                map,
+                "ImageExtractionConfiguration",
+                path,
+            )?,
+            video_extraction_configuration: crate::from_json_optional(
+                map,
+                "VideoExtractionConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MediaExtractionConfiguration> for Value<MediaExtractionConfiguration> {
     fn from(value: MediaExtractionConfiguration) -> Self {
         Value::Lit(value)
@@ -510,6 +646,18 @@ impl crate::ToJson for ResourcePermission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "Principal", "Resource"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+            resource: crate::from_json_optional(map, "Resource", path)?,
+        })
+    }
+}
+
 impl From<ResourcePermission> for Value<ResourcePermission> {
     fn from(value: ResourcePermission) -> Self {
         Value::Lit(value)
@@ -554,6 +702,21 @@ impl crate::ToJson for VideoExtractionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoExtractionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["VideoExtractionStatus", "VideoExtractionType"],
+        )?;
+        Ok(Self {
+            video_extraction_status: crate::from_json_required(map, "VideoExtractionStatus", path)?,
+            video_extraction_type: crate::from_json_optional(map, "VideoExtractionType", path)?,
+        })
+    }
+}
+
 impl From<VideoExtractionConfiguration> for Value<VideoExtractionConfiguration> {
     fn from(value: VideoExtractionConfiguration) -> Self {
         Value::Lit(value)
@@ -582,6 +745,17 @@ impl AudioExtractionStatus {
 impl crate::ToJson for AudioExtractionStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AudioExtractionStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -616,6 +790,17 @@ impl crate::ToJson for ImageExtractionStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageExtractionStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<ImageExtractionStatus> for Value<ImageExtractionStatus> {
     fn from(value: ImageExtractionStatus) -> Self {
         Value::Lit(value)
@@ -647,6 +832,17 @@ impl crate::ToJson for VideoExtractionStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoExtractionStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<VideoExtractionStatus> for Value<VideoExtractionStatus> {
     fn from(value: VideoExtractionStatus) -> Self {
         Value::Lit(value)
@@ -675,6 +871,23 @@ impl VideoExtractionType {
 impl crate::ToJson for VideoExtractionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VideoExtractionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUDIO_TRANSCRIPTION_ONLY", Self::AudioTranscriptionOnly),
+                (
+                    "VISUAL_CONTENT_AND_AUDIO_TRANSCRIPTION",
+                    Self::VisualContentAndAudioTranscription,
+                ),
+            ],
+        )
     }
 }
 

@@ -67,6 +67,23 @@ impl crate::ToJson for LimitsProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LimitsProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccountId", "Description", "ProfileName", "ResourceLimits"],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_required(map, "AccountId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            profile_name: crate::from_json_required(map, "ProfileName", path)?,
+            resource_limits: crate::from_json_required(map, "ResourceLimits", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::LimitsProfile` (`Fn::GetAtt`).
 impl crate::Handle<LimitsProfile> {
     /// `Fn::GetAtt` `Arn`.
@@ -118,6 +135,17 @@ impl crate::ToJson for ProfileLimitValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProfileLimitValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxValue", "Unit"])?;
+        Ok(Self {
+            max_value: crate::from_json_required(map, "MaxValue", path)?,
+            unit: crate::from_json_required(map, "Unit", path)?,
+        })
+    }
+}
+
 impl From<ProfileLimitValue> for Value<ProfileLimitValue> {
     fn from(value: ProfileLimitValue) -> Self {
         Value::Lit(value)
@@ -152,6 +180,22 @@ impl LimitUnit {
 impl crate::ToJson for LimitUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LimitUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MB", Self::Mb),
+                ("GB", Self::Gb),
+                ("HOURS", Self::Hours),
+                ("DAYS", Self::Days),
+            ],
+        )
     }
 }
 

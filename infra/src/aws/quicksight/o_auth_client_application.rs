@@ -156,6 +156,62 @@ impl crate::ToJson for OAuthClientApplication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuthClientApplication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientId",
+                "ClientSecret",
+                "DataSourceType",
+                "IdentityProviderVpcConnectionProperties",
+                "Name",
+                "OAuthAuthorizationEndpointUrl",
+                "OAuthClientApplicationId",
+                "OAuthClientAuthenticationType",
+                "OAuthScopes",
+                "OAuthTokenEndpointUrl",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            client_id: crate::from_json_optional(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            data_source_type: crate::from_json_optional(map, "DataSourceType", path)?,
+            identity_provider_vpc_connection_properties: crate::from_json_optional(
+                map,
+                "IdentityProviderVpcConnectionProperties",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            o_auth_authorization_endpoint_url: crate::from_json_optional(
+                map,
+                "OAuthAuthorizationEndpointUrl",
+                path,
+            )?,
+            o_auth_client_application_id: crate::from_json_required(
+                map,
+                "OAuthClientApplicationId",
+                path,
+            )?,
+            o_auth_client_authentication_type: crate::from_json_required(
+                map,
+                "OAuthClientAuthenticationType",
+                path,
+            )?,
+            o_auth_scopes: crate::from_json_optional(map, "OAuthScopes", path)?,
+            o_auth_token_endpoint_url: crate::from_json_required(
+                map,
+                "OAuthTokenEndpointUrl",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::OAuthClientApplication` (`Fn::GetAtt`).
 impl crate::Handle<OAuthClientApplication> {
     /// `Fn::GetAtt` `Arn`.
@@ -195,6 +251,16 @@ impl crate::ToJson for IdentityProviderVpcConnectionProperties {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "VpcConnectionArn", &self.vpc_connection_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityProviderVpcConnectionProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcConnectionArn"])?;
+        Ok(Self {
+            vpc_connection_arn: crate::from_json_required(map, "VpcConnectionArn", path)?,
+        })
     }
 }
 
@@ -339,6 +405,56 @@ impl crate::ToJson for DataSourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ADOBE_ANALYTICS", Self::AdobeAnalytics),
+                ("AMAZON_ELASTICSEARCH", Self::AmazonElasticsearch),
+                ("AMAZON_OPENSEARCH", Self::AmazonOpensearch),
+                ("ATHENA", Self::Athena),
+                ("AURORA", Self::Aurora),
+                ("AURORA_POSTGRESQL", Self::AuroraPostgresql),
+                ("AWS_IOT_ANALYTICS", Self::AwsIotAnalytics),
+                ("BIGQUERY", Self::Bigquery),
+                ("CONFLUENCE", Self::Confluence),
+                ("DATABRICKS", Self::Databricks),
+                ("EXASOL", Self::Exasol),
+                ("GITHUB", Self::Github),
+                ("GOOGLESHEETS", Self::Googlesheets),
+                ("GOOGLE_DRIVE", Self::GoogleDrive),
+                ("JIRA", Self::Jira),
+                ("MARIADB", Self::Mariadb),
+                ("MYSQL", Self::Mysql),
+                ("ONE_DRIVE", Self::OneDrive),
+                ("ORACLE", Self::Oracle),
+                ("POSTGRESQL", Self::Postgresql),
+                ("PRESTO", Self::Presto),
+                ("QBUSINESS", Self::Qbusiness),
+                ("REDSHIFT", Self::Redshift),
+                ("S3", Self::S3),
+                ("S3_KNOWLEDGE_BASE", Self::S3KnowledgeBase),
+                ("S3_TABLES", Self::S3Tables),
+                ("SALESFORCE", Self::Salesforce),
+                ("SERVICENOW", Self::Servicenow),
+                ("SHAREPOINT", Self::Sharepoint),
+                ("SNOWFLAKE", Self::Snowflake),
+                ("SPARK", Self::Spark),
+                ("SQLSERVER", Self::Sqlserver),
+                ("STARBURST", Self::Starburst),
+                ("TERADATA", Self::Teradata),
+                ("TIMESTREAM", Self::Timestream),
+                ("TRINO", Self::Trino),
+                ("TWITTER", Self::Twitter),
+                ("WEB_CRAWLER", Self::WebCrawler),
+            ],
+        )
+    }
+}
+
 impl From<DataSourceType> for Value<DataSourceType> {
     fn from(value: DataSourceType) -> Self {
         Value::Lit(value)
@@ -364,6 +480,13 @@ impl OAuthClientAuthenticationType {
 impl crate::ToJson for OAuthClientAuthenticationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OAuthClientAuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TOKEN", Self::Token)])
     }
 }
 

@@ -71,6 +71,18 @@ impl crate::ToJson for RefreshSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsAccountId", "DataSetId", "Schedule"])?;
+        Ok(Self {
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            data_set_id: crate::from_json_optional(map, "DataSetId", path)?,
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::RefreshSchedule` (`Fn::GetAtt`).
 impl crate::Handle<RefreshSchedule> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) of the data source.</p>
@@ -116,6 +128,17 @@ impl crate::ToJson for RefreshOnDay {
         crate::put_opt(&mut out, "DayOfMonth", &self.day_of_month);
         crate::put_opt(&mut out, "DayOfWeek", &self.day_of_week);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshOnDay {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DayOfMonth", "DayOfWeek"])?;
+        Ok(Self {
+            day_of_month: crate::from_json_optional(map, "DayOfMonth", path)?,
+            day_of_week: crate::from_json_optional(map, "DayOfWeek", path)?,
+        })
     }
 }
 
@@ -185,6 +208,28 @@ impl crate::ToJson for RefreshScheduleMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshScheduleMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "RefreshType",
+                "ScheduleFrequency",
+                "ScheduleId",
+                "StartAfterDateTime",
+            ],
+        )?;
+        Ok(Self {
+            refresh_type: crate::from_json_optional(map, "RefreshType", path)?,
+            schedule_frequency: crate::from_json_optional(map, "ScheduleFrequency", path)?,
+            schedule_id: crate::from_json_optional(map, "ScheduleId", path)?,
+            start_after_date_time: crate::from_json_optional(map, "StartAfterDateTime", path)?,
+        })
+    }
+}
+
 impl From<RefreshScheduleMap> for Value<RefreshScheduleMap> {
     fn from(value: RefreshScheduleMap) -> Self {
         Value::Lit(value)
@@ -251,6 +296,23 @@ impl crate::ToJson for ScheduleFrequency {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Interval", "RefreshOnDay", "TimeOfTheDay", "TimeZone"],
+        )?;
+        Ok(Self {
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            refresh_on_day: crate::from_json_optional(map, "RefreshOnDay", path)?,
+            time_of_the_day: crate::from_json_optional(map, "TimeOfTheDay", path)?,
+            time_zone: crate::from_json_optional(map, "TimeZone", path)?,
+        })
+    }
+}
+
 impl From<ScheduleFrequency> for Value<ScheduleFrequency> {
     fn from(value: ScheduleFrequency) -> Self {
         Value::Lit(value)
@@ -297,6 +359,25 @@ impl crate::ToJson for DayOfWeek {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DayOfWeek {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUNDAY", Self::Sunday),
+                ("MONDAY", Self::Monday),
+                ("TUESDAY", Self::Tuesday),
+                ("WEDNESDAY", Self::Wednesday),
+                ("THURSDAY", Self::Thursday),
+                ("FRIDAY", Self::Friday),
+                ("SATURDAY", Self::Saturday),
+            ],
+        )
+    }
+}
+
 impl From<DayOfWeek> for Value<DayOfWeek> {
     fn from(value: DayOfWeek) -> Self {
         Value::Lit(value)
@@ -340,6 +421,24 @@ impl crate::ToJson for Interval {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Interval {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MINUTE15", Self::Minute15),
+                ("MINUTE30", Self::Minute30),
+                ("HOURLY", Self::Hourly),
+                ("DAILY", Self::Daily),
+                ("WEEKLY", Self::Weekly),
+                ("MONTHLY", Self::Monthly),
+            ],
+        )
+    }
+}
+
 impl From<Interval> for Value<Interval> {
     fn from(value: Interval) -> Self {
         Value::Lit(value)
@@ -368,6 +467,20 @@ impl RefreshType {
 impl crate::ToJson for RefreshType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RefreshType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FULL_REFRESH", Self::FullRefresh),
+                ("INCREMENTAL_REFRESH", Self::IncrementalRefresh),
+            ],
+        )
     }
 }
 

@@ -98,6 +98,34 @@ impl crate::ToJson for Space {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Space {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "Description",
+                "Name",
+                "Permissions",
+                "Resources",
+                "SpaceId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_required(map, "AwsAccountId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            resources: crate::from_json_optional(map, "Resources", path)?,
+            space_id: crate::from_json_required(map, "SpaceId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::Space` (`Fn::GetAtt`).
 impl crate::Handle<Space> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the space.
@@ -152,6 +180,17 @@ impl crate::ToJson for ResourcePermission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "Principal"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
+    }
+}
+
 impl From<ResourcePermission> for Value<ResourcePermission> {
     fn from(value: ResourcePermission) -> Self {
         Value::Lit(value)
@@ -186,6 +225,17 @@ impl crate::ToJson for SpaceResource {
         crate::put(&mut out, "ResourceArn", &self.resource_arn);
         crate::put(&mut out, "ResourceType", &self.resource_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpaceResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceArn", "ResourceType"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+        })
     }
 }
 
@@ -226,6 +276,23 @@ impl ResourceType {
 impl crate::ToJson for ResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TOPIC", Self::Topic),
+                ("DASHBOARD", Self::Dashboard),
+                ("KNOWLEDGE_BASE", Self::KnowledgeBase),
+                ("ACTION_CONNECTOR", Self::ActionConnector),
+                ("DATA_SET", Self::DataSet),
+            ],
+        )
     }
 }
 

@@ -97,6 +97,36 @@ impl crate::ToJson for Theme {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Theme {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "BaseThemeId",
+                "Configuration",
+                "Name",
+                "Permissions",
+                "Tags",
+                "ThemeId",
+                "VersionDescription",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_required(map, "AwsAccountId", path)?,
+            base_theme_id: crate::from_json_required(map, "BaseThemeId", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            theme_id: crate::from_json_required(map, "ThemeId", path)?,
+            version_description: crate::from_json_optional(map, "VersionDescription", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::Theme` (`Fn::GetAtt`).
 impl crate::Handle<Theme> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) of the theme.</p>
@@ -177,6 +207,18 @@ impl crate::ToJson for BorderStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BorderStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "Show", "Width"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            show: crate::from_json_optional(map, "Show", path)?,
+            width: crate::from_json_optional(map, "Width", path)?,
+        })
+    }
+}
+
 impl From<BorderStyle> for Value<BorderStyle> {
     fn from(value: BorderStyle) -> Self {
         Value::Lit(value)
@@ -237,6 +279,19 @@ impl crate::ToJson for DataColorPalette {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataColorPalette {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Colors", "EmptyFillColor", "MinMaxGradient"])?;
+        Ok(Self {
+            colors: crate::from_json_optional(map, "Colors", path)?,
+            empty_fill_color: crate::from_json_optional(map, "EmptyFillColor", path)?,
+            min_max_gradient: crate::from_json_optional(map, "MinMaxGradient", path)?,
+        })
+    }
+}
+
 impl From<DataColorPalette> for Value<DataColorPalette> {
     fn from(value: DataColorPalette) -> Self {
         Value::Lit(value)
@@ -268,6 +323,16 @@ impl crate::ToJson for Font {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FontFamily", &self.font_family);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Font {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FontFamily"])?;
+        Ok(Self {
+            font_family: crate::from_json_optional(map, "FontFamily", path)?,
+        })
     }
 }
 
@@ -357,6 +422,32 @@ impl crate::ToJson for FontConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FontColor",
+                "FontDecoration",
+                "FontFamily",
+                "FontSize",
+                "FontStyle",
+                "FontWeight",
+            ],
+        )?;
+        Ok(Self {
+            font_color: crate::from_json_optional(map, "FontColor", path)?,
+            font_decoration: crate::from_json_optional(map, "FontDecoration", path)?,
+            font_family: crate::from_json_optional(map, "FontFamily", path)?,
+            font_size: crate::from_json_optional(map, "FontSize", path)?,
+            font_style: crate::from_json_optional(map, "FontStyle", path)?,
+            font_weight: crate::from_json_optional(map, "FontWeight", path)?,
+        })
+    }
+}
+
 impl From<FontConfiguration> for Value<FontConfiguration> {
     fn from(value: FontConfiguration) -> Self {
         Value::Lit(value)
@@ -391,6 +482,16 @@ impl crate::ToJson for FontSize {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Absolute"])?;
+        Ok(Self {
+            absolute: crate::from_json_optional(map, "Absolute", path)?,
+        })
+    }
+}
+
 impl From<FontSize> for Value<FontSize> {
     fn from(value: FontSize) -> Self {
         Value::Lit(value)
@@ -422,6 +523,16 @@ impl crate::ToJson for FontWeight {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontWeight {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -460,6 +571,16 @@ impl crate::ToJson for GutterStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GutterStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Show"])?;
+        Ok(Self {
+            show: crate::from_json_optional(map, "Show", path)?,
+        })
+    }
+}
+
 impl From<GutterStyle> for Value<GutterStyle> {
     fn from(value: GutterStyle) -> Self {
         Value::Lit(value)
@@ -491,6 +612,16 @@ impl crate::ToJson for MarginStyle {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Show", &self.show);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MarginStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Show"])?;
+        Ok(Self {
+            show: crate::from_json_optional(map, "Show", path)?,
+        })
     }
 }
 
@@ -534,6 +665,17 @@ impl crate::ToJson for ResourcePermission {
         crate::put(&mut out, "Actions", &self.actions);
         crate::put(&mut out, "Principal", &self.principal);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "Principal"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
     }
 }
 
@@ -581,6 +723,17 @@ impl crate::ToJson for SheetBackgroundStyle {
         crate::put_opt(&mut out, "Color", &self.color);
         crate::put_opt(&mut out, "Gradient", &self.gradient);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetBackgroundStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Color", "Gradient"])?;
+        Ok(Self {
+            color: crate::from_json_optional(map, "Color", path)?,
+            gradient: crate::from_json_optional(map, "Gradient", path)?,
+        })
     }
 }
 
@@ -637,6 +790,18 @@ impl crate::ToJson for SheetStyle {
         crate::put_opt(&mut out, "Tile", &self.tile);
         crate::put_opt(&mut out, "TileLayout", &self.tile_layout);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SheetStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Background", "Tile", "TileLayout"])?;
+        Ok(Self {
+            background: crate::from_json_optional(map, "Background", path)?,
+            tile: crate::from_json_optional(map, "Tile", path)?,
+            tile_layout: crate::from_json_optional(map, "TileLayout", path)?,
+        })
     }
 }
 
@@ -714,6 +879,23 @@ impl crate::ToJson for ThemeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThemeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DataColorPalette", "Sheet", "Typography", "UIColorPalette"],
+        )?;
+        Ok(Self {
+            data_color_palette: crate::from_json_optional(map, "DataColorPalette", path)?,
+            sheet: crate::from_json_optional(map, "Sheet", path)?,
+            typography: crate::from_json_optional(map, "Typography", path)?,
+            ui_color_palette: crate::from_json_optional(map, "UIColorPalette", path)?,
+        })
+    }
+}
+
 impl From<ThemeConfiguration> for Value<ThemeConfiguration> {
     fn from(value: ThemeConfiguration) -> Self {
         Value::Lit(value)
@@ -757,6 +939,17 @@ impl crate::ToJson for TileLayoutStyle {
         crate::put_opt(&mut out, "Gutter", &self.gutter);
         crate::put_opt(&mut out, "Margin", &self.margin);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TileLayoutStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Gutter", "Margin"])?;
+        Ok(Self {
+            gutter: crate::from_json_optional(map, "Gutter", path)?,
+            margin: crate::from_json_optional(map, "Margin", path)?,
+        })
     }
 }
 
@@ -824,6 +1017,23 @@ impl crate::ToJson for TileStyle {
         crate::put_opt(&mut out, "BorderRadius", &self.border_radius);
         crate::put_opt(&mut out, "Padding", &self.padding);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TileStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BackgroundColor", "Border", "BorderRadius", "Padding"],
+        )?;
+        Ok(Self {
+            background_color: crate::from_json_optional(map, "BackgroundColor", path)?,
+            border: crate::from_json_optional(map, "Border", path)?,
+            border_radius: crate::from_json_optional(map, "BorderRadius", path)?,
+            padding: crate::from_json_optional(map, "Padding", path)?,
+        })
     }
 }
 
@@ -979,6 +1189,64 @@ impl crate::ToJson for Typography {
             &self.visual_title_font_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Typography {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AxisLabelFontConfiguration",
+                "AxisTitleFontConfiguration",
+                "DataLabelFontConfiguration",
+                "FontFamilies",
+                "LegendTitleFontConfiguration",
+                "LegendValueFontConfiguration",
+                "VisualSubtitleFontConfiguration",
+                "VisualTitleFontConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            axis_label_font_configuration: crate::from_json_optional(
+                map,
+                "AxisLabelFontConfiguration",
+                path,
+            )?,
+            axis_title_font_configuration: crate::from_json_optional(
+                map,
+                "AxisTitleFontConfiguration",
+                path,
+            )?,
+            data_label_font_configuration: crate::from_json_optional(
+                map,
+                "DataLabelFontConfiguration",
+                path,
+            )?,
+            font_families: crate::from_json_optional(map, "FontFamilies", path)?,
+            legend_title_font_configuration: crate::from_json_optional(
+                map,
+                "LegendTitleFontConfiguration",
+                path,
+            )?,
+            legend_value_font_configuration: crate::from_json_optional(
+                map,
+                "LegendValueFontConfiguration",
+                path,
+            )?,
+            visual_subtitle_font_configuration: crate::from_json_optional(
+                map,
+                "VisualSubtitleFontConfiguration",
+                path,
+            )?,
+            visual_title_font_configuration: crate::from_json_optional(
+                map,
+                "VisualTitleFontConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1186,6 +1454,52 @@ impl crate::ToJson for UiColorPalette {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UiColorPalette {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Accent",
+                "AccentForeground",
+                "Danger",
+                "DangerForeground",
+                "Dimension",
+                "DimensionForeground",
+                "Measure",
+                "MeasureForeground",
+                "PrimaryBackground",
+                "PrimaryForeground",
+                "SecondaryBackground",
+                "SecondaryForeground",
+                "Success",
+                "SuccessForeground",
+                "Warning",
+                "WarningForeground",
+            ],
+        )?;
+        Ok(Self {
+            accent: crate::from_json_optional(map, "Accent", path)?,
+            accent_foreground: crate::from_json_optional(map, "AccentForeground", path)?,
+            danger: crate::from_json_optional(map, "Danger", path)?,
+            danger_foreground: crate::from_json_optional(map, "DangerForeground", path)?,
+            dimension: crate::from_json_optional(map, "Dimension", path)?,
+            dimension_foreground: crate::from_json_optional(map, "DimensionForeground", path)?,
+            measure: crate::from_json_optional(map, "Measure", path)?,
+            measure_foreground: crate::from_json_optional(map, "MeasureForeground", path)?,
+            primary_background: crate::from_json_optional(map, "PrimaryBackground", path)?,
+            primary_foreground: crate::from_json_optional(map, "PrimaryForeground", path)?,
+            secondary_background: crate::from_json_optional(map, "SecondaryBackground", path)?,
+            secondary_foreground: crate::from_json_optional(map, "SecondaryForeground", path)?,
+            success: crate::from_json_optional(map, "Success", path)?,
+            success_foreground: crate::from_json_optional(map, "SuccessForeground", path)?,
+            warning: crate::from_json_optional(map, "Warning", path)?,
+            warning_foreground: crate::from_json_optional(map, "WarningForeground", path)?,
+        })
+    }
+}
+
 impl From<UiColorPalette> for Value<UiColorPalette> {
     fn from(value: UiColorPalette) -> Self {
         Value::Lit(value)
@@ -1239,6 +1553,22 @@ impl crate::ToJson for VisualSubtitleFontConfiguration {
         crate::put_opt(&mut out, "TextAlignment", &self.text_alignment);
         crate::put_opt(&mut out, "TextTransform", &self.text_transform);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualSubtitleFontConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FontConfiguration", "TextAlignment", "TextTransform"],
+        )?;
+        Ok(Self {
+            font_configuration: crate::from_json_optional(map, "FontConfiguration", path)?,
+            text_alignment: crate::from_json_optional(map, "TextAlignment", path)?,
+            text_transform: crate::from_json_optional(map, "TextTransform", path)?,
+        })
     }
 }
 
@@ -1298,6 +1628,22 @@ impl crate::ToJson for VisualTitleFontConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualTitleFontConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FontConfiguration", "TextAlignment", "TextTransform"],
+        )?;
+        Ok(Self {
+            font_configuration: crate::from_json_optional(map, "FontConfiguration", path)?,
+            text_alignment: crate::from_json_optional(map, "TextAlignment", path)?,
+            text_transform: crate::from_json_optional(map, "TextTransform", path)?,
+        })
+    }
+}
+
 impl From<VisualTitleFontConfiguration> for Value<VisualTitleFontConfiguration> {
     fn from(value: VisualTitleFontConfiguration) -> Self {
         Value::Lit(value)
@@ -1326,6 +1672,17 @@ impl FontDecoration {
 impl crate::ToJson for FontDecoration {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontDecoration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("UNDERLINE", Self::Underline), ("NONE", Self::None)],
+        )
     }
 }
 
@@ -1360,6 +1717,17 @@ impl crate::ToJson for FontStyle {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontStyle {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NORMAL", Self::Normal), ("ITALIC", Self::Italic)],
+        )
+    }
+}
+
 impl From<FontStyle> for Value<FontStyle> {
     fn from(value: FontStyle) -> Self {
         Value::Lit(value)
@@ -1388,6 +1756,17 @@ impl FontWeightName {
 impl crate::ToJson for FontWeightName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FontWeightName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NORMAL", Self::Normal), ("BOLD", Self::Bold)],
+        )
     }
 }
 
@@ -1428,6 +1807,22 @@ impl crate::ToJson for HorizontalTextAlignment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HorizontalTextAlignment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LEFT", Self::Left),
+                ("CENTER", Self::Center),
+                ("RIGHT", Self::Right),
+                ("AUTO", Self::Auto),
+            ],
+        )
+    }
+}
+
 impl From<HorizontalTextAlignment> for Value<HorizontalTextAlignment> {
     fn from(value: HorizontalTextAlignment) -> Self {
         Value::Lit(value)
@@ -1453,6 +1848,13 @@ impl TextTransform {
 impl crate::ToJson for TextTransform {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextTransform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CAPITALIZE", Self::Capitalize)])
     }
 }
 

@@ -148,6 +148,40 @@ impl crate::ToJson for Topic {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Topic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "ConfigOptions",
+                "CustomInstructions",
+                "DataSets",
+                "Description",
+                "FolderArns",
+                "Name",
+                "Tags",
+                "TopicId",
+                "UserExperienceVersion",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            config_options: crate::from_json_optional(map, "ConfigOptions", path)?,
+            custom_instructions: crate::from_json_optional(map, "CustomInstructions", path)?,
+            data_sets: crate::from_json_optional(map, "DataSets", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            folder_arns: crate::from_json_optional(map, "FolderArns", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            topic_id: crate::from_json_optional(map, "TopicId", path)?,
+            user_experience_version: crate::from_json_optional(map, "UserExperienceVersion", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::Topic` (`Fn::GetAtt`).
 impl crate::Handle<Topic> {
     /// `Fn::GetAtt` `Arn`.
@@ -196,6 +230,17 @@ impl crate::ToJson for CellValueSynonym {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CellValueSynonym {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CellValue", "Synonyms"])?;
+        Ok(Self {
+            cell_value: crate::from_json_optional(map, "CellValue", path)?,
+            synonyms: crate::from_json_optional(map, "Synonyms", path)?,
+        })
+    }
+}
+
 impl From<CellValueSynonym> for Value<CellValueSynonym> {
     fn from(value: CellValueSynonym) -> Self {
         Value::Lit(value)
@@ -227,6 +272,16 @@ impl crate::ToJson for CollectiveConstant {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ValueList", &self.value_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CollectiveConstant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ValueList"])?;
+        Ok(Self {
+            value_list: crate::from_json_optional(map, "ValueList", path)?,
+        })
     }
 }
 
@@ -293,6 +348,30 @@ impl crate::ToJson for ComparativeOrder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparativeOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "SpecifedOrder",
+                "TreatUndefinedSpecifiedValues",
+                "UseOrdering",
+            ],
+        )?;
+        Ok(Self {
+            specifed_order: crate::from_json_optional(map, "SpecifedOrder", path)?,
+            treat_undefined_specified_values: crate::from_json_optional(
+                map,
+                "TreatUndefinedSpecifiedValues",
+                path,
+            )?,
+            use_ordering: crate::from_json_optional(map, "UseOrdering", path)?,
+        })
+    }
+}
+
 impl From<ComparativeOrder> for Value<ComparativeOrder> {
     fn from(value: ComparativeOrder) -> Self {
         Value::Lit(value)
@@ -325,6 +404,20 @@ impl crate::ToJson for CustomInstructions {
             &self.custom_instructions_string,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomInstructions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomInstructionsString"])?;
+        Ok(Self {
+            custom_instructions_string: crate::from_json_required(
+                map,
+                "CustomInstructionsString",
+                path,
+            )?,
+        })
     }
 }
 
@@ -382,6 +475,29 @@ impl crate::ToJson for DataAggregation {
             &self.default_date_column_name,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataAggregation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DatasetRowDateGranularity", "DefaultDateColumnName"],
+        )?;
+        Ok(Self {
+            dataset_row_date_granularity: crate::from_json_optional(
+                map,
+                "DatasetRowDateGranularity",
+                path,
+            )?,
+            default_date_column_name: crate::from_json_optional(
+                map,
+                "DefaultDateColumnName",
+                path,
+            )?,
+        })
     }
 }
 
@@ -488,6 +604,36 @@ impl crate::ToJson for DatasetMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CalculatedFields",
+                "Columns",
+                "DataAggregation",
+                "DatasetArn",
+                "DatasetDescription",
+                "DatasetName",
+                "Filters",
+                "NamedEntities",
+            ],
+        )?;
+        Ok(Self {
+            calculated_fields: crate::from_json_optional(map, "CalculatedFields", path)?,
+            columns: crate::from_json_optional(map, "Columns", path)?,
+            data_aggregation: crate::from_json_optional(map, "DataAggregation", path)?,
+            dataset_arn: crate::from_json_required(map, "DatasetArn", path)?,
+            dataset_description: crate::from_json_optional(map, "DatasetDescription", path)?,
+            dataset_name: crate::from_json_optional(map, "DatasetName", path)?,
+            filters: crate::from_json_optional(map, "Filters", path)?,
+            named_entities: crate::from_json_optional(map, "NamedEntities", path)?,
+        })
+    }
+}
+
 impl From<DatasetMetadata> for Value<DatasetMetadata> {
     fn from(value: DatasetMetadata) -> Self {
         Value::Lit(value)
@@ -535,6 +681,17 @@ impl crate::ToJson for DefaultFormatting {
             &self.display_format_options,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultFormatting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DisplayFormat", "DisplayFormatOptions"])?;
+        Ok(Self {
+            display_format: crate::from_json_optional(map, "DisplayFormat", path)?,
+            display_format_options: crate::from_json_optional(map, "DisplayFormatOptions", path)?,
+        })
     }
 }
 
@@ -687,6 +844,44 @@ impl crate::ToJson for DisplayFormatOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DisplayFormatOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlankCellFormat",
+                "CurrencySymbol",
+                "DateFormat",
+                "DecimalSeparator",
+                "FractionDigits",
+                "GroupingSeparator",
+                "NegativeFormat",
+                "Prefix",
+                "Suffix",
+                "UnitScaler",
+                "UseBlankCellFormat",
+                "UseGrouping",
+            ],
+        )?;
+        Ok(Self {
+            blank_cell_format: crate::from_json_optional(map, "BlankCellFormat", path)?,
+            currency_symbol: crate::from_json_optional(map, "CurrencySymbol", path)?,
+            date_format: crate::from_json_optional(map, "DateFormat", path)?,
+            decimal_separator: crate::from_json_optional(map, "DecimalSeparator", path)?,
+            fraction_digits: crate::from_json_optional(map, "FractionDigits", path)?,
+            grouping_separator: crate::from_json_optional(map, "GroupingSeparator", path)?,
+            negative_format: crate::from_json_optional(map, "NegativeFormat", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            suffix: crate::from_json_optional(map, "Suffix", path)?,
+            unit_scaler: crate::from_json_optional(map, "UnitScaler", path)?,
+            use_blank_cell_format: crate::from_json_optional(map, "UseBlankCellFormat", path)?,
+            use_grouping: crate::from_json_optional(map, "UseGrouping", path)?,
+        })
+    }
+}
+
 impl From<DisplayFormatOptions> for Value<DisplayFormatOptions> {
     fn from(value: DisplayFormatOptions) -> Self {
         Value::Lit(value)
@@ -763,6 +958,30 @@ impl crate::ToJson for NamedEntityDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NamedEntityDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldName",
+                "Metric",
+                "PropertyName",
+                "PropertyRole",
+                "PropertyUsage",
+            ],
+        )?;
+        Ok(Self {
+            field_name: crate::from_json_optional(map, "FieldName", path)?,
+            metric: crate::from_json_optional(map, "Metric", path)?,
+            property_name: crate::from_json_optional(map, "PropertyName", path)?,
+            property_role: crate::from_json_optional(map, "PropertyRole", path)?,
+            property_usage: crate::from_json_optional(map, "PropertyUsage", path)?,
+        })
+    }
+}
+
 impl From<NamedEntityDefinition> for Value<NamedEntityDefinition> {
     fn from(value: NamedEntityDefinition) -> Self {
         Value::Lit(value)
@@ -816,6 +1035,25 @@ impl crate::ToJson for NamedEntityDefinitionMetric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NamedEntityDefinitionMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Aggregation", "AggregationFunctionParameters"],
+        )?;
+        Ok(Self {
+            aggregation: crate::from_json_optional(map, "Aggregation", path)?,
+            aggregation_function_parameters: crate::from_json_optional(
+                map,
+                "AggregationFunctionParameters",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<NamedEntityDefinitionMetric> for Value<NamedEntityDefinitionMetric> {
     fn from(value: NamedEntityDefinitionMetric) -> Self {
         Value::Lit(value)
@@ -862,6 +1100,17 @@ impl crate::ToJson for NegativeFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NegativeFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Prefix", "Suffix"])?;
+        Ok(Self {
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            suffix: crate::from_json_optional(map, "Suffix", path)?,
+        })
+    }
+}
+
 impl From<NegativeFormat> for Value<NegativeFormat> {
     fn from(value: NegativeFormat) -> Self {
         Value::Lit(value)
@@ -905,6 +1154,17 @@ impl crate::ToJson for RangeConstant {
         crate::put_opt(&mut out, "Maximum", &self.maximum);
         crate::put_opt(&mut out, "Minimum", &self.minimum);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RangeConstant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Maximum", "Minimum"])?;
+        Ok(Self {
+            maximum: crate::from_json_optional(map, "Maximum", path)?,
+            minimum: crate::from_json_optional(map, "Minimum", path)?,
+        })
     }
 }
 
@@ -964,6 +1224,19 @@ impl crate::ToJson for SemanticEntityType {
         crate::put_opt(&mut out, "TypeName", &self.type_name);
         crate::put_opt(&mut out, "TypeParameters", &self.type_parameters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticEntityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["SubTypeName", "TypeName", "TypeParameters"])?;
+        Ok(Self {
+            sub_type_name: crate::from_json_optional(map, "SubTypeName", path)?,
+            type_name: crate::from_json_optional(map, "TypeName", path)?,
+            type_parameters: crate::from_json_optional(map, "TypeParameters", path)?,
+        })
     }
 }
 
@@ -1077,6 +1350,42 @@ impl crate::ToJson for SemanticType {
         crate::put_opt(&mut out, "TypeName", &self.type_name);
         crate::put_opt(&mut out, "TypeParameters", &self.type_parameters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FalseyCellValue",
+                "FalseyCellValueSynonyms",
+                "SubTypeName",
+                "TruthyCellValue",
+                "TruthyCellValueSynonyms",
+                "TypeName",
+                "TypeParameters",
+            ],
+        )?;
+        Ok(Self {
+            falsey_cell_value: crate::from_json_optional(map, "FalseyCellValue", path)?,
+            falsey_cell_value_synonyms: crate::from_json_optional(
+                map,
+                "FalseyCellValueSynonyms",
+                path,
+            )?,
+            sub_type_name: crate::from_json_optional(map, "SubTypeName", path)?,
+            truthy_cell_value: crate::from_json_optional(map, "TruthyCellValue", path)?,
+            truthy_cell_value_synonyms: crate::from_json_optional(
+                map,
+                "TruthyCellValueSynonyms",
+                path,
+            )?,
+            type_name: crate::from_json_optional(map, "TypeName", path)?,
+            type_parameters: crate::from_json_optional(map, "TypeParameters", path)?,
+        })
     }
 }
 
@@ -1295,6 +1604,70 @@ impl crate::ToJson for TopicCalculatedField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicCalculatedField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Aggregation",
+                "AllowedAggregations",
+                "CalculatedFieldDescription",
+                "CalculatedFieldName",
+                "CalculatedFieldSynonyms",
+                "CellValueSynonyms",
+                "ColumnDataRole",
+                "ComparativeOrder",
+                "DefaultFormatting",
+                "DisableIndexing",
+                "Expression",
+                "IsIncludedInTopic",
+                "NeverAggregateInFilter",
+                "NonAdditive",
+                "NotAllowedAggregations",
+                "SemanticType",
+                "TimeGranularity",
+            ],
+        )?;
+        Ok(Self {
+            aggregation: crate::from_json_optional(map, "Aggregation", path)?,
+            allowed_aggregations: crate::from_json_optional(map, "AllowedAggregations", path)?,
+            calculated_field_description: crate::from_json_optional(
+                map,
+                "CalculatedFieldDescription",
+                path,
+            )?,
+            calculated_field_name: crate::from_json_required(map, "CalculatedFieldName", path)?,
+            calculated_field_synonyms: crate::from_json_optional(
+                map,
+                "CalculatedFieldSynonyms",
+                path,
+            )?,
+            cell_value_synonyms: crate::from_json_optional(map, "CellValueSynonyms", path)?,
+            column_data_role: crate::from_json_optional(map, "ColumnDataRole", path)?,
+            comparative_order: crate::from_json_optional(map, "ComparativeOrder", path)?,
+            default_formatting: crate::from_json_optional(map, "DefaultFormatting", path)?,
+            disable_indexing: crate::from_json_optional(map, "DisableIndexing", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+            is_included_in_topic: crate::from_json_optional(map, "IsIncludedInTopic", path)?,
+            never_aggregate_in_filter: crate::from_json_optional(
+                map,
+                "NeverAggregateInFilter",
+                path,
+            )?,
+            non_additive: crate::from_json_optional(map, "NonAdditive", path)?,
+            not_allowed_aggregations: crate::from_json_optional(
+                map,
+                "NotAllowedAggregations",
+                path,
+            )?,
+            semantic_type: crate::from_json_optional(map, "SemanticType", path)?,
+            time_granularity: crate::from_json_optional(map, "TimeGranularity", path)?,
+        })
+    }
+}
+
 impl From<TopicCalculatedField> for Value<TopicCalculatedField> {
     fn from(value: TopicCalculatedField) -> Self {
         Value::Lit(value)
@@ -1368,6 +1741,32 @@ impl crate::ToJson for TopicCategoryFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicCategoryFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryFilterFunction",
+                "CategoryFilterType",
+                "Constant",
+                "Inverse",
+            ],
+        )?;
+        Ok(Self {
+            category_filter_function: crate::from_json_optional(
+                map,
+                "CategoryFilterFunction",
+                path,
+            )?,
+            category_filter_type: crate::from_json_optional(map, "CategoryFilterType", path)?,
+            constant: crate::from_json_optional(map, "Constant", path)?,
+            inverse: crate::from_json_optional(map, "Inverse", path)?,
+        })
+    }
+}
+
 impl From<TopicCategoryFilter> for Value<TopicCategoryFilter> {
     fn from(value: TopicCategoryFilter) -> Self {
         Value::Lit(value)
@@ -1421,6 +1820,22 @@ impl crate::ToJson for TopicCategoryFilterConstant {
         crate::put_opt(&mut out, "ConstantType", &self.constant_type);
         crate::put_opt(&mut out, "SingularConstant", &self.singular_constant);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicCategoryFilterConstant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CollectiveConstant", "ConstantType", "SingularConstant"],
+        )?;
+        Ok(Self {
+            collective_constant: crate::from_json_optional(map, "CollectiveConstant", path)?,
+            constant_type: crate::from_json_optional(map, "ConstantType", path)?,
+            singular_constant: crate::from_json_optional(map, "SingularConstant", path)?,
+        })
     }
 }
 
@@ -1631,6 +2046,62 @@ impl crate::ToJson for TopicColumn {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicColumn {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Aggregation",
+                "AllowedAggregations",
+                "CellValueSynonyms",
+                "ColumnDataRole",
+                "ColumnDescription",
+                "ColumnFriendlyName",
+                "ColumnName",
+                "ColumnSynonyms",
+                "ComparativeOrder",
+                "DefaultFormatting",
+                "DisableIndexing",
+                "IsIncludedInTopic",
+                "NeverAggregateInFilter",
+                "NonAdditive",
+                "NotAllowedAggregations",
+                "SemanticType",
+                "TimeGranularity",
+            ],
+        )?;
+        Ok(Self {
+            aggregation: crate::from_json_optional(map, "Aggregation", path)?,
+            allowed_aggregations: crate::from_json_optional(map, "AllowedAggregations", path)?,
+            cell_value_synonyms: crate::from_json_optional(map, "CellValueSynonyms", path)?,
+            column_data_role: crate::from_json_optional(map, "ColumnDataRole", path)?,
+            column_description: crate::from_json_optional(map, "ColumnDescription", path)?,
+            column_friendly_name: crate::from_json_optional(map, "ColumnFriendlyName", path)?,
+            column_name: crate::from_json_required(map, "ColumnName", path)?,
+            column_synonyms: crate::from_json_optional(map, "ColumnSynonyms", path)?,
+            comparative_order: crate::from_json_optional(map, "ComparativeOrder", path)?,
+            default_formatting: crate::from_json_optional(map, "DefaultFormatting", path)?,
+            disable_indexing: crate::from_json_optional(map, "DisableIndexing", path)?,
+            is_included_in_topic: crate::from_json_optional(map, "IsIncludedInTopic", path)?,
+            never_aggregate_in_filter: crate::from_json_optional(
+                map,
+                "NeverAggregateInFilter",
+                path,
+            )?,
+            non_additive: crate::from_json_optional(map, "NonAdditive", path)?,
+            not_allowed_aggregations: crate::from_json_optional(
+                map,
+                "NotAllowedAggregations",
+                path,
+            )?,
+            semantic_type: crate::from_json_optional(map, "SemanticType", path)?,
+            time_granularity: crate::from_json_optional(map, "TimeGranularity", path)?,
+        })
+    }
+}
+
 impl From<TopicColumn> for Value<TopicColumn> {
     fn from(value: TopicColumn) -> Self {
         Value::Lit(value)
@@ -1668,6 +2139,20 @@ impl crate::ToJson for TopicConfigOptions {
             &self.q_business_insights_enabled,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicConfigOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QBusinessInsightsEnabled"])?;
+        Ok(Self {
+            q_business_insights_enabled: crate::from_json_optional(
+                map,
+                "QBusinessInsightsEnabled",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1714,6 +2199,17 @@ impl crate::ToJson for TopicDateRangeFilter {
         crate::put_opt(&mut out, "Constant", &self.constant);
         crate::put_opt(&mut out, "Inclusive", &self.inclusive);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicDateRangeFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Constant", "Inclusive"])?;
+        Ok(Self {
+            constant: crate::from_json_optional(map, "Constant", path)?,
+            inclusive: crate::from_json_optional(map, "Inclusive", path)?,
+        })
     }
 }
 
@@ -1857,6 +2353,42 @@ impl crate::ToJson for TopicFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoryFilter",
+                "DateRangeFilter",
+                "FilterClass",
+                "FilterDescription",
+                "FilterName",
+                "FilterSynonyms",
+                "FilterType",
+                "NumericEqualityFilter",
+                "NumericRangeFilter",
+                "OperandFieldName",
+                "RelativeDateFilter",
+            ],
+        )?;
+        Ok(Self {
+            category_filter: crate::from_json_optional(map, "CategoryFilter", path)?,
+            date_range_filter: crate::from_json_optional(map, "DateRangeFilter", path)?,
+            filter_class: crate::from_json_optional(map, "FilterClass", path)?,
+            filter_description: crate::from_json_optional(map, "FilterDescription", path)?,
+            filter_name: crate::from_json_required(map, "FilterName", path)?,
+            filter_synonyms: crate::from_json_optional(map, "FilterSynonyms", path)?,
+            filter_type: crate::from_json_optional(map, "FilterType", path)?,
+            numeric_equality_filter: crate::from_json_optional(map, "NumericEqualityFilter", path)?,
+            numeric_range_filter: crate::from_json_optional(map, "NumericRangeFilter", path)?,
+            operand_field_name: crate::from_json_required(map, "OperandFieldName", path)?,
+            relative_date_filter: crate::from_json_optional(map, "RelativeDateFilter", path)?,
+        })
+    }
+}
+
 impl From<TopicFilter> for Value<TopicFilter> {
     fn from(value: TopicFilter) -> Self {
         Value::Lit(value)
@@ -1930,6 +2462,30 @@ impl crate::ToJson for TopicNamedEntity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicNamedEntity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Definition",
+                "EntityDescription",
+                "EntityName",
+                "EntitySynonyms",
+                "SemanticEntityType",
+            ],
+        )?;
+        Ok(Self {
+            definition: crate::from_json_optional(map, "Definition", path)?,
+            entity_description: crate::from_json_optional(map, "EntityDescription", path)?,
+            entity_name: crate::from_json_required(map, "EntityName", path)?,
+            entity_synonyms: crate::from_json_optional(map, "EntitySynonyms", path)?,
+            semantic_entity_type: crate::from_json_optional(map, "SemanticEntityType", path)?,
+        })
+    }
+}
+
 impl From<TopicNamedEntity> for Value<TopicNamedEntity> {
     fn from(value: TopicNamedEntity) -> Self {
         Value::Lit(value)
@@ -1973,6 +2529,17 @@ impl crate::ToJson for TopicNumericEqualityFilter {
         crate::put_opt(&mut out, "Aggregation", &self.aggregation);
         crate::put_opt(&mut out, "Constant", &self.constant);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicNumericEqualityFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Aggregation", "Constant"])?;
+        Ok(Self {
+            aggregation: crate::from_json_optional(map, "Aggregation", path)?,
+            constant: crate::from_json_optional(map, "Constant", path)?,
+        })
     }
 }
 
@@ -2032,6 +2599,18 @@ impl crate::ToJson for TopicNumericRangeFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicNumericRangeFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Aggregation", "Constant", "Inclusive"])?;
+        Ok(Self {
+            aggregation: crate::from_json_optional(map, "Aggregation", path)?,
+            constant: crate::from_json_optional(map, "Constant", path)?,
+            inclusive: crate::from_json_optional(map, "Inclusive", path)?,
+        })
+    }
+}
+
 impl From<TopicNumericRangeFilter> for Value<TopicNumericRangeFilter> {
     fn from(value: TopicNumericRangeFilter) -> Self {
         Value::Lit(value)
@@ -2075,6 +2654,17 @@ impl crate::ToJson for TopicRangeFilterConstant {
         crate::put_opt(&mut out, "ConstantType", &self.constant_type);
         crate::put_opt(&mut out, "RangeConstant", &self.range_constant);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicRangeFilterConstant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConstantType", "RangeConstant"])?;
+        Ok(Self {
+            constant_type: crate::from_json_optional(map, "ConstantType", path)?,
+            range_constant: crate::from_json_optional(map, "RangeConstant", path)?,
+        })
     }
 }
 
@@ -2141,6 +2731,26 @@ impl crate::ToJson for TopicRelativeDateFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicRelativeDateFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Constant", "RelativeDateFilterFunction", "TimeGranularity"],
+        )?;
+        Ok(Self {
+            constant: crate::from_json_optional(map, "Constant", path)?,
+            relative_date_filter_function: crate::from_json_optional(
+                map,
+                "RelativeDateFilterFunction",
+                path,
+            )?,
+            time_granularity: crate::from_json_optional(map, "TimeGranularity", path)?,
+        })
+    }
+}
+
 impl From<TopicRelativeDateFilter> for Value<TopicRelativeDateFilter> {
     fn from(value: TopicRelativeDateFilter) -> Self {
         Value::Lit(value)
@@ -2184,6 +2794,17 @@ impl crate::ToJson for TopicSingularFilterConstant {
         crate::put_opt(&mut out, "ConstantType", &self.constant_type);
         crate::put_opt(&mut out, "SingularConstant", &self.singular_constant);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicSingularFilterConstant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConstantType", "SingularConstant"])?;
+        Ok(Self {
+            constant_type: crate::from_json_optional(map, "ConstantType", path)?,
+            singular_constant: crate::from_json_optional(map, "SingularConstant", path)?,
+        })
     }
 }
 
@@ -2248,6 +2869,30 @@ impl crate::ToJson for AuthorSpecifiedAggregation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorSpecifiedAggregation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COUNT", Self::Count),
+                ("DISTINCT_COUNT", Self::DistinctCount),
+                ("MIN", Self::Min),
+                ("MAX", Self::Max),
+                ("MEDIAN", Self::Median),
+                ("SUM", Self::Sum),
+                ("AVERAGE", Self::Average),
+                ("STDEV", Self::Stdev),
+                ("STDEVP", Self::Stdevp),
+                ("VAR", Self::Var),
+                ("VARP", Self::Varp),
+                ("PERCENTILE", Self::Percentile),
+            ],
+        )
+    }
+}
+
 impl From<AuthorSpecifiedAggregation> for Value<AuthorSpecifiedAggregation> {
     fn from(value: AuthorSpecifiedAggregation) -> Self {
         Value::Lit(value)
@@ -2276,6 +2921,17 @@ impl CategoryFilterFunction {
 impl crate::ToJson for CategoryFilterFunction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoryFilterFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("EXACT", Self::Exact), ("CONTAINS", Self::Contains)],
+        )
     }
 }
 
@@ -2313,6 +2969,21 @@ impl crate::ToJson for CategoryFilterType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoryFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CUSTOM_FILTER", Self::CustomFilter),
+                ("CUSTOM_FILTER_LIST", Self::CustomFilterList),
+                ("FILTER_LIST", Self::FilterList),
+            ],
+        )
+    }
+}
+
 impl From<CategoryFilterType> for Value<CategoryFilterType> {
     fn from(value: CategoryFilterType) -> Self {
         Value::Lit(value)
@@ -2341,6 +3012,17 @@ impl ColumnDataRole {
 impl crate::ToJson for ColumnDataRole {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnDataRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DIMENSION", Self::Dimension), ("MEASURE", Self::Measure)],
+        )
     }
 }
 
@@ -2378,6 +3060,21 @@ impl crate::ToJson for ColumnOrderingType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColumnOrderingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GREATER_IS_BETTER", Self::GreaterIsBetter),
+                ("LESSER_IS_BETTER", Self::LesserIsBetter),
+                ("SPECIFIED", Self::Specified),
+            ],
+        )
+    }
+}
+
 impl From<ColumnOrderingType> for Value<ColumnOrderingType> {
     fn from(value: ColumnOrderingType) -> Self {
         Value::Lit(value)
@@ -2409,6 +3106,21 @@ impl ConstantType {
 impl crate::ToJson for ConstantType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConstantType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SINGULAR", Self::Singular),
+                ("RANGE", Self::Range),
+                ("COLLECTIVE", Self::Collective),
+            ],
+        )
     }
 }
 
@@ -2470,6 +3182,29 @@ impl crate::ToJson for DefaultAggregation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultAggregation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUM", Self::Sum),
+                ("MAX", Self::Max),
+                ("MIN", Self::Min),
+                ("COUNT", Self::Count),
+                ("DISTINCT_COUNT", Self::DistinctCount),
+                ("AVERAGE", Self::Average),
+                ("MEDIAN", Self::Median),
+                ("STDEV", Self::Stdev),
+                ("STDEVP", Self::Stdevp),
+                ("VAR", Self::Var),
+                ("VARP", Self::Varp),
+            ],
+        )
+    }
+}
+
 impl From<DefaultAggregation> for Value<DefaultAggregation> {
     fn from(value: DefaultAggregation) -> Self {
         Value::Lit(value)
@@ -2513,6 +3248,24 @@ impl crate::ToJson for DisplayFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DisplayFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTO", Self::Auto),
+                ("PERCENT", Self::Percent),
+                ("CURRENCY", Self::Currency),
+                ("NUMBER", Self::Number),
+                ("DATE", Self::Date),
+                ("STRING", Self::String),
+            ],
+        )
+    }
+}
+
 impl From<DisplayFormat> for Value<DisplayFormat> {
     fn from(value: DisplayFormat) -> Self {
         Value::Lit(value)
@@ -2547,6 +3300,22 @@ impl FilterClass {
 impl crate::ToJson for FilterClass {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ENFORCED_VALUE_FILTER", Self::EnforcedValueFilter),
+                ("CONDITIONAL_VALUE_FILTER", Self::ConditionalValueFilter),
+                ("NAMED_VALUE_FILTER", Self::NamedValueFilter),
+                ("DASHBOARD_DEFAULT_FILTER", Self::DashboardDefaultFilter),
+            ],
+        )
     }
 }
 
@@ -2614,6 +3383,31 @@ impl crate::ToJson for NamedEntityAggType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NamedEntityAggType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SUM", Self::Sum),
+                ("MIN", Self::Min),
+                ("MAX", Self::Max),
+                ("COUNT", Self::Count),
+                ("AVERAGE", Self::Average),
+                ("DISTINCT_COUNT", Self::DistinctCount),
+                ("STDEV", Self::Stdev),
+                ("STDEVP", Self::Stdevp),
+                ("VAR", Self::Var),
+                ("VARP", Self::Varp),
+                ("PERCENTILE", Self::Percentile),
+                ("MEDIAN", Self::Median),
+                ("CUSTOM", Self::Custom),
+            ],
+        )
+    }
+}
+
 impl From<NamedEntityAggType> for Value<NamedEntityAggType> {
     fn from(value: NamedEntityAggType) -> Self {
         Value::Lit(value)
@@ -2675,6 +3469,30 @@ impl crate::ToJson for NamedFilterAggType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NamedFilterAggType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NO_AGGREGATION", Self::NoAggregation),
+                ("SUM", Self::Sum),
+                ("AVERAGE", Self::Average),
+                ("COUNT", Self::Count),
+                ("DISTINCT_COUNT", Self::DistinctCount),
+                ("MAX", Self::Max),
+                ("MEDIAN", Self::Median),
+                ("MIN", Self::Min),
+                ("STDEV", Self::Stdev),
+                ("STDEVP", Self::Stdevp),
+                ("VAR", Self::Var),
+                ("VARP", Self::Varp),
+            ],
+        )
+    }
+}
+
 impl From<NamedFilterAggType> for Value<NamedFilterAggType> {
     fn from(value: NamedFilterAggType) -> Self {
         Value::Lit(value)
@@ -2715,6 +3533,24 @@ impl NamedFilterType {
 impl crate::ToJson for NamedFilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NamedFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CATEGORY_FILTER", Self::CategoryFilter),
+                ("NUMERIC_EQUALITY_FILTER", Self::NumericEqualityFilter),
+                ("NUMERIC_RANGE_FILTER", Self::NumericRangeFilter),
+                ("DATE_RANGE_FILTER", Self::DateRangeFilter),
+                ("RELATIVE_DATE_FILTER", Self::RelativeDateFilter),
+                ("NULL_FILTER", Self::NullFilter),
+            ],
+        )
     }
 }
 
@@ -2767,6 +3603,26 @@ impl crate::ToJson for NumberScale {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberScale {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("AUTO", Self::Auto),
+                ("THOUSANDS", Self::Thousands),
+                ("MILLIONS", Self::Millions),
+                ("BILLIONS", Self::Billions),
+                ("TRILLIONS", Self::Trillions),
+                ("LAKHS", Self::Lakhs),
+                ("CRORES", Self::Crores),
+            ],
+        )
+    }
+}
+
 impl From<NumberScale> for Value<NumberScale> {
     fn from(value: NumberScale) -> Self {
         Value::Lit(value)
@@ -2795,6 +3651,13 @@ impl PropertyRole {
 impl crate::ToJson for PropertyRole {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PRIMARY", Self::Primary), ("ID", Self::Id)])
     }
 }
 
@@ -2832,6 +3695,21 @@ impl crate::ToJson for PropertyUsage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropertyUsage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INHERIT", Self::Inherit),
+                ("DIMENSION", Self::Dimension),
+                ("MEASURE", Self::Measure),
+            ],
+        )
+    }
+}
+
 impl From<PropertyUsage> for Value<PropertyUsage> {
     fn from(value: PropertyUsage) -> Self {
         Value::Lit(value)
@@ -2860,6 +3738,13 @@ impl TopicNumericSeparatorSymbol {
 impl crate::ToJson for TopicNumericSeparatorSymbol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicNumericSeparatorSymbol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("COMMA", Self::Comma), ("DOT", Self::Dot)])
     }
 }
 
@@ -2900,6 +3785,23 @@ impl TopicRelativeDateFilterFunction {
 impl crate::ToJson for TopicRelativeDateFilterFunction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicRelativeDateFilterFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PREVIOUS", Self::Previous),
+                ("THIS", Self::This),
+                ("LAST", Self::Last),
+                ("NEXT", Self::Next),
+                ("NOW", Self::Now),
+            ],
+        )
     }
 }
 
@@ -2952,6 +3854,26 @@ impl crate::ToJson for TopicTimeGranularity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicTimeGranularity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SECOND", Self::Second),
+                ("MINUTE", Self::Minute),
+                ("HOUR", Self::Hour),
+                ("DAY", Self::Day),
+                ("WEEK", Self::Week),
+                ("MONTH", Self::Month),
+                ("QUARTER", Self::Quarter),
+                ("YEAR", Self::Year),
+            ],
+        )
+    }
+}
+
 impl From<TopicTimeGranularity> for Value<TopicTimeGranularity> {
     fn from(value: TopicTimeGranularity) -> Self {
         Value::Lit(value)
@@ -2983,6 +3905,20 @@ impl crate::ToJson for TopicUserExperienceVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicUserExperienceVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LEGACY", Self::Legacy),
+                ("NEW_READER_EXPERIENCE", Self::NewReaderExperience),
+            ],
+        )
+    }
+}
+
 impl From<TopicUserExperienceVersion> for Value<TopicUserExperienceVersion> {
     fn from(value: TopicUserExperienceVersion) -> Self {
         Value::Lit(value)
@@ -3011,6 +3947,13 @@ impl UndefinedSpecifiedValueType {
 impl crate::ToJson for UndefinedSpecifiedValueType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UndefinedSpecifiedValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("LEAST", Self::Least), ("MOST", Self::Most)])
     }
 }
 

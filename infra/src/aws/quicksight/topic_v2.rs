@@ -143,6 +143,40 @@ impl crate::ToJson for TopicV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "CustomInstructions",
+                "DataSetRelations",
+                "DataSets",
+                "Description",
+                "FolderArns",
+                "Name",
+                "Permissions",
+                "Tags",
+                "TopicId",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            custom_instructions: crate::from_json_optional(map, "CustomInstructions", path)?,
+            data_set_relations: crate::from_json_optional(map, "DataSetRelations", path)?,
+            data_sets: crate::from_json_optional(map, "DataSets", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            folder_arns: crate::from_json_optional(map, "FolderArns", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            topic_id: crate::from_json_optional(map, "TopicId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::TopicV2` (`Fn::GetAtt`).
 impl crate::Handle<TopicV2> {
     /// `Fn::GetAtt` `Arn`.
@@ -176,6 +210,20 @@ impl crate::ToJson for CustomInstructions {
             &self.custom_instructions_string,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomInstructions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomInstructionsString"])?;
+        Ok(Self {
+            custom_instructions_string: crate::from_json_required(
+                map,
+                "CustomInstructionsString",
+                path,
+            )?,
+        })
     }
 }
 
@@ -219,6 +267,17 @@ impl crate::ToJson for DataSetReference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataSetArn", "DataSetName"])?;
+        Ok(Self {
+            data_set_arn: crate::from_json_required(map, "DataSetArn", path)?,
+            data_set_name: crate::from_json_optional(map, "DataSetName", path)?,
+        })
+    }
+}
+
 impl From<DataSetReference> for Value<DataSetReference> {
     fn from(value: DataSetReference) -> Self {
         Value::Lit(value)
@@ -253,6 +312,17 @@ impl crate::ToJson for DataSetRelation {
         crate::put(&mut out, "Left", &self.left);
         crate::put(&mut out, "Right", &self.right);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetRelation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Left", "Right"])?;
+        Ok(Self {
+            left: crate::from_json_required(map, "Left", path)?,
+            right: crate::from_json_required(map, "Right", path)?,
+        })
     }
 }
 
@@ -293,6 +363,17 @@ impl crate::ToJson for DataSetRelationEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSetRelationEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ColumnNames", "DataSetArn"])?;
+        Ok(Self {
+            column_names: crate::from_json_required(map, "ColumnNames", path)?,
+            data_set_arn: crate::from_json_required(map, "DataSetArn", path)?,
+        })
+    }
+}
+
 impl From<DataSetRelationEndpoint> for Value<DataSetRelationEndpoint> {
     fn from(value: DataSetRelationEndpoint) -> Self {
         Value::Lit(value)
@@ -327,6 +408,17 @@ impl crate::ToJson for ResourcePermission {
         crate::put(&mut out, "Actions", &self.actions);
         crate::put(&mut out, "Principal", &self.principal);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "Principal"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
     }
 }
 

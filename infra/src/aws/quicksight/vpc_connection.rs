@@ -134,6 +134,38 @@ impl crate::ToJson for VpcConnection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConnection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityStatus",
+                "AwsAccountId",
+                "DnsResolvers",
+                "Name",
+                "RoleArn",
+                "SecurityGroupIds",
+                "SubnetIds",
+                "Tags",
+                "VPCConnectionId",
+            ],
+        )?;
+        Ok(Self {
+            availability_status: crate::from_json_optional(map, "AvailabilityStatus", path)?,
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            dns_resolvers: crate::from_json_optional(map, "DnsResolvers", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_connection_id: crate::from_json_optional(map, "VPCConnectionId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::QuickSight::VPCConnection` (`Fn::GetAtt`).
 impl crate::Handle<VpcConnection> {
     /// `Fn::GetAtt` `Arn`. <p>The Amazon Resource Name (ARN) of the VPC connection.</p>
@@ -192,6 +224,21 @@ impl VpcConnectionAvailabilityStatus {
 impl crate::ToJson for VpcConnectionAvailabilityStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConnectionAvailabilityStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AVAILABLE", Self::Available),
+                ("UNAVAILABLE", Self::Unavailable),
+                ("PARTIALLY_AVAILABLE", Self::PartiallyAvailable),
+            ],
+        )
     }
 }
 

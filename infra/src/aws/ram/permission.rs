@@ -67,6 +67,23 @@ impl crate::ToJson for Permission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Name", "PolicyTemplate", "ResourceType", "Tags"],
+        )?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            policy_template: crate::from_json_required(map, "PolicyTemplate", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RAM::Permission` (`Fn::GetAtt`).
 impl crate::Handle<Permission> {
     /// `Fn::GetAtt` `Arn`.

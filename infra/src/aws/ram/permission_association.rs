@@ -73,6 +73,22 @@ impl crate::ToJson for PermissionAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PermissionAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PermissionArn", "Replace", "ResourceShareArn"],
+        )?;
+        Ok(Self {
+            permission_arn: crate::from_json_required(map, "PermissionArn", path)?,
+            replace: crate::from_json_optional(map, "Replace", path)?,
+            resource_share_arn: crate::from_json_required(map, "ResourceShareArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RAM::PermissionAssociation` (`Fn::GetAtt`).
 impl crate::Handle<PermissionAssociation> {
     /// `Fn::GetAtt` `AssociationStatus`. The current status of the association between the

@@ -57,6 +57,17 @@ impl crate::ToJson for PrincipalAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrincipalAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Principal", "ResourceShareArn"])?;
+        Ok(Self {
+            principal: crate::from_json_required(map, "Principal", path)?,
+            resource_share_arn: crate::from_json_required(map, "ResourceShareArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RAM::PrincipalAssociation` (`Fn::GetAtt`).
 impl crate::Handle<PrincipalAssociation> {
     /// `Fn::GetAtt` `AssociationType`. The type of entity included in this association.

@@ -55,6 +55,17 @@ impl crate::ToJson for ResourceAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceArn", "ResourceShareArn"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+            resource_share_arn: crate::from_json_required(map, "ResourceShareArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RAM::ResourceAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ResourceAssociation> {
     /// `Fn::GetAtt` `AssociationType`. The type of entity included in this association.

@@ -140,6 +140,44 @@ impl crate::ToJson for ResourceShare {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceShare {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowExternalPrincipals",
+                "Name",
+                "PermissionArns",
+                "Principals",
+                "ResourceArns",
+                "ResourceShareConfiguration",
+                "Sources",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            allow_external_principals: crate::from_json_optional(
+                map,
+                "AllowExternalPrincipals",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permission_arns: crate::from_json_optional(map, "PermissionArns", path)?,
+            principals: crate::from_json_optional(map, "Principals", path)?,
+            resource_arns: crate::from_json_optional(map, "ResourceArns", path)?,
+            resource_share_configuration: crate::from_json_optional(
+                map,
+                "ResourceShareConfiguration",
+                path,
+            )?,
+            sources: crate::from_json_optional(map, "Sources", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RAM::ResourceShare` (`Fn::GetAtt`).
 impl crate::Handle<ResourceShare> {
     /// `Fn::GetAtt` `Arn`.
@@ -223,6 +261,32 @@ impl crate::ToJson for ResourceShareConfiguration {
             &self.retain_sharing_on_account_leave_organization,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceShareConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExclusiveAccountAccess",
+                "RetainSharingOnAccountLeaveOrganization",
+            ],
+        )?;
+        Ok(Self {
+            exclusive_account_access: crate::from_json_optional(
+                map,
+                "ExclusiveAccountAccess",
+                path,
+            )?,
+            retain_sharing_on_account_leave_organization: crate::from_json_optional(
+                map,
+                "RetainSharingOnAccountLeaveOrganization",
+                path,
+            )?,
+        })
     }
 }
 

@@ -55,6 +55,17 @@ impl crate::ToJson for SourceAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceShareArn", "SourceId"])?;
+        Ok(Self {
+            resource_share_arn: crate::from_json_required(map, "ResourceShareArn", path)?,
+            source_id: crate::from_json_required(map, "SourceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RAM::SourceAssociation` (`Fn::GetAtt`).
 impl crate::Handle<SourceAssociation> {
     /// `Fn::GetAtt` `CreationTime`. The date and time when the association was created.

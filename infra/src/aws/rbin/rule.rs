@@ -119,6 +119,36 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "ExcludeResourceTags",
+                "LockConfiguration",
+                "ResourceTags",
+                "ResourceType",
+                "RetentionPeriod",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            exclude_resource_tags: crate::from_json_optional(map, "ExcludeResourceTags", path)?,
+            lock_configuration: crate::from_json_optional(map, "LockConfiguration", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            retention_period: crate::from_json_required(map, "RetentionPeriod", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Rbin::Rule` (`Fn::GetAtt`).
 impl crate::Handle<Rule> {
     /// `Fn::GetAtt` `Arn`. Rule Arn is unique for each rule.
@@ -168,6 +198,17 @@ impl crate::ToJson for ResourceTag {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceTag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceTagKey", "ResourceTagValue"])?;
+        Ok(Self {
+            resource_tag_key: crate::from_json_required(map, "ResourceTagKey", path)?,
+            resource_tag_value: crate::from_json_required(map, "ResourceTagValue", path)?,
+        })
+    }
+}
+
 impl From<ResourceTag> for Value<ResourceTag> {
     fn from(value: ResourceTag) -> Self {
         Value::Lit(value)
@@ -206,6 +247,18 @@ impl crate::ToJson for RetentionPeriod {
             &self.retention_period_value,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionPeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["RetentionPeriodUnit", "RetentionPeriodValue"])?;
+        Ok(Self {
+            retention_period_unit: crate::from_json_required(map, "RetentionPeriodUnit", path)?,
+            retention_period_value: crate::from_json_required(map, "RetentionPeriodValue", path)?,
+        })
     }
 }
 
@@ -257,6 +310,17 @@ impl crate::ToJson for UnlockDelay {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UnlockDelay {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UnlockDelayUnit", "UnlockDelayValue"])?;
+        Ok(Self {
+            unlock_delay_unit: crate::from_json_optional(map, "UnlockDelayUnit", path)?,
+            unlock_delay_value: crate::from_json_optional(map, "UnlockDelayValue", path)?,
+        })
+    }
+}
+
 impl From<UnlockDelay> for Value<UnlockDelay> {
     fn from(value: UnlockDelay) -> Self {
         Value::Lit(value)
@@ -291,6 +355,21 @@ impl crate::ToJson for ResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EBS_SNAPSHOT", Self::EbsSnapshot),
+                ("EC2_IMAGE", Self::Ec2Image),
+                ("EBS_VOLUME", Self::EbsVolume),
+            ],
+        )
+    }
+}
+
 impl From<ResourceType> for Value<ResourceType> {
     fn from(value: ResourceType) -> Self {
         Value::Lit(value)
@@ -316,6 +395,13 @@ impl RetentionPeriodUnit {
 impl crate::ToJson for RetentionPeriodUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionPeriodUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DAYS", Self::Days)])
     }
 }
 
@@ -345,6 +431,13 @@ impl UnlockDelayUnit {
 impl crate::ToJson for UnlockDelayUnit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UnlockDelayUnit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DAYS", Self::Days)])
     }
 }
 

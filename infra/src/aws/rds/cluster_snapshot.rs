@@ -68,6 +68,26 @@ impl crate::ToJson for ClusterSnapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterSnapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DBClusterIdentifier", "DBClusterSnapshotIdentifier", "Tags"],
+        )?;
+        Ok(Self {
+            db_cluster_identifier: crate::from_json_required(map, "DBClusterIdentifier", path)?,
+            db_cluster_snapshot_identifier: crate::from_json_required(
+                map,
+                "DBClusterSnapshotIdentifier",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::ClusterSnapshot` (`Fn::GetAtt`).
 impl crate::Handle<ClusterSnapshot> {
     /// `Fn::GetAtt` `AllocatedStorage`. The allocated storage size of the DB cluster snapshot in

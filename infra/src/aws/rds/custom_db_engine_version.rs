@@ -228,6 +228,66 @@ impl crate::ToJson for CustomDbEngineVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomDbEngineVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatabaseInstallationFiles",
+                "DatabaseInstallationFilesS3BucketName",
+                "DatabaseInstallationFilesS3Prefix",
+                "Description",
+                "Engine",
+                "EngineVersion",
+                "ImageId",
+                "KMSKeyId",
+                "Manifest",
+                "SourceCustomDbEngineVersionIdentifier",
+                "Status",
+                "Tags",
+                "UseAwsProvidedLatestImage",
+            ],
+        )?;
+        Ok(Self {
+            database_installation_files: crate::from_json_optional(
+                map,
+                "DatabaseInstallationFiles",
+                path,
+            )?,
+            database_installation_files_s3_bucket_name: crate::from_json_optional(
+                map,
+                "DatabaseInstallationFilesS3BucketName",
+                path,
+            )?,
+            database_installation_files_s3_prefix: crate::from_json_optional(
+                map,
+                "DatabaseInstallationFilesS3Prefix",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            engine: crate::from_json_required(map, "Engine", path)?,
+            engine_version: crate::from_json_required(map, "EngineVersion", path)?,
+            image_id: crate::from_json_optional(map, "ImageId", path)?,
+            kms_key_id: crate::from_json_optional(map, "KMSKeyId", path)?,
+            manifest: crate::from_json_optional(map, "Manifest", path)?,
+            source_custom_db_engine_version_identifier: crate::from_json_optional(
+                map,
+                "SourceCustomDbEngineVersionIdentifier",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            use_aws_provided_latest_image: crate::from_json_optional(
+                map,
+                "UseAwsProvidedLatestImage",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::CustomDBEngineVersion` (`Fn::GetAtt`).
 impl crate::Handle<CustomDbEngineVersion> {
     /// `Fn::GetAtt` `DBEngineVersionArn`.
@@ -264,6 +324,22 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("available", Self::Available),
+                ("inactive", Self::Inactive),
+                ("inactive-except-restore", Self::InactiveExceptRestore),
+                ("pending-validation", Self::PendingValidation),
+            ],
+        )
     }
 }
 

@@ -1213,6 +1213,234 @@ impl crate::ToJson for DbCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocatedStorage",
+                "AssociatedRoles",
+                "AutoMinorVersionUpgrade",
+                "AvailabilityZones",
+                "BacktrackWindow",
+                "BackupRetentionPeriod",
+                "ClusterScalabilityType",
+                "CopyTagsToSnapshot",
+                "DBClusterIdentifier",
+                "DBClusterInstanceClass",
+                "DBClusterParameterGroupName",
+                "DBInstanceParameterGroupName",
+                "DBSubnetGroupName",
+                "DBSystemId",
+                "DatabaseInsightsMode",
+                "DatabaseName",
+                "DeleteAutomatedBackups",
+                "DeletionProtection",
+                "Domain",
+                "DomainIAMRoleName",
+                "EnableCloudwatchLogsExports",
+                "EnableGlobalWriteForwarding",
+                "EnableHttpEndpoint",
+                "EnableIAMDatabaseAuthentication",
+                "EnableLocalWriteForwarding",
+                "Engine",
+                "EngineLifecycleSupport",
+                "EngineMode",
+                "EngineVersion",
+                "GlobalClusterIdentifier",
+                "Iops",
+                "KmsKeyId",
+                "ManageMasterUserPassword",
+                "MasterUserAuthenticationType",
+                "MasterUserPassword",
+                "MasterUserSecret",
+                "MasterUsername",
+                "MonitoringInterval",
+                "MonitoringRoleArn",
+                "NetworkType",
+                "PerformanceInsightsEnabled",
+                "PerformanceInsightsKmsKeyId",
+                "PerformanceInsightsRetentionPeriod",
+                "Port",
+                "PreferredBackupWindow",
+                "PreferredMaintenanceWindow",
+                "PubliclyAccessible",
+                "ReplicationSourceIdentifier",
+                "RestoreToTime",
+                "RestoreType",
+                "ScalingConfiguration",
+                "ServerlessV2ScalingConfiguration",
+                "SnapshotIdentifier",
+                "SourceDBClusterIdentifier",
+                "SourceDbClusterResourceId",
+                "SourceRegion",
+                "StorageEncrypted",
+                "StorageType",
+                "Tags",
+                "UseLatestRestorableTime",
+                "VpcSecurityGroupIds",
+            ],
+        )?;
+        Ok(Self {
+            allocated_storage: crate::from_json_optional(map, "AllocatedStorage", path)?,
+            associated_roles: crate::from_json_optional(map, "AssociatedRoles", path)?,
+            auto_minor_version_upgrade: crate::from_json_optional(
+                map,
+                "AutoMinorVersionUpgrade",
+                path,
+            )?,
+            availability_zones: crate::from_json_optional(map, "AvailabilityZones", path)?,
+            backtrack_window: crate::from_json_optional(map, "BacktrackWindow", path)?,
+            backup_retention_period: crate::from_json_optional(map, "BackupRetentionPeriod", path)?,
+            cluster_scalability_type: crate::from_json_optional(
+                map,
+                "ClusterScalabilityType",
+                path,
+            )?,
+            copy_tags_to_snapshot: crate::from_json_optional(map, "CopyTagsToSnapshot", path)?,
+            db_cluster_identifier: crate::from_json_optional(map, "DBClusterIdentifier", path)?,
+            db_cluster_instance_class: crate::from_json_optional(
+                map,
+                "DBClusterInstanceClass",
+                path,
+            )?,
+            db_cluster_parameter_group_name: crate::from_json_optional(
+                map,
+                "DBClusterParameterGroupName",
+                path,
+            )?,
+            db_instance_parameter_group_name: crate::from_json_optional(
+                map,
+                "DBInstanceParameterGroupName",
+                path,
+            )?,
+            db_subnet_group_name: crate::from_json_optional(map, "DBSubnetGroupName", path)?,
+            db_system_id: crate::from_json_optional(map, "DBSystemId", path)?,
+            database_insights_mode: crate::from_json_optional(map, "DatabaseInsightsMode", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            delete_automated_backups: crate::from_json_optional(
+                map,
+                "DeleteAutomatedBackups",
+                path,
+            )?,
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            domain_iam_role_name: crate::from_json_optional(map, "DomainIAMRoleName", path)?,
+            enable_cloudwatch_logs_exports: crate::from_json_optional(
+                map,
+                "EnableCloudwatchLogsExports",
+                path,
+            )?,
+            enable_global_write_forwarding: crate::from_json_optional(
+                map,
+                "EnableGlobalWriteForwarding",
+                path,
+            )?,
+            enable_http_endpoint: crate::from_json_optional(map, "EnableHttpEndpoint", path)?,
+            enable_iam_database_authentication: crate::from_json_optional(
+                map,
+                "EnableIAMDatabaseAuthentication",
+                path,
+            )?,
+            enable_local_write_forwarding: crate::from_json_optional(
+                map,
+                "EnableLocalWriteForwarding",
+                path,
+            )?,
+            engine: crate::from_json_optional(map, "Engine", path)?,
+            engine_lifecycle_support: crate::from_json_optional(
+                map,
+                "EngineLifecycleSupport",
+                path,
+            )?,
+            engine_mode: crate::from_json_optional(map, "EngineMode", path)?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            global_cluster_identifier: crate::from_json_optional(
+                map,
+                "GlobalClusterIdentifier",
+                path,
+            )?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            manage_master_user_password: crate::from_json_optional(
+                map,
+                "ManageMasterUserPassword",
+                path,
+            )?,
+            master_user_authentication_type: crate::from_json_optional(
+                map,
+                "MasterUserAuthenticationType",
+                path,
+            )?,
+            master_user_password: crate::from_json_optional(map, "MasterUserPassword", path)?,
+            master_user_secret: crate::from_json_optional(map, "MasterUserSecret", path)?,
+            master_username: crate::from_json_optional(map, "MasterUsername", path)?,
+            monitoring_interval: crate::from_json_optional(map, "MonitoringInterval", path)?,
+            monitoring_role_arn: crate::from_json_optional(map, "MonitoringRoleArn", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            performance_insights_enabled: crate::from_json_optional(
+                map,
+                "PerformanceInsightsEnabled",
+                path,
+            )?,
+            performance_insights_kms_key_id: crate::from_json_optional(
+                map,
+                "PerformanceInsightsKmsKeyId",
+                path,
+            )?,
+            performance_insights_retention_period: crate::from_json_optional(
+                map,
+                "PerformanceInsightsRetentionPeriod",
+                path,
+            )?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            preferred_backup_window: crate::from_json_optional(map, "PreferredBackupWindow", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            replication_source_identifier: crate::from_json_optional(
+                map,
+                "ReplicationSourceIdentifier",
+                path,
+            )?,
+            restore_to_time: crate::from_json_optional(map, "RestoreToTime", path)?,
+            restore_type: crate::from_json_optional(map, "RestoreType", path)?,
+            scaling_configuration: crate::from_json_optional(map, "ScalingConfiguration", path)?,
+            serverless_v2_scaling_configuration: crate::from_json_optional(
+                map,
+                "ServerlessV2ScalingConfiguration",
+                path,
+            )?,
+            snapshot_identifier: crate::from_json_optional(map, "SnapshotIdentifier", path)?,
+            source_db_cluster_identifier: crate::from_json_optional(
+                map,
+                "SourceDBClusterIdentifier",
+                path,
+            )?,
+            source_db_cluster_resource_id: crate::from_json_optional(
+                map,
+                "SourceDbClusterResourceId",
+                path,
+            )?,
+            source_region: crate::from_json_optional(map, "SourceRegion", path)?,
+            storage_encrypted: crate::from_json_optional(map, "StorageEncrypted", path)?,
+            storage_type: crate::from_json_optional(map, "StorageType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            use_latest_restorable_time: crate::from_json_optional(
+                map,
+                "UseLatestRestorableTime",
+                path,
+            )?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBCluster` (`Fn::GetAtt`).
 impl crate::Handle<DbCluster> {
     /// `Fn::GetAtt` `DBClusterArn`.
@@ -1323,6 +1551,17 @@ impl crate::ToJson for DbClusterRole {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbClusterRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FeatureName", "RoleArn"])?;
+        Ok(Self {
+            feature_name: crate::from_json_optional(map, "FeatureName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<DbClusterRole> for Value<DbClusterRole> {
     fn from(value: DbClusterRole) -> Self {
         Value::Lit(value)
@@ -1375,6 +1614,17 @@ impl crate::ToJson for MasterUserSecret {
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         crate::put_opt(&mut out, "SecretArn", &self.secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MasterUserSecret {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "SecretArn"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
     }
 }
 
@@ -1500,6 +1750,36 @@ impl crate::ToJson for ScalingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScalingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoPause",
+                "MaxCapacity",
+                "MinCapacity",
+                "SecondsBeforeTimeout",
+                "SecondsUntilAutoPause",
+                "TimeoutAction",
+            ],
+        )?;
+        Ok(Self {
+            auto_pause: crate::from_json_optional(map, "AutoPause", path)?,
+            max_capacity: crate::from_json_optional(map, "MaxCapacity", path)?,
+            min_capacity: crate::from_json_optional(map, "MinCapacity", path)?,
+            seconds_before_timeout: crate::from_json_optional(map, "SecondsBeforeTimeout", path)?,
+            seconds_until_auto_pause: crate::from_json_optional(
+                map,
+                "SecondsUntilAutoPause",
+                path,
+            )?,
+            timeout_action: crate::from_json_optional(map, "TimeoutAction", path)?,
+        })
+    }
+}
+
 impl From<ScalingConfiguration> for Value<ScalingConfiguration> {
     fn from(value: ScalingConfiguration) -> Self {
         Value::Lit(value)
@@ -1588,6 +1868,26 @@ impl crate::ToJson for ServerlessV2ScalingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerlessV2ScalingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxCapacity", "MinCapacity", "SecondsUntilAutoPause"],
+        )?;
+        Ok(Self {
+            max_capacity: crate::from_json_optional(map, "MaxCapacity", path)?,
+            min_capacity: crate::from_json_optional(map, "MinCapacity", path)?,
+            seconds_until_auto_pause: crate::from_json_optional(
+                map,
+                "SecondsUntilAutoPause",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ServerlessV2ScalingConfiguration> for Value<ServerlessV2ScalingConfiguration> {
     fn from(value: ServerlessV2ScalingConfiguration) -> Self {
         Value::Lit(value)
@@ -1625,6 +1925,17 @@ impl crate::ToJson for ClusterScalabilityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterScalabilityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("limitless", Self::Limitless), ("standard", Self::Standard)],
+        )
+    }
+}
+
 impl From<ClusterScalabilityType> for Value<ClusterScalabilityType> {
     fn from(value: ClusterScalabilityType) -> Self {
         Value::Lit(value)
@@ -1656,6 +1967,17 @@ impl DatabaseInsightsMode {
 impl crate::ToJson for DatabaseInsightsMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseInsightsMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("advanced", Self::Advanced), ("standard", Self::Standard)],
+        )
     }
 }
 
@@ -1693,6 +2015,20 @@ impl MasterUserAuthenticationType {
 impl crate::ToJson for MasterUserAuthenticationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MasterUserAuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("iam-db-auth", Self::IamDbAuth),
+                ("password", Self::Password),
+            ],
+        )
     }
 }
 

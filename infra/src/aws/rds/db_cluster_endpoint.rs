@@ -103,6 +103,36 @@ impl crate::ToJson for DbClusterEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbClusterEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomEndpointType",
+                "DBClusterEndpointIdentifier",
+                "DBClusterIdentifier",
+                "ExcludedMembers",
+                "StaticMembers",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            custom_endpoint_type: crate::from_json_required(map, "CustomEndpointType", path)?,
+            db_cluster_endpoint_identifier: crate::from_json_required(
+                map,
+                "DBClusterEndpointIdentifier",
+                path,
+            )?,
+            db_cluster_identifier: crate::from_json_required(map, "DBClusterIdentifier", path)?,
+            excluded_members: crate::from_json_optional(map, "ExcludedMembers", path)?,
+            static_members: crate::from_json_optional(map, "StaticMembers", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBClusterEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<DbClusterEndpoint> {
     /// `Fn::GetAtt` `DBClusterEndpointArn`. The Amazon Resource Name (ARN) for the DB cluster
@@ -158,6 +188,21 @@ impl CustomEndpointType {
 impl crate::ToJson for CustomEndpointType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomEndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("READER", Self::Reader),
+                ("WRITER", Self::Writer),
+                ("ANY", Self::Any),
+            ],
+        )
     }
 }
 

@@ -109,3 +109,31 @@ impl crate::ToJson for DbClusterParameterGroup {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbClusterParameterGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DBClusterParameterGroupName",
+                "Description",
+                "Family",
+                "Parameters",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            db_cluster_parameter_group_name: crate::from_json_optional(
+                map,
+                "DBClusterParameterGroupName",
+                path,
+            )?,
+            description: crate::from_json_required(map, "Description", path)?,
+            family: crate::from_json_required(map, "Family", path)?,
+            parameters: crate::from_json_required(map, "Parameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}

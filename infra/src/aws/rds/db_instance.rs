@@ -1705,6 +1705,290 @@ impl crate::ToJson for DbInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalStorageVolumes",
+                "AllocatedStorage",
+                "AllowMajorVersionUpgrade",
+                "ApplyImmediately",
+                "AssociatedRoles",
+                "AutoMinorVersionUpgrade",
+                "AutomaticBackupReplicationKmsKeyId",
+                "AutomaticBackupReplicationRegion",
+                "AutomaticBackupReplicationRetentionPeriod",
+                "AvailabilityZone",
+                "BackupRetentionPeriod",
+                "BackupTarget",
+                "CACertificateIdentifier",
+                "CertificateRotationRestart",
+                "CharacterSetName",
+                "CopyTagsToSnapshot",
+                "CustomIAMInstanceProfile",
+                "DBClusterIdentifier",
+                "DBClusterSnapshotIdentifier",
+                "DBInstanceClass",
+                "DBInstanceIdentifier",
+                "DBName",
+                "DBParameterGroupName",
+                "DBSecurityGroups",
+                "DBSnapshotIdentifier",
+                "DBSubnetGroupName",
+                "DBSystemId",
+                "DatabaseInsightsMode",
+                "DedicatedLogVolume",
+                "DeleteAutomatedBackups",
+                "DeletionProtection",
+                "Domain",
+                "DomainAuthSecretArn",
+                "DomainDnsIps",
+                "DomainFqdn",
+                "DomainIAMRoleName",
+                "DomainOu",
+                "EnableCloudwatchLogsExports",
+                "EnableIAMDatabaseAuthentication",
+                "EnablePerformanceInsights",
+                "Engine",
+                "EngineLifecycleSupport",
+                "EngineVersion",
+                "Iops",
+                "KmsKeyId",
+                "LicenseModel",
+                "ManageMasterUserPassword",
+                "MasterUserAuthenticationType",
+                "MasterUserPassword",
+                "MasterUserSecret",
+                "MasterUsername",
+                "MaxAllocatedStorage",
+                "MonitoringInterval",
+                "MonitoringRoleArn",
+                "MultiAZ",
+                "NcharCharacterSetName",
+                "NetworkType",
+                "OptionGroupName",
+                "PerformanceInsightsKMSKeyId",
+                "PerformanceInsightsRetentionPeriod",
+                "Port",
+                "PreferredBackupWindow",
+                "PreferredMaintenanceWindow",
+                "ProcessorFeatures",
+                "PromotionTier",
+                "PubliclyAccessible",
+                "ReplicaMode",
+                "RestoreTime",
+                "SourceDBClusterIdentifier",
+                "SourceDBInstanceAutomatedBackupsArn",
+                "SourceDBInstanceIdentifier",
+                "SourceDbiResourceId",
+                "SourceRegion",
+                "StorageEncrypted",
+                "StorageThroughput",
+                "StorageType",
+                "Tags",
+                "TdeCredentialArn",
+                "TdeCredentialPassword",
+                "Timezone",
+                "UseDefaultProcessorFeatures",
+                "UseLatestRestorableTime",
+                "VPCSecurityGroups",
+            ],
+        )?;
+        Ok(Self {
+            additional_storage_volumes: crate::from_json_optional(
+                map,
+                "AdditionalStorageVolumes",
+                path,
+            )?,
+            allocated_storage: crate::from_json_optional(map, "AllocatedStorage", path)?,
+            allow_major_version_upgrade: crate::from_json_optional(
+                map,
+                "AllowMajorVersionUpgrade",
+                path,
+            )?,
+            apply_immediately: crate::from_json_optional(map, "ApplyImmediately", path)?,
+            associated_roles: crate::from_json_optional(map, "AssociatedRoles", path)?,
+            auto_minor_version_upgrade: crate::from_json_optional(
+                map,
+                "AutoMinorVersionUpgrade",
+                path,
+            )?,
+            automatic_backup_replication_kms_key_id: crate::from_json_optional(
+                map,
+                "AutomaticBackupReplicationKmsKeyId",
+                path,
+            )?,
+            automatic_backup_replication_region: crate::from_json_optional(
+                map,
+                "AutomaticBackupReplicationRegion",
+                path,
+            )?,
+            automatic_backup_replication_retention_period: crate::from_json_optional(
+                map,
+                "AutomaticBackupReplicationRetentionPeriod",
+                path,
+            )?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            backup_retention_period: crate::from_json_optional(map, "BackupRetentionPeriod", path)?,
+            backup_target: crate::from_json_optional(map, "BackupTarget", path)?,
+            ca_certificate_identifier: crate::from_json_optional(
+                map,
+                "CACertificateIdentifier",
+                path,
+            )?,
+            certificate_rotation_restart: crate::from_json_optional(
+                map,
+                "CertificateRotationRestart",
+                path,
+            )?,
+            character_set_name: crate::from_json_optional(map, "CharacterSetName", path)?,
+            copy_tags_to_snapshot: crate::from_json_optional(map, "CopyTagsToSnapshot", path)?,
+            custom_iam_instance_profile: crate::from_json_optional(
+                map,
+                "CustomIAMInstanceProfile",
+                path,
+            )?,
+            db_cluster_identifier: crate::from_json_optional(map, "DBClusterIdentifier", path)?,
+            db_cluster_snapshot_identifier: crate::from_json_optional(
+                map,
+                "DBClusterSnapshotIdentifier",
+                path,
+            )?,
+            db_instance_class: crate::from_json_optional(map, "DBInstanceClass", path)?,
+            db_instance_identifier: crate::from_json_optional(map, "DBInstanceIdentifier", path)?,
+            db_name: crate::from_json_optional(map, "DBName", path)?,
+            db_parameter_group_name: crate::from_json_optional(map, "DBParameterGroupName", path)?,
+            db_security_groups: crate::from_json_optional(map, "DBSecurityGroups", path)?,
+            db_snapshot_identifier: crate::from_json_optional(map, "DBSnapshotIdentifier", path)?,
+            db_subnet_group_name: crate::from_json_optional(map, "DBSubnetGroupName", path)?,
+            db_system_id: crate::from_json_optional(map, "DBSystemId", path)?,
+            database_insights_mode: crate::from_json_optional(map, "DatabaseInsightsMode", path)?,
+            dedicated_log_volume: crate::from_json_optional(map, "DedicatedLogVolume", path)?,
+            delete_automated_backups: crate::from_json_optional(
+                map,
+                "DeleteAutomatedBackups",
+                path,
+            )?,
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            domain_auth_secret_arn: crate::from_json_optional(map, "DomainAuthSecretArn", path)?,
+            domain_dns_ips: crate::from_json_optional(map, "DomainDnsIps", path)?,
+            domain_fqdn: crate::from_json_optional(map, "DomainFqdn", path)?,
+            domain_iam_role_name: crate::from_json_optional(map, "DomainIAMRoleName", path)?,
+            domain_ou: crate::from_json_optional(map, "DomainOu", path)?,
+            enable_cloudwatch_logs_exports: crate::from_json_optional(
+                map,
+                "EnableCloudwatchLogsExports",
+                path,
+            )?,
+            enable_iam_database_authentication: crate::from_json_optional(
+                map,
+                "EnableIAMDatabaseAuthentication",
+                path,
+            )?,
+            enable_performance_insights: crate::from_json_optional(
+                map,
+                "EnablePerformanceInsights",
+                path,
+            )?,
+            engine: crate::from_json_optional(map, "Engine", path)?,
+            engine_lifecycle_support: crate::from_json_optional(
+                map,
+                "EngineLifecycleSupport",
+                path,
+            )?,
+            engine_version: crate::from_json_optional(map, "EngineVersion", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            license_model: crate::from_json_optional(map, "LicenseModel", path)?,
+            manage_master_user_password: crate::from_json_optional(
+                map,
+                "ManageMasterUserPassword",
+                path,
+            )?,
+            master_user_authentication_type: crate::from_json_optional(
+                map,
+                "MasterUserAuthenticationType",
+                path,
+            )?,
+            master_user_password: crate::from_json_optional(map, "MasterUserPassword", path)?,
+            master_user_secret: crate::from_json_optional(map, "MasterUserSecret", path)?,
+            master_username: crate::from_json_optional(map, "MasterUsername", path)?,
+            max_allocated_storage: crate::from_json_optional(map, "MaxAllocatedStorage", path)?,
+            monitoring_interval: crate::from_json_optional(map, "MonitoringInterval", path)?,
+            monitoring_role_arn: crate::from_json_optional(map, "MonitoringRoleArn", path)?,
+            multi_az: crate::from_json_optional(map, "MultiAZ", path)?,
+            nchar_character_set_name: crate::from_json_optional(
+                map,
+                "NcharCharacterSetName",
+                path,
+            )?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            option_group_name: crate::from_json_optional(map, "OptionGroupName", path)?,
+            performance_insights_kms_key_id: crate::from_json_optional(
+                map,
+                "PerformanceInsightsKMSKeyId",
+                path,
+            )?,
+            performance_insights_retention_period: crate::from_json_optional(
+                map,
+                "PerformanceInsightsRetentionPeriod",
+                path,
+            )?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            preferred_backup_window: crate::from_json_optional(map, "PreferredBackupWindow", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            processor_features: crate::from_json_optional(map, "ProcessorFeatures", path)?,
+            promotion_tier: crate::from_json_optional(map, "PromotionTier", path)?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            replica_mode: crate::from_json_optional(map, "ReplicaMode", path)?,
+            restore_time: crate::from_json_optional(map, "RestoreTime", path)?,
+            source_db_cluster_identifier: crate::from_json_optional(
+                map,
+                "SourceDBClusterIdentifier",
+                path,
+            )?,
+            source_db_instance_automated_backups_arn: crate::from_json_optional(
+                map,
+                "SourceDBInstanceAutomatedBackupsArn",
+                path,
+            )?,
+            source_db_instance_identifier: crate::from_json_optional(
+                map,
+                "SourceDBInstanceIdentifier",
+                path,
+            )?,
+            source_dbi_resource_id: crate::from_json_optional(map, "SourceDbiResourceId", path)?,
+            source_region: crate::from_json_optional(map, "SourceRegion", path)?,
+            storage_encrypted: crate::from_json_optional(map, "StorageEncrypted", path)?,
+            storage_throughput: crate::from_json_optional(map, "StorageThroughput", path)?,
+            storage_type: crate::from_json_optional(map, "StorageType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tde_credential_arn: crate::from_json_optional(map, "TdeCredentialArn", path)?,
+            tde_credential_password: crate::from_json_optional(map, "TdeCredentialPassword", path)?,
+            timezone: crate::from_json_optional(map, "Timezone", path)?,
+            use_default_processor_features: crate::from_json_optional(
+                map,
+                "UseDefaultProcessorFeatures",
+                path,
+            )?,
+            use_latest_restorable_time: crate::from_json_optional(
+                map,
+                "UseLatestRestorableTime",
+                path,
+            )?,
+            vpc_security_groups: crate::from_json_optional(map, "VPCSecurityGroups", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBInstance` (`Fn::GetAtt`).
 impl crate::Handle<DbInstance> {
     /// `Fn::GetAtt` `AutomaticRestartTime`.
@@ -1980,6 +2264,44 @@ impl crate::ToJson for AdditionalStorageVolume {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdditionalStorageVolume {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocatedStorage",
+                "Iops",
+                "MaxAllocatedStorage",
+                "StorageOperationPercentProgress",
+                "StorageOperationStatus",
+                "StorageThroughput",
+                "StorageType",
+                "VolumeName",
+            ],
+        )?;
+        Ok(Self {
+            allocated_storage: crate::from_json_optional(map, "AllocatedStorage", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            max_allocated_storage: crate::from_json_optional(map, "MaxAllocatedStorage", path)?,
+            storage_operation_percent_progress: crate::from_json_optional(
+                map,
+                "StorageOperationPercentProgress",
+                path,
+            )?,
+            storage_operation_status: crate::from_json_optional(
+                map,
+                "StorageOperationStatus",
+                path,
+            )?,
+            storage_throughput: crate::from_json_optional(map, "StorageThroughput", path)?,
+            storage_type: crate::from_json_optional(map, "StorageType", path)?,
+            volume_name: crate::from_json_optional(map, "VolumeName", path)?,
+        })
+    }
+}
+
 impl From<AdditionalStorageVolume> for Value<AdditionalStorageVolume> {
     fn from(value: AdditionalStorageVolume) -> Self {
         Value::Lit(value)
@@ -2018,6 +2340,17 @@ impl crate::ToJson for DbInstanceRole {
         crate::put(&mut out, "FeatureName", &self.feature_name);
         crate::put(&mut out, "RoleArn", &self.role_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbInstanceRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FeatureName", "RoleArn"])?;
+        Ok(Self {
+            feature_name: crate::from_json_required(map, "FeatureName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
     }
 }
 
@@ -2076,6 +2409,17 @@ impl crate::ToJson for MasterUserSecret {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MasterUserSecret {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "SecretArn"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<MasterUserSecret> for Value<MasterUserSecret> {
     fn from(value: MasterUserSecret) -> Self {
         Value::Lit(value)
@@ -2124,6 +2468,17 @@ impl crate::ToJson for ProcessorFeature {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessorFeature {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ProcessorFeature> for Value<ProcessorFeature> {
     fn from(value: ProcessorFeature) -> Self {
         Value::Lit(value)
@@ -2153,6 +2508,17 @@ impl DatabaseInsightsMode {
 impl crate::ToJson for DatabaseInsightsMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatabaseInsightsMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("advanced", Self::Advanced), ("standard", Self::Standard)],
+        )
     }
 }
 
@@ -2192,6 +2558,20 @@ impl crate::ToJson for MasterUserAuthenticationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MasterUserAuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("iam-db-auth", Self::IamDbAuth),
+                ("password", Self::Password),
+            ],
+        )
+    }
+}
+
 impl From<MasterUserAuthenticationType> for Value<MasterUserAuthenticationType> {
     fn from(value: MasterUserAuthenticationType) -> Self {
         Value::Lit(value)
@@ -2220,6 +2600,20 @@ impl Name {
 impl crate::ToJson for Name {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("coreCount", Self::CoreCount),
+                ("threadsPerCore", Self::ThreadsPerCore),
+            ],
+        )
     }
 }
 

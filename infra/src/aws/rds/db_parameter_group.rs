@@ -119,6 +119,30 @@ impl crate::ToJson for DbParameterGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbParameterGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DBParameterGroupName",
+                "Description",
+                "Family",
+                "Parameters",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            db_parameter_group_name: crate::from_json_optional(map, "DBParameterGroupName", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            family: crate::from_json_required(map, "Family", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBParameterGroup` (`Fn::GetAtt`).
 impl crate::Handle<DbParameterGroup> {
     /// `Fn::GetAtt` `DBParameterGroupArn`.

@@ -176,6 +176,50 @@ impl crate::ToJson for DbProxy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbProxy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Auth",
+                "DBProxyName",
+                "DebugLogging",
+                "DefaultAuthScheme",
+                "EndpointNetworkType",
+                "EngineFamily",
+                "IdleClientTimeout",
+                "RequireTLS",
+                "RoleArn",
+                "Tags",
+                "TargetConnectionNetworkType",
+                "VpcSecurityGroupIds",
+                "VpcSubnetIds",
+            ],
+        )?;
+        Ok(Self {
+            auth: crate::from_json_optional(map, "Auth", path)?,
+            db_proxy_name: crate::from_json_required(map, "DBProxyName", path)?,
+            debug_logging: crate::from_json_optional(map, "DebugLogging", path)?,
+            default_auth_scheme: crate::from_json_optional(map, "DefaultAuthScheme", path)?,
+            endpoint_network_type: crate::from_json_optional(map, "EndpointNetworkType", path)?,
+            engine_family: crate::from_json_required(map, "EngineFamily", path)?,
+            idle_client_timeout: crate::from_json_optional(map, "IdleClientTimeout", path)?,
+            require_tls: crate::from_json_optional(map, "RequireTLS", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_connection_network_type: crate::from_json_optional(
+                map,
+                "TargetConnectionNetworkType",
+                path,
+            )?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+            vpc_subnet_ids: crate::from_json_required(map, "VpcSubnetIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBProxy` (`Fn::GetAtt`).
 impl crate::Handle<DbProxy> {
     /// `Fn::GetAtt` `DBProxyArn`. The Amazon Resource Name (ARN) for the proxy.
@@ -279,6 +323,34 @@ impl crate::ToJson for AuthFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthScheme",
+                "ClientPasswordAuthType",
+                "Description",
+                "IAMAuth",
+                "SecretArn",
+            ],
+        )?;
+        Ok(Self {
+            auth_scheme: crate::from_json_optional(map, "AuthScheme", path)?,
+            client_password_auth_type: crate::from_json_optional(
+                map,
+                "ClientPasswordAuthType",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            iam_auth: crate::from_json_optional(map, "IAMAuth", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
+    }
+}
+
 impl From<AuthFormat> for Value<AuthFormat> {
     fn from(value: AuthFormat) -> Self {
         Value::Lit(value)
@@ -305,6 +377,13 @@ impl AuthScheme {
 impl crate::ToJson for AuthScheme {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthScheme {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SECRETS", Self::Secrets)])
     }
 }
 
@@ -348,6 +427,26 @@ impl crate::ToJson for ClientPasswordAuthType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientPasswordAuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MYSQL_NATIVE_PASSWORD", Self::MysqlNativePassword),
+                (
+                    "MYSQL_CACHING_SHA2_PASSWORD",
+                    Self::MysqlCachingSha2Password,
+                ),
+                ("POSTGRES_SCRAM_SHA_256", Self::PostgresScramSha256),
+                ("POSTGRES_MD5", Self::PostgresMd5),
+                ("SQL_SERVER_AUTHENTICATION", Self::SqlServerAuthentication),
+            ],
+        )
+    }
+}
+
 impl From<ClientPasswordAuthType> for Value<ClientPasswordAuthType> {
     fn from(value: ClientPasswordAuthType) -> Self {
         Value::Lit(value)
@@ -377,6 +476,17 @@ impl DefaultAuthScheme {
 impl crate::ToJson for DefaultAuthScheme {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultAuthScheme {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IAM_AUTH", Self::IamAuth), ("NONE", Self::None)],
+        )
     }
 }
 
@@ -415,6 +525,21 @@ impl crate::ToJson for EndpointNetworkType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointNetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IPV4", Self::Ipv4),
+                ("IPV6", Self::Ipv6),
+                ("DUAL", Self::Dual),
+            ],
+        )
+    }
+}
+
 impl From<EndpointNetworkType> for Value<EndpointNetworkType> {
     fn from(value: EndpointNetworkType) -> Self {
         Value::Lit(value)
@@ -446,6 +571,21 @@ impl EngineFamily {
 impl crate::ToJson for EngineFamily {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EngineFamily {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MYSQL", Self::Mysql),
+                ("POSTGRESQL", Self::Postgresql),
+                ("SQLSERVER", Self::Sqlserver),
+            ],
+        )
     }
 }
 
@@ -485,6 +625,21 @@ impl crate::ToJson for IamAuth {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamAuth {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("REQUIRED", Self::Required),
+                ("ENABLED", Self::Enabled),
+            ],
+        )
+    }
+}
+
 impl From<IamAuth> for Value<IamAuth> {
     fn from(value: IamAuth) -> Self {
         Value::Lit(value)
@@ -514,6 +669,13 @@ impl TargetConnectionNetworkType {
 impl crate::ToJson for TargetConnectionNetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetConnectionNetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("IPV6", Self::Ipv6)])
     }
 }
 

@@ -113,6 +113,34 @@ impl crate::ToJson for DbProxyEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbProxyEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DBProxyEndpointName",
+                "DBProxyName",
+                "EndpointNetworkType",
+                "Tags",
+                "TargetRole",
+                "VpcSecurityGroupIds",
+                "VpcSubnetIds",
+            ],
+        )?;
+        Ok(Self {
+            db_proxy_endpoint_name: crate::from_json_required(map, "DBProxyEndpointName", path)?,
+            db_proxy_name: crate::from_json_required(map, "DBProxyName", path)?,
+            endpoint_network_type: crate::from_json_optional(map, "EndpointNetworkType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_role: crate::from_json_optional(map, "TargetRole", path)?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+            vpc_subnet_ids: crate::from_json_required(map, "VpcSubnetIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBProxyEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<DbProxyEndpoint> {
     /// `Fn::GetAtt` `DBProxyEndpointArn`. The Amazon Resource Name (ARN) for the DB proxy
@@ -170,6 +198,21 @@ impl crate::ToJson for EndpointNetworkType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointNetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IPV4", Self::Ipv4),
+                ("IPV6", Self::Ipv6),
+                ("DUAL", Self::Dual),
+            ],
+        )
+    }
+}
+
 impl From<EndpointNetworkType> for Value<EndpointNetworkType> {
     fn from(value: EndpointNetworkType) -> Self {
         Value::Lit(value)
@@ -199,6 +242,20 @@ impl TargetRole {
 impl crate::ToJson for TargetRole {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("READ_WRITE", Self::ReadWrite),
+                ("READ_ONLY", Self::ReadOnly),
+            ],
+        )
     }
 }
 

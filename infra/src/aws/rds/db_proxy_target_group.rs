@@ -107,6 +107,36 @@ impl crate::ToJson for DbProxyTargetGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbProxyTargetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionPoolConfigurationInfo",
+                "DBClusterIdentifiers",
+                "DBInstanceIdentifiers",
+                "DBProxyName",
+                "Tags",
+                "TargetGroupName",
+            ],
+        )?;
+        Ok(Self {
+            connection_pool_configuration_info: crate::from_json_optional(
+                map,
+                "ConnectionPoolConfigurationInfo",
+                path,
+            )?,
+            db_cluster_identifiers: crate::from_json_optional(map, "DBClusterIdentifiers", path)?,
+            db_instance_identifiers: crate::from_json_optional(map, "DBInstanceIdentifiers", path)?,
+            db_proxy_name: crate::from_json_required(map, "DBProxyName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_group_name: crate::from_json_required(map, "TargetGroupName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBProxyTargetGroup` (`Fn::GetAtt`).
 impl crate::Handle<DbProxyTargetGroup> {
     /// `Fn::GetAtt` `TargetGroupArn`. The Amazon Resource Name (ARN) representing the target
@@ -208,6 +238,38 @@ impl crate::ToJson for ConnectionPoolConfigurationInfoFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionPoolConfigurationInfoFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConnectionBorrowTimeout",
+                "InitQuery",
+                "MaxConnectionsPercent",
+                "MaxIdleConnectionsPercent",
+                "SessionPinningFilters",
+            ],
+        )?;
+        Ok(Self {
+            connection_borrow_timeout: crate::from_json_optional(
+                map,
+                "ConnectionBorrowTimeout",
+                path,
+            )?,
+            init_query: crate::from_json_optional(map, "InitQuery", path)?,
+            max_connections_percent: crate::from_json_optional(map, "MaxConnectionsPercent", path)?,
+            max_idle_connections_percent: crate::from_json_optional(
+                map,
+                "MaxIdleConnectionsPercent",
+                path,
+            )?,
+            session_pinning_filters: crate::from_json_optional(map, "SessionPinningFilters", path)?,
+        })
+    }
+}
+
 impl From<ConnectionPoolConfigurationInfoFormat> for Value<ConnectionPoolConfigurationInfoFormat> {
     fn from(value: ConnectionPoolConfigurationInfoFormat) -> Self {
         Value::Lit(value)
@@ -233,6 +295,13 @@ impl TargetGroupName {
 impl crate::ToJson for TargetGroupName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroupName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("default", Self::Default)])
     }
 }
 

@@ -75,6 +75,32 @@ impl crate::ToJson for DbSecurityGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbSecurityGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DBSecurityGroupIngress",
+                "EC2VpcId",
+                "GroupDescription",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            db_security_group_ingress: crate::from_json_required(
+                map,
+                "DBSecurityGroupIngress",
+                path,
+            )?,
+            ec2_vpc_id: crate::from_json_optional(map, "EC2VpcId", path)?,
+            group_description: crate::from_json_required(map, "GroupDescription", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBSecurityGroup` (`Fn::GetAtt`).
 impl crate::Handle<DbSecurityGroup> {
     /// `Fn::GetAtt` `Id`.
@@ -148,6 +174,32 @@ impl crate::ToJson for Ingress {
             &self.ec2_security_group_owner_id,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ingress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CIDRIP",
+                "EC2SecurityGroupId",
+                "EC2SecurityGroupName",
+                "EC2SecurityGroupOwnerId",
+            ],
+        )?;
+        Ok(Self {
+            cidrip: crate::from_json_optional(map, "CIDRIP", path)?,
+            ec2_security_group_id: crate::from_json_optional(map, "EC2SecurityGroupId", path)?,
+            ec2_security_group_name: crate::from_json_optional(map, "EC2SecurityGroupName", path)?,
+            ec2_security_group_owner_id: crate::from_json_optional(
+                map,
+                "EC2SecurityGroupOwnerId",
+                path,
+            )?,
+        })
     }
 }
 

@@ -97,6 +97,34 @@ impl crate::ToJson for DbSecurityGroupIngress {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbSecurityGroupIngress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CIDRIP",
+                "DBSecurityGroupName",
+                "EC2SecurityGroupId",
+                "EC2SecurityGroupName",
+                "EC2SecurityGroupOwnerId",
+            ],
+        )?;
+        Ok(Self {
+            cidrip: crate::from_json_optional(map, "CIDRIP", path)?,
+            db_security_group_name: crate::from_json_required(map, "DBSecurityGroupName", path)?,
+            ec2_security_group_id: crate::from_json_optional(map, "EC2SecurityGroupId", path)?,
+            ec2_security_group_name: crate::from_json_optional(map, "EC2SecurityGroupName", path)?,
+            ec2_security_group_owner_id: crate::from_json_optional(
+                map,
+                "EC2SecurityGroupOwnerId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBSecurityGroupIngress` (`Fn::GetAtt`).
 impl crate::Handle<DbSecurityGroupIngress> {
     /// `Fn::GetAtt` `Id`.

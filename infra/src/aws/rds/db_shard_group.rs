@@ -132,6 +132,38 @@ impl crate::ToJson for DbShardGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbShardGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputeRedundancy",
+                "DBClusterIdentifier",
+                "DBShardGroupIdentifier",
+                "MaxACU",
+                "MinACU",
+                "PubliclyAccessible",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            compute_redundancy: crate::from_json_optional(map, "ComputeRedundancy", path)?,
+            db_cluster_identifier: crate::from_json_required(map, "DBClusterIdentifier", path)?,
+            db_shard_group_identifier: crate::from_json_optional(
+                map,
+                "DBShardGroupIdentifier",
+                path,
+            )?,
+            max_acu: crate::from_json_required(map, "MaxACU", path)?,
+            min_acu: crate::from_json_optional(map, "MinACU", path)?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBShardGroup` (`Fn::GetAtt`).
 impl crate::Handle<DbShardGroup> {
     /// `Fn::GetAtt` `DBShardGroupResourceId`.

@@ -72,6 +72,22 @@ impl crate::ToJson for DbSnapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbSnapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DBInstanceIdentifier", "DBSnapshotIdentifier", "Tags"],
+        )?;
+        Ok(Self {
+            db_instance_identifier: crate::from_json_required(map, "DBInstanceIdentifier", path)?,
+            db_snapshot_identifier: crate::from_json_required(map, "DBSnapshotIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBSnapshot` (`Fn::GetAtt`).
 impl crate::Handle<DbSnapshot> {
     /// `Fn::GetAtt` `AllocatedStorage`. The allocated storage size in gibibytes (GiB).

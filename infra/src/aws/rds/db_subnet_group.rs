@@ -86,6 +86,32 @@ impl crate::ToJson for DbSubnetGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbSubnetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DBSubnetGroupDescription",
+                "DBSubnetGroupName",
+                "SubnetIds",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            db_subnet_group_description: crate::from_json_required(
+                map,
+                "DBSubnetGroupDescription",
+                path,
+            )?,
+            db_subnet_group_name: crate::from_json_optional(map, "DBSubnetGroupName", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::DBSubnetGroup` (`Fn::GetAtt`).
 impl crate::Handle<DbSubnetGroup> {
     /// `Fn::GetAtt` `DBSubnetGroupArn`.

@@ -195,6 +195,72 @@ impl crate::ToJson for Deployment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Deployment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlueGreenDeploymentName",
+                "Source",
+                "Tags",
+                "TargetAllocatedStorage",
+                "TargetDBClusterParameterGroupName",
+                "TargetDBInstanceClass",
+                "TargetDBParameterGroupName",
+                "TargetEngineVersion",
+                "TargetIops",
+                "TargetStorageThroughput",
+                "TargetStorageType",
+                "UpgradeTargetStorageConfig",
+            ],
+        )?;
+        Ok(Self {
+            blue_green_deployment_name: crate::from_json_required(
+                map,
+                "BlueGreenDeploymentName",
+                path,
+            )?,
+            source: crate::from_json_required(map, "Source", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_allocated_storage: crate::from_json_optional(
+                map,
+                "TargetAllocatedStorage",
+                path,
+            )?,
+            target_db_cluster_parameter_group_name: crate::from_json_optional(
+                map,
+                "TargetDBClusterParameterGroupName",
+                path,
+            )?,
+            target_db_instance_class: crate::from_json_optional(
+                map,
+                "TargetDBInstanceClass",
+                path,
+            )?,
+            target_db_parameter_group_name: crate::from_json_optional(
+                map,
+                "TargetDBParameterGroupName",
+                path,
+            )?,
+            target_engine_version: crate::from_json_optional(map, "TargetEngineVersion", path)?,
+            target_iops: crate::from_json_optional(map, "TargetIops", path)?,
+            target_storage_throughput: crate::from_json_optional(
+                map,
+                "TargetStorageThroughput",
+                path,
+            )?,
+            target_storage_type: crate::from_json_optional(map, "TargetStorageType", path)?,
+            upgrade_target_storage_config: crate::from_json_optional(
+                map,
+                "UpgradeTargetStorageConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RDS::Deployment` (`Fn::GetAtt`).
 impl crate::Handle<Deployment> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the Blue/Green Deployment.

@@ -110,6 +110,36 @@ impl crate::ToJson for OptionGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OptionGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EngineName",
+                "MajorEngineVersion",
+                "OptionConfigurations",
+                "OptionGroupDescription",
+                "OptionGroupName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            engine_name: crate::from_json_required(map, "EngineName", path)?,
+            major_engine_version: crate::from_json_required(map, "MajorEngineVersion", path)?,
+            option_configurations: crate::from_json_optional(map, "OptionConfigurations", path)?,
+            option_group_description: crate::from_json_required(
+                map,
+                "OptionGroupDescription",
+                path,
+            )?,
+            option_group_name: crate::from_json_optional(map, "OptionGroupName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The ``OptionConfiguration`` property type specifies an individual option, and its
 /// settings, within an ``AWS::RDS::OptionGroup`` resource.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,6 +229,40 @@ impl crate::ToJson for OptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DBSecurityGroupMemberships",
+                "OptionName",
+                "OptionSettings",
+                "OptionVersion",
+                "Port",
+                "VpcSecurityGroupMemberships",
+            ],
+        )?;
+        Ok(Self {
+            db_security_group_memberships: crate::from_json_optional(
+                map,
+                "DBSecurityGroupMemberships",
+                path,
+            )?,
+            option_name: crate::from_json_required(map, "OptionName", path)?,
+            option_settings: crate::from_json_optional(map, "OptionSettings", path)?,
+            option_version: crate::from_json_optional(map, "OptionVersion", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            vpc_security_group_memberships: crate::from_json_optional(
+                map,
+                "VpcSecurityGroupMemberships",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<OptionConfiguration> for Value<OptionConfiguration> {
     fn from(value: OptionConfiguration) -> Self {
         Value::Lit(value)
@@ -243,6 +307,17 @@ impl crate::ToJson for OptionSetting {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OptionSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 

@@ -707,6 +707,196 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowVersionUpgrade",
+                "AquaConfigurationStatus",
+                "AutomatedSnapshotRetentionPeriod",
+                "AvailabilityZone",
+                "AvailabilityZoneRelocation",
+                "AvailabilityZoneRelocationStatus",
+                "Classic",
+                "ClusterIdentifier",
+                "ClusterParameterGroupName",
+                "ClusterSecurityGroups",
+                "ClusterSubnetGroupName",
+                "ClusterType",
+                "ClusterVersion",
+                "DBName",
+                "DeferMaintenance",
+                "DeferMaintenanceDuration",
+                "DeferMaintenanceEndTime",
+                "DeferMaintenanceStartTime",
+                "DestinationRegion",
+                "ElasticIp",
+                "Encrypted",
+                "Endpoint",
+                "EnhancedVpcRouting",
+                "HsmClientCertificateIdentifier",
+                "HsmConfigurationIdentifier",
+                "IamRoles",
+                "KmsKeyId",
+                "LoggingProperties",
+                "MaintenanceTrackName",
+                "ManageMasterPassword",
+                "ManualSnapshotRetentionPeriod",
+                "MasterPasswordSecretKmsKeyId",
+                "MasterUserPassword",
+                "MasterUsername",
+                "MultiAZ",
+                "NamespaceResourcePolicy",
+                "NodeType",
+                "NumberOfNodes",
+                "OwnerAccount",
+                "Port",
+                "PreferredMaintenanceWindow",
+                "PubliclyAccessible",
+                "ResourceAction",
+                "RevisionTarget",
+                "RotateEncryptionKey",
+                "SnapshotClusterIdentifier",
+                "SnapshotCopyGrantName",
+                "SnapshotCopyManual",
+                "SnapshotCopyRetentionPeriod",
+                "SnapshotIdentifier",
+                "Tags",
+                "VpcSecurityGroupIds",
+            ],
+        )?;
+        Ok(Self {
+            allow_version_upgrade: crate::from_json_optional(map, "AllowVersionUpgrade", path)?,
+            aqua_configuration_status: crate::from_json_optional(
+                map,
+                "AquaConfigurationStatus",
+                path,
+            )?,
+            automated_snapshot_retention_period: crate::from_json_optional(
+                map,
+                "AutomatedSnapshotRetentionPeriod",
+                path,
+            )?,
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            availability_zone_relocation: crate::from_json_optional(
+                map,
+                "AvailabilityZoneRelocation",
+                path,
+            )?,
+            availability_zone_relocation_status: crate::from_json_optional(
+                map,
+                "AvailabilityZoneRelocationStatus",
+                path,
+            )?,
+            classic: crate::from_json_optional(map, "Classic", path)?,
+            cluster_identifier: crate::from_json_optional(map, "ClusterIdentifier", path)?,
+            cluster_parameter_group_name: crate::from_json_optional(
+                map,
+                "ClusterParameterGroupName",
+                path,
+            )?,
+            cluster_security_groups: crate::from_json_optional(map, "ClusterSecurityGroups", path)?,
+            cluster_subnet_group_name: crate::from_json_optional(
+                map,
+                "ClusterSubnetGroupName",
+                path,
+            )?,
+            cluster_type: crate::from_json_required(map, "ClusterType", path)?,
+            cluster_version: crate::from_json_optional(map, "ClusterVersion", path)?,
+            db_name: crate::from_json_required(map, "DBName", path)?,
+            defer_maintenance: crate::from_json_optional(map, "DeferMaintenance", path)?,
+            defer_maintenance_duration: crate::from_json_optional(
+                map,
+                "DeferMaintenanceDuration",
+                path,
+            )?,
+            defer_maintenance_end_time: crate::from_json_optional(
+                map,
+                "DeferMaintenanceEndTime",
+                path,
+            )?,
+            defer_maintenance_start_time: crate::from_json_optional(
+                map,
+                "DeferMaintenanceStartTime",
+                path,
+            )?,
+            destination_region: crate::from_json_optional(map, "DestinationRegion", path)?,
+            elastic_ip: crate::from_json_optional(map, "ElasticIp", path)?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            endpoint: crate::from_json_optional(map, "Endpoint", path)?,
+            enhanced_vpc_routing: crate::from_json_optional(map, "EnhancedVpcRouting", path)?,
+            hsm_client_certificate_identifier: crate::from_json_optional(
+                map,
+                "HsmClientCertificateIdentifier",
+                path,
+            )?,
+            hsm_configuration_identifier: crate::from_json_optional(
+                map,
+                "HsmConfigurationIdentifier",
+                path,
+            )?,
+            iam_roles: crate::from_json_optional(map, "IamRoles", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            logging_properties: crate::from_json_optional(map, "LoggingProperties", path)?,
+            maintenance_track_name: crate::from_json_optional(map, "MaintenanceTrackName", path)?,
+            manage_master_password: crate::from_json_optional(map, "ManageMasterPassword", path)?,
+            manual_snapshot_retention_period: crate::from_json_optional(
+                map,
+                "ManualSnapshotRetentionPeriod",
+                path,
+            )?,
+            master_password_secret_kms_key_id: crate::from_json_optional(
+                map,
+                "MasterPasswordSecretKmsKeyId",
+                path,
+            )?,
+            master_user_password: crate::from_json_optional(map, "MasterUserPassword", path)?,
+            master_username: crate::from_json_required(map, "MasterUsername", path)?,
+            multi_az: crate::from_json_optional(map, "MultiAZ", path)?,
+            namespace_resource_policy: crate::from_json_optional(
+                map,
+                "NamespaceResourcePolicy",
+                path,
+            )?,
+            node_type: crate::from_json_required(map, "NodeType", path)?,
+            number_of_nodes: crate::from_json_optional(map, "NumberOfNodes", path)?,
+            owner_account: crate::from_json_optional(map, "OwnerAccount", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            preferred_maintenance_window: crate::from_json_optional(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            resource_action: crate::from_json_optional(map, "ResourceAction", path)?,
+            revision_target: crate::from_json_optional(map, "RevisionTarget", path)?,
+            rotate_encryption_key: crate::from_json_optional(map, "RotateEncryptionKey", path)?,
+            snapshot_cluster_identifier: crate::from_json_optional(
+                map,
+                "SnapshotClusterIdentifier",
+                path,
+            )?,
+            snapshot_copy_grant_name: crate::from_json_optional(
+                map,
+                "SnapshotCopyGrantName",
+                path,
+            )?,
+            snapshot_copy_manual: crate::from_json_optional(map, "SnapshotCopyManual", path)?,
+            snapshot_copy_retention_period: crate::from_json_optional(
+                map,
+                "SnapshotCopyRetentionPeriod",
+                path,
+            )?,
+            snapshot_identifier: crate::from_json_optional(map, "SnapshotIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `ClusterNamespaceArn`. The Amazon Resource Name (ARN) of the cluster
@@ -778,6 +968,17 @@ impl crate::ToJson for Endpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Endpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Address", "Port"])?;
+        Ok(Self {
+            address: crate::from_json_optional(map, "Address", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+        })
+    }
+}
+
 impl From<Endpoint> for Value<Endpoint> {
     fn from(value: Endpoint) -> Self {
         Value::Lit(value)
@@ -844,6 +1045,28 @@ impl crate::ToJson for LoggingProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketName",
+                "LogDestinationType",
+                "LogExports",
+                "S3KeyPrefix",
+            ],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            log_destination_type: crate::from_json_optional(map, "LogDestinationType", path)?,
+            log_exports: crate::from_json_optional(map, "LogExports", path)?,
+            s3_key_prefix: crate::from_json_optional(map, "S3KeyPrefix", path)?,
+        })
+    }
+}
+
 impl From<LoggingProperties> for Value<LoggingProperties> {
     fn from(value: LoggingProperties) -> Self {
         Value::Lit(value)
@@ -878,6 +1101,21 @@ impl AquaConfigurationStatus {
 impl crate::ToJson for AquaConfigurationStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AquaConfigurationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("auto", Self::Auto),
+                ("disabled", Self::Disabled),
+                ("enabled", Self::Enabled),
+            ],
+        )
     }
 }
 

@@ -91,6 +91,30 @@ impl crate::ToJson for ClusterParameterGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterParameterGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "ParameterGroupFamily",
+                "ParameterGroupName",
+                "Parameters",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            parameter_group_family: crate::from_json_required(map, "ParameterGroupFamily", path)?,
+            parameter_group_name: crate::from_json_optional(map, "ParameterGroupName", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// A `Parameter` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parameter {
@@ -120,6 +144,17 @@ impl crate::ToJson for Parameter {
         crate::put(&mut out, "ParameterName", &self.parameter_name);
         crate::put(&mut out, "ParameterValue", &self.parameter_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Parameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterName", "ParameterValue"])?;
+        Ok(Self {
+            parameter_name: crate::from_json_required(map, "ParameterName", path)?,
+            parameter_value: crate::from_json_required(map, "ParameterValue", path)?,
+        })
     }
 }
 

@@ -55,6 +55,17 @@ impl crate::ToJson for ClusterSecurityGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterSecurityGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::ClusterSecurityGroup` (`Fn::GetAtt`).
 impl crate::Handle<ClusterSecurityGroup> {
     /// `Fn::GetAtt` `Id`.

@@ -87,6 +87,36 @@ impl crate::ToJson for ClusterSecurityGroupIngress {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterSecurityGroupIngress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CIDRIP",
+                "ClusterSecurityGroupName",
+                "EC2SecurityGroupName",
+                "EC2SecurityGroupOwnerId",
+            ],
+        )?;
+        Ok(Self {
+            cidrip: crate::from_json_optional(map, "CIDRIP", path)?,
+            cluster_security_group_name: crate::from_json_required(
+                map,
+                "ClusterSecurityGroupName",
+                path,
+            )?,
+            ec2_security_group_name: crate::from_json_optional(map, "EC2SecurityGroupName", path)?,
+            ec2_security_group_owner_id: crate::from_json_optional(
+                map,
+                "EC2SecurityGroupOwnerId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::ClusterSecurityGroupIngress` (`Fn::GetAtt`).
 impl crate::Handle<ClusterSecurityGroupIngress> {
     /// `Fn::GetAtt` `Id`.

@@ -63,6 +63,18 @@ impl crate::ToJson for ClusterSubnetGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterSubnetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "SubnetIds", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::ClusterSubnetGroup` (`Fn::GetAtt`).
 impl crate::Handle<ClusterSubnetGroup> {
     /// `Fn::GetAtt` `ClusterSubnetGroupName`. This name must be unique for all subnet groups that

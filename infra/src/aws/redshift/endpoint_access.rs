@@ -82,6 +82,30 @@ impl crate::ToJson for EndpointAccess {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterIdentifier",
+                "EndpointName",
+                "ResourceOwner",
+                "SubnetGroupName",
+                "VpcSecurityGroupIds",
+            ],
+        )?;
+        Ok(Self {
+            cluster_identifier: crate::from_json_required(map, "ClusterIdentifier", path)?,
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            resource_owner: crate::from_json_optional(map, "ResourceOwner", path)?,
+            subnet_group_name: crate::from_json_required(map, "SubnetGroupName", path)?,
+            vpc_security_group_ids: crate::from_json_required(map, "VpcSecurityGroupIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::EndpointAccess` (`Fn::GetAtt`).
 impl crate::Handle<EndpointAccess> {
     /// `Fn::GetAtt` `Address`. The DNS address of the endpoint.

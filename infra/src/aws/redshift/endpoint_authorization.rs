@@ -75,6 +75,23 @@ impl crate::ToJson for EndpointAuthorization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointAuthorization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Account", "ClusterIdentifier", "Force", "VpcIds"],
+        )?;
+        Ok(Self {
+            account: crate::from_json_required(map, "Account", path)?,
+            cluster_identifier: crate::from_json_required(map, "ClusterIdentifier", path)?,
+            force: crate::from_json_optional(map, "Force", path)?,
+            vpc_ids: crate::from_json_optional(map, "VpcIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::EndpointAuthorization` (`Fn::GetAtt`).
 impl crate::Handle<EndpointAuthorization> {
     /// `Fn::GetAtt` `AllowedAllVPCs`. Indicates whether all VPCs in the grantee account are

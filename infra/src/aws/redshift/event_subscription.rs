@@ -121,6 +121,36 @@ impl crate::ToJson for EventSubscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "EventCategories",
+                "Severity",
+                "SnsTopicArn",
+                "SourceIds",
+                "SourceType",
+                "SubscriptionName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            event_categories: crate::from_json_optional(map, "EventCategories", path)?,
+            severity: crate::from_json_optional(map, "Severity", path)?,
+            sns_topic_arn: crate::from_json_optional(map, "SnsTopicArn", path)?,
+            source_ids: crate::from_json_optional(map, "SourceIds", path)?,
+            source_type: crate::from_json_optional(map, "SourceType", path)?,
+            subscription_name: crate::from_json_required(map, "SubscriptionName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::EventSubscription` (`Fn::GetAtt`).
 impl crate::Handle<EventSubscription> {
     /// `Fn::GetAtt` `CustSubscriptionId`. The name of the Amazon Redshift event notification
@@ -193,6 +223,23 @@ impl crate::ToJson for EventCategory {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventCategory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("configuration", Self::Configuration),
+                ("management", Self::Management),
+                ("monitoring", Self::Monitoring),
+                ("security", Self::Security),
+                ("pending", Self::Pending),
+            ],
+        )
+    }
+}
+
 impl From<EventCategory> for Value<EventCategory> {
     fn from(value: EventCategory) -> Self {
         Value::Lit(value)
@@ -222,6 +269,13 @@ impl Severity {
 impl crate::ToJson for Severity {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Severity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ERROR", Self::Error), ("INFO", Self::Info)])
     }
 }
 
@@ -262,6 +316,23 @@ impl SourceType {
 impl crate::ToJson for SourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("cluster", Self::Cluster),
+                ("cluster-parameter-group", Self::ClusterParameterGroup),
+                ("cluster-security-group", Self::ClusterSecurityGroup),
+                ("cluster-snapshot", Self::ClusterSnapshot),
+                ("scheduled-action", Self::ScheduledAction),
+            ],
+        )
     }
 }
 

@@ -101,6 +101,36 @@ impl crate::ToJson for Integration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Integration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalEncryptionContext",
+                "IntegrationName",
+                "KMSKeyId",
+                "SourceArn",
+                "Tags",
+                "TargetArn",
+            ],
+        )?;
+        Ok(Self {
+            additional_encryption_context: crate::from_json_optional(
+                map,
+                "AdditionalEncryptionContext",
+                path,
+            )?,
+            integration_name: crate::from_json_optional(map, "IntegrationName", path)?,
+            kms_key_id: crate::from_json_optional(map, "KMSKeyId", path)?,
+            source_arn: crate::from_json_required(map, "SourceArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_arn: crate::from_json_required(map, "TargetArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::Integration` (`Fn::GetAtt`).
 impl crate::Handle<Integration> {
     /// `Fn::GetAtt` `CreateTime`. The time (UTC) when the integration was created.

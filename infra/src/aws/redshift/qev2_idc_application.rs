@@ -76,6 +76,32 @@ impl crate::ToJson for Qev2IdcApplication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Qev2IdcApplication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IdcDisplayName",
+                "IdcInstanceArn",
+                "Qev2IdcApplicationName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            idc_display_name: crate::from_json_required(map, "IdcDisplayName", path)?,
+            idc_instance_arn: crate::from_json_required(map, "IdcInstanceArn", path)?,
+            qev2_idc_application_name: crate::from_json_required(
+                map,
+                "Qev2IdcApplicationName",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::QEV2IdcApplication` (`Fn::GetAtt`).
 impl crate::Handle<Qev2IdcApplication> {
     /// `Fn::GetAtt` `IdcManagedApplicationArn`. The Amazon Resource Name (ARN) for the Amazon

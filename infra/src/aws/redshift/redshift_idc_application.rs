@@ -149,6 +149,48 @@ impl crate::ToJson for RedshiftIdcApplication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftIdcApplication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationType",
+                "AuthorizedTokenIssuerList",
+                "IamRoleArn",
+                "IdcDisplayName",
+                "IdcInstanceArn",
+                "IdentityNamespace",
+                "RedshiftIdcApplicationName",
+                "ServiceIntegrations",
+                "SsoTagKeys",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            application_type: crate::from_json_optional(map, "ApplicationType", path)?,
+            authorized_token_issuer_list: crate::from_json_optional(
+                map,
+                "AuthorizedTokenIssuerList",
+                path,
+            )?,
+            iam_role_arn: crate::from_json_required(map, "IamRoleArn", path)?,
+            idc_display_name: crate::from_json_required(map, "IdcDisplayName", path)?,
+            idc_instance_arn: crate::from_json_required(map, "IdcInstanceArn", path)?,
+            identity_namespace: crate::from_json_optional(map, "IdentityNamespace", path)?,
+            redshift_idc_application_name: crate::from_json_required(
+                map,
+                "RedshiftIdcApplicationName",
+                path,
+            )?,
+            service_integrations: crate::from_json_optional(map, "ServiceIntegrations", path)?,
+            sso_tag_keys: crate::from_json_optional(map, "SsoTagKeys", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::RedshiftIdcApplication` (`Fn::GetAtt`).
 impl crate::Handle<RedshiftIdcApplication> {
     /// `Fn::GetAtt` `IdcManagedApplicationArn`. The ARN for the Amazon Redshift IAM Identity
@@ -222,6 +264,29 @@ impl crate::ToJson for AuthorizedTokenIssuer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthorizedTokenIssuer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AuthorizedAudiencesList", "TrustedTokenIssuerArn"],
+        )?;
+        Ok(Self {
+            authorized_audiences_list: crate::from_json_optional(
+                map,
+                "AuthorizedAudiencesList",
+                path,
+            )?,
+            trusted_token_issuer_arn: crate::from_json_optional(
+                map,
+                "TrustedTokenIssuerArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AuthorizedTokenIssuer> for Value<AuthorizedTokenIssuer> {
     fn from(value: AuthorizedTokenIssuer) -> Self {
         Value::Lit(value)
@@ -253,6 +318,16 @@ impl crate::ToJson for Connect {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connect {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Authorization"])?;
+        Ok(Self {
+            authorization: crate::from_json_required(map, "Authorization", path)?,
+        })
+    }
+}
+
 impl From<Connect> for Value<Connect> {
     fn from(value: Connect) -> Self {
         Value::Lit(value)
@@ -280,6 +355,16 @@ impl crate::ToJson for LakeFormationQuery {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Authorization", &self.authorization);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LakeFormationQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Authorization"])?;
+        Ok(Self {
+            authorization: crate::from_json_required(map, "Authorization", path)?,
+        })
     }
 }
 
@@ -319,6 +404,16 @@ impl crate::ToJson for LakeFormationScopeUnion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LakeFormationScopeUnion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LakeFormationQuery"])?;
+        Ok(Self {
+            lake_formation_query: crate::from_json_optional(map, "LakeFormationQuery", path)?,
+        })
+    }
+}
+
 impl From<LakeFormationScopeUnion> for Value<LakeFormationScopeUnion> {
     fn from(value: LakeFormationScopeUnion) -> Self {
         Value::Lit(value)
@@ -347,6 +442,16 @@ impl crate::ToJson for ReadWriteAccess {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Authorization", &self.authorization);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReadWriteAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Authorization"])?;
+        Ok(Self {
+            authorization: crate::from_json_required(map, "Authorization", path)?,
+        })
     }
 }
 
@@ -384,6 +489,16 @@ impl crate::ToJson for RedshiftScopeUnion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftScopeUnion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Connect"])?;
+        Ok(Self {
+            connect: crate::from_json_optional(map, "Connect", path)?,
+        })
+    }
+}
+
 impl From<RedshiftScopeUnion> for Value<RedshiftScopeUnion> {
     fn from(value: RedshiftScopeUnion) -> Self {
         Value::Lit(value)
@@ -417,6 +532,16 @@ impl crate::ToJson for S3AccessGrantsScopeUnion {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ReadWriteAccess", &self.read_write_access);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3AccessGrantsScopeUnion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReadWriteAccess"])?;
+        Ok(Self {
+            read_write_access: crate::from_json_optional(map, "ReadWriteAccess", path)?,
+        })
     }
 }
 
@@ -482,6 +607,19 @@ impl crate::ToJson for ServiceIntegrationsUnion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceIntegrationsUnion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LakeFormation", "Redshift", "S3AccessGrants"])?;
+        Ok(Self {
+            lake_formation: crate::from_json_optional(map, "LakeFormation", path)?,
+            redshift: crate::from_json_optional(map, "Redshift", path)?,
+            s3_access_grants: crate::from_json_optional(map, "S3AccessGrants", path)?,
+        })
+    }
+}
+
 impl From<ServiceIntegrationsUnion> for Value<ServiceIntegrationsUnion> {
     fn from(value: ServiceIntegrationsUnion) -> Self {
         Value::Lit(value)
@@ -510,6 +648,17 @@ impl ApplicationType {
 impl crate::ToJson for ApplicationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("None", Self::None), ("Lakehouse", Self::Lakehouse)],
+        )
     }
 }
 
@@ -544,6 +693,17 @@ impl crate::ToJson for Authorization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Authorization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<Authorization> for Value<Authorization> {
     fn from(value: Authorization) -> Self {
         Value::Lit(value)
@@ -575,6 +735,17 @@ impl crate::ToJson for ConnectAuthorization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectAuthorization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<ConnectAuthorization> for Value<ConnectAuthorization> {
     fn from(value: ConnectAuthorization) -> Self {
         Value::Lit(value)
@@ -603,6 +774,17 @@ impl ReadWriteAccessAuthorization {
 impl crate::ToJson for ReadWriteAccessAuthorization {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReadWriteAccessAuthorization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
     }
 }
 

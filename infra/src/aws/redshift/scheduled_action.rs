@@ -124,6 +124,40 @@ impl crate::ToJson for ScheduledAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enable",
+                "EndTime",
+                "IamRole",
+                "Schedule",
+                "ScheduledActionDescription",
+                "ScheduledActionName",
+                "StartTime",
+                "TargetAction",
+            ],
+        )?;
+        Ok(Self {
+            enable: crate::from_json_optional(map, "Enable", path)?,
+            end_time: crate::from_json_optional(map, "EndTime", path)?,
+            iam_role: crate::from_json_optional(map, "IamRole", path)?,
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            scheduled_action_description: crate::from_json_optional(
+                map,
+                "ScheduledActionDescription",
+                path,
+            )?,
+            scheduled_action_name: crate::from_json_required(map, "ScheduledActionName", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+            target_action: crate::from_json_optional(map, "TargetAction", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::ScheduledAction` (`Fn::GetAtt`).
 impl crate::Handle<ScheduledAction> {
     /// `Fn::GetAtt` `NextInvocations`. List of times when the scheduled action will run.

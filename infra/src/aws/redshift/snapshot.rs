@@ -82,6 +82,32 @@ impl crate::ToJson for Snapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Snapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterIdentifier",
+                "ManualSnapshotRetentionPeriod",
+                "SnapshotIdentifier",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cluster_identifier: crate::from_json_required(map, "ClusterIdentifier", path)?,
+            manual_snapshot_retention_period: crate::from_json_optional(
+                map,
+                "ManualSnapshotRetentionPeriod",
+                path,
+            )?,
+            snapshot_identifier: crate::from_json_required(map, "SnapshotIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::Snapshot` (`Fn::GetAtt`).
 impl crate::Handle<Snapshot> {
     /// `Fn::GetAtt` `AvailabilityZone`. The Availability Zone in which the cluster was created.

@@ -76,6 +76,23 @@ impl crate::ToJson for SnapshotCopyGrant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnapshotCopyGrant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["KmsKeyId", "SnapshotCopyGrantName", "Tags"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            snapshot_copy_grant_name: crate::from_json_required(
+                map,
+                "SnapshotCopyGrantName",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::SnapshotCopyGrant` (`Fn::GetAtt`).
 impl crate::Handle<SnapshotCopyGrant> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the snapshot copy grant.

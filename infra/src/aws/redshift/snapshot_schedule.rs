@@ -76,6 +76,28 @@ impl crate::ToJson for SnapshotSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnapshotSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ScheduleDefinitions",
+                "ScheduleDescription",
+                "ScheduleIdentifier",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            schedule_definitions: crate::from_json_required(map, "ScheduleDefinitions", path)?,
+            schedule_description: crate::from_json_optional(map, "ScheduleDescription", path)?,
+            schedule_identifier: crate::from_json_required(map, "ScheduleIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::SnapshotSchedule` (`Fn::GetAtt`).
 impl crate::Handle<SnapshotSchedule> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the snapshot schedule.

@@ -104,6 +104,34 @@ impl crate::ToJson for UsageLimit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UsageLimit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Amount",
+                "BreachAction",
+                "ClusterIdentifier",
+                "FeatureType",
+                "LimitType",
+                "Period",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            amount: crate::from_json_required(map, "Amount", path)?,
+            breach_action: crate::from_json_optional(map, "BreachAction", path)?,
+            cluster_identifier: crate::from_json_required(map, "ClusterIdentifier", path)?,
+            feature_type: crate::from_json_required(map, "FeatureType", path)?,
+            limit_type: crate::from_json_required(map, "LimitType", path)?,
+            period: crate::from_json_optional(map, "Period", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Redshift::UsageLimit` (`Fn::GetAtt`).
 impl crate::Handle<UsageLimit> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the usage limit.
@@ -142,6 +170,21 @@ impl BreachAction {
 impl crate::ToJson for BreachAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BreachAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("log", Self::Log),
+                ("emit-metric", Self::EmitMetric),
+                ("disable", Self::Disable),
+            ],
+        )
     }
 }
 
@@ -184,6 +227,25 @@ impl crate::ToJson for FeatureType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeatureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("spectrum", Self::Spectrum),
+                ("concurrency-scaling", Self::ConcurrencyScaling),
+                ("cross-region-datasharing", Self::CrossRegionDatasharing),
+                (
+                    "extra-compute-for-automatic-optimization",
+                    Self::ExtraComputeForAutomaticOptimization,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<FeatureType> for Value<FeatureType> {
     fn from(value: FeatureType) -> Self {
         Value::Lit(value)
@@ -215,6 +277,17 @@ impl LimitType {
 impl crate::ToJson for LimitType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LimitType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("time", Self::Time), ("data-scanned", Self::DataScanned)],
+        )
     }
 }
 
@@ -250,6 +323,21 @@ impl Period {
 impl crate::ToJson for Period {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Period {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("daily", Self::Daily),
+                ("weekly", Self::Weekly),
+                ("monthly", Self::Monthly),
+            ],
+        )
     }
 }
 

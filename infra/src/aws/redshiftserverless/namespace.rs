@@ -241,6 +241,72 @@ impl crate::ToJson for Namespace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Namespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdminPasswordSecretKmsKeyId",
+                "AdminUserPassword",
+                "AdminUsername",
+                "DbName",
+                "DefaultIamRoleArn",
+                "FinalSnapshotName",
+                "FinalSnapshotRetentionPeriod",
+                "IamRoles",
+                "KmsKeyId",
+                "LogExports",
+                "ManageAdminPassword",
+                "NamespaceName",
+                "NamespaceResourcePolicy",
+                "RedshiftIdcApplicationArn",
+                "SnapshotCopyConfigurations",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            admin_password_secret_kms_key_id: crate::from_json_optional(
+                map,
+                "AdminPasswordSecretKmsKeyId",
+                path,
+            )?,
+            admin_user_password: crate::from_json_optional(map, "AdminUserPassword", path)?,
+            admin_username: crate::from_json_optional(map, "AdminUsername", path)?,
+            db_name: crate::from_json_optional(map, "DbName", path)?,
+            default_iam_role_arn: crate::from_json_optional(map, "DefaultIamRoleArn", path)?,
+            final_snapshot_name: crate::from_json_optional(map, "FinalSnapshotName", path)?,
+            final_snapshot_retention_period: crate::from_json_optional(
+                map,
+                "FinalSnapshotRetentionPeriod",
+                path,
+            )?,
+            iam_roles: crate::from_json_optional(map, "IamRoles", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            log_exports: crate::from_json_optional(map, "LogExports", path)?,
+            manage_admin_password: crate::from_json_optional(map, "ManageAdminPassword", path)?,
+            namespace_name: crate::from_json_required(map, "NamespaceName", path)?,
+            namespace_resource_policy: crate::from_json_optional(
+                map,
+                "NamespaceResourcePolicy",
+                path,
+            )?,
+            redshift_idc_application_arn: crate::from_json_optional(
+                map,
+                "RedshiftIdcApplicationArn",
+                path,
+            )?,
+            snapshot_copy_configurations: crate::from_json_optional(
+                map,
+                "SnapshotCopyConfigurations",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RedshiftServerless::Namespace` (`Fn::GetAtt`).
 impl crate::Handle<Namespace> {
     /// `Fn::GetAtt` `Namespace`.
@@ -356,6 +422,30 @@ impl crate::ToJson for SnapshotCopyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnapshotCopyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationKmsKeyId",
+                "DestinationRegion",
+                "SnapshotRetentionPeriod",
+            ],
+        )?;
+        Ok(Self {
+            destination_kms_key_id: crate::from_json_optional(map, "DestinationKmsKeyId", path)?,
+            destination_region: crate::from_json_required(map, "DestinationRegion", path)?,
+            snapshot_retention_period: crate::from_json_optional(
+                map,
+                "SnapshotRetentionPeriod",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SnapshotCopyConfiguration> for Value<SnapshotCopyConfiguration> {
     fn from(value: SnapshotCopyConfiguration) -> Self {
         Value::Lit(value)
@@ -387,6 +477,21 @@ impl LogExport {
 impl crate::ToJson for LogExport {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogExport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("useractivitylog", Self::Useractivitylog),
+                ("userlog", Self::Userlog),
+                ("connectionlog", Self::Connectionlog),
+            ],
+        )
     }
 }
 

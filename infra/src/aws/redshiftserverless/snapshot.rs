@@ -77,6 +77,23 @@ impl crate::ToJson for Snapshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Snapshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NamespaceName", "RetentionPeriod", "SnapshotName", "Tags"],
+        )?;
+        Ok(Self {
+            namespace_name: crate::from_json_optional(map, "NamespaceName", path)?,
+            retention_period: crate::from_json_optional(map, "RetentionPeriod", path)?,
+            snapshot_name: crate::from_json_required(map, "SnapshotName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RedshiftServerless::Snapshot` (`Fn::GetAtt`).
 impl crate::Handle<Snapshot> {
     /// `Fn::GetAtt` `OwnerAccount`. The owner account of the snapshot.

@@ -254,6 +254,60 @@ impl crate::ToJson for Workgroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workgroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BaseCapacity",
+                "ConfigParameters",
+                "EnhancedVpcRouting",
+                "MaxCapacity",
+                "NamespaceName",
+                "Port",
+                "PricePerformanceTarget",
+                "PubliclyAccessible",
+                "RecoveryPointId",
+                "SecurityGroupIds",
+                "SnapshotArn",
+                "SnapshotName",
+                "SnapshotOwnerAccount",
+                "SubnetIds",
+                "Tags",
+                "TrackName",
+                "Workgroup",
+                "WorkgroupName",
+            ],
+        )?;
+        Ok(Self {
+            base_capacity: crate::from_json_optional(map, "BaseCapacity", path)?,
+            config_parameters: crate::from_json_optional(map, "ConfigParameters", path)?,
+            enhanced_vpc_routing: crate::from_json_optional(map, "EnhancedVpcRouting", path)?,
+            max_capacity: crate::from_json_optional(map, "MaxCapacity", path)?,
+            namespace_name: crate::from_json_optional(map, "NamespaceName", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            price_performance_target: crate::from_json_optional(
+                map,
+                "PricePerformanceTarget",
+                path,
+            )?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            recovery_point_id: crate::from_json_optional(map, "RecoveryPointId", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            snapshot_arn: crate::from_json_optional(map, "SnapshotArn", path)?,
+            snapshot_name: crate::from_json_optional(map, "SnapshotName", path)?,
+            snapshot_owner_account: crate::from_json_optional(map, "SnapshotOwnerAccount", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            track_name: crate::from_json_optional(map, "TrackName", path)?,
+            workgroup: crate::from_json_optional(map, "Workgroup", path)?,
+            workgroup_name: crate::from_json_required(map, "WorkgroupName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RedshiftServerless::Workgroup` (`Fn::GetAtt`).
 impl crate::Handle<Workgroup> {
     /// `Fn::GetAtt` `Workgroup.BaseCapacity`.
@@ -377,6 +431,17 @@ impl crate::ToJson for ConfigParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParameterKey", "ParameterValue"])?;
+        Ok(Self {
+            parameter_key: crate::from_json_optional(map, "ParameterKey", path)?,
+            parameter_value: crate::from_json_optional(map, "ParameterValue", path)?,
+        })
+    }
+}
+
 impl From<ConfigParameter> for Value<ConfigParameter> {
     fn from(value: ConfigParameter) -> Self {
         Value::Lit(value)
@@ -430,6 +495,18 @@ impl crate::ToJson for Endpoint {
         crate::put_opt(&mut out, "Port", &self.port);
         crate::put_opt(&mut out, "VpcEndpoints", &self.vpc_endpoints);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Endpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Address", "Port", "VpcEndpoints"])?;
+        Ok(Self {
+            address: crate::from_json_optional(map, "Address", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            vpc_endpoints: crate::from_json_optional(map, "VpcEndpoints", path)?,
+        })
     }
 }
 
@@ -499,6 +576,28 @@ impl crate::ToJson for NetworkInterface {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkInterface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "NetworkInterfaceId",
+                "PrivateIpAddress",
+                "SubnetId",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            network_interface_id: crate::from_json_optional(map, "NetworkInterfaceId", path)?,
+            private_ip_address: crate::from_json_optional(map, "PrivateIpAddress", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+        })
+    }
+}
+
 impl From<NetworkInterface> for Value<NetworkInterface> {
     fn from(value: NetworkInterface) -> Self {
         Value::Lit(value)
@@ -542,6 +641,17 @@ impl crate::ToJson for PerformanceTarget {
         crate::put_opt(&mut out, "Level", &self.level);
         crate::put_opt(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PerformanceTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Level", "Status"])?;
+        Ok(Self {
+            level: crate::from_json_optional(map, "Level", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
     }
 }
 
@@ -601,6 +711,19 @@ impl crate::ToJson for VpcEndpoint {
         crate::put_opt(&mut out, "VpcEndpointId", &self.vpc_endpoint_id);
         crate::put_opt(&mut out, "VpcId", &self.vpc_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["NetworkInterfaces", "VpcEndpointId", "VpcId"])?;
+        Ok(Self {
+            network_interfaces: crate::from_json_optional(map, "NetworkInterfaces", path)?,
+            vpc_endpoint_id: crate::from_json_optional(map, "VpcEndpointId", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
     }
 }
 
@@ -797,6 +920,56 @@ impl crate::ToJson for WorkgroupWorkgroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkgroupWorkgroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BaseCapacity",
+                "ConfigParameters",
+                "CreationDate",
+                "Endpoint",
+                "EnhancedVpcRouting",
+                "MaxCapacity",
+                "NamespaceName",
+                "PricePerformanceTarget",
+                "PubliclyAccessible",
+                "SecurityGroupIds",
+                "Status",
+                "SubnetIds",
+                "TrackName",
+                "WorkgroupArn",
+                "WorkgroupId",
+                "WorkgroupName",
+            ],
+        )?;
+        Ok(Self {
+            base_capacity: crate::from_json_optional(map, "BaseCapacity", path)?,
+            config_parameters: crate::from_json_optional(map, "ConfigParameters", path)?,
+            creation_date: crate::from_json_optional(map, "CreationDate", path)?,
+            endpoint: crate::from_json_optional(map, "Endpoint", path)?,
+            enhanced_vpc_routing: crate::from_json_optional(map, "EnhancedVpcRouting", path)?,
+            max_capacity: crate::from_json_optional(map, "MaxCapacity", path)?,
+            namespace_name: crate::from_json_optional(map, "NamespaceName", path)?,
+            price_performance_target: crate::from_json_optional(
+                map,
+                "PricePerformanceTarget",
+                path,
+            )?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            track_name: crate::from_json_optional(map, "TrackName", path)?,
+            workgroup_arn: crate::from_json_optional(map, "WorkgroupArn", path)?,
+            workgroup_id: crate::from_json_optional(map, "WorkgroupId", path)?,
+            workgroup_name: crate::from_json_optional(map, "WorkgroupName", path)?,
+        })
+    }
+}
+
 impl From<WorkgroupWorkgroup> for Value<WorkgroupWorkgroup> {
     fn from(value: WorkgroupWorkgroup) -> Self {
         Value::Lit(value)
@@ -825,6 +998,17 @@ impl PerformanceTargetStatus {
 impl crate::ToJson for PerformanceTargetStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PerformanceTargetStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -862,6 +1046,22 @@ impl WorkgroupStatus {
 impl crate::ToJson for WorkgroupStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkgroupStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATING", Self::Creating),
+                ("AVAILABLE", Self::Available),
+                ("MODIFYING", Self::Modifying),
+                ("DELETING", Self::Deleting),
+            ],
+        )
     }
 }
 

@@ -87,6 +87,32 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiGatewayProxy",
+                "EnvironmentIdentifier",
+                "Name",
+                "ProxyType",
+                "Tags",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            api_gateway_proxy: crate::from_json_optional(map, "ApiGatewayProxy", path)?,
+            environment_identifier: crate::from_json_required(map, "EnvironmentIdentifier", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            proxy_type: crate::from_json_required(map, "ProxyType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RefactorSpaces::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `ApiGatewayId`.
@@ -170,6 +196,17 @@ impl crate::ToJson for ApiGatewayProxyInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiGatewayProxyInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndpointType", "StageName"])?;
+        Ok(Self {
+            endpoint_type: crate::from_json_optional(map, "EndpointType", path)?,
+            stage_name: crate::from_json_optional(map, "StageName", path)?,
+        })
+    }
+}
+
 impl From<ApiGatewayProxyInput> for Value<ApiGatewayProxyInput> {
     fn from(value: ApiGatewayProxyInput) -> Self {
         Value::Lit(value)
@@ -201,6 +238,17 @@ impl crate::ToJson for ApiGatewayEndpointType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApiGatewayEndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("REGIONAL", Self::Regional), ("PRIVATE", Self::Private)],
+        )
+    }
+}
+
 impl From<ApiGatewayEndpointType> for Value<ApiGatewayEndpointType> {
     fn from(value: ApiGatewayEndpointType) -> Self {
         Value::Lit(value)
@@ -226,6 +274,13 @@ impl ProxyType {
 impl crate::ToJson for ProxyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProxyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("API_GATEWAY", Self::ApiGateway)])
     }
 }
 

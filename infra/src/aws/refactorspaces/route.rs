@@ -100,6 +100,34 @@ impl crate::ToJson for Route {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Route {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationIdentifier",
+                "DefaultRoute",
+                "EnvironmentIdentifier",
+                "RouteType",
+                "ServiceIdentifier",
+                "Tags",
+                "UriPathRoute",
+            ],
+        )?;
+        Ok(Self {
+            application_identifier: crate::from_json_required(map, "ApplicationIdentifier", path)?,
+            default_route: crate::from_json_optional(map, "DefaultRoute", path)?,
+            environment_identifier: crate::from_json_required(map, "EnvironmentIdentifier", path)?,
+            route_type: crate::from_json_required(map, "RouteType", path)?,
+            service_identifier: crate::from_json_required(map, "ServiceIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            uri_path_route: crate::from_json_optional(map, "UriPathRoute", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RefactorSpaces::Route` (`Fn::GetAtt`).
 impl crate::Handle<Route> {
     /// `Fn::GetAtt` `Arn`.
@@ -139,6 +167,16 @@ impl crate::ToJson for DefaultRouteInput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ActivationState", &self.activation_state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultRouteInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ActivationState"])?;
+        Ok(Self {
+            activation_state: crate::from_json_required(map, "ActivationState", path)?,
+        })
     }
 }
 
@@ -212,6 +250,30 @@ impl crate::ToJson for UriPathRouteInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UriPathRouteInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActivationState",
+                "AppendSourcePath",
+                "IncludeChildPaths",
+                "Methods",
+                "SourcePath",
+            ],
+        )?;
+        Ok(Self {
+            activation_state: crate::from_json_required(map, "ActivationState", path)?,
+            append_source_path: crate::from_json_optional(map, "AppendSourcePath", path)?,
+            include_child_paths: crate::from_json_optional(map, "IncludeChildPaths", path)?,
+            methods: crate::from_json_optional(map, "Methods", path)?,
+            source_path: crate::from_json_optional(map, "SourcePath", path)?,
+        })
+    }
+}
+
 impl From<UriPathRouteInput> for Value<UriPathRouteInput> {
     fn from(value: UriPathRouteInput) -> Self {
         Value::Lit(value)
@@ -258,6 +320,25 @@ impl crate::ToJson for Method {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Method {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DELETE", Self::Delete),
+                ("GET", Self::Get),
+                ("HEAD", Self::Head),
+                ("OPTIONS", Self::Options),
+                ("PATCH", Self::Patch),
+                ("POST", Self::Post),
+                ("PUT", Self::Put),
+            ],
+        )
+    }
+}
+
 impl From<Method> for Value<Method> {
     fn from(value: Method) -> Self {
         Value::Lit(value)
@@ -289,6 +370,17 @@ impl crate::ToJson for RouteActivationState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteActivationState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("INACTIVE", Self::Inactive), ("ACTIVE", Self::Active)],
+        )
+    }
+}
+
 impl From<RouteActivationState> for Value<RouteActivationState> {
     fn from(value: RouteActivationState) -> Self {
         Value::Lit(value)
@@ -317,6 +409,17 @@ impl RouteType {
 impl crate::ToJson for RouteType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("URI_PATH", Self::UriPath)],
+        )
     }
 }
 

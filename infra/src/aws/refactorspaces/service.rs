@@ -120,6 +120,38 @@ impl crate::ToJson for Service {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Service {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationIdentifier",
+                "Description",
+                "EndpointType",
+                "EnvironmentIdentifier",
+                "LambdaEndpoint",
+                "Name",
+                "Tags",
+                "UrlEndpoint",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            application_identifier: crate::from_json_required(map, "ApplicationIdentifier", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            endpoint_type: crate::from_json_required(map, "EndpointType", path)?,
+            environment_identifier: crate::from_json_required(map, "EnvironmentIdentifier", path)?,
+            lambda_endpoint: crate::from_json_optional(map, "LambdaEndpoint", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            url_endpoint: crate::from_json_optional(map, "UrlEndpoint", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RefactorSpaces::Service` (`Fn::GetAtt`).
 impl crate::Handle<Service> {
     /// `Fn::GetAtt` `Arn`.
@@ -152,6 +184,16 @@ impl crate::ToJson for LambdaEndpointInput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaEndpointInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+        })
     }
 }
 
@@ -195,6 +237,17 @@ impl crate::ToJson for UrlEndpointInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UrlEndpointInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HealthUrl", "Url"])?;
+        Ok(Self {
+            health_url: crate::from_json_optional(map, "HealthUrl", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<UrlEndpointInput> for Value<UrlEndpointInput> {
     fn from(value: UrlEndpointInput) -> Self {
         Value::Lit(value)
@@ -223,6 +276,13 @@ impl ServiceEndpointType {
 impl crate::ToJson for ServiceEndpointType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceEndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("LAMBDA", Self::Lambda), ("URL", Self::Url)])
     }
 }
 

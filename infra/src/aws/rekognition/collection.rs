@@ -58,6 +58,17 @@ impl crate::ToJson for Collection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Collection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CollectionId", "Tags"])?;
+        Ok(Self {
+            collection_id: crate::from_json_required(map, "CollectionId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Rekognition::Collection` (`Fn::GetAtt`).
 impl crate::Handle<Collection> {
     /// `Fn::GetAtt` `Arn`.

@@ -67,6 +67,18 @@ impl crate::ToJson for Dataset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dataset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatasetType", "ProjectArn", "Tags"])?;
+        Ok(Self {
+            dataset_type: crate::from_json_required(map, "DatasetType", path)?,
+            project_arn: crate::from_json_optional(map, "ProjectArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Rekognition::Dataset` (`Fn::GetAtt`).
 impl crate::Handle<Dataset> {
     /// `Fn::GetAtt` `DatasetArn`. The ARN of the dataset.
@@ -98,6 +110,13 @@ impl DatasetType {
 impl crate::ToJson for DatasetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TRAIN", Self::Train), ("TEST", Self::Test)])
     }
 }
 

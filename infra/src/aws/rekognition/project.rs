@@ -58,6 +58,17 @@ impl crate::ToJson for Project {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Project {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProjectName", "Tags"])?;
+        Ok(Self {
+            project_name: crate::from_json_required(map, "ProjectName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Rekognition::Project` (`Fn::GetAtt`).
 impl crate::Handle<Project> {
     /// `Fn::GetAtt` `Arn`.

@@ -212,6 +212,54 @@ impl crate::ToJson for StreamProcessor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamProcessor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BoundingBoxRegionsOfInterest",
+                "ConnectedHomeSettings",
+                "DataSharingPreference",
+                "FaceSearchSettings",
+                "KinesisDataStream",
+                "KinesisVideoStream",
+                "KmsKeyId",
+                "Name",
+                "NotificationChannel",
+                "PolygonRegionsOfInterest",
+                "RoleArn",
+                "S3Destination",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            bounding_box_regions_of_interest: crate::from_json_optional(
+                map,
+                "BoundingBoxRegionsOfInterest",
+                path,
+            )?,
+            connected_home_settings: crate::from_json_optional(map, "ConnectedHomeSettings", path)?,
+            data_sharing_preference: crate::from_json_optional(map, "DataSharingPreference", path)?,
+            face_search_settings: crate::from_json_optional(map, "FaceSearchSettings", path)?,
+            kinesis_data_stream: crate::from_json_optional(map, "KinesisDataStream", path)?,
+            kinesis_video_stream: crate::from_json_required(map, "KinesisVideoStream", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            notification_channel: crate::from_json_optional(map, "NotificationChannel", path)?,
+            polygon_regions_of_interest: crate::from_json_optional(
+                map,
+                "PolygonRegionsOfInterest",
+                path,
+            )?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            s3_destination: crate::from_json_optional(map, "S3Destination", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Rekognition::StreamProcessor` (`Fn::GetAtt`).
 impl crate::Handle<StreamProcessor> {
     /// `Fn::GetAtt` `Arn`. The ARN of the stream processor
@@ -271,6 +319,19 @@ impl crate::ToJson for BoundingBox {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BoundingBox {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Height", "Left", "Top", "Width"])?;
+        Ok(Self {
+            height: crate::from_json_required(map, "Height", path)?,
+            left: crate::from_json_required(map, "Left", path)?,
+            top: crate::from_json_required(map, "Top", path)?,
+            width: crate::from_json_required(map, "Width", path)?,
+        })
+    }
+}
+
 impl From<BoundingBox> for Value<BoundingBox> {
     fn from(value: BoundingBox) -> Self {
         Value::Lit(value)
@@ -314,6 +375,17 @@ impl crate::ToJson for ConnectedHomeSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectedHomeSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Labels", "MinConfidence"])?;
+        Ok(Self {
+            labels: crate::from_json_required(map, "Labels", path)?,
+            min_confidence: crate::from_json_optional(map, "MinConfidence", path)?,
+        })
+    }
+}
+
 impl From<ConnectedHomeSettings> for Value<ConnectedHomeSettings> {
     fn from(value: ConnectedHomeSettings) -> Self {
         Value::Lit(value)
@@ -342,6 +414,16 @@ impl crate::ToJson for DataSharingPreference {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "OptIn", &self.opt_in);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSharingPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OptIn"])?;
+        Ok(Self {
+            opt_in: crate::from_json_required(map, "OptIn", path)?,
+        })
     }
 }
 
@@ -389,6 +471,17 @@ impl crate::ToJson for FaceSearchSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FaceSearchSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CollectionId", "FaceMatchThreshold"])?;
+        Ok(Self {
+            collection_id: crate::from_json_required(map, "CollectionId", path)?,
+            face_match_threshold: crate::from_json_optional(map, "FaceMatchThreshold", path)?,
+        })
+    }
+}
+
 impl From<FaceSearchSettings> for Value<FaceSearchSettings> {
     fn from(value: FaceSearchSettings) -> Self {
         Value::Lit(value)
@@ -415,6 +508,16 @@ impl crate::ToJson for KinesisDataStream {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisDataStream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+        })
     }
 }
 
@@ -446,6 +549,16 @@ impl crate::ToJson for KinesisVideoStream {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisVideoStream {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+        })
+    }
+}
+
 impl From<KinesisVideoStream> for Value<KinesisVideoStream> {
     fn from(value: KinesisVideoStream) -> Self {
         Value::Lit(value)
@@ -472,6 +585,16 @@ impl crate::ToJson for NotificationChannel {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+        })
     }
 }
 
@@ -506,6 +629,17 @@ impl crate::ToJson for Point {
         crate::put(&mut out, "X", &self.x);
         crate::put(&mut out, "Y", &self.y);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Point {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["X", "Y"])?;
+        Ok(Self {
+            x: crate::from_json_required(map, "X", path)?,
+            y: crate::from_json_required(map, "Y", path)?,
+        })
     }
 }
 
@@ -548,6 +682,17 @@ impl crate::ToJson for S3Destination {
         crate::put(&mut out, "BucketName", &self.bucket_name);
         crate::put_opt(&mut out, "ObjectKeyPrefix", &self.object_key_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "ObjectKeyPrefix"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            object_key_prefix: crate::from_json_optional(map, "ObjectKeyPrefix", path)?,
+        })
     }
 }
 

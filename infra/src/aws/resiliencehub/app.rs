@@ -128,6 +128,38 @@ impl crate::ToJson for App {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for App {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppAssessmentSchedule",
+                "AppTemplateBody",
+                "Description",
+                "EventSubscriptions",
+                "Name",
+                "PermissionModel",
+                "ResiliencyPolicyArn",
+                "ResourceMappings",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_assessment_schedule: crate::from_json_optional(map, "AppAssessmentSchedule", path)?,
+            app_template_body: crate::from_json_required(map, "AppTemplateBody", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_subscriptions: crate::from_json_optional(map, "EventSubscriptions", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permission_model: crate::from_json_optional(map, "PermissionModel", path)?,
+            resiliency_policy_arn: crate::from_json_optional(map, "ResiliencyPolicyArn", path)?,
+            resource_mappings: crate::from_json_required(map, "ResourceMappings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResilienceHub::App` (`Fn::GetAtt`).
 impl crate::Handle<App> {
     /// `Fn::GetAtt` `AppArn`. Amazon Resource Name (ARN) of the App.
@@ -178,6 +210,18 @@ impl crate::ToJson for EventSubscription {
         crate::put(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "SnsTopicArn", &self.sns_topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventType", "Name", "SnsTopicArn"])?;
+        Ok(Self {
+            event_type: crate::from_json_required(map, "EventType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sns_topic_arn: crate::from_json_optional(map, "SnsTopicArn", path)?,
+        })
     }
 }
 
@@ -242,6 +286,22 @@ impl crate::ToJson for PermissionModel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PermissionModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CrossAccountRoleArns", "InvokerRoleName", "Type"],
+        )?;
+        Ok(Self {
+            cross_account_role_arns: crate::from_json_optional(map, "CrossAccountRoleArns", path)?,
+            invoker_role_name: crate::from_json_optional(map, "InvokerRoleName", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<PermissionModel> for Value<PermissionModel> {
     fn from(value: PermissionModel) -> Self {
         Value::Lit(value)
@@ -293,6 +353,23 @@ impl crate::ToJson for PhysicalResourceId {
         crate::put(&mut out, "Identifier", &self.identifier);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PhysicalResourceId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AwsAccountId", "AwsRegion", "Identifier", "Type"],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            aws_region: crate::from_json_optional(map, "AwsRegion", path)?,
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -373,6 +450,32 @@ impl crate::ToJson for ResourceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EksSourceName",
+                "LogicalStackName",
+                "MappingType",
+                "PhysicalResourceId",
+                "ResourceName",
+                "TerraformSourceName",
+            ],
+        )?;
+        Ok(Self {
+            eks_source_name: crate::from_json_optional(map, "EksSourceName", path)?,
+            logical_stack_name: crate::from_json_optional(map, "LogicalStackName", path)?,
+            mapping_type: crate::from_json_required(map, "MappingType", path)?,
+            physical_resource_id: crate::from_json_required(map, "PhysicalResourceId", path)?,
+            resource_name: crate::from_json_optional(map, "ResourceName", path)?,
+            terraform_source_name: crate::from_json_optional(map, "TerraformSourceName", path)?,
+        })
+    }
+}
+
 impl From<ResourceMapping> for Value<ResourceMapping> {
     fn from(value: ResourceMapping) -> Self {
         Value::Lit(value)
@@ -401,6 +504,17 @@ impl AppAssessmentSchedule {
 impl crate::ToJson for AppAssessmentSchedule {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppAssessmentSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Disabled", Self::Disabled), ("Daily", Self::Daily)],
+        )
     }
 }
 
@@ -435,6 +549,23 @@ impl crate::ToJson for EventType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "ScheduledAssessmentFailure",
+                    Self::ScheduledAssessmentFailure,
+                ),
+                ("DriftDetected", Self::DriftDetected),
+            ],
+        )
+    }
+}
+
 impl From<EventType> for Value<EventType> {
     fn from(value: EventType) -> Self {
         Value::Lit(value)
@@ -465,6 +596,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LegacyIAMUser", Self::LegacyIamUser),
+                ("RoleBased", Self::RoleBased),
+            ],
+        )
     }
 }
 

@@ -93,6 +93,36 @@ impl crate::ToJson for ResiliencyPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResiliencyPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataLocationConstraint",
+                "Policy",
+                "PolicyDescription",
+                "PolicyName",
+                "Tags",
+                "Tier",
+            ],
+        )?;
+        Ok(Self {
+            data_location_constraint: crate::from_json_optional(
+                map,
+                "DataLocationConstraint",
+                path,
+            )?,
+            policy: crate::from_json_required(map, "Policy", path)?,
+            policy_description: crate::from_json_optional(map, "PolicyDescription", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tier: crate::from_json_required(map, "Tier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResilienceHub::ResiliencyPolicy` (`Fn::GetAtt`).
 impl crate::Handle<ResiliencyPolicy> {
     /// `Fn::GetAtt` `PolicyArn`. Amazon Resource Name (ARN) of the Resiliency Policy.
@@ -126,6 +156,17 @@ impl crate::ToJson for FailurePolicy {
         crate::put(&mut out, "RpoInSecs", &self.rpo_in_secs);
         crate::put(&mut out, "RtoInSecs", &self.rto_in_secs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailurePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RpoInSecs", "RtoInSecs"])?;
+        Ok(Self {
+            rpo_in_secs: crate::from_json_required(map, "RpoInSecs", path)?,
+            rto_in_secs: crate::from_json_required(map, "RtoInSecs", path)?,
+        })
     }
 }
 
@@ -181,6 +222,19 @@ impl crate::ToJson for PolicyMap {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyMap {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AZ", "Hardware", "Region", "Software"])?;
+        Ok(Self {
+            az: crate::from_json_required(map, "AZ", path)?,
+            hardware: crate::from_json_required(map, "Hardware", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            software: crate::from_json_required(map, "Software", path)?,
+        })
+    }
+}
+
 impl From<PolicyMap> for Value<PolicyMap> {
     fn from(value: PolicyMap) -> Self {
         Value::Lit(value)
@@ -212,6 +266,21 @@ impl DataLocationConstraint {
 impl crate::ToJson for DataLocationConstraint {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLocationConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AnyLocation", Self::AnyLocation),
+                ("SameContinent", Self::SameContinent),
+                ("SameCountry", Self::SameCountry),
+            ],
+        )
     }
 }
 
@@ -252,6 +321,23 @@ impl Tier {
 impl crate::ToJson for Tier {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MissionCritical", Self::MissionCritical),
+                ("Critical", Self::Critical),
+                ("Important", Self::Important),
+                ("CoreServices", Self::CoreServices),
+                ("NonCritical", Self::NonCritical),
+            ],
+        )
     }
 }
 

@@ -127,6 +127,38 @@ impl crate::ToJson for Policy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilitySlo",
+                "DataRecovery",
+                "Description",
+                "KmsKeyId",
+                "MultiAz",
+                "MultiRegion",
+                "Name",
+                "SharingEnabled",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            availability_slo: crate::from_json_optional(map, "AvailabilitySlo", path)?,
+            data_recovery: crate::from_json_optional(map, "DataRecovery", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            multi_az: crate::from_json_optional(map, "MultiAz", path)?,
+            multi_region: crate::from_json_optional(map, "MultiRegion", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sharing_enabled: crate::from_json_optional(map, "SharingEnabled", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResilienceHubV2::Policy` (`Fn::GetAtt`).
 impl crate::Handle<Policy> {
     /// `Fn::GetAtt` `AssociatedServiceCount`. The number of services associated with this policy.
@@ -178,6 +210,16 @@ impl crate::ToJson for AvailabilitySlo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailabilitySlo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Target"])?;
+        Ok(Self {
+            target: crate::from_json_optional(map, "Target", path)?,
+        })
+    }
+}
+
 impl From<AvailabilitySlo> for Value<AvailabilitySlo> {
     fn from(value: AvailabilitySlo) -> Self {
         Value::Lit(value)
@@ -215,6 +257,20 @@ impl crate::ToJson for DataRecoveryTargets {
             &self.time_between_backups_in_minutes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataRecoveryTargets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TimeBetweenBackupsInMinutes"])?;
+        Ok(Self {
+            time_between_backups_in_minutes: crate::from_json_optional(
+                map,
+                "TimeBetweenBackupsInMinutes",
+                path,
+            )?,
+        })
     }
 }
 
@@ -281,6 +337,26 @@ impl crate::ToJson for MultiAzTargets {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiAzTargets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DisasterRecoveryApproach", "RpoInMinutes", "RtoInMinutes"],
+        )?;
+        Ok(Self {
+            disaster_recovery_approach: crate::from_json_optional(
+                map,
+                "DisasterRecoveryApproach",
+                path,
+            )?,
+            rpo_in_minutes: crate::from_json_optional(map, "RpoInMinutes", path)?,
+            rto_in_minutes: crate::from_json_optional(map, "RtoInMinutes", path)?,
+        })
+    }
+}
+
 impl From<MultiAzTargets> for Value<MultiAzTargets> {
     fn from(value: MultiAzTargets) -> Self {
         Value::Lit(value)
@@ -344,6 +420,26 @@ impl crate::ToJson for MultiRegionTargets {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiRegionTargets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DisasterRecoveryApproach", "RpoInMinutes", "RtoInMinutes"],
+        )?;
+        Ok(Self {
+            disaster_recovery_approach: crate::from_json_optional(
+                map,
+                "DisasterRecoveryApproach",
+                path,
+            )?,
+            rpo_in_minutes: crate::from_json_optional(map, "RpoInMinutes", path)?,
+            rto_in_minutes: crate::from_json_optional(map, "RtoInMinutes", path)?,
+        })
+    }
+}
+
 impl From<MultiRegionTargets> for Value<MultiRegionTargets> {
     fn from(value: MultiRegionTargets) -> Self {
         Value::Lit(value)
@@ -384,6 +480,23 @@ impl crate::ToJson for DisasterRecoveryApproach {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DisasterRecoveryApproach {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACTIVE_ACTIVE", Self::ActiveActive),
+                ("HOT_STANDBY", Self::HotStandby),
+                ("WARM_STANDBY", Self::WarmStandby),
+                ("PILOT_LIGHT", Self::PilotLight),
+                ("BACKUP_AND_RESTORE", Self::BackupAndRestore),
+            ],
+        )
+    }
+}
+
 impl From<DisasterRecoveryApproach> for Value<DisasterRecoveryApproach> {
     fn from(value: DisasterRecoveryApproach) -> Self {
         Value::Lit(value)
@@ -421,6 +534,23 @@ impl MultiRegionTargetsDisasterRecoveryApproach {
 impl crate::ToJson for MultiRegionTargetsDisasterRecoveryApproach {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiRegionTargetsDisasterRecoveryApproach {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACTIVE_ACTIVE", Self::ActiveActive),
+                ("HOT_STANDBY", Self::HotStandby),
+                ("WARM_STANDBY", Self::WarmStandby),
+                ("PILOT_LIGHT", Self::PilotLight),
+                ("BACKUP_AND_RESTORE", Self::BackupAndRestore),
+            ],
+        )
     }
 }
 

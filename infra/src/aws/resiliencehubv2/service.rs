@@ -182,6 +182,50 @@ impl crate::ToJson for Service {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Service {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Assertions",
+                "AssociatedSystems",
+                "DependencyDiscovery",
+                "Description",
+                "DevOpsAgentConfiguration",
+                "InputSources",
+                "KmsKeyId",
+                "Name",
+                "PermissionModel",
+                "PolicyArn",
+                "Regions",
+                "ReportConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            assertions: crate::from_json_optional(map, "Assertions", path)?,
+            associated_systems: crate::from_json_optional(map, "AssociatedSystems", path)?,
+            dependency_discovery: crate::from_json_optional(map, "DependencyDiscovery", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            dev_ops_agent_configuration: crate::from_json_optional(
+                map,
+                "DevOpsAgentConfiguration",
+                path,
+            )?,
+            input_sources: crate::from_json_optional(map, "InputSources", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permission_model: crate::from_json_optional(map, "PermissionModel", path)?,
+            policy_arn: crate::from_json_optional(map, "PolicyArn", path)?,
+            regions: crate::from_json_required(map, "Regions", path)?,
+            report_configuration: crate::from_json_optional(map, "ReportConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResilienceHubV2::Service` (`Fn::GetAtt`).
 impl crate::Handle<Service> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the service was created.
@@ -228,6 +272,16 @@ impl crate::ToJson for AssertionDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssertionDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Text"])?;
+        Ok(Self {
+            text: crate::from_json_required(map, "Text", path)?,
+        })
+    }
+}
+
 impl From<AssertionDefinition> for Value<AssertionDefinition> {
     fn from(value: AssertionDefinition) -> Self {
         Value::Lit(value)
@@ -265,6 +319,17 @@ impl crate::ToJson for AssociatedSystem {
         crate::put(&mut out, "SystemArn", &self.system_arn);
         crate::put_opt(&mut out, "UserJourneyIds", &self.user_journey_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssociatedSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SystemArn", "UserJourneyIds"])?;
+        Ok(Self {
+            system_arn: crate::from_json_required(map, "SystemArn", path)?,
+            user_journey_ids: crate::from_json_optional(map, "UserJourneyIds", path)?,
+        })
     }
 }
 
@@ -312,6 +377,17 @@ impl crate::ToJson for CrossAccountRoleConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CrossAccountRoleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CrossAccountRoleArn", "ExternalId"])?;
+        Ok(Self {
+            cross_account_role_arn: crate::from_json_required(map, "CrossAccountRoleArn", path)?,
+            external_id: crate::from_json_optional(map, "ExternalId", path)?,
+        })
+    }
+}
+
 impl From<CrossAccountRoleConfiguration> for Value<CrossAccountRoleConfiguration> {
     fn from(value: CrossAccountRoleConfiguration) -> Self {
         Value::Lit(value)
@@ -343,6 +419,16 @@ impl crate::ToJson for DevOpsAgentConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AgentSpaceArn", &self.agent_space_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DevOpsAgentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AgentSpaceArn"])?;
+        Ok(Self {
+            agent_space_arn: crate::from_json_required(map, "AgentSpaceArn", path)?,
+        })
     }
 }
 
@@ -403,6 +489,17 @@ impl crate::ToJson for EksLabelSelector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksLabelSelector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MatchExpressions", "MatchLabels"])?;
+        Ok(Self {
+            match_expressions: crate::from_json_optional(map, "MatchExpressions", path)?,
+            match_labels: crate::from_json_optional(map, "MatchLabels", path)?,
+        })
+    }
+}
+
 impl From<EksLabelSelector> for Value<EksLabelSelector> {
     fn from(value: EksLabelSelector) -> Self {
         Value::Lit(value)
@@ -446,6 +543,18 @@ impl crate::ToJson for EksLabelSelectorRequirement {
         crate::put(&mut out, "Operator", &self.operator);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksLabelSelectorRequirement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Operator", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            operator: crate::from_json_required(map, "Operator", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -499,6 +608,19 @@ impl crate::ToJson for EksSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EksSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ClusterArn", "LabelSelector", "Namespaces"])?;
+        Ok(Self {
+            cluster_arn: crate::from_json_required(map, "ClusterArn", path)?,
+            label_selector: crate::from_json_optional(map, "LabelSelector", path)?,
+            namespaces: crate::from_json_required(map, "Namespaces", path)?,
+        })
+    }
+}
+
 impl From<EksSource> for Value<EksSource> {
     fn from(value: EksSource) -> Self {
         Value::Lit(value)
@@ -531,6 +653,16 @@ impl crate::ToJson for InputSourceDefinition {
             &self.resource_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputSourceDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceConfiguration"])?;
+        Ok(Self {
+            resource_configuration: crate::from_json_required(map, "ResourceConfiguration", path)?,
+        })
     }
 }
 
@@ -581,6 +713,18 @@ impl crate::ToJson for PermissionModel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PermissionModel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CrossAccountRoleArns", "InvokerRoleName"])?;
+        Ok(Self {
+            cross_account_role_arns: crate::from_json_optional(map, "CrossAccountRoleArns", path)?,
+            invoker_role_name: crate::from_json_required(map, "InvokerRoleName", path)?,
+        })
+    }
+}
+
 impl From<PermissionModel> for Value<PermissionModel> {
     fn from(value: PermissionModel) -> Self {
         Value::Lit(value)
@@ -612,6 +756,16 @@ impl crate::ToJson for ReportOutputConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReportOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3"])?;
+        Ok(Self {
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
     }
 }
 
@@ -691,6 +845,30 @@ impl crate::ToJson for ResourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CfnStackArn",
+                "DesignFileS3Url",
+                "Eks",
+                "ResourceTags",
+                "TfStateFileUrl",
+            ],
+        )?;
+        Ok(Self {
+            cfn_stack_arn: crate::from_json_optional(map, "CfnStackArn", path)?,
+            design_file_s3_url: crate::from_json_optional(map, "DesignFileS3Url", path)?,
+            eks: crate::from_json_optional(map, "Eks", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            tf_state_file_url: crate::from_json_optional(map, "TfStateFileUrl", path)?,
+        })
+    }
+}
+
 impl From<ResourceConfiguration> for Value<ResourceConfiguration> {
     fn from(value: ResourceConfiguration) -> Self {
         Value::Lit(value)
@@ -725,6 +903,17 @@ impl crate::ToJson for ResourceTag {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceTag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -765,6 +954,17 @@ impl crate::ToJson for S3ReportOutputConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ReportOutputConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketOwner", "BucketPath"])?;
+        Ok(Self {
+            bucket_owner: crate::from_json_required(map, "BucketOwner", path)?,
+            bucket_path: crate::from_json_required(map, "BucketPath", path)?,
+        })
+    }
+}
+
 impl From<S3ReportOutputConfiguration> for Value<S3ReportOutputConfiguration> {
     fn from(value: S3ReportOutputConfiguration) -> Self {
         Value::Lit(value)
@@ -792,6 +992,16 @@ impl crate::ToJson for ServiceReportConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ReportOutput", &self.report_output);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceReportConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReportOutput"])?;
+        Ok(Self {
+            report_output: crate::from_json_required(map, "ReportOutput", path)?,
+        })
     }
 }
 
@@ -829,6 +1039,21 @@ impl crate::ToJson for DependencyDiscovery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DependencyDiscovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ENABLED", Self::Enabled),
+                ("DISABLED", Self::Disabled),
+                ("INITIALIZING", Self::Initializing),
+            ],
+        )
+    }
+}
+
 impl From<DependencyDiscovery> for Value<DependencyDiscovery> {
     fn from(value: DependencyDiscovery) -> Self {
         Value::Lit(value)
@@ -863,6 +1088,22 @@ impl Operator {
 impl crate::ToJson for Operator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Operator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IN", Self::In),
+                ("NOT_IN", Self::NotIn),
+                ("EXISTS", Self::Exists),
+                ("DOES_NOT_EXIST", Self::DoesNotExist),
+            ],
+        )
     }
 }
 

@@ -67,6 +67,23 @@ impl crate::ToJson for ServiceFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Criticality", "Description", "Name", "ServiceArn"],
+        )?;
+        Ok(Self {
+            criticality: crate::from_json_required(map, "Criticality", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            service_arn: crate::from_json_required(map, "ServiceArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResilienceHubV2::ServiceFunction` (`Fn::GetAtt`).
 impl crate::Handle<ServiceFunction> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the service function was created.
@@ -117,6 +134,20 @@ impl Criticality {
 impl crate::ToJson for Criticality {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Criticality {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRIMARY", Self::Primary),
+                ("SUPPLEMENTAL", Self::Supplemental),
+            ],
+        )
     }
 }
 

@@ -87,6 +87,24 @@ impl crate::ToJson for System {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for System {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "KmsKeyId", "Name", "SharingEnabled", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sharing_enabled: crate::from_json_optional(map, "SharingEnabled", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResilienceHubV2::System` (`Fn::GetAtt`).
 impl crate::Handle<System> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the system was created.

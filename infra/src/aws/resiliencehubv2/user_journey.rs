@@ -73,6 +73,23 @@ impl crate::ToJson for UserJourney {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserJourney {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "PolicyArn", "SystemIdentifier"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy_arn: crate::from_json_optional(map, "PolicyArn", path)?,
+            system_identifier: crate::from_json_required(map, "SystemIdentifier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResilienceHubV2::UserJourney` (`Fn::GetAtt`).
 impl crate::Handle<UserJourney> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp when the user journey was created.

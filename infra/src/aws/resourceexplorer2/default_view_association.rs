@@ -45,6 +45,16 @@ impl crate::ToJson for DefaultViewAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultViewAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ViewArn"])?;
+        Ok(Self {
+            view_arn: crate::from_json_required(map, "ViewArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResourceExplorer2::DefaultViewAssociation` (`Fn::GetAtt`).
 impl crate::Handle<DefaultViewAssociation> {
     /// `Fn::GetAtt` `AssociatedAwsPrincipal`. The AWS principal that the default view is

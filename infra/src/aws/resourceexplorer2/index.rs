@@ -54,6 +54,17 @@ impl crate::ToJson for Index {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Index {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "Type"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResourceExplorer2::Index` (`Fn::GetAtt`).
 impl crate::Handle<Index> {
     /// `Fn::GetAtt` `Arn`.
@@ -89,6 +100,17 @@ impl IndexType {
 impl crate::ToJson for IndexType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IndexType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LOCAL", Self::Local), ("AGGREGATOR", Self::Aggregator)],
+        )
     }
 }
 

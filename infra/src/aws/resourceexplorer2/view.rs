@@ -87,6 +87,24 @@ impl crate::ToJson for View {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for View {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Filters", "IncludedProperties", "Scope", "Tags", "ViewName"],
+        )?;
+        Ok(Self {
+            filters: crate::from_json_optional(map, "Filters", path)?,
+            included_properties: crate::from_json_optional(map, "IncludedProperties", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            view_name: crate::from_json_required(map, "ViewName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResourceExplorer2::View` (`Fn::GetAtt`).
 impl crate::Handle<View> {
     /// `Fn::GetAtt` `ViewArn`.
@@ -117,6 +135,16 @@ impl crate::ToJson for IncludedProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludedProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<IncludedProperty> for Value<IncludedProperty> {
     fn from(value: IncludedProperty) -> Self {
         Value::Lit(value)
@@ -144,6 +172,16 @@ impl crate::ToJson for SearchFilter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FilterString", &self.filter_string);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SearchFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FilterString"])?;
+        Ok(Self {
+            filter_string: crate::from_json_required(map, "FilterString", path)?,
+        })
     }
 }
 

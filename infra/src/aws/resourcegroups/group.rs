@@ -94,6 +94,32 @@ impl crate::ToJson for Group {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Group {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Configuration",
+                "Description",
+                "Name",
+                "ResourceQuery",
+                "Resources",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            resource_query: crate::from_json_optional(map, "ResourceQuery", path)?,
+            resources: crate::from_json_optional(map, "Resources", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResourceGroups::Group` (`Fn::GetAtt`).
 impl crate::Handle<Group> {
     /// `Fn::GetAtt` `Arn`. The Resource Group ARN.
@@ -145,6 +171,17 @@ impl crate::ToJson for ConfigurationItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Parameters", "Type"])?;
+        Ok(Self {
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ConfigurationItem> for Value<ConfigurationItem> {
     fn from(value: ConfigurationItem) -> Self {
         Value::Lit(value)
@@ -188,6 +225,17 @@ impl crate::ToJson for ConfigurationParameter {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Values"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
     }
 }
 
@@ -247,6 +295,22 @@ impl crate::ToJson for Query {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Query {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ResourceTypeFilters", "StackIdentifier", "TagFilters"],
+        )?;
+        Ok(Self {
+            resource_type_filters: crate::from_json_optional(map, "ResourceTypeFilters", path)?,
+            stack_identifier: crate::from_json_optional(map, "StackIdentifier", path)?,
+            tag_filters: crate::from_json_optional(map, "TagFilters", path)?,
+        })
+    }
+}
+
 impl From<Query> for Value<Query> {
     fn from(value: Query) -> Self {
         Value::Lit(value)
@@ -290,6 +354,17 @@ impl crate::ToJson for ResourceQuery {
         crate::put_opt(&mut out, "Query", &self.query);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Query", "Type"])?;
+        Ok(Self {
+            query: crate::from_json_optional(map, "Query", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -339,6 +414,17 @@ impl crate::ToJson for TagFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<TagFilter> for Value<TagFilter> {
     fn from(value: TagFilter) -> Self {
         Value::Lit(value)
@@ -367,6 +453,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TAG_FILTERS_1_0", Self::TagFilters10),
+                ("CLOUDFORMATION_STACK_1_0", Self::CloudformationStack10),
+            ],
+        )
     }
 }
 

@@ -67,6 +67,19 @@ impl crate::ToJson for TagSyncTask {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagSyncTask {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Group", "RoleArn", "TagKey", "TagValue"])?;
+        Ok(Self {
+            group: crate::from_json_required(map, "Group", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tag_key: crate::from_json_required(map, "TagKey", path)?,
+            tag_value: crate::from_json_required(map, "TagValue", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ResourceGroups::TagSyncTask` (`Fn::GetAtt`).
 impl crate::Handle<TagSyncTask> {
     /// `Fn::GetAtt` `GroupArn`. The Amazon resource name (ARN) of the ApplicationGroup for which

@@ -62,6 +62,17 @@ impl crate::ToJson for Fleet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Fleet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RoboMaker::Fleet` (`Fn::GetAtt`).
 impl crate::Handle<Fleet> {
     /// `Fn::GetAtt` `Arn`.

@@ -83,6 +83,24 @@ impl crate::ToJson for Robot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Robot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Architecture", "Fleet", "GreengrassGroupId", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            architecture: crate::from_json_required(map, "Architecture", path)?,
+            fleet: crate::from_json_optional(map, "Fleet", path)?,
+            greengrass_group_id: crate::from_json_required(map, "GreengrassGroupId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RoboMaker::Robot` (`Fn::GetAtt`).
 impl crate::Handle<Robot> {
     /// `Fn::GetAtt` `Arn`.
@@ -116,6 +134,21 @@ impl Architecture {
 impl crate::ToJson for Architecture {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Architecture {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("X86_64", Self::X8664),
+                ("ARM64", Self::Arm64),
+                ("ARMHF", Self::Armhf),
+            ],
+        )
     }
 }
 

@@ -94,6 +94,32 @@ impl crate::ToJson for RobotApplication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RobotApplication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CurrentRevisionId",
+                "Environment",
+                "Name",
+                "RobotSoftwareSuite",
+                "Sources",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            current_revision_id: crate::from_json_optional(map, "CurrentRevisionId", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            robot_software_suite: crate::from_json_required(map, "RobotSoftwareSuite", path)?,
+            sources: crate::from_json_optional(map, "Sources", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RoboMaker::RobotApplication` (`Fn::GetAtt`).
 impl crate::Handle<RobotApplication> {
     /// `Fn::GetAtt` `Arn`.
@@ -133,6 +159,17 @@ impl crate::ToJson for RobotSoftwareSuite {
         crate::put(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RobotSoftwareSuite {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Version"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 
@@ -178,6 +215,18 @@ impl crate::ToJson for SourceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Architecture", "S3Bucket", "S3Key"])?;
+        Ok(Self {
+            architecture: crate::from_json_required(map, "Architecture", path)?,
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_key: crate::from_json_required(map, "S3Key", path)?,
+        })
+    }
+}
+
 impl From<SourceConfig> for Value<SourceConfig> {
     fn from(value: SourceConfig) -> Self {
         Value::Lit(value)
@@ -209,6 +258,21 @@ impl Architecture {
 impl crate::ToJson for Architecture {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Architecture {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("X86_64", Self::X8664),
+                ("ARM64", Self::Arm64),
+                ("ARMHF", Self::Armhf),
+            ],
+        )
     }
 }
 
@@ -246,6 +310,21 @@ impl crate::ToJson for Name {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ROS", Self::Ros),
+                ("ROS2", Self::Ros2),
+                ("General", Self::General),
+            ],
+        )
+    }
+}
+
 impl From<Name> for Value<Name> {
     fn from(value: Name) -> Self {
         Value::Lit(value)
@@ -277,6 +356,21 @@ impl Version {
 impl crate::ToJson for Version {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Version {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Kinetic", Self::Kinetic),
+                ("Melodic", Self::Melodic),
+                ("Dashing", Self::Dashing),
+            ],
+        )
     }
 }
 

@@ -117,6 +117,40 @@ impl crate::ToJson for SimulationApplication {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimulationApplication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CurrentRevisionId",
+                "Environment",
+                "Name",
+                "RenderingEngine",
+                "RobotSoftwareSuite",
+                "SimulationSoftwareSuite",
+                "Sources",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            current_revision_id: crate::from_json_optional(map, "CurrentRevisionId", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            rendering_engine: crate::from_json_optional(map, "RenderingEngine", path)?,
+            robot_software_suite: crate::from_json_required(map, "RobotSoftwareSuite", path)?,
+            simulation_software_suite: crate::from_json_required(
+                map,
+                "SimulationSoftwareSuite",
+                path,
+            )?,
+            sources: crate::from_json_optional(map, "Sources", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RoboMaker::SimulationApplication` (`Fn::GetAtt`).
 impl crate::Handle<SimulationApplication> {
     /// `Fn::GetAtt` `Arn`.
@@ -150,6 +184,17 @@ impl crate::ToJson for RenderingEngine {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RenderingEngine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Version"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            version: crate::from_json_required(map, "Version", path)?,
+        })
     }
 }
 
@@ -193,6 +238,17 @@ impl crate::ToJson for RobotSoftwareSuite {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RobotSoftwareSuite {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Version"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<RobotSoftwareSuite> for Value<RobotSoftwareSuite> {
     fn from(value: RobotSoftwareSuite) -> Self {
         Value::Lit(value)
@@ -230,6 +286,17 @@ impl crate::ToJson for SimulationSoftwareSuite {
         crate::put(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimulationSoftwareSuite {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Version"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 
@@ -275,6 +342,18 @@ impl crate::ToJson for SourceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Architecture", "S3Bucket", "S3Key"])?;
+        Ok(Self {
+            architecture: crate::from_json_required(map, "Architecture", path)?,
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_key: crate::from_json_required(map, "S3Key", path)?,
+        })
+    }
+}
+
 impl From<SourceConfig> for Value<SourceConfig> {
     fn from(value: SourceConfig) -> Self {
         Value::Lit(value)
@@ -309,6 +388,21 @@ impl crate::ToJson for Architecture {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Architecture {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("X86_64", Self::X8664),
+                ("ARM64", Self::Arm64),
+                ("ARMHF", Self::Armhf),
+            ],
+        )
+    }
+}
+
 impl From<Architecture> for Value<Architecture> {
     fn from(value: Architecture) -> Self {
         Value::Lit(value)
@@ -334,6 +428,13 @@ impl Name {
 impl crate::ToJson for Name {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Name {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("OGRE", Self::Ogre)])
     }
 }
 
@@ -371,6 +472,21 @@ impl crate::ToJson for RobotSoftwareSuiteName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RobotSoftwareSuiteName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ROS", Self::Ros),
+                ("ROS2", Self::Ros2),
+                ("General", Self::General),
+            ],
+        )
+    }
+}
+
 impl From<RobotSoftwareSuiteName> for Value<RobotSoftwareSuiteName> {
     fn from(value: RobotSoftwareSuiteName) -> Self {
         Value::Lit(value)
@@ -402,6 +518,21 @@ impl SimulationSoftwareSuiteName {
 impl crate::ToJson for SimulationSoftwareSuiteName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimulationSoftwareSuiteName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Gazebo", Self::Gazebo),
+                ("RosbagPlay", Self::RosbagPlay),
+                ("SimulationRuntime", Self::SimulationRuntime),
+            ],
+        )
     }
 }
 
@@ -451,6 +582,25 @@ impl crate::ToJson for SimulationSoftwareSuiteVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimulationSoftwareSuiteVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("7", Self::V7),
+                ("9", Self::V9),
+                ("11", Self::V11),
+                ("Kinetic", Self::Kinetic),
+                ("Melodic", Self::Melodic),
+                ("Dashing", Self::Dashing),
+                ("Foxy", Self::Foxy),
+            ],
+        )
+    }
+}
+
 impl From<SimulationSoftwareSuiteVersion> for Value<SimulationSoftwareSuiteVersion> {
     fn from(value: SimulationSoftwareSuiteVersion) -> Self {
         Value::Lit(value)
@@ -485,6 +635,22 @@ impl Version {
 impl crate::ToJson for Version {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Version {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Kinetic", Self::Kinetic),
+                ("Melodic", Self::Melodic),
+                ("Dashing", Self::Dashing),
+                ("Foxy", Self::Foxy),
+            ],
+        )
     }
 }
 

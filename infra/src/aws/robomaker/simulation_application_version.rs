@@ -58,6 +58,17 @@ impl crate::ToJson for SimulationApplicationVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SimulationApplicationVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Application", "CurrentRevisionId"])?;
+        Ok(Self {
+            application: crate::from_json_required(map, "Application", path)?,
+            current_revision_id: crate::from_json_optional(map, "CurrentRevisionId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RoboMaker::SimulationApplicationVersion` (`Fn::GetAtt`).
 impl crate::Handle<SimulationApplicationVersion> {
     /// `Fn::GetAtt` `ApplicationVersion`.

@@ -78,6 +78,24 @@ impl crate::ToJson for Crl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Crl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CrlData", "Enabled", "Name", "Tags", "TrustAnchorArn"],
+        )?;
+        Ok(Self {
+            crl_data: crate::from_json_required(map, "CrlData", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trust_anchor_arn: crate::from_json_optional(map, "TrustAnchorArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RolesAnywhere::CRL` (`Fn::GetAtt`).
 impl crate::Handle<Crl> {
     /// `Fn::GetAtt` `CrlId`.

@@ -142,6 +142,48 @@ impl crate::ToJson for Profile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Profile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptRoleSessionName",
+                "AttributeMappings",
+                "DurationSeconds",
+                "Enabled",
+                "ManagedPolicyArns",
+                "Name",
+                "RequireInstanceProperties",
+                "RoleArns",
+                "SessionPolicy",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            accept_role_session_name: crate::from_json_optional(
+                map,
+                "AcceptRoleSessionName",
+                path,
+            )?,
+            attribute_mappings: crate::from_json_optional(map, "AttributeMappings", path)?,
+            duration_seconds: crate::from_json_optional(map, "DurationSeconds", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            managed_policy_arns: crate::from_json_optional(map, "ManagedPolicyArns", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            require_instance_properties: crate::from_json_optional(
+                map,
+                "RequireInstanceProperties",
+                path,
+            )?,
+            role_arns: crate::from_json_required(map, "RoleArns", path)?,
+            session_policy: crate::from_json_optional(map, "SessionPolicy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RolesAnywhere::Profile` (`Fn::GetAtt`).
 impl crate::Handle<Profile> {
     /// `Fn::GetAtt` `ProfileArn`.
@@ -186,6 +228,17 @@ impl crate::ToJson for AttributeMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateField", "MappingRules"])?;
+        Ok(Self {
+            certificate_field: crate::from_json_required(map, "CertificateField", path)?,
+            mapping_rules: crate::from_json_required(map, "MappingRules", path)?,
+        })
+    }
+}
+
 impl From<AttributeMapping> for Value<AttributeMapping> {
     fn from(value: AttributeMapping) -> Self {
         Value::Lit(value)
@@ -213,6 +266,16 @@ impl crate::ToJson for MappingRule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Specifier", &self.specifier);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MappingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Specifier"])?;
+        Ok(Self {
+            specifier: crate::from_json_required(map, "Specifier", path)?,
+        })
     }
 }
 
@@ -247,6 +310,21 @@ impl CertificateField {
 impl crate::ToJson for CertificateField {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("x509Subject", Self::X509Subject),
+                ("x509Issuer", Self::X509Issuer),
+                ("x509SAN", Self::X509San),
+            ],
+        )
     }
 }
 

@@ -86,6 +86,24 @@ impl crate::ToJson for TrustAnchor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrustAnchor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Enabled", "Name", "NotificationSettings", "Source", "Tags"],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            notification_settings: crate::from_json_optional(map, "NotificationSettings", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RolesAnywhere::TrustAnchor` (`Fn::GetAtt`).
 impl crate::Handle<TrustAnchor> {
     /// `Fn::GetAtt` `TrustAnchorArn`.
@@ -150,6 +168,20 @@ impl crate::ToJson for NotificationSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Channel", "Enabled", "Event", "Threshold"])?;
+        Ok(Self {
+            channel: crate::from_json_optional(map, "Channel", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            event: crate::from_json_required(map, "Event", path)?,
+            threshold: crate::from_json_optional(map, "Threshold", path)?,
+        })
+    }
+}
+
 impl From<NotificationSetting> for Value<NotificationSetting> {
     fn from(value: NotificationSetting) -> Self {
         Value::Lit(value)
@@ -187,6 +219,17 @@ impl crate::ToJson for Source {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceData", "SourceType"])?;
+        Ok(Self {
+            source_data: crate::from_json_required(map, "SourceData", path)?,
+            source_type: crate::from_json_required(map, "SourceType", path)?,
+        })
+    }
+}
+
 impl From<Source> for Value<Source> {
     fn from(value: Source) -> Self {
         Value::Lit(value)
@@ -212,6 +255,13 @@ impl NotificationChannel {
 impl crate::ToJson for NotificationChannel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALL", Self::All)])
     }
 }
 
@@ -246,6 +296,23 @@ impl crate::ToJson for NotificationEvent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationEvent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CA_CERTIFICATE_EXPIRY", Self::CaCertificateExpiry),
+                (
+                    "END_ENTITY_CERTIFICATE_EXPIRY",
+                    Self::EndEntityCertificateExpiry,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<NotificationEvent> for Value<NotificationEvent> {
     fn from(value: NotificationEvent) -> Self {
         Value::Lit(value)
@@ -274,6 +341,20 @@ impl TrustAnchorType {
 impl crate::ToJson for TrustAnchorType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrustAnchorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWS_ACM_PCA", Self::AwsAcmPca),
+                ("CERTIFICATE_BUNDLE", Self::CertificateBundle),
+            ],
+        )
     }
 }
 

@@ -55,6 +55,17 @@ impl crate::ToJson for CidrCollection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CidrCollection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Locations", "Name"])?;
+        Ok(Self {
+            locations: crate::from_json_optional(map, "Locations", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53::CidrCollection` (`Fn::GetAtt`).
 impl crate::Handle<CidrCollection> {
     /// `Fn::GetAtt` `Arn`. The Amazon resource name (ARN) to uniquely identify the AWS resource.
@@ -97,6 +108,17 @@ impl crate::ToJson for Location {
         crate::put(&mut out, "CidrList", &self.cidr_list);
         crate::put(&mut out, "LocationName", &self.location_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CidrList", "LocationName"])?;
+        Ok(Self {
+            cidr_list: crate::from_json_required(map, "CidrList", path)?,
+            location_name: crate::from_json_required(map, "LocationName", path)?,
+        })
     }
 }
 

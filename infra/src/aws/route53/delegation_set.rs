@@ -40,6 +40,14 @@ impl crate::ToJson for DelegationSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DelegationSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let _map = crate::from_json_object(json, path, &[])?;
+        Ok(Self {})
+    }
+}
+
 /// The attributes of a `AWS::Route53::DelegationSet` (`Fn::GetAtt`).
 impl crate::Handle<DelegationSet> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the delegation set.

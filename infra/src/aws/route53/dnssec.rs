@@ -45,3 +45,13 @@ impl crate::ToJson for Dnssec {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dnssec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HostedZoneId"])?;
+        Ok(Self {
+            hosted_zone_id: crate::from_json_required(map, "HostedZoneId", path)?,
+        })
+    }
+}

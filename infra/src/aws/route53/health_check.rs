@@ -55,6 +55,17 @@ impl crate::ToJson for HealthCheck {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheck {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HealthCheckConfig", "HealthCheckTags"])?;
+        Ok(Self {
+            health_check_config: crate::from_json_required(map, "HealthCheckConfig", path)?,
+            health_check_tags: crate::from_json_optional(map, "HealthCheckTags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53::HealthCheck` (`Fn::GetAtt`).
 impl crate::Handle<HealthCheck> {
     /// `Fn::GetAtt` `HealthCheckId`.
@@ -92,6 +103,17 @@ impl crate::ToJson for AlarmIdentifier {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Region"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            region: crate::from_json_required(map, "Region", path)?,
+        })
     }
 }
 
@@ -298,6 +320,62 @@ impl crate::ToJson for HealthCheckConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlarmIdentifier",
+                "ChildHealthChecks",
+                "EnableSNI",
+                "FailureThreshold",
+                "FullyQualifiedDomainName",
+                "HealthThreshold",
+                "IPAddress",
+                "InsufficientDataHealthStatus",
+                "Inverted",
+                "MeasureLatency",
+                "Port",
+                "Regions",
+                "RequestInterval",
+                "ResourcePath",
+                "RoutingControlArn",
+                "SearchString",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            alarm_identifier: crate::from_json_optional(map, "AlarmIdentifier", path)?,
+            child_health_checks: crate::from_json_optional(map, "ChildHealthChecks", path)?,
+            enable_sni: crate::from_json_optional(map, "EnableSNI", path)?,
+            failure_threshold: crate::from_json_optional(map, "FailureThreshold", path)?,
+            fully_qualified_domain_name: crate::from_json_optional(
+                map,
+                "FullyQualifiedDomainName",
+                path,
+            )?,
+            health_threshold: crate::from_json_optional(map, "HealthThreshold", path)?,
+            ip_address: crate::from_json_optional(map, "IPAddress", path)?,
+            insufficient_data_health_status: crate::from_json_optional(
+                map,
+                "InsufficientDataHealthStatus",
+                path,
+            )?,
+            inverted: crate::from_json_optional(map, "Inverted", path)?,
+            measure_latency: crate::from_json_optional(map, "MeasureLatency", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            regions: crate::from_json_optional(map, "Regions", path)?,
+            request_interval: crate::from_json_optional(map, "RequestInterval", path)?,
+            resource_path: crate::from_json_optional(map, "ResourcePath", path)?,
+            routing_control_arn: crate::from_json_optional(map, "RoutingControlArn", path)?,
+            search_string: crate::from_json_optional(map, "SearchString", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<HealthCheckConfig> for Value<HealthCheckConfig> {
     fn from(value: HealthCheckConfig) -> Self {
         Value::Lit(value)
@@ -347,6 +425,26 @@ impl crate::ToJson for HealthCheckConfigRegion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckConfigRegion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ap-northeast-1", Self::ApNortheast1),
+                ("ap-southeast-1", Self::ApSoutheast1),
+                ("ap-southeast-2", Self::ApSoutheast2),
+                ("eu-west-1", Self::EuWest1),
+                ("sa-east-1", Self::SaEast1),
+                ("us-east-1", Self::UsEast1),
+                ("us-west-1", Self::UsWest1),
+                ("us-west-2", Self::UsWest2),
+            ],
+        )
+    }
+}
+
 impl From<HealthCheckConfigRegion> for Value<HealthCheckConfigRegion> {
     fn from(value: HealthCheckConfigRegion) -> Self {
         Value::Lit(value)
@@ -378,6 +476,21 @@ impl InsufficientDataHealthStatus {
 impl crate::ToJson for InsufficientDataHealthStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InsufficientDataHealthStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Healthy", Self::Healthy),
+                ("LastKnownStatus", Self::LastKnownStatus),
+                ("Unhealthy", Self::Unhealthy),
+            ],
+        )
     }
 }
 
@@ -545,6 +658,64 @@ impl crate::ToJson for Region {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Region {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("af-south-1", Self::AfSouth1),
+                ("ap-east-1", Self::ApEast1),
+                ("ap-east-2", Self::ApEast2),
+                ("ap-northeast-1", Self::ApNortheast1),
+                ("ap-northeast-2", Self::ApNortheast2),
+                ("ap-northeast-3", Self::ApNortheast3),
+                ("ap-south-1", Self::ApSouth1),
+                ("ap-south-2", Self::ApSouth2),
+                ("ap-southeast-1", Self::ApSoutheast1),
+                ("ap-southeast-2", Self::ApSoutheast2),
+                ("ap-southeast-3", Self::ApSoutheast3),
+                ("ap-southeast-4", Self::ApSoutheast4),
+                ("ap-southeast-5", Self::ApSoutheast5),
+                ("ap-southeast-6", Self::ApSoutheast6),
+                ("ap-southeast-7", Self::ApSoutheast7),
+                ("ca-central-1", Self::CaCentral1),
+                ("ca-west-1", Self::CaWest1),
+                ("cn-north-1", Self::CnNorth1),
+                ("cn-northwest-1", Self::CnNorthwest1),
+                ("eu-central-1", Self::EuCentral1),
+                ("eu-central-2", Self::EuCentral2),
+                ("eu-isoe-west-1", Self::EuIsoeWest1),
+                ("eu-north-1", Self::EuNorth1),
+                ("eu-south-1", Self::EuSouth1),
+                ("eu-south-2", Self::EuSouth2),
+                ("eu-west-1", Self::EuWest1),
+                ("eu-west-2", Self::EuWest2),
+                ("eu-west-3", Self::EuWest3),
+                ("eusc-de-east-1", Self::EuscDeEast1),
+                ("il-central-1", Self::IlCentral1),
+                ("me-central-1", Self::MeCentral1),
+                ("me-south-1", Self::MeSouth1),
+                ("mx-central-1", Self::MxCentral1),
+                ("sa-east-1", Self::SaEast1),
+                ("us-east-1", Self::UsEast1),
+                ("us-east-2", Self::UsEast2),
+                ("us-gov-east-1", Self::UsGovEast1),
+                ("us-gov-west-1", Self::UsGovWest1),
+                ("us-iso-east-1", Self::UsIsoEast1),
+                ("us-iso-west-1", Self::UsIsoWest1),
+                ("us-isob-east-1", Self::UsIsobEast1),
+                ("us-isob-west-1", Self::UsIsobWest1),
+                ("us-isof-east-1", Self::UsIsofEast1),
+                ("us-isof-south-1", Self::UsIsofSouth1),
+                ("us-west-1", Self::UsWest1),
+                ("us-west-2", Self::UsWest2),
+            ],
+        )
+    }
+}
+
 impl From<Region> for Value<Region> {
     fn from(value: Region) -> Self {
         Value::Lit(value)
@@ -591,6 +762,26 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CALCULATED", Self::Calculated),
+                ("CLOUDWATCH_METRIC", Self::CloudwatchMetric),
+                ("HTTP", Self::Http),
+                ("HTTP_STR_MATCH", Self::HttpStrMatch),
+                ("HTTPS", Self::Https),
+                ("HTTPS_STR_MATCH", Self::HttpsStrMatch),
+                ("TCP", Self::Tcp),
+                ("RECOVERY_CONTROL", Self::RecoveryControl),
+            ],
+        )
     }
 }
 

@@ -232,6 +232,34 @@ impl crate::ToJson for HostedZone {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostedZone {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DelegationSetId",
+                "HostedZoneConfig",
+                "HostedZoneFeatures",
+                "HostedZoneTags",
+                "Name",
+                "QueryLoggingConfig",
+                "VPCs",
+            ],
+        )?;
+        Ok(Self {
+            delegation_set_id: crate::from_json_optional(map, "DelegationSetId", path)?,
+            hosted_zone_config: crate::from_json_optional(map, "HostedZoneConfig", path)?,
+            hosted_zone_features: crate::from_json_optional(map, "HostedZoneFeatures", path)?,
+            hosted_zone_tags: crate::from_json_optional(map, "HostedZoneTags", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            query_logging_config: crate::from_json_optional(map, "QueryLoggingConfig", path)?,
+            vp_cs: crate::from_json_optional(map, "VPCs", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53::HostedZone` (`Fn::GetAtt`).
 impl crate::Handle<HostedZone> {
     /// `Fn::GetAtt` `Id`.
@@ -271,6 +299,16 @@ impl crate::ToJson for HostedZoneConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Comment", &self.comment);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostedZoneConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comment"])?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+        })
     }
 }
 
@@ -315,6 +353,20 @@ impl crate::ToJson for HostedZoneFeatures {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostedZoneFeatures {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnableAcceleratedRecovery"])?;
+        Ok(Self {
+            enable_accelerated_recovery: crate::from_json_optional(
+                map,
+                "EnableAcceleratedRecovery",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<HostedZoneFeatures> for Value<HostedZoneFeatures> {
     fn from(value: HostedZoneFeatures) -> Self {
         Value::Lit(value)
@@ -347,6 +399,20 @@ impl crate::ToJson for QueryLoggingConfig {
             &self.cloud_watch_logs_log_group_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryLoggingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogsLogGroupArn"])?;
+        Ok(Self {
+            cloud_watch_logs_log_group_arn: crate::from_json_required(
+                map,
+                "CloudWatchLogsLogGroupArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -385,6 +451,17 @@ impl crate::ToJson for Vpc {
         crate::put(&mut out, "VPCId", &self.vpc_id);
         crate::put(&mut out, "VPCRegion", &self.vpc_region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Vpc {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VPCId", "VPCRegion"])?;
+        Ok(Self {
+            vpc_id: crate::from_json_required(map, "VPCId", path)?,
+            vpc_region: crate::from_json_required(map, "VPCRegion", path)?,
+        })
     }
 }
 

@@ -74,6 +74,27 @@ impl crate::ToJson for KeySigningKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeySigningKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HostedZoneId", "KeyManagementServiceArn", "Name", "Status"],
+        )?;
+        Ok(Self {
+            hosted_zone_id: crate::from_json_required(map, "HostedZoneId", path)?,
+            key_management_service_arn: crate::from_json_required(
+                map,
+                "KeyManagementServiceArn",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 /// A string specifying the initial status of the key signing key (KSK). You can set the value
 /// to ACTIVE or INACTIVE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -97,6 +118,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("INACTIVE", Self::Inactive)],
+        )
     }
 }
 

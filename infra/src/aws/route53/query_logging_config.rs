@@ -62,6 +62,22 @@ impl crate::ToJson for QueryLoggingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueryLoggingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CloudWatchLogsLogGroupArn", "HostedZoneId"])?;
+        Ok(Self {
+            cloud_watch_logs_log_group_arn: crate::from_json_required(
+                map,
+                "CloudWatchLogsLogGroupArn",
+                path,
+            )?,
+            hosted_zone_id: crate::from_json_required(map, "HostedZoneId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53::QueryLoggingConfig` (`Fn::GetAtt`).
 impl crate::Handle<QueryLoggingConfig> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the query logging configuration.

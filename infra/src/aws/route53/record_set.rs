@@ -225,6 +225,54 @@ impl crate::ToJson for RecordSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AliasTarget",
+                "CidrRoutingConfig",
+                "Comment",
+                "Failover",
+                "GeoLocation",
+                "GeoProximityLocation",
+                "HealthCheckId",
+                "HostedZoneId",
+                "HostedZoneName",
+                "MultiValueAnswer",
+                "Name",
+                "Region",
+                "ResourceRecords",
+                "SetIdentifier",
+                "TTL",
+                "Type",
+                "Weight",
+            ],
+        )?;
+        Ok(Self {
+            alias_target: crate::from_json_optional(map, "AliasTarget", path)?,
+            cidr_routing_config: crate::from_json_optional(map, "CidrRoutingConfig", path)?,
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            failover: crate::from_json_optional(map, "Failover", path)?,
+            geo_location: crate::from_json_optional(map, "GeoLocation", path)?,
+            geo_proximity_location: crate::from_json_optional(map, "GeoProximityLocation", path)?,
+            health_check_id: crate::from_json_optional(map, "HealthCheckId", path)?,
+            hosted_zone_id: crate::from_json_optional(map, "HostedZoneId", path)?,
+            hosted_zone_name: crate::from_json_optional(map, "HostedZoneName", path)?,
+            multi_value_answer: crate::from_json_optional(map, "MultiValueAnswer", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            resource_records: crate::from_json_optional(map, "ResourceRecords", path)?,
+            set_identifier: crate::from_json_optional(map, "SetIdentifier", path)?,
+            ttl: crate::from_json_optional(map, "TTL", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 /// A `AliasTarget` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AliasTarget {
@@ -273,6 +321,22 @@ impl crate::ToJson for AliasTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AliasTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DNSName", "EvaluateTargetHealth", "HostedZoneId"],
+        )?;
+        Ok(Self {
+            dns_name: crate::from_json_required(map, "DNSName", path)?,
+            evaluate_target_health: crate::from_json_optional(map, "EvaluateTargetHealth", path)?,
+            hosted_zone_id: crate::from_json_required(map, "HostedZoneId", path)?,
+        })
+    }
+}
+
 impl From<AliasTarget> for Value<AliasTarget> {
     fn from(value: AliasTarget) -> Self {
         Value::Lit(value)
@@ -310,6 +374,17 @@ impl crate::ToJson for CidrRoutingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CidrRoutingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CollectionId", "LocationName"])?;
+        Ok(Self {
+            collection_id: crate::from_json_required(map, "CollectionId", path)?,
+            location_name: crate::from_json_required(map, "LocationName", path)?,
+        })
+    }
+}
+
 impl From<CidrRoutingConfig> for Value<CidrRoutingConfig> {
     fn from(value: CidrRoutingConfig) -> Self {
         Value::Lit(value)
@@ -343,6 +418,17 @@ impl crate::ToJson for Coordinates {
         crate::put(&mut out, "Latitude", &self.latitude);
         crate::put(&mut out, "Longitude", &self.longitude);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Coordinates {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Latitude", "Longitude"])?;
+        Ok(Self {
+            latitude: crate::from_json_required(map, "Latitude", path)?,
+            longitude: crate::from_json_required(map, "Longitude", path)?,
+        })
     }
 }
 
@@ -401,6 +487,22 @@ impl crate::ToJson for GeoLocation {
         crate::put_opt(&mut out, "CountryCode", &self.country_code);
         crate::put_opt(&mut out, "SubdivisionCode", &self.subdivision_code);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContinentCode", "CountryCode", "SubdivisionCode"],
+        )?;
+        Ok(Self {
+            continent_code: crate::from_json_optional(map, "ContinentCode", path)?,
+            country_code: crate::from_json_optional(map, "CountryCode", path)?,
+            subdivision_code: crate::from_json_optional(map, "SubdivisionCode", path)?,
+        })
     }
 }
 
@@ -471,6 +573,23 @@ impl crate::ToJson for GeoProximityLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoProximityLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AWSRegion", "Bias", "Coordinates", "LocalZoneGroup"],
+        )?;
+        Ok(Self {
+            aws_region: crate::from_json_optional(map, "AWSRegion", path)?,
+            bias: crate::from_json_optional(map, "Bias", path)?,
+            coordinates: crate::from_json_optional(map, "Coordinates", path)?,
+            local_zone_group: crate::from_json_optional(map, "LocalZoneGroup", path)?,
+        })
+    }
+}
+
 impl From<GeoProximityLocation> for Value<GeoProximityLocation> {
     fn from(value: GeoProximityLocation) -> Self {
         Value::Lit(value)
@@ -499,6 +618,17 @@ impl Failover {
 impl crate::ToJson for Failover {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Failover {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PRIMARY", Self::Primary), ("SECONDARY", Self::Secondary)],
+        )
     }
 }
 

@@ -80,6 +80,23 @@ impl crate::ToJson for RecordSetGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordSetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Comment", "HostedZoneId", "HostedZoneName", "RecordSets"],
+        )?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            hosted_zone_id: crate::from_json_optional(map, "HostedZoneId", path)?,
+            hosted_zone_name: crate::from_json_optional(map, "HostedZoneName", path)?,
+            record_sets: crate::from_json_optional(map, "RecordSets", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53::RecordSetGroup` (`Fn::GetAtt`).
 impl crate::Handle<RecordSetGroup> {
     /// `Fn::GetAtt` `Id`.
@@ -133,6 +150,22 @@ impl crate::ToJson for AliasTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AliasTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DNSName", "EvaluateTargetHealth", "HostedZoneId"],
+        )?;
+        Ok(Self {
+            dns_name: crate::from_json_required(map, "DNSName", path)?,
+            evaluate_target_health: crate::from_json_optional(map, "EvaluateTargetHealth", path)?,
+            hosted_zone_id: crate::from_json_required(map, "HostedZoneId", path)?,
+        })
+    }
+}
+
 impl From<AliasTarget> for Value<AliasTarget> {
     fn from(value: AliasTarget) -> Self {
         Value::Lit(value)
@@ -170,6 +203,17 @@ impl crate::ToJson for CidrRoutingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CidrRoutingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CollectionId", "LocationName"])?;
+        Ok(Self {
+            collection_id: crate::from_json_required(map, "CollectionId", path)?,
+            location_name: crate::from_json_required(map, "LocationName", path)?,
+        })
+    }
+}
+
 impl From<CidrRoutingConfig> for Value<CidrRoutingConfig> {
     fn from(value: CidrRoutingConfig) -> Self {
         Value::Lit(value)
@@ -201,6 +245,17 @@ impl crate::ToJson for Coordinates {
         crate::put(&mut out, "Latitude", &self.latitude);
         crate::put(&mut out, "Longitude", &self.longitude);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Coordinates {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Latitude", "Longitude"])?;
+        Ok(Self {
+            latitude: crate::from_json_required(map, "Latitude", path)?,
+            longitude: crate::from_json_required(map, "Longitude", path)?,
+        })
     }
 }
 
@@ -257,6 +312,22 @@ impl crate::ToJson for GeoLocation {
         crate::put_opt(&mut out, "CountryCode", &self.country_code);
         crate::put_opt(&mut out, "SubdivisionCode", &self.subdivision_code);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContinentCode", "CountryCode", "SubdivisionCode"],
+        )?;
+        Ok(Self {
+            continent_code: crate::from_json_optional(map, "ContinentCode", path)?,
+            country_code: crate::from_json_optional(map, "CountryCode", path)?,
+            subdivision_code: crate::from_json_optional(map, "SubdivisionCode", path)?,
+        })
     }
 }
 
@@ -323,6 +394,23 @@ impl crate::ToJson for GeoProximityLocation {
         crate::put_opt(&mut out, "Coordinates", &self.coordinates);
         crate::put_opt(&mut out, "LocalZoneGroup", &self.local_zone_group);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoProximityLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AWSRegion", "Bias", "Coordinates", "LocalZoneGroup"],
+        )?;
+        Ok(Self {
+            aws_region: crate::from_json_optional(map, "AWSRegion", path)?,
+            bias: crate::from_json_optional(map, "Bias", path)?,
+            coordinates: crate::from_json_optional(map, "Coordinates", path)?,
+            local_zone_group: crate::from_json_optional(map, "LocalZoneGroup", path)?,
+        })
     }
 }
 
@@ -501,6 +589,52 @@ impl crate::ToJson for RecordSet {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put_opt(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AliasTarget",
+                "CidrRoutingConfig",
+                "Failover",
+                "GeoLocation",
+                "GeoProximityLocation",
+                "HealthCheckId",
+                "HostedZoneId",
+                "HostedZoneName",
+                "MultiValueAnswer",
+                "Name",
+                "Region",
+                "ResourceRecords",
+                "SetIdentifier",
+                "TTL",
+                "Type",
+                "Weight",
+            ],
+        )?;
+        Ok(Self {
+            alias_target: crate::from_json_optional(map, "AliasTarget", path)?,
+            cidr_routing_config: crate::from_json_optional(map, "CidrRoutingConfig", path)?,
+            failover: crate::from_json_optional(map, "Failover", path)?,
+            geo_location: crate::from_json_optional(map, "GeoLocation", path)?,
+            geo_proximity_location: crate::from_json_optional(map, "GeoProximityLocation", path)?,
+            health_check_id: crate::from_json_optional(map, "HealthCheckId", path)?,
+            hosted_zone_id: crate::from_json_optional(map, "HostedZoneId", path)?,
+            hosted_zone_name: crate::from_json_optional(map, "HostedZoneName", path)?,
+            multi_value_answer: crate::from_json_optional(map, "MultiValueAnswer", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            resource_records: crate::from_json_optional(map, "ResourceRecords", path)?,
+            set_identifier: crate::from_json_optional(map, "SetIdentifier", path)?,
+            ttl: crate::from_json_optional(map, "TTL", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
     }
 }
 

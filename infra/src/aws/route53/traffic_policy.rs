@@ -63,6 +63,18 @@ impl crate::ToJson for TrafficPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comment", "Document", "Name"])?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            document: crate::from_json_required(map, "Document", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53::TrafficPolicy` (`Fn::GetAtt`).
 impl crate::Handle<TrafficPolicy> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the traffic policy.

@@ -86,6 +86,30 @@ impl crate::ToJson for TrafficPolicyInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficPolicyInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HostedZoneId",
+                "Name",
+                "TTL",
+                "TrafficPolicyId",
+                "TrafficPolicyVersion",
+            ],
+        )?;
+        Ok(Self {
+            hosted_zone_id: crate::from_json_required(map, "HostedZoneId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            ttl: crate::from_json_required(map, "TTL", path)?,
+            traffic_policy_id: crate::from_json_required(map, "TrafficPolicyId", path)?,
+            traffic_policy_version: crate::from_json_required(map, "TrafficPolicyVersion", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53::TrafficPolicyInstance` (`Fn::GetAtt`).
 impl crate::Handle<TrafficPolicyInstance> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the traffic policy instance.

@@ -97,6 +97,34 @@ impl crate::ToJson for AccessSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Cidr",
+                "ClientToken",
+                "DnsViewId",
+                "IpAddressType",
+                "Name",
+                "Protocol",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cidr: crate::from_json_required(map, "Cidr", path)?,
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            dns_view_id: crate::from_json_required(map, "DnsViewId", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53GlobalResolver::AccessSource` (`Fn::GetAtt`).
 impl crate::Handle<AccessSource> {
     /// `Fn::GetAtt` `AccessSourceId`.
@@ -153,6 +181,17 @@ impl crate::ToJson for DnsProtocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DO53", Self::Do53), ("DOH", Self::Doh), ("DOT", Self::Dot)],
+        )
+    }
+}
+
 impl From<DnsProtocol> for Value<DnsProtocol> {
     fn from(value: DnsProtocol) -> Self {
         Value::Lit(value)
@@ -181,6 +220,13 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("IPV6", Self::Ipv6)])
     }
 }
 

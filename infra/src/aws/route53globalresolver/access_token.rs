@@ -85,6 +85,24 @@ impl crate::ToJson for AccessToken {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessToken {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ClientToken", "DnsViewId", "ExpiresAt", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            dns_view_id: crate::from_json_required(map, "DnsViewId", path)?,
+            expires_at: crate::from_json_optional(map, "ExpiresAt", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53GlobalResolver::AccessToken` (`Fn::GetAtt`).
 impl crate::Handle<AccessToken> {
     /// `Fn::GetAtt` `AccessTokenId`.

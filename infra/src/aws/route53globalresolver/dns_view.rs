@@ -119,6 +119,40 @@ impl crate::ToJson for DnsView {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsView {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientToken",
+                "Description",
+                "DnssecValidation",
+                "EdnsClientSubnet",
+                "FirewallRulesFailOpen",
+                "GlobalResolverId",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            dnssec_validation: crate::from_json_optional(map, "DnssecValidation", path)?,
+            edns_client_subnet: crate::from_json_optional(map, "EdnsClientSubnet", path)?,
+            firewall_rules_fail_open: crate::from_json_optional(
+                map,
+                "FirewallRulesFailOpen",
+                path,
+            )?,
+            global_resolver_id: crate::from_json_required(map, "GlobalResolverId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53GlobalResolver::DnsView` (`Fn::GetAtt`).
 impl crate::Handle<DnsView> {
     /// `Fn::GetAtt` `Arn`.
@@ -172,6 +206,17 @@ impl crate::ToJson for DnsSecValidationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsSecValidationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<DnsSecValidationType> for Value<DnsSecValidationType> {
     fn from(value: DnsSecValidationType) -> Self {
         Value::Lit(value)
@@ -203,6 +248,17 @@ impl crate::ToJson for EdnsClientSubnetType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EdnsClientSubnetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<EdnsClientSubnetType> for Value<EdnsClientSubnetType> {
     fn from(value: EdnsClientSubnetType) -> Self {
         Value::Lit(value)
@@ -231,6 +287,17 @@ impl FirewallRulesFailOpenType {
 impl crate::ToJson for FirewallRulesFailOpenType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallRulesFailOpenType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -102,6 +102,34 @@ impl crate::ToJson for FirewallDomainList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallDomainList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientToken",
+                "Description",
+                "DomainFileUrl",
+                "Domains",
+                "GlobalResolverId",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_file_url: crate::from_json_optional(map, "DomainFileUrl", path)?,
+            domains: crate::from_json_optional(map, "Domains", path)?,
+            global_resolver_id: crate::from_json_required(map, "GlobalResolverId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53GlobalResolver::FirewallDomainList` (`Fn::GetAtt`).
 impl crate::Handle<FirewallDomainList> {
     /// `Fn::GetAtt` `Arn`.

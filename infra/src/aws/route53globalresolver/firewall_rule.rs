@@ -185,6 +185,48 @@ impl crate::ToJson for FirewallRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "BlockOverrideDnsType",
+                "BlockOverrideDomain",
+                "BlockOverrideTtl",
+                "BlockResponse",
+                "ClientToken",
+                "ConfidenceThreshold",
+                "Description",
+                "DnsAdvancedProtection",
+                "DnsViewId",
+                "FirewallDomainListId",
+                "Name",
+                "Priority",
+                "QType",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            block_override_dns_type: crate::from_json_optional(map, "BlockOverrideDnsType", path)?,
+            block_override_domain: crate::from_json_optional(map, "BlockOverrideDomain", path)?,
+            block_override_ttl: crate::from_json_optional(map, "BlockOverrideTtl", path)?,
+            block_response: crate::from_json_optional(map, "BlockResponse", path)?,
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            confidence_threshold: crate::from_json_optional(map, "ConfidenceThreshold", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            dns_advanced_protection: crate::from_json_optional(map, "DnsAdvancedProtection", path)?,
+            dns_view_id: crate::from_json_required(map, "DnsViewId", path)?,
+            firewall_domain_list_id: crate::from_json_optional(map, "FirewallDomainListId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            q_type: crate::from_json_optional(map, "QType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53GlobalResolver::FirewallRule` (`Fn::GetAtt`).
 impl crate::Handle<FirewallRule> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -235,6 +277,13 @@ impl crate::ToJson for BlockOverrideDnsQueryType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockOverrideDnsQueryType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CNAME", Self::Cname)])
+    }
+}
+
 impl From<BlockOverrideDnsQueryType> for Value<BlockOverrideDnsQueryType> {
     fn from(value: BlockOverrideDnsQueryType) -> Self {
         Value::Lit(value)
@@ -266,6 +315,21 @@ impl ConfidenceThreshold {
 impl crate::ToJson for ConfidenceThreshold {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfidenceThreshold {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LOW", Self::Low),
+                ("MEDIUM", Self::Medium),
+                ("HIGH", Self::High),
+            ],
+        )
     }
 }
 
@@ -303,6 +367,21 @@ impl crate::ToJson for DnsAdvancedProtection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsAdvancedProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DGA", Self::Dga),
+                ("DNS_TUNNELING", Self::DnsTunneling),
+                ("DICTIONARY_DGA", Self::DictionaryDga),
+            ],
+        )
+    }
+}
+
 impl From<DnsAdvancedProtection> for Value<DnsAdvancedProtection> {
     fn from(value: DnsAdvancedProtection) -> Self {
         Value::Lit(value)
@@ -337,6 +416,21 @@ impl crate::ToJson for FirewallBlockResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallBlockResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NODATA", Self::Nodata),
+                ("NXDOMAIN", Self::Nxdomain),
+                ("OVERRIDE", Self::Override),
+            ],
+        )
+    }
+}
+
 impl From<FirewallBlockResponse> for Value<FirewallBlockResponse> {
     fn from(value: FirewallBlockResponse) -> Self {
         Value::Lit(value)
@@ -368,6 +462,21 @@ impl FirewallRuleAction {
 impl crate::ToJson for FirewallRuleAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallRuleAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALLOW", Self::Allow),
+                ("ALERT", Self::Alert),
+                ("BLOCK", Self::Block),
+            ],
+        )
     }
 }
 

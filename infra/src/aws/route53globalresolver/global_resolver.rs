@@ -103,6 +103,34 @@ impl crate::ToJson for GlobalResolver {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalResolver {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientToken",
+                "Description",
+                "IpAddressType",
+                "Name",
+                "ObservabilityRegion",
+                "Regions",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            observability_region: crate::from_json_optional(map, "ObservabilityRegion", path)?,
+            regions: crate::from_json_required(map, "Regions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53GlobalResolver::GlobalResolver` (`Fn::GetAtt`).
 impl crate::Handle<GlobalResolver> {
     /// `Fn::GetAtt` `Arn`.
@@ -168,6 +196,17 @@ impl GlobalResolverIpAddressType {
 impl crate::ToJson for GlobalResolverIpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalResolverIpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPV4", Self::Ipv4), ("DUAL_STACK", Self::DualStack)],
+        )
     }
 }
 

@@ -57,6 +57,18 @@ impl crate::ToJson for HostedZoneAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostedZoneAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HostedZoneId", "Name", "ResourceArn"])?;
+        Ok(Self {
+            hosted_zone_id: crate::from_json_required(map, "HostedZoneId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53GlobalResolver::HostedZoneAssociation` (`Fn::GetAtt`).
 impl crate::Handle<HostedZoneAssociation> {
     /// `Fn::GetAtt` `CreatedAt`.

@@ -55,6 +55,17 @@ impl crate::ToJson for Profile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Profile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Profiles::Profile` (`Fn::GetAtt`).
 impl crate::Handle<Profile> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the resolver profile.

@@ -80,6 +80,24 @@ impl crate::ToJson for ProfileAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProfileAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Arn", "Name", "ProfileId", "ResourceId", "Tags"],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            profile_id: crate::from_json_required(map, "ProfileId", path)?,
+            resource_id: crate::from_json_required(map, "ResourceId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Profiles::ProfileAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ProfileAssociation> {
     /// `Fn::GetAtt` `Id`. Primary Identifier for Profile Association

@@ -71,6 +71,23 @@ impl crate::ToJson for ProfileResourceAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProfileResourceAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Name", "ProfileId", "ResourceArn", "ResourceProperties"],
+        )?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            profile_id: crate::from_json_required(map, "ProfileId", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+            resource_properties: crate::from_json_optional(map, "ResourceProperties", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Profiles::ProfileResourceAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ProfileResourceAssociation> {
     /// `Fn::GetAtt` `Id`. Primary Identifier for Profile Resource Association

@@ -67,6 +67,18 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "NetworkType", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53RecoveryControl::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `ClusterArn`. The Amazon Resource Name (ARN) of the cluster.
@@ -109,6 +121,17 @@ impl NetworkType {
 impl crate::ToJson for NetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPV4", Self::Ipv4), ("DUALSTACK", Self::Dualstack)],
+        )
     }
 }
 

@@ -67,6 +67,18 @@ impl crate::ToJson for ControlPanel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ControlPanel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterArn", "Name", "Tags"])?;
+        Ok(Self {
+            cluster_arn: crate::from_json_optional(map, "ClusterArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53RecoveryControl::ControlPanel` (`Fn::GetAtt`).
 impl crate::Handle<ControlPanel> {
     /// `Fn::GetAtt` `ControlPanelArn`. The Amazon Resource Name (ARN) of the cluster.

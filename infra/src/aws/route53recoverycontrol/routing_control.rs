@@ -67,6 +67,18 @@ impl crate::ToJson for RoutingControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterArn", "ControlPanelArn", "Name"])?;
+        Ok(Self {
+            cluster_arn: crate::from_json_optional(map, "ClusterArn", path)?,
+            control_panel_arn: crate::from_json_optional(map, "ControlPanelArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53RecoveryControl::RoutingControl` (`Fn::GetAtt`).
 impl crate::Handle<RoutingControl> {
     /// `Fn::GetAtt` `RoutingControlArn`. The Amazon Resource Name (ARN) of the routing control.

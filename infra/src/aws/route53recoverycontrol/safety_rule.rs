@@ -109,6 +109,32 @@ impl crate::ToJson for SafetyRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SafetyRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssertionRule",
+                "ControlPanelArn",
+                "GatingRule",
+                "Name",
+                "RuleConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            assertion_rule: crate::from_json_optional(map, "AssertionRule", path)?,
+            control_panel_arn: crate::from_json_optional(map, "ControlPanelArn", path)?,
+            gating_rule: crate::from_json_optional(map, "GatingRule", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            rule_config: crate::from_json_optional(map, "RuleConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53RecoveryControl::SafetyRule` (`Fn::GetAtt`).
 impl crate::Handle<SafetyRule> {
     /// `Fn::GetAtt` `SafetyRuleArn`. The Amazon Resource Name (ARN) of the safety rule.
@@ -157,6 +183,17 @@ impl crate::ToJson for AssertionRule {
         crate::put(&mut out, "AssertedControls", &self.asserted_controls);
         crate::put(&mut out, "WaitPeriodMs", &self.wait_period_ms);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssertionRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AssertedControls", "WaitPeriodMs"])?;
+        Ok(Self {
+            asserted_controls: crate::from_json_required(map, "AssertedControls", path)?,
+            wait_period_ms: crate::from_json_required(map, "WaitPeriodMs", path)?,
+        })
     }
 }
 
@@ -215,6 +252,22 @@ impl crate::ToJson for GatingRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["GatingControls", "TargetControls", "WaitPeriodMs"],
+        )?;
+        Ok(Self {
+            gating_controls: crate::from_json_required(map, "GatingControls", path)?,
+            target_controls: crate::from_json_required(map, "TargetControls", path)?,
+            wait_period_ms: crate::from_json_required(map, "WaitPeriodMs", path)?,
+        })
+    }
+}
+
 impl From<GatingRule> for Value<GatingRule> {
     fn from(value: GatingRule) -> Self {
         Value::Lit(value)
@@ -261,6 +314,18 @@ impl crate::ToJson for RuleConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Inverted", "Threshold", "Type"])?;
+        Ok(Self {
+            inverted: crate::from_json_required(map, "Inverted", path)?,
+            threshold: crate::from_json_required(map, "Threshold", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<RuleConfig> for Value<RuleConfig> {
     fn from(value: RuleConfig) -> Self {
         Value::Lit(value)
@@ -292,6 +357,21 @@ impl RuleType {
 impl crate::ToJson for RuleType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AND", Self::And),
+                ("OR", Self::Or),
+                ("ATLEAST", Self::Atleast),
+            ],
+        )
     }
 }
 

@@ -72,6 +72,18 @@ impl crate::ToJson for Cell {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cell {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CellName", "Cells", "Tags"])?;
+        Ok(Self {
+            cell_name: crate::from_json_optional(map, "CellName", path)?,
+            cells: crate::from_json_optional(map, "Cells", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53RecoveryReadiness::Cell` (`Fn::GetAtt`).
 impl crate::Handle<Cell> {
     /// `Fn::GetAtt` `CellArn`. The Amazon Resource Name (ARN) of the cell.

@@ -72,6 +72,22 @@ impl crate::ToJson for ReadinessCheck {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReadinessCheck {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ReadinessCheckName", "ResourceSetName", "Tags"],
+        )?;
+        Ok(Self {
+            readiness_check_name: crate::from_json_optional(map, "ReadinessCheckName", path)?,
+            resource_set_name: crate::from_json_optional(map, "ResourceSetName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53RecoveryReadiness::ReadinessCheck` (`Fn::GetAtt`).
 impl crate::Handle<ReadinessCheck> {
     /// `Fn::GetAtt` `ReadinessCheckArn`. The Amazon Resource Name (ARN) of the readiness check.

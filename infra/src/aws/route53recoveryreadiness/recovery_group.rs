@@ -72,6 +72,18 @@ impl crate::ToJson for RecoveryGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecoveryGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cells", "RecoveryGroupName", "Tags"])?;
+        Ok(Self {
+            cells: crate::from_json_optional(map, "Cells", path)?,
+            recovery_group_name: crate::from_json_optional(map, "RecoveryGroupName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53RecoveryReadiness::RecoveryGroup` (`Fn::GetAtt`).
 impl crate::Handle<RecoveryGroup> {
     /// `Fn::GetAtt` `RecoveryGroupArn`. A collection of tags associated with a resource.

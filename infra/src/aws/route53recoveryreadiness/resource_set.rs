@@ -80,6 +80,23 @@ impl crate::ToJson for ResourceSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ResourceSetName", "ResourceSetType", "Resources", "Tags"],
+        )?;
+        Ok(Self {
+            resource_set_name: crate::from_json_optional(map, "ResourceSetName", path)?,
+            resource_set_type: crate::from_json_required(map, "ResourceSetType", path)?,
+            resources: crate::from_json_required(map, "Resources", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53RecoveryReadiness::ResourceSet` (`Fn::GetAtt`).
 impl crate::Handle<ResourceSet> {
     /// `Fn::GetAtt` `ResourceSetArn`. The Amazon Resource Name (ARN) of the resource set.
@@ -161,6 +178,30 @@ impl crate::ToJson for DnsTargetResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsTargetResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainName",
+                "HostedZoneArn",
+                "RecordSetId",
+                "RecordType",
+                "TargetResource",
+            ],
+        )?;
+        Ok(Self {
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            hosted_zone_arn: crate::from_json_optional(map, "HostedZoneArn", path)?,
+            record_set_id: crate::from_json_optional(map, "RecordSetId", path)?,
+            record_type: crate::from_json_optional(map, "RecordType", path)?,
+            target_resource: crate::from_json_optional(map, "TargetResource", path)?,
+        })
+    }
+}
+
 impl From<DnsTargetResource> for Value<DnsTargetResource> {
     fn from(value: DnsTargetResource) -> Self {
         Value::Lit(value)
@@ -192,6 +233,16 @@ impl crate::ToJson for NlbResource {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NlbResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+        })
     }
 }
 
@@ -238,6 +289,17 @@ impl crate::ToJson for R53ResourceRecord {
         crate::put_opt(&mut out, "DomainName", &self.domain_name);
         crate::put_opt(&mut out, "RecordSetId", &self.record_set_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for R53ResourceRecord {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DomainName", "RecordSetId"])?;
+        Ok(Self {
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            record_set_id: crate::from_json_optional(map, "RecordSetId", path)?,
+        })
     }
 }
 
@@ -309,6 +371,28 @@ impl crate::ToJson for Resource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Resource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComponentId",
+                "DnsTargetResource",
+                "ReadinessScopes",
+                "ResourceArn",
+            ],
+        )?;
+        Ok(Self {
+            component_id: crate::from_json_optional(map, "ComponentId", path)?,
+            dns_target_resource: crate::from_json_optional(map, "DnsTargetResource", path)?,
+            readiness_scopes: crate::from_json_optional(map, "ReadinessScopes", path)?,
+            resource_arn: crate::from_json_optional(map, "ResourceArn", path)?,
+        })
+    }
+}
+
 impl From<Resource> for Value<Resource> {
     fn from(value: Resource) -> Self {
         Value::Lit(value)
@@ -352,6 +436,17 @@ impl crate::ToJson for TargetResource {
         crate::put_opt(&mut out, "NLBResource", &self.nlb_resource);
         crate::put_opt(&mut out, "R53Resource", &self.r53_resource);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NLBResource", "R53Resource"])?;
+        Ok(Self {
+            nlb_resource: crate::from_json_optional(map, "NLBResource", path)?,
+            r53_resource: crate::from_json_optional(map, "R53Resource", path)?,
+        })
     }
 }
 

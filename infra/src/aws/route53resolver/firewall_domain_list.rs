@@ -81,6 +81,20 @@ impl crate::ToJson for FirewallDomainList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallDomainList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DomainFileUrl", "Domains", "Name", "Tags"])?;
+        Ok(Self {
+            domain_file_url: crate::from_json_optional(map, "DomainFileUrl", path)?,
+            domains: crate::from_json_optional(map, "Domains", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Resolver::FirewallDomainList` (`Fn::GetAtt`).
 impl crate::Handle<FirewallDomainList> {
     /// `Fn::GetAtt` `Arn`. Arn

@@ -71,6 +71,18 @@ impl crate::ToJson for FirewallRuleGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallRuleGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FirewallRules", "Name", "Tags"])?;
+        Ok(Self {
+            firewall_rules: crate::from_json_optional(map, "FirewallRules", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Resolver::FirewallRuleGroup` (`Fn::GetAtt`).
 impl crate::Handle<FirewallRuleGroup> {
     /// `Fn::GetAtt` `Arn`. Arn
@@ -150,6 +162,16 @@ impl crate::ToJson for FirewallAdvancedContentCategoryConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallAdvancedContentCategoryConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Category"])?;
+        Ok(Self {
+            category: crate::from_json_required(map, "Category", path)?,
+        })
+    }
+}
+
 impl From<FirewallAdvancedContentCategoryConfig> for Value<FirewallAdvancedContentCategoryConfig> {
     fn from(value: FirewallAdvancedContentCategoryConfig) -> Self {
         Value::Lit(value)
@@ -177,6 +199,16 @@ impl crate::ToJson for FirewallAdvancedThreatCategoryConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Category", &self.category);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallAdvancedThreatCategoryConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Category"])?;
+        Ok(Self {
+            category: crate::from_json_required(map, "Category", path)?,
+        })
     }
 }
 
@@ -357,6 +389,56 @@ impl crate::ToJson for FirewallRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "BlockOverrideDnsType",
+                "BlockOverrideDomain",
+                "BlockOverrideTtl",
+                "BlockResponse",
+                "ConfidenceThreshold",
+                "DnsThreatProtection",
+                "FirewallDomainListId",
+                "FirewallDomainRedirectionAction",
+                "FirewallRuleType",
+                "FirewallThreatProtectionId",
+                "Priority",
+                "Qtype",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            block_override_dns_type: crate::from_json_optional(map, "BlockOverrideDnsType", path)?,
+            block_override_domain: crate::from_json_optional(map, "BlockOverrideDomain", path)?,
+            block_override_ttl: crate::from_json_optional(map, "BlockOverrideTtl", path)?,
+            block_response: crate::from_json_optional(map, "BlockResponse", path)?,
+            confidence_threshold: crate::from_json_optional(map, "ConfidenceThreshold", path)?,
+            dns_threat_protection: crate::from_json_optional(map, "DnsThreatProtection", path)?,
+            firewall_domain_list_id: crate::from_json_optional(map, "FirewallDomainListId", path)?,
+            firewall_domain_redirection_action: crate::from_json_optional(
+                map,
+                "FirewallDomainRedirectionAction",
+                path,
+            )?,
+            firewall_rule_type: crate::from_json_optional(map, "FirewallRuleType", path)?,
+            firewall_threat_protection_id: crate::from_json_optional(
+                map,
+                "FirewallThreatProtectionId",
+                path,
+            )?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            qtype: crate::from_json_optional(map, "Qtype", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<FirewallRule> for Value<FirewallRule> {
     fn from(value: FirewallRule) -> Self {
         Value::Lit(value)
@@ -436,6 +518,38 @@ impl crate::ToJson for FirewallRuleType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallRuleType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FirewallAdvancedContentCategory",
+                "FirewallAdvancedThreatCategory",
+                "PartnerThreatProtection",
+            ],
+        )?;
+        Ok(Self {
+            firewall_advanced_content_category: crate::from_json_optional(
+                map,
+                "FirewallAdvancedContentCategory",
+                path,
+            )?,
+            firewall_advanced_threat_category: crate::from_json_optional(
+                map,
+                "FirewallAdvancedThreatCategory",
+                path,
+            )?,
+            partner_threat_protection: crate::from_json_optional(
+                map,
+                "PartnerThreatProtection",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<FirewallRuleType> for Value<FirewallRuleType> {
     fn from(value: FirewallRuleType) -> Self {
         Value::Lit(value)
@@ -463,6 +577,16 @@ impl crate::ToJson for PartnerThreatProtectionConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Partner", &self.partner);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartnerThreatProtectionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Partner"])?;
+        Ok(Self {
+            partner: crate::from_json_required(map, "Partner", path)?,
+        })
     }
 }
 
@@ -500,6 +624,21 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALLOW", Self::Allow),
+                ("BLOCK", Self::Block),
+                ("ALERT", Self::Alert),
+            ],
+        )
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -525,6 +664,13 @@ impl BlockOverrideDnsType {
 impl crate::ToJson for BlockOverrideDnsType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockOverrideDnsType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CNAME", Self::Cname)])
     }
 }
 
@@ -562,6 +708,21 @@ impl crate::ToJson for BlockResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NODATA", Self::Nodata),
+                ("NXDOMAIN", Self::Nxdomain),
+                ("OVERRIDE", Self::Override),
+            ],
+        )
+    }
+}
+
 impl From<BlockResponse> for Value<BlockResponse> {
     fn from(value: BlockResponse) -> Self {
         Value::Lit(value)
@@ -593,6 +754,21 @@ impl ConfidenceThreshold {
 impl crate::ToJson for ConfidenceThreshold {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfidenceThreshold {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LOW", Self::Low),
+                ("MEDIUM", Self::Medium),
+                ("HIGH", Self::High),
+            ],
+        )
     }
 }
 
@@ -630,6 +806,21 @@ impl crate::ToJson for DnsThreatProtection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsThreatProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DGA", Self::Dga),
+                ("DNS_TUNNELING", Self::DnsTunneling),
+                ("DICTIONARY_DGA", Self::DictionaryDga),
+            ],
+        )
+    }
+}
+
 impl From<DnsThreatProtection> for Value<DnsThreatProtection> {
     fn from(value: DnsThreatProtection) -> Self {
         Value::Lit(value)
@@ -658,6 +849,20 @@ impl FirewallDomainRedirectionAction {
 impl crate::ToJson for FirewallDomainRedirectionAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallDomainRedirectionAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INSPECT_REDIRECTION_DOMAIN", Self::InspectRedirectionDomain),
+                ("TRUST_REDIRECTION_DOMAIN", Self::TrustRedirectionDomain),
+            ],
+        )
     }
 }
 
@@ -692,6 +897,21 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COMPLETE", Self::Complete),
+                ("CREATING", Self::Creating),
+                ("CREATION_FAILED", Self::CreationFailed),
+            ],
+        )
     }
 }
 

@@ -91,6 +91,32 @@ impl crate::ToJson for FirewallRuleGroupAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FirewallRuleGroupAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FirewallRuleGroupId",
+                "MutationProtection",
+                "Name",
+                "Priority",
+                "Tags",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            firewall_rule_group_id: crate::from_json_required(map, "FirewallRuleGroupId", path)?,
+            mutation_protection: crate::from_json_optional(map, "MutationProtection", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Resolver::FirewallRuleGroupAssociation` (`Fn::GetAtt`).
 impl crate::Handle<FirewallRuleGroupAssociation> {
     /// `Fn::GetAtt` `Arn`. Arn
@@ -157,6 +183,17 @@ impl MutationProtection {
 impl crate::ToJson for MutationProtection {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MutationProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -81,6 +81,30 @@ impl crate::ToJson for OutpostResolver {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutpostResolver {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceCount",
+                "Name",
+                "OutpostArn",
+                "PreferredInstanceType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            instance_count: crate::from_json_optional(map, "InstanceCount", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            outpost_arn: crate::from_json_required(map, "OutpostArn", path)?,
+            preferred_instance_type: crate::from_json_required(map, "PreferredInstanceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Resolver::OutpostResolver` (`Fn::GetAtt`).
 impl crate::Handle<OutpostResolver> {
     /// `Fn::GetAtt` `Arn`. The OutpostResolver ARN.

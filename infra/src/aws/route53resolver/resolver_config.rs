@@ -58,6 +58,21 @@ impl crate::ToJson for ResolverConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResolverConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutodefinedReverseFlag", "ResourceId"])?;
+        Ok(Self {
+            autodefined_reverse_flag: crate::from_json_required(
+                map,
+                "AutodefinedReverseFlag",
+                path,
+            )?,
+            resource_id: crate::from_json_required(map, "ResourceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Resolver::ResolverConfig` (`Fn::GetAtt`).
 impl crate::Handle<ResolverConfig> {
     /// `Fn::GetAtt` `AutodefinedReverse`. ResolverAutodefinedReverseStatus, possible values are
@@ -98,6 +113,13 @@ impl AutodefinedReverseFlag {
 impl crate::ToJson for AutodefinedReverseFlag {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutodefinedReverseFlag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DISABLE", Self::Disable)])
     }
 }
 

@@ -49,6 +49,16 @@ impl crate::ToJson for ResolverDnssecConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResolverDnssecConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceId"])?;
+        Ok(Self {
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Resolver::ResolverDNSSECConfig` (`Fn::GetAtt`).
 impl crate::Handle<ResolverDnssecConfig> {
     /// `Fn::GetAtt` `Id`. Id

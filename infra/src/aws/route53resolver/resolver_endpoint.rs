@@ -202,6 +202,58 @@ impl crate::ToJson for ResolverEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResolverEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Direction",
+                "Dns64Enabled",
+                "IpAddresses",
+                "Ipv6InternetAccessEnabled",
+                "Name",
+                "OutpostArn",
+                "PreferredInstanceType",
+                "Protocols",
+                "ResolverEndpointType",
+                "RniEnhancedMetricsEnabled",
+                "SecurityGroupIds",
+                "Tags",
+                "TargetNameServerMetricsEnabled",
+            ],
+        )?;
+        Ok(Self {
+            direction: crate::from_json_required(map, "Direction", path)?,
+            dns64_enabled: crate::from_json_optional(map, "Dns64Enabled", path)?,
+            ip_addresses: crate::from_json_required(map, "IpAddresses", path)?,
+            ipv6_internet_access_enabled: crate::from_json_optional(
+                map,
+                "Ipv6InternetAccessEnabled",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            outpost_arn: crate::from_json_optional(map, "OutpostArn", path)?,
+            preferred_instance_type: crate::from_json_optional(map, "PreferredInstanceType", path)?,
+            protocols: crate::from_json_optional(map, "Protocols", path)?,
+            resolver_endpoint_type: crate::from_json_optional(map, "ResolverEndpointType", path)?,
+            rni_enhanced_metrics_enabled: crate::from_json_optional(
+                map,
+                "RniEnhancedMetricsEnabled",
+                path,
+            )?,
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_name_server_metrics_enabled: crate::from_json_optional(
+                map,
+                "TargetNameServerMetricsEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Resolver::ResolverEndpoint` (`Fn::GetAtt`).
 impl crate::Handle<ResolverEndpoint> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the resolver endpoint, such as
@@ -269,6 +321,18 @@ impl crate::ToJson for IpAddressRequest {
         crate::put_opt(&mut out, "Ipv6", &self.ipv6);
         crate::put(&mut out, "SubnetId", &self.subnet_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Ip", "Ipv6", "SubnetId"])?;
+        Ok(Self {
+            ip: crate::from_json_optional(map, "Ip", path)?,
+            ipv6: crate::from_json_optional(map, "Ipv6", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+        })
     }
 }
 

@@ -72,6 +72,18 @@ impl crate::ToJson for ResolverQueryLoggingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResolverQueryLoggingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationArn", "Name", "Tags"])?;
+        Ok(Self {
+            destination_arn: crate::from_json_optional(map, "DestinationArn", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Resolver::ResolverQueryLoggingConfig` (`Fn::GetAtt`).
 impl crate::Handle<ResolverQueryLoggingConfig> {
     /// `Fn::GetAtt` `Arn`. Arn

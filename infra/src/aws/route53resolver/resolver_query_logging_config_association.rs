@@ -65,6 +65,21 @@ impl crate::ToJson for ResolverQueryLoggingConfigAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResolverQueryLoggingConfigAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResolverQueryLogConfigId", "ResourceId"])?;
+        Ok(Self {
+            resolver_query_log_config_id: crate::from_json_optional(
+                map,
+                "ResolverQueryLogConfigId",
+                path,
+            )?,
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ResolverQueryLoggingConfigAssociation> {
     /// `Fn::GetAtt` `CreationTime`. Rfc3339TimeString

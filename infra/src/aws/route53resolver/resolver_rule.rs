@@ -112,6 +112,34 @@ impl crate::ToJson for ResolverRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResolverRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DelegationRecord",
+                "DomainName",
+                "Name",
+                "ResolverEndpointId",
+                "RuleType",
+                "Tags",
+                "TargetIps",
+            ],
+        )?;
+        Ok(Self {
+            delegation_record: crate::from_json_optional(map, "DelegationRecord", path)?,
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            resolver_endpoint_id: crate::from_json_optional(map, "ResolverEndpointId", path)?,
+            rule_type: crate::from_json_required(map, "RuleType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_ips: crate::from_json_optional(map, "TargetIps", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Resolver::ResolverRule` (`Fn::GetAtt`).
 impl crate::Handle<ResolverRule> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the resolver rule.
@@ -199,6 +227,24 @@ impl crate::ToJson for TargetAddress {
             &self.server_name_indication,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetAddress {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Ip", "Ipv6", "Port", "Protocol", "ServerNameIndication"],
+        )?;
+        Ok(Self {
+            ip: crate::from_json_optional(map, "Ip", path)?,
+            ipv6: crate::from_json_optional(map, "Ipv6", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            server_name_indication: crate::from_json_optional(map, "ServerNameIndication", path)?,
+        })
     }
 }
 

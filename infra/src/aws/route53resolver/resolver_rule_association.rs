@@ -80,6 +80,18 @@ impl crate::ToJson for ResolverRuleAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResolverRuleAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ResolverRuleId", "VPCId"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            resolver_rule_id: crate::from_json_required(map, "ResolverRuleId", path)?,
+            vpc_id: crate::from_json_required(map, "VPCId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Route53Resolver::ResolverRuleAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ResolverRuleAssociation> {
     /// `Fn::GetAtt` `ResolverRuleAssociationId`.

@@ -72,6 +72,23 @@ impl crate::ToJson for InboundExternalLink {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InboundExternalLink {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["GatewayId", "LinkAttributes", "LinkLogSettings", "Tags"],
+        )?;
+        Ok(Self {
+            gateway_id: crate::from_json_required(map, "GatewayId", path)?,
+            link_attributes: crate::from_json_optional(map, "LinkAttributes", path)?,
+            link_log_settings: crate::from_json_required(map, "LinkLogSettings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RTBFabric::InboundExternalLink` (`Fn::GetAtt`).
 impl crate::Handle<InboundExternalLink> {
     /// `Fn::GetAtt` `Arn`.
@@ -135,6 +152,20 @@ impl crate::ToJson for ApplicationLogs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationLogs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LinkApplicationLogSampling"])?;
+        Ok(Self {
+            link_application_log_sampling: crate::from_json_required(
+                map,
+                "LinkApplicationLogSampling",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ApplicationLogs> for Value<ApplicationLogs> {
     fn from(value: ApplicationLogs) -> Self {
         Value::Lit(value)
@@ -166,6 +197,17 @@ impl crate::ToJson for LinkApplicationLogSampling {
         crate::put(&mut out, "ErrorLog", &self.error_log);
         crate::put(&mut out, "FilterLog", &self.filter_log);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkApplicationLogSampling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ErrorLog", "FilterLog"])?;
+        Ok(Self {
+            error_log: crate::from_json_required(map, "ErrorLog", path)?,
+            filter_log: crate::from_json_required(map, "FilterLog", path)?,
+        })
     }
 }
 
@@ -222,6 +264,18 @@ impl crate::ToJson for LinkAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CustomerProvidedId", "ResponderErrorMasking"])?;
+        Ok(Self {
+            customer_provided_id: crate::from_json_optional(map, "CustomerProvidedId", path)?,
+            responder_error_masking: crate::from_json_optional(map, "ResponderErrorMasking", path)?,
+        })
+    }
+}
+
 impl From<LinkAttributes> for Value<LinkAttributes> {
     fn from(value: LinkAttributes) -> Self {
         Value::Lit(value)
@@ -249,6 +303,16 @@ impl crate::ToJson for LinkLogSettings {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ApplicationLogs", &self.application_logs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkLogSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationLogs"])?;
+        Ok(Self {
+            application_logs: crate::from_json_required(map, "ApplicationLogs", path)?,
+        })
     }
 }
 
@@ -308,6 +372,32 @@ impl crate::ToJson for ResponderErrorMaskingForHttpCode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponderErrorMaskingForHttpCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "HttpCode",
+                "LoggingTypes",
+                "ResponseLoggingPercentage",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            http_code: crate::from_json_required(map, "HttpCode", path)?,
+            logging_types: crate::from_json_required(map, "LoggingTypes", path)?,
+            response_logging_percentage: crate::from_json_optional(
+                map,
+                "ResponseLoggingPercentage",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ResponderErrorMaskingForHttpCode> for Value<ResponderErrorMaskingForHttpCode> {
     fn from(value: ResponderErrorMaskingForHttpCode) -> Self {
         Value::Lit(value)
@@ -336,6 +426,17 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NO_BID", Self::NoBid), ("PASSTHROUGH", Self::Passthrough)],
+        )
     }
 }
 
@@ -370,6 +471,21 @@ impl ResponderErrorMaskingLoggingType {
 impl crate::ToJson for ResponderErrorMaskingLoggingType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponderErrorMaskingLoggingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("METRIC", Self::Metric),
+                ("RESPONSE", Self::Response),
+            ],
+        )
     }
 }
 

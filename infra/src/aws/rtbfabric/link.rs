@@ -107,6 +107,38 @@ impl crate::ToJson for Link {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Link {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GatewayId",
+                "HttpResponderAllowed",
+                "LinkAttributes",
+                "LinkLogSettings",
+                "ModuleConfigurationList",
+                "PeerGatewayId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            gateway_id: crate::from_json_required(map, "GatewayId", path)?,
+            http_responder_allowed: crate::from_json_optional(map, "HttpResponderAllowed", path)?,
+            link_attributes: crate::from_json_optional(map, "LinkAttributes", path)?,
+            link_log_settings: crate::from_json_required(map, "LinkLogSettings", path)?,
+            module_configuration_list: crate::from_json_optional(
+                map,
+                "ModuleConfigurationList",
+                path,
+            )?,
+            peer_gateway_id: crate::from_json_required(map, "PeerGatewayId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RTBFabric::Link` (`Fn::GetAtt`).
 impl crate::Handle<Link> {
     /// `Fn::GetAtt` `Arn`.
@@ -170,6 +202,20 @@ impl crate::ToJson for ApplicationLogs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationLogs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LinkApplicationLogSampling"])?;
+        Ok(Self {
+            link_application_log_sampling: crate::from_json_required(
+                map,
+                "LinkApplicationLogSampling",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ApplicationLogs> for Value<ApplicationLogs> {
     fn from(value: ApplicationLogs) -> Self {
         Value::Lit(value)
@@ -201,6 +247,17 @@ impl crate::ToJson for LinkApplicationLogSampling {
         crate::put(&mut out, "ErrorLog", &self.error_log);
         crate::put(&mut out, "FilterLog", &self.filter_log);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkApplicationLogSampling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ErrorLog", "FilterLog"])?;
+        Ok(Self {
+            error_log: crate::from_json_required(map, "ErrorLog", path)?,
+            filter_log: crate::from_json_required(map, "FilterLog", path)?,
+        })
     }
 }
 
@@ -257,6 +314,18 @@ impl crate::ToJson for LinkAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CustomerProvidedId", "ResponderErrorMasking"])?;
+        Ok(Self {
+            customer_provided_id: crate::from_json_optional(map, "CustomerProvidedId", path)?,
+            responder_error_masking: crate::from_json_optional(map, "ResponderErrorMasking", path)?,
+        })
+    }
+}
+
 impl From<LinkAttributes> for Value<LinkAttributes> {
     fn from(value: LinkAttributes) -> Self {
         Value::Lit(value)
@@ -284,6 +353,16 @@ impl crate::ToJson for LinkLogSettings {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ApplicationLogs", &self.application_logs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkLogSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationLogs"])?;
+        Ok(Self {
+            application_logs: crate::from_json_required(map, "ApplicationLogs", path)?,
+        })
     }
 }
 
@@ -347,6 +426,23 @@ impl crate::ToJson for ModuleConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModuleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DependsOn", "ModuleParameters", "Name", "Version"],
+        )?;
+        Ok(Self {
+            depends_on: crate::from_json_optional(map, "DependsOn", path)?,
+            module_parameters: crate::from_json_optional(map, "ModuleParameters", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<ModuleConfiguration> for Value<ModuleConfiguration> {
     fn from(value: ModuleConfiguration) -> Self {
         Value::Lit(value)
@@ -403,6 +499,32 @@ impl crate::ToJson for ResponderErrorMaskingForHttpCode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponderErrorMaskingForHttpCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "HttpCode",
+                "LoggingTypes",
+                "ResponseLoggingPercentage",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            http_code: crate::from_json_required(map, "HttpCode", path)?,
+            logging_types: crate::from_json_required(map, "LoggingTypes", path)?,
+            response_logging_percentage: crate::from_json_optional(
+                map,
+                "ResponseLoggingPercentage",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ResponderErrorMaskingForHttpCode> for Value<ResponderErrorMaskingForHttpCode> {
     fn from(value: ResponderErrorMaskingForHttpCode) -> Self {
         Value::Lit(value)
@@ -431,6 +553,17 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NO_BID", Self::NoBid), ("PASSTHROUGH", Self::Passthrough)],
+        )
     }
 }
 
@@ -465,6 +598,21 @@ impl ResponderErrorMaskingLoggingType {
 impl crate::ToJson for ResponderErrorMaskingLoggingType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponderErrorMaskingLoggingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("METRIC", Self::Metric),
+                ("RESPONSE", Self::Response),
+            ],
+        )
     }
 }
 

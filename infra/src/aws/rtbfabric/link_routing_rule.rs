@@ -78,6 +78,24 @@ impl crate::ToJson for LinkRoutingRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LinkRoutingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Conditions", "GatewayId", "LinkId", "Priority", "Tags"],
+        )?;
+        Ok(Self {
+            conditions: crate::from_json_required(map, "Conditions", path)?,
+            gateway_id: crate::from_json_required(map, "GatewayId", path)?,
+            link_id: crate::from_json_required(map, "LinkId", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RTBFabric::LinkRoutingRule` (`Fn::GetAtt`).
 impl crate::Handle<LinkRoutingRule> {
     /// `Fn::GetAtt` `Arn`.
@@ -188,6 +206,32 @@ impl crate::ToJson for RuleCondition {
         crate::put_opt(&mut out, "QueryStringEquals", &self.query_string_equals);
         crate::put_opt(&mut out, "QueryStringExists", &self.query_string_exists);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HostHeader",
+                "HostHeaderWildcard",
+                "PathExact",
+                "PathPrefix",
+                "QueryStringEquals",
+                "QueryStringExists",
+            ],
+        )?;
+        Ok(Self {
+            host_header: crate::from_json_optional(map, "HostHeader", path)?,
+            host_header_wildcard: crate::from_json_optional(map, "HostHeaderWildcard", path)?,
+            path_exact: crate::from_json_optional(map, "PathExact", path)?,
+            path_prefix: crate::from_json_optional(map, "PathPrefix", path)?,
+            query_string_equals: crate::from_json_optional(map, "QueryStringEquals", path)?,
+            query_string_exists: crate::from_json_optional(map, "QueryStringExists", path)?,
+        })
     }
 }
 

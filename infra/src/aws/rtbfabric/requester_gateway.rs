@@ -79,6 +79,30 @@ impl crate::ToJson for RequesterGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequesterGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "SecurityGroupIds",
+                "SubnetIds",
+                "Tags",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RTBFabric::RequesterGateway` (`Fn::GetAtt`).
 impl crate::Handle<RequesterGateway> {
     /// `Fn::GetAtt` `ActiveLinksCount`.

@@ -159,6 +159,54 @@ impl crate::ToJson for ResponderGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponderGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcmCertificateArn",
+                "Description",
+                "DomainName",
+                "GatewayType",
+                "ListenerConfig",
+                "ManagedEndpointConfiguration",
+                "Port",
+                "Protocol",
+                "SecurityGroupIds",
+                "SubnetIds",
+                "Tags",
+                "TrustStoreConfiguration",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            acm_certificate_arn: crate::from_json_optional(map, "AcmCertificateArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            gateway_type: crate::from_json_optional(map, "GatewayType", path)?,
+            listener_config: crate::from_json_optional(map, "ListenerConfig", path)?,
+            managed_endpoint_configuration: crate::from_json_optional(
+                map,
+                "ManagedEndpointConfiguration",
+                path,
+            )?,
+            port: crate::from_json_required(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trust_store_configuration: crate::from_json_optional(
+                map,
+                "TrustStoreConfiguration",
+                path,
+            )?,
+            vpc_id: crate::from_json_required(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RTBFabric::ResponderGateway` (`Fn::GetAtt`).
 impl crate::Handle<ResponderGateway> {
     /// `Fn::GetAtt` `Arn`.
@@ -221,6 +269,16 @@ impl crate::ToJson for ListenerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ListenerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Protocols"])?;
+        Ok(Self {
+            protocols: crate::from_json_required(map, "Protocols", path)?,
+        })
+    }
+}
+
 impl From<ListenerConfig> for Value<ListenerConfig> {
     fn from(value: ListenerConfig) -> Self {
         Value::Lit(value)
@@ -255,6 +313,20 @@ impl crate::ToJson for TrustStoreConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrustStoreConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateAuthorityCertificates"])?;
+        Ok(Self {
+            certificate_authority_certificates: crate::from_json_required(
+                map,
+                "CertificateAuthorityCertificates",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TrustStoreConfiguration> for Value<TrustStoreConfiguration> {
     fn from(value: TrustStoreConfiguration) -> Self {
         Value::Lit(value)
@@ -286,6 +358,17 @@ impl crate::ToJson for GatewayType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GatewayType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("EXTERNAL", Self::External), ("INTERNAL", Self::Internal)],
+        )
+    }
+}
+
 impl From<GatewayType> for Value<GatewayType> {
     fn from(value: GatewayType) -> Self {
         Value::Lit(value)
@@ -314,6 +397,13 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HTTP", Self::Http), ("HTTPS", Self::Https)])
     }
 }
 

@@ -159,6 +159,48 @@ impl crate::ToJson for AppMonitor {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppMonitor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppMonitorConfiguration",
+                "CustomEvents",
+                "CwLogEnabled",
+                "DeobfuscationConfiguration",
+                "Domain",
+                "DomainList",
+                "Name",
+                "Platform",
+                "ResourcePolicy",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_monitor_configuration: crate::from_json_optional(
+                map,
+                "AppMonitorConfiguration",
+                path,
+            )?,
+            custom_events: crate::from_json_optional(map, "CustomEvents", path)?,
+            cw_log_enabled: crate::from_json_optional(map, "CwLogEnabled", path)?,
+            deobfuscation_configuration: crate::from_json_optional(
+                map,
+                "DeobfuscationConfiguration",
+                path,
+            )?,
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            domain_list: crate::from_json_optional(map, "DomainList", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            platform: crate::from_json_optional(map, "Platform", path)?,
+            resource_policy: crate::from_json_optional(map, "ResourcePolicy", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::RUM::AppMonitor` (`Fn::GetAtt`).
 impl crate::Handle<AppMonitor> {
     /// `Fn::GetAtt` `Id`. The unique ID of the new app monitor.
@@ -307,6 +349,40 @@ impl crate::ToJson for AppMonitorConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppMonitorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowCookies",
+                "EnableXRay",
+                "ExcludedPages",
+                "FavoritePages",
+                "GuestRoleArn",
+                "IdentityPoolId",
+                "IncludedPages",
+                "MetricDestinations",
+                "SessionSampleRate",
+                "Telemetries",
+            ],
+        )?;
+        Ok(Self {
+            allow_cookies: crate::from_json_optional(map, "AllowCookies", path)?,
+            enable_x_ray: crate::from_json_optional(map, "EnableXRay", path)?,
+            excluded_pages: crate::from_json_optional(map, "ExcludedPages", path)?,
+            favorite_pages: crate::from_json_optional(map, "FavoritePages", path)?,
+            guest_role_arn: crate::from_json_optional(map, "GuestRoleArn", path)?,
+            identity_pool_id: crate::from_json_optional(map, "IdentityPoolId", path)?,
+            included_pages: crate::from_json_optional(map, "IncludedPages", path)?,
+            metric_destinations: crate::from_json_optional(map, "MetricDestinations", path)?,
+            session_sample_rate: crate::from_json_optional(map, "SessionSampleRate", path)?,
+            telemetries: crate::from_json_optional(map, "Telemetries", path)?,
+        })
+    }
+}
+
 impl From<AppMonitorConfiguration> for Value<AppMonitorConfiguration> {
     fn from(value: AppMonitorConfiguration) -> Self {
         Value::Lit(value)
@@ -338,6 +414,16 @@ impl crate::ToJson for CustomEvents {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomEvents {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
     }
 }
 
@@ -386,6 +472,16 @@ impl crate::ToJson for DeobfuscationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeobfuscationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JavaScriptSourceMaps"])?;
+        Ok(Self {
+            java_script_source_maps: crate::from_json_optional(map, "JavaScriptSourceMaps", path)?,
+        })
+    }
+}
+
 impl From<DeobfuscationConfiguration> for Value<DeobfuscationConfiguration> {
     fn from(value: DeobfuscationConfiguration) -> Self {
         Value::Lit(value)
@@ -427,6 +523,17 @@ impl crate::ToJson for JavaScriptSourceMaps {
         crate::put_opt(&mut out, "S3Uri", &self.s3_uri);
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JavaScriptSourceMaps {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri", "Status"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -547,6 +654,32 @@ impl crate::ToJson for MetricDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DimensionKeys",
+                "EventPattern",
+                "Name",
+                "Namespace",
+                "UnitLabel",
+                "ValueKey",
+            ],
+        )?;
+        Ok(Self {
+            dimension_keys: crate::from_json_optional(map, "DimensionKeys", path)?,
+            event_pattern: crate::from_json_optional(map, "EventPattern", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            namespace: crate::from_json_optional(map, "Namespace", path)?,
+            unit_label: crate::from_json_optional(map, "UnitLabel", path)?,
+            value_key: crate::from_json_optional(map, "ValueKey", path)?,
+        })
+    }
+}
+
 impl From<MetricDefinition> for Value<MetricDefinition> {
     fn from(value: MetricDefinition) -> Self {
         Value::Lit(value)
@@ -619,6 +752,28 @@ impl crate::ToJson for MetricDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Destination",
+                "DestinationArn",
+                "IamRoleArn",
+                "MetricDefinitions",
+            ],
+        )?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            destination_arn: crate::from_json_optional(map, "DestinationArn", path)?,
+            iam_role_arn: crate::from_json_optional(map, "IamRoleArn", path)?,
+            metric_definitions: crate::from_json_optional(map, "MetricDefinitions", path)?,
+        })
+    }
+}
+
 impl From<MetricDestination> for Value<MetricDestination> {
     fn from(value: MetricDestination) -> Self {
         Value::Lit(value)
@@ -664,6 +819,17 @@ impl crate::ToJson for ResourcePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyDocument", "PolicyRevisionId"])?;
+        Ok(Self {
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            policy_revision_id: crate::from_json_optional(map, "PolicyRevisionId", path)?,
+        })
+    }
+}
+
 impl From<ResourcePolicy> for Value<ResourcePolicy> {
     fn from(value: ResourcePolicy) -> Self {
         Value::Lit(value)
@@ -692,6 +858,17 @@ impl CustomEventsStatus {
 impl crate::ToJson for CustomEventsStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomEventsStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -725,6 +902,20 @@ impl Destination {
 impl crate::ToJson for Destination {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CloudWatch", Self::CloudWatch),
+                ("Evidently", Self::Evidently),
+            ],
+        )
     }
 }
 
@@ -762,6 +953,21 @@ impl crate::ToJson for Platform {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Platform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Web", Self::Web),
+                ("Android", Self::Android),
+                ("iOS", Self::IOs),
+            ],
+        )
+    }
+}
+
 impl From<Platform> for Value<Platform> {
     fn from(value: Platform) -> Self {
         Value::Lit(value)
@@ -791,6 +997,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -825,6 +1042,21 @@ impl Telemetry {
 impl crate::ToJson for Telemetry {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Telemetry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("errors", Self::Errors),
+                ("performance", Self::Performance),
+                ("http", Self::Http),
+            ],
+        )
     }
 }
 

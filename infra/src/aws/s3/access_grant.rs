@@ -111,6 +111,42 @@ impl crate::ToJson for AccessGrant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessGrant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessGrantsLocationConfiguration",
+                "AccessGrantsLocationId",
+                "ApplicationArn",
+                "Grantee",
+                "Permission",
+                "S3PrefixType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_grants_location_configuration: crate::from_json_optional(
+                map,
+                "AccessGrantsLocationConfiguration",
+                path,
+            )?,
+            access_grants_location_id: crate::from_json_required(
+                map,
+                "AccessGrantsLocationId",
+                path,
+            )?,
+            application_arn: crate::from_json_optional(map, "ApplicationArn", path)?,
+            grantee: crate::from_json_required(map, "Grantee", path)?,
+            permission: crate::from_json_required(map, "Permission", path)?,
+            s3_prefix_type: crate::from_json_optional(map, "S3PrefixType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3::AccessGrant` (`Fn::GetAtt`).
 impl crate::Handle<AccessGrant> {
     /// `Fn::GetAtt` `AccessGrantArn`. the Amazon Resource Name (ARN) of the specified access
@@ -156,6 +192,16 @@ impl crate::ToJson for AccessGrantsLocationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessGrantsLocationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3SubPrefix"])?;
+        Ok(Self {
+            s3_sub_prefix: crate::from_json_required(map, "S3SubPrefix", path)?,
+        })
+    }
+}
+
 impl From<AccessGrantsLocationConfiguration> for Value<AccessGrantsLocationConfiguration> {
     fn from(value: AccessGrantsLocationConfiguration) -> Self {
         Value::Lit(value)
@@ -194,6 +240,17 @@ impl crate::ToJson for Grantee {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Grantee {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GranteeIdentifier", "GranteeType"])?;
+        Ok(Self {
+            grantee_identifier: crate::from_json_required(map, "GranteeIdentifier", path)?,
+            grantee_type: crate::from_json_required(map, "GranteeType", path)?,
+        })
+    }
+}
+
 impl From<Grantee> for Value<Grantee> {
     fn from(value: Grantee) -> Self {
         Value::Lit(value)
@@ -225,6 +282,21 @@ impl GranteeType {
 impl crate::ToJson for GranteeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GranteeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IAM", Self::Iam),
+                ("DIRECTORY_USER", Self::DirectoryUser),
+                ("DIRECTORY_GROUP", Self::DirectoryGroup),
+            ],
+        )
     }
 }
 
@@ -262,6 +334,21 @@ impl crate::ToJson for Permission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("READ", Self::Read),
+                ("WRITE", Self::Write),
+                ("READWRITE", Self::Readwrite),
+            ],
+        )
+    }
+}
+
 impl From<Permission> for Value<Permission> {
     fn from(value: Permission) -> Self {
         Value::Lit(value)
@@ -287,6 +374,13 @@ impl S3PrefixType {
 impl crate::ToJson for S3PrefixType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3PrefixType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Object", Self::Object)])
     }
 }
 

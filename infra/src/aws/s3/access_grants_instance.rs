@@ -62,6 +62,17 @@ impl crate::ToJson for AccessGrantsInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessGrantsInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdentityCenterArn", "Tags"])?;
+        Ok(Self {
+            identity_center_arn: crate::from_json_optional(map, "IdentityCenterArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3::AccessGrantsInstance` (`Fn::GetAtt`).
 impl crate::Handle<AccessGrantsInstance> {
     /// `Fn::GetAtt` `AccessGrantsInstanceArn`. The Amazon Resource Name (ARN) of the specified

@@ -65,6 +65,18 @@ impl crate::ToJson for AccessGrantsLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessGrantsLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IamRoleArn", "LocationScope", "Tags"])?;
+        Ok(Self {
+            iam_role_arn: crate::from_json_required(map, "IamRoleArn", path)?,
+            location_scope: crate::from_json_required(map, "LocationScope", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3::AccessGrantsLocation` (`Fn::GetAtt`).
 impl crate::Handle<AccessGrantsLocation> {
     /// `Fn::GetAtt` `AccessGrantsLocationArn`. The Amazon Resource Name (ARN) of the specified

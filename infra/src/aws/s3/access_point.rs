@@ -123,6 +123,38 @@ impl crate::ToJson for AccessPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Bucket",
+                "BucketAccountId",
+                "Name",
+                "Policy",
+                "PublicAccessBlockConfiguration",
+                "Tags",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            bucket_account_id: crate::from_json_optional(map, "BucketAccountId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            public_access_block_configuration: crate::from_json_optional(
+                map,
+                "PublicAccessBlockConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3::AccessPoint` (`Fn::GetAtt`).
 impl crate::Handle<AccessPoint> {
     /// `Fn::GetAtt` `Alias`. The alias of this Access Point. This alias can be used for
@@ -227,6 +259,28 @@ impl crate::ToJson for PublicAccessBlockConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicAccessBlockConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockPublicAcls",
+                "BlockPublicPolicy",
+                "IgnorePublicAcls",
+                "RestrictPublicBuckets",
+            ],
+        )?;
+        Ok(Self {
+            block_public_acls: crate::from_json_optional(map, "BlockPublicAcls", path)?,
+            block_public_policy: crate::from_json_optional(map, "BlockPublicPolicy", path)?,
+            ignore_public_acls: crate::from_json_optional(map, "IgnorePublicAcls", path)?,
+            restrict_public_buckets: crate::from_json_optional(map, "RestrictPublicBuckets", path)?,
+        })
+    }
+}
+
 impl From<PublicAccessBlockConfiguration> for Value<PublicAccessBlockConfiguration> {
     fn from(value: PublicAccessBlockConfiguration) -> Self {
         Value::Lit(value)
@@ -259,6 +313,16 @@ impl crate::ToJson for VpcConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "VpcId", &self.vpc_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcId"])?;
+        Ok(Self {
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
     }
 }
 

@@ -489,6 +489,114 @@ impl crate::ToJson for Bucket {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Bucket {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbacStatus",
+                "AccelerateConfiguration",
+                "AccessControl",
+                "AnalyticsConfigurations",
+                "BucketEncryption",
+                "BucketName",
+                "BucketNamePrefix",
+                "BucketNamespace",
+                "CorsConfiguration",
+                "IntelligentTieringConfigurations",
+                "InventoryConfigurations",
+                "LifecycleConfiguration",
+                "LoggingConfiguration",
+                "MetadataConfiguration",
+                "MetadataTableConfiguration",
+                "MetricsConfigurations",
+                "NotificationConfiguration",
+                "ObjectLockConfiguration",
+                "ObjectLockEnabled",
+                "OwnershipControls",
+                "PublicAccessBlockConfiguration",
+                "ReplicationConfiguration",
+                "Tags",
+                "VersioningConfiguration",
+                "WebsiteConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            abac_status: crate::from_json_optional(map, "AbacStatus", path)?,
+            accelerate_configuration: crate::from_json_optional(
+                map,
+                "AccelerateConfiguration",
+                path,
+            )?,
+            access_control: crate::from_json_optional(map, "AccessControl", path)?,
+            analytics_configurations: crate::from_json_optional(
+                map,
+                "AnalyticsConfigurations",
+                path,
+            )?,
+            bucket_encryption: crate::from_json_optional(map, "BucketEncryption", path)?,
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            bucket_name_prefix: crate::from_json_optional(map, "BucketNamePrefix", path)?,
+            bucket_namespace: crate::from_json_optional(map, "BucketNamespace", path)?,
+            cors_configuration: crate::from_json_optional(map, "CorsConfiguration", path)?,
+            intelligent_tiering_configurations: crate::from_json_optional(
+                map,
+                "IntelligentTieringConfigurations",
+                path,
+            )?,
+            inventory_configurations: crate::from_json_optional(
+                map,
+                "InventoryConfigurations",
+                path,
+            )?,
+            lifecycle_configuration: crate::from_json_optional(
+                map,
+                "LifecycleConfiguration",
+                path,
+            )?,
+            logging_configuration: crate::from_json_optional(map, "LoggingConfiguration", path)?,
+            metadata_configuration: crate::from_json_optional(map, "MetadataConfiguration", path)?,
+            metadata_table_configuration: crate::from_json_optional(
+                map,
+                "MetadataTableConfiguration",
+                path,
+            )?,
+            metrics_configurations: crate::from_json_optional(map, "MetricsConfigurations", path)?,
+            notification_configuration: crate::from_json_optional(
+                map,
+                "NotificationConfiguration",
+                path,
+            )?,
+            object_lock_configuration: crate::from_json_optional(
+                map,
+                "ObjectLockConfiguration",
+                path,
+            )?,
+            object_lock_enabled: crate::from_json_optional(map, "ObjectLockEnabled", path)?,
+            ownership_controls: crate::from_json_optional(map, "OwnershipControls", path)?,
+            public_access_block_configuration: crate::from_json_optional(
+                map,
+                "PublicAccessBlockConfiguration",
+                path,
+            )?,
+            replication_configuration: crate::from_json_optional(
+                map,
+                "ReplicationConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            versioning_configuration: crate::from_json_optional(
+                map,
+                "VersioningConfiguration",
+                path,
+            )?,
+            website_configuration: crate::from_json_optional(map, "WebsiteConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3::Bucket` (`Fn::GetAtt`).
 impl crate::Handle<Bucket> {
     /// `Fn::GetAtt` `Arn`. the Amazon Resource Name (ARN) of the specified bucket.
@@ -607,6 +715,16 @@ impl crate::ToJson for AbortIncompleteMultipartUpload {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbortIncompleteMultipartUpload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DaysAfterInitiation"])?;
+        Ok(Self {
+            days_after_initiation: crate::from_json_required(map, "DaysAfterInitiation", path)?,
+        })
+    }
+}
+
 impl From<AbortIncompleteMultipartUpload> for Value<AbortIncompleteMultipartUpload> {
     fn from(value: AbortIncompleteMultipartUpload) -> Self {
         Value::Lit(value)
@@ -637,6 +755,16 @@ impl crate::ToJson for AccelerateConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AccelerationStatus", &self.acceleration_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccelerateConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccelerationStatus"])?;
+        Ok(Self {
+            acceleration_status: crate::from_json_required(map, "AccelerationStatus", path)?,
+        })
     }
 }
 
@@ -673,6 +801,16 @@ impl crate::ToJson for AccessControlTranslation {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Owner", &self.owner);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessControlTranslation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Owner"])?;
+        Ok(Self {
+            owner: crate::from_json_required(map, "Owner", path)?,
+        })
     }
 }
 
@@ -738,6 +876,23 @@ impl crate::ToJson for AnalyticsConfiguration {
         );
         crate::put_opt(&mut out, "TagFilters", &self.tag_filters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnalyticsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Id", "Prefix", "StorageClassAnalysis", "TagFilters"],
+        )?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            storage_class_analysis: crate::from_json_required(map, "StorageClassAnalysis", path)?,
+            tag_filters: crate::from_json_optional(map, "TagFilters", path)?,
+        })
     }
 }
 
@@ -829,6 +984,34 @@ impl crate::ToJson for AnnotationTableConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AnnotationTableConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigurationState",
+                "EncryptionConfiguration",
+                "Role",
+                "TableArn",
+                "TableName",
+            ],
+        )?;
+        Ok(Self {
+            configuration_state: crate::from_json_required(map, "ConfigurationState", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            role: crate::from_json_optional(map, "Role", path)?,
+            table_arn: crate::from_json_optional(map, "TableArn", path)?,
+            table_name: crate::from_json_optional(map, "TableName", path)?,
+        })
+    }
+}
+
 impl From<AnnotationTableConfiguration> for Value<AnnotationTableConfiguration> {
     fn from(value: AnnotationTableConfiguration) -> Self {
         Value::Lit(value)
@@ -888,6 +1071,16 @@ impl crate::ToJson for BlockedEncryptionTypes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockedEncryptionTypes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionType"])?;
+        Ok(Self {
+            encryption_type: crate::from_json_optional(map, "EncryptionType", path)?,
+        })
+    }
+}
+
 impl From<BlockedEncryptionTypes> for Value<BlockedEncryptionTypes> {
     fn from(value: BlockedEncryptionTypes) -> Self {
         Value::Lit(value)
@@ -930,6 +1123,20 @@ impl crate::ToJson for BucketEncryption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BucketEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServerSideEncryptionConfiguration"])?;
+        Ok(Self {
+            server_side_encryption_configuration: crate::from_json_required(
+                map,
+                "ServerSideEncryptionConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BucketEncryption> for Value<BucketEncryption> {
     fn from(value: BucketEncryption) -> Self {
         Value::Lit(value)
@@ -961,6 +1168,16 @@ impl crate::ToJson for CorsConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CorsRules", &self.cors_rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CorsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CorsRules"])?;
+        Ok(Self {
+            cors_rules: crate::from_json_required(map, "CorsRules", path)?,
+        })
     }
 }
 
@@ -1048,6 +1265,32 @@ impl crate::ToJson for CorsRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CorsRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedHeaders",
+                "AllowedMethods",
+                "AllowedOrigins",
+                "ExposedHeaders",
+                "Id",
+                "MaxAge",
+            ],
+        )?;
+        Ok(Self {
+            allowed_headers: crate::from_json_optional(map, "AllowedHeaders", path)?,
+            allowed_methods: crate::from_json_required(map, "AllowedMethods", path)?,
+            allowed_origins: crate::from_json_required(map, "AllowedOrigins", path)?,
+            exposed_headers: crate::from_json_optional(map, "ExposedHeaders", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            max_age: crate::from_json_optional(map, "MaxAge", path)?,
+        })
+    }
+}
+
 impl From<CorsRule> for Value<CorsRule> {
     fn from(value: CorsRule) -> Self {
         Value::Lit(value)
@@ -1084,6 +1327,17 @@ impl crate::ToJson for DataExport {
         crate::put(&mut out, "Destination", &self.destination);
         crate::put(&mut out, "OutputSchemaVersion", &self.output_schema_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataExport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destination", "OutputSchemaVersion"])?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            output_schema_version: crate::from_json_required(map, "OutputSchemaVersion", path)?,
+        })
     }
 }
 
@@ -1140,6 +1394,17 @@ impl crate::ToJson for DefaultEventHold {
         crate::put_opt(&mut out, "Days", &self.days);
         crate::put_opt(&mut out, "Years", &self.years);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultEventHold {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Days", "Years"])?;
+        Ok(Self {
+            days: crate::from_json_optional(map, "Days", path)?,
+            years: crate::from_json_optional(map, "Years", path)?,
+        })
     }
 }
 
@@ -1223,6 +1488,20 @@ impl crate::ToJson for DefaultRetention {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultRetention {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Days", "DefaultEventHold", "Mode", "Years"])?;
+        Ok(Self {
+            days: crate::from_json_optional(map, "Days", path)?,
+            default_event_hold: crate::from_json_optional(map, "DefaultEventHold", path)?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            years: crate::from_json_optional(map, "Years", path)?,
+        })
+    }
+}
+
 impl From<DefaultRetention> for Value<DefaultRetention> {
     fn from(value: DefaultRetention) -> Self {
         Value::Lit(value)
@@ -1264,6 +1543,16 @@ impl crate::ToJson for DeleteMarkerReplication {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeleteMarkerReplication {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
     }
 }
 
@@ -1327,6 +1616,23 @@ impl crate::ToJson for Destination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketAccountId", "BucketArn", "Format", "Prefix"],
+        )?;
+        Ok(Self {
+            bucket_account_id: crate::from_json_optional(map, "BucketAccountId", path)?,
+            bucket_arn: crate::from_json_required(map, "BucketArn", path)?,
+            format: crate::from_json_required(map, "Format", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<Destination> for Value<Destination> {
     fn from(value: Destination) -> Self {
         Value::Lit(value)
@@ -1366,6 +1672,16 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReplicaKmsKeyID"])?;
+        Ok(Self {
+            replica_kms_key_id: crate::from_json_required(map, "ReplicaKmsKeyID", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -1401,6 +1717,16 @@ impl crate::ToJson for EventBridgeConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EventBridgeEnabled", &self.event_bridge_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBridgeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventBridgeEnabled"])?;
+        Ok(Self {
+            event_bridge_enabled: crate::from_json_required(map, "EventBridgeEnabled", path)?,
+        })
     }
 }
 
@@ -1446,6 +1772,17 @@ impl crate::ToJson for FilterRule {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FilterRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1517,6 +1854,24 @@ impl crate::ToJson for IntelligentTieringConfiguration {
         crate::put_opt(&mut out, "TagFilters", &self.tag_filters);
         crate::put(&mut out, "Tierings", &self.tierings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntelligentTieringConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Id", "Prefix", "Status", "TagFilters", "Tierings"],
+        )?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+            tag_filters: crate::from_json_optional(map, "TagFilters", path)?,
+            tierings: crate::from_json_required(map, "Tierings", path)?,
+        })
     }
 }
 
@@ -1605,6 +1960,38 @@ impl crate::ToJson for InventoryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InventoryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Destination",
+                "Enabled",
+                "Id",
+                "IncludedObjectVersions",
+                "OptionalFields",
+                "Prefix",
+                "ScheduleFrequency",
+            ],
+        )?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            included_object_versions: crate::from_json_required(
+                map,
+                "IncludedObjectVersions",
+                path,
+            )?,
+            optional_fields: crate::from_json_optional(map, "OptionalFields", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            schedule_frequency: crate::from_json_required(map, "ScheduleFrequency", path)?,
+        })
+    }
+}
+
 impl From<InventoryConfiguration> for Value<InventoryConfiguration> {
     fn from(value: InventoryConfiguration) -> Self {
         Value::Lit(value)
@@ -1676,6 +2063,32 @@ impl crate::ToJson for InventoryTableConfiguration {
         crate::put_opt(&mut out, "TableArn", &self.table_arn);
         crate::put_opt(&mut out, "TableName", &self.table_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InventoryTableConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigurationState",
+                "EncryptionConfiguration",
+                "TableArn",
+                "TableName",
+            ],
+        )?;
+        Ok(Self {
+            configuration_state: crate::from_json_required(map, "ConfigurationState", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            table_arn: crate::from_json_optional(map, "TableArn", path)?,
+            table_name: crate::from_json_optional(map, "TableName", path)?,
+        })
     }
 }
 
@@ -1751,6 +2164,32 @@ impl crate::ToJson for JournalTableConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JournalTableConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EncryptionConfiguration",
+                "RecordExpiration",
+                "TableArn",
+                "TableName",
+            ],
+        )?;
+        Ok(Self {
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            record_expiration: crate::from_json_required(map, "RecordExpiration", path)?,
+            table_arn: crate::from_json_optional(map, "TableArn", path)?,
+            table_name: crate::from_json_optional(map, "TableName", path)?,
+        })
+    }
+}
+
 impl From<JournalTableConfiguration> for Value<JournalTableConfiguration> {
     fn from(value: JournalTableConfiguration) -> Self {
         Value::Lit(value)
@@ -1798,6 +2237,18 @@ impl crate::ToJson for LambdaConfiguration {
         crate::put_opt(&mut out, "Filter", &self.filter);
         crate::put(&mut out, "Function", &self.function);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Event", "Filter", "Function"])?;
+        Ok(Self {
+            event: crate::from_json_required(map, "Event", path)?,
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            function: crate::from_json_required(map, "Function", path)?,
+        })
     }
 }
 
@@ -1857,6 +2308,22 @@ impl crate::ToJson for LifecycleConfiguration {
             &self.transition_default_minimum_object_size,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Rules", "TransitionDefaultMinimumObjectSize"])?;
+        Ok(Self {
+            rules: crate::from_json_required(map, "Rules", path)?,
+            transition_default_minimum_object_size: crate::from_json_optional(
+                map,
+                "TransitionDefaultMinimumObjectSize",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1931,6 +2398,30 @@ impl crate::ToJson for LoggingConfiguration {
             &self.target_object_key_format,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationBucketName",
+                "LogFilePrefix",
+                "TargetObjectKeyFormat",
+            ],
+        )?;
+        Ok(Self {
+            destination_bucket_name: crate::from_json_optional(map, "DestinationBucketName", path)?,
+            log_file_prefix: crate::from_json_optional(map, "LogFilePrefix", path)?,
+            target_object_key_format: crate::from_json_optional(
+                map,
+                "TargetObjectKeyFormat",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2018,6 +2509,40 @@ impl crate::ToJson for MetadataConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AnnotationTableConfiguration",
+                "Destination",
+                "InventoryTableConfiguration",
+                "JournalTableConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            annotation_table_configuration: crate::from_json_optional(
+                map,
+                "AnnotationTableConfiguration",
+                path,
+            )?,
+            destination: crate::from_json_optional(map, "Destination", path)?,
+            inventory_table_configuration: crate::from_json_optional(
+                map,
+                "InventoryTableConfiguration",
+                path,
+            )?,
+            journal_table_configuration: crate::from_json_required(
+                map,
+                "JournalTableConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MetadataConfiguration> for Value<MetadataConfiguration> {
     fn from(value: MetadataConfiguration) -> Self {
         Value::Lit(value)
@@ -2074,6 +2599,22 @@ impl crate::ToJson for MetadataDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["TableBucketArn", "TableBucketType", "TableNamespace"],
+        )?;
+        Ok(Self {
+            table_bucket_arn: crate::from_json_optional(map, "TableBucketArn", path)?,
+            table_bucket_type: crate::from_json_required(map, "TableBucketType", path)?,
+            table_namespace: crate::from_json_optional(map, "TableNamespace", path)?,
+        })
+    }
+}
+
 impl From<MetadataDestination> for Value<MetadataDestination> {
     fn from(value: MetadataDestination) -> Self {
         Value::Lit(value)
@@ -2114,6 +2655,16 @@ impl crate::ToJson for MetadataTableConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3TablesDestination", &self.s3_tables_destination);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataTableConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3TablesDestination"])?;
+        Ok(Self {
+            s3_tables_destination: crate::from_json_required(map, "S3TablesDestination", path)?,
+        })
     }
 }
 
@@ -2165,6 +2716,17 @@ impl crate::ToJson for MetadataTableEncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataTableEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "SseAlgorithm"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            sse_algorithm: crate::from_json_required(map, "SseAlgorithm", path)?,
+        })
+    }
+}
+
 impl From<MetadataTableEncryptionConfiguration> for Value<MetadataTableEncryptionConfiguration> {
     fn from(value: MetadataTableEncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -2204,6 +2766,17 @@ impl crate::ToJson for Metrics {
         crate::put_opt(&mut out, "EventThreshold", &self.event_threshold);
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Metrics {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventThreshold", "Status"])?;
+        Ok(Self {
+            event_threshold: crate::from_json_optional(map, "EventThreshold", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -2277,6 +2850,23 @@ impl crate::ToJson for MetricsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccessPointArn", "Id", "Prefix", "TagFilters"],
+        )?;
+        Ok(Self {
+            access_point_arn: crate::from_json_optional(map, "AccessPointArn", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            tag_filters: crate::from_json_optional(map, "TagFilters", path)?,
+        })
+    }
+}
+
 impl From<MetricsConfiguration> for Value<MetricsConfiguration> {
     fn from(value: MetricsConfiguration) -> Self {
         Value::Lit(value)
@@ -2331,6 +2921,22 @@ impl crate::ToJson for NoncurrentVersionExpiration {
         );
         crate::put(&mut out, "NoncurrentDays", &self.noncurrent_days);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NoncurrentVersionExpiration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["NewerNoncurrentVersions", "NoncurrentDays"])?;
+        Ok(Self {
+            newer_noncurrent_versions: crate::from_json_optional(
+                map,
+                "NewerNoncurrentVersions",
+                path,
+            )?,
+            noncurrent_days: crate::from_json_required(map, "NoncurrentDays", path)?,
+        })
     }
 }
 
@@ -2397,6 +3003,30 @@ impl crate::ToJson for NoncurrentVersionTransition {
         crate::put(&mut out, "StorageClass", &self.storage_class);
         crate::put(&mut out, "TransitionInDays", &self.transition_in_days);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NoncurrentVersionTransition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NewerNoncurrentVersions",
+                "StorageClass",
+                "TransitionInDays",
+            ],
+        )?;
+        Ok(Self {
+            newer_noncurrent_versions: crate::from_json_optional(
+                map,
+                "NewerNoncurrentVersions",
+                path,
+            )?,
+            storage_class: crate::from_json_required(map, "StorageClass", path)?,
+            transition_in_days: crate::from_json_required(map, "TransitionInDays", path)?,
+        })
     }
 }
 
@@ -2500,6 +3130,32 @@ impl crate::ToJson for NotificationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EventBridgeConfiguration",
+                "LambdaConfigurations",
+                "QueueConfigurations",
+                "TopicConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            event_bridge_configuration: crate::from_json_optional(
+                map,
+                "EventBridgeConfiguration",
+                path,
+            )?,
+            lambda_configurations: crate::from_json_optional(map, "LambdaConfigurations", path)?,
+            queue_configurations: crate::from_json_optional(map, "QueueConfigurations", path)?,
+            topic_configurations: crate::from_json_optional(map, "TopicConfigurations", path)?,
+        })
+    }
+}
+
 impl From<NotificationConfiguration> for Value<NotificationConfiguration> {
     fn from(value: NotificationConfiguration) -> Self {
         Value::Lit(value)
@@ -2530,6 +3186,16 @@ impl crate::ToJson for NotificationFilter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Key", &self.s3_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Key"])?;
+        Ok(Self {
+            s3_key: crate::from_json_required(map, "S3Key", path)?,
+        })
     }
 }
 
@@ -2590,6 +3256,17 @@ impl crate::ToJson for ObjectLockConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectLockConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ObjectLockEnabled", "Rule"])?;
+        Ok(Self {
+            object_lock_enabled: crate::from_json_optional(map, "ObjectLockEnabled", path)?,
+            rule: crate::from_json_optional(map, "Rule", path)?,
+        })
+    }
+}
+
 impl From<ObjectLockConfiguration> for Value<ObjectLockConfiguration> {
     fn from(value: ObjectLockConfiguration) -> Self {
         Value::Lit(value)
@@ -2632,6 +3309,16 @@ impl crate::ToJson for ObjectLockRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectLockRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultRetention"])?;
+        Ok(Self {
+            default_retention: crate::from_json_optional(map, "DefaultRetention", path)?,
+        })
+    }
+}
+
 impl From<ObjectLockRule> for Value<ObjectLockRule> {
     fn from(value: ObjectLockRule) -> Self {
         Value::Lit(value)
@@ -2665,6 +3352,16 @@ impl crate::ToJson for OwnershipControls {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Rules", &self.rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OwnershipControls {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rules"])?;
+        Ok(Self {
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
     }
 }
 
@@ -2706,6 +3403,16 @@ impl crate::ToJson for OwnershipControlsRule {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ObjectOwnership", &self.object_ownership);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OwnershipControlsRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ObjectOwnership"])?;
+        Ok(Self {
+            object_ownership: crate::from_json_optional(map, "ObjectOwnership", path)?,
+        })
     }
 }
 
@@ -2802,6 +3509,28 @@ impl crate::ToJson for PublicAccessBlockConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicAccessBlockConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockPublicAcls",
+                "BlockPublicPolicy",
+                "IgnorePublicAcls",
+                "RestrictPublicBuckets",
+            ],
+        )?;
+        Ok(Self {
+            block_public_acls: crate::from_json_optional(map, "BlockPublicAcls", path)?,
+            block_public_policy: crate::from_json_optional(map, "BlockPublicPolicy", path)?,
+            ignore_public_acls: crate::from_json_optional(map, "IgnorePublicAcls", path)?,
+            restrict_public_buckets: crate::from_json_optional(map, "RestrictPublicBuckets", path)?,
+        })
+    }
+}
+
 impl From<PublicAccessBlockConfiguration> for Value<PublicAccessBlockConfiguration> {
     fn from(value: PublicAccessBlockConfiguration) -> Self {
         Value::Lit(value)
@@ -2857,6 +3586,18 @@ impl crate::ToJson for QueueConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueueConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Event", "Filter", "Queue"])?;
+        Ok(Self {
+            event: crate::from_json_required(map, "Event", path)?,
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            queue: crate::from_json_required(map, "Queue", path)?,
+        })
+    }
+}
+
 impl From<QueueConfiguration> for Value<QueueConfiguration> {
     fn from(value: QueueConfiguration) -> Self {
         Value::Lit(value)
@@ -2902,6 +3643,17 @@ impl crate::ToJson for RecordExpiration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordExpiration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Days", "Expiration"])?;
+        Ok(Self {
+            days: crate::from_json_optional(map, "Days", path)?,
+            expiration: crate::from_json_required(map, "Expiration", path)?,
+        })
+    }
+}
+
 impl From<RecordExpiration> for Value<RecordExpiration> {
     fn from(value: RecordExpiration) -> Self {
         Value::Lit(value)
@@ -2941,6 +3693,17 @@ impl crate::ToJson for RedirectAllRequestsTo {
         crate::put(&mut out, "HostName", &self.host_name);
         crate::put_opt(&mut out, "Protocol", &self.protocol);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedirectAllRequestsTo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HostName", "Protocol"])?;
+        Ok(Self {
+            host_name: crate::from_json_required(map, "HostName", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+        })
     }
 }
 
@@ -3039,6 +3802,30 @@ impl crate::ToJson for RedirectRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedirectRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HostName",
+                "HttpRedirectCode",
+                "Protocol",
+                "ReplaceKeyPrefixWith",
+                "ReplaceKeyWith",
+            ],
+        )?;
+        Ok(Self {
+            host_name: crate::from_json_optional(map, "HostName", path)?,
+            http_redirect_code: crate::from_json_optional(map, "HttpRedirectCode", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            replace_key_prefix_with: crate::from_json_optional(map, "ReplaceKeyPrefixWith", path)?,
+            replace_key_with: crate::from_json_optional(map, "ReplaceKeyWith", path)?,
+        })
+    }
+}
+
 impl From<RedirectRule> for Value<RedirectRule> {
     fn from(value: RedirectRule) -> Self {
         Value::Lit(value)
@@ -3067,6 +3854,16 @@ impl crate::ToJson for ReplicaModifications {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicaModifications {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -3112,6 +3909,17 @@ impl crate::ToJson for ReplicationConfiguration {
         crate::put(&mut out, "Role", &self.role);
         crate::put(&mut out, "Rules", &self.rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Role", "Rules"])?;
+        Ok(Self {
+            role: crate::from_json_required(map, "Role", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
     }
 }
 
@@ -3241,6 +4049,42 @@ impl crate::ToJson for ReplicationDestination {
         crate::put_opt(&mut out, "ReplicationTime", &self.replication_time);
         crate::put_opt(&mut out, "StorageClass", &self.storage_class);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessControlTranslation",
+                "Account",
+                "Bucket",
+                "EncryptionConfiguration",
+                "Metrics",
+                "ReplicationTime",
+                "StorageClass",
+            ],
+        )?;
+        Ok(Self {
+            access_control_translation: crate::from_json_optional(
+                map,
+                "AccessControlTranslation",
+                path,
+            )?,
+            account: crate::from_json_optional(map, "Account", path)?,
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            metrics: crate::from_json_optional(map, "Metrics", path)?,
+            replication_time: crate::from_json_optional(map, "ReplicationTime", path)?,
+            storage_class: crate::from_json_optional(map, "StorageClass", path)?,
+        })
     }
 }
 
@@ -3389,6 +4233,44 @@ impl crate::ToJson for ReplicationRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeleteMarkerReplication",
+                "Destination",
+                "Filter",
+                "Id",
+                "Prefix",
+                "Priority",
+                "SourceSelectionCriteria",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            delete_marker_replication: crate::from_json_optional(
+                map,
+                "DeleteMarkerReplication",
+                path,
+            )?,
+            destination: crate::from_json_required(map, "Destination", path)?,
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            source_selection_criteria: crate::from_json_optional(
+                map,
+                "SourceSelectionCriteria",
+                path,
+            )?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<ReplicationRule> for Value<ReplicationRule> {
     fn from(value: ReplicationRule) -> Self {
         Value::Lit(value)
@@ -3437,6 +4319,17 @@ impl crate::ToJson for ReplicationRuleAndOperator {
         crate::put_opt(&mut out, "Prefix", &self.prefix);
         crate::put_opt(&mut out, "TagFilters", &self.tag_filters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationRuleAndOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Prefix", "TagFilters"])?;
+        Ok(Self {
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            tag_filters: crate::from_json_optional(map, "TagFilters", path)?,
+        })
     }
 }
 
@@ -3507,6 +4400,18 @@ impl crate::ToJson for ReplicationRuleFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationRuleFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["And", "Prefix", "TagFilter"])?;
+        Ok(Self {
+            and: crate::from_json_optional(map, "And", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            tag_filter: crate::from_json_optional(map, "TagFilter", path)?,
+        })
+    }
+}
+
 impl From<ReplicationRuleFilter> for Value<ReplicationRuleFilter> {
     fn from(value: ReplicationRuleFilter) -> Self {
         Value::Lit(value)
@@ -3547,6 +4452,17 @@ impl crate::ToJson for ReplicationTime {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationTime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status", "Time"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+            time: crate::from_json_required(map, "Time", path)?,
+        })
+    }
+}
+
 impl From<ReplicationTime> for Value<ReplicationTime> {
     fn from(value: ReplicationTime) -> Self {
         Value::Lit(value)
@@ -3575,6 +4491,16 @@ impl crate::ToJson for ReplicationTimeValue {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Minutes", &self.minutes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationTimeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Minutes"])?;
+        Ok(Self {
+            minutes: crate::from_json_required(map, "Minutes", path)?,
+        })
     }
 }
 
@@ -3627,6 +4553,17 @@ impl crate::ToJson for RoutingRule {
             &self.routing_rule_condition,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RedirectRule", "RoutingRuleCondition"])?;
+        Ok(Self {
+            redirect_rule: crate::from_json_required(map, "RedirectRule", path)?,
+            routing_rule_condition: crate::from_json_optional(map, "RoutingRuleCondition", path)?,
+        })
     }
 }
 
@@ -3690,6 +4627,25 @@ impl crate::ToJson for RoutingRuleCondition {
         );
         crate::put_opt(&mut out, "KeyPrefixEquals", &self.key_prefix_equals);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingRuleCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HttpErrorCodeReturnedEquals", "KeyPrefixEquals"],
+        )?;
+        Ok(Self {
+            http_error_code_returned_equals: crate::from_json_optional(
+                map,
+                "HttpErrorCodeReturnedEquals",
+                path,
+            )?,
+            key_prefix_equals: crate::from_json_optional(map, "KeyPrefixEquals", path)?,
+        })
     }
 }
 
@@ -3967,6 +4923,80 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbortIncompleteMultipartUpload",
+                "ExpirationDate",
+                "ExpirationInDays",
+                "ExpiredObjectDeleteMarker",
+                "Id",
+                "NoncurrentVersionExpiration",
+                "NoncurrentVersionExpirationInDays",
+                "NoncurrentVersionTransition",
+                "NoncurrentVersionTransitions",
+                "ObjectSizeGreaterThan",
+                "ObjectSizeLessThan",
+                "Prefix",
+                "Status",
+                "TagFilters",
+                "Transition",
+                "Transitions",
+            ],
+        )?;
+        Ok(Self {
+            abort_incomplete_multipart_upload: crate::from_json_optional(
+                map,
+                "AbortIncompleteMultipartUpload",
+                path,
+            )?,
+            expiration_date: crate::from_json_optional(map, "ExpirationDate", path)?,
+            expiration_in_days: crate::from_json_optional(map, "ExpirationInDays", path)?,
+            expired_object_delete_marker: crate::from_json_optional(
+                map,
+                "ExpiredObjectDeleteMarker",
+                path,
+            )?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            noncurrent_version_expiration: crate::from_json_optional(
+                map,
+                "NoncurrentVersionExpiration",
+                path,
+            )?,
+            noncurrent_version_expiration_in_days: crate::from_json_optional(
+                map,
+                "NoncurrentVersionExpirationInDays",
+                path,
+            )?,
+            noncurrent_version_transition: crate::from_json_optional(
+                map,
+                "NoncurrentVersionTransition",
+                path,
+            )?,
+            noncurrent_version_transitions: crate::from_json_optional(
+                map,
+                "NoncurrentVersionTransitions",
+                path,
+            )?,
+            object_size_greater_than: crate::from_json_optional(
+                map,
+                "ObjectSizeGreaterThan",
+                path,
+            )?,
+            object_size_less_than: crate::from_json_optional(map, "ObjectSizeLessThan", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+            tag_filters: crate::from_json_optional(map, "TagFilters", path)?,
+            transition: crate::from_json_optional(map, "Transition", path)?,
+            transitions: crate::from_json_optional(map, "Transitions", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -4000,6 +5030,16 @@ impl crate::ToJson for S3KeyFilter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Rules", &self.rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3KeyFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rules"])?;
+        Ok(Self {
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
     }
 }
 
@@ -4067,6 +5107,23 @@ impl crate::ToJson for S3TablesDestination {
         crate::put(&mut out, "TableName", &self.table_name);
         crate::put_opt(&mut out, "TableNamespace", &self.table_namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3TablesDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["TableArn", "TableBucketArn", "TableName", "TableNamespace"],
+        )?;
+        Ok(Self {
+            table_arn: crate::from_json_optional(map, "TableArn", path)?,
+            table_bucket_arn: crate::from_json_required(map, "TableBucketArn", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+            table_namespace: crate::from_json_optional(map, "TableNamespace", path)?,
+        })
     }
 }
 
@@ -4144,6 +5201,17 @@ impl crate::ToJson for ServerSideEncryptionByDefault {
         crate::put_opt(&mut out, "KMSMasterKeyID", &self.kms_master_key_id);
         crate::put(&mut out, "SSEAlgorithm", &self.sse_algorithm);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerSideEncryptionByDefault {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KMSMasterKeyID", "SSEAlgorithm"])?;
+        Ok(Self {
+            kms_master_key_id: crate::from_json_optional(map, "KMSMasterKeyID", path)?,
+            sse_algorithm: crate::from_json_required(map, "SSEAlgorithm", path)?,
+        })
     }
 }
 
@@ -4243,6 +5311,34 @@ impl crate::ToJson for ServerSideEncryptionRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerSideEncryptionRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockedEncryptionTypes",
+                "BucketKeyEnabled",
+                "ServerSideEncryptionByDefault",
+            ],
+        )?;
+        Ok(Self {
+            blocked_encryption_types: crate::from_json_optional(
+                map,
+                "BlockedEncryptionTypes",
+                path,
+            )?,
+            bucket_key_enabled: crate::from_json_optional(map, "BucketKeyEnabled", path)?,
+            server_side_encryption_by_default: crate::from_json_optional(
+                map,
+                "ServerSideEncryptionByDefault",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ServerSideEncryptionRule> for Value<ServerSideEncryptionRule> {
     fn from(value: ServerSideEncryptionRule) -> Self {
         Value::Lit(value)
@@ -4303,6 +5399,25 @@ impl crate::ToJson for SourceSelectionCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceSelectionCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ReplicaModifications", "SseKmsEncryptedObjects"],
+        )?;
+        Ok(Self {
+            replica_modifications: crate::from_json_optional(map, "ReplicaModifications", path)?,
+            sse_kms_encrypted_objects: crate::from_json_optional(
+                map,
+                "SseKmsEncryptedObjects",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SourceSelectionCriteria> for Value<SourceSelectionCriteria> {
     fn from(value: SourceSelectionCriteria) -> Self {
         Value::Lit(value)
@@ -4331,6 +5446,16 @@ impl crate::ToJson for SseKmsEncryptedObjects {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseKmsEncryptedObjects {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -4367,6 +5492,16 @@ impl crate::ToJson for StorageClassAnalysis {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DataExport", &self.data_export);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageClassAnalysis {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataExport"])?;
+        Ok(Self {
+            data_export: crate::from_json_optional(map, "DataExport", path)?,
+        })
     }
 }
 
@@ -4409,6 +5544,17 @@ impl crate::ToJson for Tiering {
         crate::put(&mut out, "AccessTier", &self.access_tier);
         crate::put(&mut out, "Days", &self.days);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tiering {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessTier", "Days"])?;
+        Ok(Self {
+            access_tier: crate::from_json_required(map, "AccessTier", path)?,
+            days: crate::from_json_required(map, "Days", path)?,
+        })
     }
 }
 
@@ -4460,6 +5606,18 @@ impl crate::ToJson for TopicConfiguration {
         crate::put_opt(&mut out, "Filter", &self.filter);
         crate::put(&mut out, "Topic", &self.topic);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Event", "Filter", "Topic"])?;
+        Ok(Self {
+            event: crate::from_json_required(map, "Event", path)?,
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            topic: crate::from_json_required(map, "Topic", path)?,
+        })
     }
 }
 
@@ -4523,6 +5681,22 @@ impl crate::ToJson for Transition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["StorageClass", "TransitionDate", "TransitionInDays"],
+        )?;
+        Ok(Self {
+            storage_class: crate::from_json_required(map, "StorageClass", path)?,
+            transition_date: crate::from_json_optional(map, "TransitionDate", path)?,
+            transition_in_days: crate::from_json_optional(map, "TransitionInDays", path)?,
+        })
+    }
+}
+
 impl From<Transition> for Value<Transition> {
     fn from(value: Transition) -> Self {
         Value::Lit(value)
@@ -4558,6 +5732,16 @@ impl crate::ToJson for VersioningConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VersioningConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -4635,6 +5819,32 @@ impl crate::ToJson for WebsiteConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebsiteConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ErrorDocument",
+                "IndexDocument",
+                "RedirectAllRequestsTo",
+                "RoutingRules",
+            ],
+        )?;
+        Ok(Self {
+            error_document: crate::from_json_optional(map, "ErrorDocument", path)?,
+            index_document: crate::from_json_optional(map, "IndexDocument", path)?,
+            redirect_all_requests_to: crate::from_json_optional(
+                map,
+                "RedirectAllRequestsTo",
+                path,
+            )?,
+            routing_rules: crate::from_json_optional(map, "RoutingRules", path)?,
+        })
+    }
+}
+
 impl From<WebsiteConfiguration> for Value<WebsiteConfiguration> {
     fn from(value: WebsiteConfiguration) -> Self {
         Value::Lit(value)
@@ -4671,6 +5881,17 @@ impl crate::ToJson for AbacStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbacStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<AbacStatus> for Value<AbacStatus> {
     fn from(value: AbacStatus) -> Self {
         Value::Lit(value)
@@ -4699,6 +5920,17 @@ impl AccelerationStatus {
 impl crate::ToJson for AccelerationStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccelerationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Suspended", Self::Suspended)],
+        )
     }
 }
 
@@ -4769,6 +6001,26 @@ impl crate::ToJson for AccessControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AuthenticatedRead", Self::AuthenticatedRead),
+                ("AwsExecRead", Self::AwsExecRead),
+                ("BucketOwnerFullControl", Self::BucketOwnerFullControl),
+                ("BucketOwnerRead", Self::BucketOwnerRead),
+                ("LogDeliveryWrite", Self::LogDeliveryWrite),
+                ("Private", Self::Private),
+                ("PublicRead", Self::PublicRead),
+                ("PublicReadWrite", Self::PublicReadWrite),
+            ],
+        )
+    }
+}
+
 impl From<AccessControl> for Value<AccessControl> {
     fn from(value: AccessControl) -> Self {
         Value::Lit(value)
@@ -4800,6 +6052,20 @@ impl AccessTier {
 impl crate::ToJson for AccessTier {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessTier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ARCHIVE_ACCESS", Self::ArchiveAccess),
+                ("DEEP_ARCHIVE_ACCESS", Self::DeepArchiveAccess),
+            ],
+        )
     }
 }
 
@@ -4843,6 +6109,23 @@ impl crate::ToJson for AllowedMethod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowedMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GET", Self::Get),
+                ("PUT", Self::Put),
+                ("HEAD", Self::Head),
+                ("POST", Self::Post),
+                ("DELETE", Self::Delete),
+            ],
+        )
+    }
+}
+
 impl From<AllowedMethod> for Value<AllowedMethod> {
     fn from(value: AllowedMethod) -> Self {
         Value::Lit(value)
@@ -4874,6 +6157,13 @@ impl crate::ToJson for BlockedEncryptionTypeList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockedEncryptionTypeList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("NONE", Self::None), ("SSE-C", Self::SseC)])
+    }
+}
+
 impl From<BlockedEncryptionTypeList> for Value<BlockedEncryptionTypeList> {
     fn from(value: BlockedEncryptionTypeList) -> Self {
         Value::Lit(value)
@@ -4901,6 +6191,20 @@ impl BucketNamespace {
 impl crate::ToJson for BucketNamespace {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BucketNamespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("global", Self::Global),
+                ("account-regional", Self::AccountRegional),
+            ],
+        )
     }
 }
 
@@ -4935,6 +6239,17 @@ impl crate::ToJson for ConfigurationState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<ConfigurationState> for Value<ConfigurationState> {
     fn from(value: ConfigurationState) -> Self {
         Value::Lit(value)
@@ -4966,6 +6281,17 @@ impl crate::ToJson for DeleteMarkerReplicationStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeleteMarkerReplicationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Disabled", Self::Disabled), ("Enabled", Self::Enabled)],
+        )
+    }
+}
+
 impl From<DeleteMarkerReplicationStatus> for Value<DeleteMarkerReplicationStatus> {
     fn from(value: DeleteMarkerReplicationStatus) -> Self {
         Value::Lit(value)
@@ -4994,6 +6320,17 @@ impl Expiration {
 impl crate::ToJson for Expiration {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Expiration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -5032,6 +6369,21 @@ impl crate::ToJson for Format {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CSV", Self::Csv),
+                ("ORC", Self::Orc),
+                ("Parquet", Self::Parquet),
+            ],
+        )
+    }
+}
+
 impl From<Format> for Value<Format> {
     fn from(value: Format) -> Self {
         Value::Lit(value)
@@ -5066,6 +6418,17 @@ impl crate::ToJson for IncludedObjectVersions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludedObjectVersions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("All", Self::All), ("Current", Self::Current)],
+        )
+    }
+}
+
 impl From<IncludedObjectVersions> for Value<IncludedObjectVersions> {
     fn from(value: IncludedObjectVersions) -> Self {
         Value::Lit(value)
@@ -5095,6 +6458,17 @@ impl InventoryTableConfigurationConfigurationState {
 impl crate::ToJson for InventoryTableConfigurationConfigurationState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InventoryTableConfigurationConfigurationState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -5133,6 +6507,17 @@ impl crate::ToJson for MetadataTableEncryptionConfigurationSseAlgorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataTableEncryptionConfigurationSseAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("aws:kms", Self::AwsKms), ("AES256", Self::Aes256)],
+        )
+    }
+}
+
 impl From<MetadataTableEncryptionConfigurationSseAlgorithm>
     for Value<MetadataTableEncryptionConfigurationSseAlgorithm>
 {
@@ -5163,6 +6548,17 @@ impl MetricsStatus {
 impl crate::ToJson for MetricsStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Disabled", Self::Disabled), ("Enabled", Self::Enabled)],
+        )
     }
 }
 
@@ -5199,6 +6595,20 @@ impl crate::ToJson for Mode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COMPLIANCE", Self::Compliance),
+                ("GOVERNANCE", Self::Governance),
+            ],
+        )
+    }
+}
+
 impl From<Mode> for Value<Mode> {
     fn from(value: Mode) -> Self {
         Value::Lit(value)
@@ -5225,6 +6635,13 @@ impl ObjectLockEnabled {
 impl crate::ToJson for ObjectLockEnabled {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectLockEnabled {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Enabled", Self::Enabled)])
     }
 }
 
@@ -5259,6 +6676,21 @@ impl ObjectOwnership {
 impl crate::ToJson for ObjectOwnership {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectOwnership {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ObjectWriter", Self::ObjectWriter),
+                ("BucketOwnerPreferred", Self::BucketOwnerPreferred),
+                ("BucketOwnerEnforced", Self::BucketOwnerEnforced),
+            ],
+        )
     }
 }
 
@@ -5344,6 +6776,46 @@ impl crate::ToJson for OptionalField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OptionalField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Size", Self::Size),
+                ("LastModifiedDate", Self::LastModifiedDate),
+                ("StorageClass", Self::StorageClass),
+                ("ETag", Self::ETag),
+                ("IsMultipartUploaded", Self::IsMultipartUploaded),
+                ("ReplicationStatus", Self::ReplicationStatus),
+                ("EncryptionStatus", Self::EncryptionStatus),
+                ("ObjectLockRetainUntilDate", Self::ObjectLockRetainUntilDate),
+                ("ObjectLockMode", Self::ObjectLockMode),
+                ("ObjectLockLegalHoldStatus", Self::ObjectLockLegalHoldStatus),
+                ("ObjectLockEventHoldStatus", Self::ObjectLockEventHoldStatus),
+                (
+                    "ObjectLockEventHoldDuration",
+                    Self::ObjectLockEventHoldDuration,
+                ),
+                (
+                    "IntelligentTieringAccessTier",
+                    Self::IntelligentTieringAccessTier,
+                ),
+                ("BucketKeyStatus", Self::BucketKeyStatus),
+                ("ChecksumAlgorithm", Self::ChecksumAlgorithm),
+                ("ObjectAccessControlList", Self::ObjectAccessControlList),
+                ("ObjectOwner", Self::ObjectOwner),
+                ("LifecycleExpirationDate", Self::LifecycleExpirationDate),
+                (
+                    "IntelligentTieringReferenceDate",
+                    Self::IntelligentTieringReferenceDate,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<OptionalField> for Value<OptionalField> {
     fn from(value: OptionalField) -> Self {
         Value::Lit(value)
@@ -5371,6 +6843,13 @@ impl Owner {
 impl crate::ToJson for Owner {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Owner {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Destination", Self::Destination)])
     }
 }
 
@@ -5406,6 +6885,13 @@ impl crate::ToJson for Protocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("http", Self::Http), ("https", Self::Https)])
+    }
+}
+
 impl From<Protocol> for Value<Protocol> {
     fn from(value: Protocol) -> Self {
         Value::Lit(value)
@@ -5438,6 +6924,13 @@ impl crate::ToJson for RedirectRuleProtocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedirectRuleProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("http", Self::Http), ("https", Self::Https)])
+    }
+}
+
 impl From<RedirectRuleProtocol> for Value<RedirectRuleProtocol> {
     fn from(value: RedirectRuleProtocol) -> Self {
         Value::Lit(value)
@@ -5467,6 +6960,17 @@ impl ReplicaModificationsStatus {
 impl crate::ToJson for ReplicaModificationsStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicaModificationsStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
     }
 }
 
@@ -5524,6 +7028,26 @@ impl crate::ToJson for ReplicationDestinationStorageClass {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationDestinationStorageClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEEP_ARCHIVE", Self::DeepArchive),
+                ("GLACIER", Self::Glacier),
+                ("GLACIER_IR", Self::GlacierIr),
+                ("INTELLIGENT_TIERING", Self::IntelligentTiering),
+                ("ONEZONE_IA", Self::OnezoneIa),
+                ("REDUCED_REDUNDANCY", Self::ReducedRedundancy),
+                ("STANDARD", Self::Standard),
+                ("STANDARD_IA", Self::StandardIa),
+            ],
+        )
+    }
+}
+
 impl From<ReplicationDestinationStorageClass> for Value<ReplicationDestinationStorageClass> {
     fn from(value: ReplicationDestinationStorageClass) -> Self {
         Value::Lit(value)
@@ -5555,6 +7079,17 @@ impl crate::ToJson for ReplicationRuleStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationRuleStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Disabled", Self::Disabled), ("Enabled", Self::Enabled)],
+        )
+    }
+}
+
 impl From<ReplicationRuleStatus> for Value<ReplicationRuleStatus> {
     fn from(value: ReplicationRuleStatus) -> Self {
         Value::Lit(value)
@@ -5583,6 +7118,17 @@ impl ReplicationTimeStatus {
 impl crate::ToJson for ReplicationTimeStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationTimeStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Disabled", Self::Disabled), ("Enabled", Self::Enabled)],
+        )
     }
 }
 
@@ -5618,6 +7164,17 @@ impl crate::ToJson for RuleStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<RuleStatus> for Value<RuleStatus> {
     fn from(value: RuleStatus) -> Self {
         Value::Lit(value)
@@ -5646,6 +7203,17 @@ impl ScheduleFrequency {
 impl crate::ToJson for ScheduleFrequency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Daily", Self::Daily), ("Weekly", Self::Weekly)],
+        )
     }
 }
 
@@ -5685,6 +7253,21 @@ impl crate::ToJson for SseAlgorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("aws:kms", Self::AwsKms),
+                ("AES256", Self::Aes256),
+                ("aws:kms:dsse", Self::AwsKmsDsse),
+            ],
+        )
+    }
+}
+
 impl From<SseAlgorithm> for Value<SseAlgorithm> {
     fn from(value: SseAlgorithm) -> Self {
         Value::Lit(value)
@@ -5717,6 +7300,17 @@ impl crate::ToJson for SseKmsEncryptedObjectsStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseKmsEncryptedObjectsStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Disabled", Self::Disabled), ("Enabled", Self::Enabled)],
+        )
+    }
+}
+
 impl From<SseKmsEncryptedObjectsStatus> for Value<SseKmsEncryptedObjectsStatus> {
     fn from(value: SseKmsEncryptedObjectsStatus) -> Self {
         Value::Lit(value)
@@ -5745,6 +7339,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Disabled", Self::Disabled), ("Enabled", Self::Enabled)],
+        )
     }
 }
 
@@ -5794,6 +7399,25 @@ impl crate::ToJson for StorageClass {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEEP_ARCHIVE", Self::DeepArchive),
+                ("GLACIER", Self::Glacier),
+                ("Glacier", Self::Glacier_),
+                ("GLACIER_IR", Self::GlacierIr),
+                ("INTELLIGENT_TIERING", Self::IntelligentTiering),
+                ("ONEZONE_IA", Self::OnezoneIa),
+                ("STANDARD_IA", Self::StandardIa),
+            ],
+        )
+    }
+}
+
 impl From<StorageClass> for Value<StorageClass> {
     fn from(value: StorageClass) -> Self {
         Value::Lit(value)
@@ -5825,6 +7449,17 @@ impl TableBucketType {
 impl crate::ToJson for TableBucketType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableBucketType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("aws", Self::Aws), ("customer", Self::Customer)],
+        )
     }
 }
 
@@ -5865,6 +7500,20 @@ impl TransitionDefaultMinimumObjectSize {
 impl crate::ToJson for TransitionDefaultMinimumObjectSize {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitionDefaultMinimumObjectSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("varies_by_storage_class", Self::VariesByStorageClass),
+                ("all_storage_classes_128K", Self::AllStorageClasses128k),
+            ],
+        )
     }
 }
 
@@ -5914,6 +7563,25 @@ impl crate::ToJson for TransitionStorageClass {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransitionStorageClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEEP_ARCHIVE", Self::DeepArchive),
+                ("GLACIER", Self::Glacier),
+                ("Glacier", Self::Glacier_),
+                ("GLACIER_IR", Self::GlacierIr),
+                ("INTELLIGENT_TIERING", Self::IntelligentTiering),
+                ("ONEZONE_IA", Self::OnezoneIa),
+                ("STANDARD_IA", Self::StandardIa),
+            ],
+        )
+    }
+}
+
 impl From<TransitionStorageClass> for Value<TransitionStorageClass> {
     fn from(value: TransitionStorageClass) -> Self {
         Value::Lit(value)
@@ -5942,6 +7610,17 @@ impl VersioningConfigurationStatus {
 impl crate::ToJson for VersioningConfigurationStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VersioningConfigurationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Suspended", Self::Suspended)],
+        )
     }
 }
 

@@ -108,3 +108,14 @@ impl crate::ToJson for BucketPolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BucketPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "PolicyDocument"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+        })
+    }
+}

@@ -83,6 +83,26 @@ impl crate::ToJson for MultiRegionAccessPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiRegionAccessPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Name", "PublicAccessBlockConfiguration", "Regions"],
+        )?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            public_access_block_configuration: crate::from_json_optional(
+                map,
+                "PublicAccessBlockConfiguration",
+                path,
+            )?,
+            regions: crate::from_json_required(map, "Regions", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3::MultiRegionAccessPoint` (`Fn::GetAtt`).
 impl crate::Handle<MultiRegionAccessPoint> {
     /// `Fn::GetAtt` `Alias`. The alias is a unique identifier to, and is part of the public DNS
@@ -179,6 +199,28 @@ impl crate::ToJson for PublicAccessBlockConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicAccessBlockConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockPublicAcls",
+                "BlockPublicPolicy",
+                "IgnorePublicAcls",
+                "RestrictPublicBuckets",
+            ],
+        )?;
+        Ok(Self {
+            block_public_acls: crate::from_json_optional(map, "BlockPublicAcls", path)?,
+            block_public_policy: crate::from_json_optional(map, "BlockPublicPolicy", path)?,
+            ignore_public_acls: crate::from_json_optional(map, "IgnorePublicAcls", path)?,
+            restrict_public_buckets: crate::from_json_optional(map, "RestrictPublicBuckets", path)?,
+        })
+    }
+}
+
 impl From<PublicAccessBlockConfiguration> for Value<PublicAccessBlockConfiguration> {
     fn from(value: PublicAccessBlockConfiguration) -> Self {
         Value::Lit(value)
@@ -216,6 +258,17 @@ impl crate::ToJson for Region {
         crate::put(&mut out, "Bucket", &self.bucket);
         crate::put_opt(&mut out, "BucketAccountId", &self.bucket_account_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Region {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "BucketAccountId"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            bucket_account_id: crate::from_json_optional(map, "BucketAccountId", path)?,
+        })
     }
 }
 

@@ -50,6 +50,17 @@ impl crate::ToJson for MultiRegionAccessPointPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiRegionAccessPointPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MrapName", "Policy"])?;
+        Ok(Self {
+            mrap_name: crate::from_json_required(map, "MrapName", path)?,
+            policy: crate::from_json_required(map, "Policy", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3::MultiRegionAccessPointPolicy` (`Fn::GetAtt`).
 impl crate::Handle<MultiRegionAccessPointPolicy> {
     /// `Fn::GetAtt` `PolicyStatus`. The Policy Status associated with this Multi Region Access

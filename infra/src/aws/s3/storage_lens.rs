@@ -61,6 +61,21 @@ impl crate::ToJson for StorageLens {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageLens {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StorageLensConfiguration", "Tags"])?;
+        Ok(Self {
+            storage_lens_configuration: crate::from_json_required(
+                map,
+                "StorageLensConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3::StorageLens` (`Fn::GetAtt`).
 impl crate::Handle<StorageLens> {
     /// `Fn::GetAtt` `StorageLensConfiguration.StorageLensArn`. The ARN for the Amazon S3 Storage
@@ -190,6 +205,54 @@ impl crate::ToJson for AccountLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActivityMetrics",
+                "AdvancedCostOptimizationMetrics",
+                "AdvancedDataProtectionMetrics",
+                "AdvancedPerformanceMetrics",
+                "BucketLevel",
+                "DetailedStatusCodesMetrics",
+                "StorageLensGroupLevel",
+            ],
+        )?;
+        Ok(Self {
+            activity_metrics: crate::from_json_optional(map, "ActivityMetrics", path)?,
+            advanced_cost_optimization_metrics: crate::from_json_optional(
+                map,
+                "AdvancedCostOptimizationMetrics",
+                path,
+            )?,
+            advanced_data_protection_metrics: crate::from_json_optional(
+                map,
+                "AdvancedDataProtectionMetrics",
+                path,
+            )?,
+            advanced_performance_metrics: crate::from_json_optional(
+                map,
+                "AdvancedPerformanceMetrics",
+                path,
+            )?,
+            bucket_level: crate::from_json_required(map, "BucketLevel", path)?,
+            detailed_status_codes_metrics: crate::from_json_optional(
+                map,
+                "DetailedStatusCodesMetrics",
+                path,
+            )?,
+            storage_lens_group_level: crate::from_json_optional(
+                map,
+                "StorageLensGroupLevel",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AccountLevel> for Value<AccountLevel> {
     fn from(value: AccountLevel) -> Self {
         Value::Lit(value)
@@ -221,6 +284,16 @@ impl crate::ToJson for ActivityMetrics {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "IsEnabled", &self.is_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActivityMetrics {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsEnabled"])?;
+        Ok(Self {
+            is_enabled: crate::from_json_optional(map, "IsEnabled", path)?,
+        })
     }
 }
 
@@ -258,6 +331,16 @@ impl crate::ToJson for AdvancedCostOptimizationMetrics {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedCostOptimizationMetrics {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsEnabled"])?;
+        Ok(Self {
+            is_enabled: crate::from_json_optional(map, "IsEnabled", path)?,
+        })
+    }
+}
+
 impl From<AdvancedCostOptimizationMetrics> for Value<AdvancedCostOptimizationMetrics> {
     fn from(value: AdvancedCostOptimizationMetrics) -> Self {
         Value::Lit(value)
@@ -289,6 +372,16 @@ impl crate::ToJson for AdvancedDataProtectionMetrics {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "IsEnabled", &self.is_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedDataProtectionMetrics {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsEnabled"])?;
+        Ok(Self {
+            is_enabled: crate::from_json_optional(map, "IsEnabled", path)?,
+        })
     }
 }
 
@@ -326,6 +419,16 @@ impl crate::ToJson for AdvancedPerformanceMetrics {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdvancedPerformanceMetrics {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsEnabled"])?;
+        Ok(Self {
+            is_enabled: crate::from_json_optional(map, "IsEnabled", path)?,
+        })
+    }
+}
+
 impl From<AdvancedPerformanceMetrics> for Value<AdvancedPerformanceMetrics> {
     fn from(value: AdvancedPerformanceMetrics) -> Self {
         Value::Lit(value)
@@ -351,6 +454,16 @@ impl crate::ToJson for AwsOrg {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsOrg {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+        })
     }
 }
 
@@ -468,6 +581,48 @@ impl crate::ToJson for BucketLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BucketLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActivityMetrics",
+                "AdvancedCostOptimizationMetrics",
+                "AdvancedDataProtectionMetrics",
+                "AdvancedPerformanceMetrics",
+                "DetailedStatusCodesMetrics",
+                "PrefixLevel",
+            ],
+        )?;
+        Ok(Self {
+            activity_metrics: crate::from_json_optional(map, "ActivityMetrics", path)?,
+            advanced_cost_optimization_metrics: crate::from_json_optional(
+                map,
+                "AdvancedCostOptimizationMetrics",
+                path,
+            )?,
+            advanced_data_protection_metrics: crate::from_json_optional(
+                map,
+                "AdvancedDataProtectionMetrics",
+                path,
+            )?,
+            advanced_performance_metrics: crate::from_json_optional(
+                map,
+                "AdvancedPerformanceMetrics",
+                path,
+            )?,
+            detailed_status_codes_metrics: crate::from_json_optional(
+                map,
+                "DetailedStatusCodesMetrics",
+                path,
+            )?,
+            prefix_level: crate::from_json_optional(map, "PrefixLevel", path)?,
+        })
+    }
+}
+
 impl From<BucketLevel> for Value<BucketLevel> {
     fn from(value: BucketLevel) -> Self {
         Value::Lit(value)
@@ -514,6 +669,17 @@ impl crate::ToJson for BucketsAndRegions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BucketsAndRegions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Buckets", "Regions"])?;
+        Ok(Self {
+            buckets: crate::from_json_optional(map, "Buckets", path)?,
+            regions: crate::from_json_optional(map, "Regions", path)?,
+        })
+    }
+}
+
 impl From<BucketsAndRegions> for Value<BucketsAndRegions> {
     fn from(value: BucketsAndRegions) -> Self {
         Value::Lit(value)
@@ -541,6 +707,16 @@ impl crate::ToJson for CloudWatchMetrics {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "IsEnabled", &self.is_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchMetrics {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsEnabled"])?;
+        Ok(Self {
+            is_enabled: crate::from_json_required(map, "IsEnabled", path)?,
+        })
     }
 }
 
@@ -610,6 +786,30 @@ impl crate::ToJson for DataExport {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataExport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchMetrics",
+                "S3BucketDestination",
+                "StorageLensTableDestination",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_metrics: crate::from_json_optional(map, "CloudWatchMetrics", path)?,
+            s3_bucket_destination: crate::from_json_optional(map, "S3BucketDestination", path)?,
+            storage_lens_table_destination: crate::from_json_optional(
+                map,
+                "StorageLensTableDestination",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DataExport> for Value<DataExport> {
     fn from(value: DataExport) -> Self {
         Value::Lit(value)
@@ -644,6 +844,16 @@ impl crate::ToJson for DetailedStatusCodesMetrics {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DetailedStatusCodesMetrics {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsEnabled"])?;
+        Ok(Self {
+            is_enabled: crate::from_json_optional(map, "IsEnabled", path)?,
+        })
+    }
+}
+
 impl From<DetailedStatusCodesMetrics> for Value<DetailedStatusCodesMetrics> {
     fn from(value: DetailedStatusCodesMetrics) -> Self {
         Value::Lit(value)
@@ -671,6 +881,16 @@ impl crate::ToJson for PrefixLevel {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "StorageMetrics", &self.storage_metrics);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrefixLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StorageMetrics"])?;
+        Ok(Self {
+            storage_metrics: crate::from_json_required(map, "StorageMetrics", path)?,
+        })
     }
 }
 
@@ -717,6 +937,17 @@ impl crate::ToJson for PrefixLevelStorageMetrics {
         crate::put_opt(&mut out, "IsEnabled", &self.is_enabled);
         crate::put_opt(&mut out, "SelectionCriteria", &self.selection_criteria);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrefixLevelStorageMetrics {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsEnabled", "SelectionCriteria"])?;
+        Ok(Self {
+            is_enabled: crate::from_json_optional(map, "IsEnabled", path)?,
+            selection_criteria: crate::from_json_optional(map, "SelectionCriteria", path)?,
+        })
     }
 }
 
@@ -791,6 +1022,32 @@ impl crate::ToJson for S3BucketDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3BucketDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountId",
+                "Arn",
+                "Encryption",
+                "Format",
+                "OutputSchemaVersion",
+                "Prefix",
+            ],
+        )?;
+        Ok(Self {
+            account_id: crate::from_json_required(map, "AccountId", path)?,
+            arn: crate::from_json_required(map, "Arn", path)?,
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            format: crate::from_json_required(map, "Format", path)?,
+            output_schema_version: crate::from_json_required(map, "OutputSchemaVersion", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<S3BucketDestination> for Value<S3BucketDestination> {
     fn from(value: S3BucketDestination) -> Self {
         Value::Lit(value)
@@ -849,6 +1106,26 @@ impl crate::ToJson for SelectionCriteria {
             &self.min_storage_bytes_percentage,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelectionCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Delimiter", "MaxDepth", "MinStorageBytesPercentage"],
+        )?;
+        Ok(Self {
+            delimiter: crate::from_json_optional(map, "Delimiter", path)?,
+            max_depth: crate::from_json_optional(map, "MaxDepth", path)?,
+            min_storage_bytes_percentage: crate::from_json_optional(
+                map,
+                "MinStorageBytesPercentage",
+                path,
+            )?,
+        })
     }
 }
 
@@ -974,6 +1251,44 @@ impl crate::ToJson for StorageLensConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageLensConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountLevel",
+                "AwsOrg",
+                "DataExport",
+                "Exclude",
+                "ExpandedPrefixesDataExport",
+                "Id",
+                "Include",
+                "IsEnabled",
+                "PrefixDelimiter",
+                "StorageLensArn",
+            ],
+        )?;
+        Ok(Self {
+            account_level: crate::from_json_required(map, "AccountLevel", path)?,
+            aws_org: crate::from_json_optional(map, "AwsOrg", path)?,
+            data_export: crate::from_json_optional(map, "DataExport", path)?,
+            exclude: crate::from_json_optional(map, "Exclude", path)?,
+            expanded_prefixes_data_export: crate::from_json_optional(
+                map,
+                "ExpandedPrefixesDataExport",
+                path,
+            )?,
+            id: crate::from_json_required(map, "Id", path)?,
+            include: crate::from_json_optional(map, "Include", path)?,
+            is_enabled: crate::from_json_required(map, "IsEnabled", path)?,
+            prefix_delimiter: crate::from_json_optional(map, "PrefixDelimiter", path)?,
+            storage_lens_arn: crate::from_json_optional(map, "StorageLensArn", path)?,
+        })
+    }
+}
+
 impl From<StorageLensConfiguration> for Value<StorageLensConfiguration> {
     fn from(value: StorageLensConfiguration) -> Self {
         Value::Lit(value)
@@ -1029,6 +1344,25 @@ impl crate::ToJson for StorageLensExpandedPrefixesDataExport {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageLensExpandedPrefixesDataExport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["S3BucketDestination", "StorageLensTableDestination"],
+        )?;
+        Ok(Self {
+            s3_bucket_destination: crate::from_json_optional(map, "S3BucketDestination", path)?,
+            storage_lens_table_destination: crate::from_json_optional(
+                map,
+                "StorageLensTableDestination",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<StorageLensExpandedPrefixesDataExport> for Value<StorageLensExpandedPrefixesDataExport> {
     fn from(value: StorageLensExpandedPrefixesDataExport) -> Self {
         Value::Lit(value)
@@ -1070,6 +1404,20 @@ impl crate::ToJson for StorageLensGroupLevel {
             &self.storage_lens_group_selection_criteria,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageLensGroupLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StorageLensGroupSelectionCriteria"])?;
+        Ok(Self {
+            storage_lens_group_selection_criteria: crate::from_json_optional(
+                map,
+                "StorageLensGroupSelectionCriteria",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1119,6 +1467,17 @@ impl crate::ToJson for StorageLensGroupSelectionCriteria {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageLensGroupSelectionCriteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exclude", "Include"])?;
+        Ok(Self {
+            exclude: crate::from_json_optional(map, "Exclude", path)?,
+            include: crate::from_json_optional(map, "Include", path)?,
+        })
+    }
+}
+
 impl From<StorageLensGroupSelectionCriteria> for Value<StorageLensGroupSelectionCriteria> {
     fn from(value: StorageLensGroupSelectionCriteria) -> Self {
         Value::Lit(value)
@@ -1160,6 +1519,17 @@ impl crate::ToJson for StorageLensTableDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageLensTableDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Encryption", "IsEnabled"])?;
+        Ok(Self {
+            encryption: crate::from_json_optional(map, "Encryption", path)?,
+            is_enabled: crate::from_json_required(map, "IsEnabled", path)?,
+        })
+    }
+}
+
 impl From<StorageLensTableDestination> for Value<StorageLensTableDestination> {
     fn from(value: StorageLensTableDestination) -> Self {
         Value::Lit(value)
@@ -1191,6 +1561,17 @@ impl crate::ToJson for Format {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CSV", Self::Csv), ("Parquet", Self::Parquet)],
+        )
+    }
+}
+
 impl From<Format> for Value<Format> {
     fn from(value: Format) -> Self {
         Value::Lit(value)
@@ -1216,6 +1597,13 @@ impl OutputSchemaVersion {
 impl crate::ToJson for OutputSchemaVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputSchemaVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("V_1", Self::V1)])
     }
 }
 

@@ -61,6 +61,18 @@ impl crate::ToJson for StorageLensGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageLensGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filter", "Name", "Tags"])?;
+        Ok(Self {
+            filter: crate::from_json_required(map, "Filter", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3::StorageLensGroup` (`Fn::GetAtt`).
 impl crate::Handle<StorageLensGroup> {
     /// `Fn::GetAtt` `StorageLensGroupArn`. The ARN for the Amazon S3 Storage Lens Group.
@@ -138,6 +150,30 @@ impl crate::ToJson for And {
         crate::put_opt(&mut out, "MatchObjectAge", &self.match_object_age);
         crate::put_opt(&mut out, "MatchObjectSize", &self.match_object_size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for And {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MatchAnyPrefix",
+                "MatchAnySuffix",
+                "MatchAnyTag",
+                "MatchObjectAge",
+                "MatchObjectSize",
+            ],
+        )?;
+        Ok(Self {
+            match_any_prefix: crate::from_json_optional(map, "MatchAnyPrefix", path)?,
+            match_any_suffix: crate::from_json_optional(map, "MatchAnySuffix", path)?,
+            match_any_tag: crate::from_json_optional(map, "MatchAnyTag", path)?,
+            match_object_age: crate::from_json_optional(map, "MatchObjectAge", path)?,
+            match_object_size: crate::from_json_optional(map, "MatchObjectSize", path)?,
+        })
     }
 }
 
@@ -241,6 +277,34 @@ impl crate::ToJson for Filter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "And",
+                "MatchAnyPrefix",
+                "MatchAnySuffix",
+                "MatchAnyTag",
+                "MatchObjectAge",
+                "MatchObjectSize",
+                "Or",
+            ],
+        )?;
+        Ok(Self {
+            and: crate::from_json_optional(map, "And", path)?,
+            match_any_prefix: crate::from_json_optional(map, "MatchAnyPrefix", path)?,
+            match_any_suffix: crate::from_json_optional(map, "MatchAnySuffix", path)?,
+            match_any_tag: crate::from_json_optional(map, "MatchAnyTag", path)?,
+            match_object_age: crate::from_json_optional(map, "MatchObjectAge", path)?,
+            match_object_size: crate::from_json_optional(map, "MatchObjectSize", path)?,
+            or: crate::from_json_optional(map, "Or", path)?,
+        })
+    }
+}
+
 impl From<Filter> for Value<Filter> {
     fn from(value: Filter) -> Self {
         Value::Lit(value)
@@ -287,6 +351,17 @@ impl crate::ToJson for MatchObjectAge {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchObjectAge {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DaysGreaterThan", "DaysLessThan"])?;
+        Ok(Self {
+            days_greater_than: crate::from_json_optional(map, "DaysGreaterThan", path)?,
+            days_less_than: crate::from_json_optional(map, "DaysLessThan", path)?,
+        })
+    }
+}
+
 impl From<MatchObjectAge> for Value<MatchObjectAge> {
     fn from(value: MatchObjectAge) -> Self {
         Value::Lit(value)
@@ -330,6 +405,17 @@ impl crate::ToJson for MatchObjectSize {
         crate::put_opt(&mut out, "BytesGreaterThan", &self.bytes_greater_than);
         crate::put_opt(&mut out, "BytesLessThan", &self.bytes_less_than);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MatchObjectSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BytesGreaterThan", "BytesLessThan"])?;
+        Ok(Self {
+            bytes_greater_than: crate::from_json_optional(map, "BytesGreaterThan", path)?,
+            bytes_less_than: crate::from_json_optional(map, "BytesLessThan", path)?,
+        })
     }
 }
 
@@ -408,6 +494,30 @@ impl crate::ToJson for Or {
         crate::put_opt(&mut out, "MatchObjectAge", &self.match_object_age);
         crate::put_opt(&mut out, "MatchObjectSize", &self.match_object_size);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Or {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MatchAnyPrefix",
+                "MatchAnySuffix",
+                "MatchAnyTag",
+                "MatchObjectAge",
+                "MatchObjectSize",
+            ],
+        )?;
+        Ok(Self {
+            match_any_prefix: crate::from_json_optional(map, "MatchAnyPrefix", path)?,
+            match_any_suffix: crate::from_json_optional(map, "MatchAnySuffix", path)?,
+            match_any_tag: crate::from_json_optional(map, "MatchAnyTag", path)?,
+            match_object_age: crate::from_json_optional(map, "MatchObjectAge", path)?,
+            match_object_size: crate::from_json_optional(map, "MatchObjectSize", path)?,
+        })
     }
 }
 

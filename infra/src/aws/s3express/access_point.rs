@@ -133,6 +133,40 @@ impl crate::ToJson for AccessPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Bucket",
+                "BucketAccountId",
+                "Name",
+                "Policy",
+                "PublicAccessBlockConfiguration",
+                "Scope",
+                "Tags",
+                "VpcConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            bucket_account_id: crate::from_json_optional(map, "BucketAccountId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            public_access_block_configuration: crate::from_json_optional(
+                map,
+                "PublicAccessBlockConfiguration",
+                path,
+            )?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_configuration: crate::from_json_optional(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Express::AccessPoint` (`Fn::GetAtt`).
 impl crate::Handle<AccessPoint> {
     /// `Fn::GetAtt` `Arn`. the Amazon Resource Name (ARN) of the specified accesspoint.
@@ -231,6 +265,28 @@ impl crate::ToJson for PublicAccessBlockConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicAccessBlockConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockPublicAcls",
+                "BlockPublicPolicy",
+                "IgnorePublicAcls",
+                "RestrictPublicBuckets",
+            ],
+        )?;
+        Ok(Self {
+            block_public_acls: crate::from_json_optional(map, "BlockPublicAcls", path)?,
+            block_public_policy: crate::from_json_optional(map, "BlockPublicPolicy", path)?,
+            ignore_public_acls: crate::from_json_optional(map, "IgnorePublicAcls", path)?,
+            restrict_public_buckets: crate::from_json_optional(map, "RestrictPublicBuckets", path)?,
+        })
+    }
+}
+
 impl From<PublicAccessBlockConfiguration> for Value<PublicAccessBlockConfiguration> {
     fn from(value: PublicAccessBlockConfiguration) -> Self {
         Value::Lit(value)
@@ -278,6 +334,17 @@ impl crate::ToJson for Scope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Permissions", "Prefixes"])?;
+        Ok(Self {
+            permissions: crate::from_json_optional(map, "Permissions", path)?,
+            prefixes: crate::from_json_optional(map, "Prefixes", path)?,
+        })
+    }
+}
+
 impl From<Scope> for Value<Scope> {
     fn from(value: Scope) -> Self {
         Value::Lit(value)
@@ -310,6 +377,16 @@ impl crate::ToJson for VpcConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "VpcId", &self.vpc_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcId"])?;
+        Ok(Self {
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
     }
 }
 
@@ -359,6 +436,29 @@ impl Permission {
 impl crate::ToJson for Permission {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GetObject", Self::GetObject),
+                ("GetObjectAttributes", Self::GetObjectAttributes),
+                ("ListMultipartUploadParts", Self::ListMultipartUploadParts),
+                ("ListBucket", Self::ListBucket),
+                (
+                    "ListBucketMultipartUploads",
+                    Self::ListBucketMultipartUploads,
+                ),
+                ("PutObject", Self::PutObject),
+                ("DeleteObject", Self::DeleteObject),
+                ("AbortMultipartUpload", Self::AbortMultipartUpload),
+            ],
+        )
     }
 }
 

@@ -144,6 +144,44 @@ impl crate::ToJson for DirectoryBucket {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DirectoryBucket {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketEncryption",
+                "BucketName",
+                "DataRedundancy",
+                "InventoryConfigurations",
+                "LifecycleConfiguration",
+                "LocationName",
+                "MetricsConfigurations",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            bucket_encryption: crate::from_json_optional(map, "BucketEncryption", path)?,
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            data_redundancy: crate::from_json_required(map, "DataRedundancy", path)?,
+            inventory_configurations: crate::from_json_optional(
+                map,
+                "InventoryConfigurations",
+                path,
+            )?,
+            lifecycle_configuration: crate::from_json_optional(
+                map,
+                "LifecycleConfiguration",
+                path,
+            )?,
+            location_name: crate::from_json_required(map, "LocationName", path)?,
+            metrics_configurations: crate::from_json_optional(map, "MetricsConfigurations", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Express::DirectoryBucket` (`Fn::GetAtt`).
 impl crate::Handle<DirectoryBucket> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the specified bucket.
@@ -185,6 +223,16 @@ impl crate::ToJson for AbortIncompleteMultipartUpload {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbortIncompleteMultipartUpload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DaysAfterInitiation"])?;
+        Ok(Self {
+            days_after_initiation: crate::from_json_required(map, "DaysAfterInitiation", path)?,
+        })
+    }
+}
+
 impl From<AbortIncompleteMultipartUpload> for Value<AbortIncompleteMultipartUpload> {
     fn from(value: AbortIncompleteMultipartUpload) -> Self {
         Value::Lit(value)
@@ -220,6 +268,20 @@ impl crate::ToJson for BucketEncryption {
             &self.server_side_encryption_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BucketEncryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServerSideEncryptionConfiguration"])?;
+        Ok(Self {
+            server_side_encryption_configuration: crate::from_json_required(
+                map,
+                "ServerSideEncryptionConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -276,6 +338,23 @@ impl crate::ToJson for Destination {
         crate::put(&mut out, "Format", &self.format);
         crate::put_opt(&mut out, "Prefix", &self.prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketAccountId", "BucketArn", "Format", "Prefix"],
+        )?;
+        Ok(Self {
+            bucket_account_id: crate::from_json_optional(map, "BucketAccountId", path)?,
+            bucket_arn: crate::from_json_required(map, "BucketArn", path)?,
+            format: crate::from_json_required(map, "Format", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
     }
 }
 
@@ -356,6 +435,38 @@ impl crate::ToJson for InventoryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InventoryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Destination",
+                "Enabled",
+                "Id",
+                "IncludedObjectVersions",
+                "OptionalFields",
+                "Prefix",
+                "ScheduleFrequency",
+            ],
+        )?;
+        Ok(Self {
+            destination: crate::from_json_required(map, "Destination", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            included_object_versions: crate::from_json_required(
+                map,
+                "IncludedObjectVersions",
+                path,
+            )?,
+            optional_fields: crate::from_json_optional(map, "OptionalFields", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            schedule_frequency: crate::from_json_required(map, "ScheduleFrequency", path)?,
+        })
+    }
+}
+
 impl From<InventoryConfiguration> for Value<InventoryConfiguration> {
     fn from(value: InventoryConfiguration) -> Self {
         Value::Lit(value)
@@ -384,6 +495,16 @@ impl crate::ToJson for LifecycleConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Rules", &self.rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rules"])?;
+        Ok(Self {
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
     }
 }
 
@@ -435,6 +556,18 @@ impl crate::ToJson for MetricsConfiguration {
         crate::put(&mut out, "Id", &self.id);
         crate::put_opt(&mut out, "Prefix", &self.prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessPointArn", "Id", "Prefix"])?;
+        Ok(Self {
+            access_point_arn: crate::from_json_optional(map, "AccessPointArn", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
     }
 }
 
@@ -542,6 +675,42 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbortIncompleteMultipartUpload",
+                "ExpirationInDays",
+                "Id",
+                "ObjectSizeGreaterThan",
+                "ObjectSizeLessThan",
+                "Prefix",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            abort_incomplete_multipart_upload: crate::from_json_optional(
+                map,
+                "AbortIncompleteMultipartUpload",
+                path,
+            )?,
+            expiration_in_days: crate::from_json_optional(map, "ExpirationInDays", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            object_size_greater_than: crate::from_json_optional(
+                map,
+                "ObjectSizeGreaterThan",
+                path,
+            )?,
+            object_size_less_than: crate::from_json_optional(map, "ObjectSizeLessThan", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -584,6 +753,17 @@ impl crate::ToJson for ServerSideEncryptionByDefault {
         crate::put_opt(&mut out, "KMSMasterKeyID", &self.kms_master_key_id);
         crate::put(&mut out, "SSEAlgorithm", &self.sse_algorithm);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerSideEncryptionByDefault {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KMSMasterKeyID", "SSEAlgorithm"])?;
+        Ok(Self {
+            kms_master_key_id: crate::from_json_optional(map, "KMSMasterKeyID", path)?,
+            sse_algorithm: crate::from_json_required(map, "SSEAlgorithm", path)?,
+        })
     }
 }
 
@@ -646,6 +826,25 @@ impl crate::ToJson for ServerSideEncryptionRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerSideEncryptionRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketKeyEnabled", "ServerSideEncryptionByDefault"],
+        )?;
+        Ok(Self {
+            bucket_key_enabled: crate::from_json_optional(map, "BucketKeyEnabled", path)?,
+            server_side_encryption_by_default: crate::from_json_optional(
+                map,
+                "ServerSideEncryptionByDefault",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ServerSideEncryptionRule> for Value<ServerSideEncryptionRule> {
     fn from(value: ServerSideEncryptionRule) -> Self {
         Value::Lit(value)
@@ -675,6 +874,20 @@ impl DataRedundancy {
 impl crate::ToJson for DataRedundancy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataRedundancy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SingleAvailabilityZone", Self::SingleAvailabilityZone),
+                ("SingleLocalZone", Self::SingleLocalZone),
+            ],
+        )
     }
 }
 
@@ -712,6 +925,21 @@ impl crate::ToJson for Format {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CSV", Self::Csv),
+                ("ORC", Self::Orc),
+                ("Parquet", Self::Parquet),
+            ],
+        )
+    }
+}
+
 impl From<Format> for Value<Format> {
     fn from(value: Format) -> Self {
         Value::Lit(value)
@@ -740,6 +968,17 @@ impl IncludedObjectVersions {
 impl crate::ToJson for IncludedObjectVersions {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludedObjectVersions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("All", Self::All), ("Current", Self::Current)],
+        )
     }
 }
 
@@ -795,6 +1034,27 @@ impl crate::ToJson for OptionalField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OptionalField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Size", Self::Size),
+                ("LastModifiedDate", Self::LastModifiedDate),
+                ("StorageClass", Self::StorageClass),
+                ("ETag", Self::ETag),
+                ("IsMultipartUploaded", Self::IsMultipartUploaded),
+                ("EncryptionStatus", Self::EncryptionStatus),
+                ("BucketKeyStatus", Self::BucketKeyStatus),
+                ("ChecksumAlgorithm", Self::ChecksumAlgorithm),
+                ("LifecycleExpirationDate", Self::LifecycleExpirationDate),
+            ],
+        )
+    }
+}
+
 impl From<OptionalField> for Value<OptionalField> {
     fn from(value: OptionalField) -> Self {
         Value::Lit(value)
@@ -823,6 +1083,17 @@ impl ScheduleFrequency {
 impl crate::ToJson for ScheduleFrequency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleFrequency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Daily", Self::Daily), ("Weekly", Self::Weekly)],
+        )
     }
 }
 
@@ -857,6 +1128,17 @@ impl crate::ToJson for SseAlgorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("aws:kms", Self::AwsKms), ("AES256", Self::Aes256)],
+        )
+    }
+}
+
 impl From<SseAlgorithm> for Value<SseAlgorithm> {
     fn from(value: SseAlgorithm) -> Self {
         Value::Lit(value)
@@ -885,6 +1167,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
     }
 }
 

@@ -93,6 +93,30 @@ impl crate::ToJson for AccessPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientToken",
+                "FileSystemId",
+                "PosixUser",
+                "RootDirectory",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            posix_user: crate::from_json_optional(map, "PosixUser", path)?,
+            root_directory: crate::from_json_optional(map, "RootDirectory", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Files::AccessPoint` (`Fn::GetAtt`).
 impl crate::Handle<AccessPoint> {
     /// `Fn::GetAtt` `AccessPointArn`.
@@ -155,6 +179,18 @@ impl crate::ToJson for CreationPermissions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreationPermissions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OwnerGid", "OwnerUid", "Permissions"])?;
+        Ok(Self {
+            owner_gid: crate::from_json_required(map, "OwnerGid", path)?,
+            owner_uid: crate::from_json_required(map, "OwnerUid", path)?,
+            permissions: crate::from_json_required(map, "Permissions", path)?,
+        })
+    }
+}
+
 impl From<CreationPermissions> for Value<CreationPermissions> {
     fn from(value: CreationPermissions) -> Self {
         Value::Lit(value)
@@ -199,6 +235,18 @@ impl crate::ToJson for PosixUser {
         crate::put_opt(&mut out, "SecondaryGids", &self.secondary_gids);
         crate::put(&mut out, "Uid", &self.uid);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PosixUser {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Gid", "SecondaryGids", "Uid"])?;
+        Ok(Self {
+            gid: crate::from_json_required(map, "Gid", path)?,
+            secondary_gids: crate::from_json_optional(map, "SecondaryGids", path)?,
+            uid: crate::from_json_required(map, "Uid", path)?,
+        })
     }
 }
 
@@ -254,6 +302,17 @@ impl crate::ToJson for RootDirectory {
         crate::put_opt(&mut out, "CreationPermissions", &self.creation_permissions);
         crate::put_opt(&mut out, "Path", &self.path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RootDirectory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CreationPermissions", "Path"])?;
+        Ok(Self {
+            creation_permissions: crate::from_json_optional(map, "CreationPermissions", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+        })
     }
 }
 

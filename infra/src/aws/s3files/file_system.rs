@@ -115,6 +115,40 @@ impl crate::ToJson for FileSystem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptBucketWarning",
+                "Bucket",
+                "ClientToken",
+                "KmsKeyId",
+                "Prefix",
+                "RoleArn",
+                "SynchronizationConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            accept_bucket_warning: crate::from_json_optional(map, "AcceptBucketWarning", path)?,
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            synchronization_configuration: crate::from_json_optional(
+                map,
+                "SynchronizationConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Files::FileSystem` (`Fn::GetAtt`).
 impl crate::Handle<FileSystem> {
     /// `Fn::GetAtt` `CreationTime`.
@@ -181,6 +215,16 @@ impl crate::ToJson for ExpirationDataRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExpirationDataRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DaysAfterLastAccess"])?;
+        Ok(Self {
+            days_after_last_access: crate::from_json_required(map, "DaysAfterLastAccess", path)?,
+        })
+    }
+}
+
 impl From<ExpirationDataRule> for Value<ExpirationDataRule> {
     fn from(value: ExpirationDataRule) -> Self {
         Value::Lit(value)
@@ -220,6 +264,18 @@ impl crate::ToJson for ImportDataRule {
         crate::put(&mut out, "SizeLessThan", &self.size_less_than);
         crate::put(&mut out, "Trigger", &self.trigger);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImportDataRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Prefix", "SizeLessThan", "Trigger"])?;
+        Ok(Self {
+            prefix: crate::from_json_required(map, "Prefix", path)?,
+            size_less_than: crate::from_json_required(map, "SizeLessThan", path)?,
+            trigger: crate::from_json_required(map, "Trigger", path)?,
+        })
     }
 }
 
@@ -270,6 +326,26 @@ impl crate::ToJson for SynchronizationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SynchronizationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExpirationDataRules",
+                "ImportDataRules",
+                "LatestVersionNumber",
+            ],
+        )?;
+        Ok(Self {
+            expiration_data_rules: crate::from_json_required(map, "ExpirationDataRules", path)?,
+            import_data_rules: crate::from_json_required(map, "ImportDataRules", path)?,
+            latest_version_number: crate::from_json_optional(map, "LatestVersionNumber", path)?,
+        })
+    }
+}
+
 impl From<SynchronizationConfiguration> for Value<SynchronizationConfiguration> {
     fn from(value: SynchronizationConfiguration) -> Self {
         Value::Lit(value)
@@ -298,6 +374,20 @@ impl Trigger {
 impl crate::ToJson for Trigger {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Trigger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ON_DIRECTORY_FIRST_ACCESS", Self::OnDirectoryFirstAccess),
+                ("ON_FILE_ACCESS", Self::OnFileAccess),
+            ],
+        )
     }
 }
 

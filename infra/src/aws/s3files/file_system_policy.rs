@@ -48,3 +48,14 @@ impl crate::ToJson for FileSystemPolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileSystemPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemId", "Policy"])?;
+        Ok(Self {
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            policy: crate::from_json_required(map, "Policy", path)?,
+        })
+    }
+}

@@ -91,6 +91,32 @@ impl crate::ToJson for MountTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MountTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FileSystemId",
+                "IpAddressType",
+                "Ipv4Address",
+                "Ipv6Address",
+                "SecurityGroups",
+                "SubnetId",
+            ],
+        )?;
+        Ok(Self {
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            ipv4_address: crate::from_json_optional(map, "Ipv4Address", path)?,
+            ipv6_address: crate::from_json_optional(map, "Ipv6Address", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Files::MountTarget` (`Fn::GetAtt`).
 impl crate::Handle<MountTarget> {
     /// `Fn::GetAtt` `AvailabilityZoneId`.
@@ -154,6 +180,21 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IPV4_ONLY", Self::Ipv4Only),
+                ("IPV6_ONLY", Self::Ipv6Only),
+                ("DUAL_STACK", Self::DualStack),
+            ],
+        )
     }
 }
 

@@ -62,6 +62,21 @@ impl crate::ToJson for AccessPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "ObjectLambdaConfiguration"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            object_lambda_configuration: crate::from_json_required(
+                map,
+                "ObjectLambdaConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3ObjectLambda::AccessPoint` (`Fn::GetAtt`).
 impl crate::Handle<AccessPoint> {
     /// `Fn::GetAtt` `Alias`.
@@ -177,6 +192,36 @@ impl crate::ToJson for ObjectLambdaConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectLambdaConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedFeatures",
+                "CloudWatchMetricsEnabled",
+                "SupportingAccessPoint",
+                "TransformationConfigurations",
+            ],
+        )?;
+        Ok(Self {
+            allowed_features: crate::from_json_optional(map, "AllowedFeatures", path)?,
+            cloud_watch_metrics_enabled: crate::from_json_optional(
+                map,
+                "CloudWatchMetricsEnabled",
+                path,
+            )?,
+            supporting_access_point: crate::from_json_required(map, "SupportingAccessPoint", path)?,
+            transformation_configurations: crate::from_json_required(
+                map,
+                "TransformationConfigurations",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ObjectLambdaConfiguration> for Value<ObjectLambdaConfiguration> {
     fn from(value: ObjectLambdaConfiguration) -> Self {
         Value::Lit(value)
@@ -215,6 +260,17 @@ impl crate::ToJson for TransformationConfiguration {
             &self.content_transformation,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "ContentTransformation"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            content_transformation: crate::from_json_required(map, "ContentTransformation", path)?,
+        })
     }
 }
 

@@ -58,3 +58,19 @@ impl crate::ToJson for AccessPointPolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPointPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ObjectLambdaAccessPoint", "PolicyDocument"])?;
+        Ok(Self {
+            object_lambda_access_point: crate::from_json_required(
+                map,
+                "ObjectLambdaAccessPoint",
+                path,
+            )?,
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+        })
+    }
+}

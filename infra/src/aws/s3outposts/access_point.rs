@@ -68,6 +68,23 @@ impl crate::ToJson for AccessPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Bucket", "Name", "Policy", "VpcConfiguration"],
+        )?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            vpc_configuration: crate::from_json_required(map, "VpcConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Outposts::AccessPoint` (`Fn::GetAtt`).
 impl crate::Handle<AccessPoint> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the specified AccessPoint.
@@ -101,6 +118,16 @@ impl crate::ToJson for VpcConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "VpcId", &self.vpc_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcId"])?;
+        Ok(Self {
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
     }
 }
 

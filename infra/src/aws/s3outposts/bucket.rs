@@ -80,6 +80,27 @@ impl crate::ToJson for Bucket {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Bucket {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketName", "LifecycleConfiguration", "OutpostId", "Tags"],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            lifecycle_configuration: crate::from_json_optional(
+                map,
+                "LifecycleConfiguration",
+                path,
+            )?,
+            outpost_id: crate::from_json_required(map, "OutpostId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Outposts::Bucket` (`Fn::GetAtt`).
 impl crate::Handle<Bucket> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the specified bucket.
@@ -111,6 +132,16 @@ impl crate::ToJson for AbortIncompleteMultipartUpload {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DaysAfterInitiation", &self.days_after_initiation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbortIncompleteMultipartUpload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DaysAfterInitiation"])?;
+        Ok(Self {
+            days_after_initiation: crate::from_json_required(map, "DaysAfterInitiation", path)?,
+        })
     }
 }
 
@@ -173,6 +204,18 @@ impl crate::ToJson for Filter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AndOperator", "Prefix", "Tag"])?;
+        Ok(Self {
+            and_operator: crate::from_json_optional(map, "AndOperator", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+            tag: crate::from_json_optional(map, "Tag", path)?,
+        })
+    }
+}
+
 impl From<Filter> for Value<Filter> {
     fn from(value: Filter) -> Self {
         Value::Lit(value)
@@ -201,6 +244,16 @@ impl crate::ToJson for LifecycleConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Rules", &self.rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Rules"])?;
+        Ok(Self {
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
     }
 }
 
@@ -302,6 +355,36 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbortIncompleteMultipartUpload",
+                "ExpirationDate",
+                "ExpirationInDays",
+                "Filter",
+                "Id",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            abort_incomplete_multipart_upload: crate::from_json_optional(
+                map,
+                "AbortIncompleteMultipartUpload",
+                path,
+            )?,
+            expiration_date: crate::from_json_optional(map, "ExpirationDate", path)?,
+            expiration_in_days: crate::from_json_optional(map, "ExpirationInDays", path)?,
+            filter: crate::from_json_optional(map, "Filter", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -330,6 +413,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
     }
 }
 

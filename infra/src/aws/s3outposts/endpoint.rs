@@ -97,6 +97,36 @@ impl crate::ToJson for Endpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Endpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessType",
+                "CustomerOwnedIpv4Pool",
+                "FailedReason",
+                "OutpostId",
+                "SecurityGroupId",
+                "SubnetId",
+            ],
+        )?;
+        Ok(Self {
+            access_type: crate::from_json_optional(map, "AccessType", path)?,
+            customer_owned_ipv4_pool: crate::from_json_optional(
+                map,
+                "CustomerOwnedIpv4Pool",
+                path,
+            )?,
+            failed_reason: crate::from_json_optional(map, "FailedReason", path)?,
+            outpost_id: crate::from_json_required(map, "OutpostId", path)?,
+            security_group_id: crate::from_json_required(map, "SecurityGroupId", path)?,
+            subnet_id: crate::from_json_required(map, "SubnetId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Outposts::Endpoint` (`Fn::GetAtt`).
 impl crate::Handle<Endpoint> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the endpoint.
@@ -172,6 +202,17 @@ impl crate::ToJson for FailedReason {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailedReason {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ErrorCode", "Message"])?;
+        Ok(Self {
+            error_code: crate::from_json_optional(map, "ErrorCode", path)?,
+            message: crate::from_json_optional(map, "Message", path)?,
+        })
+    }
+}
+
 impl From<FailedReason> for Value<FailedReason> {
     fn from(value: FailedReason) -> Self {
         Value::Lit(value)
@@ -202,6 +243,20 @@ impl AccessType {
 impl crate::ToJson for AccessType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CustomerOwnedIp", Self::CustomerOwnedIp),
+                ("Private", Self::Private),
+            ],
+        )
     }
 }
 

@@ -51,3 +51,14 @@ impl crate::ToJson for Namespace {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Namespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Namespace", "TableBucketARN"])?;
+        Ok(Self {
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            table_bucket_arn: crate::from_json_required(map, "TableBucketARN", path)?,
+        })
+    }
+}

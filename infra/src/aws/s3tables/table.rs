@@ -138,6 +138,44 @@ impl crate::ToJson for Table {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Table {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Compaction",
+                "IcebergMetadata",
+                "Namespace",
+                "OpenTableFormat",
+                "SnapshotManagement",
+                "StorageClassConfiguration",
+                "TableBucketARN",
+                "TableName",
+                "Tags",
+                "WithoutMetadata",
+            ],
+        )?;
+        Ok(Self {
+            compaction: crate::from_json_optional(map, "Compaction", path)?,
+            iceberg_metadata: crate::from_json_optional(map, "IcebergMetadata", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            open_table_format: crate::from_json_required(map, "OpenTableFormat", path)?,
+            snapshot_management: crate::from_json_optional(map, "SnapshotManagement", path)?,
+            storage_class_configuration: crate::from_json_optional(
+                map,
+                "StorageClassConfiguration",
+                path,
+            )?,
+            table_bucket_arn: crate::from_json_required(map, "TableBucketARN", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            without_metadata: crate::from_json_optional(map, "WithoutMetadata", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Tables::Table` (`Fn::GetAtt`).
 impl crate::Handle<Table> {
     /// `Fn::GetAtt` `TableARN`. The Amazon Resource Name (ARN) of the specified table.
@@ -194,6 +232,17 @@ impl crate::ToJson for Compaction {
         crate::put_opt(&mut out, "Status", &self.status);
         crate::put_opt(&mut out, "TargetFileSizeMB", &self.target_file_size_mb);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Compaction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status", "TargetFileSizeMB"])?;
+        Ok(Self {
+            status: crate::from_json_optional(map, "Status", path)?,
+            target_file_size_mb: crate::from_json_optional(map, "TargetFileSizeMB", path)?,
+        })
     }
 }
 
@@ -285,6 +334,30 @@ impl crate::ToJson for IcebergMetadata {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IcebergPartitionSpec",
+                "IcebergSchema",
+                "IcebergSchemaV2",
+                "IcebergSortOrder",
+                "TableProperties",
+            ],
+        )?;
+        Ok(Self {
+            iceberg_partition_spec: crate::from_json_optional(map, "IcebergPartitionSpec", path)?,
+            iceberg_schema: crate::from_json_optional(map, "IcebergSchema", path)?,
+            iceberg_schema_v2: crate::from_json_optional(map, "IcebergSchemaV2", path)?,
+            iceberg_sort_order: crate::from_json_optional(map, "IcebergSortOrder", path)?,
+            table_properties: crate::from_json_optional(map, "TableProperties", path)?,
+        })
+    }
+}
+
 impl From<IcebergMetadata> for Value<IcebergMetadata> {
     fn from(value: IcebergMetadata) -> Self {
         Value::Lit(value)
@@ -338,6 +411,20 @@ impl crate::ToJson for IcebergPartitionField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergPartitionField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FieldId", "Name", "SourceId", "Transform"])?;
+        Ok(Self {
+            field_id: crate::from_json_optional(map, "FieldId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            source_id: crate::from_json_required(map, "SourceId", path)?,
+            transform: crate::from_json_required(map, "Transform", path)?,
+        })
+    }
+}
+
 impl From<IcebergPartitionField> for Value<IcebergPartitionField> {
     fn from(value: IcebergPartitionField) -> Self {
         Value::Lit(value)
@@ -378,6 +465,17 @@ impl crate::ToJson for IcebergPartitionSpec {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergPartitionSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fields", "SpecId"])?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+            spec_id: crate::from_json_optional(map, "SpecId", path)?,
+        })
+    }
+}
+
 impl From<IcebergPartitionSpec> for Value<IcebergPartitionSpec> {
     fn from(value: IcebergPartitionSpec) -> Self {
         Value::Lit(value)
@@ -405,6 +503,16 @@ impl crate::ToJson for IcebergSchema {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SchemaFieldList", &self.schema_field_list);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergSchema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SchemaFieldList"])?;
+        Ok(Self {
+            schema_field_list: crate::from_json_required(map, "SchemaFieldList", path)?,
+        })
     }
 }
 
@@ -467,6 +575,28 @@ impl crate::ToJson for IcebergSchemaV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergSchemaV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IdentifierFieldIds",
+                "SchemaId",
+                "SchemaV2FieldList",
+                "SchemaV2FieldType",
+            ],
+        )?;
+        Ok(Self {
+            identifier_field_ids: crate::from_json_optional(map, "IdentifierFieldIds", path)?,
+            schema_id: crate::from_json_optional(map, "SchemaId", path)?,
+            schema_v2_field_list: crate::from_json_required(map, "SchemaV2FieldList", path)?,
+            schema_v2_field_type: crate::from_json_required(map, "SchemaV2FieldType", path)?,
+        })
+    }
+}
+
 impl From<IcebergSchemaV2> for Value<IcebergSchemaV2> {
     fn from(value: IcebergSchemaV2) -> Self {
         Value::Lit(value)
@@ -514,6 +644,23 @@ impl crate::ToJson for IcebergSortField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergSortField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Direction", "NullOrder", "SourceId", "Transform"],
+        )?;
+        Ok(Self {
+            direction: crate::from_json_required(map, "Direction", path)?,
+            null_order: crate::from_json_required(map, "NullOrder", path)?,
+            source_id: crate::from_json_required(map, "SourceId", path)?,
+            transform: crate::from_json_required(map, "Transform", path)?,
+        })
+    }
+}
+
 impl From<IcebergSortField> for Value<IcebergSortField> {
     fn from(value: IcebergSortField) -> Self {
         Value::Lit(value)
@@ -551,6 +698,17 @@ impl crate::ToJson for IcebergSortOrder {
         crate::put(&mut out, "Fields", &self.fields);
         crate::put_opt(&mut out, "OrderId", &self.order_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IcebergSortOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fields", "OrderId"])?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+            order_id: crate::from_json_optional(map, "OrderId", path)?,
+        })
     }
 }
 
@@ -606,6 +764,19 @@ impl crate::ToJson for SchemaField {
         crate::put_opt(&mut out, "Required", &self.required);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Name", "Required", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_optional(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            required: crate::from_json_optional(map, "Required", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -671,6 +842,20 @@ impl crate::ToJson for SchemaV2Field {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaV2Field {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Doc", "Id", "Name", "Required", "Type"])?;
+        Ok(Self {
+            doc: crate::from_json_optional(map, "Doc", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            required: crate::from_json_required(map, "Required", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<SchemaV2Field> for Value<SchemaV2Field> {
     fn from(value: SchemaV2Field) -> Self {
         Value::Lit(value)
@@ -732,6 +917,22 @@ impl crate::ToJson for SnapshotManagement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnapshotManagement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxSnapshotAgeHours", "MinSnapshotsToKeep", "Status"],
+        )?;
+        Ok(Self {
+            max_snapshot_age_hours: crate::from_json_optional(map, "MaxSnapshotAgeHours", path)?,
+            min_snapshots_to_keep: crate::from_json_optional(map, "MinSnapshotsToKeep", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<SnapshotManagement> for Value<SnapshotManagement> {
     fn from(value: SnapshotManagement) -> Self {
         Value::Lit(value)
@@ -768,6 +969,16 @@ impl crate::ToJson for StorageClassConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageClassConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StorageClass"])?;
+        Ok(Self {
+            storage_class: crate::from_json_optional(map, "StorageClass", path)?,
+        })
+    }
+}
+
 impl From<StorageClassConfiguration> for Value<StorageClassConfiguration> {
     fn from(value: StorageClassConfiguration) -> Self {
         Value::Lit(value)
@@ -796,6 +1007,13 @@ impl Direction {
 impl crate::ToJson for Direction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Direction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("asc", Self::Asc), ("desc", Self::Desc)])
     }
 }
 
@@ -830,6 +1048,20 @@ impl crate::ToJson for NullOrder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NullOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("nulls-first", Self::NullsFirst),
+                ("nulls-last", Self::NullsLast),
+            ],
+        )
+    }
+}
+
 impl From<NullOrder> for Value<NullOrder> {
     fn from(value: NullOrder) -> Self {
         Value::Lit(value)
@@ -858,6 +1090,13 @@ impl crate::ToJson for OpenTableFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpenTableFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ICEBERG", Self::Iceberg)])
+    }
+}
+
 impl From<OpenTableFormat> for Value<OpenTableFormat> {
     fn from(value: OpenTableFormat) -> Self {
         Value::Lit(value)
@@ -883,6 +1122,13 @@ impl SchemaV2FieldType {
 impl crate::ToJson for SchemaV2FieldType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaV2FieldType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("struct", Self::Struct)])
     }
 }
 
@@ -917,6 +1163,17 @@ impl crate::ToJson for SnapshotManagementStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnapshotManagementStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enabled", Self::Enabled), ("disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<SnapshotManagementStatus> for Value<SnapshotManagementStatus> {
     fn from(value: SnapshotManagementStatus) -> Self {
         Value::Lit(value)
@@ -945,6 +1202,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enabled", Self::Enabled), ("disabled", Self::Disabled)],
+        )
     }
 }
 
@@ -979,6 +1247,20 @@ impl crate::ToJson for StorageClass {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD", Self::Standard),
+                ("INTELLIGENT_TIERING", Self::IntelligentTiering),
+            ],
+        )
+    }
+}
+
 impl From<StorageClass> for Value<StorageClass> {
     fn from(value: StorageClass) -> Self {
         Value::Lit(value)
@@ -1005,6 +1287,13 @@ impl WithoutMetadata {
 impl crate::ToJson for WithoutMetadata {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WithoutMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Yes", Self::Yes)])
     }
 }
 

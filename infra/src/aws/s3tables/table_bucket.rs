@@ -141,6 +141,50 @@ impl crate::ToJson for TableBucket {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableBucket {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EncryptionConfiguration",
+                "MetricsConfiguration",
+                "ReplicationConfiguration",
+                "StorageClassConfiguration",
+                "TableBucketName",
+                "Tags",
+                "UnreferencedFileRemoval",
+            ],
+        )?;
+        Ok(Self {
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            metrics_configuration: crate::from_json_optional(map, "MetricsConfiguration", path)?,
+            replication_configuration: crate::from_json_optional(
+                map,
+                "ReplicationConfiguration",
+                path,
+            )?,
+            storage_class_configuration: crate::from_json_optional(
+                map,
+                "StorageClassConfiguration",
+                path,
+            )?,
+            table_bucket_name: crate::from_json_required(map, "TableBucketName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            unreferenced_file_removal: crate::from_json_optional(
+                map,
+                "UnreferencedFileRemoval",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Tables::TableBucket` (`Fn::GetAtt`).
 impl crate::Handle<TableBucket> {
     /// `Fn::GetAtt` `TableBucketARN`. The Amazon Resource Name (ARN) of the specified table
@@ -190,6 +234,17 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KMSKeyArn", "SSEAlgorithm"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KMSKeyArn", path)?,
+            sse_algorithm: crate::from_json_optional(map, "SSEAlgorithm", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -221,6 +276,16 @@ impl crate::ToJson for MetricsConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
     }
 }
 
@@ -261,6 +326,17 @@ impl crate::ToJson for ReplicationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Role", "Rules"])?;
+        Ok(Self {
+            role: crate::from_json_required(map, "Role", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
+    }
+}
+
 impl From<ReplicationConfiguration> for Value<ReplicationConfiguration> {
     fn from(value: ReplicationConfiguration) -> Self {
         Value::Lit(value)
@@ -295,6 +371,20 @@ impl crate::ToJson for ReplicationDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationTableBucketARN"])?;
+        Ok(Self {
+            destination_table_bucket_arn: crate::from_json_required(
+                map,
+                "DestinationTableBucketARN",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ReplicationDestination> for Value<ReplicationDestination> {
     fn from(value: ReplicationDestination) -> Self {
         Value::Lit(value)
@@ -322,6 +412,16 @@ impl crate::ToJson for ReplicationRule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Destinations", &self.destinations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Destinations"])?;
+        Ok(Self {
+            destinations: crate::from_json_required(map, "Destinations", path)?,
+        })
     }
 }
 
@@ -358,6 +458,16 @@ impl crate::ToJson for StorageClassConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "StorageClass", &self.storage_class);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageClassConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StorageClass"])?;
+        Ok(Self {
+            storage_class: crate::from_json_optional(map, "StorageClass", path)?,
+        })
     }
 }
 
@@ -421,6 +531,22 @@ impl crate::ToJson for UnreferencedFileRemoval {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UnreferencedFileRemoval {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NoncurrentDays", "Status", "UnreferencedDays"],
+        )?;
+        Ok(Self {
+            noncurrent_days: crate::from_json_optional(map, "NoncurrentDays", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            unreferenced_days: crate::from_json_optional(map, "UnreferencedDays", path)?,
+        })
+    }
+}
+
 impl From<UnreferencedFileRemoval> for Value<UnreferencedFileRemoval> {
     fn from(value: UnreferencedFileRemoval) -> Self {
         Value::Lit(value)
@@ -449,6 +575,17 @@ impl SseAlgorithm {
 impl crate::ToJson for SseAlgorithm {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AES256", Self::Aes256), ("aws:kms", Self::AwsKms)],
+        )
     }
 }
 
@@ -483,6 +620,17 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -514,6 +662,20 @@ impl crate::ToJson for StorageClass {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD", Self::Standard),
+                ("INTELLIGENT_TIERING", Self::IntelligentTiering),
+            ],
+        )
+    }
+}
+
 impl From<StorageClass> for Value<StorageClass> {
     fn from(value: StorageClass) -> Self {
         Value::Lit(value)
@@ -542,6 +704,17 @@ impl UnreferencedFileRemovalStatus {
 impl crate::ToJson for UnreferencedFileRemovalStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UnreferencedFileRemovalStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
     }
 }
 

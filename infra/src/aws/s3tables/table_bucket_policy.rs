@@ -54,3 +54,14 @@ impl crate::ToJson for TableBucketPolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableBucketPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourcePolicy", "TableBucketARN"])?;
+        Ok(Self {
+            resource_policy: crate::from_json_required(map, "ResourcePolicy", path)?,
+            table_bucket_arn: crate::from_json_required(map, "TableBucketARN", path)?,
+        })
+    }
+}

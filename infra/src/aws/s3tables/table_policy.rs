@@ -55,6 +55,17 @@ impl crate::ToJson for TablePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TablePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourcePolicy", "TableARN"])?;
+        Ok(Self {
+            resource_policy: crate::from_json_required(map, "ResourcePolicy", path)?,
+            table_arn: crate::from_json_required(map, "TableARN", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Tables::TablePolicy` (`Fn::GetAtt`).
 impl crate::Handle<TablePolicy> {
     /// `Fn::GetAtt` `Namespace`. The namespace that the table belongs to.

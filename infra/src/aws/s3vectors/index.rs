@@ -137,6 +137,42 @@ impl crate::ToJson for Index {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Index {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataType",
+                "Dimension",
+                "DistanceMetric",
+                "EncryptionConfiguration",
+                "IndexName",
+                "MetadataConfiguration",
+                "Tags",
+                "VectorBucketArn",
+                "VectorBucketName",
+            ],
+        )?;
+        Ok(Self {
+            data_type: crate::from_json_required(map, "DataType", path)?,
+            dimension: crate::from_json_required(map, "Dimension", path)?,
+            distance_metric: crate::from_json_required(map, "DistanceMetric", path)?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            index_name: crate::from_json_optional(map, "IndexName", path)?,
+            metadata_configuration: crate::from_json_optional(map, "MetadataConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vector_bucket_arn: crate::from_json_optional(map, "VectorBucketArn", path)?,
+            vector_bucket_name: crate::from_json_optional(map, "VectorBucketName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Vectors::Index` (`Fn::GetAtt`).
 impl crate::Handle<Index> {
     /// `Fn::GetAtt` `CreationTime`. Date and time when the vector index was created.
@@ -193,6 +229,17 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "SseType"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            sse_type: crate::from_json_optional(map, "SseType", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -240,6 +287,20 @@ impl crate::ToJson for MetadataConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NonFilterableMetadataKeys"])?;
+        Ok(Self {
+            non_filterable_metadata_keys: crate::from_json_optional(
+                map,
+                "NonFilterableMetadataKeys",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MetadataConfiguration> for Value<MetadataConfiguration> {
     fn from(value: MetadataConfiguration) -> Self {
         Value::Lit(value)
@@ -265,6 +326,13 @@ impl DataType {
 impl crate::ToJson for DataType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("float32", Self::Float32)])
     }
 }
 
@@ -299,6 +367,17 @@ impl crate::ToJson for DistanceMetric {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DistanceMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("cosine", Self::Cosine), ("euclidean", Self::Euclidean)],
+        )
+    }
+}
+
 impl From<DistanceMetric> for Value<DistanceMetric> {
     fn from(value: DistanceMetric) -> Self {
         Value::Lit(value)
@@ -328,6 +407,17 @@ impl SseType {
 impl crate::ToJson for SseType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AES256", Self::Aes256), ("aws:kms", Self::AwsKms)],
+        )
     }
 }
 

@@ -78,6 +78,26 @@ impl crate::ToJson for VectorBucket {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VectorBucket {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EncryptionConfiguration", "Tags", "VectorBucketName"],
+        )?;
+        Ok(Self {
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vector_bucket_name: crate::from_json_optional(map, "VectorBucketName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::S3Vectors::VectorBucket` (`Fn::GetAtt`).
 impl crate::Handle<VectorBucket> {
     /// `Fn::GetAtt` `CreationTime`. Date and time when the vector bucket was created.
@@ -136,6 +156,17 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyArn", "SseType"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            sse_type: crate::from_json_optional(map, "SseType", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -166,6 +197,17 @@ impl SseType {
 impl crate::ToJson for SseType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SseType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AES256", Self::Aes256), ("aws:kms", Self::AwsKms)],
+        )
     }
 }
 

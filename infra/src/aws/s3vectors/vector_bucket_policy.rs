@@ -68,3 +68,19 @@ impl crate::ToJson for VectorBucketPolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VectorBucketPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Policy", "VectorBucketArn", "VectorBucketName"],
+        )?;
+        Ok(Self {
+            policy: crate::from_json_required(map, "Policy", path)?,
+            vector_bucket_arn: crate::from_json_optional(map, "VectorBucketArn", path)?,
+            vector_bucket_name: crate::from_json_optional(map, "VectorBucketName", path)?,
+        })
+    }
+}

@@ -111,6 +111,36 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActionName",
+                "ActionType",
+                "Description",
+                "MetadataProperties",
+                "Properties",
+                "Source",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            action_name: crate::from_json_required(map, "ActionName", path)?,
+            action_type: crate::from_json_required(map, "ActionType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            metadata_properties: crate::from_json_optional(map, "MetadataProperties", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Action` (`Fn::GetAtt`).
 impl crate::Handle<Action> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the action.
@@ -170,6 +200,18 @@ impl crate::ToJson for ActionSource {
         crate::put_opt(&mut out, "SourceType", &self.source_type);
         crate::put(&mut out, "SourceUri", &self.source_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceId", "SourceType", "SourceUri"])?;
+        Ok(Self {
+            source_id: crate::from_json_optional(map, "SourceId", path)?,
+            source_type: crate::from_json_optional(map, "SourceType", path)?,
+            source_uri: crate::from_json_required(map, "SourceUri", path)?,
+        })
     }
 }
 
@@ -239,6 +281,23 @@ impl crate::ToJson for MetadataProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CommitId", "GeneratedBy", "ProjectId", "Repository"],
+        )?;
+        Ok(Self {
+            commit_id: crate::from_json_optional(map, "CommitId", path)?,
+            generated_by: crate::from_json_optional(map, "GeneratedBy", path)?,
+            project_id: crate::from_json_optional(map, "ProjectId", path)?,
+            repository: crate::from_json_optional(map, "Repository", path)?,
+        })
+    }
+}
+
 impl From<MetadataProperties> for Value<MetadataProperties> {
     fn from(value: MetadataProperties) -> Self {
         Value::Lit(value)
@@ -279,6 +338,24 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Unknown", Self::Unknown),
+                ("InProgress", Self::InProgress),
+                ("Completed", Self::Completed),
+                ("Failed", Self::Failed),
+                ("Stopping", Self::Stopping),
+                ("Stopped", Self::Stopped),
+            ],
+        )
     }
 }
 

@@ -91,6 +91,28 @@ impl crate::ToJson for AiWorkloadConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiWorkloadConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AIWorkloadConfigName",
+                "AIWorkloadConfigs",
+                "DatasetConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            ai_workload_config_name: crate::from_json_required(map, "AIWorkloadConfigName", path)?,
+            ai_workload_configs: crate::from_json_optional(map, "AIWorkloadConfigs", path)?,
+            dataset_config: crate::from_json_optional(map, "DatasetConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::AIWorkloadConfig` (`Fn::GetAtt`).
 impl crate::Handle<AiWorkloadConfig> {
     /// `Fn::GetAtt` `AIWorkloadConfigArn`. The Amazon Resource Name (ARN) of the AI workload
@@ -133,6 +155,16 @@ impl crate::ToJson for AiDatasetConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiDatasetConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InputDataConfig"])?;
+        Ok(Self {
+            input_data_config: crate::from_json_required(map, "InputDataConfig", path)?,
+        })
+    }
+}
+
 impl From<AiDatasetConfig> for Value<AiDatasetConfig> {
     fn from(value: AiDatasetConfig) -> Self {
         Value::Lit(value)
@@ -160,6 +192,16 @@ impl crate::ToJson for AiWorkloadConfigs {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "WorkloadSpec", &self.workload_spec);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiWorkloadConfigs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["WorkloadSpec"])?;
+        Ok(Self {
+            workload_spec: crate::from_json_required(map, "WorkloadSpec", path)?,
+        })
     }
 }
 
@@ -196,6 +238,16 @@ impl crate::ToJson for AiWorkloadDataSource {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3DataSource", &self.s3_data_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiWorkloadDataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3DataSource"])?;
+        Ok(Self {
+            s3_data_source: crate::from_json_optional(map, "S3DataSource", path)?,
+        })
     }
 }
 
@@ -236,6 +288,17 @@ impl crate::ToJson for AiWorkloadInputDataConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiWorkloadInputDataConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChannelName", "DataSource"])?;
+        Ok(Self {
+            channel_name: crate::from_json_required(map, "ChannelName", path)?,
+            data_source: crate::from_json_required(map, "DataSource", path)?,
+        })
+    }
+}
+
 impl From<AiWorkloadInputDataConfig> for Value<AiWorkloadInputDataConfig> {
     fn from(value: AiWorkloadInputDataConfig) -> Self {
         Value::Lit(value)
@@ -263,6 +326,16 @@ impl crate::ToJson for AiWorkloadS3DataSource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiWorkloadS3DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -295,6 +368,16 @@ impl crate::ToJson for WorkloadSpec {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Inline", &self.inline);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkloadSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Inline"])?;
+        Ok(Self {
+            inline: crate::from_json_required(map, "Inline", path)?,
+        })
     }
 }
 

@@ -111,6 +111,36 @@ impl crate::ToJson for Algorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Algorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlgorithmDescription",
+                "AlgorithmName",
+                "CertifyForMarketplace",
+                "InferenceSpecification",
+                "Tags",
+                "TrainingSpecification",
+            ],
+        )?;
+        Ok(Self {
+            algorithm_description: crate::from_json_optional(map, "AlgorithmDescription", path)?,
+            algorithm_name: crate::from_json_required(map, "AlgorithmName", path)?,
+            certify_for_marketplace: crate::from_json_optional(map, "CertifyForMarketplace", path)?,
+            inference_specification: crate::from_json_optional(
+                map,
+                "InferenceSpecification",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            training_specification: crate::from_json_required(map, "TrainingSpecification", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Algorithm` (`Fn::GetAtt`).
 impl crate::Handle<Algorithm> {
     /// `Fn::GetAtt` `AlgorithmArn`. The Amazon Resource Name (ARN) of the algorithm.
@@ -145,6 +175,16 @@ impl crate::ToJson for CategoricalParameterRangeSpecification {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CategoricalParameterRangeSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Values"])?;
+        Ok(Self {
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -233,6 +273,36 @@ impl crate::ToJson for ChannelSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "IsRequired",
+                "Name",
+                "SupportedCompressionTypes",
+                "SupportedContentTypes",
+                "SupportedInputModes",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            is_required: crate::from_json_optional(map, "IsRequired", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            supported_compression_types: crate::from_json_optional(
+                map,
+                "SupportedCompressionTypes",
+                path,
+            )?,
+            supported_content_types: crate::from_json_required(map, "SupportedContentTypes", path)?,
+            supported_input_modes: crate::from_json_required(map, "SupportedInputModes", path)?,
+        })
+    }
+}
+
 impl From<ChannelSpecification> for Value<ChannelSpecification> {
     fn from(value: ChannelSpecification) -> Self {
         Value::Lit(value)
@@ -264,6 +334,17 @@ impl crate::ToJson for ContinuousParameterRangeSpecification {
         crate::put(&mut out, "MaxValue", &self.max_value);
         crate::put(&mut out, "MinValue", &self.min_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContinuousParameterRangeSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxValue", "MinValue"])?;
+        Ok(Self {
+            max_value: crate::from_json_required(map, "MaxValue", path)?,
+            min_value: crate::from_json_required(map, "MinValue", path)?,
+        })
     }
 }
 
@@ -351,6 +432,34 @@ impl crate::ToJson for HyperParameterSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HyperParameterSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultValue",
+                "Description",
+                "IsRequired",
+                "IsTunable",
+                "Name",
+                "Range",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            default_value: crate::from_json_optional(map, "DefaultValue", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            is_required: crate::from_json_optional(map, "IsRequired", path)?,
+            is_tunable: crate::from_json_optional(map, "IsTunable", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            range: crate::from_json_optional(map, "Range", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<HyperParameterSpecification> for Value<HyperParameterSpecification> {
     fn from(value: HyperParameterSpecification) -> Self {
         Value::Lit(value)
@@ -385,6 +494,17 @@ impl crate::ToJson for HyperParameterTuningJobObjective {
         crate::put(&mut out, "MetricName", &self.metric_name);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HyperParameterTuningJobObjective {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricName", "Type"])?;
+        Ok(Self {
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -485,6 +605,42 @@ impl crate::ToJson for InferenceSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Containers",
+                "SupportedContentTypes",
+                "SupportedRealtimeInferenceInstanceTypes",
+                "SupportedResponseMIMETypes",
+                "SupportedTransformInstanceTypes",
+            ],
+        )?;
+        Ok(Self {
+            containers: crate::from_json_required(map, "Containers", path)?,
+            supported_content_types: crate::from_json_optional(map, "SupportedContentTypes", path)?,
+            supported_realtime_inference_instance_types: crate::from_json_optional(
+                map,
+                "SupportedRealtimeInferenceInstanceTypes",
+                path,
+            )?,
+            supported_response_mime_types: crate::from_json_optional(
+                map,
+                "SupportedResponseMIMETypes",
+                path,
+            )?,
+            supported_transform_instance_types: crate::from_json_optional(
+                map,
+                "SupportedTransformInstanceTypes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<InferenceSpecification> for Value<InferenceSpecification> {
     fn from(value: InferenceSpecification) -> Self {
         Value::Lit(value)
@@ -516,6 +672,17 @@ impl crate::ToJson for IntegerParameterRangeSpecification {
         crate::put(&mut out, "MaxValue", &self.max_value);
         crate::put(&mut out, "MinValue", &self.min_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegerParameterRangeSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxValue", "MinValue"])?;
+        Ok(Self {
+            max_value: crate::from_json_required(map, "MaxValue", path)?,
+            min_value: crate::from_json_required(map, "MinValue", path)?,
+        })
     }
 }
 
@@ -553,6 +720,17 @@ impl crate::ToJson for MetricDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Regex"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            regex: crate::from_json_required(map, "Regex", path)?,
+        })
+    }
+}
+
 impl From<MetricDefinition> for Value<MetricDefinition> {
     fn from(value: MetricDefinition) -> Self {
         Value::Lit(value)
@@ -580,6 +758,16 @@ impl crate::ToJson for ModelInput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DataInputConfig", &self.data_input_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataInputConfig"])?;
+        Ok(Self {
+            data_input_config: crate::from_json_required(map, "DataInputConfig", path)?,
+        })
     }
 }
 
@@ -693,6 +881,38 @@ impl crate::ToJson for ModelPackageContainerDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelPackageContainerDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerHostname",
+                "Environment",
+                "Framework",
+                "FrameworkVersion",
+                "Image",
+                "ImageDigest",
+                "IsCheckpoint",
+                "ModelInput",
+                "NearestModelName",
+            ],
+        )?;
+        Ok(Self {
+            container_hostname: crate::from_json_optional(map, "ContainerHostname", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            framework: crate::from_json_optional(map, "Framework", path)?,
+            framework_version: crate::from_json_optional(map, "FrameworkVersion", path)?,
+            image: crate::from_json_required(map, "Image", path)?,
+            image_digest: crate::from_json_optional(map, "ImageDigest", path)?,
+            is_checkpoint: crate::from_json_optional(map, "IsCheckpoint", path)?,
+            model_input: crate::from_json_optional(map, "ModelInput", path)?,
+            nearest_model_name: crate::from_json_optional(map, "NearestModelName", path)?,
+        })
+    }
+}
+
 impl From<ModelPackageContainerDefinition> for Value<ModelPackageContainerDefinition> {
     fn from(value: ModelPackageContainerDefinition) -> Self {
         Value::Lit(value)
@@ -769,6 +989,38 @@ impl crate::ToJson for ParameterRange {
             &self.integer_parameter_range_specification,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CategoricalParameterRangeSpecification",
+                "ContinuousParameterRangeSpecification",
+                "IntegerParameterRangeSpecification",
+            ],
+        )?;
+        Ok(Self {
+            categorical_parameter_range_specification: crate::from_json_optional(
+                map,
+                "CategoricalParameterRangeSpecification",
+                path,
+            )?,
+            continuous_parameter_range_specification: crate::from_json_optional(
+                map,
+                "ContinuousParameterRangeSpecification",
+                path,
+            )?,
+            integer_parameter_range_specification: crate::from_json_optional(
+                map,
+                "IntegerParameterRangeSpecification",
+                path,
+            )?,
+        })
     }
 }
 
@@ -890,6 +1142,52 @@ impl crate::ToJson for TrainingSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainingSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MetricDefinitions",
+                "SupportedHyperParameters",
+                "SupportedTrainingInstanceTypes",
+                "SupportedTuningJobObjectiveMetrics",
+                "SupportsDistributedTraining",
+                "TrainingChannels",
+                "TrainingImage",
+                "TrainingImageDigest",
+            ],
+        )?;
+        Ok(Self {
+            metric_definitions: crate::from_json_optional(map, "MetricDefinitions", path)?,
+            supported_hyper_parameters: crate::from_json_optional(
+                map,
+                "SupportedHyperParameters",
+                path,
+            )?,
+            supported_training_instance_types: crate::from_json_required(
+                map,
+                "SupportedTrainingInstanceTypes",
+                path,
+            )?,
+            supported_tuning_job_objective_metrics: crate::from_json_optional(
+                map,
+                "SupportedTuningJobObjectiveMetrics",
+                path,
+            )?,
+            supports_distributed_training: crate::from_json_optional(
+                map,
+                "SupportsDistributedTraining",
+                path,
+            )?,
+            training_channels: crate::from_json_required(map, "TrainingChannels", path)?,
+            training_image: crate::from_json_required(map, "TrainingImage", path)?,
+            training_image_digest: crate::from_json_optional(map, "TrainingImageDigest", path)?,
+        })
+    }
+}
+
 impl From<TrainingSpecification> for Value<TrainingSpecification> {
     fn from(value: TrainingSpecification) -> Self {
         Value::Lit(value)
@@ -918,6 +1216,17 @@ impl HyperParameterTuningJobObjectiveType {
 impl crate::ToJson for HyperParameterTuningJobObjectiveType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HyperParameterTuningJobObjectiveType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Maximize", Self::Maximize), ("Minimize", Self::Minimize)],
+        )
     }
 }
 
@@ -952,6 +1261,13 @@ impl crate::ToJson for SupportedCompressionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportedCompressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("None", Self::None), ("Gzip", Self::Gzip)])
+    }
+}
+
 impl From<SupportedCompressionType> for Value<SupportedCompressionType> {
     fn from(value: SupportedCompressionType) -> Self {
         Value::Lit(value)
@@ -983,6 +1299,21 @@ impl SupportedInputMode {
 impl crate::ToJson for SupportedInputMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportedInputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Pipe", Self::Pipe),
+                ("File", Self::File),
+                ("FastFile", Self::FastFile),
+            ],
+        )
     }
 }
 
@@ -1842,6 +2173,295 @@ impl crate::ToJson for SupportedRealtimeInferenceInstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportedRealtimeInferenceInstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ml.c4.2xlarge", Self::MlC42xlarge),
+                ("ml.c4.4xlarge", Self::MlC44xlarge),
+                ("ml.c4.8xlarge", Self::MlC48xlarge),
+                ("ml.c4.large", Self::MlC4Large),
+                ("ml.c4.xlarge", Self::MlC4Xlarge),
+                ("ml.c5.18xlarge", Self::MlC518xlarge),
+                ("ml.c5.2xlarge", Self::MlC52xlarge),
+                ("ml.c5.4xlarge", Self::MlC54xlarge),
+                ("ml.c5.9xlarge", Self::MlC59xlarge),
+                ("ml.c5.large", Self::MlC5Large),
+                ("ml.c5.xlarge", Self::MlC5Xlarge),
+                ("ml.c5d.18xlarge", Self::MlC5d18xlarge),
+                ("ml.c5d.2xlarge", Self::MlC5d2xlarge),
+                ("ml.c5d.4xlarge", Self::MlC5d4xlarge),
+                ("ml.c5d.9xlarge", Self::MlC5d9xlarge),
+                ("ml.c5d.large", Self::MlC5dLarge),
+                ("ml.c5d.xlarge", Self::MlC5dXlarge),
+                ("ml.c6g.12xlarge", Self::MlC6g12xlarge),
+                ("ml.c6g.16xlarge", Self::MlC6g16xlarge),
+                ("ml.c6g.2xlarge", Self::MlC6g2xlarge),
+                ("ml.c6g.4xlarge", Self::MlC6g4xlarge),
+                ("ml.c6g.8xlarge", Self::MlC6g8xlarge),
+                ("ml.c6g.large", Self::MlC6gLarge),
+                ("ml.c6g.xlarge", Self::MlC6gXlarge),
+                ("ml.c6gd.12xlarge", Self::MlC6gd12xlarge),
+                ("ml.c6gd.16xlarge", Self::MlC6gd16xlarge),
+                ("ml.c6gd.2xlarge", Self::MlC6gd2xlarge),
+                ("ml.c6gd.4xlarge", Self::MlC6gd4xlarge),
+                ("ml.c6gd.8xlarge", Self::MlC6gd8xlarge),
+                ("ml.c6gd.large", Self::MlC6gdLarge),
+                ("ml.c6gd.xlarge", Self::MlC6gdXlarge),
+                ("ml.c6gn.12xlarge", Self::MlC6gn12xlarge),
+                ("ml.c6gn.16xlarge", Self::MlC6gn16xlarge),
+                ("ml.c6gn.2xlarge", Self::MlC6gn2xlarge),
+                ("ml.c6gn.4xlarge", Self::MlC6gn4xlarge),
+                ("ml.c6gn.8xlarge", Self::MlC6gn8xlarge),
+                ("ml.c6gn.large", Self::MlC6gnLarge),
+                ("ml.c6gn.xlarge", Self::MlC6gnXlarge),
+                ("ml.c6i.12xlarge", Self::MlC6i12xlarge),
+                ("ml.c6i.16xlarge", Self::MlC6i16xlarge),
+                ("ml.c6i.24xlarge", Self::MlC6i24xlarge),
+                ("ml.c6i.2xlarge", Self::MlC6i2xlarge),
+                ("ml.c6i.32xlarge", Self::MlC6i32xlarge),
+                ("ml.c6i.4xlarge", Self::MlC6i4xlarge),
+                ("ml.c6i.8xlarge", Self::MlC6i8xlarge),
+                ("ml.c6i.large", Self::MlC6iLarge),
+                ("ml.c6i.xlarge", Self::MlC6iXlarge),
+                ("ml.c6in.12xlarge", Self::MlC6in12xlarge),
+                ("ml.c6in.16xlarge", Self::MlC6in16xlarge),
+                ("ml.c6in.24xlarge", Self::MlC6in24xlarge),
+                ("ml.c6in.2xlarge", Self::MlC6in2xlarge),
+                ("ml.c6in.32xlarge", Self::MlC6in32xlarge),
+                ("ml.c6in.4xlarge", Self::MlC6in4xlarge),
+                ("ml.c6in.8xlarge", Self::MlC6in8xlarge),
+                ("ml.c6in.large", Self::MlC6inLarge),
+                ("ml.c6in.xlarge", Self::MlC6inXlarge),
+                ("ml.c7g.12xlarge", Self::MlC7g12xlarge),
+                ("ml.c7g.16xlarge", Self::MlC7g16xlarge),
+                ("ml.c7g.2xlarge", Self::MlC7g2xlarge),
+                ("ml.c7g.4xlarge", Self::MlC7g4xlarge),
+                ("ml.c7g.8xlarge", Self::MlC7g8xlarge),
+                ("ml.c7g.large", Self::MlC7gLarge),
+                ("ml.c7g.xlarge", Self::MlC7gXlarge),
+                ("ml.c7i.12xlarge", Self::MlC7i12xlarge),
+                ("ml.c7i.16xlarge", Self::MlC7i16xlarge),
+                ("ml.c7i.24xlarge", Self::MlC7i24xlarge),
+                ("ml.c7i.2xlarge", Self::MlC7i2xlarge),
+                ("ml.c7i.48xlarge", Self::MlC7i48xlarge),
+                ("ml.c7i.4xlarge", Self::MlC7i4xlarge),
+                ("ml.c7i.8xlarge", Self::MlC7i8xlarge),
+                ("ml.c7i.large", Self::MlC7iLarge),
+                ("ml.c7i.xlarge", Self::MlC7iXlarge),
+                ("ml.c8g.12xlarge", Self::MlC8g12xlarge),
+                ("ml.c8g.16xlarge", Self::MlC8g16xlarge),
+                ("ml.c8g.24xlarge", Self::MlC8g24xlarge),
+                ("ml.c8g.2xlarge", Self::MlC8g2xlarge),
+                ("ml.c8g.48xlarge", Self::MlC8g48xlarge),
+                ("ml.c8g.4xlarge", Self::MlC8g4xlarge),
+                ("ml.c8g.8xlarge", Self::MlC8g8xlarge),
+                ("ml.c8g.large", Self::MlC8gLarge),
+                ("ml.c8g.medium", Self::MlC8gMedium),
+                ("ml.c8g.xlarge", Self::MlC8gXlarge),
+                ("ml.dl1.24xlarge", Self::MlDl124xlarge),
+                ("ml.g4dn.12xlarge", Self::MlG4dn12xlarge),
+                ("ml.g4dn.16xlarge", Self::MlG4dn16xlarge),
+                ("ml.g4dn.2xlarge", Self::MlG4dn2xlarge),
+                ("ml.g4dn.4xlarge", Self::MlG4dn4xlarge),
+                ("ml.g4dn.8xlarge", Self::MlG4dn8xlarge),
+                ("ml.g4dn.xlarge", Self::MlG4dnXlarge),
+                ("ml.g5.12xlarge", Self::MlG512xlarge),
+                ("ml.g5.16xlarge", Self::MlG516xlarge),
+                ("ml.g5.24xlarge", Self::MlG524xlarge),
+                ("ml.g5.2xlarge", Self::MlG52xlarge),
+                ("ml.g5.48xlarge", Self::MlG548xlarge),
+                ("ml.g5.4xlarge", Self::MlG54xlarge),
+                ("ml.g5.8xlarge", Self::MlG58xlarge),
+                ("ml.g5.xlarge", Self::MlG5Xlarge),
+                ("ml.g6.12xlarge", Self::MlG612xlarge),
+                ("ml.g6.16xlarge", Self::MlG616xlarge),
+                ("ml.g6.24xlarge", Self::MlG624xlarge),
+                ("ml.g6.2xlarge", Self::MlG62xlarge),
+                ("ml.g6.48xlarge", Self::MlG648xlarge),
+                ("ml.g6.4xlarge", Self::MlG64xlarge),
+                ("ml.g6.8xlarge", Self::MlG68xlarge),
+                ("ml.g6.xlarge", Self::MlG6Xlarge),
+                ("ml.g6e.12xlarge", Self::MlG6e12xlarge),
+                ("ml.g6e.16xlarge", Self::MlG6e16xlarge),
+                ("ml.g6e.24xlarge", Self::MlG6e24xlarge),
+                ("ml.g6e.2xlarge", Self::MlG6e2xlarge),
+                ("ml.g6e.48xlarge", Self::MlG6e48xlarge),
+                ("ml.g6e.4xlarge", Self::MlG6e4xlarge),
+                ("ml.g6e.8xlarge", Self::MlG6e8xlarge),
+                ("ml.g6e.xlarge", Self::MlG6eXlarge),
+                ("ml.g7.12xlarge", Self::MlG712xlarge),
+                ("ml.g7.24xlarge", Self::MlG724xlarge),
+                ("ml.g7.2xlarge", Self::MlG72xlarge),
+                ("ml.g7.48xlarge", Self::MlG748xlarge),
+                ("ml.g7.4xlarge", Self::MlG74xlarge),
+                ("ml.g7.8xlarge", Self::MlG78xlarge),
+                ("ml.g7e.12xlarge", Self::MlG7e12xlarge),
+                ("ml.g7e.24xlarge", Self::MlG7e24xlarge),
+                ("ml.g7e.2xlarge", Self::MlG7e2xlarge),
+                ("ml.g7e.48xlarge", Self::MlG7e48xlarge),
+                ("ml.g7e.4xlarge", Self::MlG7e4xlarge),
+                ("ml.g7e.8xlarge", Self::MlG7e8xlarge),
+                ("ml.inf1.24xlarge", Self::MlInf124xlarge),
+                ("ml.inf1.2xlarge", Self::MlInf12xlarge),
+                ("ml.inf1.6xlarge", Self::MlInf16xlarge),
+                ("ml.inf1.xlarge", Self::MlInf1Xlarge),
+                ("ml.inf2.24xlarge", Self::MlInf224xlarge),
+                ("ml.inf2.48xlarge", Self::MlInf248xlarge),
+                ("ml.inf2.8xlarge", Self::MlInf28xlarge),
+                ("ml.inf2.xlarge", Self::MlInf2Xlarge),
+                ("ml.m4.10xlarge", Self::MlM410xlarge),
+                ("ml.m4.16xlarge", Self::MlM416xlarge),
+                ("ml.m4.2xlarge", Self::MlM42xlarge),
+                ("ml.m4.4xlarge", Self::MlM44xlarge),
+                ("ml.m4.xlarge", Self::MlM4Xlarge),
+                ("ml.m5.12xlarge", Self::MlM512xlarge),
+                ("ml.m5.24xlarge", Self::MlM524xlarge),
+                ("ml.m5.2xlarge", Self::MlM52xlarge),
+                ("ml.m5.4xlarge", Self::MlM54xlarge),
+                ("ml.m5.large", Self::MlM5Large),
+                ("ml.m5.xlarge", Self::MlM5Xlarge),
+                ("ml.m5d.12xlarge", Self::MlM5d12xlarge),
+                ("ml.m5d.24xlarge", Self::MlM5d24xlarge),
+                ("ml.m5d.2xlarge", Self::MlM5d2xlarge),
+                ("ml.m5d.4xlarge", Self::MlM5d4xlarge),
+                ("ml.m5d.large", Self::MlM5dLarge),
+                ("ml.m5d.xlarge", Self::MlM5dXlarge),
+                ("ml.m6g.12xlarge", Self::MlM6g12xlarge),
+                ("ml.m6g.16xlarge", Self::MlM6g16xlarge),
+                ("ml.m6g.2xlarge", Self::MlM6g2xlarge),
+                ("ml.m6g.4xlarge", Self::MlM6g4xlarge),
+                ("ml.m6g.8xlarge", Self::MlM6g8xlarge),
+                ("ml.m6g.large", Self::MlM6gLarge),
+                ("ml.m6g.xlarge", Self::MlM6gXlarge),
+                ("ml.m6gd.12xlarge", Self::MlM6gd12xlarge),
+                ("ml.m6gd.16xlarge", Self::MlM6gd16xlarge),
+                ("ml.m6gd.2xlarge", Self::MlM6gd2xlarge),
+                ("ml.m6gd.4xlarge", Self::MlM6gd4xlarge),
+                ("ml.m6gd.8xlarge", Self::MlM6gd8xlarge),
+                ("ml.m6gd.large", Self::MlM6gdLarge),
+                ("ml.m6gd.xlarge", Self::MlM6gdXlarge),
+                ("ml.m6i.12xlarge", Self::MlM6i12xlarge),
+                ("ml.m6i.16xlarge", Self::MlM6i16xlarge),
+                ("ml.m6i.24xlarge", Self::MlM6i24xlarge),
+                ("ml.m6i.2xlarge", Self::MlM6i2xlarge),
+                ("ml.m6i.32xlarge", Self::MlM6i32xlarge),
+                ("ml.m6i.4xlarge", Self::MlM6i4xlarge),
+                ("ml.m6i.8xlarge", Self::MlM6i8xlarge),
+                ("ml.m6i.large", Self::MlM6iLarge),
+                ("ml.m6i.xlarge", Self::MlM6iXlarge),
+                ("ml.m7i.12xlarge", Self::MlM7i12xlarge),
+                ("ml.m7i.16xlarge", Self::MlM7i16xlarge),
+                ("ml.m7i.24xlarge", Self::MlM7i24xlarge),
+                ("ml.m7i.2xlarge", Self::MlM7i2xlarge),
+                ("ml.m7i.48xlarge", Self::MlM7i48xlarge),
+                ("ml.m7i.4xlarge", Self::MlM7i4xlarge),
+                ("ml.m7i.8xlarge", Self::MlM7i8xlarge),
+                ("ml.m7i.large", Self::MlM7iLarge),
+                ("ml.m7i.xlarge", Self::MlM7iXlarge),
+                ("ml.m8g.12xlarge", Self::MlM8g12xlarge),
+                ("ml.m8g.16xlarge", Self::MlM8g16xlarge),
+                ("ml.m8g.24xlarge", Self::MlM8g24xlarge),
+                ("ml.m8g.2xlarge", Self::MlM8g2xlarge),
+                ("ml.m8g.48xlarge", Self::MlM8g48xlarge),
+                ("ml.m8g.4xlarge", Self::MlM8g4xlarge),
+                ("ml.m8g.8xlarge", Self::MlM8g8xlarge),
+                ("ml.m8g.large", Self::MlM8gLarge),
+                ("ml.m8g.medium", Self::MlM8gMedium),
+                ("ml.m8g.xlarge", Self::MlM8gXlarge),
+                ("ml.p2.16xlarge", Self::MlP216xlarge),
+                ("ml.p2.8xlarge", Self::MlP28xlarge),
+                ("ml.p2.xlarge", Self::MlP2Xlarge),
+                ("ml.p3.16xlarge", Self::MlP316xlarge),
+                ("ml.p3.2xlarge", Self::MlP32xlarge),
+                ("ml.p3.8xlarge", Self::MlP38xlarge),
+                ("ml.p4d.24xlarge", Self::MlP4d24xlarge),
+                ("ml.p4de.24xlarge", Self::MlP4de24xlarge),
+                ("ml.p5.48xlarge", Self::MlP548xlarge),
+                ("ml.p5.4xlarge", Self::MlP54xlarge),
+                ("ml.p5e.48xlarge", Self::MlP5e48xlarge),
+                ("ml.p5en.48xlarge", Self::MlP5en48xlarge),
+                ("ml.p6-b200.48xlarge", Self::MlP6B20048xlarge),
+                ("ml.p6-b300.48xlarge", Self::MlP6B30048xlarge),
+                ("ml.p6e-gb200.36xlarge", Self::MlP6eGb20036xlarge),
+                ("ml.r5.12xlarge", Self::MlR512xlarge),
+                ("ml.r5.24xlarge", Self::MlR524xlarge),
+                ("ml.r5.2xlarge", Self::MlR52xlarge),
+                ("ml.r5.4xlarge", Self::MlR54xlarge),
+                ("ml.r5.large", Self::MlR5Large),
+                ("ml.r5.xlarge", Self::MlR5Xlarge),
+                ("ml.r5d.12xlarge", Self::MlR5d12xlarge),
+                ("ml.r5d.24xlarge", Self::MlR5d24xlarge),
+                ("ml.r5d.2xlarge", Self::MlR5d2xlarge),
+                ("ml.r5d.4xlarge", Self::MlR5d4xlarge),
+                ("ml.r5d.large", Self::MlR5dLarge),
+                ("ml.r5d.xlarge", Self::MlR5dXlarge),
+                ("ml.r6g.12xlarge", Self::MlR6g12xlarge),
+                ("ml.r6g.16xlarge", Self::MlR6g16xlarge),
+                ("ml.r6g.2xlarge", Self::MlR6g2xlarge),
+                ("ml.r6g.4xlarge", Self::MlR6g4xlarge),
+                ("ml.r6g.8xlarge", Self::MlR6g8xlarge),
+                ("ml.r6g.large", Self::MlR6gLarge),
+                ("ml.r6g.xlarge", Self::MlR6gXlarge),
+                ("ml.r6gd.12xlarge", Self::MlR6gd12xlarge),
+                ("ml.r6gd.16xlarge", Self::MlR6gd16xlarge),
+                ("ml.r6gd.2xlarge", Self::MlR6gd2xlarge),
+                ("ml.r6gd.4xlarge", Self::MlR6gd4xlarge),
+                ("ml.r6gd.8xlarge", Self::MlR6gd8xlarge),
+                ("ml.r6gd.large", Self::MlR6gdLarge),
+                ("ml.r6gd.xlarge", Self::MlR6gdXlarge),
+                ("ml.r6i.12xlarge", Self::MlR6i12xlarge),
+                ("ml.r6i.16xlarge", Self::MlR6i16xlarge),
+                ("ml.r6i.24xlarge", Self::MlR6i24xlarge),
+                ("ml.r6i.2xlarge", Self::MlR6i2xlarge),
+                ("ml.r6i.32xlarge", Self::MlR6i32xlarge),
+                ("ml.r6i.4xlarge", Self::MlR6i4xlarge),
+                ("ml.r6i.8xlarge", Self::MlR6i8xlarge),
+                ("ml.r6i.large", Self::MlR6iLarge),
+                ("ml.r6i.xlarge", Self::MlR6iXlarge),
+                ("ml.r7gd.12xlarge", Self::MlR7gd12xlarge),
+                ("ml.r7gd.16xlarge", Self::MlR7gd16xlarge),
+                ("ml.r7gd.2xlarge", Self::MlR7gd2xlarge),
+                ("ml.r7gd.4xlarge", Self::MlR7gd4xlarge),
+                ("ml.r7gd.8xlarge", Self::MlR7gd8xlarge),
+                ("ml.r7gd.large", Self::MlR7gdLarge),
+                ("ml.r7gd.medium", Self::MlR7gdMedium),
+                ("ml.r7gd.xlarge", Self::MlR7gdXlarge),
+                ("ml.r7i.12xlarge", Self::MlR7i12xlarge),
+                ("ml.r7i.16xlarge", Self::MlR7i16xlarge),
+                ("ml.r7i.24xlarge", Self::MlR7i24xlarge),
+                ("ml.r7i.2xlarge", Self::MlR7i2xlarge),
+                ("ml.r7i.48xlarge", Self::MlR7i48xlarge),
+                ("ml.r7i.4xlarge", Self::MlR7i4xlarge),
+                ("ml.r7i.8xlarge", Self::MlR7i8xlarge),
+                ("ml.r7i.large", Self::MlR7iLarge),
+                ("ml.r7i.xlarge", Self::MlR7iXlarge),
+                ("ml.r8g.12xlarge", Self::MlR8g12xlarge),
+                ("ml.r8g.16xlarge", Self::MlR8g16xlarge),
+                ("ml.r8g.24xlarge", Self::MlR8g24xlarge),
+                ("ml.r8g.2xlarge", Self::MlR8g2xlarge),
+                ("ml.r8g.48xlarge", Self::MlR8g48xlarge),
+                ("ml.r8g.4xlarge", Self::MlR8g4xlarge),
+                ("ml.r8g.8xlarge", Self::MlR8g8xlarge),
+                ("ml.r8g.large", Self::MlR8gLarge),
+                ("ml.r8g.medium", Self::MlR8gMedium),
+                ("ml.r8g.xlarge", Self::MlR8gXlarge),
+                ("ml.t2.2xlarge", Self::MlT22xlarge),
+                ("ml.t2.large", Self::MlT2Large),
+                ("ml.t2.medium", Self::MlT2Medium),
+                ("ml.t2.xlarge", Self::MlT2Xlarge),
+                ("ml.trn1.2xlarge", Self::MlTrn12xlarge),
+                ("ml.trn1.32xlarge", Self::MlTrn132xlarge),
+                ("ml.trn1n.32xlarge", Self::MlTrn1n32xlarge),
+                ("ml.trn2.48xlarge", Self::MlTrn248xlarge),
+            ],
+        )
+    }
+}
+
 impl From<SupportedRealtimeInferenceInstanceType>
     for Value<SupportedRealtimeInferenceInstanceType>
 {
@@ -2544,6 +3164,243 @@ impl crate::ToJson for SupportedTrainingInstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportedTrainingInstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ml.c4.2xlarge", Self::MlC42xlarge),
+                ("ml.c4.4xlarge", Self::MlC44xlarge),
+                ("ml.c4.8xlarge", Self::MlC48xlarge),
+                ("ml.c4.xlarge", Self::MlC4Xlarge),
+                ("ml.c5.18xlarge", Self::MlC518xlarge),
+                ("ml.c5.2xlarge", Self::MlC52xlarge),
+                ("ml.c5.4xlarge", Self::MlC54xlarge),
+                ("ml.c5.9xlarge", Self::MlC59xlarge),
+                ("ml.c5.xlarge", Self::MlC5Xlarge),
+                ("ml.c5n.18xlarge", Self::MlC5n18xlarge),
+                ("ml.c5n.2xlarge", Self::MlC5n2xlarge),
+                ("ml.c5n.4xlarge", Self::MlC5n4xlarge),
+                ("ml.c5n.9xlarge", Self::MlC5n9xlarge),
+                ("ml.c5n.xlarge", Self::MlC5nXlarge),
+                ("ml.c6i.12xlarge", Self::MlC6i12xlarge),
+                ("ml.c6i.16xlarge", Self::MlC6i16xlarge),
+                ("ml.c6i.24xlarge", Self::MlC6i24xlarge),
+                ("ml.c6i.2xlarge", Self::MlC6i2xlarge),
+                ("ml.c6i.32xlarge", Self::MlC6i32xlarge),
+                ("ml.c6i.4xlarge", Self::MlC6i4xlarge),
+                ("ml.c6i.8xlarge", Self::MlC6i8xlarge),
+                ("ml.c6i.xlarge", Self::MlC6iXlarge),
+                ("ml.c7i-flex.12xlarge", Self::MlC7iFlex12xlarge),
+                ("ml.c7i-flex.16xlarge", Self::MlC7iFlex16xlarge),
+                ("ml.c7i-flex.2xlarge", Self::MlC7iFlex2xlarge),
+                ("ml.c7i-flex.4xlarge", Self::MlC7iFlex4xlarge),
+                ("ml.c7i-flex.8xlarge", Self::MlC7iFlex8xlarge),
+                ("ml.c7i-flex.xlarge", Self::MlC7iFlexXlarge),
+                ("ml.c7i.12xlarge", Self::MlC7i12xlarge),
+                ("ml.c7i.16xlarge", Self::MlC7i16xlarge),
+                ("ml.c7i.24xlarge", Self::MlC7i24xlarge),
+                ("ml.c7i.2xlarge", Self::MlC7i2xlarge),
+                ("ml.c7i.48xlarge", Self::MlC7i48xlarge),
+                ("ml.c7i.4xlarge", Self::MlC7i4xlarge),
+                ("ml.c7i.8xlarge", Self::MlC7i8xlarge),
+                ("ml.c7i.large", Self::MlC7iLarge),
+                ("ml.c7i.xlarge", Self::MlC7iXlarge),
+                ("ml.c8i-flex.12xlarge", Self::MlC8iFlex12xlarge),
+                ("ml.c8i-flex.16xlarge", Self::MlC8iFlex16xlarge),
+                ("ml.c8i-flex.2xlarge", Self::MlC8iFlex2xlarge),
+                ("ml.c8i-flex.4xlarge", Self::MlC8iFlex4xlarge),
+                ("ml.c8i-flex.8xlarge", Self::MlC8iFlex8xlarge),
+                ("ml.c8i-flex.xlarge", Self::MlC8iFlexXlarge),
+                ("ml.c8i.12xlarge", Self::MlC8i12xlarge),
+                ("ml.c8i.16xlarge", Self::MlC8i16xlarge),
+                ("ml.c8i.24xlarge", Self::MlC8i24xlarge),
+                ("ml.c8i.2xlarge", Self::MlC8i2xlarge),
+                ("ml.c8i.32xlarge", Self::MlC8i32xlarge),
+                ("ml.c8i.48xlarge", Self::MlC8i48xlarge),
+                ("ml.c8i.4xlarge", Self::MlC8i4xlarge),
+                ("ml.c8i.8xlarge", Self::MlC8i8xlarge),
+                ("ml.c8i.96xlarge", Self::MlC8i96xlarge),
+                ("ml.c8i.xlarge", Self::MlC8iXlarge),
+                ("ml.g4dn.12xlarge", Self::MlG4dn12xlarge),
+                ("ml.g4dn.16xlarge", Self::MlG4dn16xlarge),
+                ("ml.g4dn.2xlarge", Self::MlG4dn2xlarge),
+                ("ml.g4dn.4xlarge", Self::MlG4dn4xlarge),
+                ("ml.g4dn.8xlarge", Self::MlG4dn8xlarge),
+                ("ml.g4dn.xlarge", Self::MlG4dnXlarge),
+                ("ml.g5.12xlarge", Self::MlG512xlarge),
+                ("ml.g5.16xlarge", Self::MlG516xlarge),
+                ("ml.g5.24xlarge", Self::MlG524xlarge),
+                ("ml.g5.2xlarge", Self::MlG52xlarge),
+                ("ml.g5.48xlarge", Self::MlG548xlarge),
+                ("ml.g5.4xlarge", Self::MlG54xlarge),
+                ("ml.g5.8xlarge", Self::MlG58xlarge),
+                ("ml.g5.xlarge", Self::MlG5Xlarge),
+                ("ml.g6.12xlarge", Self::MlG612xlarge),
+                ("ml.g6.16xlarge", Self::MlG616xlarge),
+                ("ml.g6.24xlarge", Self::MlG624xlarge),
+                ("ml.g6.2xlarge", Self::MlG62xlarge),
+                ("ml.g6.48xlarge", Self::MlG648xlarge),
+                ("ml.g6.4xlarge", Self::MlG64xlarge),
+                ("ml.g6.8xlarge", Self::MlG68xlarge),
+                ("ml.g6.xlarge", Self::MlG6Xlarge),
+                ("ml.g6e.12xlarge", Self::MlG6e12xlarge),
+                ("ml.g6e.16xlarge", Self::MlG6e16xlarge),
+                ("ml.g6e.24xlarge", Self::MlG6e24xlarge),
+                ("ml.g6e.2xlarge", Self::MlG6e2xlarge),
+                ("ml.g6e.48xlarge", Self::MlG6e48xlarge),
+                ("ml.g6e.4xlarge", Self::MlG6e4xlarge),
+                ("ml.g6e.8xlarge", Self::MlG6e8xlarge),
+                ("ml.g6e.xlarge", Self::MlG6eXlarge),
+                ("ml.g7.12xlarge", Self::MlG712xlarge),
+                ("ml.g7.24xlarge", Self::MlG724xlarge),
+                ("ml.g7.2xlarge", Self::MlG72xlarge),
+                ("ml.g7.48xlarge", Self::MlG748xlarge),
+                ("ml.g7.4xlarge", Self::MlG74xlarge),
+                ("ml.g7.8xlarge", Self::MlG78xlarge),
+                ("ml.g7e.12xlarge", Self::MlG7e12xlarge),
+                ("ml.g7e.24xlarge", Self::MlG7e24xlarge),
+                ("ml.g7e.2xlarge", Self::MlG7e2xlarge),
+                ("ml.g7e.48xlarge", Self::MlG7e48xlarge),
+                ("ml.g7e.4xlarge", Self::MlG7e4xlarge),
+                ("ml.g7e.8xlarge", Self::MlG7e8xlarge),
+                ("ml.m4.10xlarge", Self::MlM410xlarge),
+                ("ml.m4.16xlarge", Self::MlM416xlarge),
+                ("ml.m4.2xlarge", Self::MlM42xlarge),
+                ("ml.m4.4xlarge", Self::MlM44xlarge),
+                ("ml.m4.xlarge", Self::MlM4Xlarge),
+                ("ml.m5.12xlarge", Self::MlM512xlarge),
+                ("ml.m5.24xlarge", Self::MlM524xlarge),
+                ("ml.m5.2xlarge", Self::MlM52xlarge),
+                ("ml.m5.4xlarge", Self::MlM54xlarge),
+                ("ml.m5.large", Self::MlM5Large),
+                ("ml.m5.xlarge", Self::MlM5Xlarge),
+                ("ml.m6i.12xlarge", Self::MlM6i12xlarge),
+                ("ml.m6i.16xlarge", Self::MlM6i16xlarge),
+                ("ml.m6i.24xlarge", Self::MlM6i24xlarge),
+                ("ml.m6i.2xlarge", Self::MlM6i2xlarge),
+                ("ml.m6i.32xlarge", Self::MlM6i32xlarge),
+                ("ml.m6i.4xlarge", Self::MlM6i4xlarge),
+                ("ml.m6i.8xlarge", Self::MlM6i8xlarge),
+                ("ml.m6i.large", Self::MlM6iLarge),
+                ("ml.m6i.xlarge", Self::MlM6iXlarge),
+                ("ml.m7i-flex.12xlarge", Self::MlM7iFlex12xlarge),
+                ("ml.m7i-flex.16xlarge", Self::MlM7iFlex16xlarge),
+                ("ml.m7i-flex.2xlarge", Self::MlM7iFlex2xlarge),
+                ("ml.m7i-flex.4xlarge", Self::MlM7iFlex4xlarge),
+                ("ml.m7i-flex.8xlarge", Self::MlM7iFlex8xlarge),
+                ("ml.m7i-flex.large", Self::MlM7iFlexLarge),
+                ("ml.m7i-flex.xlarge", Self::MlM7iFlexXlarge),
+                ("ml.m7i.12xlarge", Self::MlM7i12xlarge),
+                ("ml.m7i.16xlarge", Self::MlM7i16xlarge),
+                ("ml.m7i.24xlarge", Self::MlM7i24xlarge),
+                ("ml.m7i.2xlarge", Self::MlM7i2xlarge),
+                ("ml.m7i.48xlarge", Self::MlM7i48xlarge),
+                ("ml.m7i.4xlarge", Self::MlM7i4xlarge),
+                ("ml.m7i.8xlarge", Self::MlM7i8xlarge),
+                ("ml.m7i.large", Self::MlM7iLarge),
+                ("ml.m7i.xlarge", Self::MlM7iXlarge),
+                ("ml.m8i-flex.12xlarge", Self::MlM8iFlex12xlarge),
+                ("ml.m8i-flex.16xlarge", Self::MlM8iFlex16xlarge),
+                ("ml.m8i-flex.2xlarge", Self::MlM8iFlex2xlarge),
+                ("ml.m8i-flex.4xlarge", Self::MlM8iFlex4xlarge),
+                ("ml.m8i-flex.8xlarge", Self::MlM8iFlex8xlarge),
+                ("ml.m8i-flex.large", Self::MlM8iFlexLarge),
+                ("ml.m8i-flex.xlarge", Self::MlM8iFlexXlarge),
+                ("ml.m8i.12xlarge", Self::MlM8i12xlarge),
+                ("ml.m8i.16xlarge", Self::MlM8i16xlarge),
+                ("ml.m8i.24xlarge", Self::MlM8i24xlarge),
+                ("ml.m8i.2xlarge", Self::MlM8i2xlarge),
+                ("ml.m8i.32xlarge", Self::MlM8i32xlarge),
+                ("ml.m8i.48xlarge", Self::MlM8i48xlarge),
+                ("ml.m8i.4xlarge", Self::MlM8i4xlarge),
+                ("ml.m8i.8xlarge", Self::MlM8i8xlarge),
+                ("ml.m8i.96xlarge", Self::MlM8i96xlarge),
+                ("ml.m8i.large", Self::MlM8iLarge),
+                ("ml.m8i.xlarge", Self::MlM8iXlarge),
+                ("ml.p2.16xlarge", Self::MlP216xlarge),
+                ("ml.p2.8xlarge", Self::MlP28xlarge),
+                ("ml.p2.xlarge", Self::MlP2Xlarge),
+                ("ml.p3.16xlarge", Self::MlP316xlarge),
+                ("ml.p3.2xlarge", Self::MlP32xlarge),
+                ("ml.p3.8xlarge", Self::MlP38xlarge),
+                ("ml.p3dn.24xlarge", Self::MlP3dn24xlarge),
+                ("ml.p4d.24xlarge", Self::MlP4d24xlarge),
+                ("ml.p4de.24xlarge", Self::MlP4de24xlarge),
+                ("ml.p5.48xlarge", Self::MlP548xlarge),
+                ("ml.p5.4xlarge", Self::MlP54xlarge),
+                ("ml.p5e.48xlarge", Self::MlP5e48xlarge),
+                ("ml.p5en.48xlarge", Self::MlP5en48xlarge),
+                ("ml.p6-b200.48xlarge", Self::MlP6B20048xlarge),
+                ("ml.p6-b300.48xlarge", Self::MlP6B30048xlarge),
+                ("ml.p6e-gb200.36xlarge", Self::MlP6eGb20036xlarge),
+                ("ml.r5.12xlarge", Self::MlR512xlarge),
+                ("ml.r5.16xlarge", Self::MlR516xlarge),
+                ("ml.r5.24xlarge", Self::MlR524xlarge),
+                ("ml.r5.2xlarge", Self::MlR52xlarge),
+                ("ml.r5.4xlarge", Self::MlR54xlarge),
+                ("ml.r5.8xlarge", Self::MlR58xlarge),
+                ("ml.r5.large", Self::MlR5Large),
+                ("ml.r5.xlarge", Self::MlR5Xlarge),
+                ("ml.r5d.12xlarge", Self::MlR5d12xlarge),
+                ("ml.r5d.16xlarge", Self::MlR5d16xlarge),
+                ("ml.r5d.24xlarge", Self::MlR5d24xlarge),
+                ("ml.r5d.2xlarge", Self::MlR5d2xlarge),
+                ("ml.r5d.4xlarge", Self::MlR5d4xlarge),
+                ("ml.r5d.8xlarge", Self::MlR5d8xlarge),
+                ("ml.r5d.large", Self::MlR5dLarge),
+                ("ml.r5d.xlarge", Self::MlR5dXlarge),
+                ("ml.r6i.12xlarge", Self::MlR6i12xlarge),
+                ("ml.r6i.16xlarge", Self::MlR6i16xlarge),
+                ("ml.r6i.24xlarge", Self::MlR6i24xlarge),
+                ("ml.r6i.2xlarge", Self::MlR6i2xlarge),
+                ("ml.r6i.32xlarge", Self::MlR6i32xlarge),
+                ("ml.r6i.4xlarge", Self::MlR6i4xlarge),
+                ("ml.r6i.8xlarge", Self::MlR6i8xlarge),
+                ("ml.r6i.large", Self::MlR6iLarge),
+                ("ml.r6i.xlarge", Self::MlR6iXlarge),
+                ("ml.r7i.12xlarge", Self::MlR7i12xlarge),
+                ("ml.r7i.16xlarge", Self::MlR7i16xlarge),
+                ("ml.r7i.24xlarge", Self::MlR7i24xlarge),
+                ("ml.r7i.2xlarge", Self::MlR7i2xlarge),
+                ("ml.r7i.48xlarge", Self::MlR7i48xlarge),
+                ("ml.r7i.4xlarge", Self::MlR7i4xlarge),
+                ("ml.r7i.8xlarge", Self::MlR7i8xlarge),
+                ("ml.r7i.large", Self::MlR7iLarge),
+                ("ml.r7i.xlarge", Self::MlR7iXlarge),
+                ("ml.r8i-flex.12xlarge", Self::MlR8iFlex12xlarge),
+                ("ml.r8i-flex.16xlarge", Self::MlR8iFlex16xlarge),
+                ("ml.r8i-flex.2xlarge", Self::MlR8iFlex2xlarge),
+                ("ml.r8i-flex.4xlarge", Self::MlR8iFlex4xlarge),
+                ("ml.r8i-flex.8xlarge", Self::MlR8iFlex8xlarge),
+                ("ml.r8i-flex.large", Self::MlR8iFlexLarge),
+                ("ml.r8i-flex.xlarge", Self::MlR8iFlexXlarge),
+                ("ml.r8i.12xlarge", Self::MlR8i12xlarge),
+                ("ml.r8i.16xlarge", Self::MlR8i16xlarge),
+                ("ml.r8i.24xlarge", Self::MlR8i24xlarge),
+                ("ml.r8i.2xlarge", Self::MlR8i2xlarge),
+                ("ml.r8i.32xlarge", Self::MlR8i32xlarge),
+                ("ml.r8i.48xlarge", Self::MlR8i48xlarge),
+                ("ml.r8i.4xlarge", Self::MlR8i4xlarge),
+                ("ml.r8i.8xlarge", Self::MlR8i8xlarge),
+                ("ml.r8i.96xlarge", Self::MlR8i96xlarge),
+                ("ml.r8i.large", Self::MlR8iLarge),
+                ("ml.r8i.xlarge", Self::MlR8iXlarge),
+                ("ml.t3.2xlarge", Self::MlT32xlarge),
+                ("ml.t3.large", Self::MlT3Large),
+                ("ml.t3.medium", Self::MlT3Medium),
+                ("ml.t3.xlarge", Self::MlT3Xlarge),
+                ("ml.trn1.2xlarge", Self::MlTrn12xlarge),
+                ("ml.trn1.32xlarge", Self::MlTrn132xlarge),
+                ("ml.trn1n.32xlarge", Self::MlTrn1n32xlarge),
+                ("ml.trn2.48xlarge", Self::MlTrn248xlarge),
+            ],
+        )
+    }
+}
+
 impl From<SupportedTrainingInstanceType> for Value<SupportedTrainingInstanceType> {
     fn from(value: SupportedTrainingInstanceType) -> Self {
         Value::Lit(value)
@@ -2917,6 +3774,134 @@ impl crate::ToJson for SupportedTransformInstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportedTransformInstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ml.c4.2xlarge", Self::MlC42xlarge),
+                ("ml.c4.4xlarge", Self::MlC44xlarge),
+                ("ml.c4.8xlarge", Self::MlC48xlarge),
+                ("ml.c4.xlarge", Self::MlC4Xlarge),
+                ("ml.c5.18xlarge", Self::MlC518xlarge),
+                ("ml.c5.2xlarge", Self::MlC52xlarge),
+                ("ml.c5.4xlarge", Self::MlC54xlarge),
+                ("ml.c5.9xlarge", Self::MlC59xlarge),
+                ("ml.c5.xlarge", Self::MlC5Xlarge),
+                ("ml.c6i.12xlarge", Self::MlC6i12xlarge),
+                ("ml.c6i.16xlarge", Self::MlC6i16xlarge),
+                ("ml.c6i.24xlarge", Self::MlC6i24xlarge),
+                ("ml.c6i.2xlarge", Self::MlC6i2xlarge),
+                ("ml.c6i.32xlarge", Self::MlC6i32xlarge),
+                ("ml.c6i.4xlarge", Self::MlC6i4xlarge),
+                ("ml.c6i.8xlarge", Self::MlC6i8xlarge),
+                ("ml.c6i.large", Self::MlC6iLarge),
+                ("ml.c6i.xlarge", Self::MlC6iXlarge),
+                ("ml.c7i.12xlarge", Self::MlC7i12xlarge),
+                ("ml.c7i.16xlarge", Self::MlC7i16xlarge),
+                ("ml.c7i.24xlarge", Self::MlC7i24xlarge),
+                ("ml.c7i.2xlarge", Self::MlC7i2xlarge),
+                ("ml.c7i.48xlarge", Self::MlC7i48xlarge),
+                ("ml.c7i.4xlarge", Self::MlC7i4xlarge),
+                ("ml.c7i.8xlarge", Self::MlC7i8xlarge),
+                ("ml.c7i.large", Self::MlC7iLarge),
+                ("ml.c7i.xlarge", Self::MlC7iXlarge),
+                ("ml.g4dn.12xlarge", Self::MlG4dn12xlarge),
+                ("ml.g4dn.16xlarge", Self::MlG4dn16xlarge),
+                ("ml.g4dn.2xlarge", Self::MlG4dn2xlarge),
+                ("ml.g4dn.4xlarge", Self::MlG4dn4xlarge),
+                ("ml.g4dn.8xlarge", Self::MlG4dn8xlarge),
+                ("ml.g4dn.xlarge", Self::MlG4dnXlarge),
+                ("ml.g5.12xlarge", Self::MlG512xlarge),
+                ("ml.g5.16xlarge", Self::MlG516xlarge),
+                ("ml.g5.24xlarge", Self::MlG524xlarge),
+                ("ml.g5.2xlarge", Self::MlG52xlarge),
+                ("ml.g5.48xlarge", Self::MlG548xlarge),
+                ("ml.g5.4xlarge", Self::MlG54xlarge),
+                ("ml.g5.8xlarge", Self::MlG58xlarge),
+                ("ml.g5.xlarge", Self::MlG5Xlarge),
+                ("ml.g6.12xlarge", Self::MlG612xlarge),
+                ("ml.g6.16xlarge", Self::MlG616xlarge),
+                ("ml.g6.24xlarge", Self::MlG624xlarge),
+                ("ml.g6.2xlarge", Self::MlG62xlarge),
+                ("ml.g6.48xlarge", Self::MlG648xlarge),
+                ("ml.g6.4xlarge", Self::MlG64xlarge),
+                ("ml.g6.8xlarge", Self::MlG68xlarge),
+                ("ml.g6.xlarge", Self::MlG6Xlarge),
+                ("ml.g6e.12xlarge", Self::MlG6e12xlarge),
+                ("ml.g6e.16xlarge", Self::MlG6e16xlarge),
+                ("ml.g6e.24xlarge", Self::MlG6e24xlarge),
+                ("ml.g6e.2xlarge", Self::MlG6e2xlarge),
+                ("ml.g6e.48xlarge", Self::MlG6e48xlarge),
+                ("ml.g6e.4xlarge", Self::MlG6e4xlarge),
+                ("ml.g6e.8xlarge", Self::MlG6e8xlarge),
+                ("ml.g6e.xlarge", Self::MlG6eXlarge),
+                ("ml.inf2.24xlarge", Self::MlInf224xlarge),
+                ("ml.inf2.48xlarge", Self::MlInf248xlarge),
+                ("ml.inf2.8xlarge", Self::MlInf28xlarge),
+                ("ml.inf2.xlarge", Self::MlInf2Xlarge),
+                ("ml.m4.10xlarge", Self::MlM410xlarge),
+                ("ml.m4.16xlarge", Self::MlM416xlarge),
+                ("ml.m4.2xlarge", Self::MlM42xlarge),
+                ("ml.m4.4xlarge", Self::MlM44xlarge),
+                ("ml.m4.xlarge", Self::MlM4Xlarge),
+                ("ml.m5.12xlarge", Self::MlM512xlarge),
+                ("ml.m5.24xlarge", Self::MlM524xlarge),
+                ("ml.m5.2xlarge", Self::MlM52xlarge),
+                ("ml.m5.4xlarge", Self::MlM54xlarge),
+                ("ml.m5.large", Self::MlM5Large),
+                ("ml.m5.xlarge", Self::MlM5Xlarge),
+                ("ml.m6i.12xlarge", Self::MlM6i12xlarge),
+                ("ml.m6i.16xlarge", Self::MlM6i16xlarge),
+                ("ml.m6i.24xlarge", Self::MlM6i24xlarge),
+                ("ml.m6i.2xlarge", Self::MlM6i2xlarge),
+                ("ml.m6i.32xlarge", Self::MlM6i32xlarge),
+                ("ml.m6i.4xlarge", Self::MlM6i4xlarge),
+                ("ml.m6i.8xlarge", Self::MlM6i8xlarge),
+                ("ml.m6i.large", Self::MlM6iLarge),
+                ("ml.m6i.xlarge", Self::MlM6iXlarge),
+                ("ml.m7i.12xlarge", Self::MlM7i12xlarge),
+                ("ml.m7i.16xlarge", Self::MlM7i16xlarge),
+                ("ml.m7i.24xlarge", Self::MlM7i24xlarge),
+                ("ml.m7i.2xlarge", Self::MlM7i2xlarge),
+                ("ml.m7i.48xlarge", Self::MlM7i48xlarge),
+                ("ml.m7i.4xlarge", Self::MlM7i4xlarge),
+                ("ml.m7i.8xlarge", Self::MlM7i8xlarge),
+                ("ml.m7i.large", Self::MlM7iLarge),
+                ("ml.m7i.xlarge", Self::MlM7iXlarge),
+                ("ml.p2.16xlarge", Self::MlP216xlarge),
+                ("ml.p2.8xlarge", Self::MlP28xlarge),
+                ("ml.p2.xlarge", Self::MlP2Xlarge),
+                ("ml.p3.16xlarge", Self::MlP316xlarge),
+                ("ml.p3.2xlarge", Self::MlP32xlarge),
+                ("ml.p3.8xlarge", Self::MlP38xlarge),
+                ("ml.r6i.12xlarge", Self::MlR6i12xlarge),
+                ("ml.r6i.16xlarge", Self::MlR6i16xlarge),
+                ("ml.r6i.24xlarge", Self::MlR6i24xlarge),
+                ("ml.r6i.2xlarge", Self::MlR6i2xlarge),
+                ("ml.r6i.32xlarge", Self::MlR6i32xlarge),
+                ("ml.r6i.4xlarge", Self::MlR6i4xlarge),
+                ("ml.r6i.8xlarge", Self::MlR6i8xlarge),
+                ("ml.r6i.large", Self::MlR6iLarge),
+                ("ml.r6i.xlarge", Self::MlR6iXlarge),
+                ("ml.r7i.12xlarge", Self::MlR7i12xlarge),
+                ("ml.r7i.16xlarge", Self::MlR7i16xlarge),
+                ("ml.r7i.24xlarge", Self::MlR7i24xlarge),
+                ("ml.r7i.2xlarge", Self::MlR7i2xlarge),
+                ("ml.r7i.48xlarge", Self::MlR7i48xlarge),
+                ("ml.r7i.4xlarge", Self::MlR7i4xlarge),
+                ("ml.r7i.8xlarge", Self::MlR7i8xlarge),
+                ("ml.r7i.large", Self::MlR7iLarge),
+                ("ml.r7i.xlarge", Self::MlR7iXlarge),
+                ("ml.trn1.2xlarge", Self::MlTrn12xlarge),
+                ("ml.trn1.32xlarge", Self::MlTrn132xlarge),
+            ],
+        )
+    }
+}
+
 impl From<SupportedTransformInstanceType> for Value<SupportedTransformInstanceType> {
     fn from(value: SupportedTransformInstanceType) -> Self {
         Value::Lit(value)
@@ -2951,6 +3936,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Integer", Self::Integer),
+                ("Continuous", Self::Continuous),
+                ("Categorical", Self::Categorical),
+                ("FreeText", Self::FreeText),
+            ],
+        )
     }
 }
 

@@ -92,6 +92,34 @@ impl crate::ToJson for App {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for App {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppName",
+                "AppType",
+                "DomainId",
+                "RecoveryMode",
+                "ResourceSpec",
+                "Tags",
+                "UserProfileName",
+            ],
+        )?;
+        Ok(Self {
+            app_name: crate::from_json_required(map, "AppName", path)?,
+            app_type: crate::from_json_required(map, "AppType", path)?,
+            domain_id: crate::from_json_required(map, "DomainId", path)?,
+            recovery_mode: crate::from_json_optional(map, "RecoveryMode", path)?,
+            resource_spec: crate::from_json_optional(map, "ResourceSpec", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_profile_name: crate::from_json_required(map, "UserProfileName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::App` (`Fn::GetAtt`).
 impl crate::Handle<App> {
     /// `Fn::GetAtt` `AppArn`. The Amazon Resource Name (ARN) of the app.
@@ -171,6 +199,32 @@ impl crate::ToJson for ResourceSpec {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceType",
+                "LifecycleConfigArn",
+                "SageMakerImageArn",
+                "SageMakerImageVersionArn",
+            ],
+        )?;
+        Ok(Self {
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            lifecycle_config_arn: crate::from_json_optional(map, "LifecycleConfigArn", path)?,
+            sage_maker_image_arn: crate::from_json_optional(map, "SageMakerImageArn", path)?,
+            sage_maker_image_version_arn: crate::from_json_optional(
+                map,
+                "SageMakerImageVersionArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ResourceSpec> for Value<ResourceSpec> {
     fn from(value: ResourceSpec) -> Self {
         Value::Lit(value)
@@ -208,6 +262,23 @@ impl AppType {
 impl crate::ToJson for AppType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("JupyterServer", Self::JupyterServer),
+                ("KernelGateway", Self::KernelGateway),
+                ("RStudioServerPro", Self::RStudioServerPro),
+                ("RSessionGateway", Self::RSessionGateway),
+                ("Canvas", Self::Canvas),
+            ],
+        )
     }
 }
 
@@ -722,6 +793,181 @@ impl InstanceType {
 impl crate::ToJson for InstanceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("system", Self::System),
+                ("ml.t3.micro", Self::MlT3Micro),
+                ("ml.t3.small", Self::MlT3Small),
+                ("ml.t3.medium", Self::MlT3Medium),
+                ("ml.t3.large", Self::MlT3Large),
+                ("ml.t3.xlarge", Self::MlT3Xlarge),
+                ("ml.t3.2xlarge", Self::MlT32xlarge),
+                ("ml.m5.large", Self::MlM5Large),
+                ("ml.m5.xlarge", Self::MlM5Xlarge),
+                ("ml.m5.2xlarge", Self::MlM52xlarge),
+                ("ml.m5.4xlarge", Self::MlM54xlarge),
+                ("ml.m5.8xlarge", Self::MlM58xlarge),
+                ("ml.m5.12xlarge", Self::MlM512xlarge),
+                ("ml.m5.16xlarge", Self::MlM516xlarge),
+                ("ml.m5.24xlarge", Self::MlM524xlarge),
+                ("ml.m5d.large", Self::MlM5dLarge),
+                ("ml.m5d.xlarge", Self::MlM5dXlarge),
+                ("ml.m5d.2xlarge", Self::MlM5d2xlarge),
+                ("ml.m5d.4xlarge", Self::MlM5d4xlarge),
+                ("ml.m5d.8xlarge", Self::MlM5d8xlarge),
+                ("ml.m5d.12xlarge", Self::MlM5d12xlarge),
+                ("ml.m5d.16xlarge", Self::MlM5d16xlarge),
+                ("ml.m5d.24xlarge", Self::MlM5d24xlarge),
+                ("ml.c5.large", Self::MlC5Large),
+                ("ml.c5.xlarge", Self::MlC5Xlarge),
+                ("ml.c5.2xlarge", Self::MlC52xlarge),
+                ("ml.c5.4xlarge", Self::MlC54xlarge),
+                ("ml.c5.9xlarge", Self::MlC59xlarge),
+                ("ml.c5.12xlarge", Self::MlC512xlarge),
+                ("ml.c5.18xlarge", Self::MlC518xlarge),
+                ("ml.c5.24xlarge", Self::MlC524xlarge),
+                ("ml.p3.2xlarge", Self::MlP32xlarge),
+                ("ml.p3.8xlarge", Self::MlP38xlarge),
+                ("ml.p3.16xlarge", Self::MlP316xlarge),
+                ("ml.p3dn.24xlarge", Self::MlP3dn24xlarge),
+                ("ml.g4dn.xlarge", Self::MlG4dnXlarge),
+                ("ml.g4dn.2xlarge", Self::MlG4dn2xlarge),
+                ("ml.g4dn.4xlarge", Self::MlG4dn4xlarge),
+                ("ml.g4dn.8xlarge", Self::MlG4dn8xlarge),
+                ("ml.g4dn.12xlarge", Self::MlG4dn12xlarge),
+                ("ml.g4dn.16xlarge", Self::MlG4dn16xlarge),
+                ("ml.r5.large", Self::MlR5Large),
+                ("ml.r5.xlarge", Self::MlR5Xlarge),
+                ("ml.r5.2xlarge", Self::MlR52xlarge),
+                ("ml.r5.4xlarge", Self::MlR54xlarge),
+                ("ml.r5.8xlarge", Self::MlR58xlarge),
+                ("ml.r5.12xlarge", Self::MlR512xlarge),
+                ("ml.r5.16xlarge", Self::MlR516xlarge),
+                ("ml.r5.24xlarge", Self::MlR524xlarge),
+                ("ml.g5.xlarge", Self::MlG5Xlarge),
+                ("ml.g5.2xlarge", Self::MlG52xlarge),
+                ("ml.g5.4xlarge", Self::MlG54xlarge),
+                ("ml.g5.8xlarge", Self::MlG58xlarge),
+                ("ml.g5.12xlarge", Self::MlG512xlarge),
+                ("ml.g5.16xlarge", Self::MlG516xlarge),
+                ("ml.g5.24xlarge", Self::MlG524xlarge),
+                ("ml.g5.48xlarge", Self::MlG548xlarge),
+                ("ml.g6.xlarge", Self::MlG6Xlarge),
+                ("ml.g6.2xlarge", Self::MlG62xlarge),
+                ("ml.g6.4xlarge", Self::MlG64xlarge),
+                ("ml.g6.8xlarge", Self::MlG68xlarge),
+                ("ml.g6.12xlarge", Self::MlG612xlarge),
+                ("ml.g6.16xlarge", Self::MlG616xlarge),
+                ("ml.g6.24xlarge", Self::MlG624xlarge),
+                ("ml.g6.48xlarge", Self::MlG648xlarge),
+                ("ml.g6e.xlarge", Self::MlG6eXlarge),
+                ("ml.g6e.2xlarge", Self::MlG6e2xlarge),
+                ("ml.g6e.4xlarge", Self::MlG6e4xlarge),
+                ("ml.g6e.8xlarge", Self::MlG6e8xlarge),
+                ("ml.g6e.12xlarge", Self::MlG6e12xlarge),
+                ("ml.g6e.16xlarge", Self::MlG6e16xlarge),
+                ("ml.g6e.24xlarge", Self::MlG6e24xlarge),
+                ("ml.g6e.48xlarge", Self::MlG6e48xlarge),
+                ("ml.geospatial.interactive", Self::MlGeospatialInteractive),
+                ("ml.p4d.24xlarge", Self::MlP4d24xlarge),
+                ("ml.p4de.24xlarge", Self::MlP4de24xlarge),
+                ("ml.trn1.2xlarge", Self::MlTrn12xlarge),
+                ("ml.trn1.32xlarge", Self::MlTrn132xlarge),
+                ("ml.trn1n.32xlarge", Self::MlTrn1n32xlarge),
+                ("ml.p5.48xlarge", Self::MlP548xlarge),
+                ("ml.p5e.48xlarge", Self::MlP5e48xlarge),
+                ("ml.p5en.48xlarge", Self::MlP5en48xlarge),
+                ("ml.m6i.large", Self::MlM6iLarge),
+                ("ml.m6i.xlarge", Self::MlM6iXlarge),
+                ("ml.m6i.2xlarge", Self::MlM6i2xlarge),
+                ("ml.m6i.4xlarge", Self::MlM6i4xlarge),
+                ("ml.m6i.8xlarge", Self::MlM6i8xlarge),
+                ("ml.m6i.12xlarge", Self::MlM6i12xlarge),
+                ("ml.m6i.16xlarge", Self::MlM6i16xlarge),
+                ("ml.m6i.24xlarge", Self::MlM6i24xlarge),
+                ("ml.m6i.32xlarge", Self::MlM6i32xlarge),
+                ("ml.m7i.large", Self::MlM7iLarge),
+                ("ml.m7i.xlarge", Self::MlM7iXlarge),
+                ("ml.m7i.2xlarge", Self::MlM7i2xlarge),
+                ("ml.m7i.4xlarge", Self::MlM7i4xlarge),
+                ("ml.m7i.8xlarge", Self::MlM7i8xlarge),
+                ("ml.m7i.12xlarge", Self::MlM7i12xlarge),
+                ("ml.m7i.16xlarge", Self::MlM7i16xlarge),
+                ("ml.m7i.24xlarge", Self::MlM7i24xlarge),
+                ("ml.m7i.48xlarge", Self::MlM7i48xlarge),
+                ("ml.c6i.large", Self::MlC6iLarge),
+                ("ml.c6i.xlarge", Self::MlC6iXlarge),
+                ("ml.c6i.2xlarge", Self::MlC6i2xlarge),
+                ("ml.c6i.4xlarge", Self::MlC6i4xlarge),
+                ("ml.c6i.8xlarge", Self::MlC6i8xlarge),
+                ("ml.c6i.12xlarge", Self::MlC6i12xlarge),
+                ("ml.c6i.16xlarge", Self::MlC6i16xlarge),
+                ("ml.c6i.24xlarge", Self::MlC6i24xlarge),
+                ("ml.c6i.32xlarge", Self::MlC6i32xlarge),
+                ("ml.c7i.large", Self::MlC7iLarge),
+                ("ml.c7i.xlarge", Self::MlC7iXlarge),
+                ("ml.c7i.2xlarge", Self::MlC7i2xlarge),
+                ("ml.c7i.4xlarge", Self::MlC7i4xlarge),
+                ("ml.c7i.8xlarge", Self::MlC7i8xlarge),
+                ("ml.c7i.12xlarge", Self::MlC7i12xlarge),
+                ("ml.c7i.16xlarge", Self::MlC7i16xlarge),
+                ("ml.c7i.24xlarge", Self::MlC7i24xlarge),
+                ("ml.c7i.48xlarge", Self::MlC7i48xlarge),
+                ("ml.r6i.large", Self::MlR6iLarge),
+                ("ml.r6i.xlarge", Self::MlR6iXlarge),
+                ("ml.r6i.2xlarge", Self::MlR6i2xlarge),
+                ("ml.r6i.4xlarge", Self::MlR6i4xlarge),
+                ("ml.r6i.8xlarge", Self::MlR6i8xlarge),
+                ("ml.r6i.12xlarge", Self::MlR6i12xlarge),
+                ("ml.r6i.16xlarge", Self::MlR6i16xlarge),
+                ("ml.r6i.24xlarge", Self::MlR6i24xlarge),
+                ("ml.r6i.32xlarge", Self::MlR6i32xlarge),
+                ("ml.r7i.large", Self::MlR7iLarge),
+                ("ml.r7i.xlarge", Self::MlR7iXlarge),
+                ("ml.r7i.2xlarge", Self::MlR7i2xlarge),
+                ("ml.r7i.4xlarge", Self::MlR7i4xlarge),
+                ("ml.r7i.8xlarge", Self::MlR7i8xlarge),
+                ("ml.r7i.12xlarge", Self::MlR7i12xlarge),
+                ("ml.r7i.16xlarge", Self::MlR7i16xlarge),
+                ("ml.r7i.24xlarge", Self::MlR7i24xlarge),
+                ("ml.r7i.48xlarge", Self::MlR7i48xlarge),
+                ("ml.m6id.large", Self::MlM6idLarge),
+                ("ml.m6id.xlarge", Self::MlM6idXlarge),
+                ("ml.m6id.2xlarge", Self::MlM6id2xlarge),
+                ("ml.m6id.4xlarge", Self::MlM6id4xlarge),
+                ("ml.m6id.8xlarge", Self::MlM6id8xlarge),
+                ("ml.m6id.12xlarge", Self::MlM6id12xlarge),
+                ("ml.m6id.16xlarge", Self::MlM6id16xlarge),
+                ("ml.m6id.24xlarge", Self::MlM6id24xlarge),
+                ("ml.m6id.32xlarge", Self::MlM6id32xlarge),
+                ("ml.c6id.large", Self::MlC6idLarge),
+                ("ml.c6id.xlarge", Self::MlC6idXlarge),
+                ("ml.c6id.2xlarge", Self::MlC6id2xlarge),
+                ("ml.c6id.4xlarge", Self::MlC6id4xlarge),
+                ("ml.c6id.8xlarge", Self::MlC6id8xlarge),
+                ("ml.c6id.12xlarge", Self::MlC6id12xlarge),
+                ("ml.c6id.16xlarge", Self::MlC6id16xlarge),
+                ("ml.c6id.24xlarge", Self::MlC6id24xlarge),
+                ("ml.c6id.32xlarge", Self::MlC6id32xlarge),
+                ("ml.r6id.large", Self::MlR6idLarge),
+                ("ml.r6id.xlarge", Self::MlR6idXlarge),
+                ("ml.r6id.2xlarge", Self::MlR6id2xlarge),
+                ("ml.r6id.4xlarge", Self::MlR6id4xlarge),
+                ("ml.r6id.8xlarge", Self::MlR6id8xlarge),
+                ("ml.r6id.12xlarge", Self::MlR6id12xlarge),
+                ("ml.r6id.16xlarge", Self::MlR6id16xlarge),
+                ("ml.r6id.24xlarge", Self::MlR6id24xlarge),
+                ("ml.r6id.32xlarge", Self::MlR6id32xlarge),
+            ],
+        )
     }
 }
 

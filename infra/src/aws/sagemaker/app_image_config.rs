@@ -107,6 +107,42 @@ impl crate::ToJson for AppImageConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppImageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppImageConfigName",
+                "CodeEditorAppImageConfig",
+                "JupyterLabAppImageConfig",
+                "KernelGatewayImageConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_image_config_name: crate::from_json_required(map, "AppImageConfigName", path)?,
+            code_editor_app_image_config: crate::from_json_optional(
+                map,
+                "CodeEditorAppImageConfig",
+                path,
+            )?,
+            jupyter_lab_app_image_config: crate::from_json_optional(
+                map,
+                "JupyterLabAppImageConfig",
+                path,
+            )?,
+            kernel_gateway_image_config: crate::from_json_optional(
+                map,
+                "KernelGatewayImageConfig",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::AppImageConfig` (`Fn::GetAtt`).
 impl crate::Handle<AppImageConfig> {
     /// `Fn::GetAtt` `AppImageConfigArn`. The Amazon Resource Name (ARN) of the AppImageConfig.
@@ -142,6 +178,16 @@ impl crate::ToJson for CodeEditorAppImageConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ContainerConfig", &self.container_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeEditorAppImageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerConfig"])?;
+        Ok(Self {
+            container_config: crate::from_json_optional(map, "ContainerConfig", path)?,
+        })
     }
 }
 
@@ -208,6 +254,30 @@ impl crate::ToJson for ContainerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerArguments",
+                "ContainerEntrypoint",
+                "ContainerEnvironmentVariables",
+            ],
+        )?;
+        Ok(Self {
+            container_arguments: crate::from_json_optional(map, "ContainerArguments", path)?,
+            container_entrypoint: crate::from_json_optional(map, "ContainerEntrypoint", path)?,
+            container_environment_variables: crate::from_json_optional(
+                map,
+                "ContainerEnvironmentVariables",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ContainerConfig> for Value<ContainerConfig> {
     fn from(value: ContainerConfig) -> Self {
         Value::Lit(value)
@@ -265,6 +335,18 @@ impl crate::ToJson for FileSystemConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileSystemConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultGid", "DefaultUid", "MountPath"])?;
+        Ok(Self {
+            default_gid: crate::from_json_optional(map, "DefaultGid", path)?,
+            default_uid: crate::from_json_optional(map, "DefaultUid", path)?,
+            mount_path: crate::from_json_optional(map, "MountPath", path)?,
+        })
+    }
+}
+
 impl From<FileSystemConfig> for Value<FileSystemConfig> {
     fn from(value: FileSystemConfig) -> Self {
         Value::Lit(value)
@@ -298,6 +380,16 @@ impl crate::ToJson for JupyterLabAppImageConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ContainerConfig", &self.container_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JupyterLabAppImageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerConfig"])?;
+        Ok(Self {
+            container_config: crate::from_json_optional(map, "ContainerConfig", path)?,
+        })
     }
 }
 
@@ -343,6 +435,17 @@ impl crate::ToJson for KernelGatewayImageConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KernelGatewayImageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemConfig", "KernelSpecs"])?;
+        Ok(Self {
+            file_system_config: crate::from_json_optional(map, "FileSystemConfig", path)?,
+            kernel_specs: crate::from_json_required(map, "KernelSpecs", path)?,
+        })
+    }
+}
+
 impl From<KernelGatewayImageConfig> for Value<KernelGatewayImageConfig> {
     fn from(value: KernelGatewayImageConfig) -> Self {
         Value::Lit(value)
@@ -380,6 +483,17 @@ impl crate::ToJson for KernelSpec {
         crate::put_opt(&mut out, "DisplayName", &self.display_name);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KernelSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DisplayName", "Name"])?;
+        Ok(Self {
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 

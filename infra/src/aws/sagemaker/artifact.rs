@@ -96,6 +96,32 @@ impl crate::ToJson for Artifact {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Artifact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArtifactName",
+                "ArtifactType",
+                "MetadataProperties",
+                "Properties",
+                "Source",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            artifact_name: crate::from_json_optional(map, "ArtifactName", path)?,
+            artifact_type: crate::from_json_required(map, "ArtifactType", path)?,
+            metadata_properties: crate::from_json_optional(map, "MetadataProperties", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Artifact` (`Fn::GetAtt`).
 impl crate::Handle<Artifact> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the artifact.
@@ -148,6 +174,17 @@ impl crate::ToJson for ArtifactSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArtifactSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceTypes", "SourceUri"])?;
+        Ok(Self {
+            source_types: crate::from_json_optional(map, "SourceTypes", path)?,
+            source_uri: crate::from_json_required(map, "SourceUri", path)?,
+        })
+    }
+}
+
 impl From<ArtifactSource> for Value<ArtifactSource> {
     fn from(value: ArtifactSource) -> Self {
         Value::Lit(value)
@@ -182,6 +219,17 @@ impl crate::ToJson for ArtifactSourceType {
         crate::put(&mut out, "SourceIdType", &self.source_id_type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArtifactSourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceIdType", "Value"])?;
+        Ok(Self {
+            source_id_type: crate::from_json_required(map, "SourceIdType", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -251,6 +299,23 @@ impl crate::ToJson for MetadataProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CommitId", "GeneratedBy", "ProjectId", "Repository"],
+        )?;
+        Ok(Self {
+            commit_id: crate::from_json_optional(map, "CommitId", path)?,
+            generated_by: crate::from_json_optional(map, "GeneratedBy", path)?,
+            project_id: crate::from_json_optional(map, "ProjectId", path)?,
+            repository: crate::from_json_optional(map, "Repository", path)?,
+        })
+    }
+}
+
 impl From<MetadataProperties> for Value<MetadataProperties> {
     fn from(value: MetadataProperties) -> Self {
         Value::Lit(value)
@@ -285,6 +350,22 @@ impl SourceIdType {
 impl crate::ToJson for SourceIdType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceIdType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MD5Hash", Self::Md5Hash),
+                ("S3ETag", Self::S3eTag),
+                ("S3Version", Self::S3Version),
+                ("Custom", Self::Custom),
+            ],
+        )
     }
 }
 

@@ -194,6 +194,52 @@ impl crate::ToJson for Cluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoScaling",
+                "ClusterName",
+                "ClusterRole",
+                "InstanceGroups",
+                "NodeProvisioningMode",
+                "NodeRecovery",
+                "Orchestrator",
+                "RestrictedInstanceGroups",
+                "RestrictedInstanceGroupsConfig",
+                "Tags",
+                "TieredStorageConfig",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            auto_scaling: crate::from_json_optional(map, "AutoScaling", path)?,
+            cluster_name: crate::from_json_optional(map, "ClusterName", path)?,
+            cluster_role: crate::from_json_optional(map, "ClusterRole", path)?,
+            instance_groups: crate::from_json_optional(map, "InstanceGroups", path)?,
+            node_provisioning_mode: crate::from_json_optional(map, "NodeProvisioningMode", path)?,
+            node_recovery: crate::from_json_optional(map, "NodeRecovery", path)?,
+            orchestrator: crate::from_json_optional(map, "Orchestrator", path)?,
+            restricted_instance_groups: crate::from_json_optional(
+                map,
+                "RestrictedInstanceGroups",
+                path,
+            )?,
+            restricted_instance_groups_config: crate::from_json_optional(
+                map,
+                "RestrictedInstanceGroupsConfig",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tiered_storage_config: crate::from_json_optional(map, "TieredStorageConfig", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Cluster` (`Fn::GetAtt`).
 impl crate::Handle<Cluster> {
     /// `Fn::GetAtt` `ClusterArn`. The Amazon Resource Name (ARN) of the HyperPod Cluster.
@@ -238,6 +284,16 @@ impl crate::ToJson for AlarmDetails {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AlarmName", &self.alarm_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlarmDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmName"])?;
+        Ok(Self {
+            alarm_name: crate::from_json_required(map, "AlarmName", path)?,
+        })
     }
 }
 
@@ -294,6 +350,22 @@ impl crate::ToJson for AutoPatchConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoPatchConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeploymentConfig", "PatchSchedule", "PatchingStrategy"],
+        )?;
+        Ok(Self {
+            deployment_config: crate::from_json_optional(map, "DeploymentConfig", path)?,
+            patch_schedule: crate::from_json_optional(map, "PatchSchedule", path)?,
+            patching_strategy: crate::from_json_required(map, "PatchingStrategy", path)?,
+        })
+    }
+}
+
 impl From<AutoPatchConfig> for Value<AutoPatchConfig> {
     fn from(value: AutoPatchConfig) -> Self {
         Value::Lit(value)
@@ -329,6 +401,17 @@ impl crate::ToJson for CapacitySizeConfig {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacitySizeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -369,6 +452,17 @@ impl crate::ToJson for ClusterAutoScalingConfig {
         crate::put_opt(&mut out, "AutoScalerType", &self.auto_scaler_type);
         crate::put(&mut out, "Mode", &self.mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterAutoScalingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoScalerType", "Mode"])?;
+        Ok(Self {
+            auto_scaler_type: crate::from_json_optional(map, "AutoScalerType", path)?,
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
     }
 }
 
@@ -415,6 +509,17 @@ impl crate::ToJson for ClusterCapacityRequirements {
         crate::put_opt(&mut out, "OnDemand", &self.on_demand);
         crate::put_opt(&mut out, "Spot", &self.spot);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterCapacityRequirements {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OnDemand", "Spot"])?;
+        Ok(Self {
+            on_demand: crate::from_json_optional(map, "OnDemand", path)?,
+            spot: crate::from_json_optional(map, "Spot", path)?,
+        })
     }
 }
 
@@ -697,6 +802,70 @@ impl crate::ToJson for ClusterInstanceGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterInstanceGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoPatchConfig",
+                "CapacityRequirements",
+                "CurrentCount",
+                "ExecutionRole",
+                "ImageId",
+                "ImageReleaseVersion",
+                "InstanceCount",
+                "InstanceGroupName",
+                "InstanceRequirements",
+                "InstanceStorageConfigs",
+                "InstanceType",
+                "KubernetesConfig",
+                "LifeCycleConfig",
+                "MinInstanceCount",
+                "NetworkInterface",
+                "OnStartDeepHealthChecks",
+                "OverrideVpcConfig",
+                "ScheduledUpdateConfig",
+                "SlurmConfig",
+                "ThreadsPerCore",
+                "TrainingPlanArn",
+            ],
+        )?;
+        Ok(Self {
+            auto_patch_config: crate::from_json_optional(map, "AutoPatchConfig", path)?,
+            capacity_requirements: crate::from_json_optional(map, "CapacityRequirements", path)?,
+            current_count: crate::from_json_optional(map, "CurrentCount", path)?,
+            execution_role: crate::from_json_required(map, "ExecutionRole", path)?,
+            image_id: crate::from_json_optional(map, "ImageId", path)?,
+            image_release_version: crate::from_json_optional(map, "ImageReleaseVersion", path)?,
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_group_name: crate::from_json_required(map, "InstanceGroupName", path)?,
+            instance_requirements: crate::from_json_optional(map, "InstanceRequirements", path)?,
+            instance_storage_configs: crate::from_json_optional(
+                map,
+                "InstanceStorageConfigs",
+                path,
+            )?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            kubernetes_config: crate::from_json_optional(map, "KubernetesConfig", path)?,
+            life_cycle_config: crate::from_json_optional(map, "LifeCycleConfig", path)?,
+            min_instance_count: crate::from_json_optional(map, "MinInstanceCount", path)?,
+            network_interface: crate::from_json_optional(map, "NetworkInterface", path)?,
+            on_start_deep_health_checks: crate::from_json_optional(
+                map,
+                "OnStartDeepHealthChecks",
+                path,
+            )?,
+            override_vpc_config: crate::from_json_optional(map, "OverrideVpcConfig", path)?,
+            scheduled_update_config: crate::from_json_optional(map, "ScheduledUpdateConfig", path)?,
+            slurm_config: crate::from_json_optional(map, "SlurmConfig", path)?,
+            threads_per_core: crate::from_json_optional(map, "ThreadsPerCore", path)?,
+            training_plan_arn: crate::from_json_optional(map, "TrainingPlanArn", path)?,
+        })
+    }
+}
+
 impl From<ClusterInstanceGroup> for Value<ClusterInstanceGroup> {
     fn from(value: ClusterInstanceGroup) -> Self {
         Value::Lit(value)
@@ -743,6 +912,17 @@ impl crate::ToJson for ClusterKubernetesConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterKubernetesConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Labels", "Taints"])?;
+        Ok(Self {
+            labels: crate::from_json_optional(map, "Labels", path)?,
+            taints: crate::from_json_optional(map, "Taints", path)?,
+        })
+    }
+}
+
 impl From<ClusterKubernetesConfig> for Value<ClusterKubernetesConfig> {
     fn from(value: ClusterKubernetesConfig) -> Self {
         Value::Lit(value)
@@ -784,6 +964,18 @@ impl crate::ToJson for ClusterKubernetesTaint {
         crate::put(&mut out, "Key", &self.key);
         crate::put_opt(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterKubernetesTaint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Effect", "Key", "Value"])?;
+        Ok(Self {
+            effect: crate::from_json_required(map, "Effect", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
     }
 }
 
@@ -849,6 +1041,19 @@ impl crate::ToJson for ClusterLifeCycleConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterLifeCycleConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["OnCreate", "OnInitComplete", "SourceS3Uri"])?;
+        Ok(Self {
+            on_create: crate::from_json_optional(map, "OnCreate", path)?,
+            on_init_complete: crate::from_json_optional(map, "OnInitComplete", path)?,
+            source_s3_uri: crate::from_json_optional(map, "SourceS3Uri", path)?,
+        })
+    }
+}
+
 impl From<ClusterLifeCycleConfig> for Value<ClusterLifeCycleConfig> {
     fn from(value: ClusterLifeCycleConfig) -> Self {
         Value::Lit(value)
@@ -876,6 +1081,16 @@ impl crate::ToJson for ClusterNetworkInterface {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InterfaceType", &self.interface_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterNetworkInterface {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InterfaceType"])?;
+        Ok(Self {
+            interface_type: crate::from_json_required(map, "InterfaceType", path)?,
+        })
     }
 }
 
@@ -1020,6 +1235,50 @@ impl crate::ToJson for ClusterRestrictedInstanceGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterRestrictedInstanceGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CurrentCount",
+                "EnvironmentConfig",
+                "ExecutionRole",
+                "InstanceCount",
+                "InstanceGroupName",
+                "InstanceStorageConfigs",
+                "InstanceType",
+                "OnStartDeepHealthChecks",
+                "OverrideVpcConfig",
+                "ThreadsPerCore",
+                "TrainingPlanArn",
+            ],
+        )?;
+        Ok(Self {
+            current_count: crate::from_json_optional(map, "CurrentCount", path)?,
+            environment_config: crate::from_json_optional(map, "EnvironmentConfig", path)?,
+            execution_role: crate::from_json_required(map, "ExecutionRole", path)?,
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_group_name: crate::from_json_required(map, "InstanceGroupName", path)?,
+            instance_storage_configs: crate::from_json_optional(
+                map,
+                "InstanceStorageConfigs",
+                path,
+            )?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            on_start_deep_health_checks: crate::from_json_optional(
+                map,
+                "OnStartDeepHealthChecks",
+                path,
+            )?,
+            override_vpc_config: crate::from_json_optional(map, "OverrideVpcConfig", path)?,
+            threads_per_core: crate::from_json_optional(map, "ThreadsPerCore", path)?,
+            training_plan_arn: crate::from_json_optional(map, "TrainingPlanArn", path)?,
+        })
+    }
+}
+
 impl From<ClusterRestrictedInstanceGroup> for Value<ClusterRestrictedInstanceGroup> {
     fn from(value: ClusterRestrictedInstanceGroup) -> Self {
         Value::Lit(value)
@@ -1058,6 +1317,17 @@ impl crate::ToJson for ClusterSlurmConfig {
         crate::put(&mut out, "NodeType", &self.node_type);
         crate::put_opt(&mut out, "PartitionNames", &self.partition_names);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterSlurmConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NodeType", "PartitionNames"])?;
+        Ok(Self {
+            node_type: crate::from_json_required(map, "NodeType", path)?,
+            partition_names: crate::from_json_optional(map, "PartitionNames", path)?,
+        })
     }
 }
 
@@ -1131,6 +1401,34 @@ impl crate::ToJson for DeploymentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoRollbackConfiguration",
+                "RollingUpdatePolicy",
+                "WaitIntervalInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            auto_rollback_configuration: crate::from_json_optional(
+                map,
+                "AutoRollbackConfiguration",
+                path,
+            )?,
+            rolling_update_policy: crate::from_json_optional(map, "RollingUpdatePolicy", path)?,
+            wait_interval_in_seconds: crate::from_json_optional(
+                map,
+                "WaitIntervalInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DeploymentConfig> for Value<DeploymentConfig> {
     fn from(value: DeploymentConfig) -> Self {
         Value::Lit(value)
@@ -1165,6 +1463,16 @@ impl crate::ToJson for EnvironmentConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FSxLustreConfig", &self.f_sx_lustre_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnvironmentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FSxLustreConfig"])?;
+        Ok(Self {
+            f_sx_lustre_config: crate::from_json_optional(map, "FSxLustreConfig", path)?,
+        })
     }
 }
 
@@ -1212,6 +1520,21 @@ impl crate::ToJson for FSxLustreConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FSxLustreConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PerUnitStorageThroughput", "SizeInGiB"])?;
+        Ok(Self {
+            per_unit_storage_throughput: crate::from_json_required(
+                map,
+                "PerUnitStorageThroughput",
+                path,
+            )?,
+            size_in_gi_b: crate::from_json_required(map, "SizeInGiB", path)?,
+        })
+    }
+}
+
 impl From<FSxLustreConfig> for Value<FSxLustreConfig> {
     fn from(value: FSxLustreConfig) -> Self {
         Value::Lit(value)
@@ -1241,6 +1564,16 @@ impl crate::ToJson for InstanceRequirements {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InstanceTypes", &self.instance_types);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceRequirements {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceTypes"])?;
+        Ok(Self {
+            instance_types: crate::from_json_required(map, "InstanceTypes", path)?,
+        })
     }
 }
 
@@ -1281,6 +1614,16 @@ impl crate::ToJson for PatchSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PatchSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NextPatchDate"])?;
+        Ok(Self {
+            next_patch_date: crate::from_json_optional(map, "NextPatchDate", path)?,
+        })
+    }
+}
+
 impl From<PatchSchedule> for Value<PatchSchedule> {
     fn from(value: PatchSchedule) -> Self {
         Value::Lit(value)
@@ -1314,6 +1657,20 @@ impl crate::ToJson for RestrictedInstanceGroupsConfig {
             &self.shared_environment_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestrictedInstanceGroupsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SharedEnvironmentConfig"])?;
+        Ok(Self {
+            shared_environment_config: crate::from_json_required(
+                map,
+                "SharedEnvironmentConfig",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1368,6 +1725,25 @@ impl crate::ToJson for RollingUpdatePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RollingUpdatePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaximumBatchSize", "RollbackMaximumBatchSize"],
+        )?;
+        Ok(Self {
+            maximum_batch_size: crate::from_json_required(map, "MaximumBatchSize", path)?,
+            rollback_maximum_batch_size: crate::from_json_optional(
+                map,
+                "RollbackMaximumBatchSize",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RollingUpdatePolicy> for Value<RollingUpdatePolicy> {
     fn from(value: RollingUpdatePolicy) -> Self {
         Value::Lit(value)
@@ -1406,6 +1782,17 @@ impl crate::ToJson for ScheduledUpdateConfig {
         crate::put_opt(&mut out, "DeploymentConfig", &self.deployment_config);
         crate::put(&mut out, "ScheduleExpression", &self.schedule_expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledUpdateConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeploymentConfig", "ScheduleExpression"])?;
+        Ok(Self {
+            deployment_config: crate::from_json_optional(map, "DeploymentConfig", path)?,
+            schedule_expression: crate::from_json_required(map, "ScheduleExpression", path)?,
+        })
     }
 }
 
@@ -1457,6 +1844,22 @@ impl crate::ToJson for SharedEnvironmentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharedEnvironmentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FSxLustreConfig", "FSxLustreDeletionPolicy"])?;
+        Ok(Self {
+            f_sx_lustre_config: crate::from_json_optional(map, "FSxLustreConfig", path)?,
+            f_sx_lustre_deletion_policy: crate::from_json_required(
+                map,
+                "FSxLustreDeletionPolicy",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SharedEnvironmentConfig> for Value<SharedEnvironmentConfig> {
     fn from(value: SharedEnvironmentConfig) -> Self {
         Value::Lit(value)
@@ -1502,6 +1905,22 @@ impl crate::ToJson for TieredStorageConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TieredStorageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InstanceMemoryAllocationPercentage", "Mode"])?;
+        Ok(Self {
+            instance_memory_allocation_percentage: crate::from_json_optional(
+                map,
+                "InstanceMemoryAllocationPercentage",
+                path,
+            )?,
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
+    }
+}
+
 impl From<TieredStorageConfig> for Value<TieredStorageConfig> {
     fn from(value: TieredStorageConfig) -> Self {
         Value::Lit(value)
@@ -1543,6 +1962,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -1568,6 +1998,13 @@ impl AutoScalerType {
 impl crate::ToJson for AutoScalerType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoScalerType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Karpenter", Self::Karpenter)])
     }
 }
 
@@ -1600,6 +2037,20 @@ impl DeepHealthCheckType {
 impl crate::ToJson for DeepHealthCheckType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeepHealthCheckType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("InstanceStress", Self::InstanceStress),
+                ("InstanceConnectivity", Self::InstanceConnectivity),
+            ],
+        )
     }
 }
 
@@ -1637,6 +2088,21 @@ impl crate::ToJson for Effect {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Effect {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NoSchedule", Self::NoSchedule),
+                ("PreferNoSchedule", Self::PreferNoSchedule),
+                ("NoExecute", Self::NoExecute),
+            ],
+        )
+    }
+}
+
 impl From<Effect> for Value<Effect> {
     fn from(value: Effect) -> Self {
         Value::Lit(value)
@@ -1666,6 +2132,20 @@ impl FSxLustreDeletionPolicy {
 impl crate::ToJson for FSxLustreDeletionPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FSxLustreDeletionPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Keep", Self::Keep),
+                ("DeleteIfNotUsed", Self::DeleteIfNotUsed),
+            ],
+        )
     }
 }
 
@@ -1700,6 +2180,17 @@ impl crate::ToJson for InterfaceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InterfaceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("efa", Self::Efa), ("efa-only", Self::EfaOnly)],
+        )
+    }
+}
+
 impl From<InterfaceType> for Value<InterfaceType> {
     fn from(value: InterfaceType) -> Self {
         Value::Lit(value)
@@ -1728,6 +2219,17 @@ impl Mode {
 impl crate::ToJson for Mode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enable", Self::Enable), ("Disable", Self::Disable)],
+        )
     }
 }
 
@@ -1761,6 +2263,13 @@ impl crate::ToJson for NodeProvisioningMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeProvisioningMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Continuous", Self::Continuous)])
+    }
+}
+
 impl From<NodeProvisioningMode> for Value<NodeProvisioningMode> {
     fn from(value: NodeProvisioningMode) -> Self {
         Value::Lit(value)
@@ -1790,6 +2299,17 @@ impl NodeRecovery {
 impl crate::ToJson for NodeRecovery {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeRecovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Automatic", Self::Automatic), ("None", Self::None)],
+        )
     }
 }
 
@@ -1827,6 +2347,21 @@ impl crate::ToJson for NodeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NodeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Controller", Self::Controller),
+                ("Login", Self::Login),
+                ("Compute", Self::Compute),
+            ],
+        )
+    }
+}
+
 impl From<NodeType> for Value<NodeType> {
     fn from(value: NodeType) -> Self {
         Value::Lit(value)
@@ -1859,6 +2394,20 @@ impl crate::ToJson for PatchingStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PatchingStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WhenIdle", Self::WhenIdle),
+                ("WhenAllIdle", Self::WhenAllIdle),
+            ],
+        )
+    }
+}
+
 impl From<PatchingStrategy> for Value<PatchingStrategy> {
     fn from(value: PatchingStrategy) -> Self {
         Value::Lit(value)
@@ -1887,6 +2436,17 @@ impl TieredStorageConfigMode {
 impl crate::ToJson for TieredStorageConfigMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TieredStorageConfigMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enable", Self::Enable), ("Disable", Self::Disable)],
+        )
     }
 }
 

@@ -79,6 +79,30 @@ impl crate::ToJson for ClusterSchedulerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterSchedulerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterArn",
+                "Description",
+                "Name",
+                "SchedulerConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            cluster_arn: crate::from_json_required(map, "ClusterArn", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            scheduler_config: crate::from_json_required(map, "SchedulerConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::ClusterSchedulerConfig` (`Fn::GetAtt`).
 impl crate::Handle<ClusterSchedulerConfig> {
     /// `Fn::GetAtt` `ClusterSchedulerConfigArn`. ARN of the cluster policy.
@@ -132,6 +156,17 @@ impl crate::ToJson for PriorityClass {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PriorityClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Weight"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            weight: crate::from_json_required(map, "Weight", path)?,
+        })
     }
 }
 
@@ -191,6 +226,22 @@ impl crate::ToJson for SchedulerConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchedulerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FairShare", "IdleResourceSharing", "PriorityClasses"],
+        )?;
+        Ok(Self {
+            fair_share: crate::from_json_optional(map, "FairShare", path)?,
+            idle_resource_sharing: crate::from_json_optional(map, "IdleResourceSharing", path)?,
+            priority_classes: crate::from_json_optional(map, "PriorityClasses", path)?,
+        })
+    }
+}
+
 impl From<SchedulerConfig> for Value<SchedulerConfig> {
     fn from(value: SchedulerConfig) -> Self {
         Value::Lit(value)
@@ -222,6 +273,17 @@ impl crate::ToJson for FairShare {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FairShare {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<FairShare> for Value<FairShare> {
     fn from(value: FairShare) -> Self {
         Value::Lit(value)
@@ -250,6 +312,17 @@ impl IdleResourceSharing {
 impl crate::ToJson for IdleResourceSharing {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdleResourceSharing {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
     }
 }
 

@@ -67,6 +67,19 @@ impl crate::ToJson for CodeRepository {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeRepository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CodeRepositoryName", "GitConfig", "Tags"])?;
+        Ok(Self {
+            code_repository_name: crate::from_json_optional(map, "CodeRepositoryName", path)?,
+            git_config: crate::from_json_required(map, "GitConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::CodeRepository` (`Fn::GetAtt`).
 impl crate::Handle<CodeRepository> {
     /// `Fn::GetAtt` `CodeRepositoryArn`. The Amazon Resource Name (ARN) of the code repository.
@@ -117,6 +130,18 @@ impl crate::ToJson for GitConfig {
         crate::put(&mut out, "RepositoryUrl", &self.repository_url);
         crate::put_opt(&mut out, "SecretArn", &self.secret_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Branch", "RepositoryUrl", "SecretArn"])?;
+        Ok(Self {
+            branch: crate::from_json_optional(map, "Branch", path)?,
+            repository_url: crate::from_json_required(map, "RepositoryUrl", path)?,
+            secret_arn: crate::from_json_optional(map, "SecretArn", path)?,
+        })
     }
 }
 

@@ -104,6 +104,34 @@ impl crate::ToJson for ComputeQuota {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeQuota {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActivationState",
+                "ClusterArn",
+                "ComputeQuotaConfig",
+                "ComputeQuotaTarget",
+                "Description",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            activation_state: crate::from_json_optional(map, "ActivationState", path)?,
+            cluster_arn: crate::from_json_required(map, "ClusterArn", path)?,
+            compute_quota_config: crate::from_json_required(map, "ComputeQuotaConfig", path)?,
+            compute_quota_target: crate::from_json_required(map, "ComputeQuotaTarget", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::ComputeQuota` (`Fn::GetAtt`).
 impl crate::Handle<ComputeQuota> {
     /// `Fn::GetAtt` `ComputeQuotaArn`. The Amazon Resource Name (ARN) of the compute allocation
@@ -170,6 +198,17 @@ impl crate::ToJson for AcceleratorPartitionConfig {
         crate::put(&mut out, "Count", &self.count);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceleratorPartitionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Count", "Type"])?;
+        Ok(Self {
+            count: crate::from_json_required(map, "Count", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -246,6 +285,26 @@ impl crate::ToJson for ComputeQuotaConfig {
             &self.resource_sharing_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeQuotaConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputeQuotaResources",
+                "PreemptTeamTasks",
+                "ResourceSharingConfig",
+            ],
+        )?;
+        Ok(Self {
+            compute_quota_resources: crate::from_json_optional(map, "ComputeQuotaResources", path)?,
+            preempt_team_tasks: crate::from_json_optional(map, "PreemptTeamTasks", path)?,
+            resource_sharing_config: crate::from_json_optional(map, "ResourceSharingConfig", path)?,
+        })
     }
 }
 
@@ -344,6 +403,32 @@ impl crate::ToJson for ComputeQuotaResourceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeQuotaResourceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceleratorPartition",
+                "Accelerators",
+                "Count",
+                "InstanceType",
+                "MemoryInGiB",
+                "VCpu",
+            ],
+        )?;
+        Ok(Self {
+            accelerator_partition: crate::from_json_optional(map, "AcceleratorPartition", path)?,
+            accelerators: crate::from_json_optional(map, "Accelerators", path)?,
+            count: crate::from_json_optional(map, "Count", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            memory_in_gi_b: crate::from_json_optional(map, "MemoryInGiB", path)?,
+            v_cpu: crate::from_json_optional(map, "VCpu", path)?,
+        })
+    }
+}
+
 impl From<ComputeQuotaResourceConfig> for Value<ComputeQuotaResourceConfig> {
     fn from(value: ComputeQuotaResourceConfig) -> Self {
         Value::Lit(value)
@@ -384,6 +469,17 @@ impl crate::ToJson for ComputeQuotaTarget {
         crate::put_opt(&mut out, "FairShareWeight", &self.fair_share_weight);
         crate::put(&mut out, "TeamName", &self.team_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComputeQuotaTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FairShareWeight", "TeamName"])?;
+        Ok(Self {
+            fair_share_weight: crate::from_json_optional(map, "FairShareWeight", path)?,
+            team_name: crate::from_json_required(map, "TeamName", path)?,
+        })
     }
 }
 
@@ -446,6 +542,22 @@ impl crate::ToJson for ResourceSharingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceSharingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AbsoluteBorrowLimits", "BorrowLimit", "Strategy"],
+        )?;
+        Ok(Self {
+            absolute_borrow_limits: crate::from_json_optional(map, "AbsoluteBorrowLimits", path)?,
+            borrow_limit: crate::from_json_optional(map, "BorrowLimit", path)?,
+            strategy: crate::from_json_required(map, "Strategy", path)?,
+        })
+    }
+}
+
 impl From<ResourceSharingConfig> for Value<ResourceSharingConfig> {
     fn from(value: ResourceSharingConfig) -> Self {
         Value::Lit(value)
@@ -475,6 +587,17 @@ impl ActivationState {
 impl crate::ToJson for ActivationState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActivationState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
     }
 }
 
@@ -1131,6 +1254,227 @@ impl crate::ToJson for InstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ml.c5.12xlarge", Self::MlC512xlarge),
+                ("ml.c5.18xlarge", Self::MlC518xlarge),
+                ("ml.c5.24xlarge", Self::MlC524xlarge),
+                ("ml.c5.2xlarge", Self::MlC52xlarge),
+                ("ml.c5.4xlarge", Self::MlC54xlarge),
+                ("ml.c5.9xlarge", Self::MlC59xlarge),
+                ("ml.c5.large", Self::MlC5Large),
+                ("ml.c5.xlarge", Self::MlC5Xlarge),
+                ("ml.c5n.18xlarge", Self::MlC5n18xlarge),
+                ("ml.c5n.2xlarge", Self::MlC5n2xlarge),
+                ("ml.c5n.4xlarge", Self::MlC5n4xlarge),
+                ("ml.c5n.9xlarge", Self::MlC5n9xlarge),
+                ("ml.c5n.large", Self::MlC5nLarge),
+                ("ml.c6a.12xlarge", Self::MlC6a12xlarge),
+                ("ml.c6a.16xlarge", Self::MlC6a16xlarge),
+                ("ml.c6a.24xlarge", Self::MlC6a24xlarge),
+                ("ml.c6a.2xlarge", Self::MlC6a2xlarge),
+                ("ml.c6a.32xlarge", Self::MlC6a32xlarge),
+                ("ml.c6a.48xlarge", Self::MlC6a48xlarge),
+                ("ml.c6a.4xlarge", Self::MlC6a4xlarge),
+                ("ml.c6a.8xlarge", Self::MlC6a8xlarge),
+                ("ml.c6a.large", Self::MlC6aLarge),
+                ("ml.c6a.xlarge", Self::MlC6aXlarge),
+                ("ml.c6g.12xlarge", Self::MlC6g12xlarge),
+                ("ml.c6g.16xlarge", Self::MlC6g16xlarge),
+                ("ml.c6g.2xlarge", Self::MlC6g2xlarge),
+                ("ml.c6g.4xlarge", Self::MlC6g4xlarge),
+                ("ml.c6g.8xlarge", Self::MlC6g8xlarge),
+                ("ml.c6g.large", Self::MlC6gLarge),
+                ("ml.c6g.medium", Self::MlC6gMedium),
+                ("ml.c6g.xlarge", Self::MlC6gXlarge),
+                ("ml.c6i.12xlarge", Self::MlC6i12xlarge),
+                ("ml.c6i.16xlarge", Self::MlC6i16xlarge),
+                ("ml.c6i.24xlarge", Self::MlC6i24xlarge),
+                ("ml.c6i.2xlarge", Self::MlC6i2xlarge),
+                ("ml.c6i.32xlarge", Self::MlC6i32xlarge),
+                ("ml.c6i.4xlarge", Self::MlC6i4xlarge),
+                ("ml.c6i.8xlarge", Self::MlC6i8xlarge),
+                ("ml.c6i.large", Self::MlC6iLarge),
+                ("ml.c6i.xlarge", Self::MlC6iXlarge),
+                ("ml.c7g.12xlarge", Self::MlC7g12xlarge),
+                ("ml.c7g.16xlarge", Self::MlC7g16xlarge),
+                ("ml.c7g.2xlarge", Self::MlC7g2xlarge),
+                ("ml.c7g.4xlarge", Self::MlC7g4xlarge),
+                ("ml.c7g.8xlarge", Self::MlC7g8xlarge),
+                ("ml.c7g.large", Self::MlC7gLarge),
+                ("ml.c7g.medium", Self::MlC7gMedium),
+                ("ml.c7g.xlarge", Self::MlC7gXlarge),
+                ("ml.c8a.16xlarge", Self::MlC8a16xlarge),
+                ("ml.c8g.12xlarge", Self::MlC8g12xlarge),
+                ("ml.c8g.16xlarge", Self::MlC8g16xlarge),
+                ("ml.c8g.24xlarge", Self::MlC8g24xlarge),
+                ("ml.c8g.2xlarge", Self::MlC8g2xlarge),
+                ("ml.c8g.48xlarge", Self::MlC8g48xlarge),
+                ("ml.c8g.4xlarge", Self::MlC8g4xlarge),
+                ("ml.c8g.8xlarge", Self::MlC8g8xlarge),
+                ("ml.c8g.large", Self::MlC8gLarge),
+                ("ml.c8g.medium", Self::MlC8gMedium),
+                ("ml.c8g.xlarge", Self::MlC8gXlarge),
+                ("ml.g4dn.12xlarge", Self::MlG4dn12xlarge),
+                ("ml.g4dn.16xlarge", Self::MlG4dn16xlarge),
+                ("ml.g4dn.2xlarge", Self::MlG4dn2xlarge),
+                ("ml.g4dn.4xlarge", Self::MlG4dn4xlarge),
+                ("ml.g4dn.8xlarge", Self::MlG4dn8xlarge),
+                ("ml.g4dn.xlarge", Self::MlG4dnXlarge),
+                ("ml.g5.12xlarge", Self::MlG512xlarge),
+                ("ml.g5.16xlarge", Self::MlG516xlarge),
+                ("ml.g5.24xlarge", Self::MlG524xlarge),
+                ("ml.g5.2xlarge", Self::MlG52xlarge),
+                ("ml.g5.48xlarge", Self::MlG548xlarge),
+                ("ml.g5.4xlarge", Self::MlG54xlarge),
+                ("ml.g5.8xlarge", Self::MlG58xlarge),
+                ("ml.g5.xlarge", Self::MlG5Xlarge),
+                ("ml.g6.12xlarge", Self::MlG612xlarge),
+                ("ml.g6.16xlarge", Self::MlG616xlarge),
+                ("ml.g6.24xlarge", Self::MlG624xlarge),
+                ("ml.g6.2xlarge", Self::MlG62xlarge),
+                ("ml.g6.48xlarge", Self::MlG648xlarge),
+                ("ml.g6.4xlarge", Self::MlG64xlarge),
+                ("ml.g6.8xlarge", Self::MlG68xlarge),
+                ("ml.g6.xlarge", Self::MlG6Xlarge),
+                ("ml.g6e.12xlarge", Self::MlG6e12xlarge),
+                ("ml.g6e.16xlarge", Self::MlG6e16xlarge),
+                ("ml.g6e.24xlarge", Self::MlG6e24xlarge),
+                ("ml.g6e.2xlarge", Self::MlG6e2xlarge),
+                ("ml.g6e.48xlarge", Self::MlG6e48xlarge),
+                ("ml.g6e.4xlarge", Self::MlG6e4xlarge),
+                ("ml.g6e.8xlarge", Self::MlG6e8xlarge),
+                ("ml.g6e.xlarge", Self::MlG6eXlarge),
+                ("ml.g7.12xlarge", Self::MlG712xlarge),
+                ("ml.g7.24xlarge", Self::MlG724xlarge),
+                ("ml.g7.2xlarge", Self::MlG72xlarge),
+                ("ml.g7.48xlarge", Self::MlG748xlarge),
+                ("ml.g7.4xlarge", Self::MlG74xlarge),
+                ("ml.g7.8xlarge", Self::MlG78xlarge),
+                ("ml.g7e.12xlarge", Self::MlG7e12xlarge),
+                ("ml.g7e.24xlarge", Self::MlG7e24xlarge),
+                ("ml.g7e.2xlarge", Self::MlG7e2xlarge),
+                ("ml.g7e.48xlarge", Self::MlG7e48xlarge),
+                ("ml.g7e.4xlarge", Self::MlG7e4xlarge),
+                ("ml.g7e.8xlarge", Self::MlG7e8xlarge),
+                ("ml.gr6.4xlarge", Self::MlGr64xlarge),
+                ("ml.gr6.8xlarge", Self::MlGr68xlarge),
+                ("ml.i3en.12xlarge", Self::MlI3en12xlarge),
+                ("ml.i3en.24xlarge", Self::MlI3en24xlarge),
+                ("ml.i3en.2xlarge", Self::MlI3en2xlarge),
+                ("ml.i3en.3xlarge", Self::MlI3en3xlarge),
+                ("ml.i3en.6xlarge", Self::MlI3en6xlarge),
+                ("ml.i3en.large", Self::MlI3enLarge),
+                ("ml.i3en.xlarge", Self::MlI3enXlarge),
+                ("ml.m5.12xlarge", Self::MlM512xlarge),
+                ("ml.m5.16xlarge", Self::MlM516xlarge),
+                ("ml.m5.24xlarge", Self::MlM524xlarge),
+                ("ml.m5.2xlarge", Self::MlM52xlarge),
+                ("ml.m5.4xlarge", Self::MlM54xlarge),
+                ("ml.m5.8xlarge", Self::MlM58xlarge),
+                ("ml.m5.large", Self::MlM5Large),
+                ("ml.m5.xlarge", Self::MlM5Xlarge),
+                ("ml.m6a.12xlarge", Self::MlM6a12xlarge),
+                ("ml.m6a.16xlarge", Self::MlM6a16xlarge),
+                ("ml.m6a.24xlarge", Self::MlM6a24xlarge),
+                ("ml.m6a.2xlarge", Self::MlM6a2xlarge),
+                ("ml.m6a.32xlarge", Self::MlM6a32xlarge),
+                ("ml.m6a.48xlarge", Self::MlM6a48xlarge),
+                ("ml.m6a.4xlarge", Self::MlM6a4xlarge),
+                ("ml.m6a.8xlarge", Self::MlM6a8xlarge),
+                ("ml.m6a.large", Self::MlM6aLarge),
+                ("ml.m6a.xlarge", Self::MlM6aXlarge),
+                ("ml.m6g.12xlarge", Self::MlM6g12xlarge),
+                ("ml.m6g.16xlarge", Self::MlM6g16xlarge),
+                ("ml.m6g.2xlarge", Self::MlM6g2xlarge),
+                ("ml.m6g.4xlarge", Self::MlM6g4xlarge),
+                ("ml.m6g.8xlarge", Self::MlM6g8xlarge),
+                ("ml.m6g.large", Self::MlM6gLarge),
+                ("ml.m6g.medium", Self::MlM6gMedium),
+                ("ml.m6g.xlarge", Self::MlM6gXlarge),
+                ("ml.m6i.12xlarge", Self::MlM6i12xlarge),
+                ("ml.m6i.16xlarge", Self::MlM6i16xlarge),
+                ("ml.m6i.24xlarge", Self::MlM6i24xlarge),
+                ("ml.m6i.2xlarge", Self::MlM6i2xlarge),
+                ("ml.m6i.32xlarge", Self::MlM6i32xlarge),
+                ("ml.m6i.4xlarge", Self::MlM6i4xlarge),
+                ("ml.m6i.8xlarge", Self::MlM6i8xlarge),
+                ("ml.m6i.large", Self::MlM6iLarge),
+                ("ml.m6i.xlarge", Self::MlM6iXlarge),
+                ("ml.m7g.12xlarge", Self::MlM7g12xlarge),
+                ("ml.m7g.16xlarge", Self::MlM7g16xlarge),
+                ("ml.m7g.2xlarge", Self::MlM7g2xlarge),
+                ("ml.m7g.4xlarge", Self::MlM7g4xlarge),
+                ("ml.m7g.8xlarge", Self::MlM7g8xlarge),
+                ("ml.m7g.large", Self::MlM7gLarge),
+                ("ml.m7g.medium", Self::MlM7gMedium),
+                ("ml.m7g.xlarge", Self::MlM7gXlarge),
+                ("ml.m7i.12xlarge", Self::MlM7i12xlarge),
+                ("ml.m7i.16xlarge", Self::MlM7i16xlarge),
+                ("ml.m7i.24xlarge", Self::MlM7i24xlarge),
+                ("ml.m7i.2xlarge", Self::MlM7i2xlarge),
+                ("ml.m7i.48xlarge", Self::MlM7i48xlarge),
+                ("ml.m7i.4xlarge", Self::MlM7i4xlarge),
+                ("ml.m7i.8xlarge", Self::MlM7i8xlarge),
+                ("ml.m7i.large", Self::MlM7iLarge),
+                ("ml.m7i.xlarge", Self::MlM7iXlarge),
+                ("ml.m8a.16xlarge", Self::MlM8a16xlarge),
+                ("ml.m8g.12xlarge", Self::MlM8g12xlarge),
+                ("ml.m8g.16xlarge", Self::MlM8g16xlarge),
+                ("ml.m8g.24xlarge", Self::MlM8g24xlarge),
+                ("ml.m8g.2xlarge", Self::MlM8g2xlarge),
+                ("ml.m8g.48xlarge", Self::MlM8g48xlarge),
+                ("ml.m8g.4xlarge", Self::MlM8g4xlarge),
+                ("ml.m8g.8xlarge", Self::MlM8g8xlarge),
+                ("ml.m8g.large", Self::MlM8gLarge),
+                ("ml.m8g.medium", Self::MlM8gMedium),
+                ("ml.m8g.xlarge", Self::MlM8gXlarge),
+                ("ml.p4d.24xlarge", Self::MlP4d24xlarge),
+                ("ml.p4de.24xlarge", Self::MlP4de24xlarge),
+                ("ml.p5.48xlarge", Self::MlP548xlarge),
+                ("ml.p5.4xlarge", Self::MlP54xlarge),
+                ("ml.p5e.48xlarge", Self::MlP5e48xlarge),
+                ("ml.p5en.48xlarge", Self::MlP5en48xlarge),
+                ("ml.p6-b200.48xlarge", Self::MlP6B20048xlarge),
+                ("ml.p6-b300.48xlarge", Self::MlP6B30048xlarge),
+                ("ml.p6e-gb200.36xlarge", Self::MlP6eGb20036xlarge),
+                ("ml.r5d.16xlarge", Self::MlR5d16xlarge),
+                ("ml.r6i.12xlarge", Self::MlR6i12xlarge),
+                ("ml.r6i.16xlarge", Self::MlR6i16xlarge),
+                ("ml.r6i.24xlarge", Self::MlR6i24xlarge),
+                ("ml.r6i.2xlarge", Self::MlR6i2xlarge),
+                ("ml.r6i.32xlarge", Self::MlR6i32xlarge),
+                ("ml.r6i.4xlarge", Self::MlR6i4xlarge),
+                ("ml.r6i.8xlarge", Self::MlR6i8xlarge),
+                ("ml.r6i.large", Self::MlR6iLarge),
+                ("ml.r6i.xlarge", Self::MlR6iXlarge),
+                ("ml.r7i.12xlarge", Self::MlR7i12xlarge),
+                ("ml.r7i.16xlarge", Self::MlR7i16xlarge),
+                ("ml.r7i.24xlarge", Self::MlR7i24xlarge),
+                ("ml.r7i.2xlarge", Self::MlR7i2xlarge),
+                ("ml.r7i.48xlarge", Self::MlR7i48xlarge),
+                ("ml.r7i.4xlarge", Self::MlR7i4xlarge),
+                ("ml.r7i.8xlarge", Self::MlR7i8xlarge),
+                ("ml.r7i.large", Self::MlR7iLarge),
+                ("ml.r7i.xlarge", Self::MlR7iXlarge),
+                ("ml.t3.2xlarge", Self::MlT32xlarge),
+                ("ml.t3.large", Self::MlT3Large),
+                ("ml.t3.medium", Self::MlT3Medium),
+                ("ml.t3.xlarge", Self::MlT3Xlarge),
+                ("ml.trn1.32xlarge", Self::MlTrn132xlarge),
+                ("ml.trn1n.32xlarge", Self::MlTrn1n32xlarge),
+                ("ml.trn2.3xlarge", Self::MlTrn23xlarge),
+                ("ml.trn2.48xlarge", Self::MlTrn248xlarge),
+            ],
+        )
+    }
+}
+
 impl From<InstanceType> for Value<InstanceType> {
     fn from(value: InstanceType) -> Self {
         Value::Lit(value)
@@ -1160,6 +1504,20 @@ impl PreemptTeamTasks {
 impl crate::ToJson for PreemptTeamTasks {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreemptTeamTasks {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Never", Self::Never),
+                ("LowerPriority", Self::LowerPriority),
+            ],
+        )
     }
 }
 
@@ -1194,6 +1552,21 @@ impl Strategy {
 impl crate::ToJson for Strategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Strategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Lend", Self::Lend),
+                ("DontLend", Self::DontLend),
+                ("LendAndBorrow", Self::LendAndBorrow),
+            ],
+        )
     }
 }
 
@@ -1304,6 +1677,46 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("mig-1g.5gb", Self::Mig1g5gb),
+                ("mig-1g.10gb", Self::Mig1g10gb),
+                ("mig-1g.18gb", Self::Mig1g18gb),
+                ("mig-1g.20gb", Self::Mig1g20gb),
+                ("mig-1g.23gb", Self::Mig1g23gb),
+                ("mig-1g.35gb", Self::Mig1g35gb),
+                ("mig-1g.45gb", Self::Mig1g45gb),
+                ("mig-1g.47gb", Self::Mig1g47gb),
+                ("mig-2g.10gb", Self::Mig2g10gb),
+                ("mig-2g.20gb", Self::Mig2g20gb),
+                ("mig-2g.35gb", Self::Mig2g35gb),
+                ("mig-2g.45gb", Self::Mig2g45gb),
+                ("mig-2g.47gb", Self::Mig2g47gb),
+                ("mig-3g.20gb", Self::Mig3g20gb),
+                ("mig-3g.40gb", Self::Mig3g40gb),
+                ("mig-3g.71gb", Self::Mig3g71gb),
+                ("mig-3g.90gb", Self::Mig3g90gb),
+                ("mig-3g.93gb", Self::Mig3g93gb),
+                ("mig-4g.20gb", Self::Mig4g20gb),
+                ("mig-4g.40gb", Self::Mig4g40gb),
+                ("mig-4g.71gb", Self::Mig4g71gb),
+                ("mig-4g.90gb", Self::Mig4g90gb),
+                ("mig-4g.93gb", Self::Mig4g93gb),
+                ("mig-7g.40gb", Self::Mig7g40gb),
+                ("mig-7g.80gb", Self::Mig7g80gb),
+                ("mig-7g.141gb", Self::Mig7g141gb),
+                ("mig-7g.180gb", Self::Mig7g180gb),
+                ("mig-7g.186gb", Self::Mig7g186gb),
+            ],
+        )
     }
 }
 

@@ -90,6 +90,32 @@ impl crate::ToJson for Context {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Context {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContextName",
+                "ContextType",
+                "Description",
+                "Properties",
+                "Source",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            context_name: crate::from_json_required(map, "ContextName", path)?,
+            context_type: crate::from_json_required(map, "ContextType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Context` (`Fn::GetAtt`).
 impl crate::Handle<Context> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the context.
@@ -149,6 +175,18 @@ impl crate::ToJson for Source {
         crate::put_opt(&mut out, "SourceType", &self.source_type);
         crate::put(&mut out, "SourceUri", &self.source_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceId", "SourceType", "SourceUri"])?;
+        Ok(Self {
+            source_id: crate::from_json_optional(map, "SourceId", path)?,
+            source_type: crate::from_json_optional(map, "SourceType", path)?,
+            source_uri: crate::from_json_required(map, "SourceUri", path)?,
+        })
     }
 }
 

@@ -158,6 +158,54 @@ impl crate::ToJson for DataQualityJobDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataQualityJobDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataQualityAppSpecification",
+                "DataQualityBaselineConfig",
+                "DataQualityJobInput",
+                "DataQualityJobOutputConfig",
+                "EndpointName",
+                "JobDefinitionName",
+                "JobResources",
+                "NetworkConfig",
+                "RoleArn",
+                "StoppingCondition",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            data_quality_app_specification: crate::from_json_required(
+                map,
+                "DataQualityAppSpecification",
+                path,
+            )?,
+            data_quality_baseline_config: crate::from_json_optional(
+                map,
+                "DataQualityBaselineConfig",
+                path,
+            )?,
+            data_quality_job_input: crate::from_json_required(map, "DataQualityJobInput", path)?,
+            data_quality_job_output_config: crate::from_json_required(
+                map,
+                "DataQualityJobOutputConfig",
+                path,
+            )?,
+            endpoint_name: crate::from_json_optional(map, "EndpointName", path)?,
+            job_definition_name: crate::from_json_optional(map, "JobDefinitionName", path)?,
+            job_resources: crate::from_json_required(map, "JobResources", path)?,
+            network_config: crate::from_json_optional(map, "NetworkConfig", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stopping_condition: crate::from_json_optional(map, "StoppingCondition", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::DataQualityJobDefinition` (`Fn::GetAtt`).
 impl crate::Handle<DataQualityJobDefinition> {
     /// `Fn::GetAtt` `CreationTime`. The time at which the job definition was created.
@@ -257,6 +305,44 @@ impl crate::ToJson for BatchTransformInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchTransformInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataCapturedDestinationS3Uri",
+                "DatasetFormat",
+                "ExcludeFeaturesAttribute",
+                "LocalPath",
+                "S3DataDistributionType",
+                "S3InputMode",
+            ],
+        )?;
+        Ok(Self {
+            data_captured_destination_s3_uri: crate::from_json_required(
+                map,
+                "DataCapturedDestinationS3Uri",
+                path,
+            )?,
+            dataset_format: crate::from_json_required(map, "DatasetFormat", path)?,
+            exclude_features_attribute: crate::from_json_optional(
+                map,
+                "ExcludeFeaturesAttribute",
+                path,
+            )?,
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            s3_data_distribution_type: crate::from_json_optional(
+                map,
+                "S3DataDistributionType",
+                path,
+            )?,
+            s3_input_mode: crate::from_json_optional(map, "S3InputMode", path)?,
+        })
+    }
+}
+
 impl From<BatchTransformInput> for Value<BatchTransformInput> {
     fn from(value: BatchTransformInput) -> Self {
         Value::Lit(value)
@@ -314,6 +400,28 @@ impl crate::ToJson for ClusterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceCount",
+                "InstanceType",
+                "VolumeKmsKeyId",
+                "VolumeSizeInGB",
+            ],
+        )?;
+        Ok(Self {
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            volume_kms_key_id: crate::from_json_optional(map, "VolumeKmsKeyId", path)?,
+            volume_size_in_gb: crate::from_json_required(map, "VolumeSizeInGB", path)?,
+        })
+    }
+}
+
 impl From<ClusterConfig> for Value<ClusterConfig> {
     fn from(value: ClusterConfig) -> Self {
         Value::Lit(value)
@@ -349,6 +457,16 @@ impl crate::ToJson for ConstraintsResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConstraintsResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<ConstraintsResource> for Value<ConstraintsResource> {
     fn from(value: ConstraintsResource) -> Self {
         Value::Lit(value)
@@ -380,6 +498,16 @@ impl crate::ToJson for Csv {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Header", &self.header);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Csv {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header"])?;
+        Ok(Self {
+            header: crate::from_json_optional(map, "Header", path)?,
+        })
     }
 }
 
@@ -477,6 +605,40 @@ impl crate::ToJson for DataQualityAppSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataQualityAppSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerArguments",
+                "ContainerEntrypoint",
+                "Environment",
+                "ImageUri",
+                "PostAnalyticsProcessorSourceUri",
+                "RecordPreprocessorSourceUri",
+            ],
+        )?;
+        Ok(Self {
+            container_arguments: crate::from_json_optional(map, "ContainerArguments", path)?,
+            container_entrypoint: crate::from_json_optional(map, "ContainerEntrypoint", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            image_uri: crate::from_json_required(map, "ImageUri", path)?,
+            post_analytics_processor_source_uri: crate::from_json_optional(
+                map,
+                "PostAnalyticsProcessorSourceUri",
+                path,
+            )?,
+            record_preprocessor_source_uri: crate::from_json_optional(
+                map,
+                "RecordPreprocessorSourceUri",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DataQualityAppSpecification> for Value<DataQualityAppSpecification> {
     fn from(value: DataQualityAppSpecification) -> Self {
         Value::Lit(value)
@@ -534,6 +696,26 @@ impl crate::ToJson for DataQualityBaselineConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataQualityBaselineConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BaseliningJobName",
+                "ConstraintsResource",
+                "StatisticsResource",
+            ],
+        )?;
+        Ok(Self {
+            baselining_job_name: crate::from_json_optional(map, "BaseliningJobName", path)?,
+            constraints_resource: crate::from_json_optional(map, "ConstraintsResource", path)?,
+            statistics_resource: crate::from_json_optional(map, "StatisticsResource", path)?,
+        })
+    }
+}
+
 impl From<DataQualityBaselineConfig> for Value<DataQualityBaselineConfig> {
     fn from(value: DataQualityBaselineConfig) -> Self {
         Value::Lit(value)
@@ -565,6 +747,16 @@ impl crate::ToJson for DataQualityJobDefinitionJson {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Line", &self.line);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataQualityJobDefinitionJson {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Line"])?;
+        Ok(Self {
+            line: crate::from_json_optional(map, "Line", path)?,
+        })
     }
 }
 
@@ -611,6 +803,17 @@ impl crate::ToJson for DataQualityJobInput {
         crate::put_opt(&mut out, "BatchTransformInput", &self.batch_transform_input);
         crate::put_opt(&mut out, "EndpointInput", &self.endpoint_input);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataQualityJobInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BatchTransformInput", "EndpointInput"])?;
+        Ok(Self {
+            batch_transform_input: crate::from_json_optional(map, "BatchTransformInput", path)?,
+            endpoint_input: crate::from_json_optional(map, "EndpointInput", path)?,
+        })
     }
 }
 
@@ -667,6 +870,18 @@ impl crate::ToJson for DatasetFormat {
         crate::put_opt(&mut out, "Json", &self.json);
         crate::put_opt(&mut out, "Parquet", &self.parquet);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Csv", "Json", "Parquet"])?;
+        Ok(Self {
+            csv: crate::from_json_optional(map, "Csv", path)?,
+            json: crate::from_json_optional(map, "Json", path)?,
+            parquet: crate::from_json_optional(map, "Parquet", path)?,
+        })
     }
 }
 
@@ -752,6 +967,38 @@ impl crate::ToJson for EndpointInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndpointName",
+                "ExcludeFeaturesAttribute",
+                "LocalPath",
+                "S3DataDistributionType",
+                "S3InputMode",
+            ],
+        )?;
+        Ok(Self {
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            exclude_features_attribute: crate::from_json_optional(
+                map,
+                "ExcludeFeaturesAttribute",
+                path,
+            )?,
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            s3_data_distribution_type: crate::from_json_optional(
+                map,
+                "S3DataDistributionType",
+                path,
+            )?,
+            s3_input_mode: crate::from_json_optional(map, "S3InputMode", path)?,
+        })
+    }
+}
+
 impl From<EndpointInput> for Value<EndpointInput> {
     fn from(value: EndpointInput) -> Self {
         Value::Lit(value)
@@ -780,6 +1027,16 @@ impl crate::ToJson for MonitoringOutput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Output", &self.s3_output);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Output"])?;
+        Ok(Self {
+            s3_output: crate::from_json_required(map, "S3Output", path)?,
+        })
     }
 }
 
@@ -825,6 +1082,17 @@ impl crate::ToJson for MonitoringOutputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringOutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "MonitoringOutputs"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            monitoring_outputs: crate::from_json_required(map, "MonitoringOutputs", path)?,
+        })
+    }
+}
+
 impl From<MonitoringOutputConfig> for Value<MonitoringOutputConfig> {
     fn from(value: MonitoringOutputConfig) -> Self {
         Value::Lit(value)
@@ -853,6 +1121,16 @@ impl crate::ToJson for MonitoringResources {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ClusterConfig", &self.cluster_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterConfig"])?;
+        Ok(Self {
+            cluster_config: crate::from_json_required(map, "ClusterConfig", path)?,
+        })
     }
 }
 
@@ -929,6 +1207,34 @@ impl crate::ToJson for NetworkConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableInterContainerTrafficEncryption",
+                "EnableNetworkIsolation",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            enable_inter_container_traffic_encryption: crate::from_json_optional(
+                map,
+                "EnableInterContainerTrafficEncryption",
+                path,
+            )?,
+            enable_network_isolation: crate::from_json_optional(
+                map,
+                "EnableNetworkIsolation",
+                path,
+            )?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfig> for Value<NetworkConfig> {
     fn from(value: NetworkConfig) -> Self {
         Value::Lit(value)
@@ -977,6 +1283,18 @@ impl crate::ToJson for S3Output {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Output {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LocalPath", "S3UploadMode", "S3Uri"])?;
+        Ok(Self {
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            s3_upload_mode: crate::from_json_optional(map, "S3UploadMode", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<S3Output> for Value<S3Output> {
     fn from(value: S3Output) -> Self {
         Value::Lit(value)
@@ -1012,6 +1330,16 @@ impl crate::ToJson for StatisticsResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatisticsResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<StatisticsResource> for Value<StatisticsResource> {
     fn from(value: StatisticsResource) -> Self {
         Value::Lit(value)
@@ -1043,6 +1371,16 @@ impl crate::ToJson for StoppingCondition {
             &self.max_runtime_in_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StoppingCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRuntimeInSeconds"])?;
+        Ok(Self {
+            max_runtime_in_seconds: crate::from_json_required(map, "MaxRuntimeInSeconds", path)?,
+        })
     }
 }
 
@@ -1086,6 +1424,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -1115,6 +1464,20 @@ impl EndpointInputS3DataDistributionType {
 impl crate::ToJson for EndpointInputS3DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInputS3DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1151,6 +1514,13 @@ impl crate::ToJson for EndpointInputS3InputMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInputS3InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Pipe", Self::Pipe), ("File", Self::File)])
+    }
+}
+
 impl From<EndpointInputS3InputMode> for Value<EndpointInputS3InputMode> {
     fn from(value: EndpointInputS3InputMode) -> Self {
         Value::Lit(value)
@@ -1180,6 +1550,20 @@ impl S3DataDistributionType {
 impl crate::ToJson for S3DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1216,6 +1600,13 @@ impl crate::ToJson for S3InputMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Pipe", Self::Pipe), ("File", Self::File)])
+    }
+}
+
 impl From<S3InputMode> for Value<S3InputMode> {
     fn from(value: S3InputMode) -> Self {
         Value::Lit(value)
@@ -1245,6 +1636,20 @@ impl S3UploadMode {
 impl crate::ToJson for S3UploadMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3UploadMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Continuous", Self::Continuous),
+                ("EndOfJob", Self::EndOfJob),
+            ],
+        )
     }
 }
 

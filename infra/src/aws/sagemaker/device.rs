@@ -64,6 +64,18 @@ impl crate::ToJson for Device {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Device {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Device", "DeviceFleetName", "Tags"])?;
+        Ok(Self {
+            device: crate::from_json_optional(map, "Device", path)?,
+            device_fleet_name: crate::from_json_required(map, "DeviceFleetName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// Edge device you want to create
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceDevice {
@@ -105,6 +117,19 @@ impl crate::ToJson for DeviceDevice {
         crate::put(&mut out, "DeviceName", &self.device_name);
         crate::put_opt(&mut out, "IotThingName", &self.iot_thing_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceDevice {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Description", "DeviceName", "IotThingName"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            device_name: crate::from_json_required(map, "DeviceName", path)?,
+            iot_thing_name: crate::from_json_optional(map, "IotThingName", path)?,
+        })
     }
 }
 

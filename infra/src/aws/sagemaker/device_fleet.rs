@@ -78,6 +78,30 @@ impl crate::ToJson for DeviceFleet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceFleet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DeviceFleetName",
+                "OutputConfig",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            device_fleet_name: crate::from_json_required(map, "DeviceFleetName", path)?,
+            output_config: crate::from_json_required(map, "OutputConfig", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// A `EdgeOutputConfig` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EdgeOutputConfig {
@@ -109,6 +133,17 @@ impl crate::ToJson for EdgeOutputConfig {
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         crate::put(&mut out, "S3OutputLocation", &self.s3_output_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EdgeOutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "S3OutputLocation"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            s3_output_location: crate::from_json_required(map, "S3OutputLocation", path)?,
+        })
     }
 }
 

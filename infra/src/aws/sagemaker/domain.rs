@@ -190,6 +190,54 @@ impl crate::ToJson for Domain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppNetworkAccessType",
+                "AppSecurityGroupManagement",
+                "AuthMode",
+                "DefaultSpaceSettings",
+                "DefaultUserSettings",
+                "DomainName",
+                "DomainSettings",
+                "HomeEfsFileSystemCreation",
+                "KmsKeyId",
+                "SubnetIds",
+                "TagPropagation",
+                "Tags",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            app_network_access_type: crate::from_json_optional(map, "AppNetworkAccessType", path)?,
+            app_security_group_management: crate::from_json_optional(
+                map,
+                "AppSecurityGroupManagement",
+                path,
+            )?,
+            auth_mode: crate::from_json_required(map, "AuthMode", path)?,
+            default_space_settings: crate::from_json_optional(map, "DefaultSpaceSettings", path)?,
+            default_user_settings: crate::from_json_required(map, "DefaultUserSettings", path)?,
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            domain_settings: crate::from_json_optional(map, "DomainSettings", path)?,
+            home_efs_file_system_creation: crate::from_json_optional(
+                map,
+                "HomeEfsFileSystemCreation",
+                path,
+            )?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            tag_propagation: crate::from_json_optional(map, "TagPropagation", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Domain` (`Fn::GetAtt`).
 impl crate::Handle<Domain> {
     /// `Fn::GetAtt` `DomainArn`. The Amazon Resource Name (ARN) of the created domain.
@@ -260,6 +308,16 @@ impl crate::ToJson for AppLifecycleManagement {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "IdleSettings", &self.idle_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppLifecycleManagement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdleSettings"])?;
+        Ok(Self {
+            idle_settings: crate::from_json_optional(map, "IdleSettings", path)?,
+        })
     }
 }
 
@@ -353,6 +411,38 @@ impl crate::ToJson for CodeEditorAppSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeEditorAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppLifecycleManagement",
+                "BuiltInLifecycleConfigArn",
+                "CustomImages",
+                "DefaultResourceSpec",
+                "LifecycleConfigArns",
+            ],
+        )?;
+        Ok(Self {
+            app_lifecycle_management: crate::from_json_optional(
+                map,
+                "AppLifecycleManagement",
+                path,
+            )?,
+            built_in_lifecycle_config_arn: crate::from_json_optional(
+                map,
+                "BuiltInLifecycleConfigArn",
+                path,
+            )?,
+            custom_images: crate::from_json_optional(map, "CustomImages", path)?,
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+            lifecycle_config_arns: crate::from_json_optional(map, "LifecycleConfigArns", path)?,
+        })
+    }
+}
+
 impl From<CodeEditorAppSettings> for Value<CodeEditorAppSettings> {
     fn from(value: CodeEditorAppSettings) -> Self {
         Value::Lit(value)
@@ -381,6 +471,16 @@ impl crate::ToJson for CodeRepository {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RepositoryUrl", &self.repository_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeRepository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RepositoryUrl"])?;
+        Ok(Self {
+            repository_url: crate::from_json_required(map, "RepositoryUrl", path)?,
+        })
     }
 }
 
@@ -451,6 +551,30 @@ impl crate::ToJson for CustomFileSystemConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomFileSystemConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EFSFileSystemConfig",
+                "FSxLustreFileSystemConfig",
+                "S3FileSystemConfig",
+            ],
+        )?;
+        Ok(Self {
+            efs_file_system_config: crate::from_json_optional(map, "EFSFileSystemConfig", path)?,
+            f_sx_lustre_file_system_config: crate::from_json_optional(
+                map,
+                "FSxLustreFileSystemConfig",
+                path,
+            )?,
+            s3_file_system_config: crate::from_json_optional(map, "S3FileSystemConfig", path)?,
+        })
+    }
+}
+
 impl From<CustomFileSystemConfig> for Value<CustomFileSystemConfig> {
     fn from(value: CustomFileSystemConfig) -> Self {
         Value::Lit(value)
@@ -498,6 +622,22 @@ impl crate::ToJson for CustomImage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomImage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AppImageConfigName", "ImageName", "ImageVersionNumber"],
+        )?;
+        Ok(Self {
+            app_image_config_name: crate::from_json_required(map, "AppImageConfigName", path)?,
+            image_name: crate::from_json_required(map, "ImageName", path)?,
+            image_version_number: crate::from_json_optional(map, "ImageVersionNumber", path)?,
+        })
+    }
+}
+
 impl From<CustomImage> for Value<CustomImage> {
     fn from(value: CustomImage) -> Self {
         Value::Lit(value)
@@ -529,6 +669,17 @@ impl crate::ToJson for CustomPosixUserConfig {
         crate::put(&mut out, "Gid", &self.gid);
         crate::put(&mut out, "Uid", &self.uid);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPosixUserConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Gid", "Uid"])?;
+        Ok(Self {
+            gid: crate::from_json_required(map, "Gid", path)?,
+            uid: crate::from_json_required(map, "Uid", path)?,
+        })
     }
 }
 
@@ -576,6 +727,29 @@ impl crate::ToJson for DefaultEbsStorageSettings {
             &self.maximum_ebs_volume_size_in_gb,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultEbsStorageSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DefaultEbsVolumeSizeInGb", "MaximumEbsVolumeSizeInGb"],
+        )?;
+        Ok(Self {
+            default_ebs_volume_size_in_gb: crate::from_json_required(
+                map,
+                "DefaultEbsVolumeSizeInGb",
+                path,
+            )?,
+            maximum_ebs_volume_size_in_gb: crate::from_json_required(
+                map,
+                "MaximumEbsVolumeSizeInGb",
+                path,
+            )?,
+        })
     }
 }
 
@@ -723,6 +897,56 @@ impl crate::ToJson for DefaultSpaceSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultSpaceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomFileSystemConfigs",
+                "CustomPosixUserConfig",
+                "ExecutionRole",
+                "JupyterLabAppSettings",
+                "JupyterServerAppSettings",
+                "KernelGatewayAppSettings",
+                "SecurityGroups",
+                "SpaceStorageSettings",
+            ],
+        )?;
+        Ok(Self {
+            custom_file_system_configs: crate::from_json_optional(
+                map,
+                "CustomFileSystemConfigs",
+                path,
+            )?,
+            custom_posix_user_config: crate::from_json_optional(
+                map,
+                "CustomPosixUserConfig",
+                path,
+            )?,
+            execution_role: crate::from_json_required(map, "ExecutionRole", path)?,
+            jupyter_lab_app_settings: crate::from_json_optional(
+                map,
+                "JupyterLabAppSettings",
+                path,
+            )?,
+            jupyter_server_app_settings: crate::from_json_optional(
+                map,
+                "JupyterServerAppSettings",
+                path,
+            )?,
+            kernel_gateway_app_settings: crate::from_json_optional(
+                map,
+                "KernelGatewayAppSettings",
+                path,
+            )?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            space_storage_settings: crate::from_json_optional(map, "SpaceStorageSettings", path)?,
+        })
+    }
+}
+
 impl From<DefaultSpaceSettings> for Value<DefaultSpaceSettings> {
     fn from(value: DefaultSpaceSettings) -> Self {
         Value::Lit(value)
@@ -765,6 +989,20 @@ impl crate::ToJson for DefaultSpaceStorageSettings {
             &self.default_ebs_storage_settings,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultSpaceStorageSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultEbsStorageSettings"])?;
+        Ok(Self {
+            default_ebs_storage_settings: crate::from_json_optional(
+                map,
+                "DefaultEbsStorageSettings",
+                path,
+            )?,
+        })
     }
 }
 
@@ -819,6 +1057,25 @@ impl crate::ToJson for DockerSettings {
             &self.vpc_only_trusted_accounts,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DockerSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EnableDockerAccess", "VpcOnlyTrustedAccounts"],
+        )?;
+        Ok(Self {
+            enable_docker_access: crate::from_json_optional(map, "EnableDockerAccess", path)?,
+            vpc_only_trusted_accounts: crate::from_json_optional(
+                map,
+                "VpcOnlyTrustedAccounts",
+                path,
+            )?,
+        })
     }
 }
 
@@ -934,6 +1191,40 @@ impl crate::ToJson for DomainSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DockerSettings",
+                "ExecutionRoleIdentityConfig",
+                "IpAddressType",
+                "RStudioServerProDomainSettings",
+                "SecurityGroupIds",
+                "UnifiedStudioSettings",
+            ],
+        )?;
+        Ok(Self {
+            docker_settings: crate::from_json_optional(map, "DockerSettings", path)?,
+            execution_role_identity_config: crate::from_json_optional(
+                map,
+                "ExecutionRoleIdentityConfig",
+                path,
+            )?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            r_studio_server_pro_domain_settings: crate::from_json_optional(
+                map,
+                "RStudioServerProDomainSettings",
+                path,
+            )?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            unified_studio_settings: crate::from_json_optional(map, "UnifiedStudioSettings", path)?,
+        })
+    }
+}
+
 impl From<DomainSettings> for Value<DomainSettings> {
     fn from(value: DomainSettings) -> Self {
         Value::Lit(value)
@@ -974,6 +1265,17 @@ impl crate::ToJson for EfsFileSystemConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EfsFileSystemConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemId", "FileSystemPath"])?;
+        Ok(Self {
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            file_system_path: crate::from_json_optional(map, "FileSystemPath", path)?,
+        })
+    }
+}
+
 impl From<EfsFileSystemConfig> for Value<EfsFileSystemConfig> {
     fn from(value: EfsFileSystemConfig) -> Self {
         Value::Lit(value)
@@ -1011,6 +1313,17 @@ impl crate::ToJson for FSxLustreFileSystemConfig {
         crate::put(&mut out, "FileSystemId", &self.file_system_id);
         crate::put_opt(&mut out, "FileSystemPath", &self.file_system_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FSxLustreFileSystemConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemId", "FileSystemPath"])?;
+        Ok(Self {
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            file_system_path: crate::from_json_optional(map, "FileSystemPath", path)?,
+        })
     }
 }
 
@@ -1058,6 +1371,17 @@ impl crate::ToJson for HiddenSageMakerImage {
         crate::put_opt(&mut out, "SageMakerImageName", &self.sage_maker_image_name);
         crate::put_opt(&mut out, "VersionAliases", &self.version_aliases);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HiddenSageMakerImage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SageMakerImageName", "VersionAliases"])?;
+        Ok(Self {
+            sage_maker_image_name: crate::from_json_optional(map, "SageMakerImageName", path)?,
+            version_aliases: crate::from_json_optional(map, "VersionAliases", path)?,
+        })
     }
 }
 
@@ -1136,6 +1460,36 @@ impl crate::ToJson for IdleSettings {
             &self.min_idle_timeout_in_minutes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdleSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IdleTimeoutInMinutes",
+                "LifecycleManagement",
+                "MaxIdleTimeoutInMinutes",
+                "MinIdleTimeoutInMinutes",
+            ],
+        )?;
+        Ok(Self {
+            idle_timeout_in_minutes: crate::from_json_optional(map, "IdleTimeoutInMinutes", path)?,
+            lifecycle_management: crate::from_json_optional(map, "LifecycleManagement", path)?,
+            max_idle_timeout_in_minutes: crate::from_json_optional(
+                map,
+                "MaxIdleTimeoutInMinutes",
+                path,
+            )?,
+            min_idle_timeout_in_minutes: crate::from_json_optional(
+                map,
+                "MinIdleTimeoutInMinutes",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1242,6 +1596,40 @@ impl crate::ToJson for JupyterLabAppSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JupyterLabAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppLifecycleManagement",
+                "BuiltInLifecycleConfigArn",
+                "CodeRepositories",
+                "CustomImages",
+                "DefaultResourceSpec",
+                "LifecycleConfigArns",
+            ],
+        )?;
+        Ok(Self {
+            app_lifecycle_management: crate::from_json_optional(
+                map,
+                "AppLifecycleManagement",
+                path,
+            )?,
+            built_in_lifecycle_config_arn: crate::from_json_optional(
+                map,
+                "BuiltInLifecycleConfigArn",
+                path,
+            )?,
+            code_repositories: crate::from_json_optional(map, "CodeRepositories", path)?,
+            custom_images: crate::from_json_optional(map, "CustomImages", path)?,
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+            lifecycle_config_arns: crate::from_json_optional(map, "LifecycleConfigArns", path)?,
+        })
+    }
+}
+
 impl From<JupyterLabAppSettings> for Value<JupyterLabAppSettings> {
     fn from(value: JupyterLabAppSettings) -> Self {
         Value::Lit(value)
@@ -1286,6 +1674,18 @@ impl crate::ToJson for JupyterServerAppSettings {
         crate::put_opt(&mut out, "DefaultResourceSpec", &self.default_resource_spec);
         crate::put_opt(&mut out, "LifecycleConfigArns", &self.lifecycle_config_arns);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JupyterServerAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DefaultResourceSpec", "LifecycleConfigArns"])?;
+        Ok(Self {
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+            lifecycle_config_arns: crate::from_json_optional(map, "LifecycleConfigArns", path)?,
+        })
     }
 }
 
@@ -1348,6 +1748,22 @@ impl crate::ToJson for KernelGatewayAppSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KernelGatewayAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomImages", "DefaultResourceSpec", "LifecycleConfigArns"],
+        )?;
+        Ok(Self {
+            custom_images: crate::from_json_optional(map, "CustomImages", path)?,
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+            lifecycle_config_arns: crate::from_json_optional(map, "LifecycleConfigArns", path)?,
+        })
+    }
+}
+
 impl From<KernelGatewayAppSettings> for Value<KernelGatewayAppSettings> {
     fn from(value: KernelGatewayAppSettings) -> Self {
         Value::Lit(value)
@@ -1392,6 +1808,17 @@ impl crate::ToJson for RSessionAppSettings {
         crate::put_opt(&mut out, "CustomImages", &self.custom_images);
         crate::put_opt(&mut out, "DefaultResourceSpec", &self.default_resource_spec);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RSessionAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomImages", "DefaultResourceSpec"])?;
+        Ok(Self {
+            custom_images: crate::from_json_optional(map, "CustomImages", path)?,
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+        })
     }
 }
 
@@ -1440,6 +1867,17 @@ impl crate::ToJson for RStudioServerProAppSettings {
         crate::put_opt(&mut out, "AccessStatus", &self.access_status);
         crate::put_opt(&mut out, "UserGroup", &self.user_group);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RStudioServerProAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessStatus", "UserGroup"])?;
+        Ok(Self {
+            access_status: crate::from_json_optional(map, "AccessStatus", path)?,
+            user_group: crate::from_json_optional(map, "UserGroup", path)?,
+        })
     }
 }
 
@@ -1510,6 +1948,36 @@ impl crate::ToJson for RStudioServerProDomainSettings {
             &self.r_studio_package_manager_url,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RStudioServerProDomainSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultResourceSpec",
+                "DomainExecutionRoleArn",
+                "RStudioConnectUrl",
+                "RStudioPackageManagerUrl",
+            ],
+        )?;
+        Ok(Self {
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+            domain_execution_role_arn: crate::from_json_required(
+                map,
+                "DomainExecutionRoleArn",
+                path,
+            )?,
+            r_studio_connect_url: crate::from_json_optional(map, "RStudioConnectUrl", path)?,
+            r_studio_package_manager_url: crate::from_json_optional(
+                map,
+                "RStudioPackageManagerUrl",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1597,6 +2065,34 @@ impl crate::ToJson for ResourceSpec {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceType",
+                "LifecycleConfigArn",
+                "SageMakerImageArn",
+                "SageMakerImageVersionArn",
+                "TrainingPlanArn",
+            ],
+        )?;
+        Ok(Self {
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            lifecycle_config_arn: crate::from_json_optional(map, "LifecycleConfigArn", path)?,
+            sage_maker_image_arn: crate::from_json_optional(map, "SageMakerImageArn", path)?,
+            sage_maker_image_version_arn: crate::from_json_optional(
+                map,
+                "SageMakerImageVersionArn",
+                path,
+            )?,
+            training_plan_arn: crate::from_json_optional(map, "TrainingPlanArn", path)?,
+        })
+    }
+}
+
 impl From<ResourceSpec> for Value<ResourceSpec> {
     fn from(value: ResourceSpec) -> Self {
         Value::Lit(value)
@@ -1640,6 +2136,17 @@ impl crate::ToJson for S3FileSystemConfig {
         crate::put_opt(&mut out, "MountPath", &self.mount_path);
         crate::put_opt(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3FileSystemConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MountPath", "S3Uri"])?;
+        Ok(Self {
+            mount_path: crate::from_json_optional(map, "MountPath", path)?,
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -1705,6 +2212,22 @@ impl crate::ToJson for SharingSettings {
         crate::put_opt(&mut out, "S3KmsKeyId", &self.s3_kms_key_id);
         crate::put_opt(&mut out, "S3OutputPath", &self.s3_output_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharingSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NotebookOutputOption", "S3KmsKeyId", "S3OutputPath"],
+        )?;
+        Ok(Self {
+            notebook_output_option: crate::from_json_optional(map, "NotebookOutputOption", path)?,
+            s3_kms_key_id: crate::from_json_optional(map, "S3KmsKeyId", path)?,
+            s3_output_path: crate::from_json_optional(map, "S3OutputPath", path)?,
+        })
     }
 }
 
@@ -1785,6 +2308,32 @@ impl crate::ToJson for StudioWebPortalSettings {
             &self.hidden_sage_maker_image_version_aliases,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StudioWebPortalSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HiddenAppTypes",
+                "HiddenInstanceTypes",
+                "HiddenMlTools",
+                "HiddenSageMakerImageVersionAliases",
+            ],
+        )?;
+        Ok(Self {
+            hidden_app_types: crate::from_json_optional(map, "HiddenAppTypes", path)?,
+            hidden_instance_types: crate::from_json_optional(map, "HiddenInstanceTypes", path)?,
+            hidden_ml_tools: crate::from_json_optional(map, "HiddenMlTools", path)?,
+            hidden_sage_maker_image_version_aliases: crate::from_json_optional(
+                map,
+                "HiddenSageMakerImageVersionAliases",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1901,6 +2450,38 @@ impl crate::ToJson for UnifiedStudioSettings {
             &self.studio_web_portal_access,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UnifiedStudioSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainAccountId",
+                "DomainId",
+                "DomainRegion",
+                "EnvironmentId",
+                "ProjectId",
+                "ProjectS3Path",
+                "StudioWebPortalAccess",
+            ],
+        )?;
+        Ok(Self {
+            domain_account_id: crate::from_json_optional(map, "DomainAccountId", path)?,
+            domain_id: crate::from_json_optional(map, "DomainId", path)?,
+            domain_region: crate::from_json_optional(map, "DomainRegion", path)?,
+            environment_id: crate::from_json_optional(map, "EnvironmentId", path)?,
+            project_id: crate::from_json_optional(map, "ProjectId", path)?,
+            project_s3_path: crate::from_json_optional(map, "ProjectS3Path", path)?,
+            studio_web_portal_access: crate::from_json_optional(
+                map,
+                "StudioWebPortalAccess",
+                path,
+            )?,
+        })
     }
 }
 
@@ -2159,6 +2740,84 @@ impl crate::ToJson for UserSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoMountHomeEFS",
+                "CodeEditorAppSettings",
+                "CustomFileSystemConfigs",
+                "CustomPosixUserConfig",
+                "DefaultLandingUri",
+                "ExecutionRole",
+                "JupyterLabAppSettings",
+                "JupyterServerAppSettings",
+                "KernelGatewayAppSettings",
+                "RSessionAppSettings",
+                "RStudioServerProAppSettings",
+                "SecurityGroups",
+                "SharingSettings",
+                "SpaceStorageSettings",
+                "StudioWebPortal",
+                "StudioWebPortalSettings",
+            ],
+        )?;
+        Ok(Self {
+            auto_mount_home_efs: crate::from_json_optional(map, "AutoMountHomeEFS", path)?,
+            code_editor_app_settings: crate::from_json_optional(
+                map,
+                "CodeEditorAppSettings",
+                path,
+            )?,
+            custom_file_system_configs: crate::from_json_optional(
+                map,
+                "CustomFileSystemConfigs",
+                path,
+            )?,
+            custom_posix_user_config: crate::from_json_optional(
+                map,
+                "CustomPosixUserConfig",
+                path,
+            )?,
+            default_landing_uri: crate::from_json_optional(map, "DefaultLandingUri", path)?,
+            execution_role: crate::from_json_required(map, "ExecutionRole", path)?,
+            jupyter_lab_app_settings: crate::from_json_optional(
+                map,
+                "JupyterLabAppSettings",
+                path,
+            )?,
+            jupyter_server_app_settings: crate::from_json_optional(
+                map,
+                "JupyterServerAppSettings",
+                path,
+            )?,
+            kernel_gateway_app_settings: crate::from_json_optional(
+                map,
+                "KernelGatewayAppSettings",
+                path,
+            )?,
+            r_session_app_settings: crate::from_json_optional(map, "RSessionAppSettings", path)?,
+            r_studio_server_pro_app_settings: crate::from_json_optional(
+                map,
+                "RStudioServerProAppSettings",
+                path,
+            )?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            sharing_settings: crate::from_json_optional(map, "SharingSettings", path)?,
+            space_storage_settings: crate::from_json_optional(map, "SpaceStorageSettings", path)?,
+            studio_web_portal: crate::from_json_optional(map, "StudioWebPortal", path)?,
+            studio_web_portal_settings: crate::from_json_optional(
+                map,
+                "StudioWebPortalSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<UserSettings> for Value<UserSettings> {
     fn from(value: UserSettings) -> Self {
         Value::Lit(value)
@@ -2187,6 +2846,17 @@ impl AccessStatus {
 impl crate::ToJson for AccessStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -2728,6 +3398,189 @@ impl crate::ToJson for AppInstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppInstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("system", Self::System),
+                ("ml.t3.micro", Self::MlT3Micro),
+                ("ml.t3.small", Self::MlT3Small),
+                ("ml.t3.medium", Self::MlT3Medium),
+                ("ml.t3.large", Self::MlT3Large),
+                ("ml.t3.xlarge", Self::MlT3Xlarge),
+                ("ml.t3.2xlarge", Self::MlT32xlarge),
+                ("ml.m5.large", Self::MlM5Large),
+                ("ml.m5.xlarge", Self::MlM5Xlarge),
+                ("ml.m5.2xlarge", Self::MlM52xlarge),
+                ("ml.m5.4xlarge", Self::MlM54xlarge),
+                ("ml.m5.8xlarge", Self::MlM58xlarge),
+                ("ml.m5.12xlarge", Self::MlM512xlarge),
+                ("ml.m5.16xlarge", Self::MlM516xlarge),
+                ("ml.m5.24xlarge", Self::MlM524xlarge),
+                ("ml.m5d.large", Self::MlM5dLarge),
+                ("ml.m5d.xlarge", Self::MlM5dXlarge),
+                ("ml.m5d.2xlarge", Self::MlM5d2xlarge),
+                ("ml.m5d.4xlarge", Self::MlM5d4xlarge),
+                ("ml.m5d.8xlarge", Self::MlM5d8xlarge),
+                ("ml.m5d.12xlarge", Self::MlM5d12xlarge),
+                ("ml.m5d.16xlarge", Self::MlM5d16xlarge),
+                ("ml.m5d.24xlarge", Self::MlM5d24xlarge),
+                ("ml.c5.large", Self::MlC5Large),
+                ("ml.c5.xlarge", Self::MlC5Xlarge),
+                ("ml.c5.2xlarge", Self::MlC52xlarge),
+                ("ml.c5.4xlarge", Self::MlC54xlarge),
+                ("ml.c5.9xlarge", Self::MlC59xlarge),
+                ("ml.c5.12xlarge", Self::MlC512xlarge),
+                ("ml.c5.18xlarge", Self::MlC518xlarge),
+                ("ml.c5.24xlarge", Self::MlC524xlarge),
+                ("ml.p3.2xlarge", Self::MlP32xlarge),
+                ("ml.p3.8xlarge", Self::MlP38xlarge),
+                ("ml.p3.16xlarge", Self::MlP316xlarge),
+                ("ml.p3dn.24xlarge", Self::MlP3dn24xlarge),
+                ("ml.g4dn.xlarge", Self::MlG4dnXlarge),
+                ("ml.g4dn.2xlarge", Self::MlG4dn2xlarge),
+                ("ml.g4dn.4xlarge", Self::MlG4dn4xlarge),
+                ("ml.g4dn.8xlarge", Self::MlG4dn8xlarge),
+                ("ml.g4dn.12xlarge", Self::MlG4dn12xlarge),
+                ("ml.g4dn.16xlarge", Self::MlG4dn16xlarge),
+                ("ml.r5.large", Self::MlR5Large),
+                ("ml.r5.xlarge", Self::MlR5Xlarge),
+                ("ml.r5.2xlarge", Self::MlR52xlarge),
+                ("ml.r5.4xlarge", Self::MlR54xlarge),
+                ("ml.r5.8xlarge", Self::MlR58xlarge),
+                ("ml.r5.12xlarge", Self::MlR512xlarge),
+                ("ml.r5.16xlarge", Self::MlR516xlarge),
+                ("ml.r5.24xlarge", Self::MlR524xlarge),
+                ("ml.g5.xlarge", Self::MlG5Xlarge),
+                ("ml.g5.2xlarge", Self::MlG52xlarge),
+                ("ml.g5.4xlarge", Self::MlG54xlarge),
+                ("ml.g5.8xlarge", Self::MlG58xlarge),
+                ("ml.g5.12xlarge", Self::MlG512xlarge),
+                ("ml.g5.16xlarge", Self::MlG516xlarge),
+                ("ml.g5.24xlarge", Self::MlG524xlarge),
+                ("ml.g5.48xlarge", Self::MlG548xlarge),
+                ("ml.g6.xlarge", Self::MlG6Xlarge),
+                ("ml.g6.2xlarge", Self::MlG62xlarge),
+                ("ml.g6.4xlarge", Self::MlG64xlarge),
+                ("ml.g6.8xlarge", Self::MlG68xlarge),
+                ("ml.g6.12xlarge", Self::MlG612xlarge),
+                ("ml.g6.16xlarge", Self::MlG616xlarge),
+                ("ml.g6.24xlarge", Self::MlG624xlarge),
+                ("ml.g6.48xlarge", Self::MlG648xlarge),
+                ("ml.g6e.xlarge", Self::MlG6eXlarge),
+                ("ml.g6e.2xlarge", Self::MlG6e2xlarge),
+                ("ml.g6e.4xlarge", Self::MlG6e4xlarge),
+                ("ml.g6e.8xlarge", Self::MlG6e8xlarge),
+                ("ml.g6e.12xlarge", Self::MlG6e12xlarge),
+                ("ml.g6e.16xlarge", Self::MlG6e16xlarge),
+                ("ml.g6e.24xlarge", Self::MlG6e24xlarge),
+                ("ml.g6e.48xlarge", Self::MlG6e48xlarge),
+                ("ml.geospatial.interactive", Self::MlGeospatialInteractive),
+                ("ml.p4d.24xlarge", Self::MlP4d24xlarge),
+                ("ml.p4de.24xlarge", Self::MlP4de24xlarge),
+                ("ml.trn1.2xlarge", Self::MlTrn12xlarge),
+                ("ml.trn1.32xlarge", Self::MlTrn132xlarge),
+                ("ml.trn1n.32xlarge", Self::MlTrn1n32xlarge),
+                ("ml.p5.48xlarge", Self::MlP548xlarge),
+                ("ml.p5e.48xlarge", Self::MlP5e48xlarge),
+                ("ml.p5en.48xlarge", Self::MlP5en48xlarge),
+                ("ml.m6i.large", Self::MlM6iLarge),
+                ("ml.m6i.xlarge", Self::MlM6iXlarge),
+                ("ml.m6i.2xlarge", Self::MlM6i2xlarge),
+                ("ml.m6i.4xlarge", Self::MlM6i4xlarge),
+                ("ml.m6i.8xlarge", Self::MlM6i8xlarge),
+                ("ml.m6i.12xlarge", Self::MlM6i12xlarge),
+                ("ml.m6i.16xlarge", Self::MlM6i16xlarge),
+                ("ml.m6i.24xlarge", Self::MlM6i24xlarge),
+                ("ml.m6i.32xlarge", Self::MlM6i32xlarge),
+                ("ml.m7i.large", Self::MlM7iLarge),
+                ("ml.m7i.xlarge", Self::MlM7iXlarge),
+                ("ml.m7i.2xlarge", Self::MlM7i2xlarge),
+                ("ml.m7i.4xlarge", Self::MlM7i4xlarge),
+                ("ml.m7i.8xlarge", Self::MlM7i8xlarge),
+                ("ml.m7i.12xlarge", Self::MlM7i12xlarge),
+                ("ml.m7i.16xlarge", Self::MlM7i16xlarge),
+                ("ml.m7i.24xlarge", Self::MlM7i24xlarge),
+                ("ml.m7i.48xlarge", Self::MlM7i48xlarge),
+                ("ml.c6i.large", Self::MlC6iLarge),
+                ("ml.c6i.xlarge", Self::MlC6iXlarge),
+                ("ml.c6i.2xlarge", Self::MlC6i2xlarge),
+                ("ml.c6i.4xlarge", Self::MlC6i4xlarge),
+                ("ml.c6i.8xlarge", Self::MlC6i8xlarge),
+                ("ml.c6i.12xlarge", Self::MlC6i12xlarge),
+                ("ml.c6i.16xlarge", Self::MlC6i16xlarge),
+                ("ml.c6i.24xlarge", Self::MlC6i24xlarge),
+                ("ml.c6i.32xlarge", Self::MlC6i32xlarge),
+                ("ml.c7i.large", Self::MlC7iLarge),
+                ("ml.c7i.xlarge", Self::MlC7iXlarge),
+                ("ml.c7i.2xlarge", Self::MlC7i2xlarge),
+                ("ml.c7i.4xlarge", Self::MlC7i4xlarge),
+                ("ml.c7i.8xlarge", Self::MlC7i8xlarge),
+                ("ml.c7i.12xlarge", Self::MlC7i12xlarge),
+                ("ml.c7i.16xlarge", Self::MlC7i16xlarge),
+                ("ml.c7i.24xlarge", Self::MlC7i24xlarge),
+                ("ml.c7i.48xlarge", Self::MlC7i48xlarge),
+                ("ml.r6i.large", Self::MlR6iLarge),
+                ("ml.r6i.xlarge", Self::MlR6iXlarge),
+                ("ml.r6i.2xlarge", Self::MlR6i2xlarge),
+                ("ml.r6i.4xlarge", Self::MlR6i4xlarge),
+                ("ml.r6i.8xlarge", Self::MlR6i8xlarge),
+                ("ml.r6i.12xlarge", Self::MlR6i12xlarge),
+                ("ml.r6i.16xlarge", Self::MlR6i16xlarge),
+                ("ml.r6i.24xlarge", Self::MlR6i24xlarge),
+                ("ml.r6i.32xlarge", Self::MlR6i32xlarge),
+                ("ml.r7i.large", Self::MlR7iLarge),
+                ("ml.r7i.xlarge", Self::MlR7iXlarge),
+                ("ml.r7i.2xlarge", Self::MlR7i2xlarge),
+                ("ml.r7i.4xlarge", Self::MlR7i4xlarge),
+                ("ml.r7i.8xlarge", Self::MlR7i8xlarge),
+                ("ml.r7i.12xlarge", Self::MlR7i12xlarge),
+                ("ml.r7i.16xlarge", Self::MlR7i16xlarge),
+                ("ml.r7i.24xlarge", Self::MlR7i24xlarge),
+                ("ml.r7i.48xlarge", Self::MlR7i48xlarge),
+                ("ml.m6id.large", Self::MlM6idLarge),
+                ("ml.m6id.xlarge", Self::MlM6idXlarge),
+                ("ml.m6id.2xlarge", Self::MlM6id2xlarge),
+                ("ml.m6id.4xlarge", Self::MlM6id4xlarge),
+                ("ml.m6id.8xlarge", Self::MlM6id8xlarge),
+                ("ml.m6id.12xlarge", Self::MlM6id12xlarge),
+                ("ml.m6id.16xlarge", Self::MlM6id16xlarge),
+                ("ml.m6id.24xlarge", Self::MlM6id24xlarge),
+                ("ml.m6id.32xlarge", Self::MlM6id32xlarge),
+                ("ml.c6id.large", Self::MlC6idLarge),
+                ("ml.c6id.xlarge", Self::MlC6idXlarge),
+                ("ml.c6id.2xlarge", Self::MlC6id2xlarge),
+                ("ml.c6id.4xlarge", Self::MlC6id4xlarge),
+                ("ml.c6id.8xlarge", Self::MlC6id8xlarge),
+                ("ml.c6id.12xlarge", Self::MlC6id12xlarge),
+                ("ml.c6id.16xlarge", Self::MlC6id16xlarge),
+                ("ml.c6id.24xlarge", Self::MlC6id24xlarge),
+                ("ml.c6id.32xlarge", Self::MlC6id32xlarge),
+                ("ml.r6id.large", Self::MlR6idLarge),
+                ("ml.r6id.xlarge", Self::MlR6idXlarge),
+                ("ml.r6id.2xlarge", Self::MlR6id2xlarge),
+                ("ml.r6id.4xlarge", Self::MlR6id4xlarge),
+                ("ml.r6id.8xlarge", Self::MlR6id8xlarge),
+                ("ml.r6id.12xlarge", Self::MlR6id12xlarge),
+                ("ml.r6id.16xlarge", Self::MlR6id16xlarge),
+                ("ml.r6id.24xlarge", Self::MlR6id24xlarge),
+                ("ml.r6id.32xlarge", Self::MlR6id32xlarge),
+                ("ml.p5.4xlarge", Self::MlP54xlarge),
+                ("ml.p6-b200.48xlarge", Self::MlP6B20048xlarge),
+                ("ml.g7e.2xlarge", Self::MlG7e2xlarge),
+                ("ml.g7e.4xlarge", Self::MlG7e4xlarge),
+                ("ml.g7e.8xlarge", Self::MlG7e8xlarge),
+                ("ml.g7e.12xlarge", Self::MlG7e12xlarge),
+                ("ml.g7e.24xlarge", Self::MlG7e24xlarge),
+                ("ml.g7e.48xlarge", Self::MlG7e48xlarge),
+            ],
+        )
+    }
+}
+
 impl From<AppInstanceType> for Value<AppInstanceType> {
     fn from(value: AppInstanceType) -> Self {
         Value::Lit(value)
@@ -2756,6 +3609,20 @@ impl AppNetworkAccessType {
 impl crate::ToJson for AppNetworkAccessType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppNetworkAccessType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PublicInternetOnly", Self::PublicInternetOnly),
+                ("VpcOnly", Self::VpcOnly),
+            ],
+        )
     }
 }
 
@@ -2789,6 +3656,17 @@ impl AppSecurityGroupManagement {
 impl crate::ToJson for AppSecurityGroupManagement {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppSecurityGroupManagement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Service", Self::Service), ("Customer", Self::Customer)],
+        )
     }
 }
 
@@ -2838,6 +3716,25 @@ impl crate::ToJson for AppType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("JupyterServer", Self::JupyterServer),
+                ("TensorBoard", Self::TensorBoard),
+                ("RStudioServerPro", Self::RStudioServerPro),
+                ("JupyterLab", Self::JupyterLab),
+                ("CodeEditor", Self::CodeEditor),
+                ("DetailedProfiler", Self::DetailedProfiler),
+                ("Canvas", Self::Canvas),
+            ],
+        )
+    }
+}
+
 impl From<AppType> for Value<AppType> {
     fn from(value: AppType) -> Self {
         Value::Lit(value)
@@ -2866,6 +3763,13 @@ impl AuthMode {
 impl crate::ToJson for AuthMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SSO", Self::Sso), ("IAM", Self::Iam)])
     }
 }
 
@@ -2903,6 +3807,21 @@ impl crate::ToJson for AutoMountHomeEfs {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoMountHomeEfs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Enabled", Self::Enabled),
+                ("Disabled", Self::Disabled),
+                ("DefaultAsDomain", Self::DefaultAsDomain),
+            ],
+        )
+    }
+}
+
 impl From<AutoMountHomeEfs> for Value<AutoMountHomeEfs> {
     fn from(value: AutoMountHomeEfs) -> Self {
         Value::Lit(value)
@@ -2931,6 +3850,17 @@ impl EnableDockerAccess {
 impl crate::ToJson for EnableDockerAccess {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnableDockerAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -2966,6 +3896,20 @@ impl crate::ToJson for ExecutionRoleIdentityConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExecutionRoleIdentityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("USER_PROFILE_NAME", Self::UserProfileName),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
+    }
+}
+
 impl From<ExecutionRoleIdentityConfig> for Value<ExecutionRoleIdentityConfig> {
     fn from(value: ExecutionRoleIdentityConfig) -> Self {
         Value::Lit(value)
@@ -2995,6 +3939,17 @@ impl HomeEfsFileSystemCreation {
 impl crate::ToJson for HomeEfsFileSystemCreation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HomeEfsFileSystemCreation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
     }
 }
 
@@ -3029,6 +3984,17 @@ impl crate::ToJson for IpAddressType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPV4", Self::Ipv4), ("DUALSTACK", Self::Dualstack)],
+        )
+    }
+}
+
 impl From<IpAddressType> for Value<IpAddressType> {
     fn from(value: IpAddressType) -> Self {
         Value::Lit(value)
@@ -3057,6 +4023,17 @@ impl LifecycleManagement {
 impl crate::ToJson for LifecycleManagement {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleManagement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -3145,6 +4122,38 @@ impl crate::ToJson for MlTools {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MlTools {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DataWrangler", Self::DataWrangler),
+                ("FeatureStore", Self::FeatureStore),
+                ("EmrClusters", Self::EmrClusters),
+                ("AutoMl", Self::AutoMl),
+                ("Experiments", Self::Experiments),
+                ("Training", Self::Training),
+                ("ModelEvaluation", Self::ModelEvaluation),
+                ("Pipelines", Self::Pipelines),
+                ("Models", Self::Models),
+                ("JumpStart", Self::JumpStart),
+                ("InferenceRecommender", Self::InferenceRecommender),
+                ("Endpoints", Self::Endpoints),
+                ("Projects", Self::Projects),
+                ("InferenceOptimization", Self::InferenceOptimization),
+                ("HyperPodClusters", Self::HyperPodClusters),
+                ("Comet", Self::Comet),
+                ("DeepchecksLLMEvaluation", Self::DeepchecksLlmEvaluation),
+                ("Fiddler", Self::Fiddler),
+                ("LakeraGuard", Self::LakeraGuard),
+                ("PerformanceEvaluation", Self::PerformanceEvaluation),
+            ],
+        )
+    }
+}
+
 impl From<MlTools> for Value<MlTools> {
     fn from(value: MlTools) -> Self {
         Value::Lit(value)
@@ -3177,6 +4186,17 @@ impl crate::ToJson for NotebookOutputOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotebookOutputOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Allowed", Self::Allowed), ("Disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<NotebookOutputOption> for Value<NotebookOutputOption> {
     fn from(value: NotebookOutputOption) -> Self {
         Value::Lit(value)
@@ -3202,6 +4222,17 @@ impl SageMakerImageName {
 impl crate::ToJson for SageMakerImageName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SageMakerImageName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("sagemaker_distribution", Self::SagemakerDistribution)],
+        )
     }
 }
 
@@ -3234,6 +4265,17 @@ impl StudioWebPortal {
 impl crate::ToJson for StudioWebPortal {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StudioWebPortal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -3272,6 +4314,17 @@ impl crate::ToJson for StudioWebPortalAccess {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StudioWebPortalAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<StudioWebPortalAccess> for Value<StudioWebPortalAccess> {
     fn from(value: StudioWebPortalAccess) -> Self {
         Value::Lit(value)
@@ -3301,6 +4354,17 @@ impl TagPropagation {
 impl crate::ToJson for TagPropagation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagPropagation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -3334,6 +4398,20 @@ impl UserGroup {
 impl crate::ToJson for UserGroup {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("R_STUDIO_ADMIN", Self::RStudioAdmin),
+                ("R_STUDIO_USER", Self::RStudioUser),
+            ],
+        )
     }
 }
 

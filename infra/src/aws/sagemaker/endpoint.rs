@@ -125,6 +125,46 @@ impl crate::ToJson for Endpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Endpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeploymentConfig",
+                "EndpointConfigName",
+                "EndpointName",
+                "ExcludeRetainedVariantProperties",
+                "RetainAllVariantProperties",
+                "RetainDeploymentConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            deployment_config: crate::from_json_optional(map, "DeploymentConfig", path)?,
+            endpoint_config_name: crate::from_json_required(map, "EndpointConfigName", path)?,
+            endpoint_name: crate::from_json_optional(map, "EndpointName", path)?,
+            exclude_retained_variant_properties: crate::from_json_optional(
+                map,
+                "ExcludeRetainedVariantProperties",
+                path,
+            )?,
+            retain_all_variant_properties: crate::from_json_optional(
+                map,
+                "RetainAllVariantProperties",
+                path,
+            )?,
+            retain_deployment_config: crate::from_json_optional(
+                map,
+                "RetainDeploymentConfig",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Endpoint` (`Fn::GetAtt`).
 impl crate::Handle<Endpoint> {
     /// `Fn::GetAtt` `EndpointArn`. The Amazon Resource Name (ARN) of the endpoint.
@@ -157,6 +197,16 @@ impl crate::ToJson for Alarm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Alarm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmName"])?;
+        Ok(Self {
+            alarm_name: crate::from_json_required(map, "AlarmName", path)?,
+        })
+    }
+}
+
 impl From<Alarm> for Value<Alarm> {
     fn from(value: Alarm) -> Self {
         Value::Lit(value)
@@ -185,6 +235,16 @@ impl crate::ToJson for AutoRollbackConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Alarms", &self.alarms);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoRollbackConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alarms"])?;
+        Ok(Self {
+            alarms: crate::from_json_required(map, "Alarms", path)?,
+        })
     }
 }
 
@@ -253,6 +313,38 @@ impl crate::ToJson for BlueGreenUpdatePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlueGreenUpdatePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaximumExecutionTimeoutInSeconds",
+                "TerminationWaitInSeconds",
+                "TrafficRoutingConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            maximum_execution_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumExecutionTimeoutInSeconds",
+                path,
+            )?,
+            termination_wait_in_seconds: crate::from_json_optional(
+                map,
+                "TerminationWaitInSeconds",
+                path,
+            )?,
+            traffic_routing_configuration: crate::from_json_required(
+                map,
+                "TrafficRoutingConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<BlueGreenUpdatePolicy> for Value<BlueGreenUpdatePolicy> {
     fn from(value: BlueGreenUpdatePolicy) -> Self {
         Value::Lit(value)
@@ -285,6 +377,17 @@ impl crate::ToJson for CapacitySize {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacitySize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -359,6 +462,34 @@ impl crate::ToJson for DeploymentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoRollbackConfiguration",
+                "BlueGreenUpdatePolicy",
+                "RollingUpdatePolicy",
+            ],
+        )?;
+        Ok(Self {
+            auto_rollback_configuration: crate::from_json_optional(
+                map,
+                "AutoRollbackConfiguration",
+                path,
+            )?,
+            blue_green_update_policy: crate::from_json_optional(
+                map,
+                "BlueGreenUpdatePolicy",
+                path,
+            )?,
+            rolling_update_policy: crate::from_json_optional(map, "RollingUpdatePolicy", path)?,
+        })
+    }
+}
+
 impl From<DeploymentConfig> for Value<DeploymentConfig> {
     fn from(value: DeploymentConfig) -> Self {
         Value::Lit(value)
@@ -430,6 +561,40 @@ impl crate::ToJson for RollingUpdatePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RollingUpdatePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaximumBatchSize",
+                "MaximumExecutionTimeoutInSeconds",
+                "RollbackMaximumBatchSize",
+                "WaitIntervalInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            maximum_batch_size: crate::from_json_required(map, "MaximumBatchSize", path)?,
+            maximum_execution_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumExecutionTimeoutInSeconds",
+                path,
+            )?,
+            rollback_maximum_batch_size: crate::from_json_optional(
+                map,
+                "RollbackMaximumBatchSize",
+                path,
+            )?,
+            wait_interval_in_seconds: crate::from_json_required(
+                map,
+                "WaitIntervalInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RollingUpdatePolicy> for Value<RollingUpdatePolicy> {
     fn from(value: RollingUpdatePolicy) -> Self {
         Value::Lit(value)
@@ -495,6 +660,32 @@ impl crate::ToJson for TrafficRoutingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficRoutingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CanarySize",
+                "LinearStepSize",
+                "Type",
+                "WaitIntervalInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            canary_size: crate::from_json_optional(map, "CanarySize", path)?,
+            linear_step_size: crate::from_json_optional(map, "LinearStepSize", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            wait_interval_in_seconds: crate::from_json_optional(
+                map,
+                "WaitIntervalInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TrafficRoutingConfig> for Value<TrafficRoutingConfig> {
     fn from(value: TrafficRoutingConfig) -> Self {
         Value::Lit(value)
@@ -532,6 +723,16 @@ impl crate::ToJson for VariantProperty {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VariantProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VariantPropertyType"])?;
+        Ok(Self {
+            variant_property_type: crate::from_json_optional(map, "VariantPropertyType", path)?,
+        })
+    }
+}
+
 impl From<VariantProperty> for Value<VariantProperty> {
     fn from(value: VariantProperty) -> Self {
         Value::Lit(value)
@@ -566,6 +767,21 @@ impl crate::ToJson for TrafficRoutingConfigType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrafficRoutingConfigType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL_AT_ONCE", Self::AllAtOnce),
+                ("CANARY", Self::Canary),
+                ("LINEAR", Self::Linear),
+            ],
+        )
+    }
+}
+
 impl From<TrafficRoutingConfigType> for Value<TrafficRoutingConfigType> {
     fn from(value: TrafficRoutingConfigType) -> Self {
         Value::Lit(value)
@@ -594,6 +810,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CAPACITY_PERCENT", Self::CapacityPercent),
+                ("INSTANCE_COUNT", Self::InstanceCount),
+            ],
+        )
     }
 }
 

@@ -188,6 +188,52 @@ impl crate::ToJson for EndpointConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AsyncInferenceConfig",
+                "DataCaptureConfig",
+                "EnableNetworkIsolation",
+                "EndpointConfigName",
+                "ExecutionRoleArn",
+                "ExplainerConfig",
+                "KmsKeyId",
+                "MetricsConfig",
+                "ProductionVariants",
+                "ShadowProductionVariants",
+                "Tags",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            async_inference_config: crate::from_json_optional(map, "AsyncInferenceConfig", path)?,
+            data_capture_config: crate::from_json_optional(map, "DataCaptureConfig", path)?,
+            enable_network_isolation: crate::from_json_optional(
+                map,
+                "EnableNetworkIsolation",
+                path,
+            )?,
+            endpoint_config_name: crate::from_json_optional(map, "EndpointConfigName", path)?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            explainer_config: crate::from_json_optional(map, "ExplainerConfig", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            metrics_config: crate::from_json_optional(map, "MetricsConfig", path)?,
+            production_variants: crate::from_json_required(map, "ProductionVariants", path)?,
+            shadow_production_variants: crate::from_json_optional(
+                map,
+                "ShadowProductionVariants",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::EndpointConfig` (`Fn::GetAtt`).
 impl crate::Handle<EndpointConfig> {
     /// `Fn::GetAtt` `EndpointConfigArn`. The Amazon Resource Name (ARN) of the endpoint
@@ -234,6 +280,20 @@ impl crate::ToJson for AsyncInferenceClientConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AsyncInferenceClientConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxConcurrentInvocationsPerInstance"])?;
+        Ok(Self {
+            max_concurrent_invocations_per_instance: crate::from_json_optional(
+                map,
+                "MaxConcurrentInvocationsPerInstance",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AsyncInferenceClientConfig> for Value<AsyncInferenceClientConfig> {
     fn from(value: AsyncInferenceClientConfig) -> Self {
         Value::Lit(value)
@@ -273,6 +333,17 @@ impl crate::ToJson for AsyncInferenceConfig {
         crate::put_opt(&mut out, "ClientConfig", &self.client_config);
         crate::put(&mut out, "OutputConfig", &self.output_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AsyncInferenceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientConfig", "OutputConfig"])?;
+        Ok(Self {
+            client_config: crate::from_json_optional(map, "ClientConfig", path)?,
+            output_config: crate::from_json_required(map, "OutputConfig", path)?,
+        })
     }
 }
 
@@ -340,6 +411,26 @@ impl crate::ToJson for AsyncInferenceNotificationConfig {
         );
         crate::put_opt(&mut out, "SuccessTopic", &self.success_topic);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AsyncInferenceNotificationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ErrorTopic", "IncludeInferenceResponseIn", "SuccessTopic"],
+        )?;
+        Ok(Self {
+            error_topic: crate::from_json_optional(map, "ErrorTopic", path)?,
+            include_inference_response_in: crate::from_json_optional(
+                map,
+                "IncludeInferenceResponseIn",
+                path,
+            )?,
+            success_topic: crate::from_json_optional(map, "SuccessTopic", path)?,
+        })
     }
 }
 
@@ -414,6 +505,28 @@ impl crate::ToJson for AsyncInferenceOutputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AsyncInferenceOutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "KmsKeyId",
+                "NotificationConfig",
+                "S3FailurePath",
+                "S3OutputPath",
+            ],
+        )?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            notification_config: crate::from_json_optional(map, "NotificationConfig", path)?,
+            s3_failure_path: crate::from_json_optional(map, "S3FailurePath", path)?,
+            s3_output_path: crate::from_json_optional(map, "S3OutputPath", path)?,
+        })
+    }
+}
+
 impl From<AsyncInferenceOutputConfig> for Value<AsyncInferenceOutputConfig> {
     fn from(value: AsyncInferenceOutputConfig) -> Self {
         Value::Lit(value)
@@ -463,6 +576,25 @@ impl crate::ToJson for CapacityReservationConfig {
         );
         crate::put_opt(&mut out, "MlReservationArn", &self.ml_reservation_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CapacityReservationPreference", "MlReservationArn"],
+        )?;
+        Ok(Self {
+            capacity_reservation_preference: crate::from_json_optional(
+                map,
+                "CapacityReservationPreference",
+                path,
+            )?,
+            ml_reservation_arn: crate::from_json_optional(map, "MlReservationArn", path)?,
+        })
     }
 }
 
@@ -516,6 +648,17 @@ impl crate::ToJson for CaptureContentTypeHeader {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptureContentTypeHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CsvContentTypes", "JsonContentTypes"])?;
+        Ok(Self {
+            csv_content_types: crate::from_json_optional(map, "CsvContentTypes", path)?,
+            json_content_types: crate::from_json_optional(map, "JsonContentTypes", path)?,
+        })
+    }
+}
+
 impl From<CaptureContentTypeHeader> for Value<CaptureContentTypeHeader> {
     fn from(value: CaptureContentTypeHeader) -> Self {
         Value::Lit(value)
@@ -544,6 +687,16 @@ impl crate::ToJson for CaptureOption {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "CaptureMode", &self.capture_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptureOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CaptureMode"])?;
+        Ok(Self {
+            capture_mode: crate::from_json_required(map, "CaptureMode", path)?,
+        })
     }
 }
 
@@ -595,6 +748,22 @@ impl crate::ToJson for ClarifyExplainerConfig {
         crate::put_opt(&mut out, "InferenceConfig", &self.inference_config);
         crate::put(&mut out, "ShapConfig", &self.shap_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClarifyExplainerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EnableExplanations", "InferenceConfig", "ShapConfig"],
+        )?;
+        Ok(Self {
+            enable_explanations: crate::from_json_optional(map, "EnableExplanations", path)?,
+            inference_config: crate::from_json_optional(map, "InferenceConfig", path)?,
+            shap_config: crate::from_json_required(map, "ShapConfig", path)?,
+        })
     }
 }
 
@@ -754,6 +923,42 @@ impl crate::ToJson for ClarifyInferenceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClarifyInferenceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContentTemplate",
+                "FeatureHeaders",
+                "FeatureTypes",
+                "FeaturesAttribute",
+                "LabelAttribute",
+                "LabelHeaders",
+                "LabelIndex",
+                "MaxPayloadInMB",
+                "MaxRecordCount",
+                "ProbabilityAttribute",
+                "ProbabilityIndex",
+            ],
+        )?;
+        Ok(Self {
+            content_template: crate::from_json_optional(map, "ContentTemplate", path)?,
+            feature_headers: crate::from_json_optional(map, "FeatureHeaders", path)?,
+            feature_types: crate::from_json_optional(map, "FeatureTypes", path)?,
+            features_attribute: crate::from_json_optional(map, "FeaturesAttribute", path)?,
+            label_attribute: crate::from_json_optional(map, "LabelAttribute", path)?,
+            label_headers: crate::from_json_optional(map, "LabelHeaders", path)?,
+            label_index: crate::from_json_optional(map, "LabelIndex", path)?,
+            max_payload_in_mb: crate::from_json_optional(map, "MaxPayloadInMB", path)?,
+            max_record_count: crate::from_json_optional(map, "MaxRecordCount", path)?,
+            probability_attribute: crate::from_json_optional(map, "ProbabilityAttribute", path)?,
+            probability_index: crate::from_json_optional(map, "ProbabilityIndex", path)?,
+        })
+    }
+}
+
 impl From<ClarifyInferenceConfig> for Value<ClarifyInferenceConfig> {
     fn from(value: ClarifyInferenceConfig) -> Self {
         Value::Lit(value)
@@ -813,6 +1018,19 @@ impl crate::ToJson for ClarifyShapBaselineConfig {
         crate::put_opt(&mut out, "ShapBaseline", &self.shap_baseline);
         crate::put_opt(&mut out, "ShapBaselineUri", &self.shap_baseline_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClarifyShapBaselineConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["MimeType", "ShapBaseline", "ShapBaselineUri"])?;
+        Ok(Self {
+            mime_type: crate::from_json_optional(map, "MimeType", path)?,
+            shap_baseline: crate::from_json_optional(map, "ShapBaseline", path)?,
+            shap_baseline_uri: crate::from_json_optional(map, "ShapBaselineUri", path)?,
+        })
     }
 }
 
@@ -892,6 +1110,30 @@ impl crate::ToJson for ClarifyShapConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClarifyShapConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NumberOfSamples",
+                "Seed",
+                "ShapBaselineConfig",
+                "TextConfig",
+                "UseLogit",
+            ],
+        )?;
+        Ok(Self {
+            number_of_samples: crate::from_json_optional(map, "NumberOfSamples", path)?,
+            seed: crate::from_json_optional(map, "Seed", path)?,
+            shap_baseline_config: crate::from_json_required(map, "ShapBaselineConfig", path)?,
+            text_config: crate::from_json_optional(map, "TextConfig", path)?,
+            use_logit: crate::from_json_optional(map, "UseLogit", path)?,
+        })
+    }
+}
+
 impl From<ClarifyShapConfig> for Value<ClarifyShapConfig> {
     fn from(value: ClarifyShapConfig) -> Self {
         Value::Lit(value)
@@ -928,6 +1170,17 @@ impl crate::ToJson for ClarifyTextConfig {
         crate::put(&mut out, "Granularity", &self.granularity);
         crate::put(&mut out, "Language", &self.language);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClarifyTextConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Granularity", "Language"])?;
+        Ok(Self {
+            granularity: crate::from_json_required(map, "Granularity", path)?,
+            language: crate::from_json_required(map, "Language", path)?,
+        })
     }
 }
 
@@ -972,6 +1225,17 @@ impl crate::ToJson for CoreDumpConfig {
         crate::put(&mut out, "DestinationS3Uri", &self.destination_s3_uri);
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CoreDumpConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationS3Uri", "KmsKeyId"])?;
+        Ok(Self {
+            destination_s3_uri: crate::from_json_required(map, "DestinationS3Uri", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
     }
 }
 
@@ -1062,6 +1326,40 @@ impl crate::ToJson for DataCaptureConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataCaptureConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CaptureContentTypeHeader",
+                "CaptureOptions",
+                "DestinationS3Uri",
+                "EnableCapture",
+                "InitialSamplingPercentage",
+                "KmsKeyId",
+            ],
+        )?;
+        Ok(Self {
+            capture_content_type_header: crate::from_json_optional(
+                map,
+                "CaptureContentTypeHeader",
+                path,
+            )?,
+            capture_options: crate::from_json_required(map, "CaptureOptions", path)?,
+            destination_s3_uri: crate::from_json_required(map, "DestinationS3Uri", path)?,
+            enable_capture: crate::from_json_optional(map, "EnableCapture", path)?,
+            initial_sampling_percentage: crate::from_json_required(
+                map,
+                "InitialSamplingPercentage",
+                path,
+            )?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
+    }
+}
+
 impl From<DataCaptureConfig> for Value<DataCaptureConfig> {
     fn from(value: DataCaptureConfig) -> Self {
         Value::Lit(value)
@@ -1103,6 +1401,20 @@ impl crate::ToJson for ExplainerConfig {
             &self.clarify_explainer_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExplainerConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClarifyExplainerConfig"])?;
+        Ok(Self {
+            clarify_explainer_config: crate::from_json_optional(
+                map,
+                "ClarifyExplainerConfig",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1157,6 +1469,22 @@ impl crate::ToJson for InstancePool {
         crate::put_opt(&mut out, "ModelNameOverride", &self.model_name_override);
         crate::put(&mut out, "Priority", &self.priority);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstancePool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InstanceType", "ModelNameOverride", "Priority"],
+        )?;
+        Ok(Self {
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            model_name_override: crate::from_json_optional(map, "ModelNameOverride", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+        })
     }
 }
 
@@ -1226,6 +1554,28 @@ impl crate::ToJson for ManagedInstanceScaling {
         crate::put_opt(&mut out, "ScaleInPolicy", &self.scale_in_policy);
         crate::put_opt(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedInstanceScaling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxInstanceCount",
+                "MinInstanceCount",
+                "ScaleInPolicy",
+                "Status",
+            ],
+        )?;
+        Ok(Self {
+            max_instance_count: crate::from_json_optional(map, "MaxInstanceCount", path)?,
+            min_instance_count: crate::from_json_optional(map, "MinInstanceCount", path)?,
+            scale_in_policy: crate::from_json_optional(map, "ScaleInPolicy", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
     }
 }
 
@@ -1304,6 +1654,34 @@ impl crate::ToJson for MetricsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableDetailedObservability",
+                "EnableEnhancedMetrics",
+                "MetricPublishFrequencyInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            enable_detailed_observability: crate::from_json_optional(
+                map,
+                "EnableDetailedObservability",
+                path,
+            )?,
+            enable_enhanced_metrics: crate::from_json_optional(map, "EnableEnhancedMetrics", path)?,
+            metric_publish_frequency_in_seconds: crate::from_json_optional(
+                map,
+                "MetricPublishFrequencyInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MetricsConfig> for Value<MetricsConfig> {
     fn from(value: MetricsConfig) -> Self {
         Value::Lit(value)
@@ -1355,6 +1733,17 @@ impl crate::ToJson for PrefixAwareRoutingConfig {
         );
         crate::put_opt(&mut out, "PrefixLength", &self.prefix_length);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrefixAwareRoutingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConcurrencyThreshold", "PrefixLength"])?;
+        Ok(Self {
+            concurrency_threshold: crate::from_json_optional(map, "ConcurrencyThreshold", path)?,
+            prefix_length: crate::from_json_optional(map, "PrefixLength", path)?,
+        })
     }
 }
 
@@ -1614,6 +2003,74 @@ impl crate::ToJson for ProductionVariant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProductionVariant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityReservationConfig",
+                "ContainerStartupHealthCheckTimeoutInSeconds",
+                "CoreDumpConfig",
+                "EnableSSMAccess",
+                "InferenceAmiVersion",
+                "InitialInstanceCount",
+                "InitialVariantWeight",
+                "InstancePools",
+                "InstanceType",
+                "ManagedInstanceScaling",
+                "ModelDataDownloadTimeoutInSeconds",
+                "ModelName",
+                "RoutingConfig",
+                "ServerlessConfig",
+                "VariantInstanceProvisionTimeoutInSeconds",
+                "VariantName",
+                "VolumeSizeInGB",
+            ],
+        )?;
+        Ok(Self {
+            capacity_reservation_config: crate::from_json_optional(
+                map,
+                "CapacityReservationConfig",
+                path,
+            )?,
+            container_startup_health_check_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "ContainerStartupHealthCheckTimeoutInSeconds",
+                path,
+            )?,
+            core_dump_config: crate::from_json_optional(map, "CoreDumpConfig", path)?,
+            enable_ssm_access: crate::from_json_optional(map, "EnableSSMAccess", path)?,
+            inference_ami_version: crate::from_json_optional(map, "InferenceAmiVersion", path)?,
+            initial_instance_count: crate::from_json_optional(map, "InitialInstanceCount", path)?,
+            initial_variant_weight: crate::from_json_optional(map, "InitialVariantWeight", path)?,
+            instance_pools: crate::from_json_optional(map, "InstancePools", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            managed_instance_scaling: crate::from_json_optional(
+                map,
+                "ManagedInstanceScaling",
+                path,
+            )?,
+            model_data_download_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "ModelDataDownloadTimeoutInSeconds",
+                path,
+            )?,
+            model_name: crate::from_json_optional(map, "ModelName", path)?,
+            routing_config: crate::from_json_optional(map, "RoutingConfig", path)?,
+            serverless_config: crate::from_json_optional(map, "ServerlessConfig", path)?,
+            variant_instance_provision_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "VariantInstanceProvisionTimeoutInSeconds",
+                path,
+            )?,
+            variant_name: crate::from_json_required(map, "VariantName", path)?,
+            volume_size_in_gb: crate::from_json_optional(map, "VolumeSizeInGB", path)?,
+        })
+    }
+}
+
 impl From<ProductionVariant> for Value<ProductionVariant> {
     fn from(value: ProductionVariant) -> Self {
         Value::Lit(value)
@@ -1666,6 +2123,22 @@ impl crate::ToJson for RoutingConfig {
         );
         crate::put_opt(&mut out, "RoutingStrategy", &self.routing_strategy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["PrefixAwareRoutingConfig", "RoutingStrategy"])?;
+        Ok(Self {
+            prefix_aware_routing_config: crate::from_json_optional(
+                map,
+                "PrefixAwareRoutingConfig",
+                path,
+            )?,
+            routing_strategy: crate::from_json_optional(map, "RoutingStrategy", path)?,
+        })
     }
 }
 
@@ -1725,6 +2198,22 @@ impl crate::ToJson for ScaleInPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScaleInPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CooldownInMinutes", "MaximumStepSize", "Strategy"],
+        )?;
+        Ok(Self {
+            cooldown_in_minutes: crate::from_json_optional(map, "CooldownInMinutes", path)?,
+            maximum_step_size: crate::from_json_optional(map, "MaximumStepSize", path)?,
+            strategy: crate::from_json_required(map, "Strategy", path)?,
+        })
+    }
+}
+
 impl From<ScaleInPolicy> for Value<ScaleInPolicy> {
     fn from(value: ScaleInPolicy) -> Self {
         Value::Lit(value)
@@ -1779,6 +2268,26 @@ impl crate::ToJson for ServerlessConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerlessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxConcurrency", "MemorySizeInMB", "ProvisionedConcurrency"],
+        )?;
+        Ok(Self {
+            max_concurrency: crate::from_json_required(map, "MaxConcurrency", path)?,
+            memory_size_in_mb: crate::from_json_required(map, "MemorySizeInMB", path)?,
+            provisioned_concurrency: crate::from_json_optional(
+                map,
+                "ProvisionedConcurrency",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ServerlessConfig> for Value<ServerlessConfig> {
     fn from(value: ServerlessConfig) -> Self {
         Value::Lit(value)
@@ -1820,6 +2329,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -1854,6 +2374,21 @@ impl crate::ToJson for CaptureMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptureMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Input", Self::Input),
+                ("InputAndOutput", Self::InputAndOutput),
+                ("Output", Self::Output),
+            ],
+        )
+    }
+}
+
 impl From<CaptureMode> for Value<CaptureMode> {
     fn from(value: CaptureMode) -> Self {
         Value::Lit(value)
@@ -1882,6 +2417,20 @@ impl IncludeInferenceResponseInItem {
 impl crate::ToJson for IncludeInferenceResponseInItem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncludeInferenceResponseInItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ERROR_NOTIFICATION_TOPIC", Self::ErrorNotificationTopic),
+                ("SUCCESS_NOTIFICATION_TOPIC", Self::SuccessNotificationTopic),
+            ],
+        )
     }
 }
 
@@ -1927,6 +2476,38 @@ impl InferenceAmiVersion {
 impl crate::ToJson for InferenceAmiVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceAmiVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "al2-ami-sagemaker-inference-gpu-2",
+                    Self::Al2AmiSagemakerInferenceGpu2,
+                ),
+                (
+                    "al2-ami-sagemaker-inference-gpu-2-1",
+                    Self::Al2AmiSagemakerInferenceGpu21,
+                ),
+                (
+                    "al2-ami-sagemaker-inference-gpu-3-1",
+                    Self::Al2AmiSagemakerInferenceGpu31,
+                ),
+                (
+                    "al2-ami-sagemaker-inference-neuron-2",
+                    Self::Al2AmiSagemakerInferenceNeuron2,
+                ),
+                (
+                    "al2023-ami-sagemaker-inference-gpu-4-1",
+                    Self::Al2023AmiSagemakerInferenceGpu41,
+                ),
+            ],
+        )
     }
 }
 
@@ -2786,6 +3367,295 @@ impl crate::ToJson for InstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ml.c4.2xlarge", Self::MlC42xlarge),
+                ("ml.c4.4xlarge", Self::MlC44xlarge),
+                ("ml.c4.8xlarge", Self::MlC48xlarge),
+                ("ml.c4.large", Self::MlC4Large),
+                ("ml.c4.xlarge", Self::MlC4Xlarge),
+                ("ml.c5.18xlarge", Self::MlC518xlarge),
+                ("ml.c5.2xlarge", Self::MlC52xlarge),
+                ("ml.c5.4xlarge", Self::MlC54xlarge),
+                ("ml.c5.9xlarge", Self::MlC59xlarge),
+                ("ml.c5.large", Self::MlC5Large),
+                ("ml.c5.xlarge", Self::MlC5Xlarge),
+                ("ml.c5d.18xlarge", Self::MlC5d18xlarge),
+                ("ml.c5d.2xlarge", Self::MlC5d2xlarge),
+                ("ml.c5d.4xlarge", Self::MlC5d4xlarge),
+                ("ml.c5d.9xlarge", Self::MlC5d9xlarge),
+                ("ml.c5d.large", Self::MlC5dLarge),
+                ("ml.c5d.xlarge", Self::MlC5dXlarge),
+                ("ml.c6g.12xlarge", Self::MlC6g12xlarge),
+                ("ml.c6g.16xlarge", Self::MlC6g16xlarge),
+                ("ml.c6g.2xlarge", Self::MlC6g2xlarge),
+                ("ml.c6g.4xlarge", Self::MlC6g4xlarge),
+                ("ml.c6g.8xlarge", Self::MlC6g8xlarge),
+                ("ml.c6g.large", Self::MlC6gLarge),
+                ("ml.c6g.xlarge", Self::MlC6gXlarge),
+                ("ml.c6gd.12xlarge", Self::MlC6gd12xlarge),
+                ("ml.c6gd.16xlarge", Self::MlC6gd16xlarge),
+                ("ml.c6gd.2xlarge", Self::MlC6gd2xlarge),
+                ("ml.c6gd.4xlarge", Self::MlC6gd4xlarge),
+                ("ml.c6gd.8xlarge", Self::MlC6gd8xlarge),
+                ("ml.c6gd.large", Self::MlC6gdLarge),
+                ("ml.c6gd.xlarge", Self::MlC6gdXlarge),
+                ("ml.c6gn.12xlarge", Self::MlC6gn12xlarge),
+                ("ml.c6gn.16xlarge", Self::MlC6gn16xlarge),
+                ("ml.c6gn.2xlarge", Self::MlC6gn2xlarge),
+                ("ml.c6gn.4xlarge", Self::MlC6gn4xlarge),
+                ("ml.c6gn.8xlarge", Self::MlC6gn8xlarge),
+                ("ml.c6gn.large", Self::MlC6gnLarge),
+                ("ml.c6gn.xlarge", Self::MlC6gnXlarge),
+                ("ml.c6i.12xlarge", Self::MlC6i12xlarge),
+                ("ml.c6i.16xlarge", Self::MlC6i16xlarge),
+                ("ml.c6i.24xlarge", Self::MlC6i24xlarge),
+                ("ml.c6i.2xlarge", Self::MlC6i2xlarge),
+                ("ml.c6i.32xlarge", Self::MlC6i32xlarge),
+                ("ml.c6i.4xlarge", Self::MlC6i4xlarge),
+                ("ml.c6i.8xlarge", Self::MlC6i8xlarge),
+                ("ml.c6i.large", Self::MlC6iLarge),
+                ("ml.c6i.xlarge", Self::MlC6iXlarge),
+                ("ml.c6in.12xlarge", Self::MlC6in12xlarge),
+                ("ml.c6in.16xlarge", Self::MlC6in16xlarge),
+                ("ml.c6in.24xlarge", Self::MlC6in24xlarge),
+                ("ml.c6in.2xlarge", Self::MlC6in2xlarge),
+                ("ml.c6in.32xlarge", Self::MlC6in32xlarge),
+                ("ml.c6in.4xlarge", Self::MlC6in4xlarge),
+                ("ml.c6in.8xlarge", Self::MlC6in8xlarge),
+                ("ml.c6in.large", Self::MlC6inLarge),
+                ("ml.c6in.xlarge", Self::MlC6inXlarge),
+                ("ml.c7g.12xlarge", Self::MlC7g12xlarge),
+                ("ml.c7g.16xlarge", Self::MlC7g16xlarge),
+                ("ml.c7g.2xlarge", Self::MlC7g2xlarge),
+                ("ml.c7g.4xlarge", Self::MlC7g4xlarge),
+                ("ml.c7g.8xlarge", Self::MlC7g8xlarge),
+                ("ml.c7g.large", Self::MlC7gLarge),
+                ("ml.c7g.xlarge", Self::MlC7gXlarge),
+                ("ml.c7i.12xlarge", Self::MlC7i12xlarge),
+                ("ml.c7i.16xlarge", Self::MlC7i16xlarge),
+                ("ml.c7i.24xlarge", Self::MlC7i24xlarge),
+                ("ml.c7i.2xlarge", Self::MlC7i2xlarge),
+                ("ml.c7i.48xlarge", Self::MlC7i48xlarge),
+                ("ml.c7i.4xlarge", Self::MlC7i4xlarge),
+                ("ml.c7i.8xlarge", Self::MlC7i8xlarge),
+                ("ml.c7i.large", Self::MlC7iLarge),
+                ("ml.c7i.xlarge", Self::MlC7iXlarge),
+                ("ml.c8g.12xlarge", Self::MlC8g12xlarge),
+                ("ml.c8g.16xlarge", Self::MlC8g16xlarge),
+                ("ml.c8g.24xlarge", Self::MlC8g24xlarge),
+                ("ml.c8g.2xlarge", Self::MlC8g2xlarge),
+                ("ml.c8g.48xlarge", Self::MlC8g48xlarge),
+                ("ml.c8g.4xlarge", Self::MlC8g4xlarge),
+                ("ml.c8g.8xlarge", Self::MlC8g8xlarge),
+                ("ml.c8g.large", Self::MlC8gLarge),
+                ("ml.c8g.medium", Self::MlC8gMedium),
+                ("ml.c8g.xlarge", Self::MlC8gXlarge),
+                ("ml.dl1.24xlarge", Self::MlDl124xlarge),
+                ("ml.g4dn.12xlarge", Self::MlG4dn12xlarge),
+                ("ml.g4dn.16xlarge", Self::MlG4dn16xlarge),
+                ("ml.g4dn.2xlarge", Self::MlG4dn2xlarge),
+                ("ml.g4dn.4xlarge", Self::MlG4dn4xlarge),
+                ("ml.g4dn.8xlarge", Self::MlG4dn8xlarge),
+                ("ml.g4dn.xlarge", Self::MlG4dnXlarge),
+                ("ml.g5.12xlarge", Self::MlG512xlarge),
+                ("ml.g5.16xlarge", Self::MlG516xlarge),
+                ("ml.g5.24xlarge", Self::MlG524xlarge),
+                ("ml.g5.2xlarge", Self::MlG52xlarge),
+                ("ml.g5.48xlarge", Self::MlG548xlarge),
+                ("ml.g5.4xlarge", Self::MlG54xlarge),
+                ("ml.g5.8xlarge", Self::MlG58xlarge),
+                ("ml.g5.xlarge", Self::MlG5Xlarge),
+                ("ml.g6.12xlarge", Self::MlG612xlarge),
+                ("ml.g6.16xlarge", Self::MlG616xlarge),
+                ("ml.g6.24xlarge", Self::MlG624xlarge),
+                ("ml.g6.2xlarge", Self::MlG62xlarge),
+                ("ml.g6.48xlarge", Self::MlG648xlarge),
+                ("ml.g6.4xlarge", Self::MlG64xlarge),
+                ("ml.g6.8xlarge", Self::MlG68xlarge),
+                ("ml.g6.xlarge", Self::MlG6Xlarge),
+                ("ml.g6e.12xlarge", Self::MlG6e12xlarge),
+                ("ml.g6e.16xlarge", Self::MlG6e16xlarge),
+                ("ml.g6e.24xlarge", Self::MlG6e24xlarge),
+                ("ml.g6e.2xlarge", Self::MlG6e2xlarge),
+                ("ml.g6e.48xlarge", Self::MlG6e48xlarge),
+                ("ml.g6e.4xlarge", Self::MlG6e4xlarge),
+                ("ml.g6e.8xlarge", Self::MlG6e8xlarge),
+                ("ml.g6e.xlarge", Self::MlG6eXlarge),
+                ("ml.g7.12xlarge", Self::MlG712xlarge),
+                ("ml.g7.24xlarge", Self::MlG724xlarge),
+                ("ml.g7.2xlarge", Self::MlG72xlarge),
+                ("ml.g7.48xlarge", Self::MlG748xlarge),
+                ("ml.g7.4xlarge", Self::MlG74xlarge),
+                ("ml.g7.8xlarge", Self::MlG78xlarge),
+                ("ml.g7e.12xlarge", Self::MlG7e12xlarge),
+                ("ml.g7e.24xlarge", Self::MlG7e24xlarge),
+                ("ml.g7e.2xlarge", Self::MlG7e2xlarge),
+                ("ml.g7e.48xlarge", Self::MlG7e48xlarge),
+                ("ml.g7e.4xlarge", Self::MlG7e4xlarge),
+                ("ml.g7e.8xlarge", Self::MlG7e8xlarge),
+                ("ml.inf1.24xlarge", Self::MlInf124xlarge),
+                ("ml.inf1.2xlarge", Self::MlInf12xlarge),
+                ("ml.inf1.6xlarge", Self::MlInf16xlarge),
+                ("ml.inf1.xlarge", Self::MlInf1Xlarge),
+                ("ml.inf2.24xlarge", Self::MlInf224xlarge),
+                ("ml.inf2.48xlarge", Self::MlInf248xlarge),
+                ("ml.inf2.8xlarge", Self::MlInf28xlarge),
+                ("ml.inf2.xlarge", Self::MlInf2Xlarge),
+                ("ml.m4.10xlarge", Self::MlM410xlarge),
+                ("ml.m4.16xlarge", Self::MlM416xlarge),
+                ("ml.m4.2xlarge", Self::MlM42xlarge),
+                ("ml.m4.4xlarge", Self::MlM44xlarge),
+                ("ml.m4.xlarge", Self::MlM4Xlarge),
+                ("ml.m5.12xlarge", Self::MlM512xlarge),
+                ("ml.m5.24xlarge", Self::MlM524xlarge),
+                ("ml.m5.2xlarge", Self::MlM52xlarge),
+                ("ml.m5.4xlarge", Self::MlM54xlarge),
+                ("ml.m5.large", Self::MlM5Large),
+                ("ml.m5.xlarge", Self::MlM5Xlarge),
+                ("ml.m5d.12xlarge", Self::MlM5d12xlarge),
+                ("ml.m5d.24xlarge", Self::MlM5d24xlarge),
+                ("ml.m5d.2xlarge", Self::MlM5d2xlarge),
+                ("ml.m5d.4xlarge", Self::MlM5d4xlarge),
+                ("ml.m5d.large", Self::MlM5dLarge),
+                ("ml.m5d.xlarge", Self::MlM5dXlarge),
+                ("ml.m6g.12xlarge", Self::MlM6g12xlarge),
+                ("ml.m6g.16xlarge", Self::MlM6g16xlarge),
+                ("ml.m6g.2xlarge", Self::MlM6g2xlarge),
+                ("ml.m6g.4xlarge", Self::MlM6g4xlarge),
+                ("ml.m6g.8xlarge", Self::MlM6g8xlarge),
+                ("ml.m6g.large", Self::MlM6gLarge),
+                ("ml.m6g.xlarge", Self::MlM6gXlarge),
+                ("ml.m6gd.12xlarge", Self::MlM6gd12xlarge),
+                ("ml.m6gd.16xlarge", Self::MlM6gd16xlarge),
+                ("ml.m6gd.2xlarge", Self::MlM6gd2xlarge),
+                ("ml.m6gd.4xlarge", Self::MlM6gd4xlarge),
+                ("ml.m6gd.8xlarge", Self::MlM6gd8xlarge),
+                ("ml.m6gd.large", Self::MlM6gdLarge),
+                ("ml.m6gd.xlarge", Self::MlM6gdXlarge),
+                ("ml.m6i.12xlarge", Self::MlM6i12xlarge),
+                ("ml.m6i.16xlarge", Self::MlM6i16xlarge),
+                ("ml.m6i.24xlarge", Self::MlM6i24xlarge),
+                ("ml.m6i.2xlarge", Self::MlM6i2xlarge),
+                ("ml.m6i.32xlarge", Self::MlM6i32xlarge),
+                ("ml.m6i.4xlarge", Self::MlM6i4xlarge),
+                ("ml.m6i.8xlarge", Self::MlM6i8xlarge),
+                ("ml.m6i.large", Self::MlM6iLarge),
+                ("ml.m6i.xlarge", Self::MlM6iXlarge),
+                ("ml.m7i.12xlarge", Self::MlM7i12xlarge),
+                ("ml.m7i.16xlarge", Self::MlM7i16xlarge),
+                ("ml.m7i.24xlarge", Self::MlM7i24xlarge),
+                ("ml.m7i.2xlarge", Self::MlM7i2xlarge),
+                ("ml.m7i.48xlarge", Self::MlM7i48xlarge),
+                ("ml.m7i.4xlarge", Self::MlM7i4xlarge),
+                ("ml.m7i.8xlarge", Self::MlM7i8xlarge),
+                ("ml.m7i.large", Self::MlM7iLarge),
+                ("ml.m7i.xlarge", Self::MlM7iXlarge),
+                ("ml.m8g.12xlarge", Self::MlM8g12xlarge),
+                ("ml.m8g.16xlarge", Self::MlM8g16xlarge),
+                ("ml.m8g.24xlarge", Self::MlM8g24xlarge),
+                ("ml.m8g.2xlarge", Self::MlM8g2xlarge),
+                ("ml.m8g.48xlarge", Self::MlM8g48xlarge),
+                ("ml.m8g.4xlarge", Self::MlM8g4xlarge),
+                ("ml.m8g.8xlarge", Self::MlM8g8xlarge),
+                ("ml.m8g.large", Self::MlM8gLarge),
+                ("ml.m8g.medium", Self::MlM8gMedium),
+                ("ml.m8g.xlarge", Self::MlM8gXlarge),
+                ("ml.p2.16xlarge", Self::MlP216xlarge),
+                ("ml.p2.8xlarge", Self::MlP28xlarge),
+                ("ml.p2.xlarge", Self::MlP2Xlarge),
+                ("ml.p3.16xlarge", Self::MlP316xlarge),
+                ("ml.p3.2xlarge", Self::MlP32xlarge),
+                ("ml.p3.8xlarge", Self::MlP38xlarge),
+                ("ml.p4d.24xlarge", Self::MlP4d24xlarge),
+                ("ml.p4de.24xlarge", Self::MlP4de24xlarge),
+                ("ml.p5.48xlarge", Self::MlP548xlarge),
+                ("ml.p5.4xlarge", Self::MlP54xlarge),
+                ("ml.p5e.48xlarge", Self::MlP5e48xlarge),
+                ("ml.p5en.48xlarge", Self::MlP5en48xlarge),
+                ("ml.p6-b200.48xlarge", Self::MlP6B20048xlarge),
+                ("ml.p6-b300.48xlarge", Self::MlP6B30048xlarge),
+                ("ml.p6e-gb200.36xlarge", Self::MlP6eGb20036xlarge),
+                ("ml.r5.12xlarge", Self::MlR512xlarge),
+                ("ml.r5.24xlarge", Self::MlR524xlarge),
+                ("ml.r5.2xlarge", Self::MlR52xlarge),
+                ("ml.r5.4xlarge", Self::MlR54xlarge),
+                ("ml.r5.large", Self::MlR5Large),
+                ("ml.r5.xlarge", Self::MlR5Xlarge),
+                ("ml.r5d.12xlarge", Self::MlR5d12xlarge),
+                ("ml.r5d.24xlarge", Self::MlR5d24xlarge),
+                ("ml.r5d.2xlarge", Self::MlR5d2xlarge),
+                ("ml.r5d.4xlarge", Self::MlR5d4xlarge),
+                ("ml.r5d.large", Self::MlR5dLarge),
+                ("ml.r5d.xlarge", Self::MlR5dXlarge),
+                ("ml.r6g.12xlarge", Self::MlR6g12xlarge),
+                ("ml.r6g.16xlarge", Self::MlR6g16xlarge),
+                ("ml.r6g.2xlarge", Self::MlR6g2xlarge),
+                ("ml.r6g.4xlarge", Self::MlR6g4xlarge),
+                ("ml.r6g.8xlarge", Self::MlR6g8xlarge),
+                ("ml.r6g.large", Self::MlR6gLarge),
+                ("ml.r6g.xlarge", Self::MlR6gXlarge),
+                ("ml.r6gd.12xlarge", Self::MlR6gd12xlarge),
+                ("ml.r6gd.16xlarge", Self::MlR6gd16xlarge),
+                ("ml.r6gd.2xlarge", Self::MlR6gd2xlarge),
+                ("ml.r6gd.4xlarge", Self::MlR6gd4xlarge),
+                ("ml.r6gd.8xlarge", Self::MlR6gd8xlarge),
+                ("ml.r6gd.large", Self::MlR6gdLarge),
+                ("ml.r6gd.xlarge", Self::MlR6gdXlarge),
+                ("ml.r6i.12xlarge", Self::MlR6i12xlarge),
+                ("ml.r6i.16xlarge", Self::MlR6i16xlarge),
+                ("ml.r6i.24xlarge", Self::MlR6i24xlarge),
+                ("ml.r6i.2xlarge", Self::MlR6i2xlarge),
+                ("ml.r6i.32xlarge", Self::MlR6i32xlarge),
+                ("ml.r6i.4xlarge", Self::MlR6i4xlarge),
+                ("ml.r6i.8xlarge", Self::MlR6i8xlarge),
+                ("ml.r6i.large", Self::MlR6iLarge),
+                ("ml.r6i.xlarge", Self::MlR6iXlarge),
+                ("ml.r7gd.12xlarge", Self::MlR7gd12xlarge),
+                ("ml.r7gd.16xlarge", Self::MlR7gd16xlarge),
+                ("ml.r7gd.2xlarge", Self::MlR7gd2xlarge),
+                ("ml.r7gd.4xlarge", Self::MlR7gd4xlarge),
+                ("ml.r7gd.8xlarge", Self::MlR7gd8xlarge),
+                ("ml.r7gd.large", Self::MlR7gdLarge),
+                ("ml.r7gd.medium", Self::MlR7gdMedium),
+                ("ml.r7gd.xlarge", Self::MlR7gdXlarge),
+                ("ml.r7i.12xlarge", Self::MlR7i12xlarge),
+                ("ml.r7i.16xlarge", Self::MlR7i16xlarge),
+                ("ml.r7i.24xlarge", Self::MlR7i24xlarge),
+                ("ml.r7i.2xlarge", Self::MlR7i2xlarge),
+                ("ml.r7i.48xlarge", Self::MlR7i48xlarge),
+                ("ml.r7i.4xlarge", Self::MlR7i4xlarge),
+                ("ml.r7i.8xlarge", Self::MlR7i8xlarge),
+                ("ml.r7i.large", Self::MlR7iLarge),
+                ("ml.r7i.xlarge", Self::MlR7iXlarge),
+                ("ml.r8g.12xlarge", Self::MlR8g12xlarge),
+                ("ml.r8g.16xlarge", Self::MlR8g16xlarge),
+                ("ml.r8g.24xlarge", Self::MlR8g24xlarge),
+                ("ml.r8g.2xlarge", Self::MlR8g2xlarge),
+                ("ml.r8g.48xlarge", Self::MlR8g48xlarge),
+                ("ml.r8g.4xlarge", Self::MlR8g4xlarge),
+                ("ml.r8g.8xlarge", Self::MlR8g8xlarge),
+                ("ml.r8g.large", Self::MlR8gLarge),
+                ("ml.r8g.medium", Self::MlR8gMedium),
+                ("ml.r8g.xlarge", Self::MlR8gXlarge),
+                ("ml.t2.2xlarge", Self::MlT22xlarge),
+                ("ml.t2.large", Self::MlT2Large),
+                ("ml.t2.medium", Self::MlT2Medium),
+                ("ml.t2.xlarge", Self::MlT2Xlarge),
+                ("ml.trn1.2xlarge", Self::MlTrn12xlarge),
+                ("ml.trn1.32xlarge", Self::MlTrn132xlarge),
+                ("ml.trn1n.32xlarge", Self::MlTrn1n32xlarge),
+                ("ml.trn2.48xlarge", Self::MlTrn248xlarge),
+            ],
+        )
+    }
+}
+
 impl From<InstanceType> for Value<InstanceType> {
     fn from(value: InstanceType) -> Self {
         Value::Lit(value)
@@ -3642,6 +4512,295 @@ impl crate::ToJson for ProductionVariantInstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProductionVariantInstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ml.c4.2xlarge", Self::MlC42xlarge),
+                ("ml.c4.4xlarge", Self::MlC44xlarge),
+                ("ml.c4.8xlarge", Self::MlC48xlarge),
+                ("ml.c4.large", Self::MlC4Large),
+                ("ml.c4.xlarge", Self::MlC4Xlarge),
+                ("ml.c5.18xlarge", Self::MlC518xlarge),
+                ("ml.c5.2xlarge", Self::MlC52xlarge),
+                ("ml.c5.4xlarge", Self::MlC54xlarge),
+                ("ml.c5.9xlarge", Self::MlC59xlarge),
+                ("ml.c5.large", Self::MlC5Large),
+                ("ml.c5.xlarge", Self::MlC5Xlarge),
+                ("ml.c5d.18xlarge", Self::MlC5d18xlarge),
+                ("ml.c5d.2xlarge", Self::MlC5d2xlarge),
+                ("ml.c5d.4xlarge", Self::MlC5d4xlarge),
+                ("ml.c5d.9xlarge", Self::MlC5d9xlarge),
+                ("ml.c5d.large", Self::MlC5dLarge),
+                ("ml.c5d.xlarge", Self::MlC5dXlarge),
+                ("ml.c6g.12xlarge", Self::MlC6g12xlarge),
+                ("ml.c6g.16xlarge", Self::MlC6g16xlarge),
+                ("ml.c6g.2xlarge", Self::MlC6g2xlarge),
+                ("ml.c6g.4xlarge", Self::MlC6g4xlarge),
+                ("ml.c6g.8xlarge", Self::MlC6g8xlarge),
+                ("ml.c6g.large", Self::MlC6gLarge),
+                ("ml.c6g.xlarge", Self::MlC6gXlarge),
+                ("ml.c6gd.12xlarge", Self::MlC6gd12xlarge),
+                ("ml.c6gd.16xlarge", Self::MlC6gd16xlarge),
+                ("ml.c6gd.2xlarge", Self::MlC6gd2xlarge),
+                ("ml.c6gd.4xlarge", Self::MlC6gd4xlarge),
+                ("ml.c6gd.8xlarge", Self::MlC6gd8xlarge),
+                ("ml.c6gd.large", Self::MlC6gdLarge),
+                ("ml.c6gd.xlarge", Self::MlC6gdXlarge),
+                ("ml.c6gn.12xlarge", Self::MlC6gn12xlarge),
+                ("ml.c6gn.16xlarge", Self::MlC6gn16xlarge),
+                ("ml.c6gn.2xlarge", Self::MlC6gn2xlarge),
+                ("ml.c6gn.4xlarge", Self::MlC6gn4xlarge),
+                ("ml.c6gn.8xlarge", Self::MlC6gn8xlarge),
+                ("ml.c6gn.large", Self::MlC6gnLarge),
+                ("ml.c6gn.xlarge", Self::MlC6gnXlarge),
+                ("ml.c6i.12xlarge", Self::MlC6i12xlarge),
+                ("ml.c6i.16xlarge", Self::MlC6i16xlarge),
+                ("ml.c6i.24xlarge", Self::MlC6i24xlarge),
+                ("ml.c6i.2xlarge", Self::MlC6i2xlarge),
+                ("ml.c6i.32xlarge", Self::MlC6i32xlarge),
+                ("ml.c6i.4xlarge", Self::MlC6i4xlarge),
+                ("ml.c6i.8xlarge", Self::MlC6i8xlarge),
+                ("ml.c6i.large", Self::MlC6iLarge),
+                ("ml.c6i.xlarge", Self::MlC6iXlarge),
+                ("ml.c6in.12xlarge", Self::MlC6in12xlarge),
+                ("ml.c6in.16xlarge", Self::MlC6in16xlarge),
+                ("ml.c6in.24xlarge", Self::MlC6in24xlarge),
+                ("ml.c6in.2xlarge", Self::MlC6in2xlarge),
+                ("ml.c6in.32xlarge", Self::MlC6in32xlarge),
+                ("ml.c6in.4xlarge", Self::MlC6in4xlarge),
+                ("ml.c6in.8xlarge", Self::MlC6in8xlarge),
+                ("ml.c6in.large", Self::MlC6inLarge),
+                ("ml.c6in.xlarge", Self::MlC6inXlarge),
+                ("ml.c7g.12xlarge", Self::MlC7g12xlarge),
+                ("ml.c7g.16xlarge", Self::MlC7g16xlarge),
+                ("ml.c7g.2xlarge", Self::MlC7g2xlarge),
+                ("ml.c7g.4xlarge", Self::MlC7g4xlarge),
+                ("ml.c7g.8xlarge", Self::MlC7g8xlarge),
+                ("ml.c7g.large", Self::MlC7gLarge),
+                ("ml.c7g.xlarge", Self::MlC7gXlarge),
+                ("ml.c7i.12xlarge", Self::MlC7i12xlarge),
+                ("ml.c7i.16xlarge", Self::MlC7i16xlarge),
+                ("ml.c7i.24xlarge", Self::MlC7i24xlarge),
+                ("ml.c7i.2xlarge", Self::MlC7i2xlarge),
+                ("ml.c7i.48xlarge", Self::MlC7i48xlarge),
+                ("ml.c7i.4xlarge", Self::MlC7i4xlarge),
+                ("ml.c7i.8xlarge", Self::MlC7i8xlarge),
+                ("ml.c7i.large", Self::MlC7iLarge),
+                ("ml.c7i.xlarge", Self::MlC7iXlarge),
+                ("ml.c8g.12xlarge", Self::MlC8g12xlarge),
+                ("ml.c8g.16xlarge", Self::MlC8g16xlarge),
+                ("ml.c8g.24xlarge", Self::MlC8g24xlarge),
+                ("ml.c8g.2xlarge", Self::MlC8g2xlarge),
+                ("ml.c8g.48xlarge", Self::MlC8g48xlarge),
+                ("ml.c8g.4xlarge", Self::MlC8g4xlarge),
+                ("ml.c8g.8xlarge", Self::MlC8g8xlarge),
+                ("ml.c8g.large", Self::MlC8gLarge),
+                ("ml.c8g.medium", Self::MlC8gMedium),
+                ("ml.c8g.xlarge", Self::MlC8gXlarge),
+                ("ml.dl1.24xlarge", Self::MlDl124xlarge),
+                ("ml.g4dn.12xlarge", Self::MlG4dn12xlarge),
+                ("ml.g4dn.16xlarge", Self::MlG4dn16xlarge),
+                ("ml.g4dn.2xlarge", Self::MlG4dn2xlarge),
+                ("ml.g4dn.4xlarge", Self::MlG4dn4xlarge),
+                ("ml.g4dn.8xlarge", Self::MlG4dn8xlarge),
+                ("ml.g4dn.xlarge", Self::MlG4dnXlarge),
+                ("ml.g5.12xlarge", Self::MlG512xlarge),
+                ("ml.g5.16xlarge", Self::MlG516xlarge),
+                ("ml.g5.24xlarge", Self::MlG524xlarge),
+                ("ml.g5.2xlarge", Self::MlG52xlarge),
+                ("ml.g5.48xlarge", Self::MlG548xlarge),
+                ("ml.g5.4xlarge", Self::MlG54xlarge),
+                ("ml.g5.8xlarge", Self::MlG58xlarge),
+                ("ml.g5.xlarge", Self::MlG5Xlarge),
+                ("ml.g6.12xlarge", Self::MlG612xlarge),
+                ("ml.g6.16xlarge", Self::MlG616xlarge),
+                ("ml.g6.24xlarge", Self::MlG624xlarge),
+                ("ml.g6.2xlarge", Self::MlG62xlarge),
+                ("ml.g6.48xlarge", Self::MlG648xlarge),
+                ("ml.g6.4xlarge", Self::MlG64xlarge),
+                ("ml.g6.8xlarge", Self::MlG68xlarge),
+                ("ml.g6.xlarge", Self::MlG6Xlarge),
+                ("ml.g6e.12xlarge", Self::MlG6e12xlarge),
+                ("ml.g6e.16xlarge", Self::MlG6e16xlarge),
+                ("ml.g6e.24xlarge", Self::MlG6e24xlarge),
+                ("ml.g6e.2xlarge", Self::MlG6e2xlarge),
+                ("ml.g6e.48xlarge", Self::MlG6e48xlarge),
+                ("ml.g6e.4xlarge", Self::MlG6e4xlarge),
+                ("ml.g6e.8xlarge", Self::MlG6e8xlarge),
+                ("ml.g6e.xlarge", Self::MlG6eXlarge),
+                ("ml.g7.12xlarge", Self::MlG712xlarge),
+                ("ml.g7.24xlarge", Self::MlG724xlarge),
+                ("ml.g7.2xlarge", Self::MlG72xlarge),
+                ("ml.g7.48xlarge", Self::MlG748xlarge),
+                ("ml.g7.4xlarge", Self::MlG74xlarge),
+                ("ml.g7.8xlarge", Self::MlG78xlarge),
+                ("ml.g7e.12xlarge", Self::MlG7e12xlarge),
+                ("ml.g7e.24xlarge", Self::MlG7e24xlarge),
+                ("ml.g7e.2xlarge", Self::MlG7e2xlarge),
+                ("ml.g7e.48xlarge", Self::MlG7e48xlarge),
+                ("ml.g7e.4xlarge", Self::MlG7e4xlarge),
+                ("ml.g7e.8xlarge", Self::MlG7e8xlarge),
+                ("ml.inf1.24xlarge", Self::MlInf124xlarge),
+                ("ml.inf1.2xlarge", Self::MlInf12xlarge),
+                ("ml.inf1.6xlarge", Self::MlInf16xlarge),
+                ("ml.inf1.xlarge", Self::MlInf1Xlarge),
+                ("ml.inf2.24xlarge", Self::MlInf224xlarge),
+                ("ml.inf2.48xlarge", Self::MlInf248xlarge),
+                ("ml.inf2.8xlarge", Self::MlInf28xlarge),
+                ("ml.inf2.xlarge", Self::MlInf2Xlarge),
+                ("ml.m4.10xlarge", Self::MlM410xlarge),
+                ("ml.m4.16xlarge", Self::MlM416xlarge),
+                ("ml.m4.2xlarge", Self::MlM42xlarge),
+                ("ml.m4.4xlarge", Self::MlM44xlarge),
+                ("ml.m4.xlarge", Self::MlM4Xlarge),
+                ("ml.m5.12xlarge", Self::MlM512xlarge),
+                ("ml.m5.24xlarge", Self::MlM524xlarge),
+                ("ml.m5.2xlarge", Self::MlM52xlarge),
+                ("ml.m5.4xlarge", Self::MlM54xlarge),
+                ("ml.m5.large", Self::MlM5Large),
+                ("ml.m5.xlarge", Self::MlM5Xlarge),
+                ("ml.m5d.12xlarge", Self::MlM5d12xlarge),
+                ("ml.m5d.24xlarge", Self::MlM5d24xlarge),
+                ("ml.m5d.2xlarge", Self::MlM5d2xlarge),
+                ("ml.m5d.4xlarge", Self::MlM5d4xlarge),
+                ("ml.m5d.large", Self::MlM5dLarge),
+                ("ml.m5d.xlarge", Self::MlM5dXlarge),
+                ("ml.m6g.12xlarge", Self::MlM6g12xlarge),
+                ("ml.m6g.16xlarge", Self::MlM6g16xlarge),
+                ("ml.m6g.2xlarge", Self::MlM6g2xlarge),
+                ("ml.m6g.4xlarge", Self::MlM6g4xlarge),
+                ("ml.m6g.8xlarge", Self::MlM6g8xlarge),
+                ("ml.m6g.large", Self::MlM6gLarge),
+                ("ml.m6g.xlarge", Self::MlM6gXlarge),
+                ("ml.m6gd.12xlarge", Self::MlM6gd12xlarge),
+                ("ml.m6gd.16xlarge", Self::MlM6gd16xlarge),
+                ("ml.m6gd.2xlarge", Self::MlM6gd2xlarge),
+                ("ml.m6gd.4xlarge", Self::MlM6gd4xlarge),
+                ("ml.m6gd.8xlarge", Self::MlM6gd8xlarge),
+                ("ml.m6gd.large", Self::MlM6gdLarge),
+                ("ml.m6gd.xlarge", Self::MlM6gdXlarge),
+                ("ml.m6i.12xlarge", Self::MlM6i12xlarge),
+                ("ml.m6i.16xlarge", Self::MlM6i16xlarge),
+                ("ml.m6i.24xlarge", Self::MlM6i24xlarge),
+                ("ml.m6i.2xlarge", Self::MlM6i2xlarge),
+                ("ml.m6i.32xlarge", Self::MlM6i32xlarge),
+                ("ml.m6i.4xlarge", Self::MlM6i4xlarge),
+                ("ml.m6i.8xlarge", Self::MlM6i8xlarge),
+                ("ml.m6i.large", Self::MlM6iLarge),
+                ("ml.m6i.xlarge", Self::MlM6iXlarge),
+                ("ml.m7i.12xlarge", Self::MlM7i12xlarge),
+                ("ml.m7i.16xlarge", Self::MlM7i16xlarge),
+                ("ml.m7i.24xlarge", Self::MlM7i24xlarge),
+                ("ml.m7i.2xlarge", Self::MlM7i2xlarge),
+                ("ml.m7i.48xlarge", Self::MlM7i48xlarge),
+                ("ml.m7i.4xlarge", Self::MlM7i4xlarge),
+                ("ml.m7i.8xlarge", Self::MlM7i8xlarge),
+                ("ml.m7i.large", Self::MlM7iLarge),
+                ("ml.m7i.xlarge", Self::MlM7iXlarge),
+                ("ml.m8g.12xlarge", Self::MlM8g12xlarge),
+                ("ml.m8g.16xlarge", Self::MlM8g16xlarge),
+                ("ml.m8g.24xlarge", Self::MlM8g24xlarge),
+                ("ml.m8g.2xlarge", Self::MlM8g2xlarge),
+                ("ml.m8g.48xlarge", Self::MlM8g48xlarge),
+                ("ml.m8g.4xlarge", Self::MlM8g4xlarge),
+                ("ml.m8g.8xlarge", Self::MlM8g8xlarge),
+                ("ml.m8g.large", Self::MlM8gLarge),
+                ("ml.m8g.medium", Self::MlM8gMedium),
+                ("ml.m8g.xlarge", Self::MlM8gXlarge),
+                ("ml.p2.16xlarge", Self::MlP216xlarge),
+                ("ml.p2.8xlarge", Self::MlP28xlarge),
+                ("ml.p2.xlarge", Self::MlP2Xlarge),
+                ("ml.p3.16xlarge", Self::MlP316xlarge),
+                ("ml.p3.2xlarge", Self::MlP32xlarge),
+                ("ml.p3.8xlarge", Self::MlP38xlarge),
+                ("ml.p4d.24xlarge", Self::MlP4d24xlarge),
+                ("ml.p4de.24xlarge", Self::MlP4de24xlarge),
+                ("ml.p5.48xlarge", Self::MlP548xlarge),
+                ("ml.p5.4xlarge", Self::MlP54xlarge),
+                ("ml.p5e.48xlarge", Self::MlP5e48xlarge),
+                ("ml.p5en.48xlarge", Self::MlP5en48xlarge),
+                ("ml.p6-b200.48xlarge", Self::MlP6B20048xlarge),
+                ("ml.p6-b300.48xlarge", Self::MlP6B30048xlarge),
+                ("ml.p6e-gb200.36xlarge", Self::MlP6eGb20036xlarge),
+                ("ml.r5.12xlarge", Self::MlR512xlarge),
+                ("ml.r5.24xlarge", Self::MlR524xlarge),
+                ("ml.r5.2xlarge", Self::MlR52xlarge),
+                ("ml.r5.4xlarge", Self::MlR54xlarge),
+                ("ml.r5.large", Self::MlR5Large),
+                ("ml.r5.xlarge", Self::MlR5Xlarge),
+                ("ml.r5d.12xlarge", Self::MlR5d12xlarge),
+                ("ml.r5d.24xlarge", Self::MlR5d24xlarge),
+                ("ml.r5d.2xlarge", Self::MlR5d2xlarge),
+                ("ml.r5d.4xlarge", Self::MlR5d4xlarge),
+                ("ml.r5d.large", Self::MlR5dLarge),
+                ("ml.r5d.xlarge", Self::MlR5dXlarge),
+                ("ml.r6g.12xlarge", Self::MlR6g12xlarge),
+                ("ml.r6g.16xlarge", Self::MlR6g16xlarge),
+                ("ml.r6g.2xlarge", Self::MlR6g2xlarge),
+                ("ml.r6g.4xlarge", Self::MlR6g4xlarge),
+                ("ml.r6g.8xlarge", Self::MlR6g8xlarge),
+                ("ml.r6g.large", Self::MlR6gLarge),
+                ("ml.r6g.xlarge", Self::MlR6gXlarge),
+                ("ml.r6gd.12xlarge", Self::MlR6gd12xlarge),
+                ("ml.r6gd.16xlarge", Self::MlR6gd16xlarge),
+                ("ml.r6gd.2xlarge", Self::MlR6gd2xlarge),
+                ("ml.r6gd.4xlarge", Self::MlR6gd4xlarge),
+                ("ml.r6gd.8xlarge", Self::MlR6gd8xlarge),
+                ("ml.r6gd.large", Self::MlR6gdLarge),
+                ("ml.r6gd.xlarge", Self::MlR6gdXlarge),
+                ("ml.r6i.12xlarge", Self::MlR6i12xlarge),
+                ("ml.r6i.16xlarge", Self::MlR6i16xlarge),
+                ("ml.r6i.24xlarge", Self::MlR6i24xlarge),
+                ("ml.r6i.2xlarge", Self::MlR6i2xlarge),
+                ("ml.r6i.32xlarge", Self::MlR6i32xlarge),
+                ("ml.r6i.4xlarge", Self::MlR6i4xlarge),
+                ("ml.r6i.8xlarge", Self::MlR6i8xlarge),
+                ("ml.r6i.large", Self::MlR6iLarge),
+                ("ml.r6i.xlarge", Self::MlR6iXlarge),
+                ("ml.r7gd.12xlarge", Self::MlR7gd12xlarge),
+                ("ml.r7gd.16xlarge", Self::MlR7gd16xlarge),
+                ("ml.r7gd.2xlarge", Self::MlR7gd2xlarge),
+                ("ml.r7gd.4xlarge", Self::MlR7gd4xlarge),
+                ("ml.r7gd.8xlarge", Self::MlR7gd8xlarge),
+                ("ml.r7gd.large", Self::MlR7gdLarge),
+                ("ml.r7gd.medium", Self::MlR7gdMedium),
+                ("ml.r7gd.xlarge", Self::MlR7gdXlarge),
+                ("ml.r7i.12xlarge", Self::MlR7i12xlarge),
+                ("ml.r7i.16xlarge", Self::MlR7i16xlarge),
+                ("ml.r7i.24xlarge", Self::MlR7i24xlarge),
+                ("ml.r7i.2xlarge", Self::MlR7i2xlarge),
+                ("ml.r7i.48xlarge", Self::MlR7i48xlarge),
+                ("ml.r7i.4xlarge", Self::MlR7i4xlarge),
+                ("ml.r7i.8xlarge", Self::MlR7i8xlarge),
+                ("ml.r7i.large", Self::MlR7iLarge),
+                ("ml.r7i.xlarge", Self::MlR7iXlarge),
+                ("ml.r8g.12xlarge", Self::MlR8g12xlarge),
+                ("ml.r8g.16xlarge", Self::MlR8g16xlarge),
+                ("ml.r8g.24xlarge", Self::MlR8g24xlarge),
+                ("ml.r8g.2xlarge", Self::MlR8g2xlarge),
+                ("ml.r8g.48xlarge", Self::MlR8g48xlarge),
+                ("ml.r8g.4xlarge", Self::MlR8g4xlarge),
+                ("ml.r8g.8xlarge", Self::MlR8g8xlarge),
+                ("ml.r8g.large", Self::MlR8gLarge),
+                ("ml.r8g.medium", Self::MlR8gMedium),
+                ("ml.r8g.xlarge", Self::MlR8gXlarge),
+                ("ml.t2.2xlarge", Self::MlT22xlarge),
+                ("ml.t2.large", Self::MlT2Large),
+                ("ml.t2.medium", Self::MlT2Medium),
+                ("ml.t2.xlarge", Self::MlT2Xlarge),
+                ("ml.trn1.2xlarge", Self::MlTrn12xlarge),
+                ("ml.trn1.32xlarge", Self::MlTrn132xlarge),
+                ("ml.trn1n.32xlarge", Self::MlTrn1n32xlarge),
+                ("ml.trn2.48xlarge", Self::MlTrn248xlarge),
+            ],
+        )
+    }
+}
+
 impl From<ProductionVariantInstanceType> for Value<ProductionVariantInstanceType> {
     fn from(value: ProductionVariantInstanceType) -> Self {
         Value::Lit(value)
@@ -3676,6 +4835,21 @@ impl crate::ToJson for RoutingStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LEAST_OUTSTANDING_REQUESTS", Self::LeastOutstandingRequests),
+                ("PREFIX_AWARE", Self::PrefixAware),
+                ("RANDOM", Self::Random),
+            ],
+        )
+    }
+}
+
 impl From<RoutingStrategy> for Value<RoutingStrategy> {
     fn from(value: RoutingStrategy) -> Self {
         Value::Lit(value)
@@ -3704,6 +4878,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 
@@ -3737,6 +4922,20 @@ impl Strategy {
 impl crate::ToJson for Strategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Strategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONSOLIDATION", Self::Consolidation),
+                ("IDLE_RELEASE", Self::IdleRelease),
+            ],
+        )
     }
 }
 

@@ -79,6 +79,23 @@ impl crate::ToJson for Experiment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Experiment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "DisplayName", "ExperimentName", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            experiment_name: crate::from_json_required(map, "ExperimentName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Experiment` (`Fn::GetAtt`).
 impl crate::Handle<Experiment> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the experiment.

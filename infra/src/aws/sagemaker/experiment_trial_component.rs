@@ -105,6 +105,34 @@ impl crate::ToJson for ExperimentTrialComponent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentTrialComponent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisplayName",
+                "EndTime",
+                "MetadataProperties",
+                "StartTime",
+                "Status",
+                "Tags",
+                "TrialComponentName",
+            ],
+        )?;
+        Ok(Self {
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            end_time: crate::from_json_optional(map, "EndTime", path)?,
+            metadata_properties: crate::from_json_optional(map, "MetadataProperties", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trial_component_name: crate::from_json_required(map, "TrialComponentName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::ExperimentTrialComponent` (`Fn::GetAtt`).
 impl crate::Handle<ExperimentTrialComponent> {
     /// `Fn::GetAtt` `Arn`.
@@ -193,6 +221,23 @@ impl crate::ToJson for MetadataProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CommitId", "GeneratedBy", "ProjectId", "Repository"],
+        )?;
+        Ok(Self {
+            commit_id: crate::from_json_optional(map, "CommitId", path)?,
+            generated_by: crate::from_json_optional(map, "GeneratedBy", path)?,
+            project_id: crate::from_json_optional(map, "ProjectId", path)?,
+            repository: crate::from_json_optional(map, "Repository", path)?,
+        })
+    }
+}
+
 impl From<MetadataProperties> for Value<MetadataProperties> {
     fn from(value: MetadataProperties) -> Self {
         Value::Lit(value)
@@ -236,6 +281,17 @@ impl crate::ToJson for Status {
         crate::put_opt(&mut out, "Message", &self.message);
         crate::put_opt(&mut out, "PrimaryStatus", &self.primary_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Message", "PrimaryStatus"])?;
+        Ok(Self {
+            message: crate::from_json_optional(map, "Message", path)?,
+            primary_status: crate::from_json_optional(map, "PrimaryStatus", path)?,
+        })
     }
 }
 

@@ -133,6 +133,44 @@ impl crate::ToJson for FeatureGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeatureGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EventTimeFeatureName",
+                "FeatureDefinitions",
+                "FeatureGroupName",
+                "OfflineStoreConfig",
+                "OnlineStoreConfig",
+                "RecordIdentifierFeatureName",
+                "RoleArn",
+                "Tags",
+                "ThroughputConfig",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            event_time_feature_name: crate::from_json_required(map, "EventTimeFeatureName", path)?,
+            feature_definitions: crate::from_json_required(map, "FeatureDefinitions", path)?,
+            feature_group_name: crate::from_json_required(map, "FeatureGroupName", path)?,
+            offline_store_config: crate::from_json_optional(map, "OfflineStoreConfig", path)?,
+            online_store_config: crate::from_json_optional(map, "OnlineStoreConfig", path)?,
+            record_identifier_feature_name: crate::from_json_required(
+                map,
+                "RecordIdentifierFeatureName",
+                path,
+            )?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            throughput_config: crate::from_json_optional(map, "ThroughputConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::FeatureGroup` (`Fn::GetAtt`).
 impl crate::Handle<FeatureGroup> {
     /// `Fn::GetAtt` `CreationTime`. A timestamp of FeatureGroup creation time.
@@ -182,6 +220,18 @@ impl crate::ToJson for DataCatalogConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataCatalogConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Catalog", "Database", "TableName"])?;
+        Ok(Self {
+            catalog: crate::from_json_required(map, "Catalog", path)?,
+            database: crate::from_json_required(map, "Database", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+        })
+    }
+}
+
 impl From<DataCatalogConfig> for Value<DataCatalogConfig> {
     fn from(value: DataCatalogConfig) -> Self {
         Value::Lit(value)
@@ -216,6 +266,17 @@ impl crate::ToJson for FeatureDefinition {
         crate::put(&mut out, "FeatureName", &self.feature_name);
         crate::put(&mut out, "FeatureType", &self.feature_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeatureDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FeatureName", "FeatureType"])?;
+        Ok(Self {
+            feature_name: crate::from_json_required(map, "FeatureName", path)?,
+            feature_type: crate::from_json_required(map, "FeatureType", path)?,
+        })
     }
 }
 
@@ -281,6 +342,32 @@ impl crate::ToJson for OfflineStoreConfig {
         crate::put(&mut out, "S3StorageConfig", &self.s3_storage_config);
         crate::put_opt(&mut out, "TableFormat", &self.table_format);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OfflineStoreConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataCatalogConfig",
+                "DisableGlueTableCreation",
+                "S3StorageConfig",
+                "TableFormat",
+            ],
+        )?;
+        Ok(Self {
+            data_catalog_config: crate::from_json_optional(map, "DataCatalogConfig", path)?,
+            disable_glue_table_creation: crate::from_json_optional(
+                map,
+                "DisableGlueTableCreation",
+                path,
+            )?,
+            s3_storage_config: crate::from_json_required(map, "S3StorageConfig", path)?,
+            table_format: crate::from_json_optional(map, "TableFormat", path)?,
+        })
     }
 }
 
@@ -350,6 +437,28 @@ impl crate::ToJson for OnlineStoreConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnlineStoreConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableOnlineStore",
+                "SecurityConfig",
+                "StorageType",
+                "TtlDuration",
+            ],
+        )?;
+        Ok(Self {
+            enable_online_store: crate::from_json_optional(map, "EnableOnlineStore", path)?,
+            security_config: crate::from_json_optional(map, "SecurityConfig", path)?,
+            storage_type: crate::from_json_optional(map, "StorageType", path)?,
+            ttl_duration: crate::from_json_optional(map, "TtlDuration", path)?,
+        })
+    }
+}
+
 impl From<OnlineStoreConfig> for Value<OnlineStoreConfig> {
     fn from(value: OnlineStoreConfig) -> Self {
         Value::Lit(value)
@@ -381,6 +490,16 @@ impl crate::ToJson for OnlineStoreSecurityConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnlineStoreSecurityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
     }
 }
 
@@ -421,6 +540,17 @@ impl crate::ToJson for S3StorageConfig {
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         crate::put(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3StorageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "S3Uri"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -484,6 +614,34 @@ impl crate::ToJson for ThroughputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThroughputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ProvisionedReadCapacityUnits",
+                "ProvisionedWriteCapacityUnits",
+                "ThroughputMode",
+            ],
+        )?;
+        Ok(Self {
+            provisioned_read_capacity_units: crate::from_json_optional(
+                map,
+                "ProvisionedReadCapacityUnits",
+                path,
+            )?,
+            provisioned_write_capacity_units: crate::from_json_optional(
+                map,
+                "ProvisionedWriteCapacityUnits",
+                path,
+            )?,
+            throughput_mode: crate::from_json_required(map, "ThroughputMode", path)?,
+        })
+    }
+}
+
 impl From<ThroughputConfig> for Value<ThroughputConfig> {
     fn from(value: ThroughputConfig) -> Self {
         Value::Lit(value)
@@ -530,6 +688,17 @@ impl crate::ToJson for TtlDuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TtlDuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_optional(map, "Unit", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<TtlDuration> for Value<TtlDuration> {
     fn from(value: TtlDuration) -> Self {
         Value::Lit(value)
@@ -564,6 +733,21 @@ impl crate::ToJson for FeatureType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeatureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Integral", Self::Integral),
+                ("Fractional", Self::Fractional),
+                ("String", Self::String),
+            ],
+        )
+    }
+}
+
 impl From<FeatureType> for Value<FeatureType> {
     fn from(value: FeatureType) -> Self {
         Value::Lit(value)
@@ -592,6 +776,17 @@ impl StorageType {
 impl crate::ToJson for StorageType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Standard", Self::Standard), ("InMemory", Self::InMemory)],
+        )
     }
 }
 
@@ -627,6 +822,17 @@ impl crate::ToJson for TableFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TableFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Iceberg", Self::Iceberg), ("Glue", Self::Glue)],
+        )
+    }
+}
+
 impl From<TableFormat> for Value<TableFormat> {
     fn from(value: TableFormat) -> Self {
         Value::Lit(value)
@@ -655,6 +861,20 @@ impl ThroughputMode {
 impl crate::ToJson for ThroughputMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ThroughputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OnDemand", Self::OnDemand),
+                ("Provisioned", Self::Provisioned),
+            ],
+        )
     }
 }
 
@@ -695,6 +915,23 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Seconds", Self::Seconds),
+                ("Minutes", Self::Minutes),
+                ("Hours", Self::Hours),
+                ("Days", Self::Days),
+                ("Weeks", Self::Weeks),
+            ],
+        )
     }
 }
 

@@ -92,6 +92,32 @@ impl crate::ToJson for Hub {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Hub {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HubDescription",
+                "HubDisplayName",
+                "HubName",
+                "HubSearchKeywords",
+                "S3StorageConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            hub_description: crate::from_json_required(map, "HubDescription", path)?,
+            hub_display_name: crate::from_json_optional(map, "HubDisplayName", path)?,
+            hub_name: crate::from_json_required(map, "HubName", path)?,
+            hub_search_keywords: crate::from_json_optional(map, "HubSearchKeywords", path)?,
+            s3_storage_config: crate::from_json_optional(map, "S3StorageConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Hub` (`Fn::GetAtt`).
 impl crate::Handle<Hub> {
     /// `Fn::GetAtt` `CreationTime`. The date and time that the hub was created.
@@ -142,6 +168,16 @@ impl crate::ToJson for S3StorageConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3OutputPath", &self.s3_output_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3StorageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3OutputPath"])?;
+        Ok(Self {
+            s3_output_path: crate::from_json_optional(map, "S3OutputPath", path)?,
+        })
     }
 }
 

@@ -67,6 +67,18 @@ impl crate::ToJson for HumanTaskUi {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HumanTaskUi {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HumanTaskUiName", "Tags", "UiTemplate"])?;
+        Ok(Self {
+            human_task_ui_name: crate::from_json_required(map, "HumanTaskUiName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            ui_template: crate::from_json_optional(map, "UiTemplate", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::HumanTaskUi` (`Fn::GetAtt`).
 impl crate::Handle<HumanTaskUi> {
     /// `Fn::GetAtt` `CreationTime`. The timestamp when the human task user interface was created.
@@ -102,6 +114,16 @@ impl crate::ToJson for UiTemplate {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Content", &self.content);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UiTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content"])?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+        })
     }
 }
 

@@ -82,6 +82,30 @@ impl crate::ToJson for Image {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Image {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ImageDescription",
+                "ImageDisplayName",
+                "ImageName",
+                "ImageRoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            image_description: crate::from_json_optional(map, "ImageDescription", path)?,
+            image_display_name: crate::from_json_optional(map, "ImageDisplayName", path)?,
+            image_name: crate::from_json_required(map, "ImageName", path)?,
+            image_role_arn: crate::from_json_required(map, "ImageRoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Image` (`Fn::GetAtt`).
 impl crate::Handle<Image> {
     /// `Fn::GetAtt` `ImageArn`. The Amazon Resource Name (ARN) of the image.

@@ -140,6 +140,42 @@ impl crate::ToJson for ImageVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alias",
+                "Aliases",
+                "BaseImage",
+                "Horovod",
+                "ImageName",
+                "JobType",
+                "MLFramework",
+                "Processor",
+                "ProgrammingLang",
+                "ReleaseNotes",
+                "VendorGuidance",
+            ],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_optional(map, "Alias", path)?,
+            aliases: crate::from_json_optional(map, "Aliases", path)?,
+            base_image: crate::from_json_required(map, "BaseImage", path)?,
+            horovod: crate::from_json_optional(map, "Horovod", path)?,
+            image_name: crate::from_json_required(map, "ImageName", path)?,
+            job_type: crate::from_json_optional(map, "JobType", path)?,
+            ml_framework: crate::from_json_optional(map, "MLFramework", path)?,
+            processor: crate::from_json_optional(map, "Processor", path)?,
+            programming_lang: crate::from_json_optional(map, "ProgrammingLang", path)?,
+            release_notes: crate::from_json_optional(map, "ReleaseNotes", path)?,
+            vendor_guidance: crate::from_json_optional(map, "VendorGuidance", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::ImageVersion` (`Fn::GetAtt`).
 impl crate::Handle<ImageVersion> {
     /// `Fn::GetAtt` `ContainerImage`. The registry path of the container image that contains this
@@ -192,6 +228,21 @@ impl crate::ToJson for JobType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JobType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TRAINING", Self::Training),
+                ("INFERENCE", Self::Inference),
+                ("NOTEBOOK_KERNEL", Self::NotebookKernel),
+            ],
+        )
+    }
+}
+
 impl From<JobType> for Value<JobType> {
     fn from(value: JobType) -> Self {
         Value::Lit(value)
@@ -220,6 +271,13 @@ impl Processor {
 impl crate::ToJson for Processor {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Processor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CPU", Self::Cpu), ("GPU", Self::Gpu)])
     }
 }
 
@@ -257,6 +315,22 @@ impl VendorGuidance {
 impl crate::ToJson for VendorGuidance {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VendorGuidance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NOT_PROVIDED", Self::NotProvided),
+                ("STABLE", Self::Stable),
+                ("TO_BE_ARCHIVED", Self::ToBeArchived),
+                ("ARCHIVED", Self::Archived),
+            ],
+        )
     }
 }
 

@@ -147,6 +147,42 @@ impl crate::ToJson for InferenceComponent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeploymentConfig",
+                "EndpointArn",
+                "EndpointName",
+                "InferenceComponentName",
+                "RuntimeConfig",
+                "Specification",
+                "Specifications",
+                "Tags",
+                "VariantName",
+            ],
+        )?;
+        Ok(Self {
+            deployment_config: crate::from_json_optional(map, "DeploymentConfig", path)?,
+            endpoint_arn: crate::from_json_optional(map, "EndpointArn", path)?,
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            inference_component_name: crate::from_json_optional(
+                map,
+                "InferenceComponentName",
+                path,
+            )?,
+            runtime_config: crate::from_json_optional(map, "RuntimeConfig", path)?,
+            specification: crate::from_json_optional(map, "Specification", path)?,
+            specifications: crate::from_json_optional(map, "Specifications", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            variant_name: crate::from_json_optional(map, "VariantName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::InferenceComponent` (`Fn::GetAtt`).
 impl crate::Handle<InferenceComponent> {
     /// `Fn::GetAtt` `CreationTime`.
@@ -230,6 +266,16 @@ impl crate::ToJson for Alarm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Alarm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlarmName"])?;
+        Ok(Self {
+            alarm_name: crate::from_json_required(map, "AlarmName", path)?,
+        })
+    }
+}
+
 impl From<Alarm> for Value<Alarm> {
     fn from(value: Alarm) -> Self {
         Value::Lit(value)
@@ -260,6 +306,16 @@ impl crate::ToJson for AutoRollbackConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoRollbackConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Alarms"])?;
+        Ok(Self {
+            alarms: crate::from_json_required(map, "Alarms", path)?,
+        })
+    }
+}
+
 impl From<AutoRollbackConfiguration> for Value<AutoRollbackConfiguration> {
     fn from(value: AutoRollbackConfiguration) -> Self {
         Value::Lit(value)
@@ -287,6 +343,16 @@ impl crate::ToJson for ContainerMetricsConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MetricsEndpoints", &self.metrics_endpoints);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerMetricsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricsEndpoints"])?;
+        Ok(Self {
+            metrics_endpoints: crate::from_json_required(map, "MetricsEndpoints", path)?,
+        })
     }
 }
 
@@ -347,6 +413,22 @@ impl crate::ToJson for DeployedImage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeployedImage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ResolutionTime", "ResolvedImage", "SpecifiedImage"],
+        )?;
+        Ok(Self {
+            resolution_time: crate::from_json_optional(map, "ResolutionTime", path)?,
+            resolved_image: crate::from_json_optional(map, "ResolvedImage", path)?,
+            specified_image: crate::from_json_optional(map, "SpecifiedImage", path)?,
+        })
+    }
+}
+
 impl From<DeployedImage> for Value<DeployedImage> {
     fn from(value: DeployedImage) -> Self {
         Value::Lit(value)
@@ -388,6 +470,17 @@ impl crate::ToJson for InferenceComponentAvailabilityZoneBalance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentAvailabilityZoneBalance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnforcementMode", "MaxImbalance"])?;
+        Ok(Self {
+            enforcement_mode: crate::from_json_required(map, "EnforcementMode", path)?,
+            max_imbalance: crate::from_json_optional(map, "MaxImbalance", path)?,
+        })
+    }
+}
+
 impl From<InferenceComponentAvailabilityZoneBalance>
     for Value<InferenceComponentAvailabilityZoneBalance>
 {
@@ -424,6 +517,17 @@ impl crate::ToJson for InferenceComponentCapacitySize {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentCapacitySize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -505,6 +609,44 @@ impl crate::ToJson for InferenceComponentComputeResourceRequirements {
             &self.number_of_cpu_cores_required,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentComputeResourceRequirements {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxMemoryRequiredInMb",
+                "MinMemoryRequiredInMb",
+                "NumberOfAcceleratorDevicesRequired",
+                "NumberOfCpuCoresRequired",
+            ],
+        )?;
+        Ok(Self {
+            max_memory_required_in_mb: crate::from_json_optional(
+                map,
+                "MaxMemoryRequiredInMb",
+                path,
+            )?,
+            min_memory_required_in_mb: crate::from_json_optional(
+                map,
+                "MinMemoryRequiredInMb",
+                path,
+            )?,
+            number_of_accelerator_devices_required: crate::from_json_optional(
+                map,
+                "NumberOfAcceleratorDevicesRequired",
+                path,
+            )?,
+            number_of_cpu_cores_required: crate::from_json_optional(
+                map,
+                "NumberOfCpuCoresRequired",
+                path,
+            )?,
+        })
     }
 }
 
@@ -593,6 +735,34 @@ impl crate::ToJson for InferenceComponentContainerSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentContainerSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArtifactUrl",
+                "ContainerMetricsConfig",
+                "DeployedImage",
+                "Environment",
+                "Image",
+            ],
+        )?;
+        Ok(Self {
+            artifact_url: crate::from_json_optional(map, "ArtifactUrl", path)?,
+            container_metrics_config: crate::from_json_optional(
+                map,
+                "ContainerMetricsConfig",
+                path,
+            )?,
+            deployed_image: crate::from_json_optional(map, "DeployedImage", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            image: crate::from_json_optional(map, "Image", path)?,
+        })
+    }
+}
+
 impl From<InferenceComponentContainerSpecification>
     for Value<InferenceComponentContainerSpecification>
 {
@@ -674,6 +844,32 @@ impl crate::ToJson for InferenceComponentContainerSpecificationForInstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentContainerSpecificationForInstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArtifactUrl",
+                "ContainerMetricsConfig",
+                "Environment",
+                "Image",
+            ],
+        )?;
+        Ok(Self {
+            artifact_url: crate::from_json_optional(map, "ArtifactUrl", path)?,
+            container_metrics_config: crate::from_json_optional(
+                map,
+                "ContainerMetricsConfig",
+                path,
+            )?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            image: crate::from_json_optional(map, "Image", path)?,
+        })
+    }
+}
+
 impl From<InferenceComponentContainerSpecificationForInstanceType>
     for Value<InferenceComponentContainerSpecificationForInstanceType>
 {
@@ -704,6 +900,16 @@ impl crate::ToJson for InferenceComponentDataCacheConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EnableCaching", &self.enable_caching);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentDataCacheConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnableCaching"])?;
+        Ok(Self {
+            enable_caching: crate::from_json_required(map, "EnableCaching", path)?,
+        })
     }
 }
 
@@ -763,6 +969,25 @@ impl crate::ToJson for InferenceComponentDeploymentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentDeploymentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AutoRollbackConfiguration", "RollingUpdatePolicy"],
+        )?;
+        Ok(Self {
+            auto_rollback_configuration: crate::from_json_optional(
+                map,
+                "AutoRollbackConfiguration",
+                path,
+            )?,
+            rolling_update_policy: crate::from_json_optional(map, "RollingUpdatePolicy", path)?,
+        })
+    }
+}
+
 impl From<InferenceComponentDeploymentConfig> for Value<InferenceComponentDeploymentConfig> {
     fn from(value: InferenceComponentDeploymentConfig) -> Self {
         Value::Lit(value)
@@ -797,6 +1022,17 @@ impl crate::ToJson for InferenceComponentPlacementStatus {
         crate::put(&mut out, "CurrentCopyCount", &self.current_copy_count);
         crate::put(&mut out, "InstanceType", &self.instance_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentPlacementStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CurrentCopyCount", "InstanceType"])?;
+        Ok(Self {
+            current_copy_count: crate::from_json_required(map, "CurrentCopyCount", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+        })
     }
 }
 
@@ -884,6 +1120,40 @@ impl crate::ToJson for InferenceComponentRollingUpdatePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentRollingUpdatePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaximumBatchSize",
+                "MaximumExecutionTimeoutInSeconds",
+                "RollbackMaximumBatchSize",
+                "WaitIntervalInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            maximum_batch_size: crate::from_json_optional(map, "MaximumBatchSize", path)?,
+            maximum_execution_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumExecutionTimeoutInSeconds",
+                path,
+            )?,
+            rollback_maximum_batch_size: crate::from_json_optional(
+                map,
+                "RollbackMaximumBatchSize",
+                path,
+            )?,
+            wait_interval_in_seconds: crate::from_json_optional(
+                map,
+                "WaitIntervalInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<InferenceComponentRollingUpdatePolicy> for Value<InferenceComponentRollingUpdatePolicy> {
     fn from(value: InferenceComponentRollingUpdatePolicy) -> Self {
         Value::Lit(value)
@@ -953,6 +1223,28 @@ impl crate::ToJson for InferenceComponentRuntimeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentRuntimeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CopyCount",
+                "CurrentCopyCount",
+                "DesiredCopyCount",
+                "PlacementStatus",
+            ],
+        )?;
+        Ok(Self {
+            copy_count: crate::from_json_optional(map, "CopyCount", path)?,
+            current_copy_count: crate::from_json_optional(map, "CurrentCopyCount", path)?,
+            desired_copy_count: crate::from_json_optional(map, "DesiredCopyCount", path)?,
+            placement_status: crate::from_json_optional(map, "PlacementStatus", path)?,
+        })
+    }
+}
+
 impl From<InferenceComponentRuntimeConfig> for Value<InferenceComponentRuntimeConfig> {
     fn from(value: InferenceComponentRuntimeConfig) -> Self {
         Value::Lit(value)
@@ -993,6 +1285,25 @@ impl crate::ToJson for InferenceComponentSchedulingConfig {
         );
         crate::put(&mut out, "PlacementStrategy", &self.placement_strategy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentSchedulingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AvailabilityZoneBalance", "PlacementStrategy"],
+        )?;
+        Ok(Self {
+            availability_zone_balance: crate::from_json_required(
+                map,
+                "AvailabilityZoneBalance",
+                path,
+            )?,
+            placement_strategy: crate::from_json_required(map, "PlacementStrategy", path)?,
+        })
     }
 }
 
@@ -1139,6 +1450,48 @@ impl crate::ToJson for InferenceComponentSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BaseInferenceComponentName",
+                "ComputeResourceRequirements",
+                "Container",
+                "CurrentDataCacheConfig",
+                "DataCacheConfig",
+                "ModelName",
+                "SchedulingConfig",
+                "StartupParameters",
+            ],
+        )?;
+        Ok(Self {
+            base_inference_component_name: crate::from_json_optional(
+                map,
+                "BaseInferenceComponentName",
+                path,
+            )?,
+            compute_resource_requirements: crate::from_json_optional(
+                map,
+                "ComputeResourceRequirements",
+                path,
+            )?,
+            container: crate::from_json_optional(map, "Container", path)?,
+            current_data_cache_config: crate::from_json_optional(
+                map,
+                "CurrentDataCacheConfig",
+                path,
+            )?,
+            data_cache_config: crate::from_json_optional(map, "DataCacheConfig", path)?,
+            model_name: crate::from_json_optional(map, "ModelName", path)?,
+            scheduling_config: crate::from_json_optional(map, "SchedulingConfig", path)?,
+            startup_parameters: crate::from_json_optional(map, "StartupParameters", path)?,
+        })
+    }
+}
+
 impl From<InferenceComponentSpecification> for Value<InferenceComponentSpecification> {
     fn from(value: InferenceComponentSpecification) -> Self {
         Value::Lit(value)
@@ -1278,6 +1631,44 @@ impl crate::ToJson for InferenceComponentSpecificationForInstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentSpecificationForInstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputeResourceRequirements",
+                "Container",
+                "CurrentDataCacheConfig",
+                "DataCacheConfig",
+                "InstanceType",
+                "ModelName",
+                "SchedulingConfig",
+                "StartupParameters",
+            ],
+        )?;
+        Ok(Self {
+            compute_resource_requirements: crate::from_json_optional(
+                map,
+                "ComputeResourceRequirements",
+                path,
+            )?,
+            container: crate::from_json_optional(map, "Container", path)?,
+            current_data_cache_config: crate::from_json_optional(
+                map,
+                "CurrentDataCacheConfig",
+                path,
+            )?,
+            data_cache_config: crate::from_json_optional(map, "DataCacheConfig", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            model_name: crate::from_json_optional(map, "ModelName", path)?,
+            scheduling_config: crate::from_json_optional(map, "SchedulingConfig", path)?,
+            startup_parameters: crate::from_json_optional(map, "StartupParameters", path)?,
+        })
+    }
+}
+
 impl From<InferenceComponentSpecificationForInstanceType>
     for Value<InferenceComponentSpecificationForInstanceType>
 {
@@ -1336,6 +1727,32 @@ impl crate::ToJson for InferenceComponentStartupParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentStartupParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerStartupHealthCheckTimeoutInSeconds",
+                "ModelDataDownloadTimeoutInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            container_startup_health_check_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "ContainerStartupHealthCheckTimeoutInSeconds",
+                path,
+            )?,
+            model_data_download_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "ModelDataDownloadTimeoutInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<InferenceComponentStartupParameters> for Value<InferenceComponentStartupParameters> {
     fn from(value: InferenceComponentStartupParameters) -> Self {
         Value::Lit(value)
@@ -1384,6 +1801,25 @@ impl crate::ToJson for MetricsEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MetricPublishFrequencyInSeconds", "MetricsEndpointPath"],
+        )?;
+        Ok(Self {
+            metric_publish_frequency_in_seconds: crate::from_json_optional(
+                map,
+                "MetricPublishFrequencyInSeconds",
+                path,
+            )?,
+            metrics_endpoint_path: crate::from_json_required(map, "MetricsEndpointPath", path)?,
+        })
+    }
+}
+
 impl From<MetricsEndpoint> for Value<MetricsEndpoint> {
     fn from(value: MetricsEndpoint) -> Self {
         Value::Lit(value)
@@ -1409,6 +1845,13 @@ impl AvailabilityZoneBalanceEnforcementMode {
 impl crate::ToJson for AvailabilityZoneBalanceEnforcementMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailabilityZoneBalanceEnforcementMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PERMISSIVE", Self::Permissive)])
     }
 }
 
@@ -1445,6 +1888,20 @@ impl crate::ToJson for InferenceComponentCapacitySizeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentCapacitySizeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COPY_COUNT", Self::CopyCount),
+                ("CAPACITY_PERCENT", Self::CapacityPercent),
+            ],
+        )
+    }
+}
+
 impl From<InferenceComponentCapacitySizeType> for Value<InferenceComponentCapacitySizeType> {
     fn from(value: InferenceComponentCapacitySizeType) -> Self {
         Value::Lit(value)
@@ -1473,6 +1930,17 @@ impl InferenceComponentPlacementStrategy {
 impl crate::ToJson for InferenceComponentPlacementStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceComponentPlacementStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SPREAD", Self::Spread), ("BINPACK", Self::Binpack)],
+        )
     }
 }
 

@@ -162,6 +162,46 @@ impl crate::ToJson for InferenceExperiment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceExperiment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataStorageConfig",
+                "Description",
+                "DesiredState",
+                "EndpointName",
+                "KmsKey",
+                "ModelVariants",
+                "Name",
+                "RoleArn",
+                "Schedule",
+                "ShadowModeConfig",
+                "StatusReason",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            data_storage_config: crate::from_json_optional(map, "DataStorageConfig", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            desired_state: crate::from_json_optional(map, "DesiredState", path)?,
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+            model_variants: crate::from_json_required(map, "ModelVariants", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            schedule: crate::from_json_optional(map, "Schedule", path)?,
+            shadow_mode_config: crate::from_json_optional(map, "ShadowModeConfig", path)?,
+            status_reason: crate::from_json_optional(map, "StatusReason", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::InferenceExperiment` (`Fn::GetAtt`).
 impl crate::Handle<InferenceExperiment> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the inference experiment.
@@ -235,6 +275,17 @@ impl crate::ToJson for CaptureContentTypeHeader {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptureContentTypeHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CsvContentTypes", "JsonContentTypes"])?;
+        Ok(Self {
+            csv_content_types: crate::from_json_optional(map, "CsvContentTypes", path)?,
+            json_content_types: crate::from_json_optional(map, "JsonContentTypes", path)?,
+        })
+    }
+}
+
 impl From<CaptureContentTypeHeader> for Value<CaptureContentTypeHeader> {
     fn from(value: CaptureContentTypeHeader) -> Self {
         Value::Lit(value)
@@ -288,6 +339,18 @@ impl crate::ToJson for DataStorageConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataStorageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContentType", "Destination", "KmsKey"])?;
+        Ok(Self {
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            destination: crate::from_json_required(map, "Destination", path)?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+        })
+    }
+}
+
 impl From<DataStorageConfig> for Value<DataStorageConfig> {
     fn from(value: DataStorageConfig) -> Self {
         Value::Lit(value)
@@ -334,6 +397,17 @@ impl crate::ToJson for InferenceExperimentSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceExperimentSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndTime", "StartTime"])?;
+        Ok(Self {
+            end_time: crate::from_json_optional(map, "EndTime", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+        })
+    }
+}
+
 impl From<InferenceExperimentSchedule> for Value<InferenceExperimentSchedule> {
     fn from(value: InferenceExperimentSchedule) -> Self {
         Value::Lit(value)
@@ -374,6 +448,25 @@ impl crate::ToJson for ModelInfrastructureConfig {
             &self.real_time_inference_config,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelInfrastructureConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InfrastructureType", "RealTimeInferenceConfig"],
+        )?;
+        Ok(Self {
+            infrastructure_type: crate::from_json_required(map, "InfrastructureType", path)?,
+            real_time_inference_config: crate::from_json_required(
+                map,
+                "RealTimeInferenceConfig",
+                path,
+            )?,
+        })
     }
 }
 
@@ -424,6 +517,22 @@ impl crate::ToJson for ModelVariantConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelVariantConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InfrastructureConfig", "ModelName", "VariantName"],
+        )?;
+        Ok(Self {
+            infrastructure_config: crate::from_json_required(map, "InfrastructureConfig", path)?,
+            model_name: crate::from_json_required(map, "ModelName", path)?,
+            variant_name: crate::from_json_required(map, "VariantName", path)?,
+        })
+    }
+}
+
 impl From<ModelVariantConfig> for Value<ModelVariantConfig> {
     fn from(value: ModelVariantConfig) -> Self {
         Value::Lit(value)
@@ -459,6 +568,17 @@ impl crate::ToJson for RealTimeInferenceConfig {
         crate::put(&mut out, "InstanceCount", &self.instance_count);
         crate::put(&mut out, "InstanceType", &self.instance_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RealTimeInferenceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InstanceCount", "InstanceType"])?;
+        Ok(Self {
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+        })
     }
 }
 
@@ -507,6 +627,25 @@ impl crate::ToJson for ShadowModeConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ShadowModeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ShadowModelVariants", "SourceModelVariantName"],
+        )?;
+        Ok(Self {
+            shadow_model_variants: crate::from_json_required(map, "ShadowModelVariants", path)?,
+            source_model_variant_name: crate::from_json_required(
+                map,
+                "SourceModelVariantName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ShadowModeConfig> for Value<ShadowModeConfig> {
     fn from(value: ShadowModeConfig) -> Self {
         Value::Lit(value)
@@ -549,6 +688,25 @@ impl crate::ToJson for ShadowModelVariantConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ShadowModelVariantConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["SamplingPercentage", "ShadowModelVariantName"],
+        )?;
+        Ok(Self {
+            sampling_percentage: crate::from_json_required(map, "SamplingPercentage", path)?,
+            shadow_model_variant_name: crate::from_json_required(
+                map,
+                "ShadowModelVariantName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ShadowModelVariantConfig> for Value<ShadowModelVariantConfig> {
     fn from(value: ShadowModelVariantConfig) -> Self {
         Value::Lit(value)
@@ -583,6 +741,21 @@ impl crate::ToJson for DesiredState {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DesiredState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Running", Self::Running),
+                ("Completed", Self::Completed),
+                ("Cancelled", Self::Cancelled),
+            ],
+        )
+    }
+}
+
 impl From<DesiredState> for Value<DesiredState> {
     fn from(value: DesiredState) -> Self {
         Value::Lit(value)
@@ -611,6 +784,17 @@ impl crate::ToJson for InfrastructureType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InfrastructureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("RealTimeInference", Self::RealTimeInference)],
+        )
+    }
+}
+
 impl From<InfrastructureType> for Value<InfrastructureType> {
     fn from(value: InfrastructureType) -> Self {
         Value::Lit(value)
@@ -636,6 +820,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ShadowMode", Self::ShadowMode)])
     }
 }
 

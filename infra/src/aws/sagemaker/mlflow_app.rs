@@ -103,6 +103,36 @@ impl crate::ToJson for MlflowApp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MlflowApp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArtifactStoreUri",
+                "ModelRegistrationMode",
+                "Name",
+                "RoleArn",
+                "Tags",
+                "WeeklyMaintenanceWindowStart",
+            ],
+        )?;
+        Ok(Self {
+            artifact_store_uri: crate::from_json_required(map, "ArtifactStoreUri", path)?,
+            model_registration_mode: crate::from_json_optional(map, "ModelRegistrationMode", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            weekly_maintenance_window_start: crate::from_json_optional(
+                map,
+                "WeeklyMaintenanceWindowStart",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::MlflowApp` (`Fn::GetAtt`).
 impl crate::Handle<MlflowApp> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the MLflow App.
@@ -159,6 +189,26 @@ impl ModelRegistrationMode {
 impl crate::ToJson for ModelRegistrationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelRegistrationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "AutoModelRegistrationEnabled",
+                    Self::AutoModelRegistrationEnabled,
+                ),
+                (
+                    "AutoModelRegistrationDisabled",
+                    Self::AutoModelRegistrationDisabled,
+                ),
+            ],
+        )
     }
 }
 

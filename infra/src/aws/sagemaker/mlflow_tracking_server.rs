@@ -118,6 +118,44 @@ impl crate::ToJson for MlflowTrackingServer {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MlflowTrackingServer {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArtifactStoreUri",
+                "AutomaticModelRegistration",
+                "MlflowVersion",
+                "RoleArn",
+                "Tags",
+                "TrackingServerName",
+                "TrackingServerSize",
+                "WeeklyMaintenanceWindowStart",
+            ],
+        )?;
+        Ok(Self {
+            artifact_store_uri: crate::from_json_required(map, "ArtifactStoreUri", path)?,
+            automatic_model_registration: crate::from_json_optional(
+                map,
+                "AutomaticModelRegistration",
+                path,
+            )?,
+            mlflow_version: crate::from_json_optional(map, "MlflowVersion", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tracking_server_name: crate::from_json_required(map, "TrackingServerName", path)?,
+            tracking_server_size: crate::from_json_optional(map, "TrackingServerSize", path)?,
+            weekly_maintenance_window_start: crate::from_json_optional(
+                map,
+                "WeeklyMaintenanceWindowStart",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::MlflowTrackingServer` (`Fn::GetAtt`).
 impl crate::Handle<MlflowTrackingServer> {
     /// `Fn::GetAtt` `TrackingServerArn`. The Amazon Resource Name (ARN) of the MLFlow Tracking
@@ -152,6 +190,21 @@ impl TrackingServerSize {
 impl crate::ToJson for TrackingServerSize {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrackingServerSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Small", Self::Small),
+                ("Medium", Self::Medium),
+                ("Large", Self::Large),
+            ],
+        )
     }
 }
 

@@ -143,6 +143,44 @@ impl crate::ToJson for Model {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Model {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Containers",
+                "EnableNetworkIsolation",
+                "ExecutionRoleArn",
+                "InferenceExecutionConfig",
+                "ModelName",
+                "PrimaryContainer",
+                "Tags",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            containers: crate::from_json_optional(map, "Containers", path)?,
+            enable_network_isolation: crate::from_json_optional(
+                map,
+                "EnableNetworkIsolation",
+                path,
+            )?,
+            execution_role_arn: crate::from_json_optional(map, "ExecutionRoleArn", path)?,
+            inference_execution_config: crate::from_json_optional(
+                map,
+                "InferenceExecutionConfig",
+                path,
+            )?,
+            model_name: crate::from_json_optional(map, "ModelName", path)?,
+            primary_container: crate::from_json_optional(map, "PrimaryContainer", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Model` (`Fn::GetAtt`).
 impl crate::Handle<Model> {
     /// `Fn::GetAtt` `ModelArn`. The Amazon Resource Name (ARN) of the model.
@@ -305,6 +343,44 @@ impl crate::ToJson for ContainerDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContainerDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerHostname",
+                "Environment",
+                "Image",
+                "ImageConfig",
+                "InferenceSpecificationName",
+                "Mode",
+                "ModelDataSource",
+                "ModelDataUrl",
+                "ModelPackageName",
+                "MultiModelConfig",
+            ],
+        )?;
+        Ok(Self {
+            container_hostname: crate::from_json_optional(map, "ContainerHostname", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            image: crate::from_json_optional(map, "Image", path)?,
+            image_config: crate::from_json_optional(map, "ImageConfig", path)?,
+            inference_specification_name: crate::from_json_optional(
+                map,
+                "InferenceSpecificationName",
+                path,
+            )?,
+            mode: crate::from_json_optional(map, "Mode", path)?,
+            model_data_source: crate::from_json_optional(map, "ModelDataSource", path)?,
+            model_data_url: crate::from_json_optional(map, "ModelDataUrl", path)?,
+            model_package_name: crate::from_json_optional(map, "ModelPackageName", path)?,
+            multi_model_config: crate::from_json_optional(map, "MultiModelConfig", path)?,
+        })
+    }
+}
+
 impl From<ContainerDefinition> for Value<ContainerDefinition> {
     fn from(value: ContainerDefinition) -> Self {
         Value::Lit(value)
@@ -334,6 +410,16 @@ impl crate::ToJson for HubAccessConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "HubContentArn", &self.hub_content_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HubAccessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HubContentArn"])?;
+        Ok(Self {
+            hub_content_arn: crate::from_json_required(map, "HubContentArn", path)?,
+        })
     }
 }
 
@@ -392,6 +478,21 @@ impl crate::ToJson for ImageConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RepositoryAccessMode", "RepositoryAuthConfig"],
+        )?;
+        Ok(Self {
+            repository_access_mode: crate::from_json_required(map, "RepositoryAccessMode", path)?,
+            repository_auth_config: crate::from_json_optional(map, "RepositoryAuthConfig", path)?,
+        })
+    }
+}
+
 impl From<ImageConfig> for Value<ImageConfig> {
     fn from(value: ImageConfig) -> Self {
         Value::Lit(value)
@@ -417,6 +518,16 @@ impl crate::ToJson for InferenceExecutionConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Mode", &self.mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceExecutionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode"])?;
+        Ok(Self {
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
     }
 }
 
@@ -455,6 +566,16 @@ impl crate::ToJson for ModelAccessConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelAccessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AcceptEula"])?;
+        Ok(Self {
+            accept_eula: crate::from_json_required(map, "AcceptEula", path)?,
+        })
+    }
+}
+
 impl From<ModelAccessConfig> for Value<ModelAccessConfig> {
     fn from(value: ModelAccessConfig) -> Self {
         Value::Lit(value)
@@ -483,6 +604,16 @@ impl crate::ToJson for ModelDataSource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3DataSource", &self.s3_data_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelDataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3DataSource"])?;
+        Ok(Self {
+            s3_data_source: crate::from_json_required(map, "S3DataSource", path)?,
+        })
     }
 }
 
@@ -527,6 +658,16 @@ impl crate::ToJson for MultiModelConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiModelConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ModelCacheSetting"])?;
+        Ok(Self {
+            model_cache_setting: crate::from_json_optional(map, "ModelCacheSetting", path)?,
+        })
+    }
+}
+
 impl From<MultiModelConfig> for Value<MultiModelConfig> {
     fn from(value: MultiModelConfig) -> Self {
         Value::Lit(value)
@@ -567,6 +708,20 @@ impl crate::ToJson for RepositoryAuthConfig {
             &self.repository_credentials_provider_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryAuthConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RepositoryCredentialsProviderArn"])?;
+        Ok(Self {
+            repository_credentials_provider_arn: crate::from_json_required(
+                map,
+                "RepositoryCredentialsProviderArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -635,6 +790,30 @@ impl crate::ToJson for S3DataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CompressionType",
+                "HubAccessConfig",
+                "ModelAccessConfig",
+                "S3DataType",
+                "S3Uri",
+            ],
+        )?;
+        Ok(Self {
+            compression_type: crate::from_json_required(map, "CompressionType", path)?,
+            hub_access_config: crate::from_json_optional(map, "HubAccessConfig", path)?,
+            model_access_config: crate::from_json_optional(map, "ModelAccessConfig", path)?,
+            s3_data_type: crate::from_json_required(map, "S3DataType", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<S3DataSource> for Value<S3DataSource> {
     fn from(value: S3DataSource) -> Self {
         Value::Lit(value)
@@ -680,6 +859,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -708,6 +898,13 @@ impl CompressionType {
 impl crate::ToJson for CompressionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("None", Self::None), ("Gzip", Self::Gzip)])
     }
 }
 
@@ -742,6 +939,17 @@ impl crate::ToJson for InferenceExecutionConfigMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceExecutionConfigMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Serial", Self::Serial), ("Direct", Self::Direct)],
+        )
+    }
+}
+
 impl From<InferenceExecutionConfigMode> for Value<InferenceExecutionConfigMode> {
     fn from(value: InferenceExecutionConfigMode) -> Self {
         Value::Lit(value)
@@ -770,6 +978,20 @@ impl Mode {
 impl crate::ToJson for Mode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SingleModel", Self::SingleModel),
+                ("MultiModel", Self::MultiModel),
+            ],
+        )
     }
 }
 
@@ -809,6 +1031,17 @@ impl crate::ToJson for ModelCacheSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelCacheSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Enabled", Self::Enabled), ("Disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<ModelCacheSetting> for Value<ModelCacheSetting> {
     fn from(value: ModelCacheSetting) -> Self {
         Value::Lit(value)
@@ -841,6 +1074,17 @@ impl crate::ToJson for RepositoryAccessMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RepositoryAccessMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Platform", Self::Platform), ("Vpc", Self::Vpc)],
+        )
+    }
+}
+
 impl From<RepositoryAccessMode> for Value<RepositoryAccessMode> {
     fn from(value: RepositoryAccessMode) -> Self {
         Value::Lit(value)
@@ -869,6 +1113,17 @@ impl S3DataType {
 impl crate::ToJson for S3DataType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("S3Prefix", Self::S3Prefix), ("S3Object", Self::S3Object)],
+        )
     }
 }
 

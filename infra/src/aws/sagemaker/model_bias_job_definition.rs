@@ -154,6 +154,54 @@ impl crate::ToJson for ModelBiasJobDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelBiasJobDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndpointName",
+                "JobDefinitionName",
+                "JobResources",
+                "ModelBiasAppSpecification",
+                "ModelBiasBaselineConfig",
+                "ModelBiasJobInput",
+                "ModelBiasJobOutputConfig",
+                "NetworkConfig",
+                "RoleArn",
+                "StoppingCondition",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            endpoint_name: crate::from_json_optional(map, "EndpointName", path)?,
+            job_definition_name: crate::from_json_optional(map, "JobDefinitionName", path)?,
+            job_resources: crate::from_json_required(map, "JobResources", path)?,
+            model_bias_app_specification: crate::from_json_required(
+                map,
+                "ModelBiasAppSpecification",
+                path,
+            )?,
+            model_bias_baseline_config: crate::from_json_optional(
+                map,
+                "ModelBiasBaselineConfig",
+                path,
+            )?,
+            model_bias_job_input: crate::from_json_required(map, "ModelBiasJobInput", path)?,
+            model_bias_job_output_config: crate::from_json_required(
+                map,
+                "ModelBiasJobOutputConfig",
+                path,
+            )?,
+            network_config: crate::from_json_optional(map, "NetworkConfig", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stopping_condition: crate::from_json_optional(map, "StoppingCondition", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::ModelBiasJobDefinition` (`Fn::GetAtt`).
 impl crate::Handle<ModelBiasJobDefinition> {
     /// `Fn::GetAtt` `CreationTime`. The time at which the job definition was created.
@@ -307,6 +355,54 @@ impl crate::ToJson for BatchTransformInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchTransformInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataCapturedDestinationS3Uri",
+                "DatasetFormat",
+                "EndTimeOffset",
+                "FeaturesAttribute",
+                "InferenceAttribute",
+                "LocalPath",
+                "ProbabilityAttribute",
+                "ProbabilityThresholdAttribute",
+                "S3DataDistributionType",
+                "S3InputMode",
+                "StartTimeOffset",
+            ],
+        )?;
+        Ok(Self {
+            data_captured_destination_s3_uri: crate::from_json_required(
+                map,
+                "DataCapturedDestinationS3Uri",
+                path,
+            )?,
+            dataset_format: crate::from_json_required(map, "DatasetFormat", path)?,
+            end_time_offset: crate::from_json_optional(map, "EndTimeOffset", path)?,
+            features_attribute: crate::from_json_optional(map, "FeaturesAttribute", path)?,
+            inference_attribute: crate::from_json_optional(map, "InferenceAttribute", path)?,
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            probability_attribute: crate::from_json_optional(map, "ProbabilityAttribute", path)?,
+            probability_threshold_attribute: crate::from_json_optional(
+                map,
+                "ProbabilityThresholdAttribute",
+                path,
+            )?,
+            s3_data_distribution_type: crate::from_json_optional(
+                map,
+                "S3DataDistributionType",
+                path,
+            )?,
+            s3_input_mode: crate::from_json_optional(map, "S3InputMode", path)?,
+            start_time_offset: crate::from_json_optional(map, "StartTimeOffset", path)?,
+        })
+    }
+}
+
 impl From<BatchTransformInput> for Value<BatchTransformInput> {
     fn from(value: BatchTransformInput) -> Self {
         Value::Lit(value)
@@ -364,6 +460,28 @@ impl crate::ToJson for ClusterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceCount",
+                "InstanceType",
+                "VolumeKmsKeyId",
+                "VolumeSizeInGB",
+            ],
+        )?;
+        Ok(Self {
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            volume_kms_key_id: crate::from_json_optional(map, "VolumeKmsKeyId", path)?,
+            volume_size_in_gb: crate::from_json_required(map, "VolumeSizeInGB", path)?,
+        })
+    }
+}
+
 impl From<ClusterConfig> for Value<ClusterConfig> {
     fn from(value: ClusterConfig) -> Self {
         Value::Lit(value)
@@ -399,6 +517,16 @@ impl crate::ToJson for ConstraintsResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConstraintsResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<ConstraintsResource> for Value<ConstraintsResource> {
     fn from(value: ConstraintsResource) -> Self {
         Value::Lit(value)
@@ -430,6 +558,16 @@ impl crate::ToJson for Csv {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Header", &self.header);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Csv {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header"])?;
+        Ok(Self {
+            header: crate::from_json_optional(map, "Header", path)?,
+        })
     }
 }
 
@@ -486,6 +624,18 @@ impl crate::ToJson for DatasetFormat {
         crate::put_opt(&mut out, "Json", &self.json);
         crate::put_opt(&mut out, "Parquet", &self.parquet);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Csv", "Json", "Parquet"])?;
+        Ok(Self {
+            csv: crate::from_json_optional(map, "Csv", path)?,
+            json: crate::from_json_optional(map, "Json", path)?,
+            parquet: crate::from_json_optional(map, "Parquet", path)?,
+        })
     }
 }
 
@@ -625,6 +775,48 @@ impl crate::ToJson for EndpointInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndTimeOffset",
+                "EndpointName",
+                "FeaturesAttribute",
+                "InferenceAttribute",
+                "LocalPath",
+                "ProbabilityAttribute",
+                "ProbabilityThresholdAttribute",
+                "S3DataDistributionType",
+                "S3InputMode",
+                "StartTimeOffset",
+            ],
+        )?;
+        Ok(Self {
+            end_time_offset: crate::from_json_optional(map, "EndTimeOffset", path)?,
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            features_attribute: crate::from_json_optional(map, "FeaturesAttribute", path)?,
+            inference_attribute: crate::from_json_optional(map, "InferenceAttribute", path)?,
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            probability_attribute: crate::from_json_optional(map, "ProbabilityAttribute", path)?,
+            probability_threshold_attribute: crate::from_json_optional(
+                map,
+                "ProbabilityThresholdAttribute",
+                path,
+            )?,
+            s3_data_distribution_type: crate::from_json_optional(
+                map,
+                "S3DataDistributionType",
+                path,
+            )?,
+            s3_input_mode: crate::from_json_optional(map, "S3InputMode", path)?,
+            start_time_offset: crate::from_json_optional(map, "StartTimeOffset", path)?,
+        })
+    }
+}
+
 impl From<EndpointInput> for Value<EndpointInput> {
     fn from(value: EndpointInput) -> Self {
         Value::Lit(value)
@@ -666,6 +858,18 @@ impl crate::ToJson for ModelBiasAppSpecification {
         crate::put_opt(&mut out, "Environment", &self.environment);
         crate::put(&mut out, "ImageUri", &self.image_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelBiasAppSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConfigUri", "Environment", "ImageUri"])?;
+        Ok(Self {
+            config_uri: crate::from_json_required(map, "ConfigUri", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            image_uri: crate::from_json_required(map, "ImageUri", path)?,
+        })
     }
 }
 
@@ -716,6 +920,18 @@ impl crate::ToJson for ModelBiasBaselineConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelBiasBaselineConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BaseliningJobName", "ConstraintsResource"])?;
+        Ok(Self {
+            baselining_job_name: crate::from_json_optional(map, "BaseliningJobName", path)?,
+            constraints_resource: crate::from_json_optional(map, "ConstraintsResource", path)?,
+        })
+    }
+}
+
 impl From<ModelBiasBaselineConfig> for Value<ModelBiasBaselineConfig> {
     fn from(value: ModelBiasBaselineConfig) -> Self {
         Value::Lit(value)
@@ -747,6 +963,16 @@ impl crate::ToJson for ModelBiasJobDefinitionJson {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Line", &self.line);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelBiasJobDefinitionJson {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Line"])?;
+        Ok(Self {
+            line: crate::from_json_optional(map, "Line", path)?,
+        })
     }
 }
 
@@ -800,6 +1026,22 @@ impl crate::ToJson for ModelBiasJobInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelBiasJobInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BatchTransformInput", "EndpointInput", "GroundTruthS3Input"],
+        )?;
+        Ok(Self {
+            batch_transform_input: crate::from_json_optional(map, "BatchTransformInput", path)?,
+            endpoint_input: crate::from_json_optional(map, "EndpointInput", path)?,
+            ground_truth_s3_input: crate::from_json_required(map, "GroundTruthS3Input", path)?,
+        })
+    }
+}
+
 impl From<ModelBiasJobInput> for Value<ModelBiasJobInput> {
     fn from(value: ModelBiasJobInput) -> Self {
         Value::Lit(value)
@@ -831,6 +1073,16 @@ impl crate::ToJson for MonitoringGroundTruthS3Input {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringGroundTruthS3Input {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<MonitoringGroundTruthS3Input> for Value<MonitoringGroundTruthS3Input> {
     fn from(value: MonitoringGroundTruthS3Input) -> Self {
         Value::Lit(value)
@@ -859,6 +1111,16 @@ impl crate::ToJson for MonitoringOutput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Output", &self.s3_output);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Output"])?;
+        Ok(Self {
+            s3_output: crate::from_json_required(map, "S3Output", path)?,
+        })
     }
 }
 
@@ -904,6 +1166,17 @@ impl crate::ToJson for MonitoringOutputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringOutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "MonitoringOutputs"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            monitoring_outputs: crate::from_json_required(map, "MonitoringOutputs", path)?,
+        })
+    }
+}
+
 impl From<MonitoringOutputConfig> for Value<MonitoringOutputConfig> {
     fn from(value: MonitoringOutputConfig) -> Self {
         Value::Lit(value)
@@ -932,6 +1205,16 @@ impl crate::ToJson for MonitoringResources {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ClusterConfig", &self.cluster_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterConfig"])?;
+        Ok(Self {
+            cluster_config: crate::from_json_required(map, "ClusterConfig", path)?,
+        })
     }
 }
 
@@ -1008,6 +1291,34 @@ impl crate::ToJson for NetworkConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableInterContainerTrafficEncryption",
+                "EnableNetworkIsolation",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            enable_inter_container_traffic_encryption: crate::from_json_optional(
+                map,
+                "EnableInterContainerTrafficEncryption",
+                path,
+            )?,
+            enable_network_isolation: crate::from_json_optional(
+                map,
+                "EnableNetworkIsolation",
+                path,
+            )?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfig> for Value<NetworkConfig> {
     fn from(value: NetworkConfig) -> Self {
         Value::Lit(value)
@@ -1056,6 +1367,18 @@ impl crate::ToJson for S3Output {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Output {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LocalPath", "S3UploadMode", "S3Uri"])?;
+        Ok(Self {
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            s3_upload_mode: crate::from_json_optional(map, "S3UploadMode", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<S3Output> for Value<S3Output> {
     fn from(value: S3Output) -> Self {
         Value::Lit(value)
@@ -1087,6 +1410,16 @@ impl crate::ToJson for StoppingCondition {
             &self.max_runtime_in_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StoppingCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRuntimeInSeconds"])?;
+        Ok(Self {
+            max_runtime_in_seconds: crate::from_json_required(map, "MaxRuntimeInSeconds", path)?,
+        })
     }
 }
 
@@ -1130,6 +1463,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -1159,6 +1503,20 @@ impl EndpointInputS3DataDistributionType {
 impl crate::ToJson for EndpointInputS3DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInputS3DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1195,6 +1553,13 @@ impl crate::ToJson for EndpointInputS3InputMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInputS3InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Pipe", Self::Pipe), ("File", Self::File)])
+    }
+}
+
 impl From<EndpointInputS3InputMode> for Value<EndpointInputS3InputMode> {
     fn from(value: EndpointInputS3InputMode) -> Self {
         Value::Lit(value)
@@ -1224,6 +1589,20 @@ impl S3DataDistributionType {
 impl crate::ToJson for S3DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1260,6 +1639,13 @@ impl crate::ToJson for S3InputMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Pipe", Self::Pipe), ("File", Self::File)])
+    }
+}
+
 impl From<S3InputMode> for Value<S3InputMode> {
     fn from(value: S3InputMode) -> Self {
         Value::Lit(value)
@@ -1289,6 +1675,20 @@ impl S3UploadMode {
 impl crate::ToJson for S3UploadMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3UploadMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Continuous", Self::Continuous),
+                ("EndOfJob", Self::EndOfJob),
+            ],
+        )
     }
 }
 

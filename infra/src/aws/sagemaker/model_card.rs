@@ -103,6 +103,34 @@ impl crate::ToJson for ModelCard {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelCard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Content",
+                "CreatedBy",
+                "LastModifiedBy",
+                "ModelCardName",
+                "ModelCardStatus",
+                "SecurityConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            created_by: crate::from_json_optional(map, "CreatedBy", path)?,
+            last_modified_by: crate::from_json_optional(map, "LastModifiedBy", path)?,
+            model_card_name: crate::from_json_required(map, "ModelCardName", path)?,
+            model_card_status: crate::from_json_required(map, "ModelCardStatus", path)?,
+            security_config: crate::from_json_optional(map, "SecurityConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::ModelCard` (`Fn::GetAtt`).
 impl crate::Handle<ModelCard> {
     /// `Fn::GetAtt` `CreatedBy.DomainId`. The domain associated with the user.
@@ -227,6 +255,30 @@ impl crate::ToJson for AdditionalInformation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdditionalInformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CaveatsAndRecommendations",
+                "CustomDetails",
+                "EthicalConsiderations",
+            ],
+        )?;
+        Ok(Self {
+            caveats_and_recommendations: crate::from_json_optional(
+                map,
+                "CaveatsAndRecommendations",
+                path,
+            )?,
+            custom_details: crate::from_json_optional(map, "CustomDetails", path)?,
+            ethical_considerations: crate::from_json_optional(map, "EthicalConsiderations", path)?,
+        })
+    }
+}
+
 impl From<AdditionalInformation> for Value<AdditionalInformation> {
     fn from(value: AdditionalInformation) -> Self {
         Value::Lit(value)
@@ -287,6 +339,22 @@ impl crate::ToJson for BusinessDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BusinessDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BusinessProblem", "BusinessStakeholders", "LineOfBusiness"],
+        )?;
+        Ok(Self {
+            business_problem: crate::from_json_optional(map, "BusinessProblem", path)?,
+            business_stakeholders: crate::from_json_optional(map, "BusinessStakeholders", path)?,
+            line_of_business: crate::from_json_optional(map, "LineOfBusiness", path)?,
+        })
+    }
+}
+
 impl From<BusinessDetails> for Value<BusinessDetails> {
     fn from(value: BusinessDetails) -> Self {
         Value::Lit(value)
@@ -337,6 +405,19 @@ impl crate::ToJson for Container {
         crate::put_opt(&mut out, "ModelDataUrl", &self.model_data_url);
         crate::put_opt(&mut out, "NearestModelName", &self.nearest_model_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Container {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Image", "ModelDataUrl", "NearestModelName"])?;
+        Ok(Self {
+            image: crate::from_json_required(map, "Image", path)?,
+            model_data_url: crate::from_json_optional(map, "ModelDataUrl", path)?,
+            nearest_model_name: crate::from_json_optional(map, "NearestModelName", path)?,
+        })
     }
 }
 
@@ -446,6 +527,34 @@ impl crate::ToJson for Content {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Content {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalInformation",
+                "BusinessDetails",
+                "EvaluationDetails",
+                "IntendedUses",
+                "ModelOverview",
+                "ModelPackageDetails",
+                "TrainingDetails",
+            ],
+        )?;
+        Ok(Self {
+            additional_information: crate::from_json_optional(map, "AdditionalInformation", path)?,
+            business_details: crate::from_json_optional(map, "BusinessDetails", path)?,
+            evaluation_details: crate::from_json_optional(map, "EvaluationDetails", path)?,
+            intended_uses: crate::from_json_optional(map, "IntendedUses", path)?,
+            model_overview: crate::from_json_optional(map, "ModelOverview", path)?,
+            model_package_details: crate::from_json_optional(map, "ModelPackageDetails", path)?,
+            training_details: crate::from_json_optional(map, "TrainingDetails", path)?,
+        })
+    }
+}
+
 impl From<Content> for Value<Content> {
     fn from(value: Content) -> Self {
         Value::Lit(value)
@@ -530,6 +639,32 @@ impl crate::ToJson for EvaluationDetail {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EvaluationDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Datasets",
+                "EvaluationJobArn",
+                "EvaluationObservation",
+                "Metadata",
+                "MetricGroups",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            datasets: crate::from_json_optional(map, "Datasets", path)?,
+            evaluation_job_arn: crate::from_json_optional(map, "EvaluationJobArn", path)?,
+            evaluation_observation: crate::from_json_optional(map, "EvaluationObservation", path)?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            metric_groups: crate::from_json_optional(map, "MetricGroups", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<EvaluationDetail> for Value<EvaluationDetail> {
     fn from(value: EvaluationDetail) -> Self {
         Value::Lit(value)
@@ -586,6 +721,18 @@ impl crate::ToJson for Function {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Function {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Condition", "Facet", "Function"])?;
+        Ok(Self {
+            condition: crate::from_json_optional(map, "Condition", path)?,
+            facet: crate::from_json_optional(map, "Facet", path)?,
+            function: crate::from_json_optional(map, "Function", path)?,
+        })
+    }
+}
+
 impl From<Function> for Value<Function> {
     fn from(value: Function) -> Self {
         Value::Lit(value)
@@ -622,6 +769,16 @@ impl crate::ToJson for InferenceEnvironment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceEnvironment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerImage"])?;
+        Ok(Self {
+            container_image: crate::from_json_optional(map, "ContainerImage", path)?,
+        })
+    }
+}
+
 impl From<InferenceEnvironment> for Value<InferenceEnvironment> {
     fn from(value: InferenceEnvironment) -> Self {
         Value::Lit(value)
@@ -650,6 +807,16 @@ impl crate::ToJson for InferenceSpecification {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Containers", &self.containers);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Containers"])?;
+        Ok(Self {
+            containers: crate::from_json_required(map, "Containers", path)?,
+        })
     }
 }
 
@@ -737,6 +904,38 @@ impl crate::ToJson for IntendedUses {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntendedUses {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExplanationsForRiskRating",
+                "FactorsAffectingModelEfficiency",
+                "IntendedUses",
+                "PurposeOfModel",
+                "RiskRating",
+            ],
+        )?;
+        Ok(Self {
+            explanations_for_risk_rating: crate::from_json_optional(
+                map,
+                "ExplanationsForRiskRating",
+                path,
+            )?,
+            factors_affecting_model_efficiency: crate::from_json_optional(
+                map,
+                "FactorsAffectingModelEfficiency",
+                path,
+            )?,
+            intended_uses: crate::from_json_optional(map, "IntendedUses", path)?,
+            purpose_of_model: crate::from_json_optional(map, "PurposeOfModel", path)?,
+            risk_rating: crate::from_json_optional(map, "RiskRating", path)?,
+        })
+    }
+}
+
 impl From<IntendedUses> for Value<IntendedUses> {
     fn from(value: IntendedUses) -> Self {
         Value::Lit(value)
@@ -771,6 +970,17 @@ impl crate::ToJson for MetricGroup {
         crate::put(&mut out, "MetricData", &self.metric_data);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricData", "Name"])?;
+        Ok(Self {
+            metric_data: crate::from_json_required(map, "MetricData", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -904,6 +1114,40 @@ impl crate::ToJson for ModelOverview {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelOverview {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AlgorithmType",
+                "InferenceEnvironment",
+                "ModelArtifact",
+                "ModelCreator",
+                "ModelDescription",
+                "ModelId",
+                "ModelName",
+                "ModelOwner",
+                "ModelVersion",
+                "ProblemType",
+            ],
+        )?;
+        Ok(Self {
+            algorithm_type: crate::from_json_optional(map, "AlgorithmType", path)?,
+            inference_environment: crate::from_json_optional(map, "InferenceEnvironment", path)?,
+            model_artifact: crate::from_json_optional(map, "ModelArtifact", path)?,
+            model_creator: crate::from_json_optional(map, "ModelCreator", path)?,
+            model_description: crate::from_json_optional(map, "ModelDescription", path)?,
+            model_id: crate::from_json_optional(map, "ModelId", path)?,
+            model_name: crate::from_json_optional(map, "ModelName", path)?,
+            model_owner: crate::from_json_optional(map, "ModelOwner", path)?,
+            model_version: crate::from_json_optional(map, "ModelVersion", path)?,
+            problem_type: crate::from_json_optional(map, "ProblemType", path)?,
+        })
+    }
+}
+
 impl From<ModelOverview> for Value<ModelOverview> {
     fn from(value: ModelOverview) -> Self {
         Value::Lit(value)
@@ -937,6 +1181,16 @@ impl crate::ToJson for ModelPackageCreator {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "UserProfileName", &self.user_profile_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelPackageCreator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["UserProfileName"])?;
+        Ok(Self {
+            user_profile_name: crate::from_json_optional(map, "UserProfileName", path)?,
+        })
     }
 }
 
@@ -1118,6 +1372,58 @@ impl crate::ToJson for ModelPackageDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelPackageDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApprovalDescription",
+                "CreatedBy",
+                "Domain",
+                "InferenceSpecification",
+                "ModelApprovalStatus",
+                "ModelPackageArn",
+                "ModelPackageDescription",
+                "ModelPackageGroupName",
+                "ModelPackageName",
+                "ModelPackageStatus",
+                "ModelPackageVersion",
+                "SourceAlgorithms",
+                "Task",
+            ],
+        )?;
+        Ok(Self {
+            approval_description: crate::from_json_optional(map, "ApprovalDescription", path)?,
+            created_by: crate::from_json_optional(map, "CreatedBy", path)?,
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            inference_specification: crate::from_json_optional(
+                map,
+                "InferenceSpecification",
+                path,
+            )?,
+            model_approval_status: crate::from_json_optional(map, "ModelApprovalStatus", path)?,
+            model_package_arn: crate::from_json_optional(map, "ModelPackageArn", path)?,
+            model_package_description: crate::from_json_optional(
+                map,
+                "ModelPackageDescription",
+                path,
+            )?,
+            model_package_group_name: crate::from_json_optional(
+                map,
+                "ModelPackageGroupName",
+                path,
+            )?,
+            model_package_name: crate::from_json_optional(map, "ModelPackageName", path)?,
+            model_package_status: crate::from_json_optional(map, "ModelPackageStatus", path)?,
+            model_package_version: crate::from_json_optional(map, "ModelPackageVersion", path)?,
+            source_algorithms: crate::from_json_optional(map, "SourceAlgorithms", path)?,
+            task: crate::from_json_optional(map, "Task", path)?,
+        })
+    }
+}
+
 impl From<ModelPackageDetails> for Value<ModelPackageDetails> {
     fn from(value: ModelPackageDetails) -> Self {
         Value::Lit(value)
@@ -1164,6 +1470,17 @@ impl crate::ToJson for ObjectiveFunction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectiveFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Function", "Notes"])?;
+        Ok(Self {
+            function: crate::from_json_optional(map, "Function", path)?,
+            notes: crate::from_json_optional(map, "Notes", path)?,
+        })
+    }
+}
+
 impl From<ObjectiveFunction> for Value<ObjectiveFunction> {
     fn from(value: ObjectiveFunction) -> Self {
         Value::Lit(value)
@@ -1196,6 +1513,16 @@ impl crate::ToJson for SecurityConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
     }
 }
 
@@ -1239,6 +1566,17 @@ impl crate::ToJson for SourceAlgorithm {
         crate::put(&mut out, "AlgorithmName", &self.algorithm_name);
         crate::put_opt(&mut out, "ModelDataUrl", &self.model_data_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlgorithmName", "ModelDataUrl"])?;
+        Ok(Self {
+            algorithm_name: crate::from_json_required(map, "AlgorithmName", path)?,
+            model_data_url: crate::from_json_optional(map, "ModelDataUrl", path)?,
+        })
     }
 }
 
@@ -1302,6 +1640,26 @@ impl crate::ToJson for TrainingDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainingDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ObjectiveFunction",
+                "TrainingJobDetails",
+                "TrainingObservations",
+            ],
+        )?;
+        Ok(Self {
+            objective_function: crate::from_json_optional(map, "ObjectiveFunction", path)?,
+            training_job_details: crate::from_json_optional(map, "TrainingJobDetails", path)?,
+            training_observations: crate::from_json_optional(map, "TrainingObservations", path)?,
+        })
+    }
+}
+
 impl From<TrainingDetails> for Value<TrainingDetails> {
     fn from(value: TrainingDetails) -> Self {
         Value::Lit(value)
@@ -1338,6 +1696,16 @@ impl crate::ToJson for TrainingEnvironment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainingEnvironment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContainerImage"])?;
+        Ok(Self {
+            container_image: crate::from_json_optional(map, "ContainerImage", path)?,
+        })
+    }
+}
+
 impl From<TrainingEnvironment> for Value<TrainingEnvironment> {
     fn from(value: TrainingEnvironment) -> Self {
         Value::Lit(value)
@@ -1369,6 +1737,17 @@ impl crate::ToJson for TrainingHyperParameter {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainingHyperParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1485,6 +1864,42 @@ impl crate::ToJson for TrainingJobDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainingJobDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HyperParameters",
+                "TrainingArn",
+                "TrainingDatasets",
+                "TrainingEnvironment",
+                "TrainingMetrics",
+                "UserProvidedHyperParameters",
+                "UserProvidedTrainingMetrics",
+            ],
+        )?;
+        Ok(Self {
+            hyper_parameters: crate::from_json_optional(map, "HyperParameters", path)?,
+            training_arn: crate::from_json_optional(map, "TrainingArn", path)?,
+            training_datasets: crate::from_json_optional(map, "TrainingDatasets", path)?,
+            training_environment: crate::from_json_optional(map, "TrainingEnvironment", path)?,
+            training_metrics: crate::from_json_optional(map, "TrainingMetrics", path)?,
+            user_provided_hyper_parameters: crate::from_json_optional(
+                map,
+                "UserProvidedHyperParameters",
+                path,
+            )?,
+            user_provided_training_metrics: crate::from_json_optional(
+                map,
+                "UserProvidedTrainingMetrics",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TrainingJobDetails> for Value<TrainingJobDetails> {
     fn from(value: TrainingJobDetails) -> Self {
         Value::Lit(value)
@@ -1526,6 +1941,18 @@ impl crate::ToJson for TrainingMetric {
         crate::put_opt(&mut out, "Notes", &self.notes);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrainingMetric {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Notes", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            notes: crate::from_json_optional(map, "Notes", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1586,6 +2013,22 @@ impl crate::ToJson for UserContext {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserContext {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DomainId", "UserProfileArn", "UserProfileName"],
+        )?;
+        Ok(Self {
+            domain_id: crate::from_json_optional(map, "DomainId", path)?,
+            user_profile_arn: crate::from_json_optional(map, "UserProfileArn", path)?,
+            user_profile_name: crate::from_json_optional(map, "UserProfileName", path)?,
+        })
+    }
+}
+
 impl From<UserContext> for Value<UserContext> {
     fn from(value: UserContext) -> Self {
         Value::Lit(value)
@@ -1614,6 +2057,17 @@ impl FunctionFunction {
 impl crate::ToJson for FunctionFunction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FunctionFunction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Maximize", Self::Maximize), ("Minimize", Self::Minimize)],
+        )
     }
 }
 
@@ -1648,6 +2102,21 @@ impl ModelApprovalStatus {
 impl crate::ToJson for ModelApprovalStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelApprovalStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Approved", Self::Approved),
+                ("Rejected", Self::Rejected),
+                ("PendingManualApproval", Self::PendingManualApproval),
+            ],
+        )
     }
 }
 
@@ -1686,6 +2155,22 @@ impl ModelCardStatus {
 impl crate::ToJson for ModelCardStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelCardStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Draft", Self::Draft),
+                ("PendingReview", Self::PendingReview),
+                ("Approved", Self::Approved),
+                ("Archived", Self::Archived),
+            ],
+        )
     }
 }
 
@@ -1729,6 +2214,23 @@ impl crate::ToJson for ModelPackageStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelPackageStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Pending", Self::Pending),
+                ("InProgress", Self::InProgress),
+                ("Completed", Self::Completed),
+                ("Failed", Self::Failed),
+                ("Deleting", Self::Deleting),
+            ],
+        )
+    }
+}
+
 impl From<ModelPackageStatus> for Value<ModelPackageStatus> {
     fn from(value: ModelPackageStatus) -> Self {
         Value::Lit(value)
@@ -1763,6 +2265,22 @@ impl RiskRating {
 impl crate::ToJson for RiskRating {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RiskRating {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("High", Self::High),
+                ("Medium", Self::Medium),
+                ("Low", Self::Low),
+                ("Unknown", Self::Unknown),
+            ],
+        )
     }
 }
 

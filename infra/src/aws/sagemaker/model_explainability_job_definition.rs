@@ -158,6 +158,58 @@ impl crate::ToJson for ModelExplainabilityJobDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelExplainabilityJobDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndpointName",
+                "JobDefinitionName",
+                "JobResources",
+                "ModelExplainabilityAppSpecification",
+                "ModelExplainabilityBaselineConfig",
+                "ModelExplainabilityJobInput",
+                "ModelExplainabilityJobOutputConfig",
+                "NetworkConfig",
+                "RoleArn",
+                "StoppingCondition",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            endpoint_name: crate::from_json_optional(map, "EndpointName", path)?,
+            job_definition_name: crate::from_json_optional(map, "JobDefinitionName", path)?,
+            job_resources: crate::from_json_required(map, "JobResources", path)?,
+            model_explainability_app_specification: crate::from_json_required(
+                map,
+                "ModelExplainabilityAppSpecification",
+                path,
+            )?,
+            model_explainability_baseline_config: crate::from_json_optional(
+                map,
+                "ModelExplainabilityBaselineConfig",
+                path,
+            )?,
+            model_explainability_job_input: crate::from_json_required(
+                map,
+                "ModelExplainabilityJobInput",
+                path,
+            )?,
+            model_explainability_job_output_config: crate::from_json_required(
+                map,
+                "ModelExplainabilityJobOutputConfig",
+                path,
+            )?,
+            network_config: crate::from_json_optional(map, "NetworkConfig", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stopping_condition: crate::from_json_optional(map, "StoppingCondition", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::ModelExplainabilityJobDefinition` (`Fn::GetAtt`).
 impl crate::Handle<ModelExplainabilityJobDefinition> {
     /// `Fn::GetAtt` `CreationTime`. The time at which the job definition was created.
@@ -277,6 +329,44 @@ impl crate::ToJson for BatchTransformInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchTransformInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataCapturedDestinationS3Uri",
+                "DatasetFormat",
+                "FeaturesAttribute",
+                "InferenceAttribute",
+                "LocalPath",
+                "ProbabilityAttribute",
+                "S3DataDistributionType",
+                "S3InputMode",
+            ],
+        )?;
+        Ok(Self {
+            data_captured_destination_s3_uri: crate::from_json_required(
+                map,
+                "DataCapturedDestinationS3Uri",
+                path,
+            )?,
+            dataset_format: crate::from_json_required(map, "DatasetFormat", path)?,
+            features_attribute: crate::from_json_optional(map, "FeaturesAttribute", path)?,
+            inference_attribute: crate::from_json_optional(map, "InferenceAttribute", path)?,
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            probability_attribute: crate::from_json_optional(map, "ProbabilityAttribute", path)?,
+            s3_data_distribution_type: crate::from_json_optional(
+                map,
+                "S3DataDistributionType",
+                path,
+            )?,
+            s3_input_mode: crate::from_json_optional(map, "S3InputMode", path)?,
+        })
+    }
+}
+
 impl From<BatchTransformInput> for Value<BatchTransformInput> {
     fn from(value: BatchTransformInput) -> Self {
         Value::Lit(value)
@@ -334,6 +424,28 @@ impl crate::ToJson for ClusterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceCount",
+                "InstanceType",
+                "VolumeKmsKeyId",
+                "VolumeSizeInGB",
+            ],
+        )?;
+        Ok(Self {
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            volume_kms_key_id: crate::from_json_optional(map, "VolumeKmsKeyId", path)?,
+            volume_size_in_gb: crate::from_json_required(map, "VolumeSizeInGB", path)?,
+        })
+    }
+}
+
 impl From<ClusterConfig> for Value<ClusterConfig> {
     fn from(value: ClusterConfig) -> Self {
         Value::Lit(value)
@@ -369,6 +481,16 @@ impl crate::ToJson for ConstraintsResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConstraintsResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<ConstraintsResource> for Value<ConstraintsResource> {
     fn from(value: ConstraintsResource) -> Self {
         Value::Lit(value)
@@ -400,6 +522,16 @@ impl crate::ToJson for Csv {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Header", &self.header);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Csv {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header"])?;
+        Ok(Self {
+            header: crate::from_json_optional(map, "Header", path)?,
+        })
     }
 }
 
@@ -456,6 +588,18 @@ impl crate::ToJson for DatasetFormat {
         crate::put_opt(&mut out, "Json", &self.json);
         crate::put_opt(&mut out, "Parquet", &self.parquet);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Csv", "Json", "Parquet"])?;
+        Ok(Self {
+            csv: crate::from_json_optional(map, "Csv", path)?,
+            json: crate::from_json_optional(map, "Json", path)?,
+            parquet: crate::from_json_optional(map, "Parquet", path)?,
+        })
     }
 }
 
@@ -561,6 +705,38 @@ impl crate::ToJson for EndpointInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndpointName",
+                "FeaturesAttribute",
+                "InferenceAttribute",
+                "LocalPath",
+                "ProbabilityAttribute",
+                "S3DataDistributionType",
+                "S3InputMode",
+            ],
+        )?;
+        Ok(Self {
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            features_attribute: crate::from_json_optional(map, "FeaturesAttribute", path)?,
+            inference_attribute: crate::from_json_optional(map, "InferenceAttribute", path)?,
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            probability_attribute: crate::from_json_optional(map, "ProbabilityAttribute", path)?,
+            s3_data_distribution_type: crate::from_json_optional(
+                map,
+                "S3DataDistributionType",
+                path,
+            )?,
+            s3_input_mode: crate::from_json_optional(map, "S3InputMode", path)?,
+        })
+    }
+}
+
 impl From<EndpointInput> for Value<EndpointInput> {
     fn from(value: EndpointInput) -> Self {
         Value::Lit(value)
@@ -602,6 +778,18 @@ impl crate::ToJson for ModelExplainabilityAppSpecification {
         crate::put_opt(&mut out, "Environment", &self.environment);
         crate::put(&mut out, "ImageUri", &self.image_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelExplainabilityAppSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConfigUri", "Environment", "ImageUri"])?;
+        Ok(Self {
+            config_uri: crate::from_json_required(map, "ConfigUri", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            image_uri: crate::from_json_required(map, "ImageUri", path)?,
+        })
     }
 }
 
@@ -652,6 +840,18 @@ impl crate::ToJson for ModelExplainabilityBaselineConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelExplainabilityBaselineConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BaseliningJobName", "ConstraintsResource"])?;
+        Ok(Self {
+            baselining_job_name: crate::from_json_optional(map, "BaseliningJobName", path)?,
+            constraints_resource: crate::from_json_optional(map, "ConstraintsResource", path)?,
+        })
+    }
+}
+
 impl From<ModelExplainabilityBaselineConfig> for Value<ModelExplainabilityBaselineConfig> {
     fn from(value: ModelExplainabilityBaselineConfig) -> Self {
         Value::Lit(value)
@@ -683,6 +883,16 @@ impl crate::ToJson for ModelExplainabilityJobDefinitionJson {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Line", &self.line);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelExplainabilityJobDefinitionJson {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Line"])?;
+        Ok(Self {
+            line: crate::from_json_optional(map, "Line", path)?,
+        })
     }
 }
 
@@ -732,6 +942,17 @@ impl crate::ToJson for ModelExplainabilityJobInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelExplainabilityJobInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BatchTransformInput", "EndpointInput"])?;
+        Ok(Self {
+            batch_transform_input: crate::from_json_optional(map, "BatchTransformInput", path)?,
+            endpoint_input: crate::from_json_optional(map, "EndpointInput", path)?,
+        })
+    }
+}
+
 impl From<ModelExplainabilityJobInput> for Value<ModelExplainabilityJobInput> {
     fn from(value: ModelExplainabilityJobInput) -> Self {
         Value::Lit(value)
@@ -760,6 +981,16 @@ impl crate::ToJson for MonitoringOutput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Output", &self.s3_output);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Output"])?;
+        Ok(Self {
+            s3_output: crate::from_json_required(map, "S3Output", path)?,
+        })
     }
 }
 
@@ -805,6 +1036,17 @@ impl crate::ToJson for MonitoringOutputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringOutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "MonitoringOutputs"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            monitoring_outputs: crate::from_json_required(map, "MonitoringOutputs", path)?,
+        })
+    }
+}
+
 impl From<MonitoringOutputConfig> for Value<MonitoringOutputConfig> {
     fn from(value: MonitoringOutputConfig) -> Self {
         Value::Lit(value)
@@ -833,6 +1075,16 @@ impl crate::ToJson for MonitoringResources {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ClusterConfig", &self.cluster_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterConfig"])?;
+        Ok(Self {
+            cluster_config: crate::from_json_required(map, "ClusterConfig", path)?,
+        })
     }
 }
 
@@ -909,6 +1161,34 @@ impl crate::ToJson for NetworkConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableInterContainerTrafficEncryption",
+                "EnableNetworkIsolation",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            enable_inter_container_traffic_encryption: crate::from_json_optional(
+                map,
+                "EnableInterContainerTrafficEncryption",
+                path,
+            )?,
+            enable_network_isolation: crate::from_json_optional(
+                map,
+                "EnableNetworkIsolation",
+                path,
+            )?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfig> for Value<NetworkConfig> {
     fn from(value: NetworkConfig) -> Self {
         Value::Lit(value)
@@ -957,6 +1237,18 @@ impl crate::ToJson for S3Output {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Output {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LocalPath", "S3UploadMode", "S3Uri"])?;
+        Ok(Self {
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            s3_upload_mode: crate::from_json_optional(map, "S3UploadMode", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<S3Output> for Value<S3Output> {
     fn from(value: S3Output) -> Self {
         Value::Lit(value)
@@ -988,6 +1280,16 @@ impl crate::ToJson for StoppingCondition {
             &self.max_runtime_in_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StoppingCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRuntimeInSeconds"])?;
+        Ok(Self {
+            max_runtime_in_seconds: crate::from_json_required(map, "MaxRuntimeInSeconds", path)?,
+        })
     }
 }
 
@@ -1031,6 +1333,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -1060,6 +1373,20 @@ impl EndpointInputS3DataDistributionType {
 impl crate::ToJson for EndpointInputS3DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInputS3DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1096,6 +1423,13 @@ impl crate::ToJson for EndpointInputS3InputMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInputS3InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Pipe", Self::Pipe), ("File", Self::File)])
+    }
+}
+
 impl From<EndpointInputS3InputMode> for Value<EndpointInputS3InputMode> {
     fn from(value: EndpointInputS3InputMode) -> Self {
         Value::Lit(value)
@@ -1125,6 +1459,20 @@ impl S3DataDistributionType {
 impl crate::ToJson for S3DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1161,6 +1509,13 @@ impl crate::ToJson for S3InputMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Pipe", Self::Pipe), ("File", Self::File)])
+    }
+}
+
 impl From<S3InputMode> for Value<S3InputMode> {
     fn from(value: S3InputMode) -> Self {
         Value::Lit(value)
@@ -1190,6 +1545,20 @@ impl S3UploadMode {
 impl crate::ToJson for S3UploadMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3UploadMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Continuous", Self::Continuous),
+                ("EndOfJob", Self::EndOfJob),
+            ],
+        )
     }
 }
 

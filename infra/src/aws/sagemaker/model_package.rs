@@ -382,6 +382,108 @@ impl crate::ToJson for ModelPackage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelPackage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalInferenceSpecifications",
+                "AdditionalInferenceSpecificationsToAdd",
+                "ApprovalDescription",
+                "CertifyForMarketplace",
+                "ClientToken",
+                "CustomerMetadataProperties",
+                "Domain",
+                "DriftCheckBaselines",
+                "InferenceSpecification",
+                "MetadataProperties",
+                "ModelApprovalStatus",
+                "ModelCard",
+                "ModelMetrics",
+                "ModelPackageDescription",
+                "ModelPackageGroupName",
+                "ModelPackageName",
+                "ModelPackageStatusDetails",
+                "ModelPackageVersion",
+                "SamplePayloadUrl",
+                "SecurityConfig",
+                "SkipModelValidation",
+                "SourceAlgorithmSpecification",
+                "SourceUri",
+                "Tags",
+                "Task",
+                "ValidationSpecification",
+            ],
+        )?;
+        Ok(Self {
+            additional_inference_specifications: crate::from_json_optional(
+                map,
+                "AdditionalInferenceSpecifications",
+                path,
+            )?,
+            additional_inference_specifications_to_add: crate::from_json_optional(
+                map,
+                "AdditionalInferenceSpecificationsToAdd",
+                path,
+            )?,
+            approval_description: crate::from_json_optional(map, "ApprovalDescription", path)?,
+            certify_for_marketplace: crate::from_json_optional(map, "CertifyForMarketplace", path)?,
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            customer_metadata_properties: crate::from_json_optional(
+                map,
+                "CustomerMetadataProperties",
+                path,
+            )?,
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            drift_check_baselines: crate::from_json_optional(map, "DriftCheckBaselines", path)?,
+            inference_specification: crate::from_json_optional(
+                map,
+                "InferenceSpecification",
+                path,
+            )?,
+            metadata_properties: crate::from_json_optional(map, "MetadataProperties", path)?,
+            model_approval_status: crate::from_json_optional(map, "ModelApprovalStatus", path)?,
+            model_card: crate::from_json_optional(map, "ModelCard", path)?,
+            model_metrics: crate::from_json_optional(map, "ModelMetrics", path)?,
+            model_package_description: crate::from_json_optional(
+                map,
+                "ModelPackageDescription",
+                path,
+            )?,
+            model_package_group_name: crate::from_json_optional(
+                map,
+                "ModelPackageGroupName",
+                path,
+            )?,
+            model_package_name: crate::from_json_optional(map, "ModelPackageName", path)?,
+            model_package_status_details: crate::from_json_optional(
+                map,
+                "ModelPackageStatusDetails",
+                path,
+            )?,
+            model_package_version: crate::from_json_optional(map, "ModelPackageVersion", path)?,
+            sample_payload_url: crate::from_json_optional(map, "SamplePayloadUrl", path)?,
+            security_config: crate::from_json_optional(map, "SecurityConfig", path)?,
+            skip_model_validation: crate::from_json_optional(map, "SkipModelValidation", path)?,
+            source_algorithm_specification: crate::from_json_optional(
+                map,
+                "SourceAlgorithmSpecification",
+                path,
+            )?,
+            source_uri: crate::from_json_optional(map, "SourceUri", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task: crate::from_json_optional(map, "Task", path)?,
+            validation_specification: crate::from_json_optional(
+                map,
+                "ValidationSpecification",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::ModelPackage` (`Fn::GetAtt`).
 impl crate::Handle<ModelPackage> {
     /// `Fn::GetAtt` `CreationTime`. The time at which the model package was created.
@@ -518,6 +620,46 @@ impl crate::ToJson for AdditionalInferenceSpecificationDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AdditionalInferenceSpecificationDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Containers",
+                "Description",
+                "Name",
+                "SupportedContentTypes",
+                "SupportedRealtimeInferenceInstanceTypes",
+                "SupportedResponseMIMETypes",
+                "SupportedTransformInstanceTypes",
+            ],
+        )?;
+        Ok(Self {
+            containers: crate::from_json_required(map, "Containers", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            supported_content_types: crate::from_json_optional(map, "SupportedContentTypes", path)?,
+            supported_realtime_inference_instance_types: crate::from_json_optional(
+                map,
+                "SupportedRealtimeInferenceInstanceTypes",
+                path,
+            )?,
+            supported_response_mime_types: crate::from_json_optional(
+                map,
+                "SupportedResponseMIMETypes",
+                path,
+            )?,
+            supported_transform_instance_types: crate::from_json_optional(
+                map,
+                "SupportedTransformInstanceTypes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AdditionalInferenceSpecificationDefinition>
     for Value<AdditionalInferenceSpecificationDefinition>
 {
@@ -576,6 +718,22 @@ impl crate::ToJson for Bias {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Bias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PostTrainingReport", "PreTrainingReport", "Report"],
+        )?;
+        Ok(Self {
+            post_training_report: crate::from_json_optional(map, "PostTrainingReport", path)?,
+            pre_training_report: crate::from_json_optional(map, "PreTrainingReport", path)?,
+            report: crate::from_json_optional(map, "Report", path)?,
+        })
+    }
+}
+
 impl From<Bias> for Value<Bias> {
     fn from(value: Bias) -> Self {
         Value::Lit(value)
@@ -603,6 +761,16 @@ impl crate::ToJson for DataSource {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3DataSource", &self.s3_data_source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3DataSource"])?;
+        Ok(Self {
+            s3_data_source: crate::from_json_required(map, "S3DataSource", path)?,
+        })
     }
 }
 
@@ -679,6 +847,23 @@ impl crate::ToJson for DriftCheckBaselines {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DriftCheckBaselines {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Bias", "Explainability", "ModelDataQuality", "ModelQuality"],
+        )?;
+        Ok(Self {
+            bias: crate::from_json_optional(map, "Bias", path)?,
+            explainability: crate::from_json_optional(map, "Explainability", path)?,
+            model_data_quality: crate::from_json_optional(map, "ModelDataQuality", path)?,
+            model_quality: crate::from_json_optional(map, "ModelQuality", path)?,
+        })
+    }
+}
+
 impl From<DriftCheckBaselines> for Value<DriftCheckBaselines> {
     fn from(value: DriftCheckBaselines) -> Self {
         Value::Lit(value)
@@ -744,6 +929,34 @@ impl crate::ToJson for DriftCheckBias {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DriftCheckBias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigFile",
+                "PostTrainingConstraints",
+                "PreTrainingConstraints",
+            ],
+        )?;
+        Ok(Self {
+            config_file: crate::from_json_optional(map, "ConfigFile", path)?,
+            post_training_constraints: crate::from_json_optional(
+                map,
+                "PostTrainingConstraints",
+                path,
+            )?,
+            pre_training_constraints: crate::from_json_optional(
+                map,
+                "PreTrainingConstraints",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DriftCheckBias> for Value<DriftCheckBias> {
     fn from(value: DriftCheckBias) -> Self {
         Value::Lit(value)
@@ -787,6 +1000,17 @@ impl crate::ToJson for DriftCheckExplainability {
         crate::put_opt(&mut out, "ConfigFile", &self.config_file);
         crate::put_opt(&mut out, "Constraints", &self.constraints);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DriftCheckExplainability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConfigFile", "Constraints"])?;
+        Ok(Self {
+            config_file: crate::from_json_optional(map, "ConfigFile", path)?,
+            constraints: crate::from_json_optional(map, "Constraints", path)?,
+        })
     }
 }
 
@@ -837,6 +1061,17 @@ impl crate::ToJson for DriftCheckModelDataQuality {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DriftCheckModelDataQuality {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Constraints", "Statistics"])?;
+        Ok(Self {
+            constraints: crate::from_json_optional(map, "Constraints", path)?,
+            statistics: crate::from_json_optional(map, "Statistics", path)?,
+        })
+    }
+}
+
 impl From<DriftCheckModelDataQuality> for Value<DriftCheckModelDataQuality> {
     fn from(value: DriftCheckModelDataQuality) -> Self {
         Value::Lit(value)
@@ -884,6 +1119,17 @@ impl crate::ToJson for DriftCheckModelQuality {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DriftCheckModelQuality {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Constraints", "Statistics"])?;
+        Ok(Self {
+            constraints: crate::from_json_optional(map, "Constraints", path)?,
+            statistics: crate::from_json_optional(map, "Statistics", path)?,
+        })
+    }
+}
+
 impl From<DriftCheckModelQuality> for Value<DriftCheckModelQuality> {
     fn from(value: DriftCheckModelQuality) -> Self {
         Value::Lit(value)
@@ -915,6 +1161,16 @@ impl crate::ToJson for Explainability {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Report", &self.report);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Explainability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Report"])?;
+        Ok(Self {
+            report: crate::from_json_optional(map, "Report", path)?,
+        })
     }
 }
 
@@ -965,6 +1221,18 @@ impl crate::ToJson for FileSource {
         crate::put_opt(&mut out, "ContentType", &self.content_type);
         crate::put(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContentDigest", "ContentType", "S3Uri"])?;
+        Ok(Self {
+            content_digest: crate::from_json_optional(map, "ContentDigest", path)?,
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -1055,6 +1323,42 @@ impl crate::ToJson for InferenceSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InferenceSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Containers",
+                "SupportedContentTypes",
+                "SupportedRealtimeInferenceInstanceTypes",
+                "SupportedResponseMIMETypes",
+                "SupportedTransformInstanceTypes",
+            ],
+        )?;
+        Ok(Self {
+            containers: crate::from_json_required(map, "Containers", path)?,
+            supported_content_types: crate::from_json_required(map, "SupportedContentTypes", path)?,
+            supported_realtime_inference_instance_types: crate::from_json_optional(
+                map,
+                "SupportedRealtimeInferenceInstanceTypes",
+                path,
+            )?,
+            supported_response_mime_types: crate::from_json_required(
+                map,
+                "SupportedResponseMIMETypes",
+                path,
+            )?,
+            supported_transform_instance_types: crate::from_json_optional(
+                map,
+                "SupportedTransformInstanceTypes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<InferenceSpecification> for Value<InferenceSpecification> {
     fn from(value: InferenceSpecification) -> Self {
         Value::Lit(value)
@@ -1121,6 +1425,23 @@ impl crate::ToJson for MetadataProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CommitId", "GeneratedBy", "ProjectId", "Repository"],
+        )?;
+        Ok(Self {
+            commit_id: crate::from_json_optional(map, "CommitId", path)?,
+            generated_by: crate::from_json_optional(map, "GeneratedBy", path)?,
+            project_id: crate::from_json_optional(map, "ProjectId", path)?,
+            repository: crate::from_json_optional(map, "Repository", path)?,
+        })
+    }
+}
+
 impl From<MetadataProperties> for Value<MetadataProperties> {
     fn from(value: MetadataProperties) -> Self {
         Value::Lit(value)
@@ -1165,6 +1486,18 @@ impl crate::ToJson for MetricsSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetricsSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContentDigest", "ContentType", "S3Uri"])?;
+        Ok(Self {
+            content_digest: crate::from_json_optional(map, "ContentDigest", path)?,
+            content_type: crate::from_json_required(map, "ContentType", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<MetricsSource> for Value<MetricsSource> {
     fn from(value: MetricsSource) -> Self {
         Value::Lit(value)
@@ -1193,6 +1526,16 @@ impl crate::ToJson for ModelAccessConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "AcceptEula", &self.accept_eula);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelAccessConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AcceptEula"])?;
+        Ok(Self {
+            accept_eula: crate::from_json_required(map, "AcceptEula", path)?,
+        })
     }
 }
 
@@ -1231,6 +1574,17 @@ impl crate::ToJson for ModelCard {
         crate::put(&mut out, "ModelCardContent", &self.model_card_content);
         crate::put(&mut out, "ModelCardStatus", &self.model_card_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelCard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ModelCardContent", "ModelCardStatus"])?;
+        Ok(Self {
+            model_card_content: crate::from_json_required(map, "ModelCardContent", path)?,
+            model_card_status: crate::from_json_required(map, "ModelCardStatus", path)?,
+        })
     }
 }
 
@@ -1280,6 +1634,17 @@ impl crate::ToJson for ModelDataQuality {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelDataQuality {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Constraints", "Statistics"])?;
+        Ok(Self {
+            constraints: crate::from_json_optional(map, "Constraints", path)?,
+            statistics: crate::from_json_optional(map, "Statistics", path)?,
+        })
+    }
+}
+
 impl From<ModelDataQuality> for Value<ModelDataQuality> {
     fn from(value: ModelDataQuality) -> Self {
         Value::Lit(value)
@@ -1316,6 +1681,16 @@ impl crate::ToJson for ModelDataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelDataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3DataSource"])?;
+        Ok(Self {
+            s3_data_source: crate::from_json_optional(map, "S3DataSource", path)?,
+        })
+    }
+}
+
 impl From<ModelDataSource> for Value<ModelDataSource> {
     fn from(value: ModelDataSource) -> Self {
         Value::Lit(value)
@@ -1343,6 +1718,16 @@ impl crate::ToJson for ModelInput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DataInputConfig", &self.data_input_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataInputConfig"])?;
+        Ok(Self {
+            data_input_config: crate::from_json_required(map, "DataInputConfig", path)?,
+        })
     }
 }
 
@@ -1409,6 +1794,23 @@ impl crate::ToJson for ModelMetrics {
         crate::put_opt(&mut out, "ModelDataQuality", &self.model_data_quality);
         crate::put_opt(&mut out, "ModelQuality", &self.model_quality);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelMetrics {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Bias", "Explainability", "ModelDataQuality", "ModelQuality"],
+        )?;
+        Ok(Self {
+            bias: crate::from_json_optional(map, "Bias", path)?,
+            explainability: crate::from_json_optional(map, "Explainability", path)?,
+            model_data_quality: crate::from_json_optional(map, "ModelDataQuality", path)?,
+            model_quality: crate::from_json_optional(map, "ModelQuality", path)?,
+        })
     }
 }
 
@@ -1536,6 +1938,40 @@ impl crate::ToJson for ModelPackageContainerDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelPackageContainerDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerHostname",
+                "Environment",
+                "Framework",
+                "FrameworkVersion",
+                "Image",
+                "ImageDigest",
+                "ModelDataSource",
+                "ModelDataUrl",
+                "ModelInput",
+                "NearestModelName",
+            ],
+        )?;
+        Ok(Self {
+            container_hostname: crate::from_json_optional(map, "ContainerHostname", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            framework: crate::from_json_optional(map, "Framework", path)?,
+            framework_version: crate::from_json_optional(map, "FrameworkVersion", path)?,
+            image: crate::from_json_required(map, "Image", path)?,
+            image_digest: crate::from_json_optional(map, "ImageDigest", path)?,
+            model_data_source: crate::from_json_optional(map, "ModelDataSource", path)?,
+            model_data_url: crate::from_json_optional(map, "ModelDataUrl", path)?,
+            model_input: crate::from_json_optional(map, "ModelInput", path)?,
+            nearest_model_name: crate::from_json_optional(map, "NearestModelName", path)?,
+        })
+    }
+}
+
 impl From<ModelPackageContainerDefinition> for Value<ModelPackageContainerDefinition> {
     fn from(value: ModelPackageContainerDefinition) -> Self {
         Value::Lit(value)
@@ -1572,6 +2008,16 @@ impl crate::ToJson for ModelPackageStatusDetails {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ValidationStatuses", &self.validation_statuses);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelPackageStatusDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ValidationStatuses"])?;
+        Ok(Self {
+            validation_statuses: crate::from_json_optional(map, "ValidationStatuses", path)?,
+        })
     }
 }
 
@@ -1617,6 +2063,18 @@ impl crate::ToJson for ModelPackageStatusItem {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelPackageStatusItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FailureReason", "Name", "Status"])?;
+        Ok(Self {
+            failure_reason: crate::from_json_optional(map, "FailureReason", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -1666,6 +2124,17 @@ impl crate::ToJson for ModelQuality {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelQuality {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Constraints", "Statistics"])?;
+        Ok(Self {
+            constraints: crate::from_json_optional(map, "Constraints", path)?,
+            statistics: crate::from_json_optional(map, "Statistics", path)?,
+        })
+    }
+}
+
 impl From<ModelQuality> for Value<ModelQuality> {
     fn from(value: ModelQuality) -> Self {
         Value::Lit(value)
@@ -1701,6 +2170,17 @@ impl crate::ToJson for S3DataSource {
         crate::put(&mut out, "S3DataType", &self.s3_data_type);
         crate::put(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3DataType", "S3Uri"])?;
+        Ok(Self {
+            s3_data_type: crate::from_json_required(map, "S3DataType", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -1756,6 +2236,28 @@ impl crate::ToJson for S3ModelDataSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3ModelDataSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CompressionType",
+                "ModelAccessConfig",
+                "S3DataType",
+                "S3Uri",
+            ],
+        )?;
+        Ok(Self {
+            compression_type: crate::from_json_required(map, "CompressionType", path)?,
+            model_access_config: crate::from_json_optional(map, "ModelAccessConfig", path)?,
+            s3_data_type: crate::from_json_required(map, "S3DataType", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<S3ModelDataSource> for Value<S3ModelDataSource> {
     fn from(value: S3ModelDataSource) -> Self {
         Value::Lit(value)
@@ -1785,6 +2287,16 @@ impl crate::ToJson for SecurityConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_required(map, "KmsKeyId", path)?,
+        })
     }
 }
 
@@ -1834,6 +2346,17 @@ impl crate::ToJson for SourceAlgorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AlgorithmName", "ModelDataUrl"])?;
+        Ok(Self {
+            algorithm_name: crate::from_json_required(map, "AlgorithmName", path)?,
+            model_data_url: crate::from_json_optional(map, "ModelDataUrl", path)?,
+        })
+    }
+}
+
 impl From<SourceAlgorithm> for Value<SourceAlgorithm> {
     fn from(value: SourceAlgorithm) -> Self {
         Value::Lit(value)
@@ -1862,6 +2385,16 @@ impl crate::ToJson for SourceAlgorithmSpecification {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SourceAlgorithms", &self.source_algorithms);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceAlgorithmSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceAlgorithms"])?;
+        Ok(Self {
+            source_algorithms: crate::from_json_required(map, "SourceAlgorithms", path)?,
+        })
     }
 }
 
@@ -1930,6 +2463,23 @@ impl crate::ToJson for TransformInput {
         crate::put(&mut out, "DataSource", &self.data_source);
         crate::put_opt(&mut out, "SplitType", &self.split_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CompressionType", "ContentType", "DataSource", "SplitType"],
+        )?;
+        Ok(Self {
+            compression_type: crate::from_json_optional(map, "CompressionType", path)?,
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            data_source: crate::from_json_required(map, "DataSource", path)?,
+            split_type: crate::from_json_optional(map, "SplitType", path)?,
+        })
     }
 }
 
@@ -2025,6 +2575,38 @@ impl crate::ToJson for TransformJobDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformJobDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BatchStrategy",
+                "Environment",
+                "MaxConcurrentTransforms",
+                "MaxPayloadInMB",
+                "TransformInput",
+                "TransformOutput",
+                "TransformResources",
+            ],
+        )?;
+        Ok(Self {
+            batch_strategy: crate::from_json_optional(map, "BatchStrategy", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            max_concurrent_transforms: crate::from_json_optional(
+                map,
+                "MaxConcurrentTransforms",
+                path,
+            )?,
+            max_payload_in_mb: crate::from_json_optional(map, "MaxPayloadInMB", path)?,
+            transform_input: crate::from_json_required(map, "TransformInput", path)?,
+            transform_output: crate::from_json_required(map, "TransformOutput", path)?,
+            transform_resources: crate::from_json_required(map, "TransformResources", path)?,
+        })
+    }
+}
+
 impl From<TransformJobDefinition> for Value<TransformJobDefinition> {
     fn from(value: TransformJobDefinition) -> Self {
         Value::Lit(value)
@@ -2089,6 +2671,23 @@ impl crate::ToJson for TransformOutput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Accept", "AssembleWith", "KmsKeyId", "S3OutputPath"],
+        )?;
+        Ok(Self {
+            accept: crate::from_json_optional(map, "Accept", path)?,
+            assemble_with: crate::from_json_optional(map, "AssembleWith", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            s3_output_path: crate::from_json_required(map, "S3OutputPath", path)?,
+        })
+    }
+}
+
 impl From<TransformOutput> for Value<TransformOutput> {
     fn from(value: TransformOutput) -> Self {
         Value::Lit(value)
@@ -2141,6 +2740,22 @@ impl crate::ToJson for TransformResources {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InstanceCount", "InstanceType", "VolumeKmsKeyId"],
+        )?;
+        Ok(Self {
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            volume_kms_key_id: crate::from_json_optional(map, "VolumeKmsKeyId", path)?,
+        })
+    }
+}
+
 impl From<TransformResources> for Value<TransformResources> {
     fn from(value: TransformResources) -> Self {
         Value::Lit(value)
@@ -2184,6 +2799,21 @@ impl crate::ToJson for ValidationProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProfileName", "TransformJobDefinition"])?;
+        Ok(Self {
+            profile_name: crate::from_json_required(map, "ProfileName", path)?,
+            transform_job_definition: crate::from_json_required(
+                map,
+                "TransformJobDefinition",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ValidationProfile> for Value<ValidationProfile> {
     fn from(value: ValidationProfile) -> Self {
         Value::Lit(value)
@@ -2223,6 +2853,17 @@ impl crate::ToJson for ValidationSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ValidationProfiles", "ValidationRole"])?;
+        Ok(Self {
+            validation_profiles: crate::from_json_required(map, "ValidationProfiles", path)?,
+            validation_role: crate::from_json_required(map, "ValidationRole", path)?,
+        })
+    }
+}
+
 impl From<ValidationSpecification> for Value<ValidationSpecification> {
     fn from(value: ValidationSpecification) -> Self {
         Value::Lit(value)
@@ -2251,6 +2892,13 @@ impl AssembleWith {
 impl crate::ToJson for AssembleWith {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssembleWith {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("None", Self::None), ("Line", Self::Line)])
     }
 }
 
@@ -2285,6 +2933,20 @@ impl crate::ToJson for BatchStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MultiRecord", Self::MultiRecord),
+                ("SingleRecord", Self::SingleRecord),
+            ],
+        )
+    }
+}
+
 impl From<BatchStrategy> for Value<BatchStrategy> {
     fn from(value: BatchStrategy) -> Self {
         Value::Lit(value)
@@ -2313,6 +2975,13 @@ impl CompressionType {
 impl crate::ToJson for CompressionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("None", Self::None), ("Gzip", Self::Gzip)])
     }
 }
 
@@ -2347,6 +3016,21 @@ impl ModelApprovalStatus {
 impl crate::ToJson for ModelApprovalStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelApprovalStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Approved", Self::Approved),
+                ("Rejected", Self::Rejected),
+                ("PendingManualApproval", Self::PendingManualApproval),
+            ],
+        )
     }
 }
 
@@ -2387,6 +3071,22 @@ impl crate::ToJson for ModelCardStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelCardStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Draft", Self::Draft),
+                ("PendingReview", Self::PendingReview),
+                ("Approved", Self::Approved),
+                ("Archived", Self::Archived),
+            ],
+        )
+    }
+}
+
 impl From<ModelCardStatus> for Value<ModelCardStatus> {
     fn from(value: ModelCardStatus) -> Self {
         Value::Lit(value)
@@ -2421,6 +3121,21 @@ impl crate::ToJson for S3DataSourceS3DataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataSourceS3DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ManifestFile", Self::ManifestFile),
+                ("S3Prefix", Self::S3Prefix),
+                ("AugmentedManifestFile", Self::AugmentedManifestFile),
+            ],
+        )
+    }
+}
+
 impl From<S3DataSourceS3DataType> for Value<S3DataSourceS3DataType> {
     fn from(value: S3DataSourceS3DataType) -> Self {
         Value::Lit(value)
@@ -2452,6 +3167,17 @@ impl crate::ToJson for S3DataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("S3Prefix", Self::S3Prefix), ("S3Object", Self::S3Object)],
+        )
+    }
+}
+
 impl From<S3DataType> for Value<S3DataType> {
     fn from(value: S3DataType) -> Self {
         Value::Lit(value)
@@ -2480,6 +3206,13 @@ impl SkipModelValidation {
 impl crate::ToJson for SkipModelValidation {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SkipModelValidation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("None", Self::None), ("All", Self::All)])
     }
 }
 
@@ -2520,6 +3253,22 @@ impl crate::ToJson for SplitType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SplitType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("None", Self::None),
+                ("TFRecord", Self::TfRecord),
+                ("Line", Self::Line),
+                ("RecordIO", Self::RecordIo),
+            ],
+        )
+    }
+}
+
 impl From<SplitType> for Value<SplitType> {
     fn from(value: SplitType) -> Self {
         Value::Lit(value)
@@ -2557,6 +3306,22 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NotStarted", Self::NotStarted),
+                ("Failed", Self::Failed),
+                ("InProgress", Self::InProgress),
+                ("Completed", Self::Completed),
+            ],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -2587,6 +3352,13 @@ impl TransformInputCompressionType {
 impl crate::ToJson for TransformInputCompressionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformInputCompressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("None", Self::None), ("Gzip", Self::Gzip)])
     }
 }
 

@@ -89,6 +89,40 @@ impl crate::ToJson for ModelPackageGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelPackageGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ModelPackageGroupDescription",
+                "ModelPackageGroupName",
+                "ModelPackageGroupPolicy",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            model_package_group_description: crate::from_json_optional(
+                map,
+                "ModelPackageGroupDescription",
+                path,
+            )?,
+            model_package_group_name: crate::from_json_required(
+                map,
+                "ModelPackageGroupName",
+                path,
+            )?,
+            model_package_group_policy: crate::from_json_optional(
+                map,
+                "ModelPackageGroupPolicy",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::ModelPackageGroup` (`Fn::GetAtt`).
 impl crate::Handle<ModelPackageGroup> {
     /// `Fn::GetAtt` `CreationTime`. The time at which the model package group was created.

@@ -158,6 +158,54 @@ impl crate::ToJson for ModelQualityJobDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelQualityJobDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndpointName",
+                "JobDefinitionName",
+                "JobResources",
+                "ModelQualityAppSpecification",
+                "ModelQualityBaselineConfig",
+                "ModelQualityJobInput",
+                "ModelQualityJobOutputConfig",
+                "NetworkConfig",
+                "RoleArn",
+                "StoppingCondition",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            endpoint_name: crate::from_json_optional(map, "EndpointName", path)?,
+            job_definition_name: crate::from_json_optional(map, "JobDefinitionName", path)?,
+            job_resources: crate::from_json_required(map, "JobResources", path)?,
+            model_quality_app_specification: crate::from_json_required(
+                map,
+                "ModelQualityAppSpecification",
+                path,
+            )?,
+            model_quality_baseline_config: crate::from_json_optional(
+                map,
+                "ModelQualityBaselineConfig",
+                path,
+            )?,
+            model_quality_job_input: crate::from_json_required(map, "ModelQualityJobInput", path)?,
+            model_quality_job_output_config: crate::from_json_required(
+                map,
+                "ModelQualityJobOutputConfig",
+                path,
+            )?,
+            network_config: crate::from_json_optional(map, "NetworkConfig", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stopping_condition: crate::from_json_optional(map, "StoppingCondition", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::ModelQualityJobDefinition` (`Fn::GetAtt`).
 impl crate::Handle<ModelQualityJobDefinition> {
     /// `Fn::GetAtt` `CreationTime`. The time at which the job definition was created.
@@ -301,6 +349,52 @@ impl crate::ToJson for BatchTransformInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchTransformInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataCapturedDestinationS3Uri",
+                "DatasetFormat",
+                "EndTimeOffset",
+                "InferenceAttribute",
+                "LocalPath",
+                "ProbabilityAttribute",
+                "ProbabilityThresholdAttribute",
+                "S3DataDistributionType",
+                "S3InputMode",
+                "StartTimeOffset",
+            ],
+        )?;
+        Ok(Self {
+            data_captured_destination_s3_uri: crate::from_json_required(
+                map,
+                "DataCapturedDestinationS3Uri",
+                path,
+            )?,
+            dataset_format: crate::from_json_required(map, "DatasetFormat", path)?,
+            end_time_offset: crate::from_json_optional(map, "EndTimeOffset", path)?,
+            inference_attribute: crate::from_json_optional(map, "InferenceAttribute", path)?,
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            probability_attribute: crate::from_json_optional(map, "ProbabilityAttribute", path)?,
+            probability_threshold_attribute: crate::from_json_optional(
+                map,
+                "ProbabilityThresholdAttribute",
+                path,
+            )?,
+            s3_data_distribution_type: crate::from_json_optional(
+                map,
+                "S3DataDistributionType",
+                path,
+            )?,
+            s3_input_mode: crate::from_json_optional(map, "S3InputMode", path)?,
+            start_time_offset: crate::from_json_optional(map, "StartTimeOffset", path)?,
+        })
+    }
+}
+
 impl From<BatchTransformInput> for Value<BatchTransformInput> {
     fn from(value: BatchTransformInput) -> Self {
         Value::Lit(value)
@@ -358,6 +452,28 @@ impl crate::ToJson for ClusterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceCount",
+                "InstanceType",
+                "VolumeKmsKeyId",
+                "VolumeSizeInGB",
+            ],
+        )?;
+        Ok(Self {
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            volume_kms_key_id: crate::from_json_optional(map, "VolumeKmsKeyId", path)?,
+            volume_size_in_gb: crate::from_json_required(map, "VolumeSizeInGB", path)?,
+        })
+    }
+}
+
 impl From<ClusterConfig> for Value<ClusterConfig> {
     fn from(value: ClusterConfig) -> Self {
         Value::Lit(value)
@@ -393,6 +509,16 @@ impl crate::ToJson for ConstraintsResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConstraintsResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<ConstraintsResource> for Value<ConstraintsResource> {
     fn from(value: ConstraintsResource) -> Self {
         Value::Lit(value)
@@ -424,6 +550,16 @@ impl crate::ToJson for Csv {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Header", &self.header);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Csv {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header"])?;
+        Ok(Self {
+            header: crate::from_json_optional(map, "Header", path)?,
+        })
     }
 }
 
@@ -480,6 +616,18 @@ impl crate::ToJson for DatasetFormat {
         crate::put_opt(&mut out, "Json", &self.json);
         crate::put_opt(&mut out, "Parquet", &self.parquet);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Csv", "Json", "Parquet"])?;
+        Ok(Self {
+            csv: crate::from_json_optional(map, "Csv", path)?,
+            json: crate::from_json_optional(map, "Json", path)?,
+            parquet: crate::from_json_optional(map, "Parquet", path)?,
+        })
     }
 }
 
@@ -609,6 +757,46 @@ impl crate::ToJson for EndpointInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndTimeOffset",
+                "EndpointName",
+                "InferenceAttribute",
+                "LocalPath",
+                "ProbabilityAttribute",
+                "ProbabilityThresholdAttribute",
+                "S3DataDistributionType",
+                "S3InputMode",
+                "StartTimeOffset",
+            ],
+        )?;
+        Ok(Self {
+            end_time_offset: crate::from_json_optional(map, "EndTimeOffset", path)?,
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            inference_attribute: crate::from_json_optional(map, "InferenceAttribute", path)?,
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            probability_attribute: crate::from_json_optional(map, "ProbabilityAttribute", path)?,
+            probability_threshold_attribute: crate::from_json_optional(
+                map,
+                "ProbabilityThresholdAttribute",
+                path,
+            )?,
+            s3_data_distribution_type: crate::from_json_optional(
+                map,
+                "S3DataDistributionType",
+                path,
+            )?,
+            s3_input_mode: crate::from_json_optional(map, "S3InputMode", path)?,
+            start_time_offset: crate::from_json_optional(map, "StartTimeOffset", path)?,
+        })
+    }
+}
+
 impl From<EndpointInput> for Value<EndpointInput> {
     fn from(value: EndpointInput) -> Self {
         Value::Lit(value)
@@ -710,6 +898,42 @@ impl crate::ToJson for ModelQualityAppSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelQualityAppSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerArguments",
+                "ContainerEntrypoint",
+                "Environment",
+                "ImageUri",
+                "PostAnalyticsProcessorSourceUri",
+                "ProblemType",
+                "RecordPreprocessorSourceUri",
+            ],
+        )?;
+        Ok(Self {
+            container_arguments: crate::from_json_optional(map, "ContainerArguments", path)?,
+            container_entrypoint: crate::from_json_optional(map, "ContainerEntrypoint", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            image_uri: crate::from_json_required(map, "ImageUri", path)?,
+            post_analytics_processor_source_uri: crate::from_json_optional(
+                map,
+                "PostAnalyticsProcessorSourceUri",
+                path,
+            )?,
+            problem_type: crate::from_json_required(map, "ProblemType", path)?,
+            record_preprocessor_source_uri: crate::from_json_optional(
+                map,
+                "RecordPreprocessorSourceUri",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ModelQualityAppSpecification> for Value<ModelQualityAppSpecification> {
     fn from(value: ModelQualityAppSpecification) -> Self {
         Value::Lit(value)
@@ -757,6 +981,18 @@ impl crate::ToJson for ModelQualityBaselineConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelQualityBaselineConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["BaseliningJobName", "ConstraintsResource"])?;
+        Ok(Self {
+            baselining_job_name: crate::from_json_optional(map, "BaseliningJobName", path)?,
+            constraints_resource: crate::from_json_optional(map, "ConstraintsResource", path)?,
+        })
+    }
+}
+
 impl From<ModelQualityBaselineConfig> for Value<ModelQualityBaselineConfig> {
     fn from(value: ModelQualityBaselineConfig) -> Self {
         Value::Lit(value)
@@ -788,6 +1024,16 @@ impl crate::ToJson for ModelQualityJobDefinitionJson {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Line", &self.line);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelQualityJobDefinitionJson {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Line"])?;
+        Ok(Self {
+            line: crate::from_json_optional(map, "Line", path)?,
+        })
     }
 }
 
@@ -841,6 +1087,22 @@ impl crate::ToJson for ModelQualityJobInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ModelQualityJobInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BatchTransformInput", "EndpointInput", "GroundTruthS3Input"],
+        )?;
+        Ok(Self {
+            batch_transform_input: crate::from_json_optional(map, "BatchTransformInput", path)?,
+            endpoint_input: crate::from_json_optional(map, "EndpointInput", path)?,
+            ground_truth_s3_input: crate::from_json_required(map, "GroundTruthS3Input", path)?,
+        })
+    }
+}
+
 impl From<ModelQualityJobInput> for Value<ModelQualityJobInput> {
     fn from(value: ModelQualityJobInput) -> Self {
         Value::Lit(value)
@@ -872,6 +1134,16 @@ impl crate::ToJson for MonitoringGroundTruthS3Input {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringGroundTruthS3Input {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<MonitoringGroundTruthS3Input> for Value<MonitoringGroundTruthS3Input> {
     fn from(value: MonitoringGroundTruthS3Input) -> Self {
         Value::Lit(value)
@@ -900,6 +1172,16 @@ impl crate::ToJson for MonitoringOutput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Output", &self.s3_output);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Output"])?;
+        Ok(Self {
+            s3_output: crate::from_json_required(map, "S3Output", path)?,
+        })
     }
 }
 
@@ -945,6 +1227,17 @@ impl crate::ToJson for MonitoringOutputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringOutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "MonitoringOutputs"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            monitoring_outputs: crate::from_json_required(map, "MonitoringOutputs", path)?,
+        })
+    }
+}
+
 impl From<MonitoringOutputConfig> for Value<MonitoringOutputConfig> {
     fn from(value: MonitoringOutputConfig) -> Self {
         Value::Lit(value)
@@ -973,6 +1266,16 @@ impl crate::ToJson for MonitoringResources {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ClusterConfig", &self.cluster_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterConfig"])?;
+        Ok(Self {
+            cluster_config: crate::from_json_required(map, "ClusterConfig", path)?,
+        })
     }
 }
 
@@ -1049,6 +1352,34 @@ impl crate::ToJson for NetworkConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableInterContainerTrafficEncryption",
+                "EnableNetworkIsolation",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            enable_inter_container_traffic_encryption: crate::from_json_optional(
+                map,
+                "EnableInterContainerTrafficEncryption",
+                path,
+            )?,
+            enable_network_isolation: crate::from_json_optional(
+                map,
+                "EnableNetworkIsolation",
+                path,
+            )?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfig> for Value<NetworkConfig> {
     fn from(value: NetworkConfig) -> Self {
         Value::Lit(value)
@@ -1097,6 +1428,18 @@ impl crate::ToJson for S3Output {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Output {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LocalPath", "S3UploadMode", "S3Uri"])?;
+        Ok(Self {
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            s3_upload_mode: crate::from_json_optional(map, "S3UploadMode", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<S3Output> for Value<S3Output> {
     fn from(value: S3Output) -> Self {
         Value::Lit(value)
@@ -1128,6 +1471,16 @@ impl crate::ToJson for StoppingCondition {
             &self.max_runtime_in_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StoppingCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRuntimeInSeconds"])?;
+        Ok(Self {
+            max_runtime_in_seconds: crate::from_json_required(map, "MaxRuntimeInSeconds", path)?,
+        })
     }
 }
 
@@ -1171,6 +1524,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -1200,6 +1564,20 @@ impl EndpointInputS3DataDistributionType {
 impl crate::ToJson for EndpointInputS3DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInputS3DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1233,6 +1611,13 @@ impl EndpointInputS3InputMode {
 impl crate::ToJson for EndpointInputS3InputMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInputS3InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Pipe", Self::Pipe), ("File", Self::File)])
     }
 }
 
@@ -1270,6 +1655,21 @@ impl crate::ToJson for ProblemType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProblemType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BinaryClassification", Self::BinaryClassification),
+                ("MulticlassClassification", Self::MulticlassClassification),
+                ("Regression", Self::Regression),
+            ],
+        )
+    }
+}
+
 impl From<ProblemType> for Value<ProblemType> {
     fn from(value: ProblemType) -> Self {
         Value::Lit(value)
@@ -1299,6 +1699,20 @@ impl S3DataDistributionType {
 impl crate::ToJson for S3DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1335,6 +1749,13 @@ impl crate::ToJson for S3InputMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Pipe", Self::Pipe), ("File", Self::File)])
+    }
+}
+
 impl From<S3InputMode> for Value<S3InputMode> {
     fn from(value: S3InputMode) -> Self {
         Value::Lit(value)
@@ -1364,6 +1785,20 @@ impl S3UploadMode {
 impl crate::ToJson for S3UploadMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3UploadMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Continuous", Self::Continuous),
+                ("EndOfJob", Self::EndOfJob),
+            ],
+        )
     }
 }
 

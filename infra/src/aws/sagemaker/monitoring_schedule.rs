@@ -127,6 +127,50 @@ impl crate::ToJson for MonitoringSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndpointName",
+                "FailureReason",
+                "LastMonitoringExecutionSummary",
+                "MonitoringScheduleConfig",
+                "MonitoringScheduleName",
+                "MonitoringScheduleStatus",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            endpoint_name: crate::from_json_optional(map, "EndpointName", path)?,
+            failure_reason: crate::from_json_optional(map, "FailureReason", path)?,
+            last_monitoring_execution_summary: crate::from_json_optional(
+                map,
+                "LastMonitoringExecutionSummary",
+                path,
+            )?,
+            monitoring_schedule_config: crate::from_json_required(
+                map,
+                "MonitoringScheduleConfig",
+                path,
+            )?,
+            monitoring_schedule_name: crate::from_json_required(
+                map,
+                "MonitoringScheduleName",
+                path,
+            )?,
+            monitoring_schedule_status: crate::from_json_optional(
+                map,
+                "MonitoringScheduleStatus",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::MonitoringSchedule` (`Fn::GetAtt`).
 impl crate::Handle<MonitoringSchedule> {
     /// `Fn::GetAtt` `CreationTime`. The time at which the schedule was created.
@@ -185,6 +229,18 @@ impl crate::ToJson for BaselineConfig {
         crate::put_opt(&mut out, "ConstraintsResource", &self.constraints_resource);
         crate::put_opt(&mut out, "StatisticsResource", &self.statistics_resource);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaselineConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ConstraintsResource", "StatisticsResource"])?;
+        Ok(Self {
+            constraints_resource: crate::from_json_optional(map, "ConstraintsResource", path)?,
+            statistics_resource: crate::from_json_optional(map, "StatisticsResource", path)?,
+        })
     }
 }
 
@@ -280,6 +336,44 @@ impl crate::ToJson for BatchTransformInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BatchTransformInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataCapturedDestinationS3Uri",
+                "DatasetFormat",
+                "ExcludeFeaturesAttribute",
+                "LocalPath",
+                "S3DataDistributionType",
+                "S3InputMode",
+            ],
+        )?;
+        Ok(Self {
+            data_captured_destination_s3_uri: crate::from_json_required(
+                map,
+                "DataCapturedDestinationS3Uri",
+                path,
+            )?,
+            dataset_format: crate::from_json_required(map, "DatasetFormat", path)?,
+            exclude_features_attribute: crate::from_json_optional(
+                map,
+                "ExcludeFeaturesAttribute",
+                path,
+            )?,
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            s3_data_distribution_type: crate::from_json_optional(
+                map,
+                "S3DataDistributionType",
+                path,
+            )?,
+            s3_input_mode: crate::from_json_optional(map, "S3InputMode", path)?,
+        })
+    }
+}
+
 impl From<BatchTransformInput> for Value<BatchTransformInput> {
     fn from(value: BatchTransformInput) -> Self {
         Value::Lit(value)
@@ -337,6 +431,28 @@ impl crate::ToJson for ClusterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceCount",
+                "InstanceType",
+                "VolumeKmsKeyId",
+                "VolumeSizeInGB",
+            ],
+        )?;
+        Ok(Self {
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            volume_kms_key_id: crate::from_json_optional(map, "VolumeKmsKeyId", path)?,
+            volume_size_in_gb: crate::from_json_required(map, "VolumeSizeInGB", path)?,
+        })
+    }
+}
+
 impl From<ClusterConfig> for Value<ClusterConfig> {
     fn from(value: ClusterConfig) -> Self {
         Value::Lit(value)
@@ -372,6 +488,16 @@ impl crate::ToJson for ConstraintsResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConstraintsResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<ConstraintsResource> for Value<ConstraintsResource> {
     fn from(value: ConstraintsResource) -> Self {
         Value::Lit(value)
@@ -403,6 +529,16 @@ impl crate::ToJson for Csv {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Header", &self.header);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Csv {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Header"])?;
+        Ok(Self {
+            header: crate::from_json_optional(map, "Header", path)?,
+        })
     }
 }
 
@@ -459,6 +595,18 @@ impl crate::ToJson for DatasetFormat {
         crate::put_opt(&mut out, "Json", &self.json);
         crate::put_opt(&mut out, "Parquet", &self.parquet);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Csv", "Json", "Parquet"])?;
+        Ok(Self {
+            csv: crate::from_json_optional(map, "Csv", path)?,
+            json: crate::from_json_optional(map, "Json", path)?,
+            parquet: crate::from_json_optional(map, "Parquet", path)?,
+        })
     }
 }
 
@@ -544,6 +692,38 @@ impl crate::ToJson for EndpointInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EndpointName",
+                "ExcludeFeaturesAttribute",
+                "LocalPath",
+                "S3DataDistributionType",
+                "S3InputMode",
+            ],
+        )?;
+        Ok(Self {
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            exclude_features_attribute: crate::from_json_optional(
+                map,
+                "ExcludeFeaturesAttribute",
+                path,
+            )?,
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            s3_data_distribution_type: crate::from_json_optional(
+                map,
+                "S3DataDistributionType",
+                path,
+            )?,
+            s3_input_mode: crate::from_json_optional(map, "S3InputMode", path)?,
+        })
+    }
+}
+
 impl From<EndpointInput> for Value<EndpointInput> {
     fn from(value: EndpointInput) -> Self {
         Value::Lit(value)
@@ -625,6 +805,38 @@ impl crate::ToJson for MonitoringAppSpecification {
             &self.record_preprocessor_source_uri,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringAppSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContainerArguments",
+                "ContainerEntrypoint",
+                "ImageUri",
+                "PostAnalyticsProcessorSourceUri",
+                "RecordPreprocessorSourceUri",
+            ],
+        )?;
+        Ok(Self {
+            container_arguments: crate::from_json_optional(map, "ContainerArguments", path)?,
+            container_entrypoint: crate::from_json_optional(map, "ContainerEntrypoint", path)?,
+            image_uri: crate::from_json_required(map, "ImageUri", path)?,
+            post_analytics_processor_source_uri: crate::from_json_optional(
+                map,
+                "PostAnalyticsProcessorSourceUri",
+                path,
+            )?,
+            record_preprocessor_source_uri: crate::from_json_optional(
+                map,
+                "RecordPreprocessorSourceUri",
+                path,
+            )?,
+        })
     }
 }
 
@@ -719,6 +931,44 @@ impl crate::ToJson for MonitoringExecutionSummary {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringExecutionSummary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreationTime",
+                "EndpointName",
+                "FailureReason",
+                "LastModifiedTime",
+                "MonitoringExecutionStatus",
+                "MonitoringScheduleName",
+                "ProcessingJobArn",
+                "ScheduledTime",
+            ],
+        )?;
+        Ok(Self {
+            creation_time: crate::from_json_required(map, "CreationTime", path)?,
+            endpoint_name: crate::from_json_optional(map, "EndpointName", path)?,
+            failure_reason: crate::from_json_optional(map, "FailureReason", path)?,
+            last_modified_time: crate::from_json_required(map, "LastModifiedTime", path)?,
+            monitoring_execution_status: crate::from_json_required(
+                map,
+                "MonitoringExecutionStatus",
+                path,
+            )?,
+            monitoring_schedule_name: crate::from_json_required(
+                map,
+                "MonitoringScheduleName",
+                path,
+            )?,
+            processing_job_arn: crate::from_json_optional(map, "ProcessingJobArn", path)?,
+            scheduled_time: crate::from_json_required(map, "ScheduledTime", path)?,
+        })
+    }
+}
+
 impl From<MonitoringExecutionSummary> for Value<MonitoringExecutionSummary> {
     fn from(value: MonitoringExecutionSummary) -> Self {
         Value::Lit(value)
@@ -762,6 +1012,17 @@ impl crate::ToJson for MonitoringInput {
         crate::put_opt(&mut out, "BatchTransformInput", &self.batch_transform_input);
         crate::put_opt(&mut out, "EndpointInput", &self.endpoint_input);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BatchTransformInput", "EndpointInput"])?;
+        Ok(Self {
+            batch_transform_input: crate::from_json_optional(map, "BatchTransformInput", path)?,
+            endpoint_input: crate::from_json_optional(map, "EndpointInput", path)?,
+        })
     }
 }
 
@@ -871,6 +1132,46 @@ impl crate::ToJson for MonitoringJobDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringJobDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BaselineConfig",
+                "Environment",
+                "MonitoringAppSpecification",
+                "MonitoringInputs",
+                "MonitoringOutputConfig",
+                "MonitoringResources",
+                "NetworkConfig",
+                "RoleArn",
+                "StoppingCondition",
+            ],
+        )?;
+        Ok(Self {
+            baseline_config: crate::from_json_optional(map, "BaselineConfig", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            monitoring_app_specification: crate::from_json_required(
+                map,
+                "MonitoringAppSpecification",
+                path,
+            )?,
+            monitoring_inputs: crate::from_json_required(map, "MonitoringInputs", path)?,
+            monitoring_output_config: crate::from_json_required(
+                map,
+                "MonitoringOutputConfig",
+                path,
+            )?,
+            monitoring_resources: crate::from_json_required(map, "MonitoringResources", path)?,
+            network_config: crate::from_json_optional(map, "NetworkConfig", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stopping_condition: crate::from_json_optional(map, "StoppingCondition", path)?,
+        })
+    }
+}
+
 impl From<MonitoringJobDefinition> for Value<MonitoringJobDefinition> {
     fn from(value: MonitoringJobDefinition) -> Self {
         Value::Lit(value)
@@ -899,6 +1200,16 @@ impl crate::ToJson for MonitoringOutput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Output", &self.s3_output);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Output"])?;
+        Ok(Self {
+            s3_output: crate::from_json_required(map, "S3Output", path)?,
+        })
     }
 }
 
@@ -944,6 +1255,17 @@ impl crate::ToJson for MonitoringOutputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringOutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "MonitoringOutputs"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            monitoring_outputs: crate::from_json_required(map, "MonitoringOutputs", path)?,
+        })
+    }
+}
+
 impl From<MonitoringOutputConfig> for Value<MonitoringOutputConfig> {
     fn from(value: MonitoringOutputConfig) -> Self {
         Value::Lit(value)
@@ -972,6 +1294,16 @@ impl crate::ToJson for MonitoringResources {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ClusterConfig", &self.cluster_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterConfig"])?;
+        Ok(Self {
+            cluster_config: crate::from_json_required(map, "ClusterConfig", path)?,
+        })
     }
 }
 
@@ -1053,6 +1385,36 @@ impl crate::ToJson for MonitoringScheduleConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringScheduleConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MonitoringJobDefinition",
+                "MonitoringJobDefinitionName",
+                "MonitoringType",
+                "ScheduleConfig",
+            ],
+        )?;
+        Ok(Self {
+            monitoring_job_definition: crate::from_json_optional(
+                map,
+                "MonitoringJobDefinition",
+                path,
+            )?,
+            monitoring_job_definition_name: crate::from_json_optional(
+                map,
+                "MonitoringJobDefinitionName",
+                path,
+            )?,
+            monitoring_type: crate::from_json_optional(map, "MonitoringType", path)?,
+            schedule_config: crate::from_json_optional(map, "ScheduleConfig", path)?,
+        })
+    }
+}
+
 impl From<MonitoringScheduleConfig> for Value<MonitoringScheduleConfig> {
     fn from(value: MonitoringScheduleConfig) -> Self {
         Value::Lit(value)
@@ -1084,6 +1446,16 @@ impl crate::ToJson for MonitoringScheduleJson {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Line", &self.line);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringScheduleJson {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Line"])?;
+        Ok(Self {
+            line: crate::from_json_optional(map, "Line", path)?,
+        })
     }
 }
 
@@ -1160,6 +1532,34 @@ impl crate::ToJson for NetworkConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableInterContainerTrafficEncryption",
+                "EnableNetworkIsolation",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            enable_inter_container_traffic_encryption: crate::from_json_optional(
+                map,
+                "EnableInterContainerTrafficEncryption",
+                path,
+            )?,
+            enable_network_isolation: crate::from_json_optional(
+                map,
+                "EnableNetworkIsolation",
+                path,
+            )?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfig> for Value<NetworkConfig> {
     fn from(value: NetworkConfig) -> Self {
         Value::Lit(value)
@@ -1205,6 +1605,18 @@ impl crate::ToJson for S3Output {
         crate::put_opt(&mut out, "S3UploadMode", &self.s3_upload_mode);
         crate::put(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Output {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LocalPath", "S3UploadMode", "S3Uri"])?;
+        Ok(Self {
+            local_path: crate::from_json_required(map, "LocalPath", path)?,
+            s3_upload_mode: crate::from_json_optional(map, "S3UploadMode", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -1267,6 +1679,30 @@ impl crate::ToJson for ScheduleConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataAnalysisEndTime",
+                "DataAnalysisStartTime",
+                "ScheduleExpression",
+            ],
+        )?;
+        Ok(Self {
+            data_analysis_end_time: crate::from_json_optional(map, "DataAnalysisEndTime", path)?,
+            data_analysis_start_time: crate::from_json_optional(
+                map,
+                "DataAnalysisStartTime",
+                path,
+            )?,
+            schedule_expression: crate::from_json_required(map, "ScheduleExpression", path)?,
+        })
+    }
+}
+
 impl From<ScheduleConfig> for Value<ScheduleConfig> {
     fn from(value: ScheduleConfig) -> Self {
         Value::Lit(value)
@@ -1302,6 +1738,16 @@ impl crate::ToJson for StatisticsResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StatisticsResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<StatisticsResource> for Value<StatisticsResource> {
     fn from(value: StatisticsResource) -> Self {
         Value::Lit(value)
@@ -1333,6 +1779,16 @@ impl crate::ToJson for StoppingCondition {
             &self.max_runtime_in_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StoppingCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRuntimeInSeconds"])?;
+        Ok(Self {
+            max_runtime_in_seconds: crate::from_json_required(map, "MaxRuntimeInSeconds", path)?,
+        })
     }
 }
 
@@ -1376,6 +1832,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -1405,6 +1872,20 @@ impl EndpointInputS3DataDistributionType {
 impl crate::ToJson for EndpointInputS3DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInputS3DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1438,6 +1919,13 @@ impl EndpointInputS3InputMode {
 impl crate::ToJson for EndpointInputS3InputMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointInputS3InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Pipe", Self::Pipe), ("File", Self::File)])
     }
 }
 
@@ -1487,6 +1975,25 @@ impl crate::ToJson for MonitoringExecutionStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringExecutionStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Pending", Self::Pending),
+                ("Completed", Self::Completed),
+                ("CompletedWithViolations", Self::CompletedWithViolations),
+                ("InProgress", Self::InProgress),
+                ("Failed", Self::Failed),
+                ("Stopping", Self::Stopping),
+                ("Stopped", Self::Stopped),
+            ],
+        )
+    }
+}
+
 impl From<MonitoringExecutionStatus> for Value<MonitoringExecutionStatus> {
     fn from(value: MonitoringExecutionStatus) -> Self {
         Value::Lit(value)
@@ -1521,6 +2028,22 @@ impl MonitoringScheduleStatus {
 impl crate::ToJson for MonitoringScheduleStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringScheduleStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Pending", Self::Pending),
+                ("Failed", Self::Failed),
+                ("Scheduled", Self::Scheduled),
+                ("Stopped", Self::Stopped),
+            ],
+        )
     }
 }
 
@@ -1561,6 +2084,22 @@ impl crate::ToJson for MonitoringType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonitoringType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DataQuality", Self::DataQuality),
+                ("ModelQuality", Self::ModelQuality),
+                ("ModelBias", Self::ModelBias),
+                ("ModelExplainability", Self::ModelExplainability),
+            ],
+        )
+    }
+}
+
 impl From<MonitoringType> for Value<MonitoringType> {
     fn from(value: MonitoringType) -> Self {
         Value::Lit(value)
@@ -1590,6 +2129,20 @@ impl S3DataDistributionType {
 impl crate::ToJson for S3DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1626,6 +2179,13 @@ impl crate::ToJson for S3InputMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Pipe", Self::Pipe), ("File", Self::File)])
+    }
+}
+
 impl From<S3InputMode> for Value<S3InputMode> {
     fn from(value: S3InputMode) -> Self {
         Value::Lit(value)
@@ -1655,6 +2215,20 @@ impl S3UploadMode {
 impl crate::ToJson for S3UploadMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3UploadMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Continuous", Self::Continuous),
+                ("EndOfJob", Self::EndOfJob),
+            ],
+        )
     }
 }
 

@@ -97,6 +97,32 @@ impl crate::ToJson for NotebookInstanceLifecycleConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotebookInstanceLifecycleConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "NotebookInstanceLifecycleConfigName",
+                "OnCreate",
+                "OnStart",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            notebook_instance_lifecycle_config_name: crate::from_json_optional(
+                map,
+                "NotebookInstanceLifecycleConfigName",
+                path,
+            )?,
+            on_create: crate::from_json_optional(map, "OnCreate", path)?,
+            on_start: crate::from_json_optional(map, "OnStart", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::NotebookInstanceLifecycleConfig` (`Fn::GetAtt`).
 impl crate::Handle<NotebookInstanceLifecycleConfig> {
     /// `Fn::GetAtt` `NotebookInstanceLifecycleConfigArn`. The Amazon Resource Name (ARN) of the
@@ -132,6 +158,16 @@ impl crate::ToJson for NotebookInstanceLifecycleHook {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Content", &self.content);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotebookInstanceLifecycleHook {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content"])?;
+        Ok(Self {
+            content: crate::from_json_optional(map, "Content", path)?,
+        })
     }
 }
 

@@ -162,6 +162,54 @@ impl crate::ToJson for PartnerApp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartnerApp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppVersion",
+                "ApplicationConfig",
+                "AuthType",
+                "ClientToken",
+                "EnableAutoMinorVersionUpgrade",
+                "EnableIamSessionBasedIdentity",
+                "ExecutionRoleArn",
+                "KmsKeyId",
+                "MaintenanceConfig",
+                "Name",
+                "Tags",
+                "Tier",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            app_version: crate::from_json_optional(map, "AppVersion", path)?,
+            application_config: crate::from_json_optional(map, "ApplicationConfig", path)?,
+            auth_type: crate::from_json_required(map, "AuthType", path)?,
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            enable_auto_minor_version_upgrade: crate::from_json_optional(
+                map,
+                "EnableAutoMinorVersionUpgrade",
+                path,
+            )?,
+            enable_iam_session_based_identity: crate::from_json_optional(
+                map,
+                "EnableIamSessionBasedIdentity",
+                path,
+            )?,
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            maintenance_config: crate::from_json_optional(map, "MaintenanceConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tier: crate::from_json_required(map, "Tier", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::PartnerApp` (`Fn::GetAtt`).
 impl crate::Handle<PartnerApp> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the created PartnerApp.
@@ -221,6 +269,17 @@ impl crate::ToJson for PartnerAppConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartnerAppConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AdminUsers", "Arguments"])?;
+        Ok(Self {
+            admin_users: crate::from_json_optional(map, "AdminUsers", path)?,
+            arguments: crate::from_json_optional(map, "Arguments", path)?,
+        })
+    }
+}
+
 impl From<PartnerAppConfig> for Value<PartnerAppConfig> {
     fn from(value: PartnerAppConfig) -> Self {
         Value::Lit(value)
@@ -256,6 +315,20 @@ impl crate::ToJson for PartnerAppMaintenanceConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartnerAppMaintenanceConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaintenanceWindowStart"])?;
+        Ok(Self {
+            maintenance_window_start: crate::from_json_required(
+                map,
+                "MaintenanceWindowStart",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<PartnerAppMaintenanceConfig> for Value<PartnerAppMaintenanceConfig> {
     fn from(value: PartnerAppMaintenanceConfig) -> Self {
         Value::Lit(value)
@@ -281,6 +354,13 @@ impl AuthType {
 impl crate::ToJson for AuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IAM", Self::Iam)])
     }
 }
 
@@ -318,6 +398,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("lakera-guard", Self::LakeraGuard),
+                ("comet", Self::Comet),
+                ("deepchecks-llm-evaluation", Self::DeepchecksLlmEvaluation),
+                ("fiddler", Self::Fiddler),
+            ],
+        )
     }
 }
 

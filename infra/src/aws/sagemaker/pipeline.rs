@@ -103,6 +103,38 @@ impl crate::ToJson for Pipeline {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Pipeline {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ParallelismConfiguration",
+                "PipelineDefinition",
+                "PipelineDescription",
+                "PipelineDisplayName",
+                "PipelineName",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            parallelism_configuration: crate::from_json_optional(
+                map,
+                "ParallelismConfiguration",
+                path,
+            )?,
+            pipeline_definition: crate::from_json_required(map, "PipelineDefinition", path)?,
+            pipeline_description: crate::from_json_optional(map, "PipelineDescription", path)?,
+            pipeline_display_name: crate::from_json_optional(map, "PipelineDisplayName", path)?,
+            pipeline_name: crate::from_json_required(map, "PipelineName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// A `ParallelismConfiguration` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParallelismConfiguration {
@@ -128,6 +160,20 @@ impl crate::ToJson for ParallelismConfiguration {
             &self.max_parallel_execution_steps,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParallelismConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxParallelExecutionSteps"])?;
+        Ok(Self {
+            max_parallel_execution_steps: crate::from_json_required(
+                map,
+                "MaxParallelExecutionSteps",
+                path,
+            )?,
+        })
     }
 }
 

@@ -164,6 +164,46 @@ impl crate::ToJson for ProcessingJob {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessingJob {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppSpecification",
+                "Environment",
+                "ExperimentConfig",
+                "NetworkConfig",
+                "ProcessingInputs",
+                "ProcessingJobName",
+                "ProcessingOutputConfig",
+                "ProcessingResources",
+                "RoleArn",
+                "StoppingCondition",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            app_specification: crate::from_json_required(map, "AppSpecification", path)?,
+            environment: crate::from_json_optional(map, "Environment", path)?,
+            experiment_config: crate::from_json_optional(map, "ExperimentConfig", path)?,
+            network_config: crate::from_json_optional(map, "NetworkConfig", path)?,
+            processing_inputs: crate::from_json_optional(map, "ProcessingInputs", path)?,
+            processing_job_name: crate::from_json_optional(map, "ProcessingJobName", path)?,
+            processing_output_config: crate::from_json_optional(
+                map,
+                "ProcessingOutputConfig",
+                path,
+            )?,
+            processing_resources: crate::from_json_required(map, "ProcessingResources", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            stopping_condition: crate::from_json_optional(map, "StoppingCondition", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::ProcessingJob` (`Fn::GetAtt`).
 impl crate::Handle<ProcessingJob> {
     /// `Fn::GetAtt` `AutoMLJobArn`. The ARN of an AutoML job associated with this processing job.
@@ -270,6 +310,22 @@ impl crate::ToJson for AppSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContainerArguments", "ContainerEntrypoint", "ImageUri"],
+        )?;
+        Ok(Self {
+            container_arguments: crate::from_json_optional(map, "ContainerArguments", path)?,
+            container_entrypoint: crate::from_json_optional(map, "ContainerEntrypoint", path)?,
+            image_uri: crate::from_json_required(map, "ImageUri", path)?,
+        })
+    }
+}
+
 impl From<AppSpecification> for Value<AppSpecification> {
     fn from(value: AppSpecification) -> Self {
         Value::Lit(value)
@@ -353,6 +409,36 @@ impl crate::ToJson for AthenaDatasetDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AthenaDatasetDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Catalog",
+                "Database",
+                "KmsKeyId",
+                "OutputCompression",
+                "OutputFormat",
+                "OutputS3Uri",
+                "QueryString",
+                "WorkGroup",
+            ],
+        )?;
+        Ok(Self {
+            catalog: crate::from_json_required(map, "Catalog", path)?,
+            database: crate::from_json_required(map, "Database", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            output_compression: crate::from_json_optional(map, "OutputCompression", path)?,
+            output_format: crate::from_json_required(map, "OutputFormat", path)?,
+            output_s3_uri: crate::from_json_required(map, "OutputS3Uri", path)?,
+            query_string: crate::from_json_required(map, "QueryString", path)?,
+            work_group: crate::from_json_optional(map, "WorkGroup", path)?,
+        })
+    }
+}
+
 impl From<AthenaDatasetDefinition> for Value<AthenaDatasetDefinition> {
     fn from(value: AthenaDatasetDefinition) -> Self {
         Value::Lit(value)
@@ -407,6 +493,28 @@ impl crate::ToJson for ClusterConfig {
         crate::put_opt(&mut out, "VolumeKmsKeyId", &self.volume_kms_key_id);
         crate::put(&mut out, "VolumeSizeInGB", &self.volume_size_in_gb);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClusterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceCount",
+                "InstanceType",
+                "VolumeKmsKeyId",
+                "VolumeSizeInGB",
+            ],
+        )?;
+        Ok(Self {
+            instance_count: crate::from_json_required(map, "InstanceCount", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            volume_kms_key_id: crate::from_json_optional(map, "VolumeKmsKeyId", path)?,
+            volume_size_in_gb: crate::from_json_required(map, "VolumeSizeInGB", path)?,
+        })
     }
 }
 
@@ -512,6 +620,38 @@ impl crate::ToJson for DatasetDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AthenaDatasetDefinition",
+                "DataDistributionType",
+                "InputMode",
+                "LocalPath",
+                "RedshiftDatasetDefinition",
+            ],
+        )?;
+        Ok(Self {
+            athena_dataset_definition: crate::from_json_optional(
+                map,
+                "AthenaDatasetDefinition",
+                path,
+            )?,
+            data_distribution_type: crate::from_json_optional(map, "DataDistributionType", path)?,
+            input_mode: crate::from_json_optional(map, "InputMode", path)?,
+            local_path: crate::from_json_optional(map, "LocalPath", path)?,
+            redshift_dataset_definition: crate::from_json_optional(
+                map,
+                "RedshiftDatasetDefinition",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DatasetDefinition> for Value<DatasetDefinition> {
     fn from(value: DatasetDefinition) -> Self {
         Value::Lit(value)
@@ -585,6 +725,32 @@ impl crate::ToJson for ExperimentConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExperimentConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExperimentName",
+                "RunName",
+                "TrialComponentDisplayName",
+                "TrialName",
+            ],
+        )?;
+        Ok(Self {
+            experiment_name: crate::from_json_optional(map, "ExperimentName", path)?,
+            run_name: crate::from_json_optional(map, "RunName", path)?,
+            trial_component_display_name: crate::from_json_optional(
+                map,
+                "TrialComponentDisplayName",
+                path,
+            )?,
+            trial_name: crate::from_json_optional(map, "TrialName", path)?,
+        })
+    }
+}
+
 impl From<ExperimentConfig> for Value<ExperimentConfig> {
     fn from(value: ExperimentConfig) -> Self {
         Value::Lit(value)
@@ -614,6 +780,16 @@ impl crate::ToJson for FeatureStoreOutput {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FeatureGroupName", &self.feature_group_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeatureStoreOutput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FeatureGroupName"])?;
+        Ok(Self {
+            feature_group_name: crate::from_json_required(map, "FeatureGroupName", path)?,
+        })
     }
 }
 
@@ -692,6 +868,34 @@ impl crate::ToJson for NetworkConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableInterContainerTrafficEncryption",
+                "EnableNetworkIsolation",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            enable_inter_container_traffic_encryption: crate::from_json_optional(
+                map,
+                "EnableInterContainerTrafficEncryption",
+                path,
+            )?,
+            enable_network_isolation: crate::from_json_optional(
+                map,
+                "EnableNetworkIsolation",
+                path,
+            )?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<NetworkConfig> for Value<NetworkConfig> {
     fn from(value: NetworkConfig) -> Self {
         Value::Lit(value)
@@ -758,6 +962,23 @@ impl crate::ToJson for ProcessingInputsObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessingInputsObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AppManaged", "DatasetDefinition", "InputName", "S3Input"],
+        )?;
+        Ok(Self {
+            app_managed: crate::from_json_optional(map, "AppManaged", path)?,
+            dataset_definition: crate::from_json_optional(map, "DatasetDefinition", path)?,
+            input_name: crate::from_json_required(map, "InputName", path)?,
+            s3_input: crate::from_json_optional(map, "S3Input", path)?,
+        })
+    }
+}
+
 impl From<ProcessingInputsObject> for Value<ProcessingInputsObject> {
     fn from(value: ProcessingInputsObject) -> Self {
         Value::Lit(value)
@@ -798,6 +1019,17 @@ impl crate::ToJson for ProcessingOutputConfig {
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         crate::put(&mut out, "Outputs", &self.outputs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessingOutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "Outputs"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            outputs: crate::from_json_required(map, "Outputs", path)?,
+        })
     }
 }
 
@@ -866,6 +1098,23 @@ impl crate::ToJson for ProcessingOutputsObject {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessingOutputsObject {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AppManaged", "FeatureStoreOutput", "OutputName", "S3Output"],
+        )?;
+        Ok(Self {
+            app_managed: crate::from_json_optional(map, "AppManaged", path)?,
+            feature_store_output: crate::from_json_optional(map, "FeatureStoreOutput", path)?,
+            output_name: crate::from_json_required(map, "OutputName", path)?,
+            s3_output: crate::from_json_optional(map, "S3Output", path)?,
+        })
+    }
+}
+
 impl From<ProcessingOutputsObject> for Value<ProcessingOutputsObject> {
     fn from(value: ProcessingOutputsObject) -> Self {
         Value::Lit(value)
@@ -894,6 +1143,16 @@ impl crate::ToJson for ProcessingResources {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ClusterConfig", &self.cluster_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProcessingResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClusterConfig"])?;
+        Ok(Self {
+            cluster_config: crate::from_json_required(map, "ClusterConfig", path)?,
+        })
     }
 }
 
@@ -982,6 +1241,38 @@ impl crate::ToJson for RedshiftDatasetDefinition {
         crate::put(&mut out, "OutputS3Uri", &self.output_s3_uri);
         crate::put(&mut out, "QueryString", &self.query_string);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftDatasetDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClusterId",
+                "ClusterRoleArn",
+                "Database",
+                "DbUser",
+                "KmsKeyId",
+                "OutputCompression",
+                "OutputFormat",
+                "OutputS3Uri",
+                "QueryString",
+            ],
+        )?;
+        Ok(Self {
+            cluster_id: crate::from_json_required(map, "ClusterId", path)?,
+            cluster_role_arn: crate::from_json_required(map, "ClusterRoleArn", path)?,
+            database: crate::from_json_required(map, "Database", path)?,
+            db_user: crate::from_json_required(map, "DbUser", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            output_compression: crate::from_json_optional(map, "OutputCompression", path)?,
+            output_format: crate::from_json_required(map, "OutputFormat", path)?,
+            output_s3_uri: crate::from_json_required(map, "OutputS3Uri", path)?,
+            query_string: crate::from_json_required(map, "QueryString", path)?,
+        })
     }
 }
 
@@ -1086,6 +1377,36 @@ impl crate::ToJson for S3Input {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Input {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LocalPath",
+                "S3CompressionType",
+                "S3DataDistributionType",
+                "S3DataType",
+                "S3InputMode",
+                "S3Uri",
+            ],
+        )?;
+        Ok(Self {
+            local_path: crate::from_json_optional(map, "LocalPath", path)?,
+            s3_compression_type: crate::from_json_optional(map, "S3CompressionType", path)?,
+            s3_data_distribution_type: crate::from_json_optional(
+                map,
+                "S3DataDistributionType",
+                path,
+            )?,
+            s3_data_type: crate::from_json_required(map, "S3DataType", path)?,
+            s3_input_mode: crate::from_json_optional(map, "S3InputMode", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<S3Input> for Value<S3Input> {
     fn from(value: S3Input) -> Self {
         Value::Lit(value)
@@ -1138,6 +1459,18 @@ impl crate::ToJson for S3Output {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Output {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LocalPath", "S3UploadMode", "S3Uri"])?;
+        Ok(Self {
+            local_path: crate::from_json_optional(map, "LocalPath", path)?,
+            s3_upload_mode: crate::from_json_required(map, "S3UploadMode", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
+    }
+}
+
 impl From<S3Output> for Value<S3Output> {
     fn from(value: S3Output) -> Self {
         Value::Lit(value)
@@ -1171,6 +1504,16 @@ impl crate::ToJson for StoppingCondition {
             &self.max_runtime_in_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StoppingCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRuntimeInSeconds"])?;
+        Ok(Self {
+            max_runtime_in_seconds: crate::from_json_required(map, "MaxRuntimeInSeconds", path)?,
+        })
     }
 }
 
@@ -1217,6 +1560,17 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -1245,6 +1599,20 @@ impl DataDistributionType {
 impl crate::ToJson for DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1280,6 +1648,13 @@ impl InputMode {
 impl crate::ToJson for InputMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("File", Self::File), ("Pipe", Self::Pipe)])
     }
 }
 
@@ -1650,6 +2025,132 @@ impl crate::ToJson for InstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ml.t3.medium", Self::MlT3Medium),
+                ("ml.t3.large", Self::MlT3Large),
+                ("ml.t3.xlarge", Self::MlT3Xlarge),
+                ("ml.t3.2xlarge", Self::MlT32xlarge),
+                ("ml.m4.xlarge", Self::MlM4Xlarge),
+                ("ml.m4.2xlarge", Self::MlM42xlarge),
+                ("ml.m4.4xlarge", Self::MlM44xlarge),
+                ("ml.m4.10xlarge", Self::MlM410xlarge),
+                ("ml.m4.16xlarge", Self::MlM416xlarge),
+                ("ml.c4.xlarge", Self::MlC4Xlarge),
+                ("ml.c4.2xlarge", Self::MlC42xlarge),
+                ("ml.c4.4xlarge", Self::MlC44xlarge),
+                ("ml.c4.8xlarge", Self::MlC48xlarge),
+                ("ml.c5.xlarge", Self::MlC5Xlarge),
+                ("ml.c5.2xlarge", Self::MlC52xlarge),
+                ("ml.c5.4xlarge", Self::MlC54xlarge),
+                ("ml.c5.9xlarge", Self::MlC59xlarge),
+                ("ml.c5.18xlarge", Self::MlC518xlarge),
+                ("ml.m5.large", Self::MlM5Large),
+                ("ml.m5.xlarge", Self::MlM5Xlarge),
+                ("ml.m5.2xlarge", Self::MlM52xlarge),
+                ("ml.m5.4xlarge", Self::MlM54xlarge),
+                ("ml.m5.12xlarge", Self::MlM512xlarge),
+                ("ml.m5.24xlarge", Self::MlM524xlarge),
+                ("ml.r5.large", Self::MlR5Large),
+                ("ml.r5.xlarge", Self::MlR5Xlarge),
+                ("ml.r5.2xlarge", Self::MlR52xlarge),
+                ("ml.r5.4xlarge", Self::MlR54xlarge),
+                ("ml.r5.8xlarge", Self::MlR58xlarge),
+                ("ml.r5.12xlarge", Self::MlR512xlarge),
+                ("ml.r5.16xlarge", Self::MlR516xlarge),
+                ("ml.r5.24xlarge", Self::MlR524xlarge),
+                ("ml.g4dn.xlarge", Self::MlG4dnXlarge),
+                ("ml.g4dn.2xlarge", Self::MlG4dn2xlarge),
+                ("ml.g4dn.4xlarge", Self::MlG4dn4xlarge),
+                ("ml.g4dn.8xlarge", Self::MlG4dn8xlarge),
+                ("ml.g4dn.12xlarge", Self::MlG4dn12xlarge),
+                ("ml.g4dn.16xlarge", Self::MlG4dn16xlarge),
+                ("ml.g5.xlarge", Self::MlG5Xlarge),
+                ("ml.g5.2xlarge", Self::MlG52xlarge),
+                ("ml.g5.4xlarge", Self::MlG54xlarge),
+                ("ml.g5.8xlarge", Self::MlG58xlarge),
+                ("ml.g5.16xlarge", Self::MlG516xlarge),
+                ("ml.g5.12xlarge", Self::MlG512xlarge),
+                ("ml.g5.24xlarge", Self::MlG524xlarge),
+                ("ml.g5.48xlarge", Self::MlG548xlarge),
+                ("ml.r5d.large", Self::MlR5dLarge),
+                ("ml.r5d.xlarge", Self::MlR5dXlarge),
+                ("ml.r5d.2xlarge", Self::MlR5d2xlarge),
+                ("ml.r5d.4xlarge", Self::MlR5d4xlarge),
+                ("ml.r5d.8xlarge", Self::MlR5d8xlarge),
+                ("ml.r5d.12xlarge", Self::MlR5d12xlarge),
+                ("ml.r5d.16xlarge", Self::MlR5d16xlarge),
+                ("ml.r5d.24xlarge", Self::MlR5d24xlarge),
+                ("ml.g6.xlarge", Self::MlG6Xlarge),
+                ("ml.g6.2xlarge", Self::MlG62xlarge),
+                ("ml.g6.4xlarge", Self::MlG64xlarge),
+                ("ml.g6.8xlarge", Self::MlG68xlarge),
+                ("ml.g6.12xlarge", Self::MlG612xlarge),
+                ("ml.g6.16xlarge", Self::MlG616xlarge),
+                ("ml.g6.24xlarge", Self::MlG624xlarge),
+                ("ml.g6.48xlarge", Self::MlG648xlarge),
+                ("ml.g6e.xlarge", Self::MlG6eXlarge),
+                ("ml.g6e.2xlarge", Self::MlG6e2xlarge),
+                ("ml.g6e.4xlarge", Self::MlG6e4xlarge),
+                ("ml.g6e.8xlarge", Self::MlG6e8xlarge),
+                ("ml.g6e.12xlarge", Self::MlG6e12xlarge),
+                ("ml.g6e.16xlarge", Self::MlG6e16xlarge),
+                ("ml.g6e.24xlarge", Self::MlG6e24xlarge),
+                ("ml.g6e.48xlarge", Self::MlG6e48xlarge),
+                ("ml.m6i.large", Self::MlM6iLarge),
+                ("ml.m6i.xlarge", Self::MlM6iXlarge),
+                ("ml.m6i.2xlarge", Self::MlM6i2xlarge),
+                ("ml.m6i.4xlarge", Self::MlM6i4xlarge),
+                ("ml.m6i.8xlarge", Self::MlM6i8xlarge),
+                ("ml.m6i.12xlarge", Self::MlM6i12xlarge),
+                ("ml.m6i.16xlarge", Self::MlM6i16xlarge),
+                ("ml.m6i.24xlarge", Self::MlM6i24xlarge),
+                ("ml.m6i.32xlarge", Self::MlM6i32xlarge),
+                ("ml.c6i.xlarge", Self::MlC6iXlarge),
+                ("ml.c6i.2xlarge", Self::MlC6i2xlarge),
+                ("ml.c6i.4xlarge", Self::MlC6i4xlarge),
+                ("ml.c6i.8xlarge", Self::MlC6i8xlarge),
+                ("ml.c6i.12xlarge", Self::MlC6i12xlarge),
+                ("ml.c6i.16xlarge", Self::MlC6i16xlarge),
+                ("ml.c6i.24xlarge", Self::MlC6i24xlarge),
+                ("ml.c6i.32xlarge", Self::MlC6i32xlarge),
+                ("ml.m7i.large", Self::MlM7iLarge),
+                ("ml.m7i.xlarge", Self::MlM7iXlarge),
+                ("ml.m7i.2xlarge", Self::MlM7i2xlarge),
+                ("ml.m7i.4xlarge", Self::MlM7i4xlarge),
+                ("ml.m7i.8xlarge", Self::MlM7i8xlarge),
+                ("ml.m7i.12xlarge", Self::MlM7i12xlarge),
+                ("ml.m7i.16xlarge", Self::MlM7i16xlarge),
+                ("ml.m7i.24xlarge", Self::MlM7i24xlarge),
+                ("ml.m7i.48xlarge", Self::MlM7i48xlarge),
+                ("ml.c7i.large", Self::MlC7iLarge),
+                ("ml.c7i.xlarge", Self::MlC7iXlarge),
+                ("ml.c7i.2xlarge", Self::MlC7i2xlarge),
+                ("ml.c7i.4xlarge", Self::MlC7i4xlarge),
+                ("ml.c7i.8xlarge", Self::MlC7i8xlarge),
+                ("ml.c7i.12xlarge", Self::MlC7i12xlarge),
+                ("ml.c7i.16xlarge", Self::MlC7i16xlarge),
+                ("ml.c7i.24xlarge", Self::MlC7i24xlarge),
+                ("ml.c7i.48xlarge", Self::MlC7i48xlarge),
+                ("ml.r7i.large", Self::MlR7iLarge),
+                ("ml.r7i.xlarge", Self::MlR7iXlarge),
+                ("ml.r7i.2xlarge", Self::MlR7i2xlarge),
+                ("ml.r7i.4xlarge", Self::MlR7i4xlarge),
+                ("ml.r7i.8xlarge", Self::MlR7i8xlarge),
+                ("ml.r7i.12xlarge", Self::MlR7i12xlarge),
+                ("ml.r7i.16xlarge", Self::MlR7i16xlarge),
+                ("ml.r7i.24xlarge", Self::MlR7i24xlarge),
+                ("ml.r7i.48xlarge", Self::MlR7i48xlarge),
+            ],
+        )
+    }
+}
+
 impl From<InstanceType> for Value<InstanceType> {
     fn from(value: InstanceType) -> Self {
         Value::Lit(value)
@@ -1681,6 +2182,21 @@ impl OutputCompression {
 impl crate::ToJson for OutputCompression {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputCompression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GZIP", Self::Gzip),
+                ("SNAPPY", Self::Snappy),
+                ("ZLIB", Self::Zlib),
+            ],
+        )
     }
 }
 
@@ -1724,6 +2240,23 @@ impl crate::ToJson for OutputFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OutputFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PARQUET", Self::Parquet),
+                ("AVRO", Self::Avro),
+                ("ORC", Self::Orc),
+                ("JSON", Self::Json),
+                ("TEXTFILE", Self::Textfile),
+            ],
+        )
+    }
+}
+
 impl From<OutputFormat> for Value<OutputFormat> {
     fn from(value: OutputFormat) -> Self {
         Value::Lit(value)
@@ -1764,6 +2297,23 @@ impl crate::ToJson for RedshiftDatasetDefinitionOutputCompression {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftDatasetDefinitionOutputCompression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("None", Self::None),
+                ("GZIP", Self::Gzip),
+                ("SNAPPY", Self::Snappy),
+                ("ZSTD", Self::Zstd),
+                ("BZIP2", Self::Bzip2),
+            ],
+        )
+    }
+}
+
 impl From<RedshiftDatasetDefinitionOutputCompression>
     for Value<RedshiftDatasetDefinitionOutputCompression>
 {
@@ -1794,6 +2344,17 @@ impl RedshiftDatasetDefinitionOutputFormat {
 impl crate::ToJson for RedshiftDatasetDefinitionOutputFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedshiftDatasetDefinitionOutputFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PARQUET", Self::Parquet), ("CSV", Self::Csv)],
+        )
     }
 }
 
@@ -1831,6 +2392,13 @@ impl crate::ToJson for S3CompressionType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3CompressionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("None", Self::None), ("Gzip", Self::Gzip)])
+    }
+}
+
 impl From<S3CompressionType> for Value<S3CompressionType> {
     fn from(value: S3CompressionType) -> Self {
         Value::Lit(value)
@@ -1861,6 +2429,20 @@ impl S3DataDistributionType {
 impl crate::ToJson for S3DataDistributionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataDistributionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FullyReplicated", Self::FullyReplicated),
+                ("ShardedByS3Key", Self::ShardedByS3Key),
+            ],
+        )
     }
 }
 
@@ -1899,6 +2481,20 @@ impl crate::ToJson for S3DataType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ManifestFile", Self::ManifestFile),
+                ("S3Prefix", Self::S3Prefix),
+            ],
+        )
+    }
+}
+
 impl From<S3DataType> for Value<S3DataType> {
     fn from(value: S3DataType) -> Self {
         Value::Lit(value)
@@ -1934,6 +2530,13 @@ impl crate::ToJson for S3InputMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3InputMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("File", Self::File), ("Pipe", Self::Pipe)])
+    }
+}
+
 impl From<S3InputMode> for Value<S3InputMode> {
     fn from(value: S3InputMode) -> Self {
         Value::Lit(value)
@@ -1963,6 +2566,20 @@ impl S3UploadMode {
 impl crate::ToJson for S3UploadMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3UploadMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Continuous", Self::Continuous),
+                ("EndOfJob", Self::EndOfJob),
+            ],
+        )
     }
 }
 

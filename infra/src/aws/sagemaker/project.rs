@@ -119,6 +119,44 @@ impl crate::ToJson for Project {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Project {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ProjectDescription",
+                "ProjectName",
+                "ServiceCatalogProvisionedProductDetails",
+                "ServiceCatalogProvisioningDetails",
+                "Tags",
+                "TemplateProviderDetails",
+            ],
+        )?;
+        Ok(Self {
+            project_description: crate::from_json_optional(map, "ProjectDescription", path)?,
+            project_name: crate::from_json_required(map, "ProjectName", path)?,
+            service_catalog_provisioned_product_details: crate::from_json_optional(
+                map,
+                "ServiceCatalogProvisionedProductDetails",
+                path,
+            )?,
+            service_catalog_provisioning_details: crate::from_json_optional(
+                map,
+                "ServiceCatalogProvisioningDetails",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_provider_details: crate::from_json_optional(
+                map,
+                "TemplateProviderDetails",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Project` (`Fn::GetAtt`).
 impl crate::Handle<Project> {
     /// `Fn::GetAtt` `CreationTime`. The time at which the project was created.
@@ -193,6 +231,23 @@ impl crate::ToJson for CfnTemplateProviderDetail {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CfnTemplateProviderDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Parameters", "RoleARN", "TemplateName", "TemplateURL"],
+        )?;
+        Ok(Self {
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            role_arn: crate::from_json_optional(map, "RoleARN", path)?,
+            template_name: crate::from_json_required(map, "TemplateName", path)?,
+            template_url: crate::from_json_required(map, "TemplateURL", path)?,
+        })
+    }
+}
+
 impl From<CfnTemplateProviderDetail> for Value<CfnTemplateProviderDetail> {
     fn from(value: CfnTemplateProviderDetail) -> Self {
         Value::Lit(value)
@@ -245,6 +300,25 @@ impl crate::ToJson for ServiceCatalogProvisionedProductDetails {
             &self.provisioned_product_status_message,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceCatalogProvisionedProductDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ProvisionedProductId", "ProvisionedProductStatusMessage"],
+        )?;
+        Ok(Self {
+            provisioned_product_id: crate::from_json_optional(map, "ProvisionedProductId", path)?,
+            provisioned_product_status_message: crate::from_json_optional(
+                map,
+                "ProvisionedProductStatusMessage",
+                path,
+            )?,
+        })
     }
 }
 
@@ -323,6 +397,36 @@ impl crate::ToJson for ServiceCatalogProvisioningDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceCatalogProvisioningDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PathId",
+                "ProductId",
+                "ProvisioningArtifactId",
+                "ProvisioningParameters",
+            ],
+        )?;
+        Ok(Self {
+            path_id: crate::from_json_optional(map, "PathId", path)?,
+            product_id: crate::from_json_required(map, "ProductId", path)?,
+            provisioning_artifact_id: crate::from_json_optional(
+                map,
+                "ProvisioningArtifactId",
+                path,
+            )?,
+            provisioning_parameters: crate::from_json_optional(
+                map,
+                "ProvisioningParameters",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ServiceCatalogProvisioningDetails> for Value<ServiceCatalogProvisioningDetails> {
     fn from(value: ServiceCatalogProvisioningDetails) -> Self {
         Value::Lit(value)
@@ -364,6 +468,20 @@ impl crate::ToJson for TemplateProviderDetail {
             &self.cfn_template_provider_detail,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateProviderDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CfnTemplateProviderDetail"])?;
+        Ok(Self {
+            cfn_template_provider_detail: crate::from_json_optional(
+                map,
+                "CfnTemplateProviderDetail",
+                path,
+            )?,
+        })
     }
 }
 

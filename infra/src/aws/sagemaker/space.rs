@@ -102,6 +102,34 @@ impl crate::ToJson for Space {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Space {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainId",
+                "OwnershipSettings",
+                "SpaceDisplayName",
+                "SpaceName",
+                "SpaceSettings",
+                "SpaceSharingSettings",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            domain_id: crate::from_json_required(map, "DomainId", path)?,
+            ownership_settings: crate::from_json_optional(map, "OwnershipSettings", path)?,
+            space_display_name: crate::from_json_optional(map, "SpaceDisplayName", path)?,
+            space_name: crate::from_json_required(map, "SpaceName", path)?,
+            space_settings: crate::from_json_optional(map, "SpaceSettings", path)?,
+            space_sharing_settings: crate::from_json_optional(map, "SpaceSharingSettings", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Space` (`Fn::GetAtt`).
 impl crate::Handle<Space> {
     /// `Fn::GetAtt` `SpaceArn`. The space Amazon Resource Name (ARN).
@@ -137,6 +165,16 @@ impl crate::ToJson for CodeRepository {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RepositoryUrl", &self.repository_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeRepository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RepositoryUrl"])?;
+        Ok(Self {
+            repository_url: crate::from_json_required(map, "RepositoryUrl", path)?,
+        })
     }
 }
 
@@ -200,6 +238,22 @@ impl crate::ToJson for CustomFileSystem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomFileSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EFSFileSystem", "FSxLustreFileSystem", "S3FileSystem"],
+        )?;
+        Ok(Self {
+            efs_file_system: crate::from_json_optional(map, "EFSFileSystem", path)?,
+            f_sx_lustre_file_system: crate::from_json_optional(map, "FSxLustreFileSystem", path)?,
+            s3_file_system: crate::from_json_optional(map, "S3FileSystem", path)?,
+        })
+    }
+}
+
 impl From<CustomFileSystem> for Value<CustomFileSystem> {
     fn from(value: CustomFileSystem) -> Self {
         Value::Lit(value)
@@ -247,6 +301,22 @@ impl crate::ToJson for CustomImage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomImage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AppImageConfigName", "ImageName", "ImageVersionNumber"],
+        )?;
+        Ok(Self {
+            app_image_config_name: crate::from_json_required(map, "AppImageConfigName", path)?,
+            image_name: crate::from_json_required(map, "ImageName", path)?,
+            image_version_number: crate::from_json_optional(map, "ImageVersionNumber", path)?,
+        })
+    }
+}
+
 impl From<CustomImage> for Value<CustomImage> {
     fn from(value: CustomImage) -> Self {
         Value::Lit(value)
@@ -274,6 +344,16 @@ impl crate::ToJson for EbsStorageSettings {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EbsVolumeSizeInGb", &self.ebs_volume_size_in_gb);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsStorageSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EbsVolumeSizeInGb"])?;
+        Ok(Self {
+            ebs_volume_size_in_gb: crate::from_json_required(map, "EbsVolumeSizeInGb", path)?,
+        })
     }
 }
 
@@ -307,6 +387,16 @@ impl crate::ToJson for EfsFileSystem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EfsFileSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemId"])?;
+        Ok(Self {
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+        })
+    }
+}
+
 impl From<EfsFileSystem> for Value<EfsFileSystem> {
     fn from(value: EfsFileSystem) -> Self {
         Value::Lit(value)
@@ -334,6 +424,16 @@ impl crate::ToJson for FSxLustreFileSystem {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FileSystemId", &self.file_system_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FSxLustreFileSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemId"])?;
+        Ok(Self {
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+        })
     }
 }
 
@@ -381,6 +481,18 @@ impl crate::ToJson for JupyterServerAppSettings {
         crate::put_opt(&mut out, "DefaultResourceSpec", &self.default_resource_spec);
         crate::put_opt(&mut out, "LifecycleConfigArns", &self.lifecycle_config_arns);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JupyterServerAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DefaultResourceSpec", "LifecycleConfigArns"])?;
+        Ok(Self {
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+            lifecycle_config_arns: crate::from_json_optional(map, "LifecycleConfigArns", path)?,
+        })
     }
 }
 
@@ -443,6 +555,22 @@ impl crate::ToJson for KernelGatewayAppSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KernelGatewayAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomImages", "DefaultResourceSpec", "LifecycleConfigArns"],
+        )?;
+        Ok(Self {
+            custom_images: crate::from_json_optional(map, "CustomImages", path)?,
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+            lifecycle_config_arns: crate::from_json_optional(map, "LifecycleConfigArns", path)?,
+        })
+    }
+}
+
 impl From<KernelGatewayAppSettings> for Value<KernelGatewayAppSettings> {
     fn from(value: KernelGatewayAppSettings) -> Self {
         Value::Lit(value)
@@ -474,6 +602,16 @@ impl crate::ToJson for OwnershipSettings {
             &self.owner_user_profile_name,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OwnershipSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OwnerUserProfileName"])?;
+        Ok(Self {
+            owner_user_profile_name: crate::from_json_required(map, "OwnerUserProfileName", path)?,
+        })
     }
 }
 
@@ -548,6 +686,32 @@ impl crate::ToJson for ResourceSpec {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceType",
+                "LifecycleConfigArn",
+                "SageMakerImageArn",
+                "SageMakerImageVersionArn",
+            ],
+        )?;
+        Ok(Self {
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            lifecycle_config_arn: crate::from_json_optional(map, "LifecycleConfigArn", path)?,
+            sage_maker_image_arn: crate::from_json_optional(map, "SageMakerImageArn", path)?,
+            sage_maker_image_version_arn: crate::from_json_optional(
+                map,
+                "SageMakerImageVersionArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ResourceSpec> for Value<ResourceSpec> {
     fn from(value: ResourceSpec) -> Self {
         Value::Lit(value)
@@ -579,6 +743,16 @@ impl crate::ToJson for S3FileSystem {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3FileSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Uri"])?;
+        Ok(Self {
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -615,6 +789,16 @@ impl crate::ToJson for SpaceCodeEditorAppSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "DefaultResourceSpec", &self.default_resource_spec);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpaceCodeEditorAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultResourceSpec"])?;
+        Ok(Self {
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+        })
     }
 }
 
@@ -664,6 +848,18 @@ impl crate::ToJson for SpaceJupyterLabAppSettings {
         crate::put_opt(&mut out, "CodeRepositories", &self.code_repositories);
         crate::put_opt(&mut out, "DefaultResourceSpec", &self.default_resource_spec);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpaceJupyterLabAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CodeRepositories", "DefaultResourceSpec"])?;
+        Ok(Self {
+            code_repositories: crate::from_json_optional(map, "CodeRepositories", path)?,
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+        })
     }
 }
 
@@ -827,6 +1023,54 @@ impl crate::ToJson for SpaceSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpaceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AppType",
+                "CodeEditorAppSettings",
+                "CustomFileSystems",
+                "JupyterLabAppSettings",
+                "JupyterServerAppSettings",
+                "KernelGatewayAppSettings",
+                "RemoteAccess",
+                "SpaceManagedResources",
+                "SpaceStorageSettings",
+            ],
+        )?;
+        Ok(Self {
+            app_type: crate::from_json_optional(map, "AppType", path)?,
+            code_editor_app_settings: crate::from_json_optional(
+                map,
+                "CodeEditorAppSettings",
+                path,
+            )?,
+            custom_file_systems: crate::from_json_optional(map, "CustomFileSystems", path)?,
+            jupyter_lab_app_settings: crate::from_json_optional(
+                map,
+                "JupyterLabAppSettings",
+                path,
+            )?,
+            jupyter_server_app_settings: crate::from_json_optional(
+                map,
+                "JupyterServerAppSettings",
+                path,
+            )?,
+            kernel_gateway_app_settings: crate::from_json_optional(
+                map,
+                "KernelGatewayAppSettings",
+                path,
+            )?,
+            remote_access: crate::from_json_optional(map, "RemoteAccess", path)?,
+            space_managed_resources: crate::from_json_optional(map, "SpaceManagedResources", path)?,
+            space_storage_settings: crate::from_json_optional(map, "SpaceStorageSettings", path)?,
+        })
+    }
+}
+
 impl From<SpaceSettings> for Value<SpaceSettings> {
     fn from(value: SpaceSettings) -> Self {
         Value::Lit(value)
@@ -854,6 +1098,16 @@ impl crate::ToJson for SpaceSharingSettings {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SharingType", &self.sharing_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpaceSharingSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SharingType"])?;
+        Ok(Self {
+            sharing_type: crate::from_json_required(map, "SharingType", path)?,
+        })
     }
 }
 
@@ -890,6 +1144,16 @@ impl crate::ToJson for SpaceStorageSettings {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "EbsStorageSettings", &self.ebs_storage_settings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpaceStorageSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EbsStorageSettings"])?;
+        Ok(Self {
+            ebs_storage_settings: crate::from_json_optional(map, "EbsStorageSettings", path)?,
+        })
     }
 }
 
@@ -936,6 +1200,25 @@ impl AppType {
 impl crate::ToJson for AppType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("JupyterServer", Self::JupyterServer),
+                ("KernelGateway", Self::KernelGateway),
+                ("TensorBoard", Self::TensorBoard),
+                ("RStudioServerPro", Self::RStudioServerPro),
+                ("RSessionGateway", Self::RSessionGateway),
+                ("JupyterLab", Self::JupyterLab),
+                ("CodeEditor", Self::CodeEditor),
+            ],
+        )
     }
 }
 
@@ -1153,6 +1436,81 @@ impl crate::ToJson for InstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("system", Self::System),
+                ("ml.t3.micro", Self::MlT3Micro),
+                ("ml.t3.small", Self::MlT3Small),
+                ("ml.t3.medium", Self::MlT3Medium),
+                ("ml.t3.large", Self::MlT3Large),
+                ("ml.t3.xlarge", Self::MlT3Xlarge),
+                ("ml.t3.2xlarge", Self::MlT32xlarge),
+                ("ml.m5.large", Self::MlM5Large),
+                ("ml.m5.xlarge", Self::MlM5Xlarge),
+                ("ml.m5.2xlarge", Self::MlM52xlarge),
+                ("ml.m5.4xlarge", Self::MlM54xlarge),
+                ("ml.m5.8xlarge", Self::MlM58xlarge),
+                ("ml.m5.12xlarge", Self::MlM512xlarge),
+                ("ml.m5.16xlarge", Self::MlM516xlarge),
+                ("ml.m5.24xlarge", Self::MlM524xlarge),
+                ("ml.c5.large", Self::MlC5Large),
+                ("ml.c5.xlarge", Self::MlC5Xlarge),
+                ("ml.c5.2xlarge", Self::MlC52xlarge),
+                ("ml.c5.4xlarge", Self::MlC54xlarge),
+                ("ml.c5.9xlarge", Self::MlC59xlarge),
+                ("ml.c5.12xlarge", Self::MlC512xlarge),
+                ("ml.c5.18xlarge", Self::MlC518xlarge),
+                ("ml.c5.24xlarge", Self::MlC524xlarge),
+                ("ml.p3.2xlarge", Self::MlP32xlarge),
+                ("ml.p3.8xlarge", Self::MlP38xlarge),
+                ("ml.p3.16xlarge", Self::MlP316xlarge),
+                ("ml.g4dn.xlarge", Self::MlG4dnXlarge),
+                ("ml.g4dn.2xlarge", Self::MlG4dn2xlarge),
+                ("ml.g4dn.4xlarge", Self::MlG4dn4xlarge),
+                ("ml.g4dn.8xlarge", Self::MlG4dn8xlarge),
+                ("ml.g4dn.12xlarge", Self::MlG4dn12xlarge),
+                ("ml.g4dn.16xlarge", Self::MlG4dn16xlarge),
+                ("ml.r5.large", Self::MlR5Large),
+                ("ml.r5.xlarge", Self::MlR5Xlarge),
+                ("ml.r5.2xlarge", Self::MlR52xlarge),
+                ("ml.r5.4xlarge", Self::MlR54xlarge),
+                ("ml.r5.8xlarge", Self::MlR58xlarge),
+                ("ml.r5.12xlarge", Self::MlR512xlarge),
+                ("ml.r5.16xlarge", Self::MlR516xlarge),
+                ("ml.r5.24xlarge", Self::MlR524xlarge),
+                ("ml.p3dn.24xlarge", Self::MlP3dn24xlarge),
+                ("ml.m5d.large", Self::MlM5dLarge),
+                ("ml.m5d.xlarge", Self::MlM5dXlarge),
+                ("ml.m5d.2xlarge", Self::MlM5d2xlarge),
+                ("ml.m5d.4xlarge", Self::MlM5d4xlarge),
+                ("ml.m5d.8xlarge", Self::MlM5d8xlarge),
+                ("ml.m5d.12xlarge", Self::MlM5d12xlarge),
+                ("ml.m5d.16xlarge", Self::MlM5d16xlarge),
+                ("ml.m5d.24xlarge", Self::MlM5d24xlarge),
+                ("ml.g5.xlarge", Self::MlG5Xlarge),
+                ("ml.g5.2xlarge", Self::MlG52xlarge),
+                ("ml.g5.4xlarge", Self::MlG54xlarge),
+                ("ml.g5.8xlarge", Self::MlG58xlarge),
+                ("ml.g5.12xlarge", Self::MlG512xlarge),
+                ("ml.g5.16xlarge", Self::MlG516xlarge),
+                ("ml.g5.24xlarge", Self::MlG524xlarge),
+                ("ml.g5.48xlarge", Self::MlG548xlarge),
+                ("ml.p4d.24xlarge", Self::MlP4d24xlarge),
+                ("ml.p4de.24xlarge", Self::MlP4de24xlarge),
+                ("ml.geospatial.interactive", Self::MlGeospatialInteractive),
+                ("ml.trn1.2xlarge", Self::MlTrn12xlarge),
+                ("ml.trn1.32xlarge", Self::MlTrn132xlarge),
+                ("ml.trn1n.32xlarge", Self::MlTrn1n32xlarge),
+            ],
+        )
+    }
+}
+
 impl From<InstanceType> for Value<InstanceType> {
     fn from(value: InstanceType) -> Self {
         Value::Lit(value)
@@ -1181,6 +1539,17 @@ impl RemoteAccess {
 impl crate::ToJson for RemoteAccess {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RemoteAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -1215,6 +1584,17 @@ impl crate::ToJson for SharingType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharingType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Private", Self::Private), ("Shared", Self::Shared)],
+        )
+    }
+}
+
 impl From<SharingType> for Value<SharingType> {
     fn from(value: SharingType) -> Self {
         Value::Lit(value)
@@ -1243,6 +1623,17 @@ impl SpaceManagedResources {
 impl crate::ToJson for SpaceManagedResources {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SpaceManagedResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -85,6 +85,40 @@ impl crate::ToJson for StudioLifecycleConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StudioLifecycleConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "StudioLifecycleConfigAppType",
+                "StudioLifecycleConfigContent",
+                "StudioLifecycleConfigName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            studio_lifecycle_config_app_type: crate::from_json_required(
+                map,
+                "StudioLifecycleConfigAppType",
+                path,
+            )?,
+            studio_lifecycle_config_content: crate::from_json_required(
+                map,
+                "StudioLifecycleConfigContent",
+                path,
+            )?,
+            studio_lifecycle_config_name: crate::from_json_required(
+                map,
+                "StudioLifecycleConfigName",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::StudioLifecycleConfig` (`Fn::GetAtt`).
 impl crate::Handle<StudioLifecycleConfig> {
     /// `Fn::GetAtt` `StudioLifecycleConfigArn`. The Amazon Resource Name (ARN) of the Lifecycle
@@ -122,6 +156,22 @@ impl StudioLifecycleConfigAppType {
 impl crate::ToJson for StudioLifecycleConfigAppType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StudioLifecycleConfigAppType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("JupyterServer", Self::JupyterServer),
+                ("KernelGateway", Self::KernelGateway),
+                ("CodeEditor", Self::CodeEditor),
+                ("JupyterLab", Self::JupyterLab),
+            ],
+        )
     }
 }
 

@@ -130,6 +130,36 @@ impl crate::ToJson for TrialComponent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrialComponent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisplayName",
+                "InputArtifacts",
+                "MetadataProperties",
+                "OutputArtifacts",
+                "Parameters",
+                "Status",
+                "Tags",
+                "TrialComponentName",
+            ],
+        )?;
+        Ok(Self {
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            input_artifacts: crate::from_json_optional(map, "InputArtifacts", path)?,
+            metadata_properties: crate::from_json_optional(map, "MetadataProperties", path)?,
+            output_artifacts: crate::from_json_optional(map, "OutputArtifacts", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trial_component_name: crate::from_json_required(map, "TrialComponentName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::TrialComponent` (`Fn::GetAtt`).
 impl crate::Handle<TrialComponent> {
     /// `Fn::GetAtt` `CreationTime`. When the trial component was created.
@@ -213,6 +243,23 @@ impl crate::ToJson for MetadataProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MetadataProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CommitId", "GeneratedBy", "ProjectId", "Repository"],
+        )?;
+        Ok(Self {
+            commit_id: crate::from_json_optional(map, "CommitId", path)?,
+            generated_by: crate::from_json_optional(map, "GeneratedBy", path)?,
+            project_id: crate::from_json_optional(map, "ProjectId", path)?,
+            repository: crate::from_json_optional(map, "Repository", path)?,
+        })
+    }
+}
+
 impl From<MetadataProperties> for Value<MetadataProperties> {
     fn from(value: MetadataProperties) -> Self {
         Value::Lit(value)
@@ -250,6 +297,17 @@ impl crate::ToJson for TrialComponentArtifact {
         crate::put_opt(&mut out, "MediaType", &self.media_type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrialComponentArtifact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MediaType", "Value"])?;
+        Ok(Self {
+            media_type: crate::from_json_optional(map, "MediaType", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -299,6 +357,17 @@ impl crate::ToJson for TrialComponentParameterValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrialComponentParameterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NumberValue", "StringValue"])?;
+        Ok(Self {
+            number_value: crate::from_json_optional(map, "NumberValue", path)?,
+            string_value: crate::from_json_optional(map, "StringValue", path)?,
+        })
+    }
+}
+
 impl From<TrialComponentParameterValue> for Value<TrialComponentParameterValue> {
     fn from(value: TrialComponentParameterValue) -> Self {
         Value::Lit(value)
@@ -345,6 +414,17 @@ impl crate::ToJson for TrialComponentStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrialComponentStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Message", "PrimaryStatus"])?;
+        Ok(Self {
+            message: crate::from_json_optional(map, "Message", path)?,
+            primary_status: crate::from_json_optional(map, "PrimaryStatus", path)?,
+        })
+    }
+}
+
 impl From<TrialComponentStatus> for Value<TrialComponentStatus> {
     fn from(value: TrialComponentStatus) -> Self {
         Value::Lit(value)
@@ -382,6 +462,23 @@ impl PrimaryStatus {
 impl crate::ToJson for PrimaryStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrimaryStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("InProgress", Self::InProgress),
+                ("Completed", Self::Completed),
+                ("Failed", Self::Failed),
+                ("Stopping", Self::Stopping),
+                ("Stopped", Self::Stopped),
+            ],
+        )
     }
 }
 

@@ -106,6 +106,40 @@ impl crate::ToJson for UserProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainId",
+                "SingleSignOnUserIdentifier",
+                "SingleSignOnUserValue",
+                "Tags",
+                "UserProfileName",
+                "UserSettings",
+            ],
+        )?;
+        Ok(Self {
+            domain_id: crate::from_json_required(map, "DomainId", path)?,
+            single_sign_on_user_identifier: crate::from_json_optional(
+                map,
+                "SingleSignOnUserIdentifier",
+                path,
+            )?,
+            single_sign_on_user_value: crate::from_json_optional(
+                map,
+                "SingleSignOnUserValue",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_profile_name: crate::from_json_required(map, "UserProfileName", path)?,
+            user_settings: crate::from_json_optional(map, "UserSettings", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::UserProfile` (`Fn::GetAtt`).
 impl crate::Handle<UserProfile> {
     /// `Fn::GetAtt` `UserProfileArn`. The user profile Amazon Resource Name (ARN).
@@ -181,6 +215,32 @@ impl crate::ToJson for CodeEditorAppSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeEditorAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BuiltInLifecycleConfigArn",
+                "CustomImages",
+                "DefaultResourceSpec",
+                "LifecycleConfigArns",
+            ],
+        )?;
+        Ok(Self {
+            built_in_lifecycle_config_arn: crate::from_json_optional(
+                map,
+                "BuiltInLifecycleConfigArn",
+                path,
+            )?,
+            custom_images: crate::from_json_optional(map, "CustomImages", path)?,
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+            lifecycle_config_arns: crate::from_json_optional(map, "LifecycleConfigArns", path)?,
+        })
+    }
+}
+
 impl From<CodeEditorAppSettings> for Value<CodeEditorAppSettings> {
     fn from(value: CodeEditorAppSettings) -> Self {
         Value::Lit(value)
@@ -209,6 +269,16 @@ impl crate::ToJson for CodeRepository {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RepositoryUrl", &self.repository_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeRepository {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RepositoryUrl"])?;
+        Ok(Self {
+            repository_url: crate::from_json_required(map, "RepositoryUrl", path)?,
+        })
     }
 }
 
@@ -279,6 +349,30 @@ impl crate::ToJson for CustomFileSystemConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomFileSystemConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EFSFileSystemConfig",
+                "FSxLustreFileSystemConfig",
+                "S3FileSystemConfig",
+            ],
+        )?;
+        Ok(Self {
+            efs_file_system_config: crate::from_json_optional(map, "EFSFileSystemConfig", path)?,
+            f_sx_lustre_file_system_config: crate::from_json_optional(
+                map,
+                "FSxLustreFileSystemConfig",
+                path,
+            )?,
+            s3_file_system_config: crate::from_json_optional(map, "S3FileSystemConfig", path)?,
+        })
+    }
+}
+
 impl From<CustomFileSystemConfig> for Value<CustomFileSystemConfig> {
     fn from(value: CustomFileSystemConfig) -> Self {
         Value::Lit(value)
@@ -326,6 +420,22 @@ impl crate::ToJson for CustomImage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomImage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AppImageConfigName", "ImageName", "ImageVersionNumber"],
+        )?;
+        Ok(Self {
+            app_image_config_name: crate::from_json_required(map, "AppImageConfigName", path)?,
+            image_name: crate::from_json_required(map, "ImageName", path)?,
+            image_version_number: crate::from_json_optional(map, "ImageVersionNumber", path)?,
+        })
+    }
+}
+
 impl From<CustomImage> for Value<CustomImage> {
     fn from(value: CustomImage) -> Self {
         Value::Lit(value)
@@ -357,6 +467,17 @@ impl crate::ToJson for CustomPosixUserConfig {
         crate::put(&mut out, "Gid", &self.gid);
         crate::put(&mut out, "Uid", &self.uid);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPosixUserConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Gid", "Uid"])?;
+        Ok(Self {
+            gid: crate::from_json_required(map, "Gid", path)?,
+            uid: crate::from_json_required(map, "Uid", path)?,
+        })
     }
 }
 
@@ -406,6 +527,29 @@ impl crate::ToJson for DefaultEbsStorageSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultEbsStorageSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DefaultEbsVolumeSizeInGb", "MaximumEbsVolumeSizeInGb"],
+        )?;
+        Ok(Self {
+            default_ebs_volume_size_in_gb: crate::from_json_required(
+                map,
+                "DefaultEbsVolumeSizeInGb",
+                path,
+            )?,
+            maximum_ebs_volume_size_in_gb: crate::from_json_required(
+                map,
+                "MaximumEbsVolumeSizeInGb",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DefaultEbsStorageSettings> for Value<DefaultEbsStorageSettings> {
     fn from(value: DefaultEbsStorageSettings) -> Self {
         Value::Lit(value)
@@ -449,6 +593,20 @@ impl crate::ToJson for DefaultSpaceStorageSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultSpaceStorageSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultEbsStorageSettings"])?;
+        Ok(Self {
+            default_ebs_storage_settings: crate::from_json_optional(
+                map,
+                "DefaultEbsStorageSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DefaultSpaceStorageSettings> for Value<DefaultSpaceStorageSettings> {
     fn from(value: DefaultSpaceStorageSettings) -> Self {
         Value::Lit(value)
@@ -486,6 +644,17 @@ impl crate::ToJson for EfsFileSystemConfig {
         crate::put(&mut out, "FileSystemId", &self.file_system_id);
         crate::put_opt(&mut out, "FileSystemPath", &self.file_system_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EfsFileSystemConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemId", "FileSystemPath"])?;
+        Ok(Self {
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            file_system_path: crate::from_json_optional(map, "FileSystemPath", path)?,
+        })
     }
 }
 
@@ -538,6 +707,17 @@ impl crate::ToJson for EmrSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmrSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AssumableRoleArns", "ExecutionRoleArns"])?;
+        Ok(Self {
+            assumable_role_arns: crate::from_json_optional(map, "AssumableRoleArns", path)?,
+            execution_role_arns: crate::from_json_optional(map, "ExecutionRoleArns", path)?,
+        })
+    }
+}
+
 impl From<EmrSettings> for Value<EmrSettings> {
     fn from(value: EmrSettings) -> Self {
         Value::Lit(value)
@@ -575,6 +755,17 @@ impl crate::ToJson for FSxLustreFileSystemConfig {
         crate::put(&mut out, "FileSystemId", &self.file_system_id);
         crate::put_opt(&mut out, "FileSystemPath", &self.file_system_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FSxLustreFileSystemConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemId", "FileSystemPath"])?;
+        Ok(Self {
+            file_system_id: crate::from_json_required(map, "FileSystemId", path)?,
+            file_system_path: crate::from_json_optional(map, "FileSystemPath", path)?,
+        })
     }
 }
 
@@ -622,6 +813,17 @@ impl crate::ToJson for HiddenSageMakerImage {
         crate::put_opt(&mut out, "SageMakerImageName", &self.sage_maker_image_name);
         crate::put_opt(&mut out, "VersionAliases", &self.version_aliases);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HiddenSageMakerImage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SageMakerImageName", "VersionAliases"])?;
+        Ok(Self {
+            sage_maker_image_name: crate::from_json_optional(map, "SageMakerImageName", path)?,
+            version_aliases: crate::from_json_optional(map, "VersionAliases", path)?,
+        })
     }
 }
 
@@ -721,6 +923,36 @@ impl crate::ToJson for JupyterLabAppSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JupyterLabAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BuiltInLifecycleConfigArn",
+                "CodeRepositories",
+                "CustomImages",
+                "DefaultResourceSpec",
+                "EmrSettings",
+                "LifecycleConfigArns",
+            ],
+        )?;
+        Ok(Self {
+            built_in_lifecycle_config_arn: crate::from_json_optional(
+                map,
+                "BuiltInLifecycleConfigArn",
+                path,
+            )?,
+            code_repositories: crate::from_json_optional(map, "CodeRepositories", path)?,
+            custom_images: crate::from_json_optional(map, "CustomImages", path)?,
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+            emr_settings: crate::from_json_optional(map, "EmrSettings", path)?,
+            lifecycle_config_arns: crate::from_json_optional(map, "LifecycleConfigArns", path)?,
+        })
+    }
+}
+
 impl From<JupyterLabAppSettings> for Value<JupyterLabAppSettings> {
     fn from(value: JupyterLabAppSettings) -> Self {
         Value::Lit(value)
@@ -765,6 +997,18 @@ impl crate::ToJson for JupyterServerAppSettings {
         crate::put_opt(&mut out, "DefaultResourceSpec", &self.default_resource_spec);
         crate::put_opt(&mut out, "LifecycleConfigArns", &self.lifecycle_config_arns);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JupyterServerAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DefaultResourceSpec", "LifecycleConfigArns"])?;
+        Ok(Self {
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+            lifecycle_config_arns: crate::from_json_optional(map, "LifecycleConfigArns", path)?,
+        })
     }
 }
 
@@ -827,6 +1071,22 @@ impl crate::ToJson for KernelGatewayAppSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KernelGatewayAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomImages", "DefaultResourceSpec", "LifecycleConfigArns"],
+        )?;
+        Ok(Self {
+            custom_images: crate::from_json_optional(map, "CustomImages", path)?,
+            default_resource_spec: crate::from_json_optional(map, "DefaultResourceSpec", path)?,
+            lifecycle_config_arns: crate::from_json_optional(map, "LifecycleConfigArns", path)?,
+        })
+    }
+}
+
 impl From<KernelGatewayAppSettings> for Value<KernelGatewayAppSettings> {
     fn from(value: KernelGatewayAppSettings) -> Self {
         Value::Lit(value)
@@ -872,6 +1132,17 @@ impl crate::ToJson for RStudioServerProAppSettings {
         crate::put_opt(&mut out, "AccessStatus", &self.access_status);
         crate::put_opt(&mut out, "UserGroup", &self.user_group);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RStudioServerProAppSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessStatus", "UserGroup"])?;
+        Ok(Self {
+            access_status: crate::from_json_optional(map, "AccessStatus", path)?,
+            user_group: crate::from_json_optional(map, "UserGroup", path)?,
+        })
     }
 }
 
@@ -957,6 +1228,34 @@ impl crate::ToJson for ResourceSpec {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceType",
+                "LifecycleConfigArn",
+                "SageMakerImageArn",
+                "SageMakerImageVersionArn",
+                "TrainingPlanArn",
+            ],
+        )?;
+        Ok(Self {
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            lifecycle_config_arn: crate::from_json_optional(map, "LifecycleConfigArn", path)?,
+            sage_maker_image_arn: crate::from_json_optional(map, "SageMakerImageArn", path)?,
+            sage_maker_image_version_arn: crate::from_json_optional(
+                map,
+                "SageMakerImageVersionArn",
+                path,
+            )?,
+            training_plan_arn: crate::from_json_optional(map, "TrainingPlanArn", path)?,
+        })
+    }
+}
+
 impl From<ResourceSpec> for Value<ResourceSpec> {
     fn from(value: ResourceSpec) -> Self {
         Value::Lit(value)
@@ -1000,6 +1299,17 @@ impl crate::ToJson for S3FileSystemConfig {
         crate::put_opt(&mut out, "MountPath", &self.mount_path);
         crate::put_opt(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3FileSystemConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MountPath", "S3Uri"])?;
+        Ok(Self {
+            mount_path: crate::from_json_optional(map, "MountPath", path)?,
+            s3_uri: crate::from_json_optional(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -1065,6 +1375,22 @@ impl crate::ToJson for SharingSettings {
         crate::put_opt(&mut out, "S3KmsKeyId", &self.s3_kms_key_id);
         crate::put_opt(&mut out, "S3OutputPath", &self.s3_output_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharingSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NotebookOutputOption", "S3KmsKeyId", "S3OutputPath"],
+        )?;
+        Ok(Self {
+            notebook_output_option: crate::from_json_optional(map, "NotebookOutputOption", path)?,
+            s3_kms_key_id: crate::from_json_optional(map, "S3KmsKeyId", path)?,
+            s3_output_path: crate::from_json_optional(map, "S3OutputPath", path)?,
+        })
     }
 }
 
@@ -1145,6 +1471,32 @@ impl crate::ToJson for StudioWebPortalSettings {
             &self.hidden_sage_maker_image_version_aliases,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StudioWebPortalSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HiddenAppTypes",
+                "HiddenInstanceTypes",
+                "HiddenMlTools",
+                "HiddenSageMakerImageVersionAliases",
+            ],
+        )?;
+        Ok(Self {
+            hidden_app_types: crate::from_json_optional(map, "HiddenAppTypes", path)?,
+            hidden_instance_types: crate::from_json_optional(map, "HiddenInstanceTypes", path)?,
+            hidden_ml_tools: crate::from_json_optional(map, "HiddenMlTools", path)?,
+            hidden_sage_maker_image_version_aliases: crate::from_json_optional(
+                map,
+                "HiddenSageMakerImageVersionAliases",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1395,6 +1747,82 @@ impl crate::ToJson for UserSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoMountHomeEFS",
+                "CodeEditorAppSettings",
+                "CustomFileSystemConfigs",
+                "CustomPosixUserConfig",
+                "DefaultLandingUri",
+                "ExecutionRole",
+                "JupyterLabAppSettings",
+                "JupyterServerAppSettings",
+                "KernelGatewayAppSettings",
+                "RStudioServerProAppSettings",
+                "SecurityGroups",
+                "SharingSettings",
+                "SpaceStorageSettings",
+                "StudioWebPortal",
+                "StudioWebPortalSettings",
+            ],
+        )?;
+        Ok(Self {
+            auto_mount_home_efs: crate::from_json_optional(map, "AutoMountHomeEFS", path)?,
+            code_editor_app_settings: crate::from_json_optional(
+                map,
+                "CodeEditorAppSettings",
+                path,
+            )?,
+            custom_file_system_configs: crate::from_json_optional(
+                map,
+                "CustomFileSystemConfigs",
+                path,
+            )?,
+            custom_posix_user_config: crate::from_json_optional(
+                map,
+                "CustomPosixUserConfig",
+                path,
+            )?,
+            default_landing_uri: crate::from_json_optional(map, "DefaultLandingUri", path)?,
+            execution_role: crate::from_json_optional(map, "ExecutionRole", path)?,
+            jupyter_lab_app_settings: crate::from_json_optional(
+                map,
+                "JupyterLabAppSettings",
+                path,
+            )?,
+            jupyter_server_app_settings: crate::from_json_optional(
+                map,
+                "JupyterServerAppSettings",
+                path,
+            )?,
+            kernel_gateway_app_settings: crate::from_json_optional(
+                map,
+                "KernelGatewayAppSettings",
+                path,
+            )?,
+            r_studio_server_pro_app_settings: crate::from_json_optional(
+                map,
+                "RStudioServerProAppSettings",
+                path,
+            )?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            sharing_settings: crate::from_json_optional(map, "SharingSettings", path)?,
+            space_storage_settings: crate::from_json_optional(map, "SpaceStorageSettings", path)?,
+            studio_web_portal: crate::from_json_optional(map, "StudioWebPortal", path)?,
+            studio_web_portal_settings: crate::from_json_optional(
+                map,
+                "StudioWebPortalSettings",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<UserSettings> for Value<UserSettings> {
     fn from(value: UserSettings) -> Self {
         Value::Lit(value)
@@ -1423,6 +1851,17 @@ impl AccessStatus {
 impl crate::ToJson for AccessStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -1982,6 +2421,195 @@ impl crate::ToJson for AppInstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppInstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("system", Self::System),
+                ("ml.t3.micro", Self::MlT3Micro),
+                ("ml.t3.small", Self::MlT3Small),
+                ("ml.t3.medium", Self::MlT3Medium),
+                ("ml.t3.large", Self::MlT3Large),
+                ("ml.t3.xlarge", Self::MlT3Xlarge),
+                ("ml.t3.2xlarge", Self::MlT32xlarge),
+                ("ml.m5.large", Self::MlM5Large),
+                ("ml.m5.xlarge", Self::MlM5Xlarge),
+                ("ml.m5.2xlarge", Self::MlM52xlarge),
+                ("ml.m5.4xlarge", Self::MlM54xlarge),
+                ("ml.m5.8xlarge", Self::MlM58xlarge),
+                ("ml.m5.12xlarge", Self::MlM512xlarge),
+                ("ml.m5.16xlarge", Self::MlM516xlarge),
+                ("ml.m5.24xlarge", Self::MlM524xlarge),
+                ("ml.m5d.large", Self::MlM5dLarge),
+                ("ml.m5d.xlarge", Self::MlM5dXlarge),
+                ("ml.m5d.2xlarge", Self::MlM5d2xlarge),
+                ("ml.m5d.4xlarge", Self::MlM5d4xlarge),
+                ("ml.m5d.8xlarge", Self::MlM5d8xlarge),
+                ("ml.m5d.12xlarge", Self::MlM5d12xlarge),
+                ("ml.m5d.16xlarge", Self::MlM5d16xlarge),
+                ("ml.m5d.24xlarge", Self::MlM5d24xlarge),
+                ("ml.c5.large", Self::MlC5Large),
+                ("ml.c5.xlarge", Self::MlC5Xlarge),
+                ("ml.c5.2xlarge", Self::MlC52xlarge),
+                ("ml.c5.4xlarge", Self::MlC54xlarge),
+                ("ml.c5.9xlarge", Self::MlC59xlarge),
+                ("ml.c5.12xlarge", Self::MlC512xlarge),
+                ("ml.c5.18xlarge", Self::MlC518xlarge),
+                ("ml.c5.24xlarge", Self::MlC524xlarge),
+                ("ml.p3.2xlarge", Self::MlP32xlarge),
+                ("ml.p3.8xlarge", Self::MlP38xlarge),
+                ("ml.p3.16xlarge", Self::MlP316xlarge),
+                ("ml.p3dn.24xlarge", Self::MlP3dn24xlarge),
+                ("ml.g4dn.xlarge", Self::MlG4dnXlarge),
+                ("ml.g4dn.2xlarge", Self::MlG4dn2xlarge),
+                ("ml.g4dn.4xlarge", Self::MlG4dn4xlarge),
+                ("ml.g4dn.8xlarge", Self::MlG4dn8xlarge),
+                ("ml.g4dn.12xlarge", Self::MlG4dn12xlarge),
+                ("ml.g4dn.16xlarge", Self::MlG4dn16xlarge),
+                ("ml.r5.large", Self::MlR5Large),
+                ("ml.r5.xlarge", Self::MlR5Xlarge),
+                ("ml.r5.2xlarge", Self::MlR52xlarge),
+                ("ml.r5.4xlarge", Self::MlR54xlarge),
+                ("ml.r5.8xlarge", Self::MlR58xlarge),
+                ("ml.r5.12xlarge", Self::MlR512xlarge),
+                ("ml.r5.16xlarge", Self::MlR516xlarge),
+                ("ml.r5.24xlarge", Self::MlR524xlarge),
+                ("ml.g5.xlarge", Self::MlG5Xlarge),
+                ("ml.g5.2xlarge", Self::MlG52xlarge),
+                ("ml.g5.4xlarge", Self::MlG54xlarge),
+                ("ml.g5.8xlarge", Self::MlG58xlarge),
+                ("ml.g5.12xlarge", Self::MlG512xlarge),
+                ("ml.g5.16xlarge", Self::MlG516xlarge),
+                ("ml.g5.24xlarge", Self::MlG524xlarge),
+                ("ml.g5.48xlarge", Self::MlG548xlarge),
+                ("ml.g6.xlarge", Self::MlG6Xlarge),
+                ("ml.g6.2xlarge", Self::MlG62xlarge),
+                ("ml.g6.4xlarge", Self::MlG64xlarge),
+                ("ml.g6.8xlarge", Self::MlG68xlarge),
+                ("ml.g6.12xlarge", Self::MlG612xlarge),
+                ("ml.g6.16xlarge", Self::MlG616xlarge),
+                ("ml.g6.24xlarge", Self::MlG624xlarge),
+                ("ml.g6.48xlarge", Self::MlG648xlarge),
+                ("ml.g6e.xlarge", Self::MlG6eXlarge),
+                ("ml.g6e.2xlarge", Self::MlG6e2xlarge),
+                ("ml.g6e.4xlarge", Self::MlG6e4xlarge),
+                ("ml.g6e.8xlarge", Self::MlG6e8xlarge),
+                ("ml.g6e.12xlarge", Self::MlG6e12xlarge),
+                ("ml.g6e.16xlarge", Self::MlG6e16xlarge),
+                ("ml.g6e.24xlarge", Self::MlG6e24xlarge),
+                ("ml.g6e.48xlarge", Self::MlG6e48xlarge),
+                ("ml.geospatial.interactive", Self::MlGeospatialInteractive),
+                ("ml.p4d.24xlarge", Self::MlP4d24xlarge),
+                ("ml.p4de.24xlarge", Self::MlP4de24xlarge),
+                ("ml.trn1.2xlarge", Self::MlTrn12xlarge),
+                ("ml.trn1.32xlarge", Self::MlTrn132xlarge),
+                ("ml.trn1n.32xlarge", Self::MlTrn1n32xlarge),
+                ("ml.p5.48xlarge", Self::MlP548xlarge),
+                ("ml.p5e.48xlarge", Self::MlP5e48xlarge),
+                ("ml.p5en.48xlarge", Self::MlP5en48xlarge),
+                ("ml.m6i.large", Self::MlM6iLarge),
+                ("ml.m6i.xlarge", Self::MlM6iXlarge),
+                ("ml.m6i.2xlarge", Self::MlM6i2xlarge),
+                ("ml.m6i.4xlarge", Self::MlM6i4xlarge),
+                ("ml.m6i.8xlarge", Self::MlM6i8xlarge),
+                ("ml.m6i.12xlarge", Self::MlM6i12xlarge),
+                ("ml.m6i.16xlarge", Self::MlM6i16xlarge),
+                ("ml.m6i.24xlarge", Self::MlM6i24xlarge),
+                ("ml.m6i.32xlarge", Self::MlM6i32xlarge),
+                ("ml.m7i.large", Self::MlM7iLarge),
+                ("ml.m7i.xlarge", Self::MlM7iXlarge),
+                ("ml.m7i.2xlarge", Self::MlM7i2xlarge),
+                ("ml.m7i.4xlarge", Self::MlM7i4xlarge),
+                ("ml.m7i.8xlarge", Self::MlM7i8xlarge),
+                ("ml.m7i.12xlarge", Self::MlM7i12xlarge),
+                ("ml.m7i.16xlarge", Self::MlM7i16xlarge),
+                ("ml.m7i.24xlarge", Self::MlM7i24xlarge),
+                ("ml.m7i.48xlarge", Self::MlM7i48xlarge),
+                ("ml.c6i.large", Self::MlC6iLarge),
+                ("ml.c6i.xlarge", Self::MlC6iXlarge),
+                ("ml.c6i.2xlarge", Self::MlC6i2xlarge),
+                ("ml.c6i.4xlarge", Self::MlC6i4xlarge),
+                ("ml.c6i.8xlarge", Self::MlC6i8xlarge),
+                ("ml.c6i.12xlarge", Self::MlC6i12xlarge),
+                ("ml.c6i.16xlarge", Self::MlC6i16xlarge),
+                ("ml.c6i.24xlarge", Self::MlC6i24xlarge),
+                ("ml.c6i.32xlarge", Self::MlC6i32xlarge),
+                ("ml.c7i.large", Self::MlC7iLarge),
+                ("ml.c7i.xlarge", Self::MlC7iXlarge),
+                ("ml.c7i.2xlarge", Self::MlC7i2xlarge),
+                ("ml.c7i.4xlarge", Self::MlC7i4xlarge),
+                ("ml.c7i.8xlarge", Self::MlC7i8xlarge),
+                ("ml.c7i.12xlarge", Self::MlC7i12xlarge),
+                ("ml.c7i.16xlarge", Self::MlC7i16xlarge),
+                ("ml.c7i.24xlarge", Self::MlC7i24xlarge),
+                ("ml.c7i.48xlarge", Self::MlC7i48xlarge),
+                ("ml.r6i.large", Self::MlR6iLarge),
+                ("ml.r6i.xlarge", Self::MlR6iXlarge),
+                ("ml.r6i.2xlarge", Self::MlR6i2xlarge),
+                ("ml.r6i.4xlarge", Self::MlR6i4xlarge),
+                ("ml.r6i.8xlarge", Self::MlR6i8xlarge),
+                ("ml.r6i.12xlarge", Self::MlR6i12xlarge),
+                ("ml.r6i.16xlarge", Self::MlR6i16xlarge),
+                ("ml.r6i.24xlarge", Self::MlR6i24xlarge),
+                ("ml.r6i.32xlarge", Self::MlR6i32xlarge),
+                ("ml.r7i.large", Self::MlR7iLarge),
+                ("ml.r7i.xlarge", Self::MlR7iXlarge),
+                ("ml.r7i.2xlarge", Self::MlR7i2xlarge),
+                ("ml.r7i.4xlarge", Self::MlR7i4xlarge),
+                ("ml.r7i.8xlarge", Self::MlR7i8xlarge),
+                ("ml.r7i.12xlarge", Self::MlR7i12xlarge),
+                ("ml.r7i.16xlarge", Self::MlR7i16xlarge),
+                ("ml.r7i.24xlarge", Self::MlR7i24xlarge),
+                ("ml.r7i.48xlarge", Self::MlR7i48xlarge),
+                ("ml.m6id.large", Self::MlM6idLarge),
+                ("ml.m6id.xlarge", Self::MlM6idXlarge),
+                ("ml.m6id.2xlarge", Self::MlM6id2xlarge),
+                ("ml.m6id.4xlarge", Self::MlM6id4xlarge),
+                ("ml.m6id.8xlarge", Self::MlM6id8xlarge),
+                ("ml.m6id.12xlarge", Self::MlM6id12xlarge),
+                ("ml.m6id.16xlarge", Self::MlM6id16xlarge),
+                ("ml.m6id.24xlarge", Self::MlM6id24xlarge),
+                ("ml.m6id.32xlarge", Self::MlM6id32xlarge),
+                ("ml.c6id.large", Self::MlC6idLarge),
+                ("ml.c6id.xlarge", Self::MlC6idXlarge),
+                ("ml.c6id.2xlarge", Self::MlC6id2xlarge),
+                ("ml.c6id.4xlarge", Self::MlC6id4xlarge),
+                ("ml.c6id.8xlarge", Self::MlC6id8xlarge),
+                ("ml.c6id.12xlarge", Self::MlC6id12xlarge),
+                ("ml.c6id.16xlarge", Self::MlC6id16xlarge),
+                ("ml.c6id.24xlarge", Self::MlC6id24xlarge),
+                ("ml.c6id.32xlarge", Self::MlC6id32xlarge),
+                ("ml.r6id.large", Self::MlR6idLarge),
+                ("ml.r6id.xlarge", Self::MlR6idXlarge),
+                ("ml.r6id.2xlarge", Self::MlR6id2xlarge),
+                ("ml.r6id.4xlarge", Self::MlR6id4xlarge),
+                ("ml.r6id.8xlarge", Self::MlR6id8xlarge),
+                ("ml.r6id.12xlarge", Self::MlR6id12xlarge),
+                ("ml.r6id.16xlarge", Self::MlR6id16xlarge),
+                ("ml.r6id.24xlarge", Self::MlR6id24xlarge),
+                ("ml.r6id.32xlarge", Self::MlR6id32xlarge),
+                ("ml.p5.4xlarge", Self::MlP54xlarge),
+                ("ml.p6-b200.48xlarge", Self::MlP6B20048xlarge),
+                ("ml.g7.2xlarge", Self::MlG72xlarge),
+                ("ml.g7.4xlarge", Self::MlG74xlarge),
+                ("ml.g7.8xlarge", Self::MlG78xlarge),
+                ("ml.g7.12xlarge", Self::MlG712xlarge),
+                ("ml.g7.24xlarge", Self::MlG724xlarge),
+                ("ml.g7.48xlarge", Self::MlG748xlarge),
+                ("ml.g7e.2xlarge", Self::MlG7e2xlarge),
+                ("ml.g7e.4xlarge", Self::MlG7e4xlarge),
+                ("ml.g7e.8xlarge", Self::MlG7e8xlarge),
+                ("ml.g7e.12xlarge", Self::MlG7e12xlarge),
+                ("ml.g7e.24xlarge", Self::MlG7e24xlarge),
+                ("ml.g7e.48xlarge", Self::MlG7e48xlarge),
+            ],
+        )
+    }
+}
+
 impl From<AppInstanceType> for Value<AppInstanceType> {
     fn from(value: AppInstanceType) -> Self {
         Value::Lit(value)
@@ -2028,6 +2656,25 @@ impl crate::ToJson for AppType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AppType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("JupyterServer", Self::JupyterServer),
+                ("TensorBoard", Self::TensorBoard),
+                ("RStudioServerPro", Self::RStudioServerPro),
+                ("JupyterLab", Self::JupyterLab),
+                ("CodeEditor", Self::CodeEditor),
+                ("DetailedProfiler", Self::DetailedProfiler),
+                ("Canvas", Self::Canvas),
+            ],
+        )
+    }
+}
+
 impl From<AppType> for Value<AppType> {
     fn from(value: AppType) -> Self {
         Value::Lit(value)
@@ -2059,6 +2706,21 @@ impl AutoMountHomeEfs {
 impl crate::ToJson for AutoMountHomeEfs {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoMountHomeEfs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Enabled", Self::Enabled),
+                ("Disabled", Self::Disabled),
+                ("DefaultAsDomain", Self::DefaultAsDomain),
+            ],
+        )
     }
 }
 
@@ -2147,6 +2809,38 @@ impl crate::ToJson for MlTools {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MlTools {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DataWrangler", Self::DataWrangler),
+                ("FeatureStore", Self::FeatureStore),
+                ("EmrClusters", Self::EmrClusters),
+                ("AutoMl", Self::AutoMl),
+                ("Experiments", Self::Experiments),
+                ("Training", Self::Training),
+                ("ModelEvaluation", Self::ModelEvaluation),
+                ("Pipelines", Self::Pipelines),
+                ("Models", Self::Models),
+                ("JumpStart", Self::JumpStart),
+                ("InferenceRecommender", Self::InferenceRecommender),
+                ("Endpoints", Self::Endpoints),
+                ("Projects", Self::Projects),
+                ("InferenceOptimization", Self::InferenceOptimization),
+                ("HyperPodClusters", Self::HyperPodClusters),
+                ("Comet", Self::Comet),
+                ("DeepchecksLLMEvaluation", Self::DeepchecksLlmEvaluation),
+                ("Fiddler", Self::Fiddler),
+                ("LakeraGuard", Self::LakeraGuard),
+                ("PerformanceEvaluation", Self::PerformanceEvaluation),
+            ],
+        )
+    }
+}
+
 impl From<MlTools> for Value<MlTools> {
     fn from(value: MlTools) -> Self {
         Value::Lit(value)
@@ -2179,6 +2873,17 @@ impl crate::ToJson for NotebookOutputOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotebookOutputOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Allowed", Self::Allowed), ("Disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<NotebookOutputOption> for Value<NotebookOutputOption> {
     fn from(value: NotebookOutputOption) -> Self {
         Value::Lit(value)
@@ -2204,6 +2909,17 @@ impl SageMakerImageName {
 impl crate::ToJson for SageMakerImageName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SageMakerImageName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("sagemaker_distribution", Self::SagemakerDistribution)],
+        )
     }
 }
 
@@ -2239,6 +2955,17 @@ impl crate::ToJson for StudioWebPortal {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StudioWebPortal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<StudioWebPortal> for Value<StudioWebPortal> {
     fn from(value: StudioWebPortal) -> Self {
         Value::Lit(value)
@@ -2269,6 +2996,20 @@ impl UserGroup {
 impl crate::ToJson for UserGroup {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("R_STUDIO_ADMIN", Self::RStudioAdmin),
+                ("R_STUDIO_USER", Self::RStudioUser),
+            ],
+        )
     }
 }
 

@@ -114,6 +114,34 @@ impl crate::ToJson for Workforce {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workforce {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CognitoConfig",
+                "IpAddressType",
+                "OidcConfig",
+                "SourceIpConfig",
+                "Tags",
+                "WorkforceName",
+                "WorkforceVpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            cognito_config: crate::from_json_optional(map, "CognitoConfig", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            oidc_config: crate::from_json_optional(map, "OidcConfig", path)?,
+            source_ip_config: crate::from_json_optional(map, "SourceIpConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workforce_name: crate::from_json_required(map, "WorkforceName", path)?,
+            workforce_vpc_config: crate::from_json_optional(map, "WorkforceVpcConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Workforce` (`Fn::GetAtt`).
 impl crate::Handle<Workforce> {
     /// `Fn::GetAtt` `SubDomain`. The subdomain for your OIDC Identity Provider.
@@ -153,6 +181,17 @@ impl crate::ToJson for CognitoConfig {
         crate::put(&mut out, "ClientId", &self.client_id);
         crate::put(&mut out, "UserPool", &self.user_pool);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CognitoConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientId", "UserPool"])?;
+        Ok(Self {
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            user_pool: crate::from_json_required(map, "UserPool", path)?,
+        })
     }
 }
 
@@ -266,6 +305,44 @@ impl crate::ToJson for OidcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OidcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthenticationRequestExtraParams",
+                "AuthorizationEndpoint",
+                "ClientId",
+                "ClientSecret",
+                "Issuer",
+                "JwksUri",
+                "LogoutEndpoint",
+                "Scope",
+                "TokenEndpoint",
+                "UserInfoEndpoint",
+            ],
+        )?;
+        Ok(Self {
+            authentication_request_extra_params: crate::from_json_optional(
+                map,
+                "AuthenticationRequestExtraParams",
+                path,
+            )?,
+            authorization_endpoint: crate::from_json_required(map, "AuthorizationEndpoint", path)?,
+            client_id: crate::from_json_required(map, "ClientId", path)?,
+            client_secret: crate::from_json_optional(map, "ClientSecret", path)?,
+            issuer: crate::from_json_required(map, "Issuer", path)?,
+            jwks_uri: crate::from_json_required(map, "JwksUri", path)?,
+            logout_endpoint: crate::from_json_required(map, "LogoutEndpoint", path)?,
+            scope: crate::from_json_optional(map, "Scope", path)?,
+            token_endpoint: crate::from_json_required(map, "TokenEndpoint", path)?,
+            user_info_endpoint: crate::from_json_required(map, "UserInfoEndpoint", path)?,
+        })
+    }
+}
+
 impl From<OidcConfig> for Value<OidcConfig> {
     fn from(value: OidcConfig) -> Self {
         Value::Lit(value)
@@ -293,6 +370,16 @@ impl crate::ToJson for SourceIpConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Cidrs", &self.cidrs);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceIpConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidrs"])?;
+        Ok(Self {
+            cidrs: crate::from_json_required(map, "Cidrs", path)?,
+        })
     }
 }
 
@@ -352,6 +439,18 @@ impl crate::ToJson for WorkforceVpcConfigRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkforceVpcConfigRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityGroupIds", "Subnets", "VpcId"])?;
+        Ok(Self {
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnets: crate::from_json_optional(map, "Subnets", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 impl From<WorkforceVpcConfigRequest> for Value<WorkforceVpcConfigRequest> {
     fn from(value: WorkforceVpcConfigRequest) -> Self {
         Value::Lit(value)
@@ -380,6 +479,17 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ipv4", Self::Ipv4), ("dualstack", Self::Dualstack)],
+        )
     }
 }
 

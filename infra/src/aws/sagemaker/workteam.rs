@@ -100,6 +100,36 @@ impl crate::ToJson for Workteam {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workteam {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "MemberDefinitions",
+                "NotificationConfiguration",
+                "Tags",
+                "WorkforceName",
+                "WorkteamName",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            member_definitions: crate::from_json_required(map, "MemberDefinitions", path)?,
+            notification_configuration: crate::from_json_optional(
+                map,
+                "NotificationConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workforce_name: crate::from_json_optional(map, "WorkforceName", path)?,
+            workteam_name: crate::from_json_optional(map, "WorkteamName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SageMaker::Workteam` (`Fn::GetAtt`).
 impl crate::Handle<Workteam> {
     /// `Fn::GetAtt` `WorkteamArn`. The Amazon Resource Name (ARN) that identifies the work team.
@@ -143,6 +173,22 @@ impl crate::ToJson for CognitoMemberDefinition {
         crate::put(&mut out, "CognitoUserGroup", &self.cognito_user_group);
         crate::put(&mut out, "CognitoUserPool", &self.cognito_user_pool);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CognitoMemberDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CognitoClientId", "CognitoUserGroup", "CognitoUserPool"],
+        )?;
+        Ok(Self {
+            cognito_client_id: crate::from_json_required(map, "CognitoClientId", path)?,
+            cognito_user_group: crate::from_json_required(map, "CognitoUserGroup", path)?,
+            cognito_user_pool: crate::from_json_required(map, "CognitoUserPool", path)?,
+        })
     }
 }
 
@@ -204,6 +250,25 @@ impl crate::ToJson for MemberDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MemberDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CognitoMemberDefinition", "OidcMemberDefinition"],
+        )?;
+        Ok(Self {
+            cognito_member_definition: crate::from_json_optional(
+                map,
+                "CognitoMemberDefinition",
+                path,
+            )?,
+            oidc_member_definition: crate::from_json_optional(map, "OidcMemberDefinition", path)?,
+        })
+    }
+}
+
 impl From<MemberDefinition> for Value<MemberDefinition> {
     fn from(value: MemberDefinition) -> Self {
         Value::Lit(value)
@@ -239,6 +304,16 @@ impl crate::ToJson for NotificationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NotificationTopicArn"])?;
+        Ok(Self {
+            notification_topic_arn: crate::from_json_required(map, "NotificationTopicArn", path)?,
+        })
+    }
+}
+
 impl From<NotificationConfiguration> for Value<NotificationConfiguration> {
     fn from(value: NotificationConfiguration) -> Self {
         Value::Lit(value)
@@ -267,6 +342,16 @@ impl crate::ToJson for OidcMemberDefinition {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "OidcGroups", &self.oidc_groups);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OidcMemberDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OidcGroups"])?;
+        Ok(Self {
+            oidc_groups: crate::from_json_required(map, "OidcGroups", path)?,
+        })
     }
 }
 

@@ -147,6 +147,46 @@ impl crate::ToJson for Schedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EndDate",
+                "FlexibleTimeWindow",
+                "GroupName",
+                "KmsKeyArn",
+                "Name",
+                "ScheduleExpression",
+                "ScheduleExpressionTimezone",
+                "StartDate",
+                "State",
+                "Target",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            end_date: crate::from_json_optional(map, "EndDate", path)?,
+            flexible_time_window: crate::from_json_required(map, "FlexibleTimeWindow", path)?,
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            schedule_expression: crate::from_json_required(map, "ScheduleExpression", path)?,
+            schedule_expression_timezone: crate::from_json_optional(
+                map,
+                "ScheduleExpressionTimezone",
+                path,
+            )?,
+            start_date: crate::from_json_optional(map, "StartDate", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Scheduler::Schedule` (`Fn::GetAtt`).
 impl crate::Handle<Schedule> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the schedule.
@@ -206,6 +246,19 @@ impl crate::ToJson for AwsVpcConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsVpcConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AssignPublicIp", "SecurityGroups", "Subnets"])?;
+        Ok(Self {
+            assign_public_ip: crate::from_json_optional(map, "AssignPublicIp", path)?,
+            security_groups: crate::from_json_optional(map, "SecurityGroups", path)?,
+            subnets: crate::from_json_required(map, "Subnets", path)?,
+        })
+    }
+}
+
 impl From<AwsVpcConfiguration> for Value<AwsVpcConfiguration> {
     fn from(value: AwsVpcConfiguration) -> Self {
         Value::Lit(value)
@@ -260,6 +313,18 @@ impl crate::ToJson for CapacityProviderStrategyItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityProviderStrategyItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Base", "CapacityProvider", "Weight"])?;
+        Ok(Self {
+            base: crate::from_json_optional(map, "Base", path)?,
+            capacity_provider: crate::from_json_required(map, "CapacityProvider", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<CapacityProviderStrategyItem> for Value<CapacityProviderStrategyItem> {
     fn from(value: CapacityProviderStrategyItem) -> Self {
         Value::Lit(value)
@@ -292,6 +357,16 @@ impl crate::ToJson for DeadLetterConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Arn", &self.arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeadLetterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+        })
     }
 }
 
@@ -506,6 +581,52 @@ impl crate::ToJson for EcsParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EcsParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityProviderStrategy",
+                "EnableECSManagedTags",
+                "EnableExecuteCommand",
+                "Group",
+                "LaunchType",
+                "NetworkConfiguration",
+                "PlacementConstraints",
+                "PlacementStrategy",
+                "PlatformVersion",
+                "PropagateTags",
+                "ReferenceId",
+                "Tags",
+                "TaskCount",
+                "TaskDefinitionArn",
+            ],
+        )?;
+        Ok(Self {
+            capacity_provider_strategy: crate::from_json_optional(
+                map,
+                "CapacityProviderStrategy",
+                path,
+            )?,
+            enable_ecs_managed_tags: crate::from_json_optional(map, "EnableECSManagedTags", path)?,
+            enable_execute_command: crate::from_json_optional(map, "EnableExecuteCommand", path)?,
+            group: crate::from_json_optional(map, "Group", path)?,
+            launch_type: crate::from_json_optional(map, "LaunchType", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            placement_constraints: crate::from_json_optional(map, "PlacementConstraints", path)?,
+            placement_strategy: crate::from_json_optional(map, "PlacementStrategy", path)?,
+            platform_version: crate::from_json_optional(map, "PlatformVersion", path)?,
+            propagate_tags: crate::from_json_optional(map, "PropagateTags", path)?,
+            reference_id: crate::from_json_optional(map, "ReferenceId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            task_count: crate::from_json_optional(map, "TaskCount", path)?,
+            task_definition_arn: crate::from_json_required(map, "TaskDefinitionArn", path)?,
+        })
+    }
+}
+
 impl From<EcsParameters> for Value<EcsParameters> {
     fn from(value: EcsParameters) -> Self {
         Value::Lit(value)
@@ -538,6 +659,17 @@ impl crate::ToJson for EventBridgeParameters {
         crate::put(&mut out, "DetailType", &self.detail_type);
         crate::put(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBridgeParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DetailType", "Source"])?;
+        Ok(Self {
+            detail_type: crate::from_json_required(map, "DetailType", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+        })
     }
 }
 
@@ -587,6 +719,21 @@ impl crate::ToJson for FlexibleTimeWindow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlexibleTimeWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaximumWindowInMinutes", "Mode"])?;
+        Ok(Self {
+            maximum_window_in_minutes: crate::from_json_optional(
+                map,
+                "MaximumWindowInMinutes",
+                path,
+            )?,
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
+    }
+}
+
 impl From<FlexibleTimeWindow> for Value<FlexibleTimeWindow> {
     fn from(value: FlexibleTimeWindow) -> Self {
         Value::Lit(value)
@@ -617,6 +764,16 @@ impl crate::ToJson for KinesisParameters {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PartitionKey", &self.partition_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PartitionKey"])?;
+        Ok(Self {
+            partition_key: crate::from_json_required(map, "PartitionKey", path)?,
+        })
     }
 }
 
@@ -655,6 +812,16 @@ impl crate::ToJson for NetworkConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AwsvpcConfiguration", &self.awsvpc_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsvpcConfiguration"])?;
+        Ok(Self {
+            awsvpc_configuration: crate::from_json_optional(map, "AwsvpcConfiguration", path)?,
+        })
     }
 }
 
@@ -705,6 +872,17 @@ impl crate::ToJson for PlacementConstraint {
         crate::put_opt(&mut out, "Expression", &self.expression);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expression", "Type"])?;
+        Ok(Self {
+            expression: crate::from_json_optional(map, "Expression", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -761,6 +939,17 @@ impl crate::ToJson for PlacementStrategy {
         crate::put_opt(&mut out, "Field", &self.field);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Field", "Type"])?;
+        Ok(Self {
+            field: crate::from_json_optional(map, "Field", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -821,6 +1010,25 @@ impl crate::ToJson for RetryPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaximumEventAgeInSeconds", "MaximumRetryAttempts"],
+        )?;
+        Ok(Self {
+            maximum_event_age_in_seconds: crate::from_json_optional(
+                map,
+                "MaximumEventAgeInSeconds",
+                path,
+            )?,
+            maximum_retry_attempts: crate::from_json_optional(map, "MaximumRetryAttempts", path)?,
+        })
+    }
+}
+
 impl From<RetryPolicy> for Value<RetryPolicy> {
     fn from(value: RetryPolicy) -> Self {
         Value::Lit(value)
@@ -854,6 +1062,17 @@ impl crate::ToJson for SageMakerPipelineParameter {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SageMakerPipelineParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -902,6 +1121,16 @@ impl crate::ToJson for SageMakerPipelineParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SageMakerPipelineParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PipelineParameterList"])?;
+        Ok(Self {
+            pipeline_parameter_list: crate::from_json_optional(map, "PipelineParameterList", path)?,
+        })
+    }
+}
+
 impl From<SageMakerPipelineParameters> for Value<SageMakerPipelineParameters> {
     fn from(value: SageMakerPipelineParameters) -> Self {
         Value::Lit(value)
@@ -936,6 +1165,16 @@ impl crate::ToJson for SqsParameters {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "MessageGroupId", &self.message_group_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqsParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MessageGroupId"])?;
+        Ok(Self {
+            message_group_id: crate::from_json_optional(map, "MessageGroupId", path)?,
+        })
     }
 }
 
@@ -1079,6 +1318,44 @@ impl crate::ToJson for Target {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Target {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "DeadLetterConfig",
+                "EcsParameters",
+                "EventBridgeParameters",
+                "Input",
+                "KinesisParameters",
+                "RetryPolicy",
+                "RoleArn",
+                "SageMakerPipelineParameters",
+                "SqsParameters",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            dead_letter_config: crate::from_json_optional(map, "DeadLetterConfig", path)?,
+            ecs_parameters: crate::from_json_optional(map, "EcsParameters", path)?,
+            event_bridge_parameters: crate::from_json_optional(map, "EventBridgeParameters", path)?,
+            input: crate::from_json_optional(map, "Input", path)?,
+            kinesis_parameters: crate::from_json_optional(map, "KinesisParameters", path)?,
+            retry_policy: crate::from_json_optional(map, "RetryPolicy", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            sage_maker_pipeline_parameters: crate::from_json_optional(
+                map,
+                "SageMakerPipelineParameters",
+                path,
+            )?,
+            sqs_parameters: crate::from_json_optional(map, "SqsParameters", path)?,
+        })
+    }
+}
+
 impl From<Target> for Value<Target> {
     fn from(value: Target) -> Self {
         Value::Lit(value)
@@ -1111,6 +1388,17 @@ impl crate::ToJson for AssignPublicIp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssignPublicIp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<AssignPublicIp> for Value<AssignPublicIp> {
     fn from(value: AssignPublicIp) -> Self {
         Value::Lit(value)
@@ -1139,6 +1427,17 @@ impl FlexibleTimeWindowMode {
 impl crate::ToJson for FlexibleTimeWindowMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FlexibleTimeWindowMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("OFF", Self::Off), ("FLEXIBLE", Self::Flexible)],
+        )
     }
 }
 
@@ -1180,6 +1479,21 @@ impl crate::ToJson for LaunchType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EC2", Self::Ec2),
+                ("FARGATE", Self::Fargate),
+                ("EXTERNAL", Self::External),
+            ],
+        )
+    }
+}
+
 impl From<LaunchType> for Value<LaunchType> {
     fn from(value: LaunchType) -> Self {
         Value::Lit(value)
@@ -1210,6 +1524,20 @@ impl PlacementConstraintType {
 impl crate::ToJson for PlacementConstraintType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementConstraintType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("distinctInstance", Self::DistinctInstance),
+                ("memberOf", Self::MemberOf),
+            ],
+        )
     }
 }
 
@@ -1253,6 +1581,21 @@ impl crate::ToJson for PlacementStrategyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlacementStrategyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("random", Self::Random),
+                ("spread", Self::Spread),
+                ("binpack", Self::Binpack),
+            ],
+        )
+    }
+}
+
 impl From<PlacementStrategyType> for Value<PlacementStrategyType> {
     fn from(value: PlacementStrategyType) -> Self {
         Value::Lit(value)
@@ -1280,6 +1623,13 @@ impl PropagateTags {
 impl crate::ToJson for PropagateTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PropagateTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TASK_DEFINITION", Self::TaskDefinition)])
     }
 }
 
@@ -1311,6 +1661,17 @@ impl ScheduleState {
 impl crate::ToJson for ScheduleState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

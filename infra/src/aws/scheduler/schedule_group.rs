@@ -60,6 +60,17 @@ impl crate::ToJson for ScheduleGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Scheduler::ScheduleGroup` (`Fn::GetAtt`).
 impl crate::Handle<ScheduleGroup> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the schedule group.

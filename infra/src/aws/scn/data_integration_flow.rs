@@ -77,6 +77,32 @@ impl crate::ToJson for DataIntegrationFlow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataIntegrationFlow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceId",
+                "Name",
+                "Sources",
+                "Tags",
+                "Target",
+                "Transformation",
+            ],
+        )?;
+        Ok(Self {
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            sources: crate::from_json_required(map, "Sources", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+            transformation: crate::from_json_required(map, "Transformation", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SCN::DataIntegrationFlow` (`Fn::GetAtt`).
 impl crate::Handle<DataIntegrationFlow> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the DataIntegrationFlow.
@@ -147,6 +173,23 @@ impl crate::ToJson for DataIntegrationFlowSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataIntegrationFlowSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DatasetSource", "S3Source", "SourceName", "SourceType"],
+        )?;
+        Ok(Self {
+            dataset_source: crate::from_json_optional(map, "DatasetSource", path)?,
+            s3_source: crate::from_json_optional(map, "S3Source", path)?,
+            source_name: crate::from_json_required(map, "SourceName", path)?,
+            source_type: crate::from_json_required(map, "SourceType", path)?,
+        })
+    }
+}
+
 impl From<DataIntegrationFlowSource> for Value<DataIntegrationFlowSource> {
     fn from(value: DataIntegrationFlowSource) -> Self {
         Value::Lit(value)
@@ -184,6 +227,17 @@ impl crate::ToJson for DataIntegrationFlowTarget {
         crate::put_opt(&mut out, "DatasetTarget", &self.dataset_target);
         crate::put(&mut out, "TargetType", &self.target_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataIntegrationFlowTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatasetTarget", "TargetType"])?;
+        Ok(Self {
+            dataset_target: crate::from_json_optional(map, "DatasetTarget", path)?,
+            target_type: crate::from_json_required(map, "TargetType", path)?,
+        })
     }
 }
 
@@ -227,6 +281,18 @@ impl crate::ToJson for DataIntegrationFlowTransformation {
         crate::put_opt(&mut out, "SqlTransformation", &self.sql_transformation);
         crate::put(&mut out, "TransformationType", &self.transformation_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataIntegrationFlowTransformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["SqlTransformation", "TransformationType"])?;
+        Ok(Self {
+            sql_transformation: crate::from_json_optional(map, "SqlTransformation", path)?,
+            transformation_type: crate::from_json_required(map, "TransformationType", path)?,
+        })
     }
 }
 
@@ -287,6 +353,19 @@ impl crate::ToJson for DatasetOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DedupeRecords", "DedupeStrategy", "LoadType"])?;
+        Ok(Self {
+            dedupe_records: crate::from_json_optional(map, "DedupeRecords", path)?,
+            dedupe_strategy: crate::from_json_optional(map, "DedupeStrategy", path)?,
+            load_type: crate::from_json_optional(map, "LoadType", path)?,
+        })
+    }
+}
+
 impl From<DatasetOptions> for Value<DatasetOptions> {
     fn from(value: DatasetOptions) -> Self {
         Value::Lit(value)
@@ -327,6 +406,17 @@ impl crate::ToJson for DatasetSourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetSourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatasetIdentifier", "Options"])?;
+        Ok(Self {
+            dataset_identifier: crate::from_json_required(map, "DatasetIdentifier", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+        })
+    }
+}
+
 impl From<DatasetSourceConfiguration> for Value<DatasetSourceConfiguration> {
     fn from(value: DatasetSourceConfiguration) -> Self {
         Value::Lit(value)
@@ -364,6 +454,17 @@ impl crate::ToJson for DatasetTargetConfiguration {
         crate::put(&mut out, "DatasetIdentifier", &self.dataset_identifier);
         crate::put_opt(&mut out, "Options", &self.options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DatasetTargetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatasetIdentifier", "Options"])?;
+        Ok(Self {
+            dataset_identifier: crate::from_json_required(map, "DatasetIdentifier", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+        })
     }
 }
 
@@ -410,6 +511,17 @@ impl crate::ToJson for DedupeStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DedupeStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldPriority", "Type"])?;
+        Ok(Self {
+            field_priority: crate::from_json_optional(map, "FieldPriority", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DedupeStrategy> for Value<DedupeStrategy> {
     fn from(value: DedupeStrategy) -> Self {
         Value::Lit(value)
@@ -444,6 +556,17 @@ impl crate::ToJson for FieldPriorityDedupeField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldPriorityDedupeField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "SortOrder"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            sort_order: crate::from_json_required(map, "SortOrder", path)?,
+        })
+    }
+}
+
 impl From<FieldPriorityDedupeField> for Value<FieldPriorityDedupeField> {
     fn from(value: FieldPriorityDedupeField) -> Self {
         Value::Lit(value)
@@ -471,6 +594,16 @@ impl crate::ToJson for FieldPriorityDedupeStrategyConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Fields", &self.fields);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldPriorityDedupeStrategyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fields"])?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+        })
     }
 }
 
@@ -507,6 +640,16 @@ impl crate::ToJson for S3Options {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FileType", &self.file_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Options {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileType"])?;
+        Ok(Self {
+            file_type: crate::from_json_optional(map, "FileType", path)?,
+        })
     }
 }
 
@@ -554,6 +697,18 @@ impl crate::ToJson for S3SourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3SourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "Options", "Prefix"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            options: crate::from_json_optional(map, "Options", path)?,
+            prefix: crate::from_json_required(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<S3SourceConfiguration> for Value<S3SourceConfiguration> {
     fn from(value: S3SourceConfiguration) -> Self {
         Value::Lit(value)
@@ -581,6 +736,16 @@ impl crate::ToJson for SqlTransformationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Query", &self.query);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqlTransformationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Query"])?;
+        Ok(Self {
+            query: crate::from_json_required(map, "Query", path)?,
+        })
     }
 }
 
@@ -618,6 +783,21 @@ impl crate::ToJson for FileType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FileType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CSV", Self::Csv),
+                ("PARQUET", Self::Parquet),
+                ("JSON", Self::Json),
+            ],
+        )
+    }
+}
+
 impl From<FileType> for Value<FileType> {
     fn from(value: FileType) -> Self {
         Value::Lit(value)
@@ -646,6 +826,20 @@ impl LoadType {
 impl crate::ToJson for LoadType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoadType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INCREMENTAL", Self::Incremental),
+                ("REPLACE", Self::Replace),
+            ],
+        )
     }
 }
 
@@ -680,6 +874,13 @@ impl crate::ToJson for SortOrder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SortOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ASC", Self::Asc), ("DESC", Self::Desc)])
+    }
+}
+
 impl From<SortOrder> for Value<SortOrder> {
     fn from(value: SortOrder) -> Self {
         Value::Lit(value)
@@ -711,6 +912,13 @@ impl crate::ToJson for SourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("S3", Self::S3), ("DATASET", Self::Dataset)])
+    }
+}
+
 impl From<SourceType> for Value<SourceType> {
     fn from(value: SourceType) -> Self {
         Value::Lit(value)
@@ -736,6 +944,13 @@ impl TargetType {
 impl crate::ToJson for TargetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DATASET", Self::Dataset)])
     }
 }
 
@@ -770,6 +985,13 @@ impl crate::ToJson for TransformationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransformationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SQL", Self::Sql), ("NONE", Self::None)])
+    }
+}
+
 impl From<TransformationType> for Value<TransformationType> {
     fn from(value: TransformationType) -> Self {
         Value::Lit(value)
@@ -795,6 +1017,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("FIELD_PRIORITY", Self::FieldPriority)])
     }
 }
 

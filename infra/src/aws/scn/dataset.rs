@@ -98,6 +98,34 @@ impl crate::ToJson for Dataset {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dataset {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "InstanceId",
+                "Name",
+                "Namespace",
+                "PartitionSpec",
+                "Schema",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+            partition_spec: crate::from_json_optional(map, "PartitionSpec", path)?,
+            schema: crate::from_json_optional(map, "Schema", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SCN::Dataset` (`Fn::GetAtt`).
 impl crate::Handle<Dataset> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the dataset.
@@ -144,6 +172,17 @@ impl crate::ToJson for DataLakeDatasetPartitionField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakeDatasetPartitionField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Transform"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            transform: crate::from_json_required(map, "Transform", path)?,
+        })
+    }
+}
+
 impl From<DataLakeDatasetPartitionField> for Value<DataLakeDatasetPartitionField> {
     fn from(value: DataLakeDatasetPartitionField) -> Self {
         Value::Lit(value)
@@ -169,6 +208,16 @@ impl crate::ToJson for DataLakeDatasetPrimaryKeyField {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakeDatasetPrimaryKeyField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -214,6 +263,18 @@ impl crate::ToJson for DataLakeDatasetSchemaField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakeDatasetSchemaField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IsRequired", "Name", "Type"])?;
+        Ok(Self {
+            is_required: crate::from_json_required(map, "IsRequired", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DataLakeDatasetSchemaField> for Value<DataLakeDatasetSchemaField> {
     fn from(value: DataLakeDatasetSchemaField) -> Self {
         Value::Lit(value)
@@ -241,6 +302,16 @@ impl crate::ToJson for PartitionSpec {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Fields", &self.fields);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionSpec {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fields"])?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+        })
     }
 }
 
@@ -294,6 +365,18 @@ impl crate::ToJson for Schema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Fields", "Name", "PrimaryKeys"])?;
+        Ok(Self {
+            fields: crate::from_json_required(map, "Fields", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            primary_keys: crate::from_json_optional(map, "PrimaryKeys", path)?,
+        })
+    }
+}
+
 impl From<Schema> for Value<Schema> {
     fn from(value: Schema) -> Self {
         Value::Lit(value)
@@ -321,6 +404,16 @@ impl crate::ToJson for Transform {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transform {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -364,6 +457,23 @@ impl crate::ToJson for DataLakeDatasetSchemaFieldType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLakeDatasetSchemaFieldType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INT", Self::Int),
+                ("DOUBLE", Self::Double),
+                ("STRING", Self::String),
+                ("TIMESTAMP", Self::Timestamp),
+                ("LONG", Self::Long),
+            ],
+        )
+    }
+}
+
 impl From<DataLakeDatasetSchemaFieldType> for Value<DataLakeDatasetSchemaFieldType> {
     fn from(value: DataLakeDatasetSchemaFieldType) -> Self {
         Value::Lit(value)
@@ -401,6 +511,23 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("YEAR", Self::Year),
+                ("MONTH", Self::Month),
+                ("DAY", Self::Day),
+                ("HOUR", Self::Hour),
+                ("IDENTITY", Self::Identity),
+            ],
+        )
     }
 }
 

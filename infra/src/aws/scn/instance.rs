@@ -81,6 +81,28 @@ impl crate::ToJson for Instance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Instance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceDescription",
+                "InstanceName",
+                "Tags",
+                "WebAppDnsDomain",
+            ],
+        )?;
+        Ok(Self {
+            instance_description: crate::from_json_optional(map, "InstanceDescription", path)?,
+            instance_name: crate::from_json_optional(map, "InstanceName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            web_app_dns_domain: crate::from_json_optional(map, "WebAppDnsDomain", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SCN::Instance` (`Fn::GetAtt`).
 impl crate::Handle<Instance> {
     /// `Fn::GetAtt` `Arn`. The ARN of the instance.

@@ -69,6 +69,20 @@ impl crate::ToJson for Namespace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Namespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Description", "InstanceId", "Name", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_id: crate::from_json_required(map, "InstanceId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SCN::Namespace` (`Fn::GetAtt`).
 impl crate::Handle<Namespace> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the namespace.

@@ -48,6 +48,16 @@ impl crate::ToJson for Domain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SDB::Domain` (`Fn::GetAtt`).
 impl crate::Handle<Domain> {
     /// `Fn::GetAtt` `Id`. The name of the domain to create.

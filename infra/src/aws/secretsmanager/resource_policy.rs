@@ -64,6 +64,22 @@ impl crate::ToJson for ResourcePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BlockPublicPolicy", "ResourcePolicy", "SecretId"],
+        )?;
+        Ok(Self {
+            block_public_policy: crate::from_json_optional(map, "BlockPublicPolicy", path)?,
+            resource_policy: crate::from_json_required(map, "ResourcePolicy", path)?,
+            secret_id: crate::from_json_required(map, "SecretId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecretsManager::ResourcePolicy` (`Fn::GetAtt`).
 impl crate::Handle<ResourcePolicy> {
     /// `Fn::GetAtt` `Id`. The Arn of the secret.

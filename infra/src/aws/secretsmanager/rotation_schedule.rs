@@ -131,6 +131,46 @@ impl crate::ToJson for RotationSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RotationSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExternalSecretRotationMetadata",
+                "ExternalSecretRotationRoleArn",
+                "HostedRotationLambda",
+                "RotateImmediatelyOnUpdate",
+                "RotationLambdaARN",
+                "RotationRules",
+                "SecretId",
+            ],
+        )?;
+        Ok(Self {
+            external_secret_rotation_metadata: crate::from_json_optional(
+                map,
+                "ExternalSecretRotationMetadata",
+                path,
+            )?,
+            external_secret_rotation_role_arn: crate::from_json_optional(
+                map,
+                "ExternalSecretRotationRoleArn",
+                path,
+            )?,
+            hosted_rotation_lambda: crate::from_json_optional(map, "HostedRotationLambda", path)?,
+            rotate_immediately_on_update: crate::from_json_optional(
+                map,
+                "RotateImmediatelyOnUpdate",
+                path,
+            )?,
+            rotation_lambda_arn: crate::from_json_optional(map, "RotationLambdaARN", path)?,
+            rotation_rules: crate::from_json_optional(map, "RotationRules", path)?,
+            secret_id: crate::from_json_required(map, "SecretId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecretsManager::RotationSchedule` (`Fn::GetAtt`).
 impl crate::Handle<RotationSchedule> {
     /// `Fn::GetAtt` `Id`. The ARN of the secret.
@@ -294,6 +334,50 @@ impl crate::ToJson for HostedRotationLambda {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostedRotationLambda {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExcludeCharacters",
+                "KmsKeyArn",
+                "MasterSecretArn",
+                "MasterSecretKmsKeyArn",
+                "RotationLambdaName",
+                "RotationType",
+                "Runtime",
+                "SuperuserSecretArn",
+                "SuperuserSecretKmsKeyArn",
+                "VpcSecurityGroupIds",
+                "VpcSubnetIds",
+            ],
+        )?;
+        Ok(Self {
+            exclude_characters: crate::from_json_optional(map, "ExcludeCharacters", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            master_secret_arn: crate::from_json_optional(map, "MasterSecretArn", path)?,
+            master_secret_kms_key_arn: crate::from_json_optional(
+                map,
+                "MasterSecretKmsKeyArn",
+                path,
+            )?,
+            rotation_lambda_name: crate::from_json_optional(map, "RotationLambdaName", path)?,
+            rotation_type: crate::from_json_required(map, "RotationType", path)?,
+            runtime: crate::from_json_optional(map, "Runtime", path)?,
+            superuser_secret_arn: crate::from_json_optional(map, "SuperuserSecretArn", path)?,
+            superuser_secret_kms_key_arn: crate::from_json_optional(
+                map,
+                "SuperuserSecretKmsKeyArn",
+                path,
+            )?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+            vpc_subnet_ids: crate::from_json_optional(map, "VpcSubnetIds", path)?,
+        })
+    }
+}
+
 impl From<HostedRotationLambda> for Value<HostedRotationLambda> {
     fn from(value: HostedRotationLambda) -> Self {
         Value::Lit(value)
@@ -359,6 +443,26 @@ impl crate::ToJson for RotationRules {
         crate::put_opt(&mut out, "Duration", &self.duration);
         crate::put_opt(&mut out, "ScheduleExpression", &self.schedule_expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RotationRules {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AutomaticallyAfterDays", "Duration", "ScheduleExpression"],
+        )?;
+        Ok(Self {
+            automatically_after_days: crate::from_json_optional(
+                map,
+                "AutomaticallyAfterDays",
+                path,
+            )?,
+            duration: crate::from_json_optional(map, "Duration", path)?,
+            schedule_expression: crate::from_json_optional(map, "ScheduleExpression", path)?,
+        })
     }
 }
 

@@ -205,6 +205,36 @@ impl crate::ToJson for Secret {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Secret {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "GenerateSecretString",
+                "KmsKeyId",
+                "Name",
+                "ReplicaRegions",
+                "SecretString",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            generate_secret_string: crate::from_json_optional(map, "GenerateSecretString", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            replica_regions: crate::from_json_optional(map, "ReplicaRegions", path)?,
+            secret_string: crate::from_json_optional(map, "SecretString", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecretsManager::Secret` (`Fn::GetAtt`).
 impl crate::Handle<Secret> {
     /// `Fn::GetAtt` `Id`.
@@ -360,6 +390,44 @@ impl crate::ToJson for GenerateSecretString {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GenerateSecretString {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExcludeCharacters",
+                "ExcludeLowercase",
+                "ExcludeNumbers",
+                "ExcludePunctuation",
+                "ExcludeUppercase",
+                "GenerateStringKey",
+                "IncludeSpace",
+                "PasswordLength",
+                "RequireEachIncludedType",
+                "SecretStringTemplate",
+            ],
+        )?;
+        Ok(Self {
+            exclude_characters: crate::from_json_optional(map, "ExcludeCharacters", path)?,
+            exclude_lowercase: crate::from_json_optional(map, "ExcludeLowercase", path)?,
+            exclude_numbers: crate::from_json_optional(map, "ExcludeNumbers", path)?,
+            exclude_punctuation: crate::from_json_optional(map, "ExcludePunctuation", path)?,
+            exclude_uppercase: crate::from_json_optional(map, "ExcludeUppercase", path)?,
+            generate_string_key: crate::from_json_optional(map, "GenerateStringKey", path)?,
+            include_space: crate::from_json_optional(map, "IncludeSpace", path)?,
+            password_length: crate::from_json_optional(map, "PasswordLength", path)?,
+            require_each_included_type: crate::from_json_optional(
+                map,
+                "RequireEachIncludedType",
+                path,
+            )?,
+            secret_string_template: crate::from_json_optional(map, "SecretStringTemplate", path)?,
+        })
+    }
+}
+
 impl From<GenerateSecretString> for Value<GenerateSecretString> {
     fn from(value: GenerateSecretString) -> Self {
         Value::Lit(value)
@@ -398,6 +466,17 @@ impl crate::ToJson for ReplicaRegion {
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         crate::put(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicaRegion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId", "Region"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            region: crate::from_json_required(map, "Region", path)?,
+        })
     }
 }
 

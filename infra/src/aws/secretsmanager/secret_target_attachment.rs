@@ -57,6 +57,18 @@ impl crate::ToJson for SecretTargetAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecretTargetAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecretId", "TargetId", "TargetType"])?;
+        Ok(Self {
+            secret_id: crate::from_json_required(map, "SecretId", path)?,
+            target_id: crate::from_json_required(map, "TargetId", path)?,
+            target_type: crate::from_json_required(map, "TargetType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecretsManager::SecretTargetAttachment` (`Fn::GetAtt`).
 impl crate::Handle<SecretTargetAttachment> {
     /// `Fn::GetAtt` `Id`.

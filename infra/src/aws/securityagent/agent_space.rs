@@ -120,6 +120,36 @@ impl crate::ToJson for AgentSpace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentSpace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsResources",
+                "CodeReviewSettings",
+                "Description",
+                "IntegratedResources",
+                "KmsKeyId",
+                "Name",
+                "Tags",
+                "TargetDomainIds",
+            ],
+        )?;
+        Ok(Self {
+            aws_resources: crate::from_json_optional(map, "AwsResources", path)?,
+            code_review_settings: crate::from_json_optional(map, "CodeReviewSettings", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            integrated_resources: crate::from_json_optional(map, "IntegratedResources", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_domain_ids: crate::from_json_optional(map, "TargetDomainIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityAgent::AgentSpace` (`Fn::GetAtt`).
 impl crate::Handle<AgentSpace> {
     /// `Fn::GetAtt` `AgentSpaceId`. Unique identifier of the agent space
@@ -219,6 +249,32 @@ impl crate::ToJson for AwsResources {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsResources {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IamRoles",
+                "LambdaFunctionArns",
+                "LogGroups",
+                "S3Buckets",
+                "SecretArns",
+                "Vpcs",
+            ],
+        )?;
+        Ok(Self {
+            iam_roles: crate::from_json_optional(map, "IamRoles", path)?,
+            lambda_function_arns: crate::from_json_optional(map, "LambdaFunctionArns", path)?,
+            log_groups: crate::from_json_optional(map, "LogGroups", path)?,
+            s3_buckets: crate::from_json_optional(map, "S3Buckets", path)?,
+            secret_arns: crate::from_json_optional(map, "SecretArns", path)?,
+            vpcs: crate::from_json_optional(map, "Vpcs", path)?,
+        })
+    }
+}
+
 impl From<AwsResources> for Value<AwsResources> {
     fn from(value: AwsResources) -> Self {
         Value::Lit(value)
@@ -265,6 +321,17 @@ impl crate::ToJson for BitbucketCapabilitiesResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BitbucketCapabilitiesResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LeaveComments", "RemediateCode"])?;
+        Ok(Self {
+            leave_comments: crate::from_json_optional(map, "LeaveComments", path)?,
+            remediate_code: crate::from_json_optional(map, "RemediateCode", path)?,
+        })
+    }
+}
+
 impl From<BitbucketCapabilitiesResource> for Value<BitbucketCapabilitiesResource> {
     fn from(value: BitbucketCapabilitiesResource) -> Self {
         Value::Lit(value)
@@ -296,6 +363,17 @@ impl crate::ToJson for BitbucketRepositoryResource {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Workspace", &self.workspace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BitbucketRepositoryResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Workspace"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            workspace: crate::from_json_required(map, "Workspace", path)?,
+        })
     }
 }
 
@@ -338,6 +416,22 @@ impl crate::ToJson for CodeReviewSettings {
             &self.general_purpose_scanning,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeReviewSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ControlsScanning", "GeneralPurposeScanning"])?;
+        Ok(Self {
+            controls_scanning: crate::from_json_required(map, "ControlsScanning", path)?,
+            general_purpose_scanning: crate::from_json_required(
+                map,
+                "GeneralPurposeScanning",
+                path,
+            )?,
+        })
     }
 }
 
@@ -394,6 +488,22 @@ impl crate::ToJson for ConfluenceCapabilitiesResource {
         crate::put_opt(&mut out, "FetchDocument", &self.fetch_document);
         crate::put_opt(&mut out, "UpdateDocument", &self.update_document);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceCapabilitiesResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CreateDocument", "FetchDocument", "UpdateDocument"],
+        )?;
+        Ok(Self {
+            create_document: crate::from_json_optional(map, "CreateDocument", path)?,
+            fetch_document: crate::from_json_optional(map, "FetchDocument", path)?,
+            update_document: crate::from_json_optional(map, "UpdateDocument", path)?,
+        })
     }
 }
 
@@ -460,6 +570,24 @@ impl crate::ToJson for ConfluenceDocumentResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceDocumentResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Name", "PageId", "SpaceKey", "SpaceTitle", "Title"],
+        )?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            page_id: crate::from_json_required(map, "PageId", path)?,
+            space_key: crate::from_json_required(map, "SpaceKey", path)?,
+            space_title: crate::from_json_optional(map, "SpaceTitle", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<ConfluenceDocumentResource> for Value<ConfluenceDocumentResource> {
     fn from(value: ConfluenceDocumentResource) -> Self {
         Value::Lit(value)
@@ -497,6 +625,17 @@ impl crate::ToJson for GitHubCapabilitiesResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitHubCapabilitiesResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LeaveComments", "RemediateCode"])?;
+        Ok(Self {
+            leave_comments: crate::from_json_required(map, "LeaveComments", path)?,
+            remediate_code: crate::from_json_required(map, "RemediateCode", path)?,
+        })
+    }
+}
+
 impl From<GitHubCapabilitiesResource> for Value<GitHubCapabilitiesResource> {
     fn from(value: GitHubCapabilitiesResource) -> Self {
         Value::Lit(value)
@@ -528,6 +667,17 @@ impl crate::ToJson for GitHubRepositoryResource {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Owner", &self.owner);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitHubRepositoryResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Owner"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            owner: crate::from_json_required(map, "Owner", path)?,
+        })
     }
 }
 
@@ -577,6 +727,17 @@ impl crate::ToJson for GitLabCapabilitiesResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitLabCapabilitiesResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LeaveComments", "RemediateCode"])?;
+        Ok(Self {
+            leave_comments: crate::from_json_optional(map, "LeaveComments", path)?,
+            remediate_code: crate::from_json_optional(map, "RemediateCode", path)?,
+        })
+    }
+}
+
 impl From<GitLabCapabilitiesResource> for Value<GitLabCapabilitiesResource> {
     fn from(value: GitLabCapabilitiesResource) -> Self {
         Value::Lit(value)
@@ -608,6 +769,17 @@ impl crate::ToJson for GitLabRepositoryResource {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitLabRepositoryResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Namespace"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
     }
 }
 
@@ -645,6 +817,17 @@ impl crate::ToJson for IntegratedResource {
         crate::put(&mut out, "Integration", &self.integration);
         crate::put(&mut out, "ProviderResources", &self.provider_resources);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IntegratedResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Integration", "ProviderResources"])?;
+        Ok(Self {
+            integration: crate::from_json_required(map, "Integration", path)?,
+            provider_resources: crate::from_json_required(map, "ProviderResources", path)?,
+        })
     }
 }
 
@@ -780,6 +963,40 @@ impl crate::ToJson for ProviderResource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProviderResource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BitbucketCapabilities",
+                "BitbucketRepository",
+                "ConfluenceCapabilities",
+                "ConfluenceDocument",
+                "GitHubCapabilities",
+                "GitHubRepository",
+                "GitLabCapabilities",
+                "GitLabRepository",
+            ],
+        )?;
+        Ok(Self {
+            bitbucket_capabilities: crate::from_json_optional(map, "BitbucketCapabilities", path)?,
+            bitbucket_repository: crate::from_json_optional(map, "BitbucketRepository", path)?,
+            confluence_capabilities: crate::from_json_optional(
+                map,
+                "ConfluenceCapabilities",
+                path,
+            )?,
+            confluence_document: crate::from_json_optional(map, "ConfluenceDocument", path)?,
+            git_hub_capabilities: crate::from_json_optional(map, "GitHubCapabilities", path)?,
+            git_hub_repository: crate::from_json_optional(map, "GitHubRepository", path)?,
+            git_lab_capabilities: crate::from_json_optional(map, "GitLabCapabilities", path)?,
+            git_lab_repository: crate::from_json_optional(map, "GitLabRepository", path)?,
+        })
+    }
+}
+
 impl From<ProviderResource> for Value<ProviderResource> {
     fn from(value: ProviderResource) -> Self {
         Value::Lit(value)
@@ -833,6 +1050,19 @@ impl crate::ToJson for VpcConfig {
         crate::put_opt(&mut out, "SubnetArns", &self.subnet_arns);
         crate::put_opt(&mut out, "VpcArn", &self.vpc_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["SecurityGroupArns", "SubnetArns", "VpcArn"])?;
+        Ok(Self {
+            security_group_arns: crate::from_json_optional(map, "SecurityGroupArns", path)?,
+            subnet_arns: crate::from_json_optional(map, "SubnetArns", path)?,
+            vpc_arn: crate::from_json_optional(map, "VpcArn", path)?,
+        })
     }
 }
 

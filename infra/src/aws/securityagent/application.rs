@@ -82,6 +82,23 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DefaultKmsKeyId", "IdCConfiguration", "RoleArn", "Tags"],
+        )?;
+        Ok(Self {
+            default_kms_key_id: crate::from_json_optional(map, "DefaultKmsKeyId", path)?,
+            id_c_configuration: crate::from_json_optional(map, "IdCConfiguration", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityAgent::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `ApplicationId`.
@@ -142,6 +159,17 @@ impl crate::ToJson for IdCConfiguration {
         crate::put_opt(&mut out, "IdCApplicationArn", &self.id_c_application_arn);
         crate::put_opt(&mut out, "IdCInstanceArn", &self.id_c_instance_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdCConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IdCApplicationArn", "IdCInstanceArn"])?;
+        Ok(Self {
+            id_c_application_arn: crate::from_json_optional(map, "IdCApplicationArn", path)?,
+            id_c_instance_arn: crate::from_json_optional(map, "IdCInstanceArn", path)?,
+        })
     }
 }
 

@@ -72,6 +72,28 @@ impl crate::ToJson for Artifact {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Artifact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentSpaceId",
+                "ArtifactContent",
+                "ArtifactType",
+                "FileName",
+            ],
+        )?;
+        Ok(Self {
+            agent_space_id: crate::from_json_required(map, "AgentSpaceId", path)?,
+            artifact_content: crate::from_json_optional(map, "ArtifactContent", path)?,
+            artifact_type: crate::from_json_required(map, "ArtifactType", path)?,
+            file_name: crate::from_json_required(map, "FileName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityAgent::Artifact` (`Fn::GetAtt`).
 impl crate::Handle<Artifact> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the artifact.
@@ -134,6 +156,27 @@ impl ArtifactType {
 impl crate::ToJson for ArtifactType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArtifactType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TXT", Self::Txt),
+                ("PNG", Self::Png),
+                ("JPEG", Self::Jpeg),
+                ("MD", Self::Md),
+                ("PDF", Self::Pdf),
+                ("DOCX", Self::Docx),
+                ("DOC", Self::Doc),
+                ("JSON", Self::Json),
+                ("YAML", Self::Yaml),
+            ],
+        )
     }
 }
 

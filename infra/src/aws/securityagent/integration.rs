@@ -103,6 +103,32 @@ impl crate::ToJson for Integration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Integration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisplayName",
+                "KmsKeyId",
+                "PrivateConnectionName",
+                "Provider",
+                "ProviderInput",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            private_connection_name: crate::from_json_optional(map, "PrivateConnectionName", path)?,
+            provider: crate::from_json_required(map, "Provider", path)?,
+            provider_input: crate::from_json_optional(map, "ProviderInput", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityAgent::Integration` (`Fn::GetAtt`).
 impl crate::Handle<Integration> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the integration.
@@ -176,6 +202,23 @@ impl crate::ToJson for BitbucketInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BitbucketInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Code", "InstallationId", "State", "Workspace"],
+        )?;
+        Ok(Self {
+            code: crate::from_json_required(map, "Code", path)?,
+            installation_id: crate::from_json_required(map, "InstallationId", path)?,
+            state: crate::from_json_required(map, "State", path)?,
+            workspace: crate::from_json_required(map, "Workspace", path)?,
+        })
+    }
+}
+
 impl From<BitbucketInput> for Value<BitbucketInput> {
     fn from(value: BitbucketInput) -> Self {
         Value::Lit(value)
@@ -222,6 +265,20 @@ impl crate::ToJson for ConfluenceInput {
         crate::put(&mut out, "SiteUrl", &self.site_url);
         crate::put(&mut out, "State", &self.state);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfluenceInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Code", "InstallationId", "SiteUrl", "State"])?;
+        Ok(Self {
+            code: crate::from_json_required(map, "Code", path)?,
+            installation_id: crate::from_json_required(map, "InstallationId", path)?,
+            site_url: crate::from_json_required(map, "SiteUrl", path)?,
+            state: crate::from_json_required(map, "State", path)?,
+        })
     }
 }
 
@@ -292,6 +349,30 @@ impl crate::ToJson for GitHubInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitHubInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Code",
+                "InstallationId",
+                "OrganizationName",
+                "State",
+                "TargetUrl",
+            ],
+        )?;
+        Ok(Self {
+            code: crate::from_json_required(map, "Code", path)?,
+            installation_id: crate::from_json_optional(map, "InstallationId", path)?,
+            organization_name: crate::from_json_optional(map, "OrganizationName", path)?,
+            state: crate::from_json_required(map, "State", path)?,
+            target_url: crate::from_json_optional(map, "TargetUrl", path)?,
+        })
+    }
+}
+
 impl From<GitHubInput> for Value<GitHubInput> {
     fn from(value: GitHubInput) -> Self {
         Value::Lit(value)
@@ -349,6 +430,23 @@ impl crate::ToJson for GitLabInput {
         crate::put_opt(&mut out, "TargetUrl", &self.target_url);
         crate::put(&mut out, "TokenType", &self.token_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GitLabInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccessToken", "GroupId", "TargetUrl", "TokenType"],
+        )?;
+        Ok(Self {
+            access_token: crate::from_json_required(map, "AccessToken", path)?,
+            group_id: crate::from_json_optional(map, "GroupId", path)?,
+            target_url: crate::from_json_optional(map, "TargetUrl", path)?,
+            token_type: crate::from_json_required(map, "TokenType", path)?,
+        })
     }
 }
 
@@ -419,6 +517,20 @@ impl crate::ToJson for ProviderInput {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProviderInput {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Bitbucket", "Confluence", "Github", "Gitlab"])?;
+        Ok(Self {
+            bitbucket: crate::from_json_optional(map, "Bitbucket", path)?,
+            confluence: crate::from_json_optional(map, "Confluence", path)?,
+            github: crate::from_json_optional(map, "Github", path)?,
+            gitlab: crate::from_json_optional(map, "Gitlab", path)?,
+        })
+    }
+}
+
 impl From<ProviderInput> for Value<ProviderInput> {
     fn from(value: ProviderInput) -> Self {
         Value::Lit(value)
@@ -456,6 +568,22 @@ impl crate::ToJson for Provider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Provider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GITHUB", Self::Github),
+                ("GITLAB", Self::Gitlab),
+                ("BITBUCKET", Self::Bitbucket),
+                ("CONFLUENCE", Self::Confluence),
+            ],
+        )
+    }
+}
+
 impl From<Provider> for Value<Provider> {
     fn from(value: Provider) -> Self {
         Value::Lit(value)
@@ -484,6 +612,17 @@ impl TokenType {
 impl crate::ToJson for TokenType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TokenType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PERSONAL", Self::Personal), ("GROUP", Self::Group)],
+        )
     }
 }
 

@@ -103,6 +103,32 @@ impl crate::ToJson for SecurityRequirementPack {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityRequirementPack {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "KmsKeyId",
+                "Name",
+                "SecurityRequirements",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            security_requirements: crate::from_json_optional(map, "SecurityRequirements", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityAgent::SecurityRequirementPack` (`Fn::GetAtt`).
 impl crate::Handle<SecurityRequirementPack> {
     /// `Fn::GetAtt` `PackId`. Unique identifier of the security requirement pack
@@ -162,6 +188,24 @@ impl crate::ToJson for SecurityRequirement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityRequirement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Domain", "Evaluation", "Name", "Remediation"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            domain: crate::from_json_required(map, "Domain", path)?,
+            evaluation: crate::from_json_required(map, "Evaluation", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            remediation: crate::from_json_optional(map, "Remediation", path)?,
+        })
+    }
+}
+
 impl From<SecurityRequirement> for Value<SecurityRequirement> {
     fn from(value: SecurityRequirement) -> Self {
         Value::Lit(value)
@@ -190,6 +234,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -63,6 +63,22 @@ impl crate::ToJson for TargetDomain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetDomain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Tags", "TargetDomainName", "VerificationMethod"],
+        )?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_domain_name: crate::from_json_required(map, "TargetDomainName", path)?,
+            verification_method: crate::from_json_required(map, "VerificationMethod", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityAgent::TargetDomain` (`Fn::GetAtt`).
 impl crate::Handle<TargetDomain> {
     /// `Fn::GetAtt` `CreatedAt`. Timestamp when the target domain was registered
@@ -124,6 +140,21 @@ impl VerificationMethod {
 impl crate::ToJson for VerificationMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerificationMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DNS_TXT", Self::DnsTxt),
+                ("HTTP_ROUTE", Self::HttpRoute),
+                ("PRIVATE_VPC", Self::PrivateVpc),
+            ],
+        )
     }
 }
 

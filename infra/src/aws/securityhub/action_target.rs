@@ -57,6 +57,18 @@ impl crate::ToJson for ActionTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "Id", "Name"])?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::ActionTarget` (`Fn::GetAtt`).
 impl crate::Handle<ActionTarget> {
     /// `Fn::GetAtt` `ActionTargetArn`. The Amazon Resource Name (ARN) of the custom action

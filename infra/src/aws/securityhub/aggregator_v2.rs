@@ -65,6 +65,19 @@ impl crate::ToJson for AggregatorV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregatorV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["LinkedRegions", "RegionLinkingMode", "Tags"])?;
+        Ok(Self {
+            linked_regions: crate::from_json_required(map, "LinkedRegions", path)?,
+            region_linking_mode: crate::from_json_required(map, "RegionLinkingMode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::AggregatorV2` (`Fn::GetAtt`).
 impl crate::Handle<AggregatorV2> {
     /// `Fn::GetAtt` `AggregationRegion`.
@@ -98,6 +111,13 @@ impl RegionLinkingMode {
 impl crate::ToJson for RegionLinkingMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegionLinkingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SPECIFIED_REGIONS", Self::SpecifiedRegions)])
     }
 }
 

@@ -116,6 +116,36 @@ impl crate::ToJson for AutomationRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomationRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "Criteria",
+                "Description",
+                "IsTerminal",
+                "RuleName",
+                "RuleOrder",
+                "RuleStatus",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            criteria: crate::from_json_required(map, "Criteria", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            is_terminal: crate::from_json_optional(map, "IsTerminal", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+            rule_order: crate::from_json_required(map, "RuleOrder", path)?,
+            rule_status: crate::from_json_optional(map, "RuleStatus", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::AutomationRule` (`Fn::GetAtt`).
 impl crate::Handle<AutomationRule> {
     /// `Fn::GetAtt` `CreatedAt`. The date and time, in UTC and ISO 8601 format.
@@ -170,6 +200,17 @@ impl crate::ToJson for AutomationRulesAction {
         crate::put(&mut out, "FindingFieldsUpdate", &self.finding_fields_update);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomationRulesAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FindingFieldsUpdate", "Type"])?;
+        Ok(Self {
+            finding_fields_update: crate::from_json_required(map, "FindingFieldsUpdate", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -290,6 +331,38 @@ impl crate::ToJson for AutomationRulesFindingFieldsUpdate {
         crate::put_opt(&mut out, "VerificationState", &self.verification_state);
         crate::put_opt(&mut out, "Workflow", &self.workflow);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomationRulesFindingFieldsUpdate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Confidence",
+                "Criticality",
+                "Note",
+                "RelatedFindings",
+                "Severity",
+                "Types",
+                "UserDefinedFields",
+                "VerificationState",
+                "Workflow",
+            ],
+        )?;
+        Ok(Self {
+            confidence: crate::from_json_optional(map, "Confidence", path)?,
+            criticality: crate::from_json_optional(map, "Criticality", path)?,
+            note: crate::from_json_optional(map, "Note", path)?,
+            related_findings: crate::from_json_optional(map, "RelatedFindings", path)?,
+            severity: crate::from_json_optional(map, "Severity", path)?,
+            types: crate::from_json_optional(map, "Types", path)?,
+            user_defined_fields: crate::from_json_optional(map, "UserDefinedFields", path)?,
+            verification_state: crate::from_json_optional(map, "VerificationState", path)?,
+            workflow: crate::from_json_optional(map, "Workflow", path)?,
+        })
     }
 }
 
@@ -774,6 +847,102 @@ impl crate::ToJson for AutomationRulesFindingFilters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomationRulesFindingFilters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "CompanyName",
+                "ComplianceAssociatedStandardsId",
+                "ComplianceSecurityControlId",
+                "ComplianceStatus",
+                "Confidence",
+                "CreatedAt",
+                "Criticality",
+                "Description",
+                "FirstObservedAt",
+                "GeneratorId",
+                "Id",
+                "LastObservedAt",
+                "NoteText",
+                "NoteUpdatedAt",
+                "NoteUpdatedBy",
+                "ProductArn",
+                "ProductName",
+                "RecordState",
+                "RelatedFindingsId",
+                "RelatedFindingsProductArn",
+                "ResourceDetailsOther",
+                "ResourceId",
+                "ResourcePartition",
+                "ResourceRegion",
+                "ResourceTags",
+                "ResourceType",
+                "SeverityLabel",
+                "SourceUrl",
+                "Title",
+                "Type",
+                "UpdatedAt",
+                "UserDefinedFields",
+                "VerificationState",
+                "WorkflowStatus",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            company_name: crate::from_json_optional(map, "CompanyName", path)?,
+            compliance_associated_standards_id: crate::from_json_optional(
+                map,
+                "ComplianceAssociatedStandardsId",
+                path,
+            )?,
+            compliance_security_control_id: crate::from_json_optional(
+                map,
+                "ComplianceSecurityControlId",
+                path,
+            )?,
+            compliance_status: crate::from_json_optional(map, "ComplianceStatus", path)?,
+            confidence: crate::from_json_optional(map, "Confidence", path)?,
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            criticality: crate::from_json_optional(map, "Criticality", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            first_observed_at: crate::from_json_optional(map, "FirstObservedAt", path)?,
+            generator_id: crate::from_json_optional(map, "GeneratorId", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            last_observed_at: crate::from_json_optional(map, "LastObservedAt", path)?,
+            note_text: crate::from_json_optional(map, "NoteText", path)?,
+            note_updated_at: crate::from_json_optional(map, "NoteUpdatedAt", path)?,
+            note_updated_by: crate::from_json_optional(map, "NoteUpdatedBy", path)?,
+            product_arn: crate::from_json_optional(map, "ProductArn", path)?,
+            product_name: crate::from_json_optional(map, "ProductName", path)?,
+            record_state: crate::from_json_optional(map, "RecordState", path)?,
+            related_findings_id: crate::from_json_optional(map, "RelatedFindingsId", path)?,
+            related_findings_product_arn: crate::from_json_optional(
+                map,
+                "RelatedFindingsProductArn",
+                path,
+            )?,
+            resource_details_other: crate::from_json_optional(map, "ResourceDetailsOther", path)?,
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+            resource_partition: crate::from_json_optional(map, "ResourcePartition", path)?,
+            resource_region: crate::from_json_optional(map, "ResourceRegion", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            severity_label: crate::from_json_optional(map, "SeverityLabel", path)?,
+            source_url: crate::from_json_optional(map, "SourceUrl", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            updated_at: crate::from_json_optional(map, "UpdatedAt", path)?,
+            user_defined_fields: crate::from_json_optional(map, "UserDefinedFields", path)?,
+            verification_state: crate::from_json_optional(map, "VerificationState", path)?,
+            workflow_status: crate::from_json_optional(map, "WorkflowStatus", path)?,
+        })
+    }
+}
+
 impl From<AutomationRulesFindingFilters> for Value<AutomationRulesFindingFilters> {
     fn from(value: AutomationRulesFindingFilters) -> Self {
         Value::Lit(value)
@@ -834,6 +1003,18 @@ impl crate::ToJson for DateFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DateRange", "End", "Start"])?;
+        Ok(Self {
+            date_range: crate::from_json_optional(map, "DateRange", path)?,
+            end: crate::from_json_optional(map, "End", path)?,
+            start: crate::from_json_optional(map, "Start", path)?,
+        })
+    }
+}
+
 impl From<DateFilter> for Value<DateFilter> {
     fn from(value: DateFilter) -> Self {
         Value::Lit(value)
@@ -865,6 +1046,17 @@ impl crate::ToJson for DateRange {
         crate::put(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -946,6 +1138,18 @@ impl crate::ToJson for MapFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MapFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Key", "Value"])?;
+        Ok(Self {
+            comparison: crate::from_json_required(map, "Comparison", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<MapFilter> for Value<MapFilter> {
     fn from(value: MapFilter) -> Self {
         Value::Lit(value)
@@ -977,6 +1181,17 @@ impl crate::ToJson for NoteUpdate {
         crate::put(&mut out, "Text", &self.text);
         crate::put(&mut out, "UpdatedBy", &self.updated_by);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NoteUpdate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Text", "UpdatedBy"])?;
+        Ok(Self {
+            text: crate::from_json_required(map, "Text", path)?,
+            updated_by: crate::from_json_required(map, "UpdatedBy", path)?,
+        })
     }
 }
 
@@ -1038,6 +1253,18 @@ impl crate::ToJson for NumberFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Eq", "Gte", "Lte"])?;
+        Ok(Self {
+            eq: crate::from_json_optional(map, "Eq", path)?,
+            gte: crate::from_json_optional(map, "Gte", path)?,
+            lte: crate::from_json_optional(map, "Lte", path)?,
+        })
+    }
+}
+
 impl From<NumberFilter> for Value<NumberFilter> {
     fn from(value: NumberFilter) -> Self {
         Value::Lit(value)
@@ -1071,6 +1298,17 @@ impl crate::ToJson for RelatedFinding {
         crate::put(&mut out, "Id", &self.id);
         crate::put(&mut out, "ProductArn", &self.product_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelatedFinding {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "ProductArn"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            product_arn: crate::from_json_required(map, "ProductArn", path)?,
+        })
     }
 }
 
@@ -1135,6 +1373,18 @@ impl crate::ToJson for SeverityUpdate {
         crate::put_opt(&mut out, "Normalized", &self.normalized);
         crate::put_opt(&mut out, "Product", &self.product);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SeverityUpdate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Label", "Normalized", "Product"])?;
+        Ok(Self {
+            label: crate::from_json_optional(map, "Label", path)?,
+            normalized: crate::from_json_optional(map, "Normalized", path)?,
+            product: crate::from_json_optional(map, "Product", path)?,
+        })
     }
 }
 
@@ -1222,6 +1472,17 @@ impl crate::ToJson for StringFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Value"])?;
+        Ok(Self {
+            comparison: crate::from_json_required(map, "Comparison", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<StringFilter> for Value<StringFilter> {
     fn from(value: StringFilter) -> Self {
         Value::Lit(value)
@@ -1261,6 +1522,16 @@ impl crate::ToJson for WorkflowUpdate {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowUpdate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -1332,6 +1603,22 @@ impl crate::ToJson for Comparison {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Comparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("NOT_EQUALS", Self::NotEquals),
+                ("CONTAINS", Self::Contains),
+                ("NOT_CONTAINS", Self::NotContains),
+            ],
+        )
+    }
+}
+
 impl From<Comparison> for Value<Comparison> {
     fn from(value: Comparison) -> Self {
         Value::Lit(value)
@@ -1376,6 +1663,23 @@ impl crate::ToJson for Label {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Label {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INFORMATIONAL", Self::Informational),
+                ("LOW", Self::Low),
+                ("MEDIUM", Self::Medium),
+                ("HIGH", Self::High),
+                ("CRITICAL", Self::Critical),
+            ],
+        )
+    }
+}
+
 impl From<Label> for Value<Label> {
     fn from(value: Label) -> Self {
         Value::Lit(value)
@@ -1405,6 +1709,17 @@ impl RuleStatus {
 impl crate::ToJson for RuleStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -1457,6 +1772,22 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NEW", Self::New),
+                ("NOTIFIED", Self::Notified),
+                ("RESOLVED", Self::Resolved),
+                ("SUPPRESSED", Self::Suppressed),
+            ],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -1500,6 +1831,24 @@ impl crate::ToJson for StringFilterComparison {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringFilterComparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("PREFIX", Self::Prefix),
+                ("NOT_EQUALS", Self::NotEquals),
+                ("PREFIX_NOT_EQUALS", Self::PrefixNotEquals),
+                ("CONTAINS", Self::Contains),
+                ("NOT_CONTAINS", Self::NotContains),
+            ],
+        )
+    }
+}
+
 impl From<StringFilterComparison> for Value<StringFilterComparison> {
     fn from(value: StringFilterComparison) -> Self {
         Value::Lit(value)
@@ -1529,6 +1878,17 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FINDING_FIELDS_UPDATE", Self::FindingFieldsUpdate)],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -1554,6 +1914,13 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DAYS", Self::Days)])
     }
 }
 
@@ -1591,6 +1958,22 @@ impl VerificationState {
 impl crate::ToJson for VerificationState {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerificationState {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("UNKNOWN", Self::Unknown),
+                ("TRUE_POSITIVE", Self::TruePositive),
+                ("FALSE_POSITIVE", Self::FalsePositive),
+                ("BENIGN_POSITIVE", Self::BenignPositive),
+            ],
+        )
     }
 }
 

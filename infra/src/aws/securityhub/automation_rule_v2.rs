@@ -88,6 +88,34 @@ impl crate::ToJson for AutomationRuleV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomationRuleV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "Criteria",
+                "Description",
+                "RuleName",
+                "RuleOrder",
+                "RuleStatus",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            criteria: crate::from_json_required(map, "Criteria", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            rule_name: crate::from_json_required(map, "RuleName", path)?,
+            rule_order: crate::from_json_required(map, "RuleOrder", path)?,
+            rule_status: crate::from_json_optional(map, "RuleStatus", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::AutomationRuleV2` (`Fn::GetAtt`).
 impl crate::Handle<AutomationRuleV2> {
     /// `Fn::GetAtt` `CreatedAt`. The timestamp formatted in ISO8601
@@ -167,6 +195,30 @@ impl crate::ToJson for AutomationRulesActionV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomationRulesActionV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExternalIntegrationConfiguration",
+                "FindingFieldsUpdate",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            external_integration_configuration: crate::from_json_optional(
+                map,
+                "ExternalIntegrationConfiguration",
+                path,
+            )?,
+            finding_fields_update: crate::from_json_optional(map, "FindingFieldsUpdate", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<AutomationRulesActionV2> for Value<AutomationRulesActionV2> {
     fn from(value: AutomationRulesActionV2) -> Self {
         Value::Lit(value)
@@ -226,6 +278,18 @@ impl crate::ToJson for AutomationRulesFindingFieldsUpdateV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutomationRulesFindingFieldsUpdateV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comment", "SeverityId", "StatusId"])?;
+        Ok(Self {
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            severity_id: crate::from_json_optional(map, "SeverityId", path)?,
+            status_id: crate::from_json_optional(map, "StatusId", path)?,
+        })
+    }
+}
+
 impl From<AutomationRulesFindingFieldsUpdateV2> for Value<AutomationRulesFindingFieldsUpdateV2> {
     fn from(value: AutomationRulesFindingFieldsUpdateV2) -> Self {
         Value::Lit(value)
@@ -253,6 +317,16 @@ impl crate::ToJson for BooleanFilter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BooleanFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -345,6 +419,32 @@ impl crate::ToJson for CompositeFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CompositeFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BooleanFilters",
+                "DateFilters",
+                "MapFilters",
+                "NumberFilters",
+                "Operator",
+                "StringFilters",
+            ],
+        )?;
+        Ok(Self {
+            boolean_filters: crate::from_json_optional(map, "BooleanFilters", path)?,
+            date_filters: crate::from_json_optional(map, "DateFilters", path)?,
+            map_filters: crate::from_json_optional(map, "MapFilters", path)?,
+            number_filters: crate::from_json_optional(map, "NumberFilters", path)?,
+            operator: crate::from_json_optional(map, "Operator", path)?,
+            string_filters: crate::from_json_optional(map, "StringFilters", path)?,
+        })
+    }
+}
+
 impl From<CompositeFilter> for Value<CompositeFilter> {
     fn from(value: CompositeFilter) -> Self {
         Value::Lit(value)
@@ -378,6 +478,16 @@ impl crate::ToJson for Criteria {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "OcsfFindingCriteria", &self.ocsf_finding_criteria);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Criteria {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OcsfFindingCriteria"])?;
+        Ok(Self {
+            ocsf_finding_criteria: crate::from_json_optional(map, "OcsfFindingCriteria", path)?,
+        })
     }
 }
 
@@ -437,6 +547,18 @@ impl crate::ToJson for DateFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DateRange", "End", "Start"])?;
+        Ok(Self {
+            date_range: crate::from_json_optional(map, "DateRange", path)?,
+            end: crate::from_json_optional(map, "End", path)?,
+            start: crate::from_json_optional(map, "Start", path)?,
+        })
+    }
+}
+
 impl From<DateFilter> for Value<DateFilter> {
     fn from(value: DateFilter) -> Self {
         Value::Lit(value)
@@ -468,6 +590,17 @@ impl crate::ToJson for DateRange {
         crate::put(&mut out, "Unit", &self.unit);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -504,6 +637,16 @@ impl crate::ToJson for ExternalIntegrationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ConnectorArn", &self.connector_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExternalIntegrationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectorArn"])?;
+        Ok(Self {
+            connector_arn: crate::from_json_optional(map, "ConnectorArn", path)?,
+        })
     }
 }
 
@@ -547,6 +690,18 @@ impl crate::ToJson for MapFilter {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MapFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Key", "Value"])?;
+        Ok(Self {
+            comparison: crate::from_json_required(map, "Comparison", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -608,6 +763,18 @@ impl crate::ToJson for NumberFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Eq", "Gte", "Lte"])?;
+        Ok(Self {
+            eq: crate::from_json_optional(map, "Eq", path)?,
+            gte: crate::from_json_optional(map, "Gte", path)?,
+            lte: crate::from_json_optional(map, "Lte", path)?,
+        })
+    }
+}
+
 impl From<NumberFilter> for Value<NumberFilter> {
     fn from(value: NumberFilter) -> Self {
         Value::Lit(value)
@@ -645,6 +812,17 @@ impl crate::ToJson for OcsfBooleanFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcsfBooleanFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldName", "Filter"])?;
+        Ok(Self {
+            field_name: crate::from_json_required(map, "FieldName", path)?,
+            filter: crate::from_json_required(map, "Filter", path)?,
+        })
+    }
+}
+
 impl From<OcsfBooleanFilter> for Value<OcsfBooleanFilter> {
     fn from(value: OcsfBooleanFilter) -> Self {
         Value::Lit(value)
@@ -679,6 +857,17 @@ impl crate::ToJson for OcsfDateFilter {
         crate::put(&mut out, "FieldName", &self.field_name);
         crate::put(&mut out, "Filter", &self.filter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcsfDateFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldName", "Filter"])?;
+        Ok(Self {
+            field_name: crate::from_json_required(map, "FieldName", path)?,
+            filter: crate::from_json_required(map, "Filter", path)?,
+        })
     }
 }
 
@@ -732,6 +921,17 @@ impl crate::ToJson for OcsfFindingFilters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcsfFindingFilters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CompositeFilters", "CompositeOperator"])?;
+        Ok(Self {
+            composite_filters: crate::from_json_optional(map, "CompositeFilters", path)?,
+            composite_operator: crate::from_json_optional(map, "CompositeOperator", path)?,
+        })
+    }
+}
+
 impl From<OcsfFindingFilters> for Value<OcsfFindingFilters> {
     fn from(value: OcsfFindingFilters) -> Self {
         Value::Lit(value)
@@ -766,6 +966,17 @@ impl crate::ToJson for OcsfMapFilter {
         crate::put(&mut out, "FieldName", &self.field_name);
         crate::put(&mut out, "Filter", &self.filter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcsfMapFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldName", "Filter"])?;
+        Ok(Self {
+            field_name: crate::from_json_required(map, "FieldName", path)?,
+            filter: crate::from_json_required(map, "Filter", path)?,
+        })
     }
 }
 
@@ -806,6 +1017,17 @@ impl crate::ToJson for OcsfNumberFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcsfNumberFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldName", "Filter"])?;
+        Ok(Self {
+            field_name: crate::from_json_required(map, "FieldName", path)?,
+            filter: crate::from_json_required(map, "Filter", path)?,
+        })
+    }
+}
+
 impl From<OcsfNumberFilter> for Value<OcsfNumberFilter> {
     fn from(value: OcsfNumberFilter) -> Self {
         Value::Lit(value)
@@ -840,6 +1062,17 @@ impl crate::ToJson for OcsfStringFilter {
         crate::put(&mut out, "FieldName", &self.field_name);
         crate::put(&mut out, "Filter", &self.filter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcsfStringFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldName", "Filter"])?;
+        Ok(Self {
+            field_name: crate::from_json_required(map, "FieldName", path)?,
+            filter: crate::from_json_required(map, "Filter", path)?,
+        })
     }
 }
 
@@ -880,6 +1113,17 @@ impl crate::ToJson for StringFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Value"])?;
+        Ok(Self {
+            comparison: crate::from_json_required(map, "Comparison", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<StringFilter> for Value<StringFilter> {
     fn from(value: StringFilter) -> Self {
         Value::Lit(value)
@@ -908,6 +1152,13 @@ impl AllowedOperators {
 impl crate::ToJson for AllowedOperators {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowedOperators {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AND", Self::And), ("OR", Self::Or)])
     }
 }
 
@@ -942,6 +1193,17 @@ impl crate::ToJson for Comparison {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Comparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("EQUALS", Self::Equals), ("NOT_EQUALS", Self::NotEquals)],
+        )
+    }
+}
+
 impl From<Comparison> for Value<Comparison> {
     fn from(value: Comparison) -> Self {
         Value::Lit(value)
@@ -973,6 +1235,30 @@ impl FieldName {
 impl crate::ToJson for FieldName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "compliance.assessments.meets_criteria",
+                    Self::ComplianceAssessmentsMeetsCriteria,
+                ),
+                (
+                    "vulnerabilities.is_exploit_available",
+                    Self::VulnerabilitiesIsExploitAvailable,
+                ),
+                (
+                    "vulnerabilities.is_fix_available",
+                    Self::VulnerabilitiesIsFixAvailable,
+                ),
+            ],
+        )
     }
 }
 
@@ -1013,6 +1299,34 @@ impl crate::ToJson for OcsfDateFilterFieldName {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcsfDateFilterFieldName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "finding_info.created_time_dt",
+                    Self::FindingInfoCreatedTimeDt,
+                ),
+                (
+                    "finding_info.first_seen_time_dt",
+                    Self::FindingInfoFirstSeenTimeDt,
+                ),
+                (
+                    "finding_info.last_seen_time_dt",
+                    Self::FindingInfoLastSeenTimeDt,
+                ),
+                (
+                    "finding_info.modified_time_dt",
+                    Self::FindingInfoModifiedTimeDt,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<OcsfDateFilterFieldName> for Value<OcsfDateFilterFieldName> {
     fn from(value: OcsfDateFilterFieldName) -> Self {
         Value::Lit(value)
@@ -1038,6 +1352,13 @@ impl OcsfMapFilterFieldName {
 impl crate::ToJson for OcsfMapFilterFieldName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcsfMapFilterFieldName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("resources.tags", Self::ResourcesTags)])
     }
 }
 
@@ -1078,6 +1399,29 @@ impl OcsfNumberFilterFieldName {
 impl crate::ToJson for OcsfNumberFilterFieldName {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcsfNumberFilterFieldName {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("activity_id", Self::ActivityId),
+                ("compliance.status_id", Self::ComplianceStatusId),
+                ("confidence_score", Self::ConfidenceScore),
+                (
+                    "finding_info.related_events_count",
+                    Self::FindingInfoRelatedEventsCount,
+                ),
+                (
+                    "vendor_attributes.severity_id",
+                    Self::VendorAttributesSeverityId,
+                ),
+            ],
+        )
     }
 }
 
@@ -1202,6 +1546,74 @@ impl crate::ToJson for OcsfStringField {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OcsfStringField {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("activity_name", Self::ActivityName),
+                ("cloud.account.name", Self::CloudAccountName),
+                ("cloud.account.uid", Self::CloudAccountUid),
+                ("cloud.provider", Self::CloudProvider),
+                ("cloud.region", Self::CloudRegion),
+                (
+                    "compliance.assessments.category",
+                    Self::ComplianceAssessmentsCategory,
+                ),
+                (
+                    "compliance.assessments.name",
+                    Self::ComplianceAssessmentsName,
+                ),
+                ("compliance.control", Self::ComplianceControl),
+                ("compliance.status", Self::ComplianceStatus),
+                ("compliance.standards", Self::ComplianceStandards),
+                ("finding_info.desc", Self::FindingInfoDesc),
+                ("finding_info.src_url", Self::FindingInfoSrcUrl),
+                ("finding_info.title", Self::FindingInfoTitle),
+                ("finding_info.types", Self::FindingInfoTypes),
+                ("finding_info.uid", Self::FindingInfoUid),
+                (
+                    "finding_info.related_events.uid",
+                    Self::FindingInfoRelatedEventsUid,
+                ),
+                (
+                    "finding_info.related_events.product.uid",
+                    Self::FindingInfoRelatedEventsProductUid,
+                ),
+                (
+                    "finding_info.related_events.title",
+                    Self::FindingInfoRelatedEventsTitle,
+                ),
+                (
+                    "metadata.product.feature.uid",
+                    Self::MetadataProductFeatureUid,
+                ),
+                ("metadata.product.name", Self::MetadataProductName),
+                ("metadata.product.uid", Self::MetadataProductUid),
+                (
+                    "metadata.product.vendor_name",
+                    Self::MetadataProductVendorName,
+                ),
+                ("remediation.desc", Self::RemediationDesc),
+                ("remediation.references", Self::RemediationReferences),
+                ("resources.cloud_partition", Self::ResourcesCloudPartition),
+                ("resources.name", Self::ResourcesName),
+                ("resources.region", Self::ResourcesRegion),
+                ("resources.type", Self::ResourcesType),
+                ("resources.uid", Self::ResourcesUid),
+                (
+                    "vulnerabilities.fix_coverage",
+                    Self::VulnerabilitiesFixCoverage,
+                ),
+                ("class_name", Self::ClassName),
+                ("vendor_attributes.severity", Self::VendorAttributesSeverity),
+            ],
+        )
+    }
+}
+
 impl From<OcsfStringField> for Value<OcsfStringField> {
     fn from(value: OcsfStringField) -> Self {
         Value::Lit(value)
@@ -1230,6 +1642,17 @@ impl RuleStatus {
 impl crate::ToJson for RuleStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -1273,6 +1696,23 @@ impl crate::ToJson for StringFilterComparison {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringFilterComparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("PREFIX", Self::Prefix),
+                ("NOT_EQUALS", Self::NotEquals),
+                ("PREFIX_NOT_EQUALS", Self::PrefixNotEquals),
+                ("CONTAINS", Self::Contains),
+            ],
+        )
+    }
+}
+
 impl From<StringFilterComparison> for Value<StringFilterComparison> {
     fn from(value: StringFilterComparison) -> Self {
         Value::Lit(value)
@@ -1304,6 +1744,20 @@ impl crate::ToJson for Type {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FINDING_FIELDS_UPDATE", Self::FindingFieldsUpdate),
+                ("EXTERNAL_INTEGRATION", Self::ExternalIntegration),
+            ],
+        )
+    }
+}
+
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
         Value::Lit(value)
@@ -1329,6 +1783,13 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DAYS", Self::Days)])
     }
 }
 

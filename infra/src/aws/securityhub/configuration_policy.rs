@@ -73,6 +73,23 @@ impl crate::ToJson for ConfigurationPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConfigurationPolicy", "Description", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            configuration_policy: crate::from_json_required(map, "ConfigurationPolicy", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::ConfigurationPolicy` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationPolicy> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the configuration policy.
@@ -136,6 +153,17 @@ impl crate::ToJson for ParameterConfiguration {
         crate::put_opt(&mut out, "Value", &self.value);
         crate::put(&mut out, "ValueType", &self.value_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value", "ValueType"])?;
+        Ok(Self {
+            value: crate::from_json_optional(map, "Value", path)?,
+            value_type: crate::from_json_required(map, "ValueType", path)?,
+        })
     }
 }
 
@@ -246,6 +274,36 @@ impl crate::ToJson for ParameterValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Boolean",
+                "Double",
+                "Enum",
+                "EnumList",
+                "Integer",
+                "IntegerList",
+                "String",
+                "StringList",
+            ],
+        )?;
+        Ok(Self {
+            boolean: crate::from_json_optional(map, "Boolean", path)?,
+            double: crate::from_json_optional(map, "Double", path)?,
+            r#enum: crate::from_json_optional(map, "Enum", path)?,
+            enum_list: crate::from_json_optional(map, "EnumList", path)?,
+            integer: crate::from_json_optional(map, "Integer", path)?,
+            integer_list: crate::from_json_optional(map, "IntegerList", path)?,
+            string: crate::from_json_optional(map, "String", path)?,
+            string_list: crate::from_json_optional(map, "StringList", path)?,
+        })
+    }
+}
+
 impl From<ParameterValue> for Value<ParameterValue> {
     fn from(value: ParameterValue) -> Self {
         Value::Lit(value)
@@ -277,6 +335,16 @@ impl crate::ToJson for Policy {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SecurityHub", &self.security_hub);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SecurityHub"])?;
+        Ok(Self {
+            security_hub: crate::from_json_optional(map, "SecurityHub", path)?,
+        })
     }
 }
 
@@ -328,6 +396,17 @@ impl crate::ToJson for SecurityControlCustomParameter {
         crate::put_opt(&mut out, "Parameters", &self.parameters);
         crate::put_opt(&mut out, "SecurityControlId", &self.security_control_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityControlCustomParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Parameters", "SecurityControlId"])?;
+        Ok(Self {
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            security_control_id: crate::from_json_optional(map, "SecurityControlId", path)?,
+        })
     }
 }
 
@@ -413,6 +492,38 @@ impl crate::ToJson for SecurityControlsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityControlsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisabledSecurityControlIdentifiers",
+                "EnabledSecurityControlIdentifiers",
+                "SecurityControlCustomParameters",
+            ],
+        )?;
+        Ok(Self {
+            disabled_security_control_identifiers: crate::from_json_optional(
+                map,
+                "DisabledSecurityControlIdentifiers",
+                path,
+            )?,
+            enabled_security_control_identifiers: crate::from_json_optional(
+                map,
+                "EnabledSecurityControlIdentifiers",
+                path,
+            )?,
+            security_control_custom_parameters: crate::from_json_optional(
+                map,
+                "SecurityControlCustomParameters",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<SecurityControlsConfiguration> for Value<SecurityControlsConfiguration> {
     fn from(value: SecurityControlsConfiguration) -> Self {
         Value::Lit(value)
@@ -485,6 +596,34 @@ impl crate::ToJson for SecurityHubPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityHubPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnabledStandardIdentifiers",
+                "SecurityControlsConfiguration",
+                "ServiceEnabled",
+            ],
+        )?;
+        Ok(Self {
+            enabled_standard_identifiers: crate::from_json_optional(
+                map,
+                "EnabledStandardIdentifiers",
+                path,
+            )?,
+            security_controls_configuration: crate::from_json_optional(
+                map,
+                "SecurityControlsConfiguration",
+                path,
+            )?,
+            service_enabled: crate::from_json_optional(map, "ServiceEnabled", path)?,
+        })
+    }
+}
+
 impl From<SecurityHubPolicy> for Value<SecurityHubPolicy> {
     fn from(value: SecurityHubPolicy) -> Self {
         Value::Lit(value)
@@ -514,6 +653,17 @@ impl ValueType {
 impl crate::ToJson for ValueType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("CUSTOM", Self::Custom)],
+        )
     }
 }
 

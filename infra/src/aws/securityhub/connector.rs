@@ -74,6 +74,20 @@ impl crate::ToJson for Connector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Description", "Name", "Provider", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            provider: crate::from_json_required(map, "Provider", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::Connector` (`Fn::GetAtt`).
 impl crate::Handle<Connector> {
     /// `Fn::GetAtt` `ConnectorArn`.
@@ -169,6 +183,30 @@ impl crate::ToJson for AzureProviderConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureProviderConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AWSConfigConnectorArn",
+                "AzureRegions",
+                "ScopeConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            aws_config_connector_arn: crate::from_json_required(
+                map,
+                "AWSConfigConnectorArn",
+                path,
+            )?,
+            azure_regions: crate::from_json_required(map, "AzureRegions", path)?,
+            scope_configuration: crate::from_json_required(map, "ScopeConfiguration", path)?,
+        })
+    }
+}
+
 impl From<AzureProviderConfiguration> for Value<AzureProviderConfiguration> {
     fn from(value: AzureProviderConfiguration) -> Self {
         Value::Lit(value)
@@ -211,6 +249,17 @@ impl crate::ToJson for AzureScopeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureScopeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScopeType", "ScopeValues"])?;
+        Ok(Self {
+            scope_type: crate::from_json_required(map, "ScopeType", path)?,
+            scope_values: crate::from_json_optional(map, "ScopeValues", path)?,
+        })
+    }
+}
+
 impl From<AzureScopeConfiguration> for Value<AzureScopeConfiguration> {
     fn from(value: AzureScopeConfiguration) -> Self {
         Value::Lit(value)
@@ -237,6 +286,16 @@ impl crate::ToJson for Provider {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Azure", &self.azure);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Provider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Azure"])?;
+        Ok(Self {
+            azure: crate::from_json_required(map, "Azure", path)?,
+        })
     }
 }
 
@@ -268,6 +327,20 @@ impl ScopeType {
 impl crate::ToJson for ScopeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScopeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TENANT", Self::Tenant),
+                ("SUBSCRIPTION", Self::Subscription),
+            ],
+        )
     }
 }
 

@@ -78,6 +78,24 @@ impl crate::ToJson for ConnectorV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "KmsKeyArn", "Name", "Provider", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            provider: crate::from_json_required(map, "Provider", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::ConnectorV2` (`Fn::GetAtt`).
 impl crate::Handle<ConnectorV2> {
     /// `Fn::GetAtt` `ConnectorArn`. The ARN of the connector

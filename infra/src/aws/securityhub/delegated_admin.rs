@@ -65,6 +65,16 @@ impl crate::ToJson for DelegatedAdmin {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DelegatedAdmin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AdminAccountId"])?;
+        Ok(Self {
+            admin_account_id: crate::from_json_required(map, "AdminAccountId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::DelegatedAdmin` (`Fn::GetAtt`).
 impl crate::Handle<DelegatedAdmin> {
     /// `Fn::GetAtt` `DelegatedAdminIdentifier`.

@@ -91,6 +91,17 @@ impl crate::ToJson for FindingAggregator {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FindingAggregator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RegionLinkingMode", "Regions"])?;
+        Ok(Self {
+            region_linking_mode: crate::from_json_required(map, "RegionLinkingMode", path)?,
+            regions: crate::from_json_optional(map, "Regions", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::FindingAggregator` (`Fn::GetAtt`).
 impl crate::Handle<FindingAggregator> {
     /// `Fn::GetAtt` `FindingAggregationRegion`.
@@ -142,6 +153,24 @@ impl RegionLinkingMode {
 impl crate::ToJson for RegionLinkingMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegionLinkingMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL_REGIONS", Self::AllRegions),
+                (
+                    "ALL_REGIONS_EXCEPT_SPECIFIED",
+                    Self::AllRegionsExceptSpecified,
+                ),
+                ("SPECIFIED_REGIONS", Self::SpecifiedRegions),
+            ],
+        )
     }
 }
 

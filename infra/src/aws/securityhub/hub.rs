@@ -99,6 +99,36 @@ impl crate::ToJson for Hub {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Hub {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutoEnableControls",
+                "ControlFindingGenerator",
+                "EnableDefaultStandards",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            auto_enable_controls: crate::from_json_optional(map, "AutoEnableControls", path)?,
+            control_finding_generator: crate::from_json_optional(
+                map,
+                "ControlFindingGenerator",
+                path,
+            )?,
+            enable_default_standards: crate::from_json_optional(
+                map,
+                "EnableDefaultStandards",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::Hub` (`Fn::GetAtt`).
 impl crate::Handle<Hub> {
     /// `Fn::GetAtt` `ARN`. An ARN is automatically created for the customer.

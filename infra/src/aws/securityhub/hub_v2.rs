@@ -73,6 +73,17 @@ impl crate::ToJson for HubV2 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HubV2 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["NetworkScanning", "Tags"])?;
+        Ok(Self {
+            network_scanning: crate::from_json_optional(map, "NetworkScanning", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::HubV2` (`Fn::GetAtt`).
 impl crate::Handle<HubV2> {
     /// `Fn::GetAtt` `HubV2Arn`. The Amazon Resource Name of the Security Hub V2 resource.
@@ -117,6 +128,16 @@ impl crate::ToJson for NetworkScanning {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkScanning {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Status"])?;
+        Ok(Self {
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<NetworkScanning> for Value<NetworkScanning> {
     fn from(value: NetworkScanning) -> Self {
         Value::Lit(value)
@@ -145,6 +166,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -60,6 +60,18 @@ impl crate::ToJson for Insight {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Insight {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filters", "GroupByAttribute", "Name"])?;
+        Ok(Self {
+            filters: crate::from_json_required(map, "Filters", path)?,
+            group_by_attribute: crate::from_json_required(map, "GroupByAttribute", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::Insight` (`Fn::GetAtt`).
 impl crate::Handle<Insight> {
     /// `Fn::GetAtt` `InsightArn`. The ARN of a Security Hub insight
@@ -1517,6 +1529,408 @@ impl crate::ToJson for AwsSecurityFindingFilters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsSecurityFindingFilters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsAccountId",
+                "AwsAccountName",
+                "CompanyName",
+                "ComplianceAssociatedStandardsId",
+                "ComplianceSecurityControlId",
+                "ComplianceSecurityControlParametersName",
+                "ComplianceSecurityControlParametersValue",
+                "ComplianceStatus",
+                "Confidence",
+                "CreatedAt",
+                "Criticality",
+                "Description",
+                "FindingProviderFieldsConfidence",
+                "FindingProviderFieldsCriticality",
+                "FindingProviderFieldsRelatedFindingsId",
+                "FindingProviderFieldsRelatedFindingsProductArn",
+                "FindingProviderFieldsSeverityLabel",
+                "FindingProviderFieldsSeverityOriginal",
+                "FindingProviderFieldsTypes",
+                "FirstObservedAt",
+                "GeneratorId",
+                "Id",
+                "Keyword",
+                "LastObservedAt",
+                "MalwareName",
+                "MalwarePath",
+                "MalwareState",
+                "MalwareType",
+                "NetworkDestinationDomain",
+                "NetworkDestinationIpV4",
+                "NetworkDestinationIpV6",
+                "NetworkDestinationPort",
+                "NetworkDirection",
+                "NetworkProtocol",
+                "NetworkSourceDomain",
+                "NetworkSourceIpV4",
+                "NetworkSourceIpV6",
+                "NetworkSourceMac",
+                "NetworkSourcePort",
+                "NoteText",
+                "NoteUpdatedAt",
+                "NoteUpdatedBy",
+                "ProcessLaunchedAt",
+                "ProcessName",
+                "ProcessParentPid",
+                "ProcessPath",
+                "ProcessPid",
+                "ProcessTerminatedAt",
+                "ProductArn",
+                "ProductFields",
+                "ProductName",
+                "RecommendationText",
+                "RecordState",
+                "Region",
+                "RelatedFindingsId",
+                "RelatedFindingsProductArn",
+                "ResourceApplicationArn",
+                "ResourceApplicationName",
+                "ResourceAwsEc2InstanceIamInstanceProfileArn",
+                "ResourceAwsEc2InstanceImageId",
+                "ResourceAwsEc2InstanceIpV4Addresses",
+                "ResourceAwsEc2InstanceIpV6Addresses",
+                "ResourceAwsEc2InstanceKeyName",
+                "ResourceAwsEc2InstanceLaunchedAt",
+                "ResourceAwsEc2InstanceSubnetId",
+                "ResourceAwsEc2InstanceType",
+                "ResourceAwsEc2InstanceVpcId",
+                "ResourceAwsIamAccessKeyCreatedAt",
+                "ResourceAwsIamAccessKeyPrincipalName",
+                "ResourceAwsIamAccessKeyStatus",
+                "ResourceAwsIamAccessKeyUserName",
+                "ResourceAwsIamUserUserName",
+                "ResourceAwsS3BucketOwnerId",
+                "ResourceAwsS3BucketOwnerName",
+                "ResourceContainerImageId",
+                "ResourceContainerImageName",
+                "ResourceContainerLaunchedAt",
+                "ResourceContainerName",
+                "ResourceDetailsOther",
+                "ResourceId",
+                "ResourcePartition",
+                "ResourceRegion",
+                "ResourceTags",
+                "ResourceType",
+                "Sample",
+                "SeverityLabel",
+                "SeverityNormalized",
+                "SeverityProduct",
+                "SourceUrl",
+                "ThreatIntelIndicatorCategory",
+                "ThreatIntelIndicatorLastObservedAt",
+                "ThreatIntelIndicatorSource",
+                "ThreatIntelIndicatorSourceUrl",
+                "ThreatIntelIndicatorType",
+                "ThreatIntelIndicatorValue",
+                "Title",
+                "Type",
+                "UpdatedAt",
+                "UserDefinedFields",
+                "VerificationState",
+                "VulnerabilitiesExploitAvailable",
+                "VulnerabilitiesFixAvailable",
+                "WorkflowState",
+                "WorkflowStatus",
+            ],
+        )?;
+        Ok(Self {
+            aws_account_id: crate::from_json_optional(map, "AwsAccountId", path)?,
+            aws_account_name: crate::from_json_optional(map, "AwsAccountName", path)?,
+            company_name: crate::from_json_optional(map, "CompanyName", path)?,
+            compliance_associated_standards_id: crate::from_json_optional(
+                map,
+                "ComplianceAssociatedStandardsId",
+                path,
+            )?,
+            compliance_security_control_id: crate::from_json_optional(
+                map,
+                "ComplianceSecurityControlId",
+                path,
+            )?,
+            compliance_security_control_parameters_name: crate::from_json_optional(
+                map,
+                "ComplianceSecurityControlParametersName",
+                path,
+            )?,
+            compliance_security_control_parameters_value: crate::from_json_optional(
+                map,
+                "ComplianceSecurityControlParametersValue",
+                path,
+            )?,
+            compliance_status: crate::from_json_optional(map, "ComplianceStatus", path)?,
+            confidence: crate::from_json_optional(map, "Confidence", path)?,
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            criticality: crate::from_json_optional(map, "Criticality", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            finding_provider_fields_confidence: crate::from_json_optional(
+                map,
+                "FindingProviderFieldsConfidence",
+                path,
+            )?,
+            finding_provider_fields_criticality: crate::from_json_optional(
+                map,
+                "FindingProviderFieldsCriticality",
+                path,
+            )?,
+            finding_provider_fields_related_findings_id: crate::from_json_optional(
+                map,
+                "FindingProviderFieldsRelatedFindingsId",
+                path,
+            )?,
+            finding_provider_fields_related_findings_product_arn: crate::from_json_optional(
+                map,
+                "FindingProviderFieldsRelatedFindingsProductArn",
+                path,
+            )?,
+            finding_provider_fields_severity_label: crate::from_json_optional(
+                map,
+                "FindingProviderFieldsSeverityLabel",
+                path,
+            )?,
+            finding_provider_fields_severity_original: crate::from_json_optional(
+                map,
+                "FindingProviderFieldsSeverityOriginal",
+                path,
+            )?,
+            finding_provider_fields_types: crate::from_json_optional(
+                map,
+                "FindingProviderFieldsTypes",
+                path,
+            )?,
+            first_observed_at: crate::from_json_optional(map, "FirstObservedAt", path)?,
+            generator_id: crate::from_json_optional(map, "GeneratorId", path)?,
+            id: crate::from_json_optional(map, "Id", path)?,
+            keyword: crate::from_json_optional(map, "Keyword", path)?,
+            last_observed_at: crate::from_json_optional(map, "LastObservedAt", path)?,
+            malware_name: crate::from_json_optional(map, "MalwareName", path)?,
+            malware_path: crate::from_json_optional(map, "MalwarePath", path)?,
+            malware_state: crate::from_json_optional(map, "MalwareState", path)?,
+            malware_type: crate::from_json_optional(map, "MalwareType", path)?,
+            network_destination_domain: crate::from_json_optional(
+                map,
+                "NetworkDestinationDomain",
+                path,
+            )?,
+            network_destination_ip_v4: crate::from_json_optional(
+                map,
+                "NetworkDestinationIpV4",
+                path,
+            )?,
+            network_destination_ip_v6: crate::from_json_optional(
+                map,
+                "NetworkDestinationIpV6",
+                path,
+            )?,
+            network_destination_port: crate::from_json_optional(
+                map,
+                "NetworkDestinationPort",
+                path,
+            )?,
+            network_direction: crate::from_json_optional(map, "NetworkDirection", path)?,
+            network_protocol: crate::from_json_optional(map, "NetworkProtocol", path)?,
+            network_source_domain: crate::from_json_optional(map, "NetworkSourceDomain", path)?,
+            network_source_ip_v4: crate::from_json_optional(map, "NetworkSourceIpV4", path)?,
+            network_source_ip_v6: crate::from_json_optional(map, "NetworkSourceIpV6", path)?,
+            network_source_mac: crate::from_json_optional(map, "NetworkSourceMac", path)?,
+            network_source_port: crate::from_json_optional(map, "NetworkSourcePort", path)?,
+            note_text: crate::from_json_optional(map, "NoteText", path)?,
+            note_updated_at: crate::from_json_optional(map, "NoteUpdatedAt", path)?,
+            note_updated_by: crate::from_json_optional(map, "NoteUpdatedBy", path)?,
+            process_launched_at: crate::from_json_optional(map, "ProcessLaunchedAt", path)?,
+            process_name: crate::from_json_optional(map, "ProcessName", path)?,
+            process_parent_pid: crate::from_json_optional(map, "ProcessParentPid", path)?,
+            process_path: crate::from_json_optional(map, "ProcessPath", path)?,
+            process_pid: crate::from_json_optional(map, "ProcessPid", path)?,
+            process_terminated_at: crate::from_json_optional(map, "ProcessTerminatedAt", path)?,
+            product_arn: crate::from_json_optional(map, "ProductArn", path)?,
+            product_fields: crate::from_json_optional(map, "ProductFields", path)?,
+            product_name: crate::from_json_optional(map, "ProductName", path)?,
+            recommendation_text: crate::from_json_optional(map, "RecommendationText", path)?,
+            record_state: crate::from_json_optional(map, "RecordState", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            related_findings_id: crate::from_json_optional(map, "RelatedFindingsId", path)?,
+            related_findings_product_arn: crate::from_json_optional(
+                map,
+                "RelatedFindingsProductArn",
+                path,
+            )?,
+            resource_application_arn: crate::from_json_optional(
+                map,
+                "ResourceApplicationArn",
+                path,
+            )?,
+            resource_application_name: crate::from_json_optional(
+                map,
+                "ResourceApplicationName",
+                path,
+            )?,
+            resource_aws_ec2_instance_iam_instance_profile_arn: crate::from_json_optional(
+                map,
+                "ResourceAwsEc2InstanceIamInstanceProfileArn",
+                path,
+            )?,
+            resource_aws_ec2_instance_image_id: crate::from_json_optional(
+                map,
+                "ResourceAwsEc2InstanceImageId",
+                path,
+            )?,
+            resource_aws_ec2_instance_ip_v4_addresses: crate::from_json_optional(
+                map,
+                "ResourceAwsEc2InstanceIpV4Addresses",
+                path,
+            )?,
+            resource_aws_ec2_instance_ip_v6_addresses: crate::from_json_optional(
+                map,
+                "ResourceAwsEc2InstanceIpV6Addresses",
+                path,
+            )?,
+            resource_aws_ec2_instance_key_name: crate::from_json_optional(
+                map,
+                "ResourceAwsEc2InstanceKeyName",
+                path,
+            )?,
+            resource_aws_ec2_instance_launched_at: crate::from_json_optional(
+                map,
+                "ResourceAwsEc2InstanceLaunchedAt",
+                path,
+            )?,
+            resource_aws_ec2_instance_subnet_id: crate::from_json_optional(
+                map,
+                "ResourceAwsEc2InstanceSubnetId",
+                path,
+            )?,
+            resource_aws_ec2_instance_type: crate::from_json_optional(
+                map,
+                "ResourceAwsEc2InstanceType",
+                path,
+            )?,
+            resource_aws_ec2_instance_vpc_id: crate::from_json_optional(
+                map,
+                "ResourceAwsEc2InstanceVpcId",
+                path,
+            )?,
+            resource_aws_iam_access_key_created_at: crate::from_json_optional(
+                map,
+                "ResourceAwsIamAccessKeyCreatedAt",
+                path,
+            )?,
+            resource_aws_iam_access_key_principal_name: crate::from_json_optional(
+                map,
+                "ResourceAwsIamAccessKeyPrincipalName",
+                path,
+            )?,
+            resource_aws_iam_access_key_status: crate::from_json_optional(
+                map,
+                "ResourceAwsIamAccessKeyStatus",
+                path,
+            )?,
+            resource_aws_iam_access_key_user_name: crate::from_json_optional(
+                map,
+                "ResourceAwsIamAccessKeyUserName",
+                path,
+            )?,
+            resource_aws_iam_user_user_name: crate::from_json_optional(
+                map,
+                "ResourceAwsIamUserUserName",
+                path,
+            )?,
+            resource_aws_s3_bucket_owner_id: crate::from_json_optional(
+                map,
+                "ResourceAwsS3BucketOwnerId",
+                path,
+            )?,
+            resource_aws_s3_bucket_owner_name: crate::from_json_optional(
+                map,
+                "ResourceAwsS3BucketOwnerName",
+                path,
+            )?,
+            resource_container_image_id: crate::from_json_optional(
+                map,
+                "ResourceContainerImageId",
+                path,
+            )?,
+            resource_container_image_name: crate::from_json_optional(
+                map,
+                "ResourceContainerImageName",
+                path,
+            )?,
+            resource_container_launched_at: crate::from_json_optional(
+                map,
+                "ResourceContainerLaunchedAt",
+                path,
+            )?,
+            resource_container_name: crate::from_json_optional(map, "ResourceContainerName", path)?,
+            resource_details_other: crate::from_json_optional(map, "ResourceDetailsOther", path)?,
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+            resource_partition: crate::from_json_optional(map, "ResourcePartition", path)?,
+            resource_region: crate::from_json_optional(map, "ResourceRegion", path)?,
+            resource_tags: crate::from_json_optional(map, "ResourceTags", path)?,
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            sample: crate::from_json_optional(map, "Sample", path)?,
+            severity_label: crate::from_json_optional(map, "SeverityLabel", path)?,
+            severity_normalized: crate::from_json_optional(map, "SeverityNormalized", path)?,
+            severity_product: crate::from_json_optional(map, "SeverityProduct", path)?,
+            source_url: crate::from_json_optional(map, "SourceUrl", path)?,
+            threat_intel_indicator_category: crate::from_json_optional(
+                map,
+                "ThreatIntelIndicatorCategory",
+                path,
+            )?,
+            threat_intel_indicator_last_observed_at: crate::from_json_optional(
+                map,
+                "ThreatIntelIndicatorLastObservedAt",
+                path,
+            )?,
+            threat_intel_indicator_source: crate::from_json_optional(
+                map,
+                "ThreatIntelIndicatorSource",
+                path,
+            )?,
+            threat_intel_indicator_source_url: crate::from_json_optional(
+                map,
+                "ThreatIntelIndicatorSourceUrl",
+                path,
+            )?,
+            threat_intel_indicator_type: crate::from_json_optional(
+                map,
+                "ThreatIntelIndicatorType",
+                path,
+            )?,
+            threat_intel_indicator_value: crate::from_json_optional(
+                map,
+                "ThreatIntelIndicatorValue",
+                path,
+            )?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            updated_at: crate::from_json_optional(map, "UpdatedAt", path)?,
+            user_defined_fields: crate::from_json_optional(map, "UserDefinedFields", path)?,
+            verification_state: crate::from_json_optional(map, "VerificationState", path)?,
+            vulnerabilities_exploit_available: crate::from_json_optional(
+                map,
+                "VulnerabilitiesExploitAvailable",
+                path,
+            )?,
+            vulnerabilities_fix_available: crate::from_json_optional(
+                map,
+                "VulnerabilitiesFixAvailable",
+                path,
+            )?,
+            workflow_state: crate::from_json_optional(map, "WorkflowState", path)?,
+            workflow_status: crate::from_json_optional(map, "WorkflowStatus", path)?,
+        })
+    }
+}
+
 impl From<AwsSecurityFindingFilters> for Value<AwsSecurityFindingFilters> {
     fn from(value: AwsSecurityFindingFilters) -> Self {
         Value::Lit(value)
@@ -1544,6 +1958,16 @@ impl crate::ToJson for BooleanFilter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BooleanFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1603,6 +2027,18 @@ impl crate::ToJson for DateFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DateRange", "End", "Start"])?;
+        Ok(Self {
+            date_range: crate::from_json_optional(map, "DateRange", path)?,
+            end: crate::from_json_optional(map, "End", path)?,
+            start: crate::from_json_optional(map, "Start", path)?,
+        })
+    }
+}
+
 impl From<DateFilter> for Value<DateFilter> {
     fn from(value: DateFilter) -> Self {
         Value::Lit(value)
@@ -1637,6 +2073,17 @@ impl crate::ToJson for DateRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DateRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Unit", "Value"])?;
+        Ok(Self {
+            unit: crate::from_json_required(map, "Unit", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<DateRange> for Value<DateRange> {
     fn from(value: DateRange) -> Self {
         Value::Lit(value)
@@ -1662,6 +2109,16 @@ impl crate::ToJson for IpFilter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Cidr", &self.cidr);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr"])?;
+        Ok(Self {
+            cidr: crate::from_json_required(map, "Cidr", path)?,
+        })
     }
 }
 
@@ -1692,6 +2149,16 @@ impl crate::ToJson for KeywordFilter {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KeywordFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value"])?;
+        Ok(Self {
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1735,6 +2202,18 @@ impl crate::ToJson for MapFilter {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MapFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Key", "Value"])?;
+        Ok(Self {
+            comparison: crate::from_json_required(map, "Comparison", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 
@@ -1796,6 +2275,18 @@ impl crate::ToJson for NumberFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Eq", "Gte", "Lte"])?;
+        Ok(Self {
+            eq: crate::from_json_optional(map, "Eq", path)?,
+            gte: crate::from_json_optional(map, "Gte", path)?,
+            lte: crate::from_json_optional(map, "Lte", path)?,
+        })
+    }
+}
+
 impl From<NumberFilter> for Value<NumberFilter> {
     fn from(value: NumberFilter) -> Self {
         Value::Lit(value)
@@ -1834,6 +2325,17 @@ impl crate::ToJson for StringFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Comparison", "Value"])?;
+        Ok(Self {
+            comparison: crate::from_json_required(map, "Comparison", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<StringFilter> for Value<StringFilter> {
     fn from(value: StringFilter) -> Self {
         Value::Lit(value)
@@ -1863,6 +2365,17 @@ impl Comparison {
 impl crate::ToJson for Comparison {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Comparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("EQUALS", Self::Equals), ("NOT_EQUALS", Self::NotEquals)],
+        )
     }
 }
 
@@ -1903,6 +2416,22 @@ impl crate::ToJson for StringFilterComparison {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StringFilterComparison {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQUALS", Self::Equals),
+                ("PREFIX", Self::Prefix),
+                ("NOT_EQUALS", Self::NotEquals),
+                ("PREFIX_NOT_EQUALS", Self::PrefixNotEquals),
+            ],
+        )
+    }
+}
+
 impl From<StringFilterComparison> for Value<StringFilterComparison> {
     fn from(value: StringFilterComparison) -> Self {
         Value::Lit(value)
@@ -1928,6 +2457,13 @@ impl Unit {
 impl crate::ToJson for Unit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Unit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DAYS", Self::Days)])
     }
 }
 

@@ -74,6 +74,22 @@ impl crate::ToJson for OrganizationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrganizationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AutoEnable", "AutoEnableStandards", "ConfigurationType"],
+        )?;
+        Ok(Self {
+            auto_enable: crate::from_json_required(map, "AutoEnable", path)?,
+            auto_enable_standards: crate::from_json_optional(map, "AutoEnableStandards", path)?,
+            configuration_type: crate::from_json_optional(map, "ConfigurationType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::OrganizationConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<OrganizationConfiguration> {
     /// `Fn::GetAtt` `MemberAccountLimitReached`. Whether the maximum number of allowed member
@@ -127,6 +143,17 @@ impl crate::ToJson for AutoEnableStandards {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoEnableStandards {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("NONE", Self::None)],
+        )
+    }
+}
+
 impl From<AutoEnableStandards> for Value<AutoEnableStandards> {
     fn from(value: AutoEnableStandards) -> Self {
         Value::Lit(value)
@@ -155,6 +182,17 @@ impl ConfigurationType {
 impl crate::ToJson for ConfigurationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CENTRAL", Self::Central), ("LOCAL", Self::Local)],
+        )
     }
 }
 

@@ -69,6 +69,22 @@ impl crate::ToJson for PolicyAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConfigurationPolicyId", "TargetId", "TargetType"],
+        )?;
+        Ok(Self {
+            configuration_policy_id: crate::from_json_required(map, "ConfigurationPolicyId", path)?,
+            target_id: crate::from_json_required(map, "TargetId", path)?,
+            target_type: crate::from_json_required(map, "TargetType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::PolicyAssociation` (`Fn::GetAtt`).
 impl crate::Handle<PolicyAssociation> {
     /// `Fn::GetAtt` `AssociationIdentifier`. A unique identifier to indicates if the target has
@@ -129,6 +145,21 @@ impl TargetType {
 impl crate::ToJson for TargetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACCOUNT", Self::Account),
+                ("ORGANIZATIONAL_UNIT", Self::OrganizationalUnit),
+                ("ROOT", Self::Root),
+            ],
+        )
     }
 }
 

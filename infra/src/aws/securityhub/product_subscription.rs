@@ -50,6 +50,16 @@ impl crate::ToJson for ProductSubscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProductSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ProductArn"])?;
+        Ok(Self {
+            product_arn: crate::from_json_required(map, "ProductArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::ProductSubscription` (`Fn::GetAtt`).
 impl crate::Handle<ProductSubscription> {
     /// `Fn::GetAtt` `ProductSubscriptionArn`. The ARN of the product subscription for the account

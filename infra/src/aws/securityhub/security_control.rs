@@ -87,6 +87,28 @@ impl crate::ToJson for SecurityControl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SecurityControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LastUpdateReason",
+                "Parameters",
+                "SecurityControlArn",
+                "SecurityControlId",
+            ],
+        )?;
+        Ok(Self {
+            last_update_reason: crate::from_json_optional(map, "LastUpdateReason", path)?,
+            parameters: crate::from_json_required(map, "Parameters", path)?,
+            security_control_arn: crate::from_json_optional(map, "SecurityControlArn", path)?,
+            security_control_id: crate::from_json_optional(map, "SecurityControlId", path)?,
+        })
+    }
+}
+
 /// A `ParameterConfiguration` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParameterConfiguration {
@@ -118,6 +140,17 @@ impl crate::ToJson for ParameterConfiguration {
         crate::put_opt(&mut out, "Value", &self.value);
         crate::put(&mut out, "ValueType", &self.value_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Value", "ValueType"])?;
+        Ok(Self {
+            value: crate::from_json_optional(map, "Value", path)?,
+            value_type: crate::from_json_required(map, "ValueType", path)?,
+        })
     }
 }
 
@@ -227,6 +260,36 @@ impl crate::ToJson for ParameterValue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParameterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Boolean",
+                "Double",
+                "Enum",
+                "EnumList",
+                "Integer",
+                "IntegerList",
+                "String",
+                "StringList",
+            ],
+        )?;
+        Ok(Self {
+            boolean: crate::from_json_optional(map, "Boolean", path)?,
+            double: crate::from_json_optional(map, "Double", path)?,
+            r#enum: crate::from_json_optional(map, "Enum", path)?,
+            enum_list: crate::from_json_optional(map, "EnumList", path)?,
+            integer: crate::from_json_optional(map, "Integer", path)?,
+            integer_list: crate::from_json_optional(map, "IntegerList", path)?,
+            string: crate::from_json_optional(map, "String", path)?,
+            string_list: crate::from_json_optional(map, "StringList", path)?,
+        })
+    }
+}
+
 impl From<ParameterValue> for Value<ParameterValue> {
     fn from(value: ParameterValue) -> Self {
         Value::Lit(value)
@@ -255,6 +318,17 @@ impl ValueType {
 impl crate::ToJson for ValueType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEFAULT", Self::Default), ("CUSTOM", Self::Custom)],
+        )
     }
 }
 

@@ -79,6 +79,22 @@ impl crate::ToJson for Standard {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Standard {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DisabledStandardsControls", "StandardsArn"])?;
+        Ok(Self {
+            disabled_standards_controls: crate::from_json_optional(
+                map,
+                "DisabledStandardsControls",
+                path,
+            )?,
+            standards_arn: crate::from_json_required(map, "StandardsArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityHub::Standard` (`Fn::GetAtt`).
 impl crate::Handle<Standard> {
     /// `Fn::GetAtt` `StandardsSubscriptionArn`.
@@ -122,6 +138,17 @@ impl crate::ToJson for StandardsControl {
         crate::put_opt(&mut out, "Reason", &self.reason);
         crate::put(&mut out, "StandardsControlArn", &self.standards_control_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StandardsControl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Reason", "StandardsControlArn"])?;
+        Ok(Self {
+            reason: crate::from_json_optional(map, "Reason", path)?,
+            standards_control_arn: crate::from_json_required(map, "StandardsControlArn", path)?,
+        })
     }
 }
 

@@ -68,3 +68,20 @@ impl crate::ToJson for AwsLogSource {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsLogSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Accounts", "DataLakeArn", "SourceName", "SourceVersion"],
+        )?;
+        Ok(Self {
+            accounts: crate::from_json_optional(map, "Accounts", path)?,
+            data_lake_arn: crate::from_json_required(map, "DataLakeArn", path)?,
+            source_name: crate::from_json_required(map, "SourceName", path)?,
+            source_version: crate::from_json_required(map, "SourceVersion", path)?,
+        })
+    }
+}

@@ -117,6 +117,46 @@ impl crate::ToJson for DataLake {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataLake {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EncryptionConfiguration",
+                "LifecycleConfiguration",
+                "MetaStoreManagerRoleArn",
+                "ReplicationConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            lifecycle_configuration: crate::from_json_optional(
+                map,
+                "LifecycleConfiguration",
+                path,
+            )?,
+            meta_store_manager_role_arn: crate::from_json_optional(
+                map,
+                "MetaStoreManagerRoleArn",
+                path,
+            )?,
+            replication_configuration: crate::from_json_optional(
+                map,
+                "ReplicationConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityLake::DataLake` (`Fn::GetAtt`).
 impl crate::Handle<DataLake> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) created by you to provide to the
@@ -160,6 +200,16 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -191,6 +241,16 @@ impl crate::ToJson for Expiration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Days", &self.days);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Expiration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Days"])?;
+        Ok(Self {
+            days: crate::from_json_optional(map, "Days", path)?,
+        })
     }
 }
 
@@ -237,6 +297,17 @@ impl crate::ToJson for LifecycleConfiguration {
         crate::put_opt(&mut out, "Expiration", &self.expiration);
         crate::put_opt(&mut out, "Transitions", &self.transitions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Expiration", "Transitions"])?;
+        Ok(Self {
+            expiration: crate::from_json_optional(map, "Expiration", path)?,
+            transitions: crate::from_json_optional(map, "Transitions", path)?,
+        })
     }
 }
 
@@ -292,6 +363,17 @@ impl crate::ToJson for ReplicationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Regions", "RoleArn"])?;
+        Ok(Self {
+            regions: crate::from_json_optional(map, "Regions", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
+    }
+}
+
 impl From<ReplicationConfiguration> for Value<ReplicationConfiguration> {
     fn from(value: ReplicationConfiguration) -> Self {
         Value::Lit(value)
@@ -337,6 +419,17 @@ impl crate::ToJson for Transitions {
         crate::put_opt(&mut out, "Days", &self.days);
         crate::put_opt(&mut out, "StorageClass", &self.storage_class);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Transitions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Days", "StorageClass"])?;
+        Ok(Self {
+            days: crate::from_json_optional(map, "Days", path)?,
+            storage_class: crate::from_json_optional(map, "StorageClass", path)?,
+        })
     }
 }
 

@@ -93,6 +93,34 @@ impl crate::ToJson for Subscriber {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subscriber {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessTypes",
+                "DataLakeArn",
+                "Sources",
+                "SubscriberDescription",
+                "SubscriberIdentity",
+                "SubscriberName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_types: crate::from_json_required(map, "AccessTypes", path)?,
+            data_lake_arn: crate::from_json_required(map, "DataLakeArn", path)?,
+            sources: crate::from_json_required(map, "Sources", path)?,
+            subscriber_description: crate::from_json_optional(map, "SubscriberDescription", path)?,
+            subscriber_identity: crate::from_json_required(map, "SubscriberIdentity", path)?,
+            subscriber_name: crate::from_json_required(map, "SubscriberName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityLake::Subscriber` (`Fn::GetAtt`).
 impl crate::Handle<Subscriber> {
     /// `Fn::GetAtt` `ResourceShareArn`.
@@ -162,6 +190,17 @@ impl crate::ToJson for AwsLogSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsLogSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceName", "SourceVersion"])?;
+        Ok(Self {
+            source_name: crate::from_json_optional(map, "SourceName", path)?,
+            source_version: crate::from_json_optional(map, "SourceVersion", path)?,
+        })
+    }
+}
+
 impl From<AwsLogSource> for Value<AwsLogSource> {
     fn from(value: AwsLogSource) -> Self {
         Value::Lit(value)
@@ -207,6 +246,17 @@ impl crate::ToJson for CustomLogSource {
         crate::put_opt(&mut out, "SourceName", &self.source_name);
         crate::put_opt(&mut out, "SourceVersion", &self.source_version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomLogSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SourceName", "SourceVersion"])?;
+        Ok(Self {
+            source_name: crate::from_json_optional(map, "SourceName", path)?,
+            source_version: crate::from_json_optional(map, "SourceVersion", path)?,
+        })
     }
 }
 
@@ -257,6 +307,17 @@ impl crate::ToJson for Source {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Source {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AwsLogSource", "CustomLogSource"])?;
+        Ok(Self {
+            aws_log_source: crate::from_json_optional(map, "AwsLogSource", path)?,
+            custom_log_source: crate::from_json_optional(map, "CustomLogSource", path)?,
+        })
+    }
+}
+
 impl From<Source> for Value<Source> {
     fn from(value: Source) -> Self {
         Value::Lit(value)
@@ -292,6 +353,17 @@ impl crate::ToJson for SubscriberIdentity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriberIdentity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExternalId", "Principal"])?;
+        Ok(Self {
+            external_id: crate::from_json_required(map, "ExternalId", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+        })
+    }
+}
+
 impl From<SubscriberIdentity> for Value<SubscriberIdentity> {
     fn from(value: SubscriberIdentity) -> Self {
         Value::Lit(value)
@@ -320,6 +392,17 @@ impl AccessTypes {
 impl crate::ToJson for AccessTypes {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessTypes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LAKEFORMATION", Self::Lakeformation), ("S3", Self::S3)],
+        )
     }
 }
 

@@ -56,6 +56,22 @@ impl crate::ToJson for SubscriberNotification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SubscriberNotification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["NotificationConfiguration", "SubscriberArn"])?;
+        Ok(Self {
+            notification_configuration: crate::from_json_required(
+                map,
+                "NotificationConfiguration",
+                path,
+            )?,
+            subscriber_arn: crate::from_json_required(map, "SubscriberArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SecurityLake::SubscriberNotification` (`Fn::GetAtt`).
 impl crate::Handle<SubscriberNotification> {
     /// `Fn::GetAtt` `SubscriberEndpoint`. The endpoint the subscriber should listen to for
@@ -135,6 +151,38 @@ impl crate::ToJson for HttpsNotificationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpsNotificationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthorizationApiKeyName",
+                "AuthorizationApiKeyValue",
+                "Endpoint",
+                "HttpMethod",
+                "TargetRoleArn",
+            ],
+        )?;
+        Ok(Self {
+            authorization_api_key_name: crate::from_json_optional(
+                map,
+                "AuthorizationApiKeyName",
+                path,
+            )?,
+            authorization_api_key_value: crate::from_json_optional(
+                map,
+                "AuthorizationApiKeyValue",
+                path,
+            )?,
+            endpoint: crate::from_json_required(map, "Endpoint", path)?,
+            http_method: crate::from_json_optional(map, "HttpMethod", path)?,
+            target_role_arn: crate::from_json_required(map, "TargetRoleArn", path)?,
+        })
+    }
+}
+
 impl From<HttpsNotificationConfiguration> for Value<HttpsNotificationConfiguration> {
     fn from(value: HttpsNotificationConfiguration) -> Self {
         Value::Lit(value)
@@ -192,6 +240,32 @@ impl crate::ToJson for NotificationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HttpsNotificationConfiguration",
+                "SqsNotificationConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            https_notification_configuration: crate::from_json_optional(
+                map,
+                "HttpsNotificationConfiguration",
+                path,
+            )?,
+            sqs_notification_configuration: crate::from_json_optional(
+                map,
+                "SqsNotificationConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<NotificationConfiguration> for Value<NotificationConfiguration> {
     fn from(value: NotificationConfiguration) -> Self {
         Value::Lit(value)
@@ -220,6 +294,13 @@ impl HttpMethod {
 impl crate::ToJson for HttpMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("POST", Self::Post), ("PUT", Self::Put)])
     }
 }
 

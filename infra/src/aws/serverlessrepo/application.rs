@@ -143,6 +143,42 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Author",
+                "Description",
+                "HomePageUrl",
+                "Labels",
+                "LicenseBody",
+                "Name",
+                "ReadmeBody",
+                "SemanticVersion",
+                "SourceCodeUrl",
+                "SpdxLicenseId",
+                "TemplateBody",
+            ],
+        )?;
+        Ok(Self {
+            author: crate::from_json_required(map, "Author", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            home_page_url: crate::from_json_optional(map, "HomePageUrl", path)?,
+            labels: crate::from_json_optional(map, "Labels", path)?,
+            license_body: crate::from_json_optional(map, "LicenseBody", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            readme_body: crate::from_json_optional(map, "ReadmeBody", path)?,
+            semantic_version: crate::from_json_optional(map, "SemanticVersion", path)?,
+            source_code_url: crate::from_json_optional(map, "SourceCodeUrl", path)?,
+            spdx_license_id: crate::from_json_optional(map, "SpdxLicenseId", path)?,
+            template_body: crate::from_json_optional(map, "TemplateBody", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServerlessRepo::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `ApplicationId`. The Amazon Resource Name (ARN) of the application.

@@ -54,3 +54,14 @@ impl crate::ToJson for AcceptedPortfolioShare {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceptedPortfolioShare {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AcceptLanguage", "PortfolioId"])?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            portfolio_id: crate::from_json_required(map, "PortfolioId", path)?,
+        })
+    }
+}

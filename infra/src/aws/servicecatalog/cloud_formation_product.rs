@@ -180,6 +180,54 @@ impl crate::ToJson for CloudFormationProduct {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudFormationProduct {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "Description",
+                "Distributor",
+                "Name",
+                "Owner",
+                "ProductType",
+                "ProvisioningArtifactParameters",
+                "ReplaceProvisioningArtifacts",
+                "SourceConnection",
+                "SupportDescription",
+                "SupportEmail",
+                "SupportUrl",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            distributor: crate::from_json_optional(map, "Distributor", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            owner: crate::from_json_required(map, "Owner", path)?,
+            product_type: crate::from_json_optional(map, "ProductType", path)?,
+            provisioning_artifact_parameters: crate::from_json_optional(
+                map,
+                "ProvisioningArtifactParameters",
+                path,
+            )?,
+            replace_provisioning_artifacts: crate::from_json_optional(
+                map,
+                "ReplaceProvisioningArtifacts",
+                path,
+            )?,
+            source_connection: crate::from_json_optional(map, "SourceConnection", path)?,
+            support_description: crate::from_json_optional(map, "SupportDescription", path)?,
+            support_email: crate::from_json_optional(map, "SupportEmail", path)?,
+            support_url: crate::from_json_optional(map, "SupportUrl", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalog::CloudFormationProduct` (`Fn::GetAtt`).
 impl crate::Handle<CloudFormationProduct> {
     /// `Fn::GetAtt` `Id`. The ID of the product, such as prod-tsjbmal34qvek
@@ -244,6 +292,23 @@ impl crate::ToJson for CodeStarParameters {
         crate::put(&mut out, "ConnectionArn", &self.connection_arn);
         crate::put(&mut out, "Repository", &self.repository);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CodeStarParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ArtifactPath", "Branch", "ConnectionArn", "Repository"],
+        )?;
+        Ok(Self {
+            artifact_path: crate::from_json_required(map, "ArtifactPath", path)?,
+            branch: crate::from_json_required(map, "Branch", path)?,
+            connection_arn: crate::from_json_required(map, "ConnectionArn", path)?,
+            repository: crate::from_json_required(map, "Repository", path)?,
+        })
     }
 }
 
@@ -325,6 +390,34 @@ impl crate::ToJson for ProvisioningArtifactProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisioningArtifactProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DisableTemplateValidation",
+                "Info",
+                "Name",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            disable_template_validation: crate::from_json_optional(
+                map,
+                "DisableTemplateValidation",
+                path,
+            )?,
+            info: crate::from_json_required(map, "Info", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<ProvisioningArtifactProperties> for Value<ProvisioningArtifactProperties> {
     fn from(value: ProvisioningArtifactProperties) -> Self {
         Value::Lit(value)
@@ -366,6 +459,17 @@ impl crate::ToJson for SourceConnection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConnection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectionParameters", "Type"])?;
+        Ok(Self {
+            connection_parameters: crate::from_json_required(map, "ConnectionParameters", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<SourceConnection> for Value<SourceConnection> {
     fn from(value: SourceConnection) -> Self {
         Value::Lit(value)
@@ -397,6 +501,16 @@ impl crate::ToJson for SourceConnectionConnectionParameters {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CodeStar", &self.code_star);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConnectionConnectionParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CodeStar"])?;
+        Ok(Self {
+            code_star: crate::from_json_optional(map, "CodeStar", path)?,
+        })
     }
 }
 
@@ -443,6 +557,24 @@ impl crate::ToJson for ProductType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProductType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLOUD_FORMATION_TEMPLATE", Self::CloudFormationTemplate),
+                ("MARKETPLACE_AMI", Self::MarketplaceAmi),
+                ("MARKETPLACE_CAR", Self::MarketplaceCar),
+                ("TERRAFORM_OPEN_SOURCE", Self::TerraformOpenSource),
+                ("TERRAFORM_CLOUD", Self::TerraformCloud),
+                ("EXTERNAL", Self::External),
+            ],
+        )
+    }
+}
+
 impl From<ProductType> for Value<ProductType> {
     fn from(value: ProductType) -> Self {
         Value::Lit(value)
@@ -468,6 +600,13 @@ impl SourceConnectionType {
 impl crate::ToJson for SourceConnectionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SourceConnectionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CODESTAR", Self::Codestar)])
     }
 }
 
@@ -512,6 +651,24 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLOUD_FORMATION_TEMPLATE", Self::CloudFormationTemplate),
+                ("MARKETPLACE_AMI", Self::MarketplaceAmi),
+                ("MARKETPLACE_CAR", Self::MarketplaceCar),
+                ("TERRAFORM_OPEN_SOURCE", Self::TerraformOpenSource),
+                ("TERRAFORM_CLOUD", Self::TerraformCloud),
+                ("EXTERNAL", Self::External),
+            ],
+        )
     }
 }
 

@@ -187,6 +187,64 @@ impl crate::ToJson for CloudFormationProvisionedProduct {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudFormationProvisionedProduct {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "NotificationArns",
+                "PathId",
+                "PathName",
+                "ProductId",
+                "ProductName",
+                "ProvisionedProductName",
+                "ProvisioningArtifactId",
+                "ProvisioningArtifactName",
+                "ProvisioningParameters",
+                "ProvisioningPreferences",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            notification_arns: crate::from_json_optional(map, "NotificationArns", path)?,
+            path_id: crate::from_json_optional(map, "PathId", path)?,
+            path_name: crate::from_json_optional(map, "PathName", path)?,
+            product_id: crate::from_json_optional(map, "ProductId", path)?,
+            product_name: crate::from_json_optional(map, "ProductName", path)?,
+            provisioned_product_name: crate::from_json_optional(
+                map,
+                "ProvisionedProductName",
+                path,
+            )?,
+            provisioning_artifact_id: crate::from_json_optional(
+                map,
+                "ProvisioningArtifactId",
+                path,
+            )?,
+            provisioning_artifact_name: crate::from_json_optional(
+                map,
+                "ProvisioningArtifactName",
+                path,
+            )?,
+            provisioning_parameters: crate::from_json_optional(
+                map,
+                "ProvisioningParameters",
+                path,
+            )?,
+            provisioning_preferences: crate::from_json_optional(
+                map,
+                "ProvisioningPreferences",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalog::CloudFormationProvisionedProduct` (`Fn::GetAtt`).
 impl crate::Handle<CloudFormationProvisionedProduct> {
     /// `Fn::GetAtt` `CloudformationStackArn`.
@@ -323,6 +381,54 @@ impl crate::ToJson for ProvisioningPreferences {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisioningPreferences {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "StackSetAccounts",
+                "StackSetFailureToleranceCount",
+                "StackSetFailureTolerancePercentage",
+                "StackSetMaxConcurrencyCount",
+                "StackSetMaxConcurrencyPercentage",
+                "StackSetOperationType",
+                "StackSetRegions",
+            ],
+        )?;
+        Ok(Self {
+            stack_set_accounts: crate::from_json_optional(map, "StackSetAccounts", path)?,
+            stack_set_failure_tolerance_count: crate::from_json_optional(
+                map,
+                "StackSetFailureToleranceCount",
+                path,
+            )?,
+            stack_set_failure_tolerance_percentage: crate::from_json_optional(
+                map,
+                "StackSetFailureTolerancePercentage",
+                path,
+            )?,
+            stack_set_max_concurrency_count: crate::from_json_optional(
+                map,
+                "StackSetMaxConcurrencyCount",
+                path,
+            )?,
+            stack_set_max_concurrency_percentage: crate::from_json_optional(
+                map,
+                "StackSetMaxConcurrencyPercentage",
+                path,
+            )?,
+            stack_set_operation_type: crate::from_json_optional(
+                map,
+                "StackSetOperationType",
+                path,
+            )?,
+            stack_set_regions: crate::from_json_optional(map, "StackSetRegions", path)?,
+        })
+    }
+}
+
 impl From<ProvisioningPreferences> for Value<ProvisioningPreferences> {
     fn from(value: ProvisioningPreferences) -> Self {
         Value::Lit(value)
@@ -357,6 +463,17 @@ impl crate::ToJson for AcceptLanguage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceptLanguage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("en", Self::En), ("jp", Self::Jp), ("zh", Self::Zh)],
+        )
+    }
+}
+
 impl From<AcceptLanguage> for Value<AcceptLanguage> {
     fn from(value: AcceptLanguage) -> Self {
         Value::Lit(value)
@@ -388,6 +505,21 @@ impl StackSetOperationType {
 impl crate::ToJson for StackSetOperationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackSetOperationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CREATE", Self::Create),
+                ("UPDATE", Self::Update),
+                ("DELETE", Self::Delete),
+            ],
+        )
     }
 }
 

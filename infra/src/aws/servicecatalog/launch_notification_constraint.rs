@@ -77,6 +77,30 @@ impl crate::ToJson for LaunchNotificationConstraint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchNotificationConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "Description",
+                "NotificationArns",
+                "PortfolioId",
+                "ProductId",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            notification_arns: crate::from_json_required(map, "NotificationArns", path)?,
+            portfolio_id: crate::from_json_required(map, "PortfolioId", path)?,
+            product_id: crate::from_json_required(map, "ProductId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalog::LaunchNotificationConstraint` (`Fn::GetAtt`).
 impl crate::Handle<LaunchNotificationConstraint> {
     /// `Fn::GetAtt` `Id`. Unique identifier for the constraint

@@ -94,6 +94,32 @@ impl crate::ToJson for LaunchRoleConstraint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchRoleConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "Description",
+                "LocalRoleName",
+                "PortfolioId",
+                "ProductId",
+                "RoleArn",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            local_role_name: crate::from_json_optional(map, "LocalRoleName", path)?,
+            portfolio_id: crate::from_json_required(map, "PortfolioId", path)?,
+            product_id: crate::from_json_required(map, "ProductId", path)?,
+            role_arn: crate::from_json_optional(map, "RoleArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalog::LaunchRoleConstraint` (`Fn::GetAtt`).
 impl crate::Handle<LaunchRoleConstraint> {
     /// `Fn::GetAtt` `Id`. The unique identifier for the launch role constraint.

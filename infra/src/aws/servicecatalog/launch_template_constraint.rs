@@ -77,6 +77,30 @@ impl crate::ToJson for LaunchTemplateConstraint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LaunchTemplateConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "Description",
+                "PortfolioId",
+                "ProductId",
+                "Rules",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            portfolio_id: crate::from_json_required(map, "PortfolioId", path)?,
+            product_id: crate::from_json_required(map, "ProductId", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalog::LaunchTemplateConstraint` (`Fn::GetAtt`).
 impl crate::Handle<LaunchTemplateConstraint> {
     /// `Fn::GetAtt` `Id`. Unique identifier for the constraint

@@ -82,6 +82,30 @@ impl crate::ToJson for Portfolio {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Portfolio {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "Description",
+                "DisplayName",
+                "ProviderName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            provider_name: crate::from_json_required(map, "ProviderName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalog::Portfolio` (`Fn::GetAtt`).
 impl crate::Handle<Portfolio> {
     /// `Fn::GetAtt` `Id`.

@@ -77,3 +77,25 @@ impl crate::ToJson for PortfolioPrincipalAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortfolioPrincipalAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "PortfolioId",
+                "PrincipalARN",
+                "PrincipalType",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            portfolio_id: crate::from_json_optional(map, "PortfolioId", path)?,
+            principal_arn: crate::from_json_optional(map, "PrincipalARN", path)?,
+            principal_type: crate::from_json_required(map, "PrincipalType", path)?,
+        })
+    }
+}

@@ -83,3 +83,25 @@ impl crate::ToJson for PortfolioProductAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortfolioProductAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "PortfolioId",
+                "ProductId",
+                "SourcePortfolioId",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            portfolio_id: crate::from_json_optional(map, "PortfolioId", path)?,
+            product_id: crate::from_json_optional(map, "ProductId", path)?,
+            source_portfolio_id: crate::from_json_optional(map, "SourcePortfolioId", path)?,
+        })
+    }
+}

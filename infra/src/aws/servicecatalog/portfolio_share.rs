@@ -72,3 +72,25 @@ impl crate::ToJson for PortfolioShare {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortfolioShare {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "AccountId",
+                "PortfolioId",
+                "ShareTagOptions",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            account_id: crate::from_json_required(map, "AccountId", path)?,
+            portfolio_id: crate::from_json_required(map, "PortfolioId", path)?,
+            share_tag_options: crate::from_json_optional(map, "ShareTagOptions", path)?,
+        })
+    }
+}

@@ -83,6 +83,34 @@ impl crate::ToJson for ResourceUpdateConstraint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceUpdateConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "Description",
+                "PortfolioId",
+                "ProductId",
+                "TagUpdateOnProvisionedProduct",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            portfolio_id: crate::from_json_required(map, "PortfolioId", path)?,
+            product_id: crate::from_json_required(map, "ProductId", path)?,
+            tag_update_on_provisioned_product: crate::from_json_required(
+                map,
+                "TagUpdateOnProvisionedProduct",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalog::ResourceUpdateConstraint` (`Fn::GetAtt`).
 impl crate::Handle<ResourceUpdateConstraint> {
     /// `Fn::GetAtt` `Id`. Unique identifier for the constraint

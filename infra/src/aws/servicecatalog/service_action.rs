@@ -77,6 +77,30 @@ impl crate::ToJson for ServiceAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "Definition",
+                "DefinitionType",
+                "Description",
+                "Name",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            definition: crate::from_json_required(map, "Definition", path)?,
+            definition_type: crate::from_json_required(map, "DefinitionType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalog::ServiceAction` (`Fn::GetAtt`).
 impl crate::Handle<ServiceAction> {
     /// `Fn::GetAtt` `Id`.
@@ -113,6 +137,17 @@ impl crate::ToJson for AcceptLanguage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceptLanguage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("en", Self::En), ("jp", Self::Jp), ("zh", Self::Zh)],
+        )
+    }
+}
+
 impl From<AcceptLanguage> for Value<AcceptLanguage> {
     fn from(value: AcceptLanguage) -> Self {
         Value::Lit(value)
@@ -138,6 +173,13 @@ impl DefinitionType {
 impl crate::ToJson for DefinitionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefinitionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("SSM_AUTOMATION", Self::SsmAutomation)])
     }
 }
 

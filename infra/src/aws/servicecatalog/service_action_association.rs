@@ -60,3 +60,23 @@ impl crate::ToJson for ServiceActionAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceActionAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ProductId", "ProvisioningArtifactId", "ServiceActionId"],
+        )?;
+        Ok(Self {
+            product_id: crate::from_json_required(map, "ProductId", path)?,
+            provisioning_artifact_id: crate::from_json_required(
+                map,
+                "ProvisioningArtifactId",
+                path,
+            )?,
+            service_action_id: crate::from_json_required(map, "ServiceActionId", path)?,
+        })
+    }
+}

@@ -99,6 +99,38 @@ impl crate::ToJson for StackSetConstraint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StackSetConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AcceptLanguage",
+                "AccountList",
+                "AdminRole",
+                "Description",
+                "ExecutionRole",
+                "PortfolioId",
+                "ProductId",
+                "RegionList",
+                "StackInstanceControl",
+            ],
+        )?;
+        Ok(Self {
+            accept_language: crate::from_json_optional(map, "AcceptLanguage", path)?,
+            account_list: crate::from_json_required(map, "AccountList", path)?,
+            admin_role: crate::from_json_required(map, "AdminRole", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            execution_role: crate::from_json_required(map, "ExecutionRole", path)?,
+            portfolio_id: crate::from_json_required(map, "PortfolioId", path)?,
+            product_id: crate::from_json_required(map, "ProductId", path)?,
+            region_list: crate::from_json_required(map, "RegionList", path)?,
+            stack_instance_control: crate::from_json_required(map, "StackInstanceControl", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalog::StackSetConstraint` (`Fn::GetAtt`).
 impl crate::Handle<StackSetConstraint> {
     /// `Fn::GetAtt` `Id`. Unique identifier for the constraint

@@ -59,6 +59,18 @@ impl crate::ToJson for TagOption {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Active", "Key", "Value"])?;
+        Ok(Self {
+            active: crate::from_json_optional(map, "Active", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalog::TagOption` (`Fn::GetAtt`).
 impl crate::Handle<TagOption> {
     /// `Fn::GetAtt` `Id`. The TagOption identifier.

@@ -61,3 +61,14 @@ impl crate::ToJson for TagOptionAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagOptionAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceId", "TagOptionId"])?;
+        Ok(Self {
+            resource_id: crate::from_json_optional(map, "ResourceId", path)?,
+            tag_option_id: crate::from_json_optional(map, "TagOptionId", path)?,
+        })
+    }
+}

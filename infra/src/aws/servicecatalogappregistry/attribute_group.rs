@@ -69,6 +69,20 @@ impl crate::ToJson for AttributeGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Attributes", "Description", "Name", "Tags"])?;
+        Ok(Self {
+            attributes: crate::from_json_required(map, "Attributes", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalogAppRegistry::AttributeGroup` (`Fn::GetAtt`).
 impl crate::Handle<AttributeGroup> {
     /// `Fn::GetAtt` `Arn`.

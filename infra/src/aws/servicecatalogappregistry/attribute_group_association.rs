@@ -54,6 +54,17 @@ impl crate::ToJson for AttributeGroupAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttributeGroupAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Application", "AttributeGroup"])?;
+        Ok(Self {
+            application: crate::from_json_required(map, "Application", path)?,
+            attribute_group: crate::from_json_required(map, "AttributeGroup", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation` (`Fn::GetAtt`).
 impl crate::Handle<AttributeGroupAssociation> {
     /// `Fn::GetAtt` `ApplicationArn`.

@@ -60,6 +60,19 @@ impl crate::ToJson for ResourceAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Application", "Resource", "ResourceType"])?;
+        Ok(Self {
+            application: crate::from_json_required(map, "Application", path)?,
+            resource: crate::from_json_required(map, "Resource", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceCatalogAppRegistry::ResourceAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ResourceAssociation> {
     /// `Fn::GetAtt` `ApplicationArn`.
@@ -92,6 +105,13 @@ impl ResourceType {
 impl crate::ToJson for ResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CFN_STACK", Self::CfnStack)])
     }
 }
 

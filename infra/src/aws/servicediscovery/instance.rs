@@ -63,3 +63,19 @@ impl crate::ToJson for Instance {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Instance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["InstanceAttributes", "InstanceId", "ServiceId"],
+        )?;
+        Ok(Self {
+            instance_attributes: crate::from_json_required(map, "InstanceAttributes", path)?,
+            instance_id: crate::from_json_optional(map, "InstanceId", path)?,
+            service_id: crate::from_json_required(map, "ServiceId", path)?,
+        })
+    }
+}

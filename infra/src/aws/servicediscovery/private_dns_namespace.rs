@@ -90,6 +90,24 @@ impl crate::ToJson for PrivateDnsNamespace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateDnsNamespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "Properties", "Tags", "Vpc"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc: crate::from_json_optional(map, "Vpc", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceDiscovery::PrivateDnsNamespace` (`Fn::GetAtt`).
 impl crate::Handle<PrivateDnsNamespace> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the private namespace.
@@ -137,6 +155,16 @@ impl crate::ToJson for PrivateDnsPropertiesMutable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateDnsPropertiesMutable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SOA"])?;
+        Ok(Self {
+            soa: crate::from_json_optional(map, "SOA", path)?,
+        })
+    }
+}
+
 impl From<PrivateDnsPropertiesMutable> for Value<PrivateDnsPropertiesMutable> {
     fn from(value: PrivateDnsPropertiesMutable) -> Self {
         Value::Lit(value)
@@ -173,6 +201,16 @@ impl crate::ToJson for Properties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Properties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DnsProperties"])?;
+        Ok(Self {
+            dns_properties: crate::from_json_optional(map, "DnsProperties", path)?,
+        })
+    }
+}
+
 impl From<Properties> for Value<Properties> {
     fn from(value: Properties) -> Self {
         Value::Lit(value)
@@ -204,6 +242,16 @@ impl crate::ToJson for Soa {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TTL", &self.ttl);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Soa {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TTL"])?;
+        Ok(Self {
+            ttl: crate::from_json_optional(map, "TTL", path)?,
+        })
     }
 }
 

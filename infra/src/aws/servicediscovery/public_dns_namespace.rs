@@ -78,6 +78,20 @@ impl crate::ToJson for PublicDnsNamespace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicDnsNamespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Description", "Name", "Properties", "Tags"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            properties: crate::from_json_optional(map, "Properties", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceDiscovery::PublicDnsNamespace` (`Fn::GetAtt`).
 impl crate::Handle<PublicDnsNamespace> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the public namespace.
@@ -127,6 +141,16 @@ impl crate::ToJson for Properties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Properties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DnsProperties"])?;
+        Ok(Self {
+            dns_properties: crate::from_json_optional(map, "DnsProperties", path)?,
+        })
+    }
+}
+
 impl From<Properties> for Value<Properties> {
     fn from(value: Properties) -> Self {
         Value::Lit(value)
@@ -161,6 +185,16 @@ impl crate::ToJson for PublicDnsPropertiesMutable {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PublicDnsPropertiesMutable {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SOA"])?;
+        Ok(Self {
+            soa: crate::from_json_optional(map, "SOA", path)?,
+        })
+    }
+}
+
 impl From<PublicDnsPropertiesMutable> for Value<PublicDnsPropertiesMutable> {
     fn from(value: PublicDnsPropertiesMutable) -> Self {
         Value::Lit(value)
@@ -192,6 +226,16 @@ impl crate::ToJson for Soa {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TTL", &self.ttl);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Soa {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TTL"])?;
+        Ok(Self {
+            ttl: crate::from_json_optional(map, "TTL", path)?,
+        })
     }
 }
 

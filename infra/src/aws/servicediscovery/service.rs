@@ -145,6 +145,42 @@ impl crate::ToJson for Service {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Service {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "DnsConfig",
+                "HealthCheckConfig",
+                "HealthCheckCustomConfig",
+                "Name",
+                "NamespaceId",
+                "ServiceAttributes",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            dns_config: crate::from_json_optional(map, "DnsConfig", path)?,
+            health_check_config: crate::from_json_optional(map, "HealthCheckConfig", path)?,
+            health_check_custom_config: crate::from_json_optional(
+                map,
+                "HealthCheckCustomConfig",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            namespace_id: crate::from_json_optional(map, "NamespaceId", path)?,
+            service_attributes: crate::from_json_optional(map, "ServiceAttributes", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::ServiceDiscovery::Service` (`Fn::GetAtt`).
 impl crate::Handle<Service> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the service.
@@ -202,6 +238,19 @@ impl crate::ToJson for DnsConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DnsRecords", "NamespaceId", "RoutingPolicy"])?;
+        Ok(Self {
+            dns_records: crate::from_json_required(map, "DnsRecords", path)?,
+            namespace_id: crate::from_json_optional(map, "NamespaceId", path)?,
+            routing_policy: crate::from_json_optional(map, "RoutingPolicy", path)?,
+        })
+    }
+}
+
 impl From<DnsConfig> for Value<DnsConfig> {
     fn from(value: DnsConfig) -> Self {
         Value::Lit(value)
@@ -233,6 +282,17 @@ impl crate::ToJson for DnsRecord {
         crate::put(&mut out, "TTL", &self.ttl);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsRecord {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TTL", "Type"])?;
+        Ok(Self {
+            ttl: crate::from_json_required(map, "TTL", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -287,6 +347,19 @@ impl crate::ToJson for HealthCheckConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FailureThreshold", "ResourcePath", "Type"])?;
+        Ok(Self {
+            failure_threshold: crate::from_json_optional(map, "FailureThreshold", path)?,
+            resource_path: crate::from_json_optional(map, "ResourcePath", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<HealthCheckConfig> for Value<HealthCheckConfig> {
     fn from(value: HealthCheckConfig) -> Self {
         Value::Lit(value)
@@ -324,6 +397,16 @@ impl crate::ToJson for HealthCheckCustomConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckCustomConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FailureThreshold"])?;
+        Ok(Self {
+            failure_threshold: crate::from_json_optional(map, "FailureThreshold", path)?,
+        })
+    }
+}
+
 impl From<HealthCheckCustomConfig> for Value<HealthCheckCustomConfig> {
     fn from(value: HealthCheckCustomConfig) -> Self {
         Value::Lit(value)
@@ -358,6 +441,21 @@ impl crate::ToJson for HealthCheckConfigType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckConfigType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HTTP", Self::Http),
+                ("HTTPS", Self::Https),
+                ("TCP", Self::Tcp),
+            ],
+        )
+    }
+}
+
 impl From<HealthCheckConfigType> for Value<HealthCheckConfigType> {
     fn from(value: HealthCheckConfigType) -> Self {
         Value::Lit(value)
@@ -389,6 +487,20 @@ impl crate::ToJson for RoutingPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MULTIVALUE", Self::Multivalue),
+                ("WEIGHTED", Self::Weighted),
+            ],
+        )
+    }
+}
+
 impl From<RoutingPolicy> for Value<RoutingPolicy> {
     fn from(value: RoutingPolicy) -> Self {
         Value::Lit(value)
@@ -414,6 +526,13 @@ impl ServiceType {
 impl crate::ToJson for ServiceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HTTP", Self::Http)])
     }
 }
 
@@ -451,6 +570,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("A", Self::A),
+                ("AAAA", Self::Aaaa),
+                ("CNAME", Self::Cname),
+                ("SRV", Self::Srv),
+            ],
+        )
     }
 }
 

@@ -137,6 +137,38 @@ impl crate::ToJson for ConfigurationSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArchivingOptions",
+                "DeliveryOptions",
+                "Name",
+                "ReputationOptions",
+                "SendingOptions",
+                "SuppressionOptions",
+                "Tags",
+                "TrackingOptions",
+                "VdmOptions",
+            ],
+        )?;
+        Ok(Self {
+            archiving_options: crate::from_json_optional(map, "ArchivingOptions", path)?,
+            delivery_options: crate::from_json_optional(map, "DeliveryOptions", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            reputation_options: crate::from_json_optional(map, "ReputationOptions", path)?,
+            sending_options: crate::from_json_optional(map, "SendingOptions", path)?,
+            suppression_options: crate::from_json_optional(map, "SuppressionOptions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tracking_options: crate::from_json_optional(map, "TrackingOptions", path)?,
+            vdm_options: crate::from_json_optional(map, "VdmOptions", path)?,
+        })
+    }
+}
+
 /// An object that defines a MailManager archive that is used to preserve emails that you send
 /// using the configuration set.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -163,6 +195,16 @@ impl crate::ToJson for ArchivingOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ArchiveArn", &self.archive_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArchivingOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ArchiveArn"])?;
+        Ok(Self {
+            archive_arn: crate::from_json_optional(map, "ArchiveArn", path)?,
+        })
     }
 }
 
@@ -218,6 +260,29 @@ impl crate::ToJson for ConditionThreshold {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConditionThreshold {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConditionThresholdEnabled", "OverallConfidenceThreshold"],
+        )?;
+        Ok(Self {
+            condition_threshold_enabled: crate::from_json_required(
+                map,
+                "ConditionThresholdEnabled",
+                path,
+            )?,
+            overall_confidence_threshold: crate::from_json_optional(
+                map,
+                "OverallConfidenceThreshold",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ConditionThreshold> for Value<ConditionThreshold> {
     fn from(value: ConditionThreshold) -> Self {
         Value::Lit(value)
@@ -246,6 +311,16 @@ impl crate::ToJson for DashboardOptions {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EngagementMetrics", &self.engagement_metrics);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashboardOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EngagementMetrics"])?;
+        Ok(Self {
+            engagement_metrics: crate::from_json_required(map, "EngagementMetrics", path)?,
+        })
     }
 }
 
@@ -310,6 +385,22 @@ impl crate::ToJson for DeliveryOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeliveryOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MaxDeliverySeconds", "SendingPoolName", "TlsPolicy"],
+        )?;
+        Ok(Self {
+            max_delivery_seconds: crate::from_json_optional(map, "MaxDeliverySeconds", path)?,
+            sending_pool_name: crate::from_json_optional(map, "SendingPoolName", path)?,
+            tls_policy: crate::from_json_optional(map, "TlsPolicy", path)?,
+        })
+    }
+}
+
 impl From<DeliveryOptions> for Value<DeliveryOptions> {
     fn from(value: DeliveryOptions) -> Self {
         Value::Lit(value)
@@ -345,6 +436,20 @@ impl crate::ToJson for GuardianOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardianOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OptimizedSharedDelivery"])?;
+        Ok(Self {
+            optimized_shared_delivery: crate::from_json_required(
+                map,
+                "OptimizedSharedDelivery",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<GuardianOptions> for Value<GuardianOptions> {
     fn from(value: GuardianOptions) -> Self {
         Value::Lit(value)
@@ -376,6 +481,20 @@ impl crate::ToJson for OverallConfidenceThreshold {
             &self.confidence_verdict_threshold,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverallConfidenceThreshold {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConfidenceVerdictThreshold"])?;
+        Ok(Self {
+            confidence_verdict_threshold: crate::from_json_required(
+                map,
+                "ConfidenceVerdictThreshold",
+                path,
+            )?,
+        })
     }
 }
 
@@ -422,6 +541,20 @@ impl crate::ToJson for ReputationOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReputationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReputationMetricsEnabled"])?;
+        Ok(Self {
+            reputation_metrics_enabled: crate::from_json_optional(
+                map,
+                "ReputationMetricsEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ReputationOptions> for Value<ReputationOptions> {
     fn from(value: ReputationOptions) -> Self {
         Value::Lit(value)
@@ -456,6 +589,16 @@ impl crate::ToJson for SendingOptions {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SendingEnabled", &self.sending_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SendingOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SendingEnabled"])?;
+        Ok(Self {
+            sending_enabled: crate::from_json_optional(map, "SendingEnabled", path)?,
+        })
     }
 }
 
@@ -505,6 +648,17 @@ impl crate::ToJson for SuppressionOptions {
         crate::put_opt(&mut out, "SuppressedReasons", &self.suppressed_reasons);
         crate::put_opt(&mut out, "ValidationOptions", &self.validation_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SuppressionOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SuppressedReasons", "ValidationOptions"])?;
+        Ok(Self {
+            suppressed_reasons: crate::from_json_optional(map, "SuppressedReasons", path)?,
+            validation_options: crate::from_json_optional(map, "ValidationOptions", path)?,
+        })
     }
 }
 
@@ -559,6 +713,17 @@ impl crate::ToJson for TrackingOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrackingOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomRedirectDomain", "HttpsPolicy"])?;
+        Ok(Self {
+            custom_redirect_domain: crate::from_json_optional(map, "CustomRedirectDomain", path)?,
+            https_policy: crate::from_json_optional(map, "HttpsPolicy", path)?,
+        })
+    }
+}
+
 impl From<TrackingOptions> for Value<TrackingOptions> {
     fn from(value: TrackingOptions) -> Self {
         Value::Lit(value)
@@ -587,6 +752,16 @@ impl crate::ToJson for ValidationOptions {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ConditionThreshold", &self.condition_threshold);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConditionThreshold"])?;
+        Ok(Self {
+            condition_threshold: crate::from_json_required(map, "ConditionThreshold", path)?,
+        })
     }
 }
 
@@ -634,6 +809,17 @@ impl crate::ToJson for VdmOptions {
         crate::put_opt(&mut out, "DashboardOptions", &self.dashboard_options);
         crate::put_opt(&mut out, "GuardianOptions", &self.guardian_options);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VdmOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DashboardOptions", "GuardianOptions"])?;
+        Ok(Self {
+            dashboard_options: crate::from_json_optional(map, "DashboardOptions", path)?,
+            guardian_options: crate::from_json_optional(map, "GuardianOptions", path)?,
+        })
     }
 }
 

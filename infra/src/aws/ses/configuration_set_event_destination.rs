@@ -57,6 +57,18 @@ impl crate::ToJson for ConfigurationSetEventDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationSetEventDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ConfigurationSetName", "EventDestination"])?;
+        Ok(Self {
+            configuration_set_name: crate::from_json_required(map, "ConfigurationSetName", path)?,
+            event_destination: crate::from_json_required(map, "EventDestination", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::ConfigurationSetEventDestination` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationSetEventDestination> {
     /// `Fn::GetAtt` `Id`.
@@ -101,6 +113,20 @@ impl crate::ToJson for CloudWatchDestination {
             &self.dimension_configurations,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DimensionConfigurations"])?;
+        Ok(Self {
+            dimension_configurations: crate::from_json_optional(
+                map,
+                "DimensionConfigurations",
+                path,
+            )?,
+        })
     }
 }
 
@@ -162,6 +188,26 @@ impl crate::ToJson for DimensionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DimensionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultDimensionValue",
+                "DimensionName",
+                "DimensionValueSource",
+            ],
+        )?;
+        Ok(Self {
+            default_dimension_value: crate::from_json_required(map, "DefaultDimensionValue", path)?,
+            dimension_name: crate::from_json_required(map, "DimensionName", path)?,
+            dimension_value_source: crate::from_json_required(map, "DimensionValueSource", path)?,
+        })
+    }
+}
+
 impl From<DimensionConfiguration> for Value<DimensionConfiguration> {
     fn from(value: DimensionConfiguration) -> Self {
         Value::Lit(value)
@@ -189,6 +235,16 @@ impl crate::ToJson for EventBridgeDestination {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "EventBusArn", &self.event_bus_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventBridgeDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EventBusArn"])?;
+        Ok(Self {
+            event_bus_arn: crate::from_json_required(map, "EventBusArn", path)?,
+        })
     }
 }
 
@@ -311,6 +367,42 @@ impl crate::ToJson for EventDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchDestination",
+                "Enabled",
+                "EventBridgeDestination",
+                "KinesisFirehoseDestination",
+                "MatchingEventTypes",
+                "Name",
+                "SnsDestination",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_destination: crate::from_json_optional(map, "CloudWatchDestination", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            event_bridge_destination: crate::from_json_optional(
+                map,
+                "EventBridgeDestination",
+                path,
+            )?,
+            kinesis_firehose_destination: crate::from_json_optional(
+                map,
+                "KinesisFirehoseDestination",
+                path,
+            )?,
+            matching_event_types: crate::from_json_required(map, "MatchingEventTypes", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            sns_destination: crate::from_json_optional(map, "SnsDestination", path)?,
+        })
+    }
+}
+
 impl From<EventDestination> for Value<EventDestination> {
     fn from(value: EventDestination) -> Self {
         Value::Lit(value)
@@ -351,6 +443,17 @@ impl crate::ToJson for KinesisFirehoseDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisFirehoseDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStreamARN", "IAMRoleARN"])?;
+        Ok(Self {
+            delivery_stream_arn: crate::from_json_required(map, "DeliveryStreamARN", path)?,
+            iam_role_arn: crate::from_json_required(map, "IAMRoleARN", path)?,
+        })
+    }
+}
+
 impl From<KinesisFirehoseDestination> for Value<KinesisFirehoseDestination> {
     fn from(value: KinesisFirehoseDestination) -> Self {
         Value::Lit(value)
@@ -378,6 +481,16 @@ impl crate::ToJson for SnsDestination {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TopicARN", &self.topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnsDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TopicARN"])?;
+        Ok(Self {
+            topic_arn: crate::from_json_required(map, "TopicARN", path)?,
+        })
     }
 }
 
@@ -425,6 +538,24 @@ impl DimensionValueSource {
 impl crate::ToJson for DimensionValueSource {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DimensionValueSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EMAIL_HEADER", Self::EmailHeader),
+                ("LINK_TAG", Self::LinkTag),
+                ("MESSAGE_TAG", Self::MessageTag),
+                ("emailHeader", Self::EmailHeader_),
+                ("linkTag", Self::LinkTag_),
+                ("messageTag", Self::MessageTag_),
+            ],
+        )
     }
 }
 

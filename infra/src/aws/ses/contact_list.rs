@@ -80,6 +80,23 @@ impl crate::ToJson for ContactList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ContactListName", "Description", "Tags", "Topics"],
+        )?;
+        Ok(Self {
+            contact_list_name: crate::from_json_optional(map, "ContactListName", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            topics: crate::from_json_optional(map, "Topics", path)?,
+        })
+    }
+}
+
 /// A `Topic` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Topic {
@@ -127,6 +144,32 @@ impl crate::ToJson for Topic {
         crate::put(&mut out, "DisplayName", &self.display_name);
         crate::put(&mut out, "TopicName", &self.topic_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Topic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultSubscriptionStatus",
+                "Description",
+                "DisplayName",
+                "TopicName",
+            ],
+        )?;
+        Ok(Self {
+            default_subscription_status: crate::from_json_required(
+                map,
+                "DefaultSubscriptionStatus",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            topic_name: crate::from_json_required(map, "TopicName", path)?,
+        })
     }
 }
 

@@ -95,3 +95,31 @@ impl crate::ToJson for CustomVerificationEmailTemplate {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomVerificationEmailTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FailureRedirectionURL",
+                "FromEmailAddress",
+                "SuccessRedirectionURL",
+                "Tags",
+                "TemplateContent",
+                "TemplateName",
+                "TemplateSubject",
+            ],
+        )?;
+        Ok(Self {
+            failure_redirection_url: crate::from_json_required(map, "FailureRedirectionURL", path)?,
+            from_email_address: crate::from_json_required(map, "FromEmailAddress", path)?,
+            success_redirection_url: crate::from_json_required(map, "SuccessRedirectionURL", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_content: crate::from_json_required(map, "TemplateContent", path)?,
+            template_name: crate::from_json_required(map, "TemplateName", path)?,
+            template_subject: crate::from_json_required(map, "TemplateSubject", path)?,
+        })
+    }
+}

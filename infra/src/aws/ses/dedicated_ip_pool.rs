@@ -70,3 +70,15 @@ impl crate::ToJson for DedicatedIpPool {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DedicatedIpPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PoolName", "ScalingMode", "Tags"])?;
+        Ok(Self {
+            pool_name: crate::from_json_optional(map, "PoolName", path)?,
+            scaling_mode: crate::from_json_optional(map, "ScalingMode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}

@@ -123,6 +123,38 @@ impl crate::ToJson for EmailIdentity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailIdentity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigurationSetAttributes",
+                "DkimAttributes",
+                "DkimSigningAttributes",
+                "EmailIdentity",
+                "FeedbackAttributes",
+                "MailFromAttributes",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            configuration_set_attributes: crate::from_json_optional(
+                map,
+                "ConfigurationSetAttributes",
+                path,
+            )?,
+            dkim_attributes: crate::from_json_optional(map, "DkimAttributes", path)?,
+            dkim_signing_attributes: crate::from_json_optional(map, "DkimSigningAttributes", path)?,
+            email_identity: crate::from_json_required(map, "EmailIdentity", path)?,
+            feedback_attributes: crate::from_json_optional(map, "FeedbackAttributes", path)?,
+            mail_from_attributes: crate::from_json_optional(map, "MailFromAttributes", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::EmailIdentity` (`Fn::GetAtt`).
 impl crate::Handle<EmailIdentity> {
     /// `Fn::GetAtt` `DkimDNSTokenName1`.
@@ -192,6 +224,16 @@ impl crate::ToJson for ConfigurationSetAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationSetAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConfigurationSetName"])?;
+        Ok(Self {
+            configuration_set_name: crate::from_json_optional(map, "ConfigurationSetName", path)?,
+        })
+    }
+}
+
 impl From<ConfigurationSetAttributes> for Value<ConfigurationSetAttributes> {
     fn from(value: ConfigurationSetAttributes) -> Self {
         Value::Lit(value)
@@ -227,6 +269,16 @@ impl crate::ToJson for DkimAttributes {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SigningEnabled", &self.signing_enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DkimAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SigningEnabled"])?;
+        Ok(Self {
+            signing_enabled: crate::from_json_optional(map, "SigningEnabled", path)?,
+        })
     }
 }
 
@@ -304,6 +356,30 @@ impl crate::ToJson for DkimSigningAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DkimSigningAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DomainSigningPrivateKey",
+                "DomainSigningSelector",
+                "NextSigningKeyLength",
+            ],
+        )?;
+        Ok(Self {
+            domain_signing_private_key: crate::from_json_optional(
+                map,
+                "DomainSigningPrivateKey",
+                path,
+            )?,
+            domain_signing_selector: crate::from_json_optional(map, "DomainSigningSelector", path)?,
+            next_signing_key_length: crate::from_json_optional(map, "NextSigningKeyLength", path)?,
+        })
+    }
+}
+
 impl From<DkimSigningAttributes> for Value<DkimSigningAttributes> {
     fn from(value: DkimSigningAttributes) -> Self {
         Value::Lit(value)
@@ -342,6 +418,20 @@ impl crate::ToJson for FeedbackAttributes {
             &self.email_forwarding_enabled,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeedbackAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EmailForwardingEnabled"])?;
+        Ok(Self {
+            email_forwarding_enabled: crate::from_json_optional(
+                map,
+                "EmailForwardingEnabled",
+                path,
+            )?,
+        })
     }
 }
 
@@ -396,6 +486,17 @@ impl crate::ToJson for MailFromAttributes {
         );
         crate::put_opt(&mut out, "MailFromDomain", &self.mail_from_domain);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MailFromAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BehaviorOnMxFailure", "MailFromDomain"])?;
+        Ok(Self {
+            behavior_on_mx_failure: crate::from_json_optional(map, "BehaviorOnMxFailure", path)?,
+            mail_from_domain: crate::from_json_optional(map, "MailFromDomain", path)?,
+        })
     }
 }
 

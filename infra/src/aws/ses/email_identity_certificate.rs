@@ -66,3 +66,19 @@ impl crate::ToJson for EmailIdentityCertificate {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailIdentityCertificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CertificateArn", "EmailIdentity", "FromAddress"],
+        )?;
+        Ok(Self {
+            certificate_arn: crate::from_json_required(map, "CertificateArn", path)?,
+            email_identity: crate::from_json_required(map, "EmailIdentity", path)?,
+            from_address: crate::from_json_required(map, "FromAddress", path)?,
+        })
+    }
+}

@@ -55,6 +55,17 @@ impl crate::ToJson for MailManagerAddonInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MailManagerAddonInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AddonSubscriptionId", "Tags"])?;
+        Ok(Self {
+            addon_subscription_id: crate::from_json_required(map, "AddonSubscriptionId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::MailManagerAddonInstance` (`Fn::GetAtt`).
 impl crate::Handle<MailManagerAddonInstance> {
     /// `Fn::GetAtt` `AddonInstanceArn`.

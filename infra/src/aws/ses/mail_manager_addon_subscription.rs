@@ -55,6 +55,17 @@ impl crate::ToJson for MailManagerAddonSubscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MailManagerAddonSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AddonName", "Tags"])?;
+        Ok(Self {
+            addon_name: crate::from_json_required(map, "AddonName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::MailManagerAddonSubscription` (`Fn::GetAtt`).
 impl crate::Handle<MailManagerAddonSubscription> {
     /// `Fn::GetAtt` `AddonSubscriptionArn`.

@@ -61,6 +61,17 @@ impl crate::ToJson for MailManagerAddressList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MailManagerAddressList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AddressListName", "Tags"])?;
+        Ok(Self {
+            address_list_name: crate::from_json_optional(map, "AddressListName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::MailManagerAddressList` (`Fn::GetAtt`).
 impl crate::Handle<MailManagerAddressList> {
     /// `Fn::GetAtt` `AddressListArn`.

@@ -80,6 +80,23 @@ impl crate::ToJson for MailManagerArchive {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MailManagerArchive {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ArchiveName", "KmsKeyArn", "Retention", "Tags"],
+        )?;
+        Ok(Self {
+            archive_name: crate::from_json_optional(map, "ArchiveName", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            retention: crate::from_json_optional(map, "Retention", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::MailManagerArchive` (`Fn::GetAtt`).
 impl crate::Handle<MailManagerArchive> {
     /// `Fn::GetAtt` `ArchiveArn`.

@@ -125,6 +125,42 @@ impl crate::ToJson for MailManagerIngressPoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MailManagerIngressPoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IngressPointConfiguration",
+                "IngressPointName",
+                "NetworkConfiguration",
+                "RuleSetId",
+                "StatusToUpdate",
+                "Tags",
+                "TlsPolicy",
+                "TrafficPolicyId",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            ingress_point_configuration: crate::from_json_optional(
+                map,
+                "IngressPointConfiguration",
+                path,
+            )?,
+            ingress_point_name: crate::from_json_optional(map, "IngressPointName", path)?,
+            network_configuration: crate::from_json_optional(map, "NetworkConfiguration", path)?,
+            rule_set_id: crate::from_json_required(map, "RuleSetId", path)?,
+            status_to_update: crate::from_json_optional(map, "StatusToUpdate", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tls_policy: crate::from_json_optional(map, "TlsPolicy", path)?,
+            traffic_policy_id: crate::from_json_required(map, "TrafficPolicyId", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::MailManagerIngressPoint` (`Fn::GetAtt`).
 impl crate::Handle<MailManagerIngressPoint> {
     /// `Fn::GetAtt` `ARecord`.
@@ -173,6 +209,17 @@ impl crate::ToJson for IngressPointStatusToUpdate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IngressPointStatusToUpdate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("CLOSED", Self::Closed)],
+        )
+    }
+}
+
 impl From<IngressPointStatusToUpdate> for Value<IngressPointStatusToUpdate> {
     fn from(value: IngressPointStatusToUpdate) -> Self {
         Value::Lit(value)
@@ -207,6 +254,21 @@ impl crate::ToJson for IngressPointType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IngressPointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("OPEN", Self::Open),
+                ("AUTH", Self::Auth),
+                ("MTLS", Self::Mtls),
+            ],
+        )
+    }
+}
+
 impl From<IngressPointType> for Value<IngressPointType> {
     fn from(value: IngressPointType) -> Self {
         Value::Lit(value)
@@ -238,6 +300,21 @@ impl TlsPolicy {
 impl crate::ToJson for TlsPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("REQUIRED", Self::Required),
+                ("OPTIONAL", Self::Optional),
+                ("FIPS", Self::Fips),
+            ],
+        )
     }
 }
 

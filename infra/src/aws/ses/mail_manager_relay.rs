@@ -76,6 +76,30 @@ impl crate::ToJson for MailManagerRelay {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MailManagerRelay {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Authentication",
+                "RelayName",
+                "ServerName",
+                "ServerPort",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            authentication: crate::from_json_required(map, "Authentication", path)?,
+            relay_name: crate::from_json_optional(map, "RelayName", path)?,
+            server_name: crate::from_json_required(map, "ServerName", path)?,
+            server_port: crate::from_json_required(map, "ServerPort", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::MailManagerRelay` (`Fn::GetAtt`).
 impl crate::Handle<MailManagerRelay> {
     /// `Fn::GetAtt` `RelayArn`.

@@ -64,6 +64,18 @@ impl crate::ToJson for MailManagerRuleSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MailManagerRuleSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleSetName", "Rules", "Tags"])?;
+        Ok(Self {
+            rule_set_name: crate::from_json_optional(map, "RuleSetName", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::MailManagerRuleSet` (`Fn::GetAtt`).
 impl crate::Handle<MailManagerRuleSet> {
     /// `Fn::GetAtt` `RuleSetArn`.
@@ -128,6 +140,20 @@ impl crate::ToJson for Rule {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Unless", &self.unless);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Actions", "Conditions", "Name", "Unless"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            unless: crate::from_json_optional(map, "Unless", path)?,
+        })
     }
 }
 

@@ -86,6 +86,30 @@ impl crate::ToJson for MailManagerTrafficPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MailManagerTrafficPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultAction",
+                "MaxMessageSizeBytes",
+                "PolicyStatements",
+                "Tags",
+                "TrafficPolicyName",
+            ],
+        )?;
+        Ok(Self {
+            default_action: crate::from_json_required(map, "DefaultAction", path)?,
+            max_message_size_bytes: crate::from_json_optional(map, "MaxMessageSizeBytes", path)?,
+            policy_statements: crate::from_json_required(map, "PolicyStatements", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            traffic_policy_name: crate::from_json_optional(map, "TrafficPolicyName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::MailManagerTrafficPolicy` (`Fn::GetAtt`).
 impl crate::Handle<MailManagerTrafficPolicy> {
     /// `Fn::GetAtt` `TrafficPolicyArn`.
@@ -130,6 +154,17 @@ impl crate::ToJson for PolicyStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Conditions"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            conditions: crate::from_json_required(map, "Conditions", path)?,
+        })
+    }
+}
+
 impl From<PolicyStatement> for Value<PolicyStatement> {
     fn from(value: PolicyStatement) -> Self {
         Value::Lit(value)
@@ -158,6 +193,13 @@ impl AcceptAction {
 impl crate::ToJson for AcceptAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AcceptAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
     }
 }
 

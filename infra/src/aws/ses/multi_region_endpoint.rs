@@ -65,6 +65,18 @@ impl crate::ToJson for MultiRegionEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiRegionEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Details", "EndpointName", "Tags"])?;
+        Ok(Self {
+            details: crate::from_json_required(map, "Details", path)?,
+            endpoint_name: crate::from_json_required(map, "EndpointName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// Contains details of a multi-region endpoint (global-endpoint) being created.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Details {
@@ -87,6 +99,16 @@ impl crate::ToJson for Details {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "RouteDetails", &self.route_details);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Details {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RouteDetails"])?;
+        Ok(Self {
+            route_details: crate::from_json_required(map, "RouteDetails", path)?,
+        })
     }
 }
 
@@ -118,6 +140,16 @@ impl crate::ToJson for RouteDetails {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Region", &self.region);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RouteDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Region"])?;
+        Ok(Self {
+            region: crate::from_json_required(map, "Region", path)?,
+        })
     }
 }
 

@@ -46,6 +46,16 @@ impl crate::ToJson for ReceiptFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReceiptFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Filter"])?;
+        Ok(Self {
+            filter: crate::from_json_required(map, "Filter", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::ReceiptFilter` (`Fn::GetAtt`).
 impl crate::Handle<ReceiptFilter> {
     /// `Fn::GetAtt` `Id`.
@@ -90,6 +100,17 @@ impl crate::ToJson for Filter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IpFilter", "Name"])?;
+        Ok(Self {
+            ip_filter: crate::from_json_required(map, "IpFilter", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<Filter> for Value<Filter> {
     fn from(value: Filter) -> Self {
         Value::Lit(value)
@@ -127,6 +148,17 @@ impl crate::ToJson for IpFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Cidr", "Policy"])?;
+        Ok(Self {
+            cidr: crate::from_json_required(map, "Cidr", path)?,
+            policy: crate::from_json_required(map, "Policy", path)?,
+        })
+    }
+}
+
 impl From<IpFilter> for Value<IpFilter> {
     fn from(value: IpFilter) -> Self {
         Value::Lit(value)
@@ -155,6 +187,17 @@ impl Policy {
 impl crate::ToJson for Policy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Allow", Self::Allow), ("Block", Self::Block)],
+        )
     }
 }
 

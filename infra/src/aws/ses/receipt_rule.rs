@@ -61,6 +61,18 @@ impl crate::ToJson for ReceiptRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReceiptRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["After", "Rule", "RuleSetName"])?;
+        Ok(Self {
+            after: crate::from_json_optional(map, "After", path)?,
+            rule: crate::from_json_required(map, "Rule", path)?,
+            rule_set_name: crate::from_json_required(map, "RuleSetName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::ReceiptRule` (`Fn::GetAtt`).
 impl crate::Handle<ReceiptRule> {
     /// `Fn::GetAtt` `RuleName`. The name of the rule
@@ -185,6 +197,36 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddHeaderAction",
+                "BounceAction",
+                "ConnectAction",
+                "LambdaAction",
+                "S3Action",
+                "SNSAction",
+                "StopAction",
+                "WorkmailAction",
+            ],
+        )?;
+        Ok(Self {
+            add_header_action: crate::from_json_optional(map, "AddHeaderAction", path)?,
+            bounce_action: crate::from_json_optional(map, "BounceAction", path)?,
+            connect_action: crate::from_json_optional(map, "ConnectAction", path)?,
+            lambda_action: crate::from_json_optional(map, "LambdaAction", path)?,
+            s3_action: crate::from_json_optional(map, "S3Action", path)?,
+            sns_action: crate::from_json_optional(map, "SNSAction", path)?,
+            stop_action: crate::from_json_optional(map, "StopAction", path)?,
+            workmail_action: crate::from_json_optional(map, "WorkmailAction", path)?,
+        })
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -222,6 +264,17 @@ impl crate::ToJson for AddHeaderAction {
         crate::put(&mut out, "HeaderName", &self.header_name);
         crate::put(&mut out, "HeaderValue", &self.header_value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AddHeaderAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HeaderName", "HeaderValue"])?;
+        Ok(Self {
+            header_name: crate::from_json_required(map, "HeaderName", path)?,
+            header_value: crate::from_json_required(map, "HeaderValue", path)?,
+        })
     }
 }
 
@@ -292,6 +345,30 @@ impl crate::ToJson for BounceAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BounceAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Message",
+                "Sender",
+                "SmtpReplyCode",
+                "StatusCode",
+                "TopicArn",
+            ],
+        )?;
+        Ok(Self {
+            message: crate::from_json_required(map, "Message", path)?,
+            sender: crate::from_json_required(map, "Sender", path)?,
+            smtp_reply_code: crate::from_json_required(map, "SmtpReplyCode", path)?,
+            status_code: crate::from_json_optional(map, "StatusCode", path)?,
+            topic_arn: crate::from_json_optional(map, "TopicArn", path)?,
+        })
+    }
+}
+
 impl From<BounceAction> for Value<BounceAction> {
     fn from(value: BounceAction) -> Self {
         Value::Lit(value)
@@ -331,6 +408,17 @@ impl crate::ToJson for ConnectAction {
         crate::put(&mut out, "IAMRoleARN", &self.iam_role_arn);
         crate::put(&mut out, "InstanceARN", &self.instance_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IAMRoleARN", "InstanceARN"])?;
+        Ok(Self {
+            iam_role_arn: crate::from_json_required(map, "IAMRoleARN", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceARN", path)?,
+        })
     }
 }
 
@@ -393,6 +481,19 @@ impl crate::ToJson for LambdaAction {
         crate::put_opt(&mut out, "InvocationType", &self.invocation_type);
         crate::put_opt(&mut out, "TopicArn", &self.topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FunctionArn", "InvocationType", "TopicArn"])?;
+        Ok(Self {
+            function_arn: crate::from_json_required(map, "FunctionArn", path)?,
+            invocation_type: crate::from_json_optional(map, "InvocationType", path)?,
+            topic_arn: crate::from_json_optional(map, "TopicArn", path)?,
+        })
     }
 }
 
@@ -488,6 +589,32 @@ impl crate::ToJson for Rule {
         crate::put_opt(&mut out, "ScanEnabled", &self.scan_enabled);
         crate::put_opt(&mut out, "TlsPolicy", &self.tls_policy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "Enabled",
+                "Name",
+                "Recipients",
+                "ScanEnabled",
+                "TlsPolicy",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            recipients: crate::from_json_optional(map, "Recipients", path)?,
+            scan_enabled: crate::from_json_optional(map, "ScanEnabled", path)?,
+            tls_policy: crate::from_json_optional(map, "TlsPolicy", path)?,
+        })
     }
 }
 
@@ -587,6 +714,30 @@ impl crate::ToJson for S3Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketName",
+                "IamRoleArn",
+                "KmsKeyArn",
+                "ObjectKeyPrefix",
+                "TopicArn",
+            ],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            iam_role_arn: crate::from_json_optional(map, "IamRoleArn", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            object_key_prefix: crate::from_json_optional(map, "ObjectKeyPrefix", path)?,
+            topic_arn: crate::from_json_optional(map, "TopicArn", path)?,
+        })
+    }
+}
+
 impl From<S3Action> for Value<S3Action> {
     fn from(value: S3Action) -> Self {
         Value::Lit(value)
@@ -637,6 +788,17 @@ impl crate::ToJson for SnsAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnsAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Encoding", "TopicArn"])?;
+        Ok(Self {
+            encoding: crate::from_json_optional(map, "Encoding", path)?,
+            topic_arn: crate::from_json_optional(map, "TopicArn", path)?,
+        })
+    }
+}
+
 impl From<SnsAction> for Value<SnsAction> {
     fn from(value: SnsAction) -> Self {
         Value::Lit(value)
@@ -678,6 +840,17 @@ impl crate::ToJson for StopAction {
         crate::put(&mut out, "Scope", &self.scope);
         crate::put_opt(&mut out, "TopicArn", &self.topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StopAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Scope", "TopicArn"])?;
+        Ok(Self {
+            scope: crate::from_json_required(map, "Scope", path)?,
+            topic_arn: crate::from_json_optional(map, "TopicArn", path)?,
+        })
     }
 }
 
@@ -731,6 +904,17 @@ impl crate::ToJson for WorkmailAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkmailAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OrganizationArn", "TopicArn"])?;
+        Ok(Self {
+            organization_arn: crate::from_json_required(map, "OrganizationArn", path)?,
+            topic_arn: crate::from_json_optional(map, "TopicArn", path)?,
+        })
+    }
+}
+
 impl From<WorkmailAction> for Value<WorkmailAction> {
     fn from(value: WorkmailAction) -> Self {
         Value::Lit(value)
@@ -761,6 +945,17 @@ impl Encoding {
 impl crate::ToJson for Encoding {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Encoding {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Base64", Self::Base64), ("UTF-8", Self::Utf8)],
+        )
     }
 }
 
@@ -801,6 +996,20 @@ impl crate::ToJson for InvocationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InvocationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Event", Self::Event),
+                ("RequestResponse", Self::RequestResponse),
+            ],
+        )
+    }
+}
+
 impl From<InvocationType> for Value<InvocationType> {
     fn from(value: InvocationType) -> Self {
         Value::Lit(value)
@@ -826,6 +1035,13 @@ impl Scope {
 impl crate::ToJson for Scope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("RuleSet", Self::RuleSet)])
     }
 }
 
@@ -860,6 +1076,17 @@ impl TlsPolicy {
 impl crate::ToJson for TlsPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Optional", Self::Optional), ("Require", Self::Require)],
+        )
     }
 }
 

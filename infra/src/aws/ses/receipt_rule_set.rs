@@ -49,3 +49,13 @@ impl crate::ToJson for ReceiptRuleSet {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReceiptRuleSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RuleSetName"])?;
+        Ok(Self {
+            rule_set_name: crate::from_json_optional(map, "RuleSetName", path)?,
+        })
+    }
+}

@@ -61,6 +61,17 @@ impl crate::ToJson for Template {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Template {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Tags", "Template"])?;
+        Ok(Self {
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template: crate::from_json_optional(map, "Template", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::Template` (`Fn::GetAtt`).
 impl crate::Handle<Template> {
     /// `Fn::GetAtt` `Id`.
@@ -121,6 +132,23 @@ impl crate::ToJson for TemplateTemplate {
         crate::put_opt(&mut out, "TemplateName", &self.template_name);
         crate::put_opt(&mut out, "TextPart", &self.text_part);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TemplateTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["HtmlPart", "SubjectPart", "TemplateName", "TextPart"],
+        )?;
+        Ok(Self {
+            html_part: crate::from_json_optional(map, "HtmlPart", path)?,
+            subject_part: crate::from_json_required(map, "SubjectPart", path)?,
+            template_name: crate::from_json_optional(map, "TemplateName", path)?,
+            text_part: crate::from_json_optional(map, "TextPart", path)?,
+        })
     }
 }
 

@@ -99,6 +99,30 @@ impl crate::ToJson for Tenant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tenant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ReputationEntity",
+                "ResourceAssociations",
+                "SuppressionAttributes",
+                "Tags",
+                "TenantName",
+            ],
+        )?;
+        Ok(Self {
+            reputation_entity: crate::from_json_optional(map, "ReputationEntity", path)?,
+            resource_associations: crate::from_json_optional(map, "ResourceAssociations", path)?,
+            suppression_attributes: crate::from_json_optional(map, "SuppressionAttributes", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tenant_name: crate::from_json_required(map, "TenantName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::Tenant` (`Fn::GetAtt`).
 impl crate::Handle<Tenant> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name (ARN) of the tenant.
@@ -128,6 +152,16 @@ impl crate::ToJson for ReputationEntity {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Policy", &self.policy);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReputationEntity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Policy"])?;
+        Ok(Self {
+            policy: crate::from_json_required(map, "Policy", path)?,
+        })
     }
 }
 
@@ -165,6 +199,20 @@ impl crate::ToJson for ReputationPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReputationPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ReputationEntityPolicy"])?;
+        Ok(Self {
+            reputation_entity_policy: crate::from_json_required(
+                map,
+                "ReputationEntityPolicy",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ReputationPolicy> for Value<ReputationPolicy> {
     fn from(value: ReputationPolicy) -> Self {
         Value::Lit(value)
@@ -192,6 +240,16 @@ impl crate::ToJson for ResourceAssociation {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ResourceArn", &self.resource_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceArn"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+        })
     }
 }
 
@@ -233,6 +291,17 @@ impl crate::ToJson for TenantSuppressionAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TenantSuppressionAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SuppressedReasons", "SuppressionScope"])?;
+        Ok(Self {
+            suppressed_reasons: crate::from_json_required(map, "SuppressedReasons", path)?,
+            suppression_scope: crate::from_json_required(map, "SuppressionScope", path)?,
+        })
+    }
+}
+
 impl From<TenantSuppressionAttributes> for Value<TenantSuppressionAttributes> {
     fn from(value: TenantSuppressionAttributes) -> Self {
         Value::Lit(value)
@@ -264,6 +333,17 @@ impl crate::ToJson for SuppressedReason {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SuppressedReason {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BOUNCE", Self::Bounce), ("COMPLAINT", Self::Complaint)],
+        )
+    }
+}
+
 impl From<SuppressedReason> for Value<SuppressedReason> {
     fn from(value: SuppressedReason) -> Self {
         Value::Lit(value)
@@ -292,6 +372,17 @@ impl SuppressionScope {
 impl crate::ToJson for SuppressionScope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SuppressionScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACCOUNT", Self::Account), ("TENANT", Self::Tenant)],
+        )
     }
 }
 

@@ -60,6 +60,18 @@ impl crate::ToJson for VdmAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VdmAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DashboardAttributes", "GuardianAttributes"])?;
+        Ok(Self {
+            dashboard_attributes: crate::from_json_optional(map, "DashboardAttributes", path)?,
+            guardian_attributes: crate::from_json_optional(map, "GuardianAttributes", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SES::VdmAttributes` (`Fn::GetAtt`).
 impl crate::Handle<VdmAttributes> {
     /// `Fn::GetAtt` `VdmAttributesResourceId`. Unique identifier for this resource
@@ -96,6 +108,16 @@ impl crate::ToJson for DashboardAttributes {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "EngagementMetrics", &self.engagement_metrics);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DashboardAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EngagementMetrics"])?;
+        Ok(Self {
+            engagement_metrics: crate::from_json_optional(map, "EngagementMetrics", path)?,
+        })
     }
 }
 
@@ -137,6 +159,20 @@ impl crate::ToJson for GuardianAttributes {
             &self.optimized_shared_delivery,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardianAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OptimizedSharedDelivery"])?;
+        Ok(Self {
+            optimized_shared_delivery: crate::from_json_optional(
+                map,
+                "OptimizedSharedDelivery",
+                path,
+            )?,
+        })
     }
 }
 

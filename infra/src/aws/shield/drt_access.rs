@@ -63,6 +63,17 @@ impl crate::ToJson for DrtAccess {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DrtAccess {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogBucketList", "RoleArn"])?;
+        Ok(Self {
+            log_bucket_list: crate::from_json_optional(map, "LogBucketList", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Shield::DRTAccess` (`Fn::GetAtt`).
 impl crate::Handle<DrtAccess> {
     /// `Fn::GetAtt` `AccountId`.

@@ -68,6 +68,25 @@ impl crate::ToJson for ProactiveEngagement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProactiveEngagement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EmergencyContactList", "ProactiveEngagementStatus"],
+        )?;
+        Ok(Self {
+            emergency_contact_list: crate::from_json_required(map, "EmergencyContactList", path)?,
+            proactive_engagement_status: crate::from_json_required(
+                map,
+                "ProactiveEngagementStatus",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Shield::ProactiveEngagement` (`Fn::GetAtt`).
 impl crate::Handle<ProactiveEngagement> {
     /// `Fn::GetAtt` `AccountId`.
@@ -122,6 +141,19 @@ impl crate::ToJson for EmergencyContact {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmergencyContact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["ContactNotes", "EmailAddress", "PhoneNumber"])?;
+        Ok(Self {
+            contact_notes: crate::from_json_optional(map, "ContactNotes", path)?,
+            email_address: crate::from_json_required(map, "EmailAddress", path)?,
+            phone_number: crate::from_json_optional(map, "PhoneNumber", path)?,
+        })
+    }
+}
+
 impl From<EmergencyContact> for Value<EmergencyContact> {
     fn from(value: EmergencyContact) -> Self {
         Value::Lit(value)
@@ -153,6 +185,17 @@ impl ProactiveEngagementStatus {
 impl crate::ToJson for ProactiveEngagementStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProactiveEngagementStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -99,6 +99,34 @@ impl crate::ToJson for Protection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationLayerAutomaticResponseConfiguration",
+                "HealthCheckArns",
+                "Name",
+                "ResourceArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            application_layer_automatic_response_configuration: crate::from_json_optional(
+                map,
+                "ApplicationLayerAutomaticResponseConfiguration",
+                path,
+            )?,
+            health_check_arns: crate::from_json_optional(map, "HealthCheckArns", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Shield::Protection` (`Fn::GetAtt`).
 impl crate::Handle<Protection> {
     /// `Fn::GetAtt` `ProtectionArn`. The ARN (Amazon Resource Name) of the protection.
@@ -149,6 +177,17 @@ impl crate::ToJson for ApplicationLayerAutomaticResponseConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationLayerAutomaticResponseConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Status"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<ApplicationLayerAutomaticResponseConfiguration>
     for Value<ApplicationLayerAutomaticResponseConfiguration>
 {
@@ -180,6 +219,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -107,6 +107,32 @@ impl crate::ToJson for ProtectionGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtectionGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Aggregation",
+                "Members",
+                "Pattern",
+                "ProtectionGroupId",
+                "ResourceType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            aggregation: crate::from_json_required(map, "Aggregation", path)?,
+            members: crate::from_json_optional(map, "Members", path)?,
+            pattern: crate::from_json_required(map, "Pattern", path)?,
+            protection_group_id: crate::from_json_required(map, "ProtectionGroupId", path)?,
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Shield::ProtectionGroup` (`Fn::GetAtt`).
 impl crate::Handle<ProtectionGroup> {
     /// `Fn::GetAtt` `ProtectionGroupArn`. The ARN (Amazon Resource Name) of the protection group.
@@ -151,6 +177,17 @@ impl crate::ToJson for Aggregation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Aggregation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SUM", Self::Sum), ("MEAN", Self::Mean), ("MAX", Self::Max)],
+        )
+    }
+}
+
 impl From<Aggregation> for Value<Aggregation> {
     fn from(value: Aggregation) -> Self {
         Value::Lit(value)
@@ -184,6 +221,21 @@ impl Pattern {
 impl crate::ToJson for Pattern {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Pattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("ARBITRARY", Self::Arbitrary),
+                ("BY_RESOURCE_TYPE", Self::ByResourceType),
+            ],
+        )
     }
 }
 
@@ -230,6 +282,24 @@ impl ResourceType {
 impl crate::ToJson for ResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLOUDFRONT_DISTRIBUTION", Self::CloudfrontDistribution),
+                ("ROUTE_53_HOSTED_ZONE", Self::Route53HostedZone),
+                ("ELASTIC_IP_ALLOCATION", Self::ElasticIpAllocation),
+                ("CLASSIC_LOAD_BALANCER", Self::ClassicLoadBalancer),
+                ("APPLICATION_LOAD_BALANCER", Self::ApplicationLoadBalancer),
+                ("GLOBAL_ACCELERATOR", Self::GlobalAccelerator),
+            ],
+        )
     }
 }
 

@@ -71,3 +71,27 @@ impl crate::ToJson for ProfilePermission {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProfilePermission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "Principal",
+                "ProfileName",
+                "ProfileVersion",
+                "StatementId",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            principal: crate::from_json_required(map, "Principal", path)?,
+            profile_name: crate::from_json_required(map, "ProfileName", path)?,
+            profile_version: crate::from_json_optional(map, "ProfileVersion", path)?,
+            statement_id: crate::from_json_required(map, "StatementId", path)?,
+        })
+    }
+}

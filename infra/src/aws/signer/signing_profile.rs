@@ -75,6 +75,26 @@ impl crate::ToJson for SigningProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SigningProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PlatformId", "SignatureValidityPeriod", "Tags"],
+        )?;
+        Ok(Self {
+            platform_id: crate::from_json_required(map, "PlatformId", path)?,
+            signature_validity_period: crate::from_json_optional(
+                map,
+                "SignatureValidityPeriod",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Signer::SigningProfile` (`Fn::GetAtt`).
 impl crate::Handle<SigningProfile> {
     /// `Fn::GetAtt` `Arn`.
@@ -138,6 +158,17 @@ impl crate::ToJson for SignatureValidityPeriod {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SignatureValidityPeriod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_optional(map, "Type", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<SignatureValidityPeriod> for Value<SignatureValidityPeriod> {
     fn from(value: SignatureValidityPeriod) -> Self {
         Value::Lit(value)
@@ -166,6 +197,20 @@ impl PlatformId {
 impl crate::ToJson for PlatformId {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PlatformId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AWSLambda-SHA384-ECDSA", Self::AwsLambdaSha384Ecdsa),
+                ("Notation-OCI-SHA384-ECDSA", Self::NotationOciSha384Ecdsa),
+            ],
+        )
     }
 }
 
@@ -200,6 +245,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DAYS", Self::Days),
+                ("MONTHS", Self::Months),
+                ("YEARS", Self::Years),
+            ],
+        )
     }
 }
 

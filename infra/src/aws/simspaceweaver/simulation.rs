@@ -80,6 +80,30 @@ impl crate::ToJson for Simulation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Simulation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaximumDuration",
+                "Name",
+                "RoleArn",
+                "SchemaS3Location",
+                "SnapshotS3Location",
+            ],
+        )?;
+        Ok(Self {
+            maximum_duration: crate::from_json_optional(map, "MaximumDuration", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            schema_s3_location: crate::from_json_optional(map, "SchemaS3Location", path)?,
+            snapshot_s3_location: crate::from_json_optional(map, "SnapshotS3Location", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SimSpaceWeaver::Simulation` (`Fn::GetAtt`).
 impl crate::Handle<Simulation> {
     /// `Fn::GetAtt` `DescribePayload`. Json object with all simulation details
@@ -117,6 +141,17 @@ impl crate::ToJson for S3Location {
         crate::put(&mut out, "BucketName", &self.bucket_name);
         crate::put(&mut out, "ObjectKey", &self.object_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "ObjectKey"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            object_key: crate::from_json_required(map, "ObjectKey", path)?,
+        })
     }
 }
 

@@ -118,6 +118,40 @@ impl crate::ToJson for ConfigurationSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigurationSetName",
+                "DefaultSenderId",
+                "EventDestinations",
+                "MessageFeedbackEnabled",
+                "ProtectConfigurationId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            configuration_set_name: crate::from_json_optional(map, "ConfigurationSetName", path)?,
+            default_sender_id: crate::from_json_optional(map, "DefaultSenderId", path)?,
+            event_destinations: crate::from_json_optional(map, "EventDestinations", path)?,
+            message_feedback_enabled: crate::from_json_optional(
+                map,
+                "MessageFeedbackEnabled",
+                path,
+            )?,
+            protect_configuration_id: crate::from_json_optional(
+                map,
+                "ProtectConfigurationId",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SMSVOICE::ConfigurationSet` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationSet> {
     /// `Fn::GetAtt` `Arn`.
@@ -156,6 +190,17 @@ impl crate::ToJson for CloudWatchLogsDestination {
         crate::put(&mut out, "IamRoleArn", &self.iam_role_arn);
         crate::put(&mut out, "LogGroupArn", &self.log_group_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IamRoleArn", "LogGroupArn"])?;
+        Ok(Self {
+            iam_role_arn: crate::from_json_required(map, "IamRoleArn", path)?,
+            log_group_arn: crate::from_json_required(map, "LogGroupArn", path)?,
+        })
     }
 }
 
@@ -256,6 +301,40 @@ impl crate::ToJson for EventDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EventDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchLogsDestination",
+                "Enabled",
+                "EventDestinationName",
+                "KinesisFirehoseDestination",
+                "MatchingEventTypes",
+                "SnsDestination",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_logs_destination: crate::from_json_optional(
+                map,
+                "CloudWatchLogsDestination",
+                path,
+            )?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+            event_destination_name: crate::from_json_required(map, "EventDestinationName", path)?,
+            kinesis_firehose_destination: crate::from_json_optional(
+                map,
+                "KinesisFirehoseDestination",
+                path,
+            )?,
+            matching_event_types: crate::from_json_required(map, "MatchingEventTypes", path)?,
+            sns_destination: crate::from_json_optional(map, "SnsDestination", path)?,
+        })
+    }
+}
+
 impl From<EventDestination> for Value<EventDestination> {
     fn from(value: EventDestination) -> Self {
         Value::Lit(value)
@@ -294,6 +373,17 @@ impl crate::ToJson for KinesisFirehoseDestination {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KinesisFirehoseDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeliveryStreamArn", "IamRoleArn"])?;
+        Ok(Self {
+            delivery_stream_arn: crate::from_json_required(map, "DeliveryStreamArn", path)?,
+            iam_role_arn: crate::from_json_required(map, "IamRoleArn", path)?,
+        })
+    }
+}
+
 impl From<KinesisFirehoseDestination> for Value<KinesisFirehoseDestination> {
     fn from(value: KinesisFirehoseDestination) -> Self {
         Value::Lit(value)
@@ -322,6 +412,16 @@ impl crate::ToJson for SnsDestination {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TopicArn", &self.topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnsDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TopicArn"])?;
+        Ok(Self {
+            topic_arn: crate::from_json_required(map, "TopicArn", path)?,
+        })
     }
 }
 

@@ -121,6 +121,40 @@ impl crate::ToJson for NotifyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotifyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultTemplateId",
+                "DeletionProtectionEnabled",
+                "DisplayName",
+                "EnabledChannels",
+                "EnabledCountries",
+                "PoolId",
+                "Tags",
+                "UseCase",
+            ],
+        )?;
+        Ok(Self {
+            default_template_id: crate::from_json_optional(map, "DefaultTemplateId", path)?,
+            deletion_protection_enabled: crate::from_json_optional(
+                map,
+                "DeletionProtectionEnabled",
+                path,
+            )?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            enabled_channels: crate::from_json_required(map, "EnabledChannels", path)?,
+            enabled_countries: crate::from_json_optional(map, "EnabledCountries", path)?,
+            pool_id: crate::from_json_optional(map, "PoolId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            use_case: crate::from_json_required(map, "UseCase", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SMSVOICE::NotifyConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<NotifyConfiguration> {
     /// `Fn::GetAtt` `CreatedTimestamp`. The time when the notify configuration was created.
@@ -186,6 +220,22 @@ impl crate::ToJson for EnabledChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnabledChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SMS", Self::Sms),
+                ("VOICE", Self::Voice),
+                ("MMS", Self::Mms),
+                ("RCS", Self::Rcs),
+            ],
+        )
+    }
+}
+
 impl From<EnabledChannel> for Value<EnabledChannel> {
     fn from(value: EnabledChannel) -> Self {
         Value::Lit(value)
@@ -211,6 +261,13 @@ impl UseCase {
 impl crate::ToJson for UseCase {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UseCase {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CODE_VERIFICATION", Self::CodeVerification)])
     }
 }
 

@@ -60,6 +60,17 @@ impl crate::ToJson for OptOutList {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OptOutList {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OptOutListName", "Tags"])?;
+        Ok(Self {
+            opt_out_list_name: crate::from_json_optional(map, "OptOutListName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SMSVOICE::OptOutList` (`Fn::GetAtt`).
 impl crate::Handle<OptOutList> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) for the OptOutList.

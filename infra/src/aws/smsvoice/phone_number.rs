@@ -152,6 +152,48 @@ impl crate::ToJson for PhoneNumber {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PhoneNumber {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeletionProtectionEnabled",
+                "IsoCountryCode",
+                "MandatoryKeywords",
+                "NumberCapabilities",
+                "NumberType",
+                "OptOutListName",
+                "OptionalKeywords",
+                "SelfManagedOptOutsEnabled",
+                "Tags",
+                "TwoWay",
+            ],
+        )?;
+        Ok(Self {
+            deletion_protection_enabled: crate::from_json_optional(
+                map,
+                "DeletionProtectionEnabled",
+                path,
+            )?,
+            iso_country_code: crate::from_json_required(map, "IsoCountryCode", path)?,
+            mandatory_keywords: crate::from_json_required(map, "MandatoryKeywords", path)?,
+            number_capabilities: crate::from_json_required(map, "NumberCapabilities", path)?,
+            number_type: crate::from_json_required(map, "NumberType", path)?,
+            opt_out_list_name: crate::from_json_optional(map, "OptOutListName", path)?,
+            optional_keywords: crate::from_json_optional(map, "OptionalKeywords", path)?,
+            self_managed_opt_outs_enabled: crate::from_json_optional(
+                map,
+                "SelfManagedOptOutsEnabled",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            two_way: crate::from_json_optional(map, "TwoWay", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SMSVOICE::PhoneNumber` (`Fn::GetAtt`).
 impl crate::Handle<PhoneNumber> {
     /// `Fn::GetAtt` `Arn`.
@@ -195,6 +237,16 @@ impl crate::ToJson for MandatoryKeyword {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Message", &self.message);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MandatoryKeyword {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Message"])?;
+        Ok(Self {
+            message: crate::from_json_required(map, "Message", path)?,
+        })
     }
 }
 
@@ -249,6 +301,17 @@ impl crate::ToJson for MandatoryKeywords {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MandatoryKeywords {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HELP", "STOP"])?;
+        Ok(Self {
+            help: crate::from_json_required(map, "HELP", path)?,
+            stop: crate::from_json_required(map, "STOP", path)?,
+        })
+    }
+}
+
 impl From<MandatoryKeywords> for Value<MandatoryKeywords> {
     fn from(value: MandatoryKeywords) -> Self {
         Value::Lit(value)
@@ -292,6 +355,18 @@ impl crate::ToJson for OptionalKeyword {
         crate::put(&mut out, "Keyword", &self.keyword);
         crate::put(&mut out, "Message", &self.message);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OptionalKeyword {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Keyword", "Message"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            keyword: crate::from_json_required(map, "Keyword", path)?,
+            message: crate::from_json_required(map, "Message", path)?,
+        })
     }
 }
 
@@ -349,6 +424,18 @@ impl crate::ToJson for TwoWay {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TwoWay {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChannelArn", "ChannelRole", "Enabled"])?;
+        Ok(Self {
+            channel_arn: crate::from_json_optional(map, "ChannelArn", path)?,
+            channel_role: crate::from_json_optional(map, "ChannelRole", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<TwoWay> for Value<TwoWay> {
     fn from(value: TwoWay) -> Self {
         Value::Lit(value)
@@ -380,6 +467,21 @@ impl Action {
 impl crate::ToJson for Action {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTOMATIC_RESPONSE", Self::AutomaticResponse),
+                ("OPT_OUT", Self::OptOut),
+                ("OPT_IN", Self::OptIn),
+            ],
+        )
     }
 }
 
@@ -417,6 +519,21 @@ impl crate::ToJson for NumberCapability {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberCapability {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SMS", Self::Sms),
+                ("VOICE", Self::Voice),
+                ("MMS", Self::Mms),
+            ],
+        )
+    }
+}
+
 impl From<NumberCapability> for Value<NumberCapability> {
     fn from(value: NumberCapability) -> Self {
         Value::Lit(value)
@@ -451,6 +568,22 @@ impl NumberType {
 impl crate::ToJson for NumberType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NumberType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LONG_CODE", Self::LongCode),
+                ("TOLL_FREE", Self::TollFree),
+                ("TEN_DLC", Self::TenDlc),
+                ("SIMULATOR", Self::Simulator),
+            ],
+        )
     }
 }
 

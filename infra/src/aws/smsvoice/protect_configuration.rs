@@ -76,6 +76,26 @@ impl crate::ToJson for ProtectConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtectConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CountryRuleSet", "DeletionProtectionEnabled", "Tags"],
+        )?;
+        Ok(Self {
+            country_rule_set: crate::from_json_optional(map, "CountryRuleSet", path)?,
+            deletion_protection_enabled: crate::from_json_optional(
+                map,
+                "DeletionProtectionEnabled",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SMSVOICE::ProtectConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<ProtectConfiguration> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the protect configuration.
@@ -118,6 +138,17 @@ impl crate::ToJson for CountryRule {
         crate::put(&mut out, "CountryCode", &self.country_code);
         crate::put(&mut out, "ProtectStatus", &self.protect_status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CountryRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CountryCode", "ProtectStatus"])?;
+        Ok(Self {
+            country_code: crate::from_json_required(map, "CountryCode", path)?,
+            protect_status: crate::from_json_required(map, "ProtectStatus", path)?,
+        })
     }
 }
 
@@ -177,6 +208,18 @@ impl crate::ToJson for CountryRuleSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CountryRuleSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MMS", "SMS", "VOICE"])?;
+        Ok(Self {
+            mms: crate::from_json_optional(map, "MMS", path)?,
+            sms: crate::from_json_optional(map, "SMS", path)?,
+            voice: crate::from_json_optional(map, "VOICE", path)?,
+        })
+    }
+}
+
 impl From<CountryRuleSet> for Value<CountryRuleSet> {
     fn from(value: CountryRuleSet) -> Self {
         Value::Lit(value)
@@ -211,6 +254,22 @@ impl ProtectStatus {
 impl crate::ToJson for ProtectStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtectStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALLOW", Self::Allow),
+                ("BLOCK", Self::Block),
+                ("MONITOR", Self::Monitor),
+                ("FILTER", Self::Filter),
+            ],
+        )
     }
 }
 

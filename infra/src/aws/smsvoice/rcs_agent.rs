@@ -192,6 +192,62 @@ impl crate::ToJson for RcsAgent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RcsAgent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeletionProtectionEnabled",
+                "OptOutListName",
+                "SelfManagedOptOutsEnabled",
+                "Tags",
+                "TwoWayChannelArn",
+                "TwoWayChannelRole",
+                "TwoWayEnabled",
+                "TwoWayMediaS3BucketName",
+                "TwoWayMediaS3KeyPrefix",
+                "TwoWayMediaS3Role",
+                "TwoWayRcsEventsEnabled",
+            ],
+        )?;
+        Ok(Self {
+            deletion_protection_enabled: crate::from_json_optional(
+                map,
+                "DeletionProtectionEnabled",
+                path,
+            )?,
+            opt_out_list_name: crate::from_json_optional(map, "OptOutListName", path)?,
+            self_managed_opt_outs_enabled: crate::from_json_optional(
+                map,
+                "SelfManagedOptOutsEnabled",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            two_way_channel_arn: crate::from_json_optional(map, "TwoWayChannelArn", path)?,
+            two_way_channel_role: crate::from_json_optional(map, "TwoWayChannelRole", path)?,
+            two_way_enabled: crate::from_json_optional(map, "TwoWayEnabled", path)?,
+            two_way_media_s3_bucket_name: crate::from_json_optional(
+                map,
+                "TwoWayMediaS3BucketName",
+                path,
+            )?,
+            two_way_media_s3_key_prefix: crate::from_json_optional(
+                map,
+                "TwoWayMediaS3KeyPrefix",
+                path,
+            )?,
+            two_way_media_s3_role: crate::from_json_optional(map, "TwoWayMediaS3Role", path)?,
+            two_way_rcs_events_enabled: crate::from_json_optional(
+                map,
+                "TwoWayRcsEventsEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SMSVOICE::RcsAgent` (`Fn::GetAtt`).
 impl crate::Handle<RcsAgent> {
     /// `Fn::GetAtt` `CreatedTimestamp`. The time when the RCS agent was created.

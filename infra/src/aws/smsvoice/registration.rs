@@ -55,6 +55,17 @@ impl crate::ToJson for Registration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Registration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RegistrationType", "Tags"])?;
+        Ok(Self {
+            registration_type: crate::from_json_required(map, "RegistrationType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SMSVOICE::Registration` (`Fn::GetAtt`).
 impl crate::Handle<Registration> {
     /// `Fn::GetAtt` `CreatedTimestamp`. The time when the registration was created, in UNIX epoch

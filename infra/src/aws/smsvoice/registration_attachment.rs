@@ -74,6 +74,19 @@ impl crate::ToJson for RegistrationAttachment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegistrationAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AttachmentBody", "AttachmentUrl", "Tags"])?;
+        Ok(Self {
+            attachment_body: crate::from_json_optional(map, "AttachmentBody", path)?,
+            attachment_url: crate::from_json_optional(map, "AttachmentUrl", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SMSVOICE::RegistrationAttachment` (`Fn::GetAtt`).
 impl crate::Handle<RegistrationAttachment> {
     /// `Fn::GetAtt` `AttachmentStatus`. The status of the registration attachment.

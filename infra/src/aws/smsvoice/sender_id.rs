@@ -77,6 +77,32 @@ impl crate::ToJson for SenderId {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SenderId {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeletionProtectionEnabled",
+                "IsoCountryCode",
+                "SenderId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            deletion_protection_enabled: crate::from_json_optional(
+                map,
+                "DeletionProtectionEnabled",
+                path,
+            )?,
+            iso_country_code: crate::from_json_required(map, "IsoCountryCode", path)?,
+            sender_id: crate::from_json_required(map, "SenderId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SMSVOICE::SenderId` (`Fn::GetAtt`).
 impl crate::Handle<SenderId> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) associated with the SenderId.

@@ -64,6 +64,21 @@ impl crate::ToJson for VerifiedDestinationNumber {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VerifiedDestinationNumber {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DestinationPhoneNumber", "Tags"])?;
+        Ok(Self {
+            destination_phone_number: crate::from_json_required(
+                map,
+                "DestinationPhoneNumber",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SMSVOICE::VerifiedDestinationNumber` (`Fn::GetAtt`).
 impl crate::Handle<VerifiedDestinationNumber> {
     /// `Fn::GetAtt` `CreatedTimestamp`. The time when the verified destination phone number was

@@ -150,6 +150,42 @@ impl crate::ToJson for Subscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeliveryPolicy",
+                "Endpoint",
+                "FilterPolicy",
+                "FilterPolicyScope",
+                "Protocol",
+                "RawMessageDelivery",
+                "RedrivePolicy",
+                "Region",
+                "ReplayPolicy",
+                "SubscriptionRoleArn",
+                "TopicArn",
+            ],
+        )?;
+        Ok(Self {
+            delivery_policy: crate::from_json_optional(map, "DeliveryPolicy", path)?,
+            endpoint: crate::from_json_optional(map, "Endpoint", path)?,
+            filter_policy: crate::from_json_optional(map, "FilterPolicy", path)?,
+            filter_policy_scope: crate::from_json_optional(map, "FilterPolicyScope", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            raw_message_delivery: crate::from_json_optional(map, "RawMessageDelivery", path)?,
+            redrive_policy: crate::from_json_optional(map, "RedrivePolicy", path)?,
+            region: crate::from_json_optional(map, "Region", path)?,
+            replay_policy: crate::from_json_optional(map, "ReplayPolicy", path)?,
+            subscription_role_arn: crate::from_json_optional(map, "SubscriptionRoleArn", path)?,
+            topic_arn: crate::from_json_required(map, "TopicArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SNS::Subscription` (`Fn::GetAtt`).
 impl crate::Handle<Subscription> {
     /// `Fn::GetAtt` `Arn`. Arn of the subscription

@@ -246,6 +246,52 @@ impl crate::ToJson for Topic {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Topic {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArchivePolicy",
+                "ContentBasedDeduplication",
+                "DataProtectionPolicy",
+                "DeliveryStatusLogging",
+                "DisplayName",
+                "FifoThroughputScope",
+                "FifoTopic",
+                "KmsMasterKeyId",
+                "MaximumMessageSize",
+                "SignatureVersion",
+                "Subscription",
+                "Tags",
+                "TopicName",
+                "TracingConfig",
+            ],
+        )?;
+        Ok(Self {
+            archive_policy: crate::from_json_optional(map, "ArchivePolicy", path)?,
+            content_based_deduplication: crate::from_json_optional(
+                map,
+                "ContentBasedDeduplication",
+                path,
+            )?,
+            data_protection_policy: crate::from_json_optional(map, "DataProtectionPolicy", path)?,
+            delivery_status_logging: crate::from_json_optional(map, "DeliveryStatusLogging", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            fifo_throughput_scope: crate::from_json_optional(map, "FifoThroughputScope", path)?,
+            fifo_topic: crate::from_json_optional(map, "FifoTopic", path)?,
+            kms_master_key_id: crate::from_json_optional(map, "KmsMasterKeyId", path)?,
+            maximum_message_size: crate::from_json_optional(map, "MaximumMessageSize", path)?,
+            signature_version: crate::from_json_optional(map, "SignatureVersion", path)?,
+            subscription: crate::from_json_optional(map, "Subscription", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            topic_name: crate::from_json_optional(map, "TopicName", path)?,
+            tracing_config: crate::from_json_optional(map, "TracingConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SNS::Topic` (`Fn::GetAtt`).
 impl crate::Handle<Topic> {
     /// `Fn::GetAtt` `TopicArn`.
@@ -334,6 +380,40 @@ impl crate::ToJson for LoggingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FailureFeedbackRoleArn",
+                "Protocol",
+                "SuccessFeedbackRoleArn",
+                "SuccessFeedbackSampleRate",
+            ],
+        )?;
+        Ok(Self {
+            failure_feedback_role_arn: crate::from_json_optional(
+                map,
+                "FailureFeedbackRoleArn",
+                path,
+            )?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            success_feedback_role_arn: crate::from_json_optional(
+                map,
+                "SuccessFeedbackRoleArn",
+                path,
+            )?,
+            success_feedback_sample_rate: crate::from_json_optional(
+                map,
+                "SuccessFeedbackSampleRate",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<LoggingConfig> for Value<LoggingConfig> {
     fn from(value: LoggingConfig) -> Self {
         Value::Lit(value)
@@ -375,6 +455,17 @@ impl crate::ToJson for Subscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Subscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Endpoint", "Protocol"])?;
+        Ok(Self {
+            endpoint: crate::from_json_required(map, "Endpoint", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+        })
+    }
+}
+
 impl From<Subscription> for Value<Subscription> {
     fn from(value: Subscription) -> Self {
         Value::Lit(value)
@@ -413,6 +504,23 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("http/s", Self::HttpS),
+                ("sqs", Self::Sqs),
+                ("lambda", Self::Lambda),
+                ("firehose", Self::Firehose),
+                ("application", Self::Application),
+            ],
+        )
     }
 }
 

@@ -51,3 +51,14 @@ impl crate::ToJson for TopicInlinePolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicInlinePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyDocument", "TopicArn"])?;
+        Ok(Self {
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            topic_arn: crate::from_json_required(map, "TopicArn", path)?,
+        })
+    }
+}

@@ -60,6 +60,17 @@ impl crate::ToJson for TopicPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TopicPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyDocument", "Topics"])?;
+        Ok(Self {
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            topics: crate::from_json_required(map, "Topics", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SNS::TopicPolicy` (`Fn::GetAtt`).
 impl crate::Handle<TopicPolicy> {
     /// `Fn::GetAtt` `Id`.

@@ -354,6 +354,68 @@ impl crate::ToJson for Queue {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Queue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContentBasedDeduplication",
+                "DeduplicationScope",
+                "DelaySeconds",
+                "FifoQueue",
+                "FifoThroughputLimit",
+                "KmsDataKeyReusePeriodSeconds",
+                "KmsMasterKeyId",
+                "MaximumMessageSize",
+                "MessageRetentionPeriod",
+                "QueueName",
+                "ReceiveMessageWaitTimeSeconds",
+                "RedriveAllowPolicy",
+                "RedrivePolicy",
+                "SqsManagedSseEnabled",
+                "Tags",
+                "VisibilityTimeout",
+            ],
+        )?;
+        Ok(Self {
+            content_based_deduplication: crate::from_json_optional(
+                map,
+                "ContentBasedDeduplication",
+                path,
+            )?,
+            deduplication_scope: crate::from_json_optional(map, "DeduplicationScope", path)?,
+            delay_seconds: crate::from_json_optional(map, "DelaySeconds", path)?,
+            fifo_queue: crate::from_json_optional(map, "FifoQueue", path)?,
+            fifo_throughput_limit: crate::from_json_optional(map, "FifoThroughputLimit", path)?,
+            kms_data_key_reuse_period_seconds: crate::from_json_optional(
+                map,
+                "KmsDataKeyReusePeriodSeconds",
+                path,
+            )?,
+            kms_master_key_id: crate::from_json_optional(map, "KmsMasterKeyId", path)?,
+            maximum_message_size: crate::from_json_optional(map, "MaximumMessageSize", path)?,
+            message_retention_period: crate::from_json_optional(
+                map,
+                "MessageRetentionPeriod",
+                path,
+            )?,
+            queue_name: crate::from_json_optional(map, "QueueName", path)?,
+            receive_message_wait_time_seconds: crate::from_json_optional(
+                map,
+                "ReceiveMessageWaitTimeSeconds",
+                path,
+            )?,
+            redrive_allow_policy: crate::from_json_optional(map, "RedriveAllowPolicy", path)?,
+            redrive_policy: crate::from_json_optional(map, "RedrivePolicy", path)?,
+            sqs_managed_sse_enabled: crate::from_json_optional(map, "SqsManagedSseEnabled", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            visibility_timeout: crate::from_json_optional(map, "VisibilityTimeout", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SQS::Queue` (`Fn::GetAtt`).
 impl crate::Handle<Queue> {
     /// `Fn::GetAtt` `Arn`.

@@ -62,6 +62,17 @@ impl crate::ToJson for QueuePolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QueuePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PolicyDocument", "Queues"])?;
+        Ok(Self {
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            queues: crate::from_json_required(map, "Queues", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SQS::QueuePolicy` (`Fn::GetAtt`).
 impl crate::Handle<QueuePolicy> {
     /// `Fn::GetAtt` `Id`.

@@ -252,6 +252,74 @@ impl crate::ToJson for Association {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Association {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplyOnlyAtCronInterval",
+                "AssociationDispatchAssumeRole",
+                "AssociationName",
+                "AutomationTargetParameterName",
+                "CalendarNames",
+                "ComplianceSeverity",
+                "DocumentVersion",
+                "InstanceId",
+                "MaxConcurrency",
+                "MaxErrors",
+                "Name",
+                "OutputLocation",
+                "Parameters",
+                "ScheduleExpression",
+                "ScheduleOffset",
+                "SyncCompliance",
+                "Tags",
+                "Targets",
+                "WaitForSuccessTimeoutSeconds",
+            ],
+        )?;
+        Ok(Self {
+            apply_only_at_cron_interval: crate::from_json_optional(
+                map,
+                "ApplyOnlyAtCronInterval",
+                path,
+            )?,
+            association_dispatch_assume_role: crate::from_json_optional(
+                map,
+                "AssociationDispatchAssumeRole",
+                path,
+            )?,
+            association_name: crate::from_json_optional(map, "AssociationName", path)?,
+            automation_target_parameter_name: crate::from_json_optional(
+                map,
+                "AutomationTargetParameterName",
+                path,
+            )?,
+            calendar_names: crate::from_json_optional(map, "CalendarNames", path)?,
+            compliance_severity: crate::from_json_optional(map, "ComplianceSeverity", path)?,
+            document_version: crate::from_json_optional(map, "DocumentVersion", path)?,
+            instance_id: crate::from_json_optional(map, "InstanceId", path)?,
+            max_concurrency: crate::from_json_optional(map, "MaxConcurrency", path)?,
+            max_errors: crate::from_json_optional(map, "MaxErrors", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            output_location: crate::from_json_optional(map, "OutputLocation", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            schedule_expression: crate::from_json_optional(map, "ScheduleExpression", path)?,
+            schedule_offset: crate::from_json_optional(map, "ScheduleOffset", path)?,
+            sync_compliance: crate::from_json_optional(map, "SyncCompliance", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            targets: crate::from_json_optional(map, "Targets", path)?,
+            wait_for_success_timeout_seconds: crate::from_json_optional(
+                map,
+                "WaitForSuccessTimeoutSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSM::Association` (`Fn::GetAtt`).
 impl crate::Handle<Association> {
     /// `Fn::GetAtt` `AssociationId`. Unique identifier of the association.
@@ -285,6 +353,16 @@ impl crate::ToJson for InstanceAssociationOutputLocation {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3Location", &self.s3_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceAssociationOutputLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Location"])?;
+        Ok(Self {
+            s3_location: crate::from_json_optional(map, "S3Location", path)?,
+        })
     }
 }
 
@@ -344,6 +422,22 @@ impl crate::ToJson for S3OutputLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3OutputLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["OutputS3BucketName", "OutputS3KeyPrefix", "OutputS3Region"],
+        )?;
+        Ok(Self {
+            output_s3_bucket_name: crate::from_json_optional(map, "OutputS3BucketName", path)?,
+            output_s3_key_prefix: crate::from_json_optional(map, "OutputS3KeyPrefix", path)?,
+            output_s3_region: crate::from_json_optional(map, "OutputS3Region", path)?,
+        })
+    }
+}
+
 impl From<S3OutputLocation> for Value<S3OutputLocation> {
     fn from(value: S3OutputLocation) -> Self {
         Value::Lit(value)
@@ -378,6 +472,17 @@ impl crate::ToJson for Target {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Target {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -421,6 +526,23 @@ impl crate::ToJson for ComplianceSeverity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComplianceSeverity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CRITICAL", Self::Critical),
+                ("HIGH", Self::High),
+                ("MEDIUM", Self::Medium),
+                ("LOW", Self::Low),
+                ("UNSPECIFIED", Self::Unspecified),
+            ],
+        )
+    }
+}
+
 impl From<ComplianceSeverity> for Value<ComplianceSeverity> {
     fn from(value: ComplianceSeverity) -> Self {
         Value::Lit(value)
@@ -449,6 +571,17 @@ impl SyncCompliance {
 impl crate::ToJson for SyncCompliance {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SyncCompliance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AUTO", Self::Auto), ("MANUAL", Self::Manual)],
+        )
     }
 }
 

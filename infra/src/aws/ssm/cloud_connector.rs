@@ -85,6 +85,32 @@ impl crate::ToJson for CloudConnector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudConnector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ConfigConnectorArn",
+                "Configuration",
+                "Description",
+                "DisplayName",
+                "RoleArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            config_connector_arn: crate::from_json_required(map, "ConfigConnectorArn", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSM::CloudConnector` (`Fn::GetAtt`).
 impl crate::Handle<CloudConnector> {
     /// `Fn::GetAtt` `CloudConnectorArn`. The ARN of the cloud connector.
@@ -173,6 +199,34 @@ impl crate::ToJson for AzureConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationDisplayName",
+                "ApplicationId",
+                "Targets",
+                "TenantDisplayName",
+                "TenantId",
+            ],
+        )?;
+        Ok(Self {
+            application_display_name: crate::from_json_optional(
+                map,
+                "ApplicationDisplayName",
+                path,
+            )?,
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            targets: crate::from_json_optional(map, "Targets", path)?,
+            tenant_display_name: crate::from_json_optional(map, "TenantDisplayName", path)?,
+            tenant_id: crate::from_json_required(map, "TenantId", path)?,
+        })
+    }
+}
+
 impl From<AzureConfiguration> for Value<AzureConfiguration> {
     fn from(value: AzureConfiguration) -> Self {
         Value::Lit(value)
@@ -213,6 +267,17 @@ impl crate::ToJson for AzureSubscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AzureSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DisplayName", "Id"])?;
+        Ok(Self {
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            id: crate::from_json_required(map, "Id", path)?,
+        })
+    }
+}
+
 impl From<AzureSubscription> for Value<AzureSubscription> {
     fn from(value: AzureSubscription) -> Self {
         Value::Lit(value)
@@ -243,6 +308,16 @@ impl crate::ToJson for CloudConnectorConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudConnectorConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AzureConfiguration"])?;
+        Ok(Self {
+            azure_configuration: crate::from_json_required(map, "AzureConfiguration", path)?,
+        })
+    }
+}
+
 impl From<CloudConnectorConfiguration> for Value<CloudConnectorConfiguration> {
     fn from(value: CloudConnectorConfiguration) -> Self {
         Value::Lit(value)
@@ -270,6 +345,16 @@ impl crate::ToJson for ConfigurationTargets {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Subscriptions", &self.subscriptions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationTargets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Subscriptions"])?;
+        Ok(Self {
+            subscriptions: crate::from_json_required(map, "Subscriptions", path)?,
+        })
     }
 }
 

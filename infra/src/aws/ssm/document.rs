@@ -147,6 +147,40 @@ impl crate::ToJson for Document {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Document {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Attachments",
+                "Content",
+                "DocumentFormat",
+                "DocumentType",
+                "Name",
+                "Requires",
+                "Tags",
+                "TargetType",
+                "UpdateMethod",
+                "VersionName",
+            ],
+        )?;
+        Ok(Self {
+            attachments: crate::from_json_optional(map, "Attachments", path)?,
+            content: crate::from_json_required(map, "Content", path)?,
+            document_format: crate::from_json_optional(map, "DocumentFormat", path)?,
+            document_type: crate::from_json_optional(map, "DocumentType", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            requires: crate::from_json_optional(map, "Requires", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_type: crate::from_json_optional(map, "TargetType", path)?,
+            update_method: crate::from_json_optional(map, "UpdateMethod", path)?,
+            version_name: crate::from_json_optional(map, "VersionName", path)?,
+        })
+    }
+}
+
 /// A `AttachmentsSource` property type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttachmentsSource {
@@ -199,6 +233,18 @@ impl crate::ToJson for AttachmentsSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AttachmentsSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Name", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<AttachmentsSource> for Value<AttachmentsSource> {
     fn from(value: AttachmentsSource) -> Self {
         Value::Lit(value)
@@ -246,6 +292,17 @@ impl crate::ToJson for DocumentRequires {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentRequires {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Version"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<DocumentRequires> for Value<DocumentRequires> {
     fn from(value: DocumentRequires) -> Self {
         Value::Lit(value)
@@ -278,6 +335,21 @@ impl DocumentFormat {
 impl crate::ToJson for DocumentFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("YAML", Self::Yaml),
+                ("JSON", Self::Json),
+                ("TEXT", Self::Text),
+            ],
+        )
     }
 }
 
@@ -351,6 +423,36 @@ impl crate::ToJson for DocumentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DocumentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ApplicationConfiguration", Self::ApplicationConfiguration),
+                (
+                    "ApplicationConfigurationSchema",
+                    Self::ApplicationConfigurationSchema,
+                ),
+                ("Automation", Self::Automation),
+                ("Automation.ChangeTemplate", Self::AutomationChangeTemplate),
+                ("AutoApprovalPolicy", Self::AutoApprovalPolicy),
+                ("ChangeCalendar", Self::ChangeCalendar),
+                ("CloudFormation", Self::CloudFormation),
+                ("Command", Self::Command),
+                ("DeploymentStrategy", Self::DeploymentStrategy),
+                ("ManualApprovalPolicy", Self::ManualApprovalPolicy),
+                ("Package", Self::Package),
+                ("Policy", Self::Policy),
+                ("ProblemAnalysis", Self::ProblemAnalysis),
+                ("ProblemAnalysisTemplate", Self::ProblemAnalysisTemplate),
+                ("Session", Self::Session),
+            ],
+        )
+    }
+}
+
 impl From<DocumentType> for Value<DocumentType> {
     fn from(value: DocumentType) -> Self {
         Value::Lit(value)
@@ -385,6 +487,21 @@ impl crate::ToJson for Key {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Key {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SourceUrl", Self::SourceUrl),
+                ("S3FileUrl", Self::S3FileUrl),
+                ("AttachmentReference", Self::AttachmentReference),
+            ],
+        )
+    }
+}
+
 impl From<Key> for Value<Key> {
     fn from(value: Key) -> Self {
         Value::Lit(value)
@@ -414,6 +531,17 @@ impl UpdateMethod {
 impl crate::ToJson for UpdateMethod {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UpdateMethod {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Replace", Self::Replace), ("NewVersion", Self::NewVersion)],
+        )
     }
 }
 

@@ -144,6 +144,46 @@ impl crate::ToJson for MaintenanceWindow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowUnassociatedTargets",
+                "Cutoff",
+                "Description",
+                "Duration",
+                "EndDate",
+                "Name",
+                "Schedule",
+                "ScheduleOffset",
+                "ScheduleTimezone",
+                "StartDate",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            allow_unassociated_targets: crate::from_json_required(
+                map,
+                "AllowUnassociatedTargets",
+                path,
+            )?,
+            cutoff: crate::from_json_required(map, "Cutoff", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            duration: crate::from_json_required(map, "Duration", path)?,
+            end_date: crate::from_json_optional(map, "EndDate", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            schedule: crate::from_json_required(map, "Schedule", path)?,
+            schedule_offset: crate::from_json_optional(map, "ScheduleOffset", path)?,
+            schedule_timezone: crate::from_json_optional(map, "ScheduleTimezone", path)?,
+            start_date: crate::from_json_optional(map, "StartDate", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSM::MaintenanceWindow` (`Fn::GetAtt`).
 impl crate::Handle<MaintenanceWindow> {
     /// `Fn::GetAtt` `WindowId`. The ID of the maintenance window.

@@ -91,6 +91,32 @@ impl crate::ToJson for MaintenanceWindowTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindowTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "OwnerInformation",
+                "ResourceType",
+                "Targets",
+                "WindowId",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            owner_information: crate::from_json_optional(map, "OwnerInformation", path)?,
+            resource_type: crate::from_json_required(map, "ResourceType", path)?,
+            targets: crate::from_json_required(map, "Targets", path)?,
+            window_id: crate::from_json_required(map, "WindowId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSM::MaintenanceWindowTarget` (`Fn::GetAtt`).
 impl crate::Handle<MaintenanceWindowTarget> {
     /// `Fn::GetAtt` `WindowTargetId`. The ID of the target.
@@ -131,6 +157,17 @@ impl crate::ToJson for Targets {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Targets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<Targets> for Value<Targets> {
     fn from(value: Targets) -> Self {
         Value::Lit(value)
@@ -159,6 +196,20 @@ impl ResourceType {
 impl crate::ToJson for ResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INSTANCE", Self::Instance),
+                ("RESOURCE_GROUP", Self::ResourceGroup),
+            ],
+        )
     }
 }
 

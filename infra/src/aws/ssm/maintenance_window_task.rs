@@ -176,6 +176,52 @@ impl crate::ToJson for MaintenanceWindowTask {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindowTask {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CutoffBehavior",
+                "Description",
+                "LoggingInfo",
+                "MaxConcurrency",
+                "MaxErrors",
+                "Name",
+                "Priority",
+                "ServiceRoleArn",
+                "Targets",
+                "TaskArn",
+                "TaskInvocationParameters",
+                "TaskParameters",
+                "TaskType",
+                "WindowId",
+            ],
+        )?;
+        Ok(Self {
+            cutoff_behavior: crate::from_json_optional(map, "CutoffBehavior", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            logging_info: crate::from_json_optional(map, "LoggingInfo", path)?,
+            max_concurrency: crate::from_json_optional(map, "MaxConcurrency", path)?,
+            max_errors: crate::from_json_optional(map, "MaxErrors", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            service_role_arn: crate::from_json_optional(map, "ServiceRoleArn", path)?,
+            targets: crate::from_json_optional(map, "Targets", path)?,
+            task_arn: crate::from_json_required(map, "TaskArn", path)?,
+            task_invocation_parameters: crate::from_json_optional(
+                map,
+                "TaskInvocationParameters",
+                path,
+            )?,
+            task_parameters: crate::from_json_optional(map, "TaskParameters", path)?,
+            task_type: crate::from_json_required(map, "TaskType", path)?,
+            window_id: crate::from_json_required(map, "WindowId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSM::MaintenanceWindowTask` (`Fn::GetAtt`).
 impl crate::Handle<MaintenanceWindowTask> {
     /// `Fn::GetAtt` `WindowTaskId`. Unique identifier of the maintenance window task.
@@ -234,6 +280,29 @@ impl crate::ToJson for CloudWatchOutputConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchOutputConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CloudWatchLogGroupName", "CloudWatchOutputEnabled"],
+        )?;
+        Ok(Self {
+            cloud_watch_log_group_name: crate::from_json_optional(
+                map,
+                "CloudWatchLogGroupName",
+                path,
+            )?,
+            cloud_watch_output_enabled: crate::from_json_optional(
+                map,
+                "CloudWatchOutputEnabled",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CloudWatchOutputConfig> for Value<CloudWatchOutputConfig> {
     fn from(value: CloudWatchOutputConfig) -> Self {
         Value::Lit(value)
@@ -275,6 +344,18 @@ impl crate::ToJson for LoggingInfo {
         crate::put(&mut out, "S3Bucket", &self.s3_bucket);
         crate::put_opt(&mut out, "S3Prefix", &self.s3_prefix);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Region", "S3Bucket", "S3Prefix"])?;
+        Ok(Self {
+            region: crate::from_json_required(map, "Region", path)?,
+            s3_bucket: crate::from_json_required(map, "S3Bucket", path)?,
+            s3_prefix: crate::from_json_optional(map, "S3Prefix", path)?,
+        })
     }
 }
 
@@ -321,6 +402,17 @@ impl crate::ToJson for MaintenanceWindowAutomationParameters {
         crate::put_opt(&mut out, "DocumentVersion", &self.document_version);
         crate::put_opt(&mut out, "Parameters", &self.parameters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindowAutomationParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DocumentVersion", "Parameters"])?;
+        Ok(Self {
+            document_version: crate::from_json_optional(map, "DocumentVersion", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+        })
     }
 }
 
@@ -377,6 +469,18 @@ impl crate::ToJson for MaintenanceWindowLambdaParameters {
         crate::put_opt(&mut out, "Payload", &self.payload);
         crate::put_opt(&mut out, "Qualifier", &self.qualifier);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindowLambdaParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ClientContext", "Payload", "Qualifier"])?;
+        Ok(Self {
+            client_context: crate::from_json_optional(map, "ClientContext", path)?,
+            payload: crate::from_json_optional(map, "Payload", path)?,
+            qualifier: crate::from_json_optional(map, "Qualifier", path)?,
+        })
     }
 }
 
@@ -523,6 +627,46 @@ impl crate::ToJson for MaintenanceWindowRunCommandParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindowRunCommandParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchOutputConfig",
+                "Comment",
+                "DocumentHash",
+                "DocumentHashType",
+                "DocumentVersion",
+                "NotificationConfig",
+                "OutputS3BucketName",
+                "OutputS3KeyPrefix",
+                "Parameters",
+                "ServiceRoleArn",
+                "TimeoutSeconds",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_output_config: crate::from_json_optional(
+                map,
+                "CloudWatchOutputConfig",
+                path,
+            )?,
+            comment: crate::from_json_optional(map, "Comment", path)?,
+            document_hash: crate::from_json_optional(map, "DocumentHash", path)?,
+            document_hash_type: crate::from_json_optional(map, "DocumentHashType", path)?,
+            document_version: crate::from_json_optional(map, "DocumentVersion", path)?,
+            notification_config: crate::from_json_optional(map, "NotificationConfig", path)?,
+            output_s3_bucket_name: crate::from_json_optional(map, "OutputS3BucketName", path)?,
+            output_s3_key_prefix: crate::from_json_optional(map, "OutputS3KeyPrefix", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            service_role_arn: crate::from_json_optional(map, "ServiceRoleArn", path)?,
+            timeout_seconds: crate::from_json_optional(map, "TimeoutSeconds", path)?,
+        })
+    }
+}
+
 impl From<MaintenanceWindowRunCommandParameters> for Value<MaintenanceWindowRunCommandParameters> {
     fn from(value: MaintenanceWindowRunCommandParameters) -> Self {
         Value::Lit(value)
@@ -566,6 +710,17 @@ impl crate::ToJson for MaintenanceWindowStepFunctionsParameters {
         crate::put_opt(&mut out, "Input", &self.input);
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindowStepFunctionsParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Input", "Name"])?;
+        Ok(Self {
+            input: crate::from_json_optional(map, "Input", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -621,6 +776,22 @@ impl crate::ToJson for NotificationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["NotificationArn", "NotificationEvents", "NotificationType"],
+        )?;
+        Ok(Self {
+            notification_arn: crate::from_json_required(map, "NotificationArn", path)?,
+            notification_events: crate::from_json_optional(map, "NotificationEvents", path)?,
+            notification_type: crate::from_json_optional(map, "NotificationType", path)?,
+        })
+    }
+}
+
 impl From<NotificationConfig> for Value<NotificationConfig> {
     fn from(value: NotificationConfig) -> Self {
         Value::Lit(value)
@@ -655,6 +826,17 @@ impl crate::ToJson for Target {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Target {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -755,6 +937,44 @@ impl crate::ToJson for TaskInvocationParameters {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskInvocationParameters {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaintenanceWindowAutomationParameters",
+                "MaintenanceWindowLambdaParameters",
+                "MaintenanceWindowRunCommandParameters",
+                "MaintenanceWindowStepFunctionsParameters",
+            ],
+        )?;
+        Ok(Self {
+            maintenance_window_automation_parameters: crate::from_json_optional(
+                map,
+                "MaintenanceWindowAutomationParameters",
+                path,
+            )?,
+            maintenance_window_lambda_parameters: crate::from_json_optional(
+                map,
+                "MaintenanceWindowLambdaParameters",
+                path,
+            )?,
+            maintenance_window_run_command_parameters: crate::from_json_optional(
+                map,
+                "MaintenanceWindowRunCommandParameters",
+                path,
+            )?,
+            maintenance_window_step_functions_parameters: crate::from_json_optional(
+                map,
+                "MaintenanceWindowStepFunctionsParameters",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TaskInvocationParameters> for Value<TaskInvocationParameters> {
     fn from(value: TaskInvocationParameters) -> Self {
         Value::Lit(value)
@@ -784,6 +1004,20 @@ impl CutoffBehavior {
 impl crate::ToJson for CutoffBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CutoffBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CANCEL_TASK", Self::CancelTask),
+                ("CONTINUE_TASK", Self::ContinueTask),
+            ],
+        )
     }
 }
 
@@ -821,6 +1055,22 @@ impl TaskType {
 impl crate::ToJson for TaskType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TaskType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTOMATION", Self::Automation),
+                ("LAMBDA", Self::Lambda),
+                ("RUN_COMMAND", Self::RunCommand),
+                ("STEP_FUNCTIONS", Self::StepFunctions),
+            ],
+        )
     }
 }
 

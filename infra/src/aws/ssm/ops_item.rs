@@ -96,6 +96,34 @@ impl crate::ToJson for OpsItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OpsItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Category",
+                "Description",
+                "Priority",
+                "Severity",
+                "Source",
+                "Tags",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            category: crate::from_json_optional(map, "Category", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            severity: crate::from_json_optional(map, "Severity", path)?,
+            source: crate::from_json_required(map, "Source", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSM::OpsItem` (`Fn::GetAtt`).
 impl crate::Handle<OpsItem> {
     /// `Fn::GetAtt` `CreatedBy`. The user who created the OpsItem.

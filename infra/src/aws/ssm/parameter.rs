@@ -164,6 +164,38 @@ impl crate::ToJson for Parameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Parameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowedPattern",
+                "DataType",
+                "Description",
+                "Name",
+                "Policies",
+                "Tags",
+                "Tier",
+                "Type",
+                "Value",
+            ],
+        )?;
+        Ok(Self {
+            allowed_pattern: crate::from_json_optional(map, "AllowedPattern", path)?,
+            data_type: crate::from_json_optional(map, "DataType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            policies: crate::from_json_optional(map, "Policies", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tier: crate::from_json_optional(map, "Tier", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSM::Parameter` (`Fn::GetAtt`).
 impl crate::Handle<Parameter> {
     /// `Fn::GetAtt` `Arn`.
@@ -195,6 +227,17 @@ impl DataType {
 impl crate::ToJson for DataType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("text", Self::Text), ("aws:ec2:image", Self::AwsEc2Image)],
+        )
     }
 }
 
@@ -232,6 +275,21 @@ impl crate::ToJson for Tier {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Standard", Self::Standard),
+                ("Advanced", Self::Advanced),
+                ("Intelligent-Tiering", Self::IntelligentTiering),
+            ],
+        )
+    }
+}
+
 impl From<Tier> for Value<Tier> {
     fn from(value: Tier) -> Self {
         Value::Lit(value)
@@ -260,6 +318,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("String", Self::String), ("StringList", Self::StringList)],
+        )
     }
 }
 

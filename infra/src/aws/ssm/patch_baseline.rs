@@ -220,6 +220,62 @@ impl crate::ToJson for PatchBaseline {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PatchBaseline {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApprovalRules",
+                "ApprovedPatches",
+                "ApprovedPatchesComplianceLevel",
+                "ApprovedPatchesEnableNonSecurity",
+                "AvailableSecurityUpdatesComplianceStatus",
+                "DefaultBaseline",
+                "Description",
+                "GlobalFilters",
+                "Name",
+                "OperatingSystem",
+                "PatchGroups",
+                "RejectedPatches",
+                "RejectedPatchesAction",
+                "Sources",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            approval_rules: crate::from_json_optional(map, "ApprovalRules", path)?,
+            approved_patches: crate::from_json_optional(map, "ApprovedPatches", path)?,
+            approved_patches_compliance_level: crate::from_json_optional(
+                map,
+                "ApprovedPatchesComplianceLevel",
+                path,
+            )?,
+            approved_patches_enable_non_security: crate::from_json_optional(
+                map,
+                "ApprovedPatchesEnableNonSecurity",
+                path,
+            )?,
+            available_security_updates_compliance_status: crate::from_json_optional(
+                map,
+                "AvailableSecurityUpdatesComplianceStatus",
+                path,
+            )?,
+            default_baseline: crate::from_json_optional(map, "DefaultBaseline", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            global_filters: crate::from_json_optional(map, "GlobalFilters", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            operating_system: crate::from_json_optional(map, "OperatingSystem", path)?,
+            patch_groups: crate::from_json_optional(map, "PatchGroups", path)?,
+            rejected_patches: crate::from_json_optional(map, "RejectedPatches", path)?,
+            rejected_patches_action: crate::from_json_optional(map, "RejectedPatchesAction", path)?,
+            sources: crate::from_json_optional(map, "Sources", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSM::PatchBaseline` (`Fn::GetAtt`).
 impl crate::Handle<PatchBaseline> {
     /// `Fn::GetAtt` `Id`. The ID of the patch baseline.
@@ -268,6 +324,17 @@ impl crate::ToJson for PatchFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PatchFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_optional(map, "Key", path)?,
+            values: crate::from_json_optional(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<PatchFilter> for Value<PatchFilter> {
     fn from(value: PatchFilter) -> Self {
         Value::Lit(value)
@@ -301,6 +368,16 @@ impl crate::ToJson for PatchFilterGroup {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PatchFilters", &self.patch_filters);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PatchFilterGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PatchFilters"])?;
+        Ok(Self {
+            patch_filters: crate::from_json_optional(map, "PatchFilters", path)?,
+        })
     }
 }
 
@@ -358,6 +435,18 @@ impl crate::ToJson for PatchSource {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Products", &self.products);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PatchSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Configuration", "Name", "Products"])?;
+        Ok(Self {
+            configuration: crate::from_json_optional(map, "Configuration", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            products: crate::from_json_optional(map, "Products", path)?,
+        })
     }
 }
 
@@ -437,6 +526,30 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApproveAfterDays",
+                "ApproveUntilDate",
+                "ComplianceLevel",
+                "EnableNonSecurity",
+                "PatchFilterGroup",
+            ],
+        )?;
+        Ok(Self {
+            approve_after_days: crate::from_json_optional(map, "ApproveAfterDays", path)?,
+            approve_until_date: crate::from_json_optional(map, "ApproveUntilDate", path)?,
+            compliance_level: crate::from_json_optional(map, "ComplianceLevel", path)?,
+            enable_non_security: crate::from_json_optional(map, "EnableNonSecurity", path)?,
+            patch_filter_group: crate::from_json_optional(map, "PatchFilterGroup", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -468,6 +581,16 @@ impl crate::ToJson for RuleGroup {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PatchRules", &self.patch_rules);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PatchRules"])?;
+        Ok(Self {
+            patch_rules: crate::from_json_optional(map, "PatchRules", path)?,
+        })
     }
 }
 
@@ -516,6 +639,24 @@ impl crate::ToJson for ApprovedPatchesComplianceLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApprovedPatchesComplianceLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CRITICAL", Self::Critical),
+                ("HIGH", Self::High),
+                ("MEDIUM", Self::Medium),
+                ("LOW", Self::Low),
+                ("INFORMATIONAL", Self::Informational),
+                ("UNSPECIFIED", Self::Unspecified),
+            ],
+        )
+    }
+}
+
 impl From<ApprovedPatchesComplianceLevel> for Value<ApprovedPatchesComplianceLevel> {
     fn from(value: ApprovedPatchesComplianceLevel) -> Self {
         Value::Lit(value)
@@ -545,6 +686,20 @@ impl AvailableSecurityUpdatesComplianceStatus {
 impl crate::ToJson for AvailableSecurityUpdatesComplianceStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AvailableSecurityUpdatesComplianceStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NON_COMPLIANT", Self::NonCompliant),
+                ("COMPLIANT", Self::Compliant),
+            ],
+        )
     }
 }
 
@@ -590,6 +745,24 @@ impl ComplianceLevel {
 impl crate::ToJson for ComplianceLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComplianceLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CRITICAL", Self::Critical),
+                ("HIGH", Self::High),
+                ("INFORMATIONAL", Self::Informational),
+                ("LOW", Self::Low),
+                ("MEDIUM", Self::Medium),
+                ("UNSPECIFIED", Self::Unspecified),
+            ],
+        )
     }
 }
 
@@ -675,6 +848,37 @@ impl crate::ToJson for Key {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Key {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ADVISORY_ID", Self::AdvisoryId),
+                ("ARCH", Self::Arch),
+                ("BUGZILLA_ID", Self::BugzillaId),
+                ("CLASSIFICATION", Self::Classification),
+                ("CVE_ID", Self::CveId),
+                ("EPOCH", Self::Epoch),
+                ("MSRC_SEVERITY", Self::MsrcSeverity),
+                ("NAME", Self::Name),
+                ("PATCH_ID", Self::PatchId),
+                ("PATCH_SET", Self::PatchSet),
+                ("PRIORITY", Self::Priority),
+                ("PRODUCT", Self::Product),
+                ("PRODUCT_FAMILY", Self::ProductFamily),
+                ("RELEASE", Self::Release),
+                ("REPOSITORY", Self::Repository),
+                ("SECTION", Self::Section),
+                ("SECURITY", Self::Security),
+                ("SEVERITY", Self::Severity),
+                ("VERSION", Self::Version),
+            ],
+        )
+    }
+}
+
 impl From<Key> for Value<Key> {
     fn from(value: Key) -> Self {
         Value::Lit(value)
@@ -745,6 +949,33 @@ impl crate::ToJson for OperatingSystem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OperatingSystem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WINDOWS", Self::Windows),
+                ("AMAZON_LINUX", Self::AmazonLinux),
+                ("AMAZON_LINUX_2", Self::AmazonLinux2),
+                ("AMAZON_LINUX_2022", Self::AmazonLinux2022),
+                ("AMAZON_LINUX_2023", Self::AmazonLinux2023),
+                ("UBUNTU", Self::Ubuntu),
+                ("REDHAT_ENTERPRISE_LINUX", Self::RedhatEnterpriseLinux),
+                ("SUSE", Self::Suse),
+                ("CENTOS", Self::Centos),
+                ("ORACLE_LINUX", Self::OracleLinux),
+                ("DEBIAN", Self::Debian),
+                ("MACOS", Self::Macos),
+                ("RASPBIAN", Self::Raspbian),
+                ("ROCKY_LINUX", Self::RockyLinux),
+                ("ALMA_LINUX", Self::AlmaLinux),
+            ],
+        )
+    }
+}
+
 impl From<OperatingSystem> for Value<OperatingSystem> {
     fn from(value: OperatingSystem) -> Self {
         Value::Lit(value)
@@ -773,6 +1004,20 @@ impl RejectedPatchesAction {
 impl crate::ToJson for RejectedPatchesAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RejectedPatchesAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALLOW_AS_DEPENDENCY", Self::AllowAsDependency),
+                ("BLOCK", Self::Block),
+            ],
+        )
     }
 }
 

@@ -124,6 +124,38 @@ impl crate::ToJson for ResourceDataSync {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceDataSync {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketName",
+                "BucketPrefix",
+                "BucketRegion",
+                "KMSKeyArn",
+                "S3Destination",
+                "SyncFormat",
+                "SyncName",
+                "SyncSource",
+                "SyncType",
+            ],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_optional(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+            bucket_region: crate::from_json_optional(map, "BucketRegion", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KMSKeyArn", path)?,
+            s3_destination: crate::from_json_optional(map, "S3Destination", path)?,
+            sync_format: crate::from_json_optional(map, "SyncFormat", path)?,
+            sync_name: crate::from_json_required(map, "SyncName", path)?,
+            sync_source: crate::from_json_optional(map, "SyncSource", path)?,
+            sync_type: crate::from_json_optional(map, "SyncType", path)?,
+        })
+    }
+}
+
 /// A `AwsOrganizationsSource` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AwsOrganizationsSource {
@@ -159,6 +191,25 @@ impl crate::ToJson for AwsOrganizationsSource {
         );
         crate::put_opt(&mut out, "OrganizationalUnits", &self.organizational_units);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsOrganizationsSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["OrganizationSourceType", "OrganizationalUnits"],
+        )?;
+        Ok(Self {
+            organization_source_type: crate::from_json_required(
+                map,
+                "OrganizationSourceType",
+                path,
+            )?,
+            organizational_units: crate::from_json_optional(map, "OrganizationalUnits", path)?,
+        })
     }
 }
 
@@ -221,6 +272,30 @@ impl crate::ToJson for S3Destination {
         crate::put_opt(&mut out, "KMSKeyArn", &self.kms_key_arn);
         crate::put(&mut out, "SyncFormat", &self.sync_format);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Destination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketName",
+                "BucketPrefix",
+                "BucketRegion",
+                "KMSKeyArn",
+                "SyncFormat",
+            ],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            bucket_prefix: crate::from_json_optional(map, "BucketPrefix", path)?,
+            bucket_region: crate::from_json_required(map, "BucketRegion", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KMSKeyArn", path)?,
+            sync_format: crate::from_json_required(map, "SyncFormat", path)?,
+        })
     }
 }
 
@@ -292,6 +367,32 @@ impl crate::ToJson for SyncSource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SyncSource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AwsOrganizationsSource",
+                "IncludeFutureRegions",
+                "SourceRegions",
+                "SourceType",
+            ],
+        )?;
+        Ok(Self {
+            aws_organizations_source: crate::from_json_optional(
+                map,
+                "AwsOrganizationsSource",
+                path,
+            )?,
+            include_future_regions: crate::from_json_optional(map, "IncludeFutureRegions", path)?,
+            source_regions: crate::from_json_required(map, "SourceRegions", path)?,
+            source_type: crate::from_json_required(map, "SourceType", path)?,
+        })
+    }
+}
+
 impl From<SyncSource> for Value<SyncSource> {
     fn from(value: SyncSource) -> Self {
         Value::Lit(value)
@@ -317,6 +418,13 @@ impl SyncFormat {
 impl crate::ToJson for SyncFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SyncFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("JsonSerDe", Self::JsonSerDe)])
     }
 }
 

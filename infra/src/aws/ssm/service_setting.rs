@@ -56,6 +56,17 @@ impl crate::ToJson for ServiceSetting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SettingId", "SettingValue"])?;
+        Ok(Self {
+            setting_id: crate::from_json_required(map, "SettingId", path)?,
+            setting_value: crate::from_json_required(map, "SettingValue", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSM::ServiceSetting` (`Fn::GetAtt`).
 impl crate::Handle<ServiceSetting> {
     /// `Fn::GetAtt` `Arn`. The ARN of the service setting.

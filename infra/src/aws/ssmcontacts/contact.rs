@@ -81,6 +81,24 @@ impl crate::ToJson for Contact {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Contact {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Alias", "DisplayName", "Plan", "Tags", "Type"],
+        )?;
+        Ok(Self {
+            alias: crate::from_json_required(map, "Alias", path)?,
+            display_name: crate::from_json_required(map, "DisplayName", path)?,
+            plan: crate::from_json_optional(map, "Plan", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSMContacts::Contact` (`Fn::GetAtt`).
 impl crate::Handle<Contact> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the contact.
@@ -126,6 +144,21 @@ impl crate::ToJson for ChannelTargetInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelTargetInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChannelId", "RetryIntervalInMinutes"])?;
+        Ok(Self {
+            channel_id: crate::from_json_required(map, "ChannelId", path)?,
+            retry_interval_in_minutes: crate::from_json_required(
+                map,
+                "RetryIntervalInMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ChannelTargetInfo> for Value<ChannelTargetInfo> {
     fn from(value: ChannelTargetInfo) -> Self {
         Value::Lit(value)
@@ -158,6 +191,17 @@ impl crate::ToJson for ContactTargetInfo {
         crate::put(&mut out, "ContactId", &self.contact_id);
         crate::put(&mut out, "IsEssential", &self.is_essential);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactTargetInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContactId", "IsEssential"])?;
+        Ok(Self {
+            contact_id: crate::from_json_required(map, "ContactId", path)?,
+            is_essential: crate::from_json_required(map, "IsEssential", path)?,
+        })
     }
 }
 
@@ -219,6 +263,19 @@ impl crate::ToJson for Stage {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["DurationInMinutes", "RotationIds", "Targets"])?;
+        Ok(Self {
+            duration_in_minutes: crate::from_json_optional(map, "DurationInMinutes", path)?,
+            rotation_ids: crate::from_json_optional(map, "RotationIds", path)?,
+            targets: crate::from_json_optional(map, "Targets", path)?,
+        })
+    }
+}
+
 impl From<Stage> for Value<Stage> {
     fn from(value: Stage) -> Self {
         Value::Lit(value)
@@ -266,6 +323,17 @@ impl crate::ToJson for Targets {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Targets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChannelTargetInfo", "ContactTargetInfo"])?;
+        Ok(Self {
+            channel_target_info: crate::from_json_optional(map, "ChannelTargetInfo", path)?,
+            contact_target_info: crate::from_json_optional(map, "ContactTargetInfo", path)?,
+        })
+    }
+}
+
 impl From<Targets> for Value<Targets> {
     fn from(value: Targets) -> Self {
         Value::Lit(value)
@@ -298,6 +366,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PERSONAL", Self::Personal),
+                ("ESCALATION", Self::Escalation),
+                ("ONCALL_SCHEDULE", Self::OncallSchedule),
+            ],
+        )
     }
 }
 

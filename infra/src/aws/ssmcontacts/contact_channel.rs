@@ -97,6 +97,30 @@ impl crate::ToJson for ContactChannel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelAddress",
+                "ChannelName",
+                "ChannelType",
+                "ContactId",
+                "DeferActivation",
+            ],
+        )?;
+        Ok(Self {
+            channel_address: crate::from_json_optional(map, "ChannelAddress", path)?,
+            channel_name: crate::from_json_optional(map, "ChannelName", path)?,
+            channel_type: crate::from_json_optional(map, "ChannelType", path)?,
+            contact_id: crate::from_json_optional(map, "ContactId", path)?,
+            defer_activation: crate::from_json_optional(map, "DeferActivation", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSMContacts::ContactChannel` (`Fn::GetAtt`).
 impl crate::Handle<ContactChannel> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the engagement to a contact channel.
@@ -131,6 +155,21 @@ impl ChannelType {
 impl crate::ToJson for ChannelType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SMS", Self::Sms),
+                ("VOICE", Self::Voice),
+                ("EMAIL", Self::Email),
+            ],
+        )
     }
 }
 

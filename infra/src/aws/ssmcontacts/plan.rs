@@ -72,6 +72,18 @@ impl crate::ToJson for Plan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Plan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContactId", "RotationIds", "Stages"])?;
+        Ok(Self {
+            contact_id: crate::from_json_optional(map, "ContactId", path)?,
+            rotation_ids: crate::from_json_optional(map, "RotationIds", path)?,
+            stages: crate::from_json_optional(map, "Stages", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSMContacts::Plan` (`Fn::GetAtt`).
 impl crate::Handle<Plan> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the contact.
@@ -117,6 +129,21 @@ impl crate::ToJson for ChannelTargetInfo {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelTargetInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChannelId", "RetryIntervalInMinutes"])?;
+        Ok(Self {
+            channel_id: crate::from_json_required(map, "ChannelId", path)?,
+            retry_interval_in_minutes: crate::from_json_required(
+                map,
+                "RetryIntervalInMinutes",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ChannelTargetInfo> for Value<ChannelTargetInfo> {
     fn from(value: ChannelTargetInfo) -> Self {
         Value::Lit(value)
@@ -149,6 +176,17 @@ impl crate::ToJson for ContactTargetInfo {
         crate::put(&mut out, "ContactId", &self.contact_id);
         crate::put(&mut out, "IsEssential", &self.is_essential);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContactTargetInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ContactId", "IsEssential"])?;
+        Ok(Self {
+            contact_id: crate::from_json_required(map, "ContactId", path)?,
+            is_essential: crate::from_json_required(map, "IsEssential", path)?,
+        })
     }
 }
 
@@ -191,6 +229,17 @@ impl crate::ToJson for Stage {
         crate::put(&mut out, "DurationInMinutes", &self.duration_in_minutes);
         crate::put_opt(&mut out, "Targets", &self.targets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Stage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DurationInMinutes", "Targets"])?;
+        Ok(Self {
+            duration_in_minutes: crate::from_json_required(map, "DurationInMinutes", path)?,
+            targets: crate::from_json_optional(map, "Targets", path)?,
+        })
     }
 }
 
@@ -238,6 +287,17 @@ impl crate::ToJson for Targets {
         crate::put_opt(&mut out, "ChannelTargetInfo", &self.channel_target_info);
         crate::put_opt(&mut out, "ContactTargetInfo", &self.contact_target_info);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Targets {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChannelTargetInfo", "ContactTargetInfo"])?;
+        Ok(Self {
+            channel_target_info: crate::from_json_optional(map, "ChannelTargetInfo", path)?,
+            contact_target_info: crate::from_json_optional(map, "ContactTargetInfo", path)?,
+        })
     }
 }
 

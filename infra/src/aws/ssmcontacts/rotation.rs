@@ -77,6 +77,32 @@ impl crate::ToJson for Rotation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rotation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ContactIds",
+                "Name",
+                "Recurrence",
+                "StartTime",
+                "Tags",
+                "TimeZoneId",
+            ],
+        )?;
+        Ok(Self {
+            contact_ids: crate::from_json_required(map, "ContactIds", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            recurrence: crate::from_json_required(map, "Recurrence", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            time_zone_id: crate::from_json_required(map, "TimeZoneId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSMContacts::Rotation` (`Fn::GetAtt`).
 impl crate::Handle<Rotation> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the rotation.
@@ -112,6 +138,17 @@ impl crate::ToJson for CoverageTime {
         crate::put(&mut out, "EndTime", &self.end_time);
         crate::put(&mut out, "StartTime", &self.start_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CoverageTime {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndTime", "StartTime"])?;
+        Ok(Self {
+            end_time: crate::from_json_required(map, "EndTime", path)?,
+            start_time: crate::from_json_required(map, "StartTime", path)?,
+        })
     }
 }
 
@@ -151,6 +188,17 @@ impl crate::ToJson for MonthlySetting {
         crate::put(&mut out, "DayOfMonth", &self.day_of_month);
         crate::put(&mut out, "HandOffTime", &self.hand_off_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonthlySetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DayOfMonth", "HandOffTime"])?;
+        Ok(Self {
+            day_of_month: crate::from_json_required(map, "DayOfMonth", path)?,
+            hand_off_time: crate::from_json_required(map, "HandOffTime", path)?,
+        })
     }
 }
 
@@ -246,6 +294,32 @@ impl crate::ToJson for RecurrenceSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecurrenceSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DailySettings",
+                "MonthlySettings",
+                "NumberOfOnCalls",
+                "RecurrenceMultiplier",
+                "ShiftCoverages",
+                "WeeklySettings",
+            ],
+        )?;
+        Ok(Self {
+            daily_settings: crate::from_json_optional(map, "DailySettings", path)?,
+            monthly_settings: crate::from_json_optional(map, "MonthlySettings", path)?,
+            number_of_on_calls: crate::from_json_optional(map, "NumberOfOnCalls", path)?,
+            recurrence_multiplier: crate::from_json_optional(map, "RecurrenceMultiplier", path)?,
+            shift_coverages: crate::from_json_optional(map, "ShiftCoverages", path)?,
+            weekly_settings: crate::from_json_optional(map, "WeeklySettings", path)?,
+        })
+    }
+}
+
 impl From<RecurrenceSettings> for Value<RecurrenceSettings> {
     fn from(value: RecurrenceSettings) -> Self {
         Value::Lit(value)
@@ -281,6 +355,17 @@ impl crate::ToJson for ShiftCoverage {
         crate::put(&mut out, "CoverageTimes", &self.coverage_times);
         crate::put(&mut out, "DayOfWeek", &self.day_of_week);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ShiftCoverage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CoverageTimes", "DayOfWeek"])?;
+        Ok(Self {
+            coverage_times: crate::from_json_required(map, "CoverageTimes", path)?,
+            day_of_week: crate::from_json_required(map, "DayOfWeek", path)?,
+        })
     }
 }
 
@@ -320,6 +405,17 @@ impl crate::ToJson for WeeklySetting {
         crate::put(&mut out, "DayOfWeek", &self.day_of_week);
         crate::put(&mut out, "HandOffTime", &self.hand_off_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WeeklySetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DayOfWeek", "HandOffTime"])?;
+        Ok(Self {
+            day_of_week: crate::from_json_required(map, "DayOfWeek", path)?,
+            hand_off_time: crate::from_json_required(map, "HandOffTime", path)?,
+        })
     }
 }
 
@@ -366,6 +462,25 @@ impl DayOfWeek {
 impl crate::ToJson for DayOfWeek {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DayOfWeek {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MON", Self::Mon),
+                ("TUE", Self::Tue),
+                ("WED", Self::Wed),
+                ("THU", Self::Thu),
+                ("FRI", Self::Fri),
+                ("SAT", Self::Sat),
+                ("SUN", Self::Sun),
+            ],
+        )
     }
 }
 

@@ -60,6 +60,20 @@ impl crate::ToJson for Preferences {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Preferences {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectionRecordingPreferences"])?;
+        Ok(Self {
+            connection_recording_preferences: crate::from_json_optional(
+                map,
+                "ConnectionRecordingPreferences",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSMGuiConnect::Preferences` (`Fn::GetAtt`).
 impl crate::Handle<Preferences> {
     /// `Fn::GetAtt` `AccountId`. The AWS Account Id that the preference is associated with, used
@@ -108,6 +122,17 @@ impl crate::ToJson for ConnectionRecordingPreferences {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionRecordingPreferences {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KMSKeyArn", "RecordingDestinations"])?;
+        Ok(Self {
+            kms_key_arn: crate::from_json_required(map, "KMSKeyArn", path)?,
+            recording_destinations: crate::from_json_required(map, "RecordingDestinations", path)?,
+        })
+    }
+}
+
 impl From<ConnectionRecordingPreferences> for Value<ConnectionRecordingPreferences> {
     fn from(value: ConnectionRecordingPreferences) -> Self {
         Value::Lit(value)
@@ -135,6 +160,16 @@ impl crate::ToJson for RecordingDestinations {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Buckets", &self.s3_buckets);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RecordingDestinations {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Buckets"])?;
+        Ok(Self {
+            s3_buckets: crate::from_json_required(map, "S3Buckets", path)?,
+        })
     }
 }
 
@@ -173,6 +208,17 @@ impl crate::ToJson for S3Bucket {
         crate::put(&mut out, "BucketName", &self.bucket_name);
         crate::put(&mut out, "BucketOwner", &self.bucket_owner);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Bucket {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "BucketOwner"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            bucket_owner: crate::from_json_required(map, "BucketOwner", path)?,
+        })
     }
 }
 

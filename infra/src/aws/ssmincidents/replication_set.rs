@@ -65,6 +65,18 @@ impl crate::ToJson for ReplicationSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DeletionProtected", "Regions", "Tags"])?;
+        Ok(Self {
+            deletion_protected: crate::from_json_optional(map, "DeletionProtected", path)?,
+            regions: crate::from_json_required(map, "Regions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSMIncidents::ReplicationSet` (`Fn::GetAtt`).
 impl crate::Handle<ReplicationSet> {
     /// `Fn::GetAtt` `Arn`. The ARN of the ReplicationSet.
@@ -95,6 +107,16 @@ impl crate::ToJson for RegionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SseKmsKeyId", &self.sse_kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SseKmsKeyId"])?;
+        Ok(Self {
+            sse_kms_key_id: crate::from_json_required(map, "SseKmsKeyId", path)?,
+        })
     }
 }
 
@@ -141,6 +163,17 @@ impl crate::ToJson for ReplicationRegion {
         crate::put_opt(&mut out, "RegionConfiguration", &self.region_configuration);
         crate::put_opt(&mut out, "RegionName", &self.region_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicationRegion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RegionConfiguration", "RegionName"])?;
+        Ok(Self {
+            region_configuration: crate::from_json_optional(map, "RegionConfiguration", path)?,
+            region_name: crate::from_json_optional(map, "RegionName", path)?,
+        })
     }
 }
 

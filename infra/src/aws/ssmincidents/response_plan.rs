@@ -112,6 +112,36 @@ impl crate::ToJson for ResponsePlan {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponsePlan {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Actions",
+                "ChatChannel",
+                "DisplayName",
+                "Engagements",
+                "IncidentTemplate",
+                "Integrations",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            chat_channel: crate::from_json_optional(map, "ChatChannel", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            engagements: crate::from_json_optional(map, "Engagements", path)?,
+            incident_template: crate::from_json_required(map, "IncidentTemplate", path)?,
+            integrations: crate::from_json_optional(map, "Integrations", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSMIncidents::ResponsePlan` (`Fn::GetAtt`).
 impl crate::Handle<ResponsePlan> {
     /// `Fn::GetAtt` `Arn`. The ARN of the response plan.
@@ -150,6 +180,16 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SsmAutomation"])?;
+        Ok(Self {
+            ssm_automation: crate::from_json_optional(map, "SsmAutomation", path)?,
+        })
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -181,6 +221,16 @@ impl crate::ToJson for ChatChannel {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "ChatbotSns", &self.chatbot_sns);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChatChannel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ChatbotSns"])?;
+        Ok(Self {
+            chatbot_sns: crate::from_json_optional(map, "ChatbotSns", path)?,
+        })
     }
 }
 
@@ -222,6 +272,17 @@ impl crate::ToJson for DynamicSsmParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynamicSsmParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<DynamicSsmParameter> for Value<DynamicSsmParameter> {
     fn from(value: DynamicSsmParameter) -> Self {
         Value::Lit(value)
@@ -254,6 +315,16 @@ impl crate::ToJson for DynamicSsmParameterValue {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Variable", &self.variable);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DynamicSsmParameterValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Variable"])?;
+        Ok(Self {
+            variable: crate::from_json_optional(map, "Variable", path)?,
+        })
     }
 }
 
@@ -335,6 +406,32 @@ impl crate::ToJson for IncidentTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncidentTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DedupeString",
+                "Impact",
+                "IncidentTags",
+                "NotificationTargets",
+                "Summary",
+                "Title",
+            ],
+        )?;
+        Ok(Self {
+            dedupe_string: crate::from_json_optional(map, "DedupeString", path)?,
+            impact: crate::from_json_required(map, "Impact", path)?,
+            incident_tags: crate::from_json_optional(map, "IncidentTags", path)?,
+            notification_targets: crate::from_json_optional(map, "NotificationTargets", path)?,
+            summary: crate::from_json_optional(map, "Summary", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<IncidentTemplate> for Value<IncidentTemplate> {
     fn from(value: IncidentTemplate) -> Self {
         Value::Lit(value)
@@ -378,6 +475,20 @@ impl crate::ToJson for Integration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Integration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PagerDutyConfiguration"])?;
+        Ok(Self {
+            pager_duty_configuration: crate::from_json_optional(
+                map,
+                "PagerDutyConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<Integration> for Value<Integration> {
     fn from(value: Integration) -> Self {
         Value::Lit(value)
@@ -411,6 +522,16 @@ impl crate::ToJson for NotificationTargetItem {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SnsTopicArn", &self.sns_topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationTargetItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SnsTopicArn"])?;
+        Ok(Self {
+            sns_topic_arn: crate::from_json_optional(map, "SnsTopicArn", path)?,
+        })
     }
 }
 
@@ -460,6 +581,26 @@ impl crate::ToJson for PagerDutyConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PagerDutyConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Name", "PagerDutyIncidentConfiguration", "SecretId"],
+        )?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            pager_duty_incident_configuration: crate::from_json_required(
+                map,
+                "PagerDutyIncidentConfiguration",
+                path,
+            )?,
+            secret_id: crate::from_json_required(map, "SecretId", path)?,
+        })
+    }
+}
+
 impl From<PagerDutyConfiguration> for Value<PagerDutyConfiguration> {
     fn from(value: PagerDutyConfiguration) -> Self {
         Value::Lit(value)
@@ -487,6 +628,16 @@ impl crate::ToJson for PagerDutyIncidentConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ServiceId", &self.service_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PagerDutyIncidentConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServiceId"])?;
+        Ok(Self {
+            service_id: crate::from_json_required(map, "ServiceId", path)?,
+        })
     }
 }
 
@@ -573,6 +724,32 @@ impl crate::ToJson for SsmAutomation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SsmAutomation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DocumentName",
+                "DocumentVersion",
+                "DynamicParameters",
+                "Parameters",
+                "RoleArn",
+                "TargetAccount",
+            ],
+        )?;
+        Ok(Self {
+            document_name: crate::from_json_required(map, "DocumentName", path)?,
+            document_version: crate::from_json_optional(map, "DocumentVersion", path)?,
+            dynamic_parameters: crate::from_json_optional(map, "DynamicParameters", path)?,
+            parameters: crate::from_json_optional(map, "Parameters", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            target_account: crate::from_json_optional(map, "TargetAccount", path)?,
+        })
+    }
+}
+
 impl From<SsmAutomation> for Value<SsmAutomation> {
     fn from(value: SsmAutomation) -> Self {
         Value::Lit(value)
@@ -610,6 +787,17 @@ impl crate::ToJson for SsmParameter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SsmParameter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Values"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<SsmParameter> for Value<SsmParameter> {
     fn from(value: SsmParameter) -> Self {
         Value::Lit(value)
@@ -638,6 +826,23 @@ impl TargetAccount {
 impl crate::ToJson for TargetAccount {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetAccount {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IMPACTED_ACCOUNT", Self::ImpactedAccount),
+                (
+                    "RESPONSE_PLAN_OWNER_ACCOUNT",
+                    Self::ResponsePlanOwnerAccount,
+                ),
+            ],
+        )
     }
 }
 
@@ -670,6 +875,20 @@ impl VariableType {
 impl crate::ToJson for VariableType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VariableType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("INCIDENT_RECORD_ARN", Self::IncidentRecordArn),
+                ("INVOLVED_RESOURCES", Self::InvolvedResources),
+            ],
+        )
     }
 }
 

@@ -81,6 +81,27 @@ impl crate::ToJson for ConfigurationManager {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationManager {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ConfigurationDefinitions", "Description", "Name", "Tags"],
+        )?;
+        Ok(Self {
+            configuration_definitions: crate::from_json_required(
+                map,
+                "ConfigurationDefinitions",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSMQuickSetup::ConfigurationManager` (`Fn::GetAtt`).
 impl crate::Handle<ConfigurationManager> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -183,6 +204,40 @@ impl crate::ToJson for ConfigurationDefinition {
         crate::put_opt(&mut out, "TypeVersion", &self.type_version);
         crate::put_opt(&mut out, "id", &self.id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConfigurationDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LocalDeploymentAdministrationRoleArn",
+                "LocalDeploymentExecutionRoleName",
+                "Parameters",
+                "Type",
+                "TypeVersion",
+                "id",
+            ],
+        )?;
+        Ok(Self {
+            local_deployment_administration_role_arn: crate::from_json_optional(
+                map,
+                "LocalDeploymentAdministrationRoleArn",
+                path,
+            )?,
+            local_deployment_execution_role_name: crate::from_json_optional(
+                map,
+                "LocalDeploymentExecutionRoleName",
+                path,
+            )?,
+            parameters: crate::from_json_required(map, "Parameters", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+            type_version: crate::from_json_optional(map, "TypeVersion", path)?,
+            id: crate::from_json_optional(map, "id", path)?,
+        })
     }
 }
 

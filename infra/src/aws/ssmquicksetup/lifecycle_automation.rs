@@ -74,6 +74,28 @@ impl crate::ToJson for LifecycleAutomation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LifecycleAutomation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AutomationDocument",
+                "AutomationParameters",
+                "ResourceKey",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            automation_document: crate::from_json_required(map, "AutomationDocument", path)?,
+            automation_parameters: crate::from_json_required(map, "AutomationParameters", path)?,
+            resource_key: crate::from_json_required(map, "ResourceKey", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSMQuickSetup::LifecycleAutomation` (`Fn::GetAtt`).
 impl crate::Handle<LifecycleAutomation> {
     /// `Fn::GetAtt` `AssociationId`. The id from the association that is returned when creating

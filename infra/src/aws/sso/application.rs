@@ -103,6 +103,38 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationProviderArn",
+                "Description",
+                "InstanceArn",
+                "Name",
+                "PortalOptions",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            application_provider_arn: crate::from_json_required(
+                map,
+                "ApplicationProviderArn",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            portal_options: crate::from_json_optional(map, "PortalOptions", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSO::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `ApplicationArn`. The Application ARN that is returned upon creation of the
@@ -159,6 +191,17 @@ impl crate::ToJson for PortalOptionsConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PortalOptionsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SignInOptions", "Visibility"])?;
+        Ok(Self {
+            sign_in_options: crate::from_json_optional(map, "SignInOptions", path)?,
+            visibility: crate::from_json_optional(map, "Visibility", path)?,
+        })
+    }
+}
+
 impl From<PortalOptionsConfiguration> for Value<PortalOptionsConfiguration> {
     fn from(value: PortalOptionsConfiguration) -> Self {
         Value::Lit(value)
@@ -201,6 +244,17 @@ impl crate::ToJson for SignInOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SignInOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationUrl", "Origin"])?;
+        Ok(Self {
+            application_url: crate::from_json_optional(map, "ApplicationUrl", path)?,
+            origin: crate::from_json_required(map, "Origin", path)?,
+        })
+    }
+}
+
 impl From<SignInOptions> for Value<SignInOptions> {
     fn from(value: SignInOptions) -> Self {
         Value::Lit(value)
@@ -229,6 +283,20 @@ impl Origin {
 impl crate::ToJson for Origin {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Origin {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IDENTITY_CENTER", Self::IdentityCenter),
+                ("APPLICATION", Self::Application),
+            ],
+        )
     }
 }
 
@@ -263,6 +331,17 @@ impl crate::ToJson for Status {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
         Value::Lit(value)
@@ -291,6 +370,17 @@ impl Visibility {
 impl crate::ToJson for Visibility {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Visibility {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

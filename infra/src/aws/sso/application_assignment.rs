@@ -60,6 +60,22 @@ impl crate::ToJson for ApplicationAssignment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationAssignment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ApplicationArn", "PrincipalId", "PrincipalType"],
+        )?;
+        Ok(Self {
+            application_arn: crate::from_json_required(map, "ApplicationArn", path)?,
+            principal_id: crate::from_json_required(map, "PrincipalId", path)?,
+            principal_type: crate::from_json_required(map, "PrincipalType", path)?,
+        })
+    }
+}
+
 /// The entity type for which the assignment will be created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PrincipalType {
@@ -82,6 +98,13 @@ impl PrincipalType {
 impl crate::ToJson for PrincipalType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrincipalType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("USER", Self::User), ("GROUP", Self::Group)])
     }
 }
 

@@ -77,6 +77,32 @@ impl crate::ToJson for Assignment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Assignment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InstanceArn",
+                "PermissionSetArn",
+                "PrincipalId",
+                "PrincipalType",
+                "TargetId",
+                "TargetType",
+            ],
+        )?;
+        Ok(Self {
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            permission_set_arn: crate::from_json_required(map, "PermissionSetArn", path)?,
+            principal_id: crate::from_json_required(map, "PrincipalId", path)?,
+            principal_type: crate::from_json_required(map, "PrincipalType", path)?,
+            target_id: crate::from_json_required(map, "TargetId", path)?,
+            target_type: crate::from_json_required(map, "TargetType", path)?,
+        })
+    }
+}
+
 /// The assignee's type, user/group
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PrincipalType {
@@ -99,6 +125,13 @@ impl PrincipalType {
 impl crate::ToJson for PrincipalType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrincipalType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("USER", Self::User), ("GROUP", Self::Group)])
     }
 }
 
@@ -127,6 +160,13 @@ impl TargetType {
 impl crate::ToJson for TargetType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AWS_ACCOUNT", Self::AwsAccount)])
     }
 }
 

@@ -60,6 +60,17 @@ impl crate::ToJson for Instance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Instance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSO::Instance` (`Fn::GetAtt`).
 impl crate::Handle<Instance> {
     /// `Fn::GetAtt` `IdentityStoreId`. The ID of the identity store associated with the created

@@ -87,6 +87,34 @@ impl crate::ToJson for InstanceAccessControlAttributeConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceAccessControlAttributeConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessControlAttributes",
+                "InstanceAccessControlAttributeConfiguration",
+                "InstanceArn",
+            ],
+        )?;
+        Ok(Self {
+            access_control_attributes: crate::from_json_optional(
+                map,
+                "AccessControlAttributes",
+                path,
+            )?,
+            instance_access_control_attribute_configuration: crate::from_json_optional(
+                map,
+                "InstanceAccessControlAttributeConfiguration",
+                path,
+            )?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+        })
+    }
+}
+
 /// A `AccessControlAttribute` property type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccessControlAttribute {
@@ -118,6 +146,17 @@ impl crate::ToJson for AccessControlAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessControlAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<AccessControlAttribute> for Value<AccessControlAttribute> {
     fn from(value: AccessControlAttribute) -> Self {
         Value::Lit(value)
@@ -145,6 +184,16 @@ impl crate::ToJson for AccessControlAttributeValue {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Source", &self.source);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessControlAttributeValue {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Source"])?;
+        Ok(Self {
+            source: crate::from_json_required(map, "Source", path)?,
+        })
     }
 }
 
@@ -185,6 +234,22 @@ impl crate::ToJson
             &self.access_control_attributes,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson
+    for InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration
+{
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessControlAttributes"])?;
+        Ok(Self {
+            access_control_attributes: crate::from_json_required(
+                map,
+                "AccessControlAttributes",
+                path,
+            )?,
+        })
     }
 }
 

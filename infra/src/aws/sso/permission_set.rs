@@ -139,6 +139,44 @@ impl crate::ToJson for PermissionSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PermissionSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomerManagedPolicyReferences",
+                "Description",
+                "InlinePolicy",
+                "InstanceArn",
+                "ManagedPolicies",
+                "Name",
+                "PermissionsBoundary",
+                "RelayStateType",
+                "SessionDuration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            customer_managed_policy_references: crate::from_json_optional(
+                map,
+                "CustomerManagedPolicyReferences",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            inline_policy: crate::from_json_optional(map, "InlinePolicy", path)?,
+            instance_arn: crate::from_json_required(map, "InstanceArn", path)?,
+            managed_policies: crate::from_json_optional(map, "ManagedPolicies", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permissions_boundary: crate::from_json_optional(map, "PermissionsBoundary", path)?,
+            relay_state_type: crate::from_json_optional(map, "RelayStateType", path)?,
+            session_duration: crate::from_json_optional(map, "SessionDuration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SSO::PermissionSet` (`Fn::GetAtt`).
 impl crate::Handle<PermissionSet> {
     /// `Fn::GetAtt` `PermissionSetArn`. The permission set that the policy will be attached to
@@ -178,6 +216,17 @@ impl crate::ToJson for CustomerManagedPolicyReference {
         crate::put(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "Path", &self.path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomerManagedPolicyReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Path"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+        })
     }
 }
 
@@ -231,6 +280,25 @@ impl crate::ToJson for PermissionsBoundary {
         );
         crate::put_opt(&mut out, "ManagedPolicyArn", &self.managed_policy_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PermissionsBoundary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomerManagedPolicyReference", "ManagedPolicyArn"],
+        )?;
+        Ok(Self {
+            customer_managed_policy_reference: crate::from_json_optional(
+                map,
+                "CustomerManagedPolicyReference",
+                path,
+            )?,
+            managed_policy_arn: crate::from_json_optional(map, "ManagedPolicyArn", path)?,
+        })
     }
 }
 

@@ -71,6 +71,23 @@ impl crate::ToJson for Activity {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Activity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EncryptionConfiguration", "Name", "Tags"])?;
+        Ok(Self {
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::StepFunctions::Activity` (`Fn::GetAtt`).
 impl crate::Handle<Activity> {
     /// `Fn::GetAtt` `Arn`.
@@ -127,6 +144,26 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["KmsDataKeyReusePeriodSeconds", "KmsKeyId", "Type"],
+        )?;
+        Ok(Self {
+            kms_data_key_reuse_period_seconds: crate::from_json_optional(
+                map,
+                "KmsDataKeyReusePeriodSeconds",
+                path,
+            )?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -155,6 +192,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CUSTOMER_MANAGED_KMS_KEY", Self::CustomerManagedKmsKey),
+                ("AWS_OWNED_KEY", Self::AwsOwnedKey),
+            ],
+        )
     }
 }
 

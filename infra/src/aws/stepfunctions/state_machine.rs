@@ -170,6 +170,50 @@ impl crate::ToJson for StateMachine {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StateMachine {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Definition",
+                "DefinitionS3Location",
+                "DefinitionString",
+                "DefinitionSubstitutions",
+                "EncryptionConfiguration",
+                "LoggingConfiguration",
+                "RoleArn",
+                "StateMachineName",
+                "StateMachineType",
+                "Tags",
+                "TracingConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            definition: crate::from_json_optional(map, "Definition", path)?,
+            definition_s3_location: crate::from_json_optional(map, "DefinitionS3Location", path)?,
+            definition_string: crate::from_json_optional(map, "DefinitionString", path)?,
+            definition_substitutions: crate::from_json_optional(
+                map,
+                "DefinitionSubstitutions",
+                path,
+            )?,
+            encryption_configuration: crate::from_json_optional(
+                map,
+                "EncryptionConfiguration",
+                path,
+            )?,
+            logging_configuration: crate::from_json_optional(map, "LoggingConfiguration", path)?,
+            role_arn: crate::from_json_required(map, "RoleArn", path)?,
+            state_machine_name: crate::from_json_optional(map, "StateMachineName", path)?,
+            state_machine_type: crate::from_json_optional(map, "StateMachineType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tracing_configuration: crate::from_json_optional(map, "TracingConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::StepFunctions::StateMachine` (`Fn::GetAtt`).
 impl crate::Handle<StateMachine> {
     /// `Fn::GetAtt` `Arn`.
@@ -215,6 +259,16 @@ impl crate::ToJson for CloudWatchLogsLogGroup {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "LogGroupArn", &self.log_group_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CloudWatchLogsLogGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LogGroupArn"])?;
+        Ok(Self {
+            log_group_arn: crate::from_json_optional(map, "LogGroupArn", path)?,
+        })
     }
 }
 
@@ -272,6 +326,26 @@ impl crate::ToJson for EncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["KmsDataKeyReusePeriodSeconds", "KmsKeyId", "Type"],
+        )?;
+        Ok(Self {
+            kms_data_key_reuse_period_seconds: crate::from_json_optional(
+                map,
+                "KmsDataKeyReusePeriodSeconds",
+                path,
+            )?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<EncryptionConfiguration> for Value<EncryptionConfiguration> {
     fn from(value: EncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -312,6 +386,20 @@ impl crate::ToJson for LogDestination {
             &self.cloud_watch_logs_log_group,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDestination {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CloudWatchLogsLogGroup"])?;
+        Ok(Self {
+            cloud_watch_logs_log_group: crate::from_json_optional(
+                map,
+                "CloudWatchLogsLogGroup",
+                path,
+            )?,
+        })
     }
 }
 
@@ -375,6 +463,22 @@ impl crate::ToJson for LoggingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Destinations", "IncludeExecutionData", "Level"],
+        )?;
+        Ok(Self {
+            destinations: crate::from_json_optional(map, "Destinations", path)?,
+            include_execution_data: crate::from_json_optional(map, "IncludeExecutionData", path)?,
+            level: crate::from_json_optional(map, "Level", path)?,
+        })
+    }
+}
+
 impl From<LoggingConfiguration> for Value<LoggingConfiguration> {
     fn from(value: LoggingConfiguration) -> Self {
         Value::Lit(value)
@@ -419,6 +523,18 @@ impl crate::ToJson for S3Location {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Location {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key", "Version"])?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            key: crate::from_json_required(map, "Key", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<S3Location> for Value<S3Location> {
     fn from(value: S3Location) -> Self {
         Value::Lit(value)
@@ -450,6 +566,16 @@ impl crate::ToJson for TracingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TracingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -490,6 +616,22 @@ impl crate::ToJson for Level {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Level {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("ERROR", Self::Error),
+                ("FATAL", Self::Fatal),
+                ("OFF", Self::Off),
+            ],
+        )
+    }
+}
+
 impl From<Level> for Value<Level> {
     fn from(value: Level) -> Self {
         Value::Lit(value)
@@ -521,6 +663,17 @@ impl crate::ToJson for StateMachineType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StateMachineType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STANDARD", Self::Standard), ("EXPRESS", Self::Express)],
+        )
+    }
+}
+
 impl From<StateMachineType> for Value<StateMachineType> {
     fn from(value: StateMachineType) -> Self {
         Value::Lit(value)
@@ -549,6 +702,20 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CUSTOMER_MANAGED_KMS_KEY", Self::CustomerManagedKmsKey),
+                ("AWS_OWNED_KEY", Self::AwsOwnedKey),
+            ],
+        )
     }
 }
 

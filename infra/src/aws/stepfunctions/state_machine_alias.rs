@@ -102,6 +102,30 @@ impl crate::ToJson for StateMachineAlias {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StateMachineAlias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeploymentPreference",
+                "Description",
+                "Name",
+                "RoutingConfiguration",
+                "StateMachineArn",
+            ],
+        )?;
+        Ok(Self {
+            deployment_preference: crate::from_json_optional(map, "DeploymentPreference", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            routing_configuration: crate::from_json_optional(map, "RoutingConfiguration", path)?,
+            state_machine_arn: crate::from_json_optional(map, "StateMachineArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::StepFunctions::StateMachineAlias` (`Fn::GetAtt`).
 impl crate::Handle<StateMachineAlias> {
     /// `Fn::GetAtt` `Arn`. The ARN of the alias.
@@ -176,6 +200,34 @@ impl crate::ToJson for DeploymentPreference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Alarms",
+                "Interval",
+                "Percentage",
+                "StateMachineVersionArn",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            alarms: crate::from_json_optional(map, "Alarms", path)?,
+            interval: crate::from_json_optional(map, "Interval", path)?,
+            percentage: crate::from_json_optional(map, "Percentage", path)?,
+            state_machine_version_arn: crate::from_json_required(
+                map,
+                "StateMachineVersionArn",
+                path,
+            )?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DeploymentPreference> for Value<DeploymentPreference> {
     fn from(value: DeploymentPreference) -> Self {
         Value::Lit(value)
@@ -219,6 +271,21 @@ impl crate::ToJson for RoutingConfigurationVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RoutingConfigurationVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StateMachineVersionArn", "Weight"])?;
+        Ok(Self {
+            state_machine_version_arn: crate::from_json_required(
+                map,
+                "StateMachineVersionArn",
+                path,
+            )?,
+            weight: crate::from_json_required(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<RoutingConfigurationVersion> for Value<RoutingConfigurationVersion> {
     fn from(value: RoutingConfigurationVersion) -> Self {
         Value::Lit(value)
@@ -250,6 +317,21 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LINEAR", Self::Linear),
+                ("ALL_AT_ONCE", Self::AllAtOnce),
+                ("CANARY", Self::Canary),
+            ],
+        )
     }
 }
 

@@ -68,6 +68,26 @@ impl crate::ToJson for StateMachineVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StateMachineVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "StateMachineArn", "StateMachineRevisionId"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            state_machine_arn: crate::from_json_required(map, "StateMachineArn", path)?,
+            state_machine_revision_id: crate::from_json_optional(
+                map,
+                "StateMachineRevisionId",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::StepFunctions::StateMachineVersion` (`Fn::GetAtt`).
 impl crate::Handle<StateMachineVersion> {
     /// `Fn::GetAtt` `Arn`.

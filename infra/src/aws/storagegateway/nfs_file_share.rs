@@ -281,6 +281,62 @@ impl crate::ToJson for NfsFileShare {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NfsFileShare {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuditDestinationARN",
+                "BucketRegion",
+                "CacheAttributes",
+                "ClientList",
+                "DefaultStorageClass",
+                "EncryptionType",
+                "FileShareName",
+                "GatewayARN",
+                "GuessMIMETypeEnabled",
+                "KMSEncrypted",
+                "KMSKey",
+                "LocationARN",
+                "NFSFileShareDefaults",
+                "NotificationPolicy",
+                "ObjectACL",
+                "ReadOnly",
+                "RequesterPays",
+                "Role",
+                "Squash",
+                "Tags",
+                "VPCEndpointDNSName",
+            ],
+        )?;
+        Ok(Self {
+            audit_destination_arn: crate::from_json_optional(map, "AuditDestinationARN", path)?,
+            bucket_region: crate::from_json_optional(map, "BucketRegion", path)?,
+            cache_attributes: crate::from_json_optional(map, "CacheAttributes", path)?,
+            client_list: crate::from_json_optional(map, "ClientList", path)?,
+            default_storage_class: crate::from_json_optional(map, "DefaultStorageClass", path)?,
+            encryption_type: crate::from_json_optional(map, "EncryptionType", path)?,
+            file_share_name: crate::from_json_optional(map, "FileShareName", path)?,
+            gateway_arn: crate::from_json_required(map, "GatewayARN", path)?,
+            guess_mime_type_enabled: crate::from_json_optional(map, "GuessMIMETypeEnabled", path)?,
+            kms_encrypted: crate::from_json_optional(map, "KMSEncrypted", path)?,
+            kms_key: crate::from_json_optional(map, "KMSKey", path)?,
+            location_arn: crate::from_json_required(map, "LocationARN", path)?,
+            nfs_file_share_defaults: crate::from_json_optional(map, "NFSFileShareDefaults", path)?,
+            notification_policy: crate::from_json_optional(map, "NotificationPolicy", path)?,
+            object_acl: crate::from_json_optional(map, "ObjectACL", path)?,
+            read_only: crate::from_json_optional(map, "ReadOnly", path)?,
+            requester_pays: crate::from_json_optional(map, "RequesterPays", path)?,
+            role: crate::from_json_required(map, "Role", path)?,
+            squash: crate::from_json_optional(map, "Squash", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_endpoint_dns_name: crate::from_json_optional(map, "VPCEndpointDNSName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::StorageGateway::NFSFileShare` (`Fn::GetAtt`).
 impl crate::Handle<NfsFileShare> {
     /// `Fn::GetAtt` `FileShareARN`. The ARN of the file share.
@@ -339,6 +395,20 @@ impl crate::ToJson for CacheAttributes {
             &self.cache_stale_timeout_in_seconds,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CacheStaleTimeoutInSeconds"])?;
+        Ok(Self {
+            cache_stale_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "CacheStaleTimeoutInSeconds",
+                path,
+            )?,
+        })
     }
 }
 
@@ -413,6 +483,23 @@ impl crate::ToJson for NfsFileShareDefaults {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NfsFileShareDefaults {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DirectoryMode", "FileMode", "GroupId", "OwnerId"],
+        )?;
+        Ok(Self {
+            directory_mode: crate::from_json_optional(map, "DirectoryMode", path)?,
+            file_mode: crate::from_json_optional(map, "FileMode", path)?,
+            group_id: crate::from_json_optional(map, "GroupId", path)?,
+            owner_id: crate::from_json_optional(map, "OwnerId", path)?,
+        })
+    }
+}
+
 impl From<NfsFileShareDefaults> for Value<NfsFileShareDefaults> {
     fn from(value: NfsFileShareDefaults) -> Self {
         Value::Lit(value)
@@ -444,6 +531,21 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SseS3", Self::SseS3),
+                ("SseKms", Self::SseKms),
+                ("DsseKms", Self::DsseKms),
+            ],
+        )
     }
 }
 
@@ -490,6 +592,25 @@ impl ObjectAcl {
 impl crate::ToJson for ObjectAcl {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectAcl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("private", Self::Private),
+                ("public-read", Self::PublicRead),
+                ("public-read-write", Self::PublicReadWrite),
+                ("authenticated-read", Self::AuthenticatedRead),
+                ("bucket-owner-read", Self::BucketOwnerRead),
+                ("bucket-owner-full-control", Self::BucketOwnerFullControl),
+                ("aws-exec-read", Self::AwsExecRead),
+            ],
+        )
     }
 }
 

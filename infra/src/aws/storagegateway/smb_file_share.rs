@@ -326,6 +326,76 @@ impl crate::ToJson for SmbFileShare {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmbFileShare {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessBasedEnumeration",
+                "AdminUserList",
+                "AuditDestinationARN",
+                "Authentication",
+                "BucketRegion",
+                "CacheAttributes",
+                "CaseSensitivity",
+                "DefaultStorageClass",
+                "EncryptionType",
+                "FileShareName",
+                "GatewayARN",
+                "GuessMIMETypeEnabled",
+                "InvalidUserList",
+                "KMSEncrypted",
+                "KMSKey",
+                "LocationARN",
+                "NotificationPolicy",
+                "ObjectACL",
+                "OplocksEnabled",
+                "ReadOnly",
+                "RequesterPays",
+                "Role",
+                "SMBACLEnabled",
+                "Tags",
+                "VPCEndpointDNSName",
+                "ValidUserList",
+            ],
+        )?;
+        Ok(Self {
+            access_based_enumeration: crate::from_json_optional(
+                map,
+                "AccessBasedEnumeration",
+                path,
+            )?,
+            admin_user_list: crate::from_json_optional(map, "AdminUserList", path)?,
+            audit_destination_arn: crate::from_json_optional(map, "AuditDestinationARN", path)?,
+            authentication: crate::from_json_optional(map, "Authentication", path)?,
+            bucket_region: crate::from_json_optional(map, "BucketRegion", path)?,
+            cache_attributes: crate::from_json_optional(map, "CacheAttributes", path)?,
+            case_sensitivity: crate::from_json_optional(map, "CaseSensitivity", path)?,
+            default_storage_class: crate::from_json_optional(map, "DefaultStorageClass", path)?,
+            encryption_type: crate::from_json_optional(map, "EncryptionType", path)?,
+            file_share_name: crate::from_json_optional(map, "FileShareName", path)?,
+            gateway_arn: crate::from_json_required(map, "GatewayARN", path)?,
+            guess_mime_type_enabled: crate::from_json_optional(map, "GuessMIMETypeEnabled", path)?,
+            invalid_user_list: crate::from_json_optional(map, "InvalidUserList", path)?,
+            kms_encrypted: crate::from_json_optional(map, "KMSEncrypted", path)?,
+            kms_key: crate::from_json_optional(map, "KMSKey", path)?,
+            location_arn: crate::from_json_required(map, "LocationARN", path)?,
+            notification_policy: crate::from_json_optional(map, "NotificationPolicy", path)?,
+            object_acl: crate::from_json_optional(map, "ObjectACL", path)?,
+            oplocks_enabled: crate::from_json_optional(map, "OplocksEnabled", path)?,
+            read_only: crate::from_json_optional(map, "ReadOnly", path)?,
+            requester_pays: crate::from_json_optional(map, "RequesterPays", path)?,
+            role: crate::from_json_required(map, "Role", path)?,
+            smbacl_enabled: crate::from_json_optional(map, "SMBACLEnabled", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_endpoint_dns_name: crate::from_json_optional(map, "VPCEndpointDNSName", path)?,
+            valid_user_list: crate::from_json_optional(map, "ValidUserList", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::StorageGateway::SMBFileShare` (`Fn::GetAtt`).
 impl crate::Handle<SmbFileShare> {
     /// `Fn::GetAtt` `FileShareARN`. The ARN of the file share.
@@ -387,6 +457,20 @@ impl crate::ToJson for CacheAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CacheAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CacheStaleTimeoutInSeconds"])?;
+        Ok(Self {
+            cache_stale_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "CacheStaleTimeoutInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CacheAttributes> for Value<CacheAttributes> {
     fn from(value: CacheAttributes) -> Self {
         Value::Lit(value)
@@ -415,6 +499,20 @@ impl CaseSensitivity {
 impl crate::ToJson for CaseSensitivity {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaseSensitivity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ClientSpecified", Self::ClientSpecified),
+                ("CaseSensitive", Self::CaseSensitive),
+            ],
+        )
     }
 }
 
@@ -449,6 +547,21 @@ impl EncryptionType {
 impl crate::ToJson for EncryptionType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SseS3", Self::SseS3),
+                ("SseKms", Self::SseKms),
+                ("DsseKms", Self::DsseKms),
+            ],
+        )
     }
 }
 
@@ -495,6 +608,25 @@ impl ObjectAcl {
 impl crate::ToJson for ObjectAcl {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ObjectAcl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("private", Self::Private),
+                ("public-read", Self::PublicRead),
+                ("public-read-write", Self::PublicReadWrite),
+                ("authenticated-read", Self::AuthenticatedRead),
+                ("bucket-owner-read", Self::BucketOwnerRead),
+                ("bucket-owner-full-control", Self::BucketOwnerFullControl),
+                ("aws-exec-read", Self::AwsExecRead),
+            ],
+        )
     }
 }
 

@@ -123,6 +123,36 @@ impl crate::ToJson for Tape {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tape {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GatewayARN",
+                "KMSEncrypted",
+                "KMSKey",
+                "PoolId",
+                "Tags",
+                "TapeBarcode",
+                "TapeSizeInBytes",
+                "Worm",
+            ],
+        )?;
+        Ok(Self {
+            gateway_arn: crate::from_json_required(map, "GatewayARN", path)?,
+            kms_encrypted: crate::from_json_optional(map, "KMSEncrypted", path)?,
+            kms_key: crate::from_json_optional(map, "KMSKey", path)?,
+            pool_id: crate::from_json_optional(map, "PoolId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tape_barcode: crate::from_json_optional(map, "TapeBarcode", path)?,
+            tape_size_in_bytes: crate::from_json_required(map, "TapeSizeInBytes", path)?,
+            worm: crate::from_json_optional(map, "Worm", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::StorageGateway::Tape` (`Fn::GetAtt`).
 impl crate::Handle<Tape> {
     /// `Fn::GetAtt` `TapeARN`. The Amazon Resource Name (ARN) of the virtual tape.

@@ -90,6 +90,34 @@ impl crate::ToJson for TapePool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TapePool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PoolName",
+                "RetentionLockTimeInDays",
+                "RetentionLockType",
+                "StorageClass",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            pool_name: crate::from_json_required(map, "PoolName", path)?,
+            retention_lock_time_in_days: crate::from_json_optional(
+                map,
+                "RetentionLockTimeInDays",
+                path,
+            )?,
+            retention_lock_type: crate::from_json_optional(map, "RetentionLockType", path)?,
+            storage_class: crate::from_json_required(map, "StorageClass", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::StorageGateway::TapePool` (`Fn::GetAtt`).
 impl crate::Handle<TapePool> {
     /// `Fn::GetAtt` `PoolARN`. The Amazon Resource Name (ARN) of the custom tape pool.
@@ -133,6 +161,21 @@ impl crate::ToJson for RetentionLockType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionLockType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COMPLIANCE", Self::Compliance),
+                ("GOVERNANCE", Self::Governance),
+                ("NONE", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<RetentionLockType> for Value<RetentionLockType> {
     fn from(value: RetentionLockType) -> Self {
         Value::Lit(value)
@@ -161,6 +204,20 @@ impl StorageClass {
 impl crate::ToJson for StorageClass {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageClass {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEEP_ARCHIVE", Self::DeepArchive),
+                ("GLACIER", Self::Glacier),
+            ],
+        )
     }
 }
 

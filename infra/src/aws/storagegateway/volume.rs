@@ -122,6 +122,38 @@ impl crate::ToJson for Volume {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Volume {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GatewayARN",
+                "KMSEncrypted",
+                "KMSKey",
+                "NetworkInterfaceId",
+                "SnapshotId",
+                "SourceVolumeARN",
+                "Tags",
+                "TargetName",
+                "VolumeSizeInBytes",
+            ],
+        )?;
+        Ok(Self {
+            gateway_arn: crate::from_json_required(map, "GatewayARN", path)?,
+            kms_encrypted: crate::from_json_optional(map, "KMSEncrypted", path)?,
+            kms_key: crate::from_json_optional(map, "KMSKey", path)?,
+            network_interface_id: crate::from_json_required(map, "NetworkInterfaceId", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            source_volume_arn: crate::from_json_optional(map, "SourceVolumeARN", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_name: crate::from_json_required(map, "TargetName", path)?,
+            volume_size_in_bytes: crate::from_json_required(map, "VolumeSizeInBytes", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::StorageGateway::Volume` (`Fn::GetAtt`).
 impl crate::Handle<Volume> {
     /// `Fn::GetAtt` `CreatedDate`. The date the volume was created.

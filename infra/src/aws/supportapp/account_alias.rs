@@ -46,6 +46,16 @@ impl crate::ToJson for AccountAlias {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountAlias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccountAlias"])?;
+        Ok(Self {
+            account_alias: crate::from_json_required(map, "AccountAlias", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SupportApp::AccountAlias` (`Fn::GetAtt`).
 impl crate::Handle<AccountAlias> {
     /// `Fn::GetAtt` `AccountAliasResourceId`. Unique identifier representing an alias tied to an

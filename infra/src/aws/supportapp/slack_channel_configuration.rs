@@ -124,6 +124,44 @@ impl crate::ToJson for SlackChannelConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlackChannelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelId",
+                "ChannelName",
+                "ChannelRoleArn",
+                "NotifyOnAddCorrespondenceToCase",
+                "NotifyOnCaseSeverity",
+                "NotifyOnCreateOrReopenCase",
+                "NotifyOnResolveCase",
+                "TeamId",
+            ],
+        )?;
+        Ok(Self {
+            channel_id: crate::from_json_required(map, "ChannelId", path)?,
+            channel_name: crate::from_json_optional(map, "ChannelName", path)?,
+            channel_role_arn: crate::from_json_required(map, "ChannelRoleArn", path)?,
+            notify_on_add_correspondence_to_case: crate::from_json_optional(
+                map,
+                "NotifyOnAddCorrespondenceToCase",
+                path,
+            )?,
+            notify_on_case_severity: crate::from_json_required(map, "NotifyOnCaseSeverity", path)?,
+            notify_on_create_or_reopen_case: crate::from_json_optional(
+                map,
+                "NotifyOnCreateOrReopenCase",
+                path,
+            )?,
+            notify_on_resolve_case: crate::from_json_optional(map, "NotifyOnResolveCase", path)?,
+            team_id: crate::from_json_required(map, "TeamId", path)?,
+        })
+    }
+}
+
 /// The severity level of a support case that a customer wants to get notified for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NotifyOnCaseSeverity {
@@ -149,6 +187,21 @@ impl NotifyOnCaseSeverity {
 impl crate::ToJson for NotifyOnCaseSeverity {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotifyOnCaseSeverity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("none", Self::None),
+                ("all", Self::All),
+                ("high", Self::High),
+            ],
+        )
     }
 }
 

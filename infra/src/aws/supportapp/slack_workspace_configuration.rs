@@ -57,3 +57,14 @@ impl crate::ToJson for SlackWorkspaceConfiguration {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SlackWorkspaceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TeamId", "VersionId"])?;
+        Ok(Self {
+            team_id: crate::from_json_required(map, "TeamId", path)?,
+            version_id: crate::from_json_optional(map, "VersionId", path)?,
+        })
+    }
+}

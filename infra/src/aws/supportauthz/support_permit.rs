@@ -98,6 +98,32 @@ impl crate::ToJson for SupportPermit {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SupportPermit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "Permit",
+                "SigningKeyInfo",
+                "SupportCaseDisplayId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            permit: crate::from_json_required(map, "Permit", path)?,
+            signing_key_info: crate::from_json_required(map, "SigningKeyInfo", path)?,
+            support_case_display_id: crate::from_json_optional(map, "SupportCaseDisplayId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SupportAuthZ::SupportPermit` (`Fn::GetAtt`).
 impl crate::Handle<SupportPermit> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the support permit.
@@ -163,6 +189,17 @@ impl crate::ToJson for ActionSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "AllActions"])?;
+        Ok(Self {
+            actions: crate::from_json_optional(map, "Actions", path)?,
+            all_actions: crate::from_json_optional(map, "AllActions", path)?,
+        })
+    }
+}
+
 impl From<ActionSet> for Value<ActionSet> {
     fn from(value: ActionSet) -> Self {
         Value::Lit(value)
@@ -207,6 +244,17 @@ impl crate::ToJson for Condition {
         crate::put_opt(&mut out, "AllowAfter", &self.allow_after);
         crate::put_opt(&mut out, "AllowBefore", &self.allow_before);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllowAfter", "AllowBefore"])?;
+        Ok(Self {
+            allow_after: crate::from_json_optional(map, "AllowAfter", path)?,
+            allow_before: crate::from_json_optional(map, "AllowBefore", path)?,
+        })
     }
 }
 
@@ -257,6 +305,18 @@ impl crate::ToJson for Permit {
         crate::put_opt(&mut out, "Conditions", &self.conditions);
         crate::put(&mut out, "Resources", &self.resources);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Actions", "Conditions", "Resources"])?;
+        Ok(Self {
+            actions: crate::from_json_required(map, "Actions", path)?,
+            conditions: crate::from_json_optional(map, "Conditions", path)?,
+            resources: crate::from_json_required(map, "Resources", path)?,
+        })
     }
 }
 
@@ -311,6 +371,17 @@ impl crate::ToJson for ResourceSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AllResourcesInRegion", "Resources"])?;
+        Ok(Self {
+            all_resources_in_region: crate::from_json_optional(map, "AllResourcesInRegion", path)?,
+            resources: crate::from_json_optional(map, "Resources", path)?,
+        })
+    }
+}
+
 impl From<ResourceSet> for Value<ResourceSet> {
     fn from(value: ResourceSet) -> Self {
         Value::Lit(value)
@@ -338,6 +409,16 @@ impl crate::ToJson for SigningKeyInfo {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KmsKey", &self.kms_key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SigningKeyInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKey"])?;
+        Ok(Self {
+            kms_key: crate::from_json_required(map, "KmsKey", path)?,
+        })
     }
 }
 

@@ -273,6 +273,88 @@ impl crate::ToJson for Canary {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Canary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ArtifactConfig",
+                "ArtifactS3Location",
+                "BrowserConfigs",
+                "Code",
+                "DeleteLambdaResourcesOnCanaryDeletion",
+                "DryRunAndUpdate",
+                "ExecutionRoleArn",
+                "FailureRetentionPeriod",
+                "KmsKeyArn",
+                "Name",
+                "ProvisionedResourceCleanup",
+                "Replicas",
+                "ResourcesToReplicateTags",
+                "RunConfig",
+                "RuntimeVersion",
+                "Schedule",
+                "StartCanaryAfterCreation",
+                "SuccessRetentionPeriod",
+                "Tags",
+                "VPCConfig",
+                "VisualReference",
+                "VisualReferences",
+            ],
+        )?;
+        Ok(Self {
+            artifact_config: crate::from_json_optional(map, "ArtifactConfig", path)?,
+            artifact_s3_location: crate::from_json_required(map, "ArtifactS3Location", path)?,
+            browser_configs: crate::from_json_optional(map, "BrowserConfigs", path)?,
+            code: crate::from_json_required(map, "Code", path)?,
+            delete_lambda_resources_on_canary_deletion: crate::from_json_optional(
+                map,
+                "DeleteLambdaResourcesOnCanaryDeletion",
+                path,
+            )?,
+            dry_run_and_update: crate::from_json_optional(map, "DryRunAndUpdate", path)?,
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            failure_retention_period: crate::from_json_optional(
+                map,
+                "FailureRetentionPeriod",
+                path,
+            )?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            provisioned_resource_cleanup: crate::from_json_optional(
+                map,
+                "ProvisionedResourceCleanup",
+                path,
+            )?,
+            replicas: crate::from_json_optional(map, "Replicas", path)?,
+            resources_to_replicate_tags: crate::from_json_optional(
+                map,
+                "ResourcesToReplicateTags",
+                path,
+            )?,
+            run_config: crate::from_json_optional(map, "RunConfig", path)?,
+            runtime_version: crate::from_json_required(map, "RuntimeVersion", path)?,
+            schedule: crate::from_json_required(map, "Schedule", path)?,
+            start_canary_after_creation: crate::from_json_optional(
+                map,
+                "StartCanaryAfterCreation",
+                path,
+            )?,
+            success_retention_period: crate::from_json_optional(
+                map,
+                "SuccessRetentionPeriod",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_config: crate::from_json_optional(map, "VPCConfig", path)?,
+            visual_reference: crate::from_json_optional(map, "VisualReference", path)?,
+            visual_references: crate::from_json_optional(map, "VisualReferences", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Synthetics::Canary` (`Fn::GetAtt`).
 impl crate::Handle<Canary> {
     /// `Fn::GetAtt` `Code.SourceLocationArn`.
@@ -321,6 +403,16 @@ impl crate::ToJson for ArtifactConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ArtifactConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Encryption"])?;
+        Ok(Self {
+            s3_encryption: crate::from_json_optional(map, "S3Encryption", path)?,
+        })
+    }
+}
+
 impl From<ArtifactConfig> for Value<ArtifactConfig> {
     fn from(value: ArtifactConfig) -> Self {
         Value::Lit(value)
@@ -362,6 +454,17 @@ impl crate::ToJson for BaseScreenshot {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BaseScreenshot {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IgnoreCoordinates", "ScreenshotName"])?;
+        Ok(Self {
+            ignore_coordinates: crate::from_json_optional(map, "IgnoreCoordinates", path)?,
+            screenshot_name: crate::from_json_required(map, "ScreenshotName", path)?,
+        })
+    }
+}
+
 impl From<BaseScreenshot> for Value<BaseScreenshot> {
     fn from(value: BaseScreenshot) -> Self {
         Value::Lit(value)
@@ -389,6 +492,16 @@ impl crate::ToJson for BrowserConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "BrowserType", &self.browser_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrowserConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BrowserType"])?;
+        Ok(Self {
+            browser_type: crate::from_json_required(map, "BrowserType", path)?,
+        })
     }
 }
 
@@ -498,6 +611,36 @@ impl crate::ToJson for Code {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Code {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlueprintTypes",
+                "Dependencies",
+                "Handler",
+                "S3Bucket",
+                "S3Key",
+                "S3ObjectVersion",
+                "Script",
+                "SourceLocationArn",
+            ],
+        )?;
+        Ok(Self {
+            blueprint_types: crate::from_json_optional(map, "BlueprintTypes", path)?,
+            dependencies: crate::from_json_optional(map, "Dependencies", path)?,
+            handler: crate::from_json_optional(map, "Handler", path)?,
+            s3_bucket: crate::from_json_optional(map, "S3Bucket", path)?,
+            s3_key: crate::from_json_optional(map, "S3Key", path)?,
+            s3_object_version: crate::from_json_optional(map, "S3ObjectVersion", path)?,
+            script: crate::from_json_optional(map, "Script", path)?,
+            source_location_arn: crate::from_json_optional(map, "SourceLocationArn", path)?,
+        })
+    }
+}
+
 impl From<Code> for Value<Code> {
     fn from(value: Code) -> Self {
         Value::Lit(value)
@@ -535,6 +678,17 @@ impl crate::ToJson for Dependency {
         crate::put(&mut out, "Reference", &self.reference);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Dependency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Reference", "Type"])?;
+        Ok(Self {
+            reference: crate::from_json_required(map, "Reference", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -647,6 +801,40 @@ impl crate::ToJson for Replica {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Replica {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CanaryState",
+                "KmsKeyArn",
+                "LastModified",
+                "Location",
+                "ReplicationStatus",
+                "ResourcesToReplicateTags",
+                "Tags",
+                "VpcConfig",
+            ],
+        )?;
+        Ok(Self {
+            canary_state: crate::from_json_optional(map, "CanaryState", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            last_modified: crate::from_json_optional(map, "LastModified", path)?,
+            location: crate::from_json_required(map, "Location", path)?,
+            replication_status: crate::from_json_optional(map, "ReplicationStatus", path)?,
+            resources_to_replicate_tags: crate::from_json_optional(
+                map,
+                "ResourcesToReplicateTags",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_config: crate::from_json_optional(map, "VpcConfig", path)?,
+        })
+    }
+}
+
 impl From<Replica> for Value<Replica> {
     fn from(value: Replica) -> Self {
         Value::Lit(value)
@@ -681,6 +869,16 @@ impl crate::ToJson for ReplicaReplicationStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReplicaReplicationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["State"])?;
+        Ok(Self {
+            state: crate::from_json_optional(map, "State", path)?,
+        })
+    }
+}
+
 impl From<ReplicaReplicationStatus> for Value<ReplicaReplicationStatus> {
     fn from(value: ReplicaReplicationStatus) -> Self {
         Value::Lit(value)
@@ -709,6 +907,16 @@ impl crate::ToJson for RetryConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MaxRetries", &self.max_retries);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetryConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxRetries"])?;
+        Ok(Self {
+            max_retries: crate::from_json_required(map, "MaxRetries", path)?,
+        })
     }
 }
 
@@ -795,6 +1003,30 @@ impl crate::ToJson for RunConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActiveTracing",
+                "EnvironmentVariables",
+                "EphemeralStorage",
+                "MemoryInMB",
+                "TimeoutInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            active_tracing: crate::from_json_optional(map, "ActiveTracing", path)?,
+            environment_variables: crate::from_json_optional(map, "EnvironmentVariables", path)?,
+            ephemeral_storage: crate::from_json_optional(map, "EphemeralStorage", path)?,
+            memory_in_mb: crate::from_json_optional(map, "MemoryInMB", path)?,
+            timeout_in_seconds: crate::from_json_optional(map, "TimeoutInSeconds", path)?,
+        })
+    }
+}
+
 impl From<RunConfig> for Value<RunConfig> {
     fn from(value: RunConfig) -> Self {
         Value::Lit(value)
@@ -840,6 +1072,17 @@ impl crate::ToJson for S3Encryption {
         crate::put_opt(&mut out, "EncryptionMode", &self.encryption_mode);
         crate::put_opt(&mut out, "KmsKeyArn", &self.kms_key_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Encryption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EncryptionMode", "KmsKeyArn"])?;
+        Ok(Self {
+            encryption_mode: crate::from_json_optional(map, "EncryptionMode", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+        })
     }
 }
 
@@ -893,6 +1136,22 @@ impl crate::ToJson for Schedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DurationInSeconds", "Expression", "RetryConfig"],
+        )?;
+        Ok(Self {
+            duration_in_seconds: crate::from_json_optional(map, "DurationInSeconds", path)?,
+            expression: crate::from_json_required(map, "Expression", path)?,
+            retry_config: crate::from_json_optional(map, "RetryConfig", path)?,
+        })
+    }
+}
+
 impl From<Schedule> for Value<Schedule> {
     fn from(value: Schedule) -> Self {
         Value::Lit(value)
@@ -941,6 +1200,22 @@ impl crate::ToJson for VisualReference {
         crate::put_opt(&mut out, "BaseScreenshots", &self.base_screenshots);
         crate::put_opt(&mut out, "BrowserType", &self.browser_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualReference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BaseCanaryRunId", "BaseScreenshots", "BrowserType"],
+        )?;
+        Ok(Self {
+            base_canary_run_id: crate::from_json_required(map, "BaseCanaryRunId", path)?,
+            base_screenshots: crate::from_json_optional(map, "BaseScreenshots", path)?,
+            browser_type: crate::from_json_optional(map, "BrowserType", path)?,
+        })
     }
 }
 
@@ -1006,6 +1281,32 @@ impl crate::ToJson for VpcConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VpcConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Ipv6AllowedForDualStack",
+                "SecurityGroupIds",
+                "SubnetIds",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            ipv6_allowed_for_dual_stack: crate::from_json_optional(
+                map,
+                "Ipv6AllowedForDualStack",
+                path,
+            )?,
+            security_group_ids: crate::from_json_required(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 impl From<VpcConfig> for Value<VpcConfig> {
     fn from(value: VpcConfig) -> Self {
         Value::Lit(value)
@@ -1034,6 +1335,17 @@ impl BrowserType {
 impl crate::ToJson for BrowserType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrowserType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CHROME", Self::Chrome), ("FIREFOX", Self::Firefox)],
+        )
     }
 }
 
@@ -1069,6 +1381,17 @@ impl crate::ToJson for EncryptionMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SSE_KMS", Self::SseKms), ("SSE_S3", Self::SseS3)],
+        )
+    }
+}
+
 impl From<EncryptionMode> for Value<EncryptionMode> {
     fn from(value: EncryptionMode) -> Self {
         Value::Lit(value)
@@ -1101,6 +1424,17 @@ impl crate::ToJson for ProvisionedResourceCleanup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProvisionedResourceCleanup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AUTOMATIC", Self::Automatic), ("OFF", Self::Off)],
+        )
+    }
+}
+
 impl From<ProvisionedResourceCleanup> for Value<ProvisionedResourceCleanup> {
     fn from(value: ProvisionedResourceCleanup) -> Self {
         Value::Lit(value)
@@ -1129,6 +1463,13 @@ impl crate::ToJson for ResourceToTag {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceToTag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("lambda-function", Self::LambdaFunction)])
+    }
+}
+
 impl From<ResourceToTag> for Value<ResourceToTag> {
     fn from(value: ResourceToTag) -> Self {
         Value::Lit(value)
@@ -1154,6 +1495,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("LambdaLayer", Self::LambdaLayer)])
     }
 }
 

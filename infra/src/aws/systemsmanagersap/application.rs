@@ -123,6 +123,38 @@ impl crate::ToJson for Application {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Application {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationId",
+                "ApplicationType",
+                "ComponentsInfo",
+                "Credentials",
+                "DatabaseArn",
+                "Instances",
+                "SapInstanceNumber",
+                "Sid",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            application_id: crate::from_json_required(map, "ApplicationId", path)?,
+            application_type: crate::from_json_required(map, "ApplicationType", path)?,
+            components_info: crate::from_json_optional(map, "ComponentsInfo", path)?,
+            credentials: crate::from_json_optional(map, "Credentials", path)?,
+            database_arn: crate::from_json_optional(map, "DatabaseArn", path)?,
+            instances: crate::from_json_optional(map, "Instances", path)?,
+            sap_instance_number: crate::from_json_optional(map, "SapInstanceNumber", path)?,
+            sid: crate::from_json_optional(map, "Sid", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::SystemsManagerSAP::Application` (`Fn::GetAtt`).
 impl crate::Handle<Application> {
     /// `Fn::GetAtt` `Arn`. The ARN of the SSM-SAP application
@@ -178,6 +210,18 @@ impl crate::ToJson for ComponentInfo {
         crate::put_opt(&mut out, "Ec2InstanceId", &self.ec2_instance_id);
         crate::put_opt(&mut out, "Sid", &self.sid);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentInfo {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ComponentType", "Ec2InstanceId", "Sid"])?;
+        Ok(Self {
+            component_type: crate::from_json_optional(map, "ComponentType", path)?,
+            ec2_instance_id: crate::from_json_optional(map, "Ec2InstanceId", path)?,
+            sid: crate::from_json_optional(map, "Sid", path)?,
+        })
     }
 }
 
@@ -237,6 +281,19 @@ impl crate::ToJson for Credential {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Credential {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CredentialType", "DatabaseName", "SecretId"])?;
+        Ok(Self {
+            credential_type: crate::from_json_optional(map, "CredentialType", path)?,
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            secret_id: crate::from_json_optional(map, "SecretId", path)?,
+        })
+    }
+}
+
 impl From<Credential> for Value<Credential> {
     fn from(value: Credential) -> Self {
         Value::Lit(value)
@@ -265,6 +322,17 @@ impl ApplicationType {
 impl crate::ToJson for ApplicationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("HANA", Self::Hana), ("SAP_ABAP", Self::SapAbap)],
+        )
     }
 }
 
@@ -317,6 +385,26 @@ impl crate::ToJson for ComponentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComponentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HANA", Self::Hana),
+                ("HANA_NODE", Self::HanaNode),
+                ("ABAP", Self::Abap),
+                ("ASCS", Self::Ascs),
+                ("DIALOG", Self::Dialog),
+                ("WEBDISP", Self::Webdisp),
+                ("WD", Self::Wd),
+                ("ERS", Self::Ers),
+            ],
+        )
+    }
+}
+
 impl From<ComponentType> for Value<ComponentType> {
     fn from(value: ComponentType) -> Self {
         Value::Lit(value)
@@ -342,6 +430,13 @@ impl CredentialType {
 impl crate::ToJson for CredentialType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CredentialType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ADMIN", Self::Admin)])
     }
 }
 

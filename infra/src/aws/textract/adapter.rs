@@ -84,6 +84,30 @@ impl crate::ToJson for Adapter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Adapter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdapterName",
+                "AutoUpdate",
+                "Description",
+                "FeatureTypes",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            adapter_name: crate::from_json_required(map, "AdapterName", path)?,
+            auto_update: crate::from_json_optional(map, "AutoUpdate", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            feature_types: crate::from_json_required(map, "FeatureTypes", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Textract::Adapter` (`Fn::GetAtt`).
 impl crate::Handle<Adapter> {
     /// `Fn::GetAtt` `AdapterId`. A unique identifier for the adapter resource.
@@ -127,6 +151,17 @@ impl crate::ToJson for AutoUpdate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoUpdate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<AutoUpdate> for Value<AutoUpdate> {
     fn from(value: AutoUpdate) -> Self {
         Value::Lit(value)
@@ -152,6 +187,13 @@ impl FeatureType {
 impl crate::ToJson for FeatureType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FeatureType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("QUERIES", Self::Queries)])
     }
 }
 

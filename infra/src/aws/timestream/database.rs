@@ -74,6 +74,18 @@ impl crate::ToJson for Database {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Database {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DatabaseName", "KmsKeyId", "Tags"])?;
+        Ok(Self {
+            database_name: crate::from_json_optional(map, "DatabaseName", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Timestream::Database` (`Fn::GetAtt`).
 impl crate::Handle<Database> {
     /// `Fn::GetAtt` `Arn`.

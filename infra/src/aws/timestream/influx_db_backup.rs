@@ -74,6 +74,23 @@ impl crate::ToJson for InfluxDbBackup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InfluxDbBackup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DbResourceId", "Name", "RetentionDays", "Tags"],
+        )?;
+        Ok(Self {
+            db_resource_id: crate::from_json_required(map, "DbResourceId", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            retention_days: crate::from_json_optional(map, "RetentionDays", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Timestream::InfluxDBBackup` (`Fn::GetAtt`).
 impl crate::Handle<InfluxDbBackup> {
     /// `Fn::GetAtt` `AllocatedStorage`. The allocated storage of the resource at the time of

@@ -255,6 +255,66 @@ impl crate::ToJson for InfluxDbCluster {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InfluxDbCluster {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocatedStorage",
+                "Bucket",
+                "DbInstanceType",
+                "DbParameterGroupIdentifier",
+                "DbStorageType",
+                "DeploymentType",
+                "FailoverMode",
+                "LogDeliveryConfiguration",
+                "MaintenanceSchedule",
+                "Name",
+                "NetworkType",
+                "Organization",
+                "Password",
+                "Port",
+                "PubliclyAccessible",
+                "Tags",
+                "Username",
+                "VpcSecurityGroupIds",
+                "VpcSubnetIds",
+            ],
+        )?;
+        Ok(Self {
+            allocated_storage: crate::from_json_optional(map, "AllocatedStorage", path)?,
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            db_instance_type: crate::from_json_optional(map, "DbInstanceType", path)?,
+            db_parameter_group_identifier: crate::from_json_optional(
+                map,
+                "DbParameterGroupIdentifier",
+                path,
+            )?,
+            db_storage_type: crate::from_json_optional(map, "DbStorageType", path)?,
+            deployment_type: crate::from_json_optional(map, "DeploymentType", path)?,
+            failover_mode: crate::from_json_optional(map, "FailoverMode", path)?,
+            log_delivery_configuration: crate::from_json_optional(
+                map,
+                "LogDeliveryConfiguration",
+                path,
+            )?,
+            maintenance_schedule: crate::from_json_optional(map, "MaintenanceSchedule", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            organization: crate::from_json_optional(map, "Organization", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+            vpc_subnet_ids: crate::from_json_optional(map, "VpcSubnetIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Timestream::InfluxDBCluster` (`Fn::GetAtt`).
 impl crate::Handle<InfluxDbCluster> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) that is associated with the InfluxDB
@@ -325,6 +385,16 @@ impl crate::ToJson for LogDeliveryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDeliveryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Configuration"])?;
+        Ok(Self {
+            s3_configuration: crate::from_json_required(map, "S3Configuration", path)?,
+        })
+    }
+}
+
 impl From<LogDeliveryConfiguration> for Value<LogDeliveryConfiguration> {
     fn from(value: LogDeliveryConfiguration) -> Self {
         Value::Lit(value)
@@ -367,6 +437,21 @@ impl crate::ToJson for MaintenanceSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PreferredMaintenanceWindow", "Timezone"])?;
+        Ok(Self {
+            preferred_maintenance_window: crate::from_json_required(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            timezone: crate::from_json_required(map, "Timezone", path)?,
+        })
+    }
+}
+
 impl From<MaintenanceSchedule> for Value<MaintenanceSchedule> {
     fn from(value: MaintenanceSchedule) -> Self {
         Value::Lit(value)
@@ -398,6 +483,17 @@ impl crate::ToJson for S3Configuration {
         crate::put(&mut out, "BucketName", &self.bucket_name);
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "Enabled"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -453,6 +549,27 @@ impl crate::ToJson for DbInstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbInstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("db.influx.medium", Self::DbInfluxMedium),
+                ("db.influx.large", Self::DbInfluxLarge),
+                ("db.influx.xlarge", Self::DbInfluxXlarge),
+                ("db.influx.2xlarge", Self::DbInflux2xlarge),
+                ("db.influx.4xlarge", Self::DbInflux4xlarge),
+                ("db.influx.8xlarge", Self::DbInflux8xlarge),
+                ("db.influx.12xlarge", Self::DbInflux12xlarge),
+                ("db.influx.16xlarge", Self::DbInflux16xlarge),
+                ("db.influx.24xlarge", Self::DbInflux24xlarge),
+            ],
+        )
+    }
+}
+
 impl From<DbInstanceType> for Value<DbInstanceType> {
     fn from(value: DbInstanceType) -> Self {
         Value::Lit(value)
@@ -487,6 +604,21 @@ impl crate::ToJson for DbStorageType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbStorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("InfluxIOIncludedT1", Self::InfluxIoIncludedT1),
+                ("InfluxIOIncludedT2", Self::InfluxIoIncludedT2),
+                ("InfluxIOIncludedT3", Self::InfluxIoIncludedT3),
+            ],
+        )
+    }
+}
+
 impl From<DbStorageType> for Value<DbStorageType> {
     fn from(value: DbStorageType) -> Self {
         Value::Lit(value)
@@ -512,6 +644,17 @@ impl DeploymentType {
 impl crate::ToJson for DeploymentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MULTI_NODE_READ_REPLICAS", Self::MultiNodeReadReplicas)],
+        )
     }
 }
 
@@ -546,6 +689,20 @@ impl crate::ToJson for FailoverMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FailoverMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AUTOMATIC", Self::Automatic),
+                ("NO_FAILOVER", Self::NoFailover),
+            ],
+        )
+    }
+}
+
 impl From<FailoverMode> for Value<FailoverMode> {
     fn from(value: FailoverMode) -> Self {
         Value::Lit(value)
@@ -574,6 +731,13 @@ impl NetworkType {
 impl crate::ToJson for NetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("DUAL", Self::Dual)])
     }
 }
 

@@ -242,6 +242,64 @@ impl crate::ToJson for InfluxDbInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InfluxDbInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllocatedStorage",
+                "Bucket",
+                "DbInstanceType",
+                "DbParameterGroupIdentifier",
+                "DbStorageType",
+                "DeploymentType",
+                "LogDeliveryConfiguration",
+                "MaintenanceSchedule",
+                "Name",
+                "NetworkType",
+                "Organization",
+                "Password",
+                "Port",
+                "PubliclyAccessible",
+                "Tags",
+                "Username",
+                "VpcSecurityGroupIds",
+                "VpcSubnetIds",
+            ],
+        )?;
+        Ok(Self {
+            allocated_storage: crate::from_json_optional(map, "AllocatedStorage", path)?,
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            db_instance_type: crate::from_json_optional(map, "DbInstanceType", path)?,
+            db_parameter_group_identifier: crate::from_json_optional(
+                map,
+                "DbParameterGroupIdentifier",
+                path,
+            )?,
+            db_storage_type: crate::from_json_optional(map, "DbStorageType", path)?,
+            deployment_type: crate::from_json_optional(map, "DeploymentType", path)?,
+            log_delivery_configuration: crate::from_json_optional(
+                map,
+                "LogDeliveryConfiguration",
+                path,
+            )?,
+            maintenance_schedule: crate::from_json_optional(map, "MaintenanceSchedule", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            network_type: crate::from_json_optional(map, "NetworkType", path)?,
+            organization: crate::from_json_optional(map, "Organization", path)?,
+            password: crate::from_json_optional(map, "Password", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            publicly_accessible: crate::from_json_optional(map, "PubliclyAccessible", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            username: crate::from_json_optional(map, "Username", path)?,
+            vpc_security_group_ids: crate::from_json_optional(map, "VpcSecurityGroupIds", path)?,
+            vpc_subnet_ids: crate::from_json_optional(map, "VpcSubnetIds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Timestream::InfluxDBInstance` (`Fn::GetAtt`).
 impl crate::Handle<InfluxDbInstance> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) that is associated with the InfluxDB
@@ -314,6 +372,16 @@ impl crate::ToJson for LogDeliveryConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogDeliveryConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Configuration"])?;
+        Ok(Self {
+            s3_configuration: crate::from_json_required(map, "S3Configuration", path)?,
+        })
+    }
+}
+
 impl From<LogDeliveryConfiguration> for Value<LogDeliveryConfiguration> {
     fn from(value: LogDeliveryConfiguration) -> Self {
         Value::Lit(value)
@@ -356,6 +424,21 @@ impl crate::ToJson for MaintenanceSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PreferredMaintenanceWindow", "Timezone"])?;
+        Ok(Self {
+            preferred_maintenance_window: crate::from_json_required(
+                map,
+                "PreferredMaintenanceWindow",
+                path,
+            )?,
+            timezone: crate::from_json_required(map, "Timezone", path)?,
+        })
+    }
+}
+
 impl From<MaintenanceSchedule> for Value<MaintenanceSchedule> {
     fn from(value: MaintenanceSchedule) -> Self {
         Value::Lit(value)
@@ -387,6 +470,17 @@ impl crate::ToJson for S3Configuration {
         crate::put(&mut out, "BucketName", &self.bucket_name);
         crate::put(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BucketName", "Enabled"])?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            enabled: crate::from_json_required(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -442,6 +536,27 @@ impl crate::ToJson for DbInstanceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbInstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("db.influx.medium", Self::DbInfluxMedium),
+                ("db.influx.large", Self::DbInfluxLarge),
+                ("db.influx.xlarge", Self::DbInfluxXlarge),
+                ("db.influx.2xlarge", Self::DbInflux2xlarge),
+                ("db.influx.4xlarge", Self::DbInflux4xlarge),
+                ("db.influx.8xlarge", Self::DbInflux8xlarge),
+                ("db.influx.12xlarge", Self::DbInflux12xlarge),
+                ("db.influx.16xlarge", Self::DbInflux16xlarge),
+                ("db.influx.24xlarge", Self::DbInflux24xlarge),
+            ],
+        )
+    }
+}
+
 impl From<DbInstanceType> for Value<DbInstanceType> {
     fn from(value: DbInstanceType) -> Self {
         Value::Lit(value)
@@ -476,6 +591,21 @@ impl crate::ToJson for DbStorageType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DbStorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("InfluxIOIncludedT1", Self::InfluxIoIncludedT1),
+                ("InfluxIOIncludedT2", Self::InfluxIoIncludedT2),
+                ("InfluxIOIncludedT3", Self::InfluxIoIncludedT3),
+            ],
+        )
+    }
+}
+
 impl From<DbStorageType> for Value<DbStorageType> {
     fn from(value: DbStorageType) -> Self {
         Value::Lit(value)
@@ -507,6 +637,20 @@ impl crate::ToJson for DeploymentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeploymentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SINGLE_AZ", Self::SingleAz),
+                ("WITH_MULTIAZ_STANDBY", Self::WithMultiazStandby),
+            ],
+        )
+    }
+}
+
 impl From<DeploymentType> for Value<DeploymentType> {
     fn from(value: DeploymentType) -> Self {
         Value::Lit(value)
@@ -535,6 +679,13 @@ impl NetworkType {
 impl crate::ToJson for NetworkType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NetworkType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("DUAL", Self::Dual)])
     }
 }
 

@@ -158,6 +158,52 @@ impl crate::ToJson for ScheduledQuery {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledQuery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ClientToken",
+                "ErrorReportConfiguration",
+                "KmsKeyId",
+                "NotificationConfiguration",
+                "QueryString",
+                "ScheduleConfiguration",
+                "ScheduledQueryExecutionRoleArn",
+                "ScheduledQueryName",
+                "Tags",
+                "TargetConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            client_token: crate::from_json_optional(map, "ClientToken", path)?,
+            error_report_configuration: crate::from_json_required(
+                map,
+                "ErrorReportConfiguration",
+                path,
+            )?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            notification_configuration: crate::from_json_required(
+                map,
+                "NotificationConfiguration",
+                path,
+            )?,
+            query_string: crate::from_json_required(map, "QueryString", path)?,
+            schedule_configuration: crate::from_json_required(map, "ScheduleConfiguration", path)?,
+            scheduled_query_execution_role_arn: crate::from_json_required(
+                map,
+                "ScheduledQueryExecutionRoleArn",
+                path,
+            )?,
+            scheduled_query_name: crate::from_json_optional(map, "ScheduledQueryName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            target_configuration: crate::from_json_optional(map, "TargetConfiguration", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Timestream::ScheduledQuery` (`Fn::GetAtt`).
 impl crate::Handle<ScheduledQuery> {
     /// `Fn::GetAtt` `Arn`. Amazon Resource Name of the scheduled query that is generated upon
@@ -258,6 +304,17 @@ impl crate::ToJson for DimensionMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DimensionMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DimensionValueType", "Name"])?;
+        Ok(Self {
+            dimension_value_type: crate::from_json_required(map, "DimensionValueType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<DimensionMapping> for Value<DimensionMapping> {
     fn from(value: DimensionMapping) -> Self {
         Value::Lit(value)
@@ -287,6 +344,16 @@ impl crate::ToJson for ErrorReportConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "S3Configuration", &self.s3_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ErrorReportConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Configuration"])?;
+        Ok(Self {
+            s3_configuration: crate::from_json_required(map, "S3Configuration", path)?,
+        })
     }
 }
 
@@ -373,6 +440,34 @@ impl crate::ToJson for MixedMeasureMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MixedMeasureMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MeasureName",
+                "MeasureValueType",
+                "MultiMeasureAttributeMappings",
+                "SourceColumn",
+                "TargetMeasureName",
+            ],
+        )?;
+        Ok(Self {
+            measure_name: crate::from_json_optional(map, "MeasureName", path)?,
+            measure_value_type: crate::from_json_required(map, "MeasureValueType", path)?,
+            multi_measure_attribute_mappings: crate::from_json_optional(
+                map,
+                "MultiMeasureAttributeMappings",
+                path,
+            )?,
+            source_column: crate::from_json_optional(map, "SourceColumn", path)?,
+            target_measure_name: crate::from_json_optional(map, "TargetMeasureName", path)?,
+        })
+    }
+}
+
 impl From<MixedMeasureMapping> for Value<MixedMeasureMapping> {
     fn from(value: MixedMeasureMapping) -> Self {
         Value::Lit(value)
@@ -425,6 +520,30 @@ impl crate::ToJson for MultiMeasureAttributeMapping {
             &self.target_multi_measure_attribute_name,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiMeasureAttributeMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MeasureValueType",
+                "SourceColumn",
+                "TargetMultiMeasureAttributeName",
+            ],
+        )?;
+        Ok(Self {
+            measure_value_type: crate::from_json_required(map, "MeasureValueType", path)?,
+            source_column: crate::from_json_required(map, "SourceColumn", path)?,
+            target_multi_measure_attribute_name: crate::from_json_optional(
+                map,
+                "TargetMultiMeasureAttributeName",
+                path,
+            )?,
+        })
     }
 }
 
@@ -482,6 +601,29 @@ impl crate::ToJson for MultiMeasureMappings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiMeasureMappings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MultiMeasureAttributeMappings", "TargetMultiMeasureName"],
+        )?;
+        Ok(Self {
+            multi_measure_attribute_mappings: crate::from_json_required(
+                map,
+                "MultiMeasureAttributeMappings",
+                path,
+            )?,
+            target_multi_measure_name: crate::from_json_optional(
+                map,
+                "TargetMultiMeasureName",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<MultiMeasureMappings> for Value<MultiMeasureMappings> {
     fn from(value: MultiMeasureMappings) -> Self {
         Value::Lit(value)
@@ -511,6 +653,16 @@ impl crate::ToJson for NotificationConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "SnsConfiguration", &self.sns_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotificationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SnsConfiguration"])?;
+        Ok(Self {
+            sns_configuration: crate::from_json_required(map, "SnsConfiguration", path)?,
+        })
     }
 }
 
@@ -565,6 +717,22 @@ impl crate::ToJson for S3Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BucketName", "EncryptionOption", "ObjectKeyPrefix"],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            encryption_option: crate::from_json_optional(map, "EncryptionOption", path)?,
+            object_key_prefix: crate::from_json_optional(map, "ObjectKeyPrefix", path)?,
+        })
+    }
+}
+
 impl From<S3Configuration> for Value<S3Configuration> {
     fn from(value: S3Configuration) -> Self {
         Value::Lit(value)
@@ -593,6 +761,16 @@ impl crate::ToJson for ScheduleConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ScheduleExpression", &self.schedule_expression);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduleConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ScheduleExpression"])?;
+        Ok(Self {
+            schedule_expression: crate::from_json_required(map, "ScheduleExpression", path)?,
+        })
     }
 }
 
@@ -636,6 +814,17 @@ impl crate::ToJson for ScheduledQueryTag {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ScheduledQueryTag {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Value"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<ScheduledQueryTag> for Value<ScheduledQueryTag> {
     fn from(value: ScheduledQueryTag) -> Self {
         Value::Lit(value)
@@ -664,6 +853,16 @@ impl crate::ToJson for SnsConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TopicArn", &self.topic_arn);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SnsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TopicArn"])?;
+        Ok(Self {
+            topic_arn: crate::from_json_required(map, "TopicArn", path)?,
+        })
     }
 }
 
@@ -699,6 +898,20 @@ impl crate::ToJson for TargetConfiguration {
             &self.timestream_configuration,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TimestreamConfiguration"])?;
+        Ok(Self {
+            timestream_configuration: crate::from_json_required(
+                map,
+                "TimestreamConfiguration",
+                path,
+            )?,
+        })
     }
 }
 
@@ -796,6 +1009,34 @@ impl crate::ToJson for TimestreamConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimestreamConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatabaseName",
+                "DimensionMappings",
+                "MeasureNameColumn",
+                "MixedMeasureMappings",
+                "MultiMeasureMappings",
+                "TableName",
+                "TimeColumn",
+            ],
+        )?;
+        Ok(Self {
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            dimension_mappings: crate::from_json_required(map, "DimensionMappings", path)?,
+            measure_name_column: crate::from_json_optional(map, "MeasureNameColumn", path)?,
+            mixed_measure_mappings: crate::from_json_optional(map, "MixedMeasureMappings", path)?,
+            multi_measure_mappings: crate::from_json_optional(map, "MultiMeasureMappings", path)?,
+            table_name: crate::from_json_required(map, "TableName", path)?,
+            time_column: crate::from_json_required(map, "TimeColumn", path)?,
+        })
+    }
+}
+
 impl From<TimestreamConfiguration> for Value<TimestreamConfiguration> {
     fn from(value: TimestreamConfiguration) -> Self {
         Value::Lit(value)
@@ -821,6 +1062,13 @@ impl DimensionValueType {
 impl crate::ToJson for DimensionValueType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DimensionValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("VARCHAR", Self::Varchar)])
     }
 }
 
@@ -853,6 +1101,17 @@ impl EncryptionOption {
 impl crate::ToJson for EncryptionOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SSE_S3", Self::SseS3), ("SSE_KMS", Self::SseKms)],
+        )
     }
 }
 
@@ -897,6 +1156,23 @@ impl crate::ToJson for MixedMeasureMappingMeasureValueType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MixedMeasureMappingMeasureValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BIGINT", Self::Bigint),
+                ("BOOLEAN", Self::Boolean),
+                ("DOUBLE", Self::Double),
+                ("VARCHAR", Self::Varchar),
+                ("MULTI", Self::Multi),
+            ],
+        )
+    }
+}
+
 impl From<MixedMeasureMappingMeasureValueType> for Value<MixedMeasureMappingMeasureValueType> {
     fn from(value: MixedMeasureMappingMeasureValueType) -> Self {
         Value::Lit(value)
@@ -934,6 +1210,23 @@ impl MultiMeasureAttributeMappingMeasureValueType {
 impl crate::ToJson for MultiMeasureAttributeMappingMeasureValueType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MultiMeasureAttributeMappingMeasureValueType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BIGINT", Self::Bigint),
+                ("BOOLEAN", Self::Boolean),
+                ("DOUBLE", Self::Double),
+                ("VARCHAR", Self::Varchar),
+                ("TIMESTAMP", Self::Timestamp),
+            ],
+        )
     }
 }
 

@@ -105,6 +105,36 @@ impl crate::ToJson for Table {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Table {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DatabaseName",
+                "MagneticStoreWriteProperties",
+                "RetentionProperties",
+                "Schema",
+                "TableName",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            database_name: crate::from_json_required(map, "DatabaseName", path)?,
+            magnetic_store_write_properties: crate::from_json_optional(
+                map,
+                "MagneticStoreWriteProperties",
+                path,
+            )?,
+            retention_properties: crate::from_json_optional(map, "RetentionProperties", path)?,
+            schema: crate::from_json_optional(map, "Schema", path)?,
+            table_name: crate::from_json_optional(map, "TableName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Timestream::Table` (`Fn::GetAtt`).
 impl crate::Handle<Table> {
     /// `Fn::GetAtt` `Arn`.
@@ -147,6 +177,16 @@ impl crate::ToJson for MagneticStoreRejectedDataLocation {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3Configuration", &self.s3_configuration);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MagneticStoreRejectedDataLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3Configuration"])?;
+        Ok(Self {
+            s3_configuration: crate::from_json_optional(map, "S3Configuration", path)?,
+        })
     }
 }
 
@@ -200,6 +240,32 @@ impl crate::ToJson for MagneticStoreWriteProperties {
             &self.magnetic_store_rejected_data_location,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MagneticStoreWriteProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableMagneticStoreWrites",
+                "MagneticStoreRejectedDataLocation",
+            ],
+        )?;
+        Ok(Self {
+            enable_magnetic_store_writes: crate::from_json_required(
+                map,
+                "EnableMagneticStoreWrites",
+                path,
+            )?,
+            magnetic_store_rejected_data_location: crate::from_json_optional(
+                map,
+                "MagneticStoreRejectedDataLocation",
+                path,
+            )?,
+        })
     }
 }
 
@@ -258,6 +324,18 @@ impl crate::ToJson for PartitionKey {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EnforcementInRecord", "Name", "Type"])?;
+        Ok(Self {
+            enforcement_in_record: crate::from_json_optional(map, "EnforcementInRecord", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -323,6 +401,32 @@ impl crate::ToJson for RetentionProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RetentionProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MagneticStoreRetentionPeriodInDays",
+                "MemoryStoreRetentionPeriodInHours",
+            ],
+        )?;
+        Ok(Self {
+            magnetic_store_retention_period_in_days: crate::from_json_optional(
+                map,
+                "MagneticStoreRetentionPeriodInDays",
+                path,
+            )?,
+            memory_store_retention_period_in_hours: crate::from_json_optional(
+                map,
+                "MemoryStoreRetentionPeriodInHours",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RetentionProperties> for Value<RetentionProperties> {
     fn from(value: RetentionProperties) -> Self {
         Value::Lit(value)
@@ -380,6 +484,28 @@ impl crate::ToJson for S3Configuration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3Configuration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BucketName",
+                "EncryptionOption",
+                "KmsKeyId",
+                "ObjectKeyPrefix",
+            ],
+        )?;
+        Ok(Self {
+            bucket_name: crate::from_json_required(map, "BucketName", path)?,
+            encryption_option: crate::from_json_required(map, "EncryptionOption", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            object_key_prefix: crate::from_json_optional(map, "ObjectKeyPrefix", path)?,
+        })
+    }
+}
+
 impl From<S3Configuration> for Value<S3Configuration> {
     fn from(value: S3Configuration) -> Self {
         Value::Lit(value)
@@ -427,6 +553,16 @@ impl crate::ToJson for Schema {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Schema {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CompositePartitionKey"])?;
+        Ok(Self {
+            composite_partition_key: crate::from_json_optional(map, "CompositePartitionKey", path)?,
+        })
+    }
+}
+
 impl From<Schema> for Value<Schema> {
     fn from(value: Schema) -> Self {
         Value::Lit(value)
@@ -460,6 +596,17 @@ impl crate::ToJson for PartitionKeyEnforcementLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionKeyEnforcementLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("REQUIRED", Self::Required), ("OPTIONAL", Self::Optional)],
+        )
+    }
+}
+
 impl From<PartitionKeyEnforcementLevel> for Value<PartitionKeyEnforcementLevel> {
     fn from(value: PartitionKeyEnforcementLevel) -> Self {
         Value::Lit(value)
@@ -489,6 +636,17 @@ impl PartitionKeyType {
 impl crate::ToJson for PartitionKeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PartitionKeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DIMENSION", Self::Dimension), ("MEASURE", Self::Measure)],
+        )
     }
 }
 

@@ -74,6 +74,20 @@ impl crate::ToJson for CallAnalyticsCategory {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CallAnalyticsCategory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CategoryName", "InputType", "Rules", "Tags"])?;
+        Ok(Self {
+            category_name: crate::from_json_required(map, "CategoryName", path)?,
+            input_type: crate::from_json_optional(map, "InputType", path)?,
+            rules: crate::from_json_required(map, "Rules", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transcribe::CallAnalyticsCategory` (`Fn::GetAtt`).
 impl crate::Handle<CallAnalyticsCategory> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the Call Analytics category.
@@ -153,6 +167,19 @@ impl crate::ToJson for AbsoluteTimeRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AbsoluteTimeRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EndTime", "First", "Last", "StartTime"])?;
+        Ok(Self {
+            end_time: crate::from_json_optional(map, "EndTime", path)?,
+            first: crate::from_json_optional(map, "First", path)?,
+            last: crate::from_json_optional(map, "Last", path)?,
+            start_time: crate::from_json_optional(map, "StartTime", path)?,
+        })
+    }
+}
+
 impl From<AbsoluteTimeRange> for Value<AbsoluteTimeRange> {
     fn from(value: AbsoluteTimeRange) -> Self {
         Value::Lit(value)
@@ -229,6 +256,30 @@ impl crate::ToJson for InterruptionFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InterruptionFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbsoluteTimeRange",
+                "Negate",
+                "ParticipantRole",
+                "RelativeTimeRange",
+                "Threshold",
+            ],
+        )?;
+        Ok(Self {
+            absolute_time_range: crate::from_json_optional(map, "AbsoluteTimeRange", path)?,
+            negate: crate::from_json_optional(map, "Negate", path)?,
+            participant_role: crate::from_json_optional(map, "ParticipantRole", path)?,
+            relative_time_range: crate::from_json_optional(map, "RelativeTimeRange", path)?,
+            threshold: crate::from_json_optional(map, "Threshold", path)?,
+        })
+    }
+}
+
 impl From<InterruptionFilter> for Value<InterruptionFilter> {
     fn from(value: InterruptionFilter) -> Self {
         Value::Lit(value)
@@ -292,6 +343,28 @@ impl crate::ToJson for NonTalkTimeFilter {
         crate::put_opt(&mut out, "RelativeTimeRange", &self.relative_time_range);
         crate::put_opt(&mut out, "Threshold", &self.threshold);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NonTalkTimeFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbsoluteTimeRange",
+                "Negate",
+                "RelativeTimeRange",
+                "Threshold",
+            ],
+        )?;
+        Ok(Self {
+            absolute_time_range: crate::from_json_optional(map, "AbsoluteTimeRange", path)?,
+            negate: crate::from_json_optional(map, "Negate", path)?,
+            relative_time_range: crate::from_json_optional(map, "RelativeTimeRange", path)?,
+            threshold: crate::from_json_optional(map, "Threshold", path)?,
+        })
     }
 }
 
@@ -361,6 +434,23 @@ impl crate::ToJson for RelativeTimeRange {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RelativeTimeRange {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EndPercentage", "First", "Last", "StartPercentage"],
+        )?;
+        Ok(Self {
+            end_percentage: crate::from_json_optional(map, "EndPercentage", path)?,
+            first: crate::from_json_optional(map, "First", path)?,
+            last: crate::from_json_optional(map, "Last", path)?,
+            start_percentage: crate::from_json_optional(map, "StartPercentage", path)?,
+        })
+    }
+}
+
 impl From<RelativeTimeRange> for Value<RelativeTimeRange> {
     fn from(value: RelativeTimeRange) -> Self {
         Value::Lit(value)
@@ -424,6 +514,28 @@ impl crate::ToJson for Rule {
         crate::put_opt(&mut out, "SentimentFilter", &self.sentiment_filter);
         crate::put_opt(&mut out, "TranscriptFilter", &self.transcript_filter);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InterruptionFilter",
+                "NonTalkTimeFilter",
+                "SentimentFilter",
+                "TranscriptFilter",
+            ],
+        )?;
+        Ok(Self {
+            interruption_filter: crate::from_json_optional(map, "InterruptionFilter", path)?,
+            non_talk_time_filter: crate::from_json_optional(map, "NonTalkTimeFilter", path)?,
+            sentiment_filter: crate::from_json_optional(map, "SentimentFilter", path)?,
+            transcript_filter: crate::from_json_optional(map, "TranscriptFilter", path)?,
+        })
     }
 }
 
@@ -497,6 +609,30 @@ impl crate::ToJson for SentimentFilter {
         crate::put_opt(&mut out, "RelativeTimeRange", &self.relative_time_range);
         crate::put(&mut out, "Sentiments", &self.sentiments);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SentimentFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbsoluteTimeRange",
+                "Negate",
+                "ParticipantRole",
+                "RelativeTimeRange",
+                "Sentiments",
+            ],
+        )?;
+        Ok(Self {
+            absolute_time_range: crate::from_json_optional(map, "AbsoluteTimeRange", path)?,
+            negate: crate::from_json_optional(map, "Negate", path)?,
+            participant_role: crate::from_json_optional(map, "ParticipantRole", path)?,
+            relative_time_range: crate::from_json_optional(map, "RelativeTimeRange", path)?,
+            sentiments: crate::from_json_required(map, "Sentiments", path)?,
+        })
     }
 }
 
@@ -584,6 +720,32 @@ impl crate::ToJson for TranscriptFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TranscriptFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AbsoluteTimeRange",
+                "Negate",
+                "ParticipantRole",
+                "RelativeTimeRange",
+                "Targets",
+                "TranscriptFilterType",
+            ],
+        )?;
+        Ok(Self {
+            absolute_time_range: crate::from_json_optional(map, "AbsoluteTimeRange", path)?,
+            negate: crate::from_json_optional(map, "Negate", path)?,
+            participant_role: crate::from_json_optional(map, "ParticipantRole", path)?,
+            relative_time_range: crate::from_json_optional(map, "RelativeTimeRange", path)?,
+            targets: crate::from_json_required(map, "Targets", path)?,
+            transcript_filter_type: crate::from_json_required(map, "TranscriptFilterType", path)?,
+        })
+    }
+}
+
 impl From<TranscriptFilter> for Value<TranscriptFilter> {
     fn from(value: TranscriptFilter) -> Self {
         Value::Lit(value)
@@ -615,6 +777,17 @@ impl crate::ToJson for InputType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("REAL_TIME", Self::RealTime), ("POST_CALL", Self::PostCall)],
+        )
+    }
+}
+
 impl From<InputType> for Value<InputType> {
     fn from(value: InputType) -> Self {
         Value::Lit(value)
@@ -643,6 +816,17 @@ impl ParticipantRole {
 impl crate::ToJson for ParticipantRole {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParticipantRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AGENT", Self::Agent), ("CUSTOMER", Self::Customer)],
+        )
     }
 }
 
@@ -683,6 +867,22 @@ impl crate::ToJson for Sentiment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Sentiment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("POSITIVE", Self::Positive),
+                ("NEGATIVE", Self::Negative),
+                ("NEUTRAL", Self::Neutral),
+                ("MIXED", Self::Mixed),
+            ],
+        )
+    }
+}
+
 impl From<Sentiment> for Value<Sentiment> {
     fn from(value: Sentiment) -> Self {
         Value::Lit(value)
@@ -711,6 +911,17 @@ impl SentimentFilterParticipantRole {
 impl crate::ToJson for SentimentFilterParticipantRole {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SentimentFilterParticipantRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AGENT", Self::Agent), ("CUSTOMER", Self::Customer)],
+        )
     }
 }
 
@@ -745,6 +956,17 @@ impl crate::ToJson for TranscriptFilterParticipantRole {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TranscriptFilterParticipantRole {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AGENT", Self::Agent), ("CUSTOMER", Self::Customer)],
+        )
+    }
+}
+
 impl From<TranscriptFilterParticipantRole> for Value<TranscriptFilterParticipantRole> {
     fn from(value: TranscriptFilterParticipantRole) -> Self {
         Value::Lit(value)
@@ -770,6 +992,13 @@ impl TranscriptFilterType {
 impl crate::ToJson for TranscriptFilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TranscriptFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EXACT", Self::Exact)])
     }
 }
 

@@ -75,6 +75,28 @@ impl crate::ToJson for MedicalVocabulary {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MedicalVocabulary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LanguageCode",
+                "Tags",
+                "VocabularyFileUri",
+                "VocabularyName",
+            ],
+        )?;
+        Ok(Self {
+            language_code: crate::from_json_required(map, "LanguageCode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vocabulary_file_uri: crate::from_json_optional(map, "VocabularyFileUri", path)?,
+            vocabulary_name: crate::from_json_required(map, "VocabularyName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transcribe::MedicalVocabulary` (`Fn::GetAtt`).
 impl crate::Handle<MedicalVocabulary> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the medical vocabulary.
@@ -216,6 +238,57 @@ impl LanguageCode {
 impl crate::ToJson for LanguageCode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LanguageCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("af-ZA", Self::AfZa),
+                ("ar-AE", Self::ArAe),
+                ("ar-SA", Self::ArSa),
+                ("da-DK", Self::DaDk),
+                ("de-CH", Self::DeCh),
+                ("de-DE", Self::DeDe),
+                ("en-AB", Self::EnAb),
+                ("en-AU", Self::EnAu),
+                ("en-GB", Self::EnGb),
+                ("en-IE", Self::EnIe),
+                ("en-IN", Self::EnIn),
+                ("en-US", Self::EnUs),
+                ("en-WL", Self::EnWl),
+                ("es-ES", Self::EsEs),
+                ("es-US", Self::EsUs),
+                ("fa-IR", Self::FaIr),
+                ("fr-CA", Self::FrCa),
+                ("fr-FR", Self::FrFr),
+                ("he-IL", Self::HeIl),
+                ("hi-IN", Self::HiIn),
+                ("id-ID", Self::IdId),
+                ("it-IT", Self::ItIt),
+                ("ja-JP", Self::JaJp),
+                ("ko-KR", Self::KoKr),
+                ("ms-MY", Self::MsMy),
+                ("nl-NL", Self::NlNl),
+                ("pt-BR", Self::PtBr),
+                ("pt-PT", Self::PtPt),
+                ("ru-RU", Self::RuRu),
+                ("ta-IN", Self::TaIn),
+                ("te-IN", Self::TeIn),
+                ("tr-TR", Self::TrTr),
+                ("zh-CN", Self::ZhCn),
+                ("zh-TW", Self::ZhTw),
+                ("th-TH", Self::ThTh),
+                ("en-ZA", Self::EnZa),
+                ("en-NZ", Self::EnNz),
+                ("vi-VN", Self::ViVn),
+                ("sv-SE", Self::SvSe),
+            ],
+        )
     }
 }
 

@@ -102,6 +102,32 @@ impl crate::ToJson for Vocabulary {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Vocabulary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DataAccessRoleArn",
+                "LanguageCode",
+                "Phrases",
+                "Tags",
+                "VocabularyFileUri",
+                "VocabularyName",
+            ],
+        )?;
+        Ok(Self {
+            data_access_role_arn: crate::from_json_optional(map, "DataAccessRoleArn", path)?,
+            language_code: crate::from_json_required(map, "LanguageCode", path)?,
+            phrases: crate::from_json_optional(map, "Phrases", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vocabulary_file_uri: crate::from_json_optional(map, "VocabularyFileUri", path)?,
+            vocabulary_name: crate::from_json_required(map, "VocabularyName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transcribe::Vocabulary` (`Fn::GetAtt`).
 impl crate::Handle<Vocabulary> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the custom vocabulary.
@@ -490,6 +516,135 @@ impl LanguageCode {
 impl crate::ToJson for LanguageCode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LanguageCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ab-GE", Self::AbGe),
+                ("af-ZA", Self::AfZa),
+                ("am-ET", Self::AmEt),
+                ("ar-AE", Self::ArAe),
+                ("ar-SA", Self::ArSa),
+                ("ast-ES", Self::AstEs),
+                ("az-AZ", Self::AzAz),
+                ("ba-RU", Self::BaRu),
+                ("be-BY", Self::BeBy),
+                ("bg-BG", Self::BgBg),
+                ("bn-IN", Self::BnIn),
+                ("bs-BA", Self::BsBa),
+                ("ca-ES", Self::CaEs),
+                ("ckb-IQ", Self::CkbIq),
+                ("ckb-IR", Self::CkbIr),
+                ("cs-CZ", Self::CsCz),
+                ("cy-GB", Self::CyGb),
+                ("cy-WL", Self::CyWl),
+                ("da-DK", Self::DaDk),
+                ("de-CH", Self::DeCh),
+                ("de-DE", Self::DeDe),
+                ("el-GR", Self::ElGr),
+                ("en-AB", Self::EnAb),
+                ("en-AU", Self::EnAu),
+                ("en-GB", Self::EnGb),
+                ("en-IE", Self::EnIe),
+                ("en-IN", Self::EnIn),
+                ("en-NZ", Self::EnNz),
+                ("en-US", Self::EnUs),
+                ("en-WL", Self::EnWl),
+                ("en-ZA", Self::EnZa),
+                ("es-ES", Self::EsEs),
+                ("es-MX", Self::EsMx),
+                ("es-US", Self::EsUs),
+                ("et-EE", Self::EtEe),
+                ("et-ET", Self::EtEt),
+                ("eu-ES", Self::EuEs),
+                ("fa-AF", Self::FaAf),
+                ("fa-IR", Self::FaIr),
+                ("fi-FI", Self::FiFi),
+                ("fr-CA", Self::FrCa),
+                ("fr-FR", Self::FrFr),
+                ("ga-IE", Self::GaIe),
+                ("gd-GB", Self::GdGb),
+                ("gl-ES", Self::GlEs),
+                ("gu-IN", Self::GuIn),
+                ("ha-NG", Self::HaNg),
+                ("he-IL", Self::HeIl),
+                ("hi-IN", Self::HiIn),
+                ("hr-HR", Self::HrHr),
+                ("ht-HT", Self::HtHt),
+                ("hu-HU", Self::HuHu),
+                ("hy-AM", Self::HyAm),
+                ("id-ID", Self::IdId),
+                ("is-IS", Self::IsIs),
+                ("it-IT", Self::ItIt),
+                ("ja-JP", Self::JaJp),
+                ("jv-ID", Self::JvId),
+                ("ka-GE", Self::KaGe),
+                ("kab-DZ", Self::KabDz),
+                ("kk-KZ", Self::KkKz),
+                ("km-KH", Self::KmKh),
+                ("kn-IN", Self::KnIn),
+                ("ko-KR", Self::KoKr),
+                ("ky-KG", Self::KyKg),
+                ("lg-IN", Self::LgIn),
+                ("lt-LT", Self::LtLt),
+                ("lv-LV", Self::LvLv),
+                ("mhr-RU", Self::MhrRu),
+                ("mi-NZ", Self::MiNz),
+                ("mk-MK", Self::MkMk),
+                ("ml-IN", Self::MlIn),
+                ("mn-MN", Self::MnMn),
+                ("mr-IN", Self::MrIn),
+                ("ms-MY", Self::MsMy),
+                ("mt-MT", Self::MtMt),
+                ("my-MM", Self::MyMm),
+                ("ne-NP", Self::NeNp),
+                ("nl-NL", Self::NlNl),
+                ("no-NO", Self::NoNo),
+                ("or-IN", Self::OrIn),
+                ("pa-IN", Self::PaIn),
+                ("pl-PL", Self::PlPl),
+                ("ps-AF", Self::PsAf),
+                ("pt-BR", Self::PtBr),
+                ("pt-PT", Self::PtPt),
+                ("ro-RO", Self::RoRo),
+                ("ru-RU", Self::RuRu),
+                ("rw-RW", Self::RwRw),
+                ("si-LK", Self::SiLk),
+                ("sk-SK", Self::SkSk),
+                ("sl-SI", Self::SlSi),
+                ("so-SO", Self::SoSo),
+                ("sq-AL", Self::SqAl),
+                ("sr-RS", Self::SrRs),
+                ("su-ID", Self::SuId),
+                ("sv-SE", Self::SvSe),
+                ("sw-BI", Self::SwBi),
+                ("sw-KE", Self::SwKe),
+                ("sw-RW", Self::SwRw),
+                ("sw-TZ", Self::SwTz),
+                ("sw-UG", Self::SwUg),
+                ("ta-IN", Self::TaIn),
+                ("te-IN", Self::TeIn),
+                ("th-TH", Self::ThTh),
+                ("tl-PH", Self::TlPh),
+                ("tr-TR", Self::TrTr),
+                ("tt-RU", Self::TtRu),
+                ("ug-CN", Self::UgCn),
+                ("uk-UA", Self::UkUa),
+                ("uz-UZ", Self::UzUz),
+                ("vi-VN", Self::ViVn),
+                ("wo-SN", Self::WoSn),
+                ("zh-CN", Self::ZhCn),
+                ("zh-HK", Self::ZhHk),
+                ("zh-TW", Self::ZhTw),
+                ("zu-ZA", Self::ZuZa),
+            ],
+        )
     }
 }
 

@@ -143,6 +143,42 @@ impl crate::ToJson for Agreement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Agreement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessRole",
+                "BaseDirectory",
+                "CustomDirectories",
+                "Description",
+                "EnforceMessageSigning",
+                "LocalProfileId",
+                "PartnerProfileId",
+                "PreserveFilename",
+                "ServerId",
+                "Status",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            access_role: crate::from_json_required(map, "AccessRole", path)?,
+            base_directory: crate::from_json_optional(map, "BaseDirectory", path)?,
+            custom_directories: crate::from_json_optional(map, "CustomDirectories", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            enforce_message_signing: crate::from_json_optional(map, "EnforceMessageSigning", path)?,
+            local_profile_id: crate::from_json_required(map, "LocalProfileId", path)?,
+            partner_profile_id: crate::from_json_required(map, "PartnerProfileId", path)?,
+            preserve_filename: crate::from_json_optional(map, "PreserveFilename", path)?,
+            server_id: crate::from_json_required(map, "ServerId", path)?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transfer::Agreement` (`Fn::GetAtt`).
 impl crate::Handle<Agreement> {
     /// `Fn::GetAtt` `AgreementId`. A unique identifier for the agreement.
@@ -223,6 +259,34 @@ impl crate::ToJson for CustomDirectories {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomDirectories {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FailedFilesDirectory",
+                "MdnFilesDirectory",
+                "PayloadFilesDirectory",
+                "StatusFilesDirectory",
+                "TemporaryFilesDirectory",
+            ],
+        )?;
+        Ok(Self {
+            failed_files_directory: crate::from_json_required(map, "FailedFilesDirectory", path)?,
+            mdn_files_directory: crate::from_json_required(map, "MdnFilesDirectory", path)?,
+            payload_files_directory: crate::from_json_required(map, "PayloadFilesDirectory", path)?,
+            status_files_directory: crate::from_json_required(map, "StatusFilesDirectory", path)?,
+            temporary_files_directory: crate::from_json_required(
+                map,
+                "TemporaryFilesDirectory",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CustomDirectories> for Value<CustomDirectories> {
     fn from(value: CustomDirectories) -> Self {
         Value::Lit(value)
@@ -251,6 +315,17 @@ impl EnforceMessageSigning {
 impl crate::ToJson for EnforceMessageSigning {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnforceMessageSigning {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -285,6 +360,17 @@ impl crate::ToJson for PreserveFilename {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreserveFilename {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<PreserveFilename> for Value<PreserveFilename> {
     fn from(value: PreserveFilename) -> Self {
         Value::Lit(value)
@@ -313,6 +399,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ACTIVE", Self::Active), ("INACTIVE", Self::Inactive)],
+        )
     }
 }
 

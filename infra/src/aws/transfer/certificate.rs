@@ -112,6 +112,36 @@ impl crate::ToJson for Certificate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Certificate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActiveDate",
+                "Certificate",
+                "CertificateChain",
+                "Description",
+                "InactiveDate",
+                "PrivateKey",
+                "Tags",
+                "Usage",
+            ],
+        )?;
+        Ok(Self {
+            active_date: crate::from_json_optional(map, "ActiveDate", path)?,
+            certificate: crate::from_json_required(map, "Certificate", path)?,
+            certificate_chain: crate::from_json_optional(map, "CertificateChain", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            inactive_date: crate::from_json_optional(map, "InactiveDate", path)?,
+            private_key: crate::from_json_optional(map, "PrivateKey", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            usage: crate::from_json_required(map, "Usage", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transfer::Certificate` (`Fn::GetAtt`).
 impl crate::Handle<Certificate> {
     /// `Fn::GetAtt` `Arn`. Specifies the unique Amazon Resource Name (ARN) for the agreement.
@@ -175,6 +205,21 @@ impl Usage {
 impl crate::ToJson for Usage {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Usage {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SIGNING", Self::Signing),
+                ("ENCRYPTION", Self::Encryption),
+                ("TLS", Self::Tls),
+            ],
+        )
     }
 }
 

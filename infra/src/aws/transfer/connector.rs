@@ -135,6 +135,40 @@ impl crate::ToJson for Connector {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Connector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessRole",
+                "As2Config",
+                "EgressConfig",
+                "EgressType",
+                "IpAddressType",
+                "LoggingRole",
+                "SecurityPolicyName",
+                "SftpConfig",
+                "Tags",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            access_role: crate::from_json_required(map, "AccessRole", path)?,
+            as2_config: crate::from_json_optional(map, "As2Config", path)?,
+            egress_config: crate::from_json_optional(map, "EgressConfig", path)?,
+            egress_type: crate::from_json_optional(map, "EgressType", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            logging_role: crate::from_json_optional(map, "LoggingRole", path)?,
+            security_policy_name: crate::from_json_optional(map, "SecurityPolicyName", path)?,
+            sftp_config: crate::from_json_optional(map, "SftpConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transfer::Connector` (`Fn::GetAtt`).
 impl crate::Handle<Connector> {
     /// `Fn::GetAtt` `Arn`. Specifies the unique Amazon Resource Name (ARN) for the connector.
@@ -297,6 +331,42 @@ impl crate::ToJson for As2Config {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for As2Config {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AsyncMdnConfig",
+                "BasicAuthSecretId",
+                "Compression",
+                "EncryptionAlgorithm",
+                "LocalProfileId",
+                "MdnResponse",
+                "MdnSigningAlgorithm",
+                "MessageSubject",
+                "PartnerProfileId",
+                "PreserveContentType",
+                "SigningAlgorithm",
+            ],
+        )?;
+        Ok(Self {
+            async_mdn_config: crate::from_json_optional(map, "AsyncMdnConfig", path)?,
+            basic_auth_secret_id: crate::from_json_optional(map, "BasicAuthSecretId", path)?,
+            compression: crate::from_json_optional(map, "Compression", path)?,
+            encryption_algorithm: crate::from_json_optional(map, "EncryptionAlgorithm", path)?,
+            local_profile_id: crate::from_json_optional(map, "LocalProfileId", path)?,
+            mdn_response: crate::from_json_optional(map, "MdnResponse", path)?,
+            mdn_signing_algorithm: crate::from_json_optional(map, "MdnSigningAlgorithm", path)?,
+            message_subject: crate::from_json_optional(map, "MessageSubject", path)?,
+            partner_profile_id: crate::from_json_optional(map, "PartnerProfileId", path)?,
+            preserve_content_type: crate::from_json_optional(map, "PreserveContentType", path)?,
+            signing_algorithm: crate::from_json_optional(map, "SigningAlgorithm", path)?,
+        })
+    }
+}
+
 impl From<As2Config> for Value<As2Config> {
     fn from(value: As2Config) -> Self {
         Value::Lit(value)
@@ -334,6 +404,17 @@ impl crate::ToJson for ConnectorAsyncMdnConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorAsyncMdnConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ServerIds", "Url"])?;
+        Ok(Self {
+            server_ids: crate::from_json_required(map, "ServerIds", path)?,
+            url: crate::from_json_required(map, "Url", path)?,
+        })
+    }
+}
+
 impl From<ConnectorAsyncMdnConfig> for Value<ConnectorAsyncMdnConfig> {
     fn from(value: ConnectorAsyncMdnConfig) -> Self {
         Value::Lit(value)
@@ -361,6 +442,16 @@ impl crate::ToJson for ConnectorEgressConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "VpcLattice", &self.vpc_lattice);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorEgressConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["VpcLattice"])?;
+        Ok(Self {
+            vpc_lattice: crate::from_json_required(map, "VpcLattice", path)?,
+        })
     }
 }
 
@@ -405,6 +496,21 @@ impl crate::ToJson for ConnectorVpcLatticeEgressConfig {
             &self.resource_configuration_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorVpcLatticeEgressConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PortNumber", "ResourceConfigurationArn"])?;
+        Ok(Self {
+            port_number: crate::from_json_optional(map, "PortNumber", path)?,
+            resource_configuration_arn: crate::from_json_required(
+                map,
+                "ResourceConfigurationArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -490,6 +596,36 @@ impl crate::ToJson for SftpConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SftpConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MaxConcurrentConnections",
+                "OrderedUserSecretVersionStages",
+                "TrustedHostKeys",
+                "UserSecretId",
+            ],
+        )?;
+        Ok(Self {
+            max_concurrent_connections: crate::from_json_optional(
+                map,
+                "MaxConcurrentConnections",
+                path,
+            )?,
+            ordered_user_secret_version_stages: crate::from_json_optional(
+                map,
+                "OrderedUserSecretVersionStages",
+                path,
+            )?,
+            trusted_host_keys: crate::from_json_optional(map, "TrustedHostKeys", path)?,
+            user_secret_id: crate::from_json_optional(map, "UserSecretId", path)?,
+        })
+    }
+}
+
 impl From<SftpConfig> for Value<SftpConfig> {
     fn from(value: SftpConfig) -> Self {
         Value::Lit(value)
@@ -521,6 +657,17 @@ impl crate::ToJson for Compression {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Compression {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ZLIB", Self::Zlib), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<Compression> for Value<Compression> {
     fn from(value: Compression) -> Self {
         Value::Lit(value)
@@ -549,6 +696,20 @@ impl ConnectorEgressType {
 impl crate::ToJson for ConnectorEgressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorEgressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SERVICE_MANAGED", Self::ServiceManaged),
+                ("VPC_LATTICE", Self::VpcLattice),
+            ],
+        )
     }
 }
 
@@ -592,6 +753,23 @@ impl crate::ToJson for EncryptionAlgorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AES128_CBC", Self::Aes128Cbc),
+                ("AES192_CBC", Self::Aes192Cbc),
+                ("AES256_CBC", Self::Aes256Cbc),
+                ("NONE", Self::None),
+                ("DES_EDE3_CBC", Self::DesEde3Cbc),
+            ],
+        )
+    }
+}
+
 impl From<EncryptionAlgorithm> for Value<EncryptionAlgorithm> {
     fn from(value: EncryptionAlgorithm) -> Self {
         Value::Lit(value)
@@ -620,6 +798,17 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPV4", Self::Ipv4), ("DUALSTACK", Self::Dualstack)],
+        )
     }
 }
 
@@ -654,6 +843,21 @@ impl MdnResponse {
 impl crate::ToJson for MdnResponse {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MdnResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SYNC", Self::Sync),
+                ("ASYNC", Self::Async),
+                ("NONE", Self::None),
+            ],
+        )
     }
 }
 
@@ -700,6 +904,24 @@ impl crate::ToJson for MdnSigningAlgorithm {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MdnSigningAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SHA256", Self::Sha256),
+                ("SHA384", Self::Sha384),
+                ("SHA512", Self::Sha512),
+                ("SHA1", Self::Sha1),
+                ("NONE", Self::None),
+                ("DEFAULT", Self::Default),
+            ],
+        )
+    }
+}
+
 impl From<MdnSigningAlgorithm> for Value<MdnSigningAlgorithm> {
     fn from(value: MdnSigningAlgorithm) -> Self {
         Value::Lit(value)
@@ -729,6 +951,17 @@ impl PreserveContentType {
 impl crate::ToJson for PreserveContentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreserveContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -769,6 +1002,23 @@ impl SigningAlgorithm {
 impl crate::ToJson for SigningAlgorithm {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SigningAlgorithm {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SHA256", Self::Sha256),
+                ("SHA384", Self::Sha384),
+                ("SHA512", Self::Sha512),
+                ("SHA1", Self::Sha1),
+                ("NONE", Self::None),
+            ],
+        )
     }
 }
 

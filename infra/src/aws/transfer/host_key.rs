@@ -100,6 +100,32 @@ impl crate::ToJson for HostKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "HostKeyBody",
+                "KmsKey",
+                "ServerId",
+                "StorageType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            host_key_body: crate::from_json_optional(map, "HostKeyBody", path)?,
+            kms_key: crate::from_json_optional(map, "KmsKey", path)?,
+            server_id: crate::from_json_required(map, "ServerId", path)?,
+            storage_type: crate::from_json_optional(map, "StorageType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transfer::HostKey` (`Fn::GetAtt`).
 impl crate::Handle<HostKey> {
     /// `Fn::GetAtt` `Arn`. The unique Amazon Resource Name (ARN) for the host key.
@@ -159,6 +185,20 @@ impl StorageType {
 impl crate::ToJson for StorageType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SERVICE_MANAGED", Self::ServiceManaged),
+                ("SECRETS_MANAGER", Self::SecretsManager),
+            ],
+        )
     }
 }
 

@@ -73,6 +73,23 @@ impl crate::ToJson for Profile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Profile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["As2Id", "CertificateIds", "ProfileType", "Tags"],
+        )?;
+        Ok(Self {
+            as2_id: crate::from_json_required(map, "As2Id", path)?,
+            certificate_ids: crate::from_json_optional(map, "CertificateIds", path)?,
+            profile_type: crate::from_json_required(map, "ProfileType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transfer::Profile` (`Fn::GetAtt`).
 impl crate::Handle<Profile> {
     /// `Fn::GetAtt` `Arn`. Specifies the unique Amazon Resource Name (ARN) for the profile.
@@ -108,6 +125,17 @@ impl ProfileType {
 impl crate::ToJson for ProfileType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProfileType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LOCAL", Self::Local), ("PARTNER", Self::Partner)],
+        )
     }
 }
 

@@ -250,6 +250,72 @@ impl crate::ToJson for Server {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Server {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Certificate",
+                "CreateWithHostKey",
+                "Domain",
+                "EndpointDetails",
+                "EndpointType",
+                "IdentityProviderDetails",
+                "IdentityProviderType",
+                "IpAddressType",
+                "LoggingRole",
+                "PostAuthenticationLoginBanner",
+                "PreAuthenticationLoginBanner",
+                "ProtocolDetails",
+                "Protocols",
+                "S3StorageOptions",
+                "SecurityPolicyName",
+                "StructuredLogDestinations",
+                "Tags",
+                "WorkflowDetails",
+            ],
+        )?;
+        Ok(Self {
+            certificate: crate::from_json_optional(map, "Certificate", path)?,
+            create_with_host_key: crate::from_json_optional(map, "CreateWithHostKey", path)?,
+            domain: crate::from_json_optional(map, "Domain", path)?,
+            endpoint_details: crate::from_json_optional(map, "EndpointDetails", path)?,
+            endpoint_type: crate::from_json_optional(map, "EndpointType", path)?,
+            identity_provider_details: crate::from_json_optional(
+                map,
+                "IdentityProviderDetails",
+                path,
+            )?,
+            identity_provider_type: crate::from_json_optional(map, "IdentityProviderType", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            logging_role: crate::from_json_optional(map, "LoggingRole", path)?,
+            post_authentication_login_banner: crate::from_json_optional(
+                map,
+                "PostAuthenticationLoginBanner",
+                path,
+            )?,
+            pre_authentication_login_banner: crate::from_json_optional(
+                map,
+                "PreAuthenticationLoginBanner",
+                path,
+            )?,
+            protocol_details: crate::from_json_optional(map, "ProtocolDetails", path)?,
+            protocols: crate::from_json_optional(map, "Protocols", path)?,
+            s3_storage_options: crate::from_json_optional(map, "S3StorageOptions", path)?,
+            security_policy_name: crate::from_json_optional(map, "SecurityPolicyName", path)?,
+            structured_log_destinations: crate::from_json_optional(
+                map,
+                "StructuredLogDestinations",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workflow_details: crate::from_json_optional(map, "WorkflowDetails", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transfer::Server` (`Fn::GetAtt`).
 impl crate::Handle<Server> {
     /// `Fn::GetAtt` `Arn`.
@@ -351,6 +417,30 @@ impl crate::ToJson for EndpointDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddressAllocationIds",
+                "SecurityGroupIds",
+                "SubnetIds",
+                "VpcEndpointId",
+                "VpcId",
+            ],
+        )?;
+        Ok(Self {
+            address_allocation_ids: crate::from_json_optional(map, "AddressAllocationIds", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            vpc_endpoint_id: crate::from_json_optional(map, "VpcEndpointId", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 impl From<EndpointDetails> for Value<EndpointDetails> {
     fn from(value: EndpointDetails) -> Self {
         Value::Lit(value)
@@ -431,6 +521,34 @@ impl crate::ToJson for IdentityProviderDetails {
         );
         crate::put_opt(&mut out, "Url", &self.url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityProviderDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DirectoryId",
+                "Function",
+                "InvocationRole",
+                "SftpAuthenticationMethods",
+                "Url",
+            ],
+        )?;
+        Ok(Self {
+            directory_id: crate::from_json_optional(map, "DirectoryId", path)?,
+            function: crate::from_json_optional(map, "Function", path)?,
+            invocation_role: crate::from_json_optional(map, "InvocationRole", path)?,
+            sftp_authentication_methods: crate::from_json_optional(
+                map,
+                "SftpAuthenticationMethods",
+                path,
+            )?,
+            url: crate::from_json_optional(map, "Url", path)?,
+        })
     }
 }
 
@@ -517,6 +635,34 @@ impl crate::ToJson for ProtocolDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtocolDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "As2Transports",
+                "PassiveIp",
+                "ProxyConfig",
+                "SetStatOption",
+                "TlsSessionResumptionMode",
+            ],
+        )?;
+        Ok(Self {
+            as2_transports: crate::from_json_optional(map, "As2Transports", path)?,
+            passive_ip: crate::from_json_optional(map, "PassiveIp", path)?,
+            proxy_config: crate::from_json_optional(map, "ProxyConfig", path)?,
+            set_stat_option: crate::from_json_optional(map, "SetStatOption", path)?,
+            tls_session_resumption_mode: crate::from_json_optional(
+                map,
+                "TlsSessionResumptionMode",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ProtocolDetails> for Value<ProtocolDetails> {
     fn from(value: ProtocolDetails) -> Self {
         Value::Lit(value)
@@ -548,6 +694,16 @@ impl crate::ToJson for ProxyConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "SftpMode", &self.sftp_mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProxyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SftpMode"])?;
+        Ok(Self {
+            sftp_mode: crate::from_json_optional(map, "SftpMode", path)?,
+        })
     }
 }
 
@@ -595,6 +751,20 @@ impl crate::ToJson for S3StorageOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3StorageOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DirectoryListingOptimization"])?;
+        Ok(Self {
+            directory_listing_optimization: crate::from_json_optional(
+                map,
+                "DirectoryListingOptimization",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<S3StorageOptions> for Value<S3StorageOptions> {
     fn from(value: S3StorageOptions) -> Self {
         Value::Lit(value)
@@ -629,6 +799,17 @@ impl crate::ToJson for WorkflowDetail {
         crate::put(&mut out, "ExecutionRole", &self.execution_role);
         crate::put(&mut out, "WorkflowId", &self.workflow_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowDetail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ExecutionRole", "WorkflowId"])?;
+        Ok(Self {
+            execution_role: crate::from_json_required(map, "ExecutionRole", path)?,
+            workflow_id: crate::from_json_required(map, "WorkflowId", path)?,
+        })
     }
 }
 
@@ -681,6 +862,17 @@ impl crate::ToJson for WorkflowDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OnPartialUpload", "OnUpload"])?;
+        Ok(Self {
+            on_partial_upload: crate::from_json_optional(map, "OnPartialUpload", path)?,
+            on_upload: crate::from_json_optional(map, "OnUpload", path)?,
+        })
+    }
+}
+
 impl From<WorkflowDetails> for Value<WorkflowDetails> {
     fn from(value: WorkflowDetails) -> Self {
         Value::Lit(value)
@@ -706,6 +898,13 @@ impl As2Transport {
 impl crate::ToJson for As2Transport {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for As2Transport {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HTTP", Self::Http)])
     }
 }
 
@@ -741,6 +940,17 @@ impl crate::ToJson for DirectoryListingOptimization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DirectoryListingOptimization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<DirectoryListingOptimization> for Value<DirectoryListingOptimization> {
     fn from(value: DirectoryListingOptimization) -> Self {
         Value::Lit(value)
@@ -769,6 +979,13 @@ impl Domain {
 impl crate::ToJson for Domain {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("S3", Self::S3), ("EFS", Self::Efs)])
     }
 }
 
@@ -803,6 +1020,21 @@ impl EndpointType {
 impl crate::ToJson for EndpointType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PUBLIC", Self::Public),
+                ("VPC", Self::Vpc),
+                ("VPC_ENDPOINT", Self::VpcEndpoint),
+            ],
+        )
     }
 }
 
@@ -843,6 +1075,22 @@ impl crate::ToJson for IdentityProviderType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SERVICE_MANAGED", Self::ServiceManaged),
+                ("API_GATEWAY", Self::ApiGateway),
+                ("AWS_DIRECTORY_SERVICE", Self::AwsDirectoryService),
+                ("AWS_LAMBDA", Self::AwsLambda),
+            ],
+        )
+    }
+}
+
 impl From<IdentityProviderType> for Value<IdentityProviderType> {
     fn from(value: IdentityProviderType) -> Self {
         Value::Lit(value)
@@ -871,6 +1119,17 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPV4", Self::Ipv4), ("DUALSTACK", Self::Dualstack)],
+        )
     }
 }
 
@@ -911,6 +1170,22 @@ impl crate::ToJson for Protocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SFTP", Self::Sftp),
+                ("FTP", Self::Ftp),
+                ("FTPS", Self::Ftps),
+                ("AS2", Self::As2),
+            ],
+        )
+    }
+}
+
 impl From<Protocol> for Value<Protocol> {
     fn from(value: Protocol) -> Self {
         Value::Lit(value)
@@ -942,6 +1217,20 @@ impl crate::ToJson for ProxyMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProxyMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PROXY_PROTOCOL_V2_ENFORCED", Self::ProxyProtocolV2Enforced),
+                ("NONE", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<ProxyMode> for Value<ProxyMode> {
     fn from(value: ProxyMode) -> Self {
         Value::Lit(value)
@@ -970,6 +1259,20 @@ impl SetStatOption {
 impl crate::ToJson for SetStatOption {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SetStatOption {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DEFAULT", Self::Default),
+                ("ENABLE_NO_OP", Self::EnableNoOp),
+            ],
+        )
     }
 }
 
@@ -1010,6 +1313,22 @@ impl crate::ToJson for SftpAuthenticationMethods {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SftpAuthenticationMethods {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PASSWORD", Self::Password),
+                ("PUBLIC_KEY", Self::PublicKey),
+                ("PUBLIC_KEY_OR_PASSWORD", Self::PublicKeyOrPassword),
+                ("PUBLIC_KEY_AND_PASSWORD", Self::PublicKeyAndPassword),
+            ],
+        )
+    }
+}
+
 impl From<SftpAuthenticationMethods> for Value<SftpAuthenticationMethods> {
     fn from(value: SftpAuthenticationMethods) -> Self {
         Value::Lit(value)
@@ -1041,6 +1360,21 @@ impl TlsSessionResumptionMode {
 impl crate::ToJson for TlsSessionResumptionMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TlsSessionResumptionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("ENABLED", Self::Enabled),
+                ("ENFORCED", Self::Enforced),
+            ],
+        )
     }
 }
 

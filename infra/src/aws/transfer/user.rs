@@ -133,6 +133,40 @@ impl crate::ToJson for User {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for User {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HomeDirectory",
+                "HomeDirectoryMappings",
+                "HomeDirectoryType",
+                "Policy",
+                "PosixProfile",
+                "Role",
+                "ServerId",
+                "SshPublicKeys",
+                "Tags",
+                "UserName",
+            ],
+        )?;
+        Ok(Self {
+            home_directory: crate::from_json_optional(map, "HomeDirectory", path)?,
+            home_directory_mappings: crate::from_json_optional(map, "HomeDirectoryMappings", path)?,
+            home_directory_type: crate::from_json_optional(map, "HomeDirectoryType", path)?,
+            policy: crate::from_json_optional(map, "Policy", path)?,
+            posix_profile: crate::from_json_optional(map, "PosixProfile", path)?,
+            role: crate::from_json_required(map, "Role", path)?,
+            server_id: crate::from_json_required(map, "ServerId", path)?,
+            ssh_public_keys: crate::from_json_optional(map, "SshPublicKeys", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_name: crate::from_json_required(map, "UserName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transfer::User` (`Fn::GetAtt`).
 impl crate::Handle<User> {
     /// `Fn::GetAtt` `Arn`.
@@ -176,6 +210,18 @@ impl crate::ToJson for HomeDirectoryMapEntry {
         crate::put(&mut out, "Target", &self.target);
         crate::put_opt(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HomeDirectoryMapEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Entry", "Target", "Type"])?;
+        Ok(Self {
+            entry: crate::from_json_required(map, "Entry", path)?,
+            target: crate::from_json_required(map, "Target", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
     }
 }
 
@@ -223,6 +269,18 @@ impl crate::ToJson for PosixProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PosixProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Gid", "SecondaryGids", "Uid"])?;
+        Ok(Self {
+            gid: crate::from_json_required(map, "Gid", path)?,
+            secondary_gids: crate::from_json_optional(map, "SecondaryGids", path)?,
+            uid: crate::from_json_required(map, "Uid", path)?,
+        })
+    }
+}
+
 impl From<PosixProfile> for Value<PosixProfile> {
     fn from(value: PosixProfile) -> Self {
         Value::Lit(value)
@@ -254,6 +312,17 @@ impl crate::ToJson for HomeDirectoryType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HomeDirectoryType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PATH", Self::Path), ("LOGICAL", Self::Logical)],
+        )
+    }
+}
+
 impl From<HomeDirectoryType> for Value<HomeDirectoryType> {
     fn from(value: HomeDirectoryType) -> Self {
         Value::Lit(value)
@@ -282,6 +351,17 @@ impl MapType {
 impl crate::ToJson for MapType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MapType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FILE", Self::File), ("DIRECTORY", Self::Directory)],
+        )
     }
 }
 

@@ -118,6 +118,38 @@ impl crate::ToJson for WebApp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebApp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessEndpoint",
+                "EndpointDetails",
+                "IdentityProviderDetails",
+                "Tags",
+                "WebAppCustomization",
+                "WebAppEndpointPolicy",
+                "WebAppUnits",
+            ],
+        )?;
+        Ok(Self {
+            access_endpoint: crate::from_json_optional(map, "AccessEndpoint", path)?,
+            endpoint_details: crate::from_json_optional(map, "EndpointDetails", path)?,
+            identity_provider_details: crate::from_json_required(
+                map,
+                "IdentityProviderDetails",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            web_app_customization: crate::from_json_optional(map, "WebAppCustomization", path)?,
+            web_app_endpoint_policy: crate::from_json_optional(map, "WebAppEndpointPolicy", path)?,
+            web_app_units: crate::from_json_optional(map, "WebAppUnits", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transfer::WebApp` (`Fn::GetAtt`).
 impl crate::Handle<WebApp> {
     /// `Fn::GetAtt` `Arn`. Specifies the unique Amazon Resource Name (ARN) for the web app.
@@ -167,6 +199,16 @@ impl crate::ToJson for EndpointDetails {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Vpc", &self.vpc);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Vpc"])?;
+        Ok(Self {
+            vpc: crate::from_json_optional(map, "Vpc", path)?,
+        })
     }
 }
 
@@ -225,6 +267,18 @@ impl crate::ToJson for IdentityProviderDetails {
         crate::put_opt(&mut out, "InstanceArn", &self.instance_arn);
         crate::put_opt(&mut out, "Role", &self.role);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityProviderDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationArn", "InstanceArn", "Role"])?;
+        Ok(Self {
+            application_arn: crate::from_json_optional(map, "ApplicationArn", path)?,
+            instance_arn: crate::from_json_optional(map, "InstanceArn", path)?,
+            role: crate::from_json_optional(map, "Role", path)?,
+        })
     }
 }
 
@@ -295,6 +349,23 @@ impl crate::ToJson for Vpc {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Vpc {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["IpAddressType", "SecurityGroupIds", "SubnetIds", "VpcId"],
+        )?;
+        Ok(Self {
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            vpc_id: crate::from_json_optional(map, "VpcId", path)?,
+        })
+    }
+}
+
 impl From<Vpc> for Value<Vpc> {
     fn from(value: Vpc) -> Self {
         Value::Lit(value)
@@ -351,6 +422,18 @@ impl crate::ToJson for WebAppCustomization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebAppCustomization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FaviconFile", "LogoFile", "Title"])?;
+        Ok(Self {
+            favicon_file: crate::from_json_optional(map, "FaviconFile", path)?,
+            logo_file: crate::from_json_optional(map, "LogoFile", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+        })
+    }
+}
+
 impl From<WebAppCustomization> for Value<WebAppCustomization> {
     fn from(value: WebAppCustomization) -> Self {
         Value::Lit(value)
@@ -382,6 +465,17 @@ impl crate::ToJson for IpAddressType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IPV4", Self::Ipv4), ("DUALSTACK", Self::Dualstack)],
+        )
+    }
+}
+
 impl From<IpAddressType> for Value<IpAddressType> {
     fn from(value: IpAddressType) -> Self {
         Value::Lit(value)
@@ -410,6 +504,17 @@ impl WebAppEndpointPolicy {
 impl crate::ToJson for WebAppEndpointPolicy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebAppEndpointPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STANDARD", Self::Standard), ("FIPS", Self::Fips)],
+        )
     }
 }
 

@@ -77,6 +77,23 @@ impl crate::ToJson for Workflow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workflow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "OnExceptionSteps", "Steps", "Tags"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            on_exception_steps: crate::from_json_optional(map, "OnExceptionSteps", path)?,
+            steps: crate::from_json_required(map, "Steps", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Transfer::Workflow` (`Fn::GetAtt`).
 impl crate::Handle<Workflow> {
     /// `Fn::GetAtt` `Arn`. Specifies the unique Amazon Resource Name (ARN) for the workflow.
@@ -156,6 +173,32 @@ impl crate::ToJson for CopyStepDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CopyStepDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationFileLocation",
+                "Name",
+                "OverwriteExisting",
+                "SourceFileLocation",
+            ],
+        )?;
+        Ok(Self {
+            destination_file_location: crate::from_json_optional(
+                map,
+                "DestinationFileLocation",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            overwrite_existing: crate::from_json_optional(map, "OverwriteExisting", path)?,
+            source_file_location: crate::from_json_optional(map, "SourceFileLocation", path)?,
+        })
+    }
+}
+
 impl From<CopyStepDetails> for Value<CopyStepDetails> {
     fn from(value: CopyStepDetails) -> Self {
         Value::Lit(value)
@@ -219,6 +262,23 @@ impl crate::ToJson for CustomStepDetails {
         crate::put_opt(&mut out, "Target", &self.target);
         crate::put_opt(&mut out, "TimeoutSeconds", &self.timeout_seconds);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomStepDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Name", "SourceFileLocation", "Target", "TimeoutSeconds"],
+        )?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            source_file_location: crate::from_json_optional(map, "SourceFileLocation", path)?,
+            target: crate::from_json_optional(map, "Target", path)?,
+            timeout_seconds: crate::from_json_optional(map, "TimeoutSeconds", path)?,
+        })
     }
 }
 
@@ -298,6 +358,34 @@ impl crate::ToJson for DecryptStepDetails {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecryptStepDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationFileLocation",
+                "Name",
+                "OverwriteExisting",
+                "SourceFileLocation",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            destination_file_location: crate::from_json_required(
+                map,
+                "DestinationFileLocation",
+                path,
+            )?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            overwrite_existing: crate::from_json_optional(map, "OverwriteExisting", path)?,
+            source_file_location: crate::from_json_optional(map, "SourceFileLocation", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<DecryptStepDetails> for Value<DecryptStepDetails> {
     fn from(value: DecryptStepDetails) -> Self {
         Value::Lit(value)
@@ -341,6 +429,17 @@ impl crate::ToJson for DeleteStepDetails {
         crate::put_opt(&mut out, "Name", &self.name);
         crate::put_opt(&mut out, "SourceFileLocation", &self.source_file_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeleteStepDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "SourceFileLocation"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            source_file_location: crate::from_json_optional(map, "SourceFileLocation", path)?,
+        })
     }
 }
 
@@ -391,6 +490,17 @@ impl crate::ToJson for EfsInputFileLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EfsInputFileLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FileSystemId", "Path"])?;
+        Ok(Self {
+            file_system_id: crate::from_json_optional(map, "FileSystemId", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+        })
+    }
+}
+
 impl From<EfsInputFileLocation> for Value<EfsInputFileLocation> {
     fn from(value: EfsInputFileLocation) -> Self {
         Value::Lit(value)
@@ -438,6 +548,17 @@ impl crate::ToJson for InputFileLocation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InputFileLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["EfsFileLocation", "S3FileLocation"])?;
+        Ok(Self {
+            efs_file_location: crate::from_json_optional(map, "EfsFileLocation", path)?,
+            s3_file_location: crate::from_json_optional(map, "S3FileLocation", path)?,
+        })
+    }
+}
+
 impl From<InputFileLocation> for Value<InputFileLocation> {
     fn from(value: InputFileLocation) -> Self {
         Value::Lit(value)
@@ -472,6 +593,16 @@ impl crate::ToJson for S3FileLocation {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3FileLocation", &self.s3_file_location);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3FileLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3FileLocation"])?;
+        Ok(Self {
+            s3_file_location: crate::from_json_optional(map, "S3FileLocation", path)?,
+        })
     }
 }
 
@@ -519,6 +650,17 @@ impl crate::ToJson for S3InputFileLocation {
         crate::put_opt(&mut out, "Bucket", &self.bucket);
         crate::put_opt(&mut out, "Key", &self.key);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3InputFileLocation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Bucket", "Key"])?;
+        Ok(Self {
+            bucket: crate::from_json_optional(map, "Bucket", path)?,
+            key: crate::from_json_optional(map, "Key", path)?,
+        })
     }
 }
 
@@ -575,6 +717,18 @@ impl crate::ToJson for TagStepDetails {
         crate::put_opt(&mut out, "SourceFileLocation", &self.source_file_location);
         crate::put_opt(&mut out, "Tags", &self.tags);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagStepDetails {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "SourceFileLocation", "Tags"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            source_file_location: crate::from_json_optional(map, "SourceFileLocation", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
     }
 }
 
@@ -664,6 +818,32 @@ impl crate::ToJson for WorkflowStep {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowStep {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CopyStepDetails",
+                "CustomStepDetails",
+                "DecryptStepDetails",
+                "DeleteStepDetails",
+                "TagStepDetails",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            copy_step_details: crate::from_json_optional(map, "CopyStepDetails", path)?,
+            custom_step_details: crate::from_json_optional(map, "CustomStepDetails", path)?,
+            decrypt_step_details: crate::from_json_optional(map, "DecryptStepDetails", path)?,
+            delete_step_details: crate::from_json_optional(map, "DeleteStepDetails", path)?,
+            tag_step_details: crate::from_json_optional(map, "TagStepDetails", path)?,
+            r#type: crate::from_json_optional(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<WorkflowStep> for Value<WorkflowStep> {
     fn from(value: WorkflowStep) -> Self {
         Value::Lit(value)
@@ -693,6 +873,13 @@ impl DecryptStepDetailsOverwriteExisting {
 impl crate::ToJson for DecryptStepDetailsOverwriteExisting {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DecryptStepDetailsOverwriteExisting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TRUE", Self::True), ("FALSE", Self::False)])
     }
 }
 
@@ -728,6 +915,13 @@ impl crate::ToJson for OverwriteExisting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverwriteExisting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TRUE", Self::True), ("FALSE", Self::False)])
+    }
+}
+
 impl From<OverwriteExisting> for Value<OverwriteExisting> {
     fn from(value: OverwriteExisting) -> Self {
         Value::Lit(value)
@@ -753,6 +947,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PGP", Self::Pgp)])
     }
 }
 
@@ -793,6 +994,23 @@ impl WorkflowStepType {
 impl crate::ToJson for WorkflowStepType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkflowStepType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COPY", Self::Copy),
+                ("CUSTOM", Self::Custom),
+                ("DECRYPT", Self::Decrypt),
+                ("DELETE", Self::Delete),
+                ("TAG", Self::Tag),
+            ],
+        )
     }
 }
 

@@ -86,6 +86,30 @@ impl crate::ToJson for ParallelData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParallelData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EncryptionKey",
+                "Name",
+                "ParallelDataConfig",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            encryption_key: crate::from_json_optional(map, "EncryptionKey", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            parallel_data_config: crate::from_json_required(map, "ParallelDataConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Translate::ParallelData` (`Fn::GetAtt`).
 impl crate::Handle<ParallelData> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the parallel data resource.
@@ -171,6 +195,17 @@ impl crate::ToJson for EncryptionKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<EncryptionKey> for Value<EncryptionKey> {
     fn from(value: EncryptionKey) -> Self {
         Value::Lit(value)
@@ -203,6 +238,17 @@ impl crate::ToJson for ParallelDataConfig {
         crate::put(&mut out, "Format", &self.format);
         crate::put(&mut out, "S3Uri", &self.s3_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParallelDataConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Format", "S3Uri"])?;
+        Ok(Self {
+            format: crate::from_json_required(map, "Format", path)?,
+            s3_uri: crate::from_json_required(map, "S3Uri", path)?,
+        })
     }
 }
 
@@ -240,6 +286,17 @@ impl crate::ToJson for Format {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("TSV", Self::Tsv), ("CSV", Self::Csv), ("TMX", Self::Tmx)],
+        )
+    }
+}
+
 impl From<Format> for Value<Format> {
     fn from(value: Format) -> Self {
         Value::Lit(value)
@@ -265,6 +322,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KMS", Self::Kms)])
     }
 }
 

@@ -97,6 +97,32 @@ impl crate::ToJson for Terminology {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Terminology {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "EncryptionKey",
+                "MergeStrategy",
+                "Name",
+                "Tags",
+                "TerminologyData",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            encryption_key: crate::from_json_optional(map, "EncryptionKey", path)?,
+            merge_strategy: crate::from_json_optional(map, "MergeStrategy", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            terminology_data: crate::from_json_optional(map, "TerminologyData", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Translate::Terminology` (`Fn::GetAtt`).
 impl crate::Handle<Terminology> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the custom terminology.
@@ -173,6 +199,17 @@ impl crate::ToJson for EncryptionKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EncryptionKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Type"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<EncryptionKey> for Value<EncryptionKey> {
     fn from(value: EncryptionKey) -> Self {
         Value::Lit(value)
@@ -217,6 +254,18 @@ impl crate::ToJson for TerminologyData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TerminologyData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Directionality", "File", "Format"])?;
+        Ok(Self {
+            directionality: crate::from_json_optional(map, "Directionality", path)?,
+            file: crate::from_json_required(map, "File", path)?,
+            format: crate::from_json_required(map, "Format", path)?,
+        })
+    }
+}
+
 impl From<TerminologyData> for Value<TerminologyData> {
     fn from(value: TerminologyData) -> Self {
         Value::Lit(value)
@@ -245,6 +294,13 @@ impl Directionality {
 impl crate::ToJson for Directionality {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Directionality {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("UNI", Self::Uni), ("MULTI", Self::Multi)])
     }
 }
 
@@ -282,6 +338,17 @@ impl crate::ToJson for Format {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Format {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("CSV", Self::Csv), ("TMX", Self::Tmx), ("TSV", Self::Tsv)],
+        )
+    }
+}
+
 impl From<Format> for Value<Format> {
     fn from(value: Format) -> Self {
         Value::Lit(value)
@@ -310,6 +377,13 @@ impl crate::ToJson for MergeStrategy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MergeStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("OVERWRITE", Self::Overwrite)])
+    }
+}
+
 impl From<MergeStrategy> for Value<MergeStrategy> {
     fn from(value: MergeStrategy) -> Self {
         Value::Lit(value)
@@ -335,6 +409,13 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KMS", Self::Kms)])
     }
 }
 

@@ -75,6 +75,22 @@ impl crate::ToJson for AccountCustomization {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountCustomization {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccountColor", "VisibleRegions", "VisibleServices"],
+        )?;
+        Ok(Self {
+            account_color: crate::from_json_optional(map, "AccountColor", path)?,
+            visible_regions: crate::from_json_optional(map, "VisibleRegions", path)?,
+            visible_services: crate::from_json_optional(map, "VisibleServices", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::UXC::AccountCustomization` (`Fn::GetAtt`).
 impl crate::Handle<AccountCustomization> {
     /// `Fn::GetAtt` `AccountId`. The AWS account ID that this customization belongs to. This is
@@ -130,6 +146,28 @@ impl AccountColor {
 impl crate::ToJson for AccountColor {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccountColor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("none", Self::None),
+                ("pink", Self::Pink),
+                ("purple", Self::Purple),
+                ("darkBlue", Self::DarkBlue),
+                ("lightBlue", Self::LightBlue),
+                ("teal", Self::Teal),
+                ("green", Self::Green),
+                ("yellow", Self::Yellow),
+                ("orange", Self::Orange),
+                ("red", Self::Red),
+            ],
+        )
     }
 }
 

@@ -62,6 +62,22 @@ impl crate::ToJson for IdentitySource {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentitySource {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Configuration", "PolicyStoreId", "PrincipalEntityType"],
+        )?;
+        Ok(Self {
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            policy_store_id: crate::from_json_required(map, "PolicyStoreId", path)?,
+            principal_entity_type: crate::from_json_optional(map, "PrincipalEntityType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VerifiedPermissions::IdentitySource` (`Fn::GetAtt`).
 impl crate::Handle<IdentitySource> {
     /// `Fn::GetAtt` `Details`.

@@ -62,6 +62,18 @@ impl crate::ToJson for Policy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Policy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Definition", "Name", "PolicyStoreId"])?;
+        Ok(Self {
+            definition: crate::from_json_required(map, "Definition", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            policy_store_id: crate::from_json_required(map, "PolicyStoreId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VerifiedPermissions::Policy` (`Fn::GetAtt`).
 impl crate::Handle<Policy> {
     /// `Fn::GetAtt` `PolicyId`.

@@ -96,6 +96,32 @@ impl crate::ToJson for PolicyStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DeletionProtection",
+                "Description",
+                "EncryptionSettings",
+                "Schema",
+                "Tags",
+                "ValidationSettings",
+            ],
+        )?;
+        Ok(Self {
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            encryption_settings: crate::from_json_optional(map, "EncryptionSettings", path)?,
+            schema: crate::from_json_optional(map, "Schema", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            validation_settings: crate::from_json_required(map, "ValidationSettings", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VerifiedPermissions::PolicyStore` (`Fn::GetAtt`).
 impl crate::Handle<PolicyStore> {
     /// `Fn::GetAtt` `Arn`.
@@ -136,6 +162,16 @@ impl crate::ToJson for DeletionProtection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeletionProtection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode"])?;
+        Ok(Self {
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
+    }
+}
+
 impl From<DeletionProtection> for Value<DeletionProtection> {
     fn from(value: DeletionProtection) -> Self {
         Value::Lit(value)
@@ -170,6 +206,16 @@ impl crate::ToJson for SchemaDefinition {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SchemaDefinition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CedarJson"])?;
+        Ok(Self {
+            cedar_json: crate::from_json_optional(map, "CedarJson", path)?,
+        })
+    }
+}
+
 impl From<SchemaDefinition> for Value<SchemaDefinition> {
     fn from(value: SchemaDefinition) -> Self {
         Value::Lit(value)
@@ -195,6 +241,16 @@ impl crate::ToJson for ValidationSettings {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Mode", &self.mode);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode"])?;
+        Ok(Self {
+            mode: crate::from_json_required(map, "Mode", path)?,
+        })
     }
 }
 
@@ -229,6 +285,17 @@ impl crate::ToJson for DeletionMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeletionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<DeletionMode> for Value<DeletionMode> {
     fn from(value: DeletionMode) -> Self {
         Value::Lit(value)
@@ -257,6 +324,13 @@ impl ValidationMode {
 impl crate::ToJson for ValidationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ValidationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("OFF", Self::Off), ("STRICT", Self::Strict)])
     }
 }
 

@@ -51,3 +51,14 @@ impl crate::ToJson for PolicyStoreAlias {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyStoreAlias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AliasName", "PolicyStoreId"])?;
+        Ok(Self {
+            alias_name: crate::from_json_required(map, "AliasName", path)?,
+            policy_store_id: crate::from_json_required(map, "PolicyStoreId", path)?,
+        })
+    }
+}

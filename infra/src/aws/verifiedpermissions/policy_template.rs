@@ -72,6 +72,23 @@ impl crate::ToJson for PolicyTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PolicyTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Name", "PolicyStoreId", "Statement"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            policy_store_id: crate::from_json_required(map, "PolicyStoreId", path)?,
+            statement: crate::from_json_required(map, "Statement", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VerifiedPermissions::PolicyTemplate` (`Fn::GetAtt`).
 impl crate::Handle<PolicyTemplate> {
     /// `Fn::GetAtt` `PolicyTemplateId`.

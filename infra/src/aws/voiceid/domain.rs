@@ -76,6 +76,32 @@ impl crate::ToJson for Domain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Domain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "ServerSideEncryptionConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            server_side_encryption_configuration: crate::from_json_required(
+                map,
+                "ServerSideEncryptionConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VoiceID::Domain` (`Fn::GetAtt`).
 impl crate::Handle<Domain> {
     /// `Fn::GetAtt` `DomainId`.
@@ -105,6 +131,16 @@ impl crate::ToJson for ServerSideEncryptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerSideEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_required(map, "KmsKeyId", path)?,
+        })
     }
 }
 

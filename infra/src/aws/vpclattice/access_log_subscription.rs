@@ -89,6 +89,32 @@ impl crate::ToJson for AccessLogSubscription {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessLogSubscription {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DestinationArn",
+                "ResourceIdentifier",
+                "ServiceNetworkLogType",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            destination_arn: crate::from_json_required(map, "DestinationArn", path)?,
+            resource_identifier: crate::from_json_optional(map, "ResourceIdentifier", path)?,
+            service_network_log_type: crate::from_json_optional(
+                map,
+                "ServiceNetworkLogType",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::AccessLogSubscription` (`Fn::GetAtt`).
 impl crate::Handle<AccessLogSubscription> {
     /// `Fn::GetAtt` `Arn`.
@@ -134,6 +160,17 @@ impl ServiceNetworkLogType {
 impl crate::ToJson for ServiceNetworkLogType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNetworkLogType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SERVICE", Self::Service), ("RESOURCE", Self::Resource)],
+        )
     }
 }
 

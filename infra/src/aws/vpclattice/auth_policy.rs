@@ -51,6 +51,17 @@ impl crate::ToJson for AuthPolicy {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Policy", "ResourceIdentifier"])?;
+        Ok(Self {
+            policy: crate::from_json_required(map, "Policy", path)?,
+            resource_identifier: crate::from_json_required(map, "ResourceIdentifier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::AuthPolicy` (`Fn::GetAtt`).
 impl crate::Handle<AuthPolicy> {
     /// `Fn::GetAtt` `State`.

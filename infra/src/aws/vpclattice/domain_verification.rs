@@ -54,6 +54,17 @@ impl crate::ToJson for DomainVerification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DomainVerification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DomainName", "Tags"])?;
+        Ok(Self {
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::DomainVerification` (`Fn::GetAtt`).
 impl crate::Handle<DomainVerification> {
     /// `Fn::GetAtt` `Arn`.

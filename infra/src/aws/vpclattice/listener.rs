@@ -95,6 +95,32 @@ impl crate::ToJson for Listener {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Listener {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DefaultAction",
+                "Name",
+                "Port",
+                "Protocol",
+                "ServiceIdentifier",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            default_action: crate::from_json_required(map, "DefaultAction", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_required(map, "Protocol", path)?,
+            service_identifier: crate::from_json_optional(map, "ServiceIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::Listener` (`Fn::GetAtt`).
 impl crate::Handle<Listener> {
     /// `Fn::GetAtt` `Arn`.
@@ -158,6 +184,17 @@ impl crate::ToJson for DefaultAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FixedResponse", "Forward"])?;
+        Ok(Self {
+            fixed_response: crate::from_json_optional(map, "FixedResponse", path)?,
+            forward: crate::from_json_optional(map, "Forward", path)?,
+        })
+    }
+}
+
 impl From<DefaultAction> for Value<DefaultAction> {
     fn from(value: DefaultAction) -> Self {
         Value::Lit(value)
@@ -188,6 +225,16 @@ impl crate::ToJson for FixedResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FixedResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StatusCode"])?;
+        Ok(Self {
+            status_code: crate::from_json_required(map, "StatusCode", path)?,
+        })
+    }
+}
+
 impl From<FixedResponse> for Value<FixedResponse> {
     fn from(value: FixedResponse) -> Self {
         Value::Lit(value)
@@ -215,6 +262,16 @@ impl crate::ToJson for Forward {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TargetGroups", &self.target_groups);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Forward {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetGroups"])?;
+        Ok(Self {
+            target_groups: crate::from_json_required(map, "TargetGroups", path)?,
+        })
     }
 }
 
@@ -262,6 +319,17 @@ impl crate::ToJson for WeightedTargetGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WeightedTargetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetGroupIdentifier", "Weight"])?;
+        Ok(Self {
+            target_group_identifier: crate::from_json_required(map, "TargetGroupIdentifier", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
+    }
+}
+
 impl From<WeightedTargetGroup> for Value<WeightedTargetGroup> {
     fn from(value: WeightedTargetGroup) -> Self {
         Value::Lit(value)
@@ -293,6 +361,21 @@ impl Protocol {
 impl crate::ToJson for Protocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HTTP", Self::Http),
+                ("HTTPS", Self::Https),
+                ("TLS_PASSTHROUGH", Self::TlsPassthrough),
+            ],
+        )
     }
 }
 

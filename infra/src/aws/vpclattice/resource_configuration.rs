@@ -191,6 +191,66 @@ impl crate::ToJson for ResourceConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllowAssociationToSharableServiceNetwork",
+                "CustomDomainName",
+                "DomainVerificationId",
+                "GroupDomain",
+                "Name",
+                "PortRanges",
+                "ProtocolType",
+                "ResourceConfigurationAuthType",
+                "ResourceConfigurationDefinition",
+                "ResourceConfigurationGroupId",
+                "ResourceConfigurationType",
+                "ResourceGatewayId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            allow_association_to_sharable_service_network: crate::from_json_optional(
+                map,
+                "AllowAssociationToSharableServiceNetwork",
+                path,
+            )?,
+            custom_domain_name: crate::from_json_optional(map, "CustomDomainName", path)?,
+            domain_verification_id: crate::from_json_optional(map, "DomainVerificationId", path)?,
+            group_domain: crate::from_json_optional(map, "GroupDomain", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            port_ranges: crate::from_json_optional(map, "PortRanges", path)?,
+            protocol_type: crate::from_json_optional(map, "ProtocolType", path)?,
+            resource_configuration_auth_type: crate::from_json_optional(
+                map,
+                "ResourceConfigurationAuthType",
+                path,
+            )?,
+            resource_configuration_definition: crate::from_json_optional(
+                map,
+                "ResourceConfigurationDefinition",
+                path,
+            )?,
+            resource_configuration_group_id: crate::from_json_optional(
+                map,
+                "ResourceConfigurationGroupId",
+                path,
+            )?,
+            resource_configuration_type: crate::from_json_required(
+                map,
+                "ResourceConfigurationType",
+                path,
+            )?,
+            resource_gateway_id: crate::from_json_optional(map, "ResourceGatewayId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::ResourceConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<ResourceConfiguration> {
     /// `Fn::GetAtt` `Arn`.
@@ -226,6 +286,13 @@ impl crate::ToJson for ProtocolType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtocolType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TCP", Self::Tcp)])
+    }
+}
+
 impl From<ProtocolType> for Value<ProtocolType> {
     fn from(value: ProtocolType) -> Self {
         Value::Lit(value)
@@ -254,6 +321,17 @@ impl ResourceConfigurationAuthType {
 impl crate::ToJson for ResourceConfigurationAuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceConfigurationAuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("AWS_IAM", Self::AwsIam)],
+        )
     }
 }
 
@@ -294,6 +372,23 @@ impl ResourceConfigurationType {
 impl crate::ToJson for ResourceConfigurationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceConfigurationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GROUP", Self::Group),
+                ("CHILD", Self::Child),
+                ("SINGLE", Self::Single),
+                ("ARN", Self::Arn),
+                ("CIDR", Self::Cidr),
+            ],
+        )
     }
 }
 

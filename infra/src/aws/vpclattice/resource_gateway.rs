@@ -120,6 +120,40 @@ impl crate::ToJson for ResourceGateway {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceGateway {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IpAddressType",
+                "Ipv4AddressesPerEni",
+                "Name",
+                "ResourceConfigDnsResolution",
+                "SecurityGroupIds",
+                "SubnetIds",
+                "Tags",
+                "VpcIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            ipv4_addresses_per_eni: crate::from_json_optional(map, "Ipv4AddressesPerEni", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            resource_config_dns_resolution: crate::from_json_optional(
+                map,
+                "ResourceConfigDnsResolution",
+                path,
+            )?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            subnet_ids: crate::from_json_required(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_identifier: crate::from_json_required(map, "VpcIdentifier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::ResourceGateway` (`Fn::GetAtt`).
 impl crate::Handle<ResourceGateway> {
     /// `Fn::GetAtt` `Arn`.
@@ -161,6 +195,21 @@ impl crate::ToJson for IpAddressType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IPV4", Self::Ipv4),
+                ("IPV6", Self::Ipv6),
+                ("DUALSTACK", Self::Dualstack),
+            ],
+        )
+    }
+}
+
 impl From<IpAddressType> for Value<IpAddressType> {
     fn from(value: IpAddressType) -> Self {
         Value::Lit(value)
@@ -189,6 +238,17 @@ impl ResourceConfigDnsResolution {
 impl crate::ToJson for ResourceConfigDnsResolution {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceConfigDnsResolution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("IN_VPC", Self::InVpc), ("PUBLIC", Self::Public)],
+        )
     }
 }
 

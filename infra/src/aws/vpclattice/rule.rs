@@ -100,6 +100,34 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "ListenerIdentifier",
+                "Match",
+                "Name",
+                "Priority",
+                "ServiceIdentifier",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            listener_identifier: crate::from_json_optional(map, "ListenerIdentifier", path)?,
+            r#match: crate::from_json_required(map, "Match", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            service_identifier: crate::from_json_optional(map, "ServiceIdentifier", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::Rule` (`Fn::GetAtt`).
 impl crate::Handle<Rule> {
     /// `Fn::GetAtt` `Arn`.
@@ -153,6 +181,17 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FixedResponse", "Forward"])?;
+        Ok(Self {
+            fixed_response: crate::from_json_optional(map, "FixedResponse", path)?,
+            forward: crate::from_json_optional(map, "Forward", path)?,
+        })
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -183,6 +222,16 @@ impl crate::ToJson for FixedResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FixedResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["StatusCode"])?;
+        Ok(Self {
+            status_code: crate::from_json_required(map, "StatusCode", path)?,
+        })
+    }
+}
+
 impl From<FixedResponse> for Value<FixedResponse> {
     fn from(value: FixedResponse) -> Self {
         Value::Lit(value)
@@ -210,6 +259,16 @@ impl crate::ToJson for Forward {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TargetGroups", &self.target_groups);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Forward {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetGroups"])?;
+        Ok(Self {
+            target_groups: crate::from_json_required(map, "TargetGroups", path)?,
+        })
     }
 }
 
@@ -254,6 +313,18 @@ impl crate::ToJson for HeaderMatch {
         crate::put(&mut out, "Match", &self.r#match);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeaderMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CaseSensitive", "Match", "Name"])?;
+        Ok(Self {
+            case_sensitive: crate::from_json_optional(map, "CaseSensitive", path)?,
+            r#match: crate::from_json_required(map, "Match", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -313,6 +384,18 @@ impl crate::ToJson for HeaderMatchType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeaderMatchType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Contains", "Exact", "Prefix"])?;
+        Ok(Self {
+            contains: crate::from_json_optional(map, "Contains", path)?,
+            exact: crate::from_json_optional(map, "Exact", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<HeaderMatchType> for Value<HeaderMatchType> {
     fn from(value: HeaderMatchType) -> Self {
         Value::Lit(value)
@@ -369,6 +452,18 @@ impl crate::ToJson for HttpMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HeaderMatches", "Method", "PathMatch"])?;
+        Ok(Self {
+            header_matches: crate::from_json_optional(map, "HeaderMatches", path)?,
+            method: crate::from_json_optional(map, "Method", path)?,
+            path_match: crate::from_json_optional(map, "PathMatch", path)?,
+        })
+    }
+}
+
 impl From<HttpMatch> for Value<HttpMatch> {
     fn from(value: HttpMatch) -> Self {
         Value::Lit(value)
@@ -396,6 +491,16 @@ impl crate::ToJson for Match {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "HttpMatch", &self.http_match);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Match {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HttpMatch"])?;
+        Ok(Self {
+            http_match: crate::from_json_required(map, "HttpMatch", path)?,
+        })
     }
 }
 
@@ -436,6 +541,17 @@ impl crate::ToJson for PathMatch {
         crate::put_opt(&mut out, "CaseSensitive", &self.case_sensitive);
         crate::put(&mut out, "Match", &self.r#match);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PathMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CaseSensitive", "Match"])?;
+        Ok(Self {
+            case_sensitive: crate::from_json_optional(map, "CaseSensitive", path)?,
+            r#match: crate::from_json_required(map, "Match", path)?,
+        })
     }
 }
 
@@ -485,6 +601,17 @@ impl crate::ToJson for PathMatchType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PathMatchType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Exact", "Prefix"])?;
+        Ok(Self {
+            exact: crate::from_json_optional(map, "Exact", path)?,
+            prefix: crate::from_json_optional(map, "Prefix", path)?,
+        })
+    }
+}
+
 impl From<PathMatchType> for Value<PathMatchType> {
     fn from(value: PathMatchType) -> Self {
         Value::Lit(value)
@@ -526,6 +653,17 @@ impl crate::ToJson for WeightedTargetGroup {
         );
         crate::put_opt(&mut out, "Weight", &self.weight);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WeightedTargetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TargetGroupIdentifier", "Weight"])?;
+        Ok(Self {
+            target_group_identifier: crate::from_json_required(map, "TargetGroupIdentifier", path)?,
+            weight: crate::from_json_optional(map, "Weight", path)?,
+        })
     }
 }
 
@@ -575,6 +713,26 @@ impl Method {
 impl crate::ToJson for Method {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Method {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONNECT", Self::Connect),
+                ("DELETE", Self::Delete),
+                ("GET", Self::Get),
+                ("HEAD", Self::Head),
+                ("OPTIONS", Self::Options),
+                ("POST", Self::Post),
+                ("PUT", Self::Put),
+                ("TRACE", Self::Trace),
+            ],
+        )
     }
 }
 

@@ -113,6 +113,34 @@ impl crate::ToJson for Service {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Service {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AuthType",
+                "CertificateArn",
+                "CustomDomainName",
+                "DnsEntry",
+                "IdleTimeoutSeconds",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            auth_type: crate::from_json_optional(map, "AuthType", path)?,
+            certificate_arn: crate::from_json_optional(map, "CertificateArn", path)?,
+            custom_domain_name: crate::from_json_optional(map, "CustomDomainName", path)?,
+            dns_entry: crate::from_json_optional(map, "DnsEntry", path)?,
+            idle_timeout_seconds: crate::from_json_optional(map, "IdleTimeoutSeconds", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::Service` (`Fn::GetAtt`).
 impl crate::Handle<Service> {
     /// `Fn::GetAtt` `Arn`.
@@ -191,6 +219,17 @@ impl crate::ToJson for DnsEntry {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DomainName", "HostedZoneId"])?;
+        Ok(Self {
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            hosted_zone_id: crate::from_json_optional(map, "HostedZoneId", path)?,
+        })
+    }
+}
+
 impl From<DnsEntry> for Value<DnsEntry> {
     fn from(value: DnsEntry) -> Self {
         Value::Lit(value)
@@ -219,6 +258,17 @@ impl AuthType {
 impl crate::ToJson for AuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("AWS_IAM", Self::AwsIam)],
+        )
     }
 }
 

@@ -82,6 +82,20 @@ impl crate::ToJson for ServiceNetwork {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["AuthType", "Name", "SharingConfig", "Tags"])?;
+        Ok(Self {
+            auth_type: crate::from_json_optional(map, "AuthType", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            sharing_config: crate::from_json_optional(map, "SharingConfig", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::ServiceNetwork` (`Fn::GetAtt`).
 impl crate::Handle<ServiceNetwork> {
     /// `Fn::GetAtt` `Arn`.
@@ -129,6 +143,16 @@ impl crate::ToJson for SharingConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SharingConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_required(map, "enabled", path)?,
+        })
+    }
+}
+
 impl From<SharingConfig> for Value<SharingConfig> {
     fn from(value: SharingConfig) -> Self {
         Value::Lit(value)
@@ -157,6 +181,17 @@ impl AuthType {
 impl crate::ToJson for AuthType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("NONE", Self::None), ("AWS_IAM", Self::AwsIam)],
+        )
     }
 }
 

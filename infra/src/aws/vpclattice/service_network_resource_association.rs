@@ -85,6 +85,32 @@ impl crate::ToJson for ServiceNetworkResourceAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNetworkResourceAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "PrivateDnsEnabled",
+                "ResourceConfigurationId",
+                "ServiceNetworkId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            private_dns_enabled: crate::from_json_optional(map, "PrivateDnsEnabled", path)?,
+            resource_configuration_id: crate::from_json_optional(
+                map,
+                "ResourceConfigurationId",
+                path,
+            )?,
+            service_network_id: crate::from_json_optional(map, "ServiceNetworkId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::ServiceNetworkResourceAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ServiceNetworkResourceAssociation> {
     /// `Fn::GetAtt` `Arn`.

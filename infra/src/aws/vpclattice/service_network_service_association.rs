@@ -85,6 +85,32 @@ impl crate::ToJson for ServiceNetworkServiceAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNetworkServiceAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DnsEntry",
+                "ServiceIdentifier",
+                "ServiceNetworkIdentifier",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            dns_entry: crate::from_json_optional(map, "DnsEntry", path)?,
+            service_identifier: crate::from_json_optional(map, "ServiceIdentifier", path)?,
+            service_network_identifier: crate::from_json_optional(
+                map,
+                "ServiceNetworkIdentifier",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::ServiceNetworkServiceAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ServiceNetworkServiceAssociation> {
     /// `Fn::GetAtt` `Arn`.
@@ -185,6 +211,17 @@ impl crate::ToJson for DnsEntry {
         crate::put_opt(&mut out, "DomainName", &self.domain_name);
         crate::put_opt(&mut out, "HostedZoneId", &self.hosted_zone_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsEntry {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DomainName", "HostedZoneId"])?;
+        Ok(Self {
+            domain_name: crate::from_json_optional(map, "DomainName", path)?,
+            hosted_zone_id: crate::from_json_optional(map, "HostedZoneId", path)?,
+        })
     }
 }
 

@@ -104,6 +104,36 @@ impl crate::ToJson for ServiceNetworkVpcAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServiceNetworkVpcAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DnsOptions",
+                "PrivateDnsEnabled",
+                "SecurityGroupIds",
+                "ServiceNetworkIdentifier",
+                "Tags",
+                "VpcIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            dns_options: crate::from_json_optional(map, "DnsOptions", path)?,
+            private_dns_enabled: crate::from_json_optional(map, "PrivateDnsEnabled", path)?,
+            security_group_ids: crate::from_json_optional(map, "SecurityGroupIds", path)?,
+            service_network_identifier: crate::from_json_optional(
+                map,
+                "ServiceNetworkIdentifier",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vpc_identifier: crate::from_json_optional(map, "VpcIdentifier", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::ServiceNetworkVpcAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ServiceNetworkVpcAssociation> {
     /// `Fn::GetAtt` `Arn`.
@@ -198,6 +228,25 @@ impl crate::ToJson for DnsOptions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DnsOptions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PrivateDnsPreference", "PrivateDnsSpecifiedDomains"],
+        )?;
+        Ok(Self {
+            private_dns_preference: crate::from_json_optional(map, "PrivateDnsPreference", path)?,
+            private_dns_specified_domains: crate::from_json_optional(
+                map,
+                "PrivateDnsSpecifiedDomains",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DnsOptions> for Value<DnsOptions> {
     fn from(value: DnsOptions) -> Self {
         Value::Lit(value)
@@ -232,6 +281,25 @@ impl PrivateDnsPreference {
 impl crate::ToJson for PrivateDnsPreference {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateDnsPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("VERIFIED_DOMAINS_ONLY", Self::VerifiedDomainsOnly),
+                ("ALL_DOMAINS", Self::AllDomains),
+                (
+                    "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
+                    Self::VerifiedDomainsAndSpecifiedDomains,
+                ),
+                ("SPECIFIED_DOMAINS_ONLY", Self::SpecifiedDomainsOnly),
+            ],
+        )
     }
 }
 

@@ -87,6 +87,21 @@ impl crate::ToJson for TargetGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Config", "Name", "Tags", "Targets", "Type"])?;
+        Ok(Self {
+            config: crate::from_json_optional(map, "Config", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            targets: crate::from_json_optional(map, "Targets", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::VpcLattice::TargetGroup` (`Fn::GetAtt`).
 impl crate::Handle<TargetGroup> {
     /// `Fn::GetAtt` `Arn`.
@@ -251,6 +266,52 @@ impl crate::ToJson for HealthCheckConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HealthCheckConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Enabled",
+                "HealthCheckIntervalSeconds",
+                "HealthCheckTimeoutSeconds",
+                "HealthyThresholdCount",
+                "Matcher",
+                "Path",
+                "Port",
+                "Protocol",
+                "ProtocolVersion",
+                "UnhealthyThresholdCount",
+            ],
+        )?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+            health_check_interval_seconds: crate::from_json_optional(
+                map,
+                "HealthCheckIntervalSeconds",
+                path,
+            )?,
+            health_check_timeout_seconds: crate::from_json_optional(
+                map,
+                "HealthCheckTimeoutSeconds",
+                path,
+            )?,
+            healthy_threshold_count: crate::from_json_optional(map, "HealthyThresholdCount", path)?,
+            matcher: crate::from_json_optional(map, "Matcher", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            protocol_version: crate::from_json_optional(map, "ProtocolVersion", path)?,
+            unhealthy_threshold_count: crate::from_json_optional(
+                map,
+                "UnhealthyThresholdCount",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<HealthCheckConfig> for Value<HealthCheckConfig> {
     fn from(value: HealthCheckConfig) -> Self {
         Value::Lit(value)
@@ -278,6 +339,16 @@ impl crate::ToJson for Matcher {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "HttpCode", &self.http_code);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Matcher {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["HttpCode"])?;
+        Ok(Self {
+            http_code: crate::from_json_required(map, "HttpCode", path)?,
+        })
     }
 }
 
@@ -318,6 +389,17 @@ impl crate::ToJson for Target {
         crate::put(&mut out, "Id", &self.id);
         crate::put_opt(&mut out, "Port", &self.port);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Target {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Id", "Port"])?;
+        Ok(Self {
+            id: crate::from_json_required(map, "Id", path)?,
+            port: crate::from_json_optional(map, "Port", path)?,
+        })
     }
 }
 
@@ -427,6 +509,38 @@ impl crate::ToJson for TargetGroupConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroupConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HealthCheck",
+                "IpAddressType",
+                "LambdaEventStructureVersion",
+                "Port",
+                "Protocol",
+                "ProtocolVersion",
+                "VpcIdentifier",
+            ],
+        )?;
+        Ok(Self {
+            health_check: crate::from_json_optional(map, "HealthCheck", path)?,
+            ip_address_type: crate::from_json_optional(map, "IpAddressType", path)?,
+            lambda_event_structure_version: crate::from_json_optional(
+                map,
+                "LambdaEventStructureVersion",
+                path,
+            )?,
+            port: crate::from_json_optional(map, "Port", path)?,
+            protocol: crate::from_json_optional(map, "Protocol", path)?,
+            protocol_version: crate::from_json_optional(map, "ProtocolVersion", path)?,
+            vpc_identifier: crate::from_json_optional(map, "VpcIdentifier", path)?,
+        })
+    }
+}
+
 impl From<TargetGroupConfig> for Value<TargetGroupConfig> {
     fn from(value: TargetGroupConfig) -> Self {
         Value::Lit(value)
@@ -455,6 +569,13 @@ impl IpAddressType {
 impl crate::ToJson for IpAddressType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("IPV6", Self::Ipv6)])
     }
 }
 
@@ -489,6 +610,13 @@ impl crate::ToJson for LambdaEventStructureVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LambdaEventStructureVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("V1", Self::V1), ("V2", Self::V2)])
+    }
+}
+
 impl From<LambdaEventStructureVersion> for Value<LambdaEventStructureVersion> {
     fn from(value: LambdaEventStructureVersion) -> Self {
         Value::Lit(value)
@@ -520,6 +648,13 @@ impl crate::ToJson for Protocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Protocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HTTP", Self::Http), ("HTTPS", Self::Https)])
+    }
+}
+
 impl From<Protocol> for Value<Protocol> {
     fn from(value: Protocol) -> Self {
         Value::Lit(value)
@@ -548,6 +683,17 @@ impl ProtocolVersion {
 impl crate::ToJson for ProtocolVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProtocolVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("HTTP1", Self::Http1), ("HTTP2", Self::Http2)],
+        )
     }
 }
 
@@ -585,6 +731,21 @@ impl crate::ToJson for TargetGroupConfigProtocol {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroupConfigProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HTTP", Self::Http),
+                ("HTTPS", Self::Https),
+                ("TCP", Self::Tcp),
+            ],
+        )
+    }
+}
+
 impl From<TargetGroupConfigProtocol> for Value<TargetGroupConfigProtocol> {
     fn from(value: TargetGroupConfigProtocol) -> Self {
         Value::Lit(value)
@@ -616,6 +777,21 @@ impl TargetGroupConfigProtocolVersion {
 impl crate::ToJson for TargetGroupConfigProtocolVersion {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TargetGroupConfigProtocolVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("HTTP1", Self::Http1),
+                ("HTTP2", Self::Http2),
+                ("GRPC", Self::Grpc),
+            ],
+        )
     }
 }
 
@@ -653,6 +829,22 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IP", Self::Ip),
+                ("LAMBDA", Self::Lambda),
+                ("INSTANCE", Self::Instance),
+                ("ALB", Self::Alb),
+            ],
+        )
     }
 }
 

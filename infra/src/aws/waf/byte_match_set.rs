@@ -57,6 +57,17 @@ impl crate::ToJson for ByteMatchSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ByteMatchSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ByteMatchTuples", "Name"])?;
+        Ok(Self {
+            byte_match_tuples: crate::from_json_optional(map, "ByteMatchTuples", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAF::ByteMatchSet` (`Fn::GetAtt`).
 impl crate::Handle<ByteMatchSet> {
     /// `Fn::GetAtt` `Id`.
@@ -125,6 +136,30 @@ impl crate::ToJson for ByteMatchTuple {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ByteMatchTuple {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldToMatch",
+                "PositionalConstraint",
+                "TargetString",
+                "TargetStringBase64",
+                "TextTransformation",
+            ],
+        )?;
+        Ok(Self {
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            positional_constraint: crate::from_json_required(map, "PositionalConstraint", path)?,
+            target_string: crate::from_json_optional(map, "TargetString", path)?,
+            target_string_base64: crate::from_json_optional(map, "TargetStringBase64", path)?,
+            text_transformation: crate::from_json_required(map, "TextTransformation", path)?,
+        })
+    }
+}
+
 impl From<ByteMatchTuple> for Value<ByteMatchTuple> {
     fn from(value: ByteMatchTuple) -> Self {
         Value::Lit(value)
@@ -162,6 +197,17 @@ impl crate::ToJson for FieldToMatch {
         crate::put_opt(&mut out, "Data", &self.data);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldToMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Data", "Type"])?;
+        Ok(Self {
+            data: crate::from_json_optional(map, "Data", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 

@@ -57,6 +57,17 @@ impl crate::ToJson for IpSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IPSetDescriptors", "Name"])?;
+        Ok(Self {
+            ip_set_descriptors: crate::from_json_optional(map, "IPSetDescriptors", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAF::IPSet` (`Fn::GetAtt`).
 impl crate::Handle<IpSet> {
     /// `Fn::GetAtt` `Id`.
@@ -90,6 +101,17 @@ impl crate::ToJson for IpSetDescriptor {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSetDescriptor {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 

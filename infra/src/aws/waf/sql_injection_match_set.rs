@@ -62,6 +62,21 @@ impl crate::ToJson for SqlInjectionMatchSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqlInjectionMatchSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "SqlInjectionMatchTuples"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            sql_injection_match_tuples: crate::from_json_optional(
+                map,
+                "SqlInjectionMatchTuples",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAF::SqlInjectionMatchSet` (`Fn::GetAtt`).
 impl crate::Handle<SqlInjectionMatchSet> {
     /// `Fn::GetAtt` `Id`.
@@ -104,6 +119,17 @@ impl crate::ToJson for FieldToMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldToMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Data", "Type"])?;
+        Ok(Self {
+            data: crate::from_json_optional(map, "Data", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FieldToMatch> for Value<FieldToMatch> {
     fn from(value: FieldToMatch) -> Self {
         Value::Lit(value)
@@ -138,6 +164,17 @@ impl crate::ToJson for SqlInjectionMatchTuple {
         crate::put(&mut out, "FieldToMatch", &self.field_to_match);
         crate::put(&mut out, "TextTransformation", &self.text_transformation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqlInjectionMatchTuple {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldToMatch", "TextTransformation"])?;
+        Ok(Self {
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            text_transformation: crate::from_json_required(map, "TextTransformation", path)?,
+        })
     }
 }
 

@@ -66,6 +66,23 @@ impl crate::ToJson for WebAcl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebAcl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DefaultAction", "MetricName", "Name", "Rules"],
+        )?;
+        Ok(Self {
+            default_action: crate::from_json_required(map, "DefaultAction", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            rules: crate::from_json_optional(map, "Rules", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAF::WebACL` (`Fn::GetAtt`).
 impl crate::Handle<WebAcl> {
     /// `Fn::GetAtt` `Id`.
@@ -112,6 +129,18 @@ impl crate::ToJson for ActivatedRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActivatedRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Priority", "RuleId"])?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            rule_id: crate::from_json_required(map, "RuleId", path)?,
+        })
+    }
+}
+
 impl From<ActivatedRule> for Value<ActivatedRule> {
     fn from(value: ActivatedRule) -> Self {
         Value::Lit(value)
@@ -139,6 +168,16 @@ impl crate::ToJson for WafAction {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WafAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 

@@ -58,6 +58,17 @@ impl crate::ToJson for GeoMatchSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoMatchSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["GeoMatchConstraints", "Name"])?;
+        Ok(Self {
+            geo_match_constraints: crate::from_json_optional(map, "GeoMatchConstraints", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFRegional::GeoMatchSet` (`Fn::GetAtt`).
 impl crate::Handle<GeoMatchSet> {
     /// `Fn::GetAtt` `Id`.
@@ -91,6 +102,17 @@ impl crate::ToJson for GeoMatchConstraint {
         crate::put(&mut out, "Type", &self.r#type);
         crate::put(&mut out, "Value", &self.value);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoMatchConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type", "Value"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
     }
 }
 

@@ -72,6 +72,30 @@ impl crate::ToJson for RateBasedRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateBasedRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "MatchPredicates",
+                "MetricName",
+                "Name",
+                "RateKey",
+                "RateLimit",
+            ],
+        )?;
+        Ok(Self {
+            match_predicates: crate::from_json_optional(map, "MatchPredicates", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            rate_key: crate::from_json_required(map, "RateKey", path)?,
+            rate_limit: crate::from_json_required(map, "RateLimit", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFRegional::RateBasedRule` (`Fn::GetAtt`).
 impl crate::Handle<RateBasedRule> {
     /// `Fn::GetAtt` `Id`.
@@ -113,6 +137,18 @@ impl crate::ToJson for Predicate {
         crate::put(&mut out, "Negated", &self.negated);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Predicate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataId", "Negated", "Type"])?;
+        Ok(Self {
+            data_id: crate::from_json_required(map, "DataId", path)?,
+            negated: crate::from_json_required(map, "Negated", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 

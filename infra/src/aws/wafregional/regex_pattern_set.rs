@@ -52,6 +52,17 @@ impl crate::ToJson for RegexPatternSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegexPatternSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "RegexPatternStrings"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            regex_pattern_strings: crate::from_json_required(map, "RegexPatternStrings", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFRegional::RegexPatternSet` (`Fn::GetAtt`).
 impl crate::Handle<RegexPatternSet> {
     /// `Fn::GetAtt` `Id`.

@@ -58,6 +58,18 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MetricName", "Name", "Predicates"])?;
+        Ok(Self {
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            predicates: crate::from_json_optional(map, "Predicates", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFRegional::Rule` (`Fn::GetAtt`).
 impl crate::Handle<Rule> {
     /// `Fn::GetAtt` `Id`.
@@ -99,6 +111,18 @@ impl crate::ToJson for Predicate {
         crate::put(&mut out, "Negated", &self.negated);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Predicate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataId", "Negated", "Type"])?;
+        Ok(Self {
+            data_id: crate::from_json_required(map, "DataId", path)?,
+            negated: crate::from_json_required(map, "Negated", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 

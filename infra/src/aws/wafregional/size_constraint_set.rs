@@ -55,6 +55,17 @@ impl crate::ToJson for SizeConstraintSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SizeConstraintSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "SizeConstraints"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            size_constraints: crate::from_json_optional(map, "SizeConstraints", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFRegional::SizeConstraintSet` (`Fn::GetAtt`).
 impl crate::Handle<SizeConstraintSet> {
     /// `Fn::GetAtt` `Id`.
@@ -94,6 +105,17 @@ impl crate::ToJson for FieldToMatch {
         crate::put_opt(&mut out, "Data", &self.data);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldToMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Data", "Type"])?;
+        Ok(Self {
+            data: crate::from_json_optional(map, "Data", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -141,6 +163,28 @@ impl crate::ToJson for SizeConstraint {
         crate::put(&mut out, "Size", &self.size);
         crate::put(&mut out, "TextTransformation", &self.text_transformation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SizeConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComparisonOperator",
+                "FieldToMatch",
+                "Size",
+                "TextTransformation",
+            ],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            size: crate::from_json_required(map, "Size", path)?,
+            text_transformation: crate::from_json_required(map, "TextTransformation", path)?,
+        })
     }
 }
 

@@ -66,6 +66,23 @@ impl crate::ToJson for WebAcl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebAcl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DefaultAction", "MetricName", "Name", "Rules"],
+        )?;
+        Ok(Self {
+            default_action: crate::from_json_required(map, "DefaultAction", path)?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            rules: crate::from_json_optional(map, "Rules", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFRegional::WebACL` (`Fn::GetAtt`).
 impl crate::Handle<WebAcl> {
     /// `Fn::GetAtt` `Id`.
@@ -95,6 +112,16 @@ impl crate::ToJson for Action {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -137,6 +164,18 @@ impl crate::ToJson for Rule {
         crate::put(&mut out, "Priority", &self.priority);
         crate::put(&mut out, "RuleId", &self.rule_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Priority", "RuleId"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            rule_id: crate::from_json_required(map, "RuleId", path)?,
+        })
     }
 }
 

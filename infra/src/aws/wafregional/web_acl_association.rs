@@ -52,6 +52,17 @@ impl crate::ToJson for WebAclAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebAclAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceArn", "WebACLId"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+            web_acl_id: crate::from_json_required(map, "WebACLId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFRegional::WebACLAssociation` (`Fn::GetAtt`).
 impl crate::Handle<WebAclAssociation> {
     /// `Fn::GetAtt` `Id`.

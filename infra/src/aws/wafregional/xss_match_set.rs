@@ -55,6 +55,17 @@ impl crate::ToJson for XssMatchSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for XssMatchSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "XssMatchTuples"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            xss_match_tuples: crate::from_json_optional(map, "XssMatchTuples", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFRegional::XssMatchSet` (`Fn::GetAtt`).
 impl crate::Handle<XssMatchSet> {
     /// `Fn::GetAtt` `Id`.
@@ -97,6 +108,17 @@ impl crate::ToJson for FieldToMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldToMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Data", "Type"])?;
+        Ok(Self {
+            data: crate::from_json_optional(map, "Data", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<FieldToMatch> for Value<FieldToMatch> {
     fn from(value: FieldToMatch) -> Self {
         Value::Lit(value)
@@ -131,6 +153,17 @@ impl crate::ToJson for XssMatchTuple {
         crate::put(&mut out, "FieldToMatch", &self.field_to_match);
         crate::put(&mut out, "TextTransformation", &self.text_transformation);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for XssMatchTuple {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldToMatch", "TextTransformation"])?;
+        Ok(Self {
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            text_transformation: crate::from_json_required(map, "TextTransformation", path)?,
+        })
     }
 }
 

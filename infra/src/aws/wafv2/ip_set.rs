@@ -90,6 +90,32 @@ impl crate::ToJson for IpSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Addresses",
+                "Description",
+                "IPAddressVersion",
+                "Name",
+                "Scope",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            addresses: crate::from_json_required(map, "Addresses", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            ip_address_version: crate::from_json_required(map, "IPAddressVersion", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            scope: crate::from_json_required(map, "Scope", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFv2::IPSet` (`Fn::GetAtt`).
 impl crate::Handle<IpSet> {
     /// `Fn::GetAtt` `Arn`. ARN of the WAF entity.
@@ -128,6 +154,13 @@ impl crate::ToJson for IpAddressVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAddressVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("IPV4", Self::Ipv4), ("IPV6", Self::Ipv6)])
+    }
+}
+
 impl From<IpAddressVersion> for Value<IpAddressVersion> {
     fn from(value: IpAddressVersion) -> Self {
         Value::Lit(value)
@@ -157,6 +190,20 @@ impl Scope {
 impl crate::ToJson for Scope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLOUDFRONT", Self::Cloudfront),
+                ("REGIONAL", Self::Regional),
+            ],
+        )
     }
 }
 

@@ -80,6 +80,28 @@ impl crate::ToJson for LoggingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "LogDestinationConfigs",
+                "LoggingFilter",
+                "RedactedFields",
+                "ResourceArn",
+            ],
+        )?;
+        Ok(Self {
+            log_destination_configs: crate::from_json_required(map, "LogDestinationConfigs", path)?,
+            logging_filter: crate::from_json_optional(map, "LoggingFilter", path)?,
+            redacted_fields: crate::from_json_optional(map, "RedactedFields", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFv2::LoggingConfiguration` (`Fn::GetAtt`).
 impl crate::Handle<LoggingConfiguration> {
     /// `Fn::GetAtt` `ManagedByFirewallManager`. Indicates whether the logging configuration was
@@ -113,6 +135,16 @@ impl crate::ToJson for ActionCondition {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Action", &self.action);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActionCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+        })
     }
 }
 
@@ -159,6 +191,17 @@ impl crate::ToJson for Condition {
         crate::put_opt(&mut out, "ActionCondition", &self.action_condition);
         crate::put_opt(&mut out, "LabelNameCondition", &self.label_name_condition);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Condition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ActionCondition", "LabelNameCondition"])?;
+        Ok(Self {
+            action_condition: crate::from_json_optional(map, "ActionCondition", path)?,
+            label_name_condition: crate::from_json_optional(map, "LabelNameCondition", path)?,
+        })
     }
 }
 
@@ -229,6 +272,23 @@ impl crate::ToJson for FieldToMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldToMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Method", "QueryString", "SingleHeader", "UriPath"],
+        )?;
+        Ok(Self {
+            method: crate::from_json_optional(map, "Method", path)?,
+            query_string: crate::from_json_optional(map, "QueryString", path)?,
+            single_header: crate::from_json_optional(map, "SingleHeader", path)?,
+            uri_path: crate::from_json_optional(map, "UriPath", path)?,
+        })
+    }
+}
+
 impl From<FieldToMatch> for Value<FieldToMatch> {
     fn from(value: FieldToMatch) -> Self {
         Value::Lit(value)
@@ -274,6 +334,18 @@ impl crate::ToJson for Filter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Filter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Behavior", "Conditions", "Requirement"])?;
+        Ok(Self {
+            behavior: crate::from_json_required(map, "Behavior", path)?,
+            conditions: crate::from_json_required(map, "Conditions", path)?,
+            requirement: crate::from_json_required(map, "Requirement", path)?,
+        })
+    }
+}
+
 impl From<Filter> for Value<Filter> {
     fn from(value: Filter) -> Self {
         Value::Lit(value)
@@ -304,6 +376,16 @@ impl crate::ToJson for LabelNameCondition {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "LabelName", &self.label_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LabelNameCondition {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LabelName"])?;
+        Ok(Self {
+            label_name: crate::from_json_required(map, "LabelName", path)?,
+        })
     }
 }
 
@@ -347,6 +429,17 @@ impl crate::ToJson for LoggingFilter {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LoggingFilter {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultBehavior", "Filters"])?;
+        Ok(Self {
+            default_behavior: crate::from_json_required(map, "DefaultBehavior", path)?,
+            filters: crate::from_json_required(map, "Filters", path)?,
+        })
+    }
+}
+
 impl From<LoggingFilter> for Value<LoggingFilter> {
     fn from(value: LoggingFilter) -> Self {
         Value::Lit(value)
@@ -373,6 +466,16 @@ impl crate::ToJson for SingleHeader {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -423,6 +526,25 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALLOW", Self::Allow),
+                ("BLOCK", Self::Block),
+                ("COUNT", Self::Count),
+                ("CAPTCHA", Self::Captcha),
+                ("CHALLENGE", Self::Challenge),
+                ("MONETIZE", Self::Monetize),
+                ("EXCLUDED_AS_COUNT", Self::ExcludedAsCount),
+            ],
+        )
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -451,6 +573,13 @@ impl Behavior {
 impl crate::ToJson for Behavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Behavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KEEP", Self::Keep), ("DROP", Self::Drop)])
     }
 }
 
@@ -485,6 +614,13 @@ impl crate::ToJson for DefaultBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("KEEP", Self::Keep), ("DROP", Self::Drop)])
+    }
+}
+
 impl From<DefaultBehavior> for Value<DefaultBehavior> {
     fn from(value: DefaultBehavior) -> Self {
         Value::Lit(value)
@@ -514,6 +650,17 @@ impl Requirement {
 impl crate::ToJson for Requirement {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Requirement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MEETS_ALL", Self::MeetsAll), ("MEETS_ANY", Self::MeetsAny)],
+        )
     }
 }
 

@@ -90,6 +90,30 @@ impl crate::ToJson for RegexPatternSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegexPatternSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "RegularExpressionList",
+                "Scope",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            regular_expression_list: crate::from_json_required(map, "RegularExpressionList", path)?,
+            scope: crate::from_json_required(map, "Scope", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFv2::RegexPatternSet` (`Fn::GetAtt`).
 impl crate::Handle<RegexPatternSet> {
     /// `Fn::GetAtt` `Arn`. ARN of the WAF entity.
@@ -126,6 +150,20 @@ impl Scope {
 impl crate::ToJson for Scope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLOUDFRONT", Self::Cloudfront),
+                ("REGIONAL", Self::Regional),
+            ],
+        )
     }
 }
 

@@ -156,6 +156,42 @@ impl crate::ToJson for RuleGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailableLabels",
+                "Capacity",
+                "ConsumedLabels",
+                "CustomResponseBodies",
+                "Description",
+                "MonetizationConfig",
+                "Name",
+                "Rules",
+                "Scope",
+                "Tags",
+                "VisibilityConfig",
+            ],
+        )?;
+        Ok(Self {
+            available_labels: crate::from_json_optional(map, "AvailableLabels", path)?,
+            capacity: crate::from_json_required(map, "Capacity", path)?,
+            consumed_labels: crate::from_json_optional(map, "ConsumedLabels", path)?,
+            custom_response_bodies: crate::from_json_optional(map, "CustomResponseBodies", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            monetization_config: crate::from_json_optional(map, "MonetizationConfig", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            rules: crate::from_json_optional(map, "Rules", path)?,
+            scope: crate::from_json_required(map, "Scope", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            visibility_config: crate::from_json_required(map, "VisibilityConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFv2::RuleGroup` (`Fn::GetAtt`).
 impl crate::Handle<RuleGroup> {
     /// `Fn::GetAtt` `Arn`. ARN of the WAF entity.
@@ -211,6 +247,16 @@ impl crate::ToJson for AllowAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomRequestHandling"])?;
+        Ok(Self {
+            custom_request_handling: crate::from_json_optional(map, "CustomRequestHandling", path)?,
+        })
+    }
+}
+
 impl From<AllowAction> for Value<AllowAction> {
     fn from(value: AllowAction) -> Self {
         Value::Lit(value)
@@ -238,6 +284,16 @@ impl crate::ToJson for AndStatement {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Statements", &self.statements);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AndStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Statements"])?;
+        Ok(Self {
+            statements: crate::from_json_required(map, "Statements", path)?,
+        })
     }
 }
 
@@ -290,6 +346,17 @@ impl crate::ToJson for AsnMatchStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AsnMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AsnList", "ForwardedIPConfig"])?;
+        Ok(Self {
+            asn_list: crate::from_json_optional(map, "AsnList", path)?,
+            forwarded_ip_config: crate::from_json_optional(map, "ForwardedIPConfig", path)?,
+        })
+    }
+}
+
 impl From<AsnMatchStatement> for Value<AsnMatchStatement> {
     fn from(value: AsnMatchStatement) -> Self {
         Value::Lit(value)
@@ -326,6 +393,16 @@ impl crate::ToJson for BlockAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomResponse"])?;
+        Ok(Self {
+            custom_response: crate::from_json_optional(map, "CustomResponse", path)?,
+        })
+    }
+}
+
 impl From<BlockAction> for Value<BlockAction> {
     fn from(value: BlockAction) -> Self {
         Value::Lit(value)
@@ -359,6 +436,16 @@ impl crate::ToJson for Body {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "OversizeHandling", &self.oversize_handling);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Body {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OversizeHandling"])?;
+        Ok(Self {
+            oversize_handling: crate::from_json_optional(map, "OversizeHandling", path)?,
+        })
     }
 }
 
@@ -446,6 +533,36 @@ impl crate::ToJson for ByteMatchStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ByteMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldToMatch",
+                "PositionalConstraint",
+                "PreParseTextTransformations",
+                "SearchString",
+                "SearchStringBase64",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            positional_constraint: crate::from_json_required(map, "PositionalConstraint", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            search_string: crate::from_json_optional(map, "SearchString", path)?,
+            search_string_base64: crate::from_json_optional(map, "SearchStringBase64", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<ByteMatchStatement> for Value<ByteMatchStatement> {
     fn from(value: ByteMatchStatement) -> Self {
         Value::Lit(value)
@@ -489,6 +606,16 @@ impl crate::ToJson for CaptchaAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptchaAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomRequestHandling"])?;
+        Ok(Self {
+            custom_request_handling: crate::from_json_optional(map, "CustomRequestHandling", path)?,
+        })
+    }
+}
+
 impl From<CaptchaAction> for Value<CaptchaAction> {
     fn from(value: CaptchaAction) -> Self {
         Value::Lit(value)
@@ -526,6 +653,16 @@ impl crate::ToJson for CaptchaConfig {
             &self.immunity_time_property,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptchaConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImmunityTimeProperty"])?;
+        Ok(Self {
+            immunity_time_property: crate::from_json_optional(map, "ImmunityTimeProperty", path)?,
+        })
     }
 }
 
@@ -573,6 +710,16 @@ impl crate::ToJson for ChallengeAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChallengeAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomRequestHandling"])?;
+        Ok(Self {
+            custom_request_handling: crate::from_json_optional(map, "CustomRequestHandling", path)?,
+        })
+    }
+}
+
 impl From<ChallengeAction> for Value<ChallengeAction> {
     fn from(value: ChallengeAction) -> Self {
         Value::Lit(value)
@@ -610,6 +757,16 @@ impl crate::ToJson for ChallengeConfig {
             &self.immunity_time_property,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChallengeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImmunityTimeProperty"])?;
+        Ok(Self {
+            immunity_time_property: crate::from_json_optional(map, "ImmunityTimeProperty", path)?,
+        })
     }
 }
 
@@ -669,6 +826,19 @@ impl crate::ToJson for CookieMatchPattern {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CookieMatchPattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["All", "ExcludedCookies", "IncludedCookies"])?;
+        Ok(Self {
+            all: crate::from_json_optional(map, "All", path)?,
+            excluded_cookies: crate::from_json_optional(map, "ExcludedCookies", path)?,
+            included_cookies: crate::from_json_optional(map, "IncludedCookies", path)?,
+        })
+    }
+}
+
 impl From<CookieMatchPattern> for Value<CookieMatchPattern> {
     fn from(value: CookieMatchPattern) -> Self {
         Value::Lit(value)
@@ -708,6 +878,22 @@ impl crate::ToJson for Cookies {
         crate::put(&mut out, "MatchScope", &self.match_scope);
         crate::put(&mut out, "OversizeHandling", &self.oversize_handling);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cookies {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MatchPattern", "MatchScope", "OversizeHandling"],
+        )?;
+        Ok(Self {
+            match_pattern: crate::from_json_required(map, "MatchPattern", path)?,
+            match_scope: crate::from_json_required(map, "MatchScope", path)?,
+            oversize_handling: crate::from_json_required(map, "OversizeHandling", path)?,
+        })
     }
 }
 
@@ -754,6 +940,16 @@ impl crate::ToJson for CountAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CountAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomRequestHandling"])?;
+        Ok(Self {
+            custom_request_handling: crate::from_json_optional(map, "CustomRequestHandling", path)?,
+        })
+    }
+}
+
 impl From<CountAction> for Value<CountAction> {
     fn from(value: CountAction) -> Self {
         Value::Lit(value)
@@ -781,6 +977,16 @@ impl crate::ToJson for CryptoConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PaymentNetworks", &self.payment_networks);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CryptoConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PaymentNetworks"])?;
+        Ok(Self {
+            payment_networks: crate::from_json_required(map, "PaymentNetworks", path)?,
+        })
     }
 }
 
@@ -818,6 +1024,17 @@ impl crate::ToJson for CustomHttpHeader {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomHttpHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<CustomHttpHeader> for Value<CustomHttpHeader> {
     fn from(value: CustomHttpHeader) -> Self {
         Value::Lit(value)
@@ -845,6 +1062,16 @@ impl crate::ToJson for CustomRequestHandling {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InsertHeaders", &self.insert_headers);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomRequestHandling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InsertHeaders"])?;
+        Ok(Self {
+            insert_headers: crate::from_json_required(map, "InsertHeaders", path)?,
+        })
     }
 }
 
@@ -905,6 +1132,26 @@ impl crate::ToJson for CustomResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomResponseBodyKey", "ResponseCode", "ResponseHeaders"],
+        )?;
+        Ok(Self {
+            custom_response_body_key: crate::from_json_optional(
+                map,
+                "CustomResponseBodyKey",
+                path,
+            )?,
+            response_code: crate::from_json_required(map, "ResponseCode", path)?,
+            response_headers: crate::from_json_optional(map, "ResponseHeaders", path)?,
+        })
+    }
+}
+
 impl From<CustomResponse> for Value<CustomResponse> {
     fn from(value: CustomResponse) -> Self {
         Value::Lit(value)
@@ -939,6 +1186,17 @@ impl crate::ToJson for CustomResponseBody {
         crate::put(&mut out, "Content", &self.content);
         crate::put(&mut out, "ContentType", &self.content_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomResponseBody {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content", "ContentType"])?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            content_type: crate::from_json_required(map, "ContentType", path)?,
+        })
     }
 }
 
@@ -1113,6 +1371,48 @@ impl crate::ToJson for FieldToMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldToMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllQueryArguments",
+                "Body",
+                "Cookies",
+                "HeaderOrder",
+                "Headers",
+                "JA3Fingerprint",
+                "JA4Fingerprint",
+                "JsonBody",
+                "Method",
+                "QueryString",
+                "SingleHeader",
+                "SingleQueryArgument",
+                "UriFragment",
+                "UriPath",
+            ],
+        )?;
+        Ok(Self {
+            all_query_arguments: crate::from_json_optional(map, "AllQueryArguments", path)?,
+            body: crate::from_json_optional(map, "Body", path)?,
+            cookies: crate::from_json_optional(map, "Cookies", path)?,
+            header_order: crate::from_json_optional(map, "HeaderOrder", path)?,
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            ja3_fingerprint: crate::from_json_optional(map, "JA3Fingerprint", path)?,
+            ja4_fingerprint: crate::from_json_optional(map, "JA4Fingerprint", path)?,
+            json_body: crate::from_json_optional(map, "JsonBody", path)?,
+            method: crate::from_json_optional(map, "Method", path)?,
+            query_string: crate::from_json_optional(map, "QueryString", path)?,
+            single_header: crate::from_json_optional(map, "SingleHeader", path)?,
+            single_query_argument: crate::from_json_optional(map, "SingleQueryArgument", path)?,
+            uri_fragment: crate::from_json_optional(map, "UriFragment", path)?,
+            uri_path: crate::from_json_optional(map, "UriPath", path)?,
+        })
+    }
+}
+
 impl From<FieldToMatch> for Value<FieldToMatch> {
     fn from(value: FieldToMatch) -> Self {
         Value::Lit(value)
@@ -1147,6 +1447,17 @@ impl crate::ToJson for ForwardedIpConfiguration {
         crate::put(&mut out, "FallbackBehavior", &self.fallback_behavior);
         crate::put(&mut out, "HeaderName", &self.header_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ForwardedIpConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior", "HeaderName"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+            header_name: crate::from_json_required(map, "HeaderName", path)?,
+        })
     }
 }
 
@@ -1196,6 +1507,17 @@ impl crate::ToJson for GeoMatchStatement {
         crate::put_opt(&mut out, "CountryCodes", &self.country_codes);
         crate::put_opt(&mut out, "ForwardedIPConfig", &self.forwarded_ip_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CountryCodes", "ForwardedIPConfig"])?;
+        Ok(Self {
+            country_codes: crate::from_json_optional(map, "CountryCodes", path)?,
+            forwarded_ip_config: crate::from_json_optional(map, "ForwardedIPConfig", path)?,
+        })
     }
 }
 
@@ -1255,6 +1577,19 @@ impl crate::ToJson for HeaderMatchPattern {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeaderMatchPattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["All", "ExcludedHeaders", "IncludedHeaders"])?;
+        Ok(Self {
+            all: crate::from_json_optional(map, "All", path)?,
+            excluded_headers: crate::from_json_optional(map, "ExcludedHeaders", path)?,
+            included_headers: crate::from_json_optional(map, "IncludedHeaders", path)?,
+        })
+    }
+}
+
 impl From<HeaderMatchPattern> for Value<HeaderMatchPattern> {
     fn from(value: HeaderMatchPattern) -> Self {
         Value::Lit(value)
@@ -1283,6 +1618,16 @@ impl crate::ToJson for HeaderOrder {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "OversizeHandling", &self.oversize_handling);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeaderOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OversizeHandling"])?;
+        Ok(Self {
+            oversize_handling: crate::from_json_required(map, "OversizeHandling", path)?,
+        })
     }
 }
 
@@ -1328,6 +1673,22 @@ impl crate::ToJson for Headers {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Headers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MatchPattern", "MatchScope", "OversizeHandling"],
+        )?;
+        Ok(Self {
+            match_pattern: crate::from_json_required(map, "MatchPattern", path)?,
+            match_scope: crate::from_json_required(map, "MatchScope", path)?,
+            oversize_handling: crate::from_json_required(map, "OversizeHandling", path)?,
+        })
+    }
+}
+
 impl From<Headers> for Value<Headers> {
     fn from(value: Headers) -> Self {
         Value::Lit(value)
@@ -1355,6 +1716,16 @@ impl crate::ToJson for ImmunityTimeProperty {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ImmunityTime", &self.immunity_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImmunityTimeProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImmunityTime"])?;
+        Ok(Self {
+            immunity_time: crate::from_json_required(map, "ImmunityTime", path)?,
+        })
     }
 }
 
@@ -1397,6 +1768,19 @@ impl crate::ToJson for IpSetForwardedIpConfiguration {
         crate::put(&mut out, "HeaderName", &self.header_name);
         crate::put(&mut out, "Position", &self.position);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSetForwardedIpConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FallbackBehavior", "HeaderName", "Position"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+            header_name: crate::from_json_required(map, "HeaderName", path)?,
+            position: crate::from_json_required(map, "Position", path)?,
+        })
     }
 }
 
@@ -1447,6 +1831,21 @@ impl crate::ToJson for IpSetReferenceStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSetReferenceStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "IPSetForwardedIPConfig"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            ip_set_forwarded_ip_config: crate::from_json_optional(
+                map,
+                "IPSetForwardedIPConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IpSetReferenceStatement> for Value<IpSetReferenceStatement> {
     fn from(value: IpSetReferenceStatement) -> Self {
         Value::Lit(value)
@@ -1477,6 +1876,16 @@ impl crate::ToJson for Ja3Fingerprint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ja3Fingerprint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+        })
+    }
+}
+
 impl From<Ja3Fingerprint> for Value<Ja3Fingerprint> {
     fn from(value: Ja3Fingerprint) -> Self {
         Value::Lit(value)
@@ -1504,6 +1913,16 @@ impl crate::ToJson for Ja4Fingerprint {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FallbackBehavior", &self.fallback_behavior);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ja4Fingerprint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+        })
     }
 }
 
@@ -1573,6 +1992,32 @@ impl crate::ToJson for JsonBody {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonBody {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InvalidFallbackBehavior",
+                "MatchPattern",
+                "MatchScope",
+                "OversizeHandling",
+            ],
+        )?;
+        Ok(Self {
+            invalid_fallback_behavior: crate::from_json_optional(
+                map,
+                "InvalidFallbackBehavior",
+                path,
+            )?,
+            match_pattern: crate::from_json_required(map, "MatchPattern", path)?,
+            match_scope: crate::from_json_required(map, "MatchScope", path)?,
+            oversize_handling: crate::from_json_optional(map, "OversizeHandling", path)?,
+        })
+    }
+}
+
 impl From<JsonBody> for Value<JsonBody> {
     fn from(value: JsonBody) -> Self {
         Value::Lit(value)
@@ -1619,6 +2064,17 @@ impl crate::ToJson for JsonMatchPattern {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonMatchPattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["All", "IncludedPaths"])?;
+        Ok(Self {
+            all: crate::from_json_optional(map, "All", path)?,
+            included_paths: crate::from_json_optional(map, "IncludedPaths", path)?,
+        })
+    }
+}
+
 impl From<JsonMatchPattern> for Value<JsonMatchPattern> {
     fn from(value: JsonMatchPattern) -> Self {
         Value::Lit(value)
@@ -1644,6 +2100,16 @@ impl crate::ToJson for Label {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Label {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -1681,6 +2147,17 @@ impl crate::ToJson for LabelMatchStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LabelMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Scope"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            scope: crate::from_json_required(map, "Scope", path)?,
+        })
+    }
+}
+
 impl From<LabelMatchStatement> for Value<LabelMatchStatement> {
     fn from(value: LabelMatchStatement) -> Self {
         Value::Lit(value)
@@ -1712,6 +2189,16 @@ impl crate::ToJson for LabelSummary {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LabelSummary {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
     }
 }
 
@@ -1762,6 +2249,17 @@ impl crate::ToJson for MonetizationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonetizationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CryptoConfig", "CurrencyMode"])?;
+        Ok(Self {
+            crypto_config: crate::from_json_optional(map, "CryptoConfig", path)?,
+            currency_mode: crate::from_json_optional(map, "CurrencyMode", path)?,
+        })
+    }
+}
+
 impl From<MonetizationConfig> for Value<MonetizationConfig> {
     fn from(value: MonetizationConfig) -> Self {
         Value::Lit(value)
@@ -1798,6 +2296,16 @@ impl crate::ToJson for MonetizeAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonetizeAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PriceMultiplier"])?;
+        Ok(Self {
+            price_multiplier: crate::from_json_optional(map, "PriceMultiplier", path)?,
+        })
+    }
+}
+
 impl From<MonetizeAction> for Value<MonetizeAction> {
     fn from(value: MonetizeAction) -> Self {
         Value::Lit(value)
@@ -1826,6 +2334,16 @@ impl crate::ToJson for NotStatement {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Statement", &self.statement);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Statement"])?;
+        Ok(Self {
+            statement: crate::from_json_required(map, "Statement", path)?,
+        })
     }
 }
 
@@ -1862,6 +2380,16 @@ impl crate::ToJson for OrStatement {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Statements", &self.statements);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Statements"])?;
+        Ok(Self {
+            statements: crate::from_json_required(map, "Statements", path)?,
+        })
     }
 }
 
@@ -1907,6 +2435,18 @@ impl crate::ToJson for PaymentNetwork {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Chain", "Prices", "WalletAddress"])?;
+        Ok(Self {
+            chain: crate::from_json_required(map, "Chain", path)?,
+            prices: crate::from_json_required(map, "Prices", path)?,
+            wallet_address: crate::from_json_required(map, "WalletAddress", path)?,
+        })
+    }
+}
+
 impl From<PaymentNetwork> for Value<PaymentNetwork> {
     fn from(value: PaymentNetwork) -> Self {
         Value::Lit(value)
@@ -1944,6 +2484,17 @@ impl crate::ToJson for PreParseTextTransformation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreParseTextTransformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Priority", "Type"])?;
+        Ok(Self {
+            priority: crate::from_json_required(map, "Priority", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<PreParseTextTransformation> for Value<PreParseTextTransformation> {
     fn from(value: PreParseTextTransformation) -> Self {
         Value::Lit(value)
@@ -1978,6 +2529,17 @@ impl crate::ToJson for Price {
         crate::put(&mut out, "Amount", &self.amount);
         crate::put(&mut out, "Currency", &self.currency);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Price {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Amount", "Currency"])?;
+        Ok(Self {
+            amount: crate::from_json_required(map, "Amount", path)?,
+            currency: crate::from_json_required(map, "Currency", path)?,
+        })
     }
 }
 
@@ -2062,6 +2624,32 @@ impl crate::ToJson for RateBasedStatement {
         crate::put(&mut out, "Limit", &self.limit);
         crate::put_opt(&mut out, "ScopeDownStatement", &self.scope_down_statement);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateBasedStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregateKeyType",
+                "CustomKeys",
+                "EvaluationWindowSec",
+                "ForwardedIPConfig",
+                "Limit",
+                "ScopeDownStatement",
+            ],
+        )?;
+        Ok(Self {
+            aggregate_key_type: crate::from_json_required(map, "AggregateKeyType", path)?,
+            custom_keys: crate::from_json_optional(map, "CustomKeys", path)?,
+            evaluation_window_sec: crate::from_json_optional(map, "EvaluationWindowSec", path)?,
+            forwarded_ip_config: crate::from_json_optional(map, "ForwardedIPConfig", path)?,
+            limit: crate::from_json_required(map, "Limit", path)?,
+            scope_down_statement: crate::from_json_optional(map, "ScopeDownStatement", path)?,
+        })
     }
 }
 
@@ -2222,6 +2810,44 @@ impl crate::ToJson for RateBasedStatementCustomKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateBasedStatementCustomKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ASN",
+                "Cookie",
+                "ForwardedIP",
+                "HTTPMethod",
+                "Header",
+                "IP",
+                "JA3Fingerprint",
+                "JA4Fingerprint",
+                "LabelNamespace",
+                "QueryArgument",
+                "QueryString",
+                "UriPath",
+            ],
+        )?;
+        Ok(Self {
+            asn: crate::from_json_optional(map, "ASN", path)?,
+            cookie: crate::from_json_optional(map, "Cookie", path)?,
+            forwarded_ip: crate::from_json_optional(map, "ForwardedIP", path)?,
+            http_method: crate::from_json_optional(map, "HTTPMethod", path)?,
+            header: crate::from_json_optional(map, "Header", path)?,
+            ip: crate::from_json_optional(map, "IP", path)?,
+            ja3_fingerprint: crate::from_json_optional(map, "JA3Fingerprint", path)?,
+            ja4_fingerprint: crate::from_json_optional(map, "JA4Fingerprint", path)?,
+            label_namespace: crate::from_json_optional(map, "LabelNamespace", path)?,
+            query_argument: crate::from_json_optional(map, "QueryArgument", path)?,
+            query_string: crate::from_json_optional(map, "QueryString", path)?,
+            uri_path: crate::from_json_optional(map, "UriPath", path)?,
+        })
+    }
+}
+
 impl From<RateBasedStatementCustomKey> for Value<RateBasedStatementCustomKey> {
     fn from(value: RateBasedStatementCustomKey) -> Self {
         Value::Lit(value)
@@ -2256,6 +2882,17 @@ impl crate::ToJson for RateLimitCookie {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "TextTransformations", &self.text_transformations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitCookie {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "TextTransformations"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
     }
 }
 
@@ -2296,6 +2933,17 @@ impl crate::ToJson for RateLimitHeader {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "TextTransformations"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<RateLimitHeader> for Value<RateLimitHeader> {
     fn from(value: RateLimitHeader) -> Self {
         Value::Lit(value)
@@ -2325,6 +2973,16 @@ impl crate::ToJson for RateLimitJa3Fingerprint {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FallbackBehavior", &self.fallback_behavior);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitJa3Fingerprint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+        })
     }
 }
 
@@ -2360,6 +3018,16 @@ impl crate::ToJson for RateLimitJa4Fingerprint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitJa4Fingerprint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+        })
+    }
+}
+
 impl From<RateLimitJa4Fingerprint> for Value<RateLimitJa4Fingerprint> {
     fn from(value: RateLimitJa4Fingerprint) -> Self {
         Value::Lit(value)
@@ -2387,6 +3055,16 @@ impl crate::ToJson for RateLimitLabelNamespace {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitLabelNamespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Namespace"])?;
+        Ok(Self {
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
     }
 }
 
@@ -2427,6 +3105,17 @@ impl crate::ToJson for RateLimitQueryArgument {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitQueryArgument {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "TextTransformations"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<RateLimitQueryArgument> for Value<RateLimitQueryArgument> {
     fn from(value: RateLimitQueryArgument) -> Self {
         Value::Lit(value)
@@ -2457,6 +3146,16 @@ impl crate::ToJson for RateLimitQueryString {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitQueryString {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TextTransformations"])?;
+        Ok(Self {
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<RateLimitQueryString> for Value<RateLimitQueryString> {
     fn from(value: RateLimitQueryString) -> Self {
         Value::Lit(value)
@@ -2484,6 +3183,16 @@ impl crate::ToJson for RateLimitUriPath {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TextTransformations", &self.text_transformations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitUriPath {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TextTransformations"])?;
+        Ok(Self {
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
     }
 }
 
@@ -2546,6 +3255,32 @@ impl crate::ToJson for RegexMatchStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegexMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldToMatch",
+                "PreParseTextTransformations",
+                "RegexString",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            regex_string: crate::from_json_required(map, "RegexString", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<RegexMatchStatement> for Value<RegexMatchStatement> {
     fn from(value: RegexMatchStatement) -> Self {
         Value::Lit(value)
@@ -2602,6 +3337,32 @@ impl crate::ToJson for RegexPatternSetReferenceStatement {
         );
         crate::put(&mut out, "TextTransformations", &self.text_transformations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegexPatternSetReferenceStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "FieldToMatch",
+                "PreParseTextTransformations",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
     }
 }
 
@@ -2694,6 +3455,36 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "CaptchaConfig",
+                "ChallengeConfig",
+                "Name",
+                "Priority",
+                "RuleLabels",
+                "Statement",
+                "VisibilityConfig",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            captcha_config: crate::from_json_optional(map, "CaptchaConfig", path)?,
+            challenge_config: crate::from_json_optional(map, "ChallengeConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            rule_labels: crate::from_json_optional(map, "RuleLabels", path)?,
+            statement: crate::from_json_required(map, "Statement", path)?,
+            visibility_config: crate::from_json_required(map, "VisibilityConfig", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -2781,6 +3572,32 @@ impl crate::ToJson for RuleAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Allow",
+                "Block",
+                "Captcha",
+                "Challenge",
+                "Count",
+                "Monetize",
+            ],
+        )?;
+        Ok(Self {
+            allow: crate::from_json_optional(map, "Allow", path)?,
+            block: crate::from_json_optional(map, "Block", path)?,
+            captcha: crate::from_json_optional(map, "Captcha", path)?,
+            challenge: crate::from_json_optional(map, "Challenge", path)?,
+            count: crate::from_json_optional(map, "Count", path)?,
+            monetize: crate::from_json_optional(map, "Monetize", path)?,
+        })
+    }
+}
+
 impl From<RuleAction> for Value<RuleAction> {
     fn from(value: RuleAction) -> Self {
         Value::Lit(value)
@@ -2806,6 +3623,16 @@ impl crate::ToJson for SingleHeader {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -2835,6 +3662,16 @@ impl crate::ToJson for SingleQueryArgument {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SingleQueryArgument {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -2902,6 +3739,34 @@ impl crate::ToJson for SizeConstraintStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SizeConstraintStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComparisonOperator",
+                "FieldToMatch",
+                "PreParseTextTransformations",
+                "Size",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            size: crate::from_json_required(map, "Size", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<SizeConstraintStatement> for Value<SizeConstraintStatement> {
     fn from(value: SizeConstraintStatement) -> Self {
         Value::Lit(value)
@@ -2963,6 +3828,32 @@ impl crate::ToJson for SqliMatchStatement {
         crate::put_opt(&mut out, "SensitivityLevel", &self.sensitivity_level);
         crate::put(&mut out, "TextTransformations", &self.text_transformations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqliMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldToMatch",
+                "PreParseTextTransformations",
+                "SensitivityLevel",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            sensitivity_level: crate::from_json_optional(map, "SensitivityLevel", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
     }
 }
 
@@ -3156,6 +4047,60 @@ impl crate::ToJson for Statement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Statement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AndStatement",
+                "AsnMatchStatement",
+                "ByteMatchStatement",
+                "GeoMatchStatement",
+                "IPSetReferenceStatement",
+                "LabelMatchStatement",
+                "NotStatement",
+                "OrStatement",
+                "RateBasedStatement",
+                "RegexMatchStatement",
+                "RegexPatternSetReferenceStatement",
+                "SizeConstraintStatement",
+                "SqliMatchStatement",
+                "XssMatchStatement",
+            ],
+        )?;
+        Ok(Self {
+            and_statement: crate::from_json_optional(map, "AndStatement", path)?,
+            asn_match_statement: crate::from_json_optional(map, "AsnMatchStatement", path)?,
+            byte_match_statement: crate::from_json_optional(map, "ByteMatchStatement", path)?,
+            geo_match_statement: crate::from_json_optional(map, "GeoMatchStatement", path)?,
+            ip_set_reference_statement: crate::from_json_optional(
+                map,
+                "IPSetReferenceStatement",
+                path,
+            )?,
+            label_match_statement: crate::from_json_optional(map, "LabelMatchStatement", path)?,
+            not_statement: crate::from_json_optional(map, "NotStatement", path)?,
+            or_statement: crate::from_json_optional(map, "OrStatement", path)?,
+            rate_based_statement: crate::from_json_optional(map, "RateBasedStatement", path)?,
+            regex_match_statement: crate::from_json_optional(map, "RegexMatchStatement", path)?,
+            regex_pattern_set_reference_statement: crate::from_json_optional(
+                map,
+                "RegexPatternSetReferenceStatement",
+                path,
+            )?,
+            size_constraint_statement: crate::from_json_optional(
+                map,
+                "SizeConstraintStatement",
+                path,
+            )?,
+            sqli_match_statement: crate::from_json_optional(map, "SqliMatchStatement", path)?,
+            xss_match_statement: crate::from_json_optional(map, "XssMatchStatement", path)?,
+        })
+    }
+}
+
 impl From<Statement> for Value<Statement> {
     fn from(value: Statement) -> Self {
         Value::Lit(value)
@@ -3199,6 +4144,17 @@ impl crate::ToJson for TextTransformation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextTransformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Priority", "Type"])?;
+        Ok(Self {
+            priority: crate::from_json_required(map, "Priority", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<TextTransformation> for Value<TextTransformation> {
     fn from(value: TextTransformation) -> Self {
         Value::Lit(value)
@@ -3236,6 +4192,16 @@ impl crate::ToJson for UriFragment {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FallbackBehavior", &self.fallback_behavior);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UriFragment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_optional(map, "FallbackBehavior", path)?,
+        })
     }
 }
 
@@ -3286,6 +4252,34 @@ impl crate::ToJson for VisibilityConfig {
             &self.sampled_requests_enabled,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisibilityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchMetricsEnabled",
+                "MetricName",
+                "SampledRequestsEnabled",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_metrics_enabled: crate::from_json_required(
+                map,
+                "CloudWatchMetricsEnabled",
+                path,
+            )?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            sampled_requests_enabled: crate::from_json_required(
+                map,
+                "SampledRequestsEnabled",
+                path,
+            )?,
+        })
     }
 }
 
@@ -3343,6 +4337,30 @@ impl crate::ToJson for XssMatchStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for XssMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldToMatch",
+                "PreParseTextTransformations",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<XssMatchStatement> for Value<XssMatchStatement> {
     fn from(value: XssMatchStatement) -> Self {
         Value::Lit(value)
@@ -3377,6 +4395,22 @@ impl AggregateKeyType {
 impl crate::ToJson for AggregateKeyType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregateKeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("IP", Self::Ip),
+                ("FORWARDED_IP", Self::ForwardedIp),
+                ("CONSTANT", Self::Constant),
+                ("CUSTOM_KEYS", Self::CustomKeys),
+            ],
+        )
     }
 }
 
@@ -3417,6 +4451,22 @@ impl crate::ToJson for BlockchainChain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockchainChain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BASE", Self::Base),
+                ("SOLANA", Self::Solana),
+                ("BASE_SEPOLIA", Self::BaseSepolia),
+                ("SOLANA_DEVNET", Self::SolanaDevnet),
+            ],
+        )
+    }
+}
+
 impl From<BlockchainChain> for Value<BlockchainChain> {
     fn from(value: BlockchainChain) -> Self {
         Value::Lit(value)
@@ -3448,6 +4498,21 @@ impl BodyParsingFallbackBehavior {
 impl crate::ToJson for BodyParsingFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BodyParsingFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MATCH", Self::Match),
+                ("NO_MATCH", Self::NoMatch),
+                ("EVALUATE_AS_STRING", Self::EvaluateAsString),
+            ],
+        )
     }
 }
 
@@ -3491,6 +4556,24 @@ impl ComparisonOperator {
 impl crate::ToJson for ComparisonOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQ", Self::Eq),
+                ("NE", Self::Ne),
+                ("LE", Self::Le),
+                ("LT", Self::Lt),
+                ("GE", Self::Ge),
+                ("GT", Self::Gt),
+            ],
+        )
     }
 }
 
@@ -4269,6 +5352,268 @@ impl crate::ToJson for CountryCode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CountryCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AD", Self::Ad),
+                ("AE", Self::Ae),
+                ("AF", Self::Af),
+                ("AG", Self::Ag),
+                ("AI", Self::Ai),
+                ("AL", Self::Al),
+                ("AM", Self::Am),
+                ("AO", Self::Ao),
+                ("AQ", Self::Aq),
+                ("AR", Self::Ar),
+                ("AS", Self::As),
+                ("AT", Self::At),
+                ("AU", Self::Au),
+                ("AW", Self::Aw),
+                ("AX", Self::Ax),
+                ("AZ", Self::Az),
+                ("BA", Self::Ba),
+                ("BB", Self::Bb),
+                ("BD", Self::Bd),
+                ("BE", Self::Be),
+                ("BF", Self::Bf),
+                ("BG", Self::Bg),
+                ("BH", Self::Bh),
+                ("BI", Self::Bi),
+                ("BJ", Self::Bj),
+                ("BL", Self::Bl),
+                ("BM", Self::Bm),
+                ("BN", Self::Bn),
+                ("BO", Self::Bo),
+                ("BQ", Self::Bq),
+                ("BR", Self::Br),
+                ("BS", Self::Bs),
+                ("BT", Self::Bt),
+                ("BV", Self::Bv),
+                ("BW", Self::Bw),
+                ("BY", Self::By),
+                ("BZ", Self::Bz),
+                ("CA", Self::Ca),
+                ("CC", Self::Cc),
+                ("CD", Self::Cd),
+                ("CF", Self::Cf),
+                ("CG", Self::Cg),
+                ("CH", Self::Ch),
+                ("CI", Self::Ci),
+                ("CK", Self::Ck),
+                ("CL", Self::Cl),
+                ("CM", Self::Cm),
+                ("CN", Self::Cn),
+                ("CO", Self::Co),
+                ("CR", Self::Cr),
+                ("CU", Self::Cu),
+                ("CV", Self::Cv),
+                ("CW", Self::Cw),
+                ("CX", Self::Cx),
+                ("CY", Self::Cy),
+                ("CZ", Self::Cz),
+                ("DE", Self::De),
+                ("DJ", Self::Dj),
+                ("DK", Self::Dk),
+                ("DM", Self::Dm),
+                ("DO", Self::Do),
+                ("DZ", Self::Dz),
+                ("EC", Self::Ec),
+                ("EE", Self::Ee),
+                ("EG", Self::Eg),
+                ("EH", Self::Eh),
+                ("ER", Self::Er),
+                ("ES", Self::Es),
+                ("ET", Self::Et),
+                ("FI", Self::Fi),
+                ("FJ", Self::Fj),
+                ("FK", Self::Fk),
+                ("FM", Self::Fm),
+                ("FO", Self::Fo),
+                ("FR", Self::Fr),
+                ("GA", Self::Ga),
+                ("GB", Self::Gb),
+                ("GD", Self::Gd),
+                ("GE", Self::Ge),
+                ("GF", Self::Gf),
+                ("GG", Self::Gg),
+                ("GH", Self::Gh),
+                ("GI", Self::Gi),
+                ("GL", Self::Gl),
+                ("GM", Self::Gm),
+                ("GN", Self::Gn),
+                ("GP", Self::Gp),
+                ("GQ", Self::Gq),
+                ("GR", Self::Gr),
+                ("GS", Self::Gs),
+                ("GT", Self::Gt),
+                ("GU", Self::Gu),
+                ("GW", Self::Gw),
+                ("GY", Self::Gy),
+                ("HK", Self::Hk),
+                ("HM", Self::Hm),
+                ("HN", Self::Hn),
+                ("HR", Self::Hr),
+                ("HT", Self::Ht),
+                ("HU", Self::Hu),
+                ("ID", Self::Id),
+                ("IE", Self::Ie),
+                ("IL", Self::Il),
+                ("IM", Self::Im),
+                ("IN", Self::In),
+                ("IO", Self::Io),
+                ("IQ", Self::Iq),
+                ("IR", Self::Ir),
+                ("IS", Self::Is),
+                ("IT", Self::It),
+                ("JE", Self::Je),
+                ("JM", Self::Jm),
+                ("JO", Self::Jo),
+                ("JP", Self::Jp),
+                ("KE", Self::Ke),
+                ("KG", Self::Kg),
+                ("KH", Self::Kh),
+                ("KI", Self::Ki),
+                ("KM", Self::Km),
+                ("KN", Self::Kn),
+                ("KP", Self::Kp),
+                ("KR", Self::Kr),
+                ("KW", Self::Kw),
+                ("KY", Self::Ky),
+                ("KZ", Self::Kz),
+                ("LA", Self::La),
+                ("LB", Self::Lb),
+                ("LC", Self::Lc),
+                ("LI", Self::Li),
+                ("LK", Self::Lk),
+                ("LR", Self::Lr),
+                ("LS", Self::Ls),
+                ("LT", Self::Lt),
+                ("LU", Self::Lu),
+                ("LV", Self::Lv),
+                ("LY", Self::Ly),
+                ("MA", Self::Ma),
+                ("MC", Self::Mc),
+                ("MD", Self::Md),
+                ("ME", Self::Me),
+                ("MF", Self::Mf),
+                ("MG", Self::Mg),
+                ("MH", Self::Mh),
+                ("MK", Self::Mk),
+                ("ML", Self::Ml),
+                ("MM", Self::Mm),
+                ("MN", Self::Mn),
+                ("MO", Self::Mo),
+                ("MP", Self::Mp),
+                ("MQ", Self::Mq),
+                ("MR", Self::Mr),
+                ("MS", Self::Ms),
+                ("MT", Self::Mt),
+                ("MU", Self::Mu),
+                ("MV", Self::Mv),
+                ("MW", Self::Mw),
+                ("MX", Self::Mx),
+                ("MY", Self::My),
+                ("MZ", Self::Mz),
+                ("NA", Self::Na),
+                ("NC", Self::Nc),
+                ("NE", Self::Ne),
+                ("NF", Self::Nf),
+                ("NG", Self::Ng),
+                ("NI", Self::Ni),
+                ("NL", Self::Nl),
+                ("NO", Self::No),
+                ("NP", Self::Np),
+                ("NR", Self::Nr),
+                ("NU", Self::Nu),
+                ("NZ", Self::Nz),
+                ("OM", Self::Om),
+                ("PA", Self::Pa),
+                ("PE", Self::Pe),
+                ("PF", Self::Pf),
+                ("PG", Self::Pg),
+                ("PH", Self::Ph),
+                ("PK", Self::Pk),
+                ("PL", Self::Pl),
+                ("PM", Self::Pm),
+                ("PN", Self::Pn),
+                ("PR", Self::Pr),
+                ("PS", Self::Ps),
+                ("PT", Self::Pt),
+                ("PW", Self::Pw),
+                ("PY", Self::Py),
+                ("QA", Self::Qa),
+                ("RE", Self::Re),
+                ("RO", Self::Ro),
+                ("RS", Self::Rs),
+                ("RU", Self::Ru),
+                ("RW", Self::Rw),
+                ("SA", Self::Sa),
+                ("SB", Self::Sb),
+                ("SC", Self::Sc),
+                ("SD", Self::Sd),
+                ("SE", Self::Se),
+                ("SG", Self::Sg),
+                ("SH", Self::Sh),
+                ("SI", Self::Si),
+                ("SJ", Self::Sj),
+                ("SK", Self::Sk),
+                ("SL", Self::Sl),
+                ("SM", Self::Sm),
+                ("SN", Self::Sn),
+                ("SO", Self::So),
+                ("SR", Self::Sr),
+                ("SS", Self::Ss),
+                ("ST", Self::St),
+                ("SV", Self::Sv),
+                ("SX", Self::Sx),
+                ("SY", Self::Sy),
+                ("SZ", Self::Sz),
+                ("TC", Self::Tc),
+                ("TD", Self::Td),
+                ("TF", Self::Tf),
+                ("TG", Self::Tg),
+                ("TH", Self::Th),
+                ("TJ", Self::Tj),
+                ("TK", Self::Tk),
+                ("TL", Self::Tl),
+                ("TM", Self::Tm),
+                ("TN", Self::Tn),
+                ("TO", Self::To),
+                ("TR", Self::Tr),
+                ("TT", Self::Tt),
+                ("TV", Self::Tv),
+                ("TW", Self::Tw),
+                ("TZ", Self::Tz),
+                ("UA", Self::Ua),
+                ("UG", Self::Ug),
+                ("UM", Self::Um),
+                ("US", Self::Us),
+                ("UY", Self::Uy),
+                ("UZ", Self::Uz),
+                ("VA", Self::Va),
+                ("VC", Self::Vc),
+                ("VE", Self::Ve),
+                ("VG", Self::Vg),
+                ("VI", Self::Vi),
+                ("VN", Self::Vn),
+                ("VU", Self::Vu),
+                ("WF", Self::Wf),
+                ("WS", Self::Ws),
+                ("XK", Self::Xk),
+                ("YE", Self::Ye),
+                ("YT", Self::Yt),
+                ("ZA", Self::Za),
+                ("ZM", Self::Zm),
+                ("ZW", Self::Zw),
+            ],
+        )
+    }
+}
+
 impl From<CountryCode> for Value<CountryCode> {
     fn from(value: CountryCode) -> Self {
         Value::Lit(value)
@@ -4294,6 +5639,13 @@ impl CryptoCurrency {
 impl crate::ToJson for CryptoCurrency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CryptoCurrency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("USDC", Self::Usdc)])
     }
 }
 
@@ -4329,6 +5681,13 @@ impl crate::ToJson for CurrencyMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CurrencyMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("REAL", Self::Real), ("TEST", Self::Test)])
+    }
+}
+
 impl From<CurrencyMode> for Value<CurrencyMode> {
     fn from(value: CurrencyMode) -> Self {
         Value::Lit(value)
@@ -4360,6 +5719,17 @@ impl crate::ToJson for FallbackBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
+    }
+}
+
 impl From<FallbackBehavior> for Value<FallbackBehavior> {
     fn from(value: FallbackBehavior) -> Self {
         Value::Lit(value)
@@ -4388,6 +5758,17 @@ impl IpSetForwardedIpConfigurationFallbackBehavior {
 impl crate::ToJson for IpSetForwardedIpConfigurationFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSetForwardedIpConfigurationFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
     }
 }
 
@@ -4424,6 +5805,17 @@ impl crate::ToJson for Ja3FingerprintFallbackBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ja3FingerprintFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
+    }
+}
+
 impl From<Ja3FingerprintFallbackBehavior> for Value<Ja3FingerprintFallbackBehavior> {
     fn from(value: Ja3FingerprintFallbackBehavior) -> Self {
         Value::Lit(value)
@@ -4452,6 +5844,17 @@ impl Ja4FingerprintFallbackBehavior {
 impl crate::ToJson for Ja4FingerprintFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ja4FingerprintFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
     }
 }
 
@@ -4489,6 +5892,21 @@ impl crate::ToJson for JsonMatchScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonMatchScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("KEY", Self::Key),
+                ("VALUE", Self::Value),
+            ],
+        )
+    }
+}
+
 impl From<JsonMatchScope> for Value<JsonMatchScope> {
     fn from(value: JsonMatchScope) -> Self {
         Value::Lit(value)
@@ -4517,6 +5935,17 @@ impl LabelMatchScope {
 impl crate::ToJson for LabelMatchScope {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LabelMatchScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LABEL", Self::Label), ("NAMESPACE", Self::Namespace)],
+        )
     }
 }
 
@@ -4554,6 +5983,21 @@ impl crate::ToJson for MapMatchScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MapMatchScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("KEY", Self::Key),
+                ("VALUE", Self::Value),
+            ],
+        )
+    }
+}
+
 impl From<MapMatchScope> for Value<MapMatchScope> {
     fn from(value: MapMatchScope) -> Self {
         Value::Lit(value)
@@ -4588,6 +6032,21 @@ impl crate::ToJson for OversizeHandling {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OversizeHandling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONTINUE", Self::Continue),
+                ("MATCH", Self::Match),
+                ("NO_MATCH", Self::NoMatch),
+            ],
+        )
+    }
+}
+
 impl From<OversizeHandling> for Value<OversizeHandling> {
     fn from(value: OversizeHandling) -> Self {
         Value::Lit(value)
@@ -4619,6 +6078,21 @@ impl Position {
 impl crate::ToJson for Position {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Position {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIRST", Self::First),
+                ("LAST", Self::Last),
+                ("ANY", Self::Any),
+            ],
+        )
     }
 }
 
@@ -4662,6 +6136,23 @@ impl crate::ToJson for PositionalConstraint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PositionalConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EXACTLY", Self::Exactly),
+                ("STARTS_WITH", Self::StartsWith),
+                ("ENDS_WITH", Self::EndsWith),
+                ("CONTAINS", Self::Contains),
+                ("CONTAINS_WORD", Self::ContainsWord),
+            ],
+        )
+    }
+}
+
 impl From<PositionalConstraint> for Value<PositionalConstraint> {
     fn from(value: PositionalConstraint) -> Self {
         Value::Lit(value)
@@ -4702,6 +6193,29 @@ impl crate::ToJson for PreParseTextTransformationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreParseTextTransformationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("URL_DECODE", Self::UrlDecode),
+                ("URL_DECODE_UNI", Self::UrlDecodeUni),
+                (
+                    "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
+                    Self::CombineDuplicateQueryArgsByComma,
+                ),
+                (
+                    "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
+                    Self::ReplaceSemicolonsWithAmpersands,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<PreParseTextTransformationType> for Value<PreParseTextTransformationType> {
     fn from(value: PreParseTextTransformationType) -> Self {
         Value::Lit(value)
@@ -4730,6 +6244,17 @@ impl RateLimitJa3FingerprintFallbackBehavior {
 impl crate::ToJson for RateLimitJa3FingerprintFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitJa3FingerprintFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
     }
 }
 
@@ -4763,6 +6288,17 @@ impl RateLimitJa4FingerprintFallbackBehavior {
 impl crate::ToJson for RateLimitJa4FingerprintFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitJa4FingerprintFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
     }
 }
 
@@ -4802,6 +6338,21 @@ impl crate::ToJson for ResponseContentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TEXT_PLAIN", Self::TextPlain),
+                ("TEXT_HTML", Self::TextHtml),
+                ("APPLICATION_JSON", Self::ApplicationJson),
+            ],
+        )
+    }
+}
+
 impl From<ResponseContentType> for Value<ResponseContentType> {
     fn from(value: ResponseContentType) -> Self {
         Value::Lit(value)
@@ -4834,6 +6385,20 @@ impl crate::ToJson for Scope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLOUDFRONT", Self::Cloudfront),
+                ("REGIONAL", Self::Regional),
+            ],
+        )
+    }
+}
+
 impl From<Scope> for Value<Scope> {
     fn from(value: Scope) -> Self {
         Value::Lit(value)
@@ -4862,6 +6427,13 @@ impl SensitivityLevel {
 impl crate::ToJson for SensitivityLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SensitivityLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("LOW", Self::Low), ("HIGH", Self::High)])
     }
 }
 
@@ -4983,6 +6555,49 @@ impl crate::ToJson for TextTransformationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextTransformationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("COMPRESS_WHITE_SPACE", Self::CompressWhiteSpace),
+                ("HTML_ENTITY_DECODE", Self::HtmlEntityDecode),
+                ("LOWERCASE", Self::Lowercase),
+                ("CMD_LINE", Self::CmdLine),
+                ("URL_DECODE", Self::UrlDecode),
+                ("BASE64_DECODE", Self::Base64Decode),
+                ("HEX_DECODE", Self::HexDecode),
+                ("MD5", Self::Md5),
+                ("REPLACE_COMMENTS", Self::ReplaceComments),
+                ("ESCAPE_SEQ_DECODE", Self::EscapeSeqDecode),
+                ("SQL_HEX_DECODE", Self::SqlHexDecode),
+                ("CSS_DECODE", Self::CssDecode),
+                ("JS_DECODE", Self::JsDecode),
+                ("NORMALIZE_PATH", Self::NormalizePath),
+                ("NORMALIZE_PATH_WIN", Self::NormalizePathWin),
+                ("REMOVE_NULLS", Self::RemoveNulls),
+                ("REPLACE_NULLS", Self::ReplaceNulls),
+                ("BASE64_DECODE_EXT", Self::Base64DecodeExt),
+                ("URL_DECODE_UNI", Self::UrlDecodeUni),
+                ("UTF8_TO_UNICODE", Self::Utf8ToUnicode),
+                ("REMOVE_WHITESPACE", Self::RemoveWhitespace),
+                ("TRIM", Self::Trim),
+                ("TRIM_LEFT", Self::TrimLeft),
+                ("TRIM_RIGHT", Self::TrimRight),
+                ("REMOVE_COMMENTS_CHAR", Self::RemoveCommentsChar),
+                ("UPPERCASE", Self::Uppercase),
+                ("CMD_LINE_WIN", Self::CmdLineWin),
+                ("CMD_LINE_UNIX", Self::CmdLineUnix),
+                ("JS_DECODE_EXT", Self::JsDecodeExt),
+                ("SHA256", Self::Sha256),
+            ],
+        )
+    }
+}
+
 impl From<TextTransformationType> for Value<TextTransformationType> {
     fn from(value: TextTransformationType) -> Self {
         Value::Lit(value)
@@ -5011,6 +6626,17 @@ impl UriFragmentFallbackBehavior {
 impl crate::ToJson for UriFragmentFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UriFragmentFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
     }
 }
 

@@ -220,6 +220,56 @@ impl crate::ToJson for WebAcl {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebAcl {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationConfig",
+                "AssociationConfig",
+                "CaptchaConfig",
+                "ChallengeConfig",
+                "CustomResponseBodies",
+                "DataProtectionConfig",
+                "DefaultAction",
+                "Description",
+                "MonetizationConfig",
+                "Name",
+                "OnSourceDDoSProtectionConfig",
+                "Rules",
+                "Scope",
+                "Tags",
+                "TokenDomains",
+                "VisibilityConfig",
+            ],
+        )?;
+        Ok(Self {
+            application_config: crate::from_json_optional(map, "ApplicationConfig", path)?,
+            association_config: crate::from_json_optional(map, "AssociationConfig", path)?,
+            captcha_config: crate::from_json_optional(map, "CaptchaConfig", path)?,
+            challenge_config: crate::from_json_optional(map, "ChallengeConfig", path)?,
+            custom_response_bodies: crate::from_json_optional(map, "CustomResponseBodies", path)?,
+            data_protection_config: crate::from_json_optional(map, "DataProtectionConfig", path)?,
+            default_action: crate::from_json_required(map, "DefaultAction", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            monetization_config: crate::from_json_optional(map, "MonetizationConfig", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            on_source_d_do_s_protection_config: crate::from_json_optional(
+                map,
+                "OnSourceDDoSProtectionConfig",
+                path,
+            )?,
+            rules: crate::from_json_optional(map, "Rules", path)?,
+            scope: crate::from_json_required(map, "Scope", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            token_domains: crate::from_json_optional(map, "TokenDomains", path)?,
+            visibility_config: crate::from_json_required(map, "VisibilityConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WAFv2::WebACL` (`Fn::GetAtt`).
 impl crate::Handle<WebAcl> {
     /// `Fn::GetAtt` `Arn`. ARN of the WAF entity.
@@ -280,6 +330,16 @@ impl crate::ToJson for AllowAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AllowAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomRequestHandling"])?;
+        Ok(Self {
+            custom_request_handling: crate::from_json_optional(map, "CustomRequestHandling", path)?,
+        })
+    }
+}
+
 impl From<AllowAction> for Value<AllowAction> {
     fn from(value: AllowAction) -> Self {
         Value::Lit(value)
@@ -307,6 +367,16 @@ impl crate::ToJson for AndStatement {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Statements", &self.statements);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AndStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Statements"])?;
+        Ok(Self {
+            statements: crate::from_json_required(map, "Statements", path)?,
+        })
     }
 }
 
@@ -348,6 +418,17 @@ impl crate::ToJson for ApplicationAttribute {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationAttribute {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Values"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<ApplicationAttribute> for Value<ApplicationAttribute> {
     fn from(value: ApplicationAttribute) -> Self {
         Value::Lit(value)
@@ -378,6 +459,16 @@ impl crate::ToJson for ApplicationConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Attributes", &self.attributes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Attributes"])?;
+        Ok(Self {
+            attributes: crate::from_json_required(map, "Attributes", path)?,
+        })
     }
 }
 
@@ -430,6 +521,17 @@ impl crate::ToJson for AsnMatchStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AsnMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AsnList", "ForwardedIPConfig"])?;
+        Ok(Self {
+            asn_list: crate::from_json_optional(map, "AsnList", path)?,
+            forwarded_ip_config: crate::from_json_optional(map, "ForwardedIPConfig", path)?,
+        })
+    }
+}
+
 impl From<AsnMatchStatement> for Value<AsnMatchStatement> {
     fn from(value: AsnMatchStatement) -> Self {
         Value::Lit(value)
@@ -465,6 +567,16 @@ impl crate::ToJson for AssociationConfig {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RequestBody", &self.request_body);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssociationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RequestBody"])?;
+        Ok(Self {
+            request_body: crate::from_json_optional(map, "RequestBody", path)?,
+        })
     }
 }
 
@@ -535,6 +647,30 @@ impl crate::ToJson for AwsManagedRulesAcfpRuleSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsManagedRulesAcfpRuleSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CreationPath",
+                "EnableRegexInPath",
+                "RegistrationPagePath",
+                "RequestInspection",
+                "ResponseInspection",
+            ],
+        )?;
+        Ok(Self {
+            creation_path: crate::from_json_required(map, "CreationPath", path)?,
+            enable_regex_in_path: crate::from_json_optional(map, "EnableRegexInPath", path)?,
+            registration_page_path: crate::from_json_required(map, "RegistrationPagePath", path)?,
+            request_inspection: crate::from_json_required(map, "RequestInspection", path)?,
+            response_inspection: crate::from_json_optional(map, "ResponseInspection", path)?,
+        })
+    }
+}
+
 impl From<AwsManagedRulesAcfpRuleSet> for Value<AwsManagedRulesAcfpRuleSet> {
     fn from(value: AwsManagedRulesAcfpRuleSet) -> Self {
         Value::Lit(value)
@@ -576,6 +712,25 @@ impl crate::ToJson for AwsManagedRulesAntiDDoSRuleSet {
         );
         crate::put_opt(&mut out, "SensitivityToBlock", &self.sensitivity_to_block);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsManagedRulesAntiDDoSRuleSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ClientSideActionConfig", "SensitivityToBlock"],
+        )?;
+        Ok(Self {
+            client_side_action_config: crate::from_json_required(
+                map,
+                "ClientSideActionConfig",
+                path,
+            )?,
+            sensitivity_to_block: crate::from_json_optional(map, "SensitivityToBlock", path)?,
+        })
     }
 }
 
@@ -639,6 +794,28 @@ impl crate::ToJson for AwsManagedRulesAtpRuleSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsManagedRulesAtpRuleSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableRegexInPath",
+                "LoginPath",
+                "RequestInspection",
+                "ResponseInspection",
+            ],
+        )?;
+        Ok(Self {
+            enable_regex_in_path: crate::from_json_optional(map, "EnableRegexInPath", path)?,
+            login_path: crate::from_json_required(map, "LoginPath", path)?,
+            request_inspection: crate::from_json_optional(map, "RequestInspection", path)?,
+            response_inspection: crate::from_json_optional(map, "ResponseInspection", path)?,
+        })
+    }
+}
+
 impl From<AwsManagedRulesAtpRuleSet> for Value<AwsManagedRulesAtpRuleSet> {
     fn from(value: AwsManagedRulesAtpRuleSet) -> Self {
         Value::Lit(value)
@@ -683,6 +860,18 @@ impl crate::ToJson for AwsManagedRulesBotControlRuleSet {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AwsManagedRulesBotControlRuleSet {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["EnableMachineLearning", "InspectionLevel"])?;
+        Ok(Self {
+            enable_machine_learning: crate::from_json_optional(map, "EnableMachineLearning", path)?,
+            inspection_level: crate::from_json_required(map, "InspectionLevel", path)?,
+        })
+    }
+}
+
 impl From<AwsManagedRulesBotControlRuleSet> for Value<AwsManagedRulesBotControlRuleSet> {
     fn from(value: AwsManagedRulesBotControlRuleSet) -> Self {
         Value::Lit(value)
@@ -719,6 +908,16 @@ impl crate::ToJson for BlockAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomResponse"])?;
+        Ok(Self {
+            custom_response: crate::from_json_optional(map, "CustomResponse", path)?,
+        })
+    }
+}
+
 impl From<BlockAction> for Value<BlockAction> {
     fn from(value: BlockAction) -> Self {
         Value::Lit(value)
@@ -752,6 +951,16 @@ impl crate::ToJson for Body {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "OversizeHandling", &self.oversize_handling);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Body {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OversizeHandling"])?;
+        Ok(Self {
+            oversize_handling: crate::from_json_optional(map, "OversizeHandling", path)?,
+        })
     }
 }
 
@@ -839,6 +1048,36 @@ impl crate::ToJson for ByteMatchStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ByteMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldToMatch",
+                "PositionalConstraint",
+                "PreParseTextTransformations",
+                "SearchString",
+                "SearchStringBase64",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            positional_constraint: crate::from_json_required(map, "PositionalConstraint", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            search_string: crate::from_json_optional(map, "SearchString", path)?,
+            search_string_base64: crate::from_json_optional(map, "SearchStringBase64", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<ByteMatchStatement> for Value<ByteMatchStatement> {
     fn from(value: ByteMatchStatement) -> Self {
         Value::Lit(value)
@@ -882,6 +1121,16 @@ impl crate::ToJson for CaptchaAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptchaAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomRequestHandling"])?;
+        Ok(Self {
+            custom_request_handling: crate::from_json_optional(map, "CustomRequestHandling", path)?,
+        })
+    }
+}
+
 impl From<CaptchaAction> for Value<CaptchaAction> {
     fn from(value: CaptchaAction) -> Self {
         Value::Lit(value)
@@ -919,6 +1168,16 @@ impl crate::ToJson for CaptchaConfig {
             &self.immunity_time_property,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CaptchaConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImmunityTimeProperty"])?;
+        Ok(Self {
+            immunity_time_property: crate::from_json_optional(map, "ImmunityTimeProperty", path)?,
+        })
     }
 }
 
@@ -966,6 +1225,16 @@ impl crate::ToJson for ChallengeAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChallengeAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomRequestHandling"])?;
+        Ok(Self {
+            custom_request_handling: crate::from_json_optional(map, "CustomRequestHandling", path)?,
+        })
+    }
+}
+
 impl From<ChallengeAction> for Value<ChallengeAction> {
     fn from(value: ChallengeAction) -> Self {
         Value::Lit(value)
@@ -1003,6 +1272,16 @@ impl crate::ToJson for ChallengeConfig {
             &self.immunity_time_property,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChallengeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImmunityTimeProperty"])?;
+        Ok(Self {
+            immunity_time_property: crate::from_json_optional(map, "ImmunityTimeProperty", path)?,
+        })
     }
 }
 
@@ -1063,6 +1342,30 @@ impl crate::ToJson for ClientSideAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientSideAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExemptUriRegularExpressions",
+                "Sensitivity",
+                "UsageOfAction",
+            ],
+        )?;
+        Ok(Self {
+            exempt_uri_regular_expressions: crate::from_json_optional(
+                map,
+                "ExemptUriRegularExpressions",
+                path,
+            )?,
+            sensitivity: crate::from_json_optional(map, "Sensitivity", path)?,
+            usage_of_action: crate::from_json_required(map, "UsageOfAction", path)?,
+        })
+    }
+}
+
 impl From<ClientSideAction> for Value<ClientSideAction> {
     fn from(value: ClientSideAction) -> Self {
         Value::Lit(value)
@@ -1090,6 +1393,16 @@ impl crate::ToJson for ClientSideActionConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Challenge", &self.challenge);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ClientSideActionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Challenge"])?;
+        Ok(Self {
+            challenge: crate::from_json_required(map, "Challenge", path)?,
+        })
     }
 }
 
@@ -1149,6 +1462,19 @@ impl crate::ToJson for CookieMatchPattern {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CookieMatchPattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["All", "ExcludedCookies", "IncludedCookies"])?;
+        Ok(Self {
+            all: crate::from_json_optional(map, "All", path)?,
+            excluded_cookies: crate::from_json_optional(map, "ExcludedCookies", path)?,
+            included_cookies: crate::from_json_optional(map, "IncludedCookies", path)?,
+        })
+    }
+}
+
 impl From<CookieMatchPattern> for Value<CookieMatchPattern> {
     fn from(value: CookieMatchPattern) -> Self {
         Value::Lit(value)
@@ -1188,6 +1514,22 @@ impl crate::ToJson for Cookies {
         crate::put(&mut out, "MatchScope", &self.match_scope);
         crate::put(&mut out, "OversizeHandling", &self.oversize_handling);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Cookies {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MatchPattern", "MatchScope", "OversizeHandling"],
+        )?;
+        Ok(Self {
+            match_pattern: crate::from_json_required(map, "MatchPattern", path)?,
+            match_scope: crate::from_json_required(map, "MatchScope", path)?,
+            oversize_handling: crate::from_json_required(map, "OversizeHandling", path)?,
+        })
     }
 }
 
@@ -1234,6 +1576,16 @@ impl crate::ToJson for CountAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CountAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CustomRequestHandling"])?;
+        Ok(Self {
+            custom_request_handling: crate::from_json_optional(map, "CustomRequestHandling", path)?,
+        })
+    }
+}
+
 impl From<CountAction> for Value<CountAction> {
     fn from(value: CountAction) -> Self {
         Value::Lit(value)
@@ -1261,6 +1613,16 @@ impl crate::ToJson for CryptoConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "PaymentNetworks", &self.payment_networks);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CryptoConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PaymentNetworks"])?;
+        Ok(Self {
+            payment_networks: crate::from_json_required(map, "PaymentNetworks", path)?,
+        })
     }
 }
 
@@ -1298,6 +1660,17 @@ impl crate::ToJson for CustomHttpHeader {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomHttpHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            value: crate::from_json_required(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<CustomHttpHeader> for Value<CustomHttpHeader> {
     fn from(value: CustomHttpHeader) -> Self {
         Value::Lit(value)
@@ -1325,6 +1698,16 @@ impl crate::ToJson for CustomRequestHandling {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "InsertHeaders", &self.insert_headers);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomRequestHandling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["InsertHeaders"])?;
+        Ok(Self {
+            insert_headers: crate::from_json_required(map, "InsertHeaders", path)?,
+        })
     }
 }
 
@@ -1385,6 +1768,26 @@ impl crate::ToJson for CustomResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CustomResponseBodyKey", "ResponseCode", "ResponseHeaders"],
+        )?;
+        Ok(Self {
+            custom_response_body_key: crate::from_json_optional(
+                map,
+                "CustomResponseBodyKey",
+                path,
+            )?,
+            response_code: crate::from_json_required(map, "ResponseCode", path)?,
+            response_headers: crate::from_json_optional(map, "ResponseHeaders", path)?,
+        })
+    }
+}
+
 impl From<CustomResponse> for Value<CustomResponse> {
     fn from(value: CustomResponse) -> Self {
         Value::Lit(value)
@@ -1419,6 +1822,17 @@ impl crate::ToJson for CustomResponseBody {
         crate::put(&mut out, "Content", &self.content);
         crate::put(&mut out, "ContentType", &self.content_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomResponseBody {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content", "ContentType"])?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            content_type: crate::from_json_required(map, "ContentType", path)?,
+        })
     }
 }
 
@@ -1487,6 +1901,36 @@ impl crate::ToJson for DataProtect {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataProtect {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "ExcludeRateBasedDetails",
+                "ExcludeRuleMatchDetails",
+                "Field",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            exclude_rate_based_details: crate::from_json_optional(
+                map,
+                "ExcludeRateBasedDetails",
+                path,
+            )?,
+            exclude_rule_match_details: crate::from_json_optional(
+                map,
+                "ExcludeRuleMatchDetails",
+                path,
+            )?,
+            field: crate::from_json_required(map, "Field", path)?,
+        })
+    }
+}
+
 impl From<DataProtect> for Value<DataProtect> {
     fn from(value: DataProtect) -> Self {
         Value::Lit(value)
@@ -1514,6 +1958,16 @@ impl crate::ToJson for DataProtectionConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DataProtections", &self.data_protections);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataProtectionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DataProtections"])?;
+        Ok(Self {
+            data_protections: crate::from_json_required(map, "DataProtections", path)?,
+        })
     }
 }
 
@@ -1563,6 +2017,17 @@ impl crate::ToJson for DefaultAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Allow", "Block"])?;
+        Ok(Self {
+            allow: crate::from_json_optional(map, "Allow", path)?,
+            block: crate::from_json_optional(map, "Block", path)?,
+        })
+    }
+}
+
 impl From<DefaultAction> for Value<DefaultAction> {
     fn from(value: DefaultAction) -> Self {
         Value::Lit(value)
@@ -1588,6 +2053,16 @@ impl crate::ToJson for ExcludedRule {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ExcludedRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -1618,6 +2093,16 @@ impl crate::ToJson for FieldIdentifier {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Identifier", &self.identifier);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldIdentifier {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Identifier"])?;
+        Ok(Self {
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+        })
     }
 }
 
@@ -1795,6 +2280,48 @@ impl crate::ToJson for FieldToMatch {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldToMatch {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AllQueryArguments",
+                "Body",
+                "Cookies",
+                "HeaderOrder",
+                "Headers",
+                "JA3Fingerprint",
+                "JA4Fingerprint",
+                "JsonBody",
+                "Method",
+                "QueryString",
+                "SingleHeader",
+                "SingleQueryArgument",
+                "UriFragment",
+                "UriPath",
+            ],
+        )?;
+        Ok(Self {
+            all_query_arguments: crate::from_json_optional(map, "AllQueryArguments", path)?,
+            body: crate::from_json_optional(map, "Body", path)?,
+            cookies: crate::from_json_optional(map, "Cookies", path)?,
+            header_order: crate::from_json_optional(map, "HeaderOrder", path)?,
+            headers: crate::from_json_optional(map, "Headers", path)?,
+            ja3_fingerprint: crate::from_json_optional(map, "JA3Fingerprint", path)?,
+            ja4_fingerprint: crate::from_json_optional(map, "JA4Fingerprint", path)?,
+            json_body: crate::from_json_optional(map, "JsonBody", path)?,
+            method: crate::from_json_optional(map, "Method", path)?,
+            query_string: crate::from_json_optional(map, "QueryString", path)?,
+            single_header: crate::from_json_optional(map, "SingleHeader", path)?,
+            single_query_argument: crate::from_json_optional(map, "SingleQueryArgument", path)?,
+            uri_fragment: crate::from_json_optional(map, "UriFragment", path)?,
+            uri_path: crate::from_json_optional(map, "UriPath", path)?,
+        })
+    }
+}
+
 impl From<FieldToMatch> for Value<FieldToMatch> {
     fn from(value: FieldToMatch) -> Self {
         Value::Lit(value)
@@ -1820,6 +2347,16 @@ impl crate::ToJson for FieldToMatchSingleHeader {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldToMatchSingleHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -1849,6 +2386,16 @@ impl crate::ToJson for FieldToMatchSingleQueryArgument {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldToMatchSingleQueryArgument {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -1892,6 +2439,17 @@ impl crate::ToJson for FieldToProtect {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldToProtect {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FieldKeys", "FieldType"])?;
+        Ok(Self {
+            field_keys: crate::from_json_optional(map, "FieldKeys", path)?,
+            field_type: crate::from_json_required(map, "FieldType", path)?,
+        })
+    }
+}
+
 impl From<FieldToProtect> for Value<FieldToProtect> {
     fn from(value: FieldToProtect) -> Self {
         Value::Lit(value)
@@ -1926,6 +2484,17 @@ impl crate::ToJson for ForwardedIpConfiguration {
         crate::put(&mut out, "FallbackBehavior", &self.fallback_behavior);
         crate::put(&mut out, "HeaderName", &self.header_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ForwardedIpConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior", "HeaderName"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+            header_name: crate::from_json_required(map, "HeaderName", path)?,
+        })
     }
 }
 
@@ -1975,6 +2544,17 @@ impl crate::ToJson for GeoMatchStatement {
         crate::put_opt(&mut out, "CountryCodes", &self.country_codes);
         crate::put_opt(&mut out, "ForwardedIPConfig", &self.forwarded_ip_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GeoMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CountryCodes", "ForwardedIPConfig"])?;
+        Ok(Self {
+            country_codes: crate::from_json_optional(map, "CountryCodes", path)?,
+            forwarded_ip_config: crate::from_json_optional(map, "ForwardedIPConfig", path)?,
+        })
     }
 }
 
@@ -2034,6 +2614,19 @@ impl crate::ToJson for HeaderMatchPattern {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeaderMatchPattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["All", "ExcludedHeaders", "IncludedHeaders"])?;
+        Ok(Self {
+            all: crate::from_json_optional(map, "All", path)?,
+            excluded_headers: crate::from_json_optional(map, "ExcludedHeaders", path)?,
+            included_headers: crate::from_json_optional(map, "IncludedHeaders", path)?,
+        })
+    }
+}
+
 impl From<HeaderMatchPattern> for Value<HeaderMatchPattern> {
     fn from(value: HeaderMatchPattern) -> Self {
         Value::Lit(value)
@@ -2062,6 +2655,16 @@ impl crate::ToJson for HeaderOrder {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "OversizeHandling", &self.oversize_handling);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HeaderOrder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["OversizeHandling"])?;
+        Ok(Self {
+            oversize_handling: crate::from_json_required(map, "OversizeHandling", path)?,
+        })
     }
 }
 
@@ -2107,6 +2710,22 @@ impl crate::ToJson for Headers {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Headers {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MatchPattern", "MatchScope", "OversizeHandling"],
+        )?;
+        Ok(Self {
+            match_pattern: crate::from_json_required(map, "MatchPattern", path)?,
+            match_scope: crate::from_json_required(map, "MatchScope", path)?,
+            oversize_handling: crate::from_json_required(map, "OversizeHandling", path)?,
+        })
+    }
+}
+
 impl From<Headers> for Value<Headers> {
     fn from(value: Headers) -> Self {
         Value::Lit(value)
@@ -2134,6 +2753,16 @@ impl crate::ToJson for ImmunityTimeProperty {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ImmunityTime", &self.immunity_time);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImmunityTimeProperty {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ImmunityTime"])?;
+        Ok(Self {
+            immunity_time: crate::from_json_required(map, "ImmunityTime", path)?,
+        })
     }
 }
 
@@ -2176,6 +2805,19 @@ impl crate::ToJson for IpSetForwardedIpConfiguration {
         crate::put(&mut out, "HeaderName", &self.header_name);
         crate::put(&mut out, "Position", &self.position);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSetForwardedIpConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["FallbackBehavior", "HeaderName", "Position"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+            header_name: crate::from_json_required(map, "HeaderName", path)?,
+            position: crate::from_json_required(map, "Position", path)?,
+        })
     }
 }
 
@@ -2226,6 +2868,21 @@ impl crate::ToJson for IpSetReferenceStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSetReferenceStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "IPSetForwardedIPConfig"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            ip_set_forwarded_ip_config: crate::from_json_optional(
+                map,
+                "IPSetForwardedIPConfig",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<IpSetReferenceStatement> for Value<IpSetReferenceStatement> {
     fn from(value: IpSetReferenceStatement) -> Self {
         Value::Lit(value)
@@ -2256,6 +2913,16 @@ impl crate::ToJson for Ja3Fingerprint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ja3Fingerprint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+        })
+    }
+}
+
 impl From<Ja3Fingerprint> for Value<Ja3Fingerprint> {
     fn from(value: Ja3Fingerprint) -> Self {
         Value::Lit(value)
@@ -2283,6 +2950,16 @@ impl crate::ToJson for Ja4Fingerprint {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FallbackBehavior", &self.fallback_behavior);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ja4Fingerprint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+        })
     }
 }
 
@@ -2352,6 +3029,32 @@ impl crate::ToJson for JsonBody {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonBody {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "InvalidFallbackBehavior",
+                "MatchPattern",
+                "MatchScope",
+                "OversizeHandling",
+            ],
+        )?;
+        Ok(Self {
+            invalid_fallback_behavior: crate::from_json_optional(
+                map,
+                "InvalidFallbackBehavior",
+                path,
+            )?,
+            match_pattern: crate::from_json_required(map, "MatchPattern", path)?,
+            match_scope: crate::from_json_required(map, "MatchScope", path)?,
+            oversize_handling: crate::from_json_optional(map, "OversizeHandling", path)?,
+        })
+    }
+}
+
 impl From<JsonBody> for Value<JsonBody> {
     fn from(value: JsonBody) -> Self {
         Value::Lit(value)
@@ -2398,6 +3101,17 @@ impl crate::ToJson for JsonMatchPattern {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonMatchPattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["All", "IncludedPaths"])?;
+        Ok(Self {
+            all: crate::from_json_optional(map, "All", path)?,
+            included_paths: crate::from_json_optional(map, "IncludedPaths", path)?,
+        })
+    }
+}
+
 impl From<JsonMatchPattern> for Value<JsonMatchPattern> {
     fn from(value: JsonMatchPattern) -> Self {
         Value::Lit(value)
@@ -2423,6 +3137,16 @@ impl crate::ToJson for Label {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Label {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -2457,6 +3181,17 @@ impl crate::ToJson for LabelMatchStatement {
         crate::put(&mut out, "Key", &self.key);
         crate::put(&mut out, "Scope", &self.scope);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LabelMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Key", "Scope"])?;
+        Ok(Self {
+            key: crate::from_json_required(map, "Key", path)?,
+            scope: crate::from_json_required(map, "Scope", path)?,
+        })
     }
 }
 
@@ -2601,6 +3336,52 @@ impl crate::ToJson for ManagedRuleGroupConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedRuleGroupConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AWSManagedRulesACFPRuleSet",
+                "AWSManagedRulesATPRuleSet",
+                "AWSManagedRulesAntiDDoSRuleSet",
+                "AWSManagedRulesBotControlRuleSet",
+                "LoginPath",
+                "PasswordField",
+                "PayloadType",
+                "UsernameField",
+            ],
+        )?;
+        Ok(Self {
+            aws_managed_rules_acfp_rule_set: crate::from_json_optional(
+                map,
+                "AWSManagedRulesACFPRuleSet",
+                path,
+            )?,
+            aws_managed_rules_atp_rule_set: crate::from_json_optional(
+                map,
+                "AWSManagedRulesATPRuleSet",
+                path,
+            )?,
+            aws_managed_rules_anti_d_do_s_rule_set: crate::from_json_optional(
+                map,
+                "AWSManagedRulesAntiDDoSRuleSet",
+                path,
+            )?,
+            aws_managed_rules_bot_control_rule_set: crate::from_json_optional(
+                map,
+                "AWSManagedRulesBotControlRuleSet",
+                path,
+            )?,
+            login_path: crate::from_json_optional(map, "LoginPath", path)?,
+            password_field: crate::from_json_optional(map, "PasswordField", path)?,
+            payload_type: crate::from_json_optional(map, "PayloadType", path)?,
+            username_field: crate::from_json_optional(map, "UsernameField", path)?,
+        })
+    }
+}
+
 impl From<ManagedRuleGroupConfig> for Value<ManagedRuleGroupConfig> {
     fn from(value: ManagedRuleGroupConfig) -> Self {
         Value::Lit(value)
@@ -2696,6 +3477,38 @@ impl crate::ToJson for ManagedRuleGroupStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedRuleGroupStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ExcludedRules",
+                "ManagedRuleGroupConfigs",
+                "Name",
+                "RuleActionOverrides",
+                "ScopeDownStatement",
+                "VendorName",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            excluded_rules: crate::from_json_optional(map, "ExcludedRules", path)?,
+            managed_rule_group_configs: crate::from_json_optional(
+                map,
+                "ManagedRuleGroupConfigs",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            rule_action_overrides: crate::from_json_optional(map, "RuleActionOverrides", path)?,
+            scope_down_statement: crate::from_json_optional(map, "ScopeDownStatement", path)?,
+            vendor_name: crate::from_json_required(map, "VendorName", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
+    }
+}
+
 impl From<ManagedRuleGroupStatement> for Value<ManagedRuleGroupStatement> {
     fn from(value: ManagedRuleGroupStatement) -> Self {
         Value::Lit(value)
@@ -2749,6 +3562,17 @@ impl crate::ToJson for MonetizationConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonetizationConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CryptoConfig", "CurrencyMode"])?;
+        Ok(Self {
+            crypto_config: crate::from_json_optional(map, "CryptoConfig", path)?,
+            currency_mode: crate::from_json_optional(map, "CurrencyMode", path)?,
+        })
+    }
+}
+
 impl From<MonetizationConfig> for Value<MonetizationConfig> {
     fn from(value: MonetizationConfig) -> Self {
         Value::Lit(value)
@@ -2785,6 +3609,16 @@ impl crate::ToJson for MonetizeAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MonetizeAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PriceMultiplier"])?;
+        Ok(Self {
+            price_multiplier: crate::from_json_optional(map, "PriceMultiplier", path)?,
+        })
+    }
+}
+
 impl From<MonetizeAction> for Value<MonetizeAction> {
     fn from(value: MonetizeAction) -> Self {
         Value::Lit(value)
@@ -2813,6 +3647,16 @@ impl crate::ToJson for NotStatement {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Statement", &self.statement);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for NotStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Statement"])?;
+        Ok(Self {
+            statement: crate::from_json_required(map, "Statement", path)?,
+        })
     }
 }
 
@@ -2856,6 +3700,16 @@ impl crate::ToJson for OnSourceDDoSProtectionConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OnSourceDDoSProtectionConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ALBLowReputationMode"])?;
+        Ok(Self {
+            alb_low_reputation_mode: crate::from_json_required(map, "ALBLowReputationMode", path)?,
+        })
+    }
+}
+
 impl From<OnSourceDDoSProtectionConfig> for Value<OnSourceDDoSProtectionConfig> {
     fn from(value: OnSourceDDoSProtectionConfig) -> Self {
         Value::Lit(value)
@@ -2883,6 +3737,16 @@ impl crate::ToJson for OrStatement {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Statements", &self.statements);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OrStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Statements"])?;
+        Ok(Self {
+            statements: crate::from_json_required(map, "Statements", path)?,
+        })
     }
 }
 
@@ -2933,6 +3797,17 @@ impl crate::ToJson for OverrideAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OverrideAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Count", "None"])?;
+        Ok(Self {
+            count: crate::from_json_optional(map, "Count", path)?,
+            none: crate::from_json_optional(map, "None", path)?,
+        })
+    }
+}
+
 impl From<OverrideAction> for Value<OverrideAction> {
     fn from(value: OverrideAction) -> Self {
         Value::Lit(value)
@@ -2975,6 +3850,18 @@ impl crate::ToJson for PaymentNetwork {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PaymentNetwork {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Chain", "Prices", "WalletAddress"])?;
+        Ok(Self {
+            chain: crate::from_json_required(map, "Chain", path)?,
+            prices: crate::from_json_required(map, "Prices", path)?,
+            wallet_address: crate::from_json_required(map, "WalletAddress", path)?,
+        })
+    }
+}
+
 impl From<PaymentNetwork> for Value<PaymentNetwork> {
     fn from(value: PaymentNetwork) -> Self {
         Value::Lit(value)
@@ -3012,6 +3899,17 @@ impl crate::ToJson for PreParseTextTransformation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreParseTextTransformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Priority", "Type"])?;
+        Ok(Self {
+            priority: crate::from_json_required(map, "Priority", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<PreParseTextTransformation> for Value<PreParseTextTransformation> {
     fn from(value: PreParseTextTransformation) -> Self {
         Value::Lit(value)
@@ -3046,6 +3944,17 @@ impl crate::ToJson for Price {
         crate::put(&mut out, "Amount", &self.amount);
         crate::put(&mut out, "Currency", &self.currency);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Price {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Amount", "Currency"])?;
+        Ok(Self {
+            amount: crate::from_json_required(map, "Amount", path)?,
+            currency: crate::from_json_required(map, "Currency", path)?,
+        })
     }
 }
 
@@ -3130,6 +4039,32 @@ impl crate::ToJson for RateBasedStatement {
         crate::put(&mut out, "Limit", &self.limit);
         crate::put_opt(&mut out, "ScopeDownStatement", &self.scope_down_statement);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateBasedStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregateKeyType",
+                "CustomKeys",
+                "EvaluationWindowSec",
+                "ForwardedIPConfig",
+                "Limit",
+                "ScopeDownStatement",
+            ],
+        )?;
+        Ok(Self {
+            aggregate_key_type: crate::from_json_required(map, "AggregateKeyType", path)?,
+            custom_keys: crate::from_json_optional(map, "CustomKeys", path)?,
+            evaluation_window_sec: crate::from_json_optional(map, "EvaluationWindowSec", path)?,
+            forwarded_ip_config: crate::from_json_optional(map, "ForwardedIPConfig", path)?,
+            limit: crate::from_json_required(map, "Limit", path)?,
+            scope_down_statement: crate::from_json_optional(map, "ScopeDownStatement", path)?,
+        })
     }
 }
 
@@ -3290,6 +4225,44 @@ impl crate::ToJson for RateBasedStatementCustomKey {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateBasedStatementCustomKey {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ASN",
+                "Cookie",
+                "ForwardedIP",
+                "HTTPMethod",
+                "Header",
+                "IP",
+                "JA3Fingerprint",
+                "JA4Fingerprint",
+                "LabelNamespace",
+                "QueryArgument",
+                "QueryString",
+                "UriPath",
+            ],
+        )?;
+        Ok(Self {
+            asn: crate::from_json_optional(map, "ASN", path)?,
+            cookie: crate::from_json_optional(map, "Cookie", path)?,
+            forwarded_ip: crate::from_json_optional(map, "ForwardedIP", path)?,
+            http_method: crate::from_json_optional(map, "HTTPMethod", path)?,
+            header: crate::from_json_optional(map, "Header", path)?,
+            ip: crate::from_json_optional(map, "IP", path)?,
+            ja3_fingerprint: crate::from_json_optional(map, "JA3Fingerprint", path)?,
+            ja4_fingerprint: crate::from_json_optional(map, "JA4Fingerprint", path)?,
+            label_namespace: crate::from_json_optional(map, "LabelNamespace", path)?,
+            query_argument: crate::from_json_optional(map, "QueryArgument", path)?,
+            query_string: crate::from_json_optional(map, "QueryString", path)?,
+            uri_path: crate::from_json_optional(map, "UriPath", path)?,
+        })
+    }
+}
+
 impl From<RateBasedStatementCustomKey> for Value<RateBasedStatementCustomKey> {
     fn from(value: RateBasedStatementCustomKey) -> Self {
         Value::Lit(value)
@@ -3324,6 +4297,17 @@ impl crate::ToJson for RateLimitCookie {
         crate::put(&mut out, "Name", &self.name);
         crate::put(&mut out, "TextTransformations", &self.text_transformations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitCookie {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "TextTransformations"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
     }
 }
 
@@ -3364,6 +4348,17 @@ impl crate::ToJson for RateLimitHeader {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "TextTransformations"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<RateLimitHeader> for Value<RateLimitHeader> {
     fn from(value: RateLimitHeader) -> Self {
         Value::Lit(value)
@@ -3393,6 +4388,16 @@ impl crate::ToJson for RateLimitJa3Fingerprint {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FallbackBehavior", &self.fallback_behavior);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitJa3Fingerprint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+        })
     }
 }
 
@@ -3428,6 +4433,16 @@ impl crate::ToJson for RateLimitJa4Fingerprint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitJa4Fingerprint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_required(map, "FallbackBehavior", path)?,
+        })
+    }
+}
+
 impl From<RateLimitJa4Fingerprint> for Value<RateLimitJa4Fingerprint> {
     fn from(value: RateLimitJa4Fingerprint) -> Self {
         Value::Lit(value)
@@ -3455,6 +4470,16 @@ impl crate::ToJson for RateLimitLabelNamespace {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Namespace", &self.namespace);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitLabelNamespace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Namespace"])?;
+        Ok(Self {
+            namespace: crate::from_json_required(map, "Namespace", path)?,
+        })
     }
 }
 
@@ -3495,6 +4520,17 @@ impl crate::ToJson for RateLimitQueryArgument {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitQueryArgument {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "TextTransformations"])?;
+        Ok(Self {
+            name: crate::from_json_required(map, "Name", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<RateLimitQueryArgument> for Value<RateLimitQueryArgument> {
     fn from(value: RateLimitQueryArgument) -> Self {
         Value::Lit(value)
@@ -3525,6 +4561,16 @@ impl crate::ToJson for RateLimitQueryString {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitQueryString {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TextTransformations"])?;
+        Ok(Self {
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<RateLimitQueryString> for Value<RateLimitQueryString> {
     fn from(value: RateLimitQueryString) -> Self {
         Value::Lit(value)
@@ -3552,6 +4598,16 @@ impl crate::ToJson for RateLimitUriPath {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TextTransformations", &self.text_transformations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitUriPath {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TextTransformations"])?;
+        Ok(Self {
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
     }
 }
 
@@ -3586,6 +4642,16 @@ impl crate::ToJson for Regex {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "RegexString", &self.regex_string);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Regex {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["RegexString"])?;
+        Ok(Self {
+            regex_string: crate::from_json_optional(map, "RegexString", path)?,
+        })
     }
 }
 
@@ -3648,6 +4714,32 @@ impl crate::ToJson for RegexMatchStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegexMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldToMatch",
+                "PreParseTextTransformations",
+                "RegexString",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            regex_string: crate::from_json_required(map, "RegexString", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<RegexMatchStatement> for Value<RegexMatchStatement> {
     fn from(value: RegexMatchStatement) -> Self {
         Value::Lit(value)
@@ -3707,6 +4799,32 @@ impl crate::ToJson for RegexPatternSetReferenceStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RegexPatternSetReferenceStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Arn",
+                "FieldToMatch",
+                "PreParseTextTransformations",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<RegexPatternSetReferenceStatement> for Value<RegexPatternSetReferenceStatement> {
     fn from(value: RegexPatternSetReferenceStatement) -> Self {
         Value::Lit(value)
@@ -3738,6 +4856,20 @@ impl crate::ToJson for RequestBodyAssociatedResourceTypeConfig {
             &self.default_size_inspection_limit,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequestBodyAssociatedResourceTypeConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DefaultSizeInspectionLimit"])?;
+        Ok(Self {
+            default_size_inspection_limit: crate::from_json_required(
+                map,
+                "DefaultSizeInspectionLimit",
+                path,
+            )?,
+        })
     }
 }
 
@@ -3782,6 +4914,22 @@ impl crate::ToJson for RequestInspection {
         crate::put(&mut out, "PayloadType", &self.payload_type);
         crate::put(&mut out, "UsernameField", &self.username_field);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequestInspection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["PasswordField", "PayloadType", "UsernameField"],
+        )?;
+        Ok(Self {
+            password_field: crate::from_json_required(map, "PasswordField", path)?,
+            payload_type: crate::from_json_required(map, "PayloadType", path)?,
+            username_field: crate::from_json_required(map, "UsernameField", path)?,
+        })
     }
 }
 
@@ -3868,6 +5016,32 @@ impl crate::ToJson for RequestInspectionAcfp {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequestInspectionAcfp {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AddressFields",
+                "EmailField",
+                "PasswordField",
+                "PayloadType",
+                "PhoneNumberFields",
+                "UsernameField",
+            ],
+        )?;
+        Ok(Self {
+            address_fields: crate::from_json_optional(map, "AddressFields", path)?,
+            email_field: crate::from_json_optional(map, "EmailField", path)?,
+            password_field: crate::from_json_optional(map, "PasswordField", path)?,
+            payload_type: crate::from_json_required(map, "PayloadType", path)?,
+            phone_number_fields: crate::from_json_optional(map, "PhoneNumberFields", path)?,
+            username_field: crate::from_json_optional(map, "UsernameField", path)?,
+        })
+    }
+}
+
 impl From<RequestInspectionAcfp> for Value<RequestInspectionAcfp> {
     fn from(value: RequestInspectionAcfp) -> Self {
         Value::Lit(value)
@@ -3937,6 +5111,23 @@ impl crate::ToJson for ResponseInspection {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseInspection {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BodyContains", "Header", "Json", "StatusCode"],
+        )?;
+        Ok(Self {
+            body_contains: crate::from_json_optional(map, "BodyContains", path)?,
+            header: crate::from_json_optional(map, "Header", path)?,
+            json: crate::from_json_optional(map, "Json", path)?,
+            status_code: crate::from_json_optional(map, "StatusCode", path)?,
+        })
+    }
+}
+
 impl From<ResponseInspection> for Value<ResponseInspection> {
     fn from(value: ResponseInspection) -> Self {
         Value::Lit(value)
@@ -3971,6 +5162,17 @@ impl crate::ToJson for ResponseInspectionBodyContains {
         crate::put(&mut out, "FailureStrings", &self.failure_strings);
         crate::put(&mut out, "SuccessStrings", &self.success_strings);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseInspectionBodyContains {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FailureStrings", "SuccessStrings"])?;
+        Ok(Self {
+            failure_strings: crate::from_json_required(map, "FailureStrings", path)?,
+            success_strings: crate::from_json_required(map, "SuccessStrings", path)?,
+        })
     }
 }
 
@@ -4016,6 +5218,18 @@ impl crate::ToJson for ResponseInspectionHeader {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseInspectionHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FailureValues", "Name", "SuccessValues"])?;
+        Ok(Self {
+            failure_values: crate::from_json_required(map, "FailureValues", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            success_values: crate::from_json_required(map, "SuccessValues", path)?,
+        })
+    }
+}
+
 impl From<ResponseInspectionHeader> for Value<ResponseInspectionHeader> {
     fn from(value: ResponseInspectionHeader) -> Self {
         Value::Lit(value)
@@ -4058,6 +5272,22 @@ impl crate::ToJson for ResponseInspectionJson {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseInspectionJson {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FailureValues", "Identifier", "SuccessValues"],
+        )?;
+        Ok(Self {
+            failure_values: crate::from_json_required(map, "FailureValues", path)?,
+            identifier: crate::from_json_required(map, "Identifier", path)?,
+            success_values: crate::from_json_required(map, "SuccessValues", path)?,
+        })
+    }
+}
+
 impl From<ResponseInspectionJson> for Value<ResponseInspectionJson> {
     fn from(value: ResponseInspectionJson) -> Self {
         Value::Lit(value)
@@ -4092,6 +5322,17 @@ impl crate::ToJson for ResponseInspectionStatusCode {
         crate::put(&mut out, "FailureCodes", &self.failure_codes);
         crate::put(&mut out, "SuccessCodes", &self.success_codes);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseInspectionStatusCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FailureCodes", "SuccessCodes"])?;
+        Ok(Self {
+            failure_codes: crate::from_json_required(map, "FailureCodes", path)?,
+            success_codes: crate::from_json_required(map, "SuccessCodes", path)?,
+        })
     }
 }
 
@@ -4196,6 +5437,38 @@ impl crate::ToJson for Rule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Rule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Action",
+                "CaptchaConfig",
+                "ChallengeConfig",
+                "Name",
+                "OverrideAction",
+                "Priority",
+                "RuleLabels",
+                "Statement",
+                "VisibilityConfig",
+            ],
+        )?;
+        Ok(Self {
+            action: crate::from_json_optional(map, "Action", path)?,
+            captcha_config: crate::from_json_optional(map, "CaptchaConfig", path)?,
+            challenge_config: crate::from_json_optional(map, "ChallengeConfig", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            override_action: crate::from_json_optional(map, "OverrideAction", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            rule_labels: crate::from_json_optional(map, "RuleLabels", path)?,
+            statement: crate::from_json_required(map, "Statement", path)?,
+            visibility_config: crate::from_json_required(map, "VisibilityConfig", path)?,
+        })
+    }
+}
+
 impl From<Rule> for Value<Rule> {
     fn from(value: Rule) -> Self {
         Value::Lit(value)
@@ -4283,6 +5556,32 @@ impl crate::ToJson for RuleAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Allow",
+                "Block",
+                "Captcha",
+                "Challenge",
+                "Count",
+                "Monetize",
+            ],
+        )?;
+        Ok(Self {
+            allow: crate::from_json_optional(map, "Allow", path)?,
+            block: crate::from_json_optional(map, "Block", path)?,
+            captcha: crate::from_json_optional(map, "Captcha", path)?,
+            challenge: crate::from_json_optional(map, "Challenge", path)?,
+            count: crate::from_json_optional(map, "Count", path)?,
+            monetize: crate::from_json_optional(map, "Monetize", path)?,
+        })
+    }
+}
+
 impl From<RuleAction> for Value<RuleAction> {
     fn from(value: RuleAction) -> Self {
         Value::Lit(value)
@@ -4317,6 +5616,17 @@ impl crate::ToJson for RuleActionOverride {
         crate::put(&mut out, "ActionToUse", &self.action_to_use);
         crate::put(&mut out, "Name", &self.name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleActionOverride {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ActionToUse", "Name"])?;
+        Ok(Self {
+            action_to_use: crate::from_json_required(map, "ActionToUse", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+        })
     }
 }
 
@@ -4370,6 +5680,19 @@ impl crate::ToJson for RuleGroupReferenceStatement {
         crate::put_opt(&mut out, "ExcludedRules", &self.excluded_rules);
         crate::put_opt(&mut out, "RuleActionOverrides", &self.rule_action_overrides);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RuleGroupReferenceStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Arn", "ExcludedRules", "RuleActionOverrides"])?;
+        Ok(Self {
+            arn: crate::from_json_required(map, "Arn", path)?,
+            excluded_rules: crate::from_json_optional(map, "ExcludedRules", path)?,
+            rule_action_overrides: crate::from_json_optional(map, "RuleActionOverrides", path)?,
+        })
     }
 }
 
@@ -4437,6 +5760,34 @@ impl crate::ToJson for SizeConstraintStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SizeConstraintStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComparisonOperator",
+                "FieldToMatch",
+                "PreParseTextTransformations",
+                "Size",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            comparison_operator: crate::from_json_required(map, "ComparisonOperator", path)?,
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            size: crate::from_json_required(map, "Size", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<SizeConstraintStatement> for Value<SizeConstraintStatement> {
     fn from(value: SizeConstraintStatement) -> Self {
         Value::Lit(value)
@@ -4498,6 +5849,32 @@ impl crate::ToJson for SqliMatchStatement {
         crate::put_opt(&mut out, "SensitivityLevel", &self.sensitivity_level);
         crate::put(&mut out, "TextTransformations", &self.text_transformations);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SqliMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldToMatch",
+                "PreParseTextTransformations",
+                "SensitivityLevel",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            sensitivity_level: crate::from_json_optional(map, "SensitivityLevel", path)?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
     }
 }
 
@@ -4725,6 +6102,72 @@ impl crate::ToJson for Statement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Statement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AndStatement",
+                "AsnMatchStatement",
+                "ByteMatchStatement",
+                "GeoMatchStatement",
+                "IPSetReferenceStatement",
+                "LabelMatchStatement",
+                "ManagedRuleGroupStatement",
+                "NotStatement",
+                "OrStatement",
+                "RateBasedStatement",
+                "RegexMatchStatement",
+                "RegexPatternSetReferenceStatement",
+                "RuleGroupReferenceStatement",
+                "SizeConstraintStatement",
+                "SqliMatchStatement",
+                "XssMatchStatement",
+            ],
+        )?;
+        Ok(Self {
+            and_statement: crate::from_json_optional(map, "AndStatement", path)?,
+            asn_match_statement: crate::from_json_optional(map, "AsnMatchStatement", path)?,
+            byte_match_statement: crate::from_json_optional(map, "ByteMatchStatement", path)?,
+            geo_match_statement: crate::from_json_optional(map, "GeoMatchStatement", path)?,
+            ip_set_reference_statement: crate::from_json_optional(
+                map,
+                "IPSetReferenceStatement",
+                path,
+            )?,
+            label_match_statement: crate::from_json_optional(map, "LabelMatchStatement", path)?,
+            managed_rule_group_statement: crate::from_json_optional(
+                map,
+                "ManagedRuleGroupStatement",
+                path,
+            )?,
+            not_statement: crate::from_json_optional(map, "NotStatement", path)?,
+            or_statement: crate::from_json_optional(map, "OrStatement", path)?,
+            rate_based_statement: crate::from_json_optional(map, "RateBasedStatement", path)?,
+            regex_match_statement: crate::from_json_optional(map, "RegexMatchStatement", path)?,
+            regex_pattern_set_reference_statement: crate::from_json_optional(
+                map,
+                "RegexPatternSetReferenceStatement",
+                path,
+            )?,
+            rule_group_reference_statement: crate::from_json_optional(
+                map,
+                "RuleGroupReferenceStatement",
+                path,
+            )?,
+            size_constraint_statement: crate::from_json_optional(
+                map,
+                "SizeConstraintStatement",
+                path,
+            )?,
+            sqli_match_statement: crate::from_json_optional(map, "SqliMatchStatement", path)?,
+            xss_match_statement: crate::from_json_optional(map, "XssMatchStatement", path)?,
+        })
+    }
+}
+
 impl From<Statement> for Value<Statement> {
     fn from(value: Statement) -> Self {
         Value::Lit(value)
@@ -4768,6 +6211,17 @@ impl crate::ToJson for TextTransformation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextTransformation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Priority", "Type"])?;
+        Ok(Self {
+            priority: crate::from_json_required(map, "Priority", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<TextTransformation> for Value<TextTransformation> {
     fn from(value: TextTransformation) -> Self {
         Value::Lit(value)
@@ -4805,6 +6259,16 @@ impl crate::ToJson for UriFragment {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "FallbackBehavior", &self.fallback_behavior);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UriFragment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FallbackBehavior"])?;
+        Ok(Self {
+            fallback_behavior: crate::from_json_optional(map, "FallbackBehavior", path)?,
+        })
     }
 }
 
@@ -4855,6 +6319,34 @@ impl crate::ToJson for VisibilityConfig {
             &self.sampled_requests_enabled,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisibilityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CloudWatchMetricsEnabled",
+                "MetricName",
+                "SampledRequestsEnabled",
+            ],
+        )?;
+        Ok(Self {
+            cloud_watch_metrics_enabled: crate::from_json_required(
+                map,
+                "CloudWatchMetricsEnabled",
+                path,
+            )?,
+            metric_name: crate::from_json_required(map, "MetricName", path)?,
+            sampled_requests_enabled: crate::from_json_required(
+                map,
+                "SampledRequestsEnabled",
+                path,
+            )?,
+        })
     }
 }
 
@@ -4912,6 +6404,30 @@ impl crate::ToJson for XssMatchStatement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for XssMatchStatement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FieldToMatch",
+                "PreParseTextTransformations",
+                "TextTransformations",
+            ],
+        )?;
+        Ok(Self {
+            field_to_match: crate::from_json_required(map, "FieldToMatch", path)?,
+            pre_parse_text_transformations: crate::from_json_optional(
+                map,
+                "PreParseTextTransformations",
+                path,
+            )?,
+            text_transformations: crate::from_json_required(map, "TextTransformations", path)?,
+        })
+    }
+}
+
 impl From<XssMatchStatement> for Value<XssMatchStatement> {
     fn from(value: XssMatchStatement) -> Self {
         Value::Lit(value)
@@ -4949,6 +6465,22 @@ impl crate::ToJson for AggregateKeyType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregateKeyType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONSTANT", Self::Constant),
+                ("IP", Self::Ip),
+                ("FORWARDED_IP", Self::ForwardedIp),
+                ("CUSTOM_KEYS", Self::CustomKeys),
+            ],
+        )
+    }
+}
+
 impl From<AggregateKeyType> for Value<AggregateKeyType> {
     fn from(value: AggregateKeyType) -> Self {
         Value::Lit(value)
@@ -4977,6 +6509,20 @@ impl AlbLowReputationMode {
 impl crate::ToJson for AlbLowReputationMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AlbLowReputationMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ACTIVE_UNDER_DDOS", Self::ActiveUnderDdos),
+                ("ALWAYS_ON", Self::AlwaysOn),
+            ],
+        )
     }
 }
 
@@ -5017,6 +6563,22 @@ impl crate::ToJson for BlockchainChain {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockchainChain {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("BASE", Self::Base),
+                ("SOLANA", Self::Solana),
+                ("BASE_SEPOLIA", Self::BaseSepolia),
+                ("SOLANA_DEVNET", Self::SolanaDevnet),
+            ],
+        )
+    }
+}
+
 impl From<BlockchainChain> for Value<BlockchainChain> {
     fn from(value: BlockchainChain) -> Self {
         Value::Lit(value)
@@ -5048,6 +6610,21 @@ impl BodyParsingFallbackBehavior {
 impl crate::ToJson for BodyParsingFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BodyParsingFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MATCH", Self::Match),
+                ("NO_MATCH", Self::NoMatch),
+                ("EVALUATE_AS_STRING", Self::EvaluateAsString),
+            ],
+        )
     }
 }
 
@@ -5091,6 +6668,24 @@ impl ComparisonOperator {
 impl crate::ToJson for ComparisonOperator {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ComparisonOperator {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EQ", Self::Eq),
+                ("NE", Self::Ne),
+                ("LE", Self::Le),
+                ("LT", Self::Lt),
+                ("GE", Self::Ge),
+                ("GT", Self::Gt),
+            ],
+        )
     }
 }
 
@@ -5869,6 +7464,268 @@ impl crate::ToJson for CountryCode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CountryCode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("AD", Self::Ad),
+                ("AE", Self::Ae),
+                ("AF", Self::Af),
+                ("AG", Self::Ag),
+                ("AI", Self::Ai),
+                ("AL", Self::Al),
+                ("AM", Self::Am),
+                ("AO", Self::Ao),
+                ("AQ", Self::Aq),
+                ("AR", Self::Ar),
+                ("AS", Self::As),
+                ("AT", Self::At),
+                ("AU", Self::Au),
+                ("AW", Self::Aw),
+                ("AX", Self::Ax),
+                ("AZ", Self::Az),
+                ("BA", Self::Ba),
+                ("BB", Self::Bb),
+                ("BD", Self::Bd),
+                ("BE", Self::Be),
+                ("BF", Self::Bf),
+                ("BG", Self::Bg),
+                ("BH", Self::Bh),
+                ("BI", Self::Bi),
+                ("BJ", Self::Bj),
+                ("BL", Self::Bl),
+                ("BM", Self::Bm),
+                ("BN", Self::Bn),
+                ("BO", Self::Bo),
+                ("BQ", Self::Bq),
+                ("BR", Self::Br),
+                ("BS", Self::Bs),
+                ("BT", Self::Bt),
+                ("BV", Self::Bv),
+                ("BW", Self::Bw),
+                ("BY", Self::By),
+                ("BZ", Self::Bz),
+                ("CA", Self::Ca),
+                ("CC", Self::Cc),
+                ("CD", Self::Cd),
+                ("CF", Self::Cf),
+                ("CG", Self::Cg),
+                ("CH", Self::Ch),
+                ("CI", Self::Ci),
+                ("CK", Self::Ck),
+                ("CL", Self::Cl),
+                ("CM", Self::Cm),
+                ("CN", Self::Cn),
+                ("CO", Self::Co),
+                ("CR", Self::Cr),
+                ("CU", Self::Cu),
+                ("CV", Self::Cv),
+                ("CW", Self::Cw),
+                ("CX", Self::Cx),
+                ("CY", Self::Cy),
+                ("CZ", Self::Cz),
+                ("DE", Self::De),
+                ("DJ", Self::Dj),
+                ("DK", Self::Dk),
+                ("DM", Self::Dm),
+                ("DO", Self::Do),
+                ("DZ", Self::Dz),
+                ("EC", Self::Ec),
+                ("EE", Self::Ee),
+                ("EG", Self::Eg),
+                ("EH", Self::Eh),
+                ("ER", Self::Er),
+                ("ES", Self::Es),
+                ("ET", Self::Et),
+                ("FI", Self::Fi),
+                ("FJ", Self::Fj),
+                ("FK", Self::Fk),
+                ("FM", Self::Fm),
+                ("FO", Self::Fo),
+                ("FR", Self::Fr),
+                ("GA", Self::Ga),
+                ("GB", Self::Gb),
+                ("GD", Self::Gd),
+                ("GE", Self::Ge),
+                ("GF", Self::Gf),
+                ("GG", Self::Gg),
+                ("GH", Self::Gh),
+                ("GI", Self::Gi),
+                ("GL", Self::Gl),
+                ("GM", Self::Gm),
+                ("GN", Self::Gn),
+                ("GP", Self::Gp),
+                ("GQ", Self::Gq),
+                ("GR", Self::Gr),
+                ("GS", Self::Gs),
+                ("GT", Self::Gt),
+                ("GU", Self::Gu),
+                ("GW", Self::Gw),
+                ("GY", Self::Gy),
+                ("HK", Self::Hk),
+                ("HM", Self::Hm),
+                ("HN", Self::Hn),
+                ("HR", Self::Hr),
+                ("HT", Self::Ht),
+                ("HU", Self::Hu),
+                ("ID", Self::Id),
+                ("IE", Self::Ie),
+                ("IL", Self::Il),
+                ("IM", Self::Im),
+                ("IN", Self::In),
+                ("IO", Self::Io),
+                ("IQ", Self::Iq),
+                ("IR", Self::Ir),
+                ("IS", Self::Is),
+                ("IT", Self::It),
+                ("JE", Self::Je),
+                ("JM", Self::Jm),
+                ("JO", Self::Jo),
+                ("JP", Self::Jp),
+                ("KE", Self::Ke),
+                ("KG", Self::Kg),
+                ("KH", Self::Kh),
+                ("KI", Self::Ki),
+                ("KM", Self::Km),
+                ("KN", Self::Kn),
+                ("KP", Self::Kp),
+                ("KR", Self::Kr),
+                ("KW", Self::Kw),
+                ("KY", Self::Ky),
+                ("KZ", Self::Kz),
+                ("LA", Self::La),
+                ("LB", Self::Lb),
+                ("LC", Self::Lc),
+                ("LI", Self::Li),
+                ("LK", Self::Lk),
+                ("LR", Self::Lr),
+                ("LS", Self::Ls),
+                ("LT", Self::Lt),
+                ("LU", Self::Lu),
+                ("LV", Self::Lv),
+                ("LY", Self::Ly),
+                ("MA", Self::Ma),
+                ("MC", Self::Mc),
+                ("MD", Self::Md),
+                ("ME", Self::Me),
+                ("MF", Self::Mf),
+                ("MG", Self::Mg),
+                ("MH", Self::Mh),
+                ("MK", Self::Mk),
+                ("ML", Self::Ml),
+                ("MM", Self::Mm),
+                ("MN", Self::Mn),
+                ("MO", Self::Mo),
+                ("MP", Self::Mp),
+                ("MQ", Self::Mq),
+                ("MR", Self::Mr),
+                ("MS", Self::Ms),
+                ("MT", Self::Mt),
+                ("MU", Self::Mu),
+                ("MV", Self::Mv),
+                ("MW", Self::Mw),
+                ("MX", Self::Mx),
+                ("MY", Self::My),
+                ("MZ", Self::Mz),
+                ("NA", Self::Na),
+                ("NC", Self::Nc),
+                ("NE", Self::Ne),
+                ("NF", Self::Nf),
+                ("NG", Self::Ng),
+                ("NI", Self::Ni),
+                ("NL", Self::Nl),
+                ("NO", Self::No),
+                ("NP", Self::Np),
+                ("NR", Self::Nr),
+                ("NU", Self::Nu),
+                ("NZ", Self::Nz),
+                ("OM", Self::Om),
+                ("PA", Self::Pa),
+                ("PE", Self::Pe),
+                ("PF", Self::Pf),
+                ("PG", Self::Pg),
+                ("PH", Self::Ph),
+                ("PK", Self::Pk),
+                ("PL", Self::Pl),
+                ("PM", Self::Pm),
+                ("PN", Self::Pn),
+                ("PR", Self::Pr),
+                ("PS", Self::Ps),
+                ("PT", Self::Pt),
+                ("PW", Self::Pw),
+                ("PY", Self::Py),
+                ("QA", Self::Qa),
+                ("RE", Self::Re),
+                ("RO", Self::Ro),
+                ("RS", Self::Rs),
+                ("RU", Self::Ru),
+                ("RW", Self::Rw),
+                ("SA", Self::Sa),
+                ("SB", Self::Sb),
+                ("SC", Self::Sc),
+                ("SD", Self::Sd),
+                ("SE", Self::Se),
+                ("SG", Self::Sg),
+                ("SH", Self::Sh),
+                ("SI", Self::Si),
+                ("SJ", Self::Sj),
+                ("SK", Self::Sk),
+                ("SL", Self::Sl),
+                ("SM", Self::Sm),
+                ("SN", Self::Sn),
+                ("SO", Self::So),
+                ("SR", Self::Sr),
+                ("SS", Self::Ss),
+                ("ST", Self::St),
+                ("SV", Self::Sv),
+                ("SX", Self::Sx),
+                ("SY", Self::Sy),
+                ("SZ", Self::Sz),
+                ("TC", Self::Tc),
+                ("TD", Self::Td),
+                ("TF", Self::Tf),
+                ("TG", Self::Tg),
+                ("TH", Self::Th),
+                ("TJ", Self::Tj),
+                ("TK", Self::Tk),
+                ("TL", Self::Tl),
+                ("TM", Self::Tm),
+                ("TN", Self::Tn),
+                ("TO", Self::To),
+                ("TR", Self::Tr),
+                ("TT", Self::Tt),
+                ("TV", Self::Tv),
+                ("TW", Self::Tw),
+                ("TZ", Self::Tz),
+                ("UA", Self::Ua),
+                ("UG", Self::Ug),
+                ("UM", Self::Um),
+                ("US", Self::Us),
+                ("UY", Self::Uy),
+                ("UZ", Self::Uz),
+                ("VA", Self::Va),
+                ("VC", Self::Vc),
+                ("VE", Self::Ve),
+                ("VG", Self::Vg),
+                ("VI", Self::Vi),
+                ("VN", Self::Vn),
+                ("VU", Self::Vu),
+                ("WF", Self::Wf),
+                ("WS", Self::Ws),
+                ("XK", Self::Xk),
+                ("YE", Self::Ye),
+                ("YT", Self::Yt),
+                ("ZA", Self::Za),
+                ("ZM", Self::Zm),
+                ("ZW", Self::Zw),
+            ],
+        )
+    }
+}
+
 impl From<CountryCode> for Value<CountryCode> {
     fn from(value: CountryCode) -> Self {
         Value::Lit(value)
@@ -5894,6 +7751,13 @@ impl CryptoCurrency {
 impl crate::ToJson for CryptoCurrency {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CryptoCurrency {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("USDC", Self::Usdc)])
     }
 }
 
@@ -5929,6 +7793,13 @@ impl crate::ToJson for CurrencyMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CurrencyMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("REAL", Self::Real), ("TEST", Self::Test)])
+    }
+}
+
 impl From<CurrencyMode> for Value<CurrencyMode> {
     fn from(value: CurrencyMode) -> Self {
         Value::Lit(value)
@@ -5960,6 +7831,17 @@ impl crate::ToJson for DataProtectionAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataProtectionAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SUBSTITUTION", Self::Substitution), ("HASH", Self::Hash)],
+        )
+    }
+}
+
 impl From<DataProtectionAction> for Value<DataProtectionAction> {
     fn from(value: DataProtectionAction) -> Self {
         Value::Lit(value)
@@ -5988,6 +7870,17 @@ impl FallbackBehavior {
 impl crate::ToJson for FallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
     }
 }
 
@@ -6031,6 +7924,23 @@ impl crate::ToJson for FieldType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FieldType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SINGLE_HEADER", Self::SingleHeader),
+                ("SINGLE_COOKIE", Self::SingleCookie),
+                ("SINGLE_QUERY_ARGUMENT", Self::SingleQueryArgument),
+                ("QUERY_STRING", Self::QueryString),
+                ("BODY", Self::Body),
+            ],
+        )
+    }
+}
+
 impl From<FieldType> for Value<FieldType> {
     fn from(value: FieldType) -> Self {
         Value::Lit(value)
@@ -6062,6 +7972,17 @@ impl crate::ToJson for InspectionLevel {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InspectionLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("COMMON", Self::Common), ("TARGETED", Self::Targeted)],
+        )
+    }
+}
+
 impl From<InspectionLevel> for Value<InspectionLevel> {
     fn from(value: InspectionLevel) -> Self {
         Value::Lit(value)
@@ -6090,6 +8011,17 @@ impl IpSetForwardedIpConfigurationFallbackBehavior {
 impl crate::ToJson for IpSetForwardedIpConfigurationFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpSetForwardedIpConfigurationFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
     }
 }
 
@@ -6126,6 +8058,17 @@ impl crate::ToJson for Ja3FingerprintFallbackBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ja3FingerprintFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
+    }
+}
+
 impl From<Ja3FingerprintFallbackBehavior> for Value<Ja3FingerprintFallbackBehavior> {
     fn from(value: Ja3FingerprintFallbackBehavior) -> Self {
         Value::Lit(value)
@@ -6154,6 +8097,17 @@ impl Ja4FingerprintFallbackBehavior {
 impl crate::ToJson for Ja4FingerprintFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Ja4FingerprintFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
     }
 }
 
@@ -6191,6 +8145,21 @@ impl crate::ToJson for JsonMatchScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for JsonMatchScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("KEY", Self::Key),
+                ("VALUE", Self::Value),
+            ],
+        )
+    }
+}
+
 impl From<JsonMatchScope> for Value<JsonMatchScope> {
     fn from(value: JsonMatchScope) -> Self {
         Value::Lit(value)
@@ -6222,6 +8191,17 @@ impl crate::ToJson for LabelMatchScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LabelMatchScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("LABEL", Self::Label), ("NAMESPACE", Self::Namespace)],
+        )
+    }
+}
+
 impl From<LabelMatchScope> for Value<LabelMatchScope> {
     fn from(value: LabelMatchScope) -> Self {
         Value::Lit(value)
@@ -6250,6 +8230,17 @@ impl ManagedRuleGroupConfigPayloadType {
 impl crate::ToJson for ManagedRuleGroupConfigPayloadType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedRuleGroupConfigPayloadType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("JSON", Self::Json), ("FORM_ENCODED", Self::FormEncoded)],
+        )
     }
 }
 
@@ -6287,6 +8278,21 @@ impl crate::ToJson for MapMatchScope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MapMatchScope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ALL", Self::All),
+                ("KEY", Self::Key),
+                ("VALUE", Self::Value),
+            ],
+        )
+    }
+}
+
 impl From<MapMatchScope> for Value<MapMatchScope> {
     fn from(value: MapMatchScope) -> Self {
         Value::Lit(value)
@@ -6321,6 +8327,21 @@ impl crate::ToJson for OversizeHandling {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for OversizeHandling {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CONTINUE", Self::Continue),
+                ("MATCH", Self::Match),
+                ("NO_MATCH", Self::NoMatch),
+            ],
+        )
+    }
+}
+
 impl From<OversizeHandling> for Value<OversizeHandling> {
     fn from(value: OversizeHandling) -> Self {
         Value::Lit(value)
@@ -6349,6 +8370,17 @@ impl PayloadType {
 impl crate::ToJson for PayloadType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PayloadType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("JSON", Self::Json), ("FORM_ENCODED", Self::FormEncoded)],
+        )
     }
 }
 
@@ -6383,6 +8415,21 @@ impl Position {
 impl crate::ToJson for Position {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Position {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIRST", Self::First),
+                ("LAST", Self::Last),
+                ("ANY", Self::Any),
+            ],
+        )
     }
 }
 
@@ -6426,6 +8473,23 @@ impl crate::ToJson for PositionalConstraint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PositionalConstraint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EXACTLY", Self::Exactly),
+                ("STARTS_WITH", Self::StartsWith),
+                ("ENDS_WITH", Self::EndsWith),
+                ("CONTAINS", Self::Contains),
+                ("CONTAINS_WORD", Self::ContainsWord),
+            ],
+        )
+    }
+}
+
 impl From<PositionalConstraint> for Value<PositionalConstraint> {
     fn from(value: PositionalConstraint) -> Self {
         Value::Lit(value)
@@ -6466,6 +8530,29 @@ impl crate::ToJson for PreParseTextTransformationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreParseTextTransformationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("URL_DECODE", Self::UrlDecode),
+                ("URL_DECODE_UNI", Self::UrlDecodeUni),
+                (
+                    "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
+                    Self::CombineDuplicateQueryArgsByComma,
+                ),
+                (
+                    "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
+                    Self::ReplaceSemicolonsWithAmpersands,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<PreParseTextTransformationType> for Value<PreParseTextTransformationType> {
     fn from(value: PreParseTextTransformationType) -> Self {
         Value::Lit(value)
@@ -6494,6 +8581,17 @@ impl RateLimitJa3FingerprintFallbackBehavior {
 impl crate::ToJson for RateLimitJa3FingerprintFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitJa3FingerprintFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
     }
 }
 
@@ -6530,6 +8628,17 @@ impl crate::ToJson for RateLimitJa4FingerprintFallbackBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RateLimitJa4FingerprintFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
+    }
+}
+
 impl From<RateLimitJa4FingerprintFallbackBehavior>
     for Value<RateLimitJa4FingerprintFallbackBehavior>
 {
@@ -6560,6 +8669,17 @@ impl RequestInspectionPayloadType {
 impl crate::ToJson for RequestInspectionPayloadType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RequestInspectionPayloadType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("JSON", Self::Json), ("FORM_ENCODED", Self::FormEncoded)],
+        )
     }
 }
 
@@ -6597,6 +8717,21 @@ impl crate::ToJson for ResponseContentType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResponseContentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("TEXT_PLAIN", Self::TextPlain),
+                ("TEXT_HTML", Self::TextHtml),
+                ("APPLICATION_JSON", Self::ApplicationJson),
+            ],
+        )
+    }
+}
+
 impl From<ResponseContentType> for Value<ResponseContentType> {
     fn from(value: ResponseContentType) -> Self {
         Value::Lit(value)
@@ -6629,6 +8764,20 @@ impl crate::ToJson for Scope {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Scope {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CLOUDFRONT", Self::Cloudfront),
+                ("REGIONAL", Self::Regional),
+            ],
+        )
+    }
+}
+
 impl From<Scope> for Value<Scope> {
     fn from(value: Scope) -> Self {
         Value::Lit(value)
@@ -6657,6 +8806,13 @@ impl SensitivityLevel {
 impl crate::ToJson for SensitivityLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SensitivityLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("LOW", Self::Low), ("HIGH", Self::High)])
     }
 }
 
@@ -6694,6 +8850,21 @@ impl crate::ToJson for SensitivityToAct {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SensitivityToAct {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("LOW", Self::Low),
+                ("MEDIUM", Self::Medium),
+                ("HIGH", Self::High),
+            ],
+        )
+    }
+}
+
 impl From<SensitivityToAct> for Value<SensitivityToAct> {
     fn from(value: SensitivityToAct) -> Self {
         Value::Lit(value)
@@ -6728,6 +8899,22 @@ impl SizeInspectionLimit {
 impl crate::ToJson for SizeInspectionLimit {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SizeInspectionLimit {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("KB_16", Self::Kb16),
+                ("KB_32", Self::Kb32),
+                ("KB_48", Self::Kb48),
+                ("KB_64", Self::Kb64),
+            ],
+        )
     }
 }
 
@@ -6849,6 +9036,49 @@ impl crate::ToJson for TextTransformationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TextTransformationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("COMPRESS_WHITE_SPACE", Self::CompressWhiteSpace),
+                ("HTML_ENTITY_DECODE", Self::HtmlEntityDecode),
+                ("LOWERCASE", Self::Lowercase),
+                ("CMD_LINE", Self::CmdLine),
+                ("URL_DECODE", Self::UrlDecode),
+                ("BASE64_DECODE", Self::Base64Decode),
+                ("HEX_DECODE", Self::HexDecode),
+                ("MD5", Self::Md5),
+                ("REPLACE_COMMENTS", Self::ReplaceComments),
+                ("ESCAPE_SEQ_DECODE", Self::EscapeSeqDecode),
+                ("SQL_HEX_DECODE", Self::SqlHexDecode),
+                ("CSS_DECODE", Self::CssDecode),
+                ("JS_DECODE", Self::JsDecode),
+                ("NORMALIZE_PATH", Self::NormalizePath),
+                ("NORMALIZE_PATH_WIN", Self::NormalizePathWin),
+                ("REMOVE_NULLS", Self::RemoveNulls),
+                ("REPLACE_NULLS", Self::ReplaceNulls),
+                ("BASE64_DECODE_EXT", Self::Base64DecodeExt),
+                ("URL_DECODE_UNI", Self::UrlDecodeUni),
+                ("UTF8_TO_UNICODE", Self::Utf8ToUnicode),
+                ("REMOVE_WHITESPACE", Self::RemoveWhitespace),
+                ("TRIM", Self::Trim),
+                ("TRIM_LEFT", Self::TrimLeft),
+                ("TRIM_RIGHT", Self::TrimRight),
+                ("REMOVE_COMMENTS_CHAR", Self::RemoveCommentsChar),
+                ("UPPERCASE", Self::Uppercase),
+                ("CMD_LINE_WIN", Self::CmdLineWin),
+                ("CMD_LINE_UNIX", Self::CmdLineUnix),
+                ("JS_DECODE_EXT", Self::JsDecodeExt),
+                ("SHA256", Self::Sha256),
+            ],
+        )
+    }
+}
+
 impl From<TextTransformationType> for Value<TextTransformationType> {
     fn from(value: TextTransformationType) -> Self {
         Value::Lit(value)
@@ -6880,6 +9110,17 @@ impl crate::ToJson for UriFragmentFallbackBehavior {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UriFragmentFallbackBehavior {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("MATCH", Self::Match), ("NO_MATCH", Self::NoMatch)],
+        )
+    }
+}
+
 impl From<UriFragmentFallbackBehavior> for Value<UriFragmentFallbackBehavior> {
     fn from(value: UriFragmentFallbackBehavior) -> Self {
         Value::Lit(value)
@@ -6908,6 +9149,17 @@ impl UsageOfAction {
 impl crate::ToJson for UsageOfAction {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UsageOfAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 

@@ -51,3 +51,14 @@ impl crate::ToJson for WebAclAssociation {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebAclAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceArn", "WebACLArn"])?;
+        Ok(Self {
+            resource_arn: crate::from_json_required(map, "ResourceArn", path)?,
+            web_acl_arn: crate::from_json_required(map, "WebACLArn", path)?,
+        })
+    }
+}

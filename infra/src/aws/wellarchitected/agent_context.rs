@@ -70,6 +70,23 @@ impl crate::ToJson for AgentContext {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentContext {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Content", "ContextType", "ProfileArn", "Title"],
+        )?;
+        Ok(Self {
+            content: crate::from_json_required(map, "Content", path)?,
+            context_type: crate::from_json_required(map, "ContextType", path)?,
+            profile_arn: crate::from_json_required(map, "ProfileArn", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WellArchitected::AgentContext` (`Fn::GetAtt`).
 impl crate::Handle<AgentContext> {
     /// `Fn::GetAtt` `ApplicationType`. Type of the application described by this context. Mirrors
@@ -138,6 +155,13 @@ impl ContextType {
 impl crate::ToJson for ContextType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContextType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("APPLICATION", Self::Application)])
     }
 }
 

@@ -73,6 +73,23 @@ impl crate::ToJson for AgentGoal {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentGoal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Pillars", "ProfileArn", "Title"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            pillars: crate::from_json_required(map, "Pillars", path)?,
+            profile_arn: crate::from_json_required(map, "ProfileArn", path)?,
+            title: crate::from_json_required(map, "Title", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WellArchitected::AgentGoal` (`Fn::GetAtt`).
 impl crate::Handle<AgentGoal> {
     /// `Fn::GetAtt` `Arn`. The synthetic Amazon Resource Name (ARN) of the Agent Goal, composed
@@ -139,6 +156,23 @@ impl Pillar {
 impl crate::ToJson for Pillar {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Pillar {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COST_OPTIMIZATION", Self::CostOptimization),
+                ("SECURITY", Self::Security),
+                ("RESILIENCE", Self::Resilience),
+                ("PERFORMANCE", Self::Performance),
+                ("OPERATIONAL_EXCELLENCE", Self::OperationalExcellence),
+            ],
+        )
     }
 }
 

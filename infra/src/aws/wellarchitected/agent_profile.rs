@@ -125,6 +125,42 @@ impl crate::ToJson for AgentProfile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentProfile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AggregationConfiguration",
+                "BusinessOverview",
+                "DeletionProtection",
+                "Description",
+                "DisplayName",
+                "ExecutionRoleArn",
+                "Name",
+                "Pillars",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            aggregation_configuration: crate::from_json_required(
+                map,
+                "AggregationConfiguration",
+                path,
+            )?,
+            business_overview: crate::from_json_optional(map, "BusinessOverview", path)?,
+            deletion_protection: crate::from_json_optional(map, "DeletionProtection", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            execution_role_arn: crate::from_json_required(map, "ExecutionRoleArn", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            pillars: crate::from_json_required(map, "Pillars", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WellArchitected::AgentProfile` (`Fn::GetAtt`).
 impl crate::Handle<AgentProfile> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the Agent Profile.
@@ -192,6 +228,18 @@ impl crate::ToJson for AggregationConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AggregationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessRoleArn", "AccountId", "Regions"])?;
+        Ok(Self {
+            access_role_arn: crate::from_json_required(map, "AccessRoleArn", path)?,
+            account_id: crate::from_json_required(map, "AccountId", path)?,
+            regions: crate::from_json_required(map, "Regions", path)?,
+        })
+    }
+}
+
 impl From<AggregationConfiguration> for Value<AggregationConfiguration> {
     fn from(value: AggregationConfiguration) -> Self {
         Value::Lit(value)
@@ -226,6 +274,22 @@ impl Pillar {
 impl crate::ToJson for Pillar {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Pillar {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("COST_OPTIMIZATION", Self::CostOptimization),
+                ("SECURITY", Self::Security),
+                ("RESILIENCE", Self::Resilience),
+                ("PERFORMANCE", Self::Performance),
+            ],
+        )
     }
 }
 

@@ -70,6 +70,18 @@ impl crate::ToJson for Lens {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Lens {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["JSONString", "LensVersion", "Tags"])?;
+        Ok(Self {
+            json_string: crate::from_json_optional(map, "JSONString", path)?,
+            lens_version: crate::from_json_optional(map, "LensVersion", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WellArchitected::Lens` (`Fn::GetAtt`).
 impl crate::Handle<Lens> {
     /// `Fn::GetAtt` `Description`. The description of the lens.

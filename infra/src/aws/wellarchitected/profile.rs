@@ -66,6 +66,28 @@ impl crate::ToJson for Profile {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Profile {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ProfileDescription",
+                "ProfileName",
+                "ProfileQuestions",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            profile_description: crate::from_json_required(map, "ProfileDescription", path)?,
+            profile_name: crate::from_json_required(map, "ProfileName", path)?,
+            profile_questions: crate::from_json_required(map, "ProfileQuestions", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WellArchitected::Profile` (`Fn::GetAtt`).
 impl crate::Handle<Profile> {
     /// `Fn::GetAtt` `CreatedAt`. The date and time the profile was created.
@@ -131,6 +153,17 @@ impl crate::ToJson for ProfileQuestionUpdate {
         crate::put_opt(&mut out, "QuestionId", &self.question_id);
         crate::put_opt(&mut out, "SelectedChoiceIds", &self.selected_choice_ids);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ProfileQuestionUpdate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["QuestionId", "SelectedChoiceIds"])?;
+        Ok(Self {
+            question_id: crate::from_json_optional(map, "QuestionId", path)?,
+            selected_choice_ids: crate::from_json_optional(map, "SelectedChoiceIds", path)?,
+        })
     }
 }
 

@@ -78,6 +78,24 @@ impl crate::ToJson for ReviewTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ReviewTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "Lenses", "Notes", "Tags", "TemplateName"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_required(map, "Description", path)?,
+            lenses: crate::from_json_required(map, "Lenses", path)?,
+            notes: crate::from_json_optional(map, "Notes", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_name: crate::from_json_required(map, "TemplateName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WellArchitected::ReviewTemplate` (`Fn::GetAtt`).
 impl crate::Handle<ReviewTemplate> {
     /// `Fn::GetAtt` `Owner`. The owner of the review template.

@@ -163,6 +163,48 @@ impl crate::ToJson for Workload {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workload {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountIds",
+                "ArchitecturalDesign",
+                "AwsRegions",
+                "Description",
+                "DiscoveryConfig",
+                "Environment",
+                "Industry",
+                "IndustryType",
+                "Lenses",
+                "NonAwsRegions",
+                "Notes",
+                "ReviewOwner",
+                "Tags",
+                "WorkloadName",
+            ],
+        )?;
+        Ok(Self {
+            account_ids: crate::from_json_optional(map, "AccountIds", path)?,
+            architectural_design: crate::from_json_optional(map, "ArchitecturalDesign", path)?,
+            aws_regions: crate::from_json_optional(map, "AwsRegions", path)?,
+            description: crate::from_json_required(map, "Description", path)?,
+            discovery_config: crate::from_json_optional(map, "DiscoveryConfig", path)?,
+            environment: crate::from_json_required(map, "Environment", path)?,
+            industry: crate::from_json_optional(map, "Industry", path)?,
+            industry_type: crate::from_json_optional(map, "IndustryType", path)?,
+            lenses: crate::from_json_required(map, "Lenses", path)?,
+            non_aws_regions: crate::from_json_optional(map, "NonAwsRegions", path)?,
+            notes: crate::from_json_optional(map, "Notes", path)?,
+            review_owner: crate::from_json_optional(map, "ReviewOwner", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            workload_name: crate::from_json_required(map, "WorkloadName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WellArchitected::Workload` (`Fn::GetAtt`).
 impl crate::Handle<Workload> {
     /// `Fn::GetAtt` `ImprovementStatus`. The improvement status for a workload.
@@ -237,6 +279,32 @@ impl crate::ToJson for DiscoveryConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DiscoveryConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "TrustedAdvisorIntegrationStatus",
+                "WorkloadResourceDefinition",
+            ],
+        )?;
+        Ok(Self {
+            trusted_advisor_integration_status: crate::from_json_optional(
+                map,
+                "TrustedAdvisorIntegrationStatus",
+                path,
+            )?,
+            workload_resource_definition: crate::from_json_optional(
+                map,
+                "WorkloadResourceDefinition",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DiscoveryConfig> for Value<DiscoveryConfig> {
     fn from(value: DiscoveryConfig) -> Self {
         Value::Lit(value)
@@ -265,6 +333,20 @@ impl Environment {
 impl crate::ToJson for Environment {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("PRODUCTION", Self::Production),
+                ("PREPRODUCTION", Self::Preproduction),
+            ],
+        )
     }
 }
 
@@ -299,6 +381,17 @@ impl crate::ToJson for TrustedAdvisorIntegrationStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrustedAdvisorIntegrationStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<TrustedAdvisorIntegrationStatus> for Value<TrustedAdvisorIntegrationStatus> {
     fn from(value: TrustedAdvisorIntegrationStatus) -> Self {
         Value::Lit(value)
@@ -327,6 +420,20 @@ impl WorkloadResourceDefinitionItem {
 impl crate::ToJson for WorkloadResourceDefinitionItem {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkloadResourceDefinitionItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("WORKLOAD_METADATA", Self::WorkloadMetadata),
+                ("APP_REGISTRY", Self::AppRegistry),
+            ],
+        )
     }
 }
 

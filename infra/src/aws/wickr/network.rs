@@ -54,6 +54,17 @@ impl crate::ToJson for Network {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Network {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessLevel", "NetworkName"])?;
+        Ok(Self {
+            access_level: crate::from_json_required(map, "AccessLevel", path)?,
+            network_name: crate::from_json_required(map, "NetworkName", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wickr::Network` (`Fn::GetAtt`).
 impl crate::Handle<Network> {
     /// `Fn::GetAtt` `AwsAccountId`. The AWS account ID that owns the network.
@@ -105,6 +116,17 @@ impl AccessLevel {
 impl crate::ToJson for AccessLevel {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessLevel {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("STANDARD", Self::Standard), ("PREMIUM", Self::Premium)],
+        )
     }
 }
 

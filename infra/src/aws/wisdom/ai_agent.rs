@@ -86,6 +86,32 @@ impl crate::ToJson for AiAgent {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiAgent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssistantId",
+                "Configuration",
+                "Description",
+                "Name",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            assistant_id: crate::from_json_required(map, "AssistantId", path)?,
+            configuration: crate::from_json_required(map, "Configuration", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::AIAgent` (`Fn::GetAtt`).
 impl crate::Handle<AiAgent> {
     /// `Fn::GetAtt` `AIAgentArn`.
@@ -152,6 +178,27 @@ impl AiAgentType {
 impl crate::ToJson for AiAgentType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiAgentType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MANUAL_SEARCH", Self::ManualSearch),
+                ("ANSWER_RECOMMENDATION", Self::AnswerRecommendation),
+                ("SELF_SERVICE", Self::SelfService),
+                ("EMAIL_RESPONSE", Self::EmailResponse),
+                ("EMAIL_OVERVIEW", Self::EmailOverview),
+                ("EMAIL_GENERATIVE_ANSWER", Self::EmailGenerativeAnswer),
+                ("ORCHESTRATION", Self::Orchestration),
+                ("NOTE_TAKING", Self::NoteTaking),
+                ("CASE_SUMMARIZATION", Self::CaseSummarization),
+            ],
+        )
     }
 }
 

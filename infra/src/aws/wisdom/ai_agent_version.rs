@@ -61,6 +61,22 @@ impl crate::ToJson for AiAgentVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiAgentVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AIAgentId", "AssistantId", "ModifiedTimeSeconds"],
+        )?;
+        Ok(Self {
+            ai_agent_id: crate::from_json_required(map, "AIAgentId", path)?,
+            assistant_id: crate::from_json_required(map, "AssistantId", path)?,
+            modified_time_seconds: crate::from_json_optional(map, "ModifiedTimeSeconds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::AIAgentVersion` (`Fn::GetAtt`).
 impl crate::Handle<AiAgentVersion> {
     /// `Fn::GetAtt` `AIAgentArn`.

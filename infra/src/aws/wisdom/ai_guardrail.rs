@@ -169,6 +169,54 @@ impl crate::ToJson for AiGuardrail {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiGuardrail {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AssistantId",
+                "BlockedInputMessaging",
+                "BlockedOutputsMessaging",
+                "ContentPolicyConfig",
+                "ContextualGroundingPolicyConfig",
+                "Description",
+                "Name",
+                "SensitiveInformationPolicyConfig",
+                "Tags",
+                "TopicPolicyConfig",
+                "WordPolicyConfig",
+            ],
+        )?;
+        Ok(Self {
+            assistant_id: crate::from_json_required(map, "AssistantId", path)?,
+            blocked_input_messaging: crate::from_json_required(map, "BlockedInputMessaging", path)?,
+            blocked_outputs_messaging: crate::from_json_required(
+                map,
+                "BlockedOutputsMessaging",
+                path,
+            )?,
+            content_policy_config: crate::from_json_optional(map, "ContentPolicyConfig", path)?,
+            contextual_grounding_policy_config: crate::from_json_optional(
+                map,
+                "ContextualGroundingPolicyConfig",
+                path,
+            )?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            sensitive_information_policy_config: crate::from_json_optional(
+                map,
+                "SensitiveInformationPolicyConfig",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            topic_policy_config: crate::from_json_optional(map, "TopicPolicyConfig", path)?,
+            word_policy_config: crate::from_json_optional(map, "WordPolicyConfig", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::AIGuardrail` (`Fn::GetAtt`).
 impl crate::Handle<AiGuardrail> {
     /// `Fn::GetAtt` `AIGuardrailArn`.
@@ -216,6 +264,16 @@ impl crate::ToJson for AiGuardrailContentPolicyConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiGuardrailContentPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FiltersConfig"])?;
+        Ok(Self {
+            filters_config: crate::from_json_required(map, "FiltersConfig", path)?,
+        })
+    }
+}
+
 impl From<AiGuardrailContentPolicyConfig> for Value<AiGuardrailContentPolicyConfig> {
     fn from(value: AiGuardrailContentPolicyConfig) -> Self {
         Value::Lit(value)
@@ -245,6 +303,16 @@ impl crate::ToJson for AiGuardrailContextualGroundingPolicyConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "FiltersConfig", &self.filters_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiGuardrailContextualGroundingPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FiltersConfig"])?;
+        Ok(Self {
+            filters_config: crate::from_json_required(map, "FiltersConfig", path)?,
+        })
     }
 }
 
@@ -302,6 +370,17 @@ impl crate::ToJson for AiGuardrailSensitiveInformationPolicyConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiGuardrailSensitiveInformationPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PiiEntitiesConfig", "RegexesConfig"])?;
+        Ok(Self {
+            pii_entities_config: crate::from_json_optional(map, "PiiEntitiesConfig", path)?,
+            regexes_config: crate::from_json_optional(map, "RegexesConfig", path)?,
+        })
+    }
+}
+
 impl From<AiGuardrailSensitiveInformationPolicyConfig>
     for Value<AiGuardrailSensitiveInformationPolicyConfig>
 {
@@ -331,6 +410,16 @@ impl crate::ToJson for AiGuardrailTopicPolicyConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "TopicsConfig", &self.topics_config);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiGuardrailTopicPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TopicsConfig"])?;
+        Ok(Self {
+            topics_config: crate::from_json_required(map, "TopicsConfig", path)?,
+        })
     }
 }
 
@@ -390,6 +479,21 @@ impl crate::ToJson for AiGuardrailWordPolicyConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiGuardrailWordPolicyConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ManagedWordListsConfig", "WordsConfig"])?;
+        Ok(Self {
+            managed_word_lists_config: crate::from_json_optional(
+                map,
+                "ManagedWordListsConfig",
+                path,
+            )?,
+            words_config: crate::from_json_optional(map, "WordsConfig", path)?,
+        })
+    }
+}
+
 impl From<AiGuardrailWordPolicyConfig> for Value<AiGuardrailWordPolicyConfig> {
     fn from(value: AiGuardrailWordPolicyConfig) -> Self {
         Value::Lit(value)
@@ -432,6 +536,19 @@ impl crate::ToJson for GuardrailContentFilterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailContentFilterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InputStrength", "OutputStrength", "Type"])?;
+        Ok(Self {
+            input_strength: crate::from_json_required(map, "InputStrength", path)?,
+            output_strength: crate::from_json_required(map, "OutputStrength", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<GuardrailContentFilterConfig> for Value<GuardrailContentFilterConfig> {
     fn from(value: GuardrailContentFilterConfig) -> Self {
         Value::Lit(value)
@@ -469,6 +586,17 @@ impl crate::ToJson for GuardrailContextualGroundingFilterConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailContextualGroundingFilterConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Threshold", "Type"])?;
+        Ok(Self {
+            threshold: crate::from_json_required(map, "Threshold", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<GuardrailContextualGroundingFilterConfig>
     for Value<GuardrailContextualGroundingFilterConfig>
 {
@@ -498,6 +626,16 @@ impl crate::ToJson for GuardrailManagedWordsConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailManagedWordsConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Type"])?;
+        Ok(Self {
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -535,6 +673,17 @@ impl crate::ToJson for GuardrailPiiEntityConfig {
         crate::put(&mut out, "Action", &self.action);
         crate::put(&mut out, "Type", &self.r#type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailPiiEntityConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "Type"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
     }
 }
 
@@ -590,6 +739,20 @@ impl crate::ToJson for GuardrailRegexConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailRegexConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["Action", "Description", "Name", "Pattern"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            pattern: crate::from_json_required(map, "Pattern", path)?,
+        })
+    }
+}
+
 impl From<GuardrailRegexConfig> for Value<GuardrailRegexConfig> {
     fn from(value: GuardrailRegexConfig) -> Self {
         Value::Lit(value)
@@ -642,6 +805,19 @@ impl crate::ToJson for GuardrailTopicConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailTopicConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Definition", "Examples", "Name", "Type"])?;
+        Ok(Self {
+            definition: crate::from_json_required(map, "Definition", path)?,
+            examples: crate::from_json_optional(map, "Examples", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<GuardrailTopicConfig> for Value<GuardrailTopicConfig> {
     fn from(value: GuardrailTopicConfig) -> Self {
         Value::Lit(value)
@@ -667,6 +843,16 @@ impl crate::ToJson for GuardrailWordConfig {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Text", &self.text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailWordConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Text"])?;
+        Ok(Self {
+            text: crate::from_json_required(map, "Text", path)?,
+        })
     }
 }
 
@@ -713,6 +899,24 @@ impl crate::ToJson for GuardrailContentFilterType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailContentFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SEXUAL", Self::Sexual),
+                ("VIOLENCE", Self::Violence),
+                ("HATE", Self::Hate),
+                ("INSULTS", Self::Insults),
+                ("MISCONDUCT", Self::Misconduct),
+                ("PROMPT_ATTACK", Self::PromptAttack),
+            ],
+        )
+    }
+}
+
 impl From<GuardrailContentFilterType> for Value<GuardrailContentFilterType> {
     fn from(value: GuardrailContentFilterType) -> Self {
         Value::Lit(value)
@@ -741,6 +945,20 @@ impl GuardrailContextualGroundingFilterType {
 impl crate::ToJson for GuardrailContextualGroundingFilterType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailContextualGroundingFilterType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("GROUNDING", Self::Grounding),
+                ("RELEVANCE", Self::Relevance),
+            ],
+        )
     }
 }
 
@@ -783,6 +1001,22 @@ impl crate::ToJson for GuardrailFilterStrength {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailFilterStrength {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("NONE", Self::None),
+                ("LOW", Self::Low),
+                ("MEDIUM", Self::Medium),
+                ("HIGH", Self::High),
+            ],
+        )
+    }
+}
+
 impl From<GuardrailFilterStrength> for Value<GuardrailFilterStrength> {
     fn from(value: GuardrailFilterStrength) -> Self {
         Value::Lit(value)
@@ -808,6 +1042,13 @@ impl GuardrailManagedWordsType {
 impl crate::ToJson for GuardrailManagedWordsType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailManagedWordsType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PROFANITY", Self::Profanity)])
     }
 }
 
@@ -929,6 +1170,67 @@ impl crate::ToJson for GuardrailPiiEntityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailPiiEntityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ADDRESS", Self::Address),
+                ("AGE", Self::Age),
+                ("AWS_ACCESS_KEY", Self::AwsAccessKey),
+                ("AWS_SECRET_KEY", Self::AwsSecretKey),
+                ("CA_HEALTH_NUMBER", Self::CaHealthNumber),
+                ("CA_SOCIAL_INSURANCE_NUMBER", Self::CaSocialInsuranceNumber),
+                ("CREDIT_DEBIT_CARD_CVV", Self::CreditDebitCardCvv),
+                ("CREDIT_DEBIT_CARD_EXPIRY", Self::CreditDebitCardExpiry),
+                ("CREDIT_DEBIT_CARD_NUMBER", Self::CreditDebitCardNumber),
+                ("DRIVER_ID", Self::DriverId),
+                ("EMAIL", Self::Email),
+                (
+                    "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+                    Self::InternationalBankAccountNumber,
+                ),
+                ("IP_ADDRESS", Self::IpAddress),
+                ("LICENSE_PLATE", Self::LicensePlate),
+                ("MAC_ADDRESS", Self::MacAddress),
+                ("NAME", Self::Name),
+                ("PASSWORD", Self::Password),
+                ("PHONE", Self::Phone),
+                ("PIN", Self::Pin),
+                ("SWIFT_CODE", Self::SwiftCode),
+                (
+                    "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+                    Self::UkNationalHealthServiceNumber,
+                ),
+                (
+                    "UK_NATIONAL_INSURANCE_NUMBER",
+                    Self::UkNationalInsuranceNumber,
+                ),
+                (
+                    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+                    Self::UkUniqueTaxpayerReferenceNumber,
+                ),
+                ("URL", Self::Url),
+                ("USERNAME", Self::Username),
+                ("US_BANK_ACCOUNT_NUMBER", Self::UsBankAccountNumber),
+                ("US_BANK_ROUTING_NUMBER", Self::UsBankRoutingNumber),
+                (
+                    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+                    Self::UsIndividualTaxIdentificationNumber,
+                ),
+                ("US_PASSPORT_NUMBER", Self::UsPassportNumber),
+                ("US_SOCIAL_SECURITY_NUMBER", Self::UsSocialSecurityNumber),
+                (
+                    "VEHICLE_IDENTIFICATION_NUMBER",
+                    Self::VehicleIdentificationNumber,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<GuardrailPiiEntityType> for Value<GuardrailPiiEntityType> {
     fn from(value: GuardrailPiiEntityType) -> Self {
         Value::Lit(value)
@@ -960,6 +1262,17 @@ impl crate::ToJson for GuardrailSensitiveInformationAction {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailSensitiveInformationAction {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BLOCK", Self::Block), ("ANONYMIZE", Self::Anonymize)],
+        )
+    }
+}
+
 impl From<GuardrailSensitiveInformationAction> for Value<GuardrailSensitiveInformationAction> {
     fn from(value: GuardrailSensitiveInformationAction) -> Self {
         Value::Lit(value)
@@ -985,6 +1298,13 @@ impl GuardrailTopicType {
 impl crate::ToJson for GuardrailTopicType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GuardrailTopicType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("DENY", Self::Deny)])
     }
 }
 

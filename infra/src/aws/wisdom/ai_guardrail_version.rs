@@ -62,6 +62,22 @@ impl crate::ToJson for AiGuardrailVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiGuardrailVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AIGuardrailId", "AssistantId", "ModifiedTimeSeconds"],
+        )?;
+        Ok(Self {
+            ai_guardrail_id: crate::from_json_required(map, "AIGuardrailId", path)?,
+            assistant_id: crate::from_json_required(map, "AssistantId", path)?,
+            modified_time_seconds: crate::from_json_optional(map, "ModifiedTimeSeconds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::AIGuardrailVersion` (`Fn::GetAtt`).
 impl crate::Handle<AiGuardrailVersion> {
     /// `Fn::GetAtt` `AIGuardrailArn`.

@@ -110,6 +110,38 @@ impl crate::ToJson for AiPrompt {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiPrompt {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApiFormat",
+                "AssistantId",
+                "Description",
+                "ModelId",
+                "Name",
+                "Tags",
+                "TemplateConfiguration",
+                "TemplateType",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            api_format: crate::from_json_required(map, "ApiFormat", path)?,
+            assistant_id: crate::from_json_optional(map, "AssistantId", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            model_id: crate::from_json_required(map, "ModelId", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            template_configuration: crate::from_json_required(map, "TemplateConfiguration", path)?,
+            template_type: crate::from_json_required(map, "TemplateType", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::AIPrompt` (`Fn::GetAtt`).
 impl crate::Handle<AiPrompt> {
     /// `Fn::GetAtt` `AIPromptArn`.
@@ -164,6 +196,25 @@ impl crate::ToJson for AiPromptApiFormat {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiPromptApiFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ANTHROPIC_CLAUDE_MESSAGES", Self::AnthropicClaudeMessages),
+                (
+                    "ANTHROPIC_CLAUDE_TEXT_COMPLETIONS",
+                    Self::AnthropicClaudeTextCompletions,
+                ),
+                ("MESSAGES", Self::Messages),
+                ("TEXT_COMPLETIONS", Self::TextCompletions),
+            ],
+        )
+    }
+}
+
 impl From<AiPromptApiFormat> for Value<AiPromptApiFormat> {
     fn from(value: AiPromptApiFormat) -> Self {
         Value::Lit(value)
@@ -189,6 +240,13 @@ impl AiPromptTemplateType {
 impl crate::ToJson for AiPromptTemplateType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiPromptTemplateType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TEXT", Self::Text)])
     }
 }
 
@@ -250,6 +308,36 @@ impl AiPromptType {
 impl crate::ToJson for AiPromptType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiPromptType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ANSWER_GENERATION", Self::AnswerGeneration),
+                ("INTENT_LABELING_GENERATION", Self::IntentLabelingGeneration),
+                ("QUERY_REFORMULATION", Self::QueryReformulation),
+                (
+                    "SELF_SERVICE_PRE_PROCESSING",
+                    Self::SelfServicePreProcessing,
+                ),
+                (
+                    "SELF_SERVICE_ANSWER_GENERATION",
+                    Self::SelfServiceAnswerGeneration,
+                ),
+                ("EMAIL_RESPONSE", Self::EmailResponse),
+                ("EMAIL_OVERVIEW", Self::EmailOverview),
+                ("EMAIL_GENERATIVE_ANSWER", Self::EmailGenerativeAnswer),
+                ("EMAIL_QUERY_REFORMULATION", Self::EmailQueryReformulation),
+                ("ORCHESTRATION", Self::Orchestration),
+                ("NOTE_TAKING", Self::NoteTaking),
+                ("CASE_SUMMARIZATION", Self::CaseSummarization),
+            ],
+        )
     }
 }
 

@@ -61,6 +61,22 @@ impl crate::ToJson for AiPromptVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AiPromptVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AIPromptId", "AssistantId", "ModifiedTimeSeconds"],
+        )?;
+        Ok(Self {
+            ai_prompt_id: crate::from_json_required(map, "AIPromptId", path)?,
+            assistant_id: crate::from_json_required(map, "AssistantId", path)?,
+            modified_time_seconds: crate::from_json_optional(map, "ModifiedTimeSeconds", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::AIPromptVersion` (`Fn::GetAtt`).
 impl crate::Handle<AiPromptVersion> {
     /// `Fn::GetAtt` `AIPromptArn`.

@@ -85,6 +85,34 @@ impl crate::ToJson for Assistant {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Assistant {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "Name",
+                "ServerSideEncryptionConfiguration",
+                "Tags",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            server_side_encryption_configuration: crate::from_json_optional(
+                map,
+                "ServerSideEncryptionConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::Assistant` (`Fn::GetAtt`).
 impl crate::Handle<Assistant> {
     /// `Fn::GetAtt` `AssistantArn`.
@@ -126,6 +154,16 @@ impl crate::ToJson for ServerSideEncryptionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerSideEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
+    }
+}
+
 impl From<ServerSideEncryptionConfiguration> for Value<ServerSideEncryptionConfiguration> {
     fn from(value: ServerSideEncryptionConfiguration) -> Self {
         Value::Lit(value)
@@ -151,6 +189,13 @@ impl AssistantType {
 impl crate::ToJson for AssistantType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssistantType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("AGENT", Self::Agent)])
     }
 }
 

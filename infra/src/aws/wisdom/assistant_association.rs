@@ -67,6 +67,23 @@ impl crate::ToJson for AssistantAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssistantAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AssistantId", "Association", "AssociationType", "Tags"],
+        )?;
+        Ok(Self {
+            assistant_id: crate::from_json_required(map, "AssistantId", path)?,
+            association: crate::from_json_required(map, "Association", path)?,
+            association_type: crate::from_json_required(map, "AssociationType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::AssistantAssociation` (`Fn::GetAtt`).
 impl crate::Handle<AssistantAssociation> {
     /// `Fn::GetAtt` `AssistantArn`.
@@ -107,6 +124,23 @@ impl AssociationType {
 impl crate::ToJson for AssociationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssociationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("KNOWLEDGE_BASE", Self::KnowledgeBase),
+                (
+                    "EXTERNAL_BEDROCK_KNOWLEDGE_BASE",
+                    Self::ExternalBedrockKnowledgeBase,
+                ),
+            ],
+        )
     }
 }
 

@@ -103,6 +103,34 @@ impl crate::ToJson for Content {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Content {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "KnowledgeBaseId",
+                "Metadata",
+                "Name",
+                "OverrideLinkOutUri",
+                "Tags",
+                "Title",
+                "UploadId",
+            ],
+        )?;
+        Ok(Self {
+            knowledge_base_id: crate::from_json_required(map, "KnowledgeBaseId", path)?,
+            metadata: crate::from_json_optional(map, "Metadata", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            override_link_out_uri: crate::from_json_optional(map, "OverrideLinkOutUri", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            title: crate::from_json_optional(map, "Title", path)?,
+            upload_id: crate::from_json_optional(map, "UploadId", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::Content` (`Fn::GetAtt`).
 impl crate::Handle<Content> {
     /// `Fn::GetAtt` `ContentArn`. The Amazon Resource Name (ARN) of the content.

@@ -75,6 +75,30 @@ impl crate::ToJson for ContentAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Association",
+                "AssociationType",
+                "ContentId",
+                "KnowledgeBaseId",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            association: crate::from_json_required(map, "Association", path)?,
+            association_type: crate::from_json_required(map, "AssociationType", path)?,
+            content_id: crate::from_json_required(map, "ContentId", path)?,
+            knowledge_base_id: crate::from_json_required(map, "KnowledgeBaseId", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::ContentAssociation` (`Fn::GetAtt`).
 impl crate::Handle<ContentAssociation> {
     /// `Fn::GetAtt` `ContentArn`. The Amazon Resource Name (ARN) of the content.
@@ -127,6 +151,16 @@ impl crate::ToJson for AmazonConnectGuideAssociationData {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AmazonConnectGuideAssociationData {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FlowId"])?;
+        Ok(Self {
+            flow_id: crate::from_json_optional(map, "FlowId", path)?,
+        })
+    }
+}
+
 impl From<AmazonConnectGuideAssociationData> for Value<AmazonConnectGuideAssociationData> {
     fn from(value: AmazonConnectGuideAssociationData) -> Self {
         Value::Lit(value)
@@ -163,6 +197,20 @@ impl crate::ToJson for ContentAssociationContents {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ContentAssociationContents {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AmazonConnectGuideAssociation"])?;
+        Ok(Self {
+            amazon_connect_guide_association: crate::from_json_required(
+                map,
+                "AmazonConnectGuideAssociation",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ContentAssociationContents> for Value<ContentAssociationContents> {
     fn from(value: ContentAssociationContents) -> Self {
         Value::Lit(value)
@@ -188,6 +236,17 @@ impl AssociationType {
 impl crate::ToJson for AssociationType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AssociationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("AMAZON_CONNECT_GUIDE", Self::AmazonConnectGuide)],
+        )
     }
 }
 

@@ -132,6 +132,48 @@ impl crate::ToJson for KnowledgeBase {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KnowledgeBase {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Description",
+                "KnowledgeBaseType",
+                "Name",
+                "RenderingConfiguration",
+                "ServerSideEncryptionConfiguration",
+                "SourceConfiguration",
+                "Tags",
+                "VectorIngestionConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            knowledge_base_type: crate::from_json_required(map, "KnowledgeBaseType", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            rendering_configuration: crate::from_json_optional(
+                map,
+                "RenderingConfiguration",
+                path,
+            )?,
+            server_side_encryption_configuration: crate::from_json_optional(
+                map,
+                "ServerSideEncryptionConfiguration",
+                path,
+            )?,
+            source_configuration: crate::from_json_optional(map, "SourceConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            vector_ingestion_configuration: crate::from_json_optional(
+                map,
+                "VectorIngestionConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::KnowledgeBase` (`Fn::GetAtt`).
 impl crate::Handle<KnowledgeBase> {
     /// `Fn::GetAtt` `KnowledgeBaseArn`.
@@ -176,6 +218,17 @@ impl crate::ToJson for BedrockFoundationModelConfiguration {
         crate::put(&mut out, "ModelArn", &self.model_arn);
         crate::put_opt(&mut out, "ParsingPrompt", &self.parsing_prompt);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BedrockFoundationModelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ModelArn", "ParsingPrompt"])?;
+        Ok(Self {
+            model_arn: crate::from_json_required(map, "ModelArn", path)?,
+            parsing_prompt: crate::from_json_optional(map, "ParsingPrompt", path)?,
+        })
     }
 }
 
@@ -260,6 +313,40 @@ impl crate::ToJson for ChunkingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChunkingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChunkingStrategy",
+                "FixedSizeChunkingConfiguration",
+                "HierarchicalChunkingConfiguration",
+                "SemanticChunkingConfiguration",
+            ],
+        )?;
+        Ok(Self {
+            chunking_strategy: crate::from_json_required(map, "ChunkingStrategy", path)?,
+            fixed_size_chunking_configuration: crate::from_json_optional(
+                map,
+                "FixedSizeChunkingConfiguration",
+                path,
+            )?,
+            hierarchical_chunking_configuration: crate::from_json_optional(
+                map,
+                "HierarchicalChunkingConfiguration",
+                path,
+            )?,
+            semantic_chunking_configuration: crate::from_json_optional(
+                map,
+                "SemanticChunkingConfiguration",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<ChunkingConfiguration> for Value<ChunkingConfiguration> {
     fn from(value: ChunkingConfiguration) -> Self {
         Value::Lit(value)
@@ -294,6 +381,17 @@ impl crate::ToJson for FixedSizeChunkingConfiguration {
         crate::put(&mut out, "MaxTokens", &self.max_tokens);
         crate::put(&mut out, "OverlapPercentage", &self.overlap_percentage);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FixedSizeChunkingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxTokens", "OverlapPercentage"])?;
+        Ok(Self {
+            max_tokens: crate::from_json_required(map, "MaxTokens", path)?,
+            overlap_percentage: crate::from_json_required(map, "OverlapPercentage", path)?,
+        })
     }
 }
 
@@ -334,6 +432,17 @@ impl crate::ToJson for HierarchicalChunkingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HierarchicalChunkingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LevelConfigurations", "OverlapTokens"])?;
+        Ok(Self {
+            level_configurations: crate::from_json_required(map, "LevelConfigurations", path)?,
+            overlap_tokens: crate::from_json_required(map, "OverlapTokens", path)?,
+        })
+    }
+}
+
 impl From<HierarchicalChunkingConfiguration> for Value<HierarchicalChunkingConfiguration> {
     fn from(value: HierarchicalChunkingConfiguration) -> Self {
         Value::Lit(value)
@@ -361,6 +470,16 @@ impl crate::ToJson for HierarchicalChunkingLevelConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "MaxTokens", &self.max_tokens);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HierarchicalChunkingLevelConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["MaxTokens"])?;
+        Ok(Self {
+            max_tokens: crate::from_json_required(map, "MaxTokens", path)?,
+        })
     }
 }
 
@@ -413,6 +532,25 @@ impl crate::ToJson for ParsingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParsingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BedrockFoundationModelConfiguration", "ParsingStrategy"],
+        )?;
+        Ok(Self {
+            bedrock_foundation_model_configuration: crate::from_json_optional(
+                map,
+                "BedrockFoundationModelConfiguration",
+                path,
+            )?,
+            parsing_strategy: crate::from_json_required(map, "ParsingStrategy", path)?,
+        })
+    }
+}
+
 impl From<ParsingConfiguration> for Value<ParsingConfiguration> {
     fn from(value: ParsingConfiguration) -> Self {
         Value::Lit(value)
@@ -440,6 +578,16 @@ impl crate::ToJson for ParsingPrompt {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "ParsingPromptText", &self.parsing_prompt_text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParsingPrompt {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ParsingPromptText"])?;
+        Ok(Self {
+            parsing_prompt_text: crate::from_json_required(map, "ParsingPromptText", path)?,
+        })
     }
 }
 
@@ -474,6 +622,16 @@ impl crate::ToJson for RenderingConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "TemplateUri", &self.template_uri);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RenderingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["TemplateUri"])?;
+        Ok(Self {
+            template_uri: crate::from_json_optional(map, "TemplateUri", path)?,
+        })
     }
 }
 
@@ -523,6 +681,26 @@ impl crate::ToJson for SemanticChunkingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SemanticChunkingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BreakpointPercentileThreshold", "BufferSize", "MaxTokens"],
+        )?;
+        Ok(Self {
+            breakpoint_percentile_threshold: crate::from_json_required(
+                map,
+                "BreakpointPercentileThreshold",
+                path,
+            )?,
+            buffer_size: crate::from_json_required(map, "BufferSize", path)?,
+            max_tokens: crate::from_json_required(map, "MaxTokens", path)?,
+        })
+    }
+}
+
 impl From<SemanticChunkingConfiguration> for Value<SemanticChunkingConfiguration> {
     fn from(value: SemanticChunkingConfiguration) -> Self {
         Value::Lit(value)
@@ -554,6 +732,16 @@ impl crate::ToJson for ServerSideEncryptionConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "KmsKeyId", &self.kms_key_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ServerSideEncryptionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KmsKeyId"])?;
+        Ok(Self {
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+        })
     }
 }
 
@@ -614,6 +802,21 @@ impl crate::ToJson for VectorIngestionConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VectorIngestionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["ChunkingConfiguration", "ParsingConfiguration"],
+        )?;
+        Ok(Self {
+            chunking_configuration: crate::from_json_optional(map, "ChunkingConfiguration", path)?,
+            parsing_configuration: crate::from_json_optional(map, "ParsingConfiguration", path)?,
+        })
+    }
+}
+
 impl From<VectorIngestionConfiguration> for Value<VectorIngestionConfiguration> {
     fn from(value: VectorIngestionConfiguration) -> Self {
         Value::Lit(value)
@@ -648,6 +851,22 @@ impl ChunkingStrategy {
 impl crate::ToJson for ChunkingStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChunkingStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("FIXED_SIZE", Self::FixedSize),
+                ("NONE", Self::None),
+                ("HIERARCHICAL", Self::Hierarchical),
+                ("SEMANTIC", Self::Semantic),
+            ],
+        )
     }
 }
 
@@ -691,6 +910,23 @@ impl crate::ToJson for KnowledgeBaseType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for KnowledgeBaseType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("EXTERNAL", Self::External),
+                ("CUSTOM", Self::Custom),
+                ("MESSAGE_TEMPLATES", Self::MessageTemplates),
+                ("MANAGED", Self::Managed),
+                ("QUICK_RESPONSES", Self::QuickResponses),
+            ],
+        )
+    }
+}
+
 impl From<KnowledgeBaseType> for Value<KnowledgeBaseType> {
     fn from(value: KnowledgeBaseType) -> Self {
         Value::Lit(value)
@@ -716,6 +952,17 @@ impl ParsingStrategy {
 impl crate::ToJson for ParsingStrategy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ParsingStrategy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("BEDROCK_FOUNDATION_MODEL", Self::BedrockFoundationModel)],
+        )
     }
 }
 

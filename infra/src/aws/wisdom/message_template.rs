@@ -147,6 +147,44 @@ impl crate::ToJson for MessageTemplate {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageTemplate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChannelSubtype",
+                "Content",
+                "DefaultAttributes",
+                "Description",
+                "GroupingConfiguration",
+                "KnowledgeBaseArn",
+                "Language",
+                "MessageTemplateAttachments",
+                "Name",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            channel_subtype: crate::from_json_required(map, "ChannelSubtype", path)?,
+            content: crate::from_json_required(map, "Content", path)?,
+            default_attributes: crate::from_json_optional(map, "DefaultAttributes", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            grouping_configuration: crate::from_json_optional(map, "GroupingConfiguration", path)?,
+            knowledge_base_arn: crate::from_json_required(map, "KnowledgeBaseArn", path)?,
+            language: crate::from_json_optional(map, "Language", path)?,
+            message_template_attachments: crate::from_json_optional(
+                map,
+                "MessageTemplateAttachments",
+                path,
+            )?,
+            name: crate::from_json_required(map, "Name", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::MessageTemplate` (`Fn::GetAtt`).
 impl crate::Handle<MessageTemplate> {
     /// `Fn::GetAtt` `MessageTemplateArn`. The Amazon Resource Name (ARN) of the message template.
@@ -202,6 +240,17 @@ impl crate::ToJson for AgentAttributes {
         crate::put_opt(&mut out, "FirstName", &self.first_name);
         crate::put_opt(&mut out, "LastName", &self.last_name);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AgentAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["FirstName", "LastName"])?;
+        Ok(Self {
+            first_name: crate::from_json_optional(map, "FirstName", path)?,
+            last_name: crate::from_json_optional(map, "LastName", path)?,
+        })
     }
 }
 
@@ -264,6 +313,29 @@ impl crate::ToJson for Content {
             &self.sms_message_template_content,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Content {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["EmailMessageTemplateContent", "SmsMessageTemplateContent"],
+        )?;
+        Ok(Self {
+            email_message_template_content: crate::from_json_optional(
+                map,
+                "EmailMessageTemplateContent",
+                path,
+            )?,
+            sms_message_template_content: crate::from_json_optional(
+                map,
+                "SmsMessageTemplateContent",
+                path,
+            )?,
+        })
     }
 }
 
@@ -883,6 +955,136 @@ impl crate::ToJson for CustomerProfileAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomerProfileAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccountNumber",
+                "AdditionalInformation",
+                "Address1",
+                "Address2",
+                "Address3",
+                "Address4",
+                "BillingAddress1",
+                "BillingAddress2",
+                "BillingAddress3",
+                "BillingAddress4",
+                "BillingCity",
+                "BillingCountry",
+                "BillingCounty",
+                "BillingPostalCode",
+                "BillingProvince",
+                "BillingState",
+                "BirthDate",
+                "BusinessEmailAddress",
+                "BusinessName",
+                "BusinessPhoneNumber",
+                "City",
+                "Country",
+                "County",
+                "Custom",
+                "EmailAddress",
+                "FirstName",
+                "Gender",
+                "HomePhoneNumber",
+                "LastName",
+                "MailingAddress1",
+                "MailingAddress2",
+                "MailingAddress3",
+                "MailingAddress4",
+                "MailingCity",
+                "MailingCountry",
+                "MailingCounty",
+                "MailingPostalCode",
+                "MailingProvince",
+                "MailingState",
+                "MiddleName",
+                "MobilePhoneNumber",
+                "PartyType",
+                "PhoneNumber",
+                "PostalCode",
+                "ProfileARN",
+                "ProfileId",
+                "Province",
+                "ShippingAddress1",
+                "ShippingAddress2",
+                "ShippingAddress3",
+                "ShippingAddress4",
+                "ShippingCity",
+                "ShippingCountry",
+                "ShippingCounty",
+                "ShippingPostalCode",
+                "ShippingProvince",
+                "ShippingState",
+                "State",
+            ],
+        )?;
+        Ok(Self {
+            account_number: crate::from_json_optional(map, "AccountNumber", path)?,
+            additional_information: crate::from_json_optional(map, "AdditionalInformation", path)?,
+            address1: crate::from_json_optional(map, "Address1", path)?,
+            address2: crate::from_json_optional(map, "Address2", path)?,
+            address3: crate::from_json_optional(map, "Address3", path)?,
+            address4: crate::from_json_optional(map, "Address4", path)?,
+            billing_address1: crate::from_json_optional(map, "BillingAddress1", path)?,
+            billing_address2: crate::from_json_optional(map, "BillingAddress2", path)?,
+            billing_address3: crate::from_json_optional(map, "BillingAddress3", path)?,
+            billing_address4: crate::from_json_optional(map, "BillingAddress4", path)?,
+            billing_city: crate::from_json_optional(map, "BillingCity", path)?,
+            billing_country: crate::from_json_optional(map, "BillingCountry", path)?,
+            billing_county: crate::from_json_optional(map, "BillingCounty", path)?,
+            billing_postal_code: crate::from_json_optional(map, "BillingPostalCode", path)?,
+            billing_province: crate::from_json_optional(map, "BillingProvince", path)?,
+            billing_state: crate::from_json_optional(map, "BillingState", path)?,
+            birth_date: crate::from_json_optional(map, "BirthDate", path)?,
+            business_email_address: crate::from_json_optional(map, "BusinessEmailAddress", path)?,
+            business_name: crate::from_json_optional(map, "BusinessName", path)?,
+            business_phone_number: crate::from_json_optional(map, "BusinessPhoneNumber", path)?,
+            city: crate::from_json_optional(map, "City", path)?,
+            country: crate::from_json_optional(map, "Country", path)?,
+            county: crate::from_json_optional(map, "County", path)?,
+            custom: crate::from_json_optional(map, "Custom", path)?,
+            email_address: crate::from_json_optional(map, "EmailAddress", path)?,
+            first_name: crate::from_json_optional(map, "FirstName", path)?,
+            gender: crate::from_json_optional(map, "Gender", path)?,
+            home_phone_number: crate::from_json_optional(map, "HomePhoneNumber", path)?,
+            last_name: crate::from_json_optional(map, "LastName", path)?,
+            mailing_address1: crate::from_json_optional(map, "MailingAddress1", path)?,
+            mailing_address2: crate::from_json_optional(map, "MailingAddress2", path)?,
+            mailing_address3: crate::from_json_optional(map, "MailingAddress3", path)?,
+            mailing_address4: crate::from_json_optional(map, "MailingAddress4", path)?,
+            mailing_city: crate::from_json_optional(map, "MailingCity", path)?,
+            mailing_country: crate::from_json_optional(map, "MailingCountry", path)?,
+            mailing_county: crate::from_json_optional(map, "MailingCounty", path)?,
+            mailing_postal_code: crate::from_json_optional(map, "MailingPostalCode", path)?,
+            mailing_province: crate::from_json_optional(map, "MailingProvince", path)?,
+            mailing_state: crate::from_json_optional(map, "MailingState", path)?,
+            middle_name: crate::from_json_optional(map, "MiddleName", path)?,
+            mobile_phone_number: crate::from_json_optional(map, "MobilePhoneNumber", path)?,
+            party_type: crate::from_json_optional(map, "PartyType", path)?,
+            phone_number: crate::from_json_optional(map, "PhoneNumber", path)?,
+            postal_code: crate::from_json_optional(map, "PostalCode", path)?,
+            profile_arn: crate::from_json_optional(map, "ProfileARN", path)?,
+            profile_id: crate::from_json_optional(map, "ProfileId", path)?,
+            province: crate::from_json_optional(map, "Province", path)?,
+            shipping_address1: crate::from_json_optional(map, "ShippingAddress1", path)?,
+            shipping_address2: crate::from_json_optional(map, "ShippingAddress2", path)?,
+            shipping_address3: crate::from_json_optional(map, "ShippingAddress3", path)?,
+            shipping_address4: crate::from_json_optional(map, "ShippingAddress4", path)?,
+            shipping_city: crate::from_json_optional(map, "ShippingCity", path)?,
+            shipping_country: crate::from_json_optional(map, "ShippingCountry", path)?,
+            shipping_county: crate::from_json_optional(map, "ShippingCounty", path)?,
+            shipping_postal_code: crate::from_json_optional(map, "ShippingPostalCode", path)?,
+            shipping_province: crate::from_json_optional(map, "ShippingProvince", path)?,
+            shipping_state: crate::from_json_optional(map, "ShippingState", path)?,
+            state: crate::from_json_optional(map, "State", path)?,
+        })
+    }
+}
+
 impl From<CustomerProfileAttributes> for Value<CustomerProfileAttributes> {
     fn from(value: CustomerProfileAttributes) -> Self {
         Value::Lit(value)
@@ -922,6 +1124,18 @@ impl crate::ToJson for EmailMessageTemplateContent {
         crate::put(&mut out, "Headers", &self.headers);
         crate::put(&mut out, "Subject", &self.subject);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailMessageTemplateContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Body", "Headers", "Subject"])?;
+        Ok(Self {
+            body: crate::from_json_required(map, "Body", path)?,
+            headers: crate::from_json_required(map, "Headers", path)?,
+            subject: crate::from_json_required(map, "Subject", path)?,
+        })
     }
 }
 
@@ -979,6 +1193,17 @@ impl crate::ToJson for EmailMessageTemplateContentBody {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailMessageTemplateContentBody {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Html", "PlainText"])?;
+        Ok(Self {
+            html: crate::from_json_optional(map, "Html", path)?,
+            plain_text: crate::from_json_optional(map, "PlainText", path)?,
+        })
+    }
+}
+
 impl From<EmailMessageTemplateContentBody> for Value<EmailMessageTemplateContentBody> {
     fn from(value: EmailMessageTemplateContentBody) -> Self {
         Value::Lit(value)
@@ -1025,6 +1250,17 @@ impl crate::ToJson for EmailMessageTemplateHeader {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EmailMessageTemplateHeader {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Name", "Value"])?;
+        Ok(Self {
+            name: crate::from_json_optional(map, "Name", path)?,
+            value: crate::from_json_optional(map, "Value", path)?,
+        })
+    }
+}
+
 impl From<EmailMessageTemplateHeader> for Value<EmailMessageTemplateHeader> {
     fn from(value: EmailMessageTemplateHeader) -> Self {
         Value::Lit(value)
@@ -1061,6 +1297,17 @@ impl crate::ToJson for GroupingConfiguration {
         crate::put(&mut out, "Criteria", &self.criteria);
         crate::put(&mut out, "Values", &self.values);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Criteria", "Values"])?;
+        Ok(Self {
+            criteria: crate::from_json_required(map, "Criteria", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
     }
 }
 
@@ -1111,6 +1358,22 @@ impl crate::ToJson for MessageTemplateAttachment {
         crate::put(&mut out, "AttachmentName", &self.attachment_name);
         crate::put(&mut out, "S3PresignedUrl", &self.s3_presigned_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageTemplateAttachment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AttachmentId", "AttachmentName", "S3PresignedUrl"],
+        )?;
+        Ok(Self {
+            attachment_id: crate::from_json_optional(map, "AttachmentId", path)?,
+            attachment_name: crate::from_json_required(map, "AttachmentName", path)?,
+            s3_presigned_url: crate::from_json_required(map, "S3PresignedUrl", path)?,
+        })
     }
 }
 
@@ -1194,6 +1457,32 @@ impl crate::ToJson for MessageTemplateAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageTemplateAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AgentAttributes",
+                "CustomAttributes",
+                "CustomerProfileAttributes",
+                "SystemAttributes",
+            ],
+        )?;
+        Ok(Self {
+            agent_attributes: crate::from_json_optional(map, "AgentAttributes", path)?,
+            custom_attributes: crate::from_json_optional(map, "CustomAttributes", path)?,
+            customer_profile_attributes: crate::from_json_optional(
+                map,
+                "CustomerProfileAttributes",
+                path,
+            )?,
+            system_attributes: crate::from_json_optional(map, "SystemAttributes", path)?,
+        })
+    }
+}
+
 impl From<MessageTemplateAttributes> for Value<MessageTemplateAttributes> {
     fn from(value: MessageTemplateAttributes) -> Self {
         Value::Lit(value)
@@ -1228,6 +1517,16 @@ impl crate::ToJson for MessageTemplateBodyContentProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageTemplateBodyContentProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content"])?;
+        Ok(Self {
+            content: crate::from_json_optional(map, "Content", path)?,
+        })
+    }
+}
+
 impl From<MessageTemplateBodyContentProvider> for Value<MessageTemplateBodyContentProvider> {
     fn from(value: MessageTemplateBodyContentProvider) -> Self {
         Value::Lit(value)
@@ -1253,6 +1552,16 @@ impl crate::ToJson for SmsMessageTemplateContent {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "Body", &self.body);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmsMessageTemplateContent {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Body"])?;
+        Ok(Self {
+            body: crate::from_json_required(map, "Body", path)?,
+        })
     }
 }
 
@@ -1290,6 +1599,16 @@ impl crate::ToJson for SmsMessageTemplateContentBody {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "PlainText", &self.plain_text);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SmsMessageTemplateContentBody {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["PlainText"])?;
+        Ok(Self {
+            plain_text: crate::from_json_optional(map, "PlainText", path)?,
+        })
     }
 }
 
@@ -1349,6 +1668,19 @@ impl crate::ToJson for SystemAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SystemAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CustomerEndpoint", "Name", "SystemEndpoint"])?;
+        Ok(Self {
+            customer_endpoint: crate::from_json_optional(map, "CustomerEndpoint", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            system_endpoint: crate::from_json_optional(map, "SystemEndpoint", path)?,
+        })
+    }
+}
+
 impl From<SystemAttributes> for Value<SystemAttributes> {
     fn from(value: SystemAttributes) -> Self {
         Value::Lit(value)
@@ -1384,6 +1716,16 @@ impl crate::ToJson for SystemEndpointAttributes {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SystemEndpointAttributes {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Address"])?;
+        Ok(Self {
+            address: crate::from_json_optional(map, "Address", path)?,
+        })
+    }
+}
+
 impl From<SystemEndpointAttributes> for Value<SystemEndpointAttributes> {
     fn from(value: SystemEndpointAttributes) -> Self {
         Value::Lit(value)
@@ -1412,6 +1754,13 @@ impl ChannelSubtype {
 impl crate::ToJson for ChannelSubtype {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelSubtype {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("EMAIL", Self::Email), ("SMS", Self::Sms)])
     }
 }
 

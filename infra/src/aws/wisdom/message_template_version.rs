@@ -61,6 +61,25 @@ impl crate::ToJson for MessageTemplateVersion {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MessageTemplateVersion {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["MessageTemplateArn", "MessageTemplateContentSha256"],
+        )?;
+        Ok(Self {
+            message_template_arn: crate::from_json_required(map, "MessageTemplateArn", path)?,
+            message_template_content_sha256: crate::from_json_optional(
+                map,
+                "MessageTemplateContentSha256",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::MessageTemplateVersion` (`Fn::GetAtt`).
 impl crate::Handle<MessageTemplateVersion> {
     /// `Fn::GetAtt` `MessageTemplateVersionArn`. The unqualified Amazon Resource Name (ARN) of

@@ -150,6 +150,42 @@ impl crate::ToJson for QuickResponse {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuickResponse {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Channels",
+                "Content",
+                "ContentType",
+                "Description",
+                "GroupingConfiguration",
+                "IsActive",
+                "KnowledgeBaseArn",
+                "Language",
+                "Name",
+                "ShortcutKey",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            channels: crate::from_json_optional(map, "Channels", path)?,
+            content: crate::from_json_required(map, "Content", path)?,
+            content_type: crate::from_json_optional(map, "ContentType", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            grouping_configuration: crate::from_json_optional(map, "GroupingConfiguration", path)?,
+            is_active: crate::from_json_optional(map, "IsActive", path)?,
+            knowledge_base_arn: crate::from_json_required(map, "KnowledgeBaseArn", path)?,
+            language: crate::from_json_optional(map, "Language", path)?,
+            name: crate::from_json_required(map, "Name", path)?,
+            shortcut_key: crate::from_json_optional(map, "ShortcutKey", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::Wisdom::QuickResponse` (`Fn::GetAtt`).
 impl crate::Handle<QuickResponse> {
     /// `Fn::GetAtt` `Contents`. The content of the quick response stored in different media
@@ -206,6 +242,17 @@ impl crate::ToJson for GroupingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GroupingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Criteria", "Values"])?;
+        Ok(Self {
+            criteria: crate::from_json_required(map, "Criteria", path)?,
+            values: crate::from_json_required(map, "Values", path)?,
+        })
+    }
+}
+
 impl From<GroupingConfiguration> for Value<GroupingConfiguration> {
     fn from(value: GroupingConfiguration) -> Self {
         Value::Lit(value)
@@ -240,6 +287,16 @@ impl crate::ToJson for QuickResponseContentProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for QuickResponseContentProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Content"])?;
+        Ok(Self {
+            content: crate::from_json_optional(map, "Content", path)?,
+        })
+    }
+}
+
 impl From<QuickResponseContentProvider> for Value<QuickResponseContentProvider> {
     fn from(value: QuickResponseContentProvider) -> Self {
         Value::Lit(value)
@@ -268,6 +325,13 @@ impl ChannelType {
 impl crate::ToJson for ChannelType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChannelType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Chat", Self::Chat), ("Email", Self::Email)])
     }
 }
 

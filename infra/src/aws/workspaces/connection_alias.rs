@@ -55,6 +55,17 @@ impl crate::ToJson for ConnectionAlias {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectionAlias {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectionString", "Tags"])?;
+        Ok(Self {
+            connection_string: crate::from_json_required(map, "ConnectionString", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpaces::ConnectionAlias` (`Fn::GetAtt`).
 impl crate::Handle<ConnectionAlias> {
     /// `Fn::GetAtt` `AliasId`.

@@ -300,6 +300,86 @@ impl crate::ToJson for Directory {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Directory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ActiveDirectoryConfig",
+                "CertificateBasedAuthProperties",
+                "EnableSelfService",
+                "EndpointEncryptionMode",
+                "IdcInstanceArn",
+                "IpGroupIds",
+                "MicrosoftEntraConfig",
+                "SamlProperties",
+                "SelfservicePermissions",
+                "StreamingProperties",
+                "SubnetIds",
+                "Tags",
+                "Tenancy",
+                "UserIdentityType",
+                "WorkspaceAccessProperties",
+                "WorkspaceCreationProperties",
+                "WorkspaceDirectoryDescription",
+                "WorkspaceDirectoryName",
+                "WorkspaceType",
+            ],
+        )?;
+        Ok(Self {
+            active_directory_config: crate::from_json_optional(map, "ActiveDirectoryConfig", path)?,
+            certificate_based_auth_properties: crate::from_json_optional(
+                map,
+                "CertificateBasedAuthProperties",
+                path,
+            )?,
+            enable_self_service: crate::from_json_optional(map, "EnableSelfService", path)?,
+            endpoint_encryption_mode: crate::from_json_optional(
+                map,
+                "EndpointEncryptionMode",
+                path,
+            )?,
+            idc_instance_arn: crate::from_json_optional(map, "IdcInstanceArn", path)?,
+            ip_group_ids: crate::from_json_optional(map, "IpGroupIds", path)?,
+            microsoft_entra_config: crate::from_json_optional(map, "MicrosoftEntraConfig", path)?,
+            saml_properties: crate::from_json_optional(map, "SamlProperties", path)?,
+            selfservice_permissions: crate::from_json_optional(
+                map,
+                "SelfservicePermissions",
+                path,
+            )?,
+            streaming_properties: crate::from_json_optional(map, "StreamingProperties", path)?,
+            subnet_ids: crate::from_json_optional(map, "SubnetIds", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            tenancy: crate::from_json_optional(map, "Tenancy", path)?,
+            user_identity_type: crate::from_json_optional(map, "UserIdentityType", path)?,
+            workspace_access_properties: crate::from_json_optional(
+                map,
+                "WorkspaceAccessProperties",
+                path,
+            )?,
+            workspace_creation_properties: crate::from_json_optional(
+                map,
+                "WorkspaceCreationProperties",
+                path,
+            )?,
+            workspace_directory_description: crate::from_json_optional(
+                map,
+                "WorkspaceDirectoryDescription",
+                path,
+            )?,
+            workspace_directory_name: crate::from_json_optional(
+                map,
+                "WorkspaceDirectoryName",
+                path,
+            )?,
+            workspace_type: crate::from_json_optional(map, "WorkspaceType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpaces::Directory` (`Fn::GetAtt`).
 impl crate::Handle<Directory> {
     /// `Fn::GetAtt` `Alias`. The directory alias.
@@ -409,6 +489,17 @@ impl crate::ToJson for AccessEndpoint {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AccessEndpointType", "VpcEndpointId"])?;
+        Ok(Self {
+            access_endpoint_type: crate::from_json_optional(map, "AccessEndpointType", path)?,
+            vpc_endpoint_id: crate::from_json_optional(map, "VpcEndpointId", path)?,
+        })
+    }
+}
+
 impl From<AccessEndpoint> for Value<AccessEndpoint> {
     fn from(value: AccessEndpoint) -> Self {
         Value::Lit(value)
@@ -458,6 +549,25 @@ impl crate::ToJson for AccessEndpointConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessEndpointConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AccessEndpoints", "InternetFallbackProtocols"],
+        )?;
+        Ok(Self {
+            access_endpoints: crate::from_json_required(map, "AccessEndpoints", path)?,
+            internet_fallback_protocols: crate::from_json_optional(
+                map,
+                "InternetFallbackProtocols",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<AccessEndpointConfig> for Value<AccessEndpointConfig> {
     fn from(value: AccessEndpointConfig) -> Self {
         Value::Lit(value)
@@ -496,6 +606,21 @@ impl crate::ToJson for ActiveDirectoryConfig {
             &self.service_account_secret_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ActiveDirectoryConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DomainName", "ServiceAccountSecretArn"])?;
+        Ok(Self {
+            domain_name: crate::from_json_required(map, "DomainName", path)?,
+            service_account_secret_arn: crate::from_json_required(
+                map,
+                "ServiceAccountSecretArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -548,6 +673,21 @@ impl crate::ToJson for CertificateBasedAuthProperties {
         );
         crate::put_opt(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CertificateBasedAuthProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateAuthorityArn", "Status"])?;
+        Ok(Self {
+            certificate_authority_arn: crate::from_json_optional(
+                map,
+                "CertificateAuthorityArn",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+        })
     }
 }
 
@@ -657,6 +797,40 @@ impl crate::ToJson for DefaultWorkspaceCreationProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DefaultWorkspaceCreationProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CustomSecurityGroupId",
+                "DefaultOu",
+                "EnableInternetAccess",
+                "EnableMaintenanceMode",
+                "InstanceIamRoleArn",
+                "UserEnabledAsLocalAdministrator",
+            ],
+        )?;
+        Ok(Self {
+            custom_security_group_id: crate::from_json_optional(
+                map,
+                "CustomSecurityGroupId",
+                path,
+            )?,
+            default_ou: crate::from_json_optional(map, "DefaultOu", path)?,
+            enable_internet_access: crate::from_json_optional(map, "EnableInternetAccess", path)?,
+            enable_maintenance_mode: crate::from_json_optional(map, "EnableMaintenanceMode", path)?,
+            instance_iam_role_arn: crate::from_json_optional(map, "InstanceIamRoleArn", path)?,
+            user_enabled_as_local_administrator: crate::from_json_optional(
+                map,
+                "UserEnabledAsLocalAdministrator",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<DefaultWorkspaceCreationProperties> for Value<DefaultWorkspaceCreationProperties> {
     fn from(value: DefaultWorkspaceCreationProperties) -> Self {
         Value::Lit(value)
@@ -694,6 +868,17 @@ impl crate::ToJson for GlobalAcceleratorForDirectory {
         crate::put(&mut out, "Mode", &self.mode);
         crate::put_opt(&mut out, "PreferredProtocol", &self.preferred_protocol);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for GlobalAcceleratorForDirectory {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Mode", "PreferredProtocol"])?;
+        Ok(Self {
+            mode: crate::from_json_required(map, "Mode", path)?,
+            preferred_protocol: crate::from_json_optional(map, "PreferredProtocol", path)?,
+        })
     }
 }
 
@@ -744,6 +929,21 @@ impl crate::ToJson for MicrosoftEntraConfig {
         );
         crate::put_opt(&mut out, "TenantId", &self.tenant_id);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MicrosoftEntraConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ApplicationConfigSecretArn", "TenantId"])?;
+        Ok(Self {
+            application_config_secret_arn: crate::from_json_optional(
+                map,
+                "ApplicationConfigSecretArn",
+                path,
+            )?,
+            tenant_id: crate::from_json_optional(map, "TenantId", path)?,
+        })
     }
 }
 
@@ -806,6 +1006,26 @@ impl crate::ToJson for SamlProperties {
         crate::put_opt(&mut out, "Status", &self.status);
         crate::put_opt(&mut out, "UserAccessUrl", &self.user_access_url);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamlProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RelayStateParameterName", "Status", "UserAccessUrl"],
+        )?;
+        Ok(Self {
+            relay_state_parameter_name: crate::from_json_optional(
+                map,
+                "RelayStateParameterName",
+                path,
+            )?,
+            status: crate::from_json_optional(map, "Status", path)?,
+            user_access_url: crate::from_json_optional(map, "UserAccessUrl", path)?,
+        })
     }
 }
 
@@ -889,6 +1109,30 @@ impl crate::ToJson for SelfservicePermissions {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SelfservicePermissions {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ChangeComputeType",
+                "IncreaseVolumeSize",
+                "RebuildWorkspace",
+                "RestartWorkspace",
+                "SwitchRunningMode",
+            ],
+        )?;
+        Ok(Self {
+            change_compute_type: crate::from_json_optional(map, "ChangeComputeType", path)?,
+            increase_volume_size: crate::from_json_optional(map, "IncreaseVolumeSize", path)?,
+            rebuild_workspace: crate::from_json_optional(map, "RebuildWorkspace", path)?,
+            restart_workspace: crate::from_json_optional(map, "RestartWorkspace", path)?,
+            switch_running_mode: crate::from_json_optional(map, "SwitchRunningMode", path)?,
+        })
+    }
+}
+
 impl From<SelfservicePermissions> for Value<SelfservicePermissions> {
     fn from(value: SelfservicePermissions) -> Self {
         Value::Lit(value)
@@ -923,6 +1167,17 @@ impl crate::ToJson for StorageConnector {
         crate::put(&mut out, "ConnectorType", &self.connector_type);
         crate::put(&mut out, "Status", &self.status);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageConnector {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ConnectorType", "Status"])?;
+        Ok(Self {
+            connector_type: crate::from_json_required(map, "ConnectorType", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
     }
 }
 
@@ -1007,6 +1262,32 @@ impl crate::ToJson for StreamingProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamingProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GlobalAccelerator",
+                "StorageConnectors",
+                "StreamingExperiencePreferredProtocol",
+                "UserSettings",
+            ],
+        )?;
+        Ok(Self {
+            global_accelerator: crate::from_json_optional(map, "GlobalAccelerator", path)?,
+            storage_connectors: crate::from_json_optional(map, "StorageConnectors", path)?,
+            streaming_experience_preferred_protocol: crate::from_json_optional(
+                map,
+                "StreamingExperiencePreferredProtocol",
+                path,
+            )?,
+            user_settings: crate::from_json_optional(map, "UserSettings", path)?,
+        })
+    }
+}
+
 impl From<StreamingProperties> for Value<StreamingProperties> {
     fn from(value: StreamingProperties) -> Self {
         Value::Lit(value)
@@ -1048,6 +1329,18 @@ impl crate::ToJson for UserSetting {
         crate::put_opt(&mut out, "MaximumLength", &self.maximum_length);
         crate::put(&mut out, "Permission", &self.permission);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserSetting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Action", "MaximumLength", "Permission"])?;
+        Ok(Self {
+            action: crate::from_json_required(map, "Action", path)?,
+            maximum_length: crate::from_json_optional(map, "MaximumLength", path)?,
+            permission: crate::from_json_required(map, "Permission", path)?,
+        })
     }
 }
 
@@ -1202,6 +1495,44 @@ impl crate::ToJson for WorkspaceAccessProperties {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspaceAccessProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AccessEndpointConfig",
+                "DeviceTypeAndroid",
+                "DeviceTypeChromeOs",
+                "DeviceTypeIos",
+                "DeviceTypeLinux",
+                "DeviceTypeOsx",
+                "DeviceTypeWeb",
+                "DeviceTypeWindows",
+                "DeviceTypeWorkSpacesThinClient",
+                "DeviceTypeZeroClient",
+            ],
+        )?;
+        Ok(Self {
+            access_endpoint_config: crate::from_json_optional(map, "AccessEndpointConfig", path)?,
+            device_type_android: crate::from_json_optional(map, "DeviceTypeAndroid", path)?,
+            device_type_chrome_os: crate::from_json_optional(map, "DeviceTypeChromeOs", path)?,
+            device_type_ios: crate::from_json_optional(map, "DeviceTypeIos", path)?,
+            device_type_linux: crate::from_json_optional(map, "DeviceTypeLinux", path)?,
+            device_type_osx: crate::from_json_optional(map, "DeviceTypeOsx", path)?,
+            device_type_web: crate::from_json_optional(map, "DeviceTypeWeb", path)?,
+            device_type_windows: crate::from_json_optional(map, "DeviceTypeWindows", path)?,
+            device_type_work_spaces_thin_client: crate::from_json_optional(
+                map,
+                "DeviceTypeWorkSpacesThinClient",
+                path,
+            )?,
+            device_type_zero_client: crate::from_json_optional(map, "DeviceTypeZeroClient", path)?,
+        })
+    }
+}
+
 impl From<WorkspaceAccessProperties> for Value<WorkspaceAccessProperties> {
     fn from(value: WorkspaceAccessProperties) -> Self {
         Value::Lit(value)
@@ -1227,6 +1558,13 @@ impl AccessEndpointType {
 impl crate::ToJson for AccessEndpointType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AccessEndpointType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("STREAMING_WSP", Self::StreamingWsp)])
     }
 }
 
@@ -1267,6 +1605,28 @@ impl crate::ToJson for Action {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Action {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                (
+                    "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
+                    Self::ClipboardCopyFromLocalDevice,
+                ),
+                (
+                    "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
+                    Self::ClipboardCopyToLocalDevice,
+                ),
+                ("PRINTING_TO_LOCAL_DEVICE", Self::PrintingToLocalDevice),
+                ("SMART_CARD", Self::SmartCard),
+            ],
+        )
+    }
+}
+
 impl From<Action> for Value<Action> {
     fn from(value: Action) -> Self {
         Value::Lit(value)
@@ -1298,6 +1658,17 @@ impl crate::ToJson for ChangeComputeType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ChangeComputeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<ChangeComputeType> for Value<ChangeComputeType> {
     fn from(value: ChangeComputeType) -> Self {
         Value::Lit(value)
@@ -1323,6 +1694,13 @@ impl ConnectorType {
 impl crate::ToJson for ConnectorType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ConnectorType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("HOME_FOLDER", Self::HomeFolder)])
     }
 }
 
@@ -1358,6 +1736,13 @@ impl crate::ToJson for DeviceTypeAndroid {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceTypeAndroid {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
+    }
+}
+
 impl From<DeviceTypeAndroid> for Value<DeviceTypeAndroid> {
     fn from(value: DeviceTypeAndroid) -> Self {
         Value::Lit(value)
@@ -1386,6 +1771,13 @@ impl DeviceTypeChromeOs {
 impl crate::ToJson for DeviceTypeChromeOs {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceTypeChromeOs {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
     }
 }
 
@@ -1420,6 +1812,13 @@ impl crate::ToJson for DeviceTypeIos {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceTypeIos {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
+    }
+}
+
 impl From<DeviceTypeIos> for Value<DeviceTypeIos> {
     fn from(value: DeviceTypeIos) -> Self {
         Value::Lit(value)
@@ -1448,6 +1847,13 @@ impl DeviceTypeLinux {
 impl crate::ToJson for DeviceTypeLinux {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceTypeLinux {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
     }
 }
 
@@ -1482,6 +1888,13 @@ impl crate::ToJson for DeviceTypeOsx {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceTypeOsx {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
+    }
+}
+
 impl From<DeviceTypeOsx> for Value<DeviceTypeOsx> {
     fn from(value: DeviceTypeOsx) -> Self {
         Value::Lit(value)
@@ -1510,6 +1923,13 @@ impl DeviceTypeWeb {
 impl crate::ToJson for DeviceTypeWeb {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceTypeWeb {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
     }
 }
 
@@ -1544,6 +1964,13 @@ impl crate::ToJson for DeviceTypeWindows {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceTypeWindows {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
+    }
+}
+
 impl From<DeviceTypeWindows> for Value<DeviceTypeWindows> {
     fn from(value: DeviceTypeWindows) -> Self {
         Value::Lit(value)
@@ -1575,6 +2002,13 @@ impl crate::ToJson for DeviceTypeWorkSpacesThinClient {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceTypeWorkSpacesThinClient {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
+    }
+}
+
 impl From<DeviceTypeWorkSpacesThinClient> for Value<DeviceTypeWorkSpacesThinClient> {
     fn from(value: DeviceTypeWorkSpacesThinClient) -> Self {
         Value::Lit(value)
@@ -1603,6 +2037,13 @@ impl DeviceTypeZeroClient {
 impl crate::ToJson for DeviceTypeZeroClient {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DeviceTypeZeroClient {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("ALLOW", Self::Allow), ("DENY", Self::Deny)])
     }
 }
 
@@ -1638,6 +2079,20 @@ impl crate::ToJson for EndpointEncryptionMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EndpointEncryptionMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("STANDARD_TLS", Self::StandardTls),
+                ("FIPS_VALIDATED", Self::FipsValidated),
+            ],
+        )
+    }
+}
+
 impl From<EndpointEncryptionMode> for Value<EndpointEncryptionMode> {
     fn from(value: EndpointEncryptionMode) -> Self {
         Value::Lit(value)
@@ -1669,6 +2124,17 @@ impl crate::ToJson for IncreaseVolumeSize {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IncreaseVolumeSize {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<IncreaseVolumeSize> for Value<IncreaseVolumeSize> {
     fn from(value: IncreaseVolumeSize) -> Self {
         Value::Lit(value)
@@ -1694,6 +2160,13 @@ impl InternetFallbackProtocol {
 impl crate::ToJson for InternetFallbackProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InternetFallbackProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("PCOIP", Self::Pcoip)])
     }
 }
 
@@ -1728,6 +2201,20 @@ impl crate::ToJson for Mode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Mode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ENABLED_AUTO", Self::EnabledAuto),
+                ("DISABLED", Self::Disabled),
+            ],
+        )
+    }
+}
+
 impl From<Mode> for Value<Mode> {
     fn from(value: Mode) -> Self {
         Value::Lit(value)
@@ -1759,6 +2246,17 @@ impl crate::ToJson for Permission {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Permission {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<Permission> for Value<Permission> {
     fn from(value: Permission) -> Self {
         Value::Lit(value)
@@ -1787,6 +2285,13 @@ impl PreferredProtocol {
 impl crate::ToJson for PreferredProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PreferredProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TCP", Self::Tcp), ("NONE", Self::None)])
     }
 }
 
@@ -1822,6 +2327,17 @@ impl crate::ToJson for RebuildWorkspace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RebuildWorkspace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<RebuildWorkspace> for Value<RebuildWorkspace> {
     fn from(value: RebuildWorkspace) -> Self {
         Value::Lit(value)
@@ -1850,6 +2366,17 @@ impl RestartWorkspace {
 impl crate::ToJson for RestartWorkspace {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RestartWorkspace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
     }
 }
 
@@ -1887,6 +2414,24 @@ impl crate::ToJson for SamlPropertiesStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamlPropertiesStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("DISABLED", Self::Disabled),
+                ("ENABLED", Self::Enabled),
+                (
+                    "ENABLED_WITH_DIRECTORY_LOGIN_FALLBACK",
+                    Self::EnabledWithDirectoryLoginFallback,
+                ),
+            ],
+        )
+    }
+}
+
 impl From<SamlPropertiesStatus> for Value<SamlPropertiesStatus> {
     fn from(value: SamlPropertiesStatus) -> Self {
         Value::Lit(value)
@@ -1915,6 +2460,17 @@ impl Status {
 impl crate::ToJson for Status {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Status {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
     }
 }
 
@@ -1949,6 +2505,17 @@ impl crate::ToJson for StorageConnectorStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StorageConnectorStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<StorageConnectorStatus> for Value<StorageConnectorStatus> {
     fn from(value: StorageConnectorStatus) -> Self {
         Value::Lit(value)
@@ -1977,6 +2544,13 @@ impl StreamingExperiencePreferredProtocol {
 impl crate::ToJson for StreamingExperiencePreferredProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for StreamingExperiencePreferredProtocol {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("TCP", Self::Tcp), ("UDP", Self::Udp)])
     }
 }
 
@@ -2011,6 +2585,17 @@ impl crate::ToJson for SwitchRunningMode {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SwitchRunningMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ENABLED", Self::Enabled), ("DISABLED", Self::Disabled)],
+        )
+    }
+}
+
 impl From<SwitchRunningMode> for Value<SwitchRunningMode> {
     fn from(value: SwitchRunningMode) -> Self {
         Value::Lit(value)
@@ -2039,6 +2624,17 @@ impl Tenancy {
 impl crate::ToJson for Tenancy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tenancy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DEDICATED", Self::Dedicated), ("SHARED", Self::Shared)],
+        )
     }
 }
 
@@ -2076,6 +2672,21 @@ impl crate::ToJson for UserIdentityType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserIdentityType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("CUSTOMER_MANAGED", Self::CustomerManaged),
+                ("AWS_DIRECTORY_SERVICE", Self::AwsDirectoryService),
+                ("AWS_IAM_IDENTITY_CENTER", Self::AwsIamIdentityCenter),
+            ],
+        )
+    }
+}
+
 impl From<UserIdentityType> for Value<UserIdentityType> {
     fn from(value: UserIdentityType) -> Self {
         Value::Lit(value)
@@ -2104,6 +2715,17 @@ impl WorkspaceType {
 impl crate::ToJson for WorkspaceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspaceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("PERSONAL", Self::Personal), ("POOLS", Self::Pools)],
+        )
     }
 }
 

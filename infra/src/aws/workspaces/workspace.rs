@@ -114,6 +114,44 @@ impl crate::ToJson for Workspace {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Workspace {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BundleId",
+                "DirectoryId",
+                "RootVolumeEncryptionEnabled",
+                "Tags",
+                "UserName",
+                "UserVolumeEncryptionEnabled",
+                "VolumeEncryptionKey",
+                "WorkspaceProperties",
+            ],
+        )?;
+        Ok(Self {
+            bundle_id: crate::from_json_required(map, "BundleId", path)?,
+            directory_id: crate::from_json_required(map, "DirectoryId", path)?,
+            root_volume_encryption_enabled: crate::from_json_optional(
+                map,
+                "RootVolumeEncryptionEnabled",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_name: crate::from_json_required(map, "UserName", path)?,
+            user_volume_encryption_enabled: crate::from_json_optional(
+                map,
+                "UserVolumeEncryptionEnabled",
+                path,
+            )?,
+            volume_encryption_key: crate::from_json_optional(map, "VolumeEncryptionKey", path)?,
+            workspace_properties: crate::from_json_optional(map, "WorkspaceProperties", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpaces::Workspace` (`Fn::GetAtt`).
 impl crate::Handle<Workspace> {
     /// `Fn::GetAtt` `Id`.
@@ -201,6 +239,34 @@ impl crate::ToJson for WorkspaceProperties {
         );
         crate::put_opt(&mut out, "UserVolumeSizeGib", &self.user_volume_size_gib);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspaceProperties {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ComputeTypeName",
+                "RootVolumeSizeGib",
+                "RunningMode",
+                "RunningModeAutoStopTimeoutInMinutes",
+                "UserVolumeSizeGib",
+            ],
+        )?;
+        Ok(Self {
+            compute_type_name: crate::from_json_optional(map, "ComputeTypeName", path)?,
+            root_volume_size_gib: crate::from_json_optional(map, "RootVolumeSizeGib", path)?,
+            running_mode: crate::from_json_optional(map, "RunningMode", path)?,
+            running_mode_auto_stop_timeout_in_minutes: crate::from_json_optional(
+                map,
+                "RunningModeAutoStopTimeoutInMinutes",
+                path,
+            )?,
+            user_volume_size_gib: crate::from_json_optional(map, "UserVolumeSizeGib", path)?,
+        })
     }
 }
 

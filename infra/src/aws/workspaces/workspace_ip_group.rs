@@ -75,6 +75,20 @@ impl crate::ToJson for WorkspaceIpGroup {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspaceIpGroup {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["GroupDesc", "GroupName", "Tags", "UserRules"])?;
+        Ok(Self {
+            group_desc: crate::from_json_optional(map, "GroupDesc", path)?,
+            group_name: crate::from_json_required(map, "GroupName", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            user_rules: crate::from_json_optional(map, "UserRules", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpaces::WorkspaceIpGroup` (`Fn::GetAtt`).
 impl crate::Handle<WorkspaceIpGroup> {
     /// `Fn::GetAtt` `Arn`. The Amazon Resource Name (ARN) of the IP access control group.
@@ -119,6 +133,17 @@ impl crate::ToJson for IpRuleItem {
         crate::put(&mut out, "IpRule", &self.ip_rule);
         crate::put_opt(&mut out, "RuleDesc", &self.rule_desc);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpRuleItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IpRule", "RuleDesc"])?;
+        Ok(Self {
+            ip_rule: crate::from_json_required(map, "IpRule", path)?,
+            rule_desc: crate::from_json_optional(map, "RuleDesc", path)?,
+        })
     }
 }
 

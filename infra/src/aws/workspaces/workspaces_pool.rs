@@ -112,6 +112,38 @@ impl crate::ToJson for WorkspacesPool {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspacesPool {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplicationSettings",
+                "BundleId",
+                "Capacity",
+                "Description",
+                "DirectoryId",
+                "PoolName",
+                "RunningMode",
+                "Tags",
+                "TimeoutSettings",
+            ],
+        )?;
+        Ok(Self {
+            application_settings: crate::from_json_optional(map, "ApplicationSettings", path)?,
+            bundle_id: crate::from_json_required(map, "BundleId", path)?,
+            capacity: crate::from_json_required(map, "Capacity", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            directory_id: crate::from_json_required(map, "DirectoryId", path)?,
+            pool_name: crate::from_json_required(map, "PoolName", path)?,
+            running_mode: crate::from_json_optional(map, "RunningMode", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            timeout_settings: crate::from_json_optional(map, "TimeoutSettings", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpaces::WorkspacesPool` (`Fn::GetAtt`).
 impl crate::Handle<WorkspacesPool> {
     /// `Fn::GetAtt` `CreatedAt`.
@@ -164,6 +196,17 @@ impl crate::ToJson for ApplicationSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["SettingsGroup", "Status"])?;
+        Ok(Self {
+            settings_group: crate::from_json_optional(map, "SettingsGroup", path)?,
+            status: crate::from_json_required(map, "Status", path)?,
+        })
+    }
+}
+
 impl From<ApplicationSettings> for Value<ApplicationSettings> {
     fn from(value: ApplicationSettings) -> Self {
         Value::Lit(value)
@@ -191,6 +234,16 @@ impl crate::ToJson for Capacity {
         let mut out = crate::JsonMap::new();
         crate::put(&mut out, "DesiredUserSessions", &self.desired_user_sessions);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Capacity {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["DesiredUserSessions"])?;
+        Ok(Self {
+            desired_user_sessions: crate::from_json_required(map, "DesiredUserSessions", path)?,
+        })
     }
 }
 
@@ -262,6 +315,38 @@ impl crate::ToJson for TimeoutSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TimeoutSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DisconnectTimeoutInSeconds",
+                "IdleDisconnectTimeoutInSeconds",
+                "MaxUserDurationInSeconds",
+            ],
+        )?;
+        Ok(Self {
+            disconnect_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "DisconnectTimeoutInSeconds",
+                path,
+            )?,
+            idle_disconnect_timeout_in_seconds: crate::from_json_optional(
+                map,
+                "IdleDisconnectTimeoutInSeconds",
+                path,
+            )?,
+            max_user_duration_in_seconds: crate::from_json_optional(
+                map,
+                "MaxUserDurationInSeconds",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<TimeoutSettings> for Value<TimeoutSettings> {
     fn from(value: TimeoutSettings) -> Self {
         Value::Lit(value)
@@ -293,6 +378,17 @@ impl crate::ToJson for ApplicationSettingsStatus {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplicationSettingsStatus {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("DISABLED", Self::Disabled), ("ENABLED", Self::Enabled)],
+        )
+    }
+}
+
 impl From<ApplicationSettingsStatus> for Value<ApplicationSettingsStatus> {
     fn from(value: ApplicationSettingsStatus) -> Self {
         Value::Lit(value)
@@ -321,6 +417,17 @@ impl RunningMode {
 impl crate::ToJson for RunningMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunningMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("ALWAYS_ON", Self::AlwaysOn), ("AUTO_STOP", Self::AutoStop)],
+        )
     }
 }
 

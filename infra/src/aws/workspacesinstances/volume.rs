@@ -134,6 +134,38 @@ impl crate::ToJson for Volume {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Volume {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "Encrypted",
+                "Iops",
+                "KmsKeyId",
+                "SizeInGB",
+                "SnapshotId",
+                "TagSpecifications",
+                "Throughput",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_required(map, "AvailabilityZone", path)?,
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            size_in_gb: crate::from_json_optional(map, "SizeInGB", path)?,
+            snapshot_id: crate::from_json_optional(map, "SnapshotId", path)?,
+            tag_specifications: crate::from_json_optional(map, "TagSpecifications", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkspacesInstances::Volume` (`Fn::GetAtt`).
 impl crate::Handle<Volume> {
     /// `Fn::GetAtt` `VolumeId`. Unique identifier for the volume
@@ -182,6 +214,17 @@ impl crate::ToJson for TagSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceType", "Tags"])?;
+        Ok(Self {
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<TagSpecification> for Value<TagSpecification> {
     fn from(value: TagSpecification) -> Self {
         Value::Lit(value)
@@ -216,6 +259,22 @@ impl ResourceType {
 impl crate::ToJson for ResourceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("instance", Self::Instance),
+                ("volume", Self::Volume),
+                ("spot-instances-request", Self::SpotInstancesRequest),
+                ("network-interface", Self::NetworkInterface),
+            ],
+        )
     }
 }
 
@@ -262,6 +321,25 @@ impl VolumeType {
 impl crate::ToJson for VolumeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("standard", Self::Standard),
+                ("io1", Self::Io1),
+                ("io2", Self::Io2),
+                ("gp2", Self::Gp2),
+                ("sc1", Self::Sc1),
+                ("st1", Self::St1),
+                ("gp3", Self::Gp3),
+            ],
+        )
     }
 }
 

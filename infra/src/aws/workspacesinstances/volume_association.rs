@@ -70,6 +70,28 @@ impl crate::ToJson for VolumeAssociation {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeAssociation {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Device",
+                "DisassociateMode",
+                "VolumeId",
+                "WorkspaceInstanceId",
+            ],
+        )?;
+        Ok(Self {
+            device: crate::from_json_required(map, "Device", path)?,
+            disassociate_mode: crate::from_json_optional(map, "DisassociateMode", path)?,
+            volume_id: crate::from_json_required(map, "VolumeId", path)?,
+            workspace_instance_id: crate::from_json_required(map, "WorkspaceInstanceId", path)?,
+        })
+    }
+}
+
 /// Mode to use when disassociating the volume
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DisassociateMode {
@@ -92,6 +114,17 @@ impl DisassociateMode {
 impl crate::ToJson for DisassociateMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DisassociateMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("FORCE", Self::Force), ("NO_FORCE", Self::NoForce)],
+        )
     }
 }
 

@@ -61,6 +61,17 @@ impl crate::ToJson for WorkspaceInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WorkspaceInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ManagedInstance", "Tags"])?;
+        Ok(Self {
+            managed_instance: crate::from_json_optional(map, "ManagedInstance", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkspacesInstances::WorkspaceInstance` (`Fn::GetAtt`).
 impl crate::Handle<WorkspaceInstance> {
     /// `Fn::GetAtt` `EC2ManagedInstance`.
@@ -144,6 +155,23 @@ impl crate::ToJson for BlockDeviceMapping {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BlockDeviceMapping {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["DeviceName", "Ebs", "NoDevice", "VirtualName"],
+        )?;
+        Ok(Self {
+            device_name: crate::from_json_optional(map, "DeviceName", path)?,
+            ebs: crate::from_json_optional(map, "Ebs", path)?,
+            no_device: crate::from_json_optional(map, "NoDevice", path)?,
+            virtual_name: crate::from_json_optional(map, "VirtualName", path)?,
+        })
+    }
+}
+
 impl From<BlockDeviceMapping> for Value<BlockDeviceMapping> {
     fn from(value: BlockDeviceMapping) -> Self {
         Value::Lit(value)
@@ -204,6 +232,29 @@ impl crate::ToJson for CapacityReservationSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["CapacityReservationPreference", "CapacityReservationTarget"],
+        )?;
+        Ok(Self {
+            capacity_reservation_preference: crate::from_json_optional(
+                map,
+                "CapacityReservationPreference",
+                path,
+            )?,
+            capacity_reservation_target: crate::from_json_optional(
+                map,
+                "CapacityReservationTarget",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CapacityReservationSpecification> for Value<CapacityReservationSpecification> {
     fn from(value: CapacityReservationSpecification) -> Self {
         Value::Lit(value)
@@ -261,6 +312,28 @@ impl crate::ToJson for CapacityReservationTarget {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationTarget {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "CapacityReservationId",
+                "CapacityReservationResourceGroupArn",
+            ],
+        )?;
+        Ok(Self {
+            capacity_reservation_id: crate::from_json_optional(map, "CapacityReservationId", path)?,
+            capacity_reservation_resource_group_arn: crate::from_json_optional(
+                map,
+                "CapacityReservationResourceGroupArn",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<CapacityReservationTarget> for Value<CapacityReservationTarget> {
     fn from(value: CapacityReservationTarget) -> Self {
         Value::Lit(value)
@@ -307,6 +380,17 @@ impl crate::ToJson for CpuOptionsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CoreCount", "ThreadsPerCore"])?;
+        Ok(Self {
+            core_count: crate::from_json_optional(map, "CoreCount", path)?,
+            threads_per_core: crate::from_json_optional(map, "ThreadsPerCore", path)?,
+        })
+    }
+}
+
 impl From<CpuOptionsRequest> for Value<CpuOptionsRequest> {
     fn from(value: CpuOptionsRequest) -> Self {
         Value::Lit(value)
@@ -338,6 +422,16 @@ impl crate::ToJson for CreditSpecificationRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "CpuCredits", &self.cpu_credits);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CreditSpecificationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CpuCredits"])?;
+        Ok(Self {
+            cpu_credits: crate::from_json_optional(map, "CpuCredits", path)?,
+        })
     }
 }
 
@@ -427,6 +521,32 @@ impl crate::ToJson for EbsBlockDevice {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EbsBlockDevice {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Encrypted",
+                "Iops",
+                "KmsKeyId",
+                "Throughput",
+                "VolumeSize",
+                "VolumeType",
+            ],
+        )?;
+        Ok(Self {
+            encrypted: crate::from_json_optional(map, "Encrypted", path)?,
+            iops: crate::from_json_optional(map, "Iops", path)?,
+            kms_key_id: crate::from_json_optional(map, "KmsKeyId", path)?,
+            throughput: crate::from_json_optional(map, "Throughput", path)?,
+            volume_size: crate::from_json_optional(map, "VolumeSize", path)?,
+            volume_type: crate::from_json_optional(map, "VolumeType", path)?,
+        })
+    }
+}
+
 impl From<EbsBlockDevice> for Value<EbsBlockDevice> {
     fn from(value: EbsBlockDevice) -> Self {
         Value::Lit(value)
@@ -461,6 +581,16 @@ impl crate::ToJson for EnclaveOptionsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnclaveOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
+    }
+}
+
 impl From<EnclaveOptionsRequest> for Value<EnclaveOptionsRequest> {
     fn from(value: EnclaveOptionsRequest) -> Self {
         Value::Lit(value)
@@ -492,6 +622,16 @@ impl crate::ToJson for HibernationOptionsRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Configured", &self.configured);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HibernationOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Configured"])?;
+        Ok(Self {
+            configured: crate::from_json_optional(map, "Configured", path)?,
+        })
     }
 }
 
@@ -541,6 +681,17 @@ impl crate::ToJson for IamInstanceProfileSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IamInstanceProfileSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Arn", "Name"])?;
+        Ok(Self {
+            arn: crate::from_json_optional(map, "Arn", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+        })
+    }
+}
+
 impl From<IamInstanceProfileSpecification> for Value<IamInstanceProfileSpecification> {
     fn from(value: IamInstanceProfileSpecification) -> Self {
         Value::Lit(value)
@@ -574,6 +725,16 @@ impl crate::ToJson for InstanceMaintenanceOptionsRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "AutoRecovery", &self.auto_recovery);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceMaintenanceOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["AutoRecovery"])?;
+        Ok(Self {
+            auto_recovery: crate::from_json_optional(map, "AutoRecovery", path)?,
+        })
     }
 }
 
@@ -661,6 +822,34 @@ impl crate::ToJson for InstanceMetadataOptionsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceMetadataOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HttpEndpoint",
+                "HttpProtocolIpv6",
+                "HttpPutResponseHopLimit",
+                "HttpTokens",
+                "InstanceMetadataTags",
+            ],
+        )?;
+        Ok(Self {
+            http_endpoint: crate::from_json_optional(map, "HttpEndpoint", path)?,
+            http_protocol_ipv6: crate::from_json_optional(map, "HttpProtocolIpv6", path)?,
+            http_put_response_hop_limit: crate::from_json_optional(
+                map,
+                "HttpPutResponseHopLimit",
+                path,
+            )?,
+            http_tokens: crate::from_json_optional(map, "HttpTokens", path)?,
+            instance_metadata_tags: crate::from_json_optional(map, "InstanceMetadataTags", path)?,
+        })
+    }
+}
+
 impl From<InstanceMetadataOptionsRequest> for Value<InstanceMetadataOptionsRequest> {
     fn from(value: InstanceMetadataOptionsRequest) -> Self {
         Value::Lit(value)
@@ -727,6 +916,23 @@ impl crate::ToJson for InstanceNetworkInterfaceSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceNetworkInterfaceSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["Description", "DeviceIndex", "Groups", "SubnetId"],
+        )?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            device_index: crate::from_json_optional(map, "DeviceIndex", path)?,
+            groups: crate::from_json_optional(map, "Groups", path)?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+        })
+    }
+}
+
 impl From<InstanceNetworkInterfaceSpecification> for Value<InstanceNetworkInterfaceSpecification> {
     fn from(value: InstanceNetworkInterfaceSpecification) -> Self {
         Value::Lit(value)
@@ -760,6 +966,16 @@ impl crate::ToJson for InstanceNetworkPerformanceOptionsRequest {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "BandwidthWeighting", &self.bandwidth_weighting);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceNetworkPerformanceOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["BandwidthWeighting"])?;
+        Ok(Self {
+            bandwidth_weighting: crate::from_json_optional(map, "BandwidthWeighting", path)?,
+        })
     }
 }
 
@@ -802,6 +1018,20 @@ impl crate::ToJson for LicenseConfigurationRequest {
             &self.license_configuration_arn,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LicenseConfigurationRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["LicenseConfigurationArn"])?;
+        Ok(Self {
+            license_configuration_arn: crate::from_json_optional(
+                map,
+                "LicenseConfigurationArn",
+                path,
+            )?,
+        })
     }
 }
 
@@ -1124,6 +1354,82 @@ impl crate::ToJson for ManagedInstance {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ManagedInstance {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BlockDeviceMappings",
+                "CapacityReservationSpecification",
+                "CpuOptions",
+                "CreditSpecification",
+                "DisableApiStop",
+                "EbsOptimized",
+                "EnablePrimaryIpv6",
+                "EnclaveOptions",
+                "HibernationOptions",
+                "IamInstanceProfile",
+                "ImageId",
+                "InstanceType",
+                "Ipv6AddressCount",
+                "KeyName",
+                "LicenseSpecifications",
+                "MaintenanceOptions",
+                "MetadataOptions",
+                "Monitoring",
+                "NetworkInterfaces",
+                "NetworkPerformanceOptions",
+                "Placement",
+                "PrivateDnsNameOptions",
+                "SubnetId",
+                "TagSpecifications",
+                "UserData",
+            ],
+        )?;
+        Ok(Self {
+            block_device_mappings: crate::from_json_optional(map, "BlockDeviceMappings", path)?,
+            capacity_reservation_specification: crate::from_json_optional(
+                map,
+                "CapacityReservationSpecification",
+                path,
+            )?,
+            cpu_options: crate::from_json_optional(map, "CpuOptions", path)?,
+            credit_specification: crate::from_json_optional(map, "CreditSpecification", path)?,
+            disable_api_stop: crate::from_json_optional(map, "DisableApiStop", path)?,
+            ebs_optimized: crate::from_json_optional(map, "EbsOptimized", path)?,
+            enable_primary_ipv6: crate::from_json_optional(map, "EnablePrimaryIpv6", path)?,
+            enclave_options: crate::from_json_optional(map, "EnclaveOptions", path)?,
+            hibernation_options: crate::from_json_optional(map, "HibernationOptions", path)?,
+            iam_instance_profile: crate::from_json_optional(map, "IamInstanceProfile", path)?,
+            image_id: crate::from_json_required(map, "ImageId", path)?,
+            instance_type: crate::from_json_required(map, "InstanceType", path)?,
+            ipv6_address_count: crate::from_json_optional(map, "Ipv6AddressCount", path)?,
+            key_name: crate::from_json_optional(map, "KeyName", path)?,
+            license_specifications: crate::from_json_optional(map, "LicenseSpecifications", path)?,
+            maintenance_options: crate::from_json_optional(map, "MaintenanceOptions", path)?,
+            metadata_options: crate::from_json_optional(map, "MetadataOptions", path)?,
+            monitoring: crate::from_json_optional(map, "Monitoring", path)?,
+            network_interfaces: crate::from_json_optional(map, "NetworkInterfaces", path)?,
+            network_performance_options: crate::from_json_optional(
+                map,
+                "NetworkPerformanceOptions",
+                path,
+            )?,
+            placement: crate::from_json_optional(map, "Placement", path)?,
+            private_dns_name_options: crate::from_json_optional(
+                map,
+                "PrivateDnsNameOptions",
+                path,
+            )?,
+            subnet_id: crate::from_json_optional(map, "SubnetId", path)?,
+            tag_specifications: crate::from_json_optional(map, "TagSpecifications", path)?,
+            user_data: crate::from_json_optional(map, "UserData", path)?,
+        })
+    }
+}
+
 impl From<ManagedInstance> for Value<ManagedInstance> {
     fn from(value: ManagedInstance) -> Self {
         Value::Lit(value)
@@ -1200,6 +1506,30 @@ impl crate::ToJson for Placement {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Placement {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AvailabilityZone",
+                "GroupId",
+                "GroupName",
+                "PartitionNumber",
+                "Tenancy",
+            ],
+        )?;
+        Ok(Self {
+            availability_zone: crate::from_json_optional(map, "AvailabilityZone", path)?,
+            group_id: crate::from_json_optional(map, "GroupId", path)?,
+            group_name: crate::from_json_optional(map, "GroupName", path)?,
+            partition_number: crate::from_json_optional(map, "PartitionNumber", path)?,
+            tenancy: crate::from_json_optional(map, "Tenancy", path)?,
+        })
+    }
+}
+
 impl From<Placement> for Value<Placement> {
     fn from(value: Placement) -> Self {
         Value::Lit(value)
@@ -1264,6 +1594,34 @@ impl crate::ToJson for PrivateDnsNameOptionsRequest {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for PrivateDnsNameOptionsRequest {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "EnableResourceNameDnsAAAARecord",
+                "EnableResourceNameDnsARecord",
+                "HostnameType",
+            ],
+        )?;
+        Ok(Self {
+            enable_resource_name_dns_aaaa_record: crate::from_json_optional(
+                map,
+                "EnableResourceNameDnsAAAARecord",
+                path,
+            )?,
+            enable_resource_name_dns_a_record: crate::from_json_optional(
+                map,
+                "EnableResourceNameDnsARecord",
+                path,
+            )?,
+            hostname_type: crate::from_json_optional(map, "HostnameType", path)?,
+        })
+    }
+}
+
 impl From<PrivateDnsNameOptionsRequest> for Value<PrivateDnsNameOptionsRequest> {
     fn from(value: PrivateDnsNameOptionsRequest) -> Self {
         Value::Lit(value)
@@ -1295,6 +1653,16 @@ impl crate::ToJson for RunInstancesMonitoringEnabled {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "Enabled", &self.enabled);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RunInstancesMonitoringEnabled {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Enabled"])?;
+        Ok(Self {
+            enabled: crate::from_json_optional(map, "Enabled", path)?,
+        })
     }
 }
 
@@ -1344,6 +1712,17 @@ impl crate::ToJson for TagSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TagSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["ResourceType", "Tags"])?;
+        Ok(Self {
+            resource_type: crate::from_json_optional(map, "ResourceType", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 impl From<TagSpecification> for Value<TagSpecification> {
     fn from(value: TagSpecification) -> Self {
         Value::Lit(value)
@@ -1372,6 +1751,17 @@ impl AutoRecovery {
 impl crate::ToJson for AutoRecovery {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AutoRecovery {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("disabled", Self::Disabled), ("default", Self::Default)],
+        )
     }
 }
 
@@ -1409,6 +1799,21 @@ impl crate::ToJson for BandwidthWeighting {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BandwidthWeighting {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("default", Self::Default),
+                ("vpc-1", Self::Vpc1),
+                ("ebs-1", Self::Ebs1),
+            ],
+        )
+    }
+}
+
 impl From<BandwidthWeighting> for Value<BandwidthWeighting> {
     fn from(value: BandwidthWeighting) -> Self {
         Value::Lit(value)
@@ -1443,6 +1848,21 @@ impl crate::ToJson for CapacityReservationPreference {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CapacityReservationPreference {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("capacity-reservations-only", Self::CapacityReservationsOnly),
+                ("open", Self::Open),
+                ("none", Self::None),
+            ],
+        )
+    }
+}
+
 impl From<CapacityReservationPreference> for Value<CapacityReservationPreference> {
     fn from(value: CapacityReservationPreference) -> Self {
         Value::Lit(value)
@@ -1471,6 +1891,17 @@ impl CpuCredits {
 impl crate::ToJson for CpuCredits {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CpuCredits {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("standard", Self::Standard), ("unlimited", Self::Unlimited)],
+        )
     }
 }
 
@@ -1505,6 +1936,20 @@ impl crate::ToJson for HostnameType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HostnameType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("ip-name", Self::IpName),
+                ("resource-name", Self::ResourceName),
+            ],
+        )
+    }
+}
+
 impl From<HostnameType> for Value<HostnameType> {
     fn from(value: HostnameType) -> Self {
         Value::Lit(value)
@@ -1533,6 +1978,17 @@ impl HttpEndpoint {
 impl crate::ToJson for HttpEndpoint {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpEndpoint {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enabled", Self::Enabled), ("disabled", Self::Disabled)],
+        )
     }
 }
 
@@ -1567,6 +2023,17 @@ impl crate::ToJson for HttpProtocolIpv6 {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpProtocolIpv6 {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enabled", Self::Enabled), ("disabled", Self::Disabled)],
+        )
+    }
+}
+
 impl From<HttpProtocolIpv6> for Value<HttpProtocolIpv6> {
     fn from(value: HttpProtocolIpv6) -> Self {
         Value::Lit(value)
@@ -1598,6 +2065,17 @@ impl crate::ToJson for HttpTokens {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for HttpTokens {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("optional", Self::Optional), ("required", Self::Required)],
+        )
+    }
+}
+
 impl From<HttpTokens> for Value<HttpTokens> {
     fn from(value: HttpTokens) -> Self {
         Value::Lit(value)
@@ -1626,6 +2104,17 @@ impl InstanceMetadataTags {
 impl crate::ToJson for InstanceMetadataTags {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceMetadataTags {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("enabled", Self::Enabled), ("disabled", Self::Disabled)],
+        )
     }
 }
 
@@ -1666,6 +2155,22 @@ impl crate::ToJson for ResourceType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("instance", Self::Instance),
+                ("volume", Self::Volume),
+                ("spot-instances-request", Self::SpotInstancesRequest),
+                ("network-interface", Self::NetworkInterface),
+            ],
+        )
+    }
+}
+
 impl From<ResourceType> for Value<ResourceType> {
     fn from(value: ResourceType) -> Self {
         Value::Lit(value)
@@ -1697,6 +2202,21 @@ impl Tenancy {
 impl crate::ToJson for Tenancy {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Tenancy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("default", Self::Default),
+                ("dedicated", Self::Dedicated),
+                ("host", Self::Host),
+            ],
+        )
     }
 }
 
@@ -1743,6 +2263,25 @@ impl VolumeType {
 impl crate::ToJson for VolumeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VolumeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("standard", Self::Standard),
+                ("io1", Self::Io1),
+                ("io2", Self::Io2),
+                ("gp2", Self::Gp2),
+                ("sc1", Self::Sc1),
+                ("st1", Self::St1),
+                ("gp3", Self::Gp3),
+            ],
+        )
     }
 }
 

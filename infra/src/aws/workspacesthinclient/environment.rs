@@ -158,6 +158,48 @@ impl crate::ToJson for Environment {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Environment {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "DesiredSoftwareSetId",
+                "DesktopArn",
+                "DesktopEndpoint",
+                "DeviceCreationTags",
+                "KmsKeyArn",
+                "MaintenanceWindow",
+                "Name",
+                "SoftwareSetUpdateMode",
+                "SoftwareSetUpdateSchedule",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            desired_software_set_id: crate::from_json_optional(map, "DesiredSoftwareSetId", path)?,
+            desktop_arn: crate::from_json_required(map, "DesktopArn", path)?,
+            desktop_endpoint: crate::from_json_optional(map, "DesktopEndpoint", path)?,
+            device_creation_tags: crate::from_json_optional(map, "DeviceCreationTags", path)?,
+            kms_key_arn: crate::from_json_optional(map, "KmsKeyArn", path)?,
+            maintenance_window: crate::from_json_optional(map, "MaintenanceWindow", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            software_set_update_mode: crate::from_json_optional(
+                map,
+                "SoftwareSetUpdateMode",
+                path,
+            )?,
+            software_set_update_schedule: crate::from_json_optional(
+                map,
+                "SoftwareSetUpdateSchedule",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpacesThinClient::Environment` (`Fn::GetAtt`).
 impl crate::Handle<Environment> {
     /// `Fn::GetAtt` `ActivationCode`. Activation code for devices associated with environment.
@@ -299,6 +341,34 @@ impl crate::ToJson for MaintenanceWindow {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaintenanceWindow {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ApplyTimeOf",
+                "DaysOfTheWeek",
+                "EndTimeHour",
+                "EndTimeMinute",
+                "StartTimeHour",
+                "StartTimeMinute",
+                "Type",
+            ],
+        )?;
+        Ok(Self {
+            apply_time_of: crate::from_json_optional(map, "ApplyTimeOf", path)?,
+            days_of_the_week: crate::from_json_optional(map, "DaysOfTheWeek", path)?,
+            end_time_hour: crate::from_json_optional(map, "EndTimeHour", path)?,
+            end_time_minute: crate::from_json_optional(map, "EndTimeMinute", path)?,
+            start_time_hour: crate::from_json_optional(map, "StartTimeHour", path)?,
+            start_time_minute: crate::from_json_optional(map, "StartTimeMinute", path)?,
+            r#type: crate::from_json_required(map, "Type", path)?,
+        })
+    }
+}
+
 impl From<MaintenanceWindow> for Value<MaintenanceWindow> {
     fn from(value: MaintenanceWindow) -> Self {
         Value::Lit(value)
@@ -327,6 +397,13 @@ impl ApplyTimeOf {
 impl crate::ToJson for ApplyTimeOf {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ApplyTimeOf {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("UTC", Self::Utc), ("DEVICE", Self::Device)])
     }
 }
 
@@ -376,6 +453,25 @@ impl crate::ToJson for DayOfWeek {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DayOfWeek {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("MONDAY", Self::Monday),
+                ("TUESDAY", Self::Tuesday),
+                ("WEDNESDAY", Self::Wednesday),
+                ("THURSDAY", Self::Thursday),
+                ("FRIDAY", Self::Friday),
+                ("SATURDAY", Self::Saturday),
+                ("SUNDAY", Self::Sunday),
+            ],
+        )
+    }
+}
+
 impl From<DayOfWeek> for Value<DayOfWeek> {
     fn from(value: DayOfWeek) -> Self {
         Value::Lit(value)
@@ -404,6 +500,20 @@ impl SoftwareSetUpdateMode {
 impl crate::ToJson for SoftwareSetUpdateMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SoftwareSetUpdateMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("USE_LATEST", Self::UseLatest),
+                ("USE_DESIRED", Self::UseDesired),
+            ],
+        )
     }
 }
 
@@ -438,6 +548,20 @@ impl crate::ToJson for SoftwareSetUpdateSchedule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SoftwareSetUpdateSchedule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("USE_MAINTENANCE_WINDOW", Self::UseMaintenanceWindow),
+                ("APPLY_IMMEDIATELY", Self::ApplyImmediately),
+            ],
+        )
+    }
+}
+
 impl From<SoftwareSetUpdateSchedule> for Value<SoftwareSetUpdateSchedule> {
     fn from(value: SoftwareSetUpdateSchedule) -> Self {
         Value::Lit(value)
@@ -466,6 +590,17 @@ impl Type {
 impl crate::ToJson for Type {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Type {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("SYSTEM", Self::System), ("CUSTOM", Self::Custom)],
+        )
     }
 }
 

@@ -105,6 +105,38 @@ impl crate::ToJson for BrowserSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrowserSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalEncryptionContext",
+                "BrowserPolicy",
+                "CustomerManagedKey",
+                "Tags",
+                "WebContentFilteringPolicy",
+            ],
+        )?;
+        Ok(Self {
+            additional_encryption_context: crate::from_json_optional(
+                map,
+                "AdditionalEncryptionContext",
+                path,
+            )?,
+            browser_policy: crate::from_json_optional(map, "BrowserPolicy", path)?,
+            customer_managed_key: crate::from_json_optional(map, "CustomerManagedKey", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            web_content_filtering_policy: crate::from_json_optional(
+                map,
+                "WebContentFilteringPolicy",
+                path,
+            )?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpacesWeb::BrowserSettings` (`Fn::GetAtt`).
 impl crate::Handle<BrowserSettings> {
     /// `Fn::GetAtt` `AssociatedPortalArns`.
@@ -165,6 +197,22 @@ impl crate::ToJson for WebContentFilteringPolicy {
         crate::put_opt(&mut out, "BlockedCategories", &self.blocked_categories);
         crate::put_opt(&mut out, "BlockedUrls", &self.blocked_urls);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for WebContentFilteringPolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["AllowedUrls", "BlockedCategories", "BlockedUrls"],
+        )?;
+        Ok(Self {
+            allowed_urls: crate::from_json_optional(map, "AllowedUrls", path)?,
+            blocked_categories: crate::from_json_optional(map, "BlockedCategories", path)?,
+            blocked_urls: crate::from_json_optional(map, "BlockedUrls", path)?,
+        })
     }
 }
 
@@ -271,6 +319,48 @@ impl Category {
 impl crate::ToJson for Category {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Category {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Cults", Self::Cults),
+                ("Gambling", Self::Gambling),
+                ("Nudity", Self::Nudity),
+                ("Pornography", Self::Pornography),
+                ("SexEducation", Self::SexEducation),
+                ("Tasteless", Self::Tasteless),
+                ("Violence", Self::Violence),
+                ("DownloadSites", Self::DownloadSites),
+                ("ImageSharing", Self::ImageSharing),
+                ("PeerToPeer", Self::PeerToPeer),
+                (
+                    "StreamingMediaAndDownloads",
+                    Self::StreamingMediaAndDownloads,
+                ),
+                ("GenerativeAI", Self::GenerativeAi),
+                ("CriminalActivity", Self::CriminalActivity),
+                ("Hacking", Self::Hacking),
+                ("HateAndIntolerance", Self::HateAndIntolerance),
+                ("IllegalDrug", Self::IllegalDrug),
+                ("IllegalSoftware", Self::IllegalSoftware),
+                ("SchoolCheating", Self::SchoolCheating),
+                ("SelfHarm", Self::SelfHarm),
+                ("Weapons", Self::Weapons),
+                ("Chat", Self::Chat),
+                ("Games", Self::Games),
+                ("InstantMessaging", Self::InstantMessaging),
+                ("ProfessionalNetwork", Self::ProfessionalNetwork),
+                ("SocialNetworking", Self::SocialNetworking),
+                ("WebBasedEmail", Self::WebBasedEmail),
+                ("ParkedDomains", Self::ParkedDomains),
+            ],
+        )
     }
 }
 

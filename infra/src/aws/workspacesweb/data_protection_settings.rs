@@ -115,6 +115,40 @@ impl crate::ToJson for DataProtectionSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for DataProtectionSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalEncryptionContext",
+                "CustomerManagedKey",
+                "Description",
+                "DisplayName",
+                "InlineRedactionConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            additional_encryption_context: crate::from_json_optional(
+                map,
+                "AdditionalEncryptionContext",
+                path,
+            )?,
+            customer_managed_key: crate::from_json_optional(map, "CustomerManagedKey", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            inline_redaction_configuration: crate::from_json_optional(
+                map,
+                "InlineRedactionConfiguration",
+                path,
+            )?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpacesWeb::DataProtectionSettings` (`Fn::GetAtt`).
 impl crate::Handle<DataProtectionSettings> {
     /// `Fn::GetAtt` `AssociatedPortalArns`.
@@ -181,6 +215,28 @@ impl crate::ToJson for CustomPattern {
         crate::put(&mut out, "PatternName", &self.pattern_name);
         crate::put(&mut out, "PatternRegex", &self.pattern_regex);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CustomPattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "KeywordRegex",
+                "PatternDescription",
+                "PatternName",
+                "PatternRegex",
+            ],
+        )?;
+        Ok(Self {
+            keyword_regex: crate::from_json_optional(map, "KeywordRegex", path)?,
+            pattern_description: crate::from_json_optional(map, "PatternDescription", path)?,
+            pattern_name: crate::from_json_required(map, "PatternName", path)?,
+            pattern_regex: crate::from_json_required(map, "PatternRegex", path)?,
+        })
     }
 }
 
@@ -251,6 +307,32 @@ impl crate::ToJson for InlineRedactionConfiguration {
             &self.inline_redaction_patterns,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InlineRedactionConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "GlobalConfidenceLevel",
+                "GlobalEnforcedUrls",
+                "GlobalExemptUrls",
+                "InlineRedactionPatterns",
+            ],
+        )?;
+        Ok(Self {
+            global_confidence_level: crate::from_json_optional(map, "GlobalConfidenceLevel", path)?,
+            global_enforced_urls: crate::from_json_optional(map, "GlobalEnforcedUrls", path)?,
+            global_exempt_urls: crate::from_json_optional(map, "GlobalExemptUrls", path)?,
+            inline_redaction_patterns: crate::from_json_required(
+                map,
+                "InlineRedactionPatterns",
+                path,
+            )?,
+        })
     }
 }
 
@@ -338,6 +420,32 @@ impl crate::ToJson for InlineRedactionPattern {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InlineRedactionPattern {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BuiltInPatternId",
+                "ConfidenceLevel",
+                "CustomPattern",
+                "EnforcedUrls",
+                "ExemptUrls",
+                "RedactionPlaceHolder",
+            ],
+        )?;
+        Ok(Self {
+            built_in_pattern_id: crate::from_json_optional(map, "BuiltInPatternId", path)?,
+            confidence_level: crate::from_json_optional(map, "ConfidenceLevel", path)?,
+            custom_pattern: crate::from_json_optional(map, "CustomPattern", path)?,
+            enforced_urls: crate::from_json_optional(map, "EnforcedUrls", path)?,
+            exempt_urls: crate::from_json_optional(map, "ExemptUrls", path)?,
+            redaction_place_holder: crate::from_json_required(map, "RedactionPlaceHolder", path)?,
+        })
+    }
+}
+
 impl From<InlineRedactionPattern> for Value<InlineRedactionPattern> {
     fn from(value: InlineRedactionPattern) -> Self {
         Value::Lit(value)
@@ -386,6 +494,29 @@ impl crate::ToJson for RedactionPlaceHolder {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedactionPlaceHolder {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["RedactionPlaceHolderText", "RedactionPlaceHolderType"],
+        )?;
+        Ok(Self {
+            redaction_place_holder_text: crate::from_json_optional(
+                map,
+                "RedactionPlaceHolderText",
+                path,
+            )?,
+            redaction_place_holder_type: crate::from_json_required(
+                map,
+                "RedactionPlaceHolderType",
+                path,
+            )?,
+        })
+    }
+}
+
 impl From<RedactionPlaceHolder> for Value<RedactionPlaceHolder> {
     fn from(value: RedactionPlaceHolder) -> Self {
         Value::Lit(value)
@@ -411,6 +542,13 @@ impl RedactionPlaceHolderType {
 impl crate::ToJson for RedactionPlaceHolderType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for RedactionPlaceHolderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("CustomText", Self::CustomText)])
     }
 }
 

@@ -89,6 +89,34 @@ impl crate::ToJson for IdentityProvider {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityProvider {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "IdentityProviderDetails",
+                "IdentityProviderName",
+                "IdentityProviderType",
+                "PortalArn",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            identity_provider_details: crate::from_json_required(
+                map,
+                "IdentityProviderDetails",
+                path,
+            )?,
+            identity_provider_name: crate::from_json_required(map, "IdentityProviderName", path)?,
+            identity_provider_type: crate::from_json_required(map, "IdentityProviderType", path)?,
+            portal_arn: crate::from_json_optional(map, "PortalArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpacesWeb::IdentityProvider` (`Fn::GetAtt`).
 impl crate::Handle<IdentityProvider> {
     /// `Fn::GetAtt` `IdentityProviderArn`.
@@ -131,6 +159,24 @@ impl IdentityProviderType {
 impl crate::ToJson for IdentityProviderType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IdentityProviderType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("SAML", Self::Saml),
+                ("Facebook", Self::Facebook),
+                ("Google", Self::Google),
+                ("LoginWithAmazon", Self::LoginWithAmazon),
+                ("SignInWithApple", Self::SignInWithApple),
+                ("OIDC", Self::Oidc),
+            ],
+        )
     }
 }
 

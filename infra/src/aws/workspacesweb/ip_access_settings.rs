@@ -102,6 +102,36 @@ impl crate::ToJson for IpAccessSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpAccessSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalEncryptionContext",
+                "CustomerManagedKey",
+                "Description",
+                "DisplayName",
+                "IpRules",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            additional_encryption_context: crate::from_json_optional(
+                map,
+                "AdditionalEncryptionContext",
+                path,
+            )?,
+            customer_managed_key: crate::from_json_optional(map, "CustomerManagedKey", path)?,
+            description: crate::from_json_optional(map, "Description", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            ip_rules: crate::from_json_required(map, "IpRules", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpacesWeb::IpAccessSettings` (`Fn::GetAtt`).
 impl crate::Handle<IpAccessSettings> {
     /// `Fn::GetAtt` `AssociatedPortalArns`.
@@ -151,6 +181,17 @@ impl crate::ToJson for IpRule {
         crate::put_opt(&mut out, "Description", &self.description);
         crate::put(&mut out, "IpRange", &self.ip_range);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for IpRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Description", "IpRange"])?;
+        Ok(Self {
+            description: crate::from_json_optional(map, "Description", path)?,
+            ip_range: crate::from_json_required(map, "IpRange", path)?,
+        })
     }
 }
 

@@ -223,6 +223,64 @@ impl crate::ToJson for Portal {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Portal {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalEncryptionContext",
+                "AuthenticationType",
+                "BrowserSettingsArn",
+                "CustomerManagedKey",
+                "DataProtectionSettingsArn",
+                "DisplayName",
+                "InstanceType",
+                "IpAccessSettingsArn",
+                "MaxConcurrentSessions",
+                "NetworkSettingsArn",
+                "PortalCustomDomain",
+                "SessionLoggerArn",
+                "Tags",
+                "TrustStoreArn",
+                "UserAccessLoggingSettingsArn",
+                "UserSettingsArn",
+            ],
+        )?;
+        Ok(Self {
+            additional_encryption_context: crate::from_json_optional(
+                map,
+                "AdditionalEncryptionContext",
+                path,
+            )?,
+            authentication_type: crate::from_json_optional(map, "AuthenticationType", path)?,
+            browser_settings_arn: crate::from_json_optional(map, "BrowserSettingsArn", path)?,
+            customer_managed_key: crate::from_json_optional(map, "CustomerManagedKey", path)?,
+            data_protection_settings_arn: crate::from_json_optional(
+                map,
+                "DataProtectionSettingsArn",
+                path,
+            )?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            instance_type: crate::from_json_optional(map, "InstanceType", path)?,
+            ip_access_settings_arn: crate::from_json_optional(map, "IpAccessSettingsArn", path)?,
+            max_concurrent_sessions: crate::from_json_optional(map, "MaxConcurrentSessions", path)?,
+            network_settings_arn: crate::from_json_optional(map, "NetworkSettingsArn", path)?,
+            portal_custom_domain: crate::from_json_optional(map, "PortalCustomDomain", path)?,
+            session_logger_arn: crate::from_json_optional(map, "SessionLoggerArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            trust_store_arn: crate::from_json_optional(map, "TrustStoreArn", path)?,
+            user_access_logging_settings_arn: crate::from_json_optional(
+                map,
+                "UserAccessLoggingSettingsArn",
+                path,
+            )?,
+            user_settings_arn: crate::from_json_optional(map, "UserSettingsArn", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpacesWeb::Portal` (`Fn::GetAtt`).
 impl crate::Handle<Portal> {
     /// `Fn::GetAtt` `BrowserType`.
@@ -291,6 +349,20 @@ impl crate::ToJson for AuthenticationType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for AuthenticationType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Standard", Self::Standard),
+                ("IAM_Identity_Center", Self::IamIdentityCenter),
+            ],
+        )
+    }
+}
+
 impl From<AuthenticationType> for Value<AuthenticationType> {
     fn from(value: AuthenticationType) -> Self {
         Value::Lit(value)
@@ -322,6 +394,21 @@ impl InstanceType {
 impl crate::ToJson for InstanceType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InstanceType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("standard.regular", Self::StandardRegular),
+                ("standard.large", Self::StandardLarge),
+                ("standard.xlarge", Self::StandardXlarge),
+            ],
+        )
     }
 }
 

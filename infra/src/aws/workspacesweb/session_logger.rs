@@ -99,6 +99,36 @@ impl crate::ToJson for SessionLogger {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SessionLogger {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalEncryptionContext",
+                "CustomerManagedKey",
+                "DisplayName",
+                "EventFilter",
+                "LogConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            additional_encryption_context: crate::from_json_optional(
+                map,
+                "AdditionalEncryptionContext",
+                path,
+            )?,
+            customer_managed_key: crate::from_json_optional(map, "CustomerManagedKey", path)?,
+            display_name: crate::from_json_optional(map, "DisplayName", path)?,
+            event_filter: crate::from_json_required(map, "EventFilter", path)?,
+            log_configuration: crate::from_json_required(map, "LogConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpacesWeb::SessionLogger` (`Fn::GetAtt`).
 impl crate::Handle<SessionLogger> {
     /// `Fn::GetAtt` `AssociatedPortalArns`.
@@ -142,6 +172,16 @@ impl crate::ToJson for LogConfiguration {
         let mut out = crate::JsonMap::new();
         crate::put_opt(&mut out, "S3", &self.s3);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["S3"])?;
+        Ok(Self {
+            s3: crate::from_json_optional(map, "S3", path)?,
+        })
     }
 }
 
@@ -207,6 +247,30 @@ impl crate::ToJson for S3LogConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for S3LogConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Bucket",
+                "BucketOwner",
+                "FolderStructure",
+                "KeyPrefix",
+                "LogFileFormat",
+            ],
+        )?;
+        Ok(Self {
+            bucket: crate::from_json_required(map, "Bucket", path)?,
+            bucket_owner: crate::from_json_optional(map, "BucketOwner", path)?,
+            folder_structure: crate::from_json_required(map, "FolderStructure", path)?,
+            key_prefix: crate::from_json_optional(map, "KeyPrefix", path)?,
+            log_file_format: crate::from_json_required(map, "LogFileFormat", path)?,
+        })
+    }
+}
+
 impl From<S3LogConfiguration> for Value<S3LogConfiguration> {
     fn from(value: S3LogConfiguration) -> Self {
         Value::Lit(value)
@@ -238,6 +302,17 @@ impl crate::ToJson for FolderStructure {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for FolderStructure {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Flat", Self::Flat), ("NestedByDate", Self::NestedByDate)],
+        )
+    }
+}
+
 impl From<FolderStructure> for Value<FolderStructure> {
     fn from(value: FolderStructure) -> Self {
         Value::Lit(value)
@@ -266,6 +341,17 @@ impl LogFileFormat {
 impl crate::ToJson for LogFileFormat {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LogFileFormat {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("JSONLines", Self::JsonLines), ("Json", Self::Json)],
+        )
     }
 }
 

@@ -55,6 +55,17 @@ impl crate::ToJson for TrustStore {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TrustStore {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CertificateList", "Tags"])?;
+        Ok(Self {
+            certificate_list: crate::from_json_required(map, "CertificateList", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpacesWeb::TrustStore` (`Fn::GetAtt`).
 impl crate::Handle<TrustStore> {
     /// `Fn::GetAtt` `AssociatedPortalArns`.

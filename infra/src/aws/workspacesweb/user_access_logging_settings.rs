@@ -55,6 +55,17 @@ impl crate::ToJson for UserAccessLoggingSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserAccessLoggingSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["KinesisStreamArn", "Tags"])?;
+        Ok(Self {
+            kinesis_stream_arn: crate::from_json_required(map, "KinesisStreamArn", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpacesWeb::UserAccessLoggingSettings` (`Fn::GetAtt`).
 impl crate::Handle<UserAccessLoggingSettings> {
     /// `Fn::GetAtt` `AssociatedPortalArns`.

@@ -200,6 +200,66 @@ impl crate::ToJson for UserSettings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for UserSettings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "AdditionalEncryptionContext",
+                "BrandingConfiguration",
+                "CookieSynchronizationConfiguration",
+                "CopyAllowed",
+                "CustomerManagedKey",
+                "DeepLinkAllowed",
+                "DisconnectTimeoutInMinutes",
+                "DownloadAllowed",
+                "IdleDisconnectTimeoutInMinutes",
+                "PasteAllowed",
+                "PrintAllowed",
+                "Tags",
+                "ToolbarConfiguration",
+                "UploadAllowed",
+                "WebAuthnAllowed",
+            ],
+        )?;
+        Ok(Self {
+            additional_encryption_context: crate::from_json_optional(
+                map,
+                "AdditionalEncryptionContext",
+                path,
+            )?,
+            branding_configuration: crate::from_json_optional(map, "BrandingConfiguration", path)?,
+            cookie_synchronization_configuration: crate::from_json_optional(
+                map,
+                "CookieSynchronizationConfiguration",
+                path,
+            )?,
+            copy_allowed: crate::from_json_required(map, "CopyAllowed", path)?,
+            customer_managed_key: crate::from_json_optional(map, "CustomerManagedKey", path)?,
+            deep_link_allowed: crate::from_json_optional(map, "DeepLinkAllowed", path)?,
+            disconnect_timeout_in_minutes: crate::from_json_optional(
+                map,
+                "DisconnectTimeoutInMinutes",
+                path,
+            )?,
+            download_allowed: crate::from_json_required(map, "DownloadAllowed", path)?,
+            idle_disconnect_timeout_in_minutes: crate::from_json_optional(
+                map,
+                "IdleDisconnectTimeoutInMinutes",
+                path,
+            )?,
+            paste_allowed: crate::from_json_required(map, "PasteAllowed", path)?,
+            print_allowed: crate::from_json_required(map, "PrintAllowed", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+            toolbar_configuration: crate::from_json_optional(map, "ToolbarConfiguration", path)?,
+            upload_allowed: crate::from_json_required(map, "UploadAllowed", path)?,
+            web_authn_allowed: crate::from_json_optional(map, "WebAuthnAllowed", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::WorkSpacesWeb::UserSettings` (`Fn::GetAtt`).
 impl crate::Handle<UserSettings> {
     /// `Fn::GetAtt` `AssociatedPortalArns`.
@@ -341,6 +401,38 @@ impl crate::ToJson for BrandingConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for BrandingConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "ColorTheme",
+                "Favicon",
+                "FaviconMetadata",
+                "LocalizedStrings",
+                "Logo",
+                "LogoMetadata",
+                "TermsOfService",
+                "Wallpaper",
+                "WallpaperMetadata",
+            ],
+        )?;
+        Ok(Self {
+            color_theme: crate::from_json_optional(map, "ColorTheme", path)?,
+            favicon: crate::from_json_optional(map, "Favicon", path)?,
+            favicon_metadata: crate::from_json_optional(map, "FaviconMetadata", path)?,
+            localized_strings: crate::from_json_optional(map, "LocalizedStrings", path)?,
+            logo: crate::from_json_optional(map, "Logo", path)?,
+            logo_metadata: crate::from_json_optional(map, "LogoMetadata", path)?,
+            terms_of_service: crate::from_json_optional(map, "TermsOfService", path)?,
+            wallpaper: crate::from_json_optional(map, "Wallpaper", path)?,
+            wallpaper_metadata: crate::from_json_optional(map, "WallpaperMetadata", path)?,
+        })
+    }
+}
+
 impl From<BrandingConfiguration> for Value<BrandingConfiguration> {
     fn from(value: BrandingConfiguration) -> Self {
         Value::Lit(value)
@@ -391,6 +483,18 @@ impl crate::ToJson for CookieSpecification {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CookieSpecification {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Domain", "Name", "Path"])?;
+        Ok(Self {
+            domain: crate::from_json_required(map, "Domain", path)?,
+            name: crate::from_json_optional(map, "Name", path)?,
+            path: crate::from_json_optional(map, "Path", path)?,
+        })
+    }
+}
+
 impl From<CookieSpecification> for Value<CookieSpecification> {
     fn from(value: CookieSpecification) -> Self {
         Value::Lit(value)
@@ -428,6 +532,17 @@ impl crate::ToJson for CookieSynchronizationConfiguration {
         crate::put(&mut out, "Allowlist", &self.allowlist);
         crate::put_opt(&mut out, "Blocklist", &self.blocklist);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for CookieSynchronizationConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["Allowlist", "Blocklist"])?;
+        Ok(Self {
+            allowlist: crate::from_json_required(map, "Allowlist", path)?,
+            blocklist: crate::from_json_optional(map, "Blocklist", path)?,
+        })
     }
 }
 
@@ -470,6 +585,22 @@ impl crate::ToJson for ImageMetadata {
         crate::put(&mut out, "LastUploadTimestamp", &self.last_upload_timestamp);
         crate::put(&mut out, "MimeType", &self.mime_type);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ImageMetadata {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["FileExtension", "LastUploadTimestamp", "MimeType"],
+        )?;
+        Ok(Self {
+            file_extension: crate::from_json_required(map, "FileExtension", path)?,
+            last_upload_timestamp: crate::from_json_required(map, "LastUploadTimestamp", path)?,
+            mime_type: crate::from_json_required(map, "MimeType", path)?,
+        })
     }
 }
 
@@ -570,6 +701,36 @@ impl crate::ToJson for LocalizedBrandingStrings {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for LocalizedBrandingStrings {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "BrowserTabTitle",
+                "ContactButtonText",
+                "ContactLink",
+                "LoadingText",
+                "LoginButtonText",
+                "LoginDescription",
+                "LoginTitle",
+                "WelcomeText",
+            ],
+        )?;
+        Ok(Self {
+            browser_tab_title: crate::from_json_required(map, "BrowserTabTitle", path)?,
+            contact_button_text: crate::from_json_optional(map, "ContactButtonText", path)?,
+            contact_link: crate::from_json_optional(map, "ContactLink", path)?,
+            loading_text: crate::from_json_optional(map, "LoadingText", path)?,
+            login_button_text: crate::from_json_optional(map, "LoginButtonText", path)?,
+            login_description: crate::from_json_optional(map, "LoginDescription", path)?,
+            login_title: crate::from_json_optional(map, "LoginTitle", path)?,
+            welcome_text: crate::from_json_required(map, "WelcomeText", path)?,
+        })
+    }
+}
+
 impl From<LocalizedBrandingStrings> for Value<LocalizedBrandingStrings> {
     fn from(value: LocalizedBrandingStrings) -> Self {
         Value::Lit(value)
@@ -643,6 +804,28 @@ impl crate::ToJson for ToolbarConfiguration {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ToolbarConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "HiddenToolbarItems",
+                "MaxDisplayResolution",
+                "ToolbarType",
+                "VisualMode",
+            ],
+        )?;
+        Ok(Self {
+            hidden_toolbar_items: crate::from_json_optional(map, "HiddenToolbarItems", path)?,
+            max_display_resolution: crate::from_json_optional(map, "MaxDisplayResolution", path)?,
+            toolbar_type: crate::from_json_optional(map, "ToolbarType", path)?,
+            visual_mode: crate::from_json_optional(map, "VisualMode", path)?,
+        })
+    }
+}
+
 impl From<ToolbarConfiguration> for Value<ToolbarConfiguration> {
     fn from(value: ToolbarConfiguration) -> Self {
         Value::Lit(value)
@@ -674,6 +857,13 @@ impl crate::ToJson for ColorTheme {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ColorTheme {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Light", Self::Light), ("Dark", Self::Dark)])
+    }
+}
+
 impl From<ColorTheme> for Value<ColorTheme> {
     fn from(value: ColorTheme) -> Self {
         Value::Lit(value)
@@ -702,6 +892,17 @@ impl EnabledType {
 impl crate::ToJson for EnabledType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for EnabledType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Disabled", Self::Disabled), ("Enabled", Self::Enabled)],
+        )
     }
 }
 
@@ -754,6 +955,26 @@ impl crate::ToJson for MaxDisplayResolution {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MaxDisplayResolution {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("size4096X2160", Self::Size4096X2160),
+                ("size3840X2160", Self::Size3840X2160),
+                ("size3440X1440", Self::Size3440X1440),
+                ("size2560X1440", Self::Size2560X1440),
+                ("size1920X1080", Self::Size1920X1080),
+                ("size1280X720", Self::Size1280X720),
+                ("size1024X768", Self::Size1024X768),
+                ("size800X600", Self::Size800X600),
+            ],
+        )
+    }
+}
+
 impl From<MaxDisplayResolution> for Value<MaxDisplayResolution> {
     fn from(value: MaxDisplayResolution) -> Self {
         Value::Lit(value)
@@ -785,6 +1006,21 @@ impl MimeType {
 impl crate::ToJson for MimeType {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for MimeType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("image/png", Self::ImagePng),
+                ("image/jpeg", Self::ImageJpeg),
+                ("image/x-icon", Self::ImageXIcon),
+            ],
+        )
     }
 }
 
@@ -828,6 +1064,23 @@ impl crate::ToJson for ToolbarItem {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ToolbarItem {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[
+                ("Windows", Self::Windows),
+                ("DualMonitor", Self::DualMonitor),
+                ("FullScreen", Self::FullScreen),
+                ("Webcam", Self::Webcam),
+                ("Microphone", Self::Microphone),
+            ],
+        )
+    }
+}
+
 impl From<ToolbarItem> for Value<ToolbarItem> {
     fn from(value: ToolbarItem) -> Self {
         Value::Lit(value)
@@ -859,6 +1112,17 @@ impl crate::ToJson for ToolbarType {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ToolbarType {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(
+            json,
+            path,
+            &[("Floating", Self::Floating), ("Docked", Self::Docked)],
+        )
+    }
+}
+
 impl From<ToolbarType> for Value<ToolbarType> {
     fn from(value: ToolbarType) -> Self {
         Value::Lit(value)
@@ -887,6 +1151,13 @@ impl VisualMode {
 impl crate::ToJson for VisualMode {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for VisualMode {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        crate::from_json_variant(json, path, &[("Dark", Self::Dark), ("Light", Self::Light)])
     }
 }
 

@@ -83,6 +83,28 @@ impl crate::ToJson for Group {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for Group {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "FilterExpression",
+                "GroupName",
+                "InsightsConfiguration",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            filter_expression: crate::from_json_optional(map, "FilterExpression", path)?,
+            group_name: crate::from_json_required(map, "GroupName", path)?,
+            insights_configuration: crate::from_json_optional(map, "InsightsConfiguration", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::XRay::Group` (`Fn::GetAtt`).
 impl crate::Handle<Group> {
     /// `Fn::GetAtt` `GroupARN`. The ARN of the group that was generated on creation.
@@ -135,6 +157,18 @@ impl crate::ToJson for InsightsConfiguration {
             &self.notifications_enabled,
         );
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for InsightsConfiguration {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["InsightsEnabled", "NotificationsEnabled"])?;
+        Ok(Self {
+            insights_enabled: crate::from_json_optional(map, "InsightsEnabled", path)?,
+            notifications_enabled: crate::from_json_optional(map, "NotificationsEnabled", path)?,
+        })
     }
 }
 

@@ -68,3 +68,23 @@ impl crate::ToJson for ResourcePolicy {
         Json::Object(out)
     }
 }
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for ResourcePolicy {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &["BypassPolicyLockoutCheck", "PolicyDocument", "PolicyName"],
+        )?;
+        Ok(Self {
+            bypass_policy_lockout_check: crate::from_json_optional(
+                map,
+                "BypassPolicyLockoutCheck",
+                path,
+            )?,
+            policy_document: crate::from_json_required(map, "PolicyDocument", path)?,
+            policy_name: crate::from_json_required(map, "PolicyName", path)?,
+        })
+    }
+}

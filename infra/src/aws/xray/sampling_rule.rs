@@ -93,6 +93,30 @@ impl crate::ToJson for SamplingRule {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamplingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "RuleName",
+                "SamplingRule",
+                "SamplingRuleRecord",
+                "SamplingRuleUpdate",
+                "Tags",
+            ],
+        )?;
+        Ok(Self {
+            rule_name: crate::from_json_optional(map, "RuleName", path)?,
+            sampling_rule: crate::from_json_optional(map, "SamplingRule", path)?,
+            sampling_rule_record: crate::from_json_optional(map, "SamplingRuleRecord", path)?,
+            sampling_rule_update: crate::from_json_optional(map, "SamplingRuleUpdate", path)?,
+            tags: crate::from_json_optional(map, "Tags", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::XRay::SamplingRule` (`Fn::GetAtt`).
 impl crate::Handle<SamplingRule> {
     /// `Fn::GetAtt` `RuleARN`. The ARN of the sampling rule. Specify a rule by either name or
@@ -138,6 +162,17 @@ impl crate::ToJson for SamplingRateBoost {
         );
         crate::put(&mut out, "MaxRate", &self.max_rate);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamplingRateBoost {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["CooldownWindowMinutes", "MaxRate"])?;
+        Ok(Self {
+            cooldown_window_minutes: crate::from_json_required(map, "CooldownWindowMinutes", path)?,
+            max_rate: crate::from_json_required(map, "MaxRate", path)?,
+        })
     }
 }
 
@@ -194,6 +229,19 @@ impl crate::ToJson for SamplingRuleRecord {
         crate::put_opt(&mut out, "ModifiedAt", &self.modified_at);
         crate::put_opt(&mut out, "SamplingRule", &self.sampling_rule);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamplingRuleRecord {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map =
+            crate::from_json_object(json, path, &["CreatedAt", "ModifiedAt", "SamplingRule"])?;
+        Ok(Self {
+            created_at: crate::from_json_optional(map, "CreatedAt", path)?,
+            modified_at: crate::from_json_optional(map, "ModifiedAt", path)?,
+            sampling_rule: crate::from_json_optional(map, "SamplingRule", path)?,
+        })
     }
 }
 
@@ -323,6 +371,48 @@ impl crate::ToJson for SamplingRuleSamplingRule {
         crate::put(&mut out, "URLPath", &self.url_path);
         crate::put_opt(&mut out, "Version", &self.version);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamplingRuleSamplingRule {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Attributes",
+                "FixedRate",
+                "HTTPMethod",
+                "Host",
+                "Priority",
+                "ReservoirSize",
+                "ResourceARN",
+                "RuleARN",
+                "RuleName",
+                "SamplingRateBoost",
+                "ServiceName",
+                "ServiceType",
+                "URLPath",
+                "Version",
+            ],
+        )?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+            fixed_rate: crate::from_json_required(map, "FixedRate", path)?,
+            http_method: crate::from_json_required(map, "HTTPMethod", path)?,
+            host: crate::from_json_required(map, "Host", path)?,
+            priority: crate::from_json_required(map, "Priority", path)?,
+            reservoir_size: crate::from_json_required(map, "ReservoirSize", path)?,
+            resource_arn: crate::from_json_required(map, "ResourceARN", path)?,
+            rule_arn: crate::from_json_optional(map, "RuleARN", path)?,
+            rule_name: crate::from_json_optional(map, "RuleName", path)?,
+            sampling_rate_boost: crate::from_json_optional(map, "SamplingRateBoost", path)?,
+            service_name: crate::from_json_required(map, "ServiceName", path)?,
+            service_type: crate::from_json_required(map, "ServiceType", path)?,
+            url_path: crate::from_json_required(map, "URLPath", path)?,
+            version: crate::from_json_optional(map, "Version", path)?,
+        })
     }
 }
 
@@ -484,6 +574,46 @@ impl crate::ToJson for SamplingRuleUpdate {
         crate::put_opt(&mut out, "ServiceType", &self.service_type);
         crate::put_opt(&mut out, "URLPath", &self.url_path);
         Json::Object(out)
+    }
+}
+
+#[cfg(feature = "from-json")]
+impl crate::FromJson for SamplingRuleUpdate {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(
+            json,
+            path,
+            &[
+                "Attributes",
+                "FixedRate",
+                "HTTPMethod",
+                "Host",
+                "Priority",
+                "ReservoirSize",
+                "ResourceARN",
+                "RuleARN",
+                "RuleName",
+                "SamplingRateBoost",
+                "ServiceName",
+                "ServiceType",
+                "URLPath",
+            ],
+        )?;
+        Ok(Self {
+            attributes: crate::from_json_optional(map, "Attributes", path)?,
+            fixed_rate: crate::from_json_optional(map, "FixedRate", path)?,
+            http_method: crate::from_json_optional(map, "HTTPMethod", path)?,
+            host: crate::from_json_optional(map, "Host", path)?,
+            priority: crate::from_json_optional(map, "Priority", path)?,
+            reservoir_size: crate::from_json_optional(map, "ReservoirSize", path)?,
+            resource_arn: crate::from_json_optional(map, "ResourceARN", path)?,
+            rule_arn: crate::from_json_optional(map, "RuleARN", path)?,
+            rule_name: crate::from_json_optional(map, "RuleName", path)?,
+            sampling_rate_boost: crate::from_json_optional(map, "SamplingRateBoost", path)?,
+            service_name: crate::from_json_optional(map, "ServiceName", path)?,
+            service_type: crate::from_json_optional(map, "ServiceType", path)?,
+            url_path: crate::from_json_optional(map, "URLPath", path)?,
+        })
     }
 }
 

@@ -53,6 +53,16 @@ impl crate::ToJson for TransactionSearchConfig {
     }
 }
 
+#[cfg(feature = "from-json")]
+impl crate::FromJson for TransactionSearchConfig {
+    fn from_json(json: &Json, path: &str) -> ::std::result::Result<Self, crate::FromJsonError> {
+        let map = crate::from_json_object(json, path, &["IndexingPercentage"])?;
+        Ok(Self {
+            indexing_percentage: crate::from_json_optional(map, "IndexingPercentage", path)?,
+        })
+    }
+}
+
 /// The attributes of a `AWS::XRay::TransactionSearchConfig` (`Fn::GetAtt`).
 impl crate::Handle<TransactionSearchConfig> {
     /// `Fn::GetAtt` `AccountId`. User account id, used as the primary identifier for the resource
